@@ -1,0 +1,69 @@
+#!/bin/sh
+# The whole suite (called by `make test` after the builds). Adds every
+# "RESULT p f s" line up and ends with the plain line "N passed, N failed, N skipped".
+cd "$(dirname "$0")/.." || exit 2
+B=build
+P=0; F=0; S=0
+log=$B/test-logs; mkdir -p "$log"
+
+ok()   { P=$((P+1)); echo "ok    $1"; }
+bad()  { F=$((F+1)); echo "FAIL  $1"; }
+add_result() { # file-with-output name
+  r=$(grep '^RESULT ' "$1" | tail -n 1)
+  if [ -z "$r" ]; then bad "$2 (no RESULT line; see $1)"; return; fi
+  set -- $r "$2" "$1"
+  P=$((P+$2)); F=$((F+$3)); S=$((S+$4))
+  if [ "$3" -eq 0 ]; then echo "ok    $5 ($2 passed, $4 skipped)"; else echo "FAIL  $5 ($3 failed; see $6)"; fi
+}
+
+# 1. fastmcp.h is what tools/amalgamate makes from src/
+if make -s check-fresh >"$log/fresh.txt" 2>&1; then ok "fastmcp.h is fresh"; else bad "fastmcp.h is stale (make amalgamate)"; fi
+
+# 2. compile matrix: the header with its implementation, warnings as errors
+SWITCHES="FASTMCP_NO_INT128 FASTMCP_NO_THREADS FASTMCP_NO_SOCKETS FASTMCP_NO_FILESYSTEM FASTMCP_STATIC"
+W="-Wall -Wextra -Wpedantic -Wshadow -Wvla -Werror"
+cc_check() { # name, command...
+  name=$1; shift
+  if "$@" >"$log/compile.txt" 2>&1; then ok "compile: $name"; else bad "compile: $name"; sed 's/^/      /' "$log/compile.txt" | head -20; fi
+}
+CK=tests/compile_check.c
+cc_check "gcc -std=c99" gcc -std=c99 $W -I. -c $CK -o $B/cc.o
+if command -v clang >/dev/null 2>&1; then cc_check "clang -std=c99" clang -std=c99 $W -I. -c $CK -o $B/cc.o; fi
+cc_check "g++ -std=c++11" g++ -std=c++11 -x c++ $W -I. -c $CK -o $B/cc.o
+if command -v clang++ >/dev/null 2>&1; then cc_check "clang++ -std=c++11" clang++ -std=c++11 -x c++ $W -I. -c $CK -o $B/cc.o; fi
+all=""
+for s in $SWITCHES; do
+  cc_check "gcc -D$s" gcc -std=c99 $W -D$s -I. -c $CK -o $B/cc.o
+  all="$all -D$s"
+done
+cc_check "gcc all switches" gcc -std=c99 $W $all -I. -c $CK -o $B/cc.o
+cc_check "g++ all switches" g++ -std=c++11 -x c++ $W $all -I. -c $CK -o $B/cc.o
+cc_check "custom FASTMCP_MALLOC/REALLOC/FREE" gcc -std=c99 $W -DTEST_CUSTOM_ALLOC -I. -c $CK -o $B/cc.o
+if gcc -std=c99 -DTEST_PARTIAL_ALLOC -I. -c $CK -o $B/cc.o >/dev/null 2>&1; then bad "partial FASTMCP_MALLOC must not compile"; else ok "partial FASTMCP_MALLOC is refused"; fi
+
+# 3. unit tests, plain then under ASan+UBSan
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+for dir in tests san; do
+  for t in $B/$dir/*; do
+    [ -x "$t" ] || continue
+    name="$dir/$(basename "$t")"
+    out="$log/$(echo "$name" | tr / _).txt"
+    "$t" >"$out" 2>&1
+    rc=$?
+    add_result "$out" "$name"
+    if [ $rc -ne 0 ] && ! grep -q '^RESULT [0-9]* [1-9]' "$out"; then bad "$name exited $rc"; tail -5 "$out" | sed 's/^/      /'; fi
+  done
+done
+
+# 4. interop tests against real peers (each prints RESULT lines; skips when peers are absent)
+for t in tests/interop/*.sh; do
+  [ -f "$t" ] || continue
+  name="interop/$(basename "$t" .sh)"
+  out="$log/$(echo "$name" | tr / _).txt"
+  sh "$t" >"$out" 2>&1
+  add_result "$out" "$name"
+done
+
+echo "$P passed, $F failed, $S skipped"
+[ "$F" -eq 0 ]

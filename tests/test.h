@@ -1,0 +1,174 @@
+/* tests/test.h - the tiny test harness shared by every unit test.
+ *
+ * A test file defines `static void test_xxx(void)` functions and a main that
+ * calls T_RUN(test_xxx) for each, then `return t_finish("name");`.
+ * CHECK(...) records a failure (with file:line) and continues; a test case
+ * passes when none of its checks failed. The last line a binary prints is
+ *   RESULT <passed> <failed> <skipped>
+ * which tests/run.sh adds up into the suite's closing line.
+ *
+ * Allocation-failure harness: t_alloc is an fmcp_allocator that counts live
+ * blocks and fails the Nth allocation (t_fail_at). T_ALLOC_SWEEP runs a body
+ * once for every N until it completes without hitting the failure, checking
+ * after every run that nothing leaked and that a failure was reported as an
+ * error. Use it for every public function that allocates.
+ */
+#ifndef FMCP_TEST_H
+#define FMCP_TEST_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#define T_UNUSED __attribute__((unused))
+#else
+#define T_UNUSED
+#endif
+
+static int t_case_failed, t_passed, t_failed, t_skipped, t_case_skipped;
+static const char *t_case_name = "";
+
+#define CHECK(cond) do { if (!(cond)) { t_case_failed++; \
+    fprintf(stderr, "  FAIL %s:%d [%s]: %s\n", __FILE__, __LINE__, t_case_name, #cond); } } while (0)
+#define CHECKF(cond, ...) do { if (!(cond)) { t_case_failed++; \
+    fprintf(stderr, "  FAIL %s:%d [%s]: %s: ", __FILE__, __LINE__, t_case_name, #cond); \
+    fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
+#define CHECK_EQ_INT(a, b) do { long long t__a = (long long)(a), t__b = (long long)(b); \
+    CHECKF(t__a == t__b, "%lld != %lld", t__a, t__b); } while (0)
+#define CHECK_OK(expr) do { int t__r = (int)(expr); \
+    CHECKF(t__r == 0, "returned %d (%s)", t__r, fmcp_result_str((fmcp_result)t__r)); } while (0)
+#define CHECK_STR(a, b) do { const char *t__a = (a), *t__b = (b); \
+    CHECKF(t__a && t__b && strcmp(t__a, t__b) == 0, "\"%s\" != \"%s\"", t__a ? t__a : "(null)", t__b ? t__b : "(null)"); } while (0)
+#define CHECK_MEM(a, b, n) CHECK(memcmp((a), (b), (n)) == 0)
+
+/* Mark the current test case as skipped (with a reason) and return. */
+#define T_SKIP(...) do { t_case_skipped = 1; fprintf(stderr, "  SKIP [%s]: ", t_case_name); \
+    fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); return; } while (0)
+
+#define T_RUN(fn) t_run_case(#fn, fn)
+
+static T_UNUSED void t_run_case(const char *name, void (*fn)(void))
+{
+    t_case_failed = 0; t_case_skipped = 0; t_case_name = name;
+    fn();
+    if (t_case_failed) { t_failed++; fprintf(stderr, "FAILED %s\n", name); }
+    else if (t_case_skipped) t_skipped++;
+    else t_passed++;
+}
+
+static T_UNUSED int t_finish(const char *suite)
+{
+    printf("%s: %d passed, %d failed, %d skipped\n", suite, t_passed, t_failed, t_skipped);
+    printf("RESULT %d %d %d\n", t_passed, t_failed, t_skipped);
+    return t_failed ? 1 : 0;
+}
+
+/* ---- counting / failing allocator -------------------------------------- */
+
+static long t_alloc_count;   /* allocations attempted since reset */
+static long t_alloc_live;    /* blocks currently live */
+static long t_fail_at = -1;  /* fail the allocation with this index (0-based), -1 = never */
+static int t_alloc_failed;   /* a failure was injected since reset */
+
+static T_UNUSED void t_alloc_reset(long fail_at)
+{
+    t_alloc_count = 0; t_alloc_failed = 0; t_fail_at = fail_at;
+}
+
+static T_UNUSED void *t_malloc(void *u, size_t n)
+{
+    (void)u;
+    if (t_alloc_count++ == t_fail_at) { t_alloc_failed = 1; return NULL; }
+    {
+        void *p = malloc(n);
+        if (p) t_alloc_live++;
+        return p;
+    }
+}
+static T_UNUSED void *t_realloc(void *u, void *p, size_t old, size_t n)
+{
+    (void)u; (void)old;
+    if (t_alloc_count++ == t_fail_at) { t_alloc_failed = 1; return NULL; }
+    {
+        void *q = realloc(p, n);
+        if (q && !p) t_alloc_live++;
+        return q;
+    }
+}
+static T_UNUSED void t_free(void *u, void *p, size_t n)
+{
+    (void)u; (void)n;
+    if (p) { t_alloc_live--; free(p); }
+}
+
+static const fmcp_allocator t_alloc = { t_malloc, t_realloc, t_free, NULL };
+
+/* Run BODY (a statement that sets `int t_rc` to the call's fmcp_result and
+ * frees whatever it got on success) for fail_at = 0, 1, 2, ... until a run
+ * completes without an injected failure. Checks: an injected failure gives a
+ * nonzero t_rc, and no block is live afterwards. */
+#define T_ALLOC_SWEEP(BODY) do { long t__n; \
+    for (t__n = 0; t__n < 200000; t__n++) { int t_rc = 0; long t__live0 = t_alloc_live; \
+        t_alloc_reset(t__n); { BODY; } \
+        CHECKF(t_alloc_live == t__live0, "leak of %ld blocks at fail_at=%ld", t_alloc_live - t__live0, t__n); \
+        if (t_alloc_failed) CHECKF(t_rc != 0, "fail_at=%ld: failure not reported", t__n); \
+        if (!t_alloc_failed) break; \
+        if (t_case_failed) break; } \
+    t_alloc_reset(-1); } while (0)
+
+/* ---- files and shared vectors ------------------------------------------ */
+
+/* Read a whole file; returns malloc'd NUL-terminated data or NULL. */
+static T_UNUSED char *t_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf; long n; size_t got;
+    if (!f) return NULL;
+    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0) { fclose(f); return NULL; }
+    rewind(f);
+    buf = (char *)malloc((size_t)n + 1);
+    if (!buf) { fclose(f); return NULL; }
+    got = fread(buf, 1, (size_t)n, f);
+    fclose(f);
+    buf[got] = 0;
+    if (len) *len = got;
+    return buf;
+}
+
+/* Directory of the shared independent vectors: $FMCP_VECTORS, else
+ * ../shared/vectors relative to the repository root (tests run from there). */
+static T_UNUSED const char *t_vectors_dir(void)
+{
+    const char *e = getenv("FMCP_VECTORS");
+    static char buf[1024];
+    FILE *f;
+    if (e && *e) return e;
+    snprintf(buf, sizeof buf, "../shared/vectors");
+    f = fopen("../shared/vectors/README.md", "rb");
+    if (!f) return NULL;
+    fclose(f);
+    return buf;
+}
+
+/* Decode hex into out (capacity cap); returns bytes written or -1. */
+static T_UNUSED long t_hex(const char *hex, unsigned char *out, size_t cap)
+{
+    size_t n = strlen(hex), i;
+    if (n % 2 || n / 2 > cap) return -1;
+    for (i = 0; i < n / 2; i++) {
+        unsigned v = 0; int k;
+        for (k = 0; k < 2; k++) {
+            char c = hex[2 * i + (size_t)k];
+            v <<= 4;
+            if (c >= '0' && c <= '9') v |= (unsigned)(c - '0');
+            else if (c >= 'a' && c <= 'f') v |= (unsigned)(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F') v |= (unsigned)(c - 'A' + 10);
+            else return -1;
+        }
+        out[i] = (unsigned char)v;
+    }
+    return (long)(n / 2);
+}
+
+#endif
