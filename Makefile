@@ -18,7 +18,7 @@ TEST_SRCS    := $(wildcard tests/test_*.c)
 TEST_BINS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 SAN_BINS     := $(TEST_SRCS:tests/%.c=$(BUILD)/san/%)
 # Extra builds of some tests with a portability switch (name_variant: -DSWITCH).
-VARIANT_BINS :=
+VARIANT_BINS := $(BUILD)/tests/test_http_poll
 EXAMPLE_SRCS := $(wildcard examples/*.c)
 EXAMPLE_BINS := $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
 CLI_BIN      := $(if $(wildcard cli/fmcp.c),$(BUILD)/fmcp,)
@@ -31,7 +31,7 @@ bench_sha256_LIBS := -lcrypto
 bench_rsa_LIBS    := -lcrypto -lbearssl
 bench_jwt_LIBS    := -ljwt -lcrypto
 
-.PHONY: all test bench amalgamate clean check-fresh tests san-tests
+.PHONY: all test bench amalgamate clean check-fresh tests san-tests fuzz
 all: tests $(EXAMPLE_BINS) $(CLI_BIN)
 
 tests: $(TEST_BINS) $(VARIANT_BINS)
@@ -40,6 +40,11 @@ san-tests: $(SAN_BINS)
 $(BUILD)/tests/%: tests/%.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -I. -o $@ $< $(LDLIBS)
+
+# the http tests again on the portable poll(2) backend
+$(BUILD)/tests/test_http_poll: tests/test_http.c fastmcp.h tests/test.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_HTTP_USE_POLL -I. -o $@ $< $(LDLIBS)
 
 $(BUILD)/san/%: tests/%.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
@@ -62,6 +67,12 @@ test: all san-tests
 
 bench:
 	@sh bench/run.sh
+
+FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
+fuzz: $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%)
+$(BUILD)/fuzz/%: fuzz/%.c fastmcp.h
+	@mkdir -p $(@D)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -o $@ $< $(LDLIBS)
 
 amalgamate:
 	@sh tools/amalgamate

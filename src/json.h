@@ -12,14 +12,49 @@
  *   fmcp_json_doc_free(doc);
  *
  *   A document owns all its values; a value pointer is valid until the
- *   document is freed. Values are read-only. Strings are unescaped, valid
- *   UTF-8 and NUL-terminated (they may contain embedded NULs: use the length).
- *   Numbers keep their original text; integers that fit int64 are exact.
+ *   document is freed. Values are read-only, so one document may be read from
+ *   several threads. Strings are unescaped, valid UTF-8 and NUL-terminated
+ *   (they may contain embedded NULs: use the length).
+ *
+ *   What is accepted (RFC 8259, strictly): exactly one value of any type,
+ *   with JSON whitespace (space, tab, CR, LF) around it. Rejected: a leading
+ *   byte order mark, comments, trailing commas, single quotes, control
+ *   characters in strings, invalid UTF-8 (overlong forms, UTF-16 surrogates
+ *   encoded in UTF-8, code points above U+10FFFF, truncated sequences) and
+ *   \u escapes that leave a surrogate unpaired. Errors give a code
+ *   (FMCP_ERR_PARSE for syntax, _ENCODING for UTF-8 and surrogates, _DEPTH,
+ *   _TOO_LARGE, _DUPLICATE, _NOMEM), the byte offset, a 1-based line and byte
+ *   column, and a static message.
+ *
+ *   Numbers keep their original text (fmcp_json_number_text: not
+ *   NUL-terminated, but always followed by a byte that cannot continue a
+ *   number). Integers written without fraction or exponent that fit int64
+ *   are exact (fmcp_json_is_int); every number also has the correctly
+ *   rounded double (ties to even, independent of the C locale). A number
+ *   whose magnitude rounds beyond DBL_MAX (1e309) is rejected as
+ *   FMCP_ERR_PARSE; tiny ones round to subnormals or zero.
+ *
+ *   Options: max_depth (default 64 nested arrays/objects), max_size (bytes,
+ *   checked before anything is read), reject_duplicate_keys (compares keys
+ *   after unescaping; JWT headers and claims use it). Without it, lookups
+ *   return the last of repeated keys.
+ *
+ *   Cost: a parse makes two allocations, the document (holding a private
+ *   copy of the text that strings are unescaped into) and its node array
+ *   (24 bytes a value; grown only for unusually dense text).
+ *   reject_duplicate_keys adds a temporary table for objects over 16
+ *   members. fmcp_json_next and fmcp_json_len are O(1); fmcp_json_get and
+ *   fmcp_json_at are linear in the container.
  *
  * Iterating
  *   for (const fmcp_json *v = fmcp_json_first(arr); v; v = fmcp_json_next(v)) ...
  *   For objects, fmcp_json_first/next visit the member values and
  *   fmcp_json_key(v) gives each member's key.
+ *
+ * Equality
+ *   fmcp_json_equal compares deeply: numbers by value (1, 1.0 and 1e0 are
+ *   equal; an int64 and a double only when the double is exactly that
+ *   integer), strings bytewise, objects regardless of member order.
  *
  * Writing
  *   fmcp_json_writer w; fmcp_jw_init(&w, NULL);      // growable buffer
@@ -29,12 +64,30 @@
  *   char *out; size_t n;
  *   if (fmcp_jw_finish(&w, &out, &n) == FMCP_OK) { use(out, n); fmcp_jw_free_output(&w, out); }
  *
- *   Errors are sticky: the first error (bad UTF-8, NaN, a value where a key is
- *   expected, unbalanced end, out of memory) is kept and returned by finish,
- *   which then gives no output. The writer never emits invalid JSON.
+ *   Errors are sticky: the first error (bad UTF-8 -> FMCP_ERR_ENCODING, NaN or
+ *   infinity -> _INVALID_ARG, a value where a key is expected, a second
+ *   top-level value or an unbalanced end -> _STATE, more than
+ *   FASTMCP_JSON_WRITER_MAX_DEPTH levels -> _DEPTH, out of memory) is kept and
+ *   returned by finish, which then gives no output and releases the buffer.
+ *   The writer never emits invalid JSON. Strings: '"', '\\' and control
+ *   characters are escaped (\b \f \n \r \t, else \u00XX); '/' and non-ASCII
+ *   UTF-8 pass through unchanged. Doubles use the shortest of 15, 16 or 17
+ *   significant digits that reads back exactly. Set w.pretty = 1 after init
+ *   for 2-space indentation. fmcp_jw_value copies a parsed value (numbers by
+ *   their original text); fmcp_jw_raw checks its text is exactly one JSON
+ *   value before copying it.
  *   fmcp_jw_init_fixed() writes into a caller buffer; when it is too small the
  *   writer keeps counting and finish returns FMCP_ERR_BUFFER_TOO_SMALL with
- *   the needed size (including the terminating NUL) in *n.
+ *   the needed size (including the terminating NUL) in *n; the buffer is
+ *   never written past its capacity.
+ *
+ *   fmcp_json_write(v, buf, cap, &needed) is the fast path for parsed values:
+ *   compact output, numbers copied from their original text, strings in the
+ *   canonical escaping above. Parse then write reproduces compact input
+ *   byte for byte when its strings use no escapes.
+ *
+ * Build options: FASTMCP_NO_SIMD disables the SSE2 string scanner (a
+ *   portable 8-bytes-at-a-time loop is used instead).
  */
 
 #ifdef __cplusplus

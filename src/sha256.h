@@ -8,8 +8,37 @@
  *   fmcp_sha256_update(&c, a, na); fmcp_sha256_update(&c, b, nb);
  *   fmcp_sha256_final(&c, d);                      // wipes the context
  *
- * HMAC keys of any length are accepted (longer than 64 bytes are hashed
- * first). Contexts hold no heap memory; the HMAC context is wiped by final.
+ *   uint8_t mac[FMCP_SHA256_SIZE];
+ *   fmcp_hmac_sha256(key, key_len, msg, msg_len, mac);
+ *   if (!fmcp_ct_equal(mac, received, sizeof mac)) reject();   // never memcmp
+ *
+ * Portable C; no heap, no global state. Contexts are plain values that may be
+ * copied (to hash a common prefix once and finish it several ways).
+ *
+ * fmcp_sha256_init(c)
+ *   Starts a new hash in c (any previous contents are overwritten).
+ *
+ * fmcp_sha256_update(c, data, len)
+ *   Appends len bytes; any split of the input gives the same digest. data
+ *   may be NULL when len is 0. Whole 64-byte blocks are hashed in place.
+ *
+ * fmcp_sha256_final(c, out)
+ *   Pads, writes the 32-byte digest to out and wipes c; call init again
+ *   before reusing c.
+ *
+ * fmcp_sha256(data, len, out)
+ *   One-shot digest of len bytes; equal to init + update + final.
+ *
+ * fmcp_hmac_sha256_init(c, key, key_len)
+ *   Starts an HMAC with a key of any length (keys longer than 64 bytes are
+ *   hashed first, as RFC 2104 says). The padded key copies are wiped.
+ *
+ * fmcp_hmac_sha256_update(c, data, len) / fmcp_hmac_sha256_final(c, out)
+ *   As for the hash. final writes the full 32-byte tag and wipes c. For a
+ *   truncated tag compare a prefix, with fmcp_ct_equal.
+ *
+ * fmcp_hmac_sha256(key, key_len, data, len, out)
+ *   One-shot HMAC; equal to init + update + final.
  */
 
 #ifdef __cplusplus
