@@ -145,8 +145,7 @@ static void fmcp__sha256_blocks_ni(uint32_t h8[8], const uint8_t *p, size_t nblo
     u = _mm_shuffle_epi32(cdgh, 0xB1);
     _mm_storeu_si128((__m128i *)(void *)h8, _mm_blend_epi16(t, u, 0xF0));
     _mm_storeu_si128((__m128i *)(void *)(h8 + 4), _mm_alignr_epi8(u, t, 8));
-    m[0] = m[1] = m[2] = m[3] = wk = _mm_setzero_si128(); /* schedule words may be secret */
-    fmcp__sha256_wipe(m, sizeof m);
+    fmcp__sha256_wipe(m, sizeof m); /* schedule words may be secret (HMAC keys) */
 }
 
 /* -1 = not probed yet. Probing twice from racing threads is harmless: both

@@ -12,8 +12,11 @@
  *   fmcp_hmac_sha256(key, key_len, msg, msg_len, mac);
  *   if (!fmcp_ct_equal(mac, received, sizeof mac)) reject();   // never memcmp
  *
- * Portable C; no heap, no global state. Contexts are plain values that may be
- * copied (to hash a common prefix once and finish it several ways).
+ * No heap. Contexts are plain values that may be copied (to hash a common
+ * prefix once and finish it several ways). The compression function is
+ * portable C; on x86-64 built with GCC or Clang the CPU's SHA extensions are
+ * used instead when present (probed once, on first use; the only global
+ * state). Define FASTMCP_SHA256_PORTABLE to compile the portable C only.
  *
  * fmcp_sha256_init(c)
  *   Starts a new hash in c (any previous contents are overwritten).
