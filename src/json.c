@@ -4,7 +4,6 @@
 
 #include <string.h>
 #include <stdio.h>
-#include <math.h>
 #include <float.h>
 #if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__)) && !defined(FASTMCP_NO_SIMD)
 #  include <emmintrin.h>
@@ -27,13 +26,16 @@
 
 /* Bytes of NUL after the copied input: every scanner stops at a NUL (it is
  * a control character, not whitespace, not a digit), so no bounds checks are
- * needed in the hot loops, and 8-byte loads never leave the buffer. */
+ * needed in the hot loops, and 16-byte loads at or before the end never
+ * leave the buffer. */
 #define FMCP__J_PAD 16
 
+/* While a container is still open during parsing, a.n holds its parent's
+ * index and b.n its last child's index; closing it stores the final values. */
 struct fmcp_json {
     uint64_t tag;
     union { const char *s; size_t n; } a;   /* string/number text; container: subtree node count */
-    union { int64_t i; double d; size_t n; } b; /* number value; container: distance to parent */
+    union { int64_t i; double d; size_t n; } b; /* number value, bool; container: distance to parent */
 };
 
 struct fmcp_json_doc {
@@ -112,7 +114,15 @@ static int fmcp__utf8_valid(const unsigned char *p, size_t n)
     unsigned char tmp[4];
     while (i < n) {
         int k;
-        if (p[i] < 0x80) { i++; continue; }
+        if (p[i] < 0x80) {
+            uint64_t x;
+            if (n - i >= 8) {
+                memcpy(&x, p + i, 8);
+                if (!(x & 0x8080808080808080ull)) { i += 8; continue; } /* 8 ASCII bytes */
+            }
+            i++;
+            continue;
+        }
         if (n - i >= 4) k = fmcp__utf8_len(p + i);
         else {
             memset(tmp, 0, sizeof tmp);
@@ -338,30 +348,37 @@ static int fmcp__clz64(uint64_t x)
 #endif
 }
 
-/* Round q * 2^e2 (q != 0; sticky = nonzero bits below q) to a double. Only
- * used where the result is a normal number. */
-static double fmcp__round128(fmcp__u128 q, int sticky, int e2)
+/* Round q * 2^e2 to a double, q having its top bit set (sticky: nonzero
+ * bits below q). Only used where the result is a normal number. */
+static double fmcp__round64(uint64_t q, int sticky, int e2)
 {
-    uint64_t hi = (uint64_t)(q >> 64), top, m;
-    int sh, lz = hi ? fmcp__clz64(hi) : 64 + fmcp__clz64((uint64_t)q);
-    int drop;
-    q <<= lz; /* top bit at 127 */
-    e2 -= lz;
-    top = (uint64_t)(q >> 64);
-    sticky |= (uint64_t)q != 0;
-    /* keep 53 bits of top (bit 63..11), round on bit 10 and the rest */
-    sh = 11;
-    m = top >> sh;
-    drop = (int)(top & 0x7FF);
+    uint64_t m = q >> 11;
+    unsigned drop = (unsigned)(q & 0x7FF);
     if (drop > 0x400 || (drop == 0x400 && (sticky || (m & 1)))) {
         m++;
         if (m >> 53) { m >>= 1; e2++; }
     }
-    e2 += 64 + sh; /* value = m * 2^e2 */
-    return ldexp((double)m, e2);
+    e2 += 11; /* value = m * 2^e2, m in [2^52, 2^53) */
+    return fmcp__bits_double(((uint64_t)(e2 + 52 + 1023) << 52) | (m & 0xFFFFFFFFFFFFFull));
 }
 
-/* w * 10^e exactly rounded for |e| <= 19 (w != 0). */
+/* (hi:lo) / d for hi < d, so the quotient fits 64 bits: one divq on x86-64. */
+static uint64_t fmcp__div128(uint64_t hi, uint64_t lo, uint64_t d, uint64_t *rem)
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    uint64_t q, r;
+    __asm__("divq %4" : "=a"(q), "=d"(r) : "a"(lo), "d"(hi), "rm"(d));
+    *rem = r;
+    return q;
+#else
+    fmcp__u128 n = ((fmcp__u128)hi << 64) | lo;
+    *rem = (uint64_t)(n % d);
+    return (uint64_t)(n / d);
+#endif
+}
+
+/* w * 10^e exactly rounded for |e| <= 19 (w != 0): the exact product, or a
+ * 64-bit quotient plus a sticky remainder, then one rounding. */
 static double fmcp__dec128(uint64_t w, int e)
 {
     static const uint64_t p10[20] = {
@@ -370,13 +387,21 @@ static double fmcp__dec128(uint64_t w, int e)
         10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
         100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull
     };
-    if (e >= 0) return fmcp__round128((fmcp__u128)w * p10[e], 0, 0);
-    {
-        int lz = fmcp__clz64(w);
-        fmcp__u128 n = (fmcp__u128)(w << lz) << 64;
-        fmcp__u128 q = n / p10[-e], r = n % p10[-e];
-        return fmcp__round128(q, r != 0, -64 - lz);
+    int lw = fmcp__clz64(w), ld, s;
+    uint64_t wn = w << lw, d, q, r;
+    if (e >= 0) {
+        fmcp__u128 n = (fmcp__u128)w * p10[e];
+        uint64_t hi = (uint64_t)(n >> 64), lo = (uint64_t)n;
+        if (!hi) { s = fmcp__clz64(lo); return fmcp__round64(lo << s, 0, -s); }
+        s = fmcp__clz64(hi);
+        return fmcp__round64(s ? (hi << s) | (lo >> (64 - s)) : hi, (lo << s) != 0, 64 - s);
     }
+    ld = fmcp__clz64(p10[-e]);
+    d = p10[-e] << ld;
+    /* both normalised to bit 63; shift the dividend so the quotient is in [2^63, 2^64) */
+    if (wn < d) { q = fmcp__div128(wn, 0, d, &r); s = 64; }
+    else { q = fmcp__div128(wn >> 1, wn << 63, d, &r); s = 63; }
+    return fmcp__round64(q, r != 0, ld - lw - s);
 }
 #endif
 
@@ -570,24 +595,87 @@ static int fmcp__num_double(const char *s, const char *end, uint64_t m, long e10
     return fmcp__dec_slow(s, end, d);
 }
 
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FMCP__J_SWAR_DIGITS 1
+/* Value of 8 ASCII digits (first digit in the lowest byte): pairs, then
+ * quads, then the whole, by multiplications. */
+static uint64_t fmcp__parse8(uint64_t x)
+{
+    const uint64_t mask = 0x000000FF000000FFull;
+    x -= FMCP__ONES * 0x30;
+    x = x * 10 + (x >> 8);
+    return ((x & mask) * (100 + (1000000ull << 32)) + ((x >> 16) & mask) * (1 + (10000ull << 32))) >> 32;
+}
+#endif
+
+/* Digit scan state of one number: m = first 19 significant digits, value =
+ * m * 10^e10 unless trunc. */
+typedef struct fmcp__num { uint64_t m; int nd, trunc; long e10; } fmcp__num;
+
+#ifdef FMCP__J_SWAR_DIGITS
+/* Number of leading ASCII digits in the 8 bytes of x (0..8). */
+static unsigned fmcp__lead_digits(uint64_t x)
+{
+    /* nonzero bytes mark non-digits; a carry only reaches bytes after the first one */
+    uint64_t t = ((x & (FMCP__ONES * 0xF0)) ^ (FMCP__ONES * 0x30)) |
+                 (((x + FMCP__ONES * 0x06) & (FMCP__ONES * 0xF0)) ^ (FMCP__ONES * 0x30));
+    t = (((t & ~FMCP__HIGH) + ~FMCP__HIGH) | t) & FMCP__HIGH;
+    return t ? FMCP__FIRST_FLAGGED(t) : 8;
+}
+#endif
+
+/* Consume a run of digits (frac: after the point) into n; returns the end. */
+static const char *fmcp__digits(const char *p, fmcp__num *n, int frac)
+{
+    static const uint64_t p10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+    for (;;) {
+        unsigned d;
+#ifdef FMCP__J_SWAR_DIGITS
+        /* up to 8 digits at once while they stay within the 19 kept (and, after
+         * the point, once a nonzero digit has been seen) */
+        if ((n->m || !frac) && n->nd <= 11) {
+            uint64_t x;
+            unsigned k;
+            memcpy(&x, p, 8); /* the input padding keeps this in bounds */
+            k = fmcp__lead_digits(x);
+            if (k == 0) return p;
+            if (k < 8) x = (x << (8 * (8 - k))) | ((FMCP__ONES * 0x30) >> (8 * k)); /* '0'-fill in front */
+            n->m = n->m * p10[k] + fmcp__parse8(x);
+            n->nd += (int)k; p += k;
+            if (frac) n->e10 -= (long)k;
+            if (k < 8) return p;
+            continue;
+        }
+#else
+        (void)p10;
+#endif
+        d = (unsigned)(*p - '0');
+        if (d >= 10) return p;
+        if (n->nd < 19) {
+            if (n->m || d) { n->m = n->m * 10 + d; n->nd++; } /* leading zeros are not significant */
+            if (frac) n->e10--;
+        } else {
+            n->trunc = 1;
+            if (!frac) n->e10++;
+        }
+        p++;
+    }
+}
+
 /* Number at s: checks the syntax, fills node and returns the end (NULL on
  * error). */
 static char *fmcp__jp_num(fmcp__jp *st, char *s, fmcp_json *node)
 {
     const char *p = s;
-    int neg = 0, nd = 0, trunc = 0, isint = 1;
-    long e10 = 0, ex = 0;
-    uint64_t m = 0;
-    if (*p == '-') { neg = 1; p++; }
+    int neg = *p == '-', isint = 1;
+    fmcp__num n;
+    memset(&n, 0, sizeof n);
+    p += neg;
     if (*p == '0') {
         p++;
         if ((unsigned)(*p - '0') < 10) return (char *)fmcp__jp_fail(st, FMCP_ERR_PARSE, "leading zero in number", p);
     } else if ((unsigned)(*p - '1') < 9) {
-        while ((unsigned)(*p - '0') < 10) {
-            if (nd < 19) { m = m * 10 + (unsigned)(*p - '0'); nd++; }
-            else { e10++; trunc = 1; }
-            p++;
-        }
+        p = fmcp__digits(p, &n, 0);
     } else {
         return (char *)fmcp__jp_fail(st, FMCP_ERR_PARSE, "invalid number", p);
     }
@@ -595,33 +683,26 @@ static char *fmcp__jp_num(fmcp__jp *st, char *s, fmcp_json *node)
         p++;
         isint = 0;
         if ((unsigned)(*p - '0') >= 10) return (char *)fmcp__jp_fail(st, FMCP_ERR_PARSE, "digit expected after '.'", p);
-        while ((unsigned)(*p - '0') < 10) {
-            if (nd < 19) {
-                if (m || *p != '0') { m = m * 10 + (unsigned)(*p - '0'); nd++; }
-                e10--;
-            } else {
-                trunc = 1;
-            }
-            p++;
-        }
+        p = fmcp__digits(p, &n, 1);
     }
     if (*p == 'e' || *p == 'E') {
         int eneg = 0;
+        long ex = 0;
         p++;
         isint = 0;
         if (*p == '+' || *p == '-') { eneg = *p == '-'; p++; }
         if ((unsigned)(*p - '0') >= 10) return (char *)fmcp__jp_fail(st, FMCP_ERR_PARSE, "digit expected in exponent", p);
         while ((unsigned)(*p - '0') < 10) { if (ex < 100000000) ex = ex * 10 + (*p - '0'); p++; }
-        e10 += eneg ? -ex : ex;
+        n.e10 += eneg ? -ex : ex;
     }
     node->a.s = s;
     node->tag = FMCP_JSON_NUMBER | ((uint64_t)(p - s) << FMCP__J_SHIFT);
-    if (isint && !trunc && (m <= (uint64_t)INT64_MAX || (neg && m == (uint64_t)INT64_MAX + 1))) {
+    if (isint && !n.trunc && (n.m <= (uint64_t)INT64_MAX || (neg && n.m == (uint64_t)INT64_MAX + 1))) {
         node->tag |= FMCP__J_INT;
-        node->b.i = !neg ? (int64_t)m : m == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)m;
+        node->b.i = !neg ? (int64_t)n.m : n.m == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)n.m;
         return (char *)p;
     }
-    if (fmcp__num_double(s + neg, p, m, e10, trunc, &node->b.d) != 0)
+    if (fmcp__num_double(s + neg, p, n.m, n.e10, n.trunc, &node->b.d) != 0)
         return (char *)fmcp__jp_fail(st, FMCP_ERR_PARSE, "number out of range", s);
     if (neg) node->b.d = -node->b.d;
     return (char *)p;
@@ -1191,19 +1272,32 @@ FASTMCP_API void fmcp_jw_object_end(fmcp_json_writer *w) { fmcp__jw_end(w, '}', 
 FASTMCP_API void fmcp_jw_array_begin(fmcp_json_writer *w) { fmcp__jw_begin(w, '[', 0); }
 FASTMCP_API void fmcp_jw_array_end(fmcp_json_writer *w) { fmcp__jw_end(w, ']', 0); }
 
+/* Nonzero when one of the 8 bytes in x must be escaped: < 0x20, '"' or '\\'. */
+static uint64_t fmcp__esc_special(uint64_t x)
+{
+    uint64_t q = x ^ (FMCP__ONES * 0x22), b = x ^ (FMCP__ONES * 0x5C);
+    return (((q - FMCP__ONES) & ~q) | ((b - FMCP__ONES) & ~b) | ((x - FMCP__ONES * 0x20) & ~x)) & FMCP__HIGH;
+}
+
 /* Escaped string body between quotes; the caller has validated the UTF-8. */
 static void fmcp__jw_escaped(fmcp_json_writer *w, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     size_t i = 0, run = 0;
     fmcp__jw_ch(w, '"');
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
+    while (i < n) {
+        unsigned char c;
         char e[6];
         size_t el = 2;
+        if (n - i >= 8) {
+            uint64_t x;
+            memcpy(&x, s + i, 8);
+            if (!fmcp__esc_special(x)) { i += 8; continue; }
+        }
+        c = (unsigned char)s[i++];
         if (c >= 0x20 && c != '"' && c != '\\') continue;
-        fmcp__jw_put(w, s + run, i - run);
-        run = i + 1;
+        fmcp__jw_put(w, s + run, i - 1 - run);
+        run = i;
         e[0] = '\\';
         switch (c) {
         case '"': e[1] = '"'; break;
@@ -1416,7 +1510,10 @@ FASTMCP_API fmcp_result fmcp_jw_finish(fmcp_json_writer *w, char **out, size_t *
     if (n) *n = w->len;
     if (out) *out = w->buf;
     else if (!w->fixed) fmcp_free(w->alloc, w->buf, w->cap);
-    if (!w->fixed) { w->buf = NULL; w->cap = 0; }
+    if (!w->fixed) {
+        /* the buffer now belongs to the caller: a second finish finds nothing */
+        w->buf = NULL; w->cap = 0; w->len = 0; w->done = 0;
+    }
     return FMCP_OK;
 }
 

@@ -54,7 +54,8 @@
  * Equality
  *   fmcp_json_equal compares deeply: numbers by value (1, 1.0 and 1e0 are
  *   equal; an int64 and a double only when the double is exactly that
- *   integer), strings bytewise, objects regardless of member order.
+ *   integer), strings bytewise, objects regardless of member order. It
+ *   recurses once per nesting level (parsing, iterating and writing do not).
  *
  * Writing
  *   fmcp_json_writer w; fmcp_jw_init(&w, NULL);      // growable buffer

@@ -492,6 +492,15 @@ static void test_numbers(void)
         buf[n] = 0;
         if (!num_matches_strtod(buf)) { CHECKF(0, "%s", buf); break; }
     }
+    /* 15-19 digit mantissas with small exponents: the 128-bit exact path */
+    for (k = 0; k < 200000; k++) {
+        char buf[80];
+        int nd = 15 + (int)(rng() % 5), j, n = 0;
+        for (j = 0; j < nd; j++) buf[n++] = (char)('0' + (j == 0 ? 1 + rng() % 9 : rng() % 10));
+        n += sprintf(buf + n, "e%d", (int)(rng() % 51) - 25);
+        buf[n] = 0;
+        if (!num_matches_strtod(buf)) { CHECKF(0, "%s", buf); break; }
+    }
     /* the portable bignum path alone (used without __int128 and for long or
      * extreme inputs), on the same kind of random strings */
     for (k = 0; k < 50000; k++) {
@@ -631,10 +640,11 @@ static void test_writer_basic(void)
     fmcp_jw_key(&w, "b"); fmcp_jw_object_begin(&w); fmcp_jw_object_end(&w);
     fmcp_jw_object_end(&w);
     CHECK(jw_expect(&w, "{\n  \"a\": [\n    1,\n    2\n  ],\n  \"b\": {}\n}", FMCP_OK));
-    /* a scalar at the top level */
+    /* a scalar at the top level; a second finish has nothing to give */
     fmcp_jw_init(&w, NULL);
     fmcp_jw_str(&w, "x");
     CHECK(jw_expect(&w, "\"x\"", FMCP_OK));
+    CHECK(jw_expect(&w, NULL, FMCP_ERR_STATE));
 }
 
 static void test_writer_doubles(void)
@@ -667,6 +677,38 @@ static void test_writer_doubles(void)
         back = strtod(out, NULL);
         CHECKF(memcmp(&back, &v, 8) == 0, "%s", out);
         fmcp_jw_free_output(&w, out);
+    }
+}
+
+/* Random strings (controls, quotes, backslashes, multi-byte UTF-8 at every
+ * offset) written then parsed back give the same bytes. */
+static void test_writer_string_roundtrip(void)
+{
+    static const char *pieces[] = {"a", "\"", "\\", "\n", "\x01", "\x1f", " ", "/", "\xc3\xa9", "\xe2\x82\xac",
+                                   "\xf0\x9f\x98\x80", "\x7f", "xyzxyzxyz"};
+    int k;
+    for (k = 0; k < 3000; k++) {
+        char src[200], *out = NULL;
+        size_t n = 0, len = 0, got_len = 0;
+        int parts = (int)(rng() % 24), j;
+        fmcp_json_writer w;
+        fmcp_json_doc *d = NULL;
+        const char *got;
+        for (j = 0; j < parts; j++) {
+            const char *p = pieces[rng() % (sizeof pieces / sizeof pieces[0])];
+            memcpy(src + n, p, strlen(p));
+            n += strlen(p);
+        }
+        fmcp_jw_init(&w, NULL);
+        fmcp_jw_strn(&w, src, n);
+        CHECK(fmcp_jw_finish(&w, &out, &len) == FMCP_OK);
+        if (!out) break;
+        CHECK(fmcp_json_parse(out, len, NULL, &d, NULL) == FMCP_OK);
+        got = fmcp_json_str(fmcp_json_root(d), &got_len);
+        CHECKF(got && got_len == n && memcmp(got, src, n) == 0, "%s", out);
+        fmcp_json_doc_free(d);
+        fmcp_jw_free_output(&w, out);
+        if (t_case_failed) break;
     }
 }
 
@@ -906,6 +948,7 @@ int main(void)
     T_RUN(test_bench_files_roundtrip);
     T_RUN(test_writer_basic);
     T_RUN(test_writer_doubles);
+    T_RUN(test_writer_string_roundtrip);
     T_RUN(test_writer_errors);
     T_RUN(test_writer_fixed);
     T_RUN(test_write_escapes);
