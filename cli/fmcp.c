@@ -1,0 +1,469 @@
+/* fmcp - command-line companion of fastmcp.h.
+ *
+ * A subcommand dispatcher: each subcommand is one function `cmd_NAME(argc,
+ * argv)` (argv[0] is the subcommand name) listed in the COMMANDS table, so
+ * new commands (e.g. MCP client ones) are added by writing a function and a
+ * table row. Exit status: 0 success, 1 failure (bad token, unreadable file,
+ * wrong key), 2 usage error.
+ */
+#define FASTMCP_IMPLEMENTATION
+#include "fastmcp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#define MAX_LIST 64
+#define MAX_FILE (1024 * 1024)
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static int fail(const char *fmt, const char *a, const char *b)
+{
+    fprintf(stderr, "fmcp: ");
+    fprintf(stderr, fmt, a ? a : "", b ? b : "");
+    fputc('\n', stderr);
+    return 1;
+}
+
+static int usage_error(const char *cmd, const char *what, const char *arg)
+{
+    fprintf(stderr, "fmcp %s: %s%s%s\n(see fmcp --help)\n", cmd, what, arg ? ": " : "", arg ? arg : "");
+    return 2;
+}
+
+/* Whole file, NUL-terminated (malloc'd), or NULL with a message printed. */
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    char *buf;
+    size_t n = 0;
+    if (!f) { fail("cannot read %s: %s", path, strerror(errno)); return NULL; }
+    buf = (char *)malloc(MAX_FILE + 1);
+    if (buf) n = fread(buf, 1, MAX_FILE + 1, f);
+    if (f != stdin) fclose(f);
+    if (!buf) { fail("out of memory%s%s", NULL, NULL); return NULL; }
+    if (n > MAX_FILE) { free(buf); fail("%s is larger than 1 MiB%s", path, NULL); return NULL; }
+    buf[n] = 0;
+    if (len) *len = n;
+    return buf;
+}
+
+static int write_file(const char *path, const char *data, size_t len, int mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    size_t off = 0;
+    if (fd < 0) return fail("cannot write %s: %s", path, strerror(errno));
+    if (fchmod(fd, (mode_t)mode) != 0) { close(fd); return fail("cannot chmod %s: %s", path, strerror(errno)); }
+    while (off < len) {
+        ssize_t w = write(fd, data + off, len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) { close(fd); return fail("cannot write %s: %s", path, strerror(errno)); }
+        off += (size_t)w;
+    }
+    if (close(fd) != 0) return fail("cannot write %s: %s", path, strerror(errno));
+    return 0;
+}
+
+/* "--name value": returns the value (advancing *i) or NULL when argv[*i] is
+ * not this option. A missing value sets *missing. */
+static const char *opt(int argc, char **argv, int *i, const char *name, int *missing)
+{
+    if (strcmp(argv[*i], name) != 0) return NULL;
+    if (*i + 1 >= argc) { *missing = 1; return NULL; }
+    *i += 1;
+    return argv[*i];
+}
+
+static int parse_long(const char *s, long long lo, long long hi, long long *out)
+{
+    char *end;
+    long long v;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi) return 0;
+    *out = v;
+    return 1;
+}
+
+/* Splits a space-separated value into the list (the string is modified). */
+static int add_words(char *s, const char **list, size_t *n)
+{
+    char *tok;
+    for (tok = strtok(s, " "); tok; tok = strtok(NULL, " ")) {
+        if (*n >= MAX_LIST) return 0;
+        list[(*n)++] = tok;
+    }
+    return 1;
+}
+
+static int add_item(const char *s, const char **list, size_t *n)
+{
+    if (*n >= MAX_LIST) return 0;
+    list[(*n)++] = s;
+    return 1;
+}
+
+/* JWKS text {"keys":[jwk]} for a public key; kid defaults to the thumbprint. */
+static char *jwks_text(const fmcp_rsa_public_key *k, const char *kid)
+{
+    char tp[FMCP_JWK_THUMBPRINT_LEN + 1], *out = NULL;
+    size_t n = 0;
+    fmcp_json_writer w;
+    if (!kid) {
+        if (fmcp_rsa_jwk_thumbprint(k, tp) != FMCP_OK) return NULL;
+        kid = tp;
+    }
+    fmcp_jw_init(&w, NULL);
+    w.pretty = 1;
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "keys");
+    fmcp_jw_array_begin(&w);
+    fmcp_rsa_public_write_jwk(&w, k, kid, "RS256", "sig");
+    fmcp_jw_array_end(&w);
+    fmcp_jw_object_end(&w);
+    return fmcp_jw_finish(&w, &out, &n) == FMCP_OK ? out : NULL;
+}
+
+/* ---- fmcp keygen ------------------------------------------------------------ */
+
+static int write_keys(const fmcp_rsa_private_key *key, const char *kid, const char *dir)
+{
+    static char pem[16384];
+    char path[4096], *jwks;
+    size_t n = 0;
+    int rc;
+    if (fmcp_rsa_private_to_pem(key, FMCP_RSAKEY_PKCS8, pem, sizeof pem, &n) != FMCP_OK)
+        return fail("cannot encode the private key%s%s", NULL, NULL);
+    snprintf(path, sizeof path, "%s/private.pem", dir);
+    rc = write_file(path, pem, n, 0600);
+    fmcp_wipe(pem, sizeof pem);
+    if (rc) return rc;
+    if (fmcp_rsa_public_to_pem(&key->pub, FMCP_RSAKEY_SPKI, pem, sizeof pem, &n) != FMCP_OK)
+        return fail("cannot encode the public key%s%s", NULL, NULL);
+    snprintf(path, sizeof path, "%s/public.pem", dir);
+    if ((rc = write_file(path, pem, n, 0644)) != 0) return rc;
+    jwks = jwks_text(&key->pub, kid);
+    if (!jwks) return fail("cannot encode the JWKS%s%s", NULL, NULL);
+    snprintf(path, sizeof path, "%s/jwks.json", dir);
+    n = strlen(jwks);
+    {
+        char *line = (char *)malloc(n + 2);
+        if (!line) { free(jwks); return fail("out of memory%s%s", NULL, NULL); }
+        memcpy(line, jwks, n);
+        line[n] = '\n';
+        rc = write_file(path, line, n + 1, 0644);
+        free(line);
+    }
+    free(jwks);
+    return rc;
+}
+
+static int cmd_keygen(int argc, char **argv)
+{
+    const char *kid = NULL, *dir = ".", *v;
+    long long bits = 2048;
+    int i, missing = 0, rc;
+    fmcp_rsa_private_key key;
+    fmcp_result r;
+    for (i = 1; i < argc; i++) {
+        if ((v = opt(argc, argv, &i, "--bits", &missing))) {
+            if (!parse_long(v, 0, 1 << 20, &bits) || (bits != 2048 && bits != 3072 && bits != 4096))
+                return usage_error("keygen", "--bits must be 2048, 3072 or 4096", v);
+        } else if ((v = opt(argc, argv, &i, "--kid", &missing))) {
+            if (!*v || strlen(v) > FMCP_JWK_KID_MAX) return usage_error("keygen", "bad --kid", v);
+            kid = v;
+        } else if ((v = opt(argc, argv, &i, "--out", &missing))) {
+            dir = v;
+        } else {
+            return usage_error("keygen", missing ? "option needs a value" : "unknown argument", argv[i]);
+        }
+    }
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) return fail("cannot create %s: %s", dir, strerror(errno));
+    r = fmcp_rsa_generate((unsigned)bits, &key);
+    if (r != FMCP_OK) return fail("key generation failed: %s%s", fmcp_result_str(r), NULL);
+    rc = write_keys(&key, kid, dir);
+    fmcp_wipe(&key, sizeof key);
+    if (!rc) fprintf(stderr, "fmcp: wrote %s/private.pem (mode 0600), %s/public.pem, jwks.json\n", dir, dir);
+    return rc;
+}
+
+/* ---- fmcp token ------------------------------------------------------------- */
+
+/* Adds "--claim NAME=JSON" to the writer; 0 (message printed) when bad. */
+static int add_claim(fmcp_json_writer *w, const char *arg, const char **names, size_t *nn)
+{
+    const char *eq = strchr(arg, '=');
+    fmcp_json_doc *doc = NULL;
+    fmcp_json_error err;
+    size_t i, kl;
+    if (!eq || eq == arg) { usage_error("token", "--claim needs NAME=JSON", arg); return 0; }
+    kl = (size_t)(eq - arg);
+    for (i = 0; i < *nn; i++)
+        if (strlen(names[i]) >= kl && strncmp(names[i], arg, kl) == 0 && names[i][kl] == '=') {
+            usage_error("token", "duplicate --claim", arg);
+            return 0;
+        }
+    if (fmcp_json_parse(eq + 1, strlen(eq + 1), NULL, &doc, &err) != FMCP_OK) {
+        fprintf(stderr, "fmcp token: --claim %.*s: value is not JSON (%s at column %lu); quote strings: NAME='\"text\"'\n",
+                (int)kl, arg, err.message, (unsigned long)err.column);
+        return 0;
+    }
+    fmcp_json_doc_free(doc);
+    fmcp_jw_keyn(w, arg, kl);
+    fmcp_jw_raw(w, eq + 1, strlen(eq + 1));
+    add_item(arg, names, nn);
+    return 1;
+}
+
+static int load_private(const char *path, fmcp_rsa_private_key *key)
+{
+    size_t n = 0;
+    char *pem = read_file(path, &n);
+    fmcp_rsa_public_key pub;
+    fmcp_result r;
+    if (!pem) return 1;
+    r = fmcp_rsa_private_from_pem(pem, n, key);
+    if (r != FMCP_OK && fmcp_rsa_public_from_pem(pem, n, &pub) == FMCP_OK) {
+        fail("%s holds a public key; signing needs the private key%s", path, NULL);
+    } else if (r != FMCP_OK) {
+        fail("%s: not a usable RSA private key PEM (%s)", path, fmcp_result_str(r));
+    }
+    fmcp_wipe(pem, n);
+    free(pem);
+    return r != FMCP_OK;
+}
+
+static int print_token(const fmcp_rsa_private_key *key, fmcp_jwt_issue_desc *d, fmcp_json_writer *claims)
+{
+    char *cj = NULL, *tok = NULL;
+    size_t cn = 0, tn = 0;
+    fmcp_result r;
+    fmcp_jw_object_end(claims);
+    if (fmcp_jw_finish(claims, &cj, &cn) != FMCP_OK) return fail("bad --claim values%s%s", NULL, NULL);
+    d->claims_json = cj;
+    r = fmcp_jwt_issue(key, d, NULL, &tok, &tn);
+    fmcp_jw_free_output(claims, cj);
+    if (r != FMCP_OK) return fail("cannot issue the token: %s%s", fmcp_result_str(r), NULL);
+    printf("%s\n", tok);
+    fmcp_jwt_token_free(NULL, tok, tn);
+    return 0;
+}
+
+static int cmd_token(int argc, char **argv)
+{
+    const char *key_path = NULL, *v, *aud[MAX_LIST], *scopes[MAX_LIST], *names[MAX_LIST];
+    char scope_buf[4096] = "";
+    size_t naud = 0, nsc = 0, nnames = 0;
+    long long ttl = 3600;
+    int i, missing = 0, rc;
+    fmcp_jwt_issue_desc d;
+    fmcp_rsa_private_key key;
+    fmcp_json_writer claims;
+    memset(&d, 0, sizeof d);
+    fmcp_jw_init(&claims, NULL);
+    fmcp_jw_object_begin(&claims);
+    for (i = 1; i < argc; i++) {
+        if ((v = opt(argc, argv, &i, "--key", &missing))) key_path = v;
+        else if ((v = opt(argc, argv, &i, "--kid", &missing))) d.kid = v;
+        else if ((v = opt(argc, argv, &i, "--sub", &missing))) d.subject = v;
+        else if ((v = opt(argc, argv, &i, "--iss", &missing))) d.issuer = v;
+        else if ((v = opt(argc, argv, &i, "--aud", &missing))) { if (!add_item(v, aud, &naud)) missing = 2; }
+        else if ((v = opt(argc, argv, &i, "--scope", &missing))) {
+            if (strlen(scope_buf) + strlen(v) + 2 > sizeof scope_buf) missing = 2;
+            else { strcat(scope_buf, " "); strcat(scope_buf, v); }
+        } else if ((v = opt(argc, argv, &i, "--ttl", &missing))) {
+            if (!parse_long(v, -315360000LL, 315360000LL, &ttl) || ttl == 0)
+                { fmcp_jw_reset(&claims); return usage_error("token", "--ttl must be a non-zero number of seconds", v); }
+        } else if ((v = opt(argc, argv, &i, "--claim", &missing))) {
+            if (!add_claim(&claims, v, names, &nnames)) { fmcp_jw_reset(&claims); return 2; }
+        } else {
+            fmcp_jw_reset(&claims);
+            return usage_error("token", missing ? "option needs a value" : "unknown argument", argv[i]);
+        }
+        if (missing == 2) { fmcp_jw_reset(&claims); return usage_error("token", "too many values", v); }
+    }
+    if (!key_path) { fmcp_jw_reset(&claims); return usage_error("token", "--key private.pem is required", NULL); }
+    if (!add_words(scope_buf, scopes, &nsc)) { fmcp_jw_reset(&claims); return usage_error("token", "too many scopes", NULL); }
+    if (load_private(key_path, &key)) { fmcp_jw_reset(&claims); return 1; }
+    d.audiences = aud; d.audience_count = naud;
+    d.scopes = scopes; d.scope_count = nsc;
+    d.lifetime_seconds = ttl;
+    rc = print_token(&key, &d, &claims);
+    fmcp_wipe(&key, sizeof key);
+    return rc;
+}
+
+/* ---- fmcp verify ------------------------------------------------------------ */
+
+static int print_claims(const fmcp_jwt_verdict *r)
+{
+    char *out;
+    size_t need = 0;
+    fmcp_json_write(r->claims.root, NULL, 0, &need);
+    out = (char *)malloc(need ? need : 1);
+    if (!out || fmcp_json_write(r->claims.root, out, need, &need) != FMCP_OK) {
+        free(out);
+        return fail("cannot print the claims%s%s", NULL, NULL);
+    }
+    printf("%s\n", out);
+    free(out);
+    return 0;
+}
+
+static int run_verify(fmcp_jwt_verifier_desc *d, const char *token)
+{
+    fmcp_jwt_verifier *v = NULL;
+    fmcp_jwt_verdict r;
+    fmcp_result rc = fmcp_jwt_verifier_create(d, &v);
+    int status;
+    if (rc != FMCP_OK) return fail("cannot load the key: %s%s", fmcp_result_str(rc), NULL);
+    rc = fmcp_jwt_verify(v, token, strlen(token), &r);
+    if (rc == FMCP_OK) {
+        status = print_claims(&r);
+    } else {
+        fprintf(stderr, "%s: %s\n", fmcp_jwt_error_name(r.error), r.description);
+        status = 1;
+    }
+    fmcp_jwt_verdict_free(&r);
+    fmcp_jwt_verifier_free(v);
+    return status;
+}
+
+static int cmd_verify(int argc, char **argv)
+{
+    const char *v, *iss[MAX_LIST], *aud[MAX_LIST], *scopes[MAX_LIST], *keys[1], *token = NULL, *key_path = NULL;
+    char scope_buf[4096] = "", *key_text, *tok_text = NULL;
+    size_t niss = 0, naud = 0, nsc = 0, n = 0;
+    long long leeway = 0;
+    int i, missing = 0, rc, pem = 0;
+    fmcp_jwt_verifier_desc d;
+    memset(&d, 0, sizeof d);
+    for (i = 1; i < argc; i++) {
+        if ((v = opt(argc, argv, &i, "--jwks", &missing))) { key_path = v; pem = 0; }
+        else if ((v = opt(argc, argv, &i, "--pem", &missing))) { key_path = v; pem = 1; }
+        else if ((v = opt(argc, argv, &i, "--iss", &missing))) { if (!add_item(v, iss, &niss)) missing = 2; }
+        else if ((v = opt(argc, argv, &i, "--aud", &missing))) { if (!add_item(v, aud, &naud)) missing = 2; }
+        else if ((v = opt(argc, argv, &i, "--typ", &missing))) d.typ = v;
+        else if ((v = opt(argc, argv, &i, "--scope", &missing))) {
+            if (strlen(scope_buf) + strlen(v) + 2 > sizeof scope_buf) missing = 2;
+            else { strcat(scope_buf, " "); strcat(scope_buf, v); }
+        } else if ((v = opt(argc, argv, &i, "--leeway", &missing))) {
+            if (!parse_long(v, 0, FMCP_JWT_MAX_LEEWAY, &leeway))
+                return usage_error("verify", "--leeway must be 0 to 86400 seconds", v);
+            d.leeway_seconds = leeway ? (long)leeway : -1;
+        } else if (!missing && argv[i][0] != '-' && !token) token = argv[i];
+        else if (!missing && strcmp(argv[i], "-") == 0 && !token) token = argv[i];
+        else return usage_error("verify", missing ? "option needs a value" : "unexpected argument", argv[i]);
+        if (missing == 2) return usage_error("verify", "too many values", v);
+    }
+    if (!key_path) return usage_error("verify", "--jwks FILE or --pem FILE is required", NULL);
+    if (!token) return usage_error("verify", "TOKEN is required (or - for stdin)", NULL);
+    if (!add_words(scope_buf, scopes, &nsc)) return usage_error("verify", "too many scopes", NULL);
+    if (strcmp(token, "-") == 0) {
+        if (!(tok_text = read_file("-", &n))) return 1;
+        while (n && (tok_text[n - 1] == '\n' || tok_text[n - 1] == '\r' || tok_text[n - 1] == ' ')) tok_text[--n] = 0;
+        token = tok_text;
+    }
+    if (!(key_text = read_file(key_path, &n))) { free(tok_text); return 1; }
+    if (pem != (strstr(key_text, "-----BEGIN") != NULL)) {
+        free(key_text); free(tok_text);
+        return fail(pem ? "%s is not a PEM file%s" : "%s is not a JWK/JWKS JSON file%s", key_path, NULL);
+    }
+    keys[0] = key_text;
+    d.keys = keys; d.key_count = 1;
+    d.issuers = iss; d.issuer_count = niss; d.audiences = aud; d.audience_count = naud;
+    d.required_scopes = scopes; d.required_scope_count = nsc;
+    rc = run_verify(&d, token);
+    free(key_text);
+    free(tok_text);
+    return rc;
+}
+
+/* ---- fmcp jwk --------------------------------------------------------------- */
+
+static int cmd_jwk(int argc, char **argv)
+{
+    const char *path = NULL, *kid = NULL, *v;
+    char *pem, *jwks;
+    size_t n = 0;
+    int i, missing = 0;
+    fmcp_rsa_public_key pub;
+    fmcp_result r;
+    for (i = 1; i < argc; i++) {
+        if ((v = opt(argc, argv, &i, "--pem", &missing))) path = v;
+        else if ((v = opt(argc, argv, &i, "--kid", &missing))) kid = v;
+        else return usage_error("jwk", missing ? "option needs a value" : "unknown argument", argv[i]);
+    }
+    if (!path) return usage_error("jwk", "--pem FILE is required", NULL);
+    if (kid && (!*kid || strlen(kid) > FMCP_JWK_KID_MAX)) return usage_error("jwk", "bad --kid", kid);
+    if (!(pem = read_file(path, &n))) return 1;
+    r = fmcp_rsa_public_from_pem(pem, n, &pub);
+    fmcp_wipe(pem, n);
+    free(pem);
+    if (r != FMCP_OK) return fail("%s: not a usable RSA key PEM (%s)", path, fmcp_result_str(r));
+    jwks = jwks_text(&pub, kid);
+    if (!jwks) return fail("cannot encode the JWKS%s%s", NULL, NULL);
+    printf("%s\n", jwks);
+    free(jwks);
+    return 0;
+}
+
+/* ---- dispatcher ------------------------------------------------------------- */
+
+static int cmd_version(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    printf("fmcp %s (fastmcp.h)\n", FASTMCP_VERSION_STRING);
+    return 0;
+}
+
+static int cmd_help(int argc, char **argv);
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *usage;
+} command;
+
+static const command COMMANDS[] = {
+    { "keygen", cmd_keygen, "keygen [--bits 2048|3072|4096] [--kid ID] [--out DIR]\n"
+      "        write DIR/private.pem (PKCS#8, mode 0600), public.pem (SPKI) and jwks.json\n"
+      "        (kid defaults to the RFC 7638 thumbprint; alg RS256, use sig)" },
+    { "token", cmd_token, "token --key private.pem [--kid ID] [--sub S] [--iss I] [--aud A]...\n"
+      "        [--scope \"a b\"] [--ttl SECONDS] [--claim NAME=JSON]...\n"
+      "        print an RS256 JWT (ttl default 3600; negative makes an expired token)" },
+    { "verify", cmd_verify, "verify (--jwks FILE | --pem FILE) [--iss I]... [--aud A]... [--scope S]...\n"
+      "        [--leeway S] [--typ T] TOKEN|-\n"
+      "        exit 0 and print the claims as JSON, or exit 1 with the error on stderr" },
+    { "jwk", cmd_jwk, "jwk --pem FILE [--kid ID]\n"
+      "        print the JWKS of a public or private PEM key" },
+    { "version", cmd_version, "version\n        print the version" },
+    { "help", cmd_help, "help\n        this text" }
+};
+#define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
+
+static int cmd_help(int argc, char **argv)
+{
+    size_t i;
+    (void)argc; (void)argv;
+    printf("usage: fmcp COMMAND [OPTIONS]\n\ncommands:\n");
+    for (i = 0; i < NCOMMANDS; i++) printf("  fmcp %s\n", COMMANDS[i].usage);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    size_t i;
+    if (argc < 2) { cmd_help(0, NULL); return 2; }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) return cmd_help(0, NULL);
+    if (strcmp(argv[1], "--version") == 0) return cmd_version(0, NULL);
+    for (i = 0; i < NCOMMANDS; i++)
+        if (strcmp(argv[1], COMMANDS[i].name) == 0) return COMMANDS[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "fmcp: unknown command '%s' (see fmcp --help)\n", argv[1]);
+    return 2;
+}
