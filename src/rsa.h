@@ -16,6 +16,43 @@
  * The signature must be exactly k bytes and, as an integer, below n.
  * Signing uses CRT with constant-time exponentiation and blinding, and
  * verifies its own result before releasing it.
+ *
+ *   fmcp_rsa_public_ctx pk;                       // verify many tokens, one key
+ *   if (fmcp_rsa_public_prepare(&pk, &key, 0) == FMCP_OK)
+ *       ok = fmcp_rsa_verify_sha256_ctx(&pk, digest, sig, sig_len) == FMCP_OK;
+ *
+ *   fmcp_rsa_private_key priv;                    // sign
+ *   fmcp_rsa_generate(2048, &priv);
+ *   uint8_t sig[FMCP_RSA_MAX_BYTES]; size_t n;
+ *   fmcp_rsa_sign_sha256(&priv, digest, sig, sizeof sig, &n);
+ *   fmcp_wipe(&priv, sizeof priv);
+ *
+ * fmcp_rsa_public_check / fmcp_rsa_public_prepare
+ *   Apply the policy; prepare also caches what verification needs.
+ * fmcp_rsa_verify_sha256 / fmcp_rsa_verify_sha256_ctx
+ *   Variable time (public data). e = 65537 takes a 17-multiplication path.
+ * fmcp_rsa_private_check
+ *   Policy, p*q == n, e*d == 1 mod p-1 and mod q-1, e*dp == 1 mod p-1,
+ *   e*dq == 1 mod q-1, q*qinv == 1 mod p. Variable time: for loading keys,
+ *   not per signature.
+ * fmcp_rsa_sign_sha256
+ *   CRT halves use fixed-window exponentiation with masked table scans, so no
+ *   branch or memory index depends on the key. Each call blinds both the
+ *   exponent (dp + r*(p-1) with a fresh 64-bit r) and the base (c * a^e, the
+ *   result times a^-1, for a fresh random a per prime). The result is checked with the
+ *   public key (FMCP_ERR_CRYPTO and nothing released if that fails, e.g. after
+ *   a fault or an inconsistent key). Temporaries are wiped.
+ * fmcp_rsa_generate
+ *   Random odd candidates with the top two bits set (so n has exactly `bits`
+ *   bits), sieved by the first 2048 odd primes and for p mod e != 1, then
+ *   Miller-Rabin with random bases: 5 rounds for 1024-bit primes, 4 above
+ *   (Damgard-Landrock-Pomerance bound: error below 2^-100 for random
+ *   candidates). |p - q| > 2^(bits/2 - 100). Convention: p > q,
+ *   d = e^-1 mod (p-1)(q-1), dp = d mod p-1, dq = d mod q-1, qinv = q^-1 mod p.
+ *   All randomness from fmcp_random_bytes: FMCP_ERR_RANDOM (and *out wiped)
+ *   if it fails. Not constant time (sieve, small divisions for d, dp, dq and
+ *   the closing fmcp_rsa_private_check): generate keys where the timing of
+ *   that one call cannot be observed. qinv uses the constant-time exponent.
  */
 
 #ifdef __cplusplus
@@ -63,8 +100,29 @@ FASTMCP_API fmcp_result fmcp_rsa_verify_sha256(const fmcp_rsa_public_key *k, uns
  * *sig_len is set to it. Needs randomness (blinding): FMCP_ERR_RANDOM fails closed. */
 FASTMCP_API fmcp_result fmcp_rsa_sign_sha256(const fmcp_rsa_private_key *k, const uint8_t hash[32],
                                              uint8_t *sig, size_t sig_cap, size_t *sig_len);
+/* fmcp_rsa_sign_sha256 with policy flags (FMCP_RSA_ALLOW_SMALL_E to sign
+ * with a legacy key whose e is below 65537). */
+FASTMCP_API fmcp_result fmcp_rsa_sign_sha256_ex(const fmcp_rsa_private_key *k, unsigned flags,
+                                                const uint8_t hash[32], uint8_t *sig, size_t sig_cap,
+                                                size_t *sig_len);
 /* Generate a key of 2048, 3072 or 4096 bits with e = 65537. */
 FASTMCP_API fmcp_result fmcp_rsa_generate(unsigned bits, fmcp_rsa_private_key *out);
+
+/* A public key prepared for many verifications (a JWT verifier checks many
+ * tokens with one key): the policy check, Montgomery constants and R^2 mod n
+ * are done once. Plain value, no heap; copy or discard freely. */
+typedef struct fmcp_rsa_public_ctx {
+    fmcp_bn_mont mont;   /* modulus n with its Montgomery constants */
+    uint64_t e;          /* public exponent */
+    size_t k;            /* modulus length in bytes */
+} fmcp_rsa_public_ctx;
+
+/* Check k against the policy (flags as for fmcp_rsa_public_check) and fill ctx. */
+FASTMCP_API fmcp_result fmcp_rsa_public_prepare(fmcp_rsa_public_ctx *ctx, const fmcp_rsa_public_key *k,
+                                                unsigned flags);
+/* fmcp_rsa_verify_sha256 with a prepared key: FMCP_OK or FMCP_ERR_BAD_SIGNATURE. */
+FASTMCP_API fmcp_result fmcp_rsa_verify_sha256_ctx(const fmcp_rsa_public_ctx *ctx, const uint8_t hash[32],
+                                                   const uint8_t *sig, size_t sig_len);
 
 #ifdef __cplusplus
 }

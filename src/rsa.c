@@ -1,0 +1,627 @@
+/* rsa: implementation */
+#include "rsa.h"
+#include "bn.h"
+
+#include <string.h>
+
+#define FMCP__RSA_E65537 65537u
+/* limbs of per-signature exponent blinding randomness (64 bits) */
+#define FMCP__RSA_BLIND_LIMBS (64 / FMCP_LIMB_BITS)
+
+/* DER of DigestInfo { AlgorithmIdentifier { sha256, NULL }, OCTET STRING(32) }
+ * without the digest (RFC 8017 section 9.2, note 1). */
+static const uint8_t fmcp__rsa_sha256_prefix[19] = {
+    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+    0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20
+};
+
+/* Skip leading zero bytes so keys with a sign byte still work. */
+static const uint8_t *fmcp__rsa_trim(const uint8_t *b, size_t *len)
+{
+    while (*len > 0 && b[0] == 0) { b++; (*len)--; }
+    return b;
+}
+
+static unsigned fmcp__rsa_bits_of(const uint8_t *b, size_t len)
+{
+    unsigned bits;
+    uint8_t top;
+    b = fmcp__rsa_trim(b, &len);
+    if (len == 0) return 0;
+    bits = (unsigned)(len - 1) * 8;
+    for (top = b[0]; top; top >>= 1) bits++;
+    return bits;
+}
+
+FASTMCP_API unsigned fmcp_rsa_bits(const fmcp_rsa_public_key *k)
+{
+    if (!k || k->n_len > FMCP_RSA_MAX_BYTES) return 0;
+    return fmcp__rsa_bits_of(k->n, k->n_len);
+}
+
+/* Public exponent as an integer; 0 if empty or longer than 8 bytes. */
+static uint64_t fmcp__rsa_e_value(const fmcp_rsa_public_key *k)
+{
+    size_t len = k->e_len, i;
+    const uint8_t *e;
+    uint64_t v = 0;
+    if (len > FMCP_RSA_MAX_E_BYTES) return 0;
+    e = fmcp__rsa_trim(k->e, &len);
+    for (i = 0; i < len; i++) v = (v << 8) | e[i];
+    return v;
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_public_check(const fmcp_rsa_public_key *k, unsigned flags)
+{
+    unsigned bits;
+    uint64_t e;
+    if (!k) return FMCP_ERR_INVALID_ARG;
+    if (k->n_len == 0 || k->n_len > FMCP_RSA_MAX_BYTES || k->e_len > FMCP_RSA_MAX_E_BYTES)
+        return FMCP_ERR_BAD_KEY;
+    bits = fmcp_rsa_bits(k);
+    if (bits < FMCP_RSA_MIN_BITS || bits > FMCP_RSA_MAX_BITS || !(k->n[k->n_len - 1] & 1))
+        return FMCP_ERR_BAD_KEY;
+    e = fmcp__rsa_e_value(k);
+    if (!(e & 1) || e < ((flags & FMCP_RSA_ALLOW_SMALL_E) ? 3u : FMCP__RSA_E65537))
+        return FMCP_ERR_BAD_KEY;
+    return FMCP_OK;
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_public_prepare(fmcp_rsa_public_ctx *ctx, const fmcp_rsa_public_key *k,
+                                                unsigned flags)
+{
+    fmcp_limb n[FMCP_BN_MAX_LIMBS];
+    size_t len, limbs;
+    const uint8_t *nb;
+    fmcp_result rc;
+    if (!ctx) return FMCP_ERR_INVALID_ARG;
+    rc = fmcp_rsa_public_check(k, flags);
+    if (rc != FMCP_OK) return rc;
+    len = k->n_len;
+    nb = fmcp__rsa_trim(k->n, &len);
+    limbs = fmcp_bn_limbs_for_bytes(len);
+    if (fmcp_bn_from_bytes(n, limbs, nb, len) != FMCP_OK) return FMCP_ERR_BAD_KEY;
+    if (fmcp_bn_mont_init(&ctx->mont, n, limbs) != FMCP_OK) return FMCP_ERR_BAD_KEY;
+    ctx->e = fmcp__rsa_e_value(k);
+    ctx->k = len;
+    return FMCP_OK;
+}
+
+/* EMSA-PKCS1-v1_5: 00 01 FF..FF 00 DigestInfo hash, k bytes (k >= 62 here). */
+static void fmcp__rsa_encode(uint8_t *em, size_t k, const uint8_t hash[32])
+{
+    size_t t = sizeof fmcp__rsa_sha256_prefix + 32;
+    em[0] = 0;
+    em[1] = 1;
+    memset(em + 2, 0xff, k - t - 3);
+    em[k - t - 1] = 0;
+    memcpy(em + k - t, fmcp__rsa_sha256_prefix, sizeof fmcp__rsa_sha256_prefix);
+    memcpy(em + k - 32, hash, 32);
+}
+
+/* r = s^e mod n (s < n), all public. */
+static void fmcp__rsa_public_op(const fmcp_rsa_public_ctx *ctx, fmcp_limb *r, const fmcp_limb *s)
+{
+    const fmcp_bn_mont *m = &ctx->mont;
+    if (ctx->e == FMCP__RSA_E65537) {
+        /* s*R squared 16 times is s^65536*R; one product with plain s
+         * multiplies by s and leaves Montgomery form at once. */
+        fmcp_limb x[FMCP_BN_MAX_LIMBS];
+        int i;
+        fmcp_bn_mont_to(m, x, s);
+        for (i = 0; i < 16; i++) fmcp_bn_mont_sqr(m, x, x);
+        fmcp_bn_mont_mul(m, r, x, s);
+    } else {
+        fmcp_limb e[2];
+        e[0] = (fmcp_limb)ctx->e;
+        e[1] = (fmcp_limb)(ctx->e >> (FMCP_LIMB_BITS - 1) >> 1);
+        fmcp_bn_mod_exp_public(m, r, s, e, 2);
+    }
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_verify_sha256_ctx(const fmcp_rsa_public_ctx *ctx, const uint8_t hash[32],
+                                                   const uint8_t *sig, size_t sig_len)
+{
+    fmcp_limb s[FMCP_BN_MAX_LIMBS];
+    uint8_t em[FMCP_RSA_MAX_BYTES], got[FMCP_RSA_MAX_BYTES];
+    size_t n;
+    if (!ctx || !hash || (!sig && sig_len)) return FMCP_ERR_INVALID_ARG;
+    n = ctx->mont.n;
+    if (sig_len != ctx->k) return FMCP_ERR_BAD_SIGNATURE;
+    if (fmcp_bn_from_bytes(s, n, sig, sig_len) != FMCP_OK) return FMCP_ERR_BAD_SIGNATURE;
+    if (fmcp_bn_cmp(s, ctx->mont.m, n) >= 0) return FMCP_ERR_BAD_SIGNATURE;
+    fmcp__rsa_public_op(ctx, s, s);
+    if (fmcp_bn_to_bytes(s, n, got, ctx->k) != FMCP_OK) return FMCP_ERR_BAD_SIGNATURE;
+    fmcp__rsa_encode(em, ctx->k, hash);
+    return fmcp_ct_equal(em, got, ctx->k) ? FMCP_OK : FMCP_ERR_BAD_SIGNATURE;
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_verify_sha256(const fmcp_rsa_public_key *k, unsigned flags,
+                                               const uint8_t hash[32],
+                                               const uint8_t *sig, size_t sig_len)
+{
+    fmcp_rsa_public_ctx ctx;
+    fmcp_result rc = fmcp_rsa_public_prepare(&ctx, k, flags);
+    if (rc != FMCP_OK) return rc;
+    return fmcp_rsa_verify_sha256_ctx(&ctx, hash, sig, sig_len);
+}
+
+/* ---- private key operations ---------------------------------------------- */
+
+/* Bytes (trimmed) into exactly n limbs; 0 if they do not fit or are empty. */
+static int fmcp__rsa_load(fmcp_limb *r, size_t n, const uint8_t *b, size_t len)
+{
+    b = fmcp__rsa_trim(b, &len);
+    return len > 0 && fmcp_bn_from_bytes(r, n, b, len) == FMCP_OK;
+}
+
+/* Everything a CRT half needs, laid out once per signature. */
+typedef struct fmcp__rsa_half {
+    fmcp_bn_mont mont;                       /* prime p (or q) */
+    fmcp_limb d[FMCP_BN_MAX_LIMBS];          /* blinded exponent */
+} fmcp__rsa_half;
+
+/* r = a mod p for a double-size a < p*R (constant time): a/R, then *R^2/R. */
+static void fmcp__rsa_reduce(const fmcp_bn_mont *m, fmcp_limb *r, const fmcp_limb *a)
+{
+    fmcp_bn_mont_reduce(m, r, a);
+    fmcp_bn_mont_mul(m, r, r, m->rr);
+}
+
+/* Set up one half: Montgomery context for prime pb, exponent db + rnd*(p-1). */
+static fmcp_result fmcp__rsa_half_init(fmcp__rsa_half *h, size_t L, const uint8_t *pb, size_t plen,
+                                       const uint8_t *db, size_t dlen, const fmcp_limb *rnd)
+{
+    fmcp_limb p[FMCP_BN_MAX_LIMBS], t[2 * FMCP_BN_MAX_LIMBS], d[FMCP_BN_MAX_LIMBS];
+    fmcp_result rc = FMCP_ERR_BAD_KEY;
+    memset(d, 0, sizeof d);
+    if (fmcp__rsa_load(p, L, pb, plen) && fmcp__rsa_load(d, L, db, dlen) &&
+        fmcp_bn_mont_init(&h->mont, p, L) == FMCP_OK) {
+        p[0] &= ~(fmcp_limb)1; /* p - 1 (p is odd) */
+        fmcp_bn_mul(t, p, L, rnd, FMCP__RSA_BLIND_LIMBS);
+        fmcp_bn_add(h->d, t, d, L + FMCP__RSA_BLIND_LIMBS);
+        rc = FMCP_OK;
+    }
+    fmcp_wipe(p, sizeof p);
+    fmcp_wipe(t, sizeof t);
+    fmcp_wipe(d, sizeof d);
+    return rc;
+}
+
+/* r = (random L limbs) mod p, constant time. */
+static void fmcp__rsa_random_mod(const fmcp_bn_mont *m, fmcp_limb *r, const fmcp_limb *rnd, size_t L)
+{
+    fmcp_limb w[2 * FMCP_BN_MAX_LIMBS];
+    memset(w, 0, 2 * L * sizeof *w);
+    memcpy(w, rnd, L * sizeof *w);
+    fmcp__rsa_reduce(m, r, w);
+    fmcp_wipe(w, sizeof w);
+}
+
+/* Base blinding: a random, B = a^e (so (c*B)^d = c^d * a) and U = a^-1.
+ * The inverse is taken of a*b for a second random b, so the variable-time
+ * inversion only ever sees a value independent of a. */
+static fmcp_result fmcp__rsa_blinders(const fmcp_bn_mont *m, fmcp_limb *B, fmcp_limb *U,
+                                      const fmcp_limb *rnd, size_t L, uint64_t e)
+{
+    fmcp_limb a[FMCP_BN_MAX_LIMBS], b[FMCP_BN_MAX_LIMBS], x[FMCP_BN_MAX_LIMBS], ee[2];
+    fmcp_result rc;
+    fmcp__rsa_random_mod(m, a, rnd, L);
+    fmcp__rsa_random_mod(m, b, rnd + L, L);
+    ee[0] = (fmcp_limb)e;
+    ee[1] = (fmcp_limb)(e >> (FMCP_LIMB_BITS - 1) >> 1);
+    fmcp_bn_mod_exp_public(m, B, a, ee, 2);   /* e is public */
+    fmcp_bn_mont_mul(m, x, a, b);             /* a*b/R */
+    rc = fmcp_bn_mod_inv_vartime(x, x, m->m, L); /* R/(a*b) */
+    if (rc == FMCP_OK) fmcp_bn_mont_mul(m, U, x, b); /* 1/a */
+    else rc = FMCP_ERR_CRYPTO; /* a or b was 0 mod p: probability 2^-1000 */
+    fmcp_wipe(a, sizeof a);
+    fmcp_wipe(b, sizeof b);
+    fmcp_wipe(x, sizeof x);
+    return rc;
+}
+
+/* out = c^d mod p for the double-size c, with the base blinded. */
+static fmcp_result fmcp__rsa_half_exp(const fmcp__rsa_half *h, fmcp_limb *out, const fmcp_limb *c,
+                                      size_t L, const fmcp_limb *rnd, uint64_t e)
+{
+    const fmcp_bn_mont *m = &h->mont;
+    fmcp_limb cp[FMCP_BN_MAX_LIMBS], B[FMCP_BN_MAX_LIMBS], U[FMCP_BN_MAX_LIMBS];
+    fmcp_result rc = fmcp__rsa_blinders(m, B, U, rnd, L, e);
+    if (rc == FMCP_OK) {
+        fmcp__rsa_reduce(m, cp, c);
+        fmcp_bn_mont_mul(m, cp, cp, B);
+        fmcp_bn_mont_mul(m, cp, cp, m->rr);   /* c * a^e */
+        fmcp_bn_mod_exp(m, out, cp, h->d, L + FMCP__RSA_BLIND_LIMBS);
+        fmcp_bn_mont_mul(m, out, out, U);
+        fmcp_bn_mont_mul(m, out, out, m->rr); /* c^d * a * a^-1 */
+    }
+    fmcp_wipe(cp, sizeof cp);
+    fmcp_wipe(B, sizeof B);
+    fmcp_wipe(U, sizeof U);
+    return rc;
+}
+
+/* Garner: s = mq + q * ((mp - mq) * qinv mod p), into 2L limbs. */
+static int fmcp__rsa_garner(const fmcp__rsa_half *hp, const fmcp__rsa_half *hq, fmcp_limb *s,
+                            const fmcp_limb *mp, const fmcp_limb *mq, const uint8_t *qinvb,
+                            size_t qinv_len, size_t L)
+{
+    fmcp_limb w[2 * FMCP_BN_MAX_LIMBS], a[FMCP_BN_MAX_LIMBS], b[FMCP_BN_MAX_LIMBS];
+    fmcp_limb mask;
+    size_t i;
+    int ok = 0;
+    memset(w, 0, sizeof w);
+    if (fmcp__rsa_load(w, L, qinvb, qinv_len)) {
+        fmcp__rsa_reduce(&hp->mont, b, w);             /* qinv mod p */
+        memcpy(w, mq, L * sizeof *w);
+        fmcp__rsa_reduce(&hp->mont, a, w);             /* mq mod p */
+        mask = (fmcp_limb)0 - fmcp_bn_sub(a, mp, a, L); /* mp - mq, + p if negative */
+        for (i = 0; i < L; i++) w[i] = hp->mont.m[i] & mask;
+        fmcp_bn_add(a, a, w, L);
+        fmcp_bn_mont_mul(&hp->mont, a, a, b);          /* (mp-mq)*qinv/R */
+        fmcp_bn_mont_mul(&hp->mont, a, a, hp->mont.rr);
+        fmcp_bn_mul(s, hq->mont.m, L, a, L);
+        memset(w, 0, 2 * L * sizeof *w);
+        memcpy(w, mq, L * sizeof *w);
+        fmcp_bn_add(s, s, w, 2 * L);
+        ok = 1;
+    }
+    fmcp_wipe(w, sizeof w);
+    fmcp_wipe(a, sizeof a);
+    fmcp_wipe(b, sizeof b);
+    return ok;
+}
+
+/* Basic shape of a private key before any arithmetic. */
+static fmcp_result fmcp__rsa_private_shape(const fmcp_rsa_private_key *k, unsigned flags)
+{
+    fmcp_result rc = fmcp_rsa_public_check(&k->pub, flags);
+    if (rc != FMCP_OK) return rc;
+    if (k->p_len == 0 || k->p_len > sizeof k->p || k->q_len == 0 || k->q_len > sizeof k->q ||
+        k->dp_len == 0 || k->dp_len > sizeof k->dp || k->dq_len == 0 || k->dq_len > sizeof k->dq ||
+        k->qinv_len == 0 || k->qinv_len > sizeof k->qinv || k->d_len > sizeof k->d)
+        return FMCP_ERR_BAD_KEY;
+    if (!(k->p[k->p_len - 1] & 1) || !(k->q[k->q_len - 1] & 1)) return FMCP_ERR_BAD_KEY;
+    return FMCP_OK;
+}
+
+/* The CRT computation itself: s (2L limbs) = c^d mod n. */
+static fmcp_result fmcp__rsa_private_op(const fmcp_rsa_private_key *k, fmcp_limb *s,
+                                        const fmcp_limb *c, size_t L)
+{
+    fmcp__rsa_half hp, hq;
+    /* exponent blinding for each half, then two base-blinding values each */
+    fmcp_limb rnd[2 * FMCP__RSA_BLIND_LIMBS + 4 * FMCP_BN_MAX_LIMBS / 2];
+    fmcp_limb mp[FMCP_BN_MAX_LIMBS], mq[FMCP_BN_MAX_LIMBS], *rb = rnd + 2 * FMCP__RSA_BLIND_LIMBS;
+    uint64_t e = fmcp__rsa_e_value(&k->pub);
+    fmcp_result rc = fmcp_random_bytes(rnd, (2 * FMCP__RSA_BLIND_LIMBS + 4 * L) * sizeof *rnd);
+    memset(&hp, 0, sizeof hp);
+    memset(&hq, 0, sizeof hq);
+    if (rc == FMCP_OK) {
+        rc = fmcp__rsa_half_init(&hp, L, k->p, k->p_len, k->dp, k->dp_len, rnd);
+        if (rc == FMCP_OK)
+            rc = fmcp__rsa_half_init(&hq, L, k->q, k->q_len, k->dq, k->dq_len, rnd + FMCP__RSA_BLIND_LIMBS);
+    }
+    if (rc == FMCP_OK) rc = fmcp__rsa_half_exp(&hp, mp, c, L, rb, e);
+    if (rc == FMCP_OK) rc = fmcp__rsa_half_exp(&hq, mq, c, L, rb + 2 * L, e);
+    if (rc == FMCP_OK && !fmcp__rsa_garner(&hp, &hq, s, mp, mq, k->qinv, k->qinv_len, L))
+        rc = FMCP_ERR_BAD_KEY;
+    fmcp_wipe(&hp, sizeof hp);
+    fmcp_wipe(&hq, sizeof hq);
+    fmcp_wipe(rnd, sizeof rnd);
+    fmcp_wipe(mp, sizeof mp);
+    fmcp_wipe(mq, sizeof mq);
+    return rc;
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_sign_sha256_ex(const fmcp_rsa_private_key *k, unsigned flags,
+                                                const uint8_t hash[32], uint8_t *sig, size_t sig_cap,
+                                                size_t *sig_len)
+{
+    fmcp_rsa_public_ctx pub;
+    fmcp_limb c[2 * FMCP_BN_MAX_LIMBS], s[2 * FMCP_BN_MAX_LIMBS];
+    uint8_t em[FMCP_RSA_MAX_BYTES];
+    size_t L, plen, qlen;
+    fmcp_result rc;
+    if (sig_len) *sig_len = 0;
+    if (!k || !hash || !sig || !sig_len) return FMCP_ERR_INVALID_ARG;
+    rc = fmcp__rsa_private_shape(k, flags);
+    if (rc == FMCP_OK) rc = fmcp_rsa_public_prepare(&pub, &k->pub, flags);
+    if (rc != FMCP_OK) return rc;
+    if (sig_cap < pub.k) return FMCP_ERR_BUFFER_TOO_SMALL;
+    plen = k->p_len; qlen = k->q_len;
+    fmcp__rsa_trim(k->p, &plen);
+    fmcp__rsa_trim(k->q, &qlen);
+    L = fmcp_bn_limbs_for_bytes(plen > qlen ? plen : qlen);
+    fmcp__rsa_encode(em, pub.k, hash);
+    if (L == 0 || fmcp_bn_from_bytes(c, 2 * L, em, pub.k) != FMCP_OK) return FMCP_ERR_BAD_KEY;
+    rc = fmcp__rsa_private_op(k, s, c, L);
+    if (rc == FMCP_OK && fmcp_bn_to_bytes(s, 2 * L, sig, pub.k) != FMCP_OK) rc = FMCP_ERR_CRYPTO;
+    /* verify before release: a fault or a bad key must not leak a signature */
+    if (rc == FMCP_OK && fmcp_rsa_verify_sha256_ctx(&pub, hash, sig, pub.k) != FMCP_OK)
+        rc = FMCP_ERR_CRYPTO;
+    if (rc == FMCP_OK) *sig_len = pub.k;
+    else fmcp_wipe(sig, sig_cap < pub.k ? sig_cap : pub.k);
+    fmcp_wipe(s, sizeof s);
+    fmcp_wipe(c, sizeof c);
+    return rc;
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_sign_sha256(const fmcp_rsa_private_key *k, const uint8_t hash[32],
+                                             uint8_t *sig, size_t sig_cap, size_t *sig_len)
+{
+    return fmcp_rsa_sign_sha256_ex(k, 0, hash, sig, sig_cap, sig_len);
+}
+
+/* ---- private key check --------------------------------------------------- */
+
+/* 1 if (a * b) mod m == 1; a, b, m in bytes. Variable time. */
+static int fmcp__rsa_is_inverse(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
+                                const fmcp_limb *m, size_t mn)
+{
+    fmcp_limb x[FMCP_BN_MAX_LIMBS], y[FMCP_BN_MAX_LIMBS], p[2 * FMCP_BN_MAX_LIMBS], r[FMCP_BN_MAX_LIMBS];
+    size_t xn, yn;
+    int ok;
+    a = fmcp__rsa_trim(a, &alen);
+    b = fmcp__rsa_trim(b, &blen);
+    xn = fmcp_bn_limbs_for_bytes(alen);
+    yn = fmcp_bn_limbs_for_bytes(blen);
+    if (xn == 0 || yn == 0 || xn > FMCP_BN_MAX_LIMBS || yn > FMCP_BN_MAX_LIMBS) return 0;
+    fmcp_bn_from_bytes(x, xn, a, alen);
+    fmcp_bn_from_bytes(y, yn, b, blen);
+    fmcp_bn_mul(p, x, xn, y, yn);
+    ok = fmcp_bn_mod(r, p, xn + yn, m, mn) == FMCP_OK && fmcp_bn_bits(r, mn) == 1;
+    fmcp_wipe(x, sizeof x);
+    fmcp_wipe(y, sizeof y);
+    fmcp_wipe(p, sizeof p);
+    fmcp_wipe(r, sizeof r);
+    return ok;
+}
+
+/* p*q == n, with p and q in L limbs. */
+static int fmcp__rsa_pq_is_n(const fmcp_limb *p, const fmcp_limb *q, size_t L, const fmcp_rsa_public_key *pub)
+{
+    fmcp_limb pq[2 * FMCP_BN_MAX_LIMBS], n[2 * FMCP_BN_MAX_LIMBS];
+    size_t len = pub->n_len;
+    const uint8_t *nb = fmcp__rsa_trim(pub->n, &len);
+    fmcp_bn_mul(pq, p, L, q, L);
+    if (fmcp_bn_from_bytes(n, 2 * L, nb, len) != FMCP_OK) return 0;
+    return fmcp_bn_cmp(pq, n, 2 * L) == 0;
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_private_check(const fmcp_rsa_private_key *k)
+{
+    fmcp_limb p[FMCP_BN_MAX_LIMBS], q[FMCP_BN_MAX_LIMBS];
+    size_t plen, qlen, L;
+    const uint8_t *e;
+    size_t elen;
+    int ok;
+    fmcp_result rc;
+    if (!k) return FMCP_ERR_INVALID_ARG;
+    rc = fmcp__rsa_private_shape(k, 0);
+    if (rc != FMCP_OK) return rc;
+    if (k->d_len == 0) return FMCP_ERR_BAD_KEY;
+    plen = k->p_len; qlen = k->q_len;
+    fmcp__rsa_trim(k->p, &plen);
+    fmcp__rsa_trim(k->q, &qlen);
+    L = fmcp_bn_limbs_for_bytes(plen > qlen ? plen : qlen);
+    if (L == 0 || !fmcp__rsa_load(p, L, k->p, k->p_len) || !fmcp__rsa_load(q, L, k->q, k->q_len))
+        return FMCP_ERR_BAD_KEY;
+    elen = k->pub.e_len;
+    e = k->pub.e;
+    ok = fmcp__rsa_pq_is_n(p, q, L, &k->pub) &&
+         fmcp__rsa_is_inverse(k->q, k->q_len, k->qinv, k->qinv_len, p, L);
+    p[0] &= ~(fmcp_limb)1;
+    q[0] &= ~(fmcp_limb)1;
+    ok = ok && fmcp__rsa_is_inverse(e, elen, k->dp, k->dp_len, p, L) &&
+         fmcp__rsa_is_inverse(e, elen, k->dq, k->dq_len, q, L) &&
+         fmcp__rsa_is_inverse(e, elen, k->d, k->d_len, p, L) &&
+         fmcp__rsa_is_inverse(e, elen, k->d, k->d_len, q, L);
+    fmcp_wipe(p, sizeof p);
+    fmcp_wipe(q, sizeof q);
+    return ok ? FMCP_OK : FMCP_ERR_BAD_KEY;
+}
+
+/* ---- key generation ------------------------------------------------------ */
+
+#define FMCP__RSA_SIEVE_PRIMES 2048
+#define FMCP__RSA_SIEVE_SPAN 4096   /* candidates p0 + 2j, j < span */
+
+/* Candidates that survive division by the small primes and p mod e != 1. */
+static void fmcp__rsa_sieve(uint8_t *comp, const fmcp_limb *p0, size_t L, const uint16_t *primes)
+{
+    size_t i, j;
+    uint32_t r, pr, j0;
+    memset(comp, 0, FMCP__RSA_SIEVE_SPAN);
+    for (i = 0; i < FMCP__RSA_SIEVE_PRIMES; i++) {
+        pr = primes[i];
+        r = fmcp_bn_mod_small(p0, L, pr);
+        /* r + 2j == 0 (mod pr) at j = -r / 2 = (pr - r) * (pr + 1) / 2 */
+        j0 = (uint32_t)(((uint64_t)(pr - r) % pr) * ((pr + 1) / 2) % pr);
+        for (j = j0; j < FMCP__RSA_SIEVE_SPAN; j += pr) comp[j] = 1;
+    }
+    pr = FMCP__RSA_E65537;
+    r = fmcp_bn_mod_small(p0, L, pr);
+    j0 = (uint32_t)(((uint64_t)(pr + 1 - r) % pr) * ((pr + 1) / 2) % pr); /* r + 2j == 1 */
+    for (j = j0; j < FMCP__RSA_SIEVE_SPAN; j += pr) comp[j] = 1;
+}
+
+/* Random odd number of `bits` bits (a multiple of the limb size) with the
+ * top two bits set, so the product of two has exactly 2*bits bits. */
+static fmcp_result fmcp__rsa_candidate(fmcp_limb *p, size_t L)
+{
+    fmcp_result rc = fmcp_random_bytes(p, L * sizeof *p);
+    if (rc != FMCP_OK) return rc;
+    p[L - 1] |= (fmcp_limb)3 << (FMCP_LIMB_BITS - 2);
+    p[0] |= 1;
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__rsa_gen_prime(fmcp_limb *p, size_t L, const uint16_t *primes, unsigned rounds)
+{
+    uint8_t comp[FMCP__RSA_SIEVE_SPAN];
+    fmcp_limb step[FMCP_BN_MAX_LIMBS], p0[FMCP_BN_MAX_LIMBS];
+    int attempt;
+    for (attempt = 0; attempt < 1000; attempt++) {
+        size_t j;
+        fmcp_result rc = fmcp__rsa_candidate(p0, L);
+        if (rc != FMCP_OK) return rc;
+        fmcp__rsa_sieve(comp, p0, L, primes);
+        for (j = 0; j < FMCP__RSA_SIEVE_SPAN; j++) {
+            int prime = 0;
+            if (comp[j]) continue;
+            memset(step, 0, L * sizeof *step);
+            step[0] = (fmcp_limb)(2 * j);
+            if (fmcp_bn_add(p, p0, step, L)) continue; /* ran past the top */
+            rc = fmcp__bn_miller_rabin(p, L, rounds, &prime);
+            if (rc != FMCP_OK) return rc;
+            if (prime) return FMCP_OK;
+        }
+    }
+    return FMCP_ERR_CRYPTO;
+}
+
+/* r = a / d for small d, with the remainder returned (32-bit chunks). */
+static uint32_t fmcp__rsa_div_small(fmcp_limb *r, const fmcp_limb *a, size_t n, uint32_t d)
+{
+    uint64_t rem = 0;
+    size_t i;
+    int s;
+    for (i = n; i-- > 0;) {
+        fmcp_limb q = 0;
+        for (s = FMCP_LIMB_BITS - 32; s >= 0; s -= 32) {
+            uint64_t cur = (rem << 32) | (uint32_t)(a[i] >> s);
+            q |= (fmcp_limb)(cur / d) << s;
+            rem = cur % d;
+        }
+        r[i] = q;
+    }
+    return (uint32_t)rem;
+}
+
+/* x^-1 mod e (e prime, x not a multiple of e) by Fermat: x^(e-2). */
+static uint32_t fmcp__rsa_inv_mod_e(uint32_t x)
+{
+    uint64_t r = 1, b = x % FMCP__RSA_E65537;
+    uint32_t k = FMCP__RSA_E65537 - 2;
+    while (k) {
+        if (k & 1) r = r * b % FMCP__RSA_E65537;
+        b = b * b % FMCP__RSA_E65537;
+        k >>= 1;
+    }
+    return (uint32_t)r;
+}
+
+/* out (n+1 limbs) = e^-1 mod m for e = 65537, as (1 + m*k)/e with
+ * k = -m^-1 mod e; 0 if e divides m. */
+static int fmcp__rsa_inv_e(fmcp_limb *out, const fmcp_limb *m, size_t n)
+{
+    fmcp_limb t[FMCP_BN_MAX_LIMBS * 2 + 1], one[FMCP_BN_MAX_LIMBS * 2 + 1];
+    uint32_t f = fmcp_bn_mod_small(m, n, FMCP__RSA_E65537), kk;
+    int ok;
+    if (f == 0) return 0;
+    kk = FMCP__RSA_E65537 - fmcp__rsa_inv_mod_e(f);
+    t[n] = fmcp_bn_mul_small(t, m, n, kk);
+    memset(one, 0, (n + 1) * sizeof *one);
+    one[0] = 1;
+    fmcp_bn_add(t, t, one, n + 1);
+    ok = fmcp__rsa_div_small(out, t, n + 1, FMCP__RSA_E65537) == 0;
+    fmcp_wipe(t, sizeof t);
+    return ok;
+}
+
+/* Minimal big-endian bytes of a (n limbs) into dst; cap is the field size. */
+static int fmcp__rsa_put(uint8_t *dst, size_t cap, size_t *len, const fmcp_limb *a, size_t n)
+{
+    size_t bytes = (fmcp_bn_bits(a, n) + 7) / 8;
+    if (bytes == 0 || bytes > cap) return 0;
+    *len = bytes;
+    return fmcp_bn_to_bytes(a, n, dst, bytes) == FMCP_OK;
+}
+
+typedef struct fmcp__rsa_gen {
+    fmcp_limb p[FMCP_BN_MAX_LIMBS], q[FMCP_BN_MAX_LIMBS];
+    fmcp_limb pm1[FMCP_BN_MAX_LIMBS], qm1[FMCP_BN_MAX_LIMBS];
+    fmcp_limb n[2 * FMCP_BN_MAX_LIMBS], phi[2 * FMCP_BN_MAX_LIMBS];
+    fmcp_limb d[2 * FMCP_BN_MAX_LIMBS + 1], dp[FMCP_BN_MAX_LIMBS + 1], dq[FMCP_BN_MAX_LIMBS + 1];
+    fmcp_limb qinv[FMCP_BN_MAX_LIMBS];
+    uint16_t primes[FMCP__RSA_SIEVE_PRIMES];
+} fmcp__rsa_gen;
+
+/* p and q prime, p > q, far enough apart. */
+static fmcp_result fmcp__rsa_gen_pq(fmcp__rsa_gen *g, size_t L, unsigned rounds)
+{
+    fmcp_limb diff[FMCP_BN_MAX_LIMBS];
+    int tries;
+    for (tries = 0; tries < 100; tries++) {
+        fmcp_result rc = fmcp__rsa_gen_prime(g->p, L, g->primes, rounds);
+        if (rc == FMCP_OK) rc = fmcp__rsa_gen_prime(g->q, L, g->primes, rounds);
+        if (rc != FMCP_OK) return rc;
+        if (fmcp_bn_cmp(g->p, g->q, L) < 0) {
+            memcpy(diff, g->p, L * sizeof *diff);
+            memcpy(g->p, g->q, L * sizeof *diff);
+            memcpy(g->q, diff, L * sizeof *diff);
+        }
+        fmcp_bn_sub(diff, g->p, g->q, L);
+        if (fmcp_bn_bits(diff, L) > L * FMCP_LIMB_BITS - 100) return FMCP_OK;
+    }
+    return FMCP_ERR_CRYPTO;
+}
+
+/* n, d, dp, dq, qinv from p and q. */
+static int fmcp__rsa_derive(fmcp__rsa_gen *g, size_t L)
+{
+    fmcp_bn_mont mp;
+    fmcp_limb pm2[FMCP_BN_MAX_LIMBS], two[FMCP_BN_MAX_LIMBS];
+    int ok;
+    memcpy(g->pm1, g->p, L * sizeof *g->p);
+    memcpy(g->qm1, g->q, L * sizeof *g->q);
+    g->pm1[0] &= ~(fmcp_limb)1;
+    g->qm1[0] &= ~(fmcp_limb)1;
+    fmcp_bn_mul(g->n, g->p, L, g->q, L);
+    fmcp_bn_mul(g->phi, g->pm1, L, g->qm1, L);
+    ok = fmcp__rsa_inv_e(g->d, g->phi, 2 * L) && fmcp__rsa_inv_e(g->dp, g->pm1, L) &&
+         fmcp__rsa_inv_e(g->dq, g->qm1, L) && fmcp_bn_mont_init(&mp, g->p, L) == FMCP_OK;
+    if (ok) { /* qinv = q^(p-2) mod p (p prime, q < p) */
+        memset(two, 0, L * sizeof *two);
+        two[0] = 2;
+        fmcp_bn_sub(pm2, g->p, two, L);
+        fmcp_bn_mod_exp(&mp, g->qinv, g->q, pm2, L);
+    }
+    fmcp_wipe(&mp, sizeof mp);
+    fmcp_wipe(pm2, sizeof pm2);
+    return ok;
+}
+
+static int fmcp__rsa_store(const fmcp__rsa_gen *g, size_t L, fmcp_rsa_private_key *out)
+{
+    out->pub.e[0] = 1; out->pub.e[1] = 0; out->pub.e[2] = 1;
+    out->pub.e_len = 3;
+    return fmcp__rsa_put(out->pub.n, sizeof out->pub.n, &out->pub.n_len, g->n, 2 * L) &&
+           fmcp__rsa_put(out->d, sizeof out->d, &out->d_len, g->d, 2 * L + 1) &&
+           fmcp__rsa_put(out->p, sizeof out->p, &out->p_len, g->p, L) &&
+           fmcp__rsa_put(out->q, sizeof out->q, &out->q_len, g->q, L) &&
+           fmcp__rsa_put(out->dp, sizeof out->dp, &out->dp_len, g->dp, L + 1) &&
+           fmcp__rsa_put(out->dq, sizeof out->dq, &out->dq_len, g->dq, L + 1) &&
+           fmcp__rsa_put(out->qinv, sizeof out->qinv, &out->qinv_len, g->qinv, L);
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_generate(unsigned bits, fmcp_rsa_private_key *out)
+{
+    fmcp__rsa_gen g;
+    size_t L;
+    fmcp_result rc;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (bits != 2048 && bits != 3072 && bits != 4096) return FMCP_ERR_INVALID_ARG;
+    L = bits / 2 / FMCP_LIMB_BITS;
+    memset(&g, 0, sizeof g);
+    fmcp__bn_small_primes(g.primes, FMCP__RSA_SIEVE_PRIMES);
+    rc = fmcp__rsa_gen_pq(&g, L, bits / 2 >= 1536 ? 4u : 5u);
+    if (rc == FMCP_OK && !(fmcp__rsa_derive(&g, L) && fmcp__rsa_store(&g, L, out))) rc = FMCP_ERR_CRYPTO;
+    if (rc == FMCP_OK) rc = fmcp_rsa_private_check(out) == FMCP_OK ? FMCP_OK : FMCP_ERR_CRYPTO;
+    fmcp_wipe(&g, sizeof g);
+    if (rc != FMCP_OK) fmcp_wipe(out, sizeof *out);
+    return rc;
+}
