@@ -1,0 +1,1380 @@
+/* mcp_http: implementation */
+#include "mcp_http.h"
+
+#ifndef FASTMCP_NO_SOCKETS
+#include <string.h>
+#include <stdio.h>
+#ifndef FASTMCP_NO_THREADS
+#  include <pthread.h>
+#endif
+
+/* Locking rule: the transport mutex is never held while calling into the
+ * MCP engine (its callbacks take the mutex). It is recursive because an HTTP
+ * write on the loop thread may run our on_close callback synchronously. */
+#ifndef FASTMCP_NO_THREADS
+#  define FMCP__MH_LOCK(t) pthread_mutex_lock(&(t)->mu)
+#  define FMCP__MH_UNLOCK(t) pthread_mutex_unlock(&(t)->mu)
+#else
+#  define FMCP__MH_LOCK(t) ((void)0)
+#  define FMCP__MH_UNLOCK(t) ((void)0)
+#endif
+
+#define FMCP__MH_BUCKETS 256
+#define FMCP__MH_MAX_PARKED 32  /* finished, undelivered streams per session */
+#define FMCP__MH_POST 0
+#define FMCP__MH_GET 1
+#define FMCP__MH_PENDING 0   /* POST held, nothing sent yet */
+#define FMCP__MH_SSE 1       /* SSE started (or stream 0) */
+
+typedef struct fmcp__mh_ev {
+    struct fmcp__mh_ev *next;
+    uint64_t seq;
+    size_t len, cap;         /* text length, allocation size after the struct */
+    char *data;              /* formatted event, stored after the struct */
+} fmcp__mh_ev;
+
+typedef struct fmcp__mh_stream {
+    struct fmcp__mh_stream *next;
+    uint64_t no;             /* 0 = the stand-alone GET stream */
+    int kind, state, done;
+    int xthread;             /* written from a thread other than the loop's */
+    int init_post, init_ok;  /* the POST that created the session */
+    fmcp_http_req *req;      /* attached connection, NULL when detached */
+    int64_t last_write;
+    uint64_t seq;
+    fmcp__mh_ev *head, *tail;
+    size_t nev;
+    char *resp;              /* buffered JSON response (PENDING) */
+    size_t resp_len;
+    int resp_status;
+    char *ids;               /* request ids (raw JSON), NUL-separated */
+    size_t ids_len;
+} fmcp__mh_stream;
+
+typedef struct fmcp__mh_session {
+    struct fmcp__mh_session *next;
+    struct fmcp_mcp_http *t;
+    fmcp_session *s;
+    char id[33];
+    int legacy, temp, dead, reap;
+    int64_t last_used;
+    uint64_t next_no;
+    fmcp__mh_stream *streams;
+    char *subject;
+} fmcp__mh_session;
+
+struct fmcp_mcp_http {
+    fmcp_server *srv;
+    const fmcp_allocator *a;
+    fmcp_http_loop *loop;
+    fmcp_http_server *hs;
+    fmcp_http_transport_desc d;
+    int check_hosts;
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_t mu;
+#endif
+    fmcp__mh_session *buckets[FMCP__MH_BUCKETS];
+    fmcp__mh_session *temps;   /* stateless sessions, not addressable */
+    size_t nsessions;
+    int nreap, nreap_temp;     /* sessions flagged for reaping (temporary ones) */
+    uint64_t timer;
+    int timer_on;
+    struct fmcp__mh_later *later;  /* requests still to finish (see flush_later) */
+    size_t nlater, cap_later;
+    uint64_t later_timer;
+    int later_timer_on;
+#ifndef FASTMCP_NO_THREADS
+    pthread_t loop_tid;
+    int has_loop_tid;
+#endif
+    int64_t tick_ms;
+};
+
+typedef struct fmcp__mh_later {
+    fmcp_http_req *req;
+    int status;
+} fmcp__mh_later;
+
+typedef struct fmcp__mh_auth {
+    fmcp_http_auth_reply r;
+    int called;
+} fmcp__mh_auth;
+
+static const char *const fmcp__mh_versions[] = {
+    "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", NULL
+};
+static const char *const fmcp__mh_local_hosts[] = { "localhost", "127.0.0.1", "[::1]", NULL };
+
+/* ---- small helpers ----------------------------------------------------------- */
+
+static int fmcp__mh_lc(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+
+static int fmcp__mh_ieqn(const char *a, const char *b, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        if (fmcp__mh_lc((unsigned char)a[i]) != fmcp__mh_lc((unsigned char)b[i])) return 0;
+        if (!a[i]) return 1;
+    }
+    return 1;
+}
+
+static int fmcp__mh_ieq(const char *a, const char *b)
+{
+    size_t n = strlen(a);
+    return n == strlen(b) && fmcp__mh_ieqn(a, b, n);
+}
+
+static char *fmcp__mh_dup(const fmcp_allocator *a, const char *s, size_t n)
+{
+    char *p = (char *)fmcp_malloc(a, n + 1);
+    if (!p) return NULL;
+    memcpy(p, s, n);
+    p[n] = 0;
+    return p;
+}
+
+static void fmcp__mh_free_str(const fmcp_allocator *a, char *s)
+{
+    if (s) fmcp_free(a, s, strlen(s) + 1);
+}
+
+/* Does a comma-separated media list allow type/sub? (wildcards count) */
+static int fmcp__mh_accepts(const char *list, const char *type, const char *sub)
+{
+    size_t tl = strlen(type), sl = strlen(sub);
+    const char *p = list;
+    if (!list) return 0;
+    while (*p) {
+        const char *e = p + strcspn(p, ",;");
+        while (*p == ' ' || *p == '\t') p++;
+        if (e - p == 3 && memcmp(p, "*/*", 3) == 0) return 1;
+        if ((size_t)(e - p) >= tl + 2 && fmcp__mh_ieqn(p, type, tl) && p[tl] == '/') {
+            const char *s = p + tl + 1;
+            size_t n = (size_t)(e - s);
+            while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
+            if ((n == 1 && *s == '*') || (n == sl && fmcp__mh_ieqn(s, sub, sl))) return 1;
+        }
+        p = e + strcspn(e, ",");
+        if (*p) p++;
+    }
+    return 0;
+}
+
+static int fmcp__mh_is_json_ct(const char *ct)
+{
+    size_t n;
+    if (!ct) return 0;
+    while (*ct == ' ') ct++;
+    n = strcspn(ct, "; \t");
+    return n == 16 && fmcp__mh_ieqn(ct, "application/json", 16);
+}
+
+static int fmcp__mh_known_version(const char *v)
+{
+    size_t i;
+    for (i = 0; fmcp__mh_versions[i]; i++)
+        if (strcmp(v, fmcp__mh_versions[i]) == 0) return 1;
+    return 0;
+}
+
+static int fmcp__mh_is_loopback(const char *host)
+{
+    return !host || strncmp(host, "127.", 4) == 0 || fmcp__mh_ieq(host, "localhost") ||
+           strcmp(host, "::1") == 0 || strcmp(host, "[::1]") == 0;
+}
+
+/* Length of the host part of "host[:port]" or "[v6][:port]". */
+static size_t fmcp__mh_hostpart(const char *hp)
+{
+    if (*hp == '[') {
+        const char *e = strchr(hp, ']');
+        return e ? (size_t)(e - hp) + 1 : strlen(hp);
+    }
+    return strcspn(hp, ":");
+}
+
+/* An entry without a port matches any port; one with a port matches exactly. */
+static int fmcp__mh_host_listed(const char *const *list, const char *hp)
+{
+    size_t i, n = fmcp__mh_hostpart(hp);
+    for (i = 0; list[i]; i++) {
+        if (fmcp__mh_ieq(list[i], hp)) return 1;
+        if (strlen(list[i]) == n && fmcp__mh_ieqn(list[i], hp, n)) return 1;
+    }
+    return 0;
+}
+
+static int fmcp__mh_host_ok(const fmcp_mcp_http *t, const char *host)
+{
+    if (!t->check_hosts) return 1;
+    if (!host || !*host) return 0;
+    return fmcp__mh_host_listed(t->d.allowed_hosts ? t->d.allowed_hosts : fmcp__mh_local_hosts, host);
+}
+
+/* Origins: a full "scheme://host[:port]" entry matches exactly, a bare host
+ * entry matches that host with http or https and any port. */
+static int fmcp__mh_origin_ok(const fmcp_mcp_http *t, const char *origin)
+{
+    const char *const *list = t->d.allowed_origins ? t->d.allowed_origins : fmcp__mh_local_hosts;
+    const char *hp;
+    size_t i;
+    if (!origin || !t->check_hosts) return 1;
+    for (i = 0; list[i]; i++)
+        if (strstr(list[i], "://") && fmcp__mh_ieq(list[i], origin)) return 1;
+    if (fmcp__mh_ieqn(origin, "http://", 7)) hp = origin + 7;
+    else if (fmcp__mh_ieqn(origin, "https://", 8)) hp = origin + 8;
+    else return 0;
+    for (i = 0; list[i]; i++) {
+        size_t n = fmcp__mh_hostpart(hp);
+        if (!strstr(list[i], "://") && strlen(list[i]) == n && fmcp__mh_ieqn(list[i], hp, n)) return 1;
+    }
+    return 0;
+}
+
+/* Is the caller on the loop thread? (handlers, timers and on_close are) */
+static int fmcp__mh_on_loop(const fmcp_mcp_http *t)
+{
+#ifndef FASTMCP_NO_THREADS
+    return !t->has_loop_tid || pthread_equal(t->loop_tid, pthread_self());
+#else
+    (void)t;
+    return 1;
+#endif
+}
+
+static void fmcp__mh_mark_loop(fmcp_mcp_http *t)
+{
+#ifndef FASTMCP_NO_THREADS
+    t->loop_tid = pthread_self();
+    t->has_loop_tid = 1;
+#else
+    (void)t;
+#endif
+}
+
+/* ---- answers that could not be sent yet ------------------------------------------ */
+
+/* A request must be finished exactly once. When finishing fails for want of
+ * memory, or would overtake a worker's writes still queued in the loop, the
+ * request goes on this list: a 0 ms timer (loop thread; it runs after the
+ * loop drained its queue) or the next housekeeping tick finishes it.
+ * status 0 = end the SSE stream, else a bodiless answer with that status. */
+static void fmcp__mh_flush_later(void *user)
+{
+    fmcp_mcp_http *t = (fmcp_mcp_http *)user;
+    size_t i, keep = 0;
+    FMCP__MH_LOCK(t);
+    t->later_timer_on = 0;
+    for (i = 0; i < t->nlater; i++) {
+        fmcp__mh_later *l = &t->later[i];
+        fmcp_result rc = l->status ? fmcp_http_respond(l->req, l->status, NULL, 0, NULL, 0)
+                                   : fmcp_http_stream_end(l->req);
+        if (rc == FMCP_ERR_NOMEM) t->later[keep++] = *l;   /* anything else is final */
+    }
+    t->nlater = keep;
+    FMCP__MH_UNLOCK(t);
+}
+
+static fmcp_result fmcp__mh_later_add(fmcp_mcp_http *t, fmcp_http_req *req, int status)
+{
+    if (t->nlater == t->cap_later) {
+        size_t nc = t->cap_later ? t->cap_later * 2 : 8;
+        fmcp__mh_later *nl = (fmcp__mh_later *)fmcp_realloc(t->a, t->later, t->cap_later * sizeof *nl,
+                                                            nc * sizeof *nl);
+        if (!nl) return FMCP_ERR_NOMEM;
+        t->later = nl;
+        t->cap_later = nc;
+    }
+    t->later[t->nlater].req = req;
+    t->later[t->nlater++].status = status;
+    if (!t->later_timer_on && fmcp__mh_on_loop(t) &&
+        fmcp_http_timer_add(t->loop, 0, fmcp__mh_flush_later, t, &t->later_timer) == FMCP_OK)
+        t->later_timer_on = 1;
+    return FMCP_OK;
+}
+
+/* Finishing calls: on failure the request is retried later (locked). */
+static void fmcp__mh_answer(fmcp_mcp_http *t, fmcp_http_req *req, int status, const fmcp_http_header *h,
+                            size_t n, const void *body, size_t len)
+{
+    fmcp_result rc;
+    FMCP__MH_LOCK(t);
+    rc = fmcp_http_respond(req, status, h, n, body, len);
+    if (rc == FMCP_ERR_NOMEM || rc == FMCP_ERR_INVALID_ARG) (void)fmcp__mh_later_add(t, req, 500);
+    FMCP__MH_UNLOCK(t);
+}
+
+static void fmcp__mh_end(fmcp_mcp_http *t, fmcp_http_req *req, int xthread)
+{
+    fmcp_result rc;
+    FMCP__MH_LOCK(t);
+    if (xthread && fmcp__mh_on_loop(t) && fmcp__mh_later_add(t, req, 0) == FMCP_OK) { FMCP__MH_UNLOCK(t); return; }
+    rc = fmcp_http_stream_end(req);
+    if (rc == FMCP_ERR_NOMEM) (void)fmcp__mh_later_add(t, req, 0);
+    FMCP__MH_UNLOCK(t);
+}
+
+/* ---- HTTP answers ------------------------------------------------------------- */
+
+/* Headers every answer gets: CORS, and the session id when known. */
+static size_t fmcp__mh_base_headers(const fmcp_mcp_http *t, const fmcp__mh_session *ms,
+                                    fmcp_http_header *h, size_t n)
+{
+    if (t->d.cors_origin) {
+        h[n].name = "Access-Control-Allow-Origin"; h[n++].value = t->d.cors_origin;
+        h[n].name = "Access-Control-Expose-Headers"; h[n++].value = "Mcp-Session-Id, WWW-Authenticate";
+        if (strcmp(t->d.cors_origin, "*") != 0) { h[n].name = "Vary"; h[n++].value = "Origin"; }
+    }
+    if (ms && !ms->temp && !ms->legacy) { h[n].name = "Mcp-Session-Id"; h[n++].value = ms->id; }
+    return n;
+}
+
+static void fmcp__mh_respond(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp__mh_session *ms, int status,
+                             const char *ctype, const char *body, size_t len)
+{
+    fmcp_http_header h[8];
+    size_t n = fmcp__mh_base_headers(t, ms, h, 0);
+    if (ctype) { h[n].name = "Content-Type"; h[n++].value = ctype; }
+    fmcp__mh_answer(t, req, status, h, n, body, len);
+}
+
+/* HTTP-level failure with a JSON-RPC error body (what MCP clients parse). */
+static void fmcp__mh_fail(fmcp_mcp_http *t, fmcp_http_req *req, int status, int code, const char *msg)
+{
+    char body[256];
+    int n = snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":%d,\"message\":\"%s\"}}",
+                     code, msg);
+    if (n < 0 || (size_t)n >= sizeof body) n = 0;
+    fmcp__mh_respond(t, req, NULL, status, "application/json", body, (size_t)n);
+}
+
+static fmcp_result fmcp__mh_sse_start(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_req *req)
+{
+    fmcp_http_header h[10];
+    size_t n = fmcp__mh_base_headers(t, ms, h, 0);
+    h[n].name = "Content-Type"; h[n++].value = "text/event-stream";
+    h[n].name = "Cache-Control"; h[n++].value = "no-cache, no-transform";
+    h[n].name = "X-Accel-Buffering"; h[n++].value = "no";
+    return fmcp_http_stream_start(req, 200, h, n);
+}
+
+/* ---- streams and events -------------------------------------------------------- */
+
+static void fmcp__mh_stream_free(fmcp_mcp_http *t, fmcp__mh_stream *st)
+{
+    fmcp__mh_ev *e = st->head;
+    while (e) {
+        fmcp__mh_ev *nx = e->next;
+        fmcp_free(t->a, e, sizeof *e + e->cap);
+        e = nx;
+    }
+    if (st->resp) fmcp_free(t->a, st->resp, st->resp_len + 1);
+    if (st->ids) fmcp_free(t->a, st->ids, st->ids_len);
+    fmcp_free(t->a, st, sizeof *st);
+}
+
+static void fmcp__mh_unlink_stream(fmcp__mh_session *ms, fmcp__mh_stream *st)
+{
+    fmcp__mh_stream **pp = &ms->streams;
+    while (*pp && *pp != st) pp = &(*pp)->next;
+    if (*pp) *pp = st->next;
+}
+
+/* Finished streams whose client never came back are kept for resumption;
+ * cap them per session by dropping the oldest (the list is newest first). */
+static void fmcp__mh_trim_parked(fmcp_mcp_http *t, fmcp__mh_session *ms)
+{
+    fmcp__mh_stream *st, *oldest = NULL;
+    size_t n = 0;
+    for (st = ms->streams; st; st = st->next)
+        if (st->done && !st->req) { n++; oldest = st; }
+    if (n < FMCP__MH_MAX_PARKED) return;
+    fmcp__mh_unlink_stream(ms, oldest);
+    fmcp__mh_stream_free(t, oldest);
+}
+
+static fmcp__mh_stream *fmcp__mh_stream_new(fmcp_mcp_http *t, fmcp__mh_session *ms, int kind)
+{
+    fmcp__mh_stream *st;
+    fmcp__mh_trim_parked(t, ms);
+    st = (fmcp__mh_stream *)fmcp_malloc(t->a, sizeof *st);
+    if (!st) return NULL;
+    memset(st, 0, sizeof *st);
+    st->kind = kind;
+    st->no = kind == FMCP__MH_GET ? 0 : ++ms->next_no;
+    st->state = kind == FMCP__MH_GET ? FMCP__MH_SSE : FMCP__MH_PENDING;
+    st->next = ms->streams;
+    ms->streams = st;
+    return st;
+}
+
+static fmcp__mh_stream *fmcp__mh_find_no(fmcp__mh_session *ms, uint64_t no)
+{
+    fmcp__mh_stream *st;
+    for (st = ms->streams; st; st = st->next)
+        if (st->no == no) return st;
+    return NULL;
+}
+
+static fmcp__mh_stream *fmcp__mh_get_stream(fmcp_mcp_http *t, fmcp__mh_session *ms)
+{
+    fmcp__mh_stream *st = fmcp__mh_find_no(ms, 0);
+    return st ? st : fmcp__mh_stream_new(t, ms, FMCP__MH_GET);
+}
+
+/* The POST stream holding request id `id` (raw JSON text). */
+static fmcp__mh_stream *fmcp__mh_find_id(fmcp__mh_session *ms, const char *id, size_t n)
+{
+    fmcp__mh_stream *st;
+    for (st = ms->streams; st; st = st->next) {
+        size_t off = 0;
+        while (st->ids && off < st->ids_len) {
+            size_t l = strlen(st->ids + off);
+            if (l == n && memcmp(st->ids + off, id, n) == 0) return st;
+            off += l + 1;
+        }
+    }
+    return NULL;
+}
+
+/* Write bytes to the attached connection; a dead connection detaches. */
+static void fmcp__mh_write(fmcp_mcp_http *t, fmcp__mh_stream *st, const char *p, size_t n)
+{
+    if (!st->req) return;
+    if (!fmcp__mh_on_loop(t)) st->xthread = 1;
+    if (fmcp_http_stream_write(st->req, p, n) == FMCP_OK) st->last_write = fmcp_monotonic_ms();
+}
+
+/* Bytes needed by fmcp__mh_fmt. */
+static size_t fmcp__mh_fmt_cap(const char *event, const char *data, size_t len)
+{
+    size_t lines = 1, i;
+    for (i = 0; i < len; i++) lines += data[i] == '\n';
+    return len + lines * 6 + 96 + (event ? strlen(event) : 0);
+}
+
+/* "id:", optional "event:"/"retry:", one "data:" per line, blank line. */
+static size_t fmcp__mh_fmt(char *p, size_t cap, const char *id, const char *event, int retry,
+                           const char *data, size_t len)
+{
+    size_t i, n = 0;
+    n += (size_t)snprintf(p + n, cap - n, "id: %s\n", id);
+    if (event) n += (size_t)snprintf(p + n, cap - n, "event: %s\n", event);
+    if (retry > 0) n += (size_t)snprintf(p + n, cap - n, "retry: %d\n", retry);
+    memcpy(p + n, "data: ", 6); n += 6;
+    for (i = 0; i < len; i++) {
+        if (data[i] == '\r') continue;
+        p[n++] = data[i];
+        if (data[i] == '\n') { memcpy(p + n, "data: ", 6); n += 6; }
+    }
+    p[n++] = '\n'; p[n++] = '\n';
+    return n;
+}
+
+/* Append an event to the replay buffer (bounded) and send it if attached. */
+static fmcp_result fmcp__mh_emit(fmcp_mcp_http *t, fmcp__mh_stream *st, const char *event, int retry,
+                                 const char *json, size_t len)
+{
+    char id[48];
+    size_t cap = fmcp__mh_fmt_cap(event, json, len);
+    fmcp__mh_ev *e = (fmcp__mh_ev *)fmcp_malloc(t->a, sizeof *e + cap);
+    if (!e) return FMCP_ERR_NOMEM;
+    snprintf(id, sizeof id, "%llu_%llu", (unsigned long long)st->no, (unsigned long long)(st->seq + 1));
+    e->next = NULL;
+    e->seq = ++st->seq;
+    e->data = (char *)(e + 1);
+    e->cap = cap;
+    e->len = fmcp__mh_fmt(e->data, cap, id, event, retry, json, len);
+    if (st->tail) st->tail->next = e; else st->head = e;
+    st->tail = e;
+    if (++st->nev > t->d.replay_events) {
+        fmcp__mh_ev *old = st->head;
+        st->head = old->next;
+        fmcp_free(t->a, old, sizeof *old + old->cap);
+        st->nev--;
+    }
+    fmcp__mh_write(t, st, e->data, e->len);
+    return FMCP_OK;
+}
+
+/* Start SSE on a held POST: headers, then the priming event (id + retry). */
+static void fmcp__mh_start_sse(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp__mh_stream *st)
+{
+    st->state = FMCP__MH_SSE;
+    if (st->req && !fmcp__mh_on_loop(t)) st->xthread = 1;
+    if (st->req && fmcp__mh_sse_start(t, ms, st->req) == FMCP_OK) st->last_write = fmcp_monotonic_ms();
+    else if (st->req) {   /* no stream: the client may still resume it with GET */
+        fmcp__mh_answer(t, st->req, 500, NULL, 0, NULL, 0);
+        st->req = NULL;
+    }
+    (void)fmcp__mh_emit(t, st, NULL, t->d.retry_ms, "", 0);
+    if (st->resp) {   /* a response already buffered goes first */
+        (void)fmcp__mh_emit(t, st, NULL, 0, st->resp, st->resp_len);
+        fmcp_free(t->a, st->resp, st->resp_len + 1);
+        st->resp = NULL;
+    }
+}
+
+/* Finish the attached request, whatever state it is in. */
+static void fmcp__mh_release_req(fmcp_mcp_http *t, fmcp__mh_stream *st, int status)
+{
+    fmcp_http_req *req = st->req;
+    if (!req) return;
+    st->req = NULL;
+    if (st->state == FMCP__MH_SSE) fmcp__mh_end(t, req, st->xthread);
+    else fmcp__mh_fail(t, req, status, -32000, status == 404 ? "Session terminated" : "Request aborted");
+}
+
+/* The buffered answer of a held POST: JSON (403 when the engine says so) or 202. */
+static void fmcp__mh_finish_pending(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp__mh_stream *st)
+{
+    fmcp_http_req *req = st->req;
+    st->req = NULL;
+    if (!req) return;
+    if (st->resp) {
+        int status = st->resp_status == 403 ? 403 : 200;
+        fmcp__mh_respond(t, req, ms, status, "application/json", st->resp, st->resp_len);
+    } else {
+        fmcp__mh_respond(t, req, ms, 202, NULL, NULL, 0);
+    }
+}
+
+static int fmcp__mh_has_result(const fmcp_allocator *a, const char *json, size_t len)
+{
+    fmcp_json_parse_options o;
+    fmcp_json_doc *doc;
+    int ok;
+    memset(&o, 0, sizeof o);
+    o.alloc = a;
+    if (fmcp_json_parse(json, len, &o, &doc, NULL) != FMCP_OK) return 0;
+    ok = fmcp_json_get(fmcp_json_root(doc), "result") != NULL;
+    fmcp_json_doc_free(doc);
+    return ok;
+}
+
+/* ---- engine callbacks (any thread) ------------------------------------------------ */
+
+static fmcp__mh_stream *fmcp__mh_route(fmcp__mh_session *ms, const fmcp_send_info *info)
+{
+    fmcp__mh_stream *st = NULL;
+    if (ms->legacy) return NULL;
+    if (info->tag) st = fmcp__mh_find_no(ms, (uint64_t)(uintptr_t)info->tag);
+    if (!st && info->related_id) st = fmcp__mh_find_id(ms, info->related_id, info->related_id_len);
+    return st && !st->done && st->no ? st : NULL;
+}
+
+static fmcp_result fmcp__mh_on_send(void *user, const char *json, size_t len, const fmcp_send_info *info)
+{
+    fmcp__mh_session *ms = (fmcp__mh_session *)user;
+    fmcp_mcp_http *t = ms->t;
+    fmcp__mh_stream *st;
+    fmcp_result rc = FMCP_OK;
+    FMCP__MH_LOCK(t);
+    if (ms->dead) { FMCP__MH_UNLOCK(t); return FMCP_ERR_CLOSED; }
+    ms->last_used = fmcp_monotonic_ms();
+    st = fmcp__mh_route(ms, info);
+    if (st && st->init_post && info->is_response) st->init_ok = fmcp__mh_has_result(t->a, json, len);
+    if (st && st->state == FMCP__MH_PENDING) {
+        if (info->is_response && !st->resp) {
+            st->resp = fmcp__mh_dup(t->a, json, len);
+            st->resp_len = len;
+            st->resp_status = info->http_status;
+            FMCP__MH_UNLOCK(t);
+            return st->resp ? FMCP_OK : FMCP_ERR_NOMEM;
+        }
+        if (t->d.json_only) st = NULL;
+        else fmcp__mh_start_sse(t, ms, st);
+    }
+    if (!st && !ms->temp && !(st = fmcp__mh_get_stream(t, ms))) rc = FMCP_ERR_NOMEM;
+    if (st) rc = fmcp__mh_emit(t, st, ms->legacy ? "message" : NULL, 0, json, len);
+    FMCP__MH_UNLOCK(t);
+    return rc;
+}
+
+static void fmcp__mh_flag_reap(fmcp_mcp_http *t, fmcp__mh_session *ms)
+{
+    if (!ms->reap) { ms->reap = 1; t->nreap++; t->nreap_temp += ms->temp; }
+}
+
+static void fmcp__mh_on_done(void *user, void *tag)
+{
+    fmcp__mh_session *ms = (fmcp__mh_session *)user;
+    fmcp_mcp_http *t = ms->t;
+    fmcp__mh_stream *st;
+    FMCP__MH_LOCK(t);
+    st = tag && !ms->dead ? fmcp__mh_find_no(ms, (uint64_t)(uintptr_t)tag) : NULL;
+    if (st) {
+        st->done = 1;
+        if ((st->init_post && !st->init_ok) || ms->temp) fmcp__mh_flag_reap(t, ms);
+        if (st->state == FMCP__MH_PENDING || st->req) {
+            if (st->state == FMCP__MH_PENDING) fmcp__mh_finish_pending(t, ms, st);
+            else fmcp__mh_release_req(t, st, 200);
+            fmcp__mh_unlink_stream(ms, st);
+            fmcp__mh_stream_free(t, st);
+        }
+        /* else: detached SSE; its events wait for a resume or the session's end */
+    }
+    FMCP__MH_UNLOCK(t);
+}
+
+/* ---- sessions (created and destroyed on the loop thread only) -------------------- */
+
+static int fmcp__mh_hexval(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+/* Bucket from the first id byte: the id is random, so this is uniform and
+ * leaks nothing an attacker does not already choose. */
+static size_t fmcp__mh_bucket(const char *id)
+{
+    int hi = fmcp__mh_hexval((unsigned char)id[0]), lo = hi < 0 ? -1 : fmcp__mh_hexval((unsigned char)id[1]);
+    return lo < 0 ? FMCP__MH_BUCKETS : (size_t)(hi * 16 + lo);
+}
+
+static void fmcp__mh_link(fmcp_mcp_http *t, fmcp__mh_session *ms)
+{
+    fmcp__mh_session **head = ms->temp ? &t->temps : &t->buckets[fmcp__mh_bucket(ms->id)];
+    ms->next = *head;
+    *head = ms;
+    if (!ms->temp) t->nsessions++;
+}
+
+/* Remove from the table and mark dead (locked). */
+static void fmcp__mh_unlink(fmcp_mcp_http *t, fmcp__mh_session *ms)
+{
+    fmcp__mh_session **pp = ms->temp ? &t->temps : &t->buckets[fmcp__mh_bucket(ms->id)];
+    while (*pp && *pp != ms) pp = &(*pp)->next;
+    if (*pp) { *pp = ms->next; if (!ms->temp) t->nsessions--; }
+    if (ms->reap) { t->nreap--; t->nreap_temp -= ms->temp; }
+    ms->dead = 1;
+    ms->next = NULL;
+}
+
+/* Lookup by id (locked); ids compare in constant time. */
+static fmcp__mh_session *fmcp__mh_lookup(fmcp_mcp_http *t, const char *id)
+{
+    size_t b;
+    fmcp__mh_session *ms;
+    if (!id || strlen(id) != 32 || (b = fmcp__mh_bucket(id)) >= FMCP__MH_BUCKETS) return NULL;
+    for (ms = t->buckets[b]; ms; ms = ms->next)
+        if (fmcp_ct_equal(ms->id, id, 32) && !ms->reap) return ms;
+    return NULL;
+}
+
+static void fmcp__mh_session_free(fmcp_mcp_http *t, fmcp__mh_session *ms)
+{
+    fmcp__mh_free_str(t->a, ms->subject);
+    fmcp_wipe(ms->id, sizeof ms->id);
+    fmcp_free(t->a, ms, sizeof *ms);
+}
+
+/* Close the engine session, then answer whatever requests it still holds. */
+static void fmcp__mh_destroy(fmcp_mcp_http *t, fmcp__mh_session *ms)
+{
+    fmcp_session_close(ms->s);
+    FMCP__MH_LOCK(t);
+    while (ms->streams) {
+        fmcp__mh_stream *st = ms->streams;
+        ms->streams = st->next;
+        fmcp__mh_release_req(t, st, 404);
+        fmcp__mh_stream_free(t, st);
+    }
+    FMCP__MH_UNLOCK(t);
+    fmcp__mh_session_free(t, ms);
+}
+
+static fmcp_result fmcp__mh_new_id(char out[33])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char r[16];
+    size_t i;
+    fmcp_result rc = fmcp_random_bytes(r, sizeof r);
+    if (rc != FMCP_OK) return rc;
+    for (i = 0; i < 16; i++) { out[2 * i] = hex[r[i] >> 4]; out[2 * i + 1] = hex[r[i] & 15]; }
+    out[32] = 0;
+    fmcp_wipe(r, sizeof r);
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__mh_session_new(fmcp_mcp_http *t, int temp, int legacy, const fmcp_auth_info *au,
+                                        fmcp__mh_session **out)
+{
+    fmcp_session_desc sd;
+    fmcp_result rc = FMCP_OK;
+    fmcp__mh_session *ms;
+    if (!temp && t->nsessions >= t->d.max_sessions) return FMCP_ERR_TOO_LARGE;
+    ms = (fmcp__mh_session *)fmcp_malloc(t->a, sizeof *ms);
+    if (!ms) return FMCP_ERR_NOMEM;
+    memset(ms, 0, sizeof *ms);
+    ms->t = t; ms->temp = temp; ms->legacy = legacy;
+    ms->last_used = fmcp_monotonic_ms();
+    if (!temp) rc = fmcp__mh_new_id(ms->id);
+    if (!rc && au && au->subject && !(ms->subject = fmcp__mh_dup(t->a, au->subject, strlen(au->subject))))
+        rc = FMCP_ERR_NOMEM;
+    memset(&sd, 0, sizeof sd);
+    sd.send = fmcp__mh_on_send; sd.on_done = fmcp__mh_on_done; sd.user = ms; sd.auth = au;
+    if (!rc) rc = fmcp_session_create(t->srv, &sd, &ms->s);
+    if (rc) { fmcp__mh_session_free(t, ms); return rc; }
+    FMCP__MH_LOCK(t);
+    fmcp__mh_link(t, ms);
+    FMCP__MH_UNLOCK(t);
+    *out = ms;
+    return FMCP_OK;
+}
+
+/* Destroy flagged sessions (and idle ones when check_idle). Loop thread. */
+static void fmcp__mh_reap(fmcp_mcp_http *t, int check_idle)
+{
+    fmcp__mh_session *dead = NULL, *ms, *nx;
+    int64_t now = fmcp_monotonic_ms();
+    size_t b;
+    FMCP__MH_LOCK(t);
+    if (!check_idle && !t->nreap) { FMCP__MH_UNLOCK(t); return; }
+    /* stateless traffic flags only temporary sessions: skip the table then */
+    for (b = check_idle || t->nreap > t->nreap_temp ? 0 : FMCP__MH_BUCKETS; b <= FMCP__MH_BUCKETS; b++) {
+        for (ms = b < FMCP__MH_BUCKETS ? t->buckets[b] : t->temps; ms; ms = nx) {
+            int idle = check_idle && t->d.session_timeout_ms > 0 && now - ms->last_used > t->d.session_timeout_ms;
+            fmcp__mh_stream *st;
+            nx = ms->next;
+            for (st = ms->streams; idle && st; st = st->next)
+                if (st->req || st->state == FMCP__MH_PENDING) idle = 0;
+            if (!ms->reap && !idle) continue;
+            fmcp__mh_unlink(t, ms);
+            ms->next = dead;
+            dead = ms;
+        }
+    }
+    FMCP__MH_UNLOCK(t);
+    for (ms = dead; ms; ms = nx) { nx = ms->next; fmcp__mh_destroy(t, ms); }
+}
+
+/* The stream holding req, over every session (locked). */
+static fmcp__mh_stream *fmcp__mh_find_req(fmcp_mcp_http *t, fmcp_http_req *req, fmcp__mh_session **owner)
+{
+    size_t b;
+    fmcp__mh_session *ms;
+    fmcp__mh_stream *st;
+    for (b = 0; b <= FMCP__MH_BUCKETS; b++)
+        for (ms = b < FMCP__MH_BUCKETS ? t->buckets[b] : t->temps; ms; ms = ms->next)
+            for (st = ms->streams; st; st = st->next)
+                if (st->req == req) { *owner = ms; return st; }
+    return NULL;
+}
+
+/* The peer went away: detach (SSE streams stay resumable). */
+static void fmcp__mh_on_close(fmcp_http_req *req, void *user)
+{
+    fmcp_mcp_http *t = (fmcp_mcp_http *)user;
+    fmcp__mh_session *ms = NULL;
+    fmcp__mh_stream *st;
+    fmcp__mh_mark_loop(t);
+    FMCP__MH_LOCK(t);
+    st = fmcp__mh_find_req(t, req, &ms);
+    if (st) {
+        fmcp__mh_release_req(t, st, 500);
+        if (ms->legacy) fmcp__mh_flag_reap(t, ms);
+    }
+    FMCP__MH_UNLOCK(t);
+}
+
+/* ---- POST ------------------------------------------------------------------------ */
+
+/* A message needs an answer unless it is a notification or a response. */
+static int fmcp__mh_needs_answer(const fmcp_json *m)
+{
+    const fmcp_json *id = fmcp_json_get(m, "id"), *method = fmcp_json_get(m, "method");
+    if (!fmcp_json_is(m, FMCP_JSON_OBJECT)) return 1;
+    if (!id && fmcp_json_is(method, FMCP_JSON_STRING)) return 0;
+    if (!method && id && (fmcp_json_get(m, "result") || fmcp_json_get(m, "error"))) return 0;
+    return 1;
+}
+
+static int fmcp__mh_any_answer(const fmcp_json *root)
+{
+    const fmcp_json *v;
+    if (!fmcp_json_is(root, FMCP_JSON_ARRAY)) return fmcp__mh_needs_answer(root);
+    if (!fmcp_json_len(root)) return 1;
+    for (v = fmcp_json_first(root); v; v = fmcp_json_next(v))
+        if (fmcp__mh_needs_answer(v)) return 1;
+    return 0;
+}
+
+/* Raw text of every request id in the message, NUL-separated (for routing). */
+static fmcp_result fmcp__mh_collect_ids(fmcp_mcp_http *t, const fmcp_json *root, fmcp__mh_stream *st)
+{
+    const fmcp_json *m = fmcp_json_is(root, FMCP_JSON_ARRAY) ? fmcp_json_first(root) : root;
+    size_t total = 0, off = 0, need;
+    const fmcp_json *v;
+    for (v = m; v; v = root == m ? NULL : fmcp_json_next(v)) {
+        const fmcp_json *id = fmcp_json_get(v, "id");
+        if (id && fmcp_json_get(v, "method") && fmcp_json_write(id, NULL, 0, &need) == FMCP_ERR_BUFFER_TOO_SMALL)
+            total += need;
+    }
+    if (!total) return FMCP_OK;
+    if (!(st->ids = (char *)fmcp_malloc(t->a, total))) return FMCP_ERR_NOMEM;
+    st->ids_len = total;
+    for (v = m; v; v = root == m ? NULL : fmcp_json_next(v)) {
+        const fmcp_json *id = fmcp_json_get(v, "id");
+        if (id && fmcp_json_get(v, "method") && fmcp_json_write(id, NULL, 0, &need) == FMCP_ERR_BUFFER_TOO_SMALL &&
+            off + need <= total && fmcp_json_write(id, st->ids + off, need, NULL) == FMCP_OK)
+            off += need;
+    }
+    return FMCP_OK;
+}
+
+/* Give the message to the engine; hold the request when it needs answers. */
+static void fmcp__mh_handoff(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_req *req, const fmcp_json *root,
+                             int created, const fmcp_auth_info *au)
+{
+    fmcp_receive_opts o;
+    fmcp__mh_stream *st = NULL;
+    uint64_t no = 0;
+    size_t len;
+    const char *body = fmcp_http_req_body(req, &len);
+    fmcp_result rc = FMCP_ERR_NOMEM;
+    memset(&o, 0, sizeof o);
+    o.auth = au;
+    if (!fmcp__mh_any_answer(root)) {
+        /* the body lives until the request is answered: hand it over first */
+        (void)fmcp_session_receive_ex(ms->s, body, len, &o);
+        fmcp__mh_respond(t, req, ms, 202, NULL, NULL, 0);
+        return;
+    }
+    FMCP__MH_LOCK(t);
+    if ((st = fmcp__mh_stream_new(t, ms, FMCP__MH_POST)) != NULL) {
+        no = st->no;
+        st->init_post = created;
+        if ((rc = fmcp__mh_collect_ids(t, root, st)) == FMCP_OK) st->req = req;
+        else { fmcp__mh_unlink_stream(ms, st); fmcp__mh_stream_free(t, st); }
+    }
+    FMCP__MH_UNLOCK(t);
+    if (rc != FMCP_OK) { fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Out of memory"); return; }
+    fmcp_http_req_on_close(req, fmcp__mh_on_close, t);
+    o.tag = (void *)(uintptr_t)no;
+    if (fmcp_session_receive_ex(ms->s, body, len, &o) == FMCP_OK) return;
+    FMCP__MH_LOCK(t);
+    if ((st = fmcp__mh_find_no(ms, no)) != NULL) {
+        fmcp__mh_release_req(t, st, 500);
+        fmcp__mh_unlink_stream(ms, st);
+        fmcp__mh_stream_free(t, st);
+    }
+    FMCP__MH_UNLOCK(t);
+}
+
+/* Stateless: a fresh session, initialised for this POST unless it is initialize. */
+static void fmcp__mh_post_stateless(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_json *root, int is_init,
+                                    const char *pv, const fmcp_auth_info *au)
+{
+    static const char init_fmt[] = "{\"jsonrpc\":\"2.0\",\"id\":\"fmcp-stateless-init\",\"method\":\"initialize\","
+        "\"params\":{\"protocolVersion\":\"%s\",\"capabilities\":{},\"clientInfo\":{\"name\":\"stateless\",\"version\":\"0\"}}}";
+    static const char inited[] = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}";
+    char init[320];
+    fmcp__mh_session *ms;
+    fmcp_receive_opts o;
+    int n;
+    if (!fmcp__mh_any_answer(root)) { fmcp__mh_respond(t, req, NULL, 202, NULL, NULL, 0); return; }
+    if (fmcp__mh_session_new(t, 1, 0, au, &ms) != FMCP_OK) {
+        fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Could not create a session");
+        return;
+    }
+    memset(&o, 0, sizeof o);
+    o.auth = au;
+    n = snprintf(init, sizeof init, init_fmt, pv ? pv : "2025-03-26");
+    if (!is_init && n > 0 && (size_t)n < sizeof init) {
+        (void)fmcp_session_receive_ex(ms->s, init, (size_t)n, &o);
+        (void)fmcp_session_receive_ex(ms->s, inited, sizeof inited - 1, &o);
+    }
+    fmcp__mh_handoff(t, ms, req, root, 0, au);
+    FMCP__MH_LOCK(t);
+    if (!ms->streams) fmcp__mh_flag_reap(t, ms);   /* answered inline, or failed */
+    FMCP__MH_UNLOCK(t);
+}
+
+/* Session from Mcp-Session-Id: 400 when missing, 404 unknown (or another
+ * subject's). Returns NULL after answering. */
+static fmcp__mh_session *fmcp__mh_session_of(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
+{
+    const char *sid = fmcp_http_req_header(req, "Mcp-Session-Id");
+    fmcp__mh_session *ms;
+    if (!sid) {
+        fmcp__mh_fail(t, req, 400, -32000, "Bad Request: Mcp-Session-Id header is required");
+        return NULL;
+    }
+    FMCP__MH_LOCK(t);
+    ms = fmcp__mh_lookup(t, sid);
+    if (ms && (ms->legacy || (ms->subject && (!au || !au->subject || strcmp(au->subject, ms->subject) != 0))))
+        ms = NULL;
+    if (ms) ms->last_used = fmcp_monotonic_ms();
+    FMCP__MH_UNLOCK(t);
+    if (!ms) fmcp__mh_fail(t, req, 404, -32001, "Session not found");
+    return ms;
+}
+
+/* Header checks shared by POST and GET; 0 after answering. */
+static int fmcp__mh_version_ok(fmcp_mcp_http *t, fmcp_http_req *req)
+{
+    const char *pv = fmcp_http_req_header(req, "MCP-Protocol-Version");
+    if (!pv || fmcp__mh_known_version(pv)) return 1;
+    fmcp__mh_fail(t, req, 400, -32000, "Bad Request: Unsupported protocol version");
+    return 0;
+}
+
+static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
+{
+    const char *accept = fmcp_http_req_header(req, "Accept");
+    fmcp_json_parse_options po;
+    fmcp_json_doc *doc = NULL;
+    const fmcp_json *root;
+    fmcp__mh_session *ms = NULL;
+    size_t len;
+    const char *body = fmcp_http_req_body(req, &len);
+    int is_init, created = 0;
+    if (!fmcp__mh_accepts(accept, "application", "json") ||
+        (!t->d.json_only && !fmcp__mh_accepts(accept, "text", "event-stream"))) {
+        fmcp__mh_fail(t, req, 406, -32000, "Not Acceptable: Accept must allow application/json and text/event-stream");
+        return;
+    }
+    if (!fmcp__mh_is_json_ct(fmcp_http_req_header(req, "Content-Type"))) {
+        fmcp__mh_fail(t, req, 415, -32000, "Unsupported Media Type: Content-Type must be application/json");
+        return;
+    }
+    if (!fmcp__mh_version_ok(t, req)) return;
+    memset(&po, 0, sizeof po);
+    po.alloc = t->a;
+    if (fmcp_json_parse(body, len, &po, &doc, NULL) != FMCP_OK) {
+        fmcp__mh_fail(t, req, 400, FMCP_RPC_PARSE_ERROR, "Parse error");
+        return;
+    }
+    root = fmcp_json_root(doc);
+    is_init = strcmp(fmcp_json_get_str(root, "method", ""), "initialize") == 0;
+    if (t->d.stateless) {
+        fmcp__mh_post_stateless(t, req, root, is_init, fmcp_http_req_header(req, "MCP-Protocol-Version"), au);
+    } else if (is_init && !fmcp_http_req_header(req, "Mcp-Session-Id")) {
+        fmcp_result rc = fmcp__mh_session_new(t, 0, 0, au, &ms);
+        if (rc == FMCP_ERR_TOO_LARGE) fmcp__mh_fail(t, req, 503, -32000, "Too many sessions");
+        else if (rc) fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Could not create a session");
+        else created = 1;
+    } else {
+        ms = fmcp__mh_session_of(t, req, au);
+    }
+    if (ms) fmcp__mh_handoff(t, ms, req, root, created, au);
+    fmcp_json_doc_free(doc);
+}
+
+/* ---- GET, DELETE ------------------------------------------------------------------- */
+
+static void fmcp__mh_405(fmcp_mcp_http *t, fmcp_http_req *req, const char *allow)
+{
+    fmcp_http_header h[8];
+    size_t n = fmcp__mh_base_headers(t, NULL, h, 0);
+    h[n].name = "Allow"; h[n++].value = allow;
+    fmcp__mh_answer(t, req, 405, h, n, NULL, 0);
+}
+
+/* Attach req to st and replay the events after `after` (locked). */
+static void fmcp__mh_attach(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp__mh_stream *st, fmcp_http_req *req,
+                            uint64_t after)
+{
+    fmcp__mh_ev *e;
+    if (st->req) fmcp__mh_release_req(t, st, 409);   /* the newer connection wins */
+    if (fmcp__mh_sse_start(t, ms, req) != FMCP_OK) { fmcp__mh_answer(t, req, 500, NULL, 0, NULL, 0); return; }
+    st->req = req;
+    st->last_write = fmcp_monotonic_ms();
+    for (e = st->head; e && st->req; e = e->next)
+        if (e->seq > after) fmcp__mh_write(t, st, e->data, e->len);
+}
+
+/* "<stream>_<seq>" from Last-Event-ID. */
+static int fmcp__mh_parse_event_id(const char *s, uint64_t *no, uint64_t *seq)
+{
+    uint64_t v[2] = { 0, 0 };
+    int k = 0;
+    if (!*s) return 0;
+    for (; *s; s++) {
+        if (*s == '_' && k == 0) { k = 1; continue; }
+        if (*s < '0' || *s > '9' || v[k] > (UINT64_MAX - 9) / 10) return 0;
+        v[k] = v[k] * 10 + (uint64_t)(*s - '0');
+    }
+    *no = v[0]; *seq = v[1];
+    return k == 1;
+}
+
+static void fmcp__mh_get(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
+{
+    const char *lei = fmcp_http_req_header(req, "Last-Event-ID");
+    fmcp__mh_session *ms;
+    fmcp__mh_stream *st;
+    uint64_t no = 0, seq = 0;
+    int status = 0;
+    if (t->d.stateless || t->d.disable_get) { fmcp__mh_405(t, req, t->d.stateless ? "POST" : "POST, DELETE"); return; }
+    if (!fmcp__mh_accepts(fmcp_http_req_header(req, "Accept"), "text", "event-stream")) {
+        fmcp__mh_fail(t, req, 406, -32000, "Not Acceptable: Accept must allow text/event-stream");
+        return;
+    }
+    if (!fmcp__mh_version_ok(t, req) || !(ms = fmcp__mh_session_of(t, req, au))) return;
+    if (lei && !fmcp__mh_parse_event_id(lei, &no, &seq)) { fmcp__mh_fail(t, req, 400, -32000, "Bad Last-Event-ID"); return; }
+    fmcp_http_req_on_close(req, fmcp__mh_on_close, t);
+    FMCP__MH_LOCK(t);
+    st = lei ? fmcp__mh_find_no(ms, no) : fmcp__mh_get_stream(t, ms);
+    if (!st || st->state == FMCP__MH_PENDING) status = lei ? 404 : 500;   /* PENDING: never gave out an id */
+    else if (!lei && st->req) status = 409;
+    else {
+        fmcp__mh_attach(t, ms, st, req, lei ? seq : st->seq);
+        if (!lei) (void)fmcp__mh_emit(t, st, NULL, t->d.retry_ms, "", 0);
+        if (st->done && st->req) {   /* a finished POST stream: everything is delivered now */
+            fmcp__mh_release_req(t, st, 200);
+            fmcp__mh_unlink_stream(ms, st);
+            fmcp__mh_stream_free(t, st);
+        }
+    }
+    FMCP__MH_UNLOCK(t);
+    if (status == 409) fmcp__mh_fail(t, req, 409, -32000, "Conflict: an SSE stream is already open for this session");
+    else if (status) fmcp__mh_fail(t, req, status, -32000, status == 404 ? "Unknown stream" : "Out of memory");
+}
+
+static void fmcp__mh_delete(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
+{
+    fmcp__mh_session *ms;
+    if (t->d.stateless) { fmcp__mh_405(t, req, "POST"); return; }
+    if (!(ms = fmcp__mh_session_of(t, req, au))) return;
+    FMCP__MH_LOCK(t);
+    fmcp__mh_unlink(t, ms);
+    FMCP__MH_UNLOCK(t);
+    fmcp__mh_destroy(t, ms);
+    fmcp__mh_respond(t, req, NULL, 200, NULL, NULL, 0);
+}
+
+/* ---- legacy HTTP+SSE (2024-11-05) -------------------------------------------------- */
+
+static void fmcp__mh_legacy_open(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
+{
+    fmcp__mh_session *ms;
+    fmcp__mh_stream *st;
+    char url[512];
+    int n;
+    fmcp_result rc = fmcp__mh_session_new(t, 0, 1, au, &ms);
+    if (rc) { fmcp__mh_fail(t, req, rc == FMCP_ERR_TOO_LARGE ? 503 : 500, -32000, "Could not create a session"); return; }
+    n = snprintf(url, sizeof url, "%s?sessionId=%s", t->d.legacy_message_path, ms->id);
+    fmcp_http_req_on_close(req, fmcp__mh_on_close, t);
+    FMCP__MH_LOCK(t);
+    if ((st = fmcp__mh_get_stream(t, ms)) != NULL) {
+        fmcp__mh_attach(t, ms, st, req, 0);
+        if (n > 0 && (size_t)n < sizeof url) (void)fmcp__mh_emit(t, st, "endpoint", 0, url, (size_t)n);
+        if (!st->req) fmcp__mh_flag_reap(t, ms);   /* attach failed and answered 500 */
+    } else {
+        fmcp__mh_flag_reap(t, ms);
+    }
+    FMCP__MH_UNLOCK(t);
+    if (!st) fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Out of memory");
+}
+
+/* sessionId=... from the query string (copied into out). */
+static int fmcp__mh_query_sid(const char *q, char out[33])
+{
+    while (q && *q) {
+        size_t n = strcspn(q, "&");
+        if (n == 10 + 32 && strncmp(q, "sessionId=", 10) == 0) {
+            memcpy(out, q + 10, 32);
+            out[32] = 0;
+            return 1;
+        }
+        q += n + (q[n] == '&');
+    }
+    return 0;
+}
+
+static void fmcp__mh_legacy_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
+{
+    char sid[33];
+    fmcp__mh_session *ms = NULL;
+    fmcp_receive_opts o;
+    fmcp_json_doc *doc = NULL;
+    size_t len;
+    const char *body = fmcp_http_req_body(req, &len);
+    FMCP__MH_LOCK(t);
+    if (fmcp__mh_query_sid(fmcp_http_req_query(req), sid) && (ms = fmcp__mh_lookup(t, sid)) != NULL && !ms->legacy)
+        ms = NULL;
+    if (ms) ms->last_used = fmcp_monotonic_ms();
+    FMCP__MH_UNLOCK(t);
+    if (!ms) { fmcp__mh_fail(t, req, 404, -32001, "Session not found"); return; }
+    if (!fmcp__mh_is_json_ct(fmcp_http_req_header(req, "Content-Type"))) {
+        fmcp__mh_fail(t, req, 415, -32000, "Unsupported Media Type: Content-Type must be application/json");
+        return;
+    }
+    if (fmcp_json_parse(body, len, NULL, &doc, NULL) != FMCP_OK) {
+        fmcp__mh_fail(t, req, 400, FMCP_RPC_PARSE_ERROR, "Parse error");
+        return;
+    }
+    fmcp_json_doc_free(doc);
+    memset(&o, 0, sizeof o);
+    o.auth = au;
+    (void)fmcp_session_receive_ex(ms->s, body, len, &o);
+    fmcp__mh_respond(t, req, NULL, 202, "text/plain", "Accepted", 8);
+}
+
+/* ---- dispatch ------------------------------------------------------------------------ */
+
+static void fmcp__mh_preflight(fmcp_mcp_http *t, fmcp_http_req *req)
+{
+    fmcp_http_header h[10];
+    size_t n = fmcp__mh_base_headers(t, NULL, h, 0);
+    if (t->d.cors_origin) {
+        h[n].name = "Access-Control-Allow-Methods"; h[n++].value = "GET, POST, DELETE, OPTIONS";
+        h[n].name = "Access-Control-Allow-Headers";
+        h[n++].value = "Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID";
+        h[n].name = "Access-Control-Max-Age"; h[n++].value = "86400";
+    }
+    h[n].name = "Allow"; h[n++].value = "GET, POST, DELETE, OPTIONS";
+    fmcp__mh_answer(t, req, 204, h, n, NULL, 0);
+}
+
+/* Run the authenticate hook; 0 after answering a rejection. */
+static int fmcp__mh_authenticate(fmcp_mcp_http *t, fmcp_http_req *req, fmcp__mh_auth *au)
+{
+    fmcp_http_header h[12];
+    size_t n, i;
+    memset(au, 0, sizeof *au);
+    if (!t->d.authenticate) return 1;
+    au->called = 1;
+    if (t->d.authenticate(t->d.auth_user, fmcp_http_req_method(req), fmcp_http_req_path(req), req, &au->r) != FMCP_OK) {
+        fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Authentication failed");
+        return 0;
+    }
+    if (!au->r.status) return 1;
+    n = fmcp__mh_base_headers(t, NULL, h, 0);
+    for (i = 0; i < au->r.nheaders && i < 4; i++) h[n++] = au->r.headers[i];
+    h[n].name = "Content-Type"; h[n++].value = au->r.content_type ? au->r.content_type : "application/json";
+    fmcp__mh_answer(t, req, au->r.status, h, n, au->r.body, au->r.body ? strlen(au->r.body) : 0);
+    return 0;
+}
+
+static void fmcp__mh_route_req(fmcp_mcp_http *t, fmcp_http_req *req, const char *m, const char *path,
+                               const fmcp_auth_info *ai)
+{
+    int legacy = !t->d.disable_legacy_sse && !t->d.stateless;
+    if (strcmp(path, t->d.path) == 0) {
+        if (strcmp(m, "POST") == 0) fmcp__mh_post(t, req, ai);
+        else if (strcmp(m, "GET") == 0) fmcp__mh_get(t, req, ai);
+        else if (strcmp(m, "DELETE") == 0) fmcp__mh_delete(t, req, ai);
+        else fmcp__mh_405(t, req, "GET, POST, DELETE, OPTIONS");
+    } else if (legacy && strcmp(path, t->d.legacy_sse_path) == 0) {
+        if (strcmp(m, "GET") == 0) fmcp__mh_legacy_open(t, req, ai);
+        else fmcp__mh_405(t, req, "GET");
+    } else {
+        if (strcmp(m, "POST") == 0) fmcp__mh_legacy_post(t, req, ai);
+        else fmcp__mh_405(t, req, "POST");
+    }
+}
+
+static void fmcp__mh_handler(fmcp_http_req *req, void *user)
+{
+    fmcp_mcp_http *t = (fmcp_mcp_http *)user;
+    const char *m = fmcp_http_req_method(req), *path = fmcp_http_req_path(req);
+    int legacy = !t->d.disable_legacy_sse && !t->d.stateless;
+    fmcp__mh_auth au;
+    fmcp__mh_mark_loop(t);
+    fmcp__mh_reap(t, 0);
+    if (strcmp(m, "GET") == 0 && strcmp(path, t->d.health_path) == 0) {
+        fmcp__mh_respond(t, req, NULL, 200, "application/json", "{\"status\":\"ok\"}", 15);
+        return;
+    }
+    if (strcmp(path, t->d.path) != 0 && !(legacy && (strcmp(path, t->d.legacy_sse_path) == 0 ||
+                                                     strcmp(path, t->d.legacy_message_path) == 0))) {
+        fmcp__mh_respond(t, req, NULL, 404, "text/plain", "Not Found\n", 10);
+        return;
+    }
+    if (!fmcp__mh_host_ok(t, fmcp_http_req_header(req, "Host"))) {
+        fmcp__mh_fail(t, req, 421, -32000, "Misdirected Request: Host not allowed");
+        return;
+    }
+    if (!fmcp__mh_origin_ok(t, fmcp_http_req_header(req, "Origin"))) {
+        fmcp__mh_fail(t, req, 403, -32000, "Forbidden: Origin not allowed");
+        return;
+    }
+    if (strcmp(m, "OPTIONS") == 0) { fmcp__mh_preflight(t, req); return; }
+    if (!fmcp__mh_authenticate(t, req, &au)) {
+        if (au.r.release) au.r.release(au.r.release_user, &au.r);
+        return;
+    }
+    fmcp__mh_route_req(t, req, m, path, au.r.has_info ? &au.r.info : NULL);
+    if (au.r.release) au.r.release(au.r.release_user, &au.r);
+    fmcp__mh_reap(t, 0);
+}
+
+/* ---- housekeeping timer ------------------------------------------------------------- */
+
+static void fmcp__mh_keepalive(fmcp_mcp_http *t, int64_t now)
+{
+    size_t b;
+    fmcp__mh_session *ms;
+    fmcp__mh_stream *st;
+    if (t->d.keepalive_ms <= 0) return;
+    FMCP__MH_LOCK(t);
+    for (b = 0; b <= FMCP__MH_BUCKETS; b++)
+        for (ms = b < FMCP__MH_BUCKETS ? t->buckets[b] : t->temps; ms; ms = ms->next)
+            for (st = ms->streams; st; st = st->next)
+                if (st->req && st->state == FMCP__MH_SSE && now - st->last_write >= t->d.keepalive_ms)
+                    fmcp__mh_write(t, st, ": keepalive\n\n", 13);
+    FMCP__MH_UNLOCK(t);
+}
+
+static void fmcp__mh_tick(void *user)
+{
+    fmcp_mcp_http *t = (fmcp_mcp_http *)user;
+    size_t b;
+    fmcp__mh_session *ms;
+    fmcp__mh_mark_loop(t);
+    t->timer_on = 0;
+    fmcp__mh_keepalive(t, fmcp_monotonic_ms());
+    if (!t->later_timer_on) fmcp__mh_flush_later(t);
+    fmcp__mh_reap(t, 1);
+    /* the table changes only on this thread, so walking it unlocked is safe */
+    for (b = 0; b < FMCP__MH_BUCKETS; b++)
+        for (ms = t->buckets[b]; ms; ms = ms->next) fmcp_session_expire(ms->s);
+    if (fmcp_http_timer_add(t->loop, t->tick_ms, fmcp__mh_tick, t, &t->timer) == FMCP_OK) t->timer_on = 1;
+}
+
+/* ---- public API ------------------------------------------------------------------------ */
+
+static void fmcp__mh_defaults(fmcp_http_transport_desc *d)
+{
+    if (!d->path) d->path = "/mcp";
+    if (!d->legacy_sse_path) d->legacy_sse_path = "/sse";
+    if (!d->legacy_message_path) d->legacy_message_path = "/messages";
+    if (!d->health_path) d->health_path = "/health";
+    if (!d->keepalive_ms) d->keepalive_ms = 15000;
+    if (!d->session_timeout_ms) d->session_timeout_ms = (int64_t)30 * 60 * 1000;
+    if (!d->retry_ms) d->retry_ms = 1000;
+    if (!d->max_sessions) d->max_sessions = 10000;
+    if (!d->replay_events) d->replay_events = 256;
+}
+
+static void fmcp__mh_free_struct(fmcp_mcp_http *t)
+{
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_destroy(&t->mu);
+#endif
+    fmcp_free(t->a, t, sizeof *t);
+}
+
+static fmcp_result fmcp__mh_mutex_init(fmcp_mcp_http *t)
+{
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutexattr_t at;
+    int e;
+    if (pthread_mutexattr_init(&at) != 0) return FMCP_ERR_NOMEM;
+    e = pthread_mutexattr_settype(&at, PTHREAD_MUTEX_RECURSIVE) || pthread_mutex_init(&t->mu, &at);
+    pthread_mutexattr_destroy(&at);
+    return e ? FMCP_ERR_NOMEM : FMCP_OK;
+#else
+    (void)t;
+    return FMCP_OK;
+#endif
+}
+
+FASTMCP_API fmcp_result fmcp_mcp_http_attach(fmcp_server *srv, fmcp_http_loop *loop,
+                                             const fmcp_http_transport_desc *d, fmcp_mcp_http **out)
+{
+    fmcp_http_server_desc hd;
+    fmcp_mcp_http *t;
+    fmcp_result rc;
+    if (!srv || !loop || !d || !out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    t = (fmcp_mcp_http *)fmcp_malloc(fmcp_server_allocator(srv), sizeof *t);
+    if (!t) return FMCP_ERR_NOMEM;
+    memset(t, 0, sizeof *t);
+    t->srv = srv; t->a = fmcp_server_allocator(srv); t->loop = loop; t->d = *d;
+    fmcp__mh_defaults(&t->d);
+    t->check_hosts = t->d.dns_rebinding_protection > 0 ||
+                     (t->d.dns_rebinding_protection == 0 && (fmcp__mh_is_loopback(t->d.host) ||
+                                                             t->d.allowed_hosts || t->d.allowed_origins));
+    t->tick_ms = t->d.keepalive_ms > 0 && t->d.keepalive_ms < 1000 ? t->d.keepalive_ms : 1000;
+    if ((rc = fmcp__mh_mutex_init(t)) != FMCP_OK) { fmcp_free(t->a, t, sizeof *t); return rc; }
+    if (d->http) hd = *d->http; else memset(&hd, 0, sizeof hd);
+    hd.host = d->host; hd.port = d->port; hd.handler = fmcp__mh_handler; hd.user = t;
+    if ((rc = fmcp_http_server_start(loop, &hd, &t->hs)) != FMCP_OK) { fmcp__mh_free_struct(t); return rc; }
+    if ((rc = fmcp_http_timer_add(loop, t->tick_ms, fmcp__mh_tick, t, &t->timer)) != FMCP_OK) {
+        fmcp_http_server_free(t->hs);
+        fmcp__mh_free_struct(t);
+        return rc;
+    }
+    t->timer_on = 1;
+    *out = t;
+    return FMCP_OK;
+}
+
+FASTMCP_API uint16_t fmcp_mcp_http_port(const fmcp_mcp_http *t) { return t ? fmcp_http_server_port(t->hs) : 0; }
+FASTMCP_API fmcp_http_loop *fmcp_mcp_http_loop(const fmcp_mcp_http *t) { return t ? t->loop : NULL; }
+
+FASTMCP_API size_t fmcp_mcp_http_sessions(fmcp_mcp_http *t)
+{
+    size_t n;
+    if (!t) return 0;
+    FMCP__MH_LOCK(t);
+    n = t->nsessions;
+    FMCP__MH_UNLOCK(t);
+    return n;
+}
+
+FASTMCP_API fmcp_result fmcp_mcp_http_close_sse(fmcp_mcp_http *t, fmcp_ctx *ctx)
+{
+    fmcp_session *s = fmcp_ctx_session(ctx);
+    const char *id = fmcp_ctx_request_id(ctx);
+    fmcp__mh_session *ms;
+    fmcp__mh_stream *st = NULL;
+    size_t b;
+    if (!t || !s || !id) return FMCP_ERR_INVALID_ARG;
+    FMCP__MH_LOCK(t);
+    for (b = 0; b <= FMCP__MH_BUCKETS && !st; b++)
+        for (ms = b < FMCP__MH_BUCKETS ? t->buckets[b] : t->temps; ms && !st; ms = ms->next)
+            if (ms->s == s && !ms->temp && (st = fmcp__mh_find_id(ms, id, strlen(id))) != NULL) {
+                if (st->state == FMCP__MH_PENDING) fmcp__mh_start_sse(t, ms, st);
+                fmcp__mh_release_req(t, st, 200);
+            }
+    FMCP__MH_UNLOCK(t);
+    return st ? FMCP_OK : FMCP_ERR_NOT_FOUND;
+}
+
+FASTMCP_API void fmcp_mcp_http_free(fmcp_mcp_http *t)
+{
+    fmcp__mh_session *dead = NULL, *ms, *nx;
+    size_t b;
+    if (!t) return;
+    if (t->timer_on) fmcp_http_timer_cancel(t->loop, t->timer);
+    FMCP__MH_LOCK(t);
+    for (b = 0; b <= FMCP__MH_BUCKETS; b++)
+        for (ms = b < FMCP__MH_BUCKETS ? t->buckets[b] : t->temps; ms; ms = nx) {
+            nx = ms->next;
+            fmcp__mh_unlink(t, ms);
+            ms->next = dead;
+            dead = ms;
+        }
+    FMCP__MH_UNLOCK(t);
+    for (ms = dead; ms; ms = nx) { nx = ms->next; fmcp__mh_destroy(t, ms); }
+    if (t->later_timer_on) fmcp_http_timer_cancel(t->loop, t->later_timer);
+    fmcp__mh_flush_later(t);   /* what still fails is released by the server's free */
+    if (t->later) fmcp_free(t->a, t->later, t->cap_later * sizeof *t->later);
+    fmcp_http_server_free(t->hs);
+    fmcp__mh_free_struct(t);
+}
+
+FASTMCP_API fmcp_result fmcp_server_run_http(fmcp_server *srv, const fmcp_http_transport_desc *d)
+{
+    fmcp_http_loop *loop;
+    fmcp_mcp_http *t;
+    fmcp_result rc;
+    if (!srv || !d) return FMCP_ERR_INVALID_ARG;
+    if ((rc = fmcp_http_loop_new(fmcp_server_allocator(srv), &loop)) != FMCP_OK) return rc;
+    if ((rc = fmcp_mcp_http_attach(srv, loop, d, &t)) != FMCP_OK) { fmcp_http_loop_free(loop); return rc; }
+    if (d->on_listen) d->on_listen(d->listen_user, t);
+    rc = fmcp_http_run(loop);
+    fmcp_mcp_http_free(t);
+    fmcp_http_loop_free(loop);
+    return rc;
+}
+
+#endif /* FASTMCP_NO_SOCKETS */

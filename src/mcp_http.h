@@ -1,0 +1,164 @@
+/* ---------------------------------------------------------------------------
+ * mcp_http: MCP Streamable HTTP transport (2025-03-26 .. 2025-11-25) plus the
+ * legacy HTTP+SSE transport (2024-11-05)
+ * ---------------------------------------------------------------------------
+ *
+ * Usage (blocking, one call)
+ *   fmcp_http_transport_desc d = {0};
+ *   d.port = 8080;                          // host 127.0.0.1, path /mcp
+ *   fmcp_server_run_http(srv, &d);          // until fmcp_http_stop(loop)
+ *
+ * Usage (on your own loop, e.g. in tests with port 0)
+ *   fmcp_http_loop *loop; fmcp_mcp_http *t;
+ *   fmcp_http_loop_new(NULL, &loop);
+ *   fmcp_mcp_http_attach(srv, loop, &d, &t);
+ *   printf("port %u\n", fmcp_mcp_http_port(t));
+ *   fmcp_http_run(loop);
+ *   fmcp_mcp_http_free(t); fmcp_http_loop_free(loop);
+ *
+ * Endpoint (d.path, default "/mcp")
+ *   POST carries one JSON-RPC message or batch. Accept must allow both
+ *   application/json and text/event-stream (only JSON with json_only), else
+ *   406; Content-Type must be application/json, else 415; a body that is not
+ *   JSON gets 400 with a JSON-RPC parse error. Notifications and responses
+ *   get 202 with no body. A request gets one JSON response, or an SSE stream
+ *   as soon as anything other than its final response is sent for it
+ *   (progress, logs, server-to-client requests); the stream ends after the
+ *   response. With json_only such messages go to the GET stream instead.
+ *   GET opens the session's stand-alone SSE stream (409 if one is open; 405
+ *   when disable_get or stateless); unrelated messages (list_changed,
+ *   resources/updated) go there. DELETE ends the session.
+ *   SSE responses carry Cache-Control: no-cache, no-transform and
+ *   X-Accel-Buffering: no, start with a priming event (an id, a retry hint
+ *   and empty data) and get a ": keepalive" comment when nothing was written
+ *   for keepalive_ms (default 15 s, negative = never).
+ *
+ * Sessions
+ *   The initialize response carries Mcp-Session-Id (16 bytes from
+ *   fmcp_random_bytes as hex; no randomness = 500, nothing is created).
+ *   Later requests without the header get 400, an unknown or ended id 404.
+ *   MCP-Protocol-Version, when present, must be a known version (else 400);
+ *   absent means 2025-03-26. Sessions idle for session_timeout_ms (default
+ *   30 min, negative = never) are closed. When the authenticate hook gives a
+ *   subject, the session is bound to it: another subject gets 404.
+ *
+ * Resumability
+ *   Every SSE event has an id "<stream>_<seq>"; each stream keeps its last
+ *   replay_events events (default 256). GET with Last-Event-ID resumes that
+ *   stream only: the missed events are replayed, then it continues, and a
+ *   POST stream cut before its response delivers the response there (up to
+ *   32 finished but undelivered streams per session wait for that).
+ *   fmcp_mcp_http_close_sse(t, ctx), called from a handler, closes the
+ *   request's stream now (SSE polling, SEP-1699): the client reconnects with
+ *   GET and Last-Event-ID after the retry hint (retry_ms, default 1000).
+ *
+ * Stateless mode (d.stateless)
+ *   No session ids; each POST runs on a fresh session that is initialised
+ *   for it (protocol version from the header) and dropped afterwards, so
+ *   many processes can sit behind a load balancer. GET and DELETE get 405.
+ *
+ * Security
+ *   Host (421) and Origin (403) are checked against allowed_hosts /
+ *   allowed_origins (NULL-terminated lists; a name without a port matches
+ *   any port). dns_rebinding_protection: 0 = on when bound to a loopback
+ *   address or when a list is given (localhost, 127.0.0.1 and [::1] are the
+ *   default lists); 1 = always; -1 = never. cors_origin (e.g. "*") adds CORS headers, exposes
+ *   Mcp-Session-Id and answers OPTIONS preflights allowing Authorization,
+ *   Content-Type, Mcp-Session-Id, MCP-Protocol-Version and Last-Event-ID.
+ *   GET health_path (default "/health") answers 200 without any check.
+ *
+ * Authentication hook
+ *   authenticate(user, method, path, req, reply) runs before any session is
+ *   created or looked up (read headers with fmcp_http_req_header). Fill
+ *   reply->info (and set has_info) to accept with that identity, or set
+ *   reply->status (401, 403, ...) with optional headers (e.g.
+ *   WWW-Authenticate), content_type and body to reject. The strings must
+ *   stay valid until reply->release(reply->release_user, reply) is called
+ *   (if set), which happens once the request no longer needs them; the
+ *   identity is copied into the session. A non-OK return gives 500.
+ *   A response whose send_info.http_status is 403 (a forbidden item) is
+ *   answered with HTTP 403 when it goes out as plain JSON.
+ *
+ * Legacy transport (2024-11-05; disable_legacy_sse turns it off)
+ *   GET legacy_sse_path ("/sse") opens a session whose first event is
+ *   `event: endpoint` with the message URL "<legacy_message_path>?sessionId=ID"
+ *   ("/messages"); POSTs there get 202 and every answer comes as an
+ *   `event: message` on the GET stream. Closing the stream ends the session.
+ *
+ * fmcp_mcp_http_attach adds the transport to an existing loop (it starts an
+ *   HTTP server on d.host:d.port; d.http optionally supplies limits and a
+ *   TLS transport - its host, port, handler and user are ignored). The
+ *   strings and lists in d are referenced, not copied: keep them alive
+ *   until fmcp_mcp_http_free. All callbacks run on the loop thread.
+ *   fmcp_mcp_http_port gives the bound port, fmcp_mcp_http_loop the loop.
+ *   fmcp_mcp_http_free closes every session and the server (loop thread).
+ * fmcp_server_run_http creates a loop, attaches, calls d.on_listen(user, t)
+ *   once listening, runs until fmcp_http_stop(fmcp_mcp_http_loop(t)), then
+ *   frees everything. It prints nothing.
+ * fmcp_mcp_http_sessions counts open sessions (tests, metrics).
+ * fmcp_mcp_http_close_sse is thread-safe; FMCP_ERR_NOT_FOUND when the
+ *   request has no stream in this transport (e.g. stateless).
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fmcp_mcp_http fmcp_mcp_http;
+
+typedef struct fmcp_http_auth_reply {
+    int status;                     /* 0 = accept; else the rejection status */
+    fmcp_http_header headers[4];    /* extra rejection headers (WWW-Authenticate) */
+    size_t nheaders;
+    const char *content_type;       /* rejection body type (NULL = application/json) */
+    const char *body;               /* rejection body, may be NULL */
+    fmcp_auth_info info;            /* identity when accepted and has_info */
+    int has_info;
+    void (*release)(void *user, struct fmcp_http_auth_reply *reply);
+    void *release_user;
+} fmcp_http_auth_reply;
+
+typedef fmcp_result (*fmcp_http_auth_fn)(void *user, const char *method, const char *path,
+                                         const fmcp_http_req *req, fmcp_http_auth_reply *reply);
+
+typedef struct fmcp_http_transport_desc {
+    const char *host;               /* NULL = "127.0.0.1" */
+    uint16_t port;                  /* 0 = any free port */
+    const char *path;               /* NULL = "/mcp" */
+    int stateless;
+    int json_only;                  /* never answer a POST with SSE */
+    int disable_get;                /* GET on the endpoint: 405 */
+    int disable_legacy_sse;
+    const char *legacy_sse_path;    /* NULL = "/sse" */
+    const char *legacy_message_path;/* NULL = "/messages" */
+    const char *health_path;        /* NULL = "/health" */
+    int dns_rebinding_protection;   /* 0 auto (loopback), 1 on, -1 off */
+    const char *const *allowed_hosts;   /* NULL-terminated; NULL = defaults */
+    const char *const *allowed_origins; /* NULL-terminated; NULL = defaults */
+    const char *cors_origin;        /* NULL = no CORS; "*" or an origin */
+    int keepalive_ms;               /* 0 = 15000, < 0 = none */
+    int64_t session_timeout_ms;     /* 0 = 30 min, < 0 = never */
+    int retry_ms;                   /* SSE retry hint; 0 = 1000 */
+    size_t max_sessions;            /* 0 = 10000 (503 beyond) */
+    size_t replay_events;           /* per stream; 0 = 256 */
+    fmcp_http_auth_fn authenticate; /* optional */
+    void *auth_user;
+    void (*on_listen)(void *user, fmcp_mcp_http *t); /* fmcp_server_run_http */
+    void *listen_user;
+    const fmcp_http_server_desc *http; /* optional limits / TLS */
+} fmcp_http_transport_desc;
+
+#ifndef FASTMCP_NO_SOCKETS
+FASTMCP_API fmcp_result fmcp_mcp_http_attach(fmcp_server *srv, fmcp_http_loop *loop,
+                                             const fmcp_http_transport_desc *d, fmcp_mcp_http **out);
+FASTMCP_API uint16_t fmcp_mcp_http_port(const fmcp_mcp_http *t);
+FASTMCP_API fmcp_http_loop *fmcp_mcp_http_loop(const fmcp_mcp_http *t);
+FASTMCP_API size_t fmcp_mcp_http_sessions(fmcp_mcp_http *t);
+FASTMCP_API fmcp_result fmcp_mcp_http_close_sse(fmcp_mcp_http *t, fmcp_ctx *ctx);
+FASTMCP_API void fmcp_mcp_http_free(fmcp_mcp_http *t);
+FASTMCP_API fmcp_result fmcp_server_run_http(fmcp_server *srv, const fmcp_http_transport_desc *d);
+#endif
+
+#ifdef __cplusplus
+}
+#endif
