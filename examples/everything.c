@@ -1,0 +1,455 @@
+/* everything.c - an MCP server with every fixture the MCP conformance suite
+ * expects (see ../shared/peers/conformance-scenarios.md): tools test_*,
+ * resources test://..., a resource template, prompts test_*, completion.
+ *
+ *   build/examples/everything            serve stdio (newline-delimited JSON)
+ *   build/examples/everything --http P   serve Streamable HTTP on 127.0.0.1:P/mcp
+ *                                        (0 = any free port; prints "Listening on URL")
+ *
+ * Tools that log, report progress, sample or elicit run on the worker pool,
+ * so ping and other calls stay responsive while they wait.
+ */
+#define FASTMCP_IMPLEMENTATION
+#include "fastmcp.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* 1x1 red PNG and a 44-byte silent PCM WAV, base64. */
+static const char PNG_B64[] =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
+static const char WAV_B64[] = "UklGRiQAAABXQVZFZm10IBAAAAABAAEAQB8AAIA+AAACABAAZGF0YQAAAAA=";
+
+static void pause_ms(long ms)
+{
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000L;
+    nanosleep(&ts, NULL);
+}
+
+static fmcp_result text_reply(fmcp_ctx *c, const char *prefix, const char *body)
+{
+    char buf[2048];
+    snprintf(buf, sizeof buf, "%s%s", prefix, body);
+    return fmcp_ctx_add_text(c, buf);
+}
+
+/* ---- tools --------------------------------------------------------------- */
+
+static fmcp_result tool_simple_text(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    return fmcp_ctx_add_text(c, "This is a simple text response for testing.");
+}
+
+static fmcp_result tool_image(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    return fmcp_ctx_add_media_b64(c, "image", PNG_B64, "image/png");
+}
+
+static fmcp_result tool_audio(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    return fmcp_ctx_add_media_b64(c, "audio", WAV_B64, "audio/wav");
+}
+
+static fmcp_result tool_embedded(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    return fmcp_ctx_add_resource_text(c, "test://embedded-resource", "text/plain",
+                                       "This is an embedded resource content.");
+}
+
+static fmcp_result tool_mixed(fmcp_ctx *c, void *u)
+{
+    fmcp_result r;
+    (void)u;
+    if ((r = fmcp_ctx_add_text(c, "Multiple content types test:")) != FMCP_OK) return r;
+    if ((r = fmcp_ctx_add_media_b64(c, "image", PNG_B64, "image/png")) != FMCP_OK) return r;
+    return fmcp_ctx_add_resource_text(c, "test://mixed-content-resource", "application/json",
+                                      "{\"test\":\"data\",\"value\":123}");
+}
+
+static fmcp_result tool_logging(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    fmcp_ctx_log(c, FMCP_LOG_INFO, NULL, "Tool execution started");
+    pause_ms(50);
+    fmcp_ctx_log(c, FMCP_LOG_INFO, NULL, "Tool processing data");
+    pause_ms(50);
+    fmcp_ctx_log(c, FMCP_LOG_INFO, NULL, "Tool execution completed");
+    return fmcp_ctx_add_text(c, "Tool with logging executed successfully");
+}
+
+static fmcp_result tool_progress(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    fmcp_ctx_progress(c, 0, 100, NULL);
+    pause_ms(50);
+    fmcp_ctx_progress(c, 50, 100, NULL);
+    pause_ms(50);
+    fmcp_ctx_progress(c, 100, 100, NULL);
+    return fmcp_ctx_add_text(c, "Tool with progress executed successfully");
+}
+
+static fmcp_result tool_error(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    fmcp_ctx_set_error(c, 1);
+    return fmcp_ctx_add_text(c, "This tool intentionally returns an error for testing");
+}
+
+static fmcp_result tool_sampling(fmcp_ctx *c, void *u)
+{
+    fmcp_json_writer w;
+    char *params = NULL, *out = NULL;
+    size_t n = 0, on = 0;
+    fmcp_result r;
+    fmcp_json_doc *doc;
+    (void)u;
+    fmcp_jw_init(&w, NULL);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "messages"); fmcp_jw_array_begin(&w);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "role"); fmcp_jw_str(&w, "user");
+    fmcp_jw_key(&w, "content"); fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "type"); fmcp_jw_str(&w, "text");
+    fmcp_jw_key(&w, "text"); fmcp_jw_str(&w, fmcp_ctx_arg_str(c, "prompt", ""));
+    fmcp_jw_object_end(&w);
+    fmcp_jw_object_end(&w);
+    fmcp_jw_array_end(&w);
+    fmcp_jw_key(&w, "maxTokens"); fmcp_jw_int(&w, 100);
+    fmcp_jw_object_end(&w);
+    if ((r = fmcp_jw_finish(&w, &params, &n)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
+    r = fmcp_ctx_sample(c, params, 60000, &out, &on);
+    fmcp_jw_free_output(&w, params);
+    if (r != FMCP_OK) {
+        fmcp_free_text(c, out, on);
+        fmcp_ctx_set_error(c, 1);
+        return text_reply(c, "Sampling failed: ", fmcp_result_str(r));
+    }
+    if (fmcp_json_parse(out, on, NULL, &doc, NULL) == FMCP_OK) {
+        const fmcp_json *content = fmcp_json_get(fmcp_json_root(doc), "content");
+        r = text_reply(c, "LLM response: ", fmcp_json_get_str(content, "text", ""));
+        fmcp_json_doc_free(doc);
+    }
+    fmcp_free_text(c, out, on);
+    return r;
+}
+
+/* Ask the client with params (JSON text); reply "<prefix>action=..., content=...". */
+static fmcp_result elicit_and_report(fmcp_ctx *c, const char *params, const char *prefix)
+{
+    char *out = NULL, content[1024], line[1400];
+    size_t on = 0;
+    fmcp_json_doc *doc;
+    fmcp_result r = fmcp_ctx_elicit(c, params, 60000, &out, &on);
+    if (r != FMCP_OK) {
+        fmcp_free_text(c, out, on);
+        fmcp_ctx_set_error(c, 1);
+        return text_reply(c, "Elicitation failed: ", fmcp_result_str(r));
+    }
+    strcpy(content, "{}");
+    r = fmcp_json_parse(out, on, NULL, &doc, NULL);
+    fmcp_free_text(c, out, on);
+    if (r != FMCP_OK) return r;
+    if (fmcp_json_get(fmcp_json_root(doc), "content"))
+        fmcp_json_write(fmcp_json_get(fmcp_json_root(doc), "content"), content, sizeof content, NULL);
+    snprintf(line, sizeof line, "%saction=%s, content=%s", prefix,
+             fmcp_json_get_str(fmcp_json_root(doc), "action", "?"), content);
+    fmcp_json_doc_free(doc);
+    return fmcp_ctx_add_text(c, line);
+}
+
+static const char ELICIT_SCHEMA[] =
+    "{\"type\":\"object\",\"properties\":{"
+    "\"username\":{\"type\":\"string\",\"description\":\"User's response\"},"
+    "\"email\":{\"type\":\"string\",\"description\":\"User's email address\"}},"
+    "\"required\":[\"username\",\"email\"]}";
+
+static fmcp_result tool_elicitation(fmcp_ctx *c, void *u)
+{
+    fmcp_json_writer w;
+    char *params = NULL;
+    size_t n = 0;
+    fmcp_result r;
+    (void)u;
+    fmcp_jw_init(&w, NULL);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "message"); fmcp_jw_str(&w, fmcp_ctx_arg_str(c, "message", ""));
+    fmcp_jw_key(&w, "requestedSchema");
+    fmcp_jw_raw(&w, ELICIT_SCHEMA, strlen(ELICIT_SCHEMA));
+    fmcp_jw_object_end(&w);
+    if ((r = fmcp_jw_finish(&w, &params, &n)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
+    r = elicit_and_report(c, params, "User response: ");
+    fmcp_jw_free_output(&w, params);
+    return r;
+}
+
+static fmcp_result tool_elicit_defaults(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    return elicit_and_report(c,
+        "{\"message\":\"Please review and update the form fields with defaults\",\"requestedSchema\":{"
+        "\"type\":\"object\",\"properties\":{"
+        "\"name\":{\"type\":\"string\",\"description\":\"User name\",\"default\":\"John Doe\"},"
+        "\"age\":{\"type\":\"integer\",\"description\":\"User age\",\"default\":30},"
+        "\"score\":{\"type\":\"number\",\"description\":\"User score\",\"default\":95.5},"
+        "\"status\":{\"type\":\"string\",\"description\":\"User status\",\"enum\":[\"active\",\"inactive\",\"pending\"],\"default\":\"active\"},"
+        "\"verified\":{\"type\":\"boolean\",\"description\":\"Verification status\",\"default\":true}},"
+        "\"required\":[]}}", "Elicitation completed: ");
+}
+
+static fmcp_result tool_elicit_enums(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    return elicit_and_report(c,
+        "{\"message\":\"Please select options from the enum fields\",\"requestedSchema\":{"
+        "\"type\":\"object\",\"properties\":{"
+        "\"untitledSingle\":{\"type\":\"string\",\"description\":\"Untitled single-select\",\"enum\":[\"option1\",\"option2\",\"option3\"]},"
+        "\"titledSingle\":{\"type\":\"string\",\"description\":\"Titled single-select\",\"oneOf\":["
+        "{\"const\":\"value1\",\"title\":\"First Option\"},{\"const\":\"value2\",\"title\":\"Second Option\"},"
+        "{\"const\":\"value3\",\"title\":\"Third Option\"}]},"
+        "\"legacyEnum\":{\"type\":\"string\",\"description\":\"Legacy titled enum\",\"enum\":[\"opt1\",\"opt2\",\"opt3\"],"
+        "\"enumNames\":[\"Option One\",\"Option Two\",\"Option Three\"]},"
+        "\"untitledMulti\":{\"type\":\"array\",\"description\":\"Untitled multi-select\",\"items\":{\"type\":\"string\",\"enum\":[\"option1\",\"option2\",\"option3\"]}},"
+        "\"titledMulti\":{\"type\":\"array\",\"description\":\"Titled multi-select\",\"items\":{\"anyOf\":["
+        "{\"const\":\"value1\",\"title\":\"First Choice\"},{\"const\":\"value2\",\"title\":\"Second Choice\"},"
+        "{\"const\":\"value3\",\"title\":\"Third Choice\"}]}}},"
+        "\"required\":[]}}", "Elicitation completed: ");
+}
+
+static fmcp_result tool_schema_2020(fmcp_ctx *c, void *u)
+{
+    char args[1024] = "{}";
+    (void)u;
+    if (fmcp_ctx_args(c)) fmcp_json_write(fmcp_ctx_args(c), args, sizeof args, NULL);
+    return text_reply(c, "Received: ", args);
+}
+
+/* ---- resources and prompts ----------------------------------------------- */
+
+#ifndef FASTMCP_NO_SOCKETS
+static fmcp_mcp_http *g_http;   /* --http mode: test_reconnection closes its stream */
+#endif
+
+/* SSE polling (SEP-1699): close this call's stream now and answer later; the
+ * client resumes with GET + Last-Event-ID and receives the result there. */
+static fmcp_result tool_reconnection(fmcp_ctx *c, void *u)
+{
+    (void)u;
+#ifndef FASTMCP_NO_SOCKETS
+    if (g_http) (void)fmcp_mcp_http_close_sse(g_http, c);
+#endif
+    pause_ms(100);
+    return fmcp_ctx_add_text(c, "Reconnection test completed successfully");
+}
+
+static fmcp_result res_template(fmcp_ctx *c, void *u)
+{
+    fmcp_json_writer w;
+    char *text = NULL, data[300];
+    size_t n = 0;
+    fmcp_result r;
+    const char *id = fmcp_ctx_var(c, "id");
+    (void)u;
+    snprintf(data, sizeof data, "Data for ID: %s", id ? id : "");
+    fmcp_jw_init(&w, NULL);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "id"); fmcp_jw_str(&w, id);
+    fmcp_jw_key(&w, "templateTest"); fmcp_jw_bool(&w, 1);
+    fmcp_jw_key(&w, "data"); fmcp_jw_str(&w, data);
+    fmcp_jw_object_end(&w);
+    if ((r = fmcp_jw_finish(&w, &text, &n)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
+    r = fmcp_ctx_add_resource_text(c, NULL, "application/json", text);
+    fmcp_jw_free_output(&w, text);
+    return r;
+}
+
+static fmcp_result prompt_simple(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    return fmcp_ctx_add_text(c, "This is a simple prompt for testing.");
+}
+
+static fmcp_result prompt_args(fmcp_ctx *c, void *u)
+{
+    char buf[1024];
+    (void)u;
+    snprintf(buf, sizeof buf, "Prompt with arguments: arg1='%s', arg2='%s'",
+             fmcp_ctx_arg_str(c, "arg1", ""), fmcp_ctx_arg_str(c, "arg2", ""));
+    return fmcp_ctx_add_text(c, buf);
+}
+
+static fmcp_result prompt_embedded(fmcp_ctx *c, void *u)
+{
+    fmcp_result r;
+    (void)u;
+    r = fmcp_ctx_add_resource_text(c, fmcp_ctx_arg_str(c, "resourceUri", "test://unknown"), "text/plain",
+                                   "Embedded resource content for testing.");
+    return r ? r : fmcp_ctx_add_text(c, "Please process the embedded resource above.");
+}
+
+static fmcp_result prompt_image(fmcp_ctx *c, void *u)
+{
+    fmcp_result r;
+    (void)u;
+    r = fmcp_ctx_add_media_b64(c, "image", PNG_B64, "image/png");
+    return r ? r : fmcp_ctx_add_text(c, "Please analyze the image above.");
+}
+
+/* Completion: suggest from a small word list by prefix. */
+static fmcp_result complete_words(fmcp_ctx *c, const char *arg, const char *value, void *u)
+{
+    static const char *const words[] = { "paris", "park", "party", "hello", "world", "123" };
+    size_t i;
+    (void)arg; (void)u;
+    for (i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strncmp(words[i], value, strlen(value)) == 0) fmcp_ctx_add_completion(c, words[i]);
+    return FMCP_OK;
+}
+
+/* ---- registration -------------------------------------------------------- */
+
+static fmcp_result add_tool(fmcp_server *srv, const char *name, const char *desc, const char *params,
+                            const char *schema, fmcp_handler_fn fn)
+{
+    fmcp_tool_desc t;
+    memset(&t, 0, sizeof t);
+    t.name = name; t.description = desc; t.params = params; t.input_schema = schema; t.handler = fn;
+    return fmcp_server_add_tool(srv, &t);
+}
+
+static fmcp_result add_tools(fmcp_server *srv)
+{
+    fmcp_result r = FMCP_OK;
+    r = r ? r : add_tool(srv, "test_simple_text", "Returns simple text", NULL, NULL, tool_simple_text);
+    r = r ? r : add_tool(srv, "test_image_content", "Returns an image", NULL, NULL, tool_image);
+    r = r ? r : add_tool(srv, "test_audio_content", "Returns audio", NULL, NULL, tool_audio);
+    r = r ? r : add_tool(srv, "test_embedded_resource", "Returns an embedded resource", NULL, NULL, tool_embedded);
+    r = r ? r : add_tool(srv, "test_multiple_content_types", "Returns text, image and resource", NULL, NULL, tool_mixed);
+    r = r ? r : add_tool(srv, "test_tool_with_logging", "Sends 3 log notifications", NULL, NULL, tool_logging);
+    r = r ? r : add_tool(srv, "test_tool_with_progress", "Sends progress notifications", NULL, NULL, tool_progress);
+    r = r ? r : add_tool(srv, "test_error_handling", "Always fails", NULL, NULL, tool_error);
+    r = r ? r : add_tool(srv, "test_sampling", "Asks the client for LLM sampling", "prompt:string", NULL, tool_sampling);
+    r = r ? r : add_tool(srv, "test_elicitation", "Asks the client for user input", "message:string", NULL, tool_elicitation);
+    r = r ? r : add_tool(srv, "test_elicitation_sep1034_defaults", "Elicitation with defaults (SEP-1034)", NULL, NULL,
+                         tool_elicit_defaults);
+    r = r ? r : add_tool(srv, "test_elicitation_sep1330_enums", "Elicitation with enum variants (SEP-1330)", NULL, NULL,
+                         tool_elicit_enums);
+    r = r ? r : add_tool(srv, "json_schema_2020_12_tool", "Tool with JSON Schema 2020-12 features", NULL,
+                         "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"type\":\"object\","
+                         "\"$defs\":{\"address\":{\"type\":\"object\",\"properties\":{\"street\":{\"type\":\"string\"},"
+                         "\"city\":{\"type\":\"string\"}}}},\"properties\":{\"name\":{\"type\":\"string\"},"
+                         "\"address\":{\"$ref\":\"#/$defs/address\"}},\"additionalProperties\":false}",
+                         tool_schema_2020);
+    r = r ? r : add_tool(srv, "test_reconnection", "Closes its SSE stream mid-call (client must reconnect)", NULL,
+                         NULL, tool_reconnection);
+    return r;
+}
+
+static fmcp_result add_resources(fmcp_server *srv, const unsigned char *png, size_t png_len)
+{
+    fmcp_resource_desc d;
+    fmcp_template_desc t;
+    fmcp_result r;
+    memset(&d, 0, sizeof d);
+    d.uri = "test://static-text"; d.name = "static-text"; d.description = "A static text resource";
+    d.mime_type = "text/plain"; d.text = "This is the content of the static text resource.";
+    if ((r = fmcp_server_add_resource(srv, &d)) != FMCP_OK) return r;
+    memset(&d, 0, sizeof d);
+    d.uri = "test://static-binary"; d.name = "static-binary"; d.description = "A static binary resource";
+    d.mime_type = "image/png"; d.blob = png; d.blob_len = png_len;
+    if ((r = fmcp_server_add_resource(srv, &d)) != FMCP_OK) return r;
+    memset(&d, 0, sizeof d);
+    d.uri = "test://watched-resource"; d.name = "watched-resource";
+    d.description = "A resource that can be subscribed to"; d.mime_type = "text/plain";
+    d.text = "Watched resource content";
+    if ((r = fmcp_server_add_resource(srv, &d)) != FMCP_OK) return r;
+    memset(&t, 0, sizeof t);
+    t.uri_template = "test://template/{id}/data"; t.name = "template-data"; t.description = "Templated data";
+    t.mime_type = "application/json"; t.handler = res_template; t.complete = complete_words;
+    return fmcp_server_add_resource_template(srv, &t);
+}
+
+static fmcp_result add_prompt(fmcp_server *srv, const char *name, const char *desc, const fmcp_prompt_arg *args,
+                              size_t n, fmcp_handler_fn fn)
+{
+    fmcp_prompt_desc p;
+    memset(&p, 0, sizeof p);
+    p.name = name; p.description = desc; p.args = args; p.n_args = n; p.handler = fn;
+    p.complete = complete_words;
+    return fmcp_server_add_prompt(srv, &p);
+}
+
+static fmcp_result add_prompts(fmcp_server *srv)
+{
+    fmcp_prompt_arg two[2], uri[1];
+    fmcp_result r = FMCP_OK;
+    memset(two, 0, sizeof two);
+    two[0].name = "arg1"; two[0].description = "First test argument"; two[0].required = 1;
+    two[1].name = "arg2"; two[1].description = "Second test argument"; two[1].required = 1;
+    memset(uri, 0, sizeof uri);
+    uri[0].name = "resourceUri"; uri[0].description = "URI of the resource to embed"; uri[0].required = 1;
+    r = r ? r : add_prompt(srv, "test_simple_prompt", "A simple prompt without arguments", NULL, 0, prompt_simple);
+    r = r ? r : add_prompt(srv, "test_prompt_with_arguments", "A prompt with arguments", two, 2, prompt_args);
+    r = r ? r : add_prompt(srv, "test_prompt_with_embedded_resource", "A prompt with an embedded resource", uri, 1,
+                           prompt_embedded);
+    r = r ? r : add_prompt(srv, "test_prompt_with_image", "A prompt with an image", NULL, 0, prompt_image);
+    return r;
+}
+
+/* Streamable HTTP on 127.0.0.1:port until killed. */
+static fmcp_result serve_http(fmcp_server *srv, int port)
+{
+#ifndef FASTMCP_NO_SOCKETS
+    fmcp_http_transport_desc d;
+    fmcp_http_loop *loop;
+    fmcp_result r;
+    memset(&d, 0, sizeof d);
+    d.host = "127.0.0.1"; d.port = (uint16_t)port;
+    if ((r = fmcp_http_loop_new(NULL, &loop)) != FMCP_OK) return r;
+    if ((r = fmcp_mcp_http_attach(srv, loop, &d, &g_http)) != FMCP_OK) { fmcp_http_loop_free(loop); return r; }
+    printf("Listening on http://127.0.0.1:%u/mcp\n", (unsigned)fmcp_mcp_http_port(g_http));
+    fflush(stdout);
+    r = fmcp_http_run(loop);
+    fmcp_mcp_http_free(g_http);
+    fmcp_http_loop_free(loop);
+    return r;
+#else
+    (void)srv; (void)port;
+    return FMCP_ERR_UNSUPPORTED;
+#endif
+}
+
+int main(int argc, char **argv)
+{
+    fmcp_server_desc sd;
+    fmcp_server *srv;
+    unsigned char png[128];
+    size_t png_len = 0;
+    fmcp_result r;
+    int http_port = -1;
+    if (argc == 3 && strcmp(argv[1], "--http") == 0) http_port = atoi(argv[2]);
+    else if (argc != 1) { fprintf(stderr, "usage: %s [--http PORT]\n", argv[0]); return 2; }
+    memset(&sd, 0, sizeof sd);
+    sd.name = "fastmcp-everything"; sd.title = "fastmcp.h everything server"; sd.version = FASTMCP_VERSION_STRING;
+    sd.instructions = "Conformance fixtures for the MCP test suite.";
+    sd.log = fmcp_log_stderr;
+    if (fmcp_b64_decode(FMCP_B64_STD, PNG_B64, strlen(PNG_B64), png, sizeof png, &png_len) != FMCP_OK ||
+        fmcp_server_create(&sd, &srv) != FMCP_OK) {
+        fprintf(stderr, "everything: setup failed\n");
+        return 1;
+    }
+    r = add_tools(srv);
+    if (r == FMCP_OK) r = add_resources(srv, png, png_len);
+    if (r == FMCP_OK) r = add_prompts(srv);
+    if (r == FMCP_OK) r = http_port >= 0 ? serve_http(srv, http_port) : fmcp_server_run_stdio(srv);
+    if (r != FMCP_OK) fprintf(stderr, "everything: %s\n", fmcp_result_str(r));
+    fmcp_server_destroy(srv);
+    return r == FMCP_OK ? 0 : 1;
+}

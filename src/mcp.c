@@ -1,0 +1,2639 @@
+/* mcp: implementation */
+#include "mcp.h"
+
+#include <string.h>
+#include <stdio.h>
+#ifndef FASTMCP_NO_THREADS
+#  include <pthread.h>
+#  include <time.h>
+#  include <sys/time.h>
+#endif
+
+/* ---- threads: thin wrappers that vanish without threads ------------------ */
+
+#ifndef FASTMCP_NO_THREADS
+typedef pthread_mutex_t fmcp__mcp_mutex;
+#  define FMCP__MINIT(m) pthread_mutex_init((m), NULL)
+#  define FMCP__MFREE(m) pthread_mutex_destroy(m)
+#  define FMCP__LOCK(m) pthread_mutex_lock(m)
+#  define FMCP__UNLOCK(m) pthread_mutex_unlock(m)
+#else
+typedef int fmcp__mcp_mutex;
+#  define FMCP__MINIT(m) (*(m) = 0)
+#  define FMCP__MFREE(m) ((void)(m))
+#  define FMCP__LOCK(m) ((void)(m))
+#  define FMCP__UNLOCK(m) ((void)(m))
+#endif
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static char *fmcp__mcp_strndup(const fmcp_allocator *a, const char *s, size_t n)
+{
+    char *p = (char *)fmcp_malloc(a, n + 1);
+    if (!p) return NULL;
+    memcpy(p, s, n);
+    p[n] = 0;
+    return p;
+}
+
+/* NULL stays NULL (and is not an error): *ok is cleared only on NOMEM. */
+static char *fmcp__mcp_strdup_opt(const fmcp_allocator *a, const char *s, int *ok)
+{
+    char *p;
+    if (!s) return NULL;
+    p = fmcp__mcp_strndup(a, s, strlen(s));
+    if (!p) *ok = 0;
+    return p;
+}
+
+static void fmcp__mcp_strfree(const fmcp_allocator *a, char *s)
+{
+    if (s) fmcp_free(a, s, strlen(s) + 1);
+}
+
+/* Growable pointer array (items of lists, subscriptions). */
+typedef struct fmcp__mcp_vec {
+    void **v;
+    size_t n, cap;
+} fmcp__mcp_vec;
+
+static fmcp_result fmcp__mcp_vec_push(const fmcp_allocator *a, fmcp__mcp_vec *vec, void *p)
+{
+    if (vec->n == vec->cap) {
+        size_t nc = vec->cap ? vec->cap * 2 : 8;
+        void **nv = (void **)fmcp_realloc(a, vec->v, vec->cap * sizeof(void *), nc * sizeof(void *));
+        if (!nv) return FMCP_ERR_NOMEM;
+        vec->v = nv;
+        vec->cap = nc;
+    }
+    vec->v[vec->n++] = p;
+    return FMCP_OK;
+}
+
+static void fmcp__mcp_vec_del(fmcp__mcp_vec *vec, size_t i)
+{
+    memmove(vec->v + i, vec->v + i + 1, (vec->n - i - 1) * sizeof(void *));
+    vec->n--;
+}
+
+static void fmcp__mcp_vec_free(const fmcp_allocator *a, fmcp__mcp_vec *vec)
+{
+    fmcp_free(a, vec->v, vec->cap * sizeof(void *));
+    vec->v = NULL;
+    vec->n = vec->cap = 0;
+}
+
+/* Serialise a parsed value into a fresh NUL-terminated string. */
+static char *fmcp__mcp_json_text(const fmcp_allocator *a, const fmcp_json *v, size_t *len)
+{
+    size_t need = 0;
+    char *p;
+    if (fmcp_json_write(v, NULL, 0, &need) != FMCP_ERR_BUFFER_TOO_SMALL || need == 0) return NULL;
+    p = (char *)fmcp_malloc(a, need);
+    if (!p) return NULL;
+    if (fmcp_json_write(v, p, need, NULL) != FMCP_OK) { fmcp_free(a, p, need); return NULL; }
+    *len = need - 1;
+    return p;
+}
+
+static const char *const fmcp__mcp_default_versions[] = {
+    "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", NULL
+};
+
+static const char *const fmcp__mcp_level_names[] = {
+    "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"
+};
+
+/* ---- data structures ----------------------------------------------------- */
+
+typedef struct fmcp__mcp_item {
+    fmcp_item_kind kind;
+    char *name;              /* tool/prompt name, resource URI, URI template */
+    char *scopes;
+    char *listing;           /* JSON object for the list responses */
+    size_t listing_len;
+    fmcp_json_doc *schema;   /* tools: input schema used for validation */
+    fmcp_handler_fn handler;
+    void *user;
+    fmcp_complete_fn complete;
+    void *complete_user;
+    char *mime, *text;       /* fixed resource content */
+    unsigned char *blob;
+    size_t blob_len;
+    int has_fixed;
+    char **req_args;         /* prompts: names of required arguments */
+    size_t n_req;
+} fmcp__mcp_item;
+
+/* Refcounted deep copy of an fmcp_auth_info. */
+typedef struct fmcp__mcp_auth {
+    fmcp_auth_info info;
+    int refs;
+} fmcp__mcp_auth;
+
+/* A parsed incoming message, shared by the requests of a batch. */
+typedef struct fmcp__mcp_msg {
+    fmcp_json_doc *doc;
+    int refs;
+} fmcp__mcp_msg;
+
+/* One fmcp_session_receive call: on_done fires when pending reaches 0. */
+typedef struct fmcp__mcp_group {
+    void *tag;
+    int pending;
+} fmcp__mcp_group;
+
+/* Responses of a JSON-RPC batch, sent together. */
+typedef struct fmcp__mcp_batch {
+    char *buf;
+    size_t len, cap;
+    int pending, count;
+    fmcp__mcp_group *group;
+} fmcp__mcp_batch;
+
+/* An outgoing server-to-client request. */
+typedef struct fmcp__mcp_pending {
+    int64_t id;
+    int64_t deadline;          /* fmcp_monotonic_ms, 0 = none */
+    fmcp_reply_fn cb;
+    void *cb_user;
+    const void *owner;         /* the fmcp_ctx that asked (cancellation) */
+    struct fmcp__mcp_pending *next;
+} fmcp__mcp_pending;
+
+typedef enum fmcp__mcp_kind {
+    FMCP__K_TOOL = 0, FMCP__K_RESOURCE, FMCP__K_PROMPT, FMCP__K_COMPLETE
+} fmcp__mcp_kind;
+
+struct fmcp_ctx {
+    fmcp_session *s;
+    fmcp__mcp_msg *msg;
+    fmcp__mcp_group *group;
+    fmcp__mcp_batch *batch;
+    fmcp__mcp_auth *auth;
+    fmcp__mcp_kind kind;
+    const fmcp_json *params, *args;
+    char *id;                 /* raw id text */
+    size_t id_len;
+    char *name;               /* tool/prompt name or resource URI */
+    char *uri;                /* resources/read */
+    char **vars;              /* template variables: name, value pairs */
+    size_t n_vars;
+    fmcp_handler_fn handler;
+    fmcp_complete_fn complete;
+    void *user;
+    char *carg, *cvalue;      /* completion argument name and value */
+    char *progress_token;     /* raw JSON text, NULL = none */
+    size_t progress_token_len;
+    double last_progress;
+    int has_progress;
+    int cancelled, deferred, inline_run;
+    int holds;                /* see fmcp__mcp_ctx_release */
+    fmcp_result rc_hold;
+    fmcp_json_writer w;       /* the response, written as it is built */
+    size_t blocks;
+    int has_text, is_error;
+    char role[16];
+    char *structured;
+    size_t structured_len;
+    char *description;
+    int64_t ctotal;
+    int has_ctotal, chas_more;
+    int err_code;
+    char *err_msg;
+    struct fmcp_ctx *next, *prev; /* in-flight list (doubly linked: O(1) removal) */
+    struct fmcp_ctx *qnext;   /* job queue */
+};
+
+struct fmcp_session {
+    fmcp_server *srv;
+    const fmcp_allocator *alloc;
+    fmcp_session_desc d;
+    fmcp__mcp_auth *auth;
+    fmcp__mcp_mutex lock;         /* state below */
+    fmcp__mcp_mutex send_lock;    /* serialises sends and on_done */
+    int refs;
+    int closed, initialized;
+    char version[16];
+    int cap_sampling, cap_elicitation, cap_roots;
+    fmcp_log_level level;
+    fmcp__mcp_vec subs;           /* subscribed URIs (char *) */
+    fmcp_ctx *inflight;
+    fmcp__mcp_pending *pending;
+    int64_t next_id;
+};
+
+struct fmcp_server {
+    const fmcp_allocator *alloc;
+    fmcp_allocator alloc_copy;
+    char *name, *title, *version, *instructions;
+    const char *const *versions;
+    size_t page_size;
+    void (*log)(void *user, fmcp_log_level level, const char *message);
+    void *log_user;
+    fmcp_authorize_fn authorize;
+    void *authorize_user;
+    fmcp__mcp_mutex lock;         /* registry, sessions */
+    fmcp__mcp_vec items[4];       /* by fmcp_item_kind */
+    fmcp__mcp_vec sessions;
+    int inline_handlers;
+#ifndef FASTMCP_NO_THREADS
+    pthread_t *threads;
+    int nthreads;
+    pthread_mutex_t qlock;
+    pthread_cond_t qcond;
+    fmcp_ctx *qhead, *qtail;
+    int stopping;
+    int idle;                 /* workers waiting: signal only when some are */
+#endif
+};
+
+/* ---- compact parameter spec -> JSON Schema ------------------------------- */
+
+typedef struct fmcp__mcp_param {
+    const char *name, *type;
+    size_t name_len, type_len;   /* type spans "enum(a|b)" whole */
+    int optional;
+} fmcp__mcp_param;
+
+static void fmcp__mcp_skip_ws(const char **p)
+{
+    while (**p == ' ' || **p == '\t' || **p == '\n' || **p == '\r') (*p)++;
+}
+
+static int fmcp__mcp_is_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-' || c == '.';
+}
+
+/* 1 = a parameter was read, 0 = end of spec, -1 = syntax error. */
+static int fmcp__mcp_spec_next(const char **pp, fmcp__mcp_param *out)
+{
+    const char *p = *pp;
+    fmcp__mcp_skip_ws(&p);
+    if (!*p) return 0;
+    out->name = p;
+    while (fmcp__mcp_is_name_char(*p)) p++;
+    out->name_len = (size_t)(p - out->name);
+    if (!out->name_len) return -1;
+    fmcp__mcp_skip_ws(&p);
+    out->optional = (*p == '?');
+    if (out->optional) p++;
+    fmcp__mcp_skip_ws(&p);
+    if (*p++ != ':') return -1;
+    fmcp__mcp_skip_ws(&p);
+    out->type = p;
+    while (*p >= 'a' && *p <= 'z') p++;
+    if ((size_t)(p - out->type) == 4 && memcmp(out->type, "enum", 4) == 0) {
+        if (*p != '(') return -1;
+        while (*p && *p != ')') p++;
+        if (*p++ != ')') return -1;
+    }
+    out->type_len = (size_t)(p - out->type);
+    fmcp__mcp_skip_ws(&p);
+    if (*p == ',') p++;
+    else if (*p) return -1;
+    *pp = p;
+    return 1;
+}
+
+static int fmcp__mcp_type_known(const char *t, size_t n)
+{
+    static const char *const names[] = { "string", "integer", "number", "boolean", "object", "array" };
+    size_t i;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strlen(names[i]) == n && memcmp(names[i], t, n) == 0) return 1;
+    return 0;
+}
+
+/* Writes the enum words of "enum(a|b)" as a JSON array; 0 if a word is empty. */
+static int fmcp__mcp_write_enum(fmcp_json_writer *w, const char *t, size_t n)
+{
+    const char *p = t + 5, *end = t + n - 1;
+    fmcp_jw_array_begin(w);
+    while (p <= end) {
+        const char *q = p, *e;
+        while (q < end && *q != '|') q++;
+        e = q;
+        while (p < e && *p == ' ') p++;
+        while (e > p && e[-1] == ' ') e--;
+        if (e == p) return 0;
+        fmcp_jw_strn(w, p, (size_t)(e - p));
+        p = q + 1;
+    }
+    fmcp_jw_array_end(w);
+    return 1;
+}
+
+static fmcp_result fmcp__mcp_spec_schema(const char *spec, fmcp_json_writer *w)
+{
+    fmcp__mcp_param prm;
+    const char *p = spec;
+    int r;
+    fmcp_jw_object_begin(w);
+    fmcp_jw_key(w, "type"); fmcp_jw_str(w, "object");
+    fmcp_jw_key(w, "properties"); fmcp_jw_object_begin(w);
+    while ((r = fmcp__mcp_spec_next(&p, &prm)) == 1) {
+        fmcp_jw_keyn(w, prm.name, prm.name_len);
+        fmcp_jw_object_begin(w);
+        fmcp_jw_key(w, "type");
+        if (prm.type_len > 4 && memcmp(prm.type, "enum", 4) == 0) {
+            fmcp_jw_str(w, "string");
+            fmcp_jw_key(w, "enum");
+            if (!fmcp__mcp_write_enum(w, prm.type, prm.type_len)) return FMCP_ERR_PARSE;
+        } else if (fmcp__mcp_type_known(prm.type, prm.type_len)) {
+            fmcp_jw_strn(w, prm.type, prm.type_len);
+        } else {
+            return FMCP_ERR_PARSE;
+        }
+        fmcp_jw_object_end(w);
+    }
+    if (r < 0) return FMCP_ERR_PARSE;
+    fmcp_jw_object_end(w);
+    fmcp_jw_key(w, "required"); fmcp_jw_array_begin(w);
+    p = spec;
+    while (fmcp__mcp_spec_next(&p, &prm) == 1)
+        if (!prm.optional) fmcp_jw_strn(w, prm.name, prm.name_len);
+    fmcp_jw_array_end(w);
+    fmcp_jw_object_end(w);
+    return w->err;
+}
+
+/* ---- registry ------------------------------------------------------------ */
+
+static void fmcp__mcp_item_free(const fmcp_allocator *a, fmcp__mcp_item *it)
+{
+    size_t i;
+    if (!it) return;
+    fmcp__mcp_strfree(a, it->name);
+    fmcp__mcp_strfree(a, it->scopes);
+    if (it->listing) fmcp_free(a, it->listing, it->listing_len + 1);
+    if (it->schema) fmcp_json_doc_free(it->schema);
+    fmcp__mcp_strfree(a, it->mime);
+    fmcp__mcp_strfree(a, it->text);
+    if (it->blob) fmcp_free(a, it->blob, it->blob_len);
+    for (i = 0; i < it->n_req; i++) fmcp__mcp_strfree(a, it->req_args[i]);
+    if (it->req_args) fmcp_free(a, it->req_args, it->n_req * sizeof(char *));
+    fmcp_free(a, it, sizeof *it);
+}
+
+static fmcp__mcp_item *fmcp__mcp_item_new(const fmcp_allocator *a, fmcp_item_kind kind, const char *name,
+                                  const char *scopes)
+{
+    int ok = 1;
+    fmcp__mcp_item *it = (fmcp__mcp_item *)fmcp_malloc(a, sizeof *it);
+    if (!it) return NULL;
+    memset(it, 0, sizeof *it);
+    it->kind = kind;
+    it->name = fmcp__mcp_strdup_opt(a, name, &ok);
+    it->scopes = fmcp__mcp_strdup_opt(a, scopes, &ok);
+    if (!ok) { fmcp__mcp_item_free(a, it); return NULL; }
+    return it;
+}
+
+/* Finish the listing writer into it->listing. */
+static fmcp_result fmcp__mcp_item_listing(fmcp__mcp_item *it, fmcp_json_writer *w)
+{
+    fmcp_result r = fmcp_jw_finish(w, &it->listing, &it->listing_len);
+    if (r != FMCP_OK) fmcp_jw_reset(w);
+    return r;
+}
+
+static void fmcp__mcp_jw_opt(fmcp_json_writer *w, const char *key, const char *val)
+{
+    if (val) { fmcp_jw_key(w, key); fmcp_jw_str(w, val); }
+}
+
+/* Raw JSON member whose text must be a JSON object. */
+static fmcp_result fmcp__mcp_jw_raw_object(fmcp_json_writer *w, const fmcp_allocator *a, const char *key,
+                                       const char *json, size_t len)
+{
+    fmcp_json_doc *doc;
+    fmcp_json_parse_options o;
+    fmcp_result r;
+    memset(&o, 0, sizeof o);
+    o.alloc = a;
+    r = fmcp_json_parse(json, len, &o, &doc, NULL);
+    if (r != FMCP_OK) return r;
+    if (!fmcp_json_is(fmcp_json_root(doc), FMCP_JSON_OBJECT)) r = FMCP_ERR_TYPE;
+    else { fmcp_jw_key(w, key); fmcp_jw_value(w, fmcp_json_root(doc)); }
+    fmcp_json_doc_free(doc);
+    return r;
+}
+
+static const char *fmcp__mcp_list_changed_method(fmcp_item_kind k)
+{
+    if (k == FMCP_ITEM_TOOL) return "notifications/tools/list_changed";
+    if (k == FMCP_ITEM_PROMPT) return "notifications/prompts/list_changed";
+    return "notifications/resources/list_changed";
+}
+
+static fmcp_result fmcp__mcp_send_notification(fmcp_session *s, const char *method, const char *params,
+                                           size_t plen, const char *rel_id, size_t rel_len);
+
+/* Notify every initialised session (server lock held by the caller). */
+static void fmcp__mcp_broadcast_locked(fmcp_server *srv, const char *method)
+{
+    size_t i;
+    for (i = 0; i < srv->sessions.n; i++) {
+        fmcp_session *s = (fmcp_session *)srv->sessions.v[i];
+        int init;
+        FMCP__LOCK(&s->lock);
+        init = s->initialized && !s->closed;
+        FMCP__UNLOCK(&s->lock);
+        if (init) (void)fmcp__mcp_send_notification(s, method, NULL, 0, NULL, 0);
+    }
+}
+
+static long fmcp__mcp_find_locked(fmcp_server *srv, fmcp_item_kind k, const char *name)
+{
+    size_t i;
+    for (i = 0; i < srv->items[k].n; i++)
+        if (strcmp(((fmcp__mcp_item *)srv->items[k].v[i])->name, name) == 0) return (long)i;
+    return -1;
+}
+
+/* Takes ownership of it (freed on error). */
+static fmcp_result fmcp__mcp_add_item(fmcp_server *srv, fmcp__mcp_item *it)
+{
+    fmcp_result r = FMCP_OK;
+    FMCP__LOCK(&srv->lock);
+    if (fmcp__mcp_find_locked(srv, it->kind, it->name) >= 0) r = FMCP_ERR_DUPLICATE;
+    else r = fmcp__mcp_vec_push(srv->alloc, &srv->items[it->kind], it);
+    if (r == FMCP_OK) fmcp__mcp_broadcast_locked(srv, fmcp__mcp_list_changed_method(it->kind));
+    FMCP__UNLOCK(&srv->lock);
+    if (r != FMCP_OK) fmcp__mcp_item_free(srv->alloc, it);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_server_remove(fmcp_server *srv, fmcp_item_kind kind, const char *name)
+{
+    long i;
+    fmcp__mcp_item *it = NULL;
+    if (!srv || !name || (int)kind < 0 || (int)kind > 3) return FMCP_ERR_INVALID_ARG;
+    FMCP__LOCK(&srv->lock);
+    i = fmcp__mcp_find_locked(srv, kind, name);
+    if (i >= 0) {
+        it = (fmcp__mcp_item *)srv->items[kind].v[i];
+        fmcp__mcp_vec_del(&srv->items[kind], (size_t)i);
+        fmcp__mcp_broadcast_locked(srv, fmcp__mcp_list_changed_method(kind));
+    }
+    FMCP__UNLOCK(&srv->lock);
+    if (!it) return FMCP_ERR_NOT_FOUND;
+    fmcp__mcp_item_free(srv->alloc, it);
+    return FMCP_OK;
+}
+
+static void fmcp__mcp_jw_hint(fmcp_json_writer *w, const char *key, int v)
+{
+    if (v) { fmcp_jw_key(w, key); fmcp_jw_bool(w, v > 0); }
+}
+
+static fmcp_result fmcp__mcp_tool_schema(const fmcp_allocator *a, const fmcp_tool_desc *d, fmcp__mcp_item *it)
+{
+    fmcp_json_writer w;
+    fmcp_json_parse_options o;
+    char *text = NULL;
+    size_t n = 0;
+    fmcp_result r;
+    fmcp_jw_init(&w, a);
+    if (d->params) r = fmcp__mcp_spec_schema(d->params, &w);
+    else if (d->input_schema) { fmcp_jw_raw(&w, d->input_schema, strlen(d->input_schema)); r = w.err; }
+    else r = fmcp__mcp_spec_schema("", &w);
+    if (r == FMCP_OK) r = fmcp_jw_finish(&w, &text, &n);
+    if (r != FMCP_OK) { fmcp_jw_reset(&w); return r; }
+    memset(&o, 0, sizeof o);
+    o.alloc = a;
+    r = fmcp_json_parse(text, n, &o, &it->schema, NULL);
+    fmcp_jw_free_output(&w, text);
+    if (r == FMCP_OK && !fmcp_json_is(fmcp_json_root(it->schema), FMCP_JSON_OBJECT)) r = FMCP_ERR_TYPE;
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_server_add_tool(fmcp_server *srv, const fmcp_tool_desc *d)
+{
+    fmcp__mcp_item *it;
+    fmcp_json_writer w;
+    fmcp_result r;
+    if (!srv || !d || !d->name || !*d->name || !d->handler) return FMCP_ERR_INVALID_ARG;
+    it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_TOOL, d->name, d->scopes);
+    if (!it) return FMCP_ERR_NOMEM;
+    it->handler = d->handler;
+    it->user = d->user;
+    r = fmcp__mcp_tool_schema(srv->alloc, d, it);
+    if (r != FMCP_OK) { fmcp__mcp_item_free(srv->alloc, it); return r; }
+    fmcp_jw_init(&w, srv->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp__mcp_jw_opt(&w, "name", d->name);
+    fmcp__mcp_jw_opt(&w, "title", d->title);
+    fmcp__mcp_jw_opt(&w, "description", d->description);
+    fmcp_jw_key(&w, "inputSchema");
+    fmcp_jw_value(&w, fmcp_json_root(it->schema));
+    if (d->output_schema)
+        r = fmcp__mcp_jw_raw_object(&w, srv->alloc, "outputSchema", d->output_schema, strlen(d->output_schema));
+    if (d->read_only_hint || d->destructive_hint || d->idempotent_hint || d->open_world_hint || d->title) {
+        fmcp_jw_key(&w, "annotations");
+        fmcp_jw_object_begin(&w);
+        fmcp__mcp_jw_opt(&w, "title", d->title);
+        fmcp__mcp_jw_hint(&w, "readOnlyHint", d->read_only_hint);
+        fmcp__mcp_jw_hint(&w, "destructiveHint", d->destructive_hint);
+        fmcp__mcp_jw_hint(&w, "idempotentHint", d->idempotent_hint);
+        fmcp__mcp_jw_hint(&w, "openWorldHint", d->open_world_hint);
+        fmcp_jw_object_end(&w);
+    }
+    fmcp_jw_object_end(&w);
+    if (r == FMCP_OK) r = fmcp__mcp_item_listing(it, &w);
+    else fmcp_jw_reset(&w);
+    if (r != FMCP_OK) { fmcp__mcp_item_free(srv->alloc, it); return r; }
+    return fmcp__mcp_add_item(srv, it);
+}
+
+FASTMCP_API fmcp_result fmcp_server_add_resource(fmcp_server *srv, const fmcp_resource_desc *d)
+{
+    fmcp__mcp_item *it;
+    fmcp_json_writer w;
+    int ok = 1;
+    if (!srv || !d || !d->uri || !*d->uri || (!d->handler && !d->text && !d->blob)) return FMCP_ERR_INVALID_ARG;
+    it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_RESOURCE, d->uri, d->scopes);
+    if (!it) return FMCP_ERR_NOMEM;
+    it->handler = d->handler;
+    it->user = d->user;
+    it->mime = fmcp__mcp_strdup_opt(srv->alloc, d->mime_type, &ok);
+    if (!d->handler) {
+        it->has_fixed = 1;
+        if (d->text) it->text = fmcp__mcp_strdup_opt(srv->alloc, d->text, &ok);
+        else if ((it->blob = (unsigned char *)fmcp_malloc(srv->alloc, d->blob_len)) != NULL) {
+            memcpy(it->blob, d->blob, d->blob_len);
+            it->blob_len = d->blob_len;
+        } else ok = 0;
+    }
+    if (!ok) { fmcp__mcp_item_free(srv->alloc, it); return FMCP_ERR_NOMEM; }
+    fmcp_jw_init(&w, srv->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp__mcp_jw_opt(&w, "uri", d->uri);
+    fmcp__mcp_jw_opt(&w, "name", d->name ? d->name : d->uri);
+    fmcp__mcp_jw_opt(&w, "title", d->title);
+    fmcp__mcp_jw_opt(&w, "description", d->description);
+    fmcp__mcp_jw_opt(&w, "mimeType", d->mime_type);
+    fmcp_jw_object_end(&w);
+    if (fmcp__mcp_item_listing(it, &w) != FMCP_OK) { fmcp__mcp_item_free(srv->alloc, it); return FMCP_ERR_NOMEM; }
+    return fmcp__mcp_add_item(srv, it);
+}
+
+FASTMCP_API fmcp_result fmcp_server_add_resource_template(fmcp_server *srv, const fmcp_template_desc *d)
+{
+    fmcp__mcp_item *it;
+    fmcp_json_writer w;
+    int ok = 1;
+    if (!srv || !d || !d->uri_template || !*d->uri_template || !d->handler) return FMCP_ERR_INVALID_ARG;
+    it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_TEMPLATE, d->uri_template, d->scopes);
+    if (!it) return FMCP_ERR_NOMEM;
+    it->handler = d->handler;
+    it->user = d->user;
+    it->complete = d->complete;
+    it->complete_user = d->complete_user;
+    it->mime = fmcp__mcp_strdup_opt(srv->alloc, d->mime_type, &ok);
+    if (!ok) { fmcp__mcp_item_free(srv->alloc, it); return FMCP_ERR_NOMEM; }
+    fmcp_jw_init(&w, srv->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp__mcp_jw_opt(&w, "uriTemplate", d->uri_template);
+    fmcp__mcp_jw_opt(&w, "name", d->name ? d->name : d->uri_template);
+    fmcp__mcp_jw_opt(&w, "title", d->title);
+    fmcp__mcp_jw_opt(&w, "description", d->description);
+    fmcp__mcp_jw_opt(&w, "mimeType", d->mime_type);
+    fmcp_jw_object_end(&w);
+    if (fmcp__mcp_item_listing(it, &w) != FMCP_OK) { fmcp__mcp_item_free(srv->alloc, it); return FMCP_ERR_NOMEM; }
+    return fmcp__mcp_add_item(srv, it);
+}
+
+static fmcp_result fmcp__mcp_prompt_args(const fmcp_allocator *a, const fmcp_prompt_desc *d, fmcp__mcp_item *it,
+                                     fmcp_json_writer *w)
+{
+    size_t i, nreq = 0;
+    int ok = 1;
+    for (i = 0; i < d->n_args; i++) {
+        if (!d->args[i].name) return FMCP_ERR_INVALID_ARG;
+        if (d->args[i].required) nreq++;
+    }
+    if (nreq) {
+        it->req_args = (char **)fmcp_malloc(a, nreq * sizeof(char *));
+        if (!it->req_args) return FMCP_ERR_NOMEM;
+        memset(it->req_args, 0, nreq * sizeof(char *));
+        it->n_req = nreq;
+    }
+    fmcp_jw_key(w, "arguments");
+    fmcp_jw_array_begin(w);
+    for (i = 0, nreq = 0; i < d->n_args; i++) {
+        const fmcp_prompt_arg *pa = &d->args[i];
+        if (pa->required) it->req_args[nreq++] = fmcp__mcp_strdup_opt(a, pa->name, &ok);
+        fmcp_jw_object_begin(w);
+        fmcp__mcp_jw_opt(w, "name", pa->name);
+        fmcp__mcp_jw_opt(w, "title", pa->title);
+        fmcp__mcp_jw_opt(w, "description", pa->description);
+        fmcp_jw_key(w, "required"); fmcp_jw_bool(w, pa->required != 0);
+        fmcp_jw_object_end(w);
+    }
+    fmcp_jw_array_end(w);
+    return ok ? FMCP_OK : FMCP_ERR_NOMEM;
+}
+
+FASTMCP_API fmcp_result fmcp_server_add_prompt(fmcp_server *srv, const fmcp_prompt_desc *d)
+{
+    fmcp__mcp_item *it;
+    fmcp_json_writer w;
+    fmcp_result r;
+    if (!srv || !d || !d->name || !*d->name || !d->handler || (d->n_args && !d->args))
+        return FMCP_ERR_INVALID_ARG;
+    it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_PROMPT, d->name, d->scopes);
+    if (!it) return FMCP_ERR_NOMEM;
+    it->handler = d->handler;
+    it->user = d->user;
+    it->complete = d->complete;
+    it->complete_user = d->complete_user;
+    fmcp_jw_init(&w, srv->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp__mcp_jw_opt(&w, "name", d->name);
+    fmcp__mcp_jw_opt(&w, "title", d->title);
+    fmcp__mcp_jw_opt(&w, "description", d->description);
+    r = fmcp__mcp_prompt_args(srv->alloc, d, it, &w);
+    fmcp_jw_object_end(&w);
+    if (r == FMCP_OK) r = fmcp__mcp_item_listing(it, &w);
+    else fmcp_jw_reset(&w);
+    if (r != FMCP_OK) { fmcp__mcp_item_free(srv->alloc, it); return r; }
+    return fmcp__mcp_add_item(srv, it);
+}
+
+FASTMCP_API void fmcp_server_set_authorizer(fmcp_server *srv, fmcp_authorize_fn fn, void *user)
+{
+    if (!srv) return;
+    FMCP__LOCK(&srv->lock);
+    srv->authorize = fn;
+    srv->authorize_user = user;
+    FMCP__UNLOCK(&srv->lock);
+}
+
+FASTMCP_API void fmcp_server_log(fmcp_server *srv, fmcp_log_level level, const char *message)
+{
+    if (srv && srv->log && message) srv->log(srv->log_user, level, message);
+}
+
+/* ---- server lifecycle and worker pool ------------------------------------ */
+
+static void fmcp__mcp_run(fmcp_ctx *c);
+
+#ifndef FASTMCP_NO_THREADS
+static void *fmcp__mcp_worker(void *arg)
+{
+    fmcp_server *srv = (fmcp_server *)arg;
+    for (;;) {
+        fmcp_ctx *c;
+        pthread_mutex_lock(&srv->qlock);
+        while (!srv->qhead && !srv->stopping) {
+            srv->idle++;
+            pthread_cond_wait(&srv->qcond, &srv->qlock);
+            srv->idle--;
+        }
+        c = srv->qhead;
+        if (c) {
+            srv->qhead = c->qnext;
+            if (!srv->qhead) srv->qtail = NULL;
+        }
+        pthread_mutex_unlock(&srv->qlock);
+        if (!c) break;
+        fmcp__mcp_run(c);
+    }
+    return NULL;
+}
+
+static void fmcp__mcp_pool_stop(fmcp_server *srv)
+{
+    int i;
+    pthread_mutex_lock(&srv->qlock);
+    srv->stopping = 1;
+    pthread_cond_broadcast(&srv->qcond);
+    pthread_mutex_unlock(&srv->qlock);
+    for (i = 0; i < srv->nthreads; i++) pthread_join(srv->threads[i], NULL);
+    if (srv->threads) fmcp_free(srv->alloc, srv->threads, (size_t)srv->nthreads * sizeof(pthread_t));
+    srv->threads = NULL;
+    srv->nthreads = 0;
+}
+
+static fmcp_result fmcp__mcp_pool_start(fmcp_server *srv, int n)
+{
+    int i;
+    srv->threads = (pthread_t *)fmcp_malloc(srv->alloc, (size_t)n * sizeof(pthread_t));
+    if (!srv->threads) return FMCP_ERR_NOMEM;
+    for (i = 0; i < n; i++) {
+        if (pthread_create(&srv->threads[i], NULL, fmcp__mcp_worker, srv) != 0) break;
+        srv->nthreads = i + 1;
+    }
+    if (srv->nthreads == n) return FMCP_OK;
+    pthread_mutex_lock(&srv->qlock);
+    srv->stopping = 1;
+    pthread_cond_broadcast(&srv->qcond);
+    pthread_mutex_unlock(&srv->qlock);
+    for (i = 0; i < srv->nthreads; i++) pthread_join(srv->threads[i], NULL);
+    fmcp_free(srv->alloc, srv->threads, (size_t)n * sizeof(pthread_t));
+    srv->threads = NULL;
+    srv->nthreads = 0;
+    return FMCP_ERR_NOMEM;
+}
+#endif
+
+static void fmcp__mcp_server_free(fmcp_server *srv)
+{
+    size_t k, i;
+    const fmcp_allocator *a = srv->alloc;
+    for (k = 0; k < 4; k++) {
+        for (i = 0; i < srv->items[k].n; i++) fmcp__mcp_item_free(a, (fmcp__mcp_item *)srv->items[k].v[i]);
+        fmcp__mcp_vec_free(a, &srv->items[k]);
+    }
+    fmcp__mcp_vec_free(a, &srv->sessions);
+    fmcp__mcp_strfree(a, srv->name);
+    fmcp__mcp_strfree(a, srv->title);
+    fmcp__mcp_strfree(a, srv->version);
+    fmcp__mcp_strfree(a, srv->instructions);
+    FMCP__MFREE(&srv->lock);
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_destroy(&srv->qlock);
+    pthread_cond_destroy(&srv->qcond);
+#endif
+    fmcp_free(a, srv, sizeof *srv);
+}
+
+FASTMCP_API fmcp_result fmcp_server_create(const fmcp_server_desc *d, fmcp_server **out)
+{
+    fmcp_server *srv;
+    int ok = 1;
+    fmcp_allocator none;
+    if (!d || !out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    memset(&none, 0, sizeof none);
+    srv = (fmcp_server *)fmcp_malloc(d->alloc, sizeof *srv);
+    if (!srv) return FMCP_ERR_NOMEM;
+    memset(srv, 0, sizeof *srv);
+    srv->alloc_copy = d->alloc ? *d->alloc : none;
+    srv->alloc = &srv->alloc_copy;
+    FMCP__MINIT(&srv->lock);
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_init(&srv->qlock, NULL);
+    pthread_cond_init(&srv->qcond, NULL);
+#endif
+    srv->name = fmcp__mcp_strdup_opt(srv->alloc, d->name ? d->name : "fastmcp", &ok);
+    srv->title = fmcp__mcp_strdup_opt(srv->alloc, d->title, &ok);
+    srv->version = fmcp__mcp_strdup_opt(srv->alloc, d->version ? d->version : FASTMCP_VERSION_STRING, &ok);
+    srv->instructions = fmcp__mcp_strdup_opt(srv->alloc, d->instructions, &ok);
+    srv->versions = d->protocol_versions && d->protocol_versions[0] ? d->protocol_versions : fmcp__mcp_default_versions;
+    srv->page_size = d->page_size;
+    srv->log = d->log;
+    srv->log_user = d->log_user;
+    srv->inline_handlers = 1;
+    if (!ok) { fmcp__mcp_server_free(srv); return FMCP_ERR_NOMEM; }
+#ifndef FASTMCP_NO_THREADS
+    if (d->workers >= 0) {
+        srv->inline_handlers = 0;
+        if (fmcp__mcp_pool_start(srv, d->workers ? d->workers : 4) != FMCP_OK) {
+            fmcp__mcp_server_free(srv);
+            return FMCP_ERR_NOMEM;
+        }
+    }
+#endif
+    *out = srv;
+    return FMCP_OK;
+}
+
+FASTMCP_API void fmcp_server_destroy(fmcp_server *srv)
+{
+    if (!srv) return;
+#ifndef FASTMCP_NO_THREADS
+    fmcp__mcp_pool_stop(srv);
+#endif
+    fmcp__mcp_server_free(srv);
+}
+
+/* ---- identity ------------------------------------------------------------ */
+
+static void fmcp__mcp_auth_unref(const fmcp_allocator *a, fmcp__mcp_auth *x, fmcp__mcp_mutex *lock)
+{
+    int z;
+    if (!x) return;
+    FMCP__LOCK(lock);
+    z = --x->refs == 0;
+    FMCP__UNLOCK(lock);
+    if (!z) return;
+    fmcp__mcp_strfree(a, (char *)x->info.subject);
+    fmcp__mcp_strfree(a, (char *)x->info.client_id);
+    fmcp__mcp_strfree(a, (char *)x->info.scopes);
+    if (x->info.token) {
+        fmcp_wipe((char *)x->info.token, strlen(x->info.token));
+        fmcp__mcp_strfree(a, (char *)x->info.token);
+    }
+    fmcp__mcp_strfree(a, (char *)x->info.claims_json);
+    fmcp_free(a, x, sizeof *x);
+}
+
+static fmcp__mcp_auth *fmcp__mcp_auth_copy(const fmcp_allocator *a, const fmcp_auth_info *in, fmcp__mcp_mutex *lock)
+{
+    int ok = 1;
+    fmcp__mcp_auth *x = (fmcp__mcp_auth *)fmcp_malloc(a, sizeof *x);
+    if (!x) return NULL;
+    memset(x, 0, sizeof *x);
+    x->refs = 1;
+    x->info.subject = fmcp__mcp_strdup_opt(a, in->subject, &ok);
+    x->info.client_id = fmcp__mcp_strdup_opt(a, in->client_id, &ok);
+    x->info.scopes = fmcp__mcp_strdup_opt(a, in->scopes, &ok);
+    x->info.token = fmcp__mcp_strdup_opt(a, in->token, &ok);
+    x->info.claims_json = fmcp__mcp_strdup_opt(a, in->claims_json, &ok);
+    x->info.expires_at = in->expires_at;
+    x->info.data = in->data;
+    if (!ok) { fmcp__mcp_auth_unref(a, x, lock); return NULL; }
+    return x;
+}
+
+/* FMCP_OK when the caller may use the item (server lock held). */
+static fmcp_result fmcp__mcp_authorized(fmcp_server *srv, const fmcp__mcp_auth *au, const fmcp__mcp_item *it)
+{
+    if (!srv->authorize) return FMCP_OK;
+    return srv->authorize(srv->authorize_user, au ? &au->info : NULL, it->kind, it->name, it->scopes);
+}
+
+/* ---- sessions: sending --------------------------------------------------- */
+
+static void fmcp__mcp_send_raw(fmcp_session *s, const char *json, size_t len, const fmcp_send_info *info)
+{
+    FMCP__LOCK(&s->send_lock);
+    if (!s->closed && s->d.send && s->d.send(s->d.user, json, len, info) != FMCP_OK)
+        fmcp_server_log(s->srv, FMCP_LOG_WARNING, "mcp: transport send failed");
+    FMCP__UNLOCK(&s->send_lock);
+}
+
+static void fmcp__mcp_send_info_init(fmcp_send_info *i, const char *rel, size_t rel_len, void *tag)
+{
+    memset(i, 0, sizeof *i);
+    i->related_id = rel;
+    i->related_id_len = rel_len;
+    i->tag = tag;
+}
+
+static fmcp_result fmcp__mcp_send_writer(fmcp_session *s, fmcp_json_writer *w, const fmcp_send_info *info)
+{
+    char *out;
+    size_t n;
+    fmcp_result r = fmcp_jw_finish(w, &out, &n);
+    if (r != FMCP_OK) { fmcp_jw_reset(w); return r; }
+    fmcp__mcp_send_raw(s, out, n, info);
+    fmcp_jw_free_output(w, out);
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__mcp_send_notification(fmcp_session *s, const char *method, const char *params,
+                                           size_t plen, const char *rel_id, size_t rel_len)
+{
+    fmcp_json_writer w;
+    fmcp_send_info info;
+    fmcp_jw_init(&w, s->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "jsonrpc"); fmcp_jw_str(&w, "2.0");
+    fmcp_jw_key(&w, "method"); fmcp_jw_str(&w, method);
+    if (params) { fmcp_jw_key(&w, "params"); fmcp_jw_raw(&w, params, plen); }
+    fmcp_jw_object_end(&w);
+    fmcp__mcp_send_info_init(&info, rel_id, rel_len, NULL);
+    return fmcp__mcp_send_writer(s, &w, &info);
+}
+
+FASTMCP_API fmcp_result fmcp_session_notify(fmcp_session *s, const char *method, const char *params_json)
+{
+    if (!s || !method) return FMCP_ERR_INVALID_ARG;
+    return fmcp__mcp_send_notification(s, method, params_json, params_json ? strlen(params_json) : 0, NULL, 0);
+}
+
+static void fmcp__mcp_group_release(fmcp_session *s, fmcp__mcp_group *g)
+{
+    int z;
+    FMCP__LOCK(&s->lock);
+    z = --g->pending == 0;
+    FMCP__UNLOCK(&s->lock);
+    if (!z) return;
+    FMCP__LOCK(&s->send_lock);
+    if (!s->closed && s->d.on_done) s->d.on_done(s->d.user, g->tag);
+    FMCP__UNLOCK(&s->send_lock);
+    fmcp_free(s->alloc, g, sizeof *g);
+}
+
+static void fmcp__mcp_group_add(fmcp_session *s, fmcp__mcp_group *g)
+{
+    FMCP__LOCK(&s->lock);
+    g->pending++;
+    FMCP__UNLOCK(&s->lock);
+}
+
+static void fmcp__mcp_batch_release(fmcp_session *s, fmcp__mcp_batch *b)
+{
+    int z;
+    FMCP__LOCK(&s->lock);
+    z = --b->pending == 0;
+    FMCP__UNLOCK(&s->lock);
+    if (!z) return;
+    if (b->count) {
+        fmcp_send_info info;
+        fmcp__mcp_send_info_init(&info, NULL, 0, b->group->tag);
+        info.is_response = 1;
+        b->buf[b->len] = ']';
+        fmcp__mcp_send_raw(s, b->buf, b->len + 1, &info);
+    }
+    fmcp__mcp_group_release(s, b->group);
+    if (b->buf) fmcp_free(s->alloc, b->buf, b->cap);
+    fmcp_free(s->alloc, b, sizeof *b);
+}
+
+/* Append one response to a batch; room is kept for the closing bracket. */
+static void fmcp__mcp_batch_append(fmcp_session *s, fmcp__mcp_batch *b, const char *json, size_t len)
+{
+    FMCP__LOCK(&s->lock);
+    if (b->len + len + 2 > b->cap) {
+        size_t nc = (b->len + len + 2) * 2;
+        char *nb = (char *)fmcp_realloc(s->alloc, b->buf, b->cap, nc);
+        if (nb) { b->buf = nb; b->cap = nc; }
+    }
+    if (b->len + len + 2 <= b->cap) {
+        b->buf[b->len++] = b->count ? ',' : '[';
+        memcpy(b->buf + b->len, json, len);
+        b->len += len;
+        b->count++;
+    }
+    FMCP__UNLOCK(&s->lock);
+}
+
+/* Deliver a final response: consumes one reference of the batch or group. */
+static void fmcp__mcp_deliver(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id, size_t id_len,
+                          const char *json, size_t len, int http_status)
+{
+    if (b) {
+        if (json) fmcp__mcp_batch_append(s, b, json, len);
+        fmcp__mcp_batch_release(s, b);
+        return;
+    }
+    if (json) {
+        fmcp_send_info info;
+        fmcp__mcp_send_info_init(&info, id, id_len, g->tag);
+        info.is_response = 1;
+        info.http_status = http_status;
+        fmcp__mcp_send_raw(s, json, len, &info);
+    }
+    fmcp__mcp_group_release(s, g);
+}
+
+static void fmcp__mcp_envelope_begin(fmcp_json_writer *w, const char *id, size_t id_len)
+{
+    fmcp_jw_object_begin(w);
+    fmcp_jw_key(w, "jsonrpc"); fmcp_jw_str(w, "2.0");
+    fmcp_jw_key(w, "id");
+    if (id) fmcp_jw_raw(w, id, id_len);
+    else fmcp_jw_null(w);
+}
+
+/* Finish w (an envelope with its result) and deliver it. */
+static void fmcp__mcp_deliver_writer(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id,
+                                 size_t id_len, fmcp_json_writer *w)
+{
+    char *out = NULL;
+    size_t n = 0;
+    if (fmcp_jw_finish(w, &out, &n) != FMCP_OK) {
+        fmcp_jw_reset(w);
+        fmcp_server_log(s->srv, FMCP_LOG_ERROR, "mcp: could not build a response (out of memory)");
+        out = NULL;
+    }
+    fmcp__mcp_deliver(s, g, b, id, id_len, out, n, 0);
+    if (out) fmcp_jw_free_output(w, out);
+}
+
+static void fmcp__mcp_reply_error(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id,
+                              size_t id_len, int code, const char *message)
+{
+    fmcp_json_writer w;
+    char *out = NULL;
+    size_t n = 0;
+    fmcp_jw_init(&w, s->alloc);
+    fmcp__mcp_envelope_begin(&w, id, id_len);
+    fmcp_jw_key(&w, "error");
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "code"); fmcp_jw_int(&w, code);
+    fmcp_jw_key(&w, "message"); fmcp_jw_str(&w, message);
+    fmcp_jw_object_end(&w);
+    fmcp_jw_object_end(&w);
+    if (fmcp_jw_finish(&w, &out, &n) != FMCP_OK) { fmcp_jw_reset(&w); out = NULL; }
+    fmcp__mcp_deliver(s, g, b, id, id_len, out, n, code == FMCP_RPC_FORBIDDEN ? 403 : 0);
+    if (out) fmcp_jw_free_output(&w, out);
+}
+
+/* ---- sessions: lifecycle ------------------------------------------------- */
+
+static void fmcp__mcp_session_unref(fmcp_session *s)
+{
+    int z;
+    size_t i;
+    const fmcp_allocator *a = s->alloc;
+    FMCP__LOCK(&s->lock);
+    z = --s->refs == 0;
+    FMCP__UNLOCK(&s->lock);
+    if (!z) return;
+    fmcp__mcp_auth_unref(a, s->auth, &s->lock);
+    for (i = 0; i < s->subs.n; i++) fmcp__mcp_strfree(a, (char *)s->subs.v[i]);
+    fmcp__mcp_vec_free(a, &s->subs);
+    FMCP__MFREE(&s->lock);
+    FMCP__MFREE(&s->send_lock);
+    fmcp_free(a, s, sizeof *s);
+}
+
+FASTMCP_API fmcp_result fmcp_session_create(fmcp_server *srv, const fmcp_session_desc *d, fmcp_session **out)
+{
+    fmcp_session *s;
+    fmcp_result r;
+    if (!srv || !d || !out || !d->send) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    s = (fmcp_session *)fmcp_malloc(srv->alloc, sizeof *s);
+    if (!s) return FMCP_ERR_NOMEM;
+    memset(s, 0, sizeof *s);
+    s->srv = srv;
+    s->alloc = srv->alloc;
+    s->d = *d;
+    s->d.auth = NULL;
+    s->refs = 1;
+    s->level = FMCP_LOG_DEBUG;
+    s->next_id = 1;
+    FMCP__MINIT(&s->lock);
+    FMCP__MINIT(&s->send_lock);
+    if (d->auth && !(s->auth = fmcp__mcp_auth_copy(s->alloc, d->auth, &s->lock))) {
+        fmcp__mcp_session_unref(s);
+        return FMCP_ERR_NOMEM;
+    }
+    FMCP__LOCK(&srv->lock);
+    r = fmcp__mcp_vec_push(srv->alloc, &srv->sessions, s);
+    FMCP__UNLOCK(&srv->lock);
+    if (r != FMCP_OK) { fmcp__mcp_session_unref(s); return r; }
+    *out = s;
+    return FMCP_OK;
+}
+
+FASTMCP_API void fmcp_session_close(fmcp_session *s)
+{
+    fmcp_server *srv;
+    fmcp__mcp_pending *p;
+    fmcp_ctx *c;
+    size_t i;
+    if (!s) return;
+    srv = s->srv;
+    FMCP__LOCK(&srv->lock);
+    for (i = 0; i < srv->sessions.n; i++)
+        if (srv->sessions.v[i] == (void *)s) { fmcp__mcp_vec_del(&srv->sessions, i); break; }
+    FMCP__UNLOCK(&srv->lock);
+    FMCP__LOCK(&s->lock);
+    FMCP__LOCK(&s->send_lock);
+    s->closed = 1;
+    FMCP__UNLOCK(&s->send_lock);
+    for (c = s->inflight; c; c = c->next) c->cancelled = 1;
+    p = s->pending;
+    s->pending = NULL;
+    FMCP__UNLOCK(&s->lock);
+    while (p) {   /* waiters learn the session is gone */
+        fmcp__mcp_pending *n = p->next;
+        p->cb(p->cb_user, FMCP_ERR_CLOSED, NULL, 0);
+        fmcp_free(s->alloc, p, sizeof *p);
+        p = n;
+    }
+    fmcp__mcp_session_unref(s);
+}
+
+FASTMCP_API const char *fmcp_session_protocol_version(const fmcp_session *s)
+{
+    return s ? s->version : "";
+}
+
+FASTMCP_API size_t fmcp_session_in_flight(fmcp_session *s)
+{
+    size_t n = 0;
+    fmcp_ctx *c;
+    if (!s) return 0;
+    FMCP__LOCK(&s->lock);
+    for (c = s->inflight; c; c = c->next) n++;
+    FMCP__UNLOCK(&s->lock);
+    return n;
+}
+
+static void fmcp__mcp_msg_unref(fmcp_session *s, fmcp__mcp_msg *m)
+{
+    int z;
+    FMCP__LOCK(&s->lock);
+    z = --m->refs == 0;
+    FMCP__UNLOCK(&s->lock);
+    if (!z) return;
+    fmcp_json_doc_free(m->doc);
+    fmcp_free(s->alloc, m, sizeof *m);
+}
+
+/* ---- handler contexts ---------------------------------------------------- */
+
+static void fmcp__mcp_ctx_free(fmcp_ctx *c)
+{
+    fmcp_session *s = c->s;
+    const fmcp_allocator *a = s->alloc;
+    size_t i;
+    fmcp__mcp_strfree(a, c->name);
+    fmcp__mcp_strfree(a, c->uri);
+    fmcp__mcp_strfree(a, c->carg);
+    fmcp__mcp_strfree(a, c->cvalue);
+    fmcp__mcp_strfree(a, c->description);
+    fmcp__mcp_strfree(a, c->err_msg);
+    if (c->id) fmcp_free(a, c->id, c->id_len + 1);
+    if (c->progress_token) fmcp_free(a, c->progress_token, c->progress_token_len + 1);
+    if (c->structured) fmcp_free(a, c->structured, c->structured_len + 1);
+    for (i = 0; i < c->n_vars * 2; i++) fmcp__mcp_strfree(a, c->vars[i]);
+    if (c->vars) fmcp_free(a, c->vars, c->n_vars * 2 * sizeof(char *));
+    fmcp_jw_reset(&c->w);
+    fmcp__mcp_msg_unref(s, c->msg);
+    fmcp__mcp_auth_unref(a, c->auth, &s->lock);
+    fmcp_free(a, c, sizeof *c);
+    fmcp__mcp_session_unref(s);
+}
+
+/* Session lock held. */
+static void fmcp__mcp_inflight_unlink(fmcp_session *s, fmcp_ctx *c)
+{
+    if (c->prev) c->prev->next = c->next;
+    else if (s->inflight == c) s->inflight = c->next;
+    if (c->next) c->next->prev = c->prev;
+    c->next = c->prev = NULL;
+}
+
+static void fmcp__mcp_ctx_open(fmcp_ctx *c)
+{
+    fmcp_json_writer *w = &c->w;
+    fmcp__mcp_envelope_begin(w, c->id, c->id_len);
+    fmcp_jw_key(w, "result");
+    fmcp_jw_object_begin(w);
+    if (c->kind == FMCP__K_TOOL) fmcp_jw_key(w, "content");
+    else if (c->kind == FMCP__K_RESOURCE) fmcp_jw_key(w, "contents");
+    else if (c->kind == FMCP__K_PROMPT) fmcp_jw_key(w, "messages");
+    else { fmcp_jw_key(w, "completion"); fmcp_jw_object_begin(w); fmcp_jw_key(w, "values"); }
+    fmcp_jw_array_begin(w);
+}
+
+/* A ctx for the request with id id (raw text); the caller already took a
+ * reference on g or b for its response. NULL on NOMEM. */
+static fmcp_ctx *fmcp__mcp_ctx_new(fmcp_session *s, fmcp__mcp_msg *m, fmcp__mcp_group *g, fmcp__mcp_batch *b,
+                               fmcp__mcp_auth *au, const char *id, size_t id_len, fmcp__mcp_kind kind,
+                               const fmcp_json *params)
+{
+    fmcp_ctx *c = (fmcp_ctx *)fmcp_malloc(s->alloc, sizeof *c);
+    if (!c) return NULL;
+    memset(c, 0, sizeof *c);
+    c->id = fmcp__mcp_strndup(s->alloc, id, id_len);
+    if (!c->id) { fmcp_free(s->alloc, c, sizeof *c); return NULL; }
+    c->id_len = id_len;
+    c->s = s;
+    c->msg = m;
+    c->group = g;
+    c->batch = b;
+    c->auth = au;
+    c->kind = kind;
+    c->params = params;
+    c->args = fmcp_json_get(params, "arguments");
+    strcpy(c->role, "user");
+    fmcp_jw_init(&c->w, s->alloc);
+    fmcp__mcp_ctx_open(c);
+    FMCP__LOCK(&s->lock);
+    s->refs++;
+    m->refs++;
+    if (au) au->refs++;
+    c->next = s->inflight;
+    if (s->inflight) s->inflight->prev = c;
+    s->inflight = c;
+    FMCP__UNLOCK(&s->lock);
+    return c;
+}
+
+static int fmcp__mcp_rc_to_rpc(fmcp__mcp_kind k, fmcp_result rc)
+{
+    if (rc == FMCP_ERR_NOT_FOUND && k == FMCP__K_RESOURCE) return FMCP_RPC_RESOURCE_NOT_FOUND;
+    if (rc == FMCP_ERR_INVALID_ARG) return FMCP_RPC_INVALID_PARAMS;
+    if (rc == FMCP_ERR_FORBIDDEN) return FMCP_RPC_FORBIDDEN;
+    return FMCP_RPC_INTERNAL_ERROR;
+}
+
+/* Close the result object according to the kind. */
+static void fmcp__mcp_ctx_close(fmcp_ctx *c)
+{
+    fmcp_json_writer *w = &c->w;
+    if (c->kind == FMCP__K_TOOL && c->structured && !c->has_text) {
+        fmcp_jw_object_begin(w);
+        fmcp_jw_key(w, "type"); fmcp_jw_str(w, "text");
+        fmcp_jw_key(w, "text"); fmcp_jw_strn(w, c->structured, c->structured_len);
+        fmcp_jw_object_end(w);
+    }
+    fmcp_jw_array_end(w);
+    if (c->kind == FMCP__K_TOOL) {
+        if (c->structured) { fmcp_jw_key(w, "structuredContent"); fmcp_jw_raw(w, c->structured, c->structured_len); }
+        if (c->is_error) { fmcp_jw_key(w, "isError"); fmcp_jw_bool(w, 1); }
+    } else if (c->kind == FMCP__K_PROMPT) {
+        fmcp__mcp_jw_opt(w, "description", c->description);
+    } else if (c->kind == FMCP__K_COMPLETE) {
+        if (c->has_ctotal) { fmcp_jw_key(w, "total"); fmcp_jw_int(w, c->ctotal); }
+        fmcp_jw_key(w, "hasMore"); fmcp_jw_bool(w, c->chas_more);
+        fmcp_jw_object_end(w);
+    }
+    fmcp_jw_object_end(w);
+    fmcp_jw_object_end(w);
+}
+
+static void fmcp__mcp_ctx_complete(fmcp_ctx *c, fmcp_result rc)
+{
+    fmcp_session *s = c->s;
+    int cancelled;
+    FMCP__LOCK(&s->lock);
+    fmcp__mcp_inflight_unlink(s, c);
+    cancelled = c->cancelled;
+    FMCP__UNLOCK(&s->lock);
+    if (cancelled) {
+        fmcp__mcp_deliver(s, c->group, c->batch, c->id, c->id_len, NULL, 0, 0);
+    } else if (c->err_code || (rc != FMCP_OK && c->kind != FMCP__K_TOOL)) {
+        int code = c->err_code ? c->err_code : fmcp__mcp_rc_to_rpc(c->kind, rc);
+        fmcp__mcp_reply_error(s, c->group, c->batch, c->id, c->id_len, code,
+                          c->err_msg ? c->err_msg : fmcp_result_str(rc));
+    } else {
+        if (rc != FMCP_OK) {
+            if (!c->blocks) {
+                char msg[96];
+                snprintf(msg, sizeof msg, "Tool failed: %s", fmcp_result_str(rc));
+                (void)fmcp_ctx_add_text(c, msg);
+            }
+            c->is_error = 1;
+        }
+        fmcp__mcp_ctx_close(c);
+        fmcp__mcp_deliver_writer(s, c->group, c->batch, c->id, c->id_len, &c->w);
+    }
+    fmcp__mcp_ctx_free(c);
+}
+
+/* The run and each fmcp_ctx_defer hold the ctx; the last release completes it. */
+static void fmcp__mcp_ctx_release(fmcp_ctx *c, fmcp_result rc)
+{
+    int z;
+    FMCP__LOCK(&c->s->lock);
+    if (rc != FMCP_OK) c->rc_hold = rc;
+    z = --c->holds == 0;
+    FMCP__UNLOCK(&c->s->lock);
+    if (z) fmcp__mcp_ctx_complete(c, c->rc_hold);
+}
+
+static void fmcp__mcp_run(fmcp_ctx *c)
+{
+    fmcp_result rc;
+    if (c->kind == FMCP__K_COMPLETE) rc = c->complete(c, c->carg, c->cvalue, c->user);
+    else rc = c->handler(c, c->user);
+    fmcp__mcp_ctx_release(c, c->deferred ? FMCP_OK : rc);
+}
+
+static void fmcp__mcp_dispatch(fmcp_ctx *c)
+{
+    fmcp_server *srv = c->s->srv;
+    c->holds = 1;
+    if (srv->inline_handlers) {
+        c->inline_run = 1;
+        fmcp__mcp_run(c);
+        return;
+    }
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_lock(&srv->qlock);
+    c->qnext = NULL;
+    if (srv->qtail) srv->qtail->qnext = c;
+    else srv->qhead = c;
+    srv->qtail = c;
+    if (srv->idle) pthread_cond_signal(&srv->qcond);
+    pthread_mutex_unlock(&srv->qlock);
+#endif
+}
+
+FASTMCP_API void fmcp_ctx_defer(fmcp_ctx *c)
+{
+    if (!c) return;
+    FMCP__LOCK(&c->s->lock);
+    c->holds++;
+    c->deferred = 1;
+    FMCP__UNLOCK(&c->s->lock);
+}
+
+FASTMCP_API void fmcp_ctx_finish(fmcp_ctx *c, fmcp_result rc)
+{
+    if (c) fmcp__mcp_ctx_release(c, rc);
+}
+
+/* ---- context: accessors -------------------------------------------------- */
+
+FASTMCP_API const fmcp_json *fmcp_ctx_params(const fmcp_ctx *c) { return c ? c->params : NULL; }
+FASTMCP_API const fmcp_json *fmcp_ctx_args(const fmcp_ctx *c) { return c ? c->args : NULL; }
+FASTMCP_API const char *fmcp_ctx_arg_str(const fmcp_ctx *c, const char *name, const char *def)
+{
+    return fmcp_json_get_str(c ? c->args : NULL, name, def);
+}
+FASTMCP_API int64_t fmcp_ctx_arg_int(const fmcp_ctx *c, const char *name, int64_t def)
+{
+    const fmcp_json *v = fmcp_json_get(c ? c->args : NULL, name);
+    double d;
+    if (fmcp_json_is_int(v)) return fmcp_json_int(v, def);
+    d = fmcp_json_double(v, 0.5);   /* 2.0 is an integer too */
+    return d == (double)(int64_t)d && d > -9e18 && d < 9e18 ? (int64_t)d : def;
+}
+FASTMCP_API double fmcp_ctx_arg_double(const fmcp_ctx *c, const char *name, double def)
+{
+    return fmcp_json_get_double(c ? c->args : NULL, name, def);
+}
+FASTMCP_API int fmcp_ctx_arg_bool(const fmcp_ctx *c, const char *name, int def)
+{
+    return fmcp_json_get_bool(c ? c->args : NULL, name, def);
+}
+FASTMCP_API const char *fmcp_ctx_name(const fmcp_ctx *c) { return c ? c->name : NULL; }
+FASTMCP_API const char *fmcp_ctx_uri(const fmcp_ctx *c) { return c ? c->uri : NULL; }
+FASTMCP_API const char *fmcp_ctx_request_id(const fmcp_ctx *c) { return c ? c->id : NULL; }
+FASTMCP_API const fmcp_auth_info *fmcp_ctx_auth(const fmcp_ctx *c)
+{
+    return c && c->auth ? &c->auth->info : NULL;
+}
+FASTMCP_API fmcp_session *fmcp_ctx_session(const fmcp_ctx *c) { return c ? c->s : NULL; }
+
+FASTMCP_API const char *fmcp_ctx_var(const fmcp_ctx *c, const char *name)
+{
+    size_t i;
+    if (!c || !name) return NULL;
+    for (i = 0; i < c->n_vars; i++)
+        if (strcmp(c->vars[2 * i], name) == 0) return c->vars[2 * i + 1];
+    return NULL;
+}
+
+FASTMCP_API int fmcp_ctx_is_cancelled(fmcp_ctx *c)
+{
+    int r;
+    if (!c) return 1;
+    FMCP__LOCK(&c->s->lock);
+    r = c->cancelled;
+    FMCP__UNLOCK(&c->s->lock);
+    return r;
+}
+
+/* ---- context: result builders -------------------------------------------- */
+
+/* Opens one content block; prompts wrap each block in a message. */
+static fmcp_result fmcp__mcp_block_begin(fmcp_ctx *c, const char *type)
+{
+    if (!c || (c->kind != FMCP__K_TOOL && c->kind != FMCP__K_PROMPT)) return FMCP_ERR_STATE;
+    if (c->kind == FMCP__K_PROMPT) {
+        fmcp_jw_object_begin(&c->w);
+        fmcp_jw_key(&c->w, "role"); fmcp_jw_str(&c->w, c->role);
+        fmcp_jw_key(&c->w, "content");
+    }
+    fmcp_jw_object_begin(&c->w);
+    fmcp_jw_key(&c->w, "type"); fmcp_jw_str(&c->w, type);
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__mcp_block_end(fmcp_ctx *c)
+{
+    fmcp_jw_object_end(&c->w);
+    if (c->kind == FMCP__K_PROMPT) fmcp_jw_object_end(&c->w);
+    c->blocks++;
+    return c->w.err;
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_add_text(fmcp_ctx *c, const char *text)
+{
+    fmcp_result r;
+    if (!text) return FMCP_ERR_INVALID_ARG;
+    if ((r = fmcp__mcp_block_begin(c, "text")) != FMCP_OK) return r;
+    fmcp_jw_key(&c->w, "text"); fmcp_jw_str(&c->w, text);
+    c->has_text = 1;
+    return fmcp__mcp_block_end(c);
+}
+
+/* Write key: base64(data). */
+static fmcp_result fmcp__mcp_jw_b64(fmcp_ctx *c, const char *key, const void *data, size_t len)
+{
+    size_t n = fmcp_b64_encoded_len(FMCP_B64_STD, len), got = 0;
+    char *buf = (char *)fmcp_malloc(c->s->alloc, n + 1);
+    fmcp_result r;
+    if (!buf) return FMCP_ERR_NOMEM;
+    r = fmcp_b64_encode(FMCP_B64_STD, data, len, buf, n + 1, &got);
+    if (r == FMCP_OK) { fmcp_jw_key(&c->w, key); fmcp_jw_strn(&c->w, buf, got); }
+    fmcp_free(c->s->alloc, buf, n + 1);
+    return r;
+}
+
+static fmcp_result fmcp__mcp_add_media(fmcp_ctx *c, const char *type, const void *data, size_t len,
+                                   const char *b64, const char *mime)
+{
+    fmcp_result r;
+    if ((!data && len) || !mime) return FMCP_ERR_INVALID_ARG;
+    if ((r = fmcp__mcp_block_begin(c, type)) != FMCP_OK) return r;
+    if (b64) { fmcp_jw_key(&c->w, "data"); fmcp_jw_str(&c->w, b64); }
+    else if ((r = fmcp__mcp_jw_b64(c, "data", data, len)) != FMCP_OK) { c->w.err = r; return r; }
+    fmcp_jw_key(&c->w, "mimeType"); fmcp_jw_str(&c->w, mime);
+    return fmcp__mcp_block_end(c);
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_add_image(fmcp_ctx *c, const void *data, size_t len, const char *mime)
+{
+    return fmcp__mcp_add_media(c, "image", data, len, NULL, mime);
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_add_audio(fmcp_ctx *c, const void *data, size_t len, const char *mime)
+{
+    return fmcp__mcp_add_media(c, "audio", data, len, NULL, mime);
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_add_media_b64(fmcp_ctx *c, const char *type, const char *b64, const char *mime)
+{
+    if (!type || !b64 || (strcmp(type, "image") != 0 && strcmp(type, "audio") != 0)) return FMCP_ERR_INVALID_ARG;
+    return fmcp__mcp_add_media(c, type, NULL, 0, b64, mime);
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_add_resource_link(fmcp_ctx *c, const char *uri, const char *name,
+                                                   const char *description, const char *mime)
+{
+    fmcp_result r;
+    if (!uri) return FMCP_ERR_INVALID_ARG;
+    if ((r = fmcp__mcp_block_begin(c, "resource_link")) != FMCP_OK) return r;
+    fmcp__mcp_jw_opt(&c->w, "uri", uri);
+    fmcp__mcp_jw_opt(&c->w, "name", name ? name : uri);
+    fmcp__mcp_jw_opt(&c->w, "description", description);
+    fmcp__mcp_jw_opt(&c->w, "mimeType", mime);
+    return fmcp__mcp_block_end(c);
+}
+
+/* An embedded resource (tools, prompts) or a contents entry (resources/read). */
+static fmcp_result fmcp__mcp_add_resource(fmcp_ctx *c, const char *uri, const char *mime, const char *text,
+                                      const void *data, size_t len)
+{
+    fmcp_result r = FMCP_OK;
+    if (!c) return FMCP_ERR_INVALID_ARG;
+    if (!uri) uri = c->uri;
+    if (!uri || (!text && !data && len)) return FMCP_ERR_INVALID_ARG;
+    if (c->kind != FMCP__K_RESOURCE) {
+        if ((r = fmcp__mcp_block_begin(c, "resource")) != FMCP_OK) return r;
+        fmcp_jw_key(&c->w, "resource");
+    }
+    fmcp_jw_object_begin(&c->w);
+    fmcp__mcp_jw_opt(&c->w, "uri", uri);
+    fmcp__mcp_jw_opt(&c->w, "mimeType", mime);
+    if (text) { fmcp_jw_key(&c->w, "text"); fmcp_jw_str(&c->w, text); }
+    else if ((r = fmcp__mcp_jw_b64(c, "blob", data, len)) != FMCP_OK) c->w.err = r;
+    fmcp_jw_object_end(&c->w);
+    if (c->kind != FMCP__K_RESOURCE) return fmcp__mcp_block_end(c);
+    c->blocks++;
+    return c->w.err;
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_add_resource_text(fmcp_ctx *c, const char *uri, const char *mime, const char *text)
+{
+    if (!text) return FMCP_ERR_INVALID_ARG;
+    return fmcp__mcp_add_resource(c, uri, mime, text, NULL, 0);
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_add_resource_blob(fmcp_ctx *c, const char *uri, const char *mime,
+                                                   const void *data, size_t len)
+{
+    static const unsigned char empty = 0;
+    return fmcp__mcp_add_resource(c, uri, mime, NULL, data ? data : (len ? NULL : &empty), len);
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_set_structured(fmcp_ctx *c, const char *json, size_t len)
+{
+    fmcp_json_doc *doc;
+    fmcp_json_parse_options o;
+    fmcp_result r;
+    if (!c || !json) return FMCP_ERR_INVALID_ARG;
+    if (c->kind != FMCP__K_TOOL) return FMCP_ERR_STATE;
+    memset(&o, 0, sizeof o);
+    o.alloc = c->s->alloc;
+    if ((r = fmcp_json_parse(json, len, &o, &doc, NULL)) != FMCP_OK) return r;
+    if (!fmcp_json_is(fmcp_json_root(doc), FMCP_JSON_OBJECT)) r = FMCP_ERR_TYPE;
+    fmcp_json_doc_free(doc);
+    if (r != FMCP_OK) return r;
+    if (c->structured) fmcp_free(c->s->alloc, c->structured, c->structured_len + 1);
+    c->structured = fmcp__mcp_strndup(c->s->alloc, json, len);
+    c->structured_len = c->structured ? len : 0;
+    return c->structured ? FMCP_OK : FMCP_ERR_NOMEM;
+}
+
+FASTMCP_API void fmcp_ctx_set_error(fmcp_ctx *c, int is_error)
+{
+    if (c) c->is_error = is_error != 0;
+}
+
+FASTMCP_API void fmcp_ctx_set_role(fmcp_ctx *c, const char *role)
+{
+    if (c && role && strlen(role) < sizeof c->role) strcpy(c->role, role);
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_set_description(fmcp_ctx *c, const char *d)
+{
+    int ok = 1;
+    if (!c || !d) return FMCP_ERR_INVALID_ARG;
+    fmcp__mcp_strfree(c->s->alloc, c->description);
+    c->description = fmcp__mcp_strdup_opt(c->s->alloc, d, &ok);
+    return ok ? FMCP_OK : FMCP_ERR_NOMEM;
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_add_completion(fmcp_ctx *c, const char *value)
+{
+    if (!c || !value) return FMCP_ERR_INVALID_ARG;
+    if (c->kind != FMCP__K_COMPLETE) return FMCP_ERR_STATE;
+    if (c->blocks >= 100) { c->chas_more = 1; return FMCP_ERR_TOO_LARGE; }  /* spec maximum */
+    fmcp_jw_str(&c->w, value);
+    c->blocks++;
+    return c->w.err;
+}
+
+FASTMCP_API void fmcp_ctx_set_completion_total(fmcp_ctx *c, int64_t total, int has_more)
+{
+    if (!c) return;
+    c->ctotal = total;
+    c->has_ctotal = 1;
+    c->chas_more = has_more != 0;
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_error(fmcp_ctx *c, int code, const char *message)
+{
+    int ok = 1;
+    if (!c || !message || code == 0) return FMCP_ERR_INVALID_ARG;
+    fmcp__mcp_strfree(c->s->alloc, c->err_msg);
+    c->err_msg = fmcp__mcp_strdup_opt(c->s->alloc, message, &ok);
+    c->err_code = code;
+    return ok ? FMCP_OK : FMCP_ERR_NOMEM;
+}
+
+/* ---- context: notifications ---------------------------------------------- */
+
+FASTMCP_API fmcp_result fmcp_ctx_progress(fmcp_ctx *c, double progress, double total, const char *message)
+{
+    fmcp_json_writer w;
+    char *params;
+    size_t n;
+    fmcp_result r;
+    if (!c) return FMCP_ERR_INVALID_ARG;
+    if (c->has_progress && !(progress > c->last_progress)) return FMCP_ERR_STATE;
+    c->has_progress = 1;
+    c->last_progress = progress;
+    if (!c->progress_token) return FMCP_OK;
+    fmcp_jw_init(&w, c->s->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "progressToken"); fmcp_jw_raw(&w, c->progress_token, c->progress_token_len);
+    fmcp_jw_key(&w, "progress"); fmcp_jw_double(&w, progress);
+    if (total > 0) { fmcp_jw_key(&w, "total"); fmcp_jw_double(&w, total); }
+    fmcp__mcp_jw_opt(&w, "message", message);
+    fmcp_jw_object_end(&w);
+    if ((r = fmcp_jw_finish(&w, &params, &n)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
+    r = fmcp__mcp_send_notification(c->s, "notifications/progress", params, n, c->id, c->id_len);
+    fmcp_jw_free_output(&w, params);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_log(fmcp_ctx *c, fmcp_log_level level, const char *logger, const char *message)
+{
+    fmcp_json_writer w;
+    char *params;
+    size_t n;
+    fmcp_result r;
+    int send;
+    if (!c || !message || (int)level < 0 || (int)level > 7) return FMCP_ERR_INVALID_ARG;
+    FMCP__LOCK(&c->s->lock);
+    send = (int)level >= (int)c->s->level;
+    FMCP__UNLOCK(&c->s->lock);
+    if (!send) return FMCP_OK;
+    fmcp_jw_init(&w, c->s->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "level"); fmcp_jw_str(&w, fmcp__mcp_level_names[level]);
+    fmcp__mcp_jw_opt(&w, "logger", logger);
+    fmcp_jw_key(&w, "data"); fmcp_jw_str(&w, message);
+    fmcp_jw_object_end(&w);
+    if ((r = fmcp_jw_finish(&w, &params, &n)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
+    r = fmcp__mcp_send_notification(c->s, "notifications/message", params, n, c->id, c->id_len);
+    fmcp_jw_free_output(&w, params);
+    return r;
+}
+
+/* ---- server-to-client requests ------------------------------------------- */
+
+static fmcp__mcp_pending *fmcp__mcp_pending_take(fmcp_session *s, int64_t id)
+{
+    fmcp__mcp_pending **pp, *p = NULL;
+    FMCP__LOCK(&s->lock);
+    for (pp = &s->pending; *pp; pp = &(*pp)->next)
+        if ((*pp)->id == id) { p = *pp; *pp = p->next; break; }
+    FMCP__UNLOCK(&s->lock);
+    return p;
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_request_async(fmcp_ctx *c, const char *method, const char *params_json,
+                                               int64_t timeout_ms, fmcp_reply_fn cb, void *user)
+{
+    fmcp_session *s;
+    fmcp__mcp_pending *p;
+    fmcp_json_writer w;
+    fmcp_send_info info;
+    fmcp_result r;
+    int64_t id;
+    if (!c || !method || !cb) return FMCP_ERR_INVALID_ARG;
+    s = c->s;
+    p = (fmcp__mcp_pending *)fmcp_malloc(s->alloc, sizeof *p);
+    if (!p) return FMCP_ERR_NOMEM;
+    memset(p, 0, sizeof *p);
+    p->cb = cb;
+    p->cb_user = user;
+    p->deadline = timeout_ms > 0 ? fmcp_monotonic_ms() + timeout_ms : 0;
+    FMCP__LOCK(&s->lock);
+    if (s->closed) { FMCP__UNLOCK(&s->lock); fmcp_free(s->alloc, p, sizeof *p); return FMCP_ERR_CLOSED; }
+    id = p->id = s->next_id++;
+    p->owner = c;
+    p->next = s->pending;
+    s->pending = p;
+    FMCP__UNLOCK(&s->lock);
+    fmcp_jw_init(&w, s->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "jsonrpc"); fmcp_jw_str(&w, "2.0");
+    fmcp_jw_key(&w, "id"); fmcp_jw_int(&w, id);
+    fmcp_jw_key(&w, "method"); fmcp_jw_str(&w, method);
+    if (params_json) { fmcp_jw_key(&w, "params"); fmcp_jw_raw(&w, params_json, strlen(params_json)); }
+    fmcp_jw_object_end(&w);
+    fmcp__mcp_send_info_init(&info, c->id, c->id_len, c->group->tag);
+    r = fmcp__mcp_send_writer(s, &w, &info);
+    if (r != FMCP_OK && (p = fmcp__mcp_pending_take(s, id)) != NULL) fmcp_free(s->alloc, p, sizeof *p);
+    return r;
+}
+
+FASTMCP_API void fmcp_session_expire(fmcp_session *s)
+{
+    fmcp__mcp_pending **pp, *p, *expired = NULL;
+    int64_t now = fmcp_monotonic_ms();
+    if (!s) return;
+    FMCP__LOCK(&s->lock);
+    for (pp = &s->pending; *pp;) {
+        p = *pp;
+        if (p->deadline && now >= p->deadline) { *pp = p->next; p->next = expired; expired = p; }
+        else pp = &p->next;
+    }
+    FMCP__UNLOCK(&s->lock);
+    while (expired) {
+        p = expired->next;
+        expired->cb(expired->cb_user, FMCP_ERR_TIMEOUT, NULL, 0);
+        fmcp_free(s->alloc, expired, sizeof *expired);
+        expired = p;
+    }
+}
+
+FASTMCP_API void fmcp_free_text(fmcp_ctx *c, char *text, size_t len)
+{
+    if (c && text) fmcp_free(c->s->alloc, text, len + 1);
+}
+
+#ifndef FASTMCP_NO_THREADS
+typedef struct fmcp__mcp_waiter {
+    pthread_mutex_t m;
+    pthread_cond_t cv;
+    int done;
+    fmcp_result rc;
+    char *text;
+    size_t len;
+    const fmcp_allocator *alloc;
+} fmcp__mcp_waiter;
+
+static void fmcp__mcp_waiter_cb(void *user, fmcp_result rc, const char *json, size_t len)
+{
+    fmcp__mcp_waiter *wt = (fmcp__mcp_waiter *)user;
+    pthread_mutex_lock(&wt->m);
+    wt->rc = rc;
+    if (json) {
+        wt->text = fmcp__mcp_strndup(wt->alloc, json, len);
+        wt->len = len;
+        if (!wt->text) wt->rc = FMCP_ERR_NOMEM;
+    }
+    wt->done = 1;
+    pthread_cond_signal(&wt->cv);
+    pthread_mutex_unlock(&wt->m);
+}
+
+/* Wait at most ms on the condition (the deadline itself is kept by the
+ * monotonic hook; this only bounds each sleep). */
+static void fmcp__mcp_cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *m, int64_t ms)
+{
+    struct timeval tv;
+    struct timespec ts;
+    long long ns;
+    gettimeofday(&tv, NULL);
+    ns = (long long)tv.tv_usec * 1000 + (ms % 1000) * 1000000LL;
+    ts.tv_sec = tv.tv_sec + (time_t)(ms / 1000) + (time_t)(ns / 1000000000LL);
+    ts.tv_nsec = (long)(ns % 1000000000LL);
+    pthread_cond_timedwait(cv, m, &ts);
+}
+#endif
+
+#ifndef FASTMCP_NO_THREADS
+/* Unlink the pending request whose callback user is u (NULL if answered). */
+static fmcp__mcp_pending *fmcp__mcp_pending_take_user(fmcp_session *s, void *u)
+{
+    fmcp__mcp_pending **pp, *p = NULL;
+    FMCP__LOCK(&s->lock);
+    for (pp = &s->pending; *pp; pp = &(*pp)->next)
+        if ((*pp)->cb_user == u) { p = *pp; *pp = p->next; break; }
+    FMCP__UNLOCK(&s->lock);
+    return p;
+}
+
+static void fmcp__mcp_waiter_wait(fmcp_session *s, fmcp__mcp_waiter *wt, int64_t deadline)
+{
+    pthread_mutex_lock(&wt->m);
+    while (!wt->done) {
+        int64_t left = deadline ? deadline - fmcp_monotonic_ms() : 100;
+        if (left > 0) { fmcp__mcp_cond_wait_ms(&wt->cv, &wt->m, left < 100 ? left : 100); continue; }
+        pthread_mutex_unlock(&wt->m);
+        {
+            fmcp__mcp_pending *p = fmcp__mcp_pending_take_user(s, wt);
+            pthread_mutex_lock(&wt->m);
+            if (p) { fmcp_free(s->alloc, p, sizeof *p); wt->rc = FMCP_ERR_TIMEOUT; wt->done = 1; }
+            else while (!wt->done) pthread_cond_wait(&wt->cv, &wt->m); /* reply in delivery */
+        }
+    }
+    pthread_mutex_unlock(&wt->m);
+}
+#endif
+
+FASTMCP_API fmcp_result fmcp_ctx_request(fmcp_ctx *c, const char *method, const char *params_json,
+                                         int64_t timeout_ms, char **out, size_t *out_len)
+{
+#ifndef FASTMCP_NO_THREADS
+    fmcp__mcp_waiter wt;
+    fmcp_result r;
+    int64_t deadline;
+    if (!c || !method || !out || !out_len) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    *out_len = 0;
+    if (c->inline_run) return FMCP_ERR_STATE;   /* would block the thread that brings the reply */
+    memset(&wt, 0, sizeof wt);
+    pthread_mutex_init(&wt.m, NULL);
+    pthread_cond_init(&wt.cv, NULL);
+    wt.alloc = c->s->alloc;
+    deadline = timeout_ms > 0 ? fmcp_monotonic_ms() + timeout_ms : 0;
+    r = fmcp_ctx_request_async(c, method, params_json, 0, fmcp__mcp_waiter_cb, &wt);
+    if (r == FMCP_OK) {
+        fmcp__mcp_waiter_wait(c->s, &wt, deadline);
+        r = wt.rc;
+    }
+    pthread_mutex_destroy(&wt.m);
+    pthread_cond_destroy(&wt.cv);
+    if (wt.text && (r == FMCP_OK || r == FMCP_ERR_RPC)) { *out = wt.text; *out_len = wt.len; }
+    else if (wt.text) fmcp_free(c->s->alloc, wt.text, wt.len + 1);
+    return r;
+#else
+    (void)c; (void)method; (void)params_json; (void)timeout_ms;
+    if (out) *out = NULL;
+    if (out_len) *out_len = 0;
+    return FMCP_ERR_UNSUPPORTED;
+#endif
+}
+
+static fmcp_result fmcp__mcp_request_cap(fmcp_ctx *c, int cap, const char *method, const char *params,
+                                     int64_t timeout_ms, char **out, size_t *out_len)
+{
+    int have;
+    if (!c) return FMCP_ERR_INVALID_ARG;
+    FMCP__LOCK(&c->s->lock);
+    have = cap == 0 ? c->s->cap_sampling : cap == 1 ? c->s->cap_elicitation : c->s->cap_roots;
+    FMCP__UNLOCK(&c->s->lock);
+    if (!have) return FMCP_ERR_UNSUPPORTED;
+    return fmcp_ctx_request(c, method, params, timeout_ms, out, out_len);
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_sample(fmcp_ctx *c, const char *params_json, int64_t timeout_ms,
+                                        char **out, size_t *out_len)
+{
+    return fmcp__mcp_request_cap(c, 0, "sampling/createMessage", params_json, timeout_ms, out, out_len);
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_elicit(fmcp_ctx *c, const char *params_json, int64_t timeout_ms,
+                                        char **out, size_t *out_len)
+{
+    return fmcp__mcp_request_cap(c, 1, "elicitation/create", params_json, timeout_ms, out, out_len);
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_list_roots(fmcp_ctx *c, int64_t timeout_ms, char **out, size_t *out_len)
+{
+    return fmcp__mcp_request_cap(c, 2, "roots/list", NULL, timeout_ms, out, out_len);
+}
+
+/* A client's reply to one of our requests. */
+static void fmcp__mcp_handle_reply(fmcp_session *s, const fmcp_json *v)
+{
+    const fmcp_json *id = fmcp_json_get(v, "id"), *err = fmcp_json_get(v, "error");
+    const fmcp_json *body = err ? err : fmcp_json_get(v, "result");
+    fmcp__mcp_pending *p;
+    char *text;
+    size_t n = 0;
+    if (!fmcp_json_is_int(id) || !(p = fmcp__mcp_pending_take(s, fmcp_json_int(id, 0)))) {
+        fmcp_server_log(s->srv, FMCP_LOG_WARNING, "mcp: reply to an unknown request dropped");
+        return;
+    }
+    text = fmcp__mcp_json_text(s->alloc, body, &n);
+    if (!text) p->cb(p->cb_user, FMCP_ERR_NOMEM, NULL, 0);
+    else p->cb(p->cb_user, err ? FMCP_ERR_RPC : FMCP_OK, text, n);
+    if (text) fmcp_free(s->alloc, text, n + 1);
+    fmcp_free(s->alloc, p, sizeof *p);
+}
+
+/* ---- request handling ---------------------------------------------------- */
+
+typedef struct fmcp__mcp_req {
+    fmcp_session *s;
+    fmcp__mcp_msg *m;
+    fmcp__mcp_group *g;
+    fmcp__mcp_batch *b;
+    fmcp__mcp_auth *au;
+    const char *id;
+    size_t id_len;
+    const fmcp_json *params;
+} fmcp__mcp_req;
+
+static void fmcp__mcp_req_error(fmcp__mcp_req *r, int code, const char *message)
+{
+    fmcp__mcp_reply_error(r->s, r->g, r->b, r->id, r->id_len, code, message);
+}
+
+static void fmcp__mcp_req_begin(fmcp__mcp_req *r, fmcp_json_writer *w)
+{
+    fmcp_jw_init(w, r->s->alloc);
+    fmcp__mcp_envelope_begin(w, r->id, r->id_len);
+    fmcp_jw_key(w, "result");
+}
+
+static void fmcp__mcp_req_end(fmcp__mcp_req *r, fmcp_json_writer *w)
+{
+    fmcp_jw_object_end(w);
+    fmcp__mcp_deliver_writer(r->s, r->g, r->b, r->id, r->id_len, w);
+}
+
+static void fmcp__mcp_req_empty(fmcp__mcp_req *r)
+{
+    fmcp_json_writer w;
+    fmcp__mcp_req_begin(r, &w);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_object_end(&w);
+    fmcp__mcp_req_end(r, &w);
+}
+
+static void fmcp__mcp_handle_initialize(fmcp__mcp_req *r)
+{
+    fmcp_session *s = r->s;
+    fmcp_server *srv = s->srv;
+    const char *want = fmcp_json_get_str(r->params, "protocolVersion", NULL);
+    const char *use = srv->versions[0];
+    const fmcp_json *caps = fmcp_json_get(r->params, "capabilities");
+    fmcp_json_writer w;
+    size_t i;
+    int tools, res, prompts;
+    if (!want) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "protocolVersion is required"); return; }
+    for (i = 0; srv->versions[i]; i++)
+        if (strcmp(srv->versions[i], want) == 0) use = srv->versions[i];
+    FMCP__LOCK(&s->lock);
+    strncpy(s->version, use, sizeof s->version - 1);
+    s->cap_sampling = fmcp_json_get(caps, "sampling") != NULL;
+    s->cap_elicitation = fmcp_json_get(caps, "elicitation") != NULL;
+    s->cap_roots = fmcp_json_get(caps, "roots") != NULL;
+    s->initialized = 1;
+    FMCP__UNLOCK(&s->lock);
+    FMCP__LOCK(&srv->lock);
+    tools = srv->items[FMCP_ITEM_TOOL].n > 0;
+    res = srv->items[FMCP_ITEM_RESOURCE].n + srv->items[FMCP_ITEM_TEMPLATE].n > 0;
+    prompts = srv->items[FMCP_ITEM_PROMPT].n > 0;
+    FMCP__UNLOCK(&srv->lock);
+    fmcp__mcp_req_begin(r, &w);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "protocolVersion"); fmcp_jw_str(&w, use);
+    fmcp_jw_key(&w, "capabilities"); fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "logging"); fmcp_jw_object_begin(&w); fmcp_jw_object_end(&w);
+    if (res || prompts) { fmcp_jw_key(&w, "completions"); fmcp_jw_object_begin(&w); fmcp_jw_object_end(&w); }
+    if (tools) {
+        fmcp_jw_key(&w, "tools"); fmcp_jw_object_begin(&w);
+        fmcp_jw_key(&w, "listChanged"); fmcp_jw_bool(&w, 1); fmcp_jw_object_end(&w);
+    }
+    if (res) {
+        fmcp_jw_key(&w, "resources"); fmcp_jw_object_begin(&w);
+        fmcp_jw_key(&w, "subscribe"); fmcp_jw_bool(&w, 1);
+        fmcp_jw_key(&w, "listChanged"); fmcp_jw_bool(&w, 1); fmcp_jw_object_end(&w);
+    }
+    if (prompts) {
+        fmcp_jw_key(&w, "prompts"); fmcp_jw_object_begin(&w);
+        fmcp_jw_key(&w, "listChanged"); fmcp_jw_bool(&w, 1); fmcp_jw_object_end(&w);
+    }
+    fmcp_jw_object_end(&w);
+    fmcp_jw_key(&w, "serverInfo"); fmcp_jw_object_begin(&w);
+    fmcp__mcp_jw_opt(&w, "name", srv->name);
+    fmcp__mcp_jw_opt(&w, "title", srv->title);
+    fmcp__mcp_jw_opt(&w, "version", srv->version);
+    fmcp_jw_object_end(&w);
+    fmcp__mcp_jw_opt(&w, "instructions", srv->instructions);
+    fmcp_jw_object_end(&w);
+    fmcp__mcp_req_end(r, &w);
+}
+
+/* Cursor text is "p<offset>"; returns 0 when malformed. */
+static int fmcp__mcp_parse_cursor(const char *c, size_t *off)
+{
+    size_t v = 0;
+    if (!c || c[0] != 'p' || !c[1]) return 0;
+    for (c++; *c; c++) {
+        if (*c < '0' || *c > '9' || v > 100000000) return 0;
+        v = v * 10 + (size_t)(*c - '0');
+    }
+    *off = v;
+    return 1;
+}
+
+static void fmcp__mcp_handle_list(fmcp__mcp_req *r, fmcp_item_kind k, const char *key)
+{
+    fmcp_server *srv = r->s->srv;
+    const fmcp_json *cur = fmcp_json_get(r->params, "cursor");
+    size_t off = 0, i, seen = 0, written = 0;
+    int more = 0;
+    fmcp_json_writer w;
+    if (cur && !fmcp__mcp_parse_cursor(fmcp_json_str(cur, NULL), &off)) {
+        fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Invalid cursor");
+        return;
+    }
+    fmcp__mcp_req_begin(r, &w);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, key);
+    fmcp_jw_array_begin(&w);
+    FMCP__LOCK(&srv->lock);
+    for (i = 0; i < srv->items[k].n; i++) {
+        fmcp__mcp_item *it = (fmcp__mcp_item *)srv->items[k].v[i];
+        if (fmcp__mcp_authorized(srv, r->au, it) != FMCP_OK) continue;
+        if (seen++ < off) continue;
+        if (srv->page_size && written == srv->page_size) { more = 1; break; }
+        fmcp_jw_raw(&w, it->listing, it->listing_len);
+        written++;
+    }
+    FMCP__UNLOCK(&srv->lock);
+    fmcp_jw_array_end(&w);
+    if (more) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "p%lu", (unsigned long)(off + written));
+        fmcp_jw_key(&w, "nextCursor"); fmcp_jw_str(&w, buf);
+    }
+    fmcp_jw_object_end(&w);
+    fmcp__mcp_req_end(r, &w);
+}
+
+/* ---- argument validation (the subset of JSON Schema tools declare) -------- */
+
+static int fmcp__mcp_type_is(const fmcp_json *v, const char *t)
+{
+    fmcp_json_type jt = fmcp_json_typeof(v);
+    if (strcmp(t, "string") == 0) return jt == FMCP_JSON_STRING;
+    if (strcmp(t, "number") == 0) return jt == FMCP_JSON_NUMBER;
+    if (strcmp(t, "integer") == 0) {
+        double d = fmcp_json_double(v, 0.5);
+        return jt == FMCP_JSON_NUMBER && (fmcp_json_is_int(v) || (d == (double)(int64_t)d && d > -9e18 && d < 9e18));
+    }
+    if (strcmp(t, "boolean") == 0) return jt == FMCP_JSON_BOOL;
+    if (strcmp(t, "object") == 0) return jt == FMCP_JSON_OBJECT;
+    if (strcmp(t, "array") == 0) return jt == FMCP_JSON_ARRAY;
+    if (strcmp(t, "null") == 0) return jt == FMCP_JSON_NULL;
+    return 1;   /* unknown type names do not reject */
+}
+
+/* "type" may be a name or an array of names. */
+static int fmcp__mcp_type_ok(const fmcp_json *v, const fmcp_json *type)
+{
+    const fmcp_json *t;
+    if (!type) return 1;
+    if (fmcp_json_is(type, FMCP_JSON_STRING)) return fmcp__mcp_type_is(v, fmcp_json_str(type, NULL));
+    if (!fmcp_json_is(type, FMCP_JSON_ARRAY)) return 1;
+    for (t = fmcp_json_first(type); t; t = fmcp_json_next(t))
+        if (fmcp_json_is(t, FMCP_JSON_STRING) && fmcp__mcp_type_is(v, fmcp_json_str(t, NULL))) return 1;
+    return 0;
+}
+
+static int fmcp__mcp_enum_ok(const fmcp_json *v, const fmcp_json *en)
+{
+    const fmcp_json *e;
+    if (!fmcp_json_is(en, FMCP_JSON_ARRAY)) return 1;
+    for (e = fmcp_json_first(en); e; e = fmcp_json_next(e))
+        if (fmcp_json_equal(v, e)) return 1;
+    return 0;
+}
+
+/* 1 when args satisfy schema; else 0 with a message in msg. */
+static int fmcp__mcp_validate(const fmcp_json *schema, const fmcp_json *args, char *msg, size_t cap)
+{
+    const fmcp_json *props = fmcp_json_get(schema, "properties");
+    const fmcp_json *req = fmcp_json_get(schema, "required"), *x;
+    if (args && !fmcp_json_is(args, FMCP_JSON_OBJECT)) {
+        snprintf(msg, cap, "Invalid arguments: expected an object");
+        return 0;
+    }
+    for (x = fmcp_json_first(req); x; x = fmcp_json_next(x)) {
+        const char *name = fmcp_json_str(x, NULL);
+        if (name && !fmcp_json_get(args, name)) {
+            snprintf(msg, cap, "Invalid arguments: missing required property '%.64s'", name);
+            return 0;
+        }
+    }
+    for (x = fmcp_json_first(args); x; x = fmcp_json_next(x)) {
+        const char *name = fmcp_json_key(x, NULL);
+        const fmcp_json *ps = fmcp_json_get(props, name);
+        if (!ps) continue;
+        if (!fmcp__mcp_type_ok(x, fmcp_json_get(ps, "type")) || !fmcp__mcp_enum_ok(x, fmcp_json_get(ps, "enum"))) {
+            snprintf(msg, cap, "Invalid arguments: property '%.64s' has a wrong type or value", name);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* An isError tool result carrying one text block. */
+static void fmcp__mcp_req_tool_error(fmcp__mcp_req *r, const char *text)
+{
+    fmcp_json_writer w;
+    fmcp__mcp_req_begin(r, &w);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "content"); fmcp_jw_array_begin(&w);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "type"); fmcp_jw_str(&w, "text");
+    fmcp_jw_key(&w, "text"); fmcp_jw_str(&w, text);
+    fmcp_jw_object_end(&w);
+    fmcp_jw_array_end(&w);
+    fmcp_jw_key(&w, "isError"); fmcp_jw_bool(&w, 1);
+    fmcp_jw_object_end(&w);
+    fmcp__mcp_req_end(r, &w);
+}
+
+/* Create a ctx for r and run it; on NOMEM answer -32603. */
+static fmcp_ctx *fmcp__mcp_req_ctx(fmcp__mcp_req *r, fmcp__mcp_kind kind, const char *name)
+{
+    int ok = 1;
+    fmcp_ctx *c = fmcp__mcp_ctx_new(r->s, r->m, r->g, r->b, r->au, r->id, r->id_len, kind, r->params);
+    if (c) c->name = fmcp__mcp_strdup_opt(r->s->alloc, name, &ok);
+    if (c && ok) {
+        const fmcp_json *tok = fmcp_json_get(fmcp_json_get(r->params, "_meta"), "progressToken");
+        if (tok && (fmcp_json_is(tok, FMCP_JSON_STRING) || fmcp_json_is(tok, FMCP_JSON_NUMBER))) {
+            c->progress_token = fmcp__mcp_json_text(r->s->alloc, tok, &c->progress_token_len);
+            if (!c->progress_token) ok = 0;
+        }
+    }
+    if (c && ok) return c;
+    if (c) {   /* unlink from the in-flight list, then free */
+        FMCP__LOCK(&r->s->lock);
+        fmcp__mcp_inflight_unlink(r->s, c);
+        FMCP__UNLOCK(&r->s->lock);
+        fmcp__mcp_ctx_free(c);
+    }
+    fmcp__mcp_req_error(r, FMCP_RPC_INTERNAL_ERROR, "out of memory");
+    return NULL;
+}
+
+static int fmcp__mcp_version_at_least(fmcp_session *s, const char *v)
+{
+    int r;
+    FMCP__LOCK(&s->lock);
+    r = strcmp(s->version, v) >= 0;
+    FMCP__UNLOCK(&s->lock);
+    return r;
+}
+
+static void fmcp__mcp_handle_tool_call(fmcp__mcp_req *r)
+{
+    fmcp_server *srv = r->s->srv;
+    const char *name = fmcp_json_get_str(r->params, "name", NULL);
+    const fmcp_json *args = fmcp_json_get(r->params, "arguments");
+    fmcp__mcp_item *it = NULL;
+    fmcp_handler_fn fn = NULL;
+    void *user = NULL;
+    char msg[160];
+    int state = 0;   /* 0 unknown, 1 forbidden, 2 invalid args, 3 ok */
+    long i;
+    fmcp_ctx *c;
+    if (!name) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Missing tool name"); return; }
+    FMCP__LOCK(&srv->lock);
+    i = fmcp__mcp_find_locked(srv, FMCP_ITEM_TOOL, name);
+    if (i >= 0) {
+        it = (fmcp__mcp_item *)srv->items[FMCP_ITEM_TOOL].v[i];
+        if (fmcp__mcp_authorized(srv, r->au, it) != FMCP_OK) state = 1;
+        else if (!fmcp__mcp_validate(fmcp_json_root(it->schema), args, msg, sizeof msg)) state = 2;
+        else { state = 3; fn = it->handler; user = it->user; }
+    }
+    FMCP__UNLOCK(&srv->lock);
+    if (state == 0) {
+        snprintf(msg, sizeof msg, "Unknown tool: %.100s", name);
+        fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, msg);
+    } else if (state == 1) {
+        fmcp__mcp_req_error(r, FMCP_RPC_FORBIDDEN, "Forbidden: insufficient scope for this tool");
+    } else if (state == 2) {
+        if (fmcp__mcp_version_at_least(r->s, "2025-11-25")) fmcp__mcp_req_tool_error(r, msg);
+        else fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, msg);
+    } else if ((c = fmcp__mcp_req_ctx(r, FMCP__K_TOOL, name)) != NULL) {
+        c->handler = fn;
+        c->user = user;
+        fmcp__mcp_dispatch(c);
+    }
+}
+
+/* ---- resources ----------------------------------------------------------- */
+
+static int fmcp__mcp_hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static int fmcp__mcp_is_escape(const char *s, size_t i, size_t n)
+{
+    return s[i] == '%' && i + 2 < n && fmcp__mcp_hexval(s[i + 1]) >= 0 && fmcp__mcp_hexval(s[i + 2]) >= 0;
+}
+
+/* Percent-decoded copy of n bytes, allocated to its exact length + 1 (so
+ * fmcp__mcp_strfree works unless the value holds a decoded NUL: those are kept
+ * encoded). Invalid escapes are kept literally. */
+static char *fmcp__mcp_pct_decode(const fmcp_allocator *a, const char *s, size_t n)
+{
+    size_t i, len = 0;
+    char *out, *o;
+    for (i = 0; i < n; i++, len++)
+        if (fmcp__mcp_is_escape(s, i, n) && (s[i + 1] != '0' || s[i + 2] != '0')) i += 2;
+    if (!(out = (char *)fmcp_malloc(a, len + 1))) return NULL;
+    for (o = out, i = 0; i < n; i++) {
+        if (fmcp__mcp_is_escape(s, i, n) && (s[i + 1] != '0' || s[i + 2] != '0')) {
+            *o++ = (char)(fmcp__mcp_hexval(s[i + 1]) * 16 + fmcp__mcp_hexval(s[i + 2]));
+            i += 2;
+        } else {
+            *o++ = s[i];
+        }
+    }
+    *o = 0;
+    return out;
+}
+
+/* Match uri against an RFC 6570 level-1 template. With vars == NULL only
+ * counts (returns the number of variables + 1, 0 = no match); else fills
+ * vars[2*i] = name, vars[2*i+1] = value. -1 on NOMEM. */
+static int fmcp__mcp_tmpl_match(const fmcp_allocator *a, const char *t, const char *u, char **vars)
+{
+    int n = 0;
+    while (*t) {
+        if (*t == '{') {
+            const char *ne = strchr(t, '}'), *v = u;
+            char stop;
+            if (!ne || ne == t + 1) return 0;
+            stop = ne[1];
+            while (*u && *u != stop && *u != '/') u++;
+            if (u == v) return 0;
+            if (vars) {
+                vars[2 * n] = fmcp__mcp_strndup(a, t + 1, (size_t)(ne - t - 1));
+                vars[2 * n + 1] = fmcp__mcp_pct_decode(a, v, (size_t)(u - v));
+                if (!vars[2 * n] || !vars[2 * n + 1]) return -1;
+            }
+            n++;
+            t = ne + 1;
+        } else if (*t++ != *u++) {
+            return 0;
+        }
+    }
+    return *u ? 0 : n + 1;
+}
+
+/* Fill a resources/read ctx from a static item (server lock held). */
+static fmcp_result fmcp__mcp_read_static(fmcp_ctx *c, const fmcp__mcp_item *it)
+{
+    if (!it->has_fixed) { c->handler = it->handler; c->user = it->user; return FMCP_OK; }
+    if (it->text) return fmcp_ctx_add_resource_text(c, NULL, it->mime, it->text);
+    return fmcp_ctx_add_resource_blob(c, NULL, it->mime, it->blob, it->blob_len);
+}
+
+/* Fill a ctx from a template item whose match count is n + 1 (lock held). */
+static fmcp_result fmcp__mcp_read_template(fmcp_ctx *c, const fmcp__mcp_item *it, int n)
+{
+    const fmcp_allocator *a = c->s->alloc;
+    c->handler = it->handler;
+    c->user = it->user;
+    if (n > 1) {
+        c->vars = (char **)fmcp_malloc(a, (size_t)(n - 1) * 2 * sizeof(char *));
+        if (!c->vars) return FMCP_ERR_NOMEM;
+        memset(c->vars, 0, (size_t)(n - 1) * 2 * sizeof(char *));
+        c->n_vars = (size_t)(n - 1);
+        if (fmcp__mcp_tmpl_match(a, it->name, c->uri, c->vars) < 0) return FMCP_ERR_NOMEM;
+    }
+    return FMCP_OK;
+}
+
+static void fmcp__mcp_handle_read(fmcp__mcp_req *r)
+{
+    fmcp_server *srv = r->s->srv;
+    const char *uri = fmcp_json_get_str(r->params, "uri", NULL);
+    fmcp__mcp_item *it = NULL;
+    fmcp_ctx *c = NULL;
+    fmcp_result rc = FMCP_OK;
+    int n = 0, forbidden = 0, fixed = 0, ok = 1;
+    size_t i;
+    long k;
+    if (!uri) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Missing uri"); return; }
+    FMCP__LOCK(&srv->lock);
+    if ((k = fmcp__mcp_find_locked(srv, FMCP_ITEM_RESOURCE, uri)) >= 0) it = (fmcp__mcp_item *)srv->items[FMCP_ITEM_RESOURCE].v[k];
+    for (i = 0; !it && i < srv->items[FMCP_ITEM_TEMPLATE].n; i++) {
+        fmcp__mcp_item *t = (fmcp__mcp_item *)srv->items[FMCP_ITEM_TEMPLATE].v[i];
+        if ((n = fmcp__mcp_tmpl_match(NULL, t->name, uri, NULL)) > 0) it = t;
+    }
+    if (it && fmcp__mcp_authorized(srv, r->au, it) != FMCP_OK) forbidden = 1;
+    else if (it && (c = fmcp__mcp_req_ctx(r, FMCP__K_RESOURCE, uri)) != NULL) {
+        c->uri = fmcp__mcp_strdup_opt(r->s->alloc, uri, &ok);
+        fixed = it->has_fixed;
+        if (!ok) rc = FMCP_ERR_NOMEM;
+        else if (it->kind == FMCP_ITEM_RESOURCE) rc = fmcp__mcp_read_static(c, it);
+        else rc = fmcp__mcp_read_template(c, it, n);
+    }
+    FMCP__UNLOCK(&srv->lock);
+    if (forbidden) fmcp__mcp_req_error(r, FMCP_RPC_FORBIDDEN, "Forbidden: insufficient scope for this resource");
+    else if (!it) fmcp__mcp_req_error(r, FMCP_RPC_RESOURCE_NOT_FOUND, "Resource not found");
+    else if (c && (fixed || rc != FMCP_OK)) { c->holds = 1; fmcp__mcp_ctx_release(c, rc); }
+    else if (c) fmcp__mcp_dispatch(c);
+}
+
+static void fmcp__mcp_handle_subscribe(fmcp__mcp_req *r, int on)
+{
+    fmcp_session *s = r->s;
+    const char *uri = fmcp_json_get_str(r->params, "uri", NULL);
+    fmcp_result rc = FMCP_OK;
+    size_t i;
+    if (!uri) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Missing uri"); return; }
+    FMCP__LOCK(&s->lock);
+    for (i = 0; i < s->subs.n; i++)
+        if (strcmp((const char *)s->subs.v[i], uri) == 0) break;
+    if (on && i == s->subs.n) {
+        int ok = 1;
+        char *u = fmcp__mcp_strdup_opt(s->alloc, uri, &ok);
+        rc = u ? fmcp__mcp_vec_push(s->alloc, &s->subs, u) : FMCP_ERR_NOMEM;
+        if (rc != FMCP_OK) fmcp__mcp_strfree(s->alloc, u);
+    } else if (!on && i < s->subs.n) {
+        fmcp__mcp_strfree(s->alloc, (char *)s->subs.v[i]);
+        fmcp__mcp_vec_del(&s->subs, i);
+    }
+    FMCP__UNLOCK(&s->lock);
+    if (rc != FMCP_OK) fmcp__mcp_req_error(r, FMCP_RPC_INTERNAL_ERROR, "out of memory");
+    else fmcp__mcp_req_empty(r);
+}
+
+FASTMCP_API fmcp_result fmcp_server_notify_resource_updated(fmcp_server *srv, const char *uri)
+{
+    fmcp_json_writer w;
+    char *params;
+    size_t n, i, j;
+    fmcp_result r;
+    if (!srv || !uri) return FMCP_ERR_INVALID_ARG;
+    fmcp_jw_init(&w, srv->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "uri"); fmcp_jw_str(&w, uri);
+    fmcp_jw_object_end(&w);
+    if ((r = fmcp_jw_finish(&w, &params, &n)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
+    FMCP__LOCK(&srv->lock);
+    for (i = 0; i < srv->sessions.n; i++) {
+        fmcp_session *s = (fmcp_session *)srv->sessions.v[i];
+        int hit = 0;
+        FMCP__LOCK(&s->lock);
+        for (j = 0; j < s->subs.n && !hit; j++) hit = strcmp((const char *)s->subs.v[j], uri) == 0;
+        FMCP__UNLOCK(&s->lock);
+        if (hit) (void)fmcp__mcp_send_notification(s, "notifications/resources/updated", params, n, NULL, 0);
+    }
+    FMCP__UNLOCK(&srv->lock);
+    fmcp_jw_free_output(&w, params);
+    return FMCP_OK;
+}
+
+/* ---- prompts and completion ---------------------------------------------- */
+
+static void fmcp__mcp_handle_prompt_get(fmcp__mcp_req *r)
+{
+    fmcp_server *srv = r->s->srv;
+    const char *name = fmcp_json_get_str(r->params, "name", NULL);
+    const fmcp_json *args = fmcp_json_get(r->params, "arguments");
+    fmcp_handler_fn fn = NULL;
+    void *user = NULL;
+    char msg[160];
+    int state = 0;
+    long i;
+    size_t k;
+    fmcp_ctx *c;
+    if (!name) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Missing prompt name"); return; }
+    FMCP__LOCK(&srv->lock);
+    if ((i = fmcp__mcp_find_locked(srv, FMCP_ITEM_PROMPT, name)) >= 0) {
+        fmcp__mcp_item *it = (fmcp__mcp_item *)srv->items[FMCP_ITEM_PROMPT].v[i];
+        state = fmcp__mcp_authorized(srv, r->au, it) != FMCP_OK ? 1 : 3;
+        if (args && !fmcp_json_is(args, FMCP_JSON_OBJECT)) {
+            state = 2;
+            snprintf(msg, sizeof msg, "Invalid arguments: expected an object");
+        }
+        for (k = 0; state == 3 && k < it->n_req; k++)
+            if (!fmcp_json_is(fmcp_json_get(args, it->req_args[k]), FMCP_JSON_STRING)) {
+                state = 2;
+                snprintf(msg, sizeof msg, "Missing required argument '%.64s'", it->req_args[k]);
+            }
+        fn = it->handler;
+        user = it->user;
+    }
+    FMCP__UNLOCK(&srv->lock);
+    if (state == 0) {
+        snprintf(msg, sizeof msg, "Unknown prompt: %.100s", name);
+        fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, msg);
+    } else if (state == 1) {
+        fmcp__mcp_req_error(r, FMCP_RPC_FORBIDDEN, "Forbidden: insufficient scope for this prompt");
+    } else if (state == 2) {
+        fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, msg);
+    } else if ((c = fmcp__mcp_req_ctx(r, FMCP__K_PROMPT, name)) != NULL) {
+        c->handler = fn;
+        c->user = user;
+        fmcp__mcp_dispatch(c);
+    }
+}
+
+static fmcp__mcp_item *fmcp__mcp_complete_target(fmcp_server *srv, const fmcp_json *ref)
+{
+    const char *type = fmcp_json_get_str(ref, "type", "");
+    long i = -1;
+    if (strcmp(type, "ref/prompt") == 0) {
+        const char *n = fmcp_json_get_str(ref, "name", NULL);
+        if (n && (i = fmcp__mcp_find_locked(srv, FMCP_ITEM_PROMPT, n)) >= 0)
+            return (fmcp__mcp_item *)srv->items[FMCP_ITEM_PROMPT].v[i];
+    } else if (strcmp(type, "ref/resource") == 0) {
+        const char *u = fmcp_json_get_str(ref, "uri", NULL);
+        if (u && (i = fmcp__mcp_find_locked(srv, FMCP_ITEM_TEMPLATE, u)) >= 0)
+            return (fmcp__mcp_item *)srv->items[FMCP_ITEM_TEMPLATE].v[i];
+        if (u && (i = fmcp__mcp_find_locked(srv, FMCP_ITEM_RESOURCE, u)) >= 0)
+            return (fmcp__mcp_item *)srv->items[FMCP_ITEM_RESOURCE].v[i];
+    }
+    return NULL;
+}
+
+static void fmcp__mcp_handle_complete(fmcp__mcp_req *r)
+{
+    fmcp_server *srv = r->s->srv;
+    const fmcp_json *arg = fmcp_json_get(r->params, "argument");
+    const char *aname = fmcp_json_get_str(arg, "name", NULL);
+    const char *avalue = fmcp_json_get_str(arg, "value", NULL);
+    fmcp__mcp_item *it;
+    fmcp_complete_fn fn = NULL;
+    void *user = NULL;
+    int state = 0, ok = 1;
+    fmcp_ctx *c;
+    if (!aname || !avalue) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Missing argument name or value"); return; }
+    FMCP__LOCK(&srv->lock);
+    it = fmcp__mcp_complete_target(srv, fmcp_json_get(r->params, "ref"));
+    if (it) {
+        state = fmcp__mcp_authorized(srv, r->au, it) != FMCP_OK ? 1 : 2;
+        fn = it->complete;
+        user = it->complete_user;
+    }
+    FMCP__UNLOCK(&srv->lock);
+    if (state == 0) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Unknown completion reference"); return; }
+    if (state == 1) { fmcp__mcp_req_error(r, FMCP_RPC_FORBIDDEN, "Forbidden"); return; }
+    if ((c = fmcp__mcp_req_ctx(r, FMCP__K_COMPLETE, aname)) == NULL) return;
+    c->carg = fmcp__mcp_strdup_opt(r->s->alloc, aname, &ok);
+    c->cvalue = fmcp__mcp_strdup_opt(r->s->alloc, avalue, &ok);
+    c->args = fmcp_json_get(fmcp_json_get(r->params, "context"), "arguments");
+    c->complete = fn;
+    c->user = user;
+    if (fn && ok) fmcp__mcp_dispatch(c);
+    else { c->holds = 1; fmcp__mcp_ctx_release(c, ok ? FMCP_OK : FMCP_ERR_NOMEM); }
+}
+
+static void fmcp__mcp_handle_set_level(fmcp__mcp_req *r)
+{
+    const char *lv = fmcp_json_get_str(r->params, "level", NULL);
+    int i;
+    for (i = 0; lv && i < 8; i++)
+        if (strcmp(lv, fmcp__mcp_level_names[i]) == 0) break;
+    if (!lv || i == 8) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Invalid log level"); return; }
+    FMCP__LOCK(&r->s->lock);
+    r->s->level = (fmcp_log_level)i;
+    FMCP__UNLOCK(&r->s->lock);
+    fmcp__mcp_req_empty(r);
+}
+
+/* notifications/cancelled: mark the request; its response will be dropped. */
+static void fmcp__mcp_handle_cancel(fmcp_session *s, const fmcp_json *params)
+{
+    const fmcp_json *rid = fmcp_json_get(params, "requestId");
+    fmcp__mcp_pending **pp, *p, *failed = NULL;
+    fmcp_ctx *c;
+    char *text;
+    size_t n = 0;
+    if (!rid || !(text = fmcp__mcp_json_text(s->alloc, rid, &n))) return;
+    FMCP__LOCK(&s->lock);
+    for (c = s->inflight; c; c = c->next) {
+        if (c->id_len != n || memcmp(c->id, text, n) != 0) continue;
+        c->cancelled = 1;
+        for (pp = &s->pending; *pp;) {   /* its server-to-client requests end too */
+            p = *pp;
+            if (p->owner == (const void *)c) { *pp = p->next; p->next = failed; failed = p; }
+            else pp = &p->next;
+        }
+    }
+    FMCP__UNLOCK(&s->lock);
+    fmcp_free(s->alloc, text, n + 1);
+    while (failed) {
+        p = failed->next;
+        failed->cb(failed->cb_user, FMCP_ERR_CANCELLED, NULL, 0);
+        fmcp_free(s->alloc, failed, sizeof *failed);
+        failed = p;
+    }
+}
+
+/* ---- message routing ----------------------------------------------------- */
+
+static void fmcp__mcp_handle_request(fmcp__mcp_req *r, const char *method)
+{
+    int init;
+    FMCP__LOCK(&r->s->lock);
+    init = r->s->initialized;
+    FMCP__UNLOCK(&r->s->lock);
+    if (strcmp(method, "initialize") == 0) { fmcp__mcp_handle_initialize(r); return; }
+    if (strcmp(method, "ping") == 0) { fmcp__mcp_req_empty(r); return; }
+    if (!init) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_REQUEST, "Server not initialized"); return; }
+    if (r->params && !fmcp_json_is(r->params, FMCP_JSON_OBJECT)) {
+        fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "params must be an object");
+    } else if (strcmp(method, "tools/list") == 0) fmcp__mcp_handle_list(r, FMCP_ITEM_TOOL, "tools");
+    else if (strcmp(method, "tools/call") == 0) fmcp__mcp_handle_tool_call(r);
+    else if (strcmp(method, "resources/list") == 0) fmcp__mcp_handle_list(r, FMCP_ITEM_RESOURCE, "resources");
+    else if (strcmp(method, "resources/templates/list") == 0)
+        fmcp__mcp_handle_list(r, FMCP_ITEM_TEMPLATE, "resourceTemplates");
+    else if (strcmp(method, "resources/read") == 0) fmcp__mcp_handle_read(r);
+    else if (strcmp(method, "resources/subscribe") == 0) fmcp__mcp_handle_subscribe(r, 1);
+    else if (strcmp(method, "resources/unsubscribe") == 0) fmcp__mcp_handle_subscribe(r, 0);
+    else if (strcmp(method, "prompts/list") == 0) fmcp__mcp_handle_list(r, FMCP_ITEM_PROMPT, "prompts");
+    else if (strcmp(method, "prompts/get") == 0) fmcp__mcp_handle_prompt_get(r);
+    else if (strcmp(method, "completion/complete") == 0) fmcp__mcp_handle_complete(r);
+    else if (strcmp(method, "logging/setLevel") == 0) fmcp__mcp_handle_set_level(r);
+    else fmcp__mcp_req_error(r, FMCP_RPC_METHOD_NOT_FOUND, "Method not found");
+}
+
+static void fmcp__mcp_handle_notification(fmcp_session *s, const char *method, const fmcp_json *params)
+{
+    if (strcmp(method, "notifications/cancelled") == 0) fmcp__mcp_handle_cancel(s, params);
+    /* notifications/initialized, roots/list_changed, progress: nothing to do */
+}
+
+/* Take the reference the coming response will release. */
+static void fmcp__mcp_ref(fmcp__mcp_req *r)
+{
+    if (r->b) {
+        FMCP__LOCK(&r->s->lock);
+        r->b->pending++;
+        FMCP__UNLOCK(&r->s->lock);
+    } else {
+        fmcp__mcp_group_add(r->s, r->g);
+    }
+}
+
+static void fmcp__mcp_handle_one(fmcp__mcp_req *r, const fmcp_json *v)
+{
+    const fmcp_json *id = fmcp_json_get(v, "id"), *method = fmcp_json_get(v, "method");
+    char *idtext = NULL;
+    size_t idlen = 0;
+    int id_ok = fmcp_json_is(id, FMCP_JSON_STRING) || fmcp_json_is(id, FMCP_JSON_NUMBER);
+    r->id = NULL;
+    r->id_len = 0;
+    if (fmcp_json_is(v, FMCP_JSON_OBJECT) && !method && id_ok &&
+        (fmcp_json_get(v, "result") || fmcp_json_get(v, "error"))) {
+        fmcp__mcp_handle_reply(r->s, v);
+        return;
+    }
+    if (fmcp_json_is(v, FMCP_JSON_OBJECT) && !id && fmcp_json_is(method, FMCP_JSON_STRING)) {
+        fmcp__mcp_handle_notification(r->s, fmcp_json_str(method, NULL), fmcp_json_get(v, "params"));
+        return;
+    }
+    fmcp__mcp_ref(r);
+    if (id_ok && !(idtext = fmcp__mcp_json_text(r->s->alloc, id, &idlen))) {
+        fmcp__mcp_req_error(r, FMCP_RPC_INTERNAL_ERROR, "out of memory");
+        return;
+    }
+    r->id = idtext;
+    r->id_len = idlen;
+    r->params = fmcp_json_get(v, "params");
+    if (!fmcp_json_is(v, FMCP_JSON_OBJECT) || !id_ok || !fmcp_json_is(method, FMCP_JSON_STRING) ||
+        strcmp(fmcp_json_get_str(v, "jsonrpc", ""), "2.0") != 0)
+        fmcp__mcp_req_error(r, FMCP_RPC_INVALID_REQUEST, "Invalid Request");
+    else
+        fmcp__mcp_handle_request(r, fmcp_json_str(method, NULL));
+    if (idtext) fmcp_free(r->s->alloc, idtext, idlen + 1);
+}
+
+static int fmcp__mcp_batch_allowed(fmcp_session *s)
+{
+    int ok;
+    FMCP__LOCK(&s->lock);
+    ok = s->initialized && strcmp(s->version, "2025-06-18") < 0;
+    FMCP__UNLOCK(&s->lock);
+    return ok;
+}
+
+static void fmcp__mcp_handle_batch(fmcp__mcp_req *r, const fmcp_json *arr)
+{
+    const fmcp_json *v;
+    fmcp__mcp_batch *b;
+    if (!fmcp__mcp_batch_allowed(r->s) || fmcp_json_len(arr) == 0) {
+        fmcp__mcp_ref(r);
+        fmcp__mcp_req_error(r, FMCP_RPC_INVALID_REQUEST,
+                        fmcp_json_len(arr) ? "Batches are not supported by this protocol version"
+                                           : "Invalid Request: empty batch");
+        return;
+    }
+    b = (fmcp__mcp_batch *)fmcp_malloc(r->s->alloc, sizeof *b);
+    if (!b) { fmcp__mcp_ref(r); fmcp__mcp_req_error(r, FMCP_RPC_INTERNAL_ERROR, "out of memory"); return; }
+    memset(b, 0, sizeof *b);
+    b->pending = 1;
+    b->group = r->g;
+    fmcp__mcp_group_add(r->s, r->g);
+    r->b = b;
+    for (v = fmcp_json_first(arr); v; v = fmcp_json_next(v)) fmcp__mcp_handle_one(r, v);
+    r->b = NULL;
+    fmcp__mcp_batch_release(r->s, b);
+}
+
+FASTMCP_API fmcp_result fmcp_session_receive_ex(fmcp_session *s, const char *json, size_t len,
+                                                const fmcp_receive_opts *opts)
+{
+    fmcp_json_parse_options po;
+    fmcp_json_doc *doc = NULL;
+    fmcp__mcp_req r;
+    fmcp__mcp_group *g;
+    fmcp_result rc = FMCP_OK;
+    int closed;
+    if (!s || (!json && len)) return FMCP_ERR_INVALID_ARG;
+    FMCP__LOCK(&s->lock);
+    closed = s->closed;
+    FMCP__UNLOCK(&s->lock);
+    if (closed) return FMCP_ERR_CLOSED;
+    g = (fmcp__mcp_group *)fmcp_malloc(s->alloc, sizeof *g);
+    if (!g) return FMCP_ERR_NOMEM;
+    g->tag = opts ? opts->tag : NULL;
+    g->pending = 1;
+    memset(&r, 0, sizeof r);
+    r.s = s;
+    r.g = g;
+    if (opts && opts->auth) {
+        if (!(r.au = fmcp__mcp_auth_copy(s->alloc, opts->auth, &s->lock))) rc = FMCP_ERR_NOMEM;
+    } else if ((r.au = s->auth) != NULL) {
+        FMCP__LOCK(&s->lock);
+        r.au->refs++;
+        FMCP__UNLOCK(&s->lock);
+    }
+    memset(&po, 0, sizeof po);
+    po.alloc = s->alloc;
+    if (rc == FMCP_OK && (rc = fmcp_json_parse(json ? json : "", len, &po, &doc, NULL)) != FMCP_OK) {
+        fmcp__mcp_ref(&r);
+        if (rc == FMCP_ERR_NOMEM) fmcp__mcp_req_error(&r, FMCP_RPC_INTERNAL_ERROR, "out of memory");
+        else fmcp__mcp_req_error(&r, FMCP_RPC_PARSE_ERROR, "Parse error");
+        rc = rc == FMCP_ERR_NOMEM ? rc : FMCP_OK;
+    } else if (rc == FMCP_OK && !(r.m = (fmcp__mcp_msg *)fmcp_malloc(s->alloc, sizeof *r.m))) {
+        fmcp_json_doc_free(doc);
+        rc = FMCP_ERR_NOMEM;
+    } else if (rc == FMCP_OK) {
+        const fmcp_json *root = fmcp_json_root(doc);
+        r.m->doc = doc;
+        r.m->refs = 1;
+        if (fmcp_json_is(root, FMCP_JSON_ARRAY)) fmcp__mcp_handle_batch(&r, root);
+        else fmcp__mcp_handle_one(&r, root);
+        fmcp__mcp_msg_unref(s, r.m);
+    }
+    fmcp__mcp_auth_unref(s->alloc, r.au, &s->lock);
+    fmcp__mcp_group_release(s, g);
+    return rc;
+}
+
+FASTMCP_API fmcp_result fmcp_session_receive(fmcp_session *s, const char *json, size_t len)
+{
+    return fmcp_session_receive_ex(s, json, len, NULL);
+}
+
+FASTMCP_API fmcp_result fmcp_session_reply_error(fmcp_session *s, const char *id_json, int code,
+                                                 const char *message)
+{
+    fmcp__mcp_group *g;
+    if (!s || !message) return FMCP_ERR_INVALID_ARG;
+    g = (fmcp__mcp_group *)fmcp_malloc(s->alloc, sizeof *g);
+    if (!g) return FMCP_ERR_NOMEM;
+    g->tag = NULL;
+    g->pending = 1;
+    fmcp__mcp_reply_error(s, g, NULL, id_json, id_json ? strlen(id_json) : 0, code, message);
+    return FMCP_OK;
+}
+
+FASTMCP_API const fmcp_allocator *fmcp_server_allocator(const fmcp_server *srv)
+{
+    return srv ? srv->alloc : NULL;
+}

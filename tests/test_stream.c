@@ -1,0 +1,369 @@
+/* Tests for the stream transport: newline-delimited JSON over user callbacks
+ * and over a real socketpair. */
+#define FASTMCP_IMPLEMENTATION
+#include "fastmcp.h"
+#include "test.h"
+#include <pthread.h>
+#include <unistd.h>
+#include <errno.h>
+#include <sys/socket.h>
+
+/* ---- an output buffer ---------------------------------------------------- */
+
+typedef struct out_buf {
+    char data[1 << 16];
+    size_t len;
+    int fail;
+} out_buf;
+
+static long buf_write(void *user, const void *p, size_t n)
+{
+    out_buf *o = (out_buf *)user;
+    if (o->fail) return -1;
+    if (n > 7) n = 7;   /* partial writes: the transport must loop */
+    if (o->len + n >= sizeof o->data) return -1;
+    memcpy(o->data + o->len, p, n);
+    o->len += n;
+    o->data[o->len] = 0;
+    return (long)n;
+}
+
+/* The i-th line of the output (static copy), or NULL. */
+static const char *line_at(const out_buf *o, int i)
+{
+    static char line[8192];
+    const char *p = o->data, *e = o->data + o->len;
+    while (p < e) {
+        const char *nl = (const char *)memchr(p, '\n', (size_t)(e - p));
+        if (!nl) return NULL;
+        if (i-- == 0) {
+            size_t n = (size_t)(nl - p) < sizeof line - 1 ? (size_t)(nl - p) : sizeof line - 1;
+            memcpy(line, p, n);
+            line[n] = 0;
+            return line;
+        }
+        p = nl + 1;
+    }
+    return NULL;
+}
+
+static int count_lines(const out_buf *o)
+{
+    size_t i;
+    int n = 0;
+    for (i = 0; i < o->len; i++) n += o->data[i] == '\n';
+    return n;
+}
+
+static fmcp_result t_echo(fmcp_ctx *c, void *u) { (void)u; return fmcp_ctx_add_text(c, fmcp_ctx_arg_str(c, "text", "?")); }
+
+static pthread_mutex_t gate_m = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static int gate_open, slow_started;
+
+static fmcp_result t_slow(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    pthread_mutex_lock(&gate_m);
+    slow_started = 1;
+    pthread_cond_broadcast(&gate_cv);
+    while (!gate_open) pthread_cond_wait(&gate_cv, &gate_m);
+    pthread_mutex_unlock(&gate_m);
+    return fmcp_ctx_add_text(c, "slow done");
+}
+
+static fmcp_server *make_server(int workers, const fmcp_allocator *a)
+{
+    fmcp_server_desc sd;
+    fmcp_server *srv = NULL;
+    fmcp_tool_desc t;
+    memset(&sd, 0, sizeof sd);
+    sd.name = "stream-test"; sd.workers = workers; sd.alloc = a;
+    if (fmcp_server_create(&sd, &srv) != FMCP_OK) return NULL;
+    memset(&t, 0, sizeof t);
+    t.name = "echo"; t.params = "text:string"; t.handler = t_echo;
+    if (fmcp_server_add_tool(srv, &t) != FMCP_OK) { fmcp_server_destroy(srv); return NULL; }
+    memset(&t, 0, sizeof t);
+    t.name = "slow"; t.handler = t_slow;
+    if (fmcp_server_add_tool(srv, &t) != FMCP_OK) { fmcp_server_destroy(srv); return NULL; }
+    return srv;
+}
+
+static const char INIT[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}\n";
+static const char ECHO[] = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"text\":\"a\\nb\"}}}\n";
+
+static const char *field(const char *json, const char *key)
+{
+    static char val[256];
+    fmcp_json_doc *d;
+    const fmcp_json *v;
+    val[0] = 0;
+    if (!json || fmcp_json_parse(json, strlen(json), NULL, &d, NULL) != FMCP_OK) return "(bad json)";
+    v = fmcp_json_root(d);
+    while (v && *key) {   /* dotted path */
+        char k[64];
+        size_t n = strcspn(key, ".");
+        snprintf(k, sizeof k, "%.*s", (int)n, key);
+        v = fmcp_json_is(v, FMCP_JSON_ARRAY) ? fmcp_json_at(v, (size_t)atoi(k)) : fmcp_json_get(v, k);
+        key += n + (key[n] == '.');
+    }
+    if (fmcp_json_is(v, FMCP_JSON_STRING)) snprintf(val, sizeof val, "%s", fmcp_json_str(v, NULL));
+    else if (v) fmcp_json_write(v, val, sizeof val, NULL);
+    fmcp_json_doc_free(d);
+    return val;
+}
+
+static fmcp_result feed_str(fmcp_stream *st, const char *s) { return fmcp_stream_feed(st, s, strlen(s)); }
+
+static void test_partial_reads(void)
+{
+    static out_buf o;
+    fmcp_server *srv = make_server(-1, NULL);
+    fmcp_stream_desc d;
+    fmcp_stream *st;
+    size_t i;
+    CHECK(srv != NULL);
+    memset(&o, 0, sizeof o);
+    memset(&d, 0, sizeof d);
+    d.write = buf_write; d.user = &o;
+    CHECK_OK(fmcp_stream_create(srv, &d, &st));
+    for (i = 0; i < sizeof INIT - 1; i++) {   /* one byte at a time */
+        CHECK_OK(fmcp_stream_feed(st, INIT + i, 1));
+        if (i < sizeof INIT - 2) CHECK_EQ_INT(o.len, 0);
+    }
+    CHECK_EQ_INT(count_lines(&o), 1);
+    CHECK_STR(field(line_at(&o, 0), "result.protocolVersion"), "2025-06-18");
+    /* CRLF, blank lines, two messages in one piece */
+    CHECK_OK(feed_str(st, "\r\n\n  \n{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\"}\r\n"));
+    CHECK_EQ_INT(count_lines(&o), 2);
+    CHECK_STR(field(line_at(&o, 1), "id"), "5");
+    CHECK_OK(fmcp_stream_feed(st, ECHO, sizeof ECHO - 1));
+    CHECK_OK(fmcp_stream_feed(st, ECHO, 10));
+    CHECK_OK(fmcp_stream_feed(st, ECHO + 10, sizeof ECHO - 11));
+    CHECK_EQ_INT(count_lines(&o), 4);
+    CHECK_STR(field(line_at(&o, 2), "result.content.0.text"), "a\nb");   /* escaped: still one line */
+    CHECK_STR(line_at(&o, 2), line_at(&o, 3) ? line_at(&o, 3) : "");
+    /* garbage: parse error, then the stream goes on */
+    CHECK_OK(feed_str(st, "not json\n"));
+    CHECK_STR(field(line_at(&o, 4), "error.code"), "-32700");
+    CHECK_STR(field(line_at(&o, 4), "id"), "null");
+    fmcp_stream_destroy(st);
+    fmcp_server_destroy(srv);
+}
+
+static void test_long_line(void)
+{
+    static out_buf o;
+    fmcp_server *srv = make_server(-1, NULL);
+    fmcp_stream_desc d;
+    fmcp_stream *st;
+    char junk[100];
+    int i;
+    memset(&o, 0, sizeof o);
+    memset(&d, 0, sizeof d);
+    d.write = buf_write; d.user = &o; d.max_line = 64;
+    CHECK_OK(fmcp_stream_create(srv, &d, &st));
+    memset(junk, 'x', sizeof junk);
+    for (i = 0; i < 5; i++) CHECK_OK(fmcp_stream_feed(st, junk, sizeof junk));   /* 500 bytes, no newline */
+    CHECK_EQ_INT(o.len, 0);
+    CHECK_OK(feed_str(st, "xx\n{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\"}\n"));
+    CHECK_EQ_INT(count_lines(&o), 2);
+    CHECK_STR(field(line_at(&o, 0), "error.code"), "-32600");
+    CHECK_STR(field(line_at(&o, 0), "id"), "null");
+    CHECK_STR(field(line_at(&o, 1), "id"), "7");
+    /* over-long line arriving whole */
+    {
+        char big[200];
+        memset(big, ' ', sizeof big);
+        big[sizeof big - 1] = '\n';
+        CHECK_OK(fmcp_stream_feed(st, big, sizeof big));
+        CHECK_EQ_INT(count_lines(&o), 3);
+        CHECK_STR(field(line_at(&o, 2), "error.code"), "-32600");
+    }
+    /* exactly at the cap is fine: 64 bytes of ping padded with spaces */
+    {
+        char ok[66];
+        const char *ping = "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"ping\"}";
+        memset(ok, ' ', sizeof ok);
+        memcpy(ok, ping, strlen(ping));
+        ok[64] = '\n';
+        CHECK_OK(fmcp_stream_feed(st, ok, 65));
+        CHECK_EQ_INT(count_lines(&o), 4);
+        CHECK_STR(field(line_at(&o, 3), "id"), "8");
+    }
+    fmcp_stream_destroy(st);
+    fmcp_server_destroy(srv);
+}
+
+static void test_write_failure(void)
+{
+    static out_buf o;
+    fmcp_server *srv = make_server(-1, NULL);
+    fmcp_stream_desc d;
+    fmcp_stream *st;
+    memset(&o, 0, sizeof o);
+    o.fail = 1;
+    memset(&d, 0, sizeof d);
+    d.write = buf_write; d.user = &o;
+    CHECK_OK(fmcp_stream_create(srv, &d, &st));
+    CHECK_EQ_INT(fmcp_stream_feed(st, INIT, sizeof INIT - 1), FMCP_ERR_IO);
+    fmcp_stream_destroy(st);
+    fmcp_server_destroy(srv);
+}
+
+/* ---- serving over a socketpair ------------------------------------------- */
+
+static long fd_read(void *user, void *buf, size_t cap)
+{
+    ssize_t n;
+    do { n = read(*(int *)user, buf, cap); } while (n < 0 && errno == EINTR);
+    return (long)n;
+}
+
+static long fd_write(void *user, const void *buf, size_t len)
+{
+    ssize_t n;
+    do { n = write(*(int *)user, buf, len); } while (n < 0 && errno == EINTR);
+    return (long)n;
+}
+
+typedef struct serve_arg {
+    fmcp_server *srv;
+    int fd;
+    fmcp_result rc;
+} serve_arg;
+
+static void *serve_thread(void *p)
+{
+    serve_arg *a = (serve_arg *)p;
+    fmcp_stream_desc d;
+    memset(&d, 0, sizeof d);
+    d.read = fd_read; d.write = fd_write; d.user = &a->fd;
+    a->rc = fmcp_stream_serve(a->srv, &d);
+    return NULL;
+}
+
+/* Read one line from fd (blocking); returns 0 at EOF. */
+static int read_line(int fd, char *buf, size_t cap)
+{
+    size_t n = 0;
+    while (n + 1 < cap) {
+        char ch;
+        ssize_t r = read(fd, &ch, 1);
+        if (r <= 0) return 0;
+        if (ch == '\n') break;
+        buf[n++] = ch;
+    }
+    buf[n] = 0;
+    return 1;
+}
+
+static int write_all(int fd, const char *s)
+{
+    size_t n = strlen(s);
+    while (n) {
+        ssize_t w = write(fd, s, n);
+        if (w <= 0) return 0;
+        s += w; n -= (size_t)w;
+    }
+    return 1;
+}
+
+static void test_socketpair(void)
+{
+    int sv[2];
+    pthread_t th;
+    serve_arg a;
+    char line[4096];
+    fmcp_server *srv = make_server(2, NULL);
+    CHECK(srv != NULL);
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    a.srv = srv; a.fd = sv[1]; a.rc = FMCP_ERR_STATE;
+    CHECK(pthread_create(&th, NULL, serve_thread, &a) == 0);
+    CHECK(write_all(sv[0], INIT));
+    CHECK(read_line(sv[0], line, sizeof line));
+    CHECK_STR(field(line, "result.serverInfo.name"), "stream-test");
+    CHECK(write_all(sv[0], "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n"));
+    CHECK(write_all(sv[0], ECHO));
+    CHECK(read_line(sv[0], line, sizeof line));
+    CHECK_STR(field(line, "result.content.0.text"), "a\nb");
+    CHECK(shutdown(sv[0], SHUT_WR) == 0);   /* EOF: serve returns cleanly */
+    pthread_join(th, NULL);
+    CHECK_OK(a.rc);
+    close(sv[1]);
+    CHECK(!read_line(sv[0], line, sizeof line));   /* nothing else was written */
+    close(sv[0]);
+    fmcp_server_destroy(srv);
+}
+
+/* EOF while a call runs: serve returns, the call is cancelled, its late
+ * response is never written. */
+static void test_eof_cancels(void)
+{
+    int sv[2];
+    pthread_t th;
+    serve_arg a;
+    char line[4096];
+    fmcp_server *srv = make_server(2, NULL);
+    gate_open = slow_started = 0;
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    a.srv = srv; a.fd = sv[1]; a.rc = FMCP_ERR_STATE;
+    CHECK(pthread_create(&th, NULL, serve_thread, &a) == 0);
+    CHECK(write_all(sv[0], INIT));
+    CHECK(read_line(sv[0], line, sizeof line));
+    CHECK(write_all(sv[0], "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"slow\"}}\n"));
+    pthread_mutex_lock(&gate_m);
+    while (!slow_started) pthread_cond_wait(&gate_cv, &gate_m);
+    pthread_mutex_unlock(&gate_m);
+    CHECK(shutdown(sv[0], SHUT_WR) == 0);
+    pthread_join(th, NULL);
+    CHECK_OK(a.rc);
+    pthread_mutex_lock(&gate_m);
+    gate_open = 1;
+    pthread_cond_broadcast(&gate_cv);
+    pthread_mutex_unlock(&gate_m);
+    fmcp_server_destroy(srv);   /* joins the worker: the slow call has ended */
+    close(sv[1]);
+    CHECK(!read_line(sv[0], line, sizeof line));   /* nothing more was written */
+    close(sv[0]);
+}
+
+static int sweep_stream(void)
+{
+    static out_buf o;
+    fmcp_server *srv = make_server(-1, &t_alloc);
+    fmcp_stream_desc d;
+    fmcp_stream *st;
+    fmcp_result r;
+    if (!srv) return FMCP_ERR_NOMEM;
+    memset(&o, 0, sizeof o);
+    memset(&d, 0, sizeof d);
+    d.write = buf_write; d.user = &o;
+    r = fmcp_stream_create(srv, &d, &st);
+    if (r == FMCP_OK) {
+        r = fmcp_stream_feed(st, INIT, 50);
+        if (r == FMCP_OK) r = fmcp_stream_feed(st, INIT + 50, sizeof INIT - 51);
+        if (r == FMCP_OK) r = fmcp_stream_feed(st, ECHO, sizeof ECHO - 1);
+        if (r == FMCP_OK && (count_lines(&o) != 2 || strcmp(field(line_at(&o, 1), "result.content.0.text"), "a\nb") != 0))
+            r = FMCP_ERR_NOMEM;   /* a response was lost to the injected failure */
+        fmcp_stream_destroy(st);
+    }
+    fmcp_server_destroy(srv);
+    return r;
+}
+
+static void test_alloc_sweep(void)
+{
+    T_ALLOC_SWEEP(t_rc = sweep_stream());
+}
+
+int main(void)
+{
+    T_RUN(test_partial_reads);
+    T_RUN(test_long_line);
+    T_RUN(test_write_failure);
+    T_RUN(test_socketpair);
+    T_RUN(test_eof_cancels);
+    T_RUN(test_alloc_sweep);
+    return t_finish("stream");
+}
