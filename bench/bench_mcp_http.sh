@@ -1,0 +1,217 @@
+#!/bin/sh
+# MCP Streamable HTTP speed and footprint.
+#
+# Speed: the same tools/call (`add`, bench/mcp_http_call.lua) over keep-alive
+# connections, driven by wrk --latency, against
+#   fastmcp.h stateless JSON   (bench/mcp_http_server.c ... stateless)
+#   fastmcp.h session mode     (initialised once here, wrk reuses Mcp-Session-Id)
+#     both with the default worker pool and with handlers inline on the loop
+#     thread (workers < 0, the set-up for fast tools)
+#   TypeScript fastmcp         (bench/mcp_http_ts_server.mjs, stateless + JSON)
+#   nginx                      (a fixed body of the same length: the HTTP ceiling)
+# The sides run one after another, ROUNDS times (default 2), and the best rate
+# of each is reported: the machine may be shared, so single runs are noisy.
+#
+# Footprint: VmRSS of a fresh fastmcp.h server holding 1,000 idle keep-alive
+# connections (each answered one tools/call) and 100 sessions with an open GET
+# SSE stream (bench/mcp_http_conns.py), minus the RSS before, per connection.
+#
+# Everything binds 127.0.0.1 on ports picked at run time; every process
+# started here is stopped on exit. Environment: DUR (s per run, 5), CONNS
+# (wrk connections, 50), ROUNDS (2), IDLE (1000), STREAMS (100).
+cd "$(dirname "$0")/.." || exit 2
+command -v wrk >/dev/null 2>&1 || { echo "wrk not installed: skipped"; exit 0; }
+command -v curl >/dev/null 2>&1 || { echo "curl not installed: skipped"; exit 0; }
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+BIN=${BIN:-build/bench/mcp_http_server}
+[ -n "${BIN_PREBUILT:-}" ] || make -s "$BIN" || exit 1
+D=${DUR:-5}; C=${CONNS:-50}; ROUNDS=${ROUNDS:-2}; IDLE=${IDLE:-1000}; STREAMS=${STREAMS:-100}
+LIFE=$(( (ROUNDS * 6 * (D + 3)) + 300 ))   # our servers stop by themselves after this
+ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null
+tmp=$(mktemp -d)
+pids=""
+cleanup() {
+  for p in $pids; do kill "$p" 2>/dev/null; done
+  for p in $pids; do wait "$p" 2>/dev/null; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# A free port: bind port 0 and report it (python3), else a random high port.
+freeport() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
+    || awk 'BEGIN { srand(); print 20000 + int(rand() * 30000) }'
+}
+# Waits (at most 10 s) for "port N" in file $1 and prints N.
+await_port() {
+  i=0
+  while [ $i -lt 200 ]; do
+    p=$(awk '/^port / { print $2; exit }' "$1" 2>/dev/null)
+    [ -n "$p" ] && { echo "$p"; return 0; }
+    i=$((i + 1)); sleep 0.05
+  done
+  return 1
+}
+# Starts our server in mode $1 (+ option $3), logging to $tmp/$2.out; sets PORT and SPID.
+start_ours() {
+  "$BIN" 0 "$LIFE" "$1" ${3:-} >"$tmp/$2.out" 2>&1 & SPID=$!
+  pids="$pids $SPID"
+  PORT=$(await_port "$tmp/$2.out") || { echo "$2: server did not start"; cat "$tmp/$2.out"; exit 1; }
+}
+rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+mcp_post() { # port body [session] -> response headers+body on stdout
+  curl -s -i -X POST "http://127.0.0.1:$1/mcp" -H 'Content-Type: application/json' \
+    -H 'Accept: application/json, text/event-stream' -H 'MCP-Protocol-Version: 2025-06-18' \
+    ${3:+-H "Mcp-Session-Id: $3"} -d "$2"
+}
+CALL='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":1,"b":2}}}'
+
+# ---- servers -----------------------------------------------------------------
+# init_session PORT: initialize + initialized; prints the Mcp-Session-Id.
+init_session() {
+  init=$(mcp_post "$1" '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"wrk","version":"1"}}}')
+  sid=$(printf '%s\n' "$init" | tr -d '\r' | awk 'tolower($1) == "mcp-session-id:" { print $2 }')
+  [ -n "$sid" ] || return 1
+  mcp_post "$1" '{"jsonrpc":"2.0","method":"notifications/initialized"}' "$sid" >/dev/null && echo "$sid"
+}
+start_ours stateless ours_sl; P_SL=$PORT
+start_ours stateless ours_sli --inline; P_SLI=$PORT
+start_ours session ours_ss; P_SS=$PORT
+start_ours session ours_ssi --inline; P_SSI=$PORT
+SID=$(init_session "$P_SS") && SIDI=$(init_session "$P_SSI") \
+  || { echo "session mode: initialize gave no Mcp-Session-Id"; exit 1; }
+
+sides="ours_sl ours_sli ours_ss ours_ssi"
+if command -v node >/dev/null 2>&1 && [ -d tests/interop/node_modules/fastmcp ]; then
+  P_TS=$(freeport)
+  node bench/mcp_http_ts_server.mjs "$P_TS" >"$tmp/ts.out" 2>&1 & pid=$!
+  pids="$pids $pid"
+  if await_port "$tmp/ts.out" >/dev/null; then sides="$sides ts"; else echo "TypeScript server did not start:"; cat "$tmp/ts.out"; fi
+else
+  echo "TypeScript fastmcp not installed (npm ci in tests/interop): that side is skipped"
+fi
+if [ -x "$NGINX" ]; then
+  P_NG=$(freeport)
+  # the body our server answers, so both sides move the same bytes
+  body=$(mcp_post "$P_SL" "$CALL" | tr -d '\r' | awk 'body { print } /^$/ { body = 1 }')
+  cat >"$tmp/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+error_log $tmp/nginx-error.log;
+pid $tmp/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path $tmp;
+  server {
+    listen 127.0.0.1:$P_NG;
+    location / { default_type application/json; return 200 '$body'; }
+  }
+}
+CONF
+  "$NGINX" -c "$tmp/nginx.conf" -p "$tmp" >"$tmp/nginx.out" 2>&1 & pid=$!
+  pids="$pids $pid"
+  i=0; while ! curl -s -o /dev/null "http://127.0.0.1:$P_NG/" && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
+  curl -s -o /dev/null "http://127.0.0.1:$P_NG/" && sides="$sides nginx" || echo "nginx did not start"
+else
+  echo "nginx not installed: that side is skipped"
+fi
+
+# Each side answers the call correctly before it is measured.
+for s in $sides; do
+  case $s in
+    ours_sl) out=$(mcp_post "$P_SL" "$CALL") ;;
+    ours_sli) out=$(mcp_post "$P_SLI" "$CALL") ;;
+    ours_ss) out=$(mcp_post "$P_SS" "$CALL" "$SID") ;;
+    ours_ssi) out=$(mcp_post "$P_SSI" "$CALL" "$SIDI") ;;
+    ts) out=$(mcp_post "$P_TS" "$CALL") ;;
+    nginx) out=$(mcp_post "$P_NG" "$CALL") ;;
+  esac
+  printf '%s' "$out" | grep -q '"text":"3"' || { echo "$s: wrong answer to tools/call:"; echo "$out"; exit 1; }
+done
+
+# ---- speed -----------------------------------------------------------------
+# run SIDE ROUND: one wrk run; appends "side rps p99 non2xx sockerr" to $tmp/runs.
+run() {
+  case $1 in
+    ours_sl) url="http://127.0.0.1:$P_SL/mcp"; arg="" ;;
+    ours_sli) url="http://127.0.0.1:$P_SLI/mcp"; arg="" ;;
+    ours_ss) url="http://127.0.0.1:$P_SS/mcp"; arg="$SID" ;;
+    ours_ssi) url="http://127.0.0.1:$P_SSI/mcp"; arg="$SIDI" ;;
+    ts) url="http://127.0.0.1:$P_TS/mcp"; arg="" ;;
+    nginx) url="http://127.0.0.1:$P_NG/mcp"; arg="" ;;
+  esac
+  wrk -t2 -c"$C" -d"${D}s" --timeout 10s --latency -s bench/mcp_http_call.lua "$url" -- $arg >"$tmp/wrk-$1-$2.txt" 2>&1
+  awk -v side="$1" '
+    /Requests\/sec/ { rps = $2 }
+    $1 == "99%" { p99 = $2 }
+    /Non-2xx/ { bad += $NF }
+    /Socket errors/ { gsub(",", ""); sock += $4 + $6 + $8 + $10 }
+    END { printf "%s %s %s %d %d\n", side, rps + 0, (p99 == "" ? "-" : p99), bad, sock }' "$tmp/wrk-$1-$2.txt" >>"$tmp/runs"
+}
+r=1
+while [ $r -le "$ROUNDS" ]; do
+  for s in $sides; do run "$s" "$r"; done
+  r=$((r + 1))
+done
+
+# ---- footprint ---------------------------------------------------------------
+# hold MODE N SERVER_MODE NAME: fresh server, RSS before and with N held; sets
+# BASE, HELD (KiB) or HELD="" when the helper failed.
+hold() {
+  start_ours "$3" "$4"; srv=$SPID
+  python3 bench/mcp_http_conns.py "$PORT" "$1" 4 >"$tmp/$4-warm.out" 2>&1 & hp=$!; pids="$pids $hp"
+  i=0; while ! grep -q '^ready\|^failed' "$tmp/$4-warm.out" && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
+  kill "$hp" 2>/dev/null; wait "$hp" 2>/dev/null
+  BASE=$(rss_kib "$srv")
+  python3 bench/mcp_http_conns.py "$PORT" "$1" "$2" >"$tmp/$4-hold.out" 2>&1 & hp=$!; pids="$pids $hp"
+  i=0; while ! grep -q '^ready\|^failed' "$tmp/$4-hold.out" && [ $i -lt 1200 ]; do i=$((i + 1)); sleep 0.05; done
+  HELD=""
+  grep -q "^ready $2$" "$tmp/$4-hold.out" && HELD=$(rss_kib "$srv") || { echo "$4:"; cat "$tmp/$4-hold.out"; }
+  kill "$hp" "$srv" 2>/dev/null; wait "$hp" 2>/dev/null; wait "$srv" 2>/dev/null
+}
+if command -v python3 >/dev/null 2>&1 && [ -r /proc/self/status ]; then
+  hold idle "$IDLE" stateless mem_idle; IB=$BASE; IH=$HELD
+  hold sse "$STREAMS" session mem_sse; SB=$BASE; SH=$HELD
+fi
+
+# ---- report ------------------------------------------------------------------
+echo "MCP Streamable HTTP, tools/call over keep-alive: wrk -t2 -c$C -d${D}s --latency, best of $ROUNDS alternating runs"
+echo "(the machine may be shared with other work: rates are noisy, compare within one run)"
+awk '
+  { if (!($1 in best) || $2 > best[$1]) { best[$1] = $2; p99[$1] = $3 } bad[$1] += $4; sock[$1] += $5 }
+  END {
+    name["ours_sl"] = "fastmcp.h stateless JSON, pool"; name["ours_sli"] = "fastmcp.h stateless JSON, inline"
+    name["ours_ss"] = "fastmcp.h session, pool"; name["ours_ssi"] = "fastmcp.h session, inline"
+    name["ts"] = "TypeScript fastmcp stateless JSON"; name["nginx"] = "nginx fixed body (1 worker)"
+    printf "%-34s %9s %10s %8s %8s %7s %8s\n", "server", "req/s", "p99", "x nginx", "x TS", "non-2xx", "sock-err"
+    n = split("ours_sl ours_sli ours_ss ours_ssi ts nginx", order, " ")
+    for (i = 1; i <= n; i++) {
+      s = order[i]; if (!(s in best)) continue
+      xn = ("nginx" in best && best["nginx"] > 0) ? sprintf("%.2f", best[s] / best["nginx"]) : "-"
+      xt = ("ts" in best && best["ts"] > 0) ? sprintf("%.1f", best[s] / best["ts"]) : "-"
+      printf "%-34s %9.0f %10s %8s %8s %7d %8d\n", name[s], best[s], p99[s], xn, xt, bad[s], sock[s]
+      if (bad[s] > 0) failed = 1
+    }
+    sl = best["ours_sl"] > best["ours_sli"] ? best["ours_sl"] : best["ours_sli"]
+    if ("nginx" in best && best["nginx"] > 0)
+      printf "goal: best fastmcp.h stateless >= 0.5x nginx: %.2fx, %s\n", sl / best["nginx"], (sl >= 0.5 * best["nginx"] ? "met" : "MISSED")
+    if ("ts" in best && best["ts"] > 0)
+      printf "goal: best fastmcp.h stateless >= 50x TypeScript: %.1fx, %s\n", sl / best["ts"], (sl >= 50 * best["ts"] ? "met" : "MISSED")
+    exit failed
+  }' "$tmp/runs"
+status=$?
+if [ -n "${IB:-}" ]; then
+  echo "fastmcp.h footprint (VmRSS, KiB; baseline = fresh server after 4 warm-up connections):"
+  if [ -n "$IH" ]; then
+    awk -v b="$IB" -v h="$IH" -v n="$IDLE" 'BEGIN { printf "  %5d idle keep-alive connections: %6d -> %6d  = %.2f KiB per connection (goal < 16: %s)\n", n, b, h, (h - b) / n, ((h - b) / n < 16 ? "met" : "MISSED") }'
+  else echo "  idle connections: helper failed"; status=1; fi
+  if [ -n "$SH" ]; then
+    awk -v b="$SB" -v h="$SH" -v n="$STREAMS" 'BEGIN { printf "  %5d sessions with a GET SSE stream: %6d -> %6d  = %.2f KiB per stream (session included)\n", n, b, h, (h - b) / n }'
+  else echo "  SSE streams: helper failed"; status=1; fi
+else
+  echo "footprint: skipped (needs python3 and /proc)"
+fi
+exit $status
