@@ -53,6 +53,29 @@ static char *read_file(const char *path, size_t *len)
     return buf;
 }
 
+/* A JWKS from a URL (as a key set cache would fetch it: 64 KiB, 10 s), malloc'd. */
+static char *fetch_text(const char *url, size_t *len)
+{
+    fmcp_http_client_req c;
+    fmcp_http_response *res = NULL;
+    fmcp_tls_client *tls = NULL;
+    char err[256] = "", *out = NULL;
+    memset(&c, 0, sizeof c);
+    c.url = url; c.max_response_bytes = 65536; c.timeout_ms = 10000;
+    c.error_buf = err; c.error_buf_len = sizeof err;
+    if (strncmp(url, "https://", 8) == 0 && fmcp_tls_client_new(NULL, NULL, &tls) == FMCP_OK)
+        c.transport = fmcp_tls_client_transport(tls);
+    if (fmcp_http_fetch(NULL, &c, &res) != FMCP_OK) fail("cannot fetch %s: %s", url, err);
+    else if (res->status != 200) fail("%s: unexpected HTTP status%s", url, NULL);
+    else if ((out = (char *)malloc(res->body_len + 1)) != NULL) {
+        memcpy(out, res->body, res->body_len + 1);
+        *len = res->body_len;
+    } else fail("out of memory%s%s", NULL, NULL);
+    if (res) fmcp_http_response_free(res);
+    fmcp_tls_client_free(tls);
+    return out;
+}
+
 static int write_file(const char *path, const char *data, size_t len, int mode)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
@@ -361,7 +384,7 @@ static int cmd_verify(int argc, char **argv)
         else return usage_error("verify", missing ? "option needs a value" : "unexpected argument", argv[i]);
         if (missing == 2) return usage_error("verify", "too many values", v);
     }
-    if (!key_path) return usage_error("verify", "--jwks FILE or --pem FILE is required", NULL);
+    if (!key_path) return usage_error("verify", "--jwks FILE|URL or --pem FILE is required", NULL);
     if (!token) return usage_error("verify", "TOKEN is required (or - for stdin)", NULL);
     if (!add_words(scope_buf, scopes, &nsc)) return usage_error("verify", "too many scopes", NULL);
     if (strcmp(token, "-") == 0) {
@@ -369,7 +392,9 @@ static int cmd_verify(int argc, char **argv)
         while (n && (tok_text[n - 1] == '\n' || tok_text[n - 1] == '\r' || tok_text[n - 1] == ' ')) tok_text[--n] = 0;
         token = tok_text;
     }
-    if (!(key_text = read_file(key_path, &n))) { free(tok_text); return 1; }
+    key_text = strncmp(key_path, "http://", 7) == 0 || strncmp(key_path, "https://", 8) == 0
+                   ? fetch_text(key_path, &n) : read_file(key_path, &n);
+    if (!key_text) { free(tok_text); return 1; }
     if (pem != (strstr(key_text, "-----BEGIN") != NULL)) {
         free(key_text); free(tok_text);
         return fail(pem ? "%s is not a PEM file%s" : "%s is not a JWK/JWKS JSON file%s", key_path, NULL);
@@ -413,6 +438,177 @@ static int cmd_jwk(int argc, char **argv)
     return 0;
 }
 
+/* ---- MCP client: tools, call ------------------------------------------------ */
+
+typedef struct client_opts {
+    fmcp_client_desc d;
+    fmcp_http_header headers[MAX_LIST];
+    const char *url;          /* or argv of a stdio server: */
+    char **cmd;
+    int ncmd;
+    int json;
+} client_opts;
+
+/* Shared options; stops at the URL or "--". Returns the index after the
+ * target (URL) or of the first command word, or -1 after a usage error. */
+static int client_args(const char *name, int argc, char **argv, client_opts *o, int *rc)
+{
+    int i, missing = 0;
+    const char *v;
+    memset(o, 0, sizeof *o);
+    o->d.name = "fmcp";
+    for (i = 1; i < argc; i++) {
+        if ((v = opt(argc, argv, &i, "--bearer", &missing))) o->d.bearer_token = v;
+        else if ((v = opt(argc, argv, &i, "--timeout", &missing))) o->d.timeout_ms = atol(v);
+        else if ((v = opt(argc, argv, &i, "--header", &missing))) {
+            char *colon = strchr(argv[i], ':');   /* argv[i] is v, and writable */
+            if (!colon || colon == v || o->d.nheaders == MAX_LIST) { *rc = usage_error(name, "bad --header (want 'Name: value')", v); return -1; }
+            *colon = 0;
+            for (colon++; *colon == ' ' || *colon == '\t'; colon++) {}
+            o->headers[o->d.nheaders].name = v;
+            o->headers[o->d.nheaders].value = colon;
+            o->d.nheaders++;
+        } else if (strcmp(argv[i], "--json") == 0) o->json = 1;
+        else if (missing) { *rc = usage_error(name, "option needs a value", argv[i]); return -1; }
+        else if (strcmp(argv[i], "--") == 0) {
+            o->cmd = argv + i + 1;
+            o->ncmd = argc - i - 1;
+            if (o->ncmd < 1) { *rc = usage_error(name, "command missing after --", NULL); return -1; }
+            return i + 1;
+        } else if (argv[i][0] == '-') { *rc = usage_error(name, "unknown option", argv[i]); return -1; }
+        else { o->url = argv[i]; return i + 1; }
+    }
+    if (missing) { *rc = usage_error(name, "option needs a value", argv[i - 1]); return -1; }
+    *rc = usage_error(name, "URL or -- COMMAND required", NULL);
+    return -1;
+}
+
+static fmcp_client *client_connect(client_opts *o)
+{
+    fmcp_client *c = NULL;
+    fmcp_result r;
+    char *saved = NULL;
+    o->d.headers = o->headers;
+    if (o->url) {
+#ifndef FASTMCP_NO_SOCKETS
+        r = fmcp_client_connect_http(&o->d, o->url, &c);
+#else
+        r = FMCP_ERR_UNSUPPORTED;
+#endif
+    } else {
+        saved = o->cmd[o->ncmd];   /* the argv of the server ends here */
+        o->cmd[o->ncmd] = NULL;
+        r = fmcp_client_connect_stdio(&o->d, (const char *const *)o->cmd, NULL, &c);
+        o->cmd[o->ncmd] = saved;
+    }
+    if (r != FMCP_OK) fail("cannot connect to %s: %s", o->url ? o->url : o->cmd[0], fmcp_result_str(r));
+    return c;
+}
+
+static void print_json(const fmcp_json *v)
+{
+    fmcp_json_writer w;
+    char *out;
+    size_t n;
+    fmcp_jw_init(&w, NULL);
+    w.pretty = 1;
+    fmcp_jw_value(&w, v);
+    if (fmcp_jw_finish(&w, &out, &n) == FMCP_OK) {
+        printf("%s\n", out);
+        fmcp_jw_free_output(&w, out);
+    }
+}
+
+static int rpc_failed(const char *what, fmcp_result r, fmcp_json_doc *d)
+{
+    if (r == FMCP_ERR_RPC && d) {
+        char code[24];
+        snprintf(code, sizeof code, "%d", fmcp_client_error_code(d));
+        fail("%s failed: JSON-RPC error %s", what, code);
+        fprintf(stderr, "      %s\n", fmcp_client_error_message(d) ? fmcp_client_error_message(d) : "");
+    } else {
+        fail("%s failed: %s", what, fmcp_result_str(r));
+    }
+    if (d) fmcp_json_doc_free(d);
+    return 1;
+}
+
+static int cmd_tools(int argc, char **argv)
+{
+    client_opts o;
+    fmcp_client *c;
+    fmcp_json_doc *d = NULL;
+    fmcp_result r;
+    const fmcp_json *t;
+    int rc = 0, next = client_args("tools", argc, argv, &o, &rc);
+    if (next < 0) return rc;
+    if (o.url && next < argc) return usage_error("tools", "unexpected argument", argv[next]);
+    if (o.url) o.ncmd = 0;
+    if (!(c = client_connect(&o))) return 1;
+    r = fmcp_client_list_tools(c, &d);
+    if (r != FMCP_OK) { rc = rpc_failed("tools/list", r, d); fmcp_client_close(c); return rc; }
+    if (o.json) print_json(fmcp_json_get(fmcp_json_root(d), "tools"));
+    else
+        for (t = fmcp_json_first(fmcp_json_get(fmcp_json_root(d), "tools")); t; t = fmcp_json_next(t))
+            printf("%-24s %s\n", fmcp_json_get_str(t, "name", "?"), fmcp_json_get_str(t, "description", ""));
+    fmcp_json_doc_free(d);
+    fmcp_client_close(c);
+    return 0;
+}
+
+/* A progress bar on stderr (a counter when the total is unknown). */
+static int progress_bar(void *user, double progress, double total, const char *message)
+{
+    int *shown = (int *)user;
+    if (total > 0) {
+        int i, fill = (int)(30.0 * (progress > total ? total : progress) / total);
+        fputs("\r[", stderr);
+        for (i = 0; i < 30; i++) fputc(i < fill ? '#' : '.', stderr);
+        fprintf(stderr, "] %g/%g", progress, total);
+    } else {
+        fprintf(stderr, "\rprogress %g", progress);
+    }
+    if (message) fprintf(stderr, " %.60s", message);
+    fputs("\033[K", stderr);
+    *shown = 1;
+    return 0;
+}
+
+static int cmd_call(int argc, char **argv)
+{
+    client_opts o;
+    fmcp_client *c;
+    fmcp_json_doc *d = NULL;
+    fmcp_call_opts co;
+    fmcp_result r;
+    const char *tool, *args = NULL;
+    int shown = 0, rc = 0, next = client_args("call", argc, argv, &o, &rc);
+    if (next < 0) return rc;
+    if (o.url) {   /* URL TOOL [JSON] */
+        if (next >= argc) return usage_error("call", "TOOL required", NULL);
+        tool = argv[next];
+        if (next + 1 < argc) args = argv[next + 1];
+        if (next + 2 < argc) return usage_error("call", "unexpected argument", argv[next + 2]);
+    } else {       /* -- CMD ARGS... TOOL [JSON]: a final '{...}' is the arguments */
+        if (o.ncmd >= 2 && o.cmd[o.ncmd - 1][0] == '{') args = o.cmd[--o.ncmd];
+        if (o.ncmd < 2) return usage_error("call", "want -- COMMAND [ARGS...] TOOL [JSON]", NULL);
+        tool = o.cmd[--o.ncmd];
+    }
+    if (!(c = client_connect(&o))) return 1;
+    memset(&co, 0, sizeof co);
+    co.progress = progress_bar;
+    co.progress_user = &shown;
+    r = fmcp_client_call_tool(c, tool, args, &co, &d);
+    if (shown) fputc('\n', stderr);
+    if (r == FMCP_ERR_INVALID_ARG) { fmcp_client_close(c); return usage_error("call", "arguments must be a JSON object", args); }
+    if (r != FMCP_OK) { rc = rpc_failed("tools/call", r, d); fmcp_client_close(c); return rc; }
+    print_json(fmcp_client_result(d));
+    rc = fmcp_json_get_bool(fmcp_client_result(d), "isError", 0) ? 1 : 0;
+    fmcp_json_doc_free(d);
+    fmcp_client_close(c);
+    return rc;
+}
+
 /* ---- dispatcher ------------------------------------------------------------- */
 
 static int cmd_version(int argc, char **argv)
@@ -437,11 +633,17 @@ static const command COMMANDS[] = {
     { "token", cmd_token, "token --key private.pem [--kid ID] [--sub S] [--iss I] [--aud A]...\n"
       "        [--scope \"a b\"] [--ttl SECONDS] [--claim NAME=JSON]...\n"
       "        print an RS256 JWT (ttl default 3600; negative makes an expired token)" },
-    { "verify", cmd_verify, "verify (--jwks FILE | --pem FILE) [--iss I]... [--aud A]... [--scope S]...\n"
+    { "verify", cmd_verify, "verify (--jwks FILE|URL | --pem FILE) [--iss I]... [--aud A]... [--scope S]...\n"
       "        [--leeway S] [--typ T] TOKEN|-\n"
       "        exit 0 and print the claims as JSON, or exit 1 with the error on stderr" },
     { "jwk", cmd_jwk, "jwk --pem FILE [--kid ID]\n"
       "        print the JWKS of a public or private PEM key" },
+    { "tools", cmd_tools, "tools [--bearer TOKEN] [--header 'Name: value']... [--json] (URL | -- CMD ARGS...)\n"
+      "        list the tools of an MCP server (Streamable HTTP URL, or a stdio command)" },
+    { "call", cmd_call, "call [--bearer TOKEN] [--header 'Name: value']... [--timeout MS]\n"
+      "        (URL TOOL [JSON] | -- CMD ARGS... TOOL [JSON])\n"
+      "        call a tool: progress as a bar on stderr, the result JSON on stdout\n"
+      "        (exit 1 when the result is an error)" },
     { "version", cmd_version, "version\n        print the version" },
     { "help", cmd_help, "help\n        this text" }
 };

@@ -1,0 +1,103 @@
+/* MCP client round trips: sequential tools/call requests, one at a time.
+ *   bench_client URL N            Streamable HTTP against a running server
+ *   bench_client -- N CMD ARGS... stdio against a spawned server
+ *   bench_client                  both, against an in-process server
+ * bench/bench_client.sh runs it next to the official TypeScript SDK client. */
+#define FASTMCP_IMPLEMENTATION
+#include "fastmcp.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+
+static fmcp_result simple_text(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    return fmcp_ctx_add_text(c, "This is a simple text response for testing.");
+}
+
+/* N calls of `tool`; prints and returns calls per second (0 on failure). */
+static double run(fmcp_client *c, const char *label, const char *tool, long n)
+{
+    long i;
+    int64_t t0;
+    double rate;
+    for (i = 0; i < 200; i++) {   /* warm-up */
+        fmcp_json_doc *d = NULL;
+        if (fmcp_client_call_tool(c, tool, NULL, NULL, &d) != FMCP_OK) { fprintf(stderr, "call failed\n"); return 0; }
+        fmcp_json_doc_free(d);
+    }
+    t0 = fmcp_monotonic_ms();
+    for (i = 0; i < n; i++) {
+        fmcp_json_doc *d = NULL;
+        if (fmcp_client_call_tool(c, tool, NULL, NULL, &d) != FMCP_OK) { fprintf(stderr, "call failed\n"); return 0; }
+        fmcp_json_doc_free(d);
+    }
+    rate = (double)n * 1000.0 / (double)(fmcp_monotonic_ms() - t0 + 1);
+    printf("fastmcp.h client %-6s %8.0f calls/s  (%ld sequential tools/call)\n", label, rate, n);
+    return rate;
+}
+
+static void *loop_main(void *l)
+{
+    fmcp_http_run((fmcp_http_loop *)l);
+    return NULL;
+}
+
+static int in_process(long n)
+{
+    fmcp_server_desc sd;
+    fmcp_tool_desc t;
+    fmcp_server *srv;
+    fmcp_http_loop *loop;
+    fmcp_mcp_http *h;
+    fmcp_http_transport_desc hd;
+    fmcp_client_desc cd;
+    fmcp_client *c;
+    pthread_t th;
+    char url[64];
+    memset(&sd, 0, sizeof sd);
+    sd.name = "bench";
+    if (fmcp_server_create(&sd, &srv) != FMCP_OK) return 1;
+    memset(&t, 0, sizeof t);
+    t.name = "test_simple_text"; t.handler = simple_text;
+    fmcp_server_add_tool(srv, &t);
+    memset(&hd, 0, sizeof hd);
+    if (fmcp_http_loop_new(NULL, &loop) != FMCP_OK || fmcp_mcp_http_attach(srv, loop, &hd, &h) != FMCP_OK) return 1;
+    pthread_create(&th, NULL, loop_main, loop);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/mcp", (unsigned)fmcp_mcp_http_port(h));
+    memset(&cd, 0, sizeof cd);
+    cd.no_get_stream = 1;
+    if (fmcp_client_connect_http(&cd, url, &c) != FMCP_OK) return 1;
+    run(c, "http", "test_simple_text", n);
+    fmcp_client_close(c);
+    fmcp_http_stop(loop);
+    pthread_join(th, NULL);
+    fmcp_mcp_http_free(h);
+    fmcp_http_loop_free(loop);
+    fmcp_server_destroy(srv);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    fmcp_client_desc cd;
+    fmcp_client *c = NULL;
+    fmcp_result r;
+    long n;
+    if (argc < 3) return in_process(5000);
+    memset(&cd, 0, sizeof cd);
+    cd.no_get_stream = 1;
+    if (strcmp(argv[1], "--") == 0) {
+        if (argc < 4) return 2;
+        n = atol(argv[2]);
+        r = fmcp_client_connect_stdio(&cd, (const char *const *)(argv + 3), NULL, &c);
+    } else {
+        n = atol(argv[2]);
+        r = fmcp_client_connect_http(&cd, argv[1], &c);
+    }
+    if (r != FMCP_OK) { fprintf(stderr, "connect: %s\n", fmcp_result_str(r)); return 1; }
+    r = run(c, strcmp(argv[1], "--") == 0 ? "stdio" : "http", "test_simple_text", n) > 0 ? FMCP_OK : FMCP_ERR_IO;
+    fmcp_client_close(c);
+    return r == FMCP_OK ? 0 : 1;
+}

@@ -1,0 +1,22 @@
+#!/bin/sh
+# MCP client round trips per second: the fastmcp.h client (bench_client) and
+# the official TypeScript SDK client, one after the other against the same
+# server (examples/everything), over Streamable HTTP and over stdio.
+cd "$(dirname "$0")/.." || exit 2
+N=${N:-3000}
+BIN=${BIN:-build/bench/bench_client}; SRV=${SRV:-build/examples/everything}
+[ -n "${BIN_PREBUILT:-}" ] || make -s "$BIN" "$SRV" || exit 1
+sdk=""
+if command -v node >/dev/null 2>&1 && [ -d tests/interop/node_modules/@modelcontextprotocol/sdk ]; then sdk=1
+else echo "node or tests/interop/node_modules missing: SDK client skipped"; fi
+log=$(mktemp)
+"$SRV" --http 0 >"$log" 2>&1 & pid=$!
+i=0; url=""
+while [ -z "$url" ] && [ $i -lt 100 ]; do url=$(sed -n 's/^Listening on //p' "$log"); [ -n "$url" ] || sleep 0.05; i=$((i+1)); done
+[ -n "$url" ] || { echo "server did not start"; cat "$log"; kill $pid; exit 1; }
+"$BIN" "$url" "$N"
+[ -n "$sdk" ] && (cd tests/interop && node --no-warnings client-bench-sdk.mjs "$url" "$N")
+kill $pid 2>/dev/null; wait $pid 2>/dev/null
+"$BIN" -- "$N" "$SRV"
+[ -n "$sdk" ] && (cd tests/interop && node --no-warnings client-bench-sdk.mjs -- "$N" "$(cd ../.. && pwd)/$SRV")
+rm -f "$log"

@@ -1,0 +1,1866 @@
+/* mcp_client: implementation */
+#include "mcp_client.h"
+
+#include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <errno.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <poll.h>
+#include <time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#ifndef FASTMCP_NO_SOCKETS
+#  include <sys/socket.h>
+#  include <netdb.h>
+#  include <netinet/in.h>
+#  include <netinet/tcp.h>
+#endif
+#ifndef FASTMCP_NO_THREADS
+#  include <pthread.h>
+#  include <sys/time.h>
+#endif
+
+extern char **environ;
+
+#ifndef FASTMCP_NO_THREADS
+#  define FMCP__CL_LOCK(c) pthread_mutex_lock(&(c)->lock)
+#  define FMCP__CL_UNLOCK(c) pthread_mutex_unlock(&(c)->lock)
+#  define FMCP__CL_WAKE(c) pthread_cond_broadcast(&(c)->cv)
+#else
+#  define FMCP__CL_LOCK(c) ((void)(c))
+#  define FMCP__CL_UNLOCK(c) ((void)(c))
+#  define FMCP__CL_WAKE(c) ((void)(c))
+#endif
+
+#define FMCP__CL_STREAM 1
+#define FMCP__CL_HTTP 2
+#define FMCP__CL_SLICE_MS 100   /* longest wait before re-checking cancel/deadline */
+
+typedef struct fmcp__cl_buf {
+    char *p;
+    size_t len, cap;
+} fmcp__cl_buf;
+
+typedef struct fmcp__cl_pending {
+    struct fmcp__cl_pending *next;
+    int64_t id;
+    fmcp_progress_fn progress;
+    void *progress_user;
+    int done, cancel, busy;
+    int64_t deadline;         /* 0 = none */
+    int64_t extend_ms;        /* > 0: each progress report moves the deadline */
+    char reason[96];          /* for notifications/cancelled */
+    fmcp_result rc;
+    fmcp_json_doc *doc;
+} fmcp__cl_pending;
+
+#ifndef FASTMCP_NO_SOCKETS
+typedef struct fmcp__cl_conn {
+    int fd;
+    void *tc;                 /* TLS (transport) connection, or NULL */
+    char *buf;
+    size_t off, len, cap;     /* unread bytes are buf[off..len) */
+    int status, chunked, body_done, keep, is_sse;
+    int64_t remain;           /* Content-Length left, -1 = until close */
+    int64_t chunk;            /* bytes left in this chunk, -1 = size line next */
+} fmcp__cl_conn;
+
+typedef struct fmcp__cl_sse {
+    fmcp__cl_buf line, data;
+    char event[32];
+    char last_id[128];
+    long retry_ms;
+} fmcp__cl_sse;
+#endif
+
+struct fmcp_client {
+    const fmcp_allocator *a;
+    fmcp_client_desc d;
+    int kind;
+    int closed, stopping;
+    int64_t next_id;
+    fmcp__cl_pending *pending;
+    fmcp_json_doc *init;
+    char version[32];
+    /* stream */
+    int rfd, wfd, wsock, wake[2];
+    pid_t pid;
+    fmcp__cl_buf line;
+#ifndef FASTMCP_NO_SOCKETS
+    /* http */
+    fmcp_http_url url;
+    char session[160];
+    char post_path[2048];     /* legacy transport: the endpoint event's URL */
+    int legacy;
+    fmcp__cl_conn *idle;
+    int get_fd;
+    fmcp__cl_sse legacy_sse;
+    fmcp__cl_conn *legacy_conn;
+#endif
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_t lock, wlock;
+    pthread_cond_t cv;
+    pthread_t thread;
+    int has_thread;
+#endif
+};
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static fmcp_result fmcp__cl_buf_add(const fmcp_allocator *a, fmcp__cl_buf *b, const char *p, size_t n, size_t max)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t nc = b->cap ? b->cap : 1024;
+        char *np;
+        if (b->len + n + 1 > max) return FMCP_ERR_TOO_LARGE;
+        while (nc < b->len + n + 1) nc *= 2;
+        np = (char *)fmcp_realloc(a, b->p, b->cap, nc);
+        if (!np) return FMCP_ERR_NOMEM;
+        b->p = np;
+        b->cap = nc;
+    }
+    if (n) memcpy(b->p + b->len, p, n);
+    b->len += n;
+    b->p[b->len] = 0;
+    return FMCP_OK;
+}
+
+static void fmcp__cl_buf_free(const fmcp_allocator *a, fmcp__cl_buf *b)
+{
+    if (b->p) fmcp_free(a, b->p, b->cap);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+static size_t fmcp__cl_max(const fmcp_client *c)
+{
+    return c->d.max_message ? c->d.max_message : (size_t)16 << 20;
+}
+
+static int64_t fmcp__cl_deadline(const fmcp_client *c, const fmcp_call_opts *o)
+{
+    int64_t t = o && o->timeout_ms ? o->timeout_ms : c->d.timeout_ms;
+    if (t == 0) t = 60000;
+    return t < 0 ? 0 : fmcp_monotonic_ms() + t;
+}
+
+/* Milliseconds to wait now: a slice, shortened by the deadline (0 = none). */
+static int fmcp__cl_slice(int64_t deadline)
+{
+    int64_t left;
+    if (!deadline) return FMCP__CL_SLICE_MS;
+    left = deadline - fmcp_monotonic_ms();
+    if (left <= 0) return 0;
+    return left < FMCP__CL_SLICE_MS ? (int)left : FMCP__CL_SLICE_MS;
+}
+
+#ifndef FASTMCP_NO_THREADS
+static void fmcp__cl_cond_wait_ms(fmcp_client *c, int ms)
+{
+    struct timeval tv;
+    struct timespec ts;
+    long long ns;
+    gettimeofday(&tv, NULL);
+    ns = (long long)tv.tv_usec * 1000 + (long long)ms * 1000000LL;
+    ts.tv_sec = tv.tv_sec + (time_t)(ns / 1000000000LL);
+    ts.tv_nsec = (long)(ns % 1000000000LL);
+    pthread_cond_timedwait(&c->cv, &c->lock, &ts);
+}
+#endif
+
+/* Serialise a parsed value into a fresh NUL-terminated buffer. */
+static char *fmcp__cl_value_text(const fmcp_allocator *a, const fmcp_json *v, size_t *len)
+{
+    size_t need = 0;
+    char *t;
+    if (fmcp_json_write(v, NULL, 0, &need) != FMCP_ERR_BUFFER_TOO_SMALL || !need) return NULL;
+    t = (char *)fmcp_malloc(a, need);
+    if (!t) return NULL;
+    if (fmcp_json_write(v, t, need, &need) != FMCP_OK) { fmcp_free(a, t, need); return NULL; }
+    *len = need - 1;
+    return t;
+}
+
+/* ---- incoming messages --------------------------------------------------- */
+
+static fmcp_result fmcp__cl_send(fmcp_client *c, const char *json, size_t len);
+
+static fmcp__cl_pending *fmcp__cl_find(fmcp_client *c, int64_t id)
+{
+    fmcp__cl_pending *p;
+    for (p = c->pending; p; p = p->next)
+        if (p->id == id && !p->done) return p;
+    return NULL;
+}
+
+static void fmcp__cl_on_response(fmcp_client *c, fmcp_json_doc *doc)
+{
+    const fmcp_json *root = fmcp_json_root(doc);
+    const fmcp_json *id = fmcp_json_get(root, "id");
+    fmcp__cl_pending *p;
+    FMCP__CL_LOCK(c);
+    p = fmcp_json_is_int(id) ? fmcp__cl_find(c, fmcp_json_int(id, 0)) : NULL;
+    if (p) {
+        p->doc = doc;
+        p->rc = fmcp_json_get(root, "error") ? FMCP_ERR_RPC : FMCP_OK;
+        p->done = 1;
+        doc = NULL;
+        FMCP__CL_WAKE(c);
+    }
+    FMCP__CL_UNLOCK(c);
+    if (doc) fmcp_json_doc_free(doc);   /* late or unknown: dropped */
+}
+
+static void fmcp__cl_on_progress(fmcp_client *c, const fmcp_json *params)
+{
+    const fmcp_json *tok = fmcp_json_get(params, "progressToken");
+    fmcp__cl_pending *p;
+    fmcp_progress_fn fn = NULL;
+    void *u = NULL;
+    int stop;
+    FMCP__CL_LOCK(c);
+    p = fmcp_json_is_int(tok) ? fmcp__cl_find(c, fmcp_json_int(tok, 0)) : NULL;
+    if (p) {
+        fn = p->progress; u = p->progress_user; p->busy++;
+        if (p->extend_ms > 0) p->deadline = fmcp_monotonic_ms() + p->extend_ms;
+    }
+    FMCP__CL_UNLOCK(c);
+    if (!p) return;
+    /* The caller cannot free p while busy is raised. */
+    stop = fn ? fn(u, fmcp_json_get_double(params, "progress", 0), fmcp_json_get_double(params, "total", -1),
+                   fmcp_json_get_str(params, "message", NULL)) : 0;
+    FMCP__CL_LOCK(c);
+    p->busy--;
+    if (stop) p->cancel = 1;
+    FMCP__CL_WAKE(c);
+    FMCP__CL_UNLOCK(c);
+}
+
+static void fmcp__cl_on_notice(fmcp_client *c, const char *method, const fmcp_json *params)
+{
+    if (strcmp(method, "notifications/progress") == 0) fmcp__cl_on_progress(c, params);
+    else if (strcmp(method, "notifications/message") == 0) {
+        if (c->d.on_log)
+            c->d.on_log(c->d.notify_user, fmcp_json_get_str(params, "level", "info"),
+                        fmcp_json_get_str(params, "logger", NULL), fmcp_json_get(params, "data"));
+    } else if (c->d.on_notification) {
+        c->d.on_notification(c->d.notify_user, method, params);
+    }
+}
+
+/* Run the handler for a server-to-client request; *code = 0 on success. */
+static char *fmcp__cl_run_handler(fmcp_client *c, const char *method, const fmcp_json *params,
+                                  int *code, size_t *len)
+{
+    fmcp_client_request_fn fn = NULL;
+    fmcp_json_writer w;
+    char *out = NULL;
+    fmcp_result r = FMCP_OK;
+    fmcp_jw_init(&w, c->a);
+    if (strcmp(method, "sampling/createMessage") == 0) fn = c->d.on_sampling;
+    else if (strcmp(method, "elicitation/create") == 0) fn = c->d.on_elicitation;
+    else if (strcmp(method, "roots/list") == 0) fn = c->d.on_roots;
+    if (fn) r = fn(c->d.handler_user, c, method, params, &w);
+    else if (strcmp(method, "ping") == 0) { fmcp_jw_object_begin(&w); fmcp_jw_object_end(&w); }
+    else if (strcmp(method, "roots/list") == 0 && c->d.roots_json) {
+        fmcp_jw_object_begin(&w);
+        fmcp_jw_key(&w, "roots");
+        fmcp_jw_raw(&w, c->d.roots_json, strlen(c->d.roots_json));
+        fmcp_jw_object_end(&w);
+    } else {
+        fmcp_jw_reset(&w);
+        *code = FMCP_RPC_METHOD_NOT_FOUND;
+        return NULL;
+    }
+    if (r == FMCP_OK) r = fmcp_jw_finish(&w, &out, len);
+    else fmcp_jw_reset(&w);
+    *code = r == FMCP_OK ? 0 : r == FMCP_ERR_INVALID_ARG ? FMCP_RPC_INVALID_PARAMS : FMCP_RPC_INTERNAL_ERROR;
+    return out;
+}
+
+static void fmcp__cl_on_request(fmcp_client *c, const char *method, const fmcp_json *id, const fmcp_json *params)
+{
+    fmcp_json_writer w;
+    int code = 0;
+    size_t rlen = 0, len;
+    char *res = fmcp__cl_run_handler(c, method, params, &code, &rlen), *msg;
+    fmcp_jw_init(&w, c->a);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "jsonrpc"); fmcp_jw_str(&w, "2.0");
+    fmcp_jw_key(&w, "id"); fmcp_jw_value(&w, id);
+    if (res) {
+        fmcp_jw_key(&w, "result");
+        fmcp_jw_raw(&w, res, rlen);
+        fmcp_free(c->a, res, rlen + 1);
+    } else {
+        fmcp_jw_key(&w, "error");
+        fmcp_jw_object_begin(&w);
+        fmcp_jw_key(&w, "code"); fmcp_jw_int(&w, code ? code : FMCP_RPC_INTERNAL_ERROR);
+        fmcp_jw_key(&w, "message");
+        fmcp_jw_str(&w, code == FMCP_RPC_METHOD_NOT_FOUND ? "Method not found" : "Client handler failed");
+        fmcp_jw_object_end(&w);
+    }
+    fmcp_jw_object_end(&w);
+    if (fmcp_jw_finish(&w, &msg, &len) == FMCP_OK) {
+        (void)fmcp__cl_send(c, msg, len);
+        fmcp_jw_free_output(&w, msg);
+    }
+}
+
+static void fmcp__cl_dispatch(fmcp_client *c, const char *text, size_t len);
+
+static void fmcp__cl_dispatch_batch(fmcp_client *c, const fmcp_json *arr)
+{
+    const fmcp_json *v;
+    for (v = fmcp_json_first(arr); v; v = fmcp_json_next(v)) {
+        size_t n = 0;
+        char *t = fmcp__cl_value_text(c->a, v, &n);
+        if (!t) continue;
+        if (fmcp_json_is(v, FMCP_JSON_OBJECT)) fmcp__cl_dispatch(c, t, n);
+        fmcp_free(c->a, t, n + 1);
+    }
+}
+
+/* One incoming JSON-RPC message (or batch). Garbage is ignored. */
+static void fmcp__cl_dispatch(fmcp_client *c, const char *text, size_t len)
+{
+    fmcp_json_parse_options o;
+    fmcp_json_doc *doc;
+    const fmcp_json *root, *id;
+    const char *method;
+    memset(&o, 0, sizeof o);
+    o.alloc = c->a;
+    o.max_size = fmcp__cl_max(c);
+    if (fmcp_json_parse(text, len, &o, &doc, NULL) != FMCP_OK) return;
+    root = fmcp_json_root(doc);
+    if (fmcp_json_is(root, FMCP_JSON_ARRAY)) {
+        fmcp__cl_dispatch_batch(c, root);
+        fmcp_json_doc_free(doc);
+        return;
+    }
+    method = fmcp_json_get_str(root, "method", NULL);
+    id = fmcp_json_get(root, "id");
+    if (method && id) fmcp__cl_on_request(c, method, id, fmcp_json_get(root, "params"));
+    else if (method) fmcp__cl_on_notice(c, method, fmcp_json_get(root, "params"));
+    else if (id) { fmcp__cl_on_response(c, doc); return; }
+    fmcp_json_doc_free(doc);
+}
+
+/* Split newline-delimited input into messages; keeps the unfinished line. */
+static fmcp_result fmcp__cl_feed_lines(fmcp_client *c, const char *p, size_t n)
+{
+    while (n > 0) {
+        const char *nl = (const char *)memchr(p, '\n', n);
+        size_t k = nl ? (size_t)(nl - p) : n;
+        fmcp_result r = fmcp__cl_buf_add(c->a, &c->line, p, k, fmcp__cl_max(c) + 2);
+        if (r != FMCP_OK) { c->line.len = 0; return r; }
+        if (!nl) break;
+        if (c->line.len) fmcp__cl_dispatch(c, c->line.p, c->line.len);
+        c->line.len = 0;
+        p += k + 1;
+        n -= k + 1;
+    }
+    return FMCP_OK;
+}
+
+/* ---- stream transport ---------------------------------------------------- */
+
+static void fmcp__cl_mark_closed(fmcp_client *c)
+{
+    FMCP__CL_LOCK(c);
+    c->closed = 1;
+    FMCP__CL_WAKE(c);
+    FMCP__CL_UNLOCK(c);
+}
+
+/* Read what is available within ms and dispatch it. */
+static fmcp_result fmcp__cl_pump_stream(fmcp_client *c, int ms)
+{
+    char buf[16384];
+    struct pollfd pf;
+    long n;
+    pf.fd = c->rfd;
+    pf.events = POLLIN;
+    pf.revents = 0;
+    if (poll(&pf, 1, ms) <= 0) return FMCP_OK;
+    n = (long)read(c->rfd, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return FMCP_OK;
+    if (n <= 0) { fmcp__cl_mark_closed(c); return FMCP_ERR_CLOSED; }
+    return fmcp__cl_feed_lines(c, buf, (size_t)n);
+}
+
+#ifndef FASTMCP_NO_THREADS
+static void *fmcp__cl_reader_main(void *arg)
+{
+    fmcp_client *c = (fmcp_client *)arg;
+    char buf[16384];
+    for (;;) {
+        struct pollfd pf[2];
+        long n;
+        pf[0].fd = c->rfd; pf[0].events = POLLIN; pf[0].revents = 0;
+        pf[1].fd = c->wake[0]; pf[1].events = POLLIN; pf[1].revents = 0;
+        if (poll(pf, 2, -1) < 0) { if (errno == EINTR) continue; break; }
+        if (pf[1].revents) break;
+        n = (long)read(c->rfd, buf, sizeof buf);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+        if (n <= 0) break;
+        (void)fmcp__cl_feed_lines(c, buf, (size_t)n);
+    }
+    fmcp__cl_mark_closed(c);
+    return NULL;
+}
+#endif
+
+/* writev() that cannot raise SIGPIPE in the process. */
+static long fmcp__cl_write_fd(fmcp_client *c, struct iovec *iov, int n)
+{
+    sigset_t set, old;
+    long w;
+#ifndef FASTMCP_NO_SOCKETS
+#  ifdef MSG_NOSIGNAL
+    if (c->wsock) {
+        struct msghdr mh;
+        memset(&mh, 0, sizeof mh);
+        mh.msg_iov = iov;
+        mh.msg_iovlen = (size_t)n;
+        return (long)sendmsg(c->wfd, &mh, MSG_NOSIGNAL);
+    }
+#  endif
+#endif
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+#ifndef FASTMCP_NO_THREADS
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+#else
+    sigprocmask(SIG_BLOCK, &set, &old);
+#endif
+    w = (long)writev(c->wfd, iov, n);
+    if (w < 0 && errno == EPIPE && !sigismember(&old, SIGPIPE)) {
+        struct timespec zero;
+        zero.tv_sec = 0; zero.tv_nsec = 0;
+        (void)sigtimedwait(&set, NULL, &zero);   /* consume our SIGPIPE */
+        errno = EPIPE;
+    }
+#ifndef FASTMCP_NO_THREADS
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+#else
+    sigprocmask(SIG_SETMASK, &old, NULL);
+#endif
+    return w;
+}
+
+/* The message and its newline in one system call where possible. */
+static fmcp_result fmcp__cl_stream_write(fmcp_client *c, const char *json, size_t len)
+{
+    struct iovec iov[2];
+    int i = 0;
+    iov[0].iov_base = (void *)(size_t)json;   /* not written to */
+    iov[0].iov_len = len;
+    iov[1].iov_base = (void *)(size_t)"\n";
+    iov[1].iov_len = 1;
+    while (i < 2) {
+        long w = fmcp__cl_write_fd(c, iov + i, 2 - i);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return FMCP_ERR_IO;
+        while (i < 2 && (size_t)w >= iov[i].iov_len) { w -= (long)iov[i].iov_len; i++; }
+        if (i < 2) { iov[i].iov_base = (char *)iov[i].iov_base + w; iov[i].iov_len -= (size_t)w; }
+    }
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__cl_stream_send(fmcp_client *c, const char *json, size_t len)
+{
+    fmcp_result r = FMCP_ERR_CLOSED;
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_lock(&c->wlock);
+#endif
+    if (c->wfd >= 0) r = fmcp__cl_stream_write(c, json, len);
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_unlock(&c->wlock);
+#endif
+    if (r == FMCP_ERR_IO) { fmcp__cl_mark_closed(c); r = FMCP_ERR_CLOSED; }   /* the peer is gone */
+    return r;
+}
+
+/* Wait for p's answer on a stream transport. */
+static fmcp_result fmcp__cl_stream_wait(fmcp_client *c, fmcp__cl_pending *p)
+{
+    fmcp_result r;
+    FMCP__CL_LOCK(c);
+    for (;;) {
+        int ms;
+        if (p->done) { r = FMCP_OK; break; }
+        if (p->cancel) { r = FMCP_ERR_CANCELLED; break; }
+        if (c->closed) { r = FMCP_ERR_CLOSED; break; }
+        ms = fmcp__cl_slice(p->deadline);
+        if (ms == 0) { r = FMCP_ERR_TIMEOUT; break; }
+#ifndef FASTMCP_NO_THREADS
+        if (c->has_thread) { fmcp__cl_cond_wait_ms(c, ms); continue; }
+#endif
+        FMCP__CL_UNLOCK(c);
+        (void)fmcp__cl_pump_stream(c, ms);
+        FMCP__CL_LOCK(c);
+    }
+    FMCP__CL_UNLOCK(c);
+    return r;
+}
+
+/* ---- HTTP transport ------------------------------------------------------ */
+
+#ifndef FASTMCP_NO_SOCKETS
+
+#define FMCP__CL_CONN_BUF 32768
+
+static void fmcp__cl_conn_free(fmcp_client *c, fmcp__cl_conn *k)
+{
+    if (!k) return;
+    if (k->tc) c->d.transport->close(k->tc);
+    if (k->fd >= 0) close(k->fd);
+    fmcp_free(c->a, k->buf, k->cap);
+    fmcp_free(c->a, k, sizeof *k);
+}
+
+/* Wait until fd is ready; FMCP_ERR_TIMEOUT / _CANCELLED / _OK. */
+static fmcp_result fmcp__cl_ready(fmcp_client *c, int fd, short ev, int64_t deadline, fmcp__cl_pending *p)
+{
+    for (;;) {
+        struct pollfd pf;
+        int ms, n;
+        if (p) {   /* the request's own deadline, which progress may move */
+            int cancel;
+            FMCP__CL_LOCK(c);
+            cancel = p->cancel;
+            deadline = p->deadline;
+            FMCP__CL_UNLOCK(c);
+            if (cancel) return FMCP_ERR_CANCELLED;
+        }
+        ms = fmcp__cl_slice(deadline);
+        if (deadline && ms == 0) return FMCP_ERR_TIMEOUT;
+        pf.fd = fd; pf.events = ev; pf.revents = 0;
+        n = poll(&pf, 1, (!p && !deadline) ? -1 : ms);
+        if (n > 0) return FMCP_OK;
+        if (n < 0 && errno != EINTR) return FMCP_ERR_IO;
+    }
+}
+
+static fmcp_result fmcp__cl_tcp(fmcp_client *c, int64_t deadline, int *fdo)
+{
+    struct addrinfo hints, *res = NULL, *ai;
+    char port[8];
+    fmcp_result r = FMCP_ERR_IO;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    snprintf(port, sizeof port, "%u", (unsigned)c->url.port);
+    if (getaddrinfo(c->url.host, port, &hints, &res) != 0) return FMCP_ERR_IO;
+    for (ai = res; ai; ai = ai->ai_next) {
+        int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol), one = 1, err = 0;
+        socklen_t el = sizeof err;
+        if (fd < 0) continue;
+        (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+        (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
+            (errno == EINPROGRESS && (r = fmcp__cl_ready(c, fd, POLLOUT, deadline, NULL)) == FMCP_OK &&
+             getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && err == 0)) {
+            *fdo = fd;
+            freeaddrinfo(res);
+            return FMCP_OK;
+        }
+        if (r != FMCP_ERR_TIMEOUT) r = FMCP_ERR_IO;
+        close(fd);
+    }
+    freeaddrinfo(res);
+    return r;
+}
+
+static fmcp_result fmcp__cl_conn_open(fmcp_client *c, int64_t deadline, fmcp__cl_conn **out)
+{
+    fmcp__cl_conn *k = (fmcp__cl_conn *)fmcp_malloc(c->a, sizeof *k);
+    fmcp_result r;
+    if (!k) return FMCP_ERR_NOMEM;
+    memset(k, 0, sizeof *k);
+    k->fd = -1;
+    k->cap = FMCP__CL_CONN_BUF;
+    k->buf = (char *)fmcp_malloc(c->a, k->cap);
+    if (!k->buf) { fmcp_free(c->a, k, sizeof *k); return FMCP_ERR_NOMEM; }
+    r = fmcp__cl_tcp(c, deadline, &k->fd);
+    if (r == FMCP_OK && c->d.transport && strcmp(c->url.scheme, "https") == 0)
+        r = c->d.transport->open(c->d.transport->self, k->fd, c->url.host, &k->tc);
+    if (r != FMCP_OK) { fmcp__cl_conn_free(c, k); return r; }
+    *out = k;
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__cl_conn_write(fmcp_client *c, fmcp__cl_conn *k, const char *p, size_t n, int64_t deadline)
+{
+    while (n > 0) {
+        long w;
+        if (k->tc) {   /* a retried TLS write repeats the same bytes */
+            w = c->d.transport->write(k->tc, p, n);
+            if (w == FMCP_HTTP_IO_WANT_READ || w == FMCP_HTTP_IO_WANT_WRITE) {
+                fmcp_result r = fmcp__cl_ready(c, k->fd, w == FMCP_HTTP_IO_WANT_READ ? POLLIN : POLLOUT, deadline, NULL);
+                if (r != FMCP_OK) return r;
+                continue;
+            }
+            if (w <= 0) return FMCP_ERR_IO;
+            p += w;
+            n -= (size_t)w;
+            continue;
+        }
+#ifdef MSG_NOSIGNAL
+        w = (long)send(k->fd, p, n, MSG_NOSIGNAL);
+#else
+        w = (long)send(k->fd, p, n, 0);
+#endif
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            fmcp_result r = fmcp__cl_ready(c, k->fd, POLLOUT, deadline, NULL);
+            if (r != FMCP_OK) return r;
+            continue;
+        }
+        if (w <= 0) return FMCP_ERR_IO;
+        p += w;
+        n -= (size_t)w;
+    }
+    return FMCP_OK;
+}
+
+/* Read more bytes into the buffer; FMCP_ERR_CLOSED at EOF. */
+static fmcp_result fmcp__cl_conn_fill(fmcp_client *c, fmcp__cl_conn *k, int64_t deadline, fmcp__cl_pending *p)
+{
+    for (;;) {
+        long n;
+        fmcp_result r;
+        if (k->off == k->len) k->off = k->len = 0;
+        if (k->len == k->cap) {
+            if (!k->off) return FMCP_ERR_TOO_LARGE;
+            memmove(k->buf, k->buf + k->off, k->len - k->off);
+            k->len -= k->off;
+            k->off = 0;
+        }
+        if (k->tc) {
+            n = c->d.transport->read(k->tc, k->buf + k->len, k->cap - k->len);
+            if (n > 0) { k->len += (size_t)n; return FMCP_OK; }
+            if (n == 0) return FMCP_ERR_CLOSED;
+            if (n != FMCP_HTTP_IO_WANT_READ && n != FMCP_HTTP_IO_WANT_WRITE) return FMCP_ERR_IO;
+            r = fmcp__cl_ready(c, k->fd, n == FMCP_HTTP_IO_WANT_READ ? POLLIN : POLLOUT, deadline, p);
+            if (r != FMCP_OK) return r;
+            continue;
+        }
+        n = (long)recv(k->fd, k->buf + k->len, k->cap - k->len, 0);
+        if (n > 0) { k->len += (size_t)n; return FMCP_OK; }
+        if (n == 0) return FMCP_ERR_CLOSED;
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return FMCP_ERR_IO;
+        r = fmcp__cl_ready(c, k->fd, POLLIN, deadline, p);
+        if (r != FMCP_OK) return r;
+    }
+}
+
+static int fmcp__cl_ieq(const char *a, size_t n, const char *b)
+{
+    size_t i;
+    if (strlen(b) != n) return 0;
+    for (i = 0; i < n; i++) {
+        char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
+        if (x != y) return 0;
+    }
+    return 1;
+}
+
+static void fmcp__cl_copy(char *dst, size_t cap, const char *s, size_t n)
+{
+    if (n >= cap) n = cap - 1;
+    memcpy(dst, s, n);
+    dst[n] = 0;
+}
+
+/* One response header line; remembers what the body reader needs. */
+static void fmcp__cl_header(fmcp_client *c, fmcp__cl_conn *k, const char *name, size_t nl,
+                            const char *v, size_t vl)
+{
+    if (fmcp__cl_ieq(name, nl, "content-length")) {
+        k->remain = 0;
+        while (vl && *v >= '0' && *v <= '9' && k->remain < ((int64_t)1 << 50)) { k->remain = k->remain * 10 + (*v - '0'); v++; vl--; }
+    } else if (fmcp__cl_ieq(name, nl, "transfer-encoding")) {
+        k->chunked = vl >= 7 && fmcp__cl_ieq(v + vl - 7, 7, "chunked");
+    } else if (fmcp__cl_ieq(name, nl, "connection")) {
+        if (fmcp__cl_ieq(v, vl, "close")) k->keep = 0;
+    } else if (fmcp__cl_ieq(name, nl, "content-type")) {
+        k->is_sse = vl >= 17 && fmcp__cl_ieq(v, 17, "text/event-stream");
+    } else if (fmcp__cl_ieq(name, nl, "mcp-session-id")) {
+        FMCP__CL_LOCK(c);
+        if (!c->session[0] && vl < sizeof c->session) fmcp__cl_copy(c->session, sizeof c->session, v, vl);
+        FMCP__CL_UNLOCK(c);
+    }
+}
+
+static fmcp_result fmcp__cl_parse_head(fmcp_client *c, fmcp__cl_conn *k, const char *h, size_t n)
+{
+    const char *e = h + n, *line = (const char *)memchr(h, '\n', n);
+    if (n < 12 || memcmp(h, "HTTP/1.", 7) != 0 || !line) return FMCP_ERR_PARSE;
+    k->status = (h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
+    k->keep = h[7] == '1';
+    k->chunked = 0; k->is_sse = 0; k->remain = -1; k->chunk = -1; k->body_done = 0;
+    for (h = line + 1; h < e;) {
+        const char *eol = (const char *)memchr(h, '\n', (size_t)(e - h)), *colon;
+        size_t ln = eol ? (size_t)(eol - h) : (size_t)(e - h);
+        if (ln && h[ln - 1] == '\r') ln--;
+        colon = (const char *)memchr(h, ':', ln);
+        if (colon) {
+            const char *v = colon + 1, *ve = h + ln;
+            while (v < ve && (*v == ' ' || *v == '\t')) v++;
+            while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
+            fmcp__cl_header(c, k, h, (size_t)(colon - h), v, (size_t)(ve - v));
+        }
+        if (!eol) break;
+        h = eol + 1;
+    }
+    if (k->chunked) k->remain = -1;
+    if (k->status == 204 || k->status == 304) k->remain = 0;
+    if (k->remain < 0 && !k->chunked) k->keep = 0;
+    if (k->remain == 0 && !k->chunked) k->body_done = 1;
+    return FMCP_OK;
+}
+
+/* Read the status line and headers (1xx answers skipped). */
+static fmcp_result fmcp__cl_read_head(fmcp_client *c, fmcp__cl_conn *k, int64_t deadline, fmcp__cl_pending *p)
+{
+    for (;;) {
+        const char *s = k->buf + k->off;
+        size_t avail = k->len - k->off, i;
+        for (i = 3; i < avail; i++)
+            if (s[i] == '\n' && s[i - 1] == '\r' && s[i - 2] == '\n' && s[i - 3] == '\r') break;
+        if (i < avail) {
+            fmcp_result r = fmcp__cl_parse_head(c, k, s, i + 1);
+            k->off += i + 1;
+            if (r != FMCP_OK) return r;
+            if (k->status >= 200) return FMCP_OK;
+            continue;
+        }
+        {
+            fmcp_result r = fmcp__cl_conn_fill(c, k, deadline, p);
+            if (r != FMCP_OK) return r;
+        }
+    }
+}
+
+/* Next chunk-size line (or the CRLF after a chunk); 1 when parsed. */
+static fmcp_result fmcp__cl_chunk_line(fmcp_client *c, fmcp__cl_conn *k, int64_t deadline, fmcp__cl_pending *p)
+{
+    for (;;) {
+        const char *s = k->buf + k->off;
+        const char *nl = (const char *)memchr(s, '\n', k->len - k->off);
+        if (nl) {
+            int64_t v = 0;
+            int digits = 0;
+            const char *q;
+            for (q = s; q < nl; q++) {
+                int d = *q >= '0' && *q <= '9' ? *q - '0' : *q >= 'a' && *q <= 'f' ? *q - 'a' + 10
+                      : *q >= 'A' && *q <= 'F' ? *q - 'A' + 10 : -1;
+                if (d < 0) break;
+                if (++digits > 12) return FMCP_ERR_PARSE;
+                v = v * 16 + d;
+            }
+            k->off = (size_t)(nl + 1 - k->buf);
+            if (!digits) continue;               /* the CRLF after chunk data */
+            k->chunk = v;
+            if (v == 0) {
+                k->body_done = 1;
+                /* no trailers: the blank line ends it; otherwise do not reuse */
+                if (k->len - k->off >= 2 && k->buf[k->off] == '\r' && k->buf[k->off + 1] == '\n') k->off += 2;
+                else k->keep = 0;
+            }
+            return FMCP_OK;
+        }
+        {
+            fmcp_result r = fmcp__cl_conn_fill(c, k, deadline, p);
+            if (r != FMCP_OK) return r;
+        }
+    }
+}
+
+/* Next piece of the body: *n bytes at *data, *n = 0 at the end. */
+static fmcp_result fmcp__cl_body(fmcp_client *c, fmcp__cl_conn *k, int64_t deadline, fmcp__cl_pending *p,
+                                 const char **data, size_t *n)
+{
+    size_t avail;
+    *n = 0;
+    if (k->body_done) return FMCP_OK;
+    if (k->chunked && k->chunk <= 0) {
+        fmcp_result r = fmcp__cl_chunk_line(c, k, deadline, p);
+        if (r != FMCP_OK || k->body_done) return r;
+    }
+    if (k->off == k->len) {
+        fmcp_result r = fmcp__cl_conn_fill(c, k, deadline, p);
+        if (r == FMCP_ERR_CLOSED && k->remain < 0 && !k->chunked) { k->body_done = 1; return FMCP_OK; }
+        if (r != FMCP_OK) return r;
+    }
+    avail = k->len - k->off;
+    if (k->chunked && (int64_t)avail > k->chunk) avail = (size_t)k->chunk;
+    if (!k->chunked && k->remain >= 0 && (int64_t)avail > k->remain) avail = (size_t)k->remain;
+    *data = k->buf + k->off;
+    *n = avail;
+    k->off += avail;
+    if (k->chunked) k->chunk -= (int64_t)avail;
+    if (!k->chunked && k->remain >= 0) {
+        k->remain -= (int64_t)avail;
+        if (k->remain == 0) k->body_done = 1;
+    }
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__cl_body_all(fmcp_client *c, fmcp__cl_conn *k, int64_t deadline, fmcp__cl_pending *p,
+                                     fmcp__cl_buf *out)
+{
+    for (;;) {
+        const char *d = NULL;
+        size_t n;
+        fmcp_result r = fmcp__cl_body(c, k, deadline, p, &d, &n);
+        if (r != FMCP_OK) return r;
+        if (!n) return k->body_done ? FMCP_OK : FMCP_ERR_IO;
+        r = fmcp__cl_buf_add(c->a, out, d, n, fmcp__cl_max(c));
+        if (r != FMCP_OK) return r;
+    }
+}
+
+/* ---- SSE ----------------------------------------------------------------- */
+
+static void fmcp__cl_sse_free(fmcp_client *c, fmcp__cl_sse *s)
+{
+    fmcp__cl_buf_free(c->a, &s->line);
+    fmcp__cl_buf_free(c->a, &s->data);
+}
+
+static void fmcp__cl_sse_event(fmcp_client *c, fmcp__cl_sse *s)
+{
+    if (s->data.len) s->data.p[--s->data.len] = 0;   /* the last data line's newline */
+    if (strcmp(s->event, "endpoint") == 0) {
+        const char *u = s->data.p ? s->data.p : "";
+        /* A relative URL or a full one on the same origin: keep the path. */
+        const char *q = strstr(u, "://");
+        if (q) q = strchr(q + 3, '/');
+        else q = u;
+        if (q && *q == '/') fmcp__cl_copy(c->post_path, sizeof c->post_path, q, strlen(q));
+    } else if ((!s->event[0] || strcmp(s->event, "message") == 0) && s->data.len) {
+        fmcp__cl_dispatch(c, s->data.p, s->data.len);
+    }
+    s->data.len = 0;
+    s->event[0] = 0;
+}
+
+static fmcp_result fmcp__cl_sse_line(fmcp_client *c, fmcp__cl_sse *s, const char *l, size_t n)
+{
+    const char *colon, *v;
+    size_t nl, vl;
+    if (n == 0) { fmcp__cl_sse_event(c, s); return FMCP_OK; }
+    if (l[0] == ':') return FMCP_OK;
+    colon = (const char *)memchr(l, ':', n);
+    nl = colon ? (size_t)(colon - l) : n;
+    v = colon ? colon + 1 : l + n;
+    if (v < l + n && *v == ' ') v++;
+    vl = (size_t)(l + n - v);
+    if (nl == 4 && memcmp(l, "data", 4) == 0) {
+        fmcp_result r = fmcp__cl_buf_add(c->a, &s->data, v, vl, fmcp__cl_max(c));
+        return r == FMCP_OK ? fmcp__cl_buf_add(c->a, &s->data, "\n", 1, fmcp__cl_max(c) + 1) : r;
+    }
+    if (nl == 5 && memcmp(l, "event", 5) == 0) fmcp__cl_copy(s->event, sizeof s->event, v, vl);
+    else if (nl == 2 && memcmp(l, "id", 2) == 0 && vl < sizeof s->last_id && !memchr(v, 0, vl))
+        fmcp__cl_copy(s->last_id, sizeof s->last_id, v, vl);
+    else if (nl == 5 && memcmp(l, "retry", 5) == 0 && vl && vl < 9) {
+        long ms = 0;
+        size_t i;
+        for (i = 0; i < vl && v[i] >= '0' && v[i] <= '9'; i++) ms = ms * 10 + (v[i] - '0');
+        if (i == vl) s->retry_ms = ms;
+    }
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__cl_sse_feed(fmcp_client *c, fmcp__cl_sse *s, const char *p, size_t n)
+{
+    while (n > 0) {
+        const char *nl = (const char *)memchr(p, '\n', n);
+        size_t k = nl ? (size_t)(nl - p) : n;
+        fmcp_result r = fmcp__cl_buf_add(c->a, &s->line, p, k, fmcp__cl_max(c) + 16);
+        if (r != FMCP_OK) return r;
+        if (!nl) break;
+        if (s->line.len && s->line.p[s->line.len - 1] == '\r') s->line.len--;
+        r = fmcp__cl_sse_line(c, s, s->line.p, s->line.len);
+        s->line.len = 0;
+        if (r != FMCP_OK) return r;
+        p += k + 1;
+        n -= k + 1;
+    }
+    return FMCP_OK;
+}
+
+/* Read SSE until p is answered (p != NULL), the stream ends or an error. */
+static fmcp_result fmcp__cl_sse_read(fmcp_client *c, fmcp__cl_conn *k, fmcp__cl_sse *s, int64_t deadline,
+                                     fmcp__cl_pending *p)
+{
+    for (;;) {
+        const char *d = NULL;
+        size_t n;
+        fmcp_result r;
+        if (p) {
+            int done;
+            FMCP__CL_LOCK(c);
+            done = p->done;
+            FMCP__CL_UNLOCK(c);
+            if (done) return FMCP_OK;
+        }
+        r = fmcp__cl_body(c, k, deadline, p, &d, &n);
+        if (r != FMCP_OK) return r;
+        if (!n) return k->body_done ? FMCP_ERR_CLOSED : FMCP_ERR_IO;
+        r = fmcp__cl_sse_feed(c, s, d, n);
+        if (r != FMCP_OK) return r;
+    }
+}
+
+/* ---- HTTP requests ------------------------------------------------------- */
+
+static fmcp_result fmcp__cl_http_send_req(fmcp_client *c, fmcp__cl_conn *k, const char *method, const char *path,
+                                          const char *body, size_t len, const char *last_id, int64_t deadline)
+{
+    fmcp__cl_buf h;
+    char line[512];
+    size_t i;
+    fmcp_result r;
+    const size_t max = (size_t)1 << 20;
+    int post = strcmp(method, "POST") == 0;
+    memset(&h, 0, sizeof h);
+    snprintf(line, sizeof line, "%s ", method);
+    r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
+    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, path, strlen(path), max);
+    snprintf(line, sizeof line, " HTTP/1.1\r\nHost: %s%s%s:%u\r\nUser-Agent: fastmcp.h/" FASTMCP_VERSION_STRING "\r\n",
+             c->url.is_ipv6 ? "[" : "", c->url.host, c->url.is_ipv6 ? "]" : "", (unsigned)c->url.port);
+    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
+    snprintf(line, sizeof line, "Accept: %s\r\n", post ? "application/json, text/event-stream" : "text/event-stream");
+    if (r == FMCP_OK && strcmp(method, "DELETE") != 0) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
+    if (post) {
+        snprintf(line, sizeof line, "Content-Type: application/json\r\nContent-Length: %lu\r\n", (unsigned long)len);
+        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
+    }
+    FMCP__CL_LOCK(c);
+    if (c->session[0] && !c->legacy) {
+        snprintf(line, sizeof line, "Mcp-Session-Id: %s\r\n", c->session);
+        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
+    }
+    FMCP__CL_UNLOCK(c);
+    if (c->version[0] && !c->legacy) {
+        snprintf(line, sizeof line, "MCP-Protocol-Version: %s\r\n", c->version);
+        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
+    }
+    if (last_id && *last_id) {
+        snprintf(line, sizeof line, "Last-Event-ID: %s\r\n", last_id);
+        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
+    }
+    if (c->d.bearer_token) {
+        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, "Authorization: Bearer ", 22, max);
+        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, c->d.bearer_token, strlen(c->d.bearer_token), max);
+        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, "\r\n", 2, max);
+    }
+    for (i = 0; i < c->d.nheaders && r == FMCP_OK; i++) {
+        const fmcp_http_header *x = &c->d.headers[i];
+        r = fmcp__cl_buf_add(c->a, &h, x->name, strlen(x->name), max);
+        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, ": ", 2, max);
+        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, x->value, strlen(x->value), max);
+        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, "\r\n", 2, max);
+    }
+    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, "\r\n", 2, max);
+    if (r == FMCP_OK && post && len <= 65536) r = fmcp__cl_buf_add(c->a, &h, body, len, max + 65536);
+    if (r == FMCP_OK) r = fmcp__cl_conn_write(c, k, h.p, h.len, deadline);
+    if (r == FMCP_OK && post && len > 65536) r = fmcp__cl_conn_write(c, k, body, len, deadline);
+    fmcp__cl_buf_free(c->a, &h);
+    return r;
+}
+
+static fmcp__cl_conn *fmcp__cl_take_idle(fmcp_client *c)
+{
+    fmcp__cl_conn *k;
+    FMCP__CL_LOCK(c);
+    k = c->idle;
+    c->idle = NULL;
+    FMCP__CL_UNLOCK(c);
+    return k;
+}
+
+/* Keep a finished keep-alive connection for the next request, else close it. */
+static void fmcp__cl_release(fmcp_client *c, fmcp__cl_conn *k)
+{
+    if (!k) return;
+    if (k->keep && k->body_done && k->off == k->len) {
+        FMCP__CL_LOCK(c);
+        if (!c->idle && !c->stopping) { c->idle = k; k = NULL; }
+        FMCP__CL_UNLOCK(c);
+    }
+    fmcp__cl_conn_free(c, k);
+}
+
+/* Send one request and read its head; a reused connection that turns out
+ * to be closed by the server is replaced once. */
+static fmcp_result fmcp__cl_exchange(fmcp_client *c, const char *method, const char *path, const char *body,
+                                     size_t len, const char *last_id, int64_t deadline, fmcp__cl_pending *p,
+                                     fmcp__cl_conn **out)
+{
+    int attempt;
+    fmcp_result r = FMCP_ERR_IO;
+    for (attempt = 0; attempt < 2; attempt++) {
+        fmcp__cl_conn *k = attempt == 0 ? fmcp__cl_take_idle(c) : NULL;
+        int reused = k != NULL;
+        if (!k) {
+            r = fmcp__cl_conn_open(c, deadline, &k);
+            if (r != FMCP_OK) return r;
+        }
+        r = fmcp__cl_http_send_req(c, k, method, path, body, len, last_id, deadline);
+        if (r == FMCP_OK) r = fmcp__cl_read_head(c, k, deadline, p);
+        if (r == FMCP_OK) { *out = k; return FMCP_OK; }
+        fmcp__cl_conn_free(c, k);
+        if (!reused || (r != FMCP_ERR_CLOSED && r != FMCP_ERR_IO)) break;
+    }
+    return r;
+}
+
+static const char *fmcp__cl_post_path(const fmcp_client *c)
+{
+    return c->legacy ? c->post_path : c->url.path;
+}
+
+/* POST a notification or response: 202 (or any 2xx) expected, body ignored. */
+static fmcp_result fmcp__cl_http_post_oneway(fmcp_client *c, const char *json, size_t len)
+{
+    fmcp__cl_conn *k = NULL;
+    fmcp__cl_buf body;
+    int64_t deadline = fmcp_monotonic_ms() + 30000;
+    fmcp_result r = fmcp__cl_exchange(c, "POST", fmcp__cl_post_path(c), json, len, NULL, deadline, NULL, &k);
+    if (r != FMCP_OK) return r;
+    memset(&body, 0, sizeof body);
+    if (!k->is_sse) r = fmcp__cl_body_all(c, k, deadline, NULL, &body);
+    else k->keep = 0;
+    fmcp__cl_buf_free(c->a, &body);
+    if (r == FMCP_OK && (k->status < 200 || k->status > 299)) r = k->status == 404 ? FMCP_ERR_CLOSED : FMCP_ERR_HTTP;
+    fmcp__cl_release(c, k);
+    return r;
+}
+
+/* Resume a POST stream that ended early: GET with Last-Event-ID. */
+static fmcp_result fmcp__cl_resume(fmcp_client *c, fmcp__cl_sse *s, int64_t deadline, fmcp__cl_pending *p)
+{
+    int tries;
+    for (tries = 0; tries < 5; tries++) {
+        fmcp__cl_conn *k = NULL;
+        fmcp_result r;
+        int wait = s->retry_ms > 0 ? (int)s->retry_ms : 1000;
+        while (wait > 0) {     /* honour the server's retry hint, interruptibly */
+            int ms = fmcp__cl_slice(deadline);
+            if (ms == 0) return FMCP_ERR_TIMEOUT;
+            if (ms > wait) ms = wait;
+            (void)poll(NULL, 0, ms);
+            wait -= ms;
+            FMCP__CL_LOCK(c);
+            r = p->done ? FMCP_OK : p->cancel ? FMCP_ERR_CANCELLED : FMCP_ERR_IO;
+            FMCP__CL_UNLOCK(c);
+            if (r != FMCP_ERR_IO) return r;
+        }
+        r = fmcp__cl_exchange(c, "GET", c->url.path, NULL, 0, s->last_id, deadline, p, &k);
+        if (r != FMCP_OK) return r;
+        if (k->status != 200 || !k->is_sse) { fmcp__cl_conn_free(c, k); return FMCP_ERR_HTTP; }
+        r = fmcp__cl_sse_read(c, k, s, deadline, p);
+        fmcp__cl_conn_free(c, k);
+        if (r != FMCP_ERR_CLOSED) return r;
+    }
+    return FMCP_ERR_CLOSED;
+}
+
+/* POST a request and read its answer (JSON or SSE) until p is done. */
+static fmcp_result fmcp__cl_http_rpc(fmcp_client *c, const char *json, size_t len, fmcp__cl_pending *p,
+                                     int64_t deadline, int *status)
+{
+    fmcp__cl_conn *k = NULL;
+    fmcp__cl_buf body;
+    fmcp__cl_sse s;
+    fmcp_result r = fmcp__cl_exchange(c, "POST", fmcp__cl_post_path(c), json, len, NULL, deadline, p, &k);
+    if (r != FMCP_OK) return r;
+    *status = k->status;
+    memset(&body, 0, sizeof body);
+    memset(&s, 0, sizeof s);
+    if (c->legacy && k->status >= 200 && k->status <= 299) {
+        r = fmcp__cl_body_all(c, k, deadline, p, &body);   /* answer comes on the GET stream */
+        fmcp__cl_release(c, k);
+        fmcp__cl_buf_free(c->a, &body);
+        return r;
+    }
+    if (k->status != 200) {
+        r = k->status == 404 && c->session[0] ? FMCP_ERR_CLOSED : FMCP_ERR_HTTP;
+        if (fmcp__cl_body_all(c, k, deadline, p, &body) != FMCP_OK) k->keep = 0;
+    } else if (k->is_sse) {
+        r = fmcp__cl_sse_read(c, k, &s, deadline, p);
+        k->keep = 0;
+        if (r == FMCP_ERR_CLOSED && s.last_id[0]) r = fmcp__cl_resume(c, &s, deadline, p);
+    } else {
+        r = fmcp__cl_body_all(c, k, deadline, p, &body);
+        if (r == FMCP_OK) fmcp__cl_dispatch(c, body.p ? body.p : "", body.len);
+    }
+    if (r != FMCP_OK) k->keep = 0;
+    fmcp__cl_release(c, k);
+    fmcp__cl_buf_free(c->a, &body);
+    fmcp__cl_sse_free(c, &s);
+    return r;
+}
+
+#ifndef FASTMCP_NO_THREADS
+/* The stand-alone GET stream (or the legacy stream): reconnects after the
+ * server's retry hint until the client closes. */
+static int fmcp__cl_get_once(fmcp_client *c, fmcp__cl_sse *s, fmcp__cl_conn *k0)
+{
+    fmcp__cl_conn *k = k0;
+    fmcp_result r = FMCP_OK;
+    if (!k) r = fmcp__cl_conn_open(c, fmcp_monotonic_ms() + 30000, &k);
+    if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? 0 : 1;
+    /* published before the request, so close can cut even a server that
+     * holds back the response head */
+    FMCP__CL_LOCK(c);
+    if (c->stopping) { FMCP__CL_UNLOCK(c); fmcp__cl_conn_free(c, k); return 0; }
+    c->get_fd = k->fd;
+    FMCP__CL_UNLOCK(c);
+    if (!k0) {
+        r = fmcp__cl_http_send_req(c, k, "GET", c->url.path, NULL, 0, s->last_id, fmcp_monotonic_ms() + 30000);
+        if (r == FMCP_OK) r = fmcp__cl_read_head(c, k, 0, NULL);
+        if (r != FMCP_OK) k->status = 0;
+    }
+    if (k->status == 200 && k->is_sse) r = fmcp__cl_sse_read(c, k, s, 0, NULL);
+    FMCP__CL_LOCK(c);
+    c->get_fd = -1;
+    FMCP__CL_UNLOCK(c);
+    r = k->status == 0 || (k->status == 200 && k->is_sse) ? FMCP_OK : FMCP_ERR_HTTP;
+    fmcp__cl_conn_free(c, k);
+    return r == FMCP_OK;   /* I/O trouble or a finished stream: again; 405 etc.: no stream */
+}
+
+static void *fmcp__cl_get_main(void *arg)
+{
+    fmcp_client *c = (fmcp_client *)arg;
+    fmcp__cl_sse *s = c->legacy ? &c->legacy_sse : NULL, own;
+    fmcp__cl_conn *k = c->legacy_conn;
+    c->legacy_conn = NULL;
+    memset(&own, 0, sizeof own);
+    if (!s) s = &own;
+    for (;;) {
+        int again = fmcp__cl_get_once(c, s, k), ms;
+        k = NULL;
+        if (!again || c->legacy) break;
+        ms = s->retry_ms > 0 ? (int)s->retry_ms : 1000;
+        FMCP__CL_LOCK(c);
+        if (!c->stopping) fmcp__cl_cond_wait_ms(c, ms);
+        again = !c->stopping;
+        FMCP__CL_UNLOCK(c);
+        if (!again) break;
+    }
+    if (c->legacy) fmcp__cl_mark_closed(c);
+    fmcp__cl_sse_free(c, &own);
+    return NULL;
+}
+#endif
+
+#endif /* FASTMCP_NO_SOCKETS */
+
+static fmcp_result fmcp__cl_send(fmcp_client *c, const char *json, size_t len)
+{
+#ifndef FASTMCP_NO_SOCKETS
+    if (c->kind == FMCP__CL_HTTP) return fmcp__cl_http_post_oneway(c, json, len);
+#endif
+    return fmcp__cl_stream_send(c, json, len);
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+/* {"jsonrpc":"2.0","id":id,"method":m,"params":{...params, _meta:{progressToken}}} */
+static fmcp_result fmcp__cl_build(fmcp_client *c, int64_t id, const char *method, const char *params,
+                                  int token, char **out, size_t *len)
+{
+    fmcp_json_writer w;
+    fmcp_json_doc *pd = NULL;
+    fmcp_result r = FMCP_OK;
+    if (params) {
+        fmcp_json_parse_options o;
+        memset(&o, 0, sizeof o);
+        o.alloc = c->a;
+        r = fmcp_json_parse(params, strlen(params), &o, &pd, NULL);
+        if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? r : FMCP_ERR_INVALID_ARG;
+        if (!fmcp_json_is(fmcp_json_root(pd), FMCP_JSON_OBJECT)) { fmcp_json_doc_free(pd); return FMCP_ERR_INVALID_ARG; }
+    }
+    fmcp_jw_init(&w, c->a);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "jsonrpc"); fmcp_jw_str(&w, "2.0");
+    if (id) { fmcp_jw_key(&w, "id"); fmcp_jw_int(&w, id); }
+    fmcp_jw_key(&w, "method"); fmcp_jw_str(&w, method);
+    if (pd || token) {
+        const fmcp_json *v;
+        fmcp_jw_key(&w, "params");
+        fmcp_jw_object_begin(&w);
+        for (v = fmcp_json_first(fmcp_json_root(pd)); v; v = fmcp_json_next(v)) {
+            size_t kl;
+            const char *k = fmcp_json_key(v, &kl);
+            if (token && kl == 5 && memcmp(k, "_meta", 5) == 0) continue;
+            fmcp_jw_keyn(&w, k, kl);
+            fmcp_jw_value(&w, v);
+        }
+        if (token) {
+            fmcp_jw_key(&w, "_meta");
+            fmcp_jw_object_begin(&w);
+            fmcp_jw_key(&w, "progressToken"); fmcp_jw_int(&w, id);
+            fmcp_jw_object_end(&w);
+        }
+        fmcp_jw_object_end(&w);
+    }
+    fmcp_jw_object_end(&w);
+    if (pd) fmcp_json_doc_free(pd);
+    return fmcp_jw_finish(&w, out, len);
+}
+
+static fmcp__cl_pending *fmcp__cl_register(fmcp_client *c, const fmcp_call_opts *o)
+{
+    fmcp__cl_pending *p = (fmcp__cl_pending *)fmcp_malloc(c->a, sizeof *p);
+    if (!p) return NULL;
+    memset(p, 0, sizeof *p);
+    p->deadline = fmcp__cl_deadline(c, o);
+    if (o) { p->progress = o->progress; p->progress_user = o->progress_user; }
+    if (o && o->reset_timeout_on_progress && p->deadline) p->extend_ms = p->deadline - fmcp_monotonic_ms();
+    FMCP__CL_LOCK(c);
+    p->id = ++c->next_id;
+    p->next = c->pending;
+    c->pending = p;
+    FMCP__CL_UNLOCK(c);
+    return p;
+}
+
+static void fmcp__cl_unregister(fmcp_client *c, fmcp__cl_pending *p)
+{
+    fmcp__cl_pending **pp;
+    FMCP__CL_LOCK(c);
+#ifndef FASTMCP_NO_THREADS
+    while (p->busy) fmcp__cl_cond_wait_ms(c, FMCP__CL_SLICE_MS);
+#endif
+    for (pp = &c->pending; *pp; pp = &(*pp)->next)
+        if (*pp == p) { *pp = p->next; break; }
+    FMCP__CL_UNLOCK(c);
+    if (p->doc) fmcp_json_doc_free(p->doc);
+    fmcp_free(c->a, p, sizeof *p);
+}
+
+static void fmcp__cl_send_cancel(fmcp_client *c, int64_t id, const char *reason)
+{
+    fmcp_json_writer w;
+    char *msg;
+    size_t len;
+    fmcp_jw_init(&w, c->a);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "jsonrpc"); fmcp_jw_str(&w, "2.0");
+    fmcp_jw_key(&w, "method"); fmcp_jw_str(&w, "notifications/cancelled");
+    fmcp_jw_key(&w, "params");
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "requestId"); fmcp_jw_int(&w, id);
+    fmcp_jw_key(&w, "reason"); fmcp_jw_str(&w, reason);
+    fmcp_jw_object_end(&w);
+    fmcp_jw_object_end(&w);
+    if (fmcp_jw_finish(&w, &msg, &len) == FMCP_OK) {
+        (void)fmcp__cl_send(c, msg, len);
+        fmcp_jw_free_output(&w, msg);
+    }
+}
+
+/* Carry the request over the transport until answered, timed out or cancelled. */
+static fmcp_result fmcp__cl_roundtrip(fmcp_client *c, const char *msg, size_t len, fmcp__cl_pending *p,
+                                      int *status)
+{
+    fmcp_result r;
+#ifndef FASTMCP_NO_SOCKETS
+    if (c->kind == FMCP__CL_HTTP) {
+        r = fmcp__cl_http_rpc(c, msg, len, p, p->deadline, status);
+        if (r == FMCP_OK && c->legacy) r = fmcp__cl_stream_wait(c, p);
+        return r;
+    }
+#endif
+    (void)status;
+    r = fmcp__cl_stream_send(c, msg, len);
+    if (r != FMCP_OK) return r;
+    return fmcp__cl_stream_wait(c, p);
+}
+
+static fmcp_result fmcp__cl_rpc(fmcp_client *c, const char *method, const char *params,
+                                const fmcp_call_opts *o, fmcp_json_doc **out, int *status)
+{
+    fmcp__cl_pending *p;
+    char *msg = NULL;
+    size_t len = 0;
+    fmcp_result r;
+    if (!c || !method || !out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    FMCP__CL_LOCK(c);
+    r = c->closed ? FMCP_ERR_CLOSED : FMCP_OK;
+    FMCP__CL_UNLOCK(c);
+    if (r != FMCP_OK) return r;
+    p = fmcp__cl_register(c, o);
+    if (!p) return FMCP_ERR_NOMEM;
+    r = fmcp__cl_build(c, p->id, method, params, o && o->progress, &msg, &len);
+    if (r == FMCP_OK) r = fmcp__cl_roundtrip(c, msg, len, p, status);
+    if (msg) fmcp_free(c->a, msg, len + 1);
+    FMCP__CL_LOCK(c);
+    if (p->done) { r = p->rc; *out = p->doc; p->doc = NULL; }
+    else {
+        if (r == FMCP_OK) r = FMCP_ERR_PROTOCOL;   /* the stream ended without an answer */
+        p->done = 1;    /* a late answer is dropped */
+    }
+    FMCP__CL_UNLOCK(c);
+    if ((r == FMCP_ERR_TIMEOUT || r == FMCP_ERR_CANCELLED) && !*out)
+        fmcp__cl_send_cancel(c, p->id, r == FMCP_ERR_TIMEOUT ? "timeout" : p->reason[0] ? p->reason : "cancelled by the client");
+    fmcp__cl_unregister(c, p);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_client_request(fmcp_client *c, const char *method, const char *params_json,
+                                            const fmcp_call_opts *opts, fmcp_json_doc **out)
+{
+    int status = 0;
+    return fmcp__cl_rpc(c, method, params_json, opts, out, &status);
+}
+
+FASTMCP_API fmcp_result fmcp_client_notify(fmcp_client *c, const char *method, const char *params_json)
+{
+    char *msg;
+    size_t len;
+    fmcp_result r;
+    if (!c || !method) return FMCP_ERR_INVALID_ARG;
+    r = fmcp__cl_build(c, 0, method, params_json, 0, &msg, &len);
+    if (r != FMCP_OK) return r;
+    r = fmcp__cl_send(c, msg, len);
+    fmcp_free(c->a, msg, len + 1);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_client_ping(fmcp_client *c)
+{
+    fmcp_json_doc *d = NULL;
+    fmcp_result r = fmcp_client_request(c, "ping", NULL, NULL, &d);
+    if (d) fmcp_json_doc_free(d);
+    return r;
+}
+
+/* Write one page's items and remember its nextCursor; 1 when there is more. */
+static int fmcp__cl_page(fmcp_client *c, const fmcp_json_doc *d, const char *key, fmcp_json_writer *w,
+                         char *cursor, size_t cap)
+{
+    const fmcp_json *res = fmcp_client_result(d), *v;
+    const char *next = fmcp_json_get_str(res, "nextCursor", NULL);
+    (void)c;
+    for (v = fmcp_json_first(fmcp_json_get(res, key)); v; v = fmcp_json_next(v)) fmcp_jw_value(w, v);
+    if (!next || !*next || strlen(next) >= cap || strcmp(next, cursor) == 0) return 0;
+    strcpy(cursor, next);
+    return 1;
+}
+
+static fmcp_result fmcp__cl_list(fmcp_client *c, const char *method, const char *key, fmcp_json_doc **out)
+{
+    fmcp_json_writer w;
+    char cursor[1024], *text = NULL;
+    size_t len = 0;
+    int more = 1, pages = 0;
+    fmcp_result r = FMCP_OK;
+    if (!c || !out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    cursor[0] = 0;
+    fmcp_jw_init(&w, c->a);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, key);
+    fmcp_jw_array_begin(&w);
+    while (more && r == FMCP_OK && pages++ < 10000) {
+        fmcp_json_writer pw;
+        char *params = NULL;
+        size_t plen = 0;
+        fmcp_json_doc *d = NULL;
+        fmcp_jw_init(&pw, c->a);
+        fmcp_jw_object_begin(&pw);
+        fmcp_jw_key(&pw, "cursor"); fmcp_jw_str(&pw, cursor);
+        fmcp_jw_object_end(&pw);
+        r = fmcp_jw_finish(&pw, &params, &plen);
+        if (r == FMCP_OK) r = fmcp_client_request(c, method, cursor[0] ? params : NULL, NULL, &d);
+        if (params) fmcp_free(c->a, params, plen + 1);
+        if (r == FMCP_OK) more = fmcp__cl_page(c, d, key, &w, cursor, sizeof cursor);
+        else if (d) { *out = d; d = NULL; }   /* the RPC error for the caller */
+        if (d) fmcp_json_doc_free(d);
+    }
+    fmcp_jw_array_end(&w);
+    fmcp_jw_object_end(&w);
+    if (r != FMCP_OK) { fmcp_jw_reset(&w); return r; }
+    r = fmcp_jw_finish(&w, &text, &len);
+    if (r == FMCP_OK) {
+        fmcp_json_parse_options o;
+        memset(&o, 0, sizeof o);
+        o.alloc = c->a;
+        r = fmcp_json_parse(text, len, &o, out, NULL);
+        fmcp_jw_free_output(&w, text);
+    }
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_client_list_tools(fmcp_client *c, fmcp_json_doc **out)
+{ return fmcp__cl_list(c, "tools/list", "tools", out); }
+FASTMCP_API fmcp_result fmcp_client_list_resources(fmcp_client *c, fmcp_json_doc **out)
+{ return fmcp__cl_list(c, "resources/list", "resources", out); }
+FASTMCP_API fmcp_result fmcp_client_list_resource_templates(fmcp_client *c, fmcp_json_doc **out)
+{ return fmcp__cl_list(c, "resources/templates/list", "resourceTemplates", out); }
+FASTMCP_API fmcp_result fmcp_client_list_prompts(fmcp_client *c, fmcp_json_doc **out)
+{ return fmcp__cl_list(c, "prompts/list", "prompts", out); }
+
+/* {"<k1>": s1, "<k2>": raw2} as params text. */
+static fmcp_result fmcp__cl_params(fmcp_client *c, const char *k1, const char *s1, const char *k2,
+                                   const char *raw2, char **out, size_t *len)
+{
+    fmcp_json_writer w;
+    fmcp_jw_init(&w, c->a);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, k1); fmcp_jw_str(&w, s1);
+    if (raw2) { fmcp_jw_key(&w, k2); fmcp_jw_raw(&w, raw2, strlen(raw2)); }
+    fmcp_jw_object_end(&w);
+    return fmcp_jw_finish(&w, out, len);
+}
+
+static fmcp_result fmcp__cl_named(fmcp_client *c, const char *method, const char *k1, const char *s1,
+                                  const char *k2, const char *raw2, const fmcp_call_opts *o, fmcp_json_doc **out)
+{
+    char *params;
+    size_t len;
+    fmcp_result r;
+    if (!c || !s1 || !out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    r = fmcp__cl_params(c, k1, s1, k2, raw2, &params, &len);
+    if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? r : FMCP_ERR_INVALID_ARG;
+    r = fmcp_client_request(c, method, params, o, out);
+    fmcp_free(c->a, params, len + 1);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_client_call_tool(fmcp_client *c, const char *name, const char *args_json,
+                                              const fmcp_call_opts *opts, fmcp_json_doc **out)
+{ return fmcp__cl_named(c, "tools/call", "name", name, "arguments", args_json ? args_json : "{}", opts, out); }
+
+FASTMCP_API fmcp_result fmcp_client_read_resource(fmcp_client *c, const char *uri, fmcp_json_doc **out)
+{ return fmcp__cl_named(c, "resources/read", "uri", uri, NULL, NULL, NULL, out); }
+
+FASTMCP_API fmcp_result fmcp_client_get_prompt(fmcp_client *c, const char *name, const char *args_json,
+                                               fmcp_json_doc **out)
+{ return fmcp__cl_named(c, "prompts/get", "name", name, "arguments", args_json, NULL, out); }
+
+FASTMCP_API fmcp_result fmcp_client_set_log_level(fmcp_client *c, const char *level)
+{
+    fmcp_json_doc *d = NULL;
+    fmcp_result r = fmcp__cl_named(c, "logging/setLevel", "level", level, NULL, NULL, NULL, &d);
+    if (d) fmcp_json_doc_free(d);
+    return r;
+}
+
+FASTMCP_API void fmcp_client_cancel_all(fmcp_client *c, const char *reason)
+{
+    fmcp__cl_pending *p;
+    if (!c) return;
+    FMCP__CL_LOCK(c);
+    for (p = c->pending; p; p = p->next) {   /* each waiting caller sends its notifications/cancelled */
+        p->cancel = 1;
+        if (reason) snprintf(p->reason, sizeof p->reason, "%s", reason);
+    }
+    FMCP__CL_WAKE(c);
+    FMCP__CL_UNLOCK(c);
+}
+
+FASTMCP_API fmcp_result fmcp_client_pump(fmcp_client *c, int timeout_ms)
+{
+    if (!c) return FMCP_ERR_INVALID_ARG;
+    if (c->closed) return FMCP_ERR_CLOSED;
+#ifndef FASTMCP_NO_THREADS
+    if (c->has_thread || c->kind != FMCP__CL_STREAM) return FMCP_OK;
+#else
+    if (c->kind != FMCP__CL_STREAM) return FMCP_OK;
+#endif
+    return fmcp__cl_pump_stream(c, timeout_ms);
+}
+
+FASTMCP_API const fmcp_json *fmcp_client_result(const fmcp_json_doc *res)
+{
+    return res ? fmcp_json_get(fmcp_json_root(res), "result") : NULL;
+}
+
+FASTMCP_API int fmcp_client_error_code(const fmcp_json_doc *res)
+{
+    const fmcp_json *e = res ? fmcp_json_get(fmcp_json_root(res), "error") : NULL;
+    return (int)fmcp_json_get_int(e, "code", 0);
+}
+
+FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res)
+{
+    const fmcp_json *e = res ? fmcp_json_get(fmcp_json_root(res), "error") : NULL;
+    return fmcp_json_get_str(e, "message", NULL);
+}
+
+FASTMCP_API const fmcp_json *fmcp_client_server_info(const fmcp_client *c)
+{
+    return c && c->init ? fmcp_client_result(c->init) : NULL;
+}
+
+FASTMCP_API const char *fmcp_client_protocol_version(const fmcp_client *c)
+{
+    return c ? c->version : "";
+}
+
+FASTMCP_API const char *fmcp_client_session_id(const fmcp_client *c)
+{
+#ifndef FASTMCP_NO_SOCKETS
+    return c ? c->session : "";
+#else
+    (void)c;
+    return "";
+#endif
+}
+
+/* ---- lifecycle ----------------------------------------------------------- */
+
+static const char *const fmcp__cl_versions[] = { "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", NULL };
+
+static fmcp_result fmcp__cl_init_params(fmcp_client *c, char **out, size_t *len)
+{
+    fmcp_json_writer w;
+    fmcp_jw_init(&w, c->a);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "protocolVersion");
+    fmcp_jw_str(&w, c->d.protocol_version ? c->d.protocol_version : fmcp__cl_versions[0]);
+    fmcp_jw_key(&w, "capabilities");
+    fmcp_jw_object_begin(&w);
+    if (c->d.on_sampling) { fmcp_jw_key(&w, "sampling"); fmcp_jw_object_begin(&w); fmcp_jw_object_end(&w); }
+    if (c->d.on_elicitation) { fmcp_jw_key(&w, "elicitation"); fmcp_jw_object_begin(&w); fmcp_jw_object_end(&w); }
+    if (c->d.on_roots || c->d.roots_json) {
+        fmcp_jw_key(&w, "roots");
+        fmcp_jw_object_begin(&w);
+        fmcp_jw_key(&w, "listChanged"); fmcp_jw_bool(&w, 0);
+        fmcp_jw_object_end(&w);
+    }
+    fmcp_jw_object_end(&w);
+    fmcp_jw_key(&w, "clientInfo");
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "name"); fmcp_jw_str(&w, c->d.name ? c->d.name : "fastmcp.h");
+    if (c->d.title) { fmcp_jw_key(&w, "title"); fmcp_jw_str(&w, c->d.title); }
+    fmcp_jw_key(&w, "version"); fmcp_jw_str(&w, c->d.version ? c->d.version : FASTMCP_VERSION_STRING);
+    fmcp_jw_object_end(&w);
+    fmcp_jw_object_end(&w);
+    return fmcp_jw_finish(&w, out, len);
+}
+
+static fmcp_result fmcp__cl_accept_version(fmcp_client *c)
+{
+    const char *v = fmcp_json_get_str(fmcp_client_result(c->init), "protocolVersion", "");
+    size_t i;
+    for (i = 0; fmcp__cl_versions[i]; i++)
+        if (strcmp(v, fmcp__cl_versions[i]) == 0) {
+            strcpy(c->version, v);
+            return FMCP_OK;
+        }
+    return FMCP_ERR_PROTOCOL;
+}
+
+/* initialize, version check, notifications/initialized. *status = the HTTP
+ * status of the initialize POST (for the legacy fallback). */
+static fmcp_result fmcp__cl_initialize(fmcp_client *c, int *status)
+{
+    char *params;
+    size_t len;
+    fmcp_result r = fmcp__cl_init_params(c, &params, &len);
+    if (r != FMCP_OK) return r;
+    r = fmcp__cl_rpc(c, "initialize", params, NULL, &c->init, status);
+    fmcp_free(c->a, params, len + 1);
+    if (r == FMCP_OK) r = fmcp__cl_accept_version(c);
+    if (r == FMCP_OK) r = fmcp_client_notify(c, "notifications/initialized", NULL);
+    return r;
+}
+
+static fmcp_result fmcp__cl_new(const fmcp_client_desc *d, int kind, fmcp_client **out)
+{
+    fmcp_client *c;
+    const fmcp_allocator *a = d ? d->alloc : NULL;
+    c = (fmcp_client *)fmcp_malloc(a, sizeof *c);
+    if (!c) return FMCP_ERR_NOMEM;
+    memset(c, 0, sizeof *c);
+    if (d) c->d = *d;
+    c->a = a;
+    c->kind = kind;
+    c->rfd = c->wfd = c->wake[0] = c->wake[1] = -1;
+#ifndef FASTMCP_NO_SOCKETS
+    c->get_fd = -1;
+#endif
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_mutex_init(&c->wlock, NULL);
+    pthread_cond_init(&c->cv, NULL);
+#endif
+    *out = c;
+    return FMCP_OK;
+}
+
+/* Reap the child: wait grace, SIGTERM, wait grace, SIGKILL. */
+static void fmcp__cl_reap(fmcp_client *c)
+{
+    int step, st, grace = c->d.grace_ms > 0 ? c->d.grace_ms : 2000;
+    for (step = 0; step < 3; step++) {
+        int64_t end = fmcp_monotonic_ms() + grace;
+        if (step == 1) kill(c->pid, SIGTERM);
+        if (step == 2) { kill(c->pid, SIGKILL); (void)waitpid(c->pid, &st, 0); return; }
+        for (;;) {
+            pid_t w = waitpid(c->pid, &st, WNOHANG);
+            if (w == c->pid || (w < 0 && errno != EINTR)) return;
+            if (fmcp_monotonic_ms() >= end) break;
+            (void)poll(NULL, 0, 10);   /* no portable "wait for child with timeout" */
+        }
+    }
+}
+
+static void fmcp__cl_stop_reader(fmcp_client *c)
+{
+#ifndef FASTMCP_NO_THREADS
+    if (c->has_thread) {
+        if (c->kind == FMCP__CL_STREAM) {
+            char b = 1;
+            if (write(c->wake[1], &b, 1) < 0) { /* the reader then sees EOF */ }
+        }
+#  ifndef FASTMCP_NO_SOCKETS
+        else {
+            FMCP__CL_LOCK(c);
+            if (c->get_fd >= 0) shutdown(c->get_fd, SHUT_RDWR);
+            FMCP__CL_WAKE(c);
+            FMCP__CL_UNLOCK(c);
+        }
+#  endif
+        pthread_join(c->thread, NULL);
+        c->has_thread = 0;
+    }
+#else
+    (void)c;
+#endif
+}
+
+FASTMCP_API void fmcp_client_close(fmcp_client *c)
+{
+    if (!c) return;
+    FMCP__CL_LOCK(c);
+    c->stopping = 1;
+    FMCP__CL_UNLOCK(c);
+#ifndef FASTMCP_NO_SOCKETS
+    if (c->kind == FMCP__CL_HTTP) {
+        fmcp__cl_stop_reader(c);
+        if (c->session[0] && !c->legacy) {
+            fmcp__cl_conn *k = NULL;
+            if (fmcp__cl_exchange(c, "DELETE", c->url.path, NULL, 0, NULL, fmcp_monotonic_ms() + 2000, NULL, &k) == FMCP_OK)
+                fmcp__cl_conn_free(c, k);
+        }
+        fmcp__cl_conn_free(c, c->idle);
+        fmcp__cl_conn_free(c, c->legacy_conn);
+        fmcp__cl_sse_free(c, &c->legacy_sse);
+    }
+#endif
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_lock(&c->wlock);
+#endif
+    if (c->wfd >= 0) close(c->wfd);   /* the server sees EOF on its stdin */
+    c->wfd = -1;
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_unlock(&c->wlock);
+#endif
+    if (c->pid > 0) fmcp__cl_reap(c);
+    fmcp__cl_stop_reader(c);
+    if (c->rfd >= 0) close(c->rfd);
+    if (c->wake[0] >= 0) close(c->wake[0]);
+    if (c->wake[1] >= 0) close(c->wake[1]);
+    fmcp__cl_buf_free(c->a, &c->line);
+    while (c->pending) fmcp__cl_unregister(c, c->pending);
+    if (c->init) fmcp_json_doc_free(c->init);
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_destroy(&c->lock);
+    pthread_mutex_destroy(&c->wlock);
+    pthread_cond_destroy(&c->cv);
+#endif
+    fmcp_free(c->a, c, sizeof *c);
+}
+
+static fmcp_result fmcp__cl_start_stream(fmcp_client *c)
+{
+    int status = 0;
+    fmcp_result r;
+    struct stat st;
+    c->wsock = fstat(c->wfd, &st) == 0 && S_ISSOCK(st.st_mode);
+#ifndef FASTMCP_NO_THREADS
+    if (pipe(c->wake) != 0) return FMCP_ERR_IO;
+    if (pthread_create(&c->thread, NULL, fmcp__cl_reader_main, c) != 0) return FMCP_ERR_NOMEM;
+    c->has_thread = 1;
+#endif
+    r = fmcp__cl_initialize(c, &status);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int read_fd, int write_fd,
+                                               fmcp_client **out)
+{
+    fmcp_client *c;
+    fmcp_result r;
+    if (!out || read_fd < 0 || write_fd < 0) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    r = fmcp__cl_new(d, FMCP__CL_STREAM, &c);
+    if (r != FMCP_OK) { close(read_fd); close(write_fd); return r; }
+    c->rfd = read_fd;
+    c->wfd = write_fd;
+    r = fmcp__cl_start_stream(c);
+    if (r != FMCP_OK) { fmcp_client_close(c); return r; }
+    *out = c;
+    return FMCP_OK;
+}
+
+/* environ with env's "NAME=value" entries added or replacing. */
+static char **fmcp__cl_envp(fmcp_client *c, const char *const *env, size_t *count)
+{
+    size_t n = 0, m = 0, i, j, k = 0;
+    char **e;
+    while (environ && environ[n]) n++;
+    while (env && env[m]) m++;
+    *count = n + m + 1;
+    e = (char **)fmcp_malloc(c->a, *count * sizeof *e);
+    if (!e) return NULL;
+    for (i = 0; i < n; i++) {
+        const char *eq = strchr(environ[i], '=');
+        size_t nl = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
+        int replaced = 0;
+        for (j = 0; j < m && !replaced; j++)
+            replaced = strncmp(env[j], environ[i], nl) == 0 && env[j][nl] == '=';
+        if (!replaced) e[k++] = environ[i];
+    }
+    for (j = 0; j < m; j++) e[k++] = (char *)env[j];
+    e[k] = NULL;
+    return e;
+}
+
+static void fmcp__cl_cloexec(int fd)
+{
+    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* fork + exec; errors of exec come back through a close-on-exec pipe. */
+static fmcp_result fmcp__cl_spawn(fmcp_client *c, const char *const *argv, char **envp)
+{
+    int in[2], outp[2], ep[2], err = 0;
+    long n;
+    if (pipe(in) != 0) return FMCP_ERR_IO;
+    if (pipe(outp) != 0) { close(in[0]); close(in[1]); return FMCP_ERR_IO; }
+    if (pipe(ep) != 0) { close(in[0]); close(in[1]); close(outp[0]); close(outp[1]); return FMCP_ERR_IO; }
+    fmcp__cl_cloexec(in[0]); fmcp__cl_cloexec(in[1]); fmcp__cl_cloexec(outp[0]);
+    fmcp__cl_cloexec(outp[1]); fmcp__cl_cloexec(ep[0]); fmcp__cl_cloexec(ep[1]);
+    c->pid = fork();
+    if (c->pid == 0) {
+        int e;
+        if (dup2(in[0], 0) >= 0 && dup2(outp[1], 1) >= 0) {
+            environ = envp;
+            execvp(argv[0], (char *const *)argv);
+        }
+        e = errno;
+        if (write(ep[1], &e, sizeof e) < 0) { /* nothing more to do */ }
+        _exit(127);
+    }
+    close(in[0]); close(outp[1]); close(ep[1]);
+    if (c->pid < 0) { close(in[1]); close(outp[0]); close(ep[0]); c->pid = 0; return FMCP_ERR_IO; }
+    do n = (long)read(ep[0], &err, sizeof err); while (n < 0 && errno == EINTR);
+    close(ep[0]);
+    c->wfd = in[1];
+    c->rfd = outp[0];
+    if (n > 0) return err == ENOENT || err == EACCES ? FMCP_ERR_NOT_FOUND : FMCP_ERR_IO;
+    return FMCP_OK;
+}
+
+FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, const char *const *argv,
+                                                  const char *const *env, fmcp_client **out)
+{
+    fmcp_client *c;
+    fmcp_result r;
+    char **envp;
+    size_t nenv = 0;
+    if (!out || !argv || !argv[0]) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    r = fmcp__cl_new(d, FMCP__CL_STREAM, &c);
+    if (r != FMCP_OK) return r;
+    envp = fmcp__cl_envp(c, env, &nenv);
+    if (!envp) { fmcp_client_close(c); return FMCP_ERR_NOMEM; }
+    r = fmcp__cl_spawn(c, argv, envp);
+    fmcp_free(c->a, envp, nenv * sizeof *envp);
+    if (r == FMCP_OK) r = fmcp__cl_start_stream(c);
+    if (r != FMCP_OK) { fmcp_client_close(c); return r; }
+    *out = c;
+    return FMCP_OK;
+}
+
+#ifndef FASTMCP_NO_SOCKETS
+/* Old servers (2024-11-05): GET the URL, wait for the endpoint event. */
+static fmcp_result fmcp__cl_legacy_open(fmcp_client *c)
+{
+    int64_t deadline = fmcp__cl_deadline(c, NULL);
+    fmcp__cl_conn *k = NULL;
+    fmcp_result r = fmcp__cl_exchange(c, "GET", c->url.path, NULL, 0, NULL, deadline, NULL, &k);
+    if (r != FMCP_OK) return r;
+    if (k->status != 200 || !k->is_sse) { fmcp__cl_conn_free(c, k); return FMCP_ERR_HTTP; }
+    c->legacy = 1;
+    while (!c->post_path[0] && r == FMCP_OK) {
+        const char *data = NULL;
+        size_t n;
+        r = fmcp__cl_body(c, k, deadline, NULL, &data, &n);
+        if (r == FMCP_OK && !n) r = FMCP_ERR_CLOSED;
+        if (r == FMCP_OK) r = fmcp__cl_sse_feed(c, &c->legacy_sse, data, n);
+    }
+    if (r != FMCP_OK) { fmcp__cl_conn_free(c, k); return r; }
+    c->legacy_conn = k;
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__cl_start_get(fmcp_client *c)
+{
+#ifndef FASTMCP_NO_THREADS
+    if (c->d.no_get_stream && !c->legacy) return FMCP_OK;
+    if (pthread_create(&c->thread, NULL, fmcp__cl_get_main, c) != 0) return FMCP_ERR_NOMEM;
+    c->has_thread = 1;
+    return FMCP_OK;
+#else
+    return c->legacy ? FMCP_ERR_UNSUPPORTED : FMCP_OK;   /* the legacy answers need a reader */
+#endif
+}
+
+FASTMCP_API fmcp_result fmcp_client_connect_http(const fmcp_client_desc *d, const char *url, fmcp_client **out)
+{
+    fmcp_client *c;
+    fmcp_result r;
+    int status = 0;
+    if (!out || !url) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    r = fmcp__cl_new(d, FMCP__CL_HTTP, &c);
+    if (r != FMCP_OK) return r;
+    r = fmcp_http_url_parse(url, &c->url);
+    if (r == FMCP_OK && strcmp(c->url.scheme, "https") == 0 && !c->d.transport) r = FMCP_ERR_UNSUPPORTED;
+    if (r == FMCP_OK) r = fmcp__cl_initialize(c, &status);
+    if (r == FMCP_ERR_HTTP && status >= 400 && status < 500 && status != 401 && status != 403) {
+        if (c->init) { fmcp_json_doc_free(c->init); c->init = NULL; }
+        r = fmcp__cl_legacy_open(c);
+        if (r == FMCP_OK) r = fmcp__cl_start_get(c);
+        if (r == FMCP_OK) r = fmcp__cl_initialize(c, &status);
+    } else if (r == FMCP_OK) {
+        r = fmcp__cl_start_get(c);
+    }
+    if (r != FMCP_OK) { fmcp_client_close(c); return r; }
+    *out = c;
+    return FMCP_OK;
+}
+#endif

@@ -1,0 +1,193 @@
+/* ---------------------------------------------------------------------------
+ * mcp_client: MCP client over stdio (a spawned server) and Streamable HTTP
+ * ---------------------------------------------------------------------------
+ *
+ * Usage
+ *   fmcp_client_desc d = {0};                 // defaults: 60 s timeout, ...
+ *   fmcp_client *c; fmcp_json_doc *res;
+ *   const char *argv[] = {"node", "server.js", NULL};
+ *   if (fmcp_client_connect_stdio(&d, argv, NULL, &c) != FMCP_OK) return 1;
+ *   // or fmcp_client_connect_http(&d, "http://127.0.0.1:8080/mcp", &c)
+ *   if (fmcp_client_call_tool(c, "add", "{\"a\":1,\"b\":2}", NULL, &res) == FMCP_OK) {
+ *       const fmcp_json *r = fmcp_client_result(res);   // the "result" object
+ *       puts(fmcp_json_get_str(fmcp_json_at(fmcp_json_get(r, "content"), 0), "text", ""));
+ *       fmcp_json_doc_free(res);
+ *   }
+ *   fmcp_client_close(c);
+ *
+ * fmcp_client_desc (zeroed = defaults; strings and lists are referenced, not
+ *   copied: keep them alive until fmcp_client_close)
+ *   name, version, title: clientInfo (default "fastmcp.h" and the library
+ *   version). protocol_version: the version asked for (default 2025-11-25);
+ *   the server may answer any of 2025-11-25, 2025-06-18, 2025-03-26 and
+ *   2024-11-05, anything else fails the connect with FMCP_ERR_PROTOCOL.
+ *   timeout_ms: default per-request timeout (0 = 60 s, negative = none).
+ *   on_sampling / on_elicitation / on_roots: handlers for server-to-client
+ *   requests; a set handler declares the capability in initialize. roots_json
+ *   (a JSON array text) answers roots/list without a handler. on_log gets
+ *   notifications/message, on_notification every other notification
+ *   (list_changed, resources/updated, ...). bearer_token adds
+ *   "Authorization: Bearer ..." and headers/nheaders extra headers to every
+ *   HTTP request. no_get_stream: do not open the HTTP GET stream.
+ *   transport: the I/O layer for HTTP connections (TLS for https://).
+ *   grace_ms: stdio shutdown grace (0 = 2000). max_message: bytes (0 = 16 MiB).
+ *
+ * fmcp_client_connect_stdio(d, argv, env, &c)
+ *   Spawns argv[0] (searched in PATH) with argv, its stdin/stdout as the
+ *   transport and its stderr passed through. env: NULL or a NULL-terminated
+ *   list of "NAME=value" added to (or replacing in) the inherited environment.
+ *   A command that cannot be run gives FMCP_ERR_NOT_FOUND. Then initializes.
+ * fmcp_client_connect_fd(d, read_fd, write_fd, &c)
+ *   The same over descriptors you opened (a socketpair, a pipe pair, a serial
+ *   line); they are the client's from the call on (closed by
+ *   fmcp_client_close, or by the connect itself when it fails).
+ * fmcp_client_connect_http(d, url, &c)
+ *   Streamable HTTP. https:// URLs need d->transport (a TLS layer such as
+ *   fmcp_tls_client_transport(); without one FMCP_ERR_UNSUPPORTED); http://
+ *   URLs never use it.
+ *   POSTs carry Accept: application/json, text/event-stream; answers may be
+ *   JSON or SSE. Mcp-Session-Id from the initialize answer and
+ *   MCP-Protocol-Version go on every later request. Unless no_get_stream, a
+ *   background thread holds the GET stream for server notifications and
+ *   requests (a 405 means the server has none). A POST stream cut before its
+ *   answer is resumed with GET + Last-Event-ID after the server's retry
+ *   hint. If the server refuses the initialize POST with a 4xx other than
+ *   401/403, the old HTTP+SSE transport (2024-11-05) is tried: GET on the
+ *   URL, then POSTs to the URL of its `endpoint` event, answers arriving on
+ *   that stream (a reader thread; FMCP_ERR_UNSUPPORTED without threads).
+ *   Connections are kept alive and reused; a 404 on a request after
+ *   initialize means the session ended (FMCP_ERR_CLOSED).
+ * fmcp_client_close
+ *   HTTP: stops the GET stream and sends DELETE for the session. stdio: closes
+ *   the server's stdin, waits grace_ms for it to exit, then SIGTERM, another
+ *   grace_ms, then SIGKILL. Frees the client. No call may be in progress.
+ *
+ * Requests
+ *   Every request function returns FMCP_OK with *out the whole JSON-RPC
+ *   response message (free it with fmcp_json_doc_free; fmcp_client_result
+ *   gives its "result" member), or FMCP_ERR_RPC with *out holding the error
+ *   response (fmcp_client_error_code / _message read it), or another error
+ *   with *out = NULL: FMCP_ERR_TIMEOUT (notifications/cancelled was sent),
+ *   FMCP_ERR_CANCELLED, FMCP_ERR_CLOSED (the server went away or its session
+ *   ended), FMCP_ERR_HTTP (unexpected status), FMCP_ERR_IO, FMCP_ERR_NOMEM.
+ *   params_json / args_json are JSON object texts or NULL.
+ *   fmcp_client_request is the generic form; ping, the lists, call_tool,
+ *   read_resource, get_prompt and set_log_level are thin wrappers.
+ *   The list functions follow nextCursor until the end and return one
+ *   document {"tools": [...]} (resp. "resources", "resourceTemplates",
+ *   "prompts") holding every page's items.
+ *
+ * fmcp_call_opts (NULL = defaults)
+ *   timeout_ms (0 = the client default, negative = none); progress(user,
+ *   progress, total, message) gets notifications/progress for this request in
+ *   the order the server sent them (total < 0 when absent, message may be
+ *   NULL); a nonzero return cancels the request (FMCP_ERR_CANCELLED).
+ *   reset_timeout_on_progress restarts the timeout at each progress report.
+ * fmcp_client_cancel_all(c, reason)
+ *   From any thread: every request in progress ends with FMCP_ERR_CANCELLED
+ *   and the server gets notifications/cancelled for each.
+ *
+ * Server-to-client requests (fmcp_client_request_fn)
+ *   handler(user, c, method, params, result) writes the result object into
+ *   the writer `result` and returns FMCP_OK; an error return answers with a
+ *   JSON-RPC error (-32602 for FMCP_ERR_INVALID_ARG, else -32603). ping is
+ *   answered automatically; unknown methods get -32601.
+ *
+ * Threading rules
+ *   With threads, calls on one client may come from several threads at
+ *   once. Handlers and callbacks (progress, on_log, on_notification,
+ *   server-to-client requests) run on the client's reader thread (stdio), on
+ *   the GET-stream thread, or on the thread whose call is reading the answer
+ *   (HTTP); they must not make requests on the same client (stdio would
+ *   deadlock: the reader is busy running them), and must return quickly.
+ *   Without threads (FASTMCP_NO_THREADS) everything runs on the caller's
+ *   thread while it waits for an answer; call fmcp_client_pump() to handle
+ *   messages that arrive between requests. There is then no GET stream.
+ *
+ * Needs POSIX (fork/exec, pipes, poll). Without sockets only the stream
+ * transports are available.
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fmcp_client fmcp_client;
+
+typedef fmcp_result (*fmcp_client_request_fn)(void *user, fmcp_client *c, const char *method,
+                                              const fmcp_json *params, fmcp_json_writer *result);
+/* Nonzero return: cancel the request. total < 0 when the server sent none. */
+typedef int (*fmcp_progress_fn)(void *user, double progress, double total, const char *message);
+
+typedef struct fmcp_client_desc {
+    const char *name, *version, *title;    /* clientInfo */
+    const char *protocol_version;          /* NULL = "2025-11-25" */
+    int64_t timeout_ms;                    /* 0 = 60000, < 0 = none */
+    fmcp_client_request_fn on_sampling;    /* sampling/createMessage */
+    fmcp_client_request_fn on_elicitation; /* elicitation/create */
+    fmcp_client_request_fn on_roots;       /* roots/list */
+    void *handler_user;
+    const char *roots_json;                /* static roots array, or NULL */
+    void (*on_log)(void *user, const char *level, const char *logger, const fmcp_json *data);
+    void (*on_notification)(void *user, const char *method, const fmcp_json *params);
+    void *notify_user;
+    const char *bearer_token;              /* HTTP: Authorization: Bearer ... */
+    const fmcp_http_header *headers;       /* HTTP: extra headers */
+    size_t nheaders;
+    int no_get_stream;                     /* HTTP: no stand-alone GET stream */
+    const fmcp_http_transport *transport;  /* HTTP: I/O layer, e.g. TLS for https:// */
+    int grace_ms;                          /* stdio shutdown grace; 0 = 2000 */
+    size_t max_message;                    /* 0 = 16 MiB */
+    const fmcp_allocator *alloc;
+} fmcp_client_desc;
+
+typedef struct fmcp_call_opts {
+    int64_t timeout_ms;                    /* 0 = client default, < 0 = none */
+    fmcp_progress_fn progress;
+    void *progress_user;
+    int reset_timeout_on_progress;
+} fmcp_call_opts;
+
+FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, const char *const *argv,
+                                                  const char *const *env, fmcp_client **out);
+FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int read_fd, int write_fd,
+                                               fmcp_client **out);
+#ifndef FASTMCP_NO_SOCKETS
+FASTMCP_API fmcp_result fmcp_client_connect_http(const fmcp_client_desc *d, const char *url,
+                                                 fmcp_client **out);
+#endif
+FASTMCP_API void fmcp_client_close(fmcp_client *c);
+
+/* The initialize result (serverInfo, capabilities, instructions). */
+FASTMCP_API const fmcp_json *fmcp_client_server_info(const fmcp_client *c);
+FASTMCP_API const char *fmcp_client_protocol_version(const fmcp_client *c);
+/* HTTP session id ("" when none). */
+FASTMCP_API const char *fmcp_client_session_id(const fmcp_client *c);
+
+FASTMCP_API fmcp_result fmcp_client_request(fmcp_client *c, const char *method, const char *params_json,
+                                            const fmcp_call_opts *opts, fmcp_json_doc **out);
+FASTMCP_API fmcp_result fmcp_client_notify(fmcp_client *c, const char *method, const char *params_json);
+FASTMCP_API fmcp_result fmcp_client_ping(fmcp_client *c);
+FASTMCP_API fmcp_result fmcp_client_list_tools(fmcp_client *c, fmcp_json_doc **out);
+FASTMCP_API fmcp_result fmcp_client_list_resources(fmcp_client *c, fmcp_json_doc **out);
+FASTMCP_API fmcp_result fmcp_client_list_resource_templates(fmcp_client *c, fmcp_json_doc **out);
+FASTMCP_API fmcp_result fmcp_client_list_prompts(fmcp_client *c, fmcp_json_doc **out);
+FASTMCP_API fmcp_result fmcp_client_call_tool(fmcp_client *c, const char *name, const char *args_json,
+                                              const fmcp_call_opts *opts, fmcp_json_doc **out);
+FASTMCP_API fmcp_result fmcp_client_read_resource(fmcp_client *c, const char *uri, fmcp_json_doc **out);
+FASTMCP_API fmcp_result fmcp_client_get_prompt(fmcp_client *c, const char *name, const char *args_json,
+                                               fmcp_json_doc **out);
+/* logging/setLevel ("debug", "info", ... "emergency"). */
+FASTMCP_API fmcp_result fmcp_client_set_log_level(fmcp_client *c, const char *level);
+FASTMCP_API void fmcp_client_cancel_all(fmcp_client *c, const char *reason);
+/* Handle messages that arrive within timeout_ms (needed only without threads). */
+FASTMCP_API fmcp_result fmcp_client_pump(fmcp_client *c, int timeout_ms);
+
+/* Members of a response document (NULL / 0 when absent). */
+FASTMCP_API const fmcp_json *fmcp_client_result(const fmcp_json_doc *res);
+FASTMCP_API int fmcp_client_error_code(const fmcp_json_doc *res);
+FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res);
+
+#ifdef __cplusplus
+}
+#endif

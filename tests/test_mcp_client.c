@@ -1,0 +1,1032 @@
+/* Tests for the MCP client: against our own server in-process over a
+ * socketpair (stream transport) and over Streamable HTTP on 127.0.0.1:0,
+ * plus a spawned stdio server (this binary run with --server). */
+#define FASTMCP_IMPLEMENTATION
+#include "fastmcp.h"
+#include "test.h"
+#include <pthread.h>
+#include <unistd.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+static const char *self_path;
+
+/* ---- a gate the tests open, so handlers block without sleeping ----------- */
+
+static pthread_mutex_t gm = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gcv = PTHREAD_COND_INITIALIZER;
+static int gate_open, gate_entered, gate_saw_cancel, gate_finished;
+
+static void gate_reset(void)
+{
+    pthread_mutex_lock(&gm);
+    gate_open = gate_entered = gate_saw_cancel = gate_finished = 0;
+    pthread_mutex_unlock(&gm);
+}
+
+static void gate_release(void)
+{
+    pthread_mutex_lock(&gm);
+    gate_open = 1;
+    pthread_cond_broadcast(&gcv);
+    while (!gate_finished) pthread_cond_wait(&gcv, &gm);
+    pthread_mutex_unlock(&gm);
+}
+
+/* ---- server tools -------------------------------------------------------- */
+
+static fmcp_result t_echo(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    return fmcp_ctx_add_text(c, fmcp_ctx_arg_str(c, "text", "?"));
+}
+
+static fmcp_result t_progress(fmcp_ctx *c, void *u)
+{
+    int i;
+    (void)u;
+    for (i = 1; i <= 3; i++) {
+        char m[32];
+        snprintf(m, sizeof m, "step %d", i);
+        fmcp_ctx_progress(c, i, 3, m);
+    }
+    return fmcp_ctx_add_text(c, "progress done");
+}
+
+/* Reports progress once, then blocks until the test opens the gate. */
+static fmcp_result t_block(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    fmcp_ctx_progress(c, 1, 0, NULL);
+    pthread_mutex_lock(&gm);
+    gate_entered = 1;
+    pthread_cond_broadcast(&gcv);
+    while (!gate_open) pthread_cond_wait(&gcv, &gm);
+    gate_saw_cancel = fmcp_ctx_is_cancelled(c);
+    gate_finished = 1;
+    pthread_cond_broadcast(&gcv);
+    pthread_mutex_unlock(&gm);
+    return fmcp_ctx_add_text(c, "late");
+}
+
+static fmcp_result t_log(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    fmcp_ctx_log(c, FMCP_LOG_INFO, "t", "first");
+    fmcp_ctx_log(c, FMCP_LOG_WARNING, "t", "second");
+    return fmcp_ctx_add_text(c, "logged");
+}
+
+/* Forwards the text of a server-to-client request's result. */
+static fmcp_result t_ask(fmcp_ctx *c, void *u)
+{
+    const char *what = fmcp_ctx_arg_str(c, "what", "");
+    char *out = NULL;
+    size_t len = 0;
+    fmcp_result r;
+    (void)u;
+    if (strcmp(what, "sample") == 0)
+        r = fmcp_ctx_sample(c, "{\"messages\":[{\"role\":\"user\",\"content\":{\"type\":\"text\",\"text\":\"2+2?\"}}],\"maxTokens\":5}",
+                            5000, &out, &len);
+    else if (strcmp(what, "elicit") == 0)
+        r = fmcp_ctx_elicit(c, "{\"message\":\"name?\",\"requestedSchema\":{\"type\":\"object\",\"properties\":{}}}",
+                            5000, &out, &len);
+    else r = fmcp_ctx_list_roots(c, 5000, &out, &len);
+    if (r != FMCP_OK) {
+        if (out) fmcp_free_text(c, out, len);
+        return r;
+    }
+    r = fmcp_ctx_add_text(c, out);
+    fmcp_free_text(c, out, len);
+    return r;
+}
+
+static fmcp_result t_env(fmcp_ctx *c, void *u)
+{
+    const char *e = getenv("FMCP_CLIENT_TEST");
+    (void)u;
+    return fmcp_ctx_add_text(c, e ? e : "(unset)");
+}
+
+static fmcp_mcp_http *g_http;
+
+/* Cuts its POST stream (SSE polling), then answers: the client must resume. */
+static fmcp_result t_cut(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    fmcp_ctx_progress(c, 1, 2, "before cut");
+    if (g_http) fmcp_mcp_http_close_sse(g_http, c);
+    fmcp_ctx_progress(c, 2, 2, "after cut");
+    return fmcp_ctx_add_text(c, "resumed");
+}
+
+static fmcp_result r_dyn(fmcp_ctx *c, void *u)
+{
+    char buf[128];
+    (void)u;
+    snprintf(buf, sizeof buf, "item %s", fmcp_ctx_var(c, "id"));
+    return fmcp_ctx_add_resource_text(c, NULL, "text/plain", buf);
+}
+
+static fmcp_result p_greet(fmcp_ctx *c, void *u)
+{
+    char buf[128];
+    (void)u;
+    snprintf(buf, sizeof buf, "Hello, %s!", fmcp_ctx_arg_str(c, "name", "?"));
+    return fmcp_ctx_add_text(c, buf);
+}
+
+static fmcp_server *make_server(void)
+{
+    fmcp_server_desc sd;
+    fmcp_server *srv = NULL;
+    fmcp_tool_desc t;
+    fmcp_resource_desc r;
+    fmcp_template_desc tp;
+    fmcp_prompt_desc p;
+    fmcp_prompt_arg pa;
+    int i;
+    memset(&sd, 0, sizeof sd);
+    sd.name = "client-test";
+    sd.version = "1.2.3";
+    sd.page_size = 2;   /* so every list needs several pages */
+    if (fmcp_server_create(&sd, &srv) != FMCP_OK) return NULL;
+    memset(&t, 0, sizeof t);
+    t.name = "echo"; t.params = "text:string"; t.handler = t_echo; fmcp_server_add_tool(srv, &t);
+    t.name = "progress"; t.params = ""; t.handler = t_progress; fmcp_server_add_tool(srv, &t);
+    t.name = "block"; t.handler = t_block; fmcp_server_add_tool(srv, &t);
+    t.name = "log"; t.handler = t_log; fmcp_server_add_tool(srv, &t);
+    t.name = "ask"; t.params = "what:string"; t.handler = t_ask; fmcp_server_add_tool(srv, &t);
+    t.name = "env"; t.params = ""; t.handler = t_env; fmcp_server_add_tool(srv, &t);
+    t.name = "cut"; t.handler = t_cut; fmcp_server_add_tool(srv, &t);
+    memset(&r, 0, sizeof r);
+    for (i = 0; i < 3; i++) {
+        char uri[32], text[32];
+        snprintf(uri, sizeof uri, "test://static/%d", i);
+        snprintf(text, sizeof text, "static %d", i);
+        r.uri = uri; r.name = uri; r.mime_type = "text/plain"; r.text = text;
+        fmcp_server_add_resource(srv, &r);
+    }
+    memset(&tp, 0, sizeof tp);
+    tp.uri_template = "test://item/{id}"; tp.name = "item"; tp.handler = r_dyn;
+    fmcp_server_add_resource_template(srv, &tp);
+    memset(&p, 0, sizeof p);
+    memset(&pa, 0, sizeof pa);
+    pa.name = "name"; pa.required = 1;
+    p.name = "greet"; p.args = &pa; p.n_args = 1; p.handler = p_greet;
+    fmcp_server_add_prompt(srv, &p);
+    return srv;
+}
+
+#define N_TOOLS 7
+
+/* ---- client-side handlers and recorders ---------------------------------- */
+
+typedef struct rec {
+    pthread_mutex_t m;
+    pthread_cond_t cv;
+    double prog[16];
+    char msgs[16][16];
+    int nprog, cancel_at;
+    char logs[4][32];
+    int nlogs, list_changed;
+} rec;
+
+static rec R;
+
+static void rec_reset(void)
+{
+    pthread_mutex_lock(&R.m);
+    R.nprog = R.nlogs = R.list_changed = 0;
+    R.cancel_at = 0;
+    pthread_mutex_unlock(&R.m);
+}
+
+static int on_progress(void *u, double progress, double total, const char *message)
+{
+    int stop;
+    (void)u; (void)total;
+    pthread_mutex_lock(&R.m);
+    if (R.nprog < 16) {
+        R.prog[R.nprog] = progress;
+        snprintf(R.msgs[R.nprog], sizeof R.msgs[0], "%s", message ? message : "");
+        R.nprog++;
+    }
+    stop = R.cancel_at && R.nprog >= R.cancel_at;
+    pthread_mutex_unlock(&R.m);
+    return stop;
+}
+
+static void on_log(void *u, const char *level, const char *logger, const fmcp_json *data)
+{
+    (void)u; (void)logger;
+    pthread_mutex_lock(&R.m);
+    if (R.nlogs < 4) snprintf(R.logs[R.nlogs++], sizeof R.logs[0], "%s:%s", level, fmcp_json_str(data, NULL));
+    pthread_mutex_unlock(&R.m);
+}
+
+static void on_note(void *u, const char *method, const fmcp_json *params)
+{
+    (void)u; (void)params;
+    pthread_mutex_lock(&R.m);
+    if (strcmp(method, "notifications/tools/list_changed") == 0) R.list_changed++;
+    pthread_cond_broadcast(&R.cv);
+    pthread_mutex_unlock(&R.m);
+}
+
+static fmcp_result on_sampling(void *u, fmcp_client *c, const char *method, const fmcp_json *params,
+                               fmcp_json_writer *w)
+{
+    const fmcp_json *m0 = fmcp_json_at(fmcp_json_get(params, "messages"), 0);
+    (void)u; (void)c; (void)method;
+    if (strcmp(fmcp_json_get_str(fmcp_json_get(m0, "content"), "text", ""), "2+2?") != 0) return FMCP_ERR_INVALID_ARG;
+    fmcp_jw_object_begin(w);
+    fmcp_jw_key(w, "role"); fmcp_jw_str(w, "assistant");
+    fmcp_jw_key(w, "content");
+    fmcp_jw_object_begin(w);
+    fmcp_jw_key(w, "type"); fmcp_jw_str(w, "text");
+    fmcp_jw_key(w, "text"); fmcp_jw_str(w, "four");
+    fmcp_jw_object_end(w);
+    fmcp_jw_key(w, "model"); fmcp_jw_str(w, "test-model");
+    fmcp_jw_object_end(w);
+    return FMCP_OK;
+}
+
+static fmcp_result on_elicit(void *u, fmcp_client *c, const char *method, const fmcp_json *params,
+                             fmcp_json_writer *w)
+{
+    (void)u; (void)c; (void)method; (void)params;
+    { const char *t = "{\"action\":\"accept\",\"content\":{\"name\":\"Ada\"}}"; fmcp_jw_raw(w, t, strlen(t)); }
+    return FMCP_OK;
+}
+
+static void client_desc(fmcp_client_desc *d)
+{
+    memset(d, 0, sizeof *d);
+    d->name = "test-client";
+    d->timeout_ms = 10000;
+    d->on_sampling = on_sampling;
+    d->on_elicitation = on_elicit;
+    d->roots_json = "[{\"uri\":\"file:///tmp/root\",\"name\":\"root\"}]";
+    d->on_log = on_log;
+    d->on_notification = on_note;
+}
+
+/* Text of content[0] of a tools/call result (static copy). */
+static const char *text0(const fmcp_json_doc *d)
+{
+    static char buf[512];
+    const fmcp_json *c0 = fmcp_json_at(fmcp_json_get(fmcp_client_result(d), "content"), 0);
+    snprintf(buf, sizeof buf, "%s", fmcp_json_get_str(c0, "text", "(none)"));
+    return buf;
+}
+
+/* ---- the battery every transport runs ------------------------------------ */
+
+static void check_lists(fmcp_client *c)
+{
+    fmcp_json_doc *d = NULL;
+    const fmcp_json *v;
+    int seen_echo = 0;
+    CHECK_OK(fmcp_client_list_tools(c, &d));
+    CHECK_EQ_INT(fmcp_json_len(fmcp_json_get(fmcp_json_root(d), "tools")), N_TOOLS);
+    for (v = fmcp_json_first(fmcp_json_get(fmcp_json_root(d), "tools")); v; v = fmcp_json_next(v))
+        seen_echo += strcmp(fmcp_json_get_str(v, "name", ""), "echo") == 0;
+    CHECK_EQ_INT(seen_echo, 1);
+    fmcp_json_doc_free(d);
+    CHECK_OK(fmcp_client_list_resources(c, &d));
+    CHECK_EQ_INT(fmcp_json_len(fmcp_json_get(fmcp_json_root(d), "resources")), 3);
+    fmcp_json_doc_free(d);
+    CHECK_OK(fmcp_client_list_resource_templates(c, &d));
+    CHECK_STR(fmcp_json_get_str(fmcp_json_at(fmcp_json_get(fmcp_json_root(d), "resourceTemplates"), 0),
+                                "uriTemplate", ""), "test://item/{id}");
+    fmcp_json_doc_free(d);
+    CHECK_OK(fmcp_client_list_prompts(c, &d));
+    CHECK_EQ_INT(fmcp_json_len(fmcp_json_get(fmcp_json_root(d), "prompts")), 1);
+    fmcp_json_doc_free(d);
+}
+
+static void check_read_and_prompt(fmcp_client *c)
+{
+    fmcp_json_doc *d = NULL;
+    const fmcp_json *m;
+    CHECK_OK(fmcp_client_read_resource(c, "test://static/1", &d));
+    CHECK_STR(fmcp_json_get_str(fmcp_json_at(fmcp_json_get(fmcp_client_result(d), "contents"), 0), "text", ""),
+              "static 1");
+    fmcp_json_doc_free(d);
+    CHECK_OK(fmcp_client_read_resource(c, "test://item/42", &d));
+    CHECK_STR(fmcp_json_get_str(fmcp_json_at(fmcp_json_get(fmcp_client_result(d), "contents"), 0), "text", ""),
+              "item 42");
+    fmcp_json_doc_free(d);
+    CHECK(fmcp_client_read_resource(c, "test://nope", &d) == FMCP_ERR_RPC);
+    CHECK_EQ_INT(fmcp_client_error_code(d), FMCP_RPC_RESOURCE_NOT_FOUND);
+    fmcp_json_doc_free(d);
+    CHECK_OK(fmcp_client_get_prompt(c, "greet", "{\"name\":\"Ada\"}", &d));
+    m = fmcp_json_at(fmcp_json_get(fmcp_client_result(d), "messages"), 0);
+    CHECK_STR(fmcp_json_get_str(fmcp_json_get(m, "content"), "text", ""), "Hello, Ada!");
+    fmcp_json_doc_free(d);
+    CHECK(fmcp_client_get_prompt(c, "greet", NULL, &d) == FMCP_ERR_RPC);   /* required arg missing */
+    CHECK(d != NULL && fmcp_client_error_message(d) != NULL);
+    if (d) fmcp_json_doc_free(d);
+}
+
+static void check_calls(fmcp_client *c)
+{
+    fmcp_json_doc *d = NULL;
+    fmcp_call_opts o;
+    CHECK_OK(fmcp_client_ping(c));
+    CHECK_OK(fmcp_client_call_tool(c, "echo", "{\"text\":\"h\\u00e9llo\"}", NULL, &d));
+    CHECK_STR(text0(d), "h\xc3\xa9llo");
+    fmcp_json_doc_free(d);
+    /* progress: in order, all before the result */
+    rec_reset();
+    memset(&o, 0, sizeof o);
+    o.progress = on_progress;
+    CHECK_OK(fmcp_client_call_tool(c, "progress", NULL, &o, &d));
+    CHECK_STR(text0(d), "progress done");
+    fmcp_json_doc_free(d);
+    CHECK_EQ_INT(R.nprog, 3);
+    CHECK(R.prog[0] == 1 && R.prog[1] == 2 && R.prog[2] == 3);
+    CHECK_STR(R.msgs[2], "step 3");
+    /* logs */
+    rec_reset();
+    CHECK_OK(fmcp_client_set_log_level(c, "info"));
+    CHECK_OK(fmcp_client_call_tool(c, "log", NULL, NULL, &d));
+    fmcp_json_doc_free(d);
+    CHECK_EQ_INT(R.nlogs, 2);
+    CHECK_STR(R.logs[0], "info:first");
+    CHECK_STR(R.logs[1], "warning:second");
+    /* server-to-client requests */
+    CHECK_OK(fmcp_client_call_tool(c, "ask", "{\"what\":\"sample\"}", NULL, &d));
+    CHECK(strstr(text0(d), "\"four\"") != NULL);
+    fmcp_json_doc_free(d);
+    CHECK_OK(fmcp_client_call_tool(c, "ask", "{\"what\":\"elicit\"}", NULL, &d));
+    CHECK(strstr(text0(d), "\"Ada\"") != NULL);
+    fmcp_json_doc_free(d);
+    CHECK_OK(fmcp_client_call_tool(c, "ask", "{\"what\":\"roots\"}", NULL, &d));
+    CHECK(strstr(text0(d), "file:///tmp/root") != NULL);
+    fmcp_json_doc_free(d);
+    CHECK(fmcp_client_call_tool(c, "no-such-tool", NULL, NULL, &d) != FMCP_OK);
+    if (d) fmcp_json_doc_free(d);
+    CHECK(fmcp_client_call_tool(c, "echo", "not json", NULL, &d) == FMCP_ERR_INVALID_ARG);
+}
+
+/* Cancels every call of the client once the blocking handler runs. */
+static void *canceller(void *arg)
+{
+    pthread_mutex_lock(&gm);
+    while (!gate_entered) pthread_cond_wait(&gcv, &gm);
+    pthread_mutex_unlock(&gm);
+    fmcp_client_cancel_all((fmcp_client *)arg, "user pressed \"stop\"");
+    return NULL;
+}
+
+/* Timeout, cancellation from the progress callback and from another thread:
+ * each must send notifications/cancelled, which the blocked handler then
+ * observes. */
+static void check_timeout_cancel(fmcp_client *c)
+{
+    fmcp_json_doc *d = NULL;
+    fmcp_call_opts o;
+    pthread_t th;
+    int k;
+    for (k = 0; k < 3; k++) {
+        gate_reset();
+        rec_reset();
+        memset(&o, 0, sizeof o);
+        o.progress = on_progress;
+        if (k == 0) { o.timeout_ms = 300; o.reset_timeout_on_progress = 1; }
+        else if (k == 1) R.cancel_at = 1;
+        else pthread_create(&th, NULL, canceller, c);
+        CHECK(fmcp_client_call_tool(c, "block", NULL, &o, &d) == (k == 0 ? FMCP_ERR_TIMEOUT : FMCP_ERR_CANCELLED));
+        if (k == 2) pthread_join(th, NULL);
+        CHECK(d == NULL);
+        CHECK_OK(fmcp_client_ping(c));   /* the server has read the cancellation by now */
+        gate_release();
+        CHECK_EQ_INT(gate_saw_cancel, 1);
+        CHECK_OK(fmcp_client_ping(c));   /* the late answer was dropped cleanly */
+    }
+}
+
+static void wait_list_changed(void)
+{
+    int64_t end = fmcp_monotonic_ms() + 5000;
+    pthread_mutex_lock(&R.m);
+    while (!R.list_changed && fmcp_monotonic_ms() < end) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 50000000L;
+        if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+        pthread_cond_timedwait(&R.cv, &R.m, &ts);
+    }
+    pthread_mutex_unlock(&R.m);
+}
+
+static void check_list_changed(fmcp_client *c, fmcp_server *srv)
+{
+    fmcp_tool_desc t;
+    rec_reset();
+    memset(&t, 0, sizeof t);
+    t.name = "extra"; t.handler = t_echo; t.params = "text:string";
+    CHECK_OK(fmcp_server_add_tool(srv, &t));
+    CHECK_OK(fmcp_client_ping(c));
+    wait_list_changed();
+    CHECK(R.list_changed >= 1);
+    CHECK_OK(fmcp_server_remove(srv, FMCP_ITEM_TOOL, "extra"));
+}
+
+static void check_info(fmcp_client *c)
+{
+    const fmcp_json *info = fmcp_client_server_info(c);
+    CHECK_STR(fmcp_json_get_str(fmcp_json_get(info, "serverInfo"), "name", ""), "client-test");
+    CHECK_STR(fmcp_client_protocol_version(c), "2025-11-25");
+    CHECK(fmcp_json_get(fmcp_json_get(info, "capabilities"), "tools") != NULL);
+}
+
+/* ---- stream transport over a socketpair ---------------------------------- */
+
+typedef struct pair {
+    fmcp_server *srv;
+    int fd;
+    pthread_t th;
+} pair;
+
+static long sock_read(void *u, void *buf, size_t cap)
+{
+    long n;
+    do n = (long)read(*(int *)u, buf, cap); while (n < 0 && errno == EINTR);
+    return n;
+}
+
+static long sock_write(void *u, const void *buf, size_t len)
+{
+    return (long)send(*(int *)u, buf, len, MSG_NOSIGNAL);
+}
+
+static void *serve_main(void *arg)
+{
+    pair *p = (pair *)arg;
+    fmcp_stream_desc d;
+    memset(&d, 0, sizeof d);
+    d.read = sock_read; d.write = sock_write; d.user = &p->fd;
+    fmcp_stream_serve(p->srv, &d);
+    close(p->fd);
+    return NULL;
+}
+
+/* Start a server thread on one end; returns the other end, or -1. */
+static int pair_start(pair *p, fmcp_server *srv)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) return -1;
+    p->srv = srv;
+    p->fd = sv[0];
+    if (pthread_create(&p->th, NULL, serve_main, p) != 0) { close(sv[0]); close(sv[1]); return -1; }
+    return sv[1];
+}
+
+static fmcp_result connect_pair(pair *p, fmcp_server *srv, const fmcp_client_desc *d, fmcp_client **c)
+{
+    int fd = pair_start(p, srv), wfd;
+    fmcp_result r;
+    if (fd < 0) return FMCP_ERR_IO;
+    wfd = dup(fd);
+    r = fmcp_client_connect_fd(d, fd, wfd, c);
+    return r;
+}
+
+static void test_stream_battery(void)
+{
+    fmcp_server *srv = make_server();
+    fmcp_client_desc d;
+    fmcp_client *c = NULL;
+    pair p;
+    client_desc(&d);
+    CHECK_OK(connect_pair(&p, srv, &d, &c));
+    if (c) {
+        check_info(c);
+        CHECK_STR(fmcp_client_session_id(c), "");
+        check_lists(c);
+        check_read_and_prompt(c);
+        check_calls(c);
+        check_timeout_cancel(c);
+        check_list_changed(c, srv);
+        fmcp_client_close(c);
+    }
+    pthread_join(p.th, NULL);
+    fmcp_server_destroy(srv);
+}
+
+/* The peer dies mid-call: the call ends with FMCP_ERR_CLOSED, not a hang. */
+static void test_stream_peer_gone(void)
+{
+    fmcp_server *srv = make_server();
+    fmcp_client_desc d;
+    fmcp_client *c = NULL;
+    fmcp_json_doc *doc = NULL;
+    pair p;
+    client_desc(&d);
+    gate_reset();
+    CHECK_OK(connect_pair(&p, srv, &d, &c));
+    if (c) {
+        shutdown(p.fd, SHUT_RDWR);   /* the server's end */
+        CHECK(fmcp_client_call_tool(c, "echo", "{\"text\":\"x\"}", NULL, &doc) == FMCP_ERR_CLOSED);
+        CHECK(doc == NULL);
+        CHECK(fmcp_client_ping(c) == FMCP_ERR_CLOSED);
+        fmcp_client_close(c);
+    }
+    pthread_join(p.th, NULL);
+    fmcp_server_destroy(srv);
+}
+
+/* An older server answers with its own version: the client accepts it. */
+static void test_stream_version(void)
+{
+    static const char *const only_old[] = { "2024-11-05", NULL };
+    fmcp_server_desc sd;
+    fmcp_server *srv = NULL;
+    fmcp_client_desc d;
+    fmcp_client *c = NULL;
+    pair p;
+    memset(&sd, 0, sizeof sd);
+    sd.name = "old";
+    sd.protocol_versions = only_old;
+    CHECK_OK(fmcp_server_create(&sd, &srv));
+    client_desc(&d);
+    d.protocol_version = "2025-06-18";
+    CHECK_OK(connect_pair(&p, srv, &d, &c));
+    CHECK_STR(fmcp_client_protocol_version(c), "2024-11-05");
+    fmcp_client_close(c);
+    pthread_join(p.th, NULL);
+    fmcp_server_destroy(srv);
+}
+
+static void test_stream_alloc_sweep(void)
+{
+    fmcp_server *srv = make_server();
+    fmcp_client_desc d;
+    client_desc(&d);
+    d.alloc = &t_alloc;
+    d.timeout_ms = 300;   /* an answer dropped for lack of memory ends as a timeout */
+    T_ALLOC_SWEEP({
+        fmcp_client *c = NULL;
+        fmcp_json_doc *doc = NULL;
+        pair p;
+        t_rc = connect_pair(&p, srv, &d, &c);
+        if (t_rc == FMCP_OK) {
+            t_rc = fmcp_client_list_tools(c, &doc);
+            if (doc) fmcp_json_doc_free(doc);
+            doc = NULL;
+            if (t_rc == FMCP_OK) t_rc = fmcp_client_call_tool(c, "echo", "{\"text\":\"x\"}", NULL, &doc);
+            if (doc) fmcp_json_doc_free(doc);
+            doc = NULL;
+            if (t_rc == FMCP_OK) t_rc = fmcp_client_read_resource(c, "test://item/7", &doc);
+            if (doc) fmcp_json_doc_free(doc);
+            doc = NULL;
+            if (t_rc == FMCP_OK) t_rc = fmcp_client_get_prompt(c, "greet", "{\"name\":\"x\"}", &doc);
+            if (doc) fmcp_json_doc_free(doc);
+            fmcp_client_close(c);
+        }
+        pthread_join(p.th, NULL);
+    });
+    fmcp_server_destroy(srv);
+}
+
+/* ---- HTTP ---------------------------------------------------------------- */
+
+typedef struct hsrv {
+    fmcp_server *srv;
+    fmcp_http_loop *loop;
+    fmcp_mcp_http *t;
+    pthread_t th;
+    char url[128], legacy_url[128];
+} hsrv;
+
+static void *loop_main(void *arg)
+{
+    fmcp_http_run(((hsrv *)arg)->loop);
+    return NULL;
+}
+
+static fmcp_result auth_hook(void *u, const char *method, const char *path, const fmcp_http_req *req,
+                             fmcp_http_auth_reply *reply)
+{
+    const char *a = fmcp_http_req_header(req, "Authorization");
+    const char *x = fmcp_http_req_header(req, "X-Client-Test");
+    (void)u; (void)method; (void)path;
+    if (!a || strcmp(a, "Bearer s3cret") != 0 || !x || strcmp(x, "yes") != 0) reply->status = 401;
+    return FMCP_OK;
+}
+
+static int hsrv_start(hsrv *h, fmcp_server *srv, int with_auth)
+{
+    fmcp_http_transport_desc d;
+    memset(h, 0, sizeof *h);
+    memset(&d, 0, sizeof d);
+    d.retry_ms = 50;
+    if (with_auth) d.authenticate = auth_hook;
+    h->srv = srv;
+    if (fmcp_http_loop_new(NULL, &h->loop) != FMCP_OK) return -1;
+    if (fmcp_mcp_http_attach(srv, h->loop, &d, &h->t) != FMCP_OK) { fmcp_http_loop_free(h->loop); return -1; }
+    snprintf(h->url, sizeof h->url, "http://127.0.0.1:%u/mcp", (unsigned)fmcp_mcp_http_port(h->t));
+    snprintf(h->legacy_url, sizeof h->legacy_url, "http://127.0.0.1:%u/sse", (unsigned)fmcp_mcp_http_port(h->t));
+    if (pthread_create(&h->th, NULL, loop_main, h) != 0) return -1;
+    return 0;
+}
+
+static void hsrv_stop(hsrv *h)
+{
+    fmcp_http_stop(h->loop);
+    pthread_join(h->th, NULL);
+    fmcp_mcp_http_free(h->t);
+    fmcp_http_loop_free(h->loop);
+}
+
+static void test_http_battery(void)
+{
+    fmcp_server *srv = make_server();
+    fmcp_client_desc d;
+    fmcp_client *c = NULL;
+    hsrv h;
+    if (hsrv_start(&h, srv, 0) != 0) { fmcp_server_destroy(srv); CHECK(0); return; }
+    client_desc(&d);
+    CHECK_OK(fmcp_client_connect_http(&d, h.url, &c));
+    if (c) {
+        check_info(c);
+        CHECK_EQ_INT(strlen(fmcp_client_session_id(c)), 32);
+        CHECK_EQ_INT(fmcp_mcp_http_sessions(h.t), 1);
+        check_lists(c);
+        check_read_and_prompt(c);
+        check_calls(c);
+        check_timeout_cancel(c);
+        check_list_changed(c, srv);   /* arrives on the GET stream */
+        fmcp_client_close(c);
+        CHECK_EQ_INT(fmcp_mcp_http_sessions(h.t), 0);   /* DELETE ended it */
+    }
+    hsrv_stop(&h);
+    fmcp_server_destroy(srv);
+}
+
+/* A POST stream closed by the server before the answer: GET + Last-Event-ID. */
+static void test_http_resume(void)
+{
+    fmcp_server *srv = make_server();
+    fmcp_client_desc d;
+    fmcp_client *c = NULL;
+    fmcp_json_doc *doc = NULL;
+    fmcp_call_opts o;
+    hsrv h;
+    if (hsrv_start(&h, srv, 0) != 0) { fmcp_server_destroy(srv); CHECK(0); return; }
+    g_http = h.t;
+    client_desc(&d);
+    d.no_get_stream = 1;
+    CHECK_OK(fmcp_client_connect_http(&d, h.url, &c));
+    if (c) {
+        rec_reset();
+        memset(&o, 0, sizeof o);
+        o.progress = on_progress;
+        CHECK_OK(fmcp_client_call_tool(c, "cut", NULL, &o, &doc));
+        CHECK_STR(text0(doc), "resumed");
+        if (doc) fmcp_json_doc_free(doc);
+        CHECK_EQ_INT(R.nprog, 2);
+        CHECK_STR(R.msgs[1], "after cut");
+        fmcp_client_close(c);
+    }
+    g_http = NULL;
+    hsrv_stop(&h);
+    fmcp_server_destroy(srv);
+}
+
+static void test_http_bearer(void)
+{
+    static const fmcp_http_header extra[1] = { { "X-Client-Test", "yes" } };
+    fmcp_server *srv = make_server();
+    fmcp_client_desc d;
+    fmcp_client *c = NULL;
+    hsrv h;
+    if (hsrv_start(&h, srv, 1) != 0) { fmcp_server_destroy(srv); CHECK(0); return; }
+    client_desc(&d);
+    d.headers = extra; d.nheaders = 1;
+    CHECK(fmcp_client_connect_http(&d, h.url, &c) == FMCP_ERR_HTTP);
+    CHECK(c == NULL);
+    d.bearer_token = "s3cret";
+    CHECK_OK(fmcp_client_connect_http(&d, h.url, &c));
+    if (c) {
+        CHECK_OK(fmcp_client_ping(c));
+        fmcp_client_close(c);
+    }
+    hsrv_stop(&h);
+    fmcp_server_destroy(srv);
+}
+
+/* The old HTTP+SSE transport: POST initialize is refused, GET gives `endpoint`. */
+static void test_http_legacy(void)
+{
+    fmcp_server *srv = make_server();
+    fmcp_client_desc d;
+    fmcp_client *c = NULL;
+    fmcp_json_doc *doc = NULL;
+    fmcp_call_opts o;
+    hsrv h;
+    if (hsrv_start(&h, srv, 0) != 0) { fmcp_server_destroy(srv); CHECK(0); return; }
+    client_desc(&d);
+    d.protocol_version = "2024-11-05";
+    CHECK_OK(fmcp_client_connect_http(&d, h.legacy_url, &c));
+    if (c) {
+        CHECK_STR(fmcp_client_protocol_version(c), "2024-11-05");
+        CHECK_OK(fmcp_client_call_tool(c, "echo", "{\"text\":\"old\"}", NULL, &doc));
+        CHECK_STR(text0(doc), "old");
+        if (doc) fmcp_json_doc_free(doc);
+        rec_reset();
+        memset(&o, 0, sizeof o);
+        o.progress = on_progress;
+        CHECK_OK(fmcp_client_call_tool(c, "progress", NULL, &o, &doc));
+        if (doc) fmcp_json_doc_free(doc);
+        CHECK_EQ_INT(R.nprog, 3);
+        check_lists(c);
+        fmcp_client_close(c);
+    }
+    hsrv_stop(&h);
+    fmcp_server_destroy(srv);
+}
+
+static void test_http_refused(void)
+{
+    fmcp_client_desc d;
+    fmcp_client *c = NULL;
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    socklen_t al = sizeof a;
+    char url[64];
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    /* a port that was just free: bind, read it, close */
+    CHECK(bind(s, (struct sockaddr *)&a, sizeof a) == 0);
+    CHECK(getsockname(s, (struct sockaddr *)&a, &al) == 0);
+    close(s);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/mcp", (unsigned)ntohs(a.sin_port));
+    client_desc(&d);
+    CHECK(fmcp_client_connect_http(&d, url, &c) == FMCP_ERR_IO);
+    CHECK(fmcp_client_connect_http(&d, "https://127.0.0.1:1/mcp", &c) == FMCP_ERR_UNSUPPORTED);
+    CHECK(fmcp_client_connect_http(&d, "not a url", &c) != FMCP_OK);
+    CHECK(c == NULL);
+}
+
+static void test_http_alloc_sweep(void)
+{
+    fmcp_server *srv = make_server();
+    fmcp_client_desc d;
+    hsrv h;
+    if (hsrv_start(&h, srv, 0) != 0) { fmcp_server_destroy(srv); CHECK(0); return; }
+    client_desc(&d);
+    d.alloc = &t_alloc;
+    d.timeout_ms = 2000;
+    d.no_get_stream = 1;   /* its allocations would race the sweep's */
+    /* A notification dropped for lack of memory cannot be reported by the
+     * call, so a missing progress report counts as the reported failure; the
+     * DELETE in close is best effort, so failures there only need no leak. */
+    T_ALLOC_SWEEP({
+        fmcp_client *c = NULL;
+        fmcp_json_doc *doc = NULL;
+        fmcp_call_opts o;
+        memset(&o, 0, sizeof o);
+        o.progress = on_progress;
+        rec_reset();
+        t_rc = fmcp_client_connect_http(&d, h.url, &c);
+        if (t_rc == FMCP_OK) {
+            int failed;
+            t_rc = fmcp_client_call_tool(c, "progress", NULL, &o, &doc);
+            if (doc) fmcp_json_doc_free(doc);
+            if (t_rc == FMCP_OK && R.nprog != 3) t_rc = FMCP_ERR_NOMEM;
+            failed = t_alloc_failed;
+            fmcp_client_close(c);
+            if (!failed) t_alloc_failed = 0;
+        }
+    });
+    hsrv_stop(&h);
+    fmcp_server_destroy(srv);
+}
+
+/* https:// through the tls module (BearSSL builds only), with a CA and a
+ * "localhost" certificate made by the openssl command. */
+static void test_https(void)
+{
+    char dir[64], cmd[2048], ca[96], crt[96], key[96];
+    fmcp_server *srv;
+    fmcp_tls_server_desc sd;
+    fmcp_tls_client_desc cd;
+    fmcp_tls_server *ts = NULL;
+    fmcp_tls_client *tc = NULL;
+    fmcp_http_server_desc hd;
+    fmcp_http_transport_desc d;
+    fmcp_client_desc cl;
+    fmcp_client *c = NULL;
+    fmcp_json_doc *doc = NULL;
+    hsrv h;
+    char url[96];
+    if (!fmcp_tls_available()) T_SKIP("TLS not compiled in (build with -DFASTMCP_WITH_BEARSSL)");
+    if (system("openssl version >/dev/null 2>&1") != 0) T_SKIP("no openssl command to make certificates");
+    snprintf(dir, sizeof dir, "build/client-tls-XXXXXX");
+    if (system("mkdir -p build") != 0 || !mkdtemp(dir)) { CHECK(0); return; }
+    snprintf(cmd, sizeof cmd, "cd %s && exec >log.txt 2>&1 && set -e && "
+        "printf 'subjectAltName=DNS:localhost\\nbasicConstraints=CA:FALSE\\n' >ext.cnf && "
+        "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 30 -subj '/CN=client test CA' && "
+        "openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj '/CN=localhost' && "
+        "openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 -extfile ext.cnf -out srv.crt",
+        dir);
+    CHECK(system(cmd) == 0);
+    snprintf(ca, sizeof ca, "%s/ca.crt", dir);
+    snprintf(crt, sizeof crt, "%s/srv.crt", dir);
+    snprintf(key, sizeof key, "%s/srv.key", dir);
+    memset(&sd, 0, sizeof sd);
+    sd.cert_file = crt; sd.key_file = key;
+    CHECK_OK(fmcp_tls_server_new(NULL, &sd, &ts));
+    memset(&cd, 0, sizeof cd);
+    cd.ca_file = ca;
+    CHECK_OK(fmcp_tls_client_new(NULL, &cd, &tc));
+    if (!ts || !tc) { fmcp_tls_server_free(ts); fmcp_tls_client_free(tc); return; }
+    srv = make_server();
+    memset(&h, 0, sizeof h);
+    memset(&hd, 0, sizeof hd);
+    hd.transport = fmcp_tls_server_transport(ts);
+    memset(&d, 0, sizeof d);
+    d.http = &hd;
+    CHECK_OK(fmcp_http_loop_new(NULL, &h.loop));
+    CHECK_OK(fmcp_mcp_http_attach(srv, h.loop, &d, &h.t));
+    pthread_create(&h.th, NULL, loop_main, &h);
+    snprintf(url, sizeof url, "https://localhost:%u/mcp", (unsigned)fmcp_mcp_http_port(h.t));
+    client_desc(&cl);
+    CHECK(fmcp_client_connect_http(&cl, url, &c) == FMCP_ERR_UNSUPPORTED);   /* no TLS layer given */
+    cl.transport = fmcp_tls_client_transport(tc);
+    CHECK_OK(fmcp_client_connect_http(&cl, url, &c));
+    if (c) {
+        CHECK_OK(fmcp_client_call_tool(c, "echo", "{\"text\":\"over tls\"}", NULL, &doc));
+        CHECK_STR(text0(doc), "over tls");
+        if (doc) fmcp_json_doc_free(doc);
+        check_calls(c);
+        fmcp_client_close(c);
+    }
+    hsrv_stop(&h);
+    fmcp_server_destroy(srv);
+    fmcp_tls_client_free(tc);
+    fmcp_tls_server_free(ts);
+}
+
+/* ---- stdio: this binary as the server ------------------------------------ */
+
+static int run_server_mode(int stubborn)
+{
+    fmcp_server *srv = make_server();
+    if (!srv) return 1;
+    if (stubborn) {
+        /* ignore stdin EOF and SIGTERM: the client must escalate to SIGKILL */
+        char buf[256];
+        signal(SIGTERM, SIG_IGN);
+        fmcp_server_run_stdio(srv);
+        for (;;) if (read(0, buf, sizeof buf) < 0 && errno != EINTR) pause();
+    }
+    fmcp_server_run_stdio(srv);
+    fmcp_server_destroy(srv);
+    return 0;
+}
+
+static void test_stdio_spawn(void)
+{
+    const char *argv[3];
+    const char *env[] = { "FMCP_CLIENT_TEST=from-parent", NULL };
+    fmcp_client_desc d;
+    fmcp_client *c = NULL;
+    fmcp_json_doc *doc = NULL;
+    argv[0] = self_path; argv[1] = "--server"; argv[2] = NULL;
+    client_desc(&d);
+    CHECK_OK(fmcp_client_connect_stdio(&d, argv, env, &c));
+    if (!c) return;
+    check_info(c);
+    CHECK_OK(fmcp_client_call_tool(c, "env", NULL, NULL, &doc));
+    CHECK_STR(text0(doc), "from-parent");
+    if (doc) fmcp_json_doc_free(doc);
+    check_calls(c);
+    fmcp_client_close(c);
+}
+
+static void test_stdio_kill(void)
+{
+    const char *argv[3];
+    fmcp_client_desc d;
+    fmcp_client *c = NULL;
+    int64_t t0;
+    argv[0] = self_path; argv[1] = "--stubborn-server"; argv[2] = NULL;
+    client_desc(&d);
+    d.grace_ms = 100;
+    CHECK_OK(fmcp_client_connect_stdio(&d, argv, NULL, &c));
+    if (!c) return;
+    CHECK_OK(fmcp_client_ping(c));
+    t0 = fmcp_monotonic_ms();
+    fmcp_client_close(c);   /* EOF ignored, SIGTERM ignored, SIGKILL works */
+    CHECK(fmcp_monotonic_ms() - t0 >= 200);
+    CHECK(fmcp_monotonic_ms() - t0 < 5000);
+}
+
+static void test_stdio_missing(void)
+{
+    const char *argv[] = { "/nonexistent/fmcp-no-such-server", NULL };
+    fmcp_client_desc d;
+    fmcp_client *c = NULL;
+    client_desc(&d);
+    CHECK(fmcp_client_connect_stdio(&d, argv, NULL, &c) == FMCP_ERR_NOT_FOUND);
+    CHECK(c == NULL);
+    CHECK(fmcp_client_connect_stdio(&d, NULL, NULL, &c) == FMCP_ERR_INVALID_ARG);
+}
+
+#ifdef FASTMCP_NO_THREADS
+/* Without threads the client pumps on the caller's thread: a spawned server
+ * and an HTTP server (its loop on a test thread), without the server-to-client
+ * requests (those need the server's worker threads). */
+static void test_nothreads_stdio(void)
+{
+    const char *argv[3];
+    fmcp_client_desc d;
+    fmcp_client *c = NULL;
+    fmcp_json_doc *doc = NULL;
+    fmcp_call_opts o;
+    argv[0] = self_path; argv[1] = "--server"; argv[2] = NULL;
+    client_desc(&d);
+    CHECK_OK(fmcp_client_connect_stdio(&d, argv, NULL, &c));
+    if (!c) return;
+    check_info(c);
+    check_lists(c);
+    check_read_and_prompt(c);
+    rec_reset();
+    memset(&o, 0, sizeof o);
+    o.progress = on_progress;
+    CHECK_OK(fmcp_client_call_tool(c, "progress", NULL, &o, &doc));
+    CHECK_STR(text0(doc), "progress done");
+    if (doc) fmcp_json_doc_free(doc);
+    CHECK_EQ_INT(R.nprog, 3);
+    CHECK_OK(fmcp_client_call_tool(c, "log", NULL, NULL, &doc));
+    if (doc) fmcp_json_doc_free(doc);
+    CHECK_EQ_INT(R.nlogs, 2);
+    CHECK_OK(fmcp_client_pump(c, 0));
+    fmcp_client_close(c);
+}
+
+static void test_nothreads_http(void)
+{
+    fmcp_server *srv = make_server();
+    fmcp_client_desc d;
+    fmcp_client *c = NULL;
+    fmcp_json_doc *doc = NULL;
+    fmcp_call_opts o;
+    hsrv h;
+    if (hsrv_start(&h, srv, 0) != 0) { fmcp_server_destroy(srv); CHECK(0); return; }
+    client_desc(&d);
+    CHECK_OK(fmcp_client_connect_http(&d, h.url, &c));
+    if (c) {
+        check_lists(c);
+        rec_reset();
+        memset(&o, 0, sizeof o);
+        o.progress = on_progress;
+        CHECK_OK(fmcp_client_call_tool(c, "progress", NULL, &o, &doc));
+        if (doc) fmcp_json_doc_free(doc);
+        CHECK_EQ_INT(R.nprog, 3);
+        fmcp_client_close(c);
+    }
+    hsrv_stop(&h);
+    fmcp_server_destroy(srv);
+}
+#endif
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "--server") == 0) return run_server_mode(0);
+    if (argc > 1 && strcmp(argv[1], "--stubborn-server") == 0) return run_server_mode(1);
+    self_path = argv[0];
+    signal(SIGPIPE, SIG_DFL);   /* the client must never raise it */
+    pthread_mutex_init(&R.m, NULL);
+    pthread_cond_init(&R.cv, NULL);
+#ifdef FASTMCP_NO_THREADS
+    T_RUN(test_nothreads_stdio);
+    T_RUN(test_nothreads_http);
+    T_RUN(test_stdio_missing);
+    return t_finish("mcp_client_nothreads");
+#endif
+    T_RUN(test_stream_battery);
+    T_RUN(test_stream_peer_gone);
+    T_RUN(test_stream_version);
+    T_RUN(test_stream_alloc_sweep);
+    T_RUN(test_http_battery);
+    T_RUN(test_http_resume);
+    T_RUN(test_http_bearer);
+    T_RUN(test_http_legacy);
+    T_RUN(test_http_refused);
+    T_RUN(test_http_alloc_sweep);
+    T_RUN(test_https);
+    T_RUN(test_stdio_spawn);
+    T_RUN(test_stdio_kill);
+    T_RUN(test_stdio_missing);
+    return t_finish("mcp_client");
+}
