@@ -446,10 +446,11 @@ typedef struct fmcp__op {
     struct fmcp__op *next;
     fmcp_http_req *req;
     int kind;
+    int embedded;           /* the request's own abort op: not freed on its own */
     fmcp__hbuf data;
 } fmcp__op;
 
-enum { FMCP__OP_START, FMCP__OP_WRITE, FMCP__OP_FINISH };
+enum { FMCP__OP_START, FMCP__OP_WRITE, FMCP__OP_FINISH, FMCP__OP_ABORT };
 
 typedef struct fmcp__conn fmcp__conn;
 
@@ -472,6 +473,7 @@ struct fmcp_http_loop {
 #endif
     int has_owner;
     fmcp__op *qhead, *qtail;
+    fmcp__op *phead, *ptail;    /* taken from the queue, being applied (loop thread) */
     int stop, woken;
     fmcp__timer *timers;
     size_t ntimers, tcap;
@@ -502,21 +504,6 @@ static void fmcp__unlock(fmcp_http_loop *l)
     pthread_mutex_unlock(&l->mu);
 #else
     (void)l;
-#endif
-}
-
-/* 1 when the caller may touch loop state directly (it is the loop thread). */
-static int fmcp__on_loop(fmcp_http_loop *l)
-{
-#ifndef FASTMCP_NO_THREADS
-    int r;
-    fmcp__lock(l);
-    r = !l->has_owner || pthread_equal(l->owner, pthread_self());
-    fmcp__unlock(l);
-    return r;
-#else
-    (void)l;
-    return 1;
 #endif
 }
 
@@ -874,6 +861,7 @@ struct fmcp_http_req {
     fmcp__hbuf body;
     fmcp_http_close_fn on_close;
     void *on_close_user;
+    fmcp__op abort_op;          /* queued without allocating when finishing fails */
     size_t size;
     char remote[64];
 };
@@ -910,6 +898,13 @@ static long fmcp__conn_write_raw(fmcp__conn *c, const void *buf, size_t n)
 {
     const fmcp_http_transport *t = c->srv->d.transport;
     return t ? t->write(c->tc, buf, n) : fmcp__sys_write(c->io.fd, buf, n);
+}
+
+/* Bytes the transport holds that no socket event will announce (TLS). */
+static size_t fmcp__conn_pending(fmcp__conn *c)
+{
+    const fmcp_http_transport *t = c->srv->d.transport;
+    return (t && t->pending && c->tc) ? t->pending(c->tc) : 0;
 }
 
 /* ---- requests: lifetime ----------------------------------------------------- */
@@ -1271,7 +1266,7 @@ static int fmcp__conn_room(fmcp__conn *c)
 static void fmcp__conn_read(fmcp__conn *c)
 {
     int rounds;
-    for (rounds = 0; rounds < 4 && !c->io.dead && c->state != FMCP__C_CLOSING; rounds++) {
+    for (rounds = 0; (rounds < 4 || fmcp__conn_pending(c)) && !c->io.dead && c->state != FMCP__C_CLOSING; rounds++) {
         size_t space;
         long n;
         if (!fmcp__conn_room(c)) return;
@@ -1300,6 +1295,9 @@ static void fmcp__conn_event(fmcp__conn *c, unsigned ev)
         fmcp__conn_flush(c);
         if (c->io.dead) return;
         if (c->state == FMCP__C_HEAD && c->rpos < c->rb.len) fmcp__conn_process(c);
+        /* a transport read may have waited for the socket to take a TLS record */
+        if (c->tc && !(ev & FMCP__IN) && (c->io.want & FMCP__IN)) fmcp__conn_read(c);
+        if (c->io.dead) return;
     }
     if (ev & FMCP__IN) {
         if (!(c->io.want & FMCP__IN)) { fmcp__conn_close(c); return; } /* hang-up while paused */
@@ -1390,10 +1388,26 @@ static void fmcp__srv_accept(fmcp_http_server *s)
 
 /* Apply a formatted response piece on the loop thread. data may be NULL
  * when the bytes were written straight into the connection buffer. */
+/* A finishing call failed (out of memory): the peer gets a bare 500 when
+ * nothing was sent yet, else the connection closes; never a hang. */
+static void fmcp__abort_conn(fmcp_http_req *req, fmcp__conn *c)
+{
+    static const char m[] = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    c->close_after = 1;
+    if (req->lstreamed || fmcp__hb_ensure_pool(req->loop, &c->wb) != FMCP_OK ||
+        fmcp__hb_put(req->loop->a, &c->wb, m, sizeof m - 1) != FMCP_OK) fmcp__conn_close(c);
+}
+
 static fmcp_result fmcp__apply(fmcp_http_req *req, int kind, fmcp__hbuf *data)
 {
     fmcp__conn *c = req->conn;
     fmcp_result rc = c ? FMCP_OK : FMCP_ERR_CLOSED;
+    if (kind == FMCP__OP_ABORT) {
+        req->lstate = FMCP__L_DONE;     /* finished: no on_close when aborting closes */
+        if (c && !c->io.dead) fmcp__abort_conn(req, c);
+        kind = FMCP__OP_FINISH;
+        rc = FMCP_ERR_CLOSED;
+    }
     if (kind == FMCP__OP_START) { req->lstate = FMCP__L_STREAMING; req->lstreamed = 1; }
     if (kind == FMCP__OP_FINISH) req->lstate = FMCP__L_DONE;
     if (c && data && data->len) {
@@ -1415,20 +1429,45 @@ static fmcp_result fmcp__apply(fmcp_http_req *req, int kind, fmcp__hbuf *data)
     return rc;
 }
 
+/* Apply queued pieces in order. Ops move to a loop-private list first and
+ * are popped one at a time, so a nested drain (a direct answer made from a
+ * callback that an op triggered) continues in queue order. */
 static void fmcp__drain_ops(fmcp_http_loop *l)
 {
-    fmcp__op *op;
     fmcp__lock(l);
-    op = l->qhead;
-    l->qhead = l->qtail = NULL;
+    if (l->qhead) {
+        if (l->ptail) l->ptail->next = l->qhead; else l->phead = l->qhead;
+        l->ptail = l->qtail;
+        l->qhead = l->qtail = NULL;
+    }
     fmcp__unlock(l);
-    while (op) {
-        fmcp__op *next = op->next;
+    while (l->phead) {
+        fmcp__op *op = l->phead;
+        l->phead = op->next;
+        if (!l->phead) l->ptail = NULL;
+        if (op->embedded) { (void)fmcp__apply(op->req, FMCP__OP_ABORT, NULL); continue; }
         (void)fmcp__apply(op->req, op->kind, &op->data);
         fmcp__hb_free(l->a, &op->data);
         fmcp_free(l->a, op, sizeof *op);
-        op = next;
     }
+}
+
+/* 1 on the loop thread, after applying what other threads queued before:
+ * a direct write must not overtake them (nor free the request under them). */
+static int fmcp__on_loop_drained(fmcp_http_loop *l)
+{
+    int r, queued;
+#ifndef FASTMCP_NO_THREADS
+    fmcp__lock(l);
+    r = !l->has_owner || pthread_equal(l->owner, pthread_self());
+    queued = l->qhead != NULL;
+    fmcp__unlock(l);
+#else
+    r = 1;
+    queued = l->qhead != NULL;
+#endif
+    if (r && (queued || l->phead)) fmcp__drain_ops(l);
+    return r;
 }
 
 /* ---- answering: caller side ---------------------------------------------------- */
@@ -1447,7 +1486,7 @@ static fmcp_result fmcp__out_begin(fmcp_http_req *req, fmcp__out *o)
 {
     memset(o, 0, sizeof *o);
     o->req = req;
-    o->direct = fmcp__on_loop(req->loop);
+    o->direct = fmcp__on_loop_drained(req->loop);
     o->b = &o->own;
     if (o->direct && req->conn) {
         if (fmcp__hb_ensure_pool(req->loop, &req->conn->wb) != FMCP_OK) return FMCP_ERR_NOMEM;
@@ -1457,6 +1496,28 @@ static fmcp_result fmcp__out_begin(fmcp_http_req *req, fmcp__out *o)
     return FMCP_OK;
 }
 
+static void fmcp__enqueue(fmcp_http_loop *l, fmcp__op *op)
+{
+    fmcp__lock(l);
+    if (l->qtail) l->qtail->next = op; else l->qhead = op;
+    l->qtail = op;
+    fmcp__wake(l);
+    fmcp__unlock(l);
+}
+
+/* A finishing call that could not be formatted or queued still finishes the
+ * request (through its preallocated op), so it never dangles. */
+static fmcp_result fmcp__out_abort(fmcp__out *o)
+{
+    fmcp_http_req *req = o->req;
+    req->ustate = 2;
+    if (o->direct) { (void)fmcp__apply(req, FMCP__OP_ABORT, NULL); return FMCP_ERR_CLOSED; }
+    memset(&req->abort_op, 0, sizeof req->abort_op);
+    req->abort_op.req = req; req->abort_op.kind = FMCP__OP_ABORT; req->abort_op.embedded = 1;
+    fmcp__enqueue(req->loop, &req->abort_op);
+    return FMCP_ERR_CLOSED;
+}
+
 static fmcp_result fmcp__out_commit(fmcp__out *o, int kind, fmcp_result fmt)
 {
     fmcp_http_loop *l = o->req->loop;
@@ -1464,20 +1525,19 @@ static fmcp_result fmcp__out_commit(fmcp__out *o, int kind, fmcp_result fmt)
     if (fmt != FMCP_OK) {
         if (o->b != &o->own) o->b->len = o->mark;
         fmcp__hb_free(l->a, &o->own);
-        return fmt;
+        return kind == FMCP__OP_FINISH ? fmcp__out_abort(o) : fmt;
     }
     if (o->direct) {
         fmcp__hb_free(l->a, &o->own);
         return fmcp__apply(o->req, kind, NULL);
     }
     op = (fmcp__op *)fmcp_malloc(l->a, sizeof *op);
-    if (!op) { fmcp__hb_free(l->a, &o->own); return FMCP_ERR_NOMEM; }
-    op->next = NULL; op->req = o->req; op->kind = kind; op->data = o->own;
-    fmcp__lock(l);
-    if (l->qtail) l->qtail->next = op; else l->qhead = op;
-    l->qtail = op;
-    fmcp__wake(l);
-    fmcp__unlock(l);
+    if (!op) {
+        fmcp__hb_free(l->a, &o->own);
+        return kind == FMCP__OP_FINISH ? fmcp__out_abort(o) : FMCP_ERR_NOMEM;
+    }
+    op->next = NULL; op->req = o->req; op->kind = kind; op->embedded = 0; op->data = o->own;
+    fmcp__enqueue(l, op);
     return FMCP_OK;
 }
 
@@ -2218,7 +2278,7 @@ static int fmcp__fetch_parse(fmcp_http_fetch_op *op, int eof)
 static void fmcp__fetch_read(fmcp_http_fetch_op *op)
 {
     int rounds;
-    for (rounds = 0; rounds < 8; rounds++) {
+    for (rounds = 0; rounds < 8 || (op->tr && op->tr->pending && op->tr->pending(op->tc)); rounds++) {
         long n;
         if (fmcp__hb_reserve(op->loop->a, &op->in, 16384) != FMCP_OK) { fmcp__fetch_fail(op, FMCP_ERR_NOMEM, NULL); return; }
         n = fmcp__fetch_io(op, 0, op->in.p + op->in.len, op->in.cap - op->in.len);
@@ -2240,7 +2300,10 @@ static void fmcp__fetch_event(fmcp_http_fetch_op *op, unsigned ev)
         while (op->opos < op->out.len) {
             long n = fmcp__fetch_io(op, 1, op->out.p + op->opos, op->out.len - op->opos);
             if (n > 0) { op->opos += (size_t)n; continue; }
-            if (n == FMCP_HTTP_IO_WANT_WRITE || n == FMCP_HTTP_IO_WANT_READ) { fmcp__io_mod(op->loop, &op->io, FMCP__OUT); return; }
+            if (n == FMCP_HTTP_IO_WANT_WRITE || n == FMCP_HTTP_IO_WANT_READ) {
+                fmcp__io_mod(op->loop, &op->io, n == FMCP_HTTP_IO_WANT_READ ? FMCP__IN : FMCP__OUT); /* a TLS handshake waits to read */
+                return;
+            }
             fmcp__fetch_fail(op, FMCP_ERR_IO, "write failed");
             return;
         }

@@ -87,7 +87,11 @@
  *   and the loop woken through an eventfd/pipe). Every request must be
  *   finished exactly once, by fmcp_http_respond or fmcp_http_stream_end; this
  *   also releases it. After the connection died they return FMCP_ERR_CLOSED
- *   (on the loop thread) but still release the request.
+ *   (on the loop thread) but still release the request. When respond or
+ *   stream_end cannot format or queue the answer (out of memory) the request
+ *   is still finished and released: the peer gets a bare 500 (or, once a
+ *   stream started, the connection closes) and the call returns
+ *   FMCP_ERR_CLOSED. So never retry a finishing call on the same request.
  *   fmcp_http_respond: status, headers, body in one go (Content-Length and
  *     Date are added; do not pass them). Header names/values with CR, LF or
  *     NUL are refused with FMCP_ERR_INVALID_ARG (the request stays yours).
@@ -134,6 +138,9 @@
  *   bytes moved, 0 for EOF (read), FMCP_HTTP_IO_WANT_READ/WRITE when they
  *   would block, or FMCP_HTTP_IO_ERROR. close releases the wrapper (not the
  *   fd). A TLS layer drops in here for both the client and the server.
+ *   pending (optional, may be NULL) counts bytes read() can return without
+ *   the socket (decrypted TLS data): the loop reads on while it is nonzero.
+ *   A write that returned WANT_READ/WANT_WRITE is retried with the same bytes.
  */
 
 #ifdef __cplusplus
@@ -165,6 +172,7 @@ typedef struct fmcp_http_transport {
     long (*write)(void *conn, const void *buf, size_t n);
     void (*close)(void *conn);
     void *self;
+    size_t (*pending)(void *conn); /* optional: bytes read() holds that no socket event announces */
 } fmcp_http_transport;
 
 typedef struct fmcp_http_loop fmcp_http_loop;

@@ -141,6 +141,8 @@ typedef struct fmcp__mcp_msg {
 typedef struct fmcp__mcp_group {
     void *tag;
     int pending;
+    int collecting;             /* receive running: jobs wait in the list below */
+    struct fmcp_ctx *jobs, *jobs_tail;
 } fmcp__mcp_group;
 
 /* Responses of a JSON-RPC batch, sent together. */
@@ -430,7 +432,7 @@ static const char *fmcp__mcp_list_changed_method(fmcp_item_kind k)
 }
 
 static fmcp_result fmcp__mcp_send_notification(fmcp_session *s, const char *method, const char *params,
-                                           size_t plen, const char *rel_id, size_t rel_len);
+                                           size_t plen, const char *rel_id, size_t rel_len, void *tag);
 
 /* Notify every initialised session (server lock held by the caller). */
 static void fmcp__mcp_broadcast_locked(fmcp_server *srv, const char *method)
@@ -442,7 +444,7 @@ static void fmcp__mcp_broadcast_locked(fmcp_server *srv, const char *method)
         FMCP__LOCK(&s->lock);
         init = s->initialized && !s->closed;
         FMCP__UNLOCK(&s->lock);
-        if (init) (void)fmcp__mcp_send_notification(s, method, NULL, 0, NULL, 0);
+        if (init) (void)fmcp__mcp_send_notification(s, method, NULL, 0, NULL, 0, NULL);
     }
 }
 
@@ -888,7 +890,7 @@ static fmcp_result fmcp__mcp_send_writer(fmcp_session *s, fmcp_json_writer *w, c
 }
 
 static fmcp_result fmcp__mcp_send_notification(fmcp_session *s, const char *method, const char *params,
-                                           size_t plen, const char *rel_id, size_t rel_len)
+                                           size_t plen, const char *rel_id, size_t rel_len, void *tag)
 {
     fmcp_json_writer w;
     fmcp_send_info info;
@@ -898,14 +900,14 @@ static fmcp_result fmcp__mcp_send_notification(fmcp_session *s, const char *meth
     fmcp_jw_key(&w, "method"); fmcp_jw_str(&w, method);
     if (params) { fmcp_jw_key(&w, "params"); fmcp_jw_raw(&w, params, plen); }
     fmcp_jw_object_end(&w);
-    fmcp__mcp_send_info_init(&info, rel_id, rel_len, NULL);
+    fmcp__mcp_send_info_init(&info, rel_id, rel_len, tag);
     return fmcp__mcp_send_writer(s, &w, &info);
 }
 
 FASTMCP_API fmcp_result fmcp_session_notify(fmcp_session *s, const char *method, const char *params_json)
 {
     if (!s || !method) return FMCP_ERR_INVALID_ARG;
-    return fmcp__mcp_send_notification(s, method, params_json, params_json ? strlen(params_json) : 0, NULL, 0);
+    return fmcp__mcp_send_notification(s, method, params_json, params_json ? strlen(params_json) : 0, NULL, 0, NULL);
 }
 
 static void fmcp__mcp_group_release(fmcp_session *s, fmcp__mcp_group *g)
@@ -1134,6 +1136,22 @@ static void fmcp__mcp_msg_unref(fmcp_session *s, fmcp__mcp_msg *m)
 
 /* ---- handler contexts ---------------------------------------------------- */
 
+/* Drop the ctx's references on its message, auth and session under one
+ * lock (this runs once per request on the worker). */
+static void fmcp__mcp_ctx_unref_all(fmcp_session *s, fmcp_ctx *c)
+{
+    const fmcp_allocator *a = s->alloc;
+    fmcp__mcp_msg *m = c->msg;
+    int zm, za = 0;
+    FMCP__LOCK(&s->lock);
+    zm = --m->refs == 0;
+    if (c->auth) za = --c->auth->refs == 0;
+    FMCP__UNLOCK(&s->lock);
+    if (zm) { fmcp_json_doc_free(m->doc); fmcp_free(a, m, sizeof *m); }
+    if (za) { c->auth->refs = 1; fmcp__mcp_auth_unref(a, c->auth, &s->lock); }
+    fmcp__mcp_session_unref(s);
+}
+
 static void fmcp__mcp_ctx_free(fmcp_ctx *c)
 {
     fmcp_session *s = c->s;
@@ -1151,10 +1169,8 @@ static void fmcp__mcp_ctx_free(fmcp_ctx *c)
     for (i = 0; i < c->n_vars * 2; i++) fmcp__mcp_strfree(a, c->vars[i]);
     if (c->vars) fmcp_free(a, c->vars, c->n_vars * 2 * sizeof(char *));
     fmcp_jw_reset(&c->w);
-    fmcp__mcp_msg_unref(s, c->msg);
-    fmcp__mcp_auth_unref(a, c->auth, &s->lock);
+    fmcp__mcp_ctx_unref_all(s, c);
     fmcp_free(a, c, sizeof *c);
-    fmcp__mcp_session_unref(s);
 }
 
 /* Session lock held. */
@@ -1246,14 +1262,10 @@ static void fmcp__mcp_ctx_close(fmcp_ctx *c)
     fmcp_jw_object_end(w);
 }
 
-static void fmcp__mcp_ctx_complete(fmcp_ctx *c, fmcp_result rc)
+/* Already unlinked from the in-flight list (by the caller, under the lock). */
+static void fmcp__mcp_ctx_complete(fmcp_ctx *c, fmcp_result rc, int cancelled)
 {
     fmcp_session *s = c->s;
-    int cancelled;
-    FMCP__LOCK(&s->lock);
-    fmcp__mcp_inflight_unlink(s, c);
-    cancelled = c->cancelled;
-    FMCP__UNLOCK(&s->lock);
     if (cancelled) {
         fmcp__mcp_deliver(s, c->group, c->batch, c->id, c->id_len, NULL, 0, 0);
     } else if (c->err_code || (rc != FMCP_OK && c->kind != FMCP__K_TOOL)) {
@@ -1278,12 +1290,13 @@ static void fmcp__mcp_ctx_complete(fmcp_ctx *c, fmcp_result rc)
 /* The run and each fmcp_ctx_defer hold the ctx; the last release completes it. */
 static void fmcp__mcp_ctx_release(fmcp_ctx *c, fmcp_result rc)
 {
-    int z;
+    int z, cancelled = 0;
     FMCP__LOCK(&c->s->lock);
     if (rc != FMCP_OK) c->rc_hold = rc;
     z = --c->holds == 0;
+    if (z) { fmcp__mcp_inflight_unlink(c->s, c); cancelled = c->cancelled; }
     FMCP__UNLOCK(&c->s->lock);
-    if (z) fmcp__mcp_ctx_complete(c, c->rc_hold);
+    if (z) fmcp__mcp_ctx_complete(c, c->rc_hold, cancelled);
 }
 
 static void fmcp__mcp_run(fmcp_ctx *c)
@@ -1292,6 +1305,25 @@ static void fmcp__mcp_run(fmcp_ctx *c)
     if (c->kind == FMCP__K_COMPLETE) rc = c->complete(c, c->carg, c->cvalue, c->user);
     else rc = c->handler(c, c->user);
     fmcp__mcp_ctx_release(c, c->deferred ? FMCP_OK : rc);
+}
+
+/* Queue a list of n jobs with one lock; wake only as many workers as sleep
+ * and have something to do. */
+static void fmcp__mcp_push_jobs(fmcp_server *srv, fmcp_ctx *head, fmcp_ctx *tail, int n)
+{
+#ifndef FASTMCP_NO_THREADS
+    int wake;
+    pthread_mutex_lock(&srv->qlock);
+    if (srv->qtail) srv->qtail->qnext = head;
+    else srv->qhead = head;
+    srv->qtail = tail;
+    wake = n < srv->idle ? n : srv->idle;
+    pthread_mutex_unlock(&srv->qlock);
+    /* signalled after unlocking: a woken worker does not block on qlock */
+    while (wake-- > 0) pthread_cond_signal(&srv->qcond);
+#else
+    (void)srv; (void)head; (void)tail; (void)n;
+#endif
 }
 
 static void fmcp__mcp_dispatch(fmcp_ctx *c)
@@ -1303,15 +1335,15 @@ static void fmcp__mcp_dispatch(fmcp_ctx *c)
         fmcp__mcp_run(c);
         return;
     }
-#ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&srv->qlock);
     c->qnext = NULL;
-    if (srv->qtail) srv->qtail->qnext = c;
-    else srv->qhead = c;
-    srv->qtail = c;
-    if (srv->idle) pthread_cond_signal(&srv->qcond);
-    pthread_mutex_unlock(&srv->qlock);
-#endif
+    if (c->group->collecting) {
+        /* queued when the receive returns, after its own bookkeeping, so the
+         * worker does not start by contending with the reader for locks */
+        if (c->group->jobs_tail) c->group->jobs_tail->qnext = c; else c->group->jobs = c;
+        c->group->jobs_tail = c;
+        return;
+    }
+    fmcp__mcp_push_jobs(srv, c, c, 1);
 }
 
 FASTMCP_API void fmcp_ctx_defer(fmcp_ctx *c)
@@ -1579,6 +1611,8 @@ FASTMCP_API fmcp_result fmcp_ctx_progress(fmcp_ctx *c, double progress, double t
     size_t n;
     fmcp_result r;
     if (!c) return FMCP_ERR_INVALID_ARG;
+    /* the client forgot the token once it cancelled: stay silent */
+    if (fmcp_ctx_is_cancelled(c)) return FMCP_ERR_CANCELLED;
     if (c->has_progress && !(progress > c->last_progress)) return FMCP_ERR_STATE;
     c->has_progress = 1;
     c->last_progress = progress;
@@ -1591,7 +1625,7 @@ FASTMCP_API fmcp_result fmcp_ctx_progress(fmcp_ctx *c, double progress, double t
     fmcp__mcp_jw_opt(&w, "message", message);
     fmcp_jw_object_end(&w);
     if ((r = fmcp_jw_finish(&w, &params, &n)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
-    r = fmcp__mcp_send_notification(c->s, "notifications/progress", params, n, c->id, c->id_len);
+    r = fmcp__mcp_send_notification(c->s, "notifications/progress", params, n, c->id, c->id_len, c->group->tag);
     fmcp_jw_free_output(&w, params);
     return r;
 }
@@ -1602,11 +1636,13 @@ FASTMCP_API fmcp_result fmcp_ctx_log(fmcp_ctx *c, fmcp_log_level level, const ch
     char *params;
     size_t n;
     fmcp_result r;
-    int send;
+    int send, cancelled;
     if (!c || !message || (int)level < 0 || (int)level > 7) return FMCP_ERR_INVALID_ARG;
     FMCP__LOCK(&c->s->lock);
     send = (int)level >= (int)c->s->level;
+    cancelled = c->cancelled;
     FMCP__UNLOCK(&c->s->lock);
+    if (cancelled) return FMCP_ERR_CANCELLED;
     if (!send) return FMCP_OK;
     fmcp_jw_init(&w, c->s->alloc);
     fmcp_jw_object_begin(&w);
@@ -1615,7 +1651,7 @@ FASTMCP_API fmcp_result fmcp_ctx_log(fmcp_ctx *c, fmcp_log_level level, const ch
     fmcp_jw_key(&w, "data"); fmcp_jw_str(&w, message);
     fmcp_jw_object_end(&w);
     if ((r = fmcp_jw_finish(&w, &params, &n)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
-    r = fmcp__mcp_send_notification(c->s, "notifications/message", params, n, c->id, c->id_len);
+    r = fmcp__mcp_send_notification(c->s, "notifications/message", params, n, c->id, c->id_len, c->group->tag);
     fmcp_jw_free_output(&w, params);
     return r;
 }
@@ -2308,7 +2344,7 @@ FASTMCP_API fmcp_result fmcp_server_notify_resource_updated(fmcp_server *srv, co
         FMCP__LOCK(&s->lock);
         for (j = 0; j < s->subs.n && !hit; j++) hit = strcmp((const char *)s->subs.v[j], uri) == 0;
         FMCP__UNLOCK(&s->lock);
-        if (hit) (void)fmcp__mcp_send_notification(s, "notifications/resources/updated", params, n, NULL, 0);
+        if (hit) (void)fmcp__mcp_send_notification(s, "notifications/resources/updated", params, n, NULL, 0, NULL);
     }
     FMCP__UNLOCK(&srv->lock);
     fmcp_jw_free_output(&w, params);
@@ -2564,6 +2600,19 @@ static void fmcp__mcp_handle_batch(fmcp__mcp_req *r, const fmcp_json *arr)
     fmcp__mcp_batch_release(r->s, b);
 }
 
+/* Drop the receive's hold on its group, then hand its jobs to the pool in
+ * one go (the group stays alive: each job holds it). */
+static void fmcp__mcp_receive_finish(fmcp_session *s, fmcp__mcp_group *g)
+{
+    fmcp_ctx *head = g->jobs, *tail = g->jobs_tail, *c;
+    int n = 0;
+    g->collecting = 0;
+    g->jobs = g->jobs_tail = NULL;
+    for (c = head; c; c = c->qnext) n++;
+    fmcp__mcp_group_release(s, g);
+    if (head) fmcp__mcp_push_jobs(s->srv, head, tail, n);
+}
+
 FASTMCP_API fmcp_result fmcp_session_receive_ex(fmcp_session *s, const char *json, size_t len,
                                                 const fmcp_receive_opts *opts)
 {
@@ -2582,6 +2631,8 @@ FASTMCP_API fmcp_result fmcp_session_receive_ex(fmcp_session *s, const char *jso
     if (!g) return FMCP_ERR_NOMEM;
     g->tag = opts ? opts->tag : NULL;
     g->pending = 1;
+    g->collecting = 1;
+    g->jobs = g->jobs_tail = NULL;
     memset(&r, 0, sizeof r);
     r.s = s;
     r.g = g;
@@ -2611,7 +2662,7 @@ FASTMCP_API fmcp_result fmcp_session_receive_ex(fmcp_session *s, const char *jso
         fmcp__mcp_msg_unref(s, r.m);
     }
     fmcp__mcp_auth_unref(s->alloc, r.au, &s->lock);
-    fmcp__mcp_group_release(s, g);
+    fmcp__mcp_receive_finish(s, g);
     return rc;
 }
 

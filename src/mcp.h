@@ -79,7 +79,9 @@
  *   the previous one is refused with FMCP_ERR_STATE. fmcp_ctx_log() sends
  *   notifications/message when level >= the session level (logging/setLevel;
  *   default debug). fmcp_ctx_is_cancelled() turns 1 after
- *   notifications/cancelled or session close; the late response is dropped.
+ *   notifications/cancelled or session close; the late response is dropped,
+ *   and fmcp_ctx_progress()/fmcp_ctx_log() send nothing more and return
+ *   FMCP_ERR_CANCELLED (the client has forgotten the progress token).
  *
  * Server-to-client requests (sampling/createMessage, elicitation/create,
  *   roots/list) from inside a handler: fmcp_ctx_request() blocks the worker

@@ -872,6 +872,55 @@ static void test_progress(void)
     env_close(&e);
 }
 
+/* Regression: progress and log notifications from a handler carry the tag of
+ * the receive that caused them (they used to come with tag NULL). */
+static void test_notification_tags(void)
+{
+    static int tag;
+    static const char *calls[2] = {
+        "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"progress\",\"_meta\":{\"progressToken\":\"p\"}}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tools/call\",\"params\":{\"name\":\"log\",\"arguments\":{}}}" };
+    env e;
+    int n, i, k;
+    CHECK(env_open(&e, -1, 0, "2025-06-18"));
+    for (k = 0; k < 2; k++) {
+        fmcp_receive_opts o;
+        memset(&o, 0, sizeof o);
+        o.tag = &tag;
+        n = e.c.n;
+        fmcp_session_receive_ex(e.s, calls[k], strlen(calls[k]), &o);
+        CHECK_EQ_INT(e.c.n, n + 3);   /* two notifications and the response */
+        for (i = n; i < e.c.n; i++) CHECKF(e.c.v[i].tag == (void *)&tag, "message %d: %s", i - n, e.c.v[i].json);
+        CHECK_STR(js(parse(e.c.v[n].json), "method"), k ? "notifications/message" : "notifications/progress");
+    }
+    env_close(&e);
+}
+
+/* Regression: after notifications/cancelled no progress (nor request log)
+ * goes out for that request; the calls report FMCP_ERR_CANCELLED. */
+static void test_progress_after_cancel(void)
+{
+    env e;
+    int n;
+    CHECK(env_open(&e, -1, 0, "2025-06-18"));
+    deferred_ctx = NULL;
+    n = e.c.n;
+    msg(&e, "{\"jsonrpc\":\"2.0\",\"id\":\"c1\",\"method\":\"tools/call\",\"params\":{\"name\":\"defer\",\"_meta\":{\"progressToken\":\"pt\"}}}");
+    CHECK(deferred_ctx != NULL);
+    if (!deferred_ctx) { env_close(&e); return; }
+    CHECK_OK(fmcp_ctx_progress(deferred_ctx, 1, 10, NULL));
+    CHECK_EQ_INT(e.c.n, n + 1);
+    msg(&e, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":\"c1\"}}");
+    CHECK(fmcp_ctx_is_cancelled(deferred_ctx));
+    CHECK_EQ_INT(fmcp_ctx_progress(deferred_ctx, 2, 10, NULL), FMCP_ERR_CANCELLED);
+    CHECK_EQ_INT(fmcp_ctx_log(deferred_ctx, FMCP_LOG_ERROR, "t", "late"), FMCP_ERR_CANCELLED);
+    CHECK_EQ_INT(e.c.n, n + 1);   /* nothing more was sent */
+    fmcp_ctx_finish(deferred_ctx, FMCP_OK);
+    CHECK_EQ_INT(e.c.n, n + 1);   /* the late response is dropped too */
+    CHECK_EQ_INT(fmcp_session_in_flight(e.s), 0);
+    env_close(&e);
+}
+
 #ifndef FASTMCP_NO_THREADS
 static void open_gate(void)
 {
@@ -1218,6 +1267,8 @@ int main(void)
     T_RUN(test_prompts);
     T_RUN(test_logging);
     T_RUN(test_progress);
+    T_RUN(test_notification_tags);
+    T_RUN(test_progress_after_cancel);
 #ifndef FASTMCP_NO_THREADS
     T_RUN(test_concurrency_cancel);
     T_RUN(test_sampling_round_trip);
