@@ -411,12 +411,30 @@ static int fmcp__pem_kind(const char *label, size_t n)
 }
 
 /* First occurrence of needle in s[0..n), or NULL. */
-static const char *fmcp__rk_find(const char *s, size_t n, const char *needle)
+/* Needles are byte strings with an explicit length: a PEM label copied from
+ * the input must not be cut short by an embedded NUL. */
+static const char *fmcp__rk_findn(const char *s, size_t n, const char *needle, size_t m)
 {
-    size_t m = strlen(needle), i;
+    size_t i;
+    if (m == 0) return NULL;
     for (i = 0; i + m <= n; i++)
         if (s[i] == needle[0] && memcmp(s + i, needle, m) == 0) return s + i;
     return NULL;
+}
+
+static const char *fmcp__rk_find(const char *s, size_t n, const char *needle)
+{
+    return fmcp__rk_findn(s, n, needle, strlen(needle));
+}
+
+/* PEM labels are printable ASCII (RFC 7468 section 3). */
+static int fmcp__pem_label_ok(const char *label, size_t ln)
+{
+    size_t i;
+    if (ln == 0 || ln > 40) return 0;
+    for (i = 0; i < ln; i++)
+        if ((unsigned char)label[i] < 0x20 || (unsigned char)label[i] > 0x7e) return 0;
+    return 1;
 }
 
 static int fmcp__rk_is_b64(char c)
@@ -463,7 +481,7 @@ static int fmcp__pem_next(const char *pem, size_t len, size_t *pos, const char *
         lend = fmcp__rk_find(label, len - *pos, "-----");
         if (!lend) return -1;
         ln = (size_t)(lend - label);
-        if (ln == 0 || ln > 40 || memchr(label, '\n', ln)) continue;
+        if (!fmcp__pem_label_ok(label, ln)) continue;
         memcpy(endline, "-----END ", 9);
         memcpy(endline + 9, label, ln);
         memcpy(endline + 9 + ln, "-----", 6);
@@ -471,7 +489,7 @@ static int fmcp__pem_next(const char *pem, size_t len, size_t *pos, const char *
         if (*pos < len && pem[*pos] == '\r') (*pos)++;
         if (*pos >= len || pem[*pos] != '\n') continue;
         (*pos)++;
-        end = fmcp__rk_find(pem + *pos, len - *pos, endline);
+        end = fmcp__rk_findn(pem + *pos, len - *pos, endline, 9 + ln + 5);
         if (!end) return -1;
         *body = pem + *pos;
         *body_len = (size_t)(end - *body);

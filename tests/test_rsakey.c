@@ -814,8 +814,26 @@ static void test_jwks_alloc_sweep(void)
     });
 }
 
+/* Fuzzer finding: a PEM label holding a NUL byte used to cut the END-line
+ * search short and read past the input (fuzz/regress/rsakey-pem-nul-label.bin). */
+static void test_pem_label_with_nul(void)
+{
+    static const char in[] = "-----BEGIN \0-----\n-----END ";
+    size_t n = sizeof in - 1;
+    char *heap = (char *)malloc(n);   /* exact-size copy so ASan sees any overread */
+    fmcp_rsa_public_key pub;
+    fmcp_rsa_private_key priv;
+    CHECK(heap != NULL);
+    if (!heap) return;
+    memcpy(heap, in, n);
+    CHECK(fmcp_rsa_public_from_pem(heap, n, &pub) != FMCP_OK);
+    CHECK(fmcp_rsa_private_from_pem(heap, n, &priv) != FMCP_OK);
+    free(heap);
+}
+
 int main(void)
 {
+    T_RUN(test_pem_label_with_nul);
     T_RUN(test_rfc7515_all_forms_agree);
     T_RUN(test_rfc7515_reemit_identical);
     T_RUN(test_rfc7515_jwk_write);
