@@ -129,8 +129,8 @@
  *
  * fmcp_http_url_parse
  *   Splits "scheme://host[:port][/path?query]" (host may be "[v6]") into
- *   caller-owned buffers in *out. Port defaults to 80/443. Userinfo and
- *   fragments are refused. No allocation.
+ *   caller-owned buffers in *out. Port defaults to 80/443. Userinfo is
+ *   refused; a "#fragment" is dropped (it is never sent). No allocation.
  *
  * fmcp_http_transport
  *   The I/O seam: open wraps a connected non-blocking socket (host is the
