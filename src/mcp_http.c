@@ -1133,22 +1133,31 @@ static void fmcp__mh_preflight(fmcp_mcp_http *t, fmcp_http_req *req)
 }
 
 /* Run the authenticate hook; 0 after answering a rejection. */
+static int fmcp__mh_auth_answer(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_http_auth_reply *r);
 static int fmcp__mh_authenticate(fmcp_mcp_http *t, fmcp_http_req *req, fmcp__mh_auth *au)
 {
-    fmcp_http_header h[12];
-    size_t n, i;
     memset(au, 0, sizeof *au);
     if (!t->d.authenticate) return 1;
     au->called = 1;
+    au->r.transport = t;
     if (t->d.authenticate(t->d.auth_user, fmcp_http_req_method(req), fmcp_http_req_path(req), req, &au->r) != FMCP_OK) {
         fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Authentication failed");
         return 0;
     }
-    if (!au->r.status) return 1;
+    if (au->r.defer) return 0;   /* the hook owns req now (fmcp_mcp_http_auth_resume) */
+    return fmcp__mh_auth_answer(t, req, &au->r);
+}
+
+/* Answer a rejection; 1 when the reply accepts. */
+static int fmcp__mh_auth_answer(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_http_auth_reply *r)
+{
+    fmcp_http_header h[12];
+    size_t n, i;
+    if (!r->status) return 1;
     n = fmcp__mh_base_headers(t, NULL, h, 0);
-    for (i = 0; i < au->r.nheaders && i < 4; i++) h[n++] = au->r.headers[i];
-    h[n].name = "Content-Type"; h[n++].value = au->r.content_type ? au->r.content_type : "application/json";
-    fmcp__mh_answer(t, req, au->r.status, h, n, au->r.body, au->r.body ? strlen(au->r.body) : 0);
+    for (i = 0; i < r->nheaders && i < 4; i++) h[n++] = r->headers[i];
+    h[n].name = "Content-Type"; h[n++].value = r->content_type ? r->content_type : "application/json";
+    fmcp__mh_answer(t, req, r->status, h, n, r->body, r->body ? strlen(r->body) : 0);
     return 0;
 }
 
@@ -1184,7 +1193,8 @@ static void fmcp__mh_handler(fmcp_http_req *req, void *user)
     }
     if (strcmp(path, t->d.path) != 0 && !(legacy && (strcmp(path, t->d.legacy_sse_path) == 0 ||
                                                      strcmp(path, t->d.legacy_message_path) == 0))) {
-        fmcp__mh_respond(t, req, NULL, 404, "text/plain", "Not Found\n", 10);
+        if (t->d.fallback) t->d.fallback(req, t->d.fallback_user);
+        else fmcp__mh_respond(t, req, NULL, 404, "text/plain", "Not Found\n", 10);
         return;
     }
     if (!fmcp__mh_host_ok(t, fmcp_http_req_header(req, "Host"))) {
@@ -1202,6 +1212,16 @@ static void fmcp__mh_handler(fmcp_http_req *req, void *user)
     }
     fmcp__mh_route_req(t, req, m, path, au.r.has_info ? &au.r.info : NULL);
     if (au.r.release) au.r.release(au.r.release_user, &au.r);
+    fmcp__mh_reap(t, 0);
+}
+
+FASTMCP_API void fmcp_mcp_http_auth_resume(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_http_auth_reply *reply)
+{
+    fmcp__mh_mark_loop(t);
+    if (fmcp__mh_auth_answer(t, req, reply))
+        fmcp__mh_route_req(t, req, fmcp_http_req_method(req), fmcp_http_req_path(req),
+                           reply->has_info ? &reply->info : NULL);
+    if (reply->release) reply->release(reply->release_user, reply);
     fmcp__mh_reap(t, 0);
 }
 

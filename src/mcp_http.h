@@ -76,6 +76,11 @@
  *   stay valid until reply->release(reply->release_user, reply) is called
  *   (if set), which happens once the request no longer needs them; the
  *   identity is copied into the session. A non-OK return gives 500.
+ *   A hook that cannot decide yet (e.g. waiting for a JWKS fetch) sets
+ *   reply->defer, keeps req and later calls fmcp_mcp_http_auth_resume(
+ *   reply->transport, req, its_reply) on the loop thread with a filled reply
+ *   (release is honoured there). Requests for paths the transport does not
+ *   serve go to d.fallback (which must answer them) instead of a 404.
  *   A response whose send_info.http_status is 403 (a forbidden item) is
  *   answered with HTTP 403 when it goes out as plain JSON.
  *
@@ -116,7 +121,13 @@ typedef struct fmcp_http_auth_reply {
     int has_info;
     void (*release)(void *user, struct fmcp_http_auth_reply *reply);
     void *release_user;
+    struct fmcp_mcp_http *transport; /* set by the transport before the hook runs */
+    int defer;                      /* set by the hook: it keeps req, answers later */
 } fmcp_http_auth_reply;
+
+/* Feature tests (the auth module uses them). */
+#define FMCP_MCP_HTTP_AUTH_DEFER 1
+#define FMCP_MCP_HTTP_FALLBACK 1
 
 typedef fmcp_result (*fmcp_http_auth_fn)(void *user, const char *method, const char *path,
                                          const fmcp_http_req *req, fmcp_http_auth_reply *reply);
@@ -143,6 +154,8 @@ typedef struct fmcp_http_transport_desc {
     size_t replay_events;           /* per stream; 0 = 256 */
     fmcp_http_auth_fn authenticate; /* optional */
     void *auth_user;
+    fmcp_http_handler fallback;     /* other paths (e.g. /.well-known/...); NULL = 404 */
+    void *fallback_user;
     void (*on_listen)(void *user, fmcp_mcp_http *t); /* fmcp_server_run_http */
     void *listen_user;
     const fmcp_http_server_desc *http; /* optional limits / TLS */
@@ -156,6 +169,8 @@ FASTMCP_API fmcp_http_loop *fmcp_mcp_http_loop(const fmcp_mcp_http *t);
 FASTMCP_API size_t fmcp_mcp_http_sessions(fmcp_mcp_http *t);
 FASTMCP_API fmcp_result fmcp_mcp_http_close_sse(fmcp_mcp_http *t, fmcp_ctx *ctx);
 FASTMCP_API void fmcp_mcp_http_free(fmcp_mcp_http *t);
+FASTMCP_API void fmcp_mcp_http_auth_resume(fmcp_mcp_http *t, fmcp_http_req *req,
+                                           fmcp_http_auth_reply *reply);
 FASTMCP_API fmcp_result fmcp_server_run_http(fmcp_server *srv, const fmcp_http_transport_desc *d);
 #endif
 

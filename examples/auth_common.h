@@ -1,0 +1,161 @@
+/* auth_common.h - what the authenticated example servers share: reading the
+ * environment, the development key pair and test token, the audit sink and
+ * serving on a loop. Included by exactly one .c file each (static functions).
+ *
+ * Environment
+ *   ENVIRONMENT=production  JWKS_URI, JWT_ISSUER, JWT_AUDIENCE (required),
+ *                           REQUIRED_SCOPES (default given by the example)
+ *   otherwise               a fresh RSA key pair; issuer https://dev.example.com,
+ *                           audience mcp-dev-server; prints "Test Token: <jwt>"
+ *   HOST (127.0.0.1), PORT (8000; 0 = any), AUTH_SERVER_URL (advertised in
+ *   the protected resource metadata), RESOURCE_URL, RATE_LIMIT (requests per
+ *   second per client), RATE_BURST, AUDIT_LOG (a file to append to; "off"
+ *   disables; default stderr), TOKEN_CACHE (entries; -1 = no token cache).
+ */
+#ifndef EXAMPLE_AUTH_COMMON_H
+#define EXAMPLE_AUTH_COMMON_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EX_MAX_SCOPES 16
+
+typedef struct ex_auth {
+    int production;
+    const char *host;
+    int port;
+    fmcp_rsa_private_key dev_key;
+    char dev_kid[FMCP_JWK_THUMBPRINT_LEN + 1];
+    char dev_pem[4096];
+    const char *keys[1];
+    const char *aud[1];
+    const char *as[1];
+    char scope_buf[512];
+    const char *scopes[EX_MAX_SCOPES];
+    size_t nscopes;
+    FILE *audit_file;
+    fmcp_tls_client *tls;   /* for an https:// JWKS_URI (when TLS is compiled in) */
+} ex_auth;
+
+static const char *ex_env(const char *name, const char *def)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : def;
+}
+
+static void ex_split(ex_auth *x, const char *list)
+{
+    char *p, *save = NULL;
+    snprintf(x->scope_buf, sizeof x->scope_buf, "%s", list ? list : "");
+    x->nscopes = 0;
+    for (p = strtok_r(x->scope_buf, " ,", &save); p && x->nscopes < EX_MAX_SCOPES; p = strtok_r(NULL, " ,", &save))
+        x->scopes[x->nscopes++] = p;
+}
+
+static void ex_audit_file(void *user, const char *line, size_t len)
+{
+    FILE *f = (FILE *)user;
+    fwrite(line, 1, len, f);
+    fputc('\n', f);
+    fflush(f);
+}
+
+/* A development token signed with the generated key. */
+static int ex_print_token(ex_auth *x, const char *subject, const char *scopes_text)
+{
+    fmcp_jwt_issue_desc t;
+    char buf[512], *p, *save = NULL, *tok;
+    const char *sc[EX_MAX_SCOPES];
+    size_t n = 0, len;
+    memset(&t, 0, sizeof t);
+    snprintf(buf, sizeof buf, "%s", scopes_text);
+    for (p = strtok_r(buf, " ", &save); p && n < EX_MAX_SCOPES; p = strtok_r(NULL, " ", &save)) sc[n++] = p;
+    t.subject = subject; t.issuer = "https://dev.example.com"; t.kid = x->dev_kid;
+    t.audiences = x->aud; t.audience_count = 1; t.scopes = sc; t.scope_count = n;
+    t.lifetime_seconds = 24 * 3600;
+    t.claims_json = "{\"client_id\":\"dev-client\"}";
+    if (fmcp_jwt_issue(&x->dev_key, &t, NULL, &tok, &len) != FMCP_OK) return 0;
+    printf("Test Token: %s\n", tok);
+    fflush(stdout);
+    fmcp_jwt_token_free(NULL, tok, len);
+    return 1;
+}
+
+/* Fill the auth descriptor from the environment. dev_scopes: the test token's. */
+static int ex_auth_setup(ex_auth *x, fmcp_auth_desc *ad, const char *prod_scopes, const char *dev_scopes)
+{
+    const char *audit = ex_env("AUDIT_LOG", NULL);
+    size_t n;
+    memset(ad, 0, sizeof *ad);
+    x->production = strcmp(ex_env("ENVIRONMENT", "development"), "production") == 0;
+    x->host = ex_env("HOST", "127.0.0.1");
+    x->port = atoi(ex_env("PORT", "8000"));
+    if (x->production) {
+        ad->jwks_url = ex_env("JWKS_URI", NULL);
+        ad->issuer = ex_env("JWT_ISSUER", NULL);
+        x->aud[0] = ex_env("JWT_AUDIENCE", NULL);
+        if (!ad->jwks_url || !ad->issuer || !x->aud[0]) {
+            fprintf(stderr, "production needs JWKS_URI, JWT_ISSUER and JWT_AUDIENCE\n");
+            return 0;
+        }
+        ex_split(x, ex_env("REQUIRED_SCOPES", prod_scopes));
+        if (strncmp(ad->jwks_url, "https://", 8) == 0 && fmcp_tls_client_new(NULL, NULL, &x->tls) == FMCP_OK)
+            ad->jwks_transport = fmcp_tls_client_transport(x->tls);
+    } else {
+        x->aud[0] = "mcp-dev-server";
+        ad->issuer = "https://dev.example.com";
+        if (fmcp_rsa_generate(2048, &x->dev_key) != FMCP_OK ||
+            fmcp_rsa_jwk_thumbprint(&x->dev_key.pub, x->dev_kid) != FMCP_OK ||
+            fmcp_rsa_public_to_pem(&x->dev_key.pub, FMCP_RSAKEY_SPKI, x->dev_pem, sizeof x->dev_pem, &n) != FMCP_OK) {
+            fprintf(stderr, "cannot generate the development key pair\n");
+            return 0;
+        }
+        x->keys[0] = x->dev_pem;
+        ad->keys = x->keys; ad->key_count = 1;
+        ex_split(x, ex_env("REQUIRED_SCOPES", ""));
+        if (!ex_print_token(x, "dev-user", dev_scopes)) return 0;
+    }
+    ad->audiences = x->aud; ad->audience_count = 1;
+    ad->required_scopes = x->scopes; ad->required_scope_count = x->nscopes;
+    if ((x->as[0] = ex_env("AUTH_SERVER_URL", NULL)) != NULL) {
+        ad->authorization_servers = x->as; ad->authorization_server_count = 1;
+    }
+    ad->resource = ex_env("RESOURCE_URL", NULL);
+    ad->rate_per_second = atof(ex_env("RATE_LIMIT", "0"));
+    ad->burst = atof(ex_env("RATE_BURST", "0"));
+    ad->token_cache_size = atol(ex_env("TOKEN_CACHE", "0"));   /* -1 = verify every request */
+    if (audit && strcmp(audit, "off") == 0) ad->no_audit = 1;
+    else if (audit && (x->audit_file = fopen(audit, "a")) != NULL) {
+        ad->audit = ex_audit_file; ad->audit_user = x->audit_file;
+    }
+    return 1;
+}
+
+/* Serve srv with auth a until the loop stops; prints the listening line. */
+static int ex_serve(ex_auth *x, fmcp_server *srv, fmcp_auth *a, fmcp_http_loop *loop)
+{
+    fmcp_http_transport_desc d;
+    fmcp_mcp_http *t;
+    memset(&d, 0, sizeof d);
+    d.host = x->host;
+    d.port = (uint16_t)x->port;
+    if (fmcp_auth_attach(a, srv, &d) != FMCP_OK || fmcp_mcp_http_attach(srv, loop, &d, &t) != FMCP_OK) {
+        fprintf(stderr, "cannot listen on %s:%d\n", x->host, x->port);
+        return 1;
+    }
+    printf("Listening on http://%s:%u/mcp\n", x->host, (unsigned)fmcp_mcp_http_port(t));
+    fflush(stdout);
+    (void)fmcp_http_run(loop);
+    fmcp_mcp_http_free(t);
+    return 0;
+}
+
+static void ex_auth_done(ex_auth *x)
+{
+    fmcp_wipe(&x->dev_key, sizeof x->dev_key);
+    if (x->audit_file) fclose(x->audit_file);
+    fmcp_tls_client_free(x->tls);   /* after the auth object that used it */
+}
+
+#endif

@@ -1,0 +1,60 @@
+/* streaming_server.c - an authenticated MCP server whose tool streams
+ * progress: stream_analysis(items) reports one progress notification per
+ * item, naming the user ("analysed 2/5 for alice"). The environment is that
+ * of authenticated_server (see auth_common.h); the development test token
+ * carries mcp:read.
+ */
+#define FASTMCP_IMPLEMENTATION
+#include "fastmcp.h"
+#include "auth_common.h"
+
+static fmcp_result stream_analysis(fmcp_ctx *c, void *u)
+{
+    const fmcp_auth_info *who = fmcp_ctx_auth(c);
+    const char *user = who && who->subject ? who->subject : "anonymous";
+    const fmcp_json *args = fmcp_ctx_args(c), *items = args ? fmcp_json_get(args, "items") : NULL, *it;
+    size_t total = fmcp_json_len(items), i = 0;
+    char msg[256];
+    fmcp_result rc = FMCP_OK;
+    (void)u;
+    for (it = fmcp_json_first(items); it && rc == FMCP_OK; it = fmcp_json_next(it)) {
+        i++;
+        snprintf(msg, sizeof msg, "analysed %zu/%zu for %s", i, total, user);
+        if (fmcp_ctx_is_cancelled(c)) return FMCP_ERR_CANCELLED;
+        rc = fmcp_ctx_progress(c, (double)i, (double)total, msg);
+    }
+    if (rc != FMCP_OK) return rc;
+    snprintf(msg, sizeof msg, "Analysed %zu items for %s", total, user);
+    return fmcp_ctx_add_text(c, msg);
+}
+
+int main(void)
+{
+    ex_auth x;
+    fmcp_auth_desc ad;
+    fmcp_server_desc sd;
+    fmcp_server *srv = NULL;
+    fmcp_auth *a = NULL;
+    fmcp_http_loop *loop = NULL;
+    fmcp_tool_desc t;
+    int rc = 1;
+    memset(&x, 0, sizeof x);
+    if (!ex_auth_setup(&x, &ad, "mcp:read", "mcp:read")) return 1;
+    memset(&sd, 0, sizeof sd);
+    sd.name = "streaming-server"; sd.version = "1.0.0";
+    if (fmcp_http_loop_new(NULL, &loop) != FMCP_OK || fmcp_server_create(&sd, &srv) != FMCP_OK) goto out;
+    ad.loop = loop;
+    if (fmcp_auth_create(&ad, &a) != FMCP_OK) { fprintf(stderr, "bad auth configuration\n"); goto out; }
+    memset(&t, 0, sizeof t);
+    t.name = "stream_analysis"; t.description = "Analyse items, reporting progress per item";
+    t.params = "items:array";
+    t.handler = stream_analysis;
+    if (fmcp_auth_add_tool(a, srv, &t) != FMCP_OK) goto out;
+    rc = ex_serve(&x, srv, a, loop);
+out:
+    if (srv) fmcp_server_destroy(srv);
+    fmcp_auth_free(a);
+    if (loop) fmcp_http_loop_free(loop);
+    ex_auth_done(&x);
+    return rc;
+}

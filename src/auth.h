@@ -1,0 +1,209 @@
+/* ---------------------------------------------------------------------------
+ * auth: bearer authentication for the Streamable HTTP transport - JWKS URL
+ *       cache, verified-token cache, RFC 6750 challenges, RFC 9728 metadata,
+ *       per-item scopes, rate limiting, audit log
+ * ---------------------------------------------------------------------------
+ *
+ * Usage
+ *   const char *aud[] = { "mcp-server" }, *req_scopes[] = { "mcp:read" };
+ *   fmcp_auth_desc ad = {0};
+ *   ad.jwks_url = "http://idp.example/.well-known/jwks.json";   // or keys/key_count
+ *   ad.issuer = "https://idp.example";
+ *   ad.audiences = aud; ad.audience_count = 1;
+ *   ad.required_scopes = req_scopes; ad.required_scope_count = 1;
+ *   const char *as[] = { "https://idp.example" };       // advertised in the metadata
+ *   ad.authorization_servers = as; ad.authorization_server_count = 1;
+ *   ad.loop = loop;                                  // for JWKS fetches
+ *   fmcp_auth *a; fmcp_auth_create(&ad, &a);
+ *
+ *   fmcp_tool_desc t = {0}; t.name = "write"; t.scopes = "mcp:write"; ...
+ *   fmcp_auth_add_tool(a, srv, &t);                  // audit + step-up 403
+ *   fmcp_http_transport_desc d = {0};
+ *   fmcp_auth_attach(a, srv, &d);                    // hook, authorizer, PRM
+ *   fmcp_mcp_http_attach(srv, loop, &d, &t);
+ *   fmcp_http_run(loop);
+ *   fmcp_mcp_http_free(t); fmcp_server_destroy(srv); fmcp_auth_free(a);
+ *
+ *   In a tool: const fmcp_auth_info *who = fmcp_ctx_auth(ctx);
+ *   who->subject, client_id, scopes (space separated), expires_at, token (the
+ *   raw bearer token), claims_json (all claims), data (custom hook data).
+ *
+ * fmcp_auth_create(desc, out) / fmcp_auth_free(a)
+ *   Keys come from desc->keys (PEM, JWK or JWKS texts, as for the jwt
+ *   verifier) and/or desc->jwks_url. issuer, audiences, leeway and typ are
+ *   the verifier's policy. required_scopes are server-wide: a valid token
+ *   without them gets 403 insufficient_scope. Strings are copied. With a
+ *   jwks_url the first fetch starts at once when desc->loop is given (else on
+ *   the first request). free cancels a running fetch and drops parked
+ *   requests (their transport may be gone; the loop releases them). Order:
+ *   stop the loop, fmcp_mcp_http_free, fmcp_server_destroy (tool trampolines
+ *   point into the fmcp_auth), fmcp_auth_free, fmcp_http_loop_free.
+ *
+ * JWKS URL
+ *   A fetched set replaces the static keys, if both were given.
+ *   Fetched with fmcp_http_fetch_async (http://, or https:// through
+ *   desc->jwks_transport), at most jwks_max_bytes (default 64 KiB) within
+ *   jwks_timeout_ms (10 s). The set is kept for jwks_ttl_seconds (default
+ *   3600) or the response's Cache-Control max-age clamped to [60, 86400];
+ *   the first request after that starts a background refresh and is served
+ *   with the old keys (a refresh empties the token cache, see below). A token whose kid is unknown triggers a refetch at
+ *   most once per jwks_cooldown_seconds (default 30); meanwhile such tokens
+ *   are rejected, so random kids cannot make us hammer the identity
+ *   provider. A failed refresh keeps the last good set (retried after the
+ *   cooldown). Keys of other types are skipped. Requests that need a fetch
+ *   (no key set yet, or an unknown kid that may be fetched) are parked and
+ *   resumed when it completes - nothing blocks the loop; if the transport
+ *   cannot park requests (FMCP_MCP_HTTP_AUTH_DEFER absent) they get 503 with
+ *   Retry-After instead. At most 1024 requests are parked (503 beyond).
+ *
+ * Verified-token cache
+ *   Valid tokens are remembered by SHA-256 of the token (token_cache_size
+ *   entries, default 1024, negative = off) until they expire, so a client
+ *   reusing its token costs a lookup, not an RSA verification. Installing a
+ *   new key set empties it.
+ *
+ * Challenges (RFC 6750, MCP authorization 2025-06-18 / 2025-11-25)
+ *   The token is read from the Authorization header only (scheme "Bearer",
+ *   any case); a query parameter is never used. No token: 401 with
+ *   WWW-Authenticate: Bearer resource_metadata="...", scope="..." (no error).
+ *   Invalid: 401 error="invalid_token", error_description="<verifier text>".
+ *   Valid but lacking required scopes, or calling an item whose scopes it
+ *   lacks: 403 error="insufficient_scope", scope="<needed>". Bodies are
+ *   {"error":...,"error_description":...} plus "id" when the request's
+ *   JSON-RPC id was readable.
+ *
+ * Protected resource metadata (RFC 9728)
+ *   GET /.well-known/oauth-protected-resource and the path-aware form
+ *   /.well-known/oauth-protected-resource<mcp path> answer resource,
+ *   authorization_servers, scopes_supported, bearer_methods_supported
+ *   ["header"], resource_name and resource_documentation when set. resource
+ *   defaults to http://<Host header><mcp path>. fmcp_auth_attach routes them
+ *   through the transport's fallback handler (FMCP_MCP_HTTP_FALLBACK);
+ *   fmcp_auth_handle_request(a, req) answers them on a server of your own
+ *   (returns 1 when it answered).
+ *
+ * Per-item scopes
+ *   Items carry scopes (fmcp_tool_desc.scopes, ...). fmcp_auth_attach sets
+ *   the server authorizer: items whose scopes the caller lacks are hidden
+ *   from lists and refused (JSON-RPC error on stdio). Over HTTP, calls to
+ *   items registered through fmcp_auth_add_tool or named with
+ *   fmcp_auth_item_scopes are refused before dispatch with a 403 step-up
+ *   challenge naming the needed scopes.
+ *
+ * Rate limiting
+ *   rate_per_second > 0 enables a token bucket per client (subject, else
+ *   client id, else the peer address when unauthenticated) holding burst
+ *   tokens (0 = max(1, rate)); an empty bucket answers 429 with Retry-After.
+ *   At most 4096 buckets are kept (the least recently used are dropped).
+ *
+ * Audit log
+ *   One JSON object per line, never containing the token, to audit(user,
+ *   line, len) (default: stderr; no_audit = 1 turns it off): events
+ *   auth_accepted, auth_rejected (reason = the verifier's code name, or
+ *   missing_token, insufficient_scope, custom, unavailable), rate_limited,
+ *   tool_called (tool, subject, duration_ms, outcome ok/error). Tool events
+ *   come from tools added with fmcp_auth_add_tool; the callback may run on
+ *   worker threads.
+ *
+ * Custom authenticate hook (like TypeScript FastMCP's authenticate(request))
+ *   desc->authenticate(user, method, path, req, out) replaces bearer checks:
+ *   read headers with fmcp_http_req_header; set out->status (401, 403, ...)
+ *   with message and optional headers to reject, or leave it 0 and fill the
+ *   identity: subject, client_id, scopes, expires_at, session_json (JSON text
+ *   tools see as claims_json) and data. Everything is copied when the hook
+ *   returns. Rate limiting, item scopes and audit still apply.
+ *
+ * fmcp_auth_stats gives counters for tests and metrics. All functions except
+ * create/free/stats/the tool trampolines run on the loop thread.
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fmcp_auth fmcp_auth;
+
+typedef struct fmcp_auth_custom_reply {
+    int status;                      /* 0 = accept; else reject with this status */
+    const char *message;             /* rejection text (error_description) */
+    const char *error;               /* rejection error code; NULL = "unauthorized" */
+    fmcp_http_header headers[2];     /* extra rejection headers */
+    size_t nheaders;
+    const char *subject, *client_id; /* identity when accepted */
+    const char *scopes;              /* space separated */
+    int64_t expires_at;
+    const char *session_json;        /* JSON text given to tools as claims_json */
+    void *data;                      /* given to tools as auth->data */
+} fmcp_auth_custom_reply;
+
+typedef fmcp_result (*fmcp_auth_custom_fn)(void *user, const char *method, const char *path,
+                                           const fmcp_http_req *req, fmcp_auth_custom_reply *out);
+typedef void (*fmcp_auth_audit_fn)(void *user, const char *line, size_t len);
+
+typedef struct fmcp_auth_desc {
+    const char *const *keys;            /* static PEM / JWK / JWKS texts */
+    size_t key_count;
+    const char *jwks_url;               /* fetched on the loop */
+    const fmcp_http_transport *jwks_transport; /* for https:// */
+    const char *issuer;                 /* NULL = not checked */
+    const char *const *audiences;       /* empty = not checked */
+    size_t audience_count;
+    const char *const *required_scopes; /* server-wide */
+    size_t required_scope_count;
+    long leeway_seconds;                /* as fmcp_jwt_verifier_desc */
+    const char *typ;
+    int64_t jwks_ttl_seconds;           /* 0 = 3600 */
+    int64_t jwks_cooldown_seconds;      /* 0 = 30 */
+    size_t jwks_max_bytes;              /* 0 = 65536 */
+    int jwks_timeout_ms;                /* 0 = 10000 */
+    long token_cache_size;              /* 0 = 1024, < 0 = no cache */
+    const char *resource;               /* PRM "resource"; NULL = from Host */
+    const char *const *authorization_servers;
+    size_t authorization_server_count;
+    const char *const *scopes_supported;
+    size_t scopes_supported_count;
+    const char *resource_name;
+    const char *resource_documentation;
+    double rate_per_second;             /* 0 = no rate limit */
+    double burst;                       /* 0 = max(1, rate) */
+    fmcp_auth_audit_fn audit;           /* NULL = stderr */
+    void *audit_user;
+    int no_audit;
+    fmcp_auth_custom_fn authenticate;   /* replaces the bearer check */
+    void *auth_user;
+    fmcp_http_loop *loop;               /* for JWKS fetches (may come later) */
+    const fmcp_allocator *alloc;
+} fmcp_auth_desc;
+
+typedef struct fmcp_auth_stats {
+    uint64_t verifications;   /* RSA signature verifications run */
+    uint64_t cache_hits;      /* requests served from the token cache */
+    uint64_t jwks_fetches;    /* fetches started */
+    uint64_t jwks_failures;   /* fetches that gave no usable key set */
+    uint64_t parked;          /* requests parked waiting for a fetch */
+    size_t keys;              /* keys in the current set */
+} fmcp_auth_stats;
+
+FASTMCP_API fmcp_result fmcp_auth_create(const fmcp_auth_desc *desc, fmcp_auth **out);
+FASTMCP_API void fmcp_auth_free(fmcp_auth *a);
+FASTMCP_API void fmcp_auth_stats_get(fmcp_auth *a, fmcp_auth_stats *out);
+/* Authorizer for fmcp_server_set_authorizer (user = NULL or the fmcp_auth). */
+FASTMCP_API fmcp_result fmcp_auth_authorize(void *user, const fmcp_auth_info *auth, fmcp_item_kind kind,
+                                            const char *name, const char *scopes);
+FASTMCP_API fmcp_result fmcp_auth_add_tool(fmcp_auth *a, fmcp_server *srv, const fmcp_tool_desc *d);
+FASTMCP_API fmcp_result fmcp_auth_item_scopes(fmcp_auth *a, fmcp_item_kind kind, const char *name,
+                                              const char *scopes);
+
+#ifndef FASTMCP_NO_SOCKETS
+FASTMCP_API fmcp_result fmcp_auth_attach(fmcp_auth *a, fmcp_server *srv, fmcp_http_transport_desc *d);
+/* The fmcp_http_auth_fn (user = the fmcp_auth) that fmcp_auth_attach installs. */
+FASTMCP_API fmcp_result fmcp_auth_http_hook(void *user, const char *method, const char *path,
+                                            const fmcp_http_req *req, fmcp_http_auth_reply *reply);
+FASTMCP_API int fmcp_auth_handle_request(fmcp_auth *a, fmcp_http_req *req);
+/* Start a JWKS refresh now (FMCP_ERR_STATE without URL or loop). */
+FASTMCP_API fmcp_result fmcp_auth_refresh(fmcp_auth *a);
+#endif
+
+#ifdef __cplusplus
+}
+#endif
