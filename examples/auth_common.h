@@ -36,6 +36,8 @@ typedef struct ex_auth {
     size_t nscopes;
     FILE *audit_file;
     fmcp_tls_client *tls;   /* for an https:// JWKS_URI (when TLS is compiled in) */
+    char dev_token[2048];   /* the printed test token (development mode) */
+    const char *try_call;   /* "TOOL 'JSON'" shown in the ready-to-paste command */
 } ex_auth;
 
 static const char *ex_env(const char *name, const char *def)
@@ -78,6 +80,7 @@ static int ex_print_token(ex_auth *x, const char *subject, const char *scopes_te
     if (fmcp_jwt_issue(&x->dev_key, &t, NULL, &tok, &len) != FMCP_OK) return 0;
     printf("Test Token: %s\n", tok);
     fflush(stdout);
+    if (len < sizeof x->dev_token) memcpy(x->dev_token, tok, len + 1);
     fmcp_jwt_token_free(NULL, tok, len);
     return 1;
 }
@@ -145,6 +148,9 @@ static int ex_serve(ex_auth *x, fmcp_server *srv, fmcp_auth *a, fmcp_http_loop *
         return 1;
     }
     printf("Listening on http://%s:%u/mcp\n", x->host, (unsigned)fmcp_mcp_http_port(t));
+    if (x->dev_token[0] && x->try_call)
+        printf("Try it: build/fmcp call --bearer %s http://%s:%u/mcp %s\n", x->dev_token, x->host,
+               (unsigned)fmcp_mcp_http_port(t), x->try_call);
     fflush(stdout);
     (void)fmcp_http_run(loop);
     fmcp_mcp_http_free(t);

@@ -97,6 +97,7 @@ int main(void)
     t.name = "get_access_token"; t.description = "The caller's access token claims";
     t.handler = get_access_token; t.read_only_hint = 1;
     if (fmcp_auth_add_tool(a, srv, &t) != FMCP_OK) goto out;
+    x.try_call = "process_data '{\"operation\":\"read\",\"data\":{\"hello\":\"world\"}}'";
     rc = ex_serve(&x, srv, a, loop);
 out:
     if (srv) fmcp_server_destroy(srv);

@@ -50,6 +50,7 @@ int main(void)
     t.params = "items:array";
     t.handler = stream_analysis;
     if (fmcp_auth_add_tool(a, srv, &t) != FMCP_OK) goto out;
+    x.try_call = "stream_analysis '{\"items\":[\"a\",\"b\",\"c\"]}'";
     rc = ex_serve(&x, srv, a, loop);
 out:
     if (srv) fmcp_server_destroy(srv);

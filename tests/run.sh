@@ -38,6 +38,10 @@ for s in $SWITCHES; do
 done
 cc_check "gcc all switches" gcc -std=c99 $W $all -I. -c $CK -o $B/cc.o
 cc_check "g++ all switches" g++ -std=c++11 -x c++ $W $all -I. -c $CK -o $B/cc.o
+if [ -f /usr/include/bearssl.h ]; then
+  cc_check "gcc -DFASTMCP_WITH_BEARSSL" gcc -std=c99 $W -DFASTMCP_WITH_BEARSSL -I. -c $CK -o $B/cc.o
+  cc_check "g++ -DFASTMCP_WITH_BEARSSL" g++ -std=c++11 -x c++ $W -DFASTMCP_WITH_BEARSSL -I. -c $CK -o $B/cc.o
+fi
 cc_check "custom FASTMCP_MALLOC/REALLOC/FREE" gcc -std=c99 $W -DTEST_CUSTOM_ALLOC -I. -c $CK -o $B/cc.o
 if gcc -std=c99 -DTEST_PARTIAL_ALLOC -I. -c $CK -o $B/cc.o >/dev/null 2>&1; then bad "partial FASTMCP_MALLOC must not compile"; else ok "partial FASTMCP_MALLOC is refused"; fi
 
@@ -64,6 +68,10 @@ for t in tests/interop/*.sh; do
   sh "$t" >"$out" 2>&1
   add_result "$out" "$name"
 done
+
+# 5. fuzz smoke: each libFuzzer target briefly, plus the saved reproducers (skips without libFuzzer)
+sh tests/fuzz_smoke.sh >"$log/fuzz.txt" 2>&1
+add_result "$log/fuzz.txt" "fuzz smoke"
 
 echo "$P passed, $F failed, $S skipped"
 [ "$F" -eq 0 ]
