@@ -409,12 +409,12 @@ static double fmcp__dec128(uint64_t w, int e)
 #define FMCP__BN_LIMBS 168
 typedef struct fmcp__bn { uint32_t d[FMCP__BN_LIMBS]; int n; } fmcp__bn;
 
-static void fmcp__bn_set(fmcp__bn *a, uint64_t v)
+static void fmcp__jnum_set(fmcp__bn *a, uint64_t v)
 {
     a->n = 0;
     while (v) { a->d[a->n++] = (uint32_t)v; v >>= 32; }
 }
-static void fmcp__bn_muladd(fmcp__bn *a, uint32_t m, uint32_t add)
+static void fmcp__jnum_muladd(fmcp__bn *a, uint32_t m, uint32_t add)
 {
     uint64_t c = add;
     int i;
@@ -425,16 +425,16 @@ static void fmcp__bn_muladd(fmcp__bn *a, uint32_t m, uint32_t add)
     }
     if (c && a->n < FMCP__BN_LIMBS) a->d[a->n++] = (uint32_t)c;
 }
-static void fmcp__bn_pow5(fmcp__bn *a, int e)
+static void fmcp__jnum_pow5(fmcp__bn *a, int e)
 {
-    while (e >= 13) { fmcp__bn_muladd(a, 1220703125u, 0); e -= 13; }
+    while (e >= 13) { fmcp__jnum_muladd(a, 1220703125u, 0); e -= 13; }
     if (e > 0) {
         uint32_t m = 1;
         while (e--) m *= 5;
-        fmcp__bn_muladd(a, m, 0);
+        fmcp__jnum_muladd(a, m, 0);
     }
 }
-static void fmcp__bn_shl(fmcp__bn *a, int bits)
+static void fmcp__jnum_shl(fmcp__bn *a, int bits)
 {
     int w = bits / 32, b = bits % 32, i;
     if (a->n == 0) return;
@@ -453,7 +453,7 @@ static void fmcp__bn_shl(fmcp__bn *a, int bits)
     a->n += w + 1;
     while (a->n && a->d[a->n - 1] == 0) a->n--;
 }
-static int fmcp__bn_cmp(const fmcp__bn *a, const fmcp__bn *b)
+static int fmcp__jnum_cmp(const fmcp__bn *a, const fmcp__bn *b)
 {
     int i;
     if (a->n != b->n) return a->n < b->n ? -1 : 1;
@@ -468,14 +468,14 @@ static int fmcp__cmp_half(const fmcp__bn *D, int sticky, int e10, uint64_t h, in
     fmcp__bn L, R;
     int c, s2l = 0, s2r = 0;
     L = *D;
-    fmcp__bn_set(&R, h);
-    if (e10 >= 0) { fmcp__bn_pow5(&L, e10); s2l = e10; }
-    else { fmcp__bn_pow5(&R, -e10); s2r = -e10; }
+    fmcp__jnum_set(&R, h);
+    if (e10 >= 0) { fmcp__jnum_pow5(&L, e10); s2l = e10; }
+    else { fmcp__jnum_pow5(&R, -e10); s2r = -e10; }
     s2r += e2;
     if (s2l < s2r) { s2r -= s2l; s2l = 0; } else { s2l -= s2r; s2r = 0; }
-    fmcp__bn_shl(&L, s2l);
-    fmcp__bn_shl(&R, s2r);
-    c = fmcp__bn_cmp(&L, &R);
+    fmcp__jnum_shl(&L, s2l);
+    fmcp__jnum_shl(&R, s2r);
+    c = fmcp__jnum_cmp(&L, &R);
     if (c == 0 && sticky) c = 1;
     return c;
 }
@@ -508,9 +508,9 @@ static void fmcp__dec_read(fmcp__dec *dc, const char *p, const char *end)
         if (nd >= 780) { if (d) dc->sticky = 1; continue; }
         chunk = chunk * 10 + d; scale *= 10; chunk_n++; nd++;
         if (wn < 19) { dc->w = dc->w * 10 + d; wn++; }
-        if (chunk_n == 9) { fmcp__bn_muladd(&dc->D, scale, chunk); chunk = 0; chunk_n = 0; scale = 1; }
+        if (chunk_n == 9) { fmcp__jnum_muladd(&dc->D, scale, chunk); chunk = 0; chunk_n = 0; scale = 1; }
     }
-    if (chunk_n) fmcp__bn_muladd(&dc->D, scale, chunk);
+    if (chunk_n) fmcp__jnum_muladd(&dc->D, scale, chunk);
     if (p < end) {
         p++;
         if (*p == '+' || *p == '-') { eneg = *p == '-'; p++; }
