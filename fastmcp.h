@@ -29,6 +29,10 @@
  *   FASTMCP_NO_THREADS       no pthreads: handlers run inline on the caller
  *   FASTMCP_NO_SOCKETS       no BSD sockets (no HTTP; stream transports only)
  *   FASTMCP_NO_FILESYSTEM    no fopen/open of paths (keys passed as memory)
+ *   FASTMCP_SHA256_PORTABLE  no x86-64 SHA-extensions path (portable C only)
+ *   FASTMCP_NO_SIMD          no SSE2 in the JSON string scanner (portable loop)
+ *   FASTMCP_WITH_BEARSSL     HTTPS through BearSSL (link -lbearssl); else TLS
+ *                            calls fail with FMCP_ERR_UNSUPPORTED
  *
  * CONVENTIONS
  *   - Public names start with fmcp_ (types fmcp_*), macros with FASTMCP_ or
@@ -44,6 +48,20 @@
  * MODULES (in order; each uses only the ones above it)
  *   base    results, allocator, randomness and clock hooks, ct compare, wipe
  *   json    strict RFC 8259 parser (DOM) and writer
+ *   b64     base64 and base64url, strict decoding
+ *   sha256  SHA-256 and HMAC-SHA256, streaming and one-shot
+ *   bn      fixed-size bignums, Montgomery arithmetic, Miller-Rabin
+ *   rsa     RSA PKCS#1 v1.5 SHA-256 verify/sign (CRT, constant time), keygen
+ *   rsakey  RSA keys: DER/PEM (SPKI, PKCS#1, PKCS#8), JWK/JWKS, RFC 7638 thumbprint
+ *   jwt     RS256 JWT verifier (claims policy, one verdict, key sets) and issuer
+ *   http    HTTP/1.1 event loop (epoll/poll), server engine, small client
+ *   tls     TLS 1.2 client/server transports for http (BearSSL, opt-in)
+ *   mcp     JSON-RPC 2.0 + MCP server engine: tools, resources, prompts, workers
+ *   stream  MCP over byte streams (newline-delimited JSON); stdio transport
+ *   mcp_http MCP Streamable HTTP transport (sessions, SSE, resumability), legacy SSE
+ *   mcp_client MCP client: stdio (spawned server) and Streamable HTTP, legacy SSE fallback
+ *   auth    bearer auth for Streamable HTTP: JWKS URL cache, token cache, RFC 6750
+ *           challenges, RFC 9728 metadata, item scopes, rate limit, audit log
  *
  * The reference for each module's functions follows, at the top of its part.
  */
@@ -213,14 +231,50 @@ FASTMCP_API void fmcp_wipe(void *p, size_t n);
  *   fmcp_json_doc_free(doc);
  *
  *   A document owns all its values; a value pointer is valid until the
- *   document is freed. Values are read-only. Strings are unescaped, valid
- *   UTF-8 and NUL-terminated (they may contain embedded NULs: use the length).
- *   Numbers keep their original text; integers that fit int64 are exact.
+ *   document is freed. Values are read-only, so one document may be read from
+ *   several threads. Strings are unescaped, valid UTF-8 and NUL-terminated
+ *   (they may contain embedded NULs: use the length).
+ *
+ *   What is accepted (RFC 8259, strictly): exactly one value of any type,
+ *   with JSON whitespace (space, tab, CR, LF) around it. Rejected: a leading
+ *   byte order mark, comments, trailing commas, single quotes, control
+ *   characters in strings, invalid UTF-8 (overlong forms, UTF-16 surrogates
+ *   encoded in UTF-8, code points above U+10FFFF, truncated sequences) and
+ *   \u escapes that leave a surrogate unpaired. Errors give a code
+ *   (FMCP_ERR_PARSE for syntax, _ENCODING for UTF-8 and surrogates, _DEPTH,
+ *   _TOO_LARGE, _DUPLICATE, _NOMEM), the byte offset, a 1-based line and byte
+ *   column, and a static message.
+ *
+ *   Numbers keep their original text (fmcp_json_number_text: not
+ *   NUL-terminated, but always followed by a byte that cannot continue a
+ *   number). Integers written without fraction or exponent that fit int64
+ *   are exact (fmcp_json_is_int); every number also has the correctly
+ *   rounded double (ties to even, independent of the C locale). A number
+ *   whose magnitude rounds beyond DBL_MAX (1e309) is rejected as
+ *   FMCP_ERR_PARSE; tiny ones round to subnormals or zero.
+ *
+ *   Options: max_depth (default 64 nested arrays/objects), max_size (bytes,
+ *   checked before anything is read), reject_duplicate_keys (compares keys
+ *   after unescaping; JWT headers and claims use it). Without it, lookups
+ *   return the last of repeated keys.
+ *
+ *   Cost: a parse makes two allocations, the document (holding a private
+ *   copy of the text that strings are unescaped into) and its node array
+ *   (24 bytes a value; grown only for unusually dense text).
+ *   reject_duplicate_keys adds a temporary table for objects over 16
+ *   members. fmcp_json_next and fmcp_json_len are O(1); fmcp_json_get and
+ *   fmcp_json_at are linear in the container.
  *
  * Iterating
  *   for (const fmcp_json *v = fmcp_json_first(arr); v; v = fmcp_json_next(v)) ...
  *   For objects, fmcp_json_first/next visit the member values and
  *   fmcp_json_key(v) gives each member's key.
+ *
+ * Equality
+ *   fmcp_json_equal compares deeply: numbers by value (1, 1.0 and 1e0 are
+ *   equal; an int64 and a double only when the double is exactly that
+ *   integer), strings bytewise, objects regardless of member order. It
+ *   recurses once per nesting level (parsing, iterating and writing do not).
  *
  * Writing
  *   fmcp_json_writer w; fmcp_jw_init(&w, NULL);      // growable buffer
@@ -230,12 +284,30 @@ FASTMCP_API void fmcp_wipe(void *p, size_t n);
  *   char *out; size_t n;
  *   if (fmcp_jw_finish(&w, &out, &n) == FMCP_OK) { use(out, n); fmcp_jw_free_output(&w, out); }
  *
- *   Errors are sticky: the first error (bad UTF-8, NaN, a value where a key is
- *   expected, unbalanced end, out of memory) is kept and returned by finish,
- *   which then gives no output. The writer never emits invalid JSON.
+ *   Errors are sticky: the first error (bad UTF-8 -> FMCP_ERR_ENCODING, NaN or
+ *   infinity -> _INVALID_ARG, a value where a key is expected, a second
+ *   top-level value or an unbalanced end -> _STATE, more than
+ *   FASTMCP_JSON_WRITER_MAX_DEPTH levels -> _DEPTH, out of memory) is kept and
+ *   returned by finish, which then gives no output and releases the buffer.
+ *   The writer never emits invalid JSON. Strings: '"', '\\' and control
+ *   characters are escaped (\b \f \n \r \t, else \u00XX); '/' and non-ASCII
+ *   UTF-8 pass through unchanged. Doubles use the shortest of 15, 16 or 17
+ *   significant digits that reads back exactly. Set w.pretty = 1 after init
+ *   for 2-space indentation. fmcp_jw_value copies a parsed value (numbers by
+ *   their original text); fmcp_jw_raw checks its text is exactly one JSON
+ *   value before copying it.
  *   fmcp_jw_init_fixed() writes into a caller buffer; when it is too small the
  *   writer keeps counting and finish returns FMCP_ERR_BUFFER_TOO_SMALL with
- *   the needed size (including the terminating NUL) in *n.
+ *   the needed size (including the terminating NUL) in *n; the buffer is
+ *   never written past its capacity.
+ *
+ *   fmcp_json_write(v, buf, cap, &needed) is the fast path for parsed values:
+ *   compact output, numbers copied from their original text, strings in the
+ *   canonical escaping above. Parse then write reproduces compact input
+ *   byte for byte when its strings use no escapes.
+ *
+ * Build options: FASTMCP_NO_SIMD disables the SSE2 string scanner (a
+ *   portable 8-bytes-at-a-time loop is used instead).
  */
 
 #ifdef __cplusplus
@@ -361,6 +433,2227 @@ FASTMCP_API void fmcp_jw_reset(fmcp_json_writer *w);
 /* Serialise a value. Compact. Returns FMCP_ERR_BUFFER_TOO_SMALL with *needed
  * (bytes including NUL) when cap is too small; buf may be NULL to measure. */
 FASTMCP_API fmcp_result fmcp_json_write(const fmcp_json *v, char *buf, size_t cap, size_t *needed);
+
+#ifdef __cplusplus
+}
+#endif
+
+/* ===== b64.h ===== */
+/* ---------------------------------------------------------------------------
+ * b64: base64 (RFC 4648 section 4) and base64url (section 5)
+ * ---------------------------------------------------------------------------
+ *
+ *   char text[64]; size_t tn;
+ *   fmcp_b64_encode(FMCP_B64_URL, digest, 32, text, sizeof text, &tn);  // 43 chars + NUL
+ *   uint8_t bin[32]; size_t bn;
+ *   if (fmcp_b64_decode(FMCP_B64_URL, text, tn, bin, sizeof bin, &bn) != FMCP_OK) reject();
+ *
+ * Decoding is strict, so every byte string has exactly one accepted text:
+ *   - base64:    padding required (length a multiple of 4), '=' only at the end;
+ *   - base64url: no padding at all, '-' and '_' instead of '+' and '/';
+ *   - no whitespace or other characters; the unused trailing bits of the last
+ *     character must be zero.
+ * Bad input gives FMCP_ERR_ENCODING. The character mapping has no branches or
+ * table look-ups on the data, so decoding key material leaks nothing through
+ * timing beyond the input length (and, on error, that it was invalid).
+ *
+ * fmcp_b64_encoded_len(v, n)
+ *   Characters needed to encode n bytes, not counting a NUL: 4*ceil(n/3) for
+ *   base64, ceil(4n/3) for base64url. Saturates at SIZE_MAX for absurd n.
+ *
+ * fmcp_b64_decoded_max(n)
+ *   Capacity that always suffices to decode a text of n characters (exact
+ *   for valid base64url; padded base64 may decode to up to 2 bytes fewer).
+ *
+ * fmcp_b64_encode(v, in, n, out, cap, &out_len)
+ *   Encodes n bytes. Writes a NUL after the text when cap leaves room for it
+ *   (cap == encoded_len is enough and writes no NUL). If cap is too small:
+ *   FMCP_ERR_BUFFER_TOO_SMALL, *out_len = the characters needed, and out[0]
+ *   is set to NUL if cap > 0. out_len may be NULL. NULL in with n > 0, NULL
+ *   out with cap > 0, or an unknown variant: FMCP_ERR_INVALID_ARG.
+ *
+ * fmcp_b64_decode(v, in, n, out, cap, &out_len)
+ *   Decodes n characters (in need not be NUL-terminated; a NUL inside is a bad
+ *   character). cap must be at least the exact decoded size (padding is not
+ *   counted), else FMCP_ERR_BUFFER_TOO_SMALL with *out_len = that size. On
+ *   FMCP_ERR_ENCODING nothing decoded is left in out (the written part is
+ *   zeroed) and *out_len = 0.
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum fmcp_b64_variant {
+    FMCP_B64_STD = 0,  /* '+' '/' with '=' padding */
+    FMCP_B64_URL = 1   /* '-' '_' without padding */
+} fmcp_b64_variant;
+
+/* Characters needed to encode n bytes (without the NUL). */
+FASTMCP_API size_t fmcp_b64_encoded_len(fmcp_b64_variant v, size_t n);
+/* Upper bound of bytes a text of n characters decodes to. */
+FASTMCP_API size_t fmcp_b64_decoded_max(size_t n);
+
+/* Encode n bytes into out (capacity cap). *out_len = characters written.
+ * FMCP_ERR_BUFFER_TOO_SMALL if cap < encoded_len (a NUL is added if cap allows). */
+FASTMCP_API fmcp_result fmcp_b64_encode(fmcp_b64_variant v, const void *in, size_t n,
+                                        char *out, size_t cap, size_t *out_len);
+/* Decode n characters into out (capacity cap); *out_len = bytes written. */
+FASTMCP_API fmcp_result fmcp_b64_decode(fmcp_b64_variant v, const char *in, size_t n,
+                                        void *out, size_t cap, size_t *out_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+/* ===== sha256.h ===== */
+/* ---------------------------------------------------------------------------
+ * sha256: SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104)
+ * ---------------------------------------------------------------------------
+ *
+ *   uint8_t d[FMCP_SHA256_SIZE];
+ *   fmcp_sha256(data, len, d);                     // one shot
+ *   fmcp_sha256_ctx c; fmcp_sha256_init(&c);       // streaming
+ *   fmcp_sha256_update(&c, a, na); fmcp_sha256_update(&c, b, nb);
+ *   fmcp_sha256_final(&c, d);                      // wipes the context
+ *
+ *   uint8_t mac[FMCP_SHA256_SIZE];
+ *   fmcp_hmac_sha256(key, key_len, msg, msg_len, mac);
+ *   if (!fmcp_ct_equal(mac, received, sizeof mac)) reject();   // never memcmp
+ *
+ * No heap. Contexts are plain values that may be copied (to hash a common
+ * prefix once and finish it several ways). The compression function is
+ * portable C; on x86-64 built with GCC or Clang the CPU's SHA extensions are
+ * used instead when present (probed once, on first use; the only global
+ * state). Define FASTMCP_SHA256_PORTABLE to compile the portable C only.
+ *
+ * fmcp_sha256_init(c)
+ *   Starts a new hash in c (any previous contents are overwritten).
+ *
+ * fmcp_sha256_update(c, data, len)
+ *   Appends len bytes; any split of the input gives the same digest. data
+ *   may be NULL when len is 0. Whole 64-byte blocks are hashed in place.
+ *
+ * fmcp_sha256_final(c, out)
+ *   Pads, writes the 32-byte digest to out and wipes c; call init again
+ *   before reusing c.
+ *
+ * fmcp_sha256(data, len, out)
+ *   One-shot digest of len bytes; equal to init + update + final.
+ *
+ * fmcp_hmac_sha256_init(c, key, key_len)
+ *   Starts an HMAC with a key of any length (keys longer than 64 bytes are
+ *   hashed first, as RFC 2104 says). The padded key copies are wiped.
+ *
+ * fmcp_hmac_sha256_update(c, data, len) / fmcp_hmac_sha256_final(c, out)
+ *   As for the hash. final writes the full 32-byte tag and wipes c. For a
+ *   truncated tag compare a prefix, with fmcp_ct_equal.
+ *
+ * fmcp_hmac_sha256(key, key_len, data, len, out)
+ *   One-shot HMAC; equal to init + update + final.
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FMCP_SHA256_SIZE 32
+#define FMCP_SHA256_BLOCK 64
+
+typedef struct fmcp_sha256_ctx {
+    uint32_t h[8];
+    uint64_t total;          /* bytes hashed so far */
+    uint8_t buf[64];
+    size_t buf_len;
+} fmcp_sha256_ctx;
+
+FASTMCP_API void fmcp_sha256_init(fmcp_sha256_ctx *c);
+FASTMCP_API void fmcp_sha256_update(fmcp_sha256_ctx *c, const void *data, size_t len);
+FASTMCP_API void fmcp_sha256_final(fmcp_sha256_ctx *c, uint8_t out[FMCP_SHA256_SIZE]);
+FASTMCP_API void fmcp_sha256(const void *data, size_t len, uint8_t out[FMCP_SHA256_SIZE]);
+
+typedef struct fmcp_hmac_sha256_ctx {
+    fmcp_sha256_ctx inner, outer;
+} fmcp_hmac_sha256_ctx;
+
+FASTMCP_API void fmcp_hmac_sha256_init(fmcp_hmac_sha256_ctx *c, const void *key, size_t key_len);
+FASTMCP_API void fmcp_hmac_sha256_update(fmcp_hmac_sha256_ctx *c, const void *data, size_t len);
+FASTMCP_API void fmcp_hmac_sha256_final(fmcp_hmac_sha256_ctx *c, uint8_t out[FMCP_SHA256_SIZE]);
+FASTMCP_API void fmcp_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
+                                  uint8_t out[FMCP_SHA256_SIZE]);
+
+#ifdef __cplusplus
+}
+#endif
+
+/* ===== bn.h ===== */
+/* ---------------------------------------------------------------------------
+ * bn: fixed-size unsigned bignums and Montgomery arithmetic (RSA building block)
+ * ---------------------------------------------------------------------------
+ *
+ *   fmcp_limb m[FMCP_BN_MAX_LIMBS], x[FMCP_BN_MAX_LIMBS], e[1] = {65537};
+ *   size_t n = fmcp_bn_limbs_for_bytes(mod_len);
+ *   fmcp_bn_from_bytes(m, n, mod, mod_len);        // big-endian bytes -> limbs
+ *   fmcp_bn_from_bytes(x, n, msg, msg_len);
+ *   fmcp_bn_mont ctx;
+ *   if (fmcp_bn_mont_init(&ctx, m, n) == FMCP_OK) {
+ *       fmcp_bn_mod_exp(&ctx, x, x, e, 1);         // x = x^e mod m, constant time
+ *       fmcp_bn_to_bytes(x, n, out, mod_len);
+ *   }
+ *
+ * A number is an array of fmcp_limb, least significant limb first, with its
+ * length in limbs passed beside it. Limbs are 64 bits when the compiler has a
+ * 128-bit product (__SIZEOF_INT128__, unless FASTMCP_NO_INT128), else 32 bits.
+ * Everything lives on the stack: at most FMCP_BN_MAX_LIMBS limbs (4096 bits
+ * plus two limbs of headroom) per number, twice that for products. No heap.
+ *
+ * Timing: functions marked "constant time" take time that depends only on
+ * the limb counts, never on the values (no secret-dependent branch or memory
+ * index). The others are variable time and meant for public data.
+ *
+ * fmcp_bn_from_bytes(r, n, in, len)
+ *   Big-endian bytes to n limbs. FMCP_ERR_OVERFLOW if the value needs more
+ *   than n limbs (leading zero bytes are fine). Constant time in the value.
+ * fmcp_bn_to_bytes(a, n, out, len)
+ *   n limbs to exactly len big-endian bytes (left-padded with zeros).
+ *   FMCP_ERR_OVERFLOW (and out zeroed) if the value does not fit. Constant time.
+ * fmcp_bn_limbs_for_bytes(len)  limbs needed for a len-byte number.
+ * fmcp_bn_bits(a, n)            bit length (0 for zero). Variable time.
+ * fmcp_bn_is_zero(a, n)         1 if zero. Constant time.
+ * fmcp_bn_cmp(a, b, n)          -1, 0 or 1. Variable time.
+ * fmcp_bn_add / fmcp_bn_sub     r = a + b / a - b over n limbs; returns the
+ *                               carry / borrow (0 or 1). r may alias. Constant time.
+ * fmcp_bn_mul(r, a, an, b, bn)  r (an + bn limbs) = a * b. r must not alias.
+ * fmcp_bn_mul_small(r, a, n, k) r = a * k over n limbs; returns the carry limb.
+ * fmcp_bn_mod_small(a, n, d)    a mod d for 0 < d < 2^32. Variable time in d.
+ * fmcp_bn_mod(r, a, an, m, mn)  r (mn limbs) = a mod m; FMCP_ERR_INVALID_ARG
+ *                               if m is zero. Variable time (bit-serial).
+ *
+ * Montgomery (fmcp_bn_mont; m odd and > 1; R = 2^(limb bits * n))
+ * fmcp_bn_mont_init(ctx, m, n)
+ *   Caches m, -1/m mod 2^w and R^2 mod m. FMCP_ERR_INVALID_ARG for even m,
+ *   m < 3 or n out of range. Constant time in m (for secret primes).
+ * fmcp_bn_mont_mul(ctx, r, a, b)  r = a*b/R mod m (a, b < m). Constant time.
+ * fmcp_bn_mont_sqr(ctx, r, a)     r = a*a/R mod m. Constant time.
+ * fmcp_bn_mont_to(ctx, r, a)      r = a*R mod m (into Montgomery form; a < m).
+ * fmcp_bn_mont_from(ctx, r, a)    r = a/R mod m (out of Montgomery form).
+ * fmcp_bn_mont_reduce(ctx, r, t)  r = t/R mod m for a 2n-limb t < m*R; this
+ *   reduces a double-size value without division. Constant time.
+ * fmcp_bn_mod_exp(ctx, r, a, e, en)
+ *   r = a^e mod m, a < m, e of en limbs (its length is public, its bits are
+ *   not). Fixed 5-bit windows, table read by a full masked scan: constant time.
+ * fmcp_bn_mod_exp_public(ctx, r, a, e, en)
+ *   The same, variable time (public exponents, e.g. RSA verification).
+ * fmcp_bn_mod_inv_vartime(r, a, m, n)
+ *   r = a^-1 mod m for odd m and 0 < a < m (binary extended Euclid).
+ *   FMCP_ERR_INVALID_ARG if a is zero, m even, or gcd(a, m) != 1. Variable
+ *   time: use it only on values masked by a random factor (RSA blinding).
+ * fmcp_bn_is_probable_prime(a, n, rounds, &is_prime)
+ *   Trial division by small primes, then `rounds` Miller-Rabin rounds with
+ *   bases from fmcp_random_bytes (each round errs at most 1/4 on any input, so
+ *   50 rounds give error below 2^-100 even for adversarial numbers).
+ *   FMCP_ERR_RANDOM if randomness fails (then *is_prime = 0).
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__SIZEOF_INT128__) && !defined(FASTMCP_NO_INT128)
+typedef uint64_t fmcp_limb;
+#  define FMCP_LIMB_BITS 64
+#else
+typedef uint32_t fmcp_limb;
+#  define FMCP_LIMB_BITS 32
+#endif
+
+#define FMCP_BN_MAX_BITS 4096
+#define FMCP_BN_MAX_LIMBS (FMCP_BN_MAX_BITS / FMCP_LIMB_BITS + 2)
+
+typedef struct fmcp_bn_mont {
+    fmcp_limb m[FMCP_BN_MAX_LIMBS];   /* modulus */
+    fmcp_limb rr[FMCP_BN_MAX_LIMBS];  /* R^2 mod m */
+    fmcp_limb m0inv;                  /* -1/m mod 2^FMCP_LIMB_BITS */
+    size_t n;                         /* limbs */
+} fmcp_bn_mont;
+
+FASTMCP_API fmcp_result fmcp_bn_from_bytes(fmcp_limb *r, size_t n, const uint8_t *in, size_t len);
+FASTMCP_API fmcp_result fmcp_bn_to_bytes(const fmcp_limb *a, size_t n, uint8_t *out, size_t len);
+FASTMCP_API size_t fmcp_bn_limbs_for_bytes(size_t len);
+FASTMCP_API size_t fmcp_bn_bits(const fmcp_limb *a, size_t n);
+FASTMCP_API int fmcp_bn_is_zero(const fmcp_limb *a, size_t n);
+FASTMCP_API int fmcp_bn_cmp(const fmcp_limb *a, const fmcp_limb *b, size_t n);
+FASTMCP_API fmcp_limb fmcp_bn_add(fmcp_limb *r, const fmcp_limb *a, const fmcp_limb *b, size_t n);
+FASTMCP_API fmcp_limb fmcp_bn_sub(fmcp_limb *r, const fmcp_limb *a, const fmcp_limb *b, size_t n);
+FASTMCP_API void fmcp_bn_mul(fmcp_limb *r, const fmcp_limb *a, size_t an, const fmcp_limb *b, size_t bn);
+FASTMCP_API fmcp_limb fmcp_bn_mul_small(fmcp_limb *r, const fmcp_limb *a, size_t n, fmcp_limb k);
+FASTMCP_API uint32_t fmcp_bn_mod_small(const fmcp_limb *a, size_t n, uint32_t d);
+FASTMCP_API fmcp_result fmcp_bn_mod(fmcp_limb *r, const fmcp_limb *a, size_t an,
+                                    const fmcp_limb *m, size_t mn);
+
+FASTMCP_API fmcp_result fmcp_bn_mont_init(fmcp_bn_mont *ctx, const fmcp_limb *m, size_t n);
+FASTMCP_API void fmcp_bn_mont_mul(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a,
+                                  const fmcp_limb *b);
+FASTMCP_API void fmcp_bn_mont_sqr(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a);
+FASTMCP_API void fmcp_bn_mont_to(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a);
+FASTMCP_API void fmcp_bn_mont_from(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a);
+FASTMCP_API void fmcp_bn_mont_reduce(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *t);
+FASTMCP_API void fmcp_bn_mod_exp(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a,
+                                 const fmcp_limb *e, size_t en);
+FASTMCP_API void fmcp_bn_mod_exp_public(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a,
+                                        const fmcp_limb *e, size_t en);
+FASTMCP_API fmcp_result fmcp_bn_mod_inv_vartime(fmcp_limb *r, const fmcp_limb *a, const fmcp_limb *m,
+                                                size_t n);
+FASTMCP_API fmcp_result fmcp_bn_is_probable_prime(const fmcp_limb *a, size_t n, unsigned rounds,
+                                                  int *is_prime);
+
+#ifdef __cplusplus
+}
+#endif
+
+/* ===== rsa.h ===== */
+/* ---------------------------------------------------------------------------
+ * rsa: RSA PKCS#1 v1.5 with SHA-256 (RS256): verify, sign, key generation
+ * ---------------------------------------------------------------------------
+ *
+ * Keys are plain caller-owned structs of big-endian byte strings (no heap),
+ * filled by the rsakey module (PEM, DER, JWK) or by fmcp_rsa_generate().
+ * Integers are stored minimal: no leading zero bytes.
+ *
+ * Policy (checked by every function that takes a key): modulus 2048 to 4096
+ * bits and odd; public exponent odd and >= 65537 unless the flag
+ * FMCP_RSA_ALLOW_SMALL_E is given to fmcp_rsa_public_check/verify; exponents
+ * longer than 8 bytes are refused. Violations give FMCP_ERR_BAD_KEY.
+ *
+ * Verification rebuilds the whole expected EMSA-PKCS1-v1_5 encoding and
+ * compares all k bytes; it never parses the ASN.1 inside the signature.
+ * The signature must be exactly k bytes and, as an integer, below n.
+ * Signing uses CRT with constant-time exponentiation and blinding, and
+ * verifies its own result before releasing it.
+ *
+ *   fmcp_rsa_public_ctx pk;                       // verify many tokens, one key
+ *   if (fmcp_rsa_public_prepare(&pk, &key, 0) == FMCP_OK)
+ *       ok = fmcp_rsa_verify_sha256_ctx(&pk, digest, sig, sig_len) == FMCP_OK;
+ *
+ *   fmcp_rsa_private_key priv;                    // sign
+ *   fmcp_rsa_generate(2048, &priv);
+ *   uint8_t sig[FMCP_RSA_MAX_BYTES]; size_t n;
+ *   fmcp_rsa_sign_sha256(&priv, digest, sig, sizeof sig, &n);
+ *   fmcp_wipe(&priv, sizeof priv);
+ *
+ * fmcp_rsa_public_check / fmcp_rsa_public_prepare
+ *   Apply the policy; prepare also caches what verification needs.
+ * fmcp_rsa_verify_sha256 / fmcp_rsa_verify_sha256_ctx
+ *   Variable time (public data). e = 65537 takes a 17-multiplication path.
+ * fmcp_rsa_private_check
+ *   Policy, p*q == n, e*d == 1 mod p-1 and mod q-1, e*dp == 1 mod p-1,
+ *   e*dq == 1 mod q-1, q*qinv == 1 mod p. Variable time: for loading keys,
+ *   not per signature.
+ * fmcp_rsa_sign_sha256
+ *   CRT halves use fixed-window exponentiation with masked table scans, so no
+ *   branch or memory index depends on the key. Each call blinds both the
+ *   exponent (dp + r*(p-1) with a fresh 64-bit r) and the base (c * a^e, the
+ *   result times a^-1, for a fresh random a per prime). The result is checked with the
+ *   public key (FMCP_ERR_CRYPTO and nothing released if that fails, e.g. after
+ *   a fault or an inconsistent key). Temporaries are wiped.
+ * fmcp_rsa_generate
+ *   Random odd candidates with the top two bits set (so n has exactly `bits`
+ *   bits), sieved by the first 2048 odd primes and for p mod e != 1, then
+ *   Miller-Rabin with random bases: 5 rounds for 1024-bit primes, 4 above
+ *   (Damgard-Landrock-Pomerance bound: error below 2^-100 for random
+ *   candidates). |p - q| > 2^(bits/2 - 100). Convention: p > q,
+ *   d = e^-1 mod (p-1)(q-1), dp = d mod p-1, dq = d mod q-1, qinv = q^-1 mod p.
+ *   All randomness from fmcp_random_bytes: FMCP_ERR_RANDOM (and *out wiped)
+ *   if it fails. Not constant time (sieve, small divisions for d, dp, dq and
+ *   the closing fmcp_rsa_private_check): generate keys where the timing of
+ *   that one call cannot be observed. qinv uses the constant-time exponent.
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FMCP_RSA_MIN_BITS 2048
+#define FMCP_RSA_MAX_BITS 4096
+#define FMCP_RSA_MAX_BYTES (FMCP_RSA_MAX_BITS / 8)
+#define FMCP_RSA_MAX_E_BYTES 8
+
+/* flags */
+#define FMCP_RSA_ALLOW_SMALL_E 1u  /* accept odd e >= 3 */
+
+typedef struct fmcp_rsa_public_key {
+    uint8_t n[FMCP_RSA_MAX_BYTES];
+    size_t n_len;
+    uint8_t e[FMCP_RSA_MAX_E_BYTES];
+    size_t e_len;
+} fmcp_rsa_public_key;
+
+typedef struct fmcp_rsa_private_key {
+    fmcp_rsa_public_key pub;
+    uint8_t d[FMCP_RSA_MAX_BYTES];
+    size_t d_len;
+    uint8_t p[FMCP_RSA_MAX_BYTES / 2], q[FMCP_RSA_MAX_BYTES / 2];
+    size_t p_len, q_len;
+    uint8_t dp[FMCP_RSA_MAX_BYTES / 2], dq[FMCP_RSA_MAX_BYTES / 2], qinv[FMCP_RSA_MAX_BYTES / 2];
+    size_t dp_len, dq_len, qinv_len;
+} fmcp_rsa_private_key;
+
+/* Size in bits of the modulus (0 if empty). */
+FASTMCP_API unsigned fmcp_rsa_bits(const fmcp_rsa_public_key *k);
+/* Check the key against the policy above. */
+FASTMCP_API fmcp_result fmcp_rsa_public_check(const fmcp_rsa_public_key *k, unsigned flags);
+/* Check a private key: policy, p*q == n, CRT values consistent. */
+FASTMCP_API fmcp_result fmcp_rsa_private_check(const fmcp_rsa_private_key *k);
+
+/* Verify an RS256 signature over a SHA-256 digest. FMCP_OK, or
+ * FMCP_ERR_BAD_SIGNATURE, or FMCP_ERR_BAD_KEY. */
+FASTMCP_API fmcp_result fmcp_rsa_verify_sha256(const fmcp_rsa_public_key *k, unsigned flags,
+                                               const uint8_t hash[32],
+                                               const uint8_t *sig, size_t sig_len);
+/* Sign a SHA-256 digest. sig must hold k bytes (the modulus length);
+ * *sig_len is set to it. Needs randomness (blinding): FMCP_ERR_RANDOM fails closed. */
+FASTMCP_API fmcp_result fmcp_rsa_sign_sha256(const fmcp_rsa_private_key *k, const uint8_t hash[32],
+                                             uint8_t *sig, size_t sig_cap, size_t *sig_len);
+/* fmcp_rsa_sign_sha256 with policy flags (FMCP_RSA_ALLOW_SMALL_E to sign
+ * with a legacy key whose e is below 65537). */
+FASTMCP_API fmcp_result fmcp_rsa_sign_sha256_ex(const fmcp_rsa_private_key *k, unsigned flags,
+                                                const uint8_t hash[32], uint8_t *sig, size_t sig_cap,
+                                                size_t *sig_len);
+/* Generate a key of 2048, 3072 or 4096 bits with e = 65537. */
+FASTMCP_API fmcp_result fmcp_rsa_generate(unsigned bits, fmcp_rsa_private_key *out);
+
+/* A public key prepared for many verifications (a JWT verifier checks many
+ * tokens with one key): the policy check, Montgomery constants and R^2 mod n
+ * are done once. Plain value, no heap; copy or discard freely. */
+typedef struct fmcp_rsa_public_ctx {
+    fmcp_bn_mont mont;   /* modulus n with its Montgomery constants */
+    uint64_t e;          /* public exponent */
+    size_t k;            /* modulus length in bytes */
+} fmcp_rsa_public_ctx;
+
+/* Check k against the policy (flags as for fmcp_rsa_public_check) and fill ctx. */
+FASTMCP_API fmcp_result fmcp_rsa_public_prepare(fmcp_rsa_public_ctx *ctx, const fmcp_rsa_public_key *k,
+                                                unsigned flags);
+/* fmcp_rsa_verify_sha256 with a prepared key: FMCP_OK or FMCP_ERR_BAD_SIGNATURE. */
+FASTMCP_API fmcp_result fmcp_rsa_verify_sha256_ctx(const fmcp_rsa_public_ctx *ctx, const uint8_t hash[32],
+                                                   const uint8_t *sig, size_t sig_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+/* ===== rsakey.h ===== */
+/* ---------------------------------------------------------------------------
+ * rsakey: RSA key formats - DER/PEM (SPKI, PKCS#1, PKCS#8), JWK, JWKS,
+ *         RFC 7638 thumbprints
+ * ---------------------------------------------------------------------------
+ *
+ *   fmcp_rsa_public_key pub;                          // caller-owned, no heap
+ *   if (fmcp_rsa_public_from_pem(pem, strlen(pem), &pub) != FMCP_OK) ...
+ *   char kid[FMCP_JWK_THUMBPRINT_LEN + 1];
+ *   fmcp_rsa_jwk_thumbprint(&pub, kid);               // default kid
+ *   fmcp_json_writer w; fmcp_jw_init(&w, NULL);
+ *   fmcp_rsa_public_write_jwk(&w, &pub, kid, "RS256", "sig");
+ *
+ *   fmcp_jwks set;                                    // e.g. a fetched jwks_uri
+ *   if (fmcp_jwks_parse(body, body_len, NULL, &set) == FMCP_OK) {
+ *       const fmcp_jwk_entry *e = fmcp_jwks_find(&set, token_kid);
+ *       ...
+ *       fmcp_jwks_free(&set);
+ *   }
+ *
+ * Results shared by the readers: FMCP_ERR_PARSE for malformed DER/JSON
+ * structure, FMCP_ERR_ENCODING for bad base64/base64url, FMCP_ERR_UNSUPPORTED
+ * for a well-formed key of another kind (EC, Ed25519, ...; another algorithm
+ * OID; encrypted PEM; multi-prime keys; private JWKs without CRT members),
+ * FMCP_ERR_BAD_KEY when the numbers are out of policy. Policy: every public
+ * key passes fmcp_rsa_public_check(k, 0) (2048-4096 bits, odd e >= 65537);
+ * every private key passes fmcp_rsa_private_check. On any failure the output
+ * struct is zeroed (wiped for private keys).
+ *
+ * DER rules: strict DER - definite lengths in their shortest form, INTEGERs
+ * minimal and non-negative, no bytes after any structure. The rsaEncryption
+ * AlgorithmIdentifier must have NULL parameters or none at all (absent
+ * parameters mean the same thing and some old encoders omit them); the
+ * writers always emit NULL. PKCS#8 must be version 0; its optional [0]
+ * attributes are ignored. Key structs hold integers minimal (no leading zero
+ * bytes), so DER/PEM/JWK output is canonical: parsing a key written by
+ * OpenSSL or node and writing it again gives the same bytes.
+ *
+ * PEM rules: text before, between and after blocks is ignored, lines may end
+ * in LF or CRLF. Inside a block only base64 lines are allowed (whitespace only
+ * as line breaks; any line length), decoded strictly (padding only at the end,
+ * zero trailing bits). A block with RFC 1421 headers ("Proc-Type:") or the
+ * label "ENCRYPTED PRIVATE KEY" is an encrypted key: FMCP_ERR_UNSUPPORTED.
+ * Labels: "PUBLIC KEY" (SPKI), "RSA PUBLIC KEY" (PKCS#1), "PRIVATE KEY"
+ * (PKCS#8), "RSA PRIVATE KEY" (PKCS#1); the contents must match the label.
+ *
+ * JWK rules: kty must be "RSA". n, e (and d, p, q, dp, dq, qi) are base64url
+ * without padding. RFC 7518 says they carry no leading zero bytes; we are
+ * lenient and accept leading zeros on input (some producers add a 0x00 sign
+ * byte to n) but always store and emit the minimal form.
+ *
+ * fmcp_rsa_public_from_der / fmcp_rsa_private_from_der
+ *   One whole DER buffer. The public reader takes SubjectPublicKeyInfo or
+ *   PKCS#1 RSAPublicKey, the private reader PKCS#8 PrivateKeyInfo or PKCS#1
+ *   RSAPrivateKey; the format is recognised from the structure.
+ *
+ * fmcp_rsa_public_from_pem / fmcp_rsa_private_from_pem
+ *   The first RSA key block of the text decides; blocks of other kinds
+ *   (certificates, EC keys, encrypted keys) are passed over. The public
+ *   reader also accepts a private key block and returns its public half.
+ *   No RSA block: FMCP_ERR_UNSUPPORTED if some other key block was seen,
+ *   else FMCP_ERR_NOT_FOUND.
+ *
+ * fmcp_rsa_public_to_der / _private_to_der / _public_to_pem / _private_to_pem
+ *   Public keys as FMCP_RSAKEY_SPKI or FMCP_RSAKEY_PKCS1, private keys as
+ *   FMCP_RSAKEY_PKCS8 or FMCP_RSAKEY_PKCS1 (another format, or a key whose
+ *   lengths do not fit its arrays: FMCP_ERR_INVALID_ARG). *len is always set
+ *   to the output length; out may be NULL to measure. PEM needs cap >= *len + 1
+ *   (64-character lines, a final newline, then a NUL); DER needs cap >= *len.
+ *   Too small: FMCP_ERR_BUFFER_TOO_SMALL. Keys are not policy-checked here.
+ *
+ * fmcp_rsa_public_from_jwk / fmcp_rsa_private_from_jwk
+ *   A parsed JWK object. Members other than the key numbers (kid, alg, use,
+ *   key_ops, ...) are not looked at; the public reader ignores private members.
+ *   Missing or non-string numbers: FMCP_ERR_PARSE.
+ *
+ * fmcp_rsa_public_write_jwk / fmcp_rsa_private_write_jwk
+ *   Append one JWK object to a JSON writer: kty, kid, use, alg (when not
+ *   NULL), n, e and for private keys d, p, q, dp, dq, qi. A key with invalid
+ *   lengths sets the writer's sticky error (FMCP_ERR_INVALID_ARG).
+ *
+ * fmcp_rsa_jwk_thumbprint
+ *   RFC 7638: base64url(SHA-256('{"e":"..","kty":"RSA","n":".."}')) of the
+ *   minimal numbers, 43 characters and a NUL.
+ *
+ * fmcp_jwks_parse / fmcp_jwks_free / fmcp_jwks_find
+ *   Parses a JWK Set ({"keys":[...]}, or one JWK object) of at most 1 MiB
+ *   (else FMCP_ERR_TOO_LARGE); duplicate JSON member names are refused. Only
+ *   RSA public keys usable for signatures are kept; every other member of
+ *   "keys" is skipped and counted in `skipped`, never fatal: other kty (EC,
+ *   oct, OKP), "use" other than "sig", "key_ops" without "verify", malformed
+ *   RSA members, keys out of policy, kid longer than FMCP_JWK_KID_MAX, alg
+ *   longer than 15 characters, and a kid that an earlier kept key already
+ *   has (the first wins: a set with duplicate kids is ambiguous). alg is
+ *   recorded, not filtered: the caller decides. Private members are ignored
+ *   (only the public half is kept). The set owns `keys` (allocated with
+ *   alloc); release it with fmcp_jwks_free, which also accepts a zeroed or
+ *   already freed set. fmcp_jwks_find returns the entry with that kid, or
+ *   for kid NULL the only key when the set has exactly one; NULL otherwise.
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum fmcp_rsakey_format {
+    FMCP_RSAKEY_SPKI = 0,   /* public: SubjectPublicKeyInfo ("PUBLIC KEY") */
+    FMCP_RSAKEY_PKCS1 = 1,  /* public: RSAPublicKey / private: RSAPrivateKey ("RSA ... KEY") */
+    FMCP_RSAKEY_PKCS8 = 2   /* private: PrivateKeyInfo ("PRIVATE KEY") */
+} fmcp_rsakey_format;
+
+/* DER: format auto-detected (SPKI or PKCS#1 public; PKCS#8 or PKCS#1 private). */
+FASTMCP_API fmcp_result fmcp_rsa_public_from_der(const uint8_t *der, size_t len, fmcp_rsa_public_key *out);
+FASTMCP_API fmcp_result fmcp_rsa_private_from_der(const uint8_t *der, size_t len, fmcp_rsa_private_key *out);
+/* PEM: the first RSA key block found. A public key may also be taken from a
+ * private key PEM (its public half). */
+FASTMCP_API fmcp_result fmcp_rsa_public_from_pem(const char *pem, size_t len, fmcp_rsa_public_key *out);
+FASTMCP_API fmcp_result fmcp_rsa_private_from_pem(const char *pem, size_t len, fmcp_rsa_private_key *out);
+
+FASTMCP_API fmcp_result fmcp_rsa_public_to_der(const fmcp_rsa_public_key *k, fmcp_rsakey_format f,
+                                               uint8_t *out, size_t cap, size_t *len);
+FASTMCP_API fmcp_result fmcp_rsa_private_to_der(const fmcp_rsa_private_key *k, fmcp_rsakey_format f,
+                                                uint8_t *out, size_t cap, size_t *len);
+FASTMCP_API fmcp_result fmcp_rsa_public_to_pem(const fmcp_rsa_public_key *k, fmcp_rsakey_format f,
+                                               char *out, size_t cap, size_t *len);
+FASTMCP_API fmcp_result fmcp_rsa_private_to_pem(const fmcp_rsa_private_key *k, fmcp_rsakey_format f,
+                                                char *out, size_t cap, size_t *len);
+
+/* JWK (RFC 7517/7518): kty "RSA", n, e (and d, p, q, dp, dq, qi for private). */
+FASTMCP_API fmcp_result fmcp_rsa_public_from_jwk(const fmcp_json *jwk, fmcp_rsa_public_key *out);
+FASTMCP_API fmcp_result fmcp_rsa_private_from_jwk(const fmcp_json *jwk, fmcp_rsa_private_key *out);
+/* Write a JWK object; kid/alg/use may be NULL (omitted). */
+FASTMCP_API void fmcp_rsa_public_write_jwk(fmcp_json_writer *w, const fmcp_rsa_public_key *k,
+                                           const char *kid, const char *alg, const char *use);
+FASTMCP_API void fmcp_rsa_private_write_jwk(fmcp_json_writer *w, const fmcp_rsa_private_key *k,
+                                            const char *kid, const char *alg, const char *use);
+/* RFC 7638 thumbprint: base64url(SHA-256({"e":..,"kty":"RSA","n":..})), 43
+ * characters plus NUL in out. */
+#define FMCP_JWK_THUMBPRINT_LEN 43
+FASTMCP_API fmcp_result fmcp_rsa_jwk_thumbprint(const fmcp_rsa_public_key *k,
+                                                char out[FMCP_JWK_THUMBPRINT_LEN + 1]);
+
+/* JWKS: a {"keys":[...]} set (a single JWK object is accepted too); see above. */
+#define FMCP_JWK_KID_MAX 128
+typedef struct fmcp_jwk_entry {
+    char kid[FMCP_JWK_KID_MAX + 1]; /* "" when absent */
+    int has_kid;
+    char alg[16];                   /* "" when absent */
+    fmcp_rsa_public_key key;
+} fmcp_jwk_entry;
+
+typedef struct fmcp_jwks {
+    fmcp_jwk_entry *keys;
+    size_t count;
+    size_t skipped;
+    const fmcp_allocator *alloc;
+} fmcp_jwks;
+
+FASTMCP_API fmcp_result fmcp_jwks_parse(const char *text, size_t len, const fmcp_allocator *alloc,
+                                        fmcp_jwks *out);
+FASTMCP_API void fmcp_jwks_free(fmcp_jwks *j);
+/* Entry with this kid (NULL kid: the only key, if exactly one). NULL if none. */
+FASTMCP_API const fmcp_jwk_entry *fmcp_jwks_find(const fmcp_jwks *j, const char *kid);
+
+#ifdef __cplusplus
+}
+#endif
+
+/* ===== jwt.h ===== */
+/* ---------------------------------------------------------------------------
+ * jwt: RS256 JSON Web Token verifier (claims policy, one verdict) and issuer
+ * ---------------------------------------------------------------------------
+ *
+ * Verifying
+ *   const char *keys[] = { jwks_text };              // PEM, JWK or JWKS text
+ *   const char *aud[] = { "https://mcp.example/mcp" };
+ *   fmcp_jwt_verifier_desc d = {0};                  // defaults: RS256, leeway 60 s
+ *   d.keys = keys; d.key_count = 1;
+ *   d.audiences = aud; d.audience_count = 1;
+ *   fmcp_jwt_verifier *v;
+ *   if (fmcp_jwt_verifier_create(&d, &v) != FMCP_OK) ...;
+ *
+ *   fmcp_jwt_verdict r;
+ *   if (fmcp_jwt_verify(v, token, strlen(token), &r) == FMCP_OK)
+ *       printf("hello %s\n", r.claims.subject);
+ *   else
+ *       printf("401: %s (%s)\n", fmcp_jwt_error_name(r.error), r.description);
+ *   fmcp_jwt_verdict_free(&r);                       // always, also after failure
+ *   fmcp_jwt_verifier_free(v);
+ *
+ * Issuing (the equivalent of FastMCP's RSAKeyPair.create_token)
+ *   fmcp_jwt_issue_desc t = {0};
+ *   t.subject = "alice"; t.issuer = "https://issuer"; t.kid = "k1";
+ *   t.audiences = aud; t.audience_count = 1; t.lifetime_seconds = 600;
+ *   char *tok; size_t n;
+ *   if (fmcp_jwt_issue(&private_key, &t, NULL, &tok, &n) == FMCP_OK) {
+ *       use(tok); fmcp_jwt_token_free(NULL, tok, n);
+ *   }
+ *
+ * fmcp_jwt_verifier_create(desc, out)
+ *   Copies everything it needs from desc (desc may be freed afterwards).
+ *   desc->keys holds NUL-terminated key texts: PEM (public, or the public half
+ *   of a private key), one JWK object or a {"keys":[...]} JWKS. Keys are
+ *   loaded as by fmcp_jwt_keyset_add. algorithms may only name "RS256" (the
+ *   default when empty): anything else is FMCP_ERR_UNSUPPORTED, so "none" and
+ *   HS256 can never be enabled. A verifier may start without keys (they come
+ *   later from a JWKS URL through fmcp_jwt_verifier_set_keys).
+ *   leeway_seconds: 0 means 60, a negative value means no leeway; at most one
+ *   day. max_token_size: 0 means 8192 bytes. typ, when set (e.g. "at+jwt"),
+ *   requires the header "typ" to equal it, case-insensitively, with an
+ *   optional "application/" prefix on either side (RFC 7515 4.1.9, RFC 9068).
+ *
+ * fmcp_jwt_verify(v, token, len, out)
+ *   The whole check, in this order: size; three base64url segments (strict:
+ *   no padding, no stray bits, no whitespace; five segments = JWE, refused);
+ *   header (JSON object, no duplicate names; "alg" present and allowed - "none"
+ *   and HS* always refused; "crit" refused as we implement no extension;
+ *   "cty":"JWT" (nested token) refused; optional "typ"); key selection by
+ *   "kid" ("jku", "jwk", "x5u", "x5c" are never used); RSA PKCS#1 v1.5
+ *   signature of exactly the modulus length; then, only for an authentic
+ *   token, the claims (JSON object, no duplicate names) and the policy: exp
+ *   (required unless exp_optional), nbf, iat, iss, aud, required scopes.
+ *   Returns FMCP_OK with out->claims filled; otherwise out->error and
+ *   out->description tell why and out->claims is all zero (never "decoded but
+ *   invalid"). The result is FMCP_ERR_FORBIDDEN for insufficient_scope (an
+ *   HTTP 403), FMCP_ERR_NOMEM when memory ran out, else FMCP_ERR_AUTH.
+ *   Always call fmcp_jwt_verdict_free. Safe to call from many threads at once,
+ *   also while another thread replaces the keys.
+ *
+ *   plain_jws: verify a JWS whose payload is not a JWT claims set: every
+ *   header and signature check runs, then claims.raw/raw_len give the payload
+ *   and no claim is read or checked (claims.root is NULL). Not for tokens.
+ *
+ *   Key selection: a token "kid" picks the key with that kid. A token without
+ *   kid is accepted only when the set holds exactly one key. A kid that
+ *   matches nothing may still use the set's only key when that key has no kid
+ *   itself (a PEM key: the caller chose exactly one trust anchor); otherwise
+ *   the verdict is unknown_kid.
+ *
+ *   Times (exp, nbf, iat) must be JSON numbers between 0 and 253402300799
+ *   (year 9999); strings, negative or larger values are malformed. Fractions
+ *   are allowed (RFC 7519 NumericDate) and rounded to the safe side: exp down,
+ *   nbf and iat up. With leeway L and now T: expired when T >= exp + L; not yet
+ *   valid when T < nbf - L; issued in the future when iat > T + L.
+ *   iss must match one of the issuers exactly (when any are configured); aud
+ *   (a string or an array of strings) must contain one of the audiences;
+ *   scopes come from "scope" (space separated) or, when that is absent, from
+ *   "scp" (string or array of strings); every required scope must be there.
+ *
+ * fmcp_jwt_verdict / fmcp_jwt_claims
+ *   On success the claims view points into memory owned by the verdict (valid
+ *   until fmcp_jwt_verdict_free): subject ("sub"), client_id ("client_id",
+ *   else "azp", else "sub"), issuer, audiences, scopes, expires_at / not_before
+ *   / issued_at (0 and has_* = 0 when absent), the decoded payload text (raw)
+ *   and the parsed claims document (root) for anything else.
+ *   description is a short static English text without quotes, backslashes or
+ *   control characters, safe inside a WWW-Authenticate error_description.
+ *   fmcp_jwt_error_name() gives the stable snake_case name of a code.
+ *
+ * Key sets (the seam for JWKS URLs)
+ *   fmcp_jwt_keyset_create / _add (text) / _add_key (a parsed key) build a set;
+ *   fmcp_jwt_verifier_set_keys(v, ks) installs it atomically and takes
+ *   ownership: verifications running on the old set finish with it and the
+ *   old set is freed by whoever releases it last. Do not touch ks afterwards.
+ *   fmcp_jwt_keyset_free releases a set that was never installed.
+ *   In JWK/JWKS text, keys are skipped (counted by fmcp_jwt_keyset_skipped)
+ *   when kty is not "RSA", "use" is present and not "sig", "key_ops" is present
+ *   without "verify", "alg" is present and not "RS256", the kid is not a string
+ *   of at most FMCP_JWK_KID_MAX bytes, or the key fails the RSA key policy.
+ *   _add fails with FMCP_ERR_BAD_KEY when the text gave no usable key.
+ *
+ * fmcp_jwt_issue(key, desc, alloc, out, out_len)
+ *   Signs an RS256 token with header {"alg":"RS256","typ":"JWT"[,"kid"]} and
+ *   claims iss, sub, aud (a string for one audience, an array for several),
+ *   scope (the scopes joined by spaces), iat (now) and exp (now + lifetime;
+ *   lifetime_seconds 0 means 3600 and may be negative to make expired tokens
+ *   for tests). NULL fields are left out. claims_json, a JSON object, adds
+ *   members and overrides the defaults of the same name. *out is a
+ *   NUL-terminated token of *out_len characters; free it with
+ *   fmcp_jwt_token_free(alloc, out, out_len). FMCP_ERR_PARSE when claims_json
+ *   is not a JSON object (or repeats a name), FMCP_ERR_INVALID_ARG for a scope
+ *   that is empty or contains a space.
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum fmcp_jwt_error {
+    FMCP_JWT_OK = 0,
+    FMCP_JWT_MALFORMED = 1,          /* not a well-formed JWS compact JWT */
+    FMCP_JWT_TOO_LARGE = 2,          /* larger than max_token_size */
+    FMCP_JWT_ALG_NOT_ALLOWED = 3,    /* alg missing, none, HS*, or not allowed */
+    FMCP_JWT_UNSUPPORTED_CRIT = 4,   /* header lists critical extensions */
+    FMCP_JWT_BAD_TYP = 5,            /* typ does not match the configured one */
+    FMCP_JWT_UNKNOWN_KID = 6,        /* no key for this token */
+    FMCP_JWT_BAD_SIGNATURE = 7,      /* signature invalid */
+    FMCP_JWT_EXPIRED = 8,
+    FMCP_JWT_NOT_YET_VALID = 9,
+    FMCP_JWT_ISSUED_IN_FUTURE = 10,
+    FMCP_JWT_MISSING_EXP = 11,
+    FMCP_JWT_BAD_ISSUER = 12,
+    FMCP_JWT_BAD_AUDIENCE = 13,
+    FMCP_JWT_INSUFFICIENT_SCOPE = 14,
+    FMCP_JWT_INTERNAL = 15           /* out of memory or bad arguments */
+} fmcp_jwt_error;
+
+#define FMCP_JWT_DEFAULT_LEEWAY 60
+#define FMCP_JWT_DEFAULT_MAX_SIZE 8192
+#define FMCP_JWT_MAX_LEEWAY 86400
+
+typedef struct fmcp_jwt_verifier fmcp_jwt_verifier;
+typedef struct fmcp_jwt_keyset fmcp_jwt_keyset;
+
+typedef struct fmcp_jwt_verifier_desc {
+    const char *const *keys;            /* PEM / JWK / JWKS texts, NUL-terminated */
+    size_t key_count;
+    const char *const *algorithms;      /* empty = { "RS256" } (the only one supported) */
+    size_t algorithm_count;
+    const char *const *issuers;         /* empty = iss not checked */
+    size_t issuer_count;
+    const char *const *audiences;       /* empty = aud not checked */
+    size_t audience_count;
+    const char *const *required_scopes; /* all must be granted */
+    size_t required_scope_count;
+    long leeway_seconds;                /* 0 = 60; negative = none */
+    int exp_optional;                   /* nonzero: a token without exp is accepted */
+    size_t max_token_size;              /* 0 = 8192 */
+    const char *typ;                    /* NULL = any; e.g. "at+jwt" */
+    int plain_jws;                      /* nonzero: payload is opaque bytes (see below) */
+    const fmcp_allocator *alloc;        /* NULL = default */
+} fmcp_jwt_verifier_desc;
+
+typedef struct fmcp_jwt_claims {
+    const char *subject;             /* NULL when absent */
+    const char *client_id;           /* client_id, else azp, else sub; may be NULL */
+    const char *issuer;              /* NULL when absent */
+    const char *const *audiences;    /* aud as a list (a string gives one item) */
+    size_t audience_count;
+    const char *const *scopes;       /* granted scopes */
+    size_t scope_count;
+    int64_t expires_at, not_before, issued_at;
+    int has_exp, has_nbf, has_iat;
+    const char *raw;                 /* decoded payload (NUL-terminated) */
+    size_t raw_len;
+    const fmcp_json *root;           /* parsed claims object */
+} fmcp_jwt_claims;
+
+typedef struct fmcp_jwt_verdict {
+    fmcp_jwt_error error;            /* FMCP_JWT_OK on success */
+    const char *description;         /* static, header-safe text */
+    fmcp_jwt_claims claims;          /* zero unless error == FMCP_JWT_OK */
+    /* private */
+    fmcp_json_doc *doc_;
+    char *payload_;
+    size_t payload_size_;
+    void *lists_;
+    size_t lists_size_;
+    const fmcp_allocator *alloc_;
+} fmcp_jwt_verdict;
+
+FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *desc,
+                                                 fmcp_jwt_verifier **out);
+FASTMCP_API void fmcp_jwt_verifier_free(fmcp_jwt_verifier *v);
+FASTMCP_API fmcp_result fmcp_jwt_verify(const fmcp_jwt_verifier *v, const char *token, size_t len,
+                                        fmcp_jwt_verdict *out);
+FASTMCP_API void fmcp_jwt_verdict_free(fmcp_jwt_verdict *r);
+/* Stable snake_case name ("expired", "bad_signature", ...) of an error code. */
+FASTMCP_API const char *fmcp_jwt_error_name(fmcp_jwt_error e);
+
+FASTMCP_API fmcp_result fmcp_jwt_keyset_create(const fmcp_allocator *alloc, fmcp_jwt_keyset **out);
+FASTMCP_API fmcp_result fmcp_jwt_keyset_add(fmcp_jwt_keyset *ks, const char *text, size_t len);
+/* Add one parsed key; kid may be NULL (a key without kid). */
+FASTMCP_API fmcp_result fmcp_jwt_keyset_add_key(fmcp_jwt_keyset *ks, const fmcp_rsa_public_key *key,
+                                                const char *kid);
+FASTMCP_API size_t fmcp_jwt_keyset_count(const fmcp_jwt_keyset *ks);
+FASTMCP_API size_t fmcp_jwt_keyset_skipped(const fmcp_jwt_keyset *ks);
+FASTMCP_API void fmcp_jwt_keyset_free(fmcp_jwt_keyset *ks);
+FASTMCP_API void fmcp_jwt_verifier_set_keys(fmcp_jwt_verifier *v, fmcp_jwt_keyset *ks);
+
+typedef struct fmcp_jwt_issue_desc {
+    const char *subject;             /* "sub"; NULL = omitted */
+    const char *issuer;              /* "iss"; NULL = omitted */
+    const char *const *audiences;    /* one = string, several = array */
+    size_t audience_count;
+    const char *const *scopes;       /* joined into "scope"; none = omitted */
+    size_t scope_count;
+    int64_t lifetime_seconds;        /* 0 = 3600; negative allowed (expired) */
+    const char *claims_json;         /* NULL or a JSON object; overrides defaults */
+    const char *kid;                 /* header kid; NULL = omitted */
+} fmcp_jwt_issue_desc;
+
+FASTMCP_API fmcp_result fmcp_jwt_issue(const fmcp_rsa_private_key *key, const fmcp_jwt_issue_desc *desc,
+                                       const fmcp_allocator *alloc, char **out, size_t *out_len);
+FASTMCP_API void fmcp_jwt_token_free(const fmcp_allocator *alloc, char *token, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+/* ===== http.h ===== */
+/* ---------------------------------------------------------------------------
+ * http: HTTP/1.1 event loop, server connections, small client
+ * ---------------------------------------------------------------------------
+ *
+ * Server
+ *   static void hello(fmcp_http_req *req, void *user) {
+ *       fmcp_http_header h[1] = {{"Content-Type", "text/plain"}};
+ *       fmcp_http_respond(req, 200, h, 1, "hi\n", 3);
+ *   }
+ *   fmcp_http_loop *loop; fmcp_http_server *srv;
+ *   fmcp_http_server_desc d = {0};
+ *   d.host = "127.0.0.1"; d.port = 8080; d.handler = hello;
+ *   fmcp_http_loop_new(NULL, &loop);
+ *   fmcp_http_server_start(loop, &d, &srv);
+ *   fmcp_http_run(loop);                  // until fmcp_http_stop(loop)
+ *   fmcp_http_server_free(srv); fmcp_http_loop_free(loop);
+ *
+ * Client
+ *   fmcp_http_client_req c = {0}; fmcp_http_response *res;
+ *   c.url = "http://127.0.0.1:8080/x";
+ *   if (fmcp_http_fetch(NULL, &c, &res) == FMCP_OK) {
+ *       printf("%d %.*s\n", res->status, (int)res->body_len, res->body);
+ *       fmcp_http_response_free(res);
+ *   }
+ *
+ * The whole module needs BSD sockets: with FASTMCP_NO_SOCKETS only the types
+ * and fmcp_http_url_parse remain.
+ *
+ * fmcp_http_loop
+ *   A non-blocking event loop (epoll on Linux, poll elsewhere, or when
+ *   FASTMCP_HTTP_USE_POLL is defined). Servers, client requests and timers
+ *   live on one loop; all their callbacks run on the thread that steps it.
+ *   fmcp_http_run() steps until fmcp_http_stop(). To drive it from your own
+ *   loop, wait until fmcp_http_loop_fd() is readable (epoll backend; it is -1
+ *   with poll, then step with a short timeout) or fmcp_http_next_timeout_ms()
+ *   passes, and call fmcp_http_step(loop, 0). fmcp_http_stop() may be called
+ *   from any thread (and from callbacks).
+ *   Create, free and configure servers, timers and client requests on the
+ *   loop thread. fmcp_http_loop_free() frees servers, cancels client
+ *   requests and releases unfinished requests: stop worker threads from
+ *   using requests first.
+ *
+ * Timers
+ *   fmcp_http_timer_add() runs fn(user) once on the loop thread after delay_ms
+ *   (monotonic clock hook, so tests can move time); re-add it for repeats.
+ *   fmcp_http_timer_cancel() removes a pending timer (no-op if it ran).
+ *   Loop thread only.
+ *
+ * fmcp_http_server_start
+ *   Binds host (IPv4 or IPv6 literal or name; NULL = 127.0.0.1) and port
+ *   (0 = a free port; fmcp_http_server_port() tells which), listens, and
+ *   calls desc->handler(req, user) on the loop thread for every complete
+ *   request (head and body read). Requests on one connection are handed out
+ *   one at a time, so pipelined requests are answered in order. Limits answer
+ *   cleanly and close: 431 (head larger than max_header_bytes or too many
+ *   headers), 413 (body larger than max_body_bytes), 400 (bad request line,
+ *   header, chunking, missing Host, both Transfer-Encoding and
+ *   Content-Length), 501 (Transfer-Encoding other than chunked), 505 (not
+ *   HTTP/1.x), 408 (head not complete within header_timeout_ms; a
+ *   connection that sent nothing is closed silently instead), 503 (more
+ *   than max_connections). Idle keep-alive connections close after
+ *   idle_timeout_ms, as do connections whose peer stops reading or sending a
+ *   body for that long. Idle connections hold no buffers (about 400 bytes
+ *   each); read and write buffers come from a small per-loop pool. A peer
+ *   that pipelines without reading its answers is paused once 64 KiB of
+ *   output waits. Error answers close the connection after a short
+ *   lingering read, so the peer sees the answer rather than a reset.
+ *
+ * fmcp_http_server_shutdown / fmcp_http_server_free
+ *   shutdown stops accepting, closes idle connections, lets in-flight
+ *   requests finish (then closes their connections) and after grace_ms
+ *   cancels what is left (their on_close callbacks run).
+ *   fmcp_http_server_connections() counts open connections, so a graceful
+ *   stop is: shutdown, then step until it is 0. free closes everything now.
+ *
+ * Requests (fmcp_http_req)
+ *   Accessors return NUL-terminated strings valid until the request is
+ *   finished: method, target (as sent), path (target without query), query
+ *   (after '?', or NULL), header(name) (case-insensitive, first match, NULL if
+ *   absent), header_at(i) for all of them in order, body (NUL-terminated,
+ *   length via *len; empty when none), remote ("1.2.3.4:5678" or
+ *   "[::1]:5678"). They may be called from any thread that holds the request.
+ *
+ * Answering (any thread)
+ *   The handler may answer at once or keep the request and answer later,
+ *   from the loop thread or from any other thread (the work is then queued
+ *   and the loop woken through an eventfd/pipe). Every request must be
+ *   finished exactly once, by fmcp_http_respond or fmcp_http_stream_end; this
+ *   also releases it. After the connection died they return FMCP_ERR_CLOSED
+ *   (on the loop thread) but still release the request. When respond or
+ *   stream_end cannot format or queue the answer (out of memory) the request
+ *   is still finished and released: the peer gets a bare 500 (or, once a
+ *   stream started, the connection closes) and the call returns
+ *   FMCP_ERR_CLOSED. So never retry a finishing call on the same request.
+ *   fmcp_http_respond: status, headers, body in one go (Content-Length and
+ *     Date are added; do not pass them). Header names/values with CR, LF or
+ *     NUL are refused with FMCP_ERR_INVALID_ARG (the request stays yours).
+ *   fmcp_http_stream_start: status and headers now, body later in chunks
+ *     (chunked encoding; HTTP/1.0 peers get a close-delimited body).
+ *   fmcp_http_stream_write: one chunk (empty writes are ignored).
+ *   fmcp_http_sse_send: one Server-Sent Event (id and event may be NULL; data
+ *     is split into data: lines; data NULL sends a ": comment" keepalive).
+ *   fmcp_http_stream_end: the last chunk; finishes the request.
+ *   Output waiting for a peer that does not read is capped by
+ *   max_write_buffer; beyond it the connection is closed.
+ *
+ * fmcp_http_req_on_close
+ *   Sets a callback run on the loop thread if the connection closes before
+ *   the request is finished (peer gone, timeout, shutdown). A peer that
+ *   half-closes (shutdown for writing) after its request counts as gone.
+ *   Call it from the handler. The request must still be finished afterwards.
+ *
+ * Client
+ *   fmcp_http_fetch_async() starts a request on the loop and calls
+ *   cb(user, rc, res) on the loop thread when done (res owned by the
+ *   callback; free it with fmcp_http_response_free), on error res is NULL.
+ *   It never blocks the loop: host names (not IP literals) are resolved on
+ *   a short-lived helper thread (inline with FASTMCP_NO_THREADS, where
+ *   getaddrinfo then blocks). fmcp_http_fetch() is the blocking form
+ *   (it runs a private loop). Responses with Content-Length, chunked, or
+ *   close-delimited bodies are read; a body over max_response_bytes gives
+ *   FMCP_ERR_TOO_LARGE, a request not finished within timeout_ms gives
+ *   FMCP_ERR_TIMEOUT. 1xx responses are skipped. https:// URLs need a TLS
+ *   transport (fmcp_http_transport, set in the request); without one they
+ *   fail with FMCP_ERR_UNSUPPORTED ("TLS support not compiled in").
+ *   When error_buf is set it receives a short reason on failure.
+ *   fmcp_http_fetch_cancel() drops a pending request without calling cb.
+ *   Pending requests still open when the loop is freed get FMCP_ERR_CANCELLED.
+ *
+ * fmcp_http_url_parse
+ *   Splits "scheme://host[:port][/path?query]" (host may be "[v6]") into
+ *   caller-owned buffers in *out. Port defaults to 80/443. Userinfo is
+ *   refused; a "#fragment" is dropped (it is never sent). No allocation.
+ *
+ * fmcp_http_transport
+ *   The I/O seam: open wraps a connected non-blocking socket (host is the
+ *   server name for a client, NULL on the server side); read/write return
+ *   bytes moved, 0 for EOF (read), FMCP_HTTP_IO_WANT_READ/WRITE when they
+ *   would block, or FMCP_HTTP_IO_ERROR. close releases the wrapper (not the
+ *   fd). A TLS layer drops in here for both the client and the server.
+ *   pending (optional, may be NULL) counts bytes read() can return without
+ *   the socket (decrypted TLS data): the loop reads on while it is nonzero.
+ *   A write that returned WANT_READ/WANT_WRITE is retried with the same bytes.
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fmcp_http_header {
+    const char *name;
+    const char *value;
+} fmcp_http_header;
+
+typedef struct fmcp_http_url {
+    char scheme[8];     /* "http" or "https", lower case */
+    char host[256];     /* without brackets for IPv6 */
+    uint16_t port;
+    int is_ipv6;        /* host was written as [v6] */
+    char path[2048];    /* "/" when absent; includes the query */
+} fmcp_http_url;
+
+FASTMCP_API fmcp_result fmcp_http_url_parse(const char *url, fmcp_http_url *out);
+
+#define FMCP_HTTP_IO_WANT_READ (-1L)
+#define FMCP_HTTP_IO_WANT_WRITE (-2L)
+#define FMCP_HTTP_IO_ERROR (-3L)
+
+typedef struct fmcp_http_transport {
+    fmcp_result (*open)(void *self, int fd, const char *host, void **conn);
+    long (*read)(void *conn, void *buf, size_t n);
+    long (*write)(void *conn, const void *buf, size_t n);
+    void (*close)(void *conn);
+    void *self;
+    size_t (*pending)(void *conn); /* optional: bytes read() holds that no socket event announces */
+} fmcp_http_transport;
+
+typedef struct fmcp_http_loop fmcp_http_loop;
+typedef struct fmcp_http_server fmcp_http_server;
+typedef struct fmcp_http_req fmcp_http_req;
+typedef struct fmcp_http_fetch_op fmcp_http_fetch_op;
+
+typedef void (*fmcp_http_handler)(fmcp_http_req *req, void *user);
+typedef void (*fmcp_http_close_fn)(fmcp_http_req *req, void *user);
+typedef void (*fmcp_http_timer_fn)(void *user);
+
+typedef struct fmcp_http_server_desc {
+    const char *host;          /* NULL = "127.0.0.1"; "::" = all IPv6 (+v4) */
+    uint16_t port;             /* 0 = pick a free port */
+    int reuse_port;            /* set SO_REUSEPORT */
+    int backlog;               /* 0 = 511 */
+    fmcp_http_handler handler; /* required */
+    void *user;
+    size_t max_header_bytes;   /* 0 = 16 KiB (431 beyond) */
+    size_t max_body_bytes;     /* 0 = 4 MiB (413 beyond) */
+    size_t max_connections;    /* 0 = 1024 (503 beyond) */
+    size_t max_write_buffer;   /* 0 = 16 MiB of unsent output per connection */
+    int header_timeout_ms;     /* 0 = 10000 */
+    int idle_timeout_ms;       /* 0 = 30000 */
+    const fmcp_http_transport *transport; /* NULL = plain TCP */
+} fmcp_http_server_desc;
+
+typedef struct fmcp_http_client_req {
+    const char *method;        /* NULL = "GET" */
+    const char *url;           /* http://host[:port]/path */
+    const fmcp_http_header *headers;
+    size_t nheaders;
+    const void *body;
+    size_t body_len;
+    size_t max_response_bytes; /* 0 = 4 MiB (body) */
+    int timeout_ms;            /* 0 = 10000, whole request */
+    const fmcp_http_transport *transport; /* needed for https:// */
+    char *error_buf;           /* optional: a short reason on failure */
+    size_t error_buf_len;
+} fmcp_http_client_req;
+
+typedef struct fmcp_http_response {
+    int status;
+    const fmcp_http_header *headers;
+    size_t nheaders;
+    const char *body;          /* NUL-terminated */
+    size_t body_len;
+} fmcp_http_response;
+
+typedef void (*fmcp_http_fetch_cb)(void *user, fmcp_result rc, fmcp_http_response *res);
+
+#ifndef FASTMCP_NO_SOCKETS
+FASTMCP_API fmcp_result fmcp_http_loop_new(const fmcp_allocator *a, fmcp_http_loop **out);
+FASTMCP_API void fmcp_http_loop_free(fmcp_http_loop *loop);
+FASTMCP_API int fmcp_http_loop_fd(const fmcp_http_loop *loop);
+FASTMCP_API int fmcp_http_next_timeout_ms(fmcp_http_loop *loop);
+FASTMCP_API fmcp_result fmcp_http_step(fmcp_http_loop *loop, int timeout_ms);
+FASTMCP_API fmcp_result fmcp_http_run(fmcp_http_loop *loop);
+FASTMCP_API void fmcp_http_stop(fmcp_http_loop *loop);
+
+FASTMCP_API fmcp_result fmcp_http_timer_add(fmcp_http_loop *loop, int64_t delay_ms,
+                                            fmcp_http_timer_fn fn, void *user, uint64_t *id);
+FASTMCP_API void fmcp_http_timer_cancel(fmcp_http_loop *loop, uint64_t id);
+
+FASTMCP_API fmcp_result fmcp_http_server_start(fmcp_http_loop *loop, const fmcp_http_server_desc *desc,
+                                               fmcp_http_server **out);
+FASTMCP_API uint16_t fmcp_http_server_port(const fmcp_http_server *srv);
+FASTMCP_API size_t fmcp_http_server_connections(const fmcp_http_server *srv);
+FASTMCP_API void fmcp_http_server_shutdown(fmcp_http_server *srv, int grace_ms);
+FASTMCP_API void fmcp_http_server_free(fmcp_http_server *srv);
+
+FASTMCP_API const char *fmcp_http_req_method(const fmcp_http_req *req);
+FASTMCP_API const char *fmcp_http_req_target(const fmcp_http_req *req);
+FASTMCP_API const char *fmcp_http_req_path(const fmcp_http_req *req);
+FASTMCP_API const char *fmcp_http_req_query(const fmcp_http_req *req);
+FASTMCP_API const char *fmcp_http_req_header(const fmcp_http_req *req, const char *name);
+FASTMCP_API int fmcp_http_req_header_at(const fmcp_http_req *req, size_t i,
+                                        const char **name, const char **value);
+FASTMCP_API const char *fmcp_http_req_body(const fmcp_http_req *req, size_t *len);
+FASTMCP_API const char *fmcp_http_req_remote(const fmcp_http_req *req);
+FASTMCP_API void fmcp_http_req_on_close(fmcp_http_req *req, fmcp_http_close_fn fn, void *user);
+
+FASTMCP_API fmcp_result fmcp_http_respond(fmcp_http_req *req, int status, const fmcp_http_header *headers,
+                                          size_t nheaders, const void *body, size_t len);
+FASTMCP_API fmcp_result fmcp_http_stream_start(fmcp_http_req *req, int status,
+                                               const fmcp_http_header *headers, size_t nheaders);
+FASTMCP_API fmcp_result fmcp_http_stream_write(fmcp_http_req *req, const void *data, size_t len);
+FASTMCP_API fmcp_result fmcp_http_sse_send(fmcp_http_req *req, const char *id, const char *event,
+                                           const char *data);
+FASTMCP_API fmcp_result fmcp_http_stream_end(fmcp_http_req *req);
+
+FASTMCP_API fmcp_result fmcp_http_fetch_async(fmcp_http_loop *loop, const fmcp_http_client_req *req,
+                                              fmcp_http_fetch_cb cb, void *user, fmcp_http_fetch_op **op);
+FASTMCP_API void fmcp_http_fetch_cancel(fmcp_http_fetch_op *op);
+FASTMCP_API fmcp_result fmcp_http_fetch(const fmcp_allocator *a, const fmcp_http_client_req *req,
+                                        fmcp_http_response **out);
+FASTMCP_API const char *fmcp_http_response_header(const fmcp_http_response *res, const char *name);
+FASTMCP_API void fmcp_http_response_free(fmcp_http_response *res);
+#endif /* FASTMCP_NO_SOCKETS */
+
+#ifdef __cplusplus
+}
+#endif
+
+/* ===== tls.h ===== */
+/* ---------------------------------------------------------------------------
+ * tls: TLS 1.2 for the http module (optional, BearSSL)
+ * ---------------------------------------------------------------------------
+ *
+ * HTTPS client (JWKS, OAuth)
+ *   fmcp_tls_client *tls;
+ *   fmcp_http_client_req c = {0}; fmcp_http_response *res;
+ *   if (fmcp_tls_client_new(NULL, NULL, &tls) == FMCP_OK) {   // system CAs
+ *       c.url = "https://example.com/.well-known/jwks.json";
+ *       c.transport = fmcp_tls_client_transport(tls);
+ *       if (fmcp_http_fetch(NULL, &c, &res) == FMCP_OK) fmcp_http_response_free(res);
+ *       fmcp_tls_client_free(tls);      // after every request using it ended
+ *   }
+ *
+ * HTTPS server
+ *   fmcp_tls_server *tls = NULL;
+ *   fmcp_result r = fmcp_tls_server_from_env(NULL, loop, &tls); // TLS_CERT, TLS_KEY
+ *   if (r == FMCP_OK) d.transport = fmcp_tls_server_transport(tls);
+ *   else if (r != FMCP_ERR_NOT_FOUND) fail(r);                  // NOT_FOUND: plain HTTP
+ *   fmcp_http_server_start(loop, &d, &srv); ...
+ *   fmcp_http_server_free(srv); fmcp_tls_server_free(tls);    // server first
+ *
+ * TLS is compiled in only when FASTMCP_WITH_BEARSSL is defined (link with
+ * -lbearssl) and sockets are available. Otherwise every function here
+ * exists but returns FMCP_ERR_UNSUPPORTED, and http refuses https:// URLs
+ * with "TLS support not compiled in". fmcp_tls_available() tells which.
+ *
+ * TLS is a layer under http's I/O seam (fmcp_http_transport, see http):
+ * the client and the server here are two implementations of that vtable,
+ * so another TLS library can be plugged in the same way. The engine is
+ * non-blocking: handshakes are driven by the event loop, one record at a
+ * time, and a slow peer never blocks other connections. As with OpenSSL,
+ * a write that returned FMCP_HTTP_IO_WANT_WRITE/READ must be retried with
+ * the same bytes (http does).
+ *
+ * Only TLS 1.2 is offered (BearSSL has no TLS 1.3); older versions are
+ * refused. Cipher suites are BearSSL's "full" profile (constant-time code).
+ *
+ * fmcp_tls_client_new
+ *   Loads the trust anchors once: desc->ca_pem (memory), else desc->ca_file,
+ *   else $SSL_CERT_FILE (as curl and OpenSSL honour it), else the system
+ *   bundle /etc/ssl/certs/ca-certificates.crt. Every CERTIFICATE in the PEM
+ *   becomes an anchor; certificates BearSSL cannot decode are skipped, and
+ *   a bundle without a single usable one gives FMCP_ERR_NOT_FOUND. Each
+ *   connection sends SNI and checks the server's chain (signatures, dates
+ *   against fmcp_time_now(), so tests can move the clock) and that the
+ *   certificate names the URL's host. A desc of NULL means all defaults.
+ *   The client object may serve many requests on any number of loops, one
+ *   thread at a time per connection; free it after they all ended.
+ *
+ *   insecure_skip_verify_for_tests accepts any certificate. It exists for
+ *   tests only, and every connection made with it logs a warning through
+ *   desc->log (stderr when NULL). Nothing else switches verification off.
+ *
+ * fmcp_tls_server_new
+ *   The certificate chain (leaf first, then intermediates) and the private
+ *   key (RSA or EC; PKCS#1, SEC 1 or unencrypted PKCS#8 PEM) come from
+ *   memory (cert_pem/key_pem) or files (cert_file/key_file). The key is
+ *   wiped when the object is freed. A handshake not finished within
+ *   handshake_timeout_ms (0 = 10000) fails; when desc->loop is set a
+ *   timer on that loop closes the stalled connection at the deadline
+ *   (otherwise the server's idle timeout does, later). Use the transport on
+ *   servers of that loop only. Free it after the servers using it.
+ *
+ * fmcp_tls_server_from_env
+ *   fmcp_tls_server_new with cert_file = $TLS_CERT and key_file = $TLS_KEY.
+ *   FMCP_ERR_NOT_FOUND (and *out NULL) when neither is set: serve plain
+ *   HTTP. Only one of them set is FMCP_ERR_INVALID_ARG.
+ *
+ * fmcp_tls_*_transport
+ *   The fmcp_http_transport to put into fmcp_http_client_req.transport or
+ *   fmcp_http_server_desc.transport; it lives as long as its object.
+ *
+ * fmcp_tls_client_anchors
+ *   How many trust anchors the client loaded.
+ *
+ * fmcp_tls_client_last_error / fmcp_tls_server_last_error
+ *   The last handshake failure of a connection made with this client or
+ *   server (for logs and tests; the request itself fails with FMCP_ERR_IO):
+ *   a short static text such as "certificate not trusted", "certificate
+ *   expired or not yet valid", "server name mismatch", "handshake timed
+ *   out", or NULL when none happened. Best effort with several threads.
+ *
+ * Limits: no client certificates, no revocation checks (CRL/OCSP), no IP
+ * addresses in subjectAltName (connect by name), no encrypted keys.
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fmcp_tls_client fmcp_tls_client;
+typedef struct fmcp_tls_server fmcp_tls_server;
+
+typedef void (*fmcp_tls_log_fn)(void *user, const char *msg);
+
+typedef struct fmcp_tls_client_desc {
+    const char *ca_file;       /* PEM bundle; NULL = $SSL_CERT_FILE or system */
+    const char *ca_pem;        /* PEM bundle in memory (wins over ca_file) */
+    size_t ca_pem_len;
+    int insecure_skip_verify_for_tests; /* NEVER in production: warns each time */
+    fmcp_tls_log_fn log;       /* warnings; NULL = stderr */
+    void *log_user;
+} fmcp_tls_client_desc;
+
+typedef struct fmcp_tls_server_desc {
+    const char *cert_file;     /* PEM chain, leaf first */
+    const char *key_file;      /* PEM private key (RSA or EC) */
+    const char *cert_pem;      /* or both in memory (win over the files) */
+    size_t cert_pem_len;
+    const char *key_pem;
+    size_t key_pem_len;
+    int handshake_timeout_ms;  /* 0 = 10000 */
+    fmcp_http_loop *loop;      /* optional: enforce the timeout with a timer */
+} fmcp_tls_server_desc;
+
+#define FMCP_TLS_SYSTEM_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
+
+FASTMCP_API int fmcp_tls_available(void);
+
+FASTMCP_API fmcp_result fmcp_tls_client_new(const fmcp_allocator *a, const fmcp_tls_client_desc *desc,
+                                            fmcp_tls_client **out);
+FASTMCP_API const fmcp_http_transport *fmcp_tls_client_transport(fmcp_tls_client *c);
+FASTMCP_API size_t fmcp_tls_client_anchors(const fmcp_tls_client *c);
+FASTMCP_API void fmcp_tls_client_free(fmcp_tls_client *c);
+
+FASTMCP_API fmcp_result fmcp_tls_server_new(const fmcp_allocator *a, const fmcp_tls_server_desc *desc,
+                                            fmcp_tls_server **out);
+FASTMCP_API fmcp_result fmcp_tls_server_from_env(const fmcp_allocator *a, fmcp_http_loop *loop,
+                                                 fmcp_tls_server **out);
+FASTMCP_API const fmcp_http_transport *fmcp_tls_server_transport(fmcp_tls_server *s);
+FASTMCP_API void fmcp_tls_server_free(fmcp_tls_server *s);
+
+FASTMCP_API const char *fmcp_tls_client_last_error(const fmcp_tls_client *c);
+FASTMCP_API const char *fmcp_tls_server_last_error(const fmcp_tls_server *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+/* ===== mcp.h ===== */
+/* ---------------------------------------------------------------------------
+ * mcp: JSON-RPC 2.0 + MCP server engine (transport independent)
+ * ---------------------------------------------------------------------------
+ *
+ * Usage
+ *   static fmcp_result add(fmcp_ctx *c, void *user) {
+ *       char buf[64];
+ *       snprintf(buf, sizeof buf, "%lld", (long long)(fmcp_ctx_arg_int(c, "a", 0) + fmcp_ctx_arg_int(c, "b", 0)));
+ *       return fmcp_ctx_add_text(c, buf);
+ *   }
+ *   fmcp_server_desc sd = {0}; sd.name = "demo"; sd.version = "1.0";
+ *   fmcp_server *srv; fmcp_server_create(&sd, &srv);
+ *   fmcp_tool_desc t = {0};
+ *   t.name = "add"; t.description = "Adds two integers";
+ *   t.params = "a:integer, b:integer"; t.handler = add;
+ *   fmcp_server_add_tool(srv, &t);
+ *   fmcp_server_run_stdio(srv);               // stream module; or an HTTP transport
+ *   fmcp_server_destroy(srv);
+ *
+ * Descriptors are zero-initialised structs; every string in them is copied at
+ * registration, so they may live on the stack.
+ *
+ * fmcp_server_create / fmcp_server_destroy
+ *   desc fields: name, title, version, instructions (serverInfo/initialize);
+ *   workers (0 = 4 threads, negative = run handlers inline on the transport's
+ *   thread; always inline with FASTMCP_NO_THREADS); page_size (list pagination,
+ *   0 = everything in one page); protocol_versions (NULL-terminated list, the
+ *   first is the one offered when the client asks for an unknown version;
+ *   NULL = 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05); alloc; log (a
+ *   diagnostics sink for the host - never sent to the client). Destroy only
+ *   after every session is closed; it joins the workers.
+ *
+ * fmcp_server_add_tool / fmcp_server_remove_tool
+ *   Tool inputs come from `params`, a compact spec, or `input_schema`, raw JSON
+ *   Schema text (object). Spec grammar:
+ *       spec  := [ param { "," param } ]
+ *       param := name [ "?" ] ":" type          ("?" = optional)
+ *       type  := string | integer | number | boolean | object | array
+ *              | enum "(" word { "|" word } ")"   (string enum)
+ *   e.g. "operation:string, data:object, count?:integer, mode:enum(a|b)".
+ *   Arguments are checked (object, required members, primitive types, enums)
+ *   before the handler runs; a violation gives an isError result for
+ *   protocol 2025-11-25 and JSON-RPC -32602 for older ones. Hints are tri-state
+ *   ints: 0 unset, 1 true, -1 false. `scopes` (space separated) is passed to
+ *   the authorisation hook. Adding or removing after sessions exist sends
+ *   notifications/tools/list_changed to every initialised session (likewise
+ *   for resources and prompts).
+ *
+ * fmcp_server_add_resource / fmcp_server_add_resource_template / add_prompt
+ *   A resource has fixed content (`text`, or `blob`+`blob_len`, sent base64) or
+ *   a handler. A template has an RFC 6570 level-1 `uri_template` such as
+ *   "test://template/{id}/data"; a variable matches one or more characters up
+ *   to the next literal (never '/'), percent-decoded; the handler reads it with
+ *   fmcp_ctx_var(). Prompts declare arguments (required flags checked before
+ *   the handler). `complete` on prompts and templates answers
+ *   completion/complete for any of their arguments.
+ *
+ * fmcp_server_set_authorizer
+ *   hook(user, auth, kind, name, scopes) returns FMCP_OK to allow. auth may be
+ *   NULL (no identity). Disallowed items are hidden from lists; using one gives
+ *   JSON-RPC error FMCP_RPC_FORBIDDEN with send_info.http_status = 403.
+ *
+ * Handlers and the context (fmcp_ctx)
+ *   A handler returns FMCP_OK after adding results, or an error: tools then
+ *   give an isError result with the error text (unless content was added),
+ *   other kinds a JSON-RPC error (-32002 for FMCP_ERR_NOT_FOUND on resources,
+ *   -32602 for FMCP_ERR_INVALID_ARG, else -32603). fmcp_ctx_error() sends a
+ *   specific JSON-RPC error instead. A handler may call fmcp_ctx_defer(),
+ *   return, and later call fmcp_ctx_finish(ctx, rc) from any thread: the ctx is
+ *   freed by finish. A ctx is used by one thread at a time.
+ *   Content builders: text, image, audio (bytes, base64-encoded here),
+ *   resource links, embedded resources (fmcp_ctx_add_resource_text/_blob: in
+ *   resources/read these are the contents entries; uri NULL = the requested
+ *   URI), structured content (JSON text; a text block carrying it is added when
+ *   the tool added no text), isError. In prompt handlers each block is one
+ *   message; fmcp_ctx_set_role() picks "user" (default) or "assistant".
+ *   fmcp_ctx_progress() sends notifications/progress only when the request had
+ *   _meta.progressToken (else FMCP_OK, nothing sent); a value not larger than
+ *   the previous one is refused with FMCP_ERR_STATE. fmcp_ctx_log() sends
+ *   notifications/message when level >= the session level (logging/setLevel;
+ *   default debug). fmcp_ctx_is_cancelled() turns 1 after
+ *   notifications/cancelled or session close; the late response is dropped,
+ *   and fmcp_ctx_progress()/fmcp_ctx_log() send nothing more and return
+ *   FMCP_ERR_CANCELLED (the client has forgotten the progress token).
+ *
+ * Server-to-client requests (sampling/createMessage, elicitation/create,
+ *   roots/list) from inside a handler: fmcp_ctx_request() blocks the worker
+ *   until the reply or the timeout (threads only; FMCP_ERR_STATE in inline
+ *   mode, FMCP_ERR_UNSUPPORTED without threads) and returns the result object
+ *   text (free with fmcp_free_text) or FMCP_ERR_RPC with the error object text;
+ *   FMCP_ERR_TIMEOUT, FMCP_ERR_CANCELLED (the call was cancelled) and
+ *   FMCP_ERR_CLOSED (the session ended) come without text.
+ *   fmcp_ctx_request_async() calls back instead (also without threads);
+ *   timeouts of callback requests fire from fmcp_session_expire(), which
+ *   transports call periodically. fmcp_ctx_sample/elicit/list_roots check the
+ *   client declared the capability (else FMCP_ERR_UNSUPPORTED).
+ *
+ * Sessions (the transport seam)
+ *   A transport creates one fmcp_session per connection / MCP session with a
+ *   send callback and passes every incoming message to fmcp_session_receive().
+ *   Each outgoing message comes with fmcp_send_info: related_id is the raw id
+ *   text of the client request it belongs to (progress, logs from its handler,
+ *   server-to-client requests, and its final response - is_response = 1), or
+ *   NULL for unrelated messages (list_changed, resources/updated); tag is the
+ *   tag given to fmcp_session_receive_ex for the message that caused it.
+ *   on_done(user, tag) fires once every request of that receive call has been
+ *   answered (immediately when it held only notifications or responses): an
+ *   HTTP transport closes that POST's SSE stream then. Sends are serialised
+ *   per session; after fmcp_session_close() returns no callback runs again.
+ *   Callbacks must not call back into the server or session.
+ *
+ * Threading rules
+ *   Registration, notification and session calls are thread-safe. With
+ *   workers, tools/call, resources/read, prompts/get and completion/complete
+ *   run on the pool; everything else (ping, lists, cancellation, replies to
+ *   server-to-client requests) runs on the caller of fmcp_session_receive, so
+ *   a slow tool never delays them. Without threads all handlers run inline.
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* JSON-RPC and MCP error codes. */
+#define FMCP_RPC_PARSE_ERROR (-32700)
+#define FMCP_RPC_INVALID_REQUEST (-32600)
+#define FMCP_RPC_METHOD_NOT_FOUND (-32601)
+#define FMCP_RPC_INVALID_PARAMS (-32602)
+#define FMCP_RPC_INTERNAL_ERROR (-32603)
+#define FMCP_RPC_RESOURCE_NOT_FOUND (-32002)
+#define FMCP_RPC_FORBIDDEN (-32003)
+
+typedef struct fmcp_server fmcp_server;
+typedef struct fmcp_session fmcp_session;
+typedef struct fmcp_ctx fmcp_ctx;
+
+typedef enum fmcp_log_level {
+    FMCP_LOG_DEBUG = 0, FMCP_LOG_INFO, FMCP_LOG_NOTICE, FMCP_LOG_WARNING,
+    FMCP_LOG_ERROR, FMCP_LOG_CRITICAL, FMCP_LOG_ALERT, FMCP_LOG_EMERGENCY
+} fmcp_log_level;
+
+typedef enum fmcp_item_kind {
+    FMCP_ITEM_TOOL = 0, FMCP_ITEM_RESOURCE, FMCP_ITEM_TEMPLATE, FMCP_ITEM_PROMPT
+} fmcp_item_kind;
+
+/* The caller's identity, attached by a transport (copied; `data` is not owned). */
+typedef struct fmcp_auth_info {
+    const char *subject;
+    const char *client_id;
+    const char *scopes;       /* space separated */
+    int64_t expires_at;       /* Unix seconds, 0 = unknown */
+    const char *token;        /* the raw bearer token */
+    const char *claims_json;  /* all claims as JSON text */
+    void *data;               /* custom session data */
+} fmcp_auth_info;
+
+typedef fmcp_result (*fmcp_authorize_fn)(void *user, const fmcp_auth_info *auth,
+                                         fmcp_item_kind kind, const char *name, const char *scopes);
+
+typedef struct fmcp_server_desc {
+    const char *name, *title, *version, *instructions;
+    int workers;                          /* 0 = 4, < 0 = inline */
+    size_t page_size;                     /* 0 = no pagination */
+    const char *const *protocol_versions; /* NULL-terminated, first = preferred */
+    const fmcp_allocator *alloc;
+    void (*log)(void *user, fmcp_log_level level, const char *message);
+    void *log_user;
+} fmcp_server_desc;
+
+typedef fmcp_result (*fmcp_handler_fn)(fmcp_ctx *ctx, void *user);
+/* Completion: add values with fmcp_ctx_add_completion for argument `arg`. */
+typedef fmcp_result (*fmcp_complete_fn)(fmcp_ctx *ctx, const char *arg, const char *value, void *user);
+
+typedef struct fmcp_tool_desc {
+    const char *name, *title, *description;
+    const char *params;        /* compact spec, or: */
+    const char *input_schema;  /* raw JSON Schema text */
+    const char *output_schema; /* optional raw JSON Schema text */
+    int read_only_hint, destructive_hint, idempotent_hint, open_world_hint; /* 0/1/-1 */
+    const char *scopes;
+    fmcp_handler_fn handler;
+    void *user;
+} fmcp_tool_desc;
+
+typedef struct fmcp_resource_desc {
+    const char *uri, *name, *title, *description, *mime_type;
+    const char *text;                   /* fixed text content, or */
+    const void *blob; size_t blob_len;  /* fixed binary content, or */
+    fmcp_handler_fn handler;            /* handler (fmcp_ctx_uri gives the URI) */
+    void *user;
+    const char *scopes;
+} fmcp_resource_desc;
+
+typedef struct fmcp_template_desc {
+    const char *uri_template, *name, *title, *description, *mime_type;
+    fmcp_handler_fn handler;
+    void *user;
+    fmcp_complete_fn complete;
+    void *complete_user;
+    const char *scopes;
+} fmcp_template_desc;
+
+typedef struct fmcp_prompt_arg {
+    const char *name, *title, *description;
+    int required;
+} fmcp_prompt_arg;
+
+typedef struct fmcp_prompt_desc {
+    const char *name, *title, *description;
+    const fmcp_prompt_arg *args;
+    size_t n_args;
+    fmcp_handler_fn handler;
+    void *user;
+    fmcp_complete_fn complete;
+    void *complete_user;
+    const char *scopes;
+} fmcp_prompt_desc;
+
+FASTMCP_API fmcp_result fmcp_server_create(const fmcp_server_desc *desc, fmcp_server **out);
+FASTMCP_API void fmcp_server_destroy(fmcp_server *srv);
+FASTMCP_API fmcp_result fmcp_server_add_tool(fmcp_server *srv, const fmcp_tool_desc *d);
+FASTMCP_API fmcp_result fmcp_server_add_resource(fmcp_server *srv, const fmcp_resource_desc *d);
+FASTMCP_API fmcp_result fmcp_server_add_resource_template(fmcp_server *srv, const fmcp_template_desc *d);
+FASTMCP_API fmcp_result fmcp_server_add_prompt(fmcp_server *srv, const fmcp_prompt_desc *d);
+/* Remove by name (tools, prompts), URI (resources) or URI template. */
+FASTMCP_API fmcp_result fmcp_server_remove(fmcp_server *srv, fmcp_item_kind kind, const char *name);
+FASTMCP_API void fmcp_server_set_authorizer(fmcp_server *srv, fmcp_authorize_fn fn, void *user);
+/* Send notifications/resources/updated to sessions subscribed to uri. */
+FASTMCP_API fmcp_result fmcp_server_notify_resource_updated(fmcp_server *srv, const char *uri);
+/* The allocator the server was created with (for transports). */
+FASTMCP_API const fmcp_allocator *fmcp_server_allocator(const fmcp_server *srv);
+/* Log through the server's diagnostics sink (desc.log). */
+FASTMCP_API void fmcp_server_log(fmcp_server *srv, fmcp_log_level level, const char *message);
+
+/* ---- sessions ------------------------------------------------------------ */
+
+typedef struct fmcp_send_info {
+    const char *related_id;  /* raw JSON text of the related request id, or NULL */
+    size_t related_id_len;
+    void *tag;               /* tag of the receive that caused it (NULL otherwise) */
+    int is_response;         /* 1: final response (or batch of responses) */
+    int http_status;         /* suggestion for HTTP transports: 0, or 403 */
+} fmcp_send_info;
+
+typedef struct fmcp_session_desc {
+    fmcp_result (*send)(void *user, const char *json, size_t len, const fmcp_send_info *info);
+    void (*on_done)(void *user, void *tag);
+    void *user;
+    const fmcp_auth_info *auth;  /* default identity (copied), may be NULL */
+} fmcp_session_desc;
+
+typedef struct fmcp_receive_opts {
+    void *tag;                   /* echoed in send_info / on_done */
+    const fmcp_auth_info *auth;  /* identity for this message; NULL = session default */
+} fmcp_receive_opts;
+
+FASTMCP_API fmcp_result fmcp_session_create(fmcp_server *srv, const fmcp_session_desc *d, fmcp_session **out);
+/* Cancels in-flight requests, fails pending outgoing requests, stops callbacks;
+ * the memory goes when the last handler using it finishes. */
+FASTMCP_API void fmcp_session_close(fmcp_session *s);
+/* One message (object or batch). Malformed input is answered, never fatal:
+ * the return value is only FMCP_OK, FMCP_ERR_NOMEM or FMCP_ERR_CLOSED. */
+FASTMCP_API fmcp_result fmcp_session_receive(fmcp_session *s, const char *json, size_t len);
+FASTMCP_API fmcp_result fmcp_session_receive_ex(fmcp_session *s, const char *json, size_t len,
+                                                const fmcp_receive_opts *opts);
+/* Fail callback-form outgoing requests whose timeout has passed. */
+FASTMCP_API void fmcp_session_expire(fmcp_session *s);
+/* Negotiated protocol version ("" before initialize). */
+FASTMCP_API const char *fmcp_session_protocol_version(const fmcp_session *s);
+/* Requests still running (for tests and graceful shutdown). */
+FASTMCP_API size_t fmcp_session_in_flight(fmcp_session *s);
+/* Send a JSON-RPC error response outside any request (transports use it for
+ * input they cannot even parse into a message). id_json: raw id text or NULL. */
+FASTMCP_API fmcp_result fmcp_session_reply_error(fmcp_session *s, const char *id_json, int code,
+                                                 const char *message);
+/* Send a notification (params: JSON object text or NULL). */
+FASTMCP_API fmcp_result fmcp_session_notify(fmcp_session *s, const char *method, const char *params_json);
+
+/* ---- handler context ----------------------------------------------------- */
+
+FASTMCP_API const fmcp_json *fmcp_ctx_params(const fmcp_ctx *c);
+FASTMCP_API const fmcp_json *fmcp_ctx_args(const fmcp_ctx *c);   /* tool/prompt arguments */
+FASTMCP_API const char *fmcp_ctx_arg_str(const fmcp_ctx *c, const char *name, const char *def);
+FASTMCP_API int64_t fmcp_ctx_arg_int(const fmcp_ctx *c, const char *name, int64_t def);
+FASTMCP_API double fmcp_ctx_arg_double(const fmcp_ctx *c, const char *name, double def);
+FASTMCP_API int fmcp_ctx_arg_bool(const fmcp_ctx *c, const char *name, int def);
+FASTMCP_API const char *fmcp_ctx_name(const fmcp_ctx *c);       /* tool/prompt name, or URI */
+FASTMCP_API const char *fmcp_ctx_uri(const fmcp_ctx *c);        /* resources/read URI */
+FASTMCP_API const char *fmcp_ctx_var(const fmcp_ctx *c, const char *name); /* template variable */
+FASTMCP_API const char *fmcp_ctx_request_id(const fmcp_ctx *c); /* raw id text */
+FASTMCP_API const fmcp_auth_info *fmcp_ctx_auth(const fmcp_ctx *c);
+FASTMCP_API fmcp_session *fmcp_ctx_session(const fmcp_ctx *c);
+FASTMCP_API int fmcp_ctx_is_cancelled(fmcp_ctx *c);
+
+FASTMCP_API fmcp_result fmcp_ctx_add_text(fmcp_ctx *c, const char *text);
+FASTMCP_API fmcp_result fmcp_ctx_add_image(fmcp_ctx *c, const void *data, size_t len, const char *mime);
+FASTMCP_API fmcp_result fmcp_ctx_add_audio(fmcp_ctx *c, const void *data, size_t len, const char *mime);
+/* Already base64-encoded data, type "image" or "audio". */
+FASTMCP_API fmcp_result fmcp_ctx_add_media_b64(fmcp_ctx *c, const char *type, const char *b64, const char *mime);
+FASTMCP_API fmcp_result fmcp_ctx_add_resource_link(fmcp_ctx *c, const char *uri, const char *name,
+                                                   const char *description, const char *mime);
+FASTMCP_API fmcp_result fmcp_ctx_add_resource_text(fmcp_ctx *c, const char *uri, const char *mime, const char *text);
+FASTMCP_API fmcp_result fmcp_ctx_add_resource_blob(fmcp_ctx *c, const char *uri, const char *mime,
+                                                   const void *data, size_t len);
+FASTMCP_API fmcp_result fmcp_ctx_set_structured(fmcp_ctx *c, const char *json, size_t len);
+FASTMCP_API void fmcp_ctx_set_error(fmcp_ctx *c, int is_error);
+FASTMCP_API void fmcp_ctx_set_role(fmcp_ctx *c, const char *role);          /* prompts */
+FASTMCP_API fmcp_result fmcp_ctx_set_description(fmcp_ctx *c, const char *d); /* prompts */
+FASTMCP_API fmcp_result fmcp_ctx_add_completion(fmcp_ctx *c, const char *value);
+FASTMCP_API void fmcp_ctx_set_completion_total(fmcp_ctx *c, int64_t total, int has_more);
+/* Answer with a JSON-RPC error instead of a result. */
+FASTMCP_API fmcp_result fmcp_ctx_error(fmcp_ctx *c, int code, const char *message);
+
+/* total <= 0 = unknown; message may be NULL. */
+FASTMCP_API fmcp_result fmcp_ctx_progress(fmcp_ctx *c, double progress, double total, const char *message);
+FASTMCP_API fmcp_result fmcp_ctx_log(fmcp_ctx *c, fmcp_log_level level, const char *logger, const char *message);
+
+FASTMCP_API void fmcp_ctx_defer(fmcp_ctx *c);
+FASTMCP_API void fmcp_ctx_finish(fmcp_ctx *c, fmcp_result rc);
+
+/* Outgoing requests. params_json: object text or NULL. */
+typedef void (*fmcp_reply_fn)(void *user, fmcp_result rc, const char *json, size_t len);
+FASTMCP_API fmcp_result fmcp_ctx_request(fmcp_ctx *c, const char *method, const char *params_json,
+                                         int64_t timeout_ms, char **out, size_t *out_len);
+FASTMCP_API fmcp_result fmcp_ctx_request_async(fmcp_ctx *c, const char *method, const char *params_json,
+                                               int64_t timeout_ms, fmcp_reply_fn cb, void *user);
+FASTMCP_API fmcp_result fmcp_ctx_sample(fmcp_ctx *c, const char *params_json, int64_t timeout_ms,
+                                        char **out, size_t *out_len);
+FASTMCP_API fmcp_result fmcp_ctx_elicit(fmcp_ctx *c, const char *params_json, int64_t timeout_ms,
+                                        char **out, size_t *out_len);
+FASTMCP_API fmcp_result fmcp_ctx_list_roots(fmcp_ctx *c, int64_t timeout_ms, char **out, size_t *out_len);
+/* Free text returned by fmcp_ctx_request and friends. */
+FASTMCP_API void fmcp_free_text(fmcp_ctx *c, char *text, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+/* ===== stream.h ===== */
+/* ---------------------------------------------------------------------------
+ * stream: MCP over a byte stream (newline-delimited JSON); stdio is one case
+ * ---------------------------------------------------------------------------
+ *
+ * Usage (stdio)
+ *   fmcp_server_desc sd = {0}; sd.name = "demo"; sd.log = fmcp_log_stderr;
+ *   fmcp_server *srv; fmcp_server_create(&sd, &srv);
+ *   ... add tools ...
+ *   fmcp_server_run_stdio(srv);        // returns at EOF on stdin
+ *   fmcp_server_destroy(srv);
+ *
+ * Usage (your own I/O: a UART, a pipe, a socket you own)
+ *   fmcp_stream_desc d = {0};
+ *   d.read = my_read; d.write = my_write; d.user = &port;
+ *   fmcp_stream_serve(srv, &d);        // blocking loop until EOF
+ * or, from an event loop that has bytes in hand:
+ *   fmcp_stream *st; fmcp_stream_create(srv, &d, &st);   // d.read unused
+ *   fmcp_stream_feed(st, bytes, n);    // any split: partial lines are kept
+ *   fmcp_stream_destroy(st);           // = EOF
+ *
+ * Each message is one line of JSON. Lines may arrive in any pieces; "\r\n"
+ * endings and empty lines are accepted. A line longer than max_line (default
+ * 4 MiB) is discarded up to its newline and answered with a -32600 error
+ * (id null); the stream then continues with the next line. Nothing but
+ * JSON-RPC messages is ever written; diagnostics go to the server's log sink
+ * (fmcp_log_stderr writes them to stderr).
+ *
+ * fmcp_stream_desc
+ *   read(user, buf, cap): bytes read (> 0), 0 at end of input, < 0 on error.
+ *   write(user, buf, len): bytes written (> 0, may be fewer than len), < 0 on
+ *   error. Writes of one message are never interleaved with another: the
+ *   session serialises them, whichever worker thread sends.
+ *   auth: identity attached to every message (e.g. from the environment).
+ *
+ * fmcp_stream_serve returns FMCP_OK at end of input, FMCP_ERR_IO after a read
+ * error. Either way the session is closed: in-flight calls are cancelled and
+ * their late responses dropped. fmcp_server_run_stdio serves file
+ * descriptors 0 and 1.
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fmcp_stream fmcp_stream;
+
+typedef struct fmcp_stream_desc {
+    long (*read)(void *user, void *buf, size_t cap);
+    long (*write)(void *user, const void *buf, size_t len);
+    void *user;
+    size_t max_line;             /* 0 = 4 MiB */
+    const fmcp_auth_info *auth;  /* may be NULL */
+} fmcp_stream_desc;
+
+FASTMCP_API fmcp_result fmcp_stream_create(fmcp_server *srv, const fmcp_stream_desc *d, fmcp_stream **out);
+/* Process n bytes. Returns FMCP_ERR_NOMEM if a message could not be handled,
+ * FMCP_ERR_IO once a write failed; the stream stays usable otherwise. */
+FASTMCP_API fmcp_result fmcp_stream_feed(fmcp_stream *st, const void *data, size_t n);
+FASTMCP_API fmcp_session *fmcp_stream_session(fmcp_stream *st);
+FASTMCP_API void fmcp_stream_destroy(fmcp_stream *st);
+FASTMCP_API fmcp_result fmcp_stream_serve(fmcp_server *srv, const fmcp_stream_desc *d);
+FASTMCP_API fmcp_result fmcp_server_run_stdio(fmcp_server *srv);
+/* A log sink (fmcp_server_desc.log) writing "fastmcp: <level>: msg" lines to stderr. */
+FASTMCP_API void fmcp_log_stderr(void *user, fmcp_log_level level, const char *message);
+
+#ifdef __cplusplus
+}
+#endif
+
+/* ===== mcp_http.h ===== */
+/* ---------------------------------------------------------------------------
+ * mcp_http: MCP Streamable HTTP transport (2025-03-26 .. 2025-11-25) plus the
+ * legacy HTTP+SSE transport (2024-11-05)
+ * ---------------------------------------------------------------------------
+ *
+ * Usage (blocking, one call)
+ *   fmcp_http_transport_desc d = {0};
+ *   d.port = 8080;                          // host 127.0.0.1, path /mcp
+ *   fmcp_server_run_http(srv, &d);          // until fmcp_http_stop(loop)
+ *
+ * Usage (on your own loop, e.g. in tests with port 0)
+ *   fmcp_http_loop *loop; fmcp_mcp_http *t;
+ *   fmcp_http_loop_new(NULL, &loop);
+ *   fmcp_mcp_http_attach(srv, loop, &d, &t);
+ *   printf("port %u\n", fmcp_mcp_http_port(t));
+ *   fmcp_http_run(loop);
+ *   fmcp_mcp_http_free(t); fmcp_http_loop_free(loop);
+ *
+ * Endpoint (d.path, default "/mcp")
+ *   POST carries one JSON-RPC message or batch. Accept must allow both
+ *   application/json and text/event-stream (only JSON with json_only), else
+ *   406; Content-Type must be application/json, else 415; a body that is not
+ *   JSON gets 400 with a JSON-RPC parse error. Notifications and responses
+ *   get 202 with no body. A request gets one JSON response, or an SSE stream
+ *   as soon as anything other than its final response is sent for it
+ *   (progress, logs, server-to-client requests); the stream ends after the
+ *   response. With json_only such messages go to the GET stream instead.
+ *   GET opens the session's stand-alone SSE stream (409 if one is open; 405
+ *   when disable_get or stateless); unrelated messages (list_changed,
+ *   resources/updated) go there. DELETE ends the session.
+ *   SSE responses carry Cache-Control: no-cache, no-transform and
+ *   X-Accel-Buffering: no, start with a priming event (an id, a retry hint
+ *   and empty data) and get a ": keepalive" comment when nothing was written
+ *   for keepalive_ms (default 15 s, negative = never).
+ *
+ * Sessions
+ *   The initialize response carries Mcp-Session-Id (16 bytes from
+ *   fmcp_random_bytes as hex; no randomness = 500, nothing is created).
+ *   Later requests without the header get 400, an unknown or ended id 404.
+ *   MCP-Protocol-Version, when present, must be a known version (else 400);
+ *   absent means 2025-03-26. Sessions idle for session_timeout_ms (default
+ *   30 min, negative = never) are closed. When the authenticate hook gives a
+ *   subject, the session is bound to it: another subject gets 404.
+ *
+ * Resumability
+ *   Every SSE event has an id "<stream>_<seq>"; each stream keeps its last
+ *   replay_events events (default 256). GET with Last-Event-ID resumes that
+ *   stream only: the missed events are replayed, then it continues, and a
+ *   POST stream cut before its response delivers the response there (up to
+ *   32 finished but undelivered streams per session wait for that).
+ *   fmcp_mcp_http_close_sse(t, ctx), called from a handler, closes the
+ *   request's stream now (SSE polling, SEP-1699): the client reconnects with
+ *   GET and Last-Event-ID after the retry hint (retry_ms, default 1000).
+ *
+ * Stateless mode (d.stateless)
+ *   No session ids; each POST runs on a fresh session that is initialised
+ *   for it (protocol version from the header) and dropped afterwards, so
+ *   many processes can sit behind a load balancer. GET and DELETE get 405.
+ *
+ * Security
+ *   Host (421) and Origin (403) are checked against allowed_hosts /
+ *   allowed_origins (NULL-terminated lists; a name without a port matches
+ *   any port). dns_rebinding_protection: 0 = on when bound to a loopback
+ *   address or when a list is given (localhost, 127.0.0.1 and [::1] are the
+ *   default lists); 1 = always; -1 = never. cors_origin (e.g. "*") adds CORS headers, exposes
+ *   Mcp-Session-Id and answers OPTIONS preflights allowing Authorization,
+ *   Content-Type, Mcp-Session-Id, MCP-Protocol-Version and Last-Event-ID.
+ *   GET health_path (default "/health") answers 200 without any check.
+ *
+ * Authentication hook
+ *   authenticate(user, method, path, req, reply) runs before any session is
+ *   created or looked up (read headers with fmcp_http_req_header). Fill
+ *   reply->info (and set has_info) to accept with that identity, or set
+ *   reply->status (401, 403, ...) with optional headers (e.g.
+ *   WWW-Authenticate), content_type and body to reject. The strings must
+ *   stay valid until reply->release(reply->release_user, reply) is called
+ *   (if set), which happens once the request no longer needs them; the
+ *   identity is copied into the session. A non-OK return gives 500.
+ *   A hook that cannot decide yet (e.g. waiting for a JWKS fetch) sets
+ *   reply->defer, keeps req and later calls fmcp_mcp_http_auth_resume(
+ *   reply->transport, req, its_reply) on the loop thread with a filled reply
+ *   (release is honoured there). Requests for paths the transport does not
+ *   serve go to d.fallback (which must answer them) instead of a 404.
+ *   A response whose send_info.http_status is 403 (a forbidden item) is
+ *   answered with HTTP 403 when it goes out as plain JSON.
+ *
+ * Legacy transport (2024-11-05; disable_legacy_sse turns it off)
+ *   GET legacy_sse_path ("/sse") opens a session whose first event is
+ *   `event: endpoint` with the message URL "<legacy_message_path>?sessionId=ID"
+ *   ("/messages"); POSTs there get 202 and every answer comes as an
+ *   `event: message` on the GET stream. Closing the stream ends the session.
+ *
+ * fmcp_mcp_http_attach adds the transport to an existing loop (it starts an
+ *   HTTP server on d.host:d.port; d.http optionally supplies limits and a
+ *   TLS transport - its host, port, handler and user are ignored). The
+ *   strings and lists in d are referenced, not copied: keep them alive
+ *   until fmcp_mcp_http_free. All callbacks run on the loop thread.
+ *   fmcp_mcp_http_port gives the bound port, fmcp_mcp_http_loop the loop.
+ *   fmcp_mcp_http_free closes every session and the server (loop thread).
+ * fmcp_server_run_http creates a loop, attaches, calls d.on_listen(user, t)
+ *   once listening, runs until fmcp_http_stop(fmcp_mcp_http_loop(t)), then
+ *   frees everything. It prints nothing.
+ * fmcp_mcp_http_sessions counts open sessions (tests, metrics).
+ * fmcp_mcp_http_close_sse is thread-safe; FMCP_ERR_NOT_FOUND when the
+ *   request has no stream in this transport (e.g. stateless).
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fmcp_mcp_http fmcp_mcp_http;
+
+typedef struct fmcp_http_auth_reply {
+    int status;                     /* 0 = accept; else the rejection status */
+    fmcp_http_header headers[4];    /* extra rejection headers (WWW-Authenticate) */
+    size_t nheaders;
+    const char *content_type;       /* rejection body type (NULL = application/json) */
+    const char *body;               /* rejection body, may be NULL */
+    fmcp_auth_info info;            /* identity when accepted and has_info */
+    int has_info;
+    void (*release)(void *user, struct fmcp_http_auth_reply *reply);
+    void *release_user;
+    struct fmcp_mcp_http *transport; /* set by the transport before the hook runs */
+    int defer;                      /* set by the hook: it keeps req, answers later */
+} fmcp_http_auth_reply;
+
+/* Feature tests (the auth module uses them). */
+#define FMCP_MCP_HTTP_AUTH_DEFER 1
+#define FMCP_MCP_HTTP_FALLBACK 1
+
+typedef fmcp_result (*fmcp_http_auth_fn)(void *user, const char *method, const char *path,
+                                         const fmcp_http_req *req, fmcp_http_auth_reply *reply);
+
+typedef struct fmcp_http_transport_desc {
+    const char *host;               /* NULL = "127.0.0.1" */
+    uint16_t port;                  /* 0 = any free port */
+    const char *path;               /* NULL = "/mcp" */
+    int stateless;
+    int json_only;                  /* never answer a POST with SSE */
+    int disable_get;                /* GET on the endpoint: 405 */
+    int disable_legacy_sse;
+    const char *legacy_sse_path;    /* NULL = "/sse" */
+    const char *legacy_message_path;/* NULL = "/messages" */
+    const char *health_path;        /* NULL = "/health" */
+    int dns_rebinding_protection;   /* 0 auto (loopback), 1 on, -1 off */
+    const char *const *allowed_hosts;   /* NULL-terminated; NULL = defaults */
+    const char *const *allowed_origins; /* NULL-terminated; NULL = defaults */
+    const char *cors_origin;        /* NULL = no CORS; "*" or an origin */
+    int keepalive_ms;               /* 0 = 15000, < 0 = none */
+    int64_t session_timeout_ms;     /* 0 = 30 min, < 0 = never */
+    int retry_ms;                   /* SSE retry hint; 0 = 1000 */
+    size_t max_sessions;            /* 0 = 10000 (503 beyond) */
+    size_t replay_events;           /* per stream; 0 = 256 */
+    fmcp_http_auth_fn authenticate; /* optional */
+    void *auth_user;
+    fmcp_http_handler fallback;     /* other paths (e.g. /.well-known/...); NULL = 404 */
+    void *fallback_user;
+    void (*on_listen)(void *user, fmcp_mcp_http *t); /* fmcp_server_run_http */
+    void *listen_user;
+    const fmcp_http_server_desc *http; /* optional limits / TLS */
+} fmcp_http_transport_desc;
+
+#ifndef FASTMCP_NO_SOCKETS
+FASTMCP_API fmcp_result fmcp_mcp_http_attach(fmcp_server *srv, fmcp_http_loop *loop,
+                                             const fmcp_http_transport_desc *d, fmcp_mcp_http **out);
+FASTMCP_API uint16_t fmcp_mcp_http_port(const fmcp_mcp_http *t);
+FASTMCP_API fmcp_http_loop *fmcp_mcp_http_loop(const fmcp_mcp_http *t);
+FASTMCP_API size_t fmcp_mcp_http_sessions(fmcp_mcp_http *t);
+FASTMCP_API fmcp_result fmcp_mcp_http_close_sse(fmcp_mcp_http *t, fmcp_ctx *ctx);
+FASTMCP_API void fmcp_mcp_http_free(fmcp_mcp_http *t);
+FASTMCP_API void fmcp_mcp_http_auth_resume(fmcp_mcp_http *t, fmcp_http_req *req,
+                                           fmcp_http_auth_reply *reply);
+FASTMCP_API fmcp_result fmcp_server_run_http(fmcp_server *srv, const fmcp_http_transport_desc *d);
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+/* ===== mcp_client.h ===== */
+/* ---------------------------------------------------------------------------
+ * mcp_client: MCP client over stdio (a spawned server) and Streamable HTTP
+ * ---------------------------------------------------------------------------
+ *
+ * Usage
+ *   fmcp_client_desc d = {0};                 // defaults: 60 s timeout, ...
+ *   fmcp_client *c; fmcp_json_doc *res;
+ *   const char *argv[] = {"node", "server.js", NULL};
+ *   if (fmcp_client_connect_stdio(&d, argv, NULL, &c) != FMCP_OK) return 1;
+ *   // or fmcp_client_connect_http(&d, "http://127.0.0.1:8080/mcp", &c)
+ *   if (fmcp_client_call_tool(c, "add", "{\"a\":1,\"b\":2}", NULL, &res) == FMCP_OK) {
+ *       const fmcp_json *r = fmcp_client_result(res);   // the "result" object
+ *       puts(fmcp_json_get_str(fmcp_json_at(fmcp_json_get(r, "content"), 0), "text", ""));
+ *       fmcp_json_doc_free(res);
+ *   }
+ *   fmcp_client_close(c);
+ *
+ * fmcp_client_desc (zeroed = defaults; strings and lists are referenced, not
+ *   copied: keep them alive until fmcp_client_close)
+ *   name, version, title: clientInfo (default "fastmcp.h" and the library
+ *   version). protocol_version: the version asked for (default 2025-11-25);
+ *   the server may answer any of 2025-11-25, 2025-06-18, 2025-03-26 and
+ *   2024-11-05, anything else fails the connect with FMCP_ERR_PROTOCOL.
+ *   timeout_ms: default per-request timeout (0 = 60 s, negative = none).
+ *   on_sampling / on_elicitation / on_roots: handlers for server-to-client
+ *   requests; a set handler declares the capability in initialize. roots_json
+ *   (a JSON array text) answers roots/list without a handler. on_log gets
+ *   notifications/message, on_notification every other notification
+ *   (list_changed, resources/updated, ...). bearer_token adds
+ *   "Authorization: Bearer ..." and headers/nheaders extra headers to every
+ *   HTTP request. no_get_stream: do not open the HTTP GET stream.
+ *   transport: the I/O layer for HTTP connections (TLS for https://).
+ *   grace_ms: stdio shutdown grace (0 = 2000). max_message: bytes (0 = 16 MiB).
+ *
+ * fmcp_client_connect_stdio(d, argv, env, &c)
+ *   Spawns argv[0] (searched in PATH) with argv, its stdin/stdout as the
+ *   transport and its stderr passed through. env: NULL or a NULL-terminated
+ *   list of "NAME=value" added to (or replacing in) the inherited environment.
+ *   A command that cannot be run gives FMCP_ERR_NOT_FOUND. Then initializes.
+ * fmcp_client_connect_fd(d, read_fd, write_fd, &c)
+ *   The same over descriptors you opened (a socketpair, a pipe pair, a serial
+ *   line); they are the client's from the call on (closed by
+ *   fmcp_client_close, or by the connect itself when it fails).
+ * fmcp_client_connect_http(d, url, &c)
+ *   Streamable HTTP. https:// URLs need d->transport (a TLS layer such as
+ *   fmcp_tls_client_transport(); without one FMCP_ERR_UNSUPPORTED); http://
+ *   URLs never use it.
+ *   POSTs carry Accept: application/json, text/event-stream; answers may be
+ *   JSON or SSE. Mcp-Session-Id from the initialize answer and
+ *   MCP-Protocol-Version go on every later request. Unless no_get_stream, a
+ *   background thread holds the GET stream for server notifications and
+ *   requests (a 405 means the server has none). A POST stream cut before its
+ *   answer is resumed with GET + Last-Event-ID after the server's retry
+ *   hint. If the server refuses the initialize POST with a 4xx other than
+ *   401/403, the old HTTP+SSE transport (2024-11-05) is tried: GET on the
+ *   URL, then POSTs to the URL of its `endpoint` event, answers arriving on
+ *   that stream (a reader thread; FMCP_ERR_UNSUPPORTED without threads).
+ *   Connections are kept alive and reused; a 404 on a request after
+ *   initialize means the session ended (FMCP_ERR_CLOSED).
+ * fmcp_client_close
+ *   HTTP: stops the GET stream and sends DELETE for the session. stdio: closes
+ *   the server's stdin, waits grace_ms for it to exit, then SIGTERM, another
+ *   grace_ms, then SIGKILL. Frees the client. No call may be in progress.
+ *
+ * Requests
+ *   Every request function returns FMCP_OK with *out the whole JSON-RPC
+ *   response message (free it with fmcp_json_doc_free; fmcp_client_result
+ *   gives its "result" member), or FMCP_ERR_RPC with *out holding the error
+ *   response (fmcp_client_error_code / _message read it), or another error
+ *   with *out = NULL: FMCP_ERR_TIMEOUT (notifications/cancelled was sent),
+ *   FMCP_ERR_CANCELLED, FMCP_ERR_CLOSED (the server went away or its session
+ *   ended), FMCP_ERR_HTTP (unexpected status), FMCP_ERR_IO, FMCP_ERR_NOMEM.
+ *   params_json / args_json are JSON object texts or NULL.
+ *   fmcp_client_request is the generic form; ping, the lists, call_tool,
+ *   read_resource, get_prompt and set_log_level are thin wrappers.
+ *   The list functions follow nextCursor until the end and return one
+ *   document {"tools": [...]} (resp. "resources", "resourceTemplates",
+ *   "prompts") holding every page's items.
+ *
+ * fmcp_call_opts (NULL = defaults)
+ *   timeout_ms (0 = the client default, negative = none); progress(user,
+ *   progress, total, message) gets notifications/progress for this request in
+ *   the order the server sent them (total < 0 when absent, message may be
+ *   NULL); a nonzero return cancels the request (FMCP_ERR_CANCELLED).
+ *   reset_timeout_on_progress restarts the timeout at each progress report.
+ * fmcp_client_cancel_all(c, reason)
+ *   From any thread: every request in progress ends with FMCP_ERR_CANCELLED
+ *   and the server gets notifications/cancelled for each.
+ *
+ * Server-to-client requests (fmcp_client_request_fn)
+ *   handler(user, c, method, params, result) writes the result object into
+ *   the writer `result` and returns FMCP_OK; an error return answers with a
+ *   JSON-RPC error (-32602 for FMCP_ERR_INVALID_ARG, else -32603). ping is
+ *   answered automatically; unknown methods get -32601.
+ *
+ * Threading rules
+ *   With threads, calls on one client may come from several threads at
+ *   once. Handlers and callbacks (progress, on_log, on_notification,
+ *   server-to-client requests) run on the client's reader thread (stdio), on
+ *   the GET-stream thread, or on the thread whose call is reading the answer
+ *   (HTTP); they must not make requests on the same client (stdio would
+ *   deadlock: the reader is busy running them), and must return quickly.
+ *   Without threads (FASTMCP_NO_THREADS) everything runs on the caller's
+ *   thread while it waits for an answer; call fmcp_client_pump() to handle
+ *   messages that arrive between requests. There is then no GET stream.
+ *
+ * Needs POSIX (fork/exec, pipes, poll). Without sockets only the stream
+ * transports are available.
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fmcp_client fmcp_client;
+
+typedef fmcp_result (*fmcp_client_request_fn)(void *user, fmcp_client *c, const char *method,
+                                              const fmcp_json *params, fmcp_json_writer *result);
+/* Nonzero return: cancel the request. total < 0 when the server sent none. */
+typedef int (*fmcp_progress_fn)(void *user, double progress, double total, const char *message);
+
+typedef struct fmcp_client_desc {
+    const char *name, *version, *title;    /* clientInfo */
+    const char *protocol_version;          /* NULL = "2025-11-25" */
+    int64_t timeout_ms;                    /* 0 = 60000, < 0 = none */
+    fmcp_client_request_fn on_sampling;    /* sampling/createMessage */
+    fmcp_client_request_fn on_elicitation; /* elicitation/create */
+    fmcp_client_request_fn on_roots;       /* roots/list */
+    void *handler_user;
+    const char *roots_json;                /* static roots array, or NULL */
+    void (*on_log)(void *user, const char *level, const char *logger, const fmcp_json *data);
+    void (*on_notification)(void *user, const char *method, const fmcp_json *params);
+    void *notify_user;
+    const char *bearer_token;              /* HTTP: Authorization: Bearer ... */
+    const fmcp_http_header *headers;       /* HTTP: extra headers */
+    size_t nheaders;
+    int no_get_stream;                     /* HTTP: no stand-alone GET stream */
+    const fmcp_http_transport *transport;  /* HTTP: I/O layer, e.g. TLS for https:// */
+    int grace_ms;                          /* stdio shutdown grace; 0 = 2000 */
+    size_t max_message;                    /* 0 = 16 MiB */
+    const fmcp_allocator *alloc;
+} fmcp_client_desc;
+
+typedef struct fmcp_call_opts {
+    int64_t timeout_ms;                    /* 0 = client default, < 0 = none */
+    fmcp_progress_fn progress;
+    void *progress_user;
+    int reset_timeout_on_progress;
+} fmcp_call_opts;
+
+FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, const char *const *argv,
+                                                  const char *const *env, fmcp_client **out);
+FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int read_fd, int write_fd,
+                                               fmcp_client **out);
+#ifndef FASTMCP_NO_SOCKETS
+FASTMCP_API fmcp_result fmcp_client_connect_http(const fmcp_client_desc *d, const char *url,
+                                                 fmcp_client **out);
+#endif
+FASTMCP_API void fmcp_client_close(fmcp_client *c);
+
+/* The initialize result (serverInfo, capabilities, instructions). */
+FASTMCP_API const fmcp_json *fmcp_client_server_info(const fmcp_client *c);
+FASTMCP_API const char *fmcp_client_protocol_version(const fmcp_client *c);
+/* HTTP session id ("" when none). */
+FASTMCP_API const char *fmcp_client_session_id(const fmcp_client *c);
+
+FASTMCP_API fmcp_result fmcp_client_request(fmcp_client *c, const char *method, const char *params_json,
+                                            const fmcp_call_opts *opts, fmcp_json_doc **out);
+FASTMCP_API fmcp_result fmcp_client_notify(fmcp_client *c, const char *method, const char *params_json);
+FASTMCP_API fmcp_result fmcp_client_ping(fmcp_client *c);
+FASTMCP_API fmcp_result fmcp_client_list_tools(fmcp_client *c, fmcp_json_doc **out);
+FASTMCP_API fmcp_result fmcp_client_list_resources(fmcp_client *c, fmcp_json_doc **out);
+FASTMCP_API fmcp_result fmcp_client_list_resource_templates(fmcp_client *c, fmcp_json_doc **out);
+FASTMCP_API fmcp_result fmcp_client_list_prompts(fmcp_client *c, fmcp_json_doc **out);
+FASTMCP_API fmcp_result fmcp_client_call_tool(fmcp_client *c, const char *name, const char *args_json,
+                                              const fmcp_call_opts *opts, fmcp_json_doc **out);
+FASTMCP_API fmcp_result fmcp_client_read_resource(fmcp_client *c, const char *uri, fmcp_json_doc **out);
+FASTMCP_API fmcp_result fmcp_client_get_prompt(fmcp_client *c, const char *name, const char *args_json,
+                                               fmcp_json_doc **out);
+/* logging/setLevel ("debug", "info", ... "emergency"). */
+FASTMCP_API fmcp_result fmcp_client_set_log_level(fmcp_client *c, const char *level);
+FASTMCP_API void fmcp_client_cancel_all(fmcp_client *c, const char *reason);
+/* Handle messages that arrive within timeout_ms (needed only without threads). */
+FASTMCP_API fmcp_result fmcp_client_pump(fmcp_client *c, int timeout_ms);
+
+/* Members of a response document (NULL / 0 when absent). */
+FASTMCP_API const fmcp_json *fmcp_client_result(const fmcp_json_doc *res);
+FASTMCP_API int fmcp_client_error_code(const fmcp_json_doc *res);
+FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res);
+
+#ifdef __cplusplus
+}
+#endif
+
+/* ===== auth.h ===== */
+/* ---------------------------------------------------------------------------
+ * auth: bearer authentication for the Streamable HTTP transport - JWKS URL
+ *       cache, verified-token cache, RFC 6750 challenges, RFC 9728 metadata,
+ *       per-item scopes, rate limiting, audit log
+ * ---------------------------------------------------------------------------
+ *
+ * Usage
+ *   const char *aud[] = { "mcp-server" }, *req_scopes[] = { "mcp:read" };
+ *   fmcp_auth_desc ad = {0};
+ *   ad.jwks_url = "http://idp.example/.well-known/jwks.json";   // or keys/key_count
+ *   ad.issuer = "https://idp.example";
+ *   ad.audiences = aud; ad.audience_count = 1;
+ *   ad.required_scopes = req_scopes; ad.required_scope_count = 1;
+ *   const char *as[] = { "https://idp.example" };       // advertised in the metadata
+ *   ad.authorization_servers = as; ad.authorization_server_count = 1;
+ *   ad.loop = loop;                                  // for JWKS fetches
+ *   fmcp_auth *a; fmcp_auth_create(&ad, &a);
+ *
+ *   fmcp_tool_desc t = {0}; t.name = "write"; t.scopes = "mcp:write"; ...
+ *   fmcp_auth_add_tool(a, srv, &t);                  // audit + step-up 403
+ *   fmcp_http_transport_desc d = {0};
+ *   fmcp_auth_attach(a, srv, &d);                    // hook, authorizer, PRM
+ *   fmcp_mcp_http_attach(srv, loop, &d, &t);
+ *   fmcp_http_run(loop);
+ *   fmcp_mcp_http_free(t); fmcp_server_destroy(srv); fmcp_auth_free(a);
+ *
+ *   In a tool: const fmcp_auth_info *who = fmcp_ctx_auth(ctx);
+ *   who->subject, client_id, scopes (space separated), expires_at, token (the
+ *   raw bearer token), claims_json (all claims), data (custom hook data).
+ *
+ * fmcp_auth_create(desc, out) / fmcp_auth_free(a)
+ *   Keys come from desc->keys (PEM, JWK or JWKS texts, as for the jwt
+ *   verifier) and/or desc->jwks_url. issuer, audiences, leeway and typ are
+ *   the verifier's policy. required_scopes are server-wide: a valid token
+ *   without them gets 403 insufficient_scope. Strings are copied. With a
+ *   jwks_url the first fetch starts at once when desc->loop is given (else on
+ *   the first request). free cancels a running fetch and drops parked
+ *   requests (their transport may be gone; the loop releases them). Order:
+ *   stop the loop, fmcp_mcp_http_free, fmcp_server_destroy (tool trampolines
+ *   point into the fmcp_auth), fmcp_auth_free, fmcp_http_loop_free.
+ *
+ * JWKS URL
+ *   A fetched set replaces the static keys, if both were given.
+ *   Fetched with fmcp_http_fetch_async (http://, or https:// through
+ *   desc->jwks_transport), at most jwks_max_bytes (default 64 KiB) within
+ *   jwks_timeout_ms (10 s). The set is kept for jwks_ttl_seconds (default
+ *   3600) or the response's Cache-Control max-age clamped to [60, 86400];
+ *   the first request after that starts a background refresh and is served
+ *   with the old keys (a refresh empties the token cache, see below). A token whose kid is unknown triggers a refetch at
+ *   most once per jwks_cooldown_seconds (default 30); meanwhile such tokens
+ *   are rejected, so random kids cannot make us hammer the identity
+ *   provider. A failed refresh keeps the last good set (retried after the
+ *   cooldown). Keys of other types are skipped. Requests that need a fetch
+ *   (no key set yet, or an unknown kid that may be fetched) are parked and
+ *   resumed when it completes - nothing blocks the loop; if the transport
+ *   cannot park requests (FMCP_MCP_HTTP_AUTH_DEFER absent) they get 503 with
+ *   Retry-After instead. At most 1024 requests are parked (503 beyond).
+ *
+ * Verified-token cache
+ *   Valid tokens are remembered by SHA-256 of the token (token_cache_size
+ *   entries, default 1024, negative = off) until they expire, so a client
+ *   reusing its token costs a lookup, not an RSA verification. Installing a
+ *   new key set empties it.
+ *
+ * Challenges (RFC 6750, MCP authorization 2025-06-18 / 2025-11-25)
+ *   The token is read from the Authorization header only (scheme "Bearer",
+ *   any case); a query parameter is never used. No token: 401 with
+ *   WWW-Authenticate: Bearer resource_metadata="...", scope="..." (no error).
+ *   Invalid: 401 error="invalid_token", error_description="<verifier text>".
+ *   Valid but lacking required scopes, or calling an item whose scopes it
+ *   lacks: 403 error="insufficient_scope", scope="<needed>". Bodies are
+ *   {"error":...,"error_description":...} plus "id" when the request's
+ *   JSON-RPC id was readable.
+ *
+ * Protected resource metadata (RFC 9728)
+ *   GET /.well-known/oauth-protected-resource and the path-aware form
+ *   /.well-known/oauth-protected-resource<mcp path> answer resource,
+ *   authorization_servers, scopes_supported, bearer_methods_supported
+ *   ["header"], resource_name and resource_documentation when set. resource
+ *   defaults to http://<Host header><mcp path>. fmcp_auth_attach routes them
+ *   through the transport's fallback handler (FMCP_MCP_HTTP_FALLBACK);
+ *   fmcp_auth_handle_request(a, req) answers them on a server of your own
+ *   (returns 1 when it answered).
+ *
+ * Per-item scopes
+ *   Items carry scopes (fmcp_tool_desc.scopes, ...). fmcp_auth_attach sets
+ *   the server authorizer: items whose scopes the caller lacks are hidden
+ *   from lists and refused (JSON-RPC error on stdio). Over HTTP, calls to
+ *   items registered through fmcp_auth_add_tool or named with
+ *   fmcp_auth_item_scopes are refused before dispatch with a 403 step-up
+ *   challenge naming the needed scopes.
+ *
+ * Rate limiting
+ *   rate_per_second > 0 enables a token bucket per client (subject, else
+ *   client id, else the peer address when unauthenticated) holding burst
+ *   tokens (0 = max(1, rate)); an empty bucket answers 429 with Retry-After.
+ *   At most 4096 buckets are kept (the least recently used are dropped).
+ *
+ * Audit log
+ *   One JSON object per line, never containing the token, to audit(user,
+ *   line, len) (default: stderr; no_audit = 1 turns it off): events
+ *   auth_accepted, auth_rejected (reason = the verifier's code name, or
+ *   missing_token, insufficient_scope, custom, unavailable), rate_limited,
+ *   tool_called (tool, subject, duration_ms, outcome ok/error). Tool events
+ *   come from tools added with fmcp_auth_add_tool; the callback may run on
+ *   worker threads.
+ *
+ * Custom authenticate hook (like TypeScript FastMCP's authenticate(request))
+ *   desc->authenticate(user, method, path, req, out) replaces bearer checks:
+ *   read headers with fmcp_http_req_header; set out->status (401, 403, ...)
+ *   with message and optional headers to reject, or leave it 0 and fill the
+ *   identity: subject, client_id, scopes, expires_at, session_json (JSON text
+ *   tools see as claims_json) and data. Everything is copied when the hook
+ *   returns. Rate limiting, item scopes and audit still apply.
+ *
+ * fmcp_auth_stats gives counters for tests and metrics. All functions except
+ * create/free/stats/the tool trampolines run on the loop thread.
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fmcp_auth fmcp_auth;
+
+typedef struct fmcp_auth_custom_reply {
+    int status;                      /* 0 = accept; else reject with this status */
+    const char *message;             /* rejection text (error_description) */
+    const char *error;               /* rejection error code; NULL = "unauthorized" */
+    fmcp_http_header headers[2];     /* extra rejection headers */
+    size_t nheaders;
+    const char *subject, *client_id; /* identity when accepted */
+    const char *scopes;              /* space separated */
+    int64_t expires_at;
+    const char *session_json;        /* JSON text given to tools as claims_json */
+    void *data;                      /* given to tools as auth->data */
+} fmcp_auth_custom_reply;
+
+typedef fmcp_result (*fmcp_auth_custom_fn)(void *user, const char *method, const char *path,
+                                           const fmcp_http_req *req, fmcp_auth_custom_reply *out);
+typedef void (*fmcp_auth_audit_fn)(void *user, const char *line, size_t len);
+
+typedef struct fmcp_auth_desc {
+    const char *const *keys;            /* static PEM / JWK / JWKS texts */
+    size_t key_count;
+    const char *jwks_url;               /* fetched on the loop */
+    const fmcp_http_transport *jwks_transport; /* for https:// */
+    const char *issuer;                 /* NULL = not checked */
+    const char *const *audiences;       /* empty = not checked */
+    size_t audience_count;
+    const char *const *required_scopes; /* server-wide */
+    size_t required_scope_count;
+    long leeway_seconds;                /* as fmcp_jwt_verifier_desc */
+    const char *typ;
+    int64_t jwks_ttl_seconds;           /* 0 = 3600 */
+    int64_t jwks_cooldown_seconds;      /* 0 = 30 */
+    size_t jwks_max_bytes;              /* 0 = 65536 */
+    int jwks_timeout_ms;                /* 0 = 10000 */
+    long token_cache_size;              /* 0 = 1024, < 0 = no cache */
+    const char *resource;               /* PRM "resource"; NULL = from Host */
+    const char *const *authorization_servers;
+    size_t authorization_server_count;
+    const char *const *scopes_supported;
+    size_t scopes_supported_count;
+    const char *resource_name;
+    const char *resource_documentation;
+    double rate_per_second;             /* 0 = no rate limit */
+    double burst;                       /* 0 = max(1, rate) */
+    fmcp_auth_audit_fn audit;           /* NULL = stderr */
+    void *audit_user;
+    int no_audit;
+    fmcp_auth_custom_fn authenticate;   /* replaces the bearer check */
+    void *auth_user;
+    fmcp_http_loop *loop;               /* for JWKS fetches (may come later) */
+    const fmcp_allocator *alloc;
+} fmcp_auth_desc;
+
+typedef struct fmcp_auth_stats {
+    uint64_t verifications;   /* RSA signature verifications run */
+    uint64_t cache_hits;      /* requests served from the token cache */
+    uint64_t jwks_fetches;    /* fetches started */
+    uint64_t jwks_failures;   /* fetches that gave no usable key set */
+    uint64_t parked;          /* requests parked waiting for a fetch */
+    size_t keys;              /* keys in the current set */
+} fmcp_auth_stats;
+
+FASTMCP_API fmcp_result fmcp_auth_create(const fmcp_auth_desc *desc, fmcp_auth **out);
+FASTMCP_API void fmcp_auth_free(fmcp_auth *a);
+FASTMCP_API void fmcp_auth_stats_get(fmcp_auth *a, fmcp_auth_stats *out);
+/* Authorizer for fmcp_server_set_authorizer (user = NULL or the fmcp_auth). */
+FASTMCP_API fmcp_result fmcp_auth_authorize(void *user, const fmcp_auth_info *auth, fmcp_item_kind kind,
+                                            const char *name, const char *scopes);
+FASTMCP_API fmcp_result fmcp_auth_add_tool(fmcp_auth *a, fmcp_server *srv, const fmcp_tool_desc *d);
+FASTMCP_API fmcp_result fmcp_auth_item_scopes(fmcp_auth *a, fmcp_item_kind kind, const char *name,
+                                              const char *scopes);
+
+#ifndef FASTMCP_NO_SOCKETS
+FASTMCP_API fmcp_result fmcp_auth_attach(fmcp_auth *a, fmcp_server *srv, fmcp_http_transport_desc *d);
+/* The fmcp_http_auth_fn (user = the fmcp_auth) that fmcp_auth_attach installs. */
+FASTMCP_API fmcp_result fmcp_auth_http_hook(void *user, const char *method, const char *path,
+                                            const fmcp_http_req *req, fmcp_http_auth_reply *reply);
+FASTMCP_API int fmcp_auth_handle_request(fmcp_auth *a, fmcp_http_req *req);
+/* Start a JWKS refresh now (FMCP_ERR_STATE without URL or loop). */
+FASTMCP_API fmcp_result fmcp_auth_refresh(fmcp_auth *a);
+#endif
 
 #ifdef __cplusplus
 }
@@ -577,6 +2870,15924 @@ FASTMCP_API void fmcp_wipe(void *p, size_t n)
     volatile unsigned char *v = (volatile unsigned char *)p;
     while (n--) *v++ = 0;
 }
+
+/* ===== json.c ===== */
+/* json: implementation */
+
+#include <string.h>
+#include <stdio.h>
+#include <float.h>
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__)) && !defined(FASTMCP_NO_SIMD)
+#  include <emmintrin.h>
+#endif
+
+/* ---- document layout -----------------------------------------------------
+ * A document is one flat array of nodes in document order (a container is
+ * followed by its whole subtree; an object member is a key node followed by
+ * the value node), plus one private copy of the input that strings are
+ * unescaped into in place. Node tag: bits 0-2 type, then flags; bits 8.. hold
+ * the string/number-text length or the container's member count. */
+
+#define FMCP__J_TYPE   7u
+#define FMCP__J_INT    8u    /* number that is an exact int64 (b.i valid) */
+#define FMCP__J_MEMBER 16u   /* object member value: the key node is v - 1 */
+#define FMCP__J_LAST   32u   /* last value in its container (or the root) */
+#define FMCP__J_KEY    64u   /* key node (never handed out) */
+#define FMCP__J_NOESC  128u  /* string needs no escaping when written */
+#define FMCP__J_SHIFT  8
+
+/* Bytes of NUL after the copied input: every scanner stops at a NUL (it is
+ * a control character, not whitespace, not a digit), so no bounds checks are
+ * needed in the hot loops, and 16-byte loads at or before the end never
+ * leave the buffer. */
+#define FMCP__J_PAD 16
+
+/* While a container is still open during parsing, a.n holds its parent's
+ * index and b.n its last child's index; closing it stores the final values. */
+struct fmcp_json {
+    uint64_t tag;
+    union { const char *s; size_t n; } a;   /* string/number text; container: subtree node count */
+    union { int64_t i; double d; size_t n; } b; /* number value, bool; container: distance to parent */
+};
+
+struct fmcp_json_doc {
+    fmcp_allocator al;        /* copy of the caller's allocator */
+    const fmcp_allocator *ap; /* &al, or NULL for the default */
+    fmcp_json *nodes;
+    size_t nnodes, cap;
+    size_t block;             /* size of this allocation (header + text copy) */
+};
+
+#define FMCP__J_NONE ((size_t)-1)
+
+typedef struct fmcp__jp {
+    fmcp_json *nodes;
+    size_t n, cap;
+    const fmcp_allocator *a;
+    size_t max_depth;
+    int nodup;
+    fmcp_result code;
+    const char *msg;
+    const char *errp;
+} fmcp__jp;
+
+static unsigned fmcp__j_type(const fmcp_json *v) { return (unsigned)(v->tag & FMCP__J_TYPE); }
+static size_t fmcp__j_len(const fmcp_json *v) { return (size_t)(v->tag >> FMCP__J_SHIFT); }
+static size_t fmcp__j_size(const fmcp_json *v)
+{
+    return fmcp__j_type(v) >= FMCP_JSON_ARRAY ? v->a.n : 1;
+}
+
+static void *fmcp__jp_fail(fmcp__jp *st, fmcp_result code, const char *msg, const char *at)
+{
+    if (st->code == FMCP_OK) { st->code = code; st->msg = msg; st->errp = at; }
+    return NULL;
+}
+
+/* Node storage grows geometrically; nodes are addressed by index while parsing. */
+static int fmcp__jp_grow(fmcp__jp *st)
+{
+    size_t ncap = st->cap * 2 + 64;
+    fmcp_json *nn;
+    if (ncap > (size_t)-1 / sizeof(fmcp_json) / 2) return 0;
+    nn = (fmcp_json *)fmcp_realloc(st->a, st->nodes, st->cap * sizeof(fmcp_json), ncap * sizeof(fmcp_json));
+    if (!nn) return 0;
+    st->nodes = nn;
+    st->cap = ncap;
+    return 1;
+}
+
+/* ---- UTF-8 and strings ---------------------------------------------------- */
+
+/* Length (2..4) of the valid UTF-8 sequence at p (p[0] >= 0x80), 0 if invalid:
+ * no overlongs, no UTF-16 surrogates, nothing above U+10FFFF. Reads at most
+ * 4 bytes; the input is NUL padded so a truncated sequence fails on the NUL. */
+static int fmcp__utf8_len(const unsigned char *p)
+{
+    unsigned c = p[0];
+    if (c >= 0xC2 && c <= 0xDF) return (p[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+        if (p[1] < lo || p[1] > hi || (p[2] & 0xC0) != 0x80) return 0;
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+        if (p[1] < lo || p[1] > hi || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80) return 0;
+        return 4;
+    }
+    return 0;
+}
+
+/* Validate n bytes of UTF-8 (no padding assumed): 1 if valid. */
+static int fmcp__utf8_valid(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    unsigned char tmp[4];
+    while (i < n) {
+        int k;
+        if (p[i] < 0x80) {
+            uint64_t x;
+            if (n - i >= 8) {
+                memcpy(&x, p + i, 8);
+                if (!(x & 0x8080808080808080ull)) { i += 8; continue; } /* 8 ASCII bytes */
+            }
+            i++;
+            continue;
+        }
+        if (n - i >= 4) k = fmcp__utf8_len(p + i);
+        else {
+            memset(tmp, 0, sizeof tmp);
+            memcpy(tmp, p + i, n - i);
+            k = fmcp__utf8_len(tmp);
+        }
+        if (k == 0) return 0;
+        i += (size_t)k;
+    }
+    return 1;
+}
+
+#define FMCP__ONES 0x0101010101010101ull
+#define FMCP__HIGH 0x8080808080808080ull
+
+/* Index of the first byte in an 8-byte word that the mask flags (bit 7 of
+ * each byte). Little-endian GCC/Clang use a bit scan; others count. */
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FMCP__FIRST_FLAGGED(mask) ((unsigned)__builtin_ctzll(mask) >> 3)
+#else
+#define FMCP__FIRST_FLAGGED(mask) 0u /* callers then step one byte at a time */
+#endif
+
+/* Nonzero when one of the 8 bytes in x is '"', '\\', < 0x20 or >= 0x80. */
+static uint64_t fmcp__str_special(uint64_t x)
+{
+    uint64_t q = x ^ (FMCP__ONES * 0x22), b = x ^ (FMCP__ONES * 0x5C);
+    uint64_t t = ((q - FMCP__ONES) & ~q) | ((b - FMCP__ONES) & ~b) | (x - FMCP__ONES * 0x20) | x;
+    return t & FMCP__HIGH;
+}
+
+/* First byte at or after p that is '"', '\\', < 0x20 or >= 0x80. The input
+ * padding (a NUL stops the scan) makes the wide loads safe. */
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__)) && !defined(FASTMCP_NO_SIMD)
+static unsigned char *fmcp__str_scan(unsigned char *p)
+{
+    const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), lo = _mm_set1_epi8(0x20);
+    for (;;) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        /* signed compare: bytes >= 0x80 are negative, so "< 0x20" catches them too */
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)), _mm_cmplt_epi8(v, lo));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        if (mask) return p + __builtin_ctz(mask);
+        p += 16;
+    }
+}
+#else
+static unsigned char *fmcp__str_scan(unsigned char *p)
+{
+    uint64_t x, sp;
+    for (;;) {
+        memcpy(&x, p, 8);
+        sp = fmcp__str_special(x);
+        if (sp) break;
+        p += 8;
+    }
+    p += FMCP__FIRST_FLAGGED(sp);
+    while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') p++;
+    return p;
+}
+#endif
+
+static int fmcp__hex4(const unsigned char *p, unsigned *out)
+{
+    unsigned v = 0;
+    int i;
+    for (i = 0; i < 4; i++) {
+        unsigned c = p[i], d;
+        if (c >= '0' && c <= '9') d = c - '0';
+        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') d = (c | 0x20) - 'a' + 10;
+        else return 0;
+        v = v * 16 + d;
+    }
+    *out = v;
+    return 1;
+}
+
+static unsigned char *fmcp__put_utf8(unsigned char *d, unsigned cp)
+{
+    if (cp < 0x80) { *d++ = (unsigned char)cp; }
+    else if (cp < 0x800) { *d++ = (unsigned char)(0xC0 | (cp >> 6)); *d++ = (unsigned char)(0x80 | (cp & 0x3F)); }
+    else if (cp < 0x10000) {
+        *d++ = (unsigned char)(0xE0 | (cp >> 12));
+        *d++ = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        *d++ = (unsigned char)(0x80 | (cp & 0x3F));
+    } else {
+        *d++ = (unsigned char)(0xF0 | (cp >> 18));
+        *d++ = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+        *d++ = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        *d++ = (unsigned char)(0x80 | (cp & 0x3F));
+    }
+    return d;
+}
+
+/* Decode the escape at p (p[0] == '\\') into *dst; returns the bytes consumed, 0 on error. */
+static size_t fmcp__unescape(fmcp__jp *st, unsigned char *p, unsigned char **dst)
+{
+    unsigned cp, lo;
+    switch (p[1]) {
+    case '"': *(*dst)++ = '"'; return 2;
+    case '\\': *(*dst)++ = '\\'; return 2;
+    case '/': *(*dst)++ = '/'; return 2;
+    case 'b': *(*dst)++ = '\b'; return 2;
+    case 'f': *(*dst)++ = '\f'; return 2;
+    case 'n': *(*dst)++ = '\n'; return 2;
+    case 'r': *(*dst)++ = '\r'; return 2;
+    case 't': *(*dst)++ = '\t'; return 2;
+    case 'u': break;
+    default: fmcp__jp_fail(st, FMCP_ERR_PARSE, "invalid escape", (const char *)p); return 0;
+    }
+    if (!fmcp__hex4(p + 2, &cp)) { fmcp__jp_fail(st, FMCP_ERR_PARSE, "invalid \\u escape", (const char *)p); return 0; }
+    if (cp >= 0xDC00 && cp <= 0xDFFF) {
+        fmcp__jp_fail(st, FMCP_ERR_ENCODING, "lone low surrogate", (const char *)p);
+        return 0;
+    }
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+        if (p[6] != '\\' || p[7] != 'u' || !fmcp__hex4(p + 8, &lo) || lo < 0xDC00 || lo > 0xDFFF) {
+            fmcp__jp_fail(st, FMCP_ERR_ENCODING, "lone high surrogate", (const char *)p);
+            return 0;
+        }
+        *dst = fmcp__put_utf8(*dst, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
+        return 12;
+    }
+    *dst = fmcp__put_utf8(*dst, cp);
+    return 6;
+}
+
+/* Slow part of a string: escapes seen, so bytes move down to dst. */
+static char *fmcp__jp_str_esc(fmcp__jp *st, unsigned char *p, unsigned char *start, fmcp_json *node)
+{
+    unsigned char *d = p;
+    for (;;) {
+        unsigned c, run;
+        uint64_t x, sp;
+        memcpy(&x, p, 8);
+        sp = fmcp__str_special(x);
+        if (!sp) {
+            /* all 8 loaded before storing, and d < p: no unread byte is overwritten */
+            memcpy(d, &x, 8);
+            d += 8; p += 8;
+            continue;
+        }
+        for (run = FMCP__FIRST_FLAGGED(sp); run; run--) *d++ = *p++;
+        c = *p;
+        if (c == '"') break;
+        if (c == '\\') {
+            size_t k = fmcp__unescape(st, p, &d);
+            if (!k) return NULL;
+            p += k;
+        } else if (c < 0x20) {
+            return (char *)fmcp__jp_fail(st, FMCP_ERR_PARSE, c ? "control character in string" : "unterminated string", (const char *)p);
+        } else if (c < 0x80) {
+            *d++ = (unsigned char)c; p++;
+        } else {
+            int k = fmcp__utf8_len(p);
+            if (!k) return (char *)fmcp__jp_fail(st, FMCP_ERR_ENCODING, "invalid UTF-8", (const char *)p);
+            while (k--) *d++ = *p++;
+        }
+    }
+    *d = 0;
+    node->a.s = (const char *)start;
+    node->tag |= (uint64_t)(d - start) << FMCP__J_SHIFT;
+    return (char *)p + 1;
+}
+
+/* String starting after the opening quote. Unescaped in place; the closing
+ * quote (or a byte before it) becomes the terminating NUL. */
+static char *fmcp__jp_str(fmcp__jp *st, char *s, fmcp_json *node)
+{
+    unsigned char *p = (unsigned char *)s;
+    for (;;) {
+        unsigned c;
+        p = fmcp__str_scan(p);
+        c = *p;
+        if (c == '"') break;
+        if (c >= 0x80) {
+            /* a run of non-ASCII characters (common in CJK text) */
+            do {
+                int k = fmcp__utf8_len(p);
+                if (!k) return (char *)fmcp__jp_fail(st, FMCP_ERR_ENCODING, "invalid UTF-8", (const char *)p);
+                p += k;
+            } while (*p >= 0x80);
+        } else if (c == '\\') {
+            return fmcp__jp_str_esc(st, p, (unsigned char *)s, node);
+        } else {
+            return (char *)fmcp__jp_fail(st, FMCP_ERR_PARSE, c ? "control character in string" : "unterminated string", (const char *)p);
+        }
+    }
+    *p = 0;
+    node->a.s = s;
+    node->tag |= FMCP__J_NOESC | ((uint64_t)((char *)p - s) << FMCP__J_SHIFT);
+    return (char *)p + 1;
+}
+
+/* ---- numbers ---------------------------------------------------------------
+ * Decimal to double, correctly rounded and locale independent:
+ *   1. exact: mantissa < 2^53 and |exp10| <= 22 (one rounding, Clinger);
+ *   2. 128-bit exact: 19-digit mantissa, |exp10| <= 19 (exact quotient/product
+ *      plus a sticky bit, one rounding);
+ *   3. otherwise a bignum comparison against the halfway points next to an
+ *      approximation, stepping one ulp until it brackets the exact value. */
+
+static const double fmcp__pow10[23] = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+};
+
+static double fmcp__bits_double(uint64_t b) { double d; memcpy(&d, &b, 8); return d; }
+static uint64_t fmcp__double_bits(double d) { uint64_t b; memcpy(&b, &d, 8); return b; }
+
+#if defined(__SIZEOF_INT128__) && !defined(FASTMCP_NO_INT128)
+#define FMCP__J_U128 1
+__extension__ typedef unsigned __int128 fmcp__u128;
+
+static int fmcp__clz64(uint64_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_clzll(x);
+#else
+    int n = 0;
+    while (!(x & 0x8000000000000000ull)) { x <<= 1; n++; }
+    return n;
+#endif
+}
+
+/* Round q * 2^e2 to a double, q having its top bit set (sticky: nonzero
+ * bits below q). Only used where the result is a normal number. */
+static double fmcp__round64(uint64_t q, int sticky, int e2)
+{
+    uint64_t m = q >> 11;
+    unsigned drop = (unsigned)(q & 0x7FF);
+    if (drop > 0x400 || (drop == 0x400 && (sticky || (m & 1)))) {
+        m++;
+        if (m >> 53) { m >>= 1; e2++; }
+    }
+    e2 += 11; /* value = m * 2^e2, m in [2^52, 2^53) */
+    return fmcp__bits_double(((uint64_t)(e2 + 52 + 1023) << 52) | (m & 0xFFFFFFFFFFFFFull));
+}
+
+/* (hi:lo) / d for hi < d, so the quotient fits 64 bits: one divq on x86-64. */
+static uint64_t fmcp__div128(uint64_t hi, uint64_t lo, uint64_t d, uint64_t *rem)
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    uint64_t q, r;
+    __asm__("divq %4" : "=a"(q), "=d"(r) : "a"(lo), "d"(hi), "rm"(d));
+    *rem = r;
+    return q;
+#else
+    fmcp__u128 n = ((fmcp__u128)hi << 64) | lo;
+    *rem = (uint64_t)(n % d);
+    return (uint64_t)(n / d);
+#endif
+}
+
+/* w * 10^e exactly rounded for |e| <= 19 (w != 0): the exact product, or a
+ * 64-bit quotient plus a sticky remainder, then one rounding. */
+static double fmcp__dec128(uint64_t w, int e)
+{
+    static const uint64_t p10[20] = {
+        1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+        100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+        10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+        100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull
+    };
+    int lw = fmcp__clz64(w), ld, s;
+    uint64_t wn = w << lw, d, q, r;
+    if (e >= 0) {
+        fmcp__u128 n = (fmcp__u128)w * p10[e];
+        uint64_t hi = (uint64_t)(n >> 64), lo = (uint64_t)n;
+        if (!hi) { s = fmcp__clz64(lo); return fmcp__round64(lo << s, 0, -s); }
+        s = fmcp__clz64(hi);
+        return fmcp__round64(s ? (hi << s) | (lo >> (64 - s)) : hi, (lo << s) != 0, 64 - s);
+    }
+    ld = fmcp__clz64(p10[-e]);
+    d = p10[-e] << ld;
+    /* both normalised to bit 63; shift the dividend so the quotient is in [2^63, 2^64) */
+    if (wn < d) { q = fmcp__div128(wn, 0, d, &r); s = 64; }
+    else { q = fmcp__div128(wn >> 1, wn << 63, d, &r); s = 63; }
+    return fmcp__round64(q, r != 0, ld - lw - s);
+}
+#endif
+
+/* Minimal fixed-size bignum for the rare slow path (32-bit limbs). */
+#define FMCP__BN_LIMBS 168
+typedef struct fmcp__bn { uint32_t d[FMCP__BN_LIMBS]; int n; } fmcp__bn;
+
+static void fmcp__jnum_set(fmcp__bn *a, uint64_t v)
+{
+    a->n = 0;
+    while (v) { a->d[a->n++] = (uint32_t)v; v >>= 32; }
+}
+static void fmcp__jnum_muladd(fmcp__bn *a, uint32_t m, uint32_t add)
+{
+    uint64_t c = add;
+    int i;
+    for (i = 0; i < a->n; i++) {
+        c += (uint64_t)a->d[i] * m;
+        a->d[i] = (uint32_t)c;
+        c >>= 32;
+    }
+    if (c && a->n < FMCP__BN_LIMBS) a->d[a->n++] = (uint32_t)c;
+}
+static void fmcp__jnum_pow5(fmcp__bn *a, int e)
+{
+    while (e >= 13) { fmcp__jnum_muladd(a, 1220703125u, 0); e -= 13; }
+    if (e > 0) {
+        uint32_t m = 1;
+        while (e--) m *= 5;
+        fmcp__jnum_muladd(a, m, 0);
+    }
+}
+static void fmcp__jnum_shl(fmcp__bn *a, int bits)
+{
+    int w = bits / 32, b = bits % 32, i;
+    if (a->n == 0) return;
+    if (a->n + w + 1 > FMCP__BN_LIMBS) { a->n = 0; return; } /* cannot happen within the caps */
+    a->d[a->n + w] = 0;
+    for (i = a->n - 1; i >= 0; i--) {
+        uint32_t v = a->d[i];
+        if (b) {
+            a->d[i + w + 1] |= v >> (32 - b);
+            a->d[i + w] = v << b;
+        } else {
+            a->d[i + w] = v;
+        }
+    }
+    for (i = 0; i < w; i++) a->d[i] = 0;
+    a->n += w + 1;
+    while (a->n && a->d[a->n - 1] == 0) a->n--;
+}
+static int fmcp__jnum_cmp(const fmcp__bn *a, const fmcp__bn *b)
+{
+    int i;
+    if (a->n != b->n) return a->n < b->n ? -1 : 1;
+    for (i = a->n - 1; i >= 0; i--)
+        if (a->d[i] != b->d[i]) return a->d[i] < b->d[i] ? -1 : 1;
+    return 0;
+}
+
+/* Compare D * 10^e10 with h * 2^e2 (sticky: D was truncated, the true value is a bit larger). */
+static int fmcp__cmp_half(const fmcp__bn *D, int sticky, int e10, uint64_t h, int e2)
+{
+    fmcp__bn L, R;
+    int c, s2l = 0, s2r = 0;
+    L = *D;
+    fmcp__jnum_set(&R, h);
+    if (e10 >= 0) { fmcp__jnum_pow5(&L, e10); s2l = e10; }
+    else { fmcp__jnum_pow5(&R, -e10); s2r = -e10; }
+    s2r += e2;
+    if (s2l < s2r) { s2r -= s2l; s2l = 0; } else { s2l -= s2r; s2r = 0; }
+    fmcp__jnum_shl(&L, s2l);
+    fmcp__jnum_shl(&R, s2r);
+    c = fmcp__jnum_cmp(&L, &R);
+    if (c == 0 && sticky) c = 1;
+    return c;
+}
+
+/* The digits of a number text, split for the exact comparison. */
+typedef struct fmcp__dec {
+    fmcp__bn D;   /* the first 780 significant digits: more never change the rounding */
+    int sticky;   /* a nonzero digit was dropped beyond those */
+    int zero;     /* no nonzero digit at all */
+    long e;       /* value = D * 10^e (plus sticky) */
+    long mag;     /* value = 0.d1d2... * 10^mag */
+    uint64_t w;   /* the first 19 significant digits ... */
+    long ew;      /* ... and value ~ w * 10^ew */
+} fmcp__dec;
+
+static void fmcp__dec_read(fmcp__dec *dc, const char *p, const char *end)
+{
+    long nd = 0, dexp = 0, ex = 0, wn = 0;
+    int seen_point = 0, chunk_n = 0, eneg = 0;
+    uint32_t chunk = 0, scale = 1;
+    memset(dc, 0, sizeof *dc);
+    dc->zero = 1;
+    for (; p < end && *p != 'e' && *p != 'E'; p++) {
+        unsigned d;
+        if (*p == '.') { seen_point = 1; continue; }
+        d = (unsigned)(*p - '0');
+        if (dc->zero && d == 0) { if (seen_point) dexp--; continue; }
+        dc->zero = 0;
+        if (!seen_point) dexp++;
+        if (nd >= 780) { if (d) dc->sticky = 1; continue; }
+        chunk = chunk * 10 + d; scale *= 10; chunk_n++; nd++;
+        if (wn < 19) { dc->w = dc->w * 10 + d; wn++; }
+        if (chunk_n == 9) { fmcp__jnum_muladd(&dc->D, scale, chunk); chunk = 0; chunk_n = 0; scale = 1; }
+    }
+    if (chunk_n) fmcp__jnum_muladd(&dc->D, scale, chunk);
+    if (p < end) {
+        p++;
+        if (*p == '+' || *p == '-') { eneg = *p == '-'; p++; }
+        for (; p < end; p++) if (ex < 100000000) ex = ex * 10 + (*p - '0');
+        if (eneg) ex = -ex;
+    }
+    dc->mag = dexp + ex;
+    dc->e = dc->mag - nd;
+    dc->ew = dc->mag - wn;
+}
+
+/* w * 10^ew in plain double arithmetic: within a few ulps, never a spurious
+ * overflow (callers have checked the magnitude is at most 10^310). */
+static double fmcp__dec_approx(uint64_t w, long ew)
+{
+    double x = (double)w;
+    if (ew > 0) {
+        if (ew > 300) { x *= 1e300; ew -= 300; }
+        while (ew > 22) { x *= 1e22; ew -= 22; }
+        x *= fmcp__pow10[ew];
+    } else if (ew < 0) {
+        ew = -ew;
+        while (ew > 22) { x /= 1e22; ew -= 22; }
+        x /= fmcp__pow10[ew];
+    }
+    return x > DBL_MAX ? DBL_MAX : x;
+}
+
+/* Step *x one ulp at a time until the exact value lies between the halfway
+ * points around it (ties to even). -1 when it rounds beyond DBL_MAX. */
+static int fmcp__dec_refine(const fmcp__dec *dc, double *x)
+{
+    int i;
+    for (i = 0; i < 4096; i++) {
+        uint64_t bits = fmcp__double_bits(*x), m;
+        int q, be = (int)(bits >> 52), c;
+        if (be) { m = (bits & 0xFFFFFFFFFFFFFull) | (1ull << 52); q = be - 1075; }
+        else { m = bits; q = -1074; }
+        c = fmcp__cmp_half(&dc->D, dc->sticky, (int)dc->e, 2 * m + 1, q - 1);
+        if (c > 0 || (c == 0 && (m & 1))) {
+            if (bits == 0x7FEFFFFFFFFFFFFFull) return -1;
+            *x = fmcp__bits_double(bits + 1);
+            continue;
+        }
+        if (m == 0) return 0;
+        /* below a power of two the next double down is half an ulp closer */
+        if (m == (1ull << 52) && be > 1) c = fmcp__cmp_half(&dc->D, dc->sticky, (int)dc->e, 4 * m - 1, q - 2);
+        else c = fmcp__cmp_half(&dc->D, dc->sticky, (int)dc->e, 2 * m - 1, q - 1);
+        if (c < 0 || (c == 0 && (m & 1))) { *x = fmcp__bits_double(bits - 1); continue; }
+        return 0;
+    }
+    return 0;
+}
+
+/* Exact conversion of the number text [s, end) without its sign. Returns 0
+ * on success, -1 when the magnitude overflows a double. */
+static int fmcp__dec_slow(const char *s, const char *end, double *out)
+{
+    fmcp__dec dc;
+    fmcp__dec_read(&dc, s, end);
+    *out = 0.0;
+    if (dc.zero || dc.mag < -326) return 0; /* below 10^-327: rounds to zero */
+    if (dc.mag > 310) return -1;
+    *out = fmcp__dec_approx(dc.w, dc.ew);
+    return fmcp__dec_refine(&dc, out);
+}
+
+/* Magnitude of a number: m holds its first 19 significant digits, value =
+ * m * 10^e10 exactly unless trunc (digits were dropped). [s, end) is the
+ * text without sign for the slow path. -1 when beyond DBL_MAX. */
+static int fmcp__num_double(const char *s, const char *end, uint64_t m, long e10, int trunc, double *d)
+{
+    if (m == 0 && !trunc) { *d = 0.0; return 0; }
+    if (!trunc && m < (1ull << 53) && e10 >= -22 && e10 <= 22) {
+        /* both operands exact: one rounding */
+        *d = e10 >= 0 ? (double)m * fmcp__pow10[e10] : (double)m / fmcp__pow10[-e10];
+        return 0;
+    }
+#ifdef FMCP__J_U128
+    if (!trunc && e10 >= -19 && e10 <= 19) { *d = fmcp__dec128(m, (int)e10); return 0; }
+#endif
+    return fmcp__dec_slow(s, end, d);
+}
+
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FMCP__J_SWAR_DIGITS 1
+/* Value of 8 ASCII digits (first digit in the lowest byte): pairs, then
+ * quads, then the whole, by multiplications. */
+static uint64_t fmcp__parse8(uint64_t x)
+{
+    const uint64_t mask = 0x000000FF000000FFull;
+    x -= FMCP__ONES * 0x30;
+    x = x * 10 + (x >> 8);
+    return ((x & mask) * (100 + (1000000ull << 32)) + ((x >> 16) & mask) * (1 + (10000ull << 32))) >> 32;
+}
+#endif
+
+/* Digit scan state of one number: m = first 19 significant digits, value =
+ * m * 10^e10 unless trunc. */
+typedef struct fmcp__num { uint64_t m; int nd, trunc; long e10; } fmcp__num;
+
+#ifdef FMCP__J_SWAR_DIGITS
+/* Number of leading ASCII digits in the 8 bytes of x (0..8). */
+static unsigned fmcp__lead_digits(uint64_t x)
+{
+    /* nonzero bytes mark non-digits; a carry only reaches bytes after the first one */
+    uint64_t t = ((x & (FMCP__ONES * 0xF0)) ^ (FMCP__ONES * 0x30)) |
+                 (((x + FMCP__ONES * 0x06) & (FMCP__ONES * 0xF0)) ^ (FMCP__ONES * 0x30));
+    t = (((t & ~FMCP__HIGH) + ~FMCP__HIGH) | t) & FMCP__HIGH;
+    return t ? FMCP__FIRST_FLAGGED(t) : 8;
+}
+#endif
+
+/* Consume a run of digits (frac: after the point) into n; returns the end. */
+static const char *fmcp__digits(const char *p, fmcp__num *n, int frac)
+{
+    static const uint64_t p10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+    for (;;) {
+        unsigned d;
+#ifdef FMCP__J_SWAR_DIGITS
+        /* up to 8 digits at once while they stay within the 19 kept (and, after
+         * the point, once a nonzero digit has been seen) */
+        if ((n->m || !frac) && n->nd <= 11) {
+            uint64_t x;
+            unsigned k;
+            memcpy(&x, p, 8); /* the input padding keeps this in bounds */
+            k = fmcp__lead_digits(x);
+            if (k == 0) return p;
+            if (k < 8) x = (x << (8 * (8 - k))) | ((FMCP__ONES * 0x30) >> (8 * k)); /* '0'-fill in front */
+            n->m = n->m * p10[k] + fmcp__parse8(x);
+            n->nd += (int)k; p += k;
+            if (frac) n->e10 -= (long)k;
+            if (k < 8) return p;
+            continue;
+        }
+#else
+        (void)p10;
+#endif
+        d = (unsigned)(*p - '0');
+        if (d >= 10) return p;
+        if (n->nd < 19) {
+            if (n->m || d) { n->m = n->m * 10 + d; n->nd++; } /* leading zeros are not significant */
+            if (frac) n->e10--;
+        } else {
+            n->trunc = 1;
+            if (!frac) n->e10++;
+        }
+        p++;
+    }
+}
+
+/* Number at s: checks the syntax, fills node and returns the end (NULL on
+ * error). */
+static char *fmcp__jp_num(fmcp__jp *st, char *s, fmcp_json *node)
+{
+    const char *p = s;
+    int neg = *p == '-', isint = 1;
+    fmcp__num n;
+    memset(&n, 0, sizeof n);
+    p += neg;
+    if (*p == '0') {
+        p++;
+        if ((unsigned)(*p - '0') < 10) return (char *)fmcp__jp_fail(st, FMCP_ERR_PARSE, "leading zero in number", p);
+    } else if ((unsigned)(*p - '1') < 9) {
+        p = fmcp__digits(p, &n, 0);
+    } else {
+        return (char *)fmcp__jp_fail(st, FMCP_ERR_PARSE, "invalid number", p);
+    }
+    if (*p == '.') {
+        p++;
+        isint = 0;
+        if ((unsigned)(*p - '0') >= 10) return (char *)fmcp__jp_fail(st, FMCP_ERR_PARSE, "digit expected after '.'", p);
+        p = fmcp__digits(p, &n, 1);
+    }
+    if (*p == 'e' || *p == 'E') {
+        int eneg = 0;
+        long ex = 0;
+        p++;
+        isint = 0;
+        if (*p == '+' || *p == '-') { eneg = *p == '-'; p++; }
+        if ((unsigned)(*p - '0') >= 10) return (char *)fmcp__jp_fail(st, FMCP_ERR_PARSE, "digit expected in exponent", p);
+        while ((unsigned)(*p - '0') < 10) { if (ex < 100000000) ex = ex * 10 + (*p - '0'); p++; }
+        n.e10 += eneg ? -ex : ex;
+    }
+    node->a.s = s;
+    node->tag = FMCP_JSON_NUMBER | ((uint64_t)(p - s) << FMCP__J_SHIFT);
+    if (isint && !n.trunc && (n.m <= (uint64_t)INT64_MAX || (neg && n.m == (uint64_t)INT64_MAX + 1))) {
+        node->tag |= FMCP__J_INT;
+        node->b.i = !neg ? (int64_t)n.m : n.m == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)n.m;
+        return (char *)p;
+    }
+    if (fmcp__num_double(s + neg, p, n.m, n.e10, n.trunc, &node->b.d) != 0)
+        return (char *)fmcp__jp_fail(st, FMCP_ERR_PARSE, "number out of range", s);
+    if (neg) node->b.d = -node->b.d;
+    return (char *)p;
+}
+
+/* ---- duplicate keys ------------------------------------------------------- */
+
+static int fmcp__key_eq(const fmcp_json *a, const fmcp_json *b)
+{
+    return a->tag >> FMCP__J_SHIFT == b->tag >> FMCP__J_SHIFT && memcmp(a->a.s, b->a.s, fmcp__j_len(a)) == 0;
+}
+
+/* Nonzero when the object at obj has two equal keys. Pairwise for small
+ * objects; larger ones hash the keys into a temporary table. */
+static int fmcp__has_dup(fmcp__jp *st, size_t obj, int *nomem)
+{
+    const fmcp_json *o = &st->nodes[obj];
+    size_t cnt = fmcp__j_len(o), i, j;
+    const fmcp_json **keys, *k, *v;
+    size_t tcap, bytes;
+    if (cnt < 2) return 0;
+    if (cnt <= 16) {
+        const fmcp_json *ks[16];
+        for (i = 0, v = o + 2; i < cnt; i++, v = v + fmcp__j_size(v) + 1) ks[i] = v - 1;
+        for (i = 1; i < cnt; i++)
+            for (j = 0; j < i; j++)
+                if (fmcp__key_eq(ks[i], ks[j])) return 1;
+        return 0;
+    }
+    for (tcap = 32; tcap < cnt * 2; tcap *= 2) {}
+    bytes = tcap * sizeof(*keys);
+    keys = (const fmcp_json **)fmcp_malloc(st->a, bytes);
+    if (!keys) { *nomem = 1; return 0; }
+    memset((void *)keys, 0, bytes);
+    for (i = 0, v = o + 2; i < cnt; i++, v = v + fmcp__j_size(v) + 1) {
+        uint64_t h = 1469598103934665603ull;
+        size_t n, b;
+        k = v - 1;
+        n = fmcp__j_len(k);
+        for (j = 0; j < n; j++) h = (h ^ (unsigned char)k->a.s[j]) * 1099511628211ull;
+        for (b = (size_t)h & (tcap - 1); keys[b]; b = (b + 1) & (tcap - 1))
+            if (fmcp__key_eq(keys[b], k)) { fmcp_free(st->a, (void *)keys, bytes); return 1; }
+        keys[b] = k;
+    }
+    fmcp_free(st->a, (void *)keys, bytes);
+    return 0;
+}
+
+/* ---- the parser ----------------------------------------------------------- */
+
+/* Whitespace: the common cases (none, or a newline plus indentation) first. */
+static char *fmcp__skip_ws(char *p)
+{
+    if ((unsigned char)*p > ' ') return p;
+    for (;;) {
+        uint64_t x;
+        if (*p == ' ') {
+            memcpy(&x, p, 8);
+            x ^= FMCP__ONES * 0x20;
+            if (!x) { p += 8; continue; }
+            /* bytes equal to ' ' are now 0; skip to the first one that is not */
+            x = (((x & ~FMCP__HIGH) + ~FMCP__HIGH) | x) & FMCP__HIGH;
+            p += x ? FMCP__FIRST_FLAGGED(x) : 1;
+            if (*p == ' ') p++;
+        }
+        if (*p == '\n' || *p == '\r' || *p == '\t') { p++; continue; }
+        if (*p != ' ') return p;
+    }
+}
+
+/* Close the container at index cur: record the subtree size, flag its last
+ * child, and link it to its parent for the iterative writer. */
+static size_t fmcp__jp_close(fmcp__jp *st, size_t cur)
+{
+    fmcp_json *c = &st->nodes[cur];
+    size_t parent = c->a.n, last = c->b.n;
+    if (last != FMCP__J_NONE) st->nodes[last].tag |= FMCP__J_LAST;
+    c->a.n = st->n - cur;
+    c->b.n = parent == FMCP__J_NONE ? 0 : cur - parent;
+    return parent;
+}
+
+/* A new value node, counted in the open container cur (if any). */
+static fmcp_json *fmcp__jp_new(fmcp__jp *st, size_t cur, const char *p)
+{
+    fmcp_json *node;
+    if (st->n + 2 > st->cap && !fmcp__jp_grow(st)) return (fmcp_json *)fmcp__jp_fail(st, FMCP_ERR_NOMEM, "out of memory", p);
+    node = &st->nodes[st->n];
+    node->tag = 0;
+    if (cur != FMCP__J_NONE) {
+        fmcp_json *cn = &st->nodes[cur];
+        cn->tag += (uint64_t)1 << FMCP__J_SHIFT;
+        cn->b.n = st->n; /* last child so far */
+        if ((cn->tag & FMCP__J_TYPE) == FMCP_JSON_OBJECT) node->tag = FMCP__J_MEMBER;
+    }
+    st->n++;
+    return node;
+}
+
+/* A string, number or literal at p into node; returns the end or NULL. */
+static char *fmcp__jp_scalar(fmcp__jp *st, char *p, fmcp_json *node)
+{
+    unsigned char c = (unsigned char)*p;
+    switch (c) {
+    case '"':
+        node->tag |= FMCP_JSON_STRING;
+        return fmcp__jp_str(st, p + 1, node);
+    case 't':
+        if (memcmp(p, "true", 4) != 0) break;
+        node->tag |= FMCP_JSON_BOOL; node->b.i = 1;
+        return p + 4;
+    case 'f':
+        if (memcmp(p, "false", 5) != 0) break;
+        node->tag |= FMCP_JSON_BOOL; node->b.i = 0;
+        return p + 5;
+    case 'n':
+        if (memcmp(p, "null", 4) != 0) break;
+        node->tag |= FMCP_JSON_NULL;
+        return p + 4;
+    default:
+        if (c == '-' || (c >= '0' && c <= '9')) {
+            uint64_t keep = node->tag;
+            p = fmcp__jp_num(st, p, node);
+            node->tag |= keep;
+            return p;
+        }
+    }
+    if (c == 0) return (char *)fmcp__jp_fail(st, FMCP_ERR_PARSE, "unexpected end of input", p);
+    if (c == 0xEF) return (char *)fmcp__jp_fail(st, FMCP_ERR_PARSE, "unexpected byte (a byte order mark is not allowed)", p);
+    return (char *)fmcp__jp_fail(st, FMCP_ERR_PARSE, "unexpected character", p);
+}
+
+/* Close the container cur at p (its closing bracket); returns the parent. */
+static size_t fmcp__jp_end(fmcp__jp *st, size_t cur, const char *p)
+{
+    size_t parent = fmcp__jp_close(st, cur);
+    int nomem = 0;
+    if (st->nodup && (st->nodes[cur].tag & FMCP__J_TYPE) == FMCP_JSON_OBJECT) {
+        if (fmcp__has_dup(st, cur, &nomem)) fmcp__jp_fail(st, FMCP_ERR_DUPLICATE, "duplicate object key", p);
+        else if (nomem) fmcp__jp_fail(st, FMCP_ERR_NOMEM, "out of memory", p);
+    }
+    return parent;
+}
+
+/* The value grammar as a loop: open containers are linked through their
+ * nodes (a.n = parent index while open), so no stack is needed. */
+static char *fmcp__jp_run(fmcp__jp *st, char *p)
+{
+    size_t cur = FMCP__J_NONE, depth = 0;
+    fmcp_json *node;
+    unsigned t;
+value:
+    p = fmcp__skip_ws(p);
+    node = fmcp__jp_new(st, cur, p);
+    if (!node) return NULL;
+    if (*p == '[' || *p == '{') {
+        t = *p == '[' ? FMCP_JSON_ARRAY : FMCP_JSON_OBJECT;
+        if (++depth > st->max_depth) return (char *)fmcp__jp_fail(st, FMCP_ERR_DEPTH, "nesting too deep", p);
+        node->tag |= t;
+        node->a.n = cur;
+        node->b.n = FMCP__J_NONE;
+        cur = st->n - 1;
+        p = fmcp__skip_ws(p + 1);
+        if (*p != (t == FMCP_JSON_ARRAY ? ']' : '}')) {
+            if (t == FMCP_JSON_ARRAY) goto value;
+            goto key;
+        }
+        p++; depth--;
+        cur = fmcp__jp_close(st, cur);
+    } else {
+        p = fmcp__jp_scalar(st, p, node);
+        if (!p) return NULL;
+    }
+after:
+    if (cur == FMCP__J_NONE) return p;
+    p = fmcp__skip_ws(p);
+    t = (unsigned)(st->nodes[cur].tag & FMCP__J_TYPE);
+    if (*p == ',') {
+        p++;
+        if (t == FMCP_JSON_ARRAY) goto value;
+        p = fmcp__skip_ws(p);
+        goto key;
+    }
+    if (*p != (t == FMCP_JSON_ARRAY ? ']' : '}'))
+        return (char *)fmcp__jp_fail(st, FMCP_ERR_PARSE, t == FMCP_JSON_ARRAY ? "expected ',' or ']'" : "expected ',' or '}'", p);
+    depth--;
+    cur = fmcp__jp_end(st, cur, p++);
+    if (st->code != FMCP_OK) return NULL;
+    goto after;
+key:
+    if (*p != '"') return (char *)fmcp__jp_fail(st, FMCP_ERR_PARSE, "expected string key", p);
+    node = &st->nodes[st->n++]; /* fmcp__jp_new left room for the key */
+    node->tag = FMCP_JSON_STRING | FMCP__J_KEY;
+    p = fmcp__jp_str(st, p + 1, node);
+    if (!p) return NULL;
+    p = fmcp__skip_ws(p);
+    if (*p != ':') return (char *)fmcp__jp_fail(st, FMCP_ERR_PARSE, "expected ':'", p);
+    p++;
+    goto value;
+}
+
+static void fmcp__jp_error(fmcp_json_error *err, fmcp_result code, const char *msg,
+                           const char *text, size_t off)
+{
+    size_t i, line = 1, col = 1;
+    if (!err) return;
+    for (i = 0; i < off; i++) {
+        if (text[i] == '\n') { line++; col = 1; }
+        else col++;
+    }
+    err->code = code;
+    err->offset = off;
+    err->line = line;
+    err->column = col;
+    err->message = msg;
+}
+
+FASTMCP_API fmcp_result fmcp_json_parse(const char *text, size_t len,
+                                        const fmcp_json_parse_options *opt,
+                                        fmcp_json_doc **out, fmcp_json_error *err)
+{
+    fmcp__jp st;
+    fmcp_json_doc *doc;
+    char *copy, *end;
+    size_t block;
+    if (err) { memset(err, 0, sizeof *err); err->message = ""; }
+    if (out) *out = NULL;
+    if (!out || (!text && len)) {
+        fmcp__jp_error(err, FMCP_ERR_INVALID_ARG, "invalid argument", "", 0);
+        return FMCP_ERR_INVALID_ARG;
+    }
+    if (opt && opt->max_size && len > opt->max_size) {
+        fmcp__jp_error(err, FMCP_ERR_TOO_LARGE, "input larger than max_size", "", 0);
+        return FMCP_ERR_TOO_LARGE;
+    }
+    memset(&st, 0, sizeof st);
+    st.a = opt ? opt->alloc : NULL;
+    st.max_depth = opt && opt->max_depth ? opt->max_depth : 64;
+    st.nodup = opt ? opt->reject_duplicate_keys : 0;
+    if (len > (size_t)-1 - sizeof(fmcp_json_doc) - FMCP__J_PAD) {
+        fmcp__jp_error(err, FMCP_ERR_TOO_LARGE, "input too large", "", 0);
+        return FMCP_ERR_TOO_LARGE;
+    }
+    block = sizeof(fmcp_json_doc) + len + FMCP__J_PAD;
+    doc = (fmcp_json_doc *)fmcp_malloc(st.a, block);
+    if (!doc) {
+        fmcp__jp_error(err, FMCP_ERR_NOMEM, "out of memory", text, 0);
+        return FMCP_ERR_NOMEM;
+    }
+    copy = (char *)(doc + 1);
+    if (len) memcpy(copy, text, len);
+    memset(copy + len, 0, FMCP__J_PAD);
+    st.cap = len / 12 + 16;
+    st.nodes = (fmcp_json *)fmcp_malloc(st.a, st.cap * sizeof(fmcp_json));
+    end = st.nodes ? fmcp__jp_run(&st, copy) : (char *)fmcp__jp_fail(&st, FMCP_ERR_NOMEM, "out of memory", copy);
+    if (end) {
+        end = fmcp__skip_ws(end);
+        if (end != copy + len) end = (char *)fmcp__jp_fail(&st, FMCP_ERR_PARSE, "unexpected data after the value", end);
+    }
+    if (!end) {
+        fmcp__jp_error(err, st.code, st.msg, text, (size_t)(st.errp - copy));
+        fmcp_free(st.a, st.nodes, st.cap * sizeof(fmcp_json));
+        fmcp_free(st.a, doc, block);
+        return st.code;
+    }
+    st.nodes[0].tag |= FMCP__J_LAST;
+    if (st.a) doc->al = *st.a;
+    else memset(&doc->al, 0, sizeof doc->al);
+    doc->ap = st.a ? &doc->al : NULL;
+    doc->nodes = st.nodes;
+    doc->nnodes = st.n;
+    doc->cap = st.cap;
+    doc->block = block;
+    *out = doc;
+    return FMCP_OK;
+}
+
+FASTMCP_API void fmcp_json_doc_free(fmcp_json_doc *doc)
+{
+    fmcp_allocator al;
+    const fmcp_allocator *ap;
+    if (!doc) return;
+    al = doc->al; /* the header lives in the block being freed */
+    ap = doc->ap ? &al : NULL;
+    fmcp_free(ap, doc->nodes, doc->cap * sizeof(fmcp_json));
+    fmcp_free(ap, doc, doc->block);
+}
+
+FASTMCP_API const fmcp_json *fmcp_json_root(const fmcp_json_doc *doc)
+{
+    return doc ? &doc->nodes[0] : NULL;
+}
+
+/* ---- accessors ------------------------------------------------------------ */
+
+FASTMCP_API fmcp_json_type fmcp_json_typeof(const fmcp_json *v)
+{
+    return v ? (fmcp_json_type)fmcp__j_type(v) : FMCP_JSON_NULL;
+}
+
+FASTMCP_API int fmcp_json_is(const fmcp_json *v, fmcp_json_type t)
+{
+    return v && fmcp__j_type(v) == (unsigned)t;
+}
+
+FASTMCP_API int fmcp_json_is_int(const fmcp_json *v)
+{
+    return v && (v->tag & FMCP__J_INT) != 0;
+}
+
+FASTMCP_API int64_t fmcp_json_int(const fmcp_json *v, int64_t def)
+{
+    return fmcp_json_is_int(v) ? v->b.i : def;
+}
+
+FASTMCP_API double fmcp_json_double(const fmcp_json *v, double def)
+{
+    if (!v || fmcp__j_type(v) != FMCP_JSON_NUMBER) return def;
+    if (!(v->tag & FMCP__J_INT)) return v->b.d;
+    return v->b.i == 0 && v->a.s[0] == '-' ? -0.0 : (double)v->b.i;
+}
+
+FASTMCP_API int fmcp_json_bool(const fmcp_json *v, int def)
+{
+    return v && fmcp__j_type(v) == FMCP_JSON_BOOL ? (int)v->b.i : def;
+}
+
+FASTMCP_API const char *fmcp_json_str(const fmcp_json *v, size_t *len)
+{
+    if (!v || fmcp__j_type(v) != FMCP_JSON_STRING) { if (len) *len = 0; return NULL; }
+    if (len) *len = fmcp__j_len(v);
+    return v->a.s;
+}
+
+FASTMCP_API const char *fmcp_json_number_text(const fmcp_json *v, size_t *len)
+{
+    if (!v || fmcp__j_type(v) != FMCP_JSON_NUMBER) { if (len) *len = 0; return NULL; }
+    if (len) *len = fmcp__j_len(v);
+    return v->a.s;
+}
+
+FASTMCP_API size_t fmcp_json_len(const fmcp_json *v)
+{
+    return v && fmcp__j_type(v) >= FMCP_JSON_ARRAY ? fmcp__j_len(v) : 0;
+}
+
+FASTMCP_API const fmcp_json *fmcp_json_first(const fmcp_json *v)
+{
+    if (!v || fmcp__j_type(v) < FMCP_JSON_ARRAY || fmcp__j_len(v) == 0) return NULL;
+    return fmcp__j_type(v) == FMCP_JSON_OBJECT ? v + 2 : v + 1;
+}
+
+FASTMCP_API const fmcp_json *fmcp_json_next(const fmcp_json *v)
+{
+    if (!v || (v->tag & FMCP__J_LAST)) return NULL;
+    return v + fmcp__j_size(v) + ((v->tag & FMCP__J_MEMBER) ? 1 : 0);
+}
+
+FASTMCP_API const fmcp_json *fmcp_json_at(const fmcp_json *arr, size_t i)
+{
+    const fmcp_json *v;
+    if (!arr || fmcp__j_type(arr) != FMCP_JSON_ARRAY || i >= fmcp__j_len(arr)) return NULL;
+    for (v = arr + 1; i; i--) v += fmcp__j_size(v);
+    return v;
+}
+
+FASTMCP_API const char *fmcp_json_key(const fmcp_json *member, size_t *len)
+{
+    if (!member || !(member->tag & FMCP__J_MEMBER)) { if (len) *len = 0; return NULL; }
+    if (len) *len = fmcp__j_len(member - 1);
+    return member[-1].a.s;
+}
+
+FASTMCP_API const fmcp_json *fmcp_json_getn(const fmcp_json *obj, const char *key, size_t key_len)
+{
+    const fmcp_json *v, *found = NULL;
+    if (!obj || !key || fmcp__j_type(obj) != FMCP_JSON_OBJECT) return NULL;
+    for (v = fmcp_json_first(obj); v; v = fmcp_json_next(v)) {
+        const fmcp_json *k = v - 1;
+        if (fmcp__j_len(k) == key_len && memcmp(k->a.s, key, key_len) == 0) found = v;
+    }
+    return found;
+}
+
+FASTMCP_API const fmcp_json *fmcp_json_get(const fmcp_json *obj, const char *key)
+{
+    return key ? fmcp_json_getn(obj, key, strlen(key)) : NULL;
+}
+
+FASTMCP_API const char *fmcp_json_get_str(const fmcp_json *obj, const char *key, const char *def)
+{
+    const char *s = fmcp_json_str(fmcp_json_get(obj, key), NULL);
+    return s ? s : def;
+}
+
+FASTMCP_API int64_t fmcp_json_get_int(const fmcp_json *obj, const char *key, int64_t def)
+{
+    return fmcp_json_int(fmcp_json_get(obj, key), def);
+}
+
+FASTMCP_API double fmcp_json_get_double(const fmcp_json *obj, const char *key, double def)
+{
+    return fmcp_json_double(fmcp_json_get(obj, key), def);
+}
+
+FASTMCP_API int fmcp_json_get_bool(const fmcp_json *obj, const char *key, int def)
+{
+    return fmcp_json_bool(fmcp_json_get(obj, key), def);
+}
+
+static int fmcp__num_equal(const fmcp_json *a, const fmcp_json *b)
+{
+    int ai = (a->tag & FMCP__J_INT) != 0, bi = (b->tag & FMCP__J_INT) != 0;
+    double d;
+    int64_t i;
+    if (ai && bi) return a->b.i == b->b.i;
+    if (!ai && !bi) return a->b.d == b->b.d;
+    d = ai ? b->b.d : a->b.d;
+    i = ai ? a->b.i : b->b.i;
+    /* exact: the double must be integral, in range, and equal as an integer */
+    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return 0;
+    return (double)(int64_t)d == d && (int64_t)d == i;
+}
+
+FASTMCP_API int fmcp_json_equal(const fmcp_json *a, const fmcp_json *b)
+{
+    const fmcp_json *x;
+    if (!a || !b) return a == b;
+    if (fmcp__j_type(a) != fmcp__j_type(b)) return 0;
+    switch (fmcp__j_type(a)) {
+    case FMCP_JSON_NULL: return 1;
+    case FMCP_JSON_BOOL: return a->b.i == b->b.i;
+    case FMCP_JSON_NUMBER: return fmcp__num_equal(a, b);
+    case FMCP_JSON_STRING:
+        return fmcp__j_len(a) == fmcp__j_len(b) && memcmp(a->a.s, b->a.s, fmcp__j_len(a)) == 0;
+    case FMCP_JSON_ARRAY:
+        if (fmcp__j_len(a) != fmcp__j_len(b)) return 0;
+        for (x = fmcp_json_first(a), b = fmcp_json_first(b); x; x = fmcp_json_next(x), b = fmcp_json_next(b))
+            if (!fmcp_json_equal(x, b)) return 0;
+        return 1;
+    default:
+        if (fmcp__j_len(a) != fmcp__j_len(b)) return 0;
+        /* both directions, so duplicate keys cannot make unequal objects equal */
+        for (x = fmcp_json_first(a); x; x = fmcp_json_next(x))
+            if (!fmcp_json_equal(fmcp_json_getn(a, x[-1].a.s, fmcp__j_len(x - 1)),
+                                 fmcp_json_getn(b, x[-1].a.s, fmcp__j_len(x - 1)))) return 0;
+        for (x = fmcp_json_first(b); x; x = fmcp_json_next(x))
+            if (!fmcp_json_getn(a, x[-1].a.s, fmcp__j_len(x - 1))) return 0;
+        return 1;
+    }
+}
+
+/* ---- writer --------------------------------------------------------------- */
+
+#define FMCP__JW_OBJ 1u
+#define FMCP__JW_ITEMS 2u
+#define FMCP__JW_KEY 4u
+
+static void fmcp__jw_fail(fmcp_json_writer *w, fmcp_result r)
+{
+    if (w->err == FMCP_OK) w->err = r;
+}
+
+/* Make room for n more bytes; 0 when nothing may be written (fixed buffer
+ * overflow still counts the bytes in w->len). */
+static int fmcp__jw_room(fmcp_json_writer *w, size_t n)
+{
+    size_t ncap;
+    char *nb;
+    if (w->len + n < w->cap) return 1; /* keep one byte for the NUL */
+    if (w->fixed) return 0;
+    if (n > (size_t)-1 / 4 - w->len) { fmcp__jw_fail(w, FMCP_ERR_NOMEM); return 0; }
+    ncap = w->cap ? w->cap : 256;
+    while (ncap <= w->len + n) ncap *= 2;
+    nb = (char *)fmcp_realloc(w->alloc, w->buf, w->cap, ncap);
+    if (!nb) { fmcp__jw_fail(w, FMCP_ERR_NOMEM); return 0; }
+    w->buf = nb;
+    w->cap = ncap;
+    return 1;
+}
+
+static void fmcp__jw_put(fmcp_json_writer *w, const char *s, size_t n)
+{
+    if (w->err) return;
+    if (fmcp__jw_room(w, n)) memcpy(w->buf + w->len, s, n);
+    if (!w->err) w->len += n;
+}
+
+static void fmcp__jw_ch(fmcp_json_writer *w, char c)
+{
+    fmcp__jw_put(w, &c, 1);
+}
+
+static void fmcp__jw_indent(fmcp_json_writer *w)
+{
+    unsigned i;
+    if (!w->pretty) return;
+    fmcp__jw_ch(w, '\n');
+    for (i = 0; i < w->depth; i++) fmcp__jw_put(w, "  ", 2);
+}
+
+FASTMCP_API void fmcp_jw_init(fmcp_json_writer *w, const fmcp_allocator *alloc)
+{
+    if (!w) return;
+    memset(w, 0, sizeof *w);
+    w->alloc = alloc;
+}
+
+FASTMCP_API void fmcp_jw_init_fixed(fmcp_json_writer *w, char *buf, size_t cap)
+{
+    if (!w) return;
+    memset(w, 0, sizeof *w);
+    w->fixed = 1;
+    w->buf = buf;
+    w->cap = buf ? cap : 0;
+}
+
+/* Separator and state checks before a value; 0 when the value must not be written. */
+static int fmcp__jw_pre(fmcp_json_writer *w)
+{
+    unsigned char *st;
+    if (w->err) return 0;
+    if (w->depth == 0) {
+        if (w->done) { fmcp__jw_fail(w, FMCP_ERR_STATE); return 0; }
+        return 1;
+    }
+    st = &w->state[w->depth - 1];
+    if (*st & FMCP__JW_OBJ) {
+        if (!(*st & FMCP__JW_KEY)) { fmcp__jw_fail(w, FMCP_ERR_STATE); return 0; }
+        *st = (unsigned char)(*st & ~FMCP__JW_KEY);
+        return 1;
+    }
+    if (*st & FMCP__JW_ITEMS) fmcp__jw_ch(w, ',');
+    *st |= FMCP__JW_ITEMS;
+    fmcp__jw_indent(w);
+    return !w->err;
+}
+
+static void fmcp__jw_post(fmcp_json_writer *w)
+{
+    if (w->depth == 0) w->done = 1;
+}
+
+static void fmcp__jw_begin(fmcp_json_writer *w, char c, unsigned char st)
+{
+    if (!w || !fmcp__jw_pre(w)) return;
+    if (w->depth >= FASTMCP_JSON_WRITER_MAX_DEPTH) { fmcp__jw_fail(w, FMCP_ERR_DEPTH); return; }
+    fmcp__jw_ch(w, c);
+    w->state[w->depth++] = st;
+}
+
+static void fmcp__jw_end(fmcp_json_writer *w, char c, unsigned char obj)
+{
+    unsigned char st;
+    if (!w || w->err) return;
+    if (w->depth == 0) { fmcp__jw_fail(w, FMCP_ERR_STATE); return; }
+    st = w->state[w->depth - 1];
+    if ((st & FMCP__JW_OBJ) != obj || (st & FMCP__JW_KEY)) { fmcp__jw_fail(w, FMCP_ERR_STATE); return; }
+    w->depth--;
+    if (st & FMCP__JW_ITEMS) fmcp__jw_indent(w);
+    fmcp__jw_ch(w, c);
+    fmcp__jw_post(w);
+}
+
+FASTMCP_API void fmcp_jw_object_begin(fmcp_json_writer *w) { fmcp__jw_begin(w, '{', FMCP__JW_OBJ); }
+FASTMCP_API void fmcp_jw_object_end(fmcp_json_writer *w) { fmcp__jw_end(w, '}', FMCP__JW_OBJ); }
+FASTMCP_API void fmcp_jw_array_begin(fmcp_json_writer *w) { fmcp__jw_begin(w, '[', 0); }
+FASTMCP_API void fmcp_jw_array_end(fmcp_json_writer *w) { fmcp__jw_end(w, ']', 0); }
+
+/* Nonzero when one of the 8 bytes in x must be escaped: < 0x20, '"' or '\\'. */
+static uint64_t fmcp__esc_special(uint64_t x)
+{
+    uint64_t q = x ^ (FMCP__ONES * 0x22), b = x ^ (FMCP__ONES * 0x5C);
+    return (((q - FMCP__ONES) & ~q) | ((b - FMCP__ONES) & ~b) | ((x - FMCP__ONES * 0x20) & ~x)) & FMCP__HIGH;
+}
+
+/* Escaped string body between quotes; the caller has validated the UTF-8. */
+static void fmcp__jw_escaped(fmcp_json_writer *w, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i = 0, run = 0;
+    fmcp__jw_ch(w, '"');
+    while (i < n) {
+        unsigned char c;
+        char e[6];
+        size_t el = 2;
+        if (n - i >= 8) {
+            uint64_t x;
+            memcpy(&x, s + i, 8);
+            if (!fmcp__esc_special(x)) { i += 8; continue; }
+        }
+        c = (unsigned char)s[i++];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        fmcp__jw_put(w, s + run, i - 1 - run);
+        run = i;
+        e[0] = '\\';
+        switch (c) {
+        case '"': e[1] = '"'; break;
+        case '\\': e[1] = '\\'; break;
+        case '\b': e[1] = 'b'; break;
+        case '\f': e[1] = 'f'; break;
+        case '\n': e[1] = 'n'; break;
+        case '\r': e[1] = 'r'; break;
+        case '\t': e[1] = 't'; break;
+        default:
+            e[1] = 'u'; e[2] = '0'; e[3] = '0'; e[4] = hex[c >> 4]; e[5] = hex[c & 15]; el = 6;
+        }
+        fmcp__jw_put(w, e, el);
+    }
+    fmcp__jw_put(w, s + run, n - run);
+    fmcp__jw_ch(w, '"');
+}
+
+FASTMCP_API void fmcp_jw_keyn(fmcp_json_writer *w, const char *key, size_t len)
+{
+    unsigned char *st;
+    if (!w || w->err) return;
+    if (w->depth == 0 || !(w->state[w->depth - 1] & FMCP__JW_OBJ) || (w->state[w->depth - 1] & FMCP__JW_KEY)) {
+        fmcp__jw_fail(w, FMCP_ERR_STATE);
+        return;
+    }
+    if (!key && len) { fmcp__jw_fail(w, FMCP_ERR_INVALID_ARG); return; }
+    if (len && !fmcp__utf8_valid((const unsigned char *)key, len)) { fmcp__jw_fail(w, FMCP_ERR_ENCODING); return; }
+    st = &w->state[w->depth - 1];
+    if (*st & FMCP__JW_ITEMS) fmcp__jw_ch(w, ',');
+    *st |= FMCP__JW_ITEMS | FMCP__JW_KEY;
+    fmcp__jw_indent(w);
+    fmcp__jw_escaped(w, key ? key : "", len);
+    if (w->pretty) fmcp__jw_put(w, ": ", 2);
+    else fmcp__jw_ch(w, ':');
+}
+
+FASTMCP_API void fmcp_jw_key(fmcp_json_writer *w, const char *key)
+{
+    if (w && !key) { fmcp__jw_fail(w, FMCP_ERR_INVALID_ARG); return; }
+    fmcp_jw_keyn(w, key, key ? strlen(key) : 0);
+}
+
+FASTMCP_API void fmcp_jw_strn(fmcp_json_writer *w, const char *s, size_t len)
+{
+    if (!w || w->err) return;
+    if (!s && len) { fmcp__jw_fail(w, FMCP_ERR_INVALID_ARG); return; }
+    if (len && !fmcp__utf8_valid((const unsigned char *)s, len)) { fmcp__jw_fail(w, FMCP_ERR_ENCODING); return; }
+    if (!fmcp__jw_pre(w)) return;
+    fmcp__jw_escaped(w, s ? s : "", len);
+    fmcp__jw_post(w);
+}
+
+FASTMCP_API void fmcp_jw_str(fmcp_json_writer *w, const char *s)
+{
+    if (!s) { fmcp_jw_null(w); return; }
+    fmcp_jw_strn(w, s, strlen(s));
+}
+
+static void fmcp__jw_scalar(fmcp_json_writer *w, const char *s, size_t n)
+{
+    if (!w || !fmcp__jw_pre(w)) return;
+    fmcp__jw_put(w, s, n);
+    fmcp__jw_post(w);
+}
+
+/* Decimal digits of v into the end of buf[24]; returns the start. */
+static char *fmcp__u64_dec(char *end, uint64_t v)
+{
+    do { *--end = (char)('0' + v % 10); v /= 10; } while (v);
+    return end;
+}
+
+FASTMCP_API void fmcp_jw_uint(fmcp_json_writer *w, uint64_t v)
+{
+    char b[24], *s = fmcp__u64_dec(b + sizeof b, v);
+    fmcp__jw_scalar(w, s, (size_t)(b + sizeof b - s));
+}
+
+FASTMCP_API void fmcp_jw_int(fmcp_json_writer *w, int64_t v)
+{
+    char b[24], *s = fmcp__u64_dec(b + sizeof b, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+    if (v < 0) *--s = '-';
+    fmcp__jw_scalar(w, s, (size_t)(b + sizeof b - s));
+}
+
+/* Text of a JSON number to a double (the text must be valid JSON number syntax). */
+static int fmcp__num_text_double(const char *s, size_t n, double *out)
+{
+    fmcp__jp st;
+    fmcp_json node;
+    char tmp[40];
+    if (n >= sizeof tmp) return -1;
+    memcpy(tmp, s, n);
+    tmp[n] = 0;
+    memset(&st, 0, sizeof st);
+    if (!fmcp__jp_num(&st, tmp, &node) || fmcp__j_len(&node) != n) return -1;
+    *out = fmcp_json_double(&node, 0.0);
+    return 0;
+}
+
+/* Shortest of %.15g..%.17g that reads back exactly; written with '.' whatever the locale. */
+static size_t fmcp__fmt_double(char *buf, size_t cap, double v)
+{
+    int prec;
+    size_t n = 0, i;
+    for (prec = 15; prec <= 17; prec++) {
+        double back;
+        int k = snprintf(buf, cap, "%.*g", prec, v);
+        if (k <= 0 || (size_t)k >= cap) return 0;
+        n = (size_t)k;
+        for (i = 0; i < n; i++)
+            if (!((buf[i] >= '0' && buf[i] <= '9') || buf[i] == '-' || buf[i] == '+' || buf[i] == 'e')) buf[i] = '.';
+        if (fmcp__num_text_double(buf, n, &back) == 0 && back == v) return n;
+    }
+    return n;
+}
+
+FASTMCP_API void fmcp_jw_double(fmcp_json_writer *w, double v)
+{
+    char b[40];
+    size_t n;
+    if (!w || w->err) return;
+    if (v != v || v > DBL_MAX || v < -DBL_MAX) { fmcp__jw_fail(w, FMCP_ERR_INVALID_ARG); return; }
+    n = fmcp__fmt_double(b, sizeof b, v);
+    if (!n) { fmcp__jw_fail(w, FMCP_ERR_ENCODING); return; }
+    fmcp__jw_scalar(w, b, n);
+}
+
+FASTMCP_API void fmcp_jw_bool(fmcp_json_writer *w, int v)
+{
+    if (v) fmcp__jw_scalar(w, "true", 4);
+    else fmcp__jw_scalar(w, "false", 5);
+}
+
+FASTMCP_API void fmcp_jw_null(fmcp_json_writer *w)
+{
+    fmcp__jw_scalar(w, "null", 4);
+}
+
+/* Copy a parsed value through the writer calls (iterative: containers are
+ * left by following the parent links the parser recorded). */
+FASTMCP_API void fmcp_jw_value(fmcp_json_writer *w, const fmcp_json *v)
+{
+    const fmcp_json *cur = NULL, *n = v;
+    if (!w || w->err) return;
+    if (!v) { fmcp__jw_fail(w, FMCP_ERR_INVALID_ARG); return; }
+    for (;;) {
+        unsigned t = fmcp__j_type(n);
+        if (cur && fmcp__j_type(cur) == FMCP_JSON_OBJECT) fmcp_jw_keyn(w, n[-1].a.s, fmcp__j_len(n - 1));
+        switch (t) {
+        case FMCP_JSON_NULL: fmcp_jw_null(w); break;
+        case FMCP_JSON_BOOL: fmcp_jw_bool(w, (int)n->b.i); break;
+        case FMCP_JSON_NUMBER: fmcp__jw_scalar(w, n->a.s, fmcp__j_len(n)); break;
+        case FMCP_JSON_STRING: fmcp_jw_strn(w, n->a.s, fmcp__j_len(n)); break;
+        default:
+            if (t == FMCP_JSON_ARRAY) fmcp_jw_array_begin(w); else fmcp_jw_object_begin(w);
+            if (fmcp__j_len(n)) { cur = n; n = fmcp_json_first(n); continue; }
+            if (t == FMCP_JSON_ARRAY) fmcp_jw_array_end(w); else fmcp_jw_object_end(w);
+        }
+        if (w->err) return;
+        /* leave every container whose last value this was */
+        while (n != v && (n->tag & FMCP__J_LAST)) {
+            n = cur;
+            if (fmcp__j_type(cur) == FMCP_JSON_ARRAY) fmcp_jw_array_end(w); else fmcp_jw_object_end(w);
+            cur = cur->b.n && n != v ? cur - cur->b.n : NULL;
+        }
+        if (n == v) return;
+        n = fmcp_json_next(n);
+    }
+}
+
+FASTMCP_API void fmcp_jw_raw(fmcp_json_writer *w, const char *json, size_t len)
+{
+    fmcp_json_parse_options o;
+    fmcp_json_doc *d = NULL;
+    fmcp_result r;
+    if (!w || w->err) return;
+    memset(&o, 0, sizeof o);
+    o.alloc = w->alloc;
+    o.max_depth = (size_t)-1;
+    r = fmcp_json_parse(json, len, &o, &d, NULL);
+    if (r != FMCP_OK) { fmcp__jw_fail(w, r); return; }
+    fmcp_json_doc_free(d);
+    if (!fmcp__jw_pre(w)) return;
+    fmcp__jw_put(w, json, len);
+    fmcp__jw_post(w);
+}
+
+FASTMCP_API fmcp_result fmcp_jw_finish(fmcp_json_writer *w, char **out, size_t *n)
+{
+    fmcp_result r;
+    if (out) *out = NULL;
+    if (!w) return FMCP_ERR_INVALID_ARG;
+    if (n) *n = 0;
+    if (!w->err && (!w->done || w->depth)) w->err = FMCP_ERR_STATE;
+    r = w->err;
+    if (r == FMCP_OK && w->fixed && w->len >= w->cap) {
+        if (n) *n = w->len + 1;
+        return FMCP_ERR_BUFFER_TOO_SMALL;
+    }
+    if (r != FMCP_OK) { fmcp_jw_reset(w); w->err = r; return r; }
+    if (!w->fixed && w->cap != w->len + 1) {
+        char *nb = (char *)fmcp_realloc(w->alloc, w->buf, w->cap, w->len + 1);
+        if (!nb) { fmcp_jw_reset(w); w->err = FMCP_ERR_NOMEM; return FMCP_ERR_NOMEM; }
+        w->buf = nb;
+        w->cap = w->len + 1;
+    }
+    w->buf[w->len] = 0;
+    if (n) *n = w->len;
+    if (out) *out = w->buf;
+    else if (!w->fixed) fmcp_free(w->alloc, w->buf, w->cap);
+    if (!w->fixed) {
+        /* the buffer now belongs to the caller: a second finish finds nothing */
+        w->buf = NULL; w->cap = 0; w->len = 0; w->done = 0;
+    }
+    return FMCP_OK;
+}
+
+FASTMCP_API void fmcp_jw_free_output(fmcp_json_writer *w, char *out)
+{
+    size_t n;
+    if (!w || !out || w->fixed) return;
+    n = strlen(out) + 1;
+    fmcp_free(w->alloc, out, n);
+}
+
+FASTMCP_API void fmcp_jw_reset(fmcp_json_writer *w)
+{
+    if (!w) return;
+    if (!w->fixed) {
+        fmcp_free(w->alloc, w->buf, w->cap);
+        w->buf = NULL;
+        w->cap = 0;
+    }
+    w->len = 0;
+    w->depth = 0;
+    w->done = 0;
+    w->err = FMCP_OK;
+}
+
+/* ---- fast compact serialiser for parsed values ---------------------------- */
+
+typedef struct fmcp__jo { char *buf; size_t cap, len; } fmcp__jo;
+
+static void fmcp__jo_put(fmcp__jo *o, const char *s, size_t n)
+{
+    if (o->len + n <= o->cap) memcpy(o->buf + o->len, s, n);
+    o->len += n;
+}
+
+static void fmcp__jo_ch(fmcp__jo *o, char c)
+{
+    if (o->len < o->cap) o->buf[o->len] = c;
+    o->len++;
+}
+
+static void fmcp__jo_str(fmcp__jo *o, const fmcp_json *s)
+{
+    size_t n = fmcp__j_len(s);
+    if (s->tag & FMCP__J_NOESC) {
+        if (o->len + n + 2 <= o->cap) {
+            char *d = o->buf + o->len;
+            d[0] = '"';
+            memcpy(d + 1, s->a.s, n);
+            d[n + 1] = '"';
+            o->len += n + 2;
+            return;
+        }
+        fmcp__jo_ch(o, '"');
+        fmcp__jo_put(o, s->a.s, n);
+        fmcp__jo_ch(o, '"');
+        return;
+    }
+    {
+        /* route through the writer's escaper on a temporary fixed writer */
+        fmcp_json_writer w;
+        memset(&w, 0, sizeof w);
+        w.fixed = 1;
+        w.buf = o->buf ? o->buf + (o->len < o->cap ? o->len : o->cap) : NULL;
+        w.cap = o->len < o->cap ? o->cap - o->len + 1 : 0;
+        fmcp__jw_escaped(&w, s->a.s, n);
+        o->len += w.len;
+    }
+}
+
+FASTMCP_API fmcp_result fmcp_json_write(const fmcp_json *v, char *buf, size_t cap, size_t *needed)
+{
+    fmcp__jo o;
+    const fmcp_json *n = v, *cur = NULL;
+    if (needed) *needed = 0;
+    if (!v || (!buf && cap)) return FMCP_ERR_INVALID_ARG;
+    o.buf = buf;
+    o.cap = cap ? cap - 1 : 0; /* room for the NUL */
+    o.len = 0;
+    for (;;) {
+        unsigned t = fmcp__j_type(n);
+        if (n->tag & FMCP__J_MEMBER && n != v) { fmcp__jo_str(&o, n - 1); fmcp__jo_ch(&o, ':'); }
+        switch (t) {
+        case FMCP_JSON_NULL: fmcp__jo_put(&o, "null", 4); break;
+        case FMCP_JSON_BOOL: if (n->b.i) fmcp__jo_put(&o, "true", 4); else fmcp__jo_put(&o, "false", 5); break;
+        case FMCP_JSON_NUMBER: fmcp__jo_put(&o, n->a.s, fmcp__j_len(n)); break;
+        case FMCP_JSON_STRING: fmcp__jo_str(&o, n); break;
+        default:
+            fmcp__jo_ch(&o, t == FMCP_JSON_ARRAY ? '[' : '{');
+            if (fmcp__j_len(n)) { cur = n; n = fmcp_json_first(n); continue; }
+            fmcp__jo_ch(&o, t == FMCP_JSON_ARRAY ? ']' : '}');
+        }
+        while (n != v && (n->tag & FMCP__J_LAST)) {
+            n = cur;
+            fmcp__jo_ch(&o, fmcp__j_type(cur) == FMCP_JSON_ARRAY ? ']' : '}');
+            cur = cur->b.n && n != v ? cur - cur->b.n : NULL;
+        }
+        if (n == v) break;
+        fmcp__jo_ch(&o, ',');
+        n = fmcp_json_next(n);
+    }
+    if (needed) *needed = o.len + 1;
+    if (!buf || o.len + 1 > cap) return FMCP_ERR_BUFFER_TOO_SMALL;
+    buf[o.len] = 0;
+    return FMCP_OK;
+}
+
+/* ===== b64.c ===== */
+/* b64: implementation.
+ * Keys (JWK "d", "p", "q", HMAC secrets) pass through here, so the character
+ * mapping is branch-free arithmetic rather than a table indexed by secret
+ * data, and a bad character is only reported after the whole input is read. */
+
+#include <string.h>
+
+/* All-ones when lo <= c <= hi, else 0; no branches, no table. */
+static uint32_t fmcp__b64_in(uint32_t c, uint32_t lo, uint32_t hi)
+{
+    /* both differences wrap below zero (top bit set) exactly when c is in range */
+    return 0u - (((lo - 1u - c) & (c - hi - 1u)) >> 31);
+}
+
+/* 6-bit value of character c, or 0xFFFFFFFF when c is not in the alphabet. */
+static uint32_t fmcp__b64_dec_char(uint32_t c, fmcp_b64_variant v)
+{
+    uint32_t c62 = v == FMCP_B64_URL ? (uint32_t)'-' : (uint32_t)'+';
+    uint32_t c63 = v == FMCP_B64_URL ? (uint32_t)'_' : (uint32_t)'/';
+    uint32_t r = 0, hit = 0, m;
+    m = fmcp__b64_in(c, 'A', 'Z'); r |= m & (c - 'A');      hit |= m;
+    m = fmcp__b64_in(c, 'a', 'z'); r |= m & (c - 'a' + 26); hit |= m;
+    m = fmcp__b64_in(c, '0', '9'); r |= m & (c - '0' + 52); hit |= m;
+    m = fmcp__b64_in(c, c62, c62); r |= m & 62u;             hit |= m;
+    m = fmcp__b64_in(c, c63, c63); r |= m & 63u;             hit |= m;
+    return r | ~hit;
+}
+
+/* Character for 6-bit value x (0..63). */
+static char fmcp__b64_enc_char(uint32_t x, fmcp_b64_variant v)
+{
+    uint32_t c62 = v == FMCP_B64_URL ? (uint32_t)'-' : (uint32_t)'+';
+    uint32_t c63 = v == FMCP_B64_URL ? (uint32_t)'_' : (uint32_t)'/';
+    uint32_t c = x + 'A';
+    c += fmcp__b64_in(x, 26, 63) & (uint32_t)('a' - 'A' - 26);
+    c += fmcp__b64_in(x, 52, 63) & (uint32_t)('0' - 'a' - 26);
+    c ^= fmcp__b64_in(x, 62, 62) & (c ^ c62);
+    c ^= fmcp__b64_in(x, 63, 63) & (c ^ c63);
+    return (char)c;
+}
+
+FASTMCP_API size_t fmcp_b64_encoded_len(fmcp_b64_variant v, size_t n)
+{
+    size_t r = n % 3;
+    /* saturate instead of wrapping; no buffer can be that large anyway */
+    if (n / 3 > ((size_t)-1 - 4) / 4) return (size_t)-1;
+    if (v == FMCP_B64_URL) return n / 3 * 4 + (r ? r + 1 : 0);
+    return n / 3 * 4 + (r ? 4 : 0);
+}
+
+FASTMCP_API size_t fmcp_b64_decoded_max(size_t n)
+{
+    size_t r = n % 4;
+    return n / 4 * 3 + (r > 1 ? r - 1 : 0);
+}
+
+FASTMCP_API fmcp_result fmcp_b64_encode(fmcp_b64_variant v, const void *in, size_t n,
+                                        char *out, size_t cap, size_t *out_len)
+{
+    const uint8_t *p = (const uint8_t *)in;
+    size_t need = fmcp_b64_encoded_len(v, n), i, o = 0;
+    if (out_len) *out_len = 0;
+    if ((!in && n) || (!out && cap) || (v != FMCP_B64_STD && v != FMCP_B64_URL))
+        return FMCP_ERR_INVALID_ARG;
+    if (cap < need) {
+        if (cap) out[0] = '\0';
+        if (out_len) *out_len = need; /* tell the caller the size to retry with */
+        return FMCP_ERR_BUFFER_TOO_SMALL;
+    }
+    for (i = 0; i + 3 <= n; i += 3) {
+        uint32_t t = ((uint32_t)p[i] << 16) | ((uint32_t)p[i + 1] << 8) | p[i + 2];
+        out[o++] = fmcp__b64_enc_char(t >> 18, v);
+        out[o++] = fmcp__b64_enc_char((t >> 12) & 63, v);
+        out[o++] = fmcp__b64_enc_char((t >> 6) & 63, v);
+        out[o++] = fmcp__b64_enc_char(t & 63, v);
+    }
+    if (n - i) {
+        uint32_t t = (uint32_t)p[i] << 16;
+        if (n - i == 2) t |= (uint32_t)p[i + 1] << 8;
+        out[o++] = fmcp__b64_enc_char(t >> 18, v);
+        out[o++] = fmcp__b64_enc_char((t >> 12) & 63, v);
+        if (n - i == 2) out[o++] = fmcp__b64_enc_char((t >> 6) & 63, v);
+        if (v == FMCP_B64_STD) {
+            if (n - i == 1) out[o++] = '=';
+            out[o++] = '=';
+        }
+    }
+    if (o < cap) out[o] = '\0';
+    if (out_len) *out_len = o;
+    return FMCP_OK;
+}
+
+/* Decode m alphabet characters (no padding; m % 4 != 1) into out.
+ * Returns an accumulated error word: nonzero if any character was bad or the
+ * unused low bits of the last character were not zero. */
+static uint32_t fmcp__b64_decode_run(fmcp_b64_variant v, const char *in, size_t m, uint8_t *out)
+{
+    uint32_t err = 0, t, x;
+    size_t i, o = 0, k;
+    for (i = 0; i + 4 <= m; i += 4) {
+        t = 0;
+        for (k = 0; k < 4; k++) {
+            x = fmcp__b64_dec_char((uint8_t)in[i + k], v);
+            err |= x & ~63u;
+            t = (t << 6) | (x & 63u);
+        }
+        out[o++] = (uint8_t)(t >> 16); out[o++] = (uint8_t)(t >> 8); out[o++] = (uint8_t)t;
+    }
+    if (m - i >= 2) {
+        size_t r = m - i;
+        t = 0;
+        for (k = 0; k < r; k++) {
+            x = fmcp__b64_dec_char((uint8_t)in[i + k], v);
+            err |= x & ~63u;
+            t = (t << 6) | (x & 63u);
+        }
+        /* r = 2 carries 12 bits for 1 byte, r = 3 carries 18 bits for 2 bytes */
+        if (r == 2) { err |= t & 15u; out[o] = (uint8_t)(t >> 4); }
+        else { err |= t & 3u; out[o] = (uint8_t)(t >> 10); out[o + 1] = (uint8_t)(t >> 2); }
+    }
+    return err;
+}
+
+FASTMCP_API fmcp_result fmcp_b64_decode(fmcp_b64_variant v, const char *in, size_t n,
+                                        void *out, size_t cap, size_t *out_len)
+{
+    size_t m = n, need;
+    if (out_len) *out_len = 0;
+    if ((!in && n) || (!out && cap) || (v != FMCP_B64_STD && v != FMCP_B64_URL))
+        return FMCP_ERR_INVALID_ARG;
+    if (v == FMCP_B64_STD) {
+        if (n % 4) return FMCP_ERR_ENCODING;
+        /* at most two '=' and only at the end; a '=' elsewhere fails as a bad character */
+        if (m && in[m - 1] == '=') m--;
+        if (m && in[m - 1] == '=') m--;
+    }
+    if (m % 4 == 1) return FMCP_ERR_ENCODING;
+    need = fmcp_b64_decoded_max(m);
+    if (cap < need) {
+        if (out_len) *out_len = need;
+        return FMCP_ERR_BUFFER_TOO_SMALL;
+    }
+    if (fmcp__b64_decode_run(v, in, m, (uint8_t *)out) != 0) {
+        fmcp_wipe(out, need); /* no partial (possibly secret) output on failure */
+        return FMCP_ERR_ENCODING;
+    }
+    if (out_len) *out_len = need;
+    return FMCP_OK;
+}
+
+/* ===== sha256.c ===== */
+/* sha256: implementation (FIPS 180-4, RFC 2104) */
+
+#include <string.h>
+
+/* Optional x86-64 SHA extensions path, chosen at run time when the CPU has
+ * them; FASTMCP_SHA256_PORTABLE keeps only the portable C code. */
+#if defined(__x86_64__) && !defined(FASTMCP_SHA256_PORTABLE) && \
+    (defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 5))
+#  define FMCP__SHA256_NI 1
+#  include <immintrin.h>
+#  include <cpuid.h>
+#endif
+
+static const uint32_t fmcp__sha256_k[64] = {
+    0x428a2f98u, 0x71374491u, 0xb5c0fbcfu, 0xe9b5dba5u, 0x3956c25bu, 0x59f111f1u, 0x923f82a4u, 0xab1c5ed5u,
+    0xd807aa98u, 0x12835b01u, 0x243185beu, 0x550c7dc3u, 0x72be5d74u, 0x80deb1feu, 0x9bdc06a7u, 0xc19bf174u,
+    0xe49b69c1u, 0xefbe4786u, 0x0fc19dc6u, 0x240ca1ccu, 0x2de92c6fu, 0x4a7484aau, 0x5cb0a9dcu, 0x76f988dau,
+    0x983e5152u, 0xa831c66du, 0xb00327c8u, 0xbf597fc7u, 0xc6e00bf3u, 0xd5a79147u, 0x06ca6351u, 0x14292967u,
+    0x27b70a85u, 0x2e1b2138u, 0x4d2c6dfcu, 0x53380d13u, 0x650a7354u, 0x766a0abbu, 0x81c2c92eu, 0x92722c85u,
+    0xa2bfe8a1u, 0xa81a664bu, 0xc24b8b70u, 0xc76c51a3u, 0xd192e819u, 0xd6990624u, 0xf40e3585u, 0x106aa070u,
+    0x19a4c116u, 0x1e376c08u, 0x2748774cu, 0x34b0bcb5u, 0x391c0cb3u, 0x4ed8aa4au, 0x5b9cca4fu, 0x682e6ff3u,
+    0x748f82eeu, 0x78a5636fu, 0x84c87814u, 0x8cc70208u, 0x90befffau, 0xa4506cebu, 0xbef9a3f7u, 0xc67178f2u
+};
+
+#define FMCP__ROR32(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+#define FMCP__S0(x) (FMCP__ROR32(x, 2) ^ FMCP__ROR32(x, 13) ^ FMCP__ROR32(x, 22))
+#define FMCP__S1(x) (FMCP__ROR32(x, 6) ^ FMCP__ROR32(x, 11) ^ FMCP__ROR32(x, 25))
+#define FMCP__s0(x) (FMCP__ROR32(x, 7) ^ FMCP__ROR32(x, 18) ^ ((x) >> 3))
+#define FMCP__s1(x) (FMCP__ROR32(x, 17) ^ FMCP__ROR32(x, 19) ^ ((x) >> 10))
+/* Ch in its cheapest form (fewer dependent operations). */
+#define FMCP__CH(e, f, g) ((g) ^ ((e) & ((f) ^ (g))))
+
+/* One round with the variables renamed instead of shifted: the caller
+ * rotates the argument list, so no register moves happen between rounds.
+ * Maj(a,b,c) = b ^ ((a ^ b) & (b ^ c)), and this round's a ^ b is the next
+ * round's b ^ c, so it is carried in bc. x is the round's schedule word. */
+#define FMCP__RND(a, b, c, d, e, f, g, h, x, i) do { \
+        uint32_t t1_ = h + FMCP__S1(e) + FMCP__CH(e, f, g) + fmcp__sha256_k[i] + (x); \
+        uint32_t ab_ = (a) ^ (b); \
+        d += t1_; \
+        h = t1_ + FMCP__S0(a) + ((b) ^ (ab_ & bc)); \
+        bc = ab_; } while (0)
+/* Rounds 16..63 extend the schedule in place in a 16-word ring as they go,
+ * so schedule arithmetic overlaps the rounds' long dependency chain. */
+#define FMCP__W(i) w[(i) & 15]
+#define FMCP__X(i) (FMCP__W(i) += FMCP__s1(FMCP__W((i) - 2)) + FMCP__W((i) - 7) + FMCP__s0(FMCP__W((i) - 15)))
+#define FMCP__RND8(i, X) do { \
+        FMCP__RND(a, b, c, d, e, f, g, h, X((i) + 0), (i) + 0); \
+        FMCP__RND(h, a, b, c, d, e, f, g, X((i) + 1), (i) + 1); \
+        FMCP__RND(g, h, a, b, c, d, e, f, X((i) + 2), (i) + 2); \
+        FMCP__RND(f, g, h, a, b, c, d, e, X((i) + 3), (i) + 3); \
+        FMCP__RND(e, f, g, h, a, b, c, d, X((i) + 4), (i) + 4); \
+        FMCP__RND(d, e, f, g, h, a, b, c, X((i) + 5), (i) + 5); \
+        FMCP__RND(c, d, e, f, g, h, a, b, X((i) + 6), (i) + 6); \
+        FMCP__RND(b, c, d, e, f, g, h, a, X((i) + 7), (i) + 7); \
+    } while (0)
+
+/* GCC's znver tuning (-march=native on AMD Zen) parks round variables in
+ * vector registers and runs this function at a third of its speed; generic
+ * tuning for this one function costs nothing elsewhere. */
+#if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(__i386__)) && __GNUC__ >= 5
+#  define FMCP__SHA256_TUNE __attribute__((target("tune=generic")))
+#else
+#  define FMCP__SHA256_TUNE
+#endif
+
+/* fmcp_wipe clears byte by byte through volatile; for the schedule and
+ * contexts wiped on every call a memset the optimiser must keep is cheaper. */
+static void fmcp__sha256_wipe(void *p, size_t n)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    memset(p, 0, n);
+    __asm__ __volatile__("" : : "r"(p) : "memory");
+#else
+    fmcp_wipe(p, n);
+#endif
+}
+
+static uint32_t fmcp__load_be32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
+}
+
+static void fmcp__store_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+}
+
+/* Compress nblocks consecutive 64-byte blocks into h8 (portable C). */
+FMCP__SHA256_TUNE static void fmcp__sha256_blocks_c(uint32_t h8[8], const uint8_t *p, size_t nblocks)
+{
+    uint32_t w[16];
+    uint32_t a, b, c, d, e, f, g, h, bc;
+    int i;
+    while (nblocks--) {
+        for (i = 0; i < 16; i++) w[i] = fmcp__load_be32(p + 4 * i);
+        a = h8[0]; b = h8[1]; c = h8[2]; d = h8[3];
+        e = h8[4]; f = h8[5]; g = h8[6]; h = h8[7];
+        bc = b ^ c;
+        FMCP__RND8(0, FMCP__W); FMCP__RND8(8, FMCP__W);
+        FMCP__RND8(16, FMCP__X); FMCP__RND8(24, FMCP__X); FMCP__RND8(32, FMCP__X);
+        FMCP__RND8(40, FMCP__X); FMCP__RND8(48, FMCP__X); FMCP__RND8(56, FMCP__X);
+        h8[0] += a; h8[1] += b; h8[2] += c; h8[3] += d;
+        h8[4] += e; h8[5] += f; h8[6] += g; h8[7] += h;
+        p += 64;
+    }
+    fmcp__sha256_wipe(w, sizeof w);
+}
+
+#ifdef FMCP__SHA256_NI
+/* Two 128-bit halves of the state in the order the instructions want:
+ * abef = {F, E, B, A} and cdgh = {H, G, D, C} (lane 0 first). Each
+ * sha256rnds2 does two rounds; msg1/msg2 extend the schedule 4 words at a time. */
+__attribute__((target("sha,sse4.1,ssse3")))
+static void fmcp__sha256_blocks_ni(uint32_t h8[8], const uint8_t *p, size_t nblocks)
+{
+    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    __m128i t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)h8), 0xB1);
+    __m128i u = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)(h8 + 4)), 0x1B);
+    __m128i abef = _mm_alignr_epi8(t, u, 8), cdgh = _mm_blend_epi16(u, t, 0xF0);
+    __m128i m[4], wk, abef0, cdgh0;
+    int g;
+    while (nblocks--) {
+        abef0 = abef; cdgh0 = cdgh;
+        for (g = 0; g < 16; g++) {
+            if (g < 4) {
+                m[g] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * g)), bswap);
+            } else { /* W[i..i+3] from W[i-16..i-1]: msg1 adds s0, alignr gives W[i-7], msg2 adds s1 */
+                __m128i x = _mm_sha256msg1_epu32(m[g & 3], m[(g + 1) & 3]);
+                x = _mm_add_epi32(x, _mm_alignr_epi8(m[(g + 3) & 3], m[(g + 2) & 3], 4));
+                m[g & 3] = _mm_sha256msg2_epu32(x, m[(g + 3) & 3]);
+            }
+            wk = _mm_add_epi32(m[g & 3], _mm_loadu_si128((const __m128i *)(const void *)(fmcp__sha256_k + 4 * g)));
+            /* after two rounds the old ABEF is the new CDGH, so alternating
+             * the destination keeps both names right after every pair */
+            cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
+            abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(wk, 0x0E));
+        }
+        abef = _mm_add_epi32(abef, abef0); cdgh = _mm_add_epi32(cdgh, cdgh0);
+        p += 64;
+    }
+    t = _mm_shuffle_epi32(abef, 0x1B);
+    u = _mm_shuffle_epi32(cdgh, 0xB1);
+    _mm_storeu_si128((__m128i *)(void *)h8, _mm_blend_epi16(t, u, 0xF0));
+    _mm_storeu_si128((__m128i *)(void *)(h8 + 4), _mm_alignr_epi8(u, t, 8));
+    fmcp__sha256_wipe(m, sizeof m); /* schedule words may be secret (HMAC keys) */
+}
+
+/* -1 = not probed yet. Probing twice from racing threads is harmless: both
+ * store the same value. Tests set it to 0 to exercise the portable path. */
+static int fmcp__sha256_ni = -1;
+
+static int fmcp__sha256_ni_probe(void)
+{
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    if (!(c & (1u << 19)) || !(c & (1u << 9))) return 0;  /* SSE4.1, SSSE3 */
+    if (__get_cpuid_max(0, NULL) < 7) return 0;
+    __cpuid_count(7, 0, a, b, c, d);
+    return (b >> 29) & 1;                                  /* SHA */
+}
+#endif
+
+static void fmcp__sha256_blocks(uint32_t h8[8], const uint8_t *p, size_t nblocks)
+{
+#ifdef FMCP__SHA256_NI
+    if (fmcp__sha256_ni < 0) fmcp__sha256_ni = fmcp__sha256_ni_probe();
+    if (fmcp__sha256_ni) { fmcp__sha256_blocks_ni(h8, p, nblocks); return; }
+#endif
+    fmcp__sha256_blocks_c(h8, p, nblocks);
+}
+
+FASTMCP_API void fmcp_sha256_init(fmcp_sha256_ctx *c)
+{
+    static const uint32_t iv[8] = {
+        0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au,
+        0x510e527fu, 0x9b05688cu, 0x1f83d9abu, 0x5be0cd19u
+    };
+    memcpy(c->h, iv, sizeof iv);
+    c->total = 0;
+    c->buf_len = 0;
+}
+
+FASTMCP_API void fmcp_sha256_update(fmcp_sha256_ctx *c, const void *data, size_t len)
+{
+    const uint8_t *p = (const uint8_t *)data;
+    if (len == 0) return;
+    c->total += (uint64_t)len;
+    if (c->buf_len) {
+        size_t take = 64 - c->buf_len;
+        if (take > len) take = len;
+        memcpy(c->buf + c->buf_len, p, take);
+        c->buf_len += take; p += take; len -= take;
+        if (c->buf_len < 64) return;
+        fmcp__sha256_blocks(c->h, c->buf, 1);
+        c->buf_len = 0;
+    }
+    if (len >= 64) {
+        /* whole blocks straight from the caller's buffer, no copy */
+        fmcp__sha256_blocks(c->h, p, len / 64);
+        p += len & ~(size_t)63;
+        len &= 63;
+    }
+    if (len) { memcpy(c->buf, p, len); c->buf_len = len; }
+}
+
+FASTMCP_API void fmcp_sha256_final(fmcp_sha256_ctx *c, uint8_t out[FMCP_SHA256_SIZE])
+{
+    uint64_t bits = c->total << 3;
+    size_t n = c->buf_len;
+    int i;
+    c->buf[n++] = 0x80;
+    if (n > 56) {
+        memset(c->buf + n, 0, 64 - n);
+        fmcp__sha256_blocks(c->h, c->buf, 1);
+        n = 0;
+    }
+    memset(c->buf + n, 0, 56 - n);
+    for (i = 0; i < 8; i++) c->buf[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
+    fmcp__sha256_blocks(c->h, c->buf, 1);
+    for (i = 0; i < 8; i++) fmcp__store_be32(out + 4 * i, c->h[i]);
+    fmcp__sha256_wipe(c, sizeof *c);
+}
+
+FASTMCP_API void fmcp_sha256(const void *data, size_t len, uint8_t out[FMCP_SHA256_SIZE])
+{
+    fmcp_sha256_ctx c;
+    fmcp_sha256_init(&c);
+    fmcp_sha256_update(&c, data, len);
+    fmcp_sha256_final(&c, out);
+}
+
+/* ---- HMAC-SHA256 --------------------------------------------------------- */
+
+FASTMCP_API void fmcp_hmac_sha256_init(fmcp_hmac_sha256_ctx *c, const void *key, size_t key_len)
+{
+    uint8_t k[FMCP_SHA256_BLOCK];
+    size_t i;
+    memset(k, 0, sizeof k);
+    if (key_len > FMCP_SHA256_BLOCK) fmcp_sha256(key, key_len, k);
+    else if (key_len) memcpy(k, key, key_len);
+    for (i = 0; i < sizeof k; i++) k[i] ^= 0x36;
+    fmcp_sha256_init(&c->inner);
+    fmcp_sha256_update(&c->inner, k, sizeof k);
+    for (i = 0; i < sizeof k; i++) k[i] ^= 0x36 ^ 0x5c;
+    fmcp_sha256_init(&c->outer);
+    fmcp_sha256_update(&c->outer, k, sizeof k);
+    fmcp__sha256_wipe(k, sizeof k);
+}
+
+FASTMCP_API void fmcp_hmac_sha256_update(fmcp_hmac_sha256_ctx *c, const void *data, size_t len)
+{
+    fmcp_sha256_update(&c->inner, data, len);
+}
+
+FASTMCP_API void fmcp_hmac_sha256_final(fmcp_hmac_sha256_ctx *c, uint8_t out[FMCP_SHA256_SIZE])
+{
+    uint8_t ih[FMCP_SHA256_SIZE];
+    fmcp_sha256_final(&c->inner, ih);
+    fmcp_sha256_update(&c->outer, ih, sizeof ih);
+    fmcp_sha256_final(&c->outer, out);
+    fmcp__sha256_wipe(ih, sizeof ih);
+    fmcp__sha256_wipe(c, sizeof *c);
+}
+
+FASTMCP_API void fmcp_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
+                                  uint8_t out[FMCP_SHA256_SIZE])
+{
+    fmcp_hmac_sha256_ctx c;
+    fmcp_hmac_sha256_init(&c, key, key_len);
+    fmcp_hmac_sha256_update(&c, data, len);
+    fmcp_hmac_sha256_final(&c, out);
+}
+
+/* ===== bn.c ===== */
+/* bn: implementation */
+
+#include <string.h>
+
+#if FMCP_LIMB_BITS == 64
+__extension__ typedef unsigned __int128 fmcp__dlimb; /* silences -Wpedantic */
+#else
+typedef uint64_t fmcp__dlimb;
+#endif
+
+#define FMCP__LIMB_BYTES (FMCP_LIMB_BITS / 8)
+#define FMCP__EXP_WINDOW 5
+
+/* All-ones when bit is 1, zero when 0: the base of every masked select. */
+static fmcp_limb fmcp__bn_mask(fmcp_limb bit) { return (fmcp_limb)0 - bit; }
+
+FASTMCP_API size_t fmcp_bn_limbs_for_bytes(size_t len)
+{
+    return (len + FMCP__LIMB_BYTES - 1) / FMCP__LIMB_BYTES;
+}
+
+FASTMCP_API fmcp_result fmcp_bn_from_bytes(fmcp_limb *r, size_t n, const uint8_t *in, size_t len)
+{
+    size_t i;
+    fmcp_limb spill = 0;
+    memset(r, 0, n * sizeof *r);
+    for (i = 0; i < len; i++) {
+        size_t pos = len - 1 - i; /* byte significance */
+        size_t li = pos / FMCP__LIMB_BYTES;
+        if (li < n) r[li] |= (fmcp_limb)in[i] << (8 * (pos % FMCP__LIMB_BYTES));
+        else spill |= in[i];
+    }
+    return spill ? FMCP_ERR_OVERFLOW : FMCP_OK;
+}
+
+FASTMCP_API fmcp_result fmcp_bn_to_bytes(const fmcp_limb *a, size_t n, uint8_t *out, size_t len)
+{
+    size_t i;
+    fmcp_limb spill = 0;
+    for (i = 0; i < len; i++) {
+        size_t pos = len - 1 - i;
+        size_t li = pos / FMCP__LIMB_BYTES;
+        out[i] = li < n ? (uint8_t)(a[li] >> (8 * (pos % FMCP__LIMB_BYTES))) : 0;
+    }
+    for (i = len / FMCP__LIMB_BYTES; i < n; i++) {
+        fmcp_limb lost = a[i];
+        if (i * FMCP__LIMB_BYTES < len) lost >>= 8 * (len - i * FMCP__LIMB_BYTES);
+        spill |= lost;
+    }
+    if (spill) { fmcp_wipe(out, len); return FMCP_ERR_OVERFLOW; }
+    return FMCP_OK;
+}
+
+FASTMCP_API size_t fmcp_bn_bits(const fmcp_limb *a, size_t n)
+{
+    while (n > 0 && a[n - 1] == 0) n--;
+    if (n == 0) return 0;
+    {
+        size_t b = (n - 1) * FMCP_LIMB_BITS;
+        fmcp_limb top = a[n - 1];
+        while (top) { b++; top >>= 1; }
+        return b;
+    }
+}
+
+FASTMCP_API int fmcp_bn_is_zero(const fmcp_limb *a, size_t n)
+{
+    fmcp_limb acc = 0;
+    size_t i;
+    for (i = 0; i < n; i++) acc |= a[i];
+    return (int)((1 & ((acc | ((fmcp_limb)0 - acc)) >> (FMCP_LIMB_BITS - 1))) ^ 1);
+}
+
+FASTMCP_API int fmcp_bn_cmp(const fmcp_limb *a, const fmcp_limb *b, size_t n)
+{
+    while (n-- > 0)
+        if (a[n] != b[n]) return a[n] > b[n] ? 1 : -1;
+    return 0;
+}
+
+FASTMCP_API fmcp_limb fmcp_bn_add(fmcp_limb *r, const fmcp_limb *a, const fmcp_limb *b, size_t n)
+{
+    fmcp_limb c = 0;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        fmcp__dlimb z = (fmcp__dlimb)a[i] + b[i] + c;
+        r[i] = (fmcp_limb)z;
+        c = (fmcp_limb)(z >> FMCP_LIMB_BITS);
+    }
+    return c;
+}
+
+FASTMCP_API fmcp_limb fmcp_bn_sub(fmcp_limb *r, const fmcp_limb *a, const fmcp_limb *b, size_t n)
+{
+    fmcp_limb borrow = 0;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        fmcp__dlimb z = (fmcp__dlimb)a[i] - b[i] - borrow;
+        r[i] = (fmcp_limb)z;
+        borrow = (fmcp_limb)(z >> FMCP_LIMB_BITS) & 1;
+    }
+    return borrow;
+}
+
+/* r[0..n) += a[0..n) * k; returns the carry limb. The hot loop of every
+ * product and reduction, unrolled by four to shorten the loop overhead. */
+static fmcp_limb fmcp__bn_addmul(fmcp_limb *r, const fmcp_limb *a, size_t n, fmcp_limb k)
+{
+    fmcp_limb c = 0;
+    fmcp__dlimb z;
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        z = (fmcp__dlimb)a[j] * k + r[j] + c;
+        r[j] = (fmcp_limb)z;
+        z = (fmcp__dlimb)a[j + 1] * k + r[j + 1] + (fmcp_limb)(z >> FMCP_LIMB_BITS);
+        r[j + 1] = (fmcp_limb)z;
+        z = (fmcp__dlimb)a[j + 2] * k + r[j + 2] + (fmcp_limb)(z >> FMCP_LIMB_BITS);
+        r[j + 2] = (fmcp_limb)z;
+        z = (fmcp__dlimb)a[j + 3] * k + r[j + 3] + (fmcp_limb)(z >> FMCP_LIMB_BITS);
+        r[j + 3] = (fmcp_limb)z;
+        c = (fmcp_limb)(z >> FMCP_LIMB_BITS);
+    }
+    for (; j < n; j++) {
+        z = (fmcp__dlimb)a[j] * k + r[j] + c;
+        r[j] = (fmcp_limb)z;
+        c = (fmcp_limb)(z >> FMCP_LIMB_BITS);
+    }
+    return c;
+}
+
+FASTMCP_API void fmcp_bn_mul(fmcp_limb *r, const fmcp_limb *a, size_t an, const fmcp_limb *b, size_t bn)
+{
+    size_t i;
+    memset(r, 0, (an + bn) * sizeof *r);
+    for (i = 0; i < bn; i++) r[i + an] = fmcp__bn_addmul(r + i, a, an, b[i]);
+}
+
+FASTMCP_API fmcp_limb fmcp_bn_mul_small(fmcp_limb *r, const fmcp_limb *a, size_t n, fmcp_limb k)
+{
+    fmcp_limb c = 0;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        fmcp__dlimb z = (fmcp__dlimb)a[i] * k + c;
+        r[i] = (fmcp_limb)z;
+        c = (fmcp_limb)(z >> FMCP_LIMB_BITS);
+    }
+    return c;
+}
+
+FASTMCP_API uint32_t fmcp_bn_mod_small(const fmcp_limb *a, size_t n, uint32_t d)
+{
+    uint64_t rem = 0;
+    int s;
+    if (d == 0) return 0;
+    /* 32 bits at a time so a 64-by-32 division suffices on every target */
+    while (n-- > 0)
+        for (s = FMCP_LIMB_BITS - 32; s >= 0; s -= 32)
+            rem = ((rem << 32) | (uint32_t)(a[n] >> s)) % d;
+    return (uint32_t)rem;
+}
+
+FASTMCP_API fmcp_result fmcp_bn_mod(fmcp_limb *r, const fmcp_limb *a, size_t an,
+                                    const fmcp_limb *m, size_t mn)
+{
+    fmcp_limb t[FMCP_BN_MAX_LIMBS + 1], mm[FMCP_BN_MAX_LIMBS + 1];
+    size_t bit;
+    if (mn == 0 || mn > FMCP_BN_MAX_LIMBS || fmcp_bn_is_zero(m, mn)) return FMCP_ERR_INVALID_ARG;
+    memset(t, 0, sizeof t);
+    memcpy(mm, m, mn * sizeof *m);
+    mm[mn] = 0;
+    /* shift in one bit of a at a time; t stays below m, so 2t+1 < 2m */
+    for (bit = fmcp_bn_bits(a, an); bit-- > 0;) {
+        fmcp_limb in = (a[bit / FMCP_LIMB_BITS] >> (bit % FMCP_LIMB_BITS)) & 1;
+        size_t i;
+        for (i = mn + 1; i-- > 0;) {
+            t[i] = (t[i] << 1) | (i ? t[i - 1] >> (FMCP_LIMB_BITS - 1) : in);
+        }
+        if (fmcp_bn_cmp(t, mm, mn + 1) >= 0) fmcp_bn_sub(t, t, mm, mn + 1);
+    }
+    memcpy(r, t, mn * sizeof *r);
+    fmcp_wipe(t, sizeof t);
+    return FMCP_OK;
+}
+
+/* ---- Montgomery ---------------------------------------------------------- */
+
+/* r = t - m if t >= m (t has n limbs plus a top limb hi in {0,1}), else t.
+ * Masked so it is constant time. */
+static void fmcp__bn_final_sub(fmcp_limb *r, const fmcp_limb *t, fmcp_limb hi,
+                               const fmcp_limb *m, size_t n)
+{
+    fmcp_limb d[FMCP_BN_MAX_LIMBS];
+    fmcp_limb borrow = fmcp_bn_sub(d, t, m, n);
+    fmcp_limb take = fmcp__bn_mask(hi | (borrow ^ 1));
+    size_t i;
+    for (i = 0; i < n; i++) r[i] = (d[i] & take) | (t[i] & ~take);
+}
+
+/* Montgomery reduction of a 2n-limb value t < m*R: r = t/R mod m. */
+static void fmcp__bn_redc(fmcp_limb *r, const fmcp_limb *t, const fmcp_limb *m,
+                          fmcp_limb m0inv, size_t n)
+{
+    fmcp_limb w[2 * FMCP_BN_MAX_LIMBS], top = 0;
+    size_t i;
+    memcpy(w, t, 2 * n * sizeof *w);
+    for (i = 0; i < n; i++) {
+        fmcp_limb c = fmcp__bn_addmul(w + i, m, n, w[i] * m0inv);
+        fmcp__dlimb z = (fmcp__dlimb)w[i + n] + c + top;
+        w[i + n] = (fmcp_limb)z;
+        top = (fmcp_limb)(z >> FMCP_LIMB_BITS);
+    }
+    fmcp__bn_final_sub(r, w + n, top, m, n);
+}
+
+/* Montgomery product as a full product then a reduction: two loops with a
+ * single carry chain each run faster than one interleaved loop with two. */
+static void fmcp__bn_mont_mul(fmcp_limb *r, const fmcp_limb *a, const fmcp_limb *b,
+                              const fmcp_limb *m, fmcp_limb m0inv, size_t n)
+{
+    fmcp_limb t[2 * FMCP_BN_MAX_LIMBS];
+    fmcp_bn_mul(t, a, n, b, n);
+    fmcp__bn_redc(r, t, m, m0inv, n);
+}
+
+/* Squaring: the cross products a[i]*a[j] (i < j) are computed once and
+ * doubled, then the result is reduced; about 3/4 of the multiplications of
+ * a general product. */
+static void fmcp__bn_mont_sqr(fmcp_limb *r, const fmcp_limb *a, const fmcp_limb *m,
+                              fmcp_limb m0inv, size_t n)
+{
+    fmcp_limb t[2 * FMCP_BN_MAX_LIMBS];
+    fmcp_limb c;
+    size_t i;
+    memset(t, 0, 2 * n * sizeof *t);
+    for (i = 0; i + 1 < n; i++) t[i + n] = fmcp__bn_addmul(t + 2 * i + 1, a + i + 1, n - i - 1, a[i]);
+    c = 0;
+    for (i = 0; i < 2 * n; i++) { /* double */
+        fmcp_limb v = t[i];
+        t[i] = (v << 1) | c;
+        c = v >> (FMCP_LIMB_BITS - 1);
+    }
+    c = 0;
+    for (i = 0; i < n; i++) { /* add the squares a[i]^2 */
+        fmcp__dlimb sq = (fmcp__dlimb)a[i] * a[i];
+        fmcp__dlimb z = (fmcp__dlimb)t[2 * i] + (fmcp_limb)sq + c;
+        t[2 * i] = (fmcp_limb)z;
+        z = (fmcp__dlimb)t[2 * i + 1] + (fmcp_limb)(sq >> FMCP_LIMB_BITS) + (fmcp_limb)(z >> FMCP_LIMB_BITS);
+        t[2 * i + 1] = (fmcp_limb)z;
+        c = (fmcp_limb)(z >> FMCP_LIMB_BITS);
+    }
+    fmcp__bn_redc(r, t, m, m0inv, n);
+}
+
+FASTMCP_API void fmcp_bn_mont_mul(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a,
+                                  const fmcp_limb *b)
+{
+    fmcp__bn_mont_mul(r, a, b, ctx->m, ctx->m0inv, ctx->n);
+}
+
+FASTMCP_API void fmcp_bn_mont_sqr(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a)
+{
+    fmcp__bn_mont_sqr(r, a, ctx->m, ctx->m0inv, ctx->n);
+}
+
+FASTMCP_API void fmcp_bn_mont_to(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a)
+{
+    fmcp__bn_mont_mul(r, a, ctx->rr, ctx->m, ctx->m0inv, ctx->n);
+}
+
+FASTMCP_API void fmcp_bn_mont_from(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a)
+{
+    fmcp_limb one[FMCP_BN_MAX_LIMBS];
+    memset(one, 0, ctx->n * sizeof *one);
+    one[0] = 1;
+    fmcp__bn_mont_mul(r, a, one, ctx->m, ctx->m0inv, ctx->n);
+}
+
+FASTMCP_API void fmcp_bn_mont_reduce(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *t)
+{
+    fmcp__bn_redc(r, t, ctx->m, ctx->m0inv, ctx->n);
+}
+
+/* x = 2x mod m for x < m, constant time. */
+static void fmcp__bn_mod_double(fmcp_limb *x, const fmcp_limb *m, size_t n)
+{
+    fmcp_limb hi = x[n - 1] >> (FMCP_LIMB_BITS - 1);
+    size_t i;
+    for (i = n; i-- > 1;) x[i] = (x[i] << 1) | (x[i - 1] >> (FMCP_LIMB_BITS - 1));
+    x[0] <<= 1;
+    fmcp__bn_final_sub(x, x, hi, m, n);
+}
+
+FASTMCP_API fmcp_result fmcp_bn_mont_init(fmcp_bn_mont *ctx, const fmcp_limb *m, size_t n)
+{
+    fmcp_limb x, inv;
+    size_t bits, total, odd, k, i;
+    if (n == 0 || n > FMCP_BN_MAX_LIMBS || !(m[0] & 1)) return FMCP_ERR_INVALID_ARG;
+    bits = fmcp_bn_bits(m, n);
+    if (bits < 2) return FMCP_ERR_INVALID_ARG;
+    memset(ctx, 0, sizeof *ctx);
+    memcpy(ctx->m, m, n * sizeof *m);
+    ctx->n = n;
+    /* Newton iteration: each step doubles the correct low bits (3 to start) */
+    x = m[0];
+    inv = x;
+    for (i = 0; i < 5; i++) inv *= 2 - x * inv;
+    ctx->m0inv = (fmcp_limb)0 - inv;
+    /* R^2 mod m: double 2^(bits-1) up to 2^s * R with s the odd part of
+     * w*n, then square k times, since w*n = s * 2^k. */
+    total = FMCP_LIMB_BITS * n;
+    for (odd = total, k = 0; !(odd & 1); odd >>= 1) k++;
+    ctx->rr[(bits - 1) / FMCP_LIMB_BITS] = (fmcp_limb)1 << ((bits - 1) % FMCP_LIMB_BITS);
+    for (i = bits - 1; i < total + odd; i++) fmcp__bn_mod_double(ctx->rr, m, n);
+    for (i = 0; i < k; i++) fmcp__bn_mont_mul(ctx->rr, ctx->rr, ctx->rr, m, ctx->m0inv, n);
+    return FMCP_OK;
+}
+
+/* r = table[idx] reading every entry, so the access pattern hides idx. */
+static void fmcp__bn_ct_lookup(fmcp_limb *r, const fmcp_limb *table, size_t entries,
+                               size_t idx, size_t n)
+{
+    size_t i, j;
+    memset(r, 0, n * sizeof *r);
+    for (i = 0; i < entries; i++) {
+        fmcp_limb diff = (fmcp_limb)(i ^ idx);
+        /* all-ones exactly when diff == 0 */
+        fmcp_limb take = fmcp__bn_mask((1 & ((diff | ((fmcp_limb)0 - diff)) >> (FMCP_LIMB_BITS - 1))) ^ 1);
+        for (j = 0; j < n; j++) r[j] |= table[i * n + j] & take;
+    }
+}
+
+/* Window of FMCP__EXP_WINDOW bits of e ending below bit position `lo + w`. */
+static size_t fmcp__bn_window(const fmcp_limb *e, size_t en, size_t lo, size_t w)
+{
+    size_t v = 0, b;
+    for (b = lo + w; b-- > lo;) {
+        fmcp_limb bit = b / FMCP_LIMB_BITS < en ? (e[b / FMCP_LIMB_BITS] >> (b % FMCP_LIMB_BITS)) & 1 : 0;
+        v = (v << 1) | (size_t)bit;
+    }
+    return v;
+}
+
+FASTMCP_API void fmcp_bn_mod_exp(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a,
+                                 const fmcp_limb *e, size_t en)
+{
+    const size_t W = FMCP__EXP_WINDOW, ENTRIES = (size_t)1 << FMCP__EXP_WINDOW;
+    fmcp_limb table[(1 << FMCP__EXP_WINDOW) * FMCP_BN_MAX_LIMBS], acc[FMCP_BN_MAX_LIMBS], t[FMCP_BN_MAX_LIMBS];
+    size_t n = ctx->n, i, pos, first;
+    /* table[i] = a^i in Montgomery form; table[0] = R mod m */
+    memset(t, 0, n * sizeof *t);
+    t[0] = 1;
+    fmcp_bn_mont_to(ctx, table, t);
+    fmcp_bn_mont_to(ctx, table + n, a);
+    for (i = 2; i < ENTRIES; i++)
+        fmcp__bn_mont_mul(table + i * n, table + (i - 1) * n, table + n, ctx->m, ctx->m0inv, n);
+    pos = en * FMCP_LIMB_BITS;
+    first = pos % W ? pos % W : W;
+    pos -= first;
+    fmcp__bn_ct_lookup(acc, table, ENTRIES, fmcp__bn_window(e, en, pos, first), n);
+    while (pos > 0) {
+        pos -= W;
+        for (i = 0; i < W; i++) fmcp__bn_mont_sqr(acc, acc, ctx->m, ctx->m0inv, n);
+        fmcp__bn_ct_lookup(t, table, ENTRIES, fmcp__bn_window(e, en, pos, W), n);
+        fmcp__bn_mont_mul(acc, acc, t, ctx->m, ctx->m0inv, n);
+    }
+    fmcp_bn_mont_from(ctx, r, acc);
+    fmcp_wipe(table, ENTRIES * n * sizeof *table);
+    fmcp_wipe(acc, sizeof acc);
+    fmcp_wipe(t, sizeof t);
+}
+
+FASTMCP_API void fmcp_bn_mod_exp_public(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a,
+                                        const fmcp_limb *e, size_t en)
+{
+    fmcp_limb base[FMCP_BN_MAX_LIMBS], acc[FMCP_BN_MAX_LIMBS];
+    size_t n = ctx->n, bit = fmcp_bn_bits(e, en);
+    if (bit == 0) { /* a^0 = 1 (mod m > 1) */
+        memset(r, 0, n * sizeof *r);
+        r[0] = 1;
+        return;
+    }
+    fmcp_bn_mont_to(ctx, base, a);
+    memcpy(acc, base, n * sizeof *acc);
+    for (bit--; bit-- > 0;) {
+        fmcp__bn_mont_sqr(acc, acc, ctx->m, ctx->m0inv, n);
+        if ((e[bit / FMCP_LIMB_BITS] >> (bit % FMCP_LIMB_BITS)) & 1)
+            fmcp__bn_mont_mul(acc, acc, base, ctx->m, ctx->m0inv, n);
+    }
+    fmcp_bn_mont_from(ctx, r, acc);
+}
+
+/* ---- inversion (variable time, for masked random values) ----------------- */
+
+/* Strip factors of two from u (len limbs) and divide x by as many (mod m):
+ * x + t*m with t = -x/m mod 2^k is divisible by 2^k and stays below m after
+ * the shift, so k halvings cost one pass. minv = -1/m mod 2^w. */
+static void fmcp__bn_inv_strip(fmcp_limb *u, size_t len, fmcp_limb *x, const fmcp_limb *m, size_t n,
+                               fmcp_limb minv)
+{
+    while (!(u[0] & 1)) { /* u is nonzero */
+        unsigned k = 1;
+        size_t i;
+        fmcp_limb t, top;
+        while (k < FMCP_LIMB_BITS - 1 && !((u[0] >> k) & 1)) k++;
+        for (i = 0; i + 1 < len; i++) u[i] = (u[i] >> k) | (u[i + 1] << (FMCP_LIMB_BITS - k));
+        u[len - 1] >>= k;
+        t = (x[0] * minv) & (((fmcp_limb)1 << k) - 1);
+        top = fmcp__bn_addmul(x, m, n, t);
+        for (i = 0; i + 1 < n; i++) x[i] = (x[i] >> k) | (x[i + 1] << (FMCP_LIMB_BITS - k));
+        x[n - 1] = (x[n - 1] >> k) | (top << (FMCP_LIMB_BITS - k));
+    }
+}
+
+/* Step of the binary algorithm: big -= small, xb -= xs (mod m). */
+static void fmcp__bn_inv_sub(fmcp_limb *big, const fmcp_limb *small, size_t len, fmcp_limb *xb,
+                             const fmcp_limb *xs, const fmcp_limb *m, size_t n)
+{
+    fmcp_bn_sub(big, big, small, len);
+    if (fmcp_bn_sub(xb, xb, xs, n)) fmcp_bn_add(xb, xb, m, n);
+}
+
+FASTMCP_API fmcp_result fmcp_bn_mod_inv_vartime(fmcp_limb *r, const fmcp_limb *a, const fmcp_limb *m, size_t n)
+{
+    fmcp_limb u[FMCP_BN_MAX_LIMBS], v[FMCP_BN_MAX_LIMBS], x1[FMCP_BN_MAX_LIMBS], x2[FMCP_BN_MAX_LIMBS];
+    fmcp_limb minv;
+    size_t len = n, i;
+    fmcp_result rc = FMCP_ERR_INVALID_ARG;
+    if (n == 0 || n > FMCP_BN_MAX_LIMBS || !(m[0] & 1) || fmcp_bn_is_zero(a, n)) return rc;
+    minv = m[0]; /* Newton: 3 correct bits, doubled each step */
+    for (i = 0; i < 5; i++) minv *= 2 - m[0] * minv;
+    minv = (fmcp_limb)0 - minv;
+    memcpy(u, a, n * sizeof *u);
+    memcpy(v, m, n * sizeof *v);
+    memset(x1, 0, n * sizeof *x1);
+    memset(x2, 0, n * sizeof *x2);
+    x1[0] = 1;
+    /* invariants: x1*a == u and x2*a == v (mod m); gcd(u, v) == gcd(a, m) */
+    for (;;) {
+        fmcp__bn_inv_strip(u, len, x1, m, n, minv);
+        fmcp__bn_inv_strip(v, len, x2, m, n, minv);
+        while (len > 1 && u[len - 1] == 0 && v[len - 1] == 0) len--;
+        if (fmcp_bn_cmp(u, v, len) >= 0) fmcp__bn_inv_sub(u, v, len, x1, x2, m, n);
+        else fmcp__bn_inv_sub(v, u, len, x2, x1, m, n);
+        /* cheap test on the low limb first; full check only when it is 0 or 1 */
+        if ((u[0] <= 1 || v[0] <= 1) && fmcp_bn_bits(u, len) <= 1) {
+            if (fmcp_bn_bits(u, len) == 1) { memcpy(r, x1, n * sizeof *r); rc = FMCP_OK; }
+            else if (fmcp_bn_bits(v, len) == 1) { memcpy(r, x2, n * sizeof *r); rc = FMCP_OK; }
+            break; /* u == 0 and v > 1: gcd > 1 */
+        }
+        if ((u[0] <= 1 || v[0] <= 1) && fmcp_bn_bits(v, len) <= 1) {
+            if (fmcp_bn_bits(v, len) == 1) { memcpy(r, x2, n * sizeof *r); rc = FMCP_OK; }
+            break; /* v == 0 and u > 1 */
+        }
+    }
+    fmcp_wipe(x1, sizeof x1);
+    fmcp_wipe(x2, sizeof x2);
+    return rc;
+}
+
+/* ---- primality ----------------------------------------------------------- */
+
+/* The first `count` odd primes (3, 5, 7, ...), by trial division against the
+ * ones already found; cheap next to one modular exponentiation. */
+static void fmcp__bn_small_primes(uint16_t *out, size_t count)
+{
+    size_t found = 0;
+    uint32_t c;
+    for (c = 3; found < count; c += 2) {
+        size_t i;
+        int prime = 1;
+        for (i = 0; i < found && (uint32_t)out[i] * out[i] <= c; i++)
+            if (c % out[i] == 0) { prime = 0; break; }
+        if (prime) out[found++] = (uint16_t)c;
+    }
+}
+
+#define FMCP__BN_TRIAL_PRIMES 256
+
+/* Random base in [2, m-2] by rejection sampling (uniform). */
+static fmcp_result fmcp__bn_random_base(fmcp_limb *b, const fmcp_limb *m, size_t n, size_t bits)
+{
+    fmcp_limb lim[FMCP_BN_MAX_LIMBS], two[FMCP_BN_MAX_LIMBS];
+    size_t top = (bits - 1) / FMCP_LIMB_BITS, sh = bits % FMCP_LIMB_BITS;
+    int tries;
+    memset(two, 0, n * sizeof *two);
+    two[0] = 2;
+    fmcp_bn_sub(lim, m, two, n); /* m - 2 */
+    for (tries = 0; tries < 1000; tries++) {
+        fmcp_result rc = fmcp_random_bytes(b, n * sizeof *b);
+        size_t i;
+        if (rc != FMCP_OK) return rc;
+        for (i = top + 1; i < n; i++) b[i] = 0;
+        if (sh) b[top] &= ((fmcp_limb)1 << sh) - 1;
+        if (fmcp_bn_cmp(b, two, n) >= 0 && fmcp_bn_cmp(b, lim, n) <= 0) return FMCP_OK;
+    }
+    return FMCP_ERR_RANDOM; /* a source that keeps giving out-of-range values is broken */
+}
+
+/* One Miller-Rabin round: 1 if m (= d*2^s + 1) is a strong probable prime to base b. */
+static int fmcp__bn_mr_round(const fmcp_bn_mont *ctx, const fmcp_limb *b, const fmcp_limb *d,
+                             size_t s, const fmcp_limb *one_m, const fmcp_limb *minus_one_m)
+{
+    fmcp_limb x[FMCP_BN_MAX_LIMBS];
+    size_t n = ctx->n, i;
+    fmcp_bn_mod_exp(ctx, x, b, d, n);
+    fmcp_bn_mont_to(ctx, x, x);
+    if (fmcp_bn_cmp(x, one_m, n) == 0 || fmcp_bn_cmp(x, minus_one_m, n) == 0) return 1;
+    for (i = 1; i < s; i++) {
+        fmcp__bn_mont_sqr(x, x, ctx->m, ctx->m0inv, n);
+        if (fmcp_bn_cmp(x, minus_one_m, n) == 0) return 1;
+        if (fmcp_bn_cmp(x, one_m, n) == 0) return 0;
+    }
+    return 0;
+}
+
+/* Trial division: 1 = prime (a small prime itself), 0 = composite, -1 = unknown. */
+static int fmcp__bn_trial(const fmcp_limb *a, size_t n)
+{
+    uint16_t primes[FMCP__BN_TRIAL_PRIMES];
+    size_t bits = fmcp_bn_bits(a, n), i;
+    if (bits <= 2) return bits == 2 ? 1 : 0; /* 0, 1 -> no; 2, 3 -> yes */
+    if (!(a[0] & 1)) return 0;
+    fmcp__bn_small_primes(primes, FMCP__BN_TRIAL_PRIMES);
+    for (i = 0; i < FMCP__BN_TRIAL_PRIMES; i++) {
+        if (fmcp_bn_mod_small(a, n, primes[i]) == 0)
+            return bits <= 16 && a[0] == primes[i] ? 1 : 0;
+    }
+    return bits <= 16 ? 1 : -1; /* below the square of the largest trial prime */
+}
+
+/* Miller-Rabin with `rounds` random bases on an odd a > 3 (no trial division). */
+static fmcp_result fmcp__bn_miller_rabin(const fmcp_limb *a, size_t n, unsigned rounds, int *is_prime)
+{
+    fmcp_bn_mont ctx;
+    fmcp_limb d[FMCP_BN_MAX_LIMBS], b[FMCP_BN_MAX_LIMBS], one_m[FMCP_BN_MAX_LIMBS], mone[FMCP_BN_MAX_LIMBS];
+    size_t s = 0, bits = fmcp_bn_bits(a, n), i, limbs, sh;
+    unsigned r;
+    fmcp_result rc;
+    *is_prime = 0;
+    n = (bits + FMCP_LIMB_BITS - 1) / FMCP_LIMB_BITS;
+    rc = fmcp_bn_mont_init(&ctx, a, n);
+    if (rc != FMCP_OK) return rc;
+    /* a - 1 = d * 2^s */
+    memcpy(d, a, n * sizeof *d);
+    d[0] &= ~(fmcp_limb)1;
+    while (!((d[s / FMCP_LIMB_BITS] >> (s % FMCP_LIMB_BITS)) & 1)) s++;
+    limbs = s / FMCP_LIMB_BITS;
+    sh = s % FMCP_LIMB_BITS;
+    for (i = 0; i < n; i++) {
+        fmcp_limb lo = i + limbs < n ? d[i + limbs] : 0;
+        fmcp_limb hi = i + limbs + 1 < n ? d[i + limbs + 1] : 0;
+        d[i] = sh ? (lo >> sh) | (hi << (FMCP_LIMB_BITS - sh)) : lo;
+    }
+    memset(b, 0, n * sizeof *b);
+    b[0] = 1;
+    fmcp_bn_mont_to(&ctx, one_m, b);
+    fmcp_bn_sub(mone, ctx.m, one_m, n);
+    for (r = 0; r < rounds; r++) {
+        rc = fmcp__bn_random_base(b, a, n, bits);
+        if (rc != FMCP_OK) break;
+        if (!fmcp__bn_mr_round(&ctx, b, d, s, one_m, mone)) break;
+    }
+    if (rc == FMCP_OK && r == rounds) *is_prime = 1;
+    fmcp_wipe(&ctx, sizeof ctx);
+    fmcp_wipe(d, sizeof d);
+    return rc;
+}
+
+FASTMCP_API fmcp_result fmcp_bn_is_probable_prime(const fmcp_limb *a, size_t n, unsigned rounds,
+                                                  int *is_prime)
+{
+    int trial;
+    *is_prime = 0;
+    if (n == 0 || n > FMCP_BN_MAX_LIMBS) return FMCP_ERR_INVALID_ARG;
+    trial = fmcp__bn_trial(a, n);
+    if (trial >= 0) { *is_prime = trial; return FMCP_OK; }
+    return fmcp__bn_miller_rabin(a, n, rounds, is_prime);
+}
+
+/* ===== rsa.c ===== */
+/* rsa: implementation */
+
+#include <string.h>
+
+#define FMCP__RSA_E65537 65537u
+/* limbs of per-signature exponent blinding randomness (64 bits) */
+#define FMCP__RSA_BLIND_LIMBS (64 / FMCP_LIMB_BITS)
+
+/* DER of DigestInfo { AlgorithmIdentifier { sha256, NULL }, OCTET STRING(32) }
+ * without the digest (RFC 8017 section 9.2, note 1). */
+static const uint8_t fmcp__rsa_sha256_prefix[19] = {
+    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+    0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20
+};
+
+/* Skip leading zero bytes so keys with a sign byte still work. */
+static const uint8_t *fmcp__rsa_trim(const uint8_t *b, size_t *len)
+{
+    while (*len > 0 && b[0] == 0) { b++; (*len)--; }
+    return b;
+}
+
+static unsigned fmcp__rsa_bits_of(const uint8_t *b, size_t len)
+{
+    unsigned bits;
+    uint8_t top;
+    b = fmcp__rsa_trim(b, &len);
+    if (len == 0) return 0;
+    bits = (unsigned)(len - 1) * 8;
+    for (top = b[0]; top; top >>= 1) bits++;
+    return bits;
+}
+
+FASTMCP_API unsigned fmcp_rsa_bits(const fmcp_rsa_public_key *k)
+{
+    if (!k || k->n_len > FMCP_RSA_MAX_BYTES) return 0;
+    return fmcp__rsa_bits_of(k->n, k->n_len);
+}
+
+/* Public exponent as an integer; 0 if empty or longer than 8 bytes. */
+static uint64_t fmcp__rsa_e_value(const fmcp_rsa_public_key *k)
+{
+    size_t len = k->e_len, i;
+    const uint8_t *e;
+    uint64_t v = 0;
+    if (len > FMCP_RSA_MAX_E_BYTES) return 0;
+    e = fmcp__rsa_trim(k->e, &len);
+    for (i = 0; i < len; i++) v = (v << 8) | e[i];
+    return v;
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_public_check(const fmcp_rsa_public_key *k, unsigned flags)
+{
+    unsigned bits;
+    uint64_t e;
+    if (!k) return FMCP_ERR_INVALID_ARG;
+    if (k->n_len == 0 || k->n_len > FMCP_RSA_MAX_BYTES || k->e_len > FMCP_RSA_MAX_E_BYTES)
+        return FMCP_ERR_BAD_KEY;
+    bits = fmcp_rsa_bits(k);
+    if (bits < FMCP_RSA_MIN_BITS || bits > FMCP_RSA_MAX_BITS || !(k->n[k->n_len - 1] & 1))
+        return FMCP_ERR_BAD_KEY;
+    e = fmcp__rsa_e_value(k);
+    if (!(e & 1) || e < ((flags & FMCP_RSA_ALLOW_SMALL_E) ? 3u : FMCP__RSA_E65537))
+        return FMCP_ERR_BAD_KEY;
+    return FMCP_OK;
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_public_prepare(fmcp_rsa_public_ctx *ctx, const fmcp_rsa_public_key *k,
+                                                unsigned flags)
+{
+    fmcp_limb n[FMCP_BN_MAX_LIMBS];
+    size_t len, limbs;
+    const uint8_t *nb;
+    fmcp_result rc;
+    if (!ctx) return FMCP_ERR_INVALID_ARG;
+    rc = fmcp_rsa_public_check(k, flags);
+    if (rc != FMCP_OK) return rc;
+    len = k->n_len;
+    nb = fmcp__rsa_trim(k->n, &len);
+    limbs = fmcp_bn_limbs_for_bytes(len);
+    if (fmcp_bn_from_bytes(n, limbs, nb, len) != FMCP_OK) return FMCP_ERR_BAD_KEY;
+    if (fmcp_bn_mont_init(&ctx->mont, n, limbs) != FMCP_OK) return FMCP_ERR_BAD_KEY;
+    ctx->e = fmcp__rsa_e_value(k);
+    ctx->k = len;
+    return FMCP_OK;
+}
+
+/* EMSA-PKCS1-v1_5: 00 01 FF..FF 00 DigestInfo hash, k bytes (k >= 62 here). */
+static void fmcp__rsa_encode(uint8_t *em, size_t k, const uint8_t hash[32])
+{
+    size_t t = sizeof fmcp__rsa_sha256_prefix + 32;
+    em[0] = 0;
+    em[1] = 1;
+    memset(em + 2, 0xff, k - t - 3);
+    em[k - t - 1] = 0;
+    memcpy(em + k - t, fmcp__rsa_sha256_prefix, sizeof fmcp__rsa_sha256_prefix);
+    memcpy(em + k - 32, hash, 32);
+}
+
+/* r = s^e mod n (s < n), all public. */
+static void fmcp__rsa_public_op(const fmcp_rsa_public_ctx *ctx, fmcp_limb *r, const fmcp_limb *s)
+{
+    const fmcp_bn_mont *m = &ctx->mont;
+    if (ctx->e == FMCP__RSA_E65537) {
+        /* s*R squared 16 times is s^65536*R; one product with plain s
+         * multiplies by s and leaves Montgomery form at once. */
+        fmcp_limb x[FMCP_BN_MAX_LIMBS];
+        int i;
+        fmcp_bn_mont_to(m, x, s);
+        for (i = 0; i < 16; i++) fmcp_bn_mont_sqr(m, x, x);
+        fmcp_bn_mont_mul(m, r, x, s);
+    } else {
+        fmcp_limb e[2];
+        e[0] = (fmcp_limb)ctx->e;
+        e[1] = (fmcp_limb)(ctx->e >> (FMCP_LIMB_BITS - 1) >> 1);
+        fmcp_bn_mod_exp_public(m, r, s, e, 2);
+    }
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_verify_sha256_ctx(const fmcp_rsa_public_ctx *ctx, const uint8_t hash[32],
+                                                   const uint8_t *sig, size_t sig_len)
+{
+    fmcp_limb s[FMCP_BN_MAX_LIMBS];
+    uint8_t em[FMCP_RSA_MAX_BYTES], got[FMCP_RSA_MAX_BYTES];
+    size_t n;
+    if (!ctx || !hash || (!sig && sig_len)) return FMCP_ERR_INVALID_ARG;
+    n = ctx->mont.n;
+    if (sig_len != ctx->k) return FMCP_ERR_BAD_SIGNATURE;
+    if (fmcp_bn_from_bytes(s, n, sig, sig_len) != FMCP_OK) return FMCP_ERR_BAD_SIGNATURE;
+    if (fmcp_bn_cmp(s, ctx->mont.m, n) >= 0) return FMCP_ERR_BAD_SIGNATURE;
+    fmcp__rsa_public_op(ctx, s, s);
+    if (fmcp_bn_to_bytes(s, n, got, ctx->k) != FMCP_OK) return FMCP_ERR_BAD_SIGNATURE;
+    fmcp__rsa_encode(em, ctx->k, hash);
+    return fmcp_ct_equal(em, got, ctx->k) ? FMCP_OK : FMCP_ERR_BAD_SIGNATURE;
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_verify_sha256(const fmcp_rsa_public_key *k, unsigned flags,
+                                               const uint8_t hash[32],
+                                               const uint8_t *sig, size_t sig_len)
+{
+    fmcp_rsa_public_ctx ctx;
+    fmcp_result rc = fmcp_rsa_public_prepare(&ctx, k, flags);
+    if (rc != FMCP_OK) return rc;
+    return fmcp_rsa_verify_sha256_ctx(&ctx, hash, sig, sig_len);
+}
+
+/* ---- private key operations ---------------------------------------------- */
+
+/* Bytes (trimmed) into exactly n limbs; 0 if they do not fit or are empty. */
+static int fmcp__rsa_load(fmcp_limb *r, size_t n, const uint8_t *b, size_t len)
+{
+    b = fmcp__rsa_trim(b, &len);
+    return len > 0 && fmcp_bn_from_bytes(r, n, b, len) == FMCP_OK;
+}
+
+/* Everything a CRT half needs, laid out once per signature. */
+typedef struct fmcp__rsa_half {
+    fmcp_bn_mont mont;                       /* prime p (or q) */
+    fmcp_limb d[FMCP_BN_MAX_LIMBS];          /* blinded exponent */
+} fmcp__rsa_half;
+
+/* r = a mod p for a double-size a < p*R (constant time): a/R, then *R^2/R. */
+static void fmcp__rsa_reduce(const fmcp_bn_mont *m, fmcp_limb *r, const fmcp_limb *a)
+{
+    fmcp_bn_mont_reduce(m, r, a);
+    fmcp_bn_mont_mul(m, r, r, m->rr);
+}
+
+/* Set up one half: Montgomery context for prime pb, exponent db + rnd*(p-1). */
+static fmcp_result fmcp__rsa_half_init(fmcp__rsa_half *h, size_t L, const uint8_t *pb, size_t plen,
+                                       const uint8_t *db, size_t dlen, const fmcp_limb *rnd)
+{
+    fmcp_limb p[FMCP_BN_MAX_LIMBS], t[2 * FMCP_BN_MAX_LIMBS], d[FMCP_BN_MAX_LIMBS];
+    fmcp_result rc = FMCP_ERR_BAD_KEY;
+    memset(d, 0, sizeof d);
+    if (fmcp__rsa_load(p, L, pb, plen) && fmcp__rsa_load(d, L, db, dlen) &&
+        fmcp_bn_mont_init(&h->mont, p, L) == FMCP_OK) {
+        p[0] &= ~(fmcp_limb)1; /* p - 1 (p is odd) */
+        fmcp_bn_mul(t, p, L, rnd, FMCP__RSA_BLIND_LIMBS);
+        fmcp_bn_add(h->d, t, d, L + FMCP__RSA_BLIND_LIMBS);
+        rc = FMCP_OK;
+    }
+    fmcp_wipe(p, sizeof p);
+    fmcp_wipe(t, sizeof t);
+    fmcp_wipe(d, sizeof d);
+    return rc;
+}
+
+/* r = (random L limbs) mod p, constant time. */
+static void fmcp__rsa_random_mod(const fmcp_bn_mont *m, fmcp_limb *r, const fmcp_limb *rnd, size_t L)
+{
+    fmcp_limb w[2 * FMCP_BN_MAX_LIMBS];
+    memset(w, 0, 2 * L * sizeof *w);
+    memcpy(w, rnd, L * sizeof *w);
+    fmcp__rsa_reduce(m, r, w);
+    fmcp_wipe(w, sizeof w);
+}
+
+/* Base blinding: a random, B = a^e (so (c*B)^d = c^d * a) and U = a^-1.
+ * The inverse is taken of a*b for a second random b, so the variable-time
+ * inversion only ever sees a value independent of a. */
+static fmcp_result fmcp__rsa_blinders(const fmcp_bn_mont *m, fmcp_limb *B, fmcp_limb *U,
+                                      const fmcp_limb *rnd, size_t L, uint64_t e)
+{
+    fmcp_limb a[FMCP_BN_MAX_LIMBS], b[FMCP_BN_MAX_LIMBS], x[FMCP_BN_MAX_LIMBS], ee[2];
+    fmcp_result rc;
+    fmcp__rsa_random_mod(m, a, rnd, L);
+    fmcp__rsa_random_mod(m, b, rnd + L, L);
+    ee[0] = (fmcp_limb)e;
+    ee[1] = (fmcp_limb)(e >> (FMCP_LIMB_BITS - 1) >> 1);
+    fmcp_bn_mod_exp_public(m, B, a, ee, 2);   /* e is public */
+    fmcp_bn_mont_mul(m, x, a, b);             /* a*b/R */
+    rc = fmcp_bn_mod_inv_vartime(x, x, m->m, L); /* R/(a*b) */
+    if (rc == FMCP_OK) fmcp_bn_mont_mul(m, U, x, b); /* 1/a */
+    else rc = FMCP_ERR_CRYPTO; /* a or b was 0 mod p: probability 2^-1000 */
+    fmcp_wipe(a, sizeof a);
+    fmcp_wipe(b, sizeof b);
+    fmcp_wipe(x, sizeof x);
+    return rc;
+}
+
+/* out = c^d mod p for the double-size c, with the base blinded. */
+static fmcp_result fmcp__rsa_half_exp(const fmcp__rsa_half *h, fmcp_limb *out, const fmcp_limb *c,
+                                      size_t L, const fmcp_limb *rnd, uint64_t e)
+{
+    const fmcp_bn_mont *m = &h->mont;
+    fmcp_limb cp[FMCP_BN_MAX_LIMBS], B[FMCP_BN_MAX_LIMBS], U[FMCP_BN_MAX_LIMBS];
+    fmcp_result rc = fmcp__rsa_blinders(m, B, U, rnd, L, e);
+    if (rc == FMCP_OK) {
+        fmcp__rsa_reduce(m, cp, c);
+        fmcp_bn_mont_mul(m, cp, cp, B);
+        fmcp_bn_mont_mul(m, cp, cp, m->rr);   /* c * a^e */
+        fmcp_bn_mod_exp(m, out, cp, h->d, L + FMCP__RSA_BLIND_LIMBS);
+        fmcp_bn_mont_mul(m, out, out, U);
+        fmcp_bn_mont_mul(m, out, out, m->rr); /* c^d * a * a^-1 */
+    }
+    fmcp_wipe(cp, sizeof cp);
+    fmcp_wipe(B, sizeof B);
+    fmcp_wipe(U, sizeof U);
+    return rc;
+}
+
+/* Garner: s = mq + q * ((mp - mq) * qinv mod p), into 2L limbs. */
+static int fmcp__rsa_garner(const fmcp__rsa_half *hp, const fmcp__rsa_half *hq, fmcp_limb *s,
+                            const fmcp_limb *mp, const fmcp_limb *mq, const uint8_t *qinvb,
+                            size_t qinv_len, size_t L)
+{
+    fmcp_limb w[2 * FMCP_BN_MAX_LIMBS], a[FMCP_BN_MAX_LIMBS], b[FMCP_BN_MAX_LIMBS];
+    fmcp_limb mask;
+    size_t i;
+    int ok = 0;
+    memset(w, 0, sizeof w);
+    if (fmcp__rsa_load(w, L, qinvb, qinv_len)) {
+        fmcp__rsa_reduce(&hp->mont, b, w);             /* qinv mod p */
+        memcpy(w, mq, L * sizeof *w);
+        fmcp__rsa_reduce(&hp->mont, a, w);             /* mq mod p */
+        mask = (fmcp_limb)0 - fmcp_bn_sub(a, mp, a, L); /* mp - mq, + p if negative */
+        for (i = 0; i < L; i++) w[i] = hp->mont.m[i] & mask;
+        fmcp_bn_add(a, a, w, L);
+        fmcp_bn_mont_mul(&hp->mont, a, a, b);          /* (mp-mq)*qinv/R */
+        fmcp_bn_mont_mul(&hp->mont, a, a, hp->mont.rr);
+        fmcp_bn_mul(s, hq->mont.m, L, a, L);
+        memset(w, 0, 2 * L * sizeof *w);
+        memcpy(w, mq, L * sizeof *w);
+        fmcp_bn_add(s, s, w, 2 * L);
+        ok = 1;
+    }
+    fmcp_wipe(w, sizeof w);
+    fmcp_wipe(a, sizeof a);
+    fmcp_wipe(b, sizeof b);
+    return ok;
+}
+
+/* Basic shape of a private key before any arithmetic. */
+static fmcp_result fmcp__rsa_private_shape(const fmcp_rsa_private_key *k, unsigned flags)
+{
+    fmcp_result rc = fmcp_rsa_public_check(&k->pub, flags);
+    if (rc != FMCP_OK) return rc;
+    if (k->p_len == 0 || k->p_len > sizeof k->p || k->q_len == 0 || k->q_len > sizeof k->q ||
+        k->dp_len == 0 || k->dp_len > sizeof k->dp || k->dq_len == 0 || k->dq_len > sizeof k->dq ||
+        k->qinv_len == 0 || k->qinv_len > sizeof k->qinv || k->d_len > sizeof k->d)
+        return FMCP_ERR_BAD_KEY;
+    if (!(k->p[k->p_len - 1] & 1) || !(k->q[k->q_len - 1] & 1)) return FMCP_ERR_BAD_KEY;
+    return FMCP_OK;
+}
+
+/* The CRT computation itself: s (2L limbs) = c^d mod n. */
+static fmcp_result fmcp__rsa_private_op(const fmcp_rsa_private_key *k, fmcp_limb *s,
+                                        const fmcp_limb *c, size_t L)
+{
+    fmcp__rsa_half hp, hq;
+    /* exponent blinding for each half, then two base-blinding values each */
+    fmcp_limb rnd[2 * FMCP__RSA_BLIND_LIMBS + 4 * FMCP_BN_MAX_LIMBS / 2];
+    fmcp_limb mp[FMCP_BN_MAX_LIMBS], mq[FMCP_BN_MAX_LIMBS], *rb = rnd + 2 * FMCP__RSA_BLIND_LIMBS;
+    uint64_t e = fmcp__rsa_e_value(&k->pub);
+    fmcp_result rc = fmcp_random_bytes(rnd, (2 * FMCP__RSA_BLIND_LIMBS + 4 * L) * sizeof *rnd);
+    memset(&hp, 0, sizeof hp);
+    memset(&hq, 0, sizeof hq);
+    if (rc == FMCP_OK) {
+        rc = fmcp__rsa_half_init(&hp, L, k->p, k->p_len, k->dp, k->dp_len, rnd);
+        if (rc == FMCP_OK)
+            rc = fmcp__rsa_half_init(&hq, L, k->q, k->q_len, k->dq, k->dq_len, rnd + FMCP__RSA_BLIND_LIMBS);
+    }
+    if (rc == FMCP_OK) rc = fmcp__rsa_half_exp(&hp, mp, c, L, rb, e);
+    if (rc == FMCP_OK) rc = fmcp__rsa_half_exp(&hq, mq, c, L, rb + 2 * L, e);
+    if (rc == FMCP_OK && !fmcp__rsa_garner(&hp, &hq, s, mp, mq, k->qinv, k->qinv_len, L))
+        rc = FMCP_ERR_BAD_KEY;
+    fmcp_wipe(&hp, sizeof hp);
+    fmcp_wipe(&hq, sizeof hq);
+    fmcp_wipe(rnd, sizeof rnd);
+    fmcp_wipe(mp, sizeof mp);
+    fmcp_wipe(mq, sizeof mq);
+    return rc;
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_sign_sha256_ex(const fmcp_rsa_private_key *k, unsigned flags,
+                                                const uint8_t hash[32], uint8_t *sig, size_t sig_cap,
+                                                size_t *sig_len)
+{
+    fmcp_rsa_public_ctx pub;
+    fmcp_limb c[2 * FMCP_BN_MAX_LIMBS], s[2 * FMCP_BN_MAX_LIMBS];
+    uint8_t em[FMCP_RSA_MAX_BYTES];
+    size_t L, plen, qlen;
+    fmcp_result rc;
+    if (sig_len) *sig_len = 0;
+    if (!k || !hash || !sig || !sig_len) return FMCP_ERR_INVALID_ARG;
+    rc = fmcp__rsa_private_shape(k, flags);
+    if (rc == FMCP_OK) rc = fmcp_rsa_public_prepare(&pub, &k->pub, flags);
+    if (rc != FMCP_OK) return rc;
+    if (sig_cap < pub.k) return FMCP_ERR_BUFFER_TOO_SMALL;
+    plen = k->p_len; qlen = k->q_len;
+    fmcp__rsa_trim(k->p, &plen);
+    fmcp__rsa_trim(k->q, &qlen);
+    L = fmcp_bn_limbs_for_bytes(plen > qlen ? plen : qlen);
+    fmcp__rsa_encode(em, pub.k, hash);
+    if (L == 0 || fmcp_bn_from_bytes(c, 2 * L, em, pub.k) != FMCP_OK) return FMCP_ERR_BAD_KEY;
+    rc = fmcp__rsa_private_op(k, s, c, L);
+    if (rc == FMCP_OK && fmcp_bn_to_bytes(s, 2 * L, sig, pub.k) != FMCP_OK) rc = FMCP_ERR_CRYPTO;
+    /* verify before release: a fault or a bad key must not leak a signature */
+    if (rc == FMCP_OK && fmcp_rsa_verify_sha256_ctx(&pub, hash, sig, pub.k) != FMCP_OK)
+        rc = FMCP_ERR_CRYPTO;
+    if (rc == FMCP_OK) *sig_len = pub.k;
+    else fmcp_wipe(sig, sig_cap < pub.k ? sig_cap : pub.k);
+    fmcp_wipe(s, sizeof s);
+    fmcp_wipe(c, sizeof c);
+    return rc;
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_sign_sha256(const fmcp_rsa_private_key *k, const uint8_t hash[32],
+                                             uint8_t *sig, size_t sig_cap, size_t *sig_len)
+{
+    return fmcp_rsa_sign_sha256_ex(k, 0, hash, sig, sig_cap, sig_len);
+}
+
+/* ---- private key check --------------------------------------------------- */
+
+/* 1 if (a * b) mod m == 1; a, b, m in bytes. Variable time. */
+static int fmcp__rsa_is_inverse(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
+                                const fmcp_limb *m, size_t mn)
+{
+    fmcp_limb x[FMCP_BN_MAX_LIMBS], y[FMCP_BN_MAX_LIMBS], p[2 * FMCP_BN_MAX_LIMBS], r[FMCP_BN_MAX_LIMBS];
+    size_t xn, yn;
+    int ok;
+    a = fmcp__rsa_trim(a, &alen);
+    b = fmcp__rsa_trim(b, &blen);
+    xn = fmcp_bn_limbs_for_bytes(alen);
+    yn = fmcp_bn_limbs_for_bytes(blen);
+    if (xn == 0 || yn == 0 || xn > FMCP_BN_MAX_LIMBS || yn > FMCP_BN_MAX_LIMBS) return 0;
+    fmcp_bn_from_bytes(x, xn, a, alen);
+    fmcp_bn_from_bytes(y, yn, b, blen);
+    fmcp_bn_mul(p, x, xn, y, yn);
+    ok = fmcp_bn_mod(r, p, xn + yn, m, mn) == FMCP_OK && fmcp_bn_bits(r, mn) == 1;
+    fmcp_wipe(x, sizeof x);
+    fmcp_wipe(y, sizeof y);
+    fmcp_wipe(p, sizeof p);
+    fmcp_wipe(r, sizeof r);
+    return ok;
+}
+
+/* p*q == n, with p and q in L limbs. */
+static int fmcp__rsa_pq_is_n(const fmcp_limb *p, const fmcp_limb *q, size_t L, const fmcp_rsa_public_key *pub)
+{
+    fmcp_limb pq[2 * FMCP_BN_MAX_LIMBS], n[2 * FMCP_BN_MAX_LIMBS];
+    size_t len = pub->n_len;
+    const uint8_t *nb = fmcp__rsa_trim(pub->n, &len);
+    fmcp_bn_mul(pq, p, L, q, L);
+    if (fmcp_bn_from_bytes(n, 2 * L, nb, len) != FMCP_OK) return 0;
+    return fmcp_bn_cmp(pq, n, 2 * L) == 0;
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_private_check(const fmcp_rsa_private_key *k)
+{
+    fmcp_limb p[FMCP_BN_MAX_LIMBS], q[FMCP_BN_MAX_LIMBS];
+    size_t plen, qlen, L;
+    const uint8_t *e;
+    size_t elen;
+    int ok;
+    fmcp_result rc;
+    if (!k) return FMCP_ERR_INVALID_ARG;
+    rc = fmcp__rsa_private_shape(k, 0);
+    if (rc != FMCP_OK) return rc;
+    if (k->d_len == 0) return FMCP_ERR_BAD_KEY;
+    plen = k->p_len; qlen = k->q_len;
+    fmcp__rsa_trim(k->p, &plen);
+    fmcp__rsa_trim(k->q, &qlen);
+    L = fmcp_bn_limbs_for_bytes(plen > qlen ? plen : qlen);
+    if (L == 0 || !fmcp__rsa_load(p, L, k->p, k->p_len) || !fmcp__rsa_load(q, L, k->q, k->q_len))
+        return FMCP_ERR_BAD_KEY;
+    elen = k->pub.e_len;
+    e = k->pub.e;
+    ok = fmcp__rsa_pq_is_n(p, q, L, &k->pub) &&
+         fmcp__rsa_is_inverse(k->q, k->q_len, k->qinv, k->qinv_len, p, L);
+    p[0] &= ~(fmcp_limb)1;
+    q[0] &= ~(fmcp_limb)1;
+    ok = ok && fmcp__rsa_is_inverse(e, elen, k->dp, k->dp_len, p, L) &&
+         fmcp__rsa_is_inverse(e, elen, k->dq, k->dq_len, q, L) &&
+         fmcp__rsa_is_inverse(e, elen, k->d, k->d_len, p, L) &&
+         fmcp__rsa_is_inverse(e, elen, k->d, k->d_len, q, L);
+    fmcp_wipe(p, sizeof p);
+    fmcp_wipe(q, sizeof q);
+    return ok ? FMCP_OK : FMCP_ERR_BAD_KEY;
+}
+
+/* ---- key generation ------------------------------------------------------ */
+
+#define FMCP__RSA_SIEVE_PRIMES 2048
+#define FMCP__RSA_SIEVE_SPAN 4096   /* candidates p0 + 2j, j < span */
+
+/* Candidates that survive division by the small primes and p mod e != 1. */
+static void fmcp__rsa_sieve(uint8_t *comp, const fmcp_limb *p0, size_t L, const uint16_t *primes)
+{
+    size_t i, j;
+    uint32_t r, pr, j0;
+    memset(comp, 0, FMCP__RSA_SIEVE_SPAN);
+    for (i = 0; i < FMCP__RSA_SIEVE_PRIMES; i++) {
+        pr = primes[i];
+        r = fmcp_bn_mod_small(p0, L, pr);
+        /* r + 2j == 0 (mod pr) at j = -r / 2 = (pr - r) * (pr + 1) / 2 */
+        j0 = (uint32_t)(((uint64_t)(pr - r) % pr) * ((pr + 1) / 2) % pr);
+        for (j = j0; j < FMCP__RSA_SIEVE_SPAN; j += pr) comp[j] = 1;
+    }
+    pr = FMCP__RSA_E65537;
+    r = fmcp_bn_mod_small(p0, L, pr);
+    j0 = (uint32_t)(((uint64_t)(pr + 1 - r) % pr) * ((pr + 1) / 2) % pr); /* r + 2j == 1 */
+    for (j = j0; j < FMCP__RSA_SIEVE_SPAN; j += pr) comp[j] = 1;
+}
+
+/* Random odd number of `bits` bits (a multiple of the limb size) with the
+ * top two bits set, so the product of two has exactly 2*bits bits. */
+static fmcp_result fmcp__rsa_candidate(fmcp_limb *p, size_t L)
+{
+    fmcp_result rc = fmcp_random_bytes(p, L * sizeof *p);
+    if (rc != FMCP_OK) return rc;
+    p[L - 1] |= (fmcp_limb)3 << (FMCP_LIMB_BITS - 2);
+    p[0] |= 1;
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__rsa_gen_prime(fmcp_limb *p, size_t L, const uint16_t *primes, unsigned rounds)
+{
+    uint8_t comp[FMCP__RSA_SIEVE_SPAN];
+    fmcp_limb step[FMCP_BN_MAX_LIMBS], p0[FMCP_BN_MAX_LIMBS];
+    int attempt;
+    for (attempt = 0; attempt < 1000; attempt++) {
+        size_t j;
+        fmcp_result rc = fmcp__rsa_candidate(p0, L);
+        if (rc != FMCP_OK) return rc;
+        fmcp__rsa_sieve(comp, p0, L, primes);
+        for (j = 0; j < FMCP__RSA_SIEVE_SPAN; j++) {
+            int prime = 0;
+            if (comp[j]) continue;
+            memset(step, 0, L * sizeof *step);
+            step[0] = (fmcp_limb)(2 * j);
+            if (fmcp_bn_add(p, p0, step, L)) continue; /* ran past the top */
+            rc = fmcp__bn_miller_rabin(p, L, rounds, &prime);
+            if (rc != FMCP_OK) return rc;
+            if (prime) return FMCP_OK;
+        }
+    }
+    return FMCP_ERR_CRYPTO;
+}
+
+/* r = a / d for small d, with the remainder returned (32-bit chunks). */
+static uint32_t fmcp__rsa_div_small(fmcp_limb *r, const fmcp_limb *a, size_t n, uint32_t d)
+{
+    uint64_t rem = 0;
+    size_t i;
+    int s;
+    for (i = n; i-- > 0;) {
+        fmcp_limb q = 0;
+        for (s = FMCP_LIMB_BITS - 32; s >= 0; s -= 32) {
+            uint64_t cur = (rem << 32) | (uint32_t)(a[i] >> s);
+            q |= (fmcp_limb)(cur / d) << s;
+            rem = cur % d;
+        }
+        r[i] = q;
+    }
+    return (uint32_t)rem;
+}
+
+/* x^-1 mod e (e prime, x not a multiple of e) by Fermat: x^(e-2). */
+static uint32_t fmcp__rsa_inv_mod_e(uint32_t x)
+{
+    uint64_t r = 1, b = x % FMCP__RSA_E65537;
+    uint32_t k = FMCP__RSA_E65537 - 2;
+    while (k) {
+        if (k & 1) r = r * b % FMCP__RSA_E65537;
+        b = b * b % FMCP__RSA_E65537;
+        k >>= 1;
+    }
+    return (uint32_t)r;
+}
+
+/* out (n+1 limbs) = e^-1 mod m for e = 65537, as (1 + m*k)/e with
+ * k = -m^-1 mod e; 0 if e divides m. */
+static int fmcp__rsa_inv_e(fmcp_limb *out, const fmcp_limb *m, size_t n)
+{
+    fmcp_limb t[FMCP_BN_MAX_LIMBS * 2 + 1], one[FMCP_BN_MAX_LIMBS * 2 + 1];
+    uint32_t f = fmcp_bn_mod_small(m, n, FMCP__RSA_E65537), kk;
+    int ok;
+    if (f == 0) return 0;
+    kk = FMCP__RSA_E65537 - fmcp__rsa_inv_mod_e(f);
+    t[n] = fmcp_bn_mul_small(t, m, n, kk);
+    memset(one, 0, (n + 1) * sizeof *one);
+    one[0] = 1;
+    fmcp_bn_add(t, t, one, n + 1);
+    ok = fmcp__rsa_div_small(out, t, n + 1, FMCP__RSA_E65537) == 0;
+    fmcp_wipe(t, sizeof t);
+    return ok;
+}
+
+/* Minimal big-endian bytes of a (n limbs) into dst; cap is the field size. */
+static int fmcp__rsa_put(uint8_t *dst, size_t cap, size_t *len, const fmcp_limb *a, size_t n)
+{
+    size_t bytes = (fmcp_bn_bits(a, n) + 7) / 8;
+    if (bytes == 0 || bytes > cap) return 0;
+    *len = bytes;
+    return fmcp_bn_to_bytes(a, n, dst, bytes) == FMCP_OK;
+}
+
+typedef struct fmcp__rsa_gen {
+    fmcp_limb p[FMCP_BN_MAX_LIMBS], q[FMCP_BN_MAX_LIMBS];
+    fmcp_limb pm1[FMCP_BN_MAX_LIMBS], qm1[FMCP_BN_MAX_LIMBS];
+    fmcp_limb n[2 * FMCP_BN_MAX_LIMBS], phi[2 * FMCP_BN_MAX_LIMBS];
+    fmcp_limb d[2 * FMCP_BN_MAX_LIMBS + 1], dp[FMCP_BN_MAX_LIMBS + 1], dq[FMCP_BN_MAX_LIMBS + 1];
+    fmcp_limb qinv[FMCP_BN_MAX_LIMBS];
+    uint16_t primes[FMCP__RSA_SIEVE_PRIMES];
+} fmcp__rsa_gen;
+
+/* p and q prime, p > q, far enough apart. */
+static fmcp_result fmcp__rsa_gen_pq(fmcp__rsa_gen *g, size_t L, unsigned rounds)
+{
+    fmcp_limb diff[FMCP_BN_MAX_LIMBS];
+    int tries;
+    for (tries = 0; tries < 100; tries++) {
+        fmcp_result rc = fmcp__rsa_gen_prime(g->p, L, g->primes, rounds);
+        if (rc == FMCP_OK) rc = fmcp__rsa_gen_prime(g->q, L, g->primes, rounds);
+        if (rc != FMCP_OK) return rc;
+        if (fmcp_bn_cmp(g->p, g->q, L) < 0) {
+            memcpy(diff, g->p, L * sizeof *diff);
+            memcpy(g->p, g->q, L * sizeof *diff);
+            memcpy(g->q, diff, L * sizeof *diff);
+        }
+        fmcp_bn_sub(diff, g->p, g->q, L);
+        if (fmcp_bn_bits(diff, L) > L * FMCP_LIMB_BITS - 100) return FMCP_OK;
+    }
+    return FMCP_ERR_CRYPTO;
+}
+
+/* n, d, dp, dq, qinv from p and q. */
+static int fmcp__rsa_derive(fmcp__rsa_gen *g, size_t L)
+{
+    fmcp_bn_mont mp;
+    fmcp_limb pm2[FMCP_BN_MAX_LIMBS], two[FMCP_BN_MAX_LIMBS];
+    int ok;
+    memcpy(g->pm1, g->p, L * sizeof *g->p);
+    memcpy(g->qm1, g->q, L * sizeof *g->q);
+    g->pm1[0] &= ~(fmcp_limb)1;
+    g->qm1[0] &= ~(fmcp_limb)1;
+    fmcp_bn_mul(g->n, g->p, L, g->q, L);
+    fmcp_bn_mul(g->phi, g->pm1, L, g->qm1, L);
+    ok = fmcp__rsa_inv_e(g->d, g->phi, 2 * L) && fmcp__rsa_inv_e(g->dp, g->pm1, L) &&
+         fmcp__rsa_inv_e(g->dq, g->qm1, L) && fmcp_bn_mont_init(&mp, g->p, L) == FMCP_OK;
+    if (ok) { /* qinv = q^(p-2) mod p (p prime, q < p) */
+        memset(two, 0, L * sizeof *two);
+        two[0] = 2;
+        fmcp_bn_sub(pm2, g->p, two, L);
+        fmcp_bn_mod_exp(&mp, g->qinv, g->q, pm2, L);
+    }
+    fmcp_wipe(&mp, sizeof mp);
+    fmcp_wipe(pm2, sizeof pm2);
+    return ok;
+}
+
+static int fmcp__rsa_store(const fmcp__rsa_gen *g, size_t L, fmcp_rsa_private_key *out)
+{
+    out->pub.e[0] = 1; out->pub.e[1] = 0; out->pub.e[2] = 1;
+    out->pub.e_len = 3;
+    return fmcp__rsa_put(out->pub.n, sizeof out->pub.n, &out->pub.n_len, g->n, 2 * L) &&
+           fmcp__rsa_put(out->d, sizeof out->d, &out->d_len, g->d, 2 * L + 1) &&
+           fmcp__rsa_put(out->p, sizeof out->p, &out->p_len, g->p, L) &&
+           fmcp__rsa_put(out->q, sizeof out->q, &out->q_len, g->q, L) &&
+           fmcp__rsa_put(out->dp, sizeof out->dp, &out->dp_len, g->dp, L + 1) &&
+           fmcp__rsa_put(out->dq, sizeof out->dq, &out->dq_len, g->dq, L + 1) &&
+           fmcp__rsa_put(out->qinv, sizeof out->qinv, &out->qinv_len, g->qinv, L);
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_generate(unsigned bits, fmcp_rsa_private_key *out)
+{
+    fmcp__rsa_gen g;
+    size_t L;
+    fmcp_result rc;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (bits != 2048 && bits != 3072 && bits != 4096) return FMCP_ERR_INVALID_ARG;
+    L = bits / 2 / FMCP_LIMB_BITS;
+    memset(&g, 0, sizeof g);
+    fmcp__bn_small_primes(g.primes, FMCP__RSA_SIEVE_PRIMES);
+    rc = fmcp__rsa_gen_pq(&g, L, bits / 2 >= 1536 ? 4u : 5u);
+    if (rc == FMCP_OK && !(fmcp__rsa_derive(&g, L) && fmcp__rsa_store(&g, L, out))) rc = FMCP_ERR_CRYPTO;
+    if (rc == FMCP_OK) rc = fmcp_rsa_private_check(out) == FMCP_OK ? FMCP_OK : FMCP_ERR_CRYPTO;
+    fmcp_wipe(&g, sizeof g);
+    if (rc != FMCP_OK) fmcp_wipe(out, sizeof *out);
+    return rc;
+}
+
+/* ===== rsakey.c ===== */
+/* rsakey: DER/PEM/JWK/JWKS readers and writers for RSA keys. */
+#include <string.h>
+
+/* Largest DER we read or write: a 4096-bit PKCS#8 private key is ~2.4 KB. */
+#define FMCP__RSAKEY_DER_MAX 3072
+/* base64 characters of the largest DER (4 per 3 bytes). */
+#define FMCP__RSAKEY_B64_MAX (FMCP__RSAKEY_DER_MAX / 3 * 4)
+/* base64url of the largest integer (512 bytes -> 683 characters) plus NUL. */
+#define FMCP__RSAKEY_B64U_INT 688
+/* JWKS documents above this size are refused (FMCP_ERR_TOO_LARGE). */
+#define FMCP__JWKS_MAX_TEXT (1024u * 1024u)
+
+/* ---- DER reading ---------------------------------------------------------- */
+
+typedef struct fmcp__der {
+    const uint8_t *p;
+    size_t n;
+} fmcp__der;
+
+/* rsaEncryption, 1.2.840.113549.1.1.1 */
+static const uint8_t fmcp__rsa_oid[9] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01 };
+
+static int fmcp__der_peek(const fmcp__der *d)
+{
+    return d->n ? (int)d->p[0] : -1;
+}
+
+/* Take the next element, which must have tag `tag`, into body. Lengths must be
+ * definite and minimal; keys never need more than two length bytes. */
+static fmcp_result fmcp__der_take(fmcp__der *d, uint8_t tag, fmcp__der *body)
+{
+    size_t len, hdr = 2;
+    if (d->n < 2 || d->p[0] != tag) return FMCP_ERR_PARSE;
+    len = d->p[1];
+    if (len == 0x81) {
+        if (d->n < 3 || d->p[2] < 0x80) return FMCP_ERR_PARSE;
+        len = d->p[2];
+        hdr = 3;
+    } else if (len == 0x82) {
+        if (d->n < 4 || d->p[2] == 0) return FMCP_ERR_PARSE;
+        len = ((size_t)d->p[2] << 8) | d->p[3];
+        hdr = 4;
+    } else if (len >= 0x80) {
+        return FMCP_ERR_PARSE;
+    }
+    if (len > d->n - hdr) return FMCP_ERR_PARSE;
+    body->p = d->p + hdr;
+    body->n = len;
+    d->p += hdr + len;
+    d->n -= hdr + len;
+    return FMCP_OK;
+}
+
+/* A non-negative minimal INTEGER, stored without leading zeros (zero has
+ * length 0). Negative or oversized values are bad keys, not bad DER. */
+static fmcp_result fmcp__der_uint(fmcp__der *d, uint8_t *out, size_t cap, size_t *len)
+{
+    fmcp__der b;
+    fmcp_result r = fmcp__der_take(d, 0x02, &b);
+    if (r != FMCP_OK) return r;
+    if (b.n == 0) return FMCP_ERR_PARSE;
+    if (b.n > 1 && ((b.p[0] == 0 && !(b.p[1] & 0x80)) || (b.p[0] == 0xff && (b.p[1] & 0x80))))
+        return FMCP_ERR_PARSE; /* non-minimal */
+    if (b.p[0] & 0x80) return FMCP_ERR_BAD_KEY;
+    while (b.n && b.p[0] == 0) { b.p++; b.n--; }
+    if (b.n > cap) return FMCP_ERR_BAD_KEY;
+    memcpy(out, b.p, b.n);
+    *len = b.n;
+    return FMCP_OK;
+}
+
+/* A version INTEGER: 0 or 1 (anything else is FMCP_ERR_PARSE). */
+static fmcp_result fmcp__der_version(fmcp__der *d, unsigned *v)
+{
+    uint8_t b = 0;
+    size_t n = 0;
+    if (fmcp__der_uint(d, &b, 1, &n) != FMCP_OK || b > 1) return FMCP_ERR_PARSE;
+    *v = n ? b : 0u;
+    return FMCP_OK;
+}
+
+/* AlgorithmIdentifier: rsaEncryption with NULL parameters. Absent parameters
+ * are accepted too (some old encoders omit them; the meaning is the same);
+ * the writers always emit NULL. Another algorithm is FMCP_ERR_UNSUPPORTED. */
+static fmcp_result fmcp__der_algid(fmcp__der *d)
+{
+    fmcp__der a, oid, nul;
+    fmcp_result r = fmcp__der_take(d, 0x30, &a);
+    if (r == FMCP_OK) r = fmcp__der_take(&a, 0x06, &oid);
+    if (r != FMCP_OK) return r;
+    if (oid.n != sizeof fmcp__rsa_oid || memcmp(oid.p, fmcp__rsa_oid, oid.n) != 0)
+        return FMCP_ERR_UNSUPPORTED;
+    if (a.n == 0) return FMCP_OK;
+    r = fmcp__der_take(&a, 0x05, &nul);
+    if (r != FMCP_OK || nul.n != 0 || a.n != 0) return FMCP_ERR_PARSE;
+    return FMCP_OK;
+}
+
+/* Take the single outer SEQUENCE of a whole DER buffer. */
+static fmcp_result fmcp__der_outer(const uint8_t *der, size_t len, fmcp__der *seq)
+{
+    fmcp__der d;
+    fmcp_result r;
+    d.p = der;
+    d.n = len;
+    r = fmcp__der_take(&d, 0x30, seq);
+    if (r == FMCP_OK && d.n != 0) r = FMCP_ERR_PARSE; /* trailing bytes */
+    return r;
+}
+
+/* RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } */
+static fmcp_result fmcp__parse_pkcs1_pub(const uint8_t *der, size_t len, fmcp_rsa_public_key *k)
+{
+    fmcp__der s;
+    fmcp_result r = fmcp__der_outer(der, len, &s);
+    if (r == FMCP_OK) r = fmcp__der_uint(&s, k->n, sizeof k->n, &k->n_len);
+    if (r == FMCP_OK) r = fmcp__der_uint(&s, k->e, sizeof k->e, &k->e_len);
+    if (r == FMCP_OK && s.n != 0) r = FMCP_ERR_PARSE;
+    return r;
+}
+
+/* SubjectPublicKeyInfo ::= SEQUENCE { AlgorithmIdentifier, BIT STRING } */
+static fmcp_result fmcp__parse_spki(const uint8_t *der, size_t len, fmcp_rsa_public_key *k)
+{
+    fmcp__der s, bits;
+    fmcp_result r = fmcp__der_outer(der, len, &s);
+    if (r == FMCP_OK) r = fmcp__der_algid(&s);
+    if (r == FMCP_OK) r = fmcp__der_take(&s, 0x03, &bits);
+    if (r != FMCP_OK) return r;
+    if (s.n != 0 || bits.n < 1 || bits.p[0] != 0) return FMCP_ERR_PARSE;
+    return fmcp__parse_pkcs1_pub(bits.p + 1, bits.n - 1, k);
+}
+
+/* RSAPrivateKey (PKCS#1): version 0, n, e, d, p, q, dp, dq, qinv. Version 1
+ * (multi-prime) is FMCP_ERR_UNSUPPORTED. */
+static fmcp_result fmcp__parse_pkcs1_priv(const uint8_t *der, size_t len, fmcp_rsa_private_key *k)
+{
+    fmcp__der s;
+    unsigned v = 0;
+    fmcp_result r = fmcp__der_outer(der, len, &s);
+    if (r == FMCP_OK) r = fmcp__der_version(&s, &v);
+    if (r == FMCP_OK && v != 0) r = FMCP_ERR_UNSUPPORTED;
+    if (r == FMCP_OK) r = fmcp__der_uint(&s, k->pub.n, sizeof k->pub.n, &k->pub.n_len);
+    if (r == FMCP_OK) r = fmcp__der_uint(&s, k->pub.e, sizeof k->pub.e, &k->pub.e_len);
+    if (r == FMCP_OK) r = fmcp__der_uint(&s, k->d, sizeof k->d, &k->d_len);
+    if (r == FMCP_OK) r = fmcp__der_uint(&s, k->p, sizeof k->p, &k->p_len);
+    if (r == FMCP_OK) r = fmcp__der_uint(&s, k->q, sizeof k->q, &k->q_len);
+    if (r == FMCP_OK) r = fmcp__der_uint(&s, k->dp, sizeof k->dp, &k->dp_len);
+    if (r == FMCP_OK) r = fmcp__der_uint(&s, k->dq, sizeof k->dq, &k->dq_len);
+    if (r == FMCP_OK) r = fmcp__der_uint(&s, k->qinv, sizeof k->qinv, &k->qinv_len);
+    if (r == FMCP_OK && s.n != 0) r = FMCP_ERR_PARSE;
+    return r;
+}
+
+/* PrivateKeyInfo (PKCS#8 v1): version 0, AlgorithmIdentifier, OCTET STRING
+ * holding an RSAPrivateKey, optional [0] attributes (ignored). */
+static fmcp_result fmcp__parse_pkcs8(const uint8_t *der, size_t len, fmcp_rsa_private_key *k)
+{
+    fmcp__der s, oct, attrs;
+    unsigned v = 1;
+    fmcp_result r = fmcp__der_outer(der, len, &s);
+    if (r == FMCP_OK) r = fmcp__der_version(&s, &v);
+    if (r == FMCP_OK && v != 0) r = FMCP_ERR_UNSUPPORTED;
+    if (r == FMCP_OK) r = fmcp__der_algid(&s);
+    if (r == FMCP_OK) r = fmcp__der_take(&s, 0x04, &oct);
+    if (r == FMCP_OK && fmcp__der_peek(&s) == 0xa0) r = fmcp__der_take(&s, 0xa0, &attrs);
+    if (r != FMCP_OK) return r;
+    if (s.n != 0) return FMCP_ERR_PARSE;
+    return fmcp__parse_pkcs1_priv(oct.p, oct.n, k);
+}
+
+/* First element inside the outer SEQUENCE, and the one after it, tell the
+ * formats apart; returns the tag of element `idx` (0 or 1), or -1. */
+static int fmcp__der_inner_tag(const uint8_t *der, size_t len, int idx)
+{
+    fmcp__der s, skip;
+    if (fmcp__der_outer(der, len, &s) != FMCP_OK) return -1;
+    if (idx == 1 && fmcp__der_take(&s, 0x02, &skip) != FMCP_OK) return -1;
+    return fmcp__der_peek(&s);
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_public_from_der(const uint8_t *der, size_t len, fmcp_rsa_public_key *out)
+{
+    fmcp_result r;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (!der) return FMCP_ERR_INVALID_ARG;
+    r = fmcp__der_inner_tag(der, len, 0) == 0x30 ? fmcp__parse_spki(der, len, out)
+                                                 : fmcp__parse_pkcs1_pub(der, len, out);
+    if (r == FMCP_OK) r = fmcp_rsa_public_check(out, 0);
+    if (r != FMCP_OK) memset(out, 0, sizeof *out);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_private_from_der(const uint8_t *der, size_t len, fmcp_rsa_private_key *out)
+{
+    fmcp_result r;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (!der) return FMCP_ERR_INVALID_ARG;
+    r = fmcp__der_inner_tag(der, len, 1) == 0x30 ? fmcp__parse_pkcs8(der, len, out)
+                                                 : fmcp__parse_pkcs1_priv(der, len, out);
+    if (r == FMCP_OK) r = fmcp_rsa_private_check(out);
+    if (r != FMCP_OK) fmcp_wipe(out, sizeof *out);
+    return r;
+}
+
+/* ---- DER writing ------------------------------------------------------------ */
+
+/* Writes only when out is set; len always counts (a sizing pass uses out = NULL). */
+typedef struct fmcp__dw {
+    uint8_t *out;
+    size_t len;
+} fmcp__dw;
+
+static void fmcp__dw_put(fmcp__dw *w, const uint8_t *b, size_t n)
+{
+    if (w->out && n) memcpy(w->out + w->len, b, n);
+    w->len += n;
+}
+
+static size_t fmcp__der_hdr_len(size_t content)
+{
+    return content < 0x80 ? 2u : content < 0x100 ? 3u : 4u;
+}
+
+static size_t fmcp__der_tlv_len(size_t content)
+{
+    return fmcp__der_hdr_len(content) + content;
+}
+
+static void fmcp__dw_hdr(fmcp__dw *w, uint8_t tag, size_t content)
+{
+    uint8_t h[4];
+    size_t n = fmcp__der_hdr_len(content);
+    h[0] = tag;
+    if (n == 2) {
+        h[1] = (uint8_t)content;
+    } else if (n == 3) {
+        h[1] = 0x81;
+        h[2] = (uint8_t)content;
+    } else {
+        h[1] = 0x82;
+        h[2] = (uint8_t)(content >> 8);
+        h[3] = (uint8_t)content;
+    }
+    fmcp__dw_put(w, h, n);
+}
+
+/* Skip leading zero bytes so the encoding is minimal whatever the caller stored. */
+static void fmcp__rk_trim(const uint8_t **b, size_t *n)
+{
+    while (*n && (*b)[0] == 0) { (*b)++; (*n)--; }
+}
+
+static size_t fmcp__der_int_len(const uint8_t *b, size_t n)
+{
+    fmcp__rk_trim(&b, &n);
+    return fmcp__der_tlv_len(n == 0 ? 1u : n + (size_t)(b[0] >> 7));
+}
+
+static void fmcp__dw_int(fmcp__dw *w, const uint8_t *b, size_t n)
+{
+    static const uint8_t zero = 0;
+    fmcp__rk_trim(&b, &n);
+    if (n == 0) {
+        fmcp__dw_hdr(w, 0x02, 1);
+        fmcp__dw_put(w, &zero, 1);
+        return;
+    }
+    fmcp__dw_hdr(w, 0x02, n + (size_t)(b[0] >> 7));
+    if (b[0] & 0x80) fmcp__dw_put(w, &zero, 1);
+    fmcp__dw_put(w, b, n);
+}
+
+static void fmcp__dw_algid(fmcp__dw *w)
+{
+    static const uint8_t tail[2] = { 0x05, 0x00 };
+    fmcp__dw_hdr(w, 0x30, 2 + sizeof fmcp__rsa_oid + 2);
+    fmcp__dw_hdr(w, 0x06, sizeof fmcp__rsa_oid);
+    fmcp__dw_put(w, fmcp__rsa_oid, sizeof fmcp__rsa_oid);
+    fmcp__dw_put(w, tail, 2);
+}
+
+#define FMCP__ALGID_LEN (2 + 2 + 9 + 2)
+
+static size_t fmcp__pkcs1_pub_len(const fmcp_rsa_public_key *k)
+{
+    return fmcp__der_tlv_len(fmcp__der_int_len(k->n, k->n_len) + fmcp__der_int_len(k->e, k->e_len));
+}
+
+static void fmcp__dw_pkcs1_pub(fmcp__dw *w, const fmcp_rsa_public_key *k)
+{
+    fmcp__dw_hdr(w, 0x30, fmcp__der_int_len(k->n, k->n_len) + fmcp__der_int_len(k->e, k->e_len));
+    fmcp__dw_int(w, k->n, k->n_len);
+    fmcp__dw_int(w, k->e, k->e_len);
+}
+
+static void fmcp__dw_spki(fmcp__dw *w, const fmcp_rsa_public_key *k)
+{
+    static const uint8_t unused_bits = 0;
+    size_t bits = 1 + fmcp__pkcs1_pub_len(k);
+    fmcp__dw_hdr(w, 0x30, FMCP__ALGID_LEN + fmcp__der_tlv_len(bits));
+    fmcp__dw_algid(w);
+    fmcp__dw_hdr(w, 0x03, bits);
+    fmcp__dw_put(w, &unused_bits, 1);
+    fmcp__dw_pkcs1_pub(w, k);
+}
+
+static size_t fmcp__pkcs1_priv_body(const fmcp_rsa_private_key *k)
+{
+    return 3 + fmcp__der_int_len(k->pub.n, k->pub.n_len) + fmcp__der_int_len(k->pub.e, k->pub.e_len)
+           + fmcp__der_int_len(k->d, k->d_len) + fmcp__der_int_len(k->p, k->p_len)
+           + fmcp__der_int_len(k->q, k->q_len) + fmcp__der_int_len(k->dp, k->dp_len)
+           + fmcp__der_int_len(k->dq, k->dq_len) + fmcp__der_int_len(k->qinv, k->qinv_len);
+}
+
+static void fmcp__dw_pkcs1_priv(fmcp__dw *w, const fmcp_rsa_private_key *k)
+{
+    static const uint8_t version0[3] = { 0x02, 0x01, 0x00 };
+    fmcp__dw_hdr(w, 0x30, fmcp__pkcs1_priv_body(k));
+    fmcp__dw_put(w, version0, 3);
+    fmcp__dw_int(w, k->pub.n, k->pub.n_len);
+    fmcp__dw_int(w, k->pub.e, k->pub.e_len);
+    fmcp__dw_int(w, k->d, k->d_len);
+    fmcp__dw_int(w, k->p, k->p_len);
+    fmcp__dw_int(w, k->q, k->q_len);
+    fmcp__dw_int(w, k->dp, k->dp_len);
+    fmcp__dw_int(w, k->dq, k->dq_len);
+    fmcp__dw_int(w, k->qinv, k->qinv_len);
+}
+
+static void fmcp__dw_pkcs8(fmcp__dw *w, const fmcp_rsa_private_key *k)
+{
+    static const uint8_t version0[3] = { 0x02, 0x01, 0x00 };
+    size_t inner = fmcp__der_tlv_len(fmcp__pkcs1_priv_body(k));
+    fmcp__dw_hdr(w, 0x30, 3 + FMCP__ALGID_LEN + fmcp__der_tlv_len(inner));
+    fmcp__dw_put(w, version0, 3);
+    fmcp__dw_algid(w);
+    fmcp__dw_hdr(w, 0x04, inner);
+    fmcp__dw_pkcs1_priv(w, k);
+}
+
+/* Lengths inside the key structs must fit their arrays before we read them. */
+static int fmcp__pub_sane(const fmcp_rsa_public_key *k)
+{
+    return k && k->n_len >= 1 && k->n_len <= sizeof k->n && k->e_len >= 1 && k->e_len <= sizeof k->e;
+}
+
+static int fmcp__priv_sane(const fmcp_rsa_private_key *k)
+{
+    return k && fmcp__pub_sane(&k->pub) && k->d_len <= sizeof k->d && k->p_len <= sizeof k->p
+           && k->q_len <= sizeof k->q && k->dp_len <= sizeof k->dp && k->dq_len <= sizeof k->dq
+           && k->qinv_len <= sizeof k->qinv;
+}
+
+/* Sizing pass, then the writing pass when the caller's buffer is big enough. */
+static fmcp_result fmcp__der_emit(const void *k, int priv, fmcp_rsakey_format f, uint8_t *out,
+                                  size_t cap, size_t *len)
+{
+    int pass;
+    fmcp__dw w;
+    for (pass = 0; pass < 2; pass++) {
+        w.out = pass ? out : NULL;
+        w.len = 0;
+        if (priv && f == FMCP_RSAKEY_PKCS8) fmcp__dw_pkcs8(&w, (const fmcp_rsa_private_key *)k);
+        else if (priv) fmcp__dw_pkcs1_priv(&w, (const fmcp_rsa_private_key *)k);
+        else if (f == FMCP_RSAKEY_SPKI) fmcp__dw_spki(&w, (const fmcp_rsa_public_key *)k);
+        else fmcp__dw_pkcs1_pub(&w, (const fmcp_rsa_public_key *)k);
+        *len = w.len;
+        if (!pass && (!out || w.len > cap)) return FMCP_ERR_BUFFER_TOO_SMALL;
+    }
+    return FMCP_OK;
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_public_to_der(const fmcp_rsa_public_key *k, fmcp_rsakey_format f,
+                                               uint8_t *out, size_t cap, size_t *len)
+{
+    if (!len || !fmcp__pub_sane(k) || (f != FMCP_RSAKEY_SPKI && f != FMCP_RSAKEY_PKCS1))
+        return FMCP_ERR_INVALID_ARG;
+    return fmcp__der_emit(k, 0, f, out, cap, len);
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_private_to_der(const fmcp_rsa_private_key *k, fmcp_rsakey_format f,
+                                                uint8_t *out, size_t cap, size_t *len)
+{
+    if (!len || !fmcp__priv_sane(k) || (f != FMCP_RSAKEY_PKCS8 && f != FMCP_RSAKEY_PKCS1))
+        return FMCP_ERR_INVALID_ARG;
+    return fmcp__der_emit(k, 1, f, out, cap, len);
+}
+
+/* ---- PEM -------------------------------------------------------------------- */
+
+enum { FMCP__PEM_OTHER, FMCP__PEM_SPKI, FMCP__PEM_RSA_PUB, FMCP__PEM_PKCS8, FMCP__PEM_RSA_PRIV,
+       FMCP__PEM_OTHER_KEY };
+
+static const char *const fmcp__pem_labels[5] = { "", "PUBLIC KEY", "RSA PUBLIC KEY", "PRIVATE KEY",
+                                                 "RSA PRIVATE KEY" };
+
+static int fmcp__pem_kind(const char *label, size_t n)
+{
+    int i;
+    for (i = 1; i < 5; i++)
+        if (strlen(fmcp__pem_labels[i]) == n && memcmp(label, fmcp__pem_labels[i], n) == 0) return i;
+    /* EC, DSA, encrypted, ... keys: reported as unsupported if nothing better is found */
+    if ((n >= 11 && memcmp(label + n - 11, "PRIVATE KEY", 11) == 0)
+        || (n >= 10 && memcmp(label + n - 10, "PUBLIC KEY", 10) == 0))
+        return FMCP__PEM_OTHER_KEY;
+    return FMCP__PEM_OTHER;
+}
+
+/* First occurrence of needle in s[0..n), or NULL. */
+/* Needles are byte strings with an explicit length: a PEM label copied from
+ * the input must not be cut short by an embedded NUL. */
+static const char *fmcp__rk_findn(const char *s, size_t n, const char *needle, size_t m)
+{
+    size_t i;
+    if (m == 0) return NULL;
+    for (i = 0; i + m <= n; i++)
+        if (s[i] == needle[0] && memcmp(s + i, needle, m) == 0) return s + i;
+    return NULL;
+}
+
+static const char *fmcp__rk_find(const char *s, size_t n, const char *needle)
+{
+    return fmcp__rk_findn(s, n, needle, strlen(needle));
+}
+
+/* PEM labels are printable ASCII (RFC 7468 section 3). */
+static int fmcp__pem_label_ok(const char *label, size_t ln)
+{
+    size_t i;
+    if (ln == 0 || ln > 40) return 0;
+    for (i = 0; i < ln; i++)
+        if ((unsigned char)label[i] < 0x20 || (unsigned char)label[i] > 0x7e) return 0;
+    return 1;
+}
+
+static int fmcp__rk_is_b64(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+'
+           || c == '/' || c == '=';
+}
+
+/* Collect the base64 text of a PEM body: lines of base64 characters ending in
+ * LF or CRLF, nothing else. A "Name: value" header line means an encrypted
+ * (RFC 1421) key. Then decode strictly. */
+static fmcp_result fmcp__pem_body(const char *s, size_t n, uint8_t *der, size_t *der_len)
+{
+    char b64[FMCP__RSAKEY_B64_MAX];
+    size_t i, m = 0;
+    fmcp_result r = FMCP_OK;
+    if (memchr(s, ':', n)) return FMCP_ERR_UNSUPPORTED;
+    for (i = 0; i < n && r == FMCP_OK; i++) {
+        char c = s[i];
+        if (c == '\n' || (c == '\r' && i + 1 < n && s[i + 1] == '\n')) continue;
+        if (!fmcp__rk_is_b64(c)) r = FMCP_ERR_ENCODING;
+        else if (m == sizeof b64) r = FMCP_ERR_BAD_KEY; /* far larger than a 4096-bit key */
+        else b64[m++] = c;
+    }
+    if (r == FMCP_OK && m == 0) r = FMCP_ERR_PARSE; /* an empty block */
+    if (r == FMCP_OK && fmcp_b64_decode(FMCP_B64_STD, b64, m, der, FMCP__RSAKEY_DER_MAX, der_len) != FMCP_OK)
+        r = FMCP_ERR_ENCODING;
+    fmcp_wipe(b64, m);
+    return r;
+}
+
+/* Find the next "-----BEGIN X-----" ... "-----END X-----" block at or after
+ * *pos. Returns its kind, with body/body_len set, or -1 when there is none. */
+static int fmcp__pem_next(const char *pem, size_t len, size_t *pos, const char **body, size_t *body_len)
+{
+    const char *b, *label, *lend, *end;
+    char endline[64];
+    size_t ln;
+    for (;;) {
+        b = fmcp__rk_find(pem + *pos, len - *pos, "-----BEGIN ");
+        if (!b) return -1;
+        *pos = (size_t)(b - pem) + 11;
+        label = pem + *pos;
+        lend = fmcp__rk_find(label, len - *pos, "-----");
+        if (!lend) return -1;
+        ln = (size_t)(lend - label);
+        if (!fmcp__pem_label_ok(label, ln)) continue;
+        memcpy(endline, "-----END ", 9);
+        memcpy(endline + 9, label, ln);
+        memcpy(endline + 9 + ln, "-----", 6);
+        *pos += ln + 5;
+        if (*pos < len && pem[*pos] == '\r') (*pos)++;
+        if (*pos >= len || pem[*pos] != '\n') continue;
+        (*pos)++;
+        end = fmcp__rk_findn(pem + *pos, len - *pos, endline, 9 + ln + 5);
+        if (!end) return -1;
+        *body = pem + *pos;
+        *body_len = (size_t)(end - *body);
+        *pos = (size_t)(end - pem) + 9 + ln + 5;
+        return fmcp__pem_kind(label, ln);
+    }
+}
+
+/* Parse one block as a private key (kinds PKCS8/RSA_PRIV). */
+static fmcp_result fmcp__pem_private(int kind, const char *body, size_t n, fmcp_rsa_private_key *out)
+{
+    uint8_t der[FMCP__RSAKEY_DER_MAX];
+    size_t dl = 0;
+    fmcp_result r = fmcp__pem_body(body, n, der, &dl);
+    if (r == FMCP_OK)
+        r = kind == FMCP__PEM_PKCS8 ? fmcp__parse_pkcs8(der, dl, out) : fmcp__parse_pkcs1_priv(der, dl, out);
+    if (r == FMCP_OK) r = fmcp_rsa_private_check(out);
+    fmcp_wipe(der, sizeof der);
+    return r;
+}
+
+static fmcp_result fmcp__pem_public(int kind, const char *body, size_t n, fmcp_rsa_public_key *out)
+{
+    uint8_t der[FMCP__RSAKEY_DER_MAX];
+    size_t dl = 0;
+    fmcp_result r = fmcp__pem_body(body, n, der, &dl);
+    if (r == FMCP_OK)
+        r = kind == FMCP__PEM_SPKI ? fmcp__parse_spki(der, dl, out) : fmcp__parse_pkcs1_pub(der, dl, out);
+    if (r == FMCP_OK) r = fmcp_rsa_public_check(out, 0);
+    return r;
+}
+
+/* Walk the blocks: keys of other types (and encrypted keys) are remembered as
+ * FMCP_ERR_UNSUPPORTED and passed over; the first RSA block decides. want_priv
+ * limits the search to private keys; pub/priv receive the result. */
+static fmcp_result fmcp__pem_scan(const char *pem, size_t len, int want_priv, fmcp_rsa_public_key *pub,
+                                  fmcp_rsa_private_key *priv)
+{
+    fmcp_result seen = FMCP_ERR_NOT_FOUND, r;
+    size_t pos = 0, n = 0;
+    const char *body = NULL;
+    int kind;
+    while ((kind = fmcp__pem_next(pem, len, &pos, &body, &n)) >= 0) {
+        if (kind == FMCP__PEM_OTHER) continue;
+        if (kind == FMCP__PEM_OTHER_KEY) { seen = FMCP_ERR_UNSUPPORTED; continue; }
+        if (want_priv && (kind == FMCP__PEM_SPKI || kind == FMCP__PEM_RSA_PUB)) continue;
+        if (kind == FMCP__PEM_SPKI || kind == FMCP__PEM_RSA_PUB) r = fmcp__pem_public(kind, body, n, pub);
+        else r = fmcp__pem_private(kind, body, n, priv);
+        if (r != FMCP_ERR_UNSUPPORTED) return r;
+        seen = r;
+        fmcp_wipe(priv, sizeof *priv);
+    }
+    return seen;
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_private_from_pem(const char *pem, size_t len, fmcp_rsa_private_key *out)
+{
+    fmcp_result r;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (!pem) return FMCP_ERR_INVALID_ARG;
+    r = fmcp__pem_scan(pem, len, 1, &out->pub, out);
+    if (r != FMCP_OK) fmcp_wipe(out, sizeof *out);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_public_from_pem(const char *pem, size_t len, fmcp_rsa_public_key *out)
+{
+    fmcp_rsa_private_key priv;
+    fmcp_result r;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (!pem) return FMCP_ERR_INVALID_ARG;
+    memset(&priv, 0, sizeof priv);
+    r = fmcp__pem_scan(pem, len, 0, out, &priv);
+    if (r == FMCP_OK && priv.pub.n_len) *out = priv.pub; /* it was a private key block */
+    if (r != FMCP_OK) memset(out, 0, sizeof *out);
+    fmcp_wipe(&priv, sizeof priv);
+    return r;
+}
+
+/* Armour the DER: 64-character lines, each ending in "\n", then a NUL. */
+static fmcp_result fmcp__pem_emit(const uint8_t *der, size_t dl, const char *label, char *out, size_t cap,
+                                  size_t *len)
+{
+    size_t ll = strlen(label), chars = fmcp_b64_encoded_len(FMCP_B64_STD, dl);
+    size_t need = 32 + 2 * ll + chars + (chars + 63) / 64, i, o, got;
+    *len = need;
+    if (!out || cap < need + 1) return FMCP_ERR_BUFFER_TOO_SMALL;
+    o = 0;
+    memcpy(out + o, "-----BEGIN ", 11); o += 11;
+    memcpy(out + o, label, ll); o += ll;
+    memcpy(out + o, "-----\n", 6); o += 6;
+    for (i = 0; i < dl; i += 48) {
+        size_t take = dl - i < 48 ? dl - i : 48;
+        if (fmcp_b64_encode(FMCP_B64_STD, der + i, take, out + o, cap - o, &got) != FMCP_OK)
+            return FMCP_ERR_CRYPTO;
+        o += got;
+        out[o++] = '\n';
+    }
+    memcpy(out + o, "-----END ", 9); o += 9;
+    memcpy(out + o, label, ll); o += ll;
+    memcpy(out + o, "-----\n", 7); o += 6;
+    *len = o;
+    return FMCP_OK;
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_public_to_pem(const fmcp_rsa_public_key *k, fmcp_rsakey_format f,
+                                               char *out, size_t cap, size_t *len)
+{
+    uint8_t der[FMCP__RSAKEY_DER_MAX];
+    size_t dl = 0;
+    fmcp_result r;
+    if (!len) return FMCP_ERR_INVALID_ARG;
+    r = fmcp_rsa_public_to_der(k, f, der, sizeof der, &dl);
+    if (r != FMCP_OK) return r == FMCP_ERR_BUFFER_TOO_SMALL ? FMCP_ERR_INVALID_ARG : r;
+    return fmcp__pem_emit(der, dl, fmcp__pem_labels[f == FMCP_RSAKEY_SPKI ? FMCP__PEM_SPKI : FMCP__PEM_RSA_PUB],
+                          out, cap, len);
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_private_to_pem(const fmcp_rsa_private_key *k, fmcp_rsakey_format f,
+                                                char *out, size_t cap, size_t *len)
+{
+    uint8_t der[FMCP__RSAKEY_DER_MAX];
+    size_t dl = 0;
+    fmcp_result r;
+    if (!len) return FMCP_ERR_INVALID_ARG;
+    r = fmcp_rsa_private_to_der(k, f, der, sizeof der, &dl);
+    if (r == FMCP_OK)
+        r = fmcp__pem_emit(der, dl, fmcp__pem_labels[f == FMCP_RSAKEY_PKCS8 ? FMCP__PEM_PKCS8 : FMCP__PEM_RSA_PRIV],
+                           out, cap, len);
+    else if (r == FMCP_ERR_BUFFER_TOO_SMALL)
+        r = FMCP_ERR_INVALID_ARG;
+    fmcp_wipe(der, sizeof der);
+    return r;
+}
+
+/* ---- JWK ---------------------------------------------------------------------- */
+
+/* Decode base64url member `name` into out. Leading zero bytes are accepted
+ * (RFC 7518 forbids them, but some producers add one) and dropped, so the
+ * stored value and every re-emitted form are minimal. */
+static fmcp_result fmcp__jwk_uint(const fmcp_json *jwk, const char *name, uint8_t *out, size_t cap, size_t *len)
+{
+    uint8_t tmp[FMCP_RSA_MAX_BYTES + 8];
+    const uint8_t *p = tmp;
+    size_t sl = 0, n = 0;
+    const char *s = fmcp_json_str(fmcp_json_get(jwk, name), &sl);
+    fmcp_result r;
+    if (!s) return FMCP_ERR_PARSE;
+    if (fmcp_b64_decoded_max(sl) > sizeof tmp) return FMCP_ERR_BAD_KEY;
+    r = fmcp_b64_decode(FMCP_B64_URL, s, sl, tmp, sizeof tmp, &n);
+    if (r != FMCP_OK) r = FMCP_ERR_ENCODING;
+    if (r == FMCP_OK) fmcp__rk_trim(&p, &n);
+    if (r == FMCP_OK && n > cap) r = FMCP_ERR_BAD_KEY;
+    if (r == FMCP_OK) {
+        memcpy(out, p, n);
+        *len = n;
+    }
+    fmcp_wipe(tmp, sizeof tmp);
+    return r;
+}
+
+/* kty must be the string "RSA": another type is FMCP_ERR_UNSUPPORTED. */
+static fmcp_result fmcp__jwk_kty(const fmcp_json *jwk)
+{
+    size_t n = 0;
+    const char *kty = fmcp_json_str(fmcp_json_get(jwk, "kty"), &n);
+    if (!fmcp_json_is(jwk, FMCP_JSON_OBJECT) || !kty) return FMCP_ERR_PARSE;
+    return n == 3 && memcmp(kty, "RSA", 3) == 0 ? FMCP_OK : FMCP_ERR_UNSUPPORTED;
+}
+
+static fmcp_result fmcp__jwk_pub(const fmcp_json *jwk, fmcp_rsa_public_key *out)
+{
+    fmcp_result r = fmcp__jwk_kty(jwk);
+    if (r == FMCP_OK) r = fmcp__jwk_uint(jwk, "n", out->n, sizeof out->n, &out->n_len);
+    if (r == FMCP_OK) r = fmcp__jwk_uint(jwk, "e", out->e, sizeof out->e, &out->e_len);
+    if (r == FMCP_OK) r = fmcp_rsa_public_check(out, 0);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_public_from_jwk(const fmcp_json *jwk, fmcp_rsa_public_key *out)
+{
+    fmcp_result r;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (!jwk) return FMCP_ERR_INVALID_ARG;
+    r = fmcp__jwk_pub(jwk, out);
+    if (r != FMCP_OK) memset(out, 0, sizeof *out);
+    return r;
+}
+
+/* Private JWKs need the CRT members (p, q, dp, dq, qi): a key with only d, or
+ * with "oth" (more than two primes), is FMCP_ERR_UNSUPPORTED. */
+FASTMCP_API fmcp_result fmcp_rsa_private_from_jwk(const fmcp_json *jwk, fmcp_rsa_private_key *out)
+{
+    fmcp_result r;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (!jwk) return FMCP_ERR_INVALID_ARG;
+    r = fmcp__jwk_kty(jwk);
+    if (r == FMCP_OK && (fmcp_json_get(jwk, "oth") || !fmcp_json_get(jwk, "p"))) r = FMCP_ERR_UNSUPPORTED;
+    if (r == FMCP_OK) r = fmcp__jwk_uint(jwk, "n", out->pub.n, sizeof out->pub.n, &out->pub.n_len);
+    if (r == FMCP_OK) r = fmcp__jwk_uint(jwk, "e", out->pub.e, sizeof out->pub.e, &out->pub.e_len);
+    if (r == FMCP_OK) r = fmcp__jwk_uint(jwk, "d", out->d, sizeof out->d, &out->d_len);
+    if (r == FMCP_OK) r = fmcp__jwk_uint(jwk, "p", out->p, sizeof out->p, &out->p_len);
+    if (r == FMCP_OK) r = fmcp__jwk_uint(jwk, "q", out->q, sizeof out->q, &out->q_len);
+    if (r == FMCP_OK) r = fmcp__jwk_uint(jwk, "dp", out->dp, sizeof out->dp, &out->dp_len);
+    if (r == FMCP_OK) r = fmcp__jwk_uint(jwk, "dq", out->dq, sizeof out->dq, &out->dq_len);
+    if (r == FMCP_OK) r = fmcp__jwk_uint(jwk, "qi", out->qinv, sizeof out->qinv, &out->qinv_len);
+    if (r == FMCP_OK) r = fmcp_rsa_private_check(out);
+    if (r != FMCP_OK) fmcp_wipe(out, sizeof *out);
+    return r;
+}
+
+static void fmcp__rk_jw_fail(fmcp_json_writer *w, fmcp_result r)
+{
+    if (w->err == FMCP_OK) w->err = r;
+}
+
+/* "name": base64url(minimal bytes) */
+static void fmcp__rk_jw_b64u(fmcp_json_writer *w, const char *name, const uint8_t *b, size_t n)
+{
+    char buf[FMCP__RSAKEY_B64U_INT];
+    size_t m = 0;
+    fmcp__rk_trim(&b, &n);
+    if (fmcp_b64_encode(FMCP_B64_URL, b, n, buf, sizeof buf, &m) != FMCP_OK) {
+        fmcp__rk_jw_fail(w, FMCP_ERR_INVALID_ARG);
+        return;
+    }
+    fmcp_jw_key(w, name);
+    fmcp_jw_strn(w, buf, m);
+    fmcp_wipe(buf, sizeof buf);
+}
+
+static void fmcp__rk_jw_pub(fmcp_json_writer *w, const fmcp_rsa_public_key *k, const char *kid,
+                                 const char *alg, const char *use)
+{
+    fmcp_jw_key(w, "kty");
+    fmcp_jw_str(w, "RSA");
+    if (kid) { fmcp_jw_key(w, "kid"); fmcp_jw_str(w, kid); }
+    if (use) { fmcp_jw_key(w, "use"); fmcp_jw_str(w, use); }
+    if (alg) { fmcp_jw_key(w, "alg"); fmcp_jw_str(w, alg); }
+    fmcp__rk_jw_b64u(w, "n", k->n, k->n_len);
+    fmcp__rk_jw_b64u(w, "e", k->e, k->e_len);
+}
+
+FASTMCP_API void fmcp_rsa_public_write_jwk(fmcp_json_writer *w, const fmcp_rsa_public_key *k,
+                                           const char *kid, const char *alg, const char *use)
+{
+    if (!w) return;
+    if (!fmcp__pub_sane(k)) { fmcp__rk_jw_fail(w, FMCP_ERR_INVALID_ARG); return; }
+    fmcp_jw_object_begin(w);
+    fmcp__rk_jw_pub(w, k, kid, alg, use);
+    fmcp_jw_object_end(w);
+}
+
+FASTMCP_API void fmcp_rsa_private_write_jwk(fmcp_json_writer *w, const fmcp_rsa_private_key *k,
+                                            const char *kid, const char *alg, const char *use)
+{
+    if (!w) return;
+    if (!fmcp__priv_sane(k)) { fmcp__rk_jw_fail(w, FMCP_ERR_INVALID_ARG); return; }
+    fmcp_jw_object_begin(w);
+    fmcp__rk_jw_pub(w, &k->pub, kid, alg, use);
+    fmcp__rk_jw_b64u(w, "d", k->d, k->d_len);
+    fmcp__rk_jw_b64u(w, "p", k->p, k->p_len);
+    fmcp__rk_jw_b64u(w, "q", k->q, k->q_len);
+    fmcp__rk_jw_b64u(w, "dp", k->dp, k->dp_len);
+    fmcp__rk_jw_b64u(w, "dq", k->dq, k->dq_len);
+    fmcp__rk_jw_b64u(w, "qi", k->qinv, k->qinv_len);
+    fmcp_jw_object_end(w);
+}
+
+/* Append base64url of minimal b to buf at *o (room was checked by the caller). */
+static void fmcp__rk_tp_b64u(char *buf, size_t cap, size_t *o, const uint8_t *b, size_t n)
+{
+    size_t m = 0;
+    fmcp__rk_trim(&b, &n);
+    if (fmcp_b64_encode(FMCP_B64_URL, b, n, buf + *o, cap - *o, &m) == FMCP_OK) *o += m;
+}
+
+static void fmcp__rk_tp_lit(char *buf, size_t *o, const char *s)
+{
+    size_t n = strlen(s);
+    memcpy(buf + *o, s, n);
+    *o += n;
+}
+
+/* The required members in lexicographic order, no whitespace (RFC 7638 3.2). */
+FASTMCP_API fmcp_result fmcp_rsa_jwk_thumbprint(const fmcp_rsa_public_key *k,
+                                                char out[FMCP_JWK_THUMBPRINT_LEN + 1])
+{
+    char buf[FMCP__RSAKEY_B64U_INT + 64];
+    uint8_t h[FMCP_SHA256_SIZE];
+    size_t o = 0, m = 0;
+    if (!out || !fmcp__pub_sane(k)) return FMCP_ERR_INVALID_ARG;
+    fmcp__rk_tp_lit(buf, &o, "{\"e\":\"");
+    fmcp__rk_tp_b64u(buf, sizeof buf, &o, k->e, k->e_len);
+    fmcp__rk_tp_lit(buf, &o, "\",\"kty\":\"RSA\",\"n\":\"");
+    fmcp__rk_tp_b64u(buf, sizeof buf, &o, k->n, k->n_len);
+    fmcp__rk_tp_lit(buf, &o, "\"}");
+    fmcp_sha256(buf, o, h);
+    if (fmcp_b64_encode(FMCP_B64_URL, h, sizeof h, out, FMCP_JWK_THUMBPRINT_LEN + 1, &m) != FMCP_OK)
+        return FMCP_ERR_CRYPTO;
+    out[FMCP_JWK_THUMBPRINT_LEN] = 0;
+    return FMCP_OK;
+}
+
+/* ---- JWKS ---------------------------------------------------------------------- */
+
+/* Copy a string member into dst (capacity cap incl. NUL). 0 = absent,
+ * 1 = copied, -1 = unusable (not a string, too long, embedded NUL). */
+static int fmcp__jwks_str(const fmcp_json *jwk, const char *name, char *dst, size_t cap)
+{
+    const fmcp_json *v = fmcp_json_get(jwk, name);
+    size_t n = 0;
+    const char *s;
+    dst[0] = 0;
+    if (!v) return 0;
+    s = fmcp_json_str(v, &n);
+    if (!s || n >= cap || memchr(s, 0, n)) return -1;
+    memcpy(dst, s, n);
+    dst[n] = 0;
+    return 1;
+}
+
+static int fmcp__jwks_has_kid(const fmcp_jwks *set, const char *kid)
+{
+    size_t i;
+    for (i = 0; i < set->count; i++)
+        if (set->keys[i].has_kid && strcmp(set->keys[i].kid, kid) == 0) return 1;
+    return 0;
+}
+
+/* key_ops, when present, must be an array that includes "verify". */
+static int fmcp__jwks_ops_ok(const fmcp_json *jwk)
+{
+    const fmcp_json *ops = fmcp_json_get(jwk, "key_ops"), *op;
+    size_t n = 0;
+    const char *s;
+    if (!ops) return 1;
+    if (!fmcp_json_is(ops, FMCP_JSON_ARRAY)) return 0;
+    for (op = fmcp_json_first(ops); op; op = fmcp_json_next(op))
+        if ((s = fmcp_json_str(op, &n)) != NULL && n == 6 && memcmp(s, "verify", 6) == 0) return 1;
+    return 0;
+}
+
+/* Fill e from one member of the set; nonzero if it is usable. */
+static int fmcp__jwks_entry(const fmcp_jwks *set, const fmcp_json *jwk, fmcp_jwk_entry *e)
+{
+    char use[8];
+    int u, kid;
+    memset(e, 0, sizeof *e);
+    if (fmcp__jwk_kty(jwk) != FMCP_OK) return 0;
+    u = fmcp__jwks_str(jwk, "use", use, sizeof use);
+    if (u < 0 || (u > 0 && strcmp(use, "sig") != 0) || !fmcp__jwks_ops_ok(jwk)) return 0;
+    kid = fmcp__jwks_str(jwk, "kid", e->kid, sizeof e->kid);
+    if (kid < 0 || fmcp__jwks_str(jwk, "alg", e->alg, sizeof e->alg) < 0) return 0;
+    e->has_kid = kid;
+    if (kid && fmcp__jwks_has_kid(set, e->kid)) return 0; /* the first key with a kid wins */
+    return fmcp__jwk_pub(jwk, &e->key) == FMCP_OK;
+}
+
+/* Keep the usable members of `keys` (an array, or one JWK object). */
+static fmcp_result fmcp__jwks_fill(const fmcp_json *keys, int single, const fmcp_allocator *alloc,
+                                   fmcp_jwks *out)
+{
+    size_t cap = single ? 1 : fmcp_json_len(keys);
+    const fmcp_json *v;
+    if (cap == 0) return FMCP_OK;
+    out->keys = (fmcp_jwk_entry *)fmcp_malloc(alloc, cap * sizeof *out->keys);
+    if (!out->keys) return FMCP_ERR_NOMEM;
+    for (v = single ? keys : fmcp_json_first(keys); v; v = single ? NULL : fmcp_json_next(v)) {
+        if (fmcp__jwks_entry(out, v, &out->keys[out->count])) out->count++;
+        else out->skipped++;
+    }
+    if (out->count < cap) {
+        /* shrink so fmcp_jwks_free knows the block size from count alone */
+        fmcp_jwk_entry *k = out->count ? (fmcp_jwk_entry *)fmcp_realloc(alloc, out->keys, cap * sizeof *k,
+                                                                          out->count * sizeof *k) : NULL;
+        if (!k) fmcp_free(alloc, out->keys, cap * sizeof *k);
+        out->keys = k;
+        if (!k && out->count) return FMCP_ERR_NOMEM;
+    }
+    return FMCP_OK;
+}
+
+FASTMCP_API fmcp_result fmcp_jwks_parse(const char *text, size_t len, const fmcp_allocator *alloc,
+                                        fmcp_jwks *out)
+{
+    fmcp_json_parse_options o;
+    fmcp_json_doc *doc = NULL;
+    const fmcp_json *root, *keys;
+    fmcp_result r;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    out->alloc = alloc;
+    if (!text) return FMCP_ERR_INVALID_ARG;
+    memset(&o, 0, sizeof o);
+    o.max_size = FMCP__JWKS_MAX_TEXT;
+    o.reject_duplicate_keys = 1;
+    o.alloc = alloc;
+    r = fmcp_json_parse(text, len, &o, &doc, NULL);
+    if (r != FMCP_OK) return r;
+    root = fmcp_json_root(doc);
+    keys = fmcp_json_get(root, "keys");
+    if (fmcp_json_is(keys, FMCP_JSON_ARRAY)) r = fmcp__jwks_fill(keys, 0, alloc, out);
+    else if (!keys && fmcp_json_get(root, "kty")) r = fmcp__jwks_fill(root, 1, alloc, out);
+    else r = FMCP_ERR_PARSE;
+    fmcp_json_doc_free(doc);
+    if (r != FMCP_OK) fmcp_jwks_free(out);
+    return r;
+}
+
+FASTMCP_API void fmcp_jwks_free(fmcp_jwks *j)
+{
+    const fmcp_allocator *a;
+    if (!j) return;
+    a = j->alloc;
+    if (j->keys) fmcp_free(a, j->keys, j->count * sizeof *j->keys);
+    memset(j, 0, sizeof *j);
+    j->alloc = a;
+}
+
+FASTMCP_API const fmcp_jwk_entry *fmcp_jwks_find(const fmcp_jwks *j, const char *kid)
+{
+    size_t i;
+    if (!j) return NULL;
+    if (!kid) return j->count == 1 ? &j->keys[0] : NULL;
+    for (i = 0; i < j->count; i++)
+        if (j->keys[i].has_kid && strcmp(j->keys[i].kid, kid) == 0) return &j->keys[i];
+    return NULL;
+}
+
+/* ===== jwt.c ===== */
+/* jwt: implementation */
+
+#include <string.h>
+#ifndef FASTMCP_NO_THREADS
+#  include <pthread.h>
+#endif
+
+/* Upper bound for NumericDate values: 9999-12-31T23:59:59Z. Keeps every
+ * comparison with the leeway far from int64 overflow. */
+#define FMCP__JWT_MAX_TIME 253402300799LL
+
+/* ---- key sets ------------------------------------------------------------ */
+
+typedef struct fmcp__jwt_key {
+    char kid[FMCP_JWK_KID_MAX + 1];
+    int has_kid;
+    fmcp_rsa_public_key pub;
+    fmcp_rsa_public_ctx ctx; /* prepared once: Montgomery constants for n */
+} fmcp__jwt_key;
+
+struct fmcp_jwt_keyset {
+    const fmcp_allocator *alloc;
+    fmcp__jwt_key *keys;
+    size_t count, cap, skipped;
+    long refs; /* changed only under the owning verifier's lock */
+};
+
+/* A list of strings copied into one block: the pointer array, then the text. */
+typedef struct fmcp__jwt_strs {
+    char **items;
+    size_t count, size;
+} fmcp__jwt_strs;
+
+struct fmcp_jwt_verifier {
+    const fmcp_allocator *alloc;
+    fmcp__jwt_strs issuers, audiences, scopes, typ;
+    int64_t leeway;
+    int exp_optional, plain_jws;
+    size_t max_size;
+    fmcp_jwt_keyset *keys;
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_t lock;
+    int lock_ok;
+#endif
+};
+
+FASTMCP_API fmcp_result fmcp_jwt_keyset_create(const fmcp_allocator *alloc, fmcp_jwt_keyset **out)
+{
+    fmcp_jwt_keyset *ks;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    ks = (fmcp_jwt_keyset *)fmcp_malloc(alloc, sizeof *ks);
+    if (!ks) return FMCP_ERR_NOMEM;
+    memset(ks, 0, sizeof *ks);
+    ks->alloc = alloc;
+    *out = ks;
+    return FMCP_OK;
+}
+
+FASTMCP_API void fmcp_jwt_keyset_free(fmcp_jwt_keyset *ks)
+{
+    if (!ks) return;
+    fmcp_free(ks->alloc, ks->keys, ks->cap * sizeof *ks->keys);
+    fmcp_free(ks->alloc, ks, sizeof *ks);
+}
+
+FASTMCP_API size_t fmcp_jwt_keyset_count(const fmcp_jwt_keyset *ks) { return ks ? ks->count : 0; }
+FASTMCP_API size_t fmcp_jwt_keyset_skipped(const fmcp_jwt_keyset *ks) { return ks ? ks->skipped : 0; }
+
+FASTMCP_API fmcp_result fmcp_jwt_keyset_add_key(fmcp_jwt_keyset *ks, const fmcp_rsa_public_key *key,
+                                                const char *kid)
+{
+    fmcp__jwt_key *e;
+    fmcp_rsa_public_ctx ctx;
+    if (!ks || !key || (kid && strlen(kid) > FMCP_JWK_KID_MAX)) return FMCP_ERR_INVALID_ARG;
+    if (fmcp_rsa_public_prepare(&ctx, key, 0) != FMCP_OK) return FMCP_ERR_BAD_KEY;
+    if (ks->count == ks->cap) {
+        size_t ncap = ks->cap ? ks->cap * 2 : 4;
+        fmcp__jwt_key *nk = (fmcp__jwt_key *)fmcp_realloc(ks->alloc, ks->keys, ks->cap * sizeof *nk,
+                                                          ncap * sizeof *nk);
+        if (!nk) return FMCP_ERR_NOMEM;
+        ks->keys = nk;
+        ks->cap = ncap;
+    }
+    e = &ks->keys[ks->count++];
+    memset(e, 0, sizeof *e);
+    e->pub = *key;
+    e->ctx = ctx;
+    if (kid) { e->has_kid = 1; memcpy(e->kid, kid, strlen(kid) + 1); }
+    return FMCP_OK;
+}
+
+/* A JSON string without embedded NULs (so C string functions see all of it). */
+static const char *fmcp__jwt_cstr(const fmcp_json *j, size_t *n)
+{
+    size_t len = 0;
+    const char *s = fmcp_json_str(j, &len);
+    if (!s || memchr(s, 0, len)) return NULL;
+    if (n) *n = len;
+    return s;
+}
+
+static int fmcp__jwt_str_is(const fmcp_json *j, const char *want)
+{
+    const char *s = fmcp__jwt_cstr(j, NULL);
+    return s && strcmp(s, want) == 0;
+}
+
+/* Whether a JWK may verify RS256 signatures (see the header for the rules). */
+static int fmcp__jwt_jwk_usable(const fmcp_json *jwk)
+{
+    const fmcp_json *ops = fmcp_json_get(jwk, "key_ops"), *op, *kid = fmcp_json_get(jwk, "kid");
+    int can_verify = 0;
+    size_t n = 0;
+    if (!fmcp_json_is(jwk, FMCP_JSON_OBJECT) || !fmcp__jwt_str_is(fmcp_json_get(jwk, "kty"), "RSA"))
+        return 0;
+    if (fmcp_json_get(jwk, "use") && !fmcp__jwt_str_is(fmcp_json_get(jwk, "use"), "sig")) return 0;
+    if (fmcp_json_get(jwk, "alg") && !fmcp__jwt_str_is(fmcp_json_get(jwk, "alg"), "RS256")) return 0;
+    if (kid && (!fmcp__jwt_cstr(kid, &n) || n > FMCP_JWK_KID_MAX)) return 0;
+    if (!ops) return 1;
+    for (op = fmcp_json_first(ops); op; op = fmcp_json_next(op))
+        if (fmcp__jwt_str_is(op, "verify")) can_verify = 1;
+    return fmcp_json_is(ops, FMCP_JSON_ARRAY) && can_verify;
+}
+
+/* Adds one JWK, or counts it as skipped. Only running out of memory fails. */
+static fmcp_result fmcp__jwt_keyset_add_jwk(fmcp_jwt_keyset *ks, const fmcp_json *jwk)
+{
+    fmcp_rsa_public_key k;
+    fmcp_result r;
+    if (!fmcp__jwt_jwk_usable(jwk) || fmcp_rsa_public_from_jwk(jwk, &k) != FMCP_OK) {
+        ks->skipped++;
+        return FMCP_OK;
+    }
+    r = fmcp_jwt_keyset_add_key(ks, &k, fmcp__jwt_cstr(fmcp_json_get(jwk, "kid"), NULL));
+    if (r == FMCP_ERR_BAD_KEY) { ks->skipped++; r = FMCP_OK; }
+    return r;
+}
+
+static fmcp_result fmcp__jwt_keyset_add_json(fmcp_jwt_keyset *ks, const char *text, size_t len)
+{
+    fmcp_json_parse_options o;
+    fmcp_json_doc *doc = NULL;
+    const fmcp_json *root, *keys, *k;
+    fmcp_result r;
+    memset(&o, 0, sizeof o);
+    o.reject_duplicate_keys = 1;
+    o.alloc = ks->alloc;
+    r = fmcp_json_parse(text, len, &o, &doc, NULL);
+    if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? r : FMCP_ERR_PARSE;
+    root = fmcp_json_root(doc);
+    keys = fmcp_json_get(root, "keys");
+    if (!keys) {
+        r = fmcp__jwt_keyset_add_jwk(ks, root);
+    } else if (!fmcp_json_is(keys, FMCP_JSON_ARRAY)) {
+        r = FMCP_ERR_PARSE;
+    } else {
+        for (k = fmcp_json_first(keys); k && r == FMCP_OK; k = fmcp_json_next(k))
+            r = fmcp__jwt_keyset_add_jwk(ks, k);
+    }
+    fmcp_json_doc_free(doc);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_jwt_keyset_add(fmcp_jwt_keyset *ks, const char *text, size_t len)
+{
+    size_t i = 0, before;
+    fmcp_result r;
+    fmcp_rsa_public_key k;
+    if (!ks || !text) return FMCP_ERR_INVALID_ARG;
+    before = ks->count;
+    while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n')) i++;
+    if (i < len && text[i] == '{') {
+        r = fmcp__jwt_keyset_add_json(ks, text, len);
+    } else {
+        r = fmcp_rsa_public_from_pem(text, len, &k);
+        if (r == FMCP_OK) r = fmcp_jwt_keyset_add_key(ks, &k, NULL);
+    }
+    if (r == FMCP_OK && ks->count == before) r = FMCP_ERR_BAD_KEY;
+    return r;
+}
+
+/* ---- verifier ------------------------------------------------------------ */
+
+static fmcp_result fmcp__jwt_strs_copy(const fmcp_allocator *a, const char *const *src, size_t n,
+                                       fmcp__jwt_strs *out)
+{
+    size_t i, size = n * sizeof(char *);
+    char *p;
+    memset(out, 0, sizeof *out);
+    if (n == 0) return FMCP_OK;
+    if (!src) return FMCP_ERR_INVALID_ARG;
+    for (i = 0; i < n; i++) {
+        if (!src[i]) return FMCP_ERR_INVALID_ARG;
+        size += strlen(src[i]) + 1;
+    }
+    out->items = (char **)fmcp_malloc(a, size);
+    if (!out->items) return FMCP_ERR_NOMEM;
+    p = (char *)(out->items + n);
+    for (i = 0; i < n; i++) {
+        size_t l = strlen(src[i]) + 1;
+        memcpy(p, src[i], l);
+        out->items[i] = p;
+        p += l;
+    }
+    out->count = n;
+    out->size = size;
+    return FMCP_OK;
+}
+
+static void fmcp__jwt_strs_free(const fmcp_allocator *a, fmcp__jwt_strs *s)
+{
+    if (s->items) fmcp_free(a, s->items, s->size);
+    memset(s, 0, sizeof *s);
+}
+
+static void fmcp__jwt_lock(const fmcp_jwt_verifier *v)
+{
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_lock(&((fmcp_jwt_verifier *)v)->lock);
+#else
+    (void)v;
+#endif
+}
+
+static void fmcp__jwt_unlock(const fmcp_jwt_verifier *v)
+{
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_unlock(&((fmcp_jwt_verifier *)v)->lock);
+#else
+    (void)v;
+#endif
+}
+
+/* Takes a reference to the current key set; the verifier is logically const:
+ * only the lock and reference counts change. */
+static fmcp_jwt_keyset *fmcp__jwt_acquire(const fmcp_jwt_verifier *v)
+{
+    fmcp_jwt_keyset *ks;
+    fmcp__jwt_lock(v);
+    ks = v->keys;
+    if (ks) ks->refs++;
+    fmcp__jwt_unlock(v);
+    return ks;
+}
+
+static void fmcp__jwt_release(const fmcp_jwt_verifier *v, fmcp_jwt_keyset *ks)
+{
+    int last;
+    if (!ks) return;
+    fmcp__jwt_lock(v);
+    last = --ks->refs == 0;
+    fmcp__jwt_unlock(v);
+    if (last) fmcp_jwt_keyset_free(ks);
+}
+
+FASTMCP_API void fmcp_jwt_verifier_set_keys(fmcp_jwt_verifier *v, fmcp_jwt_keyset *ks)
+{
+    fmcp_jwt_keyset *old;
+    if (!v) { fmcp_jwt_keyset_free(ks); return; }
+    if (ks) ks->refs = 1;
+    fmcp__jwt_lock(v);
+    old = v->keys;
+    v->keys = ks;
+    fmcp__jwt_unlock(v);
+    fmcp__jwt_release(v, old);
+}
+
+FASTMCP_API void fmcp_jwt_verifier_free(fmcp_jwt_verifier *v)
+{
+    if (!v) return;
+    if (v->keys && --v->keys->refs == 0) fmcp_jwt_keyset_free(v->keys);
+    fmcp__jwt_strs_free(v->alloc, &v->issuers);
+    fmcp__jwt_strs_free(v->alloc, &v->audiences);
+    fmcp__jwt_strs_free(v->alloc, &v->scopes);
+    fmcp__jwt_strs_free(v->alloc, &v->typ);
+#ifndef FASTMCP_NO_THREADS
+    if (v->lock_ok) pthread_mutex_destroy(&v->lock);
+#endif
+    fmcp_free(v->alloc, v, sizeof *v);
+}
+
+static fmcp_result fmcp__jwt_check_desc(const fmcp_jwt_verifier_desc *d)
+{
+    size_t i;
+    if (d->leeway_seconds > FMCP_JWT_MAX_LEEWAY) return FMCP_ERR_INVALID_ARG;
+    if (d->key_count && !d->keys) return FMCP_ERR_INVALID_ARG;
+    if (d->algorithm_count && !d->algorithms) return FMCP_ERR_INVALID_ARG;
+    for (i = 0; i < d->algorithm_count; i++) {
+        if (!d->algorithms[i]) return FMCP_ERR_INVALID_ARG;
+        if (strcmp(d->algorithms[i], "RS256") != 0) return FMCP_ERR_UNSUPPORTED;
+    }
+    for (i = 0; i < d->key_count; i++)
+        if (!d->keys[i]) return FMCP_ERR_INVALID_ARG;
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__jwt_load_keys(fmcp_jwt_verifier *v, const fmcp_jwt_verifier_desc *d)
+{
+    fmcp_jwt_keyset *ks;
+    size_t i;
+    fmcp_result r;
+    if (!d->key_count) return FMCP_OK;
+    r = fmcp_jwt_keyset_create(v->alloc, &ks);
+    for (i = 0; r == FMCP_OK && i < d->key_count; i++)
+        r = fmcp_jwt_keyset_add(ks, d->keys[i], strlen(d->keys[i]));
+    if (r != FMCP_OK) { fmcp_jwt_keyset_free(ks); return r; }
+    ks->refs = 1;
+    v->keys = ks;
+    return FMCP_OK;
+}
+
+FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *d, fmcp_jwt_verifier **out)
+{
+    fmcp_jwt_verifier *v;
+    fmcp_result r;
+    const char *typ[1];
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    if (!d || (r = fmcp__jwt_check_desc(d)) != FMCP_OK) return d ? r : FMCP_ERR_INVALID_ARG;
+    v = (fmcp_jwt_verifier *)fmcp_malloc(d->alloc, sizeof *v);
+    if (!v) return FMCP_ERR_NOMEM;
+    memset(v, 0, sizeof *v);
+    v->alloc = d->alloc;
+    v->leeway = d->leeway_seconds == 0 ? FMCP_JWT_DEFAULT_LEEWAY : d->leeway_seconds < 0 ? 0 : d->leeway_seconds;
+    v->exp_optional = d->exp_optional != 0;
+    v->plain_jws = d->plain_jws != 0;
+    v->max_size = d->max_token_size ? d->max_token_size : FMCP_JWT_DEFAULT_MAX_SIZE;
+    typ[0] = d->typ;
+    r = fmcp__jwt_strs_copy(v->alloc, d->issuers, d->issuer_count, &v->issuers);
+    if (r == FMCP_OK) r = fmcp__jwt_strs_copy(v->alloc, d->audiences, d->audience_count, &v->audiences);
+    if (r == FMCP_OK)
+        r = fmcp__jwt_strs_copy(v->alloc, d->required_scopes, d->required_scope_count, &v->scopes);
+    if (r == FMCP_OK) r = fmcp__jwt_strs_copy(v->alloc, typ, d->typ ? 1 : 0, &v->typ);
+    if (r == FMCP_OK) r = fmcp__jwt_load_keys(v, d);
+#ifndef FASTMCP_NO_THREADS
+    if (r == FMCP_OK) {
+        if (pthread_mutex_init(&v->lock, NULL) == 0) v->lock_ok = 1;
+        else r = FMCP_ERR_NOMEM;
+    }
+#endif
+    if (r != FMCP_OK) { fmcp_jwt_verifier_free(v); return r; }
+    *out = v;
+    return FMCP_OK;
+}
+
+/* ---- verification steps ---------------------------------------------------
+ * Each step returns an error code and, on failure, points *why at a static
+ * description (no quotes, backslashes or control characters). */
+
+typedef struct fmcp__jwt_parts {
+    const char *seg[3];
+    size_t len[3];
+} fmcp__jwt_parts;
+
+typedef struct fmcp__jwt_hdr {
+    char kid[FMCP_JWK_KID_MAX + 1];
+    int has_kid;
+} fmcp__jwt_hdr;
+
+static fmcp_jwt_error fmcp__jwt_split(const fmcp_jwt_verifier *v, const char *t, size_t len,
+                                      fmcp__jwt_parts *p, const char **why)
+{
+    size_t i, n = 0, start = 0;
+    if (len > v->max_size) { *why = "token too large"; return FMCP_JWT_TOO_LARGE; }
+    for (i = 0; i <= len; i++) {
+        if (i < len && t[i] != '.') continue;
+        if (n < 3) { p->seg[n] = t + start; p->len[n] = i - start; }
+        n++;
+        start = i + 1;
+    }
+    if (n == 5) { *why = "encrypted tokens (JWE) are not supported"; return FMCP_JWT_MALFORMED; }
+    if (n != 3) { *why = "token must have three dot-separated parts"; return FMCP_JWT_MALFORMED; }
+    return FMCP_JWT_OK;
+}
+
+/* Parses a JSON object with duplicate names refused. */
+static fmcp_jwt_error fmcp__jwt_parse_obj(const fmcp_allocator *a, const char *s, size_t n,
+                                          fmcp_json_doc **doc, const char *bad, const char **why)
+{
+    fmcp_json_parse_options o;
+    fmcp_result r;
+    memset(&o, 0, sizeof o);
+    o.reject_duplicate_keys = 1;
+    o.max_depth = 32;
+    o.alloc = a;
+    *doc = NULL;
+    r = fmcp_json_parse(s, n, &o, doc, NULL);
+    if (r == FMCP_ERR_NOMEM) { *why = "out of memory"; return FMCP_JWT_INTERNAL; }
+    if (r == FMCP_OK && fmcp_json_is(fmcp_json_root(*doc), FMCP_JSON_OBJECT)) return FMCP_JWT_OK;
+    if (*doc) fmcp_json_doc_free(*doc);
+    *doc = NULL;
+    *why = r == FMCP_ERR_DUPLICATE ? "duplicate member names" : bad;
+    return FMCP_JWT_MALFORMED;
+}
+
+static int fmcp__jwt_lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+static int fmcp__jwt_ieq(const char *a, size_t an, const char *b, size_t bn)
+{
+    size_t i;
+    if (an != bn) return 0;
+    for (i = 0; i < an; i++)
+        if (fmcp__jwt_lower((unsigned char)a[i]) != fmcp__jwt_lower((unsigned char)b[i])) return 0;
+    return 1;
+}
+
+/* Media types compare case-insensitively; "application/" may be left out
+ * (RFC 7515 4.1.9). */
+static int fmcp__jwt_media_eq(const char *a, size_t an, const char *b, size_t bn)
+{
+    static const char app[] = "application/";
+    const size_t k = sizeof app - 1;
+    if (an > k && fmcp__jwt_ieq(a, k, app, k)) { a += k; an -= k; }
+    if (bn > k && fmcp__jwt_ieq(b, k, app, k)) { b += k; bn -= k; }
+    return fmcp__jwt_ieq(a, an, b, bn);
+}
+
+static fmcp_jwt_error fmcp__jwt_header_policy(const fmcp_jwt_verifier *v, const fmcp_json *h,
+                                              fmcp__jwt_hdr *out, const char **why)
+{
+    size_t n = 0;
+    const char *s = fmcp__jwt_cstr(fmcp_json_get(h, "alg"), &n);
+    const fmcp_json *cty = fmcp_json_get(h, "cty"), *kid = fmcp_json_get(h, "kid");
+    if (!s) { *why = "alg missing"; return FMCP_JWT_ALG_NOT_ALLOWED; }
+    if (strcmp(s, "RS256") != 0) {
+        *why = fmcp__jwt_ieq(s, n, "none", 4) ? "alg none is refused" : "alg not allowed";
+        return FMCP_JWT_ALG_NOT_ALLOWED;
+    }
+    if (fmcp_json_get(h, "crit")) { *why = "critical header extensions are not supported"; return FMCP_JWT_UNSUPPORTED_CRIT; }
+    if (cty) {
+        s = fmcp__jwt_cstr(cty, &n);
+        if (!s) { *why = "cty is not a string"; return FMCP_JWT_MALFORMED; }
+        if (fmcp__jwt_media_eq(s, n, "JWT", 3)) { *why = "nested tokens are not supported"; return FMCP_JWT_MALFORMED; }
+    }
+    if (v->typ.count) {
+        s = fmcp__jwt_cstr(fmcp_json_get(h, "typ"), &n);
+        if (!s || !fmcp__jwt_media_eq(s, n, v->typ.items[0], strlen(v->typ.items[0]))) {
+            *why = "token type not accepted";
+            return FMCP_JWT_BAD_TYP;
+        }
+    }
+    if (kid) {
+        s = fmcp__jwt_cstr(kid, &n);
+        if (!s) { *why = "kid is not a string"; return FMCP_JWT_MALFORMED; }
+        if (n > FMCP_JWK_KID_MAX) { *why = "no key for this kid"; return FMCP_JWT_UNKNOWN_KID; }
+        memcpy(out->kid, s, n + 1);
+        out->has_kid = 1;
+    }
+    return FMCP_JWT_OK;
+}
+
+static fmcp_jwt_error fmcp__jwt_header(const fmcp_jwt_verifier *v, const fmcp__jwt_parts *p,
+                                       fmcp__jwt_hdr *out, const char **why)
+{
+    char stack[512];
+    char *buf = stack;
+    size_t cap = fmcp_b64_decoded_max(p->len[0]), n = 0;
+    fmcp_json_doc *doc = NULL;
+    fmcp_jwt_error e;
+    if (cap > sizeof stack) {
+        buf = (char *)fmcp_malloc(v->alloc, cap);
+        if (!buf) { *why = "out of memory"; return FMCP_JWT_INTERNAL; }
+    }
+    if (fmcp_b64_decode(FMCP_B64_URL, p->seg[0], p->len[0], buf, cap, &n) != FMCP_OK) {
+        *why = "header is not base64url";
+        e = FMCP_JWT_MALFORMED;
+    } else {
+        e = fmcp__jwt_parse_obj(v->alloc, buf, n, &doc, "header is not a JSON object", why);
+    }
+    if (e == FMCP_JWT_OK) e = fmcp__jwt_header_policy(v, fmcp_json_root(doc), out, why);
+    if (doc) fmcp_json_doc_free(doc);
+    if (buf != stack) fmcp_free(v->alloc, buf, cap);
+    return e;
+}
+
+/* The key named by kid; a token without kid uses the only key of the set;
+ * a key without kid (from PEM) is used for any token when it is alone. */
+static const fmcp__jwt_key *fmcp__jwt_pick(const fmcp_jwt_keyset *ks, const fmcp__jwt_hdr *h)
+{
+    size_t i;
+    if (!ks || !ks->count) return NULL;
+    if (h->has_kid)
+        for (i = 0; i < ks->count; i++)
+            if (ks->keys[i].has_kid && strcmp(ks->keys[i].kid, h->kid) == 0) return &ks->keys[i];
+    if (ks->count == 1 && (!h->has_kid || !ks->keys[0].has_kid)) return &ks->keys[0];
+    return NULL;
+}
+
+static fmcp_jwt_error fmcp__jwt_signature(const fmcp__jwt_key *k, const fmcp__jwt_parts *p, const char **why)
+{
+    uint8_t sig[FMCP_RSA_MAX_BYTES], h[FMCP_SHA256_SIZE];
+    size_t n = 0;
+    fmcp_result r = fmcp_b64_decode(FMCP_B64_URL, p->seg[2], p->len[2], sig, sizeof sig, &n);
+    if (r == FMCP_ERR_ENCODING) { *why = "signature is not base64url"; return FMCP_JWT_MALFORMED; }
+    if (r != FMCP_OK || n != k->pub.n_len) { *why = "signature has the wrong length"; return FMCP_JWT_BAD_SIGNATURE; }
+    /* the signing input is header.payload, contiguous in the token */
+    fmcp_sha256(p->seg[0], p->len[0] + 1 + p->len[1], h);
+    if (fmcp_rsa_verify_sha256_ctx(&k->ctx, h, sig, n) != FMCP_OK) {
+        *why = "signature invalid";
+        return FMCP_JWT_BAD_SIGNATURE;
+    }
+    return FMCP_JWT_OK;
+}
+
+static fmcp_jwt_error fmcp__jwt_payload(const fmcp_jwt_verifier *v, const fmcp__jwt_parts *p,
+                                        fmcp_jwt_verdict *out, const char **why)
+{
+    size_t cap = fmcp_b64_decoded_max(p->len[1]) + 1, n = 0;
+    out->payload_ = (char *)fmcp_malloc(v->alloc, cap);
+    if (!out->payload_) { *why = "out of memory"; return FMCP_JWT_INTERNAL; }
+    out->payload_size_ = cap;
+    if (fmcp_b64_decode(FMCP_B64_URL, p->seg[1], p->len[1], out->payload_, cap, &n) != FMCP_OK) {
+        *why = "payload is not base64url";
+        return FMCP_JWT_MALFORMED;
+    }
+    out->payload_[n] = 0;
+    out->claims.raw = out->payload_;
+    out->claims.raw_len = n;
+    if (v->plain_jws) return FMCP_JWT_OK;
+    return fmcp__jwt_parse_obj(v->alloc, out->payload_, n, &out->doc_, "claims are not a JSON object", why);
+}
+
+/* ---- claims ---------------------------------------------------------------- */
+
+/* NumericDate: a JSON number in [0, MAX_TIME]; fractions rounded to the safe
+ * side (up when round_up, else down). */
+static int fmcp__jwt_time(const fmcp_json *root, const char *name, int round_up, int *has, int64_t *t)
+{
+    const fmcp_json *j = fmcp_json_get(root, name);
+    *has = 0;
+    *t = 0;
+    if (!j) return 1;
+    if (!fmcp_json_is(j, FMCP_JSON_NUMBER)) return 0;
+    if (fmcp_json_is_int(j)) {
+        *t = fmcp_json_int(j, -1);
+        if (*t < 0 || *t > FMCP__JWT_MAX_TIME) return 0;
+    } else {
+        double d = fmcp_json_double(j, -1.0);
+        if (!(d >= 0.0 && d <= (double)FMCP__JWT_MAX_TIME)) return 0; /* also NaN, inf */
+        *t = (int64_t)d;
+        if (round_up && (double)*t < d) (*t)++;
+    }
+    *has = 1;
+    return 1;
+}
+
+static fmcp_jwt_error fmcp__jwt_times(const fmcp_jwt_verifier *v, fmcp_jwt_claims *c, const char **why)
+{
+    int64_t now = fmcp_time_now(), l = v->leeway;
+    if (!fmcp__jwt_time(c->root, "exp", 0, &c->has_exp, &c->expires_at)) { *why = "exp is not a NumericDate"; return FMCP_JWT_MALFORMED; }
+    if (!fmcp__jwt_time(c->root, "nbf", 1, &c->has_nbf, &c->not_before)) { *why = "nbf is not a NumericDate"; return FMCP_JWT_MALFORMED; }
+    if (!fmcp__jwt_time(c->root, "iat", 1, &c->has_iat, &c->issued_at)) { *why = "iat is not a NumericDate"; return FMCP_JWT_MALFORMED; }
+    if (!c->has_exp && !v->exp_optional) { *why = "token has no expiry"; return FMCP_JWT_MISSING_EXP; }
+    if (c->has_exp && now >= c->expires_at + l) { *why = "token expired"; return FMCP_JWT_EXPIRED; }
+    if (c->has_nbf && now < c->not_before - l) { *why = "token not yet valid"; return FMCP_JWT_NOT_YET_VALID; }
+    if (c->has_iat && c->issued_at - l > now) { *why = "token issued in the future"; return FMCP_JWT_ISSUED_IN_FUTURE; }
+    return FMCP_JWT_OK;
+}
+
+static int fmcp__jwt_in(const fmcp__jwt_strs *list, const char *s, size_t n)
+{
+    size_t i;
+    for (i = 0; i < list->count; i++)
+        if (strlen(list->items[i]) == n && memcmp(list->items[i], s, n) == 0) return 1;
+    return 0;
+}
+
+/* Optional string claim: absent gives NULL; any other type is malformed. */
+static int fmcp__jwt_opt_str(const fmcp_json *root, const char *name, const char **out)
+{
+    const fmcp_json *j = fmcp_json_get(root, name);
+    *out = NULL;
+    if (!j) return 1;
+    *out = fmcp__jwt_cstr(j, NULL);
+    return *out != NULL;
+}
+
+/* Counts the items of a string-or-array-of-strings claim; -1 if malformed. */
+static long fmcp__jwt_list_count(const fmcp_json *j, int split)
+{
+    const fmcp_json *e;
+    const char *s;
+    long n = 0;
+    size_t len = 0, i;
+    if (!j) return 0;
+    if (fmcp_json_is(j, FMCP_JSON_ARRAY)) {
+        for (e = fmcp_json_first(j); e; e = fmcp_json_next(e))
+            if (!fmcp__jwt_cstr(e, NULL)) return -1;
+        return (long)fmcp_json_len(j);
+    }
+    if (!(s = fmcp__jwt_cstr(j, &len))) return -1;
+    if (!split) return 1;
+    for (i = 0; i < len; i++)
+        if (s[i] != ' ' && (i == 0 || s[i - 1] == ' ')) n++;
+    return n;
+}
+
+/* Fills the pointer list from a string (split at spaces into copy) or array. */
+static void fmcp__jwt_list_fill(const fmcp_json *j, int split, const char **items, char *copy)
+{
+    const fmcp_json *e;
+    size_t len = 0, i, k = 0;
+    const char *s;
+    if (!j) return;
+    if (fmcp_json_is(j, FMCP_JSON_ARRAY)) {
+        for (e = fmcp_json_first(j); e; e = fmcp_json_next(e)) items[k++] = fmcp__jwt_cstr(e, NULL);
+        return;
+    }
+    s = fmcp__jwt_cstr(j, &len);
+    if (!split) { items[0] = s; return; }
+    memcpy(copy, s, len + 1);
+    for (i = 0; i < len; i++) {
+        if (copy[i] == ' ') copy[i] = 0;
+        else if (i == 0 || s[i - 1] == ' ') items[k++] = copy + i;
+    }
+}
+
+/* Builds the audience and scope lists in one block owned by the verdict. */
+static fmcp_jwt_error fmcp__jwt_lists(const fmcp_jwt_verifier *v, fmcp_jwt_verdict *out, const char **why)
+{
+    fmcp_jwt_claims *c = &out->claims;
+    const fmcp_json *aud = fmcp_json_get(c->root, "aud"), *sc = fmcp_json_get(c->root, "scope");
+    int split = 1;
+    long na, ns;
+    size_t slen = 0, size;
+    const char **items;
+    if (!sc) sc = fmcp_json_get(c->root, "scp");
+    else if (!fmcp_json_is(sc, FMCP_JSON_STRING)) { *why = "scope is not a string"; return FMCP_JWT_MALFORMED; }
+    if (fmcp_json_is(sc, FMCP_JSON_ARRAY)) split = 0;
+    na = fmcp__jwt_list_count(aud, 0);
+    ns = fmcp__jwt_list_count(sc, 1);
+    if (na < 0) { *why = "aud is not a string or array of strings"; return FMCP_JWT_MALFORMED; }
+    if (ns < 0) { *why = "scope is not a string or array of strings"; return FMCP_JWT_MALFORMED; }
+    if (split && sc) fmcp__jwt_cstr(sc, &slen);
+    size = ((size_t)na + (size_t)ns) * sizeof(char *) + slen + 1;
+    out->lists_ = fmcp_malloc(v->alloc, size);
+    if (!out->lists_) { *why = "out of memory"; return FMCP_JWT_INTERNAL; }
+    out->lists_size_ = size;
+    items = (const char **)out->lists_;
+    fmcp__jwt_list_fill(aud, 0, items, NULL);
+    fmcp__jwt_list_fill(sc, split, items + na, (char *)(items + na + ns));
+    c->audiences = items;
+    c->audience_count = (size_t)na;
+    c->scopes = items + na;
+    c->scope_count = (size_t)ns;
+    return FMCP_JWT_OK;
+}
+
+static fmcp_jwt_error fmcp__jwt_identity(const fmcp_jwt_verifier *v, fmcp_jwt_claims *c, const char **why)
+{
+    size_t i, j;
+    const char *cid = NULL, *azp = NULL;
+    if (!fmcp__jwt_opt_str(c->root, "iss", &c->issuer)) { *why = "iss is not a string"; return FMCP_JWT_MALFORMED; }
+    if (!fmcp__jwt_opt_str(c->root, "sub", &c->subject)) { *why = "sub is not a string"; return FMCP_JWT_MALFORMED; }
+    (void)fmcp__jwt_opt_str(c->root, "client_id", &cid);
+    (void)fmcp__jwt_opt_str(c->root, "azp", &azp);
+    c->client_id = cid ? cid : azp ? azp : c->subject;
+    if (v->issuers.count && (!c->issuer || !fmcp__jwt_in(&v->issuers, c->issuer, strlen(c->issuer)))) {
+        *why = "issuer not accepted";
+        return FMCP_JWT_BAD_ISSUER;
+    }
+    if (v->audiences.count) {
+        for (i = 0; i < c->audience_count; i++)
+            if (fmcp__jwt_in(&v->audiences, c->audiences[i], strlen(c->audiences[i]))) break;
+        if (i == c->audience_count) { *why = "audience not accepted"; return FMCP_JWT_BAD_AUDIENCE; }
+    }
+    for (i = 0; i < v->scopes.count; i++) {
+        for (j = 0; j < c->scope_count; j++)
+            if (strcmp(c->scopes[j], v->scopes.items[i]) == 0) break;
+        if (j == c->scope_count) { *why = "insufficient scope"; return FMCP_JWT_INSUFFICIENT_SCOPE; }
+    }
+    return FMCP_JWT_OK;
+}
+
+static fmcp_jwt_error fmcp__jwt_run(const fmcp_jwt_verifier *v, const char *token, size_t len,
+                                    fmcp_jwt_verdict *out, const char **why)
+{
+    fmcp__jwt_parts p;
+    fmcp__jwt_hdr h;
+    fmcp_jwt_keyset *ks;
+    const fmcp__jwt_key *k;
+    fmcp_jwt_error e;
+    memset(&h, 0, sizeof h);
+    e = fmcp__jwt_split(v, token, len, &p, why);
+    if (e == FMCP_JWT_OK) e = fmcp__jwt_header(v, &p, &h, why);
+    if (e != FMCP_JWT_OK) return e;
+    ks = fmcp__jwt_acquire(v);
+    k = fmcp__jwt_pick(ks, &h);
+    if (!k) { *why = ks && ks->count ? "no key for this kid" : "no verification keys loaded"; e = FMCP_JWT_UNKNOWN_KID; }
+    else e = fmcp__jwt_signature(k, &p, why);
+    fmcp__jwt_release(v, ks);
+    if (e == FMCP_JWT_OK) e = fmcp__jwt_payload(v, &p, out, why);
+    if (e != FMCP_JWT_OK || v->plain_jws) return e;
+    out->claims.root = fmcp_json_root(out->doc_);
+    e = fmcp__jwt_times(v, &out->claims, why);
+    if (e == FMCP_JWT_OK) e = fmcp__jwt_lists(v, out, why);
+    if (e == FMCP_JWT_OK) e = fmcp__jwt_identity(v, &out->claims, why);
+    return e;
+}
+
+FASTMCP_API fmcp_result fmcp_jwt_verify(const fmcp_jwt_verifier *v, const char *token, size_t len,
+                                        fmcp_jwt_verdict *out)
+{
+    const char *why = "ok";
+    fmcp_jwt_error e;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (!v || (!token && len)) {
+        out->error = FMCP_JWT_INTERNAL;
+        out->description = "invalid arguments";
+        return FMCP_ERR_INVALID_ARG;
+    }
+    out->alloc_ = v->alloc;
+    e = fmcp__jwt_run(v, token ? token : "", len, out, &why);
+    if (e == FMCP_JWT_OK) { out->description = why; return FMCP_OK; }
+    fmcp_jwt_verdict_free(out); /* never a decoded-but-invalid verdict */
+    out->error = e;
+    out->description = why;
+    if (e == FMCP_JWT_INSUFFICIENT_SCOPE) return FMCP_ERR_FORBIDDEN;
+    return e == FMCP_JWT_INTERNAL ? FMCP_ERR_NOMEM : FMCP_ERR_AUTH;
+}
+
+FASTMCP_API void fmcp_jwt_verdict_free(fmcp_jwt_verdict *r)
+{
+    const fmcp_allocator *a;
+    if (!r) return;
+    a = r->alloc_;
+    if (r->doc_) fmcp_json_doc_free(r->doc_);
+    if (r->payload_) fmcp_free(a, r->payload_, r->payload_size_);
+    if (r->lists_) fmcp_free(a, r->lists_, r->lists_size_);
+    memset(r, 0, sizeof *r);
+    r->alloc_ = a;
+}
+
+FASTMCP_API const char *fmcp_jwt_error_name(fmcp_jwt_error e)
+{
+    switch (e) {
+    case FMCP_JWT_OK: return "ok";
+    case FMCP_JWT_MALFORMED: return "malformed";
+    case FMCP_JWT_TOO_LARGE: return "too_large";
+    case FMCP_JWT_ALG_NOT_ALLOWED: return "alg_not_allowed";
+    case FMCP_JWT_UNSUPPORTED_CRIT: return "unsupported_crit";
+    case FMCP_JWT_BAD_TYP: return "bad_typ";
+    case FMCP_JWT_UNKNOWN_KID: return "unknown_kid";
+    case FMCP_JWT_BAD_SIGNATURE: return "bad_signature";
+    case FMCP_JWT_EXPIRED: return "expired";
+    case FMCP_JWT_NOT_YET_VALID: return "not_yet_valid";
+    case FMCP_JWT_ISSUED_IN_FUTURE: return "issued_in_future";
+    case FMCP_JWT_MISSING_EXP: return "missing_exp";
+    case FMCP_JWT_BAD_ISSUER: return "bad_issuer";
+    case FMCP_JWT_BAD_AUDIENCE: return "bad_audience";
+    case FMCP_JWT_INSUFFICIENT_SCOPE: return "insufficient_scope";
+    case FMCP_JWT_INTERNAL: return "internal";
+    }
+    return "unknown";
+}
+
+/* ---- issuer ---------------------------------------------------------------- */
+
+static fmcp_result fmcp__jwt_issue_header(const fmcp_jwt_issue_desc *d, const fmcp_allocator *a,
+                                          char **out, size_t *n)
+{
+    fmcp_json_writer w;
+    fmcp_jw_init(&w, a);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "alg"); fmcp_jw_str(&w, "RS256");
+    fmcp_jw_key(&w, "typ"); fmcp_jw_str(&w, "JWT");
+    if (d->kid) { fmcp_jw_key(&w, "kid"); fmcp_jw_str(&w, d->kid); }
+    fmcp_jw_object_end(&w);
+    return fmcp_jw_finish(&w, out, n);
+}
+
+/* The scopes joined by single spaces (each must be a non-empty scope-token). */
+static fmcp_result fmcp__jwt_join_scopes(const fmcp_jwt_issue_desc *d, const fmcp_allocator *a,
+                                         char **out, size_t *size)
+{
+    size_t i, total = 1, at = 0;
+    char *s;
+    for (i = 0; i < d->scope_count; i++) {
+        if (!d->scopes[i] || !d->scopes[i][0] || strchr(d->scopes[i], ' ')) return FMCP_ERR_INVALID_ARG;
+        total += strlen(d->scopes[i]) + 1;
+    }
+    s = (char *)fmcp_malloc(a, total);
+    if (!s) return FMCP_ERR_NOMEM;
+    for (i = 0; i < d->scope_count; i++) {
+        size_t l = strlen(d->scopes[i]);
+        if (i) s[at++] = ' ';
+        memcpy(s + at, d->scopes[i], l);
+        at += l;
+    }
+    s[at] = 0;
+    *out = s;
+    *size = total;
+    return FMCP_OK;
+}
+
+/* Member lookup that tolerates a missing object (no extra claims). */
+static const fmcp_json *fmcp__jwt_get(const fmcp_json *obj, const char *key)
+{
+    return obj ? fmcp_json_get(obj, key) : NULL;
+}
+
+static void fmcp__jwt_issue_defaults(fmcp_json_writer *w, const fmcp_jwt_issue_desc *d,
+                                     const fmcp_json *extra, const char *scope, int64_t now, int64_t exp)
+{
+    size_t i;
+    if (d->issuer && !fmcp__jwt_get(extra, "iss")) { fmcp_jw_key(w, "iss"); fmcp_jw_str(w, d->issuer); }
+    if (d->subject && !fmcp__jwt_get(extra, "sub")) { fmcp_jw_key(w, "sub"); fmcp_jw_str(w, d->subject); }
+    if (d->audience_count && !fmcp__jwt_get(extra, "aud")) {
+        fmcp_jw_key(w, "aud");
+        if (d->audience_count == 1) fmcp_jw_str(w, d->audiences[0]);
+        else {
+            fmcp_jw_array_begin(w);
+            for (i = 0; i < d->audience_count; i++) fmcp_jw_str(w, d->audiences[i]);
+            fmcp_jw_array_end(w);
+        }
+    }
+    if (scope && !fmcp__jwt_get(extra, "scope")) { fmcp_jw_key(w, "scope"); fmcp_jw_str(w, scope); }
+    if (!fmcp__jwt_get(extra, "iat")) { fmcp_jw_key(w, "iat"); fmcp_jw_int(w, now); }
+    if (!fmcp__jwt_get(extra, "exp")) { fmcp_jw_key(w, "exp"); fmcp_jw_int(w, exp); }
+}
+
+static fmcp_result fmcp__jwt_issue_payload(const fmcp_jwt_issue_desc *d, const fmcp_json *extra,
+                                           const fmcp_allocator *a, char **out, size_t *n)
+{
+    fmcp_json_writer w;
+    const fmcp_json *m;
+    char *scope = NULL;
+    size_t scope_size = 0, i;
+    int64_t now = fmcp_time_now(), life = d->lifetime_seconds ? d->lifetime_seconds : 3600;
+    fmcp_result r;
+    for (i = 0; i < d->audience_count; i++)
+        if (!d->audiences || !d->audiences[i]) return FMCP_ERR_INVALID_ARG;
+    if (life > FMCP__JWT_MAX_TIME || life < -FMCP__JWT_MAX_TIME) return FMCP_ERR_OVERFLOW;
+    if (d->scope_count && (r = fmcp__jwt_join_scopes(d, a, &scope, &scope_size)) != FMCP_OK) return r;
+    fmcp_jw_init(&w, a);
+    fmcp_jw_object_begin(&w);
+    fmcp__jwt_issue_defaults(&w, d, extra, scope, now, now + life);
+    for (m = extra ? fmcp_json_first(extra) : NULL; m; m = fmcp_json_next(m)) {
+        size_t kl = 0;
+        const char *k = fmcp_json_key(m, &kl);
+        fmcp_jw_keyn(&w, k, kl);
+        fmcp_jw_value(&w, m);
+    }
+    fmcp_jw_object_end(&w);
+    if (scope) fmcp_free(a, scope, scope_size);
+    return fmcp_jw_finish(&w, out, n);
+}
+
+/* Appends base64url(data) at buf + *at (room is pre-computed). */
+static void fmcp__jwt_put_b64(char *buf, size_t cap, size_t *at, const void *data, size_t n)
+{
+    size_t w = 0;
+    (void)fmcp_b64_encode(FMCP_B64_URL, data, n, buf + *at, cap - *at, &w);
+    *at += w;
+}
+
+static fmcp_result fmcp__jwt_sign(const fmcp_rsa_private_key *key, const fmcp_allocator *a,
+                                  const char *hdr, size_t hn, const char *pay, size_t pn,
+                                  char **out, size_t *out_len)
+{
+    uint8_t sig[FMCP_RSA_MAX_BYTES], h[FMCP_SHA256_SIZE];
+    size_t k = key->pub.n_len, sn = 0, at = 0, total, cap;
+    char *buf;
+    fmcp_result r;
+    if (k < FMCP_RSA_MIN_BITS / 8 || k > FMCP_RSA_MAX_BYTES) return FMCP_ERR_BAD_KEY;
+    total = fmcp_b64_encoded_len(FMCP_B64_URL, hn) + 1 + fmcp_b64_encoded_len(FMCP_B64_URL, pn) + 1 +
+            fmcp_b64_encoded_len(FMCP_B64_URL, k);
+    cap = total + 1;
+    buf = (char *)fmcp_malloc(a, cap);
+    if (!buf) return FMCP_ERR_NOMEM;
+    fmcp__jwt_put_b64(buf, cap, &at, hdr, hn);
+    buf[at++] = '.';
+    fmcp__jwt_put_b64(buf, cap, &at, pay, pn);
+    fmcp_sha256(buf, at, h);
+    r = fmcp_rsa_sign_sha256(key, h, sig, sizeof sig, &sn);
+    if (r == FMCP_OK && sn != k) r = FMCP_ERR_CRYPTO;
+    if (r != FMCP_OK) { fmcp_free(a, buf, cap); return r; }
+    buf[at++] = '.';
+    fmcp__jwt_put_b64(buf, cap, &at, sig, sn);
+    buf[at] = 0;
+    *out = buf;
+    *out_len = at;
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__jwt_parse_extra(const char *json, const fmcp_allocator *a, fmcp_json_doc **doc)
+{
+    const char *why;
+    fmcp_jwt_error e;
+    *doc = NULL;
+    if (!json) return FMCP_OK;
+    e = fmcp__jwt_parse_obj(a, json, strlen(json), doc, "claims", &why);
+    if (e == FMCP_JWT_INTERNAL) return FMCP_ERR_NOMEM;
+    return e == FMCP_JWT_OK ? FMCP_OK : FMCP_ERR_PARSE;
+}
+
+FASTMCP_API fmcp_result fmcp_jwt_issue(const fmcp_rsa_private_key *key, const fmcp_jwt_issue_desc *d,
+                                       const fmcp_allocator *a, char **out, size_t *out_len)
+{
+    fmcp_json_doc *extra = NULL;
+    char *hdr = NULL, *pay = NULL;
+    size_t hn = 0, pn = 0;
+    fmcp_result r;
+    if (!out || !out_len) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    *out_len = 0;
+    if (!key || !d || (d->scope_count && !d->scopes)) return FMCP_ERR_INVALID_ARG;
+    r = fmcp__jwt_parse_extra(d->claims_json, a, &extra);
+    if (r == FMCP_OK) r = fmcp__jwt_issue_header(d, a, &hdr, &hn);
+    if (r == FMCP_OK) r = fmcp__jwt_issue_payload(d, extra ? fmcp_json_root(extra) : NULL, a, &pay, &pn);
+    if (r == FMCP_OK) r = fmcp__jwt_sign(key, a, hdr, hn, pay, pn, out, out_len);
+    if (hdr) fmcp_free(a, hdr, hn + 1);
+    if (pay) fmcp_free(a, pay, pn + 1);
+    if (extra) fmcp_json_doc_free(extra);
+    return r;
+}
+
+FASTMCP_API void fmcp_jwt_token_free(const fmcp_allocator *alloc, char *token, size_t len)
+{
+    if (token) fmcp_free(alloc, token, len + 1);
+}
+
+/* ===== http.c ===== */
+/* http: implementation */
+
+#include <string.h>
+
+/* ---- URL parsing (no sockets needed) ------------------------------------- */
+
+static int fmcp__lc(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+
+static int fmcp__url_scheme(const char **pp, fmcp_http_url *out)
+{
+    const char *p = *pp;
+    if (fmcp__lc(p[0]) == 'h' && fmcp__lc(p[1]) == 't' && fmcp__lc(p[2]) == 't' && fmcp__lc(p[3]) == 'p') {
+        if (p[4] == ':' && p[5] == '/' && p[6] == '/') {
+            memcpy(out->scheme, "http", 5); out->port = 80; *pp = p + 7; return 1;
+        }
+        if (fmcp__lc(p[4]) == 's' && p[5] == ':' && p[6] == '/' && p[7] == '/') {
+            memcpy(out->scheme, "https", 6); out->port = 443; *pp = p + 8; return 1;
+        }
+    }
+    return 0;
+}
+
+static fmcp_result fmcp__url_port(const char *p, const char *end, uint16_t *port)
+{
+    unsigned long v = 0;
+    if (p == end || end - p > 5) return FMCP_ERR_PARSE;
+    for (; p < end; p++) {
+        if (*p < '0' || *p > '9') return FMCP_ERR_PARSE;
+        v = v * 10 + (unsigned long)(*p - '0');
+    }
+    if (v == 0 || v > 65535) return FMCP_ERR_PARSE;
+    *port = (uint16_t)v;
+    return FMCP_OK;
+}
+
+FASTMCP_API fmcp_result fmcp_http_url_parse(const char *url, fmcp_http_url *out)
+{
+    const char *p, *hs, *he, *auth_end, *q;
+    size_t i, plen;
+    if (!url || !out) return FMCP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    p = url;
+    if (!fmcp__url_scheme(&p, out)) return FMCP_ERR_PARSE;
+    auth_end = p;
+    while (*auth_end && *auth_end != '/' && *auth_end != '?' && *auth_end != '#') auth_end++;
+    for (q = p; q < auth_end; q++) if (*q == '@') return FMCP_ERR_PARSE; /* no userinfo */
+    if (*p == '[') {
+        hs = p + 1; he = hs;
+        while (he < auth_end && *he != ']') he++;
+        if (he == auth_end || he == hs) return FMCP_ERR_PARSE;
+        for (q = hs; q < he; q++)
+            if (!((*q >= '0' && *q <= '9') || (fmcp__lc(*q) >= 'a' && fmcp__lc(*q) <= 'f') || *q == ':' || *q == '.'))
+                return FMCP_ERR_PARSE;
+        out->is_ipv6 = 1;
+        q = he + 1;
+    } else {
+        hs = p; he = p;
+        while (he < auth_end && *he != ':') he++;
+        if (he == hs) return FMCP_ERR_PARSE;
+        for (q = hs; q < he; q++)
+            if ((unsigned char)*q <= 0x20 || (unsigned char)*q >= 0x7f || *q == '%' || *q == '\\')
+                return FMCP_ERR_PARSE;
+        q = he;
+    }
+    if ((size_t)(he - hs) >= sizeof out->host) return FMCP_ERR_TOO_LARGE;
+    for (i = 0; i < (size_t)(he - hs); i++) out->host[i] = (char)fmcp__lc(hs[i]);
+    if (q < auth_end) {
+        if (*q != ':' || fmcp__url_port(q + 1, auth_end, &out->port) != FMCP_OK) return FMCP_ERR_PARSE;
+    }
+    p = auth_end;
+    plen = strcspn(p, "#");            /* the fragment is not sent */
+    for (q = p; q < p + plen; q++) if ((unsigned char)*q <= 0x20 || (unsigned char)*q >= 0x7f) return FMCP_ERR_PARSE;
+    if (*p != '/') { out->path[0] = '/'; i = 1; } else i = 0;
+    if (plen + i >= sizeof out->path) return FMCP_ERR_TOO_LARGE;
+    memcpy(out->path + i, p, plen);
+    out->path[i + plen] = 0;
+    return FMCP_OK;
+}
+
+#ifndef FASTMCP_NO_SOCKETS
+
+#include <stdlib.h>
+#include <errno.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <poll.h>
+#if defined(__linux__) && !defined(FASTMCP_HTTP_USE_POLL)
+#  define FMCP__EPOLL 1
+#  include <sys/epoll.h>
+#  include <sys/eventfd.h>
+#endif
+#ifndef FASTMCP_NO_THREADS
+#  include <pthread.h>
+#endif
+#ifndef MSG_NOSIGNAL
+#  define MSG_NOSIGNAL 0
+#endif
+
+#define FMCP__POOL_BUF 16384u
+#define FMCP__POOL_MAX 64
+#define FMCP__IN 1u
+#define FMCP__OUT 2u
+#define FMCP__EV_ERR 4u
+#define FMCP__PIPELINE_OUT 65536u   /* unsent output that pauses reading/parsing */
+
+/* ---- growable byte buffer ------------------------------------------------- */
+
+typedef struct fmcp__hbuf {
+    char *p;
+    size_t len, cap;
+} fmcp__hbuf;
+
+static fmcp_result fmcp__hb_reserve(const fmcp_allocator *a, fmcp__hbuf *b, size_t extra)
+{
+    size_t need = b->len + extra, ncap;
+    char *np;
+    if (need < b->len) return FMCP_ERR_OVERFLOW;
+    if (need <= b->cap) return FMCP_OK;
+    ncap = b->cap ? b->cap : 256;
+    while (ncap < need) ncap = ncap * 2 > ncap ? ncap * 2 : need;
+    np = (char *)fmcp_realloc(a, b->p, b->cap, ncap);
+    if (!np) return FMCP_ERR_NOMEM;
+    b->p = np; b->cap = ncap;
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__hb_put(const fmcp_allocator *a, fmcp__hbuf *b, const void *d, size_t n)
+{
+    fmcp_result r = fmcp__hb_reserve(a, b, n);
+    if (r != FMCP_OK) return r;
+    if (n) memcpy(b->p + b->len, d, n);
+    b->len += n;
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__hb_puts(const fmcp_allocator *a, fmcp__hbuf *b, const char *s)
+{
+    return fmcp__hb_put(a, b, s, strlen(s));
+}
+
+static size_t fmcp__fmt_u(char *out, uint64_t v, unsigned base)
+{
+    char tmp[24]; size_t n = 0, i;
+    do { tmp[n++] = "0123456789abcdef"[v % base]; v /= base; } while (v);
+    for (i = 0; i < n; i++) out[i] = tmp[n - 1 - i];
+    return n;
+}
+
+static fmcp_result fmcp__hb_putu(const fmcp_allocator *a, fmcp__hbuf *b, uint64_t v, unsigned base)
+{
+    char tmp[24];
+    return fmcp__hb_put(a, b, tmp, fmcp__fmt_u(tmp, v, base));
+}
+
+static void fmcp__hb_free(const fmcp_allocator *a, fmcp__hbuf *b)
+{
+    fmcp_free(a, b->p, b->cap);
+    b->p = NULL; b->len = b->cap = 0;
+}
+
+/* ---- small text helpers ---------------------------------------------------- */
+
+static int fmcp__ieq(const char *a, const char *b)
+{
+    while (*a && fmcp__lc((unsigned char)*a) == fmcp__lc((unsigned char)*b)) { a++; b++; }
+    return *a == 0 && *b == 0;
+}
+
+static int fmcp__is_tchar(unsigned char c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return 1;
+    return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+/* 1 when the comma-separated list `v` contains `tok` (case-insensitive). */
+static int fmcp__has_token(const char *v, const char *tok)
+{
+    size_t tl = strlen(tok);
+    while (*v) {
+        const char *s, *e;
+        while (*v == ' ' || *v == '\t' || *v == ',') v++;
+        s = v;
+        while (*v && *v != ',') v++;
+        e = v;
+        while (e > s && (e[-1] == ' ' || e[-1] == '\t')) e--;
+        if ((size_t)(e - s) == tl) {
+            size_t i;
+            for (i = 0; i < tl && fmcp__lc((unsigned char)s[i]) == fmcp__lc((unsigned char)tok[i]); i++) {}
+            if (i == tl) return 1;
+        }
+    }
+    return 0;
+}
+
+/* Header value safe to emit: no CR, LF or NUL (NUL cannot occur in C strings). */
+static int fmcp__hdr_ok(const fmcp_http_header *h, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        const char *p;
+        if (!h[i].name || !h[i].value || !*h[i].name) return 0;
+        for (p = h[i].name; *p; p++) if (!fmcp__is_tchar((unsigned char)*p)) return 0;
+        for (p = h[i].value; *p; p++) if (*p == '\r' || *p == '\n') return 0;
+    }
+    return 1;
+}
+
+static const char *fmcp__reason(int s)
+{
+    switch (s) {
+    case 100: return "Continue"; case 101: return "Switching Protocols";
+    case 200: return "OK"; case 201: return "Created"; case 202: return "Accepted";
+    case 204: return "No Content"; case 206: return "Partial Content";
+    case 301: return "Moved Permanently"; case 302: return "Found"; case 303: return "See Other";
+    case 304: return "Not Modified"; case 307: return "Temporary Redirect"; case 308: return "Permanent Redirect";
+    case 400: return "Bad Request"; case 401: return "Unauthorized"; case 403: return "Forbidden";
+    case 404: return "Not Found"; case 405: return "Method Not Allowed"; case 406: return "Not Acceptable";
+    case 408: return "Request Timeout"; case 409: return "Conflict"; case 410: return "Gone";
+    case 411: return "Length Required"; case 413: return "Content Too Large"; case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content"; case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error"; case 501: return "Not Implemented"; case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable"; case 504: return "Gateway Timeout"; case 505: return "HTTP Version Not Supported";
+    }
+    return "Status";
+}
+
+/* IMF-fixdate (RFC 9110 5.6.7) from Unix seconds; writes 29 chars + NUL. */
+static void fmcp__http_date(char out[30], int64_t t)
+{
+    static const char wd[] = "ThuFriSatSunMonTueWed", mo[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    int64_t days = t >= 0 ? t / 86400 : 0, secs = t >= 0 ? t % 86400 : 0, y, doy, mp, d, m, era, yoe, z;
+    char *o = out;
+    z = days + 719468;                      /* days since 0000-03-01 */
+    era = z / 146097; yoe = (z - era * 146097);
+    yoe = (yoe - yoe / 1460 + yoe / 36524 - yoe / 146096) / 365;
+    y = yoe + era * 400;
+    doy = (z - era * 146097) - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    d = doy - (153 * mp + 2) / 5 + 1;
+    m = mp < 10 ? mp + 3 : mp - 9;
+    if (m <= 2) y++;
+    memcpy(o, wd + 3 * (days % 7), 3); o += 3; *o++ = ','; *o++ = ' ';
+    *o++ = (char)('0' + d / 10); *o++ = (char)('0' + d % 10); *o++ = ' ';
+    memcpy(o, mo + 3 * (m - 1), 3); o += 3; *o++ = ' ';
+    *o++ = (char)('0' + (y / 1000) % 10); *o++ = (char)('0' + (y / 100) % 10);
+    *o++ = (char)('0' + (y / 10) % 10); *o++ = (char)('0' + y % 10); *o++ = ' ';
+    *o++ = (char)('0' + secs / 36000); *o++ = (char)('0' + (secs / 3600) % 10); *o++ = ':';
+    *o++ = (char)('0' + (secs % 3600) / 600); *o++ = (char)('0' + (secs % 600) / 60); *o++ = ':';
+    *o++ = (char)('0' + (secs % 60) / 10); *o++ = (char)('0' + secs % 10);
+    memcpy(o, " GMT", 5);
+}
+
+/* Offset just past the blank line ending a head in b[from..len), or 0.
+ * *scan is where the next search should restart. Accepts CRLF and LF. */
+static size_t fmcp__head_end(const char *b, size_t start, size_t len, size_t *scan)
+{
+    size_t i = *scan < start ? start : *scan;
+    while (i < len) {
+        const char *nl = (const char *)memchr(b + i, '\n', len - i);
+        if (!nl) break;
+        i = (size_t)(nl - b);
+        if ((i >= start + 1 && b[i - 1] == '\n') ||
+            (i >= start + 2 && b[i - 1] == '\r' && b[i - 2] == '\n')) return i + 1;
+        i++;
+    }
+    *scan = len > start + 3 ? len - 3 : start;
+    return 0;
+}
+
+/* Split the header lines in [p, end) in place. Returns the count or -1. */
+static long fmcp__parse_fields(char *p, char *end, fmcp_http_header *h, size_t maxh)
+{
+    size_t n = 0;
+    while (p < end) {
+        char *nl = (char *)memchr(p, '\n', (size_t)(end - p)), *le, *colon, *v;
+        if (!nl) return -1;
+        le = (nl > p && nl[-1] == '\r') ? nl - 1 : nl;
+        if (le == p) break;                          /* the blank line */
+        if (*p == ' ' || *p == '\t') return -1;      /* obs-fold */
+        colon = p;
+        while (colon < le && fmcp__is_tchar((unsigned char)*colon)) colon++;
+        if (colon == p || colon == le || *colon != ':') return -1;
+        v = colon + 1;
+        while (v < le && (*v == ' ' || *v == '\t')) v++;
+        {
+            char *ve = le, *q;
+            while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
+            for (q = v; q < ve; q++)
+                if (((unsigned char)*q < 0x20 && *q != '\t') || *q == 0x7f) return -1;
+            if (n == maxh) return -1;
+            *colon = 0; *ve = 0;
+            h[n].name = p; h[n].value = v; n++;
+        }
+        p = nl + 1;
+    }
+    return (long)n;
+}
+
+static const char *fmcp__find_hdr(const fmcp_http_header *h, size_t n, const char *name)
+{
+    size_t i;
+    if (!name) return NULL;
+    for (i = 0; i < n; i++) if (fmcp__ieq(h[i].name, name)) return h[i].value;
+    return NULL;
+}
+
+/* Strict decimal Content-Length; -1 when malformed. */
+static int64_t fmcp__parse_cl(const char *v)
+{
+    int64_t x = 0; int n = 0;
+    for (; *v; v++, n++) {
+        if (*v < '0' || *v > '9' || n >= 18) return -1;
+        x = x * 10 + (*v - '0');
+    }
+    return n ? x : -1;
+}
+
+/* ---- chunked body decoder ------------------------------------------------ */
+
+enum { FMCP__CK_SIZE, FMCP__CK_EXT, FMCP__CK_SIZE_LF, FMCP__CK_DATA, FMCP__CK_DATA_CR, FMCP__CK_DATA_LF,
+       FMCP__CK_TRAIL_BOL, FMCP__CK_TRAIL, FMCP__CK_END_LF, FMCP__CK_DONE };
+
+typedef struct fmcp__chunker {
+    int st, digits;
+    uint64_t left;
+    size_t extra;      /* bytes of extensions and trailers seen (capped) */
+} fmcp__chunker;
+
+static int fmcp__hexval(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    c = fmcp__lc(c);
+    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}
+
+/* One byte of chunk framing (not data); FMCP_OK or FMCP_ERR_PARSE. */
+static fmcp_result fmcp__ck_byte(fmcp__chunker *k, int c)
+{
+    int hv;
+    switch (k->st) {
+    case FMCP__CK_SIZE:
+        hv = fmcp__hexval(c);
+        if (hv >= 0) {
+            if (k->digits >= 15) return FMCP_ERR_PARSE;
+            k->left = k->left * 16 + (uint64_t)hv; k->digits++; return FMCP_OK;
+        }
+        if (!k->digits) return FMCP_ERR_PARSE;
+        if (c == ';' || c == ' ' || c == '\t') { k->st = FMCP__CK_EXT; return FMCP_OK; }
+        if (c == '\r') { k->st = FMCP__CK_SIZE_LF; return FMCP_OK; }
+        if (c != '\n') return FMCP_ERR_PARSE;
+        break;
+    case FMCP__CK_EXT:
+        if (++k->extra > 4096) return FMCP_ERR_PARSE;
+        if (c == '\r') { k->st = FMCP__CK_SIZE_LF; return FMCP_OK; }
+        if (c != '\n') return ((c < 0x20 && c != '\t') || c == 0x7f) ? FMCP_ERR_PARSE : FMCP_OK;
+        break;
+    case FMCP__CK_SIZE_LF:
+        if (c != '\n') return FMCP_ERR_PARSE;
+        break;
+    case FMCP__CK_DATA_CR:
+        if (c == '\r') { k->st = FMCP__CK_DATA_LF; return FMCP_OK; }
+        if (c == '\n') { k->st = FMCP__CK_SIZE; k->digits = 0; return FMCP_OK; }
+        return FMCP_ERR_PARSE;
+    case FMCP__CK_DATA_LF:
+        if (c != '\n') return FMCP_ERR_PARSE;
+        k->st = FMCP__CK_SIZE; k->digits = 0; return FMCP_OK;
+    case FMCP__CK_TRAIL_BOL:
+        if (c == '\r') { k->st = FMCP__CK_END_LF; return FMCP_OK; }
+        if (c == '\n') { k->st = FMCP__CK_DONE; return FMCP_OK; }
+        k->st = FMCP__CK_TRAIL;
+        return FMCP_OK;
+    case FMCP__CK_TRAIL:
+        if (++k->extra > 8192) return FMCP_ERR_PARSE;
+        if (c == '\n') k->st = FMCP__CK_TRAIL_BOL;
+        return FMCP_OK;
+    case FMCP__CK_END_LF:
+        if (c != '\n') return FMCP_ERR_PARSE;
+        k->st = FMCP__CK_DONE; return FMCP_OK;
+    default:
+        return FMCP_ERR_PARSE;
+    }
+    /* end of a size line */
+    k->st = k->left ? FMCP__CK_DATA : FMCP__CK_TRAIL_BOL;
+    return FMCP_OK;
+}
+
+/* Decode from in[0..n) into out (body capped at max). *used = bytes eaten.
+ * Returns 1 when the body is complete, 0 for more, or a negative fmcp_result. */
+static int fmcp__ck_feed(fmcp__chunker *k, const fmcp_allocator *a, const char *in, size_t n,
+                         size_t *used, fmcp__hbuf *out, size_t max)
+{
+    size_t i = 0;
+    while (i < n && k->st != FMCP__CK_DONE) {
+        if (k->st == FMCP__CK_DATA) {
+            size_t take = n - i;
+            fmcp_result r;
+            if ((uint64_t)take > k->left) take = (size_t)k->left;
+            if (out->len + take > max || k->left > (uint64_t)(max - out->len)) { *used = i; return FMCP_ERR_TOO_LARGE; }
+            r = fmcp__hb_put(a, out, in + i, take);
+            if (r != FMCP_OK) { *used = i; return r; }
+            i += take; k->left -= take;
+            if (!k->left) k->st = FMCP__CK_DATA_CR;
+            continue;
+        }
+        if (fmcp__ck_byte(k, (unsigned char)in[i]) != FMCP_OK) { *used = i; return FMCP_ERR_PARSE; }
+        i++;
+    }
+    *used = i;
+    return k->st == FMCP__CK_DONE ? 1 : 0;
+}
+
+/* ---- event loop ------------------------------------------------------------ */
+
+enum { FMCP__IO_WAKE, FMCP__IO_LISTEN, FMCP__IO_CONN, FMCP__IO_FETCH };
+
+/* Every pollable object starts with this; freed objects wait on the zombie
+ * list until the end of the step, so events later in a batch stay safe. */
+typedef struct fmcp__io {
+    int fd;
+    unsigned want;
+    int kind;
+    int dead;
+    size_t pidx;            /* poll backend slot */
+    struct fmcp__io *znext;
+    size_t zsize;
+} fmcp__io;
+
+typedef struct fmcp__timer {
+    int64_t when;
+    uint64_t id;
+    fmcp_http_timer_fn fn;
+    void *user;
+} fmcp__timer;
+
+/* A response piece formatted off the loop thread, waiting to be applied. */
+typedef struct fmcp__op {
+    struct fmcp__op *next;
+    fmcp_http_req *req;
+    int kind;
+    int embedded;           /* the request's own abort op: not freed on its own */
+    fmcp__hbuf data;
+} fmcp__op;
+
+enum { FMCP__OP_START, FMCP__OP_WRITE, FMCP__OP_FINISH, FMCP__OP_ABORT };
+
+typedef struct fmcp__conn fmcp__conn;
+
+struct fmcp_http_loop {
+    fmcp_allocator alloc;
+    const fmcp_allocator *a;
+#ifdef FMCP__EPOLL
+    int epfd;
+#else
+    fmcp__io **ios;
+    size_t nios, iocap;
+    struct pollfd *pfds;
+    fmcp__io **snap;
+#endif
+    fmcp__io wake;
+    int wake_wr;
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_t mu;
+    pthread_t owner;
+#endif
+    int has_owner;
+    fmcp__op *qhead, *qtail;
+    fmcp__op *phead, *ptail;    /* taken from the queue, being applied (loop thread) */
+    int stop, woken;
+    fmcp__timer *timers;
+    size_t ntimers, tcap;
+    uint64_t next_timer_id;
+    fmcp_http_server *servers;
+    fmcp_http_fetch_op *fetches;
+    fmcp_http_req *reqs;
+    struct fmcp__dns *dns;      /* name lookups running on helper threads */
+    fmcp__io *zombies;
+    char *pool[FMCP__POOL_MAX];
+    size_t npool;
+    int64_t date_sec;
+    char date[30];
+};
+
+static void fmcp__lock(fmcp_http_loop *l)
+{
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_lock(&l->mu);
+#else
+    (void)l;
+#endif
+}
+
+static void fmcp__unlock(fmcp_http_loop *l)
+{
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_unlock(&l->mu);
+#else
+    (void)l;
+#endif
+}
+
+static void fmcp__set_nonblock(int fd)
+{
+    int fl = fcntl(fd, F_GETFL, 0);
+    if (fl >= 0) (void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+static char *fmcp__pool_get(fmcp_http_loop *l)
+{
+    if (l->npool) return l->pool[--l->npool];
+    return (char *)fmcp_malloc(l->a, FMCP__POOL_BUF);
+}
+
+/* Return a buffer: pooled when it has the standard size, else freed. */
+static void fmcp__pool_put(fmcp_http_loop *l, fmcp__hbuf *b)
+{
+    if (!b->p) return;
+    if (b->cap == FMCP__POOL_BUF && l->npool < FMCP__POOL_MAX) l->pool[l->npool++] = b->p;
+    else fmcp_free(l->a, b->p, b->cap);
+    b->p = NULL; b->len = b->cap = 0;
+}
+
+static fmcp_result fmcp__hb_ensure_pool(fmcp_http_loop *l, fmcp__hbuf *b)
+{
+    if (b->p) return FMCP_OK;
+    b->p = fmcp__pool_get(l);
+    if (!b->p) return FMCP_ERR_NOMEM;
+    b->cap = FMCP__POOL_BUF; b->len = 0;
+    return FMCP_OK;
+}
+
+static const char *fmcp__loop_date(fmcp_http_loop *l)
+{
+    int64_t now = fmcp_time_now();
+    if (now != l->date_sec) { l->date_sec = now; fmcp__http_date(l->date, now); }
+    return l->date;
+}
+
+/* ---- backend: register / modify / remove --------------------------------- */
+
+#ifdef FMCP__EPOLL
+static fmcp_result fmcp__io_add(fmcp_http_loop *l, fmcp__io *io, unsigned want)
+{
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.events = ((want & FMCP__IN) ? (unsigned)EPOLLIN : 0u) | ((want & FMCP__OUT) ? (unsigned)EPOLLOUT : 0u);
+    ev.data.ptr = io;
+    if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, io->fd, &ev) != 0) return FMCP_ERR_IO;
+    io->want = want;
+    return FMCP_OK;
+}
+
+static void fmcp__io_mod(fmcp_http_loop *l, fmcp__io *io, unsigned want)
+{
+    struct epoll_event ev;
+    if (want == io->want) return;
+    memset(&ev, 0, sizeof ev);
+    ev.events = ((want & FMCP__IN) ? (unsigned)EPOLLIN : 0u) | ((want & FMCP__OUT) ? (unsigned)EPOLLOUT : 0u);
+    ev.data.ptr = io;
+    if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, io->fd, &ev) == 0) io->want = want;
+}
+
+static void fmcp__io_del(fmcp_http_loop *l, fmcp__io *io)
+{
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    (void)epoll_ctl(l->epfd, EPOLL_CTL_DEL, io->fd, &ev);
+}
+#else
+/* One block holds the io list, the poll snapshot and the pollfds, so
+ * growing is all-or-nothing and stepping never allocates. */
+static size_t fmcp__poll_block(size_t cap)
+{
+    return cap * (2 * sizeof(fmcp__io *) + sizeof(struct pollfd));
+}
+
+static fmcp_result fmcp__io_add(fmcp_http_loop *l, fmcp__io *io, unsigned want)
+{
+    if (l->nios == l->iocap) {
+        size_t nc = l->iocap ? l->iocap * 2 : 16;
+        char *blk = (char *)fmcp_malloc(l->a, fmcp__poll_block(nc));
+        if (!blk) return FMCP_ERR_NOMEM;
+        if (l->nios) memcpy(blk, l->ios, l->nios * sizeof(fmcp__io *));
+        fmcp_free(l->a, l->ios, fmcp__poll_block(l->iocap));
+        l->ios = (fmcp__io **)(void *)blk;
+        l->snap = l->ios + nc;
+        l->pfds = (struct pollfd *)(void *)(l->snap + nc);
+        l->iocap = nc;
+    }
+    io->pidx = l->nios;
+    l->ios[l->nios++] = io;
+    io->want = want;
+    return FMCP_OK;
+}
+
+static void fmcp__io_mod(fmcp_http_loop *l, fmcp__io *io, unsigned want)
+{
+    (void)l;
+    io->want = want;
+}
+
+static void fmcp__io_del(fmcp_http_loop *l, fmcp__io *io)
+{
+    size_t i = io->pidx;
+    if (i >= l->nios || l->ios[i] != io) return;
+    l->ios[i] = l->ios[--l->nios];
+    l->ios[i]->pidx = i;
+}
+#endif
+
+/* Unregister, close the fd and queue the object's memory for release. */
+static void fmcp__io_retire(fmcp_http_loop *l, fmcp__io *io, size_t size)
+{
+    if (io->fd >= 0) { fmcp__io_del(l, io); close(io->fd); io->fd = -1; }
+    io->dead = 1;
+    io->zsize = size;
+    io->znext = l->zombies;
+    l->zombies = io;
+}
+
+static void fmcp__free_zombies(fmcp_http_loop *l)
+{
+    while (l->zombies) {
+        fmcp__io *z = l->zombies;
+        l->zombies = z->znext;
+        fmcp_free(l->a, z, z->zsize);
+    }
+}
+
+/* ---- timers (binary min-heap by deadline) ------------------------------- */
+
+static void fmcp__timer_swap(fmcp__timer *t, size_t i, size_t j)
+{
+    fmcp__timer x = t[i]; t[i] = t[j]; t[j] = x;
+}
+
+static void fmcp__timer_up(fmcp__timer *t, size_t i)
+{
+    while (i > 0 && t[(i - 1) / 2].when > t[i].when) { fmcp__timer_swap(t, i, (i - 1) / 2); i = (i - 1) / 2; }
+}
+
+static void fmcp__timer_down(fmcp__timer *t, size_t n, size_t i)
+{
+    for (;;) {
+        size_t m = i, c = 2 * i + 1;
+        if (c < n && t[c].when < t[m].when) m = c;
+        if (c + 1 < n && t[c + 1].when < t[m].when) m = c + 1;
+        if (m == i) return;
+        fmcp__timer_swap(t, i, m); i = m;
+    }
+}
+
+static void fmcp__timer_remove_at(fmcp_http_loop *l, size_t i)
+{
+    l->timers[i] = l->timers[--l->ntimers];
+    if (i < l->ntimers) { fmcp__timer_down(l->timers, l->ntimers, i); fmcp__timer_up(l->timers, i); }
+}
+
+FASTMCP_API fmcp_result fmcp_http_timer_add(fmcp_http_loop *loop, int64_t delay_ms,
+                                            fmcp_http_timer_fn fn, void *user, uint64_t *id)
+{
+    fmcp__timer *t;
+    if (!loop || !fn) return FMCP_ERR_INVALID_ARG;
+    if (loop->ntimers == loop->tcap) {
+        size_t nc = loop->tcap ? loop->tcap * 2 : 8;
+        t = (fmcp__timer *)fmcp_realloc(loop->a, loop->timers, loop->tcap * sizeof *t, nc * sizeof *t);
+        if (!t) return FMCP_ERR_NOMEM;
+        loop->timers = t; loop->tcap = nc;
+    }
+    t = &loop->timers[loop->ntimers];
+    t->when = fmcp_monotonic_ms() + (delay_ms > 0 ? delay_ms : 0);
+    t->id = ++loop->next_timer_id;
+    t->fn = fn; t->user = user;
+    fmcp__timer_up(loop->timers, loop->ntimers++);
+    if (id) *id = loop->next_timer_id;
+    return FMCP_OK;
+}
+
+FASTMCP_API void fmcp_http_timer_cancel(fmcp_http_loop *loop, uint64_t id)
+{
+    size_t i;
+    if (!loop || !id) return;
+    for (i = 0; i < loop->ntimers; i++)
+        if (loop->timers[i].id == id) { fmcp__timer_remove_at(loop, i); return; }
+}
+
+static void fmcp__run_timers(fmcp_http_loop *l, int64_t now)
+{
+    int budget = 10000;  /* a timer re-adding itself with 0 delay cannot spin forever */
+    while (l->ntimers && l->timers[0].when <= now && budget-- > 0) {
+        fmcp__timer t = l->timers[0];
+        fmcp__timer_remove_at(l, 0);
+        t.fn(t.user);
+    }
+}
+
+/* ---- wake-up --------------------------------------------------------------- */
+
+static void fmcp__wake(fmcp_http_loop *l)
+{
+    /* caller holds the lock; one pending wake-up is enough */
+    if (l->woken) return;
+    l->woken = 1;
+#ifdef FMCP__EPOLL
+    {
+        uint64_t one = 1;
+        ssize_t n = write(l->wake_wr, &one, sizeof one);
+        (void)n;
+    }
+#else
+    {
+        char c = 1;
+        ssize_t n = write(l->wake_wr, &c, 1);
+        (void)n;
+    }
+#endif
+}
+
+static void fmcp__drain_wake(fmcp_http_loop *l)
+{
+    char buf[64];
+    while (read(l->wake.fd, buf, sizeof buf) > 0) {}
+    fmcp__lock(l);
+    l->woken = 0;
+    fmcp__unlock(l);
+}
+
+FASTMCP_API void fmcp_http_stop(fmcp_http_loop *loop)
+{
+    if (!loop) return;
+    fmcp__lock(loop);
+    loop->stop = 1;
+    fmcp__wake(loop);
+    fmcp__unlock(loop);
+}
+
+FASTMCP_API int fmcp_http_loop_fd(const fmcp_http_loop *loop)
+{
+#ifdef FMCP__EPOLL
+    return loop ? loop->epfd : -1;
+#else
+    (void)loop;
+    return -1;
+#endif
+}
+
+static fmcp_result fmcp__loop_init_fds(fmcp_http_loop *l)
+{
+#ifdef FMCP__EPOLL
+    l->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (l->epfd < 0) return FMCP_ERR_IO;
+    l->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (l->wake.fd < 0) { close(l->epfd); return FMCP_ERR_IO; }
+    l->wake_wr = l->wake.fd;
+#else
+    int p[2];
+    if (pipe(p) != 0) return FMCP_ERR_IO;
+    fmcp__set_nonblock(p[0]); fmcp__set_nonblock(p[1]);
+    l->wake.fd = p[0]; l->wake_wr = p[1];
+#endif
+    l->wake.kind = FMCP__IO_WAKE;
+    if (fmcp__io_add(l, &l->wake, FMCP__IN) != FMCP_OK) {
+        close(l->wake.fd);
+        if (l->wake_wr != l->wake.fd) close(l->wake_wr);
+#ifdef FMCP__EPOLL
+        close(l->epfd);
+#endif
+        return FMCP_ERR_IO;
+    }
+    return FMCP_OK;
+}
+
+FASTMCP_API fmcp_result fmcp_http_loop_new(const fmcp_allocator *a, fmcp_http_loop **out)
+{
+    fmcp_http_loop *l;
+    fmcp_result r;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    l = (fmcp_http_loop *)fmcp_malloc(a, sizeof *l);
+    if (!l) return FMCP_ERR_NOMEM;
+    memset(l, 0, sizeof *l);
+    if (a) l->alloc = *a;
+    l->a = &l->alloc;
+    l->date_sec = -1;
+#ifndef FASTMCP_NO_THREADS
+    if (pthread_mutex_init(&l->mu, NULL) != 0) { fmcp_free(a, l, sizeof *l); return FMCP_ERR_IO; }
+#endif
+    r = fmcp__loop_init_fds(l);
+    if (r != FMCP_OK) {
+#ifndef FASTMCP_NO_THREADS
+        pthread_mutex_destroy(&l->mu);
+#endif
+        fmcp_free(a, l, sizeof *l);
+        return r;
+    }
+    *out = l;
+    return FMCP_OK;
+}
+
+/* ---- server: types -------------------------------------------------------- */
+
+enum { FMCP__C_HEAD, FMCP__C_BODY, FMCP__C_BUSY, FMCP__C_CLOSING, FMCP__C_LINGER };
+enum { FMCP__L_NONE, FMCP__L_STREAMING, FMCP__L_DONE };
+#define FMCP__LINGER_MS 2000
+
+typedef struct fmcp__tlist {
+    fmcp__conn *head, *tail;
+} fmcp__tlist;
+
+struct fmcp_http_server {
+    fmcp__io io;                /* the listening socket */
+    fmcp_http_loop *loop;
+    fmcp_http_server *prev, *next;
+    fmcp_http_server_desc d;    /* with defaults filled in */
+    fmcp__conn *conns;
+    size_t nconns;
+    fmcp__tlist tl[3];          /* head timeout, idle/progress timeout, linger */
+    uint16_t port;
+    int draining;
+    uint64_t grace_timer;
+};
+
+struct fmcp__conn {
+    fmcp__io io;
+    fmcp_http_server *srv;
+    void *tc;                   /* transport connection (NULL = plain fd) */
+    fmcp__conn *prev, *next;
+    fmcp__conn *tprev, *tnext;
+    int tl;                     /* timeout list index or -1 */
+    int64_t deadline;
+    fmcp__hbuf rb;
+    size_t rpos, scan;
+    fmcp__hbuf wb;
+    size_t wpos;
+    fmcp_http_req *cur;
+    int state, close_after, in_process, peer_eof, want_write_io, progressed;
+    fmcp__chunker ck;
+    uint64_t remaining;
+    char remote[64];
+};
+
+struct fmcp_http_req {
+    fmcp_http_loop *loop;
+    fmcp__conn *conn;           /* NULL once the connection is gone or done */
+    fmcp_http_req *lprev, *lnext;
+    int refs, lstate, ustate, lstreamed, dispatched;
+    int minor, keepalive, is_head, expect100, chunked;
+    int64_t content_length;
+    const char *method, *target, *path, *query;
+    fmcp_http_header *hdrs;
+    size_t nhdrs;
+    fmcp__hbuf body;
+    fmcp_http_close_fn on_close;
+    void *on_close_user;
+    fmcp__op abort_op;          /* queued without allocating when finishing fails */
+    size_t size;
+    char remote[64];
+};
+
+/* ---- plain TCP transport (fast path when no transport is set) ------------- */
+
+static long fmcp__sys_read(int fd, void *buf, size_t n)
+{
+    for (;;) {
+        ssize_t r = recv(fd, buf, n, 0);
+        if (r >= 0) return (long)r;
+        if (errno == EINTR) continue;
+        return (errno == EAGAIN || errno == EWOULDBLOCK) ? FMCP_HTTP_IO_WANT_READ : FMCP_HTTP_IO_ERROR;
+    }
+}
+
+static long fmcp__sys_write(int fd, const void *buf, size_t n)
+{
+    for (;;) {
+        ssize_t r = send(fd, buf, n, MSG_NOSIGNAL);
+        if (r >= 0) return (long)r;
+        if (errno == EINTR) continue;
+        return (errno == EAGAIN || errno == EWOULDBLOCK) ? FMCP_HTTP_IO_WANT_WRITE : FMCP_HTTP_IO_ERROR;
+    }
+}
+
+static long fmcp__conn_read_raw(fmcp__conn *c, void *buf, size_t n)
+{
+    const fmcp_http_transport *t = c->srv->d.transport;
+    return t ? t->read(c->tc, buf, n) : fmcp__sys_read(c->io.fd, buf, n);
+}
+
+static long fmcp__conn_write_raw(fmcp__conn *c, const void *buf, size_t n)
+{
+    const fmcp_http_transport *t = c->srv->d.transport;
+    return t ? t->write(c->tc, buf, n) : fmcp__sys_write(c->io.fd, buf, n);
+}
+
+/* Bytes the transport holds that no socket event will announce (TLS). */
+static size_t fmcp__conn_pending(fmcp__conn *c)
+{
+    const fmcp_http_transport *t = c->srv->d.transport;
+    return (t && t->pending && c->tc) ? t->pending(c->tc) : 0;
+}
+
+/* ---- requests: lifetime ----------------------------------------------------- */
+
+static void fmcp__req_unref(fmcp_http_req *r)
+{
+    fmcp_http_loop *l = r->loop;
+    if (--r->refs > 0) return;
+    if (r->lprev) r->lprev->lnext = r->lnext; else l->reqs = r->lnext;
+    if (r->lnext) r->lnext->lprev = r->lprev;
+    fmcp__hb_free(l->a, &r->body);
+    fmcp_free(l->a, r, r->size);
+}
+
+/* ---- timeout lists ---------------------------------------------------------- */
+
+static void fmcp__tl_remove(fmcp__conn *c)
+{
+    fmcp__tlist *t;
+    if (c->tl < 0) return;
+    t = &c->srv->tl[c->tl];
+    if (c->tprev) c->tprev->tnext = c->tnext; else t->head = c->tnext;
+    if (c->tnext) c->tnext->tprev = c->tprev; else t->tail = c->tprev;
+    c->tprev = c->tnext = NULL;
+    c->tl = -1;
+}
+
+/* Each list has one fixed timeout, so appending keeps it sorted by deadline. */
+static void fmcp__tl_put(fmcp__conn *c, int which, int64_t deadline)
+{
+    fmcp__tlist *t = &c->srv->tl[which];
+    fmcp__tl_remove(c);
+    c->tl = which; c->deadline = deadline;
+    c->tprev = t->tail; c->tnext = NULL;
+    if (t->tail) t->tail->tnext = c; else t->head = c;
+    t->tail = c;
+}
+
+/* ---- connections: close, errors, output ------------------------------------ */
+
+static void fmcp__conn_close(fmcp__conn *c)
+{
+    fmcp_http_server *s = c->srv;
+    fmcp_http_loop *l = s->loop;
+    fmcp_http_req *req = c->cur;
+    if (c->io.dead) return;
+    fmcp__tl_remove(c);
+    if (c->prev) c->prev->next = c->next; else s->conns = c->next;
+    if (c->next) c->next->prev = c->prev;
+    s->nconns--;
+    if (c->tc && s->d.transport) s->d.transport->close(c->tc);
+    c->tc = NULL;
+    c->cur = NULL;
+    fmcp__pool_put(l, &c->rb);
+    fmcp__pool_put(l, &c->wb);
+    fmcp__io_retire(l, &c->io, sizeof *c);
+    if (req) {
+        req->conn = NULL;
+        if (req->dispatched && req->lstate != FMCP__L_DONE && req->on_close)
+            req->on_close(req, req->on_close_user);
+        fmcp__req_unref(req);
+    }
+}
+
+/* Answer a protocol error and close (after lingering). */
+static void fmcp__conn_fail(fmcp__conn *c, int status)
+{
+    fmcp_http_loop *l = c->srv->loop;
+    const char *reason = fmcp__reason(status);
+    const fmcp_allocator *a = l->a;
+    fmcp__hbuf *b = &c->wb;
+    if (c->cur && !c->cur->dispatched) { fmcp__req_unref(c->cur); c->cur = NULL; }
+    c->state = FMCP__C_CLOSING;
+    if (fmcp__hb_ensure_pool(l, b) != FMCP_OK) { fmcp__conn_close(c); return; }
+    if (fmcp__hb_puts(a, b, "HTTP/1.1 ") || fmcp__hb_putu(a, b, (uint64_t)status, 10) ||
+        fmcp__hb_puts(a, b, " ") || fmcp__hb_puts(a, b, reason) ||
+        fmcp__hb_puts(a, b, "\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: ") ||
+        fmcp__hb_putu(a, b, strlen(reason) + 1, 10) || fmcp__hb_puts(a, b, "\r\n\r\n") ||
+        fmcp__hb_puts(a, b, reason) || fmcp__hb_puts(a, b, "\n"))
+        fmcp__conn_close(c);
+}
+
+static void fmcp__conn_flush(fmcp__conn *c)
+{
+    while (c->wpos < c->wb.len) {
+        long n = fmcp__conn_write_raw(c, c->wb.p + c->wpos, c->wb.len - c->wpos);
+        if (n > 0) { c->wpos += (size_t)n; c->progressed = 1; continue; }
+        if (n == FMCP_HTTP_IO_WANT_WRITE || n == FMCP_HTTP_IO_WANT_READ || n == 0) {
+            c->want_write_io = 1;
+            return;
+        }
+        fmcp__conn_close(c);
+        return;
+    }
+    c->want_write_io = 0;
+}
+
+/* Pick the timeout list after activity. Waiting on the peer (a body, or
+ * output it does not read) restarts the idle timeout only on progress, so
+ * our own writes to a stalled reader do not keep it alive. */
+static void fmcp__conn_timeouts(fmcp__conn *c, int writing)
+{
+    fmcp_http_server *s = c->srv;
+    int64_t now = fmcp_monotonic_ms();
+    int progressed = c->progressed;
+    c->progressed = 0;
+    if (c->state == FMCP__C_LINGER) return;
+    if (writing || c->state == FMCP__C_BODY || c->state == FMCP__C_CLOSING) {
+        if (c->tl != 1 || progressed) fmcp__tl_put(c, 1, now + s->d.idle_timeout_ms);
+    } else if (c->state == FMCP__C_HEAD) {
+        if (c->rb.len > c->rpos) { if (c->tl != 0) fmcp__tl_put(c, 0, now + s->d.header_timeout_ms); }
+        else fmcp__tl_put(c, 1, now + s->d.idle_timeout_ms);
+    } else {
+        fmcp__tl_remove(c);
+    }
+}
+
+/* After any activity: write, start lingering, release idle buffers, update
+ * poll interest and timeouts. */
+static void fmcp__conn_settle(fmcp__conn *c)
+{
+    fmcp_http_server *s = c->srv;
+    unsigned want = 0;
+    int writing;
+    if (c->io.dead) return;
+    if (c->wpos < c->wb.len) { fmcp__conn_flush(c); if (c->io.dead) return; }
+    writing = c->wpos < c->wb.len;
+    if (!writing) { c->wpos = 0; fmcp__pool_put(s->loop, &c->wb); }
+    if (c->state == FMCP__C_CLOSING && !writing) {
+        if (c->peer_eof) { fmcp__conn_close(c); return; }
+        (void)shutdown(c->io.fd, SHUT_WR);
+        c->state = FMCP__C_LINGER;
+        c->rpos = c->rb.len = c->scan = 0;
+        fmcp__tl_put(c, 2, fmcp_monotonic_ms() + FMCP__LINGER_MS);
+    }
+    if (c->rpos == c->rb.len) { c->rpos = c->rb.len = c->scan = 0; fmcp__pool_put(s->loop, &c->rb); }
+    if (!c->peer_eof && c->state != FMCP__C_CLOSING && c->wb.len - c->wpos <= FMCP__PIPELINE_OUT &&
+        !(c->state == FMCP__C_BUSY && c->rb.len - c->rpos >= s->d.max_header_bytes)) want |= FMCP__IN;
+    if (writing || c->want_write_io) want |= FMCP__OUT;
+    fmcp__io_mod(s->loop, &c->io, want);
+    fmcp__conn_timeouts(c, writing);
+}
+
+/* ---- request head parsing ---------------------------------------------------- */
+
+/* Request line "METHOD SP target SP HTTP/1.x"; 0 or an HTTP status. */
+static int fmcp__parse_reqline(fmcp_http_req *r, char *p, char *le)
+{
+    char *sp1, *sp2, *q;
+    sp1 = p;
+    while (sp1 < le && fmcp__is_tchar((unsigned char)*sp1)) sp1++;
+    if (sp1 == p || sp1 == le || *sp1 != ' ') return 400;
+    sp2 = sp1 + 1;
+    while (sp2 < le && (unsigned char)*sp2 > 0x20 && (unsigned char)*sp2 < 0x7f) sp2++;
+    if (sp2 == sp1 + 1 || sp2 == le || *sp2 != ' ') return 400;
+    q = sp2 + 1;
+    if (le - q != 8 || memcmp(q, "HTTP/", 5) != 0 || q[6] != '.' ||
+        q[5] < '0' || q[5] > '9' || q[7] < '0' || q[7] > '9') return 400;
+    if (q[5] != '1') return 505;
+    r->minor = q[7] - '0';
+    if (r->minor > 1) r->minor = 1;
+    *sp1 = 0; *sp2 = 0;
+    r->method = p; r->target = sp1 + 1;
+    return 0;
+}
+
+/* Framing and connection semantics from the parsed fields; 0 or a status. */
+static int fmcp__req_semantics(fmcp_http_req *r, size_t max_body)
+{
+    size_t i, hosts = 0, tes = 0, cls = 0;
+    const char *te = NULL;
+    r->content_length = 0;
+    r->keepalive = r->minor >= 1;
+    for (i = 0; i < r->nhdrs; i++) {
+        const char *n = r->hdrs[i].name, *v = r->hdrs[i].value;
+        if (fmcp__ieq(n, "host")) hosts++;
+        else if (fmcp__ieq(n, "content-length")) {
+            int64_t cl = fmcp__parse_cl(v);
+            if (cl < 0 || (cls && cl != r->content_length)) return 400;
+            r->content_length = cl; cls++;
+        } else if (fmcp__ieq(n, "transfer-encoding")) { te = v; tes++; }
+        else if (fmcp__ieq(n, "connection")) {
+            if (fmcp__has_token(v, "close")) r->keepalive = 0;
+            else if (r->minor == 0 && fmcp__has_token(v, "keep-alive")) r->keepalive = 1;
+        } else if (fmcp__ieq(n, "expect")) {
+            if (!fmcp__ieq(v, "100-continue")) return 417;
+            r->expect100 = 1;
+        }
+    }
+    if (r->minor >= 1 && hosts != 1) return 400;
+    if (hosts > 1) return 400;
+    if (te) {
+        if (cls || r->minor == 0) return 400;
+        if (tes != 1 || !fmcp__ieq(te, "chunked")) return 501;
+        r->chunked = 1;
+    }
+    if ((uint64_t)r->content_length > (uint64_t)max_body) return 413;
+    r->is_head = strcmp(r->method, "HEAD") == 0;
+    return 0;
+}
+
+/* Copy the head into a new request and parse it; 0, an HTTP status, or -1
+ * when out of memory. */
+static int fmcp__req_parse(fmcp__conn *c, const char *head, size_t hlen, fmcp_http_req **out)
+{
+    fmcp_http_loop *l = c->srv->loop;
+    size_t lines = 0, size, i;
+    fmcp_http_req *r;
+    char *text, *le, *nl, *tc, *qm;
+    long nh;
+    int st;
+    for (i = 0; i < hlen; i++) lines += head[i] == '\n';
+    if (lines > 102) return 431;
+    size = sizeof *r + lines * sizeof(fmcp_http_header) + 2 * hlen + 2;
+    r = (fmcp_http_req *)fmcp_malloc(l->a, size);
+    if (!r) return -1;
+    memset(r, 0, sizeof *r);
+    r->size = size; r->loop = l; r->refs = 1; r->conn = c;
+    r->lnext = l->reqs; if (l->reqs) l->reqs->lprev = r; l->reqs = r;
+    memcpy(r->remote, c->remote, sizeof r->remote);
+    r->hdrs = (fmcp_http_header *)(void *)(r + 1);
+    text = (char *)(r->hdrs + lines);
+    memcpy(text, head, hlen); text[hlen] = 0;
+    nl = (char *)memchr(text, '\n', hlen);
+    le = (nl > text && nl[-1] == '\r') ? nl - 1 : nl;
+    st = fmcp__parse_reqline(r, text, le);
+    if (!st) {
+        nh = fmcp__parse_fields(nl + 1, text + hlen, r->hdrs, lines);
+        if (nh < 0) st = 400;
+        else if (nh > 100) st = 431;
+        else { r->nhdrs = (size_t)nh; st = fmcp__req_semantics(r, c->srv->d.max_body_bytes); }
+    }
+    if (st) { fmcp__req_unref(r); return st; }
+    tc = text + hlen + 1;
+    memcpy(tc, r->target, strlen(r->target) + 1);
+    qm = strchr(tc, '?');
+    if (qm) { *qm = 0; r->query = qm + 1; }
+    r->path = tc;
+    *out = r;
+    return 0;
+}
+
+/* ---- connection processing --------------------------------------------------- */
+
+/* A head is complete: parse it and move to BODY. 1 when progress was made. */
+static int fmcp__conn_head(fmcp__conn *c)
+{
+    fmcp_http_server *s = c->srv;
+    size_t end, hlen;
+    fmcp_http_req *req = NULL;
+    int st;
+    while (c->rpos < c->rb.len && (c->rb.p[c->rpos] == '\r' || c->rb.p[c->rpos] == '\n')) c->rpos++;
+    if (c->rpos == c->rb.len) return 0;
+    end = fmcp__head_end(c->rb.p, c->rpos, c->rb.len, &c->scan);
+    if (!end) {
+        if (c->rb.len - c->rpos > s->d.max_header_bytes) fmcp__conn_fail(c, 431);
+        return 0;
+    }
+    hlen = end - c->rpos;
+    if (hlen > s->d.max_header_bytes) { fmcp__conn_fail(c, 431); return 0; }
+    st = fmcp__req_parse(c, c->rb.p + c->rpos, hlen, &req);
+    c->rpos = end; c->scan = end;
+    if (st) { fmcp__conn_fail(c, st < 0 ? 503 : st); return 0; }
+    fmcp__tl_remove(c);
+    c->cur = req;
+    c->state = FMCP__C_BODY;
+    memset(&c->ck, 0, sizeof c->ck);
+    c->remaining = (uint64_t)req->content_length;
+    if (req->expect100 && req->minor >= 1 && (req->chunked || c->remaining) && c->rpos == c->rb.len) {
+        if (fmcp__hb_ensure_pool(s->loop, &c->wb) != FMCP_OK ||
+            fmcp__hb_puts(s->loop->a, &c->wb, "HTTP/1.1 100 Continue\r\n\r\n") != FMCP_OK) {
+            fmcp__conn_close(c);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int fmcp__conn_dispatch(fmcp__conn *c)
+{
+    fmcp_http_req *req = c->cur;
+    fmcp_http_server *s = c->srv;
+    if (fmcp__hb_reserve(s->loop->a, &req->body, 1) != FMCP_OK) { fmcp__conn_fail(c, 503); return 0; }
+    req->body.p[req->body.len] = 0;
+    c->state = FMCP__C_BUSY;
+    req->dispatched = 1;
+    req->refs++;                       /* the handler's reference */
+    s->d.handler(req, s->d.user);
+    return !c->io.dead && c->state == FMCP__C_HEAD;
+}
+
+/* Feed buffered bytes into the body; dispatches when complete. */
+static int fmcp__conn_body(fmcp__conn *c)
+{
+    fmcp_http_req *req = c->cur;
+    fmcp_http_server *s = c->srv;
+    const fmcp_allocator *a = s->loop->a;
+    size_t avail = c->rb.len - c->rpos, used = 0;
+    if (req->chunked) {
+        int rc = fmcp__ck_feed(&c->ck, a, c->rb.p + c->rpos, avail, &used, &req->body, s->d.max_body_bytes);
+        c->rpos += used;
+        if (rc < 0) { fmcp__conn_fail(c, rc == FMCP_ERR_TOO_LARGE ? 413 : rc == FMCP_ERR_NOMEM ? 503 : 400); return 0; }
+        if (rc == 0) return 0;
+    } else if (c->remaining) {
+        size_t take = avail < c->remaining ? avail : (size_t)c->remaining;
+        if (!req->body.p && fmcp__hb_reserve(a, &req->body, c->remaining < 65536 ? (size_t)c->remaining + 1 : 65536) != FMCP_OK) {
+            fmcp__conn_fail(c, 503); return 0;
+        }
+        if (fmcp__hb_put(a, &req->body, c->rb.p + c->rpos, take) != FMCP_OK) { fmcp__conn_fail(c, 503); return 0; }
+        c->rpos += take; c->remaining -= take;
+        if (c->remaining) return 0;
+    }
+    return fmcp__conn_dispatch(c);
+}
+
+static void fmcp__conn_process(fmcp__conn *c)
+{
+    c->in_process = 1;
+    while (!c->io.dead) {
+        if (c->state == FMCP__C_HEAD) {
+            /* a pipelining peer that does not read its answers waits */
+            if (c->wb.len - c->wpos > FMCP__PIPELINE_OUT) { fmcp__conn_flush(c); if (c->io.dead || c->wb.len - c->wpos > FMCP__PIPELINE_OUT) break; }
+            if (!fmcp__conn_head(c)) break;
+        }
+        else if (c->state == FMCP__C_BODY) { if (!fmcp__conn_body(c)) break; }
+        else break;
+    }
+    c->in_process = 0;
+}
+
+/* The peer stopped sending. A pending request counts as abandoned (its
+ * on_close runs), like a reset would: HTTP clients rarely half-close. */
+static void fmcp__conn_eof(fmcp__conn *c)
+{
+    c->peer_eof = 1;
+    if (c->state == FMCP__C_CLOSING) return;
+    /* answers already made still go out before the close */
+    if (c->state == FMCP__C_HEAD && c->wpos < c->wb.len) { c->state = FMCP__C_CLOSING; return; }
+    fmcp__conn_close(c);
+}
+
+/* Make room for reading; 0 when reading must pause. */
+static int fmcp__conn_room(fmcp__conn *c)
+{
+    fmcp_http_server *s = c->srv;
+    if (fmcp__hb_ensure_pool(s->loop, &c->rb) != FMCP_OK) { fmcp__conn_close(c); return 0; }
+    if (c->rpos > 0 && (c->rb.len == c->rb.cap || c->rpos == c->rb.len)) {
+        memmove(c->rb.p, c->rb.p + c->rpos, c->rb.len - c->rpos);
+        c->rb.len -= c->rpos;
+        c->scan = c->scan > c->rpos ? c->scan - c->rpos : 0;
+        c->rpos = 0;
+    }
+    if (c->rb.len < c->rb.cap) return 1;
+    if (c->rb.cap >= s->d.max_header_bytes + FMCP__POOL_BUF) return 0;
+    if (fmcp__hb_reserve(s->loop->a, &c->rb, c->rb.cap) != FMCP_OK) { fmcp__conn_close(c); return 0; }
+    return 1;
+}
+
+static void fmcp__conn_read(fmcp__conn *c)
+{
+    int rounds;
+    for (rounds = 0; (rounds < 4 || fmcp__conn_pending(c)) && !c->io.dead && c->state != FMCP__C_CLOSING; rounds++) {
+        size_t space;
+        long n;
+        if (!fmcp__conn_room(c)) return;
+        space = c->rb.cap - c->rb.len;
+        n = fmcp__conn_read_raw(c, c->rb.p + c->rb.len, space);
+        if (n > 0) {
+            if (c->state == FMCP__C_LINGER) { c->rb.len = c->rpos = 0; continue; }
+            c->rb.len += (size_t)n;
+            c->progressed = 1;
+            fmcp__conn_process(c);
+            if ((size_t)n < space) return;
+            continue;
+        }
+        if (n == 0) { fmcp__conn_eof(c); return; }
+        if (n == FMCP_HTTP_IO_WANT_WRITE) c->want_write_io = 1;
+        else if (n != FMCP_HTTP_IO_WANT_READ) fmcp__conn_close(c);
+        return;
+    }
+}
+
+static void fmcp__conn_event(fmcp__conn *c, unsigned ev)
+{
+    if (ev & FMCP__EV_ERR) { fmcp__conn_close(c); return; }
+    if (ev & FMCP__OUT) {
+        c->want_write_io = 0;
+        fmcp__conn_flush(c);
+        if (c->io.dead) return;
+        if (c->state == FMCP__C_HEAD && c->rpos < c->rb.len) fmcp__conn_process(c);
+        /* a transport read may have waited for the socket to take a TLS record */
+        if (c->tc && !(ev & FMCP__IN) && (c->io.want & FMCP__IN)) fmcp__conn_read(c);
+        if (c->io.dead) return;
+    }
+    if (ev & FMCP__IN) {
+        if (!(c->io.want & FMCP__IN)) { fmcp__conn_close(c); return; } /* hang-up while paused */
+        fmcp__conn_read(c);
+    }
+    fmcp__conn_settle(c);
+}
+
+/* ---- accepting ------------------------------------------------------------------ */
+
+static void fmcp__fmt_addr(const struct sockaddr_storage *ss, char *out, size_t cap)
+{
+    char ip[INET6_ADDRSTRLEN];
+    unsigned port = 0;
+    size_t n;
+    ip[0] = 0;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *a4 = (const struct sockaddr_in *)(const void *)ss;
+        inet_ntop(AF_INET, &a4->sin_addr, ip, sizeof ip);
+        port = ntohs(a4->sin_port);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)(const void *)ss;
+        inet_ntop(AF_INET6, &a6->sin6_addr, ip, sizeof ip);
+        port = ntohs(a6->sin6_port);
+    }
+    n = 0;
+    if (ss->ss_family == AF_INET6 && n + 1 < cap) out[n++] = '[';
+    {
+        size_t il = strlen(ip);
+        if (n + il + 10 >= cap) il = 0;
+        memcpy(out + n, ip, il); n += il;
+    }
+    if (ss->ss_family == AF_INET6) out[n++] = ']';
+    out[n++] = ':';
+    n += fmcp__fmt_u(out + n, port, 10);
+    out[n] = 0;
+}
+
+static void fmcp__srv_refuse(int fd)
+{
+    static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+                               "Content-Length: 20\r\nConnection: close\r\nRetry-After: 1\r\n\r\n"
+                               "Service Unavailable\n";
+    ssize_t n = send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL);
+    (void)n;
+    (void)shutdown(fd, SHUT_WR);
+    close(fd);
+}
+
+static void fmcp__srv_adopt(fmcp_http_server *s, int fd, const struct sockaddr_storage *ss)
+{
+    fmcp_http_loop *l = s->loop;
+    fmcp__conn *c = (fmcp__conn *)fmcp_malloc(l->a, sizeof *c);
+    int one = 1;
+    if (!c) { close(fd); return; }
+    memset(c, 0, sizeof *c);
+    c->io.fd = fd; c->io.kind = FMCP__IO_CONN; c->srv = s; c->tl = -1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    fmcp__fmt_addr(ss, c->remote, sizeof c->remote);
+    if (s->d.transport && s->d.transport->open(s->d.transport->self, fd, NULL, &c->tc) != FMCP_OK) {
+        close(fd); fmcp_free(l->a, c, sizeof *c); return;
+    }
+    if (fmcp__io_add(l, &c->io, FMCP__IN) != FMCP_OK) {
+        if (c->tc) s->d.transport->close(c->tc);
+        close(fd); fmcp_free(l->a, c, sizeof *c); return;
+    }
+    c->next = s->conns; if (s->conns) s->conns->prev = c; s->conns = c;
+    s->nconns++;
+    fmcp__tl_put(c, 0, fmcp_monotonic_ms() + s->d.header_timeout_ms);
+}
+
+static void fmcp__srv_accept(fmcp_http_server *s)
+{
+    int i;
+    for (i = 0; i < 64 && s->io.fd >= 0; i++) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        int fd;
+        fd = accept(s->io.fd, (struct sockaddr *)(void *)&ss, &sl);
+        if (fd >= 0) fmcp__set_nonblock(fd);
+        if (fd < 0) { if (errno == EINTR) continue; return; }
+        if (s->nconns >= s->d.max_connections) { fmcp__srv_refuse(fd); continue; }
+        fmcp__srv_adopt(s, fd, &ss);
+    }
+}
+
+/* ---- answering: loop side ------------------------------------------------------ */
+
+/* Apply a formatted response piece on the loop thread. data may be NULL
+ * when the bytes were written straight into the connection buffer. */
+/* A finishing call failed (out of memory): the peer gets a bare 500 when
+ * nothing was sent yet, else the connection closes; never a hang. */
+static void fmcp__abort_conn(fmcp_http_req *req, fmcp__conn *c)
+{
+    static const char m[] = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    c->close_after = 1;
+    if (req->lstreamed || fmcp__hb_ensure_pool(req->loop, &c->wb) != FMCP_OK ||
+        fmcp__hb_put(req->loop->a, &c->wb, m, sizeof m - 1) != FMCP_OK) fmcp__conn_close(c);
+}
+
+static fmcp_result fmcp__apply(fmcp_http_req *req, int kind, fmcp__hbuf *data)
+{
+    fmcp__conn *c = req->conn;
+    fmcp_result rc = c ? FMCP_OK : FMCP_ERR_CLOSED;
+    if (kind == FMCP__OP_ABORT) {
+        req->lstate = FMCP__L_DONE;     /* finished: no on_close when aborting closes */
+        if (c && !c->io.dead) fmcp__abort_conn(req, c);
+        kind = FMCP__OP_FINISH;
+        rc = FMCP_ERR_CLOSED;
+    }
+    if (kind == FMCP__OP_START) { req->lstate = FMCP__L_STREAMING; req->lstreamed = 1; }
+    if (kind == FMCP__OP_FINISH) req->lstate = FMCP__L_DONE;
+    if (c && data && data->len) {
+        if (fmcp__hb_ensure_pool(req->loop, &c->wb) != FMCP_OK ||
+            fmcp__hb_put(req->loop->a, &c->wb, data->p, data->len) != FMCP_OK) fmcp__conn_close(c);
+    }
+    if (c && !c->io.dead && c->wb.len - c->wpos > c->srv->d.max_write_buffer) fmcp__conn_close(c);
+    if (c && c->io.dead) c = NULL;
+    if (kind == FMCP__OP_FINISH) {
+        if (c) {
+            int close_now = !req->keepalive || (req->lstreamed && req->minor == 0) || c->close_after || c->srv->draining;
+            c->cur = NULL; req->conn = NULL;
+            c->state = close_now ? FMCP__C_CLOSING : FMCP__C_HEAD;
+            fmcp__req_unref(req);      /* the connection's reference */
+        }
+        fmcp__req_unref(req);          /* the handler's reference */
+    }
+    if (c && !c->in_process) { fmcp__conn_process(c); fmcp__conn_settle(c); }
+    return rc;
+}
+
+/* Apply queued pieces in order. Ops move to a loop-private list first and
+ * are popped one at a time, so a nested drain (a direct answer made from a
+ * callback that an op triggered) continues in queue order. */
+static void fmcp__drain_ops(fmcp_http_loop *l)
+{
+    fmcp__lock(l);
+    if (l->qhead) {
+        if (l->ptail) l->ptail->next = l->qhead; else l->phead = l->qhead;
+        l->ptail = l->qtail;
+        l->qhead = l->qtail = NULL;
+    }
+    fmcp__unlock(l);
+    while (l->phead) {
+        fmcp__op *op = l->phead;
+        l->phead = op->next;
+        if (!l->phead) l->ptail = NULL;
+        if (op->embedded) { (void)fmcp__apply(op->req, FMCP__OP_ABORT, NULL); continue; }
+        (void)fmcp__apply(op->req, op->kind, &op->data);
+        fmcp__hb_free(l->a, &op->data);
+        fmcp_free(l->a, op, sizeof *op);
+    }
+}
+
+/* 1 on the loop thread, after applying what other threads queued before:
+ * a direct write must not overtake them (nor free the request under them). */
+static int fmcp__on_loop_drained(fmcp_http_loop *l)
+{
+    int r, queued;
+#ifndef FASTMCP_NO_THREADS
+    fmcp__lock(l);
+    r = !l->has_owner || pthread_equal(l->owner, pthread_self());
+    queued = l->qhead != NULL;
+    fmcp__unlock(l);
+#else
+    r = 1;
+    queued = l->qhead != NULL;
+#endif
+    if (r && (queued || l->phead)) fmcp__drain_ops(l);
+    return r;
+}
+
+/* ---- answering: caller side ---------------------------------------------------- */
+
+/* Where a response piece is formatted: straight into the connection buffer
+ * on the loop thread, else into a private buffer that is queued. */
+typedef struct fmcp__out {
+    fmcp_http_req *req;
+    fmcp__hbuf *b;
+    fmcp__hbuf own;
+    size_t mark;
+    int direct;
+} fmcp__out;
+
+static fmcp_result fmcp__out_begin(fmcp_http_req *req, fmcp__out *o)
+{
+    memset(o, 0, sizeof *o);
+    o->req = req;
+    o->direct = fmcp__on_loop_drained(req->loop);
+    o->b = &o->own;
+    if (o->direct && req->conn) {
+        if (fmcp__hb_ensure_pool(req->loop, &req->conn->wb) != FMCP_OK) return FMCP_ERR_NOMEM;
+        o->b = &req->conn->wb;
+        o->mark = o->b->len;
+    }
+    return FMCP_OK;
+}
+
+static void fmcp__enqueue(fmcp_http_loop *l, fmcp__op *op)
+{
+    fmcp__lock(l);
+    if (l->qtail) l->qtail->next = op; else l->qhead = op;
+    l->qtail = op;
+    fmcp__wake(l);
+    fmcp__unlock(l);
+}
+
+/* A finishing call that could not be formatted or queued still finishes the
+ * request (through its preallocated op), so it never dangles. */
+static fmcp_result fmcp__out_abort(fmcp__out *o)
+{
+    fmcp_http_req *req = o->req;
+    req->ustate = 2;
+    if (o->direct) { (void)fmcp__apply(req, FMCP__OP_ABORT, NULL); return FMCP_ERR_CLOSED; }
+    memset(&req->abort_op, 0, sizeof req->abort_op);
+    req->abort_op.req = req; req->abort_op.kind = FMCP__OP_ABORT; req->abort_op.embedded = 1;
+    fmcp__enqueue(req->loop, &req->abort_op);
+    return FMCP_ERR_CLOSED;
+}
+
+static fmcp_result fmcp__out_commit(fmcp__out *o, int kind, fmcp_result fmt)
+{
+    fmcp_http_loop *l = o->req->loop;
+    fmcp__op *op;
+    if (fmt != FMCP_OK) {
+        if (o->b != &o->own) o->b->len = o->mark;
+        fmcp__hb_free(l->a, &o->own);
+        return kind == FMCP__OP_FINISH ? fmcp__out_abort(o) : fmt;
+    }
+    if (o->direct) {
+        fmcp__hb_free(l->a, &o->own);
+        return fmcp__apply(o->req, kind, NULL);
+    }
+    op = (fmcp__op *)fmcp_malloc(l->a, sizeof *op);
+    if (!op) {
+        fmcp__hb_free(l->a, &o->own);
+        return kind == FMCP__OP_FINISH ? fmcp__out_abort(o) : FMCP_ERR_NOMEM;
+    }
+    op->next = NULL; op->req = o->req; op->kind = kind; op->embedded = 0; op->data = o->own;
+    fmcp__enqueue(l, op);
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__fmt_head(fmcp__out *o, int status, const fmcp_http_header *h, size_t n,
+                                  int stream, size_t clen)
+{
+    fmcp_http_req *r = o->req;
+    const fmcp_allocator *a = r->loop->a;
+    fmcp__hbuf *b = o->b;
+    char date[30];
+    size_t i;
+    int want_close = !r->keepalive || (stream && r->minor == 0);
+    fmcp_result e = FMCP_OK;
+    if (o->direct) memcpy(date, fmcp__loop_date(r->loop), sizeof date);
+    else fmcp__http_date(date, fmcp_time_now());
+    e = fmcp__hb_reserve(a, b, 128);
+    if (!e) e = fmcp__hb_puts(a, b, "HTTP/1.1 ");
+    if (!e) e = fmcp__hb_putu(a, b, (uint64_t)status, 10);
+    if (!e) e = fmcp__hb_puts(a, b, " ");
+    if (!e) e = fmcp__hb_puts(a, b, fmcp__reason(status));
+    if (!e) e = fmcp__hb_puts(a, b, "\r\n");
+    for (i = 0; i < n && !e; i++) {
+        e = fmcp__hb_puts(a, b, h[i].name);
+        if (!e) e = fmcp__hb_put(a, b, ": ", 2);
+        if (!e) e = fmcp__hb_puts(a, b, h[i].value);
+        if (!e) e = fmcp__hb_put(a, b, "\r\n", 2);
+    }
+    if (!e) e = fmcp__hb_puts(a, b, "Date: ");
+    if (!e) e = fmcp__hb_put(a, b, date, 29);
+    if (!e && !stream && status != 204 && status != 304) {
+        e = fmcp__hb_puts(a, b, "\r\nContent-Length: ");
+        if (!e) e = fmcp__hb_putu(a, b, clen, 10);
+    } else if (!e && stream && r->minor >= 1) e = fmcp__hb_puts(a, b, "\r\nTransfer-Encoding: chunked");
+    if (!e && want_close) e = fmcp__hb_puts(a, b, "\r\nConnection: close");
+    else if (!e && r->minor == 0) e = fmcp__hb_puts(a, b, "\r\nConnection: keep-alive");
+    if (!e) e = fmcp__hb_put(a, b, "\r\n\r\n", 4);
+    return e;
+}
+
+static fmcp_result fmcp__check_status(fmcp_http_req *req, int status, const fmcp_http_header *h, size_t n)
+{
+    if (!req) return FMCP_ERR_INVALID_ARG;
+    if (status < 200 || status > 999 || (n && !h) || !fmcp__hdr_ok(h, n)) return FMCP_ERR_INVALID_ARG;
+    return req->ustate == 0 ? FMCP_OK : FMCP_ERR_STATE;
+}
+
+FASTMCP_API fmcp_result fmcp_http_respond(fmcp_http_req *req, int status, const fmcp_http_header *headers,
+                                          size_t nheaders, const void *body, size_t len)
+{
+    fmcp__out o;
+    fmcp_result e = fmcp__check_status(req, status, headers, nheaders);
+    if (e) return e;
+    if (len && !body) return FMCP_ERR_INVALID_ARG;
+    if (status == 204 || status == 304) len = 0;
+    e = fmcp__out_begin(req, &o);
+    if (!e) e = fmcp__fmt_head(&o, status, headers, nheaders, 0, len);
+    if (!e && !req->is_head && len) e = fmcp__hb_put(req->loop->a, o.b, body, len);
+    if (e == FMCP_OK) req->ustate = 2;
+    return fmcp__out_commit(&o, FMCP__OP_FINISH, e);
+}
+
+FASTMCP_API fmcp_result fmcp_http_stream_start(fmcp_http_req *req, int status,
+                                               const fmcp_http_header *headers, size_t nheaders)
+{
+    fmcp__out o;
+    fmcp_result e = fmcp__check_status(req, status, headers, nheaders);
+    if (e) return e;
+    e = fmcp__out_begin(req, &o);
+    if (!e) e = fmcp__fmt_head(&o, status, headers, nheaders, 1, 0);
+    if (e == FMCP_OK) req->ustate = 1;
+    return fmcp__out_commit(&o, FMCP__OP_START, e);
+}
+
+/* Chunk framing around len bytes already appended at o->b from `start`. */
+static fmcp_result fmcp__frame_chunk(fmcp__out *o, const void *data, size_t len)
+{
+    const fmcp_allocator *a = o->req->loop->a;
+    fmcp_result e;
+    if (o->req->is_head || !len) return FMCP_OK;
+    if (o->req->minor == 0) return fmcp__hb_put(a, o->b, data, len);
+    e = fmcp__hb_putu(a, o->b, len, 16);
+    if (!e) e = fmcp__hb_put(a, o->b, "\r\n", 2);
+    if (!e) e = fmcp__hb_put(a, o->b, data, len);
+    if (!e) e = fmcp__hb_put(a, o->b, "\r\n", 2);
+    return e;
+}
+
+FASTMCP_API fmcp_result fmcp_http_stream_write(fmcp_http_req *req, const void *data, size_t len)
+{
+    fmcp__out o;
+    fmcp_result e;
+    if (!req || (len && !data)) return FMCP_ERR_INVALID_ARG;
+    if (req->ustate != 1) return FMCP_ERR_STATE;
+    if (!len) return FMCP_OK;
+    e = fmcp__out_begin(req, &o);
+    if (!e) e = fmcp__frame_chunk(&o, data, len);
+    return fmcp__out_commit(&o, FMCP__OP_WRITE, e);
+}
+
+/* One SSE field per line of `v` ("data: a\ndata: b\n"). */
+static fmcp_result fmcp__sse_field(const fmcp_allocator *a, fmcp__hbuf *b, const char *name, const char *v)
+{
+    fmcp_result e = FMCP_OK;
+    do {
+        size_t n = strcspn(v, "\r\n");
+        e = fmcp__hb_puts(a, b, name);
+        if (!e) e = fmcp__hb_put(a, b, v, n);
+        if (!e) e = fmcp__hb_put(a, b, "\n", 1);
+        v += n;
+        if (*v == '\r' && v[1] == '\n') v++;
+        if (*v) v++; else break;
+    } while (!e);
+    return e;
+}
+
+FASTMCP_API fmcp_result fmcp_http_sse_send(fmcp_http_req *req, const char *id, const char *event,
+                                           const char *data)
+{
+    fmcp_http_loop *l;
+    fmcp__hbuf ev;
+    fmcp_result e = FMCP_OK;
+    if (!req) return FMCP_ERR_INVALID_ARG;
+    if ((id && strpbrk(id, "\r\n")) || (event && strpbrk(event, "\r\n"))) return FMCP_ERR_INVALID_ARG;
+    l = req->loop;
+    memset(&ev, 0, sizeof ev);
+    if (!data) e = fmcp__hb_puts(l->a, &ev, ": keepalive\n");
+    else {
+        if (id) e = fmcp__sse_field(l->a, &ev, "id: ", id);
+        if (!e && event) e = fmcp__sse_field(l->a, &ev, "event: ", event);
+        if (!e) e = fmcp__sse_field(l->a, &ev, "data: ", data);
+    }
+    if (!e) e = fmcp__hb_put(l->a, &ev, "\n", 1);
+    if (!e) e = fmcp_http_stream_write(req, ev.p, ev.len);
+    fmcp__hb_free(l->a, &ev);
+    return e;
+}
+
+FASTMCP_API fmcp_result fmcp_http_stream_end(fmcp_http_req *req)
+{
+    fmcp__out o;
+    fmcp_result e;
+    if (!req) return FMCP_ERR_INVALID_ARG;
+    if (req->ustate != 1) return FMCP_ERR_STATE;
+    e = fmcp__out_begin(req, &o);
+    if (!e && req->minor >= 1 && !req->is_head) e = fmcp__hb_put(req->loop->a, o.b, "0\r\n\r\n", 5);
+    if (e == FMCP_OK) req->ustate = 2;
+    return fmcp__out_commit(&o, FMCP__OP_FINISH, e);
+}
+
+/* ---- request accessors ---------------------------------------------------------- */
+
+FASTMCP_API const char *fmcp_http_req_method(const fmcp_http_req *req) { return req ? req->method : NULL; }
+FASTMCP_API const char *fmcp_http_req_target(const fmcp_http_req *req) { return req ? req->target : NULL; }
+FASTMCP_API const char *fmcp_http_req_path(const fmcp_http_req *req) { return req ? req->path : NULL; }
+FASTMCP_API const char *fmcp_http_req_query(const fmcp_http_req *req) { return req ? req->query : NULL; }
+FASTMCP_API const char *fmcp_http_req_remote(const fmcp_http_req *req) { return req ? req->remote : NULL; }
+
+FASTMCP_API const char *fmcp_http_req_header(const fmcp_http_req *req, const char *name)
+{
+    return req ? fmcp__find_hdr(req->hdrs, req->nhdrs, name) : NULL;
+}
+
+FASTMCP_API int fmcp_http_req_header_at(const fmcp_http_req *req, size_t i, const char **name, const char **value)
+{
+    if (!req || i >= req->nhdrs) return 0;
+    if (name) *name = req->hdrs[i].name;
+    if (value) *value = req->hdrs[i].value;
+    return 1;
+}
+
+FASTMCP_API const char *fmcp_http_req_body(const fmcp_http_req *req, size_t *len)
+{
+    if (len) *len = req ? req->body.len : 0;
+    return (req && req->body.p) ? req->body.p : "";
+}
+
+FASTMCP_API void fmcp_http_req_on_close(fmcp_http_req *req, fmcp_http_close_fn fn, void *user)
+{
+    if (!req) return;
+    req->on_close = fn;
+    req->on_close_user = user;
+}
+
+/* ---- servers ---------------------------------------------------------------------- */
+
+static fmcp_result fmcp__listen_on(fmcp_http_server *s, const char *host, uint16_t port)
+{
+    struct addrinfo hints, *res = NULL, *ai;
+    char ps[24];
+    int fd = -1, one = 1;
+    fmcp_result r = FMCP_ERR_IO;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC; hints.ai_socktype = SOCK_STREAM; hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    ps[fmcp__fmt_u(ps, port, 10)] = 0;
+    if (getaddrinfo(host, ps, &hints, &res) != 0 || !res) return FMCP_ERR_NOT_FOUND;
+    for (ai = res; ai; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (fd < 0) continue;
+        fmcp__set_nonblock(fd);
+        (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+#ifdef SO_REUSEPORT
+        if (s->d.reuse_port) (void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+#endif
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, s->d.backlog) == 0) break;
+        close(fd); fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0) return r;
+    {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        if (getsockname(fd, (struct sockaddr *)(void *)&ss, &sl) == 0)
+            s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)(void *)&ss)->sin6_port
+                                                     : ((struct sockaddr_in *)(void *)&ss)->sin_port);
+    }
+    s->io.fd = fd;
+    return FMCP_OK;
+}
+
+static void fmcp__srv_defaults(fmcp_http_server_desc *d)
+{
+    if (!d->host) d->host = "127.0.0.1";
+    if (!d->backlog) d->backlog = 511;
+    if (!d->max_header_bytes) d->max_header_bytes = 16384;
+    if (!d->max_body_bytes) d->max_body_bytes = 4u << 20;
+    if (!d->max_connections) d->max_connections = 1024;
+    if (!d->max_write_buffer) d->max_write_buffer = 16u << 20;
+    if (d->header_timeout_ms <= 0) d->header_timeout_ms = 10000;
+    if (d->idle_timeout_ms <= 0) d->idle_timeout_ms = 30000;
+}
+
+FASTMCP_API fmcp_result fmcp_http_server_start(fmcp_http_loop *loop, const fmcp_http_server_desc *desc,
+                                               fmcp_http_server **out)
+{
+    fmcp_http_server *s;
+    fmcp_result r;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    if (!loop || !desc || !desc->handler) return FMCP_ERR_INVALID_ARG;
+    s = (fmcp_http_server *)fmcp_malloc(loop->a, sizeof *s);
+    if (!s) return FMCP_ERR_NOMEM;
+    memset(s, 0, sizeof *s);
+    s->d = *desc;
+    fmcp__srv_defaults(&s->d);
+    s->loop = loop; s->io.kind = FMCP__IO_LISTEN; s->io.fd = -1;
+    r = fmcp__listen_on(s, s->d.host, s->d.port);
+    if (r == FMCP_OK && fmcp__io_add(loop, &s->io, FMCP__IN) != FMCP_OK) { close(s->io.fd); r = FMCP_ERR_NOMEM; }
+    if (r != FMCP_OK) { fmcp_free(loop->a, s, sizeof *s); return r; }
+    s->next = loop->servers; if (loop->servers) loop->servers->prev = s; loop->servers = s;
+    *out = s;
+    return FMCP_OK;
+}
+
+FASTMCP_API uint16_t fmcp_http_server_port(const fmcp_http_server *srv) { return srv ? srv->port : 0; }
+FASTMCP_API size_t fmcp_http_server_connections(const fmcp_http_server *srv) { return srv ? srv->nconns : 0; }
+
+static void fmcp__srv_close_all(fmcp_http_server *s)
+{
+    while (s->conns) fmcp__conn_close(s->conns);
+}
+
+static void fmcp__srv_grace(void *user)
+{
+    fmcp_http_server *s = (fmcp_http_server *)user;
+    s->grace_timer = 0;
+    fmcp__srv_close_all(s);
+}
+
+FASTMCP_API void fmcp_http_server_shutdown(fmcp_http_server *srv, int grace_ms)
+{
+    fmcp__conn *c, *next;
+    if (!srv || srv->draining) return;
+    srv->draining = 1;
+    if (srv->io.fd >= 0) { fmcp__io_del(srv->loop, &srv->io); close(srv->io.fd); srv->io.fd = -1; }
+    for (c = srv->conns; c; c = next) {
+        next = c->next;
+        if (c->state == FMCP__C_BUSY) c->close_after = 1;
+        else if (c->state != FMCP__C_CLOSING || c->wpos == c->wb.len) fmcp__conn_close(c);
+    }
+    if (srv->conns && fmcp_http_timer_add(srv->loop, grace_ms, fmcp__srv_grace, srv, &srv->grace_timer) != FMCP_OK)
+        fmcp__srv_close_all(srv);
+}
+
+FASTMCP_API void fmcp_http_server_free(fmcp_http_server *srv)
+{
+    fmcp_http_loop *l;
+    if (!srv) return;
+    l = srv->loop;
+    fmcp_http_timer_cancel(l, srv->grace_timer);
+    fmcp__srv_close_all(srv);
+    if (srv->prev) srv->prev->next = srv->next; else l->servers = srv->next;
+    if (srv->next) srv->next->prev = srv->prev;
+    fmcp__io_retire(l, &srv->io, sizeof *srv);
+}
+
+static void fmcp__srv_sweep(fmcp_http_server *s, int64_t now)
+{
+    fmcp__conn *c;
+    while ((c = s->tl[0].head) != NULL && c->deadline <= now) {
+        /* 408 only for a started request: a stale 408 on an unused
+         * connection could be read as the answer to a later request */
+        if (c->rb.len <= c->rpos) { fmcp__conn_close(c); continue; }
+        fmcp__tl_remove(c);
+        fmcp__conn_fail(c, 408);
+        fmcp__conn_settle(c);
+    }
+    while ((c = s->tl[1].head) != NULL && c->deadline <= now) fmcp__conn_close(c);
+    while ((c = s->tl[2].head) != NULL && c->deadline <= now) fmcp__conn_close(c);
+}
+
+/* ---- stepping ------------------------------------------------------------------------ */
+
+static void fmcp__fetch_event(fmcp_http_fetch_op *op, unsigned ev);
+#ifndef FASTMCP_NO_THREADS
+static void fmcp__dns_poll(fmcp_http_loop *l, int wait_all);
+#endif
+
+static void fmcp__dispatch(fmcp_http_loop *l, fmcp__io *io, unsigned ev)
+{
+    if (io->dead) return;
+    switch (io->kind) {
+    case FMCP__IO_WAKE: fmcp__drain_wake(l); break;
+    case FMCP__IO_LISTEN: fmcp__srv_accept((fmcp_http_server *)(void *)io); break;
+    case FMCP__IO_CONN: fmcp__conn_event((fmcp__conn *)(void *)io, ev); break;
+    default: fmcp__fetch_event((fmcp_http_fetch_op *)(void *)io, ev); break;
+    }
+}
+
+FASTMCP_API int fmcp_http_next_timeout_ms(fmcp_http_loop *loop)
+{
+    int64_t best = -1, now;
+    fmcp_http_server *s;
+    int i;
+    if (!loop) return -1;
+    if (loop->ntimers) best = loop->timers[0].when;
+    for (s = loop->servers; s; s = s->next)
+        for (i = 0; i < 3; i++)
+            if (s->tl[i].head && (best < 0 || s->tl[i].head->deadline < best)) best = s->tl[i].head->deadline;
+    if (best < 0) return -1;
+    now = fmcp_monotonic_ms();
+    if (best <= now) return 0;
+    return best - now > 3600000 ? 3600000 : (int)(best - now);
+}
+
+#ifdef FMCP__EPOLL
+static fmcp_result fmcp__wait(fmcp_http_loop *l, int wait)
+{
+    struct epoll_event ev[128];
+    int n, i;
+    n = epoll_wait(l->epfd, ev, 128, wait);
+    if (n < 0) return errno == EINTR ? FMCP_OK : FMCP_ERR_IO;
+    for (i = 0; i < n; i++) {
+        unsigned e = 0;
+        if (ev[i].events & (EPOLLIN | EPOLLHUP)) e |= FMCP__IN;
+        if (ev[i].events & EPOLLOUT) e |= FMCP__OUT;
+        if (ev[i].events & EPOLLERR) e |= FMCP__EV_ERR;
+        fmcp__dispatch(l, (fmcp__io *)ev[i].data.ptr, e);
+    }
+    return FMCP_OK;
+}
+#else
+static fmcp_result fmcp__wait(fmcp_http_loop *l, int wait)
+{
+    size_t i, n = l->nios;
+    int rc;
+    for (i = 0; i < n; i++) {
+        fmcp__io *io = l->ios[i];
+        l->snap[i] = io;
+        l->pfds[i].fd = io->fd;
+        l->pfds[i].events = (short)(((io->want & FMCP__IN) ? POLLIN : 0) | ((io->want & FMCP__OUT) ? POLLOUT : 0));
+        l->pfds[i].revents = 0;
+    }
+    rc = poll(l->pfds, (nfds_t)n, wait);
+    if (rc < 0) return errno == EINTR ? FMCP_OK : FMCP_ERR_IO;
+    for (i = 0; i < n && rc > 0; i++) {
+        short re = l->pfds[i].revents;
+        unsigned e = 0;
+        if (!re) continue;
+        rc--;
+        if (re & (POLLIN | POLLHUP)) e |= FMCP__IN;
+        if (re & POLLOUT) e |= FMCP__OUT;
+        if (re & (POLLERR | POLLNVAL)) e |= FMCP__EV_ERR;
+        fmcp__dispatch(l, l->snap[i], e);
+    }
+    return FMCP_OK;
+}
+#endif
+
+FASTMCP_API fmcp_result fmcp_http_step(fmcp_http_loop *loop, int timeout_ms)
+{
+    int wait, nt;
+    fmcp_result r;
+    fmcp_http_server *s, *snext;
+    if (!loop) return FMCP_ERR_INVALID_ARG;
+    fmcp__lock(loop);
+#ifndef FASTMCP_NO_THREADS
+    loop->owner = pthread_self();
+#endif
+    loop->has_owner = 1;
+    wait = (loop->qhead || loop->stop) ? 0 : timeout_ms;
+    fmcp__unlock(loop);
+    nt = fmcp_http_next_timeout_ms(loop);
+    if (nt >= 0 && (wait < 0 || nt < wait)) wait = nt;
+    r = fmcp__wait(loop, wait);
+    fmcp__drain_ops(loop);
+#ifndef FASTMCP_NO_THREADS
+    if (loop->dns) fmcp__dns_poll(loop, 0);
+#endif
+    fmcp__run_timers(loop, fmcp_monotonic_ms());
+    for (s = loop->servers; s; s = snext) { snext = s->next; fmcp__srv_sweep(s, fmcp_monotonic_ms()); }
+    fmcp__free_zombies(loop);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_http_run(fmcp_http_loop *loop)
+{
+    fmcp_result r = FMCP_OK;
+    if (!loop) return FMCP_ERR_INVALID_ARG;
+    for (;;) {
+        int stop;
+        fmcp__lock(loop);
+        stop = loop->stop;
+        loop->stop = 0;
+        fmcp__unlock(loop);
+        if (stop) break;
+        r = fmcp_http_step(loop, -1);
+        if (r != FMCP_OK) break;
+    }
+    return r;
+}
+
+static void fmcp__fetch_finish(fmcp_http_fetch_op *op, fmcp_result rc, fmcp_http_response *res);
+
+FASTMCP_API void fmcp_http_loop_free(fmcp_http_loop *loop)
+{
+    const fmcp_allocator *a;
+    fmcp_allocator copy;
+    if (!loop) return;
+    while (loop->servers) fmcp_http_server_free(loop->servers);
+    while (loop->fetches) fmcp__fetch_finish(loop->fetches, FMCP_ERR_CANCELLED, NULL);
+#ifndef FASTMCP_NO_THREADS
+    fmcp__dns_poll(loop, 1);
+#endif
+    fmcp__drain_ops(loop);
+    while (loop->reqs) { loop->reqs->refs = 1; fmcp__req_unref(loop->reqs); }
+    fmcp__free_zombies(loop);
+    copy = loop->alloc;
+    a = &copy;
+    while (loop->npool) fmcp_free(a, loop->pool[--loop->npool], FMCP__POOL_BUF);
+    fmcp_free(a, loop->timers, loop->tcap * sizeof *loop->timers);
+#ifdef FMCP__EPOLL
+    close(loop->epfd);
+#else
+    fmcp_free(a, loop->ios, fmcp__poll_block(loop->iocap));
+    close(loop->wake_wr);
+#endif
+    close(loop->wake.fd);
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_destroy(&loop->mu);
+#endif
+    fmcp_free(a, loop, sizeof *loop);
+}
+
+/* ---- client ---------------------------------------------------------------------------- */
+
+enum { FMCP__F_CONNECT, FMCP__F_SEND, FMCP__F_HEAD, FMCP__F_BODY };
+enum { FMCP__B_NONE, FMCP__B_LEN, FMCP__B_CHUNKED, FMCP__B_CLOSE };
+#define FMCP__MAX_RESP_HEAD 65536u
+
+typedef struct fmcp__resp {
+    fmcp_http_response pub;
+    fmcp_allocator alloc;
+    size_t size;
+    fmcp__hbuf body;
+} fmcp__resp;
+
+struct fmcp_http_fetch_op {
+    fmcp__io io;
+    fmcp_http_loop *loop;
+    fmcp_http_fetch_op *prev, *next;
+    const fmcp_http_transport *tr;
+    void *tc;
+    struct addrinfo *ai, *cur;
+    struct fmcp__dns *dns;      /* pending lookup, if any */
+    fmcp__hbuf out, in;
+    size_t opos, scan, max;
+    fmcp__resp *res;
+    int state, bmode, head_req;
+    uint64_t remaining, timer;
+    fmcp__chunker ck;
+    fmcp_http_fetch_cb cb;
+    void *user;
+    char *errbuf;
+    size_t errlen;
+    char host[256];
+};
+
+FASTMCP_API void fmcp_http_response_free(fmcp_http_response *res)
+{
+    fmcp__resp *r = (fmcp__resp *)(void *)res;
+    fmcp_allocator a;
+    if (!r) return;
+    a = r->alloc;
+    fmcp__hb_free(&a, &r->body);
+    fmcp_free(&a, r, r->size);
+}
+
+FASTMCP_API const char *fmcp_http_response_header(const fmcp_http_response *res, const char *name)
+{
+    return res ? fmcp__find_hdr(res->headers, res->nheaders, name) : NULL;
+}
+
+static void fmcp__set_err(char *buf, size_t cap, const char *msg)
+{
+    size_t n;
+    if (!buf || !cap) return;
+    n = strlen(msg);
+    if (n >= cap) n = cap - 1;
+    memcpy(buf, msg, n);
+    buf[n] = 0;
+}
+
+#ifndef FASTMCP_NO_THREADS
+struct fmcp__dns {
+    struct fmcp__dns *next;
+    fmcp_http_loop *loop;
+    fmcp_http_fetch_op *op;     /* NULL once the request is gone */
+    pthread_t th;
+    struct addrinfo *ai;
+    int done;
+    char host[256], port[24];
+};
+#endif
+
+static void fmcp__fetch_detach_dns(fmcp_http_fetch_op *op)
+{
+#ifndef FASTMCP_NO_THREADS
+    if (op->dns) { op->dns->op = NULL; op->dns = NULL; }
+#else
+    (void)op;
+#endif
+}
+
+static void fmcp__fetch_finish(fmcp_http_fetch_op *op, fmcp_result rc, fmcp_http_response *res)
+{
+    fmcp_http_loop *l = op->loop;
+    fmcp_http_fetch_cb cb = op->cb;
+    void *user = op->user;
+    if (op->prev) op->prev->next = op->next; else l->fetches = op->next;
+    if (op->next) op->next->prev = op->prev;
+    fmcp_http_timer_cancel(l, op->timer);
+    fmcp__fetch_detach_dns(op);
+    if (op->tc && op->tr) op->tr->close(op->tc);
+    if (op->ai) freeaddrinfo(op->ai);
+    fmcp__hb_free(l->a, &op->out);
+    fmcp__hb_free(l->a, &op->in);
+    if (op->res && &op->res->pub != res) fmcp_http_response_free(&op->res->pub);
+    if (rc != FMCP_OK && !op->errbuf[0]) fmcp__set_err(op->errbuf, op->errlen, fmcp_result_str(rc));
+    fmcp__io_retire(l, &op->io, sizeof *op);
+    if (cb) cb(user, rc, res);
+    else if (res) fmcp_http_response_free(res);
+}
+
+static void fmcp__fetch_fail(fmcp_http_fetch_op *op, fmcp_result rc, const char *why)
+{
+    if (why) fmcp__set_err(op->errbuf, op->errlen, why);
+    fmcp__fetch_finish(op, rc, NULL);
+}
+
+static void fmcp__fetch_timeout(void *user)
+{
+    fmcp_http_fetch_op *op = (fmcp_http_fetch_op *)user;
+    op->timer = 0;
+    fmcp__fetch_fail(op, FMCP_ERR_TIMEOUT, "request timed out");
+}
+
+/* Start a non-blocking connect to the next address; 0 when none is left. */
+static int fmcp__fetch_connect_next(fmcp_http_fetch_op *op)
+{
+    fmcp_http_loop *l = op->loop;
+    if (op->io.fd >= 0) { fmcp__io_del(l, &op->io); close(op->io.fd); op->io.fd = -1; }
+    for (; op->cur; op->cur = op->cur->ai_next) {
+        int fd = socket(op->cur->ai_family, SOCK_STREAM, 0), rc;
+        if (fd < 0) continue;
+        fmcp__set_nonblock(fd);
+        do { rc = connect(fd, op->cur->ai_addr, op->cur->ai_addrlen); } while (rc != 0 && errno == EINTR);
+        if (rc != 0 && errno != EINPROGRESS) { close(fd); continue; }
+        op->io.fd = fd;
+        if (fmcp__io_add(l, &op->io, FMCP__OUT) != FMCP_OK) { close(fd); op->io.fd = -1; return 0; }
+        op->cur = op->cur->ai_next;
+        return 1;
+    }
+    return 0;
+}
+
+static void fmcp__fetch_connected(fmcp_http_fetch_op *op)
+{
+    int err = 0, one = 1;
+    socklen_t sl = sizeof err;
+    if (getsockopt(op->io.fd, SOL_SOCKET, SO_ERROR, &err, &sl) != 0 || err != 0) {
+        if (!fmcp__fetch_connect_next(op)) fmcp__fetch_fail(op, FMCP_ERR_IO, "connection failed");
+        return;
+    }
+    (void)setsockopt(op->io.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (op->tr && op->tr->open(op->tr->self, op->io.fd, op->host, &op->tc) != FMCP_OK) {
+        fmcp__fetch_fail(op, FMCP_ERR_IO, "transport open failed");
+        return;
+    }
+    op->state = FMCP__F_SEND;
+}
+
+static long fmcp__fetch_io(fmcp_http_fetch_op *op, int wr, void *buf, size_t n)
+{
+    if (op->tr) return wr ? op->tr->write(op->tc, buf, n) : op->tr->read(op->tc, buf, n);
+    return wr ? fmcp__sys_write(op->io.fd, buf, n) : fmcp__sys_read(op->io.fd, buf, n);
+}
+
+/* Response framing from the parsed head; FMCP_OK or an error. */
+static fmcp_result fmcp__fetch_framing(fmcp_http_fetch_op *op)
+{
+    const fmcp_http_response *r = &op->res->pub;
+    const char *te = fmcp_http_response_header(r, "transfer-encoding");
+    const char *cl = fmcp_http_response_header(r, "content-length");
+    if (op->head_req || r->status == 204 || r->status == 304) op->bmode = FMCP__B_NONE;
+    else if (te) {
+        if (!fmcp__ieq(te, "chunked")) return FMCP_ERR_UNSUPPORTED;
+        op->bmode = FMCP__B_CHUNKED;
+        memset(&op->ck, 0, sizeof op->ck);
+    } else if (cl) {
+        int64_t v = fmcp__parse_cl(cl);
+        if (v < 0) return FMCP_ERR_PROTOCOL;
+        if ((uint64_t)v > (uint64_t)op->max) return FMCP_ERR_TOO_LARGE;
+        op->bmode = FMCP__B_LEN; op->remaining = (uint64_t)v;
+    } else op->bmode = FMCP__B_CLOSE;
+    return FMCP_OK;
+}
+
+/* Parse a complete response head at the start of op->in. 1 = parsed (maybe
+ * a 1xx that was skipped), 0 = need more, <0 = error. */
+static int fmcp__fetch_head(fmcp_http_fetch_op *op)
+{
+    fmcp_http_loop *l = op->loop;
+    size_t end = fmcp__head_end(op->in.p, 0, op->in.len, &op->scan), lines = 0, i, size;
+    fmcp__resp *r;
+    char *text, *nl;
+    long nh;
+    if (!end) return op->in.len > FMCP__MAX_RESP_HEAD ? FMCP_ERR_TOO_LARGE : 0;
+    for (i = 0; i < end; i++) lines += op->in.p[i] == '\n';
+    size = sizeof *r + lines * sizeof(fmcp_http_header) + end + 1;
+    r = (fmcp__resp *)fmcp_malloc(l->a, size);
+    if (!r) return FMCP_ERR_NOMEM;
+    memset(r, 0, sizeof *r);
+    r->alloc = *l->a; r->size = size;
+    text = (char *)((fmcp_http_header *)(void *)(r + 1) + lines);
+    memcpy(text, op->in.p, end); text[end] = 0;
+    memmove(op->in.p, op->in.p + end, op->in.len - end);
+    op->in.len -= end; op->scan = 0;
+    nl = strchr(text, '\n');
+    if (nl - text < 12 || memcmp(text, "HTTP/1.", 7) != 0 || text[8] != ' ' ||
+        text[9] < '1' || text[9] > '9' || text[10] < '0' || text[10] > '9' || text[11] < '0' || text[11] > '9' ||
+        (text[12] != ' ' && text[12] != '\r' && text[12] != '\n')) {
+        fmcp_free(l->a, r, size); return FMCP_ERR_PROTOCOL;
+    }
+    r->pub.status = (text[9] - '0') * 100 + (text[10] - '0') * 10 + (text[11] - '0');
+    r->pub.headers = (fmcp_http_header *)(void *)(r + 1);
+    nh = fmcp__parse_fields(nl + 1, text + end, (fmcp_http_header *)(void *)(r + 1), lines);
+    if (nh < 0) { fmcp_free(l->a, r, size); return FMCP_ERR_PROTOCOL; }
+    r->pub.nheaders = (size_t)nh;
+    if (r->pub.status < 200) { fmcp_free(l->a, r, size); return r->pub.status == 101 ? FMCP_ERR_PROTOCOL : 1; }
+    op->res = r;
+    op->state = FMCP__F_BODY;
+    {
+        fmcp_result e = fmcp__fetch_framing(op);
+        return e == FMCP_OK ? 1 : (int)e;
+    }
+}
+
+/* Move buffered bytes into the body; 1 when complete, 0 more, <0 error. */
+static int fmcp__fetch_body(fmcp_http_fetch_op *op, int eof)
+{
+    fmcp_http_loop *l = op->loop;
+    fmcp__hbuf *b = &op->res->body;
+    size_t used = op->in.len;
+    int rc = 0;
+    if (op->bmode == FMCP__B_NONE) { op->in.len = 0; return 1; }
+    if (op->bmode == FMCP__B_CHUNKED) rc = fmcp__ck_feed(&op->ck, l->a, op->in.p, op->in.len, &used, b, op->max);
+    else {
+        size_t take = op->in.len;
+        if (op->bmode == FMCP__B_LEN && take > op->remaining) take = (size_t)op->remaining;
+        if (b->len + take > op->max) return FMCP_ERR_TOO_LARGE;
+        if (fmcp__hb_put(l->a, b, op->in.p, take) != FMCP_OK) return FMCP_ERR_NOMEM;
+        used = take;
+        if (op->bmode == FMCP__B_LEN) { op->remaining -= take; rc = op->remaining == 0; }
+        else rc = eof;
+    }
+    memmove(op->in.p, op->in.p + used, op->in.len - used);
+    op->in.len -= used;
+    if (rc == FMCP_ERR_PARSE) rc = FMCP_ERR_PROTOCOL;
+    if (rc == 0 && eof) rc = FMCP_ERR_CLOSED;
+    return rc;
+}
+
+static void fmcp__fetch_complete(fmcp_http_fetch_op *op)
+{
+    fmcp__resp *r = op->res;
+    if (fmcp__hb_reserve(op->loop->a, &r->body, 1) != FMCP_OK) { fmcp__fetch_fail(op, FMCP_ERR_NOMEM, NULL); return; }
+    r->body.p[r->body.len] = 0;
+    r->pub.body = r->body.p;
+    r->pub.body_len = r->body.len;
+    fmcp__fetch_finish(op, FMCP_OK, &r->pub);
+}
+
+static const char *fmcp__fetch_why(int rc)
+{
+    if (rc == FMCP_ERR_TOO_LARGE) return "response too large";
+    if (rc == FMCP_ERR_UNSUPPORTED) return "unsupported transfer coding";
+    if (rc == FMCP_ERR_NOMEM) return "out of memory";
+    if (rc == FMCP_ERR_CLOSED) return "connection closed before the response was complete";
+    return "malformed response";
+}
+
+/* Process what was read; returns nonzero when the op is finished. */
+static int fmcp__fetch_parse(fmcp_http_fetch_op *op, int eof)
+{
+    int rc = 1;
+    while (op->state == FMCP__F_HEAD && rc == 1) {
+        rc = fmcp__fetch_head(op);
+        if (rc == 0 && eof) rc = FMCP_ERR_CLOSED;
+    }
+    if (rc < 0) { fmcp__fetch_fail(op, (fmcp_result)rc, fmcp__fetch_why(rc)); return 1; }
+    if (op->state != FMCP__F_BODY) return 0;
+    rc = fmcp__fetch_body(op, eof);
+    if (rc < 0) { fmcp__fetch_fail(op, (fmcp_result)rc, fmcp__fetch_why(rc)); return 1; }
+    if (rc == 1) { fmcp__fetch_complete(op); return 1; }
+    return 0;
+}
+
+static void fmcp__fetch_read(fmcp_http_fetch_op *op)
+{
+    int rounds;
+    for (rounds = 0; rounds < 8 || (op->tr && op->tr->pending && op->tr->pending(op->tc)); rounds++) {
+        long n;
+        if (fmcp__hb_reserve(op->loop->a, &op->in, 16384) != FMCP_OK) { fmcp__fetch_fail(op, FMCP_ERR_NOMEM, NULL); return; }
+        n = fmcp__fetch_io(op, 0, op->in.p + op->in.len, op->in.cap - op->in.len);
+        if (n > 0) { op->in.len += (size_t)n; if (fmcp__fetch_parse(op, 0)) return; continue; }
+        if (n == 0) { (void)fmcp__fetch_parse(op, 1); return; }
+        if (n != FMCP_HTTP_IO_WANT_READ && n != FMCP_HTTP_IO_WANT_WRITE) fmcp__fetch_fail(op, FMCP_ERR_IO, "read failed");
+        return;
+    }
+}
+
+static void fmcp__fetch_event(fmcp_http_fetch_op *op, unsigned ev)
+{
+    if (op->state == FMCP__F_CONNECT) {
+        if (!(ev & (FMCP__OUT | FMCP__EV_ERR | FMCP__IN))) return;
+        fmcp__fetch_connected(op);
+        if (op->io.dead || op->state == FMCP__F_CONNECT) return;
+    }
+    if (op->state == FMCP__F_SEND) {
+        while (op->opos < op->out.len) {
+            long n = fmcp__fetch_io(op, 1, op->out.p + op->opos, op->out.len - op->opos);
+            if (n > 0) { op->opos += (size_t)n; continue; }
+            if (n == FMCP_HTTP_IO_WANT_WRITE || n == FMCP_HTTP_IO_WANT_READ) {
+                fmcp__io_mod(op->loop, &op->io, n == FMCP_HTTP_IO_WANT_READ ? FMCP__IN : FMCP__OUT); /* a TLS handshake waits to read */
+                return;
+            }
+            fmcp__fetch_fail(op, FMCP_ERR_IO, "write failed");
+            return;
+        }
+        op->state = FMCP__F_HEAD;
+        fmcp__io_mod(op->loop, &op->io, FMCP__IN);
+        return;
+    }
+    if (ev & (FMCP__IN | FMCP__EV_ERR)) fmcp__fetch_read(op);
+}
+
+static fmcp_result fmcp__fetch_format(fmcp_http_fetch_op *op, const fmcp_http_client_req *q,
+                                      const fmcp_http_url *u, const char *method)
+{
+    const fmcp_allocator *a = op->loop->a;
+    fmcp__hbuf *b = &op->out;
+    fmcp_result e;
+    size_t i;
+    int dflt = u->port == (strcmp(u->scheme, "https") == 0 ? 443 : 80);
+    e = fmcp__hb_puts(a, b, method);
+    if (!e) e = fmcp__hb_put(a, b, " ", 1);
+    if (!e) e = fmcp__hb_puts(a, b, u->path);
+    if (!e) e = fmcp__hb_puts(a, b, " HTTP/1.1\r\n");
+    if (!e && !fmcp__find_hdr(q->headers, q->nheaders, "host")) {
+        e = fmcp__hb_puts(a, b, u->is_ipv6 ? "Host: [" : "Host: ");
+        if (!e) e = fmcp__hb_puts(a, b, u->host);
+        if (!e && u->is_ipv6) e = fmcp__hb_put(a, b, "]", 1);
+        if (!e && !dflt) { e = fmcp__hb_put(a, b, ":", 1); if (!e) e = fmcp__hb_putu(a, b, u->port, 10); }
+        if (!e) e = fmcp__hb_put(a, b, "\r\n", 2);
+    }
+    for (i = 0; i < q->nheaders && !e; i++) {
+        e = fmcp__hb_puts(a, b, q->headers[i].name);
+        if (!e) e = fmcp__hb_put(a, b, ": ", 2);
+        if (!e) e = fmcp__hb_puts(a, b, q->headers[i].value);
+        if (!e) e = fmcp__hb_put(a, b, "\r\n", 2);
+    }
+    if (!e && (q->body_len || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0)) {
+        e = fmcp__hb_puts(a, b, "Content-Length: ");
+        if (!e) e = fmcp__hb_putu(a, b, q->body_len, 10);
+        if (!e) e = fmcp__hb_put(a, b, "\r\n", 2);
+    }
+    if (!e) e = fmcp__hb_puts(a, b, "Connection: close\r\n\r\n");
+    if (!e) e = fmcp__hb_put(a, b, q->body, q->body_len);
+    return e;
+}
+
+static fmcp_result fmcp__fetch_check(const fmcp_http_client_req *q, fmcp_http_url *u, const char **method)
+{
+    const char *m;
+    fmcp__set_err(q->error_buf, q->error_buf_len, "");
+    if ((q->nheaders && !q->headers) || (q->body_len && !q->body) || !fmcp__hdr_ok(q->headers, q->nheaders))
+        return FMCP_ERR_INVALID_ARG;
+    m = q->method ? q->method : "GET";
+    *method = m;
+    if (!*m) return FMCP_ERR_INVALID_ARG;
+    for (; *m; m++) if (!fmcp__is_tchar((unsigned char)*m)) return FMCP_ERR_INVALID_ARG;
+    if (fmcp_http_url_parse(q->url, u) != FMCP_OK) {
+        fmcp__set_err(q->error_buf, q->error_buf_len, "bad URL");
+        return FMCP_ERR_PARSE;
+    }
+    if (strcmp(u->scheme, "https") == 0 && !q->transport) {
+        fmcp__set_err(q->error_buf, q->error_buf_len, "TLS support not compiled in");
+        return FMCP_ERR_UNSUPPORTED;
+    }
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__fetch_resolve(fmcp_http_fetch_op *op, const fmcp_http_url *u)
+{
+    struct addrinfo hints;
+    char ps[24];
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC; hints.ai_socktype = SOCK_STREAM; hints.ai_flags = AI_NUMERICSERV;
+    ps[fmcp__fmt_u(ps, u->port, 10)] = 0;
+    if (getaddrinfo(u->host, ps, &hints, &op->ai) != 0 || !op->ai) { op->ai = NULL; return FMCP_ERR_NOT_FOUND; }
+    op->cur = op->ai;
+    return FMCP_OK;
+}
+
+#ifndef FASTMCP_NO_THREADS
+/* A resolved address list arrived: connect, or report the failure. */
+static void fmcp__fetch_resolved(fmcp_http_fetch_op *op, struct addrinfo *ai)
+{
+    op->ai = ai; op->cur = ai;
+    if (!ai) { fmcp__fetch_fail(op, FMCP_ERR_NOT_FOUND, "host not found"); return; }
+    if (!fmcp__fetch_connect_next(op)) fmcp__fetch_fail(op, FMCP_ERR_IO, "connection failed");
+}
+
+/* getaddrinfo blocks, so names (not IP literals) resolve on a helper thread
+ * that posts its result back through the loop's wake-up. */
+static void *fmcp__dns_main(void *arg)
+{
+    struct fmcp__dns *d = (struct fmcp__dns *)arg;
+    struct addrinfo hints, *ai = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC; hints.ai_socktype = SOCK_STREAM; hints.ai_flags = AI_NUMERICSERV;
+    if (getaddrinfo(d->host, d->port, &hints, &ai) != 0) ai = NULL;
+    fmcp__lock(d->loop);
+    d->ai = ai; d->done = 1;
+    fmcp__wake(d->loop);
+    fmcp__unlock(d->loop);
+    return NULL;
+}
+
+/* Loop thread: hand finished lookups to their requests (all of them,
+ * waiting, when the loop is being freed). */
+static void fmcp__dns_poll(fmcp_http_loop *l, int wait_all)
+{
+    struct fmcp__dns **pp = &l->dns;
+    while (*pp) {
+        struct fmcp__dns *d = *pp;
+        int done;
+        fmcp__lock(l); done = d->done; fmcp__unlock(l);
+        if (!done && !wait_all) { pp = &d->next; continue; }
+        pthread_join(d->th, NULL);
+        *pp = d->next;
+        if (d->op) { fmcp_http_fetch_op *op = d->op; op->dns = NULL; fmcp__fetch_resolved(op, d->ai); }
+        else if (d->ai) freeaddrinfo(d->ai);
+        fmcp_free(l->a, d, sizeof *d);
+    }
+}
+
+static int fmcp__dns_start(fmcp_http_fetch_op *op, const fmcp_http_url *u)
+{
+    fmcp_http_loop *l = op->loop;
+    struct fmcp__dns *d = (struct fmcp__dns *)fmcp_malloc(l->a, sizeof *d);
+    if (!d) return -1;
+    memset(d, 0, sizeof *d);
+    d->loop = l; d->op = op;
+    memcpy(d->host, u->host, sizeof d->host);
+    d->port[fmcp__fmt_u(d->port, u->port, 10)] = 0;
+    if (pthread_create(&d->th, NULL, fmcp__dns_main, d) != 0) { fmcp_free(l->a, d, sizeof *d); return 0; }
+    d->next = l->dns; l->dns = d;
+    op->dns = d;
+    return 1;
+}
+#endif
+
+/* Resolve (on a helper thread for names) and start connecting. */
+static fmcp_result fmcp__fetch_start(fmcp_http_fetch_op *op, const fmcp_http_url *u)
+{
+    unsigned char tmp[16];
+    int literal = inet_pton(AF_INET, u->host, tmp) == 1 || inet_pton(AF_INET6, u->host, tmp) == 1;
+    fmcp_result e;
+#ifndef FASTMCP_NO_THREADS
+    if (!literal) {
+        int r = fmcp__dns_start(op, u);
+        if (r < 0) return FMCP_ERR_NOMEM;
+        if (r > 0) return FMCP_OK;     /* else no thread: resolve here */
+    }
+#endif
+    (void)literal;
+    e = fmcp__fetch_resolve(op, u);
+    if (!e && !fmcp__fetch_connect_next(op)) e = FMCP_ERR_IO;
+    return e;
+}
+
+static void fmcp__fetch_free_early(fmcp_http_fetch_op *op)
+{
+    const fmcp_allocator *a = op->loop->a;
+    fmcp__fetch_detach_dns(op);
+    if (op->ai) freeaddrinfo(op->ai);
+    if (op->io.fd >= 0) { fmcp__io_del(op->loop, &op->io); close(op->io.fd); }
+    fmcp__hb_free(a, &op->out);
+    fmcp_free(a, op, sizeof *op);
+}
+
+FASTMCP_API fmcp_result fmcp_http_fetch_async(fmcp_http_loop *loop, const fmcp_http_client_req *req,
+                                              fmcp_http_fetch_cb cb, void *user, fmcp_http_fetch_op **out)
+{
+    fmcp_http_url u;
+    const char *method = NULL;
+    fmcp_http_fetch_op *op;
+    fmcp_result e;
+    static char nobuf[1];
+    if (out) *out = NULL;
+    if (!loop || !req || !cb) return FMCP_ERR_INVALID_ARG;
+    e = fmcp__fetch_check(req, &u, &method);
+    if (e) return e;
+    op = (fmcp_http_fetch_op *)fmcp_malloc(loop->a, sizeof *op);
+    if (!op) return FMCP_ERR_NOMEM;
+    memset(op, 0, sizeof *op);
+    op->io.fd = -1; op->io.kind = FMCP__IO_FETCH; op->loop = loop; op->tr = req->transport;
+    op->cb = cb; op->user = user; op->max = req->max_response_bytes ? req->max_response_bytes : (4u << 20);
+    op->errbuf = req->error_buf ? req->error_buf : nobuf; op->errlen = req->error_buf ? req->error_buf_len : 0;
+    op->head_req = strcmp(method, "HEAD") == 0;
+    memcpy(op->host, u.host, sizeof op->host);
+    e = fmcp__fetch_format(op, req, &u, method);
+    if (!e) e = fmcp__fetch_start(op, &u);
+    if (!e) e = fmcp_http_timer_add(loop, req->timeout_ms > 0 ? req->timeout_ms : 10000, fmcp__fetch_timeout, op, &op->timer);
+    if (e) {
+        fmcp__set_err(req->error_buf, req->error_buf_len, e == FMCP_ERR_NOT_FOUND ? "host not found" :
+                      e == FMCP_ERR_IO ? "connection failed" : fmcp_result_str(e));
+        fmcp__fetch_free_early(op);
+        return e;
+    }
+    op->next = loop->fetches; if (loop->fetches) loop->fetches->prev = op; loop->fetches = op;
+    if (out) *out = op;
+    return FMCP_OK;
+}
+
+FASTMCP_API void fmcp_http_fetch_cancel(fmcp_http_fetch_op *op)
+{
+    if (!op || op->io.dead) return;
+    op->cb = NULL;
+    fmcp__fetch_finish(op, FMCP_ERR_CANCELLED, NULL);
+}
+
+typedef struct fmcp__sync {
+    int done;
+    fmcp_result rc;
+    fmcp_http_response *res;
+} fmcp__sync;
+
+static void fmcp__sync_cb(void *user, fmcp_result rc, fmcp_http_response *res)
+{
+    fmcp__sync *s = (fmcp__sync *)user;
+    s->done = 1; s->rc = rc; s->res = res;
+}
+
+FASTMCP_API fmcp_result fmcp_http_fetch(const fmcp_allocator *a, const fmcp_http_client_req *req,
+                                        fmcp_http_response **out)
+{
+    fmcp_http_loop *loop;
+    fmcp__sync s;
+    fmcp_result e;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    memset(&s, 0, sizeof s);
+    e = fmcp_http_loop_new(a, &loop);
+    if (e) return e;
+    e = fmcp_http_fetch_async(loop, req, fmcp__sync_cb, &s, NULL);
+    while (!e && !s.done) e = fmcp_http_step(loop, 1000);
+    fmcp_http_loop_free(loop);   /* a still-pending request ends as cancelled */
+    if (e) { if (s.res) fmcp_http_response_free(s.res); return e; }
+    if (s.rc == FMCP_OK) *out = s.res;
+    return s.rc;
+}
+
+#endif /* FASTMCP_NO_SOCKETS */
+
+/* ===== tls.c ===== */
+/* tls: implementation (BearSSL under the http transport seam) */
+
+#include <string.h>
+#include <stdlib.h>
+
+#if defined(FASTMCP_WITH_BEARSSL) && !defined(FASTMCP_NO_SOCKETS)
+
+#include <bearssl.h>
+#include <stdio.h>
+#include <errno.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#ifndef MSG_NOSIGNAL
+#  define MSG_NOSIGNAL 0
+#endif
+
+#define FMCP__TLS_DAYS_TO_1970 719528u   /* days from 0000-01-01 to 1970-01-01 */
+
+FASTMCP_API int fmcp_tls_available(void) { return 1; }
+
+/* ---- growable byte buffer (PEM output, DNs, files) ------------------------ */
+
+typedef struct fmcp__tls_buf {
+    const fmcp_allocator *a;
+    unsigned char *p;
+    size_t len, cap;
+    int err;
+} fmcp__tls_buf;
+
+/* BearSSL sink callback: append, remembering an allocation failure. */
+static void fmcp__tls_buf_sink(void *ctx, const void *data, size_t n)
+{
+    fmcp__tls_buf *b = (fmcp__tls_buf *)ctx;
+    if (b->err || !n) return;
+    if (b->len + n > b->cap) {
+        size_t nc = b->cap ? b->cap : 1024;
+        unsigned char *np;
+        while (nc < b->len + n) nc *= 2;
+        np = (unsigned char *)fmcp_malloc(b->a, nc);
+        if (!np) { b->err = 1; return; }
+        if (b->len) memcpy(np, b->p, b->len);
+        if (b->p) { fmcp_wipe(b->p, b->cap); fmcp_free(b->a, b->p, b->cap); }
+        b->p = np; b->cap = nc;
+    }
+    memcpy(b->p + b->len, data, n);
+    b->len += n;
+}
+
+/* Buffers may hold key material: always wiped. */
+static void fmcp__tls_buf_free(fmcp__tls_buf *b)
+{
+    if (b->p) { fmcp_wipe(b->p, b->cap); fmcp_free(b->a, b->p, b->cap); }
+    b->p = NULL; b->len = b->cap = 0;
+}
+
+#ifndef FASTMCP_NO_FILESYSTEM
+static fmcp_result fmcp__tls_read_file(const char *path, fmcp__tls_buf *out)
+{
+    unsigned char chunk[4096];
+    size_t n;
+    int bad;
+    FILE *f = fopen(path, "rb");
+    if (!f) return FMCP_ERR_NOT_FOUND;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) fmcp__tls_buf_sink(out, chunk, n);
+    bad = ferror(f);
+    fclose(f);
+    fmcp_wipe(chunk, sizeof chunk);
+    if (out->err) return FMCP_ERR_NOMEM;
+    return bad ? FMCP_ERR_IO : FMCP_OK;
+}
+#endif
+
+/* PEM from memory, else from a file (files need the filesystem). */
+static fmcp_result fmcp__tls_load(const char *pem, size_t pem_len, const char *path, fmcp__tls_buf *out)
+{
+    if (pem) {
+        fmcp__tls_buf_sink(out, pem, pem_len);
+        return out->err ? FMCP_ERR_NOMEM : FMCP_OK;
+    }
+    if (!path || !*path) return FMCP_ERR_INVALID_ARG;
+#ifndef FASTMCP_NO_FILESYSTEM
+    return fmcp__tls_read_file(path, out);
+#else
+    return FMCP_ERR_UNSUPPORTED;
+#endif
+}
+
+/* ---- PEM walking --------------------------------------------------------------- */
+
+typedef fmcp_result (*fmcp__tls_pem_fn)(void *ctx, const char *name, const unsigned char *der, size_t len);
+
+typedef struct fmcp__tls_pem {
+    br_pem_decoder_context pc;
+    fmcp__tls_buf der;
+    char name[64];
+    int inobj;
+    fmcp__tls_pem_fn fn;
+    void *ctx;
+} fmcp__tls_pem;
+
+static fmcp_result fmcp__tls_pem_event(fmcp__tls_pem *s)
+{
+    switch (br_pem_decoder_event(&s->pc)) {
+    case BR_PEM_BEGIN_OBJ: {
+        const char *nm = br_pem_decoder_name(&s->pc);
+        size_t n = strlen(nm);
+        if (n >= sizeof s->name) n = sizeof s->name - 1;
+        memcpy(s->name, nm, n); s->name[n] = 0;
+        s->der.len = 0; s->inobj = 1;
+        return FMCP_OK;
+    }
+    case BR_PEM_END_OBJ:
+        s->inobj = 0;
+        if (s->der.err) return FMCP_ERR_NOMEM;
+        return s->fn(s->ctx, s->name, s->der.p, s->der.len);
+    case BR_PEM_ERROR:
+        return FMCP_ERR_PARSE;
+    default:
+        return FMCP_OK;
+    }
+}
+
+/* Call fn for every PEM object in text, with its name and DER bytes. */
+static fmcp_result fmcp__tls_pem_each(const fmcp_allocator *a, const unsigned char *text, size_t len,
+                                      fmcp__tls_pem_fn fn, void *ctx)
+{
+    fmcp__tls_pem s;
+    fmcp_result r = FMCP_OK;
+    int pass;
+    memset(&s, 0, sizeof s);
+    s.der.a = a; s.fn = fn; s.ctx = ctx;
+    br_pem_decoder_init(&s.pc);
+    br_pem_decoder_setdest(&s.pc, fmcp__tls_buf_sink, &s.der);
+    /* a final newline ends an object whose last line has none */
+    for (pass = 0; pass < 2 && r == FMCP_OK; pass++) {
+        const unsigned char *p = pass ? (const unsigned char *)"\n" : text;
+        size_t n = pass ? 1 : len;
+        while (n > 0 && r == FMCP_OK) {
+            size_t k = br_pem_decoder_push(&s.pc, p, n);
+            p += k; n -= k;
+            r = fmcp__tls_pem_event(&s);
+        }
+    }
+    if (r == FMCP_OK && s.inobj) r = FMCP_ERR_PARSE;
+    fmcp__tls_buf_free(&s.der);
+    fmcp_wipe(&s.pc, sizeof s.pc);
+    return r;
+}
+
+/* ---- error texts ------------------------------------------------------------------ */
+
+static const char *fmcp__tls_err_text(int err)
+{
+    if (err == BR_ERR_X509_NOT_TRUSTED) return "certificate not trusted";
+    if (err == BR_ERR_X509_EXPIRED) return "certificate expired or not yet valid";
+    if (err == BR_ERR_X509_BAD_SERVER_NAME) return "server name mismatch";
+    if (err == BR_ERR_UNSUPPORTED_VERSION || err == BR_ERR_BAD_VERSION) return "TLS version refused (1.2 required)";
+    if (err >= BR_ERR_SEND_FATAL_ALERT) return "handshake failed (we sent a fatal alert)";
+    if (err >= BR_ERR_RECV_FATAL_ALERT) return "peer sent a fatal alert";
+    if (err >= BR_ERR_X509_OK) return "certificate rejected";
+    if (err == BR_ERR_IO) return "I/O error";
+    return "TLS protocol error";
+}
+
+/* ---- objects --------------------------------------------------------------------- */
+
+struct fmcp_tls_client {
+    fmcp_allocator alloc;
+    size_t size;
+    fmcp_http_transport tr;
+    br_x509_trust_anchor *tas;
+    size_t *tasz;               /* size of each anchor's block (starts at dn.data) */
+    size_t nta, cap, szcap;
+    int insecure;
+    fmcp_tls_log_fn log;
+    void *log_user;
+    const char *last_err;
+};
+
+struct fmcp_tls_server {
+    fmcp_allocator alloc;
+    size_t size;
+    fmcp_http_transport tr;
+    br_x509_certificate *chain;
+    size_t nchain, cap;
+    int key_type;               /* BR_KEYTYPE_RSA or BR_KEYTYPE_EC, 0 = none yet */
+    unsigned issuer_type;
+    br_rsa_private_key rsa;
+    br_ec_private_key ec;
+    unsigned char *keymem;
+    size_t keylen;
+    int timeout_ms;
+    fmcp_http_loop *loop;
+    const char *last_err;
+};
+
+/* Verification switched off (tests only): take the leaf key as it is. */
+typedef struct fmcp__tls_noverify {
+    const br_x509_class *vtable;
+    br_x509_decoder_context dc;
+    const br_x509_pkey *pkey;
+    int ncert;
+} fmcp__tls_noverify;
+
+typedef struct fmcp__tls_cside {
+    br_ssl_client_context cc;
+    br_x509_minimal_context xc;
+    fmcp__tls_noverify nv;
+} fmcp__tls_cside;
+
+typedef union fmcp__tls_side {
+    fmcp__tls_cside c;
+    br_ssl_server_context sc;
+} fmcp__tls_side;
+
+typedef struct fmcp__tls_conn {
+    br_ssl_engine_context *eng;
+    const fmcp_allocator *a;
+    fmcp_tls_client *cli;       /* exactly one of cli/srv */
+    fmcp_tls_server *srv;
+    int fd, hs_done;
+    size_t owed;                /* app bytes taken before a WANT_WRITE */
+    int64_t deadline;
+    uint64_t timer;
+    fmcp__tls_side u;
+    unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
+} fmcp__tls_conn;
+
+static void fmcp__tls_set_err(fmcp__tls_conn *t, const char *msg)
+{
+    if (t->cli) t->cli->last_err = msg; else t->srv->last_err = msg;
+}
+
+/* ---- the no-verify X.509 class ------------------------------------------------------ */
+
+static fmcp__tls_noverify *fmcp__tls_nv(const br_x509_class **ctx)
+{
+    return (fmcp__tls_noverify *)(void *)ctx;
+}
+
+static void fmcp__tls_nv_start_chain(const br_x509_class **ctx, const char *server_name)
+{
+    (void)server_name;
+    fmcp__tls_nv(ctx)->ncert = 0;
+    fmcp__tls_nv(ctx)->pkey = NULL;
+}
+
+static void fmcp__tls_nv_start_cert(const br_x509_class **ctx, uint32_t length)
+{
+    (void)length;
+    if (fmcp__tls_nv(ctx)->ncert == 0) br_x509_decoder_init(&fmcp__tls_nv(ctx)->dc, 0, 0);
+}
+
+static void fmcp__tls_nv_append(const br_x509_class **ctx, const unsigned char *buf, size_t len)
+{
+    if (fmcp__tls_nv(ctx)->ncert == 0) br_x509_decoder_push(&fmcp__tls_nv(ctx)->dc, buf, len);
+}
+
+static void fmcp__tls_nv_end_cert(const br_x509_class **ctx)
+{
+    fmcp__tls_nv(ctx)->ncert++;
+}
+
+static unsigned fmcp__tls_nv_end_chain(const br_x509_class **ctx)
+{
+    fmcp__tls_noverify *nv = fmcp__tls_nv(ctx);
+    nv->pkey = nv->ncert ? br_x509_decoder_get_pkey(&nv->dc) : NULL;
+    return nv->pkey ? 0 : BR_ERR_X509_EMPTY_CHAIN;
+}
+
+static const br_x509_pkey *fmcp__tls_nv_get_pkey(const br_x509_class *const *ctx, unsigned *usages)
+{
+    const fmcp__tls_noverify *nv = (const fmcp__tls_noverify *)(const void *)ctx;
+    if (usages) *usages = BR_KEYTYPE_KEYX | BR_KEYTYPE_SIGN;
+    return nv->pkey;
+}
+
+static const br_x509_class fmcp__tls_nv_class = {
+    sizeof(fmcp__tls_noverify),
+    fmcp__tls_nv_start_chain, fmcp__tls_nv_start_cert, fmcp__tls_nv_append,
+    fmcp__tls_nv_end_cert, fmcp__tls_nv_end_chain, fmcp__tls_nv_get_pkey
+};
+
+/* ---- socket I/O under the engine ------------------------------------------------------ */
+
+/* Push pending records: 1 when none is left, else WANT_WRITE or ERROR. */
+static long fmcp__tls_send_records(fmcp__tls_conn *t)
+{
+    while (br_ssl_engine_current_state(t->eng) & BR_SSL_SENDREC) {
+        size_t len;
+        unsigned char *p = br_ssl_engine_sendrec_buf(t->eng, &len);
+        ssize_t r = send(t->fd, p, len, MSG_NOSIGNAL);
+        if (r > 0) { br_ssl_engine_sendrec_ack(t->eng, (size_t)r); continue; }
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return FMCP_HTTP_IO_WANT_WRITE;
+        return FMCP_HTTP_IO_ERROR;
+    }
+    return 1;
+}
+
+/* Feed one socket read into the engine: 1, 0 at EOF, WANT_READ or ERROR. */
+static long fmcp__tls_recv_record(fmcp__tls_conn *t)
+{
+    size_t len;
+    unsigned char *p = br_ssl_engine_recvrec_buf(t->eng, &len);
+    for (;;) {
+        ssize_t r = recv(t->fd, p, len, 0);
+        if (r > 0) { br_ssl_engine_recvrec_ack(t->eng, (size_t)r); return 1; }
+        if (r == 0) return 0;
+        if (errno == EINTR) continue;
+        return (errno == EAGAIN || errno == EWOULDBLOCK) ? FMCP_HTTP_IO_WANT_READ : FMCP_HTTP_IO_ERROR;
+    }
+}
+
+/* The engine closed: 0 after a close_notify, else ERROR (reason kept). */
+static long fmcp__tls_closed(fmcp__tls_conn *t)
+{
+    int err = br_ssl_engine_last_error(t->eng);
+    if (err == BR_ERR_OK) return 0;
+    fmcp__tls_set_err(t, fmcp__tls_err_text(err));
+    return FMCP_HTTP_IO_ERROR;
+}
+
+static void fmcp__tls_handshake_done(fmcp__tls_conn *t)
+{
+    t->hs_done = 1;
+    if (t->timer && t->srv && t->srv->loop) fmcp_http_timer_cancel(t->srv->loop, t->timer);
+    t->timer = 0;
+}
+
+/* Run the engine until `want` (BR_SSL_RECVAPP or BR_SSL_SENDAPP) is
+ * possible: 1, 0 at a clean end of stream, or an FMCP_HTTP_IO_* code. */
+static long fmcp__tls_pump(fmcp__tls_conn *t, unsigned want)
+{
+    for (;;) {
+        unsigned st = br_ssl_engine_current_state(t->eng);
+        long r;
+        if (st & BR_SSL_CLOSED) return fmcp__tls_closed(t);
+        if (!t->hs_done && (st & (BR_SSL_SENDAPP | BR_SSL_RECVAPP))) fmcp__tls_handshake_done(t);
+        if (!t->hs_done && fmcp_monotonic_ms() > t->deadline) {
+            fmcp__tls_set_err(t, "handshake timed out");
+            return FMCP_HTTP_IO_ERROR;
+        }
+        if (st & BR_SSL_SENDREC) {
+            r = fmcp__tls_send_records(t);
+            if (r == 1) continue;
+            if (r != FMCP_HTTP_IO_WANT_WRITE || !(st & want)) return r;
+        }
+        if (st & want) return 1;
+        if (!(st & BR_SSL_RECVREC)) return want == BR_SSL_SENDAPP ? FMCP_HTTP_IO_WANT_WRITE : FMCP_HTTP_IO_WANT_READ;
+        r = fmcp__tls_recv_record(t);
+        if (r == 1) continue;
+        if (r == 0 && !t->hs_done) { fmcp__tls_set_err(t, "connection closed during the handshake"); return FMCP_HTTP_IO_ERROR; }
+        return r;
+    }
+}
+
+static long fmcp__tls_read(void *conn, void *buf, size_t n)
+{
+    fmcp__tls_conn *t = (fmcp__tls_conn *)conn;
+    size_t got = 0;
+    if (!n) return FMCP_HTTP_IO_WANT_READ;
+    /* At most one new record per call once something was read, so what
+     * stays decrypted inside the engine is bounded by one record. */
+    while (got < n) {
+        size_t len, k;
+        unsigned char *p;
+        long r;
+        if (got && !(br_ssl_engine_current_state(t->eng) & BR_SSL_RECVAPP)) break;
+        r = fmcp__tls_pump(t, BR_SSL_RECVAPP);
+        if (r != 1) return got ? (long)got : r;
+        p = br_ssl_engine_recvapp_buf(t->eng, &len);
+        k = len < n - got ? len : n - got;
+        memcpy((unsigned char *)buf + got, p, k);
+        br_ssl_engine_recvapp_ack(t->eng, k);
+        got += k;
+    }
+    return (long)got;
+}
+
+static long fmcp__tls_write(void *conn, const void *buf, size_t n)
+{
+    fmcp__tls_conn *t = (fmcp__tls_conn *)conn;
+    size_t len, k;
+    unsigned char *p;
+    long r = fmcp__tls_pump(t, BR_SSL_SENDAPP);
+    if (r != 1) return r == 0 ? FMCP_HTTP_IO_ERROR : r;
+    if (t->owed) {              /* the retry of a write whose records are now out */
+        k = t->owed < n ? t->owed : n;
+        t->owed = 0;
+        return (long)k;
+    }
+    if (!n) return 0;
+    p = br_ssl_engine_sendapp_buf(t->eng, &len);
+    k = len < n ? len : n;
+    memcpy(p, buf, k);
+    br_ssl_engine_sendapp_ack(t->eng, k);
+    br_ssl_engine_flush(t->eng, 0);
+    r = fmcp__tls_send_records(t);
+    if (r == FMCP_HTTP_IO_WANT_WRITE) { t->owed = k; return r; }
+    return r == 1 ? (long)k : r;
+}
+
+/* Decrypted bytes waiting in the engine: no socket event will announce them. */
+static size_t fmcp__tls_pending(void *conn)
+{
+    fmcp__tls_conn *t = (fmcp__tls_conn *)conn;
+    size_t len = 0;
+    if (br_ssl_engine_current_state(t->eng) & BR_SSL_RECVAPP) (void)br_ssl_engine_recvapp_buf(t->eng, &len);
+    return len;
+}
+
+static void fmcp__tls_close(void *conn)
+{
+    fmcp__tls_conn *t = (fmcp__tls_conn *)conn;
+    const fmcp_allocator *a = t->a;
+    if (t->timer && t->srv && t->srv->loop) fmcp_http_timer_cancel(t->srv->loop, t->timer);
+    if (t->hs_done && !(br_ssl_engine_current_state(t->eng) & BR_SSL_CLOSED)) {
+        br_ssl_engine_close(t->eng);       /* best-effort close_notify */
+        (void)fmcp__tls_send_records(t);
+    }
+    fmcp_wipe(t, sizeof *t);               /* session keys */
+    fmcp_free(a, t, sizeof *t);
+}
+
+/* ---- connection setup -------------------------------------------------------------------- */
+
+static fmcp_result fmcp__tls_conn_new(const fmcp_allocator *a, int fd, fmcp__tls_conn **out)
+{
+    fmcp__tls_conn *t = (fmcp__tls_conn *)fmcp_malloc(a, sizeof *t);
+    if (!t) return FMCP_ERR_NOMEM;
+    memset(t, 0, sizeof *t);
+    t->a = a; t->fd = fd;
+    *out = t;
+    return FMCP_OK;
+}
+
+/* Versions, buffer and entropy (from fmcp_random_bytes, failing closed). */
+static fmcp_result fmcp__tls_engine_setup(fmcp__tls_conn *t)
+{
+    unsigned char seed[32];
+    br_ssl_engine_set_versions(t->eng, BR_TLS12, BR_TLS12);
+    br_ssl_engine_set_buffer(t->eng, t->iobuf, sizeof t->iobuf, 1);
+    if (fmcp_random_bytes(seed, sizeof seed) != FMCP_OK) return FMCP_ERR_RANDOM;
+    br_ssl_engine_inject_entropy(t->eng, seed, sizeof seed);
+    fmcp_wipe(seed, sizeof seed);
+    return FMCP_OK;
+}
+
+static void fmcp__tls_log(fmcp_tls_client *c, const char *msg)
+{
+    if (c->log) c->log(c->log_user, msg);
+    else fprintf(stderr, "fastmcp: %s\n", msg);
+}
+
+static fmcp_result fmcp__tls_client_open(void *self, int fd, const char *host, void **conn)
+{
+    fmcp_tls_client *c = (fmcp_tls_client *)self;
+    fmcp__tls_conn *t;
+    int64_t now = fmcp_time_now();
+    fmcp_result r;
+    if (!host || !*host) return FMCP_ERR_INVALID_ARG;
+    r = fmcp__tls_conn_new(&c->alloc, fd, &t);
+    if (r) return r;
+    t->cli = c;
+    t->deadline = (int64_t)(~(uint64_t)0 >> 1);   /* the request's own timeout bounds it */
+    br_ssl_client_init_full(&t->u.c.cc, &t->u.c.xc, c->tas, c->nta);
+    /* validity dates against our clock hook (days since year 0, seconds in day) */
+    if (now < 0) now = 0;
+    br_x509_minimal_set_time(&t->u.c.xc, FMCP__TLS_DAYS_TO_1970 + (uint32_t)(now / 86400), (uint32_t)(now % 86400));
+    t->eng = &t->u.c.cc.eng;
+    if (c->insecure) {
+        fmcp__tls_log(c, "WARNING: TLS certificate verification is OFF (insecure_skip_verify_for_tests)");
+        t->u.c.nv.vtable = &fmcp__tls_nv_class;
+        br_ssl_engine_set_x509(t->eng, &t->u.c.nv.vtable);
+    }
+    r = fmcp__tls_engine_setup(t);
+    if (!r && !br_ssl_client_reset(&t->u.c.cc, host, 0)) r = FMCP_ERR_CRYPTO;
+    if (r) { fmcp__tls_close(t); return r; }
+    *conn = t;
+    return FMCP_OK;
+}
+
+/* Loop timer: a handshake still running at its deadline is cut off; the
+ * shutdown wakes the loop, whose next read fails and closes it. */
+static void fmcp__tls_hs_timer(void *user)
+{
+    fmcp__tls_conn *t = (fmcp__tls_conn *)user;
+    t->timer = 0;
+    if (!t->hs_done) {
+        t->deadline = 0;
+        (void)shutdown(t->fd, SHUT_RDWR);
+    }
+}
+
+static fmcp_result fmcp__tls_server_open(void *self, int fd, const char *host, void **conn)
+{
+    fmcp_tls_server *s = (fmcp_tls_server *)self;
+    fmcp__tls_conn *t;
+    fmcp_result r;
+    (void)host;
+    r = fmcp__tls_conn_new(&s->alloc, fd, &t);
+    if (r) return r;
+    t->srv = s;
+    t->deadline = fmcp_monotonic_ms() + s->timeout_ms;
+    if (s->key_type == BR_KEYTYPE_RSA)
+        br_ssl_server_init_full_rsa(&t->u.sc, s->chain, s->nchain, &s->rsa);
+    else
+        br_ssl_server_init_full_ec(&t->u.sc, s->chain, s->nchain, s->issuer_type, &s->ec);
+    t->eng = &t->u.sc.eng;
+    r = fmcp__tls_engine_setup(t);
+    if (!r && !br_ssl_server_reset(&t->u.sc)) r = FMCP_ERR_CRYPTO;
+    if (!r && s->loop) r = fmcp_http_timer_add(s->loop, s->timeout_ms, fmcp__tls_hs_timer, t, &t->timer);
+    if (r) { t->timer = 0; fmcp__tls_close(t); return r; }
+    *conn = t;
+    return FMCP_OK;
+}
+
+/* ---- trust anchors ---------------------------------------------------------------------- */
+
+/* Both arrays grow in step; each keeps its own capacity so a failure
+ * between the two reallocations still frees with the right sizes. */
+static fmcp_result fmcp__tls_anchor_grow(fmcp_tls_client *c)
+{
+    size_t nc = c->cap ? c->cap * 2 : 64;
+    br_x509_trust_anchor *nt;
+    size_t *ns;
+    if (c->szcap < nc) {
+        ns = (size_t *)fmcp_realloc(&c->alloc, c->tasz, c->szcap * sizeof *ns, nc * sizeof *ns);
+        if (!ns) return FMCP_ERR_NOMEM;
+        c->tasz = ns; c->szcap = nc;
+    }
+    nt = (br_x509_trust_anchor *)fmcp_realloc(&c->alloc, c->tas, c->cap * sizeof *nt, nc * sizeof *nt);
+    if (!nt) return FMCP_ERR_NOMEM;
+    c->tas = nt; c->cap = nc;
+    return FMCP_OK;
+}
+
+/* Copy a decoded name and key into one block owned by the anchor list. */
+static fmcp_result fmcp__tls_anchor_store(fmcp_tls_client *c, const fmcp__tls_buf *dn,
+                                          const br_x509_pkey *pk, int is_ca)
+{
+    br_x509_trust_anchor *ta;
+    size_t klen = pk->key_type == BR_KEYTYPE_RSA ? pk->key.rsa.nlen + pk->key.rsa.elen : pk->key.ec.qlen;
+    size_t size = dn->len + klen + 1;
+    unsigned char *m;
+    if (c->nta == c->cap && fmcp__tls_anchor_grow(c) != FMCP_OK) return FMCP_ERR_NOMEM;
+    m = (unsigned char *)fmcp_malloc(&c->alloc, size);
+    if (!m) return FMCP_ERR_NOMEM;
+    ta = &c->tas[c->nta];
+    memset(ta, 0, sizeof *ta);
+    if (dn->len) memcpy(m, dn->p, dn->len);
+    ta->dn.data = m; ta->dn.len = dn->len;
+    ta->flags = is_ca ? BR_X509_TA_CA : 0;
+    ta->pkey.key_type = pk->key_type;
+    m += dn->len;
+    if (pk->key_type == BR_KEYTYPE_RSA) {
+        memcpy(m, pk->key.rsa.n, pk->key.rsa.nlen);
+        memcpy(m + pk->key.rsa.nlen, pk->key.rsa.e, pk->key.rsa.elen);
+        ta->pkey.key.rsa.n = m; ta->pkey.key.rsa.nlen = pk->key.rsa.nlen;
+        ta->pkey.key.rsa.e = m + pk->key.rsa.nlen; ta->pkey.key.rsa.elen = pk->key.rsa.elen;
+    } else {
+        memcpy(m, pk->key.ec.q, pk->key.ec.qlen);
+        ta->pkey.key.ec.curve = pk->key.ec.curve;
+        ta->pkey.key.ec.q = m; ta->pkey.key.ec.qlen = pk->key.ec.qlen;
+    }
+    c->tasz[c->nta++] = size;
+    return FMCP_OK;
+}
+
+/* One PEM object of a CA bundle; certificates BearSSL cannot read are skipped. */
+static fmcp_result fmcp__tls_add_anchor(void *ctx, const char *name, const unsigned char *der, size_t len)
+{
+    fmcp_tls_client *c = (fmcp_tls_client *)ctx;
+    br_x509_decoder_context dc;
+    fmcp__tls_buf dn;
+    const br_x509_pkey *pk;
+    fmcp_result r = FMCP_OK;
+    if (strcmp(name, "CERTIFICATE") != 0 && strcmp(name, "X509 CERTIFICATE") != 0) return FMCP_OK;
+    memset(&dn, 0, sizeof dn);
+    dn.a = &c->alloc;
+    br_x509_decoder_init(&dc, fmcp__tls_buf_sink, &dn);
+    br_x509_decoder_push(&dc, der, len);
+    pk = br_x509_decoder_get_pkey(&dc);
+    if (dn.err) r = FMCP_ERR_NOMEM;
+    else if (pk) r = fmcp__tls_anchor_store(c, &dn, pk, br_x509_decoder_isCA(&dc));
+    fmcp__tls_buf_free(&dn);
+    return r;
+}
+
+FASTMCP_API void fmcp_tls_client_free(fmcp_tls_client *c)
+{
+    fmcp_allocator a;
+    size_t i;
+    if (!c) return;
+    a = c->alloc;
+    for (i = 0; i < c->nta; i++) fmcp_free(&a, c->tas[i].dn.data, c->tasz[i]);
+    fmcp_free(&a, c->tas, c->cap * sizeof *c->tas);
+    fmcp_free(&a, c->tasz, c->szcap * sizeof *c->tasz);
+    fmcp_free(&a, c, c->size);
+}
+
+static const char *fmcp__tls_ca_path(const fmcp_tls_client_desc *d)
+{
+    const char *e = getenv("SSL_CERT_FILE");
+    if (d && d->ca_file && *d->ca_file) return d->ca_file;
+    return (e && *e) ? e : FMCP_TLS_SYSTEM_CA_FILE;
+}
+
+FASTMCP_API fmcp_result fmcp_tls_client_new(const fmcp_allocator *a, const fmcp_tls_client_desc *desc,
+                                            fmcp_tls_client **out)
+{
+    fmcp_tls_client *c;
+    fmcp__tls_buf pem;
+    fmcp_result r;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    c = (fmcp_tls_client *)fmcp_malloc(a, sizeof *c);
+    if (!c) return FMCP_ERR_NOMEM;
+    memset(c, 0, sizeof *c);
+    if (a) c->alloc = *a;
+    c->size = sizeof *c;
+    c->tr.open = fmcp__tls_client_open; c->tr.read = fmcp__tls_read;
+    c->tr.write = fmcp__tls_write; c->tr.close = fmcp__tls_close; c->tr.self = c;
+    c->tr.pending = fmcp__tls_pending;
+    if (desc) {
+        c->insecure = desc->insecure_skip_verify_for_tests != 0;
+        c->log = desc->log; c->log_user = desc->log_user;
+    }
+    memset(&pem, 0, sizeof pem);
+    pem.a = &c->alloc;
+    r = fmcp__tls_load(desc ? desc->ca_pem : NULL, desc ? desc->ca_pem_len : 0, fmcp__tls_ca_path(desc), &pem);
+    if (!r) r = fmcp__tls_pem_each(&c->alloc, pem.p, pem.len, fmcp__tls_add_anchor, c);
+    if (!r && c->nta == 0 && !c->insecure) r = FMCP_ERR_NOT_FOUND;
+    fmcp__tls_buf_free(&pem);
+    if (r) { fmcp_tls_client_free(c); return r; }
+    *out = c;
+    return FMCP_OK;
+}
+
+FASTMCP_API const fmcp_http_transport *fmcp_tls_client_transport(fmcp_tls_client *c)
+{
+    return c ? &c->tr : NULL;
+}
+
+FASTMCP_API size_t fmcp_tls_client_anchors(const fmcp_tls_client *c)
+{
+    return c ? c->nta : 0;
+}
+
+FASTMCP_API const char *fmcp_tls_client_last_error(const fmcp_tls_client *c)
+{
+    return c ? c->last_err : NULL;
+}
+
+/* ---- server certificate chain and key ------------------------------------------------------ */
+
+static fmcp_result fmcp__tls_add_cert(void *ctx, const char *name, const unsigned char *der, size_t len)
+{
+    fmcp_tls_server *s = (fmcp_tls_server *)ctx;
+    unsigned char *m;
+    if (strcmp(name, "CERTIFICATE") != 0 && strcmp(name, "X509 CERTIFICATE") != 0) return FMCP_OK;
+    if (!len) return FMCP_ERR_PARSE;
+    if (s->nchain == s->cap) {
+        size_t nc = s->cap ? s->cap * 2 : 4;
+        br_x509_certificate *n = (br_x509_certificate *)fmcp_realloc(&s->alloc, s->chain,
+                                     s->cap * sizeof *n, nc * sizeof *n);
+        if (!n) return FMCP_ERR_NOMEM;
+        s->chain = n; s->cap = nc;
+    }
+    m = (unsigned char *)fmcp_malloc(&s->alloc, len);
+    if (!m) return FMCP_ERR_NOMEM;
+    memcpy(m, der, len);
+    s->chain[s->nchain].data = m;
+    s->chain[s->nchain].data_len = len;
+    s->nchain++;
+    return FMCP_OK;
+}
+
+static size_t fmcp__tls_rsa_len(const br_rsa_private_key *k)
+{
+    return k->plen + k->qlen + k->dplen + k->dqlen + k->iqlen;
+}
+
+/* Copy the decoded private key into memory we own (wiped on free). */
+static fmcp_result fmcp__tls_keep_key(fmcp_tls_server *s, const br_skey_decoder_context *dc)
+{
+    const br_rsa_private_key *rk = br_skey_decoder_get_rsa(dc);
+    const br_ec_private_key *ek = br_skey_decoder_get_ec(dc);
+    size_t n = rk ? fmcp__tls_rsa_len(rk) : ek ? ek->xlen : 0;
+    unsigned char *m;
+    if (!n) return FMCP_ERR_BAD_KEY;
+    m = (unsigned char *)fmcp_malloc(&s->alloc, n);
+    if (!m) return FMCP_ERR_NOMEM;
+    s->keymem = m; s->keylen = n;
+    if (rk) {
+        s->key_type = BR_KEYTYPE_RSA;
+        s->rsa.n_bitlen = rk->n_bitlen;
+        memcpy(m, rk->p, rk->plen); s->rsa.p = m; s->rsa.plen = rk->plen; m += rk->plen;
+        memcpy(m, rk->q, rk->qlen); s->rsa.q = m; s->rsa.qlen = rk->qlen; m += rk->qlen;
+        memcpy(m, rk->dp, rk->dplen); s->rsa.dp = m; s->rsa.dplen = rk->dplen; m += rk->dplen;
+        memcpy(m, rk->dq, rk->dqlen); s->rsa.dq = m; s->rsa.dqlen = rk->dqlen; m += rk->dqlen;
+        memcpy(m, rk->iq, rk->iqlen); s->rsa.iq = m; s->rsa.iqlen = rk->iqlen;
+    } else {
+        s->key_type = BR_KEYTYPE_EC;
+        memcpy(m, ek->x, ek->xlen);
+        s->ec.curve = ek->curve; s->ec.x = m; s->ec.xlen = ek->xlen;
+    }
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__tls_add_key(void *ctx, const char *name, const unsigned char *der, size_t len)
+{
+    fmcp_tls_server *s = (fmcp_tls_server *)ctx;
+    br_skey_decoder_context dc;
+    fmcp_result r;
+    if (strcmp(name, "ENCRYPTED PRIVATE KEY") == 0) return FMCP_ERR_UNSUPPORTED;
+    if (strcmp(name, "RSA PRIVATE KEY") != 0 && strcmp(name, "EC PRIVATE KEY") != 0 &&
+        strcmp(name, "PRIVATE KEY") != 0) return FMCP_OK;   /* e.g. EC PARAMETERS */
+    if (s->key_type) return FMCP_ERR_DUPLICATE;
+    br_skey_decoder_init(&dc);
+    br_skey_decoder_push(&dc, der, len);
+    r = br_skey_decoder_last_error(&dc) ? FMCP_ERR_BAD_KEY : fmcp__tls_keep_key(s, &dc);
+    fmcp_wipe(&dc, sizeof dc);
+    return r;
+}
+
+/* The leaf's key must match the private key; remember who signed the leaf
+ * (BearSSL's ECDH suites need it). */
+static fmcp_result fmcp__tls_check_leaf(fmcp_tls_server *s)
+{
+    br_x509_decoder_context dc;
+    const br_x509_pkey *pk;
+    if (!s->nchain) return FMCP_ERR_NOT_FOUND;
+    if (!s->key_type) return FMCP_ERR_BAD_KEY;
+    br_x509_decoder_init(&dc, 0, 0);
+    br_x509_decoder_push(&dc, s->chain[0].data, s->chain[0].data_len);
+    pk = br_x509_decoder_get_pkey(&dc);
+    if (!pk) return FMCP_ERR_PARSE;
+    if (pk->key_type != s->key_type) return FMCP_ERR_BAD_KEY;
+    if (s->key_type == BR_KEYTYPE_EC && pk->key.ec.curve != s->ec.curve) return FMCP_ERR_BAD_KEY;
+    s->issuer_type = br_x509_decoder_get_signer_key_type(&dc);
+    if (!s->issuer_type) s->issuer_type = BR_KEYTYPE_RSA;
+    return FMCP_OK;
+}
+
+FASTMCP_API void fmcp_tls_server_free(fmcp_tls_server *s)
+{
+    fmcp_allocator a;
+    size_t i;
+    if (!s) return;
+    a = s->alloc;
+    for (i = 0; i < s->nchain; i++) fmcp_free(&a, s->chain[i].data, s->chain[i].data_len);
+    fmcp_free(&a, s->chain, s->cap * sizeof *s->chain);
+    if (s->keymem) { fmcp_wipe(s->keymem, s->keylen); fmcp_free(&a, s->keymem, s->keylen); }
+    fmcp_wipe(s, sizeof *s);
+    fmcp_free(&a, s, sizeof *s);
+}
+
+/* Read one PEM source (memory or file) and walk its objects. */
+static fmcp_result fmcp__tls_walk(fmcp_tls_server *s, const char *pem, size_t len, const char *path,
+                                  fmcp__tls_pem_fn fn)
+{
+    fmcp__tls_buf b;
+    fmcp_result r;
+    memset(&b, 0, sizeof b);
+    b.a = &s->alloc;
+    r = fmcp__tls_load(pem, len, path, &b);
+    if (!r) r = fmcp__tls_pem_each(&s->alloc, b.p, b.len, fn, s);
+    fmcp__tls_buf_free(&b);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_tls_server_new(const fmcp_allocator *a, const fmcp_tls_server_desc *desc,
+                                            fmcp_tls_server **out)
+{
+    fmcp_tls_server *s;
+    fmcp_result r;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    if (!desc || desc->handshake_timeout_ms < 0) return FMCP_ERR_INVALID_ARG;
+    s = (fmcp_tls_server *)fmcp_malloc(a, sizeof *s);
+    if (!s) return FMCP_ERR_NOMEM;
+    memset(s, 0, sizeof *s);
+    if (a) s->alloc = *a;
+    s->size = sizeof *s;
+    s->tr.open = fmcp__tls_server_open; s->tr.read = fmcp__tls_read;
+    s->tr.write = fmcp__tls_write; s->tr.close = fmcp__tls_close; s->tr.self = s;
+    s->tr.pending = fmcp__tls_pending;
+    s->timeout_ms = desc->handshake_timeout_ms ? desc->handshake_timeout_ms : 10000;
+    s->loop = desc->loop;
+    r = fmcp__tls_walk(s, desc->cert_pem, desc->cert_pem_len, desc->cert_file, fmcp__tls_add_cert);
+    if (!r) r = fmcp__tls_walk(s, desc->key_pem, desc->key_pem_len, desc->key_file, fmcp__tls_add_key);
+    if (!r) r = fmcp__tls_check_leaf(s);
+    if (r) { fmcp_tls_server_free(s); return r; }
+    *out = s;
+    return FMCP_OK;
+}
+
+FASTMCP_API const fmcp_http_transport *fmcp_tls_server_transport(fmcp_tls_server *s)
+{
+    return s ? &s->tr : NULL;
+}
+
+FASTMCP_API const char *fmcp_tls_server_last_error(const fmcp_tls_server *s)
+{
+    return s ? s->last_err : NULL;
+}
+
+#else /* no TLS compiled in: the same API, failing cleanly */
+
+FASTMCP_API int fmcp_tls_available(void) { return 0; }
+
+FASTMCP_API fmcp_result fmcp_tls_client_new(const fmcp_allocator *a, const fmcp_tls_client_desc *desc,
+                                            fmcp_tls_client **out)
+{
+    (void)a; (void)desc;
+    if (out) *out = NULL;
+    return FMCP_ERR_UNSUPPORTED;
+}
+
+FASTMCP_API const fmcp_http_transport *fmcp_tls_client_transport(fmcp_tls_client *c) { (void)c; return NULL; }
+FASTMCP_API size_t fmcp_tls_client_anchors(const fmcp_tls_client *c) { (void)c; return 0; }
+FASTMCP_API void fmcp_tls_client_free(fmcp_tls_client *c) { (void)c; }
+FASTMCP_API const char *fmcp_tls_client_last_error(const fmcp_tls_client *c) { (void)c; return NULL; }
+
+FASTMCP_API fmcp_result fmcp_tls_server_new(const fmcp_allocator *a, const fmcp_tls_server_desc *desc,
+                                            fmcp_tls_server **out)
+{
+    (void)a; (void)desc;
+    if (out) *out = NULL;
+    return FMCP_ERR_UNSUPPORTED;
+}
+
+FASTMCP_API const fmcp_http_transport *fmcp_tls_server_transport(fmcp_tls_server *s) { (void)s; return NULL; }
+FASTMCP_API void fmcp_tls_server_free(fmcp_tls_server *s) { (void)s; }
+FASTMCP_API const char *fmcp_tls_server_last_error(const fmcp_tls_server *s) { (void)s; return NULL; }
+
+#endif
+
+/* Shared by both builds: without TLS a set TLS_CERT/TLS_KEY is an error
+ * (UNSUPPORTED), never a silent fall-back to plain HTTP. */
+FASTMCP_API fmcp_result fmcp_tls_server_from_env(const fmcp_allocator *a, fmcp_http_loop *loop,
+                                                 fmcp_tls_server **out)
+{
+    const char *cert = getenv("TLS_CERT"), *key = getenv("TLS_KEY");
+    fmcp_tls_server_desc d;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    if (cert && !*cert) cert = NULL;
+    if (key && !*key) key = NULL;
+    if (!cert && !key) return FMCP_ERR_NOT_FOUND;
+    if (!cert || !key) return FMCP_ERR_INVALID_ARG;
+    memset(&d, 0, sizeof d);
+    d.cert_file = cert; d.key_file = key; d.loop = loop;
+    return fmcp_tls_server_new(a, &d, out);
+}
+
+/* ===== mcp.c ===== */
+/* mcp: implementation */
+
+#include <string.h>
+#include <stdio.h>
+#ifndef FASTMCP_NO_THREADS
+#  include <pthread.h>
+#  include <time.h>
+#  include <sys/time.h>
+#endif
+
+/* ---- threads: thin wrappers that vanish without threads ------------------ */
+
+#ifndef FASTMCP_NO_THREADS
+typedef pthread_mutex_t fmcp__mcp_mutex;
+#  define FMCP__MINIT(m) pthread_mutex_init((m), NULL)
+#  define FMCP__MFREE(m) pthread_mutex_destroy(m)
+#  define FMCP__LOCK(m) pthread_mutex_lock(m)
+#  define FMCP__UNLOCK(m) pthread_mutex_unlock(m)
+#else
+typedef int fmcp__mcp_mutex;
+#  define FMCP__MINIT(m) (*(m) = 0)
+#  define FMCP__MFREE(m) ((void)(m))
+#  define FMCP__LOCK(m) ((void)(m))
+#  define FMCP__UNLOCK(m) ((void)(m))
+#endif
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static char *fmcp__mcp_strndup(const fmcp_allocator *a, const char *s, size_t n)
+{
+    char *p = (char *)fmcp_malloc(a, n + 1);
+    if (!p) return NULL;
+    memcpy(p, s, n);
+    p[n] = 0;
+    return p;
+}
+
+/* NULL stays NULL (and is not an error): *ok is cleared only on NOMEM. */
+static char *fmcp__mcp_strdup_opt(const fmcp_allocator *a, const char *s, int *ok)
+{
+    char *p;
+    if (!s) return NULL;
+    p = fmcp__mcp_strndup(a, s, strlen(s));
+    if (!p) *ok = 0;
+    return p;
+}
+
+static void fmcp__mcp_strfree(const fmcp_allocator *a, char *s)
+{
+    if (s) fmcp_free(a, s, strlen(s) + 1);
+}
+
+/* Growable pointer array (items of lists, subscriptions). */
+typedef struct fmcp__mcp_vec {
+    void **v;
+    size_t n, cap;
+} fmcp__mcp_vec;
+
+static fmcp_result fmcp__mcp_vec_push(const fmcp_allocator *a, fmcp__mcp_vec *vec, void *p)
+{
+    if (vec->n == vec->cap) {
+        size_t nc = vec->cap ? vec->cap * 2 : 8;
+        void **nv = (void **)fmcp_realloc(a, vec->v, vec->cap * sizeof(void *), nc * sizeof(void *));
+        if (!nv) return FMCP_ERR_NOMEM;
+        vec->v = nv;
+        vec->cap = nc;
+    }
+    vec->v[vec->n++] = p;
+    return FMCP_OK;
+}
+
+static void fmcp__mcp_vec_del(fmcp__mcp_vec *vec, size_t i)
+{
+    memmove(vec->v + i, vec->v + i + 1, (vec->n - i - 1) * sizeof(void *));
+    vec->n--;
+}
+
+static void fmcp__mcp_vec_free(const fmcp_allocator *a, fmcp__mcp_vec *vec)
+{
+    fmcp_free(a, vec->v, vec->cap * sizeof(void *));
+    vec->v = NULL;
+    vec->n = vec->cap = 0;
+}
+
+/* Serialise a parsed value into a fresh NUL-terminated string. */
+static char *fmcp__mcp_json_text(const fmcp_allocator *a, const fmcp_json *v, size_t *len)
+{
+    size_t need = 0;
+    char *p;
+    if (fmcp_json_write(v, NULL, 0, &need) != FMCP_ERR_BUFFER_TOO_SMALL || need == 0) return NULL;
+    p = (char *)fmcp_malloc(a, need);
+    if (!p) return NULL;
+    if (fmcp_json_write(v, p, need, NULL) != FMCP_OK) { fmcp_free(a, p, need); return NULL; }
+    *len = need - 1;
+    return p;
+}
+
+static const char *const fmcp__mcp_default_versions[] = {
+    "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", NULL
+};
+
+static const char *const fmcp__mcp_level_names[] = {
+    "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"
+};
+
+/* ---- data structures ----------------------------------------------------- */
+
+typedef struct fmcp__mcp_item {
+    fmcp_item_kind kind;
+    char *name;              /* tool/prompt name, resource URI, URI template */
+    char *scopes;
+    char *listing;           /* JSON object for the list responses */
+    size_t listing_len;
+    fmcp_json_doc *schema;   /* tools: input schema used for validation */
+    fmcp_handler_fn handler;
+    void *user;
+    fmcp_complete_fn complete;
+    void *complete_user;
+    char *mime, *text;       /* fixed resource content */
+    unsigned char *blob;
+    size_t blob_len;
+    int has_fixed;
+    char **req_args;         /* prompts: names of required arguments */
+    size_t n_req;
+} fmcp__mcp_item;
+
+/* Refcounted deep copy of an fmcp_auth_info. */
+typedef struct fmcp__mcp_auth {
+    fmcp_auth_info info;
+    int refs;
+} fmcp__mcp_auth;
+
+/* A parsed incoming message, shared by the requests of a batch. */
+typedef struct fmcp__mcp_msg {
+    fmcp_json_doc *doc;
+    int refs;
+} fmcp__mcp_msg;
+
+/* One fmcp_session_receive call: on_done fires when pending reaches 0. */
+typedef struct fmcp__mcp_group {
+    void *tag;
+    int pending;
+    int collecting;             /* receive running: jobs wait in the list below */
+    struct fmcp_ctx *jobs, *jobs_tail;
+} fmcp__mcp_group;
+
+/* Responses of a JSON-RPC batch, sent together. */
+typedef struct fmcp__mcp_batch {
+    char *buf;
+    size_t len, cap;
+    int pending, count;
+    fmcp__mcp_group *group;
+} fmcp__mcp_batch;
+
+/* An outgoing server-to-client request. */
+typedef struct fmcp__mcp_pending {
+    int64_t id;
+    int64_t deadline;          /* fmcp_monotonic_ms, 0 = none */
+    fmcp_reply_fn cb;
+    void *cb_user;
+    const void *owner;         /* the fmcp_ctx that asked (cancellation) */
+    struct fmcp__mcp_pending *next;
+} fmcp__mcp_pending;
+
+typedef enum fmcp__mcp_kind {
+    FMCP__K_TOOL = 0, FMCP__K_RESOURCE, FMCP__K_PROMPT, FMCP__K_COMPLETE
+} fmcp__mcp_kind;
+
+struct fmcp_ctx {
+    fmcp_session *s;
+    fmcp__mcp_msg *msg;
+    fmcp__mcp_group *group;
+    fmcp__mcp_batch *batch;
+    fmcp__mcp_auth *auth;
+    fmcp__mcp_kind kind;
+    const fmcp_json *params, *args;
+    char *id;                 /* raw id text */
+    size_t id_len;
+    char *name;               /* tool/prompt name or resource URI */
+    char *uri;                /* resources/read */
+    char **vars;              /* template variables: name, value pairs */
+    size_t n_vars;
+    fmcp_handler_fn handler;
+    fmcp_complete_fn complete;
+    void *user;
+    char *carg, *cvalue;      /* completion argument name and value */
+    char *progress_token;     /* raw JSON text, NULL = none */
+    size_t progress_token_len;
+    double last_progress;
+    int has_progress;
+    int cancelled, deferred, inline_run;
+    int holds;                /* see fmcp__mcp_ctx_release */
+    fmcp_result rc_hold;
+    fmcp_json_writer w;       /* the response, written as it is built */
+    size_t blocks;
+    int has_text, is_error;
+    char role[16];
+    char *structured;
+    size_t structured_len;
+    char *description;
+    int64_t ctotal;
+    int has_ctotal, chas_more;
+    int err_code;
+    char *err_msg;
+    struct fmcp_ctx *next, *prev; /* in-flight list (doubly linked: O(1) removal) */
+    struct fmcp_ctx *qnext;   /* job queue */
+};
+
+struct fmcp_session {
+    fmcp_server *srv;
+    const fmcp_allocator *alloc;
+    fmcp_session_desc d;
+    fmcp__mcp_auth *auth;
+    fmcp__mcp_mutex lock;         /* state below */
+    fmcp__mcp_mutex send_lock;    /* serialises sends and on_done */
+    int refs;
+    int closed, initialized;
+    char version[16];
+    int cap_sampling, cap_elicitation, cap_roots;
+    fmcp_log_level level;
+    fmcp__mcp_vec subs;           /* subscribed URIs (char *) */
+    fmcp_ctx *inflight;
+    fmcp__mcp_pending *pending;
+    int64_t next_id;
+};
+
+struct fmcp_server {
+    const fmcp_allocator *alloc;
+    fmcp_allocator alloc_copy;
+    char *name, *title, *version, *instructions;
+    const char *const *versions;
+    size_t page_size;
+    void (*log)(void *user, fmcp_log_level level, const char *message);
+    void *log_user;
+    fmcp_authorize_fn authorize;
+    void *authorize_user;
+    fmcp__mcp_mutex lock;         /* registry, sessions */
+    fmcp__mcp_vec items[4];       /* by fmcp_item_kind */
+    fmcp__mcp_vec sessions;
+    int inline_handlers;
+#ifndef FASTMCP_NO_THREADS
+    pthread_t *threads;
+    int nthreads;
+    pthread_mutex_t qlock;
+    pthread_cond_t qcond;
+    fmcp_ctx *qhead, *qtail;
+    int stopping;
+    int idle;                 /* workers waiting: signal only when some are */
+#endif
+};
+
+/* ---- compact parameter spec -> JSON Schema ------------------------------- */
+
+typedef struct fmcp__mcp_param {
+    const char *name, *type;
+    size_t name_len, type_len;   /* type spans "enum(a|b)" whole */
+    int optional;
+} fmcp__mcp_param;
+
+static void fmcp__mcp_skip_ws(const char **p)
+{
+    while (**p == ' ' || **p == '\t' || **p == '\n' || **p == '\r') (*p)++;
+}
+
+static int fmcp__mcp_is_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-' || c == '.';
+}
+
+/* 1 = a parameter was read, 0 = end of spec, -1 = syntax error. */
+static int fmcp__mcp_spec_next(const char **pp, fmcp__mcp_param *out)
+{
+    const char *p = *pp;
+    fmcp__mcp_skip_ws(&p);
+    if (!*p) return 0;
+    out->name = p;
+    while (fmcp__mcp_is_name_char(*p)) p++;
+    out->name_len = (size_t)(p - out->name);
+    if (!out->name_len) return -1;
+    fmcp__mcp_skip_ws(&p);
+    out->optional = (*p == '?');
+    if (out->optional) p++;
+    fmcp__mcp_skip_ws(&p);
+    if (*p++ != ':') return -1;
+    fmcp__mcp_skip_ws(&p);
+    out->type = p;
+    while (*p >= 'a' && *p <= 'z') p++;
+    if ((size_t)(p - out->type) == 4 && memcmp(out->type, "enum", 4) == 0) {
+        if (*p != '(') return -1;
+        while (*p && *p != ')') p++;
+        if (*p++ != ')') return -1;
+    }
+    out->type_len = (size_t)(p - out->type);
+    fmcp__mcp_skip_ws(&p);
+    if (*p == ',') p++;
+    else if (*p) return -1;
+    *pp = p;
+    return 1;
+}
+
+static int fmcp__mcp_type_known(const char *t, size_t n)
+{
+    static const char *const names[] = { "string", "integer", "number", "boolean", "object", "array" };
+    size_t i;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strlen(names[i]) == n && memcmp(names[i], t, n) == 0) return 1;
+    return 0;
+}
+
+/* Writes the enum words of "enum(a|b)" as a JSON array; 0 if a word is empty. */
+static int fmcp__mcp_write_enum(fmcp_json_writer *w, const char *t, size_t n)
+{
+    const char *p = t + 5, *end = t + n - 1;
+    fmcp_jw_array_begin(w);
+    while (p <= end) {
+        const char *q = p, *e;
+        while (q < end && *q != '|') q++;
+        e = q;
+        while (p < e && *p == ' ') p++;
+        while (e > p && e[-1] == ' ') e--;
+        if (e == p) return 0;
+        fmcp_jw_strn(w, p, (size_t)(e - p));
+        p = q + 1;
+    }
+    fmcp_jw_array_end(w);
+    return 1;
+}
+
+static fmcp_result fmcp__mcp_spec_schema(const char *spec, fmcp_json_writer *w)
+{
+    fmcp__mcp_param prm;
+    const char *p = spec;
+    int r;
+    fmcp_jw_object_begin(w);
+    fmcp_jw_key(w, "type"); fmcp_jw_str(w, "object");
+    fmcp_jw_key(w, "properties"); fmcp_jw_object_begin(w);
+    while ((r = fmcp__mcp_spec_next(&p, &prm)) == 1) {
+        fmcp_jw_keyn(w, prm.name, prm.name_len);
+        fmcp_jw_object_begin(w);
+        fmcp_jw_key(w, "type");
+        if (prm.type_len > 4 && memcmp(prm.type, "enum", 4) == 0) {
+            fmcp_jw_str(w, "string");
+            fmcp_jw_key(w, "enum");
+            if (!fmcp__mcp_write_enum(w, prm.type, prm.type_len)) return FMCP_ERR_PARSE;
+        } else if (fmcp__mcp_type_known(prm.type, prm.type_len)) {
+            fmcp_jw_strn(w, prm.type, prm.type_len);
+        } else {
+            return FMCP_ERR_PARSE;
+        }
+        fmcp_jw_object_end(w);
+    }
+    if (r < 0) return FMCP_ERR_PARSE;
+    fmcp_jw_object_end(w);
+    fmcp_jw_key(w, "required"); fmcp_jw_array_begin(w);
+    p = spec;
+    while (fmcp__mcp_spec_next(&p, &prm) == 1)
+        if (!prm.optional) fmcp_jw_strn(w, prm.name, prm.name_len);
+    fmcp_jw_array_end(w);
+    fmcp_jw_object_end(w);
+    return w->err;
+}
+
+/* ---- registry ------------------------------------------------------------ */
+
+static void fmcp__mcp_item_free(const fmcp_allocator *a, fmcp__mcp_item *it)
+{
+    size_t i;
+    if (!it) return;
+    fmcp__mcp_strfree(a, it->name);
+    fmcp__mcp_strfree(a, it->scopes);
+    if (it->listing) fmcp_free(a, it->listing, it->listing_len + 1);
+    if (it->schema) fmcp_json_doc_free(it->schema);
+    fmcp__mcp_strfree(a, it->mime);
+    fmcp__mcp_strfree(a, it->text);
+    if (it->blob) fmcp_free(a, it->blob, it->blob_len);
+    for (i = 0; i < it->n_req; i++) fmcp__mcp_strfree(a, it->req_args[i]);
+    if (it->req_args) fmcp_free(a, it->req_args, it->n_req * sizeof(char *));
+    fmcp_free(a, it, sizeof *it);
+}
+
+static fmcp__mcp_item *fmcp__mcp_item_new(const fmcp_allocator *a, fmcp_item_kind kind, const char *name,
+                                  const char *scopes)
+{
+    int ok = 1;
+    fmcp__mcp_item *it = (fmcp__mcp_item *)fmcp_malloc(a, sizeof *it);
+    if (!it) return NULL;
+    memset(it, 0, sizeof *it);
+    it->kind = kind;
+    it->name = fmcp__mcp_strdup_opt(a, name, &ok);
+    it->scopes = fmcp__mcp_strdup_opt(a, scopes, &ok);
+    if (!ok) { fmcp__mcp_item_free(a, it); return NULL; }
+    return it;
+}
+
+/* Finish the listing writer into it->listing. */
+static fmcp_result fmcp__mcp_item_listing(fmcp__mcp_item *it, fmcp_json_writer *w)
+{
+    fmcp_result r = fmcp_jw_finish(w, &it->listing, &it->listing_len);
+    if (r != FMCP_OK) fmcp_jw_reset(w);
+    return r;
+}
+
+static void fmcp__mcp_jw_opt(fmcp_json_writer *w, const char *key, const char *val)
+{
+    if (val) { fmcp_jw_key(w, key); fmcp_jw_str(w, val); }
+}
+
+/* Raw JSON member whose text must be a JSON object. */
+static fmcp_result fmcp__mcp_jw_raw_object(fmcp_json_writer *w, const fmcp_allocator *a, const char *key,
+                                       const char *json, size_t len)
+{
+    fmcp_json_doc *doc;
+    fmcp_json_parse_options o;
+    fmcp_result r;
+    memset(&o, 0, sizeof o);
+    o.alloc = a;
+    r = fmcp_json_parse(json, len, &o, &doc, NULL);
+    if (r != FMCP_OK) return r;
+    if (!fmcp_json_is(fmcp_json_root(doc), FMCP_JSON_OBJECT)) r = FMCP_ERR_TYPE;
+    else { fmcp_jw_key(w, key); fmcp_jw_value(w, fmcp_json_root(doc)); }
+    fmcp_json_doc_free(doc);
+    return r;
+}
+
+static const char *fmcp__mcp_list_changed_method(fmcp_item_kind k)
+{
+    if (k == FMCP_ITEM_TOOL) return "notifications/tools/list_changed";
+    if (k == FMCP_ITEM_PROMPT) return "notifications/prompts/list_changed";
+    return "notifications/resources/list_changed";
+}
+
+static fmcp_result fmcp__mcp_send_notification(fmcp_session *s, const char *method, const char *params,
+                                           size_t plen, const char *rel_id, size_t rel_len, void *tag);
+
+/* Notify every initialised session (server lock held by the caller). */
+static void fmcp__mcp_broadcast_locked(fmcp_server *srv, const char *method)
+{
+    size_t i;
+    for (i = 0; i < srv->sessions.n; i++) {
+        fmcp_session *s = (fmcp_session *)srv->sessions.v[i];
+        int init;
+        FMCP__LOCK(&s->lock);
+        init = s->initialized && !s->closed;
+        FMCP__UNLOCK(&s->lock);
+        if (init) (void)fmcp__mcp_send_notification(s, method, NULL, 0, NULL, 0, NULL);
+    }
+}
+
+static long fmcp__mcp_find_locked(fmcp_server *srv, fmcp_item_kind k, const char *name)
+{
+    size_t i;
+    for (i = 0; i < srv->items[k].n; i++)
+        if (strcmp(((fmcp__mcp_item *)srv->items[k].v[i])->name, name) == 0) return (long)i;
+    return -1;
+}
+
+/* Takes ownership of it (freed on error). */
+static fmcp_result fmcp__mcp_add_item(fmcp_server *srv, fmcp__mcp_item *it)
+{
+    fmcp_result r = FMCP_OK;
+    FMCP__LOCK(&srv->lock);
+    if (fmcp__mcp_find_locked(srv, it->kind, it->name) >= 0) r = FMCP_ERR_DUPLICATE;
+    else r = fmcp__mcp_vec_push(srv->alloc, &srv->items[it->kind], it);
+    if (r == FMCP_OK) fmcp__mcp_broadcast_locked(srv, fmcp__mcp_list_changed_method(it->kind));
+    FMCP__UNLOCK(&srv->lock);
+    if (r != FMCP_OK) fmcp__mcp_item_free(srv->alloc, it);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_server_remove(fmcp_server *srv, fmcp_item_kind kind, const char *name)
+{
+    long i;
+    fmcp__mcp_item *it = NULL;
+    if (!srv || !name || (int)kind < 0 || (int)kind > 3) return FMCP_ERR_INVALID_ARG;
+    FMCP__LOCK(&srv->lock);
+    i = fmcp__mcp_find_locked(srv, kind, name);
+    if (i >= 0) {
+        it = (fmcp__mcp_item *)srv->items[kind].v[i];
+        fmcp__mcp_vec_del(&srv->items[kind], (size_t)i);
+        fmcp__mcp_broadcast_locked(srv, fmcp__mcp_list_changed_method(kind));
+    }
+    FMCP__UNLOCK(&srv->lock);
+    if (!it) return FMCP_ERR_NOT_FOUND;
+    fmcp__mcp_item_free(srv->alloc, it);
+    return FMCP_OK;
+}
+
+static void fmcp__mcp_jw_hint(fmcp_json_writer *w, const char *key, int v)
+{
+    if (v) { fmcp_jw_key(w, key); fmcp_jw_bool(w, v > 0); }
+}
+
+static fmcp_result fmcp__mcp_tool_schema(const fmcp_allocator *a, const fmcp_tool_desc *d, fmcp__mcp_item *it)
+{
+    fmcp_json_writer w;
+    fmcp_json_parse_options o;
+    char *text = NULL;
+    size_t n = 0;
+    fmcp_result r;
+    fmcp_jw_init(&w, a);
+    if (d->params) r = fmcp__mcp_spec_schema(d->params, &w);
+    else if (d->input_schema) { fmcp_jw_raw(&w, d->input_schema, strlen(d->input_schema)); r = w.err; }
+    else r = fmcp__mcp_spec_schema("", &w);
+    if (r == FMCP_OK) r = fmcp_jw_finish(&w, &text, &n);
+    if (r != FMCP_OK) { fmcp_jw_reset(&w); return r; }
+    memset(&o, 0, sizeof o);
+    o.alloc = a;
+    r = fmcp_json_parse(text, n, &o, &it->schema, NULL);
+    fmcp_jw_free_output(&w, text);
+    if (r == FMCP_OK && !fmcp_json_is(fmcp_json_root(it->schema), FMCP_JSON_OBJECT)) r = FMCP_ERR_TYPE;
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_server_add_tool(fmcp_server *srv, const fmcp_tool_desc *d)
+{
+    fmcp__mcp_item *it;
+    fmcp_json_writer w;
+    fmcp_result r;
+    if (!srv || !d || !d->name || !*d->name || !d->handler) return FMCP_ERR_INVALID_ARG;
+    it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_TOOL, d->name, d->scopes);
+    if (!it) return FMCP_ERR_NOMEM;
+    it->handler = d->handler;
+    it->user = d->user;
+    r = fmcp__mcp_tool_schema(srv->alloc, d, it);
+    if (r != FMCP_OK) { fmcp__mcp_item_free(srv->alloc, it); return r; }
+    fmcp_jw_init(&w, srv->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp__mcp_jw_opt(&w, "name", d->name);
+    fmcp__mcp_jw_opt(&w, "title", d->title);
+    fmcp__mcp_jw_opt(&w, "description", d->description);
+    fmcp_jw_key(&w, "inputSchema");
+    fmcp_jw_value(&w, fmcp_json_root(it->schema));
+    if (d->output_schema)
+        r = fmcp__mcp_jw_raw_object(&w, srv->alloc, "outputSchema", d->output_schema, strlen(d->output_schema));
+    if (d->read_only_hint || d->destructive_hint || d->idempotent_hint || d->open_world_hint || d->title) {
+        fmcp_jw_key(&w, "annotations");
+        fmcp_jw_object_begin(&w);
+        fmcp__mcp_jw_opt(&w, "title", d->title);
+        fmcp__mcp_jw_hint(&w, "readOnlyHint", d->read_only_hint);
+        fmcp__mcp_jw_hint(&w, "destructiveHint", d->destructive_hint);
+        fmcp__mcp_jw_hint(&w, "idempotentHint", d->idempotent_hint);
+        fmcp__mcp_jw_hint(&w, "openWorldHint", d->open_world_hint);
+        fmcp_jw_object_end(&w);
+    }
+    fmcp_jw_object_end(&w);
+    if (r == FMCP_OK) r = fmcp__mcp_item_listing(it, &w);
+    else fmcp_jw_reset(&w);
+    if (r != FMCP_OK) { fmcp__mcp_item_free(srv->alloc, it); return r; }
+    return fmcp__mcp_add_item(srv, it);
+}
+
+FASTMCP_API fmcp_result fmcp_server_add_resource(fmcp_server *srv, const fmcp_resource_desc *d)
+{
+    fmcp__mcp_item *it;
+    fmcp_json_writer w;
+    int ok = 1;
+    if (!srv || !d || !d->uri || !*d->uri || (!d->handler && !d->text && !d->blob)) return FMCP_ERR_INVALID_ARG;
+    it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_RESOURCE, d->uri, d->scopes);
+    if (!it) return FMCP_ERR_NOMEM;
+    it->handler = d->handler;
+    it->user = d->user;
+    it->mime = fmcp__mcp_strdup_opt(srv->alloc, d->mime_type, &ok);
+    if (!d->handler) {
+        it->has_fixed = 1;
+        if (d->text) it->text = fmcp__mcp_strdup_opt(srv->alloc, d->text, &ok);
+        else if ((it->blob = (unsigned char *)fmcp_malloc(srv->alloc, d->blob_len)) != NULL) {
+            memcpy(it->blob, d->blob, d->blob_len);
+            it->blob_len = d->blob_len;
+        } else ok = 0;
+    }
+    if (!ok) { fmcp__mcp_item_free(srv->alloc, it); return FMCP_ERR_NOMEM; }
+    fmcp_jw_init(&w, srv->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp__mcp_jw_opt(&w, "uri", d->uri);
+    fmcp__mcp_jw_opt(&w, "name", d->name ? d->name : d->uri);
+    fmcp__mcp_jw_opt(&w, "title", d->title);
+    fmcp__mcp_jw_opt(&w, "description", d->description);
+    fmcp__mcp_jw_opt(&w, "mimeType", d->mime_type);
+    fmcp_jw_object_end(&w);
+    if (fmcp__mcp_item_listing(it, &w) != FMCP_OK) { fmcp__mcp_item_free(srv->alloc, it); return FMCP_ERR_NOMEM; }
+    return fmcp__mcp_add_item(srv, it);
+}
+
+FASTMCP_API fmcp_result fmcp_server_add_resource_template(fmcp_server *srv, const fmcp_template_desc *d)
+{
+    fmcp__mcp_item *it;
+    fmcp_json_writer w;
+    int ok = 1;
+    if (!srv || !d || !d->uri_template || !*d->uri_template || !d->handler) return FMCP_ERR_INVALID_ARG;
+    it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_TEMPLATE, d->uri_template, d->scopes);
+    if (!it) return FMCP_ERR_NOMEM;
+    it->handler = d->handler;
+    it->user = d->user;
+    it->complete = d->complete;
+    it->complete_user = d->complete_user;
+    it->mime = fmcp__mcp_strdup_opt(srv->alloc, d->mime_type, &ok);
+    if (!ok) { fmcp__mcp_item_free(srv->alloc, it); return FMCP_ERR_NOMEM; }
+    fmcp_jw_init(&w, srv->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp__mcp_jw_opt(&w, "uriTemplate", d->uri_template);
+    fmcp__mcp_jw_opt(&w, "name", d->name ? d->name : d->uri_template);
+    fmcp__mcp_jw_opt(&w, "title", d->title);
+    fmcp__mcp_jw_opt(&w, "description", d->description);
+    fmcp__mcp_jw_opt(&w, "mimeType", d->mime_type);
+    fmcp_jw_object_end(&w);
+    if (fmcp__mcp_item_listing(it, &w) != FMCP_OK) { fmcp__mcp_item_free(srv->alloc, it); return FMCP_ERR_NOMEM; }
+    return fmcp__mcp_add_item(srv, it);
+}
+
+static fmcp_result fmcp__mcp_prompt_args(const fmcp_allocator *a, const fmcp_prompt_desc *d, fmcp__mcp_item *it,
+                                     fmcp_json_writer *w)
+{
+    size_t i, nreq = 0;
+    int ok = 1;
+    for (i = 0; i < d->n_args; i++) {
+        if (!d->args[i].name) return FMCP_ERR_INVALID_ARG;
+        if (d->args[i].required) nreq++;
+    }
+    if (nreq) {
+        it->req_args = (char **)fmcp_malloc(a, nreq * sizeof(char *));
+        if (!it->req_args) return FMCP_ERR_NOMEM;
+        memset(it->req_args, 0, nreq * sizeof(char *));
+        it->n_req = nreq;
+    }
+    fmcp_jw_key(w, "arguments");
+    fmcp_jw_array_begin(w);
+    for (i = 0, nreq = 0; i < d->n_args; i++) {
+        const fmcp_prompt_arg *pa = &d->args[i];
+        if (pa->required) it->req_args[nreq++] = fmcp__mcp_strdup_opt(a, pa->name, &ok);
+        fmcp_jw_object_begin(w);
+        fmcp__mcp_jw_opt(w, "name", pa->name);
+        fmcp__mcp_jw_opt(w, "title", pa->title);
+        fmcp__mcp_jw_opt(w, "description", pa->description);
+        fmcp_jw_key(w, "required"); fmcp_jw_bool(w, pa->required != 0);
+        fmcp_jw_object_end(w);
+    }
+    fmcp_jw_array_end(w);
+    return ok ? FMCP_OK : FMCP_ERR_NOMEM;
+}
+
+FASTMCP_API fmcp_result fmcp_server_add_prompt(fmcp_server *srv, const fmcp_prompt_desc *d)
+{
+    fmcp__mcp_item *it;
+    fmcp_json_writer w;
+    fmcp_result r;
+    if (!srv || !d || !d->name || !*d->name || !d->handler || (d->n_args && !d->args))
+        return FMCP_ERR_INVALID_ARG;
+    it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_PROMPT, d->name, d->scopes);
+    if (!it) return FMCP_ERR_NOMEM;
+    it->handler = d->handler;
+    it->user = d->user;
+    it->complete = d->complete;
+    it->complete_user = d->complete_user;
+    fmcp_jw_init(&w, srv->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp__mcp_jw_opt(&w, "name", d->name);
+    fmcp__mcp_jw_opt(&w, "title", d->title);
+    fmcp__mcp_jw_opt(&w, "description", d->description);
+    r = fmcp__mcp_prompt_args(srv->alloc, d, it, &w);
+    fmcp_jw_object_end(&w);
+    if (r == FMCP_OK) r = fmcp__mcp_item_listing(it, &w);
+    else fmcp_jw_reset(&w);
+    if (r != FMCP_OK) { fmcp__mcp_item_free(srv->alloc, it); return r; }
+    return fmcp__mcp_add_item(srv, it);
+}
+
+FASTMCP_API void fmcp_server_set_authorizer(fmcp_server *srv, fmcp_authorize_fn fn, void *user)
+{
+    if (!srv) return;
+    FMCP__LOCK(&srv->lock);
+    srv->authorize = fn;
+    srv->authorize_user = user;
+    FMCP__UNLOCK(&srv->lock);
+}
+
+FASTMCP_API void fmcp_server_log(fmcp_server *srv, fmcp_log_level level, const char *message)
+{
+    if (srv && srv->log && message) srv->log(srv->log_user, level, message);
+}
+
+/* ---- server lifecycle and worker pool ------------------------------------ */
+
+static void fmcp__mcp_run(fmcp_ctx *c);
+
+#ifndef FASTMCP_NO_THREADS
+static void *fmcp__mcp_worker(void *arg)
+{
+    fmcp_server *srv = (fmcp_server *)arg;
+    for (;;) {
+        fmcp_ctx *c;
+        pthread_mutex_lock(&srv->qlock);
+        while (!srv->qhead && !srv->stopping) {
+            srv->idle++;
+            pthread_cond_wait(&srv->qcond, &srv->qlock);
+            srv->idle--;
+        }
+        c = srv->qhead;
+        if (c) {
+            srv->qhead = c->qnext;
+            if (!srv->qhead) srv->qtail = NULL;
+        }
+        pthread_mutex_unlock(&srv->qlock);
+        if (!c) break;
+        fmcp__mcp_run(c);
+    }
+    return NULL;
+}
+
+static void fmcp__mcp_pool_stop(fmcp_server *srv)
+{
+    int i;
+    pthread_mutex_lock(&srv->qlock);
+    srv->stopping = 1;
+    pthread_cond_broadcast(&srv->qcond);
+    pthread_mutex_unlock(&srv->qlock);
+    for (i = 0; i < srv->nthreads; i++) pthread_join(srv->threads[i], NULL);
+    if (srv->threads) fmcp_free(srv->alloc, srv->threads, (size_t)srv->nthreads * sizeof(pthread_t));
+    srv->threads = NULL;
+    srv->nthreads = 0;
+}
+
+static fmcp_result fmcp__mcp_pool_start(fmcp_server *srv, int n)
+{
+    int i;
+    srv->threads = (pthread_t *)fmcp_malloc(srv->alloc, (size_t)n * sizeof(pthread_t));
+    if (!srv->threads) return FMCP_ERR_NOMEM;
+    for (i = 0; i < n; i++) {
+        if (pthread_create(&srv->threads[i], NULL, fmcp__mcp_worker, srv) != 0) break;
+        srv->nthreads = i + 1;
+    }
+    if (srv->nthreads == n) return FMCP_OK;
+    pthread_mutex_lock(&srv->qlock);
+    srv->stopping = 1;
+    pthread_cond_broadcast(&srv->qcond);
+    pthread_mutex_unlock(&srv->qlock);
+    for (i = 0; i < srv->nthreads; i++) pthread_join(srv->threads[i], NULL);
+    fmcp_free(srv->alloc, srv->threads, (size_t)n * sizeof(pthread_t));
+    srv->threads = NULL;
+    srv->nthreads = 0;
+    return FMCP_ERR_NOMEM;
+}
+#endif
+
+static void fmcp__mcp_server_free(fmcp_server *srv)
+{
+    size_t k, i;
+    const fmcp_allocator *a = srv->alloc;
+    for (k = 0; k < 4; k++) {
+        for (i = 0; i < srv->items[k].n; i++) fmcp__mcp_item_free(a, (fmcp__mcp_item *)srv->items[k].v[i]);
+        fmcp__mcp_vec_free(a, &srv->items[k]);
+    }
+    fmcp__mcp_vec_free(a, &srv->sessions);
+    fmcp__mcp_strfree(a, srv->name);
+    fmcp__mcp_strfree(a, srv->title);
+    fmcp__mcp_strfree(a, srv->version);
+    fmcp__mcp_strfree(a, srv->instructions);
+    FMCP__MFREE(&srv->lock);
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_destroy(&srv->qlock);
+    pthread_cond_destroy(&srv->qcond);
+#endif
+    fmcp_free(a, srv, sizeof *srv);
+}
+
+FASTMCP_API fmcp_result fmcp_server_create(const fmcp_server_desc *d, fmcp_server **out)
+{
+    fmcp_server *srv;
+    int ok = 1;
+    fmcp_allocator none;
+    if (!d || !out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    memset(&none, 0, sizeof none);
+    srv = (fmcp_server *)fmcp_malloc(d->alloc, sizeof *srv);
+    if (!srv) return FMCP_ERR_NOMEM;
+    memset(srv, 0, sizeof *srv);
+    srv->alloc_copy = d->alloc ? *d->alloc : none;
+    srv->alloc = &srv->alloc_copy;
+    FMCP__MINIT(&srv->lock);
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_init(&srv->qlock, NULL);
+    pthread_cond_init(&srv->qcond, NULL);
+#endif
+    srv->name = fmcp__mcp_strdup_opt(srv->alloc, d->name ? d->name : "fastmcp", &ok);
+    srv->title = fmcp__mcp_strdup_opt(srv->alloc, d->title, &ok);
+    srv->version = fmcp__mcp_strdup_opt(srv->alloc, d->version ? d->version : FASTMCP_VERSION_STRING, &ok);
+    srv->instructions = fmcp__mcp_strdup_opt(srv->alloc, d->instructions, &ok);
+    srv->versions = d->protocol_versions && d->protocol_versions[0] ? d->protocol_versions : fmcp__mcp_default_versions;
+    srv->page_size = d->page_size;
+    srv->log = d->log;
+    srv->log_user = d->log_user;
+    srv->inline_handlers = 1;
+    if (!ok) { fmcp__mcp_server_free(srv); return FMCP_ERR_NOMEM; }
+#ifndef FASTMCP_NO_THREADS
+    if (d->workers >= 0) {
+        srv->inline_handlers = 0;
+        if (fmcp__mcp_pool_start(srv, d->workers ? d->workers : 4) != FMCP_OK) {
+            fmcp__mcp_server_free(srv);
+            return FMCP_ERR_NOMEM;
+        }
+    }
+#endif
+    *out = srv;
+    return FMCP_OK;
+}
+
+FASTMCP_API void fmcp_server_destroy(fmcp_server *srv)
+{
+    if (!srv) return;
+#ifndef FASTMCP_NO_THREADS
+    fmcp__mcp_pool_stop(srv);
+#endif
+    fmcp__mcp_server_free(srv);
+}
+
+/* ---- identity ------------------------------------------------------------ */
+
+static void fmcp__mcp_auth_unref(const fmcp_allocator *a, fmcp__mcp_auth *x, fmcp__mcp_mutex *lock)
+{
+    int z;
+    if (!x) return;
+    FMCP__LOCK(lock);
+    z = --x->refs == 0;
+    FMCP__UNLOCK(lock);
+    if (!z) return;
+    fmcp__mcp_strfree(a, (char *)x->info.subject);
+    fmcp__mcp_strfree(a, (char *)x->info.client_id);
+    fmcp__mcp_strfree(a, (char *)x->info.scopes);
+    if (x->info.token) {
+        fmcp_wipe((char *)x->info.token, strlen(x->info.token));
+        fmcp__mcp_strfree(a, (char *)x->info.token);
+    }
+    fmcp__mcp_strfree(a, (char *)x->info.claims_json);
+    fmcp_free(a, x, sizeof *x);
+}
+
+static fmcp__mcp_auth *fmcp__mcp_auth_copy(const fmcp_allocator *a, const fmcp_auth_info *in, fmcp__mcp_mutex *lock)
+{
+    int ok = 1;
+    fmcp__mcp_auth *x = (fmcp__mcp_auth *)fmcp_malloc(a, sizeof *x);
+    if (!x) return NULL;
+    memset(x, 0, sizeof *x);
+    x->refs = 1;
+    x->info.subject = fmcp__mcp_strdup_opt(a, in->subject, &ok);
+    x->info.client_id = fmcp__mcp_strdup_opt(a, in->client_id, &ok);
+    x->info.scopes = fmcp__mcp_strdup_opt(a, in->scopes, &ok);
+    x->info.token = fmcp__mcp_strdup_opt(a, in->token, &ok);
+    x->info.claims_json = fmcp__mcp_strdup_opt(a, in->claims_json, &ok);
+    x->info.expires_at = in->expires_at;
+    x->info.data = in->data;
+    if (!ok) { fmcp__mcp_auth_unref(a, x, lock); return NULL; }
+    return x;
+}
+
+/* FMCP_OK when the caller may use the item (server lock held). */
+static fmcp_result fmcp__mcp_authorized(fmcp_server *srv, const fmcp__mcp_auth *au, const fmcp__mcp_item *it)
+{
+    if (!srv->authorize) return FMCP_OK;
+    return srv->authorize(srv->authorize_user, au ? &au->info : NULL, it->kind, it->name, it->scopes);
+}
+
+/* ---- sessions: sending --------------------------------------------------- */
+
+static void fmcp__mcp_send_raw(fmcp_session *s, const char *json, size_t len, const fmcp_send_info *info)
+{
+    FMCP__LOCK(&s->send_lock);
+    if (!s->closed && s->d.send && s->d.send(s->d.user, json, len, info) != FMCP_OK)
+        fmcp_server_log(s->srv, FMCP_LOG_WARNING, "mcp: transport send failed");
+    FMCP__UNLOCK(&s->send_lock);
+}
+
+static void fmcp__mcp_send_info_init(fmcp_send_info *i, const char *rel, size_t rel_len, void *tag)
+{
+    memset(i, 0, sizeof *i);
+    i->related_id = rel;
+    i->related_id_len = rel_len;
+    i->tag = tag;
+}
+
+static fmcp_result fmcp__mcp_send_writer(fmcp_session *s, fmcp_json_writer *w, const fmcp_send_info *info)
+{
+    char *out;
+    size_t n;
+    fmcp_result r = fmcp_jw_finish(w, &out, &n);
+    if (r != FMCP_OK) { fmcp_jw_reset(w); return r; }
+    fmcp__mcp_send_raw(s, out, n, info);
+    fmcp_jw_free_output(w, out);
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__mcp_send_notification(fmcp_session *s, const char *method, const char *params,
+                                           size_t plen, const char *rel_id, size_t rel_len, void *tag)
+{
+    fmcp_json_writer w;
+    fmcp_send_info info;
+    fmcp_jw_init(&w, s->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "jsonrpc"); fmcp_jw_str(&w, "2.0");
+    fmcp_jw_key(&w, "method"); fmcp_jw_str(&w, method);
+    if (params) { fmcp_jw_key(&w, "params"); fmcp_jw_raw(&w, params, plen); }
+    fmcp_jw_object_end(&w);
+    fmcp__mcp_send_info_init(&info, rel_id, rel_len, tag);
+    return fmcp__mcp_send_writer(s, &w, &info);
+}
+
+FASTMCP_API fmcp_result fmcp_session_notify(fmcp_session *s, const char *method, const char *params_json)
+{
+    if (!s || !method) return FMCP_ERR_INVALID_ARG;
+    return fmcp__mcp_send_notification(s, method, params_json, params_json ? strlen(params_json) : 0, NULL, 0, NULL);
+}
+
+static void fmcp__mcp_group_release(fmcp_session *s, fmcp__mcp_group *g)
+{
+    int z;
+    FMCP__LOCK(&s->lock);
+    z = --g->pending == 0;
+    FMCP__UNLOCK(&s->lock);
+    if (!z) return;
+    FMCP__LOCK(&s->send_lock);
+    if (!s->closed && s->d.on_done) s->d.on_done(s->d.user, g->tag);
+    FMCP__UNLOCK(&s->send_lock);
+    fmcp_free(s->alloc, g, sizeof *g);
+}
+
+static void fmcp__mcp_group_add(fmcp_session *s, fmcp__mcp_group *g)
+{
+    FMCP__LOCK(&s->lock);
+    g->pending++;
+    FMCP__UNLOCK(&s->lock);
+}
+
+static void fmcp__mcp_batch_release(fmcp_session *s, fmcp__mcp_batch *b)
+{
+    int z;
+    FMCP__LOCK(&s->lock);
+    z = --b->pending == 0;
+    FMCP__UNLOCK(&s->lock);
+    if (!z) return;
+    if (b->count) {
+        fmcp_send_info info;
+        fmcp__mcp_send_info_init(&info, NULL, 0, b->group->tag);
+        info.is_response = 1;
+        b->buf[b->len] = ']';
+        fmcp__mcp_send_raw(s, b->buf, b->len + 1, &info);
+    }
+    fmcp__mcp_group_release(s, b->group);
+    if (b->buf) fmcp_free(s->alloc, b->buf, b->cap);
+    fmcp_free(s->alloc, b, sizeof *b);
+}
+
+/* Append one response to a batch; room is kept for the closing bracket. */
+static void fmcp__mcp_batch_append(fmcp_session *s, fmcp__mcp_batch *b, const char *json, size_t len)
+{
+    FMCP__LOCK(&s->lock);
+    if (b->len + len + 2 > b->cap) {
+        size_t nc = (b->len + len + 2) * 2;
+        char *nb = (char *)fmcp_realloc(s->alloc, b->buf, b->cap, nc);
+        if (nb) { b->buf = nb; b->cap = nc; }
+    }
+    if (b->len + len + 2 <= b->cap) {
+        b->buf[b->len++] = b->count ? ',' : '[';
+        memcpy(b->buf + b->len, json, len);
+        b->len += len;
+        b->count++;
+    }
+    FMCP__UNLOCK(&s->lock);
+}
+
+/* Deliver a final response: consumes one reference of the batch or group. */
+static void fmcp__mcp_deliver(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id, size_t id_len,
+                          const char *json, size_t len, int http_status)
+{
+    if (b) {
+        if (json) fmcp__mcp_batch_append(s, b, json, len);
+        fmcp__mcp_batch_release(s, b);
+        return;
+    }
+    if (json) {
+        fmcp_send_info info;
+        fmcp__mcp_send_info_init(&info, id, id_len, g->tag);
+        info.is_response = 1;
+        info.http_status = http_status;
+        fmcp__mcp_send_raw(s, json, len, &info);
+    }
+    fmcp__mcp_group_release(s, g);
+}
+
+static void fmcp__mcp_envelope_begin(fmcp_json_writer *w, const char *id, size_t id_len)
+{
+    fmcp_jw_object_begin(w);
+    fmcp_jw_key(w, "jsonrpc"); fmcp_jw_str(w, "2.0");
+    fmcp_jw_key(w, "id");
+    if (id) fmcp_jw_raw(w, id, id_len);
+    else fmcp_jw_null(w);
+}
+
+/* Finish w (an envelope with its result) and deliver it. */
+static void fmcp__mcp_deliver_writer(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id,
+                                 size_t id_len, fmcp_json_writer *w)
+{
+    char *out = NULL;
+    size_t n = 0;
+    if (fmcp_jw_finish(w, &out, &n) != FMCP_OK) {
+        fmcp_jw_reset(w);
+        fmcp_server_log(s->srv, FMCP_LOG_ERROR, "mcp: could not build a response (out of memory)");
+        out = NULL;
+    }
+    fmcp__mcp_deliver(s, g, b, id, id_len, out, n, 0);
+    if (out) fmcp_jw_free_output(w, out);
+}
+
+static void fmcp__mcp_reply_error(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id,
+                              size_t id_len, int code, const char *message)
+{
+    fmcp_json_writer w;
+    char *out = NULL;
+    size_t n = 0;
+    fmcp_jw_init(&w, s->alloc);
+    fmcp__mcp_envelope_begin(&w, id, id_len);
+    fmcp_jw_key(&w, "error");
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "code"); fmcp_jw_int(&w, code);
+    fmcp_jw_key(&w, "message"); fmcp_jw_str(&w, message);
+    fmcp_jw_object_end(&w);
+    fmcp_jw_object_end(&w);
+    if (fmcp_jw_finish(&w, &out, &n) != FMCP_OK) { fmcp_jw_reset(&w); out = NULL; }
+    fmcp__mcp_deliver(s, g, b, id, id_len, out, n, code == FMCP_RPC_FORBIDDEN ? 403 : 0);
+    if (out) fmcp_jw_free_output(&w, out);
+}
+
+/* ---- sessions: lifecycle ------------------------------------------------- */
+
+static void fmcp__mcp_session_unref(fmcp_session *s)
+{
+    int z;
+    size_t i;
+    const fmcp_allocator *a = s->alloc;
+    FMCP__LOCK(&s->lock);
+    z = --s->refs == 0;
+    FMCP__UNLOCK(&s->lock);
+    if (!z) return;
+    fmcp__mcp_auth_unref(a, s->auth, &s->lock);
+    for (i = 0; i < s->subs.n; i++) fmcp__mcp_strfree(a, (char *)s->subs.v[i]);
+    fmcp__mcp_vec_free(a, &s->subs);
+    FMCP__MFREE(&s->lock);
+    FMCP__MFREE(&s->send_lock);
+    fmcp_free(a, s, sizeof *s);
+}
+
+FASTMCP_API fmcp_result fmcp_session_create(fmcp_server *srv, const fmcp_session_desc *d, fmcp_session **out)
+{
+    fmcp_session *s;
+    fmcp_result r;
+    if (!srv || !d || !out || !d->send) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    s = (fmcp_session *)fmcp_malloc(srv->alloc, sizeof *s);
+    if (!s) return FMCP_ERR_NOMEM;
+    memset(s, 0, sizeof *s);
+    s->srv = srv;
+    s->alloc = srv->alloc;
+    s->d = *d;
+    s->d.auth = NULL;
+    s->refs = 1;
+    s->level = FMCP_LOG_DEBUG;
+    s->next_id = 1;
+    FMCP__MINIT(&s->lock);
+    FMCP__MINIT(&s->send_lock);
+    if (d->auth && !(s->auth = fmcp__mcp_auth_copy(s->alloc, d->auth, &s->lock))) {
+        fmcp__mcp_session_unref(s);
+        return FMCP_ERR_NOMEM;
+    }
+    FMCP__LOCK(&srv->lock);
+    r = fmcp__mcp_vec_push(srv->alloc, &srv->sessions, s);
+    FMCP__UNLOCK(&srv->lock);
+    if (r != FMCP_OK) { fmcp__mcp_session_unref(s); return r; }
+    *out = s;
+    return FMCP_OK;
+}
+
+FASTMCP_API void fmcp_session_close(fmcp_session *s)
+{
+    fmcp_server *srv;
+    fmcp__mcp_pending *p;
+    fmcp_ctx *c;
+    size_t i;
+    if (!s) return;
+    srv = s->srv;
+    FMCP__LOCK(&srv->lock);
+    for (i = 0; i < srv->sessions.n; i++)
+        if (srv->sessions.v[i] == (void *)s) { fmcp__mcp_vec_del(&srv->sessions, i); break; }
+    FMCP__UNLOCK(&srv->lock);
+    FMCP__LOCK(&s->lock);
+    FMCP__LOCK(&s->send_lock);
+    s->closed = 1;
+    FMCP__UNLOCK(&s->send_lock);
+    for (c = s->inflight; c; c = c->next) c->cancelled = 1;
+    p = s->pending;
+    s->pending = NULL;
+    FMCP__UNLOCK(&s->lock);
+    while (p) {   /* waiters learn the session is gone */
+        fmcp__mcp_pending *n = p->next;
+        p->cb(p->cb_user, FMCP_ERR_CLOSED, NULL, 0);
+        fmcp_free(s->alloc, p, sizeof *p);
+        p = n;
+    }
+    fmcp__mcp_session_unref(s);
+}
+
+FASTMCP_API const char *fmcp_session_protocol_version(const fmcp_session *s)
+{
+    return s ? s->version : "";
+}
+
+FASTMCP_API size_t fmcp_session_in_flight(fmcp_session *s)
+{
+    size_t n = 0;
+    fmcp_ctx *c;
+    if (!s) return 0;
+    FMCP__LOCK(&s->lock);
+    for (c = s->inflight; c; c = c->next) n++;
+    FMCP__UNLOCK(&s->lock);
+    return n;
+}
+
+static void fmcp__mcp_msg_unref(fmcp_session *s, fmcp__mcp_msg *m)
+{
+    int z;
+    FMCP__LOCK(&s->lock);
+    z = --m->refs == 0;
+    FMCP__UNLOCK(&s->lock);
+    if (!z) return;
+    fmcp_json_doc_free(m->doc);
+    fmcp_free(s->alloc, m, sizeof *m);
+}
+
+/* ---- handler contexts ---------------------------------------------------- */
+
+/* Drop the ctx's references on its message, auth and session under one
+ * lock (this runs once per request on the worker). */
+static void fmcp__mcp_ctx_unref_all(fmcp_session *s, fmcp_ctx *c)
+{
+    const fmcp_allocator *a = s->alloc;
+    fmcp__mcp_msg *m = c->msg;
+    int zm, za = 0;
+    FMCP__LOCK(&s->lock);
+    zm = --m->refs == 0;
+    if (c->auth) za = --c->auth->refs == 0;
+    FMCP__UNLOCK(&s->lock);
+    if (zm) { fmcp_json_doc_free(m->doc); fmcp_free(a, m, sizeof *m); }
+    if (za) { c->auth->refs = 1; fmcp__mcp_auth_unref(a, c->auth, &s->lock); }
+    fmcp__mcp_session_unref(s);
+}
+
+static void fmcp__mcp_ctx_free(fmcp_ctx *c)
+{
+    fmcp_session *s = c->s;
+    const fmcp_allocator *a = s->alloc;
+    size_t i;
+    fmcp__mcp_strfree(a, c->name);
+    fmcp__mcp_strfree(a, c->uri);
+    fmcp__mcp_strfree(a, c->carg);
+    fmcp__mcp_strfree(a, c->cvalue);
+    fmcp__mcp_strfree(a, c->description);
+    fmcp__mcp_strfree(a, c->err_msg);
+    if (c->id) fmcp_free(a, c->id, c->id_len + 1);
+    if (c->progress_token) fmcp_free(a, c->progress_token, c->progress_token_len + 1);
+    if (c->structured) fmcp_free(a, c->structured, c->structured_len + 1);
+    for (i = 0; i < c->n_vars * 2; i++) fmcp__mcp_strfree(a, c->vars[i]);
+    if (c->vars) fmcp_free(a, c->vars, c->n_vars * 2 * sizeof(char *));
+    fmcp_jw_reset(&c->w);
+    fmcp__mcp_ctx_unref_all(s, c);
+    fmcp_free(a, c, sizeof *c);
+}
+
+/* Session lock held. */
+static void fmcp__mcp_inflight_unlink(fmcp_session *s, fmcp_ctx *c)
+{
+    if (c->prev) c->prev->next = c->next;
+    else if (s->inflight == c) s->inflight = c->next;
+    if (c->next) c->next->prev = c->prev;
+    c->next = c->prev = NULL;
+}
+
+static void fmcp__mcp_ctx_open(fmcp_ctx *c)
+{
+    fmcp_json_writer *w = &c->w;
+    fmcp__mcp_envelope_begin(w, c->id, c->id_len);
+    fmcp_jw_key(w, "result");
+    fmcp_jw_object_begin(w);
+    if (c->kind == FMCP__K_TOOL) fmcp_jw_key(w, "content");
+    else if (c->kind == FMCP__K_RESOURCE) fmcp_jw_key(w, "contents");
+    else if (c->kind == FMCP__K_PROMPT) fmcp_jw_key(w, "messages");
+    else { fmcp_jw_key(w, "completion"); fmcp_jw_object_begin(w); fmcp_jw_key(w, "values"); }
+    fmcp_jw_array_begin(w);
+}
+
+/* A ctx for the request with id id (raw text); the caller already took a
+ * reference on g or b for its response. NULL on NOMEM. */
+static fmcp_ctx *fmcp__mcp_ctx_new(fmcp_session *s, fmcp__mcp_msg *m, fmcp__mcp_group *g, fmcp__mcp_batch *b,
+                               fmcp__mcp_auth *au, const char *id, size_t id_len, fmcp__mcp_kind kind,
+                               const fmcp_json *params)
+{
+    fmcp_ctx *c = (fmcp_ctx *)fmcp_malloc(s->alloc, sizeof *c);
+    if (!c) return NULL;
+    memset(c, 0, sizeof *c);
+    c->id = fmcp__mcp_strndup(s->alloc, id, id_len);
+    if (!c->id) { fmcp_free(s->alloc, c, sizeof *c); return NULL; }
+    c->id_len = id_len;
+    c->s = s;
+    c->msg = m;
+    c->group = g;
+    c->batch = b;
+    c->auth = au;
+    c->kind = kind;
+    c->params = params;
+    c->args = fmcp_json_get(params, "arguments");
+    strcpy(c->role, "user");
+    fmcp_jw_init(&c->w, s->alloc);
+    fmcp__mcp_ctx_open(c);
+    FMCP__LOCK(&s->lock);
+    s->refs++;
+    m->refs++;
+    if (au) au->refs++;
+    c->next = s->inflight;
+    if (s->inflight) s->inflight->prev = c;
+    s->inflight = c;
+    FMCP__UNLOCK(&s->lock);
+    return c;
+}
+
+static int fmcp__mcp_rc_to_rpc(fmcp__mcp_kind k, fmcp_result rc)
+{
+    if (rc == FMCP_ERR_NOT_FOUND && k == FMCP__K_RESOURCE) return FMCP_RPC_RESOURCE_NOT_FOUND;
+    if (rc == FMCP_ERR_INVALID_ARG) return FMCP_RPC_INVALID_PARAMS;
+    if (rc == FMCP_ERR_FORBIDDEN) return FMCP_RPC_FORBIDDEN;
+    return FMCP_RPC_INTERNAL_ERROR;
+}
+
+/* Close the result object according to the kind. */
+static void fmcp__mcp_ctx_close(fmcp_ctx *c)
+{
+    fmcp_json_writer *w = &c->w;
+    if (c->kind == FMCP__K_TOOL && c->structured && !c->has_text) {
+        fmcp_jw_object_begin(w);
+        fmcp_jw_key(w, "type"); fmcp_jw_str(w, "text");
+        fmcp_jw_key(w, "text"); fmcp_jw_strn(w, c->structured, c->structured_len);
+        fmcp_jw_object_end(w);
+    }
+    fmcp_jw_array_end(w);
+    if (c->kind == FMCP__K_TOOL) {
+        if (c->structured) { fmcp_jw_key(w, "structuredContent"); fmcp_jw_raw(w, c->structured, c->structured_len); }
+        if (c->is_error) { fmcp_jw_key(w, "isError"); fmcp_jw_bool(w, 1); }
+    } else if (c->kind == FMCP__K_PROMPT) {
+        fmcp__mcp_jw_opt(w, "description", c->description);
+    } else if (c->kind == FMCP__K_COMPLETE) {
+        if (c->has_ctotal) { fmcp_jw_key(w, "total"); fmcp_jw_int(w, c->ctotal); }
+        fmcp_jw_key(w, "hasMore"); fmcp_jw_bool(w, c->chas_more);
+        fmcp_jw_object_end(w);
+    }
+    fmcp_jw_object_end(w);
+    fmcp_jw_object_end(w);
+}
+
+/* Already unlinked from the in-flight list (by the caller, under the lock). */
+static void fmcp__mcp_ctx_complete(fmcp_ctx *c, fmcp_result rc, int cancelled)
+{
+    fmcp_session *s = c->s;
+    if (cancelled) {
+        fmcp__mcp_deliver(s, c->group, c->batch, c->id, c->id_len, NULL, 0, 0);
+    } else if (c->err_code || (rc != FMCP_OK && c->kind != FMCP__K_TOOL)) {
+        int code = c->err_code ? c->err_code : fmcp__mcp_rc_to_rpc(c->kind, rc);
+        fmcp__mcp_reply_error(s, c->group, c->batch, c->id, c->id_len, code,
+                          c->err_msg ? c->err_msg : fmcp_result_str(rc));
+    } else {
+        if (rc != FMCP_OK) {
+            if (!c->blocks) {
+                char msg[96];
+                snprintf(msg, sizeof msg, "Tool failed: %s", fmcp_result_str(rc));
+                (void)fmcp_ctx_add_text(c, msg);
+            }
+            c->is_error = 1;
+        }
+        fmcp__mcp_ctx_close(c);
+        fmcp__mcp_deliver_writer(s, c->group, c->batch, c->id, c->id_len, &c->w);
+    }
+    fmcp__mcp_ctx_free(c);
+}
+
+/* The run and each fmcp_ctx_defer hold the ctx; the last release completes it. */
+static void fmcp__mcp_ctx_release(fmcp_ctx *c, fmcp_result rc)
+{
+    int z, cancelled = 0;
+    FMCP__LOCK(&c->s->lock);
+    if (rc != FMCP_OK) c->rc_hold = rc;
+    z = --c->holds == 0;
+    if (z) { fmcp__mcp_inflight_unlink(c->s, c); cancelled = c->cancelled; }
+    FMCP__UNLOCK(&c->s->lock);
+    if (z) fmcp__mcp_ctx_complete(c, c->rc_hold, cancelled);
+}
+
+static void fmcp__mcp_run(fmcp_ctx *c)
+{
+    fmcp_result rc;
+    if (c->kind == FMCP__K_COMPLETE) rc = c->complete(c, c->carg, c->cvalue, c->user);
+    else rc = c->handler(c, c->user);
+    fmcp__mcp_ctx_release(c, c->deferred ? FMCP_OK : rc);
+}
+
+/* Queue a list of n jobs with one lock; wake only as many workers as sleep
+ * and have something to do. */
+static void fmcp__mcp_push_jobs(fmcp_server *srv, fmcp_ctx *head, fmcp_ctx *tail, int n)
+{
+#ifndef FASTMCP_NO_THREADS
+    int wake;
+    pthread_mutex_lock(&srv->qlock);
+    if (srv->qtail) srv->qtail->qnext = head;
+    else srv->qhead = head;
+    srv->qtail = tail;
+    wake = n < srv->idle ? n : srv->idle;
+    pthread_mutex_unlock(&srv->qlock);
+    /* signalled after unlocking: a woken worker does not block on qlock */
+    while (wake-- > 0) pthread_cond_signal(&srv->qcond);
+#else
+    (void)srv; (void)head; (void)tail; (void)n;
+#endif
+}
+
+static void fmcp__mcp_dispatch(fmcp_ctx *c)
+{
+    fmcp_server *srv = c->s->srv;
+    c->holds = 1;
+    if (srv->inline_handlers) {
+        c->inline_run = 1;
+        fmcp__mcp_run(c);
+        return;
+    }
+    c->qnext = NULL;
+    if (c->group->collecting) {
+        /* queued when the receive returns, after its own bookkeeping, so the
+         * worker does not start by contending with the reader for locks */
+        if (c->group->jobs_tail) c->group->jobs_tail->qnext = c; else c->group->jobs = c;
+        c->group->jobs_tail = c;
+        return;
+    }
+    fmcp__mcp_push_jobs(srv, c, c, 1);
+}
+
+FASTMCP_API void fmcp_ctx_defer(fmcp_ctx *c)
+{
+    if (!c) return;
+    FMCP__LOCK(&c->s->lock);
+    c->holds++;
+    c->deferred = 1;
+    FMCP__UNLOCK(&c->s->lock);
+}
+
+FASTMCP_API void fmcp_ctx_finish(fmcp_ctx *c, fmcp_result rc)
+{
+    if (c) fmcp__mcp_ctx_release(c, rc);
+}
+
+/* ---- context: accessors -------------------------------------------------- */
+
+FASTMCP_API const fmcp_json *fmcp_ctx_params(const fmcp_ctx *c) { return c ? c->params : NULL; }
+FASTMCP_API const fmcp_json *fmcp_ctx_args(const fmcp_ctx *c) { return c ? c->args : NULL; }
+FASTMCP_API const char *fmcp_ctx_arg_str(const fmcp_ctx *c, const char *name, const char *def)
+{
+    return fmcp_json_get_str(c ? c->args : NULL, name, def);
+}
+FASTMCP_API int64_t fmcp_ctx_arg_int(const fmcp_ctx *c, const char *name, int64_t def)
+{
+    const fmcp_json *v = fmcp_json_get(c ? c->args : NULL, name);
+    double d;
+    if (fmcp_json_is_int(v)) return fmcp_json_int(v, def);
+    d = fmcp_json_double(v, 0.5);   /* 2.0 is an integer too */
+    return d == (double)(int64_t)d && d > -9e18 && d < 9e18 ? (int64_t)d : def;
+}
+FASTMCP_API double fmcp_ctx_arg_double(const fmcp_ctx *c, const char *name, double def)
+{
+    return fmcp_json_get_double(c ? c->args : NULL, name, def);
+}
+FASTMCP_API int fmcp_ctx_arg_bool(const fmcp_ctx *c, const char *name, int def)
+{
+    return fmcp_json_get_bool(c ? c->args : NULL, name, def);
+}
+FASTMCP_API const char *fmcp_ctx_name(const fmcp_ctx *c) { return c ? c->name : NULL; }
+FASTMCP_API const char *fmcp_ctx_uri(const fmcp_ctx *c) { return c ? c->uri : NULL; }
+FASTMCP_API const char *fmcp_ctx_request_id(const fmcp_ctx *c) { return c ? c->id : NULL; }
+FASTMCP_API const fmcp_auth_info *fmcp_ctx_auth(const fmcp_ctx *c)
+{
+    return c && c->auth ? &c->auth->info : NULL;
+}
+FASTMCP_API fmcp_session *fmcp_ctx_session(const fmcp_ctx *c) { return c ? c->s : NULL; }
+
+FASTMCP_API const char *fmcp_ctx_var(const fmcp_ctx *c, const char *name)
+{
+    size_t i;
+    if (!c || !name) return NULL;
+    for (i = 0; i < c->n_vars; i++)
+        if (strcmp(c->vars[2 * i], name) == 0) return c->vars[2 * i + 1];
+    return NULL;
+}
+
+FASTMCP_API int fmcp_ctx_is_cancelled(fmcp_ctx *c)
+{
+    int r;
+    if (!c) return 1;
+    FMCP__LOCK(&c->s->lock);
+    r = c->cancelled;
+    FMCP__UNLOCK(&c->s->lock);
+    return r;
+}
+
+/* ---- context: result builders -------------------------------------------- */
+
+/* Opens one content block; prompts wrap each block in a message. */
+static fmcp_result fmcp__mcp_block_begin(fmcp_ctx *c, const char *type)
+{
+    if (!c || (c->kind != FMCP__K_TOOL && c->kind != FMCP__K_PROMPT)) return FMCP_ERR_STATE;
+    if (c->kind == FMCP__K_PROMPT) {
+        fmcp_jw_object_begin(&c->w);
+        fmcp_jw_key(&c->w, "role"); fmcp_jw_str(&c->w, c->role);
+        fmcp_jw_key(&c->w, "content");
+    }
+    fmcp_jw_object_begin(&c->w);
+    fmcp_jw_key(&c->w, "type"); fmcp_jw_str(&c->w, type);
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__mcp_block_end(fmcp_ctx *c)
+{
+    fmcp_jw_object_end(&c->w);
+    if (c->kind == FMCP__K_PROMPT) fmcp_jw_object_end(&c->w);
+    c->blocks++;
+    return c->w.err;
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_add_text(fmcp_ctx *c, const char *text)
+{
+    fmcp_result r;
+    if (!text) return FMCP_ERR_INVALID_ARG;
+    if ((r = fmcp__mcp_block_begin(c, "text")) != FMCP_OK) return r;
+    fmcp_jw_key(&c->w, "text"); fmcp_jw_str(&c->w, text);
+    c->has_text = 1;
+    return fmcp__mcp_block_end(c);
+}
+
+/* Write key: base64(data). */
+static fmcp_result fmcp__mcp_jw_b64(fmcp_ctx *c, const char *key, const void *data, size_t len)
+{
+    size_t n = fmcp_b64_encoded_len(FMCP_B64_STD, len), got = 0;
+    char *buf = (char *)fmcp_malloc(c->s->alloc, n + 1);
+    fmcp_result r;
+    if (!buf) return FMCP_ERR_NOMEM;
+    r = fmcp_b64_encode(FMCP_B64_STD, data, len, buf, n + 1, &got);
+    if (r == FMCP_OK) { fmcp_jw_key(&c->w, key); fmcp_jw_strn(&c->w, buf, got); }
+    fmcp_free(c->s->alloc, buf, n + 1);
+    return r;
+}
+
+static fmcp_result fmcp__mcp_add_media(fmcp_ctx *c, const char *type, const void *data, size_t len,
+                                   const char *b64, const char *mime)
+{
+    fmcp_result r;
+    if ((!data && len) || !mime) return FMCP_ERR_INVALID_ARG;
+    if ((r = fmcp__mcp_block_begin(c, type)) != FMCP_OK) return r;
+    if (b64) { fmcp_jw_key(&c->w, "data"); fmcp_jw_str(&c->w, b64); }
+    else if ((r = fmcp__mcp_jw_b64(c, "data", data, len)) != FMCP_OK) { c->w.err = r; return r; }
+    fmcp_jw_key(&c->w, "mimeType"); fmcp_jw_str(&c->w, mime);
+    return fmcp__mcp_block_end(c);
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_add_image(fmcp_ctx *c, const void *data, size_t len, const char *mime)
+{
+    return fmcp__mcp_add_media(c, "image", data, len, NULL, mime);
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_add_audio(fmcp_ctx *c, const void *data, size_t len, const char *mime)
+{
+    return fmcp__mcp_add_media(c, "audio", data, len, NULL, mime);
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_add_media_b64(fmcp_ctx *c, const char *type, const char *b64, const char *mime)
+{
+    if (!type || !b64 || (strcmp(type, "image") != 0 && strcmp(type, "audio") != 0)) return FMCP_ERR_INVALID_ARG;
+    return fmcp__mcp_add_media(c, type, NULL, 0, b64, mime);
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_add_resource_link(fmcp_ctx *c, const char *uri, const char *name,
+                                                   const char *description, const char *mime)
+{
+    fmcp_result r;
+    if (!uri) return FMCP_ERR_INVALID_ARG;
+    if ((r = fmcp__mcp_block_begin(c, "resource_link")) != FMCP_OK) return r;
+    fmcp__mcp_jw_opt(&c->w, "uri", uri);
+    fmcp__mcp_jw_opt(&c->w, "name", name ? name : uri);
+    fmcp__mcp_jw_opt(&c->w, "description", description);
+    fmcp__mcp_jw_opt(&c->w, "mimeType", mime);
+    return fmcp__mcp_block_end(c);
+}
+
+/* An embedded resource (tools, prompts) or a contents entry (resources/read). */
+static fmcp_result fmcp__mcp_add_resource(fmcp_ctx *c, const char *uri, const char *mime, const char *text,
+                                      const void *data, size_t len)
+{
+    fmcp_result r = FMCP_OK;
+    if (!c) return FMCP_ERR_INVALID_ARG;
+    if (!uri) uri = c->uri;
+    if (!uri || (!text && !data && len)) return FMCP_ERR_INVALID_ARG;
+    if (c->kind != FMCP__K_RESOURCE) {
+        if ((r = fmcp__mcp_block_begin(c, "resource")) != FMCP_OK) return r;
+        fmcp_jw_key(&c->w, "resource");
+    }
+    fmcp_jw_object_begin(&c->w);
+    fmcp__mcp_jw_opt(&c->w, "uri", uri);
+    fmcp__mcp_jw_opt(&c->w, "mimeType", mime);
+    if (text) { fmcp_jw_key(&c->w, "text"); fmcp_jw_str(&c->w, text); }
+    else if ((r = fmcp__mcp_jw_b64(c, "blob", data, len)) != FMCP_OK) c->w.err = r;
+    fmcp_jw_object_end(&c->w);
+    if (c->kind != FMCP__K_RESOURCE) return fmcp__mcp_block_end(c);
+    c->blocks++;
+    return c->w.err;
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_add_resource_text(fmcp_ctx *c, const char *uri, const char *mime, const char *text)
+{
+    if (!text) return FMCP_ERR_INVALID_ARG;
+    return fmcp__mcp_add_resource(c, uri, mime, text, NULL, 0);
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_add_resource_blob(fmcp_ctx *c, const char *uri, const char *mime,
+                                                   const void *data, size_t len)
+{
+    static const unsigned char empty = 0;
+    return fmcp__mcp_add_resource(c, uri, mime, NULL, data ? data : (len ? NULL : &empty), len);
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_set_structured(fmcp_ctx *c, const char *json, size_t len)
+{
+    fmcp_json_doc *doc;
+    fmcp_json_parse_options o;
+    fmcp_result r;
+    if (!c || !json) return FMCP_ERR_INVALID_ARG;
+    if (c->kind != FMCP__K_TOOL) return FMCP_ERR_STATE;
+    memset(&o, 0, sizeof o);
+    o.alloc = c->s->alloc;
+    if ((r = fmcp_json_parse(json, len, &o, &doc, NULL)) != FMCP_OK) return r;
+    if (!fmcp_json_is(fmcp_json_root(doc), FMCP_JSON_OBJECT)) r = FMCP_ERR_TYPE;
+    fmcp_json_doc_free(doc);
+    if (r != FMCP_OK) return r;
+    if (c->structured) fmcp_free(c->s->alloc, c->structured, c->structured_len + 1);
+    c->structured = fmcp__mcp_strndup(c->s->alloc, json, len);
+    c->structured_len = c->structured ? len : 0;
+    return c->structured ? FMCP_OK : FMCP_ERR_NOMEM;
+}
+
+FASTMCP_API void fmcp_ctx_set_error(fmcp_ctx *c, int is_error)
+{
+    if (c) c->is_error = is_error != 0;
+}
+
+FASTMCP_API void fmcp_ctx_set_role(fmcp_ctx *c, const char *role)
+{
+    if (c && role && strlen(role) < sizeof c->role) strcpy(c->role, role);
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_set_description(fmcp_ctx *c, const char *d)
+{
+    int ok = 1;
+    if (!c || !d) return FMCP_ERR_INVALID_ARG;
+    fmcp__mcp_strfree(c->s->alloc, c->description);
+    c->description = fmcp__mcp_strdup_opt(c->s->alloc, d, &ok);
+    return ok ? FMCP_OK : FMCP_ERR_NOMEM;
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_add_completion(fmcp_ctx *c, const char *value)
+{
+    if (!c || !value) return FMCP_ERR_INVALID_ARG;
+    if (c->kind != FMCP__K_COMPLETE) return FMCP_ERR_STATE;
+    if (c->blocks >= 100) { c->chas_more = 1; return FMCP_ERR_TOO_LARGE; }  /* spec maximum */
+    fmcp_jw_str(&c->w, value);
+    c->blocks++;
+    return c->w.err;
+}
+
+FASTMCP_API void fmcp_ctx_set_completion_total(fmcp_ctx *c, int64_t total, int has_more)
+{
+    if (!c) return;
+    c->ctotal = total;
+    c->has_ctotal = 1;
+    c->chas_more = has_more != 0;
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_error(fmcp_ctx *c, int code, const char *message)
+{
+    int ok = 1;
+    if (!c || !message || code == 0) return FMCP_ERR_INVALID_ARG;
+    fmcp__mcp_strfree(c->s->alloc, c->err_msg);
+    c->err_msg = fmcp__mcp_strdup_opt(c->s->alloc, message, &ok);
+    c->err_code = code;
+    return ok ? FMCP_OK : FMCP_ERR_NOMEM;
+}
+
+/* ---- context: notifications ---------------------------------------------- */
+
+FASTMCP_API fmcp_result fmcp_ctx_progress(fmcp_ctx *c, double progress, double total, const char *message)
+{
+    fmcp_json_writer w;
+    char *params;
+    size_t n;
+    fmcp_result r;
+    if (!c) return FMCP_ERR_INVALID_ARG;
+    /* the client forgot the token once it cancelled: stay silent */
+    if (fmcp_ctx_is_cancelled(c)) return FMCP_ERR_CANCELLED;
+    if (c->has_progress && !(progress > c->last_progress)) return FMCP_ERR_STATE;
+    c->has_progress = 1;
+    c->last_progress = progress;
+    if (!c->progress_token) return FMCP_OK;
+    fmcp_jw_init(&w, c->s->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "progressToken"); fmcp_jw_raw(&w, c->progress_token, c->progress_token_len);
+    fmcp_jw_key(&w, "progress"); fmcp_jw_double(&w, progress);
+    if (total > 0) { fmcp_jw_key(&w, "total"); fmcp_jw_double(&w, total); }
+    fmcp__mcp_jw_opt(&w, "message", message);
+    fmcp_jw_object_end(&w);
+    if ((r = fmcp_jw_finish(&w, &params, &n)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
+    r = fmcp__mcp_send_notification(c->s, "notifications/progress", params, n, c->id, c->id_len, c->group->tag);
+    fmcp_jw_free_output(&w, params);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_log(fmcp_ctx *c, fmcp_log_level level, const char *logger, const char *message)
+{
+    fmcp_json_writer w;
+    char *params;
+    size_t n;
+    fmcp_result r;
+    int send, cancelled;
+    if (!c || !message || (int)level < 0 || (int)level > 7) return FMCP_ERR_INVALID_ARG;
+    FMCP__LOCK(&c->s->lock);
+    send = (int)level >= (int)c->s->level;
+    cancelled = c->cancelled;
+    FMCP__UNLOCK(&c->s->lock);
+    if (cancelled) return FMCP_ERR_CANCELLED;
+    if (!send) return FMCP_OK;
+    fmcp_jw_init(&w, c->s->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "level"); fmcp_jw_str(&w, fmcp__mcp_level_names[level]);
+    fmcp__mcp_jw_opt(&w, "logger", logger);
+    fmcp_jw_key(&w, "data"); fmcp_jw_str(&w, message);
+    fmcp_jw_object_end(&w);
+    if ((r = fmcp_jw_finish(&w, &params, &n)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
+    r = fmcp__mcp_send_notification(c->s, "notifications/message", params, n, c->id, c->id_len, c->group->tag);
+    fmcp_jw_free_output(&w, params);
+    return r;
+}
+
+/* ---- server-to-client requests ------------------------------------------- */
+
+static fmcp__mcp_pending *fmcp__mcp_pending_take(fmcp_session *s, int64_t id)
+{
+    fmcp__mcp_pending **pp, *p = NULL;
+    FMCP__LOCK(&s->lock);
+    for (pp = &s->pending; *pp; pp = &(*pp)->next)
+        if ((*pp)->id == id) { p = *pp; *pp = p->next; break; }
+    FMCP__UNLOCK(&s->lock);
+    return p;
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_request_async(fmcp_ctx *c, const char *method, const char *params_json,
+                                               int64_t timeout_ms, fmcp_reply_fn cb, void *user)
+{
+    fmcp_session *s;
+    fmcp__mcp_pending *p;
+    fmcp_json_writer w;
+    fmcp_send_info info;
+    fmcp_result r;
+    int64_t id;
+    if (!c || !method || !cb) return FMCP_ERR_INVALID_ARG;
+    s = c->s;
+    p = (fmcp__mcp_pending *)fmcp_malloc(s->alloc, sizeof *p);
+    if (!p) return FMCP_ERR_NOMEM;
+    memset(p, 0, sizeof *p);
+    p->cb = cb;
+    p->cb_user = user;
+    p->deadline = timeout_ms > 0 ? fmcp_monotonic_ms() + timeout_ms : 0;
+    FMCP__LOCK(&s->lock);
+    if (s->closed) { FMCP__UNLOCK(&s->lock); fmcp_free(s->alloc, p, sizeof *p); return FMCP_ERR_CLOSED; }
+    id = p->id = s->next_id++;
+    p->owner = c;
+    p->next = s->pending;
+    s->pending = p;
+    FMCP__UNLOCK(&s->lock);
+    fmcp_jw_init(&w, s->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "jsonrpc"); fmcp_jw_str(&w, "2.0");
+    fmcp_jw_key(&w, "id"); fmcp_jw_int(&w, id);
+    fmcp_jw_key(&w, "method"); fmcp_jw_str(&w, method);
+    if (params_json) { fmcp_jw_key(&w, "params"); fmcp_jw_raw(&w, params_json, strlen(params_json)); }
+    fmcp_jw_object_end(&w);
+    fmcp__mcp_send_info_init(&info, c->id, c->id_len, c->group->tag);
+    r = fmcp__mcp_send_writer(s, &w, &info);
+    if (r != FMCP_OK && (p = fmcp__mcp_pending_take(s, id)) != NULL) fmcp_free(s->alloc, p, sizeof *p);
+    return r;
+}
+
+FASTMCP_API void fmcp_session_expire(fmcp_session *s)
+{
+    fmcp__mcp_pending **pp, *p, *expired = NULL;
+    int64_t now = fmcp_monotonic_ms();
+    if (!s) return;
+    FMCP__LOCK(&s->lock);
+    for (pp = &s->pending; *pp;) {
+        p = *pp;
+        if (p->deadline && now >= p->deadline) { *pp = p->next; p->next = expired; expired = p; }
+        else pp = &p->next;
+    }
+    FMCP__UNLOCK(&s->lock);
+    while (expired) {
+        p = expired->next;
+        expired->cb(expired->cb_user, FMCP_ERR_TIMEOUT, NULL, 0);
+        fmcp_free(s->alloc, expired, sizeof *expired);
+        expired = p;
+    }
+}
+
+FASTMCP_API void fmcp_free_text(fmcp_ctx *c, char *text, size_t len)
+{
+    if (c && text) fmcp_free(c->s->alloc, text, len + 1);
+}
+
+#ifndef FASTMCP_NO_THREADS
+typedef struct fmcp__mcp_waiter {
+    pthread_mutex_t m;
+    pthread_cond_t cv;
+    int done;
+    fmcp_result rc;
+    char *text;
+    size_t len;
+    const fmcp_allocator *alloc;
+} fmcp__mcp_waiter;
+
+static void fmcp__mcp_waiter_cb(void *user, fmcp_result rc, const char *json, size_t len)
+{
+    fmcp__mcp_waiter *wt = (fmcp__mcp_waiter *)user;
+    pthread_mutex_lock(&wt->m);
+    wt->rc = rc;
+    if (json) {
+        wt->text = fmcp__mcp_strndup(wt->alloc, json, len);
+        wt->len = len;
+        if (!wt->text) wt->rc = FMCP_ERR_NOMEM;
+    }
+    wt->done = 1;
+    pthread_cond_signal(&wt->cv);
+    pthread_mutex_unlock(&wt->m);
+}
+
+/* Wait at most ms on the condition (the deadline itself is kept by the
+ * monotonic hook; this only bounds each sleep). */
+static void fmcp__mcp_cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *m, int64_t ms)
+{
+    struct timeval tv;
+    struct timespec ts;
+    long long ns;
+    gettimeofday(&tv, NULL);
+    ns = (long long)tv.tv_usec * 1000 + (ms % 1000) * 1000000LL;
+    ts.tv_sec = tv.tv_sec + (time_t)(ms / 1000) + (time_t)(ns / 1000000000LL);
+    ts.tv_nsec = (long)(ns % 1000000000LL);
+    pthread_cond_timedwait(cv, m, &ts);
+}
+#endif
+
+#ifndef FASTMCP_NO_THREADS
+/* Unlink the pending request whose callback user is u (NULL if answered). */
+static fmcp__mcp_pending *fmcp__mcp_pending_take_user(fmcp_session *s, void *u)
+{
+    fmcp__mcp_pending **pp, *p = NULL;
+    FMCP__LOCK(&s->lock);
+    for (pp = &s->pending; *pp; pp = &(*pp)->next)
+        if ((*pp)->cb_user == u) { p = *pp; *pp = p->next; break; }
+    FMCP__UNLOCK(&s->lock);
+    return p;
+}
+
+static void fmcp__mcp_waiter_wait(fmcp_session *s, fmcp__mcp_waiter *wt, int64_t deadline)
+{
+    pthread_mutex_lock(&wt->m);
+    while (!wt->done) {
+        int64_t left = deadline ? deadline - fmcp_monotonic_ms() : 100;
+        if (left > 0) { fmcp__mcp_cond_wait_ms(&wt->cv, &wt->m, left < 100 ? left : 100); continue; }
+        pthread_mutex_unlock(&wt->m);
+        {
+            fmcp__mcp_pending *p = fmcp__mcp_pending_take_user(s, wt);
+            pthread_mutex_lock(&wt->m);
+            if (p) { fmcp_free(s->alloc, p, sizeof *p); wt->rc = FMCP_ERR_TIMEOUT; wt->done = 1; }
+            else while (!wt->done) pthread_cond_wait(&wt->cv, &wt->m); /* reply in delivery */
+        }
+    }
+    pthread_mutex_unlock(&wt->m);
+}
+#endif
+
+FASTMCP_API fmcp_result fmcp_ctx_request(fmcp_ctx *c, const char *method, const char *params_json,
+                                         int64_t timeout_ms, char **out, size_t *out_len)
+{
+#ifndef FASTMCP_NO_THREADS
+    fmcp__mcp_waiter wt;
+    fmcp_result r;
+    int64_t deadline;
+    if (!c || !method || !out || !out_len) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    *out_len = 0;
+    if (c->inline_run) return FMCP_ERR_STATE;   /* would block the thread that brings the reply */
+    memset(&wt, 0, sizeof wt);
+    pthread_mutex_init(&wt.m, NULL);
+    pthread_cond_init(&wt.cv, NULL);
+    wt.alloc = c->s->alloc;
+    deadline = timeout_ms > 0 ? fmcp_monotonic_ms() + timeout_ms : 0;
+    r = fmcp_ctx_request_async(c, method, params_json, 0, fmcp__mcp_waiter_cb, &wt);
+    if (r == FMCP_OK) {
+        fmcp__mcp_waiter_wait(c->s, &wt, deadline);
+        r = wt.rc;
+    }
+    pthread_mutex_destroy(&wt.m);
+    pthread_cond_destroy(&wt.cv);
+    if (wt.text && (r == FMCP_OK || r == FMCP_ERR_RPC)) { *out = wt.text; *out_len = wt.len; }
+    else if (wt.text) fmcp_free(c->s->alloc, wt.text, wt.len + 1);
+    return r;
+#else
+    (void)c; (void)method; (void)params_json; (void)timeout_ms;
+    if (out) *out = NULL;
+    if (out_len) *out_len = 0;
+    return FMCP_ERR_UNSUPPORTED;
+#endif
+}
+
+static fmcp_result fmcp__mcp_request_cap(fmcp_ctx *c, int cap, const char *method, const char *params,
+                                     int64_t timeout_ms, char **out, size_t *out_len)
+{
+    int have;
+    if (!c) return FMCP_ERR_INVALID_ARG;
+    FMCP__LOCK(&c->s->lock);
+    have = cap == 0 ? c->s->cap_sampling : cap == 1 ? c->s->cap_elicitation : c->s->cap_roots;
+    FMCP__UNLOCK(&c->s->lock);
+    if (!have) return FMCP_ERR_UNSUPPORTED;
+    return fmcp_ctx_request(c, method, params, timeout_ms, out, out_len);
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_sample(fmcp_ctx *c, const char *params_json, int64_t timeout_ms,
+                                        char **out, size_t *out_len)
+{
+    return fmcp__mcp_request_cap(c, 0, "sampling/createMessage", params_json, timeout_ms, out, out_len);
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_elicit(fmcp_ctx *c, const char *params_json, int64_t timeout_ms,
+                                        char **out, size_t *out_len)
+{
+    return fmcp__mcp_request_cap(c, 1, "elicitation/create", params_json, timeout_ms, out, out_len);
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_list_roots(fmcp_ctx *c, int64_t timeout_ms, char **out, size_t *out_len)
+{
+    return fmcp__mcp_request_cap(c, 2, "roots/list", NULL, timeout_ms, out, out_len);
+}
+
+/* A client's reply to one of our requests. */
+static void fmcp__mcp_handle_reply(fmcp_session *s, const fmcp_json *v)
+{
+    const fmcp_json *id = fmcp_json_get(v, "id"), *err = fmcp_json_get(v, "error");
+    const fmcp_json *body = err ? err : fmcp_json_get(v, "result");
+    fmcp__mcp_pending *p;
+    char *text;
+    size_t n = 0;
+    if (!fmcp_json_is_int(id) || !(p = fmcp__mcp_pending_take(s, fmcp_json_int(id, 0)))) {
+        fmcp_server_log(s->srv, FMCP_LOG_WARNING, "mcp: reply to an unknown request dropped");
+        return;
+    }
+    text = fmcp__mcp_json_text(s->alloc, body, &n);
+    if (!text) p->cb(p->cb_user, FMCP_ERR_NOMEM, NULL, 0);
+    else p->cb(p->cb_user, err ? FMCP_ERR_RPC : FMCP_OK, text, n);
+    if (text) fmcp_free(s->alloc, text, n + 1);
+    fmcp_free(s->alloc, p, sizeof *p);
+}
+
+/* ---- request handling ---------------------------------------------------- */
+
+typedef struct fmcp__mcp_req {
+    fmcp_session *s;
+    fmcp__mcp_msg *m;
+    fmcp__mcp_group *g;
+    fmcp__mcp_batch *b;
+    fmcp__mcp_auth *au;
+    const char *id;
+    size_t id_len;
+    const fmcp_json *params;
+} fmcp__mcp_req;
+
+static void fmcp__mcp_req_error(fmcp__mcp_req *r, int code, const char *message)
+{
+    fmcp__mcp_reply_error(r->s, r->g, r->b, r->id, r->id_len, code, message);
+}
+
+static void fmcp__mcp_req_begin(fmcp__mcp_req *r, fmcp_json_writer *w)
+{
+    fmcp_jw_init(w, r->s->alloc);
+    fmcp__mcp_envelope_begin(w, r->id, r->id_len);
+    fmcp_jw_key(w, "result");
+}
+
+static void fmcp__mcp_req_end(fmcp__mcp_req *r, fmcp_json_writer *w)
+{
+    fmcp_jw_object_end(w);
+    fmcp__mcp_deliver_writer(r->s, r->g, r->b, r->id, r->id_len, w);
+}
+
+static void fmcp__mcp_req_empty(fmcp__mcp_req *r)
+{
+    fmcp_json_writer w;
+    fmcp__mcp_req_begin(r, &w);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_object_end(&w);
+    fmcp__mcp_req_end(r, &w);
+}
+
+static void fmcp__mcp_handle_initialize(fmcp__mcp_req *r)
+{
+    fmcp_session *s = r->s;
+    fmcp_server *srv = s->srv;
+    const char *want = fmcp_json_get_str(r->params, "protocolVersion", NULL);
+    const char *use = srv->versions[0];
+    const fmcp_json *caps = fmcp_json_get(r->params, "capabilities");
+    fmcp_json_writer w;
+    size_t i;
+    int tools, res, prompts;
+    if (!want) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "protocolVersion is required"); return; }
+    for (i = 0; srv->versions[i]; i++)
+        if (strcmp(srv->versions[i], want) == 0) use = srv->versions[i];
+    FMCP__LOCK(&s->lock);
+    strncpy(s->version, use, sizeof s->version - 1);
+    s->cap_sampling = fmcp_json_get(caps, "sampling") != NULL;
+    s->cap_elicitation = fmcp_json_get(caps, "elicitation") != NULL;
+    s->cap_roots = fmcp_json_get(caps, "roots") != NULL;
+    s->initialized = 1;
+    FMCP__UNLOCK(&s->lock);
+    FMCP__LOCK(&srv->lock);
+    tools = srv->items[FMCP_ITEM_TOOL].n > 0;
+    res = srv->items[FMCP_ITEM_RESOURCE].n + srv->items[FMCP_ITEM_TEMPLATE].n > 0;
+    prompts = srv->items[FMCP_ITEM_PROMPT].n > 0;
+    FMCP__UNLOCK(&srv->lock);
+    fmcp__mcp_req_begin(r, &w);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "protocolVersion"); fmcp_jw_str(&w, use);
+    fmcp_jw_key(&w, "capabilities"); fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "logging"); fmcp_jw_object_begin(&w); fmcp_jw_object_end(&w);
+    if (res || prompts) { fmcp_jw_key(&w, "completions"); fmcp_jw_object_begin(&w); fmcp_jw_object_end(&w); }
+    if (tools) {
+        fmcp_jw_key(&w, "tools"); fmcp_jw_object_begin(&w);
+        fmcp_jw_key(&w, "listChanged"); fmcp_jw_bool(&w, 1); fmcp_jw_object_end(&w);
+    }
+    if (res) {
+        fmcp_jw_key(&w, "resources"); fmcp_jw_object_begin(&w);
+        fmcp_jw_key(&w, "subscribe"); fmcp_jw_bool(&w, 1);
+        fmcp_jw_key(&w, "listChanged"); fmcp_jw_bool(&w, 1); fmcp_jw_object_end(&w);
+    }
+    if (prompts) {
+        fmcp_jw_key(&w, "prompts"); fmcp_jw_object_begin(&w);
+        fmcp_jw_key(&w, "listChanged"); fmcp_jw_bool(&w, 1); fmcp_jw_object_end(&w);
+    }
+    fmcp_jw_object_end(&w);
+    fmcp_jw_key(&w, "serverInfo"); fmcp_jw_object_begin(&w);
+    fmcp__mcp_jw_opt(&w, "name", srv->name);
+    fmcp__mcp_jw_opt(&w, "title", srv->title);
+    fmcp__mcp_jw_opt(&w, "version", srv->version);
+    fmcp_jw_object_end(&w);
+    fmcp__mcp_jw_opt(&w, "instructions", srv->instructions);
+    fmcp_jw_object_end(&w);
+    fmcp__mcp_req_end(r, &w);
+}
+
+/* Cursor text is "p<offset>"; returns 0 when malformed. */
+static int fmcp__mcp_parse_cursor(const char *c, size_t *off)
+{
+    size_t v = 0;
+    if (!c || c[0] != 'p' || !c[1]) return 0;
+    for (c++; *c; c++) {
+        if (*c < '0' || *c > '9' || v > 100000000) return 0;
+        v = v * 10 + (size_t)(*c - '0');
+    }
+    *off = v;
+    return 1;
+}
+
+static void fmcp__mcp_handle_list(fmcp__mcp_req *r, fmcp_item_kind k, const char *key)
+{
+    fmcp_server *srv = r->s->srv;
+    const fmcp_json *cur = fmcp_json_get(r->params, "cursor");
+    size_t off = 0, i, seen = 0, written = 0;
+    int more = 0;
+    fmcp_json_writer w;
+    if (cur && !fmcp__mcp_parse_cursor(fmcp_json_str(cur, NULL), &off)) {
+        fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Invalid cursor");
+        return;
+    }
+    fmcp__mcp_req_begin(r, &w);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, key);
+    fmcp_jw_array_begin(&w);
+    FMCP__LOCK(&srv->lock);
+    for (i = 0; i < srv->items[k].n; i++) {
+        fmcp__mcp_item *it = (fmcp__mcp_item *)srv->items[k].v[i];
+        if (fmcp__mcp_authorized(srv, r->au, it) != FMCP_OK) continue;
+        if (seen++ < off) continue;
+        if (srv->page_size && written == srv->page_size) { more = 1; break; }
+        fmcp_jw_raw(&w, it->listing, it->listing_len);
+        written++;
+    }
+    FMCP__UNLOCK(&srv->lock);
+    fmcp_jw_array_end(&w);
+    if (more) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "p%lu", (unsigned long)(off + written));
+        fmcp_jw_key(&w, "nextCursor"); fmcp_jw_str(&w, buf);
+    }
+    fmcp_jw_object_end(&w);
+    fmcp__mcp_req_end(r, &w);
+}
+
+/* ---- argument validation (the subset of JSON Schema tools declare) -------- */
+
+static int fmcp__mcp_type_is(const fmcp_json *v, const char *t)
+{
+    fmcp_json_type jt = fmcp_json_typeof(v);
+    if (strcmp(t, "string") == 0) return jt == FMCP_JSON_STRING;
+    if (strcmp(t, "number") == 0) return jt == FMCP_JSON_NUMBER;
+    if (strcmp(t, "integer") == 0) {
+        double d = fmcp_json_double(v, 0.5);
+        return jt == FMCP_JSON_NUMBER && (fmcp_json_is_int(v) || (d == (double)(int64_t)d && d > -9e18 && d < 9e18));
+    }
+    if (strcmp(t, "boolean") == 0) return jt == FMCP_JSON_BOOL;
+    if (strcmp(t, "object") == 0) return jt == FMCP_JSON_OBJECT;
+    if (strcmp(t, "array") == 0) return jt == FMCP_JSON_ARRAY;
+    if (strcmp(t, "null") == 0) return jt == FMCP_JSON_NULL;
+    return 1;   /* unknown type names do not reject */
+}
+
+/* "type" may be a name or an array of names. */
+static int fmcp__mcp_type_ok(const fmcp_json *v, const fmcp_json *type)
+{
+    const fmcp_json *t;
+    if (!type) return 1;
+    if (fmcp_json_is(type, FMCP_JSON_STRING)) return fmcp__mcp_type_is(v, fmcp_json_str(type, NULL));
+    if (!fmcp_json_is(type, FMCP_JSON_ARRAY)) return 1;
+    for (t = fmcp_json_first(type); t; t = fmcp_json_next(t))
+        if (fmcp_json_is(t, FMCP_JSON_STRING) && fmcp__mcp_type_is(v, fmcp_json_str(t, NULL))) return 1;
+    return 0;
+}
+
+static int fmcp__mcp_enum_ok(const fmcp_json *v, const fmcp_json *en)
+{
+    const fmcp_json *e;
+    if (!fmcp_json_is(en, FMCP_JSON_ARRAY)) return 1;
+    for (e = fmcp_json_first(en); e; e = fmcp_json_next(e))
+        if (fmcp_json_equal(v, e)) return 1;
+    return 0;
+}
+
+/* 1 when args satisfy schema; else 0 with a message in msg. */
+static int fmcp__mcp_validate(const fmcp_json *schema, const fmcp_json *args, char *msg, size_t cap)
+{
+    const fmcp_json *props = fmcp_json_get(schema, "properties");
+    const fmcp_json *req = fmcp_json_get(schema, "required"), *x;
+    if (args && !fmcp_json_is(args, FMCP_JSON_OBJECT)) {
+        snprintf(msg, cap, "Invalid arguments: expected an object");
+        return 0;
+    }
+    for (x = fmcp_json_first(req); x; x = fmcp_json_next(x)) {
+        const char *name = fmcp_json_str(x, NULL);
+        if (name && !fmcp_json_get(args, name)) {
+            snprintf(msg, cap, "Invalid arguments: missing required property '%.64s'", name);
+            return 0;
+        }
+    }
+    for (x = fmcp_json_first(args); x; x = fmcp_json_next(x)) {
+        const char *name = fmcp_json_key(x, NULL);
+        const fmcp_json *ps = fmcp_json_get(props, name);
+        if (!ps) continue;
+        if (!fmcp__mcp_type_ok(x, fmcp_json_get(ps, "type")) || !fmcp__mcp_enum_ok(x, fmcp_json_get(ps, "enum"))) {
+            snprintf(msg, cap, "Invalid arguments: property '%.64s' has a wrong type or value", name);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* An isError tool result carrying one text block. */
+static void fmcp__mcp_req_tool_error(fmcp__mcp_req *r, const char *text)
+{
+    fmcp_json_writer w;
+    fmcp__mcp_req_begin(r, &w);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "content"); fmcp_jw_array_begin(&w);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "type"); fmcp_jw_str(&w, "text");
+    fmcp_jw_key(&w, "text"); fmcp_jw_str(&w, text);
+    fmcp_jw_object_end(&w);
+    fmcp_jw_array_end(&w);
+    fmcp_jw_key(&w, "isError"); fmcp_jw_bool(&w, 1);
+    fmcp_jw_object_end(&w);
+    fmcp__mcp_req_end(r, &w);
+}
+
+/* Create a ctx for r and run it; on NOMEM answer -32603. */
+static fmcp_ctx *fmcp__mcp_req_ctx(fmcp__mcp_req *r, fmcp__mcp_kind kind, const char *name)
+{
+    int ok = 1;
+    fmcp_ctx *c = fmcp__mcp_ctx_new(r->s, r->m, r->g, r->b, r->au, r->id, r->id_len, kind, r->params);
+    if (c) c->name = fmcp__mcp_strdup_opt(r->s->alloc, name, &ok);
+    if (c && ok) {
+        const fmcp_json *tok = fmcp_json_get(fmcp_json_get(r->params, "_meta"), "progressToken");
+        if (tok && (fmcp_json_is(tok, FMCP_JSON_STRING) || fmcp_json_is(tok, FMCP_JSON_NUMBER))) {
+            c->progress_token = fmcp__mcp_json_text(r->s->alloc, tok, &c->progress_token_len);
+            if (!c->progress_token) ok = 0;
+        }
+    }
+    if (c && ok) return c;
+    if (c) {   /* unlink from the in-flight list, then free */
+        FMCP__LOCK(&r->s->lock);
+        fmcp__mcp_inflight_unlink(r->s, c);
+        FMCP__UNLOCK(&r->s->lock);
+        fmcp__mcp_ctx_free(c);
+    }
+    fmcp__mcp_req_error(r, FMCP_RPC_INTERNAL_ERROR, "out of memory");
+    return NULL;
+}
+
+static int fmcp__mcp_version_at_least(fmcp_session *s, const char *v)
+{
+    int r;
+    FMCP__LOCK(&s->lock);
+    r = strcmp(s->version, v) >= 0;
+    FMCP__UNLOCK(&s->lock);
+    return r;
+}
+
+static void fmcp__mcp_handle_tool_call(fmcp__mcp_req *r)
+{
+    fmcp_server *srv = r->s->srv;
+    const char *name = fmcp_json_get_str(r->params, "name", NULL);
+    const fmcp_json *args = fmcp_json_get(r->params, "arguments");
+    fmcp__mcp_item *it = NULL;
+    fmcp_handler_fn fn = NULL;
+    void *user = NULL;
+    char msg[160];
+    int state = 0;   /* 0 unknown, 1 forbidden, 2 invalid args, 3 ok */
+    long i;
+    fmcp_ctx *c;
+    if (!name) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Missing tool name"); return; }
+    FMCP__LOCK(&srv->lock);
+    i = fmcp__mcp_find_locked(srv, FMCP_ITEM_TOOL, name);
+    if (i >= 0) {
+        it = (fmcp__mcp_item *)srv->items[FMCP_ITEM_TOOL].v[i];
+        if (fmcp__mcp_authorized(srv, r->au, it) != FMCP_OK) state = 1;
+        else if (!fmcp__mcp_validate(fmcp_json_root(it->schema), args, msg, sizeof msg)) state = 2;
+        else { state = 3; fn = it->handler; user = it->user; }
+    }
+    FMCP__UNLOCK(&srv->lock);
+    if (state == 0) {
+        snprintf(msg, sizeof msg, "Unknown tool: %.100s", name);
+        fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, msg);
+    } else if (state == 1) {
+        fmcp__mcp_req_error(r, FMCP_RPC_FORBIDDEN, "Forbidden: insufficient scope for this tool");
+    } else if (state == 2) {
+        if (fmcp__mcp_version_at_least(r->s, "2025-11-25")) fmcp__mcp_req_tool_error(r, msg);
+        else fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, msg);
+    } else if ((c = fmcp__mcp_req_ctx(r, FMCP__K_TOOL, name)) != NULL) {
+        c->handler = fn;
+        c->user = user;
+        fmcp__mcp_dispatch(c);
+    }
+}
+
+/* ---- resources ----------------------------------------------------------- */
+
+static int fmcp__mcp_hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static int fmcp__mcp_is_escape(const char *s, size_t i, size_t n)
+{
+    return s[i] == '%' && i + 2 < n && fmcp__mcp_hexval(s[i + 1]) >= 0 && fmcp__mcp_hexval(s[i + 2]) >= 0;
+}
+
+/* Percent-decoded copy of n bytes, allocated to its exact length + 1 (so
+ * fmcp__mcp_strfree works unless the value holds a decoded NUL: those are kept
+ * encoded). Invalid escapes are kept literally. */
+static char *fmcp__mcp_pct_decode(const fmcp_allocator *a, const char *s, size_t n)
+{
+    size_t i, len = 0;
+    char *out, *o;
+    for (i = 0; i < n; i++, len++)
+        if (fmcp__mcp_is_escape(s, i, n) && (s[i + 1] != '0' || s[i + 2] != '0')) i += 2;
+    if (!(out = (char *)fmcp_malloc(a, len + 1))) return NULL;
+    for (o = out, i = 0; i < n; i++) {
+        if (fmcp__mcp_is_escape(s, i, n) && (s[i + 1] != '0' || s[i + 2] != '0')) {
+            *o++ = (char)(fmcp__mcp_hexval(s[i + 1]) * 16 + fmcp__mcp_hexval(s[i + 2]));
+            i += 2;
+        } else {
+            *o++ = s[i];
+        }
+    }
+    *o = 0;
+    return out;
+}
+
+/* Match uri against an RFC 6570 level-1 template. With vars == NULL only
+ * counts (returns the number of variables + 1, 0 = no match); else fills
+ * vars[2*i] = name, vars[2*i+1] = value. -1 on NOMEM. */
+static int fmcp__mcp_tmpl_match(const fmcp_allocator *a, const char *t, const char *u, char **vars)
+{
+    int n = 0;
+    while (*t) {
+        if (*t == '{') {
+            const char *ne = strchr(t, '}'), *v = u;
+            char stop;
+            if (!ne || ne == t + 1) return 0;
+            stop = ne[1];
+            while (*u && *u != stop && *u != '/') u++;
+            if (u == v) return 0;
+            if (vars) {
+                vars[2 * n] = fmcp__mcp_strndup(a, t + 1, (size_t)(ne - t - 1));
+                vars[2 * n + 1] = fmcp__mcp_pct_decode(a, v, (size_t)(u - v));
+                if (!vars[2 * n] || !vars[2 * n + 1]) return -1;
+            }
+            n++;
+            t = ne + 1;
+        } else if (*t++ != *u++) {
+            return 0;
+        }
+    }
+    return *u ? 0 : n + 1;
+}
+
+/* Fill a resources/read ctx from a static item (server lock held). */
+static fmcp_result fmcp__mcp_read_static(fmcp_ctx *c, const fmcp__mcp_item *it)
+{
+    if (!it->has_fixed) { c->handler = it->handler; c->user = it->user; return FMCP_OK; }
+    if (it->text) return fmcp_ctx_add_resource_text(c, NULL, it->mime, it->text);
+    return fmcp_ctx_add_resource_blob(c, NULL, it->mime, it->blob, it->blob_len);
+}
+
+/* Fill a ctx from a template item whose match count is n + 1 (lock held). */
+static fmcp_result fmcp__mcp_read_template(fmcp_ctx *c, const fmcp__mcp_item *it, int n)
+{
+    const fmcp_allocator *a = c->s->alloc;
+    c->handler = it->handler;
+    c->user = it->user;
+    if (n > 1) {
+        c->vars = (char **)fmcp_malloc(a, (size_t)(n - 1) * 2 * sizeof(char *));
+        if (!c->vars) return FMCP_ERR_NOMEM;
+        memset(c->vars, 0, (size_t)(n - 1) * 2 * sizeof(char *));
+        c->n_vars = (size_t)(n - 1);
+        if (fmcp__mcp_tmpl_match(a, it->name, c->uri, c->vars) < 0) return FMCP_ERR_NOMEM;
+    }
+    return FMCP_OK;
+}
+
+static void fmcp__mcp_handle_read(fmcp__mcp_req *r)
+{
+    fmcp_server *srv = r->s->srv;
+    const char *uri = fmcp_json_get_str(r->params, "uri", NULL);
+    fmcp__mcp_item *it = NULL;
+    fmcp_ctx *c = NULL;
+    fmcp_result rc = FMCP_OK;
+    int n = 0, forbidden = 0, fixed = 0, ok = 1;
+    size_t i;
+    long k;
+    if (!uri) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Missing uri"); return; }
+    FMCP__LOCK(&srv->lock);
+    if ((k = fmcp__mcp_find_locked(srv, FMCP_ITEM_RESOURCE, uri)) >= 0) it = (fmcp__mcp_item *)srv->items[FMCP_ITEM_RESOURCE].v[k];
+    for (i = 0; !it && i < srv->items[FMCP_ITEM_TEMPLATE].n; i++) {
+        fmcp__mcp_item *t = (fmcp__mcp_item *)srv->items[FMCP_ITEM_TEMPLATE].v[i];
+        if ((n = fmcp__mcp_tmpl_match(NULL, t->name, uri, NULL)) > 0) it = t;
+    }
+    if (it && fmcp__mcp_authorized(srv, r->au, it) != FMCP_OK) forbidden = 1;
+    else if (it && (c = fmcp__mcp_req_ctx(r, FMCP__K_RESOURCE, uri)) != NULL) {
+        c->uri = fmcp__mcp_strdup_opt(r->s->alloc, uri, &ok);
+        fixed = it->has_fixed;
+        if (!ok) rc = FMCP_ERR_NOMEM;
+        else if (it->kind == FMCP_ITEM_RESOURCE) rc = fmcp__mcp_read_static(c, it);
+        else rc = fmcp__mcp_read_template(c, it, n);
+    }
+    FMCP__UNLOCK(&srv->lock);
+    if (forbidden) fmcp__mcp_req_error(r, FMCP_RPC_FORBIDDEN, "Forbidden: insufficient scope for this resource");
+    else if (!it) fmcp__mcp_req_error(r, FMCP_RPC_RESOURCE_NOT_FOUND, "Resource not found");
+    else if (c && (fixed || rc != FMCP_OK)) { c->holds = 1; fmcp__mcp_ctx_release(c, rc); }
+    else if (c) fmcp__mcp_dispatch(c);
+}
+
+static void fmcp__mcp_handle_subscribe(fmcp__mcp_req *r, int on)
+{
+    fmcp_session *s = r->s;
+    const char *uri = fmcp_json_get_str(r->params, "uri", NULL);
+    fmcp_result rc = FMCP_OK;
+    size_t i;
+    if (!uri) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Missing uri"); return; }
+    FMCP__LOCK(&s->lock);
+    for (i = 0; i < s->subs.n; i++)
+        if (strcmp((const char *)s->subs.v[i], uri) == 0) break;
+    if (on && i == s->subs.n) {
+        int ok = 1;
+        char *u = fmcp__mcp_strdup_opt(s->alloc, uri, &ok);
+        rc = u ? fmcp__mcp_vec_push(s->alloc, &s->subs, u) : FMCP_ERR_NOMEM;
+        if (rc != FMCP_OK) fmcp__mcp_strfree(s->alloc, u);
+    } else if (!on && i < s->subs.n) {
+        fmcp__mcp_strfree(s->alloc, (char *)s->subs.v[i]);
+        fmcp__mcp_vec_del(&s->subs, i);
+    }
+    FMCP__UNLOCK(&s->lock);
+    if (rc != FMCP_OK) fmcp__mcp_req_error(r, FMCP_RPC_INTERNAL_ERROR, "out of memory");
+    else fmcp__mcp_req_empty(r);
+}
+
+FASTMCP_API fmcp_result fmcp_server_notify_resource_updated(fmcp_server *srv, const char *uri)
+{
+    fmcp_json_writer w;
+    char *params;
+    size_t n, i, j;
+    fmcp_result r;
+    if (!srv || !uri) return FMCP_ERR_INVALID_ARG;
+    fmcp_jw_init(&w, srv->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "uri"); fmcp_jw_str(&w, uri);
+    fmcp_jw_object_end(&w);
+    if ((r = fmcp_jw_finish(&w, &params, &n)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
+    FMCP__LOCK(&srv->lock);
+    for (i = 0; i < srv->sessions.n; i++) {
+        fmcp_session *s = (fmcp_session *)srv->sessions.v[i];
+        int hit = 0;
+        FMCP__LOCK(&s->lock);
+        for (j = 0; j < s->subs.n && !hit; j++) hit = strcmp((const char *)s->subs.v[j], uri) == 0;
+        FMCP__UNLOCK(&s->lock);
+        if (hit) (void)fmcp__mcp_send_notification(s, "notifications/resources/updated", params, n, NULL, 0, NULL);
+    }
+    FMCP__UNLOCK(&srv->lock);
+    fmcp_jw_free_output(&w, params);
+    return FMCP_OK;
+}
+
+/* ---- prompts and completion ---------------------------------------------- */
+
+static void fmcp__mcp_handle_prompt_get(fmcp__mcp_req *r)
+{
+    fmcp_server *srv = r->s->srv;
+    const char *name = fmcp_json_get_str(r->params, "name", NULL);
+    const fmcp_json *args = fmcp_json_get(r->params, "arguments");
+    fmcp_handler_fn fn = NULL;
+    void *user = NULL;
+    char msg[160];
+    int state = 0;
+    long i;
+    size_t k;
+    fmcp_ctx *c;
+    if (!name) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Missing prompt name"); return; }
+    FMCP__LOCK(&srv->lock);
+    if ((i = fmcp__mcp_find_locked(srv, FMCP_ITEM_PROMPT, name)) >= 0) {
+        fmcp__mcp_item *it = (fmcp__mcp_item *)srv->items[FMCP_ITEM_PROMPT].v[i];
+        state = fmcp__mcp_authorized(srv, r->au, it) != FMCP_OK ? 1 : 3;
+        if (args && !fmcp_json_is(args, FMCP_JSON_OBJECT)) {
+            state = 2;
+            snprintf(msg, sizeof msg, "Invalid arguments: expected an object");
+        }
+        for (k = 0; state == 3 && k < it->n_req; k++)
+            if (!fmcp_json_is(fmcp_json_get(args, it->req_args[k]), FMCP_JSON_STRING)) {
+                state = 2;
+                snprintf(msg, sizeof msg, "Missing required argument '%.64s'", it->req_args[k]);
+            }
+        fn = it->handler;
+        user = it->user;
+    }
+    FMCP__UNLOCK(&srv->lock);
+    if (state == 0) {
+        snprintf(msg, sizeof msg, "Unknown prompt: %.100s", name);
+        fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, msg);
+    } else if (state == 1) {
+        fmcp__mcp_req_error(r, FMCP_RPC_FORBIDDEN, "Forbidden: insufficient scope for this prompt");
+    } else if (state == 2) {
+        fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, msg);
+    } else if ((c = fmcp__mcp_req_ctx(r, FMCP__K_PROMPT, name)) != NULL) {
+        c->handler = fn;
+        c->user = user;
+        fmcp__mcp_dispatch(c);
+    }
+}
+
+static fmcp__mcp_item *fmcp__mcp_complete_target(fmcp_server *srv, const fmcp_json *ref)
+{
+    const char *type = fmcp_json_get_str(ref, "type", "");
+    long i = -1;
+    if (strcmp(type, "ref/prompt") == 0) {
+        const char *n = fmcp_json_get_str(ref, "name", NULL);
+        if (n && (i = fmcp__mcp_find_locked(srv, FMCP_ITEM_PROMPT, n)) >= 0)
+            return (fmcp__mcp_item *)srv->items[FMCP_ITEM_PROMPT].v[i];
+    } else if (strcmp(type, "ref/resource") == 0) {
+        const char *u = fmcp_json_get_str(ref, "uri", NULL);
+        if (u && (i = fmcp__mcp_find_locked(srv, FMCP_ITEM_TEMPLATE, u)) >= 0)
+            return (fmcp__mcp_item *)srv->items[FMCP_ITEM_TEMPLATE].v[i];
+        if (u && (i = fmcp__mcp_find_locked(srv, FMCP_ITEM_RESOURCE, u)) >= 0)
+            return (fmcp__mcp_item *)srv->items[FMCP_ITEM_RESOURCE].v[i];
+    }
+    return NULL;
+}
+
+static void fmcp__mcp_handle_complete(fmcp__mcp_req *r)
+{
+    fmcp_server *srv = r->s->srv;
+    const fmcp_json *arg = fmcp_json_get(r->params, "argument");
+    const char *aname = fmcp_json_get_str(arg, "name", NULL);
+    const char *avalue = fmcp_json_get_str(arg, "value", NULL);
+    fmcp__mcp_item *it;
+    fmcp_complete_fn fn = NULL;
+    void *user = NULL;
+    int state = 0, ok = 1;
+    fmcp_ctx *c;
+    if (!aname || !avalue) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Missing argument name or value"); return; }
+    FMCP__LOCK(&srv->lock);
+    it = fmcp__mcp_complete_target(srv, fmcp_json_get(r->params, "ref"));
+    if (it) {
+        state = fmcp__mcp_authorized(srv, r->au, it) != FMCP_OK ? 1 : 2;
+        fn = it->complete;
+        user = it->complete_user;
+    }
+    FMCP__UNLOCK(&srv->lock);
+    if (state == 0) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Unknown completion reference"); return; }
+    if (state == 1) { fmcp__mcp_req_error(r, FMCP_RPC_FORBIDDEN, "Forbidden"); return; }
+    if ((c = fmcp__mcp_req_ctx(r, FMCP__K_COMPLETE, aname)) == NULL) return;
+    c->carg = fmcp__mcp_strdup_opt(r->s->alloc, aname, &ok);
+    c->cvalue = fmcp__mcp_strdup_opt(r->s->alloc, avalue, &ok);
+    c->args = fmcp_json_get(fmcp_json_get(r->params, "context"), "arguments");
+    c->complete = fn;
+    c->user = user;
+    if (fn && ok) fmcp__mcp_dispatch(c);
+    else { c->holds = 1; fmcp__mcp_ctx_release(c, ok ? FMCP_OK : FMCP_ERR_NOMEM); }
+}
+
+static void fmcp__mcp_handle_set_level(fmcp__mcp_req *r)
+{
+    const char *lv = fmcp_json_get_str(r->params, "level", NULL);
+    int i;
+    for (i = 0; lv && i < 8; i++)
+        if (strcmp(lv, fmcp__mcp_level_names[i]) == 0) break;
+    if (!lv || i == 8) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Invalid log level"); return; }
+    FMCP__LOCK(&r->s->lock);
+    r->s->level = (fmcp_log_level)i;
+    FMCP__UNLOCK(&r->s->lock);
+    fmcp__mcp_req_empty(r);
+}
+
+/* notifications/cancelled: mark the request; its response will be dropped. */
+static void fmcp__mcp_handle_cancel(fmcp_session *s, const fmcp_json *params)
+{
+    const fmcp_json *rid = fmcp_json_get(params, "requestId");
+    fmcp__mcp_pending **pp, *p, *failed = NULL;
+    fmcp_ctx *c;
+    char *text;
+    size_t n = 0;
+    if (!rid || !(text = fmcp__mcp_json_text(s->alloc, rid, &n))) return;
+    FMCP__LOCK(&s->lock);
+    for (c = s->inflight; c; c = c->next) {
+        if (c->id_len != n || memcmp(c->id, text, n) != 0) continue;
+        c->cancelled = 1;
+        for (pp = &s->pending; *pp;) {   /* its server-to-client requests end too */
+            p = *pp;
+            if (p->owner == (const void *)c) { *pp = p->next; p->next = failed; failed = p; }
+            else pp = &p->next;
+        }
+    }
+    FMCP__UNLOCK(&s->lock);
+    fmcp_free(s->alloc, text, n + 1);
+    while (failed) {
+        p = failed->next;
+        failed->cb(failed->cb_user, FMCP_ERR_CANCELLED, NULL, 0);
+        fmcp_free(s->alloc, failed, sizeof *failed);
+        failed = p;
+    }
+}
+
+/* ---- message routing ----------------------------------------------------- */
+
+static void fmcp__mcp_handle_request(fmcp__mcp_req *r, const char *method)
+{
+    int init;
+    FMCP__LOCK(&r->s->lock);
+    init = r->s->initialized;
+    FMCP__UNLOCK(&r->s->lock);
+    if (strcmp(method, "initialize") == 0) { fmcp__mcp_handle_initialize(r); return; }
+    if (strcmp(method, "ping") == 0) { fmcp__mcp_req_empty(r); return; }
+    if (!init) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_REQUEST, "Server not initialized"); return; }
+    if (r->params && !fmcp_json_is(r->params, FMCP_JSON_OBJECT)) {
+        fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "params must be an object");
+    } else if (strcmp(method, "tools/list") == 0) fmcp__mcp_handle_list(r, FMCP_ITEM_TOOL, "tools");
+    else if (strcmp(method, "tools/call") == 0) fmcp__mcp_handle_tool_call(r);
+    else if (strcmp(method, "resources/list") == 0) fmcp__mcp_handle_list(r, FMCP_ITEM_RESOURCE, "resources");
+    else if (strcmp(method, "resources/templates/list") == 0)
+        fmcp__mcp_handle_list(r, FMCP_ITEM_TEMPLATE, "resourceTemplates");
+    else if (strcmp(method, "resources/read") == 0) fmcp__mcp_handle_read(r);
+    else if (strcmp(method, "resources/subscribe") == 0) fmcp__mcp_handle_subscribe(r, 1);
+    else if (strcmp(method, "resources/unsubscribe") == 0) fmcp__mcp_handle_subscribe(r, 0);
+    else if (strcmp(method, "prompts/list") == 0) fmcp__mcp_handle_list(r, FMCP_ITEM_PROMPT, "prompts");
+    else if (strcmp(method, "prompts/get") == 0) fmcp__mcp_handle_prompt_get(r);
+    else if (strcmp(method, "completion/complete") == 0) fmcp__mcp_handle_complete(r);
+    else if (strcmp(method, "logging/setLevel") == 0) fmcp__mcp_handle_set_level(r);
+    else fmcp__mcp_req_error(r, FMCP_RPC_METHOD_NOT_FOUND, "Method not found");
+}
+
+static void fmcp__mcp_handle_notification(fmcp_session *s, const char *method, const fmcp_json *params)
+{
+    if (strcmp(method, "notifications/cancelled") == 0) fmcp__mcp_handle_cancel(s, params);
+    /* notifications/initialized, roots/list_changed, progress: nothing to do */
+}
+
+/* Take the reference the coming response will release. */
+static void fmcp__mcp_ref(fmcp__mcp_req *r)
+{
+    if (r->b) {
+        FMCP__LOCK(&r->s->lock);
+        r->b->pending++;
+        FMCP__UNLOCK(&r->s->lock);
+    } else {
+        fmcp__mcp_group_add(r->s, r->g);
+    }
+}
+
+static void fmcp__mcp_handle_one(fmcp__mcp_req *r, const fmcp_json *v)
+{
+    const fmcp_json *id = fmcp_json_get(v, "id"), *method = fmcp_json_get(v, "method");
+    char *idtext = NULL;
+    size_t idlen = 0;
+    int id_ok = fmcp_json_is(id, FMCP_JSON_STRING) || fmcp_json_is(id, FMCP_JSON_NUMBER);
+    r->id = NULL;
+    r->id_len = 0;
+    if (fmcp_json_is(v, FMCP_JSON_OBJECT) && !method && id_ok &&
+        (fmcp_json_get(v, "result") || fmcp_json_get(v, "error"))) {
+        fmcp__mcp_handle_reply(r->s, v);
+        return;
+    }
+    if (fmcp_json_is(v, FMCP_JSON_OBJECT) && !id && fmcp_json_is(method, FMCP_JSON_STRING)) {
+        fmcp__mcp_handle_notification(r->s, fmcp_json_str(method, NULL), fmcp_json_get(v, "params"));
+        return;
+    }
+    fmcp__mcp_ref(r);
+    if (id_ok && !(idtext = fmcp__mcp_json_text(r->s->alloc, id, &idlen))) {
+        fmcp__mcp_req_error(r, FMCP_RPC_INTERNAL_ERROR, "out of memory");
+        return;
+    }
+    r->id = idtext;
+    r->id_len = idlen;
+    r->params = fmcp_json_get(v, "params");
+    if (!fmcp_json_is(v, FMCP_JSON_OBJECT) || !id_ok || !fmcp_json_is(method, FMCP_JSON_STRING) ||
+        strcmp(fmcp_json_get_str(v, "jsonrpc", ""), "2.0") != 0)
+        fmcp__mcp_req_error(r, FMCP_RPC_INVALID_REQUEST, "Invalid Request");
+    else
+        fmcp__mcp_handle_request(r, fmcp_json_str(method, NULL));
+    if (idtext) fmcp_free(r->s->alloc, idtext, idlen + 1);
+}
+
+static int fmcp__mcp_batch_allowed(fmcp_session *s)
+{
+    int ok;
+    FMCP__LOCK(&s->lock);
+    ok = s->initialized && strcmp(s->version, "2025-06-18") < 0;
+    FMCP__UNLOCK(&s->lock);
+    return ok;
+}
+
+static void fmcp__mcp_handle_batch(fmcp__mcp_req *r, const fmcp_json *arr)
+{
+    const fmcp_json *v;
+    fmcp__mcp_batch *b;
+    if (!fmcp__mcp_batch_allowed(r->s) || fmcp_json_len(arr) == 0) {
+        fmcp__mcp_ref(r);
+        fmcp__mcp_req_error(r, FMCP_RPC_INVALID_REQUEST,
+                        fmcp_json_len(arr) ? "Batches are not supported by this protocol version"
+                                           : "Invalid Request: empty batch");
+        return;
+    }
+    b = (fmcp__mcp_batch *)fmcp_malloc(r->s->alloc, sizeof *b);
+    if (!b) { fmcp__mcp_ref(r); fmcp__mcp_req_error(r, FMCP_RPC_INTERNAL_ERROR, "out of memory"); return; }
+    memset(b, 0, sizeof *b);
+    b->pending = 1;
+    b->group = r->g;
+    fmcp__mcp_group_add(r->s, r->g);
+    r->b = b;
+    for (v = fmcp_json_first(arr); v; v = fmcp_json_next(v)) fmcp__mcp_handle_one(r, v);
+    r->b = NULL;
+    fmcp__mcp_batch_release(r->s, b);
+}
+
+/* Drop the receive's hold on its group, then hand its jobs to the pool in
+ * one go (the group stays alive: each job holds it). */
+static void fmcp__mcp_receive_finish(fmcp_session *s, fmcp__mcp_group *g)
+{
+    fmcp_ctx *head = g->jobs, *tail = g->jobs_tail, *c;
+    int n = 0;
+    g->collecting = 0;
+    g->jobs = g->jobs_tail = NULL;
+    for (c = head; c; c = c->qnext) n++;
+    fmcp__mcp_group_release(s, g);
+    if (head) fmcp__mcp_push_jobs(s->srv, head, tail, n);
+}
+
+FASTMCP_API fmcp_result fmcp_session_receive_ex(fmcp_session *s, const char *json, size_t len,
+                                                const fmcp_receive_opts *opts)
+{
+    fmcp_json_parse_options po;
+    fmcp_json_doc *doc = NULL;
+    fmcp__mcp_req r;
+    fmcp__mcp_group *g;
+    fmcp_result rc = FMCP_OK;
+    int closed;
+    if (!s || (!json && len)) return FMCP_ERR_INVALID_ARG;
+    FMCP__LOCK(&s->lock);
+    closed = s->closed;
+    FMCP__UNLOCK(&s->lock);
+    if (closed) return FMCP_ERR_CLOSED;
+    g = (fmcp__mcp_group *)fmcp_malloc(s->alloc, sizeof *g);
+    if (!g) return FMCP_ERR_NOMEM;
+    g->tag = opts ? opts->tag : NULL;
+    g->pending = 1;
+    g->collecting = 1;
+    g->jobs = g->jobs_tail = NULL;
+    memset(&r, 0, sizeof r);
+    r.s = s;
+    r.g = g;
+    if (opts && opts->auth) {
+        if (!(r.au = fmcp__mcp_auth_copy(s->alloc, opts->auth, &s->lock))) rc = FMCP_ERR_NOMEM;
+    } else if ((r.au = s->auth) != NULL) {
+        FMCP__LOCK(&s->lock);
+        r.au->refs++;
+        FMCP__UNLOCK(&s->lock);
+    }
+    memset(&po, 0, sizeof po);
+    po.alloc = s->alloc;
+    if (rc == FMCP_OK && (rc = fmcp_json_parse(json ? json : "", len, &po, &doc, NULL)) != FMCP_OK) {
+        fmcp__mcp_ref(&r);
+        if (rc == FMCP_ERR_NOMEM) fmcp__mcp_req_error(&r, FMCP_RPC_INTERNAL_ERROR, "out of memory");
+        else fmcp__mcp_req_error(&r, FMCP_RPC_PARSE_ERROR, "Parse error");
+        rc = rc == FMCP_ERR_NOMEM ? rc : FMCP_OK;
+    } else if (rc == FMCP_OK && !(r.m = (fmcp__mcp_msg *)fmcp_malloc(s->alloc, sizeof *r.m))) {
+        fmcp_json_doc_free(doc);
+        rc = FMCP_ERR_NOMEM;
+    } else if (rc == FMCP_OK) {
+        const fmcp_json *root = fmcp_json_root(doc);
+        r.m->doc = doc;
+        r.m->refs = 1;
+        if (fmcp_json_is(root, FMCP_JSON_ARRAY)) fmcp__mcp_handle_batch(&r, root);
+        else fmcp__mcp_handle_one(&r, root);
+        fmcp__mcp_msg_unref(s, r.m);
+    }
+    fmcp__mcp_auth_unref(s->alloc, r.au, &s->lock);
+    fmcp__mcp_receive_finish(s, g);
+    return rc;
+}
+
+FASTMCP_API fmcp_result fmcp_session_receive(fmcp_session *s, const char *json, size_t len)
+{
+    return fmcp_session_receive_ex(s, json, len, NULL);
+}
+
+FASTMCP_API fmcp_result fmcp_session_reply_error(fmcp_session *s, const char *id_json, int code,
+                                                 const char *message)
+{
+    fmcp__mcp_group *g;
+    if (!s || !message) return FMCP_ERR_INVALID_ARG;
+    g = (fmcp__mcp_group *)fmcp_malloc(s->alloc, sizeof *g);
+    if (!g) return FMCP_ERR_NOMEM;
+    g->tag = NULL;
+    g->pending = 1;
+    fmcp__mcp_reply_error(s, g, NULL, id_json, id_json ? strlen(id_json) : 0, code, message);
+    return FMCP_OK;
+}
+
+FASTMCP_API const fmcp_allocator *fmcp_server_allocator(const fmcp_server *srv)
+{
+    return srv ? srv->alloc : NULL;
+}
+
+/* ===== stream.c ===== */
+/* stream: implementation */
+
+#include <string.h>
+#include <stdio.h>
+#if defined(__unix__) || defined(__APPLE__)
+#  include <unistd.h>
+#  include <errno.h>
+#endif
+
+struct fmcp_stream {
+    fmcp_server *srv;
+    const fmcp_allocator *a;
+    fmcp_stream_desc d;
+    fmcp_session *s;
+    char *buf;              /* the unfinished line */
+    size_t len, cap;
+    int discarding;         /* inside an over-long line */
+    int write_failed;
+};
+
+static fmcp_result fmcp__stream_write_all(fmcp_stream *st, const char *p, size_t n)
+{
+    while (n > 0) {
+        long w = st->d.write(st->d.user, p, n);
+        if (w <= 0) return FMCP_ERR_IO;
+        p += w;
+        n -= (size_t)w;
+    }
+    return FMCP_OK;
+}
+
+/* Session send callback: one message, one line. Already serialised. */
+static fmcp_result fmcp__stream_send(void *user, const char *json, size_t len, const fmcp_send_info *info)
+{
+    fmcp_stream *st = (fmcp_stream *)user;
+    fmcp_result r;
+    char line[4096];
+    (void)info;
+    if (st->write_failed) return FMCP_ERR_IO;
+    if (len < sizeof line) {
+        /* one write per message: a separate "\n" doubles the syscalls and
+         * wakes the reader twice for every line */
+        memcpy(line, json, len);
+        line[len] = '\n';
+        r = fmcp__stream_write_all(st, line, len + 1);
+    } else {
+        r = fmcp__stream_write_all(st, json, len);
+        if (r == FMCP_OK) r = fmcp__stream_write_all(st, "\n", 1);
+    }
+    if (r != FMCP_OK) st->write_failed = 1;
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_stream_create(fmcp_server *srv, const fmcp_stream_desc *d, fmcp_stream **out)
+{
+    fmcp_session_desc sd;
+    fmcp_stream *st;
+    fmcp_result r;
+    if (!srv || !d || !d->write || !out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    st = (fmcp_stream *)fmcp_malloc(fmcp_server_allocator(srv), sizeof *st);
+    if (!st) return FMCP_ERR_NOMEM;
+    memset(st, 0, sizeof *st);
+    st->srv = srv;
+    st->a = fmcp_server_allocator(srv);
+    st->d = *d;
+    st->d.auth = NULL;
+    if (!st->d.max_line) st->d.max_line = (size_t)4 << 20;
+    memset(&sd, 0, sizeof sd);
+    sd.send = fmcp__stream_send;
+    sd.user = st;
+    sd.auth = d->auth;
+    r = fmcp_session_create(srv, &sd, &st->s);
+    if (r != FMCP_OK) { fmcp_free(st->a, st, sizeof *st); return r; }
+    *out = st;
+    return FMCP_OK;
+}
+
+FASTMCP_API fmcp_session *fmcp_stream_session(fmcp_stream *st)
+{
+    return st ? st->s : NULL;
+}
+
+FASTMCP_API void fmcp_stream_destroy(fmcp_stream *st)
+{
+    if (!st) return;
+    fmcp_session_close(st->s);
+    if (st->buf) fmcp_free(st->a, st->buf, st->cap);
+    fmcp_free(st->a, st, sizeof *st);
+}
+
+static fmcp_result fmcp__stream_line(fmcp_stream *st, const char *p, size_t n)
+{
+    size_t i;
+    if (n && p[n - 1] == '\r') n--;
+    for (i = 0; i < n; i++)
+        if (p[i] != ' ' && p[i] != '\t') break;
+    if (i == n) return FMCP_OK;   /* blank line */
+    return fmcp_session_receive(st->s, p, n);
+}
+
+static fmcp_result fmcp__stream_too_long(fmcp_stream *st)
+{
+    char msg[96];
+    snprintf(msg, sizeof msg, "Invalid Request: message exceeds %lu bytes", (unsigned long)st->d.max_line);
+    return fmcp_session_reply_error(st->s, NULL, FMCP_RPC_INVALID_REQUEST, msg);
+}
+
+/* Keep n more bytes of the unfinished line, or start discarding it. */
+static fmcp_result fmcp__stream_keep(fmcp_stream *st, const char *p, size_t n)
+{
+    if (st->len + n > st->d.max_line) {
+        st->discarding = 1;
+        st->len = 0;
+        return FMCP_OK;
+    }
+    if (st->len + n > st->cap) {
+        size_t nc = st->cap ? st->cap : 4096;
+        char *nb;
+        while (nc < st->len + n) nc *= 2;
+        if (nc > st->d.max_line) nc = st->d.max_line;
+        nb = (char *)fmcp_realloc(st->a, st->buf, st->cap, nc);
+        if (!nb) { st->discarding = 1; st->len = 0; return FMCP_ERR_NOMEM; }
+        st->buf = nb;
+        st->cap = nc;
+    }
+    memcpy(st->buf + st->len, p, n);
+    st->len += n;
+    return FMCP_OK;
+}
+
+FASTMCP_API fmcp_result fmcp_stream_feed(fmcp_stream *st, const void *data, size_t n)
+{
+    const char *p = (const char *)data, *end = p + n;
+    fmcp_result r = FMCP_OK, r2;
+    if (!st || (!data && n)) return FMCP_ERR_INVALID_ARG;
+    while (p < end) {
+        const char *nl = (const char *)memchr(p, '\n', (size_t)(end - p));
+        size_t seg = (size_t)((nl ? nl : end) - p);
+        if (st->discarding) {
+            if (nl) { st->discarding = 0; r2 = fmcp__stream_too_long(st); if (r2 != FMCP_OK) r = r2; }
+        } else if (nl && st->len == 0 && seg <= st->d.max_line) {
+            r2 = fmcp__stream_line(st, p, seg);   /* whole line in hand: no copy */
+            if (r2 != FMCP_OK) r = r2;
+        } else {
+            r2 = fmcp__stream_keep(st, p, seg);
+            if (r2 != FMCP_OK) r = r2;
+            if (nl && st->discarding) { st->discarding = 0; r2 = fmcp__stream_too_long(st); if (r2 != FMCP_OK) r = r2; }
+            else if (nl) { r2 = fmcp__stream_line(st, st->buf, st->len); st->len = 0; if (r2 != FMCP_OK) r = r2; }
+        }
+        p += seg + (nl ? 1 : 0);
+    }
+    return st->write_failed ? FMCP_ERR_IO : r;
+}
+
+FASTMCP_API fmcp_result fmcp_stream_serve(fmcp_server *srv, const fmcp_stream_desc *d)
+{
+    fmcp_stream *st;
+    fmcp_result r;
+    char buf[16384];
+    if (!d || !d->read) return FMCP_ERR_INVALID_ARG;
+    if ((r = fmcp_stream_create(srv, d, &st)) != FMCP_OK) return r;
+    for (;;) {
+        long n = d->read(d->user, buf, sizeof buf);
+        if (n <= 0) { r = n == 0 ? FMCP_OK : FMCP_ERR_IO; break; }
+        if (fmcp_stream_feed(st, buf, (size_t)n) == FMCP_ERR_NOMEM)
+            fmcp_server_log(srv, FMCP_LOG_ERROR, "stream: out of memory, a message was dropped");
+        fmcp_session_expire(st->s);
+    }
+    if (st->len) fmcp_server_log(srv, FMCP_LOG_WARNING, "stream: input ended inside a message");
+    fmcp_stream_destroy(st);
+    return r;
+}
+
+FASTMCP_API void fmcp_log_stderr(void *user, fmcp_log_level level, const char *message)
+{
+    static const char *const names[] = { "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency" };
+    (void)user;
+    fprintf(stderr, "fastmcp: %s: %s\n", names[(int)level & 7], message);
+}
+
+#if defined(__unix__) || defined(__APPLE__)
+static long fmcp__stream_stdio_read(void *user, void *buf, size_t cap)
+{
+    ssize_t n;
+    (void)user;
+    do { n = read(0, buf, cap); } while (n < 0 && errno == EINTR);
+    return (long)n;
+}
+
+static long fmcp__stream_stdio_write(void *user, const void *buf, size_t len)
+{
+    ssize_t n;
+    (void)user;
+    do { n = write(1, buf, len); } while (n < 0 && errno == EINTR);
+    return (long)n;
+}
+#else
+static long fmcp__stream_stdio_read(void *user, void *buf, size_t cap)
+{
+    size_t n;
+    (void)user;
+    n = fread(buf, 1, 1, stdin);   /* one byte: fread would wait for cap bytes */
+    (void)cap;
+    return n ? (long)n : (ferror(stdin) ? -1 : 0);
+}
+
+static long fmcp__stream_stdio_write(void *user, const void *buf, size_t len)
+{
+    size_t n;
+    (void)user;
+    n = fwrite(buf, 1, len, stdout);
+    fflush(stdout);
+    return n ? (long)n : -1;
+}
+#endif
+
+FASTMCP_API fmcp_result fmcp_server_run_stdio(fmcp_server *srv)
+{
+    fmcp_stream_desc d;
+    memset(&d, 0, sizeof d);
+    d.read = fmcp__stream_stdio_read;
+    d.write = fmcp__stream_stdio_write;
+    return fmcp_stream_serve(srv, &d);
+}
+
+/* ===== mcp_http.c ===== */
+/* mcp_http: implementation */
+
+#ifndef FASTMCP_NO_SOCKETS
+#include <string.h>
+#include <stdio.h>
+#ifndef FASTMCP_NO_THREADS
+#  include <pthread.h>
+#endif
+
+/* Locking rule: the transport mutex is never held while calling into the
+ * MCP engine (its callbacks take the mutex). It is recursive because an HTTP
+ * write on the loop thread may run our on_close callback synchronously. */
+#ifndef FASTMCP_NO_THREADS
+#  define FMCP__MH_LOCK(t) pthread_mutex_lock(&(t)->mu)
+#  define FMCP__MH_UNLOCK(t) pthread_mutex_unlock(&(t)->mu)
+#else
+#  define FMCP__MH_LOCK(t) ((void)0)
+#  define FMCP__MH_UNLOCK(t) ((void)0)
+#endif
+
+#define FMCP__MH_BUCKETS 256
+#define FMCP__MH_MAX_PARKED 32  /* finished, undelivered streams per session */
+#define FMCP__MH_POST 0
+#define FMCP__MH_GET 1
+#define FMCP__MH_PENDING 0   /* POST held, nothing sent yet */
+#define FMCP__MH_SSE 1       /* SSE started (or stream 0) */
+
+typedef struct fmcp__mh_ev {
+    struct fmcp__mh_ev *next;
+    uint64_t seq;
+    size_t len, cap;         /* text length, allocation size after the struct */
+    char *data;              /* formatted event, stored after the struct */
+} fmcp__mh_ev;
+
+typedef struct fmcp__mh_stream {
+    struct fmcp__mh_stream *next;
+    uint64_t no;             /* 0 = the stand-alone GET stream */
+    int kind, state, done;
+    int xthread;             /* written from a thread other than the loop's */
+    int init_post, init_ok;  /* the POST that created the session */
+    fmcp_http_req *req;      /* attached connection, NULL when detached */
+    int64_t last_write;
+    uint64_t seq;
+    fmcp__mh_ev *head, *tail;
+    size_t nev;
+    char *resp;              /* buffered JSON response (PENDING) */
+    size_t resp_len;
+    int resp_status;
+    char *ids;               /* request ids (raw JSON), NUL-separated */
+    size_t ids_len;
+} fmcp__mh_stream;
+
+typedef struct fmcp__mh_session {
+    struct fmcp__mh_session *next;
+    struct fmcp_mcp_http *t;
+    fmcp_session *s;
+    char id[33];
+    int legacy, temp, dead, reap;
+    int64_t last_used;
+    uint64_t next_no;
+    fmcp__mh_stream *streams;
+    char *subject;
+} fmcp__mh_session;
+
+struct fmcp_mcp_http {
+    fmcp_server *srv;
+    const fmcp_allocator *a;
+    fmcp_http_loop *loop;
+    fmcp_http_server *hs;
+    fmcp_http_transport_desc d;
+    int check_hosts;
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_t mu;
+#endif
+    fmcp__mh_session *buckets[FMCP__MH_BUCKETS];
+    fmcp__mh_session *temps;   /* stateless sessions, not addressable */
+    size_t nsessions;
+    int nreap, nreap_temp;     /* sessions flagged for reaping (temporary ones) */
+    uint64_t timer;
+    int timer_on;
+    struct fmcp__mh_later *later;  /* requests still to finish (see flush_later) */
+    size_t nlater, cap_later;
+    uint64_t later_timer;
+    int later_timer_on;
+#ifndef FASTMCP_NO_THREADS
+    pthread_t loop_tid;
+    int has_loop_tid;
+#endif
+    int64_t tick_ms;
+};
+
+typedef struct fmcp__mh_later {
+    fmcp_http_req *req;
+    int status;
+} fmcp__mh_later;
+
+typedef struct fmcp__mh_auth {
+    fmcp_http_auth_reply r;
+    int called;
+} fmcp__mh_auth;
+
+static const char *const fmcp__mh_versions[] = {
+    "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", NULL
+};
+static const char *const fmcp__mh_local_hosts[] = { "localhost", "127.0.0.1", "[::1]", NULL };
+
+/* ---- small helpers ----------------------------------------------------------- */
+
+static int fmcp__mh_lc(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+
+static int fmcp__mh_ieqn(const char *a, const char *b, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        if (fmcp__mh_lc((unsigned char)a[i]) != fmcp__mh_lc((unsigned char)b[i])) return 0;
+        if (!a[i]) return 1;
+    }
+    return 1;
+}
+
+static int fmcp__mh_ieq(const char *a, const char *b)
+{
+    size_t n = strlen(a);
+    return n == strlen(b) && fmcp__mh_ieqn(a, b, n);
+}
+
+static char *fmcp__mh_dup(const fmcp_allocator *a, const char *s, size_t n)
+{
+    char *p = (char *)fmcp_malloc(a, n + 1);
+    if (!p) return NULL;
+    memcpy(p, s, n);
+    p[n] = 0;
+    return p;
+}
+
+static void fmcp__mh_free_str(const fmcp_allocator *a, char *s)
+{
+    if (s) fmcp_free(a, s, strlen(s) + 1);
+}
+
+/* Does a comma-separated media list allow type/sub? (wildcards count) */
+static int fmcp__mh_accepts(const char *list, const char *type, const char *sub)
+{
+    size_t tl = strlen(type), sl = strlen(sub);
+    const char *p = list;
+    if (!list) return 0;
+    while (*p) {
+        const char *e = p + strcspn(p, ",;");
+        while (*p == ' ' || *p == '\t') p++;
+        if (e - p == 3 && memcmp(p, "*/*", 3) == 0) return 1;
+        if ((size_t)(e - p) >= tl + 2 && fmcp__mh_ieqn(p, type, tl) && p[tl] == '/') {
+            const char *s = p + tl + 1;
+            size_t n = (size_t)(e - s);
+            while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
+            if ((n == 1 && *s == '*') || (n == sl && fmcp__mh_ieqn(s, sub, sl))) return 1;
+        }
+        p = e + strcspn(e, ",");
+        if (*p) p++;
+    }
+    return 0;
+}
+
+static int fmcp__mh_is_json_ct(const char *ct)
+{
+    size_t n;
+    if (!ct) return 0;
+    while (*ct == ' ') ct++;
+    n = strcspn(ct, "; \t");
+    return n == 16 && fmcp__mh_ieqn(ct, "application/json", 16);
+}
+
+static int fmcp__mh_known_version(const char *v)
+{
+    size_t i;
+    for (i = 0; fmcp__mh_versions[i]; i++)
+        if (strcmp(v, fmcp__mh_versions[i]) == 0) return 1;
+    return 0;
+}
+
+static int fmcp__mh_is_loopback(const char *host)
+{
+    return !host || strncmp(host, "127.", 4) == 0 || fmcp__mh_ieq(host, "localhost") ||
+           strcmp(host, "::1") == 0 || strcmp(host, "[::1]") == 0;
+}
+
+/* Length of the host part of "host[:port]" or "[v6][:port]". */
+static size_t fmcp__mh_hostpart(const char *hp)
+{
+    if (*hp == '[') {
+        const char *e = strchr(hp, ']');
+        return e ? (size_t)(e - hp) + 1 : strlen(hp);
+    }
+    return strcspn(hp, ":");
+}
+
+/* An entry without a port matches any port; one with a port matches exactly. */
+static int fmcp__mh_host_listed(const char *const *list, const char *hp)
+{
+    size_t i, n = fmcp__mh_hostpart(hp);
+    for (i = 0; list[i]; i++) {
+        if (fmcp__mh_ieq(list[i], hp)) return 1;
+        if (strlen(list[i]) == n && fmcp__mh_ieqn(list[i], hp, n)) return 1;
+    }
+    return 0;
+}
+
+static int fmcp__mh_host_ok(const fmcp_mcp_http *t, const char *host)
+{
+    if (!t->check_hosts) return 1;
+    if (!host || !*host) return 0;
+    return fmcp__mh_host_listed(t->d.allowed_hosts ? t->d.allowed_hosts : fmcp__mh_local_hosts, host);
+}
+
+/* Origins: a full "scheme://host[:port]" entry matches exactly, a bare host
+ * entry matches that host with http or https and any port. */
+static int fmcp__mh_origin_ok(const fmcp_mcp_http *t, const char *origin)
+{
+    const char *const *list = t->d.allowed_origins ? t->d.allowed_origins : fmcp__mh_local_hosts;
+    const char *hp;
+    size_t i;
+    if (!origin || !t->check_hosts) return 1;
+    for (i = 0; list[i]; i++)
+        if (strstr(list[i], "://") && fmcp__mh_ieq(list[i], origin)) return 1;
+    if (fmcp__mh_ieqn(origin, "http://", 7)) hp = origin + 7;
+    else if (fmcp__mh_ieqn(origin, "https://", 8)) hp = origin + 8;
+    else return 0;
+    for (i = 0; list[i]; i++) {
+        size_t n = fmcp__mh_hostpart(hp);
+        if (!strstr(list[i], "://") && strlen(list[i]) == n && fmcp__mh_ieqn(list[i], hp, n)) return 1;
+    }
+    return 0;
+}
+
+/* Is the caller on the loop thread? (handlers, timers and on_close are) */
+static int fmcp__mh_on_loop(const fmcp_mcp_http *t)
+{
+#ifndef FASTMCP_NO_THREADS
+    return !t->has_loop_tid || pthread_equal(t->loop_tid, pthread_self());
+#else
+    (void)t;
+    return 1;
+#endif
+}
+
+static void fmcp__mh_mark_loop(fmcp_mcp_http *t)
+{
+#ifndef FASTMCP_NO_THREADS
+    t->loop_tid = pthread_self();
+    t->has_loop_tid = 1;
+#else
+    (void)t;
+#endif
+}
+
+/* ---- answers that could not be sent yet ------------------------------------------ */
+
+/* A request must be finished exactly once. When finishing fails for want of
+ * memory, or would overtake a worker's writes still queued in the loop, the
+ * request goes on this list: a 0 ms timer (loop thread; it runs after the
+ * loop drained its queue) or the next housekeeping tick finishes it.
+ * status 0 = end the SSE stream, else a bodiless answer with that status. */
+static void fmcp__mh_flush_later(void *user)
+{
+    fmcp_mcp_http *t = (fmcp_mcp_http *)user;
+    size_t i, keep = 0;
+    FMCP__MH_LOCK(t);
+    t->later_timer_on = 0;
+    for (i = 0; i < t->nlater; i++) {
+        fmcp__mh_later *l = &t->later[i];
+        fmcp_result rc = l->status ? fmcp_http_respond(l->req, l->status, NULL, 0, NULL, 0)
+                                   : fmcp_http_stream_end(l->req);
+        if (rc == FMCP_ERR_NOMEM) t->later[keep++] = *l;   /* anything else is final */
+    }
+    t->nlater = keep;
+    FMCP__MH_UNLOCK(t);
+}
+
+static fmcp_result fmcp__mh_later_add(fmcp_mcp_http *t, fmcp_http_req *req, int status)
+{
+    if (t->nlater == t->cap_later) {
+        size_t nc = t->cap_later ? t->cap_later * 2 : 8;
+        fmcp__mh_later *nl = (fmcp__mh_later *)fmcp_realloc(t->a, t->later, t->cap_later * sizeof *nl,
+                                                            nc * sizeof *nl);
+        if (!nl) return FMCP_ERR_NOMEM;
+        t->later = nl;
+        t->cap_later = nc;
+    }
+    t->later[t->nlater].req = req;
+    t->later[t->nlater++].status = status;
+    if (!t->later_timer_on && fmcp__mh_on_loop(t) &&
+        fmcp_http_timer_add(t->loop, 0, fmcp__mh_flush_later, t, &t->later_timer) == FMCP_OK)
+        t->later_timer_on = 1;
+    return FMCP_OK;
+}
+
+/* Finishing calls: on failure the request is retried later (locked). */
+static void fmcp__mh_answer(fmcp_mcp_http *t, fmcp_http_req *req, int status, const fmcp_http_header *h,
+                            size_t n, const void *body, size_t len)
+{
+    fmcp_result rc;
+    FMCP__MH_LOCK(t);
+    rc = fmcp_http_respond(req, status, h, n, body, len);
+    if (rc == FMCP_ERR_NOMEM || rc == FMCP_ERR_INVALID_ARG) (void)fmcp__mh_later_add(t, req, 500);
+    FMCP__MH_UNLOCK(t);
+}
+
+static void fmcp__mh_end(fmcp_mcp_http *t, fmcp_http_req *req, int xthread)
+{
+    fmcp_result rc;
+    FMCP__MH_LOCK(t);
+    if (xthread && fmcp__mh_on_loop(t) && fmcp__mh_later_add(t, req, 0) == FMCP_OK) { FMCP__MH_UNLOCK(t); return; }
+    rc = fmcp_http_stream_end(req);
+    if (rc == FMCP_ERR_NOMEM) (void)fmcp__mh_later_add(t, req, 0);
+    FMCP__MH_UNLOCK(t);
+}
+
+/* ---- HTTP answers ------------------------------------------------------------- */
+
+/* Headers every answer gets: CORS, and the session id when known. */
+static size_t fmcp__mh_base_headers(const fmcp_mcp_http *t, const fmcp__mh_session *ms,
+                                    fmcp_http_header *h, size_t n)
+{
+    if (t->d.cors_origin) {
+        h[n].name = "Access-Control-Allow-Origin"; h[n++].value = t->d.cors_origin;
+        h[n].name = "Access-Control-Expose-Headers"; h[n++].value = "Mcp-Session-Id, WWW-Authenticate";
+        if (strcmp(t->d.cors_origin, "*") != 0) { h[n].name = "Vary"; h[n++].value = "Origin"; }
+    }
+    if (ms && !ms->temp && !ms->legacy) { h[n].name = "Mcp-Session-Id"; h[n++].value = ms->id; }
+    return n;
+}
+
+static void fmcp__mh_respond(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp__mh_session *ms, int status,
+                             const char *ctype, const char *body, size_t len)
+{
+    fmcp_http_header h[8];
+    size_t n = fmcp__mh_base_headers(t, ms, h, 0);
+    if (ctype) { h[n].name = "Content-Type"; h[n++].value = ctype; }
+    fmcp__mh_answer(t, req, status, h, n, body, len);
+}
+
+/* HTTP-level failure with a JSON-RPC error body (what MCP clients parse). */
+static void fmcp__mh_fail(fmcp_mcp_http *t, fmcp_http_req *req, int status, int code, const char *msg)
+{
+    char body[256];
+    int n = snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":%d,\"message\":\"%s\"}}",
+                     code, msg);
+    if (n < 0 || (size_t)n >= sizeof body) n = 0;
+    fmcp__mh_respond(t, req, NULL, status, "application/json", body, (size_t)n);
+}
+
+static fmcp_result fmcp__mh_sse_start(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_req *req)
+{
+    fmcp_http_header h[10];
+    size_t n = fmcp__mh_base_headers(t, ms, h, 0);
+    h[n].name = "Content-Type"; h[n++].value = "text/event-stream";
+    h[n].name = "Cache-Control"; h[n++].value = "no-cache, no-transform";
+    h[n].name = "X-Accel-Buffering"; h[n++].value = "no";
+    return fmcp_http_stream_start(req, 200, h, n);
+}
+
+/* ---- streams and events -------------------------------------------------------- */
+
+static void fmcp__mh_stream_free(fmcp_mcp_http *t, fmcp__mh_stream *st)
+{
+    fmcp__mh_ev *e = st->head;
+    while (e) {
+        fmcp__mh_ev *nx = e->next;
+        fmcp_free(t->a, e, sizeof *e + e->cap);
+        e = nx;
+    }
+    if (st->resp) fmcp_free(t->a, st->resp, st->resp_len + 1);
+    if (st->ids) fmcp_free(t->a, st->ids, st->ids_len);
+    fmcp_free(t->a, st, sizeof *st);
+}
+
+static void fmcp__mh_unlink_stream(fmcp__mh_session *ms, fmcp__mh_stream *st)
+{
+    fmcp__mh_stream **pp = &ms->streams;
+    while (*pp && *pp != st) pp = &(*pp)->next;
+    if (*pp) *pp = st->next;
+}
+
+/* Finished streams whose client never came back are kept for resumption;
+ * cap them per session by dropping the oldest (the list is newest first). */
+static void fmcp__mh_trim_parked(fmcp_mcp_http *t, fmcp__mh_session *ms)
+{
+    fmcp__mh_stream *st, *oldest = NULL;
+    size_t n = 0;
+    for (st = ms->streams; st; st = st->next)
+        if (st->done && !st->req) { n++; oldest = st; }
+    if (n < FMCP__MH_MAX_PARKED) return;
+    fmcp__mh_unlink_stream(ms, oldest);
+    fmcp__mh_stream_free(t, oldest);
+}
+
+static fmcp__mh_stream *fmcp__mh_stream_new(fmcp_mcp_http *t, fmcp__mh_session *ms, int kind)
+{
+    fmcp__mh_stream *st;
+    fmcp__mh_trim_parked(t, ms);
+    st = (fmcp__mh_stream *)fmcp_malloc(t->a, sizeof *st);
+    if (!st) return NULL;
+    memset(st, 0, sizeof *st);
+    st->kind = kind;
+    st->no = kind == FMCP__MH_GET ? 0 : ++ms->next_no;
+    st->state = kind == FMCP__MH_GET ? FMCP__MH_SSE : FMCP__MH_PENDING;
+    st->next = ms->streams;
+    ms->streams = st;
+    return st;
+}
+
+static fmcp__mh_stream *fmcp__mh_find_no(fmcp__mh_session *ms, uint64_t no)
+{
+    fmcp__mh_stream *st;
+    for (st = ms->streams; st; st = st->next)
+        if (st->no == no) return st;
+    return NULL;
+}
+
+static fmcp__mh_stream *fmcp__mh_get_stream(fmcp_mcp_http *t, fmcp__mh_session *ms)
+{
+    fmcp__mh_stream *st = fmcp__mh_find_no(ms, 0);
+    return st ? st : fmcp__mh_stream_new(t, ms, FMCP__MH_GET);
+}
+
+/* The POST stream holding request id `id` (raw JSON text). */
+static fmcp__mh_stream *fmcp__mh_find_id(fmcp__mh_session *ms, const char *id, size_t n)
+{
+    fmcp__mh_stream *st;
+    for (st = ms->streams; st; st = st->next) {
+        size_t off = 0;
+        while (st->ids && off < st->ids_len) {
+            size_t l = strlen(st->ids + off);
+            if (l == n && memcmp(st->ids + off, id, n) == 0) return st;
+            off += l + 1;
+        }
+    }
+    return NULL;
+}
+
+/* Write bytes to the attached connection; a dead connection detaches. */
+static void fmcp__mh_write(fmcp_mcp_http *t, fmcp__mh_stream *st, const char *p, size_t n)
+{
+    if (!st->req) return;
+    if (!fmcp__mh_on_loop(t)) st->xthread = 1;
+    if (fmcp_http_stream_write(st->req, p, n) == FMCP_OK) st->last_write = fmcp_monotonic_ms();
+}
+
+/* Bytes needed by fmcp__mh_fmt. */
+static size_t fmcp__mh_fmt_cap(const char *event, const char *data, size_t len)
+{
+    size_t lines = 1, i;
+    for (i = 0; i < len; i++) lines += data[i] == '\n';
+    return len + lines * 6 + 96 + (event ? strlen(event) : 0);
+}
+
+/* "id:", optional "event:"/"retry:", one "data:" per line, blank line. */
+static size_t fmcp__mh_fmt(char *p, size_t cap, const char *id, const char *event, int retry,
+                           const char *data, size_t len)
+{
+    size_t i, n = 0;
+    n += (size_t)snprintf(p + n, cap - n, "id: %s\n", id);
+    if (event) n += (size_t)snprintf(p + n, cap - n, "event: %s\n", event);
+    if (retry > 0) n += (size_t)snprintf(p + n, cap - n, "retry: %d\n", retry);
+    memcpy(p + n, "data: ", 6); n += 6;
+    for (i = 0; i < len; i++) {
+        if (data[i] == '\r') continue;
+        p[n++] = data[i];
+        if (data[i] == '\n') { memcpy(p + n, "data: ", 6); n += 6; }
+    }
+    p[n++] = '\n'; p[n++] = '\n';
+    return n;
+}
+
+/* Append an event to the replay buffer (bounded) and send it if attached. */
+static fmcp_result fmcp__mh_emit(fmcp_mcp_http *t, fmcp__mh_stream *st, const char *event, int retry,
+                                 const char *json, size_t len)
+{
+    char id[48];
+    size_t cap = fmcp__mh_fmt_cap(event, json, len);
+    fmcp__mh_ev *e = (fmcp__mh_ev *)fmcp_malloc(t->a, sizeof *e + cap);
+    if (!e) return FMCP_ERR_NOMEM;
+    snprintf(id, sizeof id, "%llu_%llu", (unsigned long long)st->no, (unsigned long long)(st->seq + 1));
+    e->next = NULL;
+    e->seq = ++st->seq;
+    e->data = (char *)(e + 1);
+    e->cap = cap;
+    e->len = fmcp__mh_fmt(e->data, cap, id, event, retry, json, len);
+    if (st->tail) st->tail->next = e; else st->head = e;
+    st->tail = e;
+    if (++st->nev > t->d.replay_events) {
+        fmcp__mh_ev *old = st->head;
+        st->head = old->next;
+        fmcp_free(t->a, old, sizeof *old + old->cap);
+        st->nev--;
+    }
+    fmcp__mh_write(t, st, e->data, e->len);
+    return FMCP_OK;
+}
+
+/* Start SSE on a held POST: headers, then the priming event (id + retry). */
+static void fmcp__mh_start_sse(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp__mh_stream *st)
+{
+    st->state = FMCP__MH_SSE;
+    if (st->req && !fmcp__mh_on_loop(t)) st->xthread = 1;
+    if (st->req && fmcp__mh_sse_start(t, ms, st->req) == FMCP_OK) st->last_write = fmcp_monotonic_ms();
+    else if (st->req) {   /* no stream: the client may still resume it with GET */
+        fmcp__mh_answer(t, st->req, 500, NULL, 0, NULL, 0);
+        st->req = NULL;
+    }
+    (void)fmcp__mh_emit(t, st, NULL, t->d.retry_ms, "", 0);
+    if (st->resp) {   /* a response already buffered goes first */
+        (void)fmcp__mh_emit(t, st, NULL, 0, st->resp, st->resp_len);
+        fmcp_free(t->a, st->resp, st->resp_len + 1);
+        st->resp = NULL;
+    }
+}
+
+/* Finish the attached request, whatever state it is in. */
+static void fmcp__mh_release_req(fmcp_mcp_http *t, fmcp__mh_stream *st, int status)
+{
+    fmcp_http_req *req = st->req;
+    if (!req) return;
+    st->req = NULL;
+    if (st->state == FMCP__MH_SSE) fmcp__mh_end(t, req, st->xthread);
+    else fmcp__mh_fail(t, req, status, -32000, status == 404 ? "Session terminated" : "Request aborted");
+}
+
+/* The buffered answer of a held POST: JSON (403 when the engine says so) or 202. */
+static void fmcp__mh_finish_pending(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp__mh_stream *st)
+{
+    fmcp_http_req *req = st->req;
+    st->req = NULL;
+    if (!req) return;
+    if (st->resp) {
+        int status = st->resp_status == 403 ? 403 : 200;
+        fmcp__mh_respond(t, req, ms, status, "application/json", st->resp, st->resp_len);
+    } else {
+        fmcp__mh_respond(t, req, ms, 202, NULL, NULL, 0);
+    }
+}
+
+static int fmcp__mh_has_result(const fmcp_allocator *a, const char *json, size_t len)
+{
+    fmcp_json_parse_options o;
+    fmcp_json_doc *doc;
+    int ok;
+    memset(&o, 0, sizeof o);
+    o.alloc = a;
+    if (fmcp_json_parse(json, len, &o, &doc, NULL) != FMCP_OK) return 0;
+    ok = fmcp_json_get(fmcp_json_root(doc), "result") != NULL;
+    fmcp_json_doc_free(doc);
+    return ok;
+}
+
+/* ---- engine callbacks (any thread) ------------------------------------------------ */
+
+static fmcp__mh_stream *fmcp__mh_route(fmcp__mh_session *ms, const fmcp_send_info *info)
+{
+    fmcp__mh_stream *st = NULL;
+    if (ms->legacy) return NULL;
+    if (info->tag) st = fmcp__mh_find_no(ms, (uint64_t)(uintptr_t)info->tag);
+    if (!st && info->related_id) st = fmcp__mh_find_id(ms, info->related_id, info->related_id_len);
+    return st && !st->done && st->no ? st : NULL;
+}
+
+static fmcp_result fmcp__mh_on_send(void *user, const char *json, size_t len, const fmcp_send_info *info)
+{
+    fmcp__mh_session *ms = (fmcp__mh_session *)user;
+    fmcp_mcp_http *t = ms->t;
+    fmcp__mh_stream *st;
+    fmcp_result rc = FMCP_OK;
+    FMCP__MH_LOCK(t);
+    if (ms->dead) { FMCP__MH_UNLOCK(t); return FMCP_ERR_CLOSED; }
+    ms->last_used = fmcp_monotonic_ms();
+    st = fmcp__mh_route(ms, info);
+    if (st && st->init_post && info->is_response) st->init_ok = fmcp__mh_has_result(t->a, json, len);
+    if (st && st->state == FMCP__MH_PENDING) {
+        if (info->is_response && !st->resp) {
+            st->resp = fmcp__mh_dup(t->a, json, len);
+            st->resp_len = len;
+            st->resp_status = info->http_status;
+            FMCP__MH_UNLOCK(t);
+            return st->resp ? FMCP_OK : FMCP_ERR_NOMEM;
+        }
+        if (t->d.json_only) st = NULL;
+        else fmcp__mh_start_sse(t, ms, st);
+    }
+    if (!st && !ms->temp && !(st = fmcp__mh_get_stream(t, ms))) rc = FMCP_ERR_NOMEM;
+    if (st) rc = fmcp__mh_emit(t, st, ms->legacy ? "message" : NULL, 0, json, len);
+    FMCP__MH_UNLOCK(t);
+    return rc;
+}
+
+static void fmcp__mh_flag_reap(fmcp_mcp_http *t, fmcp__mh_session *ms)
+{
+    if (!ms->reap) { ms->reap = 1; t->nreap++; t->nreap_temp += ms->temp; }
+}
+
+static void fmcp__mh_on_done(void *user, void *tag)
+{
+    fmcp__mh_session *ms = (fmcp__mh_session *)user;
+    fmcp_mcp_http *t = ms->t;
+    fmcp__mh_stream *st;
+    FMCP__MH_LOCK(t);
+    st = tag && !ms->dead ? fmcp__mh_find_no(ms, (uint64_t)(uintptr_t)tag) : NULL;
+    if (st) {
+        st->done = 1;
+        if ((st->init_post && !st->init_ok) || ms->temp) fmcp__mh_flag_reap(t, ms);
+        if (st->state == FMCP__MH_PENDING || st->req) {
+            if (st->state == FMCP__MH_PENDING) fmcp__mh_finish_pending(t, ms, st);
+            else fmcp__mh_release_req(t, st, 200);
+            fmcp__mh_unlink_stream(ms, st);
+            fmcp__mh_stream_free(t, st);
+        }
+        /* else: detached SSE; its events wait for a resume or the session's end */
+    }
+    FMCP__MH_UNLOCK(t);
+}
+
+/* ---- sessions (created and destroyed on the loop thread only) -------------------- */
+
+static int fmcp__mh_hexval(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+/* Bucket from the first id byte: the id is random, so this is uniform and
+ * leaks nothing an attacker does not already choose. */
+static size_t fmcp__mh_bucket(const char *id)
+{
+    int hi = fmcp__mh_hexval((unsigned char)id[0]), lo = hi < 0 ? -1 : fmcp__mh_hexval((unsigned char)id[1]);
+    return lo < 0 ? FMCP__MH_BUCKETS : (size_t)(hi * 16 + lo);
+}
+
+static void fmcp__mh_link(fmcp_mcp_http *t, fmcp__mh_session *ms)
+{
+    fmcp__mh_session **head = ms->temp ? &t->temps : &t->buckets[fmcp__mh_bucket(ms->id)];
+    ms->next = *head;
+    *head = ms;
+    if (!ms->temp) t->nsessions++;
+}
+
+/* Remove from the table and mark dead (locked). */
+static void fmcp__mh_unlink(fmcp_mcp_http *t, fmcp__mh_session *ms)
+{
+    fmcp__mh_session **pp = ms->temp ? &t->temps : &t->buckets[fmcp__mh_bucket(ms->id)];
+    while (*pp && *pp != ms) pp = &(*pp)->next;
+    if (*pp) { *pp = ms->next; if (!ms->temp) t->nsessions--; }
+    if (ms->reap) { t->nreap--; t->nreap_temp -= ms->temp; }
+    ms->dead = 1;
+    ms->next = NULL;
+}
+
+/* Lookup by id (locked); ids compare in constant time. */
+static fmcp__mh_session *fmcp__mh_lookup(fmcp_mcp_http *t, const char *id)
+{
+    size_t b;
+    fmcp__mh_session *ms;
+    if (!id || strlen(id) != 32 || (b = fmcp__mh_bucket(id)) >= FMCP__MH_BUCKETS) return NULL;
+    for (ms = t->buckets[b]; ms; ms = ms->next)
+        if (fmcp_ct_equal(ms->id, id, 32) && !ms->reap) return ms;
+    return NULL;
+}
+
+static void fmcp__mh_session_free(fmcp_mcp_http *t, fmcp__mh_session *ms)
+{
+    fmcp__mh_free_str(t->a, ms->subject);
+    fmcp_wipe(ms->id, sizeof ms->id);
+    fmcp_free(t->a, ms, sizeof *ms);
+}
+
+/* Close the engine session, then answer whatever requests it still holds. */
+static void fmcp__mh_destroy(fmcp_mcp_http *t, fmcp__mh_session *ms)
+{
+    fmcp_session_close(ms->s);
+    FMCP__MH_LOCK(t);
+    while (ms->streams) {
+        fmcp__mh_stream *st = ms->streams;
+        ms->streams = st->next;
+        fmcp__mh_release_req(t, st, 404);
+        fmcp__mh_stream_free(t, st);
+    }
+    FMCP__MH_UNLOCK(t);
+    fmcp__mh_session_free(t, ms);
+}
+
+static fmcp_result fmcp__mh_new_id(char out[33])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char r[16];
+    size_t i;
+    fmcp_result rc = fmcp_random_bytes(r, sizeof r);
+    if (rc != FMCP_OK) return rc;
+    for (i = 0; i < 16; i++) { out[2 * i] = hex[r[i] >> 4]; out[2 * i + 1] = hex[r[i] & 15]; }
+    out[32] = 0;
+    fmcp_wipe(r, sizeof r);
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__mh_session_new(fmcp_mcp_http *t, int temp, int legacy, const fmcp_auth_info *au,
+                                        fmcp__mh_session **out)
+{
+    fmcp_session_desc sd;
+    fmcp_result rc = FMCP_OK;
+    fmcp__mh_session *ms;
+    if (!temp && t->nsessions >= t->d.max_sessions) return FMCP_ERR_TOO_LARGE;
+    ms = (fmcp__mh_session *)fmcp_malloc(t->a, sizeof *ms);
+    if (!ms) return FMCP_ERR_NOMEM;
+    memset(ms, 0, sizeof *ms);
+    ms->t = t; ms->temp = temp; ms->legacy = legacy;
+    ms->last_used = fmcp_monotonic_ms();
+    if (!temp) rc = fmcp__mh_new_id(ms->id);
+    if (!rc && au && au->subject && !(ms->subject = fmcp__mh_dup(t->a, au->subject, strlen(au->subject))))
+        rc = FMCP_ERR_NOMEM;
+    memset(&sd, 0, sizeof sd);
+    sd.send = fmcp__mh_on_send; sd.on_done = fmcp__mh_on_done; sd.user = ms; sd.auth = au;
+    if (!rc) rc = fmcp_session_create(t->srv, &sd, &ms->s);
+    if (rc) { fmcp__mh_session_free(t, ms); return rc; }
+    FMCP__MH_LOCK(t);
+    fmcp__mh_link(t, ms);
+    FMCP__MH_UNLOCK(t);
+    *out = ms;
+    return FMCP_OK;
+}
+
+/* Destroy flagged sessions (and idle ones when check_idle). Loop thread. */
+static void fmcp__mh_reap(fmcp_mcp_http *t, int check_idle)
+{
+    fmcp__mh_session *dead = NULL, *ms, *nx;
+    int64_t now = fmcp_monotonic_ms();
+    size_t b;
+    FMCP__MH_LOCK(t);
+    if (!check_idle && !t->nreap) { FMCP__MH_UNLOCK(t); return; }
+    /* stateless traffic flags only temporary sessions: skip the table then */
+    for (b = check_idle || t->nreap > t->nreap_temp ? 0 : FMCP__MH_BUCKETS; b <= FMCP__MH_BUCKETS; b++) {
+        for (ms = b < FMCP__MH_BUCKETS ? t->buckets[b] : t->temps; ms; ms = nx) {
+            int idle = check_idle && t->d.session_timeout_ms > 0 && now - ms->last_used > t->d.session_timeout_ms;
+            fmcp__mh_stream *st;
+            nx = ms->next;
+            for (st = ms->streams; idle && st; st = st->next)
+                if (st->req || st->state == FMCP__MH_PENDING) idle = 0;
+            if (!ms->reap && !idle) continue;
+            fmcp__mh_unlink(t, ms);
+            ms->next = dead;
+            dead = ms;
+        }
+    }
+    FMCP__MH_UNLOCK(t);
+    for (ms = dead; ms; ms = nx) { nx = ms->next; fmcp__mh_destroy(t, ms); }
+}
+
+/* The stream holding req, over every session (locked). */
+static fmcp__mh_stream *fmcp__mh_find_req(fmcp_mcp_http *t, fmcp_http_req *req, fmcp__mh_session **owner)
+{
+    size_t b;
+    fmcp__mh_session *ms;
+    fmcp__mh_stream *st;
+    for (b = 0; b <= FMCP__MH_BUCKETS; b++)
+        for (ms = b < FMCP__MH_BUCKETS ? t->buckets[b] : t->temps; ms; ms = ms->next)
+            for (st = ms->streams; st; st = st->next)
+                if (st->req == req) { *owner = ms; return st; }
+    return NULL;
+}
+
+/* The peer went away: detach (SSE streams stay resumable). */
+static void fmcp__mh_on_close(fmcp_http_req *req, void *user)
+{
+    fmcp_mcp_http *t = (fmcp_mcp_http *)user;
+    fmcp__mh_session *ms = NULL;
+    fmcp__mh_stream *st;
+    fmcp__mh_mark_loop(t);
+    FMCP__MH_LOCK(t);
+    st = fmcp__mh_find_req(t, req, &ms);
+    if (st) {
+        fmcp__mh_release_req(t, st, 500);
+        if (ms->legacy) fmcp__mh_flag_reap(t, ms);
+    }
+    FMCP__MH_UNLOCK(t);
+}
+
+/* ---- POST ------------------------------------------------------------------------ */
+
+/* A message needs an answer unless it is a notification or a response. */
+static int fmcp__mh_needs_answer(const fmcp_json *m)
+{
+    const fmcp_json *id = fmcp_json_get(m, "id"), *method = fmcp_json_get(m, "method");
+    if (!fmcp_json_is(m, FMCP_JSON_OBJECT)) return 1;
+    if (!id && fmcp_json_is(method, FMCP_JSON_STRING)) return 0;
+    if (!method && id && (fmcp_json_get(m, "result") || fmcp_json_get(m, "error"))) return 0;
+    return 1;
+}
+
+static int fmcp__mh_any_answer(const fmcp_json *root)
+{
+    const fmcp_json *v;
+    if (!fmcp_json_is(root, FMCP_JSON_ARRAY)) return fmcp__mh_needs_answer(root);
+    if (!fmcp_json_len(root)) return 1;
+    for (v = fmcp_json_first(root); v; v = fmcp_json_next(v))
+        if (fmcp__mh_needs_answer(v)) return 1;
+    return 0;
+}
+
+/* Raw text of every request id in the message, NUL-separated (for routing). */
+static fmcp_result fmcp__mh_collect_ids(fmcp_mcp_http *t, const fmcp_json *root, fmcp__mh_stream *st)
+{
+    const fmcp_json *m = fmcp_json_is(root, FMCP_JSON_ARRAY) ? fmcp_json_first(root) : root;
+    size_t total = 0, off = 0, need;
+    const fmcp_json *v;
+    for (v = m; v; v = root == m ? NULL : fmcp_json_next(v)) {
+        const fmcp_json *id = fmcp_json_get(v, "id");
+        if (id && fmcp_json_get(v, "method") && fmcp_json_write(id, NULL, 0, &need) == FMCP_ERR_BUFFER_TOO_SMALL)
+            total += need;
+    }
+    if (!total) return FMCP_OK;
+    if (!(st->ids = (char *)fmcp_malloc(t->a, total))) return FMCP_ERR_NOMEM;
+    st->ids_len = total;
+    for (v = m; v; v = root == m ? NULL : fmcp_json_next(v)) {
+        const fmcp_json *id = fmcp_json_get(v, "id");
+        if (id && fmcp_json_get(v, "method") && fmcp_json_write(id, NULL, 0, &need) == FMCP_ERR_BUFFER_TOO_SMALL &&
+            off + need <= total && fmcp_json_write(id, st->ids + off, need, NULL) == FMCP_OK)
+            off += need;
+    }
+    return FMCP_OK;
+}
+
+/* Give the message to the engine; hold the request when it needs answers. */
+static void fmcp__mh_handoff(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_req *req, const fmcp_json *root,
+                             int created, const fmcp_auth_info *au)
+{
+    fmcp_receive_opts o;
+    fmcp__mh_stream *st = NULL;
+    uint64_t no = 0;
+    size_t len;
+    const char *body = fmcp_http_req_body(req, &len);
+    fmcp_result rc = FMCP_ERR_NOMEM;
+    memset(&o, 0, sizeof o);
+    o.auth = au;
+    if (!fmcp__mh_any_answer(root)) {
+        /* the body lives until the request is answered: hand it over first */
+        (void)fmcp_session_receive_ex(ms->s, body, len, &o);
+        fmcp__mh_respond(t, req, ms, 202, NULL, NULL, 0);
+        return;
+    }
+    FMCP__MH_LOCK(t);
+    if ((st = fmcp__mh_stream_new(t, ms, FMCP__MH_POST)) != NULL) {
+        no = st->no;
+        st->init_post = created;
+        if ((rc = fmcp__mh_collect_ids(t, root, st)) == FMCP_OK) st->req = req;
+        else { fmcp__mh_unlink_stream(ms, st); fmcp__mh_stream_free(t, st); }
+    }
+    FMCP__MH_UNLOCK(t);
+    if (rc != FMCP_OK) { fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Out of memory"); return; }
+    fmcp_http_req_on_close(req, fmcp__mh_on_close, t);
+    o.tag = (void *)(uintptr_t)no;
+    if (fmcp_session_receive_ex(ms->s, body, len, &o) == FMCP_OK) return;
+    FMCP__MH_LOCK(t);
+    if ((st = fmcp__mh_find_no(ms, no)) != NULL) {
+        fmcp__mh_release_req(t, st, 500);
+        fmcp__mh_unlink_stream(ms, st);
+        fmcp__mh_stream_free(t, st);
+    }
+    FMCP__MH_UNLOCK(t);
+}
+
+/* Stateless: a fresh session, initialised for this POST unless it is initialize. */
+static void fmcp__mh_post_stateless(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_json *root, int is_init,
+                                    const char *pv, const fmcp_auth_info *au)
+{
+    static const char init_fmt[] = "{\"jsonrpc\":\"2.0\",\"id\":\"fmcp-stateless-init\",\"method\":\"initialize\","
+        "\"params\":{\"protocolVersion\":\"%s\",\"capabilities\":{},\"clientInfo\":{\"name\":\"stateless\",\"version\":\"0\"}}}";
+    static const char inited[] = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}";
+    char init[320];
+    fmcp__mh_session *ms;
+    fmcp_receive_opts o;
+    int n;
+    if (!fmcp__mh_any_answer(root)) { fmcp__mh_respond(t, req, NULL, 202, NULL, NULL, 0); return; }
+    if (fmcp__mh_session_new(t, 1, 0, au, &ms) != FMCP_OK) {
+        fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Could not create a session");
+        return;
+    }
+    memset(&o, 0, sizeof o);
+    o.auth = au;
+    n = snprintf(init, sizeof init, init_fmt, pv ? pv : "2025-03-26");
+    if (!is_init && n > 0 && (size_t)n < sizeof init) {
+        (void)fmcp_session_receive_ex(ms->s, init, (size_t)n, &o);
+        (void)fmcp_session_receive_ex(ms->s, inited, sizeof inited - 1, &o);
+    }
+    fmcp__mh_handoff(t, ms, req, root, 0, au);
+    FMCP__MH_LOCK(t);
+    if (!ms->streams) fmcp__mh_flag_reap(t, ms);   /* answered inline, or failed */
+    FMCP__MH_UNLOCK(t);
+}
+
+/* Session from Mcp-Session-Id: 400 when missing, 404 unknown (or another
+ * subject's). Returns NULL after answering. */
+static fmcp__mh_session *fmcp__mh_session_of(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
+{
+    const char *sid = fmcp_http_req_header(req, "Mcp-Session-Id");
+    fmcp__mh_session *ms;
+    if (!sid) {
+        fmcp__mh_fail(t, req, 400, -32000, "Bad Request: Mcp-Session-Id header is required");
+        return NULL;
+    }
+    FMCP__MH_LOCK(t);
+    ms = fmcp__mh_lookup(t, sid);
+    if (ms && (ms->legacy || (ms->subject && (!au || !au->subject || strcmp(au->subject, ms->subject) != 0))))
+        ms = NULL;
+    if (ms) ms->last_used = fmcp_monotonic_ms();
+    FMCP__MH_UNLOCK(t);
+    if (!ms) fmcp__mh_fail(t, req, 404, -32001, "Session not found");
+    return ms;
+}
+
+/* Header checks shared by POST and GET; 0 after answering. */
+static int fmcp__mh_version_ok(fmcp_mcp_http *t, fmcp_http_req *req)
+{
+    const char *pv = fmcp_http_req_header(req, "MCP-Protocol-Version");
+    if (!pv || fmcp__mh_known_version(pv)) return 1;
+    fmcp__mh_fail(t, req, 400, -32000, "Bad Request: Unsupported protocol version");
+    return 0;
+}
+
+static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
+{
+    const char *accept = fmcp_http_req_header(req, "Accept");
+    fmcp_json_parse_options po;
+    fmcp_json_doc *doc = NULL;
+    const fmcp_json *root;
+    fmcp__mh_session *ms = NULL;
+    size_t len;
+    const char *body = fmcp_http_req_body(req, &len);
+    int is_init, created = 0;
+    if (!fmcp__mh_accepts(accept, "application", "json") ||
+        (!t->d.json_only && !fmcp__mh_accepts(accept, "text", "event-stream"))) {
+        fmcp__mh_fail(t, req, 406, -32000, "Not Acceptable: Accept must allow application/json and text/event-stream");
+        return;
+    }
+    if (!fmcp__mh_is_json_ct(fmcp_http_req_header(req, "Content-Type"))) {
+        fmcp__mh_fail(t, req, 415, -32000, "Unsupported Media Type: Content-Type must be application/json");
+        return;
+    }
+    if (!fmcp__mh_version_ok(t, req)) return;
+    memset(&po, 0, sizeof po);
+    po.alloc = t->a;
+    if (fmcp_json_parse(body, len, &po, &doc, NULL) != FMCP_OK) {
+        fmcp__mh_fail(t, req, 400, FMCP_RPC_PARSE_ERROR, "Parse error");
+        return;
+    }
+    root = fmcp_json_root(doc);
+    is_init = strcmp(fmcp_json_get_str(root, "method", ""), "initialize") == 0;
+    if (t->d.stateless) {
+        fmcp__mh_post_stateless(t, req, root, is_init, fmcp_http_req_header(req, "MCP-Protocol-Version"), au);
+    } else if (is_init && !fmcp_http_req_header(req, "Mcp-Session-Id")) {
+        fmcp_result rc = fmcp__mh_session_new(t, 0, 0, au, &ms);
+        if (rc == FMCP_ERR_TOO_LARGE) fmcp__mh_fail(t, req, 503, -32000, "Too many sessions");
+        else if (rc) fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Could not create a session");
+        else created = 1;
+    } else {
+        ms = fmcp__mh_session_of(t, req, au);
+    }
+    if (ms) fmcp__mh_handoff(t, ms, req, root, created, au);
+    fmcp_json_doc_free(doc);
+}
+
+/* ---- GET, DELETE ------------------------------------------------------------------- */
+
+static void fmcp__mh_405(fmcp_mcp_http *t, fmcp_http_req *req, const char *allow)
+{
+    fmcp_http_header h[8];
+    size_t n = fmcp__mh_base_headers(t, NULL, h, 0);
+    h[n].name = "Allow"; h[n++].value = allow;
+    fmcp__mh_answer(t, req, 405, h, n, NULL, 0);
+}
+
+/* Attach req to st and replay the events after `after` (locked). */
+static void fmcp__mh_attach(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp__mh_stream *st, fmcp_http_req *req,
+                            uint64_t after)
+{
+    fmcp__mh_ev *e;
+    if (st->req) fmcp__mh_release_req(t, st, 409);   /* the newer connection wins */
+    if (fmcp__mh_sse_start(t, ms, req) != FMCP_OK) { fmcp__mh_answer(t, req, 500, NULL, 0, NULL, 0); return; }
+    st->req = req;
+    st->last_write = fmcp_monotonic_ms();
+    for (e = st->head; e && st->req; e = e->next)
+        if (e->seq > after) fmcp__mh_write(t, st, e->data, e->len);
+}
+
+/* "<stream>_<seq>" from Last-Event-ID. */
+static int fmcp__mh_parse_event_id(const char *s, uint64_t *no, uint64_t *seq)
+{
+    uint64_t v[2] = { 0, 0 };
+    int k = 0;
+    if (!*s) return 0;
+    for (; *s; s++) {
+        if (*s == '_' && k == 0) { k = 1; continue; }
+        if (*s < '0' || *s > '9' || v[k] > (UINT64_MAX - 9) / 10) return 0;
+        v[k] = v[k] * 10 + (uint64_t)(*s - '0');
+    }
+    *no = v[0]; *seq = v[1];
+    return k == 1;
+}
+
+static void fmcp__mh_get(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
+{
+    const char *lei = fmcp_http_req_header(req, "Last-Event-ID");
+    fmcp__mh_session *ms;
+    fmcp__mh_stream *st;
+    uint64_t no = 0, seq = 0;
+    int status = 0;
+    if (t->d.stateless || t->d.disable_get) { fmcp__mh_405(t, req, t->d.stateless ? "POST" : "POST, DELETE"); return; }
+    if (!fmcp__mh_accepts(fmcp_http_req_header(req, "Accept"), "text", "event-stream")) {
+        fmcp__mh_fail(t, req, 406, -32000, "Not Acceptable: Accept must allow text/event-stream");
+        return;
+    }
+    if (!fmcp__mh_version_ok(t, req) || !(ms = fmcp__mh_session_of(t, req, au))) return;
+    if (lei && !fmcp__mh_parse_event_id(lei, &no, &seq)) { fmcp__mh_fail(t, req, 400, -32000, "Bad Last-Event-ID"); return; }
+    fmcp_http_req_on_close(req, fmcp__mh_on_close, t);
+    FMCP__MH_LOCK(t);
+    st = lei ? fmcp__mh_find_no(ms, no) : fmcp__mh_get_stream(t, ms);
+    if (!st || st->state == FMCP__MH_PENDING) status = lei ? 404 : 500;   /* PENDING: never gave out an id */
+    else if (!lei && st->req) status = 409;
+    else {
+        fmcp__mh_attach(t, ms, st, req, lei ? seq : st->seq);
+        if (!lei) (void)fmcp__mh_emit(t, st, NULL, t->d.retry_ms, "", 0);
+        if (st->done && st->req) {   /* a finished POST stream: everything is delivered now */
+            fmcp__mh_release_req(t, st, 200);
+            fmcp__mh_unlink_stream(ms, st);
+            fmcp__mh_stream_free(t, st);
+        }
+    }
+    FMCP__MH_UNLOCK(t);
+    if (status == 409) fmcp__mh_fail(t, req, 409, -32000, "Conflict: an SSE stream is already open for this session");
+    else if (status) fmcp__mh_fail(t, req, status, -32000, status == 404 ? "Unknown stream" : "Out of memory");
+}
+
+static void fmcp__mh_delete(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
+{
+    fmcp__mh_session *ms;
+    if (t->d.stateless) { fmcp__mh_405(t, req, "POST"); return; }
+    if (!(ms = fmcp__mh_session_of(t, req, au))) return;
+    FMCP__MH_LOCK(t);
+    fmcp__mh_unlink(t, ms);
+    FMCP__MH_UNLOCK(t);
+    fmcp__mh_destroy(t, ms);
+    fmcp__mh_respond(t, req, NULL, 200, NULL, NULL, 0);
+}
+
+/* ---- legacy HTTP+SSE (2024-11-05) -------------------------------------------------- */
+
+static void fmcp__mh_legacy_open(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
+{
+    fmcp__mh_session *ms;
+    fmcp__mh_stream *st;
+    char url[512];
+    int n;
+    fmcp_result rc = fmcp__mh_session_new(t, 0, 1, au, &ms);
+    if (rc) { fmcp__mh_fail(t, req, rc == FMCP_ERR_TOO_LARGE ? 503 : 500, -32000, "Could not create a session"); return; }
+    n = snprintf(url, sizeof url, "%s?sessionId=%s", t->d.legacy_message_path, ms->id);
+    fmcp_http_req_on_close(req, fmcp__mh_on_close, t);
+    FMCP__MH_LOCK(t);
+    if ((st = fmcp__mh_get_stream(t, ms)) != NULL) {
+        fmcp__mh_attach(t, ms, st, req, 0);
+        if (n > 0 && (size_t)n < sizeof url) (void)fmcp__mh_emit(t, st, "endpoint", 0, url, (size_t)n);
+        if (!st->req) fmcp__mh_flag_reap(t, ms);   /* attach failed and answered 500 */
+    } else {
+        fmcp__mh_flag_reap(t, ms);
+    }
+    FMCP__MH_UNLOCK(t);
+    if (!st) fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Out of memory");
+}
+
+/* sessionId=... from the query string (copied into out). */
+static int fmcp__mh_query_sid(const char *q, char out[33])
+{
+    while (q && *q) {
+        size_t n = strcspn(q, "&");
+        if (n == 10 + 32 && strncmp(q, "sessionId=", 10) == 0) {
+            memcpy(out, q + 10, 32);
+            out[32] = 0;
+            return 1;
+        }
+        q += n + (q[n] == '&');
+    }
+    return 0;
+}
+
+static void fmcp__mh_legacy_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
+{
+    char sid[33];
+    fmcp__mh_session *ms = NULL;
+    fmcp_receive_opts o;
+    fmcp_json_doc *doc = NULL;
+    size_t len;
+    const char *body = fmcp_http_req_body(req, &len);
+    FMCP__MH_LOCK(t);
+    if (fmcp__mh_query_sid(fmcp_http_req_query(req), sid) && (ms = fmcp__mh_lookup(t, sid)) != NULL && !ms->legacy)
+        ms = NULL;
+    if (ms) ms->last_used = fmcp_monotonic_ms();
+    FMCP__MH_UNLOCK(t);
+    if (!ms) { fmcp__mh_fail(t, req, 404, -32001, "Session not found"); return; }
+    if (!fmcp__mh_is_json_ct(fmcp_http_req_header(req, "Content-Type"))) {
+        fmcp__mh_fail(t, req, 415, -32000, "Unsupported Media Type: Content-Type must be application/json");
+        return;
+    }
+    if (fmcp_json_parse(body, len, NULL, &doc, NULL) != FMCP_OK) {
+        fmcp__mh_fail(t, req, 400, FMCP_RPC_PARSE_ERROR, "Parse error");
+        return;
+    }
+    fmcp_json_doc_free(doc);
+    memset(&o, 0, sizeof o);
+    o.auth = au;
+    (void)fmcp_session_receive_ex(ms->s, body, len, &o);
+    fmcp__mh_respond(t, req, NULL, 202, "text/plain", "Accepted", 8);
+}
+
+/* ---- dispatch ------------------------------------------------------------------------ */
+
+static void fmcp__mh_preflight(fmcp_mcp_http *t, fmcp_http_req *req)
+{
+    fmcp_http_header h[10];
+    size_t n = fmcp__mh_base_headers(t, NULL, h, 0);
+    if (t->d.cors_origin) {
+        h[n].name = "Access-Control-Allow-Methods"; h[n++].value = "GET, POST, DELETE, OPTIONS";
+        h[n].name = "Access-Control-Allow-Headers";
+        h[n++].value = "Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID";
+        h[n].name = "Access-Control-Max-Age"; h[n++].value = "86400";
+    }
+    h[n].name = "Allow"; h[n++].value = "GET, POST, DELETE, OPTIONS";
+    fmcp__mh_answer(t, req, 204, h, n, NULL, 0);
+}
+
+/* Run the authenticate hook; 0 after answering a rejection. */
+static int fmcp__mh_auth_answer(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_http_auth_reply *r);
+static int fmcp__mh_authenticate(fmcp_mcp_http *t, fmcp_http_req *req, fmcp__mh_auth *au)
+{
+    memset(au, 0, sizeof *au);
+    if (!t->d.authenticate) return 1;
+    au->called = 1;
+    au->r.transport = t;
+    if (t->d.authenticate(t->d.auth_user, fmcp_http_req_method(req), fmcp_http_req_path(req), req, &au->r) != FMCP_OK) {
+        fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Authentication failed");
+        return 0;
+    }
+    if (au->r.defer) return 0;   /* the hook owns req now (fmcp_mcp_http_auth_resume) */
+    return fmcp__mh_auth_answer(t, req, &au->r);
+}
+
+/* Answer a rejection; 1 when the reply accepts. */
+static int fmcp__mh_auth_answer(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_http_auth_reply *r)
+{
+    fmcp_http_header h[12];
+    size_t n, i;
+    if (!r->status) return 1;
+    n = fmcp__mh_base_headers(t, NULL, h, 0);
+    for (i = 0; i < r->nheaders && i < 4; i++) h[n++] = r->headers[i];
+    h[n].name = "Content-Type"; h[n++].value = r->content_type ? r->content_type : "application/json";
+    fmcp__mh_answer(t, req, r->status, h, n, r->body, r->body ? strlen(r->body) : 0);
+    return 0;
+}
+
+static void fmcp__mh_route_req(fmcp_mcp_http *t, fmcp_http_req *req, const char *m, const char *path,
+                               const fmcp_auth_info *ai)
+{
+    int legacy = !t->d.disable_legacy_sse && !t->d.stateless;
+    if (strcmp(path, t->d.path) == 0) {
+        if (strcmp(m, "POST") == 0) fmcp__mh_post(t, req, ai);
+        else if (strcmp(m, "GET") == 0) fmcp__mh_get(t, req, ai);
+        else if (strcmp(m, "DELETE") == 0) fmcp__mh_delete(t, req, ai);
+        else fmcp__mh_405(t, req, "GET, POST, DELETE, OPTIONS");
+    } else if (legacy && strcmp(path, t->d.legacy_sse_path) == 0) {
+        if (strcmp(m, "GET") == 0) fmcp__mh_legacy_open(t, req, ai);
+        else fmcp__mh_405(t, req, "GET");
+    } else {
+        if (strcmp(m, "POST") == 0) fmcp__mh_legacy_post(t, req, ai);
+        else fmcp__mh_405(t, req, "POST");
+    }
+}
+
+static void fmcp__mh_handler(fmcp_http_req *req, void *user)
+{
+    fmcp_mcp_http *t = (fmcp_mcp_http *)user;
+    const char *m = fmcp_http_req_method(req), *path = fmcp_http_req_path(req);
+    int legacy = !t->d.disable_legacy_sse && !t->d.stateless;
+    fmcp__mh_auth au;
+    fmcp__mh_mark_loop(t);
+    fmcp__mh_reap(t, 0);
+    if (strcmp(m, "GET") == 0 && strcmp(path, t->d.health_path) == 0) {
+        fmcp__mh_respond(t, req, NULL, 200, "application/json", "{\"status\":\"ok\"}", 15);
+        return;
+    }
+    if (strcmp(path, t->d.path) != 0 && !(legacy && (strcmp(path, t->d.legacy_sse_path) == 0 ||
+                                                     strcmp(path, t->d.legacy_message_path) == 0))) {
+        if (t->d.fallback) t->d.fallback(req, t->d.fallback_user);
+        else fmcp__mh_respond(t, req, NULL, 404, "text/plain", "Not Found\n", 10);
+        return;
+    }
+    if (!fmcp__mh_host_ok(t, fmcp_http_req_header(req, "Host"))) {
+        fmcp__mh_fail(t, req, 421, -32000, "Misdirected Request: Host not allowed");
+        return;
+    }
+    if (!fmcp__mh_origin_ok(t, fmcp_http_req_header(req, "Origin"))) {
+        fmcp__mh_fail(t, req, 403, -32000, "Forbidden: Origin not allowed");
+        return;
+    }
+    if (strcmp(m, "OPTIONS") == 0) { fmcp__mh_preflight(t, req); return; }
+    if (!fmcp__mh_authenticate(t, req, &au)) {
+        if (au.r.release) au.r.release(au.r.release_user, &au.r);
+        return;
+    }
+    fmcp__mh_route_req(t, req, m, path, au.r.has_info ? &au.r.info : NULL);
+    if (au.r.release) au.r.release(au.r.release_user, &au.r);
+    fmcp__mh_reap(t, 0);
+}
+
+FASTMCP_API void fmcp_mcp_http_auth_resume(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_http_auth_reply *reply)
+{
+    fmcp__mh_mark_loop(t);
+    if (fmcp__mh_auth_answer(t, req, reply))
+        fmcp__mh_route_req(t, req, fmcp_http_req_method(req), fmcp_http_req_path(req),
+                           reply->has_info ? &reply->info : NULL);
+    if (reply->release) reply->release(reply->release_user, reply);
+    fmcp__mh_reap(t, 0);
+}
+
+/* ---- housekeeping timer ------------------------------------------------------------- */
+
+static void fmcp__mh_keepalive(fmcp_mcp_http *t, int64_t now)
+{
+    size_t b;
+    fmcp__mh_session *ms;
+    fmcp__mh_stream *st;
+    if (t->d.keepalive_ms <= 0) return;
+    FMCP__MH_LOCK(t);
+    for (b = 0; b <= FMCP__MH_BUCKETS; b++)
+        for (ms = b < FMCP__MH_BUCKETS ? t->buckets[b] : t->temps; ms; ms = ms->next)
+            for (st = ms->streams; st; st = st->next)
+                if (st->req && st->state == FMCP__MH_SSE && now - st->last_write >= t->d.keepalive_ms)
+                    fmcp__mh_write(t, st, ": keepalive\n\n", 13);
+    FMCP__MH_UNLOCK(t);
+}
+
+static void fmcp__mh_tick(void *user)
+{
+    fmcp_mcp_http *t = (fmcp_mcp_http *)user;
+    size_t b;
+    fmcp__mh_session *ms;
+    fmcp__mh_mark_loop(t);
+    t->timer_on = 0;
+    fmcp__mh_keepalive(t, fmcp_monotonic_ms());
+    if (!t->later_timer_on) fmcp__mh_flush_later(t);
+    fmcp__mh_reap(t, 1);
+    /* the table changes only on this thread, so walking it unlocked is safe */
+    for (b = 0; b < FMCP__MH_BUCKETS; b++)
+        for (ms = t->buckets[b]; ms; ms = ms->next) fmcp_session_expire(ms->s);
+    if (fmcp_http_timer_add(t->loop, t->tick_ms, fmcp__mh_tick, t, &t->timer) == FMCP_OK) t->timer_on = 1;
+}
+
+/* ---- public API ------------------------------------------------------------------------ */
+
+static void fmcp__mh_defaults(fmcp_http_transport_desc *d)
+{
+    if (!d->path) d->path = "/mcp";
+    if (!d->legacy_sse_path) d->legacy_sse_path = "/sse";
+    if (!d->legacy_message_path) d->legacy_message_path = "/messages";
+    if (!d->health_path) d->health_path = "/health";
+    if (!d->keepalive_ms) d->keepalive_ms = 15000;
+    if (!d->session_timeout_ms) d->session_timeout_ms = (int64_t)30 * 60 * 1000;
+    if (!d->retry_ms) d->retry_ms = 1000;
+    if (!d->max_sessions) d->max_sessions = 10000;
+    if (!d->replay_events) d->replay_events = 256;
+}
+
+static void fmcp__mh_free_struct(fmcp_mcp_http *t)
+{
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_destroy(&t->mu);
+#endif
+    fmcp_free(t->a, t, sizeof *t);
+}
+
+static fmcp_result fmcp__mh_mutex_init(fmcp_mcp_http *t)
+{
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutexattr_t at;
+    int e;
+    if (pthread_mutexattr_init(&at) != 0) return FMCP_ERR_NOMEM;
+    e = pthread_mutexattr_settype(&at, PTHREAD_MUTEX_RECURSIVE) || pthread_mutex_init(&t->mu, &at);
+    pthread_mutexattr_destroy(&at);
+    return e ? FMCP_ERR_NOMEM : FMCP_OK;
+#else
+    (void)t;
+    return FMCP_OK;
+#endif
+}
+
+FASTMCP_API fmcp_result fmcp_mcp_http_attach(fmcp_server *srv, fmcp_http_loop *loop,
+                                             const fmcp_http_transport_desc *d, fmcp_mcp_http **out)
+{
+    fmcp_http_server_desc hd;
+    fmcp_mcp_http *t;
+    fmcp_result rc;
+    if (!srv || !loop || !d || !out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    t = (fmcp_mcp_http *)fmcp_malloc(fmcp_server_allocator(srv), sizeof *t);
+    if (!t) return FMCP_ERR_NOMEM;
+    memset(t, 0, sizeof *t);
+    t->srv = srv; t->a = fmcp_server_allocator(srv); t->loop = loop; t->d = *d;
+    fmcp__mh_defaults(&t->d);
+    t->check_hosts = t->d.dns_rebinding_protection > 0 ||
+                     (t->d.dns_rebinding_protection == 0 && (fmcp__mh_is_loopback(t->d.host) ||
+                                                             t->d.allowed_hosts || t->d.allowed_origins));
+    t->tick_ms = t->d.keepalive_ms > 0 && t->d.keepalive_ms < 1000 ? t->d.keepalive_ms : 1000;
+    if ((rc = fmcp__mh_mutex_init(t)) != FMCP_OK) { fmcp_free(t->a, t, sizeof *t); return rc; }
+    if (d->http) hd = *d->http; else memset(&hd, 0, sizeof hd);
+    hd.host = d->host; hd.port = d->port; hd.handler = fmcp__mh_handler; hd.user = t;
+    if ((rc = fmcp_http_server_start(loop, &hd, &t->hs)) != FMCP_OK) { fmcp__mh_free_struct(t); return rc; }
+    if ((rc = fmcp_http_timer_add(loop, t->tick_ms, fmcp__mh_tick, t, &t->timer)) != FMCP_OK) {
+        fmcp_http_server_free(t->hs);
+        fmcp__mh_free_struct(t);
+        return rc;
+    }
+    t->timer_on = 1;
+    *out = t;
+    return FMCP_OK;
+}
+
+FASTMCP_API uint16_t fmcp_mcp_http_port(const fmcp_mcp_http *t) { return t ? fmcp_http_server_port(t->hs) : 0; }
+FASTMCP_API fmcp_http_loop *fmcp_mcp_http_loop(const fmcp_mcp_http *t) { return t ? t->loop : NULL; }
+
+FASTMCP_API size_t fmcp_mcp_http_sessions(fmcp_mcp_http *t)
+{
+    size_t n;
+    if (!t) return 0;
+    FMCP__MH_LOCK(t);
+    n = t->nsessions;
+    FMCP__MH_UNLOCK(t);
+    return n;
+}
+
+FASTMCP_API fmcp_result fmcp_mcp_http_close_sse(fmcp_mcp_http *t, fmcp_ctx *ctx)
+{
+    fmcp_session *s = fmcp_ctx_session(ctx);
+    const char *id = fmcp_ctx_request_id(ctx);
+    fmcp__mh_session *ms;
+    fmcp__mh_stream *st = NULL;
+    size_t b;
+    if (!t || !s || !id) return FMCP_ERR_INVALID_ARG;
+    FMCP__MH_LOCK(t);
+    for (b = 0; b <= FMCP__MH_BUCKETS && !st; b++)
+        for (ms = b < FMCP__MH_BUCKETS ? t->buckets[b] : t->temps; ms && !st; ms = ms->next)
+            if (ms->s == s && !ms->temp && (st = fmcp__mh_find_id(ms, id, strlen(id))) != NULL) {
+                if (st->state == FMCP__MH_PENDING) fmcp__mh_start_sse(t, ms, st);
+                fmcp__mh_release_req(t, st, 200);
+            }
+    FMCP__MH_UNLOCK(t);
+    return st ? FMCP_OK : FMCP_ERR_NOT_FOUND;
+}
+
+FASTMCP_API void fmcp_mcp_http_free(fmcp_mcp_http *t)
+{
+    fmcp__mh_session *dead = NULL, *ms, *nx;
+    size_t b;
+    if (!t) return;
+    if (t->timer_on) fmcp_http_timer_cancel(t->loop, t->timer);
+    FMCP__MH_LOCK(t);
+    for (b = 0; b <= FMCP__MH_BUCKETS; b++)
+        for (ms = b < FMCP__MH_BUCKETS ? t->buckets[b] : t->temps; ms; ms = nx) {
+            nx = ms->next;
+            fmcp__mh_unlink(t, ms);
+            ms->next = dead;
+            dead = ms;
+        }
+    FMCP__MH_UNLOCK(t);
+    for (ms = dead; ms; ms = nx) { nx = ms->next; fmcp__mh_destroy(t, ms); }
+    if (t->later_timer_on) fmcp_http_timer_cancel(t->loop, t->later_timer);
+    fmcp__mh_flush_later(t);   /* what still fails is released by the server's free */
+    if (t->later) fmcp_free(t->a, t->later, t->cap_later * sizeof *t->later);
+    fmcp_http_server_free(t->hs);
+    fmcp__mh_free_struct(t);
+}
+
+FASTMCP_API fmcp_result fmcp_server_run_http(fmcp_server *srv, const fmcp_http_transport_desc *d)
+{
+    fmcp_http_loop *loop;
+    fmcp_mcp_http *t;
+    fmcp_result rc;
+    if (!srv || !d) return FMCP_ERR_INVALID_ARG;
+    if ((rc = fmcp_http_loop_new(fmcp_server_allocator(srv), &loop)) != FMCP_OK) return rc;
+    if ((rc = fmcp_mcp_http_attach(srv, loop, d, &t)) != FMCP_OK) { fmcp_http_loop_free(loop); return rc; }
+    if (d->on_listen) d->on_listen(d->listen_user, t);
+    rc = fmcp_http_run(loop);
+    fmcp_mcp_http_free(t);
+    fmcp_http_loop_free(loop);
+    return rc;
+}
+
+#endif /* FASTMCP_NO_SOCKETS */
+
+/* ===== mcp_client.c ===== */
+/* mcp_client: implementation */
+
+#include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <errno.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <poll.h>
+#include <time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#ifndef FASTMCP_NO_SOCKETS
+#  include <sys/socket.h>
+#  include <netdb.h>
+#  include <netinet/in.h>
+#  include <netinet/tcp.h>
+#endif
+#ifndef FASTMCP_NO_THREADS
+#  include <pthread.h>
+#  include <sys/time.h>
+#endif
+
+extern char **environ;
+
+#ifndef FASTMCP_NO_THREADS
+#  define FMCP__CL_LOCK(c) pthread_mutex_lock(&(c)->lock)
+#  define FMCP__CL_UNLOCK(c) pthread_mutex_unlock(&(c)->lock)
+#  define FMCP__CL_WAKE(c) pthread_cond_broadcast(&(c)->cv)
+#else
+#  define FMCP__CL_LOCK(c) ((void)(c))
+#  define FMCP__CL_UNLOCK(c) ((void)(c))
+#  define FMCP__CL_WAKE(c) ((void)(c))
+#endif
+
+#define FMCP__CL_STREAM 1
+#define FMCP__CL_HTTP 2
+#define FMCP__CL_SLICE_MS 100   /* longest wait before re-checking cancel/deadline */
+
+typedef struct fmcp__cl_buf {
+    char *p;
+    size_t len, cap;
+} fmcp__cl_buf;
+
+typedef struct fmcp__cl_pending {
+    struct fmcp__cl_pending *next;
+    int64_t id;
+    fmcp_progress_fn progress;
+    void *progress_user;
+    int done, cancel, busy;
+    int64_t deadline;         /* 0 = none */
+    int64_t extend_ms;        /* > 0: each progress report moves the deadline */
+    char reason[96];          /* for notifications/cancelled */
+    fmcp_result rc;
+    fmcp_json_doc *doc;
+} fmcp__cl_pending;
+
+#ifndef FASTMCP_NO_SOCKETS
+typedef struct fmcp__cl_conn {
+    int fd;
+    void *tc;                 /* TLS (transport) connection, or NULL */
+    char *buf;
+    size_t off, len, cap;     /* unread bytes are buf[off..len) */
+    int status, chunked, body_done, keep, is_sse;
+    int64_t remain;           /* Content-Length left, -1 = until close */
+    int64_t chunk;            /* bytes left in this chunk, -1 = size line next */
+} fmcp__cl_conn;
+
+typedef struct fmcp__cl_sse {
+    fmcp__cl_buf line, data;
+    char event[32];
+    char last_id[128];
+    long retry_ms;
+} fmcp__cl_sse;
+#endif
+
+struct fmcp_client {
+    const fmcp_allocator *a;
+    fmcp_client_desc d;
+    int kind;
+    int closed, stopping;
+    int64_t next_id;
+    fmcp__cl_pending *pending;
+    fmcp_json_doc *init;
+    char version[32];
+    /* stream */
+    int rfd, wfd, wsock, wake[2];
+    pid_t pid;
+    fmcp__cl_buf line;
+#ifndef FASTMCP_NO_SOCKETS
+    /* http */
+    fmcp_http_url url;
+    char session[160];
+    char post_path[2048];     /* legacy transport: the endpoint event's URL */
+    int legacy;
+    fmcp__cl_conn *idle;
+    int get_fd;
+    fmcp__cl_sse legacy_sse;
+    fmcp__cl_conn *legacy_conn;
+#endif
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_t lock, wlock;
+    pthread_cond_t cv;
+    pthread_t thread;
+    int has_thread;
+#endif
+};
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static fmcp_result fmcp__cl_buf_add(const fmcp_allocator *a, fmcp__cl_buf *b, const char *p, size_t n, size_t max)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t nc = b->cap ? b->cap : 1024;
+        char *np;
+        if (b->len + n + 1 > max) return FMCP_ERR_TOO_LARGE;
+        while (nc < b->len + n + 1) nc *= 2;
+        np = (char *)fmcp_realloc(a, b->p, b->cap, nc);
+        if (!np) return FMCP_ERR_NOMEM;
+        b->p = np;
+        b->cap = nc;
+    }
+    if (n) memcpy(b->p + b->len, p, n);
+    b->len += n;
+    b->p[b->len] = 0;
+    return FMCP_OK;
+}
+
+static void fmcp__cl_buf_free(const fmcp_allocator *a, fmcp__cl_buf *b)
+{
+    if (b->p) fmcp_free(a, b->p, b->cap);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+static size_t fmcp__cl_max(const fmcp_client *c)
+{
+    return c->d.max_message ? c->d.max_message : (size_t)16 << 20;
+}
+
+static int64_t fmcp__cl_deadline(const fmcp_client *c, const fmcp_call_opts *o)
+{
+    int64_t t = o && o->timeout_ms ? o->timeout_ms : c->d.timeout_ms;
+    if (t == 0) t = 60000;
+    return t < 0 ? 0 : fmcp_monotonic_ms() + t;
+}
+
+/* Milliseconds to wait now: a slice, shortened by the deadline (0 = none). */
+static int fmcp__cl_slice(int64_t deadline)
+{
+    int64_t left;
+    if (!deadline) return FMCP__CL_SLICE_MS;
+    left = deadline - fmcp_monotonic_ms();
+    if (left <= 0) return 0;
+    return left < FMCP__CL_SLICE_MS ? (int)left : FMCP__CL_SLICE_MS;
+}
+
+#ifndef FASTMCP_NO_THREADS
+static void fmcp__cl_cond_wait_ms(fmcp_client *c, int ms)
+{
+    struct timeval tv;
+    struct timespec ts;
+    long long ns;
+    gettimeofday(&tv, NULL);
+    ns = (long long)tv.tv_usec * 1000 + (long long)ms * 1000000LL;
+    ts.tv_sec = tv.tv_sec + (time_t)(ns / 1000000000LL);
+    ts.tv_nsec = (long)(ns % 1000000000LL);
+    pthread_cond_timedwait(&c->cv, &c->lock, &ts);
+}
+#endif
+
+/* Serialise a parsed value into a fresh NUL-terminated buffer. */
+static char *fmcp__cl_value_text(const fmcp_allocator *a, const fmcp_json *v, size_t *len)
+{
+    size_t need = 0;
+    char *t;
+    if (fmcp_json_write(v, NULL, 0, &need) != FMCP_ERR_BUFFER_TOO_SMALL || !need) return NULL;
+    t = (char *)fmcp_malloc(a, need);
+    if (!t) return NULL;
+    if (fmcp_json_write(v, t, need, &need) != FMCP_OK) { fmcp_free(a, t, need); return NULL; }
+    *len = need - 1;
+    return t;
+}
+
+/* ---- incoming messages --------------------------------------------------- */
+
+static fmcp_result fmcp__cl_send(fmcp_client *c, const char *json, size_t len);
+
+static fmcp__cl_pending *fmcp__cl_find(fmcp_client *c, int64_t id)
+{
+    fmcp__cl_pending *p;
+    for (p = c->pending; p; p = p->next)
+        if (p->id == id && !p->done) return p;
+    return NULL;
+}
+
+static void fmcp__cl_on_response(fmcp_client *c, fmcp_json_doc *doc)
+{
+    const fmcp_json *root = fmcp_json_root(doc);
+    const fmcp_json *id = fmcp_json_get(root, "id");
+    fmcp__cl_pending *p;
+    FMCP__CL_LOCK(c);
+    p = fmcp_json_is_int(id) ? fmcp__cl_find(c, fmcp_json_int(id, 0)) : NULL;
+    if (p) {
+        p->doc = doc;
+        p->rc = fmcp_json_get(root, "error") ? FMCP_ERR_RPC : FMCP_OK;
+        p->done = 1;
+        doc = NULL;
+        FMCP__CL_WAKE(c);
+    }
+    FMCP__CL_UNLOCK(c);
+    if (doc) fmcp_json_doc_free(doc);   /* late or unknown: dropped */
+}
+
+static void fmcp__cl_on_progress(fmcp_client *c, const fmcp_json *params)
+{
+    const fmcp_json *tok = fmcp_json_get(params, "progressToken");
+    fmcp__cl_pending *p;
+    fmcp_progress_fn fn = NULL;
+    void *u = NULL;
+    int stop;
+    FMCP__CL_LOCK(c);
+    p = fmcp_json_is_int(tok) ? fmcp__cl_find(c, fmcp_json_int(tok, 0)) : NULL;
+    if (p) {
+        fn = p->progress; u = p->progress_user; p->busy++;
+        if (p->extend_ms > 0) p->deadline = fmcp_monotonic_ms() + p->extend_ms;
+    }
+    FMCP__CL_UNLOCK(c);
+    if (!p) return;
+    /* The caller cannot free p while busy is raised. */
+    stop = fn ? fn(u, fmcp_json_get_double(params, "progress", 0), fmcp_json_get_double(params, "total", -1),
+                   fmcp_json_get_str(params, "message", NULL)) : 0;
+    FMCP__CL_LOCK(c);
+    p->busy--;
+    if (stop) p->cancel = 1;
+    FMCP__CL_WAKE(c);
+    FMCP__CL_UNLOCK(c);
+}
+
+static void fmcp__cl_on_notice(fmcp_client *c, const char *method, const fmcp_json *params)
+{
+    if (strcmp(method, "notifications/progress") == 0) fmcp__cl_on_progress(c, params);
+    else if (strcmp(method, "notifications/message") == 0) {
+        if (c->d.on_log)
+            c->d.on_log(c->d.notify_user, fmcp_json_get_str(params, "level", "info"),
+                        fmcp_json_get_str(params, "logger", NULL), fmcp_json_get(params, "data"));
+    } else if (c->d.on_notification) {
+        c->d.on_notification(c->d.notify_user, method, params);
+    }
+}
+
+/* Run the handler for a server-to-client request; *code = 0 on success. */
+static char *fmcp__cl_run_handler(fmcp_client *c, const char *method, const fmcp_json *params,
+                                  int *code, size_t *len)
+{
+    fmcp_client_request_fn fn = NULL;
+    fmcp_json_writer w;
+    char *out = NULL;
+    fmcp_result r = FMCP_OK;
+    fmcp_jw_init(&w, c->a);
+    if (strcmp(method, "sampling/createMessage") == 0) fn = c->d.on_sampling;
+    else if (strcmp(method, "elicitation/create") == 0) fn = c->d.on_elicitation;
+    else if (strcmp(method, "roots/list") == 0) fn = c->d.on_roots;
+    if (fn) r = fn(c->d.handler_user, c, method, params, &w);
+    else if (strcmp(method, "ping") == 0) { fmcp_jw_object_begin(&w); fmcp_jw_object_end(&w); }
+    else if (strcmp(method, "roots/list") == 0 && c->d.roots_json) {
+        fmcp_jw_object_begin(&w);
+        fmcp_jw_key(&w, "roots");
+        fmcp_jw_raw(&w, c->d.roots_json, strlen(c->d.roots_json));
+        fmcp_jw_object_end(&w);
+    } else {
+        fmcp_jw_reset(&w);
+        *code = FMCP_RPC_METHOD_NOT_FOUND;
+        return NULL;
+    }
+    if (r == FMCP_OK) r = fmcp_jw_finish(&w, &out, len);
+    else fmcp_jw_reset(&w);
+    *code = r == FMCP_OK ? 0 : r == FMCP_ERR_INVALID_ARG ? FMCP_RPC_INVALID_PARAMS : FMCP_RPC_INTERNAL_ERROR;
+    return out;
+}
+
+static void fmcp__cl_on_request(fmcp_client *c, const char *method, const fmcp_json *id, const fmcp_json *params)
+{
+    fmcp_json_writer w;
+    int code = 0;
+    size_t rlen = 0, len;
+    char *res = fmcp__cl_run_handler(c, method, params, &code, &rlen), *msg;
+    fmcp_jw_init(&w, c->a);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "jsonrpc"); fmcp_jw_str(&w, "2.0");
+    fmcp_jw_key(&w, "id"); fmcp_jw_value(&w, id);
+    if (res) {
+        fmcp_jw_key(&w, "result");
+        fmcp_jw_raw(&w, res, rlen);
+        fmcp_free(c->a, res, rlen + 1);
+    } else {
+        fmcp_jw_key(&w, "error");
+        fmcp_jw_object_begin(&w);
+        fmcp_jw_key(&w, "code"); fmcp_jw_int(&w, code ? code : FMCP_RPC_INTERNAL_ERROR);
+        fmcp_jw_key(&w, "message");
+        fmcp_jw_str(&w, code == FMCP_RPC_METHOD_NOT_FOUND ? "Method not found" : "Client handler failed");
+        fmcp_jw_object_end(&w);
+    }
+    fmcp_jw_object_end(&w);
+    if (fmcp_jw_finish(&w, &msg, &len) == FMCP_OK) {
+        (void)fmcp__cl_send(c, msg, len);
+        fmcp_jw_free_output(&w, msg);
+    }
+}
+
+static void fmcp__cl_dispatch(fmcp_client *c, const char *text, size_t len);
+
+static void fmcp__cl_dispatch_batch(fmcp_client *c, const fmcp_json *arr)
+{
+    const fmcp_json *v;
+    for (v = fmcp_json_first(arr); v; v = fmcp_json_next(v)) {
+        size_t n = 0;
+        char *t = fmcp__cl_value_text(c->a, v, &n);
+        if (!t) continue;
+        if (fmcp_json_is(v, FMCP_JSON_OBJECT)) fmcp__cl_dispatch(c, t, n);
+        fmcp_free(c->a, t, n + 1);
+    }
+}
+
+/* One incoming JSON-RPC message (or batch). Garbage is ignored. */
+static void fmcp__cl_dispatch(fmcp_client *c, const char *text, size_t len)
+{
+    fmcp_json_parse_options o;
+    fmcp_json_doc *doc;
+    const fmcp_json *root, *id;
+    const char *method;
+    memset(&o, 0, sizeof o);
+    o.alloc = c->a;
+    o.max_size = fmcp__cl_max(c);
+    if (fmcp_json_parse(text, len, &o, &doc, NULL) != FMCP_OK) return;
+    root = fmcp_json_root(doc);
+    if (fmcp_json_is(root, FMCP_JSON_ARRAY)) {
+        fmcp__cl_dispatch_batch(c, root);
+        fmcp_json_doc_free(doc);
+        return;
+    }
+    method = fmcp_json_get_str(root, "method", NULL);
+    id = fmcp_json_get(root, "id");
+    if (method && id) fmcp__cl_on_request(c, method, id, fmcp_json_get(root, "params"));
+    else if (method) fmcp__cl_on_notice(c, method, fmcp_json_get(root, "params"));
+    else if (id) { fmcp__cl_on_response(c, doc); return; }
+    fmcp_json_doc_free(doc);
+}
+
+/* Split newline-delimited input into messages; keeps the unfinished line. */
+static fmcp_result fmcp__cl_feed_lines(fmcp_client *c, const char *p, size_t n)
+{
+    while (n > 0) {
+        const char *nl = (const char *)memchr(p, '\n', n);
+        size_t k = nl ? (size_t)(nl - p) : n;
+        fmcp_result r = fmcp__cl_buf_add(c->a, &c->line, p, k, fmcp__cl_max(c) + 2);
+        if (r != FMCP_OK) { c->line.len = 0; return r; }
+        if (!nl) break;
+        if (c->line.len) fmcp__cl_dispatch(c, c->line.p, c->line.len);
+        c->line.len = 0;
+        p += k + 1;
+        n -= k + 1;
+    }
+    return FMCP_OK;
+}
+
+/* ---- stream transport ---------------------------------------------------- */
+
+static void fmcp__cl_mark_closed(fmcp_client *c)
+{
+    FMCP__CL_LOCK(c);
+    c->closed = 1;
+    FMCP__CL_WAKE(c);
+    FMCP__CL_UNLOCK(c);
+}
+
+/* Read what is available within ms and dispatch it. */
+static fmcp_result fmcp__cl_pump_stream(fmcp_client *c, int ms)
+{
+    char buf[16384];
+    struct pollfd pf;
+    long n;
+    pf.fd = c->rfd;
+    pf.events = POLLIN;
+    pf.revents = 0;
+    if (poll(&pf, 1, ms) <= 0) return FMCP_OK;
+    n = (long)read(c->rfd, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return FMCP_OK;
+    if (n <= 0) { fmcp__cl_mark_closed(c); return FMCP_ERR_CLOSED; }
+    return fmcp__cl_feed_lines(c, buf, (size_t)n);
+}
+
+#ifndef FASTMCP_NO_THREADS
+static void *fmcp__cl_reader_main(void *arg)
+{
+    fmcp_client *c = (fmcp_client *)arg;
+    char buf[16384];
+    for (;;) {
+        struct pollfd pf[2];
+        long n;
+        pf[0].fd = c->rfd; pf[0].events = POLLIN; pf[0].revents = 0;
+        pf[1].fd = c->wake[0]; pf[1].events = POLLIN; pf[1].revents = 0;
+        if (poll(pf, 2, -1) < 0) { if (errno == EINTR) continue; break; }
+        if (pf[1].revents) break;
+        n = (long)read(c->rfd, buf, sizeof buf);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+        if (n <= 0) break;
+        (void)fmcp__cl_feed_lines(c, buf, (size_t)n);
+    }
+    fmcp__cl_mark_closed(c);
+    return NULL;
+}
+#endif
+
+/* writev() that cannot raise SIGPIPE in the process. */
+static long fmcp__cl_write_fd(fmcp_client *c, struct iovec *iov, int n)
+{
+    sigset_t set, old;
+    long w;
+#ifndef FASTMCP_NO_SOCKETS
+#  ifdef MSG_NOSIGNAL
+    if (c->wsock) {
+        struct msghdr mh;
+        memset(&mh, 0, sizeof mh);
+        mh.msg_iov = iov;
+        mh.msg_iovlen = (size_t)n;
+        return (long)sendmsg(c->wfd, &mh, MSG_NOSIGNAL);
+    }
+#  endif
+#endif
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+#ifndef FASTMCP_NO_THREADS
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+#else
+    sigprocmask(SIG_BLOCK, &set, &old);
+#endif
+    w = (long)writev(c->wfd, iov, n);
+    if (w < 0 && errno == EPIPE && !sigismember(&old, SIGPIPE)) {
+        struct timespec zero;
+        zero.tv_sec = 0; zero.tv_nsec = 0;
+        (void)sigtimedwait(&set, NULL, &zero);   /* consume our SIGPIPE */
+        errno = EPIPE;
+    }
+#ifndef FASTMCP_NO_THREADS
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+#else
+    sigprocmask(SIG_SETMASK, &old, NULL);
+#endif
+    return w;
+}
+
+/* The message and its newline in one system call where possible. */
+static fmcp_result fmcp__cl_stream_write(fmcp_client *c, const char *json, size_t len)
+{
+    struct iovec iov[2];
+    int i = 0;
+    iov[0].iov_base = (void *)(size_t)json;   /* not written to */
+    iov[0].iov_len = len;
+    iov[1].iov_base = (void *)(size_t)"\n";
+    iov[1].iov_len = 1;
+    while (i < 2) {
+        long w = fmcp__cl_write_fd(c, iov + i, 2 - i);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return FMCP_ERR_IO;
+        while (i < 2 && (size_t)w >= iov[i].iov_len) { w -= (long)iov[i].iov_len; i++; }
+        if (i < 2) { iov[i].iov_base = (char *)iov[i].iov_base + w; iov[i].iov_len -= (size_t)w; }
+    }
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__cl_stream_send(fmcp_client *c, const char *json, size_t len)
+{
+    fmcp_result r = FMCP_ERR_CLOSED;
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_lock(&c->wlock);
+#endif
+    if (c->wfd >= 0) r = fmcp__cl_stream_write(c, json, len);
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_unlock(&c->wlock);
+#endif
+    if (r == FMCP_ERR_IO) { fmcp__cl_mark_closed(c); r = FMCP_ERR_CLOSED; }   /* the peer is gone */
+    return r;
+}
+
+/* Wait for p's answer on a stream transport. */
+static fmcp_result fmcp__cl_stream_wait(fmcp_client *c, fmcp__cl_pending *p)
+{
+    fmcp_result r;
+    FMCP__CL_LOCK(c);
+    for (;;) {
+        int ms;
+        if (p->done) { r = FMCP_OK; break; }
+        if (p->cancel) { r = FMCP_ERR_CANCELLED; break; }
+        if (c->closed) { r = FMCP_ERR_CLOSED; break; }
+        ms = fmcp__cl_slice(p->deadline);
+        if (ms == 0) { r = FMCP_ERR_TIMEOUT; break; }
+#ifndef FASTMCP_NO_THREADS
+        if (c->has_thread) { fmcp__cl_cond_wait_ms(c, ms); continue; }
+#endif
+        FMCP__CL_UNLOCK(c);
+        (void)fmcp__cl_pump_stream(c, ms);
+        FMCP__CL_LOCK(c);
+    }
+    FMCP__CL_UNLOCK(c);
+    return r;
+}
+
+/* ---- HTTP transport ------------------------------------------------------ */
+
+#ifndef FASTMCP_NO_SOCKETS
+
+#define FMCP__CL_CONN_BUF 32768
+
+static void fmcp__cl_conn_free(fmcp_client *c, fmcp__cl_conn *k)
+{
+    if (!k) return;
+    if (k->tc) c->d.transport->close(k->tc);
+    if (k->fd >= 0) close(k->fd);
+    fmcp_free(c->a, k->buf, k->cap);
+    fmcp_free(c->a, k, sizeof *k);
+}
+
+/* Wait until fd is ready; FMCP_ERR_TIMEOUT / _CANCELLED / _OK. */
+static fmcp_result fmcp__cl_ready(fmcp_client *c, int fd, short ev, int64_t deadline, fmcp__cl_pending *p)
+{
+    for (;;) {
+        struct pollfd pf;
+        int ms, n;
+        if (p) {   /* the request's own deadline, which progress may move */
+            int cancel;
+            FMCP__CL_LOCK(c);
+            cancel = p->cancel;
+            deadline = p->deadline;
+            FMCP__CL_UNLOCK(c);
+            if (cancel) return FMCP_ERR_CANCELLED;
+        }
+        ms = fmcp__cl_slice(deadline);
+        if (deadline && ms == 0) return FMCP_ERR_TIMEOUT;
+        pf.fd = fd; pf.events = ev; pf.revents = 0;
+        n = poll(&pf, 1, (!p && !deadline) ? -1 : ms);
+        if (n > 0) return FMCP_OK;
+        if (n < 0 && errno != EINTR) return FMCP_ERR_IO;
+    }
+}
+
+static fmcp_result fmcp__cl_tcp(fmcp_client *c, int64_t deadline, int *fdo)
+{
+    struct addrinfo hints, *res = NULL, *ai;
+    char port[8];
+    fmcp_result r = FMCP_ERR_IO;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    snprintf(port, sizeof port, "%u", (unsigned)c->url.port);
+    if (getaddrinfo(c->url.host, port, &hints, &res) != 0) return FMCP_ERR_IO;
+    for (ai = res; ai; ai = ai->ai_next) {
+        int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol), one = 1, err = 0;
+        socklen_t el = sizeof err;
+        if (fd < 0) continue;
+        (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+        (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
+            (errno == EINPROGRESS && (r = fmcp__cl_ready(c, fd, POLLOUT, deadline, NULL)) == FMCP_OK &&
+             getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && err == 0)) {
+            *fdo = fd;
+            freeaddrinfo(res);
+            return FMCP_OK;
+        }
+        if (r != FMCP_ERR_TIMEOUT) r = FMCP_ERR_IO;
+        close(fd);
+    }
+    freeaddrinfo(res);
+    return r;
+}
+
+static fmcp_result fmcp__cl_conn_open(fmcp_client *c, int64_t deadline, fmcp__cl_conn **out)
+{
+    fmcp__cl_conn *k = (fmcp__cl_conn *)fmcp_malloc(c->a, sizeof *k);
+    fmcp_result r;
+    if (!k) return FMCP_ERR_NOMEM;
+    memset(k, 0, sizeof *k);
+    k->fd = -1;
+    k->cap = FMCP__CL_CONN_BUF;
+    k->buf = (char *)fmcp_malloc(c->a, k->cap);
+    if (!k->buf) { fmcp_free(c->a, k, sizeof *k); return FMCP_ERR_NOMEM; }
+    r = fmcp__cl_tcp(c, deadline, &k->fd);
+    if (r == FMCP_OK && c->d.transport && strcmp(c->url.scheme, "https") == 0)
+        r = c->d.transport->open(c->d.transport->self, k->fd, c->url.host, &k->tc);
+    if (r != FMCP_OK) { fmcp__cl_conn_free(c, k); return r; }
+    *out = k;
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__cl_conn_write(fmcp_client *c, fmcp__cl_conn *k, const char *p, size_t n, int64_t deadline)
+{
+    while (n > 0) {
+        long w;
+        if (k->tc) {   /* a retried TLS write repeats the same bytes */
+            w = c->d.transport->write(k->tc, p, n);
+            if (w == FMCP_HTTP_IO_WANT_READ || w == FMCP_HTTP_IO_WANT_WRITE) {
+                fmcp_result r = fmcp__cl_ready(c, k->fd, w == FMCP_HTTP_IO_WANT_READ ? POLLIN : POLLOUT, deadline, NULL);
+                if (r != FMCP_OK) return r;
+                continue;
+            }
+            if (w <= 0) return FMCP_ERR_IO;
+            p += w;
+            n -= (size_t)w;
+            continue;
+        }
+#ifdef MSG_NOSIGNAL
+        w = (long)send(k->fd, p, n, MSG_NOSIGNAL);
+#else
+        w = (long)send(k->fd, p, n, 0);
+#endif
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            fmcp_result r = fmcp__cl_ready(c, k->fd, POLLOUT, deadline, NULL);
+            if (r != FMCP_OK) return r;
+            continue;
+        }
+        if (w <= 0) return FMCP_ERR_IO;
+        p += w;
+        n -= (size_t)w;
+    }
+    return FMCP_OK;
+}
+
+/* Read more bytes into the buffer; FMCP_ERR_CLOSED at EOF. */
+static fmcp_result fmcp__cl_conn_fill(fmcp_client *c, fmcp__cl_conn *k, int64_t deadline, fmcp__cl_pending *p)
+{
+    for (;;) {
+        long n;
+        fmcp_result r;
+        if (k->off == k->len) k->off = k->len = 0;
+        if (k->len == k->cap) {
+            if (!k->off) return FMCP_ERR_TOO_LARGE;
+            memmove(k->buf, k->buf + k->off, k->len - k->off);
+            k->len -= k->off;
+            k->off = 0;
+        }
+        if (k->tc) {
+            n = c->d.transport->read(k->tc, k->buf + k->len, k->cap - k->len);
+            if (n > 0) { k->len += (size_t)n; return FMCP_OK; }
+            if (n == 0) return FMCP_ERR_CLOSED;
+            if (n != FMCP_HTTP_IO_WANT_READ && n != FMCP_HTTP_IO_WANT_WRITE) return FMCP_ERR_IO;
+            r = fmcp__cl_ready(c, k->fd, n == FMCP_HTTP_IO_WANT_READ ? POLLIN : POLLOUT, deadline, p);
+            if (r != FMCP_OK) return r;
+            continue;
+        }
+        n = (long)recv(k->fd, k->buf + k->len, k->cap - k->len, 0);
+        if (n > 0) { k->len += (size_t)n; return FMCP_OK; }
+        if (n == 0) return FMCP_ERR_CLOSED;
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return FMCP_ERR_IO;
+        r = fmcp__cl_ready(c, k->fd, POLLIN, deadline, p);
+        if (r != FMCP_OK) return r;
+    }
+}
+
+static int fmcp__cl_ieq(const char *a, size_t n, const char *b)
+{
+    size_t i;
+    if (strlen(b) != n) return 0;
+    for (i = 0; i < n; i++) {
+        char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
+        if (x != y) return 0;
+    }
+    return 1;
+}
+
+static void fmcp__cl_copy(char *dst, size_t cap, const char *s, size_t n)
+{
+    if (n >= cap) n = cap - 1;
+    memcpy(dst, s, n);
+    dst[n] = 0;
+}
+
+/* One response header line; remembers what the body reader needs. */
+static void fmcp__cl_header(fmcp_client *c, fmcp__cl_conn *k, const char *name, size_t nl,
+                            const char *v, size_t vl)
+{
+    if (fmcp__cl_ieq(name, nl, "content-length")) {
+        k->remain = 0;
+        while (vl && *v >= '0' && *v <= '9' && k->remain < ((int64_t)1 << 50)) { k->remain = k->remain * 10 + (*v - '0'); v++; vl--; }
+    } else if (fmcp__cl_ieq(name, nl, "transfer-encoding")) {
+        k->chunked = vl >= 7 && fmcp__cl_ieq(v + vl - 7, 7, "chunked");
+    } else if (fmcp__cl_ieq(name, nl, "connection")) {
+        if (fmcp__cl_ieq(v, vl, "close")) k->keep = 0;
+    } else if (fmcp__cl_ieq(name, nl, "content-type")) {
+        k->is_sse = vl >= 17 && fmcp__cl_ieq(v, 17, "text/event-stream");
+    } else if (fmcp__cl_ieq(name, nl, "mcp-session-id")) {
+        FMCP__CL_LOCK(c);
+        if (!c->session[0] && vl < sizeof c->session) fmcp__cl_copy(c->session, sizeof c->session, v, vl);
+        FMCP__CL_UNLOCK(c);
+    }
+}
+
+static fmcp_result fmcp__cl_parse_head(fmcp_client *c, fmcp__cl_conn *k, const char *h, size_t n)
+{
+    const char *e = h + n, *line = (const char *)memchr(h, '\n', n);
+    if (n < 12 || memcmp(h, "HTTP/1.", 7) != 0 || !line) return FMCP_ERR_PARSE;
+    k->status = (h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
+    k->keep = h[7] == '1';
+    k->chunked = 0; k->is_sse = 0; k->remain = -1; k->chunk = -1; k->body_done = 0;
+    for (h = line + 1; h < e;) {
+        const char *eol = (const char *)memchr(h, '\n', (size_t)(e - h)), *colon;
+        size_t ln = eol ? (size_t)(eol - h) : (size_t)(e - h);
+        if (ln && h[ln - 1] == '\r') ln--;
+        colon = (const char *)memchr(h, ':', ln);
+        if (colon) {
+            const char *v = colon + 1, *ve = h + ln;
+            while (v < ve && (*v == ' ' || *v == '\t')) v++;
+            while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
+            fmcp__cl_header(c, k, h, (size_t)(colon - h), v, (size_t)(ve - v));
+        }
+        if (!eol) break;
+        h = eol + 1;
+    }
+    if (k->chunked) k->remain = -1;
+    if (k->status == 204 || k->status == 304) k->remain = 0;
+    if (k->remain < 0 && !k->chunked) k->keep = 0;
+    if (k->remain == 0 && !k->chunked) k->body_done = 1;
+    return FMCP_OK;
+}
+
+/* Read the status line and headers (1xx answers skipped). */
+static fmcp_result fmcp__cl_read_head(fmcp_client *c, fmcp__cl_conn *k, int64_t deadline, fmcp__cl_pending *p)
+{
+    for (;;) {
+        const char *s = k->buf + k->off;
+        size_t avail = k->len - k->off, i;
+        for (i = 3; i < avail; i++)
+            if (s[i] == '\n' && s[i - 1] == '\r' && s[i - 2] == '\n' && s[i - 3] == '\r') break;
+        if (i < avail) {
+            fmcp_result r = fmcp__cl_parse_head(c, k, s, i + 1);
+            k->off += i + 1;
+            if (r != FMCP_OK) return r;
+            if (k->status >= 200) return FMCP_OK;
+            continue;
+        }
+        {
+            fmcp_result r = fmcp__cl_conn_fill(c, k, deadline, p);
+            if (r != FMCP_OK) return r;
+        }
+    }
+}
+
+/* Next chunk-size line (or the CRLF after a chunk); 1 when parsed. */
+static fmcp_result fmcp__cl_chunk_line(fmcp_client *c, fmcp__cl_conn *k, int64_t deadline, fmcp__cl_pending *p)
+{
+    for (;;) {
+        const char *s = k->buf + k->off;
+        const char *nl = (const char *)memchr(s, '\n', k->len - k->off);
+        if (nl) {
+            int64_t v = 0;
+            int digits = 0;
+            const char *q;
+            for (q = s; q < nl; q++) {
+                int d = *q >= '0' && *q <= '9' ? *q - '0' : *q >= 'a' && *q <= 'f' ? *q - 'a' + 10
+                      : *q >= 'A' && *q <= 'F' ? *q - 'A' + 10 : -1;
+                if (d < 0) break;
+                if (++digits > 12) return FMCP_ERR_PARSE;
+                v = v * 16 + d;
+            }
+            k->off = (size_t)(nl + 1 - k->buf);
+            if (!digits) continue;               /* the CRLF after chunk data */
+            k->chunk = v;
+            if (v == 0) {
+                k->body_done = 1;
+                /* no trailers: the blank line ends it; otherwise do not reuse */
+                if (k->len - k->off >= 2 && k->buf[k->off] == '\r' && k->buf[k->off + 1] == '\n') k->off += 2;
+                else k->keep = 0;
+            }
+            return FMCP_OK;
+        }
+        {
+            fmcp_result r = fmcp__cl_conn_fill(c, k, deadline, p);
+            if (r != FMCP_OK) return r;
+        }
+    }
+}
+
+/* Next piece of the body: *n bytes at *data, *n = 0 at the end. */
+static fmcp_result fmcp__cl_body(fmcp_client *c, fmcp__cl_conn *k, int64_t deadline, fmcp__cl_pending *p,
+                                 const char **data, size_t *n)
+{
+    size_t avail;
+    *n = 0;
+    if (k->body_done) return FMCP_OK;
+    if (k->chunked && k->chunk <= 0) {
+        fmcp_result r = fmcp__cl_chunk_line(c, k, deadline, p);
+        if (r != FMCP_OK || k->body_done) return r;
+    }
+    if (k->off == k->len) {
+        fmcp_result r = fmcp__cl_conn_fill(c, k, deadline, p);
+        if (r == FMCP_ERR_CLOSED && k->remain < 0 && !k->chunked) { k->body_done = 1; return FMCP_OK; }
+        if (r != FMCP_OK) return r;
+    }
+    avail = k->len - k->off;
+    if (k->chunked && (int64_t)avail > k->chunk) avail = (size_t)k->chunk;
+    if (!k->chunked && k->remain >= 0 && (int64_t)avail > k->remain) avail = (size_t)k->remain;
+    *data = k->buf + k->off;
+    *n = avail;
+    k->off += avail;
+    if (k->chunked) k->chunk -= (int64_t)avail;
+    if (!k->chunked && k->remain >= 0) {
+        k->remain -= (int64_t)avail;
+        if (k->remain == 0) k->body_done = 1;
+    }
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__cl_body_all(fmcp_client *c, fmcp__cl_conn *k, int64_t deadline, fmcp__cl_pending *p,
+                                     fmcp__cl_buf *out)
+{
+    for (;;) {
+        const char *d = NULL;
+        size_t n;
+        fmcp_result r = fmcp__cl_body(c, k, deadline, p, &d, &n);
+        if (r != FMCP_OK) return r;
+        if (!n) return k->body_done ? FMCP_OK : FMCP_ERR_IO;
+        r = fmcp__cl_buf_add(c->a, out, d, n, fmcp__cl_max(c));
+        if (r != FMCP_OK) return r;
+    }
+}
+
+/* ---- SSE ----------------------------------------------------------------- */
+
+static void fmcp__cl_sse_free(fmcp_client *c, fmcp__cl_sse *s)
+{
+    fmcp__cl_buf_free(c->a, &s->line);
+    fmcp__cl_buf_free(c->a, &s->data);
+}
+
+static void fmcp__cl_sse_event(fmcp_client *c, fmcp__cl_sse *s)
+{
+    if (s->data.len) s->data.p[--s->data.len] = 0;   /* the last data line's newline */
+    if (strcmp(s->event, "endpoint") == 0) {
+        const char *u = s->data.p ? s->data.p : "";
+        /* A relative URL or a full one on the same origin: keep the path. */
+        const char *q = strstr(u, "://");
+        if (q) q = strchr(q + 3, '/');
+        else q = u;
+        if (q && *q == '/') fmcp__cl_copy(c->post_path, sizeof c->post_path, q, strlen(q));
+    } else if ((!s->event[0] || strcmp(s->event, "message") == 0) && s->data.len) {
+        fmcp__cl_dispatch(c, s->data.p, s->data.len);
+    }
+    s->data.len = 0;
+    s->event[0] = 0;
+}
+
+static fmcp_result fmcp__cl_sse_line(fmcp_client *c, fmcp__cl_sse *s, const char *l, size_t n)
+{
+    const char *colon, *v;
+    size_t nl, vl;
+    if (n == 0) { fmcp__cl_sse_event(c, s); return FMCP_OK; }
+    if (l[0] == ':') return FMCP_OK;
+    colon = (const char *)memchr(l, ':', n);
+    nl = colon ? (size_t)(colon - l) : n;
+    v = colon ? colon + 1 : l + n;
+    if (v < l + n && *v == ' ') v++;
+    vl = (size_t)(l + n - v);
+    if (nl == 4 && memcmp(l, "data", 4) == 0) {
+        fmcp_result r = fmcp__cl_buf_add(c->a, &s->data, v, vl, fmcp__cl_max(c));
+        return r == FMCP_OK ? fmcp__cl_buf_add(c->a, &s->data, "\n", 1, fmcp__cl_max(c) + 1) : r;
+    }
+    if (nl == 5 && memcmp(l, "event", 5) == 0) fmcp__cl_copy(s->event, sizeof s->event, v, vl);
+    else if (nl == 2 && memcmp(l, "id", 2) == 0 && vl < sizeof s->last_id && !memchr(v, 0, vl))
+        fmcp__cl_copy(s->last_id, sizeof s->last_id, v, vl);
+    else if (nl == 5 && memcmp(l, "retry", 5) == 0 && vl && vl < 9) {
+        long ms = 0;
+        size_t i;
+        for (i = 0; i < vl && v[i] >= '0' && v[i] <= '9'; i++) ms = ms * 10 + (v[i] - '0');
+        if (i == vl) s->retry_ms = ms;
+    }
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__cl_sse_feed(fmcp_client *c, fmcp__cl_sse *s, const char *p, size_t n)
+{
+    while (n > 0) {
+        const char *nl = (const char *)memchr(p, '\n', n);
+        size_t k = nl ? (size_t)(nl - p) : n;
+        fmcp_result r = fmcp__cl_buf_add(c->a, &s->line, p, k, fmcp__cl_max(c) + 16);
+        if (r != FMCP_OK) return r;
+        if (!nl) break;
+        if (s->line.len && s->line.p[s->line.len - 1] == '\r') s->line.len--;
+        r = fmcp__cl_sse_line(c, s, s->line.p, s->line.len);
+        s->line.len = 0;
+        if (r != FMCP_OK) return r;
+        p += k + 1;
+        n -= k + 1;
+    }
+    return FMCP_OK;
+}
+
+/* Read SSE until p is answered (p != NULL), the stream ends or an error. */
+static fmcp_result fmcp__cl_sse_read(fmcp_client *c, fmcp__cl_conn *k, fmcp__cl_sse *s, int64_t deadline,
+                                     fmcp__cl_pending *p)
+{
+    for (;;) {
+        const char *d = NULL;
+        size_t n;
+        fmcp_result r;
+        if (p) {
+            int done;
+            FMCP__CL_LOCK(c);
+            done = p->done;
+            FMCP__CL_UNLOCK(c);
+            if (done) return FMCP_OK;
+        }
+        r = fmcp__cl_body(c, k, deadline, p, &d, &n);
+        if (r != FMCP_OK) return r;
+        if (!n) return k->body_done ? FMCP_ERR_CLOSED : FMCP_ERR_IO;
+        r = fmcp__cl_sse_feed(c, s, d, n);
+        if (r != FMCP_OK) return r;
+    }
+}
+
+/* ---- HTTP requests ------------------------------------------------------- */
+
+static fmcp_result fmcp__cl_http_send_req(fmcp_client *c, fmcp__cl_conn *k, const char *method, const char *path,
+                                          const char *body, size_t len, const char *last_id, int64_t deadline)
+{
+    fmcp__cl_buf h;
+    char line[512];
+    size_t i;
+    fmcp_result r;
+    const size_t max = (size_t)1 << 20;
+    int post = strcmp(method, "POST") == 0;
+    memset(&h, 0, sizeof h);
+    snprintf(line, sizeof line, "%s ", method);
+    r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
+    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, path, strlen(path), max);
+    snprintf(line, sizeof line, " HTTP/1.1\r\nHost: %s%s%s:%u\r\nUser-Agent: fastmcp.h/" FASTMCP_VERSION_STRING "\r\n",
+             c->url.is_ipv6 ? "[" : "", c->url.host, c->url.is_ipv6 ? "]" : "", (unsigned)c->url.port);
+    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
+    snprintf(line, sizeof line, "Accept: %s\r\n", post ? "application/json, text/event-stream" : "text/event-stream");
+    if (r == FMCP_OK && strcmp(method, "DELETE") != 0) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
+    if (post) {
+        snprintf(line, sizeof line, "Content-Type: application/json\r\nContent-Length: %lu\r\n", (unsigned long)len);
+        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
+    }
+    FMCP__CL_LOCK(c);
+    if (c->session[0] && !c->legacy) {
+        snprintf(line, sizeof line, "Mcp-Session-Id: %s\r\n", c->session);
+        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
+    }
+    FMCP__CL_UNLOCK(c);
+    if (c->version[0] && !c->legacy) {
+        snprintf(line, sizeof line, "MCP-Protocol-Version: %s\r\n", c->version);
+        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
+    }
+    if (last_id && *last_id) {
+        snprintf(line, sizeof line, "Last-Event-ID: %s\r\n", last_id);
+        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
+    }
+    if (c->d.bearer_token) {
+        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, "Authorization: Bearer ", 22, max);
+        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, c->d.bearer_token, strlen(c->d.bearer_token), max);
+        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, "\r\n", 2, max);
+    }
+    for (i = 0; i < c->d.nheaders && r == FMCP_OK; i++) {
+        const fmcp_http_header *x = &c->d.headers[i];
+        r = fmcp__cl_buf_add(c->a, &h, x->name, strlen(x->name), max);
+        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, ": ", 2, max);
+        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, x->value, strlen(x->value), max);
+        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, "\r\n", 2, max);
+    }
+    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, "\r\n", 2, max);
+    if (r == FMCP_OK && post && len <= 65536) r = fmcp__cl_buf_add(c->a, &h, body, len, max + 65536);
+    if (r == FMCP_OK) r = fmcp__cl_conn_write(c, k, h.p, h.len, deadline);
+    if (r == FMCP_OK && post && len > 65536) r = fmcp__cl_conn_write(c, k, body, len, deadline);
+    fmcp__cl_buf_free(c->a, &h);
+    return r;
+}
+
+static fmcp__cl_conn *fmcp__cl_take_idle(fmcp_client *c)
+{
+    fmcp__cl_conn *k;
+    FMCP__CL_LOCK(c);
+    k = c->idle;
+    c->idle = NULL;
+    FMCP__CL_UNLOCK(c);
+    return k;
+}
+
+/* Keep a finished keep-alive connection for the next request, else close it. */
+static void fmcp__cl_release(fmcp_client *c, fmcp__cl_conn *k)
+{
+    if (!k) return;
+    if (k->keep && k->body_done && k->off == k->len) {
+        FMCP__CL_LOCK(c);
+        if (!c->idle && !c->stopping) { c->idle = k; k = NULL; }
+        FMCP__CL_UNLOCK(c);
+    }
+    fmcp__cl_conn_free(c, k);
+}
+
+/* Send one request and read its head; a reused connection that turns out
+ * to be closed by the server is replaced once. */
+static fmcp_result fmcp__cl_exchange(fmcp_client *c, const char *method, const char *path, const char *body,
+                                     size_t len, const char *last_id, int64_t deadline, fmcp__cl_pending *p,
+                                     fmcp__cl_conn **out)
+{
+    int attempt;
+    fmcp_result r = FMCP_ERR_IO;
+    for (attempt = 0; attempt < 2; attempt++) {
+        fmcp__cl_conn *k = attempt == 0 ? fmcp__cl_take_idle(c) : NULL;
+        int reused = k != NULL;
+        if (!k) {
+            r = fmcp__cl_conn_open(c, deadline, &k);
+            if (r != FMCP_OK) return r;
+        }
+        r = fmcp__cl_http_send_req(c, k, method, path, body, len, last_id, deadline);
+        if (r == FMCP_OK) r = fmcp__cl_read_head(c, k, deadline, p);
+        if (r == FMCP_OK) { *out = k; return FMCP_OK; }
+        fmcp__cl_conn_free(c, k);
+        if (!reused || (r != FMCP_ERR_CLOSED && r != FMCP_ERR_IO)) break;
+    }
+    return r;
+}
+
+static const char *fmcp__cl_post_path(const fmcp_client *c)
+{
+    return c->legacy ? c->post_path : c->url.path;
+}
+
+/* POST a notification or response: 202 (or any 2xx) expected, body ignored. */
+static fmcp_result fmcp__cl_http_post_oneway(fmcp_client *c, const char *json, size_t len)
+{
+    fmcp__cl_conn *k = NULL;
+    fmcp__cl_buf body;
+    int64_t deadline = fmcp_monotonic_ms() + 30000;
+    fmcp_result r = fmcp__cl_exchange(c, "POST", fmcp__cl_post_path(c), json, len, NULL, deadline, NULL, &k);
+    if (r != FMCP_OK) return r;
+    memset(&body, 0, sizeof body);
+    if (!k->is_sse) r = fmcp__cl_body_all(c, k, deadline, NULL, &body);
+    else k->keep = 0;
+    fmcp__cl_buf_free(c->a, &body);
+    if (r == FMCP_OK && (k->status < 200 || k->status > 299)) r = k->status == 404 ? FMCP_ERR_CLOSED : FMCP_ERR_HTTP;
+    fmcp__cl_release(c, k);
+    return r;
+}
+
+/* Resume a POST stream that ended early: GET with Last-Event-ID. */
+static fmcp_result fmcp__cl_resume(fmcp_client *c, fmcp__cl_sse *s, int64_t deadline, fmcp__cl_pending *p)
+{
+    int tries;
+    for (tries = 0; tries < 5; tries++) {
+        fmcp__cl_conn *k = NULL;
+        fmcp_result r;
+        int wait = s->retry_ms > 0 ? (int)s->retry_ms : 1000;
+        while (wait > 0) {     /* honour the server's retry hint, interruptibly */
+            int ms = fmcp__cl_slice(deadline);
+            if (ms == 0) return FMCP_ERR_TIMEOUT;
+            if (ms > wait) ms = wait;
+            (void)poll(NULL, 0, ms);
+            wait -= ms;
+            FMCP__CL_LOCK(c);
+            r = p->done ? FMCP_OK : p->cancel ? FMCP_ERR_CANCELLED : FMCP_ERR_IO;
+            FMCP__CL_UNLOCK(c);
+            if (r != FMCP_ERR_IO) return r;
+        }
+        r = fmcp__cl_exchange(c, "GET", c->url.path, NULL, 0, s->last_id, deadline, p, &k);
+        if (r != FMCP_OK) return r;
+        if (k->status != 200 || !k->is_sse) { fmcp__cl_conn_free(c, k); return FMCP_ERR_HTTP; }
+        r = fmcp__cl_sse_read(c, k, s, deadline, p);
+        fmcp__cl_conn_free(c, k);
+        if (r != FMCP_ERR_CLOSED) return r;
+    }
+    return FMCP_ERR_CLOSED;
+}
+
+/* POST a request and read its answer (JSON or SSE) until p is done. */
+static fmcp_result fmcp__cl_http_rpc(fmcp_client *c, const char *json, size_t len, fmcp__cl_pending *p,
+                                     int64_t deadline, int *status)
+{
+    fmcp__cl_conn *k = NULL;
+    fmcp__cl_buf body;
+    fmcp__cl_sse s;
+    fmcp_result r = fmcp__cl_exchange(c, "POST", fmcp__cl_post_path(c), json, len, NULL, deadline, p, &k);
+    if (r != FMCP_OK) return r;
+    *status = k->status;
+    memset(&body, 0, sizeof body);
+    memset(&s, 0, sizeof s);
+    if (c->legacy && k->status >= 200 && k->status <= 299) {
+        r = fmcp__cl_body_all(c, k, deadline, p, &body);   /* answer comes on the GET stream */
+        fmcp__cl_release(c, k);
+        fmcp__cl_buf_free(c->a, &body);
+        return r;
+    }
+    if (k->status != 200) {
+        r = k->status == 404 && c->session[0] ? FMCP_ERR_CLOSED : FMCP_ERR_HTTP;
+        if (fmcp__cl_body_all(c, k, deadline, p, &body) != FMCP_OK) k->keep = 0;
+    } else if (k->is_sse) {
+        r = fmcp__cl_sse_read(c, k, &s, deadline, p);
+        k->keep = 0;
+        if (r == FMCP_ERR_CLOSED && s.last_id[0]) r = fmcp__cl_resume(c, &s, deadline, p);
+    } else {
+        r = fmcp__cl_body_all(c, k, deadline, p, &body);
+        if (r == FMCP_OK) fmcp__cl_dispatch(c, body.p ? body.p : "", body.len);
+    }
+    if (r != FMCP_OK) k->keep = 0;
+    fmcp__cl_release(c, k);
+    fmcp__cl_buf_free(c->a, &body);
+    fmcp__cl_sse_free(c, &s);
+    return r;
+}
+
+#ifndef FASTMCP_NO_THREADS
+/* The stand-alone GET stream (or the legacy stream): reconnects after the
+ * server's retry hint until the client closes. */
+static int fmcp__cl_get_once(fmcp_client *c, fmcp__cl_sse *s, fmcp__cl_conn *k0)
+{
+    fmcp__cl_conn *k = k0;
+    fmcp_result r = FMCP_OK;
+    if (!k) r = fmcp__cl_conn_open(c, fmcp_monotonic_ms() + 30000, &k);
+    if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? 0 : 1;
+    /* published before the request, so close can cut even a server that
+     * holds back the response head */
+    FMCP__CL_LOCK(c);
+    if (c->stopping) { FMCP__CL_UNLOCK(c); fmcp__cl_conn_free(c, k); return 0; }
+    c->get_fd = k->fd;
+    FMCP__CL_UNLOCK(c);
+    if (!k0) {
+        r = fmcp__cl_http_send_req(c, k, "GET", c->url.path, NULL, 0, s->last_id, fmcp_monotonic_ms() + 30000);
+        if (r == FMCP_OK) r = fmcp__cl_read_head(c, k, 0, NULL);
+        if (r != FMCP_OK) k->status = 0;
+    }
+    if (k->status == 200 && k->is_sse) r = fmcp__cl_sse_read(c, k, s, 0, NULL);
+    FMCP__CL_LOCK(c);
+    c->get_fd = -1;
+    FMCP__CL_UNLOCK(c);
+    r = k->status == 0 || (k->status == 200 && k->is_sse) ? FMCP_OK : FMCP_ERR_HTTP;
+    fmcp__cl_conn_free(c, k);
+    return r == FMCP_OK;   /* I/O trouble or a finished stream: again; 405 etc.: no stream */
+}
+
+static void *fmcp__cl_get_main(void *arg)
+{
+    fmcp_client *c = (fmcp_client *)arg;
+    fmcp__cl_sse *s = c->legacy ? &c->legacy_sse : NULL, own;
+    fmcp__cl_conn *k = c->legacy_conn;
+    c->legacy_conn = NULL;
+    memset(&own, 0, sizeof own);
+    if (!s) s = &own;
+    for (;;) {
+        int again = fmcp__cl_get_once(c, s, k), ms;
+        k = NULL;
+        if (!again || c->legacy) break;
+        ms = s->retry_ms > 0 ? (int)s->retry_ms : 1000;
+        FMCP__CL_LOCK(c);
+        if (!c->stopping) fmcp__cl_cond_wait_ms(c, ms);
+        again = !c->stopping;
+        FMCP__CL_UNLOCK(c);
+        if (!again) break;
+    }
+    if (c->legacy) fmcp__cl_mark_closed(c);
+    fmcp__cl_sse_free(c, &own);
+    return NULL;
+}
+#endif
+
+#endif /* FASTMCP_NO_SOCKETS */
+
+static fmcp_result fmcp__cl_send(fmcp_client *c, const char *json, size_t len)
+{
+#ifndef FASTMCP_NO_SOCKETS
+    if (c->kind == FMCP__CL_HTTP) return fmcp__cl_http_post_oneway(c, json, len);
+#endif
+    return fmcp__cl_stream_send(c, json, len);
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+/* {"jsonrpc":"2.0","id":id,"method":m,"params":{...params, _meta:{progressToken}}} */
+static fmcp_result fmcp__cl_build(fmcp_client *c, int64_t id, const char *method, const char *params,
+                                  int token, char **out, size_t *len)
+{
+    fmcp_json_writer w;
+    fmcp_json_doc *pd = NULL;
+    fmcp_result r = FMCP_OK;
+    if (params) {
+        fmcp_json_parse_options o;
+        memset(&o, 0, sizeof o);
+        o.alloc = c->a;
+        r = fmcp_json_parse(params, strlen(params), &o, &pd, NULL);
+        if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? r : FMCP_ERR_INVALID_ARG;
+        if (!fmcp_json_is(fmcp_json_root(pd), FMCP_JSON_OBJECT)) { fmcp_json_doc_free(pd); return FMCP_ERR_INVALID_ARG; }
+    }
+    fmcp_jw_init(&w, c->a);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "jsonrpc"); fmcp_jw_str(&w, "2.0");
+    if (id) { fmcp_jw_key(&w, "id"); fmcp_jw_int(&w, id); }
+    fmcp_jw_key(&w, "method"); fmcp_jw_str(&w, method);
+    if (pd || token) {
+        const fmcp_json *v;
+        fmcp_jw_key(&w, "params");
+        fmcp_jw_object_begin(&w);
+        for (v = fmcp_json_first(fmcp_json_root(pd)); v; v = fmcp_json_next(v)) {
+            size_t kl;
+            const char *k = fmcp_json_key(v, &kl);
+            if (token && kl == 5 && memcmp(k, "_meta", 5) == 0) continue;
+            fmcp_jw_keyn(&w, k, kl);
+            fmcp_jw_value(&w, v);
+        }
+        if (token) {
+            fmcp_jw_key(&w, "_meta");
+            fmcp_jw_object_begin(&w);
+            fmcp_jw_key(&w, "progressToken"); fmcp_jw_int(&w, id);
+            fmcp_jw_object_end(&w);
+        }
+        fmcp_jw_object_end(&w);
+    }
+    fmcp_jw_object_end(&w);
+    if (pd) fmcp_json_doc_free(pd);
+    return fmcp_jw_finish(&w, out, len);
+}
+
+static fmcp__cl_pending *fmcp__cl_register(fmcp_client *c, const fmcp_call_opts *o)
+{
+    fmcp__cl_pending *p = (fmcp__cl_pending *)fmcp_malloc(c->a, sizeof *p);
+    if (!p) return NULL;
+    memset(p, 0, sizeof *p);
+    p->deadline = fmcp__cl_deadline(c, o);
+    if (o) { p->progress = o->progress; p->progress_user = o->progress_user; }
+    if (o && o->reset_timeout_on_progress && p->deadline) p->extend_ms = p->deadline - fmcp_monotonic_ms();
+    FMCP__CL_LOCK(c);
+    p->id = ++c->next_id;
+    p->next = c->pending;
+    c->pending = p;
+    FMCP__CL_UNLOCK(c);
+    return p;
+}
+
+static void fmcp__cl_unregister(fmcp_client *c, fmcp__cl_pending *p)
+{
+    fmcp__cl_pending **pp;
+    FMCP__CL_LOCK(c);
+#ifndef FASTMCP_NO_THREADS
+    while (p->busy) fmcp__cl_cond_wait_ms(c, FMCP__CL_SLICE_MS);
+#endif
+    for (pp = &c->pending; *pp; pp = &(*pp)->next)
+        if (*pp == p) { *pp = p->next; break; }
+    FMCP__CL_UNLOCK(c);
+    if (p->doc) fmcp_json_doc_free(p->doc);
+    fmcp_free(c->a, p, sizeof *p);
+}
+
+static void fmcp__cl_send_cancel(fmcp_client *c, int64_t id, const char *reason)
+{
+    fmcp_json_writer w;
+    char *msg;
+    size_t len;
+    fmcp_jw_init(&w, c->a);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "jsonrpc"); fmcp_jw_str(&w, "2.0");
+    fmcp_jw_key(&w, "method"); fmcp_jw_str(&w, "notifications/cancelled");
+    fmcp_jw_key(&w, "params");
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "requestId"); fmcp_jw_int(&w, id);
+    fmcp_jw_key(&w, "reason"); fmcp_jw_str(&w, reason);
+    fmcp_jw_object_end(&w);
+    fmcp_jw_object_end(&w);
+    if (fmcp_jw_finish(&w, &msg, &len) == FMCP_OK) {
+        (void)fmcp__cl_send(c, msg, len);
+        fmcp_jw_free_output(&w, msg);
+    }
+}
+
+/* Carry the request over the transport until answered, timed out or cancelled. */
+static fmcp_result fmcp__cl_roundtrip(fmcp_client *c, const char *msg, size_t len, fmcp__cl_pending *p,
+                                      int *status)
+{
+    fmcp_result r;
+#ifndef FASTMCP_NO_SOCKETS
+    if (c->kind == FMCP__CL_HTTP) {
+        r = fmcp__cl_http_rpc(c, msg, len, p, p->deadline, status);
+        if (r == FMCP_OK && c->legacy) r = fmcp__cl_stream_wait(c, p);
+        return r;
+    }
+#endif
+    (void)status;
+    r = fmcp__cl_stream_send(c, msg, len);
+    if (r != FMCP_OK) return r;
+    return fmcp__cl_stream_wait(c, p);
+}
+
+static fmcp_result fmcp__cl_rpc(fmcp_client *c, const char *method, const char *params,
+                                const fmcp_call_opts *o, fmcp_json_doc **out, int *status)
+{
+    fmcp__cl_pending *p;
+    char *msg = NULL;
+    size_t len = 0;
+    fmcp_result r;
+    if (!c || !method || !out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    FMCP__CL_LOCK(c);
+    r = c->closed ? FMCP_ERR_CLOSED : FMCP_OK;
+    FMCP__CL_UNLOCK(c);
+    if (r != FMCP_OK) return r;
+    p = fmcp__cl_register(c, o);
+    if (!p) return FMCP_ERR_NOMEM;
+    r = fmcp__cl_build(c, p->id, method, params, o && o->progress, &msg, &len);
+    if (r == FMCP_OK) r = fmcp__cl_roundtrip(c, msg, len, p, status);
+    if (msg) fmcp_free(c->a, msg, len + 1);
+    FMCP__CL_LOCK(c);
+    if (p->done) { r = p->rc; *out = p->doc; p->doc = NULL; }
+    else {
+        if (r == FMCP_OK) r = FMCP_ERR_PROTOCOL;   /* the stream ended without an answer */
+        p->done = 1;    /* a late answer is dropped */
+    }
+    FMCP__CL_UNLOCK(c);
+    if ((r == FMCP_ERR_TIMEOUT || r == FMCP_ERR_CANCELLED) && !*out)
+        fmcp__cl_send_cancel(c, p->id, r == FMCP_ERR_TIMEOUT ? "timeout" : p->reason[0] ? p->reason : "cancelled by the client");
+    fmcp__cl_unregister(c, p);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_client_request(fmcp_client *c, const char *method, const char *params_json,
+                                            const fmcp_call_opts *opts, fmcp_json_doc **out)
+{
+    int status = 0;
+    return fmcp__cl_rpc(c, method, params_json, opts, out, &status);
+}
+
+FASTMCP_API fmcp_result fmcp_client_notify(fmcp_client *c, const char *method, const char *params_json)
+{
+    char *msg;
+    size_t len;
+    fmcp_result r;
+    if (!c || !method) return FMCP_ERR_INVALID_ARG;
+    r = fmcp__cl_build(c, 0, method, params_json, 0, &msg, &len);
+    if (r != FMCP_OK) return r;
+    r = fmcp__cl_send(c, msg, len);
+    fmcp_free(c->a, msg, len + 1);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_client_ping(fmcp_client *c)
+{
+    fmcp_json_doc *d = NULL;
+    fmcp_result r = fmcp_client_request(c, "ping", NULL, NULL, &d);
+    if (d) fmcp_json_doc_free(d);
+    return r;
+}
+
+/* Write one page's items and remember its nextCursor; 1 when there is more. */
+static int fmcp__cl_page(fmcp_client *c, const fmcp_json_doc *d, const char *key, fmcp_json_writer *w,
+                         char *cursor, size_t cap)
+{
+    const fmcp_json *res = fmcp_client_result(d), *v;
+    const char *next = fmcp_json_get_str(res, "nextCursor", NULL);
+    (void)c;
+    for (v = fmcp_json_first(fmcp_json_get(res, key)); v; v = fmcp_json_next(v)) fmcp_jw_value(w, v);
+    if (!next || !*next || strlen(next) >= cap || strcmp(next, cursor) == 0) return 0;
+    strcpy(cursor, next);
+    return 1;
+}
+
+static fmcp_result fmcp__cl_list(fmcp_client *c, const char *method, const char *key, fmcp_json_doc **out)
+{
+    fmcp_json_writer w;
+    char cursor[1024], *text = NULL;
+    size_t len = 0;
+    int more = 1, pages = 0;
+    fmcp_result r = FMCP_OK;
+    if (!c || !out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    cursor[0] = 0;
+    fmcp_jw_init(&w, c->a);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, key);
+    fmcp_jw_array_begin(&w);
+    while (more && r == FMCP_OK && pages++ < 10000) {
+        fmcp_json_writer pw;
+        char *params = NULL;
+        size_t plen = 0;
+        fmcp_json_doc *d = NULL;
+        fmcp_jw_init(&pw, c->a);
+        fmcp_jw_object_begin(&pw);
+        fmcp_jw_key(&pw, "cursor"); fmcp_jw_str(&pw, cursor);
+        fmcp_jw_object_end(&pw);
+        r = fmcp_jw_finish(&pw, &params, &plen);
+        if (r == FMCP_OK) r = fmcp_client_request(c, method, cursor[0] ? params : NULL, NULL, &d);
+        if (params) fmcp_free(c->a, params, plen + 1);
+        if (r == FMCP_OK) more = fmcp__cl_page(c, d, key, &w, cursor, sizeof cursor);
+        else if (d) { *out = d; d = NULL; }   /* the RPC error for the caller */
+        if (d) fmcp_json_doc_free(d);
+    }
+    fmcp_jw_array_end(&w);
+    fmcp_jw_object_end(&w);
+    if (r != FMCP_OK) { fmcp_jw_reset(&w); return r; }
+    r = fmcp_jw_finish(&w, &text, &len);
+    if (r == FMCP_OK) {
+        fmcp_json_parse_options o;
+        memset(&o, 0, sizeof o);
+        o.alloc = c->a;
+        r = fmcp_json_parse(text, len, &o, out, NULL);
+        fmcp_jw_free_output(&w, text);
+    }
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_client_list_tools(fmcp_client *c, fmcp_json_doc **out)
+{ return fmcp__cl_list(c, "tools/list", "tools", out); }
+FASTMCP_API fmcp_result fmcp_client_list_resources(fmcp_client *c, fmcp_json_doc **out)
+{ return fmcp__cl_list(c, "resources/list", "resources", out); }
+FASTMCP_API fmcp_result fmcp_client_list_resource_templates(fmcp_client *c, fmcp_json_doc **out)
+{ return fmcp__cl_list(c, "resources/templates/list", "resourceTemplates", out); }
+FASTMCP_API fmcp_result fmcp_client_list_prompts(fmcp_client *c, fmcp_json_doc **out)
+{ return fmcp__cl_list(c, "prompts/list", "prompts", out); }
+
+/* {"<k1>": s1, "<k2>": raw2} as params text. */
+static fmcp_result fmcp__cl_params(fmcp_client *c, const char *k1, const char *s1, const char *k2,
+                                   const char *raw2, char **out, size_t *len)
+{
+    fmcp_json_writer w;
+    fmcp_jw_init(&w, c->a);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, k1); fmcp_jw_str(&w, s1);
+    if (raw2) { fmcp_jw_key(&w, k2); fmcp_jw_raw(&w, raw2, strlen(raw2)); }
+    fmcp_jw_object_end(&w);
+    return fmcp_jw_finish(&w, out, len);
+}
+
+static fmcp_result fmcp__cl_named(fmcp_client *c, const char *method, const char *k1, const char *s1,
+                                  const char *k2, const char *raw2, const fmcp_call_opts *o, fmcp_json_doc **out)
+{
+    char *params;
+    size_t len;
+    fmcp_result r;
+    if (!c || !s1 || !out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    r = fmcp__cl_params(c, k1, s1, k2, raw2, &params, &len);
+    if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? r : FMCP_ERR_INVALID_ARG;
+    r = fmcp_client_request(c, method, params, o, out);
+    fmcp_free(c->a, params, len + 1);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_client_call_tool(fmcp_client *c, const char *name, const char *args_json,
+                                              const fmcp_call_opts *opts, fmcp_json_doc **out)
+{ return fmcp__cl_named(c, "tools/call", "name", name, "arguments", args_json ? args_json : "{}", opts, out); }
+
+FASTMCP_API fmcp_result fmcp_client_read_resource(fmcp_client *c, const char *uri, fmcp_json_doc **out)
+{ return fmcp__cl_named(c, "resources/read", "uri", uri, NULL, NULL, NULL, out); }
+
+FASTMCP_API fmcp_result fmcp_client_get_prompt(fmcp_client *c, const char *name, const char *args_json,
+                                               fmcp_json_doc **out)
+{ return fmcp__cl_named(c, "prompts/get", "name", name, "arguments", args_json, NULL, out); }
+
+FASTMCP_API fmcp_result fmcp_client_set_log_level(fmcp_client *c, const char *level)
+{
+    fmcp_json_doc *d = NULL;
+    fmcp_result r = fmcp__cl_named(c, "logging/setLevel", "level", level, NULL, NULL, NULL, &d);
+    if (d) fmcp_json_doc_free(d);
+    return r;
+}
+
+FASTMCP_API void fmcp_client_cancel_all(fmcp_client *c, const char *reason)
+{
+    fmcp__cl_pending *p;
+    if (!c) return;
+    FMCP__CL_LOCK(c);
+    for (p = c->pending; p; p = p->next) {   /* each waiting caller sends its notifications/cancelled */
+        p->cancel = 1;
+        if (reason) snprintf(p->reason, sizeof p->reason, "%s", reason);
+    }
+    FMCP__CL_WAKE(c);
+    FMCP__CL_UNLOCK(c);
+}
+
+FASTMCP_API fmcp_result fmcp_client_pump(fmcp_client *c, int timeout_ms)
+{
+    if (!c) return FMCP_ERR_INVALID_ARG;
+    if (c->closed) return FMCP_ERR_CLOSED;
+#ifndef FASTMCP_NO_THREADS
+    if (c->has_thread || c->kind != FMCP__CL_STREAM) return FMCP_OK;
+#else
+    if (c->kind != FMCP__CL_STREAM) return FMCP_OK;
+#endif
+    return fmcp__cl_pump_stream(c, timeout_ms);
+}
+
+FASTMCP_API const fmcp_json *fmcp_client_result(const fmcp_json_doc *res)
+{
+    return res ? fmcp_json_get(fmcp_json_root(res), "result") : NULL;
+}
+
+FASTMCP_API int fmcp_client_error_code(const fmcp_json_doc *res)
+{
+    const fmcp_json *e = res ? fmcp_json_get(fmcp_json_root(res), "error") : NULL;
+    return (int)fmcp_json_get_int(e, "code", 0);
+}
+
+FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res)
+{
+    const fmcp_json *e = res ? fmcp_json_get(fmcp_json_root(res), "error") : NULL;
+    return fmcp_json_get_str(e, "message", NULL);
+}
+
+FASTMCP_API const fmcp_json *fmcp_client_server_info(const fmcp_client *c)
+{
+    return c && c->init ? fmcp_client_result(c->init) : NULL;
+}
+
+FASTMCP_API const char *fmcp_client_protocol_version(const fmcp_client *c)
+{
+    return c ? c->version : "";
+}
+
+FASTMCP_API const char *fmcp_client_session_id(const fmcp_client *c)
+{
+#ifndef FASTMCP_NO_SOCKETS
+    return c ? c->session : "";
+#else
+    (void)c;
+    return "";
+#endif
+}
+
+/* ---- lifecycle ----------------------------------------------------------- */
+
+static const char *const fmcp__cl_versions[] = { "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", NULL };
+
+static fmcp_result fmcp__cl_init_params(fmcp_client *c, char **out, size_t *len)
+{
+    fmcp_json_writer w;
+    fmcp_jw_init(&w, c->a);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "protocolVersion");
+    fmcp_jw_str(&w, c->d.protocol_version ? c->d.protocol_version : fmcp__cl_versions[0]);
+    fmcp_jw_key(&w, "capabilities");
+    fmcp_jw_object_begin(&w);
+    if (c->d.on_sampling) { fmcp_jw_key(&w, "sampling"); fmcp_jw_object_begin(&w); fmcp_jw_object_end(&w); }
+    if (c->d.on_elicitation) { fmcp_jw_key(&w, "elicitation"); fmcp_jw_object_begin(&w); fmcp_jw_object_end(&w); }
+    if (c->d.on_roots || c->d.roots_json) {
+        fmcp_jw_key(&w, "roots");
+        fmcp_jw_object_begin(&w);
+        fmcp_jw_key(&w, "listChanged"); fmcp_jw_bool(&w, 0);
+        fmcp_jw_object_end(&w);
+    }
+    fmcp_jw_object_end(&w);
+    fmcp_jw_key(&w, "clientInfo");
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "name"); fmcp_jw_str(&w, c->d.name ? c->d.name : "fastmcp.h");
+    if (c->d.title) { fmcp_jw_key(&w, "title"); fmcp_jw_str(&w, c->d.title); }
+    fmcp_jw_key(&w, "version"); fmcp_jw_str(&w, c->d.version ? c->d.version : FASTMCP_VERSION_STRING);
+    fmcp_jw_object_end(&w);
+    fmcp_jw_object_end(&w);
+    return fmcp_jw_finish(&w, out, len);
+}
+
+static fmcp_result fmcp__cl_accept_version(fmcp_client *c)
+{
+    const char *v = fmcp_json_get_str(fmcp_client_result(c->init), "protocolVersion", "");
+    size_t i;
+    for (i = 0; fmcp__cl_versions[i]; i++)
+        if (strcmp(v, fmcp__cl_versions[i]) == 0) {
+            strcpy(c->version, v);
+            return FMCP_OK;
+        }
+    return FMCP_ERR_PROTOCOL;
+}
+
+/* initialize, version check, notifications/initialized. *status = the HTTP
+ * status of the initialize POST (for the legacy fallback). */
+static fmcp_result fmcp__cl_initialize(fmcp_client *c, int *status)
+{
+    char *params;
+    size_t len;
+    fmcp_result r = fmcp__cl_init_params(c, &params, &len);
+    if (r != FMCP_OK) return r;
+    r = fmcp__cl_rpc(c, "initialize", params, NULL, &c->init, status);
+    fmcp_free(c->a, params, len + 1);
+    if (r == FMCP_OK) r = fmcp__cl_accept_version(c);
+    if (r == FMCP_OK) r = fmcp_client_notify(c, "notifications/initialized", NULL);
+    return r;
+}
+
+static fmcp_result fmcp__cl_new(const fmcp_client_desc *d, int kind, fmcp_client **out)
+{
+    fmcp_client *c;
+    const fmcp_allocator *a = d ? d->alloc : NULL;
+    c = (fmcp_client *)fmcp_malloc(a, sizeof *c);
+    if (!c) return FMCP_ERR_NOMEM;
+    memset(c, 0, sizeof *c);
+    if (d) c->d = *d;
+    c->a = a;
+    c->kind = kind;
+    c->rfd = c->wfd = c->wake[0] = c->wake[1] = -1;
+#ifndef FASTMCP_NO_SOCKETS
+    c->get_fd = -1;
+#endif
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_mutex_init(&c->wlock, NULL);
+    pthread_cond_init(&c->cv, NULL);
+#endif
+    *out = c;
+    return FMCP_OK;
+}
+
+/* Reap the child: wait grace, SIGTERM, wait grace, SIGKILL. */
+static void fmcp__cl_reap(fmcp_client *c)
+{
+    int step, st, grace = c->d.grace_ms > 0 ? c->d.grace_ms : 2000;
+    for (step = 0; step < 3; step++) {
+        int64_t end = fmcp_monotonic_ms() + grace;
+        if (step == 1) kill(c->pid, SIGTERM);
+        if (step == 2) { kill(c->pid, SIGKILL); (void)waitpid(c->pid, &st, 0); return; }
+        for (;;) {
+            pid_t w = waitpid(c->pid, &st, WNOHANG);
+            if (w == c->pid || (w < 0 && errno != EINTR)) return;
+            if (fmcp_monotonic_ms() >= end) break;
+            (void)poll(NULL, 0, 10);   /* no portable "wait for child with timeout" */
+        }
+    }
+}
+
+static void fmcp__cl_stop_reader(fmcp_client *c)
+{
+#ifndef FASTMCP_NO_THREADS
+    if (c->has_thread) {
+        if (c->kind == FMCP__CL_STREAM) {
+            char b = 1;
+            if (write(c->wake[1], &b, 1) < 0) { /* the reader then sees EOF */ }
+        }
+#  ifndef FASTMCP_NO_SOCKETS
+        else {
+            FMCP__CL_LOCK(c);
+            if (c->get_fd >= 0) shutdown(c->get_fd, SHUT_RDWR);
+            FMCP__CL_WAKE(c);
+            FMCP__CL_UNLOCK(c);
+        }
+#  endif
+        pthread_join(c->thread, NULL);
+        c->has_thread = 0;
+    }
+#else
+    (void)c;
+#endif
+}
+
+FASTMCP_API void fmcp_client_close(fmcp_client *c)
+{
+    if (!c) return;
+    FMCP__CL_LOCK(c);
+    c->stopping = 1;
+    FMCP__CL_UNLOCK(c);
+#ifndef FASTMCP_NO_SOCKETS
+    if (c->kind == FMCP__CL_HTTP) {
+        fmcp__cl_stop_reader(c);
+        if (c->session[0] && !c->legacy) {
+            fmcp__cl_conn *k = NULL;
+            if (fmcp__cl_exchange(c, "DELETE", c->url.path, NULL, 0, NULL, fmcp_monotonic_ms() + 2000, NULL, &k) == FMCP_OK)
+                fmcp__cl_conn_free(c, k);
+        }
+        fmcp__cl_conn_free(c, c->idle);
+        fmcp__cl_conn_free(c, c->legacy_conn);
+        fmcp__cl_sse_free(c, &c->legacy_sse);
+    }
+#endif
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_lock(&c->wlock);
+#endif
+    if (c->wfd >= 0) close(c->wfd);   /* the server sees EOF on its stdin */
+    c->wfd = -1;
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_unlock(&c->wlock);
+#endif
+    if (c->pid > 0) fmcp__cl_reap(c);
+    fmcp__cl_stop_reader(c);
+    if (c->rfd >= 0) close(c->rfd);
+    if (c->wake[0] >= 0) close(c->wake[0]);
+    if (c->wake[1] >= 0) close(c->wake[1]);
+    fmcp__cl_buf_free(c->a, &c->line);
+    while (c->pending) fmcp__cl_unregister(c, c->pending);
+    if (c->init) fmcp_json_doc_free(c->init);
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_destroy(&c->lock);
+    pthread_mutex_destroy(&c->wlock);
+    pthread_cond_destroy(&c->cv);
+#endif
+    fmcp_free(c->a, c, sizeof *c);
+}
+
+static fmcp_result fmcp__cl_start_stream(fmcp_client *c)
+{
+    int status = 0;
+    fmcp_result r;
+    struct stat st;
+    c->wsock = fstat(c->wfd, &st) == 0 && S_ISSOCK(st.st_mode);
+#ifndef FASTMCP_NO_THREADS
+    if (pipe(c->wake) != 0) return FMCP_ERR_IO;
+    if (pthread_create(&c->thread, NULL, fmcp__cl_reader_main, c) != 0) return FMCP_ERR_NOMEM;
+    c->has_thread = 1;
+#endif
+    r = fmcp__cl_initialize(c, &status);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int read_fd, int write_fd,
+                                               fmcp_client **out)
+{
+    fmcp_client *c;
+    fmcp_result r;
+    if (!out || read_fd < 0 || write_fd < 0) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    r = fmcp__cl_new(d, FMCP__CL_STREAM, &c);
+    if (r != FMCP_OK) { close(read_fd); close(write_fd); return r; }
+    c->rfd = read_fd;
+    c->wfd = write_fd;
+    r = fmcp__cl_start_stream(c);
+    if (r != FMCP_OK) { fmcp_client_close(c); return r; }
+    *out = c;
+    return FMCP_OK;
+}
+
+/* environ with env's "NAME=value" entries added or replacing. */
+static char **fmcp__cl_envp(fmcp_client *c, const char *const *env, size_t *count)
+{
+    size_t n = 0, m = 0, i, j, k = 0;
+    char **e;
+    while (environ && environ[n]) n++;
+    while (env && env[m]) m++;
+    *count = n + m + 1;
+    e = (char **)fmcp_malloc(c->a, *count * sizeof *e);
+    if (!e) return NULL;
+    for (i = 0; i < n; i++) {
+        const char *eq = strchr(environ[i], '=');
+        size_t nl = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
+        int replaced = 0;
+        for (j = 0; j < m && !replaced; j++)
+            replaced = strncmp(env[j], environ[i], nl) == 0 && env[j][nl] == '=';
+        if (!replaced) e[k++] = environ[i];
+    }
+    for (j = 0; j < m; j++) e[k++] = (char *)env[j];
+    e[k] = NULL;
+    return e;
+}
+
+static void fmcp__cl_cloexec(int fd)
+{
+    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* fork + exec; errors of exec come back through a close-on-exec pipe. */
+static fmcp_result fmcp__cl_spawn(fmcp_client *c, const char *const *argv, char **envp)
+{
+    int in[2], outp[2], ep[2], err = 0;
+    long n;
+    if (pipe(in) != 0) return FMCP_ERR_IO;
+    if (pipe(outp) != 0) { close(in[0]); close(in[1]); return FMCP_ERR_IO; }
+    if (pipe(ep) != 0) { close(in[0]); close(in[1]); close(outp[0]); close(outp[1]); return FMCP_ERR_IO; }
+    fmcp__cl_cloexec(in[0]); fmcp__cl_cloexec(in[1]); fmcp__cl_cloexec(outp[0]);
+    fmcp__cl_cloexec(outp[1]); fmcp__cl_cloexec(ep[0]); fmcp__cl_cloexec(ep[1]);
+    c->pid = fork();
+    if (c->pid == 0) {
+        int e;
+        if (dup2(in[0], 0) >= 0 && dup2(outp[1], 1) >= 0) {
+            environ = envp;
+            execvp(argv[0], (char *const *)argv);
+        }
+        e = errno;
+        if (write(ep[1], &e, sizeof e) < 0) { /* nothing more to do */ }
+        _exit(127);
+    }
+    close(in[0]); close(outp[1]); close(ep[1]);
+    if (c->pid < 0) { close(in[1]); close(outp[0]); close(ep[0]); c->pid = 0; return FMCP_ERR_IO; }
+    do n = (long)read(ep[0], &err, sizeof err); while (n < 0 && errno == EINTR);
+    close(ep[0]);
+    c->wfd = in[1];
+    c->rfd = outp[0];
+    if (n > 0) return err == ENOENT || err == EACCES ? FMCP_ERR_NOT_FOUND : FMCP_ERR_IO;
+    return FMCP_OK;
+}
+
+FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, const char *const *argv,
+                                                  const char *const *env, fmcp_client **out)
+{
+    fmcp_client *c;
+    fmcp_result r;
+    char **envp;
+    size_t nenv = 0;
+    if (!out || !argv || !argv[0]) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    r = fmcp__cl_new(d, FMCP__CL_STREAM, &c);
+    if (r != FMCP_OK) return r;
+    envp = fmcp__cl_envp(c, env, &nenv);
+    if (!envp) { fmcp_client_close(c); return FMCP_ERR_NOMEM; }
+    r = fmcp__cl_spawn(c, argv, envp);
+    fmcp_free(c->a, envp, nenv * sizeof *envp);
+    if (r == FMCP_OK) r = fmcp__cl_start_stream(c);
+    if (r != FMCP_OK) { fmcp_client_close(c); return r; }
+    *out = c;
+    return FMCP_OK;
+}
+
+#ifndef FASTMCP_NO_SOCKETS
+/* Old servers (2024-11-05): GET the URL, wait for the endpoint event. */
+static fmcp_result fmcp__cl_legacy_open(fmcp_client *c)
+{
+    int64_t deadline = fmcp__cl_deadline(c, NULL);
+    fmcp__cl_conn *k = NULL;
+    fmcp_result r = fmcp__cl_exchange(c, "GET", c->url.path, NULL, 0, NULL, deadline, NULL, &k);
+    if (r != FMCP_OK) return r;
+    if (k->status != 200 || !k->is_sse) { fmcp__cl_conn_free(c, k); return FMCP_ERR_HTTP; }
+    c->legacy = 1;
+    while (!c->post_path[0] && r == FMCP_OK) {
+        const char *data = NULL;
+        size_t n;
+        r = fmcp__cl_body(c, k, deadline, NULL, &data, &n);
+        if (r == FMCP_OK && !n) r = FMCP_ERR_CLOSED;
+        if (r == FMCP_OK) r = fmcp__cl_sse_feed(c, &c->legacy_sse, data, n);
+    }
+    if (r != FMCP_OK) { fmcp__cl_conn_free(c, k); return r; }
+    c->legacy_conn = k;
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__cl_start_get(fmcp_client *c)
+{
+#ifndef FASTMCP_NO_THREADS
+    if (c->d.no_get_stream && !c->legacy) return FMCP_OK;
+    if (pthread_create(&c->thread, NULL, fmcp__cl_get_main, c) != 0) return FMCP_ERR_NOMEM;
+    c->has_thread = 1;
+    return FMCP_OK;
+#else
+    return c->legacy ? FMCP_ERR_UNSUPPORTED : FMCP_OK;   /* the legacy answers need a reader */
+#endif
+}
+
+FASTMCP_API fmcp_result fmcp_client_connect_http(const fmcp_client_desc *d, const char *url, fmcp_client **out)
+{
+    fmcp_client *c;
+    fmcp_result r;
+    int status = 0;
+    if (!out || !url) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    r = fmcp__cl_new(d, FMCP__CL_HTTP, &c);
+    if (r != FMCP_OK) return r;
+    r = fmcp_http_url_parse(url, &c->url);
+    if (r == FMCP_OK && strcmp(c->url.scheme, "https") == 0 && !c->d.transport) r = FMCP_ERR_UNSUPPORTED;
+    if (r == FMCP_OK) r = fmcp__cl_initialize(c, &status);
+    if (r == FMCP_ERR_HTTP && status >= 400 && status < 500 && status != 401 && status != 403) {
+        if (c->init) { fmcp_json_doc_free(c->init); c->init = NULL; }
+        r = fmcp__cl_legacy_open(c);
+        if (r == FMCP_OK) r = fmcp__cl_start_get(c);
+        if (r == FMCP_OK) r = fmcp__cl_initialize(c, &status);
+    } else if (r == FMCP_OK) {
+        r = fmcp__cl_start_get(c);
+    }
+    if (r != FMCP_OK) { fmcp_client_close(c); return r; }
+    *out = c;
+    return FMCP_OK;
+}
+#endif
+
+/* ===== auth.c ===== */
+/* auth: implementation */
+
+#include <string.h>
+#include <stdio.h>
+
+#define FMCP__AUTH_BUCKETS 4096u
+#define FMCP__AUTH_PROBE 8u
+#define FMCP__AUTH_MAX_PARKED 1024u
+
+/* An identity: four strings in one block, so copies are one allocation. */
+typedef struct fmcp__auth_id {
+    char *blob;
+    size_t size;
+    const char *sub, *cid, *scopes, *claims;
+    int64_t exp;
+    void *data;
+} fmcp__auth_id;
+
+typedef struct fmcp__auth_tok {     /* verified-token cache entry */
+    uint8_t hash[FMCP_SHA256_SIZE];
+    int used;
+    int64_t until;                  /* wall-clock seconds */
+    fmcp__auth_id id;
+} fmcp__auth_tok;
+
+typedef struct fmcp__auth_bucket {  /* rate limit token bucket */
+    char key[96];
+    uint32_t hash;
+    int used;
+    double tokens;
+    int64_t last_ms;
+} fmcp__auth_bucket;
+
+typedef struct fmcp__auth_item {    /* scopes of an item, for step-up 403s */
+    fmcp_item_kind kind;
+    char *name, *scopes;
+    struct fmcp__auth_item *next;
+} fmcp__auth_item;
+
+typedef struct fmcp__auth_tool {    /* trampoline record of fmcp_auth_add_tool */
+    fmcp_auth *a;
+    fmcp_handler_fn handler;
+    void *user;
+    char *name;
+    struct fmcp__auth_tool *next;
+} fmcp__auth_tool;
+
+/* Everything one request's answer needs until the transport releases it;
+ * also the parking entry while a JWKS fetch runs. */
+typedef struct fmcp__auth_hold {
+    fmcp_auth *a;
+    fmcp__auth_id id;
+    char *body;
+    size_t body_size;
+    char www[1600];
+    char retry[24];
+    char xh[2][2][256];             /* custom hook rejection headers */
+    fmcp_http_auth_reply reply;     /* used when parked */
+    fmcp_http_req *req;
+    void *transport;
+    struct fmcp__auth_hold *next;
+} fmcp__auth_hold;
+
+struct fmcp_auth {
+    const fmcp_allocator *alloc;
+    fmcp_jwt_verifier *v;
+    int have_keys;                  /* static keys or a fetched set */
+    char *jwks_url;
+    const fmcp_http_transport *jwks_transport;
+    int64_t ttl_ms, cooldown_ms, keys_until_ms, last_fetch_ms;
+    int fetched_once;
+    size_t max_bytes;
+    int timeout_ms;
+#ifndef FASTMCP_NO_SOCKETS
+    fmcp_http_loop *loop;
+    fmcp_http_fetch_op *op;
+#endif
+    int fetching;
+    fmcp__auth_tok *cache;
+    size_t cache_cap;
+    char *req_scopes;               /* server-wide, space separated ("" = none) */
+    char *resource, *resource_name, *resource_doc, *mcp_path;
+    char **as, **ss;
+    size_t n_as, n_ss;
+    double rate, burst;
+    fmcp__auth_bucket *buckets;
+    fmcp_auth_audit_fn audit;
+    void *audit_user;
+    int no_audit;
+    fmcp_auth_custom_fn custom;
+    void *custom_user;
+    fmcp__auth_item *items;
+    fmcp__auth_tool *tools;
+    fmcp__auth_hold *parked, *parked_tail;
+    size_t nparked;
+    fmcp_auth_stats st;
+};
+
+/* ---- small helpers ---------------------------------------------------------- */
+
+static char *fmcp__auth_dup(const fmcp_allocator *al, const char *s)
+{
+    size_t n;
+    char *p;
+    if (!s) return NULL;
+    n = strlen(s);
+    p = (char *)fmcp_malloc(al, n + 1);
+    if (p) memcpy(p, s, n + 1);
+    return p;
+}
+
+static void fmcp__auth_sfree(const fmcp_allocator *al, char *s)
+{
+    if (s) fmcp_free(al, s, strlen(s) + 1);
+}
+
+/* Join n strings with spaces into a new string ("" for none). */
+static char *fmcp__auth_join(const fmcp_allocator *al, const char *const *v, size_t n)
+{
+    size_t len = 1, i, o = 0;
+    char *p;
+    for (i = 0; i < n; i++) len += strlen(v[i]) + 1;
+    if (!(p = (char *)fmcp_malloc(al, len))) return NULL;
+    for (i = 0; i < n; i++) {
+        size_t k = strlen(v[i]);
+        if (o) p[o++] = ' ';
+        memcpy(p + o, v[i], k);
+        o += k;
+    }
+    p[o] = 0;
+    return p;
+}
+
+static fmcp_result fmcp__auth_dup_list(const fmcp_allocator *al, const char *const *v, size_t n,
+                                       char ***out, size_t *nout)
+{
+    size_t i;
+    *out = NULL; *nout = 0;
+    if (!n) return FMCP_OK;
+    if (!(*out = (char **)fmcp_malloc(al, n * sizeof(char *)))) return FMCP_ERR_NOMEM;
+    for (i = 0; i < n; i++) {
+        if (!((*out)[i] = fmcp__auth_dup(al, v[i] ? v[i] : ""))) break;
+    }
+    *nout = i;
+    return i == n ? FMCP_OK : FMCP_ERR_NOMEM;
+}
+
+static void fmcp__auth_free_list(const fmcp_allocator *al, char **v, size_t n)
+{
+    size_t i;
+    if (!v) return;
+    for (i = 0; i < n; i++) fmcp__auth_sfree(al, v[i]);
+    fmcp_free(al, v, n * sizeof(char *));
+}
+
+/* 1 when every space-separated scope of `need` is in `have`. */
+static int fmcp__auth_has_scopes(const char *have, const char *need)
+{
+    while (need && *need) {
+        const char *e, *h = have;
+        int found = 0;
+        size_t k;
+        while (*need == ' ') need++;
+        if (!*need) break;
+        for (e = need; *e && *e != ' '; e++) {}
+        k = (size_t)(e - need);
+        while (h && *h && !found) {
+            const char *he;
+            while (*h == ' ') h++;
+            for (he = h; *he && *he != ' '; he++) {}
+            if ((size_t)(he - h) == k && k && memcmp(h, need, k) == 0) found = 1;
+            h = he;
+        }
+        if (!found) return 0;
+        need = e;
+    }
+    return 1;
+}
+
+#ifndef FASTMCP_NO_SOCKETS
+static int fmcp__auth_ieqn(const char *a, const char *b, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        int x = (unsigned char)a[i], y = (unsigned char)b[i];
+        if (x >= 'A' && x <= 'Z') x += 32;
+        if (y >= 'A' && y <= 'Z') y += 32;
+        if (x != y) return 0;
+    }
+    return 1;
+}
+
+#endif
+
+/* ---- identities ------------------------------------------------------------- */
+
+static void fmcp__auth_id_free(const fmcp_allocator *al, fmcp__auth_id *id)
+{
+    if (id->blob) fmcp_free(al, id->blob, id->size);
+    memset(id, 0, sizeof *id);
+}
+
+#ifndef FASTMCP_NO_SOCKETS
+static fmcp_result fmcp__auth_id_make(const fmcp_allocator *al, const char *const s[4], int64_t exp,
+                                      void *data, fmcp__auth_id *out)
+{
+    size_t len[4], total = 0, i, o = 0;
+    const char **dst[4];
+    memset(out, 0, sizeof *out);
+    for (i = 0; i < 4; i++) total += (len[i] = s[i] ? strlen(s[i]) : 0) + 1;
+    if (!(out->blob = (char *)fmcp_malloc(al, total))) return FMCP_ERR_NOMEM;
+    out->size = total;
+    dst[0] = &out->sub; dst[1] = &out->cid; dst[2] = &out->scopes; dst[3] = &out->claims;
+    for (i = 0; i < 4; i++) {
+        memcpy(out->blob + o, s[i] ? s[i] : "", len[i] + 1);
+        *dst[i] = s[i] ? out->blob + o : NULL;
+        o += len[i] + 1;
+    }
+    out->exp = exp;
+    out->data = data;
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__auth_id_copy(const fmcp_allocator *al, const fmcp__auth_id *in, fmcp__auth_id *out)
+{
+    const char *s[4];
+    s[0] = in->sub; s[1] = in->cid; s[2] = in->scopes; s[3] = in->claims;
+    return fmcp__auth_id_make(al, s, in->exp, in->data, out);
+}
+
+static fmcp_result fmcp__auth_id_from_claims(const fmcp_allocator *al, const fmcp_jwt_claims *c, fmcp__auth_id *out)
+{
+    const char *s[4];
+    fmcp_result rc;
+    char *scopes = fmcp__auth_join(al, c->scopes, c->scope_count);
+    if (!scopes) return FMCP_ERR_NOMEM;
+    s[0] = c->subject; s[1] = c->client_id; s[2] = scopes; s[3] = c->raw;
+    rc = fmcp__auth_id_make(al, s, c->has_exp ? c->expires_at : 0, NULL, out);
+    fmcp__auth_sfree(al, scopes);
+    return rc;
+}
+
+#endif
+
+/* ---- audit ------------------------------------------------------------------ */
+
+typedef struct fmcp__auth_ev {
+    const char *event, *subject, *client_id, *remote, *method, *path, *reason, *tool, *outcome;
+    int status;
+    int64_t duration_ms, retry_after;
+    int has_duration;
+} fmcp__auth_ev;
+
+static void fmcp__auth_kv(fmcp_json_writer *w, const char *k, const char *v)
+{
+    if (!v) return;
+    fmcp_jw_key(w, k);
+    fmcp_jw_str(w, v);
+}
+
+static void fmcp__auth_audit(fmcp_auth *a, const fmcp__auth_ev *e)
+{
+    fmcp_json_writer w;
+    char *out;
+    size_t n;
+    if (a->no_audit) return;
+    fmcp_jw_init(&w, a->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "ts"); fmcp_jw_int(&w, fmcp_time_now());
+    fmcp__auth_kv(&w, "event", e->event);
+    fmcp__auth_kv(&w, "subject", e->subject);
+    fmcp__auth_kv(&w, "client_id", e->client_id);
+    fmcp__auth_kv(&w, "remote", e->remote);
+    fmcp__auth_kv(&w, "method", e->method);
+    fmcp__auth_kv(&w, "path", e->path);
+    fmcp__auth_kv(&w, "reason", e->reason);
+    fmcp__auth_kv(&w, "tool", e->tool);
+    if (e->status) { fmcp_jw_key(&w, "status"); fmcp_jw_int(&w, e->status); }
+    if (e->has_duration) { fmcp_jw_key(&w, "duration_ms"); fmcp_jw_int(&w, e->duration_ms); }
+    fmcp__auth_kv(&w, "outcome", e->outcome);
+    if (e->retry_after) { fmcp_jw_key(&w, "retry_after"); fmcp_jw_int(&w, e->retry_after); }
+    fmcp_jw_object_end(&w);
+    if (fmcp_jw_finish(&w, &out, &n) != FMCP_OK) { fmcp_jw_reset(&w); return; }
+    if (a->audit) a->audit(a->audit_user, out, n);
+    else {
+        out[n] = '\n';   /* the buffer holds n + 1 bytes */
+        (void)fwrite(out, 1, n + 1, stderr);
+        out[n] = 0;
+    }
+    fmcp_jw_free_output(&w, out);
+}
+
+/* ---- verified-token cache ------------------------------------------------------ */
+
+static void fmcp__auth_cache_clear(fmcp_auth *a)
+{
+    size_t i;
+    for (i = 0; i < a->cache_cap; i++)
+        if (a->cache[i].used) { fmcp__auth_id_free(a->alloc, &a->cache[i].id); a->cache[i].used = 0; }
+}
+
+#ifndef FASTMCP_NO_SOCKETS
+static size_t fmcp__auth_slot(const uint8_t h[FMCP_SHA256_SIZE], size_t cap)
+{
+    uint64_t x = 0;
+    int i;
+    for (i = 0; i < 8; i++) x = (x << 8) | h[i];
+    return (size_t)(x % cap);
+}
+
+/* The cached identity for this token hash, or NULL (expired entries go). */
+static const fmcp__auth_tok *fmcp__auth_cache_get(fmcp_auth *a, const uint8_t h[FMCP_SHA256_SIZE], int64_t now)
+{
+    size_t i, s;
+    if (!a->cache_cap) return NULL;
+    s = fmcp__auth_slot(h, a->cache_cap);
+    for (i = 0; i < FMCP__AUTH_PROBE && i < a->cache_cap; i++) {
+        fmcp__auth_tok *e = &a->cache[(s + i) % a->cache_cap];
+        if (!e->used || !fmcp_ct_equal(e->hash, h, FMCP_SHA256_SIZE)) continue;
+        if (now >= e->until) { fmcp__auth_id_free(a->alloc, &e->id); e->used = 0; return NULL; }
+        return e;
+    }
+    return NULL;
+}
+
+/* Remember a verified identity; failures only cost a later verification. */
+static void fmcp__auth_cache_put(fmcp_auth *a, const uint8_t h[FMCP_SHA256_SIZE], const fmcp__auth_id *id, int64_t now)
+{
+    size_t i, s, victim;
+    fmcp__auth_tok *e;
+    if (!a->cache_cap) return;
+    s = fmcp__auth_slot(h, a->cache_cap);
+    victim = s;
+    for (i = 0; i < FMCP__AUTH_PROBE && i < a->cache_cap; i++) {
+        size_t k = (s + i) % a->cache_cap;
+        if (!a->cache[k].used || now >= a->cache[k].until) { victim = k; break; }
+        if (a->cache[k].until < a->cache[victim].until) victim = k;
+    }
+    e = &a->cache[victim];
+    if (e->used) fmcp__auth_id_free(a->alloc, &e->id);
+    e->used = 0;
+    if (fmcp__auth_id_copy(a->alloc, id, &e->id) != FMCP_OK) return;
+    memcpy(e->hash, h, FMCP_SHA256_SIZE);
+    /* tokens without exp are re-verified after five minutes */
+    e->until = id->exp ? id->exp : now + 300;
+    e->used = 1;
+}
+
+#endif
+
+/* ---- rate limiting ------------------------------------------------------------ */
+
+#ifndef FASTMCP_NO_SOCKETS
+static uint32_t fmcp__auth_fnv(const char *s)
+{
+    uint32_t h = 2166136261u;
+    while (*s) { h ^= (unsigned char)*s++; h *= 16777619u; }
+    return h;
+}
+
+/* Take one token from key's bucket: 0 when allowed, else the seconds to wait. */
+static int64_t fmcp__auth_rate_take(fmcp_auth *a, const char *key, int64_t now)
+{
+    uint32_t h = fmcp__auth_fnv(key);
+    size_t i, s = h % FMCP__AUTH_BUCKETS, victim = s;
+    fmcp__auth_bucket *b = NULL;
+    double need;
+    int64_t wait;
+    for (i = 0; i < FMCP__AUTH_PROBE; i++) {
+        fmcp__auth_bucket *c = &a->buckets[(s + i) % FMCP__AUTH_BUCKETS];
+        if (c->used && c->hash == h && strncmp(c->key, key, sizeof c->key - 1) == 0) { b = c; break; }
+        if (!c->used) { if (a->buckets[victim].used) victim = (s + i) % FMCP__AUTH_BUCKETS; }
+        else if (a->buckets[victim].used && c->last_ms < a->buckets[victim].last_ms) victim = (s + i) % FMCP__AUTH_BUCKETS;
+    }
+    if (!b) {
+        b = &a->buckets[victim];
+        memset(b, 0, sizeof *b);
+        b->used = 1; b->hash = h; b->tokens = a->burst; b->last_ms = now;
+        snprintf(b->key, sizeof b->key, "%.95s", key);
+    }
+    if (now > b->last_ms) {
+        b->tokens += (double)(now - b->last_ms) * a->rate / 1000.0;
+        if (b->tokens > a->burst) b->tokens = a->burst;
+        b->last_ms = now;
+    }
+    if (b->tokens >= 1.0) { b->tokens -= 1.0; return 0; }
+    need = (1.0 - b->tokens) / a->rate;
+    wait = (int64_t)need;
+    if ((double)wait < need) wait++;
+    return wait < 1 ? 1 : wait;
+}
+
+#endif
+
+/* ---- tools and the authorizer ------------------------------------------------- */
+
+FASTMCP_API fmcp_result fmcp_auth_authorize(void *user, const fmcp_auth_info *auth, fmcp_item_kind kind,
+                                            const char *name, const char *scopes)
+{
+    (void)user; (void)kind; (void)name;
+    if (!scopes || !*scopes) return FMCP_OK;
+    if (!auth || !auth->scopes) return FMCP_ERR_FORBIDDEN;
+    return fmcp__auth_has_scopes(auth->scopes, scopes) ? FMCP_OK : FMCP_ERR_FORBIDDEN;
+}
+
+FASTMCP_API fmcp_result fmcp_auth_item_scopes(fmcp_auth *a, fmcp_item_kind kind, const char *name,
+                                              const char *scopes)
+{
+    fmcp__auth_item *it;
+    if (!a || !name) return FMCP_ERR_INVALID_ARG;
+    if (!scopes || !*scopes) return FMCP_OK;
+    if (!(it = (fmcp__auth_item *)fmcp_malloc(a->alloc, sizeof *it))) return FMCP_ERR_NOMEM;
+    it->kind = kind;
+    it->name = fmcp__auth_dup(a->alloc, name);
+    it->scopes = fmcp__auth_dup(a->alloc, scopes);
+    if (!it->name || !it->scopes) {
+        fmcp__auth_sfree(a->alloc, it->name); fmcp__auth_sfree(a->alloc, it->scopes);
+        fmcp_free(a->alloc, it, sizeof *it);
+        return FMCP_ERR_NOMEM;
+    }
+    it->next = a->items;
+    a->items = it;
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__auth_tool_tramp(fmcp_ctx *c, void *user)
+{
+    fmcp__auth_tool *t = (fmcp__auth_tool *)user;
+    const fmcp_auth_info *who = fmcp_ctx_auth(c);
+    int64_t t0 = fmcp_monotonic_ms();
+    fmcp_result rc = t->handler(c, t->user);
+    fmcp__auth_ev e;
+    memset(&e, 0, sizeof e);
+    e.event = "tool_called"; e.tool = t->name;
+    e.subject = who ? who->subject : NULL;
+    e.client_id = who ? who->client_id : NULL;
+    e.duration_ms = fmcp_monotonic_ms() - t0; e.has_duration = 1;
+    e.outcome = rc == FMCP_OK ? "ok" : "error";
+    fmcp__auth_audit(t->a, &e);
+    return rc;
+}
+
+FASTMCP_API fmcp_result fmcp_auth_add_tool(fmcp_auth *a, fmcp_server *srv, const fmcp_tool_desc *d)
+{
+    fmcp__auth_tool *t;
+    fmcp_tool_desc copy;
+    fmcp_result rc;
+    if (!a || !srv || !d || !d->name || !d->handler) return FMCP_ERR_INVALID_ARG;
+    if (!(t = (fmcp__auth_tool *)fmcp_malloc(a->alloc, sizeof *t))) return FMCP_ERR_NOMEM;
+    t->a = a; t->handler = d->handler; t->user = d->user;
+    if (!(t->name = fmcp__auth_dup(a->alloc, d->name))) { fmcp_free(a->alloc, t, sizeof *t); return FMCP_ERR_NOMEM; }
+    copy = *d;
+    copy.handler = fmcp__auth_tool_tramp;
+    copy.user = t;
+    rc = fmcp_auth_item_scopes(a, FMCP_ITEM_TOOL, d->name, d->scopes);
+    if (rc == FMCP_OK) rc = fmcp_server_add_tool(srv, &copy);
+    if (rc != FMCP_OK) {
+        if (d->scopes && *d->scopes && a->items && strcmp(a->items->name, d->name) == 0) {
+            fmcp__auth_item *it = a->items;   /* undo the registration above */
+            a->items = it->next;
+            fmcp__auth_sfree(a->alloc, it->name); fmcp__auth_sfree(a->alloc, it->scopes);
+            fmcp_free(a->alloc, it, sizeof *it);
+        }
+        fmcp__auth_sfree(a->alloc, t->name);
+        fmcp_free(a->alloc, t, sizeof *t);
+        return rc;
+    }
+    t->next = a->tools;
+    a->tools = t;
+    return FMCP_OK;
+}
+
+/* ---- create / free ------------------------------------------------------------ */
+
+static fmcp_result fmcp__auth_verifier(fmcp_auth *a, const fmcp_auth_desc *d)
+{
+    fmcp_jwt_verifier_desc vd;
+    memset(&vd, 0, sizeof vd);
+    vd.keys = d->keys; vd.key_count = d->key_count;
+    vd.issuers = d->issuer ? &d->issuer : NULL; vd.issuer_count = d->issuer ? 1 : 0;
+    vd.audiences = d->audiences; vd.audience_count = d->audience_count;
+    vd.leeway_seconds = d->leeway_seconds;
+    vd.typ = d->typ;
+    vd.alloc = a->alloc;
+    a->have_keys = d->key_count > 0;
+    return fmcp_jwt_verifier_create(&vd, &a->v);
+}
+
+static fmcp_result fmcp__auth_strings(fmcp_auth *a, const fmcp_auth_desc *d)
+{
+    fmcp_result rc;
+    if (!(a->req_scopes = fmcp__auth_join(a->alloc, d->required_scopes, d->required_scope_count)))
+        return FMCP_ERR_NOMEM;
+    if ((d->jwks_url && !(a->jwks_url = fmcp__auth_dup(a->alloc, d->jwks_url))) ||
+        (d->resource && !(a->resource = fmcp__auth_dup(a->alloc, d->resource))) ||
+        (d->resource_name && !(a->resource_name = fmcp__auth_dup(a->alloc, d->resource_name))) ||
+        (d->resource_documentation && !(a->resource_doc = fmcp__auth_dup(a->alloc, d->resource_documentation))) ||
+        !(a->mcp_path = fmcp__auth_dup(a->alloc, "/mcp")))
+        return FMCP_ERR_NOMEM;
+    rc = fmcp__auth_dup_list(a->alloc, d->authorization_servers, d->authorization_server_count, &a->as, &a->n_as);
+    if (rc == FMCP_OK) rc = fmcp__auth_dup_list(a->alloc, d->scopes_supported, d->scopes_supported_count, &a->ss, &a->n_ss);
+    return rc;
+}
+
+static void fmcp__auth_settings(fmcp_auth *a, const fmcp_auth_desc *d)
+{
+    a->jwks_transport = d->jwks_transport;
+    a->ttl_ms = (d->jwks_ttl_seconds > 0 ? d->jwks_ttl_seconds : 3600) * 1000;
+    a->cooldown_ms = (d->jwks_cooldown_seconds > 0 ? d->jwks_cooldown_seconds : 30) * 1000;
+    a->max_bytes = d->jwks_max_bytes ? d->jwks_max_bytes : 65536;
+    a->timeout_ms = d->jwks_timeout_ms > 0 ? d->jwks_timeout_ms : 10000;
+    a->rate = d->rate_per_second > 0 ? d->rate_per_second : 0;
+    a->burst = d->burst >= 1 ? d->burst : (a->rate > 1 ? a->rate : 1);
+    a->audit = d->audit; a->audit_user = d->audit_user; a->no_audit = d->no_audit;
+    a->custom = d->authenticate; a->custom_user = d->auth_user;
+#ifndef FASTMCP_NO_SOCKETS
+    a->loop = d->loop;
+#endif
+}
+
+FASTMCP_API fmcp_result fmcp_auth_create(const fmcp_auth_desc *d, fmcp_auth **out)
+{
+    fmcp_auth *a;
+    fmcp_result rc;
+    size_t cap;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    if (!d || (!d->authenticate && !d->key_count && !d->jwks_url) || d->rate_per_second < 0)
+        return FMCP_ERR_INVALID_ARG;
+    if (!(a = (fmcp_auth *)fmcp_malloc(d->alloc, sizeof *a))) return FMCP_ERR_NOMEM;
+    memset(a, 0, sizeof *a);
+    a->alloc = d->alloc;
+    fmcp__auth_settings(a, d);
+    cap = d->token_cache_size < 0 ? 0 : d->token_cache_size == 0 ? 1024 : (size_t)d->token_cache_size;
+    rc = fmcp__auth_strings(a, d);
+    if (rc == FMCP_OK && !d->authenticate) rc = fmcp__auth_verifier(a, d);
+    if (rc == FMCP_OK && cap && !(a->cache = (fmcp__auth_tok *)fmcp_malloc(a->alloc, cap * sizeof *a->cache)))
+        rc = FMCP_ERR_NOMEM;
+    if (a->cache) { memset(a->cache, 0, cap * sizeof *a->cache); a->cache_cap = cap; }
+    if (rc == FMCP_OK && a->rate > 0 &&
+        !(a->buckets = (fmcp__auth_bucket *)fmcp_malloc(a->alloc, FMCP__AUTH_BUCKETS * sizeof *a->buckets)))
+        rc = FMCP_ERR_NOMEM;
+    if (a->buckets) memset(a->buckets, 0, FMCP__AUTH_BUCKETS * sizeof *a->buckets);
+    if (rc != FMCP_OK) { fmcp_auth_free(a); return rc; }
+#ifndef FASTMCP_NO_SOCKETS
+    if (a->jwks_url && a->loop) (void)fmcp_auth_refresh(a);
+#endif
+    *out = a;
+    return FMCP_OK;
+}
+
+static void fmcp__auth_unpark_all(fmcp_auth *a, int force_unavailable);
+
+FASTMCP_API void fmcp_auth_free(fmcp_auth *a)
+{
+    const fmcp_allocator *al;
+    if (!a) return;
+    al = a->alloc;
+#ifndef FASTMCP_NO_SOCKETS
+    if (a->op) { fmcp_http_fetch_cancel(a->op); a->op = NULL; }
+#endif
+    a->fetching = 0;
+    fmcp__auth_unpark_all(a, 1);
+    while (a->items) {
+        fmcp__auth_item *it = a->items;
+        a->items = it->next;
+        fmcp__auth_sfree(al, it->name); fmcp__auth_sfree(al, it->scopes);
+        fmcp_free(al, it, sizeof *it);
+    }
+    while (a->tools) {
+        fmcp__auth_tool *t = a->tools;
+        a->tools = t->next;
+        fmcp__auth_sfree(al, t->name);
+        fmcp_free(al, t, sizeof *t);
+    }
+    if (a->cache) { fmcp__auth_cache_clear(a); fmcp_free(al, a->cache, a->cache_cap * sizeof *a->cache); }
+    if (a->buckets) fmcp_free(al, a->buckets, FMCP__AUTH_BUCKETS * sizeof *a->buckets);
+    fmcp_jwt_verifier_free(a->v);
+    fmcp__auth_sfree(al, a->req_scopes); fmcp__auth_sfree(al, a->jwks_url);
+    fmcp__auth_sfree(al, a->resource); fmcp__auth_sfree(al, a->resource_name);
+    fmcp__auth_sfree(al, a->resource_doc); fmcp__auth_sfree(al, a->mcp_path);
+    fmcp__auth_free_list(al, a->as, a->n_as);
+    fmcp__auth_free_list(al, a->ss, a->n_ss);
+    fmcp_free(al, a, sizeof *a);
+}
+
+FASTMCP_API void fmcp_auth_stats_get(fmcp_auth *a, fmcp_auth_stats *out)
+{
+    if (!out) return;
+    memset(out, 0, sizeof *out);
+    if (!a) return;
+    *out = a->st;
+}
+
+#ifdef FASTMCP_NO_SOCKETS
+static void fmcp__auth_unpark_all(fmcp_auth *a, int force_unavailable)
+{
+    (void)a; (void)force_unavailable;
+}
+#else
+/* ---- HTTP: request context and answers ------------------------------------------ */
+
+typedef struct fmcp__auth_rq {
+    fmcp_auth *a;
+    const fmcp_http_req *req;
+    fmcp__auth_hold *h;
+    fmcp_http_auth_reply *r;
+    fmcp_json_doc *doc;
+    int parsed, rejected, park;
+    int64_t now_ms, now_s;
+    char addr[80];
+    char *token;
+    size_t token_len;
+} fmcp__auth_rq;
+
+static void fmcp__auth_hold_free(fmcp_auth *a, fmcp__auth_hold *h)
+{
+    if (!h) return;
+    fmcp__auth_id_free(a->alloc, &h->id);
+    if (h->body) fmcp_free(a->alloc, h->body, h->body_size);
+    fmcp_free(a->alloc, h, sizeof *h);
+}
+
+static void fmcp__auth_release(void *user, fmcp_http_auth_reply *reply)
+{
+    fmcp__auth_hold *h = (fmcp__auth_hold *)user;
+    (void)reply;
+    fmcp__auth_hold_free(h->a, h);
+}
+
+/* The peer address without its port (rate-limit key when unauthenticated). */
+static void fmcp__auth_addr(const fmcp_http_req *req, char *out, size_t cap)
+{
+    const char *r = fmcp_http_req_remote(req), *end;
+    size_t n;
+    out[0] = 0;
+    if (!r) return;
+    if (*r == '[') { r++; end = strchr(r, ']'); }
+    else end = strrchr(r, ':');
+    n = end ? (size_t)(end - r) : strlen(r);
+    if (n >= cap) n = cap - 1;
+    memcpy(out, r, n);
+    out[n] = 0;
+}
+
+/* Host header characters we are willing to echo into a URL. */
+static int fmcp__auth_host_ok(const char *h)
+{
+    if (!h || !*h || strlen(h) > 255) return 0;
+    for (; *h; h++) {
+        char c = *h;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '-' || c == ':' || c == '[' || c == ']' || c == '_')) return 0;
+    }
+    return 1;
+}
+
+/* scheme://authority of the resource (configured, else from Host) and its path. */
+static void fmcp__auth_origin(const fmcp_auth *a, const fmcp_http_req *req, char *origin, size_t cap,
+                              const char **path)
+{
+    const char *host;
+    if (a->resource) {
+        const char *p = strstr(a->resource, "://");
+        size_t n;
+        p = p ? strchr(p + 3, '/') : NULL;
+        n = p ? (size_t)(p - a->resource) : strlen(a->resource);
+        if (n >= cap) n = cap - 1;
+        memcpy(origin, a->resource, n);
+        origin[n] = 0;
+        *path = p ? p : "";
+        return;
+    }
+    host = fmcp_http_req_header(req, "Host");
+    snprintf(origin, cap, "http://%s", fmcp__auth_host_ok(host) ? host : "localhost");
+    *path = a->mcp_path;
+}
+
+static void fmcp__auth_prm_url(const fmcp_auth *a, const fmcp_http_req *req, char *out, size_t cap)
+{
+    char origin[512];
+    const char *path;
+    fmcp__auth_origin(a, req, origin, sizeof origin, &path);
+    if (strcmp(path, "/") == 0) path = "";
+    snprintf(out, cap, "%s/.well-known/oauth-protected-resource%s", origin, path);
+}
+
+/* Parsed request body (POST only), for the JSON-RPC id and item checks. */
+static const fmcp_json *fmcp__auth_root(fmcp__auth_rq *rq)
+{
+    if (!rq->parsed) {
+        size_t n = 0;
+        const char *b = fmcp_http_req_body(rq->req, &n);
+        fmcp_json_parse_options o;
+        rq->parsed = 1;
+        memset(&o, 0, sizeof o);
+        o.alloc = rq->a->alloc;
+        if (b && n && strcmp(fmcp_http_req_method(rq->req), "POST") == 0)
+            (void)fmcp_json_parse(b, n, &o, &rq->doc, NULL);
+    }
+    return rq->doc ? fmcp_json_root(rq->doc) : NULL;
+}
+
+/* Body {"error":..,"error_description":..[,"id":..]}; NOMEM leaves it empty. */
+static void fmcp__auth_body(fmcp__auth_rq *rq, const char *error, const char *desc)
+{
+    fmcp_json_writer w;
+    const fmcp_json *root = fmcp__auth_root(rq), *id = NULL;
+    char *out;
+    size_t n;
+    if (root && fmcp_json_is(root, FMCP_JSON_OBJECT)) id = fmcp_json_get(root, "id");
+    fmcp_jw_init(&w, rq->a->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp__auth_kv(&w, "error", error);
+    fmcp__auth_kv(&w, "error_description", desc);
+    if (id) { fmcp_jw_key(&w, "id"); fmcp_jw_value(&w, id); }
+    fmcp_jw_object_end(&w);
+    if (fmcp_jw_finish(&w, &out, &n) != FMCP_OK) { fmcp_jw_reset(&w); return; }
+    /* keep it in our allocation size bookkeeping: the writer gave n + 1 bytes */
+    rq->h->body = out;
+    rq->h->body_size = n + 1;
+}
+
+/* Fill a rejection. kind: 0 = missing token, 1 = error with scope, 2 = plain. */
+static void fmcp__auth_reject(fmcp__auth_rq *rq, int status, const char *error, const char *desc,
+                              const char *scope, const char *reason, int64_t retry)
+{
+    fmcp__auth_hold *h = rq->h;
+    fmcp_http_auth_reply *r = rq->r;
+    char url[900];
+    fmcp__auth_ev e;
+    int n = 0;
+    rq->rejected = 1;
+    r->status = status;
+    if (status == 401 || status == 403) {
+        fmcp__auth_prm_url(rq->a, rq->req, url, sizeof url);
+        n = snprintf(h->www, sizeof h->www, "Bearer ");
+        if (error) n += snprintf(h->www + n, sizeof h->www - (size_t)n, "error=\"%s\", ", error);
+        if (error && desc && (size_t)n < sizeof h->www)
+            n += snprintf(h->www + n, sizeof h->www - (size_t)n, "error_description=\"%s\", ", desc);
+        if ((size_t)n < sizeof h->www)
+            n += snprintf(h->www + n, sizeof h->www - (size_t)n, "resource_metadata=\"%s\"", url);
+        if (scope && *scope && (size_t)n < sizeof h->www)
+            snprintf(h->www + n, sizeof h->www - (size_t)n, ", scope=\"%s\"", scope);
+        r->headers[r->nheaders].name = "WWW-Authenticate";
+        r->headers[r->nheaders++].value = h->www;
+    }
+    if (retry > 0) {
+        snprintf(h->retry, sizeof h->retry, "%lld", (long long)retry);
+        r->headers[r->nheaders].name = "Retry-After";
+        r->headers[r->nheaders++].value = h->retry;
+    }
+    fmcp__auth_body(rq, error ? error : "unauthorized", desc);
+    r->body = h->body;
+    r->content_type = "application/json";
+    memset(&e, 0, sizeof e);
+    e.event = status == 429 ? "rate_limited" : "auth_rejected";
+    e.reason = reason; e.status = status; e.remote = rq->addr; e.retry_after = retry;
+    e.method = fmcp_http_req_method(rq->req); e.path = fmcp_http_req_path(rq->req);
+    e.subject = h->id.sub; e.client_id = h->id.cid;
+    fmcp__auth_audit(rq->a, &e);
+}
+
+/* Take from the bucket of the subject, else client id, else address. */
+static int fmcp__auth_rate_ok(fmcp__auth_rq *rq, const fmcp__auth_id *id)
+{
+    int64_t wait;
+    char key[100];
+    if (rq->a->rate <= 0) return 1;
+    if (id && id->sub && *id->sub) snprintf(key, sizeof key, "s:%s", id->sub);
+    else if (id && id->cid && *id->cid) snprintf(key, sizeof key, "c:%s", id->cid);
+    else snprintf(key, sizeof key, "a:%s", rq->addr);
+    if ((wait = fmcp__auth_rate_take(rq->a, key, rq->now_ms)) == 0) return 1;
+    fmcp__auth_reject(rq, 429, "rate_limited", "Too many requests", NULL, "rate_limited", wait);
+    return 0;
+}
+
+/* ---- per-item scopes before dispatch ------------------------------------------------- */
+
+static const char *fmcp__auth_item_need(const fmcp_auth *a, const fmcp_json *msg)
+{
+    const char *m = fmcp_json_get_str(msg, "method", NULL), *name;
+    const fmcp_json *params = fmcp_json_get(msg, "params");
+    const fmcp__auth_item *it;
+    fmcp_item_kind kind;
+    if (!m || !params) return NULL;
+    if (strcmp(m, "tools/call") == 0) { kind = FMCP_ITEM_TOOL; name = fmcp_json_get_str(params, "name", NULL); }
+    else if (strcmp(m, "prompts/get") == 0) { kind = FMCP_ITEM_PROMPT; name = fmcp_json_get_str(params, "name", NULL); }
+    else if (strcmp(m, "resources/read") == 0) { kind = FMCP_ITEM_RESOURCE; name = fmcp_json_get_str(params, "uri", NULL); }
+    else return NULL;
+    if (!name) return NULL;
+    for (it = a->items; it; it = it->next)
+        if (it->kind == kind && strcmp(it->name, name) == 0) return it->scopes;
+    return NULL;
+}
+
+/* 1 when the caller may use every item the message(s) name; else a 403. */
+static int fmcp__auth_items_ok(fmcp__auth_rq *rq)
+{
+    const fmcp_json *root, *msg;
+    if (!rq->a->items || !(root = fmcp__auth_root(rq))) return 1;
+    msg = fmcp_json_is(root, FMCP_JSON_ARRAY) ? fmcp_json_first(root) : root;
+    for (; msg; msg = fmcp_json_is(root, FMCP_JSON_ARRAY) ? fmcp_json_next(msg) : NULL) {
+        const char *need = fmcp_json_is(msg, FMCP_JSON_OBJECT) ? fmcp__auth_item_need(rq->a, msg) : NULL;
+        if (need && !fmcp__auth_has_scopes(rq->h->id.scopes, need)) {
+            fmcp__auth_reject(rq, 403, "insufficient_scope", "The token lacks a scope this item requires",
+                              need, "insufficient_scope", 0);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* ---- JWKS URL ------------------------------------------------------------------------ */
+
+/* Cache-Control max-age in ms, clamped to [60 s, 1 day]; def when absent. */
+static int64_t fmcp__auth_max_age(const fmcp_http_response *res, int64_t def)
+{
+    const char *cc = fmcp_http_response_header(res, "Cache-Control");
+    int64_t v = 0;
+    int digits = 0;
+    for (; cc && *cc; cc++) {
+        if (!fmcp__auth_ieqn(cc, "max-age=", 8)) continue;
+        for (cc += 8; *cc >= '0' && *cc <= '9' && digits < 12; cc++, digits++) v = v * 10 + (*cc - '0');
+        break;
+    }
+    if (!digits) return def;
+    if (v < 60) v = 60;
+    if (v > 86400) v = 86400;
+    return v * 1000;
+}
+
+static void fmcp__auth_install(fmcp_auth *a, const fmcp_http_response *res)
+{
+    fmcp_jwt_keyset *ks = NULL;
+    int64_t now = fmcp_monotonic_ms();
+    if (res && res->status == 200 && fmcp_jwt_keyset_create(a->alloc, &ks) == FMCP_OK &&
+        fmcp_jwt_keyset_add(ks, res->body, res->body_len) == FMCP_OK) {
+        a->st.keys = fmcp_jwt_keyset_count(ks);
+        fmcp_jwt_verifier_set_keys(a->v, ks);
+        a->have_keys = 1;
+        fmcp__auth_cache_clear(a);   /* identities verified with retired keys go */
+        a->keys_until_ms = now + fmcp__auth_max_age(res, a->ttl_ms);
+        return;
+    }
+    fmcp_jwt_keyset_free(ks);
+    a->st.jwks_failures++;
+    /* keep the last good set; try again after the cooldown */
+    a->keys_until_ms = now + a->cooldown_ms;
+}
+
+static void fmcp__auth_fetched(void *user, fmcp_result rc, fmcp_http_response *res)
+{
+    fmcp_auth *a = (fmcp_auth *)user;
+    a->op = NULL;
+    a->fetching = 0;
+    fmcp__auth_install(a, rc == FMCP_OK ? res : NULL);
+    if (res) fmcp_http_response_free(res);
+    fmcp__auth_unpark_all(a, 0);
+}
+
+FASTMCP_API fmcp_result fmcp_auth_refresh(fmcp_auth *a)
+{
+    fmcp_http_client_req c;
+    fmcp_http_header h[1];
+    fmcp_result rc;
+    if (!a) return FMCP_ERR_INVALID_ARG;
+    if (!a->jwks_url || !a->loop) return FMCP_ERR_STATE;
+    if (a->fetching) return FMCP_OK;
+    memset(&c, 0, sizeof c);
+    h[0].name = "Accept"; h[0].value = "application/json";
+    c.url = a->jwks_url; c.headers = h; c.nheaders = 1;
+    c.max_response_bytes = a->max_bytes; c.timeout_ms = a->timeout_ms;
+    c.transport = a->jwks_transport;
+    a->last_fetch_ms = fmcp_monotonic_ms();
+    a->fetched_once = 1;
+    a->st.jwks_fetches++;
+    rc = fmcp_http_fetch_async(a->loop, &c, fmcp__auth_fetched, a, &a->op);
+    if (rc != FMCP_OK) {
+        a->op = NULL;
+        fmcp__auth_install(a, NULL);
+        return rc;
+    }
+    a->fetching = 1;
+    return FMCP_OK;
+}
+
+/* May a request wait for a (new) fetch? Starts one when the cooldown allows. */
+static int fmcp__auth_fetch_for(fmcp_auth *a, int64_t now)
+{
+    if (a->fetching) return 1;
+    if (a->fetched_once && now - a->last_fetch_ms < a->cooldown_ms) return 0;
+    return fmcp_auth_refresh(a) == FMCP_OK && a->fetching;
+}
+
+/* ---- bearer tokens -------------------------------------------------------------------- */
+
+/* The token of "Authorization: Bearer <token>"; NULL when absent or another scheme. */
+static const char *fmcp__auth_token(const fmcp_http_req *req, size_t *len)
+{
+    const char *v = fmcp_http_req_header(req, "Authorization"), *e;
+    if (!v) return NULL;
+    while (*v == ' ' || *v == '\t') v++;
+    if (!fmcp__auth_ieqn(v, "bearer", 6) || (v[6] != ' ' && v[6] != '\t' && v[6] != 0)) return NULL;
+    for (v += 6; *v == ' ' || *v == '\t'; v++) {}
+    for (e = v + strlen(v); e > v && (e[-1] == ' ' || e[-1] == '\t'); e--) {}
+    *len = (size_t)(e - v);
+    return v;
+}
+
+static void fmcp__auth_unavailable(fmcp__auth_rq *rq)
+{
+    int64_t wait = (rq->a->cooldown_ms - (rq->now_ms - rq->a->last_fetch_ms) + 999) / 1000;
+    fmcp__auth_reject(rq, 503, "temporarily_unavailable", "Signing keys are not available yet", NULL,
+                      "unavailable", wait < 1 ? 1 : wait);
+}
+
+/* Verify (or find in the cache) the token; fills h->id or rejects or parks. */
+static fmcp_result fmcp__auth_verify(fmcp__auth_rq *rq, const char *tok, size_t n, int may_park)
+{
+    fmcp_auth *a = rq->a;
+    uint8_t hash[FMCP_SHA256_SIZE];
+    const fmcp__auth_tok *hit;
+    fmcp_jwt_verdict v;
+    fmcp_result rc;
+    if (a->jwks_url && a->have_keys && rq->now_ms >= a->keys_until_ms && !a->fetching)
+        (void)fmcp_auth_refresh(a);   /* stale: refresh in the background, use the old set */
+    fmcp_sha256(tok, n, hash);
+    if ((hit = fmcp__auth_cache_get(a, hash, rq->now_s)) != NULL) {
+        a->st.cache_hits++;
+        return fmcp__auth_id_copy(a->alloc, &hit->id, &rq->h->id);
+    }
+    if (a->jwks_url && !a->have_keys) {
+        if (may_park && fmcp__auth_fetch_for(a, rq->now_ms)) rq->park = 1;
+        else fmcp__auth_unavailable(rq);
+        return FMCP_OK;
+    }
+    a->st.verifications++;
+    rc = fmcp_jwt_verify(a->v, tok, n, &v);
+    if (rc == FMCP_OK) {
+        rc = fmcp__auth_id_from_claims(a->alloc, &v.claims, &rq->h->id);
+        if (rc == FMCP_OK) fmcp__auth_cache_put(a, hash, &rq->h->id, rq->now_s);
+    } else if (rc != FMCP_ERR_NOMEM) {
+        if (v.error == FMCP_JWT_UNKNOWN_KID && a->jwks_url && may_park && fmcp__auth_fetch_for(a, rq->now_ms))
+            rq->park = 1;
+        else if (fmcp__auth_rate_ok(rq, NULL))
+            fmcp__auth_reject(rq, 401, "invalid_token", v.description, NULL, fmcp_jwt_error_name(v.error), 0);
+        rc = FMCP_OK;
+    }
+    fmcp_jwt_verdict_free(&v);
+    return rc;
+}
+
+static fmcp_result fmcp__auth_bearer(fmcp__auth_rq *rq, int may_park)
+{
+    size_t n = 0;
+    const char *tok = fmcp__auth_token(rq->req, &n);
+    if (!tok || !n) {
+        if (fmcp__auth_rate_ok(rq, NULL))
+            fmcp__auth_reject(rq, 401, NULL, "Authentication required", rq->a->req_scopes, "missing_token", 0);
+        return FMCP_OK;
+    }
+    rq->token = (char *)tok;   /* the header value outlives the reply */
+    rq->token_len = n;
+    return fmcp__auth_verify(rq, tok, n, may_park);
+}
+
+/* ---- custom hook ---------------------------------------------------------------------- */
+
+static void fmcp__auth_custom_reject(fmcp__auth_rq *rq, const fmcp_auth_custom_reply *cr)
+{
+    size_t i;
+    fmcp__auth_reject(rq, cr->status, cr->error ? cr->error : (cr->status == 403 ? "forbidden" : "unauthorized"),
+                      cr->message, NULL, "custom", 0);
+    for (i = 0; i < cr->nheaders && i < 2 && rq->r->nheaders < 4; i++) {
+        if (!cr->headers[i].name || !cr->headers[i].value) continue;
+        snprintf(rq->h->xh[i][0], sizeof rq->h->xh[i][0], "%s", cr->headers[i].name);
+        snprintf(rq->h->xh[i][1], sizeof rq->h->xh[i][1], "%s", cr->headers[i].value);
+        rq->r->headers[rq->r->nheaders].name = rq->h->xh[i][0];
+        rq->r->headers[rq->r->nheaders++].value = rq->h->xh[i][1];
+    }
+}
+
+static fmcp_result fmcp__auth_custom(fmcp__auth_rq *rq)
+{
+    fmcp_auth_custom_reply cr;
+    const char *s[4];
+    fmcp_result rc;
+    memset(&cr, 0, sizeof cr);
+    rc = rq->a->custom(rq->a->custom_user, fmcp_http_req_method(rq->req), fmcp_http_req_path(rq->req), rq->req, &cr);
+    if (rc != FMCP_OK) return rc;
+    if (cr.status) {
+        if (cr.status < 400 || cr.status > 599) cr.status = 401;
+        fmcp__auth_custom_reject(rq, &cr);
+        return FMCP_OK;
+    }
+    s[0] = cr.subject; s[1] = cr.client_id; s[2] = cr.scopes; s[3] = cr.session_json;
+    return fmcp__auth_id_make(rq->a->alloc, s, cr.expires_at, cr.data, &rq->h->id);
+}
+
+/* ---- the decision --------------------------------------------------------------------- */
+
+static void fmcp__auth_accept(fmcp__auth_rq *rq)
+{
+    fmcp__auth_id *id = &rq->h->id;
+    fmcp_http_auth_reply *r = rq->r;
+    fmcp__auth_ev e;
+    r->has_info = 1;
+    r->info.subject = id->sub;
+    r->info.client_id = id->cid;
+    r->info.scopes = id->scopes;
+    r->info.expires_at = id->exp;
+    r->info.token = rq->token;
+    r->info.claims_json = id->claims;
+    r->info.data = id->data;
+    memset(&e, 0, sizeof e);
+    e.event = "auth_accepted"; e.subject = id->sub; e.client_id = id->cid; e.remote = rq->addr;
+    e.method = fmcp_http_req_method(rq->req); e.path = fmcp_http_req_path(rq->req);
+    fmcp__auth_audit(rq->a, &e);
+}
+
+static fmcp_result fmcp__auth_decide(fmcp__auth_rq *rq, int may_park)
+{
+    fmcp_auth *a = rq->a;
+    fmcp_result rc = a->custom ? fmcp__auth_custom(rq) : fmcp__auth_bearer(rq, may_park);
+    if (rc != FMCP_OK || rq->park || rq->rejected) return rc;
+    if (*a->req_scopes && !fmcp__auth_has_scopes(rq->h->id.scopes, a->req_scopes))
+        fmcp__auth_reject(rq, 403, "insufficient_scope", "The token lacks a required scope", a->req_scopes,
+                          "insufficient_scope", 0);
+    else if (fmcp__auth_items_ok(rq) && fmcp__auth_rate_ok(rq, &rq->h->id))
+        fmcp__auth_accept(rq);
+    return FMCP_OK;
+}
+
+static void fmcp__auth_rq_init(fmcp__auth_rq *rq, fmcp_auth *a, const fmcp_http_req *req, fmcp__auth_hold *h,
+                               fmcp_http_auth_reply *r)
+{
+    memset(rq, 0, sizeof *rq);
+    rq->a = a; rq->req = req; rq->h = h; rq->r = r;
+    rq->now_ms = fmcp_monotonic_ms();
+    rq->now_s = fmcp_time_now();
+    fmcp__auth_addr(req, rq->addr, sizeof rq->addr);
+}
+
+static void fmcp__auth_rq_done(fmcp__auth_rq *rq)
+{
+    if (rq->doc) fmcp_json_doc_free(rq->doc);
+}
+
+/* Decide a parked request again (now without parking) and hand it back. */
+static void fmcp__auth_resume(fmcp_auth *a, fmcp__auth_hold *h, int force_unavailable)
+{
+#ifdef FMCP_MCP_HTTP_AUTH_DEFER
+    fmcp__auth_rq rq;
+    fmcp_result rc = FMCP_OK;
+    memset(&h->reply, 0, sizeof h->reply);
+    fmcp__auth_rq_init(&rq, a, h->req, h, &h->reply);
+    if (force_unavailable) fmcp__auth_unavailable(&rq);
+    else rc = fmcp__auth_decide(&rq, 0);
+    if (rc != FMCP_OK) fmcp__auth_reject(&rq, 500, "server_error", "Out of memory", NULL, "server_error", 0);
+    fmcp__auth_rq_done(&rq);
+    h->reply.release = fmcp__auth_release;
+    h->reply.release_user = h;
+    fmcp_mcp_http_auth_resume((fmcp_mcp_http *)h->transport, h->req, &h->reply);
+#else
+    (void)force_unavailable;
+    fmcp__auth_hold_free(a, h);
+#endif
+}
+
+static void fmcp__auth_unpark_all(fmcp_auth *a, int freeing)
+{
+    fmcp__auth_hold *h = a->parked;
+    a->parked = a->parked_tail = NULL;
+    a->nparked = 0;
+    while (h) {
+        fmcp__auth_hold *next = h->next;
+        /* when freeing, the transport may already be gone: the loop releases the request */
+        if (freeing) fmcp__auth_hold_free(a, h);
+        else fmcp__auth_resume(a, h, 0);
+        h = next;
+    }
+}
+
+static int fmcp__auth_park(fmcp__auth_rq *rq)
+{
+#ifdef FMCP_MCP_HTTP_AUTH_DEFER
+    fmcp_auth *a = rq->a;
+    if (!rq->r->transport || a->nparked >= FMCP__AUTH_MAX_PARKED) return 0;
+    rq->h->req = (fmcp_http_req *)rq->req;
+    rq->h->transport = rq->r->transport;
+    rq->h->next = NULL;
+    if (a->parked_tail) a->parked_tail->next = rq->h;
+    else a->parked = rq->h;
+    a->parked_tail = rq->h;
+    a->nparked++;
+    a->st.parked++;
+    rq->r->defer = 1;
+    return 1;
+#else
+    (void)rq;
+    return 0;
+#endif
+}
+
+FASTMCP_API fmcp_result fmcp_auth_http_hook(void *user, const char *method, const char *path,
+                                            const fmcp_http_req *req, fmcp_http_auth_reply *reply)
+{
+    fmcp_auth *a = (fmcp_auth *)user;
+    fmcp__auth_hold *h;
+    fmcp__auth_rq rq;
+    fmcp_result rc;
+    (void)method; (void)path;
+    if (!a || !req || !reply) return FMCP_ERR_INVALID_ARG;
+#ifdef FMCP_MCP_HTTP_AUTH_DEFER
+    if (!a->loop && reply->transport) a->loop = fmcp_mcp_http_loop((fmcp_mcp_http *)reply->transport);
+#endif
+    if (!(h = (fmcp__auth_hold *)fmcp_malloc(a->alloc, sizeof *h))) return FMCP_ERR_NOMEM;
+    memset(h, 0, sizeof *h);
+    h->a = a;
+    fmcp__auth_rq_init(&rq, a, req, h, reply);
+    rc = fmcp__auth_decide(&rq, 1);
+    if (rc == FMCP_OK && rq.park && !fmcp__auth_park(&rq)) {
+        rq.park = 0;
+        fmcp__auth_unavailable(&rq);
+    }
+    fmcp__auth_rq_done(&rq);
+    if (rc != FMCP_OK) { fmcp__auth_hold_free(a, h); return rc; }
+    if (!rq.park) { reply->release = fmcp__auth_release; reply->release_user = h; }
+    return FMCP_OK;
+}
+
+/* ---- protected resource metadata ---------------------------------------------------------- */
+
+static void fmcp__auth_list(fmcp_json_writer *w, const char *key, char **v, size_t n)
+{
+    size_t i;
+    fmcp_jw_key(w, key);
+    fmcp_jw_array_begin(w);
+    for (i = 0; i < n; i++) fmcp_jw_str(w, v[i]);
+    fmcp_jw_array_end(w);
+}
+
+static fmcp_result fmcp__auth_prm(fmcp_auth *a, fmcp_http_req *req, char **out, size_t *n)
+{
+    fmcp_json_writer w;
+    char origin[512], res[1024];
+    const char *path;
+    char *bearer = (char *)"header";
+    fmcp__auth_origin(a, req, origin, sizeof origin, &path);
+    snprintf(res, sizeof res, "%s%s", origin, path);
+    fmcp_jw_init(&w, a->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp__auth_kv(&w, "resource", a->resource ? a->resource : res);
+    if (a->n_as) fmcp__auth_list(&w, "authorization_servers", a->as, a->n_as);
+    if (a->n_ss) fmcp__auth_list(&w, "scopes_supported", a->ss, a->n_ss);
+    fmcp__auth_list(&w, "bearer_methods_supported", &bearer, 1);
+    fmcp__auth_kv(&w, "resource_name", a->resource_name);
+    fmcp__auth_kv(&w, "resource_documentation", a->resource_doc);
+    fmcp_jw_object_end(&w);
+    if (fmcp_jw_finish(&w, out, n) != FMCP_OK) { fmcp_jw_reset(&w); return FMCP_ERR_NOMEM; }
+    return FMCP_OK;
+}
+
+FASTMCP_API int fmcp_auth_handle_request(fmcp_auth *a, fmcp_http_req *req)
+{
+    static const char wk[] = "/.well-known/oauth-protected-resource";
+    const char *p, *rpath;
+    char origin[8];
+    fmcp_http_header h[3];
+    char *body;
+    size_t n;
+    if (!a || !req) return 0;
+    p = fmcp_http_req_path(req);
+    fmcp__auth_origin(a, req, origin, sizeof origin, &rpath);
+    if (strncmp(p, wk, sizeof wk - 1) != 0) return 0;
+    p += sizeof wk - 1;
+    if (*p && strcmp(p, rpath) != 0) return 0;
+    h[0].name = "Access-Control-Allow-Origin"; h[0].value = "*";
+    if (strcmp(fmcp_http_req_method(req), "GET") != 0) {
+        h[1].name = "Allow"; h[1].value = "GET";
+        (void)fmcp_http_respond(req, 405, h, 2, NULL, 0);
+        return 1;
+    }
+    if (fmcp__auth_prm(a, req, &body, &n) != FMCP_OK) {
+        (void)fmcp_http_respond(req, 500, NULL, 0, NULL, 0);
+        return 1;
+    }
+    h[1].name = "Content-Type"; h[1].value = "application/json";
+    h[2].name = "Cache-Control"; h[2].value = "max-age=3600";
+    (void)fmcp_http_respond(req, 200, h, 3, body, n);
+    fmcp_free(a->alloc, body, n + 1);
+    return 1;
+}
+
+#ifdef FMCP_MCP_HTTP_FALLBACK
+static void fmcp__auth_fallback(fmcp_http_req *req, void *user)
+{
+    if (!fmcp_auth_handle_request((fmcp_auth *)user, req))
+        (void)fmcp_http_respond(req, 404, NULL, 0, "Not Found\n", 10);
+}
+#endif
+
+FASTMCP_API fmcp_result fmcp_auth_attach(fmcp_auth *a, fmcp_server *srv, fmcp_http_transport_desc *d)
+{
+    char *path;
+    if (!a || !d) return FMCP_ERR_INVALID_ARG;
+    if (!(path = fmcp__auth_dup(a->alloc, d->path ? d->path : "/mcp"))) return FMCP_ERR_NOMEM;
+    fmcp__auth_sfree(a->alloc, a->mcp_path);
+    a->mcp_path = path;
+    d->authenticate = fmcp_auth_http_hook;
+    d->auth_user = a;
+#ifdef FMCP_MCP_HTTP_FALLBACK
+    d->fallback = fmcp__auth_fallback;
+    d->fallback_user = a;
+#endif
+    if (srv) fmcp_server_set_authorizer(srv, fmcp_auth_authorize, a);
+    return FMCP_OK;
+}
+#endif /* FASTMCP_NO_SOCKETS */
 
 #endif /* FASTMCP_IMPLEMENTATION_DONE */
 #endif /* FASTMCP_IMPLEMENTATION */

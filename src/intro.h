@@ -29,6 +29,10 @@
  *   FASTMCP_NO_THREADS       no pthreads: handlers run inline on the caller
  *   FASTMCP_NO_SOCKETS       no BSD sockets (no HTTP; stream transports only)
  *   FASTMCP_NO_FILESYSTEM    no fopen/open of paths (keys passed as memory)
+ *   FASTMCP_SHA256_PORTABLE  no x86-64 SHA-extensions path (portable C only)
+ *   FASTMCP_NO_SIMD          no SSE2 in the JSON string scanner (portable loop)
+ *   FASTMCP_WITH_BEARSSL     HTTPS through BearSSL (link -lbearssl); else TLS
+ *                            calls fail with FMCP_ERR_UNSUPPORTED
  *
  * CONVENTIONS
  *   - Public names start with fmcp_ (types fmcp_*), macros with FASTMCP_ or
@@ -44,6 +48,20 @@
  * MODULES (in order; each uses only the ones above it)
  *   base    results, allocator, randomness and clock hooks, ct compare, wipe
  *   json    strict RFC 8259 parser (DOM) and writer
+ *   b64     base64 and base64url, strict decoding
+ *   sha256  SHA-256 and HMAC-SHA256, streaming and one-shot
+ *   bn      fixed-size bignums, Montgomery arithmetic, Miller-Rabin
+ *   rsa     RSA PKCS#1 v1.5 SHA-256 verify/sign (CRT, constant time), keygen
+ *   rsakey  RSA keys: DER/PEM (SPKI, PKCS#1, PKCS#8), JWK/JWKS, RFC 7638 thumbprint
+ *   jwt     RS256 JWT verifier (claims policy, one verdict, key sets) and issuer
+ *   http    HTTP/1.1 event loop (epoll/poll), server engine, small client
+ *   tls     TLS 1.2 client/server transports for http (BearSSL, opt-in)
+ *   mcp     JSON-RPC 2.0 + MCP server engine: tools, resources, prompts, workers
+ *   stream  MCP over byte streams (newline-delimited JSON); stdio transport
+ *   mcp_http MCP Streamable HTTP transport (sessions, SSE, resumability), legacy SSE
+ *   mcp_client MCP client: stdio (spawned server) and Streamable HTTP, legacy SSE fallback
+ *   auth    bearer auth for Streamable HTTP: JWKS URL cache, token cache, RFC 6750
+ *           challenges, RFC 9728 metadata, item scopes, rate limit, audit log
  *
  * The reference for each module's functions follows, at the top of its part.
  */

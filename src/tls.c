@@ -1,0 +1,860 @@
+/* tls: implementation (BearSSL under the http transport seam) */
+#include "base.h"
+#include "http.h"
+#include "tls.h"
+
+#include <string.h>
+#include <stdlib.h>
+
+#if defined(FASTMCP_WITH_BEARSSL) && !defined(FASTMCP_NO_SOCKETS)
+
+#include <bearssl.h>
+#include <stdio.h>
+#include <errno.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#ifndef MSG_NOSIGNAL
+#  define MSG_NOSIGNAL 0
+#endif
+
+#define FMCP__TLS_DAYS_TO_1970 719528u   /* days from 0000-01-01 to 1970-01-01 */
+
+FASTMCP_API int fmcp_tls_available(void) { return 1; }
+
+/* ---- growable byte buffer (PEM output, DNs, files) ------------------------ */
+
+typedef struct fmcp__tls_buf {
+    const fmcp_allocator *a;
+    unsigned char *p;
+    size_t len, cap;
+    int err;
+} fmcp__tls_buf;
+
+/* BearSSL sink callback: append, remembering an allocation failure. */
+static void fmcp__tls_buf_sink(void *ctx, const void *data, size_t n)
+{
+    fmcp__tls_buf *b = (fmcp__tls_buf *)ctx;
+    if (b->err || !n) return;
+    if (b->len + n > b->cap) {
+        size_t nc = b->cap ? b->cap : 1024;
+        unsigned char *np;
+        while (nc < b->len + n) nc *= 2;
+        np = (unsigned char *)fmcp_malloc(b->a, nc);
+        if (!np) { b->err = 1; return; }
+        if (b->len) memcpy(np, b->p, b->len);
+        if (b->p) { fmcp_wipe(b->p, b->cap); fmcp_free(b->a, b->p, b->cap); }
+        b->p = np; b->cap = nc;
+    }
+    memcpy(b->p + b->len, data, n);
+    b->len += n;
+}
+
+/* Buffers may hold key material: always wiped. */
+static void fmcp__tls_buf_free(fmcp__tls_buf *b)
+{
+    if (b->p) { fmcp_wipe(b->p, b->cap); fmcp_free(b->a, b->p, b->cap); }
+    b->p = NULL; b->len = b->cap = 0;
+}
+
+#ifndef FASTMCP_NO_FILESYSTEM
+static fmcp_result fmcp__tls_read_file(const char *path, fmcp__tls_buf *out)
+{
+    unsigned char chunk[4096];
+    size_t n;
+    int bad;
+    FILE *f = fopen(path, "rb");
+    if (!f) return FMCP_ERR_NOT_FOUND;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) fmcp__tls_buf_sink(out, chunk, n);
+    bad = ferror(f);
+    fclose(f);
+    fmcp_wipe(chunk, sizeof chunk);
+    if (out->err) return FMCP_ERR_NOMEM;
+    return bad ? FMCP_ERR_IO : FMCP_OK;
+}
+#endif
+
+/* PEM from memory, else from a file (files need the filesystem). */
+static fmcp_result fmcp__tls_load(const char *pem, size_t pem_len, const char *path, fmcp__tls_buf *out)
+{
+    if (pem) {
+        fmcp__tls_buf_sink(out, pem, pem_len);
+        return out->err ? FMCP_ERR_NOMEM : FMCP_OK;
+    }
+    if (!path || !*path) return FMCP_ERR_INVALID_ARG;
+#ifndef FASTMCP_NO_FILESYSTEM
+    return fmcp__tls_read_file(path, out);
+#else
+    return FMCP_ERR_UNSUPPORTED;
+#endif
+}
+
+/* ---- PEM walking --------------------------------------------------------------- */
+
+typedef fmcp_result (*fmcp__tls_pem_fn)(void *ctx, const char *name, const unsigned char *der, size_t len);
+
+typedef struct fmcp__tls_pem {
+    br_pem_decoder_context pc;
+    fmcp__tls_buf der;
+    char name[64];
+    int inobj;
+    fmcp__tls_pem_fn fn;
+    void *ctx;
+} fmcp__tls_pem;
+
+static fmcp_result fmcp__tls_pem_event(fmcp__tls_pem *s)
+{
+    switch (br_pem_decoder_event(&s->pc)) {
+    case BR_PEM_BEGIN_OBJ: {
+        const char *nm = br_pem_decoder_name(&s->pc);
+        size_t n = strlen(nm);
+        if (n >= sizeof s->name) n = sizeof s->name - 1;
+        memcpy(s->name, nm, n); s->name[n] = 0;
+        s->der.len = 0; s->inobj = 1;
+        return FMCP_OK;
+    }
+    case BR_PEM_END_OBJ:
+        s->inobj = 0;
+        if (s->der.err) return FMCP_ERR_NOMEM;
+        return s->fn(s->ctx, s->name, s->der.p, s->der.len);
+    case BR_PEM_ERROR:
+        return FMCP_ERR_PARSE;
+    default:
+        return FMCP_OK;
+    }
+}
+
+/* Call fn for every PEM object in text, with its name and DER bytes. */
+static fmcp_result fmcp__tls_pem_each(const fmcp_allocator *a, const unsigned char *text, size_t len,
+                                      fmcp__tls_pem_fn fn, void *ctx)
+{
+    fmcp__tls_pem s;
+    fmcp_result r = FMCP_OK;
+    int pass;
+    memset(&s, 0, sizeof s);
+    s.der.a = a; s.fn = fn; s.ctx = ctx;
+    br_pem_decoder_init(&s.pc);
+    br_pem_decoder_setdest(&s.pc, fmcp__tls_buf_sink, &s.der);
+    /* a final newline ends an object whose last line has none */
+    for (pass = 0; pass < 2 && r == FMCP_OK; pass++) {
+        const unsigned char *p = pass ? (const unsigned char *)"\n" : text;
+        size_t n = pass ? 1 : len;
+        while (n > 0 && r == FMCP_OK) {
+            size_t k = br_pem_decoder_push(&s.pc, p, n);
+            p += k; n -= k;
+            r = fmcp__tls_pem_event(&s);
+        }
+    }
+    if (r == FMCP_OK && s.inobj) r = FMCP_ERR_PARSE;
+    fmcp__tls_buf_free(&s.der);
+    fmcp_wipe(&s.pc, sizeof s.pc);
+    return r;
+}
+
+/* ---- error texts ------------------------------------------------------------------ */
+
+static const char *fmcp__tls_err_text(int err)
+{
+    if (err == BR_ERR_X509_NOT_TRUSTED) return "certificate not trusted";
+    if (err == BR_ERR_X509_EXPIRED) return "certificate expired or not yet valid";
+    if (err == BR_ERR_X509_BAD_SERVER_NAME) return "server name mismatch";
+    if (err == BR_ERR_UNSUPPORTED_VERSION || err == BR_ERR_BAD_VERSION) return "TLS version refused (1.2 required)";
+    if (err >= BR_ERR_SEND_FATAL_ALERT) return "handshake failed (we sent a fatal alert)";
+    if (err >= BR_ERR_RECV_FATAL_ALERT) return "peer sent a fatal alert";
+    if (err >= BR_ERR_X509_OK) return "certificate rejected";
+    if (err == BR_ERR_IO) return "I/O error";
+    return "TLS protocol error";
+}
+
+/* ---- objects --------------------------------------------------------------------- */
+
+struct fmcp_tls_client {
+    fmcp_allocator alloc;
+    size_t size;
+    fmcp_http_transport tr;
+    br_x509_trust_anchor *tas;
+    size_t *tasz;               /* size of each anchor's block (starts at dn.data) */
+    size_t nta, cap, szcap;
+    int insecure;
+    fmcp_tls_log_fn log;
+    void *log_user;
+    const char *last_err;
+};
+
+struct fmcp_tls_server {
+    fmcp_allocator alloc;
+    size_t size;
+    fmcp_http_transport tr;
+    br_x509_certificate *chain;
+    size_t nchain, cap;
+    int key_type;               /* BR_KEYTYPE_RSA or BR_KEYTYPE_EC, 0 = none yet */
+    unsigned issuer_type;
+    br_rsa_private_key rsa;
+    br_ec_private_key ec;
+    unsigned char *keymem;
+    size_t keylen;
+    int timeout_ms;
+    fmcp_http_loop *loop;
+    const char *last_err;
+};
+
+/* Verification switched off (tests only): take the leaf key as it is. */
+typedef struct fmcp__tls_noverify {
+    const br_x509_class *vtable;
+    br_x509_decoder_context dc;
+    const br_x509_pkey *pkey;
+    int ncert;
+} fmcp__tls_noverify;
+
+typedef struct fmcp__tls_cside {
+    br_ssl_client_context cc;
+    br_x509_minimal_context xc;
+    fmcp__tls_noverify nv;
+} fmcp__tls_cside;
+
+typedef union fmcp__tls_side {
+    fmcp__tls_cside c;
+    br_ssl_server_context sc;
+} fmcp__tls_side;
+
+typedef struct fmcp__tls_conn {
+    br_ssl_engine_context *eng;
+    const fmcp_allocator *a;
+    fmcp_tls_client *cli;       /* exactly one of cli/srv */
+    fmcp_tls_server *srv;
+    int fd, hs_done;
+    size_t owed;                /* app bytes taken before a WANT_WRITE */
+    int64_t deadline;
+    uint64_t timer;
+    fmcp__tls_side u;
+    unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
+} fmcp__tls_conn;
+
+static void fmcp__tls_set_err(fmcp__tls_conn *t, const char *msg)
+{
+    if (t->cli) t->cli->last_err = msg; else t->srv->last_err = msg;
+}
+
+/* ---- the no-verify X.509 class ------------------------------------------------------ */
+
+static fmcp__tls_noverify *fmcp__tls_nv(const br_x509_class **ctx)
+{
+    return (fmcp__tls_noverify *)(void *)ctx;
+}
+
+static void fmcp__tls_nv_start_chain(const br_x509_class **ctx, const char *server_name)
+{
+    (void)server_name;
+    fmcp__tls_nv(ctx)->ncert = 0;
+    fmcp__tls_nv(ctx)->pkey = NULL;
+}
+
+static void fmcp__tls_nv_start_cert(const br_x509_class **ctx, uint32_t length)
+{
+    (void)length;
+    if (fmcp__tls_nv(ctx)->ncert == 0) br_x509_decoder_init(&fmcp__tls_nv(ctx)->dc, 0, 0);
+}
+
+static void fmcp__tls_nv_append(const br_x509_class **ctx, const unsigned char *buf, size_t len)
+{
+    if (fmcp__tls_nv(ctx)->ncert == 0) br_x509_decoder_push(&fmcp__tls_nv(ctx)->dc, buf, len);
+}
+
+static void fmcp__tls_nv_end_cert(const br_x509_class **ctx)
+{
+    fmcp__tls_nv(ctx)->ncert++;
+}
+
+static unsigned fmcp__tls_nv_end_chain(const br_x509_class **ctx)
+{
+    fmcp__tls_noverify *nv = fmcp__tls_nv(ctx);
+    nv->pkey = nv->ncert ? br_x509_decoder_get_pkey(&nv->dc) : NULL;
+    return nv->pkey ? 0 : BR_ERR_X509_EMPTY_CHAIN;
+}
+
+static const br_x509_pkey *fmcp__tls_nv_get_pkey(const br_x509_class *const *ctx, unsigned *usages)
+{
+    const fmcp__tls_noverify *nv = (const fmcp__tls_noverify *)(const void *)ctx;
+    if (usages) *usages = BR_KEYTYPE_KEYX | BR_KEYTYPE_SIGN;
+    return nv->pkey;
+}
+
+static const br_x509_class fmcp__tls_nv_class = {
+    sizeof(fmcp__tls_noverify),
+    fmcp__tls_nv_start_chain, fmcp__tls_nv_start_cert, fmcp__tls_nv_append,
+    fmcp__tls_nv_end_cert, fmcp__tls_nv_end_chain, fmcp__tls_nv_get_pkey
+};
+
+/* ---- socket I/O under the engine ------------------------------------------------------ */
+
+/* Push pending records: 1 when none is left, else WANT_WRITE or ERROR. */
+static long fmcp__tls_send_records(fmcp__tls_conn *t)
+{
+    while (br_ssl_engine_current_state(t->eng) & BR_SSL_SENDREC) {
+        size_t len;
+        unsigned char *p = br_ssl_engine_sendrec_buf(t->eng, &len);
+        ssize_t r = send(t->fd, p, len, MSG_NOSIGNAL);
+        if (r > 0) { br_ssl_engine_sendrec_ack(t->eng, (size_t)r); continue; }
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return FMCP_HTTP_IO_WANT_WRITE;
+        return FMCP_HTTP_IO_ERROR;
+    }
+    return 1;
+}
+
+/* Feed one socket read into the engine: 1, 0 at EOF, WANT_READ or ERROR. */
+static long fmcp__tls_recv_record(fmcp__tls_conn *t)
+{
+    size_t len;
+    unsigned char *p = br_ssl_engine_recvrec_buf(t->eng, &len);
+    for (;;) {
+        ssize_t r = recv(t->fd, p, len, 0);
+        if (r > 0) { br_ssl_engine_recvrec_ack(t->eng, (size_t)r); return 1; }
+        if (r == 0) return 0;
+        if (errno == EINTR) continue;
+        return (errno == EAGAIN || errno == EWOULDBLOCK) ? FMCP_HTTP_IO_WANT_READ : FMCP_HTTP_IO_ERROR;
+    }
+}
+
+/* The engine closed: 0 after a close_notify, else ERROR (reason kept). */
+static long fmcp__tls_closed(fmcp__tls_conn *t)
+{
+    int err = br_ssl_engine_last_error(t->eng);
+    if (err == BR_ERR_OK) return 0;
+    fmcp__tls_set_err(t, fmcp__tls_err_text(err));
+    return FMCP_HTTP_IO_ERROR;
+}
+
+static void fmcp__tls_handshake_done(fmcp__tls_conn *t)
+{
+    t->hs_done = 1;
+    if (t->timer && t->srv && t->srv->loop) fmcp_http_timer_cancel(t->srv->loop, t->timer);
+    t->timer = 0;
+}
+
+/* Run the engine until `want` (BR_SSL_RECVAPP or BR_SSL_SENDAPP) is
+ * possible: 1, 0 at a clean end of stream, or an FMCP_HTTP_IO_* code. */
+static long fmcp__tls_pump(fmcp__tls_conn *t, unsigned want)
+{
+    for (;;) {
+        unsigned st = br_ssl_engine_current_state(t->eng);
+        long r;
+        if (st & BR_SSL_CLOSED) return fmcp__tls_closed(t);
+        if (!t->hs_done && (st & (BR_SSL_SENDAPP | BR_SSL_RECVAPP))) fmcp__tls_handshake_done(t);
+        if (!t->hs_done && fmcp_monotonic_ms() > t->deadline) {
+            fmcp__tls_set_err(t, "handshake timed out");
+            return FMCP_HTTP_IO_ERROR;
+        }
+        if (st & BR_SSL_SENDREC) {
+            r = fmcp__tls_send_records(t);
+            if (r == 1) continue;
+            if (r != FMCP_HTTP_IO_WANT_WRITE || !(st & want)) return r;
+        }
+        if (st & want) return 1;
+        if (!(st & BR_SSL_RECVREC)) return want == BR_SSL_SENDAPP ? FMCP_HTTP_IO_WANT_WRITE : FMCP_HTTP_IO_WANT_READ;
+        r = fmcp__tls_recv_record(t);
+        if (r == 1) continue;
+        if (r == 0 && !t->hs_done) { fmcp__tls_set_err(t, "connection closed during the handshake"); return FMCP_HTTP_IO_ERROR; }
+        return r;
+    }
+}
+
+static long fmcp__tls_read(void *conn, void *buf, size_t n)
+{
+    fmcp__tls_conn *t = (fmcp__tls_conn *)conn;
+    size_t got = 0;
+    if (!n) return FMCP_HTTP_IO_WANT_READ;
+    /* At most one new record per call once something was read, so what
+     * stays decrypted inside the engine is bounded by one record. */
+    while (got < n) {
+        size_t len, k;
+        unsigned char *p;
+        long r;
+        if (got && !(br_ssl_engine_current_state(t->eng) & BR_SSL_RECVAPP)) break;
+        r = fmcp__tls_pump(t, BR_SSL_RECVAPP);
+        if (r != 1) return got ? (long)got : r;
+        p = br_ssl_engine_recvapp_buf(t->eng, &len);
+        k = len < n - got ? len : n - got;
+        memcpy((unsigned char *)buf + got, p, k);
+        br_ssl_engine_recvapp_ack(t->eng, k);
+        got += k;
+    }
+    return (long)got;
+}
+
+static long fmcp__tls_write(void *conn, const void *buf, size_t n)
+{
+    fmcp__tls_conn *t = (fmcp__tls_conn *)conn;
+    size_t len, k;
+    unsigned char *p;
+    long r = fmcp__tls_pump(t, BR_SSL_SENDAPP);
+    if (r != 1) return r == 0 ? FMCP_HTTP_IO_ERROR : r;
+    if (t->owed) {              /* the retry of a write whose records are now out */
+        k = t->owed < n ? t->owed : n;
+        t->owed = 0;
+        return (long)k;
+    }
+    if (!n) return 0;
+    p = br_ssl_engine_sendapp_buf(t->eng, &len);
+    k = len < n ? len : n;
+    memcpy(p, buf, k);
+    br_ssl_engine_sendapp_ack(t->eng, k);
+    br_ssl_engine_flush(t->eng, 0);
+    r = fmcp__tls_send_records(t);
+    if (r == FMCP_HTTP_IO_WANT_WRITE) { t->owed = k; return r; }
+    return r == 1 ? (long)k : r;
+}
+
+/* Decrypted bytes waiting in the engine: no socket event will announce them. */
+static size_t fmcp__tls_pending(void *conn)
+{
+    fmcp__tls_conn *t = (fmcp__tls_conn *)conn;
+    size_t len = 0;
+    if (br_ssl_engine_current_state(t->eng) & BR_SSL_RECVAPP) (void)br_ssl_engine_recvapp_buf(t->eng, &len);
+    return len;
+}
+
+static void fmcp__tls_close(void *conn)
+{
+    fmcp__tls_conn *t = (fmcp__tls_conn *)conn;
+    const fmcp_allocator *a = t->a;
+    if (t->timer && t->srv && t->srv->loop) fmcp_http_timer_cancel(t->srv->loop, t->timer);
+    if (t->hs_done && !(br_ssl_engine_current_state(t->eng) & BR_SSL_CLOSED)) {
+        br_ssl_engine_close(t->eng);       /* best-effort close_notify */
+        (void)fmcp__tls_send_records(t);
+    }
+    fmcp_wipe(t, sizeof *t);               /* session keys */
+    fmcp_free(a, t, sizeof *t);
+}
+
+/* ---- connection setup -------------------------------------------------------------------- */
+
+static fmcp_result fmcp__tls_conn_new(const fmcp_allocator *a, int fd, fmcp__tls_conn **out)
+{
+    fmcp__tls_conn *t = (fmcp__tls_conn *)fmcp_malloc(a, sizeof *t);
+    if (!t) return FMCP_ERR_NOMEM;
+    memset(t, 0, sizeof *t);
+    t->a = a; t->fd = fd;
+    *out = t;
+    return FMCP_OK;
+}
+
+/* Versions, buffer and entropy (from fmcp_random_bytes, failing closed). */
+static fmcp_result fmcp__tls_engine_setup(fmcp__tls_conn *t)
+{
+    unsigned char seed[32];
+    br_ssl_engine_set_versions(t->eng, BR_TLS12, BR_TLS12);
+    br_ssl_engine_set_buffer(t->eng, t->iobuf, sizeof t->iobuf, 1);
+    if (fmcp_random_bytes(seed, sizeof seed) != FMCP_OK) return FMCP_ERR_RANDOM;
+    br_ssl_engine_inject_entropy(t->eng, seed, sizeof seed);
+    fmcp_wipe(seed, sizeof seed);
+    return FMCP_OK;
+}
+
+static void fmcp__tls_log(fmcp_tls_client *c, const char *msg)
+{
+    if (c->log) c->log(c->log_user, msg);
+    else fprintf(stderr, "fastmcp: %s\n", msg);
+}
+
+static fmcp_result fmcp__tls_client_open(void *self, int fd, const char *host, void **conn)
+{
+    fmcp_tls_client *c = (fmcp_tls_client *)self;
+    fmcp__tls_conn *t;
+    int64_t now = fmcp_time_now();
+    fmcp_result r;
+    if (!host || !*host) return FMCP_ERR_INVALID_ARG;
+    r = fmcp__tls_conn_new(&c->alloc, fd, &t);
+    if (r) return r;
+    t->cli = c;
+    t->deadline = (int64_t)(~(uint64_t)0 >> 1);   /* the request's own timeout bounds it */
+    br_ssl_client_init_full(&t->u.c.cc, &t->u.c.xc, c->tas, c->nta);
+    /* validity dates against our clock hook (days since year 0, seconds in day) */
+    if (now < 0) now = 0;
+    br_x509_minimal_set_time(&t->u.c.xc, FMCP__TLS_DAYS_TO_1970 + (uint32_t)(now / 86400), (uint32_t)(now % 86400));
+    t->eng = &t->u.c.cc.eng;
+    if (c->insecure) {
+        fmcp__tls_log(c, "WARNING: TLS certificate verification is OFF (insecure_skip_verify_for_tests)");
+        t->u.c.nv.vtable = &fmcp__tls_nv_class;
+        br_ssl_engine_set_x509(t->eng, &t->u.c.nv.vtable);
+    }
+    r = fmcp__tls_engine_setup(t);
+    if (!r && !br_ssl_client_reset(&t->u.c.cc, host, 0)) r = FMCP_ERR_CRYPTO;
+    if (r) { fmcp__tls_close(t); return r; }
+    *conn = t;
+    return FMCP_OK;
+}
+
+/* Loop timer: a handshake still running at its deadline is cut off; the
+ * shutdown wakes the loop, whose next read fails and closes it. */
+static void fmcp__tls_hs_timer(void *user)
+{
+    fmcp__tls_conn *t = (fmcp__tls_conn *)user;
+    t->timer = 0;
+    if (!t->hs_done) {
+        t->deadline = 0;
+        (void)shutdown(t->fd, SHUT_RDWR);
+    }
+}
+
+static fmcp_result fmcp__tls_server_open(void *self, int fd, const char *host, void **conn)
+{
+    fmcp_tls_server *s = (fmcp_tls_server *)self;
+    fmcp__tls_conn *t;
+    fmcp_result r;
+    (void)host;
+    r = fmcp__tls_conn_new(&s->alloc, fd, &t);
+    if (r) return r;
+    t->srv = s;
+    t->deadline = fmcp_monotonic_ms() + s->timeout_ms;
+    if (s->key_type == BR_KEYTYPE_RSA)
+        br_ssl_server_init_full_rsa(&t->u.sc, s->chain, s->nchain, &s->rsa);
+    else
+        br_ssl_server_init_full_ec(&t->u.sc, s->chain, s->nchain, s->issuer_type, &s->ec);
+    t->eng = &t->u.sc.eng;
+    r = fmcp__tls_engine_setup(t);
+    if (!r && !br_ssl_server_reset(&t->u.sc)) r = FMCP_ERR_CRYPTO;
+    if (!r && s->loop) r = fmcp_http_timer_add(s->loop, s->timeout_ms, fmcp__tls_hs_timer, t, &t->timer);
+    if (r) { t->timer = 0; fmcp__tls_close(t); return r; }
+    *conn = t;
+    return FMCP_OK;
+}
+
+/* ---- trust anchors ---------------------------------------------------------------------- */
+
+/* Both arrays grow in step; each keeps its own capacity so a failure
+ * between the two reallocations still frees with the right sizes. */
+static fmcp_result fmcp__tls_anchor_grow(fmcp_tls_client *c)
+{
+    size_t nc = c->cap ? c->cap * 2 : 64;
+    br_x509_trust_anchor *nt;
+    size_t *ns;
+    if (c->szcap < nc) {
+        ns = (size_t *)fmcp_realloc(&c->alloc, c->tasz, c->szcap * sizeof *ns, nc * sizeof *ns);
+        if (!ns) return FMCP_ERR_NOMEM;
+        c->tasz = ns; c->szcap = nc;
+    }
+    nt = (br_x509_trust_anchor *)fmcp_realloc(&c->alloc, c->tas, c->cap * sizeof *nt, nc * sizeof *nt);
+    if (!nt) return FMCP_ERR_NOMEM;
+    c->tas = nt; c->cap = nc;
+    return FMCP_OK;
+}
+
+/* Copy a decoded name and key into one block owned by the anchor list. */
+static fmcp_result fmcp__tls_anchor_store(fmcp_tls_client *c, const fmcp__tls_buf *dn,
+                                          const br_x509_pkey *pk, int is_ca)
+{
+    br_x509_trust_anchor *ta;
+    size_t klen = pk->key_type == BR_KEYTYPE_RSA ? pk->key.rsa.nlen + pk->key.rsa.elen : pk->key.ec.qlen;
+    size_t size = dn->len + klen + 1;
+    unsigned char *m;
+    if (c->nta == c->cap && fmcp__tls_anchor_grow(c) != FMCP_OK) return FMCP_ERR_NOMEM;
+    m = (unsigned char *)fmcp_malloc(&c->alloc, size);
+    if (!m) return FMCP_ERR_NOMEM;
+    ta = &c->tas[c->nta];
+    memset(ta, 0, sizeof *ta);
+    if (dn->len) memcpy(m, dn->p, dn->len);
+    ta->dn.data = m; ta->dn.len = dn->len;
+    ta->flags = is_ca ? BR_X509_TA_CA : 0;
+    ta->pkey.key_type = pk->key_type;
+    m += dn->len;
+    if (pk->key_type == BR_KEYTYPE_RSA) {
+        memcpy(m, pk->key.rsa.n, pk->key.rsa.nlen);
+        memcpy(m + pk->key.rsa.nlen, pk->key.rsa.e, pk->key.rsa.elen);
+        ta->pkey.key.rsa.n = m; ta->pkey.key.rsa.nlen = pk->key.rsa.nlen;
+        ta->pkey.key.rsa.e = m + pk->key.rsa.nlen; ta->pkey.key.rsa.elen = pk->key.rsa.elen;
+    } else {
+        memcpy(m, pk->key.ec.q, pk->key.ec.qlen);
+        ta->pkey.key.ec.curve = pk->key.ec.curve;
+        ta->pkey.key.ec.q = m; ta->pkey.key.ec.qlen = pk->key.ec.qlen;
+    }
+    c->tasz[c->nta++] = size;
+    return FMCP_OK;
+}
+
+/* One PEM object of a CA bundle; certificates BearSSL cannot read are skipped. */
+static fmcp_result fmcp__tls_add_anchor(void *ctx, const char *name, const unsigned char *der, size_t len)
+{
+    fmcp_tls_client *c = (fmcp_tls_client *)ctx;
+    br_x509_decoder_context dc;
+    fmcp__tls_buf dn;
+    const br_x509_pkey *pk;
+    fmcp_result r = FMCP_OK;
+    if (strcmp(name, "CERTIFICATE") != 0 && strcmp(name, "X509 CERTIFICATE") != 0) return FMCP_OK;
+    memset(&dn, 0, sizeof dn);
+    dn.a = &c->alloc;
+    br_x509_decoder_init(&dc, fmcp__tls_buf_sink, &dn);
+    br_x509_decoder_push(&dc, der, len);
+    pk = br_x509_decoder_get_pkey(&dc);
+    if (dn.err) r = FMCP_ERR_NOMEM;
+    else if (pk) r = fmcp__tls_anchor_store(c, &dn, pk, br_x509_decoder_isCA(&dc));
+    fmcp__tls_buf_free(&dn);
+    return r;
+}
+
+FASTMCP_API void fmcp_tls_client_free(fmcp_tls_client *c)
+{
+    fmcp_allocator a;
+    size_t i;
+    if (!c) return;
+    a = c->alloc;
+    for (i = 0; i < c->nta; i++) fmcp_free(&a, c->tas[i].dn.data, c->tasz[i]);
+    fmcp_free(&a, c->tas, c->cap * sizeof *c->tas);
+    fmcp_free(&a, c->tasz, c->szcap * sizeof *c->tasz);
+    fmcp_free(&a, c, c->size);
+}
+
+static const char *fmcp__tls_ca_path(const fmcp_tls_client_desc *d)
+{
+    const char *e = getenv("SSL_CERT_FILE");
+    if (d && d->ca_file && *d->ca_file) return d->ca_file;
+    return (e && *e) ? e : FMCP_TLS_SYSTEM_CA_FILE;
+}
+
+FASTMCP_API fmcp_result fmcp_tls_client_new(const fmcp_allocator *a, const fmcp_tls_client_desc *desc,
+                                            fmcp_tls_client **out)
+{
+    fmcp_tls_client *c;
+    fmcp__tls_buf pem;
+    fmcp_result r;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    c = (fmcp_tls_client *)fmcp_malloc(a, sizeof *c);
+    if (!c) return FMCP_ERR_NOMEM;
+    memset(c, 0, sizeof *c);
+    if (a) c->alloc = *a;
+    c->size = sizeof *c;
+    c->tr.open = fmcp__tls_client_open; c->tr.read = fmcp__tls_read;
+    c->tr.write = fmcp__tls_write; c->tr.close = fmcp__tls_close; c->tr.self = c;
+    c->tr.pending = fmcp__tls_pending;
+    if (desc) {
+        c->insecure = desc->insecure_skip_verify_for_tests != 0;
+        c->log = desc->log; c->log_user = desc->log_user;
+    }
+    memset(&pem, 0, sizeof pem);
+    pem.a = &c->alloc;
+    r = fmcp__tls_load(desc ? desc->ca_pem : NULL, desc ? desc->ca_pem_len : 0, fmcp__tls_ca_path(desc), &pem);
+    if (!r) r = fmcp__tls_pem_each(&c->alloc, pem.p, pem.len, fmcp__tls_add_anchor, c);
+    if (!r && c->nta == 0 && !c->insecure) r = FMCP_ERR_NOT_FOUND;
+    fmcp__tls_buf_free(&pem);
+    if (r) { fmcp_tls_client_free(c); return r; }
+    *out = c;
+    return FMCP_OK;
+}
+
+FASTMCP_API const fmcp_http_transport *fmcp_tls_client_transport(fmcp_tls_client *c)
+{
+    return c ? &c->tr : NULL;
+}
+
+FASTMCP_API size_t fmcp_tls_client_anchors(const fmcp_tls_client *c)
+{
+    return c ? c->nta : 0;
+}
+
+FASTMCP_API const char *fmcp_tls_client_last_error(const fmcp_tls_client *c)
+{
+    return c ? c->last_err : NULL;
+}
+
+/* ---- server certificate chain and key ------------------------------------------------------ */
+
+static fmcp_result fmcp__tls_add_cert(void *ctx, const char *name, const unsigned char *der, size_t len)
+{
+    fmcp_tls_server *s = (fmcp_tls_server *)ctx;
+    unsigned char *m;
+    if (strcmp(name, "CERTIFICATE") != 0 && strcmp(name, "X509 CERTIFICATE") != 0) return FMCP_OK;
+    if (!len) return FMCP_ERR_PARSE;
+    if (s->nchain == s->cap) {
+        size_t nc = s->cap ? s->cap * 2 : 4;
+        br_x509_certificate *n = (br_x509_certificate *)fmcp_realloc(&s->alloc, s->chain,
+                                     s->cap * sizeof *n, nc * sizeof *n);
+        if (!n) return FMCP_ERR_NOMEM;
+        s->chain = n; s->cap = nc;
+    }
+    m = (unsigned char *)fmcp_malloc(&s->alloc, len);
+    if (!m) return FMCP_ERR_NOMEM;
+    memcpy(m, der, len);
+    s->chain[s->nchain].data = m;
+    s->chain[s->nchain].data_len = len;
+    s->nchain++;
+    return FMCP_OK;
+}
+
+static size_t fmcp__tls_rsa_len(const br_rsa_private_key *k)
+{
+    return k->plen + k->qlen + k->dplen + k->dqlen + k->iqlen;
+}
+
+/* Copy the decoded private key into memory we own (wiped on free). */
+static fmcp_result fmcp__tls_keep_key(fmcp_tls_server *s, const br_skey_decoder_context *dc)
+{
+    const br_rsa_private_key *rk = br_skey_decoder_get_rsa(dc);
+    const br_ec_private_key *ek = br_skey_decoder_get_ec(dc);
+    size_t n = rk ? fmcp__tls_rsa_len(rk) : ek ? ek->xlen : 0;
+    unsigned char *m;
+    if (!n) return FMCP_ERR_BAD_KEY;
+    m = (unsigned char *)fmcp_malloc(&s->alloc, n);
+    if (!m) return FMCP_ERR_NOMEM;
+    s->keymem = m; s->keylen = n;
+    if (rk) {
+        s->key_type = BR_KEYTYPE_RSA;
+        s->rsa.n_bitlen = rk->n_bitlen;
+        memcpy(m, rk->p, rk->plen); s->rsa.p = m; s->rsa.plen = rk->plen; m += rk->plen;
+        memcpy(m, rk->q, rk->qlen); s->rsa.q = m; s->rsa.qlen = rk->qlen; m += rk->qlen;
+        memcpy(m, rk->dp, rk->dplen); s->rsa.dp = m; s->rsa.dplen = rk->dplen; m += rk->dplen;
+        memcpy(m, rk->dq, rk->dqlen); s->rsa.dq = m; s->rsa.dqlen = rk->dqlen; m += rk->dqlen;
+        memcpy(m, rk->iq, rk->iqlen); s->rsa.iq = m; s->rsa.iqlen = rk->iqlen;
+    } else {
+        s->key_type = BR_KEYTYPE_EC;
+        memcpy(m, ek->x, ek->xlen);
+        s->ec.curve = ek->curve; s->ec.x = m; s->ec.xlen = ek->xlen;
+    }
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__tls_add_key(void *ctx, const char *name, const unsigned char *der, size_t len)
+{
+    fmcp_tls_server *s = (fmcp_tls_server *)ctx;
+    br_skey_decoder_context dc;
+    fmcp_result r;
+    if (strcmp(name, "ENCRYPTED PRIVATE KEY") == 0) return FMCP_ERR_UNSUPPORTED;
+    if (strcmp(name, "RSA PRIVATE KEY") != 0 && strcmp(name, "EC PRIVATE KEY") != 0 &&
+        strcmp(name, "PRIVATE KEY") != 0) return FMCP_OK;   /* e.g. EC PARAMETERS */
+    if (s->key_type) return FMCP_ERR_DUPLICATE;
+    br_skey_decoder_init(&dc);
+    br_skey_decoder_push(&dc, der, len);
+    r = br_skey_decoder_last_error(&dc) ? FMCP_ERR_BAD_KEY : fmcp__tls_keep_key(s, &dc);
+    fmcp_wipe(&dc, sizeof dc);
+    return r;
+}
+
+/* The leaf's key must match the private key; remember who signed the leaf
+ * (BearSSL's ECDH suites need it). */
+static fmcp_result fmcp__tls_check_leaf(fmcp_tls_server *s)
+{
+    br_x509_decoder_context dc;
+    const br_x509_pkey *pk;
+    if (!s->nchain) return FMCP_ERR_NOT_FOUND;
+    if (!s->key_type) return FMCP_ERR_BAD_KEY;
+    br_x509_decoder_init(&dc, 0, 0);
+    br_x509_decoder_push(&dc, s->chain[0].data, s->chain[0].data_len);
+    pk = br_x509_decoder_get_pkey(&dc);
+    if (!pk) return FMCP_ERR_PARSE;
+    if (pk->key_type != s->key_type) return FMCP_ERR_BAD_KEY;
+    if (s->key_type == BR_KEYTYPE_EC && pk->key.ec.curve != s->ec.curve) return FMCP_ERR_BAD_KEY;
+    s->issuer_type = br_x509_decoder_get_signer_key_type(&dc);
+    if (!s->issuer_type) s->issuer_type = BR_KEYTYPE_RSA;
+    return FMCP_OK;
+}
+
+FASTMCP_API void fmcp_tls_server_free(fmcp_tls_server *s)
+{
+    fmcp_allocator a;
+    size_t i;
+    if (!s) return;
+    a = s->alloc;
+    for (i = 0; i < s->nchain; i++) fmcp_free(&a, s->chain[i].data, s->chain[i].data_len);
+    fmcp_free(&a, s->chain, s->cap * sizeof *s->chain);
+    if (s->keymem) { fmcp_wipe(s->keymem, s->keylen); fmcp_free(&a, s->keymem, s->keylen); }
+    fmcp_wipe(s, sizeof *s);
+    fmcp_free(&a, s, sizeof *s);
+}
+
+/* Read one PEM source (memory or file) and walk its objects. */
+static fmcp_result fmcp__tls_walk(fmcp_tls_server *s, const char *pem, size_t len, const char *path,
+                                  fmcp__tls_pem_fn fn)
+{
+    fmcp__tls_buf b;
+    fmcp_result r;
+    memset(&b, 0, sizeof b);
+    b.a = &s->alloc;
+    r = fmcp__tls_load(pem, len, path, &b);
+    if (!r) r = fmcp__tls_pem_each(&s->alloc, b.p, b.len, fn, s);
+    fmcp__tls_buf_free(&b);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_tls_server_new(const fmcp_allocator *a, const fmcp_tls_server_desc *desc,
+                                            fmcp_tls_server **out)
+{
+    fmcp_tls_server *s;
+    fmcp_result r;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    if (!desc || desc->handshake_timeout_ms < 0) return FMCP_ERR_INVALID_ARG;
+    s = (fmcp_tls_server *)fmcp_malloc(a, sizeof *s);
+    if (!s) return FMCP_ERR_NOMEM;
+    memset(s, 0, sizeof *s);
+    if (a) s->alloc = *a;
+    s->size = sizeof *s;
+    s->tr.open = fmcp__tls_server_open; s->tr.read = fmcp__tls_read;
+    s->tr.write = fmcp__tls_write; s->tr.close = fmcp__tls_close; s->tr.self = s;
+    s->tr.pending = fmcp__tls_pending;
+    s->timeout_ms = desc->handshake_timeout_ms ? desc->handshake_timeout_ms : 10000;
+    s->loop = desc->loop;
+    r = fmcp__tls_walk(s, desc->cert_pem, desc->cert_pem_len, desc->cert_file, fmcp__tls_add_cert);
+    if (!r) r = fmcp__tls_walk(s, desc->key_pem, desc->key_pem_len, desc->key_file, fmcp__tls_add_key);
+    if (!r) r = fmcp__tls_check_leaf(s);
+    if (r) { fmcp_tls_server_free(s); return r; }
+    *out = s;
+    return FMCP_OK;
+}
+
+FASTMCP_API const fmcp_http_transport *fmcp_tls_server_transport(fmcp_tls_server *s)
+{
+    return s ? &s->tr : NULL;
+}
+
+FASTMCP_API const char *fmcp_tls_server_last_error(const fmcp_tls_server *s)
+{
+    return s ? s->last_err : NULL;
+}
+
+#else /* no TLS compiled in: the same API, failing cleanly */
+
+FASTMCP_API int fmcp_tls_available(void) { return 0; }
+
+FASTMCP_API fmcp_result fmcp_tls_client_new(const fmcp_allocator *a, const fmcp_tls_client_desc *desc,
+                                            fmcp_tls_client **out)
+{
+    (void)a; (void)desc;
+    if (out) *out = NULL;
+    return FMCP_ERR_UNSUPPORTED;
+}
+
+FASTMCP_API const fmcp_http_transport *fmcp_tls_client_transport(fmcp_tls_client *c) { (void)c; return NULL; }
+FASTMCP_API size_t fmcp_tls_client_anchors(const fmcp_tls_client *c) { (void)c; return 0; }
+FASTMCP_API void fmcp_tls_client_free(fmcp_tls_client *c) { (void)c; }
+FASTMCP_API const char *fmcp_tls_client_last_error(const fmcp_tls_client *c) { (void)c; return NULL; }
+
+FASTMCP_API fmcp_result fmcp_tls_server_new(const fmcp_allocator *a, const fmcp_tls_server_desc *desc,
+                                            fmcp_tls_server **out)
+{
+    (void)a; (void)desc;
+    if (out) *out = NULL;
+    return FMCP_ERR_UNSUPPORTED;
+}
+
+FASTMCP_API const fmcp_http_transport *fmcp_tls_server_transport(fmcp_tls_server *s) { (void)s; return NULL; }
+FASTMCP_API void fmcp_tls_server_free(fmcp_tls_server *s) { (void)s; }
+FASTMCP_API const char *fmcp_tls_server_last_error(const fmcp_tls_server *s) { (void)s; return NULL; }
+
+#endif
+
+/* Shared by both builds: without TLS a set TLS_CERT/TLS_KEY is an error
+ * (UNSUPPORTED), never a silent fall-back to plain HTTP. */
+FASTMCP_API fmcp_result fmcp_tls_server_from_env(const fmcp_allocator *a, fmcp_http_loop *loop,
+                                                 fmcp_tls_server **out)
+{
+    const char *cert = getenv("TLS_CERT"), *key = getenv("TLS_KEY");
+    fmcp_tls_server_desc d;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    if (cert && !*cert) cert = NULL;
+    if (key && !*key) key = NULL;
+    if (!cert && !key) return FMCP_ERR_NOT_FOUND;
+    if (!cert || !key) return FMCP_ERR_INVALID_ARG;
+    memset(&d, 0, sizeof d);
+    d.cert_file = cert; d.key_file = key; d.loop = loop;
+    return fmcp_tls_server_new(a, &d, out);
+}

@@ -1,0 +1,139 @@
+/* ---------------------------------------------------------------------------
+ * tls: TLS 1.2 for the http module (optional, BearSSL)
+ * ---------------------------------------------------------------------------
+ *
+ * HTTPS client (JWKS, OAuth)
+ *   fmcp_tls_client *tls;
+ *   fmcp_http_client_req c = {0}; fmcp_http_response *res;
+ *   if (fmcp_tls_client_new(NULL, NULL, &tls) == FMCP_OK) {   // system CAs
+ *       c.url = "https://example.com/.well-known/jwks.json";
+ *       c.transport = fmcp_tls_client_transport(tls);
+ *       if (fmcp_http_fetch(NULL, &c, &res) == FMCP_OK) fmcp_http_response_free(res);
+ *       fmcp_tls_client_free(tls);      // after every request using it ended
+ *   }
+ *
+ * HTTPS server
+ *   fmcp_tls_server *tls = NULL;
+ *   fmcp_result r = fmcp_tls_server_from_env(NULL, loop, &tls); // TLS_CERT, TLS_KEY
+ *   if (r == FMCP_OK) d.transport = fmcp_tls_server_transport(tls);
+ *   else if (r != FMCP_ERR_NOT_FOUND) fail(r);                  // NOT_FOUND: plain HTTP
+ *   fmcp_http_server_start(loop, &d, &srv); ...
+ *   fmcp_http_server_free(srv); fmcp_tls_server_free(tls);    // server first
+ *
+ * TLS is compiled in only when FASTMCP_WITH_BEARSSL is defined (link with
+ * -lbearssl) and sockets are available. Otherwise every function here
+ * exists but returns FMCP_ERR_UNSUPPORTED, and http refuses https:// URLs
+ * with "TLS support not compiled in". fmcp_tls_available() tells which.
+ *
+ * TLS is a layer under http's I/O seam (fmcp_http_transport, see http):
+ * the client and the server here are two implementations of that vtable,
+ * so another TLS library can be plugged in the same way. The engine is
+ * non-blocking: handshakes are driven by the event loop, one record at a
+ * time, and a slow peer never blocks other connections. As with OpenSSL,
+ * a write that returned FMCP_HTTP_IO_WANT_WRITE/READ must be retried with
+ * the same bytes (http does).
+ *
+ * Only TLS 1.2 is offered (BearSSL has no TLS 1.3); older versions are
+ * refused. Cipher suites are BearSSL's "full" profile (constant-time code).
+ *
+ * fmcp_tls_client_new
+ *   Loads the trust anchors once: desc->ca_pem (memory), else desc->ca_file,
+ *   else $SSL_CERT_FILE (as curl and OpenSSL honour it), else the system
+ *   bundle /etc/ssl/certs/ca-certificates.crt. Every CERTIFICATE in the PEM
+ *   becomes an anchor; certificates BearSSL cannot decode are skipped, and
+ *   a bundle without a single usable one gives FMCP_ERR_NOT_FOUND. Each
+ *   connection sends SNI and checks the server's chain (signatures, dates
+ *   against fmcp_time_now(), so tests can move the clock) and that the
+ *   certificate names the URL's host. A desc of NULL means all defaults.
+ *   The client object may serve many requests on any number of loops, one
+ *   thread at a time per connection; free it after they all ended.
+ *
+ *   insecure_skip_verify_for_tests accepts any certificate. It exists for
+ *   tests only, and every connection made with it logs a warning through
+ *   desc->log (stderr when NULL). Nothing else switches verification off.
+ *
+ * fmcp_tls_server_new
+ *   The certificate chain (leaf first, then intermediates) and the private
+ *   key (RSA or EC; PKCS#1, SEC 1 or unencrypted PKCS#8 PEM) come from
+ *   memory (cert_pem/key_pem) or files (cert_file/key_file). The key is
+ *   wiped when the object is freed. A handshake not finished within
+ *   handshake_timeout_ms (0 = 10000) fails; when desc->loop is set a
+ *   timer on that loop closes the stalled connection at the deadline
+ *   (otherwise the server's idle timeout does, later). Use the transport on
+ *   servers of that loop only. Free it after the servers using it.
+ *
+ * fmcp_tls_server_from_env
+ *   fmcp_tls_server_new with cert_file = $TLS_CERT and key_file = $TLS_KEY.
+ *   FMCP_ERR_NOT_FOUND (and *out NULL) when neither is set: serve plain
+ *   HTTP. Only one of them set is FMCP_ERR_INVALID_ARG.
+ *
+ * fmcp_tls_*_transport
+ *   The fmcp_http_transport to put into fmcp_http_client_req.transport or
+ *   fmcp_http_server_desc.transport; it lives as long as its object.
+ *
+ * fmcp_tls_client_anchors
+ *   How many trust anchors the client loaded.
+ *
+ * fmcp_tls_client_last_error / fmcp_tls_server_last_error
+ *   The last handshake failure of a connection made with this client or
+ *   server (for logs and tests; the request itself fails with FMCP_ERR_IO):
+ *   a short static text such as "certificate not trusted", "certificate
+ *   expired or not yet valid", "server name mismatch", "handshake timed
+ *   out", or NULL when none happened. Best effort with several threads.
+ *
+ * Limits: no client certificates, no revocation checks (CRL/OCSP), no IP
+ * addresses in subjectAltName (connect by name), no encrypted keys.
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fmcp_tls_client fmcp_tls_client;
+typedef struct fmcp_tls_server fmcp_tls_server;
+
+typedef void (*fmcp_tls_log_fn)(void *user, const char *msg);
+
+typedef struct fmcp_tls_client_desc {
+    const char *ca_file;       /* PEM bundle; NULL = $SSL_CERT_FILE or system */
+    const char *ca_pem;        /* PEM bundle in memory (wins over ca_file) */
+    size_t ca_pem_len;
+    int insecure_skip_verify_for_tests; /* NEVER in production: warns each time */
+    fmcp_tls_log_fn log;       /* warnings; NULL = stderr */
+    void *log_user;
+} fmcp_tls_client_desc;
+
+typedef struct fmcp_tls_server_desc {
+    const char *cert_file;     /* PEM chain, leaf first */
+    const char *key_file;      /* PEM private key (RSA or EC) */
+    const char *cert_pem;      /* or both in memory (win over the files) */
+    size_t cert_pem_len;
+    const char *key_pem;
+    size_t key_pem_len;
+    int handshake_timeout_ms;  /* 0 = 10000 */
+    fmcp_http_loop *loop;      /* optional: enforce the timeout with a timer */
+} fmcp_tls_server_desc;
+
+#define FMCP_TLS_SYSTEM_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
+
+FASTMCP_API int fmcp_tls_available(void);
+
+FASTMCP_API fmcp_result fmcp_tls_client_new(const fmcp_allocator *a, const fmcp_tls_client_desc *desc,
+                                            fmcp_tls_client **out);
+FASTMCP_API const fmcp_http_transport *fmcp_tls_client_transport(fmcp_tls_client *c);
+FASTMCP_API size_t fmcp_tls_client_anchors(const fmcp_tls_client *c);
+FASTMCP_API void fmcp_tls_client_free(fmcp_tls_client *c);
+
+FASTMCP_API fmcp_result fmcp_tls_server_new(const fmcp_allocator *a, const fmcp_tls_server_desc *desc,
+                                            fmcp_tls_server **out);
+FASTMCP_API fmcp_result fmcp_tls_server_from_env(const fmcp_allocator *a, fmcp_http_loop *loop,
+                                                 fmcp_tls_server **out);
+FASTMCP_API const fmcp_http_transport *fmcp_tls_server_transport(fmcp_tls_server *s);
+FASTMCP_API void fmcp_tls_server_free(fmcp_tls_server *s);
+
+FASTMCP_API const char *fmcp_tls_client_last_error(const fmcp_tls_client *c);
+FASTMCP_API const char *fmcp_tls_server_last_error(const fmcp_tls_server *s);
+
+#ifdef __cplusplus
+}
+#endif

@@ -1,0 +1,416 @@
+/* tls: our HTTPS client against our HTTPS server on one event loop, with a
+ * CA and certificates made by the openssl command (an independent peer).
+ * Built only when BearSSL is installed (make adds -DFASTMCP_WITH_BEARSSL). */
+#define FASTMCP_IMPLEMENTATION
+#include "fastmcp.h"
+#include "test.h"
+
+#include <unistd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+static char dir[256];
+static int have_certs;
+
+static const char *path_of(const char *name)
+{
+    static char buf[4][512];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
+    return buf[k];
+}
+
+/* A CA, a second (untrusted) CA, RSA and EC server certificates for
+ * "localhost", and the keys in several PEM forms. */
+static int make_certs(void)
+{
+    char cmd[4096];
+    if (system("openssl version >/dev/null 2>&1") != 0) return 0;
+    snprintf(dir, sizeof dir, "build/tls-test-XXXXXX");
+    if (system("mkdir -p build") != 0 || !mkdtemp(dir)) return 0;
+    snprintf(cmd, sizeof cmd,
+        "cd %s && exec >log.txt 2>&1 && set -e && "
+        "printf 'subjectAltName=DNS:localhost\\nbasicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\n' >ext.cnf && "
+        "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 3650 -subj '/CN=fmcp test CA' && "
+        "openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.crt -days 3650 -subj '/CN=other CA' && "
+        "openssl req -newkey rsa:2048 -nodes -keyout rsa.key -out rsa.csr -subj '/CN=localhost' && "
+        "openssl x509 -req -in rsa.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 365 -extfile ext.cnf -out rsa.crt && "
+        "openssl rsa -in rsa.key -traditional -out rsa1.key && "
+        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ec.key -out ec.csr -subj '/CN=localhost' && "
+        "openssl x509 -req -in ec.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 365 -extfile ext.cnf -out ec.crt && "
+        "openssl ec -in ec.key -out ec1.key",
+        dir);
+    return system(cmd) == 0;
+}
+
+/* ---- server and client on one loop ---------------------------------------- */
+
+static void handler(fmcp_http_req *req, void *user)
+{
+    size_t n;
+    const char *body = fmcp_http_req_body(req, &n);
+    fmcp_http_header h[1];
+    (void)user;
+    h[0].name = "Content-Type"; h[0].value = "text/plain";
+    if (strcmp(fmcp_http_req_method(req), "POST") == 0) fmcp_http_respond(req, 200, h, 1, body, n);
+    else fmcp_http_respond(req, 200, h, 1, fmcp_http_req_path(req), strlen(fmcp_http_req_path(req)));
+}
+
+typedef struct fetch_state {
+    int done;
+    fmcp_result rc;
+    fmcp_http_response *res;
+} fetch_state;
+
+static void fetch_cb(void *user, fmcp_result rc, fmcp_http_response *res)
+{
+    fetch_state *s = (fetch_state *)user;
+    s->done = 1; s->rc = rc; s->res = res;
+}
+
+/* Step the loop (it waits on events; bounded) until the fetch ends. */
+static fmcp_result run_fetch(fmcp_http_loop *loop, fmcp_http_client_req *q, fmcp_http_response **res)
+{
+    fetch_state s;
+    int i;
+    fmcp_result r;
+    memset(&s, 0, sizeof s);
+    *res = NULL;
+    r = fmcp_http_fetch_async(loop, q, fetch_cb, &s, NULL);
+    if (r) return r;
+    for (i = 0; i < 3000 && !s.done; i++) fmcp_http_step(loop, 10);
+    if (!s.done) return FMCP_ERR_TIMEOUT;
+    *res = s.res;
+    return s.rc;
+}
+
+typedef struct rig {
+    fmcp_http_loop *loop;
+    fmcp_http_server *srv;
+    fmcp_tls_server *ts;
+    fmcp_tls_client *tc;
+    char url[128];
+} rig;
+
+static int rig_up(rig *g, const char *crt, const char *key, const char *ca, int hs_timeout)
+{
+    fmcp_http_server_desc d;
+    fmcp_tls_server_desc sd;
+    fmcp_tls_client_desc cd;
+    memset(g, 0, sizeof *g);
+    memset(&sd, 0, sizeof sd); memset(&cd, 0, sizeof cd); memset(&d, 0, sizeof d);
+    if (fmcp_http_loop_new(NULL, &g->loop) != FMCP_OK) return 0;
+    sd.cert_file = path_of(crt); sd.key_file = path_of(key); sd.loop = g->loop;
+    sd.handshake_timeout_ms = hs_timeout;
+    if (fmcp_tls_server_new(NULL, &sd, &g->ts) != FMCP_OK) return 0;
+    cd.ca_file = path_of(ca);
+    if (fmcp_tls_client_new(NULL, &cd, &g->tc) != FMCP_OK) return 0;
+    d.handler = handler; d.transport = fmcp_tls_server_transport(g->ts);
+    if (fmcp_http_server_start(g->loop, &d, &g->srv) != FMCP_OK) return 0;
+    snprintf(g->url, sizeof g->url, "https://localhost:%u/hello", (unsigned)fmcp_http_server_port(g->srv));
+    return 1;
+}
+
+static void rig_down(rig *g)
+{
+    fmcp_http_server_free(g->srv);
+    fmcp_http_loop_free(g->loop);
+    fmcp_tls_server_free(g->ts);
+    fmcp_tls_client_free(g->tc);
+}
+
+static fmcp_result get(rig *g, const char *url, fmcp_tls_client *tc, fmcp_http_response **res)
+{
+    fmcp_http_client_req q;
+    memset(&q, 0, sizeof q);
+    q.url = url; q.transport = fmcp_tls_client_transport(tc); q.timeout_ms = 20000;
+    return run_fetch(g->loop, &q, res);
+}
+
+/* ---- tests --------------------------------------------------------------------- */
+
+static void test_https_needs_transport(void)
+{
+    fmcp_http_client_req q;
+    fmcp_http_response *res = NULL;
+    char err[128];
+    memset(&q, 0, sizeof q);
+    q.url = "https://localhost:1/x"; q.error_buf = err; q.error_buf_len = sizeof err;
+    CHECK_EQ_INT(fmcp_http_fetch(NULL, &q, &res), FMCP_ERR_UNSUPPORTED);
+    CHECK_STR(err, "TLS support not compiled in");
+    CHECK(fmcp_tls_available() == 1);
+}
+
+static void test_anchors(void)
+{
+    fmcp_tls_client *c = NULL;
+    fmcp_tls_client_desc d;
+    const char *junk = "-----BEGIN CERTIFICATE-----\n@@@@\n-----END CERTIFICATE-----\n";
+    if (!have_certs) T_SKIP("openssl could not make certificates");
+    memset(&d, 0, sizeof d);
+    d.ca_file = path_of("ca.crt");
+    CHECK_OK(fmcp_tls_client_new(NULL, &d, &c));
+    CHECK_EQ_INT(fmcp_tls_client_anchors(c), 1);
+    fmcp_tls_client_free(c);
+    /* SSL_CERT_FILE is honoured when no file is configured */
+    setenv("SSL_CERT_FILE", path_of("other.crt"), 1);
+    CHECK_OK(fmcp_tls_client_new(NULL, NULL, &c));
+    CHECK_EQ_INT(fmcp_tls_client_anchors(c), 1);
+    fmcp_tls_client_free(c);
+    setenv("SSL_CERT_FILE", path_of("nonexistent.pem"), 1);
+    CHECK_EQ_INT(fmcp_tls_client_new(NULL, NULL, &c), FMCP_ERR_NOT_FOUND);
+    unsetenv("SSL_CERT_FILE");
+    d.ca_file = NULL; d.ca_pem = junk; d.ca_pem_len = strlen(junk);
+    CHECK(fmcp_tls_client_new(NULL, &d, &c) != FMCP_OK);
+    d.ca_pem = "no pem here"; d.ca_pem_len = 11;
+    CHECK_EQ_INT(fmcp_tls_client_new(NULL, &d, &c), FMCP_ERR_NOT_FOUND);
+    CHECK(c == NULL);
+    if (access(FMCP_TLS_SYSTEM_CA_FILE, R_OK) == 0) {
+        CHECK_OK(fmcp_tls_client_new(NULL, NULL, &c));
+        CHECKF(fmcp_tls_client_anchors(c) > 50, "%zu system anchors", fmcp_tls_client_anchors(c));
+        fmcp_tls_client_free(c);
+    }
+}
+
+static void test_server_keys(void)
+{
+    fmcp_tls_server *s = NULL;
+    fmcp_tls_server_desc d;
+    if (!have_certs) T_SKIP("openssl could not make certificates");
+    memset(&d, 0, sizeof d);
+    d.cert_file = path_of("rsa.crt"); d.key_file = path_of("rsa1.key");   /* PKCS#1 */
+    CHECK_OK(fmcp_tls_server_new(NULL, &d, &s)); fmcp_tls_server_free(s);
+    d.cert_file = path_of("ec.crt"); d.key_file = path_of("ec1.key");     /* SEC 1 */
+    CHECK_OK(fmcp_tls_server_new(NULL, &d, &s)); fmcp_tls_server_free(s);
+    d.key_file = path_of("rsa.key");                                      /* key of another cert */
+    CHECK_EQ_INT(fmcp_tls_server_new(NULL, &d, &s), FMCP_ERR_BAD_KEY);
+    d.key_file = path_of("missing.key");
+    CHECK_EQ_INT(fmcp_tls_server_new(NULL, &d, &s), FMCP_ERR_NOT_FOUND);
+    d.key_file = path_of("ca.crt");                                       /* no key at all */
+    CHECK_EQ_INT(fmcp_tls_server_new(NULL, &d, &s), FMCP_ERR_BAD_KEY);
+    CHECK(s == NULL);
+    unsetenv("TLS_CERT"); unsetenv("TLS_KEY");
+    CHECK_EQ_INT(fmcp_tls_server_from_env(NULL, NULL, &s), FMCP_ERR_NOT_FOUND);
+    setenv("TLS_CERT", path_of("rsa.crt"), 1);
+    CHECK_EQ_INT(fmcp_tls_server_from_env(NULL, NULL, &s), FMCP_ERR_INVALID_ARG);
+    setenv("TLS_KEY", path_of("rsa.key"), 1);
+    CHECK_OK(fmcp_tls_server_from_env(NULL, NULL, &s));
+    CHECK(s != NULL);
+    fmcp_tls_server_free(s);
+    unsetenv("TLS_CERT"); unsetenv("TLS_KEY");
+}
+
+static void roundtrip(const char *crt, const char *key)
+{
+    rig g;
+    fmcp_http_response *res = NULL;
+    fmcp_http_client_req q;
+    size_t big = 300000, i;
+    char *body;
+    if (!have_certs) T_SKIP("openssl could not make certificates");
+    if (!rig_up(&g, crt, key, "ca.crt", 0)) { CHECK(!"rig"); rig_down(&g); return; }
+    CHECK_OK(get(&g, g.url, g.tc, &res));
+    if (res) { CHECK_EQ_INT(res->status, 200); CHECK_STR(res->body, "/hello"); fmcp_http_response_free(res); }
+    CHECK(fmcp_tls_client_last_error(g.tc) == NULL);
+    /* many records both ways */
+    body = (char *)malloc(big);
+    for (i = 0; i < big; i++) body[i] = (char)('a' + (i * 7) % 26);
+    memset(&q, 0, sizeof q);
+    q.method = "POST"; q.url = g.url; q.body = body; q.body_len = big;
+    q.transport = fmcp_tls_client_transport(g.tc); q.timeout_ms = 20000;
+    CHECK_OK(run_fetch(g.loop, &q, &res));
+    if (res) {
+        CHECK_EQ_INT(res->body_len, big);
+        CHECK(res->body_len == big && memcmp(res->body, body, big) == 0);
+        fmcp_http_response_free(res);
+    }
+    free(body);
+    rig_down(&g);
+}
+
+static void test_roundtrip_rsa(void) { roundtrip("rsa.crt", "rsa.key"); }
+static void test_roundtrip_ec(void) { roundtrip("ec.crt", "ec.key"); }
+
+static void test_refusals(void)
+{
+    rig g;
+    fmcp_http_response *res = NULL;
+    fmcp_tls_client *other = NULL;
+    fmcp_tls_client_desc cd;
+    char url[128];
+    if (!have_certs) T_SKIP("openssl could not make certificates");
+    if (!rig_up(&g, "rsa.crt", "rsa.key", "ca.crt", 0)) { CHECK(!"rig"); rig_down(&g); return; }
+    /* a CA we do not trust */
+    memset(&cd, 0, sizeof cd);
+    cd.ca_file = path_of("other.crt");
+    CHECK_OK(fmcp_tls_client_new(NULL, &cd, &other));
+    CHECK(get(&g, g.url, other, &res) != FMCP_OK);
+    CHECK(res == NULL);
+    CHECK_STR(fmcp_tls_client_last_error(other), "certificate not trusted");
+    fmcp_tls_client_free(other);
+    /* the certificate names localhost, not 127.0.0.1 */
+    snprintf(url, sizeof url, "https://127.0.0.1:%u/x", (unsigned)fmcp_http_server_port(g.srv));
+    CHECK(get(&g, url, g.tc, &res) != FMCP_OK);
+    CHECK_STR(fmcp_tls_client_last_error(g.tc), "server name mismatch");
+    /* plain HTTP to a TLS port fails cleanly too */
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/x", (unsigned)fmcp_http_server_port(g.srv));
+    {
+        fmcp_http_client_req q;
+        memset(&q, 0, sizeof q);
+        q.url = url; q.timeout_ms = 20000;
+        CHECK(run_fetch(g.loop, &q, &res) != FMCP_OK || (res && res->status >= 400));
+        if (res) fmcp_http_response_free(res);
+    }
+    rig_down(&g);
+}
+
+static int64_t fake_time(void *user) { return *(int64_t *)user; }
+
+static void test_expired(void)
+{
+    rig g;
+    fmcp_http_response *res = NULL;
+    fmcp_hooks h;
+    int64_t later = fmcp_time_now() + 400 * 86400;  /* the leaf is valid for 365 days */
+    if (!have_certs) T_SKIP("openssl could not make certificates");
+    if (!rig_up(&g, "rsa.crt", "rsa.key", "ca.crt", 0)) { CHECK(!"rig"); rig_down(&g); return; }
+    memset(&h, 0, sizeof h);
+    h.time_fn = fake_time; h.user = &later;
+    fmcp_set_hooks(&h);
+    CHECK(get(&g, g.url, g.tc, &res) != FMCP_OK);
+    fmcp_set_hooks(NULL);
+    CHECK_STR(fmcp_tls_client_last_error(g.tc), "certificate expired or not yet valid");
+    CHECK_OK(get(&g, g.url, g.tc, &res));           /* and fine again today */
+    if (res) fmcp_http_response_free(res);
+    rig_down(&g);
+}
+
+static int warnings;
+static void count_log(void *user, const char *msg)
+{
+    (void)user;
+    if (strstr(msg, "verification is OFF")) warnings++;
+}
+
+static void test_insecure_option_warns(void)
+{
+    rig g;
+    fmcp_http_response *res = NULL;
+    fmcp_tls_client *c = NULL;
+    fmcp_tls_client_desc cd;
+    if (!have_certs) T_SKIP("openssl could not make certificates");
+    if (!rig_up(&g, "ec.crt", "ec.key", "ca.crt", 0)) { CHECK(!"rig"); rig_down(&g); return; }
+    memset(&cd, 0, sizeof cd);
+    cd.ca_file = path_of("other.crt"); cd.insecure_skip_verify_for_tests = 1;
+    cd.log = count_log;
+    CHECK_OK(fmcp_tls_client_new(NULL, &cd, &c));
+    warnings = 0;
+    CHECK_OK(get(&g, g.url, c, &res));
+    if (res) fmcp_http_response_free(res);
+    CHECK_OK(get(&g, g.url, c, &res));
+    if (res) { CHECK_STR(res->body, "/hello"); fmcp_http_response_free(res); }
+    CHECK_EQ_INT(warnings, 2);
+    fmcp_tls_client_free(c);
+    rig_down(&g);
+}
+
+static int64_t fake_mono(void *user) { return *(int64_t *)user; }
+
+/* A peer that starts a handshake and stalls blocks nobody and is cut off
+ * at the handshake deadline (moved with the monotonic clock hook). */
+static void test_handshake_timeout(void)
+{
+    rig g;
+    fmcp_http_response *res = NULL;
+    fmcp_hooks h;
+    int64_t now = fmcp_monotonic_ms();
+    struct sockaddr_in sa;
+    int fd, i;
+    char b[16];
+    if (!have_certs) T_SKIP("openssl could not make certificates");
+    memset(&h, 0, sizeof h);
+    h.monotonic_ms_fn = fake_mono; h.user = &now;
+    fmcp_set_hooks(&h);
+    if (!rig_up(&g, "rsa.crt", "rsa.key", "ca.crt", 1000)) { CHECK(!"rig"); rig_down(&g); fmcp_set_hooks(NULL); return; }
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET; sa.sin_port = htons(fmcp_http_server_port(g.srv));
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CHECK(connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0);
+    CHECK(send(fd, "\x16\x03\x01", 3, 0) == 3);       /* a record header, then silence */
+    for (i = 0; i < 200 && fmcp_http_server_connections(g.srv) < 1; i++) fmcp_http_step(g.loop, 10);
+    CHECK_EQ_INT(fmcp_http_server_connections(g.srv), 1);
+    CHECK_OK(get(&g, g.url, g.tc, &res));             /* served meanwhile */
+    if (res) { CHECK_EQ_INT(res->status, 200); fmcp_http_response_free(res); }
+    /* the served connection ends (its close reaches the server); the stalled one stays */
+    for (i = 0; i < 200 && fmcp_http_server_connections(g.srv) > 1; i++) fmcp_http_step(g.loop, 10);
+    CHECK_EQ_INT(fmcp_http_server_connections(g.srv), 1);
+    now += 1500;
+    for (i = 0; i < 200 && fmcp_http_server_connections(g.srv) > 0; i++) fmcp_http_step(g.loop, 10);
+    CHECK_EQ_INT(fmcp_http_server_connections(g.srv), 0);
+    CHECK_STR(fmcp_tls_server_last_error(g.ts), "handshake timed out");
+    CHECK(recv(fd, b, sizeof b, 0) <= 0);
+    close(fd);
+    rig_down(&g);
+    fmcp_set_hooks(NULL);
+}
+
+static void test_alloc_failures(void)
+{
+    fmcp_tls_server_desc sd;
+    fmcp_tls_client_desc cd;
+    char *ca;
+    size_t calen;
+    int sv[2];
+    if (!have_certs) T_SKIP("openssl could not make certificates");
+    memset(&sd, 0, sizeof sd);
+    sd.cert_file = path_of("rsa.crt"); sd.key_file = path_of("rsa.key");
+    T_ALLOC_SWEEP({ fmcp_tls_server *s; t_rc = fmcp_tls_server_new(&t_alloc, &sd, &s); if (!t_rc) fmcp_tls_server_free(s); });
+    sd.cert_file = path_of("ec.crt"); sd.key_file = path_of("ec1.key");
+    T_ALLOC_SWEEP({ fmcp_tls_server *s; t_rc = fmcp_tls_server_new(&t_alloc, &sd, &s); if (!t_rc) fmcp_tls_server_free(s); });
+    setenv("TLS_CERT", path_of("ec.crt"), 1); setenv("TLS_KEY", path_of("ec.key"), 1);
+    T_ALLOC_SWEEP({ fmcp_tls_server *s; t_rc = fmcp_tls_server_from_env(&t_alloc, NULL, &s); if (!t_rc) fmcp_tls_server_free(s); });
+    unsetenv("TLS_CERT"); unsetenv("TLS_KEY");
+    ca = t_read_file(path_of("ca.crt"), &calen);
+    CHECK(ca != NULL);
+    if (!ca) return;
+    memset(&cd, 0, sizeof cd);
+    cd.ca_pem = ca; cd.ca_pem_len = calen;
+    T_ALLOC_SWEEP({ fmcp_tls_client *c; t_rc = fmcp_tls_client_new(&t_alloc, &cd, &c); if (!t_rc) fmcp_tls_client_free(c); });
+    /* opening a connection (client side; the server side is the same code) */
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    {
+        fmcp_tls_client *c = NULL;
+        const fmcp_http_transport *tr;
+        CHECK_OK(fmcp_tls_client_new(&t_alloc, &cd, &c));
+        tr = fmcp_tls_client_transport(c);
+        if (tr) T_ALLOC_SWEEP({ void *conn; t_rc = tr->open(tr->self, sv[0], "localhost", &conn); if (!t_rc) tr->close(conn); });
+        fmcp_tls_client_free(c);
+    }
+    close(sv[0]); close(sv[1]);
+    free(ca);
+}
+
+int main(void)
+{
+    have_certs = make_certs();
+    if (!have_certs) fprintf(stderr, "openssl missing or failed (see %s/log.txt): TLS cases skip\n", dir);
+    T_RUN(test_https_needs_transport);
+    T_RUN(test_anchors);
+    T_RUN(test_server_keys);
+    T_RUN(test_roundtrip_rsa);
+    T_RUN(test_roundtrip_ec);
+    T_RUN(test_refusals);
+    T_RUN(test_expired);
+    T_RUN(test_insecure_option_warns);
+    T_RUN(test_handshake_timeout);
+    T_RUN(test_alloc_failures);
+    if (have_certs) {
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    }
+    return t_finish("tls");
+}
