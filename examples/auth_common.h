@@ -139,21 +139,39 @@ static int ex_auth_setup(ex_auth *x, fmcp_auth_desc *ad, const char *prod_scopes
 static int ex_serve(ex_auth *x, fmcp_server *srv, fmcp_auth *a, fmcp_http_loop *loop)
 {
     fmcp_http_transport_desc d;
+    fmcp_http_server_desc hs;
+    fmcp_tls_server *tls = NULL;
     fmcp_mcp_http *t;
+    const char *scheme = "http";
     memset(&d, 0, sizeof d);
+    memset(&hs, 0, sizeof hs);
     d.host = x->host;
     d.port = (uint16_t)x->port;
+    /* HTTPS when TLS_CERT and TLS_KEY name PEM files (needs FASTMCP_WITH_BEARSSL). */
+    if (getenv("TLS_CERT") || getenv("TLS_KEY")) {
+        fmcp_result tr = fmcp_tls_server_from_env(NULL, loop, &tls);
+        if (tr != FMCP_OK) {
+            fprintf(stderr, "TLS_CERT/TLS_KEY: %s\n", tr == FMCP_ERR_UNSUPPORTED ?
+                    "TLS support not compiled in (build with make BEARSSL=1)" : fmcp_result_str(tr));
+            return 1;
+        }
+        hs.transport = fmcp_tls_server_transport(tls);
+        d.http = &hs;
+        scheme = "https";
+    }
     if (fmcp_auth_attach(a, srv, &d) != FMCP_OK || fmcp_mcp_http_attach(srv, loop, &d, &t) != FMCP_OK) {
         fprintf(stderr, "cannot listen on %s:%d\n", x->host, x->port);
+        fmcp_tls_server_free(tls);
         return 1;
     }
-    printf("Listening on http://%s:%u/mcp\n", x->host, (unsigned)fmcp_mcp_http_port(t));
+    printf("Listening on %s://%s:%u/mcp\n", scheme, x->host, (unsigned)fmcp_mcp_http_port(t));
     if (x->dev_token[0] && x->try_call)
-        printf("Try it: build/fmcp call --bearer %s http://%s:%u/mcp %s\n", x->dev_token, x->host,
+        printf("Try it: build/fmcp call --bearer %s %s://%s:%u/mcp %s\n", x->dev_token, scheme, x->host,
                (unsigned)fmcp_mcp_http_port(t), x->try_call);
     fflush(stdout);
     (void)fmcp_http_run(loop);
     fmcp_mcp_http_free(t);
+    fmcp_tls_server_free(tls);   /* after the HTTP server that used it */
     return 0;
 }
 
