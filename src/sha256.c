@@ -149,7 +149,8 @@ static void fmcp__sha256_blocks_ni(uint32_t h8[8], const uint8_t *p, size_t nblo
 }
 
 /* -1 = not probed yet. Probing twice from racing threads is harmless: both
- * store the same value. Tests set it to 0 to exercise the portable path. */
+ * store the same value; relaxed atomics keep that race defined (and quiet
+ * under ThreadSanitizer). Tests set it to 0 to exercise the portable path. */
 static int fmcp__sha256_ni = -1;
 
 static int fmcp__sha256_ni_probe(void)
@@ -166,8 +167,12 @@ static int fmcp__sha256_ni_probe(void)
 static void fmcp__sha256_blocks(uint32_t h8[8], const uint8_t *p, size_t nblocks)
 {
 #ifdef FMCP__SHA256_NI
-    if (fmcp__sha256_ni < 0) fmcp__sha256_ni = fmcp__sha256_ni_probe();
-    if (fmcp__sha256_ni) { fmcp__sha256_blocks_ni(h8, p, nblocks); return; }
+    int ni = __atomic_load_n(&fmcp__sha256_ni, __ATOMIC_RELAXED);
+    if (ni < 0) {
+        ni = fmcp__sha256_ni_probe();
+        __atomic_store_n(&fmcp__sha256_ni, ni, __ATOMIC_RELAXED);
+    }
+    if (ni) { fmcp__sha256_blocks_ni(h8, p, nblocks); return; }
 #endif
     fmcp__sha256_blocks_c(h8, p, nblocks);
 }
