@@ -6,9 +6,12 @@
 #   fastmcp.h stateless JSON   (bench/mcp_http_server.c ... stateless)
 #   fastmcp.h session mode     (initialised once here, wrk reuses Mcp-Session-Id)
 #     both with the default worker pool and with handlers inline on the loop
-#     thread (workers < 0, the set-up for fast tools)
+#     thread (workers < 0, the set-up for fast tools); stateless also with the
+#     pool but `add` opted in per tool (fmcp_tool_desc.run_inline)
 #   TypeScript fastmcp         (bench/mcp_http_ts_server.mjs, stateless + JSON)
-#   nginx                      (a fixed body of the same length: the HTTP ceiling)
+#   nginx                      (a fixed body of the same length: the HTTP ceiling),
+#                              with 1 worker process and with `worker_processes auto`
+# Every side is driven at each connection count in CONNS (default "50 400").
 # The sides run one after another, ROUNDS times (default 2), and the best rate
 # of each is reported: the machine may be shared, so single runs are noisy.
 #
@@ -18,21 +21,25 @@
 #
 # Everything binds 127.0.0.1 on ports picked at run time; every process
 # started here is stopped on exit. Environment: DUR (s per run, 5), CONNS
-# (wrk connections, 50), ROUNDS (2), IDLE (1000), STREAMS (100).
+# (wrk connection counts, "50 400"), ROUNDS (2), IDLE (1000), STREAMS (100).
+# BIN (with BIN_PREBUILT=1) runs another build of the server; KEEP_RUNS=FILE
+# keeps the raw results (side conns req/s p99 non-2xx socket-errors).
 cd "$(dirname "$0")/.." || exit 2
 command -v wrk >/dev/null 2>&1 || { echo "wrk not installed: skipped"; exit 0; }
 command -v curl >/dev/null 2>&1 || { echo "curl not installed: skipped"; exit 0; }
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 BIN=${BIN:-build/bench/mcp_http_server}
 [ -n "${BIN_PREBUILT:-}" ] || make -s "$BIN" || exit 1
-D=${DUR:-5}; C=${CONNS:-50}; ROUNDS=${ROUNDS:-2}; IDLE=${IDLE:-1000}; STREAMS=${STREAMS:-100}
-LIFE=$(( (ROUNDS * 6 * (D + 3)) + 300 ))   # our servers stop by themselves after this
+D=${DUR:-5}; CONNS=${CONNS:-50 400}; ROUNDS=${ROUNDS:-2}; IDLE=${IDLE:-1000}; STREAMS=${STREAMS:-100}
+NC=$(echo $CONNS | wc -w)
+LIFE=$(( (ROUNDS * NC * 9 * (D + 3)) + 300 ))   # our servers stop by themselves after this
 ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null
 tmp=$(mktemp -d)
 pids=""
 cleanup() {
   for p in $pids; do kill "$p" 2>/dev/null; done
   for p in $pids; do wait "$p" 2>/dev/null; done
+  [ -n "${KEEP_RUNS:-}" ] && cp "$tmp/runs" "$KEEP_RUNS" 2>/dev/null
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -77,12 +84,13 @@ init_session() {
 }
 start_ours stateless ours_sl; P_SL=$PORT
 start_ours stateless ours_sli --inline; P_SLI=$PORT
+start_ours stateless ours_slt --inline-tool; P_SLT=$PORT
 start_ours session ours_ss; P_SS=$PORT
 start_ours session ours_ssi --inline; P_SSI=$PORT
 SID=$(init_session "$P_SS") && SIDI=$(init_session "$P_SSI") \
   || { echo "session mode: initialize gave no Mcp-Session-Id"; exit 1; }
 
-sides="ours_sl ours_sli ours_ss ours_ssi"
+sides="ours_sl ours_sli ours_slt ours_ss ours_ssi"
 if command -v node >/dev/null 2>&1 && [ -d tests/interop/node_modules/fastmcp ]; then
   P_TS=$(freeport)
   node bench/mcp_http_ts_server.mjs "$P_TS" >"$tmp/ts.out" 2>&1 & pid=$!
@@ -91,30 +99,36 @@ if command -v node >/dev/null 2>&1 && [ -d tests/interop/node_modules/fastmcp ];
 else
   echo "TypeScript fastmcp not installed (npm ci in tests/interop): that side is skipped"
 fi
-if [ -x "$NGINX" ]; then
-  P_NG=$(freeport)
-  # the body our server answers, so both sides move the same bytes
-  body=$(mcp_post "$P_SL" "$CALL" | tr -d '\r' | awk 'body { print } /^$/ { body = 1 }')
-  cat >"$tmp/nginx.conf" <<CONF
-worker_processes 1;
+# start_nginx SIDE WORKERS: nginx answering the fixed body; sets P_<SIDE> and adds SIDE.
+start_nginx() {
+  port=$(freeport)
+  mkdir -p "$tmp/$1"
+  cat >"$tmp/$1/nginx.conf" <<CONF
+worker_processes $2;
 daemon off;
-error_log $tmp/nginx-error.log;
-pid $tmp/nginx.pid;
+error_log $tmp/$1/error.log;
+pid $tmp/$1/nginx.pid;
 events { worker_connections 4096; }
 http {
   access_log off;
   keepalive_requests 1000000;
-  client_body_temp_path $tmp;
+  client_body_temp_path $tmp/$1;
   server {
-    listen 127.0.0.1:$P_NG;
+    listen 127.0.0.1:$port;
     location / { default_type application/json; return 200 '$body'; }
   }
 }
 CONF
-  "$NGINX" -c "$tmp/nginx.conf" -p "$tmp" >"$tmp/nginx.out" 2>&1 & pid=$!
+  "$NGINX" -c "$tmp/$1/nginx.conf" -p "$tmp/$1" >"$tmp/$1/out" 2>&1 & pid=$!
   pids="$pids $pid"
-  i=0; while ! curl -s -o /dev/null "http://127.0.0.1:$P_NG/" && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
-  curl -s -o /dev/null "http://127.0.0.1:$P_NG/" && sides="$sides nginx" || echo "nginx did not start"
+  i=0; while ! curl -s -o /dev/null "http://127.0.0.1:$port/" && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
+  if curl -s -o /dev/null "http://127.0.0.1:$port/"; then sides="$sides $1"; eval "P_$1=$port"; else echo "nginx ($2) did not start"; fi
+}
+if [ -x "$NGINX" ]; then
+  # the body our server answers, so both sides move the same bytes
+  body=$(mcp_post "$P_SL" "$CALL" | tr -d '\r' | awk 'body { print } /^$/ { body = 1 }')
+  start_nginx nginx 1
+  start_nginx nginxa auto
 else
   echo "nginx not installed: that side is skipped"
 fi
@@ -124,36 +138,40 @@ for s in $sides; do
   case $s in
     ours_sl) out=$(mcp_post "$P_SL" "$CALL") ;;
     ours_sli) out=$(mcp_post "$P_SLI" "$CALL") ;;
+    ours_slt) out=$(mcp_post "$P_SLT" "$CALL") ;;
     ours_ss) out=$(mcp_post "$P_SS" "$CALL" "$SID") ;;
     ours_ssi) out=$(mcp_post "$P_SSI" "$CALL" "$SIDI") ;;
     ts) out=$(mcp_post "$P_TS" "$CALL") ;;
-    nginx) out=$(mcp_post "$P_NG" "$CALL") ;;
+    nginx) out=$(mcp_post "$P_nginx" "$CALL") ;;
+    nginxa) out=$(mcp_post "$P_nginxa" "$CALL") ;;
   esac
   printf '%s' "$out" | grep -q '"text":"3"' || { echo "$s: wrong answer to tools/call:"; echo "$out"; exit 1; }
 done
 
 # ---- speed -----------------------------------------------------------------
-# run SIDE ROUND: one wrk run; appends "side rps p99 non2xx sockerr" to $tmp/runs.
+# run SIDE ROUND CONNS: one wrk run; appends "side conns rps p99 non2xx sockerr" to $tmp/runs.
 run() {
   case $1 in
     ours_sl) url="http://127.0.0.1:$P_SL/mcp"; arg="" ;;
     ours_sli) url="http://127.0.0.1:$P_SLI/mcp"; arg="" ;;
+    ours_slt) url="http://127.0.0.1:$P_SLT/mcp"; arg="" ;;
     ours_ss) url="http://127.0.0.1:$P_SS/mcp"; arg="$SID" ;;
     ours_ssi) url="http://127.0.0.1:$P_SSI/mcp"; arg="$SIDI" ;;
     ts) url="http://127.0.0.1:$P_TS/mcp"; arg="" ;;
-    nginx) url="http://127.0.0.1:$P_NG/mcp"; arg="" ;;
+    nginx) url="http://127.0.0.1:$P_nginx/mcp"; arg="" ;;
+    nginxa) url="http://127.0.0.1:$P_nginxa/mcp"; arg="" ;;
   esac
-  wrk -t2 -c"$C" -d"${D}s" --timeout 10s --latency -s bench/mcp_http_call.lua "$url" -- $arg >"$tmp/wrk-$1-$2.txt" 2>&1
-  awk -v side="$1" '
+  wrk -t2 -c"$3" -d"${D}s" --timeout 10s --latency -s bench/mcp_http_call.lua "$url" -- $arg >"$tmp/wrk-$1-$2-$3.txt" 2>&1
+  awk -v side="$1" -v conns="$3" '
     /Requests\/sec/ { rps = $2 }
     $1 == "99%" { p99 = $2 }
     /Non-2xx/ { bad += $NF }
     /Socket errors/ { gsub(",", ""); sock += $4 + $6 + $8 + $10 }
-    END { printf "%s %s %s %d %d\n", side, rps + 0, (p99 == "" ? "-" : p99), bad, sock }' "$tmp/wrk-$1-$2.txt" >>"$tmp/runs"
+    END { printf "%s %s %s %s %d %d\n", side, conns, rps + 0, (p99 == "" ? "-" : p99), bad, sock }' "$tmp/wrk-$1-$2-$3.txt" >>"$tmp/runs"
 }
 r=1
 while [ $r -le "$ROUNDS" ]; do
-  for s in $sides; do run "$s" "$r"; done
+  for c in $CONNS; do for s in $sides; do run "$s" "$r" "$c"; done; done
   r=$((r + 1))
 done
 
@@ -178,28 +196,37 @@ if command -v python3 >/dev/null 2>&1 && [ -r /proc/self/status ]; then
 fi
 
 # ---- report ------------------------------------------------------------------
-echo "MCP Streamable HTTP, tools/call over keep-alive: wrk -t2 -c$C -d${D}s --latency, best of $ROUNDS alternating runs"
-echo "(the machine may be shared with other work: rates are noisy, compare within one run)"
-awk '
-  { if (!($1 in best) || $2 > best[$1]) { best[$1] = $2; p99[$1] = $3 } bad[$1] += $4; sock[$1] += $5 }
+echo "MCP Streamable HTTP, tools/call over keep-alive: wrk -t2 -cN -d${D}s --latency, best of $ROUNDS alternating runs"
+echo "(the machine may be shared with other work: rates are noisy, compare within one run; $(nproc 2>/dev/null || echo '?') CPUs, wrk included)"
+awk -v conns="$CONNS" '
+  { k = $1 " " $2; if (!(k in best) || $3 > best[k]) { best[k] = $3; p99[k] = $4 } bad[k] += $5; sock[k] += $6 }
   END {
     name["ours_sl"] = "fastmcp.h stateless JSON, pool"; name["ours_sli"] = "fastmcp.h stateless JSON, inline"
+    name["ours_slt"] = "fastmcp.h stateless, pool, tool run_inline"
     name["ours_ss"] = "fastmcp.h session, pool"; name["ours_ssi"] = "fastmcp.h session, inline"
     name["ts"] = "TypeScript fastmcp stateless JSON"; name["nginx"] = "nginx fixed body (1 worker)"
-    printf "%-34s %9s %10s %8s %8s %7s %8s\n", "server", "req/s", "p99", "x nginx", "x TS", "non-2xx", "sock-err"
-    n = split("ours_sl ours_sli ours_ss ours_ssi ts nginx", order, " ")
-    for (i = 1; i <= n; i++) {
-      s = order[i]; if (!(s in best)) continue
-      xn = ("nginx" in best && best["nginx"] > 0) ? sprintf("%.2f", best[s] / best["nginx"]) : "-"
-      xt = ("ts" in best && best["ts"] > 0) ? sprintf("%.1f", best[s] / best["ts"]) : "-"
-      printf "%-34s %9.0f %10s %8s %8s %7d %8d\n", name[s], best[s], p99[s], xn, xt, bad[s], sock[s]
-      if (bad[s] > 0) failed = 1
+    name["nginxa"] = "nginx fixed body (worker_processes auto)"
+    nc = split(conns, cs, " ")
+    n = split("ours_sl ours_sli ours_slt ours_ss ours_ssi ts nginx nginxa", order, " ")
+    for (j = 1; j <= nc; j++) {
+      c = cs[j]; ng = best["nginx " c] + 0; nga = best["nginxa " c] + 0; tsr = best["ts " c] + 0
+      printf "-- %d connections\n", c
+      printf "%-42s %9s %10s %8s %8s %8s %7s %8s\n", "server", "req/s", "p99", "x nginx", "x ngx-a", "x TS", "non-2xx", "sock-err"
+      for (i = 1; i <= n; i++) {
+        s = order[i]; k = s " " c; if (!(k in best)) continue
+        printf "%-42s %9.0f %10s %8s %8s %8s %7d %8d\n", name[s], best[k], p99[k],
+               (ng > 0 ? sprintf("%.2f", best[k] / ng) : "-"), (nga > 0 ? sprintf("%.2f", best[k] / nga) : "-"),
+               (tsr > 0 ? sprintf("%.1f", best[k] / tsr) : "-"), bad[k], sock[k]
+        if (bad[k] > 0 && s != "ts") failed = 1
+      }
+      pool = best["ours_sl " c] + 0; top = pool
+      if (best["ours_sli " c] > top) top = best["ours_sli " c]
+      if (best["ours_slt " c] > top) top = best["ours_slt " c]
+      if (ng > 0) printf "goal >= 0.5x nginx (1 worker): default pool %.2fx %s; best (inline) %.2fx %s\n",
+                         pool / ng, (pool >= 0.5 * ng ? "met" : "MISSED"), top / ng, (top >= 0.5 * ng ? "met" : "MISSED")
+      if (tsr > 0) printf "goal >= 50x TypeScript: default pool %.1fx %s; best %.1fx %s\n",
+                          pool / tsr, (pool >= 50 * tsr ? "met" : "MISSED"), top / tsr, (top >= 50 * tsr ? "met" : "MISSED")
     }
-    sl = best["ours_sl"] > best["ours_sli"] ? best["ours_sl"] : best["ours_sli"]
-    if ("nginx" in best && best["nginx"] > 0)
-      printf "goal: best fastmcp.h stateless >= 0.5x nginx: %.2fx, %s\n", sl / best["nginx"], (sl >= 0.5 * best["nginx"] ? "met" : "MISSED")
-    if ("ts" in best && best["ts"] > 0)
-      printf "goal: best fastmcp.h stateless >= 50x TypeScript: %.1fx, %s\n", sl / best["ts"], (sl >= 50 * best["ts"] ? "met" : "MISSED")
     exit failed
   }' "$tmp/runs"
 status=$?

@@ -2,12 +2,13 @@
  * server over Streamable HTTP with tools `add` {a,b} and `slow` {ms} (sends
  * one progress notification when asked for, then waits ms before answering).
  *
- *   mcp_http_server PORT SECONDS stateless|session [--inline]
+ *   mcp_http_server PORT SECONDS stateless|session [--inline|--inline-tool]
  *
  * PORT 0 picks a free port; the bound port is printed as "port N" on stdout.
  * The server stops by itself after SECONDS. --inline runs handlers on the
- * loop thread instead of the worker pool. Limits are raised so the footprint
- * runs can hold thousands of idle connections.
+ * loop thread instead of the worker pool; --inline-tool keeps the pool but
+ * `add` opts in to run_inline (the per-tool form). Limits are raised so the
+ * footprint runs can hold thousands of idle connections.
  */
 #define FASTMCP_IMPLEMENTATION
 #include "fastmcp.h"
@@ -69,8 +70,9 @@ int main(int argc, char **argv)
     fmcp_http_server_desc hd;
     fmcp_server *srv;
     fmcp_result r;
+    int inline_tool;
     if (argc < 4) {
-        printf("usage: mcp_http_server PORT SECONDS stateless|session [--inline]\n");
+        printf("usage: mcp_http_server PORT SECONDS stateless|session [--inline|--inline-tool]\n");
         return 2;
     }
     g_seconds = atoi(argv[2]);
@@ -78,9 +80,11 @@ int main(int argc, char **argv)
     sd.name = "bench-mcp-http"; sd.version = FASTMCP_VERSION_STRING;
     sd.workers = 8; /* `slow` holds a worker; the footprint run keeps some busy */
     if (argc > 4 && strcmp(argv[4], "--inline") == 0) sd.workers = -1;
+    inline_tool = argc > 4 && strcmp(argv[4], "--inline-tool") == 0;
     if (fmcp_server_create(&sd, &srv) != FMCP_OK) return 1;
     memset(&t, 0, sizeof t);
     t.name = "add"; t.description = "Adds two integers"; t.params = "a:integer, b:integer"; t.handler = add;
+    t.run_inline = inline_tool;
     r = fmcp_server_add_tool(srv, &t);
     memset(&t, 0, sizeof t);
     t.name = "slow"; t.description = "Answers after ms milliseconds"; t.params = "ms?:integer"; t.handler = slow;

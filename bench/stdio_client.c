@@ -1,14 +1,19 @@
-/* stdio_client.c - sequential MCP tools/call round trips over a pipe.
+/* stdio_client.c - MCP tools/call round trips over a pipe, one call at a time
+ * or with several in flight.
  *
- *   stdio_client CALLS WARMUP LABEL -- COMMAND [ARGS...]
+ *   stdio_client CALLS WARMUP LABEL [-p DEPTH] -- COMMAND [ARGS...]
  *
  * Starts COMMAND with its stdin/stdout on pipes, initialises an MCP session,
- * makes WARMUP untimed and then CALLS timed calls of the tool `add` {a:i, b:1},
- * one at a time (send, wait for the response), and checks each result text is
- * i+1. Before closing the server's stdin it reads the server's peak resident
- * memory (VmHWM) from /proc; after the server exits, its CPU time. Prints
- *   LABEL CALLS RTT_PER_S P50_US P99_US VMHWM_KB CPU_US_PER_CALL
- * Plain POSIX and libc, so the client costs little next to any server.
+ * makes WARMUP untimed and then CALLS timed calls of the tool `add` {a:i, b:1}
+ * and checks each result text is i+1. DEPTH (default 1) is how many calls are
+ * kept in flight: 1 is strict send-wait round trips; with more, each time the
+ * responses in hand are consumed the window is refilled with one write, as a
+ * client issuing concurrent calls would (responses may come in any order).
+ * Before closing the server's stdin it reads the server's peak resident memory
+ * (VmHWM) from /proc; after the server exits, its CPU time. Prints
+ *   LABEL CALLS CALLS_PER_S P50_US P99_US VMHWM_KB CPU_US_PER_CALL
+ * (latency = response received - request sent). Plain POSIX and libc, so the
+ * client costs little next to any server, and it is the same for every server.
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
@@ -91,6 +96,12 @@ static int read_line(peer *p, char *line, size_t cap)
     }
 }
 
+/* Is a whole line buffered (so reading it will not block)? */
+static int has_line(const peer *p)
+{
+    return p->pos < p->len && memchr(p->buf + p->pos, '\n', p->len - p->pos) != NULL;
+}
+
 /* Reads until the response carrying "id":id; notifications are skipped. */
 static int await_response(peer *p, long id, char *line, size_t cap)
 {
@@ -125,16 +136,61 @@ static int initialise(peer *p, char *line, size_t cap)
     return strstr(line, "\"protocolVersion\"") ? 0 : -1;
 }
 
-/* One call of add {a: i, b: 1}; checks the result text is i+1. */
-static int call_add(peer *p, long id, char *line, size_t cap)
+/* Appends the request for call id (add {a: id, b: 1}) to out. */
+static size_t format_add(char *out, size_t cap, long id)
 {
-    char req[256], want[48];
-    int n = snprintf(req, sizeof req,
+    int n = snprintf(out, cap,
                      "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"tools/call\",\"params\":{\"name\":\"add\","
                      "\"arguments\":{\"a\":%ld,\"b\":1}}}\n", id, id);
-    if (send_all(p, req, (size_t)n) || await_response(p, id, line, cap)) return -1;
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+/* The id of a response line and whether its result text is id+1: the id, or
+ * -1 for a line that is not a response (notifications), -2 for a wrong one. */
+static long check_response(const char *line)
+{
+    const char *q = strstr(line, "\"id\":");
+    char want[48];
+    long id;
+    if (!q || (!strstr(line, "\"result\"") && !strstr(line, "\"error\""))) return -1;
+    id = strtol(q + 5, NULL, 10);
     snprintf(want, sizeof want, "\"text\":\"%ld\"", id + 1);
-    return strstr(line, want) ? 0 : -1;
+    return strstr(line, want) ? id : -2;
+}
+
+/* Calls first..last with up to depth in flight; lat (if not NULL) gets each
+ * call's latency at index id - first. 0 on success. */
+static int run_calls(peer *p, long first, long last, long depth, double *sent, double *lat,
+                     char *line, size_t cap)
+{
+    static char out[1 << 16];
+    long next = first, done = 0, total = last - first + 1, inflight = 0;
+    while (done < total) {
+        if (!has_line(p) && inflight < depth && next <= last) {
+            size_t n = 0;
+            double t = now_us();
+            while (inflight < depth && next <= last && n + 256 < sizeof out) {
+                size_t k = format_add(out + n, sizeof out - n, next);
+                if (!k) return -1;
+                n += k;
+                sent[next - first] = t;
+                next++;
+                inflight++;
+            }
+            if (send_all(p, out, n)) return -1;
+        }
+        {
+            long id;
+            if (read_line(p, line, cap)) return -1;
+            id = check_response(line);
+            if (id == -1) continue;
+            if (id < first || id >= next) return -1;
+            if (lat) lat[id - first] = now_us() - sent[id - first];
+            inflight--;
+            done++;
+        }
+    }
+    return 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -147,27 +203,32 @@ int main(int argc, char **argv)
 {
     static char line[1 << 16];
     peer p;
-    long calls, warm, i, hwm;
-    double t0, t1, *lat, cpu_us;
+    long calls, warm, depth = 1, hwm;
+    double t0, t1, *lat, *sent, cpu_us;
     struct rusage ru;
-    int status;
-    if (argc < 6 || strcmp(argv[4], "--") != 0) {
-        fprintf(stderr, "usage: stdio_client CALLS WARMUP LABEL -- COMMAND [ARGS...]\n");
+    int status, cmd = 4;
+    if (argc > 5 && strcmp(argv[4], "-p") == 0) { depth = atol(argv[5]); cmd = 6; }
+    if (argc < cmd + 2 || strcmp(argv[cmd], "--") != 0 || depth < 1) {
+        fprintf(stderr, "usage: stdio_client CALLS WARMUP LABEL [-p DEPTH] -- COMMAND [ARGS...]\n");
         return 2;
     }
     calls = atol(argv[1]);
     warm = atol(argv[2]);
-    if (calls <= 0 || warm < 0 || !(lat = (double *)malloc((size_t)calls * sizeof *lat))) return 2;
+    if (calls <= 0 || warm < 0) return 2;
+    lat = (double *)malloc((size_t)calls * sizeof *lat);
+    sent = (double *)malloc((size_t)(calls > warm ? calls : warm) * sizeof *sent);
+    if (!lat || !sent) return 2;
     signal(SIGPIPE, SIG_IGN);
-    if (spawn(&p, argv + 5)) { perror("spawn"); return 1; }
+    if (spawn(&p, argv + cmd + 1)) { perror("spawn"); return 1; }
     if (initialise(&p, line, sizeof line)) { fprintf(stderr, "%s: initialize failed: %.200s\n", argv[3], line); return 1; }
-    for (i = 1; i <= warm; i++)
-        if (call_add(&p, i, line, sizeof line)) { fprintf(stderr, "%s: bad reply: %.300s\n", argv[3], line); return 1; }
+    if (warm && run_calls(&p, 1, warm, depth, sent, NULL, line, sizeof line)) {
+        fprintf(stderr, "%s: bad reply: %.300s\n", argv[3], line);
+        return 1;
+    }
     t0 = now_us();
-    for (i = 0; i < calls; i++) {
-        double s = now_us();
-        if (call_add(&p, warm + 1 + i, line, sizeof line)) { fprintf(stderr, "%s: bad reply: %.300s\n", argv[3], line); return 1; }
-        lat[i] = now_us() - s;
+    if (run_calls(&p, warm + 1, warm + calls, depth, sent, lat, line, sizeof line)) {
+        fprintf(stderr, "%s: bad reply: %.300s\n", argv[3], line);
+        return 1;
     }
     t1 = now_us();
     hwm = vmhwm_kb(p.pid);
@@ -179,5 +240,6 @@ int main(int argc, char **argv)
     printf("%s %ld %.0f %.1f %.1f %ld %.1f\n", argv[3], calls, (double)calls * 1e6 / (t1 - t0),
            lat[calls / 2], lat[calls * 99 / 100], hwm, cpu_us / (double)(calls + warm));
     free(lat);
+    free(sent);
     return 0;
 }

@@ -3,6 +3,7 @@
  *
  *   stdio_server            handlers on the worker pool (the default set-up)
  *   stdio_server --inline   handlers on the reading thread (workers < 0)
+ *   stdio_server --inline-tool   the pool, but `add` opts in to run_inline
  */
 #define FASTMCP_IMPLEMENTATION
 #include "fastmcp.h"
@@ -30,12 +31,14 @@ int main(int argc, char **argv)
     fmcp_tool_desc t;
     fmcp_server *srv;
     fmcp_result r;
+    int inline_tool = argc > 1 && strcmp(argv[1], "--inline-tool") == 0;
     memset(&sd, 0, sizeof sd);
     sd.name = "bench-stdio"; sd.version = FASTMCP_VERSION_STRING; sd.log = fmcp_log_stderr;
     if (argc > 1 && strcmp(argv[1], "--inline") == 0) sd.workers = -1;
     if (fmcp_server_create(&sd, &srv) != FMCP_OK) return 1;
     memset(&t, 0, sizeof t);
     t.name = "add"; t.description = "Adds two numbers"; t.params = "a:integer, b:integer"; t.handler = add;
+    t.run_inline = inline_tool;
     r = fmcp_server_add_tool(srv, &t);
     memset(&t, 0, sizeof t);
     t.name = "echo"; t.description = "Echoes the text"; t.params = "text:string"; t.handler = echo;

@@ -115,6 +115,7 @@ typedef struct fmcp__mcp_item {
     fmcp_json_doc *schema;   /* tools: input schema used for validation */
     fmcp_handler_fn handler;
     void *user;
+    int run_inline;          /* tools: run on the receiving thread, not the pool */
     fmcp_complete_fn complete;
     void *complete_user;
     char *mime, *text;       /* fixed resource content */
@@ -203,6 +204,7 @@ struct fmcp_ctx {
     int has_ctotal, chas_more;
     int err_code;
     char *err_msg;
+    int64_t t0;               /* dispatch time for the call observer */
     struct fmcp_ctx *next, *prev; /* in-flight list (doubly linked: O(1) removal) */
     struct fmcp_ctx *qnext;   /* job queue */
 };
@@ -235,6 +237,8 @@ struct fmcp_server {
     void *log_user;
     fmcp_authorize_fn authorize;
     void *authorize_user;
+    fmcp_call_observer_fn observe;  /* fmcp_server_set_call_observer */
+    void *observe_user;
     fmcp__mcp_mutex lock;         /* registry, sessions */
     fmcp__mcp_vec items[4];       /* by fmcp_item_kind */
     fmcp__mcp_vec sessions;
@@ -245,8 +249,15 @@ struct fmcp_server {
     pthread_mutex_t qlock;
     pthread_cond_t qcond;
     fmcp_ctx *qhead, *qtail;
+    int qlen;
     int stopping;
-    int idle;                 /* workers waiting: signal only when some are */
+    int idle;                 /* workers waiting on qcond */
+    int busy;                 /* workers running a job */
+    int signaled;             /* wake-ups sent and not yet taken up */
+    int sentinel;             /* an idle worker polls the queue (see fmcp__mcp_wait_job) */
+    int watch;                /* the worker being woken is to become the sentinel */
+    int dozing;               /* the sentinel backs off: pushes wake it */
+    unsigned long done;       /* jobs finished (does the sentinel see progress?) */
 #endif
 };
 
@@ -523,6 +534,7 @@ FASTMCP_API fmcp_result fmcp_server_add_tool(fmcp_server *srv, const fmcp_tool_d
     if (!it) return FMCP_ERR_NOMEM;
     it->handler = d->handler;
     it->user = d->user;
+    it->run_inline = d->run_inline != 0;
     r = fmcp__mcp_tool_schema(srv->alloc, d, it);
     if (r != FMCP_OK) { fmcp__mcp_item_free(srv->alloc, it); return r; }
     fmcp_jw_init(&w, srv->alloc);
@@ -685,26 +697,95 @@ FASTMCP_API void fmcp_server_log(fmcp_server *srv, fmcp_log_level level, const c
 static void fmcp__mcp_run(fmcp_ctx *c);
 
 #ifndef FASTMCP_NO_THREADS
+/* Wait at most ms on the condition (the deadline itself is kept by the
+ * monotonic hook; this only bounds each sleep). */
+static void fmcp__mcp_cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *m, int64_t ms)
+{
+    struct timeval tv;
+    struct timespec ts;
+    long long ns;
+    gettimeofday(&tv, NULL);
+    ns = (long long)tv.tv_usec * 1000 + (ms % 1000) * 1000000LL;
+    ts.tv_sec = tv.tv_sec + (time_t)(ms / 1000) + (time_t)(ns / 1000000000LL);
+    ts.tv_nsec = (long)(ns % 1000000000LL);
+    pthread_cond_timedwait(cv, m, &ts);
+}
+
+/* Wake-ups cost about as much as a small call (more on a VM), so the pool
+ * avoids one per job:
+ * - a push wakes one worker, and only when no wake-up is already on its way
+ *   and no sentinel watches (below);
+ * - a worker that takes a job and leaves others queued wakes one idle worker
+ *   to watch: while workers are busy, that one (the sentinel) sleeps at most
+ *   FMCP__SENTINEL_MS at a time and then takes a queued job.
+ * So a job queued behind busy workers starts when one of them finishes or
+ * within about a millisecond per job ahead of it: a slow tool never holds
+ * other calls up for long, and a busy worker runs a burst of small jobs one
+ * after another without a wake-up each. While no job finishes (only long
+ * ones run) the sentinel sleeps longer and longer, up to 64 ms, and pushes
+ * wake it at once instead: no polling cost next to a long-running tool. */
+#define FMCP__SENTINEL_MS 1
+
+/* Returns (qlock held) when there is a job to take or the pool stops. */
+static void fmcp__mcp_wait_job(fmcp_server *srv)
+{
+    int woke = 0, timed = 0;
+    int64_t ms = FMCP__SENTINEL_MS;
+    while (!srv->stopping) {
+        if (srv->qhead) {
+            if (!(woke && !timed && srv->watch && srv->busy > 0 && !srv->sentinel)) return;
+            srv->watch = 0;   /* woken to watch: be the sentinel, leave the job */
+        }
+        timed = !srv->sentinel && srv->busy > 0;
+        srv->idle++;
+        if (timed) {
+            unsigned long seen = srv->done;
+            srv->sentinel = 1;
+            srv->watch = 0;
+            srv->dozing = ms > FMCP__SENTINEL_MS;
+            fmcp__mcp_cond_wait_ms(&srv->qcond, &srv->qlock, ms);
+            srv->sentinel = srv->dozing = 0;
+            ms = srv->done != seen ? FMCP__SENTINEL_MS : ms < 64 ? ms * 2 : 64;
+        } else {
+            pthread_cond_wait(&srv->qcond, &srv->qlock);
+        }
+        srv->idle--;
+        if (srv->signaled > 0) srv->signaled--;
+        woke = 1;
+    }
+}
+
+/* qlock held; *wake: signal qcond (after unlocking) for a sentinel. */
+static fmcp_ctx *fmcp__mcp_take(fmcp_server *srv, int *wake)
+{
+    fmcp_ctx *c = srv->qhead;
+    srv->qhead = c->qnext;
+    if (!srv->qhead) srv->qtail = NULL;
+    srv->qlen--;
+    srv->busy++;
+    *wake = srv->qlen > 0 && !srv->sentinel && !srv->watch && srv->signaled == 0 && srv->idle > 0;
+    if (*wake) { srv->watch = 1; srv->signaled++; }
+    return c;
+}
+
 static void *fmcp__mcp_worker(void *arg)
 {
     fmcp_server *srv = (fmcp_server *)arg;
+    pthread_mutex_lock(&srv->qlock);
     for (;;) {
         fmcp_ctx *c;
-        pthread_mutex_lock(&srv->qlock);
-        while (!srv->qhead && !srv->stopping) {
-            srv->idle++;
-            pthread_cond_wait(&srv->qcond, &srv->qlock);
-            srv->idle--;
-        }
-        c = srv->qhead;
-        if (c) {
-            srv->qhead = c->qnext;
-            if (!srv->qhead) srv->qtail = NULL;
-        }
+        int wake;
+        fmcp__mcp_wait_job(srv);
+        if (!srv->qhead) break;   /* stopping, and the queue is drained */
+        c = fmcp__mcp_take(srv, &wake);
         pthread_mutex_unlock(&srv->qlock);
-        if (!c) break;
+        if (wake) pthread_cond_signal(&srv->qcond);
         fmcp__mcp_run(c);
+        pthread_mutex_lock(&srv->qlock);
+        srv->busy--;
+        srv->done++;
     }
+    pthread_mutex_unlock(&srv->qlock);
     return NULL;
 }
 
@@ -1262,6 +1343,22 @@ static void fmcp__mcp_ctx_close(fmcp_ctx *c)
     fmcp_jw_object_end(w);
 }
 
+/* Tell the call observer how a tools/call, resources/read or prompts/get ended. */
+static void fmcp__mcp_observe(fmcp_ctx *c, fmcp_result rc, int cancelled)
+{
+    fmcp_call_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = c->kind == FMCP__K_TOOL ? FMCP_ITEM_TOOL : c->kind == FMCP__K_RESOURCE ? FMCP_ITEM_RESOURCE
+                                                                                      : FMCP_ITEM_PROMPT;
+    ev.name = c->name;
+    ev.auth = c->auth ? &c->auth->info : NULL;
+    ev.duration_ms = fmcp_monotonic_ms() - c->t0;
+    ev.rc = rc;
+    ev.outcome = cancelled ? FMCP_CALL_CANCELLED
+                 : (rc != FMCP_OK || c->err_code || c->is_error) ? FMCP_CALL_ERROR : FMCP_CALL_OK;
+    c->s->srv->observe(c->s->srv->observe_user, &ev);
+}
+
 /* Already unlinked from the in-flight list (by the caller, under the lock). */
 static void fmcp__mcp_ctx_complete(fmcp_ctx *c, fmcp_result rc, int cancelled)
 {
@@ -1284,6 +1381,7 @@ static void fmcp__mcp_ctx_complete(fmcp_ctx *c, fmcp_result rc, int cancelled)
         fmcp__mcp_ctx_close(c);
         fmcp__mcp_deliver_writer(s, c->group, c->batch, c->id, c->id_len, &c->w);
     }
+    if (s->srv->observe && c->kind != FMCP__K_COMPLETE) fmcp__mcp_observe(c, rc, cancelled);
     fmcp__mcp_ctx_free(c);
 }
 
@@ -1307,8 +1405,8 @@ static void fmcp__mcp_run(fmcp_ctx *c)
     fmcp__mcp_ctx_release(c, c->deferred ? FMCP_OK : rc);
 }
 
-/* Queue a list of n jobs with one lock; wake only as many workers as sleep
- * and have something to do. */
+/* Queue a list of n jobs with one lock; wake a worker only when no wake-up
+ * is on its way and no sentinel watches (see fmcp__mcp_wait_job). */
 static void fmcp__mcp_push_jobs(fmcp_server *srv, fmcp_ctx *head, fmcp_ctx *tail, int n)
 {
 #ifndef FASTMCP_NO_THREADS
@@ -1317,10 +1415,14 @@ static void fmcp__mcp_push_jobs(fmcp_server *srv, fmcp_ctx *head, fmcp_ctx *tail
     if (srv->qtail) srv->qtail->qnext = head;
     else srv->qhead = head;
     srv->qtail = tail;
-    wake = n < srv->idle ? n : srv->idle;
+    srv->qlen += n;
+    wake = srv->signaled == 0 && !(srv->busy > 0 && srv->sentinel && !srv->dozing) && srv->idle > 0;
+    srv->signaled += wake;
     pthread_mutex_unlock(&srv->qlock);
-    /* signalled after unlocking: a woken worker does not block on qlock */
-    while (wake-- > 0) pthread_cond_signal(&srv->qcond);
+    /* Signalled after unlocking, so the woken worker does not block on qlock.
+     * Should the idle worker counted leave its wait meanwhile (a timeout), it
+     * has taken the count back from `signaled` and finds the job itself. */
+    if (wake) pthread_cond_signal(&srv->qcond);
 #else
     (void)srv; (void)head; (void)tail; (void)n;
 #endif
@@ -1330,7 +1432,7 @@ static void fmcp__mcp_dispatch(fmcp_ctx *c)
 {
     fmcp_server *srv = c->s->srv;
     c->holds = 1;
-    if (srv->inline_handlers) {
+    if (srv->inline_handlers || c->inline_run) {   /* inline_run: a tool's opt-in */
         c->inline_run = 1;
         fmcp__mcp_run(c);
         return;
@@ -1756,19 +1858,6 @@ static void fmcp__mcp_waiter_cb(void *user, fmcp_result rc, const char *json, si
     pthread_mutex_unlock(&wt->m);
 }
 
-/* Wait at most ms on the condition (the deadline itself is kept by the
- * monotonic hook; this only bounds each sleep). */
-static void fmcp__mcp_cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *m, int64_t ms)
-{
-    struct timeval tv;
-    struct timespec ts;
-    long long ns;
-    gettimeofday(&tv, NULL);
-    ns = (long long)tv.tv_usec * 1000 + (ms % 1000) * 1000000LL;
-    ts.tv_sec = tv.tv_sec + (time_t)(ms / 1000) + (time_t)(ns / 1000000000LL);
-    ts.tv_nsec = (long)(ns % 1000000000LL);
-    pthread_cond_timedwait(cv, m, &ts);
-}
 #endif
 
 #ifndef FASTMCP_NO_THREADS
@@ -2115,6 +2204,7 @@ static fmcp_ctx *fmcp__mcp_req_ctx(fmcp__mcp_req *r, fmcp__mcp_kind kind, const 
 {
     int ok = 1;
     fmcp_ctx *c = fmcp__mcp_ctx_new(r->s, r->m, r->g, r->b, r->au, r->id, r->id_len, kind, r->params);
+    if (c && r->s->srv->observe) c->t0 = fmcp_monotonic_ms();
     if (c) c->name = fmcp__mcp_strdup_opt(r->s->alloc, name, &ok);
     if (c && ok) {
         const fmcp_json *tok = fmcp_json_get(fmcp_json_get(r->params, "_meta"), "progressToken");
@@ -2153,6 +2243,7 @@ static void fmcp__mcp_handle_tool_call(fmcp__mcp_req *r)
     void *user = NULL;
     char msg[160];
     int state = 0;   /* 0 unknown, 1 forbidden, 2 invalid args, 3 ok */
+    int run_inline = 0;
     long i;
     fmcp_ctx *c;
     if (!name) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Missing tool name"); return; }
@@ -2162,7 +2253,7 @@ static void fmcp__mcp_handle_tool_call(fmcp__mcp_req *r)
         it = (fmcp__mcp_item *)srv->items[FMCP_ITEM_TOOL].v[i];
         if (fmcp__mcp_authorized(srv, r->au, it) != FMCP_OK) state = 1;
         else if (!fmcp__mcp_validate(fmcp_json_root(it->schema), args, msg, sizeof msg)) state = 2;
-        else { state = 3; fn = it->handler; user = it->user; }
+        else { state = 3; fn = it->handler; user = it->user; run_inline = it->run_inline; }
     }
     FMCP__UNLOCK(&srv->lock);
     if (state == 0) {
@@ -2176,6 +2267,7 @@ static void fmcp__mcp_handle_tool_call(fmcp__mcp_req *r)
     } else if ((c = fmcp__mcp_req_ctx(r, FMCP__K_TOOL, name)) != NULL) {
         c->handler = fn;
         c->user = user;
+        c->inline_run = run_inline;
         fmcp__mcp_dispatch(c);
     }
 }
@@ -2682,6 +2774,48 @@ FASTMCP_API fmcp_result fmcp_session_reply_error(fmcp_session *s, const char *id
     g->pending = 1;
     fmcp__mcp_reply_error(s, g, NULL, id_json, id_json ? strlen(id_json) : 0, code, message);
     return FMCP_OK;
+}
+
+/* ---- call observer and item scopes (audit and step-up for the auth module) ---- */
+
+FASTMCP_API void fmcp_server_set_call_observer(fmcp_server *srv, fmcp_call_observer_fn fn, void *user)
+{
+    if (!srv) return;
+    FMCP__LOCK(&srv->lock);
+    srv->observe = fn;
+    srv->observe_user = user;
+    FMCP__UNLOCK(&srv->lock);
+}
+
+/* The item a call would reach (templates for resource URIs); lock held. */
+static const fmcp__mcp_item *fmcp__mcp_item_for(fmcp_server *srv, fmcp_item_kind kind, const char *name)
+{
+    long i = fmcp__mcp_find_locked(srv, kind, name);
+    size_t k;
+    if (i >= 0) return (const fmcp__mcp_item *)srv->items[kind].v[i];
+    if (kind != FMCP_ITEM_RESOURCE) return NULL;
+    for (k = 0; k < srv->items[FMCP_ITEM_TEMPLATE].n; k++) {
+        const fmcp__mcp_item *t = (const fmcp__mcp_item *)srv->items[FMCP_ITEM_TEMPLATE].v[k];
+        if (fmcp__mcp_tmpl_match(NULL, t->name, name, NULL) > 0) return t;
+    }
+    return NULL;
+}
+
+FASTMCP_API fmcp_result fmcp_server_item_scopes(fmcp_server *srv, fmcp_item_kind kind, const char *name,
+                                                char *buf, size_t cap)
+{
+    const fmcp__mcp_item *it;
+    fmcp_result r = FMCP_OK;
+    size_t n;
+    if (!srv || !name || !buf || !cap || (int)kind < 0 || (int)kind > 3) return FMCP_ERR_INVALID_ARG;
+    buf[0] = 0;
+    FMCP__LOCK(&srv->lock);
+    it = fmcp__mcp_item_for(srv, kind, name);
+    if (!it) r = FMCP_ERR_NOT_FOUND;
+    else if ((n = it->scopes ? strlen(it->scopes) : 0) >= cap) r = FMCP_ERR_BUFFER_TOO_SMALL;
+    else if (n) memcpy(buf, it->scopes, n + 1);
+    FMCP__UNLOCK(&srv->lock);
+    return r;
 }
 
 FASTMCP_API const fmcp_allocator *fmcp_server_allocator(const fmcp_server *srv)

@@ -45,6 +45,13 @@
  *   the authorisation hook. Adding or removing after sessions exist sends
  *   notifications/tools/list_changed to every initialised session (likewise
  *   for resources and prompts).
+ *   `run_inline` = 1 runs this tool's handler on the thread that received the
+ *   call (the stdio reader, the HTTP loop) instead of handing it to the worker
+ *   pool and back, which is most of the cost of a small call. Only for
+ *   handlers that never block: while one runs, every other message of that
+ *   transport waits (pings, cancellations, other calls, and for HTTP every
+ *   connection). fmcp_ctx_request() gives FMCP_ERR_STATE there (use
+ *   fmcp_ctx_request_async); fmcp_ctx_defer() works as usual.
  *
  * fmcp_server_add_resource / fmcp_server_add_resource_template / add_prompt
  *   A resource has fixed content (`text`, or `blob`+`blob_len`, sent base64) or
@@ -59,6 +66,25 @@
  *   hook(user, auth, kind, name, scopes) returns FMCP_OK to allow. auth may be
  *   NULL (no identity). Disallowed items are hidden from lists; using one gives
  *   JSON-RPC error FMCP_RPC_FORBIDDEN with send_info.http_status = 403.
+ *
+ * fmcp_server_set_call_observer
+ *   fn(user, ev) runs once for every tools/call, resources/read and
+ *   prompts/get that reached its handler (or fixed resource content), when
+ *   it finishes, on whichever thread finished it (a worker, the caller of
+ *   fmcp_ctx_finish, or the receiving thread). ev carries the kind, name
+ *   (tool/prompt name, or the URI read), the caller's identity, the duration
+ *   in ms from dispatch to finish and the outcome: OK, ERROR (handler error,
+ *   isError result or JSON-RPC error) or CANCELLED. Set it before the server
+ *   receives messages; it must not call back into the server. Audit logs
+ *   (the auth module) use it.
+ *
+ * fmcp_server_item_scopes(srv, kind, name, buf, cap)
+ *   Copies the scopes the item was registered with into buf ("" when it has
+ *   none): FMCP_ERR_NOT_FOUND when no such item, FMCP_ERR_BUFFER_TOO_SMALL
+ *   when cap is too small. For FMCP_ITEM_RESOURCE, name is a URI and a
+ *   matching resource template counts, as in resources/read. Thread-safe
+ *   (takes the registry lock), so a transport can refuse calls to scoped
+ *   items before dispatch.
  *
  * Handlers and the context (fmcp_ctx)
  *   A handler returns FMCP_OK after adding results, or an error: tools then
@@ -86,8 +112,9 @@
  * Server-to-client requests (sampling/createMessage, elicitation/create,
  *   roots/list) from inside a handler: fmcp_ctx_request() blocks the worker
  *   until the reply or the timeout (threads only; FMCP_ERR_STATE in inline
- *   mode, FMCP_ERR_UNSUPPORTED without threads) and returns the result object
- *   text (free with fmcp_free_text) or FMCP_ERR_RPC with the error object text;
+ *   mode and in run_inline tools, FMCP_ERR_UNSUPPORTED without threads) and
+ *   returns the result object text (free with fmcp_free_text) or FMCP_ERR_RPC
+ *   with the error object text;
  *   FMCP_ERR_TIMEOUT, FMCP_ERR_CANCELLED (the call was cancelled) and
  *   FMCP_ERR_CLOSED (the session ended) come without text.
  *   fmcp_ctx_request_async() calls back instead (also without threads);
@@ -114,7 +141,11 @@
  *   workers, tools/call, resources/read, prompts/get and completion/complete
  *   run on the pool; everything else (ping, lists, cancellation, replies to
  *   server-to-client requests) runs on the caller of fmcp_session_receive, so
- *   a slow tool never delays them. Without threads all handlers run inline.
+ *   a slow tool never delays them (tools with run_inline excepted: they run
+ *   there too). A call that finds every awake worker busy starts when one of
+ *   them finishes or about a millisecond later (an idle worker polls the
+ *   queue meanwhile, so bursts of small calls cost no wake-up each). Without
+ *   threads all handlers run inline.
  */
 
 #ifdef __cplusplus
@@ -180,6 +211,7 @@ typedef struct fmcp_tool_desc {
     const char *scopes;
     fmcp_handler_fn handler;
     void *user;
+    int run_inline;            /* 1: never blocks, run on the transport's thread */
 } fmcp_tool_desc;
 
 typedef struct fmcp_resource_desc {
@@ -225,6 +257,24 @@ FASTMCP_API fmcp_result fmcp_server_add_prompt(fmcp_server *srv, const fmcp_prom
 /* Remove by name (tools, prompts), URI (resources) or URI template. */
 FASTMCP_API fmcp_result fmcp_server_remove(fmcp_server *srv, fmcp_item_kind kind, const char *name);
 FASTMCP_API void fmcp_server_set_authorizer(fmcp_server *srv, fmcp_authorize_fn fn, void *user);
+
+typedef enum fmcp_call_outcome {
+    FMCP_CALL_OK = 0, FMCP_CALL_ERROR, FMCP_CALL_CANCELLED
+} fmcp_call_outcome;
+
+typedef struct fmcp_call_event {
+    fmcp_item_kind kind;          /* TOOL, RESOURCE (also for templates) or PROMPT */
+    const char *name;             /* tool/prompt name, or the URI read */
+    const fmcp_auth_info *auth;   /* NULL = no identity */
+    int64_t duration_ms;
+    fmcp_call_outcome outcome;
+    fmcp_result rc;               /* the handler's result */
+} fmcp_call_event;
+
+typedef void (*fmcp_call_observer_fn)(void *user, const fmcp_call_event *ev);
+FASTMCP_API void fmcp_server_set_call_observer(fmcp_server *srv, fmcp_call_observer_fn fn, void *user);
+FASTMCP_API fmcp_result fmcp_server_item_scopes(fmcp_server *srv, fmcp_item_kind kind, const char *name,
+                                                char *buf, size_t cap);
 /* Send notifications/resources/updated to sessions subscribed to uri. */
 FASTMCP_API fmcp_result fmcp_server_notify_resource_updated(fmcp_server *srv, const char *uri);
 /* The allocator the server was created with (for transports). */

@@ -969,6 +969,114 @@ static void test_concurrency_cancel(void)
     env_close(&e);
 }
 
+/* ---- pool hand-off: per-tool run_inline, jobs queued behind busy workers -- */
+
+static pthread_t inl_thread, pool_thread;
+static fmcp_result inl_request_rc;
+
+static fmcp_result t_inline_here(fmcp_ctx *c, void *u)
+{
+    char *out = NULL;
+    size_t n = 0;
+    (void)u;
+    inl_thread = pthread_self();
+    inl_request_rc = fmcp_ctx_request(c, "roots/list", NULL, 1000, &out, &n);   /* would block the reader */
+    return fmcp_ctx_add_text(c, "here");
+}
+
+static fmcp_result t_pool_here(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    pool_thread = pthread_self();
+    return fmcp_ctx_add_text(c, "pool");
+}
+
+/* A tool with run_inline runs on the receiving thread even with a pool: its
+ * response is out before fmcp_session_receive returns, and a blocking
+ * server-to-client request is refused there; other tools still use the pool. */
+static void test_run_inline_tool(void)
+{
+    env e;
+    fmcp_tool_desc t;
+    const fmcp_json *v;
+    int n;
+    CHECK(env_open(&e, 2, 0, "2025-06-18"));
+    memset(&t, 0, sizeof t); t.name = "inl"; t.handler = t_inline_here; t.run_inline = 1;
+    CHECK_EQ_INT(fmcp_server_add_tool(e.srv, &t), FMCP_OK);
+    memset(&t, 0, sizeof t); t.name = "pooled"; t.handler = t_pool_here;
+    CHECK_EQ_INT(fmcp_server_add_tool(e.srv, &t), FMCP_OK);
+    n = e.c.n;
+    msg(&e, CALL("7", "inl", "{}"));
+    CHECK_EQ_INT(e.c.n, n + 1);   /* answered synchronously, no waiting */
+    CHECK(pthread_equal(inl_thread, pthread_self()));
+    CHECK_EQ_INT(inl_request_rc, FMCP_ERR_STATE);
+    v = parse(e.c.v[n].json);
+    CHECK_EQ_INT(ji(v, "id"), 7);
+    CHECK_STR(js(v, "result.content.0.text"), "here");
+    v = rpc(&e, CALL("8", "pooled", "{}"));
+    CHECK_STR(js(v, "result.content.0.text"), "pool");
+    CHECK(!pthread_equal(pool_thread, pthread_self()));
+    env_close(&e);
+}
+
+static int blocked_n;
+
+static fmcp_result t_block(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    pthread_mutex_lock(&gate_m);
+    blocked_n++;
+    pthread_cond_broadcast(&gate_cv);
+    while (!gate_open) pthread_cond_wait(&gate_cv, &gate_m);
+    pthread_mutex_unlock(&gate_m);
+    return fmcp_ctx_add_text(c, "unblocked");
+}
+
+static void wait_blocked(int n)
+{
+    pthread_mutex_lock(&gate_m);
+    while (blocked_n < n) pthread_cond_wait(&gate_cv, &gate_m);
+    pthread_mutex_unlock(&gate_m);
+}
+
+/* Calls that arrive together (a batch) while other workers stay blocked are
+ * all answered by the free workers, before the blocked ones finish; and the
+ * blocked calls' responses follow once they are released. */
+static void test_queue_behind_busy(void)
+{
+    env e;
+    fmcp_tool_desc t;
+    const fmcp_json *v;
+    int n, i;
+    gate_open = 0;
+    blocked_n = 0;
+    CHECK(env_open(&e, 4, 0, "2025-03-26"));
+    memset(&t, 0, sizeof t); t.name = "block"; t.handler = t_block;
+    CHECK_EQ_INT(fmcp_server_add_tool(e.srv, &t), FMCP_OK);
+    n = e.c.n;
+    msg(&e, CALL("\"b1\"", "block", "{}"));
+    wait_blocked(1);
+    msg(&e, CALL("\"b2\"", "block", "{}"));
+    wait_blocked(2);
+    v = rpc(&e, "[" CALL("1", "add", "{\"a\":1,\"b\":1}") "," CALL("2", "add", "{\"a\":2,\"b\":2}") ","
+                CALL("3", "add", "{\"a\":3,\"b\":3}") "," CALL("4", "add", "{\"a\":4,\"b\":4}") ","
+                CALL("5", "add", "{\"a\":5,\"b\":5}") "]");
+    CHECK(fmcp_json_is(v, FMCP_JSON_ARRAY));
+    CHECK_EQ_INT(fmcp_json_len(v), 5);
+    for (i = 0; i < 5; i++) {   /* in completion order: a + a where a = id */
+        char path[48], idp[24], want[24];
+        snprintf(idp, sizeof idp, "%d.id", i);
+        snprintf(path, sizeof path, "%d.result.content.0.text", i);
+        snprintf(want, sizeof want, "%d", 2 * (int)ji(v, idp));
+        CHECK_STR(js(v, path), want);
+    }
+    CHECK_EQ_INT(fmcp_session_in_flight(e.s), 2);   /* both still blocked */
+    open_gate();
+    CHECK(coll_wait(&e.c, n + 3));
+    CHECK_EQ_INT(fmcp_session_in_flight(e.s), 0);
+    env_close(&e);
+}
+
 /* A worker's sampling request goes to the client, routed to the tool call;
  * the client's reply resumes the tool. */
 static void test_sampling_round_trip(void)
@@ -1271,6 +1379,8 @@ int main(void)
     T_RUN(test_progress_after_cancel);
 #ifndef FASTMCP_NO_THREADS
     T_RUN(test_concurrency_cancel);
+    T_RUN(test_run_inline_tool);
+    T_RUN(test_queue_behind_busy);
     T_RUN(test_sampling_round_trip);
 #endif
     T_RUN(test_async_request);
