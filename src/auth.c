@@ -38,14 +38,6 @@ typedef struct fmcp__auth_item {    /* scopes of an item, for step-up 403s */
     struct fmcp__auth_item *next;
 } fmcp__auth_item;
 
-typedef struct fmcp__auth_tool {    /* trampoline record of fmcp_auth_add_tool */
-    fmcp_auth *a;
-    fmcp_handler_fn handler;
-    void *user;
-    char *name;
-    struct fmcp__auth_tool *next;
-} fmcp__auth_tool;
-
 /* Everything one request's answer needs until the transport releases it;
  * also the parking entry while a JWKS fetch runs. */
 typedef struct fmcp__auth_hold {
@@ -91,7 +83,7 @@ struct fmcp_auth {
     fmcp_auth_custom_fn custom;
     void *custom_user;
     fmcp__auth_item *items;
-    fmcp__auth_tool *tools;
+    fmcp_server *srv;               /* attached: item scopes come from its registry */
     fmcp__auth_hold *parked, *parked_tail;
     size_t nparked;
     fmcp_auth_stats st;
@@ -246,7 +238,8 @@ static fmcp_result fmcp__auth_id_from_claims(const fmcp_allocator *al, const fmc
 /* ---- audit ------------------------------------------------------------------ */
 
 typedef struct fmcp__auth_ev {
-    const char *event, *subject, *client_id, *remote, *method, *path, *reason, *tool, *outcome;
+    const char *event, *subject, *client_id, *remote, *method, *path, *reason, *outcome;
+    const char *item_key, *item;    /* "tool"/"resource"/"prompt" and its name */
     int status;
     int64_t duration_ms, retry_after;
     int has_duration;
@@ -275,7 +268,7 @@ static void fmcp__auth_audit(fmcp_auth *a, const fmcp__auth_ev *e)
     fmcp__auth_kv(&w, "method", e->method);
     fmcp__auth_kv(&w, "path", e->path);
     fmcp__auth_kv(&w, "reason", e->reason);
-    fmcp__auth_kv(&w, "tool", e->tool);
+    if (e->item_key) fmcp__auth_kv(&w, e->item_key, e->item);
     if (e->status) { fmcp_jw_key(&w, "status"); fmcp_jw_int(&w, e->status); }
     if (e->has_duration) { fmcp_jw_key(&w, "duration_ms"); fmcp_jw_int(&w, e->duration_ms); }
     fmcp__auth_kv(&w, "outcome", e->outcome);
@@ -424,37 +417,31 @@ FASTMCP_API fmcp_result fmcp_auth_item_scopes(fmcp_auth *a, fmcp_item_kind kind,
     return FMCP_OK;
 }
 
-static fmcp_result fmcp__auth_tool_tramp(fmcp_ctx *c, void *user)
+/* The engine's call observer: one audit line per tools/call, resources/read
+ * and prompts/get, from whichever thread finished it. */
+static void fmcp__auth_observe(void *user, const fmcp_call_event *ev)
 {
-    fmcp__auth_tool *t = (fmcp__auth_tool *)user;
-    const fmcp_auth_info *who = fmcp_ctx_auth(c);
-    int64_t t0 = fmcp_monotonic_ms();
-    fmcp_result rc = t->handler(c, t->user);
+    static const char *const events[] = { "tool_called", "resource_read", "resource_read", "prompt_fetched" };
+    static const char *const keys[] = { "tool", "resource", "resource", "prompt" };
+    static const char *const outcomes[] = { "ok", "error", "cancelled" };
     fmcp__auth_ev e;
+    int k = (int)ev->kind, o = (int)ev->outcome;
+    if (k < 0 || k > 3 || o < 0 || o > 2) return;
     memset(&e, 0, sizeof e);
-    e.event = "tool_called"; e.tool = t->name;
-    e.subject = who ? who->subject : NULL;
-    e.client_id = who ? who->client_id : NULL;
-    e.duration_ms = fmcp_monotonic_ms() - t0; e.has_duration = 1;
-    e.outcome = rc == FMCP_OK ? "ok" : "error";
-    fmcp__auth_audit(t->a, &e);
-    return rc;
+    e.event = events[k]; e.item_key = keys[k]; e.item = ev->name;
+    e.subject = ev->auth ? ev->auth->subject : NULL;
+    e.client_id = ev->auth ? ev->auth->client_id : NULL;
+    e.duration_ms = ev->duration_ms; e.has_duration = 1;
+    e.outcome = outcomes[o];
+    fmcp__auth_audit((fmcp_auth *)user, &e);
 }
 
 FASTMCP_API fmcp_result fmcp_auth_add_tool(fmcp_auth *a, fmcp_server *srv, const fmcp_tool_desc *d)
 {
-    fmcp__auth_tool *t;
-    fmcp_tool_desc copy;
     fmcp_result rc;
     if (!a || !srv || !d || !d->name || !d->handler) return FMCP_ERR_INVALID_ARG;
-    if (!(t = (fmcp__auth_tool *)fmcp_malloc(a->alloc, sizeof *t))) return FMCP_ERR_NOMEM;
-    t->a = a; t->handler = d->handler; t->user = d->user;
-    if (!(t->name = fmcp__auth_dup(a->alloc, d->name))) { fmcp_free(a->alloc, t, sizeof *t); return FMCP_ERR_NOMEM; }
-    copy = *d;
-    copy.handler = fmcp__auth_tool_tramp;
-    copy.user = t;
     rc = fmcp_auth_item_scopes(a, FMCP_ITEM_TOOL, d->name, d->scopes);
-    if (rc == FMCP_OK) rc = fmcp_server_add_tool(srv, &copy);
+    if (rc == FMCP_OK) rc = fmcp_server_add_tool(srv, d);
     if (rc != FMCP_OK) {
         if (d->scopes && *d->scopes && a->items && strcmp(a->items->name, d->name) == 0) {
             fmcp__auth_item *it = a->items;   /* undo the registration above */
@@ -462,12 +449,9 @@ FASTMCP_API fmcp_result fmcp_auth_add_tool(fmcp_auth *a, fmcp_server *srv, const
             fmcp__auth_sfree(a->alloc, it->name); fmcp__auth_sfree(a->alloc, it->scopes);
             fmcp_free(a->alloc, it, sizeof *it);
         }
-        fmcp__auth_sfree(a->alloc, t->name);
-        fmcp_free(a->alloc, t, sizeof *t);
         return rc;
     }
-    t->next = a->tools;
-    a->tools = t;
+    fmcp_server_set_call_observer(srv, fmcp__auth_observe, a);
     return FMCP_OK;
 }
 
@@ -499,7 +483,11 @@ static fmcp_result fmcp__auth_strings(fmcp_auth *a, const fmcp_auth_desc *d)
         !(a->mcp_path = fmcp__auth_dup(a->alloc, "/mcp")))
         return FMCP_ERR_NOMEM;
     rc = fmcp__auth_dup_list(a->alloc, d->authorization_servers, d->authorization_server_count, &a->as, &a->n_as);
-    if (rc == FMCP_OK) rc = fmcp__auth_dup_list(a->alloc, d->scopes_supported, d->scopes_supported_count, &a->ss, &a->n_ss);
+    /* RFC 9728 recommends scopes_supported: default to the required scopes */
+    if (rc == FMCP_OK && d->scopes_supported_count)
+        rc = fmcp__auth_dup_list(a->alloc, d->scopes_supported, d->scopes_supported_count, &a->ss, &a->n_ss);
+    else if (rc == FMCP_OK)
+        rc = fmcp__auth_dup_list(a->alloc, d->required_scopes, d->required_scope_count, &a->ss, &a->n_ss);
     return rc;
 }
 
@@ -567,12 +555,6 @@ FASTMCP_API void fmcp_auth_free(fmcp_auth *a)
         a->items = it->next;
         fmcp__auth_sfree(al, it->name); fmcp__auth_sfree(al, it->scopes);
         fmcp_free(al, it, sizeof *it);
-    }
-    while (a->tools) {
-        fmcp__auth_tool *t = a->tools;
-        a->tools = t->next;
-        fmcp__auth_sfree(al, t->name);
-        fmcp_free(al, t, sizeof *t);
     }
     if (a->cache) { fmcp__auth_cache_clear(a); fmcp_free(al, a->cache, a->cache_cap * sizeof *a->cache); }
     if (a->buckets) fmcp_free(al, a->buckets, FMCP__AUTH_BUCKETS * sizeof *a->buckets);
@@ -778,7 +760,9 @@ static int fmcp__auth_rate_ok(fmcp__auth_rq *rq, const fmcp__auth_id *id)
 
 /* ---- per-item scopes before dispatch ------------------------------------------------- */
 
-static const char *fmcp__auth_item_need(const fmcp_auth *a, const fmcp_json *msg)
+/* Scopes the item a message names needs (copied into buf), or NULL. Items
+ * named with fmcp_auth_item_scopes first, then the attached server's registry. */
+static const char *fmcp__auth_item_need(const fmcp_auth *a, const fmcp_json *msg, char *buf, size_t cap)
 {
     const char *m = fmcp_json_get_str(msg, "method", NULL), *name;
     const fmcp_json *params = fmcp_json_get(msg, "params");
@@ -792,6 +776,7 @@ static const char *fmcp__auth_item_need(const fmcp_auth *a, const fmcp_json *msg
     if (!name) return NULL;
     for (it = a->items; it; it = it->next)
         if (it->kind == kind && strcmp(it->name, name) == 0) return it->scopes;
+    if (a->srv && fmcp_server_item_scopes(a->srv, kind, name, buf, cap) == FMCP_OK && *buf) return buf;
     return NULL;
 }
 
@@ -799,10 +784,11 @@ static const char *fmcp__auth_item_need(const fmcp_auth *a, const fmcp_json *msg
 static int fmcp__auth_items_ok(fmcp__auth_rq *rq)
 {
     const fmcp_json *root, *msg;
-    if (!rq->a->items || !(root = fmcp__auth_root(rq))) return 1;
+    char buf[512];   /* longer scope lists get the engine's JSON-RPC refusal instead */
+    if ((!rq->a->items && !rq->a->srv) || !(root = fmcp__auth_root(rq))) return 1;
     msg = fmcp_json_is(root, FMCP_JSON_ARRAY) ? fmcp_json_first(root) : root;
     for (; msg; msg = fmcp_json_is(root, FMCP_JSON_ARRAY) ? fmcp_json_next(msg) : NULL) {
-        const char *need = fmcp_json_is(msg, FMCP_JSON_OBJECT) ? fmcp__auth_item_need(rq->a, msg) : NULL;
+        const char *need = fmcp_json_is(msg, FMCP_JSON_OBJECT) ? fmcp__auth_item_need(rq->a, msg, buf, sizeof buf) : NULL;
         if (need && !fmcp__auth_has_scopes(rq->h->id.scopes, need)) {
             fmcp__auth_reject(rq, 403, "insufficient_scope", "The token lacks a scope this item requires",
                               need, "insufficient_scope", 0);
@@ -1215,7 +1201,11 @@ FASTMCP_API fmcp_result fmcp_auth_attach(fmcp_auth *a, fmcp_server *srv, fmcp_ht
     d->fallback = fmcp__auth_fallback;
     d->fallback_user = a;
 #endif
-    if (srv) fmcp_server_set_authorizer(srv, fmcp_auth_authorize, a);
+    if (srv) {
+        fmcp_server_set_authorizer(srv, fmcp_auth_authorize, a);
+        fmcp_server_set_call_observer(srv, fmcp__auth_observe, a);
+        a->srv = srv;
+    }
     return FMCP_OK;
 }
 #endif /* FASTMCP_NO_SOCKETS */

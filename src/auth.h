@@ -17,7 +17,7 @@
  *   fmcp_auth *a; fmcp_auth_create(&ad, &a);
  *
  *   fmcp_tool_desc t = {0}; t.name = "write"; t.scopes = "mcp:write"; ...
- *   fmcp_auth_add_tool(a, srv, &t);                  // audit + step-up 403
+ *   fmcp_server_add_tool(srv, &t);                   // scoped: step-up 403
  *   fmcp_http_transport_desc d = {0};
  *   fmcp_auth_attach(a, srv, &d);                    // hook, authorizer, PRM
  *   fmcp_mcp_http_attach(srv, loop, &d, &t);
@@ -36,8 +36,8 @@
  *   jwks_url the first fetch starts at once when desc->loop is given (else on
  *   the first request). free cancels a running fetch and drops parked
  *   requests (their transport may be gone; the loop releases them). Order:
- *   stop the loop, fmcp_mcp_http_free, fmcp_server_destroy (tool trampolines
- *   point into the fmcp_auth), fmcp_auth_free, fmcp_http_loop_free.
+ *   stop the loop, fmcp_mcp_http_free, fmcp_server_destroy (its call
+ *   observer points into the fmcp_auth), fmcp_auth_free, fmcp_http_loop_free.
  *
  * JWKS URL
  *   A fetched set replaces the static keys, if both were given.
@@ -76,7 +76,8 @@
  *   GET /.well-known/oauth-protected-resource and the path-aware form
  *   /.well-known/oauth-protected-resource<mcp path> answer resource,
  *   authorization_servers, scopes_supported, bearer_methods_supported
- *   ["header"], resource_name and resource_documentation when set. resource
+ *   ["header"], resource_name and resource_documentation when set
+ *   (scopes_supported defaults to the required scopes). resource
  *   defaults to http://<Host header><mcp path>. fmcp_auth_attach routes them
  *   through the transport's fallback handler (FMCP_MCP_HTTP_FALLBACK);
  *   fmcp_auth_handle_request(a, req) answers them on a server of your own
@@ -85,10 +86,14 @@
  * Per-item scopes
  *   Items carry scopes (fmcp_tool_desc.scopes, ...). fmcp_auth_attach sets
  *   the server authorizer: items whose scopes the caller lacks are hidden
- *   from lists and refused (JSON-RPC error on stdio). Over HTTP, calls to
- *   items registered through fmcp_auth_add_tool or named with
- *   fmcp_auth_item_scopes are refused before dispatch with a 403 step-up
- *   challenge naming the needed scopes.
+ *   from lists and refused (JSON-RPC error on stdio). Over HTTP, a
+ *   tools/call, resources/read (templates included) or prompts/get naming an
+ *   item with scopes on the attached server (fmcp_server_item_scopes) is
+ *   refused before dispatch with a 403 step-up challenge naming the needed
+ *   scopes. fmcp_auth_item_scopes names scopes for items the server does not
+ *   know about (a server of your own); they take precedence.
+ *   fmcp_auth_add_tool(a, srv, d) is fmcp_server_add_tool plus
+ *   fmcp_auth_item_scopes plus the audit observer (kept for older code).
  *
  * Rate limiting
  *   rate_per_second > 0 enables a token bucket per client (subject, else
@@ -101,9 +106,12 @@
  *   line, len) (default: stderr; no_audit = 1 turns it off): events
  *   auth_accepted, auth_rejected (reason = the verifier's code name, or
  *   missing_token, insufficient_scope, custom, unavailable), rate_limited,
- *   tool_called (tool, subject, duration_ms, outcome ok/error). Tool events
- *   come from tools added with fmcp_auth_add_tool; the callback may run on
- *   worker threads.
+ *   tool_called (tool, subject, client_id, duration_ms, outcome
+ *   ok/error/cancelled), likewise resource_read (resource = the URI) and
+ *   prompt_fetched (prompt). Call events cover every item of the server given
+ *   to fmcp_auth_attach (or fmcp_auth_add_tool): the engine's call observer
+ *   (fmcp_server_set_call_observer), so the callback may run on worker
+ *   threads. Setting another observer on that server stops them.
  *
  * Custom authenticate hook (like TypeScript FastMCP's authenticate(request))
  *   desc->authenticate(user, method, path, req, out) replaces bearer checks:
@@ -114,7 +122,7 @@
  *   returns. Rate limiting, item scopes and audit still apply.
  *
  * fmcp_auth_stats gives counters for tests and metrics. All functions except
- * create/free/stats/the tool trampolines run on the loop thread.
+ * create/free/stats and the call observer run on the loop thread.
  */
 
 #ifdef __cplusplus

@@ -143,6 +143,30 @@ static fmcp_result tool_fail(fmcp_ctx *c, void *u)
     return FMCP_ERR_INVALID_ARG;
 }
 
+static fmcp_result res_secret(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    return fmcp_ctx_add_resource_text(c, NULL, "text/plain", fmcp_ctx_var(c, "id"));
+}
+
+static fmcp_result prompt_secret(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    return fmcp_ctx_add_text(c, "secret prompt");
+}
+
+/* A scoped resource template and prompt, registered on the server only. */
+static int t_env_items(fmcp_server *srv)
+{
+    fmcp_template_desc rt;
+    fmcp_prompt_desc pd;
+    memset(&rt, 0, sizeof rt);
+    rt.uri_template = "secret://doc/{id}"; rt.name = "secret"; rt.handler = res_secret; rt.scopes = "mcp:write";
+    memset(&pd, 0, sizeof pd);
+    pd.name = "secret_prompt"; pd.handler = prompt_secret; pd.scopes = "mcp:write";
+    return fmcp_server_add_resource_template(srv, &rt) == FMCP_OK && fmcp_server_add_prompt(srv, &pd) == FMCP_OK;
+}
+
 typedef struct t_env {
     fmcp_http_loop *loop;
     fmcp_server *srv;
@@ -194,7 +218,10 @@ static int t_env_up(t_env *e, int mode, fmcp_auth_desc *ad_in)
     td.name = "fail"; td.scopes = NULL; td.handler = tool_fail;
     if (fmcp_auth_add_tool(e->a, e->srv, &td) != FMCP_OK) return 0;
     td.name = "admin_only"; td.scopes = "admin"; td.handler = tool_whoami;
-    if (fmcp_server_add_tool(e->srv, &td) != FMCP_OK) return 0;   /* hidden via the authorizer only */
+    if (fmcp_server_add_tool(e->srv, &td) != FMCP_OK) return 0;   /* plain registration, scoped */
+    td.name = "plain_write"; td.scopes = "mcp:write";
+    if (fmcp_server_add_tool(e->srv, &td) != FMCP_OK) return 0;
+    if (!t_env_items(e->srv)) return 0;
     memset(&d, 0, sizeof d);
     if (fmcp_auth_attach(e->a, e->srv, &d) != FMCP_OK) return 0;
     if (fmcp_mcp_http_attach(e->srv, e->loop, &d, &e->t) != FMCP_OK) return 0;
@@ -366,6 +393,10 @@ static void test_challenges(void)
     CHECK(strstr(audit_buf, "\"event\":\"auth_accepted\"") != NULL);
     /* the audit log never carries a token */
     CHECK(strstr(audit_buf, good) == NULL && strstr(audit_buf, expired) == NULL);
+    /* without scopes_supported the metadata advertises the required scopes */
+    r = t_req(&e, "GET", "/.well-known/oauth-protected-resource/mcp", NULL, NULL, NULL, NULL, NULL);
+    CHECK(r && r->status == 200 && strstr(r->body, "\"scopes_supported\":[\"mcp:read\"]"));
+    if (r) fmcp_http_response_free(r);
     free(good); free(expired); free(noscope); free(wrongkey);
     t_env_down(&e);
 }
@@ -474,10 +505,12 @@ static void test_item_scopes(void)
     CHECK(t_has(r, "WWW-Authenticate", "scope=\"mcp:write\""));
     CHECK(r && strstr(r->body, "\"id\":3"));
     if (r) fmcp_http_response_free(r);
-    /* an item known only to the engine: refused by the authorizer (JSON-RPC error, HTTP 403) */
+    /* an item registered with plain fmcp_server_add_tool: the same step-up challenge */
     r = t_req(&e, "POST", "/mcp", t_bearer(0, rd), sid,
               "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"admin_only\",\"arguments\":{}}}", NULL, NULL);
-    CHECK(r && r->status == 403 && strstr(r->body, "-32003"));
+    CHECK(r && r->status == 403 && t_has(r, "WWW-Authenticate", "error=\"insufficient_scope\""));
+    CHECK(t_has(r, "WWW-Authenticate", "scope=\"admin\"") && t_has(r, "WWW-Authenticate", "resource_metadata="));
+    CHECK(r && strstr(r->body, "\"insufficient_scope\"") && strstr(r->body, "\"id\":4"));
     if (r) fmcp_http_response_free(r);
     r = t_req(&e, "POST", "/mcp", t_bearer(1, wr), sid2, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/list\"}", NULL, NULL);
     CHECK(r && r->status == 200 && strstr(r->body, "\"write\""));
@@ -498,6 +531,163 @@ static void test_item_scopes(void)
     CHECK(strstr(audit_buf, rd) == NULL && strstr(audit_buf, wr) == NULL);
     free(rd); free(wr);
     t_env_down(&e);
+}
+
+static const char *const plain_calls[] = {
+    "{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"tools/call\",\"params\":{\"name\":\"plain_write\",\"arguments\":{}}}",
+    "{\"jsonrpc\":\"2.0\",\"id\":12,\"method\":\"resources/read\",\"params\":{\"uri\":\"secret://doc/42\"}}",
+    "{\"jsonrpc\":\"2.0\",\"id\":13,\"method\":\"prompts/get\",\"params\":{\"name\":\"secret_prompt\"}}"
+};
+
+/* Items registered only on the server (not through fmcp_auth_add_tool): a
+ * reader gets the 403 step-up before dispatch, a writer's calls are audited. */
+static void test_plain_items(void)
+{
+    t_env e;
+    fmcp_auth_desc ad;
+    char *rd, *wr, sid[128], sid2[128];
+    fmcp_http_response *r;
+    size_t i;
+    memset(&ad, 0, sizeof ad);
+    if (!t_env_up(&e, 0, &ad)) { CHECK(0); t_env_down(&e); return; }
+    rd = t_token(&k1, "k1", "reader", "mcp:read", 600);
+    wr = t_token(&k1, "k1", "writer", "mcp:read mcp:write", 600);
+    CHECK(t_session(&e, t_bearer(0, rd), sid, sizeof sid));
+    CHECK(t_session(&e, t_bearer(1, wr), sid2, sizeof sid2));
+    for (i = 0; i < 3; i++) {
+        r = t_req(&e, "POST", "/mcp", t_bearer(0, rd), sid, plain_calls[i], NULL, NULL);
+        CHECKF(r && r->status == 403 && t_has(r, "WWW-Authenticate", "error=\"insufficient_scope\"") &&
+               t_has(r, "WWW-Authenticate", "scope=\"mcp:write\""), "call %d: %d", (int)i, r ? r->status : 0);
+        if (r) fmcp_http_response_free(r);
+    }
+    CHECK(strstr(audit_buf, "\"tool\":\"plain_write\"") == NULL);   /* refused calls never ran */
+    for (i = 0; i < 3; i++) {
+        r = t_req(&e, "POST", "/mcp", t_bearer(1, wr), sid2, plain_calls[i], NULL, NULL);
+        CHECKF(r && r->status == 200 && !strstr(r->body, "\"error\""), "call %d: %s", (int)i, r ? r->body : "-");
+        if (r) fmcp_http_response_free(r);
+    }
+    CHECK(strstr(audit_buf, "{\"ts\":") != NULL);
+    CHECKF(strstr(audit_buf, "\"event\":\"tool_called\",\"subject\":\"writer\",\"client_id\":\"cli-1\",\"tool\":\"plain_write\",\"duration_ms\":") &&
+           strstr(audit_buf, "\"event\":\"resource_read\",\"subject\":\"writer\",\"client_id\":\"cli-1\",\"resource\":\"secret://doc/42\"") &&
+           strstr(audit_buf, "\"event\":\"prompt_fetched\",\"subject\":\"writer\",\"client_id\":\"cli-1\",\"prompt\":\"secret_prompt\""),
+           "audit: %s", audit_buf);
+    /* unknown items are left to the engine (JSON-RPC error, not a challenge) */
+    r = t_req(&e, "POST", "/mcp", t_bearer(0, rd), sid,
+              "{\"jsonrpc\":\"2.0\",\"id\":14,\"method\":\"tools/call\",\"params\":{\"name\":\"nope\",\"arguments\":{}}}", NULL, NULL);
+    CHECK(r && r->status == 200 && strstr(r->body, "-32602"));
+    if (r) fmcp_http_response_free(r);
+    free(rd); free(wr);
+    t_env_down(&e);
+}
+
+/* ---- the engine's call observer and item-scope lookup, without HTTP ---------- */
+
+static fmcp_call_event obs_ev[8];
+static char obs_name[8][64], obs_sub[8][32];
+static int obs_n;
+static fmcp_ctx *held_ctx;
+
+static void t_observe(void *u, const fmcp_call_event *ev)
+{
+    (void)u;
+    if (obs_n >= 8) return;
+    obs_ev[obs_n] = *ev;
+    snprintf(obs_name[obs_n], sizeof obs_name[0], "%s", ev->name ? ev->name : "-");
+    snprintf(obs_sub[obs_n], sizeof obs_sub[0], "%s", ev->auth && ev->auth->subject ? ev->auth->subject : "-");
+    obs_n++;
+}
+
+static fmcp_result tool_hold(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    held_ctx = c;
+    fmcp_ctx_defer(c);
+    return FMCP_OK;
+}
+
+static fmcp_result tool_iserror(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    fmcp_ctx_set_error(c, 1);
+    return fmcp_ctx_add_text(c, "bad");
+}
+
+static fmcp_result t_sink(void *u, const char *json, size_t len, const fmcp_send_info *info)
+{
+    (void)u; (void)json; (void)len; (void)info;
+    return FMCP_OK;
+}
+
+static void t_recv(fmcp_session *s, const char *msg)
+{
+    CHECK_OK(fmcp_session_receive(s, msg, strlen(msg)));
+}
+
+static void test_engine_observer(void)
+{
+    fmcp_server_desc sd;
+    fmcp_server *srv = NULL;
+    fmcp_session_desc ssd;
+    fmcp_session *s = NULL;
+    fmcp_tool_desc td;
+    fmcp_auth_info who;
+    char buf[64];
+    memset(&sd, 0, sizeof sd);
+    sd.name = "obs"; sd.version = "1"; sd.workers = -1;
+    CHECK_OK(fmcp_server_create(&sd, &srv));
+    if (!srv) return;
+    memset(&td, 0, sizeof td);
+    td.name = "ok"; td.handler = tool_whoami; td.scopes = "a b";
+    CHECK_OK(fmcp_server_add_tool(srv, &td));
+    td.name = "iserr"; td.handler = tool_iserror; td.scopes = NULL;
+    CHECK_OK(fmcp_server_add_tool(srv, &td));
+    td.name = "hold"; td.handler = tool_hold;
+    CHECK_OK(fmcp_server_add_tool(srv, &td));
+    CHECK(t_env_items(srv));
+    /* scope lookups: exact names, template URIs, unknown items, small buffers */
+    CHECK(fmcp_server_item_scopes(srv, FMCP_ITEM_TOOL, "ok", buf, sizeof buf) == FMCP_OK && strcmp(buf, "a b") == 0);
+    CHECK(fmcp_server_item_scopes(srv, FMCP_ITEM_TOOL, "iserr", buf, sizeof buf) == FMCP_OK && buf[0] == 0);
+    CHECK(fmcp_server_item_scopes(srv, FMCP_ITEM_RESOURCE, "secret://doc/7", buf, sizeof buf) == FMCP_OK &&
+          strcmp(buf, "mcp:write") == 0);
+    CHECK(fmcp_server_item_scopes(srv, FMCP_ITEM_RESOURCE, "other://doc/7", buf, sizeof buf) == FMCP_ERR_NOT_FOUND);
+    CHECK(fmcp_server_item_scopes(srv, FMCP_ITEM_PROMPT, "secret_prompt", buf, sizeof buf) == FMCP_OK &&
+          strcmp(buf, "mcp:write") == 0);
+    CHECK(fmcp_server_item_scopes(srv, FMCP_ITEM_TOOL, "ok", buf, 3) == FMCP_ERR_BUFFER_TOO_SMALL);
+    CHECK(fmcp_server_item_scopes(srv, FMCP_ITEM_TOOL, NULL, buf, sizeof buf) == FMCP_ERR_INVALID_ARG);
+    fmcp_server_set_call_observer(srv, t_observe, NULL);
+    memset(&who, 0, sizeof who);
+    who.subject = "alice"; who.scopes = "a b mcp:write";
+    memset(&ssd, 0, sizeof ssd);
+    ssd.send = t_sink; ssd.auth = &who;
+    CHECK_OK(fmcp_session_create(srv, &ssd, &s));
+    if (!s) { fmcp_server_destroy(srv); return; }
+    obs_n = 0;
+    t_recv(s, INIT);
+    t_recv(s, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+    t_recv(s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
+    CHECK_EQ_INT(obs_n, 0);   /* only calls are observed */
+    t_recv(s, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"ok\",\"arguments\":{}}}");
+    t_recv(s, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"iserr\",\"arguments\":{}}}");
+    t_recv(s, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"hold\",\"arguments\":{}}}");
+    CHECK_EQ_INT(obs_n, 2);   /* the held call has not finished */
+    t_recv(s, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":4}}");
+    if (held_ctx) fmcp_ctx_finish(held_ctx, FMCP_OK);
+    held_ctx = NULL;
+    t_recv(s, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"resources/read\",\"params\":{\"uri\":\"secret://doc/9\"}}");
+    t_recv(s, "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"prompts/get\",\"params\":{\"name\":\"secret_prompt\"}}");
+    t_recv(s, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":\"nope\",\"arguments\":{}}}");
+    CHECK_EQ_INT(obs_n, 5);
+    if (obs_n == 5) {
+        CHECK(obs_ev[0].kind == FMCP_ITEM_TOOL && strcmp(obs_name[0], "ok") == 0 && obs_ev[0].outcome == FMCP_CALL_OK);
+        CHECK(strcmp(obs_sub[0], "alice") == 0 && obs_ev[0].duration_ms >= 0);
+        CHECK(strcmp(obs_name[1], "iserr") == 0 && obs_ev[1].outcome == FMCP_CALL_ERROR && obs_ev[1].rc == FMCP_OK);
+        CHECK(strcmp(obs_name[2], "hold") == 0 && obs_ev[2].outcome == FMCP_CALL_CANCELLED);
+        CHECK(obs_ev[3].kind == FMCP_ITEM_RESOURCE && strcmp(obs_name[3], "secret://doc/9") == 0 &&
+              obs_ev[3].outcome == FMCP_CALL_OK);
+        CHECK(obs_ev[4].kind == FMCP_ITEM_PROMPT && strcmp(obs_name[4], "secret_prompt") == 0);
+    }
+    fmcp_session_close(s);
+    fmcp_server_destroy(srv);
 }
 
 static void test_rate_limit(void)
@@ -784,6 +974,8 @@ int main(void)
     T_RUN(test_prm);
     T_RUN(test_token_cache);
     T_RUN(test_item_scopes);
+    T_RUN(test_plain_items);
+    T_RUN(test_engine_observer);
     T_RUN(test_rate_limit);
     T_RUN(test_jwks_url);
     T_RUN(test_jwks_unavailable);
