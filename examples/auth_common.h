@@ -11,6 +11,20 @@
  *   the protected resource metadata), RESOURCE_URL, RATE_LIMIT (requests per
  *   second per client), RATE_BURST, AUDIT_LOG (a file to append to; "off"
  *   disables; default stderr), TOKEN_CACHE (entries; -1 = no token cache).
+ *
+ * Serving (see docs/deploy.md)
+ *   TLS_CERT, TLS_KEY     PEM files: serve HTTPS (needs make BEARSSL=1)
+ *   STATELESS=1           stateless Streamable HTTP: no sessions, so any
+ *                         instance can answer any request behind a balancer
+ *   ALLOWED_HOSTS         comma-separated Host values to accept (a name
+ *                         without ":port" matches any port), e.g. the public
+ *                         name a reverse proxy forwards; replaces the
+ *                         loopback defaults and turns the check on
+ *   ALLOWED_ORIGINS       comma-separated Origins ("https://app.example.com",
+ *                         or a bare host for any scheme and port); a browser
+ *                         request from any other Origin gets 403
+ *   REUSE_PORT=1          SO_REUSEPORT: start several processes on one PORT
+ *                         and the kernel spreads connections over them
  */
 #ifndef EXAMPLE_AUTH_COMMON_H
 #define EXAMPLE_AUTH_COMMON_H
@@ -20,6 +34,7 @@
 #include <string.h>
 
 #define EX_MAX_SCOPES 16
+#define EX_MAX_ALLOWED 16
 
 typedef struct ex_auth {
     int production;
@@ -38,6 +53,9 @@ typedef struct ex_auth {
     fmcp_tls_client *tls;   /* for an https:// JWKS_URI (when TLS is compiled in) */
     char dev_token[2048];   /* the printed test token (development mode) */
     const char *try_call;   /* "TOOL 'JSON'" shown in the ready-to-paste command */
+    char hosts_buf[1024], origins_buf[1024];      /* ALLOWED_HOSTS / ALLOWED_ORIGINS */
+    const char *hosts[EX_MAX_ALLOWED + 1];        /* NULL-terminated, as the transport wants */
+    const char *origins[EX_MAX_ALLOWED + 1];
 } ex_auth;
 
 static const char *ex_env(const char *name, const char *def)
@@ -61,6 +79,26 @@ static void ex_audit_file(void *user, const char *line, size_t len)
     fwrite(line, 1, len, f);
     fputc('\n', f);
     fflush(f);
+}
+
+/* A comma-separated environment list as a NULL-terminated array in buf, or
+ * NULL when the variable is unset (the transport's defaults then apply). */
+static const char *const *ex_list(const char *name, char *buf, size_t cap, const char **out)
+{
+    const char *v = ex_env(name, NULL);
+    char *p, *save = NULL;
+    size_t n = 0;
+    if (!v) return NULL;
+    snprintf(buf, cap, "%s", v);
+    for (p = strtok_r(buf, " ,", &save); p && n < EX_MAX_ALLOWED; p = strtok_r(NULL, " ,", &save)) out[n++] = p;
+    out[n] = NULL;
+    return out;
+}
+
+static int ex_flag(const char *name)
+{
+    const char *v = ex_env(name, "0");
+    return strcmp(v, "0") != 0 && strcmp(v, "false") != 0 && strcmp(v, "no") != 0;
 }
 
 /* A development token signed with the generated key. */
@@ -147,6 +185,11 @@ static int ex_serve(ex_auth *x, fmcp_server *srv, fmcp_auth *a, fmcp_http_loop *
     memset(&hs, 0, sizeof hs);
     d.host = x->host;
     d.port = (uint16_t)x->port;
+    d.stateless = ex_flag("STATELESS");
+    d.allowed_hosts = ex_list("ALLOWED_HOSTS", x->hosts_buf, sizeof x->hosts_buf, x->hosts);
+    d.allowed_origins = ex_list("ALLOWED_ORIGINS", x->origins_buf, sizeof x->origins_buf, x->origins);
+    hs.reuse_port = ex_flag("REUSE_PORT");
+    d.http = &hs;
     /* HTTPS when TLS_CERT and TLS_KEY name PEM files (needs FASTMCP_WITH_BEARSSL). */
     if (getenv("TLS_CERT") || getenv("TLS_KEY")) {
         fmcp_result tr = fmcp_tls_server_from_env(NULL, loop, &tls);
@@ -156,7 +199,6 @@ static int ex_serve(ex_auth *x, fmcp_server *srv, fmcp_auth *a, fmcp_http_loop *
             return 1;
         }
         hs.transport = fmcp_tls_server_transport(tls);
-        d.http = &hs;
         scheme = "https";
     }
     if (fmcp_auth_attach(a, srv, &d) != FMCP_OK || fmcp_mcp_http_attach(srv, loop, &d, &t) != FMCP_OK) {

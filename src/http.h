@@ -65,6 +65,11 @@
  *   that pipelines without reading its answers is paused once 64 KiB of
  *   output waits. Error answers close the connection after a short
  *   lingering read, so the peer sees the answer rather than a reset.
+ *   reuse_port sets SO_REUSEPORT before binding: several processes (or
+ *   loops) may then listen on the same host and port, and the kernel
+ *   spreads new connections over them (Linux hashes the peer address).
+ *   All listeners must set it; without it a second bind fails with
+ *   FMCP_ERR_IO. Where the platform lacks SO_REUSEPORT it is ignored.
  *
  * fmcp_http_server_shutdown / fmcp_http_server_free
  *   shutdown stops accepting, closes idle connections, lets in-flight
@@ -187,7 +192,7 @@ typedef void (*fmcp_http_timer_fn)(void *user);
 typedef struct fmcp_http_server_desc {
     const char *host;          /* NULL = "127.0.0.1"; "::" = all IPv6 (+v4) */
     uint16_t port;             /* 0 = pick a free port */
-    int reuse_port;            /* set SO_REUSEPORT */
+    int reuse_port;            /* SO_REUSEPORT: share the port with other processes */
     int backlog;               /* 0 = 511 */
     fmcp_http_handler handler; /* required */
     void *user;

@@ -195,6 +195,7 @@ struct fmcp_tls_server {
     int timeout_ms;
     fmcp_http_loop *loop;
     const char *last_err;
+    br_ssl_server_context tmpl; /* "full" profile, set up once: see fmcp__tls_server_init */
 };
 
 /* Verification switched off (tests only): take the leaf key as it is. */
@@ -444,6 +445,10 @@ static fmcp_result fmcp__tls_engine_setup(fmcp__tls_conn *t)
     unsigned char seed[32];
     br_ssl_engine_set_versions(t->eng, BR_TLS12, BR_TLS12);
     br_ssl_engine_set_buffer(t->eng, t->iobuf, sizeof t->iobuf, 1);
+    /* The seed below comes from the OS (fmcp_random_bytes): mark the OS
+     * probe done so BearSSL does not run its own (cpuid and rdrand on every
+     * connection; cpuid traps to the hypervisor in VMs, ~15 us each). */
+    t->eng->rng_os_rand_done = 1;
     if (fmcp_random_bytes(seed, sizeof seed) != FMCP_OK) return FMCP_ERR_RANDOM;
     br_ssl_engine_inject_entropy(t->eng, seed, sizeof seed);
     fmcp_wipe(seed, sizeof seed);
@@ -496,6 +501,42 @@ static void fmcp__tls_hs_timer(void *user)
     }
 }
 
+/* Copy the implementations chosen by a "full" init (hashers, PRFs,
+ * ciphers, record layers, EC): plain pointers to BearSSL's static code. */
+static void fmcp__tls_copy_impls(br_ssl_engine_context *e, const br_ssl_engine_context *te)
+{
+    e->mhash = te->mhash;
+    e->prf10 = te->prf10; e->prf_sha256 = te->prf_sha256; e->prf_sha384 = te->prf_sha384;
+    e->iaes_cbcenc = te->iaes_cbcenc; e->iaes_cbcdec = te->iaes_cbcdec;
+    e->iaes_ctr = te->iaes_ctr; e->iaes_ctrcbc = te->iaes_ctrcbc;
+    e->ides_cbcenc = te->ides_cbcenc; e->ides_cbcdec = te->ides_cbcdec;
+    e->ighash = te->ighash; e->ichacha = te->ichacha; e->ipoly = te->ipoly;
+    e->icbc_in = te->icbc_in; e->icbc_out = te->icbc_out;
+    e->igcm_in = te->igcm_in; e->igcm_out = te->igcm_out;
+    e->ichapol_in = te->ichapol_in; e->ichapol_out = te->ichapol_out;
+    e->iccm_in = te->iccm_in; e->iccm_out = te->iccm_out;
+    e->iec = te->iec; e->irsavrfy = te->irsavrfy; e->iecdsa = te->iecdsa;
+}
+
+/* br_ssl_server_init_full_rsa/_ec probe the CPU on every call (about 15
+ * cpuid instructions, each a trap to the hypervisor in a VM: 0.35-0.7 ms
+ * per connection measured). fmcp_tls_server_new runs them once into
+ * s->tmpl; each connection copies the result. */
+static void fmcp__tls_server_init(const fmcp_tls_server *s, br_ssl_server_context *sc)
+{
+    const br_ssl_server_context *tm = &s->tmpl;
+    br_ssl_server_zero(sc);
+    br_ssl_engine_set_suites(&sc->eng, tm->eng.suites_buf, tm->eng.suites_num);
+    fmcp__tls_copy_impls(&sc->eng, &tm->eng);
+    if (s->key_type == BR_KEYTYPE_RSA)
+        br_ssl_server_set_single_rsa(sc, s->chain, s->nchain, &s->rsa, tm->chain_handler.single_rsa.allowed_usages,
+                                     tm->chain_handler.single_rsa.irsacore, tm->chain_handler.single_rsa.irsasign);
+    else
+        br_ssl_server_set_single_ec(sc, s->chain, s->nchain, &s->ec, tm->chain_handler.single_ec.allowed_usages,
+                                    s->issuer_type, tm->chain_handler.single_ec.iec,
+                                    tm->chain_handler.single_ec.iecdsa);
+}
+
 static fmcp_result fmcp__tls_server_open(void *self, int fd, const char *host, void **conn)
 {
     fmcp_tls_server *s = (fmcp_tls_server *)self;
@@ -506,10 +547,7 @@ static fmcp_result fmcp__tls_server_open(void *self, int fd, const char *host, v
     if (r) return r;
     t->srv = s;
     t->deadline = fmcp_monotonic_ms() + s->timeout_ms;
-    if (s->key_type == BR_KEYTYPE_RSA)
-        br_ssl_server_init_full_rsa(&t->u.sc, s->chain, s->nchain, &s->rsa);
-    else
-        br_ssl_server_init_full_ec(&t->u.sc, s->chain, s->nchain, s->issuer_type, &s->ec);
+    fmcp__tls_server_init(s, &t->u.sc);
     t->eng = &t->u.sc.eng;
     r = fmcp__tls_engine_setup(t);
     if (!r && !br_ssl_server_reset(&t->u.sc)) r = FMCP_ERR_CRYPTO;
@@ -796,6 +834,10 @@ FASTMCP_API fmcp_result fmcp_tls_server_new(const fmcp_allocator *a, const fmcp_
     if (!r) r = fmcp__tls_walk(s, desc->key_pem, desc->key_pem_len, desc->key_file, fmcp__tls_add_key);
     if (!r) r = fmcp__tls_check_leaf(s);
     if (r) { fmcp_tls_server_free(s); return r; }
+    if (s->key_type == BR_KEYTYPE_RSA)
+        br_ssl_server_init_full_rsa(&s->tmpl, s->chain, s->nchain, &s->rsa);
+    else
+        br_ssl_server_init_full_ec(&s->tmpl, s->chain, s->nchain, s->issuer_type, &s->ec);
     *out = s;
     return FMCP_OK;
 }

@@ -1167,10 +1167,39 @@ static void test_date_header(void)
     fmcp_set_hooks(NULL);
 }
 
+static int t_handled_b;
+static void t_handler_b(fmcp_http_req *req, void *user)
+{
+    (void)user;
+    t_handled_b++;
+    (void)fmcp_http_respond(req, 200, NULL, 0, "b", 1);
+}
+
+/* One GET on a new connection to port, stepping both loops (either listener
+ * may get it); returns the status. */
+static int t_roundtrip2(fmcp_http_loop *l1, fmcp_http_loop *l2, uint16_t port)
+{
+    int fd = t_connect(port, 0), st = -1;
+    int64_t end = t_real_ms() + 5000;
+    size_t blen;
+    if (fd < 0) return -1;
+    t_reset(&t_in);
+    t_sends(l1, fd, "GET /r HTTP/1.1\r\nHost: x\r\n\r\n");
+    while (!t_parse(&t_in, &st, t_body, sizeof t_body, &blen) && !t_in.eof && t_real_ms() < end) {
+        fmcp_http_step(l1, 0);
+        fmcp_http_step(l2, 1);
+        t_recv(fd, &t_in);
+    }
+    close(fd);
+    return st;
+}
+
 static void test_reuse_port(void)
 {
     t_srv s, s2;
     fmcp_http_server_desc d;
+    fmcp_http_server *extra = NULL;
+    int i, ok = 0, a0;
     memset(&d, 0, sizeof d);
     d.reuse_port = 1;
     if (t_start(&s, "127.0.0.1", &d, NULL) != 0) T_SKIP("cannot listen");
@@ -1178,13 +1207,30 @@ static void test_reuse_port(void)
     d.port = s.port;
     /* a second listener on the same port with SO_REUSEPORT */
     CHECK_OK(fmcp_http_loop_new(NULL, &s2.loop));
-    d.host = "127.0.0.1"; d.handler = t_handler;
+    d.host = "127.0.0.1"; d.handler = t_handler_b;
     CHECK_OK(fmcp_http_server_start(s2.loop, &d, &s2.srv));
     CHECK_EQ_INT(fmcp_http_server_port(s2.srv), s.port);
-    t_stop(&s2);
+    /* connections succeed, and the kernel spreads them over both listeners
+     * (by a hash of the peer address: 32 all on one side has p = 2^-31) */
+    a0 = t_handled; t_handled_b = 0;
+    for (i = 0; i < 32; i++) ok += t_roundtrip2(s.loop, s2.loop, s.port) == 200;
+    CHECK_EQ_INT(ok, 32);
+    CHECK_EQ_INT((t_handled - a0) + t_handled_b, 32);
+#ifdef __linux__
+    CHECK(t_handled - a0 > 0);
+    CHECK(t_handled_b > 0);
+#endif
     /* a plain second bind fails cleanly */
     d.reuse_port = 0;
-    CHECK(fmcp_http_server_start(s.loop, &d, &s2.srv) != FMCP_OK);
+    d.handler = t_handler;
+    CHECK(fmcp_http_server_start(s.loop, &d, &extra) != FMCP_OK);
+    t_stop(&s2);
+    /* so does a reuse_port bind while the first listener does not share */
+    t_stop(&s);
+    memset(&d, 0, sizeof d);
+    if (t_start(&s, "127.0.0.1", &d, NULL) != 0) T_SKIP("cannot listen");
+    d.port = s.port; d.reuse_port = 1;
+    CHECK(fmcp_http_server_start(s.loop, &d, &extra) != FMCP_OK);
     t_stop(&s);
 }
 

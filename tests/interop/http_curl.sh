@@ -64,9 +64,14 @@ if ! ${CC:-cc} -std=c99 -O2 -I. -o "$B/http_echo" "$B/http_echo.c" -lpthread; th
   fail "build echo server"; echo "RESULT $P $F $S"; exit 1
 fi
 "$B/http_echo" > "$B/port.txt" & SPID=$!
-i=0; while [ ! -s "$B/port.txt" ] && [ $i -lt 100 ]; do i=$((i+1)); sleep 0.05; done
+# up to 20 s on a loaded machine; stop early if the server died
+i=0; while [ ! -s "$B/port.txt" ] && [ $i -lt 400 ] && kill -0 $SPID 2>/dev/null; do i=$((i+1)); sleep 0.05; done
 PORT=$(cat "$B/port.txt"); U="http://127.0.0.1:$PORT"
-[ -n "$PORT" ] || { fail "server did not start"; kill $SPID; echo "RESULT $P $F $S"; exit 1; }
+if [ -z "$PORT" ]; then
+  if kill -0 $SPID 2>/dev/null; then fail "server did not report its port within 20 s"; kill $SPID
+  else wait $SPID; fail "server exited with status $? before reporting its port"; fi
+  echo "RESULT $P $F $S"; exit 1
+fi
 
 # 1. keep-alive: two URLs on one connection
 out=$(curl -sv "$U/a?x=1" "$U/b" 2>"$B/curl.err")
