@@ -59,6 +59,8 @@
  *   mcp     JSON-RPC 2.0 + MCP server engine: tools, resources, prompts, workers
  *   stream  MCP over byte streams (newline-delimited JSON); stdio transport
  *   mcp_http MCP Streamable HTTP transport (sessions, SSE, resumability), legacy SSE
+ *   oauth_store OAuth token/registration storage: files (0600, atomic) or memory
+ *   oauth   OAuth 2.1 client (MCP authorization): discovery, DCR, PKCE, refresh
  *   mcp_client MCP client: stdio (spawned server) and Streamable HTTP, legacy SSE fallback
  *   auth    bearer auth for Streamable HTTP: JWKS URL cache, token cache, RFC 6750
  *           challenges, RFC 9728 metadata, item scopes, rate limit, audit log
@@ -1310,6 +1312,11 @@ FASTMCP_API void fmcp_jwt_token_free(const fmcp_allocator *alloc, char *token, s
  *   that pipelines without reading its answers is paused once 64 KiB of
  *   output waits. Error answers close the connection after a short
  *   lingering read, so the peer sees the answer rather than a reset.
+ *   reuse_port sets SO_REUSEPORT before binding: several processes (or
+ *   loops) may then listen on the same host and port, and the kernel
+ *   spreads new connections over them (Linux hashes the peer address).
+ *   All listeners must set it; without it a second bind fails with
+ *   FMCP_ERR_IO. Where the platform lacks SO_REUSEPORT it is ignored.
  *
  * fmcp_http_server_shutdown / fmcp_http_server_free
  *   shutdown stops accepting, closes idle connections, lets in-flight
@@ -1432,7 +1439,7 @@ typedef void (*fmcp_http_timer_fn)(void *user);
 typedef struct fmcp_http_server_desc {
     const char *host;          /* NULL = "127.0.0.1"; "::" = all IPv6 (+v4) */
     uint16_t port;             /* 0 = pick a free port */
-    int reuse_port;            /* set SO_REUSEPORT */
+    int reuse_port;            /* SO_REUSEPORT: share the port with other processes */
     int backlog;               /* 0 = 511 */
     fmcp_http_handler handler; /* required */
     void *user;
@@ -1711,6 +1718,13 @@ FASTMCP_API const char *fmcp_tls_server_last_error(const fmcp_tls_server *s);
  *   the authorisation hook. Adding or removing after sessions exist sends
  *   notifications/tools/list_changed to every initialised session (likewise
  *   for resources and prompts).
+ *   `run_inline` = 1 runs this tool's handler on the thread that received the
+ *   call (the stdio reader, the HTTP loop) instead of handing it to the worker
+ *   pool and back, which is most of the cost of a small call. Only for
+ *   handlers that never block: while one runs, every other message of that
+ *   transport waits (pings, cancellations, other calls, and for HTTP every
+ *   connection). fmcp_ctx_request() gives FMCP_ERR_STATE there (use
+ *   fmcp_ctx_request_async); fmcp_ctx_defer() works as usual.
  *
  * fmcp_server_add_resource / fmcp_server_add_resource_template / add_prompt
  *   A resource has fixed content (`text`, or `blob`+`blob_len`, sent base64) or
@@ -1725,6 +1739,25 @@ FASTMCP_API const char *fmcp_tls_server_last_error(const fmcp_tls_server *s);
  *   hook(user, auth, kind, name, scopes) returns FMCP_OK to allow. auth may be
  *   NULL (no identity). Disallowed items are hidden from lists; using one gives
  *   JSON-RPC error FMCP_RPC_FORBIDDEN with send_info.http_status = 403.
+ *
+ * fmcp_server_set_call_observer
+ *   fn(user, ev) runs once for every tools/call, resources/read and
+ *   prompts/get that reached its handler (or fixed resource content), when
+ *   it finishes, on whichever thread finished it (a worker, the caller of
+ *   fmcp_ctx_finish, or the receiving thread). ev carries the kind, name
+ *   (tool/prompt name, or the URI read), the caller's identity, the duration
+ *   in ms from dispatch to finish and the outcome: OK, ERROR (handler error,
+ *   isError result or JSON-RPC error) or CANCELLED. Set it before the server
+ *   receives messages; it must not call back into the server. Audit logs
+ *   (the auth module) use it.
+ *
+ * fmcp_server_item_scopes(srv, kind, name, buf, cap)
+ *   Copies the scopes the item was registered with into buf ("" when it has
+ *   none): FMCP_ERR_NOT_FOUND when no such item, FMCP_ERR_BUFFER_TOO_SMALL
+ *   when cap is too small. For FMCP_ITEM_RESOURCE, name is a URI and a
+ *   matching resource template counts, as in resources/read. Thread-safe
+ *   (takes the registry lock), so a transport can refuse calls to scoped
+ *   items before dispatch.
  *
  * Handlers and the context (fmcp_ctx)
  *   A handler returns FMCP_OK after adding results, or an error: tools then
@@ -1752,8 +1785,9 @@ FASTMCP_API const char *fmcp_tls_server_last_error(const fmcp_tls_server *s);
  * Server-to-client requests (sampling/createMessage, elicitation/create,
  *   roots/list) from inside a handler: fmcp_ctx_request() blocks the worker
  *   until the reply or the timeout (threads only; FMCP_ERR_STATE in inline
- *   mode, FMCP_ERR_UNSUPPORTED without threads) and returns the result object
- *   text (free with fmcp_free_text) or FMCP_ERR_RPC with the error object text;
+ *   mode and in run_inline tools, FMCP_ERR_UNSUPPORTED without threads) and
+ *   returns the result object text (free with fmcp_free_text) or FMCP_ERR_RPC
+ *   with the error object text;
  *   FMCP_ERR_TIMEOUT, FMCP_ERR_CANCELLED (the call was cancelled) and
  *   FMCP_ERR_CLOSED (the session ended) come without text.
  *   fmcp_ctx_request_async() calls back instead (also without threads);
@@ -1780,7 +1814,11 @@ FASTMCP_API const char *fmcp_tls_server_last_error(const fmcp_tls_server *s);
  *   workers, tools/call, resources/read, prompts/get and completion/complete
  *   run on the pool; everything else (ping, lists, cancellation, replies to
  *   server-to-client requests) runs on the caller of fmcp_session_receive, so
- *   a slow tool never delays them. Without threads all handlers run inline.
+ *   a slow tool never delays them (tools with run_inline excepted: they run
+ *   there too). A call that finds every awake worker busy starts when one of
+ *   them finishes or about a millisecond later (an idle worker polls the
+ *   queue meanwhile, so bursts of small calls cost no wake-up each). Without
+ *   threads all handlers run inline.
  */
 
 #ifdef __cplusplus
@@ -1846,6 +1884,7 @@ typedef struct fmcp_tool_desc {
     const char *scopes;
     fmcp_handler_fn handler;
     void *user;
+    int run_inline;            /* 1: never blocks, run on the transport's thread */
 } fmcp_tool_desc;
 
 typedef struct fmcp_resource_desc {
@@ -1891,6 +1930,24 @@ FASTMCP_API fmcp_result fmcp_server_add_prompt(fmcp_server *srv, const fmcp_prom
 /* Remove by name (tools, prompts), URI (resources) or URI template. */
 FASTMCP_API fmcp_result fmcp_server_remove(fmcp_server *srv, fmcp_item_kind kind, const char *name);
 FASTMCP_API void fmcp_server_set_authorizer(fmcp_server *srv, fmcp_authorize_fn fn, void *user);
+
+typedef enum fmcp_call_outcome {
+    FMCP_CALL_OK = 0, FMCP_CALL_ERROR, FMCP_CALL_CANCELLED
+} fmcp_call_outcome;
+
+typedef struct fmcp_call_event {
+    fmcp_item_kind kind;          /* TOOL, RESOURCE (also for templates) or PROMPT */
+    const char *name;             /* tool/prompt name, or the URI read */
+    const fmcp_auth_info *auth;   /* NULL = no identity */
+    int64_t duration_ms;
+    fmcp_call_outcome outcome;
+    fmcp_result rc;               /* the handler's result */
+} fmcp_call_event;
+
+typedef void (*fmcp_call_observer_fn)(void *user, const fmcp_call_event *ev);
+FASTMCP_API void fmcp_server_set_call_observer(fmcp_server *srv, fmcp_call_observer_fn fn, void *user);
+FASTMCP_API fmcp_result fmcp_server_item_scopes(fmcp_server *srv, fmcp_item_kind kind, const char *name,
+                                                char *buf, size_t cap);
 /* Send notifications/resources/updated to sessions subscribed to uri. */
 FASTMCP_API fmcp_result fmcp_server_notify_resource_updated(fmcp_server *srv, const char *uri);
 /* The allocator the server was created with (for transports). */
@@ -2253,6 +2310,350 @@ FASTMCP_API fmcp_result fmcp_server_run_http(fmcp_server *srv, const fmcp_http_t
 }
 #endif
 
+/* ===== oauth_store.h ===== */
+/* ---------------------------------------------------------------------------
+ * oauth_store: where an OAuth client keeps its tokens and client registration
+ * ---------------------------------------------------------------------------
+ *
+ *   fmcp_oauth_file_store fs;
+ *   fmcp_oauth_store st;
+ *   fmcp_oauth_file_store_init(&fs, NULL, NULL, &st);   // ~/.fastmcp/oauth-mcp-client-cache/
+ *   st.save(st.user, "https://api.example.com/mcp", "tokens", json, json_len);
+ *   char *data; size_t n;
+ *   if (st.load(st.user, NULL, "https://api.example.com/mcp", "tokens", &data, &n) == FMCP_OK) {
+ *       ...use the JSON object text...
+ *       fmcp_free(NULL, data, n + 1);
+ *   }
+ *   fmcp_oauth_store_clear(&st, "https://api.example.com/mcp");   // one server
+ *   fmcp_oauth_store_clear_all(&st);                                // everything
+ *
+ *   fmcp_oauth_store *mem;                     // in memory (tests, short-lived tools)
+ *   fmcp_oauth_memory_store_new(NULL, &mem);
+ *   ...
+ *   fmcp_oauth_memory_store_free(mem);
+ *
+ * A store keeps one JSON object text per (server URL, kind). The kinds the
+ * OAuth client uses are "tokens" (access/refresh token with absolute expiry)
+ * and "client" (its registration); a kind is 1-32 characters of [a-z0-9_-].
+ * The store does not interpret the objects; it only checks that what is saved
+ * and loaded is one JSON object, so a caller never sees a damaged value.
+ *
+ * fmcp_oauth_store (the vtable)
+ *   load: FMCP_OK with *data (allocated with fmcp_malloc(a, *len + 1),
+ *   NUL-terminated, *len bytes) holding the object saved for (server_url,
+ *   kind); FMCP_ERR_NOT_FOUND when absent, unreadable or not a JSON object.
+ *   save: replaces the value; FMCP_ERR_PARSE when data is not a JSON object.
+ *   remove: one kind, or every kind for server_url when kind is NULL; removing
+ *   what is absent is FMCP_OK. clear_all: every value of this store.
+ *   Any implementation may be plugged in (a keychain, a database); the
+ *   functions may be called from several threads at once.
+ *
+ * fmcp_oauth_file_store_init(fs, alloc, dir, out)
+ *   Fills the caller-owned fs (which must outlive *out) and *out. dir NULL
+ *   means fmcp_oauth_default_cache_dir(). Nothing touches the disk until the
+ *   first call. One file per (server URL, kind), named
+ *   <sha256-hex of the URL>_<kind>.json; the URL is stored inside too and a
+ *   file whose URL differs is treated as absent. Writes go to a fresh temp file
+ *   (O_CREAT|O_EXCL, random name) in the same directory, are fsync'ed and
+ *   renamed over the old file, so a reader or a concurrent writer never sees a
+ *   torn file. The directory is created 0700 (missing parents too, 0700),
+ *   files 0600. Files that are corrupt, partial, empty or larger than
+ *   fs->max_file (default 1 MiB) are treated as absent.
+ *   Security decision: the cache directory itself and every file must not be
+ *   symbolic links and must be owned by the effective user, else the call
+ *   fails with FMCP_ERR_FORBIDDEN (load: FMCP_ERR_NOT_FOUND); a cache directory
+ *   we own is set back to 0700 when its mode differs. Parent directories are
+ *   followed as they are (a symlinked $HOME is common). Absent with
+ *   FASTMCP_NO_FILESYSTEM.
+ *
+ * fmcp_oauth_default_cache_dir(buf, cap)
+ *   Writes "$HOME/.fastmcp/oauth-mcp-client-cache" (no trailing slash);
+ *   FMCP_ERR_NOT_FOUND when HOME is unset or empty, FMCP_ERR_BUFFER_TOO_SMALL
+ *   when cap is too small.
+ *
+ * fmcp_oauth_file_store_list(fs, cb, user)
+ *   Calls cb(user, server_url, kind) for each readable value in the directory
+ *   (order unspecified); a nonzero return from cb stops the walk. For tools
+ *   that show what is stored (fmcp logout, examples/token_management.c).
+ *
+ * fmcp_oauth_store_clear(store, server_url) / fmcp_oauth_store_clear_all(store)
+ *   store->remove(user, server_url, NULL) and store->clear_all(user). The file
+ *   store's clear_all removes only files named by its own pattern (and its
+ *   stale temp files), never anything else in the directory.
+ *
+ * fmcp_oauth_memory_store_new(alloc, &store) / fmcp_oauth_memory_store_free(store)
+ *   A store in memory, guarded by a mutex (unless FASTMCP_NO_THREADS). free
+ *   wipes every value and releases the store; NULL is ignored.
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fmcp_oauth_store {
+    /* FMCP_OK with *data (allocated with fmcp_malloc(a, ...), NUL-terminated, *len bytes) holding the
+       JSON object text saved for (server_url, kind); FMCP_ERR_NOT_FOUND when absent, unreadable or
+       not a JSON object. kind is "tokens" or "client". */
+    fmcp_result (*load)(void *user, const fmcp_allocator *a, const char *server_url, const char *kind,
+                        char **data, size_t *len);
+    fmcp_result (*save)(void *user, const char *server_url, const char *kind, const char *data, size_t len);
+    /* kind NULL = every kind for server_url */
+    fmcp_result (*remove)(void *user, const char *server_url, const char *kind);
+    fmcp_result (*clear_all)(void *user);
+    void *user;
+} fmcp_oauth_store;
+
+#define FMCP_OAUTH_KIND_MAX 32
+#define FMCP_OAUTH_STORE_DIR_MAX 1024
+#define FMCP_OAUTH_STORE_MAX_FILE (1024u * 1024u)
+
+FASTMCP_API fmcp_result fmcp_oauth_store_clear(const fmcp_oauth_store *store, const char *server_url);
+FASTMCP_API fmcp_result fmcp_oauth_store_clear_all(const fmcp_oauth_store *store);
+
+FASTMCP_API fmcp_result fmcp_oauth_memory_store_new(const fmcp_allocator *alloc, fmcp_oauth_store **out);
+FASTMCP_API void fmcp_oauth_memory_store_free(fmcp_oauth_store *store);
+
+#ifndef FASTMCP_NO_FILESYSTEM
+typedef struct fmcp_oauth_file_store {
+    char dir[FMCP_OAUTH_STORE_DIR_MAX];   /* cache directory, no trailing slash */
+    const fmcp_allocator *alloc;          /* for temporary buffers */
+    size_t max_file;                      /* larger files are ignored; 0 = 1 MiB */
+} fmcp_oauth_file_store;
+
+FASTMCP_API fmcp_result fmcp_oauth_default_cache_dir(char *buf, size_t cap);
+FASTMCP_API fmcp_result fmcp_oauth_file_store_init(fmcp_oauth_file_store *fs, const fmcp_allocator *alloc,
+                                                   const char *dir, fmcp_oauth_store *out);
+FASTMCP_API fmcp_result fmcp_oauth_file_store_list(fmcp_oauth_file_store *fs,
+                                                   int (*cb)(void *user, const char *server_url,
+                                                             const char *kind),
+                                                   void *user);
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+/* ===== oauth.h ===== */
+/* ---------------------------------------------------------------------------
+ * oauth: OAuth 2.1 client for MCP servers (MCP authorization 2025-11-25):
+ *        discovery, client registration, PKCE, loopback callback, refresh
+ * ---------------------------------------------------------------------------
+ *
+ * Usage (the MCP client drives it; you only create it)
+ *   fmcp_oauth_desc od = {0};                   // file store, browser, DCR
+ *   od.client_name = "my tool";
+ *   fmcp_oauth *o;
+ *   fmcp_oauth_new(&od, "https://api.example.com/mcp", &o);
+ *   fmcp_client_desc cd = {0};
+ *   cd.oauth = o; cd.transport = tls;          // https needs a TLS layer
+ *   fmcp_client_connect_http(&cd, "https://api.example.com/mcp", &c);
+ *   ...                                         // 401/403 handled inside
+ *   fmcp_client_close(c); fmcp_oauth_free(o);
+ *
+ *   Headless (tests, CI, servers that auto-approve): set
+ *   od.authorize = fmcp_oauth_authorize_follow; the authorization URL is then
+ *   fetched without a browser and its redirect is read directly.
+ *
+ * fmcp_oauth_new(desc, server_url, &o) / fmcp_oauth_free(o)
+ *   server_url is the MCP endpoint the tokens are for (its canonical form,
+ *   scheme and host lower-cased, no fragment, is the RFC 8707 resource unless
+ *   the protected-resource metadata names a covering resource). Strings in
+ *   desc are copied. Nothing is fetched yet. free wipes every secret.
+ *
+ * fmcp_oauth_desc (zeroed = defaults)
+ *   client_name: sent in dynamic registration (default "fastmcp.h").
+ *   scopes: configured scopes, space separated, used when neither the
+ *     challenge nor the metadata name any.
+ *   client_id / client_secret: a pre-registered client (no registration);
+ *     token_endpoint_auth_method: "none", "client_secret_basic" or
+ *     "client_secret_post" for it (NULL = chosen from the server metadata:
+ *     basic, then post, when there is a secret, else none).
+ *   client_metadata_url: an https URL serving this client's metadata
+ *     document; used as client_id when the authorization server advertises
+ *     client_id_metadata_document_supported (otherwise registration runs).
+ *   additional_client_metadata: a JSON object text merged into the
+ *     registration request (its members win over ours).
+ *   redirect_uri: NULL = "http://localhost:PORT/callback" with PORT =
+ *     callback_port, or (0) the port of the stored registration, else a free
+ *     one. callback_timeout_ms: how long to wait for the browser (0 = 300 s).
+ *   open_browser(user, url): shows the authorization URL (default: fork+exec
+ *     of xdg-open, or open on macOS; never a shell). headless: print the URL
+ *     on stderr instead of opening anything.
+ *   authorize(user, url, redirect_uri, callback, cap): replaces browser and
+ *     loopback server altogether: it must write the full redirect it got
+ *     (redirect_uri?code=...&state=...) into callback (cap bytes).
+ *     fmcp_oauth_authorize_follow is one (user: NULL or a const
+ *     fmcp_http_transport * for https).
+ *   store: where tokens and the registration live (NULL = the file store in
+ *     cache_dir, NULL = fmcp_oauth_default_cache_dir(); with
+ *     FASTMCP_NO_FILESYSTEM a store must be given, else fmcp_oauth_new fails
+ *     with FMCP_ERR_UNSUPPORTED). The object must outlive o.
+ *   transport: the TLS layer for https:// metadata/token endpoints.
+ *   max_step_up: challenges handled for one request (each a refresh or an
+ *     authorisation) before giving up (0 = 3), so a server that keeps
+ *     answering 403 costs at most 3 authorisations.
+ *   http_timeout_ms: per request to the authorization server (0 = 30 s).
+ *
+ * Stored JSON (kinds of the fmcp_oauth_store, keyed by server_url)
+ *   "tokens": {"access_token", "refresh_token", "token_type", "scope",
+ *     "expires_at" (absolute Unix seconds, 0 = unknown), "issuer",
+ *     "resource"}
+ *   "client": {"client_id", "client_secret", "token_endpoint_auth_method",
+ *     "redirect_uris" [..], "issuer", "client_secret_expires_at"}
+ *   Values that do not parse or lack their required member are ignored (a
+ *   fresh authorisation follows). A registration whose issuer differs from
+ *   the discovered one, or whose secret expired, is not used.
+ *
+ * fmcp_oauth_access_token(o, buf, cap)
+ *   Copies the current access token (NUL-terminated) into buf. When it
+ *   expires within 60 s and a refresh token exists, it is refreshed first
+ *   (rotation kept: a new refresh token replaces the old, else the old one
+ *   stays); a failed refresh drops the stored tokens. Without a refresh
+ *   token it is used until it expires. FMCP_ERR_NOT_FOUND: no usable token
+ *   (make the request without one and pass the 401 to
+ *   fmcp_oauth_handle_challenge). Never runs an interactive authorisation.
+ *   Wipe buf after use.
+ *
+ * fmcp_oauth_handle_challenge(o, status, www_authenticate, attempt)
+ *   After a 401 or 403 from the MCP server. www_authenticate is the header
+ *   value (NULL when absent); attempt counts the challenges already handled
+ *   for this request (0 first). 401: try the refresh token, else discover
+ *   and authorise. 403 with error="insufficient_scope": authorise again with
+ *   the union of the current and the challenged scopes. FMCP_OK: a new token
+ *   is ready, retry the request. FMCP_ERR_FORBIDDEN: a 403 that is not a
+ *   scope challenge, or attempt reached max_step_up. Others: discovery or
+ *   the authorisation failed (FMCP_ERR_AUTH: refused by the server or the
+ *   user; FMCP_ERR_PROTOCOL: metadata unusable, no PKCE S256, resource
+ *   mismatch; FMCP_ERR_TIMEOUT: nobody came back to the callback).
+ *
+ * fmcp_oauth_login(o) / fmcp_oauth_logout(o)
+ *   login authorises now (discovery without a challenge: the well-known
+ *   protected-resource URLs) unless a usable token is stored. logout removes
+ *   the stored tokens and registration of this server.
+ *
+ * Discovery (what handle_challenge and login do)
+ *   Protected-resource metadata (RFC 9728) from the challenge's
+ *   resource_metadata URL, else /.well-known/oauth-protected-resource/<path>,
+ *   else /.well-known/oauth-protected-resource. Its "resource" must be the
+ *   server URL or a path prefix of it on the same origin (else
+ *   FMCP_ERR_PROTOCOL, nothing is sent to any authorization server).
+ *   Authorization-server metadata (first authorization_servers entry): for an
+ *   issuer with a path /p, /.well-known/oauth-authorization-server/p,
+ *   /.well-known/openid-configuration/p, /p/.well-known/openid-configuration;
+ *   without a path the two root forms. Its "issuer" must be that entry
+ *   (RFC 8414 3.3; trailing slashes ignored). No protected-resource metadata at all
+ *   (2025-03-26 servers): the server's origin is the issuer, and when it has
+ *   no metadata either, /authorize, /token and /register there are used.
+ *   PKCE: an authorization server whose code_challenge_methods_supported
+ *   lacks "S256" is refused; when the member is absent S256 is used anyway
+ *   (OAuth 2.1 servers must support it; the MCP conformance servers of
+ *   2025-03-26 send none).
+ *   Scope: the challenge's scope, else the metadata's scopes_supported, else
+ *   desc->scopes; "offline_access" is added when the authorization server
+ *   lists it; with none of these, no scope parameter is sent.
+ *   Client: pre-registered, else client_metadata_url when supported, else
+ *   the stored registration, else dynamic registration (RFC 7591).
+ *   The authorization request carries response_type=code, client_id,
+ *   redirect_uri, state (128 random bits, compared in constant time),
+ *   code_challenge (S256 of a fresh 64-character verifier), scope and
+ *   resource; the callback checks state and, when the server advertises
+ *   authorization_response_iss_parameter_supported, iss.
+ *
+ * Helpers (pure, no I/O; used by the flow and exposed for tests and tools)
+ *   fmcp_oauth_parse_www_authenticate(header, &ch): finds the Bearer
+ *     challenge among one or more (RFC 9110 list of schemes with
+ *     auth-params; quoted strings with \-escapes) and fills ch.
+ *     FMCP_ERR_NOT_FOUND: no Bearer challenge; FMCP_ERR_PARSE: malformed;
+ *     FMCP_ERR_TOO_LARGE: a value does not fit its field.
+ *   fmcp_oauth_wellknown_url(kind, url, i, out, cap): the i-th (0-based)
+ *     discovery URL for url: kind FMCP_OAUTH_WK_RESOURCE (RFC 9728, url = the
+ *     MCP server) or FMCP_OAUTH_WK_AUTH_SERVER (url = the issuer), in the
+ *     order above. FMCP_ERR_NOT_FOUND past the last one.
+ *   fmcp_oauth_pkce_challenge(verifier, out): BASE64URL(SHA-256(verifier)),
+ *     43 characters and a NUL.
+ *   fmcp_oauth_select_scope(challenge, resource, configured, as, out, cap):
+ *     the scope rule above over space-separated lists (any may be NULL);
+ *     out is "" when no scope should be sent.
+ *   fmcp_oauth_authorize_follow: the headless authorize hook: GETs the URL,
+ *     follows up to 8 redirects that do not lead to redirect_uri, and
+ *     returns the first Location that does.
+ *
+ * Threading: one fmcp_oauth may be used by several threads (one MCP client
+ * with its GET stream); calls are serialised by a mutex, so a thread that
+ * needs a token waits while another runs the browser flow.
+ * Secrets (tokens, verifier, client secret) are wiped before release and
+ * are never logged; headless mode prints only the authorization URL. http://
+ * endpoints are accepted as given (local development); use https elsewhere. Needs sockets: without them only the helpers remain.
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fmcp_oauth fmcp_oauth;
+
+typedef fmcp_result (*fmcp_oauth_open_fn)(void *user, const char *url);
+typedef fmcp_result (*fmcp_oauth_authorize_fn)(void *user, const char *authorization_url,
+                                               const char *redirect_uri, char *callback, size_t cap);
+
+typedef struct fmcp_oauth_desc {
+    const char *client_name;                 /* DCR client_name; NULL = "fastmcp.h" */
+    const char *scopes;                      /* configured scopes, space separated */
+    const char *client_id;                   /* pre-registered client */
+    const char *client_secret;
+    const char *token_endpoint_auth_method;  /* for the pre-registered client; NULL = choose */
+    const char *client_metadata_url;         /* client ID metadata document URL */
+    const char *additional_client_metadata;  /* JSON object merged into DCR */
+    const char *redirect_uri;                /* NULL = http://localhost:PORT/callback */
+    uint16_t callback_port;                  /* 0 = stored registration's port, else free */
+    int callback_timeout_ms;                 /* 0 = 300000 */
+    int headless;                            /* print the URL instead of opening a browser */
+    fmcp_oauth_open_fn open_browser;         /* NULL = xdg-open / open */
+    void *open_browser_user;
+    fmcp_oauth_authorize_fn authorize;       /* replaces browser + loopback server */
+    void *authorize_user;
+    const fmcp_oauth_store *store;           /* NULL = file store in cache_dir */
+    const char *cache_dir;                   /* NULL = ~/.fastmcp/oauth-mcp-client-cache */
+    const fmcp_http_transport *transport;    /* TLS for https:// endpoints */
+    int max_step_up;                         /* 0 = 3 */
+    int http_timeout_ms;                     /* 0 = 30000 */
+    const fmcp_allocator *alloc;
+} fmcp_oauth_desc;
+
+typedef struct fmcp_oauth_challenge {
+    char error[64];                          /* "" when absent */
+    char error_description[256];             /* truncated if longer */
+    char scope[1024];
+    char resource_metadata[2048];
+    char realm[128];                         /* truncated if longer */
+} fmcp_oauth_challenge;
+
+#define FMCP_OAUTH_WK_RESOURCE 1
+#define FMCP_OAUTH_WK_AUTH_SERVER 2
+
+FASTMCP_API fmcp_result fmcp_oauth_parse_www_authenticate(const char *header, fmcp_oauth_challenge *out);
+FASTMCP_API fmcp_result fmcp_oauth_wellknown_url(int kind, const char *url, int i, char *out, size_t cap);
+FASTMCP_API fmcp_result fmcp_oauth_pkce_challenge(const char *verifier, char out[44]);
+FASTMCP_API fmcp_result fmcp_oauth_select_scope(const char *challenge, const char *resource_scopes,
+                                                const char *configured, const char *as_scopes,
+                                                char *out, size_t cap);
+
+#ifndef FASTMCP_NO_SOCKETS
+FASTMCP_API fmcp_result fmcp_oauth_new(const fmcp_oauth_desc *d, const char *server_url, fmcp_oauth **out);
+FASTMCP_API void fmcp_oauth_free(fmcp_oauth *o);
+FASTMCP_API fmcp_result fmcp_oauth_access_token(fmcp_oauth *o, char *buf, size_t cap);
+FASTMCP_API fmcp_result fmcp_oauth_handle_challenge(fmcp_oauth *o, int status, const char *www_authenticate,
+                                                    int attempt);
+FASTMCP_API fmcp_result fmcp_oauth_login(fmcp_oauth *o);
+FASTMCP_API fmcp_result fmcp_oauth_logout(fmcp_oauth *o);
+FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *authorization_url,
+                                                    const char *redirect_uri, char *callback, size_t cap);
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
 /* ===== mcp_client.h ===== */
 /* ---------------------------------------------------------------------------
  * mcp_client: MCP client over stdio (a spawned server) and Streamable HTTP
@@ -2286,6 +2687,12 @@ FASTMCP_API fmcp_result fmcp_server_run_http(fmcp_server *srv, const fmcp_http_t
  *   "Authorization: Bearer ..." and headers/nheaders extra headers to every
  *   HTTP request. no_get_stream: do not open the HTTP GET stream.
  *   transport: the I/O layer for HTTP connections (TLS for https://).
+ *   oauth: an fmcp_oauth for this server (it must outlive the client). Every
+ *   HTTP request then carries its current access token (refreshed before
+ *   expiry); a 401, or a 403 with error="insufficient_scope", is passed to
+ *   fmcp_oauth_handle_challenge (discovery, browser or authorize hook,
+ *   token) and the request is sent again, at most max_step_up times.
+ *   bearer_token, when also set, wins (no OAuth on that client).
  *   grace_ms: stdio shutdown grace (0 = 2000). max_message: bytes (0 = 16 MiB).
  *
  * fmcp_client_connect_stdio(d, argv, env, &c)
@@ -2305,7 +2712,9 @@ FASTMCP_API fmcp_result fmcp_server_run_http(fmcp_server *srv, const fmcp_http_t
  *   JSON or SSE. Mcp-Session-Id from the initialize answer and
  *   MCP-Protocol-Version go on every later request. Unless no_get_stream, a
  *   background thread holds the GET stream for server notifications and
- *   requests (a 405 means the server has none). A POST stream cut before its
+ *   requests (a 405 means the server has none); connect returns once the
+ *   server answered that GET (at most 5 s), so requests a server sends there
+ *   right after initialize are not lost. A POST stream cut before its
  *   answer is resumed with GET + Last-Event-ID after the server's retry
  *   hint. If the server refuses the initialize POST with a 4xx other than
  *   401/403, the old HTTP+SSE transport (2024-11-05) is tried: GET on the
@@ -2392,6 +2801,7 @@ typedef struct fmcp_client_desc {
     size_t nheaders;
     int no_get_stream;                     /* HTTP: no stand-alone GET stream */
     const fmcp_http_transport *transport;  /* HTTP: I/O layer, e.g. TLS for https:// */
+    fmcp_oauth *oauth;                     /* HTTP: OAuth 2.1 tokens (see oauth) */
     int grace_ms;                          /* stdio shutdown grace; 0 = 2000 */
     size_t max_message;                    /* 0 = 16 MiB */
     const fmcp_allocator *alloc;
@@ -2468,7 +2878,7 @@ FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res);
  *   fmcp_auth *a; fmcp_auth_create(&ad, &a);
  *
  *   fmcp_tool_desc t = {0}; t.name = "write"; t.scopes = "mcp:write"; ...
- *   fmcp_auth_add_tool(a, srv, &t);                  // audit + step-up 403
+ *   fmcp_server_add_tool(srv, &t);                   // scoped: step-up 403
  *   fmcp_http_transport_desc d = {0};
  *   fmcp_auth_attach(a, srv, &d);                    // hook, authorizer, PRM
  *   fmcp_mcp_http_attach(srv, loop, &d, &t);
@@ -2487,8 +2897,8 @@ FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res);
  *   jwks_url the first fetch starts at once when desc->loop is given (else on
  *   the first request). free cancels a running fetch and drops parked
  *   requests (their transport may be gone; the loop releases them). Order:
- *   stop the loop, fmcp_mcp_http_free, fmcp_server_destroy (tool trampolines
- *   point into the fmcp_auth), fmcp_auth_free, fmcp_http_loop_free.
+ *   stop the loop, fmcp_mcp_http_free, fmcp_server_destroy (its call
+ *   observer points into the fmcp_auth), fmcp_auth_free, fmcp_http_loop_free.
  *
  * JWKS URL
  *   A fetched set replaces the static keys, if both were given.
@@ -2527,7 +2937,8 @@ FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res);
  *   GET /.well-known/oauth-protected-resource and the path-aware form
  *   /.well-known/oauth-protected-resource<mcp path> answer resource,
  *   authorization_servers, scopes_supported, bearer_methods_supported
- *   ["header"], resource_name and resource_documentation when set. resource
+ *   ["header"], resource_name and resource_documentation when set
+ *   (scopes_supported defaults to the required scopes). resource
  *   defaults to http://<Host header><mcp path>. fmcp_auth_attach routes them
  *   through the transport's fallback handler (FMCP_MCP_HTTP_FALLBACK);
  *   fmcp_auth_handle_request(a, req) answers them on a server of your own
@@ -2536,10 +2947,14 @@ FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res);
  * Per-item scopes
  *   Items carry scopes (fmcp_tool_desc.scopes, ...). fmcp_auth_attach sets
  *   the server authorizer: items whose scopes the caller lacks are hidden
- *   from lists and refused (JSON-RPC error on stdio). Over HTTP, calls to
- *   items registered through fmcp_auth_add_tool or named with
- *   fmcp_auth_item_scopes are refused before dispatch with a 403 step-up
- *   challenge naming the needed scopes.
+ *   from lists and refused (JSON-RPC error on stdio). Over HTTP, a
+ *   tools/call, resources/read (templates included) or prompts/get naming an
+ *   item with scopes on the attached server (fmcp_server_item_scopes) is
+ *   refused before dispatch with a 403 step-up challenge naming the needed
+ *   scopes. fmcp_auth_item_scopes names scopes for items the server does not
+ *   know about (a server of your own); they take precedence.
+ *   fmcp_auth_add_tool(a, srv, d) is fmcp_server_add_tool plus
+ *   fmcp_auth_item_scopes plus the audit observer (kept for older code).
  *
  * Rate limiting
  *   rate_per_second > 0 enables a token bucket per client (subject, else
@@ -2552,9 +2967,12 @@ FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res);
  *   line, len) (default: stderr; no_audit = 1 turns it off): events
  *   auth_accepted, auth_rejected (reason = the verifier's code name, or
  *   missing_token, insufficient_scope, custom, unavailable), rate_limited,
- *   tool_called (tool, subject, duration_ms, outcome ok/error). Tool events
- *   come from tools added with fmcp_auth_add_tool; the callback may run on
- *   worker threads.
+ *   tool_called (tool, subject, client_id, duration_ms, outcome
+ *   ok/error/cancelled), likewise resource_read (resource = the URI) and
+ *   prompt_fetched (prompt). Call events cover every item of the server given
+ *   to fmcp_auth_attach (or fmcp_auth_add_tool): the engine's call observer
+ *   (fmcp_server_set_call_observer), so the callback may run on worker
+ *   threads. Setting another observer on that server stops them.
  *
  * Custom authenticate hook (like TypeScript FastMCP's authenticate(request))
  *   desc->authenticate(user, method, path, req, out) replaces bearer checks:
@@ -2565,7 +2983,7 @@ FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res);
  *   returns. Rate limiting, item scopes and audit still apply.
  *
  * fmcp_auth_stats gives counters for tests and metrics. All functions except
- * create/free/stats/the tool trampolines run on the loop thread.
+ * create/free/stats and the call observer run on the loop thread.
  */
 
 #ifdef __cplusplus
@@ -2865,10 +3283,14 @@ FASTMCP_API int fmcp_ct_equal(const void *a, const void *b, size_t n)
     return (int)(1u & ((d - 1u) >> 8));
 }
 
+/* memset through a volatile pointer: the compiler cannot prove the call is
+ * a plain memset of dead memory, so it stays, and runs at memset speed (a
+ * byte-wise volatile loop cost ~12k instructions per request for a token). */
+static void *(*const volatile fmcp__wipe_memset)(void *, int, size_t) = memset;
+
 FASTMCP_API void fmcp_wipe(void *p, size_t n)
 {
-    volatile unsigned char *v = (volatile unsigned char *)p;
-    while (n--) *v++ = 0;
+    if (p && n) (void)fmcp__wipe_memset(p, 0, n);
 }
 
 /* ===== json.c ===== */
@@ -4794,7 +5216,8 @@ static void fmcp__sha256_blocks_ni(uint32_t h8[8], const uint8_t *p, size_t nblo
 }
 
 /* -1 = not probed yet. Probing twice from racing threads is harmless: both
- * store the same value. Tests set it to 0 to exercise the portable path. */
+ * store the same value; relaxed atomics keep that race defined (and quiet
+ * under ThreadSanitizer). Tests set it to 0 to exercise the portable path. */
 static int fmcp__sha256_ni = -1;
 
 static int fmcp__sha256_ni_probe(void)
@@ -4811,8 +5234,12 @@ static int fmcp__sha256_ni_probe(void)
 static void fmcp__sha256_blocks(uint32_t h8[8], const uint8_t *p, size_t nblocks)
 {
 #ifdef FMCP__SHA256_NI
-    if (fmcp__sha256_ni < 0) fmcp__sha256_ni = fmcp__sha256_ni_probe();
-    if (fmcp__sha256_ni) { fmcp__sha256_blocks_ni(h8, p, nblocks); return; }
+    int ni = __atomic_load_n(&fmcp__sha256_ni, __ATOMIC_RELAXED);
+    if (ni < 0) {
+        ni = fmcp__sha256_ni_probe();
+        __atomic_store_n(&fmcp__sha256_ni, ni, __ATOMIC_RELAXED);
+    }
+    if (ni) { fmcp__sha256_blocks_ni(h8, p, nblocks); return; }
 #endif
     fmcp__sha256_blocks_c(h8, p, nblocks);
 }
@@ -10717,6 +11144,7 @@ struct fmcp_tls_server {
     int timeout_ms;
     fmcp_http_loop *loop;
     const char *last_err;
+    br_ssl_server_context tmpl; /* "full" profile, set up once: see fmcp__tls_server_init */
 };
 
 /* Verification switched off (tests only): take the leaf key as it is. */
@@ -10966,6 +11394,10 @@ static fmcp_result fmcp__tls_engine_setup(fmcp__tls_conn *t)
     unsigned char seed[32];
     br_ssl_engine_set_versions(t->eng, BR_TLS12, BR_TLS12);
     br_ssl_engine_set_buffer(t->eng, t->iobuf, sizeof t->iobuf, 1);
+    /* The seed below comes from the OS (fmcp_random_bytes): mark the OS
+     * probe done so BearSSL does not run its own (cpuid and rdrand on every
+     * connection; cpuid traps to the hypervisor in VMs, ~15 us each). */
+    t->eng->rng_os_rand_done = 1;
     if (fmcp_random_bytes(seed, sizeof seed) != FMCP_OK) return FMCP_ERR_RANDOM;
     br_ssl_engine_inject_entropy(t->eng, seed, sizeof seed);
     fmcp_wipe(seed, sizeof seed);
@@ -11018,6 +11450,42 @@ static void fmcp__tls_hs_timer(void *user)
     }
 }
 
+/* Copy the implementations chosen by a "full" init (hashers, PRFs,
+ * ciphers, record layers, EC): plain pointers to BearSSL's static code. */
+static void fmcp__tls_copy_impls(br_ssl_engine_context *e, const br_ssl_engine_context *te)
+{
+    e->mhash = te->mhash;
+    e->prf10 = te->prf10; e->prf_sha256 = te->prf_sha256; e->prf_sha384 = te->prf_sha384;
+    e->iaes_cbcenc = te->iaes_cbcenc; e->iaes_cbcdec = te->iaes_cbcdec;
+    e->iaes_ctr = te->iaes_ctr; e->iaes_ctrcbc = te->iaes_ctrcbc;
+    e->ides_cbcenc = te->ides_cbcenc; e->ides_cbcdec = te->ides_cbcdec;
+    e->ighash = te->ighash; e->ichacha = te->ichacha; e->ipoly = te->ipoly;
+    e->icbc_in = te->icbc_in; e->icbc_out = te->icbc_out;
+    e->igcm_in = te->igcm_in; e->igcm_out = te->igcm_out;
+    e->ichapol_in = te->ichapol_in; e->ichapol_out = te->ichapol_out;
+    e->iccm_in = te->iccm_in; e->iccm_out = te->iccm_out;
+    e->iec = te->iec; e->irsavrfy = te->irsavrfy; e->iecdsa = te->iecdsa;
+}
+
+/* br_ssl_server_init_full_rsa/_ec probe the CPU on every call (about 15
+ * cpuid instructions, each a trap to the hypervisor in a VM: 0.35-0.7 ms
+ * per connection measured). fmcp_tls_server_new runs them once into
+ * s->tmpl; each connection copies the result. */
+static void fmcp__tls_server_init(const fmcp_tls_server *s, br_ssl_server_context *sc)
+{
+    const br_ssl_server_context *tm = &s->tmpl;
+    br_ssl_server_zero(sc);
+    br_ssl_engine_set_suites(&sc->eng, tm->eng.suites_buf, tm->eng.suites_num);
+    fmcp__tls_copy_impls(&sc->eng, &tm->eng);
+    if (s->key_type == BR_KEYTYPE_RSA)
+        br_ssl_server_set_single_rsa(sc, s->chain, s->nchain, &s->rsa, tm->chain_handler.single_rsa.allowed_usages,
+                                     tm->chain_handler.single_rsa.irsacore, tm->chain_handler.single_rsa.irsasign);
+    else
+        br_ssl_server_set_single_ec(sc, s->chain, s->nchain, &s->ec, tm->chain_handler.single_ec.allowed_usages,
+                                    s->issuer_type, tm->chain_handler.single_ec.iec,
+                                    tm->chain_handler.single_ec.iecdsa);
+}
+
 static fmcp_result fmcp__tls_server_open(void *self, int fd, const char *host, void **conn)
 {
     fmcp_tls_server *s = (fmcp_tls_server *)self;
@@ -11028,10 +11496,7 @@ static fmcp_result fmcp__tls_server_open(void *self, int fd, const char *host, v
     if (r) return r;
     t->srv = s;
     t->deadline = fmcp_monotonic_ms() + s->timeout_ms;
-    if (s->key_type == BR_KEYTYPE_RSA)
-        br_ssl_server_init_full_rsa(&t->u.sc, s->chain, s->nchain, &s->rsa);
-    else
-        br_ssl_server_init_full_ec(&t->u.sc, s->chain, s->nchain, s->issuer_type, &s->ec);
+    fmcp__tls_server_init(s, &t->u.sc);
     t->eng = &t->u.sc.eng;
     r = fmcp__tls_engine_setup(t);
     if (!r && !br_ssl_server_reset(&t->u.sc)) r = FMCP_ERR_CRYPTO;
@@ -11318,6 +11783,10 @@ FASTMCP_API fmcp_result fmcp_tls_server_new(const fmcp_allocator *a, const fmcp_
     if (!r) r = fmcp__tls_walk(s, desc->key_pem, desc->key_pem_len, desc->key_file, fmcp__tls_add_key);
     if (!r) r = fmcp__tls_check_leaf(s);
     if (r) { fmcp_tls_server_free(s); return r; }
+    if (s->key_type == BR_KEYTYPE_RSA)
+        br_ssl_server_init_full_rsa(&s->tmpl, s->chain, s->nchain, &s->rsa);
+    else
+        br_ssl_server_init_full_ec(&s->tmpl, s->chain, s->nchain, s->issuer_type, &s->ec);
     *out = s;
     return FMCP_OK;
 }
@@ -11498,6 +11967,7 @@ typedef struct fmcp__mcp_item {
     fmcp_json_doc *schema;   /* tools: input schema used for validation */
     fmcp_handler_fn handler;
     void *user;
+    int run_inline;          /* tools: run on the receiving thread, not the pool */
     fmcp_complete_fn complete;
     void *complete_user;
     char *mime, *text;       /* fixed resource content */
@@ -11586,6 +12056,7 @@ struct fmcp_ctx {
     int has_ctotal, chas_more;
     int err_code;
     char *err_msg;
+    int64_t t0;               /* dispatch time for the call observer */
     struct fmcp_ctx *next, *prev; /* in-flight list (doubly linked: O(1) removal) */
     struct fmcp_ctx *qnext;   /* job queue */
 };
@@ -11618,6 +12089,8 @@ struct fmcp_server {
     void *log_user;
     fmcp_authorize_fn authorize;
     void *authorize_user;
+    fmcp_call_observer_fn observe;  /* fmcp_server_set_call_observer */
+    void *observe_user;
     fmcp__mcp_mutex lock;         /* registry, sessions */
     fmcp__mcp_vec items[4];       /* by fmcp_item_kind */
     fmcp__mcp_vec sessions;
@@ -11628,8 +12101,15 @@ struct fmcp_server {
     pthread_mutex_t qlock;
     pthread_cond_t qcond;
     fmcp_ctx *qhead, *qtail;
+    int qlen;
     int stopping;
-    int idle;                 /* workers waiting: signal only when some are */
+    int idle;                 /* workers waiting on qcond */
+    int busy;                 /* workers running a job */
+    int signaled;             /* wake-ups sent and not yet taken up */
+    int sentinel;             /* an idle worker polls the queue (see fmcp__mcp_wait_job) */
+    int watch;                /* the worker being woken is to become the sentinel */
+    int dozing;               /* the sentinel backs off: pushes wake it */
+    unsigned long done;       /* jobs finished (does the sentinel see progress?) */
 #endif
 };
 
@@ -11906,6 +12386,7 @@ FASTMCP_API fmcp_result fmcp_server_add_tool(fmcp_server *srv, const fmcp_tool_d
     if (!it) return FMCP_ERR_NOMEM;
     it->handler = d->handler;
     it->user = d->user;
+    it->run_inline = d->run_inline != 0;
     r = fmcp__mcp_tool_schema(srv->alloc, d, it);
     if (r != FMCP_OK) { fmcp__mcp_item_free(srv->alloc, it); return r; }
     fmcp_jw_init(&w, srv->alloc);
@@ -12068,26 +12549,95 @@ FASTMCP_API void fmcp_server_log(fmcp_server *srv, fmcp_log_level level, const c
 static void fmcp__mcp_run(fmcp_ctx *c);
 
 #ifndef FASTMCP_NO_THREADS
+/* Wait at most ms on the condition (the deadline itself is kept by the
+ * monotonic hook; this only bounds each sleep). */
+static void fmcp__mcp_cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *m, int64_t ms)
+{
+    struct timeval tv;
+    struct timespec ts;
+    long long ns;
+    gettimeofday(&tv, NULL);
+    ns = (long long)tv.tv_usec * 1000 + (ms % 1000) * 1000000LL;
+    ts.tv_sec = tv.tv_sec + (time_t)(ms / 1000) + (time_t)(ns / 1000000000LL);
+    ts.tv_nsec = (long)(ns % 1000000000LL);
+    pthread_cond_timedwait(cv, m, &ts);
+}
+
+/* Wake-ups cost about as much as a small call (more on a VM), so the pool
+ * avoids one per job:
+ * - a push wakes one worker, and only when no wake-up is already on its way
+ *   and no sentinel watches (below);
+ * - a worker that takes a job and leaves others queued wakes one idle worker
+ *   to watch: while workers are busy, that one (the sentinel) sleeps at most
+ *   FMCP__SENTINEL_MS at a time and then takes a queued job.
+ * So a job queued behind busy workers starts when one of them finishes or
+ * within about a millisecond per job ahead of it: a slow tool never holds
+ * other calls up for long, and a busy worker runs a burst of small jobs one
+ * after another without a wake-up each. While no job finishes (only long
+ * ones run) the sentinel sleeps longer and longer, up to 64 ms, and pushes
+ * wake it at once instead: no polling cost next to a long-running tool. */
+#define FMCP__SENTINEL_MS 1
+
+/* Returns (qlock held) when there is a job to take or the pool stops. */
+static void fmcp__mcp_wait_job(fmcp_server *srv)
+{
+    int woke = 0, timed = 0;
+    int64_t ms = FMCP__SENTINEL_MS;
+    while (!srv->stopping) {
+        if (srv->qhead) {
+            if (!(woke && !timed && srv->watch && srv->busy > 0 && !srv->sentinel)) return;
+            srv->watch = 0;   /* woken to watch: be the sentinel, leave the job */
+        }
+        timed = !srv->sentinel && srv->busy > 0;
+        srv->idle++;
+        if (timed) {
+            unsigned long seen = srv->done;
+            srv->sentinel = 1;
+            srv->watch = 0;
+            srv->dozing = ms > FMCP__SENTINEL_MS;
+            fmcp__mcp_cond_wait_ms(&srv->qcond, &srv->qlock, ms);
+            srv->sentinel = srv->dozing = 0;
+            ms = srv->done != seen ? FMCP__SENTINEL_MS : ms < 64 ? ms * 2 : 64;
+        } else {
+            pthread_cond_wait(&srv->qcond, &srv->qlock);
+        }
+        srv->idle--;
+        if (srv->signaled > 0) srv->signaled--;
+        woke = 1;
+    }
+}
+
+/* qlock held; *wake: signal qcond (after unlocking) for a sentinel. */
+static fmcp_ctx *fmcp__mcp_take(fmcp_server *srv, int *wake)
+{
+    fmcp_ctx *c = srv->qhead;
+    srv->qhead = c->qnext;
+    if (!srv->qhead) srv->qtail = NULL;
+    srv->qlen--;
+    srv->busy++;
+    *wake = srv->qlen > 0 && !srv->sentinel && !srv->watch && srv->signaled == 0 && srv->idle > 0;
+    if (*wake) { srv->watch = 1; srv->signaled++; }
+    return c;
+}
+
 static void *fmcp__mcp_worker(void *arg)
 {
     fmcp_server *srv = (fmcp_server *)arg;
+    pthread_mutex_lock(&srv->qlock);
     for (;;) {
         fmcp_ctx *c;
-        pthread_mutex_lock(&srv->qlock);
-        while (!srv->qhead && !srv->stopping) {
-            srv->idle++;
-            pthread_cond_wait(&srv->qcond, &srv->qlock);
-            srv->idle--;
-        }
-        c = srv->qhead;
-        if (c) {
-            srv->qhead = c->qnext;
-            if (!srv->qhead) srv->qtail = NULL;
-        }
+        int wake;
+        fmcp__mcp_wait_job(srv);
+        if (!srv->qhead) break;   /* stopping, and the queue is drained */
+        c = fmcp__mcp_take(srv, &wake);
         pthread_mutex_unlock(&srv->qlock);
-        if (!c) break;
+        if (wake) pthread_cond_signal(&srv->qcond);
         fmcp__mcp_run(c);
+        pthread_mutex_lock(&srv->qlock);
+        srv->busy--;
+        srv->done++;
     }
+    pthread_mutex_unlock(&srv->qlock);
     return NULL;
 }
 
@@ -12645,6 +13195,22 @@ static void fmcp__mcp_ctx_close(fmcp_ctx *c)
     fmcp_jw_object_end(w);
 }
 
+/* Tell the call observer how a tools/call, resources/read or prompts/get ended. */
+static void fmcp__mcp_observe(fmcp_ctx *c, fmcp_result rc, int cancelled)
+{
+    fmcp_call_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = c->kind == FMCP__K_TOOL ? FMCP_ITEM_TOOL : c->kind == FMCP__K_RESOURCE ? FMCP_ITEM_RESOURCE
+                                                                                      : FMCP_ITEM_PROMPT;
+    ev.name = c->name;
+    ev.auth = c->auth ? &c->auth->info : NULL;
+    ev.duration_ms = fmcp_monotonic_ms() - c->t0;
+    ev.rc = rc;
+    ev.outcome = cancelled ? FMCP_CALL_CANCELLED
+                 : (rc != FMCP_OK || c->err_code || c->is_error) ? FMCP_CALL_ERROR : FMCP_CALL_OK;
+    c->s->srv->observe(c->s->srv->observe_user, &ev);
+}
+
 /* Already unlinked from the in-flight list (by the caller, under the lock). */
 static void fmcp__mcp_ctx_complete(fmcp_ctx *c, fmcp_result rc, int cancelled)
 {
@@ -12667,6 +13233,7 @@ static void fmcp__mcp_ctx_complete(fmcp_ctx *c, fmcp_result rc, int cancelled)
         fmcp__mcp_ctx_close(c);
         fmcp__mcp_deliver_writer(s, c->group, c->batch, c->id, c->id_len, &c->w);
     }
+    if (s->srv->observe && c->kind != FMCP__K_COMPLETE) fmcp__mcp_observe(c, rc, cancelled);
     fmcp__mcp_ctx_free(c);
 }
 
@@ -12690,8 +13257,8 @@ static void fmcp__mcp_run(fmcp_ctx *c)
     fmcp__mcp_ctx_release(c, c->deferred ? FMCP_OK : rc);
 }
 
-/* Queue a list of n jobs with one lock; wake only as many workers as sleep
- * and have something to do. */
+/* Queue a list of n jobs with one lock; wake a worker only when no wake-up
+ * is on its way and no sentinel watches (see fmcp__mcp_wait_job). */
 static void fmcp__mcp_push_jobs(fmcp_server *srv, fmcp_ctx *head, fmcp_ctx *tail, int n)
 {
 #ifndef FASTMCP_NO_THREADS
@@ -12700,10 +13267,14 @@ static void fmcp__mcp_push_jobs(fmcp_server *srv, fmcp_ctx *head, fmcp_ctx *tail
     if (srv->qtail) srv->qtail->qnext = head;
     else srv->qhead = head;
     srv->qtail = tail;
-    wake = n < srv->idle ? n : srv->idle;
+    srv->qlen += n;
+    wake = srv->signaled == 0 && !(srv->busy > 0 && srv->sentinel && !srv->dozing) && srv->idle > 0;
+    srv->signaled += wake;
     pthread_mutex_unlock(&srv->qlock);
-    /* signalled after unlocking: a woken worker does not block on qlock */
-    while (wake-- > 0) pthread_cond_signal(&srv->qcond);
+    /* Signalled after unlocking, so the woken worker does not block on qlock.
+     * Should the idle worker counted leave its wait meanwhile (a timeout), it
+     * has taken the count back from `signaled` and finds the job itself. */
+    if (wake) pthread_cond_signal(&srv->qcond);
 #else
     (void)srv; (void)head; (void)tail; (void)n;
 #endif
@@ -12713,7 +13284,7 @@ static void fmcp__mcp_dispatch(fmcp_ctx *c)
 {
     fmcp_server *srv = c->s->srv;
     c->holds = 1;
-    if (srv->inline_handlers) {
+    if (srv->inline_handlers || c->inline_run) {   /* inline_run: a tool's opt-in */
         c->inline_run = 1;
         fmcp__mcp_run(c);
         return;
@@ -13139,19 +13710,6 @@ static void fmcp__mcp_waiter_cb(void *user, fmcp_result rc, const char *json, si
     pthread_mutex_unlock(&wt->m);
 }
 
-/* Wait at most ms on the condition (the deadline itself is kept by the
- * monotonic hook; this only bounds each sleep). */
-static void fmcp__mcp_cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *m, int64_t ms)
-{
-    struct timeval tv;
-    struct timespec ts;
-    long long ns;
-    gettimeofday(&tv, NULL);
-    ns = (long long)tv.tv_usec * 1000 + (ms % 1000) * 1000000LL;
-    ts.tv_sec = tv.tv_sec + (time_t)(ms / 1000) + (time_t)(ns / 1000000000LL);
-    ts.tv_nsec = (long)(ns % 1000000000LL);
-    pthread_cond_timedwait(cv, m, &ts);
-}
 #endif
 
 #ifndef FASTMCP_NO_THREADS
@@ -13498,6 +14056,7 @@ static fmcp_ctx *fmcp__mcp_req_ctx(fmcp__mcp_req *r, fmcp__mcp_kind kind, const 
 {
     int ok = 1;
     fmcp_ctx *c = fmcp__mcp_ctx_new(r->s, r->m, r->g, r->b, r->au, r->id, r->id_len, kind, r->params);
+    if (c && r->s->srv->observe) c->t0 = fmcp_monotonic_ms();
     if (c) c->name = fmcp__mcp_strdup_opt(r->s->alloc, name, &ok);
     if (c && ok) {
         const fmcp_json *tok = fmcp_json_get(fmcp_json_get(r->params, "_meta"), "progressToken");
@@ -13536,6 +14095,7 @@ static void fmcp__mcp_handle_tool_call(fmcp__mcp_req *r)
     void *user = NULL;
     char msg[160];
     int state = 0;   /* 0 unknown, 1 forbidden, 2 invalid args, 3 ok */
+    int run_inline = 0;
     long i;
     fmcp_ctx *c;
     if (!name) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Missing tool name"); return; }
@@ -13545,7 +14105,7 @@ static void fmcp__mcp_handle_tool_call(fmcp__mcp_req *r)
         it = (fmcp__mcp_item *)srv->items[FMCP_ITEM_TOOL].v[i];
         if (fmcp__mcp_authorized(srv, r->au, it) != FMCP_OK) state = 1;
         else if (!fmcp__mcp_validate(fmcp_json_root(it->schema), args, msg, sizeof msg)) state = 2;
-        else { state = 3; fn = it->handler; user = it->user; }
+        else { state = 3; fn = it->handler; user = it->user; run_inline = it->run_inline; }
     }
     FMCP__UNLOCK(&srv->lock);
     if (state == 0) {
@@ -13559,6 +14119,7 @@ static void fmcp__mcp_handle_tool_call(fmcp__mcp_req *r)
     } else if ((c = fmcp__mcp_req_ctx(r, FMCP__K_TOOL, name)) != NULL) {
         c->handler = fn;
         c->user = user;
+        c->inline_run = run_inline;
         fmcp__mcp_dispatch(c);
     }
 }
@@ -14065,6 +14626,48 @@ FASTMCP_API fmcp_result fmcp_session_reply_error(fmcp_session *s, const char *id
     g->pending = 1;
     fmcp__mcp_reply_error(s, g, NULL, id_json, id_json ? strlen(id_json) : 0, code, message);
     return FMCP_OK;
+}
+
+/* ---- call observer and item scopes (audit and step-up for the auth module) ---- */
+
+FASTMCP_API void fmcp_server_set_call_observer(fmcp_server *srv, fmcp_call_observer_fn fn, void *user)
+{
+    if (!srv) return;
+    FMCP__LOCK(&srv->lock);
+    srv->observe = fn;
+    srv->observe_user = user;
+    FMCP__UNLOCK(&srv->lock);
+}
+
+/* The item a call would reach (templates for resource URIs); lock held. */
+static const fmcp__mcp_item *fmcp__mcp_item_for(fmcp_server *srv, fmcp_item_kind kind, const char *name)
+{
+    long i = fmcp__mcp_find_locked(srv, kind, name);
+    size_t k;
+    if (i >= 0) return (const fmcp__mcp_item *)srv->items[kind].v[i];
+    if (kind != FMCP_ITEM_RESOURCE) return NULL;
+    for (k = 0; k < srv->items[FMCP_ITEM_TEMPLATE].n; k++) {
+        const fmcp__mcp_item *t = (const fmcp__mcp_item *)srv->items[FMCP_ITEM_TEMPLATE].v[k];
+        if (fmcp__mcp_tmpl_match(NULL, t->name, name, NULL) > 0) return t;
+    }
+    return NULL;
+}
+
+FASTMCP_API fmcp_result fmcp_server_item_scopes(fmcp_server *srv, fmcp_item_kind kind, const char *name,
+                                                char *buf, size_t cap)
+{
+    const fmcp__mcp_item *it;
+    fmcp_result r = FMCP_OK;
+    size_t n;
+    if (!srv || !name || !buf || !cap || (int)kind < 0 || (int)kind > 3) return FMCP_ERR_INVALID_ARG;
+    buf[0] = 0;
+    FMCP__LOCK(&srv->lock);
+    it = fmcp__mcp_item_for(srv, kind, name);
+    if (!it) r = FMCP_ERR_NOT_FOUND;
+    else if ((n = it->scopes ? strlen(it->scopes) : 0) >= cap) r = FMCP_ERR_BUFFER_TOO_SMALL;
+    else if (n) memcpy(buf, it->scopes, n + 1);
+    FMCP__UNLOCK(&srv->lock);
+    return r;
 }
 
 FASTMCP_API const fmcp_allocator *fmcp_server_allocator(const fmcp_server *srv)
@@ -15700,6 +16303,2305 @@ FASTMCP_API fmcp_result fmcp_server_run_http(fmcp_server *srv, const fmcp_http_t
 
 #endif /* FASTMCP_NO_SOCKETS */
 
+/* ===== oauth_store.c ===== */
+/* oauth_store: implementation */
+
+#include <string.h>
+#ifndef FASTMCP_NO_THREADS
+#  include <pthread.h>
+#endif
+#ifndef FASTMCP_NO_FILESYSTEM
+#  include <errno.h>
+#  include <stdio.h>
+#  include <stdlib.h>
+#  include <fcntl.h>
+#  include <dirent.h>
+#  include <unistd.h>
+#  include <sys/stat.h>
+#  include <sys/types.h>
+#endif
+
+/* ---- shared checks ------------------------------------------------------- */
+
+static int fmcp__ostore_kind_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+/* Kinds become part of file names, so only a tame alphabet is allowed. */
+static int fmcp__ostore_kind_ok(const char *kind)
+{
+    size_t i;
+    if (!kind || !kind[0]) return 0;
+    for (i = 0; kind[i]; i++)
+        if (i >= FMCP_OAUTH_KIND_MAX || !fmcp__ostore_kind_char(kind[i])) return 0;
+    return 1;
+}
+
+/* FMCP_OK when text is exactly one JSON object; FMCP_ERR_PARSE otherwise. */
+static fmcp_result fmcp__ostore_check_object(const fmcp_allocator *a, const char *text, size_t len)
+{
+    fmcp_json_parse_options opt;
+    fmcp_json_doc *doc = NULL;
+    fmcp_result r;
+    int is_obj;
+    memset(&opt, 0, sizeof opt);
+    opt.alloc = a;
+    r = fmcp_json_parse(text, len, &opt, &doc, NULL);
+    if (r == FMCP_ERR_NOMEM) return r;
+    if (r != FMCP_OK) return FMCP_ERR_PARSE;
+    is_obj = fmcp_json_is(fmcp_json_root(doc), FMCP_JSON_OBJECT);
+    fmcp_json_doc_free(doc);
+    return is_obj ? FMCP_OK : FMCP_ERR_PARSE;
+}
+
+/* A NUL-terminated copy of len bytes, allocated as len + 1 with a. */
+static char *fmcp__ostore_dup(const fmcp_allocator *a, const char *s, size_t len)
+{
+    char *p = (char *)fmcp_malloc(a, len + 1);
+    if (!p) return NULL;
+    memcpy(p, s, len);
+    p[len] = 0;
+    return p;
+}
+
+static void fmcp__ostore_free_secret(const fmcp_allocator *a, char *p, size_t size)
+{
+    if (!p) return;
+    fmcp_wipe(p, size);
+    fmcp_free(a, p, size);
+}
+
+FASTMCP_API fmcp_result fmcp_oauth_store_clear(const fmcp_oauth_store *store, const char *server_url)
+{
+    if (!store || !store->remove || !server_url) return FMCP_ERR_INVALID_ARG;
+    return store->remove(store->user, server_url, NULL);
+}
+
+FASTMCP_API fmcp_result fmcp_oauth_store_clear_all(const fmcp_oauth_store *store)
+{
+    if (!store || !store->clear_all) return FMCP_ERR_INVALID_ARG;
+    return store->clear_all(store->user);
+}
+
+/* ---- memory store -------------------------------------------------------- */
+
+typedef struct fmcp__ostore_entry {
+    struct fmcp__ostore_entry *next;
+    char *url;                 /* url_len + 1 bytes */
+    size_t url_len;
+    char kind[FMCP_OAUTH_KIND_MAX + 1];
+    char *data;                /* len + 1 bytes, wiped on release */
+    size_t len;
+} fmcp__ostore_entry;
+
+typedef struct fmcp__ostore_mem {
+    fmcp_oauth_store vt;       /* handed out; vt.user points back here */
+    const fmcp_allocator *alloc;
+    fmcp__ostore_entry *head;
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_t mu;
+#endif
+} fmcp__ostore_mem;
+
+static void fmcp__ostore_mem_lock(fmcp__ostore_mem *m)
+{
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_lock(&m->mu);
+#else
+    (void)m;
+#endif
+}
+
+static void fmcp__ostore_mem_unlock(fmcp__ostore_mem *m)
+{
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_unlock(&m->mu);
+#else
+    (void)m;
+#endif
+}
+
+static void fmcp__ostore_entry_free(const fmcp_allocator *a, fmcp__ostore_entry *e)
+{
+    fmcp__ostore_free_secret(a, e->data, e->len + 1);
+    fmcp_free(a, e->url, e->url_len + 1);
+    fmcp_free(a, e, sizeof *e);
+}
+
+/* The link that points at the entry for (url, kind), or at the list's end. */
+static fmcp__ostore_entry **fmcp__ostore_mem_find(fmcp__ostore_mem *m, const char *url, const char *kind)
+{
+    fmcp__ostore_entry **pp = &m->head;
+    size_t n = strlen(url);
+    while (*pp) {
+        fmcp__ostore_entry *e = *pp;
+        if (e->url_len == n && memcmp(e->url, url, n) == 0 && (!kind || strcmp(e->kind, kind) == 0))
+            return pp;
+        pp = &e->next;
+    }
+    return pp;
+}
+
+static fmcp_result fmcp__ostore_mem_load(void *user, const fmcp_allocator *a, const char *server_url,
+                                         const char *kind, char **data, size_t *len)
+{
+    fmcp__ostore_mem *m = (fmcp__ostore_mem *)user;
+    fmcp__ostore_entry *e;
+    fmcp_result r = FMCP_ERR_NOT_FOUND;
+    if (!data || !len) return FMCP_ERR_INVALID_ARG;
+    *data = NULL; *len = 0;
+    if (!m || !server_url || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
+    fmcp__ostore_mem_lock(m);
+    e = *fmcp__ostore_mem_find(m, server_url, kind);
+    if (e) {
+        *data = fmcp__ostore_dup(a, e->data, e->len);
+        if (*data) { *len = e->len; r = FMCP_OK; }
+        else r = FMCP_ERR_NOMEM;
+    }
+    fmcp__ostore_mem_unlock(m);
+    return r;
+}
+
+static fmcp_result fmcp__ostore_mem_save(void *user, const char *server_url, const char *kind,
+                                         const char *data, size_t len)
+{
+    fmcp__ostore_mem *m = (fmcp__ostore_mem *)user;
+    fmcp__ostore_entry *e, *fresh = NULL;
+    char *copy;
+    fmcp_result r;
+    if (!m || !server_url || !data || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
+    if ((r = fmcp__ostore_check_object(m->alloc, data, len)) != FMCP_OK) return r;
+    if (!(copy = fmcp__ostore_dup(m->alloc, data, len))) return FMCP_ERR_NOMEM;
+    fmcp__ostore_mem_lock(m);
+    e = *fmcp__ostore_mem_find(m, server_url, kind);
+    if (!e) {
+        fresh = (fmcp__ostore_entry *)fmcp_malloc(m->alloc, sizeof *fresh);
+        if (fresh) {
+            memset(fresh, 0, sizeof *fresh);
+            fresh->url_len = strlen(server_url);
+            fresh->url = fmcp__ostore_dup(m->alloc, server_url, fresh->url_len);
+            if (!fresh->url) { fmcp_free(m->alloc, fresh, sizeof *fresh); fresh = NULL; }
+        }
+        if (fresh) {
+            memcpy(fresh->kind, kind, strlen(kind) + 1);
+            fresh->next = m->head;
+            m->head = fresh;
+        }
+        e = fresh;
+    } else {
+        fmcp__ostore_free_secret(m->alloc, e->data, e->len + 1);
+    }
+    if (e) { e->data = copy; e->len = len; copy = NULL; }
+    fmcp__ostore_mem_unlock(m);
+    if (copy) { fmcp__ostore_free_secret(m->alloc, copy, len + 1); return FMCP_ERR_NOMEM; }
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__ostore_mem_remove(void *user, const char *server_url, const char *kind)
+{
+    fmcp__ostore_mem *m = (fmcp__ostore_mem *)user;
+    fmcp__ostore_entry **pp;
+    if (!m || !server_url || (kind && !fmcp__ostore_kind_ok(kind))) return FMCP_ERR_INVALID_ARG;
+    fmcp__ostore_mem_lock(m);
+    while (*(pp = fmcp__ostore_mem_find(m, server_url, kind))) {
+        fmcp__ostore_entry *e = *pp;
+        *pp = e->next;
+        fmcp__ostore_entry_free(m->alloc, e);
+    }
+    fmcp__ostore_mem_unlock(m);
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__ostore_mem_clear_all(void *user)
+{
+    fmcp__ostore_mem *m = (fmcp__ostore_mem *)user;
+    if (!m) return FMCP_ERR_INVALID_ARG;
+    fmcp__ostore_mem_lock(m);
+    while (m->head) {
+        fmcp__ostore_entry *e = m->head;
+        m->head = e->next;
+        fmcp__ostore_entry_free(m->alloc, e);
+    }
+    fmcp__ostore_mem_unlock(m);
+    return FMCP_OK;
+}
+
+FASTMCP_API fmcp_result fmcp_oauth_memory_store_new(const fmcp_allocator *alloc, fmcp_oauth_store **out)
+{
+    fmcp__ostore_mem *m;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    m = (fmcp__ostore_mem *)fmcp_malloc(alloc, sizeof *m);
+    if (!m) return FMCP_ERR_NOMEM;
+    memset(m, 0, sizeof *m);
+#ifndef FASTMCP_NO_THREADS
+    if (pthread_mutex_init(&m->mu, NULL) != 0) { fmcp_free(alloc, m, sizeof *m); return FMCP_ERR_IO; }
+#endif
+    m->alloc = alloc;
+    m->vt.load = fmcp__ostore_mem_load;
+    m->vt.save = fmcp__ostore_mem_save;
+    m->vt.remove = fmcp__ostore_mem_remove;
+    m->vt.clear_all = fmcp__ostore_mem_clear_all;
+    m->vt.user = m;
+    *out = &m->vt;
+    return FMCP_OK;
+}
+
+FASTMCP_API void fmcp_oauth_memory_store_free(fmcp_oauth_store *store)
+{
+    fmcp__ostore_mem *m;
+    if (!store) return;
+    m = (fmcp__ostore_mem *)store->user;
+    fmcp__ostore_mem_clear_all(m);
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_destroy(&m->mu);
+#endif
+    fmcp_free(m->alloc, m, sizeof *m);
+}
+
+/* ---- file store ---------------------------------------------------------- */
+
+#ifndef FASTMCP_NO_FILESYSTEM
+
+/* Room for dir + "/." + 64 hex + "_" + kind + ".json" + temp suffix + NUL. */
+#define FMCP__OSTORE_PATH_MAX (FMCP_OAUTH_STORE_DIR_MAX + 160)
+#define FMCP__OSTORE_HASH_HEX 64
+
+FASTMCP_API fmcp_result fmcp_oauth_default_cache_dir(char *buf, size_t cap)
+{
+    const char *home = getenv("HOME");
+    int n;
+    if (!buf || cap == 0) return FMCP_ERR_INVALID_ARG;
+    buf[0] = 0;
+    if (!home || !home[0]) return FMCP_ERR_NOT_FOUND;
+    n = snprintf(buf, cap, "%s%s.fastmcp/oauth-mcp-client-cache", home,
+                 home[strlen(home) - 1] == '/' ? "" : "/");
+    if (n < 0 || (size_t)n >= cap) { buf[0] = 0; return FMCP_ERR_BUFFER_TOO_SMALL; }
+    return FMCP_OK;
+}
+
+static size_t fmcp__ostore_cap(const fmcp_oauth_file_store *fs)
+{
+    return fs->max_file ? fs->max_file : FMCP_OAUTH_STORE_MAX_FILE;
+}
+
+/* 64 lowercase hex digits of SHA-256(url) plus NUL. */
+static void fmcp__ostore_url_hash(const char *url, size_t url_len, char hex[FMCP__OSTORE_HASH_HEX + 1])
+{
+    static const char digits[] = "0123456789abcdef";
+    uint8_t d[FMCP_SHA256_SIZE];
+    size_t i;
+    fmcp_sha256(url, url_len, d);
+    for (i = 0; i < FMCP_SHA256_SIZE; i++) {
+        hex[2 * i] = digits[d[i] >> 4];
+        hex[2 * i + 1] = digits[d[i] & 15];
+    }
+    hex[FMCP__OSTORE_HASH_HEX] = 0;
+}
+
+/* "<dir>/<hash>_<kind>.json" */
+static void fmcp__ostore_path(const fmcp_oauth_file_store *fs, const char *url, const char *kind,
+                              char path[FMCP__OSTORE_PATH_MAX])
+{
+    char hex[FMCP__OSTORE_HASH_HEX + 1];
+    fmcp__ostore_url_hash(url, strlen(url), hex);
+    snprintf(path, FMCP__OSTORE_PATH_MAX, "%s/%s_%s.json", fs->dir, hex, kind);
+}
+
+/* path = dir + "/" + name; 0 when it does not fit. */
+static int fmcp__ostore_join(const fmcp_oauth_file_store *fs, const char *name, char path[FMCP__OSTORE_PATH_MAX])
+{
+    size_t d = strlen(fs->dir), n = strlen(name);
+    if (d + 1 + n >= FMCP__OSTORE_PATH_MAX) return 0;
+    memcpy(path, fs->dir, d);
+    path[d] = '/';
+    memcpy(path + d + 1, name, n + 1);
+    return 1;
+}
+
+/* Length of the hash and kind parts when name is one of our value files
+ * ("<64 hex>_<kind>.json"); 0 otherwise. *kind_len gets the kind's length. */
+static int fmcp__ostore_name_match(const char *name, size_t *kind_len)
+{
+    size_t i, n = strlen(name), k;
+    if (n < FMCP__OSTORE_HASH_HEX + 1 + 1 + 5) return 0;
+    for (i = 0; i < FMCP__OSTORE_HASH_HEX; i++)
+        if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f'))) return 0;
+    if (name[FMCP__OSTORE_HASH_HEX] != '_' || strcmp(name + n - 5, ".json") != 0) return 0;
+    k = n - 5 - (FMCP__OSTORE_HASH_HEX + 1);
+    if (k == 0 || k > FMCP_OAUTH_KIND_MAX) return 0;
+    for (i = FMCP__OSTORE_HASH_HEX + 1; i < n - 5; i++)
+        if (!fmcp__ostore_kind_char(name[i])) return 0;
+    *kind_len = k;
+    return 1;
+}
+
+/* Our temp files: "." + value file name + "." + anything + ".tmp". */
+static int fmcp__ostore_temp_match(const char *name)
+{
+    size_t n = strlen(name), k;
+    char base[FMCP__OSTORE_HASH_HEX + FMCP_OAUTH_KIND_MAX + 8];
+    const char *dot;
+    if (name[0] != '.' || n < 5 || strcmp(name + n - 4, ".tmp") != 0) return 0;
+    dot = strstr(name, ".json.");
+    if (!dot || (size_t)(dot - name) + 5 >= sizeof base) return 0;
+    memcpy(base, name + 1, (size_t)(dot - name) + 4);
+    base[(size_t)(dot - name) + 4] = 0;
+    return fmcp__ostore_name_match(base, &k);
+}
+
+/* The cache directory must be a real directory (not a symlink) owned by us. */
+static fmcp_result fmcp__ostore_check_dir(const char *dir)
+{
+    struct stat st;
+    if (lstat(dir, &st) != 0) return errno == ENOENT ? FMCP_ERR_NOT_FOUND : FMCP_ERR_IO;
+    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid()) return FMCP_ERR_FORBIDDEN;
+    /* others must not enter; a umask must not lock us out of what we made */
+    if ((st.st_mode & 0777) != 0700 && chmod(dir, 0700) != 0) return FMCP_ERR_FORBIDDEN;
+    return FMCP_OK;
+}
+
+/* mkdir -p with 0700 for every directory made, then the ownership check. */
+static fmcp_result fmcp__ostore_make_dir(const fmcp_oauth_file_store *fs)
+{
+    char p[FMCP_OAUTH_STORE_DIR_MAX];
+    size_t i, n = strlen(fs->dir);
+    if (n == 0 || n >= sizeof p) return FMCP_ERR_INVALID_ARG;
+    memcpy(p, fs->dir, n + 1);
+    for (i = 1; i <= n; i++) {
+        if (p[i] != '/' && p[i] != 0) continue;
+        p[i] = 0;
+        if (mkdir(p, 0700) != 0 && errno != EEXIST) return FMCP_ERR_IO;
+        if (i < n) p[i] = '/';
+    }
+    return fmcp__ostore_check_dir(fs->dir);
+}
+
+/* Read a whole value file (regular, ours, not a symlink, 1..cap bytes) into a
+ * buffer of *len + 1 bytes allocated with a. Anything else is NOT_FOUND. */
+static fmcp_result fmcp__ostore_read(const char *path, size_t cap, const fmcp_allocator *a,
+                                     char **out, size_t *len)
+{
+    struct stat st;
+    char *buf;
+    size_t size, got = 0;
+    /* O_NONBLOCK: a FIFO planted under our name must not hang the open */
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) return FMCP_ERR_NOT_FOUND;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_size <= 0 ||
+        (unsigned long long)st.st_size > (unsigned long long)cap) {
+        close(fd);
+        return FMCP_ERR_NOT_FOUND;
+    }
+    size = (size_t)st.st_size;
+    if (!(buf = (char *)fmcp_malloc(a, size + 1))) { close(fd); return FMCP_ERR_NOMEM; }
+    while (got < size) {
+        ssize_t k = read(fd, buf + got, size - got);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) break;
+        got += (size_t)k;
+    }
+    close(fd);
+    if (got != size) { fmcp__ostore_free_secret(a, buf, size + 1); return FMCP_ERR_NOT_FOUND; }
+    buf[size] = 0;
+    *out = buf; *len = size;
+    return FMCP_OK;
+}
+
+/* The file's text before the value: {"fastmcp_oauth_store":1,"server_url":"...","kind":"...","data":
+ * The file is that prefix, the value's JSON text, then "}\n". */
+static fmcp_result fmcp__ostore_prefix(const fmcp_allocator *a, const char *url, const char *kind,
+                                       char **out, size_t *len)
+{
+    fmcp_json_writer w;
+    static const char fmt[] = "{\"fastmcp_oauth_store\":1,\"server_url\":%s,\"kind\":\"%s\",\"data\":";
+    char *q, *p;
+    size_t qn, n;
+    fmcp_result r;
+    fmcp_jw_init(&w, a);
+    fmcp_jw_str(&w, url);
+    if ((r = fmcp_jw_finish(&w, &q, &qn)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
+    n = (size_t)snprintf(NULL, 0, fmt, q, kind);
+    p = (char *)fmcp_malloc(a, n + 1);
+    if (p) snprintf(p, n + 1, fmt, q, kind);
+    fmcp_jw_free_output(&w, q);
+    if (!p) return FMCP_ERR_NOMEM;
+    *out = p; *len = n;
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__ostore_file_load(void *user, const fmcp_allocator *a, const char *server_url,
+                                          const char *kind, char **data, size_t *len)
+{
+    fmcp_oauth_file_store *fs = (fmcp_oauth_file_store *)user;
+    char path[FMCP__OSTORE_PATH_MAX];
+    char *file = NULL, *pre = NULL;
+    size_t flen = 0, plen = 0, vlen = 0;
+    fmcp_result r;
+    if (!data || !len) return FMCP_ERR_INVALID_ARG;
+    *data = NULL; *len = 0;
+    if (!fs || !server_url || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
+    if ((r = fmcp__ostore_check_dir(fs->dir)) != FMCP_OK) return FMCP_ERR_NOT_FOUND;
+    fmcp__ostore_path(fs, server_url, kind, path);
+    if ((r = fmcp__ostore_read(path, fmcp__ostore_cap(fs), a, &file, &flen)) != FMCP_OK) return r;
+    if ((r = fmcp__ostore_prefix(a, server_url, kind, &pre, &plen)) == FMCP_OK) {
+        r = FMCP_ERR_NOT_FOUND;
+        if (flen > plen + 2 && memcmp(file, pre, plen) == 0 && memcmp(file + flen - 2, "}\n", 2) == 0) {
+            vlen = flen - plen - 2;
+            r = fmcp__ostore_check_object(a, file + plen, vlen);
+            if (r == FMCP_ERR_PARSE) r = FMCP_ERR_NOT_FOUND;
+        }
+        fmcp_free(a, pre, plen + 1);
+    }
+    if (r == FMCP_OK && !(*data = fmcp__ostore_dup(a, file + plen, vlen))) r = FMCP_ERR_NOMEM;
+    if (r == FMCP_OK) *len = vlen;
+    fmcp__ostore_free_secret(a, file, flen + 1);
+    return r;
+}
+
+/* Create a fresh 0600 temp file beside `final`; path gets its name. */
+static int fmcp__ostore_open_temp(const char *final, char path[FMCP__OSTORE_PATH_MAX])
+{
+    const char *slash = strrchr(final, '/');
+    int tries;
+    for (tries = 0; tries < 16; tries++) {
+        uint8_t rnd[8];
+        int fd;
+        if (fmcp_random_bytes(rnd, sizeof rnd) != FMCP_OK) return -1;
+        snprintf(path, FMCP__OSTORE_PATH_MAX, "%.*s/.%s.%ld-%02x%02x%02x%02x%02x%02x%02x%02x.tmp",
+                 (int)(slash - final), final, slash + 1, (long)getpid(),
+                 rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+        if (fd >= 0) {
+            /* umask may have removed bits we need; never more than 0600 */
+            if (fchmod(fd, 0600) != 0) { close(fd); unlink(path); return -1; }
+            return fd;
+        }
+        if (errno != EEXIST) return -1;
+    }
+    return -1;
+}
+
+static int fmcp__ostore_write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return -1;
+        p += k; n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* Write text to final atomically: temp file, fsync, rename, fsync the dir. */
+static fmcp_result fmcp__ostore_write_atomic(const fmcp_oauth_file_store *fs, const char *final,
+                                             const char *text, size_t n)
+{
+    char tmp[FMCP__OSTORE_PATH_MAX];
+    int dfd, fd = fmcp__ostore_open_temp(final, tmp);
+    if (fd < 0) return FMCP_ERR_IO;
+    if (fmcp__ostore_write_all(fd, text, n) != 0 || fsync(fd) != 0) {
+        close(fd); unlink(tmp);
+        return FMCP_ERR_IO;
+    }
+    if (close(fd) != 0 || rename(tmp, final) != 0) { unlink(tmp); return FMCP_ERR_IO; }
+    dfd = open(fs->dir, O_RDONLY | O_CLOEXEC);
+    if (dfd >= 0) { (void)fsync(dfd); close(dfd); }
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__ostore_file_save(void *user, const char *server_url, const char *kind,
+                                          const char *data, size_t len)
+{
+    fmcp_oauth_file_store *fs = (fmcp_oauth_file_store *)user;
+    char path[FMCP__OSTORE_PATH_MAX];
+    char *pre = NULL, *text;
+    size_t plen = 0, n;
+    fmcp_result r;
+    if (!fs || !server_url || !data || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
+    if (len >= fmcp__ostore_cap(fs)) return FMCP_ERR_TOO_LARGE;   /* before parsing it */
+    if ((r = fmcp__ostore_check_object(fs->alloc, data, len)) != FMCP_OK) return r;
+    if ((r = fmcp__ostore_prefix(fs->alloc, server_url, kind, &pre, &plen)) != FMCP_OK) return r;
+    n = plen + len + 2;
+    if (n > fmcp__ostore_cap(fs)) { fmcp_free(fs->alloc, pre, plen + 1); return FMCP_ERR_TOO_LARGE; }
+    text = (char *)fmcp_malloc(fs->alloc, n);
+    if (!text) { fmcp_free(fs->alloc, pre, plen + 1); return FMCP_ERR_NOMEM; }
+    memcpy(text, pre, plen);
+    memcpy(text + plen, data, len);
+    memcpy(text + plen + len, "}\n", 2);
+    fmcp_free(fs->alloc, pre, plen + 1);
+    r = fmcp__ostore_make_dir(fs);
+    if (r == FMCP_OK) {
+        fmcp__ostore_path(fs, server_url, kind, path);
+        r = fmcp__ostore_write_atomic(fs, path, text, n);
+    }
+    fmcp__ostore_free_secret(fs->alloc, text, n);
+    return r;
+}
+
+/* Unlink our files in the directory: all of them, or those of one URL hash. */
+static fmcp_result fmcp__ostore_sweep(const fmcp_oauth_file_store *fs, const char *hash)
+{
+    char path[FMCP__OSTORE_PATH_MAX];
+    struct dirent *de;
+    fmcp_result r = FMCP_OK;
+    DIR *d;
+    if ((r = fmcp__ostore_check_dir(fs->dir)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
+    if (!(d = opendir(fs->dir))) return FMCP_ERR_IO;
+    while ((de = readdir(d)) != NULL) {
+        size_t k;
+        int ours = fmcp__ostore_name_match(de->d_name, &k) || fmcp__ostore_temp_match(de->d_name);
+        const char *h = de->d_name[0] == '.' ? de->d_name + 1 : de->d_name;
+        if (!ours || (hash && memcmp(h, hash, FMCP__OSTORE_HASH_HEX) != 0)) continue;
+        if (!fmcp__ostore_join(fs, de->d_name, path)) continue;
+        if (unlink(path) != 0 && errno != ENOENT) r = FMCP_ERR_IO;
+    }
+    closedir(d);
+    return r;
+}
+
+static fmcp_result fmcp__ostore_file_remove(void *user, const char *server_url, const char *kind)
+{
+    fmcp_oauth_file_store *fs = (fmcp_oauth_file_store *)user;
+    char path[FMCP__OSTORE_PATH_MAX];
+    char hex[FMCP__OSTORE_HASH_HEX + 1];
+    fmcp_result r;
+    if (!fs || !server_url || (kind && !fmcp__ostore_kind_ok(kind))) return FMCP_ERR_INVALID_ARG;
+    if (!kind) {
+        fmcp__ostore_url_hash(server_url, strlen(server_url), hex);
+        return fmcp__ostore_sweep(fs, hex);
+    }
+    if ((r = fmcp__ostore_check_dir(fs->dir)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
+    fmcp__ostore_path(fs, server_url, kind, path);
+    if (unlink(path) != 0 && errno != ENOENT) return FMCP_ERR_IO;
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__ostore_file_clear_all(void *user)
+{
+    if (!user) return FMCP_ERR_INVALID_ARG;
+    return fmcp__ostore_sweep((const fmcp_oauth_file_store *)user, NULL);
+}
+
+FASTMCP_API fmcp_result fmcp_oauth_file_store_init(fmcp_oauth_file_store *fs, const fmcp_allocator *alloc,
+                                                   const char *dir, fmcp_oauth_store *out)
+{
+    fmcp_result r;
+    size_t n;
+    if (!fs || !out) return FMCP_ERR_INVALID_ARG;
+    memset(fs, 0, sizeof *fs);
+    memset(out, 0, sizeof *out);
+    if (!dir) {
+        if ((r = fmcp_oauth_default_cache_dir(fs->dir, sizeof fs->dir)) != FMCP_OK) return r;
+    } else {
+        n = strlen(dir);
+        while (n > 1 && dir[n - 1] == '/') n--;   /* "a/b/" and "a/b" name the same store */
+        if (n == 0 || n >= sizeof fs->dir) return FMCP_ERR_INVALID_ARG;
+        memcpy(fs->dir, dir, n);
+        fs->dir[n] = 0;
+    }
+    fs->alloc = alloc;
+    out->load = fmcp__ostore_file_load;
+    out->save = fmcp__ostore_file_save;
+    out->remove = fmcp__ostore_file_remove;
+    out->clear_all = fmcp__ostore_file_clear_all;
+    out->user = fs;
+    return FMCP_OK;
+}
+
+/* The server URL of one value file, checked against the name's hash and
+ * kind; FMCP_ERR_NOT_FOUND when the file is not a sound value. */
+static fmcp_result fmcp__ostore_list_one(fmcp_oauth_file_store *fs, const char *name, size_t kind_len,
+                                         int (*cb)(void *, const char *, const char *), void *user,
+                                         int *stop)
+{
+    char path[FMCP__OSTORE_PATH_MAX], kind[FMCP_OAUTH_KIND_MAX + 1], hex[FMCP__OSTORE_HASH_HEX + 1];
+    char *url = NULL, *data = NULL;
+    size_t flen = 0, ulen = 0, dlen = 0;
+    fmcp_json_parse_options opt;
+    fmcp_json_doc *doc = NULL;
+    const char *u;
+    fmcp_result r;
+    memcpy(kind, name + FMCP__OSTORE_HASH_HEX + 1, kind_len);
+    kind[kind_len] = 0;
+    if (!fmcp__ostore_join(fs, name, path)) return FMCP_ERR_NOT_FOUND;
+    if ((r = fmcp__ostore_read(path, fmcp__ostore_cap(fs), fs->alloc, &data, &flen)) != FMCP_OK) return r;
+    memset(&opt, 0, sizeof opt);
+    opt.alloc = fs->alloc;
+    r = fmcp_json_parse(data, flen, &opt, &doc, NULL);
+    fmcp__ostore_free_secret(fs->alloc, data, flen + 1);
+    if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? r : FMCP_ERR_NOT_FOUND;
+    u = fmcp_json_str(fmcp_json_get(fmcp_json_root(doc), "server_url"), &ulen);
+    r = FMCP_ERR_NOT_FOUND;
+    if (u && strlen(u) == ulen) {
+        fmcp__ostore_url_hash(u, ulen, hex);
+        if (memcmp(hex, name, FMCP__OSTORE_HASH_HEX) == 0)
+            r = (url = fmcp__ostore_dup(fs->alloc, u, ulen)) != NULL ? FMCP_OK : FMCP_ERR_NOMEM;
+    }
+    fmcp_json_doc_free(doc);
+    if (r != FMCP_OK) return r;
+    /* a full load proves the value is sound before we report it */
+    r = fmcp__ostore_file_load(fs, fs->alloc, url, kind, &data, &dlen);
+    if (r == FMCP_OK) {
+        fmcp__ostore_free_secret(fs->alloc, data, dlen + 1);
+        *stop = cb(user, url, kind);
+    }
+    fmcp_free(fs->alloc, url, ulen + 1);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_oauth_file_store_list(fmcp_oauth_file_store *fs,
+                                                   int (*cb)(void *user, const char *server_url,
+                                                             const char *kind),
+                                                   void *user)
+{
+    struct dirent *de;
+    fmcp_result r;
+    int stop = 0;
+    DIR *d;
+    if (!fs || !cb) return FMCP_ERR_INVALID_ARG;
+    if ((r = fmcp__ostore_check_dir(fs->dir)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
+    if (!(d = opendir(fs->dir))) return FMCP_ERR_IO;
+    r = FMCP_OK;
+    while (!stop && (de = readdir(d)) != NULL) {
+        size_t k;
+        fmcp_result one;
+        if (!fmcp__ostore_name_match(de->d_name, &k)) continue;
+        one = fmcp__ostore_list_one(fs, de->d_name, k, cb, user, &stop);
+        if (one == FMCP_ERR_NOMEM) { r = one; break; }
+    }
+    closedir(d);
+    return r;
+}
+
+#endif /* FASTMCP_NO_FILESYSTEM */
+
+/* ===== oauth.c ===== */
+/* oauth: implementation */
+
+#include <string.h>
+#include <stdio.h>
+#ifndef FASTMCP_NO_SOCKETS
+#  include <unistd.h>
+#  include <sys/types.h>
+#  include <sys/wait.h>
+#endif
+#if !defined(FASTMCP_NO_SOCKETS) && !defined(FASTMCP_NO_THREADS)
+#  include <pthread.h>
+#endif
+
+/* ---- pure helpers -------------------------------------------------------- */
+
+static int fmcp__oa_lc(int c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; }
+
+static int fmcp__oa_ieq(const char *a, size_t n, const char *b)
+{
+    size_t i;
+    if (strlen(b) != n) return 0;
+    for (i = 0; i < n; i++)
+        if (fmcp__oa_lc((unsigned char)a[i]) != fmcp__oa_lc((unsigned char)b[i])) return 0;
+    return 1;
+}
+
+/* RFC 9110 tchar */
+static int fmcp__oa_tchar(int c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return 1;
+    return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+static int fmcp__oa_t68char(int c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return 1;
+    return c && strchr("-._~+/", c) != NULL;
+}
+
+static const char *fmcp__oa_ws(const char *p)
+{
+    while (*p == ' ' || *p == '\t') p++;
+    return p;
+}
+
+/* Reads a token or quoted-string value at *pp into dst (NULL = skip).
+ * trunc: cut a long value instead of failing. */
+static fmcp_result fmcp__oa_value(const char **pp, char *dst, size_t cap, int trunc)
+{
+    const char *p = *pp;
+    size_t n = 0;
+    int over = 0;
+    if (*p == '"') {
+        for (p++; *p && *p != '"'; p++) {
+            if (*p == '\\') { p++; if (!*p) return FMCP_ERR_PARSE; }
+            if (dst && n + 1 < cap) dst[n++] = *p;
+            else over = 1;
+        }
+        if (*p != '"') return FMCP_ERR_PARSE;
+        p++;
+    } else {
+        if (!fmcp__oa_tchar((unsigned char)*p)) return FMCP_ERR_PARSE;
+        for (; fmcp__oa_tchar((unsigned char)*p); p++) {
+            if (dst && n + 1 < cap) dst[n++] = *p;
+            else over = 1;
+        }
+    }
+    if (dst) dst[n] = 0;
+    *pp = p;
+    return over && dst && !trunc ? FMCP_ERR_TOO_LARGE : FMCP_OK;
+}
+
+static fmcp_result fmcp__oa_param(const char **pp, fmcp_oauth_challenge *out, int keep)
+{
+    const char *p = *pp, *name = p;
+    size_t n = 0;
+    char *dst = NULL;
+    size_t cap = 0;
+    int trunc = 0;
+    while (fmcp__oa_tchar((unsigned char)p[n])) n++;
+    p = fmcp__oa_ws(p + n);
+    p = fmcp__oa_ws(p + 1);   /* past '=' */
+    if (keep) {
+        if (fmcp__oa_ieq(name, n, "error")) { dst = out->error; cap = sizeof out->error; }
+        else if (fmcp__oa_ieq(name, n, "error_description")) { dst = out->error_description; cap = sizeof out->error_description; trunc = 1; }
+        else if (fmcp__oa_ieq(name, n, "scope")) { dst = out->scope; cap = sizeof out->scope; }
+        else if (fmcp__oa_ieq(name, n, "resource_metadata")) { dst = out->resource_metadata; cap = sizeof out->resource_metadata; }
+        else if (fmcp__oa_ieq(name, n, "realm")) { dst = out->realm; cap = sizeof out->realm; trunc = 1; }
+    }
+    *pp = p;
+    return fmcp__oa_value(pp, dst, cap, trunc);
+}
+
+/* After a scheme: a token68 ("abc==") followed by the end or a comma. */
+static const char *fmcp__oa_token68(const char *p)
+{
+    const char *q = p;
+    while (fmcp__oa_t68char((unsigned char)*q)) q++;
+    if (q == p) return NULL;
+    while (*q == '=') q++;
+    q = fmcp__oa_ws(q);
+    return *q == 0 || *q == ',' ? q : NULL;
+}
+
+FASTMCP_API fmcp_result fmcp_oauth_parse_www_authenticate(const char *header, fmcp_oauth_challenge *out)
+{
+    const char *p = header;
+    int found = 0, keep = 0, scheme = 0;
+    if (!header || !out) return FMCP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    for (;;) {
+        size_t n = 0;
+        const char *q;
+        while (*p == ' ' || *p == '\t' || *p == ',') p++;
+        if (!*p) break;
+        while (fmcp__oa_tchar((unsigned char)p[n])) n++;
+        if (!n) return FMCP_ERR_PARSE;
+        q = fmcp__oa_ws(p + n);
+        if (scheme && *q == '=') {          /* auth-param of the current challenge */
+            fmcp_result r = fmcp__oa_param(&p, out, keep);
+            if (r != FMCP_OK) return r;
+            p = fmcp__oa_ws(p);
+            if (*p && *p != ',') return FMCP_ERR_PARSE;
+            continue;
+        }
+        if (q == p + n && *q && *q != ',') return FMCP_ERR_PARSE;   /* "Bearer=..." */
+        scheme = 1;
+        keep = !found && fmcp__oa_ieq(p, n, "bearer");
+        if (keep) found = 1;
+        p = q;
+        q = fmcp__oa_token68(p);
+        if (q) p = q;
+    }
+    return found ? FMCP_OK : FMCP_ERR_NOT_FOUND;
+}
+
+static fmcp_result fmcp__oa_origin(const fmcp_http_url *u, char *out, size_t cap)
+{
+    int dflt = (strcmp(u->scheme, "https") == 0 && u->port == 443) ||
+               (strcmp(u->scheme, "http") == 0 && u->port == 80);
+    char port[8];
+    int n;
+    port[0] = 0;
+    if (!dflt) snprintf(port, sizeof port, ":%u", (unsigned)u->port);
+    n = snprintf(out, cap, "%s://%s%s%s%s", u->scheme, u->is_ipv6 ? "[" : "", u->host,
+                 u->is_ipv6 ? "]" : "", port);
+    return n < 0 || (size_t)n >= cap ? FMCP_ERR_BUFFER_TOO_SMALL : FMCP_OK;
+}
+
+FASTMCP_API fmcp_result fmcp_oauth_wellknown_url(int kind, const char *url, int i, char *out, size_t cap)
+{
+    fmcp_http_url u;
+    char origin[300];
+    size_t plen;
+    int n = -1, has_path;
+    fmcp_result r;
+    if (!url || !out || !cap) return FMCP_ERR_INVALID_ARG;
+    out[0] = 0;
+    r = fmcp_http_url_parse(url, &u);
+    if (r == FMCP_OK) r = fmcp__oa_origin(&u, origin, sizeof origin);
+    if (r != FMCP_OK) return r;
+    plen = strcspn(u.path, "?");
+    while (plen > 0 && u.path[plen - 1] == '/') plen--;
+    has_path = plen > 0;
+    if (kind == FMCP_OAUTH_WK_RESOURCE) {
+        if (i == 0) n = snprintf(out, cap, "%s/.well-known/oauth-protected-resource%.*s", origin, (int)plen, u.path);
+        else if (i == 1 && has_path) n = snprintf(out, cap, "%s/.well-known/oauth-protected-resource", origin);
+    } else if (kind == FMCP_OAUTH_WK_AUTH_SERVER) {
+        if (i == 0) n = snprintf(out, cap, "%s/.well-known/oauth-authorization-server%.*s", origin, (int)plen, u.path);
+        else if (i == 1) n = snprintf(out, cap, "%s/.well-known/openid-configuration%.*s", origin, (int)plen, u.path);
+        else if (i == 2 && has_path) n = snprintf(out, cap, "%s%.*s/.well-known/openid-configuration", origin, (int)plen, u.path);
+    } else {
+        return FMCP_ERR_INVALID_ARG;
+    }
+    if (n < 0) { out[0] = 0; return FMCP_ERR_NOT_FOUND; }
+    if ((size_t)n >= cap) { out[0] = 0; return FMCP_ERR_BUFFER_TOO_SMALL; }
+    return FMCP_OK;
+}
+
+FASTMCP_API fmcp_result fmcp_oauth_pkce_challenge(const char *verifier, char out[44])
+{
+    uint8_t d[FMCP_SHA256_SIZE];
+    size_t n = 0;
+    fmcp_result r;
+    if (!verifier || !out) return FMCP_ERR_INVALID_ARG;
+    fmcp_sha256(verifier, strlen(verifier), d);
+    r = fmcp_b64_encode(FMCP_B64_URL, d, sizeof d, out, 44, &n);
+    fmcp_wipe(d, sizeof d);
+    return r;
+}
+
+/* Is the scope token tok (n bytes) in the space-separated list? */
+static int fmcp__oa_has_scope(const char *list, const char *tok, size_t n)
+{
+    while (list && *list) {
+        size_t m;
+        while (*list == ' ') list++;
+        m = strcspn(list, " ");
+        if (m && m == n && memcmp(list, tok, n) == 0) return 1;
+        list += m;
+    }
+    return 0;
+}
+
+/* Appends the tokens of list to out (len bytes used) that are not there yet. */
+static fmcp_result fmcp__oa_scope_add(char *out, size_t cap, size_t *len, const char *list)
+{
+    while (list && *list) {
+        size_t m;
+        while (*list == ' ' || *list == '\t') list++;
+        m = strcspn(list, " \t");
+        if (m && !fmcp__oa_has_scope(out, list, m)) {
+            size_t need = *len + (*len ? 1 : 0) + m;
+            if (need + 1 > cap) return FMCP_ERR_BUFFER_TOO_SMALL;
+            if (*len) out[(*len)++] = ' ';
+            memcpy(out + *len, list, m);
+            *len += m;
+            out[*len] = 0;
+        }
+        list += m;
+    }
+    return FMCP_OK;
+}
+
+static int fmcp__oa_nonempty(const char *s)
+{
+    if (!s) return 0;
+    while (*s == ' ' || *s == '\t') s++;
+    return *s != 0;
+}
+
+FASTMCP_API fmcp_result fmcp_oauth_select_scope(const char *challenge, const char *resource_scopes,
+                                                const char *configured, const char *as_scopes,
+                                                char *out, size_t cap)
+{
+    const char *base = fmcp__oa_nonempty(challenge) ? challenge
+                     : fmcp__oa_nonempty(resource_scopes) ? resource_scopes
+                     : fmcp__oa_nonempty(configured) ? configured : NULL;
+    size_t len = 0;
+    fmcp_result r;
+    if (!out || !cap) return FMCP_ERR_INVALID_ARG;
+    out[0] = 0;
+    r = fmcp__oa_scope_add(out, cap, &len, base);
+    /* a refresh token is worth asking for, but only beside real scopes:
+     * "no scope" must stay "no scope parameter" */
+    if (r == FMCP_OK && len && fmcp__oa_has_scope(as_scopes, "offline_access", 14))
+        r = fmcp__oa_scope_add(out, cap, &len, "offline_access");
+    if (r != FMCP_OK) out[0] = 0;
+    return r;
+}
+
+#ifndef FASTMCP_NO_SOCKETS
+
+/* ---- the client object ---------------------------------------------------- */
+
+#define FMCP__OA_TOKEN_MAX 16384
+
+struct fmcp_oauth {
+    const fmcp_allocator *a;
+    fmcp_oauth_desc d;              /* strings below are our copies */
+    char *server_url;               /* canonical; the store key */
+    const fmcp_oauth_store *store;
+#ifndef FASTMCP_NO_FILESYSTEM
+    fmcp_oauth_file_store fs;
+#endif
+    fmcp_oauth_store own_store;
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_t lock;
+#endif
+    /* discovery */
+    int discovered, legacy;
+    char *prm_url;                  /* where the metadata came from */
+    char *resource, *prm_scopes;
+    char *issuer, *authz_ep, *token_ep, *reg_ep, *as_scopes, *as_methods;
+    int cimd_ok, iss_param;
+    /* tokens */
+    int tokens_loaded;
+    char *access, *refresh, *tok_scope;
+    int64_t expires_at;
+    /* client */
+    int client_loaded;
+    char *cl_id, *cl_secret, *cl_method, *cl_redirect, *cl_issuer;
+    int64_t cl_secret_exp;
+};
+
+static void fmcp__oa_sfree(fmcp_oauth *o, char **s)
+{
+    if (*s) {
+        size_t n = strlen(*s) + 1;
+        fmcp_wipe(*s, n);
+        fmcp_free(o->a, *s, n);
+        *s = NULL;
+    }
+}
+
+/* *dst = copy of n bytes of s (NULL s: *dst = NULL). */
+static fmcp_result fmcp__oa_setn(fmcp_oauth *o, char **dst, const char *s, size_t n)
+{
+    char *p = NULL;
+    if (s) {
+        p = (char *)fmcp_malloc(o->a, n + 1);
+        if (!p) return FMCP_ERR_NOMEM;
+        memcpy(p, s, n);
+        p[n] = 0;
+    }
+    fmcp__oa_sfree(o, dst);
+    *dst = p;
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__oa_set(fmcp_oauth *o, char **dst, const char *s)
+{
+    return fmcp__oa_setn(o, dst, s, s ? strlen(s) : 0);
+}
+
+static void fmcp__oa_lock(fmcp_oauth *o)
+{
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_lock(&o->lock);
+#else
+    (void)o;
+#endif
+}
+
+static void fmcp__oa_unlock(fmcp_oauth *o)
+{
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_unlock(&o->lock);
+#else
+    (void)o;
+#endif
+}
+
+/* ---- growable text buffer (form bodies, URLs, JSON) ---------------------- */
+
+typedef struct fmcp__oa_buf {
+    const fmcp_allocator *a;
+    char *p;
+    size_t len, cap;
+    fmcp_result err;
+} fmcp__oa_buf;
+
+static void fmcp__oa_put(fmcp__oa_buf *b, const char *s, size_t n)
+{
+    if (b->err != FMCP_OK) return;
+    if (b->len + n + 1 > b->cap) {
+        size_t nc = b->cap ? b->cap : 256;
+        char *q;
+        while (nc < b->len + n + 1) nc *= 2;
+        q = (char *)fmcp_malloc(b->a, nc);
+        if (!q) { b->err = FMCP_ERR_NOMEM; return; }
+        if (b->p) { memcpy(q, b->p, b->len); fmcp_wipe(b->p, b->cap); fmcp_free(b->a, b->p, b->cap); }
+        b->p = q;
+        b->cap = nc;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}
+
+static void fmcp__oa_puts(fmcp__oa_buf *b, const char *s) { fmcp__oa_put(b, s, strlen(s)); }
+
+/* Percent-encodes everything but RFC 3986 unreserved characters. */
+static void fmcp__oa_put_enc(fmcp__oa_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '.' || c == '_' || c == '~') {
+            fmcp__oa_put(b, s, 1);
+        } else {
+            char e[3];
+            e[0] = '%'; e[1] = hex[c >> 4]; e[2] = hex[c & 15];
+            fmcp__oa_put(b, e, 3);
+        }
+    }
+}
+
+/* "&name=value" (no '&' first); value NULL or "" adds nothing. */
+static void fmcp__oa_form(fmcp__oa_buf *b, char sep, const char *name, const char *value)
+{
+    if (!value || !*value) return;
+    if (b->len || sep == '?') fmcp__oa_put(b, &sep, 1);
+    fmcp__oa_puts(b, name);
+    fmcp__oa_put(b, "=", 1);
+    fmcp__oa_put_enc(b, value);
+}
+
+static void fmcp__oa_buf_free(fmcp__oa_buf *b)
+{
+    if (b->p) { fmcp_wipe(b->p, b->cap); fmcp_free(b->a, b->p, b->cap); }
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+/* ---- queries and the callback page -------------------------------------- */
+
+static int fmcp__oa_hex(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    c = fmcp__oa_lc(c);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The decoded value of name in an x-www-form-urlencoded query. */
+static fmcp_result fmcp__oa_query_get(const char *q, const char *name, char *out, size_t cap)
+{
+    size_t nl = strlen(name);
+    while (q && *q) {
+        size_t m = strcspn(q, "&");
+        if (m > nl && memcmp(q, name, nl) == 0 && q[nl] == '=') {
+            const char *v = q + nl + 1, *e = q + m;
+            size_t n = 0;
+            for (; v < e; v++) {
+                int c = (unsigned char)*v;
+                if (c == '+') c = ' ';
+                else if (c == '%') {
+                    int h = v + 2 < e ? fmcp__oa_hex((unsigned char)v[1]) : -1;
+                    int l = h >= 0 ? fmcp__oa_hex((unsigned char)v[2]) : -1;
+                    if (h < 0 || l < 0) return FMCP_ERR_PARSE;
+                    c = h * 16 + l;
+                    v += 2;
+                }
+                if (!c) return FMCP_ERR_PARSE;
+                if (n + 1 >= cap) return FMCP_ERR_TOO_LARGE;
+                out[n++] = (char)c;
+            }
+            out[n] = 0;
+            return FMCP_OK;
+        }
+        q += m;
+        if (*q == '&') q++;
+    }
+    return FMCP_ERR_NOT_FOUND;
+}
+
+/* HTML-escapes s into b (every character that could start markup). */
+static void fmcp__oa_put_html(fmcp__oa_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': fmcp__oa_puts(b, "&amp;"); break;
+        case '<': fmcp__oa_puts(b, "&lt;"); break;
+        case '>': fmcp__oa_puts(b, "&gt;"); break;
+        case '"': fmcp__oa_puts(b, "&quot;"); break;
+        case '\'': fmcp__oa_puts(b, "&#39;"); break;
+        default: fmcp__oa_put(b, s, 1);
+        }
+    }
+}
+
+/* The page the browser shows after the redirect. */
+static void fmcp__oa_page(fmcp__oa_buf *b, const char *error, const char *desc)
+{
+    fmcp__oa_puts(b, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>fastmcp.h authorization</title>"
+                     "</head><body style=\"font-family:sans-serif\">");
+    if (!error) {
+        fmcp__oa_puts(b, "<h1>Authorization complete</h1><p>You can close this window.</p>");
+    } else {
+        fmcp__oa_puts(b, "<h1>Authorization failed</h1><p>");
+        fmcp__oa_put_html(b, error);
+        if (desc && *desc) { fmcp__oa_puts(b, ": "); fmcp__oa_put_html(b, desc); }
+        fmcp__oa_puts(b, "</p>");
+    }
+    fmcp__oa_puts(b, "</body></html>");
+}
+
+/* ---- HTTP to the authorization server ------------------------------------ */
+
+static int fmcp__oa_timeout(const fmcp_oauth *o) { return o->d.http_timeout_ms > 0 ? o->d.http_timeout_ms : 30000; }
+
+static fmcp_result fmcp__oa_fetch(fmcp_oauth *o, const char *method, const char *url, const fmcp_http_header *h,
+                                  size_t nh, const char *body, size_t blen, fmcp_http_response **res)
+{
+    fmcp_http_client_req rq;
+    memset(&rq, 0, sizeof rq);
+    rq.method = method;
+    rq.url = url;
+    rq.headers = h;
+    rq.nheaders = nh;
+    rq.body = body;
+    rq.body_len = blen;
+    rq.max_response_bytes = (size_t)1 << 20;
+    rq.timeout_ms = fmcp__oa_timeout(o);
+    rq.transport = o->d.transport;
+    return fmcp_http_fetch(o->a, &rq, res);
+}
+
+static fmcp_result fmcp__oa_parse_obj(fmcp_oauth *o, const char *text, size_t len, fmcp_json_doc **doc)
+{
+    fmcp_json_parse_options po;
+    fmcp_result r;
+    memset(&po, 0, sizeof po);
+    po.alloc = o->a;
+    po.max_depth = 16;
+    r = fmcp_json_parse(text, len, &po, doc, NULL);
+    if (r == FMCP_OK && !fmcp_json_is(fmcp_json_root(*doc), FMCP_JSON_OBJECT)) {
+        fmcp_json_doc_free(*doc);
+        *doc = NULL;
+        r = FMCP_ERR_PARSE;
+    }
+    return r == FMCP_ERR_NOMEM ? r : r != FMCP_OK ? FMCP_ERR_PROTOCOL : FMCP_OK;
+}
+
+/* GET a JSON object (metadata): FMCP_ERR_NOT_FOUND on any non-200 answer. */
+static fmcp_result fmcp__oa_get_json(fmcp_oauth *o, const char *url, fmcp_json_doc **doc)
+{
+    fmcp_http_header h[2];
+    fmcp_http_response *res = NULL;
+    fmcp_result r;
+    h[0].name = "Accept"; h[0].value = "application/json";
+    h[1].name = "MCP-Protocol-Version"; h[1].value = "2025-11-25";
+    r = fmcp__oa_fetch(o, "GET", url, h, 2, NULL, 0, &res);
+    if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? r : FMCP_ERR_NOT_FOUND;
+    r = res->status == 200 ? fmcp__oa_parse_obj(o, res->body, res->body_len, doc) : FMCP_ERR_NOT_FOUND;
+    fmcp_http_response_free(res);
+    return r;
+}
+
+/* Space-joined strings of a JSON array member (NULL when absent). */
+static fmcp_result fmcp__oa_set_list(fmcp_oauth *o, char **dst, const fmcp_json *obj, const char *key)
+{
+    const fmcp_json *arr = fmcp_json_get(obj, key), *v;
+    fmcp__oa_buf b;
+    fmcp_result r;
+    if (!fmcp_json_is(arr, FMCP_JSON_ARRAY)) return fmcp__oa_set(o, dst, NULL);
+    memset(&b, 0, sizeof b);
+    b.a = o->a;
+    fmcp__oa_put(&b, "", 0);
+    for (v = fmcp_json_first(arr); v; v = fmcp_json_next(v)) {
+        const char *s = fmcp_json_str(v, NULL);
+        if (!s || !*s || strchr(s, ' ')) continue;
+        if (b.len) fmcp__oa_put(&b, " ", 1);
+        fmcp__oa_puts(&b, s);
+    }
+    r = b.err;
+    if (r == FMCP_OK) r = fmcp__oa_set(o, dst, b.p);
+    fmcp__oa_buf_free(&b);
+    return r;
+}
+
+/* ---- discovery ------------------------------------------------------------ */
+
+/* Canonical form of a URL: lower-case scheme and host, default port
+ * dropped, no fragment. */
+static fmcp_result fmcp__oa_canon(const char *url, char *out, size_t cap)
+{
+    fmcp_http_url u;
+    size_t n;
+    fmcp_result r = fmcp_http_url_parse(url, &u);
+    if (r == FMCP_OK) r = fmcp__oa_origin(&u, out, cap);
+    if (r != FMCP_OK) return r;
+    n = strlen(out);
+    /* "http://h" stays without the slash url_parse supplies */
+    if (strcmp(u.path, "/") == 0 && strstr(url, "://") && !strchr(strstr(url, "://") + 3, '/')) return FMCP_OK;
+    if (n + strlen(u.path) + 1 > cap) return FMCP_ERR_BUFFER_TOO_SMALL;
+    memcpy(out + n, u.path, strlen(u.path) + 1);
+    return FMCP_OK;
+}
+
+/* RFC 9728 / MCP: the metadata's resource must be the server URL, or cover
+ * it (same origin, path prefix ending at a segment boundary). */
+static int fmcp__oa_resource_ok(const char *server, const char *resource)
+{
+    char c[2400];
+    size_t n;
+    if (fmcp__oa_canon(resource, c, sizeof c) != FMCP_OK) return 0;
+    n = strlen(c);
+    while (n > 0 && c[n - 1] == '/') n--;
+    if (strncmp(server, c, n) != 0) return 0;
+    return server[n] == 0 || server[n] == '/' || server[n] == '?';
+}
+
+static fmcp_result fmcp__oa_use_prm(fmcp_oauth *o, const fmcp_json *m, const char *url)
+{
+    const char *res = fmcp_json_get_str(m, "resource", NULL);
+    const char *as = fmcp_json_str(fmcp_json_at(fmcp_json_get(m, "authorization_servers"), 0), NULL);
+    char canon[2400];
+    fmcp_result r;
+    if (!res || !fmcp__oa_resource_ok(o->server_url, res)) return FMCP_ERR_PROTOCOL;
+    if (!as || fmcp__oa_canon(res, canon, sizeof canon) != FMCP_OK) return FMCP_ERR_PROTOCOL;
+    r = fmcp__oa_set(o, &o->resource, canon);
+    if (r == FMCP_OK) r = fmcp__oa_set(o, &o->issuer, as);
+    if (r == FMCP_OK) r = fmcp__oa_set(o, &o->prm_url, url);
+    if (r == FMCP_OK) r = fmcp__oa_set_list(o, &o->prm_scopes, m, "scopes_supported");
+    return r;
+}
+
+/* Protected-resource metadata: the challenge's URL, then the well-known
+ * ones. FMCP_ERR_NOT_FOUND when none answers (a 2025-03-26 server). */
+static fmcp_result fmcp__oa_find_prm(fmcp_oauth *o, const char *hint)
+{
+    char url[2400];
+    int i;
+    for (i = hint && *hint ? -1 : 0; i < 2; i++) {
+        fmcp_json_doc *doc = NULL;
+        fmcp_result r;
+        if (i < 0) {
+            if (strlen(hint) >= sizeof url) continue;
+            memcpy(url, hint, strlen(hint) + 1);
+        } else if (fmcp_oauth_wellknown_url(FMCP_OAUTH_WK_RESOURCE, o->server_url, i, url, sizeof url) != FMCP_OK) {
+            break;
+        }
+        r = fmcp__oa_get_json(o, url, &doc);
+        if (r == FMCP_ERR_NOT_FOUND) continue;
+        if (r != FMCP_OK) return r;
+        r = fmcp__oa_use_prm(o, fmcp_json_root(doc), url);
+        fmcp_json_doc_free(doc);
+        return r;
+    }
+    return FMCP_ERR_NOT_FOUND;
+}
+
+static int fmcp__oa_same_issuer(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    while (na && a[na - 1] == '/') na--;
+    while (nb && b[nb - 1] == '/') nb--;
+    return na == nb && memcmp(a, b, na) == 0;
+}
+
+static fmcp_result fmcp__oa_use_asm(fmcp_oauth *o, const fmcp_json *m)
+{
+    const char *iss = fmcp_json_get_str(m, "issuer", NULL);
+    const char *az = fmcp_json_get_str(m, "authorization_endpoint", NULL);
+    const char *tk = fmcp_json_get_str(m, "token_endpoint", NULL);
+    const fmcp_json *pk = fmcp_json_get(m, "code_challenge_methods_supported");
+    fmcp_result r;
+    if (!az || !tk) return FMCP_ERR_PROTOCOL;
+    /* RFC 8414 3.3; 2025-03-26 servers put the AS below the origin */
+    if (!o->legacy && (!iss || !fmcp__oa_same_issuer(iss, o->issuer))) return FMCP_ERR_PROTOCOL;
+    if (pk) {
+        char *list = NULL;
+        int ok;
+        r = fmcp__oa_set_list(o, &list, m, "code_challenge_methods_supported");
+        if (r != FMCP_OK) return r;
+        ok = fmcp__oa_has_scope(list, "S256", 4);
+        fmcp__oa_sfree(o, &list);
+        if (!ok) return FMCP_ERR_PROTOCOL;
+    }
+    r = fmcp__oa_set(o, &o->authz_ep, az);
+    if (r == FMCP_OK) r = fmcp__oa_set(o, &o->token_ep, tk);
+    if (r == FMCP_OK) r = fmcp__oa_set(o, &o->reg_ep, fmcp_json_get_str(m, "registration_endpoint", NULL));
+    if (r == FMCP_OK) r = fmcp__oa_set_list(o, &o->as_scopes, m, "scopes_supported");
+    if (r == FMCP_OK) r = fmcp__oa_set_list(o, &o->as_methods, m, "token_endpoint_auth_methods_supported");
+    if (r == FMCP_OK && iss) r = fmcp__oa_set(o, &o->issuer, iss);
+    o->cimd_ok = fmcp_json_get_bool(m, "client_id_metadata_document_supported", 0);
+    o->iss_param = fmcp_json_get_bool(m, "authorization_response_iss_parameter_supported", 0);
+    return r;
+}
+
+/* 2025-03-26 fallback: fixed endpoints at the server's origin. */
+static fmcp_result fmcp__oa_default_endpoints(fmcp_oauth *o)
+{
+    char url[600];
+    const char *paths[3];
+    char **dst[3];
+    int i;
+    paths[0] = "/authorize"; paths[1] = "/token"; paths[2] = "/register";
+    dst[0] = &o->authz_ep; dst[1] = &o->token_ep; dst[2] = &o->reg_ep;
+    for (i = 0; i < 3; i++) {
+        fmcp_result r;
+        snprintf(url, sizeof url, "%s%s", o->issuer, paths[i]);
+        r = fmcp__oa_set(o, dst[i], url);
+        if (r != FMCP_OK) return r;
+    }
+    o->cimd_ok = o->iss_param = 0;
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__oa_find_asm(fmcp_oauth *o)
+{
+    char url[2400];
+    int i;
+    for (i = 0; fmcp_oauth_wellknown_url(FMCP_OAUTH_WK_AUTH_SERVER, o->issuer, i, url, sizeof url) == FMCP_OK; i++) {
+        fmcp_json_doc *doc = NULL;
+        fmcp_result r = fmcp__oa_get_json(o, url, &doc);
+        if (r == FMCP_ERR_NOT_FOUND) continue;
+        if (r != FMCP_OK) return r;
+        r = fmcp__oa_use_asm(o, fmcp_json_root(doc));
+        fmcp_json_doc_free(doc);
+        return r;
+    }
+    return o->legacy ? fmcp__oa_default_endpoints(o) : FMCP_ERR_PROTOCOL;
+}
+
+static fmcp_result fmcp__oa_discover(fmcp_oauth *o, const char *hint)
+{
+    fmcp_result r;
+    if (o->discovered && (!hint || !*hint || (o->prm_url && strcmp(hint, o->prm_url) == 0))) return FMCP_OK;
+    o->discovered = 0;
+    o->legacy = 0;
+    r = fmcp__oa_find_prm(o, hint);
+    if (r == FMCP_ERR_NOT_FOUND) {          /* 2025-03-26: the origin is the AS */
+        char origin[300];
+        fmcp_http_url u;
+        o->legacy = 1;
+        r = fmcp_http_url_parse(o->server_url, &u);
+        if (r == FMCP_OK) r = fmcp__oa_origin(&u, origin, sizeof origin);
+        if (r == FMCP_OK) r = fmcp__oa_set(o, &o->issuer, origin);
+        if (r == FMCP_OK) r = fmcp__oa_set(o, &o->resource, o->server_url);
+        if (r == FMCP_OK) r = fmcp__oa_set(o, &o->prm_scopes, NULL);
+        if (r == FMCP_OK) r = fmcp__oa_set(o, &o->prm_url, NULL);
+    }
+    if (r == FMCP_OK) r = fmcp__oa_find_asm(o);
+    if (r == FMCP_OK) o->discovered = 1;
+    return r;
+}
+
+/* ---- storage ---------------------------------------------------------------- */
+
+static void fmcp__oa_data_free(fmcp_oauth *o, char *data, size_t len)
+{
+    fmcp_wipe(data, len);
+    fmcp_free(o->a, data, len + 1);
+}
+
+static fmcp_result fmcp__oa_load(fmcp_oauth *o, const char *kind, fmcp_json_doc **doc)
+{
+    char *data = NULL;
+    size_t len = 0;
+    fmcp_result r = o->store->load(o->store->user, o->a, o->server_url, kind, &data, &len);
+    if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? r : FMCP_ERR_NOT_FOUND;
+    r = fmcp__oa_parse_obj(o, data, len, doc);
+    fmcp__oa_data_free(o, data, len);
+    return r == FMCP_ERR_NOMEM ? r : r != FMCP_OK ? FMCP_ERR_NOT_FOUND : FMCP_OK;
+}
+
+static fmcp_result fmcp__oa_save(fmcp_oauth *o, const char *kind, fmcp_json_writer *w)
+{
+    char *out = NULL;
+    size_t n = 0;
+    fmcp_result r = fmcp_jw_finish(w, &out, &n);
+    if (r != FMCP_OK) return r;
+    r = o->store->save(o->store->user, o->server_url, kind, out, n);
+    fmcp_wipe(out, n);
+    fmcp_jw_free_output(w, out);
+    return r;
+}
+
+static void fmcp__oa_kv(fmcp_json_writer *w, const char *k, const char *v)
+{
+    if (!v) return;
+    fmcp_jw_key(w, k);
+    fmcp_jw_str(w, v);
+}
+
+static void fmcp__oa_forget_tokens(fmcp_oauth *o)
+{
+    fmcp__oa_sfree(o, &o->access);
+    fmcp__oa_sfree(o, &o->refresh);
+    fmcp__oa_sfree(o, &o->tok_scope);
+    o->expires_at = 0;
+}
+
+static fmcp_result fmcp__oa_load_tokens(fmcp_oauth *o)
+{
+    fmcp_json_doc *doc = NULL;
+    const fmcp_json *t;
+    fmcp_result r;
+    if (o->tokens_loaded) return FMCP_OK;
+    r = fmcp__oa_load(o, "tokens", &doc);
+    if (r == FMCP_ERR_NOMEM) return r;
+    o->tokens_loaded = 1;
+    if (r != FMCP_OK) return FMCP_OK;
+    t = fmcp_json_root(doc);
+    if (*fmcp_json_get_str(t, "access_token", "")) {
+        r = fmcp__oa_set(o, &o->access, fmcp_json_get_str(t, "access_token", NULL));
+        if (r == FMCP_OK) r = fmcp__oa_set(o, &o->refresh, fmcp_json_get_str(t, "refresh_token", NULL));
+        if (r == FMCP_OK) r = fmcp__oa_set(o, &o->tok_scope, fmcp_json_get_str(t, "scope", NULL));
+        o->expires_at = fmcp_json_get_int(t, "expires_at", 0);
+    }
+    fmcp_json_doc_free(doc);
+    if (r != FMCP_OK) { fmcp__oa_forget_tokens(o); o->tokens_loaded = 0; }
+    return r;
+}
+
+static fmcp_result fmcp__oa_save_tokens(fmcp_oauth *o)
+{
+    fmcp_json_writer w;
+    fmcp_jw_init(&w, o->a);
+    fmcp_jw_object_begin(&w);
+    fmcp__oa_kv(&w, "access_token", o->access);
+    fmcp__oa_kv(&w, "refresh_token", o->refresh);
+    fmcp__oa_kv(&w, "token_type", "Bearer");
+    fmcp__oa_kv(&w, "scope", o->tok_scope);
+    fmcp_jw_key(&w, "expires_at"); fmcp_jw_int(&w, o->expires_at);
+    fmcp__oa_kv(&w, "issuer", o->issuer);
+    fmcp__oa_kv(&w, "resource", o->resource);
+    fmcp_jw_object_end(&w);
+    return fmcp__oa_save(o, "tokens", &w);
+}
+
+static void fmcp__oa_forget_client(fmcp_oauth *o)
+{
+    fmcp__oa_sfree(o, &o->cl_id);
+    fmcp__oa_sfree(o, &o->cl_secret);
+    fmcp__oa_sfree(o, &o->cl_method);
+    fmcp__oa_sfree(o, &o->cl_redirect);
+    fmcp__oa_sfree(o, &o->cl_issuer);
+    o->cl_secret_exp = 0;
+}
+
+static fmcp_result fmcp__oa_client_from_json(fmcp_oauth *o, const fmcp_json *c, const char *issuer)
+{
+    const char *redirect = fmcp_json_str(fmcp_json_at(fmcp_json_get(c, "redirect_uris"), 0), NULL);
+    fmcp_result r;
+    r = fmcp__oa_set(o, &o->cl_id, fmcp_json_get_str(c, "client_id", NULL));
+    if (r == FMCP_OK) r = fmcp__oa_set(o, &o->cl_secret, fmcp_json_get_str(c, "client_secret", NULL));
+    if (r == FMCP_OK) r = fmcp__oa_set(o, &o->cl_method, fmcp_json_get_str(c, "token_endpoint_auth_method", NULL));
+    if (r == FMCP_OK && redirect) r = fmcp__oa_set(o, &o->cl_redirect, redirect);
+    if (r == FMCP_OK) r = fmcp__oa_set(o, &o->cl_issuer, issuer);
+    o->cl_secret_exp = fmcp_json_get_int(c, "client_secret_expires_at", 0);
+    return r;
+}
+
+/* The stored registration, if it is usable for the discovered issuer. */
+static fmcp_result fmcp__oa_load_client(fmcp_oauth *o)
+{
+    fmcp_json_doc *doc = NULL;
+    const fmcp_json *c;
+    const char *iss;
+    fmcp_result r;
+    if (o->client_loaded) return FMCP_OK;
+    r = fmcp__oa_load(o, "client", &doc);
+    if (r == FMCP_ERR_NOMEM) return r;
+    o->client_loaded = 1;
+    if (r != FMCP_OK) return FMCP_OK;
+    c = fmcp_json_root(doc);
+    iss = fmcp_json_get_str(c, "issuer", NULL);
+    r = FMCP_OK;
+    if (fmcp_json_get_str(c, "client_id", NULL) && iss && o->issuer && fmcp__oa_same_issuer(iss, o->issuer) &&
+        (fmcp_json_get_int(c, "client_secret_expires_at", 0) == 0 ||
+         fmcp_json_get_int(c, "client_secret_expires_at", 0) > fmcp_time_now()))
+        r = fmcp__oa_client_from_json(o, c, iss);
+    fmcp_json_doc_free(doc);
+    if (r != FMCP_OK) { fmcp__oa_forget_client(o); o->client_loaded = 0; }
+    return r;
+}
+
+static fmcp_result fmcp__oa_save_client(fmcp_oauth *o)
+{
+    fmcp_json_writer w;
+    fmcp_jw_init(&w, o->a);
+    fmcp_jw_object_begin(&w);
+    fmcp__oa_kv(&w, "client_id", o->cl_id);
+    fmcp__oa_kv(&w, "client_secret", o->cl_secret);
+    fmcp__oa_kv(&w, "token_endpoint_auth_method", o->cl_method);
+    if (o->cl_redirect) {
+        fmcp_jw_key(&w, "redirect_uris");
+        fmcp_jw_array_begin(&w);
+        fmcp_jw_str(&w, o->cl_redirect);
+        fmcp_jw_array_end(&w);
+    }
+    fmcp__oa_kv(&w, "issuer", o->cl_issuer);
+    fmcp_jw_key(&w, "client_secret_expires_at"); fmcp_jw_int(&w, o->cl_secret_exp);
+    fmcp_jw_object_end(&w);
+    return fmcp__oa_save(o, "client", &w);
+}
+
+/* ---- client identity ----------------------------------------------------- */
+
+/* Token endpoint auth method for a client with (or without) a secret. */
+static const char *fmcp__oa_pick_method(const fmcp_oauth *o, int has_secret)
+{
+    const char *m = o->as_methods;
+    if (!has_secret) return "none";
+    if (!m || fmcp__oa_has_scope(m, "client_secret_basic", 19)) return "client_secret_basic";
+    if (fmcp__oa_has_scope(m, "client_secret_post", 18)) return "client_secret_post";
+    if (fmcp__oa_has_scope(m, "none", 4)) return "none";
+    return "client_secret_basic";
+}
+
+/* Starts member key of the registration request unless the additional
+ * metadata supplies it (theirs wins, without duplicate keys). */
+static int fmcp__oa_mine(fmcp_json_writer *w, const fmcp_json_doc *extra, const char *key)
+{
+    if (extra && fmcp_json_get(fmcp_json_root(extra), key)) return 0;
+    fmcp_jw_key(w, key);
+    return 1;
+}
+
+/* The RFC 7591 registration request. */
+static fmcp_result fmcp__oa_reg_body(fmcp_oauth *o, const char *redirect, fmcp_json_writer *w,
+                                     char **body, size_t *blen)
+{
+    fmcp_json_doc *extra = NULL;
+    const char *method = !o->as_methods || fmcp__oa_has_scope(o->as_methods, "none", 4) ? "none"
+                       : fmcp__oa_pick_method(o, 1);
+    const fmcp_json *v;
+    if (o->d.additional_client_metadata) {
+        fmcp_result r = fmcp__oa_parse_obj(o, o->d.additional_client_metadata,
+                                           strlen(o->d.additional_client_metadata), &extra);
+        if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? r : FMCP_ERR_INVALID_ARG;
+    }
+    fmcp_jw_init(w, o->a);
+    fmcp_jw_object_begin(w);
+    if (fmcp__oa_mine(w, extra, "client_name")) fmcp_jw_str(w, o->d.client_name ? o->d.client_name : "fastmcp.h");
+    if (fmcp__oa_mine(w, extra, "redirect_uris")) {
+        fmcp_jw_array_begin(w); fmcp_jw_str(w, redirect); fmcp_jw_array_end(w);
+    }
+    if (fmcp__oa_mine(w, extra, "grant_types")) {
+        fmcp_jw_array_begin(w);
+        fmcp_jw_str(w, "authorization_code"); fmcp_jw_str(w, "refresh_token");
+        fmcp_jw_array_end(w);
+    }
+    if (fmcp__oa_mine(w, extra, "response_types")) {
+        fmcp_jw_array_begin(w); fmcp_jw_str(w, "code"); fmcp_jw_array_end(w);
+    }
+    if (fmcp__oa_mine(w, extra, "token_endpoint_auth_method")) fmcp_jw_str(w, method);
+    for (v = fmcp_json_first(fmcp_json_root(extra)); v; v = fmcp_json_next(v)) {
+        size_t kl;
+        const char *k = fmcp_json_key(v, &kl);
+        fmcp_jw_keyn(w, k, kl);
+        fmcp_jw_value(w, v);
+    }
+    fmcp_jw_object_end(w);
+    if (extra) fmcp_json_doc_free(extra);
+    return fmcp_jw_finish(w, body, blen);
+}
+
+static fmcp_result fmcp__oa_register(fmcp_oauth *o, const char *redirect)
+{
+    fmcp_json_writer w;
+    fmcp_json_doc *doc = NULL;
+    fmcp_http_header h[2];
+    fmcp_http_response *res = NULL;
+    char *body = NULL;
+    size_t blen = 0;
+    fmcp_result r;
+    if (!o->reg_ep) return FMCP_ERR_UNSUPPORTED;
+    r = fmcp__oa_reg_body(o, redirect, &w, &body, &blen);
+    if (r != FMCP_OK) return r;
+    h[0].name = "Content-Type"; h[0].value = "application/json";
+    h[1].name = "Accept"; h[1].value = "application/json";
+    r = fmcp__oa_fetch(o, "POST", o->reg_ep, h, 2, body, blen, &res);
+    fmcp_jw_free_output(&w, body);
+    if (r != FMCP_OK) return r;
+    if (res->status != 200 && res->status != 201) r = FMCP_ERR_AUTH;
+    else r = fmcp__oa_parse_obj(o, res->body, res->body_len, &doc);
+    fmcp_wipe((void *)res->body, res->body_len);
+    fmcp_http_response_free(res);
+    if (r != FMCP_OK) return r;
+    if (!fmcp_json_get_str(fmcp_json_root(doc), "client_id", NULL)) r = FMCP_ERR_PROTOCOL;
+    if (r == FMCP_OK) r = fmcp__oa_client_from_json(o, fmcp_json_root(doc), o->issuer);
+    if (r == FMCP_OK) r = fmcp__oa_set(o, &o->cl_redirect, redirect);
+    if (r == FMCP_OK && !o->cl_method) r = fmcp__oa_set(o, &o->cl_method, fmcp__oa_pick_method(o, o->cl_secret != NULL));
+    fmcp_json_doc_free(doc);
+    if (r == FMCP_OK) r = fmcp__oa_save_client(o);
+    o->client_loaded = 1;
+    return r;
+}
+
+/* Sets cl_* for this flow: pre-registered, metadata URL, stored, or
+ * registered now (redirect NULL: refresh only, no registration). */
+static fmcp_result fmcp__oa_client(fmcp_oauth *o, const char *redirect)
+{
+    fmcp_result r;
+    if (o->d.client_id) {
+        if (o->cl_id && strcmp(o->cl_id, o->d.client_id) == 0) return FMCP_OK;
+        fmcp__oa_forget_client(o);
+        r = fmcp__oa_set(o, &o->cl_id, o->d.client_id);
+        if (r == FMCP_OK) r = fmcp__oa_set(o, &o->cl_secret, o->d.client_secret);
+        if (r == FMCP_OK) r = fmcp__oa_set(o, &o->cl_method, o->d.token_endpoint_auth_method ?
+                                           o->d.token_endpoint_auth_method : fmcp__oa_pick_method(o, o->d.client_secret != NULL));
+        return r;
+    }
+    if (o->d.client_metadata_url && o->cimd_ok) {
+        if (o->cl_id && strcmp(o->cl_id, o->d.client_metadata_url) == 0) return FMCP_OK;
+        fmcp__oa_forget_client(o);
+        r = fmcp__oa_set(o, &o->cl_id, o->d.client_metadata_url);
+        if (r == FMCP_OK) r = fmcp__oa_set(o, &o->cl_method, "none");
+        return r;
+    }
+    r = fmcp__oa_load_client(o);
+    if (r != FMCP_OK) return r;
+    if (o->cl_id && o->cl_issuer && fmcp__oa_same_issuer(o->cl_issuer, o->issuer) &&
+        (!redirect || (o->cl_redirect && strcmp(o->cl_redirect, redirect) == 0))) {
+        if (!o->cl_method) return fmcp__oa_set(o, &o->cl_method, fmcp__oa_pick_method(o, o->cl_secret != NULL));
+        return FMCP_OK;
+    }
+    if (!redirect) return FMCP_ERR_NOT_FOUND;
+    fmcp__oa_forget_client(o);
+    return fmcp__oa_register(o, redirect);
+}
+
+/* ---- the token endpoint ------------------------------------------------- */
+
+static fmcp_result fmcp__oa_use_tokens(fmcp_oauth *o, const fmcp_json *t, const char *asked_scope)
+{
+    const char *at = fmcp_json_get_str(t, "access_token", NULL);
+    const char *type = fmcp_json_get_str(t, "token_type", "Bearer");
+    const char *rt = fmcp_json_get_str(t, "refresh_token", NULL);
+    const fmcp_json *ei = fmcp_json_get(t, "expires_in");
+    fmcp_result r;
+    if (!at || !*at || strlen(at) >= FMCP__OA_TOKEN_MAX || !fmcp__oa_ieq(type, strlen(type), "bearer"))
+        return FMCP_ERR_PROTOCOL;
+    r = fmcp__oa_set(o, &o->access, at);
+    if (r == FMCP_OK && rt) r = fmcp__oa_set(o, &o->refresh, rt);   /* rotation; else keep the old one */
+    if (r == FMCP_OK) r = fmcp__oa_set(o, &o->tok_scope, fmcp_json_get_str(t, "scope", asked_scope));
+    o->expires_at = 0;
+    if (fmcp_json_is(ei, FMCP_JSON_NUMBER)) {
+        double s = fmcp_json_double(ei, 0);
+        if (s > 0 && s < 1e9) o->expires_at = fmcp_time_now() + (int64_t)s;
+    }
+    o->tokens_loaded = 1;
+    if (r == FMCP_OK) r = fmcp__oa_save_tokens(o);
+    return r;
+}
+
+/* Client authentication header value "Basic ..." (RFC 6749 2.3.1: the id
+ * and secret are form-encoded before base64). */
+static fmcp_result fmcp__oa_basic(fmcp_oauth *o, fmcp__oa_buf *out)
+{
+    fmcp__oa_buf cred;
+    char *enc = NULL;
+    size_t n = 0, need = 0;
+    fmcp_result r;
+    memset(&cred, 0, sizeof cred);
+    cred.a = o->a;
+    fmcp__oa_put_enc(&cred, o->cl_id);
+    fmcp__oa_put(&cred, ":", 1);
+    fmcp__oa_put_enc(&cred, o->cl_secret ? o->cl_secret : "");
+    r = cred.err;
+    if (r == FMCP_OK) {
+        need = fmcp_b64_encoded_len(FMCP_B64_STD, cred.len) + 1;
+        enc = (char *)fmcp_malloc(o->a, need);
+        if (!enc) r = FMCP_ERR_NOMEM;
+    }
+    if (r == FMCP_OK) r = fmcp_b64_encode(FMCP_B64_STD, cred.p, cred.len, enc, need, &n);
+    if (r == FMCP_OK) {
+        fmcp__oa_puts(out, "Basic ");
+        fmcp__oa_put(out, enc, n);
+        r = out->err;
+    }
+    if (enc) { fmcp_wipe(enc, need); fmcp_free(o->a, enc, need); }
+    fmcp__oa_buf_free(&cred);
+    return r;
+}
+
+/* POST the form (plus client authentication) to the token endpoint. */
+static fmcp_result fmcp__oa_token_call(fmcp_oauth *o, fmcp__oa_buf *form, const char *asked_scope)
+{
+    fmcp_http_header h[3];
+    fmcp__oa_buf auth;
+    fmcp_http_response *res = NULL;
+    fmcp_json_doc *doc = NULL;
+    size_t nh = 2;
+    const char *m = o->cl_method ? o->cl_method : "none";
+    fmcp_result r;
+    memset(&auth, 0, sizeof auth);
+    auth.a = o->a;
+    if (strcmp(m, "client_secret_basic") == 0 && o->cl_secret) {
+        r = fmcp__oa_basic(o, &auth);
+        if (r != FMCP_OK) { fmcp__oa_buf_free(&auth); return r; }
+        h[2].name = "Authorization"; h[2].value = auth.p;
+        nh = 3;
+    } else if (strcmp(m, "client_secret_post") == 0 && o->cl_secret) {
+        fmcp__oa_form(form, '&', "client_id", o->cl_id);
+        fmcp__oa_form(form, '&', "client_secret", o->cl_secret);
+    } else {
+        fmcp__oa_form(form, '&', "client_id", o->cl_id);
+    }
+    h[0].name = "Content-Type"; h[0].value = "application/x-www-form-urlencoded";
+    h[1].name = "Accept"; h[1].value = "application/json";
+    r = form->err;
+    if (r == FMCP_OK) r = fmcp__oa_fetch(o, "POST", o->token_ep, h, nh, form->p, form->len, &res);
+    fmcp__oa_buf_free(&auth);
+    if (r != FMCP_OK) return r;
+    r = res->status == 200 ? fmcp__oa_parse_obj(o, res->body, res->body_len, &doc) : FMCP_ERR_AUTH;
+    fmcp_wipe((void *)res->body, res->body_len);
+    fmcp_http_response_free(res);
+    if (r != FMCP_OK) return r;
+    r = fmcp__oa_use_tokens(o, fmcp_json_root(doc), asked_scope);
+    fmcp_json_doc_free(doc);
+    return r;
+}
+
+static fmcp_result fmcp__oa_refresh(fmcp_oauth *o)
+{
+    fmcp__oa_buf f;
+    fmcp_result r;
+    if (!o->refresh) return FMCP_ERR_NOT_FOUND;
+    r = fmcp__oa_discover(o, NULL);
+    if (r == FMCP_OK) r = fmcp__oa_client(o, NULL);
+    if (r != FMCP_OK) return r;
+    memset(&f, 0, sizeof f);
+    f.a = o->a;
+    fmcp__oa_form(&f, '&', "grant_type", "refresh_token");
+    fmcp__oa_form(&f, '&', "refresh_token", o->refresh);
+    fmcp__oa_form(&f, '&', "resource", o->resource);
+    r = fmcp__oa_token_call(o, &f, o->tok_scope);
+    fmcp__oa_buf_free(&f);
+    return r;
+}
+
+/* ---- the loopback callback ---------------------------------------------- */
+
+typedef struct fmcp__oa_cb {
+    fmcp_oauth *o;
+    fmcp_http_loop *loop;
+    fmcp_http_server *srv;
+    char path[256];
+    char *query;
+    size_t query_len;
+    int done;
+} fmcp__oa_cb;
+
+static void fmcp__oa_cb_handler(fmcp_http_req *req, void *user)
+{
+    fmcp__oa_cb *cb = (fmcp__oa_cb *)user;
+    const char *q = fmcp_http_req_query(req);
+    char err[128], desc[256];
+    fmcp__oa_buf page;
+    fmcp_http_header h[2];
+    if (strcmp(fmcp_http_req_path(req), cb->path) != 0 || cb->done || !q) {
+        fmcp_http_respond(req, 404, NULL, 0, "not found\n", 10);
+        return;
+    }
+    memset(&page, 0, sizeof page);
+    page.a = cb->o->a;
+    cb->query_len = strlen(q);
+    cb->query = (char *)fmcp_malloc(cb->o->a, cb->query_len + 1);
+    if (cb->query) memcpy(cb->query, q, cb->query_len + 1);
+    cb->done = 1;
+    if (fmcp__oa_query_get(q, "error", err, sizeof err) != FMCP_OK) fmcp__oa_page(&page, NULL, NULL);
+    else {
+        if (fmcp__oa_query_get(q, "error_description", desc, sizeof desc) != FMCP_OK) desc[0] = 0;
+        fmcp__oa_page(&page, err, desc);
+    }
+    h[0].name = "Content-Type"; h[0].value = "text/html; charset=utf-8";
+    h[1].name = "Cache-Control"; h[1].value = "no-store";
+    if (page.err == FMCP_OK) fmcp_http_respond(req, 200, h, 2, page.p, page.len);
+    else fmcp_http_respond(req, 500, NULL, 0, "", 0);
+    fmcp__oa_buf_free(&page);
+    fmcp_http_stop(cb->loop);
+}
+
+static void fmcp__oa_cb_timeout(void *user)
+{
+    fmcp_http_stop((fmcp_http_loop *)user);
+}
+
+static void fmcp__oa_cb_close(fmcp__oa_cb *cb)
+{
+    if (cb->srv) fmcp_http_server_free(cb->srv);
+    if (cb->loop) fmcp_http_loop_free(cb->loop);
+    if (cb->query) { fmcp_wipe(cb->query, cb->query_len); fmcp_free(cb->o->a, cb->query, cb->query_len + 1); }
+    cb->srv = NULL; cb->loop = NULL; cb->query = NULL;
+}
+
+static uint16_t fmcp__oa_port_of(const char *url)
+{
+    fmcp_http_url u;
+    return url && fmcp_http_url_parse(url, &u) == FMCP_OK ? u.port : 0;
+}
+
+/* Binds the loopback server and writes the redirect URI. */
+static fmcp_result fmcp__oa_cb_open(fmcp_oauth *o, fmcp__oa_cb *cb, char *redirect, size_t cap)
+{
+    fmcp_http_server_desc sd;
+    uint16_t port = o->d.callback_port;
+    fmcp_result r;
+    int fixed = port != 0;
+    memset(cb, 0, sizeof *cb);
+    cb->o = o;
+    snprintf(cb->path, sizeof cb->path, "/callback");
+    if (o->d.redirect_uri) {
+        fmcp_http_url u;
+        r = fmcp_http_url_parse(o->d.redirect_uri, &u);
+        if (r != FMCP_OK || strlen(o->d.redirect_uri) >= cap) return FMCP_ERR_INVALID_ARG;
+        port = u.port;
+        fixed = 1;
+        snprintf(cb->path, sizeof cb->path, "%.*s", (int)strcspn(u.path, "?"), u.path);
+    } else if (!port && !o->d.client_id) {
+        if (fmcp__oa_load_client(o) == FMCP_OK) port = fmcp__oa_port_of(o->cl_redirect);
+    }
+    r = fmcp_http_loop_new(o->a, &cb->loop);
+    if (r != FMCP_OK) return r;
+    memset(&sd, 0, sizeof sd);
+    sd.host = "127.0.0.1";
+    sd.handler = fmcp__oa_cb_handler;
+    sd.user = cb;
+    sd.port = port;
+    r = fmcp_http_server_start(cb->loop, &sd, &cb->srv);
+    if (r != FMCP_OK && r != FMCP_ERR_NOMEM && !fixed && port) {   /* the stored port is taken: any port */
+        sd.port = 0;
+        r = fmcp_http_server_start(cb->loop, &sd, &cb->srv);
+    }
+    if (r != FMCP_OK) { cb->srv = NULL; fmcp__oa_cb_close(cb); return r; }
+    if (o->d.redirect_uri) snprintf(redirect, cap, "%s", o->d.redirect_uri);
+    else snprintf(redirect, cap, "http://localhost:%u/callback", (unsigned)fmcp_http_server_port(cb->srv));
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__oa_open_default(const char *url)
+{
+    pid_t pid = fork();
+    int st;
+    if (pid < 0) return FMCP_ERR_IO;
+    if (pid == 0) {                   /* double fork: no zombie, no waiting */
+        if (fork() == 0) {
+#ifdef __APPLE__
+            execlp("open", "open", url, (char *)NULL);
+#else
+            execlp("xdg-open", "xdg-open", url, (char *)NULL);
+#endif
+        }
+        _exit(0);
+    }
+    (void)waitpid(pid, &st, 0);
+    return FMCP_OK;
+}
+
+/* Shows the URL and runs the loopback server until the redirect arrives. */
+static fmcp_result fmcp__oa_cb_wait(fmcp_oauth *o, fmcp__oa_cb *cb, const char *url)
+{
+    uint64_t tid = 0;
+    int ms = o->d.callback_timeout_ms > 0 ? o->d.callback_timeout_ms : 300000;
+    fmcp_result r = FMCP_ERR_UNSUPPORTED;
+    if (!o->d.headless)
+        r = o->d.open_browser ? o->d.open_browser(o->d.open_browser_user, url) : fmcp__oa_open_default(url);
+    if (r != FMCP_OK || o->d.headless)
+        fprintf(stderr, "Open this URL in a browser to authorize:\n%s\n", url);
+    r = fmcp_http_timer_add(cb->loop, ms, fmcp__oa_cb_timeout, cb->loop, &tid);
+    if (r != FMCP_OK) return r;
+    while (!cb->done) {
+        r = fmcp_http_run(cb->loop);
+        if (r != FMCP_OK || !cb->done) break;
+    }
+    fmcp_http_timer_cancel(cb->loop, tid);
+    if (!cb->done) return r != FMCP_OK ? r : FMCP_ERR_TIMEOUT;
+    return cb->query ? FMCP_OK : FMCP_ERR_NOMEM;
+}
+
+/* ---- the authorization code flow ----------------------------------------- */
+
+static fmcp_result fmcp__oa_rand_str(char *out, size_t nbytes, size_t cap)
+{
+    uint8_t rnd[64];
+    size_t n = 0;
+    fmcp_result r;
+    if (nbytes > sizeof rnd) return FMCP_ERR_INVALID_ARG;
+    r = fmcp_random_bytes(rnd, nbytes);
+    if (r == FMCP_OK) r = fmcp_b64_encode(FMCP_B64_URL, rnd, nbytes, out, cap, &n);
+    fmcp_wipe(rnd, sizeof rnd);
+    return r;
+}
+
+static fmcp_result fmcp__oa_auth_url(fmcp_oauth *o, fmcp__oa_buf *u, const char *redirect, const char *state,
+                                     const char *challenge, const char *scope)
+{
+    fmcp__oa_puts(u, o->authz_ep);
+    fmcp__oa_form(u, strchr(o->authz_ep, '?') ? '&' : '?', "response_type", "code");
+    fmcp__oa_form(u, '&', "client_id", o->cl_id);
+    fmcp__oa_form(u, '&', "redirect_uri", redirect);
+    fmcp__oa_form(u, '&', "state", state);
+    fmcp__oa_form(u, '&', "code_challenge", challenge);
+    fmcp__oa_form(u, '&', "code_challenge_method", "S256");
+    fmcp__oa_form(u, '&', "scope", scope);
+    fmcp__oa_form(u, '&', "resource", o->resource);
+    return u->err;
+}
+
+/* Checks the redirect's parameters; copies the code. */
+static fmcp_result fmcp__oa_check_redirect(fmcp_oauth *o, const char *q, const char *state, char *code, size_t cap)
+{
+    char got[256];
+    if (fmcp__oa_query_get(q, "error", got, sizeof got) != FMCP_ERR_NOT_FOUND) return FMCP_ERR_AUTH;
+    if (fmcp__oa_query_get(q, "state", got, sizeof got) != FMCP_OK || strlen(got) != strlen(state) ||
+        !fmcp_ct_equal(got, state, strlen(state)))
+        return FMCP_ERR_AUTH;
+    if (o->iss_param) {
+        char iss[1024];
+        if (fmcp__oa_query_get(q, "iss", iss, sizeof iss) != FMCP_OK || !o->issuer || strcmp(iss, o->issuer) != 0)
+            return FMCP_ERR_AUTH;
+    }
+    return fmcp__oa_query_get(q, "code", code, cap) == FMCP_OK && *code ? FMCP_OK : FMCP_ERR_AUTH;
+}
+
+/* The redirect's query: from the authorize hook, or the loopback server. */
+static fmcp_result fmcp__oa_get_redirect(fmcp_oauth *o, fmcp__oa_cb *cb, const char *url, const char *redirect,
+                                         char *out, size_t cap)
+{
+    fmcp_result r;
+    if (o->d.authorize) {
+        char *q;
+        r = o->d.authorize(o->d.authorize_user, url, redirect, out, cap);
+        if (r != FMCP_OK) return r;
+        q = strchr(out, '?');
+        if (!q) return FMCP_ERR_AUTH;
+        memmove(out, q + 1, strlen(q + 1) + 1);
+        out[strcspn(out, "#")] = 0;
+        return FMCP_OK;
+    }
+    r = fmcp__oa_cb_wait(o, cb, url);
+    if (r != FMCP_OK) return r;
+    if (cb->query_len >= cap) return FMCP_ERR_TOO_LARGE;
+    memcpy(out, cb->query, cb->query_len + 1);
+    return FMCP_OK;
+}
+
+typedef struct fmcp__oa_flow {
+    char redirect[512];
+    char verifier[96];
+    char challenge[44];
+    char state[32];
+    char code[1024];
+    char query[8192];
+} fmcp__oa_flow;
+
+static fmcp_result fmcp__oa_exchange(fmcp_oauth *o, fmcp__oa_flow *f, const char *scope)
+{
+    fmcp__oa_buf form;
+    fmcp_result r;
+    memset(&form, 0, sizeof form);
+    form.a = o->a;
+    fmcp__oa_form(&form, '&', "grant_type", "authorization_code");
+    fmcp__oa_form(&form, '&', "code", f->code);
+    fmcp__oa_form(&form, '&', "redirect_uri", f->redirect);
+    fmcp__oa_form(&form, '&', "code_verifier", f->verifier);
+    fmcp__oa_form(&form, '&', "resource", o->resource);
+    fmcp__oa_forget_tokens(o);
+    r = fmcp__oa_token_call(o, &form, scope);
+    fmcp__oa_buf_free(&form);
+    return r;
+}
+
+static fmcp_result fmcp__oa_authorize(fmcp_oauth *o, const char *scope)
+{
+    fmcp__oa_flow *f = (fmcp__oa_flow *)fmcp_malloc(o->a, sizeof *f);
+    fmcp__oa_cb cb;
+    fmcp__oa_buf url;
+    fmcp_result r;
+    if (!f) return FMCP_ERR_NOMEM;
+    memset(f, 0, sizeof *f);
+    memset(&url, 0, sizeof url);
+    url.a = o->a;
+    r = fmcp__oa_cb_open(o, &cb, f->redirect, sizeof f->redirect);
+    if (r != FMCP_OK) { fmcp_free(o->a, f, sizeof *f); return r; }
+    r = fmcp__oa_client(o, f->redirect);
+    if (r == FMCP_OK) r = fmcp__oa_rand_str(f->verifier, 48, sizeof f->verifier);   /* 64 characters */
+    if (r == FMCP_OK) r = fmcp__oa_rand_str(f->state, 16, sizeof f->state);
+    if (r == FMCP_OK) r = fmcp_oauth_pkce_challenge(f->verifier, f->challenge);
+    if (r == FMCP_OK) r = fmcp__oa_auth_url(o, &url, f->redirect, f->state, f->challenge, scope);
+    if (r == FMCP_OK) r = fmcp__oa_get_redirect(o, &cb, url.p, f->redirect, f->query, sizeof f->query);
+    fmcp__oa_cb_close(&cb);
+    if (r == FMCP_OK) r = fmcp__oa_check_redirect(o, f->query, f->state, f->code, sizeof f->code);
+    if (r == FMCP_OK) r = fmcp__oa_exchange(o, f, scope);
+    fmcp__oa_buf_free(&url);
+    fmcp_wipe(f, sizeof *f);
+    fmcp_free(o->a, f, sizeof *f);
+    return r;
+}
+
+/* ---- public API ------------------------------------------------------------ */
+
+/* o->d was copied from d: replace its strings by our own copies. */
+static fmcp_result fmcp__oa_copy_desc(fmcp_oauth *o, const fmcp_oauth_desc *d)
+{
+    char *c[9];
+    fmcp_result r = FMCP_OK;
+    int i;
+    memset(c, 0, sizeof c);
+    r = fmcp__oa_set(o, &c[0], d->client_name);
+    if (r == FMCP_OK) r = fmcp__oa_set(o, &c[1], d->scopes);
+    if (r == FMCP_OK) r = fmcp__oa_set(o, &c[2], d->client_id);
+    if (r == FMCP_OK) r = fmcp__oa_set(o, &c[3], d->client_secret);
+    if (r == FMCP_OK) r = fmcp__oa_set(o, &c[4], d->token_endpoint_auth_method);
+    if (r == FMCP_OK) r = fmcp__oa_set(o, &c[5], d->client_metadata_url);
+    if (r == FMCP_OK) r = fmcp__oa_set(o, &c[6], d->additional_client_metadata);
+    if (r == FMCP_OK) r = fmcp__oa_set(o, &c[7], d->redirect_uri);
+    if (r == FMCP_OK) r = fmcp__oa_set(o, &c[8], d->cache_dir);
+    if (r != FMCP_OK) {
+        for (i = 0; i < 9; i++) fmcp__oa_sfree(o, &c[i]);
+        return r;
+    }
+    o->d.client_name = c[0]; o->d.scopes = c[1]; o->d.client_id = c[2]; o->d.client_secret = c[3];
+    o->d.token_endpoint_auth_method = c[4]; o->d.client_metadata_url = c[5];
+    o->d.additional_client_metadata = c[6]; o->d.redirect_uri = c[7]; o->d.cache_dir = c[8];
+    return FMCP_OK;
+}
+
+/* Frees one of our copied desc strings. */
+static void fmcp__oa_free_cs(fmcp_oauth *o, const char **s)
+{
+    char *p = (char *)*s;         /* the string is ours (fmcp__oa_copy_desc) */
+    fmcp__oa_sfree(o, &p);
+    *s = NULL;
+}
+
+static void fmcp__oa_free_desc(fmcp_oauth *o)
+{
+    fmcp__oa_free_cs(o, &o->d.client_name);
+    fmcp__oa_free_cs(o, &o->d.scopes);
+    fmcp__oa_free_cs(o, &o->d.client_id);
+    fmcp__oa_free_cs(o, &o->d.client_secret);
+    fmcp__oa_free_cs(o, &o->d.token_endpoint_auth_method);
+    fmcp__oa_free_cs(o, &o->d.client_metadata_url);
+    fmcp__oa_free_cs(o, &o->d.additional_client_metadata);
+    fmcp__oa_free_cs(o, &o->d.redirect_uri);
+    fmcp__oa_free_cs(o, &o->d.cache_dir);
+}
+
+static fmcp_result fmcp__oa_init_store(fmcp_oauth *o)
+{
+    if (o->d.store) { o->store = o->d.store; return FMCP_OK; }
+#ifndef FASTMCP_NO_FILESYSTEM
+    {
+        fmcp_result r = fmcp_oauth_file_store_init(&o->fs, o->a, o->d.cache_dir, &o->own_store);
+        if (r == FMCP_OK) o->store = &o->own_store;
+        return r;
+    }
+#else
+    return FMCP_ERR_UNSUPPORTED;
+#endif
+}
+
+FASTMCP_API fmcp_result fmcp_oauth_new(const fmcp_oauth_desc *d, const char *server_url, fmcp_oauth **out)
+{
+    fmcp_oauth *o;
+    fmcp_oauth_desc zero;
+    char canon[2400];
+    fmcp_result r;
+    if (!out || !server_url) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    memset(&zero, 0, sizeof zero);
+    if (!d) d = &zero;
+    r = fmcp__oa_canon(server_url, canon, sizeof canon);
+    if (r != FMCP_OK) return r == FMCP_ERR_BUFFER_TOO_SMALL ? FMCP_ERR_TOO_LARGE : r;
+    o = (fmcp_oauth *)fmcp_malloc(d->alloc, sizeof *o);
+    if (!o) return FMCP_ERR_NOMEM;
+    memset(o, 0, sizeof *o);
+    o->a = d->alloc;
+    o->d = *d;
+    r = fmcp__oa_copy_desc(o, d);
+    if (r != FMCP_OK) { fmcp_free(o->a, o, sizeof *o); return r; }
+    r = fmcp__oa_set(o, &o->server_url, canon);
+    if (r == FMCP_OK) r = fmcp__oa_init_store(o);
+    if (r != FMCP_OK) {
+        fmcp__oa_free_desc(o);
+        fmcp__oa_sfree(o, &o->server_url);
+        fmcp_free(o->a, o, sizeof *o);
+        return r;
+    }
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_init(&o->lock, NULL);
+#endif
+    *out = o;
+    return FMCP_OK;
+}
+
+FASTMCP_API void fmcp_oauth_free(fmcp_oauth *o)
+{
+    char **s[10];
+    int i;
+    if (!o) return;
+    s[0] = &o->server_url; s[1] = &o->prm_url; s[2] = &o->resource; s[3] = &o->prm_scopes;
+    s[4] = &o->issuer; s[5] = &o->authz_ep; s[6] = &o->token_ep; s[7] = &o->reg_ep;
+    s[8] = &o->as_scopes; s[9] = &o->as_methods;
+    for (i = 0; i < 10; i++) fmcp__oa_sfree(o, s[i]);
+    fmcp__oa_forget_tokens(o);
+    fmcp__oa_forget_client(o);
+    fmcp__oa_free_desc(o);
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_destroy(&o->lock);
+#endif
+    fmcp_free(o->a, o, sizeof *o);
+}
+
+/* A token that is not about to expire, refreshed if need be. */
+static fmcp_result fmcp__oa_current(fmcp_oauth *o)
+{
+    fmcp_result r = fmcp__oa_load_tokens(o);
+    if (r != FMCP_OK) return r;
+    if (!o->access) return FMCP_ERR_NOT_FOUND;
+    if (!o->expires_at || fmcp_time_now() + 60 < o->expires_at) return FMCP_OK;
+    if (o->refresh) {
+        r = fmcp__oa_refresh(o);
+        if (r == FMCP_OK || r == FMCP_ERR_NOMEM) return r;
+    } else if (fmcp_time_now() < o->expires_at) {
+        return FMCP_OK;                 /* nothing to refresh with: use it to the end */
+    }
+    fmcp__oa_forget_tokens(o);
+    (void)o->store->remove(o->store->user, o->server_url, "tokens");
+    return FMCP_ERR_NOT_FOUND;
+}
+
+FASTMCP_API fmcp_result fmcp_oauth_access_token(fmcp_oauth *o, char *buf, size_t cap)
+{
+    fmcp_result r;
+    if (!o || !buf || !cap) return FMCP_ERR_INVALID_ARG;
+    buf[0] = 0;
+    fmcp__oa_lock(o);
+    r = fmcp__oa_current(o);
+    if (r == FMCP_OK && strlen(o->access) >= cap) r = FMCP_ERR_BUFFER_TOO_SMALL;
+    if (r == FMCP_OK) memcpy(buf, o->access, strlen(o->access) + 1);
+    fmcp__oa_unlock(o);
+    return r;
+}
+
+/* Discover (with the challenge's hints) and run the authorization flow. */
+static fmcp_result fmcp__oa_full(fmcp_oauth *o, const fmcp_oauth_challenge *ch, const char *extra_scope)
+{
+    char scope[2048];
+    size_t len;
+    fmcp_result r = fmcp__oa_discover(o, ch ? ch->resource_metadata : NULL);
+    if (r != FMCP_OK) return r;
+    r = fmcp_oauth_select_scope(ch ? ch->scope : NULL, o->prm_scopes, o->d.scopes, o->as_scopes, scope, sizeof scope);
+    len = strlen(scope);
+    if (r == FMCP_OK && extra_scope) {          /* step-up: keep what we had */
+        r = fmcp__oa_scope_add(scope, sizeof scope, &len, extra_scope);
+    }
+    if (r != FMCP_OK) return r;
+    return fmcp__oa_authorize(o, scope[0] ? scope : NULL);
+}
+
+FASTMCP_API fmcp_result fmcp_oauth_handle_challenge(fmcp_oauth *o, int status, const char *www_authenticate,
+                                                    int attempt)
+{
+    fmcp_oauth_challenge ch;
+    int have = 0, max;
+    fmcp_result r;
+    if (!o || (status != 401 && status != 403)) return FMCP_ERR_INVALID_ARG;
+    max = o->d.max_step_up > 0 ? o->d.max_step_up : 3;
+    if (www_authenticate && fmcp_oauth_parse_www_authenticate(www_authenticate, &ch) == FMCP_OK) have = 1;
+    if (!have) memset(&ch, 0, sizeof ch);
+    if (status == 403 && strcmp(ch.error, "insufficient_scope") != 0) return FMCP_ERR_FORBIDDEN;
+    if (attempt >= max) return status == 403 ? FMCP_ERR_FORBIDDEN : FMCP_ERR_AUTH;
+    fmcp__oa_lock(o);
+    r = fmcp__oa_load_tokens(o);
+    if (r == FMCP_OK && status == 401 && attempt == 0 && o->refresh) {
+        r = fmcp__oa_refresh(o);
+        if (r == FMCP_OK) { fmcp__oa_unlock(o); return FMCP_OK; }
+        r = FMCP_OK;
+    }
+    if (r == FMCP_OK) {
+        char *keep = NULL;
+        if (status == 403 && o->tok_scope) r = fmcp__oa_set(o, &keep, o->tok_scope);
+        fmcp__oa_forget_tokens(o);
+        (void)o->store->remove(o->store->user, o->server_url, "tokens");
+        if (r == FMCP_OK) r = fmcp__oa_full(o, &ch, keep);
+        fmcp__oa_sfree(o, &keep);
+    }
+    fmcp__oa_unlock(o);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_oauth_login(fmcp_oauth *o)
+{
+    fmcp_result r;
+    if (!o) return FMCP_ERR_INVALID_ARG;
+    fmcp__oa_lock(o);
+    r = fmcp__oa_current(o);
+    if (r == FMCP_ERR_NOT_FOUND) r = fmcp__oa_full(o, NULL, NULL);
+    fmcp__oa_unlock(o);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_oauth_logout(fmcp_oauth *o)
+{
+    fmcp_result r;
+    if (!o) return FMCP_ERR_INVALID_ARG;
+    fmcp__oa_lock(o);
+    fmcp__oa_forget_tokens(o);
+    fmcp__oa_forget_client(o);
+    o->tokens_loaded = o->client_loaded = 0;
+    r = o->store->remove(o->store->user, o->server_url, NULL);
+    fmcp__oa_unlock(o);
+    return r;
+}
+
+/* Resolves a Location (absolute, or absolute-path) against base. */
+static fmcp_result fmcp__oa_resolve(const char *base, const char *loc, char *out, size_t cap)
+{
+    int n;
+    if (strstr(loc, "://")) n = snprintf(out, cap, "%s", loc);
+    else if (loc[0] == '/') {
+        fmcp_http_url u;
+        char origin[300];
+        fmcp_result r = fmcp_http_url_parse(base, &u);
+        if (r == FMCP_OK) r = fmcp__oa_origin(&u, origin, sizeof origin);
+        if (r != FMCP_OK) return r;
+        n = snprintf(out, cap, "%s%s", origin, loc);
+    } else return FMCP_ERR_UNSUPPORTED;
+    return n < 0 || (size_t)n >= cap ? FMCP_ERR_TOO_LARGE : FMCP_OK;
+}
+
+FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *authorization_url,
+                                                    const char *redirect_uri, char *callback, size_t cap)
+{
+    char url[8192];
+    int hop;
+    size_t rl;
+    if (!authorization_url || !redirect_uri || !callback || !cap) return FMCP_ERR_INVALID_ARG;
+    rl = strcspn(redirect_uri, "?#");
+    if (strlen(authorization_url) >= sizeof url) return FMCP_ERR_TOO_LARGE;
+    memcpy(url, authorization_url, strlen(authorization_url) + 1);
+    for (hop = 0; hop < 9; hop++) {
+        fmcp_http_client_req rq;
+        fmcp_http_response *res = NULL;
+        const char *loc;
+        fmcp_result r;
+        memset(&rq, 0, sizeof rq);
+        rq.url = url;
+        rq.transport = (const fmcp_http_transport *)user;
+        r = fmcp_http_fetch(NULL, &rq, &res);
+        if (r != FMCP_OK) return r;
+        loc = res->status >= 300 && res->status < 400 ? fmcp_http_response_header(res, "location") : NULL;
+        r = loc ? fmcp__oa_resolve(url, loc, url, sizeof url) : FMCP_ERR_AUTH;
+        fmcp_http_response_free(res);
+        if (r != FMCP_OK) return r;
+        if (strncmp(url, redirect_uri, rl) == 0 && (url[rl] == '?' || url[rl] == 0 || url[rl] == '#')) {
+            if (strlen(url) >= cap) return FMCP_ERR_TOO_LARGE;
+            memcpy(callback, url, strlen(url) + 1);
+            return FMCP_OK;
+        }
+    }
+    return FMCP_ERR_AUTH;
+}
+
+#endif /* FASTMCP_NO_SOCKETS */
+
 /* ===== mcp_client.c ===== */
 /* mcp_client: implementation */
 
@@ -15768,6 +18670,7 @@ typedef struct fmcp__cl_conn {
     char *buf;
     size_t off, len, cap;     /* unread bytes are buf[off..len) */
     int status, chunked, body_done, keep, is_sse;
+    char www[4096];           /* WWW-Authenticate of the last answer ("" = none) */
     int64_t remain;           /* Content-Length left, -1 = until close */
     int64_t chunk;            /* bytes left in this chunk, -1 = size line next */
 } fmcp__cl_conn;
@@ -15809,6 +18712,7 @@ struct fmcp_client {
     pthread_cond_t cv;
     pthread_t thread;
     int has_thread;
+    int get_settled;          /* the GET stream got its answer head (or failed) */
 #endif
 };
 
@@ -16396,6 +19300,12 @@ static void fmcp__cl_header(fmcp_client *c, fmcp__cl_conn *k, const char *name, 
         if (fmcp__cl_ieq(v, vl, "close")) k->keep = 0;
     } else if (fmcp__cl_ieq(name, nl, "content-type")) {
         k->is_sse = vl >= 17 && fmcp__cl_ieq(v, 17, "text/event-stream");
+    } else if (fmcp__cl_ieq(name, nl, "www-authenticate")) {
+        size_t have = strlen(k->www);        /* several headers form one list */
+        if (have + (have ? 2 : 0) + vl < sizeof k->www) {
+            if (have) { memcpy(k->www + have, ", ", 2); have += 2; }
+            fmcp__cl_copy(k->www + have, sizeof k->www - have, v, vl);
+        }
     } else if (fmcp__cl_ieq(name, nl, "mcp-session-id")) {
         FMCP__CL_LOCK(c);
         if (!c->session[0] && vl < sizeof c->session) fmcp__cl_copy(c->session, sizeof c->session, v, vl);
@@ -16410,6 +19320,7 @@ static fmcp_result fmcp__cl_parse_head(fmcp_client *c, fmcp__cl_conn *k, const c
     k->status = (h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
     k->keep = h[7] == '1';
     k->chunked = 0; k->is_sse = 0; k->remain = -1; k->chunk = -1; k->body_done = 0;
+    k->www[0] = 0;
     for (h = line + 1; h < e;) {
         const char *eol = (const char *)memchr(h, '\n', (size_t)(e - h)), *colon;
         size_t ln = eol ? (size_t)(eol - h) : (size_t)(e - h);
@@ -16627,6 +19538,29 @@ static fmcp_result fmcp__cl_sse_read(fmcp_client *c, fmcp__cl_conn *k, fmcp__cl_
 
 /* ---- HTTP requests ------------------------------------------------------- */
 
+/* Authorization: the static bearer token, else the OAuth access token. */
+static fmcp_result fmcp__cl_auth_header(fmcp_client *c, fmcp__cl_buf *h, size_t max)
+{
+    const char *tok = c->d.bearer_token;
+    char *buf = NULL;
+    const size_t cap = 16384;
+    fmcp_result r = FMCP_OK;
+    if (!tok && c->d.oauth) {
+        buf = (char *)fmcp_malloc(c->a, cap);
+        if (!buf) return FMCP_ERR_NOMEM;
+        r = fmcp_oauth_access_token(c->d.oauth, buf, cap);
+        if (r == FMCP_OK) tok = buf;
+        else r = r == FMCP_ERR_NOMEM ? r : FMCP_OK;   /* no token yet: the 401 starts the flow */
+    }
+    if (tok && r == FMCP_OK) {
+        r = fmcp__cl_buf_add(c->a, h, "Authorization: Bearer ", 22, max);
+        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, h, tok, strlen(tok), max);
+        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, h, "\r\n", 2, max);
+    }
+    if (buf) { fmcp_wipe(buf, cap); fmcp_free(c->a, buf, cap); }
+    return r;
+}
+
 static fmcp_result fmcp__cl_http_send_req(fmcp_client *c, fmcp__cl_conn *k, const char *method, const char *path,
                                           const char *body, size_t len, const char *last_id, int64_t deadline)
 {
@@ -16663,11 +19597,7 @@ static fmcp_result fmcp__cl_http_send_req(fmcp_client *c, fmcp__cl_conn *k, cons
         snprintf(line, sizeof line, "Last-Event-ID: %s\r\n", last_id);
         if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
     }
-    if (c->d.bearer_token) {
-        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, "Authorization: Bearer ", 22, max);
-        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, c->d.bearer_token, strlen(c->d.bearer_token), max);
-        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, "\r\n", 2, max);
-    }
+    if (r == FMCP_OK) r = fmcp__cl_auth_header(c, &h, max);
     for (i = 0; i < c->d.nheaders && r == FMCP_OK; i++) {
         const fmcp_http_header *x = &c->d.headers[i];
         r = fmcp__cl_buf_add(c->a, &h, x->name, strlen(x->name), max);
@@ -16679,6 +19609,7 @@ static fmcp_result fmcp__cl_http_send_req(fmcp_client *c, fmcp__cl_conn *k, cons
     if (r == FMCP_OK && post && len <= 65536) r = fmcp__cl_buf_add(c->a, &h, body, len, max + 65536);
     if (r == FMCP_OK) r = fmcp__cl_conn_write(c, k, h.p, h.len, deadline);
     if (r == FMCP_OK && post && len > 65536) r = fmcp__cl_conn_write(c, k, body, len, deadline);
+    if (h.p) fmcp_wipe(h.p, h.len);     /* it may hold a token */
     fmcp__cl_buf_free(c->a, &h);
     return r;
 }
@@ -16734,14 +19665,23 @@ static const char *fmcp__cl_post_path(const fmcp_client *c)
     return c->legacy ? c->post_path : c->url.path;
 }
 
+/* Copies the status and WWW-Authenticate of an auth failure (for OAuth). */
+static void fmcp__cl_note_auth(const fmcp__cl_conn *k, int *status, char *www, size_t cap)
+{
+    *status = k->status;
+    if (www && (k->status == 401 || k->status == 403)) fmcp__cl_copy(www, cap, k->www, strlen(k->www));
+}
+
 /* POST a notification or response: 202 (or any 2xx) expected, body ignored. */
-static fmcp_result fmcp__cl_http_post_oneway(fmcp_client *c, const char *json, size_t len)
+static fmcp_result fmcp__cl_http_post_once(fmcp_client *c, const char *json, size_t len, int *status,
+                                           char *www, size_t wcap)
 {
     fmcp__cl_conn *k = NULL;
     fmcp__cl_buf body;
     int64_t deadline = fmcp_monotonic_ms() + 30000;
     fmcp_result r = fmcp__cl_exchange(c, "POST", fmcp__cl_post_path(c), json, len, NULL, deadline, NULL, &k);
     if (r != FMCP_OK) return r;
+    fmcp__cl_note_auth(k, status, www, wcap);
     memset(&body, 0, sizeof body);
     if (!k->is_sse) r = fmcp__cl_body_all(c, k, deadline, NULL, &body);
     else k->keep = 0;
@@ -16749,6 +19689,26 @@ static fmcp_result fmcp__cl_http_post_oneway(fmcp_client *c, const char *json, s
     if (r == FMCP_OK && (k->status < 200 || k->status > 299)) r = k->status == 404 ? FMCP_ERR_CLOSED : FMCP_ERR_HTTP;
     fmcp__cl_release(c, k);
     return r;
+}
+
+/* After an HTTP error: FMCP_OK when OAuth got a new token and the request
+ * should go again, else the result to report. */
+static fmcp_result fmcp__cl_reauth(fmcp_client *c, fmcp_result r, int status, const char *www, int attempt)
+{
+    if (r != FMCP_ERR_HTTP || !c->d.oauth || c->d.bearer_token || (status != 401 && status != 403)) return r;
+    return fmcp_oauth_handle_challenge(c->d.oauth, status, www[0] ? www : NULL, attempt);
+}
+
+static fmcp_result fmcp__cl_http_post_oneway(fmcp_client *c, const char *json, size_t len)
+{
+    char www[4096];
+    int attempt, status = 0;
+    fmcp_result r;
+    for (attempt = 0;; attempt++) {
+        www[0] = 0;
+        r = fmcp__cl_http_post_once(c, json, len, &status, www, sizeof www);
+        if (r == FMCP_OK || fmcp__cl_reauth(c, r, status, www, attempt) != FMCP_OK) return r;
+    }
 }
 
 /* Resume a POST stream that ended early: GET with Last-Event-ID. */
@@ -16782,14 +19742,14 @@ static fmcp_result fmcp__cl_resume(fmcp_client *c, fmcp__cl_sse *s, int64_t dead
 
 /* POST a request and read its answer (JSON or SSE) until p is done. */
 static fmcp_result fmcp__cl_http_rpc(fmcp_client *c, const char *json, size_t len, fmcp__cl_pending *p,
-                                     int64_t deadline, int *status)
+                                     int64_t deadline, int *status, char *www, size_t wcap)
 {
     fmcp__cl_conn *k = NULL;
     fmcp__cl_buf body;
     fmcp__cl_sse s;
     fmcp_result r = fmcp__cl_exchange(c, "POST", fmcp__cl_post_path(c), json, len, NULL, deadline, p, &k);
     if (r != FMCP_OK) return r;
-    *status = k->status;
+    fmcp__cl_note_auth(k, status, www, wcap);
     memset(&body, 0, sizeof body);
     memset(&s, 0, sizeof s);
     if (c->legacy && k->status >= 200 && k->status <= 299) {
@@ -16817,6 +19777,16 @@ static fmcp_result fmcp__cl_http_rpc(fmcp_client *c, const char *json, size_t le
 }
 
 #ifndef FASTMCP_NO_THREADS
+/* Tells connect the GET stream is open (or will not be), so requests the
+ * server sends on it right after connect are not lost. */
+static void fmcp__cl_get_settle(fmcp_client *c)
+{
+    FMCP__CL_LOCK(c);
+    c->get_settled = 1;
+    FMCP__CL_WAKE(c);
+    FMCP__CL_UNLOCK(c);
+}
+
 /* The stand-alone GET stream (or the legacy stream): reconnects after the
  * server's retry hint until the client closes. */
 static int fmcp__cl_get_once(fmcp_client *c, fmcp__cl_sse *s, fmcp__cl_conn *k0)
@@ -16836,6 +19806,7 @@ static int fmcp__cl_get_once(fmcp_client *c, fmcp__cl_sse *s, fmcp__cl_conn *k0)
         if (r == FMCP_OK) r = fmcp__cl_read_head(c, k, 0, NULL);
         if (r != FMCP_OK) k->status = 0;
     }
+    fmcp__cl_get_settle(c);
     if (k->status == 200 && k->is_sse) r = fmcp__cl_sse_read(c, k, s, 0, NULL);
     FMCP__CL_LOCK(c);
     c->get_fd = -1;
@@ -16856,6 +19827,7 @@ static void *fmcp__cl_get_main(void *arg)
     for (;;) {
         int again = fmcp__cl_get_once(c, s, k), ms;
         k = NULL;
+        fmcp__cl_get_settle(c);
         if (!again || c->legacy) break;
         ms = s->retry_ms > 0 ? (int)s->retry_ms : 1000;
         FMCP__CL_LOCK(c);
@@ -16977,6 +19949,29 @@ static void fmcp__cl_send_cancel(fmcp_client *c, int64_t id, const char *reason)
     }
 }
 
+#ifndef FASTMCP_NO_SOCKETS
+/* The POST, again after each OAuth challenge that produced a new token. */
+static fmcp_result fmcp__cl_http_authed(fmcp_client *c, const char *msg, size_t len, fmcp__cl_pending *p,
+                                        int *status)
+{
+    char www[4096];
+    int attempt;
+    int64_t span = p->deadline ? p->deadline - fmcp_monotonic_ms() : 0;
+    for (attempt = 0;; attempt++) {
+        fmcp_result r, a;
+        www[0] = 0;
+        r = fmcp__cl_http_rpc(c, msg, len, p, p->deadline, status, www, sizeof www);
+        a = fmcp__cl_reauth(c, r, *status, www, attempt);
+        if (a != FMCP_OK || r == FMCP_OK) return r == FMCP_ERR_HTTP ? a : r;
+        if (span > 0) {                  /* the browser may have taken minutes */
+            FMCP__CL_LOCK(c);
+            p->deadline = fmcp_monotonic_ms() + span;
+            FMCP__CL_UNLOCK(c);
+        }
+    }
+}
+#endif
+
 /* Carry the request over the transport until answered, timed out or cancelled. */
 static fmcp_result fmcp__cl_roundtrip(fmcp_client *c, const char *msg, size_t len, fmcp__cl_pending *p,
                                       int *status)
@@ -16984,7 +19979,7 @@ static fmcp_result fmcp__cl_roundtrip(fmcp_client *c, const char *msg, size_t le
     fmcp_result r;
 #ifndef FASTMCP_NO_SOCKETS
     if (c->kind == FMCP__CL_HTTP) {
-        r = fmcp__cl_http_rpc(c, msg, len, p, p->deadline, status);
+        r = fmcp__cl_http_authed(c, msg, len, p, status);
         if (r == FMCP_OK && c->legacy) r = fmcp__cl_stream_wait(c, p);
         return r;
     }
@@ -17535,6 +20530,12 @@ static fmcp_result fmcp__cl_start_get(fmcp_client *c)
     if (c->d.no_get_stream && !c->legacy) return FMCP_OK;
     if (pthread_create(&c->thread, NULL, fmcp__cl_get_main, c) != 0) return FMCP_ERR_NOMEM;
     c->has_thread = 1;
+    {   /* wait (briefly) until the server has answered the GET */
+        int64_t end = fmcp_monotonic_ms() + 5000;
+        FMCP__CL_LOCK(c);
+        while (!c->get_settled && fmcp_monotonic_ms() < end) fmcp__cl_cond_wait_ms(c, FMCP__CL_SLICE_MS);
+        FMCP__CL_UNLOCK(c);
+    }
     return FMCP_OK;
 #else
     return c->legacy ? FMCP_ERR_UNSUPPORTED : FMCP_OK;   /* the legacy answers need a reader */
@@ -17607,14 +20608,6 @@ typedef struct fmcp__auth_item {    /* scopes of an item, for step-up 403s */
     struct fmcp__auth_item *next;
 } fmcp__auth_item;
 
-typedef struct fmcp__auth_tool {    /* trampoline record of fmcp_auth_add_tool */
-    fmcp_auth *a;
-    fmcp_handler_fn handler;
-    void *user;
-    char *name;
-    struct fmcp__auth_tool *next;
-} fmcp__auth_tool;
-
 /* Everything one request's answer needs until the transport releases it;
  * also the parking entry while a JWKS fetch runs. */
 typedef struct fmcp__auth_hold {
@@ -17660,7 +20653,7 @@ struct fmcp_auth {
     fmcp_auth_custom_fn custom;
     void *custom_user;
     fmcp__auth_item *items;
-    fmcp__auth_tool *tools;
+    fmcp_server *srv;               /* attached: item scopes come from its registry */
     fmcp__auth_hold *parked, *parked_tail;
     size_t nparked;
     fmcp_auth_stats st;
@@ -17815,7 +20808,8 @@ static fmcp_result fmcp__auth_id_from_claims(const fmcp_allocator *al, const fmc
 /* ---- audit ------------------------------------------------------------------ */
 
 typedef struct fmcp__auth_ev {
-    const char *event, *subject, *client_id, *remote, *method, *path, *reason, *tool, *outcome;
+    const char *event, *subject, *client_id, *remote, *method, *path, *reason, *outcome;
+    const char *item_key, *item;    /* "tool"/"resource"/"prompt" and its name */
     int status;
     int64_t duration_ms, retry_after;
     int has_duration;
@@ -17844,7 +20838,7 @@ static void fmcp__auth_audit(fmcp_auth *a, const fmcp__auth_ev *e)
     fmcp__auth_kv(&w, "method", e->method);
     fmcp__auth_kv(&w, "path", e->path);
     fmcp__auth_kv(&w, "reason", e->reason);
-    fmcp__auth_kv(&w, "tool", e->tool);
+    if (e->item_key) fmcp__auth_kv(&w, e->item_key, e->item);
     if (e->status) { fmcp_jw_key(&w, "status"); fmcp_jw_int(&w, e->status); }
     if (e->has_duration) { fmcp_jw_key(&w, "duration_ms"); fmcp_jw_int(&w, e->duration_ms); }
     fmcp__auth_kv(&w, "outcome", e->outcome);
@@ -17993,37 +20987,31 @@ FASTMCP_API fmcp_result fmcp_auth_item_scopes(fmcp_auth *a, fmcp_item_kind kind,
     return FMCP_OK;
 }
 
-static fmcp_result fmcp__auth_tool_tramp(fmcp_ctx *c, void *user)
+/* The engine's call observer: one audit line per tools/call, resources/read
+ * and prompts/get, from whichever thread finished it. */
+static void fmcp__auth_observe(void *user, const fmcp_call_event *ev)
 {
-    fmcp__auth_tool *t = (fmcp__auth_tool *)user;
-    const fmcp_auth_info *who = fmcp_ctx_auth(c);
-    int64_t t0 = fmcp_monotonic_ms();
-    fmcp_result rc = t->handler(c, t->user);
+    static const char *const events[] = { "tool_called", "resource_read", "resource_read", "prompt_fetched" };
+    static const char *const keys[] = { "tool", "resource", "resource", "prompt" };
+    static const char *const outcomes[] = { "ok", "error", "cancelled" };
     fmcp__auth_ev e;
+    int k = (int)ev->kind, o = (int)ev->outcome;
+    if (k < 0 || k > 3 || o < 0 || o > 2) return;
     memset(&e, 0, sizeof e);
-    e.event = "tool_called"; e.tool = t->name;
-    e.subject = who ? who->subject : NULL;
-    e.client_id = who ? who->client_id : NULL;
-    e.duration_ms = fmcp_monotonic_ms() - t0; e.has_duration = 1;
-    e.outcome = rc == FMCP_OK ? "ok" : "error";
-    fmcp__auth_audit(t->a, &e);
-    return rc;
+    e.event = events[k]; e.item_key = keys[k]; e.item = ev->name;
+    e.subject = ev->auth ? ev->auth->subject : NULL;
+    e.client_id = ev->auth ? ev->auth->client_id : NULL;
+    e.duration_ms = ev->duration_ms; e.has_duration = 1;
+    e.outcome = outcomes[o];
+    fmcp__auth_audit((fmcp_auth *)user, &e);
 }
 
 FASTMCP_API fmcp_result fmcp_auth_add_tool(fmcp_auth *a, fmcp_server *srv, const fmcp_tool_desc *d)
 {
-    fmcp__auth_tool *t;
-    fmcp_tool_desc copy;
     fmcp_result rc;
     if (!a || !srv || !d || !d->name || !d->handler) return FMCP_ERR_INVALID_ARG;
-    if (!(t = (fmcp__auth_tool *)fmcp_malloc(a->alloc, sizeof *t))) return FMCP_ERR_NOMEM;
-    t->a = a; t->handler = d->handler; t->user = d->user;
-    if (!(t->name = fmcp__auth_dup(a->alloc, d->name))) { fmcp_free(a->alloc, t, sizeof *t); return FMCP_ERR_NOMEM; }
-    copy = *d;
-    copy.handler = fmcp__auth_tool_tramp;
-    copy.user = t;
     rc = fmcp_auth_item_scopes(a, FMCP_ITEM_TOOL, d->name, d->scopes);
-    if (rc == FMCP_OK) rc = fmcp_server_add_tool(srv, &copy);
+    if (rc == FMCP_OK) rc = fmcp_server_add_tool(srv, d);
     if (rc != FMCP_OK) {
         if (d->scopes && *d->scopes && a->items && strcmp(a->items->name, d->name) == 0) {
             fmcp__auth_item *it = a->items;   /* undo the registration above */
@@ -18031,12 +21019,9 @@ FASTMCP_API fmcp_result fmcp_auth_add_tool(fmcp_auth *a, fmcp_server *srv, const
             fmcp__auth_sfree(a->alloc, it->name); fmcp__auth_sfree(a->alloc, it->scopes);
             fmcp_free(a->alloc, it, sizeof *it);
         }
-        fmcp__auth_sfree(a->alloc, t->name);
-        fmcp_free(a->alloc, t, sizeof *t);
         return rc;
     }
-    t->next = a->tools;
-    a->tools = t;
+    fmcp_server_set_call_observer(srv, fmcp__auth_observe, a);
     return FMCP_OK;
 }
 
@@ -18068,7 +21053,11 @@ static fmcp_result fmcp__auth_strings(fmcp_auth *a, const fmcp_auth_desc *d)
         !(a->mcp_path = fmcp__auth_dup(a->alloc, "/mcp")))
         return FMCP_ERR_NOMEM;
     rc = fmcp__auth_dup_list(a->alloc, d->authorization_servers, d->authorization_server_count, &a->as, &a->n_as);
-    if (rc == FMCP_OK) rc = fmcp__auth_dup_list(a->alloc, d->scopes_supported, d->scopes_supported_count, &a->ss, &a->n_ss);
+    /* RFC 9728 recommends scopes_supported: default to the required scopes */
+    if (rc == FMCP_OK && d->scopes_supported_count)
+        rc = fmcp__auth_dup_list(a->alloc, d->scopes_supported, d->scopes_supported_count, &a->ss, &a->n_ss);
+    else if (rc == FMCP_OK)
+        rc = fmcp__auth_dup_list(a->alloc, d->required_scopes, d->required_scope_count, &a->ss, &a->n_ss);
     return rc;
 }
 
@@ -18136,12 +21125,6 @@ FASTMCP_API void fmcp_auth_free(fmcp_auth *a)
         a->items = it->next;
         fmcp__auth_sfree(al, it->name); fmcp__auth_sfree(al, it->scopes);
         fmcp_free(al, it, sizeof *it);
-    }
-    while (a->tools) {
-        fmcp__auth_tool *t = a->tools;
-        a->tools = t->next;
-        fmcp__auth_sfree(al, t->name);
-        fmcp_free(al, t, sizeof *t);
     }
     if (a->cache) { fmcp__auth_cache_clear(a); fmcp_free(al, a->cache, a->cache_cap * sizeof *a->cache); }
     if (a->buckets) fmcp_free(al, a->buckets, FMCP__AUTH_BUCKETS * sizeof *a->buckets);
@@ -18347,7 +21330,9 @@ static int fmcp__auth_rate_ok(fmcp__auth_rq *rq, const fmcp__auth_id *id)
 
 /* ---- per-item scopes before dispatch ------------------------------------------------- */
 
-static const char *fmcp__auth_item_need(const fmcp_auth *a, const fmcp_json *msg)
+/* Scopes the item a message names needs (copied into buf), or NULL. Items
+ * named with fmcp_auth_item_scopes first, then the attached server's registry. */
+static const char *fmcp__auth_item_need(const fmcp_auth *a, const fmcp_json *msg, char *buf, size_t cap)
 {
     const char *m = fmcp_json_get_str(msg, "method", NULL), *name;
     const fmcp_json *params = fmcp_json_get(msg, "params");
@@ -18361,6 +21346,7 @@ static const char *fmcp__auth_item_need(const fmcp_auth *a, const fmcp_json *msg
     if (!name) return NULL;
     for (it = a->items; it; it = it->next)
         if (it->kind == kind && strcmp(it->name, name) == 0) return it->scopes;
+    if (a->srv && fmcp_server_item_scopes(a->srv, kind, name, buf, cap) == FMCP_OK && *buf) return buf;
     return NULL;
 }
 
@@ -18368,10 +21354,11 @@ static const char *fmcp__auth_item_need(const fmcp_auth *a, const fmcp_json *msg
 static int fmcp__auth_items_ok(fmcp__auth_rq *rq)
 {
     const fmcp_json *root, *msg;
-    if (!rq->a->items || !(root = fmcp__auth_root(rq))) return 1;
+    char buf[512];   /* longer scope lists get the engine's JSON-RPC refusal instead */
+    if ((!rq->a->items && !rq->a->srv) || !(root = fmcp__auth_root(rq))) return 1;
     msg = fmcp_json_is(root, FMCP_JSON_ARRAY) ? fmcp_json_first(root) : root;
     for (; msg; msg = fmcp_json_is(root, FMCP_JSON_ARRAY) ? fmcp_json_next(msg) : NULL) {
-        const char *need = fmcp_json_is(msg, FMCP_JSON_OBJECT) ? fmcp__auth_item_need(rq->a, msg) : NULL;
+        const char *need = fmcp_json_is(msg, FMCP_JSON_OBJECT) ? fmcp__auth_item_need(rq->a, msg, buf, sizeof buf) : NULL;
         if (need && !fmcp__auth_has_scopes(rq->h->id.scopes, need)) {
             fmcp__auth_reject(rq, 403, "insufficient_scope", "The token lacks a scope this item requires",
                               need, "insufficient_scope", 0);
@@ -18784,7 +21771,11 @@ FASTMCP_API fmcp_result fmcp_auth_attach(fmcp_auth *a, fmcp_server *srv, fmcp_ht
     d->fallback = fmcp__auth_fallback;
     d->fallback_user = a;
 #endif
-    if (srv) fmcp_server_set_authorizer(srv, fmcp_auth_authorize, a);
+    if (srv) {
+        fmcp_server_set_authorizer(srv, fmcp_auth_authorize, a);
+        fmcp_server_set_call_observer(srv, fmcp__auth_observe, a);
+        a->srv = srv;
+    }
     return FMCP_OK;
 }
 #endif /* FASTMCP_NO_SOCKETS */

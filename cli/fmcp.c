@@ -440,6 +440,11 @@ static int cmd_jwk(int argc, char **argv)
 
 /* ---- MCP client: tools, call ------------------------------------------------ */
 
+/* OAuth needs the HTTP client, the token files and the oauth module. */
+#if !defined(FASTMCP_NO_SOCKETS) && !defined(FASTMCP_NO_FILESYSTEM) && defined(FMCP_OAUTH_WK_RESOURCE)
+#define FMCP_CLI_OAUTH 1
+#endif
+
 typedef struct client_opts {
     fmcp_client_desc d;
     fmcp_http_header headers[MAX_LIST];
@@ -447,6 +452,14 @@ typedef struct client_opts {
     char **cmd;
     int ncmd;
     int json;
+    /* OAuth (--oauth, or automatically when tokens for the URL are stored) */
+    int use_oauth, no_browser;
+    const char *cache_dir, *scope;
+#ifdef FMCP_CLI_OAUTH
+    fmcp_oauth_file_store fs;
+    fmcp_oauth_store store;
+    fmcp_oauth *oauth;
+#endif
 } client_opts;
 
 /* Shared options; stops at the URL or "--". Returns the index after the
@@ -469,6 +482,10 @@ static int client_args(const char *name, int argc, char **argv, client_opts *o, 
             o->headers[o->d.nheaders].value = colon;
             o->d.nheaders++;
         } else if (strcmp(argv[i], "--json") == 0) o->json = 1;
+        else if (strcmp(argv[i], "--oauth") == 0) o->use_oauth = 1;
+        else if (strcmp(argv[i], "--no-browser") == 0) o->no_browser = 1;
+        else if ((v = opt(argc, argv, &i, "--cache-dir", &missing))) o->cache_dir = v;
+        else if ((v = opt(argc, argv, &i, "--scope", &missing))) o->scope = v;
         else if (missing) { *rc = usage_error(name, "option needs a value", argv[i]); return -1; }
         else if (strcmp(argv[i], "--") == 0) {
             o->cmd = argv + i + 1;
@@ -483,12 +500,63 @@ static int client_args(const char *name, int argc, char **argv, client_opts *o, 
     return -1;
 }
 
+#ifdef FMCP_CLI_OAUTH
+/* An OAuth client for URL on the file store in --cache-dir (the default
+ * directory without it). */
+static fmcp_result oauth_for(client_opts *o, const char *url, const char *client_name)
+{
+    fmcp_oauth_desc od;
+    fmcp_result r = fmcp_oauth_file_store_init(&o->fs, NULL, o->cache_dir, &o->store);
+    if (r != FMCP_OK) return r;
+    memset(&od, 0, sizeof od);
+    od.client_name = client_name;
+    od.scopes = o->scope;
+    od.headless = o->no_browser;
+    od.store = &o->store;
+    od.transport = o->d.transport;
+    return fmcp_oauth_new(&od, url, &o->oauth);
+}
+
+/* --oauth, or tokens stored for the URL (unless a bearer token was given). */
+static fmcp_result client_oauth(client_opts *o)
+{
+    char *data = NULL;
+    size_t n = 0;
+    if (!o->url || o->d.bearer_token) return FMCP_OK;
+    if (!o->use_oauth) {
+        if (fmcp_oauth_file_store_init(&o->fs, NULL, o->cache_dir, &o->store) != FMCP_OK ||
+            o->store.load(o->store.user, NULL, o->url, "tokens", &data, &n) != FMCP_OK) return FMCP_OK;
+        fmcp_wipe(data, n);
+        fmcp_free(NULL, data, n + 1);
+    }
+    return oauth_for(o, o->url, "fmcp");
+}
+#endif
+
+static void client_close(client_opts *o, fmcp_client *c)
+{
+    if (c) fmcp_client_close(c);
+#ifdef FMCP_CLI_OAUTH
+    fmcp_oauth_free(o->oauth);
+    o->oauth = NULL;
+#else
+    (void)o;
+#endif
+}
+
 static fmcp_client *client_connect(client_opts *o)
 {
     fmcp_client *c = NULL;
     fmcp_result r;
     char *saved = NULL;
     o->d.headers = o->headers;
+#ifdef FMCP_CLI_OAUTH
+    if ((r = client_oauth(o)) != FMCP_OK) {
+        fail("cannot set up OAuth for %s: %s", o->url, fmcp_result_str(r));
+        return NULL;
+    }
+    o->d.oauth = o->oauth;
+#endif
     if (o->url) {
 #ifndef FASTMCP_NO_SOCKETS
         r = fmcp_client_connect_http(&o->d, o->url, &c);
@@ -501,7 +569,10 @@ static fmcp_client *client_connect(client_opts *o)
         r = fmcp_client_connect_stdio(&o->d, (const char *const *)o->cmd, NULL, &c);
         o->cmd[o->ncmd] = saved;
     }
-    if (r != FMCP_OK) fail("cannot connect to %s: %s", o->url ? o->url : o->cmd[0], fmcp_result_str(r));
+    if (r != FMCP_OK) {
+        fail("cannot connect to %s: %s", o->url ? o->url : o->cmd[0], fmcp_result_str(r));
+        client_close(o, NULL);
+    }
     return c;
 }
 
@@ -546,13 +617,13 @@ static int cmd_tools(int argc, char **argv)
     if (o.url) o.ncmd = 0;
     if (!(c = client_connect(&o))) return 1;
     r = fmcp_client_list_tools(c, &d);
-    if (r != FMCP_OK) { rc = rpc_failed("tools/list", r, d); fmcp_client_close(c); return rc; }
+    if (r != FMCP_OK) { rc = rpc_failed("tools/list", r, d); client_close(&o, c); return rc; }
     if (o.json) print_json(fmcp_json_get(fmcp_json_root(d), "tools"));
     else
         for (t = fmcp_json_first(fmcp_json_get(fmcp_json_root(d), "tools")); t; t = fmcp_json_next(t))
             printf("%-24s %s\n", fmcp_json_get_str(t, "name", "?"), fmcp_json_get_str(t, "description", ""));
     fmcp_json_doc_free(d);
-    fmcp_client_close(c);
+    client_close(&o, c);
     return 0;
 }
 
@@ -600,14 +671,169 @@ static int cmd_call(int argc, char **argv)
     co.progress_user = &shown;
     r = fmcp_client_call_tool(c, tool, args, &co, &d);
     if (shown) fputc('\n', stderr);
-    if (r == FMCP_ERR_INVALID_ARG) { fmcp_client_close(c); return usage_error("call", "arguments must be a JSON object", args); }
-    if (r != FMCP_OK) { rc = rpc_failed("tools/call", r, d); fmcp_client_close(c); return rc; }
+    if (r == FMCP_ERR_INVALID_ARG) { client_close(&o, c); return usage_error("call", "arguments must be a JSON object", args); }
+    if (r != FMCP_OK) { rc = rpc_failed("tools/call", r, d); client_close(&o, c); return rc; }
     print_json(fmcp_client_result(d));
     rc = fmcp_json_get_bool(fmcp_client_result(d), "isError", 0) ? 1 : 0;
     fmcp_json_doc_free(d);
-    fmcp_client_close(c);
+    client_close(&o, c);
     return rc;
 }
+
+/* ---- OAuth token storage: logout ------------------------------------------ */
+
+#ifndef FASTMCP_NO_FILESYSTEM
+static int print_stored(void *user, const char *url, const char *kind)
+{
+    (void)user;
+    fprintf(stderr, "  %-8s %s\n", kind, url);
+    return 0;
+}
+
+/* fmcp logout [URL | --all] [--cache-dir DIR]: forget stored tokens and the
+ * client registration (the files go; nothing is sent to the server). */
+static int cmd_logout(int argc, char **argv)
+{
+    fmcp_oauth_file_store fs;
+    fmcp_oauth_store st;
+    const char *dir = NULL, *url = NULL, *v;
+    int i, all = 0, missing = 0;
+    fmcp_result r;
+    for (i = 1; i < argc; i++) {
+        if ((v = opt(argc, argv, &i, "--cache-dir", &missing))) dir = v;
+        else if (missing) return usage_error("logout", "option needs a value", argv[i]);
+        else if (strcmp(argv[i], "--all") == 0) all = 1;
+        else if (argv[i][0] == '-' || url) return usage_error("logout", "unexpected argument", argv[i]);
+        else url = argv[i];
+    }
+    if ((r = fmcp_oauth_file_store_init(&fs, NULL, dir, &st)) != FMCP_OK)
+        return fail("no token cache directory (%s)%s; use --cache-dir", fmcp_result_str(r), NULL);
+    if (all == !!url) {
+        fprintf(stderr, "stored in %s:\n", fs.dir);
+        fmcp_oauth_file_store_list(&fs, print_stored, NULL);
+        return usage_error("logout", "give a server URL or --all", NULL);
+    }
+    r = all ? fmcp_oauth_store_clear_all(&st) : fmcp_oauth_store_clear(&st, url);
+    if (r != FMCP_OK) return fail("logout failed: %s%s", fmcp_result_str(r), NULL);
+    fprintf(stderr, "logged out of %s\n", all ? "every server" : url);
+    return 0;
+}
+#endif
+
+#ifdef FMCP_CLI_OAUTH
+/* The "sub" claim of a JWT access token, for display only (not verified). */
+static void token_subject(const char *tok, char *out, size_t cap)
+{
+    const char *p = strchr(tok, '.'), *q = p ? strchr(p + 1, '.') : NULL;
+    char buf[4096];
+    size_t n = 0;
+    fmcp_json_doc *d = NULL;
+    snprintf(out, cap, "(not shown by the server)");
+    if (!q || fmcp_b64_decode(FMCP_B64_URL, p + 1, (size_t)(q - p - 1), buf, sizeof buf, &n) != FMCP_OK) return;
+    if (fmcp_json_parse(buf, n, NULL, &d, NULL) == FMCP_OK) {
+        const char *sub = fmcp_json_get_str(fmcp_json_root(d), "sub", NULL);
+        if (sub) snprintf(out, cap, "%s", sub);
+        fmcp_json_doc_free(d);
+    }
+    fmcp_wipe(buf, sizeof buf);
+}
+
+/* Who, scope, expiry and issuer of the stored tokens; never a token. */
+static void print_login(const fmcp_oauth_store *st, const char *url)
+{
+    char *data = NULL, who[256];
+    size_t n = 0;
+    fmcp_json_doc *d = NULL;
+    if (st->load(st->user, NULL, url, "tokens", &data, &n) != FMCP_OK) return;
+    if (fmcp_json_parse(data, n, NULL, &d, NULL) == FMCP_OK) {
+        const fmcp_json *t = fmcp_json_root(d);
+        int64_t exp = fmcp_json_get_int(t, "expires_at", 0);
+        token_subject(fmcp_json_get_str(t, "access_token", ""), who, sizeof who);
+        printf("logged in to %s\n  user:    %s\n  scope:   %s\n  issuer:  %s\n", url, who,
+               fmcp_json_get_str(t, "scope", "(none)"), fmcp_json_get_str(t, "issuer", "(unknown)"));
+        if (exp > 0) printf("  expires: in %lld s%s\n", (long long)(exp - fmcp_time_now()),
+                            fmcp_json_get(t, "refresh_token") ? " (refreshable)" : "");
+        fmcp_json_doc_free(d);
+    }
+    fmcp_wipe(data, n);
+    fmcp_free(NULL, data, n + 1);
+}
+
+/* Sign in the way a client would on its first 401: an unauthenticated MCP
+ * request gives the server's challenge (scope, resource_metadata), which
+ * drives discovery; a server that does not answer 401 gets the plain flow. */
+static fmcp_result login_flow(fmcp_oauth *oauth, const char *url, const fmcp_http_transport *tr)
+{
+    static const char ping[] = "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"ping\"}";
+    fmcp_http_header h[2];
+    fmcp_http_client_req q;
+    fmcp_http_response *res = NULL;
+    char tok[8192];
+    fmcp_result r;
+    if (fmcp_oauth_access_token(oauth, tok, sizeof tok) != FMCP_ERR_NOT_FOUND) {
+        fmcp_wipe(tok, sizeof tok);
+        return fmcp_oauth_login(oauth);   /* a usable token is stored (or refreshed) */
+    }
+    h[0].name = "Content-Type"; h[0].value = "application/json";
+    h[1].name = "Accept"; h[1].value = "application/json, text/event-stream";
+    memset(&q, 0, sizeof q);
+    q.method = "POST"; q.url = url; q.headers = h; q.nheaders = 2;
+    q.body = ping; q.body_len = sizeof ping - 1;
+    q.max_response_bytes = 65536; q.transport = tr;
+    if (fmcp_http_fetch(NULL, &q, &res) == FMCP_OK && (res->status == 401 || res->status == 403))
+        r = fmcp_oauth_handle_challenge(oauth, res->status, fmcp_http_response_header(res, "WWW-Authenticate"), 0);
+    else
+        r = fmcp_oauth_login(oauth);
+    if (res) fmcp_http_response_free(res);
+    return r;
+}
+
+/* fmcp login URL [--scope S] [--no-browser] [--follow] [--cache-dir DIR]
+ * [--client-name N] [--callback-port P]: run the OAuth flow now and store the tokens. */
+static int cmd_login(int argc, char **argv)
+{
+    client_opts o;
+    fmcp_oauth_desc od;
+    fmcp_tls_client *tls = NULL;
+    const char *v, *name = "fmcp";
+    long long port = 0;
+    int i, missing = 0, follow = 0;
+    fmcp_result r;
+    memset(&o, 0, sizeof o);
+    for (i = 1; i < argc; i++) {
+        if ((v = opt(argc, argv, &i, "--cache-dir", &missing))) o.cache_dir = v;
+        else if ((v = opt(argc, argv, &i, "--scope", &missing))) o.scope = v;
+        else if ((v = opt(argc, argv, &i, "--client-name", &missing))) name = v;
+        else if ((v = opt(argc, argv, &i, "--callback-port", &missing))) {
+            if (!parse_long(v, 1, 65535, &port)) return usage_error("login", "bad --callback-port", v);
+        } else if (missing) return usage_error("login", "option needs a value", argv[i]);
+        else if (strcmp(argv[i], "--no-browser") == 0) o.no_browser = 1;
+        else if (strcmp(argv[i], "--follow") == 0) follow = 1;
+        else if (argv[i][0] == '-' || o.url) return usage_error("login", "unexpected argument", argv[i]);
+        else o.url = argv[i];
+    }
+    if (!o.url) return usage_error("login", "URL required", NULL);
+    if ((r = fmcp_oauth_file_store_init(&o.fs, NULL, o.cache_dir, &o.store)) != FMCP_OK)
+        return fail("no token cache directory (%s)%s; use --cache-dir", fmcp_result_str(r), NULL);
+    memset(&od, 0, sizeof od);
+    od.client_name = name;
+    od.scopes = o.scope;
+    od.headless = o.no_browser;
+    od.callback_port = (uint16_t)port;
+    if (follow) od.authorize = fmcp_oauth_authorize_follow;
+    od.store = &o.store;
+    if (strncmp(o.url, "https://", 8) == 0 && fmcp_tls_client_new(NULL, NULL, &tls) == FMCP_OK)
+        od.transport = fmcp_tls_client_transport(tls);
+    if (follow) od.authorize_user = (void *)od.transport;
+    if ((r = fmcp_oauth_new(&od, o.url, &o.oauth)) == FMCP_OK) r = login_flow(o.oauth, o.url, od.transport);
+    fmcp_oauth_free(o.oauth);
+    fmcp_tls_client_free(tls);
+    if (r != FMCP_OK) return fail("login to %s failed: %s", o.url, fmcp_result_str(r));
+    print_login(&o.store, o.url);
+    printf("  stored in %s/\n", o.fs.dir);
+    return 0;
+}
+#endif
 
 /* ---- dispatcher ------------------------------------------------------------- */
 
@@ -639,11 +865,24 @@ static const command COMMANDS[] = {
     { "jwk", cmd_jwk, "jwk --pem FILE [--kid ID]\n"
       "        print the JWKS of a public or private PEM key" },
     { "tools", cmd_tools, "tools [--bearer TOKEN] [--header 'Name: value']... [--json] (URL | -- CMD ARGS...)\n"
-      "        list the tools of an MCP server (Streamable HTTP URL, or a stdio command)" },
+      "        list the tools of an MCP server (Streamable HTTP URL, or a stdio command)\n"
+      "        OAuth: --oauth [--scope S] [--no-browser] [--cache-dir DIR] (also for call);\n"
+      "        tokens stored by fmcp login are used without --oauth" },
     { "call", cmd_call, "call [--bearer TOKEN] [--header 'Name: value']... [--timeout MS]\n"
       "        (URL TOOL [JSON] | -- CMD ARGS... TOOL [JSON])\n"
       "        call a tool: progress as a bar on stderr, the result JSON on stdout\n"
       "        (exit 1 when the result is an error)" },
+#ifdef FMCP_CLI_OAUTH
+    { "login", cmd_login, "login URL [--scope S] [--no-browser] [--follow] [--cache-dir DIR]\n"
+      "        [--client-name NAME] [--callback-port PORT]\n"
+      "        sign in with OAuth now (discovery, registration, PKCE, browser) and store the\n"
+      "        tokens; prints who, scope and expiry, never a token. --no-browser prints the\n"
+      "        URL to open instead; --follow fetches it without a browser (self-approving servers)" },
+#endif
+#ifndef FASTMCP_NO_FILESYSTEM
+    { "logout", cmd_logout, "logout (URL | --all) [--cache-dir DIR]\n"
+      "        forget the OAuth tokens and client registration stored for URL (or all)" },
+#endif
     { "version", cmd_version, "version\n        print the version" },
     { "help", cmd_help, "help\n        this text" }
 };

@@ -59,6 +59,8 @@
  *   mcp     JSON-RPC 2.0 + MCP server engine: tools, resources, prompts, workers
  *   stream  MCP over byte streams (newline-delimited JSON); stdio transport
  *   mcp_http MCP Streamable HTTP transport (sessions, SSE, resumability), legacy SSE
+ *   oauth_store OAuth token/registration storage: files (0600, atomic) or memory
+ *   oauth   OAuth 2.1 client (MCP authorization): discovery, DCR, PKCE, refresh
  *   mcp_client MCP client: stdio (spawned server) and Streamable HTTP, legacy SSE fallback
  *   auth    bearer auth for Streamable HTTP: JWKS URL cache, token cache, RFC 6750
  *           challenges, RFC 9728 metadata, item scopes, rate limit, audit log

@@ -66,6 +66,7 @@ typedef struct fmcp__cl_conn {
     char *buf;
     size_t off, len, cap;     /* unread bytes are buf[off..len) */
     int status, chunked, body_done, keep, is_sse;
+    char www[4096];           /* WWW-Authenticate of the last answer ("" = none) */
     int64_t remain;           /* Content-Length left, -1 = until close */
     int64_t chunk;            /* bytes left in this chunk, -1 = size line next */
 } fmcp__cl_conn;
@@ -107,6 +108,7 @@ struct fmcp_client {
     pthread_cond_t cv;
     pthread_t thread;
     int has_thread;
+    int get_settled;          /* the GET stream got its answer head (or failed) */
 #endif
 };
 
@@ -694,6 +696,12 @@ static void fmcp__cl_header(fmcp_client *c, fmcp__cl_conn *k, const char *name, 
         if (fmcp__cl_ieq(v, vl, "close")) k->keep = 0;
     } else if (fmcp__cl_ieq(name, nl, "content-type")) {
         k->is_sse = vl >= 17 && fmcp__cl_ieq(v, 17, "text/event-stream");
+    } else if (fmcp__cl_ieq(name, nl, "www-authenticate")) {
+        size_t have = strlen(k->www);        /* several headers form one list */
+        if (have + (have ? 2 : 0) + vl < sizeof k->www) {
+            if (have) { memcpy(k->www + have, ", ", 2); have += 2; }
+            fmcp__cl_copy(k->www + have, sizeof k->www - have, v, vl);
+        }
     } else if (fmcp__cl_ieq(name, nl, "mcp-session-id")) {
         FMCP__CL_LOCK(c);
         if (!c->session[0] && vl < sizeof c->session) fmcp__cl_copy(c->session, sizeof c->session, v, vl);
@@ -708,6 +716,7 @@ static fmcp_result fmcp__cl_parse_head(fmcp_client *c, fmcp__cl_conn *k, const c
     k->status = (h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
     k->keep = h[7] == '1';
     k->chunked = 0; k->is_sse = 0; k->remain = -1; k->chunk = -1; k->body_done = 0;
+    k->www[0] = 0;
     for (h = line + 1; h < e;) {
         const char *eol = (const char *)memchr(h, '\n', (size_t)(e - h)), *colon;
         size_t ln = eol ? (size_t)(eol - h) : (size_t)(e - h);
@@ -925,6 +934,29 @@ static fmcp_result fmcp__cl_sse_read(fmcp_client *c, fmcp__cl_conn *k, fmcp__cl_
 
 /* ---- HTTP requests ------------------------------------------------------- */
 
+/* Authorization: the static bearer token, else the OAuth access token. */
+static fmcp_result fmcp__cl_auth_header(fmcp_client *c, fmcp__cl_buf *h, size_t max)
+{
+    const char *tok = c->d.bearer_token;
+    char *buf = NULL;
+    const size_t cap = 16384;
+    fmcp_result r = FMCP_OK;
+    if (!tok && c->d.oauth) {
+        buf = (char *)fmcp_malloc(c->a, cap);
+        if (!buf) return FMCP_ERR_NOMEM;
+        r = fmcp_oauth_access_token(c->d.oauth, buf, cap);
+        if (r == FMCP_OK) tok = buf;
+        else r = r == FMCP_ERR_NOMEM ? r : FMCP_OK;   /* no token yet: the 401 starts the flow */
+    }
+    if (tok && r == FMCP_OK) {
+        r = fmcp__cl_buf_add(c->a, h, "Authorization: Bearer ", 22, max);
+        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, h, tok, strlen(tok), max);
+        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, h, "\r\n", 2, max);
+    }
+    if (buf) { fmcp_wipe(buf, cap); fmcp_free(c->a, buf, cap); }
+    return r;
+}
+
 static fmcp_result fmcp__cl_http_send_req(fmcp_client *c, fmcp__cl_conn *k, const char *method, const char *path,
                                           const char *body, size_t len, const char *last_id, int64_t deadline)
 {
@@ -961,11 +993,7 @@ static fmcp_result fmcp__cl_http_send_req(fmcp_client *c, fmcp__cl_conn *k, cons
         snprintf(line, sizeof line, "Last-Event-ID: %s\r\n", last_id);
         if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
     }
-    if (c->d.bearer_token) {
-        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, "Authorization: Bearer ", 22, max);
-        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, c->d.bearer_token, strlen(c->d.bearer_token), max);
-        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, "\r\n", 2, max);
-    }
+    if (r == FMCP_OK) r = fmcp__cl_auth_header(c, &h, max);
     for (i = 0; i < c->d.nheaders && r == FMCP_OK; i++) {
         const fmcp_http_header *x = &c->d.headers[i];
         r = fmcp__cl_buf_add(c->a, &h, x->name, strlen(x->name), max);
@@ -977,6 +1005,7 @@ static fmcp_result fmcp__cl_http_send_req(fmcp_client *c, fmcp__cl_conn *k, cons
     if (r == FMCP_OK && post && len <= 65536) r = fmcp__cl_buf_add(c->a, &h, body, len, max + 65536);
     if (r == FMCP_OK) r = fmcp__cl_conn_write(c, k, h.p, h.len, deadline);
     if (r == FMCP_OK && post && len > 65536) r = fmcp__cl_conn_write(c, k, body, len, deadline);
+    if (h.p) fmcp_wipe(h.p, h.len);     /* it may hold a token */
     fmcp__cl_buf_free(c->a, &h);
     return r;
 }
@@ -1032,14 +1061,23 @@ static const char *fmcp__cl_post_path(const fmcp_client *c)
     return c->legacy ? c->post_path : c->url.path;
 }
 
+/* Copies the status and WWW-Authenticate of an auth failure (for OAuth). */
+static void fmcp__cl_note_auth(const fmcp__cl_conn *k, int *status, char *www, size_t cap)
+{
+    *status = k->status;
+    if (www && (k->status == 401 || k->status == 403)) fmcp__cl_copy(www, cap, k->www, strlen(k->www));
+}
+
 /* POST a notification or response: 202 (or any 2xx) expected, body ignored. */
-static fmcp_result fmcp__cl_http_post_oneway(fmcp_client *c, const char *json, size_t len)
+static fmcp_result fmcp__cl_http_post_once(fmcp_client *c, const char *json, size_t len, int *status,
+                                           char *www, size_t wcap)
 {
     fmcp__cl_conn *k = NULL;
     fmcp__cl_buf body;
     int64_t deadline = fmcp_monotonic_ms() + 30000;
     fmcp_result r = fmcp__cl_exchange(c, "POST", fmcp__cl_post_path(c), json, len, NULL, deadline, NULL, &k);
     if (r != FMCP_OK) return r;
+    fmcp__cl_note_auth(k, status, www, wcap);
     memset(&body, 0, sizeof body);
     if (!k->is_sse) r = fmcp__cl_body_all(c, k, deadline, NULL, &body);
     else k->keep = 0;
@@ -1047,6 +1085,26 @@ static fmcp_result fmcp__cl_http_post_oneway(fmcp_client *c, const char *json, s
     if (r == FMCP_OK && (k->status < 200 || k->status > 299)) r = k->status == 404 ? FMCP_ERR_CLOSED : FMCP_ERR_HTTP;
     fmcp__cl_release(c, k);
     return r;
+}
+
+/* After an HTTP error: FMCP_OK when OAuth got a new token and the request
+ * should go again, else the result to report. */
+static fmcp_result fmcp__cl_reauth(fmcp_client *c, fmcp_result r, int status, const char *www, int attempt)
+{
+    if (r != FMCP_ERR_HTTP || !c->d.oauth || c->d.bearer_token || (status != 401 && status != 403)) return r;
+    return fmcp_oauth_handle_challenge(c->d.oauth, status, www[0] ? www : NULL, attempt);
+}
+
+static fmcp_result fmcp__cl_http_post_oneway(fmcp_client *c, const char *json, size_t len)
+{
+    char www[4096];
+    int attempt, status = 0;
+    fmcp_result r;
+    for (attempt = 0;; attempt++) {
+        www[0] = 0;
+        r = fmcp__cl_http_post_once(c, json, len, &status, www, sizeof www);
+        if (r == FMCP_OK || fmcp__cl_reauth(c, r, status, www, attempt) != FMCP_OK) return r;
+    }
 }
 
 /* Resume a POST stream that ended early: GET with Last-Event-ID. */
@@ -1080,14 +1138,14 @@ static fmcp_result fmcp__cl_resume(fmcp_client *c, fmcp__cl_sse *s, int64_t dead
 
 /* POST a request and read its answer (JSON or SSE) until p is done. */
 static fmcp_result fmcp__cl_http_rpc(fmcp_client *c, const char *json, size_t len, fmcp__cl_pending *p,
-                                     int64_t deadline, int *status)
+                                     int64_t deadline, int *status, char *www, size_t wcap)
 {
     fmcp__cl_conn *k = NULL;
     fmcp__cl_buf body;
     fmcp__cl_sse s;
     fmcp_result r = fmcp__cl_exchange(c, "POST", fmcp__cl_post_path(c), json, len, NULL, deadline, p, &k);
     if (r != FMCP_OK) return r;
-    *status = k->status;
+    fmcp__cl_note_auth(k, status, www, wcap);
     memset(&body, 0, sizeof body);
     memset(&s, 0, sizeof s);
     if (c->legacy && k->status >= 200 && k->status <= 299) {
@@ -1115,6 +1173,16 @@ static fmcp_result fmcp__cl_http_rpc(fmcp_client *c, const char *json, size_t le
 }
 
 #ifndef FASTMCP_NO_THREADS
+/* Tells connect the GET stream is open (or will not be), so requests the
+ * server sends on it right after connect are not lost. */
+static void fmcp__cl_get_settle(fmcp_client *c)
+{
+    FMCP__CL_LOCK(c);
+    c->get_settled = 1;
+    FMCP__CL_WAKE(c);
+    FMCP__CL_UNLOCK(c);
+}
+
 /* The stand-alone GET stream (or the legacy stream): reconnects after the
  * server's retry hint until the client closes. */
 static int fmcp__cl_get_once(fmcp_client *c, fmcp__cl_sse *s, fmcp__cl_conn *k0)
@@ -1134,6 +1202,7 @@ static int fmcp__cl_get_once(fmcp_client *c, fmcp__cl_sse *s, fmcp__cl_conn *k0)
         if (r == FMCP_OK) r = fmcp__cl_read_head(c, k, 0, NULL);
         if (r != FMCP_OK) k->status = 0;
     }
+    fmcp__cl_get_settle(c);
     if (k->status == 200 && k->is_sse) r = fmcp__cl_sse_read(c, k, s, 0, NULL);
     FMCP__CL_LOCK(c);
     c->get_fd = -1;
@@ -1154,6 +1223,7 @@ static void *fmcp__cl_get_main(void *arg)
     for (;;) {
         int again = fmcp__cl_get_once(c, s, k), ms;
         k = NULL;
+        fmcp__cl_get_settle(c);
         if (!again || c->legacy) break;
         ms = s->retry_ms > 0 ? (int)s->retry_ms : 1000;
         FMCP__CL_LOCK(c);
@@ -1275,6 +1345,29 @@ static void fmcp__cl_send_cancel(fmcp_client *c, int64_t id, const char *reason)
     }
 }
 
+#ifndef FASTMCP_NO_SOCKETS
+/* The POST, again after each OAuth challenge that produced a new token. */
+static fmcp_result fmcp__cl_http_authed(fmcp_client *c, const char *msg, size_t len, fmcp__cl_pending *p,
+                                        int *status)
+{
+    char www[4096];
+    int attempt;
+    int64_t span = p->deadline ? p->deadline - fmcp_monotonic_ms() : 0;
+    for (attempt = 0;; attempt++) {
+        fmcp_result r, a;
+        www[0] = 0;
+        r = fmcp__cl_http_rpc(c, msg, len, p, p->deadline, status, www, sizeof www);
+        a = fmcp__cl_reauth(c, r, *status, www, attempt);
+        if (a != FMCP_OK || r == FMCP_OK) return r == FMCP_ERR_HTTP ? a : r;
+        if (span > 0) {                  /* the browser may have taken minutes */
+            FMCP__CL_LOCK(c);
+            p->deadline = fmcp_monotonic_ms() + span;
+            FMCP__CL_UNLOCK(c);
+        }
+    }
+}
+#endif
+
 /* Carry the request over the transport until answered, timed out or cancelled. */
 static fmcp_result fmcp__cl_roundtrip(fmcp_client *c, const char *msg, size_t len, fmcp__cl_pending *p,
                                       int *status)
@@ -1282,7 +1375,7 @@ static fmcp_result fmcp__cl_roundtrip(fmcp_client *c, const char *msg, size_t le
     fmcp_result r;
 #ifndef FASTMCP_NO_SOCKETS
     if (c->kind == FMCP__CL_HTTP) {
-        r = fmcp__cl_http_rpc(c, msg, len, p, p->deadline, status);
+        r = fmcp__cl_http_authed(c, msg, len, p, status);
         if (r == FMCP_OK && c->legacy) r = fmcp__cl_stream_wait(c, p);
         return r;
     }
@@ -1833,6 +1926,12 @@ static fmcp_result fmcp__cl_start_get(fmcp_client *c)
     if (c->d.no_get_stream && !c->legacy) return FMCP_OK;
     if (pthread_create(&c->thread, NULL, fmcp__cl_get_main, c) != 0) return FMCP_ERR_NOMEM;
     c->has_thread = 1;
+    {   /* wait (briefly) until the server has answered the GET */
+        int64_t end = fmcp_monotonic_ms() + 5000;
+        FMCP__CL_LOCK(c);
+        while (!c->get_settled && fmcp_monotonic_ms() < end) fmcp__cl_cond_wait_ms(c, FMCP__CL_SLICE_MS);
+        FMCP__CL_UNLOCK(c);
+    }
     return FMCP_OK;
 #else
     return c->legacy ? FMCP_ERR_UNSUPPORTED : FMCP_OK;   /* the legacy answers need a reader */

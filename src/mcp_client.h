@@ -30,6 +30,12 @@
  *   "Authorization: Bearer ..." and headers/nheaders extra headers to every
  *   HTTP request. no_get_stream: do not open the HTTP GET stream.
  *   transport: the I/O layer for HTTP connections (TLS for https://).
+ *   oauth: an fmcp_oauth for this server (it must outlive the client). Every
+ *   HTTP request then carries its current access token (refreshed before
+ *   expiry); a 401, or a 403 with error="insufficient_scope", is passed to
+ *   fmcp_oauth_handle_challenge (discovery, browser or authorize hook,
+ *   token) and the request is sent again, at most max_step_up times.
+ *   bearer_token, when also set, wins (no OAuth on that client).
  *   grace_ms: stdio shutdown grace (0 = 2000). max_message: bytes (0 = 16 MiB).
  *
  * fmcp_client_connect_stdio(d, argv, env, &c)
@@ -49,7 +55,9 @@
  *   JSON or SSE. Mcp-Session-Id from the initialize answer and
  *   MCP-Protocol-Version go on every later request. Unless no_get_stream, a
  *   background thread holds the GET stream for server notifications and
- *   requests (a 405 means the server has none). A POST stream cut before its
+ *   requests (a 405 means the server has none); connect returns once the
+ *   server answered that GET (at most 5 s), so requests a server sends there
+ *   right after initialize are not lost. A POST stream cut before its
  *   answer is resumed with GET + Last-Event-ID after the server's retry
  *   hint. If the server refuses the initialize POST with a 4xx other than
  *   401/403, the old HTTP+SSE transport (2024-11-05) is tried: GET on the
@@ -136,6 +144,7 @@ typedef struct fmcp_client_desc {
     size_t nheaders;
     int no_get_stream;                     /* HTTP: no stand-alone GET stream */
     const fmcp_http_transport *transport;  /* HTTP: I/O layer, e.g. TLS for https:// */
+    fmcp_oauth *oauth;                     /* HTTP: OAuth 2.1 tokens (see oauth) */
     int grace_ms;                          /* stdio shutdown grace; 0 = 2000 */
     size_t max_message;                    /* 0 = 16 MiB */
     const fmcp_allocator *alloc;

@@ -1,0 +1,133 @@
+/* conformance_client - the client under test for the MCP conformance suite
+ * (@modelcontextprotocol/conformance, client mode).
+ *
+ *   build/examples/conformance_client http://localhost:PORT/mcp
+ *
+ * The runner appends the server URL as the last argument and names the
+ * scenario in MCP_CONFORMANCE_SCENARIO; MCP_CONFORMANCE_CONTEXT may hold a
+ * JSON object with a pre-registered client_id/client_secret. OAuth runs
+ * headless: fmcp_oauth_authorize_follow reads the authorization server's
+ * redirect instead of opening a browser; tokens live in memory only.
+ * Exit status 0 when every step worked.
+ */
+#define FASTMCP_IMPLEMENTATION
+#include "fastmcp.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The client ID metadata document URL the auth/basic-cimd scenario expects. */
+#define CIMD_URL "https://conformance-test.local/client-metadata.json"
+
+/* elicitation/create: accept, with every default the schema declares. */
+static fmcp_result on_elicitation(void *user, fmcp_client *c, const char *method, const fmcp_json *params,
+                                  fmcp_json_writer *w)
+{
+    const fmcp_json *props = fmcp_json_get(fmcp_json_get(params, "requestedSchema"), "properties"), *p;
+    (void)user; (void)c; (void)method;
+    fmcp_jw_object_begin(w);
+    fmcp_jw_key(w, "action"); fmcp_jw_str(w, "accept");
+    fmcp_jw_key(w, "content");
+    fmcp_jw_object_begin(w);
+    for (p = fmcp_json_first(props); p; p = fmcp_json_next(p)) {
+        const fmcp_json *def = fmcp_json_get(p, "default");
+        size_t kl;
+        const char *k = fmcp_json_key(p, &kl);
+        if (!def) continue;
+        fmcp_jw_keyn(w, k, kl);
+        fmcp_jw_value(w, def);
+    }
+    fmcp_jw_object_end(w);
+    fmcp_jw_object_end(w);
+    return FMCP_OK;
+}
+
+static int call(fmcp_client *c, const char *tool, const char *args)
+{
+    fmcp_json_doc *res = NULL;
+    fmcp_result r = fmcp_client_call_tool(c, tool, args, NULL, &res);
+    char buf[4096];
+    size_t need;
+    if (r != FMCP_OK) {
+        fprintf(stderr, "tools/call %s: %s\n", tool, fmcp_result_str(r));
+        if (res) fmcp_json_doc_free(res);
+        return 1;
+    }
+    if (fmcp_json_write(fmcp_client_result(res), buf, sizeof buf, &need) == FMCP_OK) printf("%s\n", buf);
+    fmcp_json_doc_free(res);
+    return 0;
+}
+
+/* The auth scenarios: list the tools and call the first one. */
+static int list_and_call(fmcp_client *c)
+{
+    fmcp_json_doc *tools = NULL;
+    const char *name;
+    int rc;
+    fmcp_result r = fmcp_client_list_tools(c, &tools);
+    if (r != FMCP_OK) { fprintf(stderr, "tools/list: %s\n", fmcp_result_str(r)); return 1; }
+    name = fmcp_json_get_str(fmcp_json_at(fmcp_json_get(fmcp_json_root(tools), "tools"), 0), "name", NULL);
+    rc = name ? call(c, name, "{}") : 0;
+    fmcp_json_doc_free(tools);
+    return rc;
+}
+
+static int run(fmcp_client *c, const char *scenario)
+{
+    if (strcmp(scenario, "initialize") == 0) return 0;
+    if (strcmp(scenario, "tools_call") == 0) return call(c, "add_numbers", "{\"a\":5,\"b\":3}");
+    if (strcmp(scenario, "elicitation-sep1034-client-defaults") == 0)
+        return call(c, "test_client_elicitation_defaults", "{}");
+    if (strcmp(scenario, "sse-retry") == 0) return call(c, "test_reconnection", "{}");
+    return list_and_call(c);
+}
+
+int main(int argc, char **argv)
+{
+    const char *url, *scenario = getenv("MCP_CONFORMANCE_SCENARIO"), *ctx = getenv("MCP_CONFORMANCE_CONTEXT");
+    fmcp_json_doc *cdoc = NULL;
+    fmcp_oauth_store *store = NULL;
+    fmcp_oauth *oauth = NULL;
+    fmcp_oauth_desc od;
+    fmcp_client_desc cd;
+    fmcp_client *c = NULL;
+    fmcp_result r;
+    int rc;
+    if (argc < 2) { fprintf(stderr, "usage: %s SERVER_URL\n", argv[0]); return 2; }
+    url = argv[argc - 1];
+    if (!scenario) scenario = "";
+    memset(&od, 0, sizeof od);
+    if (ctx && fmcp_json_parse(ctx, strlen(ctx), NULL, &cdoc, NULL) == FMCP_OK) {
+        od.client_id = fmcp_json_get_str(fmcp_json_root(cdoc), "client_id", NULL);
+        od.client_secret = fmcp_json_get_str(fmcp_json_root(cdoc), "client_secret", NULL);
+    }
+    od.client_name = "fastmcp.h conformance client";
+    od.client_metadata_url = CIMD_URL;
+    od.authorize = fmcp_oauth_authorize_follow;
+    if (fmcp_oauth_memory_store_new(NULL, &store) != FMCP_OK) return 1;
+    od.store = store;
+    r = fmcp_oauth_new(&od, url, &oauth);
+    if (r != FMCP_OK) { fprintf(stderr, "oauth: %s\n", fmcp_result_str(r)); return 1; }
+    memset(&cd, 0, sizeof cd);
+    cd.name = "fastmcp.h-conformance-client";
+    cd.version = FASTMCP_VERSION_STRING;
+    cd.oauth = oauth;
+    cd.on_elicitation = on_elicitation;
+    cd.timeout_ms = 20000;
+    /* sse-retry must see the answer arrive on the resumed stream, not on
+     * a stand-alone GET stream */
+    cd.no_get_stream = strcmp(scenario, "sse-retry") == 0;
+    r = fmcp_client_connect_http(&cd, url, &c);
+    if (r != FMCP_OK) {
+        fprintf(stderr, "connect %s: %s\n", url, fmcp_result_str(r));
+        rc = 1;
+    } else {
+        rc = run(c, scenario);
+        fmcp_client_close(c);
+    }
+    fmcp_oauth_free(oauth);
+    fmcp_oauth_memory_store_free(store);
+    if (cdoc) fmcp_json_doc_free(cdoc);
+    return rc;
+}

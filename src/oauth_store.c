@@ -1,0 +1,676 @@
+/* oauth_store: implementation */
+#include "base.h"
+#include "json.h"
+#include "sha256.h"
+#include "oauth_store.h"
+
+#include <string.h>
+#ifndef FASTMCP_NO_THREADS
+#  include <pthread.h>
+#endif
+#ifndef FASTMCP_NO_FILESYSTEM
+#  include <errno.h>
+#  include <stdio.h>
+#  include <stdlib.h>
+#  include <fcntl.h>
+#  include <dirent.h>
+#  include <unistd.h>
+#  include <sys/stat.h>
+#  include <sys/types.h>
+#endif
+
+/* ---- shared checks ------------------------------------------------------- */
+
+static int fmcp__ostore_kind_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+/* Kinds become part of file names, so only a tame alphabet is allowed. */
+static int fmcp__ostore_kind_ok(const char *kind)
+{
+    size_t i;
+    if (!kind || !kind[0]) return 0;
+    for (i = 0; kind[i]; i++)
+        if (i >= FMCP_OAUTH_KIND_MAX || !fmcp__ostore_kind_char(kind[i])) return 0;
+    return 1;
+}
+
+/* FMCP_OK when text is exactly one JSON object; FMCP_ERR_PARSE otherwise. */
+static fmcp_result fmcp__ostore_check_object(const fmcp_allocator *a, const char *text, size_t len)
+{
+    fmcp_json_parse_options opt;
+    fmcp_json_doc *doc = NULL;
+    fmcp_result r;
+    int is_obj;
+    memset(&opt, 0, sizeof opt);
+    opt.alloc = a;
+    r = fmcp_json_parse(text, len, &opt, &doc, NULL);
+    if (r == FMCP_ERR_NOMEM) return r;
+    if (r != FMCP_OK) return FMCP_ERR_PARSE;
+    is_obj = fmcp_json_is(fmcp_json_root(doc), FMCP_JSON_OBJECT);
+    fmcp_json_doc_free(doc);
+    return is_obj ? FMCP_OK : FMCP_ERR_PARSE;
+}
+
+/* A NUL-terminated copy of len bytes, allocated as len + 1 with a. */
+static char *fmcp__ostore_dup(const fmcp_allocator *a, const char *s, size_t len)
+{
+    char *p = (char *)fmcp_malloc(a, len + 1);
+    if (!p) return NULL;
+    memcpy(p, s, len);
+    p[len] = 0;
+    return p;
+}
+
+static void fmcp__ostore_free_secret(const fmcp_allocator *a, char *p, size_t size)
+{
+    if (!p) return;
+    fmcp_wipe(p, size);
+    fmcp_free(a, p, size);
+}
+
+FASTMCP_API fmcp_result fmcp_oauth_store_clear(const fmcp_oauth_store *store, const char *server_url)
+{
+    if (!store || !store->remove || !server_url) return FMCP_ERR_INVALID_ARG;
+    return store->remove(store->user, server_url, NULL);
+}
+
+FASTMCP_API fmcp_result fmcp_oauth_store_clear_all(const fmcp_oauth_store *store)
+{
+    if (!store || !store->clear_all) return FMCP_ERR_INVALID_ARG;
+    return store->clear_all(store->user);
+}
+
+/* ---- memory store -------------------------------------------------------- */
+
+typedef struct fmcp__ostore_entry {
+    struct fmcp__ostore_entry *next;
+    char *url;                 /* url_len + 1 bytes */
+    size_t url_len;
+    char kind[FMCP_OAUTH_KIND_MAX + 1];
+    char *data;                /* len + 1 bytes, wiped on release */
+    size_t len;
+} fmcp__ostore_entry;
+
+typedef struct fmcp__ostore_mem {
+    fmcp_oauth_store vt;       /* handed out; vt.user points back here */
+    const fmcp_allocator *alloc;
+    fmcp__ostore_entry *head;
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_t mu;
+#endif
+} fmcp__ostore_mem;
+
+static void fmcp__ostore_mem_lock(fmcp__ostore_mem *m)
+{
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_lock(&m->mu);
+#else
+    (void)m;
+#endif
+}
+
+static void fmcp__ostore_mem_unlock(fmcp__ostore_mem *m)
+{
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_unlock(&m->mu);
+#else
+    (void)m;
+#endif
+}
+
+static void fmcp__ostore_entry_free(const fmcp_allocator *a, fmcp__ostore_entry *e)
+{
+    fmcp__ostore_free_secret(a, e->data, e->len + 1);
+    fmcp_free(a, e->url, e->url_len + 1);
+    fmcp_free(a, e, sizeof *e);
+}
+
+/* The link that points at the entry for (url, kind), or at the list's end. */
+static fmcp__ostore_entry **fmcp__ostore_mem_find(fmcp__ostore_mem *m, const char *url, const char *kind)
+{
+    fmcp__ostore_entry **pp = &m->head;
+    size_t n = strlen(url);
+    while (*pp) {
+        fmcp__ostore_entry *e = *pp;
+        if (e->url_len == n && memcmp(e->url, url, n) == 0 && (!kind || strcmp(e->kind, kind) == 0))
+            return pp;
+        pp = &e->next;
+    }
+    return pp;
+}
+
+static fmcp_result fmcp__ostore_mem_load(void *user, const fmcp_allocator *a, const char *server_url,
+                                         const char *kind, char **data, size_t *len)
+{
+    fmcp__ostore_mem *m = (fmcp__ostore_mem *)user;
+    fmcp__ostore_entry *e;
+    fmcp_result r = FMCP_ERR_NOT_FOUND;
+    if (!data || !len) return FMCP_ERR_INVALID_ARG;
+    *data = NULL; *len = 0;
+    if (!m || !server_url || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
+    fmcp__ostore_mem_lock(m);
+    e = *fmcp__ostore_mem_find(m, server_url, kind);
+    if (e) {
+        *data = fmcp__ostore_dup(a, e->data, e->len);
+        if (*data) { *len = e->len; r = FMCP_OK; }
+        else r = FMCP_ERR_NOMEM;
+    }
+    fmcp__ostore_mem_unlock(m);
+    return r;
+}
+
+static fmcp_result fmcp__ostore_mem_save(void *user, const char *server_url, const char *kind,
+                                         const char *data, size_t len)
+{
+    fmcp__ostore_mem *m = (fmcp__ostore_mem *)user;
+    fmcp__ostore_entry *e, *fresh = NULL;
+    char *copy;
+    fmcp_result r;
+    if (!m || !server_url || !data || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
+    if ((r = fmcp__ostore_check_object(m->alloc, data, len)) != FMCP_OK) return r;
+    if (!(copy = fmcp__ostore_dup(m->alloc, data, len))) return FMCP_ERR_NOMEM;
+    fmcp__ostore_mem_lock(m);
+    e = *fmcp__ostore_mem_find(m, server_url, kind);
+    if (!e) {
+        fresh = (fmcp__ostore_entry *)fmcp_malloc(m->alloc, sizeof *fresh);
+        if (fresh) {
+            memset(fresh, 0, sizeof *fresh);
+            fresh->url_len = strlen(server_url);
+            fresh->url = fmcp__ostore_dup(m->alloc, server_url, fresh->url_len);
+            if (!fresh->url) { fmcp_free(m->alloc, fresh, sizeof *fresh); fresh = NULL; }
+        }
+        if (fresh) {
+            memcpy(fresh->kind, kind, strlen(kind) + 1);
+            fresh->next = m->head;
+            m->head = fresh;
+        }
+        e = fresh;
+    } else {
+        fmcp__ostore_free_secret(m->alloc, e->data, e->len + 1);
+    }
+    if (e) { e->data = copy; e->len = len; copy = NULL; }
+    fmcp__ostore_mem_unlock(m);
+    if (copy) { fmcp__ostore_free_secret(m->alloc, copy, len + 1); return FMCP_ERR_NOMEM; }
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__ostore_mem_remove(void *user, const char *server_url, const char *kind)
+{
+    fmcp__ostore_mem *m = (fmcp__ostore_mem *)user;
+    fmcp__ostore_entry **pp;
+    if (!m || !server_url || (kind && !fmcp__ostore_kind_ok(kind))) return FMCP_ERR_INVALID_ARG;
+    fmcp__ostore_mem_lock(m);
+    while (*(pp = fmcp__ostore_mem_find(m, server_url, kind))) {
+        fmcp__ostore_entry *e = *pp;
+        *pp = e->next;
+        fmcp__ostore_entry_free(m->alloc, e);
+    }
+    fmcp__ostore_mem_unlock(m);
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__ostore_mem_clear_all(void *user)
+{
+    fmcp__ostore_mem *m = (fmcp__ostore_mem *)user;
+    if (!m) return FMCP_ERR_INVALID_ARG;
+    fmcp__ostore_mem_lock(m);
+    while (m->head) {
+        fmcp__ostore_entry *e = m->head;
+        m->head = e->next;
+        fmcp__ostore_entry_free(m->alloc, e);
+    }
+    fmcp__ostore_mem_unlock(m);
+    return FMCP_OK;
+}
+
+FASTMCP_API fmcp_result fmcp_oauth_memory_store_new(const fmcp_allocator *alloc, fmcp_oauth_store **out)
+{
+    fmcp__ostore_mem *m;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    m = (fmcp__ostore_mem *)fmcp_malloc(alloc, sizeof *m);
+    if (!m) return FMCP_ERR_NOMEM;
+    memset(m, 0, sizeof *m);
+#ifndef FASTMCP_NO_THREADS
+    if (pthread_mutex_init(&m->mu, NULL) != 0) { fmcp_free(alloc, m, sizeof *m); return FMCP_ERR_IO; }
+#endif
+    m->alloc = alloc;
+    m->vt.load = fmcp__ostore_mem_load;
+    m->vt.save = fmcp__ostore_mem_save;
+    m->vt.remove = fmcp__ostore_mem_remove;
+    m->vt.clear_all = fmcp__ostore_mem_clear_all;
+    m->vt.user = m;
+    *out = &m->vt;
+    return FMCP_OK;
+}
+
+FASTMCP_API void fmcp_oauth_memory_store_free(fmcp_oauth_store *store)
+{
+    fmcp__ostore_mem *m;
+    if (!store) return;
+    m = (fmcp__ostore_mem *)store->user;
+    fmcp__ostore_mem_clear_all(m);
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_destroy(&m->mu);
+#endif
+    fmcp_free(m->alloc, m, sizeof *m);
+}
+
+/* ---- file store ---------------------------------------------------------- */
+
+#ifndef FASTMCP_NO_FILESYSTEM
+
+/* Room for dir + "/." + 64 hex + "_" + kind + ".json" + temp suffix + NUL. */
+#define FMCP__OSTORE_PATH_MAX (FMCP_OAUTH_STORE_DIR_MAX + 160)
+#define FMCP__OSTORE_HASH_HEX 64
+
+FASTMCP_API fmcp_result fmcp_oauth_default_cache_dir(char *buf, size_t cap)
+{
+    const char *home = getenv("HOME");
+    int n;
+    if (!buf || cap == 0) return FMCP_ERR_INVALID_ARG;
+    buf[0] = 0;
+    if (!home || !home[0]) return FMCP_ERR_NOT_FOUND;
+    n = snprintf(buf, cap, "%s%s.fastmcp/oauth-mcp-client-cache", home,
+                 home[strlen(home) - 1] == '/' ? "" : "/");
+    if (n < 0 || (size_t)n >= cap) { buf[0] = 0; return FMCP_ERR_BUFFER_TOO_SMALL; }
+    return FMCP_OK;
+}
+
+static size_t fmcp__ostore_cap(const fmcp_oauth_file_store *fs)
+{
+    return fs->max_file ? fs->max_file : FMCP_OAUTH_STORE_MAX_FILE;
+}
+
+/* 64 lowercase hex digits of SHA-256(url) plus NUL. */
+static void fmcp__ostore_url_hash(const char *url, size_t url_len, char hex[FMCP__OSTORE_HASH_HEX + 1])
+{
+    static const char digits[] = "0123456789abcdef";
+    uint8_t d[FMCP_SHA256_SIZE];
+    size_t i;
+    fmcp_sha256(url, url_len, d);
+    for (i = 0; i < FMCP_SHA256_SIZE; i++) {
+        hex[2 * i] = digits[d[i] >> 4];
+        hex[2 * i + 1] = digits[d[i] & 15];
+    }
+    hex[FMCP__OSTORE_HASH_HEX] = 0;
+}
+
+/* "<dir>/<hash>_<kind>.json" */
+static void fmcp__ostore_path(const fmcp_oauth_file_store *fs, const char *url, const char *kind,
+                              char path[FMCP__OSTORE_PATH_MAX])
+{
+    char hex[FMCP__OSTORE_HASH_HEX + 1];
+    fmcp__ostore_url_hash(url, strlen(url), hex);
+    snprintf(path, FMCP__OSTORE_PATH_MAX, "%s/%s_%s.json", fs->dir, hex, kind);
+}
+
+/* path = dir + "/" + name; 0 when it does not fit. */
+static int fmcp__ostore_join(const fmcp_oauth_file_store *fs, const char *name, char path[FMCP__OSTORE_PATH_MAX])
+{
+    size_t d = strlen(fs->dir), n = strlen(name);
+    if (d + 1 + n >= FMCP__OSTORE_PATH_MAX) return 0;
+    memcpy(path, fs->dir, d);
+    path[d] = '/';
+    memcpy(path + d + 1, name, n + 1);
+    return 1;
+}
+
+/* Length of the hash and kind parts when name is one of our value files
+ * ("<64 hex>_<kind>.json"); 0 otherwise. *kind_len gets the kind's length. */
+static int fmcp__ostore_name_match(const char *name, size_t *kind_len)
+{
+    size_t i, n = strlen(name), k;
+    if (n < FMCP__OSTORE_HASH_HEX + 1 + 1 + 5) return 0;
+    for (i = 0; i < FMCP__OSTORE_HASH_HEX; i++)
+        if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f'))) return 0;
+    if (name[FMCP__OSTORE_HASH_HEX] != '_' || strcmp(name + n - 5, ".json") != 0) return 0;
+    k = n - 5 - (FMCP__OSTORE_HASH_HEX + 1);
+    if (k == 0 || k > FMCP_OAUTH_KIND_MAX) return 0;
+    for (i = FMCP__OSTORE_HASH_HEX + 1; i < n - 5; i++)
+        if (!fmcp__ostore_kind_char(name[i])) return 0;
+    *kind_len = k;
+    return 1;
+}
+
+/* Our temp files: "." + value file name + "." + anything + ".tmp". */
+static int fmcp__ostore_temp_match(const char *name)
+{
+    size_t n = strlen(name), k;
+    char base[FMCP__OSTORE_HASH_HEX + FMCP_OAUTH_KIND_MAX + 8];
+    const char *dot;
+    if (name[0] != '.' || n < 5 || strcmp(name + n - 4, ".tmp") != 0) return 0;
+    dot = strstr(name, ".json.");
+    if (!dot || (size_t)(dot - name) + 5 >= sizeof base) return 0;
+    memcpy(base, name + 1, (size_t)(dot - name) + 4);
+    base[(size_t)(dot - name) + 4] = 0;
+    return fmcp__ostore_name_match(base, &k);
+}
+
+/* The cache directory must be a real directory (not a symlink) owned by us. */
+static fmcp_result fmcp__ostore_check_dir(const char *dir)
+{
+    struct stat st;
+    if (lstat(dir, &st) != 0) return errno == ENOENT ? FMCP_ERR_NOT_FOUND : FMCP_ERR_IO;
+    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid()) return FMCP_ERR_FORBIDDEN;
+    /* others must not enter; a umask must not lock us out of what we made */
+    if ((st.st_mode & 0777) != 0700 && chmod(dir, 0700) != 0) return FMCP_ERR_FORBIDDEN;
+    return FMCP_OK;
+}
+
+/* mkdir -p with 0700 for every directory made, then the ownership check. */
+static fmcp_result fmcp__ostore_make_dir(const fmcp_oauth_file_store *fs)
+{
+    char p[FMCP_OAUTH_STORE_DIR_MAX];
+    size_t i, n = strlen(fs->dir);
+    if (n == 0 || n >= sizeof p) return FMCP_ERR_INVALID_ARG;
+    memcpy(p, fs->dir, n + 1);
+    for (i = 1; i <= n; i++) {
+        if (p[i] != '/' && p[i] != 0) continue;
+        p[i] = 0;
+        if (mkdir(p, 0700) != 0 && errno != EEXIST) return FMCP_ERR_IO;
+        if (i < n) p[i] = '/';
+    }
+    return fmcp__ostore_check_dir(fs->dir);
+}
+
+/* Read a whole value file (regular, ours, not a symlink, 1..cap bytes) into a
+ * buffer of *len + 1 bytes allocated with a. Anything else is NOT_FOUND. */
+static fmcp_result fmcp__ostore_read(const char *path, size_t cap, const fmcp_allocator *a,
+                                     char **out, size_t *len)
+{
+    struct stat st;
+    char *buf;
+    size_t size, got = 0;
+    /* O_NONBLOCK: a FIFO planted under our name must not hang the open */
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) return FMCP_ERR_NOT_FOUND;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_size <= 0 ||
+        (unsigned long long)st.st_size > (unsigned long long)cap) {
+        close(fd);
+        return FMCP_ERR_NOT_FOUND;
+    }
+    size = (size_t)st.st_size;
+    if (!(buf = (char *)fmcp_malloc(a, size + 1))) { close(fd); return FMCP_ERR_NOMEM; }
+    while (got < size) {
+        ssize_t k = read(fd, buf + got, size - got);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) break;
+        got += (size_t)k;
+    }
+    close(fd);
+    if (got != size) { fmcp__ostore_free_secret(a, buf, size + 1); return FMCP_ERR_NOT_FOUND; }
+    buf[size] = 0;
+    *out = buf; *len = size;
+    return FMCP_OK;
+}
+
+/* The file's text before the value: {"fastmcp_oauth_store":1,"server_url":"...","kind":"...","data":
+ * The file is that prefix, the value's JSON text, then "}\n". */
+static fmcp_result fmcp__ostore_prefix(const fmcp_allocator *a, const char *url, const char *kind,
+                                       char **out, size_t *len)
+{
+    fmcp_json_writer w;
+    static const char fmt[] = "{\"fastmcp_oauth_store\":1,\"server_url\":%s,\"kind\":\"%s\",\"data\":";
+    char *q, *p;
+    size_t qn, n;
+    fmcp_result r;
+    fmcp_jw_init(&w, a);
+    fmcp_jw_str(&w, url);
+    if ((r = fmcp_jw_finish(&w, &q, &qn)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
+    n = (size_t)snprintf(NULL, 0, fmt, q, kind);
+    p = (char *)fmcp_malloc(a, n + 1);
+    if (p) snprintf(p, n + 1, fmt, q, kind);
+    fmcp_jw_free_output(&w, q);
+    if (!p) return FMCP_ERR_NOMEM;
+    *out = p; *len = n;
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__ostore_file_load(void *user, const fmcp_allocator *a, const char *server_url,
+                                          const char *kind, char **data, size_t *len)
+{
+    fmcp_oauth_file_store *fs = (fmcp_oauth_file_store *)user;
+    char path[FMCP__OSTORE_PATH_MAX];
+    char *file = NULL, *pre = NULL;
+    size_t flen = 0, plen = 0, vlen = 0;
+    fmcp_result r;
+    if (!data || !len) return FMCP_ERR_INVALID_ARG;
+    *data = NULL; *len = 0;
+    if (!fs || !server_url || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
+    if ((r = fmcp__ostore_check_dir(fs->dir)) != FMCP_OK) return FMCP_ERR_NOT_FOUND;
+    fmcp__ostore_path(fs, server_url, kind, path);
+    if ((r = fmcp__ostore_read(path, fmcp__ostore_cap(fs), a, &file, &flen)) != FMCP_OK) return r;
+    if ((r = fmcp__ostore_prefix(a, server_url, kind, &pre, &plen)) == FMCP_OK) {
+        r = FMCP_ERR_NOT_FOUND;
+        if (flen > plen + 2 && memcmp(file, pre, plen) == 0 && memcmp(file + flen - 2, "}\n", 2) == 0) {
+            vlen = flen - plen - 2;
+            r = fmcp__ostore_check_object(a, file + plen, vlen);
+            if (r == FMCP_ERR_PARSE) r = FMCP_ERR_NOT_FOUND;
+        }
+        fmcp_free(a, pre, plen + 1);
+    }
+    if (r == FMCP_OK && !(*data = fmcp__ostore_dup(a, file + plen, vlen))) r = FMCP_ERR_NOMEM;
+    if (r == FMCP_OK) *len = vlen;
+    fmcp__ostore_free_secret(a, file, flen + 1);
+    return r;
+}
+
+/* Create a fresh 0600 temp file beside `final`; path gets its name. */
+static int fmcp__ostore_open_temp(const char *final, char path[FMCP__OSTORE_PATH_MAX])
+{
+    const char *slash = strrchr(final, '/');
+    int tries;
+    for (tries = 0; tries < 16; tries++) {
+        uint8_t rnd[8];
+        int fd;
+        if (fmcp_random_bytes(rnd, sizeof rnd) != FMCP_OK) return -1;
+        snprintf(path, FMCP__OSTORE_PATH_MAX, "%.*s/.%s.%ld-%02x%02x%02x%02x%02x%02x%02x%02x.tmp",
+                 (int)(slash - final), final, slash + 1, (long)getpid(),
+                 rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+        if (fd >= 0) {
+            /* umask may have removed bits we need; never more than 0600 */
+            if (fchmod(fd, 0600) != 0) { close(fd); unlink(path); return -1; }
+            return fd;
+        }
+        if (errno != EEXIST) return -1;
+    }
+    return -1;
+}
+
+static int fmcp__ostore_write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return -1;
+        p += k; n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* Write text to final atomically: temp file, fsync, rename, fsync the dir. */
+static fmcp_result fmcp__ostore_write_atomic(const fmcp_oauth_file_store *fs, const char *final,
+                                             const char *text, size_t n)
+{
+    char tmp[FMCP__OSTORE_PATH_MAX];
+    int dfd, fd = fmcp__ostore_open_temp(final, tmp);
+    if (fd < 0) return FMCP_ERR_IO;
+    if (fmcp__ostore_write_all(fd, text, n) != 0 || fsync(fd) != 0) {
+        close(fd); unlink(tmp);
+        return FMCP_ERR_IO;
+    }
+    if (close(fd) != 0 || rename(tmp, final) != 0) { unlink(tmp); return FMCP_ERR_IO; }
+    dfd = open(fs->dir, O_RDONLY | O_CLOEXEC);
+    if (dfd >= 0) { (void)fsync(dfd); close(dfd); }
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__ostore_file_save(void *user, const char *server_url, const char *kind,
+                                          const char *data, size_t len)
+{
+    fmcp_oauth_file_store *fs = (fmcp_oauth_file_store *)user;
+    char path[FMCP__OSTORE_PATH_MAX];
+    char *pre = NULL, *text;
+    size_t plen = 0, n;
+    fmcp_result r;
+    if (!fs || !server_url || !data || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
+    if (len >= fmcp__ostore_cap(fs)) return FMCP_ERR_TOO_LARGE;   /* before parsing it */
+    if ((r = fmcp__ostore_check_object(fs->alloc, data, len)) != FMCP_OK) return r;
+    if ((r = fmcp__ostore_prefix(fs->alloc, server_url, kind, &pre, &plen)) != FMCP_OK) return r;
+    n = plen + len + 2;
+    if (n > fmcp__ostore_cap(fs)) { fmcp_free(fs->alloc, pre, plen + 1); return FMCP_ERR_TOO_LARGE; }
+    text = (char *)fmcp_malloc(fs->alloc, n);
+    if (!text) { fmcp_free(fs->alloc, pre, plen + 1); return FMCP_ERR_NOMEM; }
+    memcpy(text, pre, plen);
+    memcpy(text + plen, data, len);
+    memcpy(text + plen + len, "}\n", 2);
+    fmcp_free(fs->alloc, pre, plen + 1);
+    r = fmcp__ostore_make_dir(fs);
+    if (r == FMCP_OK) {
+        fmcp__ostore_path(fs, server_url, kind, path);
+        r = fmcp__ostore_write_atomic(fs, path, text, n);
+    }
+    fmcp__ostore_free_secret(fs->alloc, text, n);
+    return r;
+}
+
+/* Unlink our files in the directory: all of them, or those of one URL hash. */
+static fmcp_result fmcp__ostore_sweep(const fmcp_oauth_file_store *fs, const char *hash)
+{
+    char path[FMCP__OSTORE_PATH_MAX];
+    struct dirent *de;
+    fmcp_result r = FMCP_OK;
+    DIR *d;
+    if ((r = fmcp__ostore_check_dir(fs->dir)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
+    if (!(d = opendir(fs->dir))) return FMCP_ERR_IO;
+    while ((de = readdir(d)) != NULL) {
+        size_t k;
+        int ours = fmcp__ostore_name_match(de->d_name, &k) || fmcp__ostore_temp_match(de->d_name);
+        const char *h = de->d_name[0] == '.' ? de->d_name + 1 : de->d_name;
+        if (!ours || (hash && memcmp(h, hash, FMCP__OSTORE_HASH_HEX) != 0)) continue;
+        if (!fmcp__ostore_join(fs, de->d_name, path)) continue;
+        if (unlink(path) != 0 && errno != ENOENT) r = FMCP_ERR_IO;
+    }
+    closedir(d);
+    return r;
+}
+
+static fmcp_result fmcp__ostore_file_remove(void *user, const char *server_url, const char *kind)
+{
+    fmcp_oauth_file_store *fs = (fmcp_oauth_file_store *)user;
+    char path[FMCP__OSTORE_PATH_MAX];
+    char hex[FMCP__OSTORE_HASH_HEX + 1];
+    fmcp_result r;
+    if (!fs || !server_url || (kind && !fmcp__ostore_kind_ok(kind))) return FMCP_ERR_INVALID_ARG;
+    if (!kind) {
+        fmcp__ostore_url_hash(server_url, strlen(server_url), hex);
+        return fmcp__ostore_sweep(fs, hex);
+    }
+    if ((r = fmcp__ostore_check_dir(fs->dir)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
+    fmcp__ostore_path(fs, server_url, kind, path);
+    if (unlink(path) != 0 && errno != ENOENT) return FMCP_ERR_IO;
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__ostore_file_clear_all(void *user)
+{
+    if (!user) return FMCP_ERR_INVALID_ARG;
+    return fmcp__ostore_sweep((const fmcp_oauth_file_store *)user, NULL);
+}
+
+FASTMCP_API fmcp_result fmcp_oauth_file_store_init(fmcp_oauth_file_store *fs, const fmcp_allocator *alloc,
+                                                   const char *dir, fmcp_oauth_store *out)
+{
+    fmcp_result r;
+    size_t n;
+    if (!fs || !out) return FMCP_ERR_INVALID_ARG;
+    memset(fs, 0, sizeof *fs);
+    memset(out, 0, sizeof *out);
+    if (!dir) {
+        if ((r = fmcp_oauth_default_cache_dir(fs->dir, sizeof fs->dir)) != FMCP_OK) return r;
+    } else {
+        n = strlen(dir);
+        while (n > 1 && dir[n - 1] == '/') n--;   /* "a/b/" and "a/b" name the same store */
+        if (n == 0 || n >= sizeof fs->dir) return FMCP_ERR_INVALID_ARG;
+        memcpy(fs->dir, dir, n);
+        fs->dir[n] = 0;
+    }
+    fs->alloc = alloc;
+    out->load = fmcp__ostore_file_load;
+    out->save = fmcp__ostore_file_save;
+    out->remove = fmcp__ostore_file_remove;
+    out->clear_all = fmcp__ostore_file_clear_all;
+    out->user = fs;
+    return FMCP_OK;
+}
+
+/* The server URL of one value file, checked against the name's hash and
+ * kind; FMCP_ERR_NOT_FOUND when the file is not a sound value. */
+static fmcp_result fmcp__ostore_list_one(fmcp_oauth_file_store *fs, const char *name, size_t kind_len,
+                                         int (*cb)(void *, const char *, const char *), void *user,
+                                         int *stop)
+{
+    char path[FMCP__OSTORE_PATH_MAX], kind[FMCP_OAUTH_KIND_MAX + 1], hex[FMCP__OSTORE_HASH_HEX + 1];
+    char *url = NULL, *data = NULL;
+    size_t flen = 0, ulen = 0, dlen = 0;
+    fmcp_json_parse_options opt;
+    fmcp_json_doc *doc = NULL;
+    const char *u;
+    fmcp_result r;
+    memcpy(kind, name + FMCP__OSTORE_HASH_HEX + 1, kind_len);
+    kind[kind_len] = 0;
+    if (!fmcp__ostore_join(fs, name, path)) return FMCP_ERR_NOT_FOUND;
+    if ((r = fmcp__ostore_read(path, fmcp__ostore_cap(fs), fs->alloc, &data, &flen)) != FMCP_OK) return r;
+    memset(&opt, 0, sizeof opt);
+    opt.alloc = fs->alloc;
+    r = fmcp_json_parse(data, flen, &opt, &doc, NULL);
+    fmcp__ostore_free_secret(fs->alloc, data, flen + 1);
+    if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? r : FMCP_ERR_NOT_FOUND;
+    u = fmcp_json_str(fmcp_json_get(fmcp_json_root(doc), "server_url"), &ulen);
+    r = FMCP_ERR_NOT_FOUND;
+    if (u && strlen(u) == ulen) {
+        fmcp__ostore_url_hash(u, ulen, hex);
+        if (memcmp(hex, name, FMCP__OSTORE_HASH_HEX) == 0)
+            r = (url = fmcp__ostore_dup(fs->alloc, u, ulen)) != NULL ? FMCP_OK : FMCP_ERR_NOMEM;
+    }
+    fmcp_json_doc_free(doc);
+    if (r != FMCP_OK) return r;
+    /* a full load proves the value is sound before we report it */
+    r = fmcp__ostore_file_load(fs, fs->alloc, url, kind, &data, &dlen);
+    if (r == FMCP_OK) {
+        fmcp__ostore_free_secret(fs->alloc, data, dlen + 1);
+        *stop = cb(user, url, kind);
+    }
+    fmcp_free(fs->alloc, url, ulen + 1);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_oauth_file_store_list(fmcp_oauth_file_store *fs,
+                                                   int (*cb)(void *user, const char *server_url,
+                                                             const char *kind),
+                                                   void *user)
+{
+    struct dirent *de;
+    fmcp_result r;
+    int stop = 0;
+    DIR *d;
+    if (!fs || !cb) return FMCP_ERR_INVALID_ARG;
+    if ((r = fmcp__ostore_check_dir(fs->dir)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
+    if (!(d = opendir(fs->dir))) return FMCP_ERR_IO;
+    r = FMCP_OK;
+    while (!stop && (de = readdir(d)) != NULL) {
+        size_t k;
+        fmcp_result one;
+        if (!fmcp__ostore_name_match(de->d_name, &k)) continue;
+        one = fmcp__ostore_list_one(fs, de->d_name, k, cb, user, &stop);
+        if (one == FMCP_ERR_NOMEM) { r = one; break; }
+    }
+    closedir(d);
+    return r;
+}
+
+#endif /* FASTMCP_NO_FILESYSTEM */
