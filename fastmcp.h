@@ -15785,14 +15785,14 @@ static void fmcp__mh_post_stateless(fmcp_mcp_http *t, fmcp_http_req *req, const 
         fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Could not create a session");
         return;
     }
+    /* the temporary session already holds a copy of au: no per-message copies */
     memset(&o, 0, sizeof o);
-    o.auth = au;
     n = snprintf(init, sizeof init, init_fmt, pv ? pv : "2025-03-26");
     if (!is_init && n > 0 && (size_t)n < sizeof init) {
         (void)fmcp_session_receive_ex(ms->s, init, (size_t)n, &o);
         (void)fmcp_session_receive_ex(ms->s, inited, sizeof inited - 1, &o);
     }
-    fmcp__mh_handoff(t, ms, req, root, 0, au);
+    fmcp__mh_handoff(t, ms, req, root, 0, NULL);
     FMCP__MH_LOCK(t);
     if (!ms->streams) fmcp__mh_flag_reap(t, ms);   /* answered inline, or failed */
     FMCP__MH_UNLOCK(t);
