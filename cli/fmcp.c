@@ -455,6 +455,7 @@ typedef struct client_opts {
     /* OAuth (--oauth, or automatically when tokens for the URL are stored) */
     int use_oauth, no_browser;
     const char *cache_dir, *scope;
+    fmcp_tls_client *tls;     /* https:// URLs (FMCP_ERR_UNSUPPORTED without BearSSL) */
 #ifdef FMCP_CLI_OAUTH
     fmcp_oauth_file_store fs;
     fmcp_oauth_store store;
@@ -539,9 +540,9 @@ static void client_close(client_opts *o, fmcp_client *c)
 #ifdef FMCP_CLI_OAUTH
     fmcp_oauth_free(o->oauth);
     o->oauth = NULL;
-#else
-    (void)o;
 #endif
+    fmcp_tls_client_free(o->tls);
+    o->tls = NULL;
 }
 
 static fmcp_client *client_connect(client_opts *o)
@@ -550,6 +551,9 @@ static fmcp_client *client_connect(client_opts *o)
     fmcp_result r;
     char *saved = NULL;
     o->d.headers = o->headers;
+    if (o->url && strncmp(o->url, "https://", 8) == 0 && !o->tls &&
+        fmcp_tls_client_new(NULL, NULL, &o->tls) == FMCP_OK)
+        o->d.transport = fmcp_tls_client_transport(o->tls);
 #ifdef FMCP_CLI_OAUTH
     if ((r = client_oauth(o)) != FMCP_OK) {
         fail("cannot set up OAuth for %s: %s", o->url, fmcp_result_str(r));

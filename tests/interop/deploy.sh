@@ -244,6 +244,16 @@ if [ -n "$TLSBIN" ]; then
     *) bad "SDK direct HTTPS: $out $(head -c 300 "$T/sdk.err")";; esac
   st=$($CURL -o /dev/null -w '%{http_code}' "https://localhost:$PT/health")
   [ "$st" = 200 ] && ok "curl --cacert against our HTTPS server" || bad "curl direct HTTPS: $st"
+  # our own client over HTTPS: fmcp built with BearSSL, trust from SSL_CERT_FILE
+  if ${CC:-cc} -std=c99 -O0 -DFASTMCP_WITH_BEARSSL -I. -o "$T/fmcp_tls" cli/fmcp.c -lbearssl -lpthread -lm 2>"$T/cc2.txt"; then
+    out=$(SSL_CERT_FILE="$T/ca.crt" "$T/fmcp_tls" call --bearer "$GOOD" "https://localhost:$PT/mcp" process_data \
+          '{"operation":"read","data":"fmcp-tls"}' 2>"$T/fmcp_tls.err")
+    case "$out" in *alice*fmcp-tls*) ok "fmcp call over HTTPS (BearSSL client, SSL_CERT_FILE trust)";;
+      *) bad "fmcp call over HTTPS: $out $(head -c 300 "$T/fmcp_tls.err")";; esac
+    if SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt "$T/fmcp_tls" call --bearer "$GOOD" "https://localhost:$PT/mcp" \
+         process_data '{"operation":"read","data":"x"}' >/dev/null 2>&1; then bad "fmcp trusted our test CA without being told"
+    else ok "fmcp over HTTPS refuses a server outside its trust anchors"; fi
+  else bad "build fmcp with BearSSL: $(head -c 300 "$T/cc2.txt")"; fi
 else
   skip "SDK client directly over HTTPS: no BearSSL (apt-get install libbearssl-dev)"
 fi
