@@ -205,6 +205,8 @@ struct fmcp_ctx {
     int err_code;
     char *err_msg;
     int64_t t0;               /* dispatch time for the call observer */
+    fmcp_call_observer_fn observe;  /* snapshot at dispatch (a later set does not race) */
+    void *observe_user;
     struct fmcp_ctx *next, *prev; /* in-flight list (doubly linked: O(1) removal) */
     struct fmcp_ctx *qnext;   /* job queue */
 };
@@ -711,6 +713,38 @@ static void fmcp__mcp_cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *m, int64
     pthread_cond_timedwait(cv, m, &ts);
 }
 
+/* The pool's condition runs on the monotonic clock where the platform allows
+ * it: the sentinel's 1 ms naps must not stretch when the wall clock steps back. */
+#if defined(CLOCK_MONOTONIC) && !defined(__APPLE__)
+#  define FMCP__MCP_MONO_COND 1
+#endif
+static void fmcp__mcp_qcond_init(pthread_cond_t *cv)
+{
+#ifdef FMCP__MCP_MONO_COND
+    pthread_condattr_t at;
+    if (pthread_condattr_init(&at) == 0) {
+        int ok = pthread_condattr_setclock(&at, CLOCK_MONOTONIC) == 0 && pthread_cond_init(cv, &at) == 0;
+        pthread_condattr_destroy(&at);
+        if (ok) return;
+    }
+#endif
+    pthread_cond_init(cv, NULL);
+}
+
+static void fmcp__mcp_qcond_wait_ms(fmcp_server *srv, int64_t ms)
+{
+#ifdef FMCP__MCP_MONO_COND
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += (time_t)(ms / 1000);
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+    pthread_cond_timedwait(&srv->qcond, &srv->qlock, &ts);
+#else
+    fmcp__mcp_cond_wait_ms(&srv->qcond, &srv->qlock, ms);
+#endif
+}
+
 /* Wake-ups cost about as much as a small call (more on a VM), so the pool
  * avoids one per job:
  * - a push wakes one worker, and only when no wake-up is already on its way
@@ -732,10 +766,10 @@ static void fmcp__mcp_wait_job(fmcp_server *srv)
     int woke = 0, timed = 0;
     int64_t ms = FMCP__SENTINEL_MS;
     while (!srv->stopping) {
-        if (srv->qhead) {
-            if (!(woke && !timed && srv->watch && srv->busy > 0 && !srv->sentinel)) return;
-            srv->watch = 0;   /* woken to watch: be the sentinel, leave the job */
-        }
+        int watch = woke && srv->watch;
+        if (woke) srv->watch = 0;   /* the first worker to wake consumes a watch request */
+        /* woken to watch while others are busy: be the sentinel, leave the job */
+        if (srv->qhead && !(watch && !timed && srv->busy > 0 && !srv->sentinel)) return;
         timed = !srv->sentinel && srv->busy > 0;
         srv->idle++;
         if (timed) {
@@ -743,7 +777,7 @@ static void fmcp__mcp_wait_job(fmcp_server *srv)
             srv->sentinel = 1;
             srv->watch = 0;
             srv->dozing = ms > FMCP__SENTINEL_MS;
-            fmcp__mcp_cond_wait_ms(&srv->qcond, &srv->qlock, ms);
+            fmcp__mcp_qcond_wait_ms(srv, ms);
             srv->sentinel = srv->dozing = 0;
             ms = srv->done != seen ? FMCP__SENTINEL_MS : ms < 64 ? ms * 2 : 64;
         } else {
@@ -763,7 +797,7 @@ static fmcp_ctx *fmcp__mcp_take(fmcp_server *srv, int *wake)
     if (!srv->qhead) srv->qtail = NULL;
     srv->qlen--;
     srv->busy++;
-    *wake = srv->qlen > 0 && !srv->sentinel && !srv->watch && srv->signaled == 0 && srv->idle > 0;
+    *wake = srv->qlen > 0 && !srv->sentinel && srv->signaled == 0 && srv->idle > 0;
     if (*wake) { srv->watch = 1; srv->signaled++; }
     return c;
 }
@@ -861,7 +895,7 @@ FASTMCP_API fmcp_result fmcp_server_create(const fmcp_server_desc *d, fmcp_serve
     FMCP__MINIT(&srv->lock);
 #ifndef FASTMCP_NO_THREADS
     pthread_mutex_init(&srv->qlock, NULL);
-    pthread_cond_init(&srv->qcond, NULL);
+    fmcp__mcp_qcond_init(&srv->qcond);
 #endif
     srv->name = fmcp__mcp_strdup_opt(srv->alloc, d->name ? d->name : "fastmcp", &ok);
     srv->title = fmcp__mcp_strdup_opt(srv->alloc, d->title, &ok);
@@ -1356,7 +1390,7 @@ static void fmcp__mcp_observe(fmcp_ctx *c, fmcp_result rc, int cancelled)
     ev.rc = rc;
     ev.outcome = cancelled ? FMCP_CALL_CANCELLED
                  : (rc != FMCP_OK || c->err_code || c->is_error) ? FMCP_CALL_ERROR : FMCP_CALL_OK;
-    c->s->srv->observe(c->s->srv->observe_user, &ev);
+    c->observe(c->observe_user, &ev);
 }
 
 /* Already unlinked from the in-flight list (by the caller, under the lock). */
@@ -1381,7 +1415,7 @@ static void fmcp__mcp_ctx_complete(fmcp_ctx *c, fmcp_result rc, int cancelled)
         fmcp__mcp_ctx_close(c);
         fmcp__mcp_deliver_writer(s, c->group, c->batch, c->id, c->id_len, &c->w);
     }
-    if (s->srv->observe && c->kind != FMCP__K_COMPLETE) fmcp__mcp_observe(c, rc, cancelled);
+    if (c->observe && c->kind != FMCP__K_COMPLETE) fmcp__mcp_observe(c, rc, cancelled);
     fmcp__mcp_ctx_free(c);
 }
 
@@ -2204,7 +2238,11 @@ static fmcp_ctx *fmcp__mcp_req_ctx(fmcp__mcp_req *r, fmcp__mcp_kind kind, const 
 {
     int ok = 1;
     fmcp_ctx *c = fmcp__mcp_ctx_new(r->s, r->m, r->g, r->b, r->au, r->id, r->id_len, kind, r->params);
-    if (c && r->s->srv->observe) c->t0 = fmcp_monotonic_ms();
+    if (c) {   /* one read each (callers may hold srv->lock; the observer is set before serving) */
+        c->observe = r->s->srv->observe;
+        c->observe_user = r->s->srv->observe_user;
+        if (c->observe) c->t0 = fmcp_monotonic_ms();
+    }
     if (c) c->name = fmcp__mcp_strdup_opt(r->s->alloc, name, &ok);
     if (c && ok) {
         const fmcp_json *tok = fmcp_json_get(fmcp_json_get(r->params, "_meta"), "progressToken");

@@ -1077,6 +1077,48 @@ static void test_queue_behind_busy(void)
     env_close(&e);
 }
 
+/* Wait up to ms for n blocked calls; 0 when they did not all start. */
+static int wait_blocked_for(int n, int ms)
+{
+    struct timespec ts;
+    int ok;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+    pthread_mutex_lock(&gate_m);
+    while (blocked_n < n && pthread_cond_timedwait(&gate_cv, &gate_m, &ts) == 0) {}
+    ok = blocked_n >= n;
+    pthread_mutex_unlock(&gate_m);
+    return ok;
+}
+
+/* Regression (lost wake-up): after bursts of small batches drained by one
+ * worker, a batch whose first call blocks must still get its second call
+ * started by the other worker, not left queued behind the first. */
+static void test_batch_after_bursts(void)
+{
+    env e;
+    fmcp_tool_desc t;
+    int i, n;
+    gate_open = 0;
+    blocked_n = 0;
+    CHECK(env_open(&e, 2, 0, "2025-03-26"));
+    memset(&t, 0, sizeof t); t.name = "block"; t.handler = t_block;
+    CHECK_EQ_INT(fmcp_server_add_tool(e.srv, &t), FMCP_OK);
+    for (i = 0; i < 30; i++) {
+        const fmcp_json *v = rpc(&e, "[" CALL("1", "add", "{\"a\":1,\"b\":1}") "," CALL("2", "add", "{\"a\":2,\"b\":2}") ","
+                                     CALL("3", "add", "{\"a\":3,\"b\":3}") "]");
+        CHECK_EQ_INT(fmcp_json_len(v), 3);
+    }
+    n = e.c.n;
+    msg(&e, "[" CALL("\"b1\"", "block", "{}") "," CALL("\"b2\"", "block", "{}") "]");
+    CHECK(wait_blocked_for(2, 5000));   /* both running at once on the two workers */
+    open_gate();
+    CHECK(coll_wait(&e.c, n + 1));      /* then the batch answer */
+    env_close(&e);
+}
+
 /* A worker's sampling request goes to the client, routed to the tool call;
  * the client's reply resumes the tool. */
 static void test_sampling_round_trip(void)
@@ -1381,6 +1423,7 @@ int main(void)
     T_RUN(test_concurrency_cancel);
     T_RUN(test_run_inline_tool);
     T_RUN(test_queue_behind_busy);
+    T_RUN(test_batch_after_bursts);
     T_RUN(test_sampling_round_trip);
 #endif
     T_RUN(test_async_request);
