@@ -2362,7 +2362,10 @@ FASTMCP_API fmcp_result fmcp_server_run_http(fmcp_server *srv, const fmcp_http_t
  *   Security decision: the cache directory itself and every file must not be
  *   symbolic links and must be owned by the effective user, else the call
  *   fails with FMCP_ERR_FORBIDDEN (load: FMCP_ERR_NOT_FOUND); a cache directory
- *   we own is set back to 0700 when its mode differs. Parent directories are
+ *   we own is set back to 0700 when its mode differs. Each call opens the
+ *   directory once (O_DIRECTORY|O_NOFOLLOW, checked with fstat) and works
+ *   relative to that descriptor (openat, renameat, unlinkat), so replacing the
+ *   path meanwhile redirects nothing. Parent directories are
  *   followed as they are (a symlinked $HOME is common). Absent with
  *   FASTMCP_NO_FILESYSTEM.
  *
@@ -2476,11 +2479,17 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_list(fmcp_oauth_file_store *fs,
  *   redirect_uri: NULL = "http://localhost:PORT/callback" with PORT =
  *     callback_port, or (0) the port of the stored registration, else a free
  *     one. callback_timeout_ms: how long to wait for the browser (0 = 300 s).
+ *     The loopback server listens on 127.0.0.1 only and ends the wait only
+ *     on a GET to the redirect path carrying our state; anything else gets a
+ *     404. The redirect names "localhost" (as registered): a browser that
+ *     resolves it to ::1 first falls back to 127.0.0.1 after the refused
+ *     connection; give redirect_uri "http://127.0.0.1:PORT/..." to avoid it.
  *   open_browser(user, url): shows the authorization URL (default: fork+exec
  *     of xdg-open, or open on macOS; never a shell). headless: print the URL
  *     on stderr instead of opening anything.
  *   authorize(user, url, redirect_uri, callback, cap): replaces browser and
- *     loopback server altogether: it must write the full redirect it got
+ *     loopback server (not bound at all when redirect_uri is not a loopback
+ *     URL): it must write the full redirect it got
  *     (redirect_uri?code=...&state=...) into callback (cap bytes).
  *     fmcp_oauth_authorize_follow is one (user: NULL or a const
  *     fmcp_http_transport * for https).
@@ -2500,15 +2509,20 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_list(fmcp_oauth_file_store *fs,
  *     "resource"}
  *   "client": {"client_id", "client_secret", "token_endpoint_auth_method",
  *     "redirect_uris" [..], "issuer", "client_secret_expires_at"}
- *   Values that do not parse or lack their required member are ignored (a
- *   fresh authorisation follows). A registration whose issuer differs from
+ *   Values that do not parse or lack their required member, and tokens
+ *   outside the RFC 6750 b64token alphabet, are ignored (a fresh
+ *   authorisation follows). A refresh token is only sent to the token
+ *   endpoint of the issuer stored with it. A registration whose issuer differs from
  *   the discovered one, or whose secret expired, is not used.
  *
  * fmcp_oauth_access_token(o, buf, cap)
  *   Copies the current access token (NUL-terminated) into buf. When it
  *   expires within 60 s and a refresh token exists, it is refreshed first
  *   (rotation kept: a new refresh token replaces the old, else the old one
- *   stays); a failed refresh drops the stored tokens. Without a refresh
+ *   stays). A refresh the server refuses (4xx, e.g. invalid_grant) or whose
+ *   issuer no longer matches drops the stored tokens; a transient failure
+ *   (network, timeout, 5xx) keeps them and is returned (or the old token is
+ *   used while it is still valid). Without a refresh
  *   token it is used until it expires. FMCP_ERR_NOT_FOUND: no usable token
  *   (make the request without one and pass the 401 to
  *   fmcp_oauth_handle_challenge). Never runs an interactive authorisation.
@@ -2541,13 +2555,16 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_list(fmcp_oauth_file_store *fs,
  *   issuer with a path /p, /.well-known/oauth-authorization-server/p,
  *   /.well-known/openid-configuration/p, /p/.well-known/openid-configuration;
  *   without a path the two root forms. Its "issuer" must be that entry
- *   (RFC 8414 3.3; trailing slashes ignored). No protected-resource metadata at all
- *   (2025-03-26 servers): the server's origin is the issuer, and when it has
- *   no metadata either, /authorize, /token and /register there are used.
+ *   exactly (RFC 8414 3.3). Its authorization, token and registration
+ *   endpoints must be http(s) URLs without fragment or control characters
+ *   (else FMCP_ERR_PROTOCOL: they reach a browser). Only a 4xx answer means
+ *   "no metadata here"; network errors and 5xx end discovery with an error.
+ *   No protected-resource metadata at all (2025-03-26 servers): the server's
+ *   origin is the issuer (trailing slashes forgiven), and when it has no
+ *   metadata either, /authorize, /token and /register there are used.
  *   PKCE: an authorization server whose code_challenge_methods_supported
- *   lacks "S256" is refused; when the member is absent S256 is used anyway
- *   (OAuth 2.1 servers must support it; the MCP conformance servers of
- *   2025-03-26 send none).
+ *   lacks "S256", or is absent, is refused (MCP 2025-11-25); only that
+ *   2025-03-26 fallback tolerates an absent member and uses S256 anyway.
  *   Scope: the challenge's scope, else the metadata's scopes_supported, else
  *   desc->scopes; "offline_access" is added when the authorization server
  *   lists it; with none of these, no scope parameter is sent.
@@ -2556,8 +2573,10 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_list(fmcp_oauth_file_store *fs,
  *   The authorization request carries response_type=code, client_id,
  *   redirect_uri, state (128 random bits, compared in constant time),
  *   code_challenge (S256 of a fresh 64-character verifier), scope and
- *   resource; the callback checks state and, when the server advertises
- *   authorization_response_iss_parameter_supported, iss.
+ *   resource; the callback checks state and (RFC 9207) iss whenever it is
+ *   present, and requires it when the server advertises
+ *   authorization_response_iss_parameter_supported. Tokens must be RFC 6750
+ *   b64token text (they go into an Authorization header).
  *
  * Helpers (pure, no I/O; used by the flow and exposed for tests and tools)
  *   fmcp_oauth_parse_www_authenticate(header, &ch): finds the Bearer
@@ -2581,8 +2600,12 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_list(fmcp_oauth_file_store *fs,
  * Threading: one fmcp_oauth may be used by several threads (one MCP client
  * with its GET stream); calls are serialised by a mutex, so a thread that
  * needs a token waits while another runs the browser flow.
- * Secrets (tokens, verifier, client secret) are wiped before release and
- * are never logged; headless mode prints only the authorization URL. http://
+ * Secrets (tokens, verifier, client secret) in our own buffers and fields
+ * are wiped before release, and so are the HTTP response bodies that carry
+ * them; copies made inside the JSON parser's and writer's internal buffers
+ * (parsed token responses, the stored-JSON text while it grows) are freed
+ * without wiping. They are never logged; headless mode prints only the
+ * authorization URL (checked to be printable http(s)). http://
  * endpoints are accepted as given (local development); use https elsewhere. Needs sockets: without them only the helpers remain.
  */
 
@@ -12057,6 +12080,8 @@ struct fmcp_ctx {
     int err_code;
     char *err_msg;
     int64_t t0;               /* dispatch time for the call observer */
+    fmcp_call_observer_fn observe;  /* snapshot at dispatch (a later set does not race) */
+    void *observe_user;
     struct fmcp_ctx *next, *prev; /* in-flight list (doubly linked: O(1) removal) */
     struct fmcp_ctx *qnext;   /* job queue */
 };
@@ -12563,6 +12588,38 @@ static void fmcp__mcp_cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *m, int64
     pthread_cond_timedwait(cv, m, &ts);
 }
 
+/* The pool's condition runs on the monotonic clock where the platform allows
+ * it: the sentinel's 1 ms naps must not stretch when the wall clock steps back. */
+#if defined(CLOCK_MONOTONIC) && !defined(__APPLE__)
+#  define FMCP__MCP_MONO_COND 1
+#endif
+static void fmcp__mcp_qcond_init(pthread_cond_t *cv)
+{
+#ifdef FMCP__MCP_MONO_COND
+    pthread_condattr_t at;
+    if (pthread_condattr_init(&at) == 0) {
+        int ok = pthread_condattr_setclock(&at, CLOCK_MONOTONIC) == 0 && pthread_cond_init(cv, &at) == 0;
+        pthread_condattr_destroy(&at);
+        if (ok) return;
+    }
+#endif
+    pthread_cond_init(cv, NULL);
+}
+
+static void fmcp__mcp_qcond_wait_ms(fmcp_server *srv, int64_t ms)
+{
+#ifdef FMCP__MCP_MONO_COND
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += (time_t)(ms / 1000);
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+    pthread_cond_timedwait(&srv->qcond, &srv->qlock, &ts);
+#else
+    fmcp__mcp_cond_wait_ms(&srv->qcond, &srv->qlock, ms);
+#endif
+}
+
 /* Wake-ups cost about as much as a small call (more on a VM), so the pool
  * avoids one per job:
  * - a push wakes one worker, and only when no wake-up is already on its way
@@ -12584,10 +12641,10 @@ static void fmcp__mcp_wait_job(fmcp_server *srv)
     int woke = 0, timed = 0;
     int64_t ms = FMCP__SENTINEL_MS;
     while (!srv->stopping) {
-        if (srv->qhead) {
-            if (!(woke && !timed && srv->watch && srv->busy > 0 && !srv->sentinel)) return;
-            srv->watch = 0;   /* woken to watch: be the sentinel, leave the job */
-        }
+        int watch = woke && srv->watch;
+        if (woke) srv->watch = 0;   /* the first worker to wake consumes a watch request */
+        /* woken to watch while others are busy: be the sentinel, leave the job */
+        if (srv->qhead && !(watch && !timed && srv->busy > 0 && !srv->sentinel)) return;
         timed = !srv->sentinel && srv->busy > 0;
         srv->idle++;
         if (timed) {
@@ -12595,7 +12652,7 @@ static void fmcp__mcp_wait_job(fmcp_server *srv)
             srv->sentinel = 1;
             srv->watch = 0;
             srv->dozing = ms > FMCP__SENTINEL_MS;
-            fmcp__mcp_cond_wait_ms(&srv->qcond, &srv->qlock, ms);
+            fmcp__mcp_qcond_wait_ms(srv, ms);
             srv->sentinel = srv->dozing = 0;
             ms = srv->done != seen ? FMCP__SENTINEL_MS : ms < 64 ? ms * 2 : 64;
         } else {
@@ -12615,7 +12672,7 @@ static fmcp_ctx *fmcp__mcp_take(fmcp_server *srv, int *wake)
     if (!srv->qhead) srv->qtail = NULL;
     srv->qlen--;
     srv->busy++;
-    *wake = srv->qlen > 0 && !srv->sentinel && !srv->watch && srv->signaled == 0 && srv->idle > 0;
+    *wake = srv->qlen > 0 && !srv->sentinel && srv->signaled == 0 && srv->idle > 0;
     if (*wake) { srv->watch = 1; srv->signaled++; }
     return c;
 }
@@ -12713,7 +12770,7 @@ FASTMCP_API fmcp_result fmcp_server_create(const fmcp_server_desc *d, fmcp_serve
     FMCP__MINIT(&srv->lock);
 #ifndef FASTMCP_NO_THREADS
     pthread_mutex_init(&srv->qlock, NULL);
-    pthread_cond_init(&srv->qcond, NULL);
+    fmcp__mcp_qcond_init(&srv->qcond);
 #endif
     srv->name = fmcp__mcp_strdup_opt(srv->alloc, d->name ? d->name : "fastmcp", &ok);
     srv->title = fmcp__mcp_strdup_opt(srv->alloc, d->title, &ok);
@@ -13208,7 +13265,7 @@ static void fmcp__mcp_observe(fmcp_ctx *c, fmcp_result rc, int cancelled)
     ev.rc = rc;
     ev.outcome = cancelled ? FMCP_CALL_CANCELLED
                  : (rc != FMCP_OK || c->err_code || c->is_error) ? FMCP_CALL_ERROR : FMCP_CALL_OK;
-    c->s->srv->observe(c->s->srv->observe_user, &ev);
+    c->observe(c->observe_user, &ev);
 }
 
 /* Already unlinked from the in-flight list (by the caller, under the lock). */
@@ -13233,7 +13290,7 @@ static void fmcp__mcp_ctx_complete(fmcp_ctx *c, fmcp_result rc, int cancelled)
         fmcp__mcp_ctx_close(c);
         fmcp__mcp_deliver_writer(s, c->group, c->batch, c->id, c->id_len, &c->w);
     }
-    if (s->srv->observe && c->kind != FMCP__K_COMPLETE) fmcp__mcp_observe(c, rc, cancelled);
+    if (c->observe && c->kind != FMCP__K_COMPLETE) fmcp__mcp_observe(c, rc, cancelled);
     fmcp__mcp_ctx_free(c);
 }
 
@@ -14056,7 +14113,11 @@ static fmcp_ctx *fmcp__mcp_req_ctx(fmcp__mcp_req *r, fmcp__mcp_kind kind, const 
 {
     int ok = 1;
     fmcp_ctx *c = fmcp__mcp_ctx_new(r->s, r->m, r->g, r->b, r->au, r->id, r->id_len, kind, r->params);
-    if (c && r->s->srv->observe) c->t0 = fmcp_monotonic_ms();
+    if (c) {   /* one read each (callers may hold srv->lock; the observer is set before serving) */
+        c->observe = r->s->srv->observe;
+        c->observe_user = r->s->srv->observe_user;
+        if (c->observe) c->t0 = fmcp_monotonic_ms();
+    }
     if (c) c->name = fmcp__mcp_strdup_opt(r->s->alloc, name, &ok);
     if (c && ok) {
         const fmcp_json *tok = fmcp_json_get(fmcp_json_get(r->params, "_meta"), "progressToken");
@@ -16601,25 +16662,15 @@ static void fmcp__ostore_url_hash(const char *url, size_t url_len, char hex[FMCP
 }
 
 /* "<dir>/<hash>_<kind>.json" */
-static void fmcp__ostore_path(const fmcp_oauth_file_store *fs, const char *url, const char *kind,
-                              char path[FMCP__OSTORE_PATH_MAX])
+/* The value file's name inside the cache directory. */
+static void fmcp__ostore_path(const char *url, const char *kind, char path[FMCP__OSTORE_PATH_MAX])
 {
     char hex[FMCP__OSTORE_HASH_HEX + 1];
     fmcp__ostore_url_hash(url, strlen(url), hex);
-    snprintf(path, FMCP__OSTORE_PATH_MAX, "%s/%s_%s.json", fs->dir, hex, kind);
+    snprintf(path, FMCP__OSTORE_PATH_MAX, "%s_%s.json", hex, kind);
 }
 
 /* path = dir + "/" + name; 0 when it does not fit. */
-static int fmcp__ostore_join(const fmcp_oauth_file_store *fs, const char *name, char path[FMCP__OSTORE_PATH_MAX])
-{
-    size_t d = strlen(fs->dir), n = strlen(name);
-    if (d + 1 + n >= FMCP__OSTORE_PATH_MAX) return 0;
-    memcpy(path, fs->dir, d);
-    path[d] = '/';
-    memcpy(path + d + 1, name, n + 1);
-    return 1;
-}
-
 /* Length of the hash and kind parts when name is one of our value files
  * ("<64 hex>_<kind>.json"); 0 otherwise. *kind_len gets the kind's length. */
 static int fmcp__ostore_name_match(const char *name, size_t *kind_len)
@@ -16651,19 +16702,28 @@ static int fmcp__ostore_temp_match(const char *name)
     return fmcp__ostore_name_match(base, &k);
 }
 
-/* The cache directory must be a real directory (not a symlink) owned by us. */
-static fmcp_result fmcp__ostore_check_dir(const char *dir)
+/* Opens the cache directory, which must be a real directory (not a symlink)
+ * owned by us. Every later step is relative to this descriptor (openat,
+ * renameat, unlinkat), so swapping the path afterwards redirects nothing. */
+static fmcp_result fmcp__ostore_open_dir(const char *dir, int *dfd)
 {
     struct stat st;
-    if (lstat(dir, &st) != 0) return errno == ENOENT ? FMCP_ERR_NOT_FOUND : FMCP_ERR_IO;
-    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid()) return FMCP_ERR_FORBIDDEN;
-    /* others must not enter; a umask must not lock us out of what we made */
-    if ((st.st_mode & 0777) != 0700 && chmod(dir, 0700) != 0) return FMCP_ERR_FORBIDDEN;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+    *dfd = -1;
+    if (fd < 0) return errno == ENOENT ? FMCP_ERR_NOT_FOUND
+                     : errno == ELOOP || errno == ENOTDIR ? FMCP_ERR_FORBIDDEN : FMCP_ERR_IO;
+    if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+        /* others must not enter; a umask must not lock us out of what we made */
+        ((st.st_mode & 0777) != 0700 && fchmod(fd, 0700) != 0)) {
+        close(fd);
+        return FMCP_ERR_FORBIDDEN;
+    }
+    *dfd = fd;
     return FMCP_OK;
 }
 
 /* mkdir -p with 0700 for every directory made, then the ownership check. */
-static fmcp_result fmcp__ostore_make_dir(const fmcp_oauth_file_store *fs)
+static fmcp_result fmcp__ostore_make_dir(const fmcp_oauth_file_store *fs, int *dfd)
 {
     char p[FMCP_OAUTH_STORE_DIR_MAX];
     size_t i, n = strlen(fs->dir);
@@ -16675,19 +16735,19 @@ static fmcp_result fmcp__ostore_make_dir(const fmcp_oauth_file_store *fs)
         if (mkdir(p, 0700) != 0 && errno != EEXIST) return FMCP_ERR_IO;
         if (i < n) p[i] = '/';
     }
-    return fmcp__ostore_check_dir(fs->dir);
+    return fmcp__ostore_open_dir(fs->dir, dfd);
 }
 
 /* Read a whole value file (regular, ours, not a symlink, 1..cap bytes) into a
  * buffer of *len + 1 bytes allocated with a. Anything else is NOT_FOUND. */
-static fmcp_result fmcp__ostore_read(const char *path, size_t cap, const fmcp_allocator *a,
+static fmcp_result fmcp__ostore_read(int dfd, const char *path, size_t cap, const fmcp_allocator *a,
                                      char **out, size_t *len)
 {
     struct stat st;
     char *buf;
     size_t size, got = 0;
     /* O_NONBLOCK: a FIFO planted under our name must not hang the open */
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    int fd = openat(dfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) return FMCP_ERR_NOT_FOUND;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_size <= 0 ||
         (unsigned long long)st.st_size > (unsigned long long)cap) {
@@ -16738,13 +16798,16 @@ static fmcp_result fmcp__ostore_file_load(void *user, const fmcp_allocator *a, c
     char path[FMCP__OSTORE_PATH_MAX];
     char *file = NULL, *pre = NULL;
     size_t flen = 0, plen = 0, vlen = 0;
+    int dfd;
     fmcp_result r;
     if (!data || !len) return FMCP_ERR_INVALID_ARG;
     *data = NULL; *len = 0;
     if (!fs || !server_url || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
-    if ((r = fmcp__ostore_check_dir(fs->dir)) != FMCP_OK) return FMCP_ERR_NOT_FOUND;
-    fmcp__ostore_path(fs, server_url, kind, path);
-    if ((r = fmcp__ostore_read(path, fmcp__ostore_cap(fs), a, &file, &flen)) != FMCP_OK) return r;
+    if ((r = fmcp__ostore_open_dir(fs->dir, &dfd)) != FMCP_OK) return FMCP_ERR_NOT_FOUND;
+    fmcp__ostore_path(server_url, kind, path);
+    r = fmcp__ostore_read(dfd, path, fmcp__ostore_cap(fs), a, &file, &flen);
+    close(dfd);
+    if (r != FMCP_OK) return r;
     if ((r = fmcp__ostore_prefix(a, server_url, kind, &pre, &plen)) == FMCP_OK) {
         r = FMCP_ERR_NOT_FOUND;
         if (flen > plen + 2 && memcmp(file, pre, plen) == 0 && memcmp(file + flen - 2, "}\n", 2) == 0) {
@@ -16760,22 +16823,21 @@ static fmcp_result fmcp__ostore_file_load(void *user, const fmcp_allocator *a, c
     return r;
 }
 
-/* Create a fresh 0600 temp file beside `final`; path gets its name. */
-static int fmcp__ostore_open_temp(const char *final, char path[FMCP__OSTORE_PATH_MAX])
+/* Create a fresh 0600 temp file beside `final` (in dfd); path gets its name. */
+static int fmcp__ostore_open_temp(int dfd, const char *final, char path[FMCP__OSTORE_PATH_MAX])
 {
-    const char *slash = strrchr(final, '/');
     int tries;
     for (tries = 0; tries < 16; tries++) {
         uint8_t rnd[8];
         int fd;
         if (fmcp_random_bytes(rnd, sizeof rnd) != FMCP_OK) return -1;
-        snprintf(path, FMCP__OSTORE_PATH_MAX, "%.*s/.%s.%ld-%02x%02x%02x%02x%02x%02x%02x%02x.tmp",
-                 (int)(slash - final), final, slash + 1, (long)getpid(),
+        snprintf(path, FMCP__OSTORE_PATH_MAX, ".%.200s.%ld-%02x%02x%02x%02x%02x%02x%02x%02x.tmp",
+                 final, (long)getpid(),
                  rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+        fd = openat(dfd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
         if (fd >= 0) {
             /* umask may have removed bits we need; never more than 0600 */
-            if (fchmod(fd, 0600) != 0) { close(fd); unlink(path); return -1; }
+            if (fchmod(fd, 0600) != 0) { close(fd); (void)unlinkat(dfd, path, 0); return -1; }
             return fd;
         }
         if (errno != EEXIST) return -1;
@@ -16795,19 +16857,17 @@ static int fmcp__ostore_write_all(int fd, const char *p, size_t n)
 }
 
 /* Write text to final atomically: temp file, fsync, rename, fsync the dir. */
-static fmcp_result fmcp__ostore_write_atomic(const fmcp_oauth_file_store *fs, const char *final,
-                                             const char *text, size_t n)
+static fmcp_result fmcp__ostore_write_atomic(int dfd, const char *final, const char *text, size_t n)
 {
     char tmp[FMCP__OSTORE_PATH_MAX];
-    int dfd, fd = fmcp__ostore_open_temp(final, tmp);
+    int fd = fmcp__ostore_open_temp(dfd, final, tmp);
     if (fd < 0) return FMCP_ERR_IO;
     if (fmcp__ostore_write_all(fd, text, n) != 0 || fsync(fd) != 0) {
-        close(fd); unlink(tmp);
+        close(fd); (void)unlinkat(dfd, tmp, 0);
         return FMCP_ERR_IO;
     }
-    if (close(fd) != 0 || rename(tmp, final) != 0) { unlink(tmp); return FMCP_ERR_IO; }
-    dfd = open(fs->dir, O_RDONLY | O_CLOEXEC);
-    if (dfd >= 0) { (void)fsync(dfd); close(dfd); }
+    if (close(fd) != 0 || renameat(dfd, tmp, dfd, final) != 0) { (void)unlinkat(dfd, tmp, 0); return FMCP_ERR_IO; }
+    (void)fsync(dfd);
     return FMCP_OK;
 }
 
@@ -16818,6 +16878,7 @@ static fmcp_result fmcp__ostore_file_save(void *user, const char *server_url, co
     char path[FMCP__OSTORE_PATH_MAX];
     char *pre = NULL, *text;
     size_t plen = 0, n;
+    int dfd;
     fmcp_result r;
     if (!fs || !server_url || !data || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
     if (len >= fmcp__ostore_cap(fs)) return FMCP_ERR_TOO_LARGE;   /* before parsing it */
@@ -16831,10 +16892,11 @@ static fmcp_result fmcp__ostore_file_save(void *user, const char *server_url, co
     memcpy(text + plen, data, len);
     memcpy(text + plen + len, "}\n", 2);
     fmcp_free(fs->alloc, pre, plen + 1);
-    r = fmcp__ostore_make_dir(fs);
+    r = fmcp__ostore_make_dir(fs, &dfd);
     if (r == FMCP_OK) {
-        fmcp__ostore_path(fs, server_url, kind, path);
-        r = fmcp__ostore_write_atomic(fs, path, text, n);
+        fmcp__ostore_path(server_url, kind, path);
+        r = fmcp__ostore_write_atomic(dfd, path, text, n);
+        close(dfd);
     }
     fmcp__ostore_free_secret(fs->alloc, text, n);
     return r;
@@ -16843,19 +16905,18 @@ static fmcp_result fmcp__ostore_file_save(void *user, const char *server_url, co
 /* Unlink our files in the directory: all of them, or those of one URL hash. */
 static fmcp_result fmcp__ostore_sweep(const fmcp_oauth_file_store *fs, const char *hash)
 {
-    char path[FMCP__OSTORE_PATH_MAX];
     struct dirent *de;
     fmcp_result r = FMCP_OK;
     DIR *d;
-    if ((r = fmcp__ostore_check_dir(fs->dir)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
-    if (!(d = opendir(fs->dir))) return FMCP_ERR_IO;
+    int dfd;
+    if ((r = fmcp__ostore_open_dir(fs->dir, &dfd)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
+    if (!(d = fdopendir(dfd))) { close(dfd); return FMCP_ERR_IO; }   /* d owns dfd now */
     while ((de = readdir(d)) != NULL) {
         size_t k;
         int ours = fmcp__ostore_name_match(de->d_name, &k) || fmcp__ostore_temp_match(de->d_name);
         const char *h = de->d_name[0] == '.' ? de->d_name + 1 : de->d_name;
         if (!ours || (hash && memcmp(h, hash, FMCP__OSTORE_HASH_HEX) != 0)) continue;
-        if (!fmcp__ostore_join(fs, de->d_name, path)) continue;
-        if (unlink(path) != 0 && errno != ENOENT) r = FMCP_ERR_IO;
+        if (unlinkat(dfd, de->d_name, 0) != 0 && errno != ENOENT) r = FMCP_ERR_IO;
     }
     closedir(d);
     return r;
@@ -16866,16 +16927,18 @@ static fmcp_result fmcp__ostore_file_remove(void *user, const char *server_url, 
     fmcp_oauth_file_store *fs = (fmcp_oauth_file_store *)user;
     char path[FMCP__OSTORE_PATH_MAX];
     char hex[FMCP__OSTORE_HASH_HEX + 1];
+    int dfd;
     fmcp_result r;
     if (!fs || !server_url || (kind && !fmcp__ostore_kind_ok(kind))) return FMCP_ERR_INVALID_ARG;
     if (!kind) {
         fmcp__ostore_url_hash(server_url, strlen(server_url), hex);
         return fmcp__ostore_sweep(fs, hex);
     }
-    if ((r = fmcp__ostore_check_dir(fs->dir)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
-    fmcp__ostore_path(fs, server_url, kind, path);
-    if (unlink(path) != 0 && errno != ENOENT) return FMCP_ERR_IO;
-    return FMCP_OK;
+    if ((r = fmcp__ostore_open_dir(fs->dir, &dfd)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
+    fmcp__ostore_path(server_url, kind, path);
+    r = unlinkat(dfd, path, 0) != 0 && errno != ENOENT ? FMCP_ERR_IO : FMCP_OK;
+    close(dfd);
+    return r;
 }
 
 static fmcp_result fmcp__ostore_file_clear_all(void *user)
@@ -16912,11 +16975,11 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_init(fmcp_oauth_file_store *fs, co
 
 /* The server URL of one value file, checked against the name's hash and
  * kind; FMCP_ERR_NOT_FOUND when the file is not a sound value. */
-static fmcp_result fmcp__ostore_list_one(fmcp_oauth_file_store *fs, const char *name, size_t kind_len,
+static fmcp_result fmcp__ostore_list_one(fmcp_oauth_file_store *fs, int dfd, const char *name, size_t kind_len,
                                          int (*cb)(void *, const char *, const char *), void *user,
                                          int *stop)
 {
-    char path[FMCP__OSTORE_PATH_MAX], kind[FMCP_OAUTH_KIND_MAX + 1], hex[FMCP__OSTORE_HASH_HEX + 1];
+    char kind[FMCP_OAUTH_KIND_MAX + 1], hex[FMCP__OSTORE_HASH_HEX + 1];
     char *url = NULL, *data = NULL;
     size_t flen = 0, ulen = 0, dlen = 0;
     fmcp_json_parse_options opt;
@@ -16925,8 +16988,7 @@ static fmcp_result fmcp__ostore_list_one(fmcp_oauth_file_store *fs, const char *
     fmcp_result r;
     memcpy(kind, name + FMCP__OSTORE_HASH_HEX + 1, kind_len);
     kind[kind_len] = 0;
-    if (!fmcp__ostore_join(fs, name, path)) return FMCP_ERR_NOT_FOUND;
-    if ((r = fmcp__ostore_read(path, fmcp__ostore_cap(fs), fs->alloc, &data, &flen)) != FMCP_OK) return r;
+    if ((r = fmcp__ostore_read(dfd, name, fmcp__ostore_cap(fs), fs->alloc, &data, &flen)) != FMCP_OK) return r;
     memset(&opt, 0, sizeof opt);
     opt.alloc = fs->alloc;
     r = fmcp_json_parse(data, flen, &opt, &doc, NULL);
@@ -16958,17 +17020,17 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_list(fmcp_oauth_file_store *fs,
 {
     struct dirent *de;
     fmcp_result r;
-    int stop = 0;
+    int stop = 0, dfd;
     DIR *d;
     if (!fs || !cb) return FMCP_ERR_INVALID_ARG;
-    if ((r = fmcp__ostore_check_dir(fs->dir)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
-    if (!(d = opendir(fs->dir))) return FMCP_ERR_IO;
+    if ((r = fmcp__ostore_open_dir(fs->dir, &dfd)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
+    if (!(d = fdopendir(dfd))) { close(dfd); return FMCP_ERR_IO; }   /* d owns dfd now */
     r = FMCP_OK;
     while (!stop && (de = readdir(d)) != NULL) {
         size_t k;
         fmcp_result one;
         if (!fmcp__ostore_name_match(de->d_name, &k)) continue;
-        one = fmcp__ostore_list_one(fs, de->d_name, k, cb, user, &stop);
+        one = fmcp__ostore_list_one(fs, dfd, de->d_name, k, cb, user, &stop);
         if (one == FMCP_ERR_NOMEM) { r = one; break; }
     }
     closedir(d);
@@ -17131,6 +17193,7 @@ FASTMCP_API fmcp_result fmcp_oauth_wellknown_url(int kind, const char *url, int 
 {
     fmcp_http_url u;
     char origin[300];
+    const char *query;
     size_t plen;
     int n = -1, has_path;
     fmcp_result r;
@@ -17140,10 +17203,11 @@ FASTMCP_API fmcp_result fmcp_oauth_wellknown_url(int kind, const char *url, int 
     if (r == FMCP_OK) r = fmcp__oa_origin(&u, origin, sizeof origin);
     if (r != FMCP_OK) return r;
     plen = strcspn(u.path, "?");
+    query = u.path + plen;              /* RFC 9728 3.1: kept after the path */
     while (plen > 0 && u.path[plen - 1] == '/') plen--;
     has_path = plen > 0;
     if (kind == FMCP_OAUTH_WK_RESOURCE) {
-        if (i == 0) n = snprintf(out, cap, "%s/.well-known/oauth-protected-resource%.*s", origin, (int)plen, u.path);
+        if (i == 0) n = snprintf(out, cap, "%s/.well-known/oauth-protected-resource%.*s%s", origin, (int)plen, u.path, query);
         else if (i == 1 && has_path) n = snprintf(out, cap, "%s/.well-known/oauth-protected-resource", origin);
     } else if (kind == FMCP_OAUTH_WK_AUTH_SERVER) {
         if (i == 0) n = snprintf(out, cap, "%s/.well-known/oauth-authorization-server%.*s", origin, (int)plen, u.path);
@@ -17233,6 +17297,29 @@ FASTMCP_API fmcp_result fmcp_oauth_select_scope(const char *challenge, const cha
 
 /* ---- the client object ---------------------------------------------------- */
 
+/* RFC 6750 2.1 b64token: 1*( ALPHA / DIGIT / "-._~+/" ) *"=" - what may
+ * follow "Bearer " without turning into header syntax. */
+static int fmcp__oa_b64token(const char *s)
+{
+    const char *p = s;
+    while (fmcp__oa_t68char((unsigned char)*p)) p++;
+    if (p == s) return 0;
+    while (*p == '=') p++;
+    return *p == 0;
+}
+
+/* An endpoint we may fetch or hand to a browser: http(s), no fragment,
+ * nothing outside printable ASCII (CVE-2025-6514: metadata is untrusted). */
+static int fmcp__oa_url_ok(const char *s)
+{
+    fmcp_http_url u;
+    const char *p;
+    if (!s || fmcp_http_url_parse(s, &u) != FMCP_OK) return 0;
+    for (p = s; *p; p++)
+        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || *p == '#') return 0;
+    return 1;
+}
+
 #define FMCP__OA_TOKEN_MAX 16384
 
 struct fmcp_oauth {
@@ -17255,7 +17342,7 @@ struct fmcp_oauth {
     int cimd_ok, iss_param;
     /* tokens */
     int tokens_loaded;
-    char *access, *refresh, *tok_scope;
+    char *access, *refresh, *tok_scope, *tok_iss;   /* tok_iss: who issued them */
     int64_t expires_at;
     /* client */
     int client_loaded;
@@ -17483,7 +17570,9 @@ static fmcp_result fmcp__oa_parse_obj(fmcp_oauth *o, const char *text, size_t le
     return r == FMCP_ERR_NOMEM ? r : r != FMCP_OK ? FMCP_ERR_PROTOCOL : FMCP_OK;
 }
 
-/* GET a JSON object (metadata): FMCP_ERR_NOT_FOUND on any non-200 answer. */
+/* GET a JSON object (metadata): FMCP_ERR_NOT_FOUND only on a 4xx answer;
+ * network failures and other statuses are errors, never "absent" (that
+ * would silently switch discovery to the legacy defaults). */
 static fmcp_result fmcp__oa_get_json(fmcp_oauth *o, const char *url, fmcp_json_doc **doc)
 {
     fmcp_http_header h[2];
@@ -17492,8 +17581,9 @@ static fmcp_result fmcp__oa_get_json(fmcp_oauth *o, const char *url, fmcp_json_d
     h[0].name = "Accept"; h[0].value = "application/json";
     h[1].name = "MCP-Protocol-Version"; h[1].value = "2025-11-25";
     r = fmcp__oa_fetch(o, "GET", url, h, 2, NULL, 0, &res);
-    if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? r : FMCP_ERR_NOT_FOUND;
-    r = res->status == 200 ? fmcp__oa_parse_obj(o, res->body, res->body_len, doc) : FMCP_ERR_NOT_FOUND;
+    if (r != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_ERR_IO : r;
+    r = res->status == 200 ? fmcp__oa_parse_obj(o, res->body, res->body_len, doc)
+      : res->status >= 400 && res->status < 500 ? FMCP_ERR_NOT_FOUND : FMCP_ERR_PROTOCOL;
     fmcp_http_response_free(res);
     return r;
 }
@@ -17592,9 +17682,12 @@ static fmcp_result fmcp__oa_find_prm(fmcp_oauth *o, const char *hint)
     return FMCP_ERR_NOT_FOUND;
 }
 
-static int fmcp__oa_same_issuer(const char *a, const char *b)
+/* RFC 8414 3.3: identical; only a 2025-03-26 server (legacy, the issuer is
+ * our guess of its origin) gets a trailing slash forgiven. */
+static int fmcp__oa_same_issuer(const fmcp_oauth *o, const char *a, const char *b)
 {
     size_t na = strlen(a), nb = strlen(b);
+    if (!o->legacy) return strcmp(a, b) == 0;
     while (na && a[na - 1] == '/') na--;
     while (nb && b[nb - 1] == '/') nb--;
     return na == nb && memcmp(a, b, na) == 0;
@@ -17605,11 +17698,15 @@ static fmcp_result fmcp__oa_use_asm(fmcp_oauth *o, const fmcp_json *m)
     const char *iss = fmcp_json_get_str(m, "issuer", NULL);
     const char *az = fmcp_json_get_str(m, "authorization_endpoint", NULL);
     const char *tk = fmcp_json_get_str(m, "token_endpoint", NULL);
+    const char *rg = fmcp_json_get_str(m, "registration_endpoint", NULL);
     const fmcp_json *pk = fmcp_json_get(m, "code_challenge_methods_supported");
     fmcp_result r;
-    if (!az || !tk) return FMCP_ERR_PROTOCOL;
+    if (!fmcp__oa_url_ok(az) || !fmcp__oa_url_ok(tk) || (rg && !fmcp__oa_url_ok(rg))) return FMCP_ERR_PROTOCOL;
     /* RFC 8414 3.3; 2025-03-26 servers put the AS below the origin */
-    if (!o->legacy && (!iss || !fmcp__oa_same_issuer(iss, o->issuer))) return FMCP_ERR_PROTOCOL;
+    if (!o->legacy && (!iss || !fmcp__oa_same_issuer(o, iss, o->issuer))) return FMCP_ERR_PROTOCOL;
+    /* MCP 2025-11-25: no advertised PKCE support, no authorization; only the
+     * 2025-03-26 fallback predates that rule */
+    if (!pk && !o->legacy) return FMCP_ERR_PROTOCOL;
     if (pk) {
         char *list = NULL;
         int ok;
@@ -17621,7 +17718,7 @@ static fmcp_result fmcp__oa_use_asm(fmcp_oauth *o, const fmcp_json *m)
     }
     r = fmcp__oa_set(o, &o->authz_ep, az);
     if (r == FMCP_OK) r = fmcp__oa_set(o, &o->token_ep, tk);
-    if (r == FMCP_OK) r = fmcp__oa_set(o, &o->reg_ep, fmcp_json_get_str(m, "registration_endpoint", NULL));
+    if (r == FMCP_OK) r = fmcp__oa_set(o, &o->reg_ep, rg);
     if (r == FMCP_OK) r = fmcp__oa_set_list(o, &o->as_scopes, m, "scopes_supported");
     if (r == FMCP_OK) r = fmcp__oa_set_list(o, &o->as_methods, m, "token_endpoint_auth_methods_supported");
     if (r == FMCP_OK && iss) r = fmcp__oa_set(o, &o->issuer, iss);
@@ -17715,7 +17812,7 @@ static fmcp_result fmcp__oa_save(fmcp_oauth *o, const char *kind, fmcp_json_writ
     if (r != FMCP_OK) return r;
     r = o->store->save(o->store->user, o->server_url, kind, out, n);
     fmcp_wipe(out, n);
-    fmcp_jw_free_output(w, out);
+    fmcp_free(o->a, out, n + 1);    /* jw_free_output would measure the wiped text */
     return r;
 }
 
@@ -17731,6 +17828,7 @@ static void fmcp__oa_forget_tokens(fmcp_oauth *o)
     fmcp__oa_sfree(o, &o->access);
     fmcp__oa_sfree(o, &o->refresh);
     fmcp__oa_sfree(o, &o->tok_scope);
+    fmcp__oa_sfree(o, &o->tok_iss);
     o->expires_at = 0;
 }
 
@@ -17745,10 +17843,13 @@ static fmcp_result fmcp__oa_load_tokens(fmcp_oauth *o)
     o->tokens_loaded = 1;
     if (r != FMCP_OK) return FMCP_OK;
     t = fmcp_json_root(doc);
-    if (*fmcp_json_get_str(t, "access_token", "")) {
+    /* a tampered store must not inject header syntax: such tokens are absent */
+    if (fmcp__oa_b64token(fmcp_json_get_str(t, "access_token", "")) &&
+        fmcp__oa_b64token(fmcp_json_get_str(t, "refresh_token", "x"))) {
         r = fmcp__oa_set(o, &o->access, fmcp_json_get_str(t, "access_token", NULL));
         if (r == FMCP_OK) r = fmcp__oa_set(o, &o->refresh, fmcp_json_get_str(t, "refresh_token", NULL));
         if (r == FMCP_OK) r = fmcp__oa_set(o, &o->tok_scope, fmcp_json_get_str(t, "scope", NULL));
+        if (r == FMCP_OK) r = fmcp__oa_set(o, &o->tok_iss, fmcp_json_get_str(t, "issuer", NULL));
         o->expires_at = fmcp_json_get_int(t, "expires_at", 0);
     }
     fmcp_json_doc_free(doc);
@@ -17766,7 +17867,7 @@ static fmcp_result fmcp__oa_save_tokens(fmcp_oauth *o)
     fmcp__oa_kv(&w, "token_type", "Bearer");
     fmcp__oa_kv(&w, "scope", o->tok_scope);
     fmcp_jw_key(&w, "expires_at"); fmcp_jw_int(&w, o->expires_at);
-    fmcp__oa_kv(&w, "issuer", o->issuer);
+    fmcp__oa_kv(&w, "issuer", o->tok_iss);
     fmcp__oa_kv(&w, "resource", o->resource);
     fmcp_jw_object_end(&w);
     return fmcp__oa_save(o, "tokens", &w);
@@ -17810,7 +17911,7 @@ static fmcp_result fmcp__oa_load_client(fmcp_oauth *o)
     c = fmcp_json_root(doc);
     iss = fmcp_json_get_str(c, "issuer", NULL);
     r = FMCP_OK;
-    if (fmcp_json_get_str(c, "client_id", NULL) && iss && o->issuer && fmcp__oa_same_issuer(iss, o->issuer) &&
+    if (fmcp_json_get_str(c, "client_id", NULL) && iss && o->issuer && fmcp__oa_same_issuer(o, iss, o->issuer) &&
         (fmcp_json_get_int(c, "client_secret_expires_at", 0) == 0 ||
          fmcp_json_get_int(c, "client_secret_expires_at", 0) > fmcp_time_now()))
         r = fmcp__oa_client_from_json(o, c, iss);
@@ -17955,7 +18056,7 @@ static fmcp_result fmcp__oa_client(fmcp_oauth *o, const char *redirect)
     }
     r = fmcp__oa_load_client(o);
     if (r != FMCP_OK) return r;
-    if (o->cl_id && o->cl_issuer && fmcp__oa_same_issuer(o->cl_issuer, o->issuer) &&
+    if (o->cl_id && o->cl_issuer && fmcp__oa_same_issuer(o, o->cl_issuer, o->issuer) &&
         (!redirect || (o->cl_redirect && strcmp(o->cl_redirect, redirect) == 0))) {
         if (!o->cl_method) return fmcp__oa_set(o, &o->cl_method, fmcp__oa_pick_method(o, o->cl_secret != NULL));
         return FMCP_OK;
@@ -17974,10 +18075,12 @@ static fmcp_result fmcp__oa_use_tokens(fmcp_oauth *o, const fmcp_json *t, const 
     const char *rt = fmcp_json_get_str(t, "refresh_token", NULL);
     const fmcp_json *ei = fmcp_json_get(t, "expires_in");
     fmcp_result r;
-    if (!at || !*at || strlen(at) >= FMCP__OA_TOKEN_MAX || !fmcp__oa_ieq(type, strlen(type), "bearer"))
-        return FMCP_ERR_PROTOCOL;
+    if (!at || !fmcp__oa_b64token(at) || strlen(at) >= FMCP__OA_TOKEN_MAX ||
+        !fmcp__oa_ieq(type, strlen(type), "bearer") || (rt && !fmcp__oa_b64token(rt)))
+        return FMCP_ERR_PROTOCOL;       /* they end up in an Authorization header */
     r = fmcp__oa_set(o, &o->access, at);
     if (r == FMCP_OK && rt) r = fmcp__oa_set(o, &o->refresh, rt);   /* rotation; else keep the old one */
+    if (r == FMCP_OK) r = fmcp__oa_set(o, &o->tok_iss, o->issuer);
     if (r == FMCP_OK) r = fmcp__oa_set(o, &o->tok_scope, fmcp_json_get_str(t, "scope", asked_scope));
     o->expires_at = 0;
     if (fmcp_json_is(ei, FMCP_JSON_NUMBER)) {
@@ -18048,7 +18151,9 @@ static fmcp_result fmcp__oa_token_call(fmcp_oauth *o, fmcp__oa_buf *form, const 
     if (r == FMCP_OK) r = fmcp__oa_fetch(o, "POST", o->token_ep, h, nh, form->p, form->len, &res);
     fmcp__oa_buf_free(&auth);
     if (r != FMCP_OK) return r;
-    r = res->status == 200 ? fmcp__oa_parse_obj(o, res->body, res->body_len, &doc) : FMCP_ERR_AUTH;
+    /* 4xx is the AS's verdict (invalid_grant ...); 5xx etc. may pass */
+    r = res->status == 200 ? fmcp__oa_parse_obj(o, res->body, res->body_len, &doc)
+      : res->status >= 400 && res->status < 500 ? FMCP_ERR_AUTH : FMCP_ERR_PROTOCOL;
     fmcp_wipe((void *)res->body, res->body_len);
     fmcp_http_response_free(res);
     if (r != FMCP_OK) return r;
@@ -18063,6 +18168,9 @@ static fmcp_result fmcp__oa_refresh(fmcp_oauth *o)
     fmcp_result r;
     if (!o->refresh) return FMCP_ERR_NOT_FOUND;
     r = fmcp__oa_discover(o, NULL);
+    /* a refresh token goes back only to the issuer that minted it */
+    if (r == FMCP_OK && (!o->tok_iss || !o->issuer || !fmcp__oa_same_issuer(o, o->tok_iss, o->issuer)))
+        return FMCP_ERR_AUTH;
     if (r == FMCP_OK) r = fmcp__oa_client(o, NULL);
     if (r != FMCP_OK) return r;
     memset(&f, 0, sizeof f);
@@ -18082,10 +18190,24 @@ typedef struct fmcp__oa_cb {
     fmcp_http_loop *loop;
     fmcp_http_server *srv;
     char path[256];
+    const char *state;              /* only a redirect carrying it ends the wait */
     char *query;
     size_t query_len;
     int done;
 } fmcp__oa_cb;
+
+/* Is this request the authorization redirect we wait for? */
+static int fmcp__oa_cb_ours(fmcp__oa_cb *cb, fmcp_http_req *req, const char *q)
+{
+    char got[64];
+    size_t n;
+    if (cb->done || !q || !cb->state || strcmp(fmcp_http_req_method(req), "GET") != 0 ||
+        strcmp(fmcp_http_req_path(req), cb->path) != 0)
+        return 0;
+    n = strlen(cb->state);
+    if (fmcp__oa_query_get(q, "state", got, sizeof got) != FMCP_OK || strlen(got) != n) return 0;
+    return fmcp_ct_equal(got, cb->state, n);
+}
 
 static void fmcp__oa_cb_handler(fmcp_http_req *req, void *user)
 {
@@ -18094,7 +18216,8 @@ static void fmcp__oa_cb_handler(fmcp_http_req *req, void *user)
     char err[128], desc[256];
     fmcp__oa_buf page;
     fmcp_http_header h[2];
-    if (strcmp(fmcp_http_req_path(req), cb->path) != 0 || cb->done || !q) {
+    fmcp_result re;
+    if (!fmcp__oa_cb_ours(cb, req, q)) {        /* stray or forged requests: keep waiting */
         fmcp_http_respond(req, 404, NULL, 0, "not found\n", 10);
         return;
     }
@@ -18104,8 +18227,10 @@ static void fmcp__oa_cb_handler(fmcp_http_req *req, void *user)
     cb->query = (char *)fmcp_malloc(cb->o->a, cb->query_len + 1);
     if (cb->query) memcpy(cb->query, q, cb->query_len + 1);
     cb->done = 1;
-    if (fmcp__oa_query_get(q, "error", err, sizeof err) != FMCP_OK) fmcp__oa_page(&page, NULL, NULL);
+    re = fmcp__oa_query_get(q, "error", err, sizeof err);
+    if (re == FMCP_ERR_NOT_FOUND) fmcp__oa_page(&page, NULL, NULL);
     else {
+        if (re != FMCP_OK) snprintf(err, sizeof err, "error");   /* too long or malformed: still a failure */
         if (fmcp__oa_query_get(q, "error_description", desc, sizeof desc) != FMCP_OK) desc[0] = 0;
         fmcp__oa_page(&page, err, desc);
     }
@@ -18176,8 +18301,11 @@ static fmcp_result fmcp__oa_cb_open(fmcp_oauth *o, fmcp__oa_cb *cb, char *redire
 
 static fmcp_result fmcp__oa_open_default(const char *url)
 {
-    pid_t pid = fork();
+    pid_t pid;
     int st;
+    /* "http..." can never be taken for an option by xdg-open / open */
+    if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) return FMCP_ERR_INVALID_ARG;
+    pid = fork();
     if (pid < 0) return FMCP_ERR_IO;
     if (pid == 0) {                   /* double fork: no zombie, no waiting */
         if (fork() == 0) {
@@ -18199,6 +18327,7 @@ static fmcp_result fmcp__oa_cb_wait(fmcp_oauth *o, fmcp__oa_cb *cb, const char *
     uint64_t tid = 0;
     int ms = o->d.callback_timeout_ms > 0 ? o->d.callback_timeout_ms : 300000;
     fmcp_result r = FMCP_ERR_UNSUPPORTED;
+    if (!fmcp__oa_url_ok(url)) return FMCP_ERR_PROTOCOL;   /* also keeps the print below clean */
     if (!o->d.headless)
         r = o->d.open_browser ? o->d.open_browser(o->d.open_browser_user, url) : fmcp__oa_open_default(url);
     if (r != FMCP_OK || o->d.headless)
@@ -18251,9 +18380,10 @@ static fmcp_result fmcp__oa_check_redirect(fmcp_oauth *o, const char *q, const c
     if (fmcp__oa_query_get(q, "state", got, sizeof got) != FMCP_OK || strlen(got) != strlen(state) ||
         !fmcp_ct_equal(got, state, strlen(state)))
         return FMCP_ERR_AUTH;
-    if (o->iss_param) {
+    {   /* RFC 9207 2.4: a present iss is always checked; advertised, it must be there */
         char iss[1024];
-        if (fmcp__oa_query_get(q, "iss", iss, sizeof iss) != FMCP_OK || !o->issuer || strcmp(iss, o->issuer) != 0)
+        fmcp_result ri = fmcp__oa_query_get(q, "iss", iss, sizeof iss);
+        if (ri == FMCP_ERR_NOT_FOUND ? o->iss_param : ri != FMCP_OK || !o->issuer || strcmp(iss, o->issuer) != 0)
             return FMCP_ERR_AUTH;
     }
     return fmcp__oa_query_get(q, "code", code, cap) == FMCP_OK && *code ? FMCP_OK : FMCP_ERR_AUTH;
@@ -18307,6 +18437,27 @@ static fmcp_result fmcp__oa_exchange(fmcp_oauth *o, fmcp__oa_flow *f, const char
     return r;
 }
 
+static int fmcp__oa_loopback(const char *url)
+{
+    fmcp_http_url u;
+    if (fmcp_http_url_parse(url, &u) != FMCP_OK) return 0;
+    return strcmp(u.host, "localhost") == 0 || strcmp(u.host, "127.0.0.1") == 0 || strcmp(u.host, "::1") == 0;
+}
+
+/* The redirect URI; the loopback server only when something will come back
+ * to it (an authorize hook with a non-loopback redirect_uri needs none). */
+static fmcp_result fmcp__oa_redirect_setup(fmcp_oauth *o, fmcp__oa_cb *cb, char *redirect, size_t cap)
+{
+    if (o->d.authorize && o->d.redirect_uri && !fmcp__oa_loopback(o->d.redirect_uri)) {
+        memset(cb, 0, sizeof *cb);
+        cb->o = o;
+        if (strlen(o->d.redirect_uri) >= cap) return FMCP_ERR_INVALID_ARG;
+        memcpy(redirect, o->d.redirect_uri, strlen(o->d.redirect_uri) + 1);
+        return FMCP_OK;
+    }
+    return fmcp__oa_cb_open(o, cb, redirect, cap);
+}
+
 static fmcp_result fmcp__oa_authorize(fmcp_oauth *o, const char *scope)
 {
     fmcp__oa_flow *f = (fmcp__oa_flow *)fmcp_malloc(o->a, sizeof *f);
@@ -18317,11 +18468,12 @@ static fmcp_result fmcp__oa_authorize(fmcp_oauth *o, const char *scope)
     memset(f, 0, sizeof *f);
     memset(&url, 0, sizeof url);
     url.a = o->a;
-    r = fmcp__oa_cb_open(o, &cb, f->redirect, sizeof f->redirect);
+    r = fmcp__oa_redirect_setup(o, &cb, f->redirect, sizeof f->redirect);
     if (r != FMCP_OK) { fmcp_free(o->a, f, sizeof *f); return r; }
     r = fmcp__oa_client(o, f->redirect);
     if (r == FMCP_OK) r = fmcp__oa_rand_str(f->verifier, 48, sizeof f->verifier);   /* 64 characters */
     if (r == FMCP_OK) r = fmcp__oa_rand_str(f->state, 16, sizeof f->state);
+    cb.state = f->state;
     if (r == FMCP_OK) r = fmcp_oauth_pkce_challenge(f->verifier, f->challenge);
     if (r == FMCP_OK) r = fmcp__oa_auth_url(o, &url, f->redirect, f->state, f->challenge, scope);
     if (r == FMCP_OK) r = fmcp__oa_get_redirect(o, &cb, url.p, f->redirect, f->query, sizeof f->query);
@@ -18449,6 +18601,13 @@ FASTMCP_API void fmcp_oauth_free(fmcp_oauth *o)
     fmcp_free(o->a, o, sizeof *o);
 }
 
+/* Did the AS (or our issuer binding) reject the refresh token for good?
+ * Network trouble, timeouts and discovery hiccups do not. */
+static int fmcp__oa_refused(fmcp_result r)
+{
+    return r == FMCP_ERR_AUTH || r == FMCP_ERR_NOT_FOUND;
+}
+
 /* A token that is not about to expire, refreshed if need be. */
 static fmcp_result fmcp__oa_current(fmcp_oauth *o)
 {
@@ -18459,6 +18618,8 @@ static fmcp_result fmcp__oa_current(fmcp_oauth *o)
     if (o->refresh) {
         r = fmcp__oa_refresh(o);
         if (r == FMCP_OK || r == FMCP_ERR_NOMEM) return r;
+        if (!fmcp__oa_refused(r))       /* transient: keep the refresh token for later */
+            return fmcp_time_now() < o->expires_at ? FMCP_OK : r;
     } else if (fmcp_time_now() < o->expires_at) {
         return FMCP_OK;                 /* nothing to refresh with: use it to the end */
     }
@@ -18512,7 +18673,7 @@ FASTMCP_API fmcp_result fmcp_oauth_handle_challenge(fmcp_oauth *o, int status, c
     r = fmcp__oa_load_tokens(o);
     if (r == FMCP_OK && status == 401 && attempt == 0 && o->refresh) {
         r = fmcp__oa_refresh(o);
-        if (r == FMCP_OK) { fmcp__oa_unlock(o); return FMCP_OK; }
+        if (r == FMCP_OK || !fmcp__oa_refused(r)) { fmcp__oa_unlock(o); return r; }
         r = FMCP_OK;
     }
     if (r == FMCP_OK) {
@@ -18648,6 +18809,7 @@ extern char **environ;
 typedef struct fmcp__cl_buf {
     char *p;
     size_t len, cap;
+    int secret;                 /* holds a token: growing must not leave copies */
 } fmcp__cl_buf;
 
 typedef struct fmcp__cl_pending {
@@ -18725,7 +18887,12 @@ static fmcp_result fmcp__cl_buf_add(const fmcp_allocator *a, fmcp__cl_buf *b, co
         char *np;
         if (b->len + n + 1 > max) return FMCP_ERR_TOO_LARGE;
         while (nc < b->len + n + 1) nc *= 2;
-        np = (char *)fmcp_realloc(a, b->p, b->cap, nc);
+        if (b->secret) {
+            np = (char *)fmcp_malloc(a, nc);
+            if (np && b->p) { memcpy(np, b->p, b->len); fmcp_wipe(b->p, b->cap); fmcp_free(a, b->p, b->cap); }
+        } else {
+            np = (char *)fmcp_realloc(a, b->p, b->cap, nc);
+        }
         if (!np) return FMCP_ERR_NOMEM;
         b->p = np;
         b->cap = nc;
@@ -19553,6 +19720,7 @@ static fmcp_result fmcp__cl_auth_header(fmcp_client *c, fmcp__cl_buf *h, size_t 
         else r = r == FMCP_ERR_NOMEM ? r : FMCP_OK;   /* no token yet: the 401 starts the flow */
     }
     if (tok && r == FMCP_OK) {
+        h->secret = 1;
         r = fmcp__cl_buf_add(c->a, h, "Authorization: Bearer ", 22, max);
         if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, h, tok, strlen(tok), max);
         if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, h, "\r\n", 2, max);

@@ -44,6 +44,7 @@ extern char **environ;
 typedef struct fmcp__cl_buf {
     char *p;
     size_t len, cap;
+    int secret;                 /* holds a token: growing must not leave copies */
 } fmcp__cl_buf;
 
 typedef struct fmcp__cl_pending {
@@ -121,7 +122,12 @@ static fmcp_result fmcp__cl_buf_add(const fmcp_allocator *a, fmcp__cl_buf *b, co
         char *np;
         if (b->len + n + 1 > max) return FMCP_ERR_TOO_LARGE;
         while (nc < b->len + n + 1) nc *= 2;
-        np = (char *)fmcp_realloc(a, b->p, b->cap, nc);
+        if (b->secret) {
+            np = (char *)fmcp_malloc(a, nc);
+            if (np && b->p) { memcpy(np, b->p, b->len); fmcp_wipe(b->p, b->cap); fmcp_free(a, b->p, b->cap); }
+        } else {
+            np = (char *)fmcp_realloc(a, b->p, b->cap, nc);
+        }
         if (!np) return FMCP_ERR_NOMEM;
         b->p = np;
         b->cap = nc;
@@ -949,6 +955,7 @@ static fmcp_result fmcp__cl_auth_header(fmcp_client *c, fmcp__cl_buf *h, size_t 
         else r = r == FMCP_ERR_NOMEM ? r : FMCP_OK;   /* no token yet: the 401 starts the flow */
     }
     if (tok && r == FMCP_OK) {
+        h->secret = 1;
         r = fmcp__cl_buf_add(c->a, h, "Authorization: Bearer ", 22, max);
         if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, h, tok, strlen(tok), max);
         if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, h, "\r\n", 2, max);

@@ -152,6 +152,7 @@ FASTMCP_API fmcp_result fmcp_oauth_wellknown_url(int kind, const char *url, int 
 {
     fmcp_http_url u;
     char origin[300];
+    const char *query;
     size_t plen;
     int n = -1, has_path;
     fmcp_result r;
@@ -161,10 +162,11 @@ FASTMCP_API fmcp_result fmcp_oauth_wellknown_url(int kind, const char *url, int 
     if (r == FMCP_OK) r = fmcp__oa_origin(&u, origin, sizeof origin);
     if (r != FMCP_OK) return r;
     plen = strcspn(u.path, "?");
+    query = u.path + plen;              /* RFC 9728 3.1: kept after the path */
     while (plen > 0 && u.path[plen - 1] == '/') plen--;
     has_path = plen > 0;
     if (kind == FMCP_OAUTH_WK_RESOURCE) {
-        if (i == 0) n = snprintf(out, cap, "%s/.well-known/oauth-protected-resource%.*s", origin, (int)plen, u.path);
+        if (i == 0) n = snprintf(out, cap, "%s/.well-known/oauth-protected-resource%.*s%s", origin, (int)plen, u.path, query);
         else if (i == 1 && has_path) n = snprintf(out, cap, "%s/.well-known/oauth-protected-resource", origin);
     } else if (kind == FMCP_OAUTH_WK_AUTH_SERVER) {
         if (i == 0) n = snprintf(out, cap, "%s/.well-known/oauth-authorization-server%.*s", origin, (int)plen, u.path);
@@ -254,6 +256,29 @@ FASTMCP_API fmcp_result fmcp_oauth_select_scope(const char *challenge, const cha
 
 /* ---- the client object ---------------------------------------------------- */
 
+/* RFC 6750 2.1 b64token: 1*( ALPHA / DIGIT / "-._~+/" ) *"=" - what may
+ * follow "Bearer " without turning into header syntax. */
+static int fmcp__oa_b64token(const char *s)
+{
+    const char *p = s;
+    while (fmcp__oa_t68char((unsigned char)*p)) p++;
+    if (p == s) return 0;
+    while (*p == '=') p++;
+    return *p == 0;
+}
+
+/* An endpoint we may fetch or hand to a browser: http(s), no fragment,
+ * nothing outside printable ASCII (CVE-2025-6514: metadata is untrusted). */
+static int fmcp__oa_url_ok(const char *s)
+{
+    fmcp_http_url u;
+    const char *p;
+    if (!s || fmcp_http_url_parse(s, &u) != FMCP_OK) return 0;
+    for (p = s; *p; p++)
+        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || *p == '#') return 0;
+    return 1;
+}
+
 #define FMCP__OA_TOKEN_MAX 16384
 
 struct fmcp_oauth {
@@ -276,7 +301,7 @@ struct fmcp_oauth {
     int cimd_ok, iss_param;
     /* tokens */
     int tokens_loaded;
-    char *access, *refresh, *tok_scope;
+    char *access, *refresh, *tok_scope, *tok_iss;   /* tok_iss: who issued them */
     int64_t expires_at;
     /* client */
     int client_loaded;
@@ -504,7 +529,9 @@ static fmcp_result fmcp__oa_parse_obj(fmcp_oauth *o, const char *text, size_t le
     return r == FMCP_ERR_NOMEM ? r : r != FMCP_OK ? FMCP_ERR_PROTOCOL : FMCP_OK;
 }
 
-/* GET a JSON object (metadata): FMCP_ERR_NOT_FOUND on any non-200 answer. */
+/* GET a JSON object (metadata): FMCP_ERR_NOT_FOUND only on a 4xx answer;
+ * network failures and other statuses are errors, never "absent" (that
+ * would silently switch discovery to the legacy defaults). */
 static fmcp_result fmcp__oa_get_json(fmcp_oauth *o, const char *url, fmcp_json_doc **doc)
 {
     fmcp_http_header h[2];
@@ -513,8 +540,9 @@ static fmcp_result fmcp__oa_get_json(fmcp_oauth *o, const char *url, fmcp_json_d
     h[0].name = "Accept"; h[0].value = "application/json";
     h[1].name = "MCP-Protocol-Version"; h[1].value = "2025-11-25";
     r = fmcp__oa_fetch(o, "GET", url, h, 2, NULL, 0, &res);
-    if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? r : FMCP_ERR_NOT_FOUND;
-    r = res->status == 200 ? fmcp__oa_parse_obj(o, res->body, res->body_len, doc) : FMCP_ERR_NOT_FOUND;
+    if (r != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_ERR_IO : r;
+    r = res->status == 200 ? fmcp__oa_parse_obj(o, res->body, res->body_len, doc)
+      : res->status >= 400 && res->status < 500 ? FMCP_ERR_NOT_FOUND : FMCP_ERR_PROTOCOL;
     fmcp_http_response_free(res);
     return r;
 }
@@ -613,9 +641,12 @@ static fmcp_result fmcp__oa_find_prm(fmcp_oauth *o, const char *hint)
     return FMCP_ERR_NOT_FOUND;
 }
 
-static int fmcp__oa_same_issuer(const char *a, const char *b)
+/* RFC 8414 3.3: identical; only a 2025-03-26 server (legacy, the issuer is
+ * our guess of its origin) gets a trailing slash forgiven. */
+static int fmcp__oa_same_issuer(const fmcp_oauth *o, const char *a, const char *b)
 {
     size_t na = strlen(a), nb = strlen(b);
+    if (!o->legacy) return strcmp(a, b) == 0;
     while (na && a[na - 1] == '/') na--;
     while (nb && b[nb - 1] == '/') nb--;
     return na == nb && memcmp(a, b, na) == 0;
@@ -626,11 +657,15 @@ static fmcp_result fmcp__oa_use_asm(fmcp_oauth *o, const fmcp_json *m)
     const char *iss = fmcp_json_get_str(m, "issuer", NULL);
     const char *az = fmcp_json_get_str(m, "authorization_endpoint", NULL);
     const char *tk = fmcp_json_get_str(m, "token_endpoint", NULL);
+    const char *rg = fmcp_json_get_str(m, "registration_endpoint", NULL);
     const fmcp_json *pk = fmcp_json_get(m, "code_challenge_methods_supported");
     fmcp_result r;
-    if (!az || !tk) return FMCP_ERR_PROTOCOL;
+    if (!fmcp__oa_url_ok(az) || !fmcp__oa_url_ok(tk) || (rg && !fmcp__oa_url_ok(rg))) return FMCP_ERR_PROTOCOL;
     /* RFC 8414 3.3; 2025-03-26 servers put the AS below the origin */
-    if (!o->legacy && (!iss || !fmcp__oa_same_issuer(iss, o->issuer))) return FMCP_ERR_PROTOCOL;
+    if (!o->legacy && (!iss || !fmcp__oa_same_issuer(o, iss, o->issuer))) return FMCP_ERR_PROTOCOL;
+    /* MCP 2025-11-25: no advertised PKCE support, no authorization; only the
+     * 2025-03-26 fallback predates that rule */
+    if (!pk && !o->legacy) return FMCP_ERR_PROTOCOL;
     if (pk) {
         char *list = NULL;
         int ok;
@@ -642,7 +677,7 @@ static fmcp_result fmcp__oa_use_asm(fmcp_oauth *o, const fmcp_json *m)
     }
     r = fmcp__oa_set(o, &o->authz_ep, az);
     if (r == FMCP_OK) r = fmcp__oa_set(o, &o->token_ep, tk);
-    if (r == FMCP_OK) r = fmcp__oa_set(o, &o->reg_ep, fmcp_json_get_str(m, "registration_endpoint", NULL));
+    if (r == FMCP_OK) r = fmcp__oa_set(o, &o->reg_ep, rg);
     if (r == FMCP_OK) r = fmcp__oa_set_list(o, &o->as_scopes, m, "scopes_supported");
     if (r == FMCP_OK) r = fmcp__oa_set_list(o, &o->as_methods, m, "token_endpoint_auth_methods_supported");
     if (r == FMCP_OK && iss) r = fmcp__oa_set(o, &o->issuer, iss);
@@ -736,7 +771,7 @@ static fmcp_result fmcp__oa_save(fmcp_oauth *o, const char *kind, fmcp_json_writ
     if (r != FMCP_OK) return r;
     r = o->store->save(o->store->user, o->server_url, kind, out, n);
     fmcp_wipe(out, n);
-    fmcp_jw_free_output(w, out);
+    fmcp_free(o->a, out, n + 1);    /* jw_free_output would measure the wiped text */
     return r;
 }
 
@@ -752,6 +787,7 @@ static void fmcp__oa_forget_tokens(fmcp_oauth *o)
     fmcp__oa_sfree(o, &o->access);
     fmcp__oa_sfree(o, &o->refresh);
     fmcp__oa_sfree(o, &o->tok_scope);
+    fmcp__oa_sfree(o, &o->tok_iss);
     o->expires_at = 0;
 }
 
@@ -766,10 +802,13 @@ static fmcp_result fmcp__oa_load_tokens(fmcp_oauth *o)
     o->tokens_loaded = 1;
     if (r != FMCP_OK) return FMCP_OK;
     t = fmcp_json_root(doc);
-    if (*fmcp_json_get_str(t, "access_token", "")) {
+    /* a tampered store must not inject header syntax: such tokens are absent */
+    if (fmcp__oa_b64token(fmcp_json_get_str(t, "access_token", "")) &&
+        fmcp__oa_b64token(fmcp_json_get_str(t, "refresh_token", "x"))) {
         r = fmcp__oa_set(o, &o->access, fmcp_json_get_str(t, "access_token", NULL));
         if (r == FMCP_OK) r = fmcp__oa_set(o, &o->refresh, fmcp_json_get_str(t, "refresh_token", NULL));
         if (r == FMCP_OK) r = fmcp__oa_set(o, &o->tok_scope, fmcp_json_get_str(t, "scope", NULL));
+        if (r == FMCP_OK) r = fmcp__oa_set(o, &o->tok_iss, fmcp_json_get_str(t, "issuer", NULL));
         o->expires_at = fmcp_json_get_int(t, "expires_at", 0);
     }
     fmcp_json_doc_free(doc);
@@ -787,7 +826,7 @@ static fmcp_result fmcp__oa_save_tokens(fmcp_oauth *o)
     fmcp__oa_kv(&w, "token_type", "Bearer");
     fmcp__oa_kv(&w, "scope", o->tok_scope);
     fmcp_jw_key(&w, "expires_at"); fmcp_jw_int(&w, o->expires_at);
-    fmcp__oa_kv(&w, "issuer", o->issuer);
+    fmcp__oa_kv(&w, "issuer", o->tok_iss);
     fmcp__oa_kv(&w, "resource", o->resource);
     fmcp_jw_object_end(&w);
     return fmcp__oa_save(o, "tokens", &w);
@@ -831,7 +870,7 @@ static fmcp_result fmcp__oa_load_client(fmcp_oauth *o)
     c = fmcp_json_root(doc);
     iss = fmcp_json_get_str(c, "issuer", NULL);
     r = FMCP_OK;
-    if (fmcp_json_get_str(c, "client_id", NULL) && iss && o->issuer && fmcp__oa_same_issuer(iss, o->issuer) &&
+    if (fmcp_json_get_str(c, "client_id", NULL) && iss && o->issuer && fmcp__oa_same_issuer(o, iss, o->issuer) &&
         (fmcp_json_get_int(c, "client_secret_expires_at", 0) == 0 ||
          fmcp_json_get_int(c, "client_secret_expires_at", 0) > fmcp_time_now()))
         r = fmcp__oa_client_from_json(o, c, iss);
@@ -976,7 +1015,7 @@ static fmcp_result fmcp__oa_client(fmcp_oauth *o, const char *redirect)
     }
     r = fmcp__oa_load_client(o);
     if (r != FMCP_OK) return r;
-    if (o->cl_id && o->cl_issuer && fmcp__oa_same_issuer(o->cl_issuer, o->issuer) &&
+    if (o->cl_id && o->cl_issuer && fmcp__oa_same_issuer(o, o->cl_issuer, o->issuer) &&
         (!redirect || (o->cl_redirect && strcmp(o->cl_redirect, redirect) == 0))) {
         if (!o->cl_method) return fmcp__oa_set(o, &o->cl_method, fmcp__oa_pick_method(o, o->cl_secret != NULL));
         return FMCP_OK;
@@ -995,10 +1034,12 @@ static fmcp_result fmcp__oa_use_tokens(fmcp_oauth *o, const fmcp_json *t, const 
     const char *rt = fmcp_json_get_str(t, "refresh_token", NULL);
     const fmcp_json *ei = fmcp_json_get(t, "expires_in");
     fmcp_result r;
-    if (!at || !*at || strlen(at) >= FMCP__OA_TOKEN_MAX || !fmcp__oa_ieq(type, strlen(type), "bearer"))
-        return FMCP_ERR_PROTOCOL;
+    if (!at || !fmcp__oa_b64token(at) || strlen(at) >= FMCP__OA_TOKEN_MAX ||
+        !fmcp__oa_ieq(type, strlen(type), "bearer") || (rt && !fmcp__oa_b64token(rt)))
+        return FMCP_ERR_PROTOCOL;       /* they end up in an Authorization header */
     r = fmcp__oa_set(o, &o->access, at);
     if (r == FMCP_OK && rt) r = fmcp__oa_set(o, &o->refresh, rt);   /* rotation; else keep the old one */
+    if (r == FMCP_OK) r = fmcp__oa_set(o, &o->tok_iss, o->issuer);
     if (r == FMCP_OK) r = fmcp__oa_set(o, &o->tok_scope, fmcp_json_get_str(t, "scope", asked_scope));
     o->expires_at = 0;
     if (fmcp_json_is(ei, FMCP_JSON_NUMBER)) {
@@ -1069,7 +1110,9 @@ static fmcp_result fmcp__oa_token_call(fmcp_oauth *o, fmcp__oa_buf *form, const 
     if (r == FMCP_OK) r = fmcp__oa_fetch(o, "POST", o->token_ep, h, nh, form->p, form->len, &res);
     fmcp__oa_buf_free(&auth);
     if (r != FMCP_OK) return r;
-    r = res->status == 200 ? fmcp__oa_parse_obj(o, res->body, res->body_len, &doc) : FMCP_ERR_AUTH;
+    /* 4xx is the AS's verdict (invalid_grant ...); 5xx etc. may pass */
+    r = res->status == 200 ? fmcp__oa_parse_obj(o, res->body, res->body_len, &doc)
+      : res->status >= 400 && res->status < 500 ? FMCP_ERR_AUTH : FMCP_ERR_PROTOCOL;
     fmcp_wipe((void *)res->body, res->body_len);
     fmcp_http_response_free(res);
     if (r != FMCP_OK) return r;
@@ -1084,6 +1127,9 @@ static fmcp_result fmcp__oa_refresh(fmcp_oauth *o)
     fmcp_result r;
     if (!o->refresh) return FMCP_ERR_NOT_FOUND;
     r = fmcp__oa_discover(o, NULL);
+    /* a refresh token goes back only to the issuer that minted it */
+    if (r == FMCP_OK && (!o->tok_iss || !o->issuer || !fmcp__oa_same_issuer(o, o->tok_iss, o->issuer)))
+        return FMCP_ERR_AUTH;
     if (r == FMCP_OK) r = fmcp__oa_client(o, NULL);
     if (r != FMCP_OK) return r;
     memset(&f, 0, sizeof f);
@@ -1103,10 +1149,24 @@ typedef struct fmcp__oa_cb {
     fmcp_http_loop *loop;
     fmcp_http_server *srv;
     char path[256];
+    const char *state;              /* only a redirect carrying it ends the wait */
     char *query;
     size_t query_len;
     int done;
 } fmcp__oa_cb;
+
+/* Is this request the authorization redirect we wait for? */
+static int fmcp__oa_cb_ours(fmcp__oa_cb *cb, fmcp_http_req *req, const char *q)
+{
+    char got[64];
+    size_t n;
+    if (cb->done || !q || !cb->state || strcmp(fmcp_http_req_method(req), "GET") != 0 ||
+        strcmp(fmcp_http_req_path(req), cb->path) != 0)
+        return 0;
+    n = strlen(cb->state);
+    if (fmcp__oa_query_get(q, "state", got, sizeof got) != FMCP_OK || strlen(got) != n) return 0;
+    return fmcp_ct_equal(got, cb->state, n);
+}
 
 static void fmcp__oa_cb_handler(fmcp_http_req *req, void *user)
 {
@@ -1115,7 +1175,8 @@ static void fmcp__oa_cb_handler(fmcp_http_req *req, void *user)
     char err[128], desc[256];
     fmcp__oa_buf page;
     fmcp_http_header h[2];
-    if (strcmp(fmcp_http_req_path(req), cb->path) != 0 || cb->done || !q) {
+    fmcp_result re;
+    if (!fmcp__oa_cb_ours(cb, req, q)) {        /* stray or forged requests: keep waiting */
         fmcp_http_respond(req, 404, NULL, 0, "not found\n", 10);
         return;
     }
@@ -1125,8 +1186,10 @@ static void fmcp__oa_cb_handler(fmcp_http_req *req, void *user)
     cb->query = (char *)fmcp_malloc(cb->o->a, cb->query_len + 1);
     if (cb->query) memcpy(cb->query, q, cb->query_len + 1);
     cb->done = 1;
-    if (fmcp__oa_query_get(q, "error", err, sizeof err) != FMCP_OK) fmcp__oa_page(&page, NULL, NULL);
+    re = fmcp__oa_query_get(q, "error", err, sizeof err);
+    if (re == FMCP_ERR_NOT_FOUND) fmcp__oa_page(&page, NULL, NULL);
     else {
+        if (re != FMCP_OK) snprintf(err, sizeof err, "error");   /* too long or malformed: still a failure */
         if (fmcp__oa_query_get(q, "error_description", desc, sizeof desc) != FMCP_OK) desc[0] = 0;
         fmcp__oa_page(&page, err, desc);
     }
@@ -1197,8 +1260,11 @@ static fmcp_result fmcp__oa_cb_open(fmcp_oauth *o, fmcp__oa_cb *cb, char *redire
 
 static fmcp_result fmcp__oa_open_default(const char *url)
 {
-    pid_t pid = fork();
+    pid_t pid;
     int st;
+    /* "http..." can never be taken for an option by xdg-open / open */
+    if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) return FMCP_ERR_INVALID_ARG;
+    pid = fork();
     if (pid < 0) return FMCP_ERR_IO;
     if (pid == 0) {                   /* double fork: no zombie, no waiting */
         if (fork() == 0) {
@@ -1220,6 +1286,7 @@ static fmcp_result fmcp__oa_cb_wait(fmcp_oauth *o, fmcp__oa_cb *cb, const char *
     uint64_t tid = 0;
     int ms = o->d.callback_timeout_ms > 0 ? o->d.callback_timeout_ms : 300000;
     fmcp_result r = FMCP_ERR_UNSUPPORTED;
+    if (!fmcp__oa_url_ok(url)) return FMCP_ERR_PROTOCOL;   /* also keeps the print below clean */
     if (!o->d.headless)
         r = o->d.open_browser ? o->d.open_browser(o->d.open_browser_user, url) : fmcp__oa_open_default(url);
     if (r != FMCP_OK || o->d.headless)
@@ -1272,9 +1339,10 @@ static fmcp_result fmcp__oa_check_redirect(fmcp_oauth *o, const char *q, const c
     if (fmcp__oa_query_get(q, "state", got, sizeof got) != FMCP_OK || strlen(got) != strlen(state) ||
         !fmcp_ct_equal(got, state, strlen(state)))
         return FMCP_ERR_AUTH;
-    if (o->iss_param) {
+    {   /* RFC 9207 2.4: a present iss is always checked; advertised, it must be there */
         char iss[1024];
-        if (fmcp__oa_query_get(q, "iss", iss, sizeof iss) != FMCP_OK || !o->issuer || strcmp(iss, o->issuer) != 0)
+        fmcp_result ri = fmcp__oa_query_get(q, "iss", iss, sizeof iss);
+        if (ri == FMCP_ERR_NOT_FOUND ? o->iss_param : ri != FMCP_OK || !o->issuer || strcmp(iss, o->issuer) != 0)
             return FMCP_ERR_AUTH;
     }
     return fmcp__oa_query_get(q, "code", code, cap) == FMCP_OK && *code ? FMCP_OK : FMCP_ERR_AUTH;
@@ -1328,6 +1396,27 @@ static fmcp_result fmcp__oa_exchange(fmcp_oauth *o, fmcp__oa_flow *f, const char
     return r;
 }
 
+static int fmcp__oa_loopback(const char *url)
+{
+    fmcp_http_url u;
+    if (fmcp_http_url_parse(url, &u) != FMCP_OK) return 0;
+    return strcmp(u.host, "localhost") == 0 || strcmp(u.host, "127.0.0.1") == 0 || strcmp(u.host, "::1") == 0;
+}
+
+/* The redirect URI; the loopback server only when something will come back
+ * to it (an authorize hook with a non-loopback redirect_uri needs none). */
+static fmcp_result fmcp__oa_redirect_setup(fmcp_oauth *o, fmcp__oa_cb *cb, char *redirect, size_t cap)
+{
+    if (o->d.authorize && o->d.redirect_uri && !fmcp__oa_loopback(o->d.redirect_uri)) {
+        memset(cb, 0, sizeof *cb);
+        cb->o = o;
+        if (strlen(o->d.redirect_uri) >= cap) return FMCP_ERR_INVALID_ARG;
+        memcpy(redirect, o->d.redirect_uri, strlen(o->d.redirect_uri) + 1);
+        return FMCP_OK;
+    }
+    return fmcp__oa_cb_open(o, cb, redirect, cap);
+}
+
 static fmcp_result fmcp__oa_authorize(fmcp_oauth *o, const char *scope)
 {
     fmcp__oa_flow *f = (fmcp__oa_flow *)fmcp_malloc(o->a, sizeof *f);
@@ -1338,11 +1427,12 @@ static fmcp_result fmcp__oa_authorize(fmcp_oauth *o, const char *scope)
     memset(f, 0, sizeof *f);
     memset(&url, 0, sizeof url);
     url.a = o->a;
-    r = fmcp__oa_cb_open(o, &cb, f->redirect, sizeof f->redirect);
+    r = fmcp__oa_redirect_setup(o, &cb, f->redirect, sizeof f->redirect);
     if (r != FMCP_OK) { fmcp_free(o->a, f, sizeof *f); return r; }
     r = fmcp__oa_client(o, f->redirect);
     if (r == FMCP_OK) r = fmcp__oa_rand_str(f->verifier, 48, sizeof f->verifier);   /* 64 characters */
     if (r == FMCP_OK) r = fmcp__oa_rand_str(f->state, 16, sizeof f->state);
+    cb.state = f->state;
     if (r == FMCP_OK) r = fmcp_oauth_pkce_challenge(f->verifier, f->challenge);
     if (r == FMCP_OK) r = fmcp__oa_auth_url(o, &url, f->redirect, f->state, f->challenge, scope);
     if (r == FMCP_OK) r = fmcp__oa_get_redirect(o, &cb, url.p, f->redirect, f->query, sizeof f->query);
@@ -1470,6 +1560,13 @@ FASTMCP_API void fmcp_oauth_free(fmcp_oauth *o)
     fmcp_free(o->a, o, sizeof *o);
 }
 
+/* Did the AS (or our issuer binding) reject the refresh token for good?
+ * Network trouble, timeouts and discovery hiccups do not. */
+static int fmcp__oa_refused(fmcp_result r)
+{
+    return r == FMCP_ERR_AUTH || r == FMCP_ERR_NOT_FOUND;
+}
+
 /* A token that is not about to expire, refreshed if need be. */
 static fmcp_result fmcp__oa_current(fmcp_oauth *o)
 {
@@ -1480,6 +1577,8 @@ static fmcp_result fmcp__oa_current(fmcp_oauth *o)
     if (o->refresh) {
         r = fmcp__oa_refresh(o);
         if (r == FMCP_OK || r == FMCP_ERR_NOMEM) return r;
+        if (!fmcp__oa_refused(r))       /* transient: keep the refresh token for later */
+            return fmcp_time_now() < o->expires_at ? FMCP_OK : r;
     } else if (fmcp_time_now() < o->expires_at) {
         return FMCP_OK;                 /* nothing to refresh with: use it to the end */
     }
@@ -1533,7 +1632,7 @@ FASTMCP_API fmcp_result fmcp_oauth_handle_challenge(fmcp_oauth *o, int status, c
     r = fmcp__oa_load_tokens(o);
     if (r == FMCP_OK && status == 401 && attempt == 0 && o->refresh) {
         r = fmcp__oa_refresh(o);
-        if (r == FMCP_OK) { fmcp__oa_unlock(o); return FMCP_OK; }
+        if (r == FMCP_OK || !fmcp__oa_refused(r)) { fmcp__oa_unlock(o); return r; }
         r = FMCP_OK;
     }
     if (r == FMCP_OK) {

@@ -40,11 +40,17 @@
  *   redirect_uri: NULL = "http://localhost:PORT/callback" with PORT =
  *     callback_port, or (0) the port of the stored registration, else a free
  *     one. callback_timeout_ms: how long to wait for the browser (0 = 300 s).
+ *     The loopback server listens on 127.0.0.1 only and ends the wait only
+ *     on a GET to the redirect path carrying our state; anything else gets a
+ *     404. The redirect names "localhost" (as registered): a browser that
+ *     resolves it to ::1 first falls back to 127.0.0.1 after the refused
+ *     connection; give redirect_uri "http://127.0.0.1:PORT/..." to avoid it.
  *   open_browser(user, url): shows the authorization URL (default: fork+exec
  *     of xdg-open, or open on macOS; never a shell). headless: print the URL
  *     on stderr instead of opening anything.
  *   authorize(user, url, redirect_uri, callback, cap): replaces browser and
- *     loopback server altogether: it must write the full redirect it got
+ *     loopback server (not bound at all when redirect_uri is not a loopback
+ *     URL): it must write the full redirect it got
  *     (redirect_uri?code=...&state=...) into callback (cap bytes).
  *     fmcp_oauth_authorize_follow is one (user: NULL or a const
  *     fmcp_http_transport * for https).
@@ -64,15 +70,20 @@
  *     "resource"}
  *   "client": {"client_id", "client_secret", "token_endpoint_auth_method",
  *     "redirect_uris" [..], "issuer", "client_secret_expires_at"}
- *   Values that do not parse or lack their required member are ignored (a
- *   fresh authorisation follows). A registration whose issuer differs from
+ *   Values that do not parse or lack their required member, and tokens
+ *   outside the RFC 6750 b64token alphabet, are ignored (a fresh
+ *   authorisation follows). A refresh token is only sent to the token
+ *   endpoint of the issuer stored with it. A registration whose issuer differs from
  *   the discovered one, or whose secret expired, is not used.
  *
  * fmcp_oauth_access_token(o, buf, cap)
  *   Copies the current access token (NUL-terminated) into buf. When it
  *   expires within 60 s and a refresh token exists, it is refreshed first
  *   (rotation kept: a new refresh token replaces the old, else the old one
- *   stays); a failed refresh drops the stored tokens. Without a refresh
+ *   stays). A refresh the server refuses (4xx, e.g. invalid_grant) or whose
+ *   issuer no longer matches drops the stored tokens; a transient failure
+ *   (network, timeout, 5xx) keeps them and is returned (or the old token is
+ *   used while it is still valid). Without a refresh
  *   token it is used until it expires. FMCP_ERR_NOT_FOUND: no usable token
  *   (make the request without one and pass the 401 to
  *   fmcp_oauth_handle_challenge). Never runs an interactive authorisation.
@@ -105,13 +116,16 @@
  *   issuer with a path /p, /.well-known/oauth-authorization-server/p,
  *   /.well-known/openid-configuration/p, /p/.well-known/openid-configuration;
  *   without a path the two root forms. Its "issuer" must be that entry
- *   (RFC 8414 3.3; trailing slashes ignored). No protected-resource metadata at all
- *   (2025-03-26 servers): the server's origin is the issuer, and when it has
- *   no metadata either, /authorize, /token and /register there are used.
+ *   exactly (RFC 8414 3.3). Its authorization, token and registration
+ *   endpoints must be http(s) URLs without fragment or control characters
+ *   (else FMCP_ERR_PROTOCOL: they reach a browser). Only a 4xx answer means
+ *   "no metadata here"; network errors and 5xx end discovery with an error.
+ *   No protected-resource metadata at all (2025-03-26 servers): the server's
+ *   origin is the issuer (trailing slashes forgiven), and when it has no
+ *   metadata either, /authorize, /token and /register there are used.
  *   PKCE: an authorization server whose code_challenge_methods_supported
- *   lacks "S256" is refused; when the member is absent S256 is used anyway
- *   (OAuth 2.1 servers must support it; the MCP conformance servers of
- *   2025-03-26 send none).
+ *   lacks "S256", or is absent, is refused (MCP 2025-11-25); only that
+ *   2025-03-26 fallback tolerates an absent member and uses S256 anyway.
  *   Scope: the challenge's scope, else the metadata's scopes_supported, else
  *   desc->scopes; "offline_access" is added when the authorization server
  *   lists it; with none of these, no scope parameter is sent.
@@ -120,8 +134,10 @@
  *   The authorization request carries response_type=code, client_id,
  *   redirect_uri, state (128 random bits, compared in constant time),
  *   code_challenge (S256 of a fresh 64-character verifier), scope and
- *   resource; the callback checks state and, when the server advertises
- *   authorization_response_iss_parameter_supported, iss.
+ *   resource; the callback checks state and (RFC 9207) iss whenever it is
+ *   present, and requires it when the server advertises
+ *   authorization_response_iss_parameter_supported. Tokens must be RFC 6750
+ *   b64token text (they go into an Authorization header).
  *
  * Helpers (pure, no I/O; used by the flow and exposed for tests and tools)
  *   fmcp_oauth_parse_www_authenticate(header, &ch): finds the Bearer
@@ -145,8 +161,12 @@
  * Threading: one fmcp_oauth may be used by several threads (one MCP client
  * with its GET stream); calls are serialised by a mutex, so a thread that
  * needs a token waits while another runs the browser flow.
- * Secrets (tokens, verifier, client secret) are wiped before release and
- * are never logged; headless mode prints only the authorization URL. http://
+ * Secrets (tokens, verifier, client secret) in our own buffers and fields
+ * are wiped before release, and so are the HTTP response bodies that carry
+ * them; copies made inside the JSON parser's and writer's internal buffers
+ * (parsed token responses, the stored-JSON text while it grows) are freed
+ * without wiping. They are never logged; headless mode prints only the
+ * authorization URL (checked to be printable http(s)). http://
  * endpoints are accepted as given (local development); use https elsewhere. Needs sockets: without them only the helpers remain.
  */
 

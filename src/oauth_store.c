@@ -299,25 +299,15 @@ static void fmcp__ostore_url_hash(const char *url, size_t url_len, char hex[FMCP
 }
 
 /* "<dir>/<hash>_<kind>.json" */
-static void fmcp__ostore_path(const fmcp_oauth_file_store *fs, const char *url, const char *kind,
-                              char path[FMCP__OSTORE_PATH_MAX])
+/* The value file's name inside the cache directory. */
+static void fmcp__ostore_path(const char *url, const char *kind, char path[FMCP__OSTORE_PATH_MAX])
 {
     char hex[FMCP__OSTORE_HASH_HEX + 1];
     fmcp__ostore_url_hash(url, strlen(url), hex);
-    snprintf(path, FMCP__OSTORE_PATH_MAX, "%s/%s_%s.json", fs->dir, hex, kind);
+    snprintf(path, FMCP__OSTORE_PATH_MAX, "%s_%s.json", hex, kind);
 }
 
 /* path = dir + "/" + name; 0 when it does not fit. */
-static int fmcp__ostore_join(const fmcp_oauth_file_store *fs, const char *name, char path[FMCP__OSTORE_PATH_MAX])
-{
-    size_t d = strlen(fs->dir), n = strlen(name);
-    if (d + 1 + n >= FMCP__OSTORE_PATH_MAX) return 0;
-    memcpy(path, fs->dir, d);
-    path[d] = '/';
-    memcpy(path + d + 1, name, n + 1);
-    return 1;
-}
-
 /* Length of the hash and kind parts when name is one of our value files
  * ("<64 hex>_<kind>.json"); 0 otherwise. *kind_len gets the kind's length. */
 static int fmcp__ostore_name_match(const char *name, size_t *kind_len)
@@ -349,19 +339,28 @@ static int fmcp__ostore_temp_match(const char *name)
     return fmcp__ostore_name_match(base, &k);
 }
 
-/* The cache directory must be a real directory (not a symlink) owned by us. */
-static fmcp_result fmcp__ostore_check_dir(const char *dir)
+/* Opens the cache directory, which must be a real directory (not a symlink)
+ * owned by us. Every later step is relative to this descriptor (openat,
+ * renameat, unlinkat), so swapping the path afterwards redirects nothing. */
+static fmcp_result fmcp__ostore_open_dir(const char *dir, int *dfd)
 {
     struct stat st;
-    if (lstat(dir, &st) != 0) return errno == ENOENT ? FMCP_ERR_NOT_FOUND : FMCP_ERR_IO;
-    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid()) return FMCP_ERR_FORBIDDEN;
-    /* others must not enter; a umask must not lock us out of what we made */
-    if ((st.st_mode & 0777) != 0700 && chmod(dir, 0700) != 0) return FMCP_ERR_FORBIDDEN;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+    *dfd = -1;
+    if (fd < 0) return errno == ENOENT ? FMCP_ERR_NOT_FOUND
+                     : errno == ELOOP || errno == ENOTDIR ? FMCP_ERR_FORBIDDEN : FMCP_ERR_IO;
+    if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+        /* others must not enter; a umask must not lock us out of what we made */
+        ((st.st_mode & 0777) != 0700 && fchmod(fd, 0700) != 0)) {
+        close(fd);
+        return FMCP_ERR_FORBIDDEN;
+    }
+    *dfd = fd;
     return FMCP_OK;
 }
 
 /* mkdir -p with 0700 for every directory made, then the ownership check. */
-static fmcp_result fmcp__ostore_make_dir(const fmcp_oauth_file_store *fs)
+static fmcp_result fmcp__ostore_make_dir(const fmcp_oauth_file_store *fs, int *dfd)
 {
     char p[FMCP_OAUTH_STORE_DIR_MAX];
     size_t i, n = strlen(fs->dir);
@@ -373,19 +372,19 @@ static fmcp_result fmcp__ostore_make_dir(const fmcp_oauth_file_store *fs)
         if (mkdir(p, 0700) != 0 && errno != EEXIST) return FMCP_ERR_IO;
         if (i < n) p[i] = '/';
     }
-    return fmcp__ostore_check_dir(fs->dir);
+    return fmcp__ostore_open_dir(fs->dir, dfd);
 }
 
 /* Read a whole value file (regular, ours, not a symlink, 1..cap bytes) into a
  * buffer of *len + 1 bytes allocated with a. Anything else is NOT_FOUND. */
-static fmcp_result fmcp__ostore_read(const char *path, size_t cap, const fmcp_allocator *a,
+static fmcp_result fmcp__ostore_read(int dfd, const char *path, size_t cap, const fmcp_allocator *a,
                                      char **out, size_t *len)
 {
     struct stat st;
     char *buf;
     size_t size, got = 0;
     /* O_NONBLOCK: a FIFO planted under our name must not hang the open */
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    int fd = openat(dfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) return FMCP_ERR_NOT_FOUND;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_size <= 0 ||
         (unsigned long long)st.st_size > (unsigned long long)cap) {
@@ -436,13 +435,16 @@ static fmcp_result fmcp__ostore_file_load(void *user, const fmcp_allocator *a, c
     char path[FMCP__OSTORE_PATH_MAX];
     char *file = NULL, *pre = NULL;
     size_t flen = 0, plen = 0, vlen = 0;
+    int dfd;
     fmcp_result r;
     if (!data || !len) return FMCP_ERR_INVALID_ARG;
     *data = NULL; *len = 0;
     if (!fs || !server_url || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
-    if ((r = fmcp__ostore_check_dir(fs->dir)) != FMCP_OK) return FMCP_ERR_NOT_FOUND;
-    fmcp__ostore_path(fs, server_url, kind, path);
-    if ((r = fmcp__ostore_read(path, fmcp__ostore_cap(fs), a, &file, &flen)) != FMCP_OK) return r;
+    if ((r = fmcp__ostore_open_dir(fs->dir, &dfd)) != FMCP_OK) return FMCP_ERR_NOT_FOUND;
+    fmcp__ostore_path(server_url, kind, path);
+    r = fmcp__ostore_read(dfd, path, fmcp__ostore_cap(fs), a, &file, &flen);
+    close(dfd);
+    if (r != FMCP_OK) return r;
     if ((r = fmcp__ostore_prefix(a, server_url, kind, &pre, &plen)) == FMCP_OK) {
         r = FMCP_ERR_NOT_FOUND;
         if (flen > plen + 2 && memcmp(file, pre, plen) == 0 && memcmp(file + flen - 2, "}\n", 2) == 0) {
@@ -458,22 +460,21 @@ static fmcp_result fmcp__ostore_file_load(void *user, const fmcp_allocator *a, c
     return r;
 }
 
-/* Create a fresh 0600 temp file beside `final`; path gets its name. */
-static int fmcp__ostore_open_temp(const char *final, char path[FMCP__OSTORE_PATH_MAX])
+/* Create a fresh 0600 temp file beside `final` (in dfd); path gets its name. */
+static int fmcp__ostore_open_temp(int dfd, const char *final, char path[FMCP__OSTORE_PATH_MAX])
 {
-    const char *slash = strrchr(final, '/');
     int tries;
     for (tries = 0; tries < 16; tries++) {
         uint8_t rnd[8];
         int fd;
         if (fmcp_random_bytes(rnd, sizeof rnd) != FMCP_OK) return -1;
-        snprintf(path, FMCP__OSTORE_PATH_MAX, "%.*s/.%s.%ld-%02x%02x%02x%02x%02x%02x%02x%02x.tmp",
-                 (int)(slash - final), final, slash + 1, (long)getpid(),
+        snprintf(path, FMCP__OSTORE_PATH_MAX, ".%.200s.%ld-%02x%02x%02x%02x%02x%02x%02x%02x.tmp",
+                 final, (long)getpid(),
                  rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+        fd = openat(dfd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
         if (fd >= 0) {
             /* umask may have removed bits we need; never more than 0600 */
-            if (fchmod(fd, 0600) != 0) { close(fd); unlink(path); return -1; }
+            if (fchmod(fd, 0600) != 0) { close(fd); (void)unlinkat(dfd, path, 0); return -1; }
             return fd;
         }
         if (errno != EEXIST) return -1;
@@ -493,19 +494,17 @@ static int fmcp__ostore_write_all(int fd, const char *p, size_t n)
 }
 
 /* Write text to final atomically: temp file, fsync, rename, fsync the dir. */
-static fmcp_result fmcp__ostore_write_atomic(const fmcp_oauth_file_store *fs, const char *final,
-                                             const char *text, size_t n)
+static fmcp_result fmcp__ostore_write_atomic(int dfd, const char *final, const char *text, size_t n)
 {
     char tmp[FMCP__OSTORE_PATH_MAX];
-    int dfd, fd = fmcp__ostore_open_temp(final, tmp);
+    int fd = fmcp__ostore_open_temp(dfd, final, tmp);
     if (fd < 0) return FMCP_ERR_IO;
     if (fmcp__ostore_write_all(fd, text, n) != 0 || fsync(fd) != 0) {
-        close(fd); unlink(tmp);
+        close(fd); (void)unlinkat(dfd, tmp, 0);
         return FMCP_ERR_IO;
     }
-    if (close(fd) != 0 || rename(tmp, final) != 0) { unlink(tmp); return FMCP_ERR_IO; }
-    dfd = open(fs->dir, O_RDONLY | O_CLOEXEC);
-    if (dfd >= 0) { (void)fsync(dfd); close(dfd); }
+    if (close(fd) != 0 || renameat(dfd, tmp, dfd, final) != 0) { (void)unlinkat(dfd, tmp, 0); return FMCP_ERR_IO; }
+    (void)fsync(dfd);
     return FMCP_OK;
 }
 
@@ -516,6 +515,7 @@ static fmcp_result fmcp__ostore_file_save(void *user, const char *server_url, co
     char path[FMCP__OSTORE_PATH_MAX];
     char *pre = NULL, *text;
     size_t plen = 0, n;
+    int dfd;
     fmcp_result r;
     if (!fs || !server_url || !data || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
     if (len >= fmcp__ostore_cap(fs)) return FMCP_ERR_TOO_LARGE;   /* before parsing it */
@@ -529,10 +529,11 @@ static fmcp_result fmcp__ostore_file_save(void *user, const char *server_url, co
     memcpy(text + plen, data, len);
     memcpy(text + plen + len, "}\n", 2);
     fmcp_free(fs->alloc, pre, plen + 1);
-    r = fmcp__ostore_make_dir(fs);
+    r = fmcp__ostore_make_dir(fs, &dfd);
     if (r == FMCP_OK) {
-        fmcp__ostore_path(fs, server_url, kind, path);
-        r = fmcp__ostore_write_atomic(fs, path, text, n);
+        fmcp__ostore_path(server_url, kind, path);
+        r = fmcp__ostore_write_atomic(dfd, path, text, n);
+        close(dfd);
     }
     fmcp__ostore_free_secret(fs->alloc, text, n);
     return r;
@@ -541,19 +542,18 @@ static fmcp_result fmcp__ostore_file_save(void *user, const char *server_url, co
 /* Unlink our files in the directory: all of them, or those of one URL hash. */
 static fmcp_result fmcp__ostore_sweep(const fmcp_oauth_file_store *fs, const char *hash)
 {
-    char path[FMCP__OSTORE_PATH_MAX];
     struct dirent *de;
     fmcp_result r = FMCP_OK;
     DIR *d;
-    if ((r = fmcp__ostore_check_dir(fs->dir)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
-    if (!(d = opendir(fs->dir))) return FMCP_ERR_IO;
+    int dfd;
+    if ((r = fmcp__ostore_open_dir(fs->dir, &dfd)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
+    if (!(d = fdopendir(dfd))) { close(dfd); return FMCP_ERR_IO; }   /* d owns dfd now */
     while ((de = readdir(d)) != NULL) {
         size_t k;
         int ours = fmcp__ostore_name_match(de->d_name, &k) || fmcp__ostore_temp_match(de->d_name);
         const char *h = de->d_name[0] == '.' ? de->d_name + 1 : de->d_name;
         if (!ours || (hash && memcmp(h, hash, FMCP__OSTORE_HASH_HEX) != 0)) continue;
-        if (!fmcp__ostore_join(fs, de->d_name, path)) continue;
-        if (unlink(path) != 0 && errno != ENOENT) r = FMCP_ERR_IO;
+        if (unlinkat(dfd, de->d_name, 0) != 0 && errno != ENOENT) r = FMCP_ERR_IO;
     }
     closedir(d);
     return r;
@@ -564,16 +564,18 @@ static fmcp_result fmcp__ostore_file_remove(void *user, const char *server_url, 
     fmcp_oauth_file_store *fs = (fmcp_oauth_file_store *)user;
     char path[FMCP__OSTORE_PATH_MAX];
     char hex[FMCP__OSTORE_HASH_HEX + 1];
+    int dfd;
     fmcp_result r;
     if (!fs || !server_url || (kind && !fmcp__ostore_kind_ok(kind))) return FMCP_ERR_INVALID_ARG;
     if (!kind) {
         fmcp__ostore_url_hash(server_url, strlen(server_url), hex);
         return fmcp__ostore_sweep(fs, hex);
     }
-    if ((r = fmcp__ostore_check_dir(fs->dir)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
-    fmcp__ostore_path(fs, server_url, kind, path);
-    if (unlink(path) != 0 && errno != ENOENT) return FMCP_ERR_IO;
-    return FMCP_OK;
+    if ((r = fmcp__ostore_open_dir(fs->dir, &dfd)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
+    fmcp__ostore_path(server_url, kind, path);
+    r = unlinkat(dfd, path, 0) != 0 && errno != ENOENT ? FMCP_ERR_IO : FMCP_OK;
+    close(dfd);
+    return r;
 }
 
 static fmcp_result fmcp__ostore_file_clear_all(void *user)
@@ -610,11 +612,11 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_init(fmcp_oauth_file_store *fs, co
 
 /* The server URL of one value file, checked against the name's hash and
  * kind; FMCP_ERR_NOT_FOUND when the file is not a sound value. */
-static fmcp_result fmcp__ostore_list_one(fmcp_oauth_file_store *fs, const char *name, size_t kind_len,
+static fmcp_result fmcp__ostore_list_one(fmcp_oauth_file_store *fs, int dfd, const char *name, size_t kind_len,
                                          int (*cb)(void *, const char *, const char *), void *user,
                                          int *stop)
 {
-    char path[FMCP__OSTORE_PATH_MAX], kind[FMCP_OAUTH_KIND_MAX + 1], hex[FMCP__OSTORE_HASH_HEX + 1];
+    char kind[FMCP_OAUTH_KIND_MAX + 1], hex[FMCP__OSTORE_HASH_HEX + 1];
     char *url = NULL, *data = NULL;
     size_t flen = 0, ulen = 0, dlen = 0;
     fmcp_json_parse_options opt;
@@ -623,8 +625,7 @@ static fmcp_result fmcp__ostore_list_one(fmcp_oauth_file_store *fs, const char *
     fmcp_result r;
     memcpy(kind, name + FMCP__OSTORE_HASH_HEX + 1, kind_len);
     kind[kind_len] = 0;
-    if (!fmcp__ostore_join(fs, name, path)) return FMCP_ERR_NOT_FOUND;
-    if ((r = fmcp__ostore_read(path, fmcp__ostore_cap(fs), fs->alloc, &data, &flen)) != FMCP_OK) return r;
+    if ((r = fmcp__ostore_read(dfd, name, fmcp__ostore_cap(fs), fs->alloc, &data, &flen)) != FMCP_OK) return r;
     memset(&opt, 0, sizeof opt);
     opt.alloc = fs->alloc;
     r = fmcp_json_parse(data, flen, &opt, &doc, NULL);
@@ -656,17 +657,17 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_list(fmcp_oauth_file_store *fs,
 {
     struct dirent *de;
     fmcp_result r;
-    int stop = 0;
+    int stop = 0, dfd;
     DIR *d;
     if (!fs || !cb) return FMCP_ERR_INVALID_ARG;
-    if ((r = fmcp__ostore_check_dir(fs->dir)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
-    if (!(d = opendir(fs->dir))) return FMCP_ERR_IO;
+    if ((r = fmcp__ostore_open_dir(fs->dir, &dfd)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
+    if (!(d = fdopendir(dfd))) { close(dfd); return FMCP_ERR_IO; }   /* d owns dfd now */
     r = FMCP_OK;
     while (!stop && (de = readdir(d)) != NULL) {
         size_t k;
         fmcp_result one;
         if (!fmcp__ostore_name_match(de->d_name, &k)) continue;
-        one = fmcp__ostore_list_one(fs, de->d_name, k, cb, user, &stop);
+        one = fmcp__ostore_list_one(fs, dfd, de->d_name, k, cb, user, &stop);
         if (one == FMCP_ERR_NOMEM) { r = one; break; }
     }
     closedir(d);

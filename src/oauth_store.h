@@ -49,7 +49,10 @@
  *   Security decision: the cache directory itself and every file must not be
  *   symbolic links and must be owned by the effective user, else the call
  *   fails with FMCP_ERR_FORBIDDEN (load: FMCP_ERR_NOT_FOUND); a cache directory
- *   we own is set back to 0700 when its mode differs. Parent directories are
+ *   we own is set back to 0700 when its mode differs. Each call opens the
+ *   directory once (O_DIRECTORY|O_NOFOLLOW, checked with fstat) and works
+ *   relative to that descriptor (openat, renameat, unlinkat), so replacing the
+ *   path meanwhile redirects nothing. Parent directories are
  *   followed as they are (a symlinked $HOME is common). Absent with
  *   FASTMCP_NO_FILESYSTEM.
  *

@@ -66,7 +66,10 @@ static void test_wellknown_urls(void)
 {
     char u[512];
     int k = FMCP_OAUTH_WK_RESOURCE, a = FMCP_OAUTH_WK_AUTH_SERVER;
+    /* RFC 9728 3.1: the query stays, after the path */
     CHECK_OK(fmcp_oauth_wellknown_url(k, "https://Api.Example.com/v1/mcp?x=1", 0, u, sizeof u));
+    CHECK_STR(u, "https://api.example.com/.well-known/oauth-protected-resource/v1/mcp?x=1");
+    CHECK_OK(fmcp_oauth_wellknown_url(k, "https://api.example.com/v1/mcp/", 0, u, sizeof u));
     CHECK_STR(u, "https://api.example.com/.well-known/oauth-protected-resource/v1/mcp");
     CHECK_OK(fmcp_oauth_wellknown_url(k, "https://api.example.com/v1/mcp", 1, u, sizeof u));
     CHECK_STR(u, "https://api.example.com/.well-known/oauth-protected-resource");
@@ -136,6 +139,9 @@ static struct fake {
     const char *prm_resource;      /* NULL = base/mcp */
     int no_s256, no_rotate, no_refresh, wrong_iss, always_403, expires_in;
     const char *tools_scope;       /* scope tools/call needs ("" = none) */
+    const char *authz_ep;          /* JSON text of authorization_endpoint (NULL = ours) */
+    const char *access_json;       /* JSON text of the issued access_token (NULL = ours) */
+    int no_pkce_member, no_iss_adv, omit_iss, issuer_slash, prm_status, token_status;
     /* observations */
     int registrations, authorizations, token_calls, refreshes, rs_calls;
     char last_scope[256], last_resource[256], challenge[64], code[32];
@@ -160,6 +166,7 @@ static void respond_json(fmcp_http_req *req, int status, const char *body)
 static void fake_prm(fmcp_http_req *req)
 {
     char b[512];
+    if (F.prm_status) { respond_json(req, F.prm_status, "{}"); return; }
     snprintf(b, sizeof b, "{\"resource\":\"%s\",\"authorization_servers\":[\"%s\"],\"scopes_supported\":[\"mcp:read\"]}",
              F.prm_resource ? F.prm_resource : "", F.base);
     if (!F.prm_resource) snprintf(b, sizeof b, "{\"resource\":\"%s/mcp\",\"authorization_servers\":[\"%s\"],"
@@ -169,12 +176,16 @@ static void fake_prm(fmcp_http_req *req)
 
 static void fake_asm(fmcp_http_req *req)
 {
-    char b[1024];
-    snprintf(b, sizeof b, "{\"issuer\":\"%s\",\"authorization_endpoint\":\"%s/authorize\",\"token_endpoint\":\"%s/token\","
-             "\"registration_endpoint\":\"%s/register\",\"code_challenge_methods_supported\":[\"%s\"],"
+    char b[1024], az[256], pk[64];
+    if (F.authz_ep) snprintf(az, sizeof az, "%s", F.authz_ep);
+    else snprintf(az, sizeof az, "\"%s/authorize\"", F.base);
+    snprintf(pk, sizeof pk, "\"code_challenge_methods_supported\":[\"%s\"],", F.no_s256 ? "plain" : "S256");
+    snprintf(b, sizeof b, "{\"issuer\":\"%s%s\",\"authorization_endpoint\":%s,\"token_endpoint\":\"%s/token\","
+             "\"registration_endpoint\":\"%s/register\",%s"
              "\"scopes_supported\":[\"mcp:read\",\"mcp:write\",\"offline_access\"],"
-             "\"authorization_response_iss_parameter_supported\":true}",
-             F.base, F.base, F.base, F.base, F.no_s256 ? "plain" : "S256");
+             "\"authorization_response_iss_parameter_supported\":%s}",
+             F.base, F.issuer_slash ? "/" : "", az, F.base, F.base, F.no_pkce_member ? "" : pk,
+             F.no_iss_adv ? "false" : "true");
     respond_json(req, 200, b);
 }
 
@@ -207,8 +218,8 @@ static void fake_authorize(fmcp_http_req *req)
     form_get(q, "resource", F.last_resource, sizeof F.last_resource);
     if (strcmp(method, "S256") != 0 || !redirect[0]) { respond_json(req, 400, "{}"); return; }
     snprintf(F.code, sizeof F.code, "code-%d", F.authorizations);
-    snprintf(loc, sizeof loc, "%s?code=%s&state=%s&iss=%s", redirect, F.code, state,
-             F.wrong_iss ? "http%3A%2F%2Fevil.example" : F.base);
+    snprintf(loc, sizeof loc, "%s?code=%s&state=%s%s%s", redirect, F.code, state, F.omit_iss ? "" : "&iss=",
+             F.omit_iss ? "" : F.wrong_iss ? "http%3A%2F%2Fevil.example" : F.base);
     h[0].name = "Location"; h[0].value = loc;
     fmcp_http_respond(req, 302, h, 1, "", 0);
 }
@@ -220,8 +231,8 @@ static void fake_issue(fmcp_http_req *req, const char *scope, int new_refresh)
     snprintf(F.access[i], sizeof F.access[i], "at-%d", F.naccess);
     snprintf(F.access_scope[i], sizeof F.access_scope[i], "%s", scope);
     if (new_refresh) snprintf(F.refresh, sizeof F.refresh, "rt-%d", F.naccess);
-    snprintf(b, sizeof b, "{\"access_token\":\"%s\",\"token_type\":\"Bearer\",\"expires_in\":%d,\"scope\":\"%s\"%s%s%s}",
-             F.access[i], F.expires_in, scope, new_refresh ? ",\"refresh_token\":\"" : "",
+    snprintf(b, sizeof b, "{\"access_token\":%s%s%s,\"token_type\":\"Bearer\",\"expires_in\":%d,\"scope\":\"%s\"%s%s%s}",
+             F.access_json ? "" : "\"", F.access_json ? F.access_json : F.access[i], F.access_json ? "" : "\"", F.expires_in, scope, new_refresh ? ",\"refresh_token\":\"" : "",
              new_refresh ? F.refresh : "", new_refresh ? "\"" : "");
     respond_json(req, 200, b);
 }
@@ -232,6 +243,7 @@ static void fake_token(fmcp_http_req *req)
     const char *body = fmcp_http_req_body(req, &n);
     char grant[64], v[128], res[256];
     F.token_calls++;
+    if (F.token_status) { respond_json(req, F.token_status, "{}"); return; }
     form_get(body, "grant_type", grant, sizeof grant);
     form_get(body, "resource", res, sizeof res);
     if (strcmp(res, F.last_resource) != 0) { respond_json(req, 400, "{\"error\":\"invalid_target\"}"); return; }
@@ -628,28 +640,51 @@ static void test_corrupt_store_ignored(void)
 /* The browser path: the "browser" is a thread that follows the
  * authorization URL and then opens the redirect on the loopback server. */
 static char browser_page[4096];
-static int browser_error;
+static int browser_error;            /* 1: hostile error text, 2: an over-long error */
+static int browser_forged_status;    /* the answer to a redirect with a wrong state */
+
+/* GET url; the status (0: no answer), body into page when given. */
+static int browser_get(const char *url, char *page, size_t cap)
+{
+    fmcp_http_client_req rq;
+    fmcp_http_response *res = NULL;
+    int st = 0;
+    memset(&rq, 0, sizeof rq);
+    rq.url = url;
+    rq.timeout_ms = 5000;
+    if (fmcp_http_fetch(NULL, &rq, &res) == FMCP_OK) {
+        st = res->status;
+        if (page) snprintf(page, cap, "%d %s", res->status, res->body);
+        fmcp_http_response_free(res);
+    }
+    return st;
+}
 
 static void *browser_main(void *arg)
 {
     char *url = (char *)arg, cb[2048];
-    fmcp_http_client_req rq;
-    fmcp_http_response *res = NULL;
     char redirect[256];
     const char *q = strchr(url, '?');
     form_get(q ? q + 1 : "", "redirect_uri", redirect, sizeof redirect);
     if (fmcp_oauth_authorize_follow(NULL, url, redirect, cb, sizeof cb) != FMCP_OK) { free(url); return NULL; }
-    if (browser_error) {                 /* the user refused; hostile text in the error */
-        char *s = strstr(cb, "code=");
-        if (s) memcpy(s, "error=%3Cb%3Ex", 14);
-        if (s) memmove(s + 14, s + 5 + strcspn(s + 5, "&"), strlen(s + 5 + strcspn(s + 5, "&")) + 1);
+    {   /* first a forged redirect (another state): it must not end the wait */
+        char forged[2048], *st;
+        snprintf(forged, sizeof forged, "%s", cb);
+        st = strstr(forged, "state=");
+        if (st) st[6] = st[6] == 'A' ? 'B' : 'A';
+        browser_forged_status = browser_get(forged, NULL, 0);
     }
-    memset(&rq, 0, sizeof rq);
-    rq.url = cb;
-    if (fmcp_http_fetch(NULL, &rq, &res) == FMCP_OK) {
-        snprintf(browser_page, sizeof browser_page, "%d %s", res->status, res->body);
-        fmcp_http_response_free(res);
+    if (browser_error) {                 /* the user refused; hostile or huge text in the error */
+        char *s = strstr(cb, "code="), *rest = s ? s + strcspn(s, "&") : NULL;
+        char e[400];
+        if (browser_error == 1) snprintf(e, sizeof e, "error=%%3Cb%%3Ex");
+        else { memset(e, 'x', 300); memcpy(e, "error=", 6); e[300] = 0; }
+        if (s && strlen(cb) + strlen(e) < sizeof cb) {
+            memmove(s + strlen(e), rest, strlen(rest) + 1);
+            memcpy(s, e, strlen(e));
+        }
     }
+    browser_get(cb, browser_page, sizeof browser_page);
     free(url);
     return NULL;
 }
@@ -672,7 +707,7 @@ static void test_loopback_browser(void)
     char tok[64];
     int k;
     if (!fake_start()) T_SKIP("cannot start the fake servers");
-    for (k = 0; k < 2; k++) {
+    for (k = 0; k < 3; k++) {
         o = new_oauth(&st, NULL);
         CHECK(o != NULL);
         if (!o) break;
@@ -684,7 +719,11 @@ static void test_loopback_browser(void)
         CHECK(fmcp_oauth_login(o) == (k ? FMCP_ERR_AUTH : FMCP_OK));
         pthread_join(browser_th, NULL);
         CHECK(strncmp(browser_page, "200 ", 4) == 0);
-        if (!k) {
+        CHECK_EQ_INT(browser_forged_status, 404);
+        if (k == 2) {
+            CHECK(strstr(browser_page, "Authorization failed") != NULL);
+            CHECK(strstr(browser_page, "Authorization complete") == NULL);
+        } else if (!k) {
             CHECK(strstr(browser_page, "Authorization complete") != NULL);
             CHECK_OK(fmcp_oauth_access_token(o, tok, sizeof tok));
         } else {
@@ -702,6 +741,289 @@ static void test_loopback_browser(void)
         CHECK(fmcp_oauth_login(o) == FMCP_ERR_TIMEOUT);
         fmcp_oauth_free(o);
     }
+    fmcp_oauth_memory_store_free(st);
+    fake_stop();
+}
+
+/* ---- review fixes --------------------------------------------------------- */
+
+static fmcp_result login_once(fmcp_oauth_store **st)
+{
+    fmcp_oauth *o = new_oauth(st, NULL);
+    fmcp_result r;
+    if (!o) return FMCP_ERR_NOMEM;
+    r = fmcp_oauth_login(o);
+    fmcp_oauth_free(o);
+    return r;
+}
+
+/* Untrusted authorization_endpoint values never reach a browser or fetch. */
+static void test_endpoint_validation(void)
+{
+    static const char *bad[] = { "\"javascript:alert(1)\"", "\"-oProxyCommand=evil\"", "\"file:///etc/passwd\"",
+                                 "\"http://127.0.0.1:1/a\\r\\nb\"", "\"http://127.0.0.1:1/a#frag\"",
+                                 "\"http://127.0.0.1:1/a b\"", "7", NULL };
+    int i;
+    CHECK(fmcp__oa_open_default("--help") == FMCP_ERR_INVALID_ARG);   /* never an option */
+    CHECK(!fmcp__oa_url_ok("http://h/x\x01"));
+    CHECK(fmcp__oa_url_ok("https://h/authorize?a=b"));
+    for (i = 0; bad[i]; i++) {
+        fmcp_oauth_store *st = NULL;
+        if (!fake_start()) T_SKIP("cannot start the fake servers");
+        F.authz_ep = bad[i];
+        CHECK(login_once(&st) == FMCP_ERR_PROTOCOL);
+        CHECK_EQ_INT(fake_get(&F.registrations), 0);
+        CHECK_EQ_INT(fake_get(&F.authorizations), 0);
+        fmcp_oauth_memory_store_free(st);
+        fake_stop();
+    }
+}
+
+/* Tokens outside the b64token alphabet: refused from the AS and the store. */
+static void test_token_charset(void)
+{
+    static const char *bad[] = { "\"at\\r\\nX-Evil: 1\"", "\"a b\"", "\"=abc\"", "\"ab=c\"", "\"\"", NULL };
+    static const char *stored[] = { "{\"access_token\":\"a\\r\\nX: y\"}", "{\"access_token\":\"a\\u007f\"}",
+                                    "{\"access_token\":\"ok\",\"refresh_token\":\"r\\nx\"}", NULL };
+    fmcp_oauth_store *st = NULL;
+    fmcp_oauth *o;
+    char url[96], tok[64];
+    int i;
+    for (i = 0; bad[i]; i++) {
+        st = NULL;
+        if (!fake_start()) T_SKIP("cannot start the fake servers");
+        F.access_json = bad[i];
+        CHECK(login_once(&st) == FMCP_ERR_PROTOCOL);
+        CHECK_EQ_INT(fake_get(&F.token_calls), 1);
+        fmcp_oauth_memory_store_free(st);
+        fake_stop();
+    }
+    if (!fake_start()) T_SKIP("cannot start the fake servers");
+    F.access_json = "\"A-z0.9_~+/==\"";          /* every b64token character */
+    st = NULL;
+    CHECK_OK(login_once(&st));
+    fmcp_oauth_memory_store_free(st);
+    snprintf(url, sizeof url, "%s/mcp", F.base);
+    CHECK_OK(fmcp_oauth_memory_store_new(NULL, &st));
+    for (i = 0; stored[i]; i++) {
+        CHECK_OK(st->save(st->user, url, "tokens", stored[i], strlen(stored[i])));
+        o = new_oauth(&st, NULL);
+        CHECK(o && fmcp_oauth_access_token(o, tok, sizeof tok) == FMCP_ERR_NOT_FOUND);
+        fmcp_oauth_free(o);
+    }
+    CHECK_OK(st->save(st->user, url, "tokens", "{\"access_token\":\"t.1~/+=\"}", 26));
+    o = new_oauth(&st, NULL);
+    CHECK(o && fmcp_oauth_access_token(o, tok, sizeof tok) == FMCP_OK);
+    CHECK_STR(tok, "t.1~/+=");
+    fmcp_oauth_free(o);
+    fmcp_oauth_memory_store_free(st);
+    fake_stop();
+}
+
+/* RFC 9207: iss checked when present; required when advertised. */
+static void test_iss_parameter(void)
+{
+    /* advertised, iss present, result */
+    static const int cases[4][3] = { { 0, 2, FMCP_ERR_AUTH }, { 1, 0, FMCP_ERR_AUTH }, { 0, 0, FMCP_OK }, { 1, 1, FMCP_OK } };
+    int i;
+    for (i = 0; i < 4; i++) {
+        fmcp_oauth_store *st = NULL;
+        if (!fake_start()) T_SKIP("cannot start the fake servers");
+        F.no_iss_adv = !cases[i][0];
+        F.omit_iss = cases[i][1] == 0;
+        F.wrong_iss = cases[i][1] == 2;
+        CHECK_EQ_INT(login_once(&st), cases[i][2]);
+        CHECK_EQ_INT(fake_get(&F.token_calls), cases[i][2] == FMCP_OK);
+        fmcp_oauth_memory_store_free(st);
+        fake_stop();
+    }
+}
+
+/* No code_challenge_methods_supported, an issuer that differs by a slash,
+ * metadata that fails with 5xx: refused, no legacy fallback. */
+static void test_metadata_strictness(void)
+{
+    fmcp_oauth_store *st = NULL;
+    int k;
+    for (k = 0; k < 4; k++) {
+        if (!fake_start()) T_SKIP("cannot start the fake servers");
+        if (k == 0) F.no_pkce_member = 1;
+        if (k == 1) F.issuer_slash = 1;
+        if (k == 2) F.prm_status = 500;
+        if (k == 3) F.prm_status = 404;          /* absent: the 2025-03-26 fallback still works */
+        st = NULL;
+        CHECK_EQ_INT(login_once(&st), k == 3 ? FMCP_OK : FMCP_ERR_PROTOCOL);
+        CHECK_EQ_INT(fake_get(&F.authorizations), k == 3);
+        fmcp_oauth_memory_store_free(st);
+        fake_stop();
+    }
+}
+
+/* A refresh token goes only to its own issuer; transient refresh failures
+ * keep it, an authoritative refusal drops it. */
+static void test_refresh_binding(void)
+{
+    fmcp_oauth_store *st = NULL;
+    fmcp_oauth *o;
+    char url[96], tok[64], t[512], *data = NULL;
+    size_t n = 0;
+    if (!fake_start()) T_SKIP("cannot start the fake servers");
+    o = new_oauth(&st, NULL);
+    CHECK(o && fmcp_oauth_login(o) == FMCP_OK);
+    if (!o) { fmcp_oauth_memory_store_free(st); fake_stop(); return; }
+    /* transient: the token endpoint answers 503 */
+    F.token_status = 503;
+    o->expires_at = fmcp_time_now();
+    CHECK(fmcp_oauth_access_token(o, tok, sizeof tok) == FMCP_ERR_PROTOCOL);
+    CHECK(o->refresh != NULL);
+    F.token_status = 0;
+    CHECK_OK(fmcp_oauth_access_token(o, tok, sizeof tok));
+    CHECK_EQ_INT(fake_get(&F.refreshes), 1);
+    /* authoritative: invalid_grant */
+    F.token_status = 400;
+    o->expires_at = fmcp_time_now();
+    CHECK(fmcp_oauth_access_token(o, tok, sizeof tok) == FMCP_ERR_NOT_FOUND);
+    CHECK(o->refresh == NULL);
+    F.token_status = 0;
+    fmcp_oauth_free(o);
+    /* stored tokens of another issuer: the refresh token is not sent */
+    snprintf(url, sizeof url, "%s/mcp", F.base);
+    snprintf(F.refresh, sizeof F.refresh, "rt-x");
+    snprintf(t, sizeof t, "{\"access_token\":\"old\",\"refresh_token\":\"rt-x\",\"expires_at\":1,\"issuer\":\"http://other.example\"}");
+    CHECK_OK(st->save(st->user, url, "tokens", t, strlen(t)));
+    n = (size_t)fake_get(&F.token_calls);
+    o = new_oauth(&st, NULL);
+    CHECK(o && fmcp_oauth_access_token(o, tok, sizeof tok) == FMCP_ERR_NOT_FOUND);
+    CHECK_EQ_INT(fake_get(&F.token_calls), (int)n);
+    CHECK(st->load(st->user, NULL, url, "tokens", &data, &n) == FMCP_ERR_NOT_FOUND);
+    if (data) fmcp_free(NULL, data, n + 1);
+    fmcp_oauth_free(o);
+    fmcp_oauth_memory_store_free(st);
+    fake_stop();
+}
+
+/* An authorize hook with a non-loopback redirect_uri: no loopback server
+ * (its port is taken here by the fake server itself). */
+static void test_hook_no_loopback(void)
+{
+    fmcp_oauth_store *st = NULL;
+    fmcp_oauth *o;
+    char redirect[96];
+    if (!fake_start()) T_SKIP("cannot start the fake servers");
+    o = new_oauth(&st, NULL);
+    CHECK(o != NULL);
+    if (o) {
+        snprintf(redirect, sizeof redirect, "http://app.example:%u/cb", (unsigned)fmcp_http_server_port(F.srv));
+        fmcp__oa_free_cs(o, &o->d.redirect_uri);
+        o->d.redirect_uri = redirect;
+        CHECK_OK(fmcp_oauth_login(o));
+        o->d.redirect_uri = NULL;
+        fmcp_oauth_free(o);
+    }
+    fmcp_oauth_memory_store_free(st);
+    fake_stop();
+}
+
+/* Every block is freed with the size it was allocated with. */
+static size_t sized_bad;
+static void *sized_malloc(void *u, size_t n)
+{
+    size_t *p = (size_t *)malloc(n + 16);
+    (void)u;
+    if (!p) return NULL;
+    *p = n;
+    return (char *)p + 16;
+}
+static void *sized_realloc(void *u, void *q, size_t old, size_t n)
+{
+    size_t *p = q ? (size_t *)((char *)q - 16) : NULL;
+    (void)u;
+    if (p && *p != old) sized_bad++;
+    p = (size_t *)realloc(p, n + 16);
+    if (!p) return NULL;
+    *p = n;
+    return (char *)p + 16;
+}
+static void sized_free(void *u, void *q, size_t n)
+{
+    size_t *p;
+    (void)u;
+    if (!q) return;
+    p = (size_t *)((char *)q - 16);
+    if (*p != n) sized_bad++;
+    free(p);
+}
+
+static void test_free_sizes(void)
+{
+    fmcp_allocator sa;
+    fmcp_oauth_store *st = NULL;
+    fmcp_oauth *o;
+    if (!fake_start()) T_SKIP("cannot start the fake servers");
+    sa.malloc_fn = sized_malloc; sa.realloc_fn = sized_realloc; sa.free_fn = sized_free; sa.user = NULL;
+    sized_bad = 0;
+    o = new_oauth(&st, &sa);
+    CHECK(o && fmcp_oauth_login(o) == FMCP_OK);
+    fmcp_oauth_free(o);
+    CHECK_EQ_INT((int)sized_bad, 0);
+    fmcp_oauth_memory_store_free(st);
+    fake_stop();
+}
+
+/* The client's request head holds the token: growing it must not leave
+ * unwiped copies behind (a realloc would). */
+static int scan_hits;
+static void scan_block(const void *p, size_t n)
+{
+    const char *c = (const char *)p;
+    size_t i;
+    for (i = 0; i + 10 <= n; i++)
+        if (memcmp(c + i, "Bearer at-", 10) == 0) { scan_hits++; return; }
+}
+static void *scan_malloc(void *u, size_t n) { (void)u; return malloc(n ? n : 1); }
+static void *scan_realloc(void *u, void *p, size_t old, size_t n)
+{
+    void *q = malloc(n ? n : 1);
+    (void)u;
+    if (!q) return NULL;
+    if (p) { memcpy(q, p, old < n ? old : n); scan_block(p, old); free(p); }
+    return q;
+}
+static void scan_free(void *u, void *p, size_t n) { (void)u; if (p) { scan_block(p, n); free(p); } }
+
+static void test_header_growth_wiped(void)
+{
+    fmcp_allocator sa;
+    fmcp_oauth_store *st = NULL;
+    fmcp_oauth *o;
+    fmcp_client_desc cd;
+    fmcp_client *c = NULL;
+    fmcp_json_doc *res = NULL;
+    fmcp_http_header extra[1];
+    char big[3000], url[96];
+    if (!fake_start()) T_SKIP("cannot start the fake servers");
+    o = new_oauth(&st, NULL);
+    CHECK(o && fmcp_oauth_login(o) == FMCP_OK);
+    memset(big, 'v', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    extra[0].name = "X-Big"; extra[0].value = big;      /* added after the token: the head grows */
+    sa.malloc_fn = scan_malloc; sa.realloc_fn = scan_realloc; sa.free_fn = scan_free; sa.user = NULL;
+    memset(&cd, 0, sizeof cd);
+    cd.oauth = o;
+    cd.alloc = &sa;
+    cd.headers = extra; cd.nheaders = 1;
+    cd.no_get_stream = 1;
+    cd.timeout_ms = 10000;
+    snprintf(url, sizeof url, "%s/mcp", F.base);
+    scan_hits = 0;
+    CHECK_OK(fmcp_client_connect_http(&cd, url, &c));
+    if (c) {
+        CHECK_OK(fmcp_client_call_tool(c, "t", "{}", NULL, &res));
+        if (res) fmcp_json_doc_free(res);
+        fmcp_client_close(c);
+    }
+    CHECK_EQ_INT(scan_hits, 0);
+    fmcp_oauth_free(o);
     fmcp_oauth_memory_store_free(st);
     fake_stop();
 }
@@ -813,6 +1135,14 @@ int main(void)
     T_RUN(test_state_checked);
     T_RUN(test_corrupt_store_ignored);
     T_RUN(test_loopback_browser);
+    T_RUN(test_endpoint_validation);
+    T_RUN(test_token_charset);
+    T_RUN(test_iss_parameter);
+    T_RUN(test_metadata_strictness);
+    T_RUN(test_refresh_binding);
+    T_RUN(test_hook_no_loopback);
+    T_RUN(test_free_sizes);
+    T_RUN(test_header_growth_wiped);
     T_RUN(test_alloc_sweeps);
     T_RUN(test_flow_alloc_sweep);
     T_RUN(test_refresh_stepup_alloc_sweep);
