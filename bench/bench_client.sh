@@ -19,4 +19,12 @@ while [ -z "$url" ] && [ $i -lt 100 ]; do url=$(sed -n 's/^Listening on //p' "$l
 kill $pid 2>/dev/null; wait $pid 2>/dev/null
 "$BIN" -- "$N" "$SRV"
 [ -n "$sdk" ] && (cd tests/interop && node --no-warnings client-bench-sdk.mjs -- "$N" "$(cd ../.. && pwd)/$SRV")
+# stdio again against a server that is not the bottleneck (handlers inline),
+# so the two clients' own costs show
+FAST=build/bench/stdio_server
+if [ -n "${BIN_PREBUILT:-}" ] || make -s "$FAST"; then
+  echo "stdio against $FAST --inline:"
+  "$BIN" -- "$N" "$FAST" --inline
+  [ -n "$sdk" ] && (cd tests/interop && node --no-warnings client-bench-sdk.mjs -- "$N" "$(cd ../.. && pwd)/$FAST" --inline)
+fi
 rm -f "$log"

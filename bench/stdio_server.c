@@ -25,6 +25,12 @@ static fmcp_result echo(fmcp_ctx *c, void *u)
     return fmcp_ctx_add_text(c, fmcp_ctx_arg_str(c, "text", ""));
 }
 
+static fmcp_result simple_text(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    return fmcp_ctx_add_text(c, "This is a simple text response for testing.");
+}
+
 int main(int argc, char **argv)
 {
     fmcp_server_desc sd;
@@ -42,6 +48,11 @@ int main(int argc, char **argv)
     r = fmcp_server_add_tool(srv, &t);
     memset(&t, 0, sizeof t);
     t.name = "echo"; t.description = "Echoes the text"; t.params = "text:string"; t.handler = echo;
+    if (r == FMCP_OK) r = fmcp_server_add_tool(srv, &t);
+    /* the tool bench/bench_client.sh calls (as on examples/everything) */
+    memset(&t, 0, sizeof t);
+    t.name = "test_simple_text"; t.description = "Returns simple text"; t.handler = simple_text;
+    t.run_inline = inline_tool;
     if (r == FMCP_OK) r = fmcp_server_add_tool(srv, &t);
     if (r == FMCP_OK) r = fmcp_server_run_stdio(srv);
     fmcp_server_destroy(srv);
