@@ -21,30 +21,7 @@ FMCP=${FMCP:-build/fmcp}
 [ -n "${BIN_PREBUILT:-}" ] || make -s "$BIN" "$FMCP" || exit 1
 D=${DUR:-5}; C=${CONNS:-50}; ROUNDS=${ROUNDS:-2}; NTOK=${TOKENS:-8192}
 LIFE=$(( (ROUNDS * 5 * (D + 3)) + 300 ))
-ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null
-tmp=$(mktemp -d)
-pids=""
-cleanup() {
-  for p in $pids; do kill "$p" 2>/dev/null; done
-  for p in $pids; do wait "$p" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-freeport() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
-    || awk 'BEGIN { srand(); print 20000 + int(rand() * 30000) }'
-}
-await_port() { # file -> N of its "port N" line (10 s at most)
-  i=0
-  while [ $i -lt 200 ]; do
-    p=$(awk '/^port / { print $2; exit }' "$1" 2>/dev/null)
-    [ -n "$p" ] && { echo "$p"; return 0; }
-    i=$((i + 1)); sleep 0.05
-  done
-  return 1
-}
+. bench/lib.sh   # tmp, pids (stopped on exit), freeport, await_port
 start_ours() { # name keys-or-none
   "$BIN" serve 0 "$LIFE" "$2" >"$tmp/$1.out" 2>&1 & pids="$pids $!"
   PORT=$(await_port "$tmp/$1.out") || { echo "$1: server did not start"; cat "$tmp/$1.out"; exit 1; }

@@ -35,30 +35,7 @@ ${CC:-cc} -std=c99 -Wall -Wextra -O3 -march=native -g -DFASTMCP_WITH_BEARSSL -I"
   -lbearssl -lpthread -lm || exit 1
 D=${DUR:-5}; C=${CONNS:-50}; ROUNDS=${ROUNDS:-2}
 LIFE=$(( ROUNDS * 2 * 6 * (D + 3) + 120 ))
-ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null
-tmp=$(mktemp -d)
-pids=""
-cleanup() {
-  for p in $pids; do kill "$p" 2>/dev/null; done
-  for p in $pids; do wait "$p" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-freeport() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
-    || awk 'BEGIN { srand(); print 20000 + int(rand() * 30000) }'
-}
-await_port() {
-  i=0
-  while [ $i -lt 200 ]; do
-    p=$(awk '/^port / { print $2; exit }' "$1" 2>/dev/null)
-    [ -n "$p" ] && { echo "$p"; return 0; }
-    i=$((i + 1)); sleep 0.05
-  done
-  return 1
-}
+. bench/lib.sh   # tmp, pids (stopped on exit), freeport, await_port
 CALL='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":1,"b":2}}}'
 post() { # port -> body
   curl -s --cacert "$tmp/ca.crt" -X POST "https://localhost:$1/mcp" -H 'Content-Type: application/json' \

@@ -33,33 +33,7 @@ BIN=${BIN:-build/bench/mcp_http_server}
 D=${DUR:-5}; CONNS=${CONNS:-50 400}; ROUNDS=${ROUNDS:-2}; IDLE=${IDLE:-1000}; STREAMS=${STREAMS:-100}
 NC=$(echo $CONNS | wc -w)
 LIFE=$(( (ROUNDS * NC * 9 * (D + 3)) + 300 ))   # our servers stop by themselves after this
-ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null
-tmp=$(mktemp -d)
-pids=""
-cleanup() {
-  for p in $pids; do kill "$p" 2>/dev/null; done
-  for p in $pids; do wait "$p" 2>/dev/null; done
-  [ -n "${KEEP_RUNS:-}" ] && cp "$tmp/runs" "$KEEP_RUNS" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-# A free port: bind port 0 and report it (python3), else a random high port.
-freeport() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
-    || awk 'BEGIN { srand(); print 20000 + int(rand() * 30000) }'
-}
-# Waits (at most 10 s) for "port N" in file $1 and prints N.
-await_port() {
-  i=0
-  while [ $i -lt 200 ]; do
-    p=$(awk '/^port / { print $2; exit }' "$1" 2>/dev/null)
-    [ -n "$p" ] && { echo "$p"; return 0; }
-    i=$((i + 1)); sleep 0.05
-  done
-  return 1
-}
+. bench/lib.sh   # tmp, pids (stopped on exit), freeport, await_port
 # Starts our server in mode $1 (+ option $3), logging to $tmp/$2.out; sets PORT and SPID.
 start_ours() {
   "$BIN" 0 "$LIFE" "$1" ${3:-} >"$tmp/$2.out" 2>&1 & SPID=$!
