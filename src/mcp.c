@@ -2731,8 +2731,9 @@ static void fmcp__mcp_handle_batch(fmcp__mcp_req *r, const fmcp_json *arr)
 }
 
 /* Drop the receive's hold on its group, then hand its jobs to the pool in
- * one go (the group stays alive: each job holds it). */
-static void fmcp__mcp_receive_finish(fmcp_session *s, fmcp__mcp_group *g)
+ * one go (the group stays alive: each job holds it), or run a lone job here
+ * when the transport hands its reading to another thread. */
+static void fmcp__mcp_receive_finish(fmcp_session *s, fmcp__mcp_group *g, const fmcp_receive_opts *o)
 {
     fmcp_ctx *head = g->jobs, *tail = g->jobs_tail, *c;
     int n = 0;
@@ -2740,7 +2741,8 @@ static void fmcp__mcp_receive_finish(fmcp_session *s, fmcp__mcp_group *g)
     g->jobs = g->jobs_tail = NULL;
     for (c = head; c; c = c->qnext) n++;
     fmcp__mcp_group_release(s, g);
-    if (head) fmcp__mcp_push_jobs(s->srv, head, tail, n);
+    if (n == 1 && o && o->handoff && o->handoff(o->handoff_user)) fmcp__mcp_run(head);
+    else if (head) fmcp__mcp_push_jobs(s->srv, head, tail, n);
 }
 
 FASTMCP_API fmcp_result fmcp_session_receive_ex(fmcp_session *s, const char *json, size_t len,
@@ -2792,7 +2794,7 @@ FASTMCP_API fmcp_result fmcp_session_receive_ex(fmcp_session *s, const char *jso
         fmcp__mcp_msg_unref(s, r.m);
     }
     fmcp__mcp_auth_unref(s->alloc, r.au, &s->lock);
-    fmcp__mcp_receive_finish(s, g);
+    fmcp__mcp_receive_finish(s, g, opts);
     return rc;
 }
 

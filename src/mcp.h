@@ -144,8 +144,10 @@
  *   a slow tool never delays them (tools with run_inline excepted: they run
  *   there too). A call that finds every awake worker busy starts when one of
  *   them finishes or about a millisecond later (an idle worker polls the
- *   queue meanwhile, so bursts of small calls cost no wake-up each). Without
- *   threads all handlers run inline.
+ *   queue meanwhile, so bursts of small calls cost no wake-up each). A
+ *   transport reading on threads of its own may run a lone call on the thread
+ *   that read it while another reads on (fmcp_receive_opts.handoff; the
+ *   stream transport does). Without threads all handlers run inline.
  */
 
 #ifdef __cplusplus
@@ -302,6 +304,13 @@ typedef struct fmcp_session_desc {
 typedef struct fmcp_receive_opts {
     void *tag;                   /* echoed in send_info / on_done */
     const fmcp_auth_info *auth;  /* identity for this message; NULL = session default */
+    /* Leader/follower, for transports that read on threads of their own: when
+     * the message gives exactly one handler for the worker pool, handoff(user)
+     * is asked first. Nonzero means another thread now reads the input; the
+     * handler then runs on this thread before the receive returns, saving the
+     * pool's wake-up on the way to the answer. NULL = always the pool. */
+    int (*handoff)(void *handoff_user);
+    void *handoff_user;
 } fmcp_receive_opts;
 
 FASTMCP_API fmcp_result fmcp_session_create(fmcp_server *srv, const fmcp_session_desc *d, fmcp_session **out);

@@ -33,7 +33,10 @@
  *   auth: identity attached to every message (e.g. from the environment).
  *
  * fmcp_stream_serve returns FMCP_OK at end of input, FMCP_ERR_IO after a read
- * error. Either way the session is closed: in-flight calls are cancelled and
+ * error. With a worker pool it reads on two threads, never both at once (so
+ * read needs no locking, only to work from any thread): the thread that read
+ * a lone call runs it and the other reads on meanwhile, which saves the
+ * pool's wake-up per call; the second thread starts with the first call. Either way the session is closed: in-flight calls are cancelled and
  * their late responses dropped. fmcp_server_run_stdio serves file
  * descriptors 0 and 1.
  */

@@ -332,6 +332,120 @@ static void test_eof_cancels(void)
 #endif
 }
 
+/* ---- leader/follower: a handler runs on the thread that read it ---------- */
+
+#ifndef FASTMCP_NO_THREADS
+static pthread_t lf_serve_tid;
+static pthread_mutex_t lf_m = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t lf_cv = PTHREAD_COND_INITIALIZER;
+static int lf_decided, lf_on_serve;
+static fmcp_result lf_ask_rc;
+
+/* On a pool worker: answer at once. On the serving thread (the stream handed
+ * its reading over): ask the client something and wait for the answer, which
+ * only the other reading thread can bring. */
+static fmcp_result t_where(fmcp_ctx *c, void *u)
+{
+    char *out = NULL;
+    size_t n = 0;
+    int mine = pthread_equal(pthread_self(), lf_serve_tid);
+    fmcp_result r;
+    (void)u;
+    pthread_mutex_lock(&lf_m);
+    lf_decided = 1;
+    lf_on_serve = mine;
+    pthread_cond_broadcast(&lf_cv);
+    pthread_mutex_unlock(&lf_m);
+    if (!mine) return fmcp_ctx_add_text(c, "pool");
+    r = fmcp_ctx_request(c, "test/ask", "{}", 60000, &out, &n);
+    lf_ask_rc = r;
+    if (r != FMCP_OK) return r;
+    r = fmcp_ctx_add_text(c, out);
+    fmcp_free(NULL, out, n + 1);
+    return r;
+}
+
+static void *lf_serve_thread(void *p)
+{
+    lf_serve_tid = pthread_self();
+    return serve_thread(p);
+}
+
+/* Call `where` until it runs on the serving thread (returns 1), reading the
+ * pool's answers in between. */
+static int lf_until_serving_thread(int fd, char *line, size_t cap)
+{
+    int i;
+    for (i = 0; i < 5000; i++) {
+        int mine;
+        pthread_mutex_lock(&lf_m);
+        lf_decided = 0;
+        pthread_mutex_unlock(&lf_m);
+        if (!write_all(fd, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":\"where\"}}\n"))
+            return 0;
+        pthread_mutex_lock(&lf_m);
+        while (!lf_decided) pthread_cond_wait(&lf_cv, &lf_m);
+        mine = lf_on_serve;
+        pthread_mutex_unlock(&lf_m);
+        if (mine) return 1;
+        if (!read_line(fd, line, cap) || strcmp(field(line, "result.content.0.text"), "pool") != 0) return 0;
+    }
+    return 0;
+}
+#endif
+
+/* With a pool, fmcp_stream_serve runs a lone request on the thread that read
+ * it and hands the reading to a second thread: that handler can still wait
+ * for the client (the other thread reads the reply), pings are answered
+ * meanwhile, and the end of input cancels it and ends serve. */
+static void test_leader_follower(void)
+{
+#ifdef FASTMCP_NO_THREADS
+    T_SKIP("needs threads");
+#else
+    int sv[2];
+    pthread_t th;
+    serve_arg a;
+    char line[4096], reply[128];
+    fmcp_tool_desc t;
+    fmcp_server *srv = make_server(1, NULL);
+    CHECK(srv != NULL);
+    memset(&t, 0, sizeof t);
+    t.name = "where"; t.handler = t_where;
+    CHECK_OK(fmcp_server_add_tool(srv, &t));
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    a.srv = srv; a.fd = sv[1]; a.rc = FMCP_ERR_STATE;
+    CHECK(pthread_create(&th, NULL, lf_serve_thread, &a) == 0);
+    CHECK(write_all(sv[0], INIT));
+    CHECK(read_line(sv[0], line, sizeof line));
+    /* 1: the handler's request is answered through the other reading thread */
+    CHECK(lf_until_serving_thread(sv[0], line, sizeof line));
+    CHECK(read_line(sv[0], line, sizeof line));
+    CHECK_STR(field(line, "method"), "test/ask");
+    CHECK(write_all(sv[0], "{\"jsonrpc\":\"2.0\",\"id\":99,\"method\":\"ping\"}\n"));
+    CHECK(read_line(sv[0], reply, sizeof reply));   /* the ping, while the handler waits */
+    CHECK_STR(field(reply, "id"), "99");
+    snprintf(reply, sizeof reply, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{\"v\":42}}\n", field(line, "id"));
+    CHECK(write_all(sv[0], reply));
+    CHECK(read_line(sv[0], line, sizeof line));
+    CHECK_STR(field(line, "id"), "7");
+    CHECK_STR(field(line, "result.content.0.text"), "{\"v\":42}");
+    CHECK_OK(lf_ask_rc);
+    /* 2: end of input while it waits: cancelled, serve returns, nothing written */
+    CHECK(lf_until_serving_thread(sv[0], line, sizeof line));
+    CHECK(read_line(sv[0], line, sizeof line));
+    CHECK_STR(field(line, "method"), "test/ask");
+    CHECK(shutdown(sv[0], SHUT_WR) == 0);
+    pthread_join(th, NULL);
+    CHECK_OK(a.rc);
+    CHECK_EQ_INT(lf_ask_rc, FMCP_ERR_CLOSED);
+    close(sv[1]);
+    CHECK(!read_line(sv[0], line, sizeof line));
+    close(sv[0]);
+    fmcp_server_destroy(srv);
+#endif
+}
+
 static int sweep_stream(void)
 {
     static out_buf o;
@@ -368,6 +482,7 @@ int main(void)
     T_RUN(test_write_failure);
     T_RUN(test_socketpair);
     T_RUN(test_eof_cancels);
+    T_RUN(test_leader_follower);
     T_RUN(test_alloc_sweep);
     return t_finish("stream");
 }
