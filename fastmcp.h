@@ -1974,6 +1974,13 @@ typedef struct fmcp_session_desc {
     const fmcp_auth_info *auth;  /* default identity (copied), may be NULL */
 } fmcp_session_desc;
 
+/* Handler jobs held back by a transport (fmcp_receive_opts.defer) and given
+ * to the pool in one go by fmcp_server_push_jobs. Zero-initialised = empty. */
+typedef struct fmcp_job_list {
+    fmcp_ctx *head, *tail;
+    int n;
+} fmcp_job_list;
+
 typedef struct fmcp_receive_opts {
     void *tag;                   /* echoed in send_info / on_done */
     const fmcp_auth_info *auth;  /* identity for this message; NULL = session default */
@@ -1984,9 +1991,16 @@ typedef struct fmcp_receive_opts {
      * pool's wake-up on the way to the answer. NULL = always the pool. */
     int (*handoff)(void *handoff_user);
     void *handoff_user;
+    /* Batching, for event loops: jobs for the pool are appended here instead
+     * of queued; the transport hands them over with fmcp_server_push_jobs
+     * once it has read everything ready (one lock and one wake-up for all of
+     * them), and must do so before it waits again. NULL = queue at once. */
+    fmcp_job_list *defer;
 } fmcp_receive_opts;
 
 FASTMCP_API fmcp_result fmcp_session_create(fmcp_server *srv, const fmcp_session_desc *d, fmcp_session **out);
+/* Queue the jobs collected through fmcp_receive_opts.defer; empties *jobs. */
+FASTMCP_API void fmcp_server_push_jobs(fmcp_server *srv, fmcp_job_list *jobs);
 /* Cancels in-flight requests, fails pending outgoing requests, stops callbacks;
  * the memory goes when the last handler using it finishes. */
 FASTMCP_API void fmcp_session_close(fmcp_session *s);
@@ -14628,8 +14642,23 @@ static void fmcp__mcp_receive_finish(fmcp_session *s, fmcp__mcp_group *g, const 
     g->jobs = g->jobs_tail = NULL;
     for (c = head; c; c = c->qnext) n++;
     fmcp__mcp_group_release(s, g);
-    if (n == 1 && o && o->handoff && o->handoff(o->handoff_user)) fmcp__mcp_run(head);
-    else if (head) fmcp__mcp_push_jobs(s->srv, head, tail, n);
+    if (!head) return;
+    if (n == 1 && o && o->handoff && o->handoff(o->handoff_user)) {
+        fmcp__mcp_run(head);
+    } else if (o && o->defer) {
+        if (o->defer->tail) o->defer->tail->qnext = head; else o->defer->head = head;
+        o->defer->tail = tail;
+        o->defer->n += n;
+    } else {
+        fmcp__mcp_push_jobs(s->srv, head, tail, n);
+    }
+}
+
+FASTMCP_API void fmcp_server_push_jobs(fmcp_server *srv, fmcp_job_list *jobs)
+{
+    if (!srv || !jobs || !jobs->head) return;
+    fmcp__mcp_push_jobs(srv, jobs->head, jobs->tail, jobs->n);
+    memset(jobs, 0, sizeof *jobs);
 }
 
 FASTMCP_API fmcp_result fmcp_session_receive_ex(fmcp_session *s, const char *json, size_t len,
@@ -15203,6 +15232,9 @@ struct fmcp_mcp_http {
     size_t nlater, cap_later;
     uint64_t later_timer;
     int later_timer_on;
+    fmcp_job_list jobs;        /* calls read this loop step, for the pool (loop thread) */
+    uint64_t jobs_timer;
+    int jobs_timer_on;
 #ifndef FASTMCP_NO_THREADS
     pthread_t loop_tid;
     int has_loop_tid;
@@ -15412,6 +15444,30 @@ static fmcp_result fmcp__mh_later_add(fmcp_mcp_http *t, fmcp_http_req *req, int 
         fmcp_http_timer_add(t->loop, 0, fmcp__mh_flush_later, t, &t->later_timer) == FMCP_OK)
         t->later_timer_on = 1;
     return FMCP_OK;
+}
+
+/* ---- calls for the pool, handed over once per loop step ------------------------ */
+
+/* The loop reads every ready request before this 0 ms timer runs (timers run
+ * after the step's I/O), so the pool gets them with one lock and one wake-up
+ * instead of one each. */
+static void fmcp__mh_push_jobs(void *user)
+{
+    fmcp_mcp_http *t = (fmcp_mcp_http *)user;
+    t->jobs_timer_on = 0;
+    fmcp_server_push_jobs(t->srv, &t->jobs);
+}
+
+/* Receive options for a message read on the loop thread. */
+static void fmcp__mh_opts(fmcp_mcp_http *t, fmcp_receive_opts *o, const fmcp_auth_info *au)
+{
+    memset(o, 0, sizeof *o);
+    o->auth = au;
+    if (t->jobs_timer_on ||
+        (fmcp__mh_on_loop(t) && fmcp_http_timer_add(t->loop, 0, fmcp__mh_push_jobs, t, &t->jobs_timer) == FMCP_OK)) {
+        t->jobs_timer_on = 1;
+        o->defer = &t->jobs;
+    }
 }
 
 /* Finishing calls: on failure the request is retried later (locked). */
@@ -15956,8 +16012,7 @@ static void fmcp__mh_handoff(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_r
     size_t len;
     const char *body = fmcp_http_req_body(req, &len);
     fmcp_result rc = FMCP_ERR_NOMEM;
-    memset(&o, 0, sizeof o);
-    o.auth = au;
+    fmcp__mh_opts(t, &o, au);
     if (!fmcp__mh_any_answer(root)) {
         /* the body lives until the request is answered: hand it over first */
         (void)fmcp_session_receive_ex(ms->s, body, len, &o);
@@ -16494,6 +16549,8 @@ FASTMCP_API void fmcp_mcp_http_free(fmcp_mcp_http *t)
             dead = ms;
         }
     FMCP__MH_UNLOCK(t);
+    if (t->jobs_timer_on) fmcp_http_timer_cancel(t->loop, t->jobs_timer);
+    fmcp__mh_push_jobs(t);   /* they run and find their sessions closed */
     for (ms = dead; ms; ms = nx) { nx = ms->next; fmcp__mh_destroy(t, ms); }
     if (t->later_timer_on) fmcp_http_timer_cancel(t->loop, t->later_timer);
     fmcp__mh_flush_later(t);   /* what still fails is released by the server's free */

@@ -2741,8 +2741,23 @@ static void fmcp__mcp_receive_finish(fmcp_session *s, fmcp__mcp_group *g, const 
     g->jobs = g->jobs_tail = NULL;
     for (c = head; c; c = c->qnext) n++;
     fmcp__mcp_group_release(s, g);
-    if (n == 1 && o && o->handoff && o->handoff(o->handoff_user)) fmcp__mcp_run(head);
-    else if (head) fmcp__mcp_push_jobs(s->srv, head, tail, n);
+    if (!head) return;
+    if (n == 1 && o && o->handoff && o->handoff(o->handoff_user)) {
+        fmcp__mcp_run(head);
+    } else if (o && o->defer) {
+        if (o->defer->tail) o->defer->tail->qnext = head; else o->defer->head = head;
+        o->defer->tail = tail;
+        o->defer->n += n;
+    } else {
+        fmcp__mcp_push_jobs(s->srv, head, tail, n);
+    }
+}
+
+FASTMCP_API void fmcp_server_push_jobs(fmcp_server *srv, fmcp_job_list *jobs)
+{
+    if (!srv || !jobs || !jobs->head) return;
+    fmcp__mcp_push_jobs(srv, jobs->head, jobs->tail, jobs->n);
+    memset(jobs, 0, sizeof *jobs);
 }
 
 FASTMCP_API fmcp_result fmcp_session_receive_ex(fmcp_session *s, const char *json, size_t len,

@@ -301,6 +301,13 @@ typedef struct fmcp_session_desc {
     const fmcp_auth_info *auth;  /* default identity (copied), may be NULL */
 } fmcp_session_desc;
 
+/* Handler jobs held back by a transport (fmcp_receive_opts.defer) and given
+ * to the pool in one go by fmcp_server_push_jobs. Zero-initialised = empty. */
+typedef struct fmcp_job_list {
+    fmcp_ctx *head, *tail;
+    int n;
+} fmcp_job_list;
+
 typedef struct fmcp_receive_opts {
     void *tag;                   /* echoed in send_info / on_done */
     const fmcp_auth_info *auth;  /* identity for this message; NULL = session default */
@@ -311,9 +318,16 @@ typedef struct fmcp_receive_opts {
      * pool's wake-up on the way to the answer. NULL = always the pool. */
     int (*handoff)(void *handoff_user);
     void *handoff_user;
+    /* Batching, for event loops: jobs for the pool are appended here instead
+     * of queued; the transport hands them over with fmcp_server_push_jobs
+     * once it has read everything ready (one lock and one wake-up for all of
+     * them), and must do so before it waits again. NULL = queue at once. */
+    fmcp_job_list *defer;
 } fmcp_receive_opts;
 
 FASTMCP_API fmcp_result fmcp_session_create(fmcp_server *srv, const fmcp_session_desc *d, fmcp_session **out);
+/* Queue the jobs collected through fmcp_receive_opts.defer; empties *jobs. */
+FASTMCP_API void fmcp_server_push_jobs(fmcp_server *srv, fmcp_job_list *jobs);
 /* Cancels in-flight requests, fails pending outgoing requests, stops callbacks;
  * the memory goes when the last handler using it finishes. */
 FASTMCP_API void fmcp_session_close(fmcp_session *s);

@@ -83,6 +83,9 @@ struct fmcp_mcp_http {
     size_t nlater, cap_later;
     uint64_t later_timer;
     int later_timer_on;
+    fmcp_job_list jobs;        /* calls read this loop step, for the pool (loop thread) */
+    uint64_t jobs_timer;
+    int jobs_timer_on;
 #ifndef FASTMCP_NO_THREADS
     pthread_t loop_tid;
     int has_loop_tid;
@@ -292,6 +295,30 @@ static fmcp_result fmcp__mh_later_add(fmcp_mcp_http *t, fmcp_http_req *req, int 
         fmcp_http_timer_add(t->loop, 0, fmcp__mh_flush_later, t, &t->later_timer) == FMCP_OK)
         t->later_timer_on = 1;
     return FMCP_OK;
+}
+
+/* ---- calls for the pool, handed over once per loop step ------------------------ */
+
+/* The loop reads every ready request before this 0 ms timer runs (timers run
+ * after the step's I/O), so the pool gets them with one lock and one wake-up
+ * instead of one each. */
+static void fmcp__mh_push_jobs(void *user)
+{
+    fmcp_mcp_http *t = (fmcp_mcp_http *)user;
+    t->jobs_timer_on = 0;
+    fmcp_server_push_jobs(t->srv, &t->jobs);
+}
+
+/* Receive options for a message read on the loop thread. */
+static void fmcp__mh_opts(fmcp_mcp_http *t, fmcp_receive_opts *o, const fmcp_auth_info *au)
+{
+    memset(o, 0, sizeof *o);
+    o->auth = au;
+    if (t->jobs_timer_on ||
+        (fmcp__mh_on_loop(t) && fmcp_http_timer_add(t->loop, 0, fmcp__mh_push_jobs, t, &t->jobs_timer) == FMCP_OK)) {
+        t->jobs_timer_on = 1;
+        o->defer = &t->jobs;
+    }
 }
 
 /* Finishing calls: on failure the request is retried later (locked). */
@@ -836,8 +863,7 @@ static void fmcp__mh_handoff(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_r
     size_t len;
     const char *body = fmcp_http_req_body(req, &len);
     fmcp_result rc = FMCP_ERR_NOMEM;
-    memset(&o, 0, sizeof o);
-    o.auth = au;
+    fmcp__mh_opts(t, &o, au);
     if (!fmcp__mh_any_answer(root)) {
         /* the body lives until the request is answered: hand it over first */
         (void)fmcp_session_receive_ex(ms->s, body, len, &o);
@@ -1374,6 +1400,8 @@ FASTMCP_API void fmcp_mcp_http_free(fmcp_mcp_http *t)
             dead = ms;
         }
     FMCP__MH_UNLOCK(t);
+    if (t->jobs_timer_on) fmcp_http_timer_cancel(t->loop, t->jobs_timer);
+    fmcp__mh_push_jobs(t);   /* they run and find their sessions closed */
     for (ms = dead; ms; ms = nx) { nx = ms->next; fmcp__mh_destroy(t, ms); }
     if (t->later_timer_on) fmcp_http_timer_cancel(t->loop, t->later_timer);
     fmcp__mh_flush_later(t);   /* what still fails is released by the server's free */

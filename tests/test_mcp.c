@@ -393,6 +393,68 @@ static const fmcp_json *rpc(env *e, const char *json)
 
 /* ---- tests --------------------------------------------------------------- */
 
+/* fmcp_receive_opts.defer holds pool jobs until fmcp_server_push_jobs;
+ * handoff lets the receiving thread run a lone call itself. */
+static int handoffs, handoff_answer;
+static int t_handoff(void *u) { (void)u; handoffs++; return handoff_answer; }
+
+static void test_receive_defer_handoff(void)
+{
+    env e;
+    fmcp_receive_opts o;
+    fmcp_job_list jobs;
+    int n0;
+    static const char c10[] = "{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"text\":\"x\"}}}";
+    static const char c11[] = "{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"text\":\"y\"}}}";
+    static const char p12[] = "{\"jsonrpc\":\"2.0\",\"id\":12,\"method\":\"ping\"}";
+#ifdef FASTMCP_NO_THREADS
+    T_SKIP("needs the worker pool");
+#endif
+    CHECK(env_open(&e, 2, 0, "2025-06-18"));
+    memset(&jobs, 0, sizeof jobs);
+    memset(&o, 0, sizeof o);
+    o.defer = &jobs;
+    n0 = e.c.n;
+    CHECK_OK(fmcp_session_receive_ex(e.s, c10, sizeof c10 - 1, &o));
+    CHECK_OK(fmcp_session_receive_ex(e.s, c11, sizeof c11 - 1, &o));
+    CHECK_OK(fmcp_session_receive_ex(e.s, p12, sizeof p12 - 1, &o));
+    CHECK_EQ_INT(jobs.n, 2);
+    CHECK(coll_wait(&e.c, n0 + 1));
+    CHECK_EQ_INT(ji(parse(e.c.v[n0].json), "id"), 12);   /* the ping is not held */
+    CHECK_EQ_INT((int)fmcp_session_in_flight(e.s), 2);
+    pthread_mutex_lock(&e.c.m);
+    CHECK_EQ_INT(e.c.n, n0 + 1);                          /* the calls did not run */
+    pthread_mutex_unlock(&e.c.m);
+    fmcp_server_push_jobs(e.srv, &jobs);
+    CHECK(jobs.head == NULL && jobs.n == 0);
+    CHECK(coll_wait(&e.c, n0 + 3));
+    /* handoff: asked once per lone pool call; yes = it ran before the receive returned */
+    memset(&o, 0, sizeof o);
+    o.handoff = t_handoff;
+    handoffs = 0; handoff_answer = 1;
+    n0 = e.c.n;
+    CHECK_OK(fmcp_session_receive_ex(e.s, p12, sizeof p12 - 1, &o));
+    CHECK_EQ_INT(handoffs, 0);
+    CHECK_OK(fmcp_session_receive_ex(e.s, c10, sizeof c10 - 1, &o));
+    CHECK_EQ_INT(handoffs, 1);
+    pthread_mutex_lock(&e.c.m);
+    CHECK_EQ_INT(e.c.n, n0 + 2);
+    pthread_mutex_unlock(&e.c.m);
+    CHECK_STR(js(parse(e.c.v[n0 + 1].json), "result.content.0.text"), "x");
+    handoff_answer = 0;   /* no: the pool runs it */
+    CHECK_OK(fmcp_session_receive_ex(e.s, c11, sizeof c11 - 1, &o));
+    CHECK_EQ_INT(handoffs, 2);
+    CHECK(coll_wait(&e.c, n0 + 3));
+    CHECK_STR(js(parse(e.c.v[n0 + 2].json), "result.content.0.text"), "y");
+    env_close(&e);
+    /* inline handlers never ask */
+    CHECK(env_open(&e, -1, 0, "2025-06-18"));
+    handoffs = 0;
+    CHECK_OK(fmcp_session_receive_ex(e.s, c10, sizeof c10 - 1, &o));
+    CHECK_EQ_INT(handoffs, 0);
+    env_close(&e);
+}
+
 static void test_initialize(void)
 {
     env e;
@@ -1428,6 +1490,7 @@ int main(void)
 #endif
     T_RUN(test_async_request);
     T_RUN(test_defer);
+    T_RUN(test_receive_defer_handoff);
     T_RUN(test_auth_hook);
     T_RUN(test_list_changed);
     T_RUN(test_alloc_sweep);
