@@ -14917,9 +14917,12 @@ static fmcp_result fmcp__stream_keep(fmcp_stream *st, const char *p, size_t n)
     return FMCP_OK;
 }
 
-/* lf: the last line may hand the reading to another thread when it is
- * complete in data (nothing of the stream's own state is left to touch). */
-static fmcp_result fmcp__stream_feed(fmcp_stream *st, const void *data, size_t n, const fmcp_receive_opts *lf)
+/* Receive options: `last` for a line that is all of data, which may hand the
+ * reading to another thread (nothing of the stream's own state is left to
+ * touch then; a read of several lines is a pipelining client: the pool takes
+ * them all in one go), `mid` for every other line. NULL = plain receive. */
+static fmcp_result fmcp__stream_feed(fmcp_stream *st, const void *data, size_t n, const fmcp_receive_opts *mid,
+                                     const fmcp_receive_opts *last)
 {
     const char *p = (const char *)data, *end = p + n;
     fmcp_result r = FMCP_OK, r2;
@@ -14930,13 +14933,13 @@ static fmcp_result fmcp__stream_feed(fmcp_stream *st, const void *data, size_t n
             if (nl) { st->discarding = 0; r2 = fmcp__stream_too_long(st); if (r2 != FMCP_OK) r = r2; }
         } else if (nl && st->len == 0 && seg <= st->d.max_line) {
             /* whole line in hand: no copy */
-            r2 = fmcp__stream_line(st, p, seg, nl + 1 == end ? lf : NULL);
+            r2 = fmcp__stream_line(st, p, seg, nl + 1 == end && p == (const char *)data ? last : mid);
             if (r2 != FMCP_OK) r = r2;
         } else {
             r2 = fmcp__stream_keep(st, p, seg);
             if (r2 != FMCP_OK) r = r2;
             if (nl && st->discarding) { st->discarding = 0; r2 = fmcp__stream_too_long(st); if (r2 != FMCP_OK) r = r2; }
-            else if (nl) { r2 = fmcp__stream_line(st, st->buf, st->len, NULL); st->len = 0; if (r2 != FMCP_OK) r = r2; }
+            else if (nl) { r2 = fmcp__stream_line(st, st->buf, st->len, mid); st->len = 0; if (r2 != FMCP_OK) r = r2; }
         }
         p += seg + (nl ? 1 : 0);
     }
@@ -14947,7 +14950,7 @@ FASTMCP_API fmcp_result fmcp_stream_feed(fmcp_stream *st, const void *data, size
 {
     fmcp_result r;
     if (!st || (!data && n)) return FMCP_ERR_INVALID_ARG;
-    r = fmcp__stream_feed(st, data, n, NULL);
+    r = fmcp__stream_feed(st, data, n, NULL, NULL);
     return st->write_failed ? FMCP_ERR_IO : r;
 }
 
@@ -14978,7 +14981,8 @@ typedef struct fmcp__stream_lf {
 
 typedef struct fmcp__stream_lft {
     fmcp__stream_lf *lf;
-    int handed;     /* this thread gave the baton away during its feed */
+    int handed;         /* this thread gave the baton away during its feed */
+    fmcp_job_list jobs; /* calls of this read, for the pool in one go */
 } fmcp__stream_lft;
 
 static void *fmcp__stream_lf_main(void *arg);
@@ -14988,6 +14992,7 @@ static int fmcp__stream_lf_handoff(void *user)
     fmcp__stream_lft *t = (fmcp__stream_lft *)user;
     fmcp__stream_lf *lf = t->lf;
     int ok;
+    fmcp_server_push_jobs(lf->st->srv, &t->jobs);   /* earlier lines of this read */
     pthread_mutex_lock(&lf->m);
     if (!lf->started) lf->started = pthread_create(&lf->helper, NULL, fmcp__stream_lf_main, lf) == 0 ? 1 : -1;
     ok = lf->waiting > 0;
@@ -15031,20 +15036,24 @@ static void fmcp__stream_lf_loop(fmcp__stream_lf *lf)
 {
     fmcp_stream *st = lf->st;
     fmcp__stream_lft t;
-    fmcp_receive_opts o;
+    fmcp_receive_opts mid, last;
     char buf[16384];
     int baton = 0;
+    memset(&t, 0, sizeof t);
     t.lf = lf;
-    memset(&o, 0, sizeof o);
-    o.handoff = fmcp__stream_lf_handoff;
-    o.handoff_user = &t;
+    memset(&mid, 0, sizeof mid);
+    mid.defer = &t.jobs;
+    last = mid;
+    last.handoff = fmcp__stream_lf_handoff;
+    last.handoff_user = &t;
     for (;;) {
         long n;
         if (!baton && !(baton = fmcp__stream_lf_take(lf))) return;
         n = st->d.read(st->d.user, buf, sizeof buf);
         if (n <= 0) { fmcp__stream_lf_end(lf, n); return; }
         t.handed = 0;
-        fmcp__stream_fed(st, fmcp__stream_feed(st, buf, (size_t)n, &o));
+        fmcp__stream_fed(st, fmcp__stream_feed(st, buf, (size_t)n, &mid, &last));
+        fmcp_server_push_jobs(st->srv, &t.jobs);
         if (t.handed) baton = 0;   /* st is the new reader's now */
         else fmcp_session_expire(st->s);
     }
@@ -15077,7 +15086,7 @@ static fmcp_result fmcp__stream_serve_lf(fmcp_stream *st)
     for (;;) {
         long n = st->d.read(st->d.user, buf, sizeof buf);
         if (n <= 0) return n == 0 ? FMCP_OK : FMCP_ERR_IO;
-        fmcp__stream_fed(st, fmcp__stream_feed(st, buf, (size_t)n, NULL));
+        fmcp__stream_fed(st, fmcp__stream_feed(st, buf, (size_t)n, NULL, NULL));
         fmcp_session_expire(st->s);
     }
 }
