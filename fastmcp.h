@@ -1766,7 +1766,9 @@ FASTMCP_API const char *fmcp_tls_server_last_error(const fmcp_tls_server *s);
  *   -32602 for FMCP_ERR_INVALID_ARG, else -32603). fmcp_ctx_error() sends a
  *   specific JSON-RPC error instead. A handler may call fmcp_ctx_defer(),
  *   return, and later call fmcp_ctx_finish(ctx, rc) from any thread: the ctx is
- *   freed by finish. A ctx is used by one thread at a time.
+ *   freed by finish. Finish every deferred ctx before fmcp_server_destroy (a
+ *   closed session only drops the late answer; the server must still exist).
+ *   A ctx is used by one thread at a time.
  *   Content builders: text, image, audio (bytes, base64-encoded here),
  *   resource links, embedded resources (fmcp_ctx_add_resource_text/_blob: in
  *   resources/read these are the contents entries; uri NULL = the requested
@@ -2009,8 +2011,15 @@ FASTMCP_API void fmcp_session_close(fmcp_session *s);
 FASTMCP_API fmcp_result fmcp_session_receive(fmcp_session *s, const char *json, size_t len);
 FASTMCP_API fmcp_result fmcp_session_receive_ex(fmcp_session *s, const char *json, size_t len,
                                                 const fmcp_receive_opts *opts);
+/* The same for a message the transport parsed already (to look at it first):
+ * takes ownership of doc, which the session frees, also on failure. */
+FASTMCP_API fmcp_result fmcp_session_receive_doc(fmcp_session *s, fmcp_json_doc *doc, const fmcp_receive_opts *opts);
 /* Fail callback-form outgoing requests whose timeout has passed. */
 FASTMCP_API void fmcp_session_expire(fmcp_session *s);
+/* For stateless transports: the session acts as if the client had sent
+ * initialize (protocol `version`, negotiated as usual; no client
+ * capabilities) and notifications/initialized, without the messages. */
+FASTMCP_API fmcp_result fmcp_session_assume_initialized(fmcp_session *s, const char *version);
 /* Negotiated protocol version ("" before initialize). */
 FASTMCP_API const char *fmcp_session_protocol_version(const fmcp_session *s);
 /* Requests still running (for tests and graceful shutdown). */
@@ -4813,14 +4822,63 @@ FASTMCP_API void fmcp_jw_value(fmcp_json_writer *w, const fmcp_json *v)
     }
 }
 
+/* A stack arena for checking small raw values (ids, progress tokens: every
+ * response has one) without the heap; larger ones spill to the fallback. */
+typedef struct fmcp__jw_arena {
+    union { unsigned char b[1024]; double d; void *p; } u;
+    size_t used;
+    const fmcp_allocator *fallback;
+} fmcp__jw_arena;
+
+static int fmcp__jw_in_arena(const fmcp__jw_arena *a, const void *p)
+{
+    return (const unsigned char *)p >= a->u.b && (const unsigned char *)p < a->u.b + sizeof a->u.b;
+}
+
+static void *fmcp__jw_arena_malloc(void *user, size_t n)
+{
+    fmcp__jw_arena *a = (fmcp__jw_arena *)user;
+    size_t at = (a->used + 15) & ~(size_t)15;
+    if (n <= sizeof a->u.b && at <= sizeof a->u.b - n) { a->used = at + n; return a->u.b + at; }
+    return fmcp_malloc(a->fallback, n);
+}
+
+static void fmcp__jw_arena_free(void *user, void *p, size_t n)
+{
+    fmcp__jw_arena *a = (fmcp__jw_arena *)user;
+    if (p && !fmcp__jw_in_arena(a, p)) fmcp_free(a->fallback, p, n);
+}
+
+static void *fmcp__jw_arena_realloc(void *user, void *p, size_t old, size_t n)
+{
+    fmcp__jw_arena *a = (fmcp__jw_arena *)user;
+    void *q;
+    if (!p) return fmcp__jw_arena_malloc(user, n);
+    if (!fmcp__jw_in_arena(a, p)) return fmcp_realloc(a->fallback, p, old, n);
+    if ((unsigned char *)p + old == a->u.b + a->used && (size_t)((unsigned char *)p - a->u.b) + n <= sizeof a->u.b) {
+        a->used = (size_t)((unsigned char *)p - a->u.b) + n;   /* the last block grows in place */
+        return p;
+    }
+    if ((q = fmcp__jw_arena_malloc(user, n)) != NULL) memcpy(q, p, old < n ? old : n);
+    return q;
+}
+
 FASTMCP_API void fmcp_jw_raw(fmcp_json_writer *w, const char *json, size_t len)
 {
     fmcp_json_parse_options o;
     fmcp_json_doc *d = NULL;
     fmcp_result r;
+    fmcp__jw_arena arena;
+    fmcp_allocator al;
     if (!w || w->err) return;
+    arena.used = 0;
+    arena.fallback = w->alloc;
+    al.malloc_fn = fmcp__jw_arena_malloc;
+    al.realloc_fn = fmcp__jw_arena_realloc;
+    al.free_fn = fmcp__jw_arena_free;
+    al.user = &arena;
     memset(&o, 0, sizeof o);
-    o.alloc = w->alloc;
+    o.alloc = &al;
     o.max_depth = (size_t)-1;
     r = fmcp_json_parse(json, len, &o, &d, NULL);
     if (r != FMCP_OK) { fmcp__jw_fail(w, r); return; }
@@ -13947,19 +14005,38 @@ static void fmcp__mcp_req_empty(fmcp__mcp_req *r)
     fmcp__mcp_req_end(r, &w);
 }
 
+/* The version to speak when the client asks for `want`: that one if
+ * supported, else the latest. */
+static const char *fmcp__mcp_negotiate(const fmcp_server *srv, const char *want)
+{
+    size_t i;
+    for (i = 0; srv->versions[i]; i++)
+        if (strcmp(srv->versions[i], want) == 0) return srv->versions[i];
+    return srv->versions[0];
+}
+
+FASTMCP_API fmcp_result fmcp_session_assume_initialized(fmcp_session *s, const char *version)
+{
+    if (!s || !version) return FMCP_ERR_INVALID_ARG;
+    FMCP__LOCK(&s->lock);
+    strncpy(s->version, fmcp__mcp_negotiate(s->srv, version), sizeof s->version - 1);
+    s->cap_sampling = s->cap_elicitation = s->cap_roots = 0;
+    s->initialized = 1;
+    FMCP__UNLOCK(&s->lock);
+    return FMCP_OK;
+}
+
 static void fmcp__mcp_handle_initialize(fmcp__mcp_req *r)
 {
     fmcp_session *s = r->s;
     fmcp_server *srv = s->srv;
     const char *want = fmcp_json_get_str(r->params, "protocolVersion", NULL);
-    const char *use = srv->versions[0];
+    const char *use;
     const fmcp_json *caps = fmcp_json_get(r->params, "capabilities");
     fmcp_json_writer w;
-    size_t i;
     int tools, res, prompts;
     if (!want) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "protocolVersion is required"); return; }
-    for (i = 0; srv->versions[i]; i++)
-        if (strcmp(srv->versions[i], want) == 0) use = srv->versions[i];
+    use = fmcp__mcp_negotiate(srv, want);
     FMCP__LOCK(&s->lock);
     strncpy(s->version, use, sizeof s->version - 1);
     s->cap_sampling = fmcp_json_get(caps, "sampling") != NULL;
@@ -14661,22 +14738,21 @@ FASTMCP_API void fmcp_server_push_jobs(fmcp_server *srv, fmcp_job_list *jobs)
     memset(jobs, 0, sizeof *jobs);
 }
 
-FASTMCP_API fmcp_result fmcp_session_receive_ex(fmcp_session *s, const char *json, size_t len,
-                                                const fmcp_receive_opts *opts)
+/* One message, as text (parsed here) or as a document the caller parsed
+ * (`doc`, owned from here on). */
+static fmcp_result fmcp__mcp_receive(fmcp_session *s, const char *json, size_t len, fmcp_json_doc *doc,
+                                     const fmcp_receive_opts *opts)
 {
     fmcp_json_parse_options po;
-    fmcp_json_doc *doc = NULL;
     fmcp__mcp_req r;
     fmcp__mcp_group *g;
     fmcp_result rc = FMCP_OK;
     int closed;
-    if (!s || (!json && len)) return FMCP_ERR_INVALID_ARG;
     FMCP__LOCK(&s->lock);
     closed = s->closed;
     FMCP__UNLOCK(&s->lock);
-    if (closed) return FMCP_ERR_CLOSED;
-    g = (fmcp__mcp_group *)fmcp_malloc(s->alloc, sizeof *g);
-    if (!g) return FMCP_ERR_NOMEM;
+    g = closed ? NULL : (fmcp__mcp_group *)fmcp_malloc(s->alloc, sizeof *g);
+    if (!g) { fmcp_json_doc_free(doc); return closed ? FMCP_ERR_CLOSED : FMCP_ERR_NOMEM; }
     g->tag = opts ? opts->tag : NULL;
     g->pending = 1;
     g->collecting = 1;
@@ -14693,7 +14769,10 @@ FASTMCP_API fmcp_result fmcp_session_receive_ex(fmcp_session *s, const char *jso
     }
     memset(&po, 0, sizeof po);
     po.alloc = s->alloc;
-    if (rc == FMCP_OK && (rc = fmcp_json_parse(json ? json : "", len, &po, &doc, NULL)) != FMCP_OK) {
+    if (rc != FMCP_OK) {
+        fmcp_json_doc_free(doc);
+        doc = NULL;
+    } else if (!doc && (rc = fmcp_json_parse(json ? json : "", len, &po, &doc, NULL)) != FMCP_OK) {
         fmcp__mcp_ref(&r);
         if (rc == FMCP_ERR_NOMEM) fmcp__mcp_req_error(&r, FMCP_RPC_INTERNAL_ERROR, "out of memory");
         else fmcp__mcp_req_error(&r, FMCP_RPC_PARSE_ERROR, "Parse error");
@@ -14712,6 +14791,19 @@ FASTMCP_API fmcp_result fmcp_session_receive_ex(fmcp_session *s, const char *jso
     fmcp__mcp_auth_unref(s->alloc, r.au, &s->lock);
     fmcp__mcp_receive_finish(s, g, opts);
     return rc;
+}
+
+FASTMCP_API fmcp_result fmcp_session_receive_ex(fmcp_session *s, const char *json, size_t len,
+                                                const fmcp_receive_opts *opts)
+{
+    if (!s || (!json && len)) return FMCP_ERR_INVALID_ARG;
+    return fmcp__mcp_receive(s, json, len, NULL, opts);
+}
+
+FASTMCP_API fmcp_result fmcp_session_receive_doc(fmcp_session *s, fmcp_json_doc *doc, const fmcp_receive_opts *opts)
+{
+    if (!s || !doc) { fmcp_json_doc_free(doc); return FMCP_ERR_INVALID_ARG; }
+    return fmcp__mcp_receive(s, NULL, 0, doc, opts);
 }
 
 FASTMCP_API fmcp_result fmcp_session_receive(fmcp_session *s, const char *json, size_t len)
@@ -16011,20 +16103,22 @@ static fmcp_result fmcp__mh_collect_ids(fmcp_mcp_http *t, const fmcp_json *root,
     return FMCP_OK;
 }
 
-/* Give the message to the engine; hold the request when it needs answers. */
-static void fmcp__mh_handoff(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_req *req, const fmcp_json *root,
+/* Give the message (*docp, handed over: NULL after) to the engine; hold the
+ * request when it needs answers. */
+static void fmcp__mh_handoff(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_req *req, fmcp_json_doc **docp,
                              int created, const fmcp_auth_info *au)
 {
     fmcp_receive_opts o;
     fmcp__mh_stream *st = NULL;
     uint64_t no = 0;
-    size_t len;
-    const char *body = fmcp_http_req_body(req, &len);
+    const fmcp_json *root = fmcp_json_root(*docp);
+    fmcp_json_doc *doc = *docp;
     fmcp_result rc = FMCP_ERR_NOMEM;
     fmcp__mh_opts(t, &o, au);
+    *docp = NULL;
     if (!fmcp__mh_any_answer(root)) {
-        /* the body lives until the request is answered: hand it over first */
-        (void)fmcp_session_receive_ex(ms->s, body, len, &o);
+        /* the engine takes the message before the 202 goes out */
+        (void)fmcp_session_receive_doc(ms->s, doc, &o);
         fmcp__mh_respond(t, req, ms, 202, NULL, NULL, 0);
         return;
     }
@@ -16036,10 +16130,14 @@ static void fmcp__mh_handoff(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_r
         else { fmcp__mh_unlink_stream(ms, st); fmcp__mh_stream_free(t, st); }
     }
     FMCP__MH_UNLOCK(t);
-    if (rc != FMCP_OK) { fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Out of memory"); return; }
+    if (rc != FMCP_OK) {
+        fmcp_json_doc_free(doc);
+        fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Out of memory");
+        return;
+    }
     fmcp_http_req_on_close(req, fmcp__mh_on_close, t);
     o.tag = (void *)(uintptr_t)no;
-    if (fmcp_session_receive_ex(ms->s, body, len, &o) == FMCP_OK) return;
+    if (fmcp_session_receive_doc(ms->s, doc, &o) == FMCP_OK) return;
     FMCP__MH_LOCK(t);
     if ((st = fmcp__mh_find_no(ms, no)) != NULL) {
         fmcp__mh_release_req(t, st, 500);
@@ -16050,29 +16148,18 @@ static void fmcp__mh_handoff(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_r
 }
 
 /* Stateless: a fresh session, initialised for this POST unless it is initialize. */
-static void fmcp__mh_post_stateless(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_json *root, int is_init,
+static void fmcp__mh_post_stateless(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_json_doc **docp, int is_init,
                                     const char *pv, const fmcp_auth_info *au)
 {
-    static const char init_fmt[] = "{\"jsonrpc\":\"2.0\",\"id\":\"fmcp-stateless-init\",\"method\":\"initialize\","
-        "\"params\":{\"protocolVersion\":\"%s\",\"capabilities\":{},\"clientInfo\":{\"name\":\"stateless\",\"version\":\"0\"}}}";
-    static const char inited[] = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}";
-    char init[320];
     fmcp__mh_session *ms;
-    fmcp_receive_opts o;
-    int n;
-    if (!fmcp__mh_any_answer(root)) { fmcp__mh_respond(t, req, NULL, 202, NULL, NULL, 0); return; }
+    if (!fmcp__mh_any_answer(fmcp_json_root(*docp))) { fmcp__mh_respond(t, req, NULL, 202, NULL, NULL, 0); return; }
     if (fmcp__mh_session_new(t, 1, 0, au, &ms) != FMCP_OK) {
         fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Could not create a session");
         return;
     }
     /* the temporary session already holds a copy of au: no per-message copies */
-    memset(&o, 0, sizeof o);
-    n = snprintf(init, sizeof init, init_fmt, pv ? pv : "2025-03-26");
-    if (!is_init && n > 0 && (size_t)n < sizeof init) {
-        (void)fmcp_session_receive_ex(ms->s, init, (size_t)n, &o);
-        (void)fmcp_session_receive_ex(ms->s, inited, sizeof inited - 1, &o);
-    }
-    fmcp__mh_handoff(t, ms, req, root, 0, NULL);
+    if (!is_init) (void)fmcp_session_assume_initialized(ms->s, pv ? pv : "2025-03-26");
+    fmcp__mh_handoff(t, ms, req, docp, 0, NULL);
     FMCP__MH_LOCK(t);
     if (!ms->streams) fmcp__mh_flag_reap(t, ms);   /* answered inline, or failed */
     FMCP__MH_UNLOCK(t);
@@ -16136,7 +16223,7 @@ static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_
     root = fmcp_json_root(doc);
     is_init = strcmp(fmcp_json_get_str(root, "method", ""), "initialize") == 0;
     if (t->d.stateless) {
-        fmcp__mh_post_stateless(t, req, root, is_init, fmcp_http_req_header(req, "MCP-Protocol-Version"), au);
+        fmcp__mh_post_stateless(t, req, &doc, is_init, fmcp_http_req_header(req, "MCP-Protocol-Version"), au);
     } else if (is_init && !fmcp_http_req_header(req, "Mcp-Session-Id")) {
         fmcp_result rc = fmcp__mh_session_new(t, 0, 0, au, &ms);
         if (rc == FMCP_ERR_TOO_LARGE) fmcp__mh_fail(t, req, 503, -32000, "Too many sessions");
@@ -16145,8 +16232,8 @@ static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_
     } else {
         ms = fmcp__mh_session_of(t, req, au);
     }
-    if (ms) fmcp__mh_handoff(t, ms, req, root, created, au);
-    fmcp_json_doc_free(doc);
+    if (ms) fmcp__mh_handoff(t, ms, req, &doc, created, au);
+    fmcp_json_doc_free(doc);   /* when not handed over */
 }
 
 /* ---- GET, DELETE ------------------------------------------------------------------- */

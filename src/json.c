@@ -1470,14 +1470,63 @@ FASTMCP_API void fmcp_jw_value(fmcp_json_writer *w, const fmcp_json *v)
     }
 }
 
+/* A stack arena for checking small raw values (ids, progress tokens: every
+ * response has one) without the heap; larger ones spill to the fallback. */
+typedef struct fmcp__jw_arena {
+    union { unsigned char b[1024]; double d; void *p; } u;
+    size_t used;
+    const fmcp_allocator *fallback;
+} fmcp__jw_arena;
+
+static int fmcp__jw_in_arena(const fmcp__jw_arena *a, const void *p)
+{
+    return (const unsigned char *)p >= a->u.b && (const unsigned char *)p < a->u.b + sizeof a->u.b;
+}
+
+static void *fmcp__jw_arena_malloc(void *user, size_t n)
+{
+    fmcp__jw_arena *a = (fmcp__jw_arena *)user;
+    size_t at = (a->used + 15) & ~(size_t)15;
+    if (n <= sizeof a->u.b && at <= sizeof a->u.b - n) { a->used = at + n; return a->u.b + at; }
+    return fmcp_malloc(a->fallback, n);
+}
+
+static void fmcp__jw_arena_free(void *user, void *p, size_t n)
+{
+    fmcp__jw_arena *a = (fmcp__jw_arena *)user;
+    if (p && !fmcp__jw_in_arena(a, p)) fmcp_free(a->fallback, p, n);
+}
+
+static void *fmcp__jw_arena_realloc(void *user, void *p, size_t old, size_t n)
+{
+    fmcp__jw_arena *a = (fmcp__jw_arena *)user;
+    void *q;
+    if (!p) return fmcp__jw_arena_malloc(user, n);
+    if (!fmcp__jw_in_arena(a, p)) return fmcp_realloc(a->fallback, p, old, n);
+    if ((unsigned char *)p + old == a->u.b + a->used && (size_t)((unsigned char *)p - a->u.b) + n <= sizeof a->u.b) {
+        a->used = (size_t)((unsigned char *)p - a->u.b) + n;   /* the last block grows in place */
+        return p;
+    }
+    if ((q = fmcp__jw_arena_malloc(user, n)) != NULL) memcpy(q, p, old < n ? old : n);
+    return q;
+}
+
 FASTMCP_API void fmcp_jw_raw(fmcp_json_writer *w, const char *json, size_t len)
 {
     fmcp_json_parse_options o;
     fmcp_json_doc *d = NULL;
     fmcp_result r;
+    fmcp__jw_arena arena;
+    fmcp_allocator al;
     if (!w || w->err) return;
+    arena.used = 0;
+    arena.fallback = w->alloc;
+    al.malloc_fn = fmcp__jw_arena_malloc;
+    al.realloc_fn = fmcp__jw_arena_realloc;
+    al.free_fn = fmcp__jw_arena_free;
+    al.user = &arena;
     memset(&o, 0, sizeof o);
-    o.alloc = w->alloc;
+    o.alloc = &al;
     o.max_depth = (size_t)-1;
     r = fmcp_json_parse(json, len, &o, &d, NULL);
     if (r != FMCP_OK) { fmcp__jw_fail(w, r); return; }

@@ -2046,19 +2046,38 @@ static void fmcp__mcp_req_empty(fmcp__mcp_req *r)
     fmcp__mcp_req_end(r, &w);
 }
 
+/* The version to speak when the client asks for `want`: that one if
+ * supported, else the latest. */
+static const char *fmcp__mcp_negotiate(const fmcp_server *srv, const char *want)
+{
+    size_t i;
+    for (i = 0; srv->versions[i]; i++)
+        if (strcmp(srv->versions[i], want) == 0) return srv->versions[i];
+    return srv->versions[0];
+}
+
+FASTMCP_API fmcp_result fmcp_session_assume_initialized(fmcp_session *s, const char *version)
+{
+    if (!s || !version) return FMCP_ERR_INVALID_ARG;
+    FMCP__LOCK(&s->lock);
+    strncpy(s->version, fmcp__mcp_negotiate(s->srv, version), sizeof s->version - 1);
+    s->cap_sampling = s->cap_elicitation = s->cap_roots = 0;
+    s->initialized = 1;
+    FMCP__UNLOCK(&s->lock);
+    return FMCP_OK;
+}
+
 static void fmcp__mcp_handle_initialize(fmcp__mcp_req *r)
 {
     fmcp_session *s = r->s;
     fmcp_server *srv = s->srv;
     const char *want = fmcp_json_get_str(r->params, "protocolVersion", NULL);
-    const char *use = srv->versions[0];
+    const char *use;
     const fmcp_json *caps = fmcp_json_get(r->params, "capabilities");
     fmcp_json_writer w;
-    size_t i;
     int tools, res, prompts;
     if (!want) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "protocolVersion is required"); return; }
-    for (i = 0; srv->versions[i]; i++)
-        if (strcmp(srv->versions[i], want) == 0) use = srv->versions[i];
+    use = fmcp__mcp_negotiate(srv, want);
     FMCP__LOCK(&s->lock);
     strncpy(s->version, use, sizeof s->version - 1);
     s->cap_sampling = fmcp_json_get(caps, "sampling") != NULL;
@@ -2760,22 +2779,21 @@ FASTMCP_API void fmcp_server_push_jobs(fmcp_server *srv, fmcp_job_list *jobs)
     memset(jobs, 0, sizeof *jobs);
 }
 
-FASTMCP_API fmcp_result fmcp_session_receive_ex(fmcp_session *s, const char *json, size_t len,
-                                                const fmcp_receive_opts *opts)
+/* One message, as text (parsed here) or as a document the caller parsed
+ * (`doc`, owned from here on). */
+static fmcp_result fmcp__mcp_receive(fmcp_session *s, const char *json, size_t len, fmcp_json_doc *doc,
+                                     const fmcp_receive_opts *opts)
 {
     fmcp_json_parse_options po;
-    fmcp_json_doc *doc = NULL;
     fmcp__mcp_req r;
     fmcp__mcp_group *g;
     fmcp_result rc = FMCP_OK;
     int closed;
-    if (!s || (!json && len)) return FMCP_ERR_INVALID_ARG;
     FMCP__LOCK(&s->lock);
     closed = s->closed;
     FMCP__UNLOCK(&s->lock);
-    if (closed) return FMCP_ERR_CLOSED;
-    g = (fmcp__mcp_group *)fmcp_malloc(s->alloc, sizeof *g);
-    if (!g) return FMCP_ERR_NOMEM;
+    g = closed ? NULL : (fmcp__mcp_group *)fmcp_malloc(s->alloc, sizeof *g);
+    if (!g) { fmcp_json_doc_free(doc); return closed ? FMCP_ERR_CLOSED : FMCP_ERR_NOMEM; }
     g->tag = opts ? opts->tag : NULL;
     g->pending = 1;
     g->collecting = 1;
@@ -2792,7 +2810,10 @@ FASTMCP_API fmcp_result fmcp_session_receive_ex(fmcp_session *s, const char *jso
     }
     memset(&po, 0, sizeof po);
     po.alloc = s->alloc;
-    if (rc == FMCP_OK && (rc = fmcp_json_parse(json ? json : "", len, &po, &doc, NULL)) != FMCP_OK) {
+    if (rc != FMCP_OK) {
+        fmcp_json_doc_free(doc);
+        doc = NULL;
+    } else if (!doc && (rc = fmcp_json_parse(json ? json : "", len, &po, &doc, NULL)) != FMCP_OK) {
         fmcp__mcp_ref(&r);
         if (rc == FMCP_ERR_NOMEM) fmcp__mcp_req_error(&r, FMCP_RPC_INTERNAL_ERROR, "out of memory");
         else fmcp__mcp_req_error(&r, FMCP_RPC_PARSE_ERROR, "Parse error");
@@ -2811,6 +2832,19 @@ FASTMCP_API fmcp_result fmcp_session_receive_ex(fmcp_session *s, const char *jso
     fmcp__mcp_auth_unref(s->alloc, r.au, &s->lock);
     fmcp__mcp_receive_finish(s, g, opts);
     return rc;
+}
+
+FASTMCP_API fmcp_result fmcp_session_receive_ex(fmcp_session *s, const char *json, size_t len,
+                                                const fmcp_receive_opts *opts)
+{
+    if (!s || (!json && len)) return FMCP_ERR_INVALID_ARG;
+    return fmcp__mcp_receive(s, json, len, NULL, opts);
+}
+
+FASTMCP_API fmcp_result fmcp_session_receive_doc(fmcp_session *s, fmcp_json_doc *doc, const fmcp_receive_opts *opts)
+{
+    if (!s || !doc) { fmcp_json_doc_free(doc); return FMCP_ERR_INVALID_ARG; }
+    return fmcp__mcp_receive(s, NULL, 0, doc, opts);
 }
 
 FASTMCP_API fmcp_result fmcp_session_receive(fmcp_session *s, const char *json, size_t len)

@@ -93,7 +93,9 @@
  *   -32602 for FMCP_ERR_INVALID_ARG, else -32603). fmcp_ctx_error() sends a
  *   specific JSON-RPC error instead. A handler may call fmcp_ctx_defer(),
  *   return, and later call fmcp_ctx_finish(ctx, rc) from any thread: the ctx is
- *   freed by finish. A ctx is used by one thread at a time.
+ *   freed by finish. Finish every deferred ctx before fmcp_server_destroy (a
+ *   closed session only drops the late answer; the server must still exist).
+ *   A ctx is used by one thread at a time.
  *   Content builders: text, image, audio (bytes, base64-encoded here),
  *   resource links, embedded resources (fmcp_ctx_add_resource_text/_blob: in
  *   resources/read these are the contents entries; uri NULL = the requested
@@ -336,8 +338,15 @@ FASTMCP_API void fmcp_session_close(fmcp_session *s);
 FASTMCP_API fmcp_result fmcp_session_receive(fmcp_session *s, const char *json, size_t len);
 FASTMCP_API fmcp_result fmcp_session_receive_ex(fmcp_session *s, const char *json, size_t len,
                                                 const fmcp_receive_opts *opts);
+/* The same for a message the transport parsed already (to look at it first):
+ * takes ownership of doc, which the session frees, also on failure. */
+FASTMCP_API fmcp_result fmcp_session_receive_doc(fmcp_session *s, fmcp_json_doc *doc, const fmcp_receive_opts *opts);
 /* Fail callback-form outgoing requests whose timeout has passed. */
 FASTMCP_API void fmcp_session_expire(fmcp_session *s);
+/* For stateless transports: the session acts as if the client had sent
+ * initialize (protocol `version`, negotiated as usual; no client
+ * capabilities) and notifications/initialized, without the messages. */
+FASTMCP_API fmcp_result fmcp_session_assume_initialized(fmcp_session *s, const char *version);
 /* Negotiated protocol version ("" before initialize). */
 FASTMCP_API const char *fmcp_session_protocol_version(const fmcp_session *s);
 /* Requests still running (for tests and graceful shutdown). */

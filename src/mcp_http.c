@@ -853,20 +853,22 @@ static fmcp_result fmcp__mh_collect_ids(fmcp_mcp_http *t, const fmcp_json *root,
     return FMCP_OK;
 }
 
-/* Give the message to the engine; hold the request when it needs answers. */
-static void fmcp__mh_handoff(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_req *req, const fmcp_json *root,
+/* Give the message (*docp, handed over: NULL after) to the engine; hold the
+ * request when it needs answers. */
+static void fmcp__mh_handoff(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_req *req, fmcp_json_doc **docp,
                              int created, const fmcp_auth_info *au)
 {
     fmcp_receive_opts o;
     fmcp__mh_stream *st = NULL;
     uint64_t no = 0;
-    size_t len;
-    const char *body = fmcp_http_req_body(req, &len);
+    const fmcp_json *root = fmcp_json_root(*docp);
+    fmcp_json_doc *doc = *docp;
     fmcp_result rc = FMCP_ERR_NOMEM;
     fmcp__mh_opts(t, &o, au);
+    *docp = NULL;
     if (!fmcp__mh_any_answer(root)) {
-        /* the body lives until the request is answered: hand it over first */
-        (void)fmcp_session_receive_ex(ms->s, body, len, &o);
+        /* the engine takes the message before the 202 goes out */
+        (void)fmcp_session_receive_doc(ms->s, doc, &o);
         fmcp__mh_respond(t, req, ms, 202, NULL, NULL, 0);
         return;
     }
@@ -878,10 +880,14 @@ static void fmcp__mh_handoff(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_r
         else { fmcp__mh_unlink_stream(ms, st); fmcp__mh_stream_free(t, st); }
     }
     FMCP__MH_UNLOCK(t);
-    if (rc != FMCP_OK) { fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Out of memory"); return; }
+    if (rc != FMCP_OK) {
+        fmcp_json_doc_free(doc);
+        fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Out of memory");
+        return;
+    }
     fmcp_http_req_on_close(req, fmcp__mh_on_close, t);
     o.tag = (void *)(uintptr_t)no;
-    if (fmcp_session_receive_ex(ms->s, body, len, &o) == FMCP_OK) return;
+    if (fmcp_session_receive_doc(ms->s, doc, &o) == FMCP_OK) return;
     FMCP__MH_LOCK(t);
     if ((st = fmcp__mh_find_no(ms, no)) != NULL) {
         fmcp__mh_release_req(t, st, 500);
@@ -892,29 +898,18 @@ static void fmcp__mh_handoff(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_r
 }
 
 /* Stateless: a fresh session, initialised for this POST unless it is initialize. */
-static void fmcp__mh_post_stateless(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_json *root, int is_init,
+static void fmcp__mh_post_stateless(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_json_doc **docp, int is_init,
                                     const char *pv, const fmcp_auth_info *au)
 {
-    static const char init_fmt[] = "{\"jsonrpc\":\"2.0\",\"id\":\"fmcp-stateless-init\",\"method\":\"initialize\","
-        "\"params\":{\"protocolVersion\":\"%s\",\"capabilities\":{},\"clientInfo\":{\"name\":\"stateless\",\"version\":\"0\"}}}";
-    static const char inited[] = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}";
-    char init[320];
     fmcp__mh_session *ms;
-    fmcp_receive_opts o;
-    int n;
-    if (!fmcp__mh_any_answer(root)) { fmcp__mh_respond(t, req, NULL, 202, NULL, NULL, 0); return; }
+    if (!fmcp__mh_any_answer(fmcp_json_root(*docp))) { fmcp__mh_respond(t, req, NULL, 202, NULL, NULL, 0); return; }
     if (fmcp__mh_session_new(t, 1, 0, au, &ms) != FMCP_OK) {
         fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Could not create a session");
         return;
     }
     /* the temporary session already holds a copy of au: no per-message copies */
-    memset(&o, 0, sizeof o);
-    n = snprintf(init, sizeof init, init_fmt, pv ? pv : "2025-03-26");
-    if (!is_init && n > 0 && (size_t)n < sizeof init) {
-        (void)fmcp_session_receive_ex(ms->s, init, (size_t)n, &o);
-        (void)fmcp_session_receive_ex(ms->s, inited, sizeof inited - 1, &o);
-    }
-    fmcp__mh_handoff(t, ms, req, root, 0, NULL);
+    if (!is_init) (void)fmcp_session_assume_initialized(ms->s, pv ? pv : "2025-03-26");
+    fmcp__mh_handoff(t, ms, req, docp, 0, NULL);
     FMCP__MH_LOCK(t);
     if (!ms->streams) fmcp__mh_flag_reap(t, ms);   /* answered inline, or failed */
     FMCP__MH_UNLOCK(t);
@@ -978,7 +973,7 @@ static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_
     root = fmcp_json_root(doc);
     is_init = strcmp(fmcp_json_get_str(root, "method", ""), "initialize") == 0;
     if (t->d.stateless) {
-        fmcp__mh_post_stateless(t, req, root, is_init, fmcp_http_req_header(req, "MCP-Protocol-Version"), au);
+        fmcp__mh_post_stateless(t, req, &doc, is_init, fmcp_http_req_header(req, "MCP-Protocol-Version"), au);
     } else if (is_init && !fmcp_http_req_header(req, "Mcp-Session-Id")) {
         fmcp_result rc = fmcp__mh_session_new(t, 0, 0, au, &ms);
         if (rc == FMCP_ERR_TOO_LARGE) fmcp__mh_fail(t, req, 503, -32000, "Too many sessions");
@@ -987,8 +982,8 @@ static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_
     } else {
         ms = fmcp__mh_session_of(t, req, au);
     }
-    if (ms) fmcp__mh_handoff(t, ms, req, root, created, au);
-    fmcp_json_doc_free(doc);
+    if (ms) fmcp__mh_handoff(t, ms, req, &doc, created, au);
+    fmcp_json_doc_free(doc);   /* when not handed over */
 }
 
 /* ---- GET, DELETE ------------------------------------------------------------------- */

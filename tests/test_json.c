@@ -632,6 +632,30 @@ static void test_writer_basic(void)
                         "\"i\":-9223372036854775808,\"u\":18446744073709551615,\"d\":0.5,"
                         "\"a\":[true,false,null,null,[],{},\"a\\u0000b\", {\"r\": [1, 2]} ],\"k\\u0000\\\"\":0}",
                     FMCP_OK));
+    /* raw values of every size: small ones are checked on the stack, larger
+     * ones (and growing ones) spill to the writer's allocator */
+    {
+        static char big[40000];
+        size_t n = 0, k, sizes[] = { 1, 30, 100, 400, 1500, 6000 };
+        char *out;
+        size_t olen;
+        int i;
+        for (i = 0; i < 6; i++) {
+            n = 0;
+            big[n++] = '[';
+            for (k = 0; k < sizes[i]; k++) n += (size_t)sprintf(big + n, "%s%u", k ? "," : "", (unsigned)k);
+            big[n++] = ']';
+            fmcp_jw_init(&w, NULL);
+            fmcp_jw_raw(&w, big, n);
+            CHECK_OK(fmcp_jw_finish(&w, &out, &olen));
+            CHECK(olen == n && memcmp(out, big, n) == 0);
+            fmcp_jw_free_output(&w, out);
+            big[n - 1] = ',';   /* now invalid */
+            fmcp_jw_init(&w, NULL);
+            fmcp_jw_raw(&w, big, n);
+            CHECK(fmcp_jw_finish(&w, &out, &olen) != FMCP_OK);
+        }
+    }
     /* pretty */
     fmcp_jw_init(&w, NULL);
     w.pretty = 1;
