@@ -455,6 +455,48 @@ static void test_receive_defer_handoff(void)
     env_close(&e);
 }
 
+/* Stateless transports: a session initialised without messages, and a
+ * message handed over already parsed (the session owns the document). */
+static void test_assume_initialized_and_receive_doc(void)
+{
+    env e;
+    fmcp_session_desc ss;
+    fmcp_session *s2;
+    fmcp_json_doc *doc;
+    const fmcp_json *r;
+    static const char call[] = "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"text\":\"d\"}}}";
+    CHECK(env_open(&e, -1, 0, NULL));
+    r = rpc(&e, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
+    CHECK(jp(r, "error") != NULL);                         /* not initialised yet */
+    CHECK_EQ_INT(fmcp_session_assume_initialized(NULL, "2025-06-18"), FMCP_ERR_INVALID_ARG);
+    CHECK_EQ_INT(fmcp_session_assume_initialized(e.s, NULL), FMCP_ERR_INVALID_ARG);
+    CHECK_OK(fmcp_session_assume_initialized(e.s, "2025-06-18"));
+    CHECK_STR(fmcp_session_protocol_version(e.s), "2025-06-18");
+    r = rpc(&e, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}");
+    CHECK(jp(r, "result.tools") != NULL);
+    /* an unknown version is negotiated to the latest, as initialize does */
+    memset(&ss, 0, sizeof ss);
+    ss.send = coll_send; ss.user = &e.c;
+    CHECK_OK(fmcp_session_create(e.srv, &ss, &s2));
+    CHECK_OK(fmcp_session_assume_initialized(s2, "1999-01-01"));
+    CHECK_STR(fmcp_session_protocol_version(s2), "2025-11-25");
+    fmcp_session_close(s2);
+    /* receive_doc */
+    CHECK_OK(fmcp_json_parse(call, sizeof call - 1, NULL, &doc, NULL));
+    {
+        int n = e.c.n;
+        CHECK_OK(fmcp_session_receive_doc(e.s, doc, NULL));
+        CHECK(coll_wait(&e.c, n + 1));
+        r = parse(e.c.v[n].json);
+        CHECK_EQ_INT(ji(r, "id"), 5);
+        CHECK_STR(js(r, "result.content.0.text"), "d");
+    }
+    CHECK_OK(fmcp_json_parse(call, sizeof call - 1, NULL, &doc, NULL));
+    CHECK_EQ_INT(fmcp_session_receive_doc(NULL, doc, NULL), FMCP_ERR_INVALID_ARG);   /* freed: LSan checks */
+    CHECK_EQ_INT(fmcp_session_receive_doc(e.s, NULL, NULL), FMCP_ERR_INVALID_ARG);
+    env_close(&e);
+}
+
 static void test_initialize(void)
 {
     env e;
@@ -1491,6 +1533,7 @@ int main(void)
     T_RUN(test_async_request);
     T_RUN(test_defer);
     T_RUN(test_receive_defer_handoff);
+    T_RUN(test_assume_initialized_and_receive_doc);
     T_RUN(test_auth_hook);
     T_RUN(test_list_changed);
     T_RUN(test_alloc_sweep);
