@@ -22,6 +22,7 @@ SAN_BINS     := $(TEST_SRCS:tests/%.c=$(BUILD)/san/%)
 VARIANT_BINS := $(BUILD)/tests/test_http_poll
 VARIANT_BINS += $(BUILD)/tests/test_rsa_noint128 $(BUILD)/san/test_rsa_noint128
 VARIANT_BINS += $(BUILD)/tests/test_json_portable
+VARIANT_BINS += $(BUILD)/tests/test_x25519_noint128 $(BUILD)/san/test_x25519_noint128
 VARIANT_BINS += $(BUILD)/tests/test_mcp_nothreads
 VARIANT_BINS += $(BUILD)/tests/test_mcp_client_nothreads
 # TLS: `make BEARSSL=1` builds everything with BearSSL; test_tls is built
@@ -67,6 +68,14 @@ $(BUILD)/tests/test_rsa_noint128: tests/test_rsa.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
 $(BUILD)/san/test_rsa_noint128: tests/test_rsa.c fastmcp.h tests/test.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
+
+# x25519 again with the 32-bit field code (radix 2^25.5)
+$(BUILD)/tests/test_x25519_noint128: tests/test_x25519.c fastmcp.h tests/test.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
+$(BUILD)/san/test_x25519_noint128: tests/test_x25519.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
 

@@ -50,6 +50,7 @@
  *   json    strict RFC 8259 parser (DOM) and writer
  *   b64     base64 and base64url, strict decoding
  *   sha256  SHA-256 and HMAC-SHA256, streaming and one-shot
+ *   x25519  X25519 key agreement (RFC 7748), constant time; TLS uses it
  *   bn      fixed-size bignums, Montgomery arithmetic, Miller-Rabin
  *   rsa     RSA PKCS#1 v1.5 SHA-256 verify/sign (CRT, constant time), keygen
  *   rsakey  RSA keys: DER/PEM (SPKI, PKCS#1, PKCS#8), JWK/JWKS, RFC 7638 thumbprint
@@ -588,6 +589,54 @@ FASTMCP_API void fmcp_hmac_sha256(const void *key, size_t key_len, const void *d
 }
 #endif
 
+/* ===== x25519.h ===== */
+/* ---------------------------------------------------------------------------
+ * x25519: X25519 Diffie-Hellman (RFC 7748), constant time
+ * ---------------------------------------------------------------------------
+ *
+ *   uint8_t sk[32], pk[32], peer_pk[32], shared[32];
+ *   if (fmcp_random_bytes(sk, sizeof sk) != FMCP_OK) fail();
+ *   fmcp_x25519_base(pk, sk);                         // our public key
+ *   ... send pk, receive peer_pk ...
+ *   if (fmcp_x25519(shared, sk, peer_pk) != FMCP_OK) fail(); // all-zero result
+ *   fmcp_wipe(sk, sizeof sk);
+ *
+ * All values are 32-byte little-endian strings exactly as RFC 7748 defines
+ * them. No heap, no global state. The field arithmetic uses radix 2^51 with
+ * unsigned __int128 products where the compiler has them (and
+ * FASTMCP_NO_INT128 is not defined), else radix 2^25.5 with 64-bit
+ * products. Either way the code has no branch and no memory index that
+ * depends on the scalar or the point: the Montgomery ladder swaps by mask.
+ * With 64-bit limbs (about 2.5x faster than BearSSL's 31-bit code) the tls
+ * module uses it for its X25519 key exchange, through BearSSL's EC hook.
+ *
+ * fmcp_x25519(out, scalar, point)
+ *   out = X25519(scalar, point). The scalar is clamped as RFC 7748 says
+ *   (its 3 low bits and top bit cleared, bit 254 set) on a copy; the top
+ *   bit of the point is ignored and a non-canonical point (>= 2^255 - 19)
+ *   is reduced, as section 5 requires. Returns FMCP_ERR_CRYPTO when the
+ *   result is all zeros (a point of small order: the check of section 6.1,
+ *   which TLS requires), FMCP_OK otherwise; out is written either way.
+ *   FMCP_ERR_INVALID_ARG for a NULL pointer. out may alias the inputs.
+ *
+ * fmcp_x25519_base(out, scalar)
+ *   The public key for a secret scalar: X25519(scalar, 9). Returns FMCP_OK
+ *   (FMCP_ERR_INVALID_ARG for a NULL pointer).
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FMCP_X25519_SIZE 32
+
+FASTMCP_API fmcp_result fmcp_x25519(uint8_t out[32], const uint8_t scalar[32], const uint8_t point[32]);
+FASTMCP_API fmcp_result fmcp_x25519_base(uint8_t out[32], const uint8_t scalar[32]);
+
+#ifdef __cplusplus
+}
+#endif
+
 /* ===== bn.h ===== */
 /* ---------------------------------------------------------------------------
  * bn: fixed-size unsigned bignums and Montgomery arithmetic (RSA building block)
@@ -730,8 +779,8 @@ FASTMCP_API fmcp_result fmcp_bn_is_probable_prime(const fmcp_limb *a, size_t n, 
  * Verification rebuilds the whole expected EMSA-PKCS1-v1_5 encoding and
  * compares all k bytes; it never parses the ASN.1 inside the signature.
  * The signature must be exactly k bytes and, as an integer, below n.
- * Signing uses CRT with constant-time exponentiation and blinding, and
- * verifies its own result before releasing it.
+ * Signing uses CRT with constant-time exponentiation and exponent blinding,
+ * and verifies its own result before releasing it.
  *
  *   fmcp_rsa_public_ctx pk;                       // verify many tokens, one key
  *   if (fmcp_rsa_public_prepare(&pk, &key, 0) == FMCP_OK)
@@ -753,11 +802,13 @@ FASTMCP_API fmcp_result fmcp_bn_is_probable_prime(const fmcp_limb *a, size_t n, 
  *   not per signature.
  * fmcp_rsa_sign_sha256
  *   CRT halves use fixed-window exponentiation with masked table scans, so no
- *   branch or memory index depends on the key. Each call blinds both the
- *   exponent (dp + r*(p-1) with a fresh 64-bit r) and the base (c * a^e, the
- *   result times a^-1, for a fresh random a per prime). The result is checked with the
- *   public key (FMCP_ERR_CRYPTO and nothing released if that fails, e.g. after
- *   a fault or an inconsistent key). Temporaries are wiped.
+ *   branch or memory index depends on the key. Each call blinds the exponent
+ *   (dp + r*(p-1) with a fresh 64-bit r). The base is not blinded: its
+ *   inverse mod p would need a variable-time GCD over the secret prime (or a
+ *   second exponentiation). The result is checked with the public key
+ *   (FMCP_ERR_CRYPTO and nothing released if that fails, e.g. after a fault
+ *   or an inconsistent key). The key's own temporaries are wiped; bignum
+ *   scratch inside Montgomery products may remain on the stack.
  * fmcp_rsa_generate
  *   Random odd candidates with the top two bits set (so n has exactly `bits`
  *   bits), sieved by the first 2048 odd primes and for p mod e != 1, then
@@ -1567,6 +1618,12 @@ FASTMCP_API void fmcp_http_response_free(fmcp_http_response *res);
  *
  * Only TLS 1.2 is offered (BearSSL has no TLS 1.3); older versions are
  * refused. Cipher suites are BearSSL's "full" profile (constant-time code).
+ * Two primitives run this library's own constant-time code through
+ * BearSSL's hooks, for handshake speed: the X25519 key exchange (module
+ * x25519; P-256/384/521 stay BearSSL's), and for RSA server keys of 2048 to
+ * 4096 bits the SHA-256 ServerKeyExchange signature (module rsa: CRT with
+ * exponent blinding, each signature verified before it is sent). A small-order peer
+ * point (all-zero X25519 secret) fails the handshake, as RFC 8422 asks.
  *
  * fmcp_tls_client_new
  *   Loads the trust anchors once: desc->ca_pem (memory), else desc->ca_file,
@@ -5453,6 +5510,375 @@ FASTMCP_API void fmcp_hmac_sha256(const void *key, size_t key_len, const void *d
     fmcp_hmac_sha256_final(&c, out);
 }
 
+/* ===== x25519.c ===== */
+/* x25519: implementation (RFC 7748: Montgomery ladder over GF(2^255 - 19)) */
+
+#include <string.h>
+
+/* Field elements are kept "loosely reduced": every function accepts limbs a
+ * little above their nominal width (the bounds are noted where they matter)
+ * and only fmcp__f25519_tobytes produces the canonical value. */
+
+static uint64_t fmcp__x25519_load(const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    int i;
+    for (i = n - 1; i >= 0; i--) v = (v << 8) | p[i];
+    return v;
+}
+
+#if defined(__SIZEOF_INT128__) && !defined(FASTMCP_NO_INT128)
+
+/* ---- radix 2^51: five 64-bit limbs, 128-bit column sums ------------------ */
+
+__extension__ typedef unsigned __int128 fmcp__x25519_u128; /* silences -Wpedantic */
+typedef uint64_t fmcp__f25519_limb;
+#define FMCP__F25519_N 5
+#define FMCP__F25519_M (((uint64_t)1 << 51) - 1)
+
+typedef fmcp__f25519_limb fmcp__f25519[FMCP__F25519_N];
+
+/* 4p limb by limb: added before a subtraction so no limb goes negative. */
+static const fmcp__f25519_limb fmcp__f25519_4p[5] = {
+    0x1FFFFFFFFFFFB4u, 0x1FFFFFFFFFFFFCu, 0x1FFFFFFFFFFFFCu, 0x1FFFFFFFFFFFFCu, 0x1FFFFFFFFFFFFCu
+};
+
+static void fmcp__f25519_frombytes(fmcp__f25519 h, const uint8_t s[32])
+{
+    h[0] = fmcp__x25519_load(s, 8) & FMCP__F25519_M;
+    h[1] = (fmcp__x25519_load(s + 6, 8) >> 3) & FMCP__F25519_M;
+    h[2] = (fmcp__x25519_load(s + 12, 8) >> 6) & FMCP__F25519_M;
+    h[3] = (fmcp__x25519_load(s + 19, 8) >> 1) & FMCP__F25519_M;
+    h[4] = (fmcp__x25519_load(s + 24, 8) >> 12) & FMCP__F25519_M;   /* drops bit 255 */
+}
+
+/* Column sums (each < 2^115) to limbs < 2^51 (h[1] < 2^51 + 2^19);
+ * 2^255 = 19 mod p folds the top carry back into h[0]. */
+static void fmcp__f25519_reduce(fmcp__f25519 h, fmcp__x25519_u128 t0, fmcp__x25519_u128 t1,
+                                fmcp__x25519_u128 t2, fmcp__x25519_u128 t3, fmcp__x25519_u128 t4)
+{
+    t1 += (uint64_t)(t0 >> 51);
+    t2 += (uint64_t)(t1 >> 51);
+    t3 += (uint64_t)(t2 >> 51);
+    t4 += (uint64_t)(t3 >> 51);
+    t0 = ((uint64_t)t0 & FMCP__F25519_M) + (fmcp__x25519_u128)19 * (uint64_t)(t4 >> 51);
+    h[0] = (uint64_t)t0 & FMCP__F25519_M;
+    h[1] = ((uint64_t)t1 & FMCP__F25519_M) + (uint64_t)(t0 >> 51);
+    h[2] = (uint64_t)t2 & FMCP__F25519_M;
+    h[3] = (uint64_t)t3 & FMCP__F25519_M;
+    h[4] = (uint64_t)t4 & FMCP__F25519_M;
+}
+
+/* h = f * g; inputs below 2^54 per limb. h may alias f or g. */
+static void fmcp__f25519_mul(fmcp__f25519 h, const fmcp__f25519 f, const fmcp__f25519 g)
+{
+    typedef fmcp__x25519_u128 W;
+    uint64_t f0 = f[0], f1 = f[1], f2 = f[2], f3 = f[3], f4 = f[4];
+    uint64_t g0 = g[0], g1 = g[1], g2 = g[2], g3 = g[3], g4 = g[4];
+    uint64_t s1 = 19 * g1, s2 = 19 * g2, s3 = 19 * g3, s4 = 19 * g4;
+    fmcp__f25519_reduce(h,
+        (W)f0 * g0 + (W)f1 * s4 + (W)f2 * s3 + (W)f3 * s2 + (W)f4 * s1,
+        (W)f0 * g1 + (W)f1 * g0 + (W)f2 * s4 + (W)f3 * s3 + (W)f4 * s2,
+        (W)f0 * g2 + (W)f1 * g1 + (W)f2 * g0 + (W)f3 * s4 + (W)f4 * s3,
+        (W)f0 * g3 + (W)f1 * g2 + (W)f2 * g1 + (W)f3 * g0 + (W)f4 * s4,
+        (W)f0 * g4 + (W)f1 * g3 + (W)f2 * g2 + (W)f3 * g1 + (W)f4 * g0);
+}
+
+/* h = f^2: the symmetric products once, doubled. */
+static void fmcp__f25519_sqr(fmcp__f25519 h, const fmcp__f25519 f)
+{
+    typedef fmcp__x25519_u128 W;
+    uint64_t f0 = f[0], f1 = f[1], f2 = f[2], f3 = f[3], f4 = f[4];
+    uint64_t d0 = 2 * f0, d1 = 2 * f1, d2 = 2 * f2, d3 = 2 * f3;
+    uint64_t s3 = 19 * f3, s4 = 19 * f4;
+    fmcp__f25519_reduce(h,
+        (W)f0 * f0 + (W)d1 * s4 + (W)d2 * s3,
+        (W)d0 * f1 + (W)d2 * s4 + (W)f3 * s3,
+        (W)d0 * f2 + (W)f1 * f1 + (W)d3 * s4,
+        (W)d0 * f3 + (W)d1 * f2 + (W)f4 * s4,
+        (W)d0 * f4 + (W)d1 * f3 + (W)f2 * f2);
+}
+
+/* h = f * 121665, the curve constant (A - 2) / 4 of the ladder. */
+static void fmcp__f25519_mul_a24(fmcp__f25519 h, const fmcp__f25519 f)
+{
+    typedef fmcp__x25519_u128 W;
+    fmcp__f25519_reduce(h, (W)f[0] * 121665u, (W)f[1] * 121665u, (W)f[2] * 121665u,
+                        (W)f[3] * 121665u, (W)f[4] * 121665u);
+}
+
+/* h = f - g (plus 4p): limbs stay below 2^54 for reduced or summed inputs. */
+static void fmcp__f25519_sub(fmcp__f25519 h, const fmcp__f25519 f, const fmcp__f25519 g)
+{
+    int i;
+    for (i = 0; i < 5; i++) h[i] = f[i] + fmcp__f25519_4p[i] - g[i];
+}
+
+/* Canonical little-endian bytes: carry, then subtract p once if v >= p
+ * (q is the carry out of v + 19, computed without a branch). */
+static void fmcp__f25519_tobytes(uint8_t s[32], const fmcp__f25519 f)
+{
+    uint64_t h[5], q, w[4];
+    int i;
+    memcpy(h, f, sizeof h);
+    for (i = 0; i < 4; i++) { h[i + 1] += h[i] >> 51; h[i] &= FMCP__F25519_M; }
+    h[0] += 19 * (h[4] >> 51); h[4] &= FMCP__F25519_M;
+    q = (h[0] + 19) >> 51;
+    for (i = 1; i < 5; i++) q = (h[i] + q) >> 51;
+    h[0] += 19 * q;
+    for (i = 0; i < 4; i++) { h[i + 1] += h[i] >> 51; h[i] &= FMCP__F25519_M; }
+    h[4] &= FMCP__F25519_M;                 /* drops q * 2^255 */
+    w[0] = h[0] | (h[1] << 51);
+    w[1] = (h[1] >> 13) | (h[2] << 38);
+    w[2] = (h[2] >> 26) | (h[3] << 25);
+    w[3] = (h[3] >> 39) | (h[4] << 12);
+    for (i = 0; i < 32; i++) s[i] = (uint8_t)(w[i >> 3] >> (8 * (i & 7)));
+    fmcp_wipe(h, sizeof h);
+    fmcp_wipe(w, sizeof w);
+}
+
+#else
+
+/* ---- radix 2^25.5: ten 32-bit limbs of 26, 25, 26, ... bits, 64-bit sums -- */
+
+typedef uint32_t fmcp__f25519_limb;
+#define FMCP__F25519_N 10
+
+typedef fmcp__f25519_limb fmcp__f25519[FMCP__F25519_N];
+
+#define FMCP__F25519_W(i) (26 - ((i) & 1))           /* width of limb i */
+
+static const unsigned char fmcp__f25519_off[10] = { 0, 26, 51, 77, 102, 128, 153, 179, 204, 230 };
+
+static void fmcp__f25519_frombytes(fmcp__f25519 h, const uint8_t s[32])
+{
+    int i;
+    for (i = 0; i < 10; i++) {
+        unsigned o = fmcp__f25519_off[i];
+        uint64_t w = fmcp__x25519_load(s + o / 8, 4) >> (o % 8);
+        h[i] = (uint32_t)(w & (((uint64_t)1 << FMCP__F25519_W(i)) - 1));   /* limb 9 drops bit 255 */
+    }
+}
+
+/* Column sums (each < 2^63) to limbs of their width (h[1] a little more). */
+static void fmcp__f25519_carry(fmcp__f25519 h, uint64_t *t)
+{
+    uint64_t c;
+    int i;
+    for (i = 0; i < 9; i++) {
+        t[i + 1] += t[i] >> FMCP__F25519_W(i);
+        h[i] = (uint32_t)(t[i] & (((uint64_t)1 << FMCP__F25519_W(i)) - 1));
+    }
+    h[9] = (uint32_t)(t[9] & 0x1FFFFFFu);
+    c = (uint64_t)h[0] + 19 * (t[9] >> 25);
+    h[0] = (uint32_t)(c & 0x3FFFFFFu);
+    h[1] += (uint32_t)(c >> 26);
+}
+
+/* h = f * g; inputs below 2^27.1 per limb. Two odd limbs meet one bit
+ * above their column (25.5-bit spacing), hence the doubling. */
+static void fmcp__f25519_mul(fmcp__f25519 h, const fmcp__f25519 f, const fmcp__f25519 g)
+{
+    uint64_t t[19], gd[10];
+    int i, j;
+    memset(t, 0, sizeof t);
+    for (j = 0; j < 10; j++) gd[j] = (uint64_t)g[j] << (j & 1);   /* g, odd limbs doubled */
+    for (i = 0; i < 10; i += 2) {
+        for (j = 0; j < 10; j++) t[i + j] += (uint64_t)f[i] * g[j];
+        for (j = 0; j < 10; j++) t[i + 1 + j] += (uint64_t)f[i + 1] * gd[j];
+    }
+    for (i = 18; i >= 10; i--) t[i - 10] += 19 * t[i];
+    fmcp__f25519_carry(h, t);
+}
+
+static void fmcp__f25519_sqr(fmcp__f25519 h, const fmcp__f25519 f)
+{
+    fmcp__f25519_mul(h, f, f);
+}
+
+static void fmcp__f25519_mul_a24(fmcp__f25519 h, const fmcp__f25519 f)
+{
+    uint64_t t[10];
+    int i;
+    for (i = 0; i < 10; i++) t[i] = (uint64_t)f[i] * 121665u;
+    fmcp__f25519_carry(h, t);
+}
+
+/* h = f - g (plus 4p), carried so that products of differences fit. */
+static void fmcp__f25519_sub(fmcp__f25519 h, const fmcp__f25519 f, const fmcp__f25519 g)
+{
+    uint64_t t[10];
+    int i;
+    for (i = 0; i < 10; i++) {
+        uint64_t p4 = ((uint64_t)1 << (FMCP__F25519_W(i) + 2)) - (i ? 4 : 76);
+        t[i] = (uint64_t)f[i] + p4 - g[i];
+    }
+    fmcp__f25519_carry(h, t);
+}
+
+static void fmcp__f25519_tobytes(uint8_t s[32], const fmcp__f25519 f)
+{
+    uint64_t t[10], q, acc = 0;
+    fmcp__f25519 h;
+    int i, bits = 0, k = 0;
+    for (i = 0; i < 10; i++) t[i] = f[i];
+    fmcp__f25519_carry(h, t);
+    q = ((uint64_t)h[0] + 19) >> 26;
+    for (i = 1; i < 10; i++) q = ((uint64_t)h[i] + q) >> FMCP__F25519_W(i);
+    h[0] += (uint32_t)(19 * q);
+    for (i = 0; i < 9; i++) {
+        h[i + 1] += h[i] >> FMCP__F25519_W(i);
+        h[i] &= ((uint32_t)1 << FMCP__F25519_W(i)) - 1;
+    }
+    h[9] &= 0x1FFFFFFu;                     /* drops q * 2^255 */
+    for (i = 0; i < 10; i++) {
+        acc |= (uint64_t)h[i] << bits;
+        bits += FMCP__F25519_W(i);
+        while (bits >= 8) { s[k++] = (uint8_t)acc; acc >>= 8; bits -= 8; }
+    }
+    s[31] = (uint8_t)acc;
+    fmcp_wipe(t, sizeof t);
+    fmcp_wipe(h, sizeof h);
+}
+
+#endif
+
+/* ---- shared by both representations -------------------------------------- */
+
+static void fmcp__f25519_add(fmcp__f25519 h, const fmcp__f25519 f, const fmcp__f25519 g)
+{
+    int i;
+    for (i = 0; i < FMCP__F25519_N; i++) h[i] = f[i] + g[i];
+}
+
+/* Swap a and b when bit is 1, by mask: no branch on the secret bit. */
+static void fmcp__f25519_cswap(fmcp__f25519 a, fmcp__f25519 b, fmcp__f25519_limb bit)
+{
+    fmcp__f25519_limb m = (fmcp__f25519_limb)0 - bit;
+    int i;
+    for (i = 0; i < FMCP__F25519_N; i++) {
+        fmcp__f25519_limb t = m & (a[i] ^ b[i]);
+        a[i] ^= t; b[i] ^= t;
+    }
+}
+
+static void fmcp__f25519_sqr_n(fmcp__f25519 h, const fmcp__f25519 f, int n)
+{
+    fmcp__f25519_sqr(h, f);
+    while (--n > 0) fmcp__f25519_sqr(h, h);
+}
+
+/* h = z^(p - 2) = 1/z (Fermat), p - 2 = 2^255 - 21: an addition chain of
+ * 254 squarings and 11 multiplications; the exponent is public. */
+static void fmcp__f25519_invert(fmcp__f25519 h, const fmcp__f25519 z)
+{
+    fmcp__f25519 z2, z9, z11, a, b, c;
+    fmcp__f25519_sqr(z2, z);                  /* z^2 */
+    fmcp__f25519_sqr_n(a, z2, 2);             /* z^8 */
+    fmcp__f25519_mul(z9, a, z);               /* z^9 */
+    fmcp__f25519_mul(z11, z9, z2);            /* z^11 */
+    fmcp__f25519_sqr(a, z11);                 /* z^22 */
+    fmcp__f25519_mul(a, a, z9);               /* z^(2^5 - 1) */
+    fmcp__f25519_sqr_n(b, a, 5);
+    fmcp__f25519_mul(a, b, a);                /* z^(2^10 - 1) */
+    fmcp__f25519_sqr_n(b, a, 10);
+    fmcp__f25519_mul(b, b, a);                /* z^(2^20 - 1) */
+    fmcp__f25519_sqr_n(c, b, 20);
+    fmcp__f25519_mul(b, c, b);                /* z^(2^40 - 1) */
+    fmcp__f25519_sqr_n(b, b, 10);
+    fmcp__f25519_mul(a, b, a);                /* z^(2^50 - 1) */
+    fmcp__f25519_sqr_n(b, a, 50);
+    fmcp__f25519_mul(b, b, a);                /* z^(2^100 - 1) */
+    fmcp__f25519_sqr_n(c, b, 100);
+    fmcp__f25519_mul(b, c, b);                /* z^(2^200 - 1) */
+    fmcp__f25519_sqr_n(b, b, 50);
+    fmcp__f25519_mul(b, b, a);                /* z^(2^250 - 1) */
+    fmcp__f25519_sqr_n(b, b, 5);              /* z^(2^255 - 2^5) */
+    fmcp__f25519_mul(h, b, z11);              /* z^(2^255 - 21) */
+    fmcp_wipe(z2, sizeof z2); fmcp_wipe(z9, sizeof z9); fmcp_wipe(z11, sizeof z11);
+    fmcp_wipe(a, sizeof a); fmcp_wipe(b, sizeof b); fmcp_wipe(c, sizeof c);
+}
+
+typedef struct fmcp__x25519_tmp {
+    fmcp__f25519 a, aa, b, bb, e, c, d, da, cb;
+} fmcp__x25519_tmp;
+
+/* One ladder step (RFC 7748 section 5): (x2:z2) doubles, (x3:z3) becomes
+ * the sum, x1 being their known difference. t: the ladder's scratch, wiped
+ * once at its end rather than every step. */
+static void fmcp__x25519_step(fmcp__f25519 x2, fmcp__f25519 z2, fmcp__f25519 x3, fmcp__f25519 z3,
+                              const fmcp__f25519 x1, fmcp__x25519_tmp *t)
+{
+    fmcp__f25519_add(t->a, x2, z2);
+    fmcp__f25519_sqr(t->aa, t->a);
+    fmcp__f25519_sub(t->b, x2, z2);
+    fmcp__f25519_sqr(t->bb, t->b);
+    fmcp__f25519_sub(t->e, t->aa, t->bb);
+    fmcp__f25519_add(t->c, x3, z3);
+    fmcp__f25519_sub(t->d, x3, z3);
+    fmcp__f25519_mul(t->da, t->d, t->a);
+    fmcp__f25519_mul(t->cb, t->c, t->b);
+    fmcp__f25519_add(x3, t->da, t->cb);
+    fmcp__f25519_sqr(x3, x3);
+    fmcp__f25519_sub(z3, t->da, t->cb);
+    fmcp__f25519_sqr(z3, z3);
+    fmcp__f25519_mul(z3, z3, x1);
+    fmcp__f25519_mul(x2, t->aa, t->bb);
+    fmcp__f25519_mul_a24(z2, t->e);
+    fmcp__f25519_add(z2, z2, t->aa);
+    fmcp__f25519_mul(z2, t->e, z2);
+}
+
+/* out = k * u for a clamped little-endian k; 255 steps whatever k is. */
+static void fmcp__x25519_ladder(uint8_t out[32], const uint8_t k[32], const uint8_t u[32])
+{
+    fmcp__f25519 x1, x2, z2, x3, z3;
+    fmcp__x25519_tmp tmp;
+    fmcp__f25519_limb swap = 0;
+    int t;
+    fmcp__f25519_frombytes(x1, u);
+    memset(x2, 0, sizeof x2); x2[0] = 1;
+    memset(z2, 0, sizeof z2);
+    memcpy(x3, x1, sizeof x3);
+    memset(z3, 0, sizeof z3); z3[0] = 1;
+    for (t = 254; t >= 0; t--) {
+        fmcp__f25519_limb bit = (fmcp__f25519_limb)((k[t >> 3] >> (t & 7)) & 1);
+        swap ^= bit;
+        fmcp__f25519_cswap(x2, x3, swap);
+        fmcp__f25519_cswap(z2, z3, swap);
+        swap = bit;
+        fmcp__x25519_step(x2, z2, x3, z3, x1, &tmp);
+    }
+    fmcp__f25519_cswap(x2, x3, swap);
+    fmcp__f25519_cswap(z2, z3, swap);
+    fmcp__f25519_invert(z2, z2);
+    fmcp__f25519_mul(x2, x2, z2);
+    fmcp__f25519_tobytes(out, x2);
+    fmcp_wipe(x2, sizeof x2); fmcp_wipe(z2, sizeof z2);
+    fmcp_wipe(x3, sizeof x3); fmcp_wipe(z3, sizeof z3);
+    fmcp_wipe(&tmp, sizeof tmp);
+}
+
+FASTMCP_API fmcp_result fmcp_x25519(uint8_t out[32], const uint8_t scalar[32], const uint8_t point[32])
+{
+    uint8_t k[32], r[32], any = 0;
+    int i;
+    if (!out || !scalar || !point) return FMCP_ERR_INVALID_ARG;
+    memcpy(k, scalar, 32);
+    k[0] &= 248; k[31] &= 127; k[31] |= 64;
+    fmcp__x25519_ladder(r, k, point);
+    for (i = 0; i < 32; i++) any |= r[i];
+    memcpy(out, r, 32);
+    fmcp_wipe(k, sizeof k); fmcp_wipe(r, sizeof r);
+    return any ? FMCP_OK : FMCP_ERR_CRYPTO;   /* only "all zero" is revealed */
+}
+
+FASTMCP_API fmcp_result fmcp_x25519_base(uint8_t out[32], const uint8_t scalar[32])
+{
+    static const uint8_t nine[32] = { 9 };
+    return fmcp_x25519(out, scalar, nine);
+}
+
 /* ===== bn.c ===== */
 /* bn: implementation */
 
@@ -6222,58 +6648,18 @@ static fmcp_result fmcp__rsa_half_init(fmcp__rsa_half *h, size_t L, const uint8_
     return rc;
 }
 
-/* r = (random L limbs) mod p, constant time. */
-static void fmcp__rsa_random_mod(const fmcp_bn_mont *m, fmcp_limb *r, const fmcp_limb *rnd, size_t L)
-{
-    fmcp_limb w[2 * FMCP_BN_MAX_LIMBS];
-    memset(w, 0, 2 * L * sizeof *w);
-    memcpy(w, rnd, L * sizeof *w);
-    fmcp__rsa_reduce(m, r, w);
-    fmcp_wipe(w, sizeof w);
-}
-
-/* Base blinding: a random, B = a^e (so (c*B)^d = c^d * a) and U = a^-1.
- * The inverse is taken of a*b for a second random b, so the variable-time
- * inversion only ever sees a value independent of a. */
-static fmcp_result fmcp__rsa_blinders(const fmcp_bn_mont *m, fmcp_limb *B, fmcp_limb *U,
-                                      const fmcp_limb *rnd, size_t L, uint64_t e)
-{
-    fmcp_limb a[FMCP_BN_MAX_LIMBS], b[FMCP_BN_MAX_LIMBS], x[FMCP_BN_MAX_LIMBS], ee[2];
-    fmcp_result rc;
-    fmcp__rsa_random_mod(m, a, rnd, L);
-    fmcp__rsa_random_mod(m, b, rnd + L, L);
-    ee[0] = (fmcp_limb)e;
-    ee[1] = (fmcp_limb)(e >> (FMCP_LIMB_BITS - 1) >> 1);
-    fmcp_bn_mod_exp_public(m, B, a, ee, 2);   /* e is public */
-    fmcp_bn_mont_mul(m, x, a, b);             /* a*b/R */
-    rc = fmcp_bn_mod_inv_vartime(x, x, m->m, L); /* R/(a*b) */
-    if (rc == FMCP_OK) fmcp_bn_mont_mul(m, U, x, b); /* 1/a */
-    else rc = FMCP_ERR_CRYPTO; /* a or b was 0 mod p: probability 2^-1000 */
-    fmcp_wipe(a, sizeof a);
-    fmcp_wipe(b, sizeof b);
-    fmcp_wipe(x, sizeof x);
-    return rc;
-}
-
-/* out = c^d mod p for the double-size c, with the base blinded. */
-static fmcp_result fmcp__rsa_half_exp(const fmcp__rsa_half *h, fmcp_limb *out, const fmcp_limb *c,
-                                      size_t L, const fmcp_limb *rnd, uint64_t e)
+/* out = c^d mod p for the double-size c. No base blinding: inverting the
+ * blinding value mod p would need either a variable-time GCD whose trace
+ * depends on p or a second full exponentiation; the exponentiation is
+ * constant time and its exponent blinded, as in BearSSL (which blinds
+ * neither). */
+static void fmcp__rsa_half_exp(const fmcp__rsa_half *h, fmcp_limb *out, const fmcp_limb *c, size_t L)
 {
     const fmcp_bn_mont *m = &h->mont;
-    fmcp_limb cp[FMCP_BN_MAX_LIMBS], B[FMCP_BN_MAX_LIMBS], U[FMCP_BN_MAX_LIMBS];
-    fmcp_result rc = fmcp__rsa_blinders(m, B, U, rnd, L, e);
-    if (rc == FMCP_OK) {
-        fmcp__rsa_reduce(m, cp, c);
-        fmcp_bn_mont_mul(m, cp, cp, B);
-        fmcp_bn_mont_mul(m, cp, cp, m->rr);   /* c * a^e */
-        fmcp_bn_mod_exp(m, out, cp, h->d, L + FMCP__RSA_BLIND_LIMBS);
-        fmcp_bn_mont_mul(m, out, out, U);
-        fmcp_bn_mont_mul(m, out, out, m->rr); /* c^d * a * a^-1 */
-    }
+    fmcp_limb cp[FMCP_BN_MAX_LIMBS];
+    fmcp__rsa_reduce(m, cp, c);
+    fmcp_bn_mod_exp(m, out, cp, h->d, L + FMCP__RSA_BLIND_LIMBS);
     fmcp_wipe(cp, sizeof cp);
-    fmcp_wipe(B, sizeof B);
-    fmcp_wipe(U, sizeof U);
-    return rc;
 }
 
 /* Garner: s = mq + q * ((mp - mq) * qinv mod p), into 2L limbs. */
@@ -6325,11 +6711,9 @@ static fmcp_result fmcp__rsa_private_op(const fmcp_rsa_private_key *k, fmcp_limb
                                         const fmcp_limb *c, size_t L)
 {
     fmcp__rsa_half hp, hq;
-    /* exponent blinding for each half, then two base-blinding values each */
-    fmcp_limb rnd[2 * FMCP__RSA_BLIND_LIMBS + 4 * FMCP_BN_MAX_LIMBS / 2];
-    fmcp_limb mp[FMCP_BN_MAX_LIMBS], mq[FMCP_BN_MAX_LIMBS], *rb = rnd + 2 * FMCP__RSA_BLIND_LIMBS;
-    uint64_t e = fmcp__rsa_e_value(&k->pub);
-    fmcp_result rc = fmcp_random_bytes(rnd, (2 * FMCP__RSA_BLIND_LIMBS + 4 * L) * sizeof *rnd);
+    fmcp_limb rnd[2 * FMCP__RSA_BLIND_LIMBS];   /* exponent blinding for each half */
+    fmcp_limb mp[FMCP_BN_MAX_LIMBS], mq[FMCP_BN_MAX_LIMBS];
+    fmcp_result rc = fmcp_random_bytes(rnd, sizeof rnd);
     memset(&hp, 0, sizeof hp);
     memset(&hq, 0, sizeof hq);
     if (rc == FMCP_OK) {
@@ -6337,8 +6721,10 @@ static fmcp_result fmcp__rsa_private_op(const fmcp_rsa_private_key *k, fmcp_limb
         if (rc == FMCP_OK)
             rc = fmcp__rsa_half_init(&hq, L, k->q, k->q_len, k->dq, k->dq_len, rnd + FMCP__RSA_BLIND_LIMBS);
     }
-    if (rc == FMCP_OK) rc = fmcp__rsa_half_exp(&hp, mp, c, L, rb, e);
-    if (rc == FMCP_OK) rc = fmcp__rsa_half_exp(&hq, mq, c, L, rb + 2 * L, e);
+    if (rc == FMCP_OK) {
+        fmcp__rsa_half_exp(&hp, mp, c, L);
+        fmcp__rsa_half_exp(&hq, mq, c, L);
+    }
     if (rc == FMCP_OK && !fmcp__rsa_garner(&hp, &hq, s, mp, mq, k->qinv, k->qinv_len, L))
         rc = FMCP_ERR_BAD_KEY;
     fmcp_wipe(&hp, sizeof hp);
@@ -11065,6 +11451,7 @@ FASTMCP_API fmcp_result fmcp_http_fetch(const fmcp_allocator *a, const fmcp_http
 #if defined(FASTMCP_WITH_BEARSSL) && !defined(FASTMCP_NO_SOCKETS)
 
 #include <bearssl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <errno.h>
 #include <sys/types.h>
@@ -11246,6 +11633,8 @@ struct fmcp_tls_server {
     unsigned issuer_type;
     br_rsa_private_key rsa;
     br_ec_private_key ec;
+    fmcp_rsa_private_key fkey;  /* the same RSA key for the rsa module (have_fkey) */
+    int have_fkey;
     unsigned char *keymem;
     size_t keylen;
     int timeout_ms;
@@ -11483,6 +11872,107 @@ static void fmcp__tls_close(void *conn)
     fmcp_free(a, t, sizeof *t);
 }
 
+/* ---- X25519 key exchange through the x25519 module ------------------------------------------
+ * BearSSL's EC hook (br_ec_impl): Curve25519 goes to fmcp_x25519 (64-bit
+ * limbs; Debian's BearSSL has only its 31-bit and 15-bit code, about 2.5x
+ * slower), every other curve to BearSSL's default implementation. BearSSL's
+ * conventions for Curve25519 are kept (checked against its c25519 code in
+ * test_tls): 32-byte little-endian points, the scalar little-endian as in
+ * RFC 7748 (a shorter one zero-extended), "order" 2^255 - 1 to size its
+ * random ECDHE key, X at offset 0. Only with 64-bit limbs: our 32-bit
+ * field code (FASTMCP_NO_INT128) is slower than BearSSL's, which then stays. */
+#if defined(__SIZEOF_INT128__) && !defined(FASTMCP_NO_INT128)
+#  define FMCP__TLS_OWN_X25519 1
+#else
+#  define FMCP__TLS_OWN_X25519 0
+#endif
+
+static const unsigned char *fmcp__tls_ec_generator(int curve, size_t *len)
+{
+    static const unsigned char nine[32] = { 9 };
+    if (curve != BR_EC_curve25519) return br_ec_get_default()->generator(curve, len);
+    *len = 32;
+    return nine;
+}
+
+static const unsigned char *fmcp__tls_ec_order(int curve, size_t *len)
+{
+    static const unsigned char ord[32] = {
+        0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF
+    };
+    if (curve != BR_EC_curve25519) return br_ec_get_default()->order(curve, len);
+    *len = 32;
+    return ord;
+}
+
+static size_t fmcp__tls_ec_xoff(int curve, size_t *len)
+{
+    if (curve != BR_EC_curve25519) return br_ec_get_default()->xoff(curve, len);
+    *len = 32;
+    return 0;
+}
+
+/* G = x * G; 0 for a bad length or an all-zero result (a small-order peer
+ * point: RFC 8422 says to abort, BearSSL's own code does not check). */
+static uint32_t fmcp__tls_ec_mul(unsigned char *G, size_t Glen, const unsigned char *x, size_t xlen, int curve)
+{
+    unsigned char k[32];
+    fmcp_result r;
+    if (curve != BR_EC_curve25519) return br_ec_get_default()->mul(G, Glen, x, xlen, curve);
+    if (Glen != 32 || xlen > 32) return 0;
+    memset(k, 0, sizeof k);
+    memcpy(k, x, xlen);
+    r = fmcp_x25519(G, k, G);
+    fmcp_wipe(k, sizeof k);
+    return r == FMCP_OK;
+}
+
+static size_t fmcp__tls_ec_mulgen(unsigned char *R, const unsigned char *x, size_t xlen, int curve)
+{
+    size_t len;
+    const unsigned char *g;
+    if (curve != BR_EC_curve25519) return br_ec_get_default()->mulgen(R, x, xlen, curve);
+    g = fmcp__tls_ec_generator(curve, &len);
+    memcpy(R, g, len);
+    return fmcp__tls_ec_mul(R, len, x, xlen, curve) ? len : 0;
+}
+
+static uint32_t fmcp__tls_ec_muladd(unsigned char *A, const unsigned char *B, size_t len,
+                                    const unsigned char *x, size_t xlen,
+                                    const unsigned char *y, size_t ylen, int curve)
+{
+    return br_ec_get_default()->muladd(A, B, len, x, xlen, y, ylen, curve);   /* ECDSA only */
+}
+
+/* P-256, P-384, P-521 (BearSSL) and Curve25519 (ours). */
+static const br_ec_impl fmcp__tls_ec = {
+    ((uint32_t)1 << BR_EC_secp256r1) | ((uint32_t)1 << BR_EC_secp384r1) |
+        ((uint32_t)1 << BR_EC_secp521r1) | ((uint32_t)1 << BR_EC_curve25519),
+    fmcp__tls_ec_generator, fmcp__tls_ec_order, fmcp__tls_ec_xoff,
+    fmcp__tls_ec_mul, fmcp__tls_ec_mulgen, fmcp__tls_ec_muladd
+};
+
+/* ---- RSA signatures through the rsa module ---------------------------------------------------
+ * The ServerKeyExchange signature of the ECDHE_RSA suites (BearSSL's irsasign
+ * hook). With SHA-256 (what current clients ask for) it is the rsa module's
+ * fmcp_rsa_sign_sha256: CRT with constant-time fixed-window exponentiation,
+ * exponent blinding, and the result checked with the public key before it
+ * leaves (faster than BearSSL's i62 code here). Other hashes, and keys the
+ * module refuses, keep BearSSL's signer. The hook gets only the key: `sk`
+ * is always &server->rsa (the only key registered with this hook), so the
+ * server object is found from it. */
+static uint32_t fmcp__tls_rsa_sign(const unsigned char *hash_oid, const unsigned char *hash, size_t hash_len,
+                                   const br_rsa_private_key *sk, unsigned char *x)
+{
+    const fmcp_tls_server *s = (const fmcp_tls_server *)(const void *)
+        ((const unsigned char *)sk - offsetof(fmcp_tls_server, rsa));
+    size_t n = (sk->n_bitlen + 7) / 8, got = 0;
+    if (s->have_fkey && hash_len == 32 && hash_oid && hash_oid[0] == 9 && memcmp(hash_oid, BR_HASH_OID_SHA256, 10) == 0)
+        return fmcp_rsa_sign_sha256(&s->fkey, hash, x, n, &got) == FMCP_OK && got == n;
+    return s->tmpl.chain_handler.single_rsa.irsasign(hash_oid, hash, hash_len, sk, x);
+}
+
 /* ---- connection setup -------------------------------------------------------------------- */
 
 static fmcp_result fmcp__tls_conn_new(const fmcp_allocator *a, int fd, fmcp__tls_conn **out)
@@ -11533,6 +12023,7 @@ static fmcp_result fmcp__tls_client_open(void *self, int fd, const char *host, v
     if (now < 0) now = 0;
     br_x509_minimal_set_time(&t->u.c.xc, FMCP__TLS_DAYS_TO_1970 + (uint32_t)(now / 86400), (uint32_t)(now % 86400));
     t->eng = &t->u.c.cc.eng;
+    if (FMCP__TLS_OWN_X25519) br_ssl_engine_set_ec(t->eng, &fmcp__tls_ec);
     if (c->insecure) {
         fmcp__tls_log(c, "WARNING: TLS certificate verification is OFF (insecure_skip_verify_for_tests)");
         t->u.c.nv.vtable = &fmcp__tls_nv_class;
@@ -11584,9 +12075,10 @@ static void fmcp__tls_server_init(const fmcp_tls_server *s, br_ssl_server_contex
     br_ssl_server_zero(sc);
     br_ssl_engine_set_suites(&sc->eng, tm->eng.suites_buf, tm->eng.suites_num);
     fmcp__tls_copy_impls(&sc->eng, &tm->eng);
+    if (FMCP__TLS_OWN_X25519) br_ssl_engine_set_ec(&sc->eng, &fmcp__tls_ec);
     if (s->key_type == BR_KEYTYPE_RSA)
         br_ssl_server_set_single_rsa(sc, s->chain, s->nchain, &s->rsa, tm->chain_handler.single_rsa.allowed_usages,
-                                     tm->chain_handler.single_rsa.irsacore, tm->chain_handler.single_rsa.irsasign);
+                                     tm->chain_handler.single_rsa.irsacore, fmcp__tls_rsa_sign);
     else
         br_ssl_server_set_single_ec(sc, s->chain, s->nchain, &s->ec, tm->chain_handler.single_ec.allowed_usages,
                                     s->issuer_type, tm->chain_handler.single_ec.iec,
@@ -11818,6 +12310,9 @@ static fmcp_result fmcp__tls_add_key(void *ctx, const char *name, const unsigned
     br_skey_decoder_init(&dc);
     br_skey_decoder_push(&dc, der, len);
     r = br_skey_decoder_last_error(&dc) ? FMCP_ERR_BAD_KEY : fmcp__tls_keep_key(s, &dc);
+    /* keys outside the rsa module's policy (e.g. 1024 bits) stay with BearSSL alone */
+    if (!r && s->key_type == BR_KEYTYPE_RSA)
+        s->have_fkey = fmcp_rsa_private_from_der(der, len, &s->fkey) == FMCP_OK;
     fmcp_wipe(&dc, sizeof dc);
     return r;
 }

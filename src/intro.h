@@ -50,6 +50,7 @@
  *   json    strict RFC 8259 parser (DOM) and writer
  *   b64     base64 and base64url, strict decoding
  *   sha256  SHA-256 and HMAC-SHA256, streaming and one-shot
+ *   x25519  X25519 key agreement (RFC 7748), constant time; TLS uses it
  *   bn      fixed-size bignums, Montgomery arithmetic, Miller-Rabin
  *   rsa     RSA PKCS#1 v1.5 SHA-256 verify/sign (CRT, constant time), keygen
  *   rsakey  RSA keys: DER/PEM (SPKI, PKCS#1, PKCS#8), JWK/JWKS, RFC 7638 thumbprint

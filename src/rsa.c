@@ -188,58 +188,18 @@ static fmcp_result fmcp__rsa_half_init(fmcp__rsa_half *h, size_t L, const uint8_
     return rc;
 }
 
-/* r = (random L limbs) mod p, constant time. */
-static void fmcp__rsa_random_mod(const fmcp_bn_mont *m, fmcp_limb *r, const fmcp_limb *rnd, size_t L)
-{
-    fmcp_limb w[2 * FMCP_BN_MAX_LIMBS];
-    memset(w, 0, 2 * L * sizeof *w);
-    memcpy(w, rnd, L * sizeof *w);
-    fmcp__rsa_reduce(m, r, w);
-    fmcp_wipe(w, sizeof w);
-}
-
-/* Base blinding: a random, B = a^e (so (c*B)^d = c^d * a) and U = a^-1.
- * The inverse is taken of a*b for a second random b, so the variable-time
- * inversion only ever sees a value independent of a. */
-static fmcp_result fmcp__rsa_blinders(const fmcp_bn_mont *m, fmcp_limb *B, fmcp_limb *U,
-                                      const fmcp_limb *rnd, size_t L, uint64_t e)
-{
-    fmcp_limb a[FMCP_BN_MAX_LIMBS], b[FMCP_BN_MAX_LIMBS], x[FMCP_BN_MAX_LIMBS], ee[2];
-    fmcp_result rc;
-    fmcp__rsa_random_mod(m, a, rnd, L);
-    fmcp__rsa_random_mod(m, b, rnd + L, L);
-    ee[0] = (fmcp_limb)e;
-    ee[1] = (fmcp_limb)(e >> (FMCP_LIMB_BITS - 1) >> 1);
-    fmcp_bn_mod_exp_public(m, B, a, ee, 2);   /* e is public */
-    fmcp_bn_mont_mul(m, x, a, b);             /* a*b/R */
-    rc = fmcp_bn_mod_inv_vartime(x, x, m->m, L); /* R/(a*b) */
-    if (rc == FMCP_OK) fmcp_bn_mont_mul(m, U, x, b); /* 1/a */
-    else rc = FMCP_ERR_CRYPTO; /* a or b was 0 mod p: probability 2^-1000 */
-    fmcp_wipe(a, sizeof a);
-    fmcp_wipe(b, sizeof b);
-    fmcp_wipe(x, sizeof x);
-    return rc;
-}
-
-/* out = c^d mod p for the double-size c, with the base blinded. */
-static fmcp_result fmcp__rsa_half_exp(const fmcp__rsa_half *h, fmcp_limb *out, const fmcp_limb *c,
-                                      size_t L, const fmcp_limb *rnd, uint64_t e)
+/* out = c^d mod p for the double-size c. No base blinding: inverting the
+ * blinding value mod p would need either a variable-time GCD whose trace
+ * depends on p or a second full exponentiation; the exponentiation is
+ * constant time and its exponent blinded, as in BearSSL (which blinds
+ * neither). */
+static void fmcp__rsa_half_exp(const fmcp__rsa_half *h, fmcp_limb *out, const fmcp_limb *c, size_t L)
 {
     const fmcp_bn_mont *m = &h->mont;
-    fmcp_limb cp[FMCP_BN_MAX_LIMBS], B[FMCP_BN_MAX_LIMBS], U[FMCP_BN_MAX_LIMBS];
-    fmcp_result rc = fmcp__rsa_blinders(m, B, U, rnd, L, e);
-    if (rc == FMCP_OK) {
-        fmcp__rsa_reduce(m, cp, c);
-        fmcp_bn_mont_mul(m, cp, cp, B);
-        fmcp_bn_mont_mul(m, cp, cp, m->rr);   /* c * a^e */
-        fmcp_bn_mod_exp(m, out, cp, h->d, L + FMCP__RSA_BLIND_LIMBS);
-        fmcp_bn_mont_mul(m, out, out, U);
-        fmcp_bn_mont_mul(m, out, out, m->rr); /* c^d * a * a^-1 */
-    }
+    fmcp_limb cp[FMCP_BN_MAX_LIMBS];
+    fmcp__rsa_reduce(m, cp, c);
+    fmcp_bn_mod_exp(m, out, cp, h->d, L + FMCP__RSA_BLIND_LIMBS);
     fmcp_wipe(cp, sizeof cp);
-    fmcp_wipe(B, sizeof B);
-    fmcp_wipe(U, sizeof U);
-    return rc;
 }
 
 /* Garner: s = mq + q * ((mp - mq) * qinv mod p), into 2L limbs. */
@@ -291,11 +251,9 @@ static fmcp_result fmcp__rsa_private_op(const fmcp_rsa_private_key *k, fmcp_limb
                                         const fmcp_limb *c, size_t L)
 {
     fmcp__rsa_half hp, hq;
-    /* exponent blinding for each half, then two base-blinding values each */
-    fmcp_limb rnd[2 * FMCP__RSA_BLIND_LIMBS + 4 * FMCP_BN_MAX_LIMBS / 2];
-    fmcp_limb mp[FMCP_BN_MAX_LIMBS], mq[FMCP_BN_MAX_LIMBS], *rb = rnd + 2 * FMCP__RSA_BLIND_LIMBS;
-    uint64_t e = fmcp__rsa_e_value(&k->pub);
-    fmcp_result rc = fmcp_random_bytes(rnd, (2 * FMCP__RSA_BLIND_LIMBS + 4 * L) * sizeof *rnd);
+    fmcp_limb rnd[2 * FMCP__RSA_BLIND_LIMBS];   /* exponent blinding for each half */
+    fmcp_limb mp[FMCP_BN_MAX_LIMBS], mq[FMCP_BN_MAX_LIMBS];
+    fmcp_result rc = fmcp_random_bytes(rnd, sizeof rnd);
     memset(&hp, 0, sizeof hp);
     memset(&hq, 0, sizeof hq);
     if (rc == FMCP_OK) {
@@ -303,8 +261,10 @@ static fmcp_result fmcp__rsa_private_op(const fmcp_rsa_private_key *k, fmcp_limb
         if (rc == FMCP_OK)
             rc = fmcp__rsa_half_init(&hq, L, k->q, k->q_len, k->dq, k->dq_len, rnd + FMCP__RSA_BLIND_LIMBS);
     }
-    if (rc == FMCP_OK) rc = fmcp__rsa_half_exp(&hp, mp, c, L, rb, e);
-    if (rc == FMCP_OK) rc = fmcp__rsa_half_exp(&hq, mq, c, L, rb + 2 * L, e);
+    if (rc == FMCP_OK) {
+        fmcp__rsa_half_exp(&hp, mp, c, L);
+        fmcp__rsa_half_exp(&hq, mq, c, L);
+    }
     if (rc == FMCP_OK && !fmcp__rsa_garner(&hp, &hq, s, mp, mq, k->qinv, k->qinv_len, L))
         rc = FMCP_ERR_BAD_KEY;
     fmcp_wipe(&hp, sizeof hp);

@@ -14,8 +14,8 @@
  * Verification rebuilds the whole expected EMSA-PKCS1-v1_5 encoding and
  * compares all k bytes; it never parses the ASN.1 inside the signature.
  * The signature must be exactly k bytes and, as an integer, below n.
- * Signing uses CRT with constant-time exponentiation and blinding, and
- * verifies its own result before releasing it.
+ * Signing uses CRT with constant-time exponentiation and exponent blinding,
+ * and verifies its own result before releasing it.
  *
  *   fmcp_rsa_public_ctx pk;                       // verify many tokens, one key
  *   if (fmcp_rsa_public_prepare(&pk, &key, 0) == FMCP_OK)
@@ -37,11 +37,13 @@
  *   not per signature.
  * fmcp_rsa_sign_sha256
  *   CRT halves use fixed-window exponentiation with masked table scans, so no
- *   branch or memory index depends on the key. Each call blinds both the
- *   exponent (dp + r*(p-1) with a fresh 64-bit r) and the base (c * a^e, the
- *   result times a^-1, for a fresh random a per prime). The result is checked with the
- *   public key (FMCP_ERR_CRYPTO and nothing released if that fails, e.g. after
- *   a fault or an inconsistent key). Temporaries are wiped.
+ *   branch or memory index depends on the key. Each call blinds the exponent
+ *   (dp + r*(p-1) with a fresh 64-bit r). The base is not blinded: its
+ *   inverse mod p would need a variable-time GCD over the secret prime (or a
+ *   second exponentiation). The result is checked with the public key
+ *   (FMCP_ERR_CRYPTO and nothing released if that fails, e.g. after a fault
+ *   or an inconsistent key). The key's own temporaries are wiped; bignum
+ *   scratch inside Montgomery products may remain on the stack.
  * fmcp_rsa_generate
  *   Random odd candidates with the top two bits set (so n has exactly `bits`
  *   bits), sieved by the first 2048 odd primes and for p mod e != 1, then

@@ -1,6 +1,9 @@
 /* tls: implementation (BearSSL under the http transport seam) */
 #include "base.h"
 #include "http.h"
+#include "rsa.h"
+#include "rsakey.h"
+#include "x25519.h"
 #include "tls.h"
 
 #include <string.h>
@@ -9,6 +12,7 @@
 #if defined(FASTMCP_WITH_BEARSSL) && !defined(FASTMCP_NO_SOCKETS)
 
 #include <bearssl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <errno.h>
 #include <sys/types.h>
@@ -190,6 +194,8 @@ struct fmcp_tls_server {
     unsigned issuer_type;
     br_rsa_private_key rsa;
     br_ec_private_key ec;
+    fmcp_rsa_private_key fkey;  /* the same RSA key for the rsa module (have_fkey) */
+    int have_fkey;
     unsigned char *keymem;
     size_t keylen;
     int timeout_ms;
@@ -427,6 +433,107 @@ static void fmcp__tls_close(void *conn)
     fmcp_free(a, t, sizeof *t);
 }
 
+/* ---- X25519 key exchange through the x25519 module ------------------------------------------
+ * BearSSL's EC hook (br_ec_impl): Curve25519 goes to fmcp_x25519 (64-bit
+ * limbs; Debian's BearSSL has only its 31-bit and 15-bit code, about 2.5x
+ * slower), every other curve to BearSSL's default implementation. BearSSL's
+ * conventions for Curve25519 are kept (checked against its c25519 code in
+ * test_tls): 32-byte little-endian points, the scalar little-endian as in
+ * RFC 7748 (a shorter one zero-extended), "order" 2^255 - 1 to size its
+ * random ECDHE key, X at offset 0. Only with 64-bit limbs: our 32-bit
+ * field code (FASTMCP_NO_INT128) is slower than BearSSL's, which then stays. */
+#if defined(__SIZEOF_INT128__) && !defined(FASTMCP_NO_INT128)
+#  define FMCP__TLS_OWN_X25519 1
+#else
+#  define FMCP__TLS_OWN_X25519 0
+#endif
+
+static const unsigned char *fmcp__tls_ec_generator(int curve, size_t *len)
+{
+    static const unsigned char nine[32] = { 9 };
+    if (curve != BR_EC_curve25519) return br_ec_get_default()->generator(curve, len);
+    *len = 32;
+    return nine;
+}
+
+static const unsigned char *fmcp__tls_ec_order(int curve, size_t *len)
+{
+    static const unsigned char ord[32] = {
+        0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF
+    };
+    if (curve != BR_EC_curve25519) return br_ec_get_default()->order(curve, len);
+    *len = 32;
+    return ord;
+}
+
+static size_t fmcp__tls_ec_xoff(int curve, size_t *len)
+{
+    if (curve != BR_EC_curve25519) return br_ec_get_default()->xoff(curve, len);
+    *len = 32;
+    return 0;
+}
+
+/* G = x * G; 0 for a bad length or an all-zero result (a small-order peer
+ * point: RFC 8422 says to abort, BearSSL's own code does not check). */
+static uint32_t fmcp__tls_ec_mul(unsigned char *G, size_t Glen, const unsigned char *x, size_t xlen, int curve)
+{
+    unsigned char k[32];
+    fmcp_result r;
+    if (curve != BR_EC_curve25519) return br_ec_get_default()->mul(G, Glen, x, xlen, curve);
+    if (Glen != 32 || xlen > 32) return 0;
+    memset(k, 0, sizeof k);
+    memcpy(k, x, xlen);
+    r = fmcp_x25519(G, k, G);
+    fmcp_wipe(k, sizeof k);
+    return r == FMCP_OK;
+}
+
+static size_t fmcp__tls_ec_mulgen(unsigned char *R, const unsigned char *x, size_t xlen, int curve)
+{
+    size_t len;
+    const unsigned char *g;
+    if (curve != BR_EC_curve25519) return br_ec_get_default()->mulgen(R, x, xlen, curve);
+    g = fmcp__tls_ec_generator(curve, &len);
+    memcpy(R, g, len);
+    return fmcp__tls_ec_mul(R, len, x, xlen, curve) ? len : 0;
+}
+
+static uint32_t fmcp__tls_ec_muladd(unsigned char *A, const unsigned char *B, size_t len,
+                                    const unsigned char *x, size_t xlen,
+                                    const unsigned char *y, size_t ylen, int curve)
+{
+    return br_ec_get_default()->muladd(A, B, len, x, xlen, y, ylen, curve);   /* ECDSA only */
+}
+
+/* P-256, P-384, P-521 (BearSSL) and Curve25519 (ours). */
+static const br_ec_impl fmcp__tls_ec = {
+    ((uint32_t)1 << BR_EC_secp256r1) | ((uint32_t)1 << BR_EC_secp384r1) |
+        ((uint32_t)1 << BR_EC_secp521r1) | ((uint32_t)1 << BR_EC_curve25519),
+    fmcp__tls_ec_generator, fmcp__tls_ec_order, fmcp__tls_ec_xoff,
+    fmcp__tls_ec_mul, fmcp__tls_ec_mulgen, fmcp__tls_ec_muladd
+};
+
+/* ---- RSA signatures through the rsa module ---------------------------------------------------
+ * The ServerKeyExchange signature of the ECDHE_RSA suites (BearSSL's irsasign
+ * hook). With SHA-256 (what current clients ask for) it is the rsa module's
+ * fmcp_rsa_sign_sha256: CRT with constant-time fixed-window exponentiation,
+ * exponent blinding, and the result checked with the public key before it
+ * leaves (faster than BearSSL's i62 code here). Other hashes, and keys the
+ * module refuses, keep BearSSL's signer. The hook gets only the key: `sk`
+ * is always &server->rsa (the only key registered with this hook), so the
+ * server object is found from it. */
+static uint32_t fmcp__tls_rsa_sign(const unsigned char *hash_oid, const unsigned char *hash, size_t hash_len,
+                                   const br_rsa_private_key *sk, unsigned char *x)
+{
+    const fmcp_tls_server *s = (const fmcp_tls_server *)(const void *)
+        ((const unsigned char *)sk - offsetof(fmcp_tls_server, rsa));
+    size_t n = (sk->n_bitlen + 7) / 8, got = 0;
+    if (s->have_fkey && hash_len == 32 && hash_oid && hash_oid[0] == 9 && memcmp(hash_oid, BR_HASH_OID_SHA256, 10) == 0)
+        return fmcp_rsa_sign_sha256(&s->fkey, hash, x, n, &got) == FMCP_OK && got == n;
+    return s->tmpl.chain_handler.single_rsa.irsasign(hash_oid, hash, hash_len, sk, x);
+}
+
 /* ---- connection setup -------------------------------------------------------------------- */
 
 static fmcp_result fmcp__tls_conn_new(const fmcp_allocator *a, int fd, fmcp__tls_conn **out)
@@ -477,6 +584,7 @@ static fmcp_result fmcp__tls_client_open(void *self, int fd, const char *host, v
     if (now < 0) now = 0;
     br_x509_minimal_set_time(&t->u.c.xc, FMCP__TLS_DAYS_TO_1970 + (uint32_t)(now / 86400), (uint32_t)(now % 86400));
     t->eng = &t->u.c.cc.eng;
+    if (FMCP__TLS_OWN_X25519) br_ssl_engine_set_ec(t->eng, &fmcp__tls_ec);
     if (c->insecure) {
         fmcp__tls_log(c, "WARNING: TLS certificate verification is OFF (insecure_skip_verify_for_tests)");
         t->u.c.nv.vtable = &fmcp__tls_nv_class;
@@ -528,9 +636,10 @@ static void fmcp__tls_server_init(const fmcp_tls_server *s, br_ssl_server_contex
     br_ssl_server_zero(sc);
     br_ssl_engine_set_suites(&sc->eng, tm->eng.suites_buf, tm->eng.suites_num);
     fmcp__tls_copy_impls(&sc->eng, &tm->eng);
+    if (FMCP__TLS_OWN_X25519) br_ssl_engine_set_ec(&sc->eng, &fmcp__tls_ec);
     if (s->key_type == BR_KEYTYPE_RSA)
         br_ssl_server_set_single_rsa(sc, s->chain, s->nchain, &s->rsa, tm->chain_handler.single_rsa.allowed_usages,
-                                     tm->chain_handler.single_rsa.irsacore, tm->chain_handler.single_rsa.irsasign);
+                                     tm->chain_handler.single_rsa.irsacore, fmcp__tls_rsa_sign);
     else
         br_ssl_server_set_single_ec(sc, s->chain, s->nchain, &s->ec, tm->chain_handler.single_ec.allowed_usages,
                                     s->issuer_type, tm->chain_handler.single_ec.iec,
@@ -762,6 +871,9 @@ static fmcp_result fmcp__tls_add_key(void *ctx, const char *name, const unsigned
     br_skey_decoder_init(&dc);
     br_skey_decoder_push(&dc, der, len);
     r = br_skey_decoder_last_error(&dc) ? FMCP_ERR_BAD_KEY : fmcp__tls_keep_key(s, &dc);
+    /* keys outside the rsa module's policy (e.g. 1024 bits) stay with BearSSL alone */
+    if (!r && s->key_type == BR_KEYTYPE_RSA)
+        s->have_fkey = fmcp_rsa_private_from_der(der, len, &s->fkey) == FMCP_OK;
     fmcp_wipe(&dc, sizeof dc);
     return r;
 }

@@ -35,6 +35,12 @@
  *
  * Only TLS 1.2 is offered (BearSSL has no TLS 1.3); older versions are
  * refused. Cipher suites are BearSSL's "full" profile (constant-time code).
+ * Two primitives run this library's own constant-time code through
+ * BearSSL's hooks, for handshake speed: the X25519 key exchange (module
+ * x25519; P-256/384/521 stay BearSSL's), and for RSA server keys of 2048 to
+ * 4096 bits the SHA-256 ServerKeyExchange signature (module rsa: CRT with
+ * exponent blinding, each signature verified before it is sent). A small-order peer
+ * point (all-zero X25519 secret) fails the handshake, as RFC 8422 asks.
  *
  * fmcp_tls_client_new
  *   Loads the trust anchors once: desc->ca_pem (memory), else desc->ca_file,

@@ -38,6 +38,8 @@ static int make_certs(void)
         "openssl req -newkey rsa:2048 -nodes -keyout rsa.key -out rsa.csr -subj '/CN=localhost' && "
         "openssl x509 -req -in rsa.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 365 -extfile ext.cnf -out rsa.crt && "
         "openssl rsa -in rsa.key -traditional -out rsa1.key && "
+        "openssl req -newkey rsa:1024 -nodes -keyout r1024.key -out r1024.csr -subj '/CN=localhost' && "
+        "openssl x509 -req -in r1024.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 365 -extfile ext.cnf -out r1024.crt && "
         "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ec.key -out ec.csr -subj '/CN=localhost' && "
         "openssl x509 -req -in ec.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 365 -extfile ext.cnf -out ec.crt && "
         "openssl ec -in ec.key -out ec1.key",
@@ -232,6 +234,8 @@ static void roundtrip(const char *crt, const char *key)
 
 static void test_roundtrip_rsa(void) { roundtrip("rsa.crt", "rsa.key"); }
 static void test_roundtrip_ec(void) { roundtrip("ec.crt", "ec.key"); }
+/* RSA-1024 is outside the rsa module's policy: BearSSL's own signer runs */
+static void test_roundtrip_rsa1024(void) { roundtrip("r1024.crt", "r1024.key"); }
 
 static void test_refusals(void)
 {
@@ -393,6 +397,30 @@ static void test_alloc_failures(void)
     free(ca);
 }
 
+/* fmcp_x25519 (what the TLS hook runs) against BearSSL's own Curve25519
+ * code, an independent implementation: random scalars and points,
+ * including points with the top bit set and at or above p, and a short
+ * scalar (BearSSL zero-extends it, as the hook does). */
+static void test_x25519_vs_bearssl(void)
+{
+    int i, j;
+    for (i = 0; i < 300; i++) {
+        unsigned char k[32], u[32], ours[32], theirs[32];
+        size_t klen = i % 5 == 4 ? 20 : 32;
+        CHECK_OK(fmcp_random_bytes(k, sizeof k));
+        CHECK_OK(fmcp_random_bytes(u, sizeof u));
+        if (i % 3 == 1) { memset(u, 0xff, 32); u[0] = (unsigned char)(0xe0 + i % 32); }  /* near or above p */
+        memcpy(theirs, u, 32);
+        CHECK(br_ec_c25519_m31.mul(theirs, 32, k, klen, BR_EC_curve25519) == 1);
+        for (j = (int)klen; j < 32; j++) k[j] = 0;
+        (void)fmcp_x25519(ours, k, u);
+        CHECKF(memcmp(ours, theirs, 32) == 0, "case %d", i);
+        CHECK_EQ_INT(br_ec_c25519_m31.mulgen(theirs, k, 32, BR_EC_curve25519), 32);
+        CHECK_OK(fmcp_x25519_base(ours, k));
+        CHECKF(memcmp(ours, theirs, 32) == 0, "base case %d", i);
+    }
+}
+
 int main(void)
 {
     have_certs = make_certs();
@@ -402,11 +430,13 @@ int main(void)
     T_RUN(test_server_keys);
     T_RUN(test_roundtrip_rsa);
     T_RUN(test_roundtrip_ec);
+    T_RUN(test_roundtrip_rsa1024);
     T_RUN(test_refusals);
     T_RUN(test_expired);
     T_RUN(test_insecure_option_warns);
     T_RUN(test_handshake_timeout);
     T_RUN(test_alloc_failures);
+    T_RUN(test_x25519_vs_bearssl);
     if (have_certs) {
         char cmd[600];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

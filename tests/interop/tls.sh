@@ -1,7 +1,8 @@
 #!/bin/sh
 # The tls module against real peers. A CA and certificates are made here with
 # the openssl command; then: curl --cacert against our HTTPS server (RSA and
-# EC keys), TLS 1.1 and TLS 1.3-only peers refused, our client fetching a
+# EC keys), openssl s_client with X25519 and with P-256 key exchange (both
+# sides), TLS 1.1 and TLS 1.3-only peers refused, our client fetching a
 # JWKS from `openssl s_server -WWW`, and our client refusing an untrusted CA,
 # a wrong host name and an expired certificate. Prints "RESULT p f s"; skips
 # when BearSSL, openssl or curl is absent.
@@ -125,6 +126,19 @@ if command -v curl >/dev/null 2>&1; then
       got=$(curl -sS --cacert "$B/ca.crt" "https://localhost:$PORT/hello-$kind" 2>&1)
       if [ "$got" = "/hello-$kind" ]; then pass "curl --cacert against our server ($kind key)"; else fail "curl ($kind): $got"; fi
       if curl -sS --cacert "$B/other.crt" "https://localhost:$PORT/" >/dev/null 2>&1; then fail "curl trusted a server outside its CA"; else pass "curl with another CA refuses our server"; fi
+      # key exchange: X25519 is our own code (x25519 module), P-256 BearSSL's.
+      # (P-256 stays in the X25519 offer: in TLS 1.2 the groups also govern
+      # the curve of an ECDSA certificate.)
+      for g in X25519 P-256; do
+        want=$g; [ $g = P-256 ] && want="ECDH, prime256v1"
+        groups=$g; [ $g = X25519 ] && groups=X25519:P-256
+        out=$(printf 'GET /kx-%s HTTP/1.0\r\n\r\n' "$g" | openssl s_client -connect "127.0.0.1:$PORT" -servername localhost \
+              -CAfile "$B/ca.crt" -groups "$groups" -ign_eof 2>&1)
+        case "$out" in
+          *"Server Temp Key: $want"*"Verify return code: 0"*"/kx-$g"*) pass "openssl s_client, key exchange $g ($kind key)";;
+          *) fail "s_client $g ($kind): $(echo "$out" | grep -E 'Temp Key|alert|error' | head -3)";;
+        esac
+      done
       if [ $kind = rsa ]; then
         got=$(curl -sS --cacert "$B/ca.crt" --tlsv1.2 --tls-max 1.2 -X POST --data-binary @"$B/rsa.crt" "https://localhost:$PORT/post" 2>&1)
         if [ "$got" = "/post" ]; then pass "curl TLS 1.2 POST"; else fail "curl POST: $got"; fi
@@ -183,6 +197,13 @@ if s_server ec.crt ec.key; then
   if cmp -s "$B/jwks.got" "$B/www/jwks.json"; then pass "our client against s_server with an EC key"; else fail "EC fetch: $(head -c 200 "$B/jwks.got")"; fi
   stop_s
 fi
+for g in X25519 P-256; do
+  if s_server ec.crt ec.key -groups $g; then
+    "$T" fetch "https://localhost:$SPORT/jwks.json" "$B/ca.crt" >"$B/jwks.got" 2>&1
+    if cmp -s "$B/jwks.got" "$B/www/jwks.json"; then pass "our client against s_server offering only $g"; else fail "$g fetch: $(head -c 200 "$B/jwks.got")"; fi
+    stop_s
+  fi
+done
 expect_refusal "untrusted CA" rsa.crt rsa.key "https://localhost:%s/jwks.json" other.crt "certificate not trusted"
 expect_refusal "wrong host name" wrong.crt rsa.key "https://localhost:%s/jwks.json" ca.crt "server name mismatch"
 expect_refusal "expired certificate" expired.crt rsa.key "https://localhost:%s/jwks.json" ca.crt "certificate expired"
