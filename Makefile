@@ -25,6 +25,7 @@ VARIANT_BINS += $(BUILD)/tests/test_json_portable
 VARIANT_BINS += $(BUILD)/tests/test_x25519_noint128 $(BUILD)/san/test_x25519_noint128
 VARIANT_BINS += $(BUILD)/tests/test_mcp_nothreads
 VARIANT_BINS += $(BUILD)/tests/test_mcp_client_nothreads
+VARIANT_BINS += $(BUILD)/tests/test_mcp_client_stdio_nothreads $(BUILD)/san/test_mcp_client_stdio_nothreads
 # TLS: `make BEARSSL=1` builds everything with BearSSL; test_tls is built
 # (with it) whenever BearSSL is installed.
 ifeq ($(BEARSSL),1)
@@ -93,6 +94,13 @@ $(BUILD)/tests/test_mcp_nothreads: tests/test_mcp.c fastmcp.h tests/test.h
 $(BUILD)/tests/test_mcp_client_nothreads: tests/test_mcp_client.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_THREADS -I. -o $@ $< $(LDLIBS)
+# the stdio client's reading paths without threads (the caller always reads)
+$(BUILD)/tests/test_mcp_client_stdio_nothreads: tests/test_mcp_client_stdio.c fastmcp.h tests/test.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_THREADS -I. -o $@ $< $(LDLIBS)
+$(BUILD)/san/test_mcp_client_stdio_nothreads: tests/test_mcp_client_stdio.c fastmcp.h tests/test.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_THREADS -I. -o $@ $< $(LDLIBS)
 # the MCP client again with TLS compiled in (its https:// test runs)
 $(BUILD)/tests/test_mcp_client_tls: tests/test_mcp_client.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)

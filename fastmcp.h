@@ -2876,9 +2876,13 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
  * Threading rules
  *   With threads, calls on one client may come from several threads at
  *   once. Handlers and callbacks (progress, on_log, on_notification,
- *   server-to-client requests) run on the client's reader thread (stdio), on
- *   the GET-stream thread, or on the thread whose call is reading the answer
- *   (HTTP); they must not make requests on the same client (stdio would
+ *   server-to-client requests) run on whichever thread is reading. Over
+ *   stdio a waiting call reads the stream itself, for every caller (so a
+ *   callback may run on another call's thread), and the client's reader
+ *   thread reads once no call has waited for a few milliseconds (so a
+ *   notification sent just after an answer may take that long). Over HTTP
+ *   it is the GET-stream thread or the thread whose call is reading the
+ *   answer. They must not make requests on the same client (stdio would
  *   deadlock: the reader is busy running them), and must return quickly.
  *   Without threads (FASTMCP_NO_THREADS) everything runs on the caller's
  *   thread while it waits for an answer; call fmcp_client_pump() to handle
@@ -19599,15 +19603,20 @@ extern char **environ;
 #  define FMCP__CL_LOCK(c) pthread_mutex_lock(&(c)->lock)
 #  define FMCP__CL_UNLOCK(c) pthread_mutex_unlock(&(c)->lock)
 #  define FMCP__CL_WAKE(c) pthread_cond_broadcast(&(c)->cv)
+#  define FMCP__CL_WAKE_P(p) pthread_cond_signal(&(p)->cv)   /* only p's caller */
 #else
 #  define FMCP__CL_LOCK(c) ((void)(c))
 #  define FMCP__CL_UNLOCK(c) ((void)(c))
 #  define FMCP__CL_WAKE(c) ((void)(c))
+#  define FMCP__CL_WAKE_P(p) ((void)(p))
 #endif
 
 #define FMCP__CL_STREAM 1
 #define FMCP__CL_HTTP 2
 #define FMCP__CL_SLICE_MS 100   /* longest wait before re-checking cancel/deadline */
+#define FMCP__CL_IDLE_MS 5      /* stdio: quiet time before the reader thread reads */
+#define FMCP__CL_BY_READER 1    /* fmcp_client.reading: the reader thread has the baton */
+#define FMCP__CL_BY_CALLER 2    /* a waiting caller has it */
 
 typedef struct fmcp__cl_buf {
     char *p;
@@ -19621,6 +19630,10 @@ typedef struct fmcp__cl_pending {
     fmcp_progress_fn progress;
     void *progress_user;
     int done, cancel, busy;
+    int waiting;              /* its caller sleeps on cv (stream_wait) */
+#ifndef FASTMCP_NO_THREADS
+    pthread_cond_t cv;        /* its own, so an answer wakes just its caller */
+#endif
     int64_t deadline;         /* 0 = none */
     int64_t extend_ms;        /* > 0: each progress report moves the deadline */
     char reason[96];          /* for notifications/cancelled */
@@ -19661,6 +19674,11 @@ struct fmcp_client {
     int rfd, wfd, wsock, wake[2];
     pid_t pid;
     fmcp__cl_buf line;
+    /* The baton: only its holder reads rfd and c->line (see fmcp__cl_stream_wait).
+     * poked: a byte is on its way through wake[] to make the holder look up.
+     * gen moves with every call, so the reader thread can tell a quiet spell. */
+    int reading, poked;
+    unsigned gen;
 #ifndef FASTMCP_NO_SOCKETS
     /* http */
     fmcp_http_url url;
@@ -19675,8 +19693,10 @@ struct fmcp_client {
 #ifndef FASTMCP_NO_THREADS
     pthread_mutex_t lock, wlock;
     pthread_cond_t cv;
+    pthread_cond_t rcv;       /* the stdio reader thread's own, so callers never wake it */
     pthread_t thread;
     int has_thread;
+    int reader_stop;
     int get_settled;          /* the GET stream got its answer head (or failed) */
 #endif
 };
@@ -19736,7 +19756,7 @@ static int fmcp__cl_slice(int64_t deadline)
 }
 
 #ifndef FASTMCP_NO_THREADS
-static void fmcp__cl_cond_wait_ms(fmcp_client *c, int ms)
+static void fmcp__cl_cond_wait_on(fmcp_client *c, pthread_cond_t *cv, int ms)
 {
     struct timeval tv;
     struct timespec ts;
@@ -19745,8 +19765,15 @@ static void fmcp__cl_cond_wait_ms(fmcp_client *c, int ms)
     ns = (long long)tv.tv_usec * 1000 + (long long)ms * 1000000LL;
     ts.tv_sec = tv.tv_sec + (time_t)(ns / 1000000000LL);
     ts.tv_nsec = (long)(ns % 1000000000LL);
-    pthread_cond_timedwait(&c->cv, &c->lock, &ts);
+    pthread_cond_timedwait(cv, &c->lock, &ts);
 }
+
+#  ifndef FASTMCP_NO_SOCKETS
+static void fmcp__cl_cond_wait_ms(fmcp_client *c, int ms)
+{
+    fmcp__cl_cond_wait_on(c, &c->cv, ms);
+}
+#  endif
 #endif
 
 /* Serialise a parsed value into a fresh NUL-terminated buffer. */
@@ -19786,7 +19813,7 @@ static void fmcp__cl_on_response(fmcp_client *c, fmcp_json_doc *doc)
         p->rc = fmcp_json_get(root, "error") ? FMCP_ERR_RPC : FMCP_OK;
         p->done = 1;
         doc = NULL;
-        FMCP__CL_WAKE(c);
+        FMCP__CL_WAKE_P(p);
     }
     FMCP__CL_UNLOCK(c);
     if (doc) fmcp_json_doc_free(doc);   /* late or unknown: dropped */
@@ -19813,7 +19840,7 @@ static void fmcp__cl_on_progress(fmcp_client *c, const fmcp_json *params)
     FMCP__CL_LOCK(c);
     p->busy--;
     if (stop) p->cancel = 1;
-    FMCP__CL_WAKE(c);
+    FMCP__CL_WAKE_P(p);
     FMCP__CL_UNLOCK(c);
 }
 
@@ -19946,48 +19973,102 @@ static fmcp_result fmcp__cl_feed_lines(fmcp_client *c, const char *p, size_t n)
 
 /* ---- stream transport ---------------------------------------------------- */
 
+/* Wake every waiting caller (lock held). */
+static void fmcp__cl_wake_all(fmcp_client *c)
+{
+    fmcp__cl_pending *p;
+    for (p = c->pending; p; p = p->next) FMCP__CL_WAKE_P(p);
+    FMCP__CL_WAKE(c);
+}
+
 static void fmcp__cl_mark_closed(fmcp_client *c)
 {
     FMCP__CL_LOCK(c);
     c->closed = 1;
-    FMCP__CL_WAKE(c);
+    fmcp__cl_wake_all(c);
     FMCP__CL_UNLOCK(c);
 }
 
-/* Read what is available within ms and dispatch it. */
+/* Wait up to ms for input and dispatch what arrives; only the baton holder
+ * calls this. A byte on the wake pipe (a poke) just ends the wait early. */
 static fmcp_result fmcp__cl_pump_stream(fmcp_client *c, int ms)
 {
     char buf[16384];
-    struct pollfd pf;
+    struct pollfd pf[2];
     long n;
-    pf.fd = c->rfd;
-    pf.events = POLLIN;
-    pf.revents = 0;
-    if (poll(&pf, 1, ms) <= 0) return FMCP_OK;
+    pf[0].fd = c->rfd; pf[0].events = POLLIN; pf[0].revents = 0;
+    pf[1].fd = c->wake[0]; pf[1].events = POLLIN; pf[1].revents = 0;   /* -1 without threads: ignored */
+    n = (long)poll(pf, 2, ms);
+    if (n < 0 && errno != EINTR) { fmcp__cl_mark_closed(c); return FMCP_ERR_CLOSED; }
+    if (n <= 0) return FMCP_OK;
+    if (pf[1].revents) {
+        FMCP__CL_LOCK(c);
+        while (read(c->wake[0], buf, sizeof buf) > 0) { /* non-blocking: empties it */ }
+        c->poked = 0;
+        FMCP__CL_UNLOCK(c);
+        return FMCP_OK;
+    }
     n = (long)read(c->rfd, buf, sizeof buf);
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) return FMCP_OK;
     if (n <= 0) { fmcp__cl_mark_closed(c); return FMCP_ERR_CLOSED; }
     return fmcp__cl_feed_lines(c, buf, (size_t)n);
 }
 
+/* Give the baton back (lock held) and wake one caller waiting for it. */
+static void fmcp__cl_baton_drop(fmcp_client *c)
+{
+    fmcp__cl_pending *p;
+    c->reading = 0;
+    c->poked = 0;
+    c->gen++;
+    for (p = c->pending; p; p = p->next)
+        if (p->waiting && !p->done) { FMCP__CL_WAKE_P(p); break; }
+}
+
 #ifndef FASTMCP_NO_THREADS
+/* Make the baton holder leave its poll() now (lock held): one byte through
+ * the wake pipe, however many threads ask. */
+static void fmcp__cl_poke(fmcp_client *c)
+{
+    char b = 1;
+    if (c->poked) return;
+    c->poked = 1;
+    if (write(c->wake[1], &b, 1) < 0) { /* full: the holder wakes anyway */ }
+}
+
+/* Wait (lock held) until the reader thread may take the baton: nobody holds
+ * it, no call is waiting, and no call began or ended for FMCP__CL_IDLE_MS.
+ * So during a run of calls the callers read their own answers and this
+ * thread only naps; between calls it reads notifications and server
+ * requests. 0 = stop. */
+static int fmcp__cl_reader_turn(fmcp_client *c)
+{
+    unsigned seen = c->gen - 1;
+    for (;;) {
+        if (c->reader_stop) return 0;
+        if (!c->reading && !c->pending && c->gen == seen) return 1;
+        seen = c->gen;
+        fmcp__cl_cond_wait_on(c, &c->rcv, FMCP__CL_IDLE_MS);
+    }
+}
+
 static void *fmcp__cl_reader_main(void *arg)
 {
     fmcp_client *c = (fmcp_client *)arg;
-    char buf[16384];
-    for (;;) {
-        struct pollfd pf[2];
-        long n;
-        pf[0].fd = c->rfd; pf[0].events = POLLIN; pf[0].revents = 0;
-        pf[1].fd = c->wake[0]; pf[1].events = POLLIN; pf[1].revents = 0;
-        if (poll(pf, 2, -1) < 0) { if (errno == EINTR) continue; break; }
-        if (pf[1].revents) break;
-        n = (long)read(c->rfd, buf, sizeof buf);
-        if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-        if (n <= 0) break;
-        (void)fmcp__cl_feed_lines(c, buf, (size_t)n);
+    fmcp_result r = FMCP_OK;
+    FMCP__CL_LOCK(c);
+    while (r != FMCP_ERR_CLOSED && fmcp__cl_reader_turn(c)) {
+        c->reading = FMCP__CL_BY_READER;
+        while (r != FMCP_ERR_CLOSED && !c->pending && !c->reader_stop) {   /* a new call pokes */
+            FMCP__CL_UNLOCK(c);
+            r = fmcp__cl_pump_stream(c, -1);
+            FMCP__CL_LOCK(c);
+        }
+        fmcp__cl_baton_drop(c);
     }
-    fmcp__cl_mark_closed(c);
+    c->closed = 1;
+    fmcp__cl_wake_all(c);
+    FMCP__CL_UNLOCK(c);
     return NULL;
 }
 #endif
@@ -20063,10 +20144,16 @@ static fmcp_result fmcp__cl_stream_send(fmcp_client *c, const char *json, size_t
     return r;
 }
 
-/* Wait for p's answer on a stream transport. */
+/* Wait for p's answer. On a stream whoever holds the baton reads it and
+ * dispatches every message: answers for other calls reach their callers
+ * through p->done and the condition variable. A waiting caller takes the
+ * baton when it is free (poking the reader thread off it), so with one call
+ * at a time the caller reads its own answer and no thread is woken per call.
+ * Legacy HTTP answers come from the GET-stream thread. */
 static fmcp_result fmcp__cl_stream_wait(fmcp_client *c, fmcp__cl_pending *p)
 {
     fmcp_result r;
+    int mine = 0;
     FMCP__CL_LOCK(c);
     for (;;) {
         int ms;
@@ -20075,13 +20162,24 @@ static fmcp_result fmcp__cl_stream_wait(fmcp_client *c, fmcp__cl_pending *p)
         if (c->closed) { r = FMCP_ERR_CLOSED; break; }
         ms = fmcp__cl_slice(p->deadline);
         if (ms == 0) { r = FMCP_ERR_TIMEOUT; break; }
+        if (!mine && !c->reading && c->kind == FMCP__CL_STREAM) { c->reading = FMCP__CL_BY_CALLER; mine = 1; }
+        if (mine) {
+            FMCP__CL_UNLOCK(c);
+            (void)fmcp__cl_pump_stream(c, ms);
+            FMCP__CL_LOCK(c);
+            continue;
+        }
 #ifndef FASTMCP_NO_THREADS
-        if (c->has_thread) { fmcp__cl_cond_wait_ms(c, ms); continue; }
+        if (c->reading == FMCP__CL_BY_READER) fmcp__cl_poke(c);
+        p->waiting = 1;
+        fmcp__cl_cond_wait_on(c, &p->cv, ms);
+        p->waiting = 0;
+#else
+        r = FMCP_ERR_UNSUPPORTED;   /* no reader: cannot happen */
+        break;
 #endif
-        FMCP__CL_UNLOCK(c);
-        (void)fmcp__cl_pump_stream(c, ms);
-        FMCP__CL_LOCK(c);
     }
+    if (mine) fmcp__cl_baton_drop(c);
     FMCP__CL_UNLOCK(c);
     return r;
 }
@@ -20877,10 +20975,14 @@ static fmcp__cl_pending *fmcp__cl_register(fmcp_client *c, const fmcp_call_opts 
     p->deadline = fmcp__cl_deadline(c, o);
     if (o) { p->progress = o->progress; p->progress_user = o->progress_user; }
     if (o && o->reset_timeout_on_progress && p->deadline) p->extend_ms = p->deadline - fmcp_monotonic_ms();
+#ifndef FASTMCP_NO_THREADS
+    pthread_cond_init(&p->cv, NULL);
+#endif
     FMCP__CL_LOCK(c);
     p->id = ++c->next_id;
     p->next = c->pending;
     c->pending = p;
+    c->gen++;
     FMCP__CL_UNLOCK(c);
     return p;
 }
@@ -20890,11 +20992,14 @@ static void fmcp__cl_unregister(fmcp_client *c, fmcp__cl_pending *p)
     fmcp__cl_pending **pp;
     FMCP__CL_LOCK(c);
 #ifndef FASTMCP_NO_THREADS
-    while (p->busy) fmcp__cl_cond_wait_ms(c, FMCP__CL_SLICE_MS);
+    while (p->busy) fmcp__cl_cond_wait_on(c, &p->cv, FMCP__CL_SLICE_MS);
 #endif
     for (pp = &c->pending; *pp; pp = &(*pp)->next)
         if (*pp == p) { *pp = p->next; break; }
     FMCP__CL_UNLOCK(c);
+#ifndef FASTMCP_NO_THREADS
+    pthread_cond_destroy(&p->cv);   /* unreachable now: nobody can signal it */
+#endif
     if (p->doc) fmcp_json_doc_free(p->doc);
     fmcp_free(c->a, p, sizeof *p);
 }
@@ -21142,7 +21247,10 @@ FASTMCP_API void fmcp_client_cancel_all(fmcp_client *c, const char *reason)
         p->cancel = 1;
         if (reason) snprintf(p->reason, sizeof p->reason, "%s", reason);
     }
-    FMCP__CL_WAKE(c);
+#ifndef FASTMCP_NO_THREADS
+    if (c->reading == FMCP__CL_BY_CALLER) fmcp__cl_poke(c);   /* out of its poll() now */
+#endif
+    fmcp__cl_wake_all(c);
     FMCP__CL_UNLOCK(c);
 }
 
@@ -21272,6 +21380,7 @@ static fmcp_result fmcp__cl_new(const fmcp_client_desc *d, int kind, fmcp_client
     pthread_mutex_init(&c->lock, NULL);
     pthread_mutex_init(&c->wlock, NULL);
     pthread_cond_init(&c->cv, NULL);
+    pthread_cond_init(&c->rcv, NULL);
 #endif
     *out = c;
     return FMCP_OK;
@@ -21300,7 +21409,11 @@ static void fmcp__cl_stop_reader(fmcp_client *c)
     if (c->has_thread) {
         if (c->kind == FMCP__CL_STREAM) {
             char b = 1;
-            if (write(c->wake[1], &b, 1) < 0) { /* the reader then sees EOF */ }
+            FMCP__CL_LOCK(c);
+            c->reader_stop = 1;
+            pthread_cond_signal(&c->rcv);
+            FMCP__CL_UNLOCK(c);
+            if (write(c->wake[1], &b, 1) < 0) { /* full: a poke is pending anyway */ }
         }
 #  ifndef FASTMCP_NO_SOCKETS
         else {
@@ -21357,6 +21470,7 @@ FASTMCP_API void fmcp_client_close(fmcp_client *c)
     pthread_mutex_destroy(&c->lock);
     pthread_mutex_destroy(&c->wlock);
     pthread_cond_destroy(&c->cv);
+    pthread_cond_destroy(&c->rcv);
 #endif
     fmcp_free(c->a, c, sizeof *c);
 }
@@ -21369,6 +21483,13 @@ static fmcp_result fmcp__cl_start_stream(fmcp_client *c)
     c->wsock = fstat(c->wfd, &st) == 0 && S_ISSOCK(st.st_mode);
 #ifndef FASTMCP_NO_THREADS
     if (pipe(c->wake) != 0) return FMCP_ERR_IO;
+    {   /* not inherited by children; drained in a loop, written under the lock */
+        int i;
+        for (i = 0; i < 2; i++) {
+            (void)fcntl(c->wake[i], F_SETFD, FD_CLOEXEC);
+            (void)fcntl(c->wake[i], F_SETFL, fcntl(c->wake[i], F_GETFL) | O_NONBLOCK);
+        }
+    }
     if (pthread_create(&c->thread, NULL, fmcp__cl_reader_main, c) != 0) return FMCP_ERR_NOMEM;
     c->has_thread = 1;
 #endif

@@ -2,6 +2,8 @@
  *   bench_client URL N            Streamable HTTP against a running server
  *   bench_client -- N CMD ARGS... stdio against a spawned server
  *   bench_client                  both, against an in-process server
+ *   bench_client -t K ...         the same with K threads sharing the client
+ *                                 (N calls in all; the calls/s of all threads)
  * bench/bench_client.sh runs it next to the official TypeScript SDK client. */
 #define FASTMCP_IMPLEMENTATION
 #include "fastmcp.h"
@@ -16,25 +18,54 @@ static fmcp_result simple_text(fmcp_ctx *c, void *u)
     return fmcp_ctx_add_text(c, "This is a simple text response for testing.");
 }
 
-/* N calls of `tool`; prints and returns calls per second (0 on failure). */
+static int nthreads = 1;
+
+typedef struct job {
+    fmcp_client *c;
+    const char *tool;
+    long n;
+    int failed;
+} job;
+
+static void *calls(void *arg)
+{
+    job *j = (job *)arg;
+    long i;
+    for (i = 0; i < j->n && !j->failed; i++) {
+        fmcp_json_doc *d = NULL;
+        if (fmcp_client_call_tool(j->c, j->tool, NULL, NULL, &d) != FMCP_OK) j->failed = 1;
+        if (d) fmcp_json_doc_free(d);
+    }
+    return NULL;
+}
+
+/* N calls of `tool` (spread over nthreads threads); prints and returns calls
+ * per second (0 on failure). */
 static double run(fmcp_client *c, const char *label, const char *tool, long n)
 {
-    long i;
+    job j[64];
+    pthread_t th[64];
+    int started[64];
+    int k, failed = 0;
     int64_t t0;
     double rate;
-    for (i = 0; i < 200; i++) {   /* warm-up */
-        fmcp_json_doc *d = NULL;
-        if (fmcp_client_call_tool(c, tool, NULL, NULL, &d) != FMCP_OK) { fprintf(stderr, "call failed\n"); return 0; }
-        fmcp_json_doc_free(d);
-    }
+    j[0].c = c; j[0].tool = tool; j[0].n = 200; j[0].failed = 0;
+    calls(&j[0]);   /* warm-up */
     t0 = fmcp_monotonic_ms();
-    for (i = 0; i < n; i++) {
-        fmcp_json_doc *d = NULL;
-        if (fmcp_client_call_tool(c, tool, NULL, NULL, &d) != FMCP_OK) { fprintf(stderr, "call failed\n"); return 0; }
-        fmcp_json_doc_free(d);
+    for (k = 0; k < nthreads; k++) {
+        j[k].c = c; j[k].tool = tool; j[k].n = n / nthreads; j[k].failed = j[0].failed;
+        started[k] = k > 0 && pthread_create(&th[k], NULL, calls, &j[k]) == 0;
+        if (k > 0 && !started[k]) j[k].failed = 1;
     }
-    rate = (double)n * 1000.0 / (double)(fmcp_monotonic_ms() - t0 + 1);
-    printf("fastmcp.h client %-6s %8.0f calls/s  (%ld sequential tools/call)\n", label, rate, n);
+    calls(&j[0]);
+    for (k = 1; k < nthreads; k++) if (started[k]) pthread_join(th[k], NULL);
+    for (k = 0; k < nthreads; k++) failed |= j[k].failed;
+    if (failed) { fprintf(stderr, "call failed\n"); return 0; }
+    rate = (double)(n / nthreads * nthreads) * 1000.0 / (double)(fmcp_monotonic_ms() - t0 + 1);
+    if (nthreads > 1)
+        printf("fastmcp.h client %-6s %8.0f calls/s  (%ld tools/call from %d threads)\n", label, rate, n, nthreads);
+    else
+        printf("fastmcp.h client %-6s %8.0f calls/s  (%ld sequential tools/call)\n", label, rate, n);
     return rate;
 }
 
@@ -85,6 +116,12 @@ int main(int argc, char **argv)
     fmcp_client *c = NULL;
     fmcp_result r;
     long n;
+    if (argc > 2 && strcmp(argv[1], "-t") == 0) {
+        nthreads = atoi(argv[2]);
+        if (nthreads < 1 || nthreads > 64) return 2;
+        argc -= 2;
+        argv += 2;
+    }
     if (argc < 3) return in_process(5000);
     memset(&cd, 0, sizeof cd);
     cd.no_get_stream = 1;

@@ -2,6 +2,7 @@
 # MCP client round trips per second: the fastmcp.h client (bench_client) and
 # the official TypeScript SDK client, one after the other against the same
 # server (examples/everything), over Streamable HTTP and over stdio.
+# N calls (default 3000). BIN_PREBUILT=1 with BIN, SRV and FAST runs other builds.
 cd "$(dirname "$0")/.." || exit 2
 N=${N:-3000}
 BIN=${BIN:-build/bench/bench_client}; SRV=${SRV:-build/examples/everything}
@@ -21,7 +22,7 @@ kill $pid 2>/dev/null; wait $pid 2>/dev/null
 [ -n "$sdk" ] && (cd tests/interop && node --no-warnings client-bench-sdk.mjs -- "$N" "$(cd ../.. && pwd)/$SRV")
 # stdio again against a server that is not the bottleneck (handlers inline),
 # so the two clients' own costs show
-FAST=build/bench/stdio_server
+FAST=${FAST:-build/bench/stdio_server}
 if [ -n "${BIN_PREBUILT:-}" ] || make -s "$FAST"; then
   echo "stdio against $FAST --inline:"
   "$BIN" -- "$N" "$FAST" --inline

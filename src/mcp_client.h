@@ -104,9 +104,13 @@
  * Threading rules
  *   With threads, calls on one client may come from several threads at
  *   once. Handlers and callbacks (progress, on_log, on_notification,
- *   server-to-client requests) run on the client's reader thread (stdio), on
- *   the GET-stream thread, or on the thread whose call is reading the answer
- *   (HTTP); they must not make requests on the same client (stdio would
+ *   server-to-client requests) run on whichever thread is reading. Over
+ *   stdio a waiting call reads the stream itself, for every caller (so a
+ *   callback may run on another call's thread), and the client's reader
+ *   thread reads once no call has waited for a few milliseconds (so a
+ *   notification sent just after an answer may take that long). Over HTTP
+ *   it is the GET-stream thread or the thread whose call is reading the
+ *   answer. They must not make requests on the same client (stdio would
  *   deadlock: the reader is busy running them), and must return quickly.
  *   Without threads (FASTMCP_NO_THREADS) everything runs on the caller's
  *   thread while it waits for an answer; call fmcp_client_pump() to handle
