@@ -246,9 +246,12 @@ static int fmcp__mh_on_loop(const fmcp_mcp_http *t)
 #endif
 }
 
+/* Written only when the loop's thread changes: workers read it (on_loop),
+ * and the job queue orders them after the first write. */
 static void fmcp__mh_mark_loop(fmcp_mcp_http *t)
 {
 #ifndef FASTMCP_NO_THREADS
+    if (t->has_loop_tid && pthread_equal(t->loop_tid, pthread_self())) return;
     t->loop_tid = pthread_self();
     t->has_loop_tid = 1;
 #else
