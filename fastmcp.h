@@ -15583,7 +15583,6 @@ static int fmcp__stream_lf_handoff(void *user)
     fmcp__stream_lft *t = (fmcp__stream_lft *)user;
     fmcp__stream_lf *lf = t->lf;
     int ok;
-    fmcp_server_push_jobs(lf->st->srv, &t->jobs);   /* earlier lines of this read */
     pthread_mutex_lock(&lf->m);
     if (!lf->started) lf->started = pthread_create(&lf->helper, NULL, fmcp__stream_lf_main, lf) == 0 ? 1 : -1;
     ok = lf->waiting > 0;
@@ -16061,16 +16060,22 @@ static void fmcp__mh_push_jobs(void *user)
     fmcp_server_push_jobs(t->srv, &t->jobs);
 }
 
-/* Receive options for a message read on the loop thread. */
+/* Receive options for a message: read on the loop thread, its calls for the
+ * pool wait in t->jobs until the end of the step. */
 static void fmcp__mh_opts(fmcp_mcp_http *t, fmcp_receive_opts *o, const fmcp_auth_info *au)
 {
     memset(o, 0, sizeof *o);
     o->auth = au;
-    if (t->jobs_timer_on ||
-        (fmcp__mh_on_loop(t) && fmcp_http_timer_add(t->loop, 0, fmcp__mh_push_jobs, t, &t->jobs_timer) == FMCP_OK)) {
-        t->jobs_timer_on = 1;
-        o->defer = &t->jobs;
-    }
+    if (fmcp__mh_on_loop(t)) o->defer = &t->jobs;
+}
+
+/* After a receive: arm the end-of-step hand-over once calls wait (or hand
+ * them over now when no timer can be set). */
+static void fmcp__mh_arm_jobs(fmcp_mcp_http *t)
+{
+    if (!t->jobs.n || t->jobs_timer_on) return;
+    if (fmcp_http_timer_add(t->loop, 0, fmcp__mh_push_jobs, t, &t->jobs_timer) == FMCP_OK) t->jobs_timer_on = 1;
+    else fmcp_server_push_jobs(t->srv, &t->jobs);
 }
 
 /* Finishing calls: on failure the request is retried later (locked). */
@@ -16621,6 +16626,7 @@ static void fmcp__mh_handoff(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_r
     if (!fmcp__mh_any_answer(root)) {
         /* the engine takes the message before the 202 goes out */
         (void)fmcp_session_receive_doc(ms->s, doc, &o);
+        fmcp__mh_arm_jobs(t);
         fmcp__mh_respond(t, req, ms, 202, NULL, NULL, 0);
         return;
     }
@@ -16639,7 +16645,9 @@ static void fmcp__mh_handoff(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_r
     }
     fmcp_http_req_on_close(req, fmcp__mh_on_close, t);
     o.tag = (void *)(uintptr_t)no;
-    if (fmcp_session_receive_doc(ms->s, doc, &o) == FMCP_OK) return;
+    rc = fmcp_session_receive_doc(ms->s, doc, &o);
+    fmcp__mh_arm_jobs(t);
+    if (rc == FMCP_OK) return;
     FMCP__MH_LOCK(t);
     if ((st = fmcp__mh_find_no(ms, no)) != NULL) {
         fmcp__mh_release_req(t, st, 500);

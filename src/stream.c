@@ -211,7 +211,6 @@ static int fmcp__stream_lf_handoff(void *user)
     fmcp__stream_lft *t = (fmcp__stream_lft *)user;
     fmcp__stream_lf *lf = t->lf;
     int ok;
-    fmcp_server_push_jobs(lf->st->srv, &t->jobs);   /* earlier lines of this read */
     pthread_mutex_lock(&lf->m);
     if (!lf->started) lf->started = pthread_create(&lf->helper, NULL, fmcp__stream_lf_main, lf) == 0 ? 1 : -1;
     ok = lf->waiting > 0;
