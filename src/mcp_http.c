@@ -34,7 +34,8 @@ typedef struct fmcp__mh_ev {
 } fmcp__mh_ev;
 
 typedef struct fmcp__mh_stream {
-    struct fmcp__mh_stream *next;
+    struct fmcp__mh_stream *next, *prev;   /* the session's streams, newest first */
+    struct fmcp__mh_stream *hnext;         /* chain in the session's index by `no` */
     uint64_t no;             /* 0 = the stand-alone GET stream */
     int kind, state, done;
     int xthread;             /* written from a thread other than the loop's */
@@ -60,6 +61,10 @@ typedef struct fmcp__mh_session {
     int64_t last_used;
     uint64_t next_no;
     fmcp__mh_stream *streams;
+    fmcp__mh_stream *get;      /* the stand-alone GET stream (no 0), if any */
+    fmcp__mh_stream **idx;     /* POST streams by `no`: one session may hold hundreds */
+    size_t idx_cap, nidx;
+    size_t ndone;              /* finished streams still listed (parked ones among them) */
     char *subject;
 } fmcp__mh_session;
 
@@ -410,19 +415,63 @@ static void fmcp__mh_stream_free(fmcp_mcp_http *t, fmcp__mh_stream *st)
     fmcp_free(t->a, st, sizeof *st);
 }
 
+/* The index chain slot for `no` (idx_cap is a power of two). */
+static fmcp__mh_stream **fmcp__mh_slot(fmcp__mh_session *ms, uint64_t no)
+{
+    return &ms->idx[(size_t)(no & (uint64_t)(ms->idx_cap - 1))];
+}
+
+/* Doubles the index; on failure the old one stays (longer chains, still right). */
+static fmcp_result fmcp__mh_idx_grow(fmcp_mcp_http *t, fmcp__mh_session *ms)
+{
+    size_t nc = ms->idx_cap ? ms->idx_cap * 2 : 8, i, oc = ms->idx_cap;
+    fmcp__mh_stream **old = ms->idx;
+    fmcp__mh_stream **ni = (fmcp__mh_stream **)fmcp_malloc(t->a, nc * sizeof *ni);
+    if (!ni) return FMCP_ERR_NOMEM;
+    for (i = 0; i < nc; i++) ni[i] = NULL;
+    ms->idx = ni;
+    ms->idx_cap = nc;
+    for (i = 0; i < oc; i++) {
+        while (old[i]) {
+            fmcp__mh_stream *st = old[i], **sl;
+            old[i] = st->hnext;
+            sl = fmcp__mh_slot(ms, st->no);
+            st->hnext = *sl;
+            *sl = st;
+        }
+    }
+    if (old) fmcp_free(t->a, old, oc * sizeof *old);
+    return FMCP_OK;
+}
+
 static void fmcp__mh_unlink_stream(fmcp__mh_session *ms, fmcp__mh_stream *st)
 {
-    fmcp__mh_stream **pp = &ms->streams;
-    while (*pp && *pp != st) pp = &(*pp)->next;
-    if (*pp) *pp = st->next;
+    if (st->prev) st->prev->next = st->next; else if (ms->streams == st) ms->streams = st->next;
+    if (st->next) st->next->prev = st->prev;
+    st->next = st->prev = NULL;
+    if (st->done) ms->ndone--;
+    if (st->no == 0) {
+        if (ms->get == st) ms->get = NULL;
+    } else if (ms->idx_cap) {
+        fmcp__mh_stream **pp = fmcp__mh_slot(ms, st->no);
+        while (*pp && *pp != st) pp = &(*pp)->hnext;
+        if (*pp) { *pp = st->hnext; ms->nidx--; }
+    }
+}
+
+static void fmcp__mh_mark_done(fmcp__mh_session *ms, fmcp__mh_stream *st)
+{
+    if (!st->done) { st->done = 1; ms->ndone++; }
 }
 
 /* Finished streams whose client never came back are kept for resumption;
- * cap them per session by dropping the oldest (the list is newest first). */
+ * cap them per session by dropping the oldest (the list is newest first).
+ * The walk only happens once enough streams have finished. */
 static void fmcp__mh_trim_parked(fmcp_mcp_http *t, fmcp__mh_session *ms)
 {
     fmcp__mh_stream *st, *oldest = NULL;
     size_t n = 0;
+    if (ms->ndone < FMCP__MH_MAX_PARKED) return;
     for (st = ms->streams; st; st = st->next)
         if (st->done && !st->req) { n++; oldest = st; }
     if (n < FMCP__MH_MAX_PARKED) return;
@@ -432,8 +481,10 @@ static void fmcp__mh_trim_parked(fmcp_mcp_http *t, fmcp__mh_session *ms)
 
 static fmcp__mh_stream *fmcp__mh_stream_new(fmcp_mcp_http *t, fmcp__mh_session *ms, int kind)
 {
-    fmcp__mh_stream *st;
+    fmcp__mh_stream *st, **sl;
     fmcp__mh_trim_parked(t, ms);
+    if (kind != FMCP__MH_GET && ms->nidx >= ms->idx_cap && fmcp__mh_idx_grow(t, ms) != FMCP_OK && !ms->idx_cap)
+        return NULL;
     st = (fmcp__mh_stream *)fmcp_malloc(t->a, sizeof *st);
     if (!st) return NULL;
     memset(st, 0, sizeof *st);
@@ -441,14 +492,25 @@ static fmcp__mh_stream *fmcp__mh_stream_new(fmcp_mcp_http *t, fmcp__mh_session *
     st->no = kind == FMCP__MH_GET ? 0 : ++ms->next_no;
     st->state = kind == FMCP__MH_GET ? FMCP__MH_SSE : FMCP__MH_PENDING;
     st->next = ms->streams;
+    if (ms->streams) ms->streams->prev = st;
     ms->streams = st;
+    if (kind == FMCP__MH_GET) {
+        ms->get = st;
+    } else {
+        sl = fmcp__mh_slot(ms, st->no);
+        st->hnext = *sl;
+        *sl = st;
+        ms->nidx++;
+    }
     return st;
 }
 
 static fmcp__mh_stream *fmcp__mh_find_no(fmcp__mh_session *ms, uint64_t no)
 {
     fmcp__mh_stream *st;
-    for (st = ms->streams; st; st = st->next)
+    if (no == 0) return ms->get;
+    if (!ms->idx_cap) return NULL;
+    for (st = *fmcp__mh_slot(ms, no); st; st = st->hnext)
         if (st->no == no) return st;
     return NULL;
 }
@@ -641,7 +703,7 @@ static void fmcp__mh_on_done(void *user, void *tag)
     FMCP__MH_LOCK(t);
     st = tag && !ms->dead ? fmcp__mh_find_no(ms, (uint64_t)(uintptr_t)tag) : NULL;
     if (st) {
-        st->done = 1;
+        fmcp__mh_mark_done(ms, st);
         if ((st->init_post && !st->init_ok) || ms->temp) fmcp__mh_flag_reap(t, ms);
         if (st->state == FMCP__MH_PENDING || st->req) {
             if (st->state == FMCP__MH_PENDING) fmcp__mh_finish_pending(t, ms, st);
@@ -703,6 +765,7 @@ static fmcp__mh_session *fmcp__mh_lookup(fmcp_mcp_http *t, const char *id)
 
 static void fmcp__mh_session_free(fmcp_mcp_http *t, fmcp__mh_session *ms)
 {
+    if (ms->idx) fmcp_free(t->a, ms->idx, ms->idx_cap * sizeof *ms->idx);
     fmcp__mh_free_str(t->a, ms->subject);
     fmcp_wipe(ms->id, sizeof ms->id);
     fmcp_free(t->a, ms, sizeof *ms);
@@ -715,7 +778,7 @@ static void fmcp__mh_destroy(fmcp_mcp_http *t, fmcp__mh_session *ms)
     FMCP__MH_LOCK(t);
     while (ms->streams) {
         fmcp__mh_stream *st = ms->streams;
-        ms->streams = st->next;
+        fmcp__mh_unlink_stream(ms, st);
         fmcp__mh_release_req(t, st, 404);
         fmcp__mh_stream_free(t, st);
     }

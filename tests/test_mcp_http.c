@@ -94,6 +94,19 @@ static fmcp_result t_tool_defer(fmcp_ctx *c, void *u)
     fmcp_ctx_defer(c);
     return FMCP_OK;
 }
+#define T_HELD 40
+static fmcp_ctx *t_held[T_HELD];   /* "hold" calls by their argument k, finished by the test */
+static int t_nheld;
+static fmcp_result t_tool_hold(fmcp_ctx *c, void *u)
+{
+    int64_t k = fmcp_ctx_arg_int(c, "k", -1);
+    (void)u;
+    if (k < 0 || k >= T_HELD) return fmcp_ctx_add_text(c, "bad k");
+    t_held[k] = c;
+    t_nheld++;
+    fmcp_ctx_defer(c);
+    return FMCP_OK;
+}
 static fmcp_result t_deny_secret(void *u, const fmcp_auth_info *a, fmcp_item_kind k, const char *name, const char *sc)
 {
     (void)u; (void)a; (void)k; (void)sc;
@@ -117,7 +130,7 @@ static int t_start(const fmcp_http_transport_desc *d, const fmcp_allocator *a)
     if (fmcp_server_create(&sd, &S) != FMCP_OK) return 0;
     if (!t_add_tool("text", t_tool_text) || !t_add_tool("log", t_tool_log) ||
         !t_add_tool("poll", t_tool_poll) || !t_add_tool("secret", t_tool_text) ||
-        !t_add_tool("defer", t_tool_defer)) {
+        !t_add_tool("defer", t_tool_defer) || !t_add_tool("hold", t_tool_hold)) {
         fmcp_server_destroy(S); return 0;
     }
     fmcp_server_set_authorizer(S, t_deny_secret, NULL);
@@ -455,6 +468,79 @@ static void test_resume_after_client_cut(void)
     t_stop();
 }
 
+/* One session with many requests open at once: each answer reaches its own
+ * connection whatever the order they finish in (the session's stream index
+ * grows several times on the way). */
+static void test_many_open_streams(void)
+{
+    static tconn c[T_HELD];
+    char sid[64], h[512], body[256], want[64];
+    int i, k, order[T_HELD], n = 0;
+    if (!t_start(NULL, NULL)) T_SKIP("cannot listen on 127.0.0.1");
+    CHECK(t_init(sid));
+    t_sid_headers(h, sizeof h, sid, NULL);
+    memset(t_held, 0, sizeof t_held);
+    t_nheld = 0;
+    for (i = 0; i < T_HELD; i++) {
+        CHECK(c_open(&c[i]));
+        snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\",\"params\":"
+                 "{\"name\":\"hold\",\"arguments\":{\"k\":%d}}}", 1000 + i, i);
+        c_send(&c[i], "POST", "/mcp", h, body);
+    }
+    for (i = 0; i < 400 && t_nheld < T_HELD; i++) fmcp_http_step(L, 5);
+    CHECK_EQ_INT(t_nheld, T_HELD);
+    /* finish odd ones newest first, then even ones oldest first */
+    for (k = T_HELD - 1; k >= 0; k--) if (k & 1) order[n++] = k;
+    for (k = 0; k < T_HELD; k++) if (!(k & 1)) order[n++] = k;
+    for (i = 0; i < n; i++) {
+        k = order[i];
+        if (!t_held[k]) continue;
+        snprintf(want, sizeof want, "answer %d", k);
+        CHECK_OK(fmcp_ctx_add_text(t_held[k], want));
+        fmcp_ctx_finish(t_held[k], FMCP_OK);
+    }
+    for (i = 0; i < T_HELD; i++) {
+        CHECK(c_wait_complete(&c[i]));
+        CHECK_EQ_INT(c_status(&c[i]), 200);
+        snprintf(want, sizeof want, "\"id\":%d,", 1000 + i);
+        CHECK(strstr(c_body(&c[i]), want) != NULL);
+        snprintf(want, sizeof want, "answer %d\"", i);
+        CHECK(strstr(c_body(&c[i]), want) != NULL);
+        c_close(&c[i]);
+    }
+    t_stop();
+}
+
+/* Finished streams nobody resumed are capped per session: the oldest go. */
+static void test_parked_streams_capped(void)
+{
+    tconn c;
+    char sid[64], h[512], h2[640], first[64], last[64];
+    int i;
+    if (!t_start(NULL, NULL)) T_SKIP("cannot listen on 127.0.0.1");
+    CHECK(t_init(sid));
+    t_sid_headers(h, sizeof h, sid, NULL);
+    first[0] = last[0] = 0;
+    for (i = 0; i < 40; i++) {
+        const char *p;
+        size_t n;
+        CHECK_EQ_INT(t_req(&c, "POST", "/mcp", h, CALL("poll")), 200);
+        p = strstr(c_body(&c), "id: ");
+        CHECK(p != NULL);
+        if (!p) break;
+        n = strcspn(p + 4, "\n");
+        if (n > 63) n = 63;
+        memcpy(i == 0 ? first : last, p + 4, n);
+        (i == 0 ? first : last)[n] = 0;
+    }
+    snprintf(h2, sizeof h2, "%sLast-Event-ID: %s\r\n", h, first);
+    CHECK_EQ_INT(t_req(&c, "GET", "/mcp", h2, NULL), 404);
+    snprintf(h2, sizeof h2, "%sLast-Event-ID: %s\r\n", h, last);
+    CHECK_EQ_INT(t_req(&c, "GET", "/mcp", h2, NULL), 200);
+    CHECK(strstr(c_body(&c), "resumed result") != NULL);
+    t_stop();
+}
+
 static void test_idle_expiry(void)
 {
     tconn c;
@@ -789,6 +875,8 @@ int main(void)
     T_RUN(test_get_stream);
     T_RUN(test_resume);
     T_RUN(test_resume_after_client_cut);
+    T_RUN(test_many_open_streams);
+    T_RUN(test_parked_streams_capped);
     T_RUN(test_idle_expiry);
     T_RUN(test_stateless);
     T_RUN(test_json_only_and_disabled_get);
