@@ -807,8 +807,9 @@ FASTMCP_API fmcp_result fmcp_bn_is_probable_prime(const fmcp_limb *a, size_t n, 
  *   inverse mod p would need a variable-time GCD over the secret prime (or a
  *   second exponentiation). The result is checked with the public key
  *   (FMCP_ERR_CRYPTO and nothing released if that fails, e.g. after a fault
- *   or an inconsistent key). The key's own temporaries are wiped; bignum
- *   scratch inside Montgomery products may remain on the stack.
+ *   or an inconsistent key). The key's own temporaries are wiped, and so is
+ *   the bignum scratch (each exponentiation passes one buffer to all its
+ *   Montgomery products and wipes it at the end).
  * fmcp_rsa_generate
  *   Random odd candidates with the top two bits set (so n has exactly `bits`
  *   bits), sieved by the first 2048 odd primes and for p mod e != 1, then
@@ -6082,13 +6083,14 @@ static void fmcp__bn_final_sub(fmcp_limb *r, const fmcp_limb *t, fmcp_limb hi,
     for (i = 0; i < n; i++) r[i] = (d[i] & take) | (t[i] & ~take);
 }
 
-/* Montgomery reduction of a 2n-limb value t < m*R: r = t/R mod m. */
-static void fmcp__bn_redc(fmcp_limb *r, const fmcp_limb *t, const fmcp_limb *m,
-                          fmcp_limb m0inv, size_t n)
+/* Montgomery reduction of a 2n-limb value w < m*R: r = w/R mod m. w is
+ * scratch and is overwritten. The products below take their 2n-limb scratch
+ * from the caller, so an exponentiation wipes one buffer once at the end
+ * instead of leaving intermediate values on the stack (or wiping per product). */
+static void fmcp__bn_redc(fmcp_limb *r, fmcp_limb *w, const fmcp_limb *m, fmcp_limb m0inv, size_t n)
 {
-    fmcp_limb w[2 * FMCP_BN_MAX_LIMBS], top = 0;
+    fmcp_limb top = 0;
     size_t i;
-    memcpy(w, t, 2 * n * sizeof *w);
     for (i = 0; i < n; i++) {
         fmcp_limb c = fmcp__bn_addmul(w + i, m, n, w[i] * m0inv);
         fmcp__dlimb z = (fmcp__dlimb)w[i + n] + c + top;
@@ -6101,9 +6103,8 @@ static void fmcp__bn_redc(fmcp_limb *r, const fmcp_limb *t, const fmcp_limb *m,
 /* Montgomery product as a full product then a reduction: two loops with a
  * single carry chain each run faster than one interleaved loop with two. */
 static void fmcp__bn_mont_mul(fmcp_limb *r, const fmcp_limb *a, const fmcp_limb *b,
-                              const fmcp_limb *m, fmcp_limb m0inv, size_t n)
+                              const fmcp_limb *m, fmcp_limb m0inv, size_t n, fmcp_limb *t)
 {
-    fmcp_limb t[2 * FMCP_BN_MAX_LIMBS];
     fmcp_bn_mul(t, a, n, b, n);
     fmcp__bn_redc(r, t, m, m0inv, n);
 }
@@ -6112,9 +6113,8 @@ static void fmcp__bn_mont_mul(fmcp_limb *r, const fmcp_limb *a, const fmcp_limb 
  * doubled, then the result is reduced; about 3/4 of the multiplications of
  * a general product. */
 static void fmcp__bn_mont_sqr(fmcp_limb *r, const fmcp_limb *a, const fmcp_limb *m,
-                              fmcp_limb m0inv, size_t n)
+                              fmcp_limb m0inv, size_t n, fmcp_limb *t)
 {
-    fmcp_limb t[2 * FMCP_BN_MAX_LIMBS];
     fmcp_limb c;
     size_t i;
     memset(t, 0, 2 * n * sizeof *t);
@@ -6137,20 +6137,25 @@ static void fmcp__bn_mont_sqr(fmcp_limb *r, const fmcp_limb *a, const fmcp_limb 
     fmcp__bn_redc(r, t, m, m0inv, n);
 }
 
+/* The public one-shot forms: their own scratch, wiped (operands may be secret). */
 FASTMCP_API void fmcp_bn_mont_mul(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a,
                                   const fmcp_limb *b)
 {
-    fmcp__bn_mont_mul(r, a, b, ctx->m, ctx->m0inv, ctx->n);
+    fmcp_limb t[2 * FMCP_BN_MAX_LIMBS];
+    fmcp__bn_mont_mul(r, a, b, ctx->m, ctx->m0inv, ctx->n, t);
+    fmcp_wipe(t, 2 * ctx->n * sizeof *t);
 }
 
 FASTMCP_API void fmcp_bn_mont_sqr(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a)
 {
-    fmcp__bn_mont_sqr(r, a, ctx->m, ctx->m0inv, ctx->n);
+    fmcp_limb t[2 * FMCP_BN_MAX_LIMBS];
+    fmcp__bn_mont_sqr(r, a, ctx->m, ctx->m0inv, ctx->n, t);
+    fmcp_wipe(t, 2 * ctx->n * sizeof *t);
 }
 
 FASTMCP_API void fmcp_bn_mont_to(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a)
 {
-    fmcp__bn_mont_mul(r, a, ctx->rr, ctx->m, ctx->m0inv, ctx->n);
+    fmcp_bn_mont_mul(ctx, r, a, ctx->rr);
 }
 
 FASTMCP_API void fmcp_bn_mont_from(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a)
@@ -6158,12 +6163,15 @@ FASTMCP_API void fmcp_bn_mont_from(const fmcp_bn_mont *ctx, fmcp_limb *r, const 
     fmcp_limb one[FMCP_BN_MAX_LIMBS];
     memset(one, 0, ctx->n * sizeof *one);
     one[0] = 1;
-    fmcp__bn_mont_mul(r, a, one, ctx->m, ctx->m0inv, ctx->n);
+    fmcp_bn_mont_mul(ctx, r, a, one);
 }
 
 FASTMCP_API void fmcp_bn_mont_reduce(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *t)
 {
-    fmcp__bn_redc(r, t, ctx->m, ctx->m0inv, ctx->n);
+    fmcp_limb w[2 * FMCP_BN_MAX_LIMBS];
+    memcpy(w, t, 2 * ctx->n * sizeof *w);
+    fmcp__bn_redc(r, w, ctx->m, ctx->m0inv, ctx->n);
+    fmcp_wipe(w, 2 * ctx->n * sizeof *w);
 }
 
 /* x = 2x mod m for x < m, constant time. */
@@ -6178,7 +6186,7 @@ static void fmcp__bn_mod_double(fmcp_limb *x, const fmcp_limb *m, size_t n)
 
 FASTMCP_API fmcp_result fmcp_bn_mont_init(fmcp_bn_mont *ctx, const fmcp_limb *m, size_t n)
 {
-    fmcp_limb x, inv;
+    fmcp_limb x, inv, t[2 * FMCP_BN_MAX_LIMBS];
     size_t bits, total, odd, k, i;
     if (n == 0 || n > FMCP_BN_MAX_LIMBS || !(m[0] & 1)) return FMCP_ERR_INVALID_ARG;
     bits = fmcp_bn_bits(m, n);
@@ -6197,7 +6205,7 @@ FASTMCP_API fmcp_result fmcp_bn_mont_init(fmcp_bn_mont *ctx, const fmcp_limb *m,
     for (odd = total, k = 0; !(odd & 1); odd >>= 1) k++;
     ctx->rr[(bits - 1) / FMCP_LIMB_BITS] = (fmcp_limb)1 << ((bits - 1) % FMCP_LIMB_BITS);
     for (i = bits - 1; i < total + odd; i++) fmcp__bn_mod_double(ctx->rr, m, n);
-    for (i = 0; i < k; i++) fmcp__bn_mont_mul(ctx->rr, ctx->rr, ctx->rr, m, ctx->m0inv, n);
+    for (i = 0; i < k; i++) fmcp__bn_mont_mul(ctx->rr, ctx->rr, ctx->rr, m, ctx->m0inv, n, t);
     return FMCP_OK;
 }
 
@@ -6231,6 +6239,7 @@ FASTMCP_API void fmcp_bn_mod_exp(const fmcp_bn_mont *ctx, fmcp_limb *r, const fm
 {
     const size_t W = FMCP__EXP_WINDOW, ENTRIES = (size_t)1 << FMCP__EXP_WINDOW;
     fmcp_limb table[(1 << FMCP__EXP_WINDOW) * FMCP_BN_MAX_LIMBS], acc[FMCP_BN_MAX_LIMBS], t[FMCP_BN_MAX_LIMBS];
+    fmcp_limb s[2 * FMCP_BN_MAX_LIMBS];
     size_t n = ctx->n, i, pos, first;
     /* table[i] = a^i in Montgomery form; table[0] = R mod m */
     memset(t, 0, n * sizeof *t);
@@ -6238,27 +6247,28 @@ FASTMCP_API void fmcp_bn_mod_exp(const fmcp_bn_mont *ctx, fmcp_limb *r, const fm
     fmcp_bn_mont_to(ctx, table, t);
     fmcp_bn_mont_to(ctx, table + n, a);
     for (i = 2; i < ENTRIES; i++)
-        fmcp__bn_mont_mul(table + i * n, table + (i - 1) * n, table + n, ctx->m, ctx->m0inv, n);
+        fmcp__bn_mont_mul(table + i * n, table + (i - 1) * n, table + n, ctx->m, ctx->m0inv, n, s);
     pos = en * FMCP_LIMB_BITS;
     first = pos % W ? pos % W : W;
     pos -= first;
     fmcp__bn_ct_lookup(acc, table, ENTRIES, fmcp__bn_window(e, en, pos, first), n);
     while (pos > 0) {
         pos -= W;
-        for (i = 0; i < W; i++) fmcp__bn_mont_sqr(acc, acc, ctx->m, ctx->m0inv, n);
+        for (i = 0; i < W; i++) fmcp__bn_mont_sqr(acc, acc, ctx->m, ctx->m0inv, n, s);
         fmcp__bn_ct_lookup(t, table, ENTRIES, fmcp__bn_window(e, en, pos, W), n);
-        fmcp__bn_mont_mul(acc, acc, t, ctx->m, ctx->m0inv, n);
+        fmcp__bn_mont_mul(acc, acc, t, ctx->m, ctx->m0inv, n, s);
     }
     fmcp_bn_mont_from(ctx, r, acc);
     fmcp_wipe(table, ENTRIES * n * sizeof *table);
     fmcp_wipe(acc, sizeof acc);
     fmcp_wipe(t, sizeof t);
+    fmcp_wipe(s, 2 * n * sizeof *s);
 }
 
 FASTMCP_API void fmcp_bn_mod_exp_public(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a,
                                         const fmcp_limb *e, size_t en)
 {
-    fmcp_limb base[FMCP_BN_MAX_LIMBS], acc[FMCP_BN_MAX_LIMBS];
+    fmcp_limb base[FMCP_BN_MAX_LIMBS], acc[FMCP_BN_MAX_LIMBS], s[2 * FMCP_BN_MAX_LIMBS];
     size_t n = ctx->n, bit = fmcp_bn_bits(e, en);
     if (bit == 0) { /* a^0 = 1 (mod m > 1) */
         memset(r, 0, n * sizeof *r);
@@ -6268,9 +6278,9 @@ FASTMCP_API void fmcp_bn_mod_exp_public(const fmcp_bn_mont *ctx, fmcp_limb *r, c
     fmcp_bn_mont_to(ctx, base, a);
     memcpy(acc, base, n * sizeof *acc);
     for (bit--; bit-- > 0;) {
-        fmcp__bn_mont_sqr(acc, acc, ctx->m, ctx->m0inv, n);
+        fmcp__bn_mont_sqr(acc, acc, ctx->m, ctx->m0inv, n, s);
         if ((e[bit / FMCP_LIMB_BITS] >> (bit % FMCP_LIMB_BITS)) & 1)
-            fmcp__bn_mont_mul(acc, acc, base, ctx->m, ctx->m0inv, n);
+            fmcp__bn_mont_mul(acc, acc, base, ctx->m, ctx->m0inv, n, s);
     }
     fmcp_bn_mont_from(ctx, r, acc);
 }
@@ -6386,17 +6396,21 @@ static fmcp_result fmcp__bn_random_base(fmcp_limb *b, const fmcp_limb *m, size_t
 static int fmcp__bn_mr_round(const fmcp_bn_mont *ctx, const fmcp_limb *b, const fmcp_limb *d,
                              size_t s, const fmcp_limb *one_m, const fmcp_limb *minus_one_m)
 {
-    fmcp_limb x[FMCP_BN_MAX_LIMBS];
+    fmcp_limb x[FMCP_BN_MAX_LIMBS], t[2 * FMCP_BN_MAX_LIMBS];
     size_t n = ctx->n, i;
+    int r = 0;
     fmcp_bn_mod_exp(ctx, x, b, d, n);
     fmcp_bn_mont_to(ctx, x, x);
-    if (fmcp_bn_cmp(x, one_m, n) == 0 || fmcp_bn_cmp(x, minus_one_m, n) == 0) return 1;
-    for (i = 1; i < s; i++) {
-        fmcp__bn_mont_sqr(x, x, ctx->m, ctx->m0inv, n);
-        if (fmcp_bn_cmp(x, minus_one_m, n) == 0) return 1;
-        if (fmcp_bn_cmp(x, one_m, n) == 0) return 0;
+    if (fmcp_bn_cmp(x, one_m, n) == 0 || fmcp_bn_cmp(x, minus_one_m, n) == 0) r = 1;
+    /* the candidate becomes a secret prime: its powers do not stay on the stack */
+    for (i = 1; !r && i < s; i++) {
+        fmcp__bn_mont_sqr(x, x, ctx->m, ctx->m0inv, n, t);
+        if (fmcp_bn_cmp(x, minus_one_m, n) == 0) r = 1;
+        else if (fmcp_bn_cmp(x, one_m, n) == 0) break;
     }
-    return 0;
+    fmcp_wipe(x, n * sizeof *x);
+    fmcp_wipe(t, 2 * n * sizeof *t);
+    return r;
 }
 
 /* Trial division: 1 = prime (a small prime itself), 0 = composite, -1 = unknown. */

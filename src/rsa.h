@@ -42,8 +42,9 @@
  *   inverse mod p would need a variable-time GCD over the secret prime (or a
  *   second exponentiation). The result is checked with the public key
  *   (FMCP_ERR_CRYPTO and nothing released if that fails, e.g. after a fault
- *   or an inconsistent key). The key's own temporaries are wiped; bignum
- *   scratch inside Montgomery products may remain on the stack.
+ *   or an inconsistent key). The key's own temporaries are wiped, and so is
+ *   the bignum scratch (each exponentiation passes one buffer to all its
+ *   Montgomery products and wipes it at the end).
  * fmcp_rsa_generate
  *   Random odd candidates with the top two bits set (so n has exactly `bits`
  *   bits), sieved by the first 2048 odd primes and for p mod e != 1, then
