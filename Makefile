@@ -59,6 +59,28 @@ $(BUILD)/tests/%: tests/%.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -I. -o $@ $< $(LDLIBS)
 
+# Most tests link one build of the implementation (tests/fastmcp_impl.c, made
+# once per flag set) instead of compiling all of it into each binary: that
+# halves the build. These call internal (static) functions and build it in.
+OWN_IMPL_TESTS := test_json test_oauth test_sha256 test_stream
+SHARED_TESTS   := $(filter-out $(OWN_IMPL_TESTS),$(TEST_SRCS:tests/%.c=%))
+IMPL_O         := $(BUILD)/obj/impl.o
+IMPL_SAN_O     := $(BUILD)/obj/impl_san.o
+# _DEFAULT_SOURCE: what the implementation defines for the tests when built in
+SHARED_DEFS    := -DFMCP_TEST_SHARED_IMPL -D_DEFAULT_SOURCE
+$(IMPL_O): tests/fastmcp_impl.c fastmcp.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) -I. -c -o $@ $<
+$(IMPL_SAN_O): tests/fastmcp_impl.c fastmcp.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(SANITIZE) -I. -c -o $@ $<
+$(SHARED_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: tests/%.c fastmcp.h tests/test.h $(IMPL_O)
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) $(SHARED_DEFS) -I. -o $@ $< $(IMPL_O) $(LDLIBS)
+$(SHARED_TESTS:%=$(BUILD)/san/%): $(BUILD)/san/%: tests/%.c fastmcp.h tests/test.h $(IMPL_SAN_O)
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(SANITIZE) $(SHARED_DEFS) -I. -o $@ $< $(IMPL_SAN_O) $(LDLIBS)
+
 # the http tests again on the portable poll(2) backend
 $(BUILD)/tests/test_http_poll: tests/test_http.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
@@ -148,9 +170,13 @@ run: $(BUILD)/examples/authenticated_server
 
 FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
 fuzz: $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%)
-$(BUILD)/fuzz/%: fuzz/%.c fastmcp.h
+# the fuzz targets share one instrumented build of the implementation too
+$(BUILD)/fuzz/impl.o: tests/fastmcp_impl.c fastmcp.h
 	@mkdir -p $(@D)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -o $@ $< $(LDLIBS)
+	clang -g -O1 -fsanitize=fuzzer-no-link,address,undefined -I. -c -o $@ $<
+$(BUILD)/fuzz/%: fuzz/%.c fastmcp.h $(BUILD)/fuzz/impl.o
+	@mkdir -p $(@D)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(SHARED_DEFS) -I. -o $@ $< $(BUILD)/fuzz/impl.o $(LDLIBS)
 
 amalgamate:
 	@sh tools/amalgamate

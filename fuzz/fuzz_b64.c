@@ -1,6 +1,8 @@
 /* libFuzzer target: strict base64/base64url decoding round-trips exactly:
  * whatever decodes must re-encode to the very same text. */
+#ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
 #define FASTMCP_IMPLEMENTATION
+#endif
 #include "fastmcp.h"
 #include <string.h>
 #include <stdlib.h>

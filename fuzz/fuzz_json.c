@@ -1,6 +1,8 @@
 /* libFuzzer target: the JSON parser must never crash, leak or accept what its
  * own writer cannot reproduce. Build: make fuzz (clang -fsanitize=fuzzer). */
+#ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
 #define FASTMCP_IMPLEMENTATION
+#endif
 #include "fastmcp.h"
 #include <string.h>
 #include <stdlib.h>

@@ -3,7 +3,9 @@
  * description; a success (only possible by forging RS256) is a finding. The
  * verifier has an RSA key, issuer, audience and scope policy configured so
  * every stage is reachable. */
+#ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
 #define FASTMCP_IMPLEMENTATION
+#endif
 #include "fastmcp.h"
 #include <stdlib.h>
 #include <string.h>

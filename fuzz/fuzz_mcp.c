@@ -8,7 +8,9 @@
  * every request with a string or number id gets exactly one response with
  * that id (or its batch is refused as a whole with one error); no response
  * names an id the input never had; on_done fires once per receive. */
+#ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
 #define FASTMCP_IMPLEMENTATION
+#endif
 #include "fastmcp.h"
 #include <stdio.h>
 #include <stdlib.h>

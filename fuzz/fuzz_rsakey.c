@@ -5,7 +5,9 @@
  * our own output, up to the omissions the reference allows); JWKS parsing
  * with a failing allocation ends in FMCP_ERR_NOMEM without a leak. Seeds: PEM
  * and DER keys from openssl, JWK sets (tests/fuzz_smoke.sh makes them). */
+#ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
 #define FASTMCP_IMPLEMENTATION
+#endif
 #include "fastmcp.h"
 #include <stdlib.h>
 #include <string.h>

@@ -3,7 +3,9 @@
  * line and a Host header (no spaces, controls or delimiters where they could
  * split or redirect the request); and it is stable: written back out as
  * scheme://host:port/path it parses to the very same struct. */
+#ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
 #define FASTMCP_IMPLEMENTATION
+#endif
 #include "fastmcp.h"
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,9 @@
  * Everything runs in-process on one loop: the MCP server on 127.0.0.1:0, a
  * JWKS endpoint on a second server (a fetch counter and key rotation), a
  * client through fmcp_http_fetch_async, and a clock hook that moves time. */
+#ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
 #define FASTMCP_IMPLEMENTATION
+#endif
 #include "fastmcp.h"
 #include "test.h"
 

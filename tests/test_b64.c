@@ -1,7 +1,9 @@
 /* Unit tests for the b64 module: RFC 4648 section 10 vectors, strictness
  * (every rejection rule), round trips of every length 0..300 and of random
  * data, buffer handling, and the RFC 7515 appendix A base64url strings. */
+#ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
 #define FASTMCP_IMPLEMENTATION
+#endif
 #include "fastmcp.h"
 #include "test.h"
 

@@ -1,5 +1,7 @@
 /* Unit tests for the base module: results, allocator, hooks, ct helpers. */
+#ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
 #define FASTMCP_IMPLEMENTATION
+#endif
 #include "fastmcp.h"
 #include "test.h"
 

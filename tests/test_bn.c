@@ -1,6 +1,8 @@
 /* Unit tests for the bn module: byte conversion, arithmetic, Montgomery,
  * modular exponentiation and primality (Wycheproof primality_test.json). */
+#ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
 #define FASTMCP_IMPLEMENTATION
+#endif
 #include "fastmcp.h"
 #include "test.h"
 

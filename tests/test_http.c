@@ -2,7 +2,9 @@
  * library client, limits, timeouts, wake-ups from worker threads, shutdown.
  * The raw clients below parse responses with their own small code, so the
  * server is not checked against itself. The loop is stepped, never slept. */
+#ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
 #define FASTMCP_IMPLEMENTATION
+#endif
 #include "fastmcp.h"
 #include "test.h"
 

@@ -1,7 +1,9 @@
 /* Unit tests for the json module: parser conformance (JSONTestSuite,
  * JSON_checker), round trips, numbers (against libc strtod as the
  * independent reference), errors, accessors, writer, allocation failures. */
+#ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
 #define FASTMCP_IMPLEMENTATION
+#endif
 #include "fastmcp.h"
 #include "test.h"
 

@@ -9,7 +9,9 @@
  * because their header alg is not RS256. Key-usage groups (use "enc",
  * key_ops without "verify") must leave no usable key. JSON-serialised JWS
  * tests are skipped: only the compact form is supported. */
+#ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
 #define FASTMCP_IMPLEMENTATION
+#endif
 #include "fastmcp.h"
 #include "test.h"
 

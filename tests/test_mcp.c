@@ -1,7 +1,9 @@
 /* Tests for the mcp module: the engine driven with JSON-RPC messages through a
  * fake transport (a collector of sent messages). Expected values come from the
  * MCP / JSON-RPC 2.0 specifications and RFC 4648 (base64 vectors). */
+#ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
 #define FASTMCP_IMPLEMENTATION
+#endif
 #include "fastmcp.h"
 #include "test.h"
 #include <pthread.h>

@@ -1,7 +1,9 @@
 /* Tests for the MCP client: against our own server in-process over a
  * socketpair (stream transport) and over Streamable HTTP on 127.0.0.1:0,
  * plus a spawned stdio server (this binary run with --server). */
+#ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
 #define FASTMCP_IMPLEMENTATION
+#endif
 #include "fastmcp.h"
 #include "test.h"
 #include <pthread.h>

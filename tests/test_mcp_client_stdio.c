@@ -6,7 +6,9 @@
  * Whoever reads the stream (a waiting caller or the client's reader thread)
  * must dispatch everything. Also built with -DFASTMCP_NO_THREADS (the peer
  * still runs on a test thread; the client then reads on the caller). */
+#ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
 #define FASTMCP_IMPLEMENTATION
+#endif
 #include "fastmcp.h"
 #include "test.h"
 #include <pthread.h>

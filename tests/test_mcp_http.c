@@ -3,7 +3,9 @@
  * tiny HTTP reader (not the library client), the loop is stepped, never
  * slept, and time moves through the monotonic clock hook. Handlers run
  * inline (workers = -1) so every step is deterministic. */
+#ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
 #define FASTMCP_IMPLEMENTATION
+#endif
 #include "fastmcp.h"
 #include "test.h"
 

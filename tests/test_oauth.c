@@ -2,7 +2,9 @@
  * WWW-Authenticate parsing, discovery URLs, scope selection, and whole flows
  * against a fake authorization server + MCP resource server written here on
  * the project's http server (127.0.0.1, port 0, its own loop thread). */
+#ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
 #define FASTMCP_IMPLEMENTATION
+#endif
 #include "fastmcp.h"
 #include "test.h"
 #include <pthread.h>

@@ -1,7 +1,9 @@
 /* Unit tests for the oauth_store module: memory and file stores, file
  * permissions, damaged files, foreign files, and concurrent writers (forked
  * processes and threads) checked by a reader that must never see a torn value. */
+#ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
 #define FASTMCP_IMPLEMENTATION
+#endif
 #include "fastmcp.h"
 #include "test.h"
 

@@ -1,6 +1,8 @@
 /* Unit tests for the rsa module: Wycheproof verify and sign-generation
  * vectors, RFC 7515 A.2, key policy, key generation, failure paths. */
+#ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
 #define FASTMCP_IMPLEMENTATION
+#endif
 #include "fastmcp.h"
 #include "test.h"
 

@@ -1,6 +1,8 @@
 /* Tests for the rsakey module: DER/PEM/JWK/JWKS against independent sources
  * (RFC 7515 A.2 as exported by node, RFC 7638, Wycheproof, the openssl CLI). */
+#ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
 #define FASTMCP_IMPLEMENTATION
+#endif
 #include "fastmcp.h"
 #include "test.h"
 #include <unistd.h>

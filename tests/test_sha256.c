@@ -1,6 +1,8 @@
 /* Unit tests for the sha256 module: NIST CAVP SHAVS byte-oriented vectors,
  * Wycheproof HMAC-SHA256 vectors, and streaming in every kind of split. */
+#ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
 #define FASTMCP_IMPLEMENTATION
+#endif
 #include "fastmcp.h"
 #include "test.h"
 

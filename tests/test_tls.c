@@ -1,7 +1,9 @@
 /* tls: our HTTPS client against our HTTPS server on one event loop, with a
  * CA and certificates made by the openssl command (an independent peer).
  * Built only when BearSSL is installed (make adds -DFASTMCP_WITH_BEARSSL). */
+#ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
 #define FASTMCP_IMPLEMENTATION
+#endif
 #include "fastmcp.h"
 #include "test.h"
 

@@ -6,7 +6,9 @@
  * reduced, both sides of a key exchange agree). The BearSSL cross-check is
  * in test_tls.c (built with BearSSL). Built plain and with FASTMCP_NO_INT128
  * (the 32-bit field code). */
+#ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
 #define FASTMCP_IMPLEMENTATION
+#endif
 #include "fastmcp.h"
 #include "test.h"
 
