@@ -12648,6 +12648,7 @@ struct fmcp_ctx {
     fmcp__mcp_auth *auth;
     fmcp__mcp_kind kind;
     const fmcp_json *params, *args;
+    size_t size;              /* allocation: the struct, then id and name text */
     char *id;                 /* raw id text */
     size_t id_len;
     char *name;               /* tool/prompt name or resource URI */
@@ -13744,20 +13745,18 @@ static void fmcp__mcp_ctx_free(fmcp_ctx *c)
     fmcp_session *s = c->s;
     const fmcp_allocator *a = s->alloc;
     size_t i;
-    fmcp__mcp_strfree(a, c->name);
     fmcp__mcp_strfree(a, c->uri);
     fmcp__mcp_strfree(a, c->carg);
     fmcp__mcp_strfree(a, c->cvalue);
     fmcp__mcp_strfree(a, c->description);
     fmcp__mcp_strfree(a, c->err_msg);
-    if (c->id) fmcp_free(a, c->id, c->id_len + 1);
     if (c->progress_token) fmcp_free(a, c->progress_token, c->progress_token_len + 1);
     if (c->structured) fmcp_free(a, c->structured, c->structured_len + 1);
     for (i = 0; i < c->n_vars * 2; i++) fmcp__mcp_strfree(a, c->vars[i]);
     if (c->vars) fmcp_free(a, c->vars, c->n_vars * 2 * sizeof(char *));
     fmcp_jw_reset(&c->w);
     fmcp__mcp_ctx_unref_all(s, c);
-    fmcp_free(a, c, sizeof *c);
+    fmcp_free(a, c, c->size);
 }
 
 /* Session lock held. */
@@ -13784,16 +13783,22 @@ static void fmcp__mcp_ctx_open(fmcp_ctx *c)
 
 /* A ctx for the request with id id (raw text); the caller already took a
  * reference on g or b for its response. NULL on NOMEM. */
+/* One allocation holds the context, its id and its name (every call has both). */
 static fmcp_ctx *fmcp__mcp_ctx_new(fmcp_session *s, fmcp__mcp_msg *m, fmcp__mcp_group *g, fmcp__mcp_batch *b,
                                fmcp__mcp_auth *au, const char *id, size_t id_len, fmcp__mcp_kind kind,
-                               const fmcp_json *params)
+                               const fmcp_json *params, const char *name)
 {
-    fmcp_ctx *c = (fmcp_ctx *)fmcp_malloc(s->alloc, sizeof *c);
-    if (!c) return NULL;
+    size_t nlen = name ? strlen(name) + 1 : 0, size = sizeof(fmcp_ctx) + id_len + 1 + nlen;
+    fmcp_ctx *c;
+    if (size < nlen) return NULL;
+    if (!(c = (fmcp_ctx *)fmcp_malloc(s->alloc, size))) return NULL;
     memset(c, 0, sizeof *c);
-    c->id = fmcp__mcp_strndup(s->alloc, id, id_len);
-    if (!c->id) { fmcp_free(s->alloc, c, sizeof *c); return NULL; }
+    c->size = size;
+    c->id = (char *)(c + 1);
+    memcpy(c->id, id, id_len);
+    c->id[id_len] = 0;
     c->id_len = id_len;
+    if (name) { c->name = c->id + id_len + 1; memcpy(c->name, name, nlen); }
     c->s = s;
     c->msg = m;
     c->group = g;
@@ -14728,14 +14733,13 @@ static void fmcp__mcp_req_tool_error(fmcp__mcp_req *r, const char *text)
 static fmcp_ctx *fmcp__mcp_req_ctx(fmcp__mcp_req *r, fmcp__mcp_kind kind, const char *name)
 {
     int ok = 1;
-    fmcp_ctx *c = fmcp__mcp_ctx_new(r->s, r->m, r->g, r->b, r->au, r->id, r->id_len, kind, r->params);
+    fmcp_ctx *c = fmcp__mcp_ctx_new(r->s, r->m, r->g, r->b, r->au, r->id, r->id_len, kind, r->params, name);
     if (c) {   /* one read each (callers may hold srv->lock; the observer is set before serving) */
         c->observe = r->s->srv->observe;
         c->observe_user = r->s->srv->observe_user;
         if (c->observe) c->t0 = fmcp_monotonic_ms();
     }
-    if (c) c->name = fmcp__mcp_strdup_opt(r->s->alloc, name, &ok);
-    if (c && ok) {
+    if (c) {
         const fmcp_json *tok = fmcp_json_get(fmcp_json_get(r->params, "_meta"), "progressToken");
         if (tok && (fmcp_json_is(tok, FMCP_JSON_STRING) || fmcp_json_is(tok, FMCP_JSON_NUMBER))) {
             c->progress_token = fmcp__mcp_json_text(r->s->alloc, tok, &c->progress_token_len);
