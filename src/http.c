@@ -1593,6 +1593,11 @@ FASTMCP_API fmcp_result fmcp_http_respond(fmcp_http_req *req, int status, const 
     if (len && !body) return FMCP_ERR_INVALID_ARG;
     if (status == 204 || status == 304) len = 0;
     e = fmcp__out_begin(req, &o);
+    if (!e && !o.direct) {   /* a private buffer: size it once, not by doubling */
+        size_t need = 256 + len, i;
+        for (i = 0; i < nheaders; i++) need += strlen(headers[i].name) + strlen(headers[i].value) + 4;
+        e = fmcp__hb_reserve(req->loop->a, o.b, need);
+    }
     if (!e) e = fmcp__fmt_head(&o, status, headers, nheaders, 0, len);
     if (!e && !req->is_head && len) e = fmcp__hb_put(req->loop->a, o.b, body, len);
     if (e == FMCP_OK) req->ustate = 2;
