@@ -315,9 +315,11 @@ typedef struct fmcp_receive_opts {
     const fmcp_auth_info *auth;  /* identity for this message; NULL = session default */
     /* Leader/follower, for transports that read on threads of their own: when
      * the message gives exactly one handler for the worker pool, handoff(user)
-     * is asked first. Nonzero means another thread now reads the input; the
-     * handler then runs on this thread before the receive returns, saving the
-     * pool's wake-up on the way to the answer. NULL = always the pool. */
+     * is asked first. Nonzero: the handler runs on this thread before the
+     * receive returns, saving the pool's wake-up on the way to the answer;
+     * the transport sees to it that the input is still read meanwhile if the
+     * handler takes long (the stream transport lets a watcher thread take the
+     * reading over). Zero, or NULL: the pool runs it. */
     int (*handoff)(void *handoff_user);
     void *handoff_user;
     /* Batching, for event loops: jobs for the pool are appended here instead

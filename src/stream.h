@@ -35,8 +35,11 @@
  * fmcp_stream_serve returns FMCP_OK at end of input, FMCP_ERR_IO after a read
  * error. With a worker pool it reads on two threads, never both at once (so
  * read needs no locking, only to work from any thread): the thread that read
- * a lone call runs it and the other reads on meanwhile, which saves the
- * pool's wake-up per call; the second thread starts with the first call. Either way the session is closed: in-flight calls are cancelled and
+ * a lone call runs it and then reads on, which saves a thread wake-up per
+ * call; the other thread takes the reading over when that call still runs
+ * after about a millisecond, so a slow tool delays pings and other calls by
+ * 1-2 ms at most. The second thread starts with the first call. Either way
+ * the session is closed: in-flight calls are cancelled and
  * their late responses dropped. fmcp_server_run_stdio serves file
  * descriptors 0 and 1.
  */

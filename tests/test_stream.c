@@ -1,12 +1,16 @@
 /* Tests for the stream transport: newline-delimited JSON over user callbacks
  * and over a real socketpair. */
+#ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
 #define FASTMCP_IMPLEMENTATION
+#endif
 #include "fastmcp.h"
 #include "test.h"
 #include <pthread.h>
 #include <unistd.h>
 #include <errno.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
 
 /* ---- an output buffer ---------------------------------------------------- */
 
@@ -213,9 +217,29 @@ static void test_write_failure(void)
 
 /* ---- serving over a socketpair ------------------------------------------- */
 
+/* Threads that have read the stream (serve's reading threads, never a pool
+ * worker): a handler on one of them runs on a reading thread. */
+static pthread_mutex_t rd_m = PTHREAD_MUTEX_INITIALIZER;
+static pthread_t rd_tids[8];
+static int rd_n;
+
+static int on_reader(void)
+{
+    int i, yes = 0;
+    pthread_mutex_lock(&rd_m);
+    for (i = 0; i < rd_n; i++) yes |= pthread_equal(rd_tids[i], pthread_self());
+    pthread_mutex_unlock(&rd_m);
+    return yes;
+}
+
 static long fd_read(void *user, void *buf, size_t cap)
 {
     ssize_t n;
+    if (!on_reader()) {
+        pthread_mutex_lock(&rd_m);
+        if (rd_n < 8) rd_tids[rd_n++] = pthread_self();
+        pthread_mutex_unlock(&rd_m);
+    }
     do { n = read(*(int *)user, buf, cap); } while (n < 0 && errno == EINTR);
     return (long)n;
 }
@@ -335,25 +359,39 @@ static void test_eof_cancels(void)
 /* ---- leader/follower: a handler runs on the thread that read it ---------- */
 
 #ifndef FASTMCP_NO_THREADS
-static pthread_t lf_serve_tid;
 static pthread_mutex_t lf_m = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t lf_cv = PTHREAD_COND_INITIALIZER;
-static int lf_decided, lf_on_serve;
+static int lf_decided, lf_on_reader;
 static fmcp_result lf_ask_rc;
 
-/* On a pool worker: answer at once. On the serving thread (the stream handed
- * its reading over): ask the client something and wait for the answer, which
- * only the other reading thread can bring. */
+static void readers_reset(void)
+{
+    pthread_mutex_lock(&rd_m);
+    rd_n = 0;
+    pthread_mutex_unlock(&rd_m);
+}
+
+/* Let a read on fd fail after 30 s instead of hanging the suite. */
+static void client_timeout(int fd)
+{
+    struct timeval tv;
+    tv.tv_sec = 30; tv.tv_usec = 0;
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
+/* On a pool worker: answer at once. On a reading thread (the stream ran the
+ * call where it read it): ask the client something and wait for the answer,
+ * which only the other reading thread can bring, once it took the reading. */
 static fmcp_result t_where(fmcp_ctx *c, void *u)
 {
     char *out = NULL;
     size_t n = 0;
-    int mine = pthread_equal(pthread_self(), lf_serve_tid);
+    int mine = on_reader();
     fmcp_result r;
     (void)u;
     pthread_mutex_lock(&lf_m);
     lf_decided = 1;
-    lf_on_serve = mine;
+    lf_on_reader = mine;
     pthread_cond_broadcast(&lf_cv);
     pthread_mutex_unlock(&lf_m);
     if (!mine) return fmcp_ctx_add_text(c, "pool");
@@ -365,15 +403,9 @@ static fmcp_result t_where(fmcp_ctx *c, void *u)
     return r;
 }
 
-static void *lf_serve_thread(void *p)
-{
-    lf_serve_tid = pthread_self();
-    return serve_thread(p);
-}
-
-/* Call `where` until it runs on the serving thread (returns 1), reading the
+/* Call `where` until it runs on a reading thread (returns 1), reading the
  * pool's answers in between. */
-static int lf_until_serving_thread(int fd, char *line, size_t cap)
+static int lf_until_reader(int fd, char *line, size_t cap)
 {
     int i;
     for (i = 0; i < 5000; i++) {
@@ -385,18 +417,133 @@ static int lf_until_serving_thread(int fd, char *line, size_t cap)
             return 0;
         pthread_mutex_lock(&lf_m);
         while (!lf_decided) pthread_cond_wait(&lf_cv, &lf_m);
-        mine = lf_on_serve;
+        mine = lf_on_reader;
         pthread_mutex_unlock(&lf_m);
         if (mine) return 1;
         if (!read_line(fd, line, cap) || strcmp(field(line, "result.content.0.text"), "pool") != 0) return 0;
     }
     return 0;
 }
+
+/* `gated`: blocks until the test opens the gate or the call is cancelled
+ * (there is no cancellation callback, so it looks every millisecond). */
+static pthread_mutex_t g_m = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_cv = PTHREAD_COND_INITIALIZER;
+static int g_open, g_started, g_on_reader, g_cancelled, g_finished;
+
+static fmcp_result t_gated(fmcp_ctx *c, void *u)
+{
+    int mine = on_reader();
+    (void)u;
+    pthread_mutex_lock(&g_m);
+    g_started = 1;
+    g_on_reader = mine;
+    pthread_cond_broadcast(&g_cv);
+    while (!g_open && !fmcp_ctx_is_cancelled(c)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 1000000L;
+        if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+        pthread_cond_timedwait(&g_cv, &g_m, &ts);
+    }
+    g_cancelled = !g_open;
+    g_finished = 1;
+    pthread_mutex_unlock(&g_m);
+    return fmcp_ctx_add_text(c, "gated done");
+}
+
+/* `fast`: echo, counting the calls that ran on a reading thread. */
+static int fast_on_reader;
+
+static fmcp_result t_fast(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    if (on_reader()) {
+        pthread_mutex_lock(&g_m);
+        fast_on_reader++;
+        pthread_mutex_unlock(&g_m);
+    }
+    return fmcp_ctx_add_text(c, fmcp_ctx_arg_str(c, "text", "?"));
+}
+
+static void gate_set(int open)
+{
+    pthread_mutex_lock(&g_m);
+    g_open = open;
+    if (!open) g_started = g_on_reader = g_cancelled = g_finished = 0;
+    pthread_cond_broadcast(&g_cv);
+    pthread_mutex_unlock(&g_m);
+}
+
+/* Call `gated` until it runs (and stays blocked) on a reading thread: 1. */
+static int gated_on_reader(int fd, char *line, size_t cap)
+{
+    int i;
+    for (i = 0; i < 200; i++) {
+        int mine;
+        gate_set(0);
+        if (!write_all(fd, "{\"jsonrpc\":\"2.0\",\"id\":50,\"method\":\"tools/call\",\"params\":{\"name\":\"gated\"}}\n"))
+            return 0;
+        pthread_mutex_lock(&g_m);
+        while (!g_started) pthread_cond_wait(&g_cv, &g_m);
+        mine = g_on_reader;
+        pthread_mutex_unlock(&g_m);
+        if (mine) return 1;
+        gate_set(1);   /* it went to the pool: let it answer, try again */
+        if (!read_line(fd, line, cap) || strcmp(field(line, "result.content.0.text"), "gated done") != 0) return 0;
+    }
+    return 0;
+}
+
+/* Start serving a fresh server with `where` and `gated` on a socketpair;
+ * initialised. sv[0] is the client's end. */
+static fmcp_server *lf_start(int workers, int sv[2], pthread_t *th, serve_arg *a)
+{
+    fmcp_tool_desc t;
+    char line[4096];
+    fmcp_server *srv = make_server(workers, NULL);
+    if (!srv) return NULL;
+    memset(&t, 0, sizeof t);
+    t.name = "where"; t.handler = t_where;
+    if (fmcp_server_add_tool(srv, &t) != FMCP_OK) { fmcp_server_destroy(srv); return NULL; }
+    memset(&t, 0, sizeof t);
+    t.name = "gated"; t.handler = t_gated;
+    if (fmcp_server_add_tool(srv, &t) != FMCP_OK) { fmcp_server_destroy(srv); return NULL; }
+    memset(&t, 0, sizeof t);
+    t.name = "fast"; t.params = "text:string"; t.handler = t_fast;
+    if (fmcp_server_add_tool(srv, &t) != FMCP_OK || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
+        fmcp_server_destroy(srv);
+        return NULL;
+    }
+    client_timeout(sv[0]);
+    readers_reset();
+    a->srv = srv; a->fd = sv[1]; a->rc = FMCP_ERR_STATE;
+    if (pthread_create(th, NULL, serve_thread, a) != 0 || !write_all(sv[0], INIT) ||
+        !read_line(sv[0], line, sizeof line) ||
+        !write_all(sv[0], "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n")) {
+        fmcp_server_destroy(srv);   /* not reached on a working system */
+        return NULL;
+    }
+    return srv;
+}
+
+/* EOF to serve, join it, expect nothing more on the wire. */
+static void lf_stop(fmcp_server *srv, int sv[2], pthread_t th, serve_arg *a)
+{
+    char line[256];
+    CHECK(shutdown(sv[0], SHUT_WR) == 0);
+    pthread_join(th, NULL);
+    CHECK_OK(a->rc);
+    close(sv[1]);
+    CHECK(!read_line(sv[0], line, sizeof line));
+    close(sv[0]);
+    fmcp_server_destroy(srv);
+}
 #endif
 
 /* With a pool, fmcp_stream_serve runs a lone request on the thread that read
- * it and hands the reading to a second thread: that handler can still wait
- * for the client (the other thread reads the reply), pings are answered
+ * it. A handler there that waits for the client has the other thread steal
+ * the reading (the reply could not be read otherwise), pings are answered
  * meanwhile, and the end of input cancels it and ends serve. */
 static void test_leader_follower(void)
 {
@@ -407,19 +554,11 @@ static void test_leader_follower(void)
     pthread_t th;
     serve_arg a;
     char line[4096], reply[128];
-    fmcp_tool_desc t;
-    fmcp_server *srv = make_server(1, NULL);
+    fmcp_server *srv = lf_start(1, sv, &th, &a);
     CHECK(srv != NULL);
-    memset(&t, 0, sizeof t);
-    t.name = "where"; t.handler = t_where;
-    CHECK_OK(fmcp_server_add_tool(srv, &t));
-    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
-    a.srv = srv; a.fd = sv[1]; a.rc = FMCP_ERR_STATE;
-    CHECK(pthread_create(&th, NULL, lf_serve_thread, &a) == 0);
-    CHECK(write_all(sv[0], INIT));
-    CHECK(read_line(sv[0], line, sizeof line));
+    if (!srv) return;
     /* 1: the handler's request is answered through the other reading thread */
-    CHECK(lf_until_serving_thread(sv[0], line, sizeof line));
+    CHECK(lf_until_reader(sv[0], line, sizeof line));
     CHECK(read_line(sv[0], line, sizeof line));
     CHECK_STR(field(line, "method"), "test/ask");
     CHECK(write_all(sv[0], "{\"jsonrpc\":\"2.0\",\"id\":99,\"method\":\"ping\"}\n"));
@@ -432,17 +571,159 @@ static void test_leader_follower(void)
     CHECK_STR(field(line, "result.content.0.text"), "{\"v\":42}");
     CHECK_OK(lf_ask_rc);
     /* 2: end of input while it waits: cancelled, serve returns, nothing written */
-    CHECK(lf_until_serving_thread(sv[0], line, sizeof line));
+    CHECK(lf_until_reader(sv[0], line, sizeof line));
     CHECK(read_line(sv[0], line, sizeof line));
     CHECK_STR(field(line, "method"), "test/ask");
-    CHECK(shutdown(sv[0], SHUT_WR) == 0);
-    pthread_join(th, NULL);
-    CHECK_OK(a.rc);
+    lf_stop(srv, sv, th, &a);
     CHECK_EQ_INT(lf_ask_rc, FMCP_ERR_CLOSED);
-    close(sv[1]);
-    CHECK(!read_line(sv[0], line, sizeof line));
-    close(sv[0]);
-    fmcp_server_destroy(srv);
+#endif
+}
+
+/* Many sequential small calls: every answer right, and most of them run on
+ * a reading thread (the pool only takes a call when both threads are busy). */
+static void test_sequential_calls(void)
+{
+#ifdef FASTMCP_NO_THREADS
+    T_SKIP("needs threads");
+#else
+    int sv[2], i, n = 3000;
+    pthread_t th;
+    serve_arg a;
+    char line[4096], msg[256], want[32];
+    fmcp_server *srv = lf_start(0, sv, &th, &a);
+    CHECK(srv != NULL);
+    if (!srv) return;
+    fast_on_reader = 0;
+    for (i = 0; i < n; i++) {
+        snprintf(msg, sizeof msg, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\","
+                 "\"params\":{\"name\":\"fast\",\"arguments\":{\"text\":\"v%d\"}}}\n", 1000 + i, i * 7);
+        if (!write_all(sv[0], msg) || !read_line(sv[0], line, sizeof line)) break;
+        snprintf(msg, sizeof msg, "%d", 1000 + i);
+        snprintf(want, sizeof want, "v%d", i * 7);
+        if (strcmp(field(line, "id"), msg) != 0 || strcmp(field(line, "result.content.0.text"), want) != 0) break;
+    }
+    CHECK_EQ_INT(i, n);
+    lf_stop(srv, sv, th, &a);   /* joins serve: the count is final */
+    CHECKF(fast_on_reader > n / 2, "%d of %d calls ran on a reading thread", fast_on_reader, n);
+#endif
+}
+
+/* A pipelining client: batches of calls in one write, answers in any order,
+ * each exactly once; single calls in between keep being answered. */
+static void test_pipelined_calls(void)
+{
+#ifdef FASTMCP_NO_THREADS
+    T_SKIP("needs threads");
+#else
+    int sv[2], round, i, got_all = 1;
+    pthread_t th;
+    serve_arg a;
+    char line[4096], batch[8 * 160];
+    fmcp_server *srv = lf_start(0, sv, &th, &a);
+    CHECK(srv != NULL);
+    if (!srv) return;
+    for (round = 0; round < 200 && got_all; round++) {
+        int k = 1 + round % 8, seen = 0;
+        size_t len = 0;
+        for (i = 0; i < k; i++)
+            len += (size_t)snprintf(batch + len, sizeof batch - len, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\","
+                                    "\"params\":{\"name\":\"fast\",\"arguments\":{\"text\":\"r%d\"}}}\n", i, round);
+        if (!write_all(sv[0], batch)) { got_all = 0; break; }
+        for (i = 0; i < k; i++) {
+            int id;
+            char want[16];
+            if (!read_line(sv[0], line, sizeof line)) { got_all = 0; break; }
+            id = atoi(field(line, "id"));
+            snprintf(want, sizeof want, "r%d", round);
+            if (id < 0 || id >= k || (seen & (1 << id)) || strcmp(field(line, "result.content.0.text"), want) != 0) {
+                got_all = 0;
+                break;
+            }
+            seen |= 1 << id;
+        }
+    }
+    CHECK(got_all);
+    CHECK_EQ_INT(round, 200);
+    lf_stop(srv, sv, th, &a);
+#endif
+}
+
+/* A slow tool on a reading thread: the other thread steals the reading
+ * after about a millisecond, so pings and other calls are answered while
+ * the tool is still blocked; afterwards both threads serve on. */
+static void test_slow_tool_pings(void)
+{
+#ifdef FASTMCP_NO_THREADS
+    T_SKIP("needs threads");
+#else
+    int sv[2], i;
+    pthread_t th;
+    serve_arg a;
+    char line[4096];
+    fmcp_server *srv = lf_start(2, sv, &th, &a);
+    CHECK(srv != NULL);
+    if (!srv) return;
+    CHECK(gated_on_reader(sv[0], line, sizeof line));
+    for (i = 0; i < 3; i++) {
+        /* the gated call cannot answer before gate_set(1): any line now is the ping's */
+        CHECK(write_all(sv[0], "{\"jsonrpc\":\"2.0\",\"id\":99,\"method\":\"ping\"}\n"));
+        CHECK(read_line(sv[0], line, sizeof line));
+        CHECK_STR(field(line, "id"), "99");
+        CHECK(field(line, "result")[0] == '{');
+    }
+    CHECK(write_all(sv[0], "{\"jsonrpc\":\"2.0\",\"id\":98,\"method\":\"tools/call\",\"params\":{\"name\":\"fast\",\"arguments\":{\"text\":\"x\"}}}\n"));
+    CHECK(read_line(sv[0], line, sizeof line));
+    CHECK_STR(field(line, "id"), "98");
+    CHECK_STR(field(line, "result.content.0.text"), "x");
+    pthread_mutex_lock(&g_m);
+    CHECK(g_started && !g_finished);   /* all of that while the tool was blocked */
+    pthread_mutex_unlock(&g_m);
+    gate_set(1);
+    CHECK(read_line(sv[0], line, sizeof line));
+    CHECK_STR(field(line, "id"), "50");
+    CHECK_STR(field(line, "result.content.0.text"), "gated done");
+    /* the thread stolen from watches now; the stream goes on */
+    for (i = 0; i < 20; i++) {
+        CHECK(write_all(sv[0], "{\"jsonrpc\":\"2.0\",\"id\":97,\"method\":\"tools/call\",\"params\":{\"name\":\"fast\",\"arguments\":{\"text\":\"y\"}}}\n"));
+        CHECK(read_line(sv[0], line, sizeof line));
+        CHECK_STR(field(line, "result.content.0.text"), "y");
+    }
+    /* and a second slow call is stolen from again */
+    CHECK(gated_on_reader(sv[0], line, sizeof line));
+    CHECK(write_all(sv[0], "{\"jsonrpc\":\"2.0\",\"id\":96,\"method\":\"ping\"}\n"));
+    CHECK(read_line(sv[0], line, sizeof line));
+    CHECK_STR(field(line, "id"), "96");
+    gate_set(1);
+    CHECK(read_line(sv[0], line, sizeof line));
+    CHECK_STR(field(line, "id"), "50");
+    lf_stop(srv, sv, th, &a);
+#endif
+}
+
+/* End of input read by the thread that stole the reading, while the thread
+ * it stole from still runs its call: the call is cancelled, serve returns
+ * FMCP_OK, and the late answer is never written. */
+static void test_eof_while_stolen(void)
+{
+#ifdef FASTMCP_NO_THREADS
+    T_SKIP("needs threads");
+#else
+    int sv[2];
+    pthread_t th;
+    serve_arg a;
+    char line[4096];
+    fmcp_server *srv = lf_start(2, sv, &th, &a);
+    CHECK(srv != NULL);
+    if (!srv) return;
+    CHECK(gated_on_reader(sv[0], line, sizeof line));
+    CHECK(write_all(sv[0], "{\"jsonrpc\":\"2.0\",\"id\":99,\"method\":\"ping\"}\n"));
+    if (!read_line(sv[0], line, sizeof line)) {   /* stolen: the other thread reads */
+        CHECK(!"ping answered while the call runs");
+        gate_set(1);   /* nobody reads: end the call rather than hang */
+    }
+    CHECK_STR(field(line, "id"), "99");
+    lf_stop(srv, sv, th, &a);   /* only the cancellation can end the call */
+    CHECK(g_finished && g_cancelled);
 #endif
 }
 
@@ -483,6 +764,10 @@ int main(void)
     T_RUN(test_socketpair);
     T_RUN(test_eof_cancels);
     T_RUN(test_leader_follower);
+    T_RUN(test_sequential_calls);
+    T_RUN(test_pipelined_calls);
+    T_RUN(test_slow_tool_pings);
+    T_RUN(test_eof_while_stolen);
     T_RUN(test_alloc_sweep);
     return t_finish("stream");
 }
