@@ -12736,6 +12736,7 @@ struct fmcp_server {
     int nthreads;
     pthread_mutex_t qlock;
     pthread_cond_t qcond;
+    int qmono;                /* qcond runs on the monotonic clock */
     fmcp_ctx *qhead, *qtail;
     int qlen;
     int stopping;
@@ -13185,50 +13186,47 @@ FASTMCP_API void fmcp_server_log(fmcp_server *srv, fmcp_log_level level, const c
 static void fmcp__mcp_run(fmcp_ctx *c);
 
 #ifndef FASTMCP_NO_THREADS
-/* Wait at most ms on the condition (the deadline itself is kept by the
- * monotonic hook; this only bounds each sleep). */
-static void fmcp__mcp_cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *m, int64_t ms)
+/* Timed naps (the pool's sentinel here, the stream transport's watcher) run
+ * on the monotonic clock where the platform allows it: a step of the wall
+ * clock must not stretch or cut a 1 ms nap. Returns 1 when cv got that clock;
+ * fmcp__cond_wait_ms must be told, its deadline is on the same clock. */
+static int fmcp__cond_init_mono(pthread_cond_t *cv)
 {
-    struct timeval tv;
-    struct timespec ts;
-    long long ns;
-    gettimeofday(&tv, NULL);
-    ns = (long long)tv.tv_usec * 1000 + (ms % 1000) * 1000000LL;
-    ts.tv_sec = tv.tv_sec + (time_t)(ms / 1000) + (time_t)(ns / 1000000000LL);
-    ts.tv_nsec = (long)(ns % 1000000000LL);
-    pthread_cond_timedwait(cv, m, &ts);
-}
-
-/* The pool's condition runs on the monotonic clock where the platform allows
- * it: the sentinel's 1 ms naps must not stretch when the wall clock steps back. */
 #if defined(CLOCK_MONOTONIC) && !defined(__APPLE__)
-#  define FMCP__MCP_MONO_COND 1
-#endif
-static void fmcp__mcp_qcond_init(pthread_cond_t *cv)
-{
-#ifdef FMCP__MCP_MONO_COND
     pthread_condattr_t at;
     if (pthread_condattr_init(&at) == 0) {
         int ok = pthread_condattr_setclock(&at, CLOCK_MONOTONIC) == 0 && pthread_cond_init(cv, &at) == 0;
         pthread_condattr_destroy(&at);
-        if (ok) return;
+        if (ok) return 1;
     }
 #endif
     pthread_cond_init(cv, NULL);
+    return 0;
+}
+
+/* Wait on cv (m held) at most ms (deadlines proper are kept by the monotonic
+ * hook; this only bounds each sleep). mono: as fmcp__cond_init_mono said. */
+static void fmcp__cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *m, int64_t ms, int mono)
+{
+    struct timespec ts;
+#if defined(CLOCK_MONOTONIC) && !defined(__APPLE__)
+    clock_gettime(mono ? CLOCK_MONOTONIC : CLOCK_REALTIME, &ts);
+#else
+    struct timeval tv;
+    (void)mono;
+    gettimeofday(&tv, NULL);
+    ts.tv_sec = tv.tv_sec;
+    ts.tv_nsec = (long)tv.tv_usec * 1000L;
+#endif
+    ts.tv_sec += (time_t)(ms / 1000);
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+    pthread_cond_timedwait(cv, m, &ts);
 }
 
 static void fmcp__mcp_qcond_wait_ms(fmcp_server *srv, int64_t ms)
 {
-#ifdef FMCP__MCP_MONO_COND
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += (time_t)(ms / 1000);
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
-    pthread_cond_timedwait(&srv->qcond, &srv->qlock, &ts);
-#else
-    fmcp__mcp_cond_wait_ms(&srv->qcond, &srv->qlock, ms);
-#endif
+    fmcp__cond_wait_ms(&srv->qcond, &srv->qlock, ms, srv->qmono);
 }
 
 /* Wake-ups cost about as much as a small call (more on a VM), so the pool
@@ -13381,7 +13379,7 @@ FASTMCP_API fmcp_result fmcp_server_create(const fmcp_server_desc *d, fmcp_serve
     FMCP__MINIT(&srv->lock);
 #ifndef FASTMCP_NO_THREADS
     pthread_mutex_init(&srv->qlock, NULL);
-    fmcp__mcp_qcond_init(&srv->qcond);
+    srv->qmono = fmcp__cond_init_mono(&srv->qcond);
 #endif
     srv->name = fmcp__mcp_strdup_opt(srv->alloc, d->name ? d->name : "fastmcp", &ok);
     srv->title = fmcp__mcp_strdup_opt(srv->alloc, d->title, &ok);
@@ -14401,7 +14399,7 @@ static void fmcp__mcp_waiter_wait(fmcp_session *s, fmcp__mcp_waiter *wt, int64_t
     pthread_mutex_lock(&wt->m);
     while (!wt->done) {
         int64_t left = deadline ? deadline - fmcp_monotonic_ms() : 100;
-        if (left > 0) { fmcp__mcp_cond_wait_ms(&wt->cv, &wt->m, left < 100 ? left : 100); continue; }
+        if (left > 0) { fmcp__cond_wait_ms(&wt->cv, &wt->m, left < 100 ? left : 100, 0); continue; }
         pthread_mutex_unlock(&wt->m);
         {
             fmcp__mcp_pending *p = fmcp__mcp_pending_take_user(s, wt);
@@ -15645,40 +15643,12 @@ typedef struct fmcp__stream_lft {
     fmcp_job_list jobs;     /* calls of this read, for the pool in one go */
 } fmcp__stream_lft;
 
-#if defined(CLOCK_MONOTONIC) && !defined(__APPLE__)
-#  define FMCP__STREAM_MONO 1
-#endif
-
-/* The watcher's naps run on the monotonic clock where the platform allows it:
- * a step of the wall clock must not stretch a 1 ms nap. lf->mono says which
- * clock cv got, and so which one a nap's deadline is on. */
-static void fmcp__stream_cond_init(fmcp__stream_lf *lf)
-{
-#ifdef FMCP__STREAM_MONO
-    pthread_condattr_t at;
-    if (pthread_condattr_init(&at) == 0) {
-        lf->mono = pthread_condattr_setclock(&at, CLOCK_MONOTONIC) == 0 && pthread_cond_init(&lf->cv, &at) == 0;
-        pthread_condattr_destroy(&at);
-        if (lf->mono) return;
-    }
-#endif
-    pthread_cond_init(&lf->cv, NULL);
-}
-
-/* Sleep on lf->cv (m held) for ms, or until signalled when ms is 0. */
+/* Sleep on lf->cv (m held) for ms, or until signalled when ms is 0. The
+ * naps run on the monotonic clock where there is one (fmcp__cond_init_mono). */
 static void fmcp__stream_nap(fmcp__stream_lf *lf, int ms)
 {
-    struct timespec ts;
-    clockid_t clk = CLOCK_REALTIME;
-    if (ms <= 0) { pthread_cond_wait(&lf->cv, &lf->m); return; }
-#ifdef FMCP__STREAM_MONO
-    clk = lf->mono ? CLOCK_MONOTONIC : CLOCK_REALTIME;
-#endif
-    clock_gettime(clk, &ts);
-    ts.tv_nsec += (long)ms * 1000000L;
-    ts.tv_sec += (time_t)(ts.tv_nsec / 1000000000L);
-    ts.tv_nsec %= 1000000000L;
-    pthread_cond_timedwait(&lf->cv, &lf->m, &ts);
+    if (ms <= 0) pthread_cond_wait(&lf->cv, &lf->m);
+    else fmcp__cond_wait_ms(&lf->cv, &lf->m, ms, lf->mono);
 }
 
 static void *fmcp__stream_lf_main(void *arg);
@@ -15818,7 +15788,7 @@ static fmcp_result fmcp__stream_serve_lf(fmcp_stream *st)
     memset(&lf, 0, sizeof lf);
     lf.st = st;
     pthread_mutex_init(&lf.m, NULL);
-    fmcp__stream_cond_init(&lf);
+    lf.mono = fmcp__cond_init_mono(&lf.cv);
     fmcp__stream_lf_loop(&lf, 1);
     /* done: nobody hands off any more, so `started` is final */
     if (lf.started == 1) pthread_join(lf.helper, NULL);
@@ -19989,14 +19959,7 @@ static int fmcp__cl_slice(int64_t deadline)
 #ifndef FASTMCP_NO_THREADS
 static void fmcp__cl_cond_wait_on(fmcp_client *c, pthread_cond_t *cv, int ms)
 {
-    struct timeval tv;
-    struct timespec ts;
-    long long ns;
-    gettimeofday(&tv, NULL);
-    ns = (long long)tv.tv_usec * 1000 + (long long)ms * 1000000LL;
-    ts.tv_sec = tv.tv_sec + (time_t)(ns / 1000000000LL);
-    ts.tv_nsec = (long)(ns % 1000000000LL);
-    pthread_cond_timedwait(cv, &c->lock, &ts);
+    fmcp__cond_wait_ms(cv, &c->lock, ms, 0);   /* cv on the default clock */
 }
 
 #  ifndef FASTMCP_NO_SOCKETS

@@ -186,14 +186,7 @@ static int fmcp__cl_slice(int64_t deadline)
 #ifndef FASTMCP_NO_THREADS
 static void fmcp__cl_cond_wait_on(fmcp_client *c, pthread_cond_t *cv, int ms)
 {
-    struct timeval tv;
-    struct timespec ts;
-    long long ns;
-    gettimeofday(&tv, NULL);
-    ns = (long long)tv.tv_usec * 1000 + (long long)ms * 1000000LL;
-    ts.tv_sec = tv.tv_sec + (time_t)(ns / 1000000000LL);
-    ts.tv_nsec = (long)(ns % 1000000000LL);
-    pthread_cond_timedwait(cv, &c->lock, &ts);
+    fmcp__cond_wait_ms(cv, &c->lock, ms, 0);   /* cv on the default clock */
 }
 
 #  ifndef FASTMCP_NO_SOCKETS

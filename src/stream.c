@@ -242,40 +242,12 @@ typedef struct fmcp__stream_lft {
     fmcp_job_list jobs;     /* calls of this read, for the pool in one go */
 } fmcp__stream_lft;
 
-#if defined(CLOCK_MONOTONIC) && !defined(__APPLE__)
-#  define FMCP__STREAM_MONO 1
-#endif
-
-/* The watcher's naps run on the monotonic clock where the platform allows it:
- * a step of the wall clock must not stretch a 1 ms nap. lf->mono says which
- * clock cv got, and so which one a nap's deadline is on. */
-static void fmcp__stream_cond_init(fmcp__stream_lf *lf)
-{
-#ifdef FMCP__STREAM_MONO
-    pthread_condattr_t at;
-    if (pthread_condattr_init(&at) == 0) {
-        lf->mono = pthread_condattr_setclock(&at, CLOCK_MONOTONIC) == 0 && pthread_cond_init(&lf->cv, &at) == 0;
-        pthread_condattr_destroy(&at);
-        if (lf->mono) return;
-    }
-#endif
-    pthread_cond_init(&lf->cv, NULL);
-}
-
-/* Sleep on lf->cv (m held) for ms, or until signalled when ms is 0. */
+/* Sleep on lf->cv (m held) for ms, or until signalled when ms is 0. The
+ * naps run on the monotonic clock where there is one (fmcp__cond_init_mono). */
 static void fmcp__stream_nap(fmcp__stream_lf *lf, int ms)
 {
-    struct timespec ts;
-    clockid_t clk = CLOCK_REALTIME;
-    if (ms <= 0) { pthread_cond_wait(&lf->cv, &lf->m); return; }
-#ifdef FMCP__STREAM_MONO
-    clk = lf->mono ? CLOCK_MONOTONIC : CLOCK_REALTIME;
-#endif
-    clock_gettime(clk, &ts);
-    ts.tv_nsec += (long)ms * 1000000L;
-    ts.tv_sec += (time_t)(ts.tv_nsec / 1000000000L);
-    ts.tv_nsec %= 1000000000L;
-    pthread_cond_timedwait(&lf->cv, &lf->m, &ts);
+    if (ms <= 0) pthread_cond_wait(&lf->cv, &lf->m);
+    else fmcp__cond_wait_ms(&lf->cv, &lf->m, ms, lf->mono);
 }
 
 static void *fmcp__stream_lf_main(void *arg);
@@ -415,7 +387,7 @@ static fmcp_result fmcp__stream_serve_lf(fmcp_stream *st)
     memset(&lf, 0, sizeof lf);
     lf.st = st;
     pthread_mutex_init(&lf.m, NULL);
-    fmcp__stream_cond_init(&lf);
+    lf.mono = fmcp__cond_init_mono(&lf.cv);
     fmcp__stream_lf_loop(&lf, 1);
     /* done: nobody hands off any more, so `started` is final */
     if (lf.started == 1) pthread_join(lf.helper, NULL);
