@@ -2063,6 +2063,12 @@ typedef struct fmcp_receive_opts {
 FASTMCP_API fmcp_result fmcp_session_create(fmcp_server *srv, const fmcp_session_desc *d, fmcp_session **out);
 /* Queue the jobs collected through fmcp_receive_opts.defer; empties *jobs. */
 FASTMCP_API void fmcp_server_push_jobs(fmcp_server *srv, fmcp_job_list *jobs);
+/* Run them on the calling thread instead, sharing the pool's queue: they are
+ * queued without waking a worker and this thread takes queued jobs until the
+ * queue is empty. A job queued behind a slow one is still started by an idle
+ * worker within about a millisecond. For transports that read on threads of
+ * their own and let another thread read meanwhile (as with handoff). */
+FASTMCP_API void fmcp_server_run_jobs(fmcp_server *srv, fmcp_job_list *jobs);
 /* Cancels in-flight requests, fails pending outgoing requests, stops callbacks;
  * the memory goes when the last handler using it finishes. */
 FASTMCP_API void fmcp_session_close(fmcp_session *s);
@@ -15266,6 +15272,38 @@ FASTMCP_API void fmcp_server_push_jobs(fmcp_server *srv, fmcp_job_list *jobs)
     memset(jobs, 0, sizeof *jobs);
 }
 
+/* Queued without a wake-up, then taken from the queue here like a worker
+ * would (counted busy), so a job stuck behind a slow one still gets the
+ * sentinel's watch; the workers sleep through a burst of fast ones. */
+FASTMCP_API void fmcp_server_run_jobs(fmcp_server *srv, fmcp_job_list *jobs)
+{
+    if (!srv || !jobs || !jobs->head) return;
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_lock(&srv->qlock);
+    if (srv->qtail) srv->qtail->qnext = jobs->head; else srv->qhead = jobs->head;
+    srv->qtail = jobs->tail;
+    srv->qlen += jobs->n;
+    memset(jobs, 0, sizeof *jobs);
+    while (srv->qhead) {
+        int wake;
+        fmcp_ctx *c = fmcp__mcp_take(srv, &wake);
+        pthread_mutex_unlock(&srv->qlock);
+        if (wake) pthread_cond_signal(&srv->qcond);
+        fmcp__mcp_run(c);
+        pthread_mutex_lock(&srv->qlock);
+        srv->busy--;
+        srv->done++;
+    }
+    pthread_mutex_unlock(&srv->qlock);
+#else
+    {
+        fmcp_ctx *c = jobs->head, *nx;
+        memset(jobs, 0, sizeof *jobs);
+        for (; c; c = nx) { nx = c->qnext; fmcp__mcp_run(c); }
+    }
+#endif
+}
+
 /* One message, as text (parsed here) or as a document the caller parsed
  * (`doc`, owned from here on). */
 static fmcp_result fmcp__mcp_receive(fmcp_session *s, const char *json, size_t len, fmcp_json_doc *doc,
@@ -15590,7 +15628,10 @@ static void fmcp__stream_fed(fmcp_stream *st, fmcp_result r)
  * the pool's sentinel does (fmcp__mcp_wait_job): when the same job is still
  * running a millisecond later it steals the baton and reads on, so a slow
  * tool delays pings, cancellations and other calls by 1-2 ms at most, the
- * bound the pool gives queued jobs. A request read while the other thread is
+ * bound the pool gives queued jobs. A read of several calls (a pipelining
+ * client) is run the same way, through the pool's queue
+ * (fmcp_server_run_jobs), so a call stuck behind a slow one in the same read
+ * is started by an idle worker. A request read while the other thread is
  * busy too goes to the pool.
  *
  * Watching costs next to nothing: the watcher naps 1 ms at a time ("alert")
@@ -15659,15 +15700,15 @@ static void *fmcp__stream_lf_main(void *arg);
  * for a pipelining client (the last read held several calls): more lines
  * are likely waiting, and reading them beats running this one first; the
  * pool takes it (p99 latency halved, measured with 16 calls in flight). */
-static int fmcp__stream_lf_handoff(void *user)
+/* This thread is about to run jobs it read (allow: it may): 1 when a watcher
+ * waits, the jobs are stealable now and t->handed is set; 0 = the pool's. */
+static int fmcp__stream_lf_claim(fmcp__stream_lft *t, int allow)
 {
-    fmcp__stream_lft *t = (fmcp__stream_lft *)user;
     fmcp__stream_lf *lf = t->lf;
     int ok, poke = 0;
-    t->asked = 1;
     pthread_mutex_lock(&lf->m);
     if (!lf->started) lf->started = pthread_create(&lf->helper, NULL, fmcp__stream_lf_main, lf) == 0 ? 1 : -1;
-    ok = lf->waiting > 0 && !lf->piped;
+    ok = lf->waiting > 0 && allow;
     if (ok) {
         lf->stealable = 1;
         lf->epoch++;
@@ -15682,6 +15723,13 @@ static int fmcp__stream_lf_handoff(void *user)
     pthread_mutex_unlock(&lf->m);
     if (poke) pthread_cond_signal(&lf->cv);
     return ok;
+}
+
+static int fmcp__stream_lf_handoff(void *user)
+{
+    fmcp__stream_lft *t = (fmcp__stream_lft *)user;
+    t->asked = 1;
+    return fmcp__stream_lf_claim(t, !t->lf->piped);
 }
 
 /* Watch the baton holder until this thread steals the baton (1) or the input
@@ -15767,7 +15815,11 @@ static void fmcp__stream_lf_loop(fmcp__stream_lf *lf, int baton)
         t.handed = t.asked = 0;
         fmcp__stream_fed(st, fmcp__stream_feed(st, buf, (size_t)n, &mid, &last));
         piped = !t.asked && t.jobs.n > 0;   /* asked: one line, one job */
-        fmcp_server_push_jobs(st->srv, &t.jobs);
+        /* several calls (a pipelining client): run them here too, through
+         * the pool's queue, so a fast batch wakes no worker; the watcher
+         * reads meanwhile if they take long */
+        if (piped && fmcp__stream_lf_claim(&t, 1)) fmcp_server_run_jobs(st->srv, &t.jobs);
+        else fmcp_server_push_jobs(st->srv, &t.jobs);
         if (t.handed) baton = fmcp__stream_lf_kept(lf);
         if (!baton) continue;   /* stolen: the thief owns `piped` and the rest */
         lf->piped = piped;

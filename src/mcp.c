@@ -2781,6 +2781,38 @@ FASTMCP_API void fmcp_server_push_jobs(fmcp_server *srv, fmcp_job_list *jobs)
     memset(jobs, 0, sizeof *jobs);
 }
 
+/* Queued without a wake-up, then taken from the queue here like a worker
+ * would (counted busy), so a job stuck behind a slow one still gets the
+ * sentinel's watch; the workers sleep through a burst of fast ones. */
+FASTMCP_API void fmcp_server_run_jobs(fmcp_server *srv, fmcp_job_list *jobs)
+{
+    if (!srv || !jobs || !jobs->head) return;
+#ifndef FASTMCP_NO_THREADS
+    pthread_mutex_lock(&srv->qlock);
+    if (srv->qtail) srv->qtail->qnext = jobs->head; else srv->qhead = jobs->head;
+    srv->qtail = jobs->tail;
+    srv->qlen += jobs->n;
+    memset(jobs, 0, sizeof *jobs);
+    while (srv->qhead) {
+        int wake;
+        fmcp_ctx *c = fmcp__mcp_take(srv, &wake);
+        pthread_mutex_unlock(&srv->qlock);
+        if (wake) pthread_cond_signal(&srv->qcond);
+        fmcp__mcp_run(c);
+        pthread_mutex_lock(&srv->qlock);
+        srv->busy--;
+        srv->done++;
+    }
+    pthread_mutex_unlock(&srv->qlock);
+#else
+    {
+        fmcp_ctx *c = jobs->head, *nx;
+        memset(jobs, 0, sizeof *jobs);
+        for (; c; c = nx) { nx = c->qnext; fmcp__mcp_run(c); }
+    }
+#endif
+}
+
 /* One message, as text (parsed here) or as a document the caller parsed
  * (`doc`, owned from here on). */
 static fmcp_result fmcp__mcp_receive(fmcp_session *s, const char *json, size_t len, fmcp_json_doc *doc,

@@ -332,6 +332,12 @@ typedef struct fmcp_receive_opts {
 FASTMCP_API fmcp_result fmcp_session_create(fmcp_server *srv, const fmcp_session_desc *d, fmcp_session **out);
 /* Queue the jobs collected through fmcp_receive_opts.defer; empties *jobs. */
 FASTMCP_API void fmcp_server_push_jobs(fmcp_server *srv, fmcp_job_list *jobs);
+/* Run them on the calling thread instead, sharing the pool's queue: they are
+ * queued without waking a worker and this thread takes queued jobs until the
+ * queue is empty. A job queued behind a slow one is still started by an idle
+ * worker within about a millisecond. For transports that read on threads of
+ * their own and let another thread read meanwhile (as with handoff). */
+FASTMCP_API void fmcp_server_run_jobs(fmcp_server *srv, fmcp_job_list *jobs);
 /* Cancels in-flight requests, fails pending outgoing requests, stops callbacks;
  * the memory goes when the last handler using it finishes. */
 FASTMCP_API void fmcp_session_close(fmcp_session *s);

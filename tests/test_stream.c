@@ -700,6 +700,57 @@ static void test_slow_tool_pings(void)
 #endif
 }
 
+/* A read of several calls runs on the reading thread too (through the
+ * pool's queue). With a slow call first in such a read, the fast call after
+ * it is started by an idle worker, and the other thread reads on: every
+ * answer comes while the slow call is still blocked. */
+static void test_slow_tool_in_batch(void)
+{
+#ifdef FASTMCP_NO_THREADS
+    T_SKIP("needs threads");
+#else
+    int sv[2], i, mine = 0;
+    pthread_t th;
+    serve_arg a;
+    char line[4096];
+    static const char batch[] =
+        "{\"jsonrpc\":\"2.0\",\"id\":50,\"method\":\"tools/call\",\"params\":{\"name\":\"gated\"}}\n"
+        "{\"jsonrpc\":\"2.0\",\"id\":61,\"method\":\"tools/call\",\"params\":{\"name\":\"fast\",\"arguments\":{\"text\":\"f\"}}}\n";
+    fmcp_server *srv = lf_start(2, sv, &th, &a);
+    CHECK(srv != NULL);
+    if (!srv) return;
+    for (i = 0; i < 200 && !mine; i++) {
+        gate_set(0);
+        if (!write_all(sv[0], batch)) break;
+        pthread_mutex_lock(&g_m);
+        while (!g_started) pthread_cond_wait(&g_cv, &g_m);
+        mine = g_on_reader;
+        pthread_mutex_unlock(&g_m);
+        /* the fast call answers whatever thread the slow one runs on */
+        CHECK(read_line(sv[0], line, sizeof line));
+        CHECK_STR(field(line, "id"), "61");
+        if (mine) break;
+        gate_set(1);   /* it went to the pool: let it answer, try again */
+        CHECK(read_line(sv[0], line, sizeof line));
+        CHECK_STR(field(line, "id"), "50");
+    }
+    CHECK(mine);
+    if (mine) {
+        CHECK(write_all(sv[0], "{\"jsonrpc\":\"2.0\",\"id\":62,\"method\":\"ping\"}\n"));
+        CHECK(read_line(sv[0], line, sizeof line));
+        CHECK_STR(field(line, "id"), "62");
+        pthread_mutex_lock(&g_m);
+        CHECK(g_started && !g_finished);   /* all of that while the slow call was blocked */
+        pthread_mutex_unlock(&g_m);
+        gate_set(1);
+        CHECK(read_line(sv[0], line, sizeof line));
+        CHECK_STR(field(line, "id"), "50");
+        CHECK_STR(field(line, "result.content.0.text"), "gated done");
+    }
+    lf_stop(srv, sv, th, &a);
+#endif
+}
+
 /* End of input read by the thread that stole the reading, while the thread
  * it stole from still runs its call: the call is cancelled, serve returns
  * FMCP_OK, and the late answer is never written. */
@@ -767,6 +818,7 @@ int main(void)
     T_RUN(test_sequential_calls);
     T_RUN(test_pipelined_calls);
     T_RUN(test_slow_tool_pings);
+    T_RUN(test_slow_tool_in_batch);
     T_RUN(test_eof_while_stolen);
     T_RUN(test_alloc_sweep);
     return t_finish("stream");
