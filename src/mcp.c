@@ -801,22 +801,27 @@ static fmcp_ctx *fmcp__mcp_take(fmcp_server *srv, int *wake)
     return c;
 }
 
+/* qlock held, a job queued: take it, run it unlocked, count it done. */
+static void fmcp__mcp_take_run(fmcp_server *srv)
+{
+    int wake;
+    fmcp_ctx *c = fmcp__mcp_take(srv, &wake);
+    pthread_mutex_unlock(&srv->qlock);
+    if (wake) pthread_cond_signal(&srv->qcond);
+    fmcp__mcp_run(c);
+    pthread_mutex_lock(&srv->qlock);
+    srv->busy--;
+    srv->done++;
+}
+
 static void *fmcp__mcp_worker(void *arg)
 {
     fmcp_server *srv = (fmcp_server *)arg;
     pthread_mutex_lock(&srv->qlock);
     for (;;) {
-        fmcp_ctx *c;
-        int wake;
         fmcp__mcp_wait_job(srv);
         if (!srv->qhead) break;   /* stopping, and the queue is drained */
-        c = fmcp__mcp_take(srv, &wake);
-        pthread_mutex_unlock(&srv->qlock);
-        if (wake) pthread_cond_signal(&srv->qcond);
-        fmcp__mcp_run(c);
-        pthread_mutex_lock(&srv->qlock);
-        srv->busy--;
-        srv->done++;
+        fmcp__mcp_take_run(srv);
     }
     pthread_mutex_unlock(&srv->qlock);
     return NULL;
@@ -2793,16 +2798,7 @@ FASTMCP_API void fmcp_server_run_jobs(fmcp_server *srv, fmcp_job_list *jobs)
     srv->qtail = jobs->tail;
     srv->qlen += jobs->n;
     memset(jobs, 0, sizeof *jobs);
-    while (srv->qhead) {
-        int wake;
-        fmcp_ctx *c = fmcp__mcp_take(srv, &wake);
-        pthread_mutex_unlock(&srv->qlock);
-        if (wake) pthread_cond_signal(&srv->qcond);
-        fmcp__mcp_run(c);
-        pthread_mutex_lock(&srv->qlock);
-        srv->busy--;
-        srv->done++;
-    }
+    while (srv->qhead) fmcp__mcp_take_run(srv);
     pthread_mutex_unlock(&srv->qlock);
 #else
     {
