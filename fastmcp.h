@@ -1865,7 +1865,9 @@ FASTMCP_API const char *fmcp_tls_server_last_error(const fmcp_tls_server *s);
  *   tag given to fmcp_session_receive_ex for the message that caused it.
  *   on_done(user, tag) fires once every request of that receive call has been
  *   answered (immediately when it held only notifications or responses): an
- *   HTTP transport closes that POST's SSE stream then. Sends are serialised
+ *   HTTP transport closes that POST's SSE stream then. It does not fire for a
+ *   message the receive could not take (FMCP_ERR_NOMEM with nothing sent):
+ *   the caller answers that one itself. Sends are serialised
  *   per session; after fmcp_session_close() returns no callback runs again.
  *   Callbacks must not call back into the server or session.
  *
@@ -12634,6 +12636,7 @@ typedef struct fmcp__mcp_group {
     void *tag;
     int pending;
     int collecting;             /* receive running: jobs wait in the list below */
+    int dropped;                /* the message was not taken (no memory): no on_done */
     struct fmcp_ctx *jobs, *jobs_tail;
 } fmcp__mcp_group;
 
@@ -13528,7 +13531,7 @@ static void fmcp__mcp_group_release(fmcp_session *s, fmcp__mcp_group *g)
     FMCP__UNLOCK(&s->lock);
     if (!z) return;
     FMCP__LOCK(&s->send_lock);
-    if (!s->closed && s->d.on_done) s->d.on_done(s->d.user, g->tag);
+    if (!s->closed && !g->dropped && s->d.on_done) s->d.on_done(s->d.user, g->tag);
     FMCP__UNLOCK(&s->send_lock);
     fmcp_free(s->alloc, g, sizeof *g);
 }
@@ -13605,6 +13608,19 @@ static void fmcp__mcp_envelope_begin(fmcp_json_writer *w, const char *id, size_t
     else fmcp_jw_null(w);
 }
 
+/* The answer when building one ran out of memory, formatted on the stack:
+ * without it the client would wait for a response that never comes. */
+static void fmcp__mcp_deliver_oom(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id,
+                                  size_t id_len)
+{
+    char buf[384];
+    int n;
+    if (!id || id_len > 256) { id = "null"; id_len = 4; }
+    n = snprintf(buf, sizeof buf, "{\"jsonrpc\":\"2.0\",\"id\":%.*s,\"error\":{\"code\":%d,\"message\":"
+                 "\"Internal error: out of memory\"}}", (int)id_len, id, FMCP_RPC_INTERNAL_ERROR);
+    fmcp__mcp_deliver(s, g, b, id, id_len, n > 0 && (size_t)n < sizeof buf ? buf : NULL, n > 0 ? (size_t)n : 0, 0);
+}
+
 /* Finish w (an envelope with its result) and deliver it. */
 static void fmcp__mcp_deliver_writer(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id,
                                  size_t id_len, fmcp_json_writer *w)
@@ -13614,10 +13630,11 @@ static void fmcp__mcp_deliver_writer(fmcp_session *s, fmcp__mcp_group *g, fmcp__
     if (fmcp_jw_finish(w, &out, &n) != FMCP_OK) {
         fmcp_jw_reset(w);
         fmcp_server_log(s->srv, FMCP_LOG_ERROR, "mcp: could not build a response (out of memory)");
-        out = NULL;
+        fmcp__mcp_deliver_oom(s, g, b, id, id_len);
+        return;
     }
     fmcp__mcp_deliver(s, g, b, id, id_len, out, n, 0);
-    if (out) fmcp_jw_free_output(w, out);
+    fmcp_jw_free_output(w, out);
 }
 
 static void fmcp__mcp_reply_error(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id,
@@ -13634,9 +13651,13 @@ static void fmcp__mcp_reply_error(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp
     fmcp_jw_key(&w, "message"); fmcp_jw_str(&w, message);
     fmcp_jw_object_end(&w);
     fmcp_jw_object_end(&w);
-    if (fmcp_jw_finish(&w, &out, &n) != FMCP_OK) { fmcp_jw_reset(&w); out = NULL; }
+    if (fmcp_jw_finish(&w, &out, &n) != FMCP_OK) {
+        fmcp_jw_reset(&w);
+        fmcp__mcp_deliver_oom(s, g, b, id, id_len);
+        return;
+    }
     fmcp__mcp_deliver(s, g, b, id, id_len, out, n, code == FMCP_RPC_FORBIDDEN ? 403 : 0);
-    if (out) fmcp_jw_free_output(&w, out);
+    fmcp_jw_free_output(&w, out);
 }
 
 /* ---- sessions: lifecycle ------------------------------------------------- */
@@ -15318,6 +15339,7 @@ static fmcp_result fmcp__mcp_receive(fmcp_session *s, const char *json, size_t l
     g->tag = opts ? opts->tag : NULL;
     g->pending = 1;
     g->collecting = 1;
+    g->dropped = 0;
     g->jobs = g->jobs_tail = NULL;
     memset(&r, 0, sizeof r);
     r.s = s;
@@ -15334,6 +15356,7 @@ static fmcp_result fmcp__mcp_receive(fmcp_session *s, const char *json, size_t l
     if (rc != FMCP_OK) {
         fmcp_json_doc_free(doc);
         doc = NULL;
+        g->dropped = 1;
     } else if (!doc && (rc = fmcp_json_parse(json ? json : "", len, &po, &doc, NULL)) != FMCP_OK) {
         fmcp__mcp_ref(&r);
         if (rc == FMCP_ERR_NOMEM) fmcp__mcp_req_error(&r, FMCP_RPC_INTERNAL_ERROR, "out of memory");
@@ -15342,6 +15365,7 @@ static fmcp_result fmcp__mcp_receive(fmcp_session *s, const char *json, size_t l
     } else if (rc == FMCP_OK && !(r.m = (fmcp__mcp_msg *)fmcp_malloc(s->alloc, sizeof *r.m))) {
         fmcp_json_doc_free(doc);
         rc = FMCP_ERR_NOMEM;
+        g->dropped = 1;
     } else if (rc == FMCP_OK) {
         const fmcp_json *root = fmcp_json_root(doc);
         r.m->doc = doc;
@@ -15971,6 +15995,7 @@ typedef struct fmcp__mh_stream {
     char *resp;              /* buffered JSON response (PENDING) */
     size_t resp_len;
     int resp_status;
+    int resp_lost;           /* it could not be buffered (out of memory) */
     char *ids;               /* request ids (raw JSON), NUL-separated */
     size_t ids_len;
 } fmcp__mh_stream;
@@ -16556,6 +16581,8 @@ static void fmcp__mh_finish_pending(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp
     if (st->resp) {
         int status = st->resp_status == 403 ? 403 : 200;
         fmcp__mh_respond(t, req, ms, status, "application/json", st->resp, st->resp_len);
+    } else if (st->resp_lost) {   /* not a 202: the client would wait for an answer that never comes */
+        fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Out of memory");
     } else {
         fmcp__mh_respond(t, req, ms, 202, NULL, NULL, 0);
     }
@@ -16601,6 +16628,7 @@ static fmcp_result fmcp__mh_on_send(void *user, const char *json, size_t len, co
             st->resp = fmcp__mh_dup(t->a, json, len);
             st->resp_len = len;
             st->resp_status = info->http_status;
+            st->resp_lost = !st->resp;
             FMCP__MH_UNLOCK(t);
             return st->resp ? FMCP_OK : FMCP_ERR_NOMEM;
         }
@@ -16942,10 +16970,24 @@ static int fmcp__mh_version_ok(fmcp_mcp_http *t, fmcp_http_req *req)
     return 0;
 }
 
+/* A POST body as JSON; NULL after answering: 400 for bad JSON, 500 when
+ * memory ran out (that is not the client's fault). */
+static fmcp_json_doc *fmcp__mh_parse_body(fmcp_mcp_http *t, fmcp_http_req *req, const char *body, size_t len)
+{
+    fmcp_json_parse_options po;
+    fmcp_json_doc *doc = NULL;
+    fmcp_result rc;
+    memset(&po, 0, sizeof po);
+    po.alloc = t->a;
+    if ((rc = fmcp_json_parse(body, len, &po, &doc, NULL)) == FMCP_OK) return doc;
+    if (rc == FMCP_ERR_NOMEM) fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Out of memory");
+    else fmcp__mh_fail(t, req, 400, FMCP_RPC_PARSE_ERROR, "Parse error");
+    return NULL;
+}
+
 static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
 {
     const char *accept = fmcp_http_req_header(req, "Accept");
-    fmcp_json_parse_options po;
     fmcp_json_doc *doc = NULL;
     const fmcp_json *root;
     fmcp__mh_session *ms = NULL;
@@ -16961,13 +17003,7 @@ static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_
         fmcp__mh_fail(t, req, 415, -32000, "Unsupported Media Type: Content-Type must be application/json");
         return;
     }
-    if (!fmcp__mh_version_ok(t, req)) return;
-    memset(&po, 0, sizeof po);
-    po.alloc = t->a;
-    if (fmcp_json_parse(body, len, &po, &doc, NULL) != FMCP_OK) {
-        fmcp__mh_fail(t, req, 400, FMCP_RPC_PARSE_ERROR, "Parse error");
-        return;
-    }
+    if (!fmcp__mh_version_ok(t, req) || !(doc = fmcp__mh_parse_body(t, req, body, len))) return;
     root = fmcp_json_root(doc);
     is_init = strcmp(fmcp_json_get_str(root, "method", ""), "initialize") == 0;
     if (t->d.stateless) {
@@ -17124,10 +17160,7 @@ static void fmcp__mh_legacy_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmc
         fmcp__mh_fail(t, req, 415, -32000, "Unsupported Media Type: Content-Type must be application/json");
         return;
     }
-    if (fmcp_json_parse(body, len, NULL, &doc, NULL) != FMCP_OK) {
-        fmcp__mh_fail(t, req, 400, FMCP_RPC_PARSE_ERROR, "Parse error");
-        return;
-    }
+    if (!(doc = fmcp__mh_parse_body(t, req, body, len))) return;
     fmcp_json_doc_free(doc);
     memset(&o, 0, sizeof o);
     o.auth = au;

@@ -143,6 +143,7 @@ typedef struct fmcp__mcp_group {
     void *tag;
     int pending;
     int collecting;             /* receive running: jobs wait in the list below */
+    int dropped;                /* the message was not taken (no memory): no on_done */
     struct fmcp_ctx *jobs, *jobs_tail;
 } fmcp__mcp_group;
 
@@ -1037,7 +1038,7 @@ static void fmcp__mcp_group_release(fmcp_session *s, fmcp__mcp_group *g)
     FMCP__UNLOCK(&s->lock);
     if (!z) return;
     FMCP__LOCK(&s->send_lock);
-    if (!s->closed && s->d.on_done) s->d.on_done(s->d.user, g->tag);
+    if (!s->closed && !g->dropped && s->d.on_done) s->d.on_done(s->d.user, g->tag);
     FMCP__UNLOCK(&s->send_lock);
     fmcp_free(s->alloc, g, sizeof *g);
 }
@@ -1114,6 +1115,19 @@ static void fmcp__mcp_envelope_begin(fmcp_json_writer *w, const char *id, size_t
     else fmcp_jw_null(w);
 }
 
+/* The answer when building one ran out of memory, formatted on the stack:
+ * without it the client would wait for a response that never comes. */
+static void fmcp__mcp_deliver_oom(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id,
+                                  size_t id_len)
+{
+    char buf[384];
+    int n;
+    if (!id || id_len > 256) { id = "null"; id_len = 4; }
+    n = snprintf(buf, sizeof buf, "{\"jsonrpc\":\"2.0\",\"id\":%.*s,\"error\":{\"code\":%d,\"message\":"
+                 "\"Internal error: out of memory\"}}", (int)id_len, id, FMCP_RPC_INTERNAL_ERROR);
+    fmcp__mcp_deliver(s, g, b, id, id_len, n > 0 && (size_t)n < sizeof buf ? buf : NULL, n > 0 ? (size_t)n : 0, 0);
+}
+
 /* Finish w (an envelope with its result) and deliver it. */
 static void fmcp__mcp_deliver_writer(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id,
                                  size_t id_len, fmcp_json_writer *w)
@@ -1123,10 +1137,11 @@ static void fmcp__mcp_deliver_writer(fmcp_session *s, fmcp__mcp_group *g, fmcp__
     if (fmcp_jw_finish(w, &out, &n) != FMCP_OK) {
         fmcp_jw_reset(w);
         fmcp_server_log(s->srv, FMCP_LOG_ERROR, "mcp: could not build a response (out of memory)");
-        out = NULL;
+        fmcp__mcp_deliver_oom(s, g, b, id, id_len);
+        return;
     }
     fmcp__mcp_deliver(s, g, b, id, id_len, out, n, 0);
-    if (out) fmcp_jw_free_output(w, out);
+    fmcp_jw_free_output(w, out);
 }
 
 static void fmcp__mcp_reply_error(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id,
@@ -1143,9 +1158,13 @@ static void fmcp__mcp_reply_error(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp
     fmcp_jw_key(&w, "message"); fmcp_jw_str(&w, message);
     fmcp_jw_object_end(&w);
     fmcp_jw_object_end(&w);
-    if (fmcp_jw_finish(&w, &out, &n) != FMCP_OK) { fmcp_jw_reset(&w); out = NULL; }
+    if (fmcp_jw_finish(&w, &out, &n) != FMCP_OK) {
+        fmcp_jw_reset(&w);
+        fmcp__mcp_deliver_oom(s, g, b, id, id_len);
+        return;
+    }
     fmcp__mcp_deliver(s, g, b, id, id_len, out, n, code == FMCP_RPC_FORBIDDEN ? 403 : 0);
-    if (out) fmcp_jw_free_output(&w, out);
+    fmcp_jw_free_output(&w, out);
 }
 
 /* ---- sessions: lifecycle ------------------------------------------------- */
@@ -2827,6 +2846,7 @@ static fmcp_result fmcp__mcp_receive(fmcp_session *s, const char *json, size_t l
     g->tag = opts ? opts->tag : NULL;
     g->pending = 1;
     g->collecting = 1;
+    g->dropped = 0;
     g->jobs = g->jobs_tail = NULL;
     memset(&r, 0, sizeof r);
     r.s = s;
@@ -2843,6 +2863,7 @@ static fmcp_result fmcp__mcp_receive(fmcp_session *s, const char *json, size_t l
     if (rc != FMCP_OK) {
         fmcp_json_doc_free(doc);
         doc = NULL;
+        g->dropped = 1;
     } else if (!doc && (rc = fmcp_json_parse(json ? json : "", len, &po, &doc, NULL)) != FMCP_OK) {
         fmcp__mcp_ref(&r);
         if (rc == FMCP_ERR_NOMEM) fmcp__mcp_req_error(&r, FMCP_RPC_INTERNAL_ERROR, "out of memory");
@@ -2851,6 +2872,7 @@ static fmcp_result fmcp__mcp_receive(fmcp_session *s, const char *json, size_t l
     } else if (rc == FMCP_OK && !(r.m = (fmcp__mcp_msg *)fmcp_malloc(s->alloc, sizeof *r.m))) {
         fmcp_json_doc_free(doc);
         rc = FMCP_ERR_NOMEM;
+        g->dropped = 1;
     } else if (rc == FMCP_OK) {
         const fmcp_json *root = fmcp_json_root(doc);
         r.m->doc = doc;

@@ -134,7 +134,9 @@
  *   tag given to fmcp_session_receive_ex for the message that caused it.
  *   on_done(user, tag) fires once every request of that receive call has been
  *   answered (immediately when it held only notifications or responses): an
- *   HTTP transport closes that POST's SSE stream then. Sends are serialised
+ *   HTTP transport closes that POST's SSE stream then. It does not fire for a
+ *   message the receive could not take (FMCP_ERR_NOMEM with nothing sent):
+ *   the caller answers that one itself. Sends are serialised
  *   per session; after fmcp_session_close() returns no callback runs again.
  *   Callbacks must not call back into the server or session.
  *

@@ -48,6 +48,7 @@ typedef struct fmcp__mh_stream {
     char *resp;              /* buffered JSON response (PENDING) */
     size_t resp_len;
     int resp_status;
+    int resp_lost;           /* it could not be buffered (out of memory) */
     char *ids;               /* request ids (raw JSON), NUL-separated */
     size_t ids_len;
 } fmcp__mh_stream;
@@ -633,6 +634,8 @@ static void fmcp__mh_finish_pending(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp
     if (st->resp) {
         int status = st->resp_status == 403 ? 403 : 200;
         fmcp__mh_respond(t, req, ms, status, "application/json", st->resp, st->resp_len);
+    } else if (st->resp_lost) {   /* not a 202: the client would wait for an answer that never comes */
+        fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Out of memory");
     } else {
         fmcp__mh_respond(t, req, ms, 202, NULL, NULL, 0);
     }
@@ -678,6 +681,7 @@ static fmcp_result fmcp__mh_on_send(void *user, const char *json, size_t len, co
             st->resp = fmcp__mh_dup(t->a, json, len);
             st->resp_len = len;
             st->resp_status = info->http_status;
+            st->resp_lost = !st->resp;
             FMCP__MH_UNLOCK(t);
             return st->resp ? FMCP_OK : FMCP_ERR_NOMEM;
         }
@@ -1019,10 +1023,24 @@ static int fmcp__mh_version_ok(fmcp_mcp_http *t, fmcp_http_req *req)
     return 0;
 }
 
+/* A POST body as JSON; NULL after answering: 400 for bad JSON, 500 when
+ * memory ran out (that is not the client's fault). */
+static fmcp_json_doc *fmcp__mh_parse_body(fmcp_mcp_http *t, fmcp_http_req *req, const char *body, size_t len)
+{
+    fmcp_json_parse_options po;
+    fmcp_json_doc *doc = NULL;
+    fmcp_result rc;
+    memset(&po, 0, sizeof po);
+    po.alloc = t->a;
+    if ((rc = fmcp_json_parse(body, len, &po, &doc, NULL)) == FMCP_OK) return doc;
+    if (rc == FMCP_ERR_NOMEM) fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Out of memory");
+    else fmcp__mh_fail(t, req, 400, FMCP_RPC_PARSE_ERROR, "Parse error");
+    return NULL;
+}
+
 static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
 {
     const char *accept = fmcp_http_req_header(req, "Accept");
-    fmcp_json_parse_options po;
     fmcp_json_doc *doc = NULL;
     const fmcp_json *root;
     fmcp__mh_session *ms = NULL;
@@ -1038,13 +1056,7 @@ static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_
         fmcp__mh_fail(t, req, 415, -32000, "Unsupported Media Type: Content-Type must be application/json");
         return;
     }
-    if (!fmcp__mh_version_ok(t, req)) return;
-    memset(&po, 0, sizeof po);
-    po.alloc = t->a;
-    if (fmcp_json_parse(body, len, &po, &doc, NULL) != FMCP_OK) {
-        fmcp__mh_fail(t, req, 400, FMCP_RPC_PARSE_ERROR, "Parse error");
-        return;
-    }
+    if (!fmcp__mh_version_ok(t, req) || !(doc = fmcp__mh_parse_body(t, req, body, len))) return;
     root = fmcp_json_root(doc);
     is_init = strcmp(fmcp_json_get_str(root, "method", ""), "initialize") == 0;
     if (t->d.stateless) {
@@ -1201,10 +1213,7 @@ static void fmcp__mh_legacy_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmc
         fmcp__mh_fail(t, req, 415, -32000, "Unsupported Media Type: Content-Type must be application/json");
         return;
     }
-    if (fmcp_json_parse(body, len, NULL, &doc, NULL) != FMCP_OK) {
-        fmcp__mh_fail(t, req, 400, FMCP_RPC_PARSE_ERROR, "Parse error");
-        return;
-    }
+    if (!(doc = fmcp__mh_parse_body(t, req, body, len))) return;
     fmcp_json_doc_free(doc);
     memset(&o, 0, sizeof o);
     o.auth = au;

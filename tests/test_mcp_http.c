@@ -188,15 +188,21 @@ static void c_send(tconn *c, const char *method, const char *path, const char *h
     CHECK(n > 0 && (size_t)n < sizeof req && write(c->fd, req, (size_t)n) == n);
 }
 
-/* Step the loop and read what arrived (never blocks for long). */
-static void c_pump_once(tconn *c)
+/* Read what arrived (never blocks). */
+static void c_drain(tconn *c)
 {
     long r = -1;
-    fmcp_http_step(L, 5);
     while (c->len < sizeof c->buf - 1 && (r = read(c->fd, c->buf + c->len, sizeof c->buf - 1 - c->len)) > 0)
         c->len += (size_t)r;
     if (r == 0) c->eof = 1;
     c->buf[c->len] = 0;
+}
+
+/* Step the loop and read what arrived (never blocks for long). */
+static void c_pump_once(tconn *c)
+{
+    fmcp_http_step(L, 5);
+    c_drain(c);
 }
 
 static const char *c_head_end(const tconn *c) { return strstr(c->buf, "\r\n\r\n"); }
@@ -831,6 +837,57 @@ static void test_alloc_exchange(void)
     });
 }
 
+/* Allocation failures while one session holds more requests than its
+ * stream index first has room for (it grows on the way): every request is
+ * held or answered, every answer is a success or a clean failure, and
+ * nothing leaks. */
+#define T_MANY 10
+static void test_alloc_many_streams(void)
+{
+    static tconn c[T_MANY];
+    char sid[64], h[512], body[256];
+    int i, k, n, done, all_ok;
+    T_ALLOC_SWEEP({
+        n = 0; done = 0; all_ok = 1;
+        t_rc = t_start(NULL, &t_alloc) ? 0 : 1;
+        if (!t_rc) {
+            memset(t_held, 0, sizeof t_held);
+            t_nheld = 0;
+            if (t_req(&c[0], "POST", "/mcp", ACCEPT_BOTH CT_JSON, INIT_BODY) != 200 ||
+                !c_header(&c[0], "Mcp-Session-Id", sid, sizeof sid)) all_ok = 0;
+            if (all_ok) {
+                t_sid_headers(h, sizeof h, sid, NULL);
+                if (t_req(&c[0], "POST", "/mcp", h, INITED_BODY) != 202) all_ok = 0;
+            }
+            for (i = 0; all_ok && i < T_MANY && c_open(&c[i]); i++, n++) {
+                snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\",\"params\":"
+                         "{\"name\":\"hold\",\"arguments\":{\"k\":%d}}}", 1000 + i, i);
+                c_send(&c[i], "POST", "/mcp", h, body);
+            }
+            for (k = 0; k < 400 && done < n; k++) {   /* each one held, or answered already */
+                fmcp_http_step(L, 5);
+                done = t_nheld;
+                for (i = 0; i < n; i++) { c_drain(&c[i]); done += c_complete(&c[i]); }
+            }
+            CHECK(done >= n);
+            for (i = 0; i < T_MANY; i++)
+                if (t_held[i]) { fmcp_ctx_add_text(t_held[i], "late"); fmcp_ctx_finish(t_held[i], FMCP_OK); }
+            for (i = 0; i < n; i++) {
+                int st;
+                CHECK(c_wait_complete(&c[i]));
+                st = c_status(&c[i]);
+                /* failing: an error status, or the connection closed (no buffer for it) */
+                CHECKF(st == 200 || ((st == 500 || st == 503 || (st == 0 && c[i].eof)) && t_alloc_failed),
+                       "status %d at request %d, fail_at %ld: %s", st, i, t__n, c[i].buf);
+                if (st != 200 || !strstr(c_body(&c[i]), "late")) all_ok = 0;
+                c_close(&c[i]);
+            }
+            t_rc = all_ok && n == T_MANY && !t_alloc_failed ? 0 : 1;
+            t_stop();
+        }
+    });
+}
+
 /* fmcp_server_run_http: on_listen gets the transport once bound; stopping
  * the loop there makes the call return. */
 static uint16_t t_listen_port;
@@ -890,6 +947,7 @@ int main(void)
     T_RUN(test_alloc_attach);
     T_RUN(test_run_http);
     T_RUN(test_alloc_exchange);
+    T_RUN(test_alloc_many_streams);
     return t_finish("mcp_http");
 }
 #endif

@@ -794,8 +794,11 @@ static int sweep_stream(void)
         r = fmcp_stream_feed(st, INIT, 50);
         if (r == FMCP_OK) r = fmcp_stream_feed(st, INIT + 50, sizeof INIT - 51);
         if (r == FMCP_OK) r = fmcp_stream_feed(st, ECHO, sizeof ECHO - 1);
-        if (r == FMCP_OK && (count_lines(&o) != 2 || strcmp(field(line_at(&o, 1), "result.content.0.text"), "a\nb") != 0))
-            r = FMCP_ERR_NOMEM;   /* a response was lost to the injected failure */
+        /* a response lost to the injected failure, or answered with an
+         * out-of-memory error instead of its result */
+        if (r == FMCP_OK && (count_lines(&o) != 2 || !field(line_at(&o, 0), "result.protocolVersion")[0] ||
+                             strcmp(field(line_at(&o, 1), "result.content.0.text"), "a\nb") != 0))
+            r = FMCP_ERR_NOMEM;
         fmcp_stream_destroy(st);
     }
     fmcp_server_destroy(srv);
