@@ -19876,7 +19876,6 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
 #endif
 #ifndef FASTMCP_NO_THREADS
 #  include <pthread.h>
-#  include <sys/time.h>
 #endif
 
 extern char **environ;

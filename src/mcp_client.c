@@ -22,7 +22,6 @@
 #endif
 #ifndef FASTMCP_NO_THREADS
 #  include <pthread.h>
-#  include <sys/time.h>
 #endif
 
 extern char **environ;

@@ -475,20 +475,26 @@ static void gate_set(int open)
     pthread_mutex_unlock(&g_m);
 }
 
+/* Waits until `gated` has started; 1 when it runs on a reading thread. */
+static int gate_started_on_reader(void)
+{
+    int mine;
+    pthread_mutex_lock(&g_m);
+    while (!g_started) pthread_cond_wait(&g_cv, &g_m);
+    mine = g_on_reader;
+    pthread_mutex_unlock(&g_m);
+    return mine;
+}
+
 /* Call `gated` until it runs (and stays blocked) on a reading thread: 1. */
 static int gated_on_reader(int fd, char *line, size_t cap)
 {
     int i;
     for (i = 0; i < 200; i++) {
-        int mine;
         gate_set(0);
         if (!write_all(fd, "{\"jsonrpc\":\"2.0\",\"id\":50,\"method\":\"tools/call\",\"params\":{\"name\":\"gated\"}}\n"))
             return 0;
-        pthread_mutex_lock(&g_m);
-        while (!g_started) pthread_cond_wait(&g_cv, &g_m);
-        mine = g_on_reader;
-        pthread_mutex_unlock(&g_m);
-        if (mine) return 1;
+        if (gate_started_on_reader()) return 1;
         gate_set(1);   /* it went to the pool: let it answer, try again */
         if (!read_line(fd, line, cap) || strcmp(field(line, "result.content.0.text"), "gated done") != 0) return 0;
     }
@@ -722,10 +728,7 @@ static void test_slow_tool_in_batch(void)
     for (i = 0; i < 200 && !mine; i++) {
         gate_set(0);
         if (!write_all(sv[0], batch)) break;
-        pthread_mutex_lock(&g_m);
-        while (!g_started) pthread_cond_wait(&g_cv, &g_m);
-        mine = g_on_reader;
-        pthread_mutex_unlock(&g_m);
+        mine = gate_started_on_reader();
         /* the fast call answers whatever thread the slow one runs on */
         CHECK(read_line(sv[0], line, sizeof line));
         CHECK_STR(field(line, "id"), "61");
