@@ -58,6 +58,8 @@
  *   http    HTTP/1.1 event loop (epoll/poll), server engine, small client
  *   tls     TLS 1.2 client/server transports for http (BearSSL, opt-in)
  *   mcp     JSON-RPC 2.0 + MCP server engine: tools, resources, prompts, workers
+ *   mcp_era the engine's 2026-07-28 half: stateless requests, server/discover,
+ *           multi round-trip input, subscriptions/listen, caching hints
  *   stream  MCP over byte streams (newline-delimited JSON); stdio transport
  *   mcp_http MCP Streamable HTTP transport (sessions, SSE, resumability), legacy SSE
  *   oauth_store OAuth token/registration storage: files (0600, atomic) or memory
@@ -166,7 +168,8 @@ typedef enum fmcp_result {
     FMCP_ERR_PROTOCOL = -80,        /* peer violated the protocol */
     FMCP_ERR_CANCELLED = -81,       /* the operation was cancelled */
     FMCP_ERR_RPC = -82,             /* the peer answered with a JSON-RPC error */
-    FMCP_ERR_HTTP = -83             /* unexpected HTTP status */
+    FMCP_ERR_HTTP = -83,            /* unexpected HTTP status */
+    FMCP_ERR_INPUT_REQUIRED = -84   /* the client must supply input first (2026-07-28 multi round-trip) */
 } fmcp_result;
 
 /* Short static description of a result code; never NULL. */
@@ -1897,6 +1900,10 @@ extern "C" {
 #define FMCP_RPC_INTERNAL_ERROR (-32603)
 #define FMCP_RPC_RESOURCE_NOT_FOUND (-32002)
 #define FMCP_RPC_FORBIDDEN (-32003)
+/* 2026-07-28 (the -32020..-32099 range belongs to the MCP specification) */
+#define FMCP_RPC_HEADER_MISMATCH (-32020)
+#define FMCP_RPC_MISSING_CAPABILITY (-32021)
+#define FMCP_RPC_UNSUPPORTED_VERSION (-32022)
 
 typedef struct fmcp_server fmcp_server;
 typedef struct fmcp_session fmcp_session;
@@ -1933,6 +1940,13 @@ typedef struct fmcp_server_desc {
     const fmcp_allocator *alloc;
     void (*log)(void *user, fmcp_log_level level, const char *message);
     void *log_user;
+    /* Protocol 2026-07-28 (see the mcp_era section). */
+    int modern_only;                      /* 1: refuse initialize (legacy clients) */
+    const unsigned char *state_key;       /* requestState HMAC key, >= 32 bytes; NULL = random */
+    size_t state_key_len;
+    int64_t state_ttl_ms;                 /* requestState lifetime; 0 = 10 minutes */
+    int64_t cache_ttl_ms;                 /* ttlMs of lists, reads, discover; 0 = 0 (revalidate) */
+    int cache_private;                    /* 1: cacheScope "private" always */
 } fmcp_server_desc;
 
 typedef fmcp_result (*fmcp_handler_fn)(fmcp_ctx *ctx, void *user);
@@ -1958,6 +1972,7 @@ typedef struct fmcp_resource_desc {
     fmcp_handler_fn handler;            /* handler (fmcp_ctx_uri gives the URI) */
     void *user;
     const char *scopes;
+    int64_t ttl_ms;                     /* ttlMs of resources/read; 0 = the server's */
 } fmcp_resource_desc;
 
 typedef struct fmcp_template_desc {
@@ -2026,7 +2041,7 @@ typedef struct fmcp_send_info {
     size_t related_id_len;
     void *tag;               /* tag of the receive that caused it (NULL otherwise) */
     int is_response;         /* 1: final response (or batch of responses) */
-    int http_status;         /* suggestion for HTTP transports: 0, or 403 */
+    int http_status;         /* suggestion for HTTP transports: 0, 400, 403 or 404 */
 } fmcp_send_info;
 
 typedef struct fmcp_session_desc {
@@ -2060,6 +2075,10 @@ typedef struct fmcp_receive_opts {
      * once it has read everything ready (one lock and one wake-up for all of
      * them), and must do so before it waits again. NULL = queue at once. */
     fmcp_job_list *defer;
+    /* 1: the transport knows the message is of the 2026-07-28 era (an HTTP
+     * POST with a modern MCP-Protocol-Version and no session), so a request
+     * without the _meta fields is refused, not taken as legacy. */
+    int modern;
 } fmcp_receive_opts;
 
 FASTMCP_API fmcp_result fmcp_session_create(fmcp_server *srv, const fmcp_session_desc *d, fmcp_session **out);
@@ -2154,6 +2173,146 @@ FASTMCP_API fmcp_result fmcp_ctx_elicit(fmcp_ctx *c, const char *params_json, in
 FASTMCP_API fmcp_result fmcp_ctx_list_roots(fmcp_ctx *c, int64_t timeout_ms, char **out, size_t *out_len);
 /* Free text returned by fmcp_ctx_request and friends. */
 FASTMCP_API void fmcp_free_text(fmcp_ctx *c, char *text, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+/* ===== mcp_era.h ===== */
+/* ---------------------------------------------------------------------------
+ * mcp_era: protocol 2026-07-28 in the engine (stateless requests, discovery,
+ * multi round-trip input, subscriptions, caching hints)
+ * ---------------------------------------------------------------------------
+ *
+ * The engine is dual-era. A request whose params._meta carries
+ * "io.modelcontextprotocol/protocolVersion" (or that a transport marks with
+ * fmcp_receive_opts.modern) is served statelessly under 2026-07-28; an
+ * `initialize` starts a legacy session (2024-11-05 ... 2025-11-25) exactly as
+ * before, and requests inside it are served as before. Both eras can share
+ * one transport, one session (stdio) and one server. Nothing here needs a
+ * setting: a server written for 0.1 serves modern clients unchanged.
+ *
+ * What a modern request gets
+ *   - _meta checked: protocolVersion and clientCapabilities are required
+ *     (-32602 otherwise); a version the server does not speak gives
+ *     UnsupportedProtocolVersionError (-32022) with data {supported,
+ *     requested}. Capabilities, the log level and clientInfo count for that
+ *     request only.
+ *   - `server/discover`: supportedVersions (modern first, then the legacy
+ *     ones unless desc.modern_only), capabilities (with `extensions`),
+ *     instructions, serverInfo in _meta, ttlMs/cacheScope.
+ *   - every result carries resultType ("complete" or "input_required") and
+ *     _meta["io.modelcontextprotocol/serverInfo"]; tools/list, prompts/list,
+ *     resources/list, resources/templates/list, resources/read and
+ *     server/discover carry ttlMs (desc.cache_ttl_ms, or the resource's
+ *     ttl_ms) and cacheScope: "private" when the answer may depend on the
+ *     caller (an identity is attached, an authorizer hook is set, or
+ *     desc.cache_private), else "public". Lists keep registration order.
+ *   - notifications/message only when the request set
+ *     "io.modelcontextprotocol/logLevel", at that level or above.
+ *   - removed methods (initialize, ping, logging/setLevel,
+ *     resources/subscribe, resources/unsubscribe) and unknown ones: -32601
+ *     (an HTTP transport answers 404). resources/read of an unknown URI:
+ *     -32602 with data {uri}.
+ *   - errors that an HTTP transport must answer with 400 come with
+ *     fmcp_send_info.http_status = 400 (404 for -32601).
+ *   desc.modern_only = 1 refuses `initialize` with -32022 naming the
+ *   supported versions, so a legacy client can tell its user why.
+ *
+ * Asking the client for input: one API for both eras
+ *   fmcp_ctx_input(ctx, key, method, params_json, &value)
+ *     method is "elicitation/create", "sampling/createMessage" or
+ *     "roots/list"; params_json its params object text (NULL = {}); key
+ *     names this input within the request. Returns FMCP_OK with *value the
+ *     client's result object (valid until the handler returns), or:
+ *     - modern era: FMCP_ERR_INPUT_REQUIRED when the client has not answered
+ *       yet. The request is recorded; the handler may ask for more inputs,
+ *       then returns FMCP_ERR_INPUT_REQUIRED (or any error): the engine
+ *       answers InputRequiredResult with every request recorded and a
+ *       requestState. When the client retries with inputResponses, the
+ *       handler runs again from the start and the same calls now return the
+ *       answers, including those of earlier rounds (the engine carries them
+ *       in requestState), so a handler reads like straight-line code.
+ *     - legacy era: the request is sent to the client and the worker blocks
+ *       for the answer (as fmcp_ctx_elicit etc.; FMCP_ERR_STATE in inline
+ *       mode, FMCP_ERR_UNSUPPORTED without threads, FMCP_ERR_TIMEOUT after
+ *       five minutes, FMCP_ERR_RPC when the client answered with an error).
+ *     - FMCP_ERR_UNSUPPORTED when the client did not declare the capability
+ *       (modern: the request is then answered with
+ *       MissingRequiredClientCapabilityError -32021 if the handler returns
+ *       the error); FMCP_ERR_STATE outside tools/call, prompts/get and
+ *       resources/read.
+ *   A handler written for both eras:
+ *       static fmcp_result greet(fmcp_ctx *c, void *u) {
+ *           const fmcp_json *r;
+ *           fmcp_result rc = fmcp_ctx_input(c, "name", "elicitation/create",
+ *               "{\"message\":\"Your name?\",\"requestedSchema\":{\"type\":\"object\","
+ *               "\"properties\":{\"name\":{\"type\":\"string\"}}}}", &r);
+ *           if (rc != FMCP_OK) return rc;       // modern: the engine asks and we run again
+ *           return fmcp_ctx_add_text(c, fmcp_json_get_str(fmcp_json_get(r, "content"), "name", "?"));
+ *       }
+ *   fmcp_ctx_set_state(ctx, text) / fmcp_ctx_state(ctx): the handler's own
+ *   state for the next round (modern era; NULL in the first round and in
+ *   the legacy era).
+ *   requestState is integrity-protected: HMAC-SHA256 under desc.state_key
+ *   (>= 32 bytes; set the same key on every replica behind a load balancer)
+ *   or a key from fmcp_random_bytes made when first needed. It binds the
+ *   caller's identity (subject, client_id, else the token's hash), the
+ *   method, the tool/prompt name or URI and a digest of the arguments, and
+ *   expires after desc.state_ttl_ms (10 minutes). Tampered, expired or
+ *   foreign state, or inputResponses that are not an object, give -32602
+ *   before the handler runs. A response that is not an object counts as
+ *   missing (the client is asked again).
+ *
+ * fmcp_ctx_is_modern(ctx)              1 when the request is 2026-07-28.
+ * fmcp_ctx_client_supports(ctx, cap)   "sampling", "elicitation", "roots" or
+ *   an extension id such as "io.modelcontextprotocol/tasks": what this
+ *   request's client declared (legacy: what initialize declared).
+ * fmcp_ctx_require_capability(ctx, cap) FMCP_OK, or FMCP_ERR_UNSUPPORTED
+ *   and (modern) the request is answered -32021 with data
+ *   {requiredCapabilities: {cap: {}}} when the handler returns.
+ *
+ * Subscriptions (subscriptions/listen)
+ *   A modern client opens a stream with a filter (toolsListChanged,
+ *   promptsListChanged, resourcesListChanged, resourceSubscriptions: URIs).
+ *   The engine acknowledges (notifications/subscriptions/acknowledged with
+ *   the filter it honours) and then delivers, tagged with _meta
+ *   "io.modelcontextprotocol/subscriptionId" (the listen request's id), the
+ *   list-changed notifications that registration changes cause and
+ *   fmcp_server_notify_resource_updated() for subscribed URIs. Several
+ *   subscriptions may be open at once. A subscription ends on
+ *   notifications/cancelled (stdio), when the transport closes the session
+ *   (HTTP: the client closed the stream), or gracefully with
+ *   fmcp_server_end_subscriptions(), which answers each listen request with
+ *   its result (call it before shutting a transport down).
+ *
+ * fmcp_server_check_headers(srv, message, get, user, msg, cap)
+ *   For HTTP transports (the bundled one calls it): checks a modern POST's
+ *   Mcp-Method, Mcp-Name, MCP-Protocol-Version and Mcp-Param-* headers
+ *   (tool parameters marked "x-mcp-header" in the input schema; values
+ *   plain or =?base64?...?=) against the parsed body. get(user, name) returns
+ *   a header's value or NULL. FMCP_OK, or FMCP_ERR_PROTOCOL with a message in
+ *   msg: answer 400 with HeaderMismatchError (-32020).
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FMCP_PROTOCOL_MODERN "2026-07-28"
+
+FASTMCP_API fmcp_result fmcp_ctx_input(fmcp_ctx *c, const char *key, const char *method, const char *params_json,
+                                       const fmcp_json **out);
+FASTMCP_API const char *fmcp_ctx_state(const fmcp_ctx *c);
+FASTMCP_API fmcp_result fmcp_ctx_set_state(fmcp_ctx *c, const char *state);
+FASTMCP_API int fmcp_ctx_is_modern(const fmcp_ctx *c);
+FASTMCP_API int fmcp_ctx_client_supports(const fmcp_ctx *c, const char *capability);
+FASTMCP_API fmcp_result fmcp_ctx_require_capability(fmcp_ctx *c, const char *capability);
+FASTMCP_API void fmcp_server_end_subscriptions(fmcp_server *srv);
+
+typedef const char *(*fmcp_header_fn)(void *user, const char *name);
+FASTMCP_API fmcp_result fmcp_server_check_headers(fmcp_server *srv, const fmcp_json *message, fmcp_header_fn get,
+                                                  void *user, char *msg, size_t cap);
 
 #ifdef __cplusplus
 }
@@ -3272,6 +3431,7 @@ FASTMCP_API const char *fmcp_result_str(fmcp_result r)
     case FMCP_ERR_CANCELLED: return "cancelled";
     case FMCP_ERR_RPC: return "JSON-RPC error";
     case FMCP_ERR_HTTP: return "HTTP error";
+    case FMCP_ERR_INPUT_REQUIRED: return "input required from the client";
     }
     return "unknown error";
 }
@@ -12617,6 +12777,7 @@ typedef struct fmcp__mcp_item {
     int has_fixed;
     char **req_args;         /* prompts: names of required arguments */
     size_t n_req;
+    int64_t ttl_ms;          /* resources: ttlMs of resources/read (0 = the server's) */
 } fmcp__mcp_item;
 
 /* Refcounted deep copy of an fmcp_auth_info. */
@@ -12659,8 +12820,22 @@ typedef struct fmcp__mcp_pending {
 } fmcp__mcp_pending;
 
 typedef enum fmcp__mcp_kind {
-    FMCP__K_TOOL = 0, FMCP__K_RESOURCE, FMCP__K_PROMPT, FMCP__K_COMPLETE
+    FMCP__K_TOOL = 0, FMCP__K_RESOURCE, FMCP__K_PROMPT, FMCP__K_COMPLETE,
+    FMCP__K_LISTEN            /* 2026-07-28 subscriptions/listen: open until cancelled */
 } fmcp__mcp_kind;
+
+/* What a 2026-07-28 request says about itself in _meta (see mcp_era.c). */
+#define FMCP__CAP_SAMPLING 1
+#define FMCP__CAP_ELICIT 2
+#define FMCP__CAP_ROOTS 4
+#define FMCP__CAP_TASKS 8
+typedef struct fmcp__mcp_era {
+    int modern;               /* served statelessly under 2026-07-28 */
+    int caps;                 /* FMCP__CAP_* the request declared */
+    int log_level;            /* -1: no notifications/message for it */
+} fmcp__mcp_era;
+
+struct fmcp__era_mrtr;
 
 struct fmcp_ctx {
     fmcp_session *s;
@@ -12702,6 +12877,10 @@ struct fmcp_ctx {
     int64_t t0;               /* dispatch time for the call observer */
     fmcp_call_observer_fn observe;  /* snapshot at dispatch (a later set does not race) */
     void *observe_user;
+    fmcp__mcp_era era;
+    struct fmcp__era_mrtr *mrtr;  /* multi round-trip state (mcp_era.c), NULL until used */
+    int64_t ttl_ms;           /* resources/read: the item's ttlMs (0 = the server's) */
+    int listen_ended;         /* FMCP__K_LISTEN: whoever sets it releases the ctx */
     struct fmcp_ctx *next, *prev; /* in-flight list (doubly linked: O(1) removal) */
     struct fmcp_ctx *qnext;   /* job queue */
 };
@@ -12740,6 +12919,10 @@ struct fmcp_server {
     fmcp__mcp_vec items[4];       /* by fmcp_item_kind */
     fmcp__mcp_vec sessions;
     int inline_handlers;
+    int modern_only, cache_private;
+    int64_t state_ttl_ms, cache_ttl_ms;
+    unsigned char state_key[32];  /* requestState HMAC key (mcp_era.c) */
+    int has_state_key;
 #ifndef FASTMCP_NO_THREADS
     pthread_t *threads;
     int nthreads;
@@ -12758,6 +12941,21 @@ struct fmcp_server {
     unsigned long done;       /* jobs finished (does the sentinel see progress?) */
 #endif
 };
+
+/* The 2026-07-28 half of the engine lives in mcp_era.c, later in the same
+ * translation unit; these are its entry points. */
+struct fmcp__mcp_req;
+static int fmcp__era_detect(struct fmcp__mcp_req *r, const char *method);
+static void fmcp__era_request(struct fmcp__mcp_req *r, const char *method);
+static void fmcp__era_refuse_initialize(struct fmcp__mcp_req *r);
+static void fmcp__era_req_tail(struct fmcp__mcp_req *r, fmcp_json_writer *w);
+static void fmcp__era_ctx_tail(fmcp_ctx *c, fmcp_json_writer *w);
+static int fmcp__era_ctx_setup(struct fmcp__mcp_req *r, fmcp_ctx *c);
+static int fmcp__era_complete(fmcp_ctx *c, fmcp_result rc);
+static void fmcp__era_ctx_free(fmcp_ctx *c);
+static void fmcp__era_notify_locked(fmcp_server *srv, const char *method, const char *uri);
+static fmcp_result fmcp__era_server_init(fmcp_server *srv, const fmcp_server_desc *d);
+static void fmcp__mcp_end_listens(fmcp_ctx *c);
 
 /* ---- compact parameter spec -> JSON Schema ------------------------------- */
 
@@ -12955,6 +13153,7 @@ static void fmcp__mcp_broadcast_locked(fmcp_server *srv, const char *method)
         FMCP__UNLOCK(&s->lock);
         if (init) (void)fmcp__mcp_send_notification(s, method, NULL, 0, NULL, 0, NULL);
     }
+    fmcp__era_notify_locked(srv, method, NULL);
 }
 
 static long fmcp__mcp_find_locked(fmcp_server *srv, fmcp_item_kind k, const char *name)
@@ -13071,6 +13270,7 @@ FASTMCP_API fmcp_result fmcp_server_add_resource(fmcp_server *srv, const fmcp_re
     if (!it) return FMCP_ERR_NOMEM;
     it->handler = d->handler;
     it->user = d->user;
+    it->ttl_ms = d->ttl_ms > 0 ? d->ttl_ms : 0;
     it->mime = fmcp__mcp_strdup_opt(srv->alloc, d->mime_type, &ok);
     if (!d->handler) {
         it->has_fixed = 1;
@@ -13369,6 +13569,7 @@ static void fmcp__mcp_server_free(fmcp_server *srv)
     fmcp__mcp_strfree(a, srv->title);
     fmcp__mcp_strfree(a, srv->version);
     fmcp__mcp_strfree(a, srv->instructions);
+    fmcp_wipe(srv->state_key, sizeof srv->state_key);
     FMCP__MFREE(&srv->lock);
 #ifndef FASTMCP_NO_THREADS
     pthread_mutex_destroy(&srv->qlock);
@@ -13381,6 +13582,7 @@ FASTMCP_API fmcp_result fmcp_server_create(const fmcp_server_desc *d, fmcp_serve
 {
     fmcp_server *srv;
     int ok = 1;
+    fmcp_result r;
     fmcp_allocator none;
     if (!d || !out) return FMCP_ERR_INVALID_ARG;
     *out = NULL;
@@ -13405,6 +13607,7 @@ FASTMCP_API fmcp_result fmcp_server_create(const fmcp_server_desc *d, fmcp_serve
     srv->log_user = d->log_user;
     srv->inline_handlers = 1;
     if (!ok) { fmcp__mcp_server_free(srv); return FMCP_ERR_NOMEM; }
+    if ((r = fmcp__era_server_init(srv, d)) != FMCP_OK) { fmcp__mcp_server_free(srv); return r; }
 #ifndef FASTMCP_NO_THREADS
     if (d->workers >= 0) {
         srv->inline_handlers = 0;
@@ -13637,8 +13840,10 @@ static void fmcp__mcp_deliver_writer(fmcp_session *s, fmcp__mcp_group *g, fmcp__
     fmcp_jw_free_output(w, out);
 }
 
-static void fmcp__mcp_reply_error(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id,
-                              size_t id_len, int code, const char *message)
+/* An error response; data: JSON text or NULL; status: the HTTP status to suggest (0 = none). */
+static void fmcp__mcp_reply_error_data(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id,
+                                       size_t id_len, int code, const char *message, const char *data,
+                                       int status)
 {
     fmcp_json_writer w;
     char *out = NULL;
@@ -13649,6 +13854,7 @@ static void fmcp__mcp_reply_error(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp
     fmcp_jw_object_begin(&w);
     fmcp_jw_key(&w, "code"); fmcp_jw_int(&w, code);
     fmcp_jw_key(&w, "message"); fmcp_jw_str(&w, message);
+    if (data) { fmcp_jw_key(&w, "data"); fmcp_jw_raw(&w, data, strlen(data)); }
     fmcp_jw_object_end(&w);
     fmcp_jw_object_end(&w);
     if (fmcp_jw_finish(&w, &out, &n) != FMCP_OK) {
@@ -13656,8 +13862,14 @@ static void fmcp__mcp_reply_error(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp
         fmcp__mcp_deliver_oom(s, g, b, id, id_len);
         return;
     }
-    fmcp__mcp_deliver(s, g, b, id, id_len, out, n, code == FMCP_RPC_FORBIDDEN ? 403 : 0);
+    fmcp__mcp_deliver(s, g, b, id, id_len, out, n, status ? status : code == FMCP_RPC_FORBIDDEN ? 403 : 0);
     fmcp_jw_free_output(&w, out);
+}
+
+static void fmcp__mcp_reply_error(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id,
+                              size_t id_len, int code, const char *message)
+{
+    fmcp__mcp_reply_error_data(s, g, b, id, id_len, code, message, NULL, 0);
 }
 
 /* ---- sessions: lifecycle ------------------------------------------------- */
@@ -13713,7 +13925,7 @@ FASTMCP_API void fmcp_session_close(fmcp_session *s)
 {
     fmcp_server *srv;
     fmcp__mcp_pending *p;
-    fmcp_ctx *c;
+    fmcp_ctx *c, *ended = NULL;
     size_t i;
     if (!s) return;
     srv = s->srv;
@@ -13725,10 +13937,14 @@ FASTMCP_API void fmcp_session_close(fmcp_session *s)
     FMCP__LOCK(&s->send_lock);
     s->closed = 1;
     FMCP__UNLOCK(&s->send_lock);
-    for (c = s->inflight; c; c = c->next) c->cancelled = 1;
+    for (c = s->inflight; c; c = c->next) {
+        c->cancelled = 1;
+        if (c->kind == FMCP__K_LISTEN && !c->listen_ended) { c->listen_ended = 1; c->qnext = ended; ended = c; }
+    }
     p = s->pending;
     s->pending = NULL;
     FMCP__UNLOCK(&s->lock);
+    fmcp__mcp_end_listens(ended);
     while (p) {   /* waiters learn the session is gone */
         fmcp__mcp_pending *n = p->next;
         p->cb(p->cb_user, FMCP_ERR_CLOSED, NULL, 0);
@@ -13793,6 +14009,7 @@ static void fmcp__mcp_ctx_free(fmcp_ctx *c)
     fmcp__mcp_strfree(a, c->cvalue);
     fmcp__mcp_strfree(a, c->description);
     fmcp__mcp_strfree(a, c->err_msg);
+    if (c->mrtr) fmcp__era_ctx_free(c);
     if (c->progress_token) fmcp_free(a, c->progress_token, c->progress_token_len + 1);
     if (c->structured) fmcp_free(a, c->structured, c->structured_len + 1);
     for (i = 0; i < c->n_vars * 2; i++) fmcp__mcp_strfree(a, c->vars[i]);
@@ -13817,6 +14034,7 @@ static void fmcp__mcp_ctx_open(fmcp_ctx *c)
     fmcp__mcp_envelope_begin(w, c->id, c->id_len);
     fmcp_jw_key(w, "result");
     fmcp_jw_object_begin(w);
+    if (c->kind == FMCP__K_LISTEN) return;   /* no content: see fmcp__era_ctx_tail */
     if (c->kind == FMCP__K_TOOL) fmcp_jw_key(w, "content");
     else if (c->kind == FMCP__K_RESOURCE) fmcp_jw_key(w, "contents");
     else if (c->kind == FMCP__K_PROMPT) fmcp_jw_key(w, "messages");
@@ -13876,6 +14094,12 @@ static int fmcp__mcp_rc_to_rpc(fmcp__mcp_kind k, fmcp_result rc)
 static void fmcp__mcp_ctx_close(fmcp_ctx *c)
 {
     fmcp_json_writer *w = &c->w;
+    if (c->kind == FMCP__K_LISTEN) {
+        fmcp__era_ctx_tail(c, w);
+        fmcp_jw_object_end(w);
+        fmcp_jw_object_end(w);
+        return;
+    }
     if (c->kind == FMCP__K_TOOL && c->structured && !c->has_text) {
         fmcp_jw_object_begin(w);
         fmcp_jw_key(w, "type"); fmcp_jw_str(w, "text");
@@ -13893,6 +14117,7 @@ static void fmcp__mcp_ctx_close(fmcp_ctx *c)
         fmcp_jw_key(w, "hasMore"); fmcp_jw_bool(w, c->chas_more);
         fmcp_jw_object_end(w);
     }
+    if (c->era.modern) fmcp__era_ctx_tail(c, w);
     fmcp_jw_object_end(w);
     fmcp_jw_object_end(w);
 }
@@ -13919,6 +14144,8 @@ static void fmcp__mcp_ctx_complete(fmcp_ctx *c, fmcp_result rc, int cancelled)
     fmcp_session *s = c->s;
     if (cancelled) {
         fmcp__mcp_deliver(s, c->group, c->batch, c->id, c->id_len, NULL, 0, 0);
+    } else if (c->era.modern && fmcp__era_complete(c, rc)) {
+        /* answered there: input required, or an error with data */
     } else if (c->err_code || (rc != FMCP_OK && c->kind != FMCP__K_TOOL)) {
         int code = c->err_code ? c->err_code : fmcp__mcp_rc_to_rpc(c->kind, rc);
         fmcp__mcp_reply_error(s, c->group, c->batch, c->id, c->id_len, code,
@@ -13935,7 +14162,7 @@ static void fmcp__mcp_ctx_complete(fmcp_ctx *c, fmcp_result rc, int cancelled)
         fmcp__mcp_ctx_close(c);
         fmcp__mcp_deliver_writer(s, c->group, c->batch, c->id, c->id_len, &c->w);
     }
-    if (c->observe && c->kind != FMCP__K_COMPLETE) fmcp__mcp_observe(c, rc, cancelled);
+    if (c->observe && c->kind != FMCP__K_COMPLETE && c->kind != FMCP__K_LISTEN) fmcp__mcp_observe(c, rc, cancelled);
     fmcp__mcp_ctx_free(c);
 }
 
@@ -14295,7 +14522,8 @@ FASTMCP_API fmcp_result fmcp_ctx_log(fmcp_ctx *c, fmcp_log_level level, const ch
     int send, cancelled;
     if (!c || !message || (int)level < 0 || (int)level > 7) return FMCP_ERR_INVALID_ARG;
     FMCP__LOCK(&c->s->lock);
-    send = (int)level >= (int)c->s->level;
+    send = c->era.modern ? c->era.log_level >= 0 && (int)level >= c->era.log_level
+                         : (int)level >= (int)c->s->level;
     cancelled = c->cancelled;
     FMCP__UNLOCK(&c->s->lock);
     if (cancelled) return FMCP_ERR_CANCELLED;
@@ -14334,6 +14562,7 @@ FASTMCP_API fmcp_result fmcp_ctx_request_async(fmcp_ctx *c, const char *method, 
     fmcp_result r;
     int64_t id;
     if (!c || !method || !cb) return FMCP_ERR_INVALID_ARG;
+    if (c->era.modern) return FMCP_ERR_UNSUPPORTED;   /* 2026-07-28 has no server-to-client requests: fmcp_ctx_input */
     s = c->s;
     p = (fmcp__mcp_pending *)fmcp_malloc(s->alloc, sizeof *p);
     if (!p) return FMCP_ERR_NOMEM;
@@ -14537,6 +14766,9 @@ typedef struct fmcp__mcp_req {
     const char *id;
     size_t id_len;
     const fmcp_json *params;
+    fmcp__mcp_era era;
+    int modern_hint;          /* fmcp_receive_opts.modern */
+    int cacheable;            /* the result gets ttlMs and cacheScope (2026-07-28) */
 } fmcp__mcp_req;
 
 static void fmcp__mcp_req_error(fmcp__mcp_req *r, int code, const char *message)
@@ -14551,6 +14783,13 @@ static void fmcp__mcp_req_begin(fmcp__mcp_req *r, fmcp_json_writer *w)
     fmcp_jw_key(w, "result");
 }
 
+/* Close the result object; a 2026-07-28 result gets its fields first. */
+static void fmcp__mcp_result_end(fmcp__mcp_req *r, fmcp_json_writer *w)
+{
+    if (r->era.modern) fmcp__era_req_tail(r, w);
+    fmcp_jw_object_end(w);
+}
+
 static void fmcp__mcp_req_end(fmcp__mcp_req *r, fmcp_json_writer *w)
 {
     fmcp_jw_object_end(w);
@@ -14562,7 +14801,7 @@ static void fmcp__mcp_req_empty(fmcp__mcp_req *r)
     fmcp_json_writer w;
     fmcp__mcp_req_begin(r, &w);
     fmcp_jw_object_begin(&w);
-    fmcp_jw_object_end(&w);
+    fmcp__mcp_result_end(r, &w);
     fmcp__mcp_req_end(r, &w);
 }
 
@@ -14587,6 +14826,42 @@ FASTMCP_API fmcp_result fmcp_session_assume_initialized(fmcp_session *s, const c
     return FMCP_OK;
 }
 
+static void fmcp__mcp_jw_empty(fmcp_json_writer *w, const char *key)
+{
+    fmcp_jw_key(w, key);
+    fmcp_jw_object_begin(w);
+    fmcp_jw_object_end(w);
+}
+
+/* "capabilities": what initialize (legacy) and server/discover (modern) announce. */
+static void fmcp__mcp_write_caps(fmcp_server *srv, fmcp_json_writer *w, int modern)
+{
+    int tools, res, prompts;
+    FMCP__LOCK(&srv->lock);
+    tools = srv->items[FMCP_ITEM_TOOL].n > 0;
+    res = srv->items[FMCP_ITEM_RESOURCE].n + srv->items[FMCP_ITEM_TEMPLATE].n > 0;
+    prompts = srv->items[FMCP_ITEM_PROMPT].n > 0;
+    FMCP__UNLOCK(&srv->lock);
+    fmcp_jw_key(w, "capabilities"); fmcp_jw_object_begin(w);
+    fmcp__mcp_jw_empty(w, "logging");
+    if (res || prompts) fmcp__mcp_jw_empty(w, "completions");
+    if (tools) {
+        fmcp_jw_key(w, "tools"); fmcp_jw_object_begin(w);
+        fmcp_jw_key(w, "listChanged"); fmcp_jw_bool(w, 1); fmcp_jw_object_end(w);
+    }
+    if (res) {
+        fmcp_jw_key(w, "resources"); fmcp_jw_object_begin(w);
+        fmcp_jw_key(w, "subscribe"); fmcp_jw_bool(w, 1);
+        fmcp_jw_key(w, "listChanged"); fmcp_jw_bool(w, 1); fmcp_jw_object_end(w);
+    }
+    if (prompts) {
+        fmcp_jw_key(w, "prompts"); fmcp_jw_object_begin(w);
+        fmcp_jw_key(w, "listChanged"); fmcp_jw_bool(w, 1); fmcp_jw_object_end(w);
+    }
+    if (modern) fmcp__mcp_jw_empty(w, "extensions");
+    fmcp_jw_object_end(w);
+}
+
 static void fmcp__mcp_handle_initialize(fmcp__mcp_req *r)
 {
     fmcp_session *s = r->s;
@@ -14595,7 +14870,6 @@ static void fmcp__mcp_handle_initialize(fmcp__mcp_req *r)
     const char *use;
     const fmcp_json *caps = fmcp_json_get(r->params, "capabilities");
     fmcp_json_writer w;
-    int tools, res, prompts;
     if (!want) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "protocolVersion is required"); return; }
     use = fmcp__mcp_negotiate(srv, want);
     FMCP__LOCK(&s->lock);
@@ -14605,38 +14879,17 @@ static void fmcp__mcp_handle_initialize(fmcp__mcp_req *r)
     s->cap_roots = fmcp_json_get(caps, "roots") != NULL;
     s->initialized = 1;
     FMCP__UNLOCK(&s->lock);
-    FMCP__LOCK(&srv->lock);
-    tools = srv->items[FMCP_ITEM_TOOL].n > 0;
-    res = srv->items[FMCP_ITEM_RESOURCE].n + srv->items[FMCP_ITEM_TEMPLATE].n > 0;
-    prompts = srv->items[FMCP_ITEM_PROMPT].n > 0;
-    FMCP__UNLOCK(&srv->lock);
     fmcp__mcp_req_begin(r, &w);
     fmcp_jw_object_begin(&w);
     fmcp_jw_key(&w, "protocolVersion"); fmcp_jw_str(&w, use);
-    fmcp_jw_key(&w, "capabilities"); fmcp_jw_object_begin(&w);
-    fmcp_jw_key(&w, "logging"); fmcp_jw_object_begin(&w); fmcp_jw_object_end(&w);
-    if (res || prompts) { fmcp_jw_key(&w, "completions"); fmcp_jw_object_begin(&w); fmcp_jw_object_end(&w); }
-    if (tools) {
-        fmcp_jw_key(&w, "tools"); fmcp_jw_object_begin(&w);
-        fmcp_jw_key(&w, "listChanged"); fmcp_jw_bool(&w, 1); fmcp_jw_object_end(&w);
-    }
-    if (res) {
-        fmcp_jw_key(&w, "resources"); fmcp_jw_object_begin(&w);
-        fmcp_jw_key(&w, "subscribe"); fmcp_jw_bool(&w, 1);
-        fmcp_jw_key(&w, "listChanged"); fmcp_jw_bool(&w, 1); fmcp_jw_object_end(&w);
-    }
-    if (prompts) {
-        fmcp_jw_key(&w, "prompts"); fmcp_jw_object_begin(&w);
-        fmcp_jw_key(&w, "listChanged"); fmcp_jw_bool(&w, 1); fmcp_jw_object_end(&w);
-    }
-    fmcp_jw_object_end(&w);
+    fmcp__mcp_write_caps(srv, &w, 0);
     fmcp_jw_key(&w, "serverInfo"); fmcp_jw_object_begin(&w);
     fmcp__mcp_jw_opt(&w, "name", srv->name);
     fmcp__mcp_jw_opt(&w, "title", srv->title);
     fmcp__mcp_jw_opt(&w, "version", srv->version);
     fmcp_jw_object_end(&w);
     fmcp__mcp_jw_opt(&w, "instructions", srv->instructions);
-    fmcp_jw_object_end(&w);
+    fmcp__mcp_result_end(r, &w);
     fmcp__mcp_req_end(r, &w);
 }
 
@@ -14684,7 +14937,7 @@ static void fmcp__mcp_handle_list(fmcp__mcp_req *r, fmcp_item_kind k, const char
         snprintf(buf, sizeof buf, "p%lu", (unsigned long)(off + written));
         fmcp_jw_key(&w, "nextCursor"); fmcp_jw_str(&w, buf);
     }
-    fmcp_jw_object_end(&w);
+    fmcp__mcp_result_end(r, &w);
     fmcp__mcp_req_end(r, &w);
 }
 
@@ -14768,7 +15021,7 @@ static void fmcp__mcp_req_tool_error(fmcp__mcp_req *r, const char *text)
     fmcp_jw_object_end(&w);
     fmcp_jw_array_end(&w);
     fmcp_jw_key(&w, "isError"); fmcp_jw_bool(&w, 1);
-    fmcp_jw_object_end(&w);
+    fmcp__mcp_result_end(r, &w);
     fmcp__mcp_req_end(r, &w);
 }
 
@@ -14789,14 +15042,17 @@ static fmcp_ctx *fmcp__mcp_req_ctx(fmcp__mcp_req *r, fmcp__mcp_kind kind, const 
             if (!c->progress_token) ok = 0;
         }
     }
-    if (c && ok) return c;
+    if (c && ok) {
+        c->era = r->era;
+        if (!c->era.modern || fmcp__era_ctx_setup(r, c)) return c;
+    }
     if (c) {   /* unlink from the in-flight list, then free */
         FMCP__LOCK(&r->s->lock);
         fmcp__mcp_inflight_unlink(r->s, c);
         FMCP__UNLOCK(&r->s->lock);
         fmcp__mcp_ctx_free(c);
     }
-    fmcp__mcp_req_error(r, FMCP_RPC_INTERNAL_ERROR, "out of memory");
+    if (!ok || !c) fmcp__mcp_req_error(r, FMCP_RPC_INTERNAL_ERROR, "out of memory");
     return NULL;
 }
 
@@ -14838,7 +15094,7 @@ static void fmcp__mcp_handle_tool_call(fmcp__mcp_req *r)
     } else if (state == 1) {
         fmcp__mcp_req_error(r, FMCP_RPC_FORBIDDEN, "Forbidden: insufficient scope for this tool");
     } else if (state == 2) {
-        if (fmcp__mcp_version_at_least(r->s, "2025-11-25")) fmcp__mcp_req_tool_error(r, msg);
+        if (r->era.modern || fmcp__mcp_version_at_least(r->s, "2025-11-25")) fmcp__mcp_req_tool_error(r, msg);
         else fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, msg);
     } else if ((c = fmcp__mcp_req_ctx(r, FMCP__K_TOOL, name)) != NULL) {
         c->handler = fn;
@@ -14937,6 +15193,22 @@ static fmcp_result fmcp__mcp_read_template(fmcp_ctx *c, const fmcp__mcp_item *it
     return FMCP_OK;
 }
 
+/* 2026-07-28: an unknown URI is -32602 with the URI in data. */
+static void fmcp__mcp_reply_not_found(fmcp__mcp_req *r, const char *uri)
+{
+    fmcp_json_writer w;
+    char *data = NULL;
+    size_t n;
+    fmcp_jw_init(&w, r->s->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "uri"); fmcp_jw_str(&w, uri);
+    fmcp_jw_object_end(&w);
+    if (fmcp_jw_finish(&w, &data, &n) != FMCP_OK) fmcp_jw_reset(&w);
+    fmcp__mcp_reply_error_data(r->s, r->g, r->b, r->id, r->id_len, FMCP_RPC_INVALID_PARAMS, "Resource not found",
+                               data, 0);
+    if (data) fmcp_jw_free_output(&w, data);
+}
+
 static void fmcp__mcp_handle_read(fmcp__mcp_req *r)
 {
     fmcp_server *srv = r->s->srv;
@@ -14957,6 +15229,7 @@ static void fmcp__mcp_handle_read(fmcp__mcp_req *r)
     if (it && fmcp__mcp_authorized(srv, r->au, it) != FMCP_OK) forbidden = 1;
     else if (it && (c = fmcp__mcp_req_ctx(r, FMCP__K_RESOURCE, uri)) != NULL) {
         c->uri = fmcp__mcp_strdup_opt(r->s->alloc, uri, &ok);
+        c->ttl_ms = it->ttl_ms;
         fixed = it->has_fixed;
         if (!ok) rc = FMCP_ERR_NOMEM;
         else if (it->kind == FMCP_ITEM_RESOURCE) rc = fmcp__mcp_read_static(c, it);
@@ -14964,6 +15237,7 @@ static void fmcp__mcp_handle_read(fmcp__mcp_req *r)
     }
     FMCP__UNLOCK(&srv->lock);
     if (forbidden) fmcp__mcp_req_error(r, FMCP_RPC_FORBIDDEN, "Forbidden: insufficient scope for this resource");
+    else if (!it && r->era.modern) fmcp__mcp_reply_not_found(r, uri);
     else if (!it) fmcp__mcp_req_error(r, FMCP_RPC_RESOURCE_NOT_FOUND, "Resource not found");
     else if (c && (fixed || rc != FMCP_OK)) { c->holds = 1; fmcp__mcp_ctx_release(c, rc); }
     else if (c) fmcp__mcp_dispatch(c);
@@ -15014,6 +15288,7 @@ FASTMCP_API fmcp_result fmcp_server_notify_resource_updated(fmcp_server *srv, co
         FMCP__UNLOCK(&s->lock);
         if (hit) (void)fmcp__mcp_send_notification(s, "notifications/resources/updated", params, n, NULL, 0, NULL);
     }
+    fmcp__era_notify_locked(srv, "notifications/resources/updated", uri);
     FMCP__UNLOCK(&srv->lock);
     fmcp_jw_free_output(&w, params);
     return FMCP_OK;
@@ -15128,12 +15403,23 @@ static void fmcp__mcp_handle_set_level(fmcp__mcp_req *r)
     fmcp__mcp_req_empty(r);
 }
 
+/* Release subscriptions/listen contexts collected (through qnext) under the
+ * session lock; cancelled ones end silently, others with their result. */
+static void fmcp__mcp_end_listens(fmcp_ctx *c)
+{
+    while (c) {
+        fmcp_ctx *nx = c->qnext;
+        fmcp__mcp_ctx_release(c, FMCP_OK);
+        c = nx;
+    }
+}
+
 /* notifications/cancelled: mark the request; its response will be dropped. */
 static void fmcp__mcp_handle_cancel(fmcp_session *s, const fmcp_json *params)
 {
     const fmcp_json *rid = fmcp_json_get(params, "requestId");
     fmcp__mcp_pending **pp, *p, *failed = NULL;
-    fmcp_ctx *c;
+    fmcp_ctx *c, *ended = NULL;
     char *text;
     size_t n = 0;
     if (!rid || !(text = fmcp__mcp_json_text(s->alloc, rid, &n))) return;
@@ -15141,6 +15427,7 @@ static void fmcp__mcp_handle_cancel(fmcp_session *s, const fmcp_json *params)
     for (c = s->inflight; c; c = c->next) {
         if (c->id_len != n || memcmp(c->id, text, n) != 0) continue;
         c->cancelled = 1;
+        if (c->kind == FMCP__K_LISTEN && !c->listen_ended) { c->listen_ended = 1; c->qnext = ended; ended = c; }
         for (pp = &s->pending; *pp;) {   /* its server-to-client requests end too */
             p = *pp;
             if (p->owner == (const void *)c) { *pp = p->next; p->next = failed; failed = p; }
@@ -15149,6 +15436,7 @@ static void fmcp__mcp_handle_cancel(fmcp_session *s, const fmcp_json *params)
     }
     FMCP__UNLOCK(&s->lock);
     fmcp_free(s->alloc, text, n + 1);
+    fmcp__mcp_end_listens(ended);
     while (failed) {
         p = failed->next;
         failed->cb(failed->cb_user, FMCP_ERR_CANCELLED, NULL, 0);
@@ -15165,7 +15453,11 @@ static void fmcp__mcp_handle_request(fmcp__mcp_req *r, const char *method)
     FMCP__LOCK(&r->s->lock);
     init = r->s->initialized;
     FMCP__UNLOCK(&r->s->lock);
-    if (strcmp(method, "initialize") == 0) { fmcp__mcp_handle_initialize(r); return; }
+    if (strcmp(method, "initialize") == 0) {
+        if (r->s->srv->modern_only) fmcp__era_refuse_initialize(r);
+        else fmcp__mcp_handle_initialize(r);
+        return;
+    }
     if (strcmp(method, "ping") == 0) { fmcp__mcp_req_empty(r); return; }
     if (!init) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_REQUEST, "Server not initialized"); return; }
     if (r->params && !fmcp_json_is(r->params, FMCP_JSON_OBJECT)) {
@@ -15231,6 +15523,8 @@ static void fmcp__mcp_handle_one(fmcp__mcp_req *r, const fmcp_json *v)
     if (!fmcp_json_is(v, FMCP_JSON_OBJECT) || !id_ok || !fmcp_json_is(method, FMCP_JSON_STRING) ||
         strcmp(fmcp_json_get_str(v, "jsonrpc", ""), "2.0") != 0)
         fmcp__mcp_req_error(r, FMCP_RPC_INVALID_REQUEST, "Invalid Request");
+    else if (fmcp__era_detect(r, fmcp_json_str(method, NULL)))
+        fmcp__era_request(r, fmcp_json_str(method, NULL));
     else
         fmcp__mcp_handle_request(r, fmcp_json_str(method, NULL));
     if (idtext) fmcp_free(r->s->alloc, idtext, idlen + 1);
@@ -15344,6 +15638,7 @@ static fmcp_result fmcp__mcp_receive(fmcp_session *s, const char *json, size_t l
     memset(&r, 0, sizeof r);
     r.s = s;
     r.g = g;
+    r.modern_hint = opts ? opts->modern : 0;
     if (opts && opts->auth) {
         if (!(r.au = fmcp__mcp_auth_copy(s->alloc, opts->auth, &s->lock))) rc = FMCP_ERR_NOMEM;
     } else if ((r.au = s->auth) != NULL) {
@@ -15455,6 +15750,960 @@ FASTMCP_API fmcp_result fmcp_server_item_scopes(fmcp_server *srv, fmcp_item_kind
 FASTMCP_API const fmcp_allocator *fmcp_server_allocator(const fmcp_server *srv)
 {
     return srv ? srv->alloc : NULL;
+}
+
+/* ===== mcp_era.c ===== */
+/* mcp_era: implementation. The engine's 2026-07-28 half: it shares mcp.c's
+ * types and helpers (one translation unit), and mcp.c calls the fmcp__era_*
+ * entry points it declares. */
+
+#include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define FMCP__ERA_PV "io.modelcontextprotocol/protocolVersion"
+#define FMCP__ERA_CAPS "io.modelcontextprotocol/clientCapabilities"
+#define FMCP__ERA_LOG "io.modelcontextprotocol/logLevel"
+#define FMCP__ERA_SUB "io.modelcontextprotocol/subscriptionId"
+#define FMCP__ERA_INFO "io.modelcontextprotocol/serverInfo"
+#define FMCP__ERA_TASKS "io.modelcontextprotocol/tasks"
+#define FMCP__ERA_STATE_MAX 65536        /* requestState payload cap */
+#define FMCP__ERA_INPUT_TIMEOUT 300000   /* legacy fmcp_ctx_input: 5 minutes */
+
+static const char *const fmcp__era_modern_versions[] = { FMCP_PROTOCOL_MODERN, NULL };
+
+/* An answer fetched in the legacy era (blocking request), by key. */
+typedef struct fmcp__era_input {
+    struct fmcp__era_input *next;
+    char *key;
+    fmcp_json_doc *doc;
+} fmcp__era_input;
+
+struct fmcp__era_mrtr {
+    fmcp_json_doc *state;          /* verified payload of params.requestState */
+    const fmcp_json *responses;    /* params.inputResponses (in the message) */
+    fmcp_json_writer ireq;         /* inputRequests so far ('{' written) */
+    int n_ireq;
+    const fmcp_json **used;        /* members of responses the handler took */
+    size_t n_used, cap_used;
+    char *app;                     /* fmcp_ctx_set_state */
+    char *err_data;                /* data of a -32021 answer */
+    fmcp__era_input *inputs;       /* legacy era */
+};
+
+/* ---- detection and validation ---------------------------------------------------- */
+
+static int fmcp__era_known(const char *const *list, const char *v)
+{
+    size_t i;
+    for (i = 0; list[i]; i++)
+        if (strcmp(list[i], v) == 0) return 1;
+    return 0;
+}
+
+static int fmcp__era_detect(fmcp__mcp_req *r, const char *method)
+{
+    const fmcp_json *meta = fmcp_json_get(r->params, "_meta");
+    memset(&r->era, 0, sizeof r->era);
+    r->era.log_level = -1;
+    if (r->modern_hint || fmcp_json_get(meta, FMCP__ERA_PV)) r->era.modern = 1;
+    /* a modern-only server treats everything but initialize as modern, so a
+     * request without _meta learns what is missing */
+    else if (r->s->srv->modern_only && strcmp(method, "initialize") != 0) r->era.modern = 1;
+    return r->era.modern;
+}
+
+/* ["2026-07-28", legacy...] (legacy ones unless modern-only). */
+static void fmcp__era_write_versions(fmcp_server *srv, fmcp_json_writer *w)
+{
+    size_t i;
+    fmcp_jw_array_begin(w);
+    for (i = 0; fmcp__era_modern_versions[i]; i++) fmcp_jw_str(w, fmcp__era_modern_versions[i]);
+    for (i = 0; !srv->modern_only && srv->versions[i]; i++) fmcp_jw_str(w, srv->versions[i]);
+    fmcp_jw_array_end(w);
+}
+
+/* An error whose data the writer builds: data(w, arg) writes one value. */
+static void fmcp__era_error_with(fmcp__mcp_req *r, int code, const char *message, int status,
+                                 void (*data)(fmcp__mcp_req *, fmcp_json_writer *, const char *), const char *arg)
+{
+    fmcp_json_writer w;
+    char *text = NULL;
+    size_t n;
+    fmcp_jw_init(&w, r->s->alloc);
+    data(r, &w, arg);
+    if (fmcp_jw_finish(&w, &text, &n) != FMCP_OK) { fmcp_jw_reset(&w); text = NULL; }
+    fmcp__mcp_reply_error_data(r->s, r->g, r->b, r->id, r->id_len, code, message, text, status);
+    if (text) fmcp_jw_free_output(&w, text);
+}
+
+static void fmcp__era_version_data(fmcp__mcp_req *r, fmcp_json_writer *w, const char *requested)
+{
+    fmcp_jw_object_begin(w);
+    fmcp_jw_key(w, "supported");
+    fmcp__era_write_versions(r->s->srv, w);
+    fmcp_jw_key(w, "requested"); fmcp_jw_str(w, requested);
+    fmcp_jw_object_end(w);
+}
+
+static void fmcp__era_refuse_initialize(fmcp__mcp_req *r)
+{
+    const char *want = fmcp_json_get_str(r->params, "protocolVersion", "");
+    fmcp__era_error_with(r, FMCP_RPC_UNSUPPORTED_VERSION,
+                         "Unsupported protocol version: this server speaks only " FMCP_PROTOCOL_MODERN
+                         " (no initialize; send _meta with every request)", 400, fmcp__era_version_data, want);
+}
+
+static int fmcp__era_level(const char *name)
+{
+    int i;
+    for (i = 0; i < 8; i++)
+        if (strcmp(name, fmcp__mcp_level_names[i]) == 0) return i;
+    return -1;
+}
+
+/* _meta of a modern request; 0 after answering. */
+static int fmcp__era_check_meta(fmcp__mcp_req *r)
+{
+    const fmcp_json *meta = fmcp_json_get(r->params, "_meta");
+    const fmcp_json *pv = fmcp_json_get(meta, FMCP__ERA_PV), *caps = fmcp_json_get(meta, FMCP__ERA_CAPS);
+    const fmcp_json *lv = fmcp_json_get(meta, FMCP__ERA_LOG), *ext = fmcp_json_get(caps, "extensions");
+    if (r->params && !fmcp_json_is(r->params, FMCP_JSON_OBJECT)) {
+        fmcp__mcp_reply_error_data(r->s, r->g, r->b, r->id, r->id_len, FMCP_RPC_INVALID_PARAMS,
+                                   "params must be an object", NULL, 400);
+        return 0;
+    }
+    if (!fmcp_json_is(meta, FMCP_JSON_OBJECT) || !fmcp_json_is(pv, FMCP_JSON_STRING) ||
+        !fmcp_json_is(caps, FMCP_JSON_OBJECT)) {
+        fmcp__mcp_reply_error_data(r->s, r->g, r->b, r->id, r->id_len, FMCP_RPC_INVALID_PARAMS,
+                                   "Invalid params: _meta must carry " FMCP__ERA_PV " (string) and "
+                                   FMCP__ERA_CAPS " (object)", NULL, 400);
+        return 0;
+    }
+    if (!fmcp__era_known(fmcp__era_modern_versions, fmcp_json_str(pv, NULL))) {
+        fmcp__era_error_with(r, FMCP_RPC_UNSUPPORTED_VERSION, "Unsupported protocol version", 400,
+                             fmcp__era_version_data, fmcp_json_str(pv, NULL));
+        return 0;
+    }
+    if (lv && (!fmcp_json_is(lv, FMCP_JSON_STRING) || fmcp__era_level(fmcp_json_str(lv, NULL)) < 0)) {
+        fmcp__mcp_reply_error_data(r->s, r->g, r->b, r->id, r->id_len, FMCP_RPC_INVALID_PARAMS,
+                                   "Invalid params: unknown " FMCP__ERA_LOG, NULL, 400);
+        return 0;
+    }
+    r->era.log_level = lv ? fmcp__era_level(fmcp_json_str(lv, NULL)) : -1;
+    r->era.caps = (fmcp_json_get(caps, "sampling") ? FMCP__CAP_SAMPLING : 0) |
+                  (fmcp_json_get(caps, "elicitation") ? FMCP__CAP_ELICIT : 0) |
+                  (fmcp_json_get(caps, "roots") ? FMCP__CAP_ROOTS : 0) |
+                  (fmcp_json_get(ext, FMCP__ERA_TASKS) ? FMCP__CAP_TASKS : 0);
+    return 1;
+}
+
+/* ---- result tails ------------------------------------------------------------------ */
+
+static int fmcp__era_private(const fmcp_server *srv, const fmcp__mcp_auth *au)
+{
+    return srv->cache_private || au != NULL || srv->authorize != NULL;
+}
+
+static void fmcp__era_cache(fmcp_json_writer *w, int64_t ttl, int priv)
+{
+    fmcp_jw_key(w, "ttlMs"); fmcp_jw_int(w, ttl > 0 ? ttl : 0);
+    fmcp_jw_key(w, "cacheScope"); fmcp_jw_str(w, priv ? "private" : "public");
+}
+
+/* _meta with serverInfo (and the subscription id of a listen result). */
+static void fmcp__era_meta(fmcp_server *srv, fmcp_json_writer *w, const char *sub, size_t sub_len)
+{
+    fmcp_jw_key(w, "_meta");
+    fmcp_jw_object_begin(w);
+    if (sub) { fmcp_jw_key(w, FMCP__ERA_SUB); fmcp_jw_raw(w, sub, sub_len); }
+    fmcp_jw_key(w, FMCP__ERA_INFO);
+    fmcp_jw_object_begin(w);
+    fmcp_jw_key(w, "name"); fmcp_jw_str(w, srv->name);
+    fmcp__mcp_jw_opt(w, "title", srv->title);
+    fmcp_jw_key(w, "version"); fmcp_jw_str(w, srv->version);
+    fmcp_jw_object_end(w);
+    fmcp_jw_object_end(w);
+}
+
+static void fmcp__era_req_tail(fmcp__mcp_req *r, fmcp_json_writer *w)
+{
+    fmcp_server *srv = r->s->srv;
+    fmcp_jw_key(w, "resultType"); fmcp_jw_str(w, "complete");
+    if (r->cacheable) fmcp__era_cache(w, srv->cache_ttl_ms, fmcp__era_private(srv, r->au));
+    fmcp__era_meta(srv, w, NULL, 0);
+}
+
+static void fmcp__era_ctx_tail(fmcp_ctx *c, fmcp_json_writer *w)
+{
+    fmcp_server *srv = c->s->srv;
+    fmcp_jw_key(w, "resultType"); fmcp_jw_str(w, "complete");
+    if (c->kind == FMCP__K_RESOURCE)
+        fmcp__era_cache(w, c->ttl_ms ? c->ttl_ms : srv->cache_ttl_ms, fmcp__era_private(srv, c->auth));
+    if (c->kind == FMCP__K_LISTEN) fmcp__era_meta(srv, w, c->id, c->id_len);
+    else fmcp__era_meta(srv, w, NULL, 0);
+}
+
+/* ---- server/discover ---------------------------------------------------------------- */
+
+static void fmcp__era_discover(fmcp__mcp_req *r)
+{
+    fmcp_server *srv = r->s->srv;
+    fmcp_json_writer w;
+    fmcp__mcp_req_begin(r, &w);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "supportedVersions");
+    fmcp__era_write_versions(srv, &w);
+    fmcp__mcp_write_caps(srv, &w, 1);
+    fmcp__mcp_jw_opt(&w, "instructions", srv->instructions);
+    r->cacheable = 1;
+    fmcp__mcp_result_end(r, &w);
+    fmcp__mcp_req_end(r, &w);
+}
+
+/* ---- subscriptions/listen -------------------------------------------------------------- */
+
+static const char *const fmcp__era_filters[] = { "toolsListChanged", "promptsListChanged", "resourcesListChanged" };
+static const char *const fmcp__era_filter_methods[] = {
+    "notifications/tools/list_changed", "notifications/prompts/list_changed", "notifications/resources/list_changed"
+};
+
+/* Does the listen ctx's filter ask for method (and uri, for resources/updated)? */
+static int fmcp__era_wants(const fmcp_ctx *c, const char *method, const char *uri)
+{
+    const fmcp_json *f = fmcp_json_get(c->params, "notifications"), *v;
+    size_t i;
+    if (uri) {
+        for (v = fmcp_json_first(fmcp_json_get(f, "resourceSubscriptions")); v; v = fmcp_json_next(v))
+            if (fmcp_json_is(v, FMCP_JSON_STRING) && strcmp(fmcp_json_str(v, NULL), uri) == 0) return 1;
+        return 0;
+    }
+    for (i = 0; i < 3; i++)
+        if (strcmp(method, fmcp__era_filter_methods[i]) == 0) return fmcp_json_get_bool(f, fmcp__era_filters[i], 0);
+    return 0;
+}
+
+/* params of a listen-stream notification: _meta.subscriptionId, then the
+ * URI (resources/updated) or, in the acknowledgement (ack), the filter. */
+static fmcp_result fmcp__era_sub_send(fmcp_ctx *c, const char *method, int ack, const fmcp_json *filter,
+                                      const char *uri)
+{
+    fmcp_json_writer w;
+    char *p;
+    size_t n, i;
+    fmcp_result rc;
+    const fmcp_json *subs, *v;
+    fmcp_jw_init(&w, c->s->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "_meta"); fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, FMCP__ERA_SUB); fmcp_jw_raw(&w, c->id, c->id_len);
+    fmcp_jw_object_end(&w);
+    if (uri) { fmcp_jw_key(&w, "uri"); fmcp_jw_str(&w, uri); }
+    if (ack) {   /* the part of the filter we honour: all of it */
+        fmcp_jw_key(&w, "notifications"); fmcp_jw_object_begin(&w);
+        for (i = 0; i < 3; i++)
+            if (fmcp_json_get_bool(filter, fmcp__era_filters[i], 0)) { fmcp_jw_key(&w, fmcp__era_filters[i]); fmcp_jw_bool(&w, 1); }
+        if ((subs = fmcp_json_get(filter, "resourceSubscriptions")) != NULL) {
+            fmcp_jw_key(&w, "resourceSubscriptions"); fmcp_jw_array_begin(&w);
+            for (v = fmcp_json_first(subs); v; v = fmcp_json_next(v)) fmcp_jw_value(&w, v);
+            fmcp_jw_array_end(&w);
+        }
+        fmcp_jw_object_end(&w);
+    }
+    fmcp_jw_object_end(&w);
+    if ((rc = fmcp_jw_finish(&w, &p, &n)) != FMCP_OK) { fmcp_jw_reset(&w); return rc; }
+    rc = fmcp__mcp_send_notification(c->s, method, p, n, c->id, c->id_len, c->group->tag);
+    fmcp_jw_free_output(&w, p);
+    return rc;
+}
+
+static int fmcp__era_filter_ok(const fmcp_json *f)
+{
+    const fmcp_json *subs = fmcp_json_get(f, "resourceSubscriptions"), *v;
+    size_t i;
+    if (f && !fmcp_json_is(f, FMCP_JSON_OBJECT)) return 0;
+    for (i = 0; i < 3; i++) {
+        v = fmcp_json_get(f, fmcp__era_filters[i]);
+        if (v && !fmcp_json_is(v, FMCP_JSON_BOOL)) return 0;
+    }
+    if (subs && !fmcp_json_is(subs, FMCP_JSON_ARRAY)) return 0;
+    for (v = fmcp_json_first(subs); v; v = fmcp_json_next(v))
+        if (!fmcp_json_is(v, FMCP_JSON_STRING)) return 0;
+    return 1;
+}
+
+/* The listen ctx stays in flight (held) until cancelled, closed or ended. */
+static void fmcp__era_listen(fmcp__mcp_req *r)
+{
+    const fmcp_json *f = fmcp_json_get(r->params, "notifications");
+    fmcp_ctx *c;
+    if (!fmcp__era_filter_ok(f)) {
+        fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Invalid params: notifications filter");
+        return;
+    }
+    c = fmcp__mcp_ctx_new(r->s, r->m, r->g, r->b, r->au, r->id, r->id_len, FMCP__K_LISTEN, r->params, NULL);
+    if (!c) { fmcp__mcp_req_error(r, FMCP_RPC_INTERNAL_ERROR, "out of memory"); return; }
+    c->era = r->era;
+    FMCP__LOCK(&r->s->lock);
+    c->holds = 1;
+    c->deferred = 1;
+    FMCP__UNLOCK(&r->s->lock);
+    (void)fmcp__era_sub_send(c, "notifications/subscriptions/acknowledged", 1, f, NULL);
+}
+
+/* Registry lock held (mcp.c's broadcasts): tell every matching listener. */
+static void fmcp__era_notify_locked(fmcp_server *srv, const char *method, const char *uri)
+{
+    size_t i;
+    fmcp_ctx *c;
+    for (i = 0; i < srv->sessions.n; i++) {
+        fmcp_session *s = (fmcp_session *)srv->sessions.v[i];
+        FMCP__LOCK(&s->lock);
+        for (c = s->inflight; c; c = c->next)
+            if (c->kind == FMCP__K_LISTEN && !c->listen_ended && !c->cancelled && fmcp__era_wants(c, method, uri))
+                (void)fmcp__era_sub_send(c, method, 0, NULL, uri);
+        FMCP__UNLOCK(&s->lock);
+    }
+}
+
+FASTMCP_API void fmcp_server_end_subscriptions(fmcp_server *srv)
+{
+    size_t i;
+    fmcp_ctx *c, *ended = NULL;
+    if (!srv) return;
+    FMCP__LOCK(&srv->lock);
+    for (i = 0; i < srv->sessions.n; i++) {
+        fmcp_session *s = (fmcp_session *)srv->sessions.v[i];
+        FMCP__LOCK(&s->lock);
+        for (c = s->inflight; c; c = c->next)
+            if (c->kind == FMCP__K_LISTEN && !c->listen_ended) { c->listen_ended = 1; c->qnext = ended; ended = c; }
+        FMCP__UNLOCK(&s->lock);
+    }
+    FMCP__UNLOCK(&srv->lock);
+    fmcp__mcp_end_listens(ended);
+}
+
+/* ---- routing ---------------------------------------------------------------------------- */
+
+static void fmcp__era_request(fmcp__mcp_req *r, const char *method)
+{
+    static const char *const removed[] = {
+        "initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe", NULL
+    };
+    size_t i;
+    if (!fmcp__era_check_meta(r)) return;
+    for (i = 0; removed[i]; i++)
+        if (strcmp(method, removed[i]) == 0) break;
+    if (removed[i]) {
+        fmcp__mcp_reply_error_data(r->s, r->g, r->b, r->id, r->id_len, FMCP_RPC_METHOD_NOT_FOUND,
+                                   "Method not found (removed in " FMCP_PROTOCOL_MODERN ")", NULL, 404);
+    } else if (strcmp(method, "server/discover") == 0) fmcp__era_discover(r);
+    else if (strcmp(method, "tools/list") == 0) { r->cacheable = 1; fmcp__mcp_handle_list(r, FMCP_ITEM_TOOL, "tools"); }
+    else if (strcmp(method, "tools/call") == 0) fmcp__mcp_handle_tool_call(r);
+    else if (strcmp(method, "resources/list") == 0) {
+        r->cacheable = 1;
+        fmcp__mcp_handle_list(r, FMCP_ITEM_RESOURCE, "resources");
+    } else if (strcmp(method, "resources/templates/list") == 0) {
+        r->cacheable = 1;
+        fmcp__mcp_handle_list(r, FMCP_ITEM_TEMPLATE, "resourceTemplates");
+    } else if (strcmp(method, "resources/read") == 0) fmcp__mcp_handle_read(r);
+    else if (strcmp(method, "prompts/list") == 0) { r->cacheable = 1; fmcp__mcp_handle_list(r, FMCP_ITEM_PROMPT, "prompts"); }
+    else if (strcmp(method, "prompts/get") == 0) fmcp__mcp_handle_prompt_get(r);
+    else if (strcmp(method, "completion/complete") == 0) fmcp__mcp_handle_complete(r);
+    else if (strcmp(method, "subscriptions/listen") == 0) fmcp__era_listen(r);
+    else fmcp__mcp_reply_error_data(r->s, r->g, r->b, r->id, r->id_len, FMCP_RPC_METHOD_NOT_FOUND,
+                                    "Method not found", NULL, 404);
+}
+
+/* ---- multi round-trip: requestState ------------------------------------------------------ */
+
+static fmcp_result fmcp__era_server_init(fmcp_server *srv, const fmcp_server_desc *d)
+{
+    srv->modern_only = d->modern_only != 0;
+    srv->cache_private = d->cache_private != 0;
+    srv->cache_ttl_ms = d->cache_ttl_ms > 0 ? d->cache_ttl_ms : 0;
+    srv->state_ttl_ms = d->state_ttl_ms > 0 ? d->state_ttl_ms : 600000;
+    if (d->state_key) {
+        if (d->state_key_len < 32) return FMCP_ERR_INVALID_ARG;
+        fmcp_sha256(d->state_key, d->state_key_len, srv->state_key);   /* any length -> 32 bytes */
+        srv->has_state_key = 1;
+    }
+    return FMCP_OK;
+}
+
+/* The HMAC key; made from the CSPRNG on first use when none was set. */
+static fmcp_result fmcp__era_key(fmcp_server *srv, unsigned char key[32])
+{
+    fmcp_result rc = FMCP_OK;
+    FMCP__LOCK(&srv->lock);
+    if (!srv->has_state_key && (rc = fmcp_random_bytes(srv->state_key, 32)) == FMCP_OK) srv->has_state_key = 1;
+    if (rc == FMCP_OK) memcpy(key, srv->state_key, 32);
+    FMCP__UNLOCK(&srv->lock);
+    return rc;
+}
+
+static void fmcp__era_b64_digest(const uint8_t d[32], char out[44])
+{
+    size_t n = 0;
+    (void)fmcp_b64_encode(FMCP_B64_URL, d, 32, out, 44, &n);
+    out[n] = 0;
+}
+
+/* Who asked: subject and client id, else the token's hash ("" = nobody). */
+static void fmcp__era_principal(const fmcp_ctx *c, char out[44])
+{
+    const fmcp_auth_info *a = c->auth ? &c->auth->info : NULL;
+    fmcp_sha256_ctx h;
+    uint8_t d[32];
+    fmcp_sha256_init(&h);
+    if (a) {
+        const char *sub = a->subject ? a->subject : "", *cid = a->client_id ? a->client_id : "";
+        fmcp_sha256_update(&h, sub, strlen(sub) + 1);
+        fmcp_sha256_update(&h, cid, strlen(cid) + 1);
+        if (!*sub && !*cid && a->token) fmcp_sha256_update(&h, a->token, strlen(a->token));
+    }
+    fmcp_sha256_final(&h, d);
+    fmcp__era_b64_digest(d, out);
+}
+
+/* Digest of the arguments as compact JSON (the retry carries the same ones). */
+static fmcp_result fmcp__era_args_digest(const fmcp_ctx *c, char out[44])
+{
+    uint8_t d[32];
+    size_t need = 0;
+    char *buf;
+    if (!c->args) { fmcp_sha256("", 0, d); fmcp__era_b64_digest(d, out); return FMCP_OK; }
+    if (fmcp_json_write(c->args, NULL, 0, &need) != FMCP_ERR_BUFFER_TOO_SMALL) return FMCP_ERR_PARSE;
+    if (!(buf = (char *)fmcp_malloc(c->s->alloc, need))) return FMCP_ERR_NOMEM;
+    if (fmcp_json_write(c->args, buf, need, NULL) != FMCP_OK) { fmcp_free(c->s->alloc, buf, need); return FMCP_ERR_PARSE; }
+    fmcp_sha256(buf, strlen(buf), d);
+    fmcp_free(c->s->alloc, buf, need);
+    fmcp__era_b64_digest(d, out);
+    return FMCP_OK;
+}
+
+static const char *fmcp__era_kind_method(const fmcp_ctx *c)
+{
+    return c->kind == FMCP__K_TOOL ? "tools/call" : c->kind == FMCP__K_PROMPT ? "prompts/get" : "resources/read";
+}
+
+/* Checks "payload.mac" and returns the parsed payload when it is ours, fresh
+ * and bound to this caller, method, name and arguments. */
+static fmcp_result fmcp__era_state_open(fmcp_ctx *c, const char *text, size_t len, fmcp_json_doc **out)
+{
+    const char *dot = (const char *)memchr(text, '.', len);
+    unsigned char key[32];
+    uint8_t mac[32], got[33];
+    char *payload = NULL, who[44], args[44];
+    size_t plen = 0, glen = 0, cap;
+    fmcp_json_parse_options po;
+    const fmcp_json *root;
+    fmcp_result rc;
+    *out = NULL;
+    if (!dot || (size_t)(dot - text) > FMCP__ERA_STATE_MAX * 2) return FMCP_ERR_AUTH;
+    if ((rc = fmcp__era_key(c->s->srv, key)) != FMCP_OK) return rc;
+    fmcp_hmac_sha256(key, 32, text, (size_t)(dot - text), mac);
+    fmcp_wipe(key, sizeof key);
+    if (fmcp_b64_decode(FMCP_B64_URL, dot + 1, len - (size_t)(dot - text) - 1, got, sizeof got, &glen) != FMCP_OK ||
+        glen != 32 || !fmcp_ct_equal(got, mac, 32))
+        return FMCP_ERR_AUTH;
+    cap = fmcp_b64_decoded_max((size_t)(dot - text)) + 1;
+    if (!(payload = (char *)fmcp_malloc(c->s->alloc, cap))) return FMCP_ERR_NOMEM;
+    if (fmcp_b64_decode(FMCP_B64_URL, text, (size_t)(dot - text), payload, cap, &plen) != FMCP_OK) {
+        fmcp_free(c->s->alloc, payload, cap);
+        return FMCP_ERR_AUTH;
+    }
+    memset(&po, 0, sizeof po);
+    po.alloc = c->s->alloc;
+    rc = fmcp_json_parse(payload, plen, &po, out, NULL);
+    fmcp_free(c->s->alloc, payload, cap);
+    if (rc != FMCP_OK) return rc == FMCP_ERR_NOMEM ? rc : FMCP_ERR_AUTH;
+    root = fmcp_json_root(*out);
+    fmcp__era_principal(c, who);
+    if ((rc = fmcp__era_args_digest(c, args)) == FMCP_OK &&
+        (fmcp_json_get_int(root, "v", 0) != 1 || fmcp_json_get_int(root, "x", 0) < fmcp_time_now() ||
+         strcmp(fmcp_json_get_str(root, "p", ""), who) != 0 ||
+         strcmp(fmcp_json_get_str(root, "m", ""), fmcp__era_kind_method(c)) != 0 ||
+         strcmp(fmcp_json_get_str(root, "n", ""), c->name ? c->name : "") != 0 ||
+         strcmp(fmcp_json_get_str(root, "a", ""), args) != 0))
+        rc = FMCP_ERR_AUTH;
+    if (rc != FMCP_OK) { fmcp_json_doc_free(*out); *out = NULL; }
+    return rc;
+}
+
+static struct fmcp__era_mrtr *fmcp__era_mrtr_get(fmcp_ctx *c)
+{
+    if (!c->mrtr && (c->mrtr = (struct fmcp__era_mrtr *)fmcp_malloc(c->s->alloc, sizeof *c->mrtr)) != NULL) {
+        memset(c->mrtr, 0, sizeof *c->mrtr);
+        fmcp_jw_init(&c->mrtr->ireq, c->s->alloc);
+        fmcp_jw_object_begin(&c->mrtr->ireq);
+    }
+    return c->mrtr;
+}
+
+static void fmcp__era_ctx_free(fmcp_ctx *c)
+{
+    struct fmcp__era_mrtr *m = c->mrtr;
+    const fmcp_allocator *a = c->s->alloc;
+    while (m->inputs) {
+        fmcp__era_input *in = m->inputs;
+        m->inputs = in->next;
+        fmcp__mcp_strfree(a, in->key);
+        fmcp_json_doc_free(in->doc);
+        fmcp_free(a, in, sizeof *in);
+    }
+    fmcp_json_doc_free(m->state);
+    fmcp_jw_reset(&m->ireq);
+    if (m->used) fmcp_free(a, (void *)m->used, m->cap_used * sizeof *m->used);
+    fmcp__mcp_strfree(a, m->app);
+    fmcp__mcp_strfree(a, m->err_data);
+    fmcp_free(a, m, sizeof *m);
+    c->mrtr = NULL;
+}
+
+/* Modern tools/call, prompts/get, resources/read: take inputResponses and
+ * check requestState before the handler runs. 0 after answering. */
+static int fmcp__era_ctx_setup(fmcp__mcp_req *r, fmcp_ctx *c)
+{
+    const fmcp_json *rs = fmcp_json_get(r->params, "requestState");
+    const fmcp_json *ir = fmcp_json_get(r->params, "inputResponses");
+    struct fmcp__era_mrtr *m;
+    fmcp_result rc = FMCP_OK;
+    size_t n = 0;
+    const char *text;
+    if ((!rs && !ir) || c->kind == FMCP__K_COMPLETE) return 1;
+    if (ir && !fmcp_json_is(ir, FMCP_JSON_OBJECT)) {
+        fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Invalid params: inputResponses must be an object");
+        return 0;
+    }
+    if (rs && !fmcp_json_is(rs, FMCP_JSON_STRING)) {
+        fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Invalid params: requestState must be a string");
+        return 0;
+    }
+    if (!(m = fmcp__era_mrtr_get(c))) { fmcp__mcp_req_error(r, FMCP_RPC_INTERNAL_ERROR, "out of memory"); return 0; }
+    m->responses = ir;
+    if (rs && (text = fmcp_json_str(rs, &n)) != NULL) rc = fmcp__era_state_open(c, text, n, &m->state);
+    if (rc == FMCP_ERR_NOMEM || rc == FMCP_ERR_RANDOM) {
+        fmcp__mcp_req_error(r, FMCP_RPC_INTERNAL_ERROR, fmcp_result_str(rc));
+        return 0;
+    }
+    if (rc != FMCP_OK) {
+        fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS,
+                            "Invalid params: requestState failed verification (tampered, expired or not yours)");
+        return 0;
+    }
+    return 1;
+}
+
+/* payload -> "b64url(payload).b64url(hmac)" in a new string. */
+static fmcp_result fmcp__era_seal(fmcp_ctx *c, const char *payload, size_t plen, char **out, size_t *out_len)
+{
+    unsigned char key[32];
+    uint8_t mac[32];
+    size_t e = fmcp_b64_encoded_len(FMCP_B64_URL, plen), n = 0, m = 0, cap;
+    char *s;
+    fmcp_result rc;
+    if (plen > FMCP__ERA_STATE_MAX) return FMCP_ERR_TOO_LARGE;
+    if ((rc = fmcp__era_key(c->s->srv, key)) != FMCP_OK) return rc;
+    cap = e + 1 + fmcp_b64_encoded_len(FMCP_B64_URL, 32) + 1;
+    if (!(s = (char *)fmcp_malloc(c->s->alloc, cap))) { fmcp_wipe(key, sizeof key); return FMCP_ERR_NOMEM; }
+    (void)fmcp_b64_encode(FMCP_B64_URL, payload, plen, s, cap, &n);
+    fmcp_hmac_sha256(key, 32, s, n, mac);
+    fmcp_wipe(key, sizeof key);
+    s[n++] = '.';
+    (void)fmcp_b64_encode(FMCP_B64_URL, mac, 32, s + n, cap - n, &m);
+    s[n + m] = 0;
+    *out = s;
+    *out_len = cap;
+    return FMCP_OK;
+}
+
+/* Is member v (a response) among those the handler took this round? */
+static int fmcp__era_used(const struct fmcp__era_mrtr *m, const char *key, size_t klen)
+{
+    size_t i, n;
+    for (i = 0; i < m->n_used; i++) {
+        const char *k = fmcp_json_key(m->used[i], &n);
+        if (n == klen && memcmp(k, key, n) == 0) return 1;
+    }
+    return 0;
+}
+
+/* The next round's payload: binding, the handler's state, every answer so far. */
+static void fmcp__era_payload(fmcp_ctx *c, fmcp_json_writer *w, const char *who, const char *args)
+{
+    struct fmcp__era_mrtr *m = c->mrtr;
+    const fmcp_json *v;
+    size_t i, n;
+    fmcp_jw_object_begin(w);
+    fmcp_jw_key(w, "v"); fmcp_jw_int(w, 1);
+    fmcp_jw_key(w, "x"); fmcp_jw_int(w, fmcp_time_now() + (c->s->srv->state_ttl_ms + 999) / 1000);
+    fmcp_jw_key(w, "p"); fmcp_jw_str(w, who);
+    fmcp_jw_key(w, "m"); fmcp_jw_str(w, fmcp__era_kind_method(c));
+    fmcp_jw_key(w, "n"); fmcp_jw_str(w, c->name ? c->name : "");
+    fmcp_jw_key(w, "a"); fmcp_jw_str(w, args);
+    if (m->app) { fmcp_jw_key(w, "s"); fmcp_jw_str(w, m->app); }
+    fmcp_jw_key(w, "r"); fmcp_jw_object_begin(w);
+    for (v = fmcp_json_first(fmcp_json_get(fmcp_json_root(m->state), "r")); v; v = fmcp_json_next(v)) {
+        const char *k = fmcp_json_key(v, &n);
+        if (fmcp__era_used(m, k, n)) continue;   /* answered again: the new answer wins */
+        fmcp_jw_keyn(w, k, n);
+        fmcp_jw_value(w, v);
+    }
+    for (i = 0; i < m->n_used; i++) {
+        const char *k = fmcp_json_key(m->used[i], &n);
+        fmcp_jw_keyn(w, k, n);
+        fmcp_jw_value(w, m->used[i]);
+    }
+    fmcp_jw_object_end(w);
+    fmcp_jw_object_end(w);
+}
+
+static fmcp_result fmcp__era_make_state(fmcp_ctx *c, char **out, size_t *out_cap)
+{
+    fmcp_json_writer w;
+    char who[44], args[44], *p;
+    size_t n;
+    fmcp_result rc;
+    fmcp__era_principal(c, who);
+    if ((rc = fmcp__era_args_digest(c, args)) != FMCP_OK) return rc;
+    fmcp_jw_init(&w, c->s->alloc);
+    fmcp__era_payload(c, &w, who, args);
+    if ((rc = fmcp_jw_finish(&w, &p, &n)) != FMCP_OK) { fmcp_jw_reset(&w); return rc; }
+    rc = fmcp__era_seal(c, p, n, out, out_cap);
+    fmcp_jw_free_output(&w, p);
+    return rc;
+}
+
+/* InputRequiredResult: every input the handler asked for, and the state. */
+static void fmcp__era_input_required(fmcp_ctx *c)
+{
+    struct fmcp__era_mrtr *m = c->mrtr;
+    fmcp_session *s = c->s;
+    fmcp_json_writer w;
+    char *state = NULL, *ireq = NULL;
+    size_t cap = 0, n = 0;
+    fmcp_result rc = fmcp__era_make_state(c, &state, &cap);
+    fmcp_jw_object_end(&m->ireq);
+    if (rc == FMCP_OK && m->n_ireq && (rc = fmcp_jw_finish(&m->ireq, &ireq, &n)) != FMCP_OK) fmcp_jw_reset(&m->ireq);
+    if (rc != FMCP_OK) {
+        if (state) fmcp_free(s->alloc, state, cap);
+        fmcp__mcp_reply_error(s, c->group, c->batch, c->id, c->id_len, FMCP_RPC_INTERNAL_ERROR,
+                              rc == FMCP_ERR_TOO_LARGE ? "requestState too large" : fmcp_result_str(rc));
+        return;
+    }
+    fmcp_jw_init(&w, s->alloc);
+    fmcp__mcp_envelope_begin(&w, c->id, c->id_len);
+    fmcp_jw_key(&w, "result"); fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "resultType"); fmcp_jw_str(&w, "input_required");
+    if (ireq) { fmcp_jw_key(&w, "inputRequests"); fmcp_jw_raw(&w, ireq, n); fmcp_jw_free_output(&m->ireq, ireq); }
+    fmcp_jw_key(&w, "requestState"); fmcp_jw_str(&w, state);
+    fmcp__era_meta(s->srv, &w, NULL, 0);
+    fmcp_jw_object_end(&w);
+    fmcp_jw_object_end(&w);
+    fmcp_free(s->alloc, state, cap);
+    fmcp__mcp_deliver_writer(s, c->group, c->batch, c->id, c->id_len, &w);
+}
+
+/* Completion of a modern ctx: 1 when answered here. */
+static int fmcp__era_complete(fmcp_ctx *c, fmcp_result rc)
+{
+    struct fmcp__era_mrtr *m = c->mrtr;
+    if (c->err_code == FMCP_RPC_MISSING_CAPABILITY && m && m->err_data) {
+        fmcp__mcp_reply_error_data(c->s, c->group, c->batch, c->id, c->id_len, c->err_code,
+                                   c->err_msg ? c->err_msg : "Missing required client capability", m->err_data, 400);
+        return 1;
+    }
+    if (c->err_code || !(rc == FMCP_ERR_INPUT_REQUIRED || (m && m->n_ireq))) return 0;
+    if (!m && !(m = fmcp__era_mrtr_get(c))) return 0;
+    fmcp__era_input_required(c);
+    return 1;
+}
+
+/* ---- handler API ---------------------------------------------------------------------------- */
+
+static int fmcp__era_cap_bit(const char *cap)
+{
+    if (strcmp(cap, "sampling") == 0) return FMCP__CAP_SAMPLING;
+    if (strcmp(cap, "elicitation") == 0) return FMCP__CAP_ELICIT;
+    if (strcmp(cap, "roots") == 0) return FMCP__CAP_ROOTS;
+    if (strcmp(cap, FMCP__ERA_TASKS) == 0) return FMCP__CAP_TASKS;
+    return 0;
+}
+
+FASTMCP_API int fmcp_ctx_is_modern(const fmcp_ctx *c) { return c ? c->era.modern : 0; }
+
+FASTMCP_API int fmcp_ctx_client_supports(const fmcp_ctx *c, const char *capability)
+{
+    int bit, have;
+    if (!c || !capability) return 0;
+    bit = fmcp__era_cap_bit(capability);
+    if (c->era.modern) {
+        const fmcp_json *caps = fmcp_json_get(fmcp_json_get(c->params, "_meta"), FMCP__ERA_CAPS);
+        return bit ? (c->era.caps & bit) != 0 : fmcp_json_get(fmcp_json_get(caps, "extensions"), capability) != NULL;
+    }
+    FMCP__LOCK(&c->s->lock);
+    have = bit == FMCP__CAP_SAMPLING ? c->s->cap_sampling : bit == FMCP__CAP_ELICIT ? c->s->cap_elicitation
+           : bit == FMCP__CAP_ROOTS ? c->s->cap_roots : 0;
+    FMCP__UNLOCK(&c->s->lock);
+    return have;
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_require_capability(fmcp_ctx *c, const char *capability)
+{
+    struct fmcp__era_mrtr *m;
+    char msg[160], data[200];
+    int ok = 1;
+    if (!c || !capability || strlen(capability) > 100) return FMCP_ERR_INVALID_ARG;
+    if (fmcp_ctx_client_supports(c, capability)) return FMCP_OK;
+    if (!c->era.modern) return FMCP_ERR_UNSUPPORTED;
+    if (!(m = fmcp__era_mrtr_get(c))) return FMCP_ERR_NOMEM;
+    snprintf(msg, sizeof msg, "Missing required client capability: %s", capability);
+    if (fmcp__era_cap_bit(capability) == FMCP__CAP_TASKS || !fmcp__era_cap_bit(capability))
+        snprintf(data, sizeof data, "{\"requiredCapabilities\":{\"extensions\":{\"%s\":{}}}}", capability);
+    else
+        snprintf(data, sizeof data, "{\"requiredCapabilities\":{\"%s\":{}}}", capability);
+    fmcp__mcp_strfree(c->s->alloc, m->err_data);
+    m->err_data = fmcp__mcp_strdup_opt(c->s->alloc, data, &ok);
+    if (!ok || fmcp_ctx_error(c, FMCP_RPC_MISSING_CAPABILITY, msg) != FMCP_OK) return FMCP_ERR_NOMEM;
+    return FMCP_ERR_UNSUPPORTED;
+}
+
+FASTMCP_API const char *fmcp_ctx_state(const fmcp_ctx *c)
+{
+    if (!c || !c->mrtr || !c->mrtr->state) return NULL;
+    return fmcp_json_get_str(fmcp_json_root(c->mrtr->state), "s", NULL);
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_set_state(fmcp_ctx *c, const char *state)
+{
+    struct fmcp__era_mrtr *m;
+    int ok = 1;
+    if (!c || !state) return FMCP_ERR_INVALID_ARG;
+    if (!c->era.modern) return FMCP_OK;   /* one pass: nothing to carry */
+    if (!(m = fmcp__era_mrtr_get(c))) return FMCP_ERR_NOMEM;
+    fmcp__mcp_strfree(c->s->alloc, m->app);
+    m->app = fmcp__mcp_strdup_opt(c->s->alloc, state, &ok);
+    return ok ? FMCP_OK : FMCP_ERR_NOMEM;
+}
+
+static const char *fmcp__era_method_cap(const char *method)
+{
+    if (strcmp(method, "elicitation/create") == 0) return "elicitation";
+    if (strcmp(method, "sampling/createMessage") == 0) return "sampling";
+    if (strcmp(method, "roots/list") == 0) return "roots";
+    return NULL;
+}
+
+static fmcp_result fmcp__era_take(struct fmcp__era_mrtr *m, const fmcp_allocator *a, const fmcp_json *v)
+{
+    if (m->n_used == m->cap_used) {
+        size_t nc = m->cap_used ? m->cap_used * 2 : 4;
+        const fmcp_json **nv = (const fmcp_json **)fmcp_realloc(a, (void *)m->used, m->cap_used * sizeof *nv,
+                                                                 nc * sizeof *nv);
+        if (!nv) return FMCP_ERR_NOMEM;
+        m->used = nv;
+        m->cap_used = nc;
+    }
+    m->used[m->n_used++] = v;
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__era_input_modern(fmcp_ctx *c, const char *key, const char *method, const char *params,
+                                          const fmcp_json **out)
+{
+    struct fmcp__era_mrtr *m = fmcp__era_mrtr_get(c);
+    const fmcp_json *v;
+    if (!m) return FMCP_ERR_NOMEM;
+    v = fmcp_json_get(m->responses, key);
+    if (fmcp_json_is(v, FMCP_JSON_OBJECT)) {
+        if (!fmcp__era_used(m, key, strlen(key)) && fmcp__era_take(m, c->s->alloc, v) != FMCP_OK) return FMCP_ERR_NOMEM;
+        *out = v;
+        return FMCP_OK;
+    }
+    v = fmcp_json_get(fmcp_json_get(fmcp_json_root(m->state), "r"), key);
+    if (fmcp_json_is(v, FMCP_JSON_OBJECT)) { *out = v; return FMCP_OK; }
+    fmcp_jw_key(&m->ireq, key);
+    fmcp_jw_object_begin(&m->ireq);
+    fmcp_jw_key(&m->ireq, "method"); fmcp_jw_str(&m->ireq, method);
+    fmcp_jw_key(&m->ireq, "params");
+    if (params) fmcp_jw_raw(&m->ireq, params, strlen(params));
+    else { fmcp_jw_object_begin(&m->ireq); fmcp_jw_object_end(&m->ireq); }
+    fmcp_jw_object_end(&m->ireq);
+    m->n_ireq++;
+    return FMCP_ERR_INPUT_REQUIRED;
+}
+
+static fmcp_result fmcp__era_input_legacy(fmcp_ctx *c, const char *key, const char *method, const char *params,
+                                          const fmcp_json **out)
+{
+    struct fmcp__era_mrtr *m = fmcp__era_mrtr_get(c);
+    fmcp__era_input *in;
+    fmcp_json_parse_options po;
+    char *text = NULL;
+    size_t n = 0;
+    int ok = 1;
+    fmcp_result rc;
+    if (!m) return FMCP_ERR_NOMEM;
+    for (in = m->inputs; in; in = in->next)   /* asked before in this call */
+        if (strcmp(in->key, key) == 0) { *out = fmcp_json_root(in->doc); return FMCP_OK; }
+    rc = fmcp_ctx_request(c, method, params, FMCP__ERA_INPUT_TIMEOUT, &text, &n);
+    if (rc != FMCP_OK) { if (text) fmcp_free_text(c, text, n); return rc; }
+    if (!(in = (fmcp__era_input *)fmcp_malloc(c->s->alloc, sizeof *in))) { fmcp_free_text(c, text, n); return FMCP_ERR_NOMEM; }
+    memset(in, 0, sizeof *in);
+    memset(&po, 0, sizeof po);
+    po.alloc = c->s->alloc;
+    in->key = fmcp__mcp_strdup_opt(c->s->alloc, key, &ok);
+    rc = ok ? fmcp_json_parse(text, n, &po, &in->doc, NULL) : FMCP_ERR_NOMEM;
+    fmcp_free_text(c, text, n);
+    in->next = m->inputs;
+    m->inputs = in;   /* freed with the ctx either way */
+    if (rc != FMCP_OK) return rc;
+    if (!fmcp_json_is(fmcp_json_root(in->doc), FMCP_JSON_OBJECT)) return FMCP_ERR_PROTOCOL;
+    *out = fmcp_json_root(in->doc);
+    return FMCP_OK;
+}
+
+FASTMCP_API fmcp_result fmcp_ctx_input(fmcp_ctx *c, const char *key, const char *method, const char *params_json,
+                                       const fmcp_json **out)
+{
+    const char *cap;
+    if (out) *out = NULL;
+    if (!c || !key || !method || !out || !(cap = fmcp__era_method_cap(method))) return FMCP_ERR_INVALID_ARG;
+    if (c->kind != FMCP__K_TOOL && c->kind != FMCP__K_PROMPT && c->kind != FMCP__K_RESOURCE) return FMCP_ERR_STATE;
+    if (!fmcp_ctx_client_supports(c, cap)) return fmcp_ctx_require_capability(c, cap);
+    if (c->era.modern) return fmcp__era_input_modern(c, key, method, params_json, out);
+    return fmcp__era_input_legacy(c, key, method, params_json, out);
+}
+
+/* ---- HTTP header validation (SEP-2243) --------------------------------------------------------------- */
+
+/* A header value as the client meant it: plain visible ASCII, or
+ * =?base64?...?= (decoded into buf). NULL when malformed. */
+static const char *fmcp__era_hdr_value(const char *v, char *buf, size_t cap, size_t *len)
+{
+    size_t n = strlen(v), i, out = 0;
+    for (i = 0; i < n; i++)
+        if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] > 0x7e) { if (v[i] != '\t') return NULL; }
+    if (n >= 11 && memcmp(v, "=?base64?", 9) == 0 && memcmp(v + n - 2, "?=", 2) == 0) {
+        if (fmcp_b64_decode(FMCP_B64_STD, v + 9, n - 11, buf, cap - 1, &out) != FMCP_OK) return NULL;
+        buf[out] = 0;
+        *len = out;
+        return buf;
+    }
+    *len = n;
+    return v;
+}
+
+/* Does header value h (decoded) stand for body value b? */
+static int fmcp__era_hdr_matches(const char *h, size_t hlen, const fmcp_json *b)
+{
+    size_t n = 0;
+    const char *s;
+    if (fmcp_json_is(b, FMCP_JSON_STRING)) { s = fmcp_json_str(b, &n); return n == hlen && memcmp(s, h, n) == 0; }
+    if (fmcp_json_is(b, FMCP_JSON_BOOL))
+        return fmcp_json_bool(b, 0) ? hlen == 4 && memcmp(h, "true", 4) == 0 : hlen == 5 && memcmp(h, "false", 5) == 0;
+    if (fmcp_json_is(b, FMCP_JSON_NUMBER)) {   /* numerically: 42 and 42.0 agree */
+        char tmp[64], *end = NULL;
+        double hv;
+        if (hlen == 0 || hlen >= sizeof tmp) return 0;
+        memcpy(tmp, h, hlen);
+        tmp[hlen] = 0;
+        hv = strtod(tmp, &end);
+        return end == tmp + hlen && hv == fmcp_json_double(b, hv + 1);
+    }
+    return 0;
+}
+
+typedef struct fmcp__era_hdr {
+    fmcp_header_fn get;
+    void *user;
+    char *msg;
+    size_t cap;
+    char buf[1024];
+} fmcp__era_hdr;
+
+/* Walk "properties" chains of the schema beside the argument values. */
+static int fmcp__era_params_ok(fmcp__era_hdr *h, const fmcp_json *schema, const fmcp_json *args, int depth)
+{
+    const fmcp_json *p;
+    size_t n;
+    if (depth > 16) return 1;
+    for (p = fmcp_json_first(fmcp_json_get(schema, "properties")); p; p = fmcp_json_next(p)) {
+        const char *key = fmcp_json_key(p, &n);
+        const fmcp_json *val = fmcp_json_getn(args, key, n);
+        const char *x = fmcp_json_get_str(p, "x-mcp-header", NULL);
+        if (x) {
+            char name[160];
+            const char *hv, *dv;
+            size_t dlen = 0;
+            snprintf(name, sizeof name, "Mcp-Param-%.128s", x);
+            hv = h->get(h->user, name);
+            if (val && fmcp_json_is(val, FMCP_JSON_NULL)) val = NULL;
+            if (!hv && !val) continue;
+            if (!hv || !val) { snprintf(h->msg, h->cap, "Header mismatch: %s %s", name, hv ? "has no value in the body" : "is missing"); return 0; }
+            if (!(dv = fmcp__era_hdr_value(hv, h->buf, sizeof h->buf, &dlen))) {
+                snprintf(h->msg, h->cap, "Header mismatch: %s has an invalid value", name);
+                return 0;
+            }
+            if (!fmcp__era_hdr_matches(dv, dlen, val)) {
+                snprintf(h->msg, h->cap, "Header mismatch: %s does not match the body", name);
+                return 0;
+            }
+        }
+        if (fmcp_json_is(val, FMCP_JSON_OBJECT) && !fmcp__era_params_ok(h, p, val, depth + 1)) return 0;
+    }
+    return 1;
+}
+
+static int fmcp__era_hdr_eq(fmcp__era_hdr *h, const char *name, const char *body_value, int required)
+{
+    const char *hv = h->get(h->user, name), *dv;
+    size_t dlen = 0;
+    if (!hv) {
+        if (!required) return 1;
+        snprintf(h->msg, h->cap, "Header mismatch: %s is required", name);
+        return 0;
+    }
+    if (!(dv = fmcp__era_hdr_value(hv, h->buf, sizeof h->buf, &dlen)) || !body_value ||
+        dlen != strlen(body_value) || memcmp(dv, body_value, dlen) != 0) {
+        snprintf(h->msg, h->cap, "Header mismatch: %s does not match the body", name);
+        return 0;
+    }
+    return 1;
+}
+
+FASTMCP_API fmcp_result fmcp_server_check_headers(fmcp_server *srv, const fmcp_json *message, fmcp_header_fn get,
+                                                  void *user, char *msg, size_t cap)
+{
+    fmcp__era_hdr h;
+    const char *method = fmcp_json_get_str(message, "method", NULL), *name = NULL;
+    const fmcp_json *params = fmcp_json_get(message, "params");
+    const fmcp_json *pv = fmcp_json_get(fmcp_json_get(params, "_meta"), FMCP__ERA_PV);
+    int ok, named;
+    long i;
+    char dummy[1];
+    if (!srv || !message || !get) return FMCP_ERR_INVALID_ARG;
+    if (!msg || !cap) { msg = dummy; cap = sizeof dummy; }
+    msg[0] = 0;
+    if (!method) return FMCP_OK;   /* not a request: nothing to mirror */
+    h.get = get; h.user = user; h.msg = msg; h.cap = cap;
+    named = strcmp(method, "tools/call") == 0 || strcmp(method, "prompts/get") == 0;
+    if (named) name = fmcp_json_get_str(params, "name", NULL);
+    else if (strcmp(method, "resources/read") == 0) name = fmcp_json_get_str(params, "uri", NULL);
+    ok = fmcp__era_hdr_eq(&h, "Mcp-Method", method, 1) &&
+         (!fmcp_json_is(pv, FMCP_JSON_STRING) || fmcp__era_hdr_eq(&h, "MCP-Protocol-Version", fmcp_json_str(pv, NULL), 0)) &&
+         (!name || fmcp__era_hdr_eq(&h, "Mcp-Name", name, 1));
+    if (ok && name && strcmp(method, "tools/call") == 0) {
+        FMCP__LOCK(&srv->lock);
+        i = fmcp__mcp_find_locked(srv, FMCP_ITEM_TOOL, name);
+        if (i >= 0) {
+            const fmcp__mcp_item *it = (const fmcp__mcp_item *)srv->items[FMCP_ITEM_TOOL].v[i];
+            ok = fmcp__era_params_ok(&h, fmcp_json_root(it->schema), fmcp_json_get(params, "arguments"), 0);
+        }
+        FMCP__UNLOCK(&srv->lock);
+    }
+    return ok ? FMCP_OK : FMCP_ERR_PROTOCOL;
 }
 
 /* ===== stream.c ===== */
@@ -16006,6 +17255,7 @@ typedef struct fmcp__mh_session {
     fmcp_session *s;
     char id[33];
     int legacy, temp, dead, reap;
+    int modern;                /* a 2026-07-28 request's own (temporary) session */
     int64_t last_used;
     uint64_t next_no;
     fmcp__mh_stream *streams;
@@ -16579,7 +17829,7 @@ static void fmcp__mh_finish_pending(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp
     st->req = NULL;
     if (!req) return;
     if (st->resp) {
-        int status = st->resp_status == 403 ? 403 : 200;
+        int status = st->resp_status ? st->resp_status : 200;
         fmcp__mh_respond(t, req, ms, status, "application/json", st->resp, st->resp_len);
     } else if (st->resp_lost) {   /* not a 202: the client would wait for an answer that never comes */
         fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Out of memory");
@@ -16826,7 +18076,10 @@ static void fmcp__mh_on_close(fmcp_http_req *req, void *user)
     st = fmcp__mh_find_req(t, req, &ms);
     if (st) {
         fmcp__mh_release_req(t, st, 500);
-        if (ms->legacy) fmcp__mh_flag_reap(t, ms);
+        /* a temporary session has no way back: its requests end with the
+         * connection (2026-07-28: a broken stream ends the request, and a
+         * subscriptions/listen with it) */
+        if (ms->legacy || ms->temp) fmcp__mh_flag_reap(t, ms);
     }
     FMCP__MH_UNLOCK(t);
 }
@@ -16888,6 +18141,7 @@ static void fmcp__mh_handoff(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_r
     fmcp_json_doc *doc = *docp;
     fmcp_result rc = FMCP_ERR_NOMEM;
     fmcp__mh_opts(t, &o, au);
+    o.modern = ms->modern;
     *docp = NULL;
     if (!fmcp__mh_any_answer(root)) {
         /* the engine takes the message before the 202 goes out */
@@ -16985,6 +18239,66 @@ static fmcp_json_doc *fmcp__mh_parse_body(fmcp_mcp_http *t, fmcp_http_req *req, 
     return NULL;
 }
 
+/* 2026-07-28: a POST without a session whose MCP-Protocol-Version is not a
+ * legacy one, or whose body carries the version in _meta. */
+static int fmcp__mh_is_modern(fmcp_http_req *req, const fmcp_json *root)
+{
+    const char *pv = fmcp_http_req_header(req, "MCP-Protocol-Version");
+    if (fmcp_http_req_header(req, "Mcp-Session-Id") || !fmcp_json_is(root, FMCP_JSON_OBJECT)) return 0;
+    if (pv && !fmcp__mh_known_version(pv)) return 1;
+    return fmcp_json_get(fmcp_json_get(fmcp_json_get(root, "params"), "_meta"),
+                         "io.modelcontextprotocol/protocolVersion") != NULL;
+}
+
+static const char *fmcp__mh_hdr(void *user, const char *name)
+{
+    return fmcp_http_req_header((fmcp_http_req *)user, name);
+}
+
+/* 400 with a JSON-RPC error that keeps the request's id. */
+static void fmcp__mh_fail_rpc(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_json *root, int code, const char *msg)
+{
+    fmcp_json_writer w;
+    char *out;
+    size_t n;
+    const fmcp_json *id = fmcp_json_get(root, "id");
+    fmcp_jw_init(&w, t->a);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "jsonrpc"); fmcp_jw_str(&w, "2.0");
+    fmcp_jw_key(&w, "id");
+    if (id) fmcp_jw_value(&w, id); else fmcp_jw_null(&w);
+    fmcp_jw_key(&w, "error"); fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "code"); fmcp_jw_int(&w, code);
+    fmcp_jw_key(&w, "message"); fmcp_jw_str(&w, msg);
+    fmcp_jw_object_end(&w);
+    fmcp_jw_object_end(&w);
+    if (fmcp_jw_finish(&w, &out, &n) != FMCP_OK) { fmcp_jw_reset(&w); fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Out of memory"); return; }
+    fmcp__mh_respond(t, req, NULL, 400, "application/json", out, n);
+    fmcp_jw_free_output(&w, out);
+}
+
+/* Stateless by design: the request's own session, gone with its answer. */
+static void fmcp__mh_post_modern(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_json_doc **docp, const fmcp_auth_info *au)
+{
+    fmcp__mh_session *ms;
+    char msg[160];
+    const fmcp_json *root = fmcp_json_root(*docp);
+    if (fmcp_server_check_headers(t->srv, root, fmcp__mh_hdr, req, msg, sizeof msg) != FMCP_OK) {
+        fmcp__mh_fail_rpc(t, req, root, FMCP_RPC_HEADER_MISMATCH, msg);
+        return;
+    }
+    if (!fmcp__mh_any_answer(root)) { fmcp__mh_respond(t, req, NULL, 202, NULL, NULL, 0); return; }
+    if (fmcp__mh_session_new(t, 1, 0, au, &ms) != FMCP_OK) {
+        fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Could not create a session");
+        return;
+    }
+    ms->modern = 1;
+    fmcp__mh_handoff(t, ms, req, docp, 0, NULL);
+    FMCP__MH_LOCK(t);
+    if (!ms->streams) fmcp__mh_flag_reap(t, ms);   /* answered inline, or failed */
+    FMCP__MH_UNLOCK(t);
+}
+
 static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
 {
     const char *accept = fmcp_http_req_header(req, "Accept");
@@ -17003,8 +18317,14 @@ static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_
         fmcp__mh_fail(t, req, 415, -32000, "Unsupported Media Type: Content-Type must be application/json");
         return;
     }
-    if (!fmcp__mh_version_ok(t, req) || !(doc = fmcp__mh_parse_body(t, req, body, len))) return;
+    if (!(doc = fmcp__mh_parse_body(t, req, body, len))) return;
     root = fmcp_json_root(doc);
+    if (fmcp__mh_is_modern(req, root)) {
+        fmcp__mh_post_modern(t, req, &doc, au);
+        fmcp_json_doc_free(doc);
+        return;
+    }
+    if (!fmcp__mh_version_ok(t, req)) { fmcp_json_doc_free(doc); return; }
     is_init = strcmp(fmcp_json_get_str(root, "method", ""), "initialize") == 0;
     if (t->d.stateless) {
         fmcp__mh_post_stateless(t, req, &doc, is_init, fmcp_http_req_header(req, "MCP-Protocol-Version"), au);

@@ -6,8 +6,12 @@
  *   build/examples/everything --http P   serve Streamable HTTP on 127.0.0.1:P/mcp
  *                                        (0 = any free port; prints "Listening on URL")
  *
- * Tools that log, report progress, sample or elicit run on the worker pool,
- * so ping and other calls stay responsive while they wait.
+ * It serves both protocol eras: legacy clients (initialize, sessions) and
+ * 2026-07-28 ones (per-request _meta, server/discover, multi round-trip
+ * input). Tools that ask the client use fmcp_ctx_input, which sends the
+ * request and waits in the legacy era and returns input_required in the
+ * modern one. Tools that log, report progress, sample or elicit run on the
+ * worker pool, so ping and other calls stay responsive while they wait.
  */
 #define FASTMCP_IMPLEMENTATION
 #include "fastmcp.h"
@@ -106,10 +110,10 @@ static fmcp_result tool_error(fmcp_ctx *c, void *u)
 static fmcp_result tool_sampling(fmcp_ctx *c, void *u)
 {
     fmcp_json_writer w;
-    char *params = NULL, *out = NULL;
-    size_t n = 0, on = 0;
+    char *params = NULL;
+    size_t n = 0;
     fmcp_result r;
-    fmcp_json_doc *doc;
+    const fmcp_json *res = NULL;
     (void)u;
     fmcp_jw_init(&w, NULL);
     fmcp_jw_object_begin(&w);
@@ -125,43 +129,30 @@ static fmcp_result tool_sampling(fmcp_ctx *c, void *u)
     fmcp_jw_key(&w, "maxTokens"); fmcp_jw_int(&w, 100);
     fmcp_jw_object_end(&w);
     if ((r = fmcp_jw_finish(&w, &params, &n)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
-    r = fmcp_ctx_sample(c, params, 60000, &out, &on);
+    r = fmcp_ctx_input(c, "sampling", "sampling/createMessage", params, &res);
     fmcp_jw_free_output(&w, params);
+    if (r == FMCP_ERR_INPUT_REQUIRED) return r;   /* 2026-07-28: asked; we run again with the answer */
     if (r != FMCP_OK) {
-        fmcp_free_text(c, out, on);
         fmcp_ctx_set_error(c, 1);
         return text_reply(c, "Sampling failed: ", fmcp_result_str(r));
     }
-    if (fmcp_json_parse(out, on, NULL, &doc, NULL) == FMCP_OK) {
-        const fmcp_json *content = fmcp_json_get(fmcp_json_root(doc), "content");
-        r = text_reply(c, "LLM response: ", fmcp_json_get_str(content, "text", ""));
-        fmcp_json_doc_free(doc);
-    }
-    fmcp_free_text(c, out, on);
-    return r;
+    return text_reply(c, "LLM response: ", fmcp_json_get_str(fmcp_json_get(res, "content"), "text", ""));
 }
 
 /* Ask the client with params (JSON text); reply "<prefix>action=..., content=...". */
 static fmcp_result elicit_and_report(fmcp_ctx *c, const char *params, const char *prefix)
 {
-    char *out = NULL, content[1024], line[1400];
-    size_t on = 0;
-    fmcp_json_doc *doc;
-    fmcp_result r = fmcp_ctx_elicit(c, params, 60000, &out, &on);
+    char content[1024], line[1400];
+    const fmcp_json *res = NULL;
+    fmcp_result r = fmcp_ctx_input(c, "elicitation", "elicitation/create", params, &res);
+    if (r == FMCP_ERR_INPUT_REQUIRED) return r;
     if (r != FMCP_OK) {
-        fmcp_free_text(c, out, on);
         fmcp_ctx_set_error(c, 1);
         return text_reply(c, "Elicitation failed: ", fmcp_result_str(r));
     }
     strcpy(content, "{}");
-    r = fmcp_json_parse(out, on, NULL, &doc, NULL);
-    fmcp_free_text(c, out, on);
-    if (r != FMCP_OK) return r;
-    if (fmcp_json_get(fmcp_json_root(doc), "content"))
-        fmcp_json_write(fmcp_json_get(fmcp_json_root(doc), "content"), content, sizeof content, NULL);
-    snprintf(line, sizeof line, "%saction=%s, content=%s", prefix,
-             fmcp_json_get_str(fmcp_json_root(doc), "action", "?"), content);
-    fmcp_json_doc_free(doc);
+    if (fmcp_json_get(res, "content")) fmcp_json_write(fmcp_json_get(res, "content"), content, sizeof content, NULL);
+    snprintf(line, sizeof line, "%saction=%s, content=%s", prefix, fmcp_json_get_str(res, "action", "?"), content);
     return fmcp_ctx_add_text(c, line);
 }
 
@@ -313,6 +304,175 @@ static fmcp_result complete_words(fmcp_ctx *c, const char *arg, const char *valu
     return FMCP_OK;
 }
 
+/* ---- 2026-07-28 fixtures: multi round-trip input, capabilities, triggers ---- */
+
+static const char NAME_FORM[] =
+    "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"}},\"required\":[\"name\"]}";
+
+/* An elicitation request's params: message and a one-field form. */
+static void form_params(char *buf, size_t cap, const char *message, const char *schema)
+{
+    snprintf(buf, cap, "{\"message\":\"%s\",\"requestedSchema\":%s}", message, schema);
+}
+
+static const char *form_field(const fmcp_json *res, const char *field)
+{
+    return fmcp_json_get_str(fmcp_json_get(res, "content"), field, "?");
+}
+
+static fmcp_result ir_elicitation(fmcp_ctx *c, void *u)
+{
+    char p[512];
+    const fmcp_json *res;
+    fmcp_result r;
+    (void)u;
+    form_params(p, sizeof p, "What is your name?", NAME_FORM);
+    if ((r = fmcp_ctx_input(c, "user_name", "elicitation/create", p, &res)) != FMCP_OK) return r;
+    return text_reply(c, "Hello, ", form_field(res, "name"));
+}
+
+static fmcp_result ir_sampling(fmcp_ctx *c, void *u)
+{
+    const fmcp_json *res;
+    fmcp_result r;
+    (void)u;
+    r = fmcp_ctx_input(c, "capital_question", "sampling/createMessage",
+                       "{\"messages\":[{\"role\":\"user\",\"content\":{\"type\":\"text\","
+                       "\"text\":\"What is the capital of France?\"}}],\"maxTokens\":100}", &res);
+    if (r != FMCP_OK) return r;
+    return text_reply(c, "Sampling said: ", fmcp_json_get_str(fmcp_json_get(res, "content"), "text", ""));
+}
+
+static fmcp_result ir_roots(fmcp_ctx *c, void *u)
+{
+    const fmcp_json *res, *root;
+    char line[1024];
+    size_t n = 0;
+    fmcp_result r;
+    (void)u;
+    if ((r = fmcp_ctx_input(c, "client_roots", "roots/list", NULL, &res)) != FMCP_OK) return r;
+    strcpy(line, "Roots:");
+    for (root = fmcp_json_first(fmcp_json_get(res, "roots")); root && n < 8; root = fmcp_json_next(root), n++) {
+        strncat(line, " ", sizeof line - strlen(line) - 1);
+        strncat(line, fmcp_json_get_str(root, "uri", "?"), sizeof line - strlen(line) - 1);
+    }
+    return fmcp_ctx_add_text(c, line);
+}
+
+/* The handler's own state rides in requestState; "state-ok" proves it came back. */
+static fmcp_result ir_request_state(fmcp_ctx *c, void *u)
+{
+    const fmcp_json *res;
+    fmcp_result r;
+    const char *st = fmcp_ctx_state(c);
+    (void)u;
+    r = fmcp_ctx_input(c, "confirm", "elicitation/create",
+                       "{\"message\":\"Please confirm\",\"requestedSchema\":{\"type\":\"object\","
+                       "\"properties\":{\"ok\":{\"type\":\"boolean\"}},\"required\":[\"ok\"]}}", &res);
+    if (r == FMCP_ERR_INPUT_REQUIRED) { (void)fmcp_ctx_set_state(c, "round-1"); return r; }
+    if (r != FMCP_OK) return r;
+    return fmcp_ctx_add_text(c, st && strcmp(st, "round-1") == 0 ? "state-ok: confirmed" : "state missing");
+}
+
+static fmcp_result ir_multiple(fmcp_ctx *c, void *u)
+{
+    char p[512];
+    const fmcp_json *name = NULL, *greeting = NULL, *roots = NULL;
+    fmcp_result r1, r2, r3;
+    (void)u;
+    form_params(p, sizeof p, "What is your name?", NAME_FORM);
+    r1 = fmcp_ctx_input(c, "user_name", "elicitation/create", p, &name);
+    r2 = fmcp_ctx_input(c, "greeting", "sampling/createMessage",
+                        "{\"messages\":[{\"role\":\"user\",\"content\":{\"type\":\"text\","
+                        "\"text\":\"Generate a greeting\"}}],\"maxTokens\":50}", &greeting);
+    r3 = fmcp_ctx_input(c, "client_roots", "roots/list", NULL, &roots);
+    if (r1 != FMCP_OK) return r1;
+    if (r2 != FMCP_OK) return r2;
+    if (r3 != FMCP_OK) return r3;
+    return text_reply(c, "All inputs received for ", form_field(name, "name"));
+}
+
+static fmcp_result ir_multi_round(fmcp_ctx *c, void *u)
+{
+    char p[512], line[300];
+    const fmcp_json *step1, *step2;
+    fmcp_result r;
+    (void)u;
+    form_params(p, sizeof p, "Step 1: What is your name?", NAME_FORM);
+    if ((r = fmcp_ctx_input(c, "step1", "elicitation/create", p, &step1)) != FMCP_OK) return r;
+    form_params(p, sizeof p, "Step 2: What is your favorite color?",
+                "{\"type\":\"object\",\"properties\":{\"color\":{\"type\":\"string\"}},\"required\":[\"color\"]}");
+    if ((r = fmcp_ctx_input(c, "step2", "elicitation/create", p, &step2)) != FMCP_OK) return r;
+    snprintf(line, sizeof line, "%s likes %s", form_field(step1, "name"), form_field(step2, "color"));
+    return fmcp_ctx_add_text(c, line);
+}
+
+/* Ask only for what this request's client declared. */
+static fmcp_result ir_capabilities(fmcp_ctx *c, void *u)
+{
+    char p[512];
+    const fmcp_json *res;
+    fmcp_result r = FMCP_OK;
+    (void)u;
+    form_params(p, sizeof p, "What is your name?", NAME_FORM);
+    if (fmcp_ctx_client_supports(c, "elicitation"))
+        r = fmcp_ctx_input(c, "user_name", "elicitation/create", p, &res);
+    else if (fmcp_ctx_client_supports(c, "sampling"))
+        r = fmcp_ctx_input(c, "capital_question", "sampling/createMessage",
+                           "{\"messages\":[{\"role\":\"user\",\"content\":{\"type\":\"text\","
+                           "\"text\":\"What is the capital of France?\"}}],\"maxTokens\":100}", &res);
+    else if (fmcp_ctx_client_supports(c, "roots"))
+        r = fmcp_ctx_input(c, "client_roots", "roots/list", NULL, &res);
+    return r != FMCP_OK ? r : fmcp_ctx_add_text(c, "Capabilities respected");
+}
+
+static fmcp_result ir_prompt(fmcp_ctx *c, void *u)
+{
+    char p[512];
+    const fmcp_json *res;
+    fmcp_result r;
+    (void)u;
+    form_params(p, sizeof p, "What context should the prompt use?",
+                "{\"type\":\"object\",\"properties\":{\"context\":{\"type\":\"string\"}},\"required\":[\"context\"]}");
+    if ((r = fmcp_ctx_input(c, "user_context", "elicitation/create", p, &res)) != FMCP_OK) return r;
+    return text_reply(c, "Use this context: ", form_field(res, "context"));
+}
+
+static fmcp_result tool_missing_capability(fmcp_ctx *c, void *u)
+{
+    fmcp_result r;
+    (void)u;
+    if ((r = fmcp_ctx_require_capability(c, "sampling")) != FMCP_OK) return r;
+    return fmcp_ctx_add_text(c, "The client can sample");
+}
+
+static fmcp_result tool_trigger_tool_change(fmcp_ctx *c, void *u)
+{
+    fmcp_server *srv = (fmcp_server *)u;
+    fmcp_tool_desc t;
+    memset(&t, 0, sizeof t);
+    t.name = "test_dynamic_tool"; t.description = "Added by test_trigger_tool_change"; t.handler = tool_simple_text;
+    if (fmcp_server_add_tool(srv, &t) == FMCP_ERR_DUPLICATE) (void)fmcp_server_remove(srv, FMCP_ITEM_TOOL, t.name);
+    return fmcp_ctx_add_text(c, "Tool list changed");
+}
+
+static fmcp_result tool_trigger_prompt_change(fmcp_ctx *c, void *u)
+{
+    fmcp_server *srv = (fmcp_server *)u;
+    fmcp_prompt_desc p;
+    memset(&p, 0, sizeof p);
+    p.name = "test_dynamic_prompt"; p.description = "Added by test_trigger_prompt_change"; p.handler = prompt_simple;
+    if (fmcp_server_add_prompt(srv, &p) == FMCP_ERR_DUPLICATE) (void)fmcp_server_remove(srv, FMCP_ITEM_PROMPT, p.name);
+    return fmcp_ctx_add_text(c, "Prompt list changed");
+}
+
+/* A parameter mirrored into the Mcp-Param-Region header (SEP-2243). */
+static fmcp_result tool_header_param(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    return text_reply(c, "Region: ", fmcp_ctx_arg_str(c, "region", "?"));
+}
+
 /* ---- registration -------------------------------------------------------- */
 
 static fmcp_result add_tool(fmcp_server *srv, const char *name, const char *desc, const char *params,
@@ -349,6 +509,38 @@ static fmcp_result add_tools(fmcp_server *srv)
                          tool_schema_2020);
     r = r ? r : add_tool(srv, "test_reconnection", "Closes its SSE stream mid-call (client must reconnect)", NULL,
                          NULL, tool_reconnection);
+    r = r ? r : add_tool(srv, "test_input_required_result_elicitation", "Asks for a name (multi round-trip)", NULL,
+                         NULL, ir_elicitation);
+    r = r ? r : add_tool(srv, "test_input_required_result_sampling", "Asks for a sample", NULL, NULL, ir_sampling);
+    r = r ? r : add_tool(srv, "test_input_required_result_list_roots", "Asks for roots", NULL, NULL, ir_roots);
+    r = r ? r : add_tool(srv, "test_input_required_result_request_state", "Round-trips requestState", NULL, NULL,
+                         ir_request_state);
+    r = r ? r : add_tool(srv, "test_input_required_result_multiple_inputs", "Asks for three inputs at once", NULL,
+                         NULL, ir_multiple);
+    r = r ? r : add_tool(srv, "test_input_required_result_multi_round", "Asks twice", NULL, NULL, ir_multi_round);
+    r = r ? r : add_tool(srv, "test_input_required_result_tampered_state", "Refuses tampered requestState", NULL,
+                         NULL, ir_request_state);
+    r = r ? r : add_tool(srv, "test_input_required_result_capabilities", "Asks only for declared capabilities", NULL,
+                         NULL, ir_capabilities);
+    r = r ? r : add_tool(srv, "test_missing_capability", "Needs the sampling capability", NULL, NULL,
+                         tool_missing_capability);
+    r = r ? r : add_tool(srv, "test_streaming_elicitation", "Elicits (multi round-trip in 2026-07-28)", NULL, NULL,
+                         ir_elicitation);
+    r = r ? r : add_tool(srv, "test_logging_tool", "Logs (only when the request set a log level)", NULL, NULL,
+                         tool_logging);
+    r = r ? r : add_tool(srv, "test_header_param", "Echoes a region mirrored into Mcp-Param-Region", NULL,
+                         "{\"type\":\"object\",\"properties\":{\"region\":{\"type\":\"string\","
+                         "\"x-mcp-header\":\"Region\"},\"query\":{\"type\":\"string\"}}}", tool_header_param);
+    if (r == FMCP_OK) {
+        fmcp_tool_desc t;
+        memset(&t, 0, sizeof t);
+        t.name = "test_trigger_tool_change"; t.description = "Adds or removes a tool (list_changed)";
+        t.handler = tool_trigger_tool_change; t.user = srv;
+        r = fmcp_server_add_tool(srv, &t);
+        t.name = "test_trigger_prompt_change"; t.description = "Adds or removes a prompt (list_changed)";
+        t.handler = tool_trigger_prompt_change;
+        if (r == FMCP_OK) r = fmcp_server_add_tool(srv, &t);
+    }
     return r;
 }
 
@@ -400,6 +592,8 @@ static fmcp_result add_prompts(fmcp_server *srv)
     r = r ? r : add_prompt(srv, "test_prompt_with_embedded_resource", "A prompt with an embedded resource", uri, 1,
                            prompt_embedded);
     r = r ? r : add_prompt(srv, "test_prompt_with_image", "A prompt with an image", NULL, 0, prompt_image);
+    r = r ? r : add_prompt(srv, "test_input_required_result_prompt", "Asks for context first (multi round-trip)",
+                           NULL, 0, ir_prompt);
     return r;
 }
 

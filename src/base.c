@@ -54,6 +54,7 @@ FASTMCP_API const char *fmcp_result_str(fmcp_result r)
     case FMCP_ERR_CANCELLED: return "cancelled";
     case FMCP_ERR_RPC: return "JSON-RPC error";
     case FMCP_ERR_HTTP: return "HTTP error";
+    case FMCP_ERR_INPUT_REQUIRED: return "input required from the client";
     }
     return "unknown error";
 }

@@ -86,7 +86,8 @@ typedef enum fmcp_result {
     FMCP_ERR_PROTOCOL = -80,        /* peer violated the protocol */
     FMCP_ERR_CANCELLED = -81,       /* the operation was cancelled */
     FMCP_ERR_RPC = -82,             /* the peer answered with a JSON-RPC error */
-    FMCP_ERR_HTTP = -83             /* unexpected HTTP status */
+    FMCP_ERR_HTTP = -83,            /* unexpected HTTP status */
+    FMCP_ERR_INPUT_REQUIRED = -84   /* the client must supply input first (2026-07-28 multi round-trip) */
 } fmcp_result;
 
 /* Short static description of a result code; never NULL. */

@@ -58,6 +58,8 @@
  *   http    HTTP/1.1 event loop (epoll/poll), server engine, small client
  *   tls     TLS 1.2 client/server transports for http (BearSSL, opt-in)
  *   mcp     JSON-RPC 2.0 + MCP server engine: tools, resources, prompts, workers
+ *   mcp_era the engine's 2026-07-28 half: stateless requests, server/discover,
+ *           multi round-trip input, subscriptions/listen, caching hints
  *   stream  MCP over byte streams (newline-delimited JSON); stdio transport
  *   mcp_http MCP Streamable HTTP transport (sessions, SSE, resumability), legacy SSE
  *   oauth_store OAuth token/registration storage: files (0600, atomic) or memory

@@ -124,6 +124,7 @@ typedef struct fmcp__mcp_item {
     int has_fixed;
     char **req_args;         /* prompts: names of required arguments */
     size_t n_req;
+    int64_t ttl_ms;          /* resources: ttlMs of resources/read (0 = the server's) */
 } fmcp__mcp_item;
 
 /* Refcounted deep copy of an fmcp_auth_info. */
@@ -166,8 +167,22 @@ typedef struct fmcp__mcp_pending {
 } fmcp__mcp_pending;
 
 typedef enum fmcp__mcp_kind {
-    FMCP__K_TOOL = 0, FMCP__K_RESOURCE, FMCP__K_PROMPT, FMCP__K_COMPLETE
+    FMCP__K_TOOL = 0, FMCP__K_RESOURCE, FMCP__K_PROMPT, FMCP__K_COMPLETE,
+    FMCP__K_LISTEN            /* 2026-07-28 subscriptions/listen: open until cancelled */
 } fmcp__mcp_kind;
+
+/* What a 2026-07-28 request says about itself in _meta (see mcp_era.c). */
+#define FMCP__CAP_SAMPLING 1
+#define FMCP__CAP_ELICIT 2
+#define FMCP__CAP_ROOTS 4
+#define FMCP__CAP_TASKS 8
+typedef struct fmcp__mcp_era {
+    int modern;               /* served statelessly under 2026-07-28 */
+    int caps;                 /* FMCP__CAP_* the request declared */
+    int log_level;            /* -1: no notifications/message for it */
+} fmcp__mcp_era;
+
+struct fmcp__era_mrtr;
 
 struct fmcp_ctx {
     fmcp_session *s;
@@ -209,6 +224,10 @@ struct fmcp_ctx {
     int64_t t0;               /* dispatch time for the call observer */
     fmcp_call_observer_fn observe;  /* snapshot at dispatch (a later set does not race) */
     void *observe_user;
+    fmcp__mcp_era era;
+    struct fmcp__era_mrtr *mrtr;  /* multi round-trip state (mcp_era.c), NULL until used */
+    int64_t ttl_ms;           /* resources/read: the item's ttlMs (0 = the server's) */
+    int listen_ended;         /* FMCP__K_LISTEN: whoever sets it releases the ctx */
     struct fmcp_ctx *next, *prev; /* in-flight list (doubly linked: O(1) removal) */
     struct fmcp_ctx *qnext;   /* job queue */
 };
@@ -247,6 +266,10 @@ struct fmcp_server {
     fmcp__mcp_vec items[4];       /* by fmcp_item_kind */
     fmcp__mcp_vec sessions;
     int inline_handlers;
+    int modern_only, cache_private;
+    int64_t state_ttl_ms, cache_ttl_ms;
+    unsigned char state_key[32];  /* requestState HMAC key (mcp_era.c) */
+    int has_state_key;
 #ifndef FASTMCP_NO_THREADS
     pthread_t *threads;
     int nthreads;
@@ -265,6 +288,21 @@ struct fmcp_server {
     unsigned long done;       /* jobs finished (does the sentinel see progress?) */
 #endif
 };
+
+/* The 2026-07-28 half of the engine lives in mcp_era.c, later in the same
+ * translation unit; these are its entry points. */
+struct fmcp__mcp_req;
+static int fmcp__era_detect(struct fmcp__mcp_req *r, const char *method);
+static void fmcp__era_request(struct fmcp__mcp_req *r, const char *method);
+static void fmcp__era_refuse_initialize(struct fmcp__mcp_req *r);
+static void fmcp__era_req_tail(struct fmcp__mcp_req *r, fmcp_json_writer *w);
+static void fmcp__era_ctx_tail(fmcp_ctx *c, fmcp_json_writer *w);
+static int fmcp__era_ctx_setup(struct fmcp__mcp_req *r, fmcp_ctx *c);
+static int fmcp__era_complete(fmcp_ctx *c, fmcp_result rc);
+static void fmcp__era_ctx_free(fmcp_ctx *c);
+static void fmcp__era_notify_locked(fmcp_server *srv, const char *method, const char *uri);
+static fmcp_result fmcp__era_server_init(fmcp_server *srv, const fmcp_server_desc *d);
+static void fmcp__mcp_end_listens(fmcp_ctx *c);
 
 /* ---- compact parameter spec -> JSON Schema ------------------------------- */
 
@@ -462,6 +500,7 @@ static void fmcp__mcp_broadcast_locked(fmcp_server *srv, const char *method)
         FMCP__UNLOCK(&s->lock);
         if (init) (void)fmcp__mcp_send_notification(s, method, NULL, 0, NULL, 0, NULL);
     }
+    fmcp__era_notify_locked(srv, method, NULL);
 }
 
 static long fmcp__mcp_find_locked(fmcp_server *srv, fmcp_item_kind k, const char *name)
@@ -578,6 +617,7 @@ FASTMCP_API fmcp_result fmcp_server_add_resource(fmcp_server *srv, const fmcp_re
     if (!it) return FMCP_ERR_NOMEM;
     it->handler = d->handler;
     it->user = d->user;
+    it->ttl_ms = d->ttl_ms > 0 ? d->ttl_ms : 0;
     it->mime = fmcp__mcp_strdup_opt(srv->alloc, d->mime_type, &ok);
     if (!d->handler) {
         it->has_fixed = 1;
@@ -876,6 +916,7 @@ static void fmcp__mcp_server_free(fmcp_server *srv)
     fmcp__mcp_strfree(a, srv->title);
     fmcp__mcp_strfree(a, srv->version);
     fmcp__mcp_strfree(a, srv->instructions);
+    fmcp_wipe(srv->state_key, sizeof srv->state_key);
     FMCP__MFREE(&srv->lock);
 #ifndef FASTMCP_NO_THREADS
     pthread_mutex_destroy(&srv->qlock);
@@ -888,6 +929,7 @@ FASTMCP_API fmcp_result fmcp_server_create(const fmcp_server_desc *d, fmcp_serve
 {
     fmcp_server *srv;
     int ok = 1;
+    fmcp_result r;
     fmcp_allocator none;
     if (!d || !out) return FMCP_ERR_INVALID_ARG;
     *out = NULL;
@@ -912,6 +954,7 @@ FASTMCP_API fmcp_result fmcp_server_create(const fmcp_server_desc *d, fmcp_serve
     srv->log_user = d->log_user;
     srv->inline_handlers = 1;
     if (!ok) { fmcp__mcp_server_free(srv); return FMCP_ERR_NOMEM; }
+    if ((r = fmcp__era_server_init(srv, d)) != FMCP_OK) { fmcp__mcp_server_free(srv); return r; }
 #ifndef FASTMCP_NO_THREADS
     if (d->workers >= 0) {
         srv->inline_handlers = 0;
@@ -1144,8 +1187,10 @@ static void fmcp__mcp_deliver_writer(fmcp_session *s, fmcp__mcp_group *g, fmcp__
     fmcp_jw_free_output(w, out);
 }
 
-static void fmcp__mcp_reply_error(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id,
-                              size_t id_len, int code, const char *message)
+/* An error response; data: JSON text or NULL; status: the HTTP status to suggest (0 = none). */
+static void fmcp__mcp_reply_error_data(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id,
+                                       size_t id_len, int code, const char *message, const char *data,
+                                       int status)
 {
     fmcp_json_writer w;
     char *out = NULL;
@@ -1156,6 +1201,7 @@ static void fmcp__mcp_reply_error(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp
     fmcp_jw_object_begin(&w);
     fmcp_jw_key(&w, "code"); fmcp_jw_int(&w, code);
     fmcp_jw_key(&w, "message"); fmcp_jw_str(&w, message);
+    if (data) { fmcp_jw_key(&w, "data"); fmcp_jw_raw(&w, data, strlen(data)); }
     fmcp_jw_object_end(&w);
     fmcp_jw_object_end(&w);
     if (fmcp_jw_finish(&w, &out, &n) != FMCP_OK) {
@@ -1163,8 +1209,14 @@ static void fmcp__mcp_reply_error(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp
         fmcp__mcp_deliver_oom(s, g, b, id, id_len);
         return;
     }
-    fmcp__mcp_deliver(s, g, b, id, id_len, out, n, code == FMCP_RPC_FORBIDDEN ? 403 : 0);
+    fmcp__mcp_deliver(s, g, b, id, id_len, out, n, status ? status : code == FMCP_RPC_FORBIDDEN ? 403 : 0);
     fmcp_jw_free_output(&w, out);
+}
+
+static void fmcp__mcp_reply_error(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id,
+                              size_t id_len, int code, const char *message)
+{
+    fmcp__mcp_reply_error_data(s, g, b, id, id_len, code, message, NULL, 0);
 }
 
 /* ---- sessions: lifecycle ------------------------------------------------- */
@@ -1220,7 +1272,7 @@ FASTMCP_API void fmcp_session_close(fmcp_session *s)
 {
     fmcp_server *srv;
     fmcp__mcp_pending *p;
-    fmcp_ctx *c;
+    fmcp_ctx *c, *ended = NULL;
     size_t i;
     if (!s) return;
     srv = s->srv;
@@ -1232,10 +1284,14 @@ FASTMCP_API void fmcp_session_close(fmcp_session *s)
     FMCP__LOCK(&s->send_lock);
     s->closed = 1;
     FMCP__UNLOCK(&s->send_lock);
-    for (c = s->inflight; c; c = c->next) c->cancelled = 1;
+    for (c = s->inflight; c; c = c->next) {
+        c->cancelled = 1;
+        if (c->kind == FMCP__K_LISTEN && !c->listen_ended) { c->listen_ended = 1; c->qnext = ended; ended = c; }
+    }
     p = s->pending;
     s->pending = NULL;
     FMCP__UNLOCK(&s->lock);
+    fmcp__mcp_end_listens(ended);
     while (p) {   /* waiters learn the session is gone */
         fmcp__mcp_pending *n = p->next;
         p->cb(p->cb_user, FMCP_ERR_CLOSED, NULL, 0);
@@ -1300,6 +1356,7 @@ static void fmcp__mcp_ctx_free(fmcp_ctx *c)
     fmcp__mcp_strfree(a, c->cvalue);
     fmcp__mcp_strfree(a, c->description);
     fmcp__mcp_strfree(a, c->err_msg);
+    if (c->mrtr) fmcp__era_ctx_free(c);
     if (c->progress_token) fmcp_free(a, c->progress_token, c->progress_token_len + 1);
     if (c->structured) fmcp_free(a, c->structured, c->structured_len + 1);
     for (i = 0; i < c->n_vars * 2; i++) fmcp__mcp_strfree(a, c->vars[i]);
@@ -1324,6 +1381,7 @@ static void fmcp__mcp_ctx_open(fmcp_ctx *c)
     fmcp__mcp_envelope_begin(w, c->id, c->id_len);
     fmcp_jw_key(w, "result");
     fmcp_jw_object_begin(w);
+    if (c->kind == FMCP__K_LISTEN) return;   /* no content: see fmcp__era_ctx_tail */
     if (c->kind == FMCP__K_TOOL) fmcp_jw_key(w, "content");
     else if (c->kind == FMCP__K_RESOURCE) fmcp_jw_key(w, "contents");
     else if (c->kind == FMCP__K_PROMPT) fmcp_jw_key(w, "messages");
@@ -1383,6 +1441,12 @@ static int fmcp__mcp_rc_to_rpc(fmcp__mcp_kind k, fmcp_result rc)
 static void fmcp__mcp_ctx_close(fmcp_ctx *c)
 {
     fmcp_json_writer *w = &c->w;
+    if (c->kind == FMCP__K_LISTEN) {
+        fmcp__era_ctx_tail(c, w);
+        fmcp_jw_object_end(w);
+        fmcp_jw_object_end(w);
+        return;
+    }
     if (c->kind == FMCP__K_TOOL && c->structured && !c->has_text) {
         fmcp_jw_object_begin(w);
         fmcp_jw_key(w, "type"); fmcp_jw_str(w, "text");
@@ -1400,6 +1464,7 @@ static void fmcp__mcp_ctx_close(fmcp_ctx *c)
         fmcp_jw_key(w, "hasMore"); fmcp_jw_bool(w, c->chas_more);
         fmcp_jw_object_end(w);
     }
+    if (c->era.modern) fmcp__era_ctx_tail(c, w);
     fmcp_jw_object_end(w);
     fmcp_jw_object_end(w);
 }
@@ -1426,6 +1491,8 @@ static void fmcp__mcp_ctx_complete(fmcp_ctx *c, fmcp_result rc, int cancelled)
     fmcp_session *s = c->s;
     if (cancelled) {
         fmcp__mcp_deliver(s, c->group, c->batch, c->id, c->id_len, NULL, 0, 0);
+    } else if (c->era.modern && fmcp__era_complete(c, rc)) {
+        /* answered there: input required, or an error with data */
     } else if (c->err_code || (rc != FMCP_OK && c->kind != FMCP__K_TOOL)) {
         int code = c->err_code ? c->err_code : fmcp__mcp_rc_to_rpc(c->kind, rc);
         fmcp__mcp_reply_error(s, c->group, c->batch, c->id, c->id_len, code,
@@ -1442,7 +1509,7 @@ static void fmcp__mcp_ctx_complete(fmcp_ctx *c, fmcp_result rc, int cancelled)
         fmcp__mcp_ctx_close(c);
         fmcp__mcp_deliver_writer(s, c->group, c->batch, c->id, c->id_len, &c->w);
     }
-    if (c->observe && c->kind != FMCP__K_COMPLETE) fmcp__mcp_observe(c, rc, cancelled);
+    if (c->observe && c->kind != FMCP__K_COMPLETE && c->kind != FMCP__K_LISTEN) fmcp__mcp_observe(c, rc, cancelled);
     fmcp__mcp_ctx_free(c);
 }
 
@@ -1802,7 +1869,8 @@ FASTMCP_API fmcp_result fmcp_ctx_log(fmcp_ctx *c, fmcp_log_level level, const ch
     int send, cancelled;
     if (!c || !message || (int)level < 0 || (int)level > 7) return FMCP_ERR_INVALID_ARG;
     FMCP__LOCK(&c->s->lock);
-    send = (int)level >= (int)c->s->level;
+    send = c->era.modern ? c->era.log_level >= 0 && (int)level >= c->era.log_level
+                         : (int)level >= (int)c->s->level;
     cancelled = c->cancelled;
     FMCP__UNLOCK(&c->s->lock);
     if (cancelled) return FMCP_ERR_CANCELLED;
@@ -1841,6 +1909,7 @@ FASTMCP_API fmcp_result fmcp_ctx_request_async(fmcp_ctx *c, const char *method, 
     fmcp_result r;
     int64_t id;
     if (!c || !method || !cb) return FMCP_ERR_INVALID_ARG;
+    if (c->era.modern) return FMCP_ERR_UNSUPPORTED;   /* 2026-07-28 has no server-to-client requests: fmcp_ctx_input */
     s = c->s;
     p = (fmcp__mcp_pending *)fmcp_malloc(s->alloc, sizeof *p);
     if (!p) return FMCP_ERR_NOMEM;
@@ -2044,6 +2113,9 @@ typedef struct fmcp__mcp_req {
     const char *id;
     size_t id_len;
     const fmcp_json *params;
+    fmcp__mcp_era era;
+    int modern_hint;          /* fmcp_receive_opts.modern */
+    int cacheable;            /* the result gets ttlMs and cacheScope (2026-07-28) */
 } fmcp__mcp_req;
 
 static void fmcp__mcp_req_error(fmcp__mcp_req *r, int code, const char *message)
@@ -2058,6 +2130,13 @@ static void fmcp__mcp_req_begin(fmcp__mcp_req *r, fmcp_json_writer *w)
     fmcp_jw_key(w, "result");
 }
 
+/* Close the result object; a 2026-07-28 result gets its fields first. */
+static void fmcp__mcp_result_end(fmcp__mcp_req *r, fmcp_json_writer *w)
+{
+    if (r->era.modern) fmcp__era_req_tail(r, w);
+    fmcp_jw_object_end(w);
+}
+
 static void fmcp__mcp_req_end(fmcp__mcp_req *r, fmcp_json_writer *w)
 {
     fmcp_jw_object_end(w);
@@ -2069,7 +2148,7 @@ static void fmcp__mcp_req_empty(fmcp__mcp_req *r)
     fmcp_json_writer w;
     fmcp__mcp_req_begin(r, &w);
     fmcp_jw_object_begin(&w);
-    fmcp_jw_object_end(&w);
+    fmcp__mcp_result_end(r, &w);
     fmcp__mcp_req_end(r, &w);
 }
 
@@ -2094,6 +2173,42 @@ FASTMCP_API fmcp_result fmcp_session_assume_initialized(fmcp_session *s, const c
     return FMCP_OK;
 }
 
+static void fmcp__mcp_jw_empty(fmcp_json_writer *w, const char *key)
+{
+    fmcp_jw_key(w, key);
+    fmcp_jw_object_begin(w);
+    fmcp_jw_object_end(w);
+}
+
+/* "capabilities": what initialize (legacy) and server/discover (modern) announce. */
+static void fmcp__mcp_write_caps(fmcp_server *srv, fmcp_json_writer *w, int modern)
+{
+    int tools, res, prompts;
+    FMCP__LOCK(&srv->lock);
+    tools = srv->items[FMCP_ITEM_TOOL].n > 0;
+    res = srv->items[FMCP_ITEM_RESOURCE].n + srv->items[FMCP_ITEM_TEMPLATE].n > 0;
+    prompts = srv->items[FMCP_ITEM_PROMPT].n > 0;
+    FMCP__UNLOCK(&srv->lock);
+    fmcp_jw_key(w, "capabilities"); fmcp_jw_object_begin(w);
+    fmcp__mcp_jw_empty(w, "logging");
+    if (res || prompts) fmcp__mcp_jw_empty(w, "completions");
+    if (tools) {
+        fmcp_jw_key(w, "tools"); fmcp_jw_object_begin(w);
+        fmcp_jw_key(w, "listChanged"); fmcp_jw_bool(w, 1); fmcp_jw_object_end(w);
+    }
+    if (res) {
+        fmcp_jw_key(w, "resources"); fmcp_jw_object_begin(w);
+        fmcp_jw_key(w, "subscribe"); fmcp_jw_bool(w, 1);
+        fmcp_jw_key(w, "listChanged"); fmcp_jw_bool(w, 1); fmcp_jw_object_end(w);
+    }
+    if (prompts) {
+        fmcp_jw_key(w, "prompts"); fmcp_jw_object_begin(w);
+        fmcp_jw_key(w, "listChanged"); fmcp_jw_bool(w, 1); fmcp_jw_object_end(w);
+    }
+    if (modern) fmcp__mcp_jw_empty(w, "extensions");
+    fmcp_jw_object_end(w);
+}
+
 static void fmcp__mcp_handle_initialize(fmcp__mcp_req *r)
 {
     fmcp_session *s = r->s;
@@ -2102,7 +2217,6 @@ static void fmcp__mcp_handle_initialize(fmcp__mcp_req *r)
     const char *use;
     const fmcp_json *caps = fmcp_json_get(r->params, "capabilities");
     fmcp_json_writer w;
-    int tools, res, prompts;
     if (!want) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "protocolVersion is required"); return; }
     use = fmcp__mcp_negotiate(srv, want);
     FMCP__LOCK(&s->lock);
@@ -2112,38 +2226,17 @@ static void fmcp__mcp_handle_initialize(fmcp__mcp_req *r)
     s->cap_roots = fmcp_json_get(caps, "roots") != NULL;
     s->initialized = 1;
     FMCP__UNLOCK(&s->lock);
-    FMCP__LOCK(&srv->lock);
-    tools = srv->items[FMCP_ITEM_TOOL].n > 0;
-    res = srv->items[FMCP_ITEM_RESOURCE].n + srv->items[FMCP_ITEM_TEMPLATE].n > 0;
-    prompts = srv->items[FMCP_ITEM_PROMPT].n > 0;
-    FMCP__UNLOCK(&srv->lock);
     fmcp__mcp_req_begin(r, &w);
     fmcp_jw_object_begin(&w);
     fmcp_jw_key(&w, "protocolVersion"); fmcp_jw_str(&w, use);
-    fmcp_jw_key(&w, "capabilities"); fmcp_jw_object_begin(&w);
-    fmcp_jw_key(&w, "logging"); fmcp_jw_object_begin(&w); fmcp_jw_object_end(&w);
-    if (res || prompts) { fmcp_jw_key(&w, "completions"); fmcp_jw_object_begin(&w); fmcp_jw_object_end(&w); }
-    if (tools) {
-        fmcp_jw_key(&w, "tools"); fmcp_jw_object_begin(&w);
-        fmcp_jw_key(&w, "listChanged"); fmcp_jw_bool(&w, 1); fmcp_jw_object_end(&w);
-    }
-    if (res) {
-        fmcp_jw_key(&w, "resources"); fmcp_jw_object_begin(&w);
-        fmcp_jw_key(&w, "subscribe"); fmcp_jw_bool(&w, 1);
-        fmcp_jw_key(&w, "listChanged"); fmcp_jw_bool(&w, 1); fmcp_jw_object_end(&w);
-    }
-    if (prompts) {
-        fmcp_jw_key(&w, "prompts"); fmcp_jw_object_begin(&w);
-        fmcp_jw_key(&w, "listChanged"); fmcp_jw_bool(&w, 1); fmcp_jw_object_end(&w);
-    }
-    fmcp_jw_object_end(&w);
+    fmcp__mcp_write_caps(srv, &w, 0);
     fmcp_jw_key(&w, "serverInfo"); fmcp_jw_object_begin(&w);
     fmcp__mcp_jw_opt(&w, "name", srv->name);
     fmcp__mcp_jw_opt(&w, "title", srv->title);
     fmcp__mcp_jw_opt(&w, "version", srv->version);
     fmcp_jw_object_end(&w);
     fmcp__mcp_jw_opt(&w, "instructions", srv->instructions);
-    fmcp_jw_object_end(&w);
+    fmcp__mcp_result_end(r, &w);
     fmcp__mcp_req_end(r, &w);
 }
 
@@ -2191,7 +2284,7 @@ static void fmcp__mcp_handle_list(fmcp__mcp_req *r, fmcp_item_kind k, const char
         snprintf(buf, sizeof buf, "p%lu", (unsigned long)(off + written));
         fmcp_jw_key(&w, "nextCursor"); fmcp_jw_str(&w, buf);
     }
-    fmcp_jw_object_end(&w);
+    fmcp__mcp_result_end(r, &w);
     fmcp__mcp_req_end(r, &w);
 }
 
@@ -2275,7 +2368,7 @@ static void fmcp__mcp_req_tool_error(fmcp__mcp_req *r, const char *text)
     fmcp_jw_object_end(&w);
     fmcp_jw_array_end(&w);
     fmcp_jw_key(&w, "isError"); fmcp_jw_bool(&w, 1);
-    fmcp_jw_object_end(&w);
+    fmcp__mcp_result_end(r, &w);
     fmcp__mcp_req_end(r, &w);
 }
 
@@ -2296,14 +2389,17 @@ static fmcp_ctx *fmcp__mcp_req_ctx(fmcp__mcp_req *r, fmcp__mcp_kind kind, const 
             if (!c->progress_token) ok = 0;
         }
     }
-    if (c && ok) return c;
+    if (c && ok) {
+        c->era = r->era;
+        if (!c->era.modern || fmcp__era_ctx_setup(r, c)) return c;
+    }
     if (c) {   /* unlink from the in-flight list, then free */
         FMCP__LOCK(&r->s->lock);
         fmcp__mcp_inflight_unlink(r->s, c);
         FMCP__UNLOCK(&r->s->lock);
         fmcp__mcp_ctx_free(c);
     }
-    fmcp__mcp_req_error(r, FMCP_RPC_INTERNAL_ERROR, "out of memory");
+    if (!ok || !c) fmcp__mcp_req_error(r, FMCP_RPC_INTERNAL_ERROR, "out of memory");
     return NULL;
 }
 
@@ -2345,7 +2441,7 @@ static void fmcp__mcp_handle_tool_call(fmcp__mcp_req *r)
     } else if (state == 1) {
         fmcp__mcp_req_error(r, FMCP_RPC_FORBIDDEN, "Forbidden: insufficient scope for this tool");
     } else if (state == 2) {
-        if (fmcp__mcp_version_at_least(r->s, "2025-11-25")) fmcp__mcp_req_tool_error(r, msg);
+        if (r->era.modern || fmcp__mcp_version_at_least(r->s, "2025-11-25")) fmcp__mcp_req_tool_error(r, msg);
         else fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, msg);
     } else if ((c = fmcp__mcp_req_ctx(r, FMCP__K_TOOL, name)) != NULL) {
         c->handler = fn;
@@ -2444,6 +2540,22 @@ static fmcp_result fmcp__mcp_read_template(fmcp_ctx *c, const fmcp__mcp_item *it
     return FMCP_OK;
 }
 
+/* 2026-07-28: an unknown URI is -32602 with the URI in data. */
+static void fmcp__mcp_reply_not_found(fmcp__mcp_req *r, const char *uri)
+{
+    fmcp_json_writer w;
+    char *data = NULL;
+    size_t n;
+    fmcp_jw_init(&w, r->s->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "uri"); fmcp_jw_str(&w, uri);
+    fmcp_jw_object_end(&w);
+    if (fmcp_jw_finish(&w, &data, &n) != FMCP_OK) fmcp_jw_reset(&w);
+    fmcp__mcp_reply_error_data(r->s, r->g, r->b, r->id, r->id_len, FMCP_RPC_INVALID_PARAMS, "Resource not found",
+                               data, 0);
+    if (data) fmcp_jw_free_output(&w, data);
+}
+
 static void fmcp__mcp_handle_read(fmcp__mcp_req *r)
 {
     fmcp_server *srv = r->s->srv;
@@ -2464,6 +2576,7 @@ static void fmcp__mcp_handle_read(fmcp__mcp_req *r)
     if (it && fmcp__mcp_authorized(srv, r->au, it) != FMCP_OK) forbidden = 1;
     else if (it && (c = fmcp__mcp_req_ctx(r, FMCP__K_RESOURCE, uri)) != NULL) {
         c->uri = fmcp__mcp_strdup_opt(r->s->alloc, uri, &ok);
+        c->ttl_ms = it->ttl_ms;
         fixed = it->has_fixed;
         if (!ok) rc = FMCP_ERR_NOMEM;
         else if (it->kind == FMCP_ITEM_RESOURCE) rc = fmcp__mcp_read_static(c, it);
@@ -2471,6 +2584,7 @@ static void fmcp__mcp_handle_read(fmcp__mcp_req *r)
     }
     FMCP__UNLOCK(&srv->lock);
     if (forbidden) fmcp__mcp_req_error(r, FMCP_RPC_FORBIDDEN, "Forbidden: insufficient scope for this resource");
+    else if (!it && r->era.modern) fmcp__mcp_reply_not_found(r, uri);
     else if (!it) fmcp__mcp_req_error(r, FMCP_RPC_RESOURCE_NOT_FOUND, "Resource not found");
     else if (c && (fixed || rc != FMCP_OK)) { c->holds = 1; fmcp__mcp_ctx_release(c, rc); }
     else if (c) fmcp__mcp_dispatch(c);
@@ -2521,6 +2635,7 @@ FASTMCP_API fmcp_result fmcp_server_notify_resource_updated(fmcp_server *srv, co
         FMCP__UNLOCK(&s->lock);
         if (hit) (void)fmcp__mcp_send_notification(s, "notifications/resources/updated", params, n, NULL, 0, NULL);
     }
+    fmcp__era_notify_locked(srv, "notifications/resources/updated", uri);
     FMCP__UNLOCK(&srv->lock);
     fmcp_jw_free_output(&w, params);
     return FMCP_OK;
@@ -2635,12 +2750,23 @@ static void fmcp__mcp_handle_set_level(fmcp__mcp_req *r)
     fmcp__mcp_req_empty(r);
 }
 
+/* Release subscriptions/listen contexts collected (through qnext) under the
+ * session lock; cancelled ones end silently, others with their result. */
+static void fmcp__mcp_end_listens(fmcp_ctx *c)
+{
+    while (c) {
+        fmcp_ctx *nx = c->qnext;
+        fmcp__mcp_ctx_release(c, FMCP_OK);
+        c = nx;
+    }
+}
+
 /* notifications/cancelled: mark the request; its response will be dropped. */
 static void fmcp__mcp_handle_cancel(fmcp_session *s, const fmcp_json *params)
 {
     const fmcp_json *rid = fmcp_json_get(params, "requestId");
     fmcp__mcp_pending **pp, *p, *failed = NULL;
-    fmcp_ctx *c;
+    fmcp_ctx *c, *ended = NULL;
     char *text;
     size_t n = 0;
     if (!rid || !(text = fmcp__mcp_json_text(s->alloc, rid, &n))) return;
@@ -2648,6 +2774,7 @@ static void fmcp__mcp_handle_cancel(fmcp_session *s, const fmcp_json *params)
     for (c = s->inflight; c; c = c->next) {
         if (c->id_len != n || memcmp(c->id, text, n) != 0) continue;
         c->cancelled = 1;
+        if (c->kind == FMCP__K_LISTEN && !c->listen_ended) { c->listen_ended = 1; c->qnext = ended; ended = c; }
         for (pp = &s->pending; *pp;) {   /* its server-to-client requests end too */
             p = *pp;
             if (p->owner == (const void *)c) { *pp = p->next; p->next = failed; failed = p; }
@@ -2656,6 +2783,7 @@ static void fmcp__mcp_handle_cancel(fmcp_session *s, const fmcp_json *params)
     }
     FMCP__UNLOCK(&s->lock);
     fmcp_free(s->alloc, text, n + 1);
+    fmcp__mcp_end_listens(ended);
     while (failed) {
         p = failed->next;
         failed->cb(failed->cb_user, FMCP_ERR_CANCELLED, NULL, 0);
@@ -2672,7 +2800,11 @@ static void fmcp__mcp_handle_request(fmcp__mcp_req *r, const char *method)
     FMCP__LOCK(&r->s->lock);
     init = r->s->initialized;
     FMCP__UNLOCK(&r->s->lock);
-    if (strcmp(method, "initialize") == 0) { fmcp__mcp_handle_initialize(r); return; }
+    if (strcmp(method, "initialize") == 0) {
+        if (r->s->srv->modern_only) fmcp__era_refuse_initialize(r);
+        else fmcp__mcp_handle_initialize(r);
+        return;
+    }
     if (strcmp(method, "ping") == 0) { fmcp__mcp_req_empty(r); return; }
     if (!init) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_REQUEST, "Server not initialized"); return; }
     if (r->params && !fmcp_json_is(r->params, FMCP_JSON_OBJECT)) {
@@ -2738,6 +2870,8 @@ static void fmcp__mcp_handle_one(fmcp__mcp_req *r, const fmcp_json *v)
     if (!fmcp_json_is(v, FMCP_JSON_OBJECT) || !id_ok || !fmcp_json_is(method, FMCP_JSON_STRING) ||
         strcmp(fmcp_json_get_str(v, "jsonrpc", ""), "2.0") != 0)
         fmcp__mcp_req_error(r, FMCP_RPC_INVALID_REQUEST, "Invalid Request");
+    else if (fmcp__era_detect(r, fmcp_json_str(method, NULL)))
+        fmcp__era_request(r, fmcp_json_str(method, NULL));
     else
         fmcp__mcp_handle_request(r, fmcp_json_str(method, NULL));
     if (idtext) fmcp_free(r->s->alloc, idtext, idlen + 1);
@@ -2851,6 +2985,7 @@ static fmcp_result fmcp__mcp_receive(fmcp_session *s, const char *json, size_t l
     memset(&r, 0, sizeof r);
     r.s = s;
     r.g = g;
+    r.modern_hint = opts ? opts->modern : 0;
     if (opts && opts->auth) {
         if (!(r.au = fmcp__mcp_auth_copy(s->alloc, opts->auth, &s->lock))) rc = FMCP_ERR_NOMEM;
     } else if ((r.au = s->auth) != NULL) {

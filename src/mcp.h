@@ -166,6 +166,10 @@ extern "C" {
 #define FMCP_RPC_INTERNAL_ERROR (-32603)
 #define FMCP_RPC_RESOURCE_NOT_FOUND (-32002)
 #define FMCP_RPC_FORBIDDEN (-32003)
+/* 2026-07-28 (the -32020..-32099 range belongs to the MCP specification) */
+#define FMCP_RPC_HEADER_MISMATCH (-32020)
+#define FMCP_RPC_MISSING_CAPABILITY (-32021)
+#define FMCP_RPC_UNSUPPORTED_VERSION (-32022)
 
 typedef struct fmcp_server fmcp_server;
 typedef struct fmcp_session fmcp_session;
@@ -202,6 +206,13 @@ typedef struct fmcp_server_desc {
     const fmcp_allocator *alloc;
     void (*log)(void *user, fmcp_log_level level, const char *message);
     void *log_user;
+    /* Protocol 2026-07-28 (see the mcp_era section). */
+    int modern_only;                      /* 1: refuse initialize (legacy clients) */
+    const unsigned char *state_key;       /* requestState HMAC key, >= 32 bytes; NULL = random */
+    size_t state_key_len;
+    int64_t state_ttl_ms;                 /* requestState lifetime; 0 = 10 minutes */
+    int64_t cache_ttl_ms;                 /* ttlMs of lists, reads, discover; 0 = 0 (revalidate) */
+    int cache_private;                    /* 1: cacheScope "private" always */
 } fmcp_server_desc;
 
 typedef fmcp_result (*fmcp_handler_fn)(fmcp_ctx *ctx, void *user);
@@ -227,6 +238,7 @@ typedef struct fmcp_resource_desc {
     fmcp_handler_fn handler;            /* handler (fmcp_ctx_uri gives the URI) */
     void *user;
     const char *scopes;
+    int64_t ttl_ms;                     /* ttlMs of resources/read; 0 = the server's */
 } fmcp_resource_desc;
 
 typedef struct fmcp_template_desc {
@@ -295,7 +307,7 @@ typedef struct fmcp_send_info {
     size_t related_id_len;
     void *tag;               /* tag of the receive that caused it (NULL otherwise) */
     int is_response;         /* 1: final response (or batch of responses) */
-    int http_status;         /* suggestion for HTTP transports: 0, or 403 */
+    int http_status;         /* suggestion for HTTP transports: 0, 400, 403 or 404 */
 } fmcp_send_info;
 
 typedef struct fmcp_session_desc {
@@ -329,6 +341,10 @@ typedef struct fmcp_receive_opts {
      * once it has read everything ready (one lock and one wake-up for all of
      * them), and must do so before it waits again. NULL = queue at once. */
     fmcp_job_list *defer;
+    /* 1: the transport knows the message is of the 2026-07-28 era (an HTTP
+     * POST with a modern MCP-Protocol-Version and no session), so a request
+     * without the _meta fields is refused, not taken as legacy. */
+    int modern;
 } fmcp_receive_opts;
 
 FASTMCP_API fmcp_result fmcp_session_create(fmcp_server *srv, const fmcp_session_desc *d, fmcp_session **out);

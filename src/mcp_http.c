@@ -59,6 +59,7 @@ typedef struct fmcp__mh_session {
     fmcp_session *s;
     char id[33];
     int legacy, temp, dead, reap;
+    int modern;                /* a 2026-07-28 request's own (temporary) session */
     int64_t last_used;
     uint64_t next_no;
     fmcp__mh_stream *streams;
@@ -632,7 +633,7 @@ static void fmcp__mh_finish_pending(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp
     st->req = NULL;
     if (!req) return;
     if (st->resp) {
-        int status = st->resp_status == 403 ? 403 : 200;
+        int status = st->resp_status ? st->resp_status : 200;
         fmcp__mh_respond(t, req, ms, status, "application/json", st->resp, st->resp_len);
     } else if (st->resp_lost) {   /* not a 202: the client would wait for an answer that never comes */
         fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Out of memory");
@@ -879,7 +880,10 @@ static void fmcp__mh_on_close(fmcp_http_req *req, void *user)
     st = fmcp__mh_find_req(t, req, &ms);
     if (st) {
         fmcp__mh_release_req(t, st, 500);
-        if (ms->legacy) fmcp__mh_flag_reap(t, ms);
+        /* a temporary session has no way back: its requests end with the
+         * connection (2026-07-28: a broken stream ends the request, and a
+         * subscriptions/listen with it) */
+        if (ms->legacy || ms->temp) fmcp__mh_flag_reap(t, ms);
     }
     FMCP__MH_UNLOCK(t);
 }
@@ -941,6 +945,7 @@ static void fmcp__mh_handoff(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_r
     fmcp_json_doc *doc = *docp;
     fmcp_result rc = FMCP_ERR_NOMEM;
     fmcp__mh_opts(t, &o, au);
+    o.modern = ms->modern;
     *docp = NULL;
     if (!fmcp__mh_any_answer(root)) {
         /* the engine takes the message before the 202 goes out */
@@ -1038,6 +1043,66 @@ static fmcp_json_doc *fmcp__mh_parse_body(fmcp_mcp_http *t, fmcp_http_req *req, 
     return NULL;
 }
 
+/* 2026-07-28: a POST without a session whose MCP-Protocol-Version is not a
+ * legacy one, or whose body carries the version in _meta. */
+static int fmcp__mh_is_modern(fmcp_http_req *req, const fmcp_json *root)
+{
+    const char *pv = fmcp_http_req_header(req, "MCP-Protocol-Version");
+    if (fmcp_http_req_header(req, "Mcp-Session-Id") || !fmcp_json_is(root, FMCP_JSON_OBJECT)) return 0;
+    if (pv && !fmcp__mh_known_version(pv)) return 1;
+    return fmcp_json_get(fmcp_json_get(fmcp_json_get(root, "params"), "_meta"),
+                         "io.modelcontextprotocol/protocolVersion") != NULL;
+}
+
+static const char *fmcp__mh_hdr(void *user, const char *name)
+{
+    return fmcp_http_req_header((fmcp_http_req *)user, name);
+}
+
+/* 400 with a JSON-RPC error that keeps the request's id. */
+static void fmcp__mh_fail_rpc(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_json *root, int code, const char *msg)
+{
+    fmcp_json_writer w;
+    char *out;
+    size_t n;
+    const fmcp_json *id = fmcp_json_get(root, "id");
+    fmcp_jw_init(&w, t->a);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "jsonrpc"); fmcp_jw_str(&w, "2.0");
+    fmcp_jw_key(&w, "id");
+    if (id) fmcp_jw_value(&w, id); else fmcp_jw_null(&w);
+    fmcp_jw_key(&w, "error"); fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "code"); fmcp_jw_int(&w, code);
+    fmcp_jw_key(&w, "message"); fmcp_jw_str(&w, msg);
+    fmcp_jw_object_end(&w);
+    fmcp_jw_object_end(&w);
+    if (fmcp_jw_finish(&w, &out, &n) != FMCP_OK) { fmcp_jw_reset(&w); fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Out of memory"); return; }
+    fmcp__mh_respond(t, req, NULL, 400, "application/json", out, n);
+    fmcp_jw_free_output(&w, out);
+}
+
+/* Stateless by design: the request's own session, gone with its answer. */
+static void fmcp__mh_post_modern(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_json_doc **docp, const fmcp_auth_info *au)
+{
+    fmcp__mh_session *ms;
+    char msg[160];
+    const fmcp_json *root = fmcp_json_root(*docp);
+    if (fmcp_server_check_headers(t->srv, root, fmcp__mh_hdr, req, msg, sizeof msg) != FMCP_OK) {
+        fmcp__mh_fail_rpc(t, req, root, FMCP_RPC_HEADER_MISMATCH, msg);
+        return;
+    }
+    if (!fmcp__mh_any_answer(root)) { fmcp__mh_respond(t, req, NULL, 202, NULL, NULL, 0); return; }
+    if (fmcp__mh_session_new(t, 1, 0, au, &ms) != FMCP_OK) {
+        fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Could not create a session");
+        return;
+    }
+    ms->modern = 1;
+    fmcp__mh_handoff(t, ms, req, docp, 0, NULL);
+    FMCP__MH_LOCK(t);
+    if (!ms->streams) fmcp__mh_flag_reap(t, ms);   /* answered inline, or failed */
+    FMCP__MH_UNLOCK(t);
+}
+
 static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
 {
     const char *accept = fmcp_http_req_header(req, "Accept");
@@ -1056,8 +1121,14 @@ static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_
         fmcp__mh_fail(t, req, 415, -32000, "Unsupported Media Type: Content-Type must be application/json");
         return;
     }
-    if (!fmcp__mh_version_ok(t, req) || !(doc = fmcp__mh_parse_body(t, req, body, len))) return;
+    if (!(doc = fmcp__mh_parse_body(t, req, body, len))) return;
     root = fmcp_json_root(doc);
+    if (fmcp__mh_is_modern(req, root)) {
+        fmcp__mh_post_modern(t, req, &doc, au);
+        fmcp_json_doc_free(doc);
+        return;
+    }
+    if (!fmcp__mh_version_ok(t, req)) { fmcp_json_doc_free(doc); return; }
     is_init = strcmp(fmcp_json_get_str(root, "method", ""), "initialize") == 0;
     if (t->d.stateless) {
         fmcp__mh_post_stateless(t, req, &doc, is_init, fmcp_http_req_header(req, "MCP-Protocol-Version"), au);
