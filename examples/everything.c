@@ -503,9 +503,15 @@ static fmcp_result add_tools(fmcp_server *srv)
                          tool_elicit_enums);
     r = r ? r : add_tool(srv, "json_schema_2020_12_tool", "Tool with JSON Schema 2020-12 features", NULL,
                          "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"type\":\"object\","
-                         "\"$defs\":{\"address\":{\"type\":\"object\",\"properties\":{\"street\":{\"type\":\"string\"},"
-                         "\"city\":{\"type\":\"string\"}}}},\"properties\":{\"name\":{\"type\":\"string\"},"
-                         "\"address\":{\"$ref\":\"#/$defs/address\"}},\"additionalProperties\":false}",
+                         "\"$defs\":{\"address\":{\"$anchor\":\"addressDef\",\"type\":\"object\",\"properties\":{"
+                         "\"street\":{\"type\":\"string\"},\"city\":{\"type\":\"string\"}}}},"
+                         "\"properties\":{\"name\":{\"type\":\"string\"},\"address\":{\"$ref\":\"#/$defs/address\"},"
+                         "\"contactMethod\":{\"type\":\"string\",\"enum\":[\"phone\",\"email\"]},"
+                         "\"phone\":{\"type\":\"string\"},\"email\":{\"type\":\"string\"}},"
+                         "\"allOf\":[{\"anyOf\":[{\"required\":[\"phone\"]},{\"required\":[\"email\"]}]}],"
+                         "\"if\":{\"properties\":{\"contactMethod\":{\"const\":\"phone\"}},\"required\":[\"contactMethod\"]},"
+                         "\"then\":{\"required\":[\"phone\"]},\"else\":{\"required\":[\"email\"]},"
+                         "\"additionalProperties\":false}",
                          tool_schema_2020);
     r = r ? r : add_tool(srv, "test_reconnection", "Closes its SSE stream mid-call (client must reconnect)", NULL,
                          NULL, tool_reconnection);
