@@ -15788,6 +15788,7 @@ struct fmcp__era_mrtr {
     size_t n_used, cap_used;
     char *app;                     /* fmcp_ctx_set_state */
     char *err_data;                /* data of a -32021 answer */
+    int lost;                      /* the handler's state could not be kept (out of memory) */
     fmcp__era_input *inputs;       /* legacy era */
 };
 
@@ -16048,7 +16049,17 @@ static void fmcp__era_listen(fmcp__mcp_req *r)
     c->holds = 1;
     c->deferred = 1;
     FMCP__UNLOCK(&r->s->lock);
-    (void)fmcp__era_sub_send(c, "notifications/subscriptions/acknowledged", 1, f, NULL);
+    /* no acknowledgement (or no room for the final answer), no subscription:
+     * the listen ends with an error */
+    if (c->w.err != FMCP_OK ||
+        fmcp__era_sub_send(c, "notifications/subscriptions/acknowledged", 1, f, NULL) != FMCP_OK) {
+        int mine;
+        FMCP__LOCK(&r->s->lock);
+        mine = !c->listen_ended;
+        c->listen_ended = 1;
+        FMCP__UNLOCK(&r->s->lock);
+        if (mine) fmcp__mcp_ctx_release(c, FMCP_ERR_NOMEM);
+    }
 }
 
 /* Registry lock held (mcp.c's broadcasts): tell every matching listener. */
@@ -16342,7 +16353,10 @@ static void fmcp__era_payload(fmcp_ctx *c, fmcp_json_writer *w, const char *who,
     fmcp_jw_key(w, "m"); fmcp_jw_str(w, fmcp__era_kind_method(c));
     fmcp_jw_key(w, "n"); fmcp_jw_str(w, c->name ? c->name : "");
     fmcp_jw_key(w, "a"); fmcp_jw_str(w, args);
-    if (m->app) { fmcp_jw_key(w, "s"); fmcp_jw_str(w, m->app); }
+    if (m->app || fmcp_ctx_state(c)) {   /* the handler's state stays until it sets another */
+        fmcp_jw_key(w, "s");
+        fmcp_jw_str(w, m->app ? m->app : fmcp_ctx_state(c));
+    }
     fmcp_jw_key(w, "r"); fmcp_jw_object_begin(w);
     for (v = fmcp_json_first(fmcp_json_get(fmcp_json_root(m->state), "r")); v; v = fmcp_json_next(v)) {
         const char *k = fmcp_json_key(v, &n);
@@ -16383,7 +16397,7 @@ static void fmcp__era_input_required(fmcp_ctx *c)
     fmcp_json_writer w;
     char *state = NULL, *ireq = NULL;
     size_t cap = 0, n = 0;
-    fmcp_result rc = fmcp__era_make_state(c, &state, &cap);
+    fmcp_result rc = m->lost ? FMCP_ERR_NOMEM : fmcp__era_make_state(c, &state, &cap);
     fmcp_jw_object_end(&m->ireq);
     if (rc == FMCP_OK && m->n_ireq && (rc = fmcp_jw_finish(&m->ireq, &ireq, &n)) != FMCP_OK) fmcp_jw_reset(&m->ireq);
     if (rc != FMCP_OK) {
@@ -16409,6 +16423,7 @@ static void fmcp__era_input_required(fmcp_ctx *c)
 static int fmcp__era_complete(fmcp_ctx *c, fmcp_result rc)
 {
     struct fmcp__era_mrtr *m = c->mrtr;
+    if (c->w.err != FMCP_OK) return 0;   /* the answer could not be built: out of memory, as for any call */
     if (c->err_code == FMCP_RPC_MISSING_CAPABILITY && m && m->err_data) {
         fmcp__mcp_reply_error_data(c->s, c->group, c->batch, c->id, c->id_len, c->err_code,
                                    c->err_msg ? c->err_msg : "Missing required client capability", m->err_data, 400);
@@ -16484,6 +16499,7 @@ FASTMCP_API fmcp_result fmcp_ctx_set_state(fmcp_ctx *c, const char *state)
     if (!(m = fmcp__era_mrtr_get(c))) return FMCP_ERR_NOMEM;
     fmcp__mcp_strfree(c->s->alloc, m->app);
     m->app = fmcp__mcp_strdup_opt(c->s->alloc, state, &ok);
+    m->lost = !ok;   /* sticky: the round is answered "out of memory" rather than losing it */
     return ok ? FMCP_OK : FMCP_ERR_NOMEM;
 }
 
