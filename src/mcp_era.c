@@ -53,6 +53,8 @@ static int fmcp__era_detect(fmcp__mcp_req *r, const char *method)
     const fmcp_json *meta = fmcp_json_get(r->params, "_meta");
     memset(&r->era, 0, sizeof r->era);
     r->era.log_level = -1;
+    if (r->s->srv->modern_only && strcmp(method, "initialize") == 0 && !fmcp_json_get(meta, FMCP__ERA_PV))
+        return 0;   /* a legacy client: refused by name, with the versions we speak */
     if (r->modern_hint || fmcp_json_get(meta, FMCP__ERA_PV)) r->era.modern = 1;
     /* a modern-only server treats everything but initialize as modern, so a
      * request without _meta learns what is missing */
@@ -323,6 +325,8 @@ static void fmcp__era_notify_locked(fmcp_server *srv, const char *method, const 
     }
 }
 
+FASTMCP_API int fmcp_server_modern_only(const fmcp_server *srv) { return srv ? srv->modern_only : 0; }
+
 FASTMCP_API void fmcp_server_end_subscriptions(fmcp_server *srv)
 {
     size_t i;
@@ -337,6 +341,16 @@ FASTMCP_API void fmcp_server_end_subscriptions(fmcp_server *srv)
         FMCP__UNLOCK(&s->lock);
     }
     FMCP__UNLOCK(&srv->lock);
+    /* cancellation.mdx: the server announces the teardown with
+     * notifications/cancelled, then (subscriptions.mdx) answers the listen */
+    for (c = ended; c; c = c->qnext) {
+        char p[300];
+        int n = snprintf(p, sizeof p, "{\"requestId\":%.*s,\"reason\":\"server ending subscriptions\"}",
+                         (int)(c->id_len < 256 ? c->id_len : 0), c->id);
+        if (n > 0 && (size_t)n < sizeof p && c->id_len < 256)
+            (void)fmcp__mcp_send_notification(c->s, "notifications/cancelled", p, (size_t)n, c->id, c->id_len,
+                                              c->group->tag);
+    }
     fmcp__mcp_end_listens(ended);
 }
 

@@ -520,8 +520,12 @@ static void test_subscriptions(void)
     CHECK_EQ_INT(f.out.n, 0);
     CHECK_OK(fmcp_server_remove(f.srv, FMCP_ITEM_TOOL, "late"));
     CHECK_EQ_INT(count_method(&f.out, "notifications/tools/list_changed"), 0);
+    sent_clear(&f.out);
     fmcp_server_end_subscriptions(f.srv);
     CHECK_EQ_INT(fmcp_session_in_flight(f.s), 0);
+    CHECK_EQ_INT(f.out.n, 2);
+    CHECK_STR(fmcp_json_get_str(msg(&f.out, 0), "method", ""), "notifications/cancelled");
+    CHECK_STR(fmcp_json_get_str(fmcp_json_get(msg(&f.out, 0), "params"), "requestId", ""), "L2");
     CHECK_STR(fmcp_json_get_str(last(&f.out), "id", ""), "L2");
     CHECK_STR(fmcp_json_get_str(res(&f.out), "resultType", ""), "complete");
     CHECK_STR(fmcp_json_get_str(fmcp_json_get(res(&f.out), "_meta"), "io.modelcontextprotocol/subscriptionId", ""), "L2");
