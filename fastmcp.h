@@ -2987,6 +2987,34 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
  *   token) and the request is sent again, at most max_step_up times.
  *   bearer_token, when also set, wins (no OAuth on that client).
  *   grace_ms: stdio shutdown grace (0 = 2000). max_message: bytes (0 = 16 MiB).
+ *   protocol_era: FMCP_ERA_AUTO (the default) asks the server with
+ *   server/discover which era it speaks, as basic/versioning.mdx of
+ *   2026-07-28 says: a DiscoverResult that offers 2026-07-28 makes the
+ *   connection modern; an answer that is not a modern error (an HTTP 4xx
+ *   without a modern JSON-RPC body, a JSON-RPC error such as "method not
+ *   found" or "not initialized", or on stdio no answer within 5 s) makes the
+ *   client fall back to initialize (and over HTTP further to the legacy
+ *   HTTP+SSE transport, as before); an UnsupportedProtocolVersionError that
+ *   lists only legacy versions we speak also leads to initialize.
+ *   FMCP_ERA_LEGACY never probes; FMCP_ERA_MODERN never falls back.
+ *
+ * Protocol 2026-07-28 (a modern connection), with the same API:
+ *   every request carries _meta (protocolVersion, clientInfo,
+ *   clientCapabilities declared by the handlers that are set, and the
+ *   level given to fmcp_client_set_log_level, which sends nothing); HTTP
+ *   POSTs carry MCP-Protocol-Version, Mcp-Method, Mcp-Name and, for tool
+ *   parameters the last fmcp_client_list_tools showed marked "x-mcp-header",
+ *   Mcp-Param-* headers (values =?base64?...?= where not plain ASCII). No
+ *   session and no GET stream: when on_notification is set (and
+ *   no_get_stream is not), a background subscriptions/listen for the
+ *   list-changed notifications replaces it. A result with resultType
+ *   "input_required" is answered by the on_sampling / on_elicitation /
+ *   on_roots handlers and the request retried with inputResponses and the
+ *   server's requestState, at most max_input_rounds times (then
+ *   FMCP_ERR_PROTOCOL); the caller sees only the final result. A response
+ *   stream cut before the answer is re-sent once with a new id.
+ *   fmcp_client_ping sends server/discover; fmcp_client_server_info is the
+ *   DiscoverResult (serverInfo under _meta["io.modelcontextprotocol/serverInfo"]).
  *
  * fmcp_client_connect_stdio(d, argv, env, &c)
  *   Spawns argv[0] (searched in PATH) with argv, its stdin/stdout as the
@@ -3081,9 +3109,16 @@ typedef fmcp_result (*fmcp_client_request_fn)(void *user, fmcp_client *c, const 
 /* Nonzero return: cancel the request. total < 0 when the server sent none. */
 typedef int (*fmcp_progress_fn)(void *user, double progress, double total, const char *message);
 
+/* Which protocol era a client speaks (fmcp_client_desc.protocol_era). */
+#define FMCP_ERA_AUTO 0     /* probe with server/discover, fall back to initialize */
+#define FMCP_ERA_LEGACY 1   /* initialize and sessions only (2024-11-05 ... 2025-11-25) */
+#define FMCP_ERA_MODERN 2   /* 2026-07-28 only: no fallback */
+
 typedef struct fmcp_client_desc {
     const char *name, *version, *title;    /* clientInfo */
-    const char *protocol_version;          /* NULL = "2025-11-25" */
+    const char *protocol_version;          /* legacy era: NULL = "2025-11-25" */
+    int protocol_era;                      /* FMCP_ERA_AUTO (0), _LEGACY or _MODERN */
+    int max_input_rounds;                  /* 2026-07-28 input_required rounds; 0 = 8 */
     int64_t timeout_ms;                    /* 0 = 60000, < 0 = none */
     fmcp_client_request_fn on_sampling;    /* sampling/createMessage */
     fmcp_client_request_fn on_elicitation; /* elicitation/create */
@@ -3126,6 +3161,8 @@ FASTMCP_API const fmcp_json *fmcp_client_server_info(const fmcp_client *c);
 FASTMCP_API const char *fmcp_client_protocol_version(const fmcp_client *c);
 /* HTTP session id ("" when none). */
 FASTMCP_API const char *fmcp_client_session_id(const fmcp_client *c);
+/* 1 when the connection speaks protocol 2026-07-28 (stateless, per-request _meta). */
+FASTMCP_API int fmcp_client_is_modern(const fmcp_client *c);
 
 FASTMCP_API fmcp_result fmcp_client_request(fmcp_client *c, const char *method, const char *params_json,
                                             const fmcp_call_opts *opts, fmcp_json_doc **out);
@@ -21285,6 +21322,8 @@ typedef struct fmcp__cl_pending {
     char reason[96];          /* for notifications/cancelled */
     fmcp_result rc;
     fmcp_json_doc *doc;
+    char *xhdr;               /* 2026-07-28 HTTP: Mcp-Method, Mcp-Name, Mcp-Param-* lines */
+    size_t xhdr_cap;
 } fmcp__cl_pending;
 
 #ifndef FASTMCP_NO_SOCKETS
@@ -21314,8 +21353,11 @@ struct fmcp_client {
     int closed, stopping;
     int64_t next_id;
     fmcp__cl_pending *pending;
-    fmcp_json_doc *init;
+    fmcp_json_doc *init;      /* the initialize result, or (modern) the DiscoverResult */
     char version[32];
+    int modern;               /* speaking 2026-07-28 */
+    char log_level[16];       /* modern: sent in _meta ("" = no logs) */
+    fmcp_json_doc *tools;     /* modern HTTP: the last tools/list, for x-mcp-header */
     /* stream */
     int rfd, wfd, wsock, wake[2];
     pid_t pid;
@@ -21431,6 +21473,7 @@ static char *fmcp__cl_value_text(const fmcp_allocator *a, const fmcp_json *v, si
 /* ---- incoming messages --------------------------------------------------- */
 
 static fmcp_result fmcp__cl_send(fmcp_client *c, const char *json, size_t len);
+static fmcp_result fmcp__cl_listen_msg(fmcp_client *c, char **out, size_t *len);
 
 static fmcp__cl_pending *fmcp__cl_find(fmcp_client *c, int64_t id)
 {
@@ -21490,7 +21533,7 @@ static void fmcp__cl_on_notice(fmcp_client *c, const char *method, const fmcp_js
         if (c->d.on_log)
             c->d.on_log(c->d.notify_user, fmcp_json_get_str(params, "level", "info"),
                         fmcp_json_get_str(params, "logger", NULL), fmcp_json_get(params, "data"));
-    } else if (c->d.on_notification) {
+    } else if (c->d.on_notification && strcmp(method, "notifications/subscriptions/acknowledged") != 0) {
         c->d.on_notification(c->d.notify_user, method, params);
     }
 }
@@ -22270,7 +22313,8 @@ static fmcp_result fmcp__cl_auth_header(fmcp_client *c, fmcp__cl_buf *h, size_t 
 }
 
 static fmcp_result fmcp__cl_http_send_req(fmcp_client *c, fmcp__cl_conn *k, const char *method, const char *path,
-                                          const char *body, size_t len, const char *last_id, int64_t deadline)
+                                          const char *body, size_t len, const char *last_id, int64_t deadline,
+                                          const char *extra)
 {
     fmcp__cl_buf h;
     char line[512];
@@ -22305,6 +22349,7 @@ static fmcp_result fmcp__cl_http_send_req(fmcp_client *c, fmcp__cl_conn *k, cons
         snprintf(line, sizeof line, "Last-Event-ID: %s\r\n", last_id);
         if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
     }
+    if (r == FMCP_OK && extra) r = fmcp__cl_buf_add(c->a, &h, extra, strlen(extra), max);
     if (r == FMCP_OK) r = fmcp__cl_auth_header(c, &h, max);
     for (i = 0; i < c->d.nheaders && r == FMCP_OK; i++) {
         const fmcp_http_header *x = &c->d.headers[i];
@@ -22348,7 +22393,7 @@ static void fmcp__cl_release(fmcp_client *c, fmcp__cl_conn *k)
  * to be closed by the server is replaced once. */
 static fmcp_result fmcp__cl_exchange(fmcp_client *c, const char *method, const char *path, const char *body,
                                      size_t len, const char *last_id, int64_t deadline, fmcp__cl_pending *p,
-                                     fmcp__cl_conn **out)
+                                     fmcp__cl_conn **out, const char *extra)
 {
     int attempt;
     fmcp_result r = FMCP_ERR_IO;
@@ -22359,7 +22404,7 @@ static fmcp_result fmcp__cl_exchange(fmcp_client *c, const char *method, const c
             r = fmcp__cl_conn_open(c, deadline, &k);
             if (r != FMCP_OK) return r;
         }
-        r = fmcp__cl_http_send_req(c, k, method, path, body, len, last_id, deadline);
+        r = fmcp__cl_http_send_req(c, k, method, path, body, len, last_id, deadline, extra);
         if (r == FMCP_OK) r = fmcp__cl_read_head(c, k, deadline, p);
         if (r == FMCP_OK) { *out = k; return FMCP_OK; }
         fmcp__cl_conn_free(c, k);
@@ -22387,7 +22432,7 @@ static fmcp_result fmcp__cl_http_post_once(fmcp_client *c, const char *json, siz
     fmcp__cl_conn *k = NULL;
     fmcp__cl_buf body;
     int64_t deadline = fmcp_monotonic_ms() + 30000;
-    fmcp_result r = fmcp__cl_exchange(c, "POST", fmcp__cl_post_path(c), json, len, NULL, deadline, NULL, &k);
+    fmcp_result r = fmcp__cl_exchange(c, "POST", fmcp__cl_post_path(c), json, len, NULL, deadline, NULL, &k, NULL);
     if (r != FMCP_OK) return r;
     fmcp__cl_note_auth(k, status, www, wcap);
     memset(&body, 0, sizeof body);
@@ -22438,7 +22483,7 @@ static fmcp_result fmcp__cl_resume(fmcp_client *c, fmcp__cl_sse *s, int64_t dead
             FMCP__CL_UNLOCK(c);
             if (r != FMCP_ERR_IO) return r;
         }
-        r = fmcp__cl_exchange(c, "GET", c->url.path, NULL, 0, s->last_id, deadline, p, &k);
+        r = fmcp__cl_exchange(c, "GET", c->url.path, NULL, 0, s->last_id, deadline, p, &k, NULL);
         if (r != FMCP_OK) return r;
         if (k->status != 200 || !k->is_sse) { fmcp__cl_conn_free(c, k); return FMCP_ERR_HTTP; }
         r = fmcp__cl_sse_read(c, k, s, deadline, p);
@@ -22455,7 +22500,7 @@ static fmcp_result fmcp__cl_http_rpc(fmcp_client *c, const char *json, size_t le
     fmcp__cl_conn *k = NULL;
     fmcp__cl_buf body;
     fmcp__cl_sse s;
-    fmcp_result r = fmcp__cl_exchange(c, "POST", fmcp__cl_post_path(c), json, len, NULL, deadline, p, &k);
+    fmcp_result r = fmcp__cl_exchange(c, "POST", fmcp__cl_post_path(c), json, len, NULL, deadline, p, &k, p->xhdr);
     if (r != FMCP_OK) return r;
     fmcp__cl_note_auth(k, status, www, wcap);
     memset(&body, 0, sizeof body);
@@ -22469,6 +22514,10 @@ static fmcp_result fmcp__cl_http_rpc(fmcp_client *c, const char *json, size_t le
     if (k->status != 200) {
         r = k->status == 404 && c->session[0] ? FMCP_ERR_CLOSED : FMCP_ERR_HTTP;
         if (fmcp__cl_body_all(c, k, deadline, p, &body) != FMCP_OK) k->keep = 0;
+        /* 2026-07-28 errors (400, 404) carry a JSON-RPC body: the caller reads it */
+        else if (c->modern && k->status >= 400 && k->status < 500 && k->status != 401 && k->status != 403 &&
+                 body.len && !k->is_sse)
+            fmcp__cl_dispatch(c, body.p, body.len);
     } else if (k->is_sse) {
         r = fmcp__cl_sse_read(c, k, &s, deadline, p);
         k->keep = 0;
@@ -22485,6 +22534,19 @@ static fmcp_result fmcp__cl_http_rpc(fmcp_client *c, const char *json, size_t le
 }
 
 #ifndef FASTMCP_NO_THREADS
+/* 2026-07-28: the notification stream is a subscriptions/listen POST. */
+static fmcp_result fmcp__cl_listen_send(fmcp_client *c, fmcp__cl_conn *k)
+{
+    char *msg = NULL, hdr[160];
+    size_t len = 0;
+    fmcp_result r = fmcp__cl_listen_msg(c, &msg, &len);
+    snprintf(hdr, sizeof hdr, "Mcp-Method: subscriptions/listen\r\n");
+    if (r == FMCP_OK)
+        r = fmcp__cl_http_send_req(c, k, "POST", c->url.path, msg, len, NULL, fmcp_monotonic_ms() + 30000, hdr);
+    if (msg) fmcp_free(c->a, msg, len + 1);
+    return r;
+}
+
 /* Tells connect the GET stream is open (or will not be), so requests the
  * server sends on it right after connect are not lost. */
 static void fmcp__cl_get_settle(fmcp_client *c)
@@ -22510,7 +22572,8 @@ static int fmcp__cl_get_once(fmcp_client *c, fmcp__cl_sse *s, fmcp__cl_conn *k0)
     c->get_fd = k->fd;
     FMCP__CL_UNLOCK(c);
     if (!k0) {
-        r = fmcp__cl_http_send_req(c, k, "GET", c->url.path, NULL, 0, s->last_id, fmcp_monotonic_ms() + 30000);
+        if (c->modern) r = fmcp__cl_listen_send(c, k);
+        else r = fmcp__cl_http_send_req(c, k, "GET", c->url.path, NULL, 0, s->last_id, fmcp_monotonic_ms() + 30000, NULL);
         if (r == FMCP_OK) r = fmcp__cl_read_head(c, k, 0, NULL);
         if (r != FMCP_OK) k->status = 0;
     }
@@ -22562,13 +22625,72 @@ static fmcp_result fmcp__cl_send(fmcp_client *c, const char *json, size_t len)
 
 /* ---- requests ------------------------------------------------------------ */
 
-/* {"jsonrpc":"2.0","id":id,"method":m,"params":{...params, _meta:{progressToken}}} */
+#define FMCP__CL_MODERN "2026-07-28"
+
+/* "capabilities" the handlers that are set declare (initialize and 2026-07-28 _meta). */
+static void fmcp__cl_write_caps(fmcp_client *c, fmcp_json_writer *w)
+{
+    fmcp_jw_object_begin(w);
+    if (c->d.on_sampling) { fmcp_jw_key(w, "sampling"); fmcp_jw_object_begin(w); fmcp_jw_object_end(w); }
+    if (c->d.on_elicitation) { fmcp_jw_key(w, "elicitation"); fmcp_jw_object_begin(w); fmcp_jw_object_end(w); }
+    if (c->d.on_roots || c->d.roots_json) {
+        fmcp_jw_key(w, "roots");
+        fmcp_jw_object_begin(w);
+        if (!c->modern) { fmcp_jw_key(w, "listChanged"); fmcp_jw_bool(w, 0); }
+        fmcp_jw_object_end(w);
+    }
+    fmcp_jw_object_end(w);
+}
+
+static void fmcp__cl_write_info(fmcp_client *c, fmcp_json_writer *w)
+{
+    fmcp_jw_object_begin(w);
+    fmcp_jw_key(w, "name"); fmcp_jw_str(w, c->d.name ? c->d.name : "fastmcp.h");
+    if (c->d.title) { fmcp_jw_key(w, "title"); fmcp_jw_str(w, c->d.title); }
+    fmcp_jw_key(w, "version"); fmcp_jw_str(w, c->d.version ? c->d.version : FASTMCP_VERSION_STRING);
+    fmcp_jw_object_end(w);
+}
+
+/* params._meta: the progress token, the 2026-07-28 request fields, then the
+ * caller's own _meta members (which win). */
+static void fmcp__cl_write_meta(fmcp_client *c, fmcp_json_writer *w, int64_t token, const fmcp_json *user)
+{
+    const fmcp_json *v;
+    size_t kl;
+    fmcp_jw_key(w, "_meta");
+    fmcp_jw_object_begin(w);
+    if (token && !fmcp_json_get(user, "progressToken")) { fmcp_jw_key(w, "progressToken"); fmcp_jw_int(w, token); }
+    if (c->modern) {
+        if (!fmcp_json_get(user, "io.modelcontextprotocol/protocolVersion")) {
+            fmcp_jw_key(w, "io.modelcontextprotocol/protocolVersion"); fmcp_jw_str(w, FMCP__CL_MODERN);
+        }
+        if (!fmcp_json_get(user, "io.modelcontextprotocol/clientInfo")) {
+            fmcp_jw_key(w, "io.modelcontextprotocol/clientInfo"); fmcp__cl_write_info(c, w);
+        }
+        if (!fmcp_json_get(user, "io.modelcontextprotocol/clientCapabilities")) {
+            fmcp_jw_key(w, "io.modelcontextprotocol/clientCapabilities"); fmcp__cl_write_caps(c, w);
+        }
+        if (c->log_level[0] && !fmcp_json_get(user, "io.modelcontextprotocol/logLevel")) {
+            fmcp_jw_key(w, "io.modelcontextprotocol/logLevel"); fmcp_jw_str(w, c->log_level);
+        }
+    }
+    for (v = fmcp_json_first(user); v; v = fmcp_json_next(v)) {
+        const char *k = fmcp_json_key(v, &kl);
+        fmcp_jw_keyn(w, k, kl);
+        fmcp_jw_value(w, v);
+    }
+    fmcp_jw_object_end(w);
+}
+
+/* {"jsonrpc":"2.0","id":id,"method":m,"params":{...params, _meta:{...}}}; id 0
+ * = a notification. token: ask for progress (the id is the token). */
 static fmcp_result fmcp__cl_build(fmcp_client *c, int64_t id, const char *method, const char *params,
                                   int token, char **out, size_t *len)
 {
     fmcp_json_writer w;
     fmcp_json_doc *pd = NULL;
     fmcp_result r = FMCP_OK;
+    int meta = token || (c->modern && id);
     if (params) {
         fmcp_json_parse_options o;
         memset(&o, 0, sizeof o);
@@ -22582,29 +22704,131 @@ static fmcp_result fmcp__cl_build(fmcp_client *c, int64_t id, const char *method
     fmcp_jw_key(&w, "jsonrpc"); fmcp_jw_str(&w, "2.0");
     if (id) { fmcp_jw_key(&w, "id"); fmcp_jw_int(&w, id); }
     fmcp_jw_key(&w, "method"); fmcp_jw_str(&w, method);
-    if (pd || token) {
+    if (pd || meta) {
         const fmcp_json *v;
         fmcp_jw_key(&w, "params");
         fmcp_jw_object_begin(&w);
         for (v = fmcp_json_first(fmcp_json_root(pd)); v; v = fmcp_json_next(v)) {
             size_t kl;
             const char *k = fmcp_json_key(v, &kl);
-            if (token && kl == 5 && memcmp(k, "_meta", 5) == 0) continue;
+            if (meta && kl == 5 && memcmp(k, "_meta", 5) == 0) continue;
             fmcp_jw_keyn(&w, k, kl);
             fmcp_jw_value(&w, v);
         }
-        if (token) {
-            fmcp_jw_key(&w, "_meta");
-            fmcp_jw_object_begin(&w);
-            fmcp_jw_key(&w, "progressToken"); fmcp_jw_int(&w, id);
-            fmcp_jw_object_end(&w);
-        }
+        if (meta) fmcp__cl_write_meta(c, &w, token ? id : 0, fmcp_json_get(fmcp_json_root(pd), "_meta"));
         fmcp_jw_object_end(&w);
     }
     fmcp_jw_object_end(&w);
     if (pd) fmcp_json_doc_free(pd);
     return fmcp_jw_finish(&w, out, len);
 }
+
+/* ---- 2026-07-28: request headers (SEP-2243) ----------------------------------------- */
+
+#ifndef FASTMCP_NO_SOCKETS
+/* A header value as the spec encodes it: plain when it is visible ASCII
+ * without outer spaces and not sentinel-shaped, else =?base64?...?=. */
+static fmcp_result fmcp__cl_hdr_value(fmcp_client *c, fmcp__cl_buf *b, const char *v, size_t n)
+{
+    size_t i, e, out = 0;
+    int plain = n > 0 && v[0] != ' ' && v[n - 1] != ' ' && !(n >= 11 && memcmp(v, "=?base64?", 9) == 0 &&
+                                                              memcmp(v + n - 2, "?=", 2) == 0);
+    char *tmp;
+    fmcp_result r;
+    for (i = 0; i < n && plain; i++) plain = (unsigned char)v[i] >= 0x20 && (unsigned char)v[i] <= 0x7e;
+    if (plain) return fmcp__cl_buf_add(c->a, b, v, n, (size_t)1 << 20);
+    e = fmcp_b64_encoded_len(FMCP_B64_STD, n) + 1;
+    if (!(tmp = (char *)fmcp_malloc(c->a, e))) return FMCP_ERR_NOMEM;
+    (void)fmcp_b64_encode(FMCP_B64_STD, v, n, tmp, e, &out);
+    r = fmcp__cl_buf_add(c->a, b, "=?base64?", 9, (size_t)1 << 20);
+    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, b, tmp, out, (size_t)1 << 20);
+    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, b, "?=", 2, (size_t)1 << 20);
+    fmcp_free(c->a, tmp, e);
+    return r;
+}
+
+static fmcp_result fmcp__cl_hdr_line(fmcp_client *c, fmcp__cl_buf *b, const char *name, const char *v, size_t n)
+{
+    fmcp_result r = fmcp__cl_buf_add(c->a, b, name, strlen(name), (size_t)1 << 20);
+    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, b, ": ", 2, (size_t)1 << 20);
+    if (r == FMCP_OK) r = fmcp__cl_hdr_value(c, b, v, n);
+    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, b, "\r\n", 2, (size_t)1 << 20);
+    return r;
+}
+
+/* Mcp-Param-{x-mcp-header}: the argument at each annotated property path. */
+static fmcp_result fmcp__cl_param_headers(fmcp_client *c, fmcp__cl_buf *b, const fmcp_json *schema,
+                                          const fmcp_json *args, int depth)
+{
+    const fmcp_json *p;
+    fmcp_result r = FMCP_OK;
+    for (p = fmcp_json_first(fmcp_json_get(schema, "properties")); p && r == FMCP_OK && depth < 16; p = fmcp_json_next(p)) {
+        size_t kl, n = 0;
+        const char *k = fmcp_json_key(p, &kl), *x = fmcp_json_get_str(p, "x-mcp-header", NULL);
+        const fmcp_json *v = fmcp_json_getn(args, k, kl);
+        char name[160], num[32];
+        const char *txt = NULL;
+        if (x && v && strlen(x) < 128) {
+            snprintf(name, sizeof name, "Mcp-Param-%s", x);
+            if (fmcp_json_is(v, FMCP_JSON_STRING)) txt = fmcp_json_str(v, &n);
+            else if (fmcp_json_is(v, FMCP_JSON_BOOL)) { txt = fmcp_json_bool(v, 0) ? "true" : "false"; n = strlen(txt); }
+            else if (fmcp_json_is_int(v)) {
+                snprintf(num, sizeof num, "%lld", (long long)fmcp_json_int(v, 0));
+                txt = num; n = strlen(num);
+            }
+            if (txt) r = fmcp__cl_hdr_line(c, b, name, txt, n);
+        }
+        if (r == FMCP_OK && fmcp_json_is(v, FMCP_JSON_OBJECT)) r = fmcp__cl_param_headers(c, b, p, v, depth + 1);
+    }
+    return r;
+}
+
+/* The tool's input schema from the last tools/list (registry lock not
+ * needed: read under the client lock). */
+static fmcp_result fmcp__cl_tool_headers(fmcp_client *c, fmcp__cl_buf *b, const char *name, const fmcp_json *args)
+{
+    const fmcp_json *t;
+    fmcp_result r = FMCP_OK;
+    FMCP__CL_LOCK(c);
+    for (t = fmcp_json_first(fmcp_json_get(fmcp_json_root(c->tools), "tools")); t; t = fmcp_json_next(t))
+        if (strcmp(fmcp_json_get_str(t, "name", ""), name) == 0) {
+            r = fmcp__cl_param_headers(c, b, fmcp_json_get(t, "inputSchema"), args, 0);
+            break;
+        }
+    FMCP__CL_UNLOCK(c);
+    return r;
+}
+
+/* Mcp-Method, Mcp-Name and Mcp-Param-* lines for a modern POST of method/params. */
+static fmcp_result fmcp__cl_modern_headers(fmcp_client *c, fmcp__cl_pending *p, const char *method, const char *params)
+{
+    fmcp__cl_buf b;
+    fmcp_json_doc *pd = NULL;
+    const fmcp_json *root;
+    const char *name = NULL;
+    size_t n = 0;
+    fmcp_result r;
+    fmcp_json_parse_options o;
+    memset(&b, 0, sizeof b);
+    memset(&o, 0, sizeof o);
+    o.alloc = c->a;
+    if (params && (r = fmcp_json_parse(params, strlen(params), &o, &pd, NULL)) != FMCP_OK) return r;
+    root = fmcp_json_root(pd);
+    r = fmcp__cl_hdr_line(c, &b, "Mcp-Method", method, strlen(method));
+    if (strcmp(method, "tools/call") == 0 || strcmp(method, "prompts/get") == 0)
+        name = fmcp_json_str(fmcp_json_get(root, "name"), &n);
+    else if (strcmp(method, "resources/read") == 0) name = fmcp_json_str(fmcp_json_get(root, "uri"), &n);
+    else if (strncmp(method, "tasks/", 6) == 0) name = fmcp_json_str(fmcp_json_get(root, "taskId"), &n);
+    if (r == FMCP_OK && name) r = fmcp__cl_hdr_line(c, &b, "Mcp-Name", name, n);
+    if (r == FMCP_OK && name && strcmp(method, "tools/call") == 0)
+        r = fmcp__cl_tool_headers(c, &b, name, fmcp_json_get(root, "arguments"));
+    if (pd) fmcp_json_doc_free(pd);
+    if (r != FMCP_OK) { fmcp__cl_buf_free(c->a, &b); return r; }
+    p->xhdr = b.p;
+    p->xhdr_cap = b.cap;
+    return FMCP_OK;
+}
+#endif
 
 static fmcp__cl_pending *fmcp__cl_register(fmcp_client *c, const fmcp_call_opts *o)
 {
@@ -22640,6 +22864,7 @@ static void fmcp__cl_unregister(fmcp_client *c, fmcp__cl_pending *p)
     pthread_cond_destroy(&p->cv);   /* unreachable now: nobody can signal it */
 #endif
     if (p->doc) fmcp_json_doc_free(p->doc);
+    if (p->xhdr) fmcp_free(c->a, p->xhdr, p->xhdr_cap);
     fmcp_free(c->a, p, sizeof *p);
 }
 
@@ -22705,8 +22930,8 @@ static fmcp_result fmcp__cl_roundtrip(fmcp_client *c, const char *msg, size_t le
     return fmcp__cl_stream_wait(c, p);
 }
 
-static fmcp_result fmcp__cl_rpc(fmcp_client *c, const char *method, const char *params,
-                                const fmcp_call_opts *o, fmcp_json_doc **out, int *status)
+static fmcp_result fmcp__cl_rpc_once(fmcp_client *c, const char *method, const char *params,
+                                     const fmcp_call_opts *o, fmcp_json_doc **out, int *status)
 {
     fmcp__cl_pending *p;
     char *msg = NULL;
@@ -22721,6 +22946,9 @@ static fmcp_result fmcp__cl_rpc(fmcp_client *c, const char *method, const char *
     p = fmcp__cl_register(c, o);
     if (!p) return FMCP_ERR_NOMEM;
     r = fmcp__cl_build(c, p->id, method, params, o && o->progress, &msg, &len);
+#ifndef FASTMCP_NO_SOCKETS
+    if (r == FMCP_OK && c->modern && c->kind == FMCP__CL_HTTP) r = fmcp__cl_modern_headers(c, p, method, params);
+#endif
     if (r == FMCP_OK) r = fmcp__cl_roundtrip(c, msg, len, p, status);
     if (msg) fmcp_free(c->a, msg, len + 1);
     FMCP__CL_LOCK(c);
@@ -22730,9 +22958,93 @@ static fmcp_result fmcp__cl_rpc(fmcp_client *c, const char *method, const char *
         p->done = 1;    /* a late answer is dropped */
     }
     FMCP__CL_UNLOCK(c);
-    if ((r == FMCP_ERR_TIMEOUT || r == FMCP_ERR_CANCELLED) && !*out)
+    /* 2026-07-28 over HTTP: the closed response stream is the cancellation */
+    if ((r == FMCP_ERR_TIMEOUT || r == FMCP_ERR_CANCELLED) && !*out && !(c->modern && c->kind == FMCP__CL_HTTP))
         fmcp__cl_send_cancel(c, p->id, r == FMCP_ERR_TIMEOUT ? "timeout" : p->reason[0] ? p->reason : "cancelled by the client");
     fmcp__cl_unregister(c, p);
+    return r;
+}
+
+/* ---- 2026-07-28: multi round-trip requests -------------------------------------------- */
+
+static int fmcp__cl_input_required(const fmcp_json_doc *d)
+{
+    return strcmp(fmcp_json_get_str(fmcp_client_result(d), "resultType", "complete"), "input_required") == 0;
+}
+
+/* The retry's params: the original ones, inputResponses answered by our
+ * handlers, and the server's requestState exactly as sent. */
+static fmcp_result fmcp__cl_mrtr_params(fmcp_client *c, const char *params, const fmcp_json_doc *res,
+                                        char **out, size_t *out_len)
+{
+    const fmcp_json *r = fmcp_client_result(res), *v;
+    const fmcp_json *state = fmcp_json_get(r, "requestState");
+    fmcp_json_doc *pd = NULL;
+    fmcp_json_writer w;
+    fmcp_json_parse_options o;
+    fmcp_result rc = FMCP_OK;
+    memset(&o, 0, sizeof o);
+    o.alloc = c->a;
+    if (params && (rc = fmcp_json_parse(params, strlen(params), &o, &pd, NULL)) != FMCP_OK) return rc;
+    fmcp_jw_init(&w, c->a);
+    fmcp_jw_object_begin(&w);
+    for (v = fmcp_json_first(fmcp_json_root(pd)); v; v = fmcp_json_next(v)) {
+        size_t kl;
+        const char *k = fmcp_json_key(v, &kl);
+        if ((kl == 14 && memcmp(k, "inputResponses", 14) == 0) || (kl == 12 && memcmp(k, "requestState", 12) == 0)) continue;
+        fmcp_jw_keyn(&w, k, kl);
+        fmcp_jw_value(&w, v);
+    }
+    fmcp_jw_key(&w, "inputResponses");
+    fmcp_jw_object_begin(&w);
+    for (v = fmcp_json_first(fmcp_json_get(r, "inputRequests")); v && rc == FMCP_OK; v = fmcp_json_next(v)) {
+        size_t kl, alen = 0;
+        int code = 0;
+        const char *k = fmcp_json_key(v, &kl);
+        char *ans = fmcp__cl_run_handler(c, fmcp_json_get_str(v, "method", ""), fmcp_json_get(v, "params"), &code, &alen);
+        if (!ans) { rc = code == FMCP_RPC_METHOD_NOT_FOUND ? FMCP_ERR_UNSUPPORTED : FMCP_ERR_PROTOCOL; break; }
+        fmcp_jw_keyn(&w, k, kl);
+        fmcp_jw_raw(&w, ans, alen);
+        fmcp_free(c->a, ans, alen + 1);
+    }
+    fmcp_jw_object_end(&w);
+    if (fmcp_json_is(state, FMCP_JSON_STRING)) { fmcp_jw_key(&w, "requestState"); fmcp_jw_value(&w, state); }
+    fmcp_jw_object_end(&w);
+    if (pd) fmcp_json_doc_free(pd);
+    if (rc == FMCP_OK) rc = fmcp_jw_finish(&w, out, out_len);
+    else fmcp_jw_reset(&w);
+    return rc;
+}
+
+/* One call as the application sees it. 2026-07-28: input_required results
+ * are answered and the request retried (new id), a response stream cut
+ * before the answer is re-sent once. */
+static fmcp_result fmcp__cl_rpc(fmcp_client *c, const char *method, const char *params,
+                                const fmcp_call_opts *o, fmcp_json_doc **out, int *status)
+{
+    fmcp_result r = fmcp__cl_rpc_once(c, method, params, o, out, status);
+    char *next = NULL, *cur = NULL;
+    size_t next_len = 0, cur_len = 0;
+    int rounds = 0, resent = 0, max = c && c->d.max_input_rounds > 0 ? c->d.max_input_rounds : 8;
+    if (!c || !c->modern) return r;
+    for (;;) {
+        if ((r == FMCP_ERR_CLOSED || r == FMCP_ERR_IO) && c->kind == FMCP__CL_HTTP && !resent && !c->stopping) {
+            resent = 1;
+            r = fmcp__cl_rpc_once(c, method, cur ? cur : params, o, out, status);
+            continue;
+        }
+        if (r != FMCP_OK || !fmcp__cl_input_required(*out)) break;
+        if (++rounds > max) { r = FMCP_ERR_PROTOCOL; break; }   /* the server keeps asking */
+        r = fmcp__cl_mrtr_params(c, cur ? cur : params, *out, &next, &next_len);
+        if (r != FMCP_OK) break;
+        fmcp_json_doc_free(*out);
+        *out = NULL;
+        if (cur) fmcp_free(c->a, cur, cur_len + 1);
+        cur = next; cur_len = next_len; next = NULL;
+        r = fmcp__cl_rpc_once(c, method, cur, o, out, status);
+    }
+    if (r != FMCP_OK && r != FMCP_ERR_RPC && *out) { fmcp_json_doc_free(*out); *out = NULL; }
+    if (cur) fmcp_free(c->a, cur, cur_len + 1);
     return r;
 }
 
@@ -22759,7 +23071,7 @@ FASTMCP_API fmcp_result fmcp_client_notify(fmcp_client *c, const char *method, c
 FASTMCP_API fmcp_result fmcp_client_ping(fmcp_client *c)
 {
     fmcp_json_doc *d = NULL;
-    fmcp_result r = fmcp_client_request(c, "ping", NULL, NULL, &d);
+    fmcp_result r = fmcp_client_request(c, c && c->modern ? "server/discover" : "ping", NULL, NULL, &d);
     if (d) fmcp_json_doc_free(d);
     return r;
 }
@@ -22821,8 +23133,31 @@ static fmcp_result fmcp__cl_list(fmcp_client *c, const char *method, const char 
     return r;
 }
 
+/* 2026-07-28 over HTTP: keep the tool list's schemas for x-mcp-header. */
+static void fmcp__cl_keep_tools(fmcp_client *c, const fmcp_json_doc *d)
+{
+    char *text;
+    size_t n = 0;
+    fmcp_json_doc *copy = NULL;
+    fmcp_json_parse_options o;
+    if (!c->modern || c->kind != FMCP__CL_HTTP || !(text = fmcp__cl_value_text(c->a, fmcp_json_root(d), &n))) return;
+    memset(&o, 0, sizeof o);
+    o.alloc = c->a;
+    if (fmcp_json_parse(text, n, &o, &copy, NULL) == FMCP_OK) {
+        FMCP__CL_LOCK(c);
+        if (c->tools) fmcp_json_doc_free(c->tools);
+        c->tools = copy;
+        FMCP__CL_UNLOCK(c);
+    }
+    fmcp_free(c->a, text, n + 1);
+}
+
 FASTMCP_API fmcp_result fmcp_client_list_tools(fmcp_client *c, fmcp_json_doc **out)
-{ return fmcp__cl_list(c, "tools/list", "tools", out); }
+{
+    fmcp_result r = fmcp__cl_list(c, "tools/list", "tools", out);
+    if (r == FMCP_OK) fmcp__cl_keep_tools(c, *out);
+    return r;
+}
 FASTMCP_API fmcp_result fmcp_client_list_resources(fmcp_client *c, fmcp_json_doc **out)
 { return fmcp__cl_list(c, "resources/list", "resources", out); }
 FASTMCP_API fmcp_result fmcp_client_list_resource_templates(fmcp_client *c, fmcp_json_doc **out)
@@ -22872,7 +23207,15 @@ FASTMCP_API fmcp_result fmcp_client_get_prompt(fmcp_client *c, const char *name,
 FASTMCP_API fmcp_result fmcp_client_set_log_level(fmcp_client *c, const char *level)
 {
     fmcp_json_doc *d = NULL;
-    fmcp_result r = fmcp__cl_named(c, "logging/setLevel", "level", level, NULL, NULL, NULL, &d);
+    fmcp_result r;
+    if (c && level && c->modern) {   /* 2026-07-28: the level rides in each request's _meta */
+        if (strlen(level) >= sizeof c->log_level) return FMCP_ERR_INVALID_ARG;
+        FMCP__CL_LOCK(c);
+        strcpy(c->log_level, level);
+        FMCP__CL_UNLOCK(c);
+        return FMCP_OK;
+    }
+    r = fmcp__cl_named(c, "logging/setLevel", "level", level, NULL, NULL, NULL, &d);
     if (d) fmcp_json_doc_free(d);
     return r;
 }
@@ -22932,6 +23275,8 @@ FASTMCP_API const char *fmcp_client_protocol_version(const fmcp_client *c)
     return c ? c->version : "";
 }
 
+FASTMCP_API int fmcp_client_is_modern(const fmcp_client *c) { return c ? c->modern : 0; }
+
 FASTMCP_API const char *fmcp_client_session_id(const fmcp_client *c)
 {
 #ifndef FASTMCP_NO_SOCKETS
@@ -22954,22 +23299,9 @@ static fmcp_result fmcp__cl_init_params(fmcp_client *c, char **out, size_t *len)
     fmcp_jw_key(&w, "protocolVersion");
     fmcp_jw_str(&w, c->d.protocol_version ? c->d.protocol_version : fmcp__cl_versions[0]);
     fmcp_jw_key(&w, "capabilities");
-    fmcp_jw_object_begin(&w);
-    if (c->d.on_sampling) { fmcp_jw_key(&w, "sampling"); fmcp_jw_object_begin(&w); fmcp_jw_object_end(&w); }
-    if (c->d.on_elicitation) { fmcp_jw_key(&w, "elicitation"); fmcp_jw_object_begin(&w); fmcp_jw_object_end(&w); }
-    if (c->d.on_roots || c->d.roots_json) {
-        fmcp_jw_key(&w, "roots");
-        fmcp_jw_object_begin(&w);
-        fmcp_jw_key(&w, "listChanged"); fmcp_jw_bool(&w, 0);
-        fmcp_jw_object_end(&w);
-    }
-    fmcp_jw_object_end(&w);
+    fmcp__cl_write_caps(c, &w);
     fmcp_jw_key(&w, "clientInfo");
-    fmcp_jw_object_begin(&w);
-    fmcp_jw_key(&w, "name"); fmcp_jw_str(&w, c->d.name ? c->d.name : "fastmcp.h");
-    if (c->d.title) { fmcp_jw_key(&w, "title"); fmcp_jw_str(&w, c->d.title); }
-    fmcp_jw_key(&w, "version"); fmcp_jw_str(&w, c->d.version ? c->d.version : FASTMCP_VERSION_STRING);
-    fmcp_jw_object_end(&w);
+    fmcp__cl_write_info(c, &w);
     fmcp_jw_object_end(&w);
     return fmcp_jw_finish(&w, out, len);
 }
@@ -22998,6 +23330,85 @@ static fmcp_result fmcp__cl_initialize(fmcp_client *c, int *status)
     fmcp_free(c->a, params, len + 1);
     if (r == FMCP_OK) r = fmcp__cl_accept_version(c);
     if (r == FMCP_OK) r = fmcp_client_notify(c, "notifications/initialized", NULL);
+    return r;
+}
+
+/* {"jsonrpc":"2.0","id":"fmcp-listen","method":"subscriptions/listen",...}: the
+ * list-changed notifications an application with on_notification gets. */
+static fmcp_result fmcp__cl_listen_msg(fmcp_client *c, char **out, size_t *len)
+{
+    fmcp_json_writer w;
+    fmcp_jw_init(&w, c->a);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "jsonrpc"); fmcp_jw_str(&w, "2.0");
+    fmcp_jw_key(&w, "id"); fmcp_jw_str(&w, "fmcp-listen");   /* never a pending call's (numeric) id */
+    fmcp_jw_key(&w, "method"); fmcp_jw_str(&w, "subscriptions/listen");
+    fmcp_jw_key(&w, "params"); fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "notifications"); fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "toolsListChanged"); fmcp_jw_bool(&w, 1);
+    fmcp_jw_key(&w, "promptsListChanged"); fmcp_jw_bool(&w, 1);
+    fmcp_jw_key(&w, "resourcesListChanged"); fmcp_jw_bool(&w, 1);
+    fmcp_jw_object_end(&w);
+    fmcp__cl_write_meta(c, &w, 0, NULL);
+    fmcp_jw_object_end(&w);
+    fmcp_jw_object_end(&w);
+    return fmcp_jw_finish(&w, out, len);
+}
+
+static int fmcp__cl_lists(const fmcp_json *arr, const char *v)
+{
+    const fmcp_json *x;
+    for (x = fmcp_json_first(arr); x; x = fmcp_json_next(x))
+        if (fmcp_json_is(x, FMCP_JSON_STRING) && strcmp(fmcp_json_str(x, NULL), v) == 0) return 1;
+    return 0;
+}
+
+/* Which era the server's supported versions leave us: 1 modern, 0 legacy, -1 none. */
+static int fmcp__cl_pick(const fmcp_client *c, const fmcp_json *supported)
+{
+    size_t i;
+    if (fmcp__cl_lists(supported, FMCP__CL_MODERN)) return 1;
+    for (i = 0; c->d.protocol_era != FMCP_ERA_MODERN && fmcp__cl_versions[i]; i++)
+        if (fmcp__cl_lists(supported, fmcp__cl_versions[i])) return 0;
+    return -1;
+}
+
+/* basic/versioning.mdx: probe with server/discover. FMCP_OK = modern (the
+ * DiscoverResult kept), FMCP_ERR_NOT_FOUND = speak legacy, else the error. */
+static fmcp_result fmcp__cl_discover(fmcp_client *c, int *status)
+{
+    fmcp_call_opts o;
+    fmcp_json_doc *d = NULL;
+    fmcp_result r;
+    int code, pick = -2, modern_err, d_seen;
+    memset(&o, 0, sizeof o);
+    if (c->kind == FMCP__CL_STREAM && c->d.protocol_era == FMCP_ERA_AUTO)   /* a silent legacy server */
+        o.timeout_ms = c->d.timeout_ms > 0 && c->d.timeout_ms < 5000 ? c->d.timeout_ms : 5000;
+    c->modern = 1;
+    strcpy(c->version, FMCP__CL_MODERN);
+    *status = 0;
+    r = fmcp__cl_rpc_once(c, "server/discover", NULL, &o, &d, status);
+    code = r == FMCP_ERR_RPC ? fmcp_client_error_code(d) : 0;
+    modern_err = code == FMCP_RPC_UNSUPPORTED_VERSION || code == FMCP_RPC_HEADER_MISMATCH ||
+                 code == FMCP_RPC_MISSING_CAPABILITY;
+    if (r == FMCP_OK && fmcp_json_is(fmcp_json_get(fmcp_client_result(d), "supportedVersions"), FMCP_JSON_ARRAY))
+        pick = fmcp__cl_pick(c, fmcp_json_get(fmcp_client_result(d), "supportedVersions"));
+    else if (r == FMCP_OK) r = FMCP_ERR_PROTOCOL;   /* an answer, but no DiscoverResult: not modern evidence */
+    else if (code == FMCP_RPC_UNSUPPORTED_VERSION)
+        pick = fmcp__cl_pick(c, fmcp_json_get(fmcp_json_get(fmcp_json_get(fmcp_json_root(d), "error"), "data"), "supported"));
+    if (pick == 1) { c->init = d; return FMCP_OK; }
+    d_seen = d != NULL;
+    if (d) fmcp_json_doc_free(d);
+    c->modern = 0;
+    c->version[0] = 0;
+    if (pick == 0) return FMCP_ERR_NOT_FOUND;   /* a modern server that also speaks our legacy versions */
+    if (pick == -1 || modern_err) return FMCP_ERR_UNSUPPORTED;   /* modern, no version in common */
+    if (c->d.protocol_era == FMCP_ERA_MODERN) return r == FMCP_OK ? FMCP_ERR_PROTOCOL : r;
+    /* not a modern answer: a legacy server (or silence on stdio) */
+    if (r == FMCP_ERR_RPC || (r == FMCP_ERR_PROTOCOL && (c->kind == FMCP__CL_HTTP || d_seen)) ||
+        (r == FMCP_ERR_TIMEOUT && c->kind == FMCP__CL_STREAM) ||
+        (r == FMCP_ERR_HTTP && *status >= 400 && *status < 500 && *status != 401 && *status != 403))
+        return FMCP_ERR_NOT_FOUND;
     return r;
 }
 
@@ -23081,7 +23492,7 @@ FASTMCP_API void fmcp_client_close(fmcp_client *c)
         fmcp__cl_stop_reader(c);
         if (c->session[0] && !c->legacy) {
             fmcp__cl_conn *k = NULL;
-            if (fmcp__cl_exchange(c, "DELETE", c->url.path, NULL, 0, NULL, fmcp_monotonic_ms() + 2000, NULL, &k) == FMCP_OK)
+            if (fmcp__cl_exchange(c, "DELETE", c->url.path, NULL, 0, NULL, fmcp_monotonic_ms() + 2000, NULL, &k, NULL) == FMCP_OK)
                 fmcp__cl_conn_free(c, k);
         }
         fmcp__cl_conn_free(c, c->idle);
@@ -23105,6 +23516,7 @@ FASTMCP_API void fmcp_client_close(fmcp_client *c)
     fmcp__cl_buf_free(c->a, &c->line);
     while (c->pending) fmcp__cl_unregister(c, c->pending);
     if (c->init) fmcp_json_doc_free(c->init);
+    if (c->tools) fmcp_json_doc_free(c->tools);
 #ifndef FASTMCP_NO_THREADS
     pthread_mutex_destroy(&c->lock);
     pthread_mutex_destroy(&c->wlock);
@@ -23132,7 +23544,15 @@ static fmcp_result fmcp__cl_start_stream(fmcp_client *c)
     if (pthread_create(&c->thread, NULL, fmcp__cl_reader_main, c) != 0) return FMCP_ERR_NOMEM;
     c->has_thread = 1;
 #endif
-    r = fmcp__cl_initialize(c, &status);
+    r = c->d.protocol_era == FMCP_ERA_LEGACY ? FMCP_ERR_NOT_FOUND : fmcp__cl_discover(c, &status);
+    if (r == FMCP_ERR_NOT_FOUND) return fmcp__cl_initialize(c, &status);
+    if (r == FMCP_OK && c->d.on_notification) {   /* list-changed notifications: one listen, never answered */
+        char *msg = NULL;
+        size_t len = 0;
+        r = fmcp__cl_listen_msg(c, &msg, &len);
+        if (r == FMCP_OK) r = fmcp__cl_stream_send(c, msg, len);
+        if (msg) fmcp_free(c->a, msg, len + 1);
+    }
     return r;
 }
 
@@ -23239,7 +23659,7 @@ static fmcp_result fmcp__cl_legacy_open(fmcp_client *c)
 {
     int64_t deadline = fmcp__cl_deadline(c, NULL);
     fmcp__cl_conn *k = NULL;
-    fmcp_result r = fmcp__cl_exchange(c, "GET", c->url.path, NULL, 0, NULL, deadline, NULL, &k);
+    fmcp_result r = fmcp__cl_exchange(c, "GET", c->url.path, NULL, 0, NULL, deadline, NULL, &k, NULL);
     if (r != FMCP_OK) return r;
     if (k->status != 200 || !k->is_sse) { fmcp__cl_conn_free(c, k); return FMCP_ERR_HTTP; }
     c->legacy = 1;
@@ -23259,6 +23679,7 @@ static fmcp_result fmcp__cl_start_get(fmcp_client *c)
 {
 #ifndef FASTMCP_NO_THREADS
     if (c->d.no_get_stream && !c->legacy) return FMCP_OK;
+    if (c->modern && !c->d.on_notification) return FMCP_OK;   /* nothing to listen for */
     if (pthread_create(&c->thread, NULL, fmcp__cl_get_main, c) != 0) return FMCP_ERR_NOMEM;
     c->has_thread = 1;
     {   /* wait (briefly) until the server has answered the GET */
@@ -23284,7 +23705,8 @@ FASTMCP_API fmcp_result fmcp_client_connect_http(const fmcp_client_desc *d, cons
     if (r != FMCP_OK) return r;
     r = fmcp_http_url_parse(url, &c->url);
     if (r == FMCP_OK && strcmp(c->url.scheme, "https") == 0 && !c->d.transport) r = FMCP_ERR_UNSUPPORTED;
-    if (r == FMCP_OK) r = fmcp__cl_initialize(c, &status);
+    if (r == FMCP_OK) r = c->d.protocol_era == FMCP_ERA_LEGACY ? FMCP_ERR_NOT_FOUND : fmcp__cl_discover(c, &status);
+    if (r == FMCP_ERR_NOT_FOUND) r = fmcp__cl_initialize(c, &status);
     if (r == FMCP_ERR_HTTP && status >= 400 && status < 500 && status != 401 && status != 403) {
         if (c->init) { fmcp_json_doc_free(c->init); c->init = NULL; }
         r = fmcp__cl_legacy_open(c);

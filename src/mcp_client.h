@@ -37,6 +37,34 @@
  *   token) and the request is sent again, at most max_step_up times.
  *   bearer_token, when also set, wins (no OAuth on that client).
  *   grace_ms: stdio shutdown grace (0 = 2000). max_message: bytes (0 = 16 MiB).
+ *   protocol_era: FMCP_ERA_AUTO (the default) asks the server with
+ *   server/discover which era it speaks, as basic/versioning.mdx of
+ *   2026-07-28 says: a DiscoverResult that offers 2026-07-28 makes the
+ *   connection modern; an answer that is not a modern error (an HTTP 4xx
+ *   without a modern JSON-RPC body, a JSON-RPC error such as "method not
+ *   found" or "not initialized", or on stdio no answer within 5 s) makes the
+ *   client fall back to initialize (and over HTTP further to the legacy
+ *   HTTP+SSE transport, as before); an UnsupportedProtocolVersionError that
+ *   lists only legacy versions we speak also leads to initialize.
+ *   FMCP_ERA_LEGACY never probes; FMCP_ERA_MODERN never falls back.
+ *
+ * Protocol 2026-07-28 (a modern connection), with the same API:
+ *   every request carries _meta (protocolVersion, clientInfo,
+ *   clientCapabilities declared by the handlers that are set, and the
+ *   level given to fmcp_client_set_log_level, which sends nothing); HTTP
+ *   POSTs carry MCP-Protocol-Version, Mcp-Method, Mcp-Name and, for tool
+ *   parameters the last fmcp_client_list_tools showed marked "x-mcp-header",
+ *   Mcp-Param-* headers (values =?base64?...?= where not plain ASCII). No
+ *   session and no GET stream: when on_notification is set (and
+ *   no_get_stream is not), a background subscriptions/listen for the
+ *   list-changed notifications replaces it. A result with resultType
+ *   "input_required" is answered by the on_sampling / on_elicitation /
+ *   on_roots handlers and the request retried with inputResponses and the
+ *   server's requestState, at most max_input_rounds times (then
+ *   FMCP_ERR_PROTOCOL); the caller sees only the final result. A response
+ *   stream cut before the answer is re-sent once with a new id.
+ *   fmcp_client_ping sends server/discover; fmcp_client_server_info is the
+ *   DiscoverResult (serverInfo under _meta["io.modelcontextprotocol/serverInfo"]).
  *
  * fmcp_client_connect_stdio(d, argv, env, &c)
  *   Spawns argv[0] (searched in PATH) with argv, its stdin/stdout as the
@@ -131,9 +159,16 @@ typedef fmcp_result (*fmcp_client_request_fn)(void *user, fmcp_client *c, const 
 /* Nonzero return: cancel the request. total < 0 when the server sent none. */
 typedef int (*fmcp_progress_fn)(void *user, double progress, double total, const char *message);
 
+/* Which protocol era a client speaks (fmcp_client_desc.protocol_era). */
+#define FMCP_ERA_AUTO 0     /* probe with server/discover, fall back to initialize */
+#define FMCP_ERA_LEGACY 1   /* initialize and sessions only (2024-11-05 ... 2025-11-25) */
+#define FMCP_ERA_MODERN 2   /* 2026-07-28 only: no fallback */
+
 typedef struct fmcp_client_desc {
     const char *name, *version, *title;    /* clientInfo */
-    const char *protocol_version;          /* NULL = "2025-11-25" */
+    const char *protocol_version;          /* legacy era: NULL = "2025-11-25" */
+    int protocol_era;                      /* FMCP_ERA_AUTO (0), _LEGACY or _MODERN */
+    int max_input_rounds;                  /* 2026-07-28 input_required rounds; 0 = 8 */
     int64_t timeout_ms;                    /* 0 = 60000, < 0 = none */
     fmcp_client_request_fn on_sampling;    /* sampling/createMessage */
     fmcp_client_request_fn on_elicitation; /* elicitation/create */
@@ -176,6 +211,8 @@ FASTMCP_API const fmcp_json *fmcp_client_server_info(const fmcp_client *c);
 FASTMCP_API const char *fmcp_client_protocol_version(const fmcp_client *c);
 /* HTTP session id ("" when none). */
 FASTMCP_API const char *fmcp_client_session_id(const fmcp_client *c);
+/* 1 when the connection speaks protocol 2026-07-28 (stateless, per-request _meta). */
+FASTMCP_API int fmcp_client_is_modern(const fmcp_client *c);
 
 FASTMCP_API fmcp_result fmcp_client_request(fmcp_client *c, const char *method, const char *params_json,
                                             const fmcp_call_opts *opts, fmcp_json_doc **out);

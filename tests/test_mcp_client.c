@@ -82,28 +82,26 @@ static fmcp_result t_log(fmcp_ctx *c, void *u)
     return fmcp_ctx_add_text(c, "logged");
 }
 
-/* Forwards the text of a server-to-client request's result. */
+/* Forwards the client's answer to an input request, as JSON text. Through
+ * fmcp_ctx_input: a server request in a legacy session, input_required
+ * (the client answers and retries) in the 2026-07-28 era. */
 static fmcp_result t_ask(fmcp_ctx *c, void *u)
 {
     const char *what = fmcp_ctx_arg_str(c, "what", "");
-    char *out = NULL;
-    size_t len = 0;
+    const fmcp_json *res = NULL;
+    char text[1024];
     fmcp_result r;
     (void)u;
     if (strcmp(what, "sample") == 0)
-        r = fmcp_ctx_sample(c, "{\"messages\":[{\"role\":\"user\",\"content\":{\"type\":\"text\",\"text\":\"2+2?\"}}],\"maxTokens\":5}",
-                            5000, &out, &len);
+        r = fmcp_ctx_input(c, "s", "sampling/createMessage", "{\"messages\":[{\"role\":\"user\",\"content\":"
+                           "{\"type\":\"text\",\"text\":\"2+2?\"}}],\"maxTokens\":5}", &res);
     else if (strcmp(what, "elicit") == 0)
-        r = fmcp_ctx_elicit(c, "{\"message\":\"name?\",\"requestedSchema\":{\"type\":\"object\",\"properties\":{}}}",
-                            5000, &out, &len);
-    else r = fmcp_ctx_list_roots(c, 5000, &out, &len);
-    if (r != FMCP_OK) {
-        if (out) fmcp_free_text(c, out, len);
-        return r;
-    }
-    r = fmcp_ctx_add_text(c, out);
-    fmcp_free_text(c, out, len);
-    return r;
+        r = fmcp_ctx_input(c, "e", "elicitation/create",
+                           "{\"message\":\"name?\",\"requestedSchema\":{\"type\":\"object\",\"properties\":{}}}", &res);
+    else r = fmcp_ctx_input(c, "r", "roots/list", NULL, &res);
+    if (r != FMCP_OK) return r;
+    if (fmcp_json_write(res, text, sizeof text, NULL) != FMCP_OK) return FMCP_ERR_TOO_LARGE;
+    return fmcp_ctx_add_text(c, text);
 }
 
 static fmcp_result t_env(fmcp_ctx *c, void *u)
@@ -265,9 +263,14 @@ static fmcp_result on_elicit(void *u, fmcp_client *c, const char *method, const 
     return FMCP_OK;
 }
 
+/* The era the client asks for: the batteries run once legacy, once auto
+ * (which finds our dual-era server modern). */
+static int g_era = FMCP_ERA_LEGACY;
+
 static void client_desc(fmcp_client_desc *d)
 {
     memset(d, 0, sizeof *d);
+    d->protocol_era = g_era;
     d->name = "test-client";
     d->timeout_ms = 10000;
     d->on_sampling = on_sampling;
@@ -324,7 +327,8 @@ static void check_read_and_prompt(fmcp_client *c)
               "item 42");
     fmcp_json_doc_free(d);
     CHECK(fmcp_client_read_resource(c, "test://nope", &d) == FMCP_ERR_RPC);
-    CHECK_EQ_INT(fmcp_client_error_code(d), FMCP_RPC_RESOURCE_NOT_FOUND);
+    CHECK_EQ_INT(fmcp_client_error_code(d), fmcp_client_is_modern(c) ? FMCP_RPC_INVALID_PARAMS
+                                                                     : FMCP_RPC_RESOURCE_NOT_FOUND);
     fmcp_json_doc_free(d);
     CHECK_OK(fmcp_client_get_prompt(c, "greet", "{\"name\":\"Ada\"}", &d));
     m = fmcp_json_at(fmcp_json_get(fmcp_client_result(d), "messages"), 0);
@@ -443,8 +447,15 @@ static void check_list_changed(fmcp_client *c, fmcp_server *srv)
 static void check_info(fmcp_client *c)
 {
     const fmcp_json *info = fmcp_client_server_info(c);
-    CHECK_STR(fmcp_json_get_str(fmcp_json_get(info, "serverInfo"), "name", ""), "client-test");
-    CHECK_STR(fmcp_client_protocol_version(c), "2025-11-25");
+    CHECK_EQ_INT(fmcp_client_is_modern(c), g_era != FMCP_ERA_LEGACY);
+    if (fmcp_client_is_modern(c)) {   /* the DiscoverResult */
+        CHECK_STR(fmcp_json_get_str(fmcp_json_get(fmcp_json_get(info, "_meta"), "io.modelcontextprotocol/serverInfo"),
+                                    "name", ""), "client-test");
+        CHECK_STR(fmcp_client_protocol_version(c), "2026-07-28");
+    } else {
+        CHECK_STR(fmcp_json_get_str(fmcp_json_get(info, "serverInfo"), "name", ""), "client-test");
+        CHECK_STR(fmcp_client_protocol_version(c), "2025-11-25");
+    }
     CHECK(fmcp_json_get(fmcp_json_get(info, "capabilities"), "tools") != NULL);
 }
 
@@ -658,8 +669,8 @@ static void test_http_battery(void)
     CHECK_OK(fmcp_client_connect_http(&d, h.url, &c));
     if (c) {
         check_info(c);
-        CHECK_EQ_INT(strlen(fmcp_client_session_id(c)), 32);
-        CHECK_EQ_INT(fmcp_mcp_http_sessions(h.t), 1);
+        CHECK_EQ_INT(strlen(fmcp_client_session_id(c)), g_era == FMCP_ERA_LEGACY ? 32 : 0);
+        if (g_era == FMCP_ERA_LEGACY) CHECK_EQ_INT(fmcp_mcp_http_sessions(h.t), 1);
         check_lists(c);
         check_read_and_prompt(c);
         check_calls(c);
@@ -670,6 +681,22 @@ static void test_http_battery(void)
     }
     hsrv_stop(&h);
     fmcp_server_destroy(srv);
+}
+
+/* The same batteries with protocol_era auto: our dual-era server is found
+ * modern (server/discover), and everything above works unchanged. */
+static void test_stream_battery_modern(void)
+{
+    g_era = FMCP_ERA_AUTO;
+    test_stream_battery();
+    g_era = FMCP_ERA_LEGACY;
+}
+
+static void test_http_battery_modern(void)
+{
+    g_era = FMCP_ERA_AUTO;
+    test_http_battery();
+    g_era = FMCP_ERA_LEGACY;
 }
 
 /* A POST stream closed by the server before the answer: GET + Last-Event-ID. */
@@ -1021,6 +1048,8 @@ int main(int argc, char **argv)
     T_RUN(test_stream_version);
     T_RUN(test_stream_alloc_sweep);
     T_RUN(test_http_battery);
+    T_RUN(test_stream_battery_modern);
+    T_RUN(test_http_battery_modern);
     T_RUN(test_http_resume);
     T_RUN(test_http_bearer);
     T_RUN(test_http_legacy);

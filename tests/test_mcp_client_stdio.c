@@ -227,6 +227,7 @@ static fmcp_result on_sampling(void *u, fmcp_client *c, const char *method, cons
 static void client_desc(fmcp_client_desc *d)
 {
     memset(d, 0, sizeof *d);
+    d->protocol_era = FMCP_ERA_LEGACY;   /* the scripted peer speaks initialize only */
     d->timeout_ms = 10000;
     d->on_sampling = on_sampling;
     d->roots_json = "[{\"uri\":\"file:///tmp/r\",\"name\":\"r\"}]";
