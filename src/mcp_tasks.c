@@ -35,7 +35,7 @@ struct fmcp__task_run {
     int waiting;                /* parked: answers re-dispatch it */
     int64_t expires;            /* Unix seconds */
     fmcp__mcp_group g;          /* stands in for the request's group (never released) */
-    fmcp_json_writer ireq;      /* inputs asked this round ('{' written) */
+    fmcp_json_writer ireq;      /* inputs asked this round (open once n_ireq > 0) */
     int n_ireq;
     fmcp_json_doc *answers;     /* answers given so far (loaded on first use in a round) */
     int loaded;
@@ -353,7 +353,6 @@ static void fmcp__tasks_round_reset(fmcp_ctx *c)
     struct fmcp__task_run *run = c->task;
     fmcp_jw_reset(&run->ireq);
     fmcp_jw_init(&run->ireq, c->s->alloc);
-    fmcp_jw_object_begin(&run->ireq);
     run->n_ireq = 0;
     fmcp_json_doc_free(run->answers);
     run->answers = NULL;
@@ -446,8 +445,7 @@ static fmcp_result fmcp__tasks_start(fmcp_ctx *c)
     if ((rc = fmcp__tasks_new_id(t.id)) != FMCP_OK) return rc;
     if (!(run = (struct fmcp__task_run *)fmcp_malloc(srv->alloc, sizeof *run))) return FMCP_ERR_NOMEM;
     memset(run, 0, sizeof *run);
-    fmcp_jw_init(&run->ireq, srv->alloc);
-    fmcp_jw_object_begin(&run->ireq);
+    fmcp_jw_init(&run->ireq, srv->alloc);   /* '{' on the first input asked */
     memcpy(run->id, t.id, sizeof t.id);
     run->c = c;
     run->g.pending = 1;   /* never reaches 0: nothing waits on it */
@@ -538,40 +536,46 @@ FASTMCP_API fmcp_result fmcp_ctx_start_task(fmcp_ctx *c)
 
 /* ---- input inside a task ------------------------------------------------------------------------------ */
 
-static const fmcp_json *fmcp__tasks_answer(fmcp_ctx *c, const char *key)
+/* The answer to key given so far (*out NULL when none): earlier multi
+ * round-trip rounds first, then the task's record (read once per round). */
+static fmcp_result fmcp__tasks_answer(fmcp_ctx *c, const char *key, const fmcp_json **out)
 {
     struct fmcp__task_run *run = c->task;
     struct fmcp__tasks *m = c->s->srv->tasks;
     const fmcp_json *v;
-    if (c->mrtr) {   /* answered in a multi round-trip round before the task began */
+    fmcp_result rc = FMCP_OK;
+    *out = NULL;
+    if (c->mrtr) {
         v = fmcp_json_get(c->mrtr->responses, key);
-        if (fmcp_json_is(v, FMCP_JSON_OBJECT)) return v;
-        v = fmcp_json_get(fmcp_json_get(fmcp_json_root(c->mrtr->state), "r"), key);
-        if (fmcp_json_is(v, FMCP_JSON_OBJECT)) return v;
+        if (!fmcp_json_is(v, FMCP_JSON_OBJECT)) v = fmcp_json_get(fmcp_json_get(fmcp_json_root(c->mrtr->state), "r"), key);
+        if (fmcp_json_is(v, FMCP_JSON_OBJECT)) { *out = v; return FMCP_OK; }
     }
     if (!run->loaded) {
         fmcp__task_rec t;
         fmcp_json_parse_options po;
-        run->loaded = 1;
         FMCP__LOCK(&m->lock);
-        if (fmcp__trec_load(c->s->srv, run->id, &t) == FMCP_OK) {
-            memset(&po, 0, sizeof po);
-            po.alloc = c->s->alloc;
-            if (t.answers) (void)fmcp_json_parse(t.answers, strlen(t.answers), &po, &run->answers, NULL);
-            fmcp__trec_free(c->s->alloc, &t);
-        }
+        rc = fmcp__trec_load(c->s->srv, run->id, &t);
         FMCP__UNLOCK(&m->lock);
+        if (rc != FMCP_OK) return rc == FMCP_ERR_NOT_FOUND ? FMCP_ERR_CANCELLED : rc;   /* expired */
+        memset(&po, 0, sizeof po);
+        po.alloc = c->s->alloc;
+        if (t.answers) rc = fmcp_json_parse(t.answers, strlen(t.answers), &po, &run->answers, NULL);
+        fmcp__trec_free(c->s->alloc, &t);
+        if (rc != FMCP_OK) return rc;
+        run->loaded = 1;
     }
     v = fmcp_json_get(fmcp_json_root(run->answers), key);
-    return fmcp_json_is(v, FMCP_JSON_OBJECT) ? v : NULL;
+    if (fmcp_json_is(v, FMCP_JSON_OBJECT)) *out = v;
+    return FMCP_OK;
 }
 
 static fmcp_result fmcp__tasks_input(fmcp_ctx *c, const char *key, const char *method, const char *params,
                                      const fmcp_json **out)
 {
     struct fmcp__task_run *run = c->task;
-    const fmcp_json *v = fmcp__tasks_answer(c, key);
-    if (v) { *out = v; return FMCP_OK; }
+    fmcp_result rc = fmcp__tasks_answer(c, key, out);
+    if (rc != FMCP_OK || *out) return rc;
+    if (!run->n_ireq) fmcp_jw_object_begin(&run->ireq);
     fmcp_jw_key(&run->ireq, key);
     fmcp_jw_object_begin(&run->ireq);
     fmcp_jw_key(&run->ireq, "method"); fmcp_jw_str(&run->ireq, method);
@@ -719,8 +723,10 @@ static void fmcp__tasks_settle(fmcp_ctx *c, fmcp_result rc, int cancelled)
     fmcp_server *srv = c->s->srv;
     struct fmcp__tasks *m = srv->tasks;
     fmcp__task_rec t, o;
-    if (!cancelled && !c->err_code && run->n_ireq > 0) {
-        if (fmcp__tasks_park(c)) return;
+    if (!cancelled && !c->err_code && run->n_ireq > 0 && rc != FMCP_OK && rc != FMCP_ERR_NOMEM &&
+        rc != FMCP_ERR_CANCELLED) {
+        /* a round whose output failed (no memory) fails the task rather than run again */
+        if (c->w.err == FMCP_OK && fmcp__tasks_park(c)) return;
         FMCP__LOCK(&c->s->lock);
         cancelled = c->cancelled;   /* parking failed: cancelled, expired, or no memory */
         FMCP__UNLOCK(&c->s->lock);
