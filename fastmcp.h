@@ -2406,11 +2406,19 @@ FASTMCP_API fmcp_result fmcp_server_check_headers(fmcp_server *srv, const fmcp_j
  *   Unknown, expired or foreign taskId: -32602. A request without the
  *   extension: -32021 with data. tasks/result and tasks/list (removed): -32601.
  *   Over HTTP, fmcp_server_check_headers requires Mcp-Name = params.taskId.
+ *   notifications/tasks: a subscriptions/listen whose filter carries
+ *   notifications.taskIds (strings; -32021 without the extension) gets the
+ *   DetailedTask, tagged with its subscriptionId, whenever one of those tasks
+ *   changes after creation (input_required, working again, completed,
+ *   failed, cancelled) - only for the caller's own tasks. The acknowledgement
+ *   echoes the ids. Changes made on another replica are not pushed.
  *
  * Storage (fmcp_server_desc)
  *   task_ttl_ms     ttlMs of a task (0 = 1 hour): a task is deleted once
  *                   createdAt + ttlMs has passed (tasks/get then gives
- *                   -32602); a task still running then is cancelled.
+ *                   -32602); a task still running then is cancelled and one
+ *                   waiting for input ends (checked on every task request
+ *                   and task creation).
  *   task_poll_ms    pollIntervalMs suggested to clients (0 = 1000).
  *   task_max_count, task_max_bytes  bounds of the in-memory store (0 = 1000
  *                   tasks, 16 MiB of records): creating a task first evicts
@@ -15942,6 +15950,8 @@ FASTMCP_API const fmcp_allocator *fmcp_server_allocator(const fmcp_server *srv)
 static void fmcp__tasks_request(fmcp__mcp_req *r, const char *method);
 static fmcp_result fmcp__tasks_input(fmcp_ctx *c, const char *key, const char *method, const char *params,
                                      const fmcp_json **out);
+static int fmcp__tasks_listen_ok(fmcp__mcp_req *r, const fmcp_json *filter);
+static void fmcp__tasks_ack(fmcp_json_writer *w, const fmcp_json *filter);
 
 static const char *const fmcp__era_modern_versions[] = { FMCP_PROTOCOL_MODERN, NULL };
 
@@ -16181,6 +16191,7 @@ static fmcp_result fmcp__era_sub_send(fmcp_ctx *c, const char *method, int ack, 
             for (v = fmcp_json_first(subs); v; v = fmcp_json_next(v)) fmcp_jw_value(&w, v);
             fmcp_jw_array_end(&w);
         }
+        fmcp__tasks_ack(&w, filter);
         fmcp_jw_object_end(&w);
     }
     fmcp_jw_object_end(&w);
@@ -16214,6 +16225,7 @@ static void fmcp__era_listen(fmcp__mcp_req *r)
         fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Invalid params: notifications filter");
         return;
     }
+    if (!fmcp__tasks_listen_ok(r, f)) return;   /* taskIds: answered there */
     c = fmcp__mcp_ctx_new(r->s, r->m, r->g, r->b, r->au, r->id, r->id_len, FMCP__K_LISTEN, r->params, NULL);
     if (!c) { fmcp__mcp_req_error(r, FMCP_RPC_INTERNAL_ERROR, "out of memory"); return; }
     c->era = r->era;
@@ -17286,6 +17298,97 @@ static void fmcp__tasks_discard_all(fmcp_ctx *dead)
     }
 }
 
+/* -32021 naming the extension (a required tool, the tasks methods, listen). */
+static void fmcp__tasks_missing(fmcp__mcp_req *r)
+{
+    fmcp__mcp_reply_error_data(r->s, r->g, r->b, r->id, r->id_len, FMCP_RPC_MISSING_CAPABILITY,
+                               "Missing required client capability: " FMCP__TASKS_EXT,
+                               "{\"requiredCapabilities\":{\"extensions\":{\"" FMCP__TASKS_EXT "\":{}}}}", 400);
+}
+
+/* ---- notifications/tasks on subscriptions/listen streams ------------------------------- */
+
+static int fmcp__tasks_ids_ok(const fmcp_json *ids)
+{
+    const fmcp_json *v;
+    if (!fmcp_json_is(ids, FMCP_JSON_ARRAY)) return 0;
+    for (v = fmcp_json_first(ids); v; v = fmcp_json_next(v))
+        if (!fmcp_json_is(v, FMCP_JSON_STRING)) return 0;
+    return 1;
+}
+
+/* subscriptions/listen with notifications.taskIds: 0 after answering. */
+static int fmcp__tasks_listen_ok(fmcp__mcp_req *r, const fmcp_json *filter)
+{
+    const fmcp_json *ids = fmcp_json_get(filter, "taskIds");
+    if (!ids) return 1;
+    if (!fmcp__tasks_ids_ok(ids)) {
+        fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Invalid params: notifications.taskIds must be strings");
+        return 0;
+    }
+    if (!(r->era.caps & FMCP__CAP_TASKS)) { fmcp__tasks_missing(r); return 0; }
+    return 1;
+}
+
+/* The acknowledgement honours every task id asked for (another caller's
+ * task simply never sends anything). */
+static void fmcp__tasks_ack(fmcp_json_writer *w, const fmcp_json *filter)
+{
+    const fmcp_json *ids = fmcp_json_get(filter, "taskIds"), *v;
+    if (!ids) return;
+    fmcp_jw_key(w, "taskIds");
+    fmcp_jw_array_begin(w);
+    for (v = fmcp_json_first(ids); v; v = fmcp_json_next(v)) fmcp_jw_value(w, v);
+    fmcp_jw_array_end(w);
+}
+
+/* Session lock held: does listen ctx c follow task t (and may see it)? */
+static int fmcp__tasks_follows(const fmcp_ctx *c, const fmcp__task_rec *t)
+{
+    const fmcp_json *v = fmcp_json_get(fmcp_json_get(c->params, "notifications"), "taskIds");
+    char who[44];
+    if (c->kind != FMCP__K_LISTEN || c->listen_ended || c->cancelled) return 0;
+    for (v = fmcp_json_first(v); v; v = fmcp_json_next(v))
+        if (strcmp(fmcp_json_str(v, NULL), t->id) == 0) {
+            fmcp__tasks_principal(c->auth, who);
+            return strcmp(who, t->owner) == 0;
+        }
+    return 0;
+}
+
+static void fmcp__tasks_send_status(fmcp_ctx *c, const fmcp__task_rec *t)
+{
+    fmcp_json_writer w;
+    char *p;
+    size_t n;
+    fmcp_jw_init(&w, c->s->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "_meta"); fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, FMCP__ERA_SUB); fmcp_jw_raw(&w, c->id, c->id_len);
+    fmcp_jw_object_end(&w);
+    fmcp__tasks_write_task(&w, t, 1);
+    fmcp_jw_object_end(&w);
+    if (fmcp_jw_finish(&w, &p, &n) != FMCP_OK) { fmcp_jw_reset(&w); return; }
+    (void)fmcp__mcp_send_notification(c->s, "notifications/tasks", p, n, c->id, c->id_len, c->group->tag);
+    fmcp_jw_free_output(&w, p);
+}
+
+/* No lock held: t's new state to every stream that follows it. */
+static void fmcp__tasks_notify(fmcp_server *srv, const fmcp__task_rec *t)
+{
+    size_t i;
+    fmcp_ctx *c;
+    FMCP__LOCK(&srv->lock);
+    for (i = 0; i < srv->sessions.n; i++) {
+        fmcp_session *s = (fmcp_session *)srv->sessions.v[i];
+        FMCP__LOCK(&s->lock);
+        for (c = s->inflight; c; c = c->next)
+            if (fmcp__tasks_follows(c, t)) fmcp__tasks_send_status(c, t);
+        FMCP__UNLOCK(&s->lock);
+    }
+    FMCP__UNLOCK(&srv->lock);
+}
+
 /* ---- creation ---------------------------------------------------------------------------------- */
 
 static fmcp_result fmcp__tasks_new_id(char out[32])
@@ -17359,13 +17462,6 @@ static fmcp_result fmcp__tasks_start(fmcp_ctx *c)
     c->progress_token = NULL;
     fmcp__tasks_reply_created(c, g, b, &t);
     return FMCP_OK;
-}
-
-static void fmcp__tasks_missing(fmcp__mcp_req *r)
-{
-    fmcp__mcp_reply_error_data(r->s, r->g, r->b, r->id, r->id_len, FMCP_RPC_MISSING_CAPABILITY,
-                               "Missing required client capability: " FMCP__TASKS_EXT,
-                               "{\"requiredCapabilities\":{\"extensions\":{\"" FMCP__TASKS_EXT "\":{}}}}", 400);
 }
 
 /* tools/call of a tool with task support, before dispatch: 1 when the
@@ -17578,7 +17674,7 @@ static int fmcp__tasks_park(fmcp_ctx *c)
     fmcp__task_rec t;
     char *out, *inputs;
     size_t n;
-    int parked = 0;
+    int parked = 0, loaded;
     fmcp_jw_object_end(&run->ireq);
     if (fmcp_jw_finish(&run->ireq, &out, &n) != FMCP_OK) { fmcp_jw_reset(&run->ireq); return 0; }
     inputs = fmcp__mcp_strndup(srv->alloc, out, n);
@@ -17586,17 +17682,16 @@ static int fmcp__tasks_park(fmcp_ctx *c)
     if (!inputs) return 0;
     fmcp__tasks_rearm(c);
     FMCP__LOCK(&srv->tasks->lock);
-    if (fmcp__trec_load(srv, run->id, &t) == FMCP_OK) {
-        if (t.status < FMCP__TS_COMPLETED) {
-            fmcp__mcp_strfree(srv->alloc, t.inputs);
-            t.inputs = inputs;
-            inputs = NULL;
-            t.status = FMCP__TS_INPUT;
-            parked = run->waiting = fmcp__trec_save(srv, &t, 0) == FMCP_OK;
-        }
-        fmcp__trec_free(srv->alloc, &t);
+    if ((loaded = fmcp__trec_load(srv, run->id, &t) == FMCP_OK) != 0 && t.status < FMCP__TS_COMPLETED) {
+        fmcp__mcp_strfree(srv->alloc, t.inputs);
+        t.inputs = inputs;
+        inputs = NULL;
+        t.status = FMCP__TS_INPUT;
+        parked = run->waiting = fmcp__trec_save(srv, &t, 0) == FMCP_OK;
     }
-    FMCP__UNLOCK(&srv->tasks->lock);
+    FMCP__UNLOCK(&srv->tasks->lock);   /* c may be gone from here on (parked: cancel frees it) */
+    if (parked) fmcp__tasks_notify(srv, &t);
+    if (loaded) fmcp__trec_free(srv->alloc, &t);
     fmcp__mcp_strfree(srv->alloc, inputs);
     return parked;
 }
@@ -17608,6 +17703,7 @@ static void fmcp__tasks_settle(fmcp_ctx *c, fmcp_result rc, int cancelled)
     fmcp_server *srv = c->s->srv;
     struct fmcp__tasks *m = srv->tasks;
     fmcp__task_rec t, o;
+    int loaded, changed = 0;
     if (!cancelled && !c->err_code && run->n_ireq > 0 && rc != FMCP_OK && rc != FMCP_ERR_NOMEM &&
         rc != FMCP_ERR_CANCELLED) {
         /* a round whose output failed (no memory) fails the task rather than run again */
@@ -17620,18 +17716,18 @@ static void fmcp__tasks_settle(fmcp_ctx *c, fmcp_result rc, int cancelled)
     memset(&o, 0, sizeof o);
     fmcp__tasks_outcome(c, rc, cancelled, &o);   /* built unlocked: it may be large */
     FMCP__LOCK(&m->lock);
-    if (fmcp__trec_load(srv, run->id, &t) == FMCP_OK) {
-        if (t.status < FMCP__TS_COMPLETED) {   /* else cancelled first: that stands */
-            fmcp__trec_free(srv->alloc, &t);
-            t.status = o.status;
-            t.message = o.message; t.result = o.result; t.error = o.error;
-            memset(&o, 0, sizeof o);
-            fmcp__tasks_store_outcome(srv, &t);
-        }
-        fmcp__trec_free(srv->alloc, &t);
+    if ((loaded = fmcp__trec_load(srv, run->id, &t) == FMCP_OK) != 0 && t.status < FMCP__TS_COMPLETED) {
+        fmcp__trec_free(srv->alloc, &t);   /* else cancelled first: that stands */
+        t.status = o.status;
+        t.message = o.message; t.result = o.result; t.error = o.error;
+        memset(&o, 0, sizeof o);
+        fmcp__tasks_store_outcome(srv, &t);
+        changed = 1;
     }
     if (fmcp__tasks_find_run(m, run->id, &pp)) *pp = run->next;
     FMCP__UNLOCK(&m->lock);
+    if (changed) fmcp__tasks_notify(srv, &t);
+    if (loaded) fmcp__trec_free(srv->alloc, &t);
     fmcp__trec_free(srv->alloc, &o);
     fmcp__tasks_discard(c, rc, cancelled);
 }
@@ -17692,15 +17788,19 @@ static fmcp_result fmcp__tasks_apply(fmcp_server *srv, fmcp__task_rec *t, const 
 
 /* Manager lock held: act on the loaded task; *wake: a parked run to dispatch. */
 static fmcp_result fmcp__tasks_act(fmcp__mcp_req *r, const char *op, fmcp__task_rec *t, fmcp_ctx **wake,
-                                   fmcp_ctx **dead)
+                                   fmcp_ctx **dead, int *changed)
 {
     fmcp_server *srv = r->s->srv;
     struct fmcp__task_run *run, **pp = NULL;
     fmcp_result rc = FMCP_OK;
     run = fmcp__tasks_find_run(srv->tasks, t->id, &pp);
     if (strcmp(op, "update") == 0) {
+        int before = t->status;
+        const char *had = t->inputs;
         rc = fmcp__tasks_apply(srv, t, fmcp_json_get(r->params, "inputResponses"));
+        *changed = t->status != before || t->inputs != had;
     } else if (strcmp(op, "cancel") == 0 && t->status < FMCP__TS_COMPLETED) {
+        *changed = 1;
         t->status = FMCP__TS_CANCELLED;
         fmcp__mcp_strfree(srv->alloc, t->inputs);
         t->inputs = NULL;
@@ -17735,6 +17835,7 @@ static void fmcp__tasks_request(fmcp__mcp_req *r, const char *method)
     fmcp__task_rec t;
     fmcp_ctx *wake = NULL, *dead = NULL;
     fmcp_result rc;
+    int changed = 0;
     if (strcmp(op, "get") != 0 && strcmp(op, "update") != 0 && strcmp(op, "cancel") != 0) {
         fmcp__mcp_reply_error_data(r->s, r->g, r->b, r->id, r->id_len, FMCP_RPC_METHOD_NOT_FOUND,
                                    "Method not found", NULL, 404);
@@ -17751,9 +17852,10 @@ static void fmcp__tasks_request(fmcp__mcp_req *r, const char *method)
     fmcp__tasks_sweep(m, &dead);
     rc = fmcp__trec_load(srv, id, &t);
     if (rc == FMCP_OK && strcmp(t.owner, who) != 0) { fmcp__trec_free(srv->alloc, &t); rc = FMCP_ERR_NOT_FOUND; }
-    if (rc == FMCP_OK && (rc = fmcp__tasks_act(r, op, &t, &wake, &dead)) != FMCP_OK) fmcp__trec_free(srv->alloc, &t);
+    if (rc == FMCP_OK && (rc = fmcp__tasks_act(r, op, &t, &wake, &dead, &changed)) != FMCP_OK) fmcp__trec_free(srv->alloc, &t);
     FMCP__UNLOCK(&m->lock);
     fmcp__tasks_discard_all(dead);
+    if (rc == FMCP_OK && changed) fmcp__tasks_notify(srv, &t);
     if (wake) fmcp__mcp_dispatch(wake);
     if (rc == FMCP_ERR_NOT_FOUND) fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Failed to retrieve task: Task not found");
     else if (rc != FMCP_OK) fmcp__mcp_req_error(r, FMCP_RPC_INTERNAL_ERROR, fmcp_result_str(rc));

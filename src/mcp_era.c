@@ -20,6 +20,8 @@
 static void fmcp__tasks_request(fmcp__mcp_req *r, const char *method);
 static fmcp_result fmcp__tasks_input(fmcp_ctx *c, const char *key, const char *method, const char *params,
                                      const fmcp_json **out);
+static int fmcp__tasks_listen_ok(fmcp__mcp_req *r, const fmcp_json *filter);
+static void fmcp__tasks_ack(fmcp_json_writer *w, const fmcp_json *filter);
 
 static const char *const fmcp__era_modern_versions[] = { FMCP_PROTOCOL_MODERN, NULL };
 
@@ -259,6 +261,7 @@ static fmcp_result fmcp__era_sub_send(fmcp_ctx *c, const char *method, int ack, 
             for (v = fmcp_json_first(subs); v; v = fmcp_json_next(v)) fmcp_jw_value(&w, v);
             fmcp_jw_array_end(&w);
         }
+        fmcp__tasks_ack(&w, filter);
         fmcp_jw_object_end(&w);
     }
     fmcp_jw_object_end(&w);
@@ -292,6 +295,7 @@ static void fmcp__era_listen(fmcp__mcp_req *r)
         fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Invalid params: notifications filter");
         return;
     }
+    if (!fmcp__tasks_listen_ok(r, f)) return;   /* taskIds: answered there */
     c = fmcp__mcp_ctx_new(r->s, r->m, r->g, r->b, r->au, r->id, r->id_len, FMCP__K_LISTEN, r->params, NULL);
     if (!c) { fmcp__mcp_req_error(r, FMCP_RPC_INTERNAL_ERROR, "out of memory"); return; }
     c->era = r->era;

@@ -77,11 +77,19 @@
  *   Unknown, expired or foreign taskId: -32602. A request without the
  *   extension: -32021 with data. tasks/result and tasks/list (removed): -32601.
  *   Over HTTP, fmcp_server_check_headers requires Mcp-Name = params.taskId.
+ *   notifications/tasks: a subscriptions/listen whose filter carries
+ *   notifications.taskIds (strings; -32021 without the extension) gets the
+ *   DetailedTask, tagged with its subscriptionId, whenever one of those tasks
+ *   changes after creation (input_required, working again, completed,
+ *   failed, cancelled) - only for the caller's own tasks. The acknowledgement
+ *   echoes the ids. Changes made on another replica are not pushed.
  *
  * Storage (fmcp_server_desc)
  *   task_ttl_ms     ttlMs of a task (0 = 1 hour): a task is deleted once
  *                   createdAt + ttlMs has passed (tasks/get then gives
- *                   -32602); a task still running then is cancelled.
+ *                   -32602); a task still running then is cancelled and one
+ *                   waiting for input ends (checked on every task request
+ *                   and task creation).
  *   task_poll_ms    pollIntervalMs suggested to clients (0 = 1000).
  *   task_max_count, task_max_bytes  bounds of the in-memory store (0 = 1000
  *                   tasks, 16 MiB of records): creating a task first evicts

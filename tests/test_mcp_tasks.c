@@ -14,10 +14,20 @@
 static char t_last[65536];
 static int t_sent;
 
+static char t_note[65536];   /* the last notifications/tasks */
+static int t_notes;
+
 static fmcp_result t_send(void *u, const char *json, size_t len, const fmcp_send_info *info)
 {
     (void)u;
-    if (!info->is_response) return FMCP_OK;
+    if (!info->is_response) {
+        if (strstr(json, "\"notifications/tasks\"") && len < sizeof t_note) {
+            memcpy(t_note, json, len);
+            t_note[len] = 0;
+            t_notes++;
+        }
+        return FMCP_OK;
+    }
     if (len >= sizeof t_last) len = sizeof t_last - 1;
     memcpy(t_last, json, len);
     t_last[len] = 0;
@@ -545,6 +555,47 @@ static void test_expiry(void)
     fmcp_set_hooks(NULL);
 }
 
+/* notifications/tasks on a subscriptions/listen stream that asked for the task. */
+static void test_status_notifications(void)
+{
+    tenv e;
+    fmcp_json_doc *d;
+    const fmcp_json *pr;
+    char id[64], p[512];
+    CHECK_OK(env_open(&e, NULL, 0, 0));
+    start(&e, "two", id);
+    /* without the extension: -32021 */
+    snprintf(p, sizeof p, "\"notifications\":{\"taskIds\":[\"%s\"]}", id);
+    d = call(&e, "subscriptions/listen", p, 0);
+    CHECK_EQ_INT(ecode(d), -32021);
+    fmcp_json_doc_free(d);
+    snprintf(p, sizeof p, "{\"jsonrpc\":\"2.0\",\"id\":99,\"method\":\"subscriptions/listen\",\"params\":{"
+             "\"notifications\":{\"taskIds\":[\"%s\"]},\"_meta\":{"
+             "\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\",\"io.modelcontextprotocol/clientCapabilities\":"
+             "{\"extensions\":{\"io.modelcontextprotocol/tasks\":{}}}}}}", id);
+    CHECK_OK(fmcp_session_receive(e.s, p, strlen(p)));
+    t_notes = 0;
+    snprintf(p, sizeof p, "\"taskId\":\"%s\",\"inputResponses\":{\"a\":{\"v\":\"1\"}}", id);
+    d = call(&e, "tasks/update", p, 1);
+    fmcp_json_doc_free(d);
+    CHECK_EQ_INT(t_notes, 1);   /* still input_required, one key fewer */
+    CHECK(strstr(t_note, "\"input_required\"") != NULL && strstr(t_note, "\"b\"") != NULL);
+    snprintf(p, sizeof p, "\"taskId\":\"%s\",\"inputResponses\":{\"b\":{\"v\":\"2\"}}", id);
+    d = call(&e, "tasks/update", p, 1);
+    fmcp_json_doc_free(d);
+    CHECK_EQ_INT(t_notes, 3);   /* working, then completed (the handler ran inline) */
+    d = NULL;
+    CHECK_OK(fmcp_json_parse(t_note, strlen(t_note), NULL, &d, NULL));
+    pr = fmcp_json_get(fmcp_json_root(d), "params");
+    CHECK_STR(fmcp_json_get_str(pr, "taskId", ""), id);
+    CHECK_STR(fmcp_json_get_str(pr, "status", ""), "completed");
+    CHECK_STR(first_text(fmcp_json_get(pr, "result")), "1+2");
+    CHECK_EQ_INT(fmcp_json_get_int(fmcp_json_get(pr, "_meta"), "io.modelcontextprotocol/subscriptionId", 0), 99);
+    fmcp_json_doc_free(d);
+    fmcp_server_end_subscriptions(e.srv);
+    env_close(&e);
+}
+
 /* Task creation, input, update and get: FMCP_OK when all of it worked. */
 static int sweep_once(void)
 {
@@ -582,6 +633,7 @@ int main(void)
     T_RUN(test_cancel);
     T_RUN(test_capacity);
     T_RUN(test_expiry);
+    T_RUN(test_status_notifications);
     T_RUN(test_alloc_sweep);
     return t_finish("mcp_tasks");
 }
