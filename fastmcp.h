@@ -2397,6 +2397,9 @@ FASTMCP_API fmcp_result fmcp_server_check_headers(fmcp_server *srv, const fmcp_j
  *       if ((rc = fmcp_ctx_start_task(c)) != FMCP_OK && rc != FMCP_ERR_UNSUPPORTED) return rc;
  *       ... long work, then fmcp_ctx_add_text(c, ...)  // becomes the task's result
  *
+ * fmcp_ctx_is_task(ctx)  1 when this call runs as a task (its result goes to
+ *   the task, not to a response).
+ *
  * Protocol surface
  *   tasks/get     DetailedTask (status, statusMessage when failed, createdAt,
  *                 lastUpdatedAt, ttlMs, pollIntervalMs, and result | error |
@@ -17149,6 +17152,7 @@ static fmcp_result fmcp__trec_load(fmcp_server *srv, const char *id, fmcp__task_
     rc = fmcp__trec_parse(srv->alloc, text, len, t);
     fmcp_free(srv->alloc, text, len + 1);
     if (rc == FMCP_OK && (strcmp(t->id, id) != 0 || fmcp__trec_expires(t) < fmcp_time_now())) {
+        if (strcmp(t->id, id) == 0) m->store.del(m->store.user, id);   /* expired: a shared store may lag */
         fmcp__trec_free(srv->alloc, t);
         rc = FMCP_ERR_NOT_FOUND;
     }

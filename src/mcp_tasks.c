@@ -252,6 +252,7 @@ static fmcp_result fmcp__trec_load(fmcp_server *srv, const char *id, fmcp__task_
     rc = fmcp__trec_parse(srv->alloc, text, len, t);
     fmcp_free(srv->alloc, text, len + 1);
     if (rc == FMCP_OK && (strcmp(t->id, id) != 0 || fmcp__trec_expires(t) < fmcp_time_now())) {
+        if (strcmp(t->id, id) == 0) m->store.del(m->store.user, id);   /* expired: a shared store may lag */
         fmcp__trec_free(srv->alloc, t);
         rc = FMCP_ERR_NOT_FOUND;
     }

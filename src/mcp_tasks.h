@@ -68,6 +68,9 @@
  *       if ((rc = fmcp_ctx_start_task(c)) != FMCP_OK && rc != FMCP_ERR_UNSUPPORTED) return rc;
  *       ... long work, then fmcp_ctx_add_text(c, ...)  // becomes the task's result
  *
+ * fmcp_ctx_is_task(ctx)  1 when this call runs as a task (its result goes to
+ *   the task, not to a response).
+ *
  * Protocol surface
  *   tasks/get     DetailedTask (status, statusMessage when failed, createdAt,
  *                 lastUpdatedAt, ttlMs, pollIntervalMs, and result | error |

@@ -140,6 +140,71 @@ typedef struct tenv {
     fmcp_session *s;
 } tenv;
 
+/* ---- a store shared by two servers (replicas) ----------------------------------- */
+
+#define SHARED_MAX 16
+static struct { char id[32]; char *text; size_t len; } t_shared[SHARED_MAX];
+static int t_puts, t_updates, t_gets;
+
+static int shared_find(const char *id)
+{
+    int i;
+    for (i = 0; i < SHARED_MAX; i++)
+        if (t_shared[i].text && strcmp(t_shared[i].id, id) == 0) return i;
+    return -1;
+}
+
+static fmcp_result shared_put(void *u, const char *id, const char *rec, size_t len, const fmcp_task_meta *meta)
+{
+    int i;
+    (void)u; (void)meta;
+    t_puts++;
+    if (shared_find(id) >= 0) return FMCP_ERR_DUPLICATE;
+    for (i = 0; i < SHARED_MAX && t_shared[i].text; i++) {}
+    if (i == SHARED_MAX || strlen(id) >= sizeof t_shared[i].id) return FMCP_ERR_TOO_LARGE;
+    t_shared[i].text = (char *)malloc(len + 1);
+    memcpy(t_shared[i].text, rec, len);
+    t_shared[i].text[len] = 0;
+    t_shared[i].len = len;
+    strcpy(t_shared[i].id, id);
+    return FMCP_OK;
+}
+
+static fmcp_result shared_update(void *u, const char *id, const char *rec, size_t len, const fmcp_task_meta *meta)
+{
+    int i = shared_find(id);
+    (void)u; (void)meta;
+    t_updates++;
+    if (i < 0) return FMCP_ERR_NOT_FOUND;
+    free(t_shared[i].text);
+    t_shared[i].text = (char *)malloc(len + 1);
+    memcpy(t_shared[i].text, rec, len);
+    t_shared[i].text[len] = 0;
+    t_shared[i].len = len;
+    return FMCP_OK;
+}
+
+static fmcp_result shared_get(void *u, const fmcp_allocator *a, const char *id, char **rec, size_t *len)
+{
+    int i = shared_find(id);
+    (void)u;
+    t_gets++;
+    if (i < 0) return FMCP_ERR_NOT_FOUND;
+    if (!(*rec = (char *)fmcp_malloc(a, t_shared[i].len + 1))) return FMCP_ERR_NOMEM;
+    memcpy(*rec, t_shared[i].text, t_shared[i].len + 1);
+    *len = t_shared[i].len;
+    return FMCP_OK;
+}
+
+static void shared_del(void *u, const char *id)
+{
+    int i = shared_find(id);
+    (void)u;
+    if (i >= 0) { free(t_shared[i].text); t_shared[i].text = NULL; }
+}
+
+static const fmcp_task_store *t_store;   /* for the next env_open */
+
 static fmcp_result env_open(tenv *e, const fmcp_allocator *a, size_t max_count, size_t max_bytes)
 {
     fmcp_server_desc d;
@@ -152,6 +217,7 @@ static fmcp_result env_open(tenv *e, const fmcp_allocator *a, size_t max_count, 
     d.task_poll_ms = 250;
     d.task_max_count = max_count;
     d.task_max_bytes = max_bytes;
+    d.task_store = t_store;
     memset(e, 0, sizeof *e);
     if ((r = fmcp_server_create(&d, &e->srv)) != FMCP_OK) return r;
     if ((r = add(e->srv, "echo", tool_echo, FMCP_TASK_OPTIONAL)) != FMCP_OK ||
@@ -555,6 +621,45 @@ static void test_expiry(void)
     fmcp_set_hooks(NULL);
 }
 
+/* Two replicas share a store: either answers tasks/get; answers given on B
+ * reach the handler parked on A (picked up on A's next task request). */
+static void test_shared_store(void)
+{
+    fmcp_task_store st;
+    tenv a, b;
+    fmcp_json_doc *d;
+    char id[64], p[256];
+    int i;
+    memset(&st, 0, sizeof st);
+    st.put = shared_put; st.update = shared_update; st.get = shared_get; st.del = shared_del;
+    t_store = &st;
+    CHECK_OK(env_open(&a, NULL, 0, 0));
+    CHECK_OK(env_open(&b, NULL, 0, 0));
+    t_store = NULL;
+    t_rounds = 0;
+    start(&a, "two", id);
+    CHECK_EQ_INT(t_puts, 1);
+    d = get(&b, id);
+    CHECK_STR(status(d), "input_required");
+    fmcp_json_doc_free(d);
+    snprintf(p, sizeof p, "\"taskId\":\"%s\",\"inputResponses\":{\"a\":{\"v\":\"x\"},\"b\":{\"v\":\"y\"}}", id);
+    d = call(&b, "tasks/update", p, 1);
+    CHECK_STR(fmcp_json_get_str(res(d), "resultType", ""), "complete");
+    fmcp_json_doc_free(d);
+    CHECK_EQ_INT(t_rounds, 1);   /* B has no handler for it */
+    d = get(&a, id);             /* A notices the answers and runs the handler again */
+    fmcp_json_doc_free(d);
+    CHECK_EQ_INT(t_rounds, 2);
+    d = get(&b, id);
+    CHECK_STR(status(d), "completed");
+    CHECK_STR(first_text(fmcp_json_get(res(d), "result")), "x+y");
+    fmcp_json_doc_free(d);
+    CHECK(t_updates >= 3 && t_gets >= 4);
+    env_close(&a);
+    env_close(&b);
+    for (i = 0; i < SHARED_MAX; i++) { free(t_shared[i].text); t_shared[i].text = NULL; }
+}
+
 /* notifications/tasks on a subscriptions/listen stream that asked for the task. */
 static void test_status_notifications(void)
 {
@@ -634,6 +739,7 @@ int main(void)
     T_RUN(test_capacity);
     T_RUN(test_expiry);
     T_RUN(test_status_notifications);
+    T_RUN(test_shared_store);
     T_RUN(test_alloc_sweep);
     return t_finish("mcp_tasks");
 }
