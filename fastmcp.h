@@ -17026,10 +17026,15 @@ static fmcp_result fmcp__tmem_update(void *user, const char *id, const char *rec
     fmcp__tmem *m = (fmcp__tmem *)user;
     fmcp__tmem_ent **pp = fmcp__tmem_find(m, id), *e;
     char *text;
+    int was;
     if (!pp) return FMCP_ERR_NOT_FOUND;
     e = *pp;
+    was = e->meta.finished;
     e->meta.finished = 0;   /* not evictable while we make room for it */
-    if (len > e->len && !fmcp__tmem_make_room(m, 0, len - e->len)) return FMCP_ERR_TOO_LARGE;
+    if (len > e->len && !fmcp__tmem_make_room(m, 0, len - e->len)) {
+        if (fmcp__tmem_find(m, id)) e->meta.finished = was;
+        return FMCP_ERR_TOO_LARGE;
+    }
     if (!(pp = fmcp__tmem_find(m, id))) return FMCP_ERR_NOT_FOUND;   /* expired meanwhile */
     if (!(text = fmcp__mcp_strndup(m->a, rec, len))) return FMCP_ERR_NOMEM;
     fmcp_free(m->a, e->text, e->len + 1);
