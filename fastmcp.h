@@ -2225,7 +2225,9 @@ FASTMCP_API void fmcp_free_text(fmcp_ctx *c, char *text, size_t len);
  *   - errors that an HTTP transport must answer with 400 come with
  *     fmcp_send_info.http_status = 400 (404 for -32601).
  *   desc.modern_only = 1 refuses `initialize` with -32022 naming the
- *   supported versions, so a legacy client can tell its user why.
+ *   supported versions, so a legacy client can tell its user why; the HTTP
+ *   transport then also answers GET and DELETE with 405, ignores
+ *   Mcp-Session-Id and leaves out the legacy HTTP+SSE endpoints.
  *
  * Asking the client for input: one API for both eras
  *   fmcp_ctx_input(ctx, key, method, params_json, &value)
@@ -2291,8 +2293,9 @@ FASTMCP_API void fmcp_free_text(fmcp_ctx *c, char *text, size_t len);
  *   subscriptions may be open at once. A subscription ends on
  *   notifications/cancelled (stdio), when the transport closes the session
  *   (HTTP: the client closed the stream), or gracefully with
- *   fmcp_server_end_subscriptions(), which answers each listen request with
- *   its result (call it before shutting a transport down).
+ *   fmcp_server_end_subscriptions(), which sends notifications/cancelled
+ *   for each listen request (cancellation.mdx) and then answers it with its
+ *   result (subscriptions.mdx); call it before shutting a transport down.
  *
  * fmcp_server_check_headers(srv, message, get, user, msg, cap)
  *   For HTTP transports (the bundled one calls it): checks a modern POST's
@@ -2317,6 +2320,8 @@ FASTMCP_API int fmcp_ctx_is_modern(const fmcp_ctx *c);
 FASTMCP_API int fmcp_ctx_client_supports(const fmcp_ctx *c, const char *capability);
 FASTMCP_API fmcp_result fmcp_ctx_require_capability(fmcp_ctx *c, const char *capability);
 FASTMCP_API void fmcp_server_end_subscriptions(fmcp_server *srv);
+/* 1 when the server was created with desc.modern_only (transports ask). */
+FASTMCP_API int fmcp_server_modern_only(const fmcp_server *srv);
 
 typedef const char *(*fmcp_header_fn)(void *user, const char *name);
 FASTMCP_API fmcp_result fmcp_server_check_headers(fmcp_server *srv, const fmcp_json *message, fmcp_header_fn get,
@@ -15974,6 +15979,7 @@ struct fmcp__era_mrtr {
     size_t n_used, cap_used;
     char *app;                     /* fmcp_ctx_set_state */
     char *err_data;                /* data of a -32021 answer */
+    int lost;                      /* the handler's state could not be kept (out of memory) */
     fmcp__era_input *inputs;       /* legacy era */
 };
 
@@ -15992,6 +15998,8 @@ static int fmcp__era_detect(fmcp__mcp_req *r, const char *method)
     const fmcp_json *meta = fmcp_json_get(r->params, "_meta");
     memset(&r->era, 0, sizeof r->era);
     r->era.log_level = -1;
+    if (r->s->srv->modern_only && strcmp(method, "initialize") == 0 && !fmcp_json_get(meta, FMCP__ERA_PV))
+        return 0;   /* a legacy client: refused by name, with the versions we speak */
     if (r->modern_hint || fmcp_json_get(meta, FMCP__ERA_PV)) r->era.modern = 1;
     /* a modern-only server treats everything but initialize as modern, so a
      * request without _meta learns what is missing */
@@ -16236,7 +16244,17 @@ static void fmcp__era_listen(fmcp__mcp_req *r)
     c->holds = 1;
     c->deferred = 1;
     FMCP__UNLOCK(&r->s->lock);
-    (void)fmcp__era_sub_send(c, "notifications/subscriptions/acknowledged", 1, f, NULL);
+    /* no acknowledgement (or no room for the final answer), no subscription:
+     * the listen ends with an error */
+    if (c->w.err != FMCP_OK ||
+        fmcp__era_sub_send(c, "notifications/subscriptions/acknowledged", 1, f, NULL) != FMCP_OK) {
+        int mine;
+        FMCP__LOCK(&r->s->lock);
+        mine = !c->listen_ended;
+        c->listen_ended = 1;
+        FMCP__UNLOCK(&r->s->lock);
+        if (mine) fmcp__mcp_ctx_release(c, FMCP_ERR_NOMEM);
+    }
 }
 
 /* Registry lock held (mcp.c's broadcasts): tell every matching listener. */
@@ -16254,6 +16272,8 @@ static void fmcp__era_notify_locked(fmcp_server *srv, const char *method, const 
     }
 }
 
+FASTMCP_API int fmcp_server_modern_only(const fmcp_server *srv) { return srv ? srv->modern_only : 0; }
+
 FASTMCP_API void fmcp_server_end_subscriptions(fmcp_server *srv)
 {
     size_t i;
@@ -16268,6 +16288,16 @@ FASTMCP_API void fmcp_server_end_subscriptions(fmcp_server *srv)
         FMCP__UNLOCK(&s->lock);
     }
     FMCP__UNLOCK(&srv->lock);
+    /* cancellation.mdx: the server announces the teardown with
+     * notifications/cancelled, then (subscriptions.mdx) answers the listen */
+    for (c = ended; c; c = c->qnext) {
+        char p[300];
+        int n = snprintf(p, sizeof p, "{\"requestId\":%.*s,\"reason\":\"server ending subscriptions\"}",
+                         (int)(c->id_len < 256 ? c->id_len : 0), c->id);
+        if (n > 0 && (size_t)n < sizeof p && c->id_len < 256)
+            (void)fmcp__mcp_send_notification(c->s, "notifications/cancelled", p, (size_t)n, c->id, c->id_len,
+                                              c->group->tag);
+    }
     fmcp__mcp_end_listens(ended);
 }
 
@@ -16531,7 +16561,10 @@ static void fmcp__era_payload(fmcp_ctx *c, fmcp_json_writer *w, const char *who,
     fmcp_jw_key(w, "m"); fmcp_jw_str(w, fmcp__era_kind_method(c));
     fmcp_jw_key(w, "n"); fmcp_jw_str(w, c->name ? c->name : "");
     fmcp_jw_key(w, "a"); fmcp_jw_str(w, args);
-    if (m->app) { fmcp_jw_key(w, "s"); fmcp_jw_str(w, m->app); }
+    if (m->app || fmcp_ctx_state(c)) {   /* the handler's state stays until it sets another */
+        fmcp_jw_key(w, "s");
+        fmcp_jw_str(w, m->app ? m->app : fmcp_ctx_state(c));
+    }
     fmcp_jw_key(w, "r"); fmcp_jw_object_begin(w);
     for (v = fmcp_json_first(fmcp_json_get(fmcp_json_root(m->state), "r")); v; v = fmcp_json_next(v)) {
         const char *k = fmcp_json_key(v, &n);
@@ -16572,7 +16605,7 @@ static void fmcp__era_input_required(fmcp_ctx *c)
     fmcp_json_writer w;
     char *state = NULL, *ireq = NULL;
     size_t cap = 0, n = 0;
-    fmcp_result rc = fmcp__era_make_state(c, &state, &cap);
+    fmcp_result rc = m->lost ? FMCP_ERR_NOMEM : fmcp__era_make_state(c, &state, &cap);
     fmcp_jw_object_end(&m->ireq);
     if (rc == FMCP_OK && m->n_ireq && (rc = fmcp_jw_finish(&m->ireq, &ireq, &n)) != FMCP_OK) fmcp_jw_reset(&m->ireq);
     if (rc != FMCP_OK) {
@@ -16598,6 +16631,7 @@ static void fmcp__era_input_required(fmcp_ctx *c)
 static int fmcp__era_complete(fmcp_ctx *c, fmcp_result rc)
 {
     struct fmcp__era_mrtr *m = c->mrtr;
+    if (c->w.err != FMCP_OK) return 0;   /* the answer could not be built: out of memory, as for any call */
     if (c->err_code == FMCP_RPC_MISSING_CAPABILITY && m && m->err_data) {
         fmcp__mcp_reply_error_data(c->s, c->group, c->batch, c->id, c->id_len, c->err_code,
                                    c->err_msg ? c->err_msg : "Missing required client capability", m->err_data, 400);
@@ -16673,6 +16707,7 @@ FASTMCP_API fmcp_result fmcp_ctx_set_state(fmcp_ctx *c, const char *state)
     if (!(m = fmcp__era_mrtr_get(c))) return FMCP_ERR_NOMEM;
     fmcp__mcp_strfree(c->s->alloc, m->app);
     m->app = fmcp__mcp_strdup_opt(c->s->alloc, state, &ok);
+    m->lost = !ok;   /* sticky: the round is answered "out of memory" rather than losing it */
     return ok ? FMCP_OK : FMCP_ERR_NOMEM;
 }
 
@@ -19452,10 +19487,12 @@ static fmcp_json_doc *fmcp__mh_parse_body(fmcp_mcp_http *t, fmcp_http_req *req, 
 
 /* 2026-07-28: a POST without a session whose MCP-Protocol-Version is not a
  * legacy one, or whose body carries the version in _meta. */
-static int fmcp__mh_is_modern(fmcp_http_req *req, const fmcp_json *root)
+static int fmcp__mh_is_modern(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_json *root)
 {
     const char *pv = fmcp_http_req_header(req, "MCP-Protocol-Version");
-    if (fmcp_http_req_header(req, "Mcp-Session-Id") || !fmcp_json_is(root, FMCP_JSON_OBJECT)) return 0;
+    if (!fmcp_json_is(root, FMCP_JSON_OBJECT)) return 0;
+    if (fmcp_server_modern_only(t->srv)) return 1;   /* old clients' session ids are ignored */
+    if (fmcp_http_req_header(req, "Mcp-Session-Id")) return 0;
     if (pv && !fmcp__mh_known_version(pv)) return 1;
     return fmcp_json_get(fmcp_json_get(fmcp_json_get(root, "params"), "_meta"),
                          "io.modelcontextprotocol/protocolVersion") != NULL;
@@ -19494,7 +19531,11 @@ static void fmcp__mh_post_modern(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_json
     fmcp__mh_session *ms;
     char msg[160];
     const fmcp_json *root = fmcp_json_root(*docp);
-    if (fmcp_server_check_headers(t->srv, root, fmcp__mh_hdr, req, msg, sizeof msg) != FMCP_OK) {
+    /* a legacy client on a modern-only server sends no MCP headers at all:
+     * the engine then tells it which version to speak */
+    int legacy_client = !fmcp_http_req_header(req, "MCP-Protocol-Version") &&
+        !fmcp_json_get(fmcp_json_get(fmcp_json_get(root, "params"), "_meta"), "io.modelcontextprotocol/protocolVersion");
+    if (!legacy_client && fmcp_server_check_headers(t->srv, root, fmcp__mh_hdr, req, msg, sizeof msg) != FMCP_OK) {
         fmcp__mh_fail_rpc(t, req, root, FMCP_RPC_HEADER_MISMATCH, msg);
         return;
     }
@@ -19530,7 +19571,7 @@ static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_
     }
     if (!(doc = fmcp__mh_parse_body(t, req, body, len))) return;
     root = fmcp_json_root(doc);
-    if (fmcp__mh_is_modern(req, root)) {
+    if (fmcp__mh_is_modern(t, req, root)) {
         fmcp__mh_post_modern(t, req, &doc, au);
         fmcp_json_doc_free(doc);
         return;
@@ -19747,9 +19788,13 @@ static int fmcp__mh_auth_answer(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_http_
 static void fmcp__mh_route_req(fmcp_mcp_http *t, fmcp_http_req *req, const char *m, const char *path,
                                const fmcp_auth_info *ai)
 {
-    int legacy = !t->d.disable_legacy_sse && !t->d.stateless;
+    int modern_only = fmcp_server_modern_only(t->srv);
+    int legacy = !t->d.disable_legacy_sse && !t->d.stateless && !modern_only;
+    const char *pv = fmcp_http_req_header(req, "MCP-Protocol-Version");
     if (strcmp(path, t->d.path) == 0) {
         if (strcmp(m, "POST") == 0) fmcp__mh_post(t, req, ai);
+        /* 2026-07-28 has no GET stream and no sessions to DELETE */
+        else if (modern_only || (pv && !fmcp__mh_known_version(pv))) fmcp__mh_405(t, req, "POST, OPTIONS");
         else if (strcmp(m, "GET") == 0) fmcp__mh_get(t, req, ai);
         else if (strcmp(m, "DELETE") == 0) fmcp__mh_delete(t, req, ai);
         else fmcp__mh_405(t, req, "GET, POST, DELETE, OPTIONS");

@@ -5,6 +5,8 @@
 # connections, driven by wrk --latency, against
 #   fastmcp.h stateless JSON   (bench/mcp_http_server.c ... stateless)
 #   fastmcp.h session mode     (initialised once here, wrk reuses Mcp-Session-Id)
+#   fastmcp.h 2026-07-28       (the stateless call of the current protocol revision:
+#                               _meta in the body, Mcp-Method/Mcp-Name headers)
 #     both with the default worker pool and with handlers inline on the loop
 #     thread (workers < 0, the set-up for fast tools); stateless also with the
 #     pool but `add` opted in per tool (fmcp_tool_desc.run_inline)
@@ -47,6 +49,12 @@ mcp_post() { # port body [session] -> response headers+body on stdout
     ${3:+-H "Mcp-Session-Id: $3"} -d "$2"
 }
 CALL='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":1,"b":2}}}'
+MCALL='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":1,"b":2},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}'
+mcp_post_modern() { # port -> response headers+body of the 2026-07-28 call
+  curl -s -i -X POST "http://127.0.0.1:$1/mcp" -H 'Content-Type: application/json' \
+    -H 'Accept: application/json, text/event-stream' -H 'MCP-Protocol-Version: 2026-07-28' \
+    -H 'Mcp-Method: tools/call' -H 'Mcp-Name: add' -d "$MCALL"
+}
 
 # ---- servers -----------------------------------------------------------------
 # init_session PORT: initialize + initialized; prints the Mcp-Session-Id.
@@ -64,7 +72,7 @@ start_ours session ours_ssi --inline; P_SSI=$PORT
 SID=$(init_session "$P_SS") && SIDI=$(init_session "$P_SSI") \
   || { echo "session mode: initialize gave no Mcp-Session-Id"; exit 1; }
 
-sides="ours_sl ours_sli ours_slt ours_ss ours_ssi"
+sides="ours_sl ours_sli ours_slt ours_ss ours_ssi ours_md ours_mdi"
 if command -v node >/dev/null 2>&1 && [ -d tests/interop/node_modules/fastmcp ]; then
   P_TS=$(freeport)
   node bench/mcp_http_ts_server.mjs "$P_TS" >"$tmp/ts.out" 2>&1 & pid=$!
@@ -115,6 +123,8 @@ for s in $sides; do
     ours_slt) out=$(mcp_post "$P_SLT" "$CALL") ;;
     ours_ss) out=$(mcp_post "$P_SS" "$CALL" "$SID") ;;
     ours_ssi) out=$(mcp_post "$P_SSI" "$CALL" "$SIDI") ;;
+    ours_md) out=$(mcp_post_modern "$P_SL") ;;
+    ours_mdi) out=$(mcp_post_modern "$P_SLI") ;;
     ts) out=$(mcp_post "$P_TS" "$CALL") ;;
     nginx) out=$(mcp_post "$P_nginx" "$CALL") ;;
     nginxa) out=$(mcp_post "$P_nginxa" "$CALL") ;;
@@ -131,6 +141,8 @@ run() {
     ours_slt) url="http://127.0.0.1:$P_SLT/mcp"; arg="" ;;
     ours_ss) url="http://127.0.0.1:$P_SS/mcp"; arg="$SID" ;;
     ours_ssi) url="http://127.0.0.1:$P_SSI/mcp"; arg="$SIDI" ;;
+    ours_md) url="http://127.0.0.1:$P_SL/mcp"; arg=modern ;;
+    ours_mdi) url="http://127.0.0.1:$P_SLI/mcp"; arg=modern ;;
     ts) url="http://127.0.0.1:$P_TS/mcp"; arg="" ;;
     nginx) url="http://127.0.0.1:$P_nginx/mcp"; arg="" ;;
     nginxa) url="http://127.0.0.1:$P_nginxa/mcp"; arg="" ;;
@@ -178,10 +190,11 @@ awk -v conns="$CONNS" '
     name["ours_sl"] = "fastmcp.h stateless JSON, pool"; name["ours_sli"] = "fastmcp.h stateless JSON, inline"
     name["ours_slt"] = "fastmcp.h stateless, pool, tool run_inline"
     name["ours_ss"] = "fastmcp.h session, pool"; name["ours_ssi"] = "fastmcp.h session, inline"
+    name["ours_md"] = "fastmcp.h 2026-07-28 stateless, pool"; name["ours_mdi"] = "fastmcp.h 2026-07-28 stateless, inline"
     name["ts"] = "TypeScript fastmcp stateless JSON"; name["nginx"] = "nginx fixed body (1 worker)"
     name["nginxa"] = "nginx fixed body (worker_processes auto)"
     nc = split(conns, cs, " ")
-    n = split("ours_sl ours_sli ours_slt ours_ss ours_ssi ts nginx nginxa", order, " ")
+    n = split("ours_sl ours_sli ours_slt ours_ss ours_ssi ours_md ours_mdi ts nginx nginxa", order, " ")
     for (j = 1; j <= nc; j++) {
       c = cs[j]; ng = best["nginx " c] + 0; nga = best["nginxa " c] + 0; tsr = best["ts " c] + 0
       printf "-- %d connections\n", c
@@ -198,6 +211,11 @@ awk -v conns="$CONNS" '
       if (best["ours_slt " c] > top) top = best["ours_slt " c]
       if (ng > 0) printf "goal >= 0.5x nginx (1 worker): default pool %.2fx %s; best (inline) %.2fx %s\n",
                          pool / ng, (pool >= 0.5 * ng ? "met" : "MISSED"), top / ng, (top >= 0.5 * ng ? "met" : "MISSED")
+      md = best["ours_md " c] + 0; mdi = best["ours_mdi " c] + 0
+      if (md > 0 && pool > 0)
+        printf "goal 2026-07-28 stateless >= legacy stateless: pool %.2fx %s; inline %.2fx %s\n",
+               md / pool, (md >= pool ? "met" : "MISSED"), (best["ours_sli " c] > 0 ? mdi / best["ours_sli " c] : 0),
+               (mdi >= best["ours_sli " c] ? "met" : "MISSED")
       if (tsr > 0) printf "goal >= 50x TypeScript: default pool %.1fx %s; best %.1fx %s\n",
                           pool / tsr, (pool >= 50 * tsr ? "met" : "MISSED"), top / tsr, (top >= 50 * tsr ? "met" : "MISSED")
     }

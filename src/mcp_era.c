@@ -41,6 +41,7 @@ struct fmcp__era_mrtr {
     size_t n_used, cap_used;
     char *app;                     /* fmcp_ctx_set_state */
     char *err_data;                /* data of a -32021 answer */
+    int lost;                      /* the handler's state could not be kept (out of memory) */
     fmcp__era_input *inputs;       /* legacy era */
 };
 
@@ -59,6 +60,8 @@ static int fmcp__era_detect(fmcp__mcp_req *r, const char *method)
     const fmcp_json *meta = fmcp_json_get(r->params, "_meta");
     memset(&r->era, 0, sizeof r->era);
     r->era.log_level = -1;
+    if (r->s->srv->modern_only && strcmp(method, "initialize") == 0 && !fmcp_json_get(meta, FMCP__ERA_PV))
+        return 0;   /* a legacy client: refused by name, with the versions we speak */
     if (r->modern_hint || fmcp_json_get(meta, FMCP__ERA_PV)) r->era.modern = 1;
     /* a modern-only server treats everything but initialize as modern, so a
      * request without _meta learns what is missing */
@@ -303,7 +306,17 @@ static void fmcp__era_listen(fmcp__mcp_req *r)
     c->holds = 1;
     c->deferred = 1;
     FMCP__UNLOCK(&r->s->lock);
-    (void)fmcp__era_sub_send(c, "notifications/subscriptions/acknowledged", 1, f, NULL);
+    /* no acknowledgement (or no room for the final answer), no subscription:
+     * the listen ends with an error */
+    if (c->w.err != FMCP_OK ||
+        fmcp__era_sub_send(c, "notifications/subscriptions/acknowledged", 1, f, NULL) != FMCP_OK) {
+        int mine;
+        FMCP__LOCK(&r->s->lock);
+        mine = !c->listen_ended;
+        c->listen_ended = 1;
+        FMCP__UNLOCK(&r->s->lock);
+        if (mine) fmcp__mcp_ctx_release(c, FMCP_ERR_NOMEM);
+    }
 }
 
 /* Registry lock held (mcp.c's broadcasts): tell every matching listener. */
@@ -321,6 +334,8 @@ static void fmcp__era_notify_locked(fmcp_server *srv, const char *method, const 
     }
 }
 
+FASTMCP_API int fmcp_server_modern_only(const fmcp_server *srv) { return srv ? srv->modern_only : 0; }
+
 FASTMCP_API void fmcp_server_end_subscriptions(fmcp_server *srv)
 {
     size_t i;
@@ -335,6 +350,16 @@ FASTMCP_API void fmcp_server_end_subscriptions(fmcp_server *srv)
         FMCP__UNLOCK(&s->lock);
     }
     FMCP__UNLOCK(&srv->lock);
+    /* cancellation.mdx: the server announces the teardown with
+     * notifications/cancelled, then (subscriptions.mdx) answers the listen */
+    for (c = ended; c; c = c->qnext) {
+        char p[300];
+        int n = snprintf(p, sizeof p, "{\"requestId\":%.*s,\"reason\":\"server ending subscriptions\"}",
+                         (int)(c->id_len < 256 ? c->id_len : 0), c->id);
+        if (n > 0 && (size_t)n < sizeof p && c->id_len < 256)
+            (void)fmcp__mcp_send_notification(c->s, "notifications/cancelled", p, (size_t)n, c->id, c->id_len,
+                                              c->group->tag);
+    }
     fmcp__mcp_end_listens(ended);
 }
 
@@ -598,7 +623,10 @@ static void fmcp__era_payload(fmcp_ctx *c, fmcp_json_writer *w, const char *who,
     fmcp_jw_key(w, "m"); fmcp_jw_str(w, fmcp__era_kind_method(c));
     fmcp_jw_key(w, "n"); fmcp_jw_str(w, c->name ? c->name : "");
     fmcp_jw_key(w, "a"); fmcp_jw_str(w, args);
-    if (m->app) { fmcp_jw_key(w, "s"); fmcp_jw_str(w, m->app); }
+    if (m->app || fmcp_ctx_state(c)) {   /* the handler's state stays until it sets another */
+        fmcp_jw_key(w, "s");
+        fmcp_jw_str(w, m->app ? m->app : fmcp_ctx_state(c));
+    }
     fmcp_jw_key(w, "r"); fmcp_jw_object_begin(w);
     for (v = fmcp_json_first(fmcp_json_get(fmcp_json_root(m->state), "r")); v; v = fmcp_json_next(v)) {
         const char *k = fmcp_json_key(v, &n);
@@ -639,7 +667,7 @@ static void fmcp__era_input_required(fmcp_ctx *c)
     fmcp_json_writer w;
     char *state = NULL, *ireq = NULL;
     size_t cap = 0, n = 0;
-    fmcp_result rc = fmcp__era_make_state(c, &state, &cap);
+    fmcp_result rc = m->lost ? FMCP_ERR_NOMEM : fmcp__era_make_state(c, &state, &cap);
     fmcp_jw_object_end(&m->ireq);
     if (rc == FMCP_OK && m->n_ireq && (rc = fmcp_jw_finish(&m->ireq, &ireq, &n)) != FMCP_OK) fmcp_jw_reset(&m->ireq);
     if (rc != FMCP_OK) {
@@ -665,6 +693,7 @@ static void fmcp__era_input_required(fmcp_ctx *c)
 static int fmcp__era_complete(fmcp_ctx *c, fmcp_result rc)
 {
     struct fmcp__era_mrtr *m = c->mrtr;
+    if (c->w.err != FMCP_OK) return 0;   /* the answer could not be built: out of memory, as for any call */
     if (c->err_code == FMCP_RPC_MISSING_CAPABILITY && m && m->err_data) {
         fmcp__mcp_reply_error_data(c->s, c->group, c->batch, c->id, c->id_len, c->err_code,
                                    c->err_msg ? c->err_msg : "Missing required client capability", m->err_data, 400);
@@ -740,6 +769,7 @@ FASTMCP_API fmcp_result fmcp_ctx_set_state(fmcp_ctx *c, const char *state)
     if (!(m = fmcp__era_mrtr_get(c))) return FMCP_ERR_NOMEM;
     fmcp__mcp_strfree(c->s->alloc, m->app);
     m->app = fmcp__mcp_strdup_opt(c->s->alloc, state, &ok);
+    m->lost = !ok;   /* sticky: the round is answered "out of memory" rather than losing it */
     return ok ? FMCP_OK : FMCP_ERR_NOMEM;
 }
 

@@ -36,7 +36,9 @@
  *   - errors that an HTTP transport must answer with 400 come with
  *     fmcp_send_info.http_status = 400 (404 for -32601).
  *   desc.modern_only = 1 refuses `initialize` with -32022 naming the
- *   supported versions, so a legacy client can tell its user why.
+ *   supported versions, so a legacy client can tell its user why; the HTTP
+ *   transport then also answers GET and DELETE with 405, ignores
+ *   Mcp-Session-Id and leaves out the legacy HTTP+SSE endpoints.
  *
  * Asking the client for input: one API for both eras
  *   fmcp_ctx_input(ctx, key, method, params_json, &value)
@@ -102,8 +104,9 @@
  *   subscriptions may be open at once. A subscription ends on
  *   notifications/cancelled (stdio), when the transport closes the session
  *   (HTTP: the client closed the stream), or gracefully with
- *   fmcp_server_end_subscriptions(), which answers each listen request with
- *   its result (call it before shutting a transport down).
+ *   fmcp_server_end_subscriptions(), which sends notifications/cancelled
+ *   for each listen request (cancellation.mdx) and then answers it with its
+ *   result (subscriptions.mdx); call it before shutting a transport down.
  *
  * fmcp_server_check_headers(srv, message, get, user, msg, cap)
  *   For HTTP transports (the bundled one calls it): checks a modern POST's
@@ -128,6 +131,8 @@ FASTMCP_API int fmcp_ctx_is_modern(const fmcp_ctx *c);
 FASTMCP_API int fmcp_ctx_client_supports(const fmcp_ctx *c, const char *capability);
 FASTMCP_API fmcp_result fmcp_ctx_require_capability(fmcp_ctx *c, const char *capability);
 FASTMCP_API void fmcp_server_end_subscriptions(fmcp_server *srv);
+/* 1 when the server was created with desc.modern_only (transports ask). */
+FASTMCP_API int fmcp_server_modern_only(const fmcp_server *srv);
 
 typedef const char *(*fmcp_header_fn)(void *user, const char *name);
 FASTMCP_API fmcp_result fmcp_server_check_headers(fmcp_server *srv, const fmcp_json *message, fmcp_header_fn get,

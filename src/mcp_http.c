@@ -1045,10 +1045,12 @@ static fmcp_json_doc *fmcp__mh_parse_body(fmcp_mcp_http *t, fmcp_http_req *req, 
 
 /* 2026-07-28: a POST without a session whose MCP-Protocol-Version is not a
  * legacy one, or whose body carries the version in _meta. */
-static int fmcp__mh_is_modern(fmcp_http_req *req, const fmcp_json *root)
+static int fmcp__mh_is_modern(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_json *root)
 {
     const char *pv = fmcp_http_req_header(req, "MCP-Protocol-Version");
-    if (fmcp_http_req_header(req, "Mcp-Session-Id") || !fmcp_json_is(root, FMCP_JSON_OBJECT)) return 0;
+    if (!fmcp_json_is(root, FMCP_JSON_OBJECT)) return 0;
+    if (fmcp_server_modern_only(t->srv)) return 1;   /* old clients' session ids are ignored */
+    if (fmcp_http_req_header(req, "Mcp-Session-Id")) return 0;
     if (pv && !fmcp__mh_known_version(pv)) return 1;
     return fmcp_json_get(fmcp_json_get(fmcp_json_get(root, "params"), "_meta"),
                          "io.modelcontextprotocol/protocolVersion") != NULL;
@@ -1087,7 +1089,11 @@ static void fmcp__mh_post_modern(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_json
     fmcp__mh_session *ms;
     char msg[160];
     const fmcp_json *root = fmcp_json_root(*docp);
-    if (fmcp_server_check_headers(t->srv, root, fmcp__mh_hdr, req, msg, sizeof msg) != FMCP_OK) {
+    /* a legacy client on a modern-only server sends no MCP headers at all:
+     * the engine then tells it which version to speak */
+    int legacy_client = !fmcp_http_req_header(req, "MCP-Protocol-Version") &&
+        !fmcp_json_get(fmcp_json_get(fmcp_json_get(root, "params"), "_meta"), "io.modelcontextprotocol/protocolVersion");
+    if (!legacy_client && fmcp_server_check_headers(t->srv, root, fmcp__mh_hdr, req, msg, sizeof msg) != FMCP_OK) {
         fmcp__mh_fail_rpc(t, req, root, FMCP_RPC_HEADER_MISMATCH, msg);
         return;
     }
@@ -1123,7 +1129,7 @@ static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_
     }
     if (!(doc = fmcp__mh_parse_body(t, req, body, len))) return;
     root = fmcp_json_root(doc);
-    if (fmcp__mh_is_modern(req, root)) {
+    if (fmcp__mh_is_modern(t, req, root)) {
         fmcp__mh_post_modern(t, req, &doc, au);
         fmcp_json_doc_free(doc);
         return;
@@ -1340,9 +1346,13 @@ static int fmcp__mh_auth_answer(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_http_
 static void fmcp__mh_route_req(fmcp_mcp_http *t, fmcp_http_req *req, const char *m, const char *path,
                                const fmcp_auth_info *ai)
 {
-    int legacy = !t->d.disable_legacy_sse && !t->d.stateless;
+    int modern_only = fmcp_server_modern_only(t->srv);
+    int legacy = !t->d.disable_legacy_sse && !t->d.stateless && !modern_only;
+    const char *pv = fmcp_http_req_header(req, "MCP-Protocol-Version");
     if (strcmp(path, t->d.path) == 0) {
         if (strcmp(m, "POST") == 0) fmcp__mh_post(t, req, ai);
+        /* 2026-07-28 has no GET stream and no sessions to DELETE */
+        else if (modern_only || (pv && !fmcp__mh_known_version(pv))) fmcp__mh_405(t, req, "POST, OPTIONS");
         else if (strcmp(m, "GET") == 0) fmcp__mh_get(t, req, ai);
         else if (strcmp(m, "DELETE") == 0) fmcp__mh_delete(t, req, ai);
         else fmcp__mh_405(t, req, "GET, POST, DELETE, OPTIONS");

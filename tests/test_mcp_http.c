@@ -590,6 +590,96 @@ static void test_stateless(void)
     t_stop();
 }
 
+/* ---- protocol 2026-07-28 over HTTP ------------------------------------------------------ */
+
+#define MODERN_META "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"," \
+    "\"io.modelcontextprotocol/clientCapabilities\":{}}"
+#define MODERN_H(method) ACCEPT_BOTH CT_JSON "MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: " method "\r\n"
+
+static void test_modern_requests(void)
+{
+    tconn c;
+    char v[64];
+    if (!t_start(NULL, NULL)) T_SKIP("cannot listen on 127.0.0.1");
+    /* a stateless call: no session minted, the answer says which era */
+    CHECK_EQ_INT(t_req(&c, "POST", "/mcp", MODERN_H("tools/call") "Mcp-Name: text\r\n",
+                       "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":\"text\","
+                       "\"arguments\":{}," MODERN_META "}}"), 200);
+    CHECK(strstr(c_body(&c), "plain result") != NULL);
+    CHECK(strstr(c_body(&c), "\"resultType\":\"complete\"") != NULL);
+    CHECK(c_header(&c, "Mcp-Session-Id", v, sizeof v) == NULL);
+    /* missing _meta: 400 with -32602; the id is kept */
+    CHECK_EQ_INT(t_req(&c, "POST", "/mcp", MODERN_H("tools/list"),
+                       "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/list\",\"params\":{}}"), 400);
+    CHECK(strstr(c_body(&c), "-32602") != NULL && strstr(c_body(&c), "\"id\":8") != NULL);
+    /* header and body disagree: 400 HeaderMismatch with the request's id */
+    CHECK_EQ_INT(t_req(&c, "POST", "/mcp", MODERN_H("tools/list"),
+                       "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"prompts/list\",\"params\":{" MODERN_META "}}"), 400);
+    CHECK(strstr(c_body(&c), "-32020") != NULL && strstr(c_body(&c), "\"id\":9") != NULL);
+    CHECK_EQ_INT(t_req(&c, "POST", "/mcp", MODERN_H("tools/call"),
+                       "{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"tools/call\",\"params\":{\"name\":\"text\"," MODERN_META "}}"),
+                 400);   /* Mcp-Name missing */
+    /* unknown and removed methods: 404 with -32601 */
+    CHECK_EQ_INT(t_req(&c, "POST", "/mcp", MODERN_H("ping"),
+                       "{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"ping\",\"params\":{" MODERN_META "}}"), 404);
+    CHECK(strstr(c_body(&c), "-32601") != NULL);
+    /* a version nobody speaks: 400 with -32022 */
+    CHECK_EQ_INT(t_req(&c, "POST", "/mcp", ACCEPT_BOTH CT_JSON "MCP-Protocol-Version: 2099-01-01\r\nMcp-Method: server/discover\r\n",
+                       "{\"jsonrpc\":\"2.0\",\"id\":12,\"method\":\"server/discover\",\"params\":{\"_meta\":{"
+                       "\"io.modelcontextprotocol/protocolVersion\":\"2099-01-01\",\"io.modelcontextprotocol/clientCapabilities\":{}}}}"), 400);
+    CHECK(strstr(c_body(&c), "-32022") != NULL && strstr(c_body(&c), "2099-01-01") != NULL);
+    /* no GET stream in this era */
+    CHECK_EQ_INT(t_req(&c, "GET", "/mcp", "Accept: text/event-stream\r\nMCP-Protocol-Version: 2026-07-28\r\n", NULL), 405);
+    CHECK_EQ_INT(fmcp_mcp_http_sessions(T), 0);
+    t_stop();
+}
+
+/* subscriptions/listen holds its POST open as SSE: ack first, then tagged notifications;
+ * closing the connection ends the subscription (the request-scoped session goes). */
+static void test_modern_listen(void)
+{
+    tconn c;
+    int i;
+    if (!t_start(NULL, NULL)) T_SKIP("cannot listen on 127.0.0.1");
+    CHECK(c_open(&c));
+    c_send(&c, "POST", "/mcp", MODERN_H("subscriptions/listen"),
+           "{\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"method\":\"subscriptions/listen\",\"params\":{\"notifications\":"
+           "{\"toolsListChanged\":true}," MODERN_META "}}");
+    CHECK(c_wait_for(&c, "notifications/subscriptions/acknowledged"));
+    CHECK_EQ_INT(c_status(&c), 200);
+    CHECK(t_add_tool("later", t_tool_text));
+    CHECK(c_wait_for(&c, "notifications/tools/list_changed"));
+    CHECK(strstr(strstr(c.buf, "list_changed"), "\"io.modelcontextprotocol/subscriptionId\":\"s1\"") != NULL);
+    c_close(&c);
+    for (i = 0; i < 100; i++) fmcp_http_step(L, 5);   /* the loop sees the close */
+    CHECK_EQ_INT(fmcp_server_remove(S, FMCP_ITEM_TOOL, "later"), FMCP_OK);   /* nobody to tell: no crash */
+    t_stop();
+}
+
+static void test_modern_only_http(void)
+{
+    tconn c;
+    fmcp_server_desc sd;
+    fmcp_http_transport_desc d;
+    memset(&sd, 0, sizeof sd);
+    sd.workers = -1; sd.modern_only = 1;
+    if (fmcp_server_create(&sd, &S) != FMCP_OK || !t_add_tool("text", t_tool_text)) { CHECK(0); return; }
+    if (fmcp_http_loop_new(NULL, &L) != FMCP_OK) { fmcp_server_destroy(S); CHECK(0); return; }
+    memset(&d, 0, sizeof d);
+    if (fmcp_mcp_http_attach(S, L, &d, &T) != FMCP_OK) { fmcp_http_loop_free(L); fmcp_server_destroy(S); CHECK(0); return; }
+    PORT = fmcp_mcp_http_port(T);
+    CHECK_EQ_INT(t_req(&c, "GET", "/mcp", "Accept: text/event-stream\r\n", NULL), 405);
+    CHECK_EQ_INT(t_req(&c, "DELETE", "/mcp", "Mcp-Session-Id: 00112233445566778899aabbccddeeff\r\n", NULL), 405);
+    CHECK_EQ_INT(t_req(&c, "GET", "/sse", "Accept: text/event-stream\r\n", NULL), 405);
+    /* initialize (a legacy client): refused, naming the version it should speak */
+    CHECK_EQ_INT(t_req(&c, "POST", "/mcp", ACCEPT_BOTH CT_JSON, INIT_BODY), 400);
+    CHECK(strstr(c_body(&c), "-32022") != NULL && strstr(c_body(&c), "2026-07-28") != NULL);
+    /* an old session id is ignored */
+    CHECK_EQ_INT(t_req(&c, "POST", "/mcp", MODERN_H("tools/list") "Mcp-Session-Id: 00112233445566778899aabbccddeeff\r\n",
+                       "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{" MODERN_META "}}"), 200);
+    t_stop();
+}
+
 static void test_json_only_and_disabled_get(void)
 {
     tconn c;
@@ -944,6 +1034,9 @@ int main(void)
     T_RUN(test_legacy_sse);
     T_RUN(test_auth_hook);
     T_RUN(test_worker_threads);
+    T_RUN(test_modern_requests);
+    T_RUN(test_modern_listen);
+    T_RUN(test_modern_only_http);
     T_RUN(test_alloc_attach);
     T_RUN(test_run_http);
     T_RUN(test_alloc_exchange);
