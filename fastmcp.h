@@ -2441,6 +2441,10 @@ FASTMCP_API fmcp_result fmcp_server_check_headers(fmcp_server *srv, const fmcp_j
  *                   answers for it: the owner picks them up on its next
  *                   tasks request or handler round).
  *
+ *   fmcp_server_destroy() cancels the handlers of running tasks (so the pool
+ *   drains quickly) and drops parked ones; in-memory records go with the
+ *   server. Closing the session a task was created on does not cancel it.
+ *
  * fmcp_task_store: a record is one JSON object text per task id; the engine
  * serialises calls to the store (one lock per server) and frees nothing the
  * store owns.
@@ -13128,6 +13132,7 @@ static void fmcp__mcp_end_listens(fmcp_ctx *c);
 /* The tasks extension (mcp_tasks.c). */
 static fmcp_result fmcp__tasks_init(fmcp_server *srv, const fmcp_server_desc *d);
 static void fmcp__tasks_free(fmcp_server *srv);
+static void fmcp__tasks_stop(fmcp_server *srv);
 static int fmcp__tasks_call(struct fmcp__mcp_req *r, fmcp_ctx *c, int support);
 static void fmcp__tasks_settle(fmcp_ctx *c, fmcp_result rc, int cancelled);
 static void fmcp__tasks_write_ext(fmcp_json_writer *w);
@@ -13804,6 +13809,7 @@ FASTMCP_API fmcp_result fmcp_server_create(const fmcp_server_desc *d, fmcp_serve
 FASTMCP_API void fmcp_server_destroy(fmcp_server *srv)
 {
     if (!srv) return;
+    fmcp__tasks_stop(srv);   /* running task handlers see cancellation: the pool drains sooner */
 #ifndef FASTMCP_NO_THREADS
     fmcp__mcp_pool_stop(srv);
 #endif
@@ -17932,6 +17938,23 @@ static fmcp_result fmcp__tasks_init(fmcp_server *srv, const fmcp_server_desc *d)
     }
     srv->tasks = m;
     return FMCP_OK;
+}
+
+/* Server shutdown, before the pool stops: running task handlers are told
+ * to stop (fmcp_ctx_is_cancelled); their tasks end as cancelled. */
+static void fmcp__tasks_stop(fmcp_server *srv)
+{
+    struct fmcp__tasks *m = srv->tasks;
+    struct fmcp__task_run *run;
+    if (!m) return;
+    FMCP__LOCK(&m->lock);
+    for (run = m->runs; run; run = run->next) {
+        if (run->waiting) continue;
+        FMCP__LOCK(&run->c->s->lock);
+        run->c->cancelled = 1;
+        FMCP__UNLOCK(&run->c->s->lock);
+    }
+    FMCP__UNLOCK(&m->lock);
 }
 
 /* After the pool stopped: parked runs end, the in-memory records go. */

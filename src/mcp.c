@@ -309,6 +309,7 @@ static void fmcp__mcp_end_listens(fmcp_ctx *c);
 /* The tasks extension (mcp_tasks.c). */
 static fmcp_result fmcp__tasks_init(fmcp_server *srv, const fmcp_server_desc *d);
 static void fmcp__tasks_free(fmcp_server *srv);
+static void fmcp__tasks_stop(fmcp_server *srv);
 static int fmcp__tasks_call(struct fmcp__mcp_req *r, fmcp_ctx *c, int support);
 static void fmcp__tasks_settle(fmcp_ctx *c, fmcp_result rc, int cancelled);
 static void fmcp__tasks_write_ext(fmcp_json_writer *w);
@@ -985,6 +986,7 @@ FASTMCP_API fmcp_result fmcp_server_create(const fmcp_server_desc *d, fmcp_serve
 FASTMCP_API void fmcp_server_destroy(fmcp_server *srv)
 {
     if (!srv) return;
+    fmcp__tasks_stop(srv);   /* running task handlers see cancellation: the pool drains sooner */
 #ifndef FASTMCP_NO_THREADS
     fmcp__mcp_pool_stop(srv);
 #endif

@@ -999,6 +999,23 @@ static fmcp_result fmcp__tasks_init(fmcp_server *srv, const fmcp_server_desc *d)
     return FMCP_OK;
 }
 
+/* Server shutdown, before the pool stops: running task handlers are told
+ * to stop (fmcp_ctx_is_cancelled); their tasks end as cancelled. */
+static void fmcp__tasks_stop(fmcp_server *srv)
+{
+    struct fmcp__tasks *m = srv->tasks;
+    struct fmcp__task_run *run;
+    if (!m) return;
+    FMCP__LOCK(&m->lock);
+    for (run = m->runs; run; run = run->next) {
+        if (run->waiting) continue;
+        FMCP__LOCK(&run->c->s->lock);
+        run->c->cancelled = 1;
+        FMCP__UNLOCK(&run->c->s->lock);
+    }
+    FMCP__UNLOCK(&m->lock);
+}
+
 /* After the pool stopped: parked runs end, the in-memory records go. */
 static void fmcp__tasks_free(fmcp_server *srv)
 {

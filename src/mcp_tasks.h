@@ -107,6 +107,10 @@
  *                   answers for it: the owner picks them up on its next
  *                   tasks request or handler round).
  *
+ *   fmcp_server_destroy() cancels the handlers of running tasks (so the pool
+ *   drains quickly) and drops parked ones; in-memory records go with the
+ *   server. Closing the session a task was created on does not cancel it.
+ *
  * fmcp_task_store: a record is one JSON object text per task id; the engine
  * serialises calls to the store (one lock per server) and frees nothing the
  * store owns.
