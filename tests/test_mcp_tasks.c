@@ -8,6 +8,10 @@
 #endif
 #include "fastmcp.h"
 #include "test.h"
+#ifndef FASTMCP_NO_THREADS
+#include <pthread.h>
+#include <time.h>
+#endif
 
 /* ---- fake transport: the last response ------------------------------------ */
 
@@ -701,6 +705,62 @@ static void test_status_notifications(void)
     env_close(&e);
 }
 
+#ifndef FASTMCP_NO_THREADS
+static pthread_mutex_t t_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t t_cv = PTHREAD_COND_INITIALIZER;
+static int t_started, t_saw_cancel;
+
+/* Runs until cancelled (bounded at about 10 s so a failure cannot hang). */
+static fmcp_result tool_until_cancelled(fmcp_ctx *c, void *u)
+{
+    int i;
+    (void)u;
+    pthread_mutex_lock(&t_mu);
+    t_started = 1;
+    pthread_cond_broadcast(&t_cv);
+    pthread_mutex_unlock(&t_mu);
+    for (i = 0; i < 1000 && !fmcp_ctx_is_cancelled(c); i++) {
+        struct timespec ts;
+        ts.tv_sec = 0;
+        ts.tv_nsec = 10000000L;
+        nanosleep(&ts, NULL);
+    }
+    pthread_mutex_lock(&t_mu);
+    t_saw_cancel = fmcp_ctx_is_cancelled(c);
+    pthread_mutex_unlock(&t_mu);
+    return FMCP_OK;
+}
+
+/* On the pool: destroying the server cancels a running task's handler. */
+static void test_destroy_cancels(void)
+{
+    fmcp_server_desc d;
+    fmcp_session_desc sd;
+    tenv e;
+    char id[64];
+    memset(&d, 0, sizeof d);
+    d.workers = 1;
+    memset(&e, 0, sizeof e);
+    CHECK_OK(fmcp_server_create(&d, &e.srv));
+    CHECK_OK(add(e.srv, "spin", tool_until_cancelled, FMCP_TASK_OPTIONAL));
+    memset(&sd, 0, sizeof sd);
+    sd.send = t_send;
+    CHECK_OK(fmcp_session_create(e.srv, &sd, &e.s));
+    t_started = t_saw_cancel = 0;
+    start(&e, "spin", id);
+    CHECK(*id != 0);
+    pthread_mutex_lock(&t_mu);
+    while (!t_started) pthread_cond_wait(&t_cv, &t_mu);
+    pthread_mutex_unlock(&t_mu);
+    fmcp_session_close(e.s);   /* the task outlives its session */
+    pthread_mutex_lock(&t_mu);
+    CHECK(!t_saw_cancel);
+    pthread_mutex_unlock(&t_mu);
+    fmcp_server_destroy(e.srv);
+    CHECK(t_saw_cancel);
+}
+#endif
+
 /* Task creation, input, update and get: FMCP_OK when all of it worked. */
 static int sweep_once(void)
 {
@@ -740,6 +800,9 @@ int main(void)
     T_RUN(test_expiry);
     T_RUN(test_status_notifications);
     T_RUN(test_shared_store);
+#ifndef FASTMCP_NO_THREADS
+    T_RUN(test_destroy_cancels);
+#endif
     T_RUN(test_alloc_sweep);
     return t_finish("mcp_tasks");
 }
