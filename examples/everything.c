@@ -603,6 +603,133 @@ static fmcp_result add_prompts(fmcp_server *srv)
     return r;
 }
 
+/* ---- tasks extension (io.modelcontextprotocol/tasks) fixtures ---------------------------- */
+
+/* Sleeps ms in small steps; 0 when the call was cancelled (tasks/cancel). */
+static int task_sleep(fmcp_ctx *c, long ms)
+{
+    for (; ms > 0; ms -= 50) {
+        if (fmcp_ctx_is_cancelled(c)) return 0;
+        pause_ms(ms < 50 ? ms : 50);
+    }
+    return !fmcp_ctx_is_cancelled(c);
+}
+
+static fmcp_result task_greet(fmcp_ctx *c, void *u)
+{
+    char buf[256];
+    (void)u;
+    snprintf(buf, sizeof buf, "Hello, %s!", fmcp_ctx_arg_str(c, "name", "World"));
+    return fmcp_ctx_add_text(c, buf);
+}
+
+static fmcp_result task_slow_compute(fmcp_ctx *c, void *u)
+{
+    char buf[256];
+    double secs = fmcp_ctx_arg_double(c, "seconds", 1);
+    (void)u;
+    if (secs < 0 || secs > 3600) secs = 1;
+    if (!task_sleep(c, (long)(secs * 1000))) return FMCP_ERR_CANCELLED;
+    snprintf(buf, sizeof buf, "Computed %s after %g s", fmcp_ctx_arg_str(c, "label", "result"), secs);
+    return fmcp_ctx_add_text(c, buf);
+}
+
+static fmcp_result task_failing_job(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    if (!task_sleep(c, 1000)) return FMCP_ERR_CANCELLED;
+    fmcp_ctx_set_error(c, 1);
+    return fmcp_ctx_add_text(c, "The job failed: simulated tool execution error");
+}
+
+static fmcp_result task_protocol_error_job(fmcp_ctx *c, void *u)
+{
+    (void)u;
+    fmcp_ctx_error(c, FMCP_RPC_INTERNAL_ERROR, "Internal error: the job crashed");
+    return FMCP_ERR_PROTOCOL;
+}
+
+static fmcp_result task_confirm_delete(fmcp_ctx *c, void *u)
+{
+    char p[512], msg[256];
+    const fmcp_json *res;
+    fmcp_result r;
+    const char *file = fmcp_ctx_arg_str(c, "filename", "file");
+    (void)u;
+    snprintf(msg, sizeof msg, "Delete %.200s?", file);
+    form_params(p, sizeof p, msg, "{\"type\":\"object\",\"properties\":{\"confirm\":{\"type\":\"boolean\"}},"
+                                  "\"required\":[\"confirm\"]}");
+    if ((r = fmcp_ctx_input(c, "confirm_delete", "elicitation/create", p, &res)) != FMCP_OK) return r;
+    if (strcmp(fmcp_json_get_str(res, "action", ""), "accept") == 0 &&
+        fmcp_json_get_bool(fmcp_json_get(res, "content"), "confirm", 0))
+        return text_reply(c, "Deleted ", file);
+    return text_reply(c, "Kept ", file);
+}
+
+/* Two inputs asked in one round: both keys are pending at once. */
+static fmcp_result task_multi_input(fmcp_ctx *c, void *u)
+{
+    char p[512], buf[256];
+    const fmcp_json *a, *b;
+    fmcp_result r1, r2;
+    (void)u;
+    form_params(p, sizeof p, "Your name?", NAME_FORM);
+    r1 = fmcp_ctx_input(c, "name", "elicitation/create", p, &a);
+    form_params(p, sizeof p, "Proceed?", "{\"type\":\"object\",\"properties\":{\"confirm\":{\"type\":\"boolean\"}}}");
+    r2 = fmcp_ctx_input(c, "confirm", "elicitation/create", p, &b);
+    if (r1 != FMCP_OK) return r1;
+    if (r2 != FMCP_OK) return r2;
+    snprintf(buf, sizeof buf, "Got %s, confirm=%s", form_field(a, "name"),
+             fmcp_json_get_bool(fmcp_json_get(b, "content"), "confirm", 0) ? "true" : "false");
+    return fmcp_ctx_add_text(c, buf);
+}
+
+/* Multi round-trip first (user_name), then the rest runs as a task. */
+static fmcp_result task_tool_with_task(fmcp_ctx *c, void *u)
+{
+    char p[512];
+    const fmcp_json *res;
+    fmcp_result r;
+    (void)u;
+    form_params(p, sizeof p, "What is your name?", NAME_FORM);
+    if ((r = fmcp_ctx_input(c, "user_name", "elicitation/create", p, &res)) != FMCP_OK) return r;
+    if ((r = fmcp_ctx_start_task(c)) != FMCP_OK && r != FMCP_ERR_UNSUPPORTED) return r;
+    if (!task_sleep(c, 200)) return FMCP_ERR_CANCELLED;
+    return text_reply(c, "Hello, ", form_field(res, "name"));
+}
+
+static fmcp_result add_task_tool(fmcp_server *srv, const char *name, const char *desc, const char *schema,
+                                 fmcp_handler_fn fn, int support)
+{
+    fmcp_tool_desc t;
+    memset(&t, 0, sizeof t);
+    t.name = name; t.description = desc; t.input_schema = schema; t.handler = fn; t.task_support = support;
+    return fmcp_server_add_tool(srv, &t);
+}
+
+static fmcp_result add_task_tools(fmcp_server *srv)
+{
+    fmcp_result r = FMCP_OK;
+    r = r ? r : add_task_tool(srv, "greet", "Says hello (synchronous)",
+                              "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"}}}", task_greet,
+                              FMCP_TASK_NONE);
+    r = r ? r : add_task_tool(srv, "slow_compute", "Sleeps `seconds`, then answers (task)",
+                              "{\"type\":\"object\",\"properties\":{\"seconds\":{\"type\":\"number\"},"
+                              "\"label\":{\"type\":\"string\"}}}", task_slow_compute, FMCP_TASK_OPTIONAL);
+    r = r ? r : add_task_tool(srv, "failing_job", "Fails with a tool error after a second (task required)", NULL,
+                              task_failing_job, FMCP_TASK_REQUIRED);
+    r = r ? r : add_task_tool(srv, "protocol_error_job", "Fails with a protocol error (task)", NULL,
+                              task_protocol_error_job, FMCP_TASK_OPTIONAL);
+    r = r ? r : add_task_tool(srv, "confirm_delete", "Asks for confirmation inside the task",
+                              "{\"type\":\"object\",\"properties\":{\"filename\":{\"type\":\"string\"}}}",
+                              task_confirm_delete, FMCP_TASK_OPTIONAL);
+    r = r ? r : add_task_tool(srv, "multi_input", "Asks for two inputs at once inside the task", NULL,
+                              task_multi_input, FMCP_TASK_OPTIONAL);
+    r = r ? r : add_task_tool(srv, "test_tool_with_task", "Multi round-trip for a name, then a task", NULL,
+                              task_tool_with_task, FMCP_TASK_REQUIRED | FMCP_TASK_HANDLER_STARTS);
+    return r;
+}
+
 /* Streamable HTTP on 127.0.0.1:port until killed. */
 static fmcp_result serve_http(fmcp_server *srv, int port)
 {
@@ -648,6 +775,7 @@ int main(int argc, char **argv)
     r = add_tools(srv);
     if (r == FMCP_OK) r = add_resources(srv, png, png_len);
     if (r == FMCP_OK) r = add_prompts(srv);
+    if (r == FMCP_OK) r = add_task_tools(srv);
     if (r == FMCP_OK) r = http_port >= 0 ? serve_http(srv, http_port) : fmcp_server_run_stdio(srv);
     if (r != FMCP_OK) fprintf(stderr, "everything: %s\n", fmcp_result_str(r));
     fmcp_server_destroy(srv);

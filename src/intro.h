@@ -60,6 +60,8 @@
  *   mcp     JSON-RPC 2.0 + MCP server engine: tools, resources, prompts, workers
  *   mcp_era the engine's 2026-07-28 half: stateless requests, server/discover,
  *           multi round-trip input, subscriptions/listen, caching hints
+ *   mcp_tasks the tasks extension: tools/call answered with a task, tasks/get,
+ *           tasks/update (input), tasks/cancel; a store interface for the records
  *   stream  MCP over byte streams (newline-delimited JSON); stdio transport
  *   mcp_http MCP Streamable HTTP transport (sessions, SSE, resumability), legacy SSE
  *   oauth_store OAuth token/registration storage: files (0600, atomic) or memory

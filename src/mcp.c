@@ -125,6 +125,7 @@ typedef struct fmcp__mcp_item {
     char **req_args;         /* prompts: names of required arguments */
     size_t n_req;
     int64_t ttl_ms;          /* resources: ttlMs of resources/read (0 = the server's) */
+    int task_support;        /* tools: FMCP_TASK_* (mcp_tasks.c) */
 } fmcp__mcp_item;
 
 /* Refcounted deep copy of an fmcp_auth_info. */
@@ -228,6 +229,7 @@ struct fmcp_ctx {
     struct fmcp__era_mrtr *mrtr;  /* multi round-trip state (mcp_era.c), NULL until used */
     int64_t ttl_ms;           /* resources/read: the item's ttlMs (0 = the server's) */
     int listen_ended;         /* FMCP__K_LISTEN: whoever sets it releases the ctx */
+    struct fmcp__task_run *task;  /* the task this call runs as (mcp_tasks.c), NULL = none */
     struct fmcp_ctx *next, *prev; /* in-flight list (doubly linked: O(1) removal) */
     struct fmcp_ctx *qnext;   /* job queue */
 };
@@ -270,6 +272,7 @@ struct fmcp_server {
     int64_t state_ttl_ms, cache_ttl_ms;
     unsigned char state_key[32];  /* requestState HMAC key (mcp_era.c) */
     int has_state_key;
+    struct fmcp__tasks *tasks;    /* the tasks extension (mcp_tasks.c) */
 #ifndef FASTMCP_NO_THREADS
     pthread_t *threads;
     int nthreads;
@@ -303,6 +306,13 @@ static void fmcp__era_ctx_free(fmcp_ctx *c);
 static void fmcp__era_notify_locked(fmcp_server *srv, const char *method, const char *uri);
 static fmcp_result fmcp__era_server_init(fmcp_server *srv, const fmcp_server_desc *d);
 static void fmcp__mcp_end_listens(fmcp_ctx *c);
+/* The tasks extension (mcp_tasks.c). */
+static fmcp_result fmcp__tasks_init(fmcp_server *srv, const fmcp_server_desc *d);
+static void fmcp__tasks_free(fmcp_server *srv);
+static void fmcp__tasks_stop(fmcp_server *srv);
+static int fmcp__tasks_call(struct fmcp__mcp_req *r, fmcp_ctx *c, int support);
+static void fmcp__tasks_settle(fmcp_ctx *c, fmcp_result rc, int cancelled);
+static void fmcp__tasks_write_ext(fmcp_json_writer *w);
 
 /* ---- compact parameter spec -> JSON Schema ------------------------------- */
 
@@ -579,6 +589,7 @@ FASTMCP_API fmcp_result fmcp_server_add_tool(fmcp_server *srv, const fmcp_tool_d
     it->handler = d->handler;
     it->user = d->user;
     it->run_inline = d->run_inline != 0;
+    it->task_support = d->task_support;
     r = fmcp__mcp_tool_schema(srv->alloc, d, it);
     if (r != FMCP_OK) { fmcp__mcp_item_free(srv->alloc, it); return r; }
     fmcp_jw_init(&w, srv->alloc);
@@ -912,6 +923,7 @@ static void fmcp__mcp_server_free(fmcp_server *srv)
         fmcp__mcp_vec_free(a, &srv->items[k]);
     }
     fmcp__mcp_vec_free(a, &srv->sessions);
+    fmcp__tasks_free(srv);
     fmcp__mcp_strfree(a, srv->name);
     fmcp__mcp_strfree(a, srv->title);
     fmcp__mcp_strfree(a, srv->version);
@@ -954,7 +966,10 @@ FASTMCP_API fmcp_result fmcp_server_create(const fmcp_server_desc *d, fmcp_serve
     srv->log_user = d->log_user;
     srv->inline_handlers = 1;
     if (!ok) { fmcp__mcp_server_free(srv); return FMCP_ERR_NOMEM; }
-    if ((r = fmcp__era_server_init(srv, d)) != FMCP_OK) { fmcp__mcp_server_free(srv); return r; }
+    if ((r = fmcp__era_server_init(srv, d)) != FMCP_OK || (r = fmcp__tasks_init(srv, d)) != FMCP_OK) {
+        fmcp__mcp_server_free(srv);
+        return r;
+    }
 #ifndef FASTMCP_NO_THREADS
     if (d->workers >= 0) {
         srv->inline_handlers = 0;
@@ -971,6 +986,7 @@ FASTMCP_API fmcp_result fmcp_server_create(const fmcp_server_desc *d, fmcp_serve
 FASTMCP_API void fmcp_server_destroy(fmcp_server *srv)
 {
     if (!srv) return;
+    fmcp__tasks_stop(srv);   /* running task handlers see cancellation: the pool drains sooner */
 #ifndef FASTMCP_NO_THREADS
     fmcp__mcp_pool_stop(srv);
 #endif
@@ -1489,6 +1505,10 @@ static void fmcp__mcp_observe(fmcp_ctx *c, fmcp_result rc, int cancelled)
 static void fmcp__mcp_ctx_complete(fmcp_ctx *c, fmcp_result rc, int cancelled)
 {
     fmcp_session *s = c->s;
+    if (c->task) {   /* the result goes to the task (which may run the handler again) */
+        fmcp__tasks_settle(c, rc, cancelled);
+        return;
+    }
     if (cancelled) {
         fmcp__mcp_deliver(s, c->group, c->batch, c->id, c->id_len, NULL, 0, 0);
     } else if (c->era.modern && fmcp__era_complete(c, rc)) {
@@ -2205,7 +2225,7 @@ static void fmcp__mcp_write_caps(fmcp_server *srv, fmcp_json_writer *w, int mode
         fmcp_jw_key(w, "prompts"); fmcp_jw_object_begin(w);
         fmcp_jw_key(w, "listChanged"); fmcp_jw_bool(w, 1); fmcp_jw_object_end(w);
     }
-    if (modern) fmcp__mcp_jw_empty(w, "extensions");
+    if (modern) fmcp__tasks_write_ext(w);
     fmcp_jw_object_end(w);
 }
 
@@ -2422,7 +2442,7 @@ static void fmcp__mcp_handle_tool_call(fmcp__mcp_req *r)
     void *user = NULL;
     char msg[160];
     int state = 0;   /* 0 unknown, 1 forbidden, 2 invalid args, 3 ok */
-    int run_inline = 0;
+    int run_inline = 0, task_support = 0;
     long i;
     fmcp_ctx *c;
     if (!name) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Missing tool name"); return; }
@@ -2432,7 +2452,7 @@ static void fmcp__mcp_handle_tool_call(fmcp__mcp_req *r)
         it = (fmcp__mcp_item *)srv->items[FMCP_ITEM_TOOL].v[i];
         if (fmcp__mcp_authorized(srv, r->au, it) != FMCP_OK) state = 1;
         else if (!fmcp__mcp_validate(fmcp_json_root(it->schema), args, msg, sizeof msg)) state = 2;
-        else { state = 3; fn = it->handler; user = it->user; run_inline = it->run_inline; }
+        else { state = 3; fn = it->handler; user = it->user; run_inline = it->run_inline; task_support = it->task_support; }
     }
     FMCP__UNLOCK(&srv->lock);
     if (state == 0) {
@@ -2447,7 +2467,7 @@ static void fmcp__mcp_handle_tool_call(fmcp__mcp_req *r)
         c->handler = fn;
         c->user = user;
         c->inline_run = run_inline;
-        fmcp__mcp_dispatch(c);
+        if (!task_support || !fmcp__tasks_call(r, c, task_support)) fmcp__mcp_dispatch(c);
     }
 }
 

@@ -213,6 +213,11 @@ typedef struct fmcp_server_desc {
     int64_t state_ttl_ms;                 /* requestState lifetime; 0 = 10 minutes */
     int64_t cache_ttl_ms;                 /* ttlMs of lists, reads, discover; 0 = 0 (revalidate) */
     int cache_private;                    /* 1: cacheScope "private" always */
+    /* Tasks extension (see the mcp_tasks section). */
+    int64_t task_ttl_ms;                  /* ttlMs of a task; 0 = 1 hour */
+    int64_t task_poll_ms;                 /* pollIntervalMs; 0 = 1000 */
+    size_t task_max_count, task_max_bytes; /* in-memory store; 0 = 1000, 16 MiB */
+    const struct fmcp_task_store *task_store; /* NULL = in memory */
 } fmcp_server_desc;
 
 typedef fmcp_result (*fmcp_handler_fn)(fmcp_ctx *ctx, void *user);
@@ -229,6 +234,7 @@ typedef struct fmcp_tool_desc {
     fmcp_handler_fn handler;
     void *user;
     int run_inline;            /* 1: never blocks, run on the transport's thread */
+    int task_support;          /* FMCP_TASK_*: 0 none, 1 optional, 2 required (mcp_tasks) */
 } fmcp_tool_desc;
 
 typedef struct fmcp_resource_desc {

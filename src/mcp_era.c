@@ -16,6 +16,13 @@
 #define FMCP__ERA_STATE_MAX 65536        /* requestState payload cap */
 #define FMCP__ERA_INPUT_TIMEOUT 300000   /* legacy fmcp_ctx_input: 5 minutes */
 
+/* The tasks extension (mcp_tasks.c, later in this translation unit). */
+static void fmcp__tasks_request(fmcp__mcp_req *r, const char *method);
+static fmcp_result fmcp__tasks_input(fmcp_ctx *c, const char *key, const char *method, const char *params,
+                                     const fmcp_json **out);
+static int fmcp__tasks_listen_ok(fmcp__mcp_req *r, const fmcp_json *filter);
+static void fmcp__tasks_ack(fmcp_json_writer *w, const fmcp_json *filter);
+
 static const char *const fmcp__era_modern_versions[] = { FMCP_PROTOCOL_MODERN, NULL };
 
 /* An answer fetched in the legacy era (blocking request), by key. */
@@ -257,6 +264,7 @@ static fmcp_result fmcp__era_sub_send(fmcp_ctx *c, const char *method, int ack, 
             for (v = fmcp_json_first(subs); v; v = fmcp_json_next(v)) fmcp_jw_value(&w, v);
             fmcp_jw_array_end(&w);
         }
+        fmcp__tasks_ack(&w, filter);
         fmcp_jw_object_end(&w);
     }
     fmcp_jw_object_end(&w);
@@ -290,6 +298,7 @@ static void fmcp__era_listen(fmcp__mcp_req *r)
         fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Invalid params: notifications filter");
         return;
     }
+    if (!fmcp__tasks_listen_ok(r, f)) return;   /* taskIds: answered there */
     c = fmcp__mcp_ctx_new(r->s, r->m, r->g, r->b, r->au, r->id, r->id_len, FMCP__K_LISTEN, r->params, NULL);
     if (!c) { fmcp__mcp_req_error(r, FMCP_RPC_INTERNAL_ERROR, "out of memory"); return; }
     c->era = r->era;
@@ -382,6 +391,7 @@ static void fmcp__era_request(fmcp__mcp_req *r, const char *method)
     else if (strcmp(method, "prompts/get") == 0) fmcp__mcp_handle_prompt_get(r);
     else if (strcmp(method, "completion/complete") == 0) fmcp__mcp_handle_complete(r);
     else if (strcmp(method, "subscriptions/listen") == 0) fmcp__era_listen(r);
+    else if (strncmp(method, "tasks/", 6) == 0) fmcp__tasks_request(r, method);
     else fmcp__mcp_reply_error_data(r->s, r->g, r->b, r->id, r->id_len, FMCP_RPC_METHOD_NOT_FOUND,
                                     "Method not found", NULL, 404);
 }
@@ -848,6 +858,7 @@ FASTMCP_API fmcp_result fmcp_ctx_input(fmcp_ctx *c, const char *key, const char 
     if (!c || !key || !method || !out || !(cap = fmcp__era_method_cap(method))) return FMCP_ERR_INVALID_ARG;
     if (c->kind != FMCP__K_TOOL && c->kind != FMCP__K_PROMPT && c->kind != FMCP__K_RESOURCE) return FMCP_ERR_STATE;
     if (!fmcp_ctx_client_supports(c, cap)) return fmcp_ctx_require_capability(c, cap);
+    if (c->task) return fmcp__tasks_input(c, key, method, params_json, out);
     if (c->era.modern) return fmcp__era_input_modern(c, key, method, params_json, out);
     return fmcp__era_input_legacy(c, key, method, params_json, out);
 }
@@ -967,6 +978,8 @@ FASTMCP_API fmcp_result fmcp_server_check_headers(fmcp_server *srv, const fmcp_j
     named = strcmp(method, "tools/call") == 0 || strcmp(method, "prompts/get") == 0;
     if (named) name = fmcp_json_get_str(params, "name", NULL);
     else if (strcmp(method, "resources/read") == 0) name = fmcp_json_get_str(params, "uri", NULL);
+    else if (strcmp(method, "tasks/get") == 0 || strcmp(method, "tasks/update") == 0 ||
+             strcmp(method, "tasks/cancel") == 0) name = fmcp_json_get_str(params, "taskId", NULL);
     ok = fmcp__era_hdr_eq(&h, "Mcp-Method", method, 1) &&
          (!fmcp_json_is(pv, FMCP_JSON_STRING) || fmcp__era_hdr_eq(&h, "MCP-Protocol-Version", fmcp_json_str(pv, NULL), 0)) &&
          (!name || fmcp__era_hdr_eq(&h, "Mcp-Name", name, 1));

@@ -73,7 +73,7 @@ for req in 2025-11-25 2026-07-28; do
   "$NODE" "$CONF" server --url "$URL" --requirements "$req" -o "$T/$req" >"$T/$req.log" 2>&1
   rc=$?
   sed -n '/=== SUMMARY ===/,$p' "$T/$req.log" | grep -v '^✓'
-  out=$(count "$T/$req" "${UNSCORED_PENDING-tasks-}")
+  out=$(count "$T/$req" "${UNSCORED_PENDING-}")
   echo "$out" | grep -v '^COUNT'
   set -- $(echo "$out" | sed -n 's/^COUNT //p')
   p=${1:-0}; f=${2:-1}; s=${3:-0}
