@@ -3430,7 +3430,6 @@ FASTMCP_API void fmcp_wipe(void *p, size_t n)
 /* json: implementation */
 
 #include <string.h>
-#include <stdio.h>
 #include <float.h>
 #if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__)) && !defined(FASTMCP_NO_SIMD)
 #  include <emmintrin.h>
@@ -4811,36 +4810,209 @@ FASTMCP_API void fmcp_jw_int(fmcp_json_writer *w, int64_t v)
     fmcp__jw_scalar(w, s, (size_t)(b + sizeof b - s));
 }
 
-/* Text of a JSON number to a double (the text must be valid JSON number syntax). */
-static int fmcp__num_text_double(const char *s, size_t n, double *out)
+/* ---- doubles to text -------------------------------------------------------
+ * Shortest digits that read back to the same double, by exact integer
+ * arithmetic (free-format digit generation in the manner of Steele & White
+ * and Burger & Dybvig): v = r/s and its rounding interval is
+ * ((r - m-)/s, (r + m+)/s); digits come out one at a time until the digits so
+ * far, or one more in the last place, fall inside it. No printf (newlib-nano
+ * has no float printf by default), no tables; 40 32-bit limbs hold every
+ * intermediate (at most about 1140 bits). */
+#define FMCP__DBN_LIMBS 40
+typedef struct fmcp__dbn { uint32_t d[FMCP__DBN_LIMBS]; int n; } fmcp__dbn;
+
+static void fmcp__dbn_set(fmcp__dbn *a, uint64_t v)
 {
-    fmcp__jp st;
-    fmcp_json node;
-    char tmp[40];
-    if (n >= sizeof tmp) return -1;
-    memcpy(tmp, s, n);
-    tmp[n] = 0;
-    memset(&st, 0, sizeof st);
-    if (!fmcp__jp_num(&st, tmp, &node) || fmcp__j_len(&node) != n) return -1;
-    *out = fmcp_json_double(&node, 0.0);
+    a->n = 0;
+    while (v) { a->d[a->n++] = (uint32_t)v; v >>= 32; }
+}
+static void fmcp__dbn_mul(fmcp__dbn *a, uint32_t m)
+{
+    uint64_t c = 0;
+    int i;
+    for (i = 0; i < a->n; i++) {
+        c += (uint64_t)a->d[i] * m;
+        a->d[i] = (uint32_t)c;
+        c >>= 32;
+    }
+    if (c && a->n < FMCP__DBN_LIMBS) a->d[a->n++] = (uint32_t)c;
+}
+static void fmcp__dbn_pow10(fmcp__dbn *a, int e)
+{
+    uint32_t m = 1;
+    for (; e >= 9; e -= 9) fmcp__dbn_mul(a, 1000000000u);
+    while (e-- > 0) m *= 10;
+    fmcp__dbn_mul(a, m);
+}
+static void fmcp__dbn_shl(fmcp__dbn *a, int bits)
+{
+    int w = bits / 32, b = bits % 32, i;
+    uint32_t carry = 0;
+    if (!a->n || a->n + w + 1 > FMCP__DBN_LIMBS) return; /* never: doubles stay far below */
+    if (b) {
+        for (i = 0; i < a->n; i++) {
+            uint32_t x = a->d[i];
+            a->d[i] = (x << b) | carry;
+            carry = x >> (32 - b);
+        }
+        if (carry) a->d[a->n++] = carry;
+    }
+    if (w) {
+        for (i = a->n - 1; i >= 0; i--) a->d[i + w] = a->d[i];
+        for (i = 0; i < w; i++) a->d[i] = 0;
+        a->n += w;
+    }
+}
+static int fmcp__dbn_cmp(const fmcp__dbn *a, const fmcp__dbn *b)
+{
+    int i;
+    if (a->n != b->n) return a->n < b->n ? -1 : 1;
+    for (i = a->n - 1; i >= 0; i--)
+        if (a->d[i] != b->d[i]) return a->d[i] < b->d[i] ? -1 : 1;
     return 0;
 }
-
-/* Shortest of %.15g..%.17g that reads back exactly; written with '.' whatever the locale. */
-static size_t fmcp__fmt_double(char *buf, size_t cap, double v)
+/* Compares a + b with c. */
+static int fmcp__dbn_cmp_sum(const fmcp__dbn *a, const fmcp__dbn *b, const fmcp__dbn *c)
 {
-    int prec;
-    size_t n = 0, i;
-    for (prec = 15; prec <= 17; prec++) {
-        double back;
-        int k = snprintf(buf, cap, "%.*g", prec, v);
-        if (k <= 0 || (size_t)k >= cap) return 0;
-        n = (size_t)k;
-        for (i = 0; i < n; i++)
-            if (!((buf[i] >= '0' && buf[i] <= '9') || buf[i] == '-' || buf[i] == '+' || buf[i] == 'e')) buf[i] = '.';
-        if (fmcp__num_text_double(buf, n, &back) == 0 && back == v) return n;
+    fmcp__dbn t;
+    uint64_t k = 0;
+    int i, n = a->n > b->n ? a->n : b->n;
+    for (i = 0; i < n; i++) {
+        k += (uint64_t)(i < a->n ? a->d[i] : 0) + (i < b->n ? b->d[i] : 0);
+        t.d[i] = (uint32_t)k;
+        k >>= 32;
+    }
+    t.n = n;
+    if (k && n < FMCP__DBN_LIMBS) t.d[t.n++] = (uint32_t)k;
+    return fmcp__dbn_cmp(&t, c);
+}
+/* a -= b, a >= b. */
+static void fmcp__dbn_sub(fmcp__dbn *a, const fmcp__dbn *b)
+{
+    uint64_t borrow = 0;
+    int i;
+    for (i = 0; i < a->n; i++) {
+        uint64_t x = (uint64_t)a->d[i] - (i < b->n ? b->d[i] : 0) - borrow;
+        a->d[i] = (uint32_t)x;
+        borrow = (x >> 32) & 1;
+    }
+    while (a->n && !a->d[a->n - 1]) a->n--;
+}
+
+/* r/s, m+ and m- for v = f * 2^e: scaled so all are integers; when f is
+ * 2^52 (and v is normal) the double below is half as far as the one above. */
+static void fmcp__dtoa_setup(uint64_t f, int e, int unequal, fmcp__dbn *r, fmcp__dbn *s,
+                             fmcp__dbn *mp, fmcp__dbn *mm)
+{
+    fmcp__dbn_set(r, f << (unequal ? 2 : 1));
+    fmcp__dbn_set(mm, 1);
+    fmcp__dbn_set(mp, unequal ? 2 : 1);
+    fmcp__dbn_set(s, unequal ? 4 : 2);
+    if (e >= 0) {
+        fmcp__dbn_shl(r, e);
+        fmcp__dbn_shl(mp, e);
+        fmcp__dbn_shl(mm, e);
+    } else {
+        fmcp__dbn_shl(s, -e);
+    }
+}
+
+/* Scales by 10^k, k at most the true exponent (estimated low from the binary
+ * exponent), then steps k up until the interval's top (r + m+)/s is below 1
+ * (or at 1 when the bounds themselves read back to v: incl). */
+static int fmcp__dtoa_scale(fmcp__dbn *r, fmcp__dbn *s, fmcp__dbn *mp, fmcp__dbn *mm, int e2, int incl)
+{
+    /* 78913 / 2^18 is just below log10(2): floor(e2 * that) never exceeds the answer */
+    int c, k = e2 >= 0 ? e2 * 78913 / 262144 : -((-e2 * 78913 + 262143) / 262144);
+    if (k >= 0) fmcp__dbn_pow10(s, k);
+    else { fmcp__dbn_pow10(r, -k); fmcp__dbn_pow10(mp, -k); fmcp__dbn_pow10(mm, -k); }
+    for (;;) {
+        c = fmcp__dbn_cmp_sum(r, mp, s);
+        if (c < 0 || (c == 0 && !incl)) return k;
+        fmcp__dbn_mul(s, 10);
+        k++;
+    }
+}
+
+/* Shortest digits of a finite v > 0 into dig (at most 17; returns the count),
+ * the closest to v when several are as short; v = 0.d1d2... * 10^*k. */
+static int fmcp__dtoa_digits(double v, char *dig, int *k)
+{
+    fmcp__dbn r, s, mp, mm;
+    uint64_t bits = fmcp__double_bits(v), f = bits & 0xFFFFFFFFFFFFFull;
+    int be = (int)(bits >> 52) & 0x7FF, e = be ? be - 1075 : -1074, n = 0, e2, incl, c;
+    if (be) f |= 1ull << 52;
+    incl = !(f & 1); /* a tie on reading rounds to the even mantissa: to v */
+    fmcp__dtoa_setup(f, e, f == (1ull << 52) && be > 1, &r, &s, &mp, &mm);
+    for (e2 = e + 63; !(f >> 63); f <<= 1) e2--; /* v in [2^e2, 2^(e2+1)) */
+    *k = fmcp__dtoa_scale(&r, &s, &mp, &mm, e2, incl);
+    while (n < 17) {
+        int d = 0, lo, hi;
+        fmcp__dbn_mul(&r, 10);
+        fmcp__dbn_mul(&mp, 10);
+        fmcp__dbn_mul(&mm, 10);
+        while (fmcp__dbn_cmp(&r, &s) >= 0) { fmcp__dbn_sub(&r, &s); d++; }
+        c = fmcp__dbn_cmp(&r, &mm);
+        lo = c < 0 || (c == 0 && incl);       /* the digits so far read back to v */
+        c = fmcp__dbn_cmp_sum(&r, &mp, &s);
+        hi = c > 0 || (c == 0 && incl);       /* so do they with the last one up */
+        if (lo && hi) { /* both: the closer, ties to even */
+            fmcp__dbn_shl(&r, 1);
+            c = fmcp__dbn_cmp(&r, &s);
+            if (c > 0 || (c == 0 && (d & 1))) d++;
+        } else if (hi) {
+            d++;
+        }
+        dig[n++] = (char)('0' + d);
+        if (lo || hi) break;
     }
     return n;
+}
+
+/* Digits of v > 0 and v = 0.d1d2... * 10^k; integers below 2^53 directly
+ * (their own digits are the shortest: the doubles around them are at most 1 apart). */
+static int fmcp__double_digits(double v, char *dig, int *k)
+{
+    if (v < 9007199254740992.0 && v == (double)(uint64_t)v) {
+        char b[24], *e = b + sizeof b, *p = fmcp__u64_dec(e, (uint64_t)v);
+        int n = (int)(e - p);
+        *k = n;
+        while (e[-1] == '0') { e--; n--; }
+        memcpy(dig, p, (size_t)n);
+        return n;
+    }
+    return fmcp__dtoa_digits(v, dig, k);
+}
+
+/* Shortest text that reads back to v, laid out as printf's %.Pg does with
+ * P = max(15, digits) (the module's form before it stopped using printf):
+ * "100", "0.1", "1e+21", "1.5e-07", "-0"; buf holds at least 32. */
+static size_t fmcp__fmt_double(char *buf, double v)
+{
+    char dig[24], *o = buf;
+    int n, k, x, i;
+    if (fmcp__double_bits(v) >> 63) { *o++ = '-'; v = -v; }
+    if (v == 0) { *o++ = '0'; return (size_t)(o - buf); }
+    n = fmcp__double_digits(v, dig, &k);
+    x = k - 1; /* exponent of the first digit */
+    if (x < -4 || x >= (n > 15 ? n : 15)) {
+        *o++ = dig[0];
+        if (n > 1) { *o++ = '.'; memcpy(o, dig + 1, (size_t)(n - 1)); o += n - 1; }
+        *o++ = 'e';
+        *o++ = x < 0 ? '-' : '+';
+        if (x < 0) x = -x;
+        if (x >= 100) *o++ = (char)('0' + x / 100);
+        *o++ = (char)('0' + x / 10 % 10);
+        *o++ = (char)('0' + x % 10);
+    } else if (x < 0) {
+        *o++ = '0'; *o++ = '.';
+        for (i = x + 1; i < 0; i++) *o++ = '0';
+        memcpy(o, dig, (size_t)n); o += n;
+    } else {
+        for (i = 0; i <= x; i++) *o++ = i < n ? dig[i] : '0';
+        if (n > x + 1) { *o++ = '.'; memcpy(o, dig + x + 1, (size_t)(n - x - 1)); o += n - x - 1; }
+    }
+    return (size_t)(o - buf);
 }
 
 FASTMCP_API void fmcp_jw_double(fmcp_json_writer *w, double v)
@@ -4849,8 +5021,7 @@ FASTMCP_API void fmcp_jw_double(fmcp_json_writer *w, double v)
     size_t n;
     if (!w || w->err) return;
     if (v != v || v > DBL_MAX || v < -DBL_MAX) { fmcp__jw_fail(w, FMCP_ERR_INVALID_ARG); return; }
-    n = fmcp__fmt_double(b, sizeof b, v);
-    if (!n) { fmcp__jw_fail(w, FMCP_ERR_ENCODING); return; }
+    n = fmcp__fmt_double(b, v);
     fmcp__jw_scalar(w, b, n);
 }
 
