@@ -4,6 +4,8 @@
 #                   ASan+UBSan), interop tests; last line "N passed, N failed"
 #   make bench      benchmarks against peer libraries (bench/run.sh)
 #   make run        build and start examples/authenticated_server (development mode)
+#   make i686-tests the unit tests built with -m32 into build/i686/ (skipped when
+#                   $(CC) -m32 cannot link: install gcc-multilib)
 #   make amalgamate regenerate fastmcp.h from src/
 #   make clean
 CC       ?= cc
@@ -49,7 +51,7 @@ bench_sha256_LIBS := -lcrypto
 bench_rsa_LIBS    := -lcrypto -lbearssl
 bench_jwt_LIBS    := -ljwt -lcrypto
 
-.PHONY: all test bench amalgamate clean check-fresh tests san-tests fuzz run
+.PHONY: all test bench amalgamate clean check-fresh tests san-tests fuzz run i686-tests
 all: tests $(EXAMPLE_BINS) $(CLI_BIN)
 
 tests: $(TEST_BINS) $(VARIANT_BINS)
@@ -156,9 +158,29 @@ $(BUILD)/bench/%: bench/%.c fastmcp.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) -Wall -Wextra -O3 -march=native -g -I. -o $@ $< $($*_LIBS) $(LDLIBS)
 
+# 32-bit x86 (x87 floating point, 32-bit size_t and pointers): the unit tests
+# again with -m32, sharing one -m32 build of the implementation likewise
+# (without BearSSL: there is no 32-bit libbearssl).
+I686_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/i686/%)
+I686_CC   := $(CC) -m32 -std=c99
+i686-tests:
+	@mkdir -p $(BUILD)/i686
+	@if printf 'int main(void){return 0;}\n' | $(I686_CC) -x c -o $(BUILD)/i686/.probe - >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory $(I686_BINS); \
+	else echo "skip: i686 tests ($(I686_CC) cannot link a program; install gcc-multilib)"; fi
+$(BUILD)/i686/impl.o: tests/fastmcp_impl.c fastmcp.h
+	@mkdir -p $(@D)
+	$(I686_CC) $(WARN) $(OPT) -I. -c -o $@ $<
+$(SHARED_TESTS:%=$(BUILD)/i686/%): $(BUILD)/i686/%: tests/%.c fastmcp.h tests/test.h $(BUILD)/i686/impl.o
+	@mkdir -p $(@D)
+	$(I686_CC) $(WARN) $(OPT) $(SHARED_DEFS) -I. -o $@ $< $(BUILD)/i686/impl.o -lpthread -lm
+$(OWN_IMPL_TESTS:%=$(BUILD)/i686/%): $(BUILD)/i686/%: tests/%.c fastmcp.h tests/test.h
+	@mkdir -p $(@D)
+	$(I686_CC) $(WARN) $(OPT) -I. -o $@ $< -lpthread -lm
+
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 test:
-	@$(MAKE) -s -j$(NPROC) all san-tests
+	@$(MAKE) -s -j$(NPROC) all san-tests i686-tests
 	@sh tests/run.sh
 
 bench:

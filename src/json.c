@@ -583,11 +583,17 @@ static int fmcp__dec_slow(const char *s, const char *end, double *out)
 static int fmcp__num_double(const char *s, const char *end, uint64_t m, long e10, int trunc, double *d)
 {
     if (m == 0 && !trunc) { *d = 0.0; return 0; }
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
     if (!trunc && m < (1ull << 53) && e10 >= -22 && e10 <= 22) {
         /* both operands exact: one rounding */
         *d = e10 >= 0 ? (double)m * fmcp__pow10[e10] : (double)m / fmcp__pow10[-e10];
         return 0;
     }
+#else
+    /* x87 (i686 without SSE2) rounds the product to 64 bits first, then to
+     * double: two roundings. Only plain integers are exact here. */
+    if (!trunc && m < (1ull << 53) && e10 == 0) { *d = (double)m; return 0; }
+#endif
 #ifdef FMCP__J_U128
     if (!trunc && e10 >= -19 && e10 <= 19) { *d = fmcp__dec128(m, (int)e10); return 0; }
 #endif

@@ -60,6 +60,24 @@ for dir in tests san; do
   done
 done
 
+# 3b. the unit tests built for i686 (-m32: x87 doubles, 32-bit size_t) by `make i686-tests`
+if printf 'int main(void){return 0;}\n' | gcc -m32 -x c -o $B/m32-probe - >/dev/null 2>&1; then
+  n=0
+  for t in $B/i686/test_*; do
+    [ -x "$t" ] || continue
+    n=$((n+1))
+    name="i686/$(basename "$t")"
+    out="$log/$(echo "$name" | tr / _).txt"
+    "$t" >"$out" 2>&1
+    rc=$?
+    add_result "$out" "$name"
+    if [ $rc -ne 0 ] && ! grep -q '^RESULT [0-9]* [1-9]' "$out"; then bad "$name exited $rc"; tail -5 "$out" | sed 's/^/      /'; fi
+  done
+  [ $n -gt 0 ] || bad "i686 tests not built (make i686-tests)"
+else
+  S=$((S+1)); echo "skip  i686 unit tests (gcc -m32 cannot link a program; install gcc-multilib)"
+fi
+
 # 4. interop tests against real peers (each prints RESULT lines; skips when peers are absent)
 for t in tests/interop/*.sh; do
   [ -f "$t" ] || continue
