@@ -68,8 +68,8 @@ OWN_IMPL_TESTS := test_json test_oauth test_sha256
 SHARED_TESTS   := $(filter-out $(OWN_IMPL_TESTS),$(TEST_SRCS:tests/%.c=%))
 IMPL_O         := $(BUILD)/obj/impl.o
 IMPL_SAN_O     := $(BUILD)/obj/impl_san.o
-# _DEFAULT_SOURCE: what the implementation defines for the tests when built in
-SHARED_DEFS    := -DFMCP_TEST_SHARED_IMPL -D_DEFAULT_SOURCE
+# _DEFAULT_SOURCE, _FILE_OFFSET_BITS: what the implementation defines for the tests when built in
+SHARED_DEFS    := -DFMCP_TEST_SHARED_IMPL -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64
 $(IMPL_O): tests/fastmcp_impl.c fastmcp.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -I. -c -o $@ $<

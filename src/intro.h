@@ -12,9 +12,11 @@
  *   Everywhere else just #include "fastmcp.h". Link with nothing but libc
  *   (plus -lpthread where threads are used and not disabled).
  *
- *   The implementation defines _DEFAULT_SOURCE (POSIX.1-2008 + BSD APIs) when
- *   it is included first; if you include system headers before it in the
- *   implementation file, define _DEFAULT_SOURCE yourself.
+ *   The implementation defines _DEFAULT_SOURCE (POSIX.1-2008 + BSD APIs) and
+ *   _FILE_OFFSET_BITS 64 (32-bit targets: directory reads fail with EOVERFLOW
+ *   on 64-bit inode numbers otherwise) when it is included first; if you
+ *   include system headers before it in the implementation file, define both
+ *   yourself.
  *
  * OPTIONS (define before including the implementation)
  *
@@ -71,5 +73,8 @@
 #if defined(FASTMCP_IMPLEMENTATION) && !defined(FASTMCP_IMPLEMENTATION_DONE)
 #  if !defined(_DEFAULT_SOURCE)
 #    define _DEFAULT_SOURCE 1
+#  endif
+#  if !defined(_FILE_OFFSET_BITS)
+#    define _FILE_OFFSET_BITS 64
 #  endif
 #endif
