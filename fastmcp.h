@@ -31,10 +31,23 @@
  *   FASTMCP_NO_THREADS       no pthreads: handlers run inline on the caller
  *   FASTMCP_NO_SOCKETS       no BSD sockets (no HTTP; stream transports only)
  *   FASTMCP_NO_FILESYSTEM    no fopen/open of paths (keys passed as memory)
+ *   FASTMCP_NO_PROCESS       no child processes: no client stdio transport
+ *                            (fmcp_client_connect_stdio/_fd), no browser launch;
+ *                            with FASTMCP_NO_SOCKETS too, no MCP client at all
+ *   FASTMCP_NO_OS_DEFAULTS   randomness and clocks only from fmcp_set_hooks (no
+ *                            time(), clock(), /dev/urandom); unset, the clocks
+ *                            read far future / 0 and fmcp_random_bytes fails
  *   FASTMCP_SHA256_PORTABLE  no x86-64 SHA-extensions path (portable C only)
  *   FASTMCP_NO_SIMD          no SSE2 in the JSON string scanner (portable loop)
  *   FASTMCP_WITH_BEARSSL     HTTPS through BearSSL (link -lbearssl); else TLS
  *                            calls fail with FMCP_ERR_UNSUPPORTED
+ *
+ *   bare metal (e.g. Cortex-M with newlib-nano): -DFASTMCP_NO_THREADS
+ *     -DFASTMCP_NO_SOCKETS -DFASTMCP_NO_FILESYSTEM -DFASTMCP_NO_PROCESS
+ *     -DFASTMCP_NO_OS_DEFAULTS, FASTMCP_MALLOC/REALLOC/FREE if there is no
+ *     malloc, and fmcp_set_hooks() for entropy and clocks; serve MCP with
+ *     fmcp_stream_serve over your UART callbacks (small read_size/write_size).
+ *     tools/baremetal-check builds and sizes it.
  *
  * CONVENTIONS
  *   - Public names start with fmcp_ (types fmcp_*), macros with FASTMCP_ or
@@ -2952,10 +2965,15 @@ typedef struct fmcp_call_opts {
     int reset_timeout_on_progress;
 } fmcp_call_opts;
 
+/* FASTMCP_NO_PROCESS leaves out the stdio transport (both functions below);
+ * with FASTMCP_NO_SOCKETS as well no transport is left, nor the client. */
+#if !defined(FASTMCP_NO_PROCESS) || !defined(FASTMCP_NO_SOCKETS)
+#ifndef FASTMCP_NO_PROCESS
 FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, const char *const *argv,
                                                   const char *const *env, fmcp_client **out);
 FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int read_fd, int write_fd,
                                                fmcp_client **out);
+#endif
 #ifndef FASTMCP_NO_SOCKETS
 FASTMCP_API fmcp_result fmcp_client_connect_http(const fmcp_client_desc *d, const char *url,
                                                  fmcp_client **out);
@@ -2991,6 +3009,7 @@ FASTMCP_API fmcp_result fmcp_client_pump(fmcp_client *c, int timeout_ms);
 FASTMCP_API const fmcp_json *fmcp_client_result(const fmcp_json_doc *res);
 FASTMCP_API int fmcp_client_error_code(const fmcp_json_doc *res);
 FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res);
+#endif /* a transport */
 
 #ifdef __cplusplus
 }
@@ -3227,13 +3246,16 @@ FASTMCP_API fmcp_result fmcp_auth_refresh(fmcp_auth *a);
 #include <string.h>
 #include <stdlib.h>
 #include <time.h>
-#if defined(__unix__) || defined(__APPLE__)
+/* FASTMCP_NO_OS_DEFAULTS: randomness and clocks come only from fmcp_set_hooks
+ * (bare metal: no time(), clock() or /dev/urandom is referenced). */
+#if (defined(__unix__) || defined(__APPLE__)) && !defined(FASTMCP_NO_OS_DEFAULTS)
+#  define FMCP__OS_RANDOM 1
 #  include <unistd.h>
 #  include <fcntl.h>
 #  include <errno.h>
 #  include <sys/time.h>
 #endif
-#if defined(__linux__)
+#if defined(__linux__) && !defined(FASTMCP_NO_OS_DEFAULTS)
 #  include <sys/syscall.h>
 #endif
 
@@ -3326,7 +3348,7 @@ FASTMCP_API void fmcp_set_hooks(const fmcp_hooks *hooks)
     else memset(&fmcp__hooks, 0, sizeof fmcp__hooks);
 }
 
-#if defined(__unix__) || defined(__APPLE__)
+#ifdef FMCP__OS_RANDOM
 static int fmcp__urandom(void *buf, size_t len)
 {
     unsigned char *p = (unsigned char *)buf;
@@ -3346,7 +3368,8 @@ static int fmcp__urandom(void *buf, size_t len)
 
 static int fmcp__os_random(void *buf, size_t len)
 {
-#if defined(__linux__) && defined(SYS_getrandom)
+#if !defined(FMCP__OS_RANDOM)
+#elif defined(__linux__) && defined(SYS_getrandom)
     {
         unsigned char *p = (unsigned char *)buf;
         size_t left = len;
@@ -3370,7 +3393,7 @@ static int fmcp__os_random(void *buf, size_t len)
         if (left == 0) return 0;
     }
 #endif
-#if defined(__unix__) || defined(__APPLE__)
+#ifdef FMCP__OS_RANDOM
     return fmcp__urandom(buf, len);
 #else
     (void)buf; (void)len;
@@ -3392,20 +3415,28 @@ FASTMCP_API fmcp_result fmcp_random_bytes(void *buf, size_t len)
 FASTMCP_API int64_t fmcp_time_now(void)
 {
     if (fmcp__hooks.time_fn) return fmcp__hooks.time_fn(fmcp__hooks.user);
+#ifdef FASTMCP_NO_OS_DEFAULTS
+    return (int64_t)1 << 62;   /* no clock: far in the future, so expiring tokens fail closed */
+#else
     return (int64_t)time(NULL);
+#endif
 }
 
 FASTMCP_API int64_t fmcp_monotonic_ms(void)
 {
     if (fmcp__hooks.monotonic_ms_fn) return fmcp__hooks.monotonic_ms_fn(fmcp__hooks.user);
-#if defined(CLOCK_MONOTONIC)
+#ifdef FASTMCP_NO_OS_DEFAULTS
+    return 0;   /* no clock: time stands still (timeouts never fire) */
+#else
+#  if defined(CLOCK_MONOTONIC)
     {
         struct timespec ts;
         if (clock_gettime(CLOCK_MONOTONIC, &ts) == 0)
             return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     }
-#endif
+#  endif
     return (int64_t)clock() * 1000 / CLOCKS_PER_SEC;
+#endif
 }
 
 /* ---- constant time and wiping -------------------------------------------- */
@@ -13164,7 +13195,7 @@ FASTMCP_API fmcp_result fmcp_server_remove(fmcp_server *srv, fmcp_item_kind kind
 {
     long i;
     fmcp__mcp_item *it = NULL;
-    if (!srv || !name || (int)kind < 0 || (int)kind > 3) return FMCP_ERR_INVALID_ARG;
+    if (!srv || !name || (unsigned)kind > 3) return FMCP_ERR_INVALID_ARG;
     FMCP__LOCK(&srv->lock);
     i = fmcp__mcp_find_locked(srv, kind, name);
     if (i >= 0) {
@@ -14475,7 +14506,7 @@ FASTMCP_API fmcp_result fmcp_ctx_log(fmcp_ctx *c, fmcp_log_level level, const ch
     size_t n;
     fmcp_result r;
     int send, cancelled;
-    if (!c || !message || (int)level < 0 || (int)level > 7) return FMCP_ERR_INVALID_ARG;
+    if (!c || !message || (unsigned)level > 7) return FMCP_ERR_INVALID_ARG;
     FMCP__LOCK(&c->s->lock);
     send = (int)level >= (int)c->s->level;
     cancelled = c->cancelled;
@@ -15623,7 +15654,7 @@ FASTMCP_API fmcp_result fmcp_server_item_scopes(fmcp_server *srv, fmcp_item_kind
     const fmcp__mcp_item *it;
     fmcp_result r = FMCP_OK;
     size_t n;
-    if (!srv || !name || !buf || !cap || (int)kind < 0 || (int)kind > 3) return FMCP_ERR_INVALID_ARG;
+    if (!srv || !name || !buf || !cap || (unsigned)kind > 3) return FMCP_ERR_INVALID_ARG;
     buf[0] = 0;
     FMCP__LOCK(&srv->lock);
     it = fmcp__mcp_item_for(srv, kind, name);
@@ -18318,7 +18349,9 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_list(fmcp_oauth_file_store *fs,
 #ifndef FASTMCP_NO_SOCKETS
 #  include <unistd.h>
 #  include <sys/types.h>
-#  include <sys/wait.h>
+#  ifndef FASTMCP_NO_PROCESS
+#    include <sys/wait.h>
+#  endif
 #endif
 #if !defined(FASTMCP_NO_SOCKETS) && !defined(FASTMCP_NO_THREADS)
 #  include <pthread.h>
@@ -19572,6 +19605,10 @@ static fmcp_result fmcp__oa_cb_open(fmcp_oauth *o, fmcp__oa_cb *cb, char *redire
 
 static fmcp_result fmcp__oa_open_default(const char *url)
 {
+#ifdef FASTMCP_NO_PROCESS
+    (void)url;
+    return FMCP_ERR_UNSUPPORTED;   /* the URL is printed instead */
+#else
     pid_t pid;
     int st;
     /* "http..." can never be taken for an option by xdg-open / open */
@@ -19590,6 +19627,7 @@ static fmcp_result fmcp__oa_open_default(const char *url)
     }
     (void)waitpid(pid, &st, 0);
     return FMCP_OK;
+#endif
 }
 
 /* Shows the URL and runs the loopback server until the redirect arrives. */
@@ -20037,6 +20075,9 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
 /* ===== mcp_client.c ===== */
 /* mcp_client: implementation */
 
+/* A client needs a transport: stdio (processes, pipes, poll) or HTTP (sockets). */
+#if !defined(FASTMCP_NO_PROCESS) || !defined(FASTMCP_NO_SOCKETS)
+
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20047,7 +20088,9 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
 #include <poll.h>
 #include <time.h>
 #include <sys/types.h>
-#include <sys/wait.h>
+#ifndef FASTMCP_NO_PROCESS
+#  include <sys/wait.h>
+#endif
 #include <sys/stat.h>
 #include <sys/uio.h>
 #ifndef FASTMCP_NO_SOCKETS
@@ -20060,7 +20103,9 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
 #  include <pthread.h>
 #endif
 
+#ifndef FASTMCP_NO_PROCESS
 extern char **environ;
+#endif
 
 #ifndef FASTMCP_NO_THREADS
 #  define FMCP__CL_LOCK(c) pthread_mutex_lock(&(c)->lock)
@@ -20492,6 +20537,7 @@ static void fmcp__cl_poke(fmcp_client *c)
     if (write(c->wake[1], &b, 1) < 0) { /* full: the holder wakes anyway */ }
 }
 
+#  ifndef FASTMCP_NO_PROCESS
 /* Wait (lock held) until the reader thread may take the baton: nobody holds
  * it, no call is waiting, and no call began or ended for FMCP__CL_IDLE_MS.
  * So during a run of calls the callers read their own answers and this
@@ -20527,6 +20573,7 @@ static void *fmcp__cl_reader_main(void *arg)
     FMCP__CL_UNLOCK(c);
     return NULL;
 }
+#  endif
 #endif
 
 /* writev() that cannot raise SIGPIPE in the process. */
@@ -21842,6 +21889,7 @@ static fmcp_result fmcp__cl_new(const fmcp_client_desc *d, int kind, fmcp_client
     return FMCP_OK;
 }
 
+#ifndef FASTMCP_NO_PROCESS
 /* Reap the child: wait grace, SIGTERM, wait grace, SIGKILL. */
 static void fmcp__cl_reap(fmcp_client *c)
 {
@@ -21858,6 +21906,7 @@ static void fmcp__cl_reap(fmcp_client *c)
         }
     }
 }
+#endif
 
 static void fmcp__cl_stop_reader(fmcp_client *c)
 {
@@ -21914,7 +21963,9 @@ FASTMCP_API void fmcp_client_close(fmcp_client *c)
 #ifndef FASTMCP_NO_THREADS
     pthread_mutex_unlock(&c->wlock);
 #endif
+#ifndef FASTMCP_NO_PROCESS
     if (c->pid > 0) fmcp__cl_reap(c);
+#endif
     fmcp__cl_stop_reader(c);
     if (c->rfd >= 0) close(c->rfd);
     if (c->wake[0] >= 0) close(c->wake[0]);
@@ -21931,6 +21982,7 @@ FASTMCP_API void fmcp_client_close(fmcp_client *c)
     fmcp_free(c->a, c, sizeof *c);
 }
 
+#ifndef FASTMCP_NO_PROCESS
 static fmcp_result fmcp__cl_start_stream(fmcp_client *c)
 {
     int status = 0;
@@ -22049,6 +22101,7 @@ FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, con
     *out = c;
     return FMCP_OK;
 }
+#endif /* FASTMCP_NO_PROCESS */
 
 #ifndef FASTMCP_NO_SOCKETS
 /* Old servers (2024-11-05): GET the URL, wait for the endpoint event. */
@@ -22115,6 +22168,8 @@ FASTMCP_API fmcp_result fmcp_client_connect_http(const fmcp_client_desc *d, cons
     return FMCP_OK;
 }
 #endif
+
+#endif /* a transport */
 
 /* ===== auth.c ===== */
 /* auth: implementation */

@@ -31,10 +31,23 @@
  *   FASTMCP_NO_THREADS       no pthreads: handlers run inline on the caller
  *   FASTMCP_NO_SOCKETS       no BSD sockets (no HTTP; stream transports only)
  *   FASTMCP_NO_FILESYSTEM    no fopen/open of paths (keys passed as memory)
+ *   FASTMCP_NO_PROCESS       no child processes: no client stdio transport
+ *                            (fmcp_client_connect_stdio/_fd), no browser launch;
+ *                            with FASTMCP_NO_SOCKETS too, no MCP client at all
+ *   FASTMCP_NO_OS_DEFAULTS   randomness and clocks only from fmcp_set_hooks (no
+ *                            time(), clock(), /dev/urandom); unset, the clocks
+ *                            read far future / 0 and fmcp_random_bytes fails
  *   FASTMCP_SHA256_PORTABLE  no x86-64 SHA-extensions path (portable C only)
  *   FASTMCP_NO_SIMD          no SSE2 in the JSON string scanner (portable loop)
  *   FASTMCP_WITH_BEARSSL     HTTPS through BearSSL (link -lbearssl); else TLS
  *                            calls fail with FMCP_ERR_UNSUPPORTED
+ *
+ *   bare metal (e.g. Cortex-M with newlib-nano): -DFASTMCP_NO_THREADS
+ *     -DFASTMCP_NO_SOCKETS -DFASTMCP_NO_FILESYSTEM -DFASTMCP_NO_PROCESS
+ *     -DFASTMCP_NO_OS_DEFAULTS, FASTMCP_MALLOC/REALLOC/FREE if there is no
+ *     malloc, and fmcp_set_hooks() for entropy and clocks; serve MCP with
+ *     fmcp_stream_serve over your UART callbacks (small read_size/write_size).
+ *     tools/baremetal-check builds and sizes it.
  *
  * CONVENTIONS
  *   - Public names start with fmcp_ (types fmcp_*), macros with FASTMCP_ or

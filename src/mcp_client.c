@@ -1,6 +1,9 @@
 /* mcp_client: implementation */
 #include "mcp_client.h"
 
+/* A client needs a transport: stdio (processes, pipes, poll) or HTTP (sockets). */
+#if !defined(FASTMCP_NO_PROCESS) || !defined(FASTMCP_NO_SOCKETS)
+
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +14,9 @@
 #include <poll.h>
 #include <time.h>
 #include <sys/types.h>
-#include <sys/wait.h>
+#ifndef FASTMCP_NO_PROCESS
+#  include <sys/wait.h>
+#endif
 #include <sys/stat.h>
 #include <sys/uio.h>
 #ifndef FASTMCP_NO_SOCKETS
@@ -24,7 +29,9 @@
 #  include <pthread.h>
 #endif
 
+#ifndef FASTMCP_NO_PROCESS
 extern char **environ;
+#endif
 
 #ifndef FASTMCP_NO_THREADS
 #  define FMCP__CL_LOCK(c) pthread_mutex_lock(&(c)->lock)
@@ -456,6 +463,7 @@ static void fmcp__cl_poke(fmcp_client *c)
     if (write(c->wake[1], &b, 1) < 0) { /* full: the holder wakes anyway */ }
 }
 
+#  ifndef FASTMCP_NO_PROCESS
 /* Wait (lock held) until the reader thread may take the baton: nobody holds
  * it, no call is waiting, and no call began or ended for FMCP__CL_IDLE_MS.
  * So during a run of calls the callers read their own answers and this
@@ -491,6 +499,7 @@ static void *fmcp__cl_reader_main(void *arg)
     FMCP__CL_UNLOCK(c);
     return NULL;
 }
+#  endif
 #endif
 
 /* writev() that cannot raise SIGPIPE in the process. */
@@ -1806,6 +1815,7 @@ static fmcp_result fmcp__cl_new(const fmcp_client_desc *d, int kind, fmcp_client
     return FMCP_OK;
 }
 
+#ifndef FASTMCP_NO_PROCESS
 /* Reap the child: wait grace, SIGTERM, wait grace, SIGKILL. */
 static void fmcp__cl_reap(fmcp_client *c)
 {
@@ -1822,6 +1832,7 @@ static void fmcp__cl_reap(fmcp_client *c)
         }
     }
 }
+#endif
 
 static void fmcp__cl_stop_reader(fmcp_client *c)
 {
@@ -1878,7 +1889,9 @@ FASTMCP_API void fmcp_client_close(fmcp_client *c)
 #ifndef FASTMCP_NO_THREADS
     pthread_mutex_unlock(&c->wlock);
 #endif
+#ifndef FASTMCP_NO_PROCESS
     if (c->pid > 0) fmcp__cl_reap(c);
+#endif
     fmcp__cl_stop_reader(c);
     if (c->rfd >= 0) close(c->rfd);
     if (c->wake[0] >= 0) close(c->wake[0]);
@@ -1895,6 +1908,7 @@ FASTMCP_API void fmcp_client_close(fmcp_client *c)
     fmcp_free(c->a, c, sizeof *c);
 }
 
+#ifndef FASTMCP_NO_PROCESS
 static fmcp_result fmcp__cl_start_stream(fmcp_client *c)
 {
     int status = 0;
@@ -2013,6 +2027,7 @@ FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, con
     *out = c;
     return FMCP_OK;
 }
+#endif /* FASTMCP_NO_PROCESS */
 
 #ifndef FASTMCP_NO_SOCKETS
 /* Old servers (2024-11-05): GET the URL, wait for the endpoint event. */
@@ -2079,3 +2094,5 @@ FASTMCP_API fmcp_result fmcp_client_connect_http(const fmcp_client_desc *d, cons
     return FMCP_OK;
 }
 #endif
+
+#endif /* a transport */

@@ -20,7 +20,7 @@ add_result() { # file-with-output name
 if make -s check-fresh >"$log/fresh.txt" 2>&1; then ok "fastmcp.h is fresh"; else bad "fastmcp.h is stale (make amalgamate)"; fi
 
 # 2. compile matrix: the header with its implementation, warnings as errors
-SWITCHES="FASTMCP_NO_INT128 FASTMCP_NO_THREADS FASTMCP_NO_SOCKETS FASTMCP_NO_FILESYSTEM FASTMCP_STATIC"
+SWITCHES="FASTMCP_NO_INT128 FASTMCP_NO_THREADS FASTMCP_NO_SOCKETS FASTMCP_NO_FILESYSTEM FASTMCP_NO_PROCESS FASTMCP_NO_OS_DEFAULTS FASTMCP_STATIC"
 W="-Wall -Wextra -Wpedantic -Wshadow -Wvla -Werror"
 cc_check() { # name, command...
   name=$1; shift
@@ -44,6 +44,11 @@ if [ -f /usr/include/bearssl.h ]; then
 fi
 cc_check "custom FASTMCP_MALLOC/REALLOC/FREE" gcc -std=c99 $W -DTEST_CUSTOM_ALLOC -I. -c $CK -o $B/cc.o
 if gcc -std=c99 -DTEST_PARTIAL_ALLOC -I. -c $CK -o $B/cc.o >/dev/null 2>&1; then bad "partial FASTMCP_MALLOC must not compile"; else ok "partial FASTMCP_MALLOC is refused"; fi
+
+# 2b. bare metal: the header for Cortex-M4 with newlib-nano, sizes and stack (skips without arm-none-eabi-gcc)
+sh tools/baremetal-check >"$log/baremetal.txt" 2>&1
+grep -v '^RESULT ' "$log/baremetal.txt" | grep -v '^ok ' | sed 's/^/      /'
+add_result "$log/baremetal.txt" "bare metal (tools/baremetal-check)"
 
 # 3. unit tests, plain then under ASan+UBSan
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
