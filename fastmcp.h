@@ -4841,11 +4841,32 @@ static void fmcp__jw_scalar(fmcp_json_writer *w, const char *s, size_t n)
 }
 
 /* Decimal digits of v into the end of buf[24]; returns the start. */
+#if defined(UINTPTR_MAX) && UINTPTR_MAX <= 0xFFFFFFFFu
+/* 32-bit targets: 64-bit division is a libgcc routine (700 bytes on a
+ * Cortex-M), so above 32 bits divide by 10 in 16-bit steps, 32-bit divisions. */
+static char *fmcp__u64_dec(char *end, uint64_t v)
+{
+    uint32_t w;
+    while (v >> 32) {
+        uint32_t hi = (uint32_t)(v >> 32), lo = (uint32_t)v, q1, q0, m;
+        m = ((hi % 10) << 16) | (lo >> 16);
+        q1 = m / 10;
+        m = ((m % 10) << 16) | (lo & 0xFFFFu);
+        q0 = m / 10;
+        *--end = (char)('0' + m % 10);
+        v = ((uint64_t)(hi / 10) << 32) | (q1 << 16) | q0;
+    }
+    w = (uint32_t)v;
+    do { *--end = (char)('0' + w % 10); w /= 10; } while (w);
+    return end;
+}
+#else
 static char *fmcp__u64_dec(char *end, uint64_t v)
 {
     do { *--end = (char)('0' + v % 10); v /= 10; } while (v);
     return end;
 }
+#endif
 
 FASTMCP_API void fmcp_jw_uint(fmcp_json_writer *w, uint64_t v)
 {
@@ -5023,8 +5044,11 @@ static int fmcp__dtoa_digits(double v, char *dig, int *k)
  * (their own digits are the shortest: the doubles around them are at most 1 apart). */
 static int fmcp__double_digits(double v, char *dig, int *k)
 {
-    if (v < 9007199254740992.0 && v == (double)(uint64_t)v) {
-        char b[24], *e = b + sizeof b, *p = fmcp__u64_dec(e, (uint64_t)v);
+    /* from the bits, not (uint64_t)v: soft-float targets need no conversion routine */
+    uint64_t bits = fmcp__double_bits(v), m = (bits & 0xFFFFFFFFFFFFFull) | (1ull << 52);
+    int sh = 1075 - (int)(bits >> 52); /* v = m / 2^sh for a normal v */
+    if (sh >= 0 && sh <= 52 && !(m & ((1ull << sh) - 1))) {
+        char b[24], *e = b + sizeof b, *p = fmcp__u64_dec(e, m >> sh);
         int n = (int)(e - p);
         *k = n;
         while (e[-1] == '0') { e--; n--; }

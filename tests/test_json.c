@@ -813,6 +813,25 @@ static void test_dtoa_cases(void)
     for (i = 0; i < 64; i++) CHECK(check_dtoa(9007199254740992.0 - 32 + (double)i * 2, 1));
 }
 
+/* Integers of every length against printf (32-bit targets split the division). */
+static void test_writer_ints(void)
+{
+    int i;
+    for (i = 0; i < 20000; i++) {
+        unsigned long long u = rng() >> (rng() % 64);
+        long long v = (long long)u * ((i & 1) ? -1 : 1);
+        char want[48], got[48];
+        size_t n = 0;
+        fmcp_json_writer w;
+        fmcp_jw_init_fixed(&w, got, sizeof got);
+        fmcp_jw_array_begin(&w); fmcp_jw_uint(&w, u); fmcp_jw_int(&w, v); fmcp_jw_array_end(&w);
+        CHECK(fmcp_jw_finish(&w, NULL, &n) == FMCP_OK);
+        snprintf(want, sizeof want, "[%llu,%lld]", u, v);
+        CHECKF(n == strlen(want) && memcmp(got, want, n) == 0, "%s", want);
+        if (t_case_failed) break;
+    }
+}
+
 /* Random bit patterns (all exponents), random integers and short decimals. */
 static void test_dtoa_random(void)
 {
@@ -1098,6 +1117,7 @@ int main(void)
     T_RUN(test_bench_files_roundtrip);
     T_RUN(test_writer_basic);
     T_RUN(test_writer_doubles);
+    T_RUN(test_writer_ints);
     T_RUN(test_dtoa_cases);
     T_RUN(test_dtoa_random);
     T_RUN(test_writer_string_roundtrip);
