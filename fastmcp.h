@@ -39,6 +39,8 @@
  *                            read far future / 0 and fmcp_random_bytes fails
  *   FASTMCP_SHA256_PORTABLE  no x86-64 SHA-extensions path (portable C only)
  *   FASTMCP_NO_SIMD          no SSE2 in the JSON string scanner (portable loop)
+ *   FASTMCP_SMALL            code size before speed (rolled SHA-256 rounds);
+ *                            implied when compiling with -Os
  *   FASTMCP_WITH_BEARSSL     HTTPS through BearSSL (link -lbearssl); else TLS
  *                            calls fail with FMCP_ERR_UNSUPPORTED
  *
@@ -3267,6 +3269,12 @@ FASTMCP_API fmcp_result fmcp_auth_refresh(fmcp_auth *a);
 #  include <sys/syscall.h>
 #endif
 
+/* FASTMCP_SMALL, or building with -Os: code size before speed where the two
+ * part (the modules after this one test FMCP__SMALL). */
+#if defined(FASTMCP_SMALL) || defined(__OPTIMIZE_SIZE__)
+#  define FMCP__SMALL 1
+#endif
+
 #if defined(FASTMCP_MALLOC) || defined(FASTMCP_REALLOC) || defined(FASTMCP_FREE)
 #  if !defined(FASTMCP_MALLOC) || !defined(FASTMCP_REALLOC) || !defined(FASTMCP_FREE)
 #    error "fastmcp.h: define all of FASTMCP_MALLOC, FASTMCP_REALLOC and FASTMCP_FREE, or none"
@@ -5582,6 +5590,31 @@ static void fmcp__store_be32(uint8_t *p, uint32_t v)
     p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
 }
 
+#ifdef FMCP__SMALL
+/* Compress nblocks consecutive 64-byte blocks into h8: one round in a loop
+ * (about 300 bytes of Thumb code instead of 7 KB, at half the speed). */
+static void fmcp__sha256_blocks_c(uint32_t h8[8], const uint8_t *p, size_t nblocks)
+{
+    uint32_t w[16], s[8], t1, t2;
+    int i, j;
+    while (nblocks--) {
+        for (i = 0; i < 16; i++) w[i] = fmcp__load_be32(p + 4 * i);
+        memcpy(s, h8, sizeof s);
+        for (i = 0; i < 64; i++) {
+            if (i >= 16) w[i & 15] += FMCP__s1(w[(i - 2) & 15]) + w[(i - 7) & 15] + FMCP__s0(w[(i - 15) & 15]);
+            t1 = s[7] + FMCP__S1(s[4]) + FMCP__CH(s[4], s[5], s[6]) + fmcp__sha256_k[i] + w[i & 15];
+            t2 = FMCP__S0(s[0]) + ((s[0] & s[1]) | (s[2] & (s[0] | s[1])));
+            for (j = 7; j > 0; j--) s[j] = s[j - 1];
+            s[4] += t1;
+            s[0] = t1 + t2;
+        }
+        for (i = 0; i < 8; i++) h8[i] += s[i];
+        p += 64;
+    }
+    fmcp__sha256_wipe(w, sizeof w);
+    fmcp__sha256_wipe(s, sizeof s);
+}
+#else
 /* Compress nblocks consecutive 64-byte blocks into h8 (portable C). */
 FMCP__SHA256_TUNE static void fmcp__sha256_blocks_c(uint32_t h8[8], const uint8_t *p, size_t nblocks)
 {
@@ -5602,6 +5635,7 @@ FMCP__SHA256_TUNE static void fmcp__sha256_blocks_c(uint32_t h8[8], const uint8_
     }
     fmcp__sha256_wipe(w, sizeof w);
 }
+#endif
 
 #ifdef FMCP__SHA256_NI
 /* Two 128-bit halves of the state in the order the instructions want:

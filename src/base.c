@@ -17,6 +17,12 @@
 #  include <sys/syscall.h>
 #endif
 
+/* FASTMCP_SMALL, or building with -Os: code size before speed where the two
+ * part (the modules after this one test FMCP__SMALL). */
+#if defined(FASTMCP_SMALL) || defined(__OPTIMIZE_SIZE__)
+#  define FMCP__SMALL 1
+#endif
+
 #if defined(FASTMCP_MALLOC) || defined(FASTMCP_REALLOC) || defined(FASTMCP_FREE)
 #  if !defined(FASTMCP_MALLOC) || !defined(FASTMCP_REALLOC) || !defined(FASTMCP_FREE)
 #    error "fastmcp.h: define all of FASTMCP_MALLOC, FASTMCP_REALLOC and FASTMCP_FREE, or none"

@@ -39,6 +39,8 @@
  *                            read far future / 0 and fmcp_random_bytes fails
  *   FASTMCP_SHA256_PORTABLE  no x86-64 SHA-extensions path (portable C only)
  *   FASTMCP_NO_SIMD          no SSE2 in the JSON string scanner (portable loop)
+ *   FASTMCP_SMALL            code size before speed (rolled SHA-256 rounds);
+ *                            implied when compiling with -Os
  *   FASTMCP_WITH_BEARSSL     HTTPS through BearSSL (link -lbearssl); else TLS
  *                            calls fail with FMCP_ERR_UNSUPPORTED
  *
