@@ -24,7 +24,7 @@ SAN_BINS     := $(TEST_SRCS:tests/%.c=$(BUILD)/san/%)
 VARIANT_BINS := $(BUILD)/tests/test_http_poll
 VARIANT_BINS += $(BUILD)/tests/test_rsa_noint128 $(BUILD)/san/test_rsa_noint128
 VARIANT_BINS += $(BUILD)/tests/test_json_portable
-VARIANT_BINS += $(BUILD)/tests/test_sha256_small
+VARIANT_BINS += $(BUILD)/tests/test_sha256_small $(BUILD)/tests/test_json_small
 VARIANT_BINS += $(BUILD)/tests/test_x25519_noint128 $(BUILD)/san/test_x25519_noint128
 VARIANT_BINS += $(BUILD)/tests/test_mcp_nothreads
 VARIANT_BINS += $(BUILD)/tests/test_mcp_client_nothreads
@@ -109,6 +109,11 @@ $(BUILD)/san/test_x25519_noint128: tests/test_x25519.c fastmcp.h tests/test.h
 $(BUILD)/tests/test_json_portable: tests/test_json.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -DFASTMCP_NO_SIMD -I. -o $@ $< $(LDLIBS)
+
+# json with the size-first code (byte-wise scanners, conversions from the bits), no SSE2
+$(BUILD)/tests/test_json_small: tests/test_json.c fastmcp.h tests/test.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_SMALL -DFASTMCP_NO_SIMD -I. -o $@ $< $(LDLIBS)
 
 # sha256 with the size-first code (FASTMCP_SMALL, also what -Os builds get)
 $(BUILD)/tests/test_sha256_small: tests/test_sha256.c fastmcp.h tests/test.h

@@ -145,6 +145,7 @@ static int fmcp__utf8_valid(const unsigned char *p, size_t n)
 #define FMCP__FIRST_FLAGGED(mask) 0u /* callers then step one byte at a time */
 #endif
 
+#ifndef FMCP__SMALL /* size-first builds scan strings a byte at a time */
 /* Nonzero when one of the 8 bytes in x is '"', '\\', < 0x20 or >= 0x80. */
 static uint64_t fmcp__str_special(uint64_t x)
 {
@@ -152,6 +153,7 @@ static uint64_t fmcp__str_special(uint64_t x)
     uint64_t t = ((q - FMCP__ONES) & ~q) | ((b - FMCP__ONES) & ~b) | (x - FMCP__ONES * 0x20) | x;
     return t & FMCP__HIGH;
 }
+#endif
 
 /* First byte at or after p that is '"', '\\', < 0x20 or >= 0x80. The input
  * padding (a NUL stops the scan) makes the wide loads safe. */
@@ -167,6 +169,12 @@ static unsigned char *fmcp__str_scan(unsigned char *p)
         if (mask) return p + __builtin_ctz(mask);
         p += 16;
     }
+}
+#elif defined(FMCP__SMALL)
+static unsigned char *fmcp__str_scan(unsigned char *p)
+{
+    while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') p++;
+    return p;
 }
 #else
 static unsigned char *fmcp__str_scan(unsigned char *p)
@@ -254,7 +262,11 @@ static char *fmcp__jp_str_esc(fmcp__jp *st, unsigned char *p, unsigned char *sta
 {
     unsigned char *d = p;
     for (;;) {
-        unsigned c, run;
+        unsigned c;
+#ifdef FMCP__SMALL
+        while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') *d++ = *p++;
+#else
+        unsigned run;
         uint64_t x, sp;
         memcpy(&x, p, 8);
         sp = fmcp__str_special(x);
@@ -265,6 +277,7 @@ static char *fmcp__jp_str_esc(fmcp__jp *st, unsigned char *p, unsigned char *sta
             continue;
         }
         for (run = FMCP__FIRST_FLAGGED(sp); run; run--) *d++ = *p++;
+#endif
         c = *p;
         if (c == '"') break;
         if (c == '\\') {
@@ -331,6 +344,29 @@ static const double fmcp__pow10[23] = {
 
 static double fmcp__bits_double(uint64_t b) { double d; memcpy(&d, &b, 8); return d; }
 static uint64_t fmcp__double_bits(double d) { uint64_t b; memcpy(&b, &d, 8); return b; }
+
+/* m to double, correctly rounded (ties to even). Size-first builds
+ * (FMCP__SMALL: typically soft-float targets) do it from the bits, which
+ * spares them libgcc's conversion routines and the addition they pull in. */
+#ifdef FMCP__SMALL
+static double fmcp__u64_to_double(uint64_t m)
+{
+    int e = 63;
+    uint64_t r;
+    unsigned low;
+    if (!m) return 0.0;
+    for (; !(m >> 63); m <<= 1) e--;   /* value = m * 2^(e - 63) */
+    r = m >> 11;
+    low = (unsigned)(m & 0x7FF);
+    if (low > 0x400 || (low == 0x400 && (r & 1))) {
+        r++;
+        if (r >> 53) { r >>= 1; e++; }
+    }
+    return fmcp__bits_double(((uint64_t)(e + 1023) << 52) | (r & 0xFFFFFFFFFFFFFull));
+}
+#else
+static double fmcp__u64_to_double(uint64_t m) { return (double)m; }
+#endif
 
 #if defined(__SIZEOF_INT128__) && !defined(FASTMCP_NO_INT128)
 #define FMCP__J_U128 1
@@ -525,7 +561,7 @@ static void fmcp__dec_read(fmcp__dec *dc, const char *p, const char *end)
  * overflow (callers have checked the magnitude is at most 10^310). */
 static double fmcp__dec_approx(uint64_t w, long ew)
 {
-    double x = (double)w;
+    double x = fmcp__u64_to_double(w);
     if (ew > 0) {
         if (ew > 300) { x *= 1e300; ew -= 300; }
         while (ew > 22) { x *= 1e22; ew -= 22; }
@@ -535,7 +571,8 @@ static double fmcp__dec_approx(uint64_t w, long ew)
         while (ew > 22) { x /= 1e22; ew -= 22; }
         x /= fmcp__pow10[ew];
     }
-    return x > DBL_MAX ? DBL_MAX : x;
+    /* x > DBL_MAX, read from the bits: soft-float targets need no compare routine */
+    return (fmcp__double_bits(x) >> 52) == 0x7FF ? DBL_MAX : x;
 }
 
 /* Step *x one ulp at a time until the exact value lies between the halfway
@@ -586,13 +623,13 @@ static int fmcp__num_double(const char *s, const char *end, uint64_t m, long e10
 #if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
     if (!trunc && m < (1ull << 53) && e10 >= -22 && e10 <= 22) {
         /* both operands exact: one rounding */
-        *d = e10 >= 0 ? (double)m * fmcp__pow10[e10] : (double)m / fmcp__pow10[-e10];
+        *d = e10 >= 0 ? fmcp__u64_to_double(m) * fmcp__pow10[e10] : fmcp__u64_to_double(m) / fmcp__pow10[-e10];
         return 0;
     }
 #else
     /* x87 (i686 without SSE2) rounds the product to 64 bits first, then to
      * double: two roundings. Only plain integers are exact here. */
-    if (!trunc && m < (1ull << 53) && e10 == 0) { *d = (double)m; return 0; }
+    if (!trunc && m < (1ull << 53) && e10 == 0) { *d = fmcp__u64_to_double(m); return 0; }
 #endif
 #ifdef FMCP__J_U128
     if (!trunc && e10 >= -19 && e10 <= 19) { *d = fmcp__dec128(m, (int)e10); return 0; }
@@ -600,7 +637,8 @@ static int fmcp__num_double(const char *s, const char *end, uint64_t m, long e10
     return fmcp__dec_slow(s, end, d);
 }
 
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
+    !defined(FMCP__SMALL) /* -Os: the plain loop is smaller */
 #define FMCP__J_SWAR_DIGITS 1
 /* Value of 8 ASCII digits (first digit in the lowest byte): pairs, then
  * quads, then the whole, by multiplications. */
@@ -1027,7 +1065,8 @@ FASTMCP_API double fmcp_json_double(const fmcp_json *v, double def)
 {
     if (!v || fmcp__j_type(v) != FMCP_JSON_NUMBER) return def;
     if (!(v->tag & FMCP__J_INT)) return v->b.d;
-    return v->b.i == 0 && v->a.s[0] == '-' ? -0.0 : (double)v->b.i;
+    if (v->b.i < 0) return -fmcp__u64_to_double(0 - (uint64_t)v->b.i);
+    return v->b.i == 0 && v->a.s[0] == '-' ? -0.0 : fmcp__u64_to_double((uint64_t)v->b.i);
 }
 
 FASTMCP_API int fmcp_json_bool(const fmcp_json *v, int def)
@@ -1595,7 +1634,7 @@ static size_t fmcp__fmt_double(char *buf, double v)
     char dig[24], *o = buf;
     int n, k, x, i;
     if (fmcp__double_bits(v) >> 63) { *o++ = '-'; v = -v; }
-    if (v == 0) { *o++ = '0'; return (size_t)(o - buf); }
+    if (!fmcp__double_bits(v)) { *o++ = '0'; return (size_t)(o - buf); }
     n = fmcp__double_digits(v, dig, &k);
     x = k - 1; /* exponent of the first digit */
     if (x < -4 || x >= (n > 15 ? n : 15)) {
@@ -1623,7 +1662,7 @@ FASTMCP_API void fmcp_jw_double(fmcp_json_writer *w, double v)
     char b[40];
     size_t n;
     if (!w || w->err) return;
-    if (v != v || v > DBL_MAX || v < -DBL_MAX) { fmcp__jw_fail(w, FMCP_ERR_INVALID_ARG); return; }
+    if (((fmcp__double_bits(v) >> 52) & 0x7FF) == 0x7FF) { fmcp__jw_fail(w, FMCP_ERR_INVALID_ARG); return; } /* NaN, Inf */
     n = fmcp__fmt_double(b, v);
     fmcp__jw_scalar(w, b, n);
 }

@@ -46,7 +46,7 @@ int main(void)
     fmcp_jw_init_fixed(&w, out, sizeof out);
     fmcp_jw_object_begin(&w);
     fmcp_jw_key(&w, "name"); fmcp_jw_str(&w, fmcp_json_get_str(root, "name", ""));
-    fmcp_jw_key(&w, "x"); fmcp_jw_double(&w, fmcp_json_get_double(root, "x", 0) * 2);
+    fmcp_jw_key(&w, "x"); fmcp_jw_double(&w, fmcp_json_get_double(root, "x", 0));
     fmcp_jw_key(&w, "n"); fmcp_jw_int(&w, fmcp_json_get_int(root, "n", 0) + 1);
     fmcp_jw_key(&w, "echo"); fmcp_jw_value(&w, fmcp_json_get(root, "echo"));
     fmcp_jw_object_end(&w);
