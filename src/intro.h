@@ -39,17 +39,21 @@
  *                            read far future / 0 and fmcp_random_bytes fails
  *   FASTMCP_SHA256_PORTABLE  no x86-64 SHA-extensions path (portable C only)
  *   FASTMCP_NO_SIMD          no SSE2 in the JSON string scanner (portable loop)
- *   FASTMCP_SMALL            code size before speed (rolled SHA-256 rounds);
- *                            implied when compiling with -Os
+ *   FASTMCP_SMALL            code size before speed (rolled SHA-256 rounds,
+ *                            byte-wise JSON scanning); implied by -Os
+ *   FASTMCP_RSA_MAX_BITS     largest RSA modulus: 2048, 3072 or 4096 (default);
+ *                            sizes bignums and key structs (stack and heap)
  *   FASTMCP_WITH_BEARSSL     HTTPS through BearSSL (link -lbearssl); else TLS
  *                            calls fail with FMCP_ERR_UNSUPPORTED
  *
  *   bare metal (e.g. Cortex-M with newlib-nano): -DFASTMCP_NO_THREADS
  *     -DFASTMCP_NO_SOCKETS -DFASTMCP_NO_FILESYSTEM -DFASTMCP_NO_PROCESS
- *     -DFASTMCP_NO_OS_DEFAULTS, FASTMCP_MALLOC/REALLOC/FREE if there is no
- *     malloc, and fmcp_set_hooks() for entropy and clocks; serve MCP with
- *     fmcp_stream_serve over your UART callbacks (small read_size/write_size).
- *     tools/baremetal-check builds and sizes it.
+ *     -DFASTMCP_NO_OS_DEFAULTS -DFASTMCP_RSA_MAX_BITS=2048 with -Os,
+ *     FASTMCP_MALLOC/REALLOC/FREE if there is no malloc, and fmcp_set_hooks()
+ *     for entropy and clocks; serve MCP with fmcp_stream_serve over your UART
+ *     callbacks (small read_size/write_size). tools/baremetal-check builds it
+ *     for a Cortex-M4: about 44 KB of .text with a tool and RS256 bearer
+ *     verification, 12 KB for JSON alone, under 6 KB of stack.
  *
  * CONVENTIONS
  *   - Public names start with fmcp_ (types fmcp_*), macros with FASTMCP_ or
