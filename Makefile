@@ -25,6 +25,7 @@ VARIANT_BINS := $(BUILD)/tests/test_http_poll
 VARIANT_BINS += $(BUILD)/tests/test_rsa_noint128 $(BUILD)/san/test_rsa_noint128
 VARIANT_BINS += $(BUILD)/tests/test_json_portable
 VARIANT_BINS += $(BUILD)/tests/test_sha256_small $(BUILD)/tests/test_json_small
+VARIANT_BINS += $(BUILD)/tests/test_base_noos
 VARIANT_BINS += $(BUILD)/tests/test_x25519_noint128 $(BUILD)/san/test_x25519_noint128
 VARIANT_BINS += $(BUILD)/tests/test_mcp_nothreads
 VARIANT_BINS += $(BUILD)/tests/test_mcp_client_nothreads
@@ -114,6 +115,11 @@ $(BUILD)/tests/test_json_portable: tests/test_json.c fastmcp.h tests/test.h
 $(BUILD)/tests/test_json_small: tests/test_json.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_SMALL -DFASTMCP_NO_SIMD -I. -o $@ $< $(LDLIBS)
+
+# base with randomness and clocks from the hooks only (the bare-metal setting)
+$(BUILD)/tests/test_base_noos: tests/test_base.c fastmcp.h tests/test.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_OS_DEFAULTS -I. -o $@ $< $(LDLIBS)
 
 # sha256 with the size-first code (FASTMCP_SMALL, also what -Os builds get)
 $(BUILD)/tests/test_sha256_small: tests/test_sha256.c fastmcp.h tests/test.h
