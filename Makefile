@@ -25,7 +25,7 @@ VARIANT_BINS := $(BUILD)/tests/test_http_poll
 VARIANT_BINS += $(BUILD)/tests/test_rsa_noint128 $(BUILD)/san/test_rsa_noint128
 VARIANT_BINS += $(BUILD)/tests/test_json_portable
 VARIANT_BINS += $(BUILD)/tests/test_sha256_small $(BUILD)/tests/test_json_small
-VARIANT_BINS += $(BUILD)/tests/test_base_noos
+VARIANT_BINS += $(BUILD)/tests/test_base_noos $(BUILD)/tests/test_mcp_client_noprocess
 VARIANT_BINS += $(BUILD)/tests/test_x25519_noint128 $(BUILD)/san/test_x25519_noint128
 VARIANT_BINS += $(BUILD)/tests/test_mcp_nothreads
 VARIANT_BINS += $(BUILD)/tests/test_mcp_client_nothreads
@@ -142,6 +142,10 @@ $(BUILD)/tests/test_mcp_client_stdio_nothreads: tests/test_mcp_client_stdio.c fa
 $(BUILD)/san/test_mcp_client_stdio_nothreads: tests/test_mcp_client_stdio.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_THREADS -I. -o $@ $< $(LDLIBS)
+# the MCP client without processes: HTTP only (no stdio transport)
+$(BUILD)/tests/test_mcp_client_noprocess: tests/test_mcp_client.c fastmcp.h tests/test.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_PROCESS -I. -o $@ $< $(LDLIBS)
 # the MCP client again with TLS compiled in (its https:// test runs)
 $(BUILD)/tests/test_mcp_client_tls: tests/test_mcp_client.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
