@@ -47,7 +47,7 @@ if gcc -std=c99 -DTEST_PARTIAL_ALLOC -I. -c $CK -o $B/cc.o >/dev/null 2>&1; then
 
 # 2b. bare metal: the header for Cortex-M4 with newlib-nano, sizes and stack (skips without arm-none-eabi-gcc)
 sh tools/baremetal-check >"$log/baremetal.txt" 2>&1
-grep -E '^skip|^FAIL|^ +\.text [0-9]|^ +stack from' "$log/baremetal.txt" | cut -c1-160 | sed 's/^ *//; s/^/      /'
+grep -E '^skip|^FAIL|^ +\.text [0-9]|^ +stack from|^ +host run' "$log/baremetal.txt" | cut -c1-160 | sed 's/^ *//; s/^/      /'
 add_result "$log/baremetal.txt" "bare metal (tools/baremetal-check)"
 
 # 3. unit tests, plain then under ASan+UBSan
