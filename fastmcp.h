@@ -15920,7 +15920,7 @@ static fmcp_result fmcp__stream_keep(fmcp_stream *st, const char *p, size_t n)
         return FMCP_OK;
     }
     if (st->len + n > st->cap) {
-        size_t nc = st->cap ? st->cap : 4096;
+        size_t nc = st->cap ? st->cap : 256;   /* grows by doubling: small targets keep small lines small */
         char *nb;
         while (nc < st->len + n) nc *= 2;
         if (nc > st->d.max_line) nc = st->d.max_line;

@@ -900,6 +900,34 @@ static void test_small_buffers(void)
     }
 }
 
+/* A line far longer than the first line buffer (256 bytes), in 7-byte pieces:
+ * the buffer grows by doubling and the line arrives whole. */
+static void test_long_line_pieces(void)
+{
+    static out_buf o;
+    static char line[4096], text[3001];
+    fmcp_server *srv = make_server(-1, NULL);
+    fmcp_stream_desc d;
+    fmcp_stream *st = NULL;
+    size_t i, n;
+    CHECK(srv != NULL);
+    if (!srv) return;
+    memset(&o, 0, sizeof o);
+    memset(&d, 0, sizeof d);
+    d.write = buf_write; d.user = &o;
+    CHECK_OK(fmcp_stream_create(srv, &d, &st));
+    for (i = 0; i < 3000; i++) text[i] = (char)('a' + i % 26);
+    text[3000] = 0;
+    n = (size_t)snprintf(line, sizeof line, "%s{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\","
+                         "\"params\":{\"name\":\"echo\",\"arguments\":{\"text\":\"%s\"}}}\n", INIT, text);
+    for (i = 0; st && i < n; i += 7) CHECK_OK(fmcp_stream_feed(st, line + i, n - i < 7 ? n - i : 7));
+    CHECK(count_lines(&o) == 2);
+    CHECK(strlen(field(line_at(&o, 1), "result.content.0.text")) == 255);   /* field() keeps 255 */
+    CHECK(strstr(o.data, text) != NULL);
+    fmcp_stream_destroy(st);
+    fmcp_server_destroy(srv);
+}
+
 static int sweep_serve(void)
 {
     small_io io;
@@ -934,6 +962,7 @@ int main(void)
     T_RUN(test_slow_tool_in_batch);
     T_RUN(test_eof_while_stolen);
     T_RUN(test_small_buffers);
+    T_RUN(test_long_line_pieces);
     T_RUN(test_alloc_sweep);
     return t_finish("stream");
 }
