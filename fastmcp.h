@@ -53,7 +53,8 @@
  *     for entropy and clocks; serve MCP with fmcp_stream_serve over your UART
  *     callbacks (small read_size/write_size). tools/baremetal-check builds it
  *     for a Cortex-M4: about 44 KB of .text with a tool and RS256 bearer
- *     verification, 12 KB for JSON alone, under 6 KB of stack.
+ *     verification, 12 KB for JSON alone, under 6 KB of stack and about
+ *     10 KB of heap.
  *
  * CONVENTIONS
  *   - Public names start with fmcp_ (types fmcp_*), macros with FASTMCP_ or
