@@ -4,6 +4,8 @@
 #                   ASan+UBSan), interop tests; last line "N passed, N failed"
 #   make bench      benchmarks against peer libraries (bench/run.sh)
 #   make run        build and start examples/authenticated_server (development mode)
+#   make i686-tests the unit tests built with -m32 into build/i686/ (skipped when
+#                   $(CC) -m32 cannot link: install gcc-multilib)
 #   make amalgamate regenerate fastmcp.h from src/
 #   make clean
 CC       ?= cc
@@ -22,6 +24,8 @@ SAN_BINS     := $(TEST_SRCS:tests/%.c=$(BUILD)/san/%)
 VARIANT_BINS := $(BUILD)/tests/test_http_poll
 VARIANT_BINS += $(BUILD)/tests/test_rsa_noint128 $(BUILD)/san/test_rsa_noint128
 VARIANT_BINS += $(BUILD)/tests/test_json_portable
+VARIANT_BINS += $(BUILD)/tests/test_sha256_small $(BUILD)/tests/test_json_small
+VARIANT_BINS += $(BUILD)/tests/test_base_noos $(BUILD)/tests/test_mcp_client_noprocess
 VARIANT_BINS += $(BUILD)/tests/test_x25519_noint128 $(BUILD)/san/test_x25519_noint128
 VARIANT_BINS += $(BUILD)/tests/test_mcp_nothreads
 VARIANT_BINS += $(BUILD)/tests/test_mcp_client_nothreads
@@ -49,7 +53,7 @@ bench_sha256_LIBS := -lcrypto
 bench_rsa_LIBS    := -lcrypto -lbearssl
 bench_jwt_LIBS    := -ljwt -lcrypto
 
-.PHONY: all test bench amalgamate clean check-fresh tests san-tests fuzz run
+.PHONY: all test bench amalgamate clean check-fresh tests san-tests fuzz run i686-tests
 all: tests $(EXAMPLE_BINS) $(CLI_BIN)
 
 tests: $(TEST_BINS) $(VARIANT_BINS)
@@ -62,12 +66,12 @@ $(BUILD)/tests/%: tests/%.c fastmcp.h tests/test.h
 # Most tests link one build of the implementation (tests/fastmcp_impl.c, made
 # once per flag set) instead of compiling all of it into each binary: that
 # halves the build. These call internal (static) functions and build it in.
-OWN_IMPL_TESTS := test_json test_oauth test_sha256
+OWN_IMPL_TESTS := test_json test_oauth test_sha256 test_rsa2048
 SHARED_TESTS   := $(filter-out $(OWN_IMPL_TESTS),$(TEST_SRCS:tests/%.c=%))
 IMPL_O         := $(BUILD)/obj/impl.o
 IMPL_SAN_O     := $(BUILD)/obj/impl_san.o
-# _DEFAULT_SOURCE: what the implementation defines for the tests when built in
-SHARED_DEFS    := -DFMCP_TEST_SHARED_IMPL -D_DEFAULT_SOURCE
+# _DEFAULT_SOURCE, _FILE_OFFSET_BITS: what the implementation defines for the tests when built in
+SHARED_DEFS    := -DFMCP_TEST_SHARED_IMPL -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64
 $(IMPL_O): tests/fastmcp_impl.c fastmcp.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -I. -c -o $@ $<
@@ -107,6 +111,21 @@ $(BUILD)/tests/test_json_portable: tests/test_json.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -DFASTMCP_NO_SIMD -I. -o $@ $< $(LDLIBS)
 
+# json with the size-first code (byte-wise scanners, conversions from the bits), no SSE2
+$(BUILD)/tests/test_json_small: tests/test_json.c fastmcp.h tests/test.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_SMALL -DFASTMCP_NO_SIMD -I. -o $@ $< $(LDLIBS)
+
+# base with randomness and clocks from the hooks only (the bare-metal setting)
+$(BUILD)/tests/test_base_noos: tests/test_base.c fastmcp.h tests/test.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_OS_DEFAULTS -I. -o $@ $< $(LDLIBS)
+
+# sha256 with the size-first code (FASTMCP_SMALL, also what -Os builds get)
+$(BUILD)/tests/test_sha256_small: tests/test_sha256.c fastmcp.h tests/test.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_SMALL -I. -o $@ $< $(LDLIBS)
+
 # the MCP engine with handlers inline (no worker pool, callback-form requests)
 $(BUILD)/tests/test_mcp_nothreads: tests/test_mcp.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
@@ -123,6 +142,10 @@ $(BUILD)/tests/test_mcp_client_stdio_nothreads: tests/test_mcp_client_stdio.c fa
 $(BUILD)/san/test_mcp_client_stdio_nothreads: tests/test_mcp_client_stdio.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_THREADS -I. -o $@ $< $(LDLIBS)
+# the MCP client without processes: HTTP only (no stdio transport)
+$(BUILD)/tests/test_mcp_client_noprocess: tests/test_mcp_client.c fastmcp.h tests/test.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_PROCESS -I. -o $@ $< $(LDLIBS)
 # the MCP client again with TLS compiled in (its https:// test runs)
 $(BUILD)/tests/test_mcp_client_tls: tests/test_mcp_client.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
@@ -156,9 +179,29 @@ $(BUILD)/bench/%: bench/%.c fastmcp.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) -Wall -Wextra -O3 -march=native -g -I. -o $@ $< $($*_LIBS) $(LDLIBS)
 
+# 32-bit x86 (x87 floating point, 32-bit size_t and pointers): the unit tests
+# again with -m32, sharing one -m32 build of the implementation likewise
+# (without BearSSL: there is no 32-bit libbearssl).
+I686_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/i686/%)
+I686_CC   := $(CC) -m32 -std=c99
+i686-tests:
+	@mkdir -p $(BUILD)/i686
+	@if printf 'int main(void){return 0;}\n' | $(I686_CC) -x c -o $(BUILD)/i686/.probe - >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory $(I686_BINS); \
+	else echo "skip: i686 tests ($(I686_CC) cannot link a program; install gcc-multilib)"; fi
+$(BUILD)/i686/impl.o: tests/fastmcp_impl.c fastmcp.h
+	@mkdir -p $(@D)
+	$(I686_CC) $(WARN) $(OPT) -I. -c -o $@ $<
+$(SHARED_TESTS:%=$(BUILD)/i686/%): $(BUILD)/i686/%: tests/%.c fastmcp.h tests/test.h $(BUILD)/i686/impl.o
+	@mkdir -p $(@D)
+	$(I686_CC) $(WARN) $(OPT) $(SHARED_DEFS) -I. -o $@ $< $(BUILD)/i686/impl.o -lpthread -lm
+$(OWN_IMPL_TESTS:%=$(BUILD)/i686/%): $(BUILD)/i686/%: tests/%.c fastmcp.h tests/test.h
+	@mkdir -p $(@D)
+	$(I686_CC) $(WARN) $(OPT) -I. -o $@ $< -lpthread -lm
+
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 test:
-	@$(MAKE) -s -j$(NPROC) all san-tests
+	@$(MAKE) -s -j$(NPROC) all san-tests i686-tests
 	@sh tests/run.sh
 
 bench:

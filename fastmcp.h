@@ -12,9 +12,11 @@
  *   Everywhere else just #include "fastmcp.h". Link with nothing but libc
  *   (plus -lpthread where threads are used and not disabled).
  *
- *   The implementation defines _DEFAULT_SOURCE (POSIX.1-2008 + BSD APIs) when
- *   it is included first; if you include system headers before it in the
- *   implementation file, define _DEFAULT_SOURCE yourself.
+ *   The implementation defines _DEFAULT_SOURCE (POSIX.1-2008 + BSD APIs) and
+ *   _FILE_OFFSET_BITS 64 (32-bit targets: directory reads fail with EOVERFLOW
+ *   on 64-bit inode numbers otherwise) when it is included first; if you
+ *   include system headers before it in the implementation file, define both
+ *   yourself.
  *
  * OPTIONS (define before including the implementation)
  *
@@ -29,10 +31,33 @@
  *   FASTMCP_NO_THREADS       no pthreads: handlers run inline on the caller
  *   FASTMCP_NO_SOCKETS       no BSD sockets (no HTTP; stream transports only)
  *   FASTMCP_NO_FILESYSTEM    no fopen/open of paths (keys passed as memory)
+ *   FASTMCP_NO_PROCESS       no child processes: no client stdio transport
+ *                            (fmcp_client_connect_stdio/_fd), no browser launch;
+ *                            with FASTMCP_NO_SOCKETS too, no MCP client at all
+ *   FASTMCP_NO_OS_DEFAULTS   randomness and clocks only from fmcp_set_hooks (no
+ *                            time(), clock(), /dev/urandom); unset, the clocks
+ *                            read far future / 0 and fmcp_random_bytes fails
  *   FASTMCP_SHA256_PORTABLE  no x86-64 SHA-extensions path (portable C only)
  *   FASTMCP_NO_SIMD          no SSE2 in the JSON string scanner (portable loop)
+ *   FASTMCP_SMALL            code size before speed (rolled SHA-256 rounds,
+ *                            byte-wise JSON scanning); implied by -Os
+ *   FASTMCP_NO_TASKS         no tasks extension (io.modelcontextprotocol/tasks):
+ *                            task-supporting tools run synchronously; the
+ *                            tasks methods answer "method not found"
+ *   FASTMCP_RSA_MAX_BITS     largest RSA modulus: 2048, 3072 or 4096 (default);
+ *                            sizes bignums and key structs (stack and heap)
  *   FASTMCP_WITH_BEARSSL     HTTPS through BearSSL (link -lbearssl); else TLS
  *                            calls fail with FMCP_ERR_UNSUPPORTED
+ *
+ *   bare metal (e.g. Cortex-M with newlib-nano): -DFASTMCP_NO_THREADS
+ *     -DFASTMCP_NO_SOCKETS -DFASTMCP_NO_FILESYSTEM -DFASTMCP_NO_PROCESS
+ *     -DFASTMCP_NO_OS_DEFAULTS -DFASTMCP_RSA_MAX_BITS=2048 -DFASTMCP_NO_TASKS with -Os,
+ *     FASTMCP_MALLOC/REALLOC/FREE if there is no malloc, and fmcp_set_hooks()
+ *     for entropy and clocks; serve MCP with fmcp_stream_serve over your UART
+ *     callbacks (small read_size/write_size). tools/baremetal-check builds it
+ *     for a Cortex-M4: about 51 KB of .text (both protocol eras) with a tool and RS256 bearer
+ *     verification, 12 KB for JSON alone, under 6 KB of stack and about
+ *     10 KB of heap.
  *
  * CONVENTIONS
  *   - Public names start with fmcp_ (types fmcp_*), macros with FASTMCP_ or
@@ -75,6 +100,9 @@
 #if defined(FASTMCP_IMPLEMENTATION) && !defined(FASTMCP_IMPLEMENTATION_DONE)
 #  if !defined(_DEFAULT_SOURCE)
 #    define _DEFAULT_SOURCE 1
+#  endif
+#  if !defined(_FILE_OFFSET_BITS)
+#    define _FILE_OFFSET_BITS 64
 #  endif
 #endif
 
@@ -723,7 +751,16 @@ typedef uint32_t fmcp_limb;
 #  define FMCP_LIMB_BITS 32
 #endif
 
-#define FMCP_BN_MAX_BITS 4096
+/* FASTMCP_RSA_MAX_BITS (2048, 3072 or 4096; default 4096): the largest RSA
+ * modulus, which sizes every bignum and key struct and so the stack and heap
+ * RSA needs (bare metal: 2048 halves them). The same in every file. */
+#ifndef FASTMCP_RSA_MAX_BITS
+#  define FASTMCP_RSA_MAX_BITS 4096
+#endif
+#if FASTMCP_RSA_MAX_BITS != 2048 && FASTMCP_RSA_MAX_BITS != 3072 && FASTMCP_RSA_MAX_BITS != 4096
+#  error "fastmcp.h: FASTMCP_RSA_MAX_BITS must be 2048, 3072 or 4096"
+#endif
+#define FMCP_BN_MAX_BITS FASTMCP_RSA_MAX_BITS
 #define FMCP_BN_MAX_LIMBS (FMCP_BN_MAX_BITS / FMCP_LIMB_BITS + 2)
 
 typedef struct fmcp_bn_mont {
@@ -833,7 +870,7 @@ extern "C" {
 #endif
 
 #define FMCP_RSA_MIN_BITS 2048
-#define FMCP_RSA_MAX_BITS 4096
+#define FMCP_RSA_MAX_BITS FASTMCP_RSA_MAX_BITS   /* 4096 unless set (see bn) */
 #define FMCP_RSA_MAX_BYTES (FMCP_RSA_MAX_BITS / 8)
 #define FMCP_RSA_MAX_E_BYTES 8
 
@@ -2522,6 +2559,12 @@ FASTMCP_API int fmcp_ctx_is_task(const fmcp_ctx *c);
  *   error. Writes of one message are never interleaved with another: the
  *   session serialises them, whichever worker thread sends.
  *   auth: identity attached to every message (e.g. from the environment).
+ *   read_size: bytes asked of each read (fmcp_stream_serve; 0 = 16 KiB). The
+ *   buffer is on the heap, one per reading thread, so the stack stays small.
+ *   write_size: a message shorter than this goes out in one write together
+ *   with its newline, copied through a heap buffer of this size allocated by
+ *   fmcp_stream_create (0 = 4 KiB); a longer one takes two writes. Small
+ *   targets set both to a few hundred bytes.
  *
  * fmcp_stream_serve returns FMCP_OK at end of input, FMCP_ERR_IO after a read
  * error. With a worker pool it reads on two threads, never both at once (so
@@ -2547,6 +2590,8 @@ typedef struct fmcp_stream_desc {
     void *user;
     size_t max_line;             /* 0 = 4 MiB */
     const fmcp_auth_info *auth;  /* may be NULL */
+    size_t read_size;            /* bytes per read (heap); 0 = 16 KiB */
+    size_t write_size;           /* one-write message buffer (heap); 0 = 4 KiB */
 } fmcp_stream_desc;
 
 FASTMCP_API fmcp_result fmcp_stream_create(fmcp_server *srv, const fmcp_stream_desc *d, fmcp_stream **out);
@@ -3311,10 +3356,15 @@ typedef struct fmcp_call_opts {
     int reset_timeout_on_progress;
 } fmcp_call_opts;
 
+/* FASTMCP_NO_PROCESS leaves out the stdio transport (both functions below);
+ * with FASTMCP_NO_SOCKETS as well no transport is left, nor the client. */
+#if !defined(FASTMCP_NO_PROCESS) || !defined(FASTMCP_NO_SOCKETS)
+#ifndef FASTMCP_NO_PROCESS
 FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, const char *const *argv,
                                                   const char *const *env, fmcp_client **out);
 FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int read_fd, int write_fd,
                                                fmcp_client **out);
+#endif
 #ifndef FASTMCP_NO_SOCKETS
 FASTMCP_API fmcp_result fmcp_client_connect_http(const fmcp_client_desc *d, const char *url,
                                                  fmcp_client **out);
@@ -3352,6 +3402,7 @@ FASTMCP_API fmcp_result fmcp_client_pump(fmcp_client *c, int timeout_ms);
 FASTMCP_API const fmcp_json *fmcp_client_result(const fmcp_json_doc *res);
 FASTMCP_API int fmcp_client_error_code(const fmcp_json_doc *res);
 FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res);
+#endif /* a transport */
 
 #ifdef __cplusplus
 }
@@ -3588,14 +3639,23 @@ FASTMCP_API fmcp_result fmcp_auth_refresh(fmcp_auth *a);
 #include <string.h>
 #include <stdlib.h>
 #include <time.h>
-#if defined(__unix__) || defined(__APPLE__)
+/* FASTMCP_NO_OS_DEFAULTS: randomness and clocks come only from fmcp_set_hooks
+ * (bare metal: no time(), clock() or /dev/urandom is referenced). */
+#if (defined(__unix__) || defined(__APPLE__)) && !defined(FASTMCP_NO_OS_DEFAULTS)
+#  define FMCP__OS_RANDOM 1
 #  include <unistd.h>
 #  include <fcntl.h>
 #  include <errno.h>
 #  include <sys/time.h>
 #endif
-#if defined(__linux__)
+#if defined(__linux__) && !defined(FASTMCP_NO_OS_DEFAULTS)
 #  include <sys/syscall.h>
+#endif
+
+/* FASTMCP_SMALL, or building with -Os: code size before speed where the two
+ * part (the modules after this one test FMCP__SMALL). */
+#if defined(FASTMCP_SMALL) || defined(__OPTIMIZE_SIZE__)
+#  define FMCP__SMALL 1
 #endif
 
 #if defined(FASTMCP_MALLOC) || defined(FASTMCP_REALLOC) || defined(FASTMCP_FREE)
@@ -3688,7 +3748,7 @@ FASTMCP_API void fmcp_set_hooks(const fmcp_hooks *hooks)
     else memset(&fmcp__hooks, 0, sizeof fmcp__hooks);
 }
 
-#if defined(__unix__) || defined(__APPLE__)
+#ifdef FMCP__OS_RANDOM
 static int fmcp__urandom(void *buf, size_t len)
 {
     unsigned char *p = (unsigned char *)buf;
@@ -3708,7 +3768,8 @@ static int fmcp__urandom(void *buf, size_t len)
 
 static int fmcp__os_random(void *buf, size_t len)
 {
-#if defined(__linux__) && defined(SYS_getrandom)
+#if !defined(FMCP__OS_RANDOM)
+#elif defined(__linux__) && defined(SYS_getrandom)
     {
         unsigned char *p = (unsigned char *)buf;
         size_t left = len;
@@ -3732,7 +3793,7 @@ static int fmcp__os_random(void *buf, size_t len)
         if (left == 0) return 0;
     }
 #endif
-#if defined(__unix__) || defined(__APPLE__)
+#ifdef FMCP__OS_RANDOM
     return fmcp__urandom(buf, len);
 #else
     (void)buf; (void)len;
@@ -3754,20 +3815,28 @@ FASTMCP_API fmcp_result fmcp_random_bytes(void *buf, size_t len)
 FASTMCP_API int64_t fmcp_time_now(void)
 {
     if (fmcp__hooks.time_fn) return fmcp__hooks.time_fn(fmcp__hooks.user);
+#ifdef FASTMCP_NO_OS_DEFAULTS
+    return (int64_t)1 << 62;   /* no clock: far in the future, so expiring tokens fail closed */
+#else
     return (int64_t)time(NULL);
+#endif
 }
 
 FASTMCP_API int64_t fmcp_monotonic_ms(void)
 {
     if (fmcp__hooks.monotonic_ms_fn) return fmcp__hooks.monotonic_ms_fn(fmcp__hooks.user);
-#if defined(CLOCK_MONOTONIC)
+#ifdef FASTMCP_NO_OS_DEFAULTS
+    return 0;   /* no clock: time stands still (timeouts never fire) */
+#else
+#  if defined(CLOCK_MONOTONIC)
     {
         struct timespec ts;
         if (clock_gettime(CLOCK_MONOTONIC, &ts) == 0)
             return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     }
-#endif
+#  endif
     return (int64_t)clock() * 1000 / CLOCKS_PER_SEC;
+#endif
 }
 
 /* ---- constant time and wiping -------------------------------------------- */
@@ -3797,7 +3866,6 @@ FASTMCP_API void fmcp_wipe(void *p, size_t n)
 /* json: implementation */
 
 #include <string.h>
-#include <stdio.h>
 #include <float.h>
 #if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__)) && !defined(FASTMCP_NO_SIMD)
 #  include <emmintrin.h>
@@ -3940,6 +4008,7 @@ static int fmcp__utf8_valid(const unsigned char *p, size_t n)
 #define FMCP__FIRST_FLAGGED(mask) 0u /* callers then step one byte at a time */
 #endif
 
+#ifndef FMCP__SMALL /* size-first builds scan strings a byte at a time */
 /* Nonzero when one of the 8 bytes in x is '"', '\\', < 0x20 or >= 0x80. */
 static uint64_t fmcp__str_special(uint64_t x)
 {
@@ -3947,6 +4016,7 @@ static uint64_t fmcp__str_special(uint64_t x)
     uint64_t t = ((q - FMCP__ONES) & ~q) | ((b - FMCP__ONES) & ~b) | (x - FMCP__ONES * 0x20) | x;
     return t & FMCP__HIGH;
 }
+#endif
 
 /* First byte at or after p that is '"', '\\', < 0x20 or >= 0x80. The input
  * padding (a NUL stops the scan) makes the wide loads safe. */
@@ -3962,6 +4032,12 @@ static unsigned char *fmcp__str_scan(unsigned char *p)
         if (mask) return p + __builtin_ctz(mask);
         p += 16;
     }
+}
+#elif defined(FMCP__SMALL)
+static unsigned char *fmcp__str_scan(unsigned char *p)
+{
+    while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') p++;
+    return p;
 }
 #else
 static unsigned char *fmcp__str_scan(unsigned char *p)
@@ -4049,7 +4125,11 @@ static char *fmcp__jp_str_esc(fmcp__jp *st, unsigned char *p, unsigned char *sta
 {
     unsigned char *d = p;
     for (;;) {
-        unsigned c, run;
+        unsigned c;
+#ifdef FMCP__SMALL
+        while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') *d++ = *p++;
+#else
+        unsigned run;
         uint64_t x, sp;
         memcpy(&x, p, 8);
         sp = fmcp__str_special(x);
@@ -4060,6 +4140,7 @@ static char *fmcp__jp_str_esc(fmcp__jp *st, unsigned char *p, unsigned char *sta
             continue;
         }
         for (run = FMCP__FIRST_FLAGGED(sp); run; run--) *d++ = *p++;
+#endif
         c = *p;
         if (c == '"') break;
         if (c == '\\') {
@@ -4126,6 +4207,29 @@ static const double fmcp__pow10[23] = {
 
 static double fmcp__bits_double(uint64_t b) { double d; memcpy(&d, &b, 8); return d; }
 static uint64_t fmcp__double_bits(double d) { uint64_t b; memcpy(&b, &d, 8); return b; }
+
+/* m to double, correctly rounded (ties to even). Size-first builds
+ * (FMCP__SMALL: typically soft-float targets) do it from the bits, which
+ * spares them libgcc's conversion routines and the addition they pull in. */
+#ifdef FMCP__SMALL
+static double fmcp__u64_to_double(uint64_t m)
+{
+    int e = 63;
+    uint64_t r;
+    unsigned low;
+    if (!m) return 0.0;
+    for (; !(m >> 63); m <<= 1) e--;   /* value = m * 2^(e - 63) */
+    r = m >> 11;
+    low = (unsigned)(m & 0x7FF);
+    if (low > 0x400 || (low == 0x400 && (r & 1))) {
+        r++;
+        if (r >> 53) { r >>= 1; e++; }
+    }
+    return fmcp__bits_double(((uint64_t)(e + 1023) << 52) | (r & 0xFFFFFFFFFFFFFull));
+}
+#else
+static double fmcp__u64_to_double(uint64_t m) { return (double)m; }
+#endif
 
 #if defined(__SIZEOF_INT128__) && !defined(FASTMCP_NO_INT128)
 #define FMCP__J_U128 1
@@ -4320,7 +4424,7 @@ static void fmcp__dec_read(fmcp__dec *dc, const char *p, const char *end)
  * overflow (callers have checked the magnitude is at most 10^310). */
 static double fmcp__dec_approx(uint64_t w, long ew)
 {
-    double x = (double)w;
+    double x = fmcp__u64_to_double(w);
     if (ew > 0) {
         if (ew > 300) { x *= 1e300; ew -= 300; }
         while (ew > 22) { x *= 1e22; ew -= 22; }
@@ -4330,7 +4434,8 @@ static double fmcp__dec_approx(uint64_t w, long ew)
         while (ew > 22) { x /= 1e22; ew -= 22; }
         x /= fmcp__pow10[ew];
     }
-    return x > DBL_MAX ? DBL_MAX : x;
+    /* x > DBL_MAX, read from the bits: soft-float targets need no compare routine */
+    return (fmcp__double_bits(x) >> 52) == 0x7FF ? DBL_MAX : x;
 }
 
 /* Step *x one ulp at a time until the exact value lies between the halfway
@@ -4378,18 +4483,25 @@ static int fmcp__dec_slow(const char *s, const char *end, double *out)
 static int fmcp__num_double(const char *s, const char *end, uint64_t m, long e10, int trunc, double *d)
 {
     if (m == 0 && !trunc) { *d = 0.0; return 0; }
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
     if (!trunc && m < (1ull << 53) && e10 >= -22 && e10 <= 22) {
         /* both operands exact: one rounding */
-        *d = e10 >= 0 ? (double)m * fmcp__pow10[e10] : (double)m / fmcp__pow10[-e10];
+        *d = e10 >= 0 ? fmcp__u64_to_double(m) * fmcp__pow10[e10] : fmcp__u64_to_double(m) / fmcp__pow10[-e10];
         return 0;
     }
+#else
+    /* x87 (i686 without SSE2) rounds the product to 64 bits first, then to
+     * double: two roundings. Only plain integers are exact here. */
+    if (!trunc && m < (1ull << 53) && e10 == 0) { *d = fmcp__u64_to_double(m); return 0; }
+#endif
 #ifdef FMCP__J_U128
     if (!trunc && e10 >= -19 && e10 <= 19) { *d = fmcp__dec128(m, (int)e10); return 0; }
 #endif
     return fmcp__dec_slow(s, end, d);
 }
 
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
+    !defined(FMCP__SMALL) /* -Os: the plain loop is smaller */
 #define FMCP__J_SWAR_DIGITS 1
 /* Value of 8 ASCII digits (first digit in the lowest byte): pairs, then
  * quads, then the whole, by multiplications. */
@@ -4816,7 +4928,8 @@ FASTMCP_API double fmcp_json_double(const fmcp_json *v, double def)
 {
     if (!v || fmcp__j_type(v) != FMCP_JSON_NUMBER) return def;
     if (!(v->tag & FMCP__J_INT)) return v->b.d;
-    return v->b.i == 0 && v->a.s[0] == '-' ? -0.0 : (double)v->b.i;
+    if (v->b.i < 0) return -fmcp__u64_to_double(0 - (uint64_t)v->b.i);
+    return v->b.i == 0 && v->a.s[0] == '-' ? -0.0 : fmcp__u64_to_double((uint64_t)v->b.i);
 }
 
 FASTMCP_API int fmcp_json_bool(const fmcp_json *v, int def)
@@ -5159,11 +5272,32 @@ static void fmcp__jw_scalar(fmcp_json_writer *w, const char *s, size_t n)
 }
 
 /* Decimal digits of v into the end of buf[24]; returns the start. */
+#if defined(UINTPTR_MAX) && UINTPTR_MAX <= 0xFFFFFFFFu
+/* 32-bit targets: 64-bit division is a libgcc routine (700 bytes on a
+ * Cortex-M), so above 32 bits divide by 10 in 16-bit steps, 32-bit divisions. */
+static char *fmcp__u64_dec(char *end, uint64_t v)
+{
+    uint32_t w;
+    while (v >> 32) {
+        uint32_t hi = (uint32_t)(v >> 32), lo = (uint32_t)v, q1, q0, m;
+        m = ((hi % 10) << 16) | (lo >> 16);
+        q1 = m / 10;
+        m = ((m % 10) << 16) | (lo & 0xFFFFu);
+        q0 = m / 10;
+        *--end = (char)('0' + m % 10);
+        v = ((uint64_t)(hi / 10) << 32) | (q1 << 16) | q0;
+    }
+    w = (uint32_t)v;
+    do { *--end = (char)('0' + w % 10); w /= 10; } while (w);
+    return end;
+}
+#else
 static char *fmcp__u64_dec(char *end, uint64_t v)
 {
     do { *--end = (char)('0' + v % 10); v /= 10; } while (v);
     return end;
 }
+#endif
 
 FASTMCP_API void fmcp_jw_uint(fmcp_json_writer *w, uint64_t v)
 {
@@ -5178,36 +5312,212 @@ FASTMCP_API void fmcp_jw_int(fmcp_json_writer *w, int64_t v)
     fmcp__jw_scalar(w, s, (size_t)(b + sizeof b - s));
 }
 
-/* Text of a JSON number to a double (the text must be valid JSON number syntax). */
-static int fmcp__num_text_double(const char *s, size_t n, double *out)
+/* ---- doubles to text -------------------------------------------------------
+ * Shortest digits that read back to the same double, by exact integer
+ * arithmetic (free-format digit generation in the manner of Steele & White
+ * and Burger & Dybvig): v = r/s and its rounding interval is
+ * ((r - m-)/s, (r + m+)/s); digits come out one at a time until the digits so
+ * far, or one more in the last place, fall inside it. No printf (newlib-nano
+ * has no float printf by default), no tables; 40 32-bit limbs hold every
+ * intermediate (at most about 1140 bits). */
+#define FMCP__DBN_LIMBS 40
+typedef struct fmcp__dbn { uint32_t d[FMCP__DBN_LIMBS]; int n; } fmcp__dbn;
+
+static void fmcp__dbn_set(fmcp__dbn *a, uint64_t v)
 {
-    fmcp__jp st;
-    fmcp_json node;
-    char tmp[40];
-    if (n >= sizeof tmp) return -1;
-    memcpy(tmp, s, n);
-    tmp[n] = 0;
-    memset(&st, 0, sizeof st);
-    if (!fmcp__jp_num(&st, tmp, &node) || fmcp__j_len(&node) != n) return -1;
-    *out = fmcp_json_double(&node, 0.0);
+    a->n = 0;
+    while (v) { a->d[a->n++] = (uint32_t)v; v >>= 32; }
+}
+static void fmcp__dbn_mul(fmcp__dbn *a, uint32_t m)
+{
+    uint64_t c = 0;
+    int i;
+    for (i = 0; i < a->n; i++) {
+        c += (uint64_t)a->d[i] * m;
+        a->d[i] = (uint32_t)c;
+        c >>= 32;
+    }
+    if (c && a->n < FMCP__DBN_LIMBS) a->d[a->n++] = (uint32_t)c;
+}
+static void fmcp__dbn_pow10(fmcp__dbn *a, int e)
+{
+    uint32_t m = 1;
+    for (; e >= 9; e -= 9) fmcp__dbn_mul(a, 1000000000u);
+    while (e-- > 0) m *= 10;
+    fmcp__dbn_mul(a, m);
+}
+static void fmcp__dbn_shl(fmcp__dbn *a, int bits)
+{
+    int w = bits / 32, b = bits % 32, i;
+    uint32_t carry = 0;
+    if (!a->n || a->n + w + 1 > FMCP__DBN_LIMBS) return; /* never: doubles stay far below */
+    if (b) {
+        for (i = 0; i < a->n; i++) {
+            uint32_t x = a->d[i];
+            a->d[i] = (x << b) | carry;
+            carry = x >> (32 - b);
+        }
+        if (carry) a->d[a->n++] = carry;
+    }
+    if (w) {
+        for (i = a->n - 1; i >= 0; i--) a->d[i + w] = a->d[i];
+        for (i = 0; i < w; i++) a->d[i] = 0;
+        a->n += w;
+    }
+}
+static int fmcp__dbn_cmp(const fmcp__dbn *a, const fmcp__dbn *b)
+{
+    int i;
+    if (a->n != b->n) return a->n < b->n ? -1 : 1;
+    for (i = a->n - 1; i >= 0; i--)
+        if (a->d[i] != b->d[i]) return a->d[i] < b->d[i] ? -1 : 1;
     return 0;
 }
-
-/* Shortest of %.15g..%.17g that reads back exactly; written with '.' whatever the locale. */
-static size_t fmcp__fmt_double(char *buf, size_t cap, double v)
+/* Compares a + b with c. */
+static int fmcp__dbn_cmp_sum(const fmcp__dbn *a, const fmcp__dbn *b, const fmcp__dbn *c)
 {
-    int prec;
-    size_t n = 0, i;
-    for (prec = 15; prec <= 17; prec++) {
-        double back;
-        int k = snprintf(buf, cap, "%.*g", prec, v);
-        if (k <= 0 || (size_t)k >= cap) return 0;
-        n = (size_t)k;
-        for (i = 0; i < n; i++)
-            if (!((buf[i] >= '0' && buf[i] <= '9') || buf[i] == '-' || buf[i] == '+' || buf[i] == 'e')) buf[i] = '.';
-        if (fmcp__num_text_double(buf, n, &back) == 0 && back == v) return n;
+    fmcp__dbn t;
+    uint64_t k = 0;
+    int i, n = a->n > b->n ? a->n : b->n;
+    for (i = 0; i < n; i++) {
+        k += (uint64_t)(i < a->n ? a->d[i] : 0) + (i < b->n ? b->d[i] : 0);
+        t.d[i] = (uint32_t)k;
+        k >>= 32;
+    }
+    t.n = n;
+    if (k && n < FMCP__DBN_LIMBS) t.d[t.n++] = (uint32_t)k;
+    return fmcp__dbn_cmp(&t, c);
+}
+/* a -= b, a >= b. */
+static void fmcp__dbn_sub(fmcp__dbn *a, const fmcp__dbn *b)
+{
+    uint64_t borrow = 0;
+    int i;
+    for (i = 0; i < a->n; i++) {
+        uint64_t x = (uint64_t)a->d[i] - (i < b->n ? b->d[i] : 0) - borrow;
+        a->d[i] = (uint32_t)x;
+        borrow = (x >> 32) & 1;
+    }
+    while (a->n && !a->d[a->n - 1]) a->n--;
+}
+
+/* r/s, m+ and m- for v = f * 2^e: scaled so all are integers; when f is
+ * 2^52 (and v is normal) the double below is half as far as the one above. */
+static void fmcp__dtoa_setup(uint64_t f, int e, int unequal, fmcp__dbn *r, fmcp__dbn *s,
+                             fmcp__dbn *mp, fmcp__dbn *mm)
+{
+    fmcp__dbn_set(r, f << (unequal ? 2 : 1));
+    fmcp__dbn_set(mm, 1);
+    fmcp__dbn_set(mp, unequal ? 2 : 1);
+    fmcp__dbn_set(s, unequal ? 4 : 2);
+    if (e >= 0) {
+        fmcp__dbn_shl(r, e);
+        fmcp__dbn_shl(mp, e);
+        fmcp__dbn_shl(mm, e);
+    } else {
+        fmcp__dbn_shl(s, -e);
+    }
+}
+
+/* Scales by 10^k, k at most the true exponent (estimated low from the binary
+ * exponent), then steps k up until the interval's top (r + m+)/s is below 1
+ * (or at 1 when the bounds themselves read back to v: incl). */
+static int fmcp__dtoa_scale(fmcp__dbn *r, fmcp__dbn *s, fmcp__dbn *mp, fmcp__dbn *mm, int e2, int incl)
+{
+    /* 78913 / 2^18 is just below log10(2): floor(e2 * that) never exceeds the answer */
+    int c, k = e2 >= 0 ? e2 * 78913 / 262144 : -((-e2 * 78913 + 262143) / 262144);
+    if (k >= 0) fmcp__dbn_pow10(s, k);
+    else { fmcp__dbn_pow10(r, -k); fmcp__dbn_pow10(mp, -k); fmcp__dbn_pow10(mm, -k); }
+    for (;;) {
+        c = fmcp__dbn_cmp_sum(r, mp, s);
+        if (c < 0 || (c == 0 && !incl)) return k;
+        fmcp__dbn_mul(s, 10);
+        k++;
+    }
+}
+
+/* Shortest digits of a finite v > 0 into dig (at most 17; returns the count),
+ * the closest to v when several are as short; v = 0.d1d2... * 10^*k. */
+static int fmcp__dtoa_digits(double v, char *dig, int *k)
+{
+    fmcp__dbn r, s, mp, mm;
+    uint64_t bits = fmcp__double_bits(v), f = bits & 0xFFFFFFFFFFFFFull;
+    int be = (int)(bits >> 52) & 0x7FF, e = be ? be - 1075 : -1074, n = 0, e2, incl, c;
+    if (be) f |= 1ull << 52;
+    incl = !(f & 1); /* a tie on reading rounds to the even mantissa: to v */
+    fmcp__dtoa_setup(f, e, f == (1ull << 52) && be > 1, &r, &s, &mp, &mm);
+    for (e2 = e + 63; !(f >> 63); f <<= 1) e2--; /* v in [2^e2, 2^(e2+1)) */
+    *k = fmcp__dtoa_scale(&r, &s, &mp, &mm, e2, incl);
+    while (n < 17) {
+        int d = 0, lo, hi;
+        fmcp__dbn_mul(&r, 10);
+        fmcp__dbn_mul(&mp, 10);
+        fmcp__dbn_mul(&mm, 10);
+        while (fmcp__dbn_cmp(&r, &s) >= 0) { fmcp__dbn_sub(&r, &s); d++; }
+        c = fmcp__dbn_cmp(&r, &mm);
+        lo = c < 0 || (c == 0 && incl);       /* the digits so far read back to v */
+        c = fmcp__dbn_cmp_sum(&r, &mp, &s);
+        hi = c > 0 || (c == 0 && incl);       /* so do they with the last one up */
+        if (lo && hi) { /* both: the closer, ties to even */
+            fmcp__dbn_shl(&r, 1);
+            c = fmcp__dbn_cmp(&r, &s);
+            if (c > 0 || (c == 0 && (d & 1))) d++;
+        } else if (hi) {
+            d++;
+        }
+        dig[n++] = (char)('0' + d);
+        if (lo || hi) break;
     }
     return n;
+}
+
+/* Digits of v > 0 and v = 0.d1d2... * 10^k; integers below 2^53 directly
+ * (their own digits are the shortest: the doubles around them are at most 1 apart). */
+static int fmcp__double_digits(double v, char *dig, int *k)
+{
+    /* from the bits, not (uint64_t)v: soft-float targets need no conversion routine */
+    uint64_t bits = fmcp__double_bits(v), m = (bits & 0xFFFFFFFFFFFFFull) | (1ull << 52);
+    int sh = 1075 - (int)(bits >> 52); /* v = m / 2^sh for a normal v */
+    if (sh >= 0 && sh <= 52 && !(m & ((1ull << sh) - 1))) {
+        char b[24], *e = b + sizeof b, *p = fmcp__u64_dec(e, m >> sh);
+        int n = (int)(e - p);
+        *k = n;
+        while (e[-1] == '0') { e--; n--; }
+        memcpy(dig, p, (size_t)n);
+        return n;
+    }
+    return fmcp__dtoa_digits(v, dig, k);
+}
+
+/* Shortest text that reads back to v, laid out as printf's %.Pg does with
+ * P = max(15, digits) (the module's form before it stopped using printf):
+ * "100", "0.1", "1e+21", "1.5e-07", "-0"; buf holds at least 32. */
+static size_t fmcp__fmt_double(char *buf, double v)
+{
+    char dig[24], *o = buf;
+    int n, k, x, i;
+    if (fmcp__double_bits(v) >> 63) { *o++ = '-'; v = -v; }
+    if (!fmcp__double_bits(v)) { *o++ = '0'; return (size_t)(o - buf); }
+    n = fmcp__double_digits(v, dig, &k);
+    x = k - 1; /* exponent of the first digit */
+    if (x < -4 || x >= (n > 15 ? n : 15)) {
+        *o++ = dig[0];
+        if (n > 1) { *o++ = '.'; memcpy(o, dig + 1, (size_t)(n - 1)); o += n - 1; }
+        *o++ = 'e';
+        *o++ = x < 0 ? '-' : '+';
+        if (x < 0) x = -x;
+        if (x >= 100) *o++ = (char)('0' + x / 100);
+        *o++ = (char)('0' + x / 10 % 10);
+        *o++ = (char)('0' + x % 10);
+    } else if (x < 0) {
+        *o++ = '0'; *o++ = '.';
+        for (i = x + 1; i < 0; i++) *o++ = '0';
+        memcpy(o, dig, (size_t)n); o += n;
+    } else {
+        for (i = 0; i <= x; i++) *o++ = i < n ? dig[i] : '0';
+        if (n > x + 1) { *o++ = '.'; memcpy(o, dig + x + 1, (size_t)(n - x - 1)); o += n - x - 1; }
+    }
+    return (size_t)(o - buf);
 }
 
 FASTMCP_API void fmcp_jw_double(fmcp_json_writer *w, double v)
@@ -5215,9 +5525,8 @@ FASTMCP_API void fmcp_jw_double(fmcp_json_writer *w, double v)
     char b[40];
     size_t n;
     if (!w || w->err) return;
-    if (v != v || v > DBL_MAX || v < -DBL_MAX) { fmcp__jw_fail(w, FMCP_ERR_INVALID_ARG); return; }
-    n = fmcp__fmt_double(b, sizeof b, v);
-    if (!n) { fmcp__jw_fail(w, FMCP_ERR_ENCODING); return; }
+    if (((fmcp__double_bits(v) >> 52) & 0x7FF) == 0x7FF) { fmcp__jw_fail(w, FMCP_ERR_INVALID_ARG); return; } /* NaN, Inf */
+    n = fmcp__fmt_double(b, v);
     fmcp__jw_scalar(w, b, n);
 }
 
@@ -5704,6 +6013,31 @@ static void fmcp__store_be32(uint8_t *p, uint32_t v)
     p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
 }
 
+#ifdef FMCP__SMALL
+/* Compress nblocks consecutive 64-byte blocks into h8: one round in a loop
+ * (about 300 bytes of Thumb code instead of 7 KB, at half the speed). */
+static void fmcp__sha256_blocks_c(uint32_t h8[8], const uint8_t *p, size_t nblocks)
+{
+    uint32_t w[16], s[8], t1, t2;
+    int i, j;
+    while (nblocks--) {
+        for (i = 0; i < 16; i++) w[i] = fmcp__load_be32(p + 4 * i);
+        memcpy(s, h8, sizeof s);
+        for (i = 0; i < 64; i++) {
+            if (i >= 16) w[i & 15] += FMCP__s1(w[(i - 2) & 15]) + w[(i - 7) & 15] + FMCP__s0(w[(i - 15) & 15]);
+            t1 = s[7] + FMCP__S1(s[4]) + FMCP__CH(s[4], s[5], s[6]) + fmcp__sha256_k[i] + w[i & 15];
+            t2 = FMCP__S0(s[0]) + ((s[0] & s[1]) | (s[2] & (s[0] | s[1])));
+            for (j = 7; j > 0; j--) s[j] = s[j - 1];
+            s[4] += t1;
+            s[0] = t1 + t2;
+        }
+        for (i = 0; i < 8; i++) h8[i] += s[i];
+        p += 64;
+    }
+    fmcp__sha256_wipe(w, sizeof w);
+    fmcp__sha256_wipe(s, sizeof s);
+}
+#else
 /* Compress nblocks consecutive 64-byte blocks into h8 (portable C). */
 FMCP__SHA256_TUNE static void fmcp__sha256_blocks_c(uint32_t h8[8], const uint8_t *p, size_t nblocks)
 {
@@ -5724,6 +6058,7 @@ FMCP__SHA256_TUNE static void fmcp__sha256_blocks_c(uint32_t h8[8], const uint8_
     }
     fmcp__sha256_wipe(w, sizeof w);
 }
+#endif
 
 #ifdef FMCP__SHA256_NI
 /* Two 128-bit halves of the state in the order the instructions want:
@@ -7435,7 +7770,7 @@ FASTMCP_API fmcp_result fmcp_rsa_generate(unsigned bits, fmcp_rsa_private_key *o
     fmcp_result rc;
     if (!out) return FMCP_ERR_INVALID_ARG;
     memset(out, 0, sizeof *out);
-    if (bits != 2048 && bits != 3072 && bits != 4096) return FMCP_ERR_INVALID_ARG;
+    if ((bits != 2048 && bits != 3072 && bits != 4096) || bits > FMCP_RSA_MAX_BITS) return FMCP_ERR_INVALID_ARG;
     L = bits / 2 / FMCP_LIMB_BITS;
     memset(&g, 0, sizeof g);
     fmcp__bn_small_primes(g.primes, FMCP__RSA_SIEVE_PRIMES);
@@ -13398,7 +13733,7 @@ FASTMCP_API fmcp_result fmcp_server_remove(fmcp_server *srv, fmcp_item_kind kind
 {
     long i;
     fmcp__mcp_item *it = NULL;
-    if (!srv || !name || (int)kind < 0 || (int)kind > 3) return FMCP_ERR_INVALID_ARG;
+    if (!srv || !name || (unsigned)kind > 3) return FMCP_ERR_INVALID_ARG;
     FMCP__LOCK(&srv->lock);
     i = fmcp__mcp_find_locked(srv, kind, name);
     if (i >= 0) {
@@ -14747,7 +15082,7 @@ FASTMCP_API fmcp_result fmcp_ctx_log(fmcp_ctx *c, fmcp_log_level level, const ch
     size_t n;
     fmcp_result r;
     int send, cancelled;
-    if (!c || !message || (int)level < 0 || (int)level > 7) return FMCP_ERR_INVALID_ARG;
+    if (!c || !message || (unsigned)level > 7) return FMCP_ERR_INVALID_ARG;
     FMCP__LOCK(&c->s->lock);
     send = c->era.modern ? c->era.log_level >= 0 && (int)level >= c->era.log_level
                          : (int)level >= (int)c->s->level;
@@ -15963,7 +16298,7 @@ FASTMCP_API fmcp_result fmcp_server_item_scopes(fmcp_server *srv, fmcp_item_kind
     const fmcp__mcp_item *it;
     fmcp_result r = FMCP_OK;
     size_t n;
-    if (!srv || !name || !buf || !cap || (int)kind < 0 || (int)kind > 3) return FMCP_ERR_INVALID_ARG;
+    if (!srv || !name || !buf || !cap || (unsigned)kind > 3) return FMCP_ERR_INVALID_ARG;
     buf[0] = 0;
     FMCP__LOCK(&srv->lock);
     it = fmcp__mcp_item_for(srv, kind, name);
@@ -15986,7 +16321,6 @@ FASTMCP_API const fmcp_allocator *fmcp_server_allocator(const fmcp_server *srv)
 
 #include <string.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #define FMCP__ERA_PV "io.modelcontextprotocol/protocolVersion"
 #define FMCP__ERA_CAPS "io.modelcontextprotocol/clientCapabilities"
@@ -16871,14 +17205,14 @@ static int fmcp__era_hdr_matches(const char *h, size_t hlen, const fmcp_json *b)
     if (fmcp_json_is(b, FMCP_JSON_STRING)) { s = fmcp_json_str(b, &n); return n == hlen && memcmp(s, h, n) == 0; }
     if (fmcp_json_is(b, FMCP_JSON_BOOL))
         return fmcp_json_bool(b, 0) ? hlen == 4 && memcmp(h, "true", 4) == 0 : hlen == 5 && memcmp(h, "false", 5) == 0;
-    if (fmcp_json_is(b, FMCP_JSON_NUMBER)) {   /* numerically: 42 and 42.0 agree */
-        char tmp[64], *end = NULL;
-        double hv;
-        if (hlen == 0 || hlen >= sizeof tmp) return 0;
-        memcpy(tmp, h, hlen);
-        tmp[hlen] = 0;
-        hv = strtod(tmp, &end);
-        return end == tmp + hlen && hv == fmcp_json_double(b, hv + 1);
+    if (fmcp_json_is(b, FMCP_JSON_NUMBER)) {   /* numerically: 42 and 42.0 agree (our own number parser) */
+        fmcp_json_doc *d = NULL;
+        int same;
+        if (hlen == 0 || hlen > 64 || fmcp_json_parse(h, hlen, NULL, &d, NULL) != FMCP_OK) return 0;
+        same = fmcp_json_is(fmcp_json_root(d), FMCP_JSON_NUMBER) &&
+               fmcp_json_double(fmcp_json_root(d), 0) == fmcp_json_double(b, 1);
+        fmcp_json_doc_free(d);
+        return same;
     }
     return 0;
 }
@@ -16989,6 +17323,8 @@ FASTMCP_API fmcp_result fmcp_server_check_headers(fmcp_server *srv, const fmcp_j
 
 #include <string.h>
 #include <stdio.h>
+
+#ifndef FASTMCP_NO_TASKS
 
 #define FMCP__TASKS_EXT "io.modelcontextprotocol/tasks"
 
@@ -18012,6 +18348,33 @@ static void fmcp__tasks_free(fmcp_server *srv)
     srv->tasks = NULL;
 }
 
+#else /* FASTMCP_NO_TASKS: the extension is left out (small builds); the engine's hooks do nothing */
+
+static fmcp_result fmcp__tasks_init(fmcp_server *srv, const fmcp_server_desc *d) { (void)srv; (void)d; return FMCP_OK; }
+static void fmcp__tasks_stop(fmcp_server *srv) { (void)srv; }
+static void fmcp__tasks_free(fmcp_server *srv) { (void)srv; }
+static void fmcp__tasks_write_ext(fmcp_json_writer *w) { (void)w; }
+static int fmcp__tasks_listen_ok(fmcp__mcp_req *r, const fmcp_json *filter) { (void)r; (void)filter; return 1; }
+static void fmcp__tasks_ack(fmcp_json_writer *w, const fmcp_json *filter) { (void)w; (void)filter; }
+static int fmcp__tasks_call(fmcp__mcp_req *r, fmcp_ctx *c, int support) { (void)r; (void)c; (void)support; return 0; }
+static void fmcp__tasks_settle(fmcp_ctx *c, fmcp_result rc, int cancelled) { (void)c; (void)rc; (void)cancelled; }
+static fmcp_result fmcp__tasks_input(fmcp_ctx *c, const char *key, const char *method, const char *params,
+                                     const fmcp_json **out)
+{
+    (void)c; (void)key; (void)method; (void)params; (void)out;
+    return FMCP_ERR_STATE;
+}
+static void fmcp__tasks_request(fmcp__mcp_req *r, const char *method)
+{
+    (void)method;
+    fmcp__mcp_reply_error_data(r->s, r->g, r->b, r->id, r->id_len, FMCP_RPC_METHOD_NOT_FOUND, "Method not found",
+                               NULL, 404);
+}
+FASTMCP_API int fmcp_ctx_is_task(const fmcp_ctx *c) { (void)c; return 0; }
+FASTMCP_API fmcp_result fmcp_ctx_start_task(fmcp_ctx *c) { (void)c; return FMCP_ERR_UNSUPPORTED; }
+
+#endif /* FASTMCP_NO_TASKS */
+
 /* ===== stream.c ===== */
 /* stream: implementation */
 
@@ -18033,6 +18396,8 @@ struct fmcp_stream {
     fmcp_session *s;
     char *buf;              /* the unfinished line */
     size_t len, cap;
+    char *wbuf;             /* a message and its newline, for one write */
+    size_t wcap;
     int discarding;         /* inside an over-long line */
     int write_failed;
     int closed;             /* the session is closed already (end of input) */
@@ -18054,15 +18419,15 @@ static fmcp_result fmcp__stream_send(void *user, const char *json, size_t len, c
 {
     fmcp_stream *st = (fmcp_stream *)user;
     fmcp_result r;
-    char line[4096];
     (void)info;
     if (st->write_failed) return FMCP_ERR_IO;
-    if (len < sizeof line) {
+    if (len < st->wcap) {
         /* one write per message: a separate "\n" doubles the syscalls and
-         * wakes the reader twice for every line */
-        memcpy(line, json, len);
-        line[len] = '\n';
-        r = fmcp__stream_write_all(st, line, len + 1);
+         * wakes the reader twice for every line. wbuf is the stream's own:
+         * the session serialises sends. */
+        memcpy(st->wbuf, json, len);
+        st->wbuf[len] = '\n';
+        r = fmcp__stream_write_all(st, st->wbuf, len + 1);
     } else {
         r = fmcp__stream_write_all(st, json, len);
         if (r == FMCP_OK) r = fmcp__stream_write_all(st, "\n", 1);
@@ -18086,12 +18451,16 @@ FASTMCP_API fmcp_result fmcp_stream_create(fmcp_server *srv, const fmcp_stream_d
     st->d = *d;
     st->d.auth = NULL;
     if (!st->d.max_line) st->d.max_line = (size_t)4 << 20;
+    if (!st->d.read_size) st->d.read_size = 16384;
+    st->wcap = st->d.write_size ? st->d.write_size : 4096;
+    st->wbuf = (char *)fmcp_malloc(st->a, st->wcap);
+    if (!st->wbuf) { fmcp_free(st->a, st, sizeof *st); return FMCP_ERR_NOMEM; }
     memset(&sd, 0, sizeof sd);
     sd.send = fmcp__stream_send;
     sd.user = st;
     sd.auth = d->auth;
     r = fmcp_session_create(srv, &sd, &st->s);
-    if (r != FMCP_OK) { fmcp_free(st->a, st, sizeof *st); return r; }
+    if (r != FMCP_OK) { fmcp_free(st->a, st->wbuf, st->wcap); fmcp_free(st->a, st, sizeof *st); return r; }
     *out = st;
     return FMCP_OK;
 }
@@ -18106,6 +18475,7 @@ FASTMCP_API void fmcp_stream_destroy(fmcp_stream *st)
     if (!st) return;
     if (!st->closed) fmcp_session_close(st->s);
     if (st->buf) fmcp_free(st->a, st->buf, st->cap);
+    fmcp_free(st->a, st->wbuf, st->wcap);
     fmcp_free(st->a, st, sizeof *st);
 }
 
@@ -18137,7 +18507,7 @@ static fmcp_result fmcp__stream_keep(fmcp_stream *st, const char *p, size_t n)
         return FMCP_OK;
     }
     if (st->len + n > st->cap) {
-        size_t nc = st->cap ? st->cap : 4096;
+        size_t nc = st->cap ? st->cap : 256;   /* grows by doubling: small targets keep small lines small */
         char *nb;
         while (nc < st->len + n) nc *= 2;
         if (nc > st->d.max_line) nc = st->d.max_line;
@@ -18250,6 +18620,7 @@ typedef struct fmcp__stream_lf {
     int done;               /* input ended or failed */
     int piped;              /* the last read held several calls (the baton holder's, no m) */
     fmcp_result rc;
+    char *bufs;             /* read buffers: the first read_size bytes the caller's, then the helper's */
 } fmcp__stream_lf;
 
 typedef struct fmcp__stream_lft {
@@ -18373,7 +18744,8 @@ static void fmcp__stream_lf_loop(fmcp__stream_lf *lf, int baton)
     fmcp_stream *st = lf->st;
     fmcp__stream_lft t;
     fmcp_receive_opts mid, last;
-    char buf[16384];
+    size_t cap = st->d.read_size;
+    char *buf = lf->bufs + (baton ? 0 : cap);   /* the caller starts with the baton */
     memset(&t, 0, sizeof t);
     t.lf = lf;
     memset(&mid, 0, sizeof mid);
@@ -18385,7 +18757,7 @@ static void fmcp__stream_lf_loop(fmcp__stream_lf *lf, int baton)
         long n;
         int piped;
         if (!baton && !(baton = fmcp__stream_lf_watch(lf))) return;
-        n = st->d.read(st->d.user, buf, sizeof buf);
+        n = st->d.read(st->d.user, buf, cap);
         if (n <= 0) { fmcp__stream_lf_end(lf, n); return; }
         t.handed = t.asked = 0;
         fmcp__stream_fed(st, fmcp__stream_feed(st, buf, (size_t)n, &mid, &last));
@@ -18414,6 +18786,9 @@ static fmcp_result fmcp__stream_serve_lf(fmcp_stream *st)
     fmcp__stream_lf lf;
     memset(&lf, 0, sizeof lf);
     lf.st = st;
+    if (st->d.read_size > ((size_t)-1) / 2) return FMCP_ERR_INVALID_ARG;
+    lf.bufs = (char *)fmcp_malloc(st->a, 2 * st->d.read_size);
+    if (!lf.bufs) return FMCP_ERR_NOMEM;
     pthread_mutex_init(&lf.m, NULL);
     lf.mono = fmcp__cond_init_mono(&lf.cv);
     fmcp__stream_lf_loop(&lf, 1);
@@ -18421,18 +18796,24 @@ static fmcp_result fmcp__stream_serve_lf(fmcp_stream *st)
     if (lf.started == 1) pthread_join(lf.helper, NULL);
     pthread_cond_destroy(&lf.cv);
     pthread_mutex_destroy(&lf.m);
+    fmcp_free(st->a, lf.bufs, 2 * st->d.read_size);
     return lf.rc;
 }
 #else
 static fmcp_result fmcp__stream_serve_lf(fmcp_stream *st)
 {
-    char buf[16384];
+    size_t cap = st->d.read_size;
+    char *buf = (char *)fmcp_malloc(st->a, cap);
+    fmcp_result r;
+    if (!buf) return FMCP_ERR_NOMEM;
     for (;;) {
-        long n = st->d.read(st->d.user, buf, sizeof buf);
-        if (n <= 0) return n == 0 ? FMCP_OK : FMCP_ERR_IO;
+        long n = st->d.read(st->d.user, buf, cap);
+        if (n <= 0) { r = n == 0 ? FMCP_OK : FMCP_ERR_IO; break; }
         fmcp__stream_fed(st, fmcp__stream_feed(st, buf, (size_t)n, NULL, NULL));
         fmcp_session_expire(st->s);
     }
+    fmcp_free(st->a, buf, cap);
+    return r;
 }
 #endif
 
@@ -20772,7 +21153,9 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_list(fmcp_oauth_file_store *fs,
 #ifndef FASTMCP_NO_SOCKETS
 #  include <unistd.h>
 #  include <sys/types.h>
-#  include <sys/wait.h>
+#  ifndef FASTMCP_NO_PROCESS
+#    include <sys/wait.h>
+#  endif
 #endif
 #if !defined(FASTMCP_NO_SOCKETS) && !defined(FASTMCP_NO_THREADS)
 #  include <pthread.h>
@@ -22026,6 +22409,10 @@ static fmcp_result fmcp__oa_cb_open(fmcp_oauth *o, fmcp__oa_cb *cb, char *redire
 
 static fmcp_result fmcp__oa_open_default(const char *url)
 {
+#ifdef FASTMCP_NO_PROCESS
+    (void)url;
+    return FMCP_ERR_UNSUPPORTED;   /* the URL is printed instead */
+#else
     pid_t pid;
     int st;
     /* "http..." can never be taken for an option by xdg-open / open */
@@ -22044,6 +22431,7 @@ static fmcp_result fmcp__oa_open_default(const char *url)
     }
     (void)waitpid(pid, &st, 0);
     return FMCP_OK;
+#endif
 }
 
 /* Shows the URL and runs the loopback server until the redirect arrives. */
@@ -22491,6 +22879,9 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
 /* ===== mcp_client.c ===== */
 /* mcp_client: implementation */
 
+/* A client needs a transport: stdio (processes, pipes, poll) or HTTP (sockets). */
+#if !defined(FASTMCP_NO_PROCESS) || !defined(FASTMCP_NO_SOCKETS)
+
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22501,7 +22892,9 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
 #include <poll.h>
 #include <time.h>
 #include <sys/types.h>
-#include <sys/wait.h>
+#ifndef FASTMCP_NO_PROCESS
+#  include <sys/wait.h>
+#endif
 #include <sys/stat.h>
 #include <sys/uio.h>
 #ifndef FASTMCP_NO_SOCKETS
@@ -22514,7 +22907,9 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
 #  include <pthread.h>
 #endif
 
+#ifndef FASTMCP_NO_PROCESS
 extern char **environ;
+#endif
 
 #ifndef FASTMCP_NO_THREADS
 #  define FMCP__CL_LOCK(c) pthread_mutex_lock(&(c)->lock)
@@ -22707,7 +23102,11 @@ static char *fmcp__cl_value_text(const fmcp_allocator *a, const fmcp_json *v, si
 /* ---- incoming messages --------------------------------------------------- */
 
 static fmcp_result fmcp__cl_send(fmcp_client *c, const char *json, size_t len);
+/* the listen message serves the stdio transport and the HTTP listen thread */
+#if !defined(FASTMCP_NO_PROCESS) || (!defined(FASTMCP_NO_SOCKETS) && !defined(FASTMCP_NO_THREADS))
+#  define FMCP__CL_LISTEN 1
 static fmcp_result fmcp__cl_listen_msg(fmcp_client *c, char **out, size_t *len);
+#endif
 
 static fmcp__cl_pending *fmcp__cl_find(fmcp_client *c, int64_t id)
 {
@@ -22952,6 +23351,7 @@ static void fmcp__cl_poke(fmcp_client *c)
     if (write(c->wake[1], &b, 1) < 0) { /* full: the holder wakes anyway */ }
 }
 
+#  ifndef FASTMCP_NO_PROCESS
 /* Wait (lock held) until the reader thread may take the baton: nobody holds
  * it, no call is waiting, and no call began or ended for FMCP__CL_IDLE_MS.
  * So during a run of calls the callers read their own answers and this
@@ -22987,6 +23387,7 @@ static void *fmcp__cl_reader_main(void *arg)
     FMCP__CL_UNLOCK(c);
     return NULL;
 }
+#  endif
 #endif
 
 /* writev() that cannot raise SIGPIPE in the process. */
@@ -24567,6 +24968,7 @@ static fmcp_result fmcp__cl_initialize(fmcp_client *c, int *status)
     return r;
 }
 
+#ifdef FMCP__CL_LISTEN
 /* {"jsonrpc":"2.0","id":"fmcp-listen","method":"subscriptions/listen",...}: the
  * list-changed notifications an application with on_notification gets. */
 static fmcp_result fmcp__cl_listen_msg(fmcp_client *c, char **out, size_t *len)
@@ -24588,6 +24990,7 @@ static fmcp_result fmcp__cl_listen_msg(fmcp_client *c, char **out, size_t *len)
     fmcp_jw_object_end(&w);
     return fmcp_jw_finish(&w, out, len);
 }
+#endif
 
 static int fmcp__cl_lists(const fmcp_json *arr, const char *v)
 {
@@ -24670,6 +25073,7 @@ static fmcp_result fmcp__cl_new(const fmcp_client_desc *d, int kind, fmcp_client
     return FMCP_OK;
 }
 
+#ifndef FASTMCP_NO_PROCESS
 /* Reap the child: wait grace, SIGTERM, wait grace, SIGKILL. */
 static void fmcp__cl_reap(fmcp_client *c)
 {
@@ -24686,6 +25090,7 @@ static void fmcp__cl_reap(fmcp_client *c)
         }
     }
 }
+#endif
 
 static void fmcp__cl_stop_reader(fmcp_client *c)
 {
@@ -24742,7 +25147,9 @@ FASTMCP_API void fmcp_client_close(fmcp_client *c)
 #ifndef FASTMCP_NO_THREADS
     pthread_mutex_unlock(&c->wlock);
 #endif
+#ifndef FASTMCP_NO_PROCESS
     if (c->pid > 0) fmcp__cl_reap(c);
+#endif
     fmcp__cl_stop_reader(c);
     if (c->rfd >= 0) close(c->rfd);
     if (c->wake[0] >= 0) close(c->wake[0]);
@@ -24760,6 +25167,7 @@ FASTMCP_API void fmcp_client_close(fmcp_client *c)
     fmcp_free(c->a, c, sizeof *c);
 }
 
+#ifndef FASTMCP_NO_PROCESS
 static fmcp_result fmcp__cl_start_stream(fmcp_client *c)
 {
     int status = 0;
@@ -24886,6 +25294,7 @@ FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, con
     *out = c;
     return FMCP_OK;
 }
+#endif /* FASTMCP_NO_PROCESS */
 
 #ifndef FASTMCP_NO_SOCKETS
 /* Old servers (2024-11-05): GET the URL, wait for the endpoint event. */
@@ -24954,6 +25363,8 @@ FASTMCP_API fmcp_result fmcp_client_connect_http(const fmcp_client_desc *d, cons
     return FMCP_OK;
 }
 #endif
+
+#endif /* a transport */
 
 /* ===== auth.c ===== */
 /* auth: implementation */

@@ -4,14 +4,23 @@
 #include <string.h>
 #include <stdlib.h>
 #include <time.h>
-#if defined(__unix__) || defined(__APPLE__)
+/* FASTMCP_NO_OS_DEFAULTS: randomness and clocks come only from fmcp_set_hooks
+ * (bare metal: no time(), clock() or /dev/urandom is referenced). */
+#if (defined(__unix__) || defined(__APPLE__)) && !defined(FASTMCP_NO_OS_DEFAULTS)
+#  define FMCP__OS_RANDOM 1
 #  include <unistd.h>
 #  include <fcntl.h>
 #  include <errno.h>
 #  include <sys/time.h>
 #endif
-#if defined(__linux__)
+#if defined(__linux__) && !defined(FASTMCP_NO_OS_DEFAULTS)
 #  include <sys/syscall.h>
+#endif
+
+/* FASTMCP_SMALL, or building with -Os: code size before speed where the two
+ * part (the modules after this one test FMCP__SMALL). */
+#if defined(FASTMCP_SMALL) || defined(__OPTIMIZE_SIZE__)
+#  define FMCP__SMALL 1
 #endif
 
 #if defined(FASTMCP_MALLOC) || defined(FASTMCP_REALLOC) || defined(FASTMCP_FREE)
@@ -104,7 +113,7 @@ FASTMCP_API void fmcp_set_hooks(const fmcp_hooks *hooks)
     else memset(&fmcp__hooks, 0, sizeof fmcp__hooks);
 }
 
-#if defined(__unix__) || defined(__APPLE__)
+#ifdef FMCP__OS_RANDOM
 static int fmcp__urandom(void *buf, size_t len)
 {
     unsigned char *p = (unsigned char *)buf;
@@ -124,7 +133,8 @@ static int fmcp__urandom(void *buf, size_t len)
 
 static int fmcp__os_random(void *buf, size_t len)
 {
-#if defined(__linux__) && defined(SYS_getrandom)
+#if !defined(FMCP__OS_RANDOM)
+#elif defined(__linux__) && defined(SYS_getrandom)
     {
         unsigned char *p = (unsigned char *)buf;
         size_t left = len;
@@ -148,7 +158,7 @@ static int fmcp__os_random(void *buf, size_t len)
         if (left == 0) return 0;
     }
 #endif
-#if defined(__unix__) || defined(__APPLE__)
+#ifdef FMCP__OS_RANDOM
     return fmcp__urandom(buf, len);
 #else
     (void)buf; (void)len;
@@ -170,20 +180,28 @@ FASTMCP_API fmcp_result fmcp_random_bytes(void *buf, size_t len)
 FASTMCP_API int64_t fmcp_time_now(void)
 {
     if (fmcp__hooks.time_fn) return fmcp__hooks.time_fn(fmcp__hooks.user);
+#ifdef FASTMCP_NO_OS_DEFAULTS
+    return (int64_t)1 << 62;   /* no clock: far in the future, so expiring tokens fail closed */
+#else
     return (int64_t)time(NULL);
+#endif
 }
 
 FASTMCP_API int64_t fmcp_monotonic_ms(void)
 {
     if (fmcp__hooks.monotonic_ms_fn) return fmcp__hooks.monotonic_ms_fn(fmcp__hooks.user);
-#if defined(CLOCK_MONOTONIC)
+#ifdef FASTMCP_NO_OS_DEFAULTS
+    return 0;   /* no clock: time stands still (timeouts never fire) */
+#else
+#  if defined(CLOCK_MONOTONIC)
     {
         struct timespec ts;
         if (clock_gettime(CLOCK_MONOTONIC, &ts) == 0)
             return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     }
-#endif
+#  endif
     return (int64_t)clock() * 1000 / CLOCKS_PER_SEC;
+#endif
 }
 
 /* ---- constant time and wiping -------------------------------------------- */

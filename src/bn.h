@@ -78,7 +78,16 @@ typedef uint32_t fmcp_limb;
 #  define FMCP_LIMB_BITS 32
 #endif
 
-#define FMCP_BN_MAX_BITS 4096
+/* FASTMCP_RSA_MAX_BITS (2048, 3072 or 4096; default 4096): the largest RSA
+ * modulus, which sizes every bignum and key struct and so the stack and heap
+ * RSA needs (bare metal: 2048 halves them). The same in every file. */
+#ifndef FASTMCP_RSA_MAX_BITS
+#  define FASTMCP_RSA_MAX_BITS 4096
+#endif
+#if FASTMCP_RSA_MAX_BITS != 2048 && FASTMCP_RSA_MAX_BITS != 3072 && FASTMCP_RSA_MAX_BITS != 4096
+#  error "fastmcp.h: FASTMCP_RSA_MAX_BITS must be 2048, 3072 or 4096"
+#endif
+#define FMCP_BN_MAX_BITS FASTMCP_RSA_MAX_BITS
 #define FMCP_BN_MAX_LIMBS (FMCP_BN_MAX_BITS / FMCP_LIMB_BITS + 2)
 
 typedef struct fmcp_bn_mont {

@@ -12,9 +12,11 @@
  *   Everywhere else just #include "fastmcp.h". Link with nothing but libc
  *   (plus -lpthread where threads are used and not disabled).
  *
- *   The implementation defines _DEFAULT_SOURCE (POSIX.1-2008 + BSD APIs) when
- *   it is included first; if you include system headers before it in the
- *   implementation file, define _DEFAULT_SOURCE yourself.
+ *   The implementation defines _DEFAULT_SOURCE (POSIX.1-2008 + BSD APIs) and
+ *   _FILE_OFFSET_BITS 64 (32-bit targets: directory reads fail with EOVERFLOW
+ *   on 64-bit inode numbers otherwise) when it is included first; if you
+ *   include system headers before it in the implementation file, define both
+ *   yourself.
  *
  * OPTIONS (define before including the implementation)
  *
@@ -29,10 +31,33 @@
  *   FASTMCP_NO_THREADS       no pthreads: handlers run inline on the caller
  *   FASTMCP_NO_SOCKETS       no BSD sockets (no HTTP; stream transports only)
  *   FASTMCP_NO_FILESYSTEM    no fopen/open of paths (keys passed as memory)
+ *   FASTMCP_NO_PROCESS       no child processes: no client stdio transport
+ *                            (fmcp_client_connect_stdio/_fd), no browser launch;
+ *                            with FASTMCP_NO_SOCKETS too, no MCP client at all
+ *   FASTMCP_NO_OS_DEFAULTS   randomness and clocks only from fmcp_set_hooks (no
+ *                            time(), clock(), /dev/urandom); unset, the clocks
+ *                            read far future / 0 and fmcp_random_bytes fails
  *   FASTMCP_SHA256_PORTABLE  no x86-64 SHA-extensions path (portable C only)
  *   FASTMCP_NO_SIMD          no SSE2 in the JSON string scanner (portable loop)
+ *   FASTMCP_SMALL            code size before speed (rolled SHA-256 rounds,
+ *                            byte-wise JSON scanning); implied by -Os
+ *   FASTMCP_NO_TASKS         no tasks extension (io.modelcontextprotocol/tasks):
+ *                            task-supporting tools run synchronously; the
+ *                            tasks methods answer "method not found"
+ *   FASTMCP_RSA_MAX_BITS     largest RSA modulus: 2048, 3072 or 4096 (default);
+ *                            sizes bignums and key structs (stack and heap)
  *   FASTMCP_WITH_BEARSSL     HTTPS through BearSSL (link -lbearssl); else TLS
  *                            calls fail with FMCP_ERR_UNSUPPORTED
+ *
+ *   bare metal (e.g. Cortex-M with newlib-nano): -DFASTMCP_NO_THREADS
+ *     -DFASTMCP_NO_SOCKETS -DFASTMCP_NO_FILESYSTEM -DFASTMCP_NO_PROCESS
+ *     -DFASTMCP_NO_OS_DEFAULTS -DFASTMCP_RSA_MAX_BITS=2048 -DFASTMCP_NO_TASKS with -Os,
+ *     FASTMCP_MALLOC/REALLOC/FREE if there is no malloc, and fmcp_set_hooks()
+ *     for entropy and clocks; serve MCP with fmcp_stream_serve over your UART
+ *     callbacks (small read_size/write_size). tools/baremetal-check builds it
+ *     for a Cortex-M4: about 51 KB of .text (both protocol eras) with a tool and RS256 bearer
+ *     verification, 12 KB for JSON alone, under 6 KB of stack and about
+ *     10 KB of heap.
  *
  * CONVENTIONS
  *   - Public names start with fmcp_ (types fmcp_*), macros with FASTMCP_ or
@@ -75,5 +100,8 @@
 #if defined(FASTMCP_IMPLEMENTATION) && !defined(FASTMCP_IMPLEMENTATION_DONE)
 #  if !defined(_DEFAULT_SOURCE)
 #    define _DEFAULT_SOURCE 1
+#  endif
+#  if !defined(_FILE_OFFSET_BITS)
+#    define _FILE_OFFSET_BITS 64
 #  endif
 #endif

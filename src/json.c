@@ -3,7 +3,6 @@
 #include "json.h"
 
 #include <string.h>
-#include <stdio.h>
 #include <float.h>
 #if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__)) && !defined(FASTMCP_NO_SIMD)
 #  include <emmintrin.h>
@@ -146,6 +145,7 @@ static int fmcp__utf8_valid(const unsigned char *p, size_t n)
 #define FMCP__FIRST_FLAGGED(mask) 0u /* callers then step one byte at a time */
 #endif
 
+#ifndef FMCP__SMALL /* size-first builds scan strings a byte at a time */
 /* Nonzero when one of the 8 bytes in x is '"', '\\', < 0x20 or >= 0x80. */
 static uint64_t fmcp__str_special(uint64_t x)
 {
@@ -153,6 +153,7 @@ static uint64_t fmcp__str_special(uint64_t x)
     uint64_t t = ((q - FMCP__ONES) & ~q) | ((b - FMCP__ONES) & ~b) | (x - FMCP__ONES * 0x20) | x;
     return t & FMCP__HIGH;
 }
+#endif
 
 /* First byte at or after p that is '"', '\\', < 0x20 or >= 0x80. The input
  * padding (a NUL stops the scan) makes the wide loads safe. */
@@ -168,6 +169,12 @@ static unsigned char *fmcp__str_scan(unsigned char *p)
         if (mask) return p + __builtin_ctz(mask);
         p += 16;
     }
+}
+#elif defined(FMCP__SMALL)
+static unsigned char *fmcp__str_scan(unsigned char *p)
+{
+    while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') p++;
+    return p;
 }
 #else
 static unsigned char *fmcp__str_scan(unsigned char *p)
@@ -255,7 +262,11 @@ static char *fmcp__jp_str_esc(fmcp__jp *st, unsigned char *p, unsigned char *sta
 {
     unsigned char *d = p;
     for (;;) {
-        unsigned c, run;
+        unsigned c;
+#ifdef FMCP__SMALL
+        while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') *d++ = *p++;
+#else
+        unsigned run;
         uint64_t x, sp;
         memcpy(&x, p, 8);
         sp = fmcp__str_special(x);
@@ -266,6 +277,7 @@ static char *fmcp__jp_str_esc(fmcp__jp *st, unsigned char *p, unsigned char *sta
             continue;
         }
         for (run = FMCP__FIRST_FLAGGED(sp); run; run--) *d++ = *p++;
+#endif
         c = *p;
         if (c == '"') break;
         if (c == '\\') {
@@ -332,6 +344,29 @@ static const double fmcp__pow10[23] = {
 
 static double fmcp__bits_double(uint64_t b) { double d; memcpy(&d, &b, 8); return d; }
 static uint64_t fmcp__double_bits(double d) { uint64_t b; memcpy(&b, &d, 8); return b; }
+
+/* m to double, correctly rounded (ties to even). Size-first builds
+ * (FMCP__SMALL: typically soft-float targets) do it from the bits, which
+ * spares them libgcc's conversion routines and the addition they pull in. */
+#ifdef FMCP__SMALL
+static double fmcp__u64_to_double(uint64_t m)
+{
+    int e = 63;
+    uint64_t r;
+    unsigned low;
+    if (!m) return 0.0;
+    for (; !(m >> 63); m <<= 1) e--;   /* value = m * 2^(e - 63) */
+    r = m >> 11;
+    low = (unsigned)(m & 0x7FF);
+    if (low > 0x400 || (low == 0x400 && (r & 1))) {
+        r++;
+        if (r >> 53) { r >>= 1; e++; }
+    }
+    return fmcp__bits_double(((uint64_t)(e + 1023) << 52) | (r & 0xFFFFFFFFFFFFFull));
+}
+#else
+static double fmcp__u64_to_double(uint64_t m) { return (double)m; }
+#endif
 
 #if defined(__SIZEOF_INT128__) && !defined(FASTMCP_NO_INT128)
 #define FMCP__J_U128 1
@@ -526,7 +561,7 @@ static void fmcp__dec_read(fmcp__dec *dc, const char *p, const char *end)
  * overflow (callers have checked the magnitude is at most 10^310). */
 static double fmcp__dec_approx(uint64_t w, long ew)
 {
-    double x = (double)w;
+    double x = fmcp__u64_to_double(w);
     if (ew > 0) {
         if (ew > 300) { x *= 1e300; ew -= 300; }
         while (ew > 22) { x *= 1e22; ew -= 22; }
@@ -536,7 +571,8 @@ static double fmcp__dec_approx(uint64_t w, long ew)
         while (ew > 22) { x /= 1e22; ew -= 22; }
         x /= fmcp__pow10[ew];
     }
-    return x > DBL_MAX ? DBL_MAX : x;
+    /* x > DBL_MAX, read from the bits: soft-float targets need no compare routine */
+    return (fmcp__double_bits(x) >> 52) == 0x7FF ? DBL_MAX : x;
 }
 
 /* Step *x one ulp at a time until the exact value lies between the halfway
@@ -584,18 +620,25 @@ static int fmcp__dec_slow(const char *s, const char *end, double *out)
 static int fmcp__num_double(const char *s, const char *end, uint64_t m, long e10, int trunc, double *d)
 {
     if (m == 0 && !trunc) { *d = 0.0; return 0; }
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
     if (!trunc && m < (1ull << 53) && e10 >= -22 && e10 <= 22) {
         /* both operands exact: one rounding */
-        *d = e10 >= 0 ? (double)m * fmcp__pow10[e10] : (double)m / fmcp__pow10[-e10];
+        *d = e10 >= 0 ? fmcp__u64_to_double(m) * fmcp__pow10[e10] : fmcp__u64_to_double(m) / fmcp__pow10[-e10];
         return 0;
     }
+#else
+    /* x87 (i686 without SSE2) rounds the product to 64 bits first, then to
+     * double: two roundings. Only plain integers are exact here. */
+    if (!trunc && m < (1ull << 53) && e10 == 0) { *d = fmcp__u64_to_double(m); return 0; }
+#endif
 #ifdef FMCP__J_U128
     if (!trunc && e10 >= -19 && e10 <= 19) { *d = fmcp__dec128(m, (int)e10); return 0; }
 #endif
     return fmcp__dec_slow(s, end, d);
 }
 
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
+    !defined(FMCP__SMALL) /* -Os: the plain loop is smaller */
 #define FMCP__J_SWAR_DIGITS 1
 /* Value of 8 ASCII digits (first digit in the lowest byte): pairs, then
  * quads, then the whole, by multiplications. */
@@ -1022,7 +1065,8 @@ FASTMCP_API double fmcp_json_double(const fmcp_json *v, double def)
 {
     if (!v || fmcp__j_type(v) != FMCP_JSON_NUMBER) return def;
     if (!(v->tag & FMCP__J_INT)) return v->b.d;
-    return v->b.i == 0 && v->a.s[0] == '-' ? -0.0 : (double)v->b.i;
+    if (v->b.i < 0) return -fmcp__u64_to_double(0 - (uint64_t)v->b.i);
+    return v->b.i == 0 && v->a.s[0] == '-' ? -0.0 : fmcp__u64_to_double((uint64_t)v->b.i);
 }
 
 FASTMCP_API int fmcp_json_bool(const fmcp_json *v, int def)
@@ -1365,11 +1409,32 @@ static void fmcp__jw_scalar(fmcp_json_writer *w, const char *s, size_t n)
 }
 
 /* Decimal digits of v into the end of buf[24]; returns the start. */
+#if defined(UINTPTR_MAX) && UINTPTR_MAX <= 0xFFFFFFFFu
+/* 32-bit targets: 64-bit division is a libgcc routine (700 bytes on a
+ * Cortex-M), so above 32 bits divide by 10 in 16-bit steps, 32-bit divisions. */
+static char *fmcp__u64_dec(char *end, uint64_t v)
+{
+    uint32_t w;
+    while (v >> 32) {
+        uint32_t hi = (uint32_t)(v >> 32), lo = (uint32_t)v, q1, q0, m;
+        m = ((hi % 10) << 16) | (lo >> 16);
+        q1 = m / 10;
+        m = ((m % 10) << 16) | (lo & 0xFFFFu);
+        q0 = m / 10;
+        *--end = (char)('0' + m % 10);
+        v = ((uint64_t)(hi / 10) << 32) | (q1 << 16) | q0;
+    }
+    w = (uint32_t)v;
+    do { *--end = (char)('0' + w % 10); w /= 10; } while (w);
+    return end;
+}
+#else
 static char *fmcp__u64_dec(char *end, uint64_t v)
 {
     do { *--end = (char)('0' + v % 10); v /= 10; } while (v);
     return end;
 }
+#endif
 
 FASTMCP_API void fmcp_jw_uint(fmcp_json_writer *w, uint64_t v)
 {
@@ -1384,36 +1449,212 @@ FASTMCP_API void fmcp_jw_int(fmcp_json_writer *w, int64_t v)
     fmcp__jw_scalar(w, s, (size_t)(b + sizeof b - s));
 }
 
-/* Text of a JSON number to a double (the text must be valid JSON number syntax). */
-static int fmcp__num_text_double(const char *s, size_t n, double *out)
+/* ---- doubles to text -------------------------------------------------------
+ * Shortest digits that read back to the same double, by exact integer
+ * arithmetic (free-format digit generation in the manner of Steele & White
+ * and Burger & Dybvig): v = r/s and its rounding interval is
+ * ((r - m-)/s, (r + m+)/s); digits come out one at a time until the digits so
+ * far, or one more in the last place, fall inside it. No printf (newlib-nano
+ * has no float printf by default), no tables; 40 32-bit limbs hold every
+ * intermediate (at most about 1140 bits). */
+#define FMCP__DBN_LIMBS 40
+typedef struct fmcp__dbn { uint32_t d[FMCP__DBN_LIMBS]; int n; } fmcp__dbn;
+
+static void fmcp__dbn_set(fmcp__dbn *a, uint64_t v)
 {
-    fmcp__jp st;
-    fmcp_json node;
-    char tmp[40];
-    if (n >= sizeof tmp) return -1;
-    memcpy(tmp, s, n);
-    tmp[n] = 0;
-    memset(&st, 0, sizeof st);
-    if (!fmcp__jp_num(&st, tmp, &node) || fmcp__j_len(&node) != n) return -1;
-    *out = fmcp_json_double(&node, 0.0);
+    a->n = 0;
+    while (v) { a->d[a->n++] = (uint32_t)v; v >>= 32; }
+}
+static void fmcp__dbn_mul(fmcp__dbn *a, uint32_t m)
+{
+    uint64_t c = 0;
+    int i;
+    for (i = 0; i < a->n; i++) {
+        c += (uint64_t)a->d[i] * m;
+        a->d[i] = (uint32_t)c;
+        c >>= 32;
+    }
+    if (c && a->n < FMCP__DBN_LIMBS) a->d[a->n++] = (uint32_t)c;
+}
+static void fmcp__dbn_pow10(fmcp__dbn *a, int e)
+{
+    uint32_t m = 1;
+    for (; e >= 9; e -= 9) fmcp__dbn_mul(a, 1000000000u);
+    while (e-- > 0) m *= 10;
+    fmcp__dbn_mul(a, m);
+}
+static void fmcp__dbn_shl(fmcp__dbn *a, int bits)
+{
+    int w = bits / 32, b = bits % 32, i;
+    uint32_t carry = 0;
+    if (!a->n || a->n + w + 1 > FMCP__DBN_LIMBS) return; /* never: doubles stay far below */
+    if (b) {
+        for (i = 0; i < a->n; i++) {
+            uint32_t x = a->d[i];
+            a->d[i] = (x << b) | carry;
+            carry = x >> (32 - b);
+        }
+        if (carry) a->d[a->n++] = carry;
+    }
+    if (w) {
+        for (i = a->n - 1; i >= 0; i--) a->d[i + w] = a->d[i];
+        for (i = 0; i < w; i++) a->d[i] = 0;
+        a->n += w;
+    }
+}
+static int fmcp__dbn_cmp(const fmcp__dbn *a, const fmcp__dbn *b)
+{
+    int i;
+    if (a->n != b->n) return a->n < b->n ? -1 : 1;
+    for (i = a->n - 1; i >= 0; i--)
+        if (a->d[i] != b->d[i]) return a->d[i] < b->d[i] ? -1 : 1;
     return 0;
 }
-
-/* Shortest of %.15g..%.17g that reads back exactly; written with '.' whatever the locale. */
-static size_t fmcp__fmt_double(char *buf, size_t cap, double v)
+/* Compares a + b with c. */
+static int fmcp__dbn_cmp_sum(const fmcp__dbn *a, const fmcp__dbn *b, const fmcp__dbn *c)
 {
-    int prec;
-    size_t n = 0, i;
-    for (prec = 15; prec <= 17; prec++) {
-        double back;
-        int k = snprintf(buf, cap, "%.*g", prec, v);
-        if (k <= 0 || (size_t)k >= cap) return 0;
-        n = (size_t)k;
-        for (i = 0; i < n; i++)
-            if (!((buf[i] >= '0' && buf[i] <= '9') || buf[i] == '-' || buf[i] == '+' || buf[i] == 'e')) buf[i] = '.';
-        if (fmcp__num_text_double(buf, n, &back) == 0 && back == v) return n;
+    fmcp__dbn t;
+    uint64_t k = 0;
+    int i, n = a->n > b->n ? a->n : b->n;
+    for (i = 0; i < n; i++) {
+        k += (uint64_t)(i < a->n ? a->d[i] : 0) + (i < b->n ? b->d[i] : 0);
+        t.d[i] = (uint32_t)k;
+        k >>= 32;
+    }
+    t.n = n;
+    if (k && n < FMCP__DBN_LIMBS) t.d[t.n++] = (uint32_t)k;
+    return fmcp__dbn_cmp(&t, c);
+}
+/* a -= b, a >= b. */
+static void fmcp__dbn_sub(fmcp__dbn *a, const fmcp__dbn *b)
+{
+    uint64_t borrow = 0;
+    int i;
+    for (i = 0; i < a->n; i++) {
+        uint64_t x = (uint64_t)a->d[i] - (i < b->n ? b->d[i] : 0) - borrow;
+        a->d[i] = (uint32_t)x;
+        borrow = (x >> 32) & 1;
+    }
+    while (a->n && !a->d[a->n - 1]) a->n--;
+}
+
+/* r/s, m+ and m- for v = f * 2^e: scaled so all are integers; when f is
+ * 2^52 (and v is normal) the double below is half as far as the one above. */
+static void fmcp__dtoa_setup(uint64_t f, int e, int unequal, fmcp__dbn *r, fmcp__dbn *s,
+                             fmcp__dbn *mp, fmcp__dbn *mm)
+{
+    fmcp__dbn_set(r, f << (unequal ? 2 : 1));
+    fmcp__dbn_set(mm, 1);
+    fmcp__dbn_set(mp, unequal ? 2 : 1);
+    fmcp__dbn_set(s, unequal ? 4 : 2);
+    if (e >= 0) {
+        fmcp__dbn_shl(r, e);
+        fmcp__dbn_shl(mp, e);
+        fmcp__dbn_shl(mm, e);
+    } else {
+        fmcp__dbn_shl(s, -e);
+    }
+}
+
+/* Scales by 10^k, k at most the true exponent (estimated low from the binary
+ * exponent), then steps k up until the interval's top (r + m+)/s is below 1
+ * (or at 1 when the bounds themselves read back to v: incl). */
+static int fmcp__dtoa_scale(fmcp__dbn *r, fmcp__dbn *s, fmcp__dbn *mp, fmcp__dbn *mm, int e2, int incl)
+{
+    /* 78913 / 2^18 is just below log10(2): floor(e2 * that) never exceeds the answer */
+    int c, k = e2 >= 0 ? e2 * 78913 / 262144 : -((-e2 * 78913 + 262143) / 262144);
+    if (k >= 0) fmcp__dbn_pow10(s, k);
+    else { fmcp__dbn_pow10(r, -k); fmcp__dbn_pow10(mp, -k); fmcp__dbn_pow10(mm, -k); }
+    for (;;) {
+        c = fmcp__dbn_cmp_sum(r, mp, s);
+        if (c < 0 || (c == 0 && !incl)) return k;
+        fmcp__dbn_mul(s, 10);
+        k++;
+    }
+}
+
+/* Shortest digits of a finite v > 0 into dig (at most 17; returns the count),
+ * the closest to v when several are as short; v = 0.d1d2... * 10^*k. */
+static int fmcp__dtoa_digits(double v, char *dig, int *k)
+{
+    fmcp__dbn r, s, mp, mm;
+    uint64_t bits = fmcp__double_bits(v), f = bits & 0xFFFFFFFFFFFFFull;
+    int be = (int)(bits >> 52) & 0x7FF, e = be ? be - 1075 : -1074, n = 0, e2, incl, c;
+    if (be) f |= 1ull << 52;
+    incl = !(f & 1); /* a tie on reading rounds to the even mantissa: to v */
+    fmcp__dtoa_setup(f, e, f == (1ull << 52) && be > 1, &r, &s, &mp, &mm);
+    for (e2 = e + 63; !(f >> 63); f <<= 1) e2--; /* v in [2^e2, 2^(e2+1)) */
+    *k = fmcp__dtoa_scale(&r, &s, &mp, &mm, e2, incl);
+    while (n < 17) {
+        int d = 0, lo, hi;
+        fmcp__dbn_mul(&r, 10);
+        fmcp__dbn_mul(&mp, 10);
+        fmcp__dbn_mul(&mm, 10);
+        while (fmcp__dbn_cmp(&r, &s) >= 0) { fmcp__dbn_sub(&r, &s); d++; }
+        c = fmcp__dbn_cmp(&r, &mm);
+        lo = c < 0 || (c == 0 && incl);       /* the digits so far read back to v */
+        c = fmcp__dbn_cmp_sum(&r, &mp, &s);
+        hi = c > 0 || (c == 0 && incl);       /* so do they with the last one up */
+        if (lo && hi) { /* both: the closer, ties to even */
+            fmcp__dbn_shl(&r, 1);
+            c = fmcp__dbn_cmp(&r, &s);
+            if (c > 0 || (c == 0 && (d & 1))) d++;
+        } else if (hi) {
+            d++;
+        }
+        dig[n++] = (char)('0' + d);
+        if (lo || hi) break;
     }
     return n;
+}
+
+/* Digits of v > 0 and v = 0.d1d2... * 10^k; integers below 2^53 directly
+ * (their own digits are the shortest: the doubles around them are at most 1 apart). */
+static int fmcp__double_digits(double v, char *dig, int *k)
+{
+    /* from the bits, not (uint64_t)v: soft-float targets need no conversion routine */
+    uint64_t bits = fmcp__double_bits(v), m = (bits & 0xFFFFFFFFFFFFFull) | (1ull << 52);
+    int sh = 1075 - (int)(bits >> 52); /* v = m / 2^sh for a normal v */
+    if (sh >= 0 && sh <= 52 && !(m & ((1ull << sh) - 1))) {
+        char b[24], *e = b + sizeof b, *p = fmcp__u64_dec(e, m >> sh);
+        int n = (int)(e - p);
+        *k = n;
+        while (e[-1] == '0') { e--; n--; }
+        memcpy(dig, p, (size_t)n);
+        return n;
+    }
+    return fmcp__dtoa_digits(v, dig, k);
+}
+
+/* Shortest text that reads back to v, laid out as printf's %.Pg does with
+ * P = max(15, digits) (the module's form before it stopped using printf):
+ * "100", "0.1", "1e+21", "1.5e-07", "-0"; buf holds at least 32. */
+static size_t fmcp__fmt_double(char *buf, double v)
+{
+    char dig[24], *o = buf;
+    int n, k, x, i;
+    if (fmcp__double_bits(v) >> 63) { *o++ = '-'; v = -v; }
+    if (!fmcp__double_bits(v)) { *o++ = '0'; return (size_t)(o - buf); }
+    n = fmcp__double_digits(v, dig, &k);
+    x = k - 1; /* exponent of the first digit */
+    if (x < -4 || x >= (n > 15 ? n : 15)) {
+        *o++ = dig[0];
+        if (n > 1) { *o++ = '.'; memcpy(o, dig + 1, (size_t)(n - 1)); o += n - 1; }
+        *o++ = 'e';
+        *o++ = x < 0 ? '-' : '+';
+        if (x < 0) x = -x;
+        if (x >= 100) *o++ = (char)('0' + x / 100);
+        *o++ = (char)('0' + x / 10 % 10);
+        *o++ = (char)('0' + x % 10);
+    } else if (x < 0) {
+        *o++ = '0'; *o++ = '.';
+        for (i = x + 1; i < 0; i++) *o++ = '0';
+        memcpy(o, dig, (size_t)n); o += n;
+    } else {
+        for (i = 0; i <= x; i++) *o++ = i < n ? dig[i] : '0';
+        if (n > x + 1) { *o++ = '.'; memcpy(o, dig + x + 1, (size_t)(n - x - 1)); o += n - x - 1; }
+    }
+    return (size_t)(o - buf);
 }
 
 FASTMCP_API void fmcp_jw_double(fmcp_json_writer *w, double v)
@@ -1421,9 +1662,8 @@ FASTMCP_API void fmcp_jw_double(fmcp_json_writer *w, double v)
     char b[40];
     size_t n;
     if (!w || w->err) return;
-    if (v != v || v > DBL_MAX || v < -DBL_MAX) { fmcp__jw_fail(w, FMCP_ERR_INVALID_ARG); return; }
-    n = fmcp__fmt_double(b, sizeof b, v);
-    if (!n) { fmcp__jw_fail(w, FMCP_ERR_ENCODING); return; }
+    if (((fmcp__double_bits(v) >> 52) & 0x7FF) == 0x7FF) { fmcp__jw_fail(w, FMCP_ERR_INVALID_ARG); return; } /* NaN, Inf */
+    n = fmcp__fmt_double(b, v);
     fmcp__jw_scalar(w, b, n);
 }
 

@@ -538,7 +538,7 @@ FASTMCP_API fmcp_result fmcp_server_remove(fmcp_server *srv, fmcp_item_kind kind
 {
     long i;
     fmcp__mcp_item *it = NULL;
-    if (!srv || !name || (int)kind < 0 || (int)kind > 3) return FMCP_ERR_INVALID_ARG;
+    if (!srv || !name || (unsigned)kind > 3) return FMCP_ERR_INVALID_ARG;
     FMCP__LOCK(&srv->lock);
     i = fmcp__mcp_find_locked(srv, kind, name);
     if (i >= 0) {
@@ -1887,7 +1887,7 @@ FASTMCP_API fmcp_result fmcp_ctx_log(fmcp_ctx *c, fmcp_log_level level, const ch
     size_t n;
     fmcp_result r;
     int send, cancelled;
-    if (!c || !message || (int)level < 0 || (int)level > 7) return FMCP_ERR_INVALID_ARG;
+    if (!c || !message || (unsigned)level > 7) return FMCP_ERR_INVALID_ARG;
     FMCP__LOCK(&c->s->lock);
     send = c->era.modern ? c->era.log_level >= 0 && (int)level >= c->era.log_level
                          : (int)level >= (int)c->s->level;
@@ -3103,7 +3103,7 @@ FASTMCP_API fmcp_result fmcp_server_item_scopes(fmcp_server *srv, fmcp_item_kind
     const fmcp__mcp_item *it;
     fmcp_result r = FMCP_OK;
     size_t n;
-    if (!srv || !name || !buf || !cap || (int)kind < 0 || (int)kind > 3) return FMCP_ERR_INVALID_ARG;
+    if (!srv || !name || !buf || !cap || (unsigned)kind > 3) return FMCP_ERR_INVALID_ARG;
     buf[0] = 0;
     FMCP__LOCK(&srv->lock);
     it = fmcp__mcp_item_for(srv, kind, name);

@@ -1,6 +1,9 @@
 /* mcp_client: implementation */
 #include "mcp_client.h"
 
+/* A client needs a transport: stdio (processes, pipes, poll) or HTTP (sockets). */
+#if !defined(FASTMCP_NO_PROCESS) || !defined(FASTMCP_NO_SOCKETS)
+
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +14,9 @@
 #include <poll.h>
 #include <time.h>
 #include <sys/types.h>
-#include <sys/wait.h>
+#ifndef FASTMCP_NO_PROCESS
+#  include <sys/wait.h>
+#endif
 #include <sys/stat.h>
 #include <sys/uio.h>
 #ifndef FASTMCP_NO_SOCKETS
@@ -24,7 +29,9 @@
 #  include <pthread.h>
 #endif
 
+#ifndef FASTMCP_NO_PROCESS
 extern char **environ;
+#endif
 
 #ifndef FASTMCP_NO_THREADS
 #  define FMCP__CL_LOCK(c) pthread_mutex_lock(&(c)->lock)
@@ -217,7 +224,11 @@ static char *fmcp__cl_value_text(const fmcp_allocator *a, const fmcp_json *v, si
 /* ---- incoming messages --------------------------------------------------- */
 
 static fmcp_result fmcp__cl_send(fmcp_client *c, const char *json, size_t len);
+/* the listen message serves the stdio transport and the HTTP listen thread */
+#if !defined(FASTMCP_NO_PROCESS) || (!defined(FASTMCP_NO_SOCKETS) && !defined(FASTMCP_NO_THREADS))
+#  define FMCP__CL_LISTEN 1
 static fmcp_result fmcp__cl_listen_msg(fmcp_client *c, char **out, size_t *len);
+#endif
 
 static fmcp__cl_pending *fmcp__cl_find(fmcp_client *c, int64_t id)
 {
@@ -462,6 +473,7 @@ static void fmcp__cl_poke(fmcp_client *c)
     if (write(c->wake[1], &b, 1) < 0) { /* full: the holder wakes anyway */ }
 }
 
+#  ifndef FASTMCP_NO_PROCESS
 /* Wait (lock held) until the reader thread may take the baton: nobody holds
  * it, no call is waiting, and no call began or ended for FMCP__CL_IDLE_MS.
  * So during a run of calls the callers read their own answers and this
@@ -497,6 +509,7 @@ static void *fmcp__cl_reader_main(void *arg)
     FMCP__CL_UNLOCK(c);
     return NULL;
 }
+#  endif
 #endif
 
 /* writev() that cannot raise SIGPIPE in the process. */
@@ -2077,6 +2090,7 @@ static fmcp_result fmcp__cl_initialize(fmcp_client *c, int *status)
     return r;
 }
 
+#ifdef FMCP__CL_LISTEN
 /* {"jsonrpc":"2.0","id":"fmcp-listen","method":"subscriptions/listen",...}: the
  * list-changed notifications an application with on_notification gets. */
 static fmcp_result fmcp__cl_listen_msg(fmcp_client *c, char **out, size_t *len)
@@ -2098,6 +2112,7 @@ static fmcp_result fmcp__cl_listen_msg(fmcp_client *c, char **out, size_t *len)
     fmcp_jw_object_end(&w);
     return fmcp_jw_finish(&w, out, len);
 }
+#endif
 
 static int fmcp__cl_lists(const fmcp_json *arr, const char *v)
 {
@@ -2180,6 +2195,7 @@ static fmcp_result fmcp__cl_new(const fmcp_client_desc *d, int kind, fmcp_client
     return FMCP_OK;
 }
 
+#ifndef FASTMCP_NO_PROCESS
 /* Reap the child: wait grace, SIGTERM, wait grace, SIGKILL. */
 static void fmcp__cl_reap(fmcp_client *c)
 {
@@ -2196,6 +2212,7 @@ static void fmcp__cl_reap(fmcp_client *c)
         }
     }
 }
+#endif
 
 static void fmcp__cl_stop_reader(fmcp_client *c)
 {
@@ -2252,7 +2269,9 @@ FASTMCP_API void fmcp_client_close(fmcp_client *c)
 #ifndef FASTMCP_NO_THREADS
     pthread_mutex_unlock(&c->wlock);
 #endif
+#ifndef FASTMCP_NO_PROCESS
     if (c->pid > 0) fmcp__cl_reap(c);
+#endif
     fmcp__cl_stop_reader(c);
     if (c->rfd >= 0) close(c->rfd);
     if (c->wake[0] >= 0) close(c->wake[0]);
@@ -2270,6 +2289,7 @@ FASTMCP_API void fmcp_client_close(fmcp_client *c)
     fmcp_free(c->a, c, sizeof *c);
 }
 
+#ifndef FASTMCP_NO_PROCESS
 static fmcp_result fmcp__cl_start_stream(fmcp_client *c)
 {
     int status = 0;
@@ -2396,6 +2416,7 @@ FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, con
     *out = c;
     return FMCP_OK;
 }
+#endif /* FASTMCP_NO_PROCESS */
 
 #ifndef FASTMCP_NO_SOCKETS
 /* Old servers (2024-11-05): GET the URL, wait for the endpoint event. */
@@ -2464,3 +2485,5 @@ FASTMCP_API fmcp_result fmcp_client_connect_http(const fmcp_client_desc *d, cons
     return FMCP_OK;
 }
 #endif
+
+#endif /* a transport */

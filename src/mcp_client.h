@@ -196,10 +196,15 @@ typedef struct fmcp_call_opts {
     int reset_timeout_on_progress;
 } fmcp_call_opts;
 
+/* FASTMCP_NO_PROCESS leaves out the stdio transport (both functions below);
+ * with FASTMCP_NO_SOCKETS as well no transport is left, nor the client. */
+#if !defined(FASTMCP_NO_PROCESS) || !defined(FASTMCP_NO_SOCKETS)
+#ifndef FASTMCP_NO_PROCESS
 FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, const char *const *argv,
                                                   const char *const *env, fmcp_client **out);
 FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int read_fd, int write_fd,
                                                fmcp_client **out);
+#endif
 #ifndef FASTMCP_NO_SOCKETS
 FASTMCP_API fmcp_result fmcp_client_connect_http(const fmcp_client_desc *d, const char *url,
                                                  fmcp_client **out);
@@ -237,6 +242,7 @@ FASTMCP_API fmcp_result fmcp_client_pump(fmcp_client *c, int timeout_ms);
 FASTMCP_API const fmcp_json *fmcp_client_result(const fmcp_json_doc *res);
 FASTMCP_API int fmcp_client_error_code(const fmcp_json_doc *res);
 FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res);
+#endif /* a transport */
 
 #ifdef __cplusplus
 }

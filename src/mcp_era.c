@@ -5,7 +5,6 @@
 
 #include <string.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #define FMCP__ERA_PV "io.modelcontextprotocol/protocolVersion"
 #define FMCP__ERA_CAPS "io.modelcontextprotocol/clientCapabilities"
@@ -890,14 +889,14 @@ static int fmcp__era_hdr_matches(const char *h, size_t hlen, const fmcp_json *b)
     if (fmcp_json_is(b, FMCP_JSON_STRING)) { s = fmcp_json_str(b, &n); return n == hlen && memcmp(s, h, n) == 0; }
     if (fmcp_json_is(b, FMCP_JSON_BOOL))
         return fmcp_json_bool(b, 0) ? hlen == 4 && memcmp(h, "true", 4) == 0 : hlen == 5 && memcmp(h, "false", 5) == 0;
-    if (fmcp_json_is(b, FMCP_JSON_NUMBER)) {   /* numerically: 42 and 42.0 agree */
-        char tmp[64], *end = NULL;
-        double hv;
-        if (hlen == 0 || hlen >= sizeof tmp) return 0;
-        memcpy(tmp, h, hlen);
-        tmp[hlen] = 0;
-        hv = strtod(tmp, &end);
-        return end == tmp + hlen && hv == fmcp_json_double(b, hv + 1);
+    if (fmcp_json_is(b, FMCP_JSON_NUMBER)) {   /* numerically: 42 and 42.0 agree (our own number parser) */
+        fmcp_json_doc *d = NULL;
+        int same;
+        if (hlen == 0 || hlen > 64 || fmcp_json_parse(h, hlen, NULL, &d, NULL) != FMCP_OK) return 0;
+        same = fmcp_json_is(fmcp_json_root(d), FMCP_JSON_NUMBER) &&
+               fmcp_json_double(fmcp_json_root(d), 0) == fmcp_json_double(b, 1);
+        fmcp_json_doc_free(d);
+        return same;
     }
     return 0;
 }

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <stdio.h>
 
+#ifndef FASTMCP_NO_TASKS
+
 #define FMCP__TASKS_EXT "io.modelcontextprotocol/tasks"
 
 enum { FMCP__TS_WORKING, FMCP__TS_INPUT, FMCP__TS_COMPLETED, FMCP__TS_FAILED, FMCP__TS_CANCELLED };
@@ -1033,3 +1035,30 @@ static void fmcp__tasks_free(fmcp_server *srv)
     fmcp_free(srv->alloc, m, sizeof *m);
     srv->tasks = NULL;
 }
+
+#else /* FASTMCP_NO_TASKS: the extension is left out (small builds); the engine's hooks do nothing */
+
+static fmcp_result fmcp__tasks_init(fmcp_server *srv, const fmcp_server_desc *d) { (void)srv; (void)d; return FMCP_OK; }
+static void fmcp__tasks_stop(fmcp_server *srv) { (void)srv; }
+static void fmcp__tasks_free(fmcp_server *srv) { (void)srv; }
+static void fmcp__tasks_write_ext(fmcp_json_writer *w) { (void)w; }
+static int fmcp__tasks_listen_ok(fmcp__mcp_req *r, const fmcp_json *filter) { (void)r; (void)filter; return 1; }
+static void fmcp__tasks_ack(fmcp_json_writer *w, const fmcp_json *filter) { (void)w; (void)filter; }
+static int fmcp__tasks_call(fmcp__mcp_req *r, fmcp_ctx *c, int support) { (void)r; (void)c; (void)support; return 0; }
+static void fmcp__tasks_settle(fmcp_ctx *c, fmcp_result rc, int cancelled) { (void)c; (void)rc; (void)cancelled; }
+static fmcp_result fmcp__tasks_input(fmcp_ctx *c, const char *key, const char *method, const char *params,
+                                     const fmcp_json **out)
+{
+    (void)c; (void)key; (void)method; (void)params; (void)out;
+    return FMCP_ERR_STATE;
+}
+static void fmcp__tasks_request(fmcp__mcp_req *r, const char *method)
+{
+    (void)method;
+    fmcp__mcp_reply_error_data(r->s, r->g, r->b, r->id, r->id_len, FMCP_RPC_METHOD_NOT_FOUND, "Method not found",
+                               NULL, 404);
+}
+FASTMCP_API int fmcp_ctx_is_task(const fmcp_ctx *c) { (void)c; return 0; }
+FASTMCP_API fmcp_result fmcp_ctx_start_task(fmcp_ctx *c) { (void)c; return FMCP_ERR_UNSUPPORTED; }
+
+#endif /* FASTMCP_NO_TASKS */

@@ -6,7 +6,9 @@
 #ifndef FASTMCP_NO_SOCKETS
 #  include <unistd.h>
 #  include <sys/types.h>
-#  include <sys/wait.h>
+#  ifndef FASTMCP_NO_PROCESS
+#    include <sys/wait.h>
+#  endif
 #endif
 #if !defined(FASTMCP_NO_SOCKETS) && !defined(FASTMCP_NO_THREADS)
 #  include <pthread.h>
@@ -1260,6 +1262,10 @@ static fmcp_result fmcp__oa_cb_open(fmcp_oauth *o, fmcp__oa_cb *cb, char *redire
 
 static fmcp_result fmcp__oa_open_default(const char *url)
 {
+#ifdef FASTMCP_NO_PROCESS
+    (void)url;
+    return FMCP_ERR_UNSUPPORTED;   /* the URL is printed instead */
+#else
     pid_t pid;
     int st;
     /* "http..." can never be taken for an option by xdg-open / open */
@@ -1278,6 +1284,7 @@ static fmcp_result fmcp__oa_open_default(const char *url)
     }
     (void)waitpid(pid, &st, 0);
     return FMCP_OK;
+#endif
 }
 
 /* Shows the URL and runs the loopback server until the redirect arrives. */

@@ -577,7 +577,7 @@ FASTMCP_API fmcp_result fmcp_rsa_generate(unsigned bits, fmcp_rsa_private_key *o
     fmcp_result rc;
     if (!out) return FMCP_ERR_INVALID_ARG;
     memset(out, 0, sizeof *out);
-    if (bits != 2048 && bits != 3072 && bits != 4096) return FMCP_ERR_INVALID_ARG;
+    if ((bits != 2048 && bits != 3072 && bits != 4096) || bits > FMCP_RSA_MAX_BITS) return FMCP_ERR_INVALID_ARG;
     L = bits / 2 / FMCP_LIMB_BITS;
     memset(&g, 0, sizeof g);
     fmcp__bn_small_primes(g.primes, FMCP__RSA_SIEVE_PRIMES);

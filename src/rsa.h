@@ -63,7 +63,7 @@ extern "C" {
 #endif
 
 #define FMCP_RSA_MIN_BITS 2048
-#define FMCP_RSA_MAX_BITS 4096
+#define FMCP_RSA_MAX_BITS FASTMCP_RSA_MAX_BITS   /* 4096 unless set (see bn) */
 #define FMCP_RSA_MAX_BYTES (FMCP_RSA_MAX_BITS / 8)
 #define FMCP_RSA_MAX_E_BYTES 8
 

@@ -19,6 +19,8 @@ struct fmcp_stream {
     fmcp_session *s;
     char *buf;              /* the unfinished line */
     size_t len, cap;
+    char *wbuf;             /* a message and its newline, for one write */
+    size_t wcap;
     int discarding;         /* inside an over-long line */
     int write_failed;
     int closed;             /* the session is closed already (end of input) */
@@ -40,15 +42,15 @@ static fmcp_result fmcp__stream_send(void *user, const char *json, size_t len, c
 {
     fmcp_stream *st = (fmcp_stream *)user;
     fmcp_result r;
-    char line[4096];
     (void)info;
     if (st->write_failed) return FMCP_ERR_IO;
-    if (len < sizeof line) {
+    if (len < st->wcap) {
         /* one write per message: a separate "\n" doubles the syscalls and
-         * wakes the reader twice for every line */
-        memcpy(line, json, len);
-        line[len] = '\n';
-        r = fmcp__stream_write_all(st, line, len + 1);
+         * wakes the reader twice for every line. wbuf is the stream's own:
+         * the session serialises sends. */
+        memcpy(st->wbuf, json, len);
+        st->wbuf[len] = '\n';
+        r = fmcp__stream_write_all(st, st->wbuf, len + 1);
     } else {
         r = fmcp__stream_write_all(st, json, len);
         if (r == FMCP_OK) r = fmcp__stream_write_all(st, "\n", 1);
@@ -72,12 +74,16 @@ FASTMCP_API fmcp_result fmcp_stream_create(fmcp_server *srv, const fmcp_stream_d
     st->d = *d;
     st->d.auth = NULL;
     if (!st->d.max_line) st->d.max_line = (size_t)4 << 20;
+    if (!st->d.read_size) st->d.read_size = 16384;
+    st->wcap = st->d.write_size ? st->d.write_size : 4096;
+    st->wbuf = (char *)fmcp_malloc(st->a, st->wcap);
+    if (!st->wbuf) { fmcp_free(st->a, st, sizeof *st); return FMCP_ERR_NOMEM; }
     memset(&sd, 0, sizeof sd);
     sd.send = fmcp__stream_send;
     sd.user = st;
     sd.auth = d->auth;
     r = fmcp_session_create(srv, &sd, &st->s);
-    if (r != FMCP_OK) { fmcp_free(st->a, st, sizeof *st); return r; }
+    if (r != FMCP_OK) { fmcp_free(st->a, st->wbuf, st->wcap); fmcp_free(st->a, st, sizeof *st); return r; }
     *out = st;
     return FMCP_OK;
 }
@@ -92,6 +98,7 @@ FASTMCP_API void fmcp_stream_destroy(fmcp_stream *st)
     if (!st) return;
     if (!st->closed) fmcp_session_close(st->s);
     if (st->buf) fmcp_free(st->a, st->buf, st->cap);
+    fmcp_free(st->a, st->wbuf, st->wcap);
     fmcp_free(st->a, st, sizeof *st);
 }
 
@@ -123,7 +130,7 @@ static fmcp_result fmcp__stream_keep(fmcp_stream *st, const char *p, size_t n)
         return FMCP_OK;
     }
     if (st->len + n > st->cap) {
-        size_t nc = st->cap ? st->cap : 4096;
+        size_t nc = st->cap ? st->cap : 256;   /* grows by doubling: small targets keep small lines small */
         char *nb;
         while (nc < st->len + n) nc *= 2;
         if (nc > st->d.max_line) nc = st->d.max_line;
@@ -236,6 +243,7 @@ typedef struct fmcp__stream_lf {
     int done;               /* input ended or failed */
     int piped;              /* the last read held several calls (the baton holder's, no m) */
     fmcp_result rc;
+    char *bufs;             /* read buffers: the first read_size bytes the caller's, then the helper's */
 } fmcp__stream_lf;
 
 typedef struct fmcp__stream_lft {
@@ -359,7 +367,8 @@ static void fmcp__stream_lf_loop(fmcp__stream_lf *lf, int baton)
     fmcp_stream *st = lf->st;
     fmcp__stream_lft t;
     fmcp_receive_opts mid, last;
-    char buf[16384];
+    size_t cap = st->d.read_size;
+    char *buf = lf->bufs + (baton ? 0 : cap);   /* the caller starts with the baton */
     memset(&t, 0, sizeof t);
     t.lf = lf;
     memset(&mid, 0, sizeof mid);
@@ -371,7 +380,7 @@ static void fmcp__stream_lf_loop(fmcp__stream_lf *lf, int baton)
         long n;
         int piped;
         if (!baton && !(baton = fmcp__stream_lf_watch(lf))) return;
-        n = st->d.read(st->d.user, buf, sizeof buf);
+        n = st->d.read(st->d.user, buf, cap);
         if (n <= 0) { fmcp__stream_lf_end(lf, n); return; }
         t.handed = t.asked = 0;
         fmcp__stream_fed(st, fmcp__stream_feed(st, buf, (size_t)n, &mid, &last));
@@ -400,6 +409,9 @@ static fmcp_result fmcp__stream_serve_lf(fmcp_stream *st)
     fmcp__stream_lf lf;
     memset(&lf, 0, sizeof lf);
     lf.st = st;
+    if (st->d.read_size > ((size_t)-1) / 2) return FMCP_ERR_INVALID_ARG;
+    lf.bufs = (char *)fmcp_malloc(st->a, 2 * st->d.read_size);
+    if (!lf.bufs) return FMCP_ERR_NOMEM;
     pthread_mutex_init(&lf.m, NULL);
     lf.mono = fmcp__cond_init_mono(&lf.cv);
     fmcp__stream_lf_loop(&lf, 1);
@@ -407,18 +419,24 @@ static fmcp_result fmcp__stream_serve_lf(fmcp_stream *st)
     if (lf.started == 1) pthread_join(lf.helper, NULL);
     pthread_cond_destroy(&lf.cv);
     pthread_mutex_destroy(&lf.m);
+    fmcp_free(st->a, lf.bufs, 2 * st->d.read_size);
     return lf.rc;
 }
 #else
 static fmcp_result fmcp__stream_serve_lf(fmcp_stream *st)
 {
-    char buf[16384];
+    size_t cap = st->d.read_size;
+    char *buf = (char *)fmcp_malloc(st->a, cap);
+    fmcp_result r;
+    if (!buf) return FMCP_ERR_NOMEM;
     for (;;) {
-        long n = st->d.read(st->d.user, buf, sizeof buf);
-        if (n <= 0) return n == 0 ? FMCP_OK : FMCP_ERR_IO;
+        long n = st->d.read(st->d.user, buf, cap);
+        if (n <= 0) { r = n == 0 ? FMCP_OK : FMCP_ERR_IO; break; }
         fmcp__stream_fed(st, fmcp__stream_feed(st, buf, (size_t)n, NULL, NULL));
         fmcp_session_expire(st->s);
     }
+    fmcp_free(st->a, buf, cap);
+    return r;
 }
 #endif
 

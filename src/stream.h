@@ -31,6 +31,12 @@
  *   error. Writes of one message are never interleaved with another: the
  *   session serialises them, whichever worker thread sends.
  *   auth: identity attached to every message (e.g. from the environment).
+ *   read_size: bytes asked of each read (fmcp_stream_serve; 0 = 16 KiB). The
+ *   buffer is on the heap, one per reading thread, so the stack stays small.
+ *   write_size: a message shorter than this goes out in one write together
+ *   with its newline, copied through a heap buffer of this size allocated by
+ *   fmcp_stream_create (0 = 4 KiB); a longer one takes two writes. Small
+ *   targets set both to a few hundred bytes.
  *
  * fmcp_stream_serve returns FMCP_OK at end of input, FMCP_ERR_IO after a read
  * error. With a worker pool it reads on two threads, never both at once (so
@@ -56,6 +62,8 @@ typedef struct fmcp_stream_desc {
     void *user;
     size_t max_line;             /* 0 = 4 MiB */
     const fmcp_auth_info *auth;  /* may be NULL */
+    size_t read_size;            /* bytes per read (heap); 0 = 16 KiB */
+    size_t write_size;           /* one-write message buffer (heap); 0 = 4 KiB */
 } fmcp_stream_desc;
 
 FASTMCP_API fmcp_result fmcp_stream_create(fmcp_server *srv, const fmcp_stream_desc *d, fmcp_stream **out);

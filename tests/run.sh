@@ -20,7 +20,7 @@ add_result() { # file-with-output name
 if make -s check-fresh >"$log/fresh.txt" 2>&1; then ok "fastmcp.h is fresh"; else bad "fastmcp.h is stale (make amalgamate)"; fi
 
 # 2. compile matrix: the header with its implementation, warnings as errors
-SWITCHES="FASTMCP_NO_INT128 FASTMCP_NO_THREADS FASTMCP_NO_SOCKETS FASTMCP_NO_FILESYSTEM FASTMCP_STATIC"
+SWITCHES="FASTMCP_NO_INT128 FASTMCP_NO_THREADS FASTMCP_NO_SOCKETS FASTMCP_NO_FILESYSTEM FASTMCP_NO_PROCESS FASTMCP_NO_OS_DEFAULTS FASTMCP_NO_TASKS FASTMCP_STATIC"
 W="-Wall -Wextra -Wpedantic -Wshadow -Wvla -Werror"
 cc_check() { # name, command...
   name=$1; shift
@@ -45,6 +45,11 @@ fi
 cc_check "custom FASTMCP_MALLOC/REALLOC/FREE" gcc -std=c99 $W -DTEST_CUSTOM_ALLOC -I. -c $CK -o $B/cc.o
 if gcc -std=c99 -DTEST_PARTIAL_ALLOC -I. -c $CK -o $B/cc.o >/dev/null 2>&1; then bad "partial FASTMCP_MALLOC must not compile"; else ok "partial FASTMCP_MALLOC is refused"; fi
 
+# 2b. bare metal: the header for Cortex-M4 with newlib-nano, sizes and stack (skips without arm-none-eabi-gcc)
+sh tools/baremetal-check >"$log/baremetal.txt" 2>&1
+grep -E '^skip|^FAIL|^ +\.text [0-9]|^ +stack from|^ +host run' "$log/baremetal.txt" | cut -c1-160 | sed 's/^ *//; s/^/      /'
+add_result "$log/baremetal.txt" "bare metal (tools/baremetal-check)"
+
 # 3. unit tests, plain then under ASan+UBSan
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -59,6 +64,24 @@ for dir in tests san; do
     if [ $rc -ne 0 ] && ! grep -q '^RESULT [0-9]* [1-9]' "$out"; then bad "$name exited $rc"; tail -5 "$out" | sed 's/^/      /'; fi
   done
 done
+
+# 3b. the unit tests built for i686 (-m32: x87 doubles, 32-bit size_t) by `make i686-tests`
+if printf 'int main(void){return 0;}\n' | gcc -m32 -x c -o $B/m32-probe - >/dev/null 2>&1; then
+  n=0
+  for t in $B/i686/test_*; do
+    [ -x "$t" ] || continue
+    n=$((n+1))
+    name="i686/$(basename "$t")"
+    out="$log/$(echo "$name" | tr / _).txt"
+    "$t" >"$out" 2>&1
+    rc=$?
+    add_result "$out" "$name"
+    if [ $rc -ne 0 ] && ! grep -q '^RESULT [0-9]* [1-9]' "$out"; then bad "$name exited $rc"; tail -5 "$out" | sed 's/^/      /'; fi
+  done
+  [ $n -gt 0 ] || bad "i686 tests not built (make i686-tests)"
+else
+  S=$((S+1)); echo "skip  i686 unit tests (gcc -m32 cannot link a program; install gcc-multilib)"
+fi
 
 # 4. interop tests against real peers (each prints RESULT lines; skips when peers are absent)
 for t in tests/interop/*.sh; do

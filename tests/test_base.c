@@ -57,10 +57,14 @@ static void test_random_and_hooks(void)
     int calls = 0;
     int64_t now = 1300819000;
     memset(zero, 0, sizeof zero);
+#ifndef FASTMCP_NO_OS_DEFAULTS
     CHECK_OK(fmcp_random_bytes(a, sizeof a));
     CHECK_OK(fmcp_random_bytes(b, sizeof b));
     CHECK(memcmp(a, b, sizeof a) != 0);
     CHECK(memcmp(a, zero, sizeof a) != 0);
+#else
+    (void)b;
+#endif
     CHECK(fmcp_random_bytes(NULL, 4) == FMCP_ERR_INVALID_ARG);
 
     memset(&h, 0, sizeof h);
@@ -90,6 +94,37 @@ static void test_random_and_hooks(void)
     }
 }
 
+/* FASTMCP_NO_OS_DEFAULTS (bare metal): nothing but the hooks. Without them
+ * randomness fails closed, the wall clock reads far future (every token with
+ * an expiry is expired) and the monotonic clock stands at 0. */
+static void test_no_os_defaults(void)
+{
+#ifdef FASTMCP_NO_OS_DEFAULTS
+    unsigned char a[16], zero[16];
+    fmcp_hooks h;
+    int calls = 0;
+    int64_t now = 1300819000;
+    memset(zero, 0, sizeof zero);
+    memset(a, 0x55, sizeof a);
+    fmcp_set_hooks(NULL);
+    CHECK(fmcp_random_bytes(a, sizeof a) == FMCP_ERR_RANDOM);
+    CHECK(memcmp(a, zero, sizeof a) == 0);
+    CHECK(fmcp_time_now() == (int64_t)1 << 62);
+    CHECK(fmcp_monotonic_ms() == 0);
+    memset(&h, 0, sizeof h);
+    h.random_fn = counter_random; h.user = &calls;
+    fmcp_set_hooks(&h);
+    CHECK_OK(fmcp_random_bytes(a, 8));
+    CHECK_EQ_INT(a[7], 7);
+    h.random_fn = NULL; h.time_fn = fixed_time; h.user = &now;
+    fmcp_set_hooks(&h);
+    CHECK_EQ_INT(fmcp_time_now(), 1300819000);
+    fmcp_set_hooks(NULL);
+#else
+    T_SKIP("built without FASTMCP_NO_OS_DEFAULTS (test_base_noos has it)");
+#endif
+}
+
 static void test_ct_and_wipe(void)
 {
     unsigned char x[32], y[32];
@@ -114,6 +149,7 @@ int main(void)
     T_RUN(test_result_strings);
     T_RUN(test_allocator_routing);
     T_RUN(test_random_and_hooks);
+    T_RUN(test_no_os_defaults);
     T_RUN(test_ct_and_wipe);
     return t_finish("base");
 }

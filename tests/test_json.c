@@ -706,6 +706,148 @@ static void test_writer_doubles(void)
     }
 }
 
+/* ---- doubles to text: shortest round trip without printf ------------------ */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define DTOA_SAMPLES 100000
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DTOA_SAMPLES 100000
+#endif
+#endif
+#ifndef DTOA_SAMPLES
+#define DTOA_SAMPLES 1000000
+#endif
+
+/* Significant digits of the mantissa part of a number text (no leading or trailing zeros). */
+static int sig_digits(const char *s, char *dig)
+{
+    int n = 0, i;
+    for (; *s && *s != 'e' && *s != 'E'; s++)
+        if (*s >= '0' && *s <= '9' && (n || *s != '0')) dig[n++] = *s;
+    while (n && dig[n - 1] == '0') n--;
+    for (i = n; i < 2; i++) dig[i] = 0;
+    dig[n] = 0;
+    return n;
+}
+
+static int reads_back(const char *s, double v)
+{
+    double b = strtod(s, NULL);
+    return memcmp(&b, &v, 8) == 0;
+}
+
+/* v formatted by the library: reads back to v; no string of fewer digits
+ * does (the two nearest of n-1 digits are tried, from glibc's exactly
+ * rounded %e); of n digits it is the nearest (glibc's when that reads back);
+ * laid out like %.Pg, P = max(15, n), whenever glibc's digits agree. */
+static int check_dtoa(double v, int full)
+{
+    char out[48], ref[64], dig[32], rdig[32];
+    size_t len = fmcp__fmt_double(out, v);
+    int n, p;
+    out[len] = 0;
+    if (!reads_back(out, v)) { fprintf(stderr, "  %.17g -> %s does not read back\n", v, out); return 0; }
+    if (!full || v == 0) return 1;
+    n = sig_digits(out, dig);
+    if (n > 1) {
+        unsigned long long m;
+        int ex, dm;
+        snprintf(ref, sizeof ref, "%.*e", n - 2, fabs(v));
+        ex = atoi(strchr(ref, 'e') + 1);
+        sig_digits(ref, rdig);
+        m = strtoull(rdig, NULL, 10);
+        while ((int)strlen(rdig) < n - 1) { m *= 10; rdig[strlen(rdig) + 1] = 0; rdig[strlen(rdig)] = '0'; }
+        for (dm = -1; dm <= 1; dm++) {
+            snprintf(ref, sizeof ref, "%llue%d", m + (unsigned long long)(long long)dm, ex - (n - 2));
+            if (reads_back(ref, fabs(v))) { fprintf(stderr, "  %s: %s is shorter\n", out, ref); return 0; }
+        }
+    }
+    snprintf(ref, sizeof ref, "%.*e", n - 1, fabs(v));
+    if (reads_back(ref, fabs(v))) {
+        sig_digits(ref, rdig);
+        if (strcmp(rdig, dig) != 0) { fprintf(stderr, "  %s: %s is nearer\n", out, ref); return 0; }
+        p = n > 15 ? n : 15;
+        snprintf(ref, sizeof ref, "%.*g", p, v);
+        sig_digits(ref, rdig);
+        if (strcmp(rdig, dig) == 0 && strcmp(ref, out) != 0) { fprintf(stderr, "  %s: %%.%dg gives %s\n", out, p, ref); return 0; }
+    }
+    return 1;
+}
+
+static void test_dtoa_cases(void)
+{
+    static const struct { double v; const char *want; } cases[] = {
+        {5e-324, "5e-324"}, {-5e-324, "-5e-324"}, {1e-323, "1e-323"}, {1.5e-323, "1.5e-323"},
+        {2.2250738585072009e-308, "2.225073858507201e-308"}, {DBL_MIN, "2.2250738585072014e-308"},
+        {DBL_MAX, "1.7976931348623157e+308"}, {-DBL_MAX, "-1.7976931348623157e+308"},
+        {0.1, "0.1"}, {0.3, "0.3"}, {2.0 / 3, "0.6666666666666666"}, {1e21, "1e+21"}, {1e22, "1e+22"},
+        {1e23, "1e+23"}, {9007199254740993.0, "9007199254740992"}, {9007199254740994.0, "9007199254740994"},
+        {18014398509481984.0, "18014398509481984"}, {123456789012345678.0, "1.2345678901234568e+17"},
+        {1e15, "1e+15"}, {1e14, "100000000000000"}, {123456789012345.0, "123456789012345"},
+        {1e16, "1e+16"}, {1e-4, "0.0001"}, {1e-5, "1e-05"}, {1.5e-7, "1.5e-07"}, {0.0, "0"}, {-0.0, "-0"},
+        {1, "1"}, {-1, "-1"}, {4.35, "4.35"}, {1e100, "1e+100"}, {1e-100, "1e-100"},
+        {5e-310, "5e-310"}, {2.5, "2.5"}, {0.000123, "0.000123"}, {1.0 / 1024, "0.0009765625"},
+    };
+    size_t i;
+    int e;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[48];
+        size_t n = fmcp__fmt_double(out, cases[i].v);
+        out[n] = 0;
+        CHECKF(strcmp(out, cases[i].want) == 0, "%.17g gave %s, want %s", cases[i].v, out, cases[i].want);
+        CHECKF(check_dtoa(cases[i].v, 1), "%.17g", cases[i].v);
+    }
+    /* every power of ten, the doubles either side of it, and every power of two */
+    for (e = -323; e <= 308; e++) {
+        char s[16];
+        double p;
+        snprintf(s, sizeof s, "1e%d", e);
+        p = strtod(s, NULL);
+        CHECKF(check_dtoa(p, 1) && check_dtoa(nextafter(p, 0), 1) && check_dtoa(nextafter(p, HUGE_VAL), 1), "1e%d", e);
+        if (t_case_failed) break;
+    }
+    for (e = -1074; e <= 1023; e++) CHECKF(check_dtoa(ldexp(1.0, e), 1), "2^%d", e);
+    /* the largest subnormal and the smallest normal, the integers around 2^53 */
+    CHECK(check_dtoa(nextafter(DBL_MIN, 0), 1));
+    for (i = 0; i < 64; i++) CHECK(check_dtoa(9007199254740992.0 - 32 + (double)i * 2, 1));
+}
+
+/* Integers of every length against printf (32-bit targets split the division). */
+static void test_writer_ints(void)
+{
+    int i;
+    for (i = 0; i < 20000; i++) {
+        unsigned long long u = rng() >> (rng() % 64);
+        long long v = (long long)u * ((i & 1) ? -1 : 1);
+        char want[48], got[48];
+        size_t n = 0;
+        fmcp_json_writer w;
+        fmcp_jw_init_fixed(&w, got, sizeof got);
+        fmcp_jw_array_begin(&w); fmcp_jw_uint(&w, u); fmcp_jw_int(&w, v); fmcp_jw_array_end(&w);
+        CHECK(fmcp_jw_finish(&w, NULL, &n) == FMCP_OK);
+        snprintf(want, sizeof want, "[%llu,%lld]", u, v);
+        CHECKF(n == strlen(want) && memcmp(got, want, n) == 0, "%s", want);
+        if (t_case_failed) break;
+    }
+}
+
+/* Random bit patterns (all exponents), random integers and short decimals. */
+static void test_dtoa_random(void)
+{
+    long i, bad = 0;
+    for (i = 0; i < DTOA_SAMPLES && bad < 5; i++) {
+        unsigned long long bits = rng();
+        double v;
+        memcpy(&v, &bits, 8);
+        if (i % 4 == 1) v = (double)(bits >> (rng() % 64));
+        if (i % 4 == 2) { char s[40]; snprintf(s, sizeof s, "%llue%d", bits % 1000000, (int)(rng() % 40) - 20); v = strtod(s, NULL); }
+        if (isnan(v) || isinf(v)) continue;
+        if (!check_dtoa(v, i % 8 == 0)) bad++;
+    }
+    CHECKF(bad == 0, "%ld of %ld", bad, i);
+}
+
 /* Random strings (controls, quotes, backslashes, multi-byte UTF-8 at every
  * offset) written then parsed back give the same bytes. */
 static void test_writer_string_roundtrip(void)
@@ -975,6 +1117,9 @@ int main(void)
     T_RUN(test_bench_files_roundtrip);
     T_RUN(test_writer_basic);
     T_RUN(test_writer_doubles);
+    T_RUN(test_writer_ints);
+    T_RUN(test_dtoa_cases);
+    T_RUN(test_dtoa_random);
     T_RUN(test_writer_string_roundtrip);
     T_RUN(test_writer_errors);
     T_RUN(test_writer_fixed);

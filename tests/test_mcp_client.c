@@ -460,6 +460,7 @@ static void check_info(fmcp_client *c)
 }
 
 /* ---- stream transport over a socketpair ---------------------------------- */
+#ifndef FASTMCP_NO_PROCESS   /* else the client has no stdio transport */
 
 typedef struct pair {
     fmcp_server *srv;
@@ -607,6 +608,8 @@ static void test_stream_alloc_sweep(void)
     });
     fmcp_server_destroy(srv);
 }
+
+#endif /* FASTMCP_NO_PROCESS */
 
 /* ---- HTTP ---------------------------------------------------------------- */
 
@@ -923,6 +926,7 @@ static int run_server_mode(int stubborn)
     return 0;
 }
 
+#ifndef FASTMCP_NO_PROCESS
 static void test_stdio_spawn(void)
 {
     const char *argv[3];
@@ -970,8 +974,10 @@ static void test_stdio_missing(void)
     CHECK(c == NULL);
     CHECK(fmcp_client_connect_stdio(&d, NULL, NULL, &c) == FMCP_ERR_INVALID_ARG);
 }
+#endif /* FASTMCP_NO_PROCESS */
 
 #ifdef FASTMCP_NO_THREADS
+#ifndef FASTMCP_NO_PROCESS
 /* Without threads the client pumps on the caller's thread: a spawned server
  * and an HTTP server (its loop on a test thread), without the server-to-client
  * requests (those need the server's worker threads). */
@@ -1003,6 +1009,7 @@ static void test_nothreads_stdio(void)
     fmcp_client_close(c);
 }
 
+#endif
 static void test_nothreads_http(void)
 {
     fmcp_server *srv = make_server();
@@ -1038,15 +1045,19 @@ int main(int argc, char **argv)
     pthread_mutex_init(&R.m, NULL);
     pthread_cond_init(&R.cv, NULL);
 #ifdef FASTMCP_NO_THREADS
+#ifndef FASTMCP_NO_PROCESS
     T_RUN(test_nothreads_stdio);
-    T_RUN(test_nothreads_http);
     T_RUN(test_stdio_missing);
+#endif
+    T_RUN(test_nothreads_http);
     return t_finish("mcp_client_nothreads");
 #endif
+#ifndef FASTMCP_NO_PROCESS   /* else HTTP only: the stdio transport is left out */
     T_RUN(test_stream_battery);
     T_RUN(test_stream_peer_gone);
     T_RUN(test_stream_version);
     T_RUN(test_stream_alloc_sweep);
+#endif
     T_RUN(test_http_battery);
     T_RUN(test_stream_battery_modern);
     T_RUN(test_http_battery_modern);
@@ -1056,8 +1067,10 @@ int main(int argc, char **argv)
     T_RUN(test_http_refused);
     T_RUN(test_http_alloc_sweep);
     T_RUN(test_https);
+#ifndef FASTMCP_NO_PROCESS
     T_RUN(test_stdio_spawn);
     T_RUN(test_stdio_kill);
     T_RUN(test_stdio_missing);
+#endif
     return t_finish("mcp_client");
 }

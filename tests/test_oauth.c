@@ -11,6 +11,19 @@
 
 /* ---- pure helpers ------------------------------------------------------- */
 
+/* The implementation asks for 64-bit file offsets and inode numbers, which the
+ * file store's directory reads need on 32-bit targets (i686, armhf: readdir
+ * fails with EOVERFLOW otherwise). This file builds the implementation in. */
+static void test_large_file_offsets(void)
+{
+#ifndef FMCP_TEST_SHARED_IMPL
+    CHECK(sizeof(off_t) == 8);
+    CHECK(sizeof(ino_t) == 8);
+#else
+    T_SKIP("built against the shared implementation");
+#endif
+}
+
 static void test_pkce_rfc7636(void)
 {
     /* RFC 7636 Appendix B */
@@ -1125,6 +1138,7 @@ static void test_refresh_stepup_alloc_sweep(void)
 
 int main(void)
 {
+    T_RUN(test_large_file_offsets);
     T_RUN(test_pkce_rfc7636);
     T_RUN(test_www_authenticate);
     T_RUN(test_wellknown_urls);

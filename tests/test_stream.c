@@ -808,9 +808,144 @@ static int sweep_stream(void)
     return r;
 }
 
+/* Caller-sized buffers (read_size, write_size): reads never ask for more
+ * than read_size; a message shorter than write_size is one write with its
+ * newline, a longer one two. Over fmcp_stream_serve, with workers and inline. */
+typedef struct small_io {
+    const char *in;
+    size_t off, len, max_cap;
+    char out[8192];
+    size_t olen;
+    int writes, long_writes, lines;
+    int wait_eof;   /* a worker pool answers: end of input only once both answers are out */
+    pthread_mutex_t m;
+    pthread_cond_t cv;
+} small_io;
+
+static long small_read(void *user, void *buf, size_t cap)
+{
+    small_io *io = (small_io *)user;
+    size_t n = io->len - io->off;
+    if (n == 0 && io->wait_eof) {   /* EOF cancels calls in flight */
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 10;
+        pthread_mutex_lock(&io->m);
+        while (io->lines < 2 && pthread_cond_timedwait(&io->cv, &io->m, &until) == 0) {}
+        pthread_mutex_unlock(&io->m);
+    }
+    if (cap > io->max_cap) io->max_cap = cap;
+    if (n > cap) n = cap;
+    memcpy(buf, io->in + io->off, n);
+    io->off += n;
+    return (long)n;
+}
+
+static long small_write(void *user, const void *p, size_t n)
+{
+    small_io *io = (small_io *)user;
+    pthread_mutex_lock(&io->m);
+    if (io->olen + n >= sizeof io->out) { pthread_mutex_unlock(&io->m); return -1; }
+    memcpy(io->out + io->olen, p, n);
+    io->olen += n;
+    io->out[io->olen] = 0;
+    io->writes++;
+    if (n > 64) io->long_writes++;
+    if (memchr(p, '\n', n)) io->lines++;
+    pthread_cond_broadcast(&io->cv);
+    pthread_mutex_unlock(&io->m);
+    return (long)n;
+}
+
+static int serve_small(int workers, const fmcp_allocator *a, small_io *io)
+{
+    static char in[1024];
+    fmcp_server *srv = make_server(workers, a);
+    fmcp_stream_desc d;
+    fmcp_result r;
+    if (!srv) return FMCP_ERR_NOMEM;
+    snprintf(in, sizeof in, "%s%s", INIT, ECHO);
+    memset(io, 0, sizeof *io);
+    pthread_mutex_init(&io->m, NULL);
+    pthread_cond_init(&io->cv, NULL);
+    io->in = in; io->len = strlen(in);
+    io->wait_eof = workers > 0;
+    memset(&d, 0, sizeof d);
+    d.read = small_read; d.write = small_write; d.user = io;
+    d.read_size = 7; d.write_size = 64;
+    r = fmcp_stream_serve(srv, &d);
+    fmcp_server_destroy(srv);
+    pthread_cond_destroy(&io->cv);
+    pthread_mutex_destroy(&io->m);
+    return r;
+}
+
+static void test_small_buffers(void)
+{
+    int w;
+    for (w = -1; w <= 2; w += 3) {
+        small_io io;
+        out_buf o;
+        int lines;
+        CHECK_OK(serve_small(w, NULL, &io));
+        CHECK(io.max_cap == 7);
+        memcpy(o.data, io.out, io.olen + 1);
+        o.len = io.olen;
+        lines = count_lines(&o);
+        CHECK(lines == 2);
+        CHECK(field(line_at(&o, 0), "result.protocolVersion")[0] != 0);
+        CHECK_STR(field(line_at(&o, 1), "result.content.0.text"), "a\nb");
+        /* both answers are longer than 63 bytes: each is the JSON, then "\n" */
+        CHECK(io.writes == 4 && io.long_writes == 2);
+    }
+}
+
+/* A line far longer than the first line buffer (256 bytes), in 7-byte pieces:
+ * the buffer grows by doubling and the line arrives whole. */
+static void test_long_line_pieces(void)
+{
+    static out_buf o;
+    static char line[4096], text[3001];
+    fmcp_server *srv = make_server(-1, NULL);
+    fmcp_stream_desc d;
+    fmcp_stream *st = NULL;
+    size_t i, n;
+    CHECK(srv != NULL);
+    if (!srv) return;
+    memset(&o, 0, sizeof o);
+    memset(&d, 0, sizeof d);
+    d.write = buf_write; d.user = &o;
+    CHECK_OK(fmcp_stream_create(srv, &d, &st));
+    for (i = 0; i < 3000; i++) text[i] = (char)('a' + i % 26);
+    text[3000] = 0;
+    n = (size_t)snprintf(line, sizeof line, "%s{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\","
+                         "\"params\":{\"name\":\"echo\",\"arguments\":{\"text\":\"%s\"}}}\n", INIT, text);
+    for (i = 0; st && i < n; i += 7) CHECK_OK(fmcp_stream_feed(st, line + i, n - i < 7 ? n - i : 7));
+    CHECK(count_lines(&o) == 2);
+    CHECK(strlen(field(line_at(&o, 1), "result.content.0.text")) == 255);   /* field() keeps 255 */
+    CHECK(strstr(o.data, text) != NULL);
+    fmcp_stream_destroy(st);
+    fmcp_server_destroy(srv);
+}
+
+static int sweep_serve(void)
+{
+    small_io io;
+    out_buf o;
+    int r = serve_small(-1, &t_alloc, &io);
+    if (r != FMCP_OK) return r;
+    memcpy(o.data, io.out, io.olen + 1);
+    o.len = io.olen;
+    if (count_lines(&o) != 2 || !field(line_at(&o, 0), "result.protocolVersion")[0] ||
+        strcmp(field(line_at(&o, 1), "result.content.0.text"), "a\nb") != 0)
+        return FMCP_ERR_NOMEM;   /* an answer lost to the injected failure */
+    return FMCP_OK;
+}
+
 static void test_alloc_sweep(void)
 {
     T_ALLOC_SWEEP(t_rc = sweep_stream());
+    T_ALLOC_SWEEP(t_rc = sweep_serve());
 }
 
 int main(void)
@@ -826,6 +961,8 @@ int main(void)
     T_RUN(test_slow_tool_pings);
     T_RUN(test_slow_tool_in_batch);
     T_RUN(test_eof_while_stolen);
+    T_RUN(test_small_buffers);
+    T_RUN(test_long_line_pieces);
     T_RUN(test_alloc_sweep);
     return t_finish("stream");
 }
