@@ -12921,12 +12921,20 @@ static int fmcp__schema_clip(const char *s, size_t n, size_t max)
 typedef struct fmcp__schema_out {
     char *p;
     size_t cap, n;
+    int cut;   /* a piece did not fit: nothing more is written */
 } fmcp__schema_out;
 
+/* Appends a piece whole, or as much as fits without splitting a UTF-8
+ * sequence (pieces start and end on character boundaries). */
 static void fmcp__schema_put(fmcp__schema_out *o, const char *s, size_t n)
 {
     size_t room = o->n + 1 < o->cap ? o->cap - o->n - 1 : 0;
-    if (n > room) n = room;
+    if (o->cut) return;
+    if (n > room) {
+        o->cut = 1;
+        n = room;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+    }
     memcpy(o->p + o->n, s, n);
     o->n += n;
     o->p[o->n] = 0;
@@ -12970,33 +12978,48 @@ typedef struct fmcp__schema_cx {
     fmcp__schema_cache cache[8];   /* resolved $refs: trees look up the same one often */
 } fmcp__schema_cx;
 
-/* "#/a/0: " then the formatted text. */
+static void fmcp__schema_put_key(fmcp__schema_out *o, const char *k, size_t n)
+{
+    size_t i = 0, j;
+    while (i < n) {   /* runs between RFC 6901 escapes */
+        for (j = i; j < n && k[j] != '~' && k[j] != '/'; j++) {}
+        fmcp__schema_put(o, k + i, j - i);
+        if (j < n) fmcp__schema_put(o, k[j] == '~' ? "~0" : "~1", 2);
+        i = j + 1;
+    }
+}
+
+/* "#/a/0: " then the formatted text; a long pointer is cut (ending "...")
+ * so that the text always fits. */
 static void fmcp__schema_vmsg(fmcp__schema_cx *cx, const char *fmt, va_list ap)
 {
     fmcp__schema_out o;
-    size_t i, j;
-    char num[24];
+    size_t i, wl;
+    char num[24], what[160];
     if (!cx->msg || !cx->cap) return;
-    o.p = cx->msg; o.cap = cx->cap; o.n = 0;
+    fmcp__schema_vset(what, sizeof what, fmt, ap);
+    wl = strlen(what);
+    o.p = cx->msg; o.n = 0; o.cut = 0;
+    o.cap = cx->cap > wl + 2 + 16 ? cx->cap - wl - 2 : cx->cap;
     cx->msg[0] = 0;
     fmcp__schema_put(&o, "#", 1);
     for (i = 0; i < cx->npath; i++) {
         const fmcp__schema_seg *g = &cx->path[i];
         fmcp__schema_put(&o, "/", 1);
-        if (!g->key) {
+        if (g->key) {
+            fmcp__schema_put_key(&o, g->key, g->klen);
+        } else {
             snprintf(num, sizeof num, "%lu", (unsigned long)g->idx);
             fmcp__schema_put(&o, num, strlen(num));
-            continue;
-        }
-        for (j = 0; j < g->klen && j < 64; j++) {   /* RFC 6901 escapes */
-            if (g->key[j] == '~') fmcp__schema_put(&o, "~0", 2);
-            else if (g->key[j] == '/') fmcp__schema_put(&o, "~1", 2);
-            else fmcp__schema_put(&o, g->key + j, 1);
         }
     }
+    if (o.cut && o.n >= 3 && o.cap != cx->cap) {
+        while (o.n > 3 && ((unsigned char)o.p[o.n - 3] & 0xC0) == 0x80) o.n--;
+        memcpy(o.p + o.n - 3, "...", 4);
+    }
+    o.cap = cx->cap; o.cut = 0;
     fmcp__schema_put(&o, ": ", 2);
-    if (o.n + 1 < o.cap) vsnprintf(o.p + o.n, o.cap - o.n, fmt, ap);
-    fmcp__schema_utf8_trim(cx->msg);
+    fmcp__schema_put(&o, what, wl);
 }
 
 /* A mismatch: returns 0; the message is kept unless a branch is speculative. */
