@@ -13270,6 +13270,57 @@ FASTMCP_API fmcp_result fmcp_schema_check(const fmcp_json *schema, char *msg, si
 
 /* ---- validation: shared helpers ------------------------------------------ */
 
+/* The keywords a schema uses, found in one pass over its members (a small
+ * schema then costs a few comparisons, not one lookup per keyword), and the
+ * groups of them present. */
+enum {
+    FMCP__SK_TYPE, FMCP__SK_ENUM, FMCP__SK_CONST, FMCP__SK_REF,
+    FMCP__SK_DYNAMIC_REF, FMCP__SK_MINIMUM, FMCP__SK_MAXIMUM, FMCP__SK_EXCLUSIVE_MINIMUM,
+    FMCP__SK_EXCLUSIVE_MAXIMUM, FMCP__SK_MULTIPLE_OF, FMCP__SK_MIN_LENGTH, FMCP__SK_MAX_LENGTH,
+    FMCP__SK_ITEMS, FMCP__SK_PREFIX_ITEMS, FMCP__SK_ADDITIONAL_ITEMS, FMCP__SK_CONTAINS,
+    FMCP__SK_MIN_CONTAINS, FMCP__SK_MAX_CONTAINS, FMCP__SK_MIN_ITEMS, FMCP__SK_MAX_ITEMS,
+    FMCP__SK_UNIQUE_ITEMS, FMCP__SK_PROPERTIES, FMCP__SK_REQUIRED, FMCP__SK_ADDITIONAL_PROPERTIES,
+    FMCP__SK_PATTERN_PROPERTIES, FMCP__SK_PROPERTY_NAMES, FMCP__SK_MIN_PROPERTIES, FMCP__SK_MAX_PROPERTIES,
+    FMCP__SK_DEPENDENT_REQUIRED, FMCP__SK_DEPENDENT_SCHEMAS, FMCP__SK_ALL_OF, FMCP__SK_ANY_OF,
+    FMCP__SK_ONE_OF, FMCP__SK_NOT, FMCP__SK_IF, FMCP__SK_THEN,
+    FMCP__SK_ELSE,
+    FMCP__SK_COUNT
+};
+enum {
+    FMCP__SG_GEN = 1, FMCP__SG_REF = 2, FMCP__SG_NUM = 4, FMCP__SG_STR = 8, FMCP__SG_ARR = 16,
+    FMCP__SG_OBJ = 32, FMCP__SG_LOGIC = 64
+};
+
+static unsigned fmcp__schema_keywords(const fmcp_json *s, const fmcp_json **kv)
+{
+    static const struct { const char *k; unsigned char g; } kw[FMCP__SK_COUNT] = {
+        { "type", FMCP__SG_GEN }, { "enum", FMCP__SG_GEN }, { "const", FMCP__SG_GEN },
+        { "$ref", FMCP__SG_REF }, { "$dynamicRef", FMCP__SG_REF }, { "minimum", FMCP__SG_NUM },
+        { "maximum", FMCP__SG_NUM }, { "exclusiveMinimum", FMCP__SG_NUM }, { "exclusiveMaximum", FMCP__SG_NUM },
+        { "multipleOf", FMCP__SG_NUM }, { "minLength", FMCP__SG_STR }, { "maxLength", FMCP__SG_STR },
+        { "items", FMCP__SG_ARR }, { "prefixItems", FMCP__SG_ARR }, { "additionalItems", FMCP__SG_ARR },
+        { "contains", FMCP__SG_ARR }, { "minContains", 0 }, { "maxContains", 0 },
+        { "minItems", FMCP__SG_ARR }, { "maxItems", FMCP__SG_ARR }, { "uniqueItems", FMCP__SG_ARR },
+        { "properties", FMCP__SG_OBJ }, { "required", FMCP__SG_OBJ }, { "additionalProperties", FMCP__SG_OBJ },
+        { "patternProperties", 0 }, { "propertyNames", FMCP__SG_OBJ }, { "minProperties", FMCP__SG_OBJ },
+        { "maxProperties", FMCP__SG_OBJ }, { "dependentRequired", FMCP__SG_OBJ }, { "dependentSchemas", FMCP__SG_OBJ },
+        { "allOf", FMCP__SG_LOGIC }, { "anyOf", FMCP__SG_LOGIC }, { "oneOf", FMCP__SG_LOGIC },
+        { "not", FMCP__SG_LOGIC }, { "if", FMCP__SG_LOGIC }, { "then", 0 },
+        { "else", 0 }
+    };
+    const fmcp_json *m;
+    unsigned g = 0;
+    size_t i;
+    for (i = 0; i < FMCP__SK_COUNT; i++) kv[i] = NULL;
+    for (m = fmcp_json_first(s); m; m = fmcp_json_next(m)) {
+        const char *k = fmcp_json_key(m, NULL);
+        for (i = 0; i < FMCP__SK_COUNT; i++)
+            if (kw[i].k[0] == k[0] && strcmp(kw[i].k, k) == 0) { g |= kw[i].g; kv[i] = m; break; }
+    }
+    return g;
+}
+
+
 static int fmcp__schema_eval(fmcp__schema_cx *cx, const fmcp_json *s, const fmcp_json *v);
 
 /* A NULL instance is MCP's absent "arguments": an empty object. */
@@ -13371,18 +13422,18 @@ static int fmcp__schema_type(fmcp__schema_cx *cx, const fmcp_json *type, const f
     return fmcp__schema_fail(cx, "%s is not one of the allowed types", fmcp__schema_type_name(v));
 }
 
-static int fmcp__schema_generic(fmcp__schema_cx *cx, const fmcp_json *s, const fmcp_json *v)
+static int fmcp__schema_generic(fmcp__schema_cx *cx, const fmcp_json **kv, const fmcp_json *v)
 {
-    const fmcp_json *x = fmcp_json_get(s, "type"), *e;
+    const fmcp_json *x = kv[FMCP__SK_TYPE], *e;
     if (x && !fmcp__schema_type(cx, x, v)) return 0;
-    if (fmcp_json_is(x = fmcp_json_get(s, "enum"), FMCP_JSON_ARRAY)) {
+    if (fmcp_json_is(x = kv[FMCP__SK_ENUM], FMCP_JSON_ARRAY)) {
         for (e = fmcp_json_first(x); e; e = fmcp_json_next(e)) {
             if (++cx->work > FASTMCP_SCHEMA_MAX_WORK) return fmcp__schema_over_work(cx);
             if (fmcp_json_equal(v, e)) break;
         }
         if (!e) return fmcp__schema_fail(cx, "value is not one of the enum values");
     }
-    if ((x = fmcp_json_get(s, "const")) != NULL && !fmcp_json_equal(v, x))
+    if ((x = kv[FMCP__SK_CONST]) != NULL && !fmcp_json_equal(v, x))
         return fmcp__schema_fail(cx, "value differs from const");
     return 1;
 }
@@ -13490,9 +13541,9 @@ static int fmcp__schema_ntext(const fmcp_json *v, const char **t)
     return n > 40 ? 40 : (int)n;
 }
 
-static int fmcp__schema_number(fmcp__schema_cx *cx, const fmcp_json *s, const fmcp_json *v)
+static int fmcp__schema_number(fmcp__schema_cx *cx, const fmcp_json **kv, const fmcp_json *v)
 {
-    static const char *const keys[4] = { "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum" };
+    static const int keys[4] = { FMCP__SK_MINIMUM, FMCP__SK_MAXIMUM, FMCP__SK_EXCLUSIVE_MINIMUM, FMCP__SK_EXCLUSIVE_MAXIMUM };
     static const char *const says[4] = { "less than the minimum", "greater than the maximum",
                                          "not greater than the exclusive minimum",
                                          "not less than the exclusive maximum" };
@@ -13501,7 +13552,7 @@ static int fmcp__schema_number(fmcp__schema_cx *cx, const fmcp_json *s, const fm
     int i, vn, bn;
     for (i = 0; i < 4; i++) {
         int c, bad;
-        b = fmcp_json_get(s, keys[i]);
+        b = kv[keys[i]];
         if (!fmcp_json_is(b, FMCP_JSON_NUMBER)) continue;   /* draft-04 booleans are ignored */
         c = fmcp__schema_cmp(v, b);
         bad = i == 0 ? c < 0 : i == 1 ? c > 0 : i == 2 ? c <= 0 : c >= 0;
@@ -13510,7 +13561,7 @@ static int fmcp__schema_number(fmcp__schema_cx *cx, const fmcp_json *s, const fm
         bn = fmcp__schema_ntext(b, &bt);
         return fmcp__schema_fail(cx, "%.*s is %s %.*s", vn, vt, says[i], bn, bt);
     }
-    b = fmcp_json_get(s, "multipleOf");
+    b = kv[FMCP__SK_MULTIPLE_OF];
     if (fmcp_json_double(b, 0) > 0 && !fmcp__schema_multiple(v, b)) {
         vn = fmcp__schema_ntext(v, &vt);
         bn = fmcp__schema_ntext(b, &bt);
@@ -13521,11 +13572,11 @@ static int fmcp__schema_number(fmcp__schema_cx *cx, const fmcp_json *s, const fm
 
 /* ---- validation: strings and arrays -------------------------------------- */
 
-static int fmcp__schema_string(fmcp__schema_cx *cx, const fmcp_json *s, const fmcp_json *v)
+static int fmcp__schema_string(fmcp__schema_cx *cx, const fmcp_json **kv, const fmcp_json *v)
 {
     size_t n = 0;
     const char *str = fmcp_json_str(v, &n);
-    double lo = fmcp_json_get_double(s, "minLength", -1), hi = fmcp_json_get_double(s, "maxLength", -1);
+    double lo = fmcp_json_double(kv[FMCP__SK_MIN_LENGTH], -1), hi = fmcp_json_double(kv[FMCP__SK_MAX_LENGTH], -1);
     unsigned long k = (unsigned long)fmcp__schema_code_points(str, n);
     if (lo >= 0 && (double)k < lo)
         return fmcp__schema_fail(cx, "string of %lu characters is shorter than minLength %.0f", k, lo);
@@ -13534,13 +13585,13 @@ static int fmcp__schema_string(fmcp__schema_cx *cx, const fmcp_json *s, const fm
     return 1;
 }
 
-static int fmcp__schema_items(fmcp__schema_cx *cx, const fmcp_json *s, const fmcp_json *v)
+static int fmcp__schema_items(fmcp__schema_cx *cx, const fmcp_json **kv, const fmcp_json *v)
 {
-    const fmcp_json *pre = fmcp_json_get(s, "prefixItems"), *items = fmcp_json_get(s, "items"), *p, *x;
+    const fmcp_json *pre = kv[FMCP__SK_PREFIX_ITEMS], *items = kv[FMCP__SK_ITEMS], *p, *x;
     size_t i = 0;
     if (fmcp_json_is(items, FMCP_JSON_ARRAY)) {   /* draft-07 tuple form */
         if (!pre) pre = items;
-        items = pre == items ? fmcp_json_get(s, "additionalItems") : NULL;
+        items = pre == items ? kv[FMCP__SK_ADDITIONAL_ITEMS] : NULL;
     }
     if (!fmcp_json_is(pre, FMCP_JSON_ARRAY)) pre = NULL;
     p = fmcp_json_first(pre);
@@ -13552,10 +13603,10 @@ static int fmcp__schema_items(fmcp__schema_cx *cx, const fmcp_json *s, const fmc
     return 1;
 }
 
-static int fmcp__schema_contains(fmcp__schema_cx *cx, const fmcp_json *s, const fmcp_json *v)
+static int fmcp__schema_contains(fmcp__schema_cx *cx, const fmcp_json **kv, const fmcp_json *v)
 {
-    const fmcp_json *c = fmcp_json_get(s, "contains"), *x;
-    double lo = fmcp_json_get_double(s, "minContains", 1), hi = fmcp_json_get_double(s, "maxContains", -1);
+    const fmcp_json *c = kv[FMCP__SK_CONTAINS], *x;
+    double lo = fmcp_json_double(kv[FMCP__SK_MIN_CONTAINS], 1), hi = fmcp_json_double(kv[FMCP__SK_MAX_CONTAINS], -1);
     unsigned long hits = 0;
     size_t i = 0;
     if (!c) return 1;
@@ -13583,22 +13634,22 @@ static int fmcp__schema_unique(fmcp__schema_cx *cx, const fmcp_json *v)
     return 1;
 }
 
-static int fmcp__schema_array(fmcp__schema_cx *cx, const fmcp_json *s, const fmcp_json *v)
+static int fmcp__schema_array(fmcp__schema_cx *cx, const fmcp_json **kv, const fmcp_json *v)
 {
     unsigned long n = (unsigned long)fmcp_json_len(v);
-    double lo = fmcp_json_get_double(s, "minItems", -1), hi = fmcp_json_get_double(s, "maxItems", -1);
+    double lo = fmcp_json_double(kv[FMCP__SK_MIN_ITEMS], -1), hi = fmcp_json_double(kv[FMCP__SK_MAX_ITEMS], -1);
     if (lo >= 0 && (double)n < lo) return fmcp__schema_fail(cx, "%lu items, fewer than minItems %.0f", n, lo);
     if (hi >= 0 && (double)n > hi) return fmcp__schema_fail(cx, "%lu items, more than maxItems %.0f", n, hi);
-    if (fmcp_json_get_bool(s, "uniqueItems", 0) && !fmcp__schema_unique(cx, v)) return 0;
-    return fmcp__schema_items(cx, s, v) && fmcp__schema_contains(cx, s, v);
+    if (fmcp_json_bool(kv[FMCP__SK_UNIQUE_ITEMS], 0) && !fmcp__schema_unique(cx, v)) return 0;
+    return fmcp__schema_items(cx, kv, v) && fmcp__schema_contains(cx, kv, v);
 }
 
 /* ---- validation: objects ------------------------------------------------- */
 
-static int fmcp__schema_required(fmcp__schema_cx *cx, const fmcp_json *s, const fmcp_json *v)
+static int fmcp__schema_required(fmcp__schema_cx *cx, const fmcp_json **kv, const fmcp_json *v)
 {
     const fmcp_json *x;
-    for (x = fmcp_json_first(fmcp_json_get(s, "required")); x; x = fmcp_json_next(x)) {
+    for (x = fmcp_json_first(kv[FMCP__SK_REQUIRED]); x; x = fmcp_json_next(x)) {
         size_t n = 0;
         const char *name = fmcp_json_str(x, &n);
         if (name && !fmcp_json_getn(v, name, n))
@@ -13607,11 +13658,11 @@ static int fmcp__schema_required(fmcp__schema_cx *cx, const fmcp_json *s, const 
     return 1;
 }
 
-static int fmcp__schema_props(fmcp__schema_cx *cx, const fmcp_json *s, const fmcp_json *v)
+static int fmcp__schema_props(fmcp__schema_cx *cx, const fmcp_json **kv, const fmcp_json *v)
 {
-    const fmcp_json *props = fmcp_json_get(s, "properties"), *add = fmcp_json_get(s, "additionalProperties"), *m;
+    const fmcp_json *props = kv[FMCP__SK_PROPERTIES], *add = kv[FMCP__SK_ADDITIONAL_PROPERTIES], *m;
     if (!fmcp_json_is(props, FMCP_JSON_OBJECT)) props = NULL;
-    if (fmcp_json_get(s, "patternProperties")) add = NULL;   /* which members patterns match is unknown */
+    if (kv[FMCP__SK_PATTERN_PROPERTIES]) add = NULL;   /* which members patterns match is unknown */
     for (m = fmcp_json_first(v); m; m = fmcp_json_next(m)) {
         size_t n = 0;
         const char *k = fmcp_json_key(m, &n);
@@ -13645,9 +13696,9 @@ static int fmcp__schema_name_ok(const fmcp_json *pn, const char *k, size_t n)
     return 0;
 }
 
-static int fmcp__schema_deps(fmcp__schema_cx *cx, const fmcp_json *s, const fmcp_json *v)
+static int fmcp__schema_deps(fmcp__schema_cx *cx, const fmcp_json **kv, const fmcp_json *v)
 {
-    const fmcp_json *d = fmcp_json_get(s, "dependentRequired"), *m, *x;
+    const fmcp_json *d = kv[FMCP__SK_DEPENDENT_REQUIRED], *m, *x;
     size_t n, xn;
     const char *k, *name;
     for (m = fmcp_json_is(d, FMCP_JSON_OBJECT) ? fmcp_json_first(d) : NULL; m; m = fmcp_json_next(m)) {
@@ -13658,7 +13709,7 @@ static int fmcp__schema_deps(fmcp__schema_cx *cx, const fmcp_json *s, const fmcp
                 return fmcp__schema_fail(cx, "property '%.*s' requires property '%.*s'", fmcp__schema_clip(k, n, 64),
                                          k, fmcp__schema_clip(name, xn, 64), name);
     }
-    d = fmcp_json_get(s, "dependentSchemas");
+    d = kv[FMCP__SK_DEPENDENT_SCHEMAS];
     for (m = fmcp_json_is(d, FMCP_JSON_OBJECT) ? fmcp_json_first(d) : NULL; m; m = fmcp_json_next(m)) {
         k = fmcp_json_key(m, &n);
         if (fmcp_json_getn(v, k, n) && !fmcp__schema_eval(cx, m, v)) return 0;
@@ -13666,14 +13717,14 @@ static int fmcp__schema_deps(fmcp__schema_cx *cx, const fmcp_json *s, const fmcp
     return 1;
 }
 
-static int fmcp__schema_object(fmcp__schema_cx *cx, const fmcp_json *s, const fmcp_json *v)
+static int fmcp__schema_object(fmcp__schema_cx *cx, const fmcp_json **kv, const fmcp_json *v)
 {
     unsigned long n = (unsigned long)fmcp_json_len(v);
-    double lo = fmcp_json_get_double(s, "minProperties", -1), hi = fmcp_json_get_double(s, "maxProperties", -1);
-    const fmcp_json *pn = fmcp_json_get(s, "propertyNames"), *m;
+    double lo = fmcp_json_double(kv[FMCP__SK_MIN_PROPERTIES], -1), hi = fmcp_json_double(kv[FMCP__SK_MAX_PROPERTIES], -1);
+    const fmcp_json *pn = kv[FMCP__SK_PROPERTY_NAMES], *m;
     if (lo >= 0 && (double)n < lo) return fmcp__schema_fail(cx, "%lu properties, fewer than minProperties %.0f", n, lo);
     if (hi >= 0 && (double)n > hi) return fmcp__schema_fail(cx, "%lu properties, more than maxProperties %.0f", n, hi);
-    if (!fmcp__schema_required(cx, s, v) || !fmcp__schema_props(cx, s, v)) return 0;
+    if (!fmcp__schema_required(cx, kv, v) || !fmcp__schema_props(cx, kv, v)) return 0;
     for (m = pn ? fmcp_json_first(v) : NULL; m; m = fmcp_json_next(m)) {
         size_t kn = 0;
         const char *k = fmcp_json_key(m, &kn);
@@ -13681,42 +13732,42 @@ static int fmcp__schema_object(fmcp__schema_cx *cx, const fmcp_json *s, const fm
             return fmcp__schema_fail(cx, "property name '%.*s' does not satisfy propertyNames",
                                      fmcp__schema_clip(k, kn, 64), k);
     }
-    return fmcp__schema_deps(cx, s, v);
+    return fmcp__schema_deps(cx, kv, v);
 }
 
 /* ---- validation: composition and references ------------------------------ */
 
-static int fmcp__schema_logic(fmcp__schema_cx *cx, const fmcp_json *s, const fmcp_json *v)
+static int fmcp__schema_logic(fmcp__schema_cx *cx, const fmcp_json **kv, const fmcp_json *v)
 {
     const fmcp_json *x, *b;
     size_t hits;
     int ok;
-    for (b = fmcp_json_first(fmcp_json_get(s, "allOf")); b; b = fmcp_json_next(b))
+    for (b = fmcp_json_first(kv[FMCP__SK_ALL_OF]); b; b = fmcp_json_next(b))
         if (!fmcp__schema_eval(cx, b, v)) return 0;
-    if (fmcp_json_is(x = fmcp_json_get(s, "anyOf"), FMCP_JSON_ARRAY)) {
+    if (fmcp_json_is(x = kv[FMCP__SK_ANY_OF], FMCP_JSON_ARRAY)) {
         hits = fmcp__schema_matches(cx, x, v, 1);
         if (cx->rc != FMCP_OK) return 0;
         if (!hits) return fmcp__schema_fail(cx, "matches none of the anyOf schemas");
     }
-    if (fmcp_json_is(x = fmcp_json_get(s, "oneOf"), FMCP_JSON_ARRAY)) {
+    if (fmcp_json_is(x = kv[FMCP__SK_ONE_OF], FMCP_JSON_ARRAY)) {
         hits = fmcp__schema_matches(cx, x, v, 2);
         if (cx->rc != FMCP_OK) return 0;
         if (hits != 1)
             return fmcp__schema_fail(cx, "matches %s of the oneOf schemas (exactly one must)", hits ? "several" : "none");
     }
-    if ((x = fmcp_json_get(s, "not")) != NULL) {
+    if ((x = kv[FMCP__SK_NOT]) != NULL) {
         cx->quiet++;
         ok = fmcp__schema_eval(cx, x, v);
         cx->quiet--;
         if (cx->rc != FMCP_OK) return 0;
         if (ok) return fmcp__schema_fail(cx, "must not match the 'not' schema");
     }
-    if ((x = fmcp_json_get(s, "if")) != NULL) {
+    if ((x = kv[FMCP__SK_IF]) != NULL) {
         cx->quiet++;
         ok = fmcp__schema_eval(cx, x, v);
         cx->quiet--;
         if (cx->rc != FMCP_OK) return 0;
-        x = fmcp_json_get(s, ok ? "then" : "else");
+        x = kv[ok ? FMCP__SK_THEN : FMCP__SK_ELSE];
         if (x && !fmcp__schema_eval(cx, x, v)) return 0;
     }
     return 1;
@@ -13751,12 +13802,12 @@ static const fmcp_json *fmcp__schema_target(fmcp__schema_cx *cx, const char *kw,
     return t;
 }
 
-static int fmcp__schema_ref(fmcp__schema_cx *cx, const fmcp_json *s, const fmcp_json *v)
+static int fmcp__schema_ref(fmcp__schema_cx *cx, const fmcp_json **kv, const fmcp_json *v)
 {
     static const char *const keys[2] = { "$ref", "$dynamicRef" };
     int i;
     for (i = 0; i < 2; i++) {
-        const fmcp_json *r = fmcp_json_get(s, keys[i]), *t;
+        const fmcp_json *r = kv[i ? FMCP__SK_DYNAMIC_REF : FMCP__SK_REF], *t;
         if (!r) continue;
         if ((t = fmcp__schema_target(cx, keys[i], r)) == NULL || !fmcp__schema_eval(cx, t, v)) return 0;
     }
@@ -13765,7 +13816,9 @@ static int fmcp__schema_ref(fmcp__schema_cx *cx, const fmcp_json *s, const fmcp_
 
 static int fmcp__schema_eval(fmcp__schema_cx *cx, const fmcp_json *s, const fmcp_json *v)
 {
+    const fmcp_json *kv[FMCP__SK_COUNT];
     fmcp_json_type t;
+    unsigned g;
     int ok;
     if (cx->rc != FMCP_OK) return 0;
     if (++cx->evals > cx->max_evals)
@@ -13778,11 +13831,13 @@ static int fmcp__schema_eval(fmcp__schema_cx *cx, const fmcp_json *s, const fmcp
         return fmcp__schema_fatal(cx, FMCP_ERR_DEPTH, "subschemas nest deeper than %d", FASTMCP_SCHEMA_MAX_DEPTH);
     cx->depth++;
     t = fmcp__schema_typeof(v);
-    ok = fmcp__schema_generic(cx, s, v) && fmcp__schema_ref(cx, s, v) &&
-         (t != FMCP_JSON_NUMBER || fmcp__schema_number(cx, s, v)) &&
-         (t != FMCP_JSON_STRING || fmcp__schema_string(cx, s, v)) &&
-         (t != FMCP_JSON_ARRAY || fmcp__schema_array(cx, s, v)) &&
-         (t != FMCP_JSON_OBJECT || fmcp__schema_object(cx, s, v)) && fmcp__schema_logic(cx, s, v);
+    g = fmcp__schema_keywords(s, kv);
+    ok = (!(g & FMCP__SG_GEN) || fmcp__schema_generic(cx, kv, v)) && (!(g & FMCP__SG_REF) || fmcp__schema_ref(cx, kv, v)) &&
+         (!(g & FMCP__SG_NUM) || t != FMCP_JSON_NUMBER || fmcp__schema_number(cx, kv, v)) &&
+         (!(g & FMCP__SG_STR) || t != FMCP_JSON_STRING || fmcp__schema_string(cx, kv, v)) &&
+         (!(g & FMCP__SG_ARR) || t != FMCP_JSON_ARRAY || fmcp__schema_array(cx, kv, v)) &&
+         (!(g & FMCP__SG_OBJ) || t != FMCP_JSON_OBJECT || fmcp__schema_object(cx, kv, v)) &&
+         (!(g & FMCP__SG_LOGIC) || fmcp__schema_logic(cx, kv, v));
     cx->depth--;
     return ok;
 }
@@ -13805,11 +13860,14 @@ FASTMCP_API fmcp_result fmcp_schema_validate(const fmcp_json *schema, const fmcp
         fmcp__schema_set(msg, cap, "no schema");
         return FMCP_ERR_INVALID_ARG;
     }
-    memset(&cx, 0, sizeof cx);
-    cx.root = schema;
+    cx.root = schema;   /* path and cache are written before they are read */
+    cx.evals = cx.work = 0;
+    cx.depth = 0;
+    cx.quiet = 0;
     cx.rc = FMCP_OK;
     cx.msg = msg;
     cx.cap = cap;
+    cx.npath = cx.ncache = 0;
     cx.max_evals = FASTMCP_SCHEMA_MAX_EVALS + 2 * fmcp__schema_count(instance, 0);
     if (fmcp__schema_eval(&cx, schema, instance)) return FMCP_OK;
     return cx.rc != FMCP_OK ? cx.rc : FMCP_ERR_INVALID_ARG;
