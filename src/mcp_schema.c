@@ -511,12 +511,12 @@ enum {
     FMCP__SK_PATTERN_PROPERTIES, FMCP__SK_PROPERTY_NAMES, FMCP__SK_MIN_PROPERTIES, FMCP__SK_MAX_PROPERTIES,
     FMCP__SK_DEPENDENT_REQUIRED, FMCP__SK_DEPENDENT_SCHEMAS, FMCP__SK_ALL_OF, FMCP__SK_ANY_OF,
     FMCP__SK_ONE_OF, FMCP__SK_NOT, FMCP__SK_IF, FMCP__SK_THEN,
-    FMCP__SK_ELSE,
+    FMCP__SK_ELSE, FMCP__SK_UNEVALUATED_PROPERTIES, FMCP__SK_UNEVALUATED_ITEMS,
     FMCP__SK_COUNT
 };
 enum {
     FMCP__SG_GEN = 1, FMCP__SG_REF = 2, FMCP__SG_NUM = 4, FMCP__SG_STR = 8, FMCP__SG_ARR = 16,
-    FMCP__SG_OBJ = 32, FMCP__SG_LOGIC = 64
+    FMCP__SG_OBJ = 32, FMCP__SG_LOGIC = 64, FMCP__SG_UNEVAL = 128
 };
 
 static unsigned fmcp__schema_keywords(const fmcp_json *s, const fmcp_json **kv)
@@ -534,7 +534,7 @@ static unsigned fmcp__schema_keywords(const fmcp_json *s, const fmcp_json **kv)
         { "maxProperties", FMCP__SG_OBJ }, { "dependentRequired", FMCP__SG_OBJ }, { "dependentSchemas", FMCP__SG_OBJ },
         { "allOf", FMCP__SG_LOGIC }, { "anyOf", FMCP__SG_LOGIC }, { "oneOf", FMCP__SG_LOGIC },
         { "not", FMCP__SG_LOGIC }, { "if", FMCP__SG_LOGIC }, { "then", 0 },
-        { "else", 0 }
+        { "else", 0 }, { "unevaluatedProperties", FMCP__SG_UNEVAL }, { "unevaluatedItems", FMCP__SG_UNEVAL }
     };
     const fmcp_json *m;
     unsigned g = 0;
@@ -1042,6 +1042,109 @@ static int fmcp__schema_ref(fmcp__schema_cx *cx, const fmcp_json **kv, const fmc
     return 1;
 }
 
+/* ---- validation: unevaluatedProperties / unevaluatedItems --------------- */
+
+static int fmcp__schema_seen(fmcp__schema_cx *cx, const fmcp_json *s, const fmcp_json *v, const char *k, size_t n,
+                             size_t idx, int top);
+
+/* Did a subschema of arr (all of them: every = 1; else those v validates
+ * against) evaluate the member or item? */
+static int fmcp__schema_seen_in(fmcp__schema_cx *cx, const fmcp_json *arr, const fmcp_json *v, const char *k,
+                                size_t n, size_t idx, int every)
+{
+    const fmcp_json *b;
+    for (b = fmcp_json_first(arr); b && cx->rc == FMCP_OK; b = fmcp_json_next(b)) {
+        int ok = 1;
+        if (!every) {
+            cx->quiet++;
+            ok = fmcp__schema_eval(cx, b, v);
+            cx->quiet--;
+        }
+        if (ok && fmcp__schema_seen(cx, b, v, k, n, idx, 0)) return 1;
+    }
+    return 0;
+}
+
+/* The keywords of s itself that evaluate member k (or item idx when k is
+ * NULL); patternProperties counts as evaluating every member (no regex). */
+static int fmcp__schema_seen_here(fmcp__schema_cx *cx, const fmcp_json **kv, const fmcp_json *v, const char *k,
+                                  size_t n, size_t idx, int top)
+{
+    const fmcp_json *it = kv[FMCP__SK_ITEMS];
+    int ok;
+    if (k) return (kv[FMCP__SK_PROPERTIES] && fmcp_json_getn(kv[FMCP__SK_PROPERTIES], k, n)) ||
+                  kv[FMCP__SK_PATTERN_PROPERTIES] || kv[FMCP__SK_ADDITIONAL_PROPERTIES] ||
+                  (!top && kv[FMCP__SK_UNEVALUATED_PROPERTIES]);
+    if (idx < fmcp_json_len(kv[FMCP__SK_PREFIX_ITEMS])) return 1;
+    if (it && (!fmcp_json_is(it, FMCP_JSON_ARRAY) || idx < fmcp_json_len(it) || kv[FMCP__SK_ADDITIONAL_ITEMS])) return 1;
+    if (!top && kv[FMCP__SK_UNEVALUATED_ITEMS]) return 1;
+    if (!kv[FMCP__SK_CONTAINS]) return 0;
+    cx->quiet++;
+    ok = fmcp__schema_eval(cx, kv[FMCP__SK_CONTAINS], fmcp_json_at(v, idx));
+    cx->quiet--;
+    return ok;
+}
+
+/* Was member k (item idx when k is NULL) of v evaluated by s or the in-place
+ * subschemas of s that v validates against (2020-12 section 11)? */
+static int fmcp__schema_seen(fmcp__schema_cx *cx, const fmcp_json *s, const fmcp_json *v, const char *k, size_t n,
+                             size_t idx, int top)
+{
+    const fmcp_json *kv[FMCP__SK_COUNT], *x, *m;
+    int r, ok, i;
+    if (!fmcp_json_is(s, FMCP_JSON_OBJECT) || cx->rc != FMCP_OK) return 0;
+    if (++cx->evals > cx->max_evals || cx->depth >= FASTMCP_SCHEMA_MAX_DEPTH) return fmcp__schema_eval(cx, s, v);
+    fmcp__schema_keywords(s, kv);
+    if (fmcp__schema_seen_here(cx, kv, v, k, n, idx, top)) return 1;
+    cx->depth++;
+    r = fmcp__schema_seen_in(cx, kv[FMCP__SK_ALL_OF], v, k, n, idx, 1) ||
+        fmcp__schema_seen_in(cx, kv[FMCP__SK_ANY_OF], v, k, n, idx, 0) ||
+        fmcp__schema_seen_in(cx, kv[FMCP__SK_ONE_OF], v, k, n, idx, 0);
+    for (i = 0; i < 2 && !r && cx->rc == FMCP_OK; i++)
+        if ((x = kv[i ? FMCP__SK_DYNAMIC_REF : FMCP__SK_REF]) != NULL) {
+            const fmcp_json *t = fmcp__schema_target(cx, i ? "$dynamicRef" : "$ref", x);
+            r = t && fmcp__schema_seen(cx, t, v, k, n, idx, 0);
+        }
+    if (!r && (x = kv[FMCP__SK_IF]) != NULL && cx->rc == FMCP_OK) {
+        cx->quiet++;
+        ok = fmcp__schema_eval(cx, x, v);
+        cx->quiet--;
+        r = ok ? fmcp__schema_seen(cx, x, v, k, n, idx, 0) || fmcp__schema_seen(cx, kv[FMCP__SK_THEN], v, k, n, idx, 0)
+               : fmcp__schema_seen(cx, kv[FMCP__SK_ELSE], v, k, n, idx, 0);
+    }
+    x = kv[FMCP__SK_DEPENDENT_SCHEMAS];
+    for (m = fmcp_json_is(x, FMCP_JSON_OBJECT) ? fmcp_json_first(x) : NULL; m && !r; m = fmcp_json_next(m)) {
+        size_t dn = 0;
+        const char *dk = fmcp_json_key(m, &dn);
+        r = fmcp_json_getn(v, dk, dn) && fmcp__schema_seen(cx, m, v, k, n, idx, 0);
+    }
+    cx->depth--;
+    return r && cx->rc == FMCP_OK;
+}
+
+/* Runs after every other keyword of s passed, as the annotations require. */
+static int fmcp__schema_uneval(fmcp__schema_cx *cx, const fmcp_json *s, const fmcp_json **kv, const fmcp_json *v)
+{
+    const fmcp_json *up = kv[FMCP__SK_UNEVALUATED_PROPERTIES], *ui = kv[FMCP__SK_UNEVALUATED_ITEMS], *m;
+    size_t i = 0, n = 0;
+    const char *k;
+    for (m = up && fmcp__schema_typeof(v) == FMCP_JSON_OBJECT ? fmcp_json_first(v) : NULL; m; m = fmcp_json_next(m)) {
+        k = fmcp_json_key(m, &n);
+        if (fmcp__schema_seen(cx, s, v, k, n, 0, 1)) continue;
+        if (cx->rc != FMCP_OK) return 0;
+        if (fmcp_json_is(up, FMCP_JSON_BOOL) && !fmcp_json_bool(up, 1))
+            return fmcp__schema_fail(cx, "property '%.*s' is not allowed (unevaluatedProperties)",
+                                     fmcp__schema_clip(k, n, 64), k);
+        if (!fmcp__schema_child(cx, up, m, k, n, 0)) return 0;
+    }
+    for (m = ui && fmcp_json_is(v, FMCP_JSON_ARRAY) ? fmcp_json_first(v) : NULL; m; m = fmcp_json_next(m), i++) {
+        if (fmcp__schema_seen(cx, s, v, NULL, 0, i, 1)) continue;
+        if (cx->rc != FMCP_OK) return 0;
+        if (!fmcp__schema_child(cx, ui, m, NULL, 0, i)) return 0;
+    }
+    return cx->rc == FMCP_OK;
+}
+
 static int fmcp__schema_eval(fmcp__schema_cx *cx, const fmcp_json *s, const fmcp_json *v)
 {
     const fmcp_json *kv[FMCP__SK_COUNT];
@@ -1065,7 +1168,8 @@ static int fmcp__schema_eval(fmcp__schema_cx *cx, const fmcp_json *s, const fmcp
          (!(g & FMCP__SG_STR) || t != FMCP_JSON_STRING || fmcp__schema_string(cx, kv, v)) &&
          (!(g & FMCP__SG_ARR) || t != FMCP_JSON_ARRAY || fmcp__schema_array(cx, kv, v)) &&
          (!(g & FMCP__SG_OBJ) || t != FMCP_JSON_OBJECT || fmcp__schema_object(cx, kv, v)) &&
-         (!(g & FMCP__SG_LOGIC) || fmcp__schema_logic(cx, kv, v));
+         (!(g & FMCP__SG_LOGIC) || fmcp__schema_logic(cx, kv, v)) &&
+         (!(g & FMCP__SG_UNEVAL) || fmcp__schema_uneval(cx, s, kv, v));
     cx->depth--;
     return ok;
 }

@@ -55,21 +55,25 @@
  *   maxItems, uniqueItems; properties, required, additionalProperties (a
  *   boolean or a schema), propertyNames, minProperties, maxProperties,
  *   dependentRequired, dependentSchemas; allOf, anyOf, oneOf, not,
- *   if/then/else; $defs (and draft-07 "definitions" as a pointer target),
+ *   if/then/else; unevaluatedProperties and unevaluatedItems (members and
+ *   items evaluated by the schema or by the in-place subschemas the
+ *   instance validates against: allOf, anyOf, oneOf, if/then/else,
+ *   dependentSchemas, $ref - section 11 of the core spec); $defs (and draft-07 "definitions" as a pointer target),
  *   $ref and $dynamicRef: "#" (the root), "#/json/pointer" (~0 ~1 and %XX
  *   escapes), "#name" ($anchor or $dynamicAnchor), each optionally
  *   prefixed by the root's "$id". $ref applies beside its sibling keywords
  *   (2020-12), and a schema may reference itself (trees).
  * Annotations only (never reject): pattern, patternProperties and format
  *   (there is no regex engine; when patternProperties is present,
- *   additionalProperties is not applied, since which members the patterns
- *   match is unknown), title, description, default, examples, deprecated,
+ *   additionalProperties and unevaluatedProperties do not apply to any
+ *   member of that object, since which members the patterns match is
+ *   unknown), title, description, default, examples, deprecated,
  *   readOnly, writeOnly, content*, $comment, and any unknown keyword (e.g.
- *   x-mcp-header). Not implemented: unevaluatedProperties,
- *   unevaluatedItems (ignored), dynamic scope ($dynamicRef resolves like
- *   $ref), "$id" inside subschemas (references resolve against the root
- *   document), other dialects' differences ($schema is not read).
- *   Keywords whose values have the wrong shape are ignored.
+ *   x-mcp-header). Not implemented: dynamic scope ($dynamicRef resolves
+ *   like $ref), "$id" inside subschemas (references resolve against the
+ *   root document), other dialects' differences ($schema is not read);
+ *   propertyNames takes booleans and minLength, maxLength, enum and const
+ *   only. Keywords whose values have the wrong shape are ignored.
  *
  * Bounds (per validation; compile-time overridable)
  *   FASTMCP_SCHEMA_MAX_DEPTH (64) nested subschema evaluations, $ref hops

@@ -309,6 +309,54 @@ static void test_conformance_fixture(void)
     NO(s, "{\"email\":\"a@b\",\"zip\":1}");
 }
 
+static void test_unevaluated(void)
+{
+    const char *p = "{\"properties\":{\"a\":{}},\"unevaluatedProperties\":false}";
+    OK(p, "{\"a\":1}");
+    NO(p, "{\"a\":1,\"b\":1}");
+    CHECK_STR(g_msg, "#: property 'b' is not allowed (unevaluatedProperties)");
+    p = "{\"allOf\":[{\"properties\":{\"foo\":{\"type\":\"string\"}}}],\"unevaluatedProperties\":false}";
+    OK(p, "{\"foo\":\"x\"}");
+    NO(p, "{\"foo\":\"x\",\"bar\":1}");
+    p = "{\"anyOf\":[{\"properties\":{\"foo\":{\"const\":\"x\"}},\"required\":[\"foo\"]},"
+        "{\"properties\":{\"bar\":{}},\"required\":[\"bar\"]}],\"unevaluatedProperties\":false}";
+    OK(p, "{\"foo\":\"x\"}");
+    OK(p, "{\"bar\":1}");
+    OK(p, "{\"foo\":\"x\",\"bar\":1}");
+    NO(p, "{\"foo\":\"y\",\"bar\":1}");   /* the failing branch's properties do not count */
+    p = "{\"if\":{\"properties\":{\"foo\":{\"const\":\"then\"}},\"required\":[\"foo\"]},"
+        "\"then\":{\"properties\":{\"bar\":{}}},\"else\":{\"properties\":{\"baz\":{}}},"
+        "\"unevaluatedProperties\":false}";
+    OK(p, "{\"foo\":\"then\",\"bar\":1}");
+    NO(p, "{\"foo\":\"then\",\"baz\":1}");
+    OK(p, "{\"baz\":1}");
+    NO(p, "{\"foo\":\"else\"}");
+    p = "{\"$defs\":{\"b\":{\"properties\":{\"bar\":{}}}},\"$ref\":\"#/$defs/b\",\"properties\":{\"foo\":{}},"
+        "\"unevaluatedProperties\":false}";
+    OK(p, "{\"foo\":1,\"bar\":1}");
+    NO(p, "{\"baz\":1}");
+    p = "{\"dependentSchemas\":{\"foo\":{\"properties\":{\"bar\":{}}}},\"properties\":{\"foo\":{}},"
+        "\"unevaluatedProperties\":false}";
+    OK(p, "{\"foo\":1,\"bar\":1}");
+    NO(p, "{\"bar\":1}");
+    OK("{\"unevaluatedProperties\":{\"type\":\"string\"}}", "{\"a\":\"x\"}");
+    NO("{\"unevaluatedProperties\":{\"type\":\"string\"}}", "{\"a\":1}");
+    OK("{\"allOf\":[{\"unevaluatedProperties\":true}],\"unevaluatedProperties\":false}", "{\"a\":1}");
+    NO("{\"not\":{\"not\":{\"properties\":{\"a\":{}}}},\"unevaluatedProperties\":false}", "{\"a\":1}");
+    OK("{\"additionalProperties\":true,\"unevaluatedProperties\":false}", "{\"a\":1}");
+    OK("{\"unevaluatedProperties\":false}", "[1]");
+    p = "{\"prefixItems\":[{\"type\":\"string\"}],\"unevaluatedItems\":false}";
+    OK(p, "[\"a\"]");
+    NO(p, "[\"a\",\"b\"]");
+    CHECK_STR(g_msg, "#/1: no value is allowed here (false schema)");
+    OK("{\"items\":{\"type\":\"string\"},\"unevaluatedItems\":false}", "[\"a\",\"b\"]");
+    OK("{\"allOf\":[{\"prefixItems\":[true]}],\"unevaluatedItems\":false}", "[1]");
+    NO("{\"allOf\":[{\"prefixItems\":[true]}],\"unevaluatedItems\":false}", "[1,2]");
+    p = "{\"contains\":{\"type\":\"string\"},\"unevaluatedItems\":{\"type\":\"integer\"}}";
+    OK(p, "[\"a\",1]");
+    NO(p, "[\"a\",true]");
+}
+
 static void test_refs(void)
 {
     const char *p = "{\"$defs\":{\"n\":{\"type\":\"integer\"}},\"properties\":{\"x\":{\"$ref\":\"#/$defs/n\"}}}";
@@ -559,6 +607,7 @@ int main(void)
     T_RUN(test_null_instance_is_empty_object);
     T_RUN(test_composition);
     T_RUN(test_conformance_fixture);
+    T_RUN(test_unevaluated);
     T_RUN(test_refs);
     T_RUN(test_tree);
     T_RUN(test_check);
