@@ -560,6 +560,82 @@ static void test_registration(void)
     fmcp_server_destroy(srv);
 }
 
+/* ---- through the engine: tools/call answers with the validator's message - */
+
+static char g_last[2048];
+
+static fmcp_result t_send(void *u, const char *json, size_t len, const fmcp_send_info *info)
+{
+    (void)u; (void)info;
+    if (len >= sizeof g_last) len = sizeof g_last - 1;
+    memcpy(g_last, json, len);
+    g_last[len] = 0;
+    return FMCP_OK;
+}
+
+static fmcp_result t_ok(fmcp_ctx *c, void *u) { (void)u; return fmcp_ctx_add_text(c, "ran"); }
+
+/* The text of the last answer's first content block, or its error message. */
+static const char *last_text(char *buf, size_t cap, int *is_error)
+{
+    fmcp_json_doc *d = parse(g_last);
+    const fmcp_json *res = fmcp_json_get(fmcp_json_root(d), "result");
+    const char *t = fmcp_json_get_str(fmcp_json_at(fmcp_json_get(res, "content"), 0), "text", NULL);
+    buf[0] = 0;
+    *is_error = fmcp_json_get_bool(res, "isError", 0);
+    if (!t) t = fmcp_json_get_str(fmcp_json_get(fmcp_json_root(d), "error"), "message", "");
+    snprintf(buf, cap, "%s", t ? t : "");
+    if (d) fmcp_json_doc_free(d);
+    return buf;
+}
+
+static void test_engine(void)
+{
+    static const char *const init = "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":"
+        "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}";
+    fmcp_server_desc sd;
+    fmcp_session_desc ss;
+    fmcp_server *srv = NULL;
+    fmcp_session *se = NULL;
+    fmcp_tool_desc t;
+    char text[512];
+    int err = 0;
+    const char *call;
+    memset(&sd, 0, sizeof sd);
+    sd.workers = -1;
+    CHECK_OK(fmcp_server_create(&sd, &srv));
+    if (!srv) return;
+    memset(&t, 0, sizeof t);
+    t.name = "order"; t.handler = t_ok;
+    t.input_schema = "{\"type\":\"object\",\"$defs\":{\"line\":{\"type\":\"object\",\"properties\":"
+                     "{\"qty\":{\"type\":\"integer\",\"minimum\":1}},\"required\":[\"qty\"]}},"
+                     "\"properties\":{\"lines\":{\"type\":\"array\",\"minItems\":1,\"items\":{\"$ref\":\"#/$defs/line\"}}},"
+                     "\"required\":[\"lines\"],\"additionalProperties\":false}";
+    CHECK_OK(fmcp_server_add_tool(srv, &t));
+    memset(&ss, 0, sizeof ss);
+    ss.send = t_send;
+    CHECK_OK(fmcp_session_create(srv, &ss, &se));
+    if (!se) { fmcp_server_destroy(srv); return; }
+    CHECK_OK(fmcp_session_receive(se, init, strlen(init)));
+    call = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}";
+    CHECK_OK(fmcp_session_receive(se, call, strlen(call)));
+    call = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"order\","
+           "\"arguments\":{\"lines\":[{\"qty\":2},{\"qty\":0}]}}}";
+    CHECK_OK(fmcp_session_receive(se, call, strlen(call)));
+    CHECK_STR(last_text(text, sizeof text, &err), "Invalid arguments: #/lines/1/qty: 0 is less than the minimum 1");
+    CHECK(err);
+    call = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"order\"}}";
+    CHECK_OK(fmcp_session_receive(se, call, strlen(call)));   /* absent arguments are {} */
+    CHECK_STR(last_text(text, sizeof text, &err), "Invalid arguments: #: missing required property 'lines'");
+    call = "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"order\","
+           "\"arguments\":{\"lines\":[{\"qty\":2}]}}}";
+    CHECK_OK(fmcp_session_receive(se, call, strlen(call)));
+    CHECK_STR(last_text(text, sizeof text, &err), "ran");
+    CHECK(!err);
+    fmcp_session_close(se);
+    fmcp_server_destroy(srv);
+}
+
 static void test_alloc_sweep(void)
 {
     /* the validator and the check never allocate; the spec writer grows its buffer */
@@ -615,6 +691,7 @@ int main(void)
     T_RUN(test_bounds_linear);
     T_RUN(test_messages);
     T_RUN(test_registration);
+    T_RUN(test_engine);
     T_RUN(test_alloc_sweep);
     return t_finish("mcp_schema");
 }
