@@ -1816,9 +1816,11 @@ FASTMCP_API const char *fmcp_tls_server_last_error(const fmcp_tls_server *s);
  *     included; FASTMCP_SCHEMA_MAX_EVALS (10000) subschema evaluations, plus
  *     two per value in the instance (so a long array checked by "items" is
  *     not refused while a composition that explodes - anyOf nested 20 deep
- *     - is cut off); FASTMCP_SCHEMA_MAX_WORK (1000000) element comparisons
- *     (uniqueItems, enum) and schema nodes visited while looking up
- *     anchors. Exceeding one rejects the instance with a message saying so.
+ *     - is cut off); FASTMCP_SCHEMA_MAX_WORK (1000000) value comparisons
+ *     (uniqueItems, enum; each weighs 1 + the compared container's length)
+ *     and schema nodes visited while looking up anchors. Exceeding one
+ *     rejects the instance with a message saying so. The engine validates
+ *     under its registry lock, so the bounds also bound that hold.
  */
 
 #ifdef __cplusplus
@@ -13189,6 +13191,7 @@ static int fmcp__schema_resolve(const fmcp_json *root, const char *ref, size_t n
     const fmcp_json *t;
     size_t flen;
     *out = NULL;
+    if (n == 0) { *out = root; return 1; }   /* "" is this document */
     if (hash != ref) {   /* only the root's own $id names this document */
         size_t idlen = 0, base = hash ? (size_t)(hash - ref) : n;
         const char *id = fmcp_json_str(fmcp_json_get(root, "$id"), &idlen);
@@ -13432,7 +13435,7 @@ static int fmcp__schema_generic(fmcp__schema_cx *cx, const fmcp_json **kv, const
     if (x && !fmcp__schema_type(cx, x, v)) return 0;
     if (fmcp_json_is(x = kv[FMCP__SK_ENUM], FMCP_JSON_ARRAY)) {
         for (e = fmcp_json_first(x); e; e = fmcp_json_next(e)) {
-            if (++cx->work > FASTMCP_SCHEMA_MAX_WORK) return fmcp__schema_over_work(cx);
+            if ((cx->work += 1 + fmcp_json_len(e)) > FASTMCP_SCHEMA_MAX_WORK) return fmcp__schema_over_work(cx);
             if (fmcp_json_equal(v, e)) break;
         }
         if (!e) return fmcp__schema_fail(cx, "value is not one of the enum values");
@@ -13632,7 +13635,7 @@ static int fmcp__schema_unique(fmcp__schema_cx *cx, const fmcp_json *v)
     unsigned long i = 0, j;
     for (a = fmcp_json_first(v); a; a = fmcp_json_next(a), i++)
         for (b = fmcp_json_next(a), j = i + 1; b; b = fmcp_json_next(b), j++) {
-            if (++cx->work > FASTMCP_SCHEMA_MAX_WORK) return fmcp__schema_over_work(cx);
+            if ((cx->work += 1 + fmcp_json_len(a)) > FASTMCP_SCHEMA_MAX_WORK) return fmcp__schema_over_work(cx);
             if (fmcp_json_equal(a, b)) return fmcp__schema_fail(cx, "items %lu and %lu are equal (uniqueItems)", i, j);
         }
     return 1;

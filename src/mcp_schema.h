@@ -80,9 +80,11 @@
  *     included; FASTMCP_SCHEMA_MAX_EVALS (10000) subschema evaluations, plus
  *     two per value in the instance (so a long array checked by "items" is
  *     not refused while a composition that explodes - anyOf nested 20 deep
- *     - is cut off); FASTMCP_SCHEMA_MAX_WORK (1000000) element comparisons
- *     (uniqueItems, enum) and schema nodes visited while looking up
- *     anchors. Exceeding one rejects the instance with a message saying so.
+ *     - is cut off); FASTMCP_SCHEMA_MAX_WORK (1000000) value comparisons
+ *     (uniqueItems, enum; each weighs 1 + the compared container's length)
+ *     and schema nodes visited while looking up anchors. Exceeding one
+ *     rejects the instance with a message saying so. The engine validates
+ *     under its registry lock, so the bounds also bound that hold.
  */
 
 #ifdef __cplusplus

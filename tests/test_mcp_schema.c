@@ -390,6 +390,8 @@ static void test_refs(void)
     OK(p, "7");
     NO(p, "12");
     NO(p, "3");
+    OK("{\"properties\":{\"a\":{\"$ref\":\"\"}},\"type\":\"object\"}", "{\"a\":{}}");   /* an empty reference is this document */
+    NO("{\"properties\":{\"a\":{\"$ref\":\"\"}},\"type\":\"object\"}", "{\"a\":1}");
     p = "{\"$defs\":{\"d\":{\"$dynamicAnchor\":\"item\",\"type\":\"string\"}},\"items\":{\"$dynamicRef\":\"#item\"}}";
     OK(p, "[\"a\"]");
     NO(p, "[1]");
@@ -504,6 +506,22 @@ static void test_bounds_linear(void)
     char *a = big_array(20000, 1), *b = big_array(1000, 1), *c = big_array(2000, 1);
     if (a) OK("{\"items\":{\"type\":\"integer\",\"minimum\":0}}", a);   /* budget grows with the instance */
     if (b) OK("{\"uniqueItems\":true}", b);
+    {   /* comparisons weigh the compared containers: 300 arrays of 300 */
+        char *w = (char *)malloc(300 * 1000 + 8);
+        int i, j, n = 0;
+        if (w) {
+            w[n++] = '[';
+            for (i = 0; i < 300; i++) {
+                n += sprintf(w + n, "%s[", i ? "," : "");
+                for (j = 0; j < 300; j++) n += sprintf(w + n, "%s%d", j ? "," : "", j == 299 ? i : 0);
+                w[n++] = ']';
+            }
+            w[n++] = ']';
+            w[n] = 0;
+            CHECK_EQ_INT(val("{\"uniqueItems\":true}", w), FMCP_ERR_TOO_LARGE);
+            free(w);
+        }
+    }
     if (c) {
         CHECK_EQ_INT(val("{\"uniqueItems\":true}", c), FMCP_ERR_TOO_LARGE);   /* 2M comparisons */
         CHECK(strstr(g_msg, "comparisons") != NULL);
