@@ -82,6 +82,8 @@
  *   jwt     RS256 JWT verifier (claims policy, one verdict, key sets) and issuer
  *   http    HTTP/1.1 event loop (epoll/poll), server engine, small client
  *   tls     TLS 1.2 client/server transports for http (BearSSL, opt-in)
+ *   mcp_schema tool schemas: compact parameter spec, $ref checks, bounded JSON
+ *           Schema 2020-12 validator for tool arguments
  *   mcp     JSON-RPC 2.0 + MCP server engine: tools, resources, prompts, workers
  *   mcp_era the engine's 2026-07-28 half: stateless requests, server/discover,
  *           multi round-trip input, subscriptions/listen, caching hints

@@ -1,4 +1,5 @@
 /* mcp: implementation */
+#include "mcp_schema.h"
 #include "mcp.h"
 
 #include <string.h>
@@ -314,118 +315,6 @@ static int fmcp__tasks_call(struct fmcp__mcp_req *r, fmcp_ctx *c, int support);
 static void fmcp__tasks_settle(fmcp_ctx *c, fmcp_result rc, int cancelled);
 static void fmcp__tasks_write_ext(fmcp_json_writer *w);
 
-/* ---- compact parameter spec -> JSON Schema ------------------------------- */
-
-typedef struct fmcp__mcp_param {
-    const char *name, *type;
-    size_t name_len, type_len;   /* type spans "enum(a|b)" whole */
-    int optional;
-} fmcp__mcp_param;
-
-static void fmcp__mcp_skip_ws(const char **p)
-{
-    while (**p == ' ' || **p == '\t' || **p == '\n' || **p == '\r') (*p)++;
-}
-
-static int fmcp__mcp_is_name_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.';
-}
-
-/* 1 = a parameter was read, 0 = end of spec, -1 = syntax error. */
-static int fmcp__mcp_spec_next(const char **pp, fmcp__mcp_param *out)
-{
-    const char *p = *pp;
-    fmcp__mcp_skip_ws(&p);
-    if (!*p) return 0;
-    out->name = p;
-    while (fmcp__mcp_is_name_char(*p)) p++;
-    out->name_len = (size_t)(p - out->name);
-    if (!out->name_len) return -1;
-    fmcp__mcp_skip_ws(&p);
-    out->optional = (*p == '?');
-    if (out->optional) p++;
-    fmcp__mcp_skip_ws(&p);
-    if (*p++ != ':') return -1;
-    fmcp__mcp_skip_ws(&p);
-    out->type = p;
-    while (*p >= 'a' && *p <= 'z') p++;
-    if ((size_t)(p - out->type) == 4 && memcmp(out->type, "enum", 4) == 0) {
-        if (*p != '(') return -1;
-        while (*p && *p != ')') p++;
-        if (*p++ != ')') return -1;
-    }
-    out->type_len = (size_t)(p - out->type);
-    fmcp__mcp_skip_ws(&p);
-    if (*p == ',') p++;
-    else if (*p) return -1;
-    *pp = p;
-    return 1;
-}
-
-static int fmcp__mcp_type_known(const char *t, size_t n)
-{
-    static const char *const names[] = { "string", "integer", "number", "boolean", "object", "array" };
-    size_t i;
-    for (i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strlen(names[i]) == n && memcmp(names[i], t, n) == 0) return 1;
-    return 0;
-}
-
-/* Writes the enum words of "enum(a|b)" as a JSON array; 0 if a word is empty. */
-static int fmcp__mcp_write_enum(fmcp_json_writer *w, const char *t, size_t n)
-{
-    const char *p = t + 5, *end = t + n - 1;
-    fmcp_jw_array_begin(w);
-    while (p <= end) {
-        const char *q = p, *e;
-        while (q < end && *q != '|') q++;
-        e = q;
-        while (p < e && *p == ' ') p++;
-        while (e > p && e[-1] == ' ') e--;
-        if (e == p) return 0;
-        fmcp_jw_strn(w, p, (size_t)(e - p));
-        p = q + 1;
-    }
-    fmcp_jw_array_end(w);
-    return 1;
-}
-
-static fmcp_result fmcp__mcp_spec_schema(const char *spec, fmcp_json_writer *w)
-{
-    fmcp__mcp_param prm;
-    const char *p = spec;
-    int r;
-    fmcp_jw_object_begin(w);
-    fmcp_jw_key(w, "type"); fmcp_jw_str(w, "object");
-    fmcp_jw_key(w, "properties"); fmcp_jw_object_begin(w);
-    while ((r = fmcp__mcp_spec_next(&p, &prm)) == 1) {
-        fmcp_jw_keyn(w, prm.name, prm.name_len);
-        fmcp_jw_object_begin(w);
-        fmcp_jw_key(w, "type");
-        if (prm.type_len > 4 && memcmp(prm.type, "enum", 4) == 0) {
-            fmcp_jw_str(w, "string");
-            fmcp_jw_key(w, "enum");
-            if (!fmcp__mcp_write_enum(w, prm.type, prm.type_len)) return FMCP_ERR_PARSE;
-        } else if (fmcp__mcp_type_known(prm.type, prm.type_len)) {
-            fmcp_jw_strn(w, prm.type, prm.type_len);
-        } else {
-            return FMCP_ERR_PARSE;
-        }
-        fmcp_jw_object_end(w);
-    }
-    if (r < 0) return FMCP_ERR_PARSE;
-    fmcp_jw_object_end(w);
-    fmcp_jw_key(w, "required"); fmcp_jw_array_begin(w);
-    p = spec;
-    while (fmcp__mcp_spec_next(&p, &prm) == 1)
-        if (!prm.optional) fmcp_jw_strn(w, prm.name, prm.name_len);
-    fmcp_jw_array_end(w);
-    fmcp_jw_object_end(w);
-    return w->err;
-}
-
 /* ---- registry ------------------------------------------------------------ */
 
 static void fmcp__mcp_item_free(const fmcp_allocator *a, fmcp__mcp_item *it)
@@ -483,7 +372,10 @@ static fmcp_result fmcp__mcp_jw_raw_object(fmcp_json_writer *w, const fmcp_alloc
     r = fmcp_json_parse(json, len, &o, &doc, NULL);
     if (r != FMCP_OK) return r;
     if (!fmcp_json_is(fmcp_json_root(doc), FMCP_JSON_OBJECT)) r = FMCP_ERR_TYPE;
-    else { fmcp_jw_key(w, key); fmcp_jw_value(w, fmcp_json_root(doc)); }
+    else if ((r = fmcp_schema_check(fmcp_json_root(doc), NULL, 0)) == FMCP_OK) {   /* outputSchema */
+        fmcp_jw_key(w, key);
+        fmcp_jw_value(w, fmcp_json_root(doc));
+    }
     fmcp_json_doc_free(doc);
     return r;
 }
@@ -565,9 +457,9 @@ static fmcp_result fmcp__mcp_tool_schema(const fmcp_allocator *a, const fmcp_too
     size_t n = 0;
     fmcp_result r;
     fmcp_jw_init(&w, a);
-    if (d->params) r = fmcp__mcp_spec_schema(d->params, &w);
+    if (d->params) r = fmcp_schema_from_spec(d->params, &w);
     else if (d->input_schema) { fmcp_jw_raw(&w, d->input_schema, strlen(d->input_schema)); r = w.err; }
-    else r = fmcp__mcp_spec_schema("", &w);
+    else r = fmcp_schema_from_spec("", &w);
     if (r == FMCP_OK) r = fmcp_jw_finish(&w, &text, &n);
     if (r != FMCP_OK) { fmcp_jw_reset(&w); return r; }
     memset(&o, 0, sizeof o);
@@ -575,6 +467,7 @@ static fmcp_result fmcp__mcp_tool_schema(const fmcp_allocator *a, const fmcp_too
     r = fmcp_json_parse(text, n, &o, &it->schema, NULL);
     fmcp_jw_free_output(&w, text);
     if (r == FMCP_OK && !fmcp_json_is(fmcp_json_root(it->schema), FMCP_JSON_OBJECT)) r = FMCP_ERR_TYPE;
+    if (r == FMCP_OK) r = fmcp_schema_check(fmcp_json_root(it->schema), NULL, 0);
     return r;
 }
 
@@ -2308,71 +2201,15 @@ static void fmcp__mcp_handle_list(fmcp__mcp_req *r, fmcp_item_kind k, const char
     fmcp__mcp_req_end(r, &w);
 }
 
-/* ---- argument validation (the subset of JSON Schema tools declare) -------- */
-
-static int fmcp__mcp_type_is(const fmcp_json *v, const char *t)
-{
-    fmcp_json_type jt = fmcp_json_typeof(v);
-    if (strcmp(t, "string") == 0) return jt == FMCP_JSON_STRING;
-    if (strcmp(t, "number") == 0) return jt == FMCP_JSON_NUMBER;
-    if (strcmp(t, "integer") == 0) {
-        double d = fmcp_json_double(v, 0.5);
-        return jt == FMCP_JSON_NUMBER && (fmcp_json_is_int(v) || (d == (double)(int64_t)d && d > -9e18 && d < 9e18));
-    }
-    if (strcmp(t, "boolean") == 0) return jt == FMCP_JSON_BOOL;
-    if (strcmp(t, "object") == 0) return jt == FMCP_JSON_OBJECT;
-    if (strcmp(t, "array") == 0) return jt == FMCP_JSON_ARRAY;
-    if (strcmp(t, "null") == 0) return jt == FMCP_JSON_NULL;
-    return 1;   /* unknown type names do not reject */
-}
-
-/* "type" may be a name or an array of names. */
-static int fmcp__mcp_type_ok(const fmcp_json *v, const fmcp_json *type)
-{
-    const fmcp_json *t;
-    if (!type) return 1;
-    if (fmcp_json_is(type, FMCP_JSON_STRING)) return fmcp__mcp_type_is(v, fmcp_json_str(type, NULL));
-    if (!fmcp_json_is(type, FMCP_JSON_ARRAY)) return 1;
-    for (t = fmcp_json_first(type); t; t = fmcp_json_next(t))
-        if (fmcp_json_is(t, FMCP_JSON_STRING) && fmcp__mcp_type_is(v, fmcp_json_str(t, NULL))) return 1;
-    return 0;
-}
-
-static int fmcp__mcp_enum_ok(const fmcp_json *v, const fmcp_json *en)
-{
-    const fmcp_json *e;
-    if (!fmcp_json_is(en, FMCP_JSON_ARRAY)) return 1;
-    for (e = fmcp_json_first(en); e; e = fmcp_json_next(e))
-        if (fmcp_json_equal(v, e)) return 1;
-    return 0;
-}
+/* ---- argument validation (mcp_schema) ------------------------------------- */
 
 /* 1 when args satisfy schema; else 0 with a message in msg. */
 static int fmcp__mcp_validate(const fmcp_json *schema, const fmcp_json *args, char *msg, size_t cap)
 {
-    const fmcp_json *props = fmcp_json_get(schema, "properties");
-    const fmcp_json *req = fmcp_json_get(schema, "required"), *x;
-    if (args && !fmcp_json_is(args, FMCP_JSON_OBJECT)) {
-        snprintf(msg, cap, "Invalid arguments: expected an object");
-        return 0;
-    }
-    for (x = fmcp_json_first(req); x; x = fmcp_json_next(x)) {
-        const char *name = fmcp_json_str(x, NULL);
-        if (name && !fmcp_json_get(args, name)) {
-            snprintf(msg, cap, "Invalid arguments: missing required property '%.64s'", name);
-            return 0;
-        }
-    }
-    for (x = fmcp_json_first(args); x; x = fmcp_json_next(x)) {
-        const char *name = fmcp_json_key(x, NULL);
-        const fmcp_json *ps = fmcp_json_get(props, name);
-        if (!ps) continue;
-        if (!fmcp__mcp_type_ok(x, fmcp_json_get(ps, "type")) || !fmcp__mcp_enum_ok(x, fmcp_json_get(ps, "enum"))) {
-            snprintf(msg, cap, "Invalid arguments: property '%.64s' has a wrong type or value", name);
-            return 0;
-        }
-    }
-    return 1;
+    static const char pre[] = "Invalid arguments: ";
+    if (cap <= sizeof pre) return fmcp_schema_validate(schema, args, NULL, 0) == FMCP_OK;
+    memcpy(msg, pre, sizeof pre);
+    return fmcp_schema_validate(schema, args, msg + sizeof pre - 1, cap - (sizeof pre - 1)) == FMCP_OK;
 }
 
 /* An isError tool result carrying one text block. */

@@ -38,8 +38,10 @@
  *       type  := string | integer | number | boolean | object | array
  *              | enum "(" word { "|" word } ")"   (string enum)
  *   e.g. "operation:string, data:object, count?:integer, mode:enum(a|b)".
- *   Arguments are checked (object, required members, primitive types, enums)
- *   before the handler runs; a violation gives an isError result for
+ *   A schema (input or output) whose $ref is not local gives FMCP_ERR_UNSUPPORTED
+ *   (nothing is fetched); a local $ref that does not resolve FMCP_ERR_INVALID_ARG.
+ *   Arguments are checked against the input schema (JSON Schema 2020-12,
+ *   bounded: see mcp_schema) before the handler runs; a violation gives an isError result for
  *   protocol 2025-11-25 and JSON-RPC -32602 for older ones. Hints are tri-state
  *   ints: 0 unset, 1 true, -1 false. `scopes` (space separated) is passed to
  *   the authorisation hook. Adding or removing after sessions exist sends

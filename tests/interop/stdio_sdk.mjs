@@ -64,8 +64,11 @@ try {
   check('elicitation round trip', r.content[0].text === 'User response: action=accept, content={"username":"ann","email":"a@b.c"}', r.content[0].text);
   r = await call('test_elicitation_sep1034_defaults');
   check('elicitation SEP-1034', /^Elicitation completed: action=accept/.test(r.content[0].text));
-  r = await call('json_schema_2020_12_tool', { name: 'x' });
-  check('tools/call 2020-12', r.content[0].text === 'Received: {"name":"x"}');
+  r = await call('json_schema_2020_12_tool', { name: 'x', email: 'a@b.c' });
+  check('tools/call 2020-12', r.content[0].text === 'Received: {"name":"x","email":"a@b.c"}');
+  let bad2020 = null, r2020 = null;   // anyOf phone/email, and the else branch requires email
+  try { r2020 = await call('json_schema_2020_12_tool', { name: 'x' }); } catch (e) { bad2020 = e; }
+  check('tools/call 2020-12 validates anyOf and if/then/else', bad2020?.code === -32602 || r2020?.isError === true);
   let bad = null;
   try { r = await call('test_sampling', {}); } catch (e) { bad = e; }
   check('invalid arguments rejected', bad?.code === -32602 || r?.isError === true);
