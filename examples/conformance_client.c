@@ -73,6 +73,64 @@ static int list_and_call(fmcp_client *c)
     return rc;
 }
 
+/* Sample arguments for a tool from its input schema: a value of each
+ * property's type (strings "conformance", integers 1, booleans true). */
+static void sample_args(const fmcp_json *schema, char *out, size_t cap)
+{
+    fmcp_json_writer w;
+    const fmcp_json *p;
+    char *text;
+    size_t n;
+    fmcp_jw_init(&w, NULL);
+    fmcp_jw_object_begin(&w);
+    for (p = fmcp_json_first(fmcp_json_get(schema, "properties")); p; p = fmcp_json_next(p)) {
+        size_t kl;
+        const char *k = fmcp_json_key(p, &kl), *type = fmcp_json_get_str(p, "type", "string");
+        fmcp_jw_keyn(&w, k, kl);
+        if (strcmp(type, "integer") == 0 || strcmp(type, "number") == 0) fmcp_jw_int(&w, 1);
+        else if (strcmp(type, "boolean") == 0) fmcp_jw_bool(&w, 1);
+        else if (strcmp(type, "object") == 0) { fmcp_jw_object_begin(&w); fmcp_jw_object_end(&w); }
+        else if (strcmp(type, "array") == 0) { fmcp_jw_array_begin(&w); fmcp_jw_array_end(&w); }
+        else fmcp_jw_str(&w, "conformance");
+    }
+    fmcp_jw_object_end(&w);
+    snprintf(out, cap, "{}");
+    if (fmcp_jw_finish(&w, &text, &n) == FMCP_OK) {
+        if (n < cap) memcpy(out, text, n + 1);
+        fmcp_jw_free_output(&w, text);
+    }
+}
+
+/* The 2026-07-28 client scenarios: call every tool the server lists, with
+ * sample arguments (multi round-trip, header mirroring); for the schema
+ * preservation scenario, echo the focal tool's inputSchema verbatim. */
+static int call_all(fmcp_client *c, const char *scenario)
+{
+    fmcp_json_doc *tools = NULL;
+    const fmcp_json *t;
+    int rc = 0;
+    fmcp_result r = fmcp_client_list_tools(c, &tools);
+    if (r != FMCP_OK) { fprintf(stderr, "tools/list: %s\n", fmcp_result_str(r)); return 1; }
+    for (t = fmcp_json_first(fmcp_json_get(fmcp_json_root(tools), "tools")); t; t = fmcp_json_next(t)) {
+        const char *name = fmcp_json_get_str(t, "name", "");
+        char args[8192];
+        if (strcmp(scenario, "json-schema-2020-12-preservation") == 0) {
+            const fmcp_json *focal;
+            char schema[7000];
+            if (strcmp(name, "json_schema_echo") != 0) continue;
+            for (focal = fmcp_json_first(fmcp_json_get(fmcp_json_root(tools), "tools")); focal; focal = fmcp_json_next(focal))
+                if (strcmp(fmcp_json_get_str(focal, "name", ""), "json_schema_echo") != 0) break;
+            if (!focal || fmcp_json_write(fmcp_json_get(focal, "inputSchema"), schema, sizeof schema, NULL) != FMCP_OK) continue;
+            snprintf(args, sizeof args, "{\"schema\":%s}", schema);
+        } else {
+            sample_args(fmcp_json_get(t, "inputSchema"), args, sizeof args);
+        }
+        rc |= call(c, name, args);
+    }
+    fmcp_json_doc_free(tools);
+    return rc;
+}
+
 static int run(fmcp_client *c, const char *scenario)
 {
     if (strcmp(scenario, "initialize") == 0) return 0;
@@ -80,6 +138,9 @@ static int run(fmcp_client *c, const char *scenario)
     if (strcmp(scenario, "elicitation-sep1034-client-defaults") == 0)
         return call(c, "test_client_elicitation_defaults", "{}");
     if (strcmp(scenario, "sse-retry") == 0) return call(c, "test_reconnection", "{}");
+    if (strncmp(scenario, "sep-2322", 8) == 0 || strncmp(scenario, "http-", 5) == 0 ||
+        strncmp(scenario, "json-schema", 11) == 0)
+        return call_all(c, scenario);
     return list_and_call(c);
 }
 

@@ -951,6 +951,10 @@ static fmcp_result fmcp__oa_reg_body(fmcp_oauth *o, const char *redirect, fmcp_j
         fmcp_jw_array_begin(w); fmcp_jw_str(w, "code"); fmcp_jw_array_end(w);
     }
     if (fmcp__oa_mine(w, extra, "token_endpoint_auth_method")) fmcp_jw_str(w, method);
+    /* SEP-837: OpenID providers treat redirect URIs by application type; a
+     * loopback (or custom-scheme) redirect is a native app's */
+    if (fmcp__oa_mine(w, extra, "application_type"))
+        fmcp_jw_str(w, strncmp(redirect, "https://", 8) == 0 ? "web" : "native");
     for (v = fmcp_json_first(fmcp_json_root(extra)); v; v = fmcp_json_next(v)) {
         size_t kl;
         const char *k = fmcp_json_key(v, &kl);
