@@ -23,6 +23,7 @@ VARIANT_BINS := $(BUILD)/tests/test_http_poll
 VARIANT_BINS += $(BUILD)/tests/test_rsa_noint128 $(BUILD)/san/test_rsa_noint128
 VARIANT_BINS += $(BUILD)/tests/test_json_portable
 VARIANT_BINS += $(BUILD)/tests/test_x25519_noint128 $(BUILD)/san/test_x25519_noint128
+VARIANT_BINS += $(BUILD)/tests/test_ec_noint128 $(BUILD)/san/test_ec_noint128
 VARIANT_BINS += $(BUILD)/tests/test_mcp_nothreads
 VARIANT_BINS += $(BUILD)/tests/test_mcp_client_nothreads
 VARIANT_BINS += $(BUILD)/tests/test_mcp_client_stdio_nothreads $(BUILD)/san/test_mcp_client_stdio_nothreads
@@ -47,6 +48,7 @@ BENCH_BINS   := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 bench_json_LIBS   := -lcjson
 bench_sha256_LIBS := -lcrypto
 bench_rsa_LIBS    := -lcrypto -lbearssl
+bench_ecdsa_LIBS  := -lcrypto -lbearssl
 bench_jwt_LIBS    := -ljwt -lcrypto
 
 .PHONY: all test bench amalgamate clean check-fresh tests san-tests fuzz run
@@ -99,6 +101,14 @@ $(BUILD)/tests/test_x25519_noint128: tests/test_x25519.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
 $(BUILD)/san/test_x25519_noint128: tests/test_x25519.c fastmcp.h tests/test.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
+
+# ec (P-256, P-384) again with 32-bit limbs
+$(BUILD)/tests/test_ec_noint128: tests/test_ec.c fastmcp.h tests/test.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
+$(BUILD)/san/test_ec_noint128: tests/test_ec.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
 
