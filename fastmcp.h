@@ -8206,7 +8206,149 @@ typedef struct fmcp__ec_def {
     fmcp__ec_mod p, n;
     fmcp__ec_fe b, gx, gy;           /* Montgomery form mod p */
     size_t bytes;
+    const fmcp__ec_limb *gtab;       /* FMCP__EC_GTAB odd multiples of G: x, y (n limbs each) */
 } fmcp__ec_def;
+
+/* Verification multiplies G by a public scalar with a width-7 NAF, adding
+ * affine points from this fixed table (no per-call precomputation). */
+#define FMCP__EC_GW 7
+#define FMCP__EC_GTAB (1 << (FMCP__EC_GW - 2))
+
+/* P-256: (2i + 1) G for i = 0..31, affine, Montgomery form (generated) */
+static const fmcp__ec_limb fmcp__ec_p256_gtab[32][2][FMCP__EC_N256] = {
+    { { FMCP__EC_W(0x79e730d418a9143c), FMCP__EC_W(0x75ba95fc5fedb601), FMCP__EC_W(0x79fb732b77622510), FMCP__EC_W(0x18905f76a53755c6) },
+      { FMCP__EC_W(0xddf25357ce95560a), FMCP__EC_W(0x8b4ab8e4ba19e45c), FMCP__EC_W(0xd2e88688dd21f325), FMCP__EC_W(0x8571ff1825885d85) } },
+    { { FMCP__EC_W(0xffac3f904eebc127), FMCP__EC_W(0xb027f84a087d81fb), FMCP__EC_W(0x66ad77dd87cbbc98), FMCP__EC_W(0x26936a3fb6ff747e) },
+      { FMCP__EC_W(0xb04c5c1fc983a7eb), FMCP__EC_W(0x583e47ad0861fe1a), FMCP__EC_W(0x788208311a2ee98e), FMCP__EC_W(0xd5f06a29e587cc07) } },
+    { { FMCP__EC_W(0xbe1b8aaec45c61f5), FMCP__EC_W(0x90ec649a94b9537d), FMCP__EC_W(0x941cb5aad076c20c), FMCP__EC_W(0xc9079605890523c8) },
+      { FMCP__EC_W(0xeb309b4ae7ba4f10), FMCP__EC_W(0x73c568efe5eb882b), FMCP__EC_W(0x3540a9877e7a1f68), FMCP__EC_W(0x73a076bb2dd1e916) } },
+    { { FMCP__EC_W(0x0746354ea0173b4f), FMCP__EC_W(0x2bd20213d23c00f7), FMCP__EC_W(0xf43eaab50c23bb08), FMCP__EC_W(0x13ba5119c3123e03) },
+      { FMCP__EC_W(0x2847d0303f5b9d4d), FMCP__EC_W(0x6742f2f25da67bdd), FMCP__EC_W(0xef933bdc77c94195), FMCP__EC_W(0xeaedd9156e240867) } },
+    { { FMCP__EC_W(0x75c96e8f264e20e8), FMCP__EC_W(0xabe6bfed59a7a841), FMCP__EC_W(0x2cc09c0444c8eb00), FMCP__EC_W(0xe05b3080f0c4e16b) },
+      { FMCP__EC_W(0x1eb7777aa45f3314), FMCP__EC_W(0x56af7bedce5d45e3), FMCP__EC_W(0x2b6e019a88b12f1a), FMCP__EC_W(0x086659cdfd835f9b) } },
+    { { FMCP__EC_W(0xea7d260a6245e404), FMCP__EC_W(0x9de407956e7fdfe0), FMCP__EC_W(0x1ff3a4158dac1ab5), FMCP__EC_W(0x3e7090f1649c9073) },
+      { FMCP__EC_W(0x1a7685612b944e88), FMCP__EC_W(0x250f939ee57f61c8), FMCP__EC_W(0x0c0daa891ead643d), FMCP__EC_W(0x68930023e125b88e) } },
+    { { FMCP__EC_W(0xccc425634b2ed709), FMCP__EC_W(0x0e356769856fd30d), FMCP__EC_W(0xbcbcd43f559e9811), FMCP__EC_W(0x738477ac5395b759) },
+      { FMCP__EC_W(0x35752b90c00ee17f), FMCP__EC_W(0x68748390742ed2e3), FMCP__EC_W(0x7cd06422bd1f5bc1), FMCP__EC_W(0xfbc08769c9e7b797) } },
+    { { FMCP__EC_W(0x72bcd8b7bc60055b), FMCP__EC_W(0x03cc23ee56e27e4b), FMCP__EC_W(0xee337424e4819370), FMCP__EC_W(0xe2aa0e430ad3da09) },
+      { FMCP__EC_W(0x40b8524f6383c45d), FMCP__EC_W(0xd766355442a41b25), FMCP__EC_W(0x64efa6de778a4797), FMCP__EC_W(0x2042170a7079adf4) } },
+    { { FMCP__EC_W(0x97091dcbd53c5c9d), FMCP__EC_W(0xf17624b6ac0a177b), FMCP__EC_W(0xb0f139752cfe2dff), FMCP__EC_W(0xc1a35c0a6c7a574e) },
+      { FMCP__EC_W(0x227d314693e79987), FMCP__EC_W(0x0575bf30e89cb80e), FMCP__EC_W(0x2f4e247f0d1883bb), FMCP__EC_W(0xebd512263274c3d0) } },
+    { { FMCP__EC_W(0xfea912baa5659ae8), FMCP__EC_W(0x68363aba25e1a16e), FMCP__EC_W(0xb8842277752c41ac), FMCP__EC_W(0xfe545c282897c3fc) },
+      { FMCP__EC_W(0x2d36e9e7dc4c696b), FMCP__EC_W(0x5806244afba977c5), FMCP__EC_W(0x85665e9be39508c1), FMCP__EC_W(0xf720ee256d12597b) } },
+    { { FMCP__EC_W(0x562e4cecc135b208), FMCP__EC_W(0x74e1b2654783f47d), FMCP__EC_W(0x6d2a506c5a3f3b30), FMCP__EC_W(0xecead9f4c16762fc) },
+      { FMCP__EC_W(0xf29dd4b2e286e5b9), FMCP__EC_W(0x1b0fadc083bb3c61), FMCP__EC_W(0x7a75023e7fac29a4), FMCP__EC_W(0xc086d5f1c9477fa3) } },
+    { { FMCP__EC_W(0xf4f876532de45068), FMCP__EC_W(0x37c7a7e89e2e1f6e), FMCP__EC_W(0xd0825fa2a3584069), FMCP__EC_W(0xaf2cea7c1727bf42) },
+      { FMCP__EC_W(0x0360a4fb9e4785a9), FMCP__EC_W(0xe5fda49c27299f4a), FMCP__EC_W(0x48068e1371ac2f71), FMCP__EC_W(0x83d0687b9077666f) } },
+    { { FMCP__EC_W(0xa4a319acd837879f), FMCP__EC_W(0x6fc1b49eed6b67b0), FMCP__EC_W(0xe395993332f1f3af), FMCP__EC_W(0x966742eb65432a2e) },
+      { FMCP__EC_W(0x4b8dc9feb4966228), FMCP__EC_W(0x96cc631243f43950), FMCP__EC_W(0x12068859c9b731ee), FMCP__EC_W(0x7b948dc356f79968) } },
+    { { FMCP__EC_W(0x042c2af497e2feb4), FMCP__EC_W(0xd36a42d7aebf7313), FMCP__EC_W(0x49d2c9eb084ffdd7), FMCP__EC_W(0x9f8aa54b2ef7c76a) },
+      { FMCP__EC_W(0x9200b7ba09895e70), FMCP__EC_W(0x3bd0c66fddb7fb58), FMCP__EC_W(0x2d97d10878eb4cbb), FMCP__EC_W(0x2d431068d84bde31) } },
+    { { FMCP__EC_W(0x5e5db46acb66e132), FMCP__EC_W(0xf1be963a0d925880), FMCP__EC_W(0x944a70270317b9e2), FMCP__EC_W(0xe266f95948603d48) },
+      { FMCP__EC_W(0x98db66735c208899), FMCP__EC_W(0x90472447a2fb18a3), FMCP__EC_W(0x8a966939777c619f), FMCP__EC_W(0x3798142a2a3be21b) } },
+    { { FMCP__EC_W(0xe2f73c696755ff89), FMCP__EC_W(0xdd3cf7e7473017e6), FMCP__EC_W(0x8ef5689d3cf7600d), FMCP__EC_W(0x948dc4f8b1fc87b4) },
+      { FMCP__EC_W(0xd9e9fe814ea53299), FMCP__EC_W(0x2d921ca298eb6028), FMCP__EC_W(0xfaecedfd0c9803fc), FMCP__EC_W(0xf38ae8914d7b4745) } },
+    { { FMCP__EC_W(0x871514560f664534), FMCP__EC_W(0x85ceae7c4b68f103), FMCP__EC_W(0xac09c4ae65578ab9), FMCP__EC_W(0x33ec6868f044b10c) },
+      { FMCP__EC_W(0x6ac4832b3a8ec1f1), FMCP__EC_W(0x5509d1285847d5ef), FMCP__EC_W(0xf909604f763f1574), FMCP__EC_W(0xb16c4303c32f63c4) } },
+    { { FMCP__EC_W(0xfd16847fdec67ef5), FMCP__EC_W(0x742ee464233e76b7), FMCP__EC_W(0x0b8e4134efc2b4c8), FMCP__EC_W(0xca640b8642a3e521) },
+      { FMCP__EC_W(0x653a01908ceb6aa9), FMCP__EC_W(0x313c300c547852d5), FMCP__EC_W(0x24e4ab126b237af7), FMCP__EC_W(0x2ba901628bb47af8) } },
+    { { FMCP__EC_W(0x00467bc58cce08b5), FMCP__EC_W(0xb636458c7f178d55), FMCP__EC_W(0xc5748baea677d806), FMCP__EC_W(0x2763a387dfa394eb) },
+      { FMCP__EC_W(0xa12b448a7d3cebb6), FMCP__EC_W(0xe7adda3e6f20d850), FMCP__EC_W(0xf63ebce51558462c), FMCP__EC_W(0x58b36143620088a8) } },
+    { { FMCP__EC_W(0xa9d89488a059c142), FMCP__EC_W(0x6f5ae714ff0b9346), FMCP__EC_W(0x068f237d16fb3664), FMCP__EC_W(0x5853e4c4363186ac) },
+      { FMCP__EC_W(0xe2d87d2363c52f98), FMCP__EC_W(0x2ec4a76681828876), FMCP__EC_W(0x47b864fae14e7b1c), FMCP__EC_W(0x0c0bc0e569192408) } },
+    { { FMCP__EC_W(0x624d60492ed22e91), FMCP__EC_W(0x6fdfe0b56f072822), FMCP__EC_W(0xeeca111539ce2271), FMCP__EC_W(0x98100a4fdb01614f) },
+      { FMCP__EC_W(0xb6b0daa2a35c628f), FMCP__EC_W(0xb6f94d2ec87e9a47), FMCP__EC_W(0xc67732591d57d9ce), FMCP__EC_W(0xf70bfeec03884a7b) } },
+    { { FMCP__EC_W(0x4ff23ffd248a7d06), FMCP__EC_W(0x80c5bfb4878873fa), FMCP__EC_W(0xb7d9ad9005745981), FMCP__EC_W(0x179c85db3db01994) },
+      { FMCP__EC_W(0xba41b06261a6966c), FMCP__EC_W(0x4d82d052eadce5a8), FMCP__EC_W(0x9e91cd3ba5e6a318), FMCP__EC_W(0x47795f4f95b2dda0) } },
+    { { FMCP__EC_W(0x1ee426ccd5cd79bf), FMCP__EC_W(0x0032940b946c6e18), FMCP__EC_W(0x1b1e8ae057477f58), FMCP__EC_W(0xe94f7d346d823278) },
+      { FMCP__EC_W(0xc747cb96782ba21a), FMCP__EC_W(0xc5254469f72b33a5), FMCP__EC_W(0x772ef6dec7f80c81), FMCP__EC_W(0xd73acbfe2cd9e6b5) } },
+    { { FMCP__EC_W(0x283c7513caa76097), FMCP__EC_W(0x0a624fa936c83906), FMCP__EC_W(0x6b20afec715af2c7), FMCP__EC_W(0x4b969974eba78bfd) },
+      { FMCP__EC_W(0x220755ccd921d60e), FMCP__EC_W(0x9b944e107baeca13), FMCP__EC_W(0x04819d515ded93d4), FMCP__EC_W(0x9bbff86e6dddfd27) } },
+    { { FMCP__EC_W(0x21950b421ff6acd3), FMCP__EC_W(0xffe7048453dc6909), FMCP__EC_W(0xff4cd0b228766127), FMCP__EC_W(0xabdbe6084fb7db2b) },
+      { FMCP__EC_W(0x837c92285e1109e8), FMCP__EC_W(0x26147d27f4645b5a), FMCP__EC_W(0x4d78f592f7818ed8), FMCP__EC_W(0xd394077ef247fa36) } },
+    { { FMCP__EC_W(0x508cec1c3b3f64c9), FMCP__EC_W(0xe20bc0ba1e5edf3f), FMCP__EC_W(0xda1deb852f4318d4), FMCP__EC_W(0xd20ebe0d5c3fa443) },
+      { FMCP__EC_W(0x370b4ea773241ea3), FMCP__EC_W(0x61f1511c5e1a5f65), FMCP__EC_W(0x99a5e23d82681c62), FMCP__EC_W(0xd731e383a2f54c2d) } },
+    { { FMCP__EC_W(0x97359638546c4d8d), FMCP__EC_W(0x5f9c3fc492f24679), FMCP__EC_W(0x912e8beda8c8acd9), FMCP__EC_W(0xec3a318d306634b0) },
+      { FMCP__EC_W(0x80167f41c31cb264), FMCP__EC_W(0x3db82f6f522113f2), FMCP__EC_W(0xb155bcd2dcafe197), FMCP__EC_W(0xfba1da5943465283) } },
+    { { FMCP__EC_W(0x258bbbf9e7305683), FMCP__EC_W(0x31eea5bf07ef5be6), FMCP__EC_W(0x0deb0e4a46c814c1), FMCP__EC_W(0x5cee8449a7b730dd) },
+      { FMCP__EC_W(0xeab495c5a0182bde), FMCP__EC_W(0xee759f879e27a6b4), FMCP__EC_W(0xc2cf6a6880e518ca), FMCP__EC_W(0x25e8013ff14cf3f4) } },
+    { { FMCP__EC_W(0x3ec832e77acaca28), FMCP__EC_W(0x1bfeea57c7385b29), FMCP__EC_W(0x068212e3fd1eaf38), FMCP__EC_W(0xc13298306acf8ccc) },
+      { FMCP__EC_W(0xb909f2db2aac9e59), FMCP__EC_W(0x5748060db661782a), FMCP__EC_W(0xc5ab2632c79b7a01), FMCP__EC_W(0xda44c6c600017626) } },
+    { { FMCP__EC_W(0x69d44ed65c46aa8e), FMCP__EC_W(0x2100d5d3a8d063d1), FMCP__EC_W(0xcb9727eaa2d17c36), FMCP__EC_W(0x4c2bab1b8add53b7) },
+      { FMCP__EC_W(0xa084e90c15426704), FMCP__EC_W(0x778afcd3a837ebea), FMCP__EC_W(0x6651f7017ce477f8), FMCP__EC_W(0xa062499846fb7a8b) } },
+    { { FMCP__EC_W(0x3667eb1a7f4c04cc), FMCP__EC_W(0x59556621a9404f84), FMCP__EC_W(0x71cdf6537eceb50a), FMCP__EC_W(0x994a44a69b8335fa) },
+      { FMCP__EC_W(0xd7faf819dbeb9b69), FMCP__EC_W(0x473c5680eed4350d), FMCP__EC_W(0xb6658466da44bba2), FMCP__EC_W(0x0d1bc780872bdbf3) } },
+    { { FMCP__EC_W(0xb8d3d9319ff91fe5), FMCP__EC_W(0x039c4800f0518eed), FMCP__EC_W(0x95c376329182cb26), FMCP__EC_W(0x0763a43482fc568d) },
+      { FMCP__EC_W(0x707c04d5383e76ba), FMCP__EC_W(0xac98b930824e8197), FMCP__EC_W(0x92bf7c8f91230de0), FMCP__EC_W(0x90876a0140959b70) } },
+};
+/* P-384: (2i + 1) G for i = 0..31, affine, Montgomery form (generated) */
+static const fmcp__ec_limb fmcp__ec_p384_gtab[32][2][FMCP__EC_N384] = {
+    { { FMCP__EC_W(0x3dd0756649c0b528), FMCP__EC_W(0x20e378e2a0d6ce38), FMCP__EC_W(0x879c3afc541b4d6e), FMCP__EC_W(0x6454868459a30eff), FMCP__EC_W(0x812ff723614ede2b), FMCP__EC_W(0x4d3aadc2299e1513) },
+      { FMCP__EC_W(0x23043dad4b03a4fe), FMCP__EC_W(0xa1bfa8bf7bb4a9ac), FMCP__EC_W(0x8bade7562e83b050), FMCP__EC_W(0xc6c3521968f4ffd9), FMCP__EC_W(0xdd8002263969a840), FMCP__EC_W(0x2b78abc25a15c5e9) } },
+    { { FMCP__EC_W(0x05e4dbe6c1dc4073), FMCP__EC_W(0xc54ea9fff04f779c), FMCP__EC_W(0x6b2034e9a170ccf0), FMCP__EC_W(0x3a48d732d51c6c3e), FMCP__EC_W(0xe36f7e2d263aa470), FMCP__EC_W(0xd283fe68e7c1c3ac) },
+      { FMCP__EC_W(0x7e284821c04ee157), FMCP__EC_W(0x92d789a77ae0e36d), FMCP__EC_W(0x132663c04ef67446), FMCP__EC_W(0x68012d5ad2e1d0b4), FMCP__EC_W(0xf6db68b15102b339), FMCP__EC_W(0x465465fc983292af) } },
+    { { FMCP__EC_W(0xbb595eba68f1f0df), FMCP__EC_W(0xc185c0cbcc873466), FMCP__EC_W(0x7f1eb1b5293c703b), FMCP__EC_W(0x60db2cf5aacc05e6), FMCP__EC_W(0xc676b987e2e8e4c6), FMCP__EC_W(0xe1bb26b11d178ffb) },
+      { FMCP__EC_W(0x2b694ba07073fa21), FMCP__EC_W(0x22c16e2e72f34566), FMCP__EC_W(0x80b61b3101c35b99), FMCP__EC_W(0x4b237faf982c0411), FMCP__EC_W(0xe6c5944024de236d), FMCP__EC_W(0x4db1c9d6e209e4a3) } },
+    { { FMCP__EC_W(0xdf13b9d17d69222b), FMCP__EC_W(0x4ce6415f874774b1), FMCP__EC_W(0x731edcf8211faa95), FMCP__EC_W(0x5f4215d1659753ed), FMCP__EC_W(0xf893db589db2df55), FMCP__EC_W(0x932c9f811c89025b) },
+      { FMCP__EC_W(0x0996b2207706a61e), FMCP__EC_W(0x135349d5a8641c79), FMCP__EC_W(0x65aad76f50130844), FMCP__EC_W(0x0ff37c0401fff780), FMCP__EC_W(0xf57f238e693b0706), FMCP__EC_W(0xd90a16b6af6c9b3e) } },
+    { { FMCP__EC_W(0x2f5d200e2353b92f), FMCP__EC_W(0xe35d87293fd7e4f9), FMCP__EC_W(0x26094833a96d745d), FMCP__EC_W(0xdc351dc13cbfff3f), FMCP__EC_W(0x26d464c6dad54d6a), FMCP__EC_W(0x5cab1d1d53636c6a) },
+      { FMCP__EC_W(0xf2813072b18ec0b0), FMCP__EC_W(0x3777e270d742aa2f), FMCP__EC_W(0x27f061c7033ca7c2), FMCP__EC_W(0xa6ecaccc68ead0d8), FMCP__EC_W(0x7d9429f4ee69a754), FMCP__EC_W(0xe770633431e8f5c6) } },
+    { { FMCP__EC_W(0xc7708b19b68b8c7d), FMCP__EC_W(0x4532077c44377aba), FMCP__EC_W(0x0dcc67706cdad64f), FMCP__EC_W(0x01b8bf56147b6602), FMCP__EC_W(0xf8d89885f0561d79), FMCP__EC_W(0x9c19e9fc7ba9c437) },
+      { FMCP__EC_W(0x764eb146bdc4ba25), FMCP__EC_W(0x604fe46bac144b83), FMCP__EC_W(0x3ce813298a77e780), FMCP__EC_W(0x2e070f36fe9e682e), FMCP__EC_W(0x41821d0c3a53287a), FMCP__EC_W(0x9aa62f9f3533f918) } },
+    { { FMCP__EC_W(0x9b7aeb7e75ccbdfb), FMCP__EC_W(0xb25e28c5f6749a95), FMCP__EC_W(0x8a7a8e4633b7d4ae), FMCP__EC_W(0xdb5203a8d9c1bd56), FMCP__EC_W(0xd2657265ed22df97), FMCP__EC_W(0xb51c56e18cf23c94) },
+      { FMCP__EC_W(0xf4d394596c3d812d), FMCP__EC_W(0xd8e88f1a87cae0c2), FMCP__EC_W(0x789a2a48cf4d0fe3), FMCP__EC_W(0xb7feac2dfec38d60), FMCP__EC_W(0x81fdbd1c3b490ec3), FMCP__EC_W(0x4617adb7cc6979e1) } },
+    { { FMCP__EC_W(0x446ad8884709f4a9), FMCP__EC_W(0x2b7210e2ec3dabd8), FMCP__EC_W(0x83ccf19550e07b34), FMCP__EC_W(0x59500917789b3075), FMCP__EC_W(0x0fc01fd4eb085993), FMCP__EC_W(0xfb62d26f4903026b) },
+      { FMCP__EC_W(0x2309cc9d6fe989bb), FMCP__EC_W(0x61609cbd144bd586), FMCP__EC_W(0x4b23d3a0de06610c), FMCP__EC_W(0xdddc2866d898f470), FMCP__EC_W(0x8733fc41400c5797), FMCP__EC_W(0x5a68c6fed0bc2716) } },
+    { { FMCP__EC_W(0x8903e1304b4a3cd0), FMCP__EC_W(0x3ea4ea4c8ff1f43e), FMCP__EC_W(0xe6fc3f2af655a10d), FMCP__EC_W(0x7be3737d524ffefc), FMCP__EC_W(0x9f6928555330455e), FMCP__EC_W(0x524f166ee475ce70) },
+      { FMCP__EC_W(0x3fcc69cd6c12f055), FMCP__EC_W(0x4e23b6ffd5b9c0da), FMCP__EC_W(0x49ce6993336bf183), FMCP__EC_W(0xf87d6d854a54504a), FMCP__EC_W(0x25eb5df1b3c2677a), FMCP__EC_W(0xac37986f55b164c9) } },
+    { { FMCP__EC_W(0x82a2ed4abaa84c08), FMCP__EC_W(0x22c4cc5f41a8c912), FMCP__EC_W(0xca109c3b154aad5e), FMCP__EC_W(0x23891298fc38538e), FMCP__EC_W(0xb3b6639c539802ae), FMCP__EC_W(0xfa0f1f450390d706) },
+      { FMCP__EC_W(0x46b78e5db0dc21d0), FMCP__EC_W(0xa8c72d3cc3da2eac), FMCP__EC_W(0x9170b3786ff2f643), FMCP__EC_W(0x3f5a799bb67f30c3), FMCP__EC_W(0x15d1dc778264b672), FMCP__EC_W(0xa1d47b23e9577764) } },
+    { { FMCP__EC_W(0x08265e510422ce2f), FMCP__EC_W(0x88e0d496dd2f9e21), FMCP__EC_W(0x30128aa06177f75d), FMCP__EC_W(0x2e59ab62bd9ebe69), FMCP__EC_W(0x1b1a0f6c5df0e537), FMCP__EC_W(0xab16c626dac012b5) },
+      { FMCP__EC_W(0x8014214b008c5de7), FMCP__EC_W(0xaa740a9e38f17bea), FMCP__EC_W(0x262ebb498a149098), FMCP__EC_W(0xb454111e8527cd59), FMCP__EC_W(0x266ad15aacea5817), FMCP__EC_W(0x21824f411353ccba) } },
+    { { FMCP__EC_W(0xd1b4e74d12e3683b), FMCP__EC_W(0x990ed20b569b8ef6), FMCP__EC_W(0xb9d3dd25429c0a18), FMCP__EC_W(0x1c75b8ab2a351783), FMCP__EC_W(0x61e4ca2b905432f0), FMCP__EC_W(0x80826a69eea8f224) },
+      { FMCP__EC_W(0x7fc33a6bec52abad), FMCP__EC_W(0x0bcca3f0a65e4813), FMCP__EC_W(0x7ad8a132a527cebe), FMCP__EC_W(0xf0138950eaf22c7e), FMCP__EC_W(0x282d2437566718c1), FMCP__EC_W(0x9dfccb0de2212559) } },
+    { { FMCP__EC_W(0x1e93722758ce3b83), FMCP__EC_W(0xbb280dfa3cb3fb36), FMCP__EC_W(0x57d0f3d2e2be174a), FMCP__EC_W(0x9bd51b99208abe1e), FMCP__EC_W(0x3809ab50de248024), FMCP__EC_W(0xc29c6e2ca5bb7331) },
+      { FMCP__EC_W(0x9944fd2e61124f05), FMCP__EC_W(0x83ccbc4e9009e391), FMCP__EC_W(0x01628f059424a3cc), FMCP__EC_W(0xd6a2f51dea8e4344), FMCP__EC_W(0xda3e1a3d4cebc96e), FMCP__EC_W(0x1fe6fb42e97809dc) } },
+    { { FMCP__EC_W(0xa04482d2467d66e4), FMCP__EC_W(0xcf1912934d78291d), FMCP__EC_W(0x8e0d4168482396f9), FMCP__EC_W(0x7228e2d5d18f14d0), FMCP__EC_W(0x2f7e8d509c6a58fe), FMCP__EC_W(0xe8ca780e373e5aec) },
+      { FMCP__EC_W(0x42aad1d61b68e9f8), FMCP__EC_W(0x58a6d7f569e2f8f4), FMCP__EC_W(0xd779adfe31da1bea), FMCP__EC_W(0x7d26540638c85a85), FMCP__EC_W(0x67e67195d44d3cdf), FMCP__EC_W(0x17820a0bc5134ed7) } },
+    { { FMCP__EC_W(0x019d6ac5d3021470), FMCP__EC_W(0x25846b66780443d6), FMCP__EC_W(0xce3c15ed55c97647), FMCP__EC_W(0x3dc22d490e3feb0f), FMCP__EC_W(0x2065b7cba7df26e4), FMCP__EC_W(0xc8b00ae8187cea1f) },
+      { FMCP__EC_W(0x1a5284a0865dded3), FMCP__EC_W(0x293c164920c83de2), FMCP__EC_W(0xab178d26cce851b3), FMCP__EC_W(0x8e6db10b404505fb), FMCP__EC_W(0xf6f57e7190c82033), FMCP__EC_W(0x1d2a1c015977f16c) } },
+    { { FMCP__EC_W(0xa39c89317c8906a4), FMCP__EC_W(0xb6e7ecdd9e821ee6), FMCP__EC_W(0x2ecf8340f0df4fe6), FMCP__EC_W(0xd42f7dc953c14965), FMCP__EC_W(0x1afb51a3e3ba8285), FMCP__EC_W(0x6c07c4040a3305d1) },
+      { FMCP__EC_W(0xdab83288127fc1da), FMCP__EC_W(0xbc0a699b374c4b08), FMCP__EC_W(0x402a9bab42eb20dd), FMCP__EC_W(0xd7dd464f045a7a1c), FMCP__EC_W(0x5b3d0d6d36beecc4), FMCP__EC_W(0x475a3e756398a19d) } },
+    { { FMCP__EC_W(0x61333a382fb3ba63), FMCP__EC_W(0xdf330d9d5b943c86), FMCP__EC_W(0xbbc7c7ee955ef3af), FMCP__EC_W(0xda631fc160f09efb), FMCP__EC_W(0x68af622641d5c400), FMCP__EC_W(0xcc9e97a46c833e9d) },
+      { FMCP__EC_W(0x7fd73e8e3a625e76), FMCP__EC_W(0x13bf6124c209e55e), FMCP__EC_W(0x08467cea48b90b91), FMCP__EC_W(0x8a416eb9bb6f0aba), FMCP__EC_W(0x6fcc93a1b8c31072), FMCP__EC_W(0xa7fd2b619057dad7) } },
+    { { FMCP__EC_W(0x58a5b5433720ec9b), FMCP__EC_W(0xbb3800d52d7c2fb4), FMCP__EC_W(0x4a508620dde6bd0a), FMCP__EC_W(0x65f16273a02583fd), FMCP__EC_W(0x832bd8e34fc78523), FMCP__EC_W(0xd6149f75e9417bc6) },
+      { FMCP__EC_W(0xfeb026e93deeb52a), FMCP__EC_W(0x0ce18088a55e0956), FMCP__EC_W(0x50018998988092a2), FMCP__EC_W(0x22f19fab28f35eee), FMCP__EC_W(0xac8a877f52ccd35c), FMCP__EC_W(0xb13a8ad830e23f26) } },
+    { { FMCP__EC_W(0x0202d57de44f61a3), FMCP__EC_W(0x4027704bb5630ef2), FMCP__EC_W(0xa129e2dff5b54a5d), FMCP__EC_W(0xacb60a7597482b86), FMCP__EC_W(0x9261ede87ef27114), FMCP__EC_W(0x1eba28f3defc58b5) },
+      { FMCP__EC_W(0x6c91c0c98be5589e), FMCP__EC_W(0x2f1643d514594bee), FMCP__EC_W(0x2ea912435d2ca034), FMCP__EC_W(0xb50649a894047d1f), FMCP__EC_W(0x284fcbb5638ca337), FMCP__EC_W(0xfa0e07b7fe85bf85) } },
+    { { FMCP__EC_W(0x7d894f80506e0e42), FMCP__EC_W(0xd984244a8e3d2c46), FMCP__EC_W(0x6d7edf642b7f006f), FMCP__EC_W(0x36a1cd6dde9b6230), FMCP__EC_W(0xc9985040b76c0665), FMCP__EC_W(0x587df4d6b89b1fc2) },
+      { FMCP__EC_W(0x4c0638476a71ae7a), FMCP__EC_W(0x7b2b0ab3e8294747), FMCP__EC_W(0x345c553ab53153b8), FMCP__EC_W(0xb646e453436d9fe2), FMCP__EC_W(0x1a95355f1cd60340), FMCP__EC_W(0x2d7bc128074968fb) } },
+    { { FMCP__EC_W(0xad148e87bca6d14c), FMCP__EC_W(0x41dfd24d456a201e), FMCP__EC_W(0x73a82933a80d68f3), FMCP__EC_W(0x89746c8d852ca035), FMCP__EC_W(0xe3bc778895fd71ae), FMCP__EC_W(0x8764cd2cda92245d) },
+      { FMCP__EC_W(0xa2fe2c4782eb23e2), FMCP__EC_W(0x5ac762e00f3c9d6e), FMCP__EC_W(0x57860ce121646f31), FMCP__EC_W(0xbdc9d6c34f9f589a), FMCP__EC_W(0x679952c7d193272e), FMCP__EC_W(0x82ea702eeb18f1c5) } },
+    { { FMCP__EC_W(0x37fa935500846d44), FMCP__EC_W(0x09112fc50578bc8c), FMCP__EC_W(0xdad9f5b239c4943d), FMCP__EC_W(0x7314f5f0416dbd86), FMCP__EC_W(0x5cf095a901fefb56), FMCP__EC_W(0x35178bad22dab393) },
+      { FMCP__EC_W(0xcf79fc1b36baf1a7), FMCP__EC_W(0x1b7ee42d749e5498), FMCP__EC_W(0xbce78aa9ede314bb), FMCP__EC_W(0xaaf8e0f6bd0628df), FMCP__EC_W(0xa974b09415cbf948), FMCP__EC_W(0x8f3f1f63c9632b78) } },
+    { { FMCP__EC_W(0xd4c411564fddda5b), FMCP__EC_W(0xd4af65c673ad9112), FMCP__EC_W(0xffe8e0bb39eb8f59), FMCP__EC_W(0xb0040c0e8d6fcf13), FMCP__EC_W(0x99e1c0c61f2bb599), FMCP__EC_W(0x9c94c858b2ac3405) },
+      { FMCP__EC_W(0x8f8878d76eeed85d), FMCP__EC_W(0x62b2f54351fcca3f), FMCP__EC_W(0xeb3b44a9e5b56918), FMCP__EC_W(0x16f96676b7234e93), FMCP__EC_W(0x17477722bd2af19e), FMCP__EC_W(0x42eb2979db83a485) } },
+    { { FMCP__EC_W(0x6f888f7df0c668ca), FMCP__EC_W(0x65c788785f0dc66c), FMCP__EC_W(0xbfb185125f5b07a0), FMCP__EC_W(0x780abff7d878acd0), FMCP__EC_W(0x504f21b1570cf950), FMCP__EC_W(0xea5b37c5da233371) },
+      { FMCP__EC_W(0x487ae8bd22437ed1), FMCP__EC_W(0x9c701758249cf9b7), FMCP__EC_W(0xf86562a898fb34ff), FMCP__EC_W(0xdfeea1a265e0fc91), FMCP__EC_W(0xeef006912e20fc23), FMCP__EC_W(0xac9dfec7dfa72a8b) } },
+    { { FMCP__EC_W(0xfa5c3aef697136c6), FMCP__EC_W(0x8ea5af63a5ea6fb8), FMCP__EC_W(0xa669156542e365a4), FMCP__EC_W(0x47c56c115b6e3386), FMCP__EC_W(0x1197832bcea03f56), FMCP__EC_W(0x0b470bb250e4ea9e) },
+      { FMCP__EC_W(0x3113c74313b25712), FMCP__EC_W(0x8d6c174ed2497d48), FMCP__EC_W(0xfc4486ee49c9ebe8), FMCP__EC_W(0x2487edd57f82bdd3), FMCP__EC_W(0x771e64415b57be2f), FMCP__EC_W(0x2d1cc518e28b2bdb) } },
+    { { FMCP__EC_W(0x2c4ccac72070ac8d), FMCP__EC_W(0x1947c0caec4a22b8), FMCP__EC_W(0xa5e0fb598c5a78d9), FMCP__EC_W(0x464ae8d241a84de7), FMCP__EC_W(0x3dba16e9daaabc27), FMCP__EC_W(0x16634a504f35cb3c) },
+      { FMCP__EC_W(0xadc18bf9b16ec84f), FMCP__EC_W(0x324d067e7359dd35), FMCP__EC_W(0xdaeac0c3570543f0), FMCP__EC_W(0x0b2240003c887d36), FMCP__EC_W(0xc69489e2373f1a0d), FMCP__EC_W(0x518b047dcbaa0d97) } },
+    { { FMCP__EC_W(0x3b1bddc6fbde49ef), FMCP__EC_W(0xdaed7c268a0915cc), FMCP__EC_W(0x0b0110610f0422a2), FMCP__EC_W(0xcf485c74a7c54b16), FMCP__EC_W(0x642ec4e615c3aae2), FMCP__EC_W(0xa8ba8f10e0f383ea) },
+      { FMCP__EC_W(0x2a2054b495618501), FMCP__EC_W(0xebec6442089efa8b), FMCP__EC_W(0x5786a19a4e2fa83e), FMCP__EC_W(0xd2c71ad139069963), FMCP__EC_W(0xadc93d9a481765e2), FMCP__EC_W(0xedf2e3eb7ecc9485) } },
+    { { FMCP__EC_W(0xbcab5f60069f3367), FMCP__EC_W(0xfd6622bc1718ec3c), FMCP__EC_W(0xa4fb7867e3a142d6), FMCP__EC_W(0x6078d8bf085faeb3), FMCP__EC_W(0xfa5cbfda60f4554f), FMCP__EC_W(0xb3fcd5d1690cd408) },
+      { FMCP__EC_W(0x4ebdee7d281f7884), FMCP__EC_W(0x82af23aa180a63a7), FMCP__EC_W(0x8de3107c3d079f61), FMCP__EC_W(0x17c6b5cbbe2334f8), FMCP__EC_W(0x6a91e73997d0fa06), FMCP__EC_W(0x7460257314ceeed4) } },
+    { { FMCP__EC_W(0xb14ba61cf97f865c), FMCP__EC_W(0x73bae4c1694b8b0d), FMCP__EC_W(0xa14967dfac4bbf62), FMCP__EC_W(0x1e9dd1509bf446e0), FMCP__EC_W(0xc052f3eb1c99ceef), FMCP__EC_W(0x814d7fa07a78c189) },
+      { FMCP__EC_W(0xa101a483ab74b05d), FMCP__EC_W(0x7788c258a1737b65), FMCP__EC_W(0x0d60bab7e809a13c), FMCP__EC_W(0x8f427bc473c81d5b), FMCP__EC_W(0xd2e130552952c1fc), FMCP__EC_W(0x0a823b9a4b26df63) } },
+    { { FMCP__EC_W(0xaf467ce227bf64c9), FMCP__EC_W(0xdfca6897f929974c), FMCP__EC_W(0x64473b595c322738), FMCP__EC_W(0x96a917cf1ed0e315), FMCP__EC_W(0x3703435b0de64db9), FMCP__EC_W(0x9ba039679267b646) },
+      { FMCP__EC_W(0xdf0c2aae3a522fbe), FMCP__EC_W(0x41bdb741b335eff0), FMCP__EC_W(0xaccf2edd7b059703), FMCP__EC_W(0x6fb34b3028463cce), FMCP__EC_W(0x96d9ba0bd9e3ca19), FMCP__EC_W(0xff336f12504655c1) } },
+    { { FMCP__EC_W(0x48da1fd3fc60a6e0), FMCP__EC_W(0x54fb5a34222241e8), FMCP__EC_W(0x6035e34f772ae080), FMCP__EC_W(0x5ff77ff2332982d0), FMCP__EC_W(0x2366467300fe51fd), FMCP__EC_W(0xc93ea049ef6ba006) },
+      { FMCP__EC_W(0x6640f1177d381266), FMCP__EC_W(0x394d32cd6ae9f4ac), FMCP__EC_W(0xe6a7885370d303eb), FMCP__EC_W(0x0dda19ffe5275767), FMCP__EC_W(0xb0a6c77201466d23), FMCP__EC_W(0xc4cc11451fc69829) } },
+    { { FMCP__EC_W(0xc5c0e6d7aaed89c0), FMCP__EC_W(0x6ce8ead6149a1896), FMCP__EC_W(0x7a50f7458c949f8f), FMCP__EC_W(0xcd7e35f76e2b71aa), FMCP__EC_W(0xf6159e519a049f7a), FMCP__EC_W(0x1c9bf0b0f1e52d1e) },
+      { FMCP__EC_W(0x3bb6c1f518202c80), FMCP__EC_W(0x8d3a5f621ecd7b1a), FMCP__EC_W(0x3bb034e888d17f19), FMCP__EC_W(0xdc89bd4997d4048d), FMCP__EC_W(0xf5af7b8e3735df22), FMCP__EC_W(0x52bb3712a0a689e8) } },
+};
+
 
 static const fmcp__ec_def fmcp__ec_p256 = {
     { FMCP__EC_N256,
@@ -8231,7 +8373,7 @@ static const fmcp__ec_def fmcp__ec_p256 = {
       FMCP__EC_W(0x79fb732b77622510), FMCP__EC_W(0x18905f76a53755c6) },
     { FMCP__EC_W(0xddf25357ce95560a), FMCP__EC_W(0x8b4ab8e4ba19e45c),
       FMCP__EC_W(0xd2e88688dd21f325), FMCP__EC_W(0x8571ff1825885d85) },
-    32
+    32, &fmcp__ec_p256_gtab[0][0][0]
 };
 
 static const fmcp__ec_def fmcp__ec_p384 = {
@@ -8266,7 +8408,7 @@ static const fmcp__ec_def fmcp__ec_p384 = {
     { FMCP__EC_W(0x23043dad4b03a4fe), FMCP__EC_W(0xa1bfa8bf7bb4a9ac),
       FMCP__EC_W(0x8bade7562e83b050), FMCP__EC_W(0xc6c3521968f4ffd9),
       FMCP__EC_W(0xdd8002263969a840), FMCP__EC_W(0x2b78abc25a15c5e9) },
-    48
+    48, &fmcp__ec_p384_gtab[0][0][0]
 };
 
 static const fmcp__ec_def *fmcp__ec_get(fmcp_ec_curve c)
@@ -8645,14 +8787,17 @@ static void fmcp__ec_base(fmcp__ec_pt *g, const fmcp__ec_def *C)
     fmcp__ec_copy(g->z, C->p.one);
 }
 
-/* ---- variable-time u1 * G + u2 * Q for verification (public scalars) ----- */
+/* ---- variable-time u1 * G + u2 * Q for verification (public scalars) -----
+ * Jacobian coordinates here (x = X/Z^2, y = Y/Z^3, O has Z = 0): cheaper
+ * doublings than the complete formulas, and the exceptional cases are
+ * branched on, which is fine because every input is public. */
 
-#define FMCP__EC_WNAF_W 5
-#define FMCP__EC_WNAF_T (1 << (FMCP__EC_WNAF_W - 2))   /* odd multiples 1P..15P */
+#define FMCP__EC_QW 5
+#define FMCP__EC_QTAB (1 << (FMCP__EC_QW - 2))   /* Q, 3Q, ..., 15Q */
 
-/* Width-5 NAF digits of the big-endian k (len bytes), least significant
+/* Width-w NAF digits of the big-endian k (len bytes), least significant
  * first; returns the number of digits. */
-static int fmcp__ec_wnaf(signed char *out, const uint8_t *k, size_t len)
+static int fmcp__ec_wnaf(signed char *out, const uint8_t *k, size_t len, int w)
 {
     uint32_t v[FMCP_EC_MAX_BYTES / 4 + 1];
     int i, words = (int)(len / 4) + 1, top = 0;
@@ -8660,63 +8805,141 @@ static int fmcp__ec_wnaf(signed char *out, const uint8_t *k, size_t len)
     memset(v, 0, sizeof v);
     for (b = 0; b < len; b++) v[b / 4] |= (uint32_t)k[len - 1 - b] << (8 * (b % 4));
     for (i = 0; i <= (int)len * 8; i++) {
-        int d = 0, w;
+        int d = 0, j;
         if (v[0] & 1u) {
-            d = (int)(v[0] & ((1u << FMCP__EC_WNAF_W) - 1u));
-            if (d >= (1 << (FMCP__EC_WNAF_W - 1))) d -= 1 << FMCP__EC_WNAF_W;
+            d = (int)(v[0] & ((1u << w) - 1u));
+            if (d >= (1 << (w - 1))) d -= 1 << w;
             if (d > 0) v[0] -= (uint32_t)d;
             else {
                 uint32_t add = (uint32_t)-d;
-                for (w = 0; w < words && add; w++) {
-                    v[w] += add;
-                    add = v[w] < add ? 1u : 0u;
+                for (j = 0; j < words && add; j++) {
+                    v[j] += add;
+                    add = v[j] < add ? 1u : 0u;
                 }
             }
             top = i + 1;
         }
         out[i] = (signed char)d;
-        for (w = 0; w < words; w++) v[w] = (v[w] >> 1) | (w + 1 < words ? v[w + 1] << 31 : 0u);
+        for (j = 0; j < words; j++) v[j] = (v[j] >> 1) | (j + 1 < words ? v[j + 1] << 31 : 0u);
     }
     return top;
 }
 
-static void fmcp__ec_odd_multiples(fmcp__ec_pt tab[FMCP__EC_WNAF_T], const fmcp__ec_pt *P,
-                                   const fmcp__ec_def *C)
+/* Doubling for a = -3 (3M + 5S); O (Z = 0) stays O. r may alias P. */
+static void fmcp__ec_jdbl(fmcp__ec_pt *r, const fmcp__ec_pt *P, const fmcp__ec_def *C)
 {
-    fmcp__ec_pt p2;
-    int i;
-    tab[0] = *P;
-    fmcp__ec_pt_dbl(&p2, P, C);
-    for (i = 1; i < FMCP__EC_WNAF_T; i++) fmcp__ec_pt_add(&tab[i], &tab[i - 1], &p2, C);
+    const fmcp__ec_mod *F = &C->p;
+    fmcp__ec_fe delta, gamma, beta, alpha, t;
+    fmcp__ec_mul(delta, P->z, P->z, F);
+    fmcp__ec_mul(gamma, P->y, P->y, F);
+    fmcp__ec_mul(beta, P->x, gamma, F);
+    fmcp__ec_sub(t, P->x, delta, F);
+    fmcp__ec_add(alpha, P->x, delta, F);
+    fmcp__ec_mul(alpha, alpha, t, F);
+    fmcp__ec_add(t, alpha, alpha, F);
+    fmcp__ec_add(alpha, alpha, t, F);          /* 3 (X - Z^2)(X + Z^2) */
+    fmcp__ec_add(t, P->y, P->z, F);
+    fmcp__ec_mul(t, t, t, F);
+    fmcp__ec_sub(t, t, gamma, F);
+    fmcp__ec_sub(r->z, t, delta, F);           /* 2 Y Z */
+    fmcp__ec_add(beta, beta, beta, F);
+    fmcp__ec_add(beta, beta, beta, F);         /* 4 X Y^2 */
+    fmcp__ec_mul(r->x, alpha, alpha, F);
+    fmcp__ec_sub(r->x, r->x, beta, F);
+    fmcp__ec_sub(r->x, r->x, beta, F);
+    fmcp__ec_sub(t, beta, r->x, F);
+    fmcp__ec_mul(t, alpha, t, F);
+    fmcp__ec_mul(gamma, gamma, gamma, F);
+    fmcp__ec_add(gamma, gamma, gamma, F);
+    fmcp__ec_add(gamma, gamma, gamma, F);
+    fmcp__ec_add(gamma, gamma, gamma, F);      /* 8 Y^4 */
+    fmcp__ec_sub(r->y, t, gamma, F);
 }
 
-static void fmcp__ec_add_digit(fmcp__ec_pt *acc, const fmcp__ec_pt *tab, int d, const fmcp__ec_def *C)
+/* r = P + (qx, qy, qz), qz NULL for an affine point (Z = 1). r may alias P. */
+static void fmcp__ec_jadd(fmcp__ec_pt *r, const fmcp__ec_pt *P, const fmcp__ec_limb *qx,
+                          const fmcp__ec_limb *qy, const fmcp__ec_limb *qz, const fmcp__ec_def *C)
 {
-    if (d > 0) fmcp__ec_pt_add(acc, acc, &tab[(d - 1) / 2], C);
-    else if (d < 0) {
-        fmcp__ec_pt t = tab[(-d - 1) / 2];
-        fmcp__ec_fe zero;
-        memset(zero, 0, sizeof zero);
-        fmcp__ec_sub(t.y, zero, t.y, &C->p);   /* -(x, y) = (x, -y) */
-        fmcp__ec_pt_add(acc, acc, &t, C);
+    const fmcp__ec_mod *F = &C->p;
+    size_t nb = (size_t)F->n * sizeof(fmcp__ec_limb);
+    fmcp__ec_fe u1, u2, s1, s2, h, rr, h2, h3, t;
+    if (fmcp__ec_iszero(P->z, F)) {
+        memcpy(r->x, qx, nb);
+        memcpy(r->y, qy, nb);
+        memcpy(r->z, qz ? qz : F->one, nb);
+        return;
     }
+    if (qz && fmcp__ec_iszero(qz, F)) { *r = *P; return; }
+    fmcp__ec_mul(t, P->z, P->z, F);
+    fmcp__ec_mul(u2, qx, t, F);
+    fmcp__ec_mul(s2, qy, t, F);
+    fmcp__ec_mul(s2, s2, P->z, F);
+    if (qz) {
+        fmcp__ec_mul(t, qz, qz, F);
+        fmcp__ec_mul(u1, P->x, t, F);
+        fmcp__ec_mul(s1, P->y, t, F);
+        fmcp__ec_mul(s1, s1, qz, F);
+    } else {
+        memcpy(u1, P->x, nb);
+        memcpy(s1, P->y, nb);
+    }
+    fmcp__ec_sub(h, u2, u1, F);
+    fmcp__ec_sub(rr, s2, s1, F);
+    if (fmcp__ec_iszero(h, F)) {               /* same x: P == Q or P == -Q */
+        if (fmcp__ec_iszero(rr, F)) fmcp__ec_jdbl(r, P, C);
+        else memset(r, 0, sizeof *r);
+        return;
+    }
+    fmcp__ec_mul(h2, h, h, F);
+    fmcp__ec_mul(h3, h2, h, F);
+    fmcp__ec_mul(u1, u1, h2, F);               /* U1 H^2 */
+    fmcp__ec_mul(r->z, P->z, h, F);
+    if (qz) fmcp__ec_mul(r->z, r->z, qz, F);
+    fmcp__ec_mul(t, rr, rr, F);
+    fmcp__ec_sub(t, t, h3, F);
+    fmcp__ec_sub(t, t, u1, F);
+    fmcp__ec_sub(r->x, t, u1, F);              /* R^2 - H^3 - 2 U1 H^2 */
+    fmcp__ec_sub(t, u1, r->x, F);
+    fmcp__ec_mul(t, rr, t, F);
+    fmcp__ec_mul(s1, s1, h3, F);
+    fmcp__ec_sub(r->y, t, s1, F);
+}
+
+/* acc += d * (table point), d odd (negative: the point with y negated). */
+static void fmcp__ec_jadd_digit(fmcp__ec_pt *acc, const fmcp__ec_limb *x, const fmcp__ec_limb *y,
+                                const fmcp__ec_limb *z, int neg, const fmcp__ec_def *C)
+{
+    fmcp__ec_fe ny, zero;
+    if (neg) {
+        memset(zero, 0, sizeof zero);
+        fmcp__ec_sub(ny, zero, y, &C->p);
+        y = ny;
+    }
+    fmcp__ec_jadd(acc, acc, x, y, z, C);
 }
 
 static void fmcp__ec_mul2_vt(fmcp__ec_pt *r, const uint8_t *u1, const fmcp__ec_pt *Q,
                              const uint8_t *u2, const fmcp__ec_def *C)
 {
     signed char n1[FMCP_EC_MAX_BYTES * 8 + 1], n2[FMCP_EC_MAX_BYTES * 8 + 1];
-    fmcp__ec_pt tg[FMCP__EC_WNAF_T], tq[FMCP__EC_WNAF_T], g;
-    int l1 = fmcp__ec_wnaf(n1, u1, C->bytes), l2 = fmcp__ec_wnaf(n2, u2, C->bytes);
-    int i, started = 0;
-    fmcp__ec_base(&g, C);
-    fmcp__ec_odd_multiples(tg, &g, C);
-    fmcp__ec_odd_multiples(tq, Q, C);
-    fmcp__ec_pt_inf(r, C);
+    fmcp__ec_pt tq[FMCP__EC_QTAB], q2;
+    size_t stride = 2 * (size_t)C->p.n;
+    int l1 = fmcp__ec_wnaf(n1, u1, C->bytes, FMCP__EC_GW), l2 = fmcp__ec_wnaf(n2, u2, C->bytes, FMCP__EC_QW);
+    int i;
+    tq[0] = *Q;                                /* Z = 1 */
+    fmcp__ec_jdbl(&q2, Q, C);
+    for (i = 1; i < FMCP__EC_QTAB; i++) fmcp__ec_jadd(&tq[i], &tq[i - 1], q2.x, q2.y, q2.z, C);
+    memset(r, 0, sizeof *r);
     for (i = (l1 > l2 ? l1 : l2) - 1; i >= 0; i--) {
-        if (started) fmcp__ec_pt_dbl(r, r, C);
-        if (i < l1 && n1[i]) { fmcp__ec_add_digit(r, tg, n1[i], C); started = 1; }
-        if (i < l2 && n2[i]) { fmcp__ec_add_digit(r, tq, n2[i], C); started = 1; }
+        fmcp__ec_jdbl(r, r, C);
+        if (i < l1 && n1[i]) {
+            const fmcp__ec_limb *g = C->gtab + stride * (size_t)((n1[i] < 0 ? -n1[i] : n1[i]) / 2);
+            fmcp__ec_jadd_digit(r, g, g + C->p.n, NULL, n1[i] < 0, C);
+        }
+        if (i < l2 && n2[i]) {
+            const fmcp__ec_pt *q = &tq[(n2[i] < 0 ? -n2[i] : n2[i]) / 2];
+            fmcp__ec_jadd_digit(r, q->x, q->y, q->z, n2[i] < 0, C);
+        }
     }
 }
 
@@ -8743,17 +8966,19 @@ static void fmcp__ec_digest(fmcp__ec_limb *e, const uint8_t *digest, size_t dlen
 
 /* ---- ECDSA verify ------------------------------------------------------------------ */
 
-/* Does the x-coordinate of R, reduced mod n, equal r? Compared projectively
- * (r Z == X, or (r + n) Z == X when r + n < p), so no inversion. */
+/* Does the x-coordinate of the Jacobian R, reduced mod n, equal r?
+ * Compared without an inversion: r Z^2 == X, or (r + n) Z^2 == X when
+ * r + n < p. */
 static int fmcp__ec_check_x(const fmcp__ec_pt *R, const fmcp__ec_limb *r, const fmcp__ec_def *C)
 {
     const fmcp__ec_mod *F = &C->p;
-    fmcp__ec_fe t, rn;
+    fmcp__ec_fe t, rn, z2;
     fmcp__ec_dlimb c = 0;
     int j;
     if (fmcp__ec_iszero(R->z, F)) return 0;
+    fmcp__ec_mul(z2, R->z, R->z, F);
     fmcp__ec_tomont(t, r, F);                  /* r < n < p */
-    fmcp__ec_mul(t, t, R->z, F);
+    fmcp__ec_mul(t, t, z2, F);
     if (fmcp__ec_equal(t, R->x, F)) return 1;
     memset(rn, 0, sizeof rn);
     for (j = 0; j < F->n; j++) {
@@ -8763,7 +8988,7 @@ static int fmcp__ec_check_x(const fmcp__ec_pt *R, const fmcp__ec_limb *r, const 
     }
     if (c || !fmcp__ec_below(rn, F)) return 0;
     fmcp__ec_tomont(t, rn, F);
-    fmcp__ec_mul(t, t, R->z, F);
+    fmcp__ec_mul(t, t, z2, F);
     return fmcp__ec_equal(t, R->x, F);
 }
 
