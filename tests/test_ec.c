@@ -629,6 +629,39 @@ static void test_der(void)
     }
 }
 
+/* Public key G (d = 1) and signatures made offline (test data) so that
+ * u1 = u2 = k/2: verification then adds a point to itself (the doubling
+ * branch of the variable-time addition); with e = -r instead, u1 G + u2 Q
+ * is the point at infinity and must be refused. */
+static void edge_case(fmcp_ec_curve curve, const char *e_double, const char *e_inf, const char *sig_hex)
+{
+    size_t n = fmcp_ec_size(curve);
+    fmcp_ec_private_key k;
+    uint8_t one[48], e[48], sig[96];
+    memset(one, 0, sizeof one);
+    one[n - 1] = 1;
+    CHECK_OK(fmcp_ec_private_from_bytes(&k, curve, one, n));
+    CHECK(t_hex(sig_hex, sig, sizeof sig) == (long)(2 * n));
+    CHECK(t_hex(e_double, e, sizeof e) == (long)n);
+    CHECK_OK(fmcp_ecdsa_verify(&k.pub, e, n, sig, 2 * n));
+    CHECK(t_hex(e_inf, e, sizeof e) == (long)n);
+    CHECK(fmcp_ecdsa_verify(&k.pub, e, n, sig, 2 * n) == FMCP_ERR_BAD_SIGNATURE);
+}
+
+static void test_verify_edge_cases(void)
+{
+    edge_case(FMCP_EC_P256,
+              "088bb9ff22ab291a74c86fc677ba897baadee370cc6129b82d170ba3fc26415c",
+              "f77445ffdd54d6e68b379039884576841208173cdab674ccc6a2bf1f003ce3f5",
+              "088bb9ff22ab291a74c86fc677ba897baadee370cc6129b82d170ba3fc26415c"
+              "497e701778e17dad5cf11758364883900ae8944e480e62929d7bee6f9fdd5e12");
+    edge_case(FMCP_EC_P384,
+              "7ae9e1db1160794c70c1ef071be5191f6c66240f4608fbe8a44ecd36c3ed5db97500f2e4d84e3fb45850fd6f4303302b",
+              "85161e24ee9f86b38f3e10f8e41ae6e09399dbf0b9f704172314804b3049d025e3191acd706267c6949b1bfb89c1f948",
+              "7ae9e1db1160794c70c1ef071be5191f6c66240f4608fbe8a44ecd36c3ed5db97500f2e4d84e3fb45850fd6f4303302b"
+              "38d5765fec03f66b1974b0fd3d0dd230e43e82586d16fea49f17af5c36f745be9bae532011a7b02c7eab83aa683adc4b");
+}
+
 static int failing_random(void *user, void *buf, size_t len)
 {
     (void)user; (void)buf; (void)len;
@@ -703,6 +736,7 @@ int main(void)
     T_RUN(test_ecdh_agreement);
     T_RUN(test_point_decoding);
     T_RUN(test_der);
+    T_RUN(test_verify_edge_cases);
     T_RUN(test_random_failure_and_args);
     return t_finish("ec");
 }
