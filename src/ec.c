@@ -27,7 +27,14 @@ typedef uint32_t fmcp__ec_limb;
 #define FMCP__EC_N256 (256 / FMCP__EC_LB)
 #define FMCP__EC_N384 (384 / FMCP__EC_LB)
 
-typedef fmcp__ec_limb fmcp__ec_fe[FMCP__EC_L];   /* unused top limbs stay zero */
+typedef fmcp__ec_limb fmcp__ec_fe[FMCP__EC_L];
+
+/* Marks a value computed from a secret as safe to branch on (a key's
+ * validity; a rejected nonce candidate, probability < 2^-32). A no-op
+ * unless a constant-time checker defines it (tests/ct_ec.c). */
+#ifndef FMCP_CT_DECLASSIFY
+#define FMCP_CT_DECLASSIFY(p, n) ((void)(p), (void)(n))
+#endif
 
 /* A modulus with its Montgomery constants. */
 typedef struct fmcp__ec_mod {
@@ -919,6 +926,7 @@ static fmcp_result fmcp__ec_sign_with(const fmcp__ec_def *C, const fmcp__ec_limb
     fmcp__ec_add(t, t, e, &C->n);
     fmcp__ec_mul(t, k, t, &C->n);              /* plain s = (e + r d) / k */
     bad = fmcp__ec_iszero(r, &C->n) | fmcp__ec_iszero(t, &C->n);
+    FMCP_CT_DECLASSIFY(&bad, sizeof bad);
     fmcp__ec_store(sig, r, C->bytes);
     fmcp__ec_store(sig + C->bytes, t, C->bytes);
     fmcp_wipe(&R, sizeof R);
@@ -938,12 +946,15 @@ FASTMCP_API fmcp_result fmcp_ecdsa_sign_ex(const fmcp_ec_private_key *key, const
     uint8_t h[FMCP_EC_MAX_BYTES], kb[FMCP_EC_MAX_BYTES];
     fmcp__ec_drbg g;
     fmcp_result rc = FMCP_ERR_CRYPTO;
+    fmcp__ec_limb ok;
     int tries;
     if (!key || !sig || (!digest && dlen) || (!extra && extra_len)) return FMCP_ERR_INVALID_ARG;
     C = fmcp__ec_get(key->pub.curve);
     if (!C) return FMCP_ERR_BAD_KEY;
     fmcp__ec_load(d, key->d, C->bytes);
-    if (!fmcp__ec_scalar_ok(d, C)) { fmcp_wipe(d, sizeof d); return FMCP_ERR_BAD_KEY; }
+    ok = fmcp__ec_scalar_ok(d, C);
+    FMCP_CT_DECLASSIFY(&ok, sizeof ok);
+    if (!ok) { fmcp_wipe(d, sizeof d); return FMCP_ERR_BAD_KEY; }
     fmcp__ec_digest(e, digest, dlen, C);
     fmcp__ec_store(h, e, C->bytes);            /* bits2octets(h1) */
     memset(g.v, 0x01, sizeof g.v);
@@ -955,7 +966,9 @@ FASTMCP_API fmcp_result fmcp_ecdsa_sign_ex(const fmcp_ec_private_key *key, const
     for (tries = 0; tries < 64; tries++) {
         fmcp__ec_drbg_generate(&g, kb, C->bytes);
         fmcp__ec_load(k, kb, C->bytes);
-        if (fmcp__ec_scalar_ok(k, C)) {
+        ok = fmcp__ec_scalar_ok(k, C);
+        FMCP_CT_DECLASSIFY(&ok, sizeof ok);
+        if (ok) {
             rc = fmcp__ec_sign_with(C, d, e, kb, sig);
             if (rc == FMCP_OK) break;
         }
@@ -1135,6 +1148,7 @@ static int fmcp__ec_mul_affine(uint8_t *x, uint8_t *y, const fmcp__ec_pt *P, con
     int ok;
     fmcp__ec_mul_ct(&R, P, k, C);
     ok = fmcp__ec_pt_affine(ax, ay, &R, C);
+    FMCP_CT_DECLASSIFY(&ok, sizeof ok);
     fmcp__ec_frommont(ax, ax, &C->p);
     fmcp__ec_frommont(ay, ay, &C->p);
     fmcp__ec_store(x, ax, C->bytes);
@@ -1158,6 +1172,7 @@ FASTMCP_API fmcp_result fmcp_ec_private_from_bytes(fmcp_ec_private_key *out, fmc
     if (dlen != C->bytes) return FMCP_ERR_BAD_KEY;
     fmcp__ec_load(k, d, C->bytes);
     ok = fmcp__ec_scalar_ok(k, C);
+    FMCP_CT_DECLASSIFY(&ok, sizeof ok);
     fmcp_wipe(k, sizeof k);
     if (!ok) return FMCP_ERR_BAD_KEY;
     out->pub.curve = curve;
@@ -1188,6 +1203,7 @@ FASTMCP_API fmcp_result fmcp_ec_keygen(fmcp_ec_curve curve, fmcp_ec_private_key 
         if (rc != FMCP_OK) break;
         fmcp__ec_load(k, d, C->bytes);
         ok = fmcp__ec_scalar_ok(k, C);
+        FMCP_CT_DECLASSIFY(&ok, sizeof ok);
         rc = FMCP_ERR_RANDOM;
         if (ok) { rc = fmcp_ec_private_from_bytes(out, curve, d, C->bytes); break; }
     }
@@ -1210,6 +1226,7 @@ FASTMCP_API fmcp_result fmcp_ecdh(const fmcp_ec_private_key *key, const fmcp_ec_
     if (fmcp__ec_pt_load(&Q, peer->x, peer->y, C) != FMCP_OK) return FMCP_ERR_BAD_KEY;
     fmcp__ec_load(k, key->d, C->bytes);
     ok = fmcp__ec_scalar_ok(k, C);
+    FMCP_CT_DECLASSIFY(&ok, sizeof ok);
     fmcp_wipe(k, sizeof k);
     if (!ok) return FMCP_ERR_BAD_KEY;
     /* A prime-order group, d in [1, n-1] and Q != O: the result is never O. */
