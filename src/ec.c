@@ -261,117 +261,140 @@ static const fmcp__ec_def *fmcp__ec_get(fmcp_ec_curve c)
 
 /* ---- arithmetic mod m (values always fully reduced, in [0, m)) ------------ */
 
-/* r = t - m if t (with the extra top bit hi) is >= m, else t; no branch.
- * The *_n functions take the limb count as a constant from their callers
- * below, so each curve gets unrolled loops. */
-static inline void fmcp__ec_csub_n(fmcp__ec_limb *r, const fmcp__ec_limb *t, fmcp__ec_limb hi,
-                                   const fmcp__ec_mod *M, int n)
-{
-    fmcp__ec_limb d[FMCP__EC_L], borrow = 0, mask;
-    int j;
-    for (j = 0; j < n; j++) {
-        fmcp__ec_dlimb x = (fmcp__ec_dlimb)t[j] - M->m[j] - borrow;
-        d[j] = (fmcp__ec_limb)x;
-        borrow = (fmcp__ec_limb)(x >> FMCP__EC_LB) & 1u;
-    }
-    mask = (fmcp__ec_limb)0 - (hi | (borrow ^ 1u));
-    for (j = 0; j < n; j++) r[j] = (d[j] & mask) | (t[j] & ~mask);
+/* The limb loops are written out by these lists (X(0) X(1) ... for each
+ * field size), so that every index is a constant: the compiler then keeps
+ * the temporaries in registers. FMCP__EC_ALLn lists limbs 0..n-1 and
+ * FMCP__EC_UPn limbs 1..n-1. */
+#define FMCP__EC_L4(X) X(0) X(1) X(2) X(3)
+#define FMCP__EC_L6(X) FMCP__EC_L4(X) X(4) X(5)
+#define FMCP__EC_L8(X) FMCP__EC_L6(X) X(6) X(7)
+#define FMCP__EC_L12(X) FMCP__EC_L8(X) X(8) X(9) X(10) X(11)
+#define FMCP__EC_U4(X) X(1) X(2) X(3)
+#define FMCP__EC_U6(X) FMCP__EC_U4(X) X(4) X(5)
+#define FMCP__EC_U8(X) FMCP__EC_U6(X) X(6) X(7)
+#define FMCP__EC_U12(X) FMCP__EC_U8(X) X(8) X(9) X(10) X(11)
+#if FMCP__EC_LB == 64
+#define FMCP__EC_ALL256 FMCP__EC_L4
+#define FMCP__EC_UP256 FMCP__EC_U4
+#define FMCP__EC_ALL384 FMCP__EC_L6
+#define FMCP__EC_UP384 FMCP__EC_U6
+#else
+#define FMCP__EC_ALL256 FMCP__EC_L8
+#define FMCP__EC_UP256 FMCP__EC_U8
+#define FMCP__EC_ALL384 FMCP__EC_L12
+#define FMCP__EC_UP384 FMCP__EC_U12
+#endif
+
+/* One step each: subtract with borrow, select by mask, add with carry,
+ * multiply-accumulate, Montgomery reduction (shifting down one limb). */
+#define FMCP__EC_SUBM(j) { fmcp__ec_dlimb x_ = (fmcp__ec_dlimb)t[j] - M->m[j] - borrow; \
+    d[j] = (fmcp__ec_limb)x_; borrow = (fmcp__ec_limb)(x_ >> FMCP__EC_LB) & 1u; }
+#define FMCP__EC_SEL(j) r[j] = (d[j] & mask) | (t[j] & ~mask);
+#define FMCP__EC_ADD(j) { c += (fmcp__ec_dlimb)a[j] + b[j]; t[j] = (fmcp__ec_limb)c; c >>= FMCP__EC_LB; }
+#define FMCP__EC_SUB(j) { fmcp__ec_dlimb x_ = (fmcp__ec_dlimb)a[j] - b[j] - borrow; \
+    t[j] = (fmcp__ec_limb)x_; borrow = (fmcp__ec_limb)(x_ >> FMCP__EC_LB) & 1u; }
+#define FMCP__EC_ADDM(j) { c += (fmcp__ec_dlimb)t[j] + (M->m[j] & mask); r[j] = (fmcp__ec_limb)c; c >>= FMCP__EC_LB; }
+#define FMCP__EC_MAC(j) { c += (fmcp__ec_dlimb)a[j] * bi + t[j]; t[j] = (fmcp__ec_limb)c; c >>= FMCP__EC_LB; }
+#define FMCP__EC_RED(j) { c += (fmcp__ec_dlimb)u * M->m[j] + t[j]; t[j - 1] = (fmcp__ec_limb)c; c >>= FMCP__EC_LB; }
+
+/* Functions for one field size: NAME_csub (r = t - m if t, with the extra
+ * top bit hi, is >= m, else t), NAME_add, NAME_sub (mod m, inputs below m)
+ * and NAME_mont (Montgomery product a b / R mod m, CIOS; t stays < 2m).
+ * No branch on the values. r may alias the inputs. */
+#define FMCP__EC_FIELD_FNS(NAME, N, ALL, UP, OUTER, ROW) \
+static inline void NAME##_csub(fmcp__ec_limb *r, const fmcp__ec_limb *t, fmcp__ec_limb hi, \
+                        const fmcp__ec_mod *M) \
+{ \
+    fmcp__ec_limb d[N], borrow = 0, mask; \
+    ALL(FMCP__EC_SUBM) \
+    mask = (fmcp__ec_limb)0 - (hi | (borrow ^ 1u)); \
+    ALL(FMCP__EC_SEL) \
+} \
+static void NAME##_add(fmcp__ec_limb *r, const fmcp__ec_limb *a, const fmcp__ec_limb *b, \
+                       const fmcp__ec_mod *M) \
+{ \
+    fmcp__ec_limb t[N]; \
+    fmcp__ec_dlimb c = 0; \
+    ALL(FMCP__EC_ADD) \
+    NAME##_csub(r, t, (fmcp__ec_limb)c, M); \
+} \
+static void NAME##_sub(fmcp__ec_limb *r, const fmcp__ec_limb *a, const fmcp__ec_limb *b, \
+                       const fmcp__ec_mod *M) \
+{ \
+    fmcp__ec_limb t[N], borrow = 0, mask; \
+    fmcp__ec_dlimb c = 0; \
+    ALL(FMCP__EC_SUB) \
+    mask = (fmcp__ec_limb)0 - borrow; \
+    ALL(FMCP__EC_ADDM) \
+} \
+static void NAME##_mont(fmcp__ec_limb *r, const fmcp__ec_limb *a, const fmcp__ec_limb *b, \
+                        const fmcp__ec_mod *M) \
+{ \
+    fmcp__ec_limb t[N + 2]; \
+    memset(t, 0, sizeof t); \
+    OUTER(ROW) \
+    NAME##_csub(r, t, t[N], M); \
 }
 
-static inline void fmcp__ec_add_n(fmcp__ec_limb *r, const fmcp__ec_limb *a, const fmcp__ec_limb *b,
-                                  const fmcp__ec_mod *M, int n)
-{
-    fmcp__ec_limb t[FMCP__EC_L];
-    fmcp__ec_dlimb c = 0;
-    int j;
-    for (j = 0; j < n; j++) {
-        c += (fmcp__ec_dlimb)a[j] + b[j];
-        t[j] = (fmcp__ec_limb)c;
-        c >>= FMCP__EC_LB;
-    }
-    fmcp__ec_csub_n(r, t, (fmcp__ec_limb)c, M, n);
-}
+/* One row of the Montgomery product: t = (t + a b[i] + u m) / 2^LB. */
+#define FMCP__EC_ROW(i, N, ALL, UP) { \
+        fmcp__ec_dlimb c = 0; \
+        fmcp__ec_limb u, bi = b[i]; \
+        ALL(FMCP__EC_MAC) \
+        c += t[N]; \
+        t[N] = (fmcp__ec_limb)c; \
+        t[N + 1] = (fmcp__ec_limb)(c >> FMCP__EC_LB); \
+        u = t[0] * M->m0; \
+        c = ((fmcp__ec_dlimb)u * M->m[0] + t[0]) >> FMCP__EC_LB; \
+        UP(FMCP__EC_RED) \
+        c += t[N]; \
+        t[N - 1] = (fmcp__ec_limb)c; \
+        t[N] = t[N + 1] + (fmcp__ec_limb)(c >> FMCP__EC_LB); }
+#define FMCP__EC_ROW256(i) FMCP__EC_ROW(i, FMCP__EC_N256, FMCP__EC_ALL256, FMCP__EC_UP256)
+#define FMCP__EC_ROW384(i) FMCP__EC_ROW(i, FMCP__EC_N384, FMCP__EC_ALL384, FMCP__EC_UP384)
+/* The outer (row) lists: the limb lists cannot be nested in themselves. */
+#define FMCP__EC_O4(X) X(0) X(1) X(2) X(3)
+#define FMCP__EC_O6(X) FMCP__EC_O4(X) X(4) X(5)
+#define FMCP__EC_O8(X) FMCP__EC_O6(X) X(6) X(7)
+#define FMCP__EC_O12(X) FMCP__EC_O8(X) X(8) X(9) X(10) X(11)
+#if FMCP__EC_LB == 64
+#define FMCP__EC_OUT256 FMCP__EC_O4
+#define FMCP__EC_OUT384 FMCP__EC_O6
+#else
+#define FMCP__EC_OUT256 FMCP__EC_O8
+#define FMCP__EC_OUT384 FMCP__EC_O12
+#endif
 
-static inline void fmcp__ec_sub_n(fmcp__ec_limb *r, const fmcp__ec_limb *a, const fmcp__ec_limb *b,
-                                  const fmcp__ec_mod *M, int n)
-{
-    fmcp__ec_limb t[FMCP__EC_L], borrow = 0, mask;
-    fmcp__ec_dlimb c = 0;
-    int j;
-    for (j = 0; j < n; j++) {
-        fmcp__ec_dlimb x = (fmcp__ec_dlimb)a[j] - b[j] - borrow;
-        t[j] = (fmcp__ec_limb)x;
-        borrow = (fmcp__ec_limb)(x >> FMCP__EC_LB) & 1u;
-    }
-    mask = (fmcp__ec_limb)0 - borrow;          /* add m back when a < b */
-    for (j = 0; j < n; j++) {
-        c += (fmcp__ec_dlimb)t[j] + (M->m[j] & mask);
-        r[j] = (fmcp__ec_limb)c;
-        c >>= FMCP__EC_LB;
-    }
-}
+FMCP__EC_FIELD_FNS(fmcp__ec_f256, FMCP__EC_N256, FMCP__EC_ALL256, FMCP__EC_UP256, FMCP__EC_OUT256, FMCP__EC_ROW256)
+FMCP__EC_FIELD_FNS(fmcp__ec_f384, FMCP__EC_N384, FMCP__EC_ALL384, FMCP__EC_UP384, FMCP__EC_OUT384, FMCP__EC_ROW384)
 
 static void fmcp__ec_csub(fmcp__ec_limb *r, const fmcp__ec_limb *t, fmcp__ec_limb hi,
                           const fmcp__ec_mod *M)
 {
-    if (M->n == FMCP__EC_N256) fmcp__ec_csub_n(r, t, hi, M, FMCP__EC_N256);
-    else fmcp__ec_csub_n(r, t, hi, M, FMCP__EC_N384);
+    if (M->n == FMCP__EC_N256) fmcp__ec_f256_csub(r, t, hi, M);
+    else fmcp__ec_f384_csub(r, t, hi, M);
 }
 
-/* r = a + b, r = a - b mod m; r may alias a or b. */
 static void fmcp__ec_add(fmcp__ec_limb *r, const fmcp__ec_limb *a, const fmcp__ec_limb *b,
                          const fmcp__ec_mod *M)
 {
-    if (M->n == FMCP__EC_N256) fmcp__ec_add_n(r, a, b, M, FMCP__EC_N256);
-    else fmcp__ec_add_n(r, a, b, M, FMCP__EC_N384);
+    if (M->n == FMCP__EC_N256) fmcp__ec_f256_add(r, a, b, M);
+    else fmcp__ec_f384_add(r, a, b, M);
 }
 
 static void fmcp__ec_sub(fmcp__ec_limb *r, const fmcp__ec_limb *a, const fmcp__ec_limb *b,
                          const fmcp__ec_mod *M)
 {
-    if (M->n == FMCP__EC_N256) fmcp__ec_sub_n(r, a, b, M, FMCP__EC_N256);
-    else fmcp__ec_sub_n(r, a, b, M, FMCP__EC_N384);
+    if (M->n == FMCP__EC_N256) fmcp__ec_f256_sub(r, a, b, M);
+    else fmcp__ec_f384_sub(r, a, b, M);
 }
 
-/* Montgomery product a * b / R mod m (CIOS). n is a constant at each call
- * site below, so the compiler unrolls the loops for each curve. */
-static inline void fmcp__ec_mont(fmcp__ec_limb *r, const fmcp__ec_limb *a, const fmcp__ec_limb *b,
-                                 const fmcp__ec_mod *M, int n)
-{
-    fmcp__ec_limb t[FMCP__EC_L + 2];
-    int i, j;
-    for (j = 0; j < n + 2; j++) t[j] = 0;
-    for (i = 0; i < n; i++) {
-        fmcp__ec_dlimb c = 0;
-        fmcp__ec_limb u;
-        for (j = 0; j < n; j++) {
-            c += (fmcp__ec_dlimb)a[j] * b[i] + t[j];
-            t[j] = (fmcp__ec_limb)c;
-            c >>= FMCP__EC_LB;
-        }
-        c += t[n];
-        t[n] = (fmcp__ec_limb)c;
-        t[n + 1] = (fmcp__ec_limb)(c >> FMCP__EC_LB);
-        u = t[0] * M->m0;
-        c = ((fmcp__ec_dlimb)u * M->m[0] + t[0]) >> FMCP__EC_LB;
-        for (j = 1; j < n; j++) {
-            c += (fmcp__ec_dlimb)u * M->m[j] + t[j];
-            t[j - 1] = (fmcp__ec_limb)c;
-            c >>= FMCP__EC_LB;
-        }
-        c += t[n];
-        t[n - 1] = (fmcp__ec_limb)c;
-        t[n] = t[n + 1] + (fmcp__ec_limb)(c >> FMCP__EC_LB);
-    }
-    fmcp__ec_csub_n(r, t, t[n], M, n);         /* t < 2m */
-}
-
-/* r may alias a or b. */
+/* r = a b / R mod m; r may alias a or b. */
 static void fmcp__ec_mul(fmcp__ec_limb *r, const fmcp__ec_limb *a, const fmcp__ec_limb *b,
                          const fmcp__ec_mod *M)
 {
-    if (M->n == FMCP__EC_N256) fmcp__ec_mont(r, a, b, M, FMCP__EC_N256);
-    else fmcp__ec_mont(r, a, b, M, FMCP__EC_N384);
+    if (M->n == FMCP__EC_N256) fmcp__ec_f256_mont(r, a, b, M);
+    else fmcp__ec_f384_mont(r, a, b, M);
 }
 
 static void fmcp__ec_copy(fmcp__ec_limb *r, const fmcp__ec_limb *a)
