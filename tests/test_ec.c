@@ -61,13 +61,22 @@ static void t_sha512_block(uint64_t h[8], const uint8_t *p)
     h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
 }
 
-static void t_sha384(const uint8_t *m, size_t len, uint8_t out[48])
+static const uint64_t t_iv384[8] = {
+    0xcbbb9d5dc1059ed8ull, 0x629a292a367cd507ull, 0x9159015a3070dd17ull, 0x152fecd8f70e5939ull,
+    0x67332667ffc00b31ull, 0x8eb44a8768581511ull, 0xdb0c2e0d64f98fa7ull, 0x47b5481dbefa4fa4ull
+};
+static const uint64_t t_iv512[8] = {
+    0x6a09e667f3bcc908ull, 0xbb67ae8584caa73bull, 0x3c6ef372fe94f82bull, 0xa54ff53a5f1d36f1ull,
+    0x510e527fade682d1ull, 0x9b05688c2b3e6c1full, 0x1f83d9abfb41bd6bull, 0x5be0cd19137e2179ull
+};
+
+/* SHA-384 (iv384, 48 bytes out) or SHA-512 (iv512, 64 bytes). */
+static void t_sha512_family(const uint64_t iv[8], size_t outlen, const uint8_t *m, size_t len, uint8_t *out)
 {
-    uint64_t h[8] = { 0xcbbb9d5dc1059ed8ull, 0x629a292a367cd507ull, 0x9159015a3070dd17ull,
-                      0x152fecd8f70e5939ull, 0x67332667ffc00b31ull, 0x8eb44a8768581511ull,
-                      0xdb0c2e0d64f98fa7ull, 0x47b5481dbefa4fa4ull };
+    uint64_t h[8];
     uint8_t blk[256];
     size_t i, rest, pad;
+    memcpy(h, iv, sizeof h);
     for (i = 0; i + 128 <= len; i += 128) t_sha512_block(h, m + i);
     rest = len - i;
     memset(blk, 0, sizeof blk);
@@ -77,7 +86,12 @@ static void t_sha384(const uint8_t *m, size_t len, uint8_t out[48])
     for (i = 0; i < 8; i++) blk[pad - 1 - i] = (uint8_t)(((uint64_t)len * 8) >> (8 * i));
     t_sha512_block(h, blk);
     if (pad == 256) t_sha512_block(h, blk + 128);
-    for (i = 0; i < 48; i++) out[i] = (uint8_t)(h[i / 8] >> (56 - 8 * (i % 8)));
+    for (i = 0; i < outlen; i++) out[i] = (uint8_t)(h[i / 8] >> (56 - 8 * (i % 8)));
+}
+
+static void t_sha384(const uint8_t *m, size_t len, uint8_t out[48])
+{
+    t_sha512_family(t_iv384, 48, m, len, out);
 }
 
 /* ---- helpers ---- */
@@ -128,6 +142,13 @@ static void test_sha384_helper(void)
     t_hex("09330c33f71147e83d192fc782cd1b4753111b173b3b05d22fa08086e3b0f712fcc7c71a557e2db966c3e9fa91746039", w, 48);
     t_sha384((const uint8_t *)"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu", 112, d);
     CHECK_MEM(d, w, 48);
+    {
+        uint8_t d5[64], w5[64];
+        t_hex("ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+              "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f", w5, 64);
+        t_sha512_family(t_iv512, 64, (const uint8_t *)"abc", 3, d5);
+        CHECK_MEM(d5, w5, 64);
+    }
 }
 
 /* ---- RFC 6979 appendix A.2.5 (P-256) and A.2.6 (P-384), SHA-256 ---- */
@@ -176,6 +197,43 @@ static void test_rfc6979(void)
     check_rfc6979(FMCP_EC_P384, x384, ux384, uy384, "test",
                   "6D6DEFAC9AB64DABAFE36C6BF510352A4CC27001263638E5B16D9BB51D451559F918EEDAF2293BE5B475CC8F0188636B",
                   "2D46F3BECBCC523D5F1A1256BF0C9B024D879BA9E838144C8BA6BAEB4B53B47D51AB373F9845C0514EEFB14024787265");
+}
+
+/* The RFC's rows whose message hash is longer than n (P-256 with SHA-384
+ * and SHA-512) or is SHA-384 (P-384): their nonces come from HMAC with
+ * that hash, which this module does not use, so they are checked by
+ * verification only; that exercises the truncation of long digests. */
+static void check_rfc6979_verify(fmcp_ec_curve curve, const char *ux, const char *uy, const uint64_t *iv,
+                                 size_t hlen, const char *msg, const char *r, const char *s)
+{
+    fmcp_ec_public_key pub;
+    uint8_t x[48], y[48], h[64], sig[96];
+    size_t n = fmcp_ec_size(curve);
+    CHECK(fixed_hex(ux, x, n) && fixed_hex(uy, y, n));
+    CHECK_OK(fmcp_ec_public_from_xy(&pub, curve, x, n, y, n));
+    t_sha512_family(iv, hlen, (const uint8_t *)msg, strlen(msg), h);
+    CHECK(fixed_hex(r, sig, n) && fixed_hex(s, sig + n, n));
+    CHECKF(fmcp_ecdsa_verify(&pub, h, hlen, sig, 2 * n) == FMCP_OK, "curve %d hash %zu", (int)curve, hlen);
+    h[0] ^= 0x80;
+    CHECK(fmcp_ecdsa_verify(&pub, h, hlen, sig, 2 * n) == FMCP_ERR_BAD_SIGNATURE);
+}
+
+static void test_rfc6979_long_digests(void)
+{
+    const char *ux256 = "60FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6";
+    const char *uy256 = "7903FE1008B8BC99A41AE9E95628BC64F2F1B20C2D7E9F5177A3C294D4462299";
+    check_rfc6979_verify(FMCP_EC_P256, ux256, uy256, t_iv384, 48, "sample",
+                         "0EAFEA039B20E9B42309FB1D89E213057CBF973DC0CFC8F129EDDDC800EF7719",
+                         "4861F0491E6998B9455193E34E7B0D284DDD7149A74B95B9261F13ABDE940954");
+    check_rfc6979_verify(FMCP_EC_P256, ux256, uy256, t_iv512, 64, "sample",
+                         "8496A60B5E9B47C825488827E0495B0E3FA109EC4568FD3F8D1097678EB97F00",
+                         "2362AB1ADBE2B8ADF9CB9EDAB740EA6049C028114F2460F96554F61FAE3302FE");
+    check_rfc6979_verify(FMCP_EC_P384,
+                         "EC3A4E415B4E19A4568618029F427FA5DA9A8BC4AE92E02E06AAE5286B300C64DEF8F0EA9055866064A254515480BC13",
+                         "8015D9B72D7D57244EA8EF9AC0C621896708A59367F9DFB9F54CA84B3F1C9DB1288B231C3AE0D4FE7344FD2533264720",
+                         t_iv384, 48, "sample",
+                         "94EDBB92A5ECB8AAD4736E56C691916B3F88140666CE9FA73D64C4EA95AD133C81A648152E44ACF96E36DD1E80FABE46",
+                         "99EF4AEB15F178CEA1FE40DB2603138F130E740A19624526203B6351D0A3A94FA329C145786E679E7B82C71A38628AC8");
 }
 
 /* ---- Wycheproof ECDSA ---- */
@@ -725,6 +783,7 @@ int main(void)
 {
     T_RUN(test_sha384_helper);
     T_RUN(test_rfc6979);
+    T_RUN(test_rfc6979_long_digests);
     T_RUN(test_wycheproof_p256_p1363);
     T_RUN(test_wycheproof_p384_p1363);
     T_RUN(test_wycheproof_p256_der);
