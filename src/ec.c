@@ -936,16 +936,16 @@ static const fmcp__ec_def *fmcp__ec_get(fmcp_ec_curve c)
 
 /* One step each: subtract with borrow, select by mask, add with carry,
  * multiply-accumulate, Montgomery reduction (shifting down one limb). */
-#define FMCP__EC_SUBM(j) { fmcp__ec_dlimb x_ = (fmcp__ec_dlimb)t[j] - M->m[j] - borrow; \
+#define FMCP__EC_SUBM(j) { fmcp__ec_dlimb x_ = (fmcp__ec_dlimb)t[j] - FMCP__EC_MM(j) - borrow; \
     d[j] = (fmcp__ec_limb)x_; borrow = (fmcp__ec_limb)(x_ >> FMCP__EC_LB) & 1u; }
 #define FMCP__EC_SEL(j) r[j] = (d[j] & mask) | (t[j] & ~mask);
 #define FMCP__EC_ADD(j) { c += (fmcp__ec_dlimb)a[j] + b[j]; t[j] = (fmcp__ec_limb)c; c >>= FMCP__EC_LB; }
 #define FMCP__EC_SUB(j) { fmcp__ec_dlimb x_ = (fmcp__ec_dlimb)a[j] - b[j] - borrow; \
     t[j] = (fmcp__ec_limb)x_; borrow = (fmcp__ec_limb)(x_ >> FMCP__EC_LB) & 1u; }
-#define FMCP__EC_ADDM(j) { c += (fmcp__ec_dlimb)t[j] + (M->m[j] & mask); \
+#define FMCP__EC_ADDM(j) { c += (fmcp__ec_dlimb)t[j] + (FMCP__EC_MM(j) & mask); \
     r[j] = (fmcp__ec_limb)c; c >>= FMCP__EC_LB; }
 #define FMCP__EC_MAC(j) { c += (fmcp__ec_dlimb)a[j] * bi + t[j]; t[j] = (fmcp__ec_limb)c; c >>= FMCP__EC_LB; }
-#define FMCP__EC_RED(j) { c += (fmcp__ec_dlimb)u * M->m[j] + t[j]; \
+#define FMCP__EC_RED(j) { c += (fmcp__ec_dlimb)u * FMCP__EC_MM(j) + t[j]; \
     t[j - 1] = (fmcp__ec_limb)c; c >>= FMCP__EC_LB; }
 
 /* Functions for one field size: NAME_csub (r = t - m if t, with the extra
@@ -957,6 +957,7 @@ static inline void NAME##_csub(fmcp__ec_limb *r, const fmcp__ec_limb *t, fmcp__e
                         const fmcp__ec_mod *M) \
 { \
     fmcp__ec_limb d[N], borrow = 0, mask; \
+    (void)M;                    /* unused when the modulus is a constant */ \
     ALL(FMCP__EC_SUBM) \
     mask = (fmcp__ec_limb)0 - (hi | (borrow ^ 1u)); \
     ALL(FMCP__EC_SEL) \
@@ -974,6 +975,7 @@ static void NAME##_sub(fmcp__ec_limb *r, const fmcp__ec_limb *a, const fmcp__ec_
 { \
     fmcp__ec_limb t[N], borrow = 0, mask; \
     fmcp__ec_dlimb c = 0; \
+    (void)M; \
     ALL(FMCP__EC_SUB) \
     mask = (fmcp__ec_limb)0 - borrow; \
     ALL(FMCP__EC_ADDM) \
@@ -995,8 +997,8 @@ static void NAME##_mont(fmcp__ec_limb *r, const fmcp__ec_limb *a, const fmcp__ec
         c += t[N]; \
         t[N] = (fmcp__ec_limb)c; \
         t[N + 1] = (fmcp__ec_limb)(c >> FMCP__EC_LB); \
-        u = t[0] * M->m0; \
-        c = ((fmcp__ec_dlimb)u * M->m[0] + t[0]) >> FMCP__EC_LB; \
+        u = t[0] * FMCP__EC_M0; \
+        c = ((fmcp__ec_dlimb)u * FMCP__EC_MM(0) + t[0]) >> FMCP__EC_LB; \
         UP(FMCP__EC_RED) \
         c += t[N]; \
         t[N - 1] = (fmcp__ec_limb)c; \
@@ -1016,29 +1018,54 @@ static void NAME##_mont(fmcp__ec_limb *r, const fmcp__ec_limb *a, const fmcp__ec
 #define FMCP__EC_OUT384 FMCP__EC_O12
 #endif
 
+/* Any modulus of each size (the group orders), then the two field primes
+ * as constants, which lets the compiler fold their special limbs (zeros,
+ * all-ones words, m0 = 1 for P-256). */
+#define FMCP__EC_MM(j) M->m[j]
+#define FMCP__EC_M0 M->m0
 FMCP__EC_FIELD_FNS(fmcp__ec_f256, FMCP__EC_N256, FMCP__EC_ALL256, FMCP__EC_UP256,
                    FMCP__EC_OUT256, FMCP__EC_ROW256)
 FMCP__EC_FIELD_FNS(fmcp__ec_f384, FMCP__EC_N384, FMCP__EC_ALL384, FMCP__EC_UP384,
                    FMCP__EC_OUT384, FMCP__EC_ROW384)
+#undef FMCP__EC_MM
+#undef FMCP__EC_M0
+#define FMCP__EC_MM(j) fmcp__ec_p256.p.m[j]
+#define FMCP__EC_M0 fmcp__ec_p256.p.m0
+FMCP__EC_FIELD_FNS(fmcp__ec_p256p, FMCP__EC_N256, FMCP__EC_ALL256, FMCP__EC_UP256,
+                   FMCP__EC_OUT256, FMCP__EC_ROW256)
+#undef FMCP__EC_MM
+#undef FMCP__EC_M0
+#define FMCP__EC_MM(j) fmcp__ec_p384.p.m[j]
+#define FMCP__EC_M0 fmcp__ec_p384.p.m0
+FMCP__EC_FIELD_FNS(fmcp__ec_p384p, FMCP__EC_N384, FMCP__EC_ALL384, FMCP__EC_UP384,
+                   FMCP__EC_OUT384, FMCP__EC_ROW384)
+#undef FMCP__EC_MM
+#undef FMCP__EC_M0
 
 static void fmcp__ec_csub(fmcp__ec_limb *r, const fmcp__ec_limb *t, fmcp__ec_limb hi,
                           const fmcp__ec_mod *M)
 {
-    if (M->n == FMCP__EC_N256) fmcp__ec_f256_csub(r, t, hi, M);
+    if (M == &fmcp__ec_p256.p) fmcp__ec_p256p_csub(r, t, hi, M);
+    else if (M == &fmcp__ec_p384.p) fmcp__ec_p384p_csub(r, t, hi, M);
+    else if (M->n == FMCP__EC_N256) fmcp__ec_f256_csub(r, t, hi, M);
     else fmcp__ec_f384_csub(r, t, hi, M);
 }
 
 static void fmcp__ec_add(fmcp__ec_limb *r, const fmcp__ec_limb *a, const fmcp__ec_limb *b,
                          const fmcp__ec_mod *M)
 {
-    if (M->n == FMCP__EC_N256) fmcp__ec_f256_add(r, a, b, M);
+    if (M == &fmcp__ec_p256.p) fmcp__ec_p256p_add(r, a, b, M);
+    else if (M == &fmcp__ec_p384.p) fmcp__ec_p384p_add(r, a, b, M);
+    else if (M->n == FMCP__EC_N256) fmcp__ec_f256_add(r, a, b, M);
     else fmcp__ec_f384_add(r, a, b, M);
 }
 
 static void fmcp__ec_sub(fmcp__ec_limb *r, const fmcp__ec_limb *a, const fmcp__ec_limb *b,
                          const fmcp__ec_mod *M)
 {
-    if (M->n == FMCP__EC_N256) fmcp__ec_f256_sub(r, a, b, M);
+    if (M == &fmcp__ec_p256.p) fmcp__ec_p256p_sub(r, a, b, M);
+    else if (M == &fmcp__ec_p384.p) fmcp__ec_p384p_sub(r, a, b, M);
+    else if (M->n == FMCP__EC_N256) fmcp__ec_f256_sub(r, a, b, M);
     else fmcp__ec_f384_sub(r, a, b, M);
 }
 
@@ -1046,7 +1073,9 @@ static void fmcp__ec_sub(fmcp__ec_limb *r, const fmcp__ec_limb *a, const fmcp__e
 static void fmcp__ec_mul(fmcp__ec_limb *r, const fmcp__ec_limb *a, const fmcp__ec_limb *b,
                          const fmcp__ec_mod *M)
 {
-    if (M->n == FMCP__EC_N256) fmcp__ec_f256_mont(r, a, b, M);
+    if (M == &fmcp__ec_p256.p) fmcp__ec_p256p_mont(r, a, b, M);
+    else if (M == &fmcp__ec_p384.p) fmcp__ec_p384p_mont(r, a, b, M);
+    else if (M->n == FMCP__EC_N256) fmcp__ec_f256_mont(r, a, b, M);
     else fmcp__ec_f384_mont(r, a, b, M);
 }
 
