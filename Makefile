@@ -3,6 +3,7 @@
 #   make test       everything: freshness, compile matrix, unit tests (plain and
 #                   ASan+UBSan), interop tests; last line "N passed, N failed"
 #   make bench      benchmarks against peer libraries (bench/run.sh)
+#   make ct-check   constant-time check of the ec module under valgrind
 #   make run        build and start examples/authenticated_server (development mode)
 #   make amalgamate regenerate fastmcp.h from src/
 #   make clean
@@ -51,7 +52,7 @@ bench_rsa_LIBS    := -lcrypto -lbearssl
 bench_ecdsa_LIBS  := -lcrypto -lbearssl
 bench_jwt_LIBS    := -ljwt -lcrypto
 
-.PHONY: all test bench amalgamate clean check-fresh tests san-tests fuzz run
+.PHONY: all test bench amalgamate clean check-fresh tests san-tests fuzz run ct-check
 all: tests $(EXAMPLE_BINS) $(CLI_BIN)
 
 tests: $(TEST_BINS) $(VARIANT_BINS)
@@ -179,6 +180,17 @@ run: $(BUILD)/examples/authenticated_server
 	ENVIRONMENT=development $(BUILD)/examples/authenticated_server
 
 FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
+# constant-time check of the ec module's secret paths under valgrind (tests/ct_ec.c)
+ct-check: $(BUILD)/ct/ct_ec $(BUILD)/ct/ct_ec_noint128
+	valgrind -q --error-exitcode=1 $(BUILD)/ct/ct_ec
+	valgrind -q --error-exitcode=1 $(BUILD)/ct/ct_ec_noint128
+$(BUILD)/ct/ct_ec: tests/ct_ec.c fastmcp.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) -I. -o $@ $< $(LDLIBS)
+$(BUILD)/ct/ct_ec_noint128: tests/ct_ec.c fastmcp.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
+
 fuzz: $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%)
 # the fuzz targets share one instrumented build of the implementation too
 $(BUILD)/fuzz/impl.o: tests/fastmcp_impl.c fastmcp.h

@@ -5,10 +5,10 @@
  * (signatures, public keys, shared secrets handed to the caller, result
  * codes) are marked defined again before the program looks at them.
  *
- *   cc -std=c99 -O2 -g -I. -o build/ct_ec tests/ct_ec.c -lpthread
- *   valgrind --error-exitcode=1 --track-origins=yes build/ct_ec
+ *   make ct-check     (builds it plain and with -DFASTMCP_NO_INT128 and runs
+ *                      both under valgrind --error-exitcode=1)
  *
- * Also with -DFASTMCP_NO_INT128. Expected: no errors. The few branches on
+ * Expected: no errors. The few branches on
  * secret-derived values that are allowed (d in range, a nonce candidate in
  * range, r or s zero: each reveals only an event of probability below
  * 2^-32 or the validity of the key) are declassified inside the library
