@@ -8208,6 +8208,7 @@ typedef uint32_t fmcp__ec_limb;
 #define FMCP__EC_N256 (256 / FMCP__EC_LB)
 #define FMCP__EC_N384 (384 / FMCP__EC_LB)
 
+/* A field element or scalar: only the first n limbs (fmcp__ec_mod.n) count. */
 typedef fmcp__ec_limb fmcp__ec_fe[FMCP__EC_L];
 
 /* Marks a value computed from a secret as safe to branch on (a key's
@@ -8226,7 +8227,7 @@ typedef struct fmcp__ec_mod {
 
 typedef struct fmcp__ec_def {
     fmcp__ec_mod p, n;
-    fmcp__ec_fe b, gx, gy;           /* Montgomery form mod p */
+    fmcp__ec_fe b;                   /* curve constant, Montgomery form mod p */
     size_t bytes;
     const fmcp__ec_limb *gtab;       /* FMCP__EC_GTAB odd multiples of G: x, y (n limbs each) */
     const fmcp__ec_limb *comb;       /* FMCP__EC_COMB_N comb entries: x, y (n limbs each) */
@@ -9040,10 +9041,6 @@ static const fmcp__ec_def fmcp__ec_p256 = {
       FMCP__EC_W0(0xccd1c8aaee00bc4f) },
     { FMCP__EC_W(0xd89cdf6229c4bddf), FMCP__EC_W(0xacf005cd78843090),
       FMCP__EC_W(0xe5a220abf7212ed6), FMCP__EC_W(0xdc30061d04874834) },
-    { FMCP__EC_W(0x79e730d418a9143c), FMCP__EC_W(0x75ba95fc5fedb601),
-      FMCP__EC_W(0x79fb732b77622510), FMCP__EC_W(0x18905f76a53755c6) },
-    { FMCP__EC_W(0xddf25357ce95560a), FMCP__EC_W(0x8b4ab8e4ba19e45c),
-      FMCP__EC_W(0xd2e88688dd21f325), FMCP__EC_W(0x8571ff1825885d85) },
     32, &fmcp__ec_p256_gtab[0][0][0], &fmcp__ec_p256_comb[0][0][0], 43
 };
 
@@ -9073,12 +9070,6 @@ static const fmcp__ec_def fmcp__ec_p384 = {
     { FMCP__EC_W(0x081188719d412dcc), FMCP__EC_W(0xf729add87a4c32ec),
       FMCP__EC_W(0x77f2209b1920022e), FMCP__EC_W(0xe3374bee94938ae2),
       FMCP__EC_W(0xb62b21f41f022094), FMCP__EC_W(0xcd08114b604fbff9) },
-    { FMCP__EC_W(0x3dd0756649c0b528), FMCP__EC_W(0x20e378e2a0d6ce38),
-      FMCP__EC_W(0x879c3afc541b4d6e), FMCP__EC_W(0x6454868459a30eff),
-      FMCP__EC_W(0x812ff723614ede2b), FMCP__EC_W(0x4d3aadc2299e1513) },
-    { FMCP__EC_W(0x23043dad4b03a4fe), FMCP__EC_W(0xa1bfa8bf7bb4a9ac),
-      FMCP__EC_W(0x8bade7562e83b050), FMCP__EC_W(0xc6c3521968f4ffd9),
-      FMCP__EC_W(0xdd8002263969a840), FMCP__EC_W(0x2b78abc25a15c5e9) },
     48, &fmcp__ec_p384_gtab[0][0][0], &fmcp__ec_p384_comb[0][0][0], 64
 };
 
