@@ -3,6 +3,7 @@
 #   make test       everything: freshness, compile matrix, unit tests (plain and
 #                   ASan+UBSan), interop tests; last line "N passed, N failed"
 #   make bench      benchmarks against peer libraries (bench/run.sh)
+#   make ct-check   constant-time check of the ec module under valgrind
 #   make run        build and start examples/authenticated_server (development mode)
 #   make i686-tests the unit tests built with -m32 into build/i686/ (skipped when
 #                   $(CC) -m32 cannot link: install gcc-multilib)
@@ -27,6 +28,7 @@ VARIANT_BINS += $(BUILD)/tests/test_json_portable
 VARIANT_BINS += $(BUILD)/tests/test_sha256_small $(BUILD)/tests/test_json_small
 VARIANT_BINS += $(BUILD)/tests/test_base_noos $(BUILD)/tests/test_mcp_client_noprocess
 VARIANT_BINS += $(BUILD)/tests/test_x25519_noint128 $(BUILD)/san/test_x25519_noint128
+VARIANT_BINS += $(BUILD)/tests/test_ec_noint128 $(BUILD)/san/test_ec_noint128
 VARIANT_BINS += $(BUILD)/tests/test_mcp_nothreads
 VARIANT_BINS += $(BUILD)/tests/test_mcp_client_nothreads
 VARIANT_BINS += $(BUILD)/tests/test_mcp_client_stdio_nothreads $(BUILD)/san/test_mcp_client_stdio_nothreads
@@ -51,9 +53,10 @@ BENCH_BINS   := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 bench_json_LIBS   := -lcjson
 bench_sha256_LIBS := -lcrypto
 bench_rsa_LIBS    := -lcrypto -lbearssl
+bench_ecdsa_LIBS  := -lcrypto -lbearssl
 bench_jwt_LIBS    := -ljwt -lcrypto
 
-.PHONY: all test bench amalgamate clean check-fresh tests san-tests fuzz run i686-tests
+.PHONY: all test bench amalgamate clean check-fresh tests san-tests fuzz run i686-tests ct-check
 all: tests $(EXAMPLE_BINS) $(CLI_BIN)
 
 tests: $(TEST_BINS) $(VARIANT_BINS)
@@ -103,6 +106,14 @@ $(BUILD)/tests/test_x25519_noint128: tests/test_x25519.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
 $(BUILD)/san/test_x25519_noint128: tests/test_x25519.c fastmcp.h tests/test.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
+
+# ec (P-256, P-384) again with 32-bit limbs
+$(BUILD)/tests/test_ec_noint128: tests/test_ec.c fastmcp.h tests/test.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
+$(BUILD)/san/test_ec_noint128: tests/test_ec.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
 
@@ -212,6 +223,17 @@ run: $(BUILD)/examples/authenticated_server
 	ENVIRONMENT=development $(BUILD)/examples/authenticated_server
 
 FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
+# constant-time check of the ec module's secret paths under valgrind (tests/ct_ec.c)
+ct-check: $(BUILD)/ct/ct_ec $(BUILD)/ct/ct_ec_noint128
+	valgrind -q --error-exitcode=1 $(BUILD)/ct/ct_ec
+	valgrind -q --error-exitcode=1 $(BUILD)/ct/ct_ec_noint128
+$(BUILD)/ct/ct_ec: tests/ct_ec.c fastmcp.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) -I. -o $@ $< $(LDLIBS)
+$(BUILD)/ct/ct_ec_noint128: tests/ct_ec.c fastmcp.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
+
 fuzz: $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%)
 # the fuzz targets share one instrumented build of the implementation too
 $(BUILD)/fuzz/impl.o: tests/fastmcp_impl.c fastmcp.h
