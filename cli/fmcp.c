@@ -452,6 +452,7 @@ typedef struct client_opts {
     char **cmd;
     int ncmd;
     int json;
+    int verbose;              /* -v: say which protocol era and version the connection speaks */
     /* OAuth (--oauth, or automatically when tokens for the URL are stored) */
     int use_oauth, no_browser;
     const char *cache_dir, *scope;
@@ -482,7 +483,13 @@ static int client_args(const char *name, int argc, char **argv, client_opts *o, 
             o->headers[o->d.nheaders].name = v;
             o->headers[o->d.nheaders].value = colon;
             o->d.nheaders++;
-        } else if (strcmp(argv[i], "--json") == 0) o->json = 1;
+        } else if ((v = opt(argc, argv, &i, "--protocol", &missing))) {
+            if (strcmp(v, "auto") == 0) o->d.protocol_era = FMCP_ERA_AUTO;
+            else if (strcmp(v, "legacy") == 0) o->d.protocol_era = FMCP_ERA_LEGACY;
+            else if (strcmp(v, "modern") == 0) o->d.protocol_era = FMCP_ERA_MODERN;
+            else { *rc = usage_error(name, "--protocol is legacy, modern or auto", v); return -1; }
+        } else if (strcmp(argv[i], "-v") == 0) o->verbose = 1;
+        else if (strcmp(argv[i], "--json") == 0) o->json = 1;
         else if (strcmp(argv[i], "--oauth") == 0) o->use_oauth = 1;
         else if (strcmp(argv[i], "--no-browser") == 0) o->no_browser = 1;
         else if ((v = opt(argc, argv, &i, "--cache-dir", &missing))) o->cache_dir = v;
@@ -576,6 +583,9 @@ static fmcp_client *client_connect(client_opts *o)
     if (r != FMCP_OK) {
         fail("cannot connect to %s: %s", o->url ? o->url : o->cmd[0], fmcp_result_str(r));
         client_close(o, NULL);
+    } else if (o->verbose) {
+        fprintf(stderr, "fmcp: protocol %s (%s)\n", fmcp_client_protocol_version(c),
+                fmcp_client_is_modern(c) ? "stateless, server/discover" : "legacy, initialize");
     }
     return c;
 }
@@ -868,8 +878,10 @@ static const command COMMANDS[] = {
       "        exit 0 and print the claims as JSON, or exit 1 with the error on stderr" },
     { "jwk", cmd_jwk, "jwk --pem FILE [--kid ID]\n"
       "        print the JWKS of a public or private PEM key" },
-    { "tools", cmd_tools, "tools [--bearer TOKEN] [--header 'Name: value']... [--json] (URL | -- CMD ARGS...)\n"
-      "        list the tools of an MCP server (Streamable HTTP URL, or a stdio command)\n"
+    { "tools", cmd_tools, "tools [--bearer TOKEN] [--header 'Name: value']... [--json] [--protocol legacy|modern|auto] [-v]\n"
+      "        (URL | -- CMD ARGS...)\n"
+      "        list the tools of an MCP server (Streamable HTTP URL, or a stdio command); --protocol:\n"
+      "        auto (default) asks with server/discover and falls back to initialize; -v says which\n"
       "        OAuth: --oauth [--scope S] [--no-browser] [--cache-dir DIR] (also for call);\n"
       "        tokens stored by fmcp login are used without --oauth" },
     { "call", cmd_call, "call [--bearer TOKEN] [--header 'Name: value']... [--timeout MS]\n"
