@@ -688,12 +688,14 @@ static void test_http_battery(void)
 
 /* The same batteries with protocol_era auto: our dual-era server is found
  * modern (server/discover), and everything above works unchanged. */
+#ifndef FASTMCP_NO_PROCESS
 static void test_stream_battery_modern(void)
 {
     g_era = FMCP_ERA_AUTO;
     test_stream_battery();
     g_era = FMCP_ERA_LEGACY;
 }
+#endif
 
 static void test_http_battery_modern(void)
 {
@@ -1059,7 +1061,9 @@ int main(int argc, char **argv)
     T_RUN(test_stream_alloc_sweep);
 #endif
     T_RUN(test_http_battery);
+#ifndef FASTMCP_NO_PROCESS
     T_RUN(test_stream_battery_modern);
+#endif
     T_RUN(test_http_battery_modern);
     T_RUN(test_http_resume);
     T_RUN(test_http_bearer);
