@@ -583,7 +583,24 @@ static int fmcp__jwt_opt_str(const fmcp_json *root, const char *name, const char
     return *out != NULL;
 }
 
-/* Counts the items of a string-or-array-of-strings claim; -1 if malformed. */
+/* An item of a scope array that is not one RFC 6749 scope-token: empty, or
+ * holding whitespace or a control character. Such an item is skipped, not
+ * split: "read admin" is one (invalid) item, never the scopes read and admin
+ * (which would let the token's issuer's formatting mint scopes). The token is
+ * still accepted - as Spring Security and Microsoft.Identity.Web do, a scope
+ * entry that matches nothing simply grants nothing - so the rule is the same
+ * in fmcp_jwt_verify's required-scope check and in every consumer of
+ * claims.scopes (the auth layer joins them with spaces). */
+static int fmcp__jwt_bad_scope_item(const char *s)
+{
+    if (!*s) return 1;
+    for (; *s; s++)
+        if ((unsigned char)*s <= 0x20 || *s == 0x7f) return 1;
+    return 0;
+}
+
+/* Counts the items of a string-or-array-of-strings claim; -1 if malformed.
+ * split: a scope claim (a string is split at spaces; bad array items skipped). */
 static long fmcp__jwt_list_count(const fmcp_json *j, int split)
 {
     const fmcp_json *e;
@@ -592,9 +609,11 @@ static long fmcp__jwt_list_count(const fmcp_json *j, int split)
     size_t len = 0, i;
     if (!j) return 0;
     if (fmcp_json_is(j, FMCP_JSON_ARRAY)) {
-        for (e = fmcp_json_first(j); e; e = fmcp_json_next(e))
-            if (!fmcp__jwt_cstr(e, NULL)) return -1;
-        return (long)fmcp_json_len(j);
+        for (e = fmcp_json_first(j); e; e = fmcp_json_next(e)) {
+            if (!(s = fmcp__jwt_cstr(e, NULL))) return -1;
+            if (!split || !fmcp__jwt_bad_scope_item(s)) n++;
+        }
+        return n;
     }
     if (!(s = fmcp__jwt_cstr(j, &len))) return -1;
     if (!split) return 1;
@@ -603,7 +622,8 @@ static long fmcp__jwt_list_count(const fmcp_json *j, int split)
     return n;
 }
 
-/* Fills the pointer list from a string (split at spaces into copy) or array. */
+/* Fills the pointer list from a string (split at spaces into copy when
+ * split) or array (skipping bad scope items when split). */
 static void fmcp__jwt_list_fill(const fmcp_json *j, int split, const char **items, char *copy)
 {
     const fmcp_json *e;
@@ -611,7 +631,8 @@ static void fmcp__jwt_list_fill(const fmcp_json *j, int split, const char **item
     const char *s;
     if (!j) return;
     if (fmcp_json_is(j, FMCP_JSON_ARRAY)) {
-        for (e = fmcp_json_first(j); e; e = fmcp_json_next(e)) items[k++] = fmcp__jwt_cstr(e, NULL);
+        for (e = fmcp_json_first(j); e; e = fmcp_json_next(e))
+            if (!split || !fmcp__jwt_bad_scope_item(fmcp__jwt_cstr(e, NULL))) items[k++] = fmcp__jwt_cstr(e, NULL);
         return;
     }
     s = fmcp__jwt_cstr(j, &len);
@@ -628,25 +649,23 @@ static fmcp_jwt_error fmcp__jwt_lists(const fmcp_jwt_verifier *v, fmcp_jwt_verdi
 {
     fmcp_jwt_claims *c = &out->claims;
     const fmcp_json *aud = fmcp_json_get(c->root, "aud"), *sc = fmcp_json_get(c->root, "scope");
-    int split = 1;
     long na, ns;
     size_t slen = 0, size;
     const char **items;
     if (!sc) sc = fmcp_json_get(c->root, "scp");
     else if (!fmcp_json_is(sc, FMCP_JSON_STRING)) { *why = "scope is not a string"; return FMCP_JWT_MALFORMED; }
-    if (fmcp_json_is(sc, FMCP_JSON_ARRAY)) split = 0;
     na = fmcp__jwt_list_count(aud, 0);
     ns = fmcp__jwt_list_count(sc, 1);
     if (na < 0) { *why = "aud is not a string or array of strings"; return FMCP_JWT_MALFORMED; }
     if (ns < 0) { *why = "scope is not a string or array of strings"; return FMCP_JWT_MALFORMED; }
-    if (split && sc) fmcp__jwt_cstr(sc, &slen);
+    if (sc && !fmcp_json_is(sc, FMCP_JSON_ARRAY)) fmcp__jwt_cstr(sc, &slen);
     size = ((size_t)na + (size_t)ns) * sizeof(char *) + slen + 1;
     out->lists_ = fmcp_malloc(v->alloc, size);
     if (!out->lists_) { *why = "out of memory"; return FMCP_JWT_INTERNAL; }
     out->lists_size_ = size;
     items = (const char **)out->lists_;
     fmcp__jwt_list_fill(aud, 0, items, NULL);
-    fmcp__jwt_list_fill(sc, split, items + na, (char *)(items + na + ns));
+    fmcp__jwt_list_fill(sc, 1, items + na, (char *)(items + na + ns));
     c->audiences = items;
     c->audience_count = (size_t)na;
     c->scopes = items + na;

@@ -77,6 +77,9 @@
  *   (a string or an array of strings) must contain one of the audiences;
  *   scopes come from "scope" (space separated) or, when that is absent, from
  *   "scp" (string or array of strings); every required scope must be there.
+ *   An "scp" array is taken item by item: an item that is empty or holds
+ *   whitespace or a control character is not a scope-token (RFC 6749 3.3)
+ *   and is skipped - ["read admin"] grants neither read nor admin.
  *
  * fmcp_jwt_verdict / fmcp_jwt_claims
  *   On success the claims view points into memory owned by the verdict (valid

@@ -93,6 +93,21 @@ static char *t_token(const fmcp_rsa_private_key *k, const char *kid, const char 
     return tok;
 }
 
+/* A token with the given claims (JSON object text) and no default scope. */
+static char *t_token_claims(const char *sub, const char *claims_json)
+{
+    fmcp_jwt_issue_desc d;
+    char *tok = NULL;
+    size_t len;
+    memset(&d, 0, sizeof d);
+    d.subject = sub; d.issuer = "https://issuer.test"; d.kid = "k1";
+    d.audiences = aud1; d.audience_count = 1;
+    d.lifetime_seconds = 600;
+    d.claims_json = claims_json;
+    if (fmcp_jwt_issue(&k1, &d, NULL, &tok, &len) != FMCP_OK) return NULL;
+    return tok;
+}
+
 /* ---- the JWKS endpoint ------------------------------------------------------ */
 
 static int jwks_fetches, jwks_fail;
@@ -532,6 +547,40 @@ static void test_item_scopes(void)
     CHECK(strstr(audit_buf, "\"tool\":\"fail\"") && strstr(audit_buf, "\"outcome\":\"error\""));
     CHECK(strstr(audit_buf, rd) == NULL && strstr(audit_buf, wr) == NULL);
     free(rd); free(wr);
+    t_env_down(&e);
+}
+
+/* An "scp" array is taken item by item: the item "read admin" is not a scope
+ * token and grants neither read nor admin (it used to be joined with spaces
+ * and split again, granting admin). */
+static void test_scp_items(void)
+{
+    t_env e;
+    fmcp_auth_desc ad;
+    char *tok, *ok_tok, sid[128], sid2[128];
+    fmcp_http_response *r;
+    const char *call = "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\","
+                       "\"params\":{\"name\":\"admin_only\",\"arguments\":{}}}";
+    memset(&ad, 0, sizeof ad);
+    if (!t_env_up(&e, 0, &ad)) { CHECK(0); t_env_down(&e); return; }
+    tok = t_token_claims("sly", "{\"scp\":[\"read admin\",\"mcp:read\"]}");
+    ok_tok = t_token_claims("root", "{\"scp\":[\"admin\"]}");
+    CHECK(tok && ok_tok);
+    CHECK(t_session(&e, t_bearer(0, tok), sid, sizeof sid));
+    r = t_req(&e, "POST", "/mcp", t_bearer(0, tok), sid, call, NULL, NULL);
+    CHECKF(r && r->status == 403 && t_has(r, "WWW-Authenticate", "error=\"insufficient_scope\""),
+           "status %d %s", r ? r->status : 0, r ? r->body : "-");
+    if (r) fmcp_http_response_free(r);
+    r = t_req(&e, "POST", "/mcp", t_bearer(0, tok), sid,
+              "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"whoami\",\"arguments\":{}}}",
+              NULL, NULL);
+    CHECKF(r && r->status == 200 && strstr(r->body, "scopes=mcp:read ") != NULL, "%s", r ? r->body : "-");
+    if (r) fmcp_http_response_free(r);
+    CHECK(t_session(&e, t_bearer(1, ok_tok), sid2, sizeof sid2));
+    r = t_req(&e, "POST", "/mcp", t_bearer(1, ok_tok), sid2, call, NULL, NULL);
+    CHECK(r && r->status == 200);
+    if (r) fmcp_http_response_free(r);
+    free(tok); free(ok_tok);
     t_env_down(&e);
 }
 
@@ -977,6 +1026,7 @@ int main(void)
     T_RUN(test_token_cache);
     T_RUN(test_item_scopes);
     T_RUN(test_plain_items);
+    T_RUN(test_scp_items);
     T_RUN(test_engine_observer);
     T_RUN(test_rate_limit);
     T_RUN(test_jwks_url);

@@ -520,6 +520,16 @@ static void test_iss_aud_scope(void)
     free(t);
     T_CLAIMS(v, "{\"exp\":1000100,\"iss\":\"https://b\",\"aud\":\"mcp\",\"scp\":[\"read\",\"write\"],\"client_id\":\"c\",\"azp\":\"z\"}", FMCP_JWT_OK);
     T_CLAIMS(v, "{\"exp\":1000100,\"iss\":\"https://b\",\"aud\":\"mcp\",\"scp\":\"read write\"}", FMCP_JWT_OK);
+    /* scp array items are whole scope-tokens: "read write" is one bad item, never two scopes */
+    T_CLAIMS(v, "{\"exp\":1000100,\"iss\":\"https://b\",\"aud\":\"mcp\",\"scp\":[\"read write\"]}", FMCP_JWT_INSUFFICIENT_SCOPE);
+    T_CLAIMS(v, "{\"exp\":1000100,\"iss\":\"https://b\",\"aud\":\"mcp\",\"scp\":[\"read\",\"x write\"]}", FMCP_JWT_INSUFFICIENT_SCOPE);
+    t = t_sign("{\"alg\":\"RS256\"}", "{\"exp\":1000100,\"iss\":\"https://b\",\"aud\":\"mcp\","
+               "\"scp\":[\"read admin\",\"write\",\"\",\"a\\tb\",\"read\"]}");
+    CHECK_OK(fmcp_jwt_verify(v, t, strlen(t), &r));
+    CHECK_EQ_INT(r.claims.scope_count, 2);   /* the bad items are skipped, not split */
+    if (r.claims.scope_count == 2) { CHECK_STR(r.claims.scopes[0], "write"); CHECK_STR(r.claims.scopes[1], "read"); }
+    fmcp_jwt_verdict_free(&r);
+    free(t);
     T_CLAIMS(v, "{\"exp\":1000100,\"iss\":\"https://c\",\"aud\":\"mcp\",\"scope\":\"read write\"}", FMCP_JWT_BAD_ISSUER);
     T_CLAIMS(v, "{\"exp\":1000100,\"iss\":\"https://a/\",\"aud\":\"mcp\",\"scope\":\"read write\"}", FMCP_JWT_BAD_ISSUER);
     T_CLAIMS(v, "{\"exp\":1000100,\"aud\":\"mcp\",\"scope\":\"read write\"}", FMCP_JWT_BAD_ISSUER);
