@@ -704,6 +704,30 @@ static void fmcp__auth_body(fmcp__auth_rq *rq, const char *error, const char *de
     rq->h->body_size = n + 1;
 }
 
+/* Appends `, name="value"` (no comma first) as an RFC 9110 quoted-string:
+ * `"` and `\` are backslash-escaped and control characters other than HTAB
+ * dropped, so no text (a custom hook's message, a Host-derived URL) can close
+ * the quotes and add auth-params. A parameter that does not fit is left out
+ * whole, never cut inside its quotes. *n is the length used so far. */
+static void fmcp__auth_param(char *dst, size_t cap, size_t *n, const char *name, const char *value)
+{
+    size_t o = *n, nl = strlen(name);
+    int fits = 1;
+    if (!value) return;
+    if (o && o + 2 < cap) { dst[o++] = ','; dst[o++] = ' '; }
+    if (o + nl + 3 >= cap) fits = 0;
+    else { memcpy(dst + o, name, nl); o += nl; dst[o++] = '='; dst[o++] = '"'; }
+    for (; fits && *value; value++) {
+        unsigned char c = (unsigned char)*value;
+        if ((c < 0x20 && c != '\t') || c == 0x7f) continue;
+        if (o + 3 >= cap) fits = 0;   /* room for an escape, the char and the closing quote */
+        else if (c == '"' || c == '\\') dst[o++] = '\\';
+        if (fits) dst[o++] = (char)c;
+    }
+    if (fits) { dst[o++] = '"'; *n = o; }
+    dst[*n] = 0;
+}
+
 /* Fill a rejection. kind: 0 = missing token, 1 = error with scope, 2 = plain. */
 static void fmcp__auth_reject(fmcp__auth_rq *rq, int status, const char *error, const char *desc,
                               const char *scope, const char *reason, int64_t retry)
@@ -712,19 +736,17 @@ static void fmcp__auth_reject(fmcp__auth_rq *rq, int status, const char *error, 
     fmcp_http_auth_reply *r = rq->r;
     char url[900];
     fmcp__auth_ev e;
-    int n = 0;
+    size_t n = 0;
     rq->rejected = 1;
     r->status = status;
     if (status == 401 || status == 403) {
+        char *p = h->www + 7;   /* after "Bearer " */
         fmcp__auth_prm_url(rq->a, rq->req, url, sizeof url);
-        n = snprintf(h->www, sizeof h->www, "Bearer ");
-        if (error) n += snprintf(h->www + n, sizeof h->www - (size_t)n, "error=\"%s\", ", error);
-        if (error && desc && (size_t)n < sizeof h->www)
-            n += snprintf(h->www + n, sizeof h->www - (size_t)n, "error_description=\"%s\", ", desc);
-        if ((size_t)n < sizeof h->www)
-            n += snprintf(h->www + n, sizeof h->www - (size_t)n, "resource_metadata=\"%s\"", url);
-        if (scope && *scope && (size_t)n < sizeof h->www)
-            snprintf(h->www + n, sizeof h->www - (size_t)n, ", scope=\"%s\"", scope);
+        memcpy(h->www, "Bearer ", 8);
+        fmcp__auth_param(p, sizeof h->www - 7, &n, "error", error);
+        if (error) fmcp__auth_param(p, sizeof h->www - 7, &n, "error_description", desc);
+        fmcp__auth_param(p, sizeof h->www - 7, &n, "resource_metadata", url);
+        if (scope && *scope) fmcp__auth_param(p, sizeof h->www - 7, &n, "scope", scope);
         r->headers[r->nheaders].name = "WWW-Authenticate";
         r->headers[r->nheaders++].value = h->www;
     }

@@ -916,6 +916,12 @@ static fmcp_result custom_hook(void *u, const char *method, const char *path, co
 {
     const char *k = fmcp_http_req_header(req, "X-API-Key");
     (void)u; (void)method; (void)path;
+    if (k && strcmp(k, "inject") == 0) {   /* text that would close the quotes */
+        out->status = 401;
+        out->message = "Bad \"key\", scope=\"admin\\";
+        out->error = "e\"x";
+        return FMCP_OK;
+    }
     if (!k || strcmp(k, "sesame") != 0) {
         out->status = 401;
         out->message = "Invalid API key";
@@ -943,6 +949,12 @@ static void test_custom_hook(void)
     CHECK(r && r->status == 401 && t_has(r, "X-Reason", "bad-key") && strstr(r->body, "Invalid API key"));
     if (r) fmcp_http_response_free(r);
     CHECK(strstr(audit_buf, "\"reason\":\"custom\"") != NULL);
+    /* RFC 9110 quoted-strings: the hook's text cannot add auth-params */
+    r = t_req(&e, "POST", "/mcp", NULL, NULL, INIT, "X-API-Key", "inject");
+    CHECKF(r && r->status == 401 && t_has(r, "WWW-Authenticate",
+           "Bearer error=\"e\\\"x\", error_description=\"Bad \\\"key\\\", scope=\\\"admin\\\\\", resource_metadata=\""),
+           "%s", r ? fmcp_http_response_header(r, "WWW-Authenticate") : "-");
+    if (r) fmcp_http_response_free(r);
     {
         fmcp_http_response *ri = t_req(&e, "POST", "/mcp", NULL, NULL, INIT, "X-API-Key", "sesame");
         CHECK(ri && ri->status == 200);
