@@ -1103,6 +1103,13 @@ FASTMCP_API const fmcp_jwk_entry *fmcp_jwks_find(const fmcp_jwks *j, const char 
  *   default when empty): anything else is FMCP_ERR_UNSUPPORTED, so "none" and
  *   HS256 can never be enabled. A verifier may start without keys (they come
  *   later from a JWKS URL through fmcp_jwt_verifier_set_keys).
+ *   audiences are required (FMCP_ERR_INVALID_ARG without them): a token
+ *   minted by the same issuer for another API must not pass (RFC 9068 4,
+ *   MCP authorization: audience validation). allow_any_audience = 1 is the
+ *   explicit opt-out; plain_jws verifiers read no claims and need none.
+ *   When creation fails and desc->problem is set, *desc->problem is pointed
+ *   at a static sentence saying what to change (no audience, an algorithm
+ *   other than RS256, key text that gave no usable RS256 key, ...).
  *   leeway_seconds: 0 means 60, a negative value means no leeway; at most one
  *   day. max_token_size: 0 means 8192 bytes. typ, when set (e.g. "at+jwt"),
  *   requires the header "typ" to equal it, case-insensitively, with an
@@ -1220,8 +1227,9 @@ typedef struct fmcp_jwt_verifier_desc {
     size_t algorithm_count;
     const char *const *issuers;         /* empty = iss not checked */
     size_t issuer_count;
-    const char *const *audiences;       /* empty = aud not checked */
+    const char *const *audiences;       /* required unless allow_any_audience (or plain_jws) */
     size_t audience_count;
+    int allow_any_audience;             /* nonzero: no audiences, aud not checked (opt-out) */
     const char *const *required_scopes; /* all must be granted */
     size_t required_scope_count;
     long leeway_seconds;                /* 0 = 60; negative = none */
@@ -1230,6 +1238,7 @@ typedef struct fmcp_jwt_verifier_desc {
     const char *typ;                    /* NULL = any; e.g. "at+jwt" */
     int plain_jws;                      /* nonzero: payload is opaque bytes (see below) */
     const fmcp_allocator *alloc;        /* NULL = default */
+    const char **problem;               /* optional: set to what to fix when create fails */
 } fmcp_jwt_verifier_desc;
 
 typedef struct fmcp_jwt_claims {
@@ -3035,6 +3044,15 @@ FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res);
  *   requests (their transport may be gone; the loop releases them). Order:
  *   stop the loop, fmcp_mcp_http_free, fmcp_server_destroy (its call
  *   observer points into the fmcp_auth), fmcp_auth_free, fmcp_http_loop_free.
+ *   Configuration that cannot work fails here, not on the first request,
+ *   and *desc->problem (when set) names what to change: no audiences
+ *   (FMCP_ERR_INVALID_ARG; a token the same identity provider minted for
+ *   another API would pass - set audiences to this server's resource URL, or
+ *   allow_any_audience = 1 to opt out; a custom authenticate hook needs
+ *   none), an https:// jwks_url without jwks_transport (FMCP_ERR_UNSUPPORTED:
+ *   build with FASTMCP_WITH_BEARSSL and pass fmcp_tls_client_transport), a
+ *   jwks_url that is not http(s)://, keys that give no usable RS256 key, no
+ *   keys, jwks_url or hook at all.
  *
  * JWKS URL
  *   A fetched set replaces the static keys, if both were given.
@@ -3151,8 +3169,9 @@ typedef struct fmcp_auth_desc {
     const char *jwks_url;               /* fetched on the loop */
     const fmcp_http_transport *jwks_transport; /* for https:// */
     const char *issuer;                 /* NULL = not checked */
-    const char *const *audiences;       /* empty = not checked */
+    const char *const *audiences;       /* required unless allow_any_audience */
     size_t audience_count;
+    int allow_any_audience;             /* nonzero: accept any aud (explicit opt-out) */
     const char *const *required_scopes; /* server-wide */
     size_t required_scope_count;
     long leeway_seconds;                /* as fmcp_jwt_verifier_desc */
@@ -3178,6 +3197,7 @@ typedef struct fmcp_auth_desc {
     void *auth_user;
     fmcp_http_loop *loop;               /* for JWKS fetches (may come later) */
     const fmcp_allocator *alloc;
+    const char **problem;               /* optional: set to what to fix when create fails */
 } fmcp_auth_desc;
 
 typedef struct fmcp_auth_stats {
@@ -8292,18 +8312,27 @@ FASTMCP_API void fmcp_jwt_verifier_free(fmcp_jwt_verifier *v)
     fmcp_free(v->alloc, v, sizeof *v);
 }
 
-static fmcp_result fmcp__jwt_check_desc(const fmcp_jwt_verifier_desc *d)
+/* Checks a verifier configuration; *why says what to fix. */
+static fmcp_result fmcp__jwt_check_desc(const fmcp_jwt_verifier_desc *d, const char **why)
 {
     size_t i;
+    *why = "leeway_seconds is over one day (86400), or a list has a count but no items";
     if (d->leeway_seconds > FMCP_JWT_MAX_LEEWAY) return FMCP_ERR_INVALID_ARG;
     if (d->key_count && !d->keys) return FMCP_ERR_INVALID_ARG;
     if (d->algorithm_count && !d->algorithms) return FMCP_ERR_INVALID_ARG;
+    if (d->audience_count && !d->audiences) return FMCP_ERR_INVALID_ARG;
     for (i = 0; i < d->algorithm_count; i++) {
         if (!d->algorithms[i]) return FMCP_ERR_INVALID_ARG;
+        *why = "only the RS256 algorithm is supported: leave algorithms empty or name just \"RS256\"";
         if (strcmp(d->algorithms[i], "RS256") != 0) return FMCP_ERR_UNSUPPORTED;
     }
+    *why = "a key text is NULL";
     for (i = 0; i < d->key_count; i++)
         if (!d->keys[i]) return FMCP_ERR_INVALID_ARG;
+    *why = "no audience: set audiences to this server's identifier (its resource URL or API name) so tokens "
+           "minted for other APIs are refused, or set allow_any_audience = 1 to opt out";
+    if (!d->audience_count && !d->allow_any_audience && !d->plain_jws) return FMCP_ERR_INVALID_ARG;
+    *why = NULL;
     return FMCP_OK;
 }
 
@@ -8327,9 +8356,15 @@ FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *d
     fmcp_jwt_verifier *v;
     fmcp_result r;
     const char *typ[1];
+    const char *why = NULL;
     if (!out) return FMCP_ERR_INVALID_ARG;
     *out = NULL;
-    if (!d || (r = fmcp__jwt_check_desc(d)) != FMCP_OK) return d ? r : FMCP_ERR_INVALID_ARG;
+    if (!d) return FMCP_ERR_INVALID_ARG;
+    if (d->problem) *d->problem = NULL;
+    if ((r = fmcp__jwt_check_desc(d, &why)) != FMCP_OK) {
+        if (d->problem) *d->problem = why;
+        return r;
+    }
     v = (fmcp_jwt_verifier *)fmcp_malloc(d->alloc, sizeof *v);
     if (!v) return FMCP_ERR_NOMEM;
     memset(v, 0, sizeof *v);
@@ -8344,7 +8379,11 @@ FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *d
     if (r == FMCP_OK)
         r = fmcp__jwt_strs_copy(v->alloc, d->required_scopes, d->required_scope_count, &v->scopes);
     if (r == FMCP_OK) r = fmcp__jwt_strs_copy(v->alloc, typ, d->typ ? 1 : 0, &v->typ);
-    if (r == FMCP_OK) r = fmcp__jwt_load_keys(v, d);
+    if (r == FMCP_OK && (r = fmcp__jwt_load_keys(v, d)) != FMCP_OK && r != FMCP_ERR_NOMEM && d->problem)
+        *d->problem = r == FMCP_ERR_BAD_KEY
+            ? "a key text gave no usable key: it needs an RSA signing key (kty RSA, alg RS256 or none, "
+              "use sig or none) of 2048 to 4096 bits"
+            : "a key text is neither a PEM public key nor a JWK or JWKS";
 #ifndef FASTMCP_NO_THREADS
     if (r == FMCP_OK) {
         if (pthread_mutex_init(&v->lock, NULL) == 0) v->lock_ok = 1;
@@ -22422,6 +22461,8 @@ static fmcp_result fmcp__auth_verifier(fmcp_auth *a, const fmcp_auth_desc *d)
     vd.keys = d->keys; vd.key_count = d->key_count;
     vd.issuers = d->issuer ? &d->issuer : NULL; vd.issuer_count = d->issuer ? 1 : 0;
     vd.audiences = d->audiences; vd.audience_count = d->audience_count;
+    vd.allow_any_audience = d->allow_any_audience;
+    vd.problem = d->problem;
     vd.leeway_seconds = d->leeway_seconds;
     vd.typ = d->typ;
     vd.alloc = a->alloc;
@@ -22465,15 +22506,48 @@ static void fmcp__auth_settings(fmcp_auth *a, const fmcp_auth_desc *d)
 #endif
 }
 
+static int fmcp__auth_prefix(const char *s, const char *prefix)
+{
+    size_t i;
+    for (i = 0; prefix[i]; i++) {
+        int c = (unsigned char)s[i];
+        if (c >= 'A' && c <= 'Z') c += 32;
+        if (c != prefix[i]) return 0;
+    }
+    return 1;
+}
+
+/* Configuration that can never work fails at creation; *why says what to do. */
+static fmcp_result fmcp__auth_check_desc(const fmcp_auth_desc *d, const char **why)
+{
+    *why = "rate_per_second is negative";
+    if (d->rate_per_second < 0) return FMCP_ERR_INVALID_ARG;
+    *why = "nothing to check tokens with: give keys, jwks_url or an authenticate hook";
+    if (!d->authenticate && !d->key_count && !d->jwks_url) return FMCP_ERR_INVALID_ARG;
+    if (d->authenticate || !d->jwks_url) return FMCP_OK;
+    *why = "jwks_url must start with http:// or https://";
+    if (!fmcp__auth_prefix(d->jwks_url, "http://") && !fmcp__auth_prefix(d->jwks_url, "https://"))
+        return FMCP_ERR_INVALID_ARG;
+    *why = "jwks_url is https:// but jwks_transport is NULL: build with FASTMCP_WITH_BEARSSL (make BEARSSL=1) and "
+           "set jwks_transport = fmcp_tls_client_transport(tls), or give the keys as text (keys/key_count)";
+    if (fmcp__auth_prefix(d->jwks_url, "https://") && !d->jwks_transport) return FMCP_ERR_UNSUPPORTED;
+    return FMCP_OK;
+}
+
 FASTMCP_API fmcp_result fmcp_auth_create(const fmcp_auth_desc *d, fmcp_auth **out)
 {
     fmcp_auth *a;
     fmcp_result rc;
     size_t cap;
+    const char *why = NULL;
     if (!out) return FMCP_ERR_INVALID_ARG;
     *out = NULL;
-    if (!d || (!d->authenticate && !d->key_count && !d->jwks_url) || d->rate_per_second < 0)
-        return FMCP_ERR_INVALID_ARG;
+    if (!d) return FMCP_ERR_INVALID_ARG;
+    if (d->problem) *d->problem = NULL;
+    if ((rc = fmcp__auth_check_desc(d, &why)) != FMCP_OK) {
+        if (d->problem) *d->problem = why;
+        return rc;
+    }
     if (!(a = (fmcp_auth *)fmcp_malloc(d->alloc, sizeof *a))) return FMCP_ERR_NOMEM;
     memset(a, 0, sizeof *a);
     a->alloc = d->alloc;

@@ -464,6 +464,8 @@ static fmcp_result fmcp__auth_verifier(fmcp_auth *a, const fmcp_auth_desc *d)
     vd.keys = d->keys; vd.key_count = d->key_count;
     vd.issuers = d->issuer ? &d->issuer : NULL; vd.issuer_count = d->issuer ? 1 : 0;
     vd.audiences = d->audiences; vd.audience_count = d->audience_count;
+    vd.allow_any_audience = d->allow_any_audience;
+    vd.problem = d->problem;
     vd.leeway_seconds = d->leeway_seconds;
     vd.typ = d->typ;
     vd.alloc = a->alloc;
@@ -507,15 +509,48 @@ static void fmcp__auth_settings(fmcp_auth *a, const fmcp_auth_desc *d)
 #endif
 }
 
+static int fmcp__auth_prefix(const char *s, const char *prefix)
+{
+    size_t i;
+    for (i = 0; prefix[i]; i++) {
+        int c = (unsigned char)s[i];
+        if (c >= 'A' && c <= 'Z') c += 32;
+        if (c != prefix[i]) return 0;
+    }
+    return 1;
+}
+
+/* Configuration that can never work fails at creation; *why says what to do. */
+static fmcp_result fmcp__auth_check_desc(const fmcp_auth_desc *d, const char **why)
+{
+    *why = "rate_per_second is negative";
+    if (d->rate_per_second < 0) return FMCP_ERR_INVALID_ARG;
+    *why = "nothing to check tokens with: give keys, jwks_url or an authenticate hook";
+    if (!d->authenticate && !d->key_count && !d->jwks_url) return FMCP_ERR_INVALID_ARG;
+    if (d->authenticate || !d->jwks_url) return FMCP_OK;
+    *why = "jwks_url must start with http:// or https://";
+    if (!fmcp__auth_prefix(d->jwks_url, "http://") && !fmcp__auth_prefix(d->jwks_url, "https://"))
+        return FMCP_ERR_INVALID_ARG;
+    *why = "jwks_url is https:// but jwks_transport is NULL: build with FASTMCP_WITH_BEARSSL (make BEARSSL=1) and "
+           "set jwks_transport = fmcp_tls_client_transport(tls), or give the keys as text (keys/key_count)";
+    if (fmcp__auth_prefix(d->jwks_url, "https://") && !d->jwks_transport) return FMCP_ERR_UNSUPPORTED;
+    return FMCP_OK;
+}
+
 FASTMCP_API fmcp_result fmcp_auth_create(const fmcp_auth_desc *d, fmcp_auth **out)
 {
     fmcp_auth *a;
     fmcp_result rc;
     size_t cap;
+    const char *why = NULL;
     if (!out) return FMCP_ERR_INVALID_ARG;
     *out = NULL;
-    if (!d || (!d->authenticate && !d->key_count && !d->jwks_url) || d->rate_per_second < 0)
-        return FMCP_ERR_INVALID_ARG;
+    if (!d) return FMCP_ERR_INVALID_ARG;
+    if (d->problem) *d->problem = NULL;
+    if ((rc = fmcp__auth_check_desc(d, &why)) != FMCP_OK) {
+        if (d->problem) *d->problem = why;
+        return rc;
+    }
     if (!(a = (fmcp_auth *)fmcp_malloc(d->alloc, sizeof *a))) return FMCP_ERR_NOMEM;
     memset(a, 0, sizeof *a);
     a->alloc = d->alloc;

@@ -287,18 +287,27 @@ FASTMCP_API void fmcp_jwt_verifier_free(fmcp_jwt_verifier *v)
     fmcp_free(v->alloc, v, sizeof *v);
 }
 
-static fmcp_result fmcp__jwt_check_desc(const fmcp_jwt_verifier_desc *d)
+/* Checks a verifier configuration; *why says what to fix. */
+static fmcp_result fmcp__jwt_check_desc(const fmcp_jwt_verifier_desc *d, const char **why)
 {
     size_t i;
+    *why = "leeway_seconds is over one day (86400), or a list has a count but no items";
     if (d->leeway_seconds > FMCP_JWT_MAX_LEEWAY) return FMCP_ERR_INVALID_ARG;
     if (d->key_count && !d->keys) return FMCP_ERR_INVALID_ARG;
     if (d->algorithm_count && !d->algorithms) return FMCP_ERR_INVALID_ARG;
+    if (d->audience_count && !d->audiences) return FMCP_ERR_INVALID_ARG;
     for (i = 0; i < d->algorithm_count; i++) {
         if (!d->algorithms[i]) return FMCP_ERR_INVALID_ARG;
+        *why = "only the RS256 algorithm is supported: leave algorithms empty or name just \"RS256\"";
         if (strcmp(d->algorithms[i], "RS256") != 0) return FMCP_ERR_UNSUPPORTED;
     }
+    *why = "a key text is NULL";
     for (i = 0; i < d->key_count; i++)
         if (!d->keys[i]) return FMCP_ERR_INVALID_ARG;
+    *why = "no audience: set audiences to this server's identifier (its resource URL or API name) so tokens "
+           "minted for other APIs are refused, or set allow_any_audience = 1 to opt out";
+    if (!d->audience_count && !d->allow_any_audience && !d->plain_jws) return FMCP_ERR_INVALID_ARG;
+    *why = NULL;
     return FMCP_OK;
 }
 
@@ -322,9 +331,15 @@ FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *d
     fmcp_jwt_verifier *v;
     fmcp_result r;
     const char *typ[1];
+    const char *why = NULL;
     if (!out) return FMCP_ERR_INVALID_ARG;
     *out = NULL;
-    if (!d || (r = fmcp__jwt_check_desc(d)) != FMCP_OK) return d ? r : FMCP_ERR_INVALID_ARG;
+    if (!d) return FMCP_ERR_INVALID_ARG;
+    if (d->problem) *d->problem = NULL;
+    if ((r = fmcp__jwt_check_desc(d, &why)) != FMCP_OK) {
+        if (d->problem) *d->problem = why;
+        return r;
+    }
     v = (fmcp_jwt_verifier *)fmcp_malloc(d->alloc, sizeof *v);
     if (!v) return FMCP_ERR_NOMEM;
     memset(v, 0, sizeof *v);
@@ -339,7 +354,11 @@ FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *d
     if (r == FMCP_OK)
         r = fmcp__jwt_strs_copy(v->alloc, d->required_scopes, d->required_scope_count, &v->scopes);
     if (r == FMCP_OK) r = fmcp__jwt_strs_copy(v->alloc, typ, d->typ ? 1 : 0, &v->typ);
-    if (r == FMCP_OK) r = fmcp__jwt_load_keys(v, d);
+    if (r == FMCP_OK && (r = fmcp__jwt_load_keys(v, d)) != FMCP_OK && r != FMCP_ERR_NOMEM && d->problem)
+        *d->problem = r == FMCP_ERR_BAD_KEY
+            ? "a key text gave no usable key: it needs an RSA signing key (kty RSA, alg RS256 or none, "
+              "use sig or none) of 2048 to 4096 bits"
+            : "a key text is neither a PEM public key nor a JWK or JWKS";
 #ifndef FASTMCP_NO_THREADS
     if (r == FMCP_OK) {
         if (pthread_mutex_init(&v->lock, NULL) == 0) v->lock_ok = 1;

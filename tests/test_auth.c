@@ -983,6 +983,51 @@ static void test_scope_helper(void)
     CHECK(fmcp_auth_authorize(NULL, NULL, FMCP_ITEM_TOOL, "x", NULL) == FMCP_OK);
 }
 
+/* Configuration that cannot work fails at creation, with a text saying what to do. */
+static void test_create_checks(void)
+{
+    fmcp_auth_desc ad;
+    fmcp_auth *a = NULL;
+    const char *why = NULL, *keys[1];
+    char *jwks;
+    if (!t_keys() || !(jwks = t_jwks(1, 0))) { CHECK(0); return; }
+    memset(&ad, 0, sizeof ad);
+    keys[0] = jwks;
+    ad.keys = keys; ad.key_count = 1; ad.no_audit = 1; ad.problem = &why;
+    /* no audience: refused unless explicitly waived */
+    CHECK(fmcp_auth_create(&ad, &a) == FMCP_ERR_INVALID_ARG && a == NULL);
+    CHECKF(why && strstr(why, "allow_any_audience"), "%s", why ? why : "(none)");
+    ad.allow_any_audience = 1;
+    CHECK_OK(fmcp_auth_create(&ad, &a));
+    CHECK(why == NULL);
+    fmcp_auth_free(a); a = NULL;
+    ad.allow_any_audience = 0; ad.audiences = aud1; ad.audience_count = 1;
+    CHECK_OK(fmcp_auth_create(&ad, &a));
+    fmcp_auth_free(a); a = NULL;
+    /* https JWKS without a TLS transport: every request would get 503 */
+    ad.keys = NULL; ad.key_count = 0;
+    ad.jwks_url = "HTTPS://idp.example/jwks.json";
+    CHECK(fmcp_auth_create(&ad, &a) == FMCP_ERR_UNSUPPORTED && a == NULL);
+    CHECKF(why && strstr(why, "jwks_transport") && strstr(why, "FASTMCP_WITH_BEARSSL"), "%s", why ? why : "(none)");
+    ad.jwks_url = "ftp://idp.example/jwks.json";
+    CHECK(fmcp_auth_create(&ad, &a) == FMCP_ERR_INVALID_ARG && why);
+    /* static keys with no usable key, and an empty set */
+    ad.jwks_url = NULL;
+    keys[0] = "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AA\",\"y\":\"AA\"}]}";
+    ad.keys = keys; ad.key_count = 1;
+    CHECK(fmcp_auth_create(&ad, &a) == FMCP_ERR_BAD_KEY && why && strstr(why, "RS256"));
+    keys[0] = "{\"keys\":[]}";
+    CHECK(fmcp_auth_create(&ad, &a) == FMCP_ERR_BAD_KEY && why);
+    /* nothing at all */
+    ad.keys = NULL; ad.key_count = 0;
+    CHECK(fmcp_auth_create(&ad, &a) == FMCP_ERR_INVALID_ARG && why && strstr(why, "jwks_url"));
+    /* a custom hook checks tokens itself: no audience needed */
+    ad.authenticate = custom_hook; ad.audiences = NULL; ad.audience_count = 0;
+    CHECK_OK(fmcp_auth_create(&ad, &a));
+    fmcp_auth_free(a);
+    free(jwks);
+}
+
 static void test_alloc_sweep(void)
 {
     const char *keys[1];
@@ -1001,6 +1046,12 @@ static void test_alloc_sweep(void)
     ad.required_scopes = sc; ad.required_scope_count = 2;
     ad.resource = "http://x/mcp"; ad.resource_name = "n"; ad.rate_per_second = 5;
     ad.jwks_url = "http://127.0.0.1:1/jwks";   /* no loop: never fetched */
+    ad.audiences = aud1; ad.audience_count = 1;
+    {
+        fmcp_auth *a = NULL;
+        CHECK_OK(fmcp_auth_create(&ad, &a));   /* the sweep below ends on a success */
+        fmcp_auth_free(a);
+    }
     T_ALLOC_SWEEP({ fmcp_auth *a = NULL; t_rc = fmcp_auth_create(&ad, &a); fmcp_auth_free(a); });
     memset(&sd, 0, sizeof sd);
     sd.name = "s"; sd.version = "1"; sd.workers = -1;
@@ -1044,6 +1095,7 @@ int main(void)
     T_RUN(test_jwks_url);
     T_RUN(test_jwks_unavailable);
     T_RUN(test_custom_hook);
+    T_RUN(test_create_checks);
     T_RUN(test_alloc_sweep);
     fmcp_wipe(&k1, sizeof k1);
     fmcp_wipe(&k2, sizeof k2);
