@@ -1932,7 +1932,17 @@ typedef struct fmcp_auth_info {
     const char *token;        /* the raw bearer token */
     const char *claims_json;  /* all claims as JSON text */
     void *data;               /* custom session data */
+    const char *issuer;       /* the token's "iss"; NULL = unknown */
 } fmcp_auth_info;
+
+/* The identity a session is bound to, as 64 hex digits + NUL in out: a
+ * SHA-256 over (issuer, subject) when there is a subject, else over
+ * (issuer, client_id), else over the token, so a token without "sub" still
+ * owns its sessions. Returns 0 (out = "") when auth is NULL or has none of
+ * them: such a session is anonymous and open to any caller. The transports
+ * compare it on every request that names a session. */
+#define FMCP_PRINCIPAL_SIZE 65
+FASTMCP_API int fmcp_auth_info_principal(const fmcp_auth_info *auth, char out[FMCP_PRINCIPAL_SIZE]);
 
 typedef fmcp_result (*fmcp_authorize_fn)(void *user, const fmcp_auth_info *auth,
                                          fmcp_item_kind kind, const char *name, const char *scopes);
@@ -2289,8 +2299,10 @@ FASTMCP_API void fmcp_log_stderr(void *user, fmcp_log_level level, const char *m
  *   Later requests without the header get 400, an unknown or ended id 404.
  *   MCP-Protocol-Version, when present, must be a known version (else 400);
  *   absent means 2025-03-26. Sessions idle for session_timeout_ms (default
- *   30 min, negative = never) are closed. When the authenticate hook gives a
- *   subject, the session is bound to it: another subject gets 404.
+ *   30 min, negative = never) are closed. When the authenticate hook gives an
+ *   identity, the session is bound to it (fmcp_auth_info_principal: issuer
+ *   and subject, else client_id, else the token): any other caller gets 404,
+ *   on POST, GET, DELETE and the legacy message endpoint alike.
  *
  * Resumability
  *   Every SSE event has an id "<stream>_<seq>"; each stream keeps its last
@@ -13506,6 +13518,7 @@ static void fmcp__mcp_auth_unref(const fmcp_allocator *a, fmcp__mcp_auth *x, fmc
         fmcp__mcp_strfree(a, (char *)x->info.token);
     }
     fmcp__mcp_strfree(a, (char *)x->info.claims_json);
+    fmcp__mcp_strfree(a, (char *)x->info.issuer);
     fmcp_free(a, x, sizeof *x);
 }
 
@@ -13521,10 +13534,46 @@ static fmcp__mcp_auth *fmcp__mcp_auth_copy(const fmcp_allocator *a, const fmcp_a
     x->info.scopes = fmcp__mcp_strdup_opt(a, in->scopes, &ok);
     x->info.token = fmcp__mcp_strdup_opt(a, in->token, &ok);
     x->info.claims_json = fmcp__mcp_strdup_opt(a, in->claims_json, &ok);
+    x->info.issuer = fmcp__mcp_strdup_opt(a, in->issuer, &ok);
     x->info.expires_at = in->expires_at;
     x->info.data = in->data;
     if (!ok) { fmcp__mcp_auth_unref(a, x, lock); return NULL; }
     return x;
+}
+
+/* Hashes a string with its length first, so field boundaries cannot shift. */
+static void fmcp__mcp_hash_field(fmcp_sha256_ctx *c, const char *s)
+{
+    uint8_t len[8];
+    size_t n = s ? strlen(s) : 0, i;
+    for (i = 0; i < 8; i++) len[i] = (uint8_t)((uint64_t)n >> (56 - 8 * i));
+    fmcp_sha256_update(c, len, sizeof len);
+    if (n) fmcp_sha256_update(c, s, n);
+}
+
+FASTMCP_API int fmcp_auth_info_principal(const fmcp_auth_info *au, char out[FMCP_PRINCIPAL_SIZE])
+{
+    static const char hex[] = "0123456789abcdef";
+    fmcp_sha256_ctx c;
+    uint8_t h[FMCP_SHA256_SIZE];
+    size_t i;
+    out[0] = 0;
+    if (!au) return 0;
+    fmcp_sha256_init(&c);
+    fmcp_sha256_update(&c, "fmcp-principal-v1", 17);
+    if (au->subject && *au->subject) {
+        fmcp_sha256_update(&c, "s", 1); fmcp__mcp_hash_field(&c, au->issuer); fmcp__mcp_hash_field(&c, au->subject);
+    } else if (au->client_id && *au->client_id) {
+        fmcp_sha256_update(&c, "c", 1); fmcp__mcp_hash_field(&c, au->issuer); fmcp__mcp_hash_field(&c, au->client_id);
+    } else if (au->token && *au->token) {
+        fmcp_sha256_update(&c, "t", 1); fmcp__mcp_hash_field(&c, au->token);
+    } else {
+        return 0;
+    }
+    fmcp_sha256_final(&c, h);
+    for (i = 0; i < FMCP_SHA256_SIZE; i++) { out[2 * i] = hex[h[i] >> 4]; out[2 * i + 1] = hex[h[i] & 15]; }
+    out[2 * FMCP_SHA256_SIZE] = 0;
+    return 1;
 }
 
 /* FMCP_OK when the caller may use the item (server lock held). */
@@ -16074,7 +16123,7 @@ typedef struct fmcp__mh_session {
     fmcp__mh_stream **idx;     /* POST streams by `no`: one session may hold hundreds */
     size_t idx_cap, nidx;
     size_t ndone;              /* finished streams still listed (parked ones among them) */
-    char *subject;
+    char owner[FMCP_PRINCIPAL_SIZE];   /* fmcp_auth_info_principal of its creator; "" = anonymous */
 } fmcp__mh_session;
 
 struct fmcp_mcp_http {
@@ -16149,11 +16198,6 @@ static char *fmcp__mh_dup(const fmcp_allocator *a, const char *s, size_t n)
     memcpy(p, s, n);
     p[n] = 0;
     return p;
-}
-
-static void fmcp__mh_free_str(const fmcp_allocator *a, char *s)
-{
-    if (s) fmcp_free(a, s, strlen(s) + 1);
 }
 
 /* Does a comma-separated media list allow type/sub? (wildcards count) */
@@ -16778,7 +16822,6 @@ static fmcp__mh_session *fmcp__mh_lookup(fmcp_mcp_http *t, const char *id)
 static void fmcp__mh_session_free(fmcp_mcp_http *t, fmcp__mh_session *ms)
 {
     if (ms->idx) fmcp_free(t->a, ms->idx, ms->idx_cap * sizeof *ms->idx);
-    fmcp__mh_free_str(t->a, ms->subject);
     fmcp_wipe(ms->id, sizeof ms->id);
     fmcp_free(t->a, ms, sizeof *ms);
 }
@@ -16824,8 +16867,7 @@ static fmcp_result fmcp__mh_session_new(fmcp_mcp_http *t, int temp, int legacy, 
     ms->t = t; ms->temp = temp; ms->legacy = legacy;
     ms->last_used = fmcp_monotonic_ms();
     if (!temp) rc = fmcp__mh_new_id(ms->id);
-    if (!rc && au && au->subject && !(ms->subject = fmcp__mh_dup(t->a, au->subject, strlen(au->subject))))
-        rc = FMCP_ERR_NOMEM;
+    (void)fmcp_auth_info_principal(au, ms->owner);
     memset(&sd, 0, sizeof sd);
     sd.send = fmcp__mh_on_send; sd.on_done = fmcp__mh_on_done; sd.user = ms; sd.auth = au;
     if (!rc) rc = fmcp_session_create(t->srv, &sd, &ms->s);
@@ -17002,8 +17044,17 @@ static void fmcp__mh_post_stateless(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_j
     FMCP__MH_UNLOCK(t);
 }
 
+/* 1 when au may use the session: the same principal as its creator (an
+ * anonymous session is open). Every path that names a session checks this. */
+static int fmcp__mh_owner_ok(const fmcp__mh_session *ms, const fmcp_auth_info *au)
+{
+    char p[FMCP_PRINCIPAL_SIZE];
+    if (!ms->owner[0]) return 1;
+    return fmcp_auth_info_principal(au, p) && fmcp_ct_equal(p, ms->owner, FMCP_PRINCIPAL_SIZE);
+}
+
 /* Session from Mcp-Session-Id: 400 when missing, 404 unknown (or another
- * subject's). Returns NULL after answering. */
+ * principal's). Returns NULL after answering. */
 static fmcp__mh_session *fmcp__mh_session_of(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
 {
     const char *sid = fmcp_http_req_header(req, "Mcp-Session-Id");
@@ -17014,8 +17065,7 @@ static fmcp__mh_session *fmcp__mh_session_of(fmcp_mcp_http *t, fmcp_http_req *re
     }
     FMCP__MH_LOCK(t);
     ms = fmcp__mh_lookup(t, sid);
-    if (ms && (ms->legacy || (ms->subject && (!au || !au->subject || strcmp(au->subject, ms->subject) != 0))))
-        ms = NULL;
+    if (ms && (ms->legacy || !fmcp__mh_owner_ok(ms, au))) ms = NULL;
     if (ms) ms->last_used = fmcp_monotonic_ms();
     FMCP__MH_UNLOCK(t);
     if (!ms) fmcp__mh_fail(t, req, 404, -32001, "Session not found");
@@ -17212,7 +17262,8 @@ static void fmcp__mh_legacy_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmc
     size_t len;
     const char *body = fmcp_http_req_body(req, &len);
     FMCP__MH_LOCK(t);
-    if (fmcp__mh_query_sid(fmcp_http_req_query(req), sid) && (ms = fmcp__mh_lookup(t, sid)) != NULL && !ms->legacy)
+    if (fmcp__mh_query_sid(fmcp_http_req_query(req), sid) && (ms = fmcp__mh_lookup(t, sid)) != NULL &&
+        (!ms->legacy || !fmcp__mh_owner_ok(ms, au)))
         ms = NULL;
     if (ms) ms->last_used = fmcp_monotonic_ms();
     FMCP__MH_UNLOCK(t);
@@ -22009,7 +22060,7 @@ FASTMCP_API fmcp_result fmcp_client_connect_http(const fmcp_client_desc *d, cons
 typedef struct fmcp__auth_id {
     char *blob;
     size_t size;
-    const char *sub, *cid, *scopes, *claims;
+    const char *sub, *cid, *scopes, *claims, *iss;
     int64_t exp;
     void *data;
 } fmcp__auth_id;
@@ -22191,17 +22242,17 @@ static void fmcp__auth_id_free(const fmcp_allocator *al, fmcp__auth_id *id)
 }
 
 #ifndef FASTMCP_NO_SOCKETS
-static fmcp_result fmcp__auth_id_make(const fmcp_allocator *al, const char *const s[4], int64_t exp,
+static fmcp_result fmcp__auth_id_make(const fmcp_allocator *al, const char *const s[5], int64_t exp,
                                       void *data, fmcp__auth_id *out)
 {
-    size_t len[4], total = 0, i, o = 0;
-    const char **dst[4];
+    size_t len[5], total = 0, i, o = 0;
+    const char **dst[5];
     memset(out, 0, sizeof *out);
-    for (i = 0; i < 4; i++) total += (len[i] = s[i] ? strlen(s[i]) : 0) + 1;
+    for (i = 0; i < 5; i++) total += (len[i] = s[i] ? strlen(s[i]) : 0) + 1;
     if (!(out->blob = (char *)fmcp_malloc(al, total))) return FMCP_ERR_NOMEM;
     out->size = total;
-    dst[0] = &out->sub; dst[1] = &out->cid; dst[2] = &out->scopes; dst[3] = &out->claims;
-    for (i = 0; i < 4; i++) {
+    dst[0] = &out->sub; dst[1] = &out->cid; dst[2] = &out->scopes; dst[3] = &out->claims; dst[4] = &out->iss;
+    for (i = 0; i < 5; i++) {
         memcpy(out->blob + o, s[i] ? s[i] : "", len[i] + 1);
         *dst[i] = s[i] ? out->blob + o : NULL;
         o += len[i] + 1;
@@ -22213,18 +22264,18 @@ static fmcp_result fmcp__auth_id_make(const fmcp_allocator *al, const char *cons
 
 static fmcp_result fmcp__auth_id_copy(const fmcp_allocator *al, const fmcp__auth_id *in, fmcp__auth_id *out)
 {
-    const char *s[4];
-    s[0] = in->sub; s[1] = in->cid; s[2] = in->scopes; s[3] = in->claims;
+    const char *s[5];
+    s[0] = in->sub; s[1] = in->cid; s[2] = in->scopes; s[3] = in->claims; s[4] = in->iss;
     return fmcp__auth_id_make(al, s, in->exp, in->data, out);
 }
 
 static fmcp_result fmcp__auth_id_from_claims(const fmcp_allocator *al, const fmcp_jwt_claims *c, fmcp__auth_id *out)
 {
-    const char *s[4];
+    const char *s[5];
     fmcp_result rc;
     char *scopes = fmcp__auth_join(al, c->scopes, c->scope_count);
     if (!scopes) return FMCP_ERR_NOMEM;
-    s[0] = c->subject; s[1] = c->client_id; s[2] = scopes; s[3] = c->raw;
+    s[0] = c->subject; s[1] = c->client_id; s[2] = scopes; s[3] = c->raw; s[4] = c->issuer;
     rc = fmcp__auth_id_make(al, s, c->has_exp ? c->expires_at : 0, NULL, out);
     fmcp__auth_sfree(al, scopes);
     return rc;
@@ -23025,7 +23076,7 @@ static void fmcp__auth_custom_reject(fmcp__auth_rq *rq, const fmcp_auth_custom_r
 static fmcp_result fmcp__auth_custom(fmcp__auth_rq *rq)
 {
     fmcp_auth_custom_reply cr;
-    const char *s[4];
+    const char *s[5];
     fmcp_result rc;
     memset(&cr, 0, sizeof cr);
     rc = rq->a->custom(rq->a->custom_user, fmcp_http_req_method(rq->req), fmcp_http_req_path(rq->req), rq->req, &cr);
@@ -23035,7 +23086,7 @@ static fmcp_result fmcp__auth_custom(fmcp__auth_rq *rq)
         fmcp__auth_custom_reject(rq, &cr);
         return FMCP_OK;
     }
-    s[0] = cr.subject; s[1] = cr.client_id; s[2] = cr.scopes; s[3] = cr.session_json;
+    s[0] = cr.subject; s[1] = cr.client_id; s[2] = cr.scopes; s[3] = cr.session_json; s[4] = NULL;
     return fmcp__auth_id_make(rq->a->alloc, s, cr.expires_at, cr.data, &rq->h->id);
 }
 
@@ -23054,6 +23105,7 @@ static void fmcp__auth_accept(fmcp__auth_rq *rq)
     r->info.token = rq->token;
     r->info.claims_json = id->claims;
     r->info.data = id->data;
+    r->info.issuer = id->iss;
     memset(&e, 0, sizeof e);
     e.event = "auth_accepted"; e.subject = id->sub; e.client_id = id->cid; e.remote = rq->addr;
     e.method = fmcp_http_req_method(rq->req); e.path = fmcp_http_req_path(rq->req);

@@ -12,7 +12,7 @@
 typedef struct fmcp__auth_id {
     char *blob;
     size_t size;
-    const char *sub, *cid, *scopes, *claims;
+    const char *sub, *cid, *scopes, *claims, *iss;
     int64_t exp;
     void *data;
 } fmcp__auth_id;
@@ -194,17 +194,17 @@ static void fmcp__auth_id_free(const fmcp_allocator *al, fmcp__auth_id *id)
 }
 
 #ifndef FASTMCP_NO_SOCKETS
-static fmcp_result fmcp__auth_id_make(const fmcp_allocator *al, const char *const s[4], int64_t exp,
+static fmcp_result fmcp__auth_id_make(const fmcp_allocator *al, const char *const s[5], int64_t exp,
                                       void *data, fmcp__auth_id *out)
 {
-    size_t len[4], total = 0, i, o = 0;
-    const char **dst[4];
+    size_t len[5], total = 0, i, o = 0;
+    const char **dst[5];
     memset(out, 0, sizeof *out);
-    for (i = 0; i < 4; i++) total += (len[i] = s[i] ? strlen(s[i]) : 0) + 1;
+    for (i = 0; i < 5; i++) total += (len[i] = s[i] ? strlen(s[i]) : 0) + 1;
     if (!(out->blob = (char *)fmcp_malloc(al, total))) return FMCP_ERR_NOMEM;
     out->size = total;
-    dst[0] = &out->sub; dst[1] = &out->cid; dst[2] = &out->scopes; dst[3] = &out->claims;
-    for (i = 0; i < 4; i++) {
+    dst[0] = &out->sub; dst[1] = &out->cid; dst[2] = &out->scopes; dst[3] = &out->claims; dst[4] = &out->iss;
+    for (i = 0; i < 5; i++) {
         memcpy(out->blob + o, s[i] ? s[i] : "", len[i] + 1);
         *dst[i] = s[i] ? out->blob + o : NULL;
         o += len[i] + 1;
@@ -216,18 +216,18 @@ static fmcp_result fmcp__auth_id_make(const fmcp_allocator *al, const char *cons
 
 static fmcp_result fmcp__auth_id_copy(const fmcp_allocator *al, const fmcp__auth_id *in, fmcp__auth_id *out)
 {
-    const char *s[4];
-    s[0] = in->sub; s[1] = in->cid; s[2] = in->scopes; s[3] = in->claims;
+    const char *s[5];
+    s[0] = in->sub; s[1] = in->cid; s[2] = in->scopes; s[3] = in->claims; s[4] = in->iss;
     return fmcp__auth_id_make(al, s, in->exp, in->data, out);
 }
 
 static fmcp_result fmcp__auth_id_from_claims(const fmcp_allocator *al, const fmcp_jwt_claims *c, fmcp__auth_id *out)
 {
-    const char *s[4];
+    const char *s[5];
     fmcp_result rc;
     char *scopes = fmcp__auth_join(al, c->scopes, c->scope_count);
     if (!scopes) return FMCP_ERR_NOMEM;
-    s[0] = c->subject; s[1] = c->client_id; s[2] = scopes; s[3] = c->raw;
+    s[0] = c->subject; s[1] = c->client_id; s[2] = scopes; s[3] = c->raw; s[4] = c->issuer;
     rc = fmcp__auth_id_make(al, s, c->has_exp ? c->expires_at : 0, NULL, out);
     fmcp__auth_sfree(al, scopes);
     return rc;
@@ -1028,7 +1028,7 @@ static void fmcp__auth_custom_reject(fmcp__auth_rq *rq, const fmcp_auth_custom_r
 static fmcp_result fmcp__auth_custom(fmcp__auth_rq *rq)
 {
     fmcp_auth_custom_reply cr;
-    const char *s[4];
+    const char *s[5];
     fmcp_result rc;
     memset(&cr, 0, sizeof cr);
     rc = rq->a->custom(rq->a->custom_user, fmcp_http_req_method(rq->req), fmcp_http_req_path(rq->req), rq->req, &cr);
@@ -1038,7 +1038,7 @@ static fmcp_result fmcp__auth_custom(fmcp__auth_rq *rq)
         fmcp__auth_custom_reject(rq, &cr);
         return FMCP_OK;
     }
-    s[0] = cr.subject; s[1] = cr.client_id; s[2] = cr.scopes; s[3] = cr.session_json;
+    s[0] = cr.subject; s[1] = cr.client_id; s[2] = cr.scopes; s[3] = cr.session_json; s[4] = NULL;
     return fmcp__auth_id_make(rq->a->alloc, s, cr.expires_at, cr.data, &rq->h->id);
 }
 
@@ -1057,6 +1057,7 @@ static void fmcp__auth_accept(fmcp__auth_rq *rq)
     r->info.token = rq->token;
     r->info.claims_json = id->claims;
     r->info.data = id->data;
+    r->info.issuer = id->iss;
     memset(&e, 0, sizeof e);
     e.event = "auth_accepted"; e.subject = id->sub; e.client_id = id->cid; e.remote = rq->addr;
     e.method = fmcp_http_req_method(rq->req); e.path = fmcp_http_req_path(rq->req);

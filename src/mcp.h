@@ -189,7 +189,17 @@ typedef struct fmcp_auth_info {
     const char *token;        /* the raw bearer token */
     const char *claims_json;  /* all claims as JSON text */
     void *data;               /* custom session data */
+    const char *issuer;       /* the token's "iss"; NULL = unknown */
 } fmcp_auth_info;
+
+/* The identity a session is bound to, as 64 hex digits + NUL in out: a
+ * SHA-256 over (issuer, subject) when there is a subject, else over
+ * (issuer, client_id), else over the token, so a token without "sub" still
+ * owns its sessions. Returns 0 (out = "") when auth is NULL or has none of
+ * them: such a session is anonymous and open to any caller. The transports
+ * compare it on every request that names a session. */
+#define FMCP_PRINCIPAL_SIZE 65
+FASTMCP_API int fmcp_auth_info_principal(const fmcp_auth_info *auth, char out[FMCP_PRINCIPAL_SIZE]);
 
 typedef fmcp_result (*fmcp_authorize_fn)(void *user, const fmcp_auth_info *auth,
                                          fmcp_item_kind kind, const char *name, const char *scopes);

@@ -66,7 +66,7 @@ typedef struct fmcp__mh_session {
     fmcp__mh_stream **idx;     /* POST streams by `no`: one session may hold hundreds */
     size_t idx_cap, nidx;
     size_t ndone;              /* finished streams still listed (parked ones among them) */
-    char *subject;
+    char owner[FMCP_PRINCIPAL_SIZE];   /* fmcp_auth_info_principal of its creator; "" = anonymous */
 } fmcp__mh_session;
 
 struct fmcp_mcp_http {
@@ -141,11 +141,6 @@ static char *fmcp__mh_dup(const fmcp_allocator *a, const char *s, size_t n)
     memcpy(p, s, n);
     p[n] = 0;
     return p;
-}
-
-static void fmcp__mh_free_str(const fmcp_allocator *a, char *s)
-{
-    if (s) fmcp_free(a, s, strlen(s) + 1);
 }
 
 /* Does a comma-separated media list allow type/sub? (wildcards count) */
@@ -770,7 +765,6 @@ static fmcp__mh_session *fmcp__mh_lookup(fmcp_mcp_http *t, const char *id)
 static void fmcp__mh_session_free(fmcp_mcp_http *t, fmcp__mh_session *ms)
 {
     if (ms->idx) fmcp_free(t->a, ms->idx, ms->idx_cap * sizeof *ms->idx);
-    fmcp__mh_free_str(t->a, ms->subject);
     fmcp_wipe(ms->id, sizeof ms->id);
     fmcp_free(t->a, ms, sizeof *ms);
 }
@@ -816,8 +810,7 @@ static fmcp_result fmcp__mh_session_new(fmcp_mcp_http *t, int temp, int legacy, 
     ms->t = t; ms->temp = temp; ms->legacy = legacy;
     ms->last_used = fmcp_monotonic_ms();
     if (!temp) rc = fmcp__mh_new_id(ms->id);
-    if (!rc && au && au->subject && !(ms->subject = fmcp__mh_dup(t->a, au->subject, strlen(au->subject))))
-        rc = FMCP_ERR_NOMEM;
+    (void)fmcp_auth_info_principal(au, ms->owner);
     memset(&sd, 0, sizeof sd);
     sd.send = fmcp__mh_on_send; sd.on_done = fmcp__mh_on_done; sd.user = ms; sd.auth = au;
     if (!rc) rc = fmcp_session_create(t->srv, &sd, &ms->s);
@@ -994,8 +987,17 @@ static void fmcp__mh_post_stateless(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_j
     FMCP__MH_UNLOCK(t);
 }
 
+/* 1 when au may use the session: the same principal as its creator (an
+ * anonymous session is open). Every path that names a session checks this. */
+static int fmcp__mh_owner_ok(const fmcp__mh_session *ms, const fmcp_auth_info *au)
+{
+    char p[FMCP_PRINCIPAL_SIZE];
+    if (!ms->owner[0]) return 1;
+    return fmcp_auth_info_principal(au, p) && fmcp_ct_equal(p, ms->owner, FMCP_PRINCIPAL_SIZE);
+}
+
 /* Session from Mcp-Session-Id: 400 when missing, 404 unknown (or another
- * subject's). Returns NULL after answering. */
+ * principal's). Returns NULL after answering. */
 static fmcp__mh_session *fmcp__mh_session_of(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
 {
     const char *sid = fmcp_http_req_header(req, "Mcp-Session-Id");
@@ -1006,8 +1008,7 @@ static fmcp__mh_session *fmcp__mh_session_of(fmcp_mcp_http *t, fmcp_http_req *re
     }
     FMCP__MH_LOCK(t);
     ms = fmcp__mh_lookup(t, sid);
-    if (ms && (ms->legacy || (ms->subject && (!au || !au->subject || strcmp(au->subject, ms->subject) != 0))))
-        ms = NULL;
+    if (ms && (ms->legacy || !fmcp__mh_owner_ok(ms, au))) ms = NULL;
     if (ms) ms->last_used = fmcp_monotonic_ms();
     FMCP__MH_UNLOCK(t);
     if (!ms) fmcp__mh_fail(t, req, 404, -32001, "Session not found");
@@ -1204,7 +1205,8 @@ static void fmcp__mh_legacy_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmc
     size_t len;
     const char *body = fmcp_http_req_body(req, &len);
     FMCP__MH_LOCK(t);
-    if (fmcp__mh_query_sid(fmcp_http_req_query(req), sid) && (ms = fmcp__mh_lookup(t, sid)) != NULL && !ms->legacy)
+    if (fmcp__mh_query_sid(fmcp_http_req_query(req), sid) && (ms = fmcp__mh_lookup(t, sid)) != NULL &&
+        (!ms->legacy || !fmcp__mh_owner_ok(ms, au)))
         ms = NULL;
     if (ms) ms->last_used = fmcp_monotonic_ms();
     FMCP__MH_UNLOCK(t);

@@ -39,8 +39,10 @@
  *   Later requests without the header get 400, an unknown or ended id 404.
  *   MCP-Protocol-Version, when present, must be a known version (else 400);
  *   absent means 2025-03-26. Sessions idle for session_timeout_ms (default
- *   30 min, negative = never) are closed. When the authenticate hook gives a
- *   subject, the session is bound to it: another subject gets 404.
+ *   30 min, negative = never) are closed. When the authenticate hook gives an
+ *   identity, the session is bound to it (fmcp_auth_info_principal: issuer
+ *   and subject, else client_id, else the token): any other caller gets 404,
+ *   on POST, GET, DELETE and the legacy message endpoint alike.
  *
  * Resumability
  *   Every SSE event has an id "<stream>_<seq>"; each stream keeps its last

@@ -581,6 +581,17 @@ static void test_scp_items(void)
     CHECK(r && r->status == 200);
     if (r) fmcp_http_response_free(r);
     free(tok); free(ok_tok);
+    /* tokens without "sub" own their sessions too (client_id, else the token) */
+    tok = t_token_claims(NULL, "{\"client_id\":\"app-a\"}");
+    ok_tok = t_token_claims(NULL, "{\"client_id\":\"app-b\"}");
+    CHECK(tok && ok_tok && t_session(&e, t_bearer(0, tok), sid, sizeof sid));
+    r = t_req(&e, "POST", "/mcp", t_bearer(1, ok_tok), sid, "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tools/list\"}", NULL, NULL);
+    CHECKF(r && r->status == 404, "app-b used app-a's session: %d", r ? r->status : 0);
+    if (r) fmcp_http_response_free(r);
+    r = t_req(&e, "POST", "/mcp", t_bearer(0, tok), sid, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/list\"}", NULL, NULL);
+    CHECK(r && r->status == 200);
+    if (r) fmcp_http_response_free(r);
+    free(tok); free(ok_tok);
     t_env_down(&e);
 }
 

@@ -708,8 +708,60 @@ static fmcp_result t_auth(void *u, const char *method, const char *path, const f
         return FMCP_OK;
     }
     r->has_info = 1;
-    r->info.subject = a + 7;
+    /* "Bearer cid:X": a client_id and no subject; "Bearer tok:X": only a token */
+    if (strncmp(a + 7, "cid:", 4) == 0) r->info.client_id = a + 11;
+    else if (strncmp(a + 7, "tok:", 4) == 0) r->info.token = a + 11;
+    else r->info.subject = a + 7;
     return FMCP_OK;
+}
+
+/* Sessions are bound to the full identity, also without a subject, and the
+ * legacy /messages endpoint checks the owner like Streamable HTTP does. */
+static void test_session_owner(void)
+{
+    static const char *const who[][2] = { { "cid:A", "cid:B" }, { "tok:1", "tok:2" }, { "alice", "cid:alice" } };
+    tconn c, g;
+    char sid[64], h[512], url[128];
+    const char *p;
+    fmcp_http_transport_desc d;
+    fmcp_auth_info ai, bi;
+    char pa[FMCP_PRINCIPAL_SIZE], pb[FMCP_PRINCIPAL_SIZE];
+    size_t i, n;
+    memset(&ai, 0, sizeof ai); memset(&bi, 0, sizeof bi);
+    CHECK(!fmcp_auth_info_principal(NULL, pa) && !pa[0] && !fmcp_auth_info_principal(&ai, pa));
+    ai.subject = "s"; ai.issuer = "https://a"; bi.subject = "s"; bi.issuer = "https://b";
+    CHECK(fmcp_auth_info_principal(&ai, pa) && fmcp_auth_info_principal(&bi, pb) && strlen(pa) == 64 && strcmp(pa, pb) != 0);
+    ai.issuer = "https://as"; bi.issuer = "https://a"; bi.subject = "ss";   /* field boundaries count */
+    CHECK(fmcp_auth_info_principal(&ai, pa) && fmcp_auth_info_principal(&bi, pb) && strcmp(pa, pb) != 0);
+    memset(&d, 0, sizeof d);
+    d.authenticate = t_auth;
+    if (!t_start(&d, NULL)) T_SKIP("cannot listen on 127.0.0.1");
+    for (i = 0; i < 3; i++) {
+        snprintf(h, sizeof h, ACCEPT_BOTH CT_JSON "Authorization: Bearer %s\r\n", who[i][0]);
+        CHECK_EQ_INT(t_req(&c, "POST", "/mcp", h, INIT_BODY), 200);
+        CHECK(c_header(&c, "Mcp-Session-Id", sid, sizeof sid) != NULL);
+        snprintf(h, sizeof h, ACCEPT_BOTH CT_JSON "Mcp-Session-Id: %s\r\nAuthorization: Bearer %s\r\n", sid, who[i][0]);
+        CHECK_EQ_INT(t_req(&c, "POST", "/mcp", h, INITED_BODY), 202);
+        snprintf(h, sizeof h, ACCEPT_BOTH CT_JSON "Mcp-Session-Id: %s\r\nAuthorization: Bearer %s\r\n", sid, who[i][1]);
+        CHECKF(t_req(&c, "POST", "/mcp", h, CALL("text")) == 404, "%s used %s's session", who[i][1], who[i][0]);
+        snprintf(h, sizeof h, ACCEPT_BOTH CT_JSON "Mcp-Session-Id: %s\r\nAuthorization: Bearer %s\r\n", sid, who[i][0]);
+        CHECK_EQ_INT(t_req(&c, "POST", "/mcp", h, CALL("text")), 200);
+    }
+    /* legacy HTTP+SSE: the message endpoint checks the owner too */
+    CHECK(c_open(&g));
+    c_send(&g, "GET", "/sse", "Accept: text/event-stream\r\nAuthorization: Bearer alice\r\n", NULL);
+    CHECK(c_wait_for(&g, "event: endpoint\n"));
+    p = strstr(g.buf, "event: endpoint\ndata: ");
+    if (!p) { CHECK(0); c_close(&g); t_stop(); return; }
+    p += strlen("event: endpoint\ndata: ");
+    n = strcspn(p, "\n");
+    memcpy(url, p, n < 127 ? n : 127); url[n < 127 ? n : 127] = 0;
+    CHECKF(t_req(&c, "POST", url, CT_JSON "Authorization: Bearer mallory\r\n", INIT_BODY) == 404,
+           "another user posted into alice's legacy session");
+    CHECK_EQ_INT(t_req(&c, "POST", url, CT_JSON "Authorization: Bearer alice\r\n", INIT_BODY), 202);
+    CHECK(c_wait_for(&g, "\"protocolVersion\""));
+    c_close(&g);
+    t_stop();
 }
 
 static void test_auth_hook(void)
@@ -942,6 +994,7 @@ int main(void)
     T_RUN(test_host_origin);
     T_RUN(test_cors);
     T_RUN(test_legacy_sse);
+    T_RUN(test_session_owner);
     T_RUN(test_auth_hook);
     T_RUN(test_worker_threads);
     T_RUN(test_alloc_attach);
