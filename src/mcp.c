@@ -2429,6 +2429,24 @@ static char *fmcp__mcp_pct_decode(const fmcp_allocator *a, const char *s, size_t
     return out;
 }
 
+/* 1 when the raw variable text v[0..n) may be given to a handler: decoded, it
+ * holds no '/' or '\\' (so "..%2F..%2Fetc" cannot walk a path) and is not a
+ * dot-segment "." or "..". */
+static int fmcp__mcp_var_ok(const char *v, size_t n)
+{
+    size_t i, len = 0, dots = 0;
+    for (i = 0; i < n; i++, len++) {
+        char ch = v[i];
+        if (fmcp__mcp_is_escape(v, i, n)) {
+            ch = (char)(fmcp__mcp_hexval(v[i + 1]) * 16 + fmcp__mcp_hexval(v[i + 2]));
+            i += 2;
+        }
+        if (ch == '/' || ch == '\\') return 0;
+        dots += ch == '.';
+    }
+    return !(len <= 2 && dots == len);
+}
+
 /* Match uri against an RFC 6570 level-1 template. With vars == NULL only
  * counts (returns the number of variables + 1, 0 = no match); else fills
  * vars[2*i] = name, vars[2*i+1] = value. -1 on NOMEM. */
@@ -2442,7 +2460,7 @@ static int fmcp__mcp_tmpl_match(const fmcp_allocator *a, const char *t, const ch
             if (!ne || ne == t + 1) return 0;
             stop = ne[1];
             while (*u && *u != stop && *u != '/') u++;
-            if (u == v) return 0;
+            if (u == v || !fmcp__mcp_var_ok(v, (size_t)(u - v))) return 0;
             if (vars) {
                 vars[2 * n] = fmcp__mcp_strndup(a, t + 1, (size_t)(ne - t - 1));
                 vars[2 * n + 1] = fmcp__mcp_pct_decode(a, v, (size_t)(u - v));

@@ -58,7 +58,10 @@
  *   a handler. A template has an RFC 6570 level-1 `uri_template` such as
  *   "test://template/{id}/data"; a variable matches one or more characters up
  *   to the next literal (never '/'), percent-decoded; the handler reads it with
- *   fmcp_ctx_var(). Prompts declare arguments (required flags checked before
+ *   fmcp_ctx_var(). A URI whose variable would decode to text holding '/' or
+ *   '\\' (%2F, %5C) or to a dot-segment ("." or "..", also %2E%2E) does not
+ *   match (resources/read answers "not found"), so a handler that maps a
+ *   variable to a file name is never handed a path. Prompts declare arguments (required flags checked before
  *   the handler). `complete` on prompts and templates answers
  *   completion/complete for any of their arguments.
  *
