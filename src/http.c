@@ -326,8 +326,11 @@ static int64_t fmcp__parse_cl(const char *v)
 
 /* ---- chunked body decoder ------------------------------------------------ */
 
+/* Every framing line ends in CRLF; a bare LF is refused (RFC 9112 7.1 allows
+ * no alternative, and an intermediary that splits lines differently would
+ * see another message boundary: request smuggling). */
 enum { FMCP__CK_SIZE, FMCP__CK_EXT, FMCP__CK_SIZE_LF, FMCP__CK_DATA, FMCP__CK_DATA_CR, FMCP__CK_DATA_LF,
-       FMCP__CK_TRAIL_BOL, FMCP__CK_TRAIL, FMCP__CK_END_LF, FMCP__CK_DONE };
+       FMCP__CK_TRAIL_BOL, FMCP__CK_TRAIL, FMCP__CK_TRAIL_LF, FMCP__CK_END_LF, FMCP__CK_DONE };
 
 typedef struct fmcp__chunker {
     int st, digits;
@@ -356,31 +359,32 @@ static fmcp_result fmcp__ck_byte(fmcp__chunker *k, int c)
         if (!k->digits) return FMCP_ERR_PARSE;
         if (c == ';' || c == ' ' || c == '\t') { k->st = FMCP__CK_EXT; return FMCP_OK; }
         if (c == '\r') { k->st = FMCP__CK_SIZE_LF; return FMCP_OK; }
-        if (c != '\n') return FMCP_ERR_PARSE;
-        break;
+        return FMCP_ERR_PARSE;
     case FMCP__CK_EXT:
         if (++k->extra > 4096) return FMCP_ERR_PARSE;
         if (c == '\r') { k->st = FMCP__CK_SIZE_LF; return FMCP_OK; }
-        if (c != '\n') return ((c < 0x20 && c != '\t') || c == 0x7f) ? FMCP_ERR_PARSE : FMCP_OK;
-        break;
+        return ((c < 0x20 && c != '\t') || c == 0x7f) ? FMCP_ERR_PARSE : FMCP_OK;
     case FMCP__CK_SIZE_LF:
         if (c != '\n') return FMCP_ERR_PARSE;
         break;
     case FMCP__CK_DATA_CR:
         if (c == '\r') { k->st = FMCP__CK_DATA_LF; return FMCP_OK; }
-        if (c == '\n') { k->st = FMCP__CK_SIZE; k->digits = 0; return FMCP_OK; }
         return FMCP_ERR_PARSE;
     case FMCP__CK_DATA_LF:
         if (c != '\n') return FMCP_ERR_PARSE;
         k->st = FMCP__CK_SIZE; k->digits = 0; return FMCP_OK;
     case FMCP__CK_TRAIL_BOL:
         if (c == '\r') { k->st = FMCP__CK_END_LF; return FMCP_OK; }
-        if (c == '\n') { k->st = FMCP__CK_DONE; return FMCP_OK; }
+        if (c == '\n') return FMCP_ERR_PARSE;
         k->st = FMCP__CK_TRAIL;
         return FMCP_OK;
     case FMCP__CK_TRAIL:
-        if (++k->extra > 8192) return FMCP_ERR_PARSE;
-        if (c == '\n') k->st = FMCP__CK_TRAIL_BOL;
+        if (++k->extra > 8192 || c == '\n') return FMCP_ERR_PARSE;
+        if (c == '\r') k->st = FMCP__CK_TRAIL_LF;
+        return FMCP_OK;
+    case FMCP__CK_TRAIL_LF:
+        if (c != '\n') return FMCP_ERR_PARSE;
+        k->st = FMCP__CK_TRAIL_BOL;
         return FMCP_OK;
     case FMCP__CK_END_LF:
         if (c != '\n') return FMCP_ERR_PARSE;

@@ -483,6 +483,16 @@ static void test_bad_requests(void)
     CHECK_EQ_INT(t_roundtrip(&s, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n"), 501);
     CHECK_EQ_INT(t_roundtrip(&s, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n0\r\n\r\n"), 400);
     CHECK_EQ_INT(t_roundtrip(&s, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n"), 400);
+    {   /* bare LF anywhere in chunked framing is refused (CRLF only) */
+        static const char *const lf[] = { "3\nabc\r\n0\r\n\r\n", "3\r\nabc\n0\r\n\r\n", "3;e=1\nabc\r\n0\r\n\r\n",
+                                          "3\r\nabc\r\n0\n\r\n", "3\r\nabc\r\n0\r\n\n", "3\r\nabc\r\n0\r\nT: 1\n\r\n" };
+        char req[200];
+        size_t i;
+        for (i = 0; i < sizeof lf / sizeof lf[0]; i++) {
+            snprintf(req, sizeof req, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n%s", lf[i]);
+            CHECKF(t_roundtrip(&s, req) == 400, "bare LF case %d accepted", (int)i);
+        }
+    }
     CHECK_EQ_INT(t_roundtrip(&s, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n"), 413);
     CHECK(strstr(t_head, "Connection: close") != NULL);
     {
