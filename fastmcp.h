@@ -1367,11 +1367,14 @@ FASTMCP_API void fmcp_jwt_token_free(const fmcp_allocator *alloc, char *token, s
  *   headers), 413 (body larger than max_body_bytes), 400 (bad request line,
  *   header, chunking, missing Host, both Transfer-Encoding and
  *   Content-Length), 501 (Transfer-Encoding other than chunked), 505 (not
- *   HTTP/1.x), 408 (head not complete within header_timeout_ms; a
+ *   HTTP/1.x), 408 (head not complete within header_timeout_ms of its
+ *   first byte, body not complete within body_timeout_ms of the head, or
+ *   either slower on average than min_rate bytes/s once rate_grace_ms have
+ *   passed - deadlines, not idle timers, so trickling bytes buys no time; a
  *   connection that sent nothing is closed silently instead), 503 (more
  *   than max_connections). Idle keep-alive connections close after
- *   idle_timeout_ms, as do connections whose peer stops reading or sending a
- *   body for that long. Idle connections hold no buffers (about 400 bytes
+ *   idle_timeout_ms, as do connections whose peer stops reading for that
+ *   long. Defaults: the FMCP_HTTP_* constants above the descriptor. Idle connections hold no buffers (about 400 bytes
  *   each); read and write buffers come from a small per-loop pool. A peer
  *   that pipelines without reading its answers is paused once 64 KiB of
  *   output waits. Error answers close the connection after a short
@@ -1500,6 +1503,23 @@ typedef void (*fmcp_http_handler)(fmcp_http_req *req, void *user);
 typedef void (*fmcp_http_close_fn)(fmcp_http_req *req, void *user);
 typedef void (*fmcp_http_timer_fn)(void *user);
 
+/* Server limits and their defaults (a zero field in fmcp_http_server_desc
+ * means the default). Timeouts are deadlines, never idle timers that a byte
+ * resets: a head must be complete within FMCP_HTTP_HEADER_TIMEOUT_MS of its
+ * first byte and a body within FMCP_HTTP_BODY_TIMEOUT_MS of the head's end;
+ * after FMCP_HTTP_RATE_GRACE_MS both must have averaged at least
+ * FMCP_HTTP_MIN_RATE bytes per second since they started (so a peer sending
+ * one byte every few seconds is answered 408 after the grace period). */
+#define FMCP_HTTP_MAX_HEADER_BYTES 16384          /* 431 beyond */
+#define FMCP_HTTP_MAX_BODY_BYTES (4u << 20)       /* 413 beyond */
+#define FMCP_HTTP_MAX_CONNECTIONS 1024            /* 503 beyond */
+#define FMCP_HTTP_MAX_WRITE_BUFFER (16u << 20)    /* unsent output per connection */
+#define FMCP_HTTP_HEADER_TIMEOUT_MS 10000         /* whole head */
+#define FMCP_HTTP_BODY_TIMEOUT_MS 60000           /* whole body */
+#define FMCP_HTTP_MIN_RATE 1024                   /* bytes/s, heads and bodies */
+#define FMCP_HTTP_RATE_GRACE_MS 5000              /* before the rate counts */
+#define FMCP_HTTP_IDLE_TIMEOUT_MS 30000           /* keep-alive, stalled readers */
+
 typedef struct fmcp_http_server_desc {
     const char *host;          /* NULL = "127.0.0.1"; "::" = all IPv6 (+v4) */
     uint16_t port;             /* 0 = pick a free port */
@@ -1511,9 +1531,12 @@ typedef struct fmcp_http_server_desc {
     size_t max_body_bytes;     /* 0 = 4 MiB (413 beyond) */
     size_t max_connections;    /* 0 = 1024 (503 beyond) */
     size_t max_write_buffer;   /* 0 = 16 MiB of unsent output per connection */
-    int header_timeout_ms;     /* 0 = 10000 */
-    int idle_timeout_ms;       /* 0 = 30000 */
+    int header_timeout_ms;     /* 0 = 10000: whole head, from its first byte (408) */
+    int idle_timeout_ms;       /* 0 = 30000: keep-alive idle, a peer not reading */
     const fmcp_http_transport *transport; /* NULL = plain TCP */
+    int body_timeout_ms;       /* 0 = 60000: whole body, from the head's end (408) */
+    size_t min_rate;           /* 0 = 1024 bytes/s for heads and bodies (408 below) */
+    int rate_grace_ms;         /* 0 = 5000: time before min_rate applies */
 } fmcp_http_server_desc;
 
 typedef struct fmcp_http_client_req {
@@ -9835,7 +9858,7 @@ struct fmcp_http_server {
     fmcp_http_server_desc d;    /* with defaults filled in */
     fmcp__conn *conns;
     size_t nconns;
-    fmcp__tlist tl[3];          /* head timeout, idle/progress timeout, linger */
+    fmcp__tlist tl[3];          /* head/body deadline (408), idle/progress timeout, linger */
     uint16_t port;
     int draining;
     uint64_t grace_timer;
@@ -9857,6 +9880,8 @@ struct fmcp__conn {
     int state, close_after, in_process, peer_eof, want_write_io, progressed;
     fmcp__chunker ck;
     uint64_t remaining;
+    int64_t phase_start;        /* first byte of the head, or end of the head (body) */
+    uint64_t body_bytes;        /* body bytes taken since phase_start */
     char remote[64];
 };
 
@@ -9944,15 +9969,30 @@ static void fmcp__tl_remove(fmcp__conn *c)
     c->tl = -1;
 }
 
-/* Each list has one fixed timeout, so appending keeps it sorted by deadline. */
+/* Keeps each list sorted by deadline. Most deadlines are "now + a fixed
+ * time", so the walk back from the tail is short. */
 static void fmcp__tl_put(fmcp__conn *c, int which, int64_t deadline)
 {
     fmcp__tlist *t = &c->srv->tl[which];
+    fmcp__conn *after;
     fmcp__tl_remove(c);
     c->tl = which; c->deadline = deadline;
-    c->tprev = t->tail; c->tnext = NULL;
-    if (t->tail) t->tail->tnext = c; else t->head = c;
-    t->tail = c;
+    for (after = t->tail; after && after->deadline > deadline; after = after->tprev) {}
+    c->tprev = after;
+    c->tnext = after ? after->tnext : t->head;
+    if (c->tnext) c->tnext->tprev = c; else t->tail = c;
+    if (after) after->tnext = c; else t->head = c;
+}
+
+/* When a head or body that started at phase_start with `bytes` so far runs
+ * out of time: its total deadline, or earlier when it has averaged less
+ * than min_rate bytes/s after the grace period. */
+static int64_t fmcp__phase_deadline(const fmcp_http_server_desc *d, int64_t start, int total_ms, uint64_t bytes)
+{
+    int64_t end = start + total_ms;
+    uint64_t ms = bytes / d->min_rate * 1000 + bytes % d->min_rate * 1000 / d->min_rate;
+    int64_t slow = start + d->rate_grace_ms + (ms > (uint64_t)total_ms ? (int64_t)total_ms : (int64_t)ms);
+    return slow < end ? slow : end;
 }
 
 /* ---- connections: close, errors, output ------------------------------------ */
@@ -10024,11 +10064,18 @@ static void fmcp__conn_timeouts(fmcp__conn *c, int writing)
     int progressed = c->progressed;
     c->progressed = 0;
     if (c->state == FMCP__C_LINGER) return;
-    if (writing || c->state == FMCP__C_BODY || c->state == FMCP__C_CLOSING) {
+    if (c->state == FMCP__C_BODY && !writing) {
+        fmcp__tl_put(c, 0, fmcp__phase_deadline(&s->d, c->phase_start, s->d.body_timeout_ms, c->body_bytes));
+    } else if (writing || c->state == FMCP__C_BODY || c->state == FMCP__C_CLOSING) {
         if (c->tl != 1 || progressed) fmcp__tl_put(c, 1, now + s->d.idle_timeout_ms);
     } else if (c->state == FMCP__C_HEAD) {
-        if (c->rb.len > c->rpos) { if (c->tl != 0) fmcp__tl_put(c, 0, now + s->d.header_timeout_ms); }
-        else fmcp__tl_put(c, 1, now + s->d.idle_timeout_ms);
+        if (c->rb.len > c->rpos) {
+            if (c->tl != 0) c->phase_start = now;   /* the head's first bytes */
+            fmcp__tl_put(c, 0, fmcp__phase_deadline(&s->d, c->phase_start, s->d.header_timeout_ms,
+                                                    (uint64_t)(c->rb.len - c->rpos)));
+        } else {
+            fmcp__tl_put(c, 1, now + s->d.idle_timeout_ms);
+        }
     } else {
         fmcp__tl_remove(c);
     }
@@ -10183,6 +10230,8 @@ static int fmcp__conn_head(fmcp__conn *c)
     fmcp__tl_remove(c);
     c->cur = req;
     c->state = FMCP__C_BODY;
+    c->phase_start = fmcp_monotonic_ms();
+    c->body_bytes = 0;
     memset(&c->ck, 0, sizeof c->ck);
     c->remaining = (uint64_t)req->content_length;
     if (req->expect100 && req->minor >= 1 && (req->chunked || c->remaining) && c->rpos == c->rb.len) {
@@ -10217,7 +10266,7 @@ static int fmcp__conn_body(fmcp__conn *c)
     size_t avail = c->rb.len - c->rpos, used = 0;
     if (req->chunked) {
         int rc = fmcp__ck_feed(&c->ck, a, c->rb.p + c->rpos, avail, &used, &req->body, s->d.max_body_bytes);
-        c->rpos += used;
+        c->rpos += used; c->body_bytes += used;
         if (rc < 0) { fmcp__conn_fail(c, rc == FMCP_ERR_TOO_LARGE ? 413 : rc == FMCP_ERR_NOMEM ? 503 : 400); return 0; }
         if (rc == 0) return 0;
     } else if (c->remaining) {
@@ -10226,7 +10275,7 @@ static int fmcp__conn_body(fmcp__conn *c)
             fmcp__conn_fail(c, 503); return 0;
         }
         if (fmcp__hb_put(a, &req->body, c->rb.p + c->rpos, take) != FMCP_OK) { fmcp__conn_fail(c, 503); return 0; }
-        c->rpos += take; c->remaining -= take;
+        c->rpos += take; c->remaining -= take; c->body_bytes += take;
         if (c->remaining) return 0;
     }
     return fmcp__conn_dispatch(c);
@@ -10378,7 +10427,8 @@ static void fmcp__srv_adopt(fmcp_http_server *s, int fd, const struct sockaddr_s
     }
     c->next = s->conns; if (s->conns) s->conns->prev = c; s->conns = c;
     s->nconns++;
-    fmcp__tl_put(c, 0, fmcp_monotonic_ms() + s->d.header_timeout_ms);
+    c->phase_start = fmcp_monotonic_ms();   /* the first head's clock starts at accept */
+    fmcp__tl_put(c, 0, c->phase_start + s->d.header_timeout_ms);
 }
 
 static void fmcp__srv_accept(fmcp_http_server *s)
@@ -10778,12 +10828,15 @@ static void fmcp__srv_defaults(fmcp_http_server_desc *d)
 {
     if (!d->host) d->host = "127.0.0.1";
     if (!d->backlog) d->backlog = 511;
-    if (!d->max_header_bytes) d->max_header_bytes = 16384;
-    if (!d->max_body_bytes) d->max_body_bytes = 4u << 20;
-    if (!d->max_connections) d->max_connections = 1024;
-    if (!d->max_write_buffer) d->max_write_buffer = 16u << 20;
-    if (d->header_timeout_ms <= 0) d->header_timeout_ms = 10000;
-    if (d->idle_timeout_ms <= 0) d->idle_timeout_ms = 30000;
+    if (!d->max_header_bytes) d->max_header_bytes = FMCP_HTTP_MAX_HEADER_BYTES;
+    if (!d->max_body_bytes) d->max_body_bytes = FMCP_HTTP_MAX_BODY_BYTES;
+    if (!d->max_connections) d->max_connections = FMCP_HTTP_MAX_CONNECTIONS;
+    if (!d->max_write_buffer) d->max_write_buffer = FMCP_HTTP_MAX_WRITE_BUFFER;
+    if (d->header_timeout_ms <= 0) d->header_timeout_ms = FMCP_HTTP_HEADER_TIMEOUT_MS;
+    if (d->idle_timeout_ms <= 0) d->idle_timeout_ms = FMCP_HTTP_IDLE_TIMEOUT_MS;
+    if (d->body_timeout_ms <= 0) d->body_timeout_ms = FMCP_HTTP_BODY_TIMEOUT_MS;
+    if (!d->min_rate) d->min_rate = FMCP_HTTP_MIN_RATE;
+    if (d->rate_grace_ms <= 0) d->rate_grace_ms = FMCP_HTTP_RATE_GRACE_MS;
 }
 
 FASTMCP_API fmcp_result fmcp_http_server_start(fmcp_http_loop *loop, const fmcp_http_server_desc *desc,
@@ -10856,7 +10909,7 @@ static void fmcp__srv_sweep(fmcp_http_server *s, int64_t now)
     while ((c = s->tl[0].head) != NULL && c->deadline <= now) {
         /* 408 only for a started request: a stale 408 on an unused
          * connection could be read as the answer to a later request */
-        if (c->rb.len <= c->rpos) { fmcp__conn_close(c); continue; }
+        if (c->rb.len <= c->rpos && !c->cur) { fmcp__conn_close(c); continue; }
         fmcp__tl_remove(c);
         fmcp__conn_fail(c, 408);
         fmcp__conn_settle(c);

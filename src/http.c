@@ -827,7 +827,7 @@ struct fmcp_http_server {
     fmcp_http_server_desc d;    /* with defaults filled in */
     fmcp__conn *conns;
     size_t nconns;
-    fmcp__tlist tl[3];          /* head timeout, idle/progress timeout, linger */
+    fmcp__tlist tl[3];          /* head/body deadline (408), idle/progress timeout, linger */
     uint16_t port;
     int draining;
     uint64_t grace_timer;
@@ -849,6 +849,8 @@ struct fmcp__conn {
     int state, close_after, in_process, peer_eof, want_write_io, progressed;
     fmcp__chunker ck;
     uint64_t remaining;
+    int64_t phase_start;        /* first byte of the head, or end of the head (body) */
+    uint64_t body_bytes;        /* body bytes taken since phase_start */
     char remote[64];
 };
 
@@ -936,15 +938,30 @@ static void fmcp__tl_remove(fmcp__conn *c)
     c->tl = -1;
 }
 
-/* Each list has one fixed timeout, so appending keeps it sorted by deadline. */
+/* Keeps each list sorted by deadline. Most deadlines are "now + a fixed
+ * time", so the walk back from the tail is short. */
 static void fmcp__tl_put(fmcp__conn *c, int which, int64_t deadline)
 {
     fmcp__tlist *t = &c->srv->tl[which];
+    fmcp__conn *after;
     fmcp__tl_remove(c);
     c->tl = which; c->deadline = deadline;
-    c->tprev = t->tail; c->tnext = NULL;
-    if (t->tail) t->tail->tnext = c; else t->head = c;
-    t->tail = c;
+    for (after = t->tail; after && after->deadline > deadline; after = after->tprev) {}
+    c->tprev = after;
+    c->tnext = after ? after->tnext : t->head;
+    if (c->tnext) c->tnext->tprev = c; else t->tail = c;
+    if (after) after->tnext = c; else t->head = c;
+}
+
+/* When a head or body that started at phase_start with `bytes` so far runs
+ * out of time: its total deadline, or earlier when it has averaged less
+ * than min_rate bytes/s after the grace period. */
+static int64_t fmcp__phase_deadline(const fmcp_http_server_desc *d, int64_t start, int total_ms, uint64_t bytes)
+{
+    int64_t end = start + total_ms;
+    uint64_t ms = bytes / d->min_rate * 1000 + bytes % d->min_rate * 1000 / d->min_rate;
+    int64_t slow = start + d->rate_grace_ms + (ms > (uint64_t)total_ms ? (int64_t)total_ms : (int64_t)ms);
+    return slow < end ? slow : end;
 }
 
 /* ---- connections: close, errors, output ------------------------------------ */
@@ -1016,11 +1033,18 @@ static void fmcp__conn_timeouts(fmcp__conn *c, int writing)
     int progressed = c->progressed;
     c->progressed = 0;
     if (c->state == FMCP__C_LINGER) return;
-    if (writing || c->state == FMCP__C_BODY || c->state == FMCP__C_CLOSING) {
+    if (c->state == FMCP__C_BODY && !writing) {
+        fmcp__tl_put(c, 0, fmcp__phase_deadline(&s->d, c->phase_start, s->d.body_timeout_ms, c->body_bytes));
+    } else if (writing || c->state == FMCP__C_BODY || c->state == FMCP__C_CLOSING) {
         if (c->tl != 1 || progressed) fmcp__tl_put(c, 1, now + s->d.idle_timeout_ms);
     } else if (c->state == FMCP__C_HEAD) {
-        if (c->rb.len > c->rpos) { if (c->tl != 0) fmcp__tl_put(c, 0, now + s->d.header_timeout_ms); }
-        else fmcp__tl_put(c, 1, now + s->d.idle_timeout_ms);
+        if (c->rb.len > c->rpos) {
+            if (c->tl != 0) c->phase_start = now;   /* the head's first bytes */
+            fmcp__tl_put(c, 0, fmcp__phase_deadline(&s->d, c->phase_start, s->d.header_timeout_ms,
+                                                    (uint64_t)(c->rb.len - c->rpos)));
+        } else {
+            fmcp__tl_put(c, 1, now + s->d.idle_timeout_ms);
+        }
     } else {
         fmcp__tl_remove(c);
     }
@@ -1175,6 +1199,8 @@ static int fmcp__conn_head(fmcp__conn *c)
     fmcp__tl_remove(c);
     c->cur = req;
     c->state = FMCP__C_BODY;
+    c->phase_start = fmcp_monotonic_ms();
+    c->body_bytes = 0;
     memset(&c->ck, 0, sizeof c->ck);
     c->remaining = (uint64_t)req->content_length;
     if (req->expect100 && req->minor >= 1 && (req->chunked || c->remaining) && c->rpos == c->rb.len) {
@@ -1209,7 +1235,7 @@ static int fmcp__conn_body(fmcp__conn *c)
     size_t avail = c->rb.len - c->rpos, used = 0;
     if (req->chunked) {
         int rc = fmcp__ck_feed(&c->ck, a, c->rb.p + c->rpos, avail, &used, &req->body, s->d.max_body_bytes);
-        c->rpos += used;
+        c->rpos += used; c->body_bytes += used;
         if (rc < 0) { fmcp__conn_fail(c, rc == FMCP_ERR_TOO_LARGE ? 413 : rc == FMCP_ERR_NOMEM ? 503 : 400); return 0; }
         if (rc == 0) return 0;
     } else if (c->remaining) {
@@ -1218,7 +1244,7 @@ static int fmcp__conn_body(fmcp__conn *c)
             fmcp__conn_fail(c, 503); return 0;
         }
         if (fmcp__hb_put(a, &req->body, c->rb.p + c->rpos, take) != FMCP_OK) { fmcp__conn_fail(c, 503); return 0; }
-        c->rpos += take; c->remaining -= take;
+        c->rpos += take; c->remaining -= take; c->body_bytes += take;
         if (c->remaining) return 0;
     }
     return fmcp__conn_dispatch(c);
@@ -1370,7 +1396,8 @@ static void fmcp__srv_adopt(fmcp_http_server *s, int fd, const struct sockaddr_s
     }
     c->next = s->conns; if (s->conns) s->conns->prev = c; s->conns = c;
     s->nconns++;
-    fmcp__tl_put(c, 0, fmcp_monotonic_ms() + s->d.header_timeout_ms);
+    c->phase_start = fmcp_monotonic_ms();   /* the first head's clock starts at accept */
+    fmcp__tl_put(c, 0, c->phase_start + s->d.header_timeout_ms);
 }
 
 static void fmcp__srv_accept(fmcp_http_server *s)
@@ -1770,12 +1797,15 @@ static void fmcp__srv_defaults(fmcp_http_server_desc *d)
 {
     if (!d->host) d->host = "127.0.0.1";
     if (!d->backlog) d->backlog = 511;
-    if (!d->max_header_bytes) d->max_header_bytes = 16384;
-    if (!d->max_body_bytes) d->max_body_bytes = 4u << 20;
-    if (!d->max_connections) d->max_connections = 1024;
-    if (!d->max_write_buffer) d->max_write_buffer = 16u << 20;
-    if (d->header_timeout_ms <= 0) d->header_timeout_ms = 10000;
-    if (d->idle_timeout_ms <= 0) d->idle_timeout_ms = 30000;
+    if (!d->max_header_bytes) d->max_header_bytes = FMCP_HTTP_MAX_HEADER_BYTES;
+    if (!d->max_body_bytes) d->max_body_bytes = FMCP_HTTP_MAX_BODY_BYTES;
+    if (!d->max_connections) d->max_connections = FMCP_HTTP_MAX_CONNECTIONS;
+    if (!d->max_write_buffer) d->max_write_buffer = FMCP_HTTP_MAX_WRITE_BUFFER;
+    if (d->header_timeout_ms <= 0) d->header_timeout_ms = FMCP_HTTP_HEADER_TIMEOUT_MS;
+    if (d->idle_timeout_ms <= 0) d->idle_timeout_ms = FMCP_HTTP_IDLE_TIMEOUT_MS;
+    if (d->body_timeout_ms <= 0) d->body_timeout_ms = FMCP_HTTP_BODY_TIMEOUT_MS;
+    if (!d->min_rate) d->min_rate = FMCP_HTTP_MIN_RATE;
+    if (d->rate_grace_ms <= 0) d->rate_grace_ms = FMCP_HTTP_RATE_GRACE_MS;
 }
 
 FASTMCP_API fmcp_result fmcp_http_server_start(fmcp_http_loop *loop, const fmcp_http_server_desc *desc,
@@ -1848,7 +1878,7 @@ static void fmcp__srv_sweep(fmcp_http_server *s, int64_t now)
     while ((c = s->tl[0].head) != NULL && c->deadline <= now) {
         /* 408 only for a started request: a stale 408 on an unused
          * connection could be read as the answer to a later request */
-        if (c->rb.len <= c->rpos) { fmcp__conn_close(c); continue; }
+        if (c->rb.len <= c->rpos && !c->cur) { fmcp__conn_close(c); continue; }
         fmcp__tl_remove(c);
         fmcp__conn_fail(c, 408);
         fmcp__conn_settle(c);

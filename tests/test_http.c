@@ -571,6 +571,57 @@ static void test_timeouts(void)
     fmcp_set_hooks(NULL);
 }
 
+/* Heads and bodies have deadlines and a minimum rate: a peer trickling bytes
+ * gains no time (it used to restart the body's idle timer with every byte). */
+static void test_slow_peers(void)
+{
+    t_srv s;
+    fmcp_http_server_desc d;
+    int fd, i;
+    memset(&d, 0, sizeof d);
+    d.min_rate = 100; d.rate_grace_ms = 1000; d.body_timeout_ms = 4000;
+    t_use_clock();
+    if (t_start(&s, "127.0.0.1", &d, NULL) != 0) { fmcp_set_hooks(NULL); T_SKIP("cannot listen"); }
+    /* a body trickling one byte every 400 ms: 408 once below 100 B/s after the grace period */
+    fd = t_connect(s.port, 0);
+    t_reset(&t_in);
+    t_sends(s.loop, fd, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n");
+    for (i = 0; i < 3; i++) {   /* 1.2 s, 3 bytes: still inside the grace period + 30 ms */
+        t_sends(s.loop, fd, "a");
+        fmcp_http_step(s.loop, 0); fmcp_http_step(s.loop, 0);
+        t_clock_offset += 400;
+    }
+    fmcp_http_step(s.loop, 0);
+    t_sends(s.loop, fd, "a");   /* progress, but far too slow */
+    CHECKF(t_response(s.loop, fd, &t_in, t_body, sizeof t_body, NULL, 0) == 408, "trickled body not refused");
+    close(fd);
+    /* a steady body that is fast enough but exceeds the total deadline */
+    fd = t_connect(s.port, 0);
+    t_reset(&t_in);
+    t_sends(s.loop, fd, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
+    for (i = 0; i < 9; i++) {   /* 500 bytes per 500 ms = 1000 B/s, 4.5 s */
+        char chunk[500];
+        memset(chunk, 'b', sizeof chunk);
+        t_send(s.loop, fd, chunk, sizeof chunk);
+        fmcp_http_step(s.loop, 0); fmcp_http_step(s.loop, 0);
+        t_clock_offset += 500;
+    }
+    CHECKF(t_response(s.loop, fd, &t_in, t_body, sizeof t_body, NULL, 0) == 408, "body past its deadline not refused");
+    close(fd);
+    /* a head trickling in: the same rate rule (its deadline is 10 s) */
+    fd = t_connect(s.port, 0);
+    t_reset(&t_in);
+    t_sends(s.loop, fd, "GET / HTTP/1.1\r\nHo");
+    fmcp_http_step(s.loop, 0); fmcp_http_step(s.loop, 0);
+    t_clock_offset += 1300;   /* 18 bytes: 180 ms of credit after 1 s of grace */
+    CHECKF(t_response(s.loop, fd, &t_in, t_body, sizeof t_body, NULL, 0) == 408, "trickled head not refused");
+    close(fd);
+    /* a normal request still works */
+    CHECK_EQ_INT(t_roundtrip(&s, "POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"), 200);
+    t_stop(&s);
+    fmcp_set_hooks(NULL);
+}
+
 static void test_max_connections(void)
 {
     t_srv s;
@@ -1363,6 +1414,7 @@ int main(void)
     T_RUN(test_streamed_response);
     T_RUN(test_bad_requests);
     T_RUN(test_timeouts);
+    T_RUN(test_slow_peers);
     T_RUN(test_max_connections);
     T_RUN(test_stalled_client);
     T_RUN(test_peer_close);
