@@ -1578,6 +1578,13 @@ FASTMCP_API void fmcp_http_timer_cancel(fmcp_http_loop *loop, uint64_t id);
 
 FASTMCP_API fmcp_result fmcp_http_server_start(fmcp_http_loop *loop, const fmcp_http_server_desc *desc,
                                                fmcp_http_server **out);
+/* What a bind address is, decided by the address, not its spelling:
+ * FMCP_HTTP_ADDR_LOOPBACK for 127.0.0.0/8, ::1, ::ffff:127.x.x.x (brackets
+ * allowed) and the name "localhost"; FMCP_HTTP_ADDR_ANY for 0.0.0.0, ::,
+ * ::ffff:0.0.0.0 and "" (every interface); else FMCP_HTTP_ADDR_OTHER
+ * (another address or a name). NULL means the default 127.0.0.1. */
+enum { FMCP_HTTP_ADDR_OTHER = 0, FMCP_HTTP_ADDR_LOOPBACK = 1, FMCP_HTTP_ADDR_ANY = 2 };
+FASTMCP_API int fmcp_http_addr_kind(const char *host);
 FASTMCP_API uint16_t fmcp_http_server_port(const fmcp_http_server *srv);
 FASTMCP_API size_t fmcp_http_server_connections(const fmcp_http_server *srv);
 FASTMCP_API void fmcp_http_server_shutdown(fmcp_http_server *srv, int grace_ms);
@@ -2066,6 +2073,8 @@ FASTMCP_API fmcp_result fmcp_server_notify_resource_updated(fmcp_server *srv, co
 FASTMCP_API const fmcp_allocator *fmcp_server_allocator(const fmcp_server *srv);
 /* Log through the server's diagnostics sink (desc.log). */
 FASTMCP_API void fmcp_server_log(fmcp_server *srv, fmcp_log_level level, const char *message);
+/* 1 when the server has a diagnostics sink (else transports warn on stderr). */
+FASTMCP_API int fmcp_server_has_log(const fmcp_server *srv);
 
 /* ---- sessions ------------------------------------------------------------ */
 
@@ -2349,8 +2358,12 @@ FASTMCP_API void fmcp_log_stderr(void *user, fmcp_log_level level, const char *m
  *   Host (421) and Origin (403) are checked against allowed_hosts /
  *   allowed_origins (NULL-terminated lists; a name without a port matches
  *   any port). dns_rebinding_protection: 0 = on when bound to a loopback
- *   address or when a list is given (localhost, 127.0.0.1 and [::1] are the
- *   default lists); 1 = always; -1 = never. cors_origin (e.g. "*") adds CORS headers, exposes
+ *   address (by address: 127.0.0.0/8, ::1, ::ffff:127.x.x.x, or "localhost";
+ *   fmcp_http_addr_kind) or when a list is given (localhost, 127.0.0.1 and
+ *   [::1] are the default lists); 1 = always; -1 = never. In auto mode a
+ *   bind elsewhere (0.0.0.0, ::, a LAN address) without lists leaves Host and
+ *   Origin unchecked: attach then logs a WARNING (the server's log sink, else
+ *   stderr) saying so. cors_origin (e.g. "*") adds CORS headers, exposes
  *   Mcp-Session-Id and answers OPTIONS preflights allowing Authorization,
  *   Content-Type, Mcp-Session-Id, MCP-Protocol-Version and Last-Event-ID.
  *   GET health_path (default "/health") answers 200 without any check.
@@ -10790,6 +10803,33 @@ FASTMCP_API void fmcp_http_req_on_close(fmcp_http_req *req, fmcp_http_close_fn f
 
 /* ---- servers ---------------------------------------------------------------------- */
 
+FASTMCP_API int fmcp_http_addr_kind(const char *host)
+{
+    char buf[64];
+    unsigned char a[16];
+    size_t n, i, zero = 0;
+    if (!host) return FMCP_HTTP_ADDR_LOOPBACK;
+    n = strlen(host);
+    if (n && host[0] == '[' && host[n - 1] == ']') { host++; n -= 2; }
+    if (n == 0) return FMCP_HTTP_ADDR_ANY;
+    if (n >= sizeof buf) return FMCP_HTTP_ADDR_OTHER;
+    memcpy(buf, host, n); buf[n] = 0;
+    if (fmcp__ieq(buf, "localhost")) return FMCP_HTTP_ADDR_LOOPBACK;
+    if (inet_pton(AF_INET, buf, a) == 1) {
+        if (a[0] == 127) return FMCP_HTTP_ADDR_LOOPBACK;
+        return (a[0] | a[1] | a[2] | a[3]) ? FMCP_HTTP_ADDR_OTHER : FMCP_HTTP_ADDR_ANY;
+    }
+    if (inet_pton(AF_INET6, buf, a) != 1) return FMCP_HTTP_ADDR_OTHER;
+    for (i = 0; i < 10; i++) zero += a[i] == 0;
+    if (zero == 10 && a[10] == 0xff && a[11] == 0xff) {   /* ::ffff:a.b.c.d, IPv4-mapped */
+        if (a[12] == 127) return FMCP_HTTP_ADDR_LOOPBACK;
+        return (a[12] | a[13] | a[14] | a[15]) ? FMCP_HTTP_ADDR_OTHER : FMCP_HTTP_ADDR_ANY;
+    }
+    for (i = 10; i < 15; i++) zero += a[i] == 0;
+    if (zero == 15 && a[15] == 1) return FMCP_HTTP_ADDR_LOOPBACK;
+    return zero == 15 && a[15] == 0 ? FMCP_HTTP_ADDR_ANY : FMCP_HTTP_ADDR_OTHER;
+}
+
 static fmcp_result fmcp__listen_on(fmcp_http_server *s, const char *host, uint16_t port)
 {
     struct addrinfo hints, *res = NULL, *ai;
@@ -13321,6 +13361,11 @@ FASTMCP_API void fmcp_server_set_authorizer(fmcp_server *srv, fmcp_authorize_fn 
 FASTMCP_API void fmcp_server_log(fmcp_server *srv, fmcp_log_level level, const char *message)
 {
     if (srv && srv->log && message) srv->log(srv->log_user, level, message);
+}
+
+FASTMCP_API int fmcp_server_has_log(const fmcp_server *srv)
+{
+    return srv && srv->log;
 }
 
 /* ---- server lifecycle and worker pool ------------------------------------ */
@@ -16317,10 +16362,20 @@ static int fmcp__mh_known_version(const char *v)
     return 0;
 }
 
-static int fmcp__mh_is_loopback(const char *host)
+/* Host/Origin checks are off (auto mode, a non-loopback bind, no lists):
+ * say so loudly, once, at start-up - through the server's log sink, else
+ * stderr. An explicit dns_rebinding_protection = -1 is a choice: no warning. */
+static void fmcp__mh_warn_open(const fmcp_mcp_http *t)
 {
-    return !host || strncmp(host, "127.", 4) == 0 || fmcp__mh_ieq(host, "localhost") ||
-           strcmp(host, "::1") == 0 || strcmp(host, "[::1]") == 0;
+    char msg[400];
+    const char *h = t->d.host ? t->d.host : "127.0.0.1";
+    if (t->check_hosts || t->d.dns_rebinding_protection < 0) return;
+    snprintf(msg, sizeof msg, "fastmcp: WARNING: the MCP endpoint listens on %s%s without allowed_hosts or "
+             "allowed_origins, so Host and Origin are not checked and a web page may reach it through DNS "
+             "rebinding. Set allowed_hosts and allowed_origins (or dns_rebinding_protection = -1 when a proxy "
+             "checks them).", h, fmcp_http_addr_kind(h) == FMCP_HTTP_ADDR_ANY ? " (all interfaces)" : "");
+    if (fmcp_server_has_log(t->srv)) fmcp_server_log(t->srv, FMCP_LOG_WARNING, msg);
+    else fprintf(stderr, "%s\n", msg);
 }
 
 /* Length of the host part of "host[:port]" or "[v6][:port]". */
@@ -17552,7 +17607,7 @@ FASTMCP_API fmcp_result fmcp_mcp_http_attach(fmcp_server *srv, fmcp_http_loop *l
     t->srv = srv; t->a = fmcp_server_allocator(srv); t->loop = loop; t->d = *d;
     fmcp__mh_defaults(&t->d);
     t->check_hosts = t->d.dns_rebinding_protection > 0 ||
-                     (t->d.dns_rebinding_protection == 0 && (fmcp__mh_is_loopback(t->d.host) ||
+                     (t->d.dns_rebinding_protection == 0 && (fmcp_http_addr_kind(t->d.host) == FMCP_HTTP_ADDR_LOOPBACK ||
                                                              t->d.allowed_hosts || t->d.allowed_origins));
     t->tick_ms = t->d.keepalive_ms > 0 && t->d.keepalive_ms < 1000 ? t->d.keepalive_ms : 1000;
     if ((rc = fmcp__mh_mutex_init(t)) != FMCP_OK) { fmcp_free(t->a, t, sizeof *t); return rc; }
@@ -17565,6 +17620,7 @@ FASTMCP_API fmcp_result fmcp_mcp_http_attach(fmcp_server *srv, fmcp_http_loop *l
         return rc;
     }
     t->timer_on = 1;
+    fmcp__mh_warn_open(t);
     *out = t;
     return FMCP_OK;
 }

@@ -1759,6 +1759,33 @@ FASTMCP_API void fmcp_http_req_on_close(fmcp_http_req *req, fmcp_http_close_fn f
 
 /* ---- servers ---------------------------------------------------------------------- */
 
+FASTMCP_API int fmcp_http_addr_kind(const char *host)
+{
+    char buf[64];
+    unsigned char a[16];
+    size_t n, i, zero = 0;
+    if (!host) return FMCP_HTTP_ADDR_LOOPBACK;
+    n = strlen(host);
+    if (n && host[0] == '[' && host[n - 1] == ']') { host++; n -= 2; }
+    if (n == 0) return FMCP_HTTP_ADDR_ANY;
+    if (n >= sizeof buf) return FMCP_HTTP_ADDR_OTHER;
+    memcpy(buf, host, n); buf[n] = 0;
+    if (fmcp__ieq(buf, "localhost")) return FMCP_HTTP_ADDR_LOOPBACK;
+    if (inet_pton(AF_INET, buf, a) == 1) {
+        if (a[0] == 127) return FMCP_HTTP_ADDR_LOOPBACK;
+        return (a[0] | a[1] | a[2] | a[3]) ? FMCP_HTTP_ADDR_OTHER : FMCP_HTTP_ADDR_ANY;
+    }
+    if (inet_pton(AF_INET6, buf, a) != 1) return FMCP_HTTP_ADDR_OTHER;
+    for (i = 0; i < 10; i++) zero += a[i] == 0;
+    if (zero == 10 && a[10] == 0xff && a[11] == 0xff) {   /* ::ffff:a.b.c.d, IPv4-mapped */
+        if (a[12] == 127) return FMCP_HTTP_ADDR_LOOPBACK;
+        return (a[12] | a[13] | a[14] | a[15]) ? FMCP_HTTP_ADDR_OTHER : FMCP_HTTP_ADDR_ANY;
+    }
+    for (i = 10; i < 15; i++) zero += a[i] == 0;
+    if (zero == 15 && a[15] == 1) return FMCP_HTTP_ADDR_LOOPBACK;
+    return zero == 15 && a[15] == 0 ? FMCP_HTTP_ADDR_ANY : FMCP_HTTP_ADDR_OTHER;
+}
+
 static fmcp_result fmcp__listen_on(fmcp_http_server *s, const char *host, uint16_t port)
 {
     struct addrinfo hints, *res = NULL, *ai;

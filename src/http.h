@@ -267,6 +267,13 @@ FASTMCP_API void fmcp_http_timer_cancel(fmcp_http_loop *loop, uint64_t id);
 
 FASTMCP_API fmcp_result fmcp_http_server_start(fmcp_http_loop *loop, const fmcp_http_server_desc *desc,
                                                fmcp_http_server **out);
+/* What a bind address is, decided by the address, not its spelling:
+ * FMCP_HTTP_ADDR_LOOPBACK for 127.0.0.0/8, ::1, ::ffff:127.x.x.x (brackets
+ * allowed) and the name "localhost"; FMCP_HTTP_ADDR_ANY for 0.0.0.0, ::,
+ * ::ffff:0.0.0.0 and "" (every interface); else FMCP_HTTP_ADDR_OTHER
+ * (another address or a name). NULL means the default 127.0.0.1. */
+enum { FMCP_HTTP_ADDR_OTHER = 0, FMCP_HTTP_ADDR_LOOPBACK = 1, FMCP_HTTP_ADDR_ANY = 2 };
+FASTMCP_API int fmcp_http_addr_kind(const char *host);
 FASTMCP_API uint16_t fmcp_http_server_port(const fmcp_http_server *srv);
 FASTMCP_API size_t fmcp_http_server_connections(const fmcp_http_server *srv);
 FASTMCP_API void fmcp_http_server_shutdown(fmcp_http_server *srv, int grace_ms);

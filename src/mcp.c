@@ -697,6 +697,11 @@ FASTMCP_API void fmcp_server_log(fmcp_server *srv, fmcp_log_level level, const c
     if (srv && srv->log && message) srv->log(srv->log_user, level, message);
 }
 
+FASTMCP_API int fmcp_server_has_log(const fmcp_server *srv)
+{
+    return srv && srv->log;
+}
+
 /* ---- server lifecycle and worker pool ------------------------------------ */
 
 static void fmcp__mcp_run(fmcp_ctx *c);

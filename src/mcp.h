@@ -300,6 +300,8 @@ FASTMCP_API fmcp_result fmcp_server_notify_resource_updated(fmcp_server *srv, co
 FASTMCP_API const fmcp_allocator *fmcp_server_allocator(const fmcp_server *srv);
 /* Log through the server's diagnostics sink (desc.log). */
 FASTMCP_API void fmcp_server_log(fmcp_server *srv, fmcp_log_level level, const char *message);
+/* 1 when the server has a diagnostics sink (else transports warn on stderr). */
+FASTMCP_API int fmcp_server_has_log(const fmcp_server *srv);
 
 /* ---- sessions ------------------------------------------------------------ */
 

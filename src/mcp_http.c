@@ -182,10 +182,20 @@ static int fmcp__mh_known_version(const char *v)
     return 0;
 }
 
-static int fmcp__mh_is_loopback(const char *host)
+/* Host/Origin checks are off (auto mode, a non-loopback bind, no lists):
+ * say so loudly, once, at start-up - through the server's log sink, else
+ * stderr. An explicit dns_rebinding_protection = -1 is a choice: no warning. */
+static void fmcp__mh_warn_open(const fmcp_mcp_http *t)
 {
-    return !host || strncmp(host, "127.", 4) == 0 || fmcp__mh_ieq(host, "localhost") ||
-           strcmp(host, "::1") == 0 || strcmp(host, "[::1]") == 0;
+    char msg[400];
+    const char *h = t->d.host ? t->d.host : "127.0.0.1";
+    if (t->check_hosts || t->d.dns_rebinding_protection < 0) return;
+    snprintf(msg, sizeof msg, "fastmcp: WARNING: the MCP endpoint listens on %s%s without allowed_hosts or "
+             "allowed_origins, so Host and Origin are not checked and a web page may reach it through DNS "
+             "rebinding. Set allowed_hosts and allowed_origins (or dns_rebinding_protection = -1 when a proxy "
+             "checks them).", h, fmcp_http_addr_kind(h) == FMCP_HTTP_ADDR_ANY ? " (all interfaces)" : "");
+    if (fmcp_server_has_log(t->srv)) fmcp_server_log(t->srv, FMCP_LOG_WARNING, msg);
+    else fprintf(stderr, "%s\n", msg);
 }
 
 /* Length of the host part of "host[:port]" or "[v6][:port]". */
@@ -1417,7 +1427,7 @@ FASTMCP_API fmcp_result fmcp_mcp_http_attach(fmcp_server *srv, fmcp_http_loop *l
     t->srv = srv; t->a = fmcp_server_allocator(srv); t->loop = loop; t->d = *d;
     fmcp__mh_defaults(&t->d);
     t->check_hosts = t->d.dns_rebinding_protection > 0 ||
-                     (t->d.dns_rebinding_protection == 0 && (fmcp__mh_is_loopback(t->d.host) ||
+                     (t->d.dns_rebinding_protection == 0 && (fmcp_http_addr_kind(t->d.host) == FMCP_HTTP_ADDR_LOOPBACK ||
                                                              t->d.allowed_hosts || t->d.allowed_origins));
     t->tick_ms = t->d.keepalive_ms > 0 && t->d.keepalive_ms < 1000 ? t->d.keepalive_ms : 1000;
     if ((rc = fmcp__mh_mutex_init(t)) != FMCP_OK) { fmcp_free(t->a, t, sizeof *t); return rc; }
@@ -1430,6 +1440,7 @@ FASTMCP_API fmcp_result fmcp_mcp_http_attach(fmcp_server *srv, fmcp_http_loop *l
         return rc;
     }
     t->timer_on = 1;
+    fmcp__mh_warn_open(t);
     *out = t;
     return FMCP_OK;
 }

@@ -622,6 +622,20 @@ static void test_slow_peers(void)
     fmcp_set_hooks(NULL);
 }
 
+static void test_addr_kind(void)
+{
+    static const char *const lo[] = { "127.0.0.1", "127.1.2.3", "::1", "[::1]", "::ffff:127.0.0.1", "[::ffff:127.9.9.9]",
+                                      "0:0:0:0:0:0:0:1", "localhost", "LocalHost", NULL };
+    static const char *const any[] = { "0.0.0.0", "::", "[::]", "::ffff:0.0.0.0", "", NULL };
+    static const char *const other[] = { "10.0.0.1", "128.0.0.1", "::2", "::ffff:10.0.0.1", "fe80::1", "127.0.0.1.example",
+                                         "localhost.evil", "1::", NULL };
+    size_t i;
+    CHECK(fmcp_http_addr_kind(NULL) == FMCP_HTTP_ADDR_LOOPBACK);
+    for (i = 0; lo[i]; i++) CHECKF(fmcp_http_addr_kind(lo[i]) == FMCP_HTTP_ADDR_LOOPBACK, "%s", lo[i]);
+    for (i = 0; any[i]; i++) CHECKF(fmcp_http_addr_kind(any[i]) == FMCP_HTTP_ADDR_ANY, "%s", any[i]);
+    for (i = 0; other[i]; i++) CHECKF(fmcp_http_addr_kind(other[i]) == FMCP_HTTP_ADDR_OTHER, "%s", other[i]);
+}
+
 static void test_max_connections(void)
 {
     t_srv s;
@@ -1415,6 +1429,7 @@ int main(void)
     T_RUN(test_bad_requests);
     T_RUN(test_timeouts);
     T_RUN(test_slow_peers);
+    T_RUN(test_addr_kind);
     T_RUN(test_max_connections);
     T_RUN(test_stalled_client);
     T_RUN(test_peer_close);

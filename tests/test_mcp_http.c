@@ -642,6 +642,58 @@ static void test_host_origin(void)
     t_stop();
 }
 
+static char t_logged[1024];
+static void t_log(void *u, fmcp_log_level level, const char *msg)
+{
+    (void)u;
+    if (level == FMCP_LOG_WARNING) snprintf(t_logged, sizeof t_logged, "%s", msg);
+}
+
+/* Attach with a server of our own (log sink); 1 when listening. */
+static int t_start_logged(const char *host, const char *const *hosts)
+{
+    fmcp_server_desc sd;
+    fmcp_http_transport_desc d;
+    memset(&sd, 0, sizeof sd);
+    sd.name = "t"; sd.version = "1"; sd.workers = -1; sd.log = t_log;
+    memset(&d, 0, sizeof d);
+    d.host = host; d.allowed_hosts = hosts;
+    t_logged[0] = 0;
+    if (fmcp_server_create(&sd, &S) != FMCP_OK) return 0;
+    if (fmcp_http_loop_new(NULL, &L) != FMCP_OK) { fmcp_server_destroy(S); S = NULL; return 0; }
+    if (fmcp_mcp_http_attach(S, L, &d, &T) != FMCP_OK) {
+        fmcp_http_loop_free(L); fmcp_server_destroy(S); L = NULL; S = NULL; return 0;
+    }
+    PORT = fmcp_mcp_http_port(T);
+    return 1;
+}
+
+/* Loopback is an address, not a spelling; an open bind without lists warns. */
+static void test_bind_checks(void)
+{
+    static const char *const hosts[] = { "mcp.example", NULL };
+    tconn c;
+    char line[512];
+    if (!t_start_logged("0.0.0.0", NULL)) T_SKIP("cannot listen on 0.0.0.0");
+    CHECKF(strstr(t_logged, "WARNING") && strstr(t_logged, "all interfaces") && strstr(t_logged, "allowed_hosts"),
+           "no start-up warning: \"%s\"", t_logged);
+    t_stop();
+    if (!t_start_logged("0.0.0.0", hosts)) T_SKIP("cannot listen on 0.0.0.0");
+    CHECK(t_logged[0] == 0);   /* allow-lists given: checked, nothing to warn about */
+    t_stop();
+    /* an IPv4-mapped loopback bind gets the loopback protection */
+    if (!t_start_logged("::ffff:127.0.0.1", NULL)) T_SKIP("cannot listen on ::ffff:127.0.0.1");
+    CHECK(t_logged[0] == 0);
+    CHECK(c_open(&c));
+    snprintf(line, sizeof line, "POST /mcp HTTP/1.1\r\nHost: evil.example\r\n" ACCEPT_BOTH CT_JSON
+             "Content-Length: %u\r\n\r\n%s", (unsigned)strlen(INIT_BODY), INIT_BODY);
+    CHECK(write(c.fd, line, strlen(line)) == (long)strlen(line));
+    c_wait_complete(&c);
+    CHECKF(c_status(&c) == 421, "Host not checked on a ::ffff:127.0.0.1 bind: %d", c_status(&c));
+    c_close(&c);
+    t_stop();
+}
+
 static void test_cors(void)
 {
     tconn c;
@@ -992,6 +1044,7 @@ int main(void)
     T_RUN(test_stateless);
     T_RUN(test_json_only_and_disabled_get);
     T_RUN(test_host_origin);
+    T_RUN(test_bind_checks);
     T_RUN(test_cors);
     T_RUN(test_legacy_sse);
     T_RUN(test_session_owner);
