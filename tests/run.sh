@@ -45,10 +45,13 @@ fi
 cc_check "custom FASTMCP_MALLOC/REALLOC/FREE" gcc -std=c99 $W -DTEST_CUSTOM_ALLOC -I. -c $CK -o $B/cc.o
 if gcc -std=c99 -DTEST_PARTIAL_ALLOC -I. -c $CK -o $B/cc.o >/dev/null 2>&1; then bad "partial FASTMCP_MALLOC must not compile"; else ok "partial FASTMCP_MALLOC is refused"; fi
 
-# 3. unit tests, plain then under ASan+UBSan
+# 3. unit tests, plain, under ASan+UBSan, then the threaded ones under TSan
+#    (a TSan report makes the binary exit 66: counted as a failure below)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-for dir in tests san; do
+export TSAN_OPTIONS=${TSAN_OPTIONS:-second_deadlock_stack=1}
+for dir in tests san tsan; do
+  [ -d "$B/$dir" ] || continue
   for t in $B/$dir/*; do
     [ -x "$t" ] || continue
     name="$dir/$(basename "$t")"
