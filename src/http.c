@@ -2272,7 +2272,11 @@ static int fmcp__fetch_head(fmcp_http_fetch_op *op)
     nh = fmcp__parse_fields(nl + 1, text + end, (fmcp_http_header *)(void *)(r + 1), lines);
     if (nh < 0) { fmcp_free(l->a, r, size); return FMCP_ERR_PROTOCOL; }
     r->pub.nheaders = (size_t)nh;
-    if (r->pub.status < 200) { fmcp_free(l->a, r, size); return r->pub.status == 101 ? FMCP_ERR_PROTOCOL : 1; }
+    if (r->pub.status < 200) {   /* an interim answer: skipped (101 we never asked for) */
+        int st = r->pub.status;
+        fmcp_free(l->a, r, size);
+        return st == 101 ? FMCP_ERR_PROTOCOL : 1;
+    }
     op->res = r;
     op->state = FMCP__F_BODY;
     {

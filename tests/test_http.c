@@ -931,6 +931,54 @@ static fmcp_result t_fetch_on(fmcp_http_loop *l, fmcp_http_client_req *q, t_fetc
     return f->done ? f->rc : FMCP_ERR_TIMEOUT;
 }
 
+/* A peer of our own that answers 100 Continue before the response: the
+ * client skips the interim answer (it read the freed head; fuzz_http found it). */
+static void test_client_interim(void)
+{
+    struct sockaddr_in sa;
+    socklen_t sl = sizeof sa;
+    fmcp_http_loop *l = NULL;
+    fmcp_http_client_req q;
+    t_fetch f;
+    char url[128], buf[2048];
+    int ls, fd = -1, i;
+    static const char answer[] = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n"
+                                 "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    ls = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET; sa.sin_addr.s_addr = htonl(0x7f000001);
+    if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(ls, 1) != 0 ||
+        getsockname(ls, (struct sockaddr *)&sa, &sl) != 0) { if (ls >= 0) close(ls); T_SKIP("cannot listen"); }
+    fcntl(ls, F_SETFL, fcntl(ls, F_GETFL, 0) | O_NONBLOCK);
+    buf[0] = 0;
+    CHECK_OK(fmcp_http_loop_new(NULL, &l));
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/x", (unsigned)ntohs(sa.sin_port));
+    memset(&q, 0, sizeof q);
+    q.url = url;
+    memset(&f, 0, sizeof f);
+    CHECK_OK(fmcp_http_fetch_async(l, &q, t_fetch_cb, &f, NULL));
+    for (i = 0; i < 200 && fd < 0; i++) {
+        fmcp_http_step(l, 5);
+        fd = accept(ls, NULL, NULL);   /* the client connected during a step */
+    }
+    CHECK(fd >= 0);
+    if (fd >= 0) {
+        for (i = 0; i < 200 && !strstr(buf, "\r\n\r\n"); i++) {   /* the request head */
+            ssize_t n;
+            fmcp_http_step(l, 5);
+            n = recv(fd, buf, sizeof buf - 1, MSG_DONTWAIT);
+            buf[n > 0 ? n : 0] = 0;
+        }
+        CHECK(send(fd, answer, sizeof answer - 1, 0) == (ssize_t)(sizeof answer - 1));
+        for (i = 0; i < 400 && !f.done; i++) fmcp_http_step(l, 5);
+        CHECK(f.done && f.rc == FMCP_OK && f.res && f.res->status == 200);
+        if (f.res) { CHECK_STR(f.res->body, "ok"); fmcp_http_response_free(f.res); }
+        close(fd);
+    }
+    close(ls);
+    fmcp_http_loop_free(l);
+}
+
 static void test_client_async(void)
 {
     t_srv s;
@@ -1438,6 +1486,7 @@ int main(void)
     T_RUN(test_respond_oom_finishes);
     T_RUN(test_graceful_shutdown);
     T_RUN(test_client_async);
+    T_RUN(test_client_interim);
     T_RUN(test_client_cancel);
     T_RUN(test_client_blocking);
     T_RUN(test_ipv6);
