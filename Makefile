@@ -5,6 +5,7 @@
 #                   last line "N passed, N failed"
 #   make bench      benchmarks against peer libraries (bench/run.sh)
 #   make run        build and start examples/authenticated_server (development mode)
+#   make fuzz-long  every fuzz target for FUZZ_SECONDS (default 600) from fuzz/seeds
 #   make amalgamate regenerate fastmcp.h from src/
 #   make clean
 CC       ?= cc
@@ -190,6 +191,15 @@ $(BUILD)/fuzz/impl.o: tests/fastmcp_impl.c fastmcp.h
 $(BUILD)/fuzz/%: fuzz/%.c fastmcp.h $(BUILD)/fuzz/impl.o
 	@mkdir -p $(@D)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(SHARED_DEFS) -I. -o $@ $< $(BUILD)/fuzz/impl.o $(LDLIBS)
+# these reach static parsers, so they build the implementation in themselves
+FUZZ_OWN_IMPL := $(BUILD)/fuzz/fuzz_http $(BUILD)/fuzz/fuzz_oauth
+$(FUZZ_OWN_IMPL): $(BUILD)/fuzz/%: fuzz/%.c fastmcp.h
+	@mkdir -p $(@D)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_DEFAULT_SOURCE -I. -o $@ $< $(LDLIBS)
+# every target for FUZZ_SECONDS (default 600) from its committed corpus
+FUZZ_SECONDS ?= 600
+fuzz-long:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=-1 sh tests/fuzz_smoke.sh
 
 amalgamate:
 	@sh tools/amalgamate
