@@ -1079,6 +1079,20 @@ static void fmcp__conn_settle(fmcp__conn *c)
 /* ---- request head parsing ---------------------------------------------------- */
 
 /* Request line "METHOD SP target SP HTTP/1.x"; 0 or an HTTP status. */
+/* RFC 9112 3.2: origin-form ("/..."), asterisk-form ("*") or absolute-form
+ * ("scheme://..."); anything else (".sse", "host:443") is a 400, so no path
+ * a handler sees lacks its leading '/'. */
+static int fmcp__target_form_ok(const char *t, const char *e)
+{
+    const char *s = t;
+    if (*t == '/') return 1;
+    if (*t == '*') return e == t + 1;
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))) return 0;
+    while (s < e && ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+                     *s == '+' || *s == '-' || *s == '.')) s++;
+    return e - s > 3 && s[0] == ':' && s[1] == '/' && s[2] == '/';
+}
+
 static int fmcp__parse_reqline(fmcp_http_req *r, char *p, char *le)
 {
     char *sp1, *sp2, *q;
@@ -1092,6 +1106,7 @@ static int fmcp__parse_reqline(fmcp_http_req *r, char *p, char *le)
     if (le - q != 8 || memcmp(q, "HTTP/", 5) != 0 || q[6] != '.' ||
         q[5] < '0' || q[5] > '9' || q[7] < '0' || q[7] > '9') return 400;
     if (q[5] != '1') return 505;
+    if (!fmcp__target_form_ok(sp1 + 1, sp2)) return 400;
     r->minor = q[7] - '0';
     if (r->minor > 1) r->minor = 1;
     *sp1 = 0; *sp2 = 0;

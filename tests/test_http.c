@@ -473,6 +473,11 @@ static void test_bad_requests(void)
     CHECK_EQ_INT(t_roundtrip(&s, "GET  / HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
     CHECK_EQ_INT(t_roundtrip(&s, "G(T / HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
     CHECK_EQ_INT(t_roundtrip(&s, "GET / HTTP/2.0\r\nHost: x\r\n\r\n"), 505);
+    /* request-target forms (found by fuzz_http): only "/...", "*" and "scheme://..." */
+    CHECK_EQ_INT(t_roundtrip(&s, "GET .sse HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
+    CHECK_EQ_INT(t_roundtrip(&s, "CONNECT x:443 HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
+    CHECK_EQ_INT(t_roundtrip(&s, "OPTIONS *x HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
+    CHECK_EQ_INT(t_roundtrip(&s, "GET a/b HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
     CHECK_EQ_INT(t_roundtrip(&s, "GET / HTTP/1.1\r\n\r\n"), 400);                 /* no Host */
     CHECK_EQ_INT(t_roundtrip(&s, "GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n"), 400);
     CHECK_EQ_INT(t_roundtrip(&s, "GET / HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n"), 400);
