@@ -110,7 +110,7 @@ static void fuzz_request(const uint8_t *d, size_t n)
     st = fmcp__req_parse(&c, (const char *)d, end, &r);
     if (st < 0) return;   /* out of memory */
     if (st) {
-        if (st != 400 && st != 413 && st != 431 && st != 501 && st != 505) abort();
+        if (st != 400 && st != 413 && st != 417 && st != 431 && st != 501 && st != 505) abort();
         return;
     }
     if (!r->method[0] || !r->path) abort();
