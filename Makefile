@@ -1,12 +1,14 @@
 # fastmcp.h build. Edit src/, then `make amalgamate` to regenerate fastmcp.h.
 #   make            library tests, examples and build/fmcp into build/
-#   make test       everything: freshness, compile matrix, unit tests (plain and
-#                   ASan+UBSan), interop tests; last line "N passed, N failed"
+#   make test       everything: freshness, compile matrix, unit tests (plain,
+#                   ASan+UBSan, and the threaded ones under TSan), interop tests;
+#                   last line "N passed, N failed"
 #   make bench      benchmarks against peer libraries (bench/run.sh)
 #   make ct-check   constant-time check of the ec module under valgrind
 #   make run        build and start examples/authenticated_server (development mode)
 #   make i686-tests the unit tests built with -m32 into build/i686/ (skipped when
 #                   $(CC) -m32 cannot link: install gcc-multilib)
+#   make fuzz-long  every fuzz target for FUZZ_SECONDS (default 600) from fuzz/seeds
 #   make amalgamate regenerate fastmcp.h from src/
 #   make clean
 CC       ?= cc
@@ -17,10 +19,14 @@ STD      := -std=c99
 OPT      ?= -O2 -g
 LDLIBS   := -lpthread -lm
 SANITIZE := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+TSAN     := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
 
 TEST_SRCS    := $(filter-out tests/test_tls.c,$(wildcard tests/test_*.c))
 TEST_BINS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 SAN_BINS     := $(TEST_SRCS:tests/%.c=$(BUILD)/san/%)
+# The threaded tests again under ThreadSanitizer (build/tsan/).
+TSAN_TESTS   := test_mcp test_stream test_mcp_http test_mcp_client test_mcp_client_stdio
+TSAN_BINS    := $(TSAN_TESTS:%=$(BUILD)/tsan/%)
 # Extra builds of some tests with a portability switch (name_variant: -DSWITCH).
 VARIANT_BINS := $(BUILD)/tests/test_http_poll
 VARIANT_BINS += $(BUILD)/tests/test_rsa_noint128 $(BUILD)/san/test_rsa_noint128
@@ -56,11 +62,12 @@ bench_rsa_LIBS    := -lcrypto -lbearssl
 bench_ecdsa_LIBS  := -lcrypto -lbearssl
 bench_jwt_LIBS    := -ljwt -lcrypto
 
-.PHONY: all test bench amalgamate clean check-fresh tests san-tests fuzz run i686-tests ct-check
+.PHONY: all test bench amalgamate clean check-fresh tests san-tests tsan-tests fuzz fuzz-long run i686-tests ct-check
 all: tests $(EXAMPLE_BINS) $(CLI_BIN)
 
 tests: $(TEST_BINS) $(VARIANT_BINS)
 san-tests: $(SAN_BINS)
+tsan-tests: $(TSAN_BINS)
 
 $(BUILD)/tests/%: tests/%.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
@@ -87,6 +94,13 @@ $(SHARED_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: tests/%.c fastmcp.h tests/
 $(SHARED_TESTS:%=$(BUILD)/san/%): $(BUILD)/san/%: tests/%.c fastmcp.h tests/test.h $(IMPL_SAN_O)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(SANITIZE) $(SHARED_DEFS) -I. -o $@ $< $(IMPL_SAN_O) $(LDLIBS)
+IMPL_TSAN_O    := $(BUILD)/obj/impl_tsan.o
+$(IMPL_TSAN_O): tests/fastmcp_impl.c fastmcp.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(TSAN) -I. -c -o $@ $<
+$(TSAN_BINS): $(BUILD)/tsan/%: tests/%.c fastmcp.h tests/test.h $(IMPL_TSAN_O)
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(TSAN) $(SHARED_DEFS) -I. -o $@ $< $(IMPL_TSAN_O) $(LDLIBS)
 
 # the http tests again on the portable poll(2) backend
 $(BUILD)/tests/test_http_poll: tests/test_http.c fastmcp.h tests/test.h
@@ -212,7 +226,7 @@ $(OWN_IMPL_TESTS:%=$(BUILD)/i686/%): $(BUILD)/i686/%: tests/%.c fastmcp.h tests/
 
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 test:
-	@$(MAKE) -s -j$(NPROC) all san-tests i686-tests
+	@$(MAKE) -s -j$(NPROC) all san-tests tsan-tests i686-tests
 	@sh tests/run.sh
 
 bench:
@@ -242,6 +256,15 @@ $(BUILD)/fuzz/impl.o: tests/fastmcp_impl.c fastmcp.h
 $(BUILD)/fuzz/%: fuzz/%.c fastmcp.h $(BUILD)/fuzz/impl.o
 	@mkdir -p $(@D)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(SHARED_DEFS) -I. -o $@ $< $(BUILD)/fuzz/impl.o $(LDLIBS)
+# these reach static parsers, so they build the implementation in themselves
+FUZZ_OWN_IMPL := $(BUILD)/fuzz/fuzz_http $(BUILD)/fuzz/fuzz_oauth
+$(FUZZ_OWN_IMPL): $(BUILD)/fuzz/%: fuzz/%.c fastmcp.h
+	@mkdir -p $(@D)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_DEFAULT_SOURCE -I. -o $@ $< $(LDLIBS)
+# every target for FUZZ_SECONDS (default 600) from its committed corpus
+FUZZ_SECONDS ?= 600
+fuzz-long:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=-1 sh tests/fuzz_smoke.sh
 
 amalgamate:
 	@sh tools/amalgamate

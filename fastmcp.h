@@ -70,6 +70,19 @@
  *   - Memory a function returns is owned by the caller unless the function
  *     reference says otherwise; the matching free function is named beside it.
  *
+ * LIMITS AND SECURE DEFAULTS (zero fields mean these; docs/deploy.md has more)
+ *   HTTP server   head 16 KiB (431), body 4 MiB (413), 1024 connections (503);
+ *                 head complete within 10 s of its first byte, body within
+ *                 60 s of its head, both at least 1024 B/s on average after
+ *                 5 s (408) - deadlines, not idle timers; idle keep-alive 30 s
+ *                 (fmcp_http_server_desc, FMCP_HTTP_* in the http part)
+ *   MCP over HTTP 10000 sessions (503), 256 replay events per stream; Host and
+ *                 Origin checked when bound to a loopback address or given
+ *                 allow-lists, else a start-up WARNING; sessions bound to the
+ *                 caller's identity (fmcp_auth_info_principal)
+ *   Bearer auth   audience required (allow_any_audience opts out); an https://
+ *                 JWKS URL needs jwks_transport; unusable keys fail at create
+ *
  * MODULES (in order; each uses only the ones above it)
  *   base    results, allocator, randomness and clock hooks, ct compare, wipe
  *   json    strict RFC 8259 parser (DOM) and writer
@@ -1322,6 +1335,13 @@ FASTMCP_API fmcp_result fmcp_ecdh(const fmcp_ec_private_key *key, const fmcp_ec_
  *   default when empty): anything else is FMCP_ERR_UNSUPPORTED, so "none" and
  *   HS256 can never be enabled. A verifier may start without keys (they come
  *   later from a JWKS URL through fmcp_jwt_verifier_set_keys).
+ *   audiences are required (FMCP_ERR_INVALID_ARG without them): a token
+ *   minted by the same issuer for another API must not pass (RFC 9068 4,
+ *   MCP authorization: audience validation). allow_any_audience = 1 is the
+ *   explicit opt-out; plain_jws verifiers read no claims and need none.
+ *   When creation fails and desc->problem is set, *desc->problem is pointed
+ *   at a static sentence saying what to change (no audience, an algorithm
+ *   other than RS256, key text that gave no usable RS256 key, ...).
  *   leeway_seconds: 0 means 60, a negative value means no leeway; at most one
  *   day. max_token_size: 0 means 8192 bytes. typ, when set (e.g. "at+jwt"),
  *   requires the header "typ" to equal it, case-insensitively, with an
@@ -1363,6 +1383,9 @@ FASTMCP_API fmcp_result fmcp_ecdh(const fmcp_ec_private_key *key, const fmcp_ec_
  *   (a string or an array of strings) must contain one of the audiences;
  *   scopes come from "scope" (space separated) or, when that is absent, from
  *   "scp" (string or array of strings); every required scope must be there.
+ *   An "scp" array is taken item by item: an item that is empty or holds
+ *   whitespace or a control character is not a scope-token (RFC 6749 3.3)
+ *   and is skipped - ["read admin"] grants neither read nor admin.
  *
  * fmcp_jwt_verdict / fmcp_jwt_claims
  *   On success the claims view points into memory owned by the verdict (valid
@@ -1436,8 +1459,9 @@ typedef struct fmcp_jwt_verifier_desc {
     size_t algorithm_count;
     const char *const *issuers;         /* empty = iss not checked */
     size_t issuer_count;
-    const char *const *audiences;       /* empty = aud not checked */
+    const char *const *audiences;       /* required unless allow_any_audience (or plain_jws) */
     size_t audience_count;
+    int allow_any_audience;             /* nonzero: no audiences, aud not checked (opt-out) */
     const char *const *required_scopes; /* all must be granted */
     size_t required_scope_count;
     long leeway_seconds;                /* 0 = 60; negative = none */
@@ -1446,6 +1470,7 @@ typedef struct fmcp_jwt_verifier_desc {
     const char *typ;                    /* NULL = any; e.g. "at+jwt" */
     int plain_jws;                      /* nonzero: payload is opaque bytes (see below) */
     const fmcp_allocator *alloc;        /* NULL = default */
+    const char **problem;               /* optional: set to what to fix when create fails */
 } fmcp_jwt_verifier_desc;
 
 typedef struct fmcp_jwt_claims {
@@ -1574,11 +1599,14 @@ FASTMCP_API void fmcp_jwt_token_free(const fmcp_allocator *alloc, char *token, s
  *   headers), 413 (body larger than max_body_bytes), 400 (bad request line,
  *   header, chunking, missing Host, both Transfer-Encoding and
  *   Content-Length), 501 (Transfer-Encoding other than chunked), 505 (not
- *   HTTP/1.x), 408 (head not complete within header_timeout_ms; a
+ *   HTTP/1.x), 408 (head not complete within header_timeout_ms of its
+ *   first byte, body not complete within body_timeout_ms of the head, or
+ *   either slower on average than min_rate bytes/s once rate_grace_ms have
+ *   passed - deadlines, not idle timers, so trickling bytes buys no time; a
  *   connection that sent nothing is closed silently instead), 503 (more
  *   than max_connections). Idle keep-alive connections close after
- *   idle_timeout_ms, as do connections whose peer stops reading or sending a
- *   body for that long. Idle connections hold no buffers (about 400 bytes
+ *   idle_timeout_ms, as do connections whose peer stops reading for that
+ *   long. Defaults: the FMCP_HTTP_* constants above the descriptor. Idle connections hold no buffers (about 400 bytes
  *   each); read and write buffers come from a small per-loop pool. A peer
  *   that pipelines without reading its answers is paused once 64 KiB of
  *   output waits. Error answers close the connection after a short
@@ -1707,6 +1735,23 @@ typedef void (*fmcp_http_handler)(fmcp_http_req *req, void *user);
 typedef void (*fmcp_http_close_fn)(fmcp_http_req *req, void *user);
 typedef void (*fmcp_http_timer_fn)(void *user);
 
+/* Server limits and their defaults (a zero field in fmcp_http_server_desc
+ * means the default). Timeouts are deadlines, never idle timers that a byte
+ * resets: a head must be complete within FMCP_HTTP_HEADER_TIMEOUT_MS of its
+ * first byte and a body within FMCP_HTTP_BODY_TIMEOUT_MS of the head's end;
+ * after FMCP_HTTP_RATE_GRACE_MS both must have averaged at least
+ * FMCP_HTTP_MIN_RATE bytes per second since they started (so a peer sending
+ * one byte every few seconds is answered 408 after the grace period). */
+#define FMCP_HTTP_MAX_HEADER_BYTES 16384          /* 431 beyond */
+#define FMCP_HTTP_MAX_BODY_BYTES (4u << 20)       /* 413 beyond */
+#define FMCP_HTTP_MAX_CONNECTIONS 1024            /* 503 beyond */
+#define FMCP_HTTP_MAX_WRITE_BUFFER (16u << 20)    /* unsent output per connection */
+#define FMCP_HTTP_HEADER_TIMEOUT_MS 10000         /* whole head */
+#define FMCP_HTTP_BODY_TIMEOUT_MS 60000           /* whole body */
+#define FMCP_HTTP_MIN_RATE 1024                   /* bytes/s, heads and bodies */
+#define FMCP_HTTP_RATE_GRACE_MS 5000              /* before the rate counts */
+#define FMCP_HTTP_IDLE_TIMEOUT_MS 30000           /* keep-alive, stalled readers */
+
 typedef struct fmcp_http_server_desc {
     const char *host;          /* NULL = "127.0.0.1"; "::" = all IPv6 (+v4) */
     uint16_t port;             /* 0 = pick a free port */
@@ -1718,9 +1763,12 @@ typedef struct fmcp_http_server_desc {
     size_t max_body_bytes;     /* 0 = 4 MiB (413 beyond) */
     size_t max_connections;    /* 0 = 1024 (503 beyond) */
     size_t max_write_buffer;   /* 0 = 16 MiB of unsent output per connection */
-    int header_timeout_ms;     /* 0 = 10000 */
-    int idle_timeout_ms;       /* 0 = 30000 */
+    int header_timeout_ms;     /* 0 = 10000: whole head, from its first byte (408) */
+    int idle_timeout_ms;       /* 0 = 30000: keep-alive idle, a peer not reading */
     const fmcp_http_transport *transport; /* NULL = plain TCP */
+    int body_timeout_ms;       /* 0 = 60000: whole body, from the head's end (408) */
+    size_t min_rate;           /* 0 = 1024 bytes/s for heads and bodies (408 below) */
+    int rate_grace_ms;         /* 0 = 5000: time before min_rate applies */
 } fmcp_http_server_desc;
 
 typedef struct fmcp_http_client_req {
@@ -1762,6 +1810,13 @@ FASTMCP_API void fmcp_http_timer_cancel(fmcp_http_loop *loop, uint64_t id);
 
 FASTMCP_API fmcp_result fmcp_http_server_start(fmcp_http_loop *loop, const fmcp_http_server_desc *desc,
                                                fmcp_http_server **out);
+/* What a bind address is, decided by the address, not its spelling:
+ * FMCP_HTTP_ADDR_LOOPBACK for 127.0.0.0/8, ::1, ::ffff:127.x.x.x (brackets
+ * allowed) and the name "localhost"; FMCP_HTTP_ADDR_ANY for 0.0.0.0, ::,
+ * ::ffff:0.0.0.0 and "" (every interface); else FMCP_HTTP_ADDR_OTHER
+ * (another address or a name). NULL means the default 127.0.0.1. */
+enum { FMCP_HTTP_ADDR_OTHER = 0, FMCP_HTTP_ADDR_LOOPBACK = 1, FMCP_HTTP_ADDR_ANY = 2 };
+FASTMCP_API int fmcp_http_addr_kind(const char *host);
 FASTMCP_API uint16_t fmcp_http_server_port(const fmcp_http_server *srv);
 FASTMCP_API size_t fmcp_http_server_connections(const fmcp_http_server *srv);
 FASTMCP_API void fmcp_http_server_shutdown(fmcp_http_server *srv, int grace_ms);
@@ -2128,7 +2183,10 @@ FASTMCP_API fmcp_result fmcp_schema_validate(const fmcp_json *schema, const fmcp
  *   a handler. A template has an RFC 6570 level-1 `uri_template` such as
  *   "test://template/{id}/data"; a variable matches one or more characters up
  *   to the next literal (never '/'), percent-decoded; the handler reads it with
- *   fmcp_ctx_var(). Prompts declare arguments (required flags checked before
+ *   fmcp_ctx_var(). A URI whose variable would decode to text holding '/' or
+ *   '\\' (%2F, %5C) or to a dot-segment ("." or "..", also %2E%2E) does not
+ *   match (resources/read answers "not found"), so a handler that maps a
+ *   variable to a file name is never handed a path. Prompts declare arguments (required flags checked before
  *   the handler). `complete` on prompts and templates answers
  *   completion/complete for any of their arguments.
  *
@@ -2263,7 +2321,17 @@ typedef struct fmcp_auth_info {
     const char *token;        /* the raw bearer token */
     const char *claims_json;  /* all claims as JSON text */
     void *data;               /* custom session data */
+    const char *issuer;       /* the token's "iss"; NULL = unknown */
 } fmcp_auth_info;
+
+/* The identity a session is bound to, as 64 hex digits + NUL in out: a
+ * SHA-256 over (issuer, subject) when there is a subject, else over
+ * (issuer, client_id), else over the token, so a token without "sub" still
+ * owns its sessions. Returns 0 (out = "") when auth is NULL or has none of
+ * them: such a session is anonymous and open to any caller. The transports
+ * compare it on every request that names a session. */
+#define FMCP_PRINCIPAL_SIZE 65
+FASTMCP_API int fmcp_auth_info_principal(const fmcp_auth_info *auth, char out[FMCP_PRINCIPAL_SIZE]);
 
 typedef fmcp_result (*fmcp_authorize_fn)(void *user, const fmcp_auth_info *auth,
                                          fmcp_item_kind kind, const char *name, const char *scopes);
@@ -2375,6 +2443,8 @@ FASTMCP_API fmcp_result fmcp_server_notify_resource_updated(fmcp_server *srv, co
 FASTMCP_API const fmcp_allocator *fmcp_server_allocator(const fmcp_server *srv);
 /* Log through the server's diagnostics sink (desc.log). */
 FASTMCP_API void fmcp_server_log(fmcp_server *srv, fmcp_log_level level, const char *message);
+/* 1 when the server has a diagnostics sink (else transports warn on stderr). */
+FASTMCP_API int fmcp_server_has_log(const fmcp_server *srv);
 
 /* ---- sessions ------------------------------------------------------------ */
 
@@ -2948,8 +3018,10 @@ FASTMCP_API void fmcp_log_stderr(void *user, fmcp_log_level level, const char *m
  *   Later requests without the header get 400, an unknown or ended id 404.
  *   MCP-Protocol-Version, when present, must be a known version (else 400);
  *   absent means 2025-03-26. Sessions idle for session_timeout_ms (default
- *   30 min, negative = never) are closed. When the authenticate hook gives a
- *   subject, the session is bound to it: another subject gets 404.
+ *   30 min, negative = never) are closed. When the authenticate hook gives an
+ *   identity, the session is bound to it (fmcp_auth_info_principal: issuer
+ *   and subject, else client_id, else the token): any other caller gets 404,
+ *   on POST, GET, DELETE and the legacy message endpoint alike.
  *
  * Resumability
  *   Every SSE event has an id "<stream>_<seq>"; each stream keeps its last
@@ -2970,8 +3042,12 @@ FASTMCP_API void fmcp_log_stderr(void *user, fmcp_log_level level, const char *m
  *   Host (421) and Origin (403) are checked against allowed_hosts /
  *   allowed_origins (NULL-terminated lists; a name without a port matches
  *   any port). dns_rebinding_protection: 0 = on when bound to a loopback
- *   address or when a list is given (localhost, 127.0.0.1 and [::1] are the
- *   default lists); 1 = always; -1 = never. cors_origin (e.g. "*") adds CORS headers, exposes
+ *   address (by address: 127.0.0.0/8, ::1, ::ffff:127.x.x.x, or "localhost";
+ *   fmcp_http_addr_kind) or when a list is given (localhost, 127.0.0.1 and
+ *   [::1] are the default lists); 1 = always; -1 = never. In auto mode a
+ *   bind elsewhere (0.0.0.0, ::, a LAN address) without lists leaves Host and
+ *   Origin unchecked: attach then logs a WARNING (the server's log sink, else
+ *   stderr) saying so. cors_origin (e.g. "*") adds CORS headers, exposes
  *   Mcp-Session-Id and answers OPTIONS preflights allowing Authorization,
  *   Content-Type, Mcp-Session-Id, MCP-Protocol-Version and Last-Event-ID.
  *   GET health_path (default "/health") answers 200 without any check.
@@ -3746,6 +3822,15 @@ FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res);
  *   requests (their transport may be gone; the loop releases them). Order:
  *   stop the loop, fmcp_mcp_http_free, fmcp_server_destroy (its call
  *   observer points into the fmcp_auth), fmcp_auth_free, fmcp_http_loop_free.
+ *   Configuration that cannot work fails here, not on the first request,
+ *   and *desc->problem (when set) names what to change: no audiences
+ *   (FMCP_ERR_INVALID_ARG; a token the same identity provider minted for
+ *   another API would pass - set audiences to this server's resource URL, or
+ *   allow_any_audience = 1 to opt out; a custom authenticate hook needs
+ *   none), an https:// jwks_url without jwks_transport (FMCP_ERR_UNSUPPORTED:
+ *   build with FASTMCP_WITH_BEARSSL and pass fmcp_tls_client_transport), a
+ *   jwks_url that is not http(s)://, keys that give no usable RS256 key, no
+ *   keys, jwks_url or hook at all.
  *
  * JWKS URL
  *   A fetched set replaces the static keys, if both were given.
@@ -3862,8 +3947,9 @@ typedef struct fmcp_auth_desc {
     const char *jwks_url;               /* fetched on the loop */
     const fmcp_http_transport *jwks_transport; /* for https:// */
     const char *issuer;                 /* NULL = not checked */
-    const char *const *audiences;       /* empty = not checked */
+    const char *const *audiences;       /* required unless allow_any_audience */
     size_t audience_count;
+    int allow_any_audience;             /* nonzero: accept any aud (explicit opt-out) */
     const char *const *required_scopes; /* server-wide */
     size_t required_scope_count;
     long leeway_seconds;                /* as fmcp_jwt_verifier_desc */
@@ -3889,6 +3975,7 @@ typedef struct fmcp_auth_desc {
     void *auth_user;
     fmcp_http_loop *loop;               /* for JWKS fetches (may come later) */
     const fmcp_allocator *alloc;
+    const char **problem;               /* optional: set to what to fix when create fails */
 } fmcp_auth_desc;
 
 typedef struct fmcp_auth_stats {
@@ -11257,18 +11344,27 @@ FASTMCP_API void fmcp_jwt_verifier_free(fmcp_jwt_verifier *v)
     fmcp_free(v->alloc, v, sizeof *v);
 }
 
-static fmcp_result fmcp__jwt_check_desc(const fmcp_jwt_verifier_desc *d)
+/* Checks a verifier configuration; *why says what to fix. */
+static fmcp_result fmcp__jwt_check_desc(const fmcp_jwt_verifier_desc *d, const char **why)
 {
     size_t i;
+    *why = "leeway_seconds is over one day (86400), or a list has a count but no items";
     if (d->leeway_seconds > FMCP_JWT_MAX_LEEWAY) return FMCP_ERR_INVALID_ARG;
     if (d->key_count && !d->keys) return FMCP_ERR_INVALID_ARG;
     if (d->algorithm_count && !d->algorithms) return FMCP_ERR_INVALID_ARG;
+    if (d->audience_count && !d->audiences) return FMCP_ERR_INVALID_ARG;
     for (i = 0; i < d->algorithm_count; i++) {
         if (!d->algorithms[i]) return FMCP_ERR_INVALID_ARG;
+        *why = "only the RS256 algorithm is supported: leave algorithms empty or name just \"RS256\"";
         if (strcmp(d->algorithms[i], "RS256") != 0) return FMCP_ERR_UNSUPPORTED;
     }
+    *why = "a key text is NULL";
     for (i = 0; i < d->key_count; i++)
         if (!d->keys[i]) return FMCP_ERR_INVALID_ARG;
+    *why = "no audience: set audiences to this server's identifier (its resource URL or API name) so tokens "
+           "minted for other APIs are refused, or set allow_any_audience = 1 to opt out";
+    if (!d->audience_count && !d->allow_any_audience && !d->plain_jws) return FMCP_ERR_INVALID_ARG;
+    *why = NULL;
     return FMCP_OK;
 }
 
@@ -11292,9 +11388,15 @@ FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *d
     fmcp_jwt_verifier *v;
     fmcp_result r;
     const char *typ[1];
+    const char *why = NULL;
     if (!out) return FMCP_ERR_INVALID_ARG;
     *out = NULL;
-    if (!d || (r = fmcp__jwt_check_desc(d)) != FMCP_OK) return d ? r : FMCP_ERR_INVALID_ARG;
+    if (!d) return FMCP_ERR_INVALID_ARG;
+    if (d->problem) *d->problem = NULL;
+    if ((r = fmcp__jwt_check_desc(d, &why)) != FMCP_OK) {
+        if (d->problem) *d->problem = why;
+        return r;
+    }
     v = (fmcp_jwt_verifier *)fmcp_malloc(d->alloc, sizeof *v);
     if (!v) return FMCP_ERR_NOMEM;
     memset(v, 0, sizeof *v);
@@ -11309,7 +11411,11 @@ FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *d
     if (r == FMCP_OK)
         r = fmcp__jwt_strs_copy(v->alloc, d->required_scopes, d->required_scope_count, &v->scopes);
     if (r == FMCP_OK) r = fmcp__jwt_strs_copy(v->alloc, typ, d->typ ? 1 : 0, &v->typ);
-    if (r == FMCP_OK) r = fmcp__jwt_load_keys(v, d);
+    if (r == FMCP_OK && (r = fmcp__jwt_load_keys(v, d)) != FMCP_OK && r != FMCP_ERR_NOMEM && d->problem)
+        *d->problem = r == FMCP_ERR_BAD_KEY
+            ? "a key text gave no usable key: it needs an RSA signing key (kty RSA, alg RS256 or none, "
+              "use sig or none) of 2048 to 4096 bits"
+            : "a key text is neither a PEM public key nor a JWK or JWKS";
 #ifndef FASTMCP_NO_THREADS
     if (r == FMCP_OK) {
         if (pthread_mutex_init(&v->lock, NULL) == 0) v->lock_ok = 1;
@@ -11553,7 +11659,24 @@ static int fmcp__jwt_opt_str(const fmcp_json *root, const char *name, const char
     return *out != NULL;
 }
 
-/* Counts the items of a string-or-array-of-strings claim; -1 if malformed. */
+/* An item of a scope array that is not one RFC 6749 scope-token: empty, or
+ * holding whitespace or a control character. Such an item is skipped, not
+ * split: "read admin" is one (invalid) item, never the scopes read and admin
+ * (which would let the token's issuer's formatting mint scopes). The token is
+ * still accepted - as Spring Security and Microsoft.Identity.Web do, a scope
+ * entry that matches nothing simply grants nothing - so the rule is the same
+ * in fmcp_jwt_verify's required-scope check and in every consumer of
+ * claims.scopes (the auth layer joins them with spaces). */
+static int fmcp__jwt_bad_scope_item(const char *s)
+{
+    if (!*s) return 1;
+    for (; *s; s++)
+        if ((unsigned char)*s <= 0x20 || *s == 0x7f) return 1;
+    return 0;
+}
+
+/* Counts the items of a string-or-array-of-strings claim; -1 if malformed.
+ * split: a scope claim (a string is split at spaces; bad array items skipped). */
 static long fmcp__jwt_list_count(const fmcp_json *j, int split)
 {
     const fmcp_json *e;
@@ -11562,9 +11685,11 @@ static long fmcp__jwt_list_count(const fmcp_json *j, int split)
     size_t len = 0, i;
     if (!j) return 0;
     if (fmcp_json_is(j, FMCP_JSON_ARRAY)) {
-        for (e = fmcp_json_first(j); e; e = fmcp_json_next(e))
-            if (!fmcp__jwt_cstr(e, NULL)) return -1;
-        return (long)fmcp_json_len(j);
+        for (e = fmcp_json_first(j); e; e = fmcp_json_next(e)) {
+            if (!(s = fmcp__jwt_cstr(e, NULL))) return -1;
+            if (!split || !fmcp__jwt_bad_scope_item(s)) n++;
+        }
+        return n;
     }
     if (!(s = fmcp__jwt_cstr(j, &len))) return -1;
     if (!split) return 1;
@@ -11573,7 +11698,8 @@ static long fmcp__jwt_list_count(const fmcp_json *j, int split)
     return n;
 }
 
-/* Fills the pointer list from a string (split at spaces into copy) or array. */
+/* Fills the pointer list from a string (split at spaces into copy when
+ * split) or array (skipping bad scope items when split). */
 static void fmcp__jwt_list_fill(const fmcp_json *j, int split, const char **items, char *copy)
 {
     const fmcp_json *e;
@@ -11581,7 +11707,8 @@ static void fmcp__jwt_list_fill(const fmcp_json *j, int split, const char **item
     const char *s;
     if (!j) return;
     if (fmcp_json_is(j, FMCP_JSON_ARRAY)) {
-        for (e = fmcp_json_first(j); e; e = fmcp_json_next(e)) items[k++] = fmcp__jwt_cstr(e, NULL);
+        for (e = fmcp_json_first(j); e; e = fmcp_json_next(e))
+            if (!split || !fmcp__jwt_bad_scope_item(fmcp__jwt_cstr(e, NULL))) items[k++] = fmcp__jwt_cstr(e, NULL);
         return;
     }
     s = fmcp__jwt_cstr(j, &len);
@@ -11598,25 +11725,23 @@ static fmcp_jwt_error fmcp__jwt_lists(const fmcp_jwt_verifier *v, fmcp_jwt_verdi
 {
     fmcp_jwt_claims *c = &out->claims;
     const fmcp_json *aud = fmcp_json_get(c->root, "aud"), *sc = fmcp_json_get(c->root, "scope");
-    int split = 1;
     long na, ns;
     size_t slen = 0, size;
     const char **items;
     if (!sc) sc = fmcp_json_get(c->root, "scp");
     else if (!fmcp_json_is(sc, FMCP_JSON_STRING)) { *why = "scope is not a string"; return FMCP_JWT_MALFORMED; }
-    if (fmcp_json_is(sc, FMCP_JSON_ARRAY)) split = 0;
     na = fmcp__jwt_list_count(aud, 0);
     ns = fmcp__jwt_list_count(sc, 1);
     if (na < 0) { *why = "aud is not a string or array of strings"; return FMCP_JWT_MALFORMED; }
     if (ns < 0) { *why = "scope is not a string or array of strings"; return FMCP_JWT_MALFORMED; }
-    if (split && sc) fmcp__jwt_cstr(sc, &slen);
+    if (sc && !fmcp_json_is(sc, FMCP_JSON_ARRAY)) fmcp__jwt_cstr(sc, &slen);
     size = ((size_t)na + (size_t)ns) * sizeof(char *) + slen + 1;
     out->lists_ = fmcp_malloc(v->alloc, size);
     if (!out->lists_) { *why = "out of memory"; return FMCP_JWT_INTERNAL; }
     out->lists_size_ = size;
     items = (const char **)out->lists_;
     fmcp__jwt_list_fill(aud, 0, items, NULL);
-    fmcp__jwt_list_fill(sc, split, items + na, (char *)(items + na + ns));
+    fmcp__jwt_list_fill(sc, 1, items + na, (char *)(items + na + ns));
     c->audiences = items;
     c->audience_count = (size_t)na;
     c->scopes = items + na;
@@ -12226,8 +12351,11 @@ static int64_t fmcp__parse_cl(const char *v)
 
 /* ---- chunked body decoder ------------------------------------------------ */
 
+/* Every framing line ends in CRLF; a bare LF is refused (RFC 9112 7.1 allows
+ * no alternative, and an intermediary that splits lines differently would
+ * see another message boundary: request smuggling). */
 enum { FMCP__CK_SIZE, FMCP__CK_EXT, FMCP__CK_SIZE_LF, FMCP__CK_DATA, FMCP__CK_DATA_CR, FMCP__CK_DATA_LF,
-       FMCP__CK_TRAIL_BOL, FMCP__CK_TRAIL, FMCP__CK_END_LF, FMCP__CK_DONE };
+       FMCP__CK_TRAIL_BOL, FMCP__CK_TRAIL, FMCP__CK_TRAIL_LF, FMCP__CK_END_LF, FMCP__CK_DONE };
 
 typedef struct fmcp__chunker {
     int st, digits;
@@ -12256,31 +12384,32 @@ static fmcp_result fmcp__ck_byte(fmcp__chunker *k, int c)
         if (!k->digits) return FMCP_ERR_PARSE;
         if (c == ';' || c == ' ' || c == '\t') { k->st = FMCP__CK_EXT; return FMCP_OK; }
         if (c == '\r') { k->st = FMCP__CK_SIZE_LF; return FMCP_OK; }
-        if (c != '\n') return FMCP_ERR_PARSE;
-        break;
+        return FMCP_ERR_PARSE;
     case FMCP__CK_EXT:
         if (++k->extra > 4096) return FMCP_ERR_PARSE;
         if (c == '\r') { k->st = FMCP__CK_SIZE_LF; return FMCP_OK; }
-        if (c != '\n') return ((c < 0x20 && c != '\t') || c == 0x7f) ? FMCP_ERR_PARSE : FMCP_OK;
-        break;
+        return ((c < 0x20 && c != '\t') || c == 0x7f) ? FMCP_ERR_PARSE : FMCP_OK;
     case FMCP__CK_SIZE_LF:
         if (c != '\n') return FMCP_ERR_PARSE;
         break;
     case FMCP__CK_DATA_CR:
         if (c == '\r') { k->st = FMCP__CK_DATA_LF; return FMCP_OK; }
-        if (c == '\n') { k->st = FMCP__CK_SIZE; k->digits = 0; return FMCP_OK; }
         return FMCP_ERR_PARSE;
     case FMCP__CK_DATA_LF:
         if (c != '\n') return FMCP_ERR_PARSE;
         k->st = FMCP__CK_SIZE; k->digits = 0; return FMCP_OK;
     case FMCP__CK_TRAIL_BOL:
         if (c == '\r') { k->st = FMCP__CK_END_LF; return FMCP_OK; }
-        if (c == '\n') { k->st = FMCP__CK_DONE; return FMCP_OK; }
+        if (c == '\n') return FMCP_ERR_PARSE;
         k->st = FMCP__CK_TRAIL;
         return FMCP_OK;
     case FMCP__CK_TRAIL:
-        if (++k->extra > 8192) return FMCP_ERR_PARSE;
-        if (c == '\n') k->st = FMCP__CK_TRAIL_BOL;
+        if (++k->extra > 8192 || c == '\n') return FMCP_ERR_PARSE;
+        if (c == '\r') k->st = FMCP__CK_TRAIL_LF;
+        return FMCP_OK;
+    case FMCP__CK_TRAIL_LF:
+        if (c != '\n') return FMCP_ERR_PARSE;
+        k->st = FMCP__CK_TRAIL_BOL;
         return FMCP_OK;
     case FMCP__CK_END_LF:
         if (c != '\n') return FMCP_ERR_PARSE;
@@ -12723,7 +12852,7 @@ struct fmcp_http_server {
     fmcp_http_server_desc d;    /* with defaults filled in */
     fmcp__conn *conns;
     size_t nconns;
-    fmcp__tlist tl[3];          /* head timeout, idle/progress timeout, linger */
+    fmcp__tlist tl[3];          /* head/body deadline (408), idle/progress timeout, linger */
     uint16_t port;
     int draining;
     uint64_t grace_timer;
@@ -12745,6 +12874,8 @@ struct fmcp__conn {
     int state, close_after, in_process, peer_eof, want_write_io, progressed;
     fmcp__chunker ck;
     uint64_t remaining;
+    int64_t phase_start;        /* first byte of the head, or end of the head (body) */
+    uint64_t body_bytes;        /* body bytes taken since phase_start */
     char remote[64];
 };
 
@@ -12832,15 +12963,30 @@ static void fmcp__tl_remove(fmcp__conn *c)
     c->tl = -1;
 }
 
-/* Each list has one fixed timeout, so appending keeps it sorted by deadline. */
+/* Keeps each list sorted by deadline. Most deadlines are "now + a fixed
+ * time", so the walk back from the tail is short. */
 static void fmcp__tl_put(fmcp__conn *c, int which, int64_t deadline)
 {
     fmcp__tlist *t = &c->srv->tl[which];
+    fmcp__conn *after;
     fmcp__tl_remove(c);
     c->tl = which; c->deadline = deadline;
-    c->tprev = t->tail; c->tnext = NULL;
-    if (t->tail) t->tail->tnext = c; else t->head = c;
-    t->tail = c;
+    for (after = t->tail; after && after->deadline > deadline; after = after->tprev) {}
+    c->tprev = after;
+    c->tnext = after ? after->tnext : t->head;
+    if (c->tnext) c->tnext->tprev = c; else t->tail = c;
+    if (after) after->tnext = c; else t->head = c;
+}
+
+/* When a head or body that started at phase_start with `bytes` so far runs
+ * out of time: its total deadline, or earlier when it has averaged less
+ * than min_rate bytes/s after the grace period. */
+static int64_t fmcp__phase_deadline(const fmcp_http_server_desc *d, int64_t start, int total_ms, uint64_t bytes)
+{
+    int64_t end = start + total_ms;
+    uint64_t ms = bytes / d->min_rate * 1000 + bytes % d->min_rate * 1000 / d->min_rate;
+    int64_t slow = start + d->rate_grace_ms + (ms > (uint64_t)total_ms ? (int64_t)total_ms : (int64_t)ms);
+    return slow < end ? slow : end;
 }
 
 /* ---- connections: close, errors, output ------------------------------------ */
@@ -12912,11 +13058,18 @@ static void fmcp__conn_timeouts(fmcp__conn *c, int writing)
     int progressed = c->progressed;
     c->progressed = 0;
     if (c->state == FMCP__C_LINGER) return;
-    if (writing || c->state == FMCP__C_BODY || c->state == FMCP__C_CLOSING) {
+    if (c->state == FMCP__C_BODY && !writing) {
+        fmcp__tl_put(c, 0, fmcp__phase_deadline(&s->d, c->phase_start, s->d.body_timeout_ms, c->body_bytes));
+    } else if (writing || c->state == FMCP__C_BODY || c->state == FMCP__C_CLOSING) {
         if (c->tl != 1 || progressed) fmcp__tl_put(c, 1, now + s->d.idle_timeout_ms);
     } else if (c->state == FMCP__C_HEAD) {
-        if (c->rb.len > c->rpos) { if (c->tl != 0) fmcp__tl_put(c, 0, now + s->d.header_timeout_ms); }
-        else fmcp__tl_put(c, 1, now + s->d.idle_timeout_ms);
+        if (c->rb.len > c->rpos) {
+            if (c->tl != 0) c->phase_start = now;   /* the head's first bytes */
+            fmcp__tl_put(c, 0, fmcp__phase_deadline(&s->d, c->phase_start, s->d.header_timeout_ms,
+                                                    (uint64_t)(c->rb.len - c->rpos)));
+        } else {
+            fmcp__tl_put(c, 1, now + s->d.idle_timeout_ms);
+        }
     } else {
         fmcp__tl_remove(c);
     }
@@ -12951,6 +13104,20 @@ static void fmcp__conn_settle(fmcp__conn *c)
 /* ---- request head parsing ---------------------------------------------------- */
 
 /* Request line "METHOD SP target SP HTTP/1.x"; 0 or an HTTP status. */
+/* RFC 9112 3.2: origin-form ("/..."), asterisk-form ("*") or absolute-form
+ * ("scheme://..."); anything else (".sse", "host:443") is a 400, so no path
+ * a handler sees lacks its leading '/'. */
+static int fmcp__target_form_ok(const char *t, const char *e)
+{
+    const char *s = t;
+    if (*t == '/') return 1;
+    if (*t == '*') return e == t + 1;
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))) return 0;
+    while (s < e && ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+                     *s == '+' || *s == '-' || *s == '.')) s++;
+    return e - s > 3 && s[0] == ':' && s[1] == '/' && s[2] == '/';
+}
+
 static int fmcp__parse_reqline(fmcp_http_req *r, char *p, char *le)
 {
     char *sp1, *sp2, *q;
@@ -12964,6 +13131,7 @@ static int fmcp__parse_reqline(fmcp_http_req *r, char *p, char *le)
     if (le - q != 8 || memcmp(q, "HTTP/", 5) != 0 || q[6] != '.' ||
         q[5] < '0' || q[5] > '9' || q[7] < '0' || q[7] > '9') return 400;
     if (q[5] != '1') return 505;
+    if (!fmcp__target_form_ok(sp1 + 1, sp2)) return 400;
     r->minor = q[7] - '0';
     if (r->minor > 1) r->minor = 1;
     *sp1 = 0; *sp2 = 0;
@@ -13071,6 +13239,8 @@ static int fmcp__conn_head(fmcp__conn *c)
     fmcp__tl_remove(c);
     c->cur = req;
     c->state = FMCP__C_BODY;
+    c->phase_start = fmcp_monotonic_ms();
+    c->body_bytes = 0;
     memset(&c->ck, 0, sizeof c->ck);
     c->remaining = (uint64_t)req->content_length;
     if (req->expect100 && req->minor >= 1 && (req->chunked || c->remaining) && c->rpos == c->rb.len) {
@@ -13105,7 +13275,7 @@ static int fmcp__conn_body(fmcp__conn *c)
     size_t avail = c->rb.len - c->rpos, used = 0;
     if (req->chunked) {
         int rc = fmcp__ck_feed(&c->ck, a, c->rb.p + c->rpos, avail, &used, &req->body, s->d.max_body_bytes);
-        c->rpos += used;
+        c->rpos += used; c->body_bytes += used;
         if (rc < 0) { fmcp__conn_fail(c, rc == FMCP_ERR_TOO_LARGE ? 413 : rc == FMCP_ERR_NOMEM ? 503 : 400); return 0; }
         if (rc == 0) return 0;
     } else if (c->remaining) {
@@ -13114,7 +13284,7 @@ static int fmcp__conn_body(fmcp__conn *c)
             fmcp__conn_fail(c, 503); return 0;
         }
         if (fmcp__hb_put(a, &req->body, c->rb.p + c->rpos, take) != FMCP_OK) { fmcp__conn_fail(c, 503); return 0; }
-        c->rpos += take; c->remaining -= take;
+        c->rpos += take; c->remaining -= take; c->body_bytes += take;
         if (c->remaining) return 0;
     }
     return fmcp__conn_dispatch(c);
@@ -13266,7 +13436,8 @@ static void fmcp__srv_adopt(fmcp_http_server *s, int fd, const struct sockaddr_s
     }
     c->next = s->conns; if (s->conns) s->conns->prev = c; s->conns = c;
     s->nconns++;
-    fmcp__tl_put(c, 0, fmcp_monotonic_ms() + s->d.header_timeout_ms);
+    c->phase_start = fmcp_monotonic_ms();   /* the first head's clock starts at accept */
+    fmcp__tl_put(c, 0, c->phase_start + s->d.header_timeout_ms);
 }
 
 static void fmcp__srv_accept(fmcp_http_server *s)
@@ -13628,6 +13799,33 @@ FASTMCP_API void fmcp_http_req_on_close(fmcp_http_req *req, fmcp_http_close_fn f
 
 /* ---- servers ---------------------------------------------------------------------- */
 
+FASTMCP_API int fmcp_http_addr_kind(const char *host)
+{
+    char buf[64];
+    unsigned char a[16];
+    size_t n, i, zero = 0;
+    if (!host) return FMCP_HTTP_ADDR_LOOPBACK;
+    n = strlen(host);
+    if (n && host[0] == '[' && host[n - 1] == ']') { host++; n -= 2; }
+    if (n == 0) return FMCP_HTTP_ADDR_ANY;
+    if (n >= sizeof buf) return FMCP_HTTP_ADDR_OTHER;
+    memcpy(buf, host, n); buf[n] = 0;
+    if (fmcp__ieq(buf, "localhost")) return FMCP_HTTP_ADDR_LOOPBACK;
+    if (inet_pton(AF_INET, buf, a) == 1) {
+        if (a[0] == 127) return FMCP_HTTP_ADDR_LOOPBACK;
+        return (a[0] | a[1] | a[2] | a[3]) ? FMCP_HTTP_ADDR_OTHER : FMCP_HTTP_ADDR_ANY;
+    }
+    if (inet_pton(AF_INET6, buf, a) != 1) return FMCP_HTTP_ADDR_OTHER;
+    for (i = 0; i < 10; i++) zero += a[i] == 0;
+    if (zero == 10 && a[10] == 0xff && a[11] == 0xff) {   /* ::ffff:a.b.c.d, IPv4-mapped */
+        if (a[12] == 127) return FMCP_HTTP_ADDR_LOOPBACK;
+        return (a[12] | a[13] | a[14] | a[15]) ? FMCP_HTTP_ADDR_OTHER : FMCP_HTTP_ADDR_ANY;
+    }
+    for (i = 10; i < 15; i++) zero += a[i] == 0;
+    if (zero == 15 && a[15] == 1) return FMCP_HTTP_ADDR_LOOPBACK;
+    return zero == 15 && a[15] == 0 ? FMCP_HTTP_ADDR_ANY : FMCP_HTTP_ADDR_OTHER;
+}
+
 static fmcp_result fmcp__listen_on(fmcp_http_server *s, const char *host, uint16_t port)
 {
     struct addrinfo hints, *res = NULL, *ai;
@@ -13666,12 +13864,15 @@ static void fmcp__srv_defaults(fmcp_http_server_desc *d)
 {
     if (!d->host) d->host = "127.0.0.1";
     if (!d->backlog) d->backlog = 511;
-    if (!d->max_header_bytes) d->max_header_bytes = 16384;
-    if (!d->max_body_bytes) d->max_body_bytes = 4u << 20;
-    if (!d->max_connections) d->max_connections = 1024;
-    if (!d->max_write_buffer) d->max_write_buffer = 16u << 20;
-    if (d->header_timeout_ms <= 0) d->header_timeout_ms = 10000;
-    if (d->idle_timeout_ms <= 0) d->idle_timeout_ms = 30000;
+    if (!d->max_header_bytes) d->max_header_bytes = FMCP_HTTP_MAX_HEADER_BYTES;
+    if (!d->max_body_bytes) d->max_body_bytes = FMCP_HTTP_MAX_BODY_BYTES;
+    if (!d->max_connections) d->max_connections = FMCP_HTTP_MAX_CONNECTIONS;
+    if (!d->max_write_buffer) d->max_write_buffer = FMCP_HTTP_MAX_WRITE_BUFFER;
+    if (d->header_timeout_ms <= 0) d->header_timeout_ms = FMCP_HTTP_HEADER_TIMEOUT_MS;
+    if (d->idle_timeout_ms <= 0) d->idle_timeout_ms = FMCP_HTTP_IDLE_TIMEOUT_MS;
+    if (d->body_timeout_ms <= 0) d->body_timeout_ms = FMCP_HTTP_BODY_TIMEOUT_MS;
+    if (!d->min_rate) d->min_rate = FMCP_HTTP_MIN_RATE;
+    if (d->rate_grace_ms <= 0) d->rate_grace_ms = FMCP_HTTP_RATE_GRACE_MS;
 }
 
 FASTMCP_API fmcp_result fmcp_http_server_start(fmcp_http_loop *loop, const fmcp_http_server_desc *desc,
@@ -13744,7 +13945,7 @@ static void fmcp__srv_sweep(fmcp_http_server *s, int64_t now)
     while ((c = s->tl[0].head) != NULL && c->deadline <= now) {
         /* 408 only for a started request: a stale 408 on an unused
          * connection could be read as the answer to a later request */
-        if (c->rb.len <= c->rpos) { fmcp__conn_close(c); continue; }
+        if (c->rb.len <= c->rpos && !c->cur) { fmcp__conn_close(c); continue; }
         fmcp__tl_remove(c);
         fmcp__conn_fail(c, 408);
         fmcp__conn_settle(c);
@@ -14111,7 +14312,11 @@ static int fmcp__fetch_head(fmcp_http_fetch_op *op)
     nh = fmcp__parse_fields(nl + 1, text + end, (fmcp_http_header *)(void *)(r + 1), lines);
     if (nh < 0) { fmcp_free(l->a, r, size); return FMCP_ERR_PROTOCOL; }
     r->pub.nheaders = (size_t)nh;
-    if (r->pub.status < 200) { fmcp_free(l->a, r, size); return r->pub.status == 101 ? FMCP_ERR_PROTOCOL : 1; }
+    if (r->pub.status < 200) {   /* an interim answer: skipped (101 we never asked for) */
+        int st = r->pub.status;
+        fmcp_free(l->a, r, size);
+        return st == 101 ? FMCP_ERR_PROTOCOL : 1;
+    }
     op->res = r;
     op->state = FMCP__F_BODY;
     {
@@ -17307,6 +17512,11 @@ FASTMCP_API void fmcp_server_log(fmcp_server *srv, fmcp_log_level level, const c
     if (srv && srv->log && message) srv->log(srv->log_user, level, message);
 }
 
+FASTMCP_API int fmcp_server_has_log(const fmcp_server *srv)
+{
+    return srv && srv->log;
+}
+
 /* ---- server lifecycle and worker pool ------------------------------------ */
 
 static void fmcp__mcp_run(fmcp_ctx *c);
@@ -17570,6 +17780,7 @@ static void fmcp__mcp_auth_unref(const fmcp_allocator *a, fmcp__mcp_auth *x, fmc
         fmcp__mcp_strfree(a, (char *)x->info.token);
     }
     fmcp__mcp_strfree(a, (char *)x->info.claims_json);
+    fmcp__mcp_strfree(a, (char *)x->info.issuer);
     fmcp_free(a, x, sizeof *x);
 }
 
@@ -17585,10 +17796,46 @@ static fmcp__mcp_auth *fmcp__mcp_auth_copy(const fmcp_allocator *a, const fmcp_a
     x->info.scopes = fmcp__mcp_strdup_opt(a, in->scopes, &ok);
     x->info.token = fmcp__mcp_strdup_opt(a, in->token, &ok);
     x->info.claims_json = fmcp__mcp_strdup_opt(a, in->claims_json, &ok);
+    x->info.issuer = fmcp__mcp_strdup_opt(a, in->issuer, &ok);
     x->info.expires_at = in->expires_at;
     x->info.data = in->data;
     if (!ok) { fmcp__mcp_auth_unref(a, x, lock); return NULL; }
     return x;
+}
+
+/* Hashes a string with its length first, so field boundaries cannot shift. */
+static void fmcp__mcp_hash_field(fmcp_sha256_ctx *c, const char *s)
+{
+    uint8_t len[8];
+    size_t n = s ? strlen(s) : 0, i;
+    for (i = 0; i < 8; i++) len[i] = (uint8_t)((uint64_t)n >> (56 - 8 * i));
+    fmcp_sha256_update(c, len, sizeof len);
+    if (n) fmcp_sha256_update(c, s, n);
+}
+
+FASTMCP_API int fmcp_auth_info_principal(const fmcp_auth_info *au, char out[FMCP_PRINCIPAL_SIZE])
+{
+    static const char hex[] = "0123456789abcdef";
+    fmcp_sha256_ctx c;
+    uint8_t h[FMCP_SHA256_SIZE];
+    size_t i;
+    out[0] = 0;
+    if (!au) return 0;
+    fmcp_sha256_init(&c);
+    fmcp_sha256_update(&c, "fmcp-principal-v1", 17);
+    if (au->subject && *au->subject) {
+        fmcp_sha256_update(&c, "s", 1); fmcp__mcp_hash_field(&c, au->issuer); fmcp__mcp_hash_field(&c, au->subject);
+    } else if (au->client_id && *au->client_id) {
+        fmcp_sha256_update(&c, "c", 1); fmcp__mcp_hash_field(&c, au->issuer); fmcp__mcp_hash_field(&c, au->client_id);
+    } else if (au->token && *au->token) {
+        fmcp_sha256_update(&c, "t", 1); fmcp__mcp_hash_field(&c, au->token);
+    } else {
+        return 0;
+    }
+    fmcp_sha256_final(&c, h);
+    for (i = 0; i < FMCP_SHA256_SIZE; i++) { out[2 * i] = hex[h[i] >> 4]; out[2 * i + 1] = hex[h[i] & 15]; }
+    out[2 * FMCP_SHA256_SIZE] = 0;
+    return 1;
 }
 
 /* FMCP_OK when the caller may use the item (server lock held). */
@@ -19011,6 +19258,24 @@ static char *fmcp__mcp_pct_decode(const fmcp_allocator *a, const char *s, size_t
     return out;
 }
 
+/* 1 when the raw variable text v[0..n) may be given to a handler: decoded, it
+ * holds no '/' or '\\' (so "..%2F..%2Fetc" cannot walk a path) and is not a
+ * dot-segment "." or "..". */
+static int fmcp__mcp_var_ok(const char *v, size_t n)
+{
+    size_t i, len = 0, dots = 0;
+    for (i = 0; i < n; i++, len++) {
+        char ch = v[i];
+        if (fmcp__mcp_is_escape(v, i, n)) {
+            ch = (char)(fmcp__mcp_hexval(v[i + 1]) * 16 + fmcp__mcp_hexval(v[i + 2]));
+            i += 2;
+        }
+        if (ch == '/' || ch == '\\') return 0;
+        dots += ch == '.';
+    }
+    return !(len <= 2 && dots == len);
+}
+
 /* Match uri against an RFC 6570 level-1 template. With vars == NULL only
  * counts (returns the number of variables + 1, 0 = no match); else fills
  * vars[2*i] = name, vars[2*i+1] = value. -1 on NOMEM. */
@@ -19024,7 +19289,7 @@ static int fmcp__mcp_tmpl_match(const fmcp_allocator *a, const char *t, const ch
             if (!ne || ne == t + 1) return 0;
             stop = ne[1];
             while (*u && *u != stop && *u != '/') u++;
-            if (u == v) return 0;
+            if (u == v || !fmcp__mcp_var_ok(v, (size_t)(u - v))) return 0;
             if (vars) {
                 vars[2 * n] = fmcp__mcp_strndup(a, t + 1, (size_t)(ne - t - 1));
                 vars[2 * n + 1] = fmcp__mcp_pct_decode(a, v, (size_t)(u - v));
@@ -22258,7 +22523,7 @@ typedef struct fmcp__mh_session {
     fmcp__mh_stream **idx;     /* POST streams by `no`: one session may hold hundreds */
     size_t idx_cap, nidx;
     size_t ndone;              /* finished streams still listed (parked ones among them) */
-    char *subject;
+    char owner[FMCP_PRINCIPAL_SIZE];   /* fmcp_auth_info_principal of its creator; "" = anonymous */
 } fmcp__mh_session;
 
 struct fmcp_mcp_http {
@@ -22335,11 +22600,6 @@ static char *fmcp__mh_dup(const fmcp_allocator *a, const char *s, size_t n)
     return p;
 }
 
-static void fmcp__mh_free_str(const fmcp_allocator *a, char *s)
-{
-    if (s) fmcp_free(a, s, strlen(s) + 1);
-}
-
 /* Does a comma-separated media list allow type/sub? (wildcards count) */
 static int fmcp__mh_accepts(const char *list, const char *type, const char *sub)
 {
@@ -22379,10 +22639,20 @@ static int fmcp__mh_known_version(const char *v)
     return 0;
 }
 
-static int fmcp__mh_is_loopback(const char *host)
+/* Host/Origin checks are off (auto mode, a non-loopback bind, no lists):
+ * say so loudly, once, at start-up - through the server's log sink, else
+ * stderr. An explicit dns_rebinding_protection = -1 is a choice: no warning. */
+static void fmcp__mh_warn_open(const fmcp_mcp_http *t)
 {
-    return !host || strncmp(host, "127.", 4) == 0 || fmcp__mh_ieq(host, "localhost") ||
-           strcmp(host, "::1") == 0 || strcmp(host, "[::1]") == 0;
+    char msg[400];
+    const char *h = t->d.host ? t->d.host : "127.0.0.1";
+    if (t->check_hosts || t->d.dns_rebinding_protection < 0) return;
+    snprintf(msg, sizeof msg, "fastmcp: WARNING: the MCP endpoint listens on %s%s without allowed_hosts or "
+             "allowed_origins, so Host and Origin are not checked and a web page may reach it through DNS "
+             "rebinding. Set allowed_hosts and allowed_origins (or dns_rebinding_protection = -1 when a proxy "
+             "checks them).", h, fmcp_http_addr_kind(h) == FMCP_HTTP_ADDR_ANY ? " (all interfaces)" : "");
+    if (fmcp_server_has_log(t->srv)) fmcp_server_log(t->srv, FMCP_LOG_WARNING, msg);
+    else fprintf(stderr, "%s\n", msg);
 }
 
 /* Length of the host part of "host[:port]" or "[v6][:port]". */
@@ -22962,7 +23232,6 @@ static fmcp__mh_session *fmcp__mh_lookup(fmcp_mcp_http *t, const char *id)
 static void fmcp__mh_session_free(fmcp_mcp_http *t, fmcp__mh_session *ms)
 {
     if (ms->idx) fmcp_free(t->a, ms->idx, ms->idx_cap * sizeof *ms->idx);
-    fmcp__mh_free_str(t->a, ms->subject);
     fmcp_wipe(ms->id, sizeof ms->id);
     fmcp_free(t->a, ms, sizeof *ms);
 }
@@ -23008,8 +23277,7 @@ static fmcp_result fmcp__mh_session_new(fmcp_mcp_http *t, int temp, int legacy, 
     ms->t = t; ms->temp = temp; ms->legacy = legacy;
     ms->last_used = fmcp_monotonic_ms();
     if (!temp) rc = fmcp__mh_new_id(ms->id);
-    if (!rc && au && au->subject && !(ms->subject = fmcp__mh_dup(t->a, au->subject, strlen(au->subject))))
-        rc = FMCP_ERR_NOMEM;
+    (void)fmcp_auth_info_principal(au, ms->owner);
     memset(&sd, 0, sizeof sd);
     sd.send = fmcp__mh_on_send; sd.on_done = fmcp__mh_on_done; sd.user = ms; sd.auth = au;
     if (!rc) rc = fmcp_session_create(t->srv, &sd, &ms->s);
@@ -23190,8 +23458,17 @@ static void fmcp__mh_post_stateless(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_j
     FMCP__MH_UNLOCK(t);
 }
 
+/* 1 when au may use the session: the same principal as its creator (an
+ * anonymous session is open). Every path that names a session checks this. */
+static int fmcp__mh_owner_ok(const fmcp__mh_session *ms, const fmcp_auth_info *au)
+{
+    char p[FMCP_PRINCIPAL_SIZE];
+    if (!ms->owner[0]) return 1;
+    return fmcp_auth_info_principal(au, p) && fmcp_ct_equal(p, ms->owner, FMCP_PRINCIPAL_SIZE);
+}
+
 /* Session from Mcp-Session-Id: 400 when missing, 404 unknown (or another
- * subject's). Returns NULL after answering. */
+ * principal's). Returns NULL after answering. */
 static fmcp__mh_session *fmcp__mh_session_of(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
 {
     const char *sid = fmcp_http_req_header(req, "Mcp-Session-Id");
@@ -23202,8 +23479,7 @@ static fmcp__mh_session *fmcp__mh_session_of(fmcp_mcp_http *t, fmcp_http_req *re
     }
     FMCP__MH_LOCK(t);
     ms = fmcp__mh_lookup(t, sid);
-    if (ms && (ms->legacy || (ms->subject && (!au || !au->subject || strcmp(au->subject, ms->subject) != 0))))
-        ms = NULL;
+    if (ms && (ms->legacy || !fmcp__mh_owner_ok(ms, au))) ms = NULL;
     if (ms) ms->last_used = fmcp_monotonic_ms();
     FMCP__MH_UNLOCK(t);
     if (!ms) fmcp__mh_fail(t, req, 404, -32001, "Session not found");
@@ -23472,7 +23748,8 @@ static void fmcp__mh_legacy_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmc
     size_t len;
     const char *body = fmcp_http_req_body(req, &len);
     FMCP__MH_LOCK(t);
-    if (fmcp__mh_query_sid(fmcp_http_req_query(req), sid) && (ms = fmcp__mh_lookup(t, sid)) != NULL && !ms->legacy)
+    if (fmcp__mh_query_sid(fmcp_http_req_query(req), sid) && (ms = fmcp__mh_lookup(t, sid)) != NULL &&
+        (!ms->legacy || !fmcp__mh_owner_ok(ms, au)))
         ms = NULL;
     if (ms) ms->last_used = fmcp_monotonic_ms();
     FMCP__MH_UNLOCK(t);
@@ -23687,7 +23964,7 @@ FASTMCP_API fmcp_result fmcp_mcp_http_attach(fmcp_server *srv, fmcp_http_loop *l
     t->srv = srv; t->a = fmcp_server_allocator(srv); t->loop = loop; t->d = *d;
     fmcp__mh_defaults(&t->d);
     t->check_hosts = t->d.dns_rebinding_protection > 0 ||
-                     (t->d.dns_rebinding_protection == 0 && (fmcp__mh_is_loopback(t->d.host) ||
+                     (t->d.dns_rebinding_protection == 0 && (fmcp_http_addr_kind(t->d.host) == FMCP_HTTP_ADDR_LOOPBACK ||
                                                              t->d.allowed_hosts || t->d.allowed_origins));
     t->tick_ms = t->d.keepalive_ms > 0 && t->d.keepalive_ms < 1000 ? t->d.keepalive_ms : 1000;
     if ((rc = fmcp__mh_mutex_init(t)) != FMCP_OK) { fmcp_free(t->a, t, sizeof *t); return rc; }
@@ -23700,6 +23977,7 @@ FASTMCP_API fmcp_result fmcp_mcp_http_attach(fmcp_server *srv, fmcp_http_loop *l
         return rc;
     }
     t->timer_on = 1;
+    fmcp__mh_warn_open(t);
     *out = t;
     return FMCP_OK;
 }
@@ -24511,6 +24789,8 @@ static fmcp_result fmcp__oa_value(const char **pp, char *dst, size_t cap, int tr
     if (*p == '"') {
         for (p++; *p && *p != '"'; p++) {
             if (*p == '\\') { p++; if (!*p) return FMCP_ERR_PARSE; }
+            /* RFC 9110 5.6.4: no controls but HTAB, quoted or escaped */
+            if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f) return FMCP_ERR_PARSE;
             if (dst && n + 1 < cap) dst[n++] = *p;
             else over = 1;
         }
@@ -28692,7 +28972,7 @@ FASTMCP_API fmcp_result fmcp_client_connect_http(const fmcp_client_desc *d, cons
 typedef struct fmcp__auth_id {
     char *blob;
     size_t size;
-    const char *sub, *cid, *scopes, *claims;
+    const char *sub, *cid, *scopes, *claims, *iss;
     int64_t exp;
     void *data;
 } fmcp__auth_id;
@@ -28874,17 +29154,17 @@ static void fmcp__auth_id_free(const fmcp_allocator *al, fmcp__auth_id *id)
 }
 
 #ifndef FASTMCP_NO_SOCKETS
-static fmcp_result fmcp__auth_id_make(const fmcp_allocator *al, const char *const s[4], int64_t exp,
+static fmcp_result fmcp__auth_id_make(const fmcp_allocator *al, const char *const s[5], int64_t exp,
                                       void *data, fmcp__auth_id *out)
 {
-    size_t len[4], total = 0, i, o = 0;
-    const char **dst[4];
+    size_t len[5], total = 0, i, o = 0;
+    const char **dst[5];
     memset(out, 0, sizeof *out);
-    for (i = 0; i < 4; i++) total += (len[i] = s[i] ? strlen(s[i]) : 0) + 1;
+    for (i = 0; i < 5; i++) total += (len[i] = s[i] ? strlen(s[i]) : 0) + 1;
     if (!(out->blob = (char *)fmcp_malloc(al, total))) return FMCP_ERR_NOMEM;
     out->size = total;
-    dst[0] = &out->sub; dst[1] = &out->cid; dst[2] = &out->scopes; dst[3] = &out->claims;
-    for (i = 0; i < 4; i++) {
+    dst[0] = &out->sub; dst[1] = &out->cid; dst[2] = &out->scopes; dst[3] = &out->claims; dst[4] = &out->iss;
+    for (i = 0; i < 5; i++) {
         memcpy(out->blob + o, s[i] ? s[i] : "", len[i] + 1);
         *dst[i] = s[i] ? out->blob + o : NULL;
         o += len[i] + 1;
@@ -28896,18 +29176,18 @@ static fmcp_result fmcp__auth_id_make(const fmcp_allocator *al, const char *cons
 
 static fmcp_result fmcp__auth_id_copy(const fmcp_allocator *al, const fmcp__auth_id *in, fmcp__auth_id *out)
 {
-    const char *s[4];
-    s[0] = in->sub; s[1] = in->cid; s[2] = in->scopes; s[3] = in->claims;
+    const char *s[5];
+    s[0] = in->sub; s[1] = in->cid; s[2] = in->scopes; s[3] = in->claims; s[4] = in->iss;
     return fmcp__auth_id_make(al, s, in->exp, in->data, out);
 }
 
 static fmcp_result fmcp__auth_id_from_claims(const fmcp_allocator *al, const fmcp_jwt_claims *c, fmcp__auth_id *out)
 {
-    const char *s[4];
+    const char *s[5];
     fmcp_result rc;
     char *scopes = fmcp__auth_join(al, c->scopes, c->scope_count);
     if (!scopes) return FMCP_ERR_NOMEM;
-    s[0] = c->subject; s[1] = c->client_id; s[2] = scopes; s[3] = c->raw;
+    s[0] = c->subject; s[1] = c->client_id; s[2] = scopes; s[3] = c->raw; s[4] = c->issuer;
     rc = fmcp__auth_id_make(al, s, c->has_exp ? c->expires_at : 0, NULL, out);
     fmcp__auth_sfree(al, scopes);
     return rc;
@@ -29144,6 +29424,8 @@ static fmcp_result fmcp__auth_verifier(fmcp_auth *a, const fmcp_auth_desc *d)
     vd.keys = d->keys; vd.key_count = d->key_count;
     vd.issuers = d->issuer ? &d->issuer : NULL; vd.issuer_count = d->issuer ? 1 : 0;
     vd.audiences = d->audiences; vd.audience_count = d->audience_count;
+    vd.allow_any_audience = d->allow_any_audience;
+    vd.problem = d->problem;
     vd.leeway_seconds = d->leeway_seconds;
     vd.typ = d->typ;
     vd.alloc = a->alloc;
@@ -29187,15 +29469,48 @@ static void fmcp__auth_settings(fmcp_auth *a, const fmcp_auth_desc *d)
 #endif
 }
 
+static int fmcp__auth_prefix(const char *s, const char *prefix)
+{
+    size_t i;
+    for (i = 0; prefix[i]; i++) {
+        int c = (unsigned char)s[i];
+        if (c >= 'A' && c <= 'Z') c += 32;
+        if (c != prefix[i]) return 0;
+    }
+    return 1;
+}
+
+/* Configuration that can never work fails at creation; *why says what to do. */
+static fmcp_result fmcp__auth_check_desc(const fmcp_auth_desc *d, const char **why)
+{
+    *why = "rate_per_second is negative";
+    if (d->rate_per_second < 0) return FMCP_ERR_INVALID_ARG;
+    *why = "nothing to check tokens with: give keys, jwks_url or an authenticate hook";
+    if (!d->authenticate && !d->key_count && !d->jwks_url) return FMCP_ERR_INVALID_ARG;
+    if (d->authenticate || !d->jwks_url) return FMCP_OK;
+    *why = "jwks_url must start with http:// or https://";
+    if (!fmcp__auth_prefix(d->jwks_url, "http://") && !fmcp__auth_prefix(d->jwks_url, "https://"))
+        return FMCP_ERR_INVALID_ARG;
+    *why = "jwks_url is https:// but jwks_transport is NULL: build with FASTMCP_WITH_BEARSSL (make BEARSSL=1) and "
+           "set jwks_transport = fmcp_tls_client_transport(tls), or give the keys as text (keys/key_count)";
+    if (fmcp__auth_prefix(d->jwks_url, "https://") && !d->jwks_transport) return FMCP_ERR_UNSUPPORTED;
+    return FMCP_OK;
+}
+
 FASTMCP_API fmcp_result fmcp_auth_create(const fmcp_auth_desc *d, fmcp_auth **out)
 {
     fmcp_auth *a;
     fmcp_result rc;
     size_t cap;
+    const char *why = NULL;
     if (!out) return FMCP_ERR_INVALID_ARG;
     *out = NULL;
-    if (!d || (!d->authenticate && !d->key_count && !d->jwks_url) || d->rate_per_second < 0)
-        return FMCP_ERR_INVALID_ARG;
+    if (!d) return FMCP_ERR_INVALID_ARG;
+    if (d->problem) *d->problem = NULL;
+    if ((rc = fmcp__auth_check_desc(d, &why)) != FMCP_OK) {
+        if (d->problem) *d->problem = why;
+        return rc;
+    }
     if (!(a = (fmcp_auth *)fmcp_malloc(d->alloc, sizeof *a))) return FMCP_ERR_NOMEM;
     memset(a, 0, sizeof *a);
     a->alloc = d->alloc;
@@ -29384,6 +29699,30 @@ static void fmcp__auth_body(fmcp__auth_rq *rq, const char *error, const char *de
     rq->h->body_size = n + 1;
 }
 
+/* Appends `, name="value"` (no comma first) as an RFC 9110 quoted-string:
+ * `"` and `\` are backslash-escaped and control characters other than HTAB
+ * dropped, so no text (a custom hook's message, a Host-derived URL) can close
+ * the quotes and add auth-params. A parameter that does not fit is left out
+ * whole, never cut inside its quotes. *n is the length used so far. */
+static void fmcp__auth_param(char *dst, size_t cap, size_t *n, const char *name, const char *value)
+{
+    size_t o = *n, nl = strlen(name);
+    int fits = 1;
+    if (!value) return;
+    if (o && o + 2 < cap) { dst[o++] = ','; dst[o++] = ' '; }
+    if (o + nl + 3 >= cap) fits = 0;
+    else { memcpy(dst + o, name, nl); o += nl; dst[o++] = '='; dst[o++] = '"'; }
+    for (; fits && *value; value++) {
+        unsigned char c = (unsigned char)*value;
+        if ((c < 0x20 && c != '\t') || c == 0x7f) continue;
+        if (o + 3 >= cap) fits = 0;   /* room for an escape, the char and the closing quote */
+        else if (c == '"' || c == '\\') dst[o++] = '\\';
+        if (fits) dst[o++] = (char)c;
+    }
+    if (fits) { dst[o++] = '"'; *n = o; }
+    dst[*n] = 0;
+}
+
 /* Fill a rejection. kind: 0 = missing token, 1 = error with scope, 2 = plain. */
 static void fmcp__auth_reject(fmcp__auth_rq *rq, int status, const char *error, const char *desc,
                               const char *scope, const char *reason, int64_t retry)
@@ -29392,19 +29731,17 @@ static void fmcp__auth_reject(fmcp__auth_rq *rq, int status, const char *error, 
     fmcp_http_auth_reply *r = rq->r;
     char url[900];
     fmcp__auth_ev e;
-    int n = 0;
+    size_t n = 0;
     rq->rejected = 1;
     r->status = status;
     if (status == 401 || status == 403) {
+        char *p = h->www + 7;   /* after "Bearer " */
         fmcp__auth_prm_url(rq->a, rq->req, url, sizeof url);
-        n = snprintf(h->www, sizeof h->www, "Bearer ");
-        if (error) n += snprintf(h->www + n, sizeof h->www - (size_t)n, "error=\"%s\", ", error);
-        if (error && desc && (size_t)n < sizeof h->www)
-            n += snprintf(h->www + n, sizeof h->www - (size_t)n, "error_description=\"%s\", ", desc);
-        if ((size_t)n < sizeof h->www)
-            n += snprintf(h->www + n, sizeof h->www - (size_t)n, "resource_metadata=\"%s\"", url);
-        if (scope && *scope && (size_t)n < sizeof h->www)
-            snprintf(h->www + n, sizeof h->www - (size_t)n, ", scope=\"%s\"", scope);
+        memcpy(h->www, "Bearer ", 8);
+        fmcp__auth_param(p, sizeof h->www - 7, &n, "error", error);
+        if (error) fmcp__auth_param(p, sizeof h->www - 7, &n, "error_description", desc);
+        fmcp__auth_param(p, sizeof h->www - 7, &n, "resource_metadata", url);
+        if (scope && *scope) fmcp__auth_param(p, sizeof h->www - 7, &n, "scope", scope);
         r->headers[r->nheaders].name = "WWW-Authenticate";
         r->headers[r->nheaders++].value = h->www;
     }
@@ -29651,7 +29988,7 @@ static void fmcp__auth_custom_reject(fmcp__auth_rq *rq, const fmcp_auth_custom_r
 static fmcp_result fmcp__auth_custom(fmcp__auth_rq *rq)
 {
     fmcp_auth_custom_reply cr;
-    const char *s[4];
+    const char *s[5];
     fmcp_result rc;
     memset(&cr, 0, sizeof cr);
     rc = rq->a->custom(rq->a->custom_user, fmcp_http_req_method(rq->req), fmcp_http_req_path(rq->req), rq->req, &cr);
@@ -29661,7 +29998,7 @@ static fmcp_result fmcp__auth_custom(fmcp__auth_rq *rq)
         fmcp__auth_custom_reject(rq, &cr);
         return FMCP_OK;
     }
-    s[0] = cr.subject; s[1] = cr.client_id; s[2] = cr.scopes; s[3] = cr.session_json;
+    s[0] = cr.subject; s[1] = cr.client_id; s[2] = cr.scopes; s[3] = cr.session_json; s[4] = NULL;
     return fmcp__auth_id_make(rq->a->alloc, s, cr.expires_at, cr.data, &rq->h->id);
 }
 
@@ -29680,6 +30017,7 @@ static void fmcp__auth_accept(fmcp__auth_rq *rq)
     r->info.token = rq->token;
     r->info.claims_json = id->claims;
     r->info.data = id->data;
+    r->info.issuer = id->iss;
     memset(&e, 0, sizeof e);
     e.event = "auth_accepted"; e.subject = id->sub; e.client_id = id->cid; e.remote = rq->addr;
     e.method = fmcp_http_req_method(rq->req); e.path = fmcp_http_req_path(rq->req);

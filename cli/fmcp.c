@@ -342,9 +342,12 @@ static int run_verify(fmcp_jwt_verifier_desc *d, const char *token)
 {
     fmcp_jwt_verifier *v = NULL;
     fmcp_jwt_verdict r;
-    fmcp_result rc = fmcp_jwt_verifier_create(d, &v);
+    const char *why = NULL;
+    fmcp_result rc;
     int status;
-    if (rc != FMCP_OK) return fail("cannot load the key: %s%s", fmcp_result_str(rc), NULL);
+    d->problem = &why;
+    rc = fmcp_jwt_verifier_create(d, &v);
+    if (rc != FMCP_OK) return fail("cannot load the key: %s%s", why ? why : fmcp_result_str(rc), NULL);
     rc = fmcp_jwt_verify(v, token, strlen(token), &r);
     if (rc == FMCP_OK) {
         status = print_claims(&r);
@@ -372,6 +375,7 @@ static int cmd_verify(int argc, char **argv)
         else if ((v = opt(argc, argv, &i, "--iss", &missing))) { if (!add_item(v, iss, &niss)) missing = 2; }
         else if ((v = opt(argc, argv, &i, "--aud", &missing))) { if (!add_item(v, aud, &naud)) missing = 2; }
         else if ((v = opt(argc, argv, &i, "--typ", &missing))) d.typ = v;
+        else if (strcmp(argv[i], "--any-aud") == 0) d.allow_any_audience = 1;
         else if ((v = opt(argc, argv, &i, "--scope", &missing))) {
             if (strlen(scope_buf) + strlen(v) + 2 > sizeof scope_buf) missing = 2;
             else { strcat(scope_buf, " "); strcat(scope_buf, v); }
@@ -386,6 +390,9 @@ static int cmd_verify(int argc, char **argv)
     }
     if (!key_path) return usage_error("verify", "--jwks FILE|URL or --pem FILE is required", NULL);
     if (!token) return usage_error("verify", "TOKEN is required (or - for stdin)", NULL);
+    /* as the server's auth layer: audience required unless waived explicitly */
+    if (!naud && !d.allow_any_audience)
+        return usage_error("verify", "--aud AUD is required (the audience your server accepts), or --any-aud", NULL);
     if (!add_words(scope_buf, scopes, &nsc)) return usage_error("verify", "too many scopes", NULL);
     if (strcmp(token, "-") == 0) {
         if (!(tok_text = read_file("-", &n))) return 1;
@@ -873,9 +880,10 @@ static const command COMMANDS[] = {
     { "token", cmd_token, "token --key private.pem [--kid ID] [--sub S] [--iss I] [--aud A]...\n"
       "        [--scope \"a b\"] [--ttl SECONDS] [--claim NAME=JSON]...\n"
       "        print an RS256 JWT (ttl default 3600; negative makes an expired token)" },
-    { "verify", cmd_verify, "verify (--jwks FILE|URL | --pem FILE) [--iss I]... [--aud A]... [--scope S]...\n"
-      "        [--leeway S] [--typ T] TOKEN|-\n"
-      "        exit 0 and print the claims as JSON, or exit 1 with the error on stderr" },
+    { "verify", cmd_verify, "verify (--jwks FILE|URL | --pem FILE) [--iss I]... (--aud A... | --any-aud)\n"
+      "        [--scope S]... [--leeway S] [--typ T] TOKEN|-\n"
+      "        exit 0 and print the claims as JSON, or exit 1 with the error on stderr;\n"
+      "        scp array items are whole scopes, as in the server's auth layer" },
     { "jwk", cmd_jwk, "jwk --pem FILE [--kid ID]\n"
       "        print the JWKS of a public or private PEM key" },
     { "tools", cmd_tools, "tools [--bearer TOKEN] [--header 'Name: value']... [--json] [--protocol legacy|modern|auto] [-v]\n"

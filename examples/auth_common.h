@@ -56,6 +56,7 @@ typedef struct ex_auth {
     char hosts_buf[1024], origins_buf[1024];      /* ALLOWED_HOSTS / ALLOWED_ORIGINS */
     const char *hosts[EX_MAX_ALLOWED + 1];        /* NULL-terminated, as the transport wants */
     const char *origins[EX_MAX_ALLOWED + 1];
+    const char *problem;        /* what fmcp_auth_create found wrong, if it failed */
 } ex_auth;
 
 static const char *ex_env(const char *name, const char *def)
@@ -158,6 +159,7 @@ static int ex_auth_setup(ex_auth *x, fmcp_auth_desc *ad, const char *prod_scopes
         if (!ex_print_token(x, "dev-user", dev_scopes)) return 0;
     }
     ad->audiences = x->aud; ad->audience_count = 1;
+    ad->problem = &x->problem;
     ad->required_scopes = x->scopes; ad->required_scope_count = x->nscopes;
     if ((x->as[0] = ex_env("AUTH_SERVER_URL", NULL)) != NULL) {
         ad->authorization_servers = x->as; ad->authorization_server_count = 1;

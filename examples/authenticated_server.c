@@ -86,7 +86,10 @@ int main(void)
     sd.name = "authenticated-server"; sd.version = "1.0.0";
     if (fmcp_http_loop_new(NULL, &loop) != FMCP_OK || fmcp_server_create(&sd, &srv) != FMCP_OK) goto out;
     ad.loop = loop;
-    if (fmcp_auth_create(&ad, &a) != FMCP_OK) { fprintf(stderr, "bad auth configuration\n"); goto out; }
+    if (fmcp_auth_create(&ad, &a) != FMCP_OK) {
+        fprintf(stderr, "bad auth configuration: %s\n", x.problem ? x.problem : "see fmcp_auth_desc");
+        goto out;
+    }
     memset(&t, 0, sizeof t);
     t.name = "process_data"; t.description = "Process data; the write operation needs mcp:write";
     t.input_schema = "{\"type\":\"object\",\"properties\":{\"operation\":{\"type\":\"string\",\"enum\":[\"read\",\"write\"]},"

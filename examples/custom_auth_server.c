@@ -118,7 +118,10 @@ int main(void)
     memset(&sd, 0, sizeof sd);
     sd.name = "custom-auth-server"; sd.version = "1.0.0";
     if (fmcp_http_loop_new(NULL, &loop) != FMCP_OK || fmcp_server_create(&sd, &srv) != FMCP_OK) goto out;
-    if (fmcp_auth_create(&ad, &a) != FMCP_OK) { fprintf(stderr, "bad auth configuration\n"); goto out; }
+    if (fmcp_auth_create(&ad, &a) != FMCP_OK) {
+        fprintf(stderr, "bad auth configuration: %s\n", x.problem ? x.problem : "see fmcp_auth_desc");
+        goto out;
+    }
     memset(&t, 0, sizeof t);
     t.name = "secureOperation"; t.description = "A privileged operation (admin scope)";
     t.params = "action:string"; t.scopes = "admin";

@@ -62,7 +62,10 @@ int main(void)
     sd.name = "streaming-server"; sd.version = "1.0.0";
     if (fmcp_http_loop_new(NULL, &loop) != FMCP_OK || fmcp_server_create(&sd, &srv) != FMCP_OK) goto out;
     ad.loop = loop;
-    if (fmcp_auth_create(&ad, &a) != FMCP_OK) { fprintf(stderr, "bad auth configuration\n"); goto out; }
+    if (fmcp_auth_create(&ad, &a) != FMCP_OK) {
+        fprintf(stderr, "bad auth configuration: %s\n", x.problem ? x.problem : "see fmcp_auth_desc");
+        goto out;
+    }
     memset(&t, 0, sizeof t);
     t.name = "stream_analysis"; t.description = "Analyse items, reporting progress per item";
     t.params = "items:array, delay_ms?:integer";

@@ -12,7 +12,7 @@
 typedef struct fmcp__auth_id {
     char *blob;
     size_t size;
-    const char *sub, *cid, *scopes, *claims;
+    const char *sub, *cid, *scopes, *claims, *iss;
     int64_t exp;
     void *data;
 } fmcp__auth_id;
@@ -194,17 +194,17 @@ static void fmcp__auth_id_free(const fmcp_allocator *al, fmcp__auth_id *id)
 }
 
 #ifndef FASTMCP_NO_SOCKETS
-static fmcp_result fmcp__auth_id_make(const fmcp_allocator *al, const char *const s[4], int64_t exp,
+static fmcp_result fmcp__auth_id_make(const fmcp_allocator *al, const char *const s[5], int64_t exp,
                                       void *data, fmcp__auth_id *out)
 {
-    size_t len[4], total = 0, i, o = 0;
-    const char **dst[4];
+    size_t len[5], total = 0, i, o = 0;
+    const char **dst[5];
     memset(out, 0, sizeof *out);
-    for (i = 0; i < 4; i++) total += (len[i] = s[i] ? strlen(s[i]) : 0) + 1;
+    for (i = 0; i < 5; i++) total += (len[i] = s[i] ? strlen(s[i]) : 0) + 1;
     if (!(out->blob = (char *)fmcp_malloc(al, total))) return FMCP_ERR_NOMEM;
     out->size = total;
-    dst[0] = &out->sub; dst[1] = &out->cid; dst[2] = &out->scopes; dst[3] = &out->claims;
-    for (i = 0; i < 4; i++) {
+    dst[0] = &out->sub; dst[1] = &out->cid; dst[2] = &out->scopes; dst[3] = &out->claims; dst[4] = &out->iss;
+    for (i = 0; i < 5; i++) {
         memcpy(out->blob + o, s[i] ? s[i] : "", len[i] + 1);
         *dst[i] = s[i] ? out->blob + o : NULL;
         o += len[i] + 1;
@@ -216,18 +216,18 @@ static fmcp_result fmcp__auth_id_make(const fmcp_allocator *al, const char *cons
 
 static fmcp_result fmcp__auth_id_copy(const fmcp_allocator *al, const fmcp__auth_id *in, fmcp__auth_id *out)
 {
-    const char *s[4];
-    s[0] = in->sub; s[1] = in->cid; s[2] = in->scopes; s[3] = in->claims;
+    const char *s[5];
+    s[0] = in->sub; s[1] = in->cid; s[2] = in->scopes; s[3] = in->claims; s[4] = in->iss;
     return fmcp__auth_id_make(al, s, in->exp, in->data, out);
 }
 
 static fmcp_result fmcp__auth_id_from_claims(const fmcp_allocator *al, const fmcp_jwt_claims *c, fmcp__auth_id *out)
 {
-    const char *s[4];
+    const char *s[5];
     fmcp_result rc;
     char *scopes = fmcp__auth_join(al, c->scopes, c->scope_count);
     if (!scopes) return FMCP_ERR_NOMEM;
-    s[0] = c->subject; s[1] = c->client_id; s[2] = scopes; s[3] = c->raw;
+    s[0] = c->subject; s[1] = c->client_id; s[2] = scopes; s[3] = c->raw; s[4] = c->issuer;
     rc = fmcp__auth_id_make(al, s, c->has_exp ? c->expires_at : 0, NULL, out);
     fmcp__auth_sfree(al, scopes);
     return rc;
@@ -464,6 +464,8 @@ static fmcp_result fmcp__auth_verifier(fmcp_auth *a, const fmcp_auth_desc *d)
     vd.keys = d->keys; vd.key_count = d->key_count;
     vd.issuers = d->issuer ? &d->issuer : NULL; vd.issuer_count = d->issuer ? 1 : 0;
     vd.audiences = d->audiences; vd.audience_count = d->audience_count;
+    vd.allow_any_audience = d->allow_any_audience;
+    vd.problem = d->problem;
     vd.leeway_seconds = d->leeway_seconds;
     vd.typ = d->typ;
     vd.alloc = a->alloc;
@@ -507,15 +509,48 @@ static void fmcp__auth_settings(fmcp_auth *a, const fmcp_auth_desc *d)
 #endif
 }
 
+static int fmcp__auth_prefix(const char *s, const char *prefix)
+{
+    size_t i;
+    for (i = 0; prefix[i]; i++) {
+        int c = (unsigned char)s[i];
+        if (c >= 'A' && c <= 'Z') c += 32;
+        if (c != prefix[i]) return 0;
+    }
+    return 1;
+}
+
+/* Configuration that can never work fails at creation; *why says what to do. */
+static fmcp_result fmcp__auth_check_desc(const fmcp_auth_desc *d, const char **why)
+{
+    *why = "rate_per_second is negative";
+    if (d->rate_per_second < 0) return FMCP_ERR_INVALID_ARG;
+    *why = "nothing to check tokens with: give keys, jwks_url or an authenticate hook";
+    if (!d->authenticate && !d->key_count && !d->jwks_url) return FMCP_ERR_INVALID_ARG;
+    if (d->authenticate || !d->jwks_url) return FMCP_OK;
+    *why = "jwks_url must start with http:// or https://";
+    if (!fmcp__auth_prefix(d->jwks_url, "http://") && !fmcp__auth_prefix(d->jwks_url, "https://"))
+        return FMCP_ERR_INVALID_ARG;
+    *why = "jwks_url is https:// but jwks_transport is NULL: build with FASTMCP_WITH_BEARSSL (make BEARSSL=1) and "
+           "set jwks_transport = fmcp_tls_client_transport(tls), or give the keys as text (keys/key_count)";
+    if (fmcp__auth_prefix(d->jwks_url, "https://") && !d->jwks_transport) return FMCP_ERR_UNSUPPORTED;
+    return FMCP_OK;
+}
+
 FASTMCP_API fmcp_result fmcp_auth_create(const fmcp_auth_desc *d, fmcp_auth **out)
 {
     fmcp_auth *a;
     fmcp_result rc;
     size_t cap;
+    const char *why = NULL;
     if (!out) return FMCP_ERR_INVALID_ARG;
     *out = NULL;
-    if (!d || (!d->authenticate && !d->key_count && !d->jwks_url) || d->rate_per_second < 0)
-        return FMCP_ERR_INVALID_ARG;
+    if (!d) return FMCP_ERR_INVALID_ARG;
+    if (d->problem) *d->problem = NULL;
+    if ((rc = fmcp__auth_check_desc(d, &why)) != FMCP_OK) {
+        if (d->problem) *d->problem = why;
+        return rc;
+    }
     if (!(a = (fmcp_auth *)fmcp_malloc(d->alloc, sizeof *a))) return FMCP_ERR_NOMEM;
     memset(a, 0, sizeof *a);
     a->alloc = d->alloc;
@@ -704,6 +739,30 @@ static void fmcp__auth_body(fmcp__auth_rq *rq, const char *error, const char *de
     rq->h->body_size = n + 1;
 }
 
+/* Appends `, name="value"` (no comma first) as an RFC 9110 quoted-string:
+ * `"` and `\` are backslash-escaped and control characters other than HTAB
+ * dropped, so no text (a custom hook's message, a Host-derived URL) can close
+ * the quotes and add auth-params. A parameter that does not fit is left out
+ * whole, never cut inside its quotes. *n is the length used so far. */
+static void fmcp__auth_param(char *dst, size_t cap, size_t *n, const char *name, const char *value)
+{
+    size_t o = *n, nl = strlen(name);
+    int fits = 1;
+    if (!value) return;
+    if (o && o + 2 < cap) { dst[o++] = ','; dst[o++] = ' '; }
+    if (o + nl + 3 >= cap) fits = 0;
+    else { memcpy(dst + o, name, nl); o += nl; dst[o++] = '='; dst[o++] = '"'; }
+    for (; fits && *value; value++) {
+        unsigned char c = (unsigned char)*value;
+        if ((c < 0x20 && c != '\t') || c == 0x7f) continue;
+        if (o + 3 >= cap) fits = 0;   /* room for an escape, the char and the closing quote */
+        else if (c == '"' || c == '\\') dst[o++] = '\\';
+        if (fits) dst[o++] = (char)c;
+    }
+    if (fits) { dst[o++] = '"'; *n = o; }
+    dst[*n] = 0;
+}
+
 /* Fill a rejection. kind: 0 = missing token, 1 = error with scope, 2 = plain. */
 static void fmcp__auth_reject(fmcp__auth_rq *rq, int status, const char *error, const char *desc,
                               const char *scope, const char *reason, int64_t retry)
@@ -712,19 +771,17 @@ static void fmcp__auth_reject(fmcp__auth_rq *rq, int status, const char *error, 
     fmcp_http_auth_reply *r = rq->r;
     char url[900];
     fmcp__auth_ev e;
-    int n = 0;
+    size_t n = 0;
     rq->rejected = 1;
     r->status = status;
     if (status == 401 || status == 403) {
+        char *p = h->www + 7;   /* after "Bearer " */
         fmcp__auth_prm_url(rq->a, rq->req, url, sizeof url);
-        n = snprintf(h->www, sizeof h->www, "Bearer ");
-        if (error) n += snprintf(h->www + n, sizeof h->www - (size_t)n, "error=\"%s\", ", error);
-        if (error && desc && (size_t)n < sizeof h->www)
-            n += snprintf(h->www + n, sizeof h->www - (size_t)n, "error_description=\"%s\", ", desc);
-        if ((size_t)n < sizeof h->www)
-            n += snprintf(h->www + n, sizeof h->www - (size_t)n, "resource_metadata=\"%s\"", url);
-        if (scope && *scope && (size_t)n < sizeof h->www)
-            snprintf(h->www + n, sizeof h->www - (size_t)n, ", scope=\"%s\"", scope);
+        memcpy(h->www, "Bearer ", 8);
+        fmcp__auth_param(p, sizeof h->www - 7, &n, "error", error);
+        if (error) fmcp__auth_param(p, sizeof h->www - 7, &n, "error_description", desc);
+        fmcp__auth_param(p, sizeof h->www - 7, &n, "resource_metadata", url);
+        if (scope && *scope) fmcp__auth_param(p, sizeof h->www - 7, &n, "scope", scope);
         r->headers[r->nheaders].name = "WWW-Authenticate";
         r->headers[r->nheaders++].value = h->www;
     }
@@ -971,7 +1028,7 @@ static void fmcp__auth_custom_reject(fmcp__auth_rq *rq, const fmcp_auth_custom_r
 static fmcp_result fmcp__auth_custom(fmcp__auth_rq *rq)
 {
     fmcp_auth_custom_reply cr;
-    const char *s[4];
+    const char *s[5];
     fmcp_result rc;
     memset(&cr, 0, sizeof cr);
     rc = rq->a->custom(rq->a->custom_user, fmcp_http_req_method(rq->req), fmcp_http_req_path(rq->req), rq->req, &cr);
@@ -981,7 +1038,7 @@ static fmcp_result fmcp__auth_custom(fmcp__auth_rq *rq)
         fmcp__auth_custom_reject(rq, &cr);
         return FMCP_OK;
     }
-    s[0] = cr.subject; s[1] = cr.client_id; s[2] = cr.scopes; s[3] = cr.session_json;
+    s[0] = cr.subject; s[1] = cr.client_id; s[2] = cr.scopes; s[3] = cr.session_json; s[4] = NULL;
     return fmcp__auth_id_make(rq->a->alloc, s, cr.expires_at, cr.data, &rq->h->id);
 }
 
@@ -1000,6 +1057,7 @@ static void fmcp__auth_accept(fmcp__auth_rq *rq)
     r->info.token = rq->token;
     r->info.claims_json = id->claims;
     r->info.data = id->data;
+    r->info.issuer = id->iss;
     memset(&e, 0, sizeof e);
     e.event = "auth_accepted"; e.subject = id->sub; e.client_id = id->cid; e.remote = rq->addr;
     e.method = fmcp_http_req_method(rq->req); e.path = fmcp_http_req_path(rq->req);

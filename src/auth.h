@@ -38,6 +38,15 @@
  *   requests (their transport may be gone; the loop releases them). Order:
  *   stop the loop, fmcp_mcp_http_free, fmcp_server_destroy (its call
  *   observer points into the fmcp_auth), fmcp_auth_free, fmcp_http_loop_free.
+ *   Configuration that cannot work fails here, not on the first request,
+ *   and *desc->problem (when set) names what to change: no audiences
+ *   (FMCP_ERR_INVALID_ARG; a token the same identity provider minted for
+ *   another API would pass - set audiences to this server's resource URL, or
+ *   allow_any_audience = 1 to opt out; a custom authenticate hook needs
+ *   none), an https:// jwks_url without jwks_transport (FMCP_ERR_UNSUPPORTED:
+ *   build with FASTMCP_WITH_BEARSSL and pass fmcp_tls_client_transport), a
+ *   jwks_url that is not http(s)://, keys that give no usable RS256 key, no
+ *   keys, jwks_url or hook at all.
  *
  * JWKS URL
  *   A fetched set replaces the static keys, if both were given.
@@ -154,8 +163,9 @@ typedef struct fmcp_auth_desc {
     const char *jwks_url;               /* fetched on the loop */
     const fmcp_http_transport *jwks_transport; /* for https:// */
     const char *issuer;                 /* NULL = not checked */
-    const char *const *audiences;       /* empty = not checked */
+    const char *const *audiences;       /* required unless allow_any_audience */
     size_t audience_count;
+    int allow_any_audience;             /* nonzero: accept any aud (explicit opt-out) */
     const char *const *required_scopes; /* server-wide */
     size_t required_scope_count;
     long leeway_seconds;                /* as fmcp_jwt_verifier_desc */
@@ -181,6 +191,7 @@ typedef struct fmcp_auth_desc {
     void *auth_user;
     fmcp_http_loop *loop;               /* for JWKS fetches (may come later) */
     const fmcp_allocator *alloc;
+    const char **problem;               /* optional: set to what to fix when create fails */
 } fmcp_auth_desc;
 
 typedef struct fmcp_auth_stats {

@@ -326,8 +326,11 @@ static int64_t fmcp__parse_cl(const char *v)
 
 /* ---- chunked body decoder ------------------------------------------------ */
 
+/* Every framing line ends in CRLF; a bare LF is refused (RFC 9112 7.1 allows
+ * no alternative, and an intermediary that splits lines differently would
+ * see another message boundary: request smuggling). */
 enum { FMCP__CK_SIZE, FMCP__CK_EXT, FMCP__CK_SIZE_LF, FMCP__CK_DATA, FMCP__CK_DATA_CR, FMCP__CK_DATA_LF,
-       FMCP__CK_TRAIL_BOL, FMCP__CK_TRAIL, FMCP__CK_END_LF, FMCP__CK_DONE };
+       FMCP__CK_TRAIL_BOL, FMCP__CK_TRAIL, FMCP__CK_TRAIL_LF, FMCP__CK_END_LF, FMCP__CK_DONE };
 
 typedef struct fmcp__chunker {
     int st, digits;
@@ -356,31 +359,32 @@ static fmcp_result fmcp__ck_byte(fmcp__chunker *k, int c)
         if (!k->digits) return FMCP_ERR_PARSE;
         if (c == ';' || c == ' ' || c == '\t') { k->st = FMCP__CK_EXT; return FMCP_OK; }
         if (c == '\r') { k->st = FMCP__CK_SIZE_LF; return FMCP_OK; }
-        if (c != '\n') return FMCP_ERR_PARSE;
-        break;
+        return FMCP_ERR_PARSE;
     case FMCP__CK_EXT:
         if (++k->extra > 4096) return FMCP_ERR_PARSE;
         if (c == '\r') { k->st = FMCP__CK_SIZE_LF; return FMCP_OK; }
-        if (c != '\n') return ((c < 0x20 && c != '\t') || c == 0x7f) ? FMCP_ERR_PARSE : FMCP_OK;
-        break;
+        return ((c < 0x20 && c != '\t') || c == 0x7f) ? FMCP_ERR_PARSE : FMCP_OK;
     case FMCP__CK_SIZE_LF:
         if (c != '\n') return FMCP_ERR_PARSE;
         break;
     case FMCP__CK_DATA_CR:
         if (c == '\r') { k->st = FMCP__CK_DATA_LF; return FMCP_OK; }
-        if (c == '\n') { k->st = FMCP__CK_SIZE; k->digits = 0; return FMCP_OK; }
         return FMCP_ERR_PARSE;
     case FMCP__CK_DATA_LF:
         if (c != '\n') return FMCP_ERR_PARSE;
         k->st = FMCP__CK_SIZE; k->digits = 0; return FMCP_OK;
     case FMCP__CK_TRAIL_BOL:
         if (c == '\r') { k->st = FMCP__CK_END_LF; return FMCP_OK; }
-        if (c == '\n') { k->st = FMCP__CK_DONE; return FMCP_OK; }
+        if (c == '\n') return FMCP_ERR_PARSE;
         k->st = FMCP__CK_TRAIL;
         return FMCP_OK;
     case FMCP__CK_TRAIL:
-        if (++k->extra > 8192) return FMCP_ERR_PARSE;
-        if (c == '\n') k->st = FMCP__CK_TRAIL_BOL;
+        if (++k->extra > 8192 || c == '\n') return FMCP_ERR_PARSE;
+        if (c == '\r') k->st = FMCP__CK_TRAIL_LF;
+        return FMCP_OK;
+    case FMCP__CK_TRAIL_LF:
+        if (c != '\n') return FMCP_ERR_PARSE;
+        k->st = FMCP__CK_TRAIL_BOL;
         return FMCP_OK;
     case FMCP__CK_END_LF:
         if (c != '\n') return FMCP_ERR_PARSE;
@@ -823,7 +827,7 @@ struct fmcp_http_server {
     fmcp_http_server_desc d;    /* with defaults filled in */
     fmcp__conn *conns;
     size_t nconns;
-    fmcp__tlist tl[3];          /* head timeout, idle/progress timeout, linger */
+    fmcp__tlist tl[3];          /* head/body deadline (408), idle/progress timeout, linger */
     uint16_t port;
     int draining;
     uint64_t grace_timer;
@@ -845,6 +849,8 @@ struct fmcp__conn {
     int state, close_after, in_process, peer_eof, want_write_io, progressed;
     fmcp__chunker ck;
     uint64_t remaining;
+    int64_t phase_start;        /* first byte of the head, or end of the head (body) */
+    uint64_t body_bytes;        /* body bytes taken since phase_start */
     char remote[64];
 };
 
@@ -932,15 +938,30 @@ static void fmcp__tl_remove(fmcp__conn *c)
     c->tl = -1;
 }
 
-/* Each list has one fixed timeout, so appending keeps it sorted by deadline. */
+/* Keeps each list sorted by deadline. Most deadlines are "now + a fixed
+ * time", so the walk back from the tail is short. */
 static void fmcp__tl_put(fmcp__conn *c, int which, int64_t deadline)
 {
     fmcp__tlist *t = &c->srv->tl[which];
+    fmcp__conn *after;
     fmcp__tl_remove(c);
     c->tl = which; c->deadline = deadline;
-    c->tprev = t->tail; c->tnext = NULL;
-    if (t->tail) t->tail->tnext = c; else t->head = c;
-    t->tail = c;
+    for (after = t->tail; after && after->deadline > deadline; after = after->tprev) {}
+    c->tprev = after;
+    c->tnext = after ? after->tnext : t->head;
+    if (c->tnext) c->tnext->tprev = c; else t->tail = c;
+    if (after) after->tnext = c; else t->head = c;
+}
+
+/* When a head or body that started at phase_start with `bytes` so far runs
+ * out of time: its total deadline, or earlier when it has averaged less
+ * than min_rate bytes/s after the grace period. */
+static int64_t fmcp__phase_deadline(const fmcp_http_server_desc *d, int64_t start, int total_ms, uint64_t bytes)
+{
+    int64_t end = start + total_ms;
+    uint64_t ms = bytes / d->min_rate * 1000 + bytes % d->min_rate * 1000 / d->min_rate;
+    int64_t slow = start + d->rate_grace_ms + (ms > (uint64_t)total_ms ? (int64_t)total_ms : (int64_t)ms);
+    return slow < end ? slow : end;
 }
 
 /* ---- connections: close, errors, output ------------------------------------ */
@@ -1012,11 +1033,18 @@ static void fmcp__conn_timeouts(fmcp__conn *c, int writing)
     int progressed = c->progressed;
     c->progressed = 0;
     if (c->state == FMCP__C_LINGER) return;
-    if (writing || c->state == FMCP__C_BODY || c->state == FMCP__C_CLOSING) {
+    if (c->state == FMCP__C_BODY && !writing) {
+        fmcp__tl_put(c, 0, fmcp__phase_deadline(&s->d, c->phase_start, s->d.body_timeout_ms, c->body_bytes));
+    } else if (writing || c->state == FMCP__C_BODY || c->state == FMCP__C_CLOSING) {
         if (c->tl != 1 || progressed) fmcp__tl_put(c, 1, now + s->d.idle_timeout_ms);
     } else if (c->state == FMCP__C_HEAD) {
-        if (c->rb.len > c->rpos) { if (c->tl != 0) fmcp__tl_put(c, 0, now + s->d.header_timeout_ms); }
-        else fmcp__tl_put(c, 1, now + s->d.idle_timeout_ms);
+        if (c->rb.len > c->rpos) {
+            if (c->tl != 0) c->phase_start = now;   /* the head's first bytes */
+            fmcp__tl_put(c, 0, fmcp__phase_deadline(&s->d, c->phase_start, s->d.header_timeout_ms,
+                                                    (uint64_t)(c->rb.len - c->rpos)));
+        } else {
+            fmcp__tl_put(c, 1, now + s->d.idle_timeout_ms);
+        }
     } else {
         fmcp__tl_remove(c);
     }
@@ -1051,6 +1079,20 @@ static void fmcp__conn_settle(fmcp__conn *c)
 /* ---- request head parsing ---------------------------------------------------- */
 
 /* Request line "METHOD SP target SP HTTP/1.x"; 0 or an HTTP status. */
+/* RFC 9112 3.2: origin-form ("/..."), asterisk-form ("*") or absolute-form
+ * ("scheme://..."); anything else (".sse", "host:443") is a 400, so no path
+ * a handler sees lacks its leading '/'. */
+static int fmcp__target_form_ok(const char *t, const char *e)
+{
+    const char *s = t;
+    if (*t == '/') return 1;
+    if (*t == '*') return e == t + 1;
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))) return 0;
+    while (s < e && ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+                     *s == '+' || *s == '-' || *s == '.')) s++;
+    return e - s > 3 && s[0] == ':' && s[1] == '/' && s[2] == '/';
+}
+
 static int fmcp__parse_reqline(fmcp_http_req *r, char *p, char *le)
 {
     char *sp1, *sp2, *q;
@@ -1064,6 +1106,7 @@ static int fmcp__parse_reqline(fmcp_http_req *r, char *p, char *le)
     if (le - q != 8 || memcmp(q, "HTTP/", 5) != 0 || q[6] != '.' ||
         q[5] < '0' || q[5] > '9' || q[7] < '0' || q[7] > '9') return 400;
     if (q[5] != '1') return 505;
+    if (!fmcp__target_form_ok(sp1 + 1, sp2)) return 400;
     r->minor = q[7] - '0';
     if (r->minor > 1) r->minor = 1;
     *sp1 = 0; *sp2 = 0;
@@ -1171,6 +1214,8 @@ static int fmcp__conn_head(fmcp__conn *c)
     fmcp__tl_remove(c);
     c->cur = req;
     c->state = FMCP__C_BODY;
+    c->phase_start = fmcp_monotonic_ms();
+    c->body_bytes = 0;
     memset(&c->ck, 0, sizeof c->ck);
     c->remaining = (uint64_t)req->content_length;
     if (req->expect100 && req->minor >= 1 && (req->chunked || c->remaining) && c->rpos == c->rb.len) {
@@ -1205,7 +1250,7 @@ static int fmcp__conn_body(fmcp__conn *c)
     size_t avail = c->rb.len - c->rpos, used = 0;
     if (req->chunked) {
         int rc = fmcp__ck_feed(&c->ck, a, c->rb.p + c->rpos, avail, &used, &req->body, s->d.max_body_bytes);
-        c->rpos += used;
+        c->rpos += used; c->body_bytes += used;
         if (rc < 0) { fmcp__conn_fail(c, rc == FMCP_ERR_TOO_LARGE ? 413 : rc == FMCP_ERR_NOMEM ? 503 : 400); return 0; }
         if (rc == 0) return 0;
     } else if (c->remaining) {
@@ -1214,7 +1259,7 @@ static int fmcp__conn_body(fmcp__conn *c)
             fmcp__conn_fail(c, 503); return 0;
         }
         if (fmcp__hb_put(a, &req->body, c->rb.p + c->rpos, take) != FMCP_OK) { fmcp__conn_fail(c, 503); return 0; }
-        c->rpos += take; c->remaining -= take;
+        c->rpos += take; c->remaining -= take; c->body_bytes += take;
         if (c->remaining) return 0;
     }
     return fmcp__conn_dispatch(c);
@@ -1366,7 +1411,8 @@ static void fmcp__srv_adopt(fmcp_http_server *s, int fd, const struct sockaddr_s
     }
     c->next = s->conns; if (s->conns) s->conns->prev = c; s->conns = c;
     s->nconns++;
-    fmcp__tl_put(c, 0, fmcp_monotonic_ms() + s->d.header_timeout_ms);
+    c->phase_start = fmcp_monotonic_ms();   /* the first head's clock starts at accept */
+    fmcp__tl_put(c, 0, c->phase_start + s->d.header_timeout_ms);
 }
 
 static void fmcp__srv_accept(fmcp_http_server *s)
@@ -1728,6 +1774,33 @@ FASTMCP_API void fmcp_http_req_on_close(fmcp_http_req *req, fmcp_http_close_fn f
 
 /* ---- servers ---------------------------------------------------------------------- */
 
+FASTMCP_API int fmcp_http_addr_kind(const char *host)
+{
+    char buf[64];
+    unsigned char a[16];
+    size_t n, i, zero = 0;
+    if (!host) return FMCP_HTTP_ADDR_LOOPBACK;
+    n = strlen(host);
+    if (n && host[0] == '[' && host[n - 1] == ']') { host++; n -= 2; }
+    if (n == 0) return FMCP_HTTP_ADDR_ANY;
+    if (n >= sizeof buf) return FMCP_HTTP_ADDR_OTHER;
+    memcpy(buf, host, n); buf[n] = 0;
+    if (fmcp__ieq(buf, "localhost")) return FMCP_HTTP_ADDR_LOOPBACK;
+    if (inet_pton(AF_INET, buf, a) == 1) {
+        if (a[0] == 127) return FMCP_HTTP_ADDR_LOOPBACK;
+        return (a[0] | a[1] | a[2] | a[3]) ? FMCP_HTTP_ADDR_OTHER : FMCP_HTTP_ADDR_ANY;
+    }
+    if (inet_pton(AF_INET6, buf, a) != 1) return FMCP_HTTP_ADDR_OTHER;
+    for (i = 0; i < 10; i++) zero += a[i] == 0;
+    if (zero == 10 && a[10] == 0xff && a[11] == 0xff) {   /* ::ffff:a.b.c.d, IPv4-mapped */
+        if (a[12] == 127) return FMCP_HTTP_ADDR_LOOPBACK;
+        return (a[12] | a[13] | a[14] | a[15]) ? FMCP_HTTP_ADDR_OTHER : FMCP_HTTP_ADDR_ANY;
+    }
+    for (i = 10; i < 15; i++) zero += a[i] == 0;
+    if (zero == 15 && a[15] == 1) return FMCP_HTTP_ADDR_LOOPBACK;
+    return zero == 15 && a[15] == 0 ? FMCP_HTTP_ADDR_ANY : FMCP_HTTP_ADDR_OTHER;
+}
+
 static fmcp_result fmcp__listen_on(fmcp_http_server *s, const char *host, uint16_t port)
 {
     struct addrinfo hints, *res = NULL, *ai;
@@ -1766,12 +1839,15 @@ static void fmcp__srv_defaults(fmcp_http_server_desc *d)
 {
     if (!d->host) d->host = "127.0.0.1";
     if (!d->backlog) d->backlog = 511;
-    if (!d->max_header_bytes) d->max_header_bytes = 16384;
-    if (!d->max_body_bytes) d->max_body_bytes = 4u << 20;
-    if (!d->max_connections) d->max_connections = 1024;
-    if (!d->max_write_buffer) d->max_write_buffer = 16u << 20;
-    if (d->header_timeout_ms <= 0) d->header_timeout_ms = 10000;
-    if (d->idle_timeout_ms <= 0) d->idle_timeout_ms = 30000;
+    if (!d->max_header_bytes) d->max_header_bytes = FMCP_HTTP_MAX_HEADER_BYTES;
+    if (!d->max_body_bytes) d->max_body_bytes = FMCP_HTTP_MAX_BODY_BYTES;
+    if (!d->max_connections) d->max_connections = FMCP_HTTP_MAX_CONNECTIONS;
+    if (!d->max_write_buffer) d->max_write_buffer = FMCP_HTTP_MAX_WRITE_BUFFER;
+    if (d->header_timeout_ms <= 0) d->header_timeout_ms = FMCP_HTTP_HEADER_TIMEOUT_MS;
+    if (d->idle_timeout_ms <= 0) d->idle_timeout_ms = FMCP_HTTP_IDLE_TIMEOUT_MS;
+    if (d->body_timeout_ms <= 0) d->body_timeout_ms = FMCP_HTTP_BODY_TIMEOUT_MS;
+    if (!d->min_rate) d->min_rate = FMCP_HTTP_MIN_RATE;
+    if (d->rate_grace_ms <= 0) d->rate_grace_ms = FMCP_HTTP_RATE_GRACE_MS;
 }
 
 FASTMCP_API fmcp_result fmcp_http_server_start(fmcp_http_loop *loop, const fmcp_http_server_desc *desc,
@@ -1844,7 +1920,7 @@ static void fmcp__srv_sweep(fmcp_http_server *s, int64_t now)
     while ((c = s->tl[0].head) != NULL && c->deadline <= now) {
         /* 408 only for a started request: a stale 408 on an unused
          * connection could be read as the answer to a later request */
-        if (c->rb.len <= c->rpos) { fmcp__conn_close(c); continue; }
+        if (c->rb.len <= c->rpos && !c->cur) { fmcp__conn_close(c); continue; }
         fmcp__tl_remove(c);
         fmcp__conn_fail(c, 408);
         fmcp__conn_settle(c);
@@ -2211,7 +2287,11 @@ static int fmcp__fetch_head(fmcp_http_fetch_op *op)
     nh = fmcp__parse_fields(nl + 1, text + end, (fmcp_http_header *)(void *)(r + 1), lines);
     if (nh < 0) { fmcp_free(l->a, r, size); return FMCP_ERR_PROTOCOL; }
     r->pub.nheaders = (size_t)nh;
-    if (r->pub.status < 200) { fmcp_free(l->a, r, size); return r->pub.status == 101 ? FMCP_ERR_PROTOCOL : 1; }
+    if (r->pub.status < 200) {   /* an interim answer: skipped (101 we never asked for) */
+        int st = r->pub.status;
+        fmcp_free(l->a, r, size);
+        return st == 101 ? FMCP_ERR_PROTOCOL : 1;
+    }
     op->res = r;
     op->state = FMCP__F_BODY;
     {

@@ -56,11 +56,14 @@
  *   headers), 413 (body larger than max_body_bytes), 400 (bad request line,
  *   header, chunking, missing Host, both Transfer-Encoding and
  *   Content-Length), 501 (Transfer-Encoding other than chunked), 505 (not
- *   HTTP/1.x), 408 (head not complete within header_timeout_ms; a
+ *   HTTP/1.x), 408 (head not complete within header_timeout_ms of its
+ *   first byte, body not complete within body_timeout_ms of the head, or
+ *   either slower on average than min_rate bytes/s once rate_grace_ms have
+ *   passed - deadlines, not idle timers, so trickling bytes buys no time; a
  *   connection that sent nothing is closed silently instead), 503 (more
  *   than max_connections). Idle keep-alive connections close after
- *   idle_timeout_ms, as do connections whose peer stops reading or sending a
- *   body for that long. Idle connections hold no buffers (about 400 bytes
+ *   idle_timeout_ms, as do connections whose peer stops reading for that
+ *   long. Defaults: the FMCP_HTTP_* constants above the descriptor. Idle connections hold no buffers (about 400 bytes
  *   each); read and write buffers come from a small per-loop pool. A peer
  *   that pipelines without reading its answers is paused once 64 KiB of
  *   output waits. Error answers close the connection after a short
@@ -189,6 +192,23 @@ typedef void (*fmcp_http_handler)(fmcp_http_req *req, void *user);
 typedef void (*fmcp_http_close_fn)(fmcp_http_req *req, void *user);
 typedef void (*fmcp_http_timer_fn)(void *user);
 
+/* Server limits and their defaults (a zero field in fmcp_http_server_desc
+ * means the default). Timeouts are deadlines, never idle timers that a byte
+ * resets: a head must be complete within FMCP_HTTP_HEADER_TIMEOUT_MS of its
+ * first byte and a body within FMCP_HTTP_BODY_TIMEOUT_MS of the head's end;
+ * after FMCP_HTTP_RATE_GRACE_MS both must have averaged at least
+ * FMCP_HTTP_MIN_RATE bytes per second since they started (so a peer sending
+ * one byte every few seconds is answered 408 after the grace period). */
+#define FMCP_HTTP_MAX_HEADER_BYTES 16384          /* 431 beyond */
+#define FMCP_HTTP_MAX_BODY_BYTES (4u << 20)       /* 413 beyond */
+#define FMCP_HTTP_MAX_CONNECTIONS 1024            /* 503 beyond */
+#define FMCP_HTTP_MAX_WRITE_BUFFER (16u << 20)    /* unsent output per connection */
+#define FMCP_HTTP_HEADER_TIMEOUT_MS 10000         /* whole head */
+#define FMCP_HTTP_BODY_TIMEOUT_MS 60000           /* whole body */
+#define FMCP_HTTP_MIN_RATE 1024                   /* bytes/s, heads and bodies */
+#define FMCP_HTTP_RATE_GRACE_MS 5000              /* before the rate counts */
+#define FMCP_HTTP_IDLE_TIMEOUT_MS 30000           /* keep-alive, stalled readers */
+
 typedef struct fmcp_http_server_desc {
     const char *host;          /* NULL = "127.0.0.1"; "::" = all IPv6 (+v4) */
     uint16_t port;             /* 0 = pick a free port */
@@ -200,9 +220,12 @@ typedef struct fmcp_http_server_desc {
     size_t max_body_bytes;     /* 0 = 4 MiB (413 beyond) */
     size_t max_connections;    /* 0 = 1024 (503 beyond) */
     size_t max_write_buffer;   /* 0 = 16 MiB of unsent output per connection */
-    int header_timeout_ms;     /* 0 = 10000 */
-    int idle_timeout_ms;       /* 0 = 30000 */
+    int header_timeout_ms;     /* 0 = 10000: whole head, from its first byte (408) */
+    int idle_timeout_ms;       /* 0 = 30000: keep-alive idle, a peer not reading */
     const fmcp_http_transport *transport; /* NULL = plain TCP */
+    int body_timeout_ms;       /* 0 = 60000: whole body, from the head's end (408) */
+    size_t min_rate;           /* 0 = 1024 bytes/s for heads and bodies (408 below) */
+    int rate_grace_ms;         /* 0 = 5000: time before min_rate applies */
 } fmcp_http_server_desc;
 
 typedef struct fmcp_http_client_req {
@@ -244,6 +267,13 @@ FASTMCP_API void fmcp_http_timer_cancel(fmcp_http_loop *loop, uint64_t id);
 
 FASTMCP_API fmcp_result fmcp_http_server_start(fmcp_http_loop *loop, const fmcp_http_server_desc *desc,
                                                fmcp_http_server **out);
+/* What a bind address is, decided by the address, not its spelling:
+ * FMCP_HTTP_ADDR_LOOPBACK for 127.0.0.0/8, ::1, ::ffff:127.x.x.x (brackets
+ * allowed) and the name "localhost"; FMCP_HTTP_ADDR_ANY for 0.0.0.0, ::,
+ * ::ffff:0.0.0.0 and "" (every interface); else FMCP_HTTP_ADDR_OTHER
+ * (another address or a name). NULL means the default 127.0.0.1. */
+enum { FMCP_HTTP_ADDR_OTHER = 0, FMCP_HTTP_ADDR_LOOPBACK = 1, FMCP_HTTP_ADDR_ANY = 2 };
+FASTMCP_API int fmcp_http_addr_kind(const char *host);
 FASTMCP_API uint16_t fmcp_http_server_port(const fmcp_http_server *srv);
 FASTMCP_API size_t fmcp_http_server_connections(const fmcp_http_server *srv);
 FASTMCP_API void fmcp_http_server_shutdown(fmcp_http_server *srv, int grace_ms);

@@ -70,6 +70,19 @@
  *   - Memory a function returns is owned by the caller unless the function
  *     reference says otherwise; the matching free function is named beside it.
  *
+ * LIMITS AND SECURE DEFAULTS (zero fields mean these; docs/deploy.md has more)
+ *   HTTP server   head 16 KiB (431), body 4 MiB (413), 1024 connections (503);
+ *                 head complete within 10 s of its first byte, body within
+ *                 60 s of its head, both at least 1024 B/s on average after
+ *                 5 s (408) - deadlines, not idle timers; idle keep-alive 30 s
+ *                 (fmcp_http_server_desc, FMCP_HTTP_* in the http part)
+ *   MCP over HTTP 10000 sessions (503), 256 replay events per stream; Host and
+ *                 Origin checked when bound to a loopback address or given
+ *                 allow-lists, else a start-up WARNING; sessions bound to the
+ *                 caller's identity (fmcp_auth_info_principal)
+ *   Bearer auth   audience required (allow_any_audience opts out); an https://
+ *                 JWKS URL needs jwks_transport; unusable keys fail at create
+ *
  * MODULES (in order; each uses only the ones above it)
  *   base    results, allocator, randomness and clock hooks, ct compare, wipe
  *   json    strict RFC 8259 parser (DOM) and writer

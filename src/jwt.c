@@ -287,18 +287,27 @@ FASTMCP_API void fmcp_jwt_verifier_free(fmcp_jwt_verifier *v)
     fmcp_free(v->alloc, v, sizeof *v);
 }
 
-static fmcp_result fmcp__jwt_check_desc(const fmcp_jwt_verifier_desc *d)
+/* Checks a verifier configuration; *why says what to fix. */
+static fmcp_result fmcp__jwt_check_desc(const fmcp_jwt_verifier_desc *d, const char **why)
 {
     size_t i;
+    *why = "leeway_seconds is over one day (86400), or a list has a count but no items";
     if (d->leeway_seconds > FMCP_JWT_MAX_LEEWAY) return FMCP_ERR_INVALID_ARG;
     if (d->key_count && !d->keys) return FMCP_ERR_INVALID_ARG;
     if (d->algorithm_count && !d->algorithms) return FMCP_ERR_INVALID_ARG;
+    if (d->audience_count && !d->audiences) return FMCP_ERR_INVALID_ARG;
     for (i = 0; i < d->algorithm_count; i++) {
         if (!d->algorithms[i]) return FMCP_ERR_INVALID_ARG;
+        *why = "only the RS256 algorithm is supported: leave algorithms empty or name just \"RS256\"";
         if (strcmp(d->algorithms[i], "RS256") != 0) return FMCP_ERR_UNSUPPORTED;
     }
+    *why = "a key text is NULL";
     for (i = 0; i < d->key_count; i++)
         if (!d->keys[i]) return FMCP_ERR_INVALID_ARG;
+    *why = "no audience: set audiences to this server's identifier (its resource URL or API name) so tokens "
+           "minted for other APIs are refused, or set allow_any_audience = 1 to opt out";
+    if (!d->audience_count && !d->allow_any_audience && !d->plain_jws) return FMCP_ERR_INVALID_ARG;
+    *why = NULL;
     return FMCP_OK;
 }
 
@@ -322,9 +331,15 @@ FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *d
     fmcp_jwt_verifier *v;
     fmcp_result r;
     const char *typ[1];
+    const char *why = NULL;
     if (!out) return FMCP_ERR_INVALID_ARG;
     *out = NULL;
-    if (!d || (r = fmcp__jwt_check_desc(d)) != FMCP_OK) return d ? r : FMCP_ERR_INVALID_ARG;
+    if (!d) return FMCP_ERR_INVALID_ARG;
+    if (d->problem) *d->problem = NULL;
+    if ((r = fmcp__jwt_check_desc(d, &why)) != FMCP_OK) {
+        if (d->problem) *d->problem = why;
+        return r;
+    }
     v = (fmcp_jwt_verifier *)fmcp_malloc(d->alloc, sizeof *v);
     if (!v) return FMCP_ERR_NOMEM;
     memset(v, 0, sizeof *v);
@@ -339,7 +354,11 @@ FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *d
     if (r == FMCP_OK)
         r = fmcp__jwt_strs_copy(v->alloc, d->required_scopes, d->required_scope_count, &v->scopes);
     if (r == FMCP_OK) r = fmcp__jwt_strs_copy(v->alloc, typ, d->typ ? 1 : 0, &v->typ);
-    if (r == FMCP_OK) r = fmcp__jwt_load_keys(v, d);
+    if (r == FMCP_OK && (r = fmcp__jwt_load_keys(v, d)) != FMCP_OK && r != FMCP_ERR_NOMEM && d->problem)
+        *d->problem = r == FMCP_ERR_BAD_KEY
+            ? "a key text gave no usable key: it needs an RSA signing key (kty RSA, alg RS256 or none, "
+              "use sig or none) of 2048 to 4096 bits"
+            : "a key text is neither a PEM public key nor a JWK or JWKS";
 #ifndef FASTMCP_NO_THREADS
     if (r == FMCP_OK) {
         if (pthread_mutex_init(&v->lock, NULL) == 0) v->lock_ok = 1;
@@ -583,7 +602,24 @@ static int fmcp__jwt_opt_str(const fmcp_json *root, const char *name, const char
     return *out != NULL;
 }
 
-/* Counts the items of a string-or-array-of-strings claim; -1 if malformed. */
+/* An item of a scope array that is not one RFC 6749 scope-token: empty, or
+ * holding whitespace or a control character. Such an item is skipped, not
+ * split: "read admin" is one (invalid) item, never the scopes read and admin
+ * (which would let the token's issuer's formatting mint scopes). The token is
+ * still accepted - as Spring Security and Microsoft.Identity.Web do, a scope
+ * entry that matches nothing simply grants nothing - so the rule is the same
+ * in fmcp_jwt_verify's required-scope check and in every consumer of
+ * claims.scopes (the auth layer joins them with spaces). */
+static int fmcp__jwt_bad_scope_item(const char *s)
+{
+    if (!*s) return 1;
+    for (; *s; s++)
+        if ((unsigned char)*s <= 0x20 || *s == 0x7f) return 1;
+    return 0;
+}
+
+/* Counts the items of a string-or-array-of-strings claim; -1 if malformed.
+ * split: a scope claim (a string is split at spaces; bad array items skipped). */
 static long fmcp__jwt_list_count(const fmcp_json *j, int split)
 {
     const fmcp_json *e;
@@ -592,9 +628,11 @@ static long fmcp__jwt_list_count(const fmcp_json *j, int split)
     size_t len = 0, i;
     if (!j) return 0;
     if (fmcp_json_is(j, FMCP_JSON_ARRAY)) {
-        for (e = fmcp_json_first(j); e; e = fmcp_json_next(e))
-            if (!fmcp__jwt_cstr(e, NULL)) return -1;
-        return (long)fmcp_json_len(j);
+        for (e = fmcp_json_first(j); e; e = fmcp_json_next(e)) {
+            if (!(s = fmcp__jwt_cstr(e, NULL))) return -1;
+            if (!split || !fmcp__jwt_bad_scope_item(s)) n++;
+        }
+        return n;
     }
     if (!(s = fmcp__jwt_cstr(j, &len))) return -1;
     if (!split) return 1;
@@ -603,7 +641,8 @@ static long fmcp__jwt_list_count(const fmcp_json *j, int split)
     return n;
 }
 
-/* Fills the pointer list from a string (split at spaces into copy) or array. */
+/* Fills the pointer list from a string (split at spaces into copy when
+ * split) or array (skipping bad scope items when split). */
 static void fmcp__jwt_list_fill(const fmcp_json *j, int split, const char **items, char *copy)
 {
     const fmcp_json *e;
@@ -611,7 +650,8 @@ static void fmcp__jwt_list_fill(const fmcp_json *j, int split, const char **item
     const char *s;
     if (!j) return;
     if (fmcp_json_is(j, FMCP_JSON_ARRAY)) {
-        for (e = fmcp_json_first(j); e; e = fmcp_json_next(e)) items[k++] = fmcp__jwt_cstr(e, NULL);
+        for (e = fmcp_json_first(j); e; e = fmcp_json_next(e))
+            if (!split || !fmcp__jwt_bad_scope_item(fmcp__jwt_cstr(e, NULL))) items[k++] = fmcp__jwt_cstr(e, NULL);
         return;
     }
     s = fmcp__jwt_cstr(j, &len);
@@ -628,25 +668,23 @@ static fmcp_jwt_error fmcp__jwt_lists(const fmcp_jwt_verifier *v, fmcp_jwt_verdi
 {
     fmcp_jwt_claims *c = &out->claims;
     const fmcp_json *aud = fmcp_json_get(c->root, "aud"), *sc = fmcp_json_get(c->root, "scope");
-    int split = 1;
     long na, ns;
     size_t slen = 0, size;
     const char **items;
     if (!sc) sc = fmcp_json_get(c->root, "scp");
     else if (!fmcp_json_is(sc, FMCP_JSON_STRING)) { *why = "scope is not a string"; return FMCP_JWT_MALFORMED; }
-    if (fmcp_json_is(sc, FMCP_JSON_ARRAY)) split = 0;
     na = fmcp__jwt_list_count(aud, 0);
     ns = fmcp__jwt_list_count(sc, 1);
     if (na < 0) { *why = "aud is not a string or array of strings"; return FMCP_JWT_MALFORMED; }
     if (ns < 0) { *why = "scope is not a string or array of strings"; return FMCP_JWT_MALFORMED; }
-    if (split && sc) fmcp__jwt_cstr(sc, &slen);
+    if (sc && !fmcp_json_is(sc, FMCP_JSON_ARRAY)) fmcp__jwt_cstr(sc, &slen);
     size = ((size_t)na + (size_t)ns) * sizeof(char *) + slen + 1;
     out->lists_ = fmcp_malloc(v->alloc, size);
     if (!out->lists_) { *why = "out of memory"; return FMCP_JWT_INTERNAL; }
     out->lists_size_ = size;
     items = (const char **)out->lists_;
     fmcp__jwt_list_fill(aud, 0, items, NULL);
-    fmcp__jwt_list_fill(sc, split, items + na, (char *)(items + na + ns));
+    fmcp__jwt_list_fill(sc, 1, items + na, (char *)(items + na + ns));
     c->audiences = items;
     c->audience_count = (size_t)na;
     c->scopes = items + na;

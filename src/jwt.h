@@ -36,6 +36,13 @@
  *   default when empty): anything else is FMCP_ERR_UNSUPPORTED, so "none" and
  *   HS256 can never be enabled. A verifier may start without keys (they come
  *   later from a JWKS URL through fmcp_jwt_verifier_set_keys).
+ *   audiences are required (FMCP_ERR_INVALID_ARG without them): a token
+ *   minted by the same issuer for another API must not pass (RFC 9068 4,
+ *   MCP authorization: audience validation). allow_any_audience = 1 is the
+ *   explicit opt-out; plain_jws verifiers read no claims and need none.
+ *   When creation fails and desc->problem is set, *desc->problem is pointed
+ *   at a static sentence saying what to change (no audience, an algorithm
+ *   other than RS256, key text that gave no usable RS256 key, ...).
  *   leeway_seconds: 0 means 60, a negative value means no leeway; at most one
  *   day. max_token_size: 0 means 8192 bytes. typ, when set (e.g. "at+jwt"),
  *   requires the header "typ" to equal it, case-insensitively, with an
@@ -77,6 +84,9 @@
  *   (a string or an array of strings) must contain one of the audiences;
  *   scopes come from "scope" (space separated) or, when that is absent, from
  *   "scp" (string or array of strings); every required scope must be there.
+ *   An "scp" array is taken item by item: an item that is empty or holds
+ *   whitespace or a control character is not a scope-token (RFC 6749 3.3)
+ *   and is skipped - ["read admin"] grants neither read nor admin.
  *
  * fmcp_jwt_verdict / fmcp_jwt_claims
  *   On success the claims view points into memory owned by the verdict (valid
@@ -150,8 +160,9 @@ typedef struct fmcp_jwt_verifier_desc {
     size_t algorithm_count;
     const char *const *issuers;         /* empty = iss not checked */
     size_t issuer_count;
-    const char *const *audiences;       /* empty = aud not checked */
+    const char *const *audiences;       /* required unless allow_any_audience (or plain_jws) */
     size_t audience_count;
+    int allow_any_audience;             /* nonzero: no audiences, aud not checked (opt-out) */
     const char *const *required_scopes; /* all must be granted */
     size_t required_scope_count;
     long leeway_seconds;                /* 0 = 60; negative = none */
@@ -160,6 +171,7 @@ typedef struct fmcp_jwt_verifier_desc {
     const char *typ;                    /* NULL = any; e.g. "at+jwt" */
     int plain_jws;                      /* nonzero: payload is opaque bytes (see below) */
     const fmcp_allocator *alloc;        /* NULL = default */
+    const char **problem;               /* optional: set to what to fix when create fails */
 } fmcp_jwt_verifier_desc;
 
 typedef struct fmcp_jwt_claims {

@@ -641,6 +641,11 @@ FASTMCP_API void fmcp_server_log(fmcp_server *srv, fmcp_log_level level, const c
     if (srv && srv->log && message) srv->log(srv->log_user, level, message);
 }
 
+FASTMCP_API int fmcp_server_has_log(const fmcp_server *srv)
+{
+    return srv && srv->log;
+}
+
 /* ---- server lifecycle and worker pool ------------------------------------ */
 
 static void fmcp__mcp_run(fmcp_ctx *c);
@@ -904,6 +909,7 @@ static void fmcp__mcp_auth_unref(const fmcp_allocator *a, fmcp__mcp_auth *x, fmc
         fmcp__mcp_strfree(a, (char *)x->info.token);
     }
     fmcp__mcp_strfree(a, (char *)x->info.claims_json);
+    fmcp__mcp_strfree(a, (char *)x->info.issuer);
     fmcp_free(a, x, sizeof *x);
 }
 
@@ -919,10 +925,46 @@ static fmcp__mcp_auth *fmcp__mcp_auth_copy(const fmcp_allocator *a, const fmcp_a
     x->info.scopes = fmcp__mcp_strdup_opt(a, in->scopes, &ok);
     x->info.token = fmcp__mcp_strdup_opt(a, in->token, &ok);
     x->info.claims_json = fmcp__mcp_strdup_opt(a, in->claims_json, &ok);
+    x->info.issuer = fmcp__mcp_strdup_opt(a, in->issuer, &ok);
     x->info.expires_at = in->expires_at;
     x->info.data = in->data;
     if (!ok) { fmcp__mcp_auth_unref(a, x, lock); return NULL; }
     return x;
+}
+
+/* Hashes a string with its length first, so field boundaries cannot shift. */
+static void fmcp__mcp_hash_field(fmcp_sha256_ctx *c, const char *s)
+{
+    uint8_t len[8];
+    size_t n = s ? strlen(s) : 0, i;
+    for (i = 0; i < 8; i++) len[i] = (uint8_t)((uint64_t)n >> (56 - 8 * i));
+    fmcp_sha256_update(c, len, sizeof len);
+    if (n) fmcp_sha256_update(c, s, n);
+}
+
+FASTMCP_API int fmcp_auth_info_principal(const fmcp_auth_info *au, char out[FMCP_PRINCIPAL_SIZE])
+{
+    static const char hex[] = "0123456789abcdef";
+    fmcp_sha256_ctx c;
+    uint8_t h[FMCP_SHA256_SIZE];
+    size_t i;
+    out[0] = 0;
+    if (!au) return 0;
+    fmcp_sha256_init(&c);
+    fmcp_sha256_update(&c, "fmcp-principal-v1", 17);
+    if (au->subject && *au->subject) {
+        fmcp_sha256_update(&c, "s", 1); fmcp__mcp_hash_field(&c, au->issuer); fmcp__mcp_hash_field(&c, au->subject);
+    } else if (au->client_id && *au->client_id) {
+        fmcp_sha256_update(&c, "c", 1); fmcp__mcp_hash_field(&c, au->issuer); fmcp__mcp_hash_field(&c, au->client_id);
+    } else if (au->token && *au->token) {
+        fmcp_sha256_update(&c, "t", 1); fmcp__mcp_hash_field(&c, au->token);
+    } else {
+        return 0;
+    }
+    fmcp_sha256_final(&c, h);
+    for (i = 0; i < FMCP_SHA256_SIZE; i++) { out[2 * i] = hex[h[i] >> 4]; out[2 * i + 1] = hex[h[i] & 15]; }
+    out[2 * FMCP_SHA256_SIZE] = 0;
+    return 1;
 }
 
 /* FMCP_OK when the caller may use the item (server lock held). */
@@ -2345,6 +2387,24 @@ static char *fmcp__mcp_pct_decode(const fmcp_allocator *a, const char *s, size_t
     return out;
 }
 
+/* 1 when the raw variable text v[0..n) may be given to a handler: decoded, it
+ * holds no '/' or '\\' (so "..%2F..%2Fetc" cannot walk a path) and is not a
+ * dot-segment "." or "..". */
+static int fmcp__mcp_var_ok(const char *v, size_t n)
+{
+    size_t i, len = 0, dots = 0;
+    for (i = 0; i < n; i++, len++) {
+        char ch = v[i];
+        if (fmcp__mcp_is_escape(v, i, n)) {
+            ch = (char)(fmcp__mcp_hexval(v[i + 1]) * 16 + fmcp__mcp_hexval(v[i + 2]));
+            i += 2;
+        }
+        if (ch == '/' || ch == '\\') return 0;
+        dots += ch == '.';
+    }
+    return !(len <= 2 && dots == len);
+}
+
 /* Match uri against an RFC 6570 level-1 template. With vars == NULL only
  * counts (returns the number of variables + 1, 0 = no match); else fills
  * vars[2*i] = name, vars[2*i+1] = value. -1 on NOMEM. */
@@ -2358,7 +2418,7 @@ static int fmcp__mcp_tmpl_match(const fmcp_allocator *a, const char *t, const ch
             if (!ne || ne == t + 1) return 0;
             stop = ne[1];
             while (*u && *u != stop && *u != '/') u++;
-            if (u == v) return 0;
+            if (u == v || !fmcp__mcp_var_ok(v, (size_t)(u - v))) return 0;
             if (vars) {
                 vars[2 * n] = fmcp__mcp_strndup(a, t + 1, (size_t)(ne - t - 1));
                 vars[2 * n + 1] = fmcp__mcp_pct_decode(a, v, (size_t)(u - v));

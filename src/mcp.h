@@ -60,7 +60,10 @@
  *   a handler. A template has an RFC 6570 level-1 `uri_template` such as
  *   "test://template/{id}/data"; a variable matches one or more characters up
  *   to the next literal (never '/'), percent-decoded; the handler reads it with
- *   fmcp_ctx_var(). Prompts declare arguments (required flags checked before
+ *   fmcp_ctx_var(). A URI whose variable would decode to text holding '/' or
+ *   '\\' (%2F, %5C) or to a dot-segment ("." or "..", also %2E%2E) does not
+ *   match (resources/read answers "not found"), so a handler that maps a
+ *   variable to a file name is never handed a path. Prompts declare arguments (required flags checked before
  *   the handler). `complete` on prompts and templates answers
  *   completion/complete for any of their arguments.
  *
@@ -195,7 +198,17 @@ typedef struct fmcp_auth_info {
     const char *token;        /* the raw bearer token */
     const char *claims_json;  /* all claims as JSON text */
     void *data;               /* custom session data */
+    const char *issuer;       /* the token's "iss"; NULL = unknown */
 } fmcp_auth_info;
+
+/* The identity a session is bound to, as 64 hex digits + NUL in out: a
+ * SHA-256 over (issuer, subject) when there is a subject, else over
+ * (issuer, client_id), else over the token, so a token without "sub" still
+ * owns its sessions. Returns 0 (out = "") when auth is NULL or has none of
+ * them: such a session is anonymous and open to any caller. The transports
+ * compare it on every request that names a session. */
+#define FMCP_PRINCIPAL_SIZE 65
+FASTMCP_API int fmcp_auth_info_principal(const fmcp_auth_info *auth, char out[FMCP_PRINCIPAL_SIZE]);
 
 typedef fmcp_result (*fmcp_authorize_fn)(void *user, const fmcp_auth_info *auth,
                                          fmcp_item_kind kind, const char *name, const char *scopes);
@@ -307,6 +320,8 @@ FASTMCP_API fmcp_result fmcp_server_notify_resource_updated(fmcp_server *srv, co
 FASTMCP_API const fmcp_allocator *fmcp_server_allocator(const fmcp_server *srv);
 /* Log through the server's diagnostics sink (desc.log). */
 FASTMCP_API void fmcp_server_log(fmcp_server *srv, fmcp_log_level level, const char *message);
+/* 1 when the server has a diagnostics sink (else transports warn on stderr). */
+FASTMCP_API int fmcp_server_has_log(const fmcp_server *srv);
 
 /* ---- sessions ------------------------------------------------------------ */
 

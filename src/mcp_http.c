@@ -67,7 +67,7 @@ typedef struct fmcp__mh_session {
     fmcp__mh_stream **idx;     /* POST streams by `no`: one session may hold hundreds */
     size_t idx_cap, nidx;
     size_t ndone;              /* finished streams still listed (parked ones among them) */
-    char *subject;
+    char owner[FMCP_PRINCIPAL_SIZE];   /* fmcp_auth_info_principal of its creator; "" = anonymous */
 } fmcp__mh_session;
 
 struct fmcp_mcp_http {
@@ -144,11 +144,6 @@ static char *fmcp__mh_dup(const fmcp_allocator *a, const char *s, size_t n)
     return p;
 }
 
-static void fmcp__mh_free_str(const fmcp_allocator *a, char *s)
-{
-    if (s) fmcp_free(a, s, strlen(s) + 1);
-}
-
 /* Does a comma-separated media list allow type/sub? (wildcards count) */
 static int fmcp__mh_accepts(const char *list, const char *type, const char *sub)
 {
@@ -188,10 +183,20 @@ static int fmcp__mh_known_version(const char *v)
     return 0;
 }
 
-static int fmcp__mh_is_loopback(const char *host)
+/* Host/Origin checks are off (auto mode, a non-loopback bind, no lists):
+ * say so loudly, once, at start-up - through the server's log sink, else
+ * stderr. An explicit dns_rebinding_protection = -1 is a choice: no warning. */
+static void fmcp__mh_warn_open(const fmcp_mcp_http *t)
 {
-    return !host || strncmp(host, "127.", 4) == 0 || fmcp__mh_ieq(host, "localhost") ||
-           strcmp(host, "::1") == 0 || strcmp(host, "[::1]") == 0;
+    char msg[400];
+    const char *h = t->d.host ? t->d.host : "127.0.0.1";
+    if (t->check_hosts || t->d.dns_rebinding_protection < 0) return;
+    snprintf(msg, sizeof msg, "fastmcp: WARNING: the MCP endpoint listens on %s%s without allowed_hosts or "
+             "allowed_origins, so Host and Origin are not checked and a web page may reach it through DNS "
+             "rebinding. Set allowed_hosts and allowed_origins (or dns_rebinding_protection = -1 when a proxy "
+             "checks them).", h, fmcp_http_addr_kind(h) == FMCP_HTTP_ADDR_ANY ? " (all interfaces)" : "");
+    if (fmcp_server_has_log(t->srv)) fmcp_server_log(t->srv, FMCP_LOG_WARNING, msg);
+    else fprintf(stderr, "%s\n", msg);
 }
 
 /* Length of the host part of "host[:port]" or "[v6][:port]". */
@@ -771,7 +776,6 @@ static fmcp__mh_session *fmcp__mh_lookup(fmcp_mcp_http *t, const char *id)
 static void fmcp__mh_session_free(fmcp_mcp_http *t, fmcp__mh_session *ms)
 {
     if (ms->idx) fmcp_free(t->a, ms->idx, ms->idx_cap * sizeof *ms->idx);
-    fmcp__mh_free_str(t->a, ms->subject);
     fmcp_wipe(ms->id, sizeof ms->id);
     fmcp_free(t->a, ms, sizeof *ms);
 }
@@ -817,8 +821,7 @@ static fmcp_result fmcp__mh_session_new(fmcp_mcp_http *t, int temp, int legacy, 
     ms->t = t; ms->temp = temp; ms->legacy = legacy;
     ms->last_used = fmcp_monotonic_ms();
     if (!temp) rc = fmcp__mh_new_id(ms->id);
-    if (!rc && au && au->subject && !(ms->subject = fmcp__mh_dup(t->a, au->subject, strlen(au->subject))))
-        rc = FMCP_ERR_NOMEM;
+    (void)fmcp_auth_info_principal(au, ms->owner);
     memset(&sd, 0, sizeof sd);
     sd.send = fmcp__mh_on_send; sd.on_done = fmcp__mh_on_done; sd.user = ms; sd.auth = au;
     if (!rc) rc = fmcp_session_create(t->srv, &sd, &ms->s);
@@ -999,8 +1002,17 @@ static void fmcp__mh_post_stateless(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_j
     FMCP__MH_UNLOCK(t);
 }
 
+/* 1 when au may use the session: the same principal as its creator (an
+ * anonymous session is open). Every path that names a session checks this. */
+static int fmcp__mh_owner_ok(const fmcp__mh_session *ms, const fmcp_auth_info *au)
+{
+    char p[FMCP_PRINCIPAL_SIZE];
+    if (!ms->owner[0]) return 1;
+    return fmcp_auth_info_principal(au, p) && fmcp_ct_equal(p, ms->owner, FMCP_PRINCIPAL_SIZE);
+}
+
 /* Session from Mcp-Session-Id: 400 when missing, 404 unknown (or another
- * subject's). Returns NULL after answering. */
+ * principal's). Returns NULL after answering. */
 static fmcp__mh_session *fmcp__mh_session_of(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
 {
     const char *sid = fmcp_http_req_header(req, "Mcp-Session-Id");
@@ -1011,8 +1023,7 @@ static fmcp__mh_session *fmcp__mh_session_of(fmcp_mcp_http *t, fmcp_http_req *re
     }
     FMCP__MH_LOCK(t);
     ms = fmcp__mh_lookup(t, sid);
-    if (ms && (ms->legacy || (ms->subject && (!au || !au->subject || strcmp(au->subject, ms->subject) != 0))))
-        ms = NULL;
+    if (ms && (ms->legacy || !fmcp__mh_owner_ok(ms, au))) ms = NULL;
     if (ms) ms->last_used = fmcp_monotonic_ms();
     FMCP__MH_UNLOCK(t);
     if (!ms) fmcp__mh_fail(t, req, 404, -32001, "Session not found");
@@ -1281,7 +1292,8 @@ static void fmcp__mh_legacy_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmc
     size_t len;
     const char *body = fmcp_http_req_body(req, &len);
     FMCP__MH_LOCK(t);
-    if (fmcp__mh_query_sid(fmcp_http_req_query(req), sid) && (ms = fmcp__mh_lookup(t, sid)) != NULL && !ms->legacy)
+    if (fmcp__mh_query_sid(fmcp_http_req_query(req), sid) && (ms = fmcp__mh_lookup(t, sid)) != NULL &&
+        (!ms->legacy || !fmcp__mh_owner_ok(ms, au)))
         ms = NULL;
     if (ms) ms->last_used = fmcp_monotonic_ms();
     FMCP__MH_UNLOCK(t);
@@ -1496,7 +1508,7 @@ FASTMCP_API fmcp_result fmcp_mcp_http_attach(fmcp_server *srv, fmcp_http_loop *l
     t->srv = srv; t->a = fmcp_server_allocator(srv); t->loop = loop; t->d = *d;
     fmcp__mh_defaults(&t->d);
     t->check_hosts = t->d.dns_rebinding_protection > 0 ||
-                     (t->d.dns_rebinding_protection == 0 && (fmcp__mh_is_loopback(t->d.host) ||
+                     (t->d.dns_rebinding_protection == 0 && (fmcp_http_addr_kind(t->d.host) == FMCP_HTTP_ADDR_LOOPBACK ||
                                                              t->d.allowed_hosts || t->d.allowed_origins));
     t->tick_ms = t->d.keepalive_ms > 0 && t->d.keepalive_ms < 1000 ? t->d.keepalive_ms : 1000;
     if ((rc = fmcp__mh_mutex_init(t)) != FMCP_OK) { fmcp_free(t->a, t, sizeof *t); return rc; }
@@ -1509,6 +1521,7 @@ FASTMCP_API fmcp_result fmcp_mcp_http_attach(fmcp_server *srv, fmcp_http_loop *l
         return rc;
     }
     t->timer_on = 1;
+    fmcp__mh_warn_open(t);
     *out = t;
     return FMCP_OK;
 }

@@ -39,8 +39,10 @@
  *   Later requests without the header get 400, an unknown or ended id 404.
  *   MCP-Protocol-Version, when present, must be a known version (else 400);
  *   absent means 2025-03-26. Sessions idle for session_timeout_ms (default
- *   30 min, negative = never) are closed. When the authenticate hook gives a
- *   subject, the session is bound to it: another subject gets 404.
+ *   30 min, negative = never) are closed. When the authenticate hook gives an
+ *   identity, the session is bound to it (fmcp_auth_info_principal: issuer
+ *   and subject, else client_id, else the token): any other caller gets 404,
+ *   on POST, GET, DELETE and the legacy message endpoint alike.
  *
  * Resumability
  *   Every SSE event has an id "<stream>_<seq>"; each stream keeps its last
@@ -61,8 +63,12 @@
  *   Host (421) and Origin (403) are checked against allowed_hosts /
  *   allowed_origins (NULL-terminated lists; a name without a port matches
  *   any port). dns_rebinding_protection: 0 = on when bound to a loopback
- *   address or when a list is given (localhost, 127.0.0.1 and [::1] are the
- *   default lists); 1 = always; -1 = never. cors_origin (e.g. "*") adds CORS headers, exposes
+ *   address (by address: 127.0.0.0/8, ::1, ::ffff:127.x.x.x, or "localhost";
+ *   fmcp_http_addr_kind) or when a list is given (localhost, 127.0.0.1 and
+ *   [::1] are the default lists); 1 = always; -1 = never. In auto mode a
+ *   bind elsewhere (0.0.0.0, ::, a LAN address) without lists leaves Host and
+ *   Origin unchecked: attach then logs a WARNING (the server's log sink, else
+ *   stderr) saying so. cors_origin (e.g. "*") adds CORS headers, exposes
  *   Mcp-Session-Id and answers OPTIONS preflights allowing Authorization,
  *   Content-Type, Mcp-Session-Id, MCP-Protocol-Version and Last-Event-ID.
  *   GET health_path (default "/health") answers 200 without any check.

@@ -56,6 +56,8 @@ static fmcp_result fmcp__oa_value(const char **pp, char *dst, size_t cap, int tr
     if (*p == '"') {
         for (p++; *p && *p != '"'; p++) {
             if (*p == '\\') { p++; if (!*p) return FMCP_ERR_PARSE; }
+            /* RFC 9110 5.6.4: no controls but HTAB, quoted or escaped */
+            if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f) return FMCP_ERR_PARSE;
             if (dst && n + 1 < cap) dst[n++] = *p;
             else over = 1;
         }

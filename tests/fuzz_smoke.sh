@@ -4,7 +4,11 @@
 # plus PEM/DER keys that openssl makes for rsakey), then replays every saved
 # reproducer fuzz/regress/NAME-*.bin through fuzz_NAME. One line per run, then
 # "RESULT p f s". Skips cleanly when clang or its libFuzzer runtime is absent.
-# FUZZ_RUNS and FUZZ_SECONDS bound each target (defaults 20000 inputs, 5 s).
+# FUZZ_RUNS and FUZZ_SECONDS bound each target (defaults 20000 inputs, 5 s;
+# `make fuzz-long` runs each for FUZZ_SECONDS with FUZZ_RUNS=-1, no limit).
+# fuzz_json also reads the shared JSON vectors ($FMCP_VECTORS, else
+# ../shared/vectors: json-bench/jsonchecker, json-bench/roundtrip,
+# JSONTestSuite/test_parsing) as extra seed directories when they are there.
 cd "$(dirname "$0")/.." || exit 2
 B=build/fuzz
 RUNS=${FUZZ_RUNS:-20000}
@@ -40,6 +44,15 @@ seed_rsakey() {
   openssl rsa -in "$d/k8.pem" -RSAPublicKey_out -outform DER -out "$d/pkcs1pub.der" 2>/dev/null
 }
 
+VEC=${FMCP_VECTORS:-../shared/vectors}
+extra_dirs() { # target name -> existing extra corpus directories (read only)
+  [ "$1" = json ] || return 0
+  for d in "$VEC/json-bench/jsonchecker" "$VEC/json-bench/roundtrip" "$VEC/JSONTestSuite/test_parsing"; do
+    [ -d "$d" ] && printf '%s\n' "$d"
+  done
+  return 0
+}
+
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 for t in $targets; do
   name=${t#fuzz_}
@@ -48,8 +61,11 @@ for t in $targets; do
   [ "$name" = rsakey ] && seed_rsakey "$corpus"
   dict=""; [ -f "fuzz/$name.dict" ] && dict="-dict=fuzz/$name.dict"
   log="$B/$t.log"
-  if "$B/$t" -runs="$RUNS" -max_total_time="$SECS" -seed=1 -artifact_prefix="$B/$t-" $dict "$corpus" >"$log" 2>&1; then
-    P=$((P+1)); echo "ok    fuzz: $t ($(grep -o 'Done [0-9]* runs' "$log" | tail -n 1 | cut -d' ' -f2) runs)"
+  extra=$(extra_dirs "$name")
+  # shellcheck disable=SC2086 # word splitting of $dict and $extra is wanted
+  if "$B/$t" -runs="$RUNS" -max_total_time="$SECS" -seed=1 -artifact_prefix="$B/$t-" $dict "$corpus" $extra >"$log" 2>&1; then
+    stats=$(grep 'DONE' "$log" | tail -n 1 | grep -o 'cov: [0-9]*\|exec/s: [0-9]*' | tr '\n' ' ')
+    P=$((P+1)); echo "ok    fuzz: $t ($(grep -o 'Done [0-9]* runs' "$log" | tail -n 1 | cut -d' ' -f2) runs, ${stats% })"
   else
     F=$((F+1)); echo "FAIL  fuzz: $t (see $log)"
     grep -m 3 'ERROR\|SUMMARY\|Test unit written' "$log" | sed 's/^/      /'

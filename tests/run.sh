@@ -50,10 +50,13 @@ sh tools/baremetal-check >"$log/baremetal.txt" 2>&1
 grep -E '^skip|^FAIL|^ +\.text [0-9]|^ +stack from|^ +host run' "$log/baremetal.txt" | cut -c1-160 | sed 's/^ *//; s/^/      /'
 add_result "$log/baremetal.txt" "bare metal (tools/baremetal-check)"
 
-# 3. unit tests, plain then under ASan+UBSan
+# 3. unit tests, plain, under ASan+UBSan, then the threaded ones under TSan
+#    (a TSan report makes the binary exit 66: counted as a failure below)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-for dir in tests san; do
+export TSAN_OPTIONS=${TSAN_OPTIONS:-second_deadlock_stack=1}
+for dir in tests san tsan; do
+  [ -d "$B/$dir" ] || continue
   for t in $B/$dir/*; do
     [ -x "$t" ] || continue
     name="$dir/$(basename "$t")"

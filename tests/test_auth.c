@@ -93,6 +93,21 @@ static char *t_token(const fmcp_rsa_private_key *k, const char *kid, const char 
     return tok;
 }
 
+/* A token with the given claims (JSON object text) and no default scope. */
+static char *t_token_claims(const char *sub, const char *claims_json)
+{
+    fmcp_jwt_issue_desc d;
+    char *tok = NULL;
+    size_t len;
+    memset(&d, 0, sizeof d);
+    d.subject = sub; d.issuer = "https://issuer.test"; d.kid = "k1";
+    d.audiences = aud1; d.audience_count = 1;
+    d.lifetime_seconds = 600;
+    d.claims_json = claims_json;
+    if (fmcp_jwt_issue(&k1, &d, NULL, &tok, &len) != FMCP_OK) return NULL;
+    return tok;
+}
+
 /* ---- the JWKS endpoint ------------------------------------------------------ */
 
 static int jwks_fetches, jwks_fail;
@@ -535,6 +550,51 @@ static void test_item_scopes(void)
     t_env_down(&e);
 }
 
+/* An "scp" array is taken item by item: the item "read admin" is not a scope
+ * token and grants neither read nor admin (it used to be joined with spaces
+ * and split again, granting admin). */
+static void test_scp_items(void)
+{
+    t_env e;
+    fmcp_auth_desc ad;
+    char *tok, *ok_tok, sid[128], sid2[128];
+    fmcp_http_response *r;
+    const char *call = "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\","
+                       "\"params\":{\"name\":\"admin_only\",\"arguments\":{}}}";
+    memset(&ad, 0, sizeof ad);
+    if (!t_env_up(&e, 0, &ad)) { CHECK(0); t_env_down(&e); return; }
+    tok = t_token_claims("sly", "{\"scp\":[\"read admin\",\"mcp:read\"]}");
+    ok_tok = t_token_claims("root", "{\"scp\":[\"admin\"]}");
+    CHECK(tok && ok_tok);
+    CHECK(t_session(&e, t_bearer(0, tok), sid, sizeof sid));
+    r = t_req(&e, "POST", "/mcp", t_bearer(0, tok), sid, call, NULL, NULL);
+    CHECKF(r && r->status == 403 && t_has(r, "WWW-Authenticate", "error=\"insufficient_scope\""),
+           "status %d %s", r ? r->status : 0, r ? r->body : "-");
+    if (r) fmcp_http_response_free(r);
+    r = t_req(&e, "POST", "/mcp", t_bearer(0, tok), sid,
+              "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"whoami\",\"arguments\":{}}}",
+              NULL, NULL);
+    CHECKF(r && r->status == 200 && strstr(r->body, "scopes=mcp:read ") != NULL, "%s", r ? r->body : "-");
+    if (r) fmcp_http_response_free(r);
+    CHECK(t_session(&e, t_bearer(1, ok_tok), sid2, sizeof sid2));
+    r = t_req(&e, "POST", "/mcp", t_bearer(1, ok_tok), sid2, call, NULL, NULL);
+    CHECK(r && r->status == 200);
+    if (r) fmcp_http_response_free(r);
+    free(tok); free(ok_tok);
+    /* tokens without "sub" own their sessions too (client_id, else the token) */
+    tok = t_token_claims(NULL, "{\"client_id\":\"app-a\"}");
+    ok_tok = t_token_claims(NULL, "{\"client_id\":\"app-b\"}");
+    CHECK(tok && ok_tok && t_session(&e, t_bearer(0, tok), sid, sizeof sid));
+    r = t_req(&e, "POST", "/mcp", t_bearer(1, ok_tok), sid, "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tools/list\"}", NULL, NULL);
+    CHECKF(r && r->status == 404, "app-b used app-a's session: %d", r ? r->status : 0);
+    if (r) fmcp_http_response_free(r);
+    r = t_req(&e, "POST", "/mcp", t_bearer(0, tok), sid, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/list\"}", NULL, NULL);
+    CHECK(r && r->status == 200);
+    if (r) fmcp_http_response_free(r);
+    free(tok); free(ok_tok);
+    t_env_down(&e);
+}
+
 static const char *const plain_calls[] = {
     "{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"tools/call\",\"params\":{\"name\":\"plain_write\",\"arguments\":{}}}",
     "{\"jsonrpc\":\"2.0\",\"id\":12,\"method\":\"resources/read\",\"params\":{\"uri\":\"secret://doc/42\"}}",
@@ -867,6 +927,12 @@ static fmcp_result custom_hook(void *u, const char *method, const char *path, co
 {
     const char *k = fmcp_http_req_header(req, "X-API-Key");
     (void)u; (void)method; (void)path;
+    if (k && strcmp(k, "inject") == 0) {   /* text that would close the quotes */
+        out->status = 401;
+        out->message = "Bad \"key\", scope=\"admin\\";
+        out->error = "e\"x";
+        return FMCP_OK;
+    }
     if (!k || strcmp(k, "sesame") != 0) {
         out->status = 401;
         out->message = "Invalid API key";
@@ -894,6 +960,12 @@ static void test_custom_hook(void)
     CHECK(r && r->status == 401 && t_has(r, "X-Reason", "bad-key") && strstr(r->body, "Invalid API key"));
     if (r) fmcp_http_response_free(r);
     CHECK(strstr(audit_buf, "\"reason\":\"custom\"") != NULL);
+    /* RFC 9110 quoted-strings: the hook's text cannot add auth-params */
+    r = t_req(&e, "POST", "/mcp", NULL, NULL, INIT, "X-API-Key", "inject");
+    CHECKF(r && r->status == 401 && t_has(r, "WWW-Authenticate",
+           "Bearer error=\"e\\\"x\", error_description=\"Bad \\\"key\\\", scope=\\\"admin\\\\\", resource_metadata=\""),
+           "%s", r ? fmcp_http_response_header(r, "WWW-Authenticate") : "-");
+    if (r) fmcp_http_response_free(r);
     {
         fmcp_http_response *ri = t_req(&e, "POST", "/mcp", NULL, NULL, INIT, "X-API-Key", "sesame");
         CHECK(ri && ri->status == 200);
@@ -922,6 +994,51 @@ static void test_scope_helper(void)
     CHECK(fmcp_auth_authorize(NULL, NULL, FMCP_ITEM_TOOL, "x", NULL) == FMCP_OK);
 }
 
+/* Configuration that cannot work fails at creation, with a text saying what to do. */
+static void test_create_checks(void)
+{
+    fmcp_auth_desc ad;
+    fmcp_auth *a = NULL;
+    const char *why = NULL, *keys[1];
+    char *jwks;
+    if (!t_keys() || !(jwks = t_jwks(1, 0))) { CHECK(0); return; }
+    memset(&ad, 0, sizeof ad);
+    keys[0] = jwks;
+    ad.keys = keys; ad.key_count = 1; ad.no_audit = 1; ad.problem = &why;
+    /* no audience: refused unless explicitly waived */
+    CHECK(fmcp_auth_create(&ad, &a) == FMCP_ERR_INVALID_ARG && a == NULL);
+    CHECKF(why && strstr(why, "allow_any_audience"), "%s", why ? why : "(none)");
+    ad.allow_any_audience = 1;
+    CHECK_OK(fmcp_auth_create(&ad, &a));
+    CHECK(why == NULL);
+    fmcp_auth_free(a); a = NULL;
+    ad.allow_any_audience = 0; ad.audiences = aud1; ad.audience_count = 1;
+    CHECK_OK(fmcp_auth_create(&ad, &a));
+    fmcp_auth_free(a); a = NULL;
+    /* https JWKS without a TLS transport: every request would get 503 */
+    ad.keys = NULL; ad.key_count = 0;
+    ad.jwks_url = "HTTPS://idp.example/jwks.json";
+    CHECK(fmcp_auth_create(&ad, &a) == FMCP_ERR_UNSUPPORTED && a == NULL);
+    CHECKF(why && strstr(why, "jwks_transport") && strstr(why, "FASTMCP_WITH_BEARSSL"), "%s", why ? why : "(none)");
+    ad.jwks_url = "ftp://idp.example/jwks.json";
+    CHECK(fmcp_auth_create(&ad, &a) == FMCP_ERR_INVALID_ARG && why);
+    /* static keys with no usable key, and an empty set */
+    ad.jwks_url = NULL;
+    keys[0] = "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AA\",\"y\":\"AA\"}]}";
+    ad.keys = keys; ad.key_count = 1;
+    CHECK(fmcp_auth_create(&ad, &a) == FMCP_ERR_BAD_KEY && why && strstr(why, "RS256"));
+    keys[0] = "{\"keys\":[]}";
+    CHECK(fmcp_auth_create(&ad, &a) == FMCP_ERR_BAD_KEY && why);
+    /* nothing at all */
+    ad.keys = NULL; ad.key_count = 0;
+    CHECK(fmcp_auth_create(&ad, &a) == FMCP_ERR_INVALID_ARG && why && strstr(why, "jwks_url"));
+    /* a custom hook checks tokens itself: no audience needed */
+    ad.authenticate = custom_hook; ad.audiences = NULL; ad.audience_count = 0;
+    CHECK_OK(fmcp_auth_create(&ad, &a));
+    fmcp_auth_free(a);
+    free(jwks);
+}
+
 static void test_alloc_sweep(void)
 {
     const char *keys[1];
@@ -940,6 +1057,12 @@ static void test_alloc_sweep(void)
     ad.required_scopes = sc; ad.required_scope_count = 2;
     ad.resource = "http://x/mcp"; ad.resource_name = "n"; ad.rate_per_second = 5;
     ad.jwks_url = "http://127.0.0.1:1/jwks";   /* no loop: never fetched */
+    ad.audiences = aud1; ad.audience_count = 1;
+    {
+        fmcp_auth *a = NULL;
+        CHECK_OK(fmcp_auth_create(&ad, &a));   /* the sweep below ends on a success */
+        fmcp_auth_free(a);
+    }
     T_ALLOC_SWEEP({ fmcp_auth *a = NULL; t_rc = fmcp_auth_create(&ad, &a); fmcp_auth_free(a); });
     memset(&sd, 0, sizeof sd);
     sd.name = "s"; sd.version = "1"; sd.workers = -1;
@@ -977,11 +1100,13 @@ int main(void)
     T_RUN(test_token_cache);
     T_RUN(test_item_scopes);
     T_RUN(test_plain_items);
+    T_RUN(test_scp_items);
     T_RUN(test_engine_observer);
     T_RUN(test_rate_limit);
     T_RUN(test_jwks_url);
     T_RUN(test_jwks_unavailable);
     T_RUN(test_custom_hook);
+    T_RUN(test_create_checks);
     T_RUN(test_alloc_sweep);
     fmcp_wipe(&k1, sizeof k1);
     fmcp_wipe(&k2, sizeof k2);

@@ -473,6 +473,11 @@ static void test_bad_requests(void)
     CHECK_EQ_INT(t_roundtrip(&s, "GET  / HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
     CHECK_EQ_INT(t_roundtrip(&s, "G(T / HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
     CHECK_EQ_INT(t_roundtrip(&s, "GET / HTTP/2.0\r\nHost: x\r\n\r\n"), 505);
+    /* request-target forms (found by fuzz_http): only "/...", "*" and "scheme://..." */
+    CHECK_EQ_INT(t_roundtrip(&s, "GET .sse HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
+    CHECK_EQ_INT(t_roundtrip(&s, "CONNECT x:443 HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
+    CHECK_EQ_INT(t_roundtrip(&s, "OPTIONS *x HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
+    CHECK_EQ_INT(t_roundtrip(&s, "GET a/b HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
     CHECK_EQ_INT(t_roundtrip(&s, "GET / HTTP/1.1\r\n\r\n"), 400);                 /* no Host */
     CHECK_EQ_INT(t_roundtrip(&s, "GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n"), 400);
     CHECK_EQ_INT(t_roundtrip(&s, "GET / HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n"), 400);
@@ -483,6 +488,16 @@ static void test_bad_requests(void)
     CHECK_EQ_INT(t_roundtrip(&s, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n"), 501);
     CHECK_EQ_INT(t_roundtrip(&s, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n0\r\n\r\n"), 400);
     CHECK_EQ_INT(t_roundtrip(&s, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n"), 400);
+    {   /* bare LF anywhere in chunked framing is refused (CRLF only) */
+        static const char *const lf[] = { "3\nabc\r\n0\r\n\r\n", "3\r\nabc\n0\r\n\r\n", "3;e=1\nabc\r\n0\r\n\r\n",
+                                          "3\r\nabc\r\n0\n\r\n", "3\r\nabc\r\n0\r\n\n", "3\r\nabc\r\n0\r\nT: 1\n\r\n" };
+        char req[200];
+        size_t i;
+        for (i = 0; i < sizeof lf / sizeof lf[0]; i++) {
+            snprintf(req, sizeof req, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n%s", lf[i]);
+            CHECKF(t_roundtrip(&s, req) == 400, "bare LF case %d accepted", (int)i);
+        }
+    }
     CHECK_EQ_INT(t_roundtrip(&s, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n"), 413);
     CHECK(strstr(t_head, "Connection: close") != NULL);
     {
@@ -559,6 +574,71 @@ static void test_timeouts(void)
     close(fd);
     t_stop(&s);
     fmcp_set_hooks(NULL);
+}
+
+/* Heads and bodies have deadlines and a minimum rate: a peer trickling bytes
+ * gains no time (it used to restart the body's idle timer with every byte). */
+static void test_slow_peers(void)
+{
+    t_srv s;
+    fmcp_http_server_desc d;
+    int fd, i;
+    memset(&d, 0, sizeof d);
+    d.min_rate = 100; d.rate_grace_ms = 1000; d.body_timeout_ms = 4000;
+    t_use_clock();
+    if (t_start(&s, "127.0.0.1", &d, NULL) != 0) { fmcp_set_hooks(NULL); T_SKIP("cannot listen"); }
+    /* a body trickling one byte every 400 ms: 408 once below 100 B/s after the grace period */
+    fd = t_connect(s.port, 0);
+    t_reset(&t_in);
+    t_sends(s.loop, fd, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n");
+    for (i = 0; i < 3; i++) {   /* 1.2 s, 3 bytes: still inside the grace period + 30 ms */
+        t_sends(s.loop, fd, "a");
+        fmcp_http_step(s.loop, 0); fmcp_http_step(s.loop, 0);
+        t_clock_offset += 400;
+    }
+    fmcp_http_step(s.loop, 0);
+    t_sends(s.loop, fd, "a");   /* progress, but far too slow */
+    CHECKF(t_response(s.loop, fd, &t_in, t_body, sizeof t_body, NULL, 0) == 408, "trickled body not refused");
+    close(fd);
+    /* a steady body that is fast enough but exceeds the total deadline */
+    fd = t_connect(s.port, 0);
+    t_reset(&t_in);
+    t_sends(s.loop, fd, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
+    for (i = 0; i < 9; i++) {   /* 500 bytes per 500 ms = 1000 B/s, 4.5 s */
+        char chunk[500];
+        memset(chunk, 'b', sizeof chunk);
+        t_send(s.loop, fd, chunk, sizeof chunk);
+        fmcp_http_step(s.loop, 0); fmcp_http_step(s.loop, 0);
+        t_clock_offset += 500;
+    }
+    CHECKF(t_response(s.loop, fd, &t_in, t_body, sizeof t_body, NULL, 0) == 408, "body past its deadline not refused");
+    close(fd);
+    /* a head trickling in: the same rate rule (its deadline is 10 s) */
+    fd = t_connect(s.port, 0);
+    t_reset(&t_in);
+    t_sends(s.loop, fd, "GET / HTTP/1.1\r\nHo");
+    fmcp_http_step(s.loop, 0); fmcp_http_step(s.loop, 0);
+    t_clock_offset += 1300;   /* 18 bytes: 180 ms of credit after 1 s of grace */
+    CHECKF(t_response(s.loop, fd, &t_in, t_body, sizeof t_body, NULL, 0) == 408, "trickled head not refused");
+    close(fd);
+    /* a normal request still works */
+    CHECK_EQ_INT(t_roundtrip(&s, "POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"), 200);
+    t_stop(&s);
+    fmcp_set_hooks(NULL);
+}
+
+static void test_addr_kind(void)
+{
+    static const char *const lo[] = { "127.0.0.1", "127.1.2.3", "::1", "[::1]", "::ffff:127.0.0.1", "[::ffff:127.9.9.9]",
+                                      "0:0:0:0:0:0:0:1", "localhost", "LocalHost", NULL };
+    static const char *const any[] = { "0.0.0.0", "::", "[::]", "::ffff:0.0.0.0", "", NULL };
+    static const char *const other[] = { "10.0.0.1", "128.0.0.1", "::2", "::ffff:10.0.0.1", "fe80::1", "127.0.0.1.example",
+                                         "localhost.evil", "1::", NULL };
+    size_t i;
+    CHECK(fmcp_http_addr_kind(NULL) == FMCP_HTTP_ADDR_LOOPBACK);
+    for (i = 0; lo[i]; i++) CHECKF(fmcp_http_addr_kind(lo[i]) == FMCP_HTTP_ADDR_LOOPBACK, "%s", lo[i]);
+    for (i = 0; any[i]; i++) CHECKF(fmcp_http_addr_kind(any[i]) == FMCP_HTTP_ADDR_ANY, "%s", any[i]);
+    for (i = 0; other[i]; i++) CHECKF(fmcp_http_addr_kind(other[i]) == FMCP_HTTP_ADDR_OTHER, "%s", other[i]);
 }
 
 static void test_max_connections(void)
@@ -854,6 +934,54 @@ static fmcp_result t_fetch_on(fmcp_http_loop *l, fmcp_http_client_req *q, t_fetc
     if (r != FMCP_OK) return r;
     while (!f->done && t_real_ms() < end) fmcp_http_step(l, 5);
     return f->done ? f->rc : FMCP_ERR_TIMEOUT;
+}
+
+/* A peer of our own that answers 100 Continue before the response: the
+ * client skips the interim answer (it read the freed head; fuzz_http found it). */
+static void test_client_interim(void)
+{
+    struct sockaddr_in sa;
+    socklen_t sl = sizeof sa;
+    fmcp_http_loop *l = NULL;
+    fmcp_http_client_req q;
+    t_fetch f;
+    char url[128], buf[2048];
+    int ls, fd = -1, i;
+    static const char answer[] = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n"
+                                 "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    ls = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET; sa.sin_addr.s_addr = htonl(0x7f000001);
+    if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(ls, 1) != 0 ||
+        getsockname(ls, (struct sockaddr *)&sa, &sl) != 0) { if (ls >= 0) close(ls); T_SKIP("cannot listen"); }
+    fcntl(ls, F_SETFL, fcntl(ls, F_GETFL, 0) | O_NONBLOCK);
+    buf[0] = 0;
+    CHECK_OK(fmcp_http_loop_new(NULL, &l));
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/x", (unsigned)ntohs(sa.sin_port));
+    memset(&q, 0, sizeof q);
+    q.url = url;
+    memset(&f, 0, sizeof f);
+    CHECK_OK(fmcp_http_fetch_async(l, &q, t_fetch_cb, &f, NULL));
+    for (i = 0; i < 200 && fd < 0; i++) {
+        fmcp_http_step(l, 5);
+        fd = accept(ls, NULL, NULL);   /* the client connected during a step */
+    }
+    CHECK(fd >= 0);
+    if (fd >= 0) {
+        for (i = 0; i < 200 && !strstr(buf, "\r\n\r\n"); i++) {   /* the request head */
+            ssize_t n;
+            fmcp_http_step(l, 5);
+            n = recv(fd, buf, sizeof buf - 1, MSG_DONTWAIT);
+            buf[n > 0 ? n : 0] = 0;
+        }
+        CHECK(send(fd, answer, sizeof answer - 1, 0) == (ssize_t)(sizeof answer - 1));
+        for (i = 0; i < 400 && !f.done; i++) fmcp_http_step(l, 5);
+        CHECK(f.done && f.rc == FMCP_OK && f.res && f.res->status == 200);
+        if (f.res) { CHECK_STR(f.res->body, "ok"); fmcp_http_response_free(f.res); }
+        close(fd);
+    }
+    close(ls);
+    fmcp_http_loop_free(l);
 }
 
 static void test_client_async(void)
@@ -1353,6 +1481,8 @@ int main(void)
     T_RUN(test_streamed_response);
     T_RUN(test_bad_requests);
     T_RUN(test_timeouts);
+    T_RUN(test_slow_peers);
+    T_RUN(test_addr_kind);
     T_RUN(test_max_connections);
     T_RUN(test_stalled_client);
     T_RUN(test_peer_close);
@@ -1361,6 +1491,7 @@ int main(void)
     T_RUN(test_respond_oom_finishes);
     T_RUN(test_graceful_shutdown);
     T_RUN(test_client_async);
+    T_RUN(test_client_interim);
     T_RUN(test_client_cancel);
     T_RUN(test_client_blocking);
     T_RUN(test_ipv6);

@@ -83,6 +83,7 @@ static fmcp_jwt_verifier *t_verifier(const char *key, fmcp_jwt_verifier_desc *d)
     fmcp_result r;
     if (!d) { memset(&dd, 0, sizeof dd); d = &dd; }
     keys[0] = key;
+    if (!d->audience_count) d->allow_any_audience = 1;   /* these tests check other claims */
     d->keys = keys;
     d->key_count = key ? 1 : 0;
     r = fmcp_jwt_verifier_create(d, &v);
@@ -485,7 +486,7 @@ static void test_time_edges(void)
     T_CLAIMS(v, "{}", FMCP_JWT_OK);
     fmcp_jwt_verifier_free(v);
     memset(&d, 0, sizeof d);
-    d.leeway_seconds = FMCP_JWT_MAX_LEEWAY + 1;
+    d.leeway_seconds = FMCP_JWT_MAX_LEEWAY + 1; d.allow_any_audience = 1;
     v = NULL;
     CHECK(fmcp_jwt_verifier_create(&d, &v) == FMCP_ERR_INVALID_ARG && v == NULL);
 }
@@ -520,6 +521,16 @@ static void test_iss_aud_scope(void)
     free(t);
     T_CLAIMS(v, "{\"exp\":1000100,\"iss\":\"https://b\",\"aud\":\"mcp\",\"scp\":[\"read\",\"write\"],\"client_id\":\"c\",\"azp\":\"z\"}", FMCP_JWT_OK);
     T_CLAIMS(v, "{\"exp\":1000100,\"iss\":\"https://b\",\"aud\":\"mcp\",\"scp\":\"read write\"}", FMCP_JWT_OK);
+    /* scp array items are whole scope-tokens: "read write" is one bad item, never two scopes */
+    T_CLAIMS(v, "{\"exp\":1000100,\"iss\":\"https://b\",\"aud\":\"mcp\",\"scp\":[\"read write\"]}", FMCP_JWT_INSUFFICIENT_SCOPE);
+    T_CLAIMS(v, "{\"exp\":1000100,\"iss\":\"https://b\",\"aud\":\"mcp\",\"scp\":[\"read\",\"x write\"]}", FMCP_JWT_INSUFFICIENT_SCOPE);
+    t = t_sign("{\"alg\":\"RS256\"}", "{\"exp\":1000100,\"iss\":\"https://b\",\"aud\":\"mcp\","
+               "\"scp\":[\"read admin\",\"write\",\"\",\"a\\tb\",\"read\"]}");
+    CHECK_OK(fmcp_jwt_verify(v, t, strlen(t), &r));
+    CHECK_EQ_INT(r.claims.scope_count, 2);   /* the bad items are skipped, not split */
+    if (r.claims.scope_count == 2) { CHECK_STR(r.claims.scopes[0], "write"); CHECK_STR(r.claims.scopes[1], "read"); }
+    fmcp_jwt_verdict_free(&r);
+    free(t);
     T_CLAIMS(v, "{\"exp\":1000100,\"iss\":\"https://c\",\"aud\":\"mcp\",\"scope\":\"read write\"}", FMCP_JWT_BAD_ISSUER);
     T_CLAIMS(v, "{\"exp\":1000100,\"iss\":\"https://a/\",\"aud\":\"mcp\",\"scope\":\"read write\"}", FMCP_JWT_BAD_ISSUER);
     T_CLAIMS(v, "{\"exp\":1000100,\"aud\":\"mcp\",\"scope\":\"read write\"}", FMCP_JWT_BAD_ISSUER);
@@ -577,10 +588,24 @@ static void test_config(void)
     fmcp_jwt_verifier_desc d;
     fmcp_jwt_verifier *v = NULL;
     fmcp_jwt_keyset *ks;
+    const char *why = NULL, *aud[] = { "mcp" };
     if (!t_load_a()) T_SKIP("vectors absent");
     memset(&d, 0, sizeof d);
+    d.problem = &why;
+    /* audience is required unless explicitly waived (or a plain JWS) */
+    CHECK(fmcp_jwt_verifier_create(&d, &v) == FMCP_ERR_INVALID_ARG && v == NULL);
+    CHECK(why && strstr(why, "allow_any_audience") && strstr(why, "audiences"));
+    d.plain_jws = 1;
+    CHECK_OK(fmcp_jwt_verifier_create(&d, &v));
+    CHECK(why == NULL);
+    fmcp_jwt_verifier_free(v);
+    d.plain_jws = 0; d.audiences = aud; d.audience_count = 1;
+    CHECK_OK(fmcp_jwt_verifier_create(&d, &v));
+    fmcp_jwt_verifier_free(v);
+    d.audiences = NULL; d.audience_count = 0; d.allow_any_audience = 1;
     d.algorithms = algs_bad; d.algorithm_count = 1;
     CHECK(fmcp_jwt_verifier_create(&d, &v) == FMCP_ERR_UNSUPPORTED);
+    CHECK(why && strstr(why, "RS256"));
     d.algorithms = algs_none;
     CHECK(fmcp_jwt_verifier_create(&d, &v) == FMCP_ERR_UNSUPPORTED);
     d.algorithms = algs_ok;
@@ -590,8 +615,12 @@ static void test_config(void)
     keys[0] = "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\"}]}";
     d.keys = keys; d.key_count = 1;
     CHECK(fmcp_jwt_verifier_create(&d, &v) == FMCP_ERR_BAD_KEY);
+    CHECK(why && strstr(why, "no usable key"));
+    keys[0] = "{\"keys\":[]}";   /* an empty set fails at creation, not on every request */
+    CHECK(fmcp_jwt_verifier_create(&d, &v) == FMCP_ERR_BAD_KEY && why);
     keys[0] = "not a key";
     CHECK(fmcp_jwt_verifier_create(&d, &v) != FMCP_OK);
+    CHECK(why != NULL);
     keys[0] = "{\"keys\":{}}";
     CHECK(fmcp_jwt_verifier_create(&d, &v) != FMCP_OK);
     CHECK(fmcp_jwt_verifier_create(NULL, &v) == FMCP_ERR_INVALID_ARG);

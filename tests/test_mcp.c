@@ -851,6 +851,21 @@ static void test_resources(void)
     CHECK_EQ_INT(ji(v, "error.code"), -32002);
     v = rpc(&e, REQ("6", "resources/read", "{\"uri\":\"test://template//data\"}"));
     CHECK_EQ_INT(ji(v, "error.code"), -32002);
+    {   /* a variable never decodes to a path: %2F, %5C and dot-segments do not match */
+        static const char *const bad[] = { "..%2F..%2Fetc", "a%2fb", "a%5Cb", "..", ".", "%2E%2E", ".%2e" };
+        char req[256];
+        size_t i;
+        for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            snprintf(req, sizeof req, "{\"jsonrpc\":\"2.0\",\"id\":60,\"method\":\"resources/read\","
+                     "\"params\":{\"uri\":\"test://template/%s/data\"}}", bad[i]);
+            v = rpc(&e, req);
+            CHECKF(ji(v, "error.code") == -32002, "%s reached the handler", bad[i]);
+        }
+        v = rpc(&e, REQ("61", "resources/read", "{\"uri\":\"test://template/..a/data\"}"));
+        CHECK_STR(js(v, "result.contents.0.text"), "id=..a");
+        v = rpc(&e, REQ("62", "resources/read", "{\"uri\":\"test://template/v1.2%3A3/data\"}"));
+        CHECK_STR(js(v, "result.contents.0.text"), "id=v1.2:3");
+    }
     v = rpc(&e, REQ("7", "resources/read", "{\"uri\":\"test://nothing\"}"));
     CHECK_EQ_INT(ji(v, "error.code"), -32002);
     v = rpc(&e, REQ("8", "resources/read", "{\"uri\":\"test://dyn\"}"));

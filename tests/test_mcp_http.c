@@ -732,6 +732,58 @@ static void test_host_origin(void)
     t_stop();
 }
 
+static char t_logged[1024];
+static void t_log(void *u, fmcp_log_level level, const char *msg)
+{
+    (void)u;
+    if (level == FMCP_LOG_WARNING) snprintf(t_logged, sizeof t_logged, "%s", msg);
+}
+
+/* Attach with a server of our own (log sink); 1 when listening. */
+static int t_start_logged(const char *host, const char *const *hosts)
+{
+    fmcp_server_desc sd;
+    fmcp_http_transport_desc d;
+    memset(&sd, 0, sizeof sd);
+    sd.name = "t"; sd.version = "1"; sd.workers = -1; sd.log = t_log;
+    memset(&d, 0, sizeof d);
+    d.host = host; d.allowed_hosts = hosts;
+    t_logged[0] = 0;
+    if (fmcp_server_create(&sd, &S) != FMCP_OK) return 0;
+    if (fmcp_http_loop_new(NULL, &L) != FMCP_OK) { fmcp_server_destroy(S); S = NULL; return 0; }
+    if (fmcp_mcp_http_attach(S, L, &d, &T) != FMCP_OK) {
+        fmcp_http_loop_free(L); fmcp_server_destroy(S); L = NULL; S = NULL; return 0;
+    }
+    PORT = fmcp_mcp_http_port(T);
+    return 1;
+}
+
+/* Loopback is an address, not a spelling; an open bind without lists warns. */
+static void test_bind_checks(void)
+{
+    static const char *const hosts[] = { "mcp.example", NULL };
+    tconn c;
+    char line[512];
+    if (!t_start_logged("0.0.0.0", NULL)) T_SKIP("cannot listen on 0.0.0.0");
+    CHECKF(strstr(t_logged, "WARNING") && strstr(t_logged, "all interfaces") && strstr(t_logged, "allowed_hosts"),
+           "no start-up warning: \"%s\"", t_logged);
+    t_stop();
+    if (!t_start_logged("0.0.0.0", hosts)) T_SKIP("cannot listen on 0.0.0.0");
+    CHECK(t_logged[0] == 0);   /* allow-lists given: checked, nothing to warn about */
+    t_stop();
+    /* an IPv4-mapped loopback bind gets the loopback protection */
+    if (!t_start_logged("::ffff:127.0.0.1", NULL)) T_SKIP("cannot listen on ::ffff:127.0.0.1");
+    CHECK(t_logged[0] == 0);
+    CHECK(c_open(&c));
+    snprintf(line, sizeof line, "POST /mcp HTTP/1.1\r\nHost: evil.example\r\n" ACCEPT_BOTH CT_JSON
+             "Content-Length: %u\r\n\r\n%s", (unsigned)strlen(INIT_BODY), INIT_BODY);
+    CHECK(write(c.fd, line, strlen(line)) == (long)strlen(line));
+    c_wait_complete(&c);
+    CHECKF(c_status(&c) == 421, "Host not checked on a ::ffff:127.0.0.1 bind: %d", c_status(&c));
+    c_close(&c);
+    t_stop();
+}
+
 static void test_cors(void)
 {
     tconn c;
@@ -798,8 +850,60 @@ static fmcp_result t_auth(void *u, const char *method, const char *path, const f
         return FMCP_OK;
     }
     r->has_info = 1;
-    r->info.subject = a + 7;
+    /* "Bearer cid:X": a client_id and no subject; "Bearer tok:X": only a token */
+    if (strncmp(a + 7, "cid:", 4) == 0) r->info.client_id = a + 11;
+    else if (strncmp(a + 7, "tok:", 4) == 0) r->info.token = a + 11;
+    else r->info.subject = a + 7;
     return FMCP_OK;
+}
+
+/* Sessions are bound to the full identity, also without a subject, and the
+ * legacy /messages endpoint checks the owner like Streamable HTTP does. */
+static void test_session_owner(void)
+{
+    static const char *const who[][2] = { { "cid:A", "cid:B" }, { "tok:1", "tok:2" }, { "alice", "cid:alice" } };
+    tconn c, g;
+    char sid[64], h[512], url[128];
+    const char *p;
+    fmcp_http_transport_desc d;
+    fmcp_auth_info ai, bi;
+    char pa[FMCP_PRINCIPAL_SIZE], pb[FMCP_PRINCIPAL_SIZE];
+    size_t i, n;
+    memset(&ai, 0, sizeof ai); memset(&bi, 0, sizeof bi);
+    CHECK(!fmcp_auth_info_principal(NULL, pa) && !pa[0] && !fmcp_auth_info_principal(&ai, pa));
+    ai.subject = "s"; ai.issuer = "https://a"; bi.subject = "s"; bi.issuer = "https://b";
+    CHECK(fmcp_auth_info_principal(&ai, pa) && fmcp_auth_info_principal(&bi, pb) && strlen(pa) == 64 && strcmp(pa, pb) != 0);
+    ai.issuer = "https://as"; bi.issuer = "https://a"; bi.subject = "ss";   /* field boundaries count */
+    CHECK(fmcp_auth_info_principal(&ai, pa) && fmcp_auth_info_principal(&bi, pb) && strcmp(pa, pb) != 0);
+    memset(&d, 0, sizeof d);
+    d.authenticate = t_auth;
+    if (!t_start(&d, NULL)) T_SKIP("cannot listen on 127.0.0.1");
+    for (i = 0; i < 3; i++) {
+        snprintf(h, sizeof h, ACCEPT_BOTH CT_JSON "Authorization: Bearer %s\r\n", who[i][0]);
+        CHECK_EQ_INT(t_req(&c, "POST", "/mcp", h, INIT_BODY), 200);
+        CHECK(c_header(&c, "Mcp-Session-Id", sid, sizeof sid) != NULL);
+        snprintf(h, sizeof h, ACCEPT_BOTH CT_JSON "Mcp-Session-Id: %s\r\nAuthorization: Bearer %s\r\n", sid, who[i][0]);
+        CHECK_EQ_INT(t_req(&c, "POST", "/mcp", h, INITED_BODY), 202);
+        snprintf(h, sizeof h, ACCEPT_BOTH CT_JSON "Mcp-Session-Id: %s\r\nAuthorization: Bearer %s\r\n", sid, who[i][1]);
+        CHECKF(t_req(&c, "POST", "/mcp", h, CALL("text")) == 404, "%s used %s's session", who[i][1], who[i][0]);
+        snprintf(h, sizeof h, ACCEPT_BOTH CT_JSON "Mcp-Session-Id: %s\r\nAuthorization: Bearer %s\r\n", sid, who[i][0]);
+        CHECK_EQ_INT(t_req(&c, "POST", "/mcp", h, CALL("text")), 200);
+    }
+    /* legacy HTTP+SSE: the message endpoint checks the owner too */
+    CHECK(c_open(&g));
+    c_send(&g, "GET", "/sse", "Accept: text/event-stream\r\nAuthorization: Bearer alice\r\n", NULL);
+    CHECK(c_wait_for(&g, "event: endpoint\n"));
+    p = strstr(g.buf, "event: endpoint\ndata: ");
+    if (!p) { CHECK(0); c_close(&g); t_stop(); return; }
+    p += strlen("event: endpoint\ndata: ");
+    n = strcspn(p, "\n");
+    memcpy(url, p, n < 127 ? n : 127); url[n < 127 ? n : 127] = 0;
+    CHECKF(t_req(&c, "POST", url, CT_JSON "Authorization: Bearer mallory\r\n", INIT_BODY) == 404,
+           "another user posted into alice's legacy session");
+    CHECK_EQ_INT(t_req(&c, "POST", url, CT_JSON "Authorization: Bearer alice\r\n", INIT_BODY), 202);
+    CHECK(c_wait_for(&g, "\"protocolVersion\""));
+    c_close(&g);
+    t_stop();
 }
 
 static void test_auth_hook(void)
@@ -1030,8 +1134,10 @@ int main(void)
     T_RUN(test_stateless);
     T_RUN(test_json_only_and_disabled_get);
     T_RUN(test_host_origin);
+    T_RUN(test_bind_checks);
     T_RUN(test_cors);
     T_RUN(test_legacy_sse);
+    T_RUN(test_session_owner);
     T_RUN(test_auth_hook);
     T_RUN(test_worker_threads);
     T_RUN(test_modern_requests);

@@ -66,6 +66,11 @@ static void test_www_authenticate(void)
     CHECK(fmcp_oauth_parse_www_authenticate("Bearer scope=\"a\" junk", &c) == FMCP_ERR_PARSE);
     CHECK(fmcp_oauth_parse_www_authenticate("=Bearer", &c) == FMCP_ERR_PARSE);
     CHECK(fmcp_oauth_parse_www_authenticate("Bearer scope=@", &c) == FMCP_ERR_PARSE);
+    /* controls inside a quoted-string (found by fuzz_http): refused, escaped or not */
+    CHECK(fmcp_oauth_parse_www_authenticate("Bearer error_description=\"a\r\nb\"", &c) == FMCP_ERR_PARSE);
+    CHECK(fmcp_oauth_parse_www_authenticate("Bearer scope=\"a\\\nb\"", &c) == FMCP_ERR_PARSE);
+    CHECK(fmcp_oauth_parse_www_authenticate("Bearer scope=\"a\x7f\"", &c) == FMCP_ERR_PARSE);
+    CHECK_OK(fmcp_oauth_parse_www_authenticate("Bearer error_description=\"a\tb\"", &c));
     CHECK(fmcp_oauth_parse_www_authenticate(NULL, &c) == FMCP_ERR_INVALID_ARG);
     /* a value larger than its field; the description is only cut */
     memset(big, 'a', sizeof big);

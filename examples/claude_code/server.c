@@ -11,7 +11,7 @@
  * Environment
  *   BEARER_TOKEN          the RS256 JWT (required)
  *   JWT_ISSUER            required "iss" (recommended)
- *   JWT_AUDIENCE          required "aud" (recommended)
+ *   JWT_AUDIENCE          required "aud" (required; JWT_ALLOW_ANY_AUDIENCE=1 waives it)
  *   JWT_REQUIRED_SCOPES   space separated scopes the token must carry
  *   JWT_LEEWAY_SECONDS    clock skew allowed on exp/nbf/iat (default 60, 0 = none)
  *   and exactly one key source:
@@ -146,6 +146,7 @@ static int verify_token(identity *id, const char *keys)
     const char *token = getenv("BEARER_TOKEN"), *iss = getenv("JWT_ISSUER"), *aud = getenv("JWT_AUDIENCE");
     const char *req_env = getenv("JWT_REQUIRED_SCOPES"), *required[MAX_SCOPES];
     char req_buf[1024] = "";
+    const char *problem = NULL;
     fmcp_jwt_verifier_desc d;
     fmcp_result r;
     size_t i, n;
@@ -155,6 +156,11 @@ static int verify_token(identity *id, const char *keys)
     d.key_count = 1;
     if (iss && *iss) { d.issuers = &iss; d.issuer_count = 1; }
     if (aud && *aud) { d.audiences = &aud; d.audience_count = 1; }
+    else if (getenv("JWT_ALLOW_ANY_AUDIENCE") && strcmp(getenv("JWT_ALLOW_ANY_AUDIENCE"), "1") == 0)
+        d.allow_any_audience = 1;
+    else return refuse("JWT_AUDIENCE is not set", "a token minted for another API would pass; "
+                       "set it, or JWT_ALLOW_ANY_AUDIENCE=1 to accept any audience");
+    d.problem = &problem;
     if (req_env) snprintf(req_buf, sizeof req_buf, "%s", req_env);
     id->leeway = getenv("JWT_LEEWAY_SECONDS") ? atol(getenv("JWT_LEEWAY_SECONDS")) : FMCP_JWT_DEFAULT_LEEWAY;
     if (id->leeway < 0 || id->leeway > FMCP_JWT_MAX_LEEWAY) return refuse("JWT_LEEWAY_SECONDS must be 0 to 86400", NULL);
@@ -162,7 +168,7 @@ static int verify_token(identity *id, const char *keys)
     d.required_scopes = required;
     d.required_scope_count = split_words(req_buf, required, MAX_SCOPES);
     if ((r = fmcp_jwt_verifier_create(&d, &id->verifier)) != FMCP_OK)
-        return refuse("the configured key is not a usable RS256 public key", fmcp_result_str(r));
+        return refuse("the configured key is not a usable RS256 public key", problem ? problem : fmcp_result_str(r));
     if (fmcp_jwt_verify(id->verifier, token, strlen(token), &id->verdict) != FMCP_OK) {
         char why[160];
         snprintf(why, sizeof why, "%s (%s)", fmcp_jwt_error_name(id->verdict.error), id->verdict.description);

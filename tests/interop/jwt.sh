@@ -51,10 +51,14 @@ if command -v openssl >/dev/null 2>&1; then
   printf '%s.%s' "$h" "$p" >"$T/in2"
   s=$(openssl dgst -sha256 -sign "$T/k/private.pem" "$T/in2" | b64url)
   check "fmcp verify accepts an openssl-signed token (JWKS)" sh -c "'$FMCP' verify --jwks '$T/k/jwks.json' --iss https://iss.test --aud mcp --scope read '$h.$p.$s' | grep -q '\"sub\":\"bob\"'"
-  check "fmcp verify accepts an openssl-signed token (PEM)" "$FMCP" verify --pem "$T/k/public.pem" "$h.$p.$s"
+  check "fmcp verify accepts an openssl-signed token (PEM)" "$FMCP" verify --any-aud --pem "$T/k/public.pem" "$h.$p.$s"
   p2=$(printf '{"sub":"eve","iss":"https://iss.test","aud":"mcp","scope":"read","exp":%s}' $((now + 300)) | b64url)
-  check "fmcp verify refuses a tampered openssl token" sh -c "! '$FMCP' verify --pem '$T/k/public.pem' '$h.$p2.$s' 2>'$T/err' && grep -q bad_signature '$T/err'"
-  check "fmcp verify refuses a missing scope (insufficient_scope)" sh -c "! '$FMCP' verify --pem '$T/k/public.pem' --scope admin '$h.$p.$s' 2>'$T/err' && grep -q insufficient_scope '$T/err'"
+  check "fmcp verify refuses a tampered openssl token" sh -c "! '$FMCP' verify --any-aud --pem '$T/k/public.pem' '$h.$p2.$s' 2>'$T/err' && grep -q bad_signature '$T/err'"
+  check "fmcp verify needs --aud or --any-aud" sh -c "! '$FMCP' verify --pem '$T/k/public.pem' '$h.$p.$s' 2>'$T/err' && grep -q any-aud '$T/err'"
+  p3=$(printf '{"sub":"bob","aud":"mcp","scp":["read admin"],"exp":%s}' $((now + 300)) | b64url)
+  s3=$(printf '%s.%s' "$h" "$p3" | openssl dgst -sha256 -sign "$T/k/private.pem" | b64url)
+  check "fmcp verify: an scp item \"read admin\" grants no admin" sh -c "! '$FMCP' verify --pem '$T/k/public.pem' --aud mcp --scope admin '$h.$p3.$s3' 2>'$T/err' && grep -q insufficient_scope '$T/err'"
+  check "fmcp verify refuses a missing scope (insufficient_scope)" sh -c "! '$FMCP' verify --any-aud --pem '$T/k/public.pem' --scope admin '$h.$p.$s' 2>'$T/err' && grep -q insufficient_scope '$T/err'"
 else
   skip "openssl checks: openssl not installed"
 fi
@@ -81,13 +85,13 @@ node $PEER keypair "$T/j" jose-kid || { bad "jose keypair"; finish; }
 claims=$(printf '{"sub":"carol","iss":"https://jose.test","aud":["x","mcp"],"scp":["read","write"],"iat":%s,"exp":%s}' "$now" $((now + 300)))
 jtok=$(node $PEER sign "$T/j/private.pem" jose-kid "$claims")
 check "fmcp verify accepts a jose token with jose's JWKS" sh -c "'$FMCP' verify --jwks '$T/j/jwks.json' --iss https://jose.test --aud mcp --scope write '$jtok' | grep -q '\"sub\":\"carol\"'"
-check "fmcp verify accepts a jose token with its PEM key (kid ignored)" "$FMCP" verify --pem "$T/j/private.pem" "$jtok"
+check "fmcp verify accepts a jose token with its PEM key (kid ignored)" "$FMCP" verify --any-aud --pem "$T/j/private.pem" "$jtok"
 check "fmcp verify refuses a jose token for another audience" sh -c "! '$FMCP' verify --jwks '$T/j/jwks.json' --aud nope '$jtok' 2>'$T/err' && grep -q bad_audience '$T/err'"
-check "fmcp verify refuses a jose token against fmcp's key" sh -c "! '$FMCP' verify --jwks '$T/k/jwks.json' '$jtok' 2>'$T/err' && grep -q unknown_kid '$T/err'"
+check "fmcp verify refuses a jose token against fmcp's key" sh -c "! '$FMCP' verify --any-aud --jwks '$T/k/jwks.json' '$jtok' 2>'$T/err' && grep -q unknown_kid '$T/err'"
 jtok2=$(node $PEER sign "$T/k/private.pem" test-kid "$claims")
-check "fmcp verify accepts jose signing with fmcp's private.pem" "$FMCP" verify --jwks "$T/k/jwks.json" --iss https://jose.test "$jtok2"
+check "fmcp verify accepts jose signing with fmcp's private.pem" "$FMCP" verify --any-aud --jwks "$T/k/jwks.json" --iss https://jose.test "$jtok2"
 old=$(printf '{"sub":"d","iat":%s,"exp":%s}' $((now - 1000)) $((now - 100)))
 jtok3=$(node $PEER sign "$T/j/private.pem" jose-kid "$old")
-check "fmcp verify refuses an expired jose token" sh -c "! '$FMCP' verify --jwks '$T/j/jwks.json' '$jtok3' 2>'$T/err' && grep -q expired '$T/err'"
-check "fmcp verify accepts it within --leeway" "$FMCP" verify --jwks "$T/j/jwks.json" --leeway 200 "$jtok3"
+check "fmcp verify refuses an expired jose token" sh -c "! '$FMCP' verify --any-aud --jwks '$T/j/jwks.json' '$jtok3' 2>'$T/err' && grep -q expired '$T/err'"
+check "fmcp verify accepts it within --leeway" "$FMCP" verify --any-aud --jwks "$T/j/jwks.json" --leeway 200 "$jtok3"
 finish

@@ -91,6 +91,7 @@ refused "a tampered signature"   "bad_signature"   BEARER_TOKEN="$T_TAMPERED" "$
 refused "another key's token"    "bad_signature"   BEARER_TOKEN="$T_FOREIGN" "$JF"
 refused "an expired token"       "expired"         BEARER_TOKEN="$(tok --sub alice --ttl -300)" "$JF"
 refused "a wrong audience"       "bad_audience"    BEARER_TOKEN="$T_OK" "$JF" JWT_AUDIENCE=someone-else
+refused "no audience configured" "JWT_AUDIENCE is not set" BEARER_TOKEN="$T_OK" "$JF" JWT_AUDIENCE=
 refused "a wrong issuer"         "bad_issuer"      BEARER_TOKEN="$T_OK" "$JF" JWT_ISSUER=https://evil.test
 refused "a missing scope"        "insufficient_scope" BEARER_TOKEN="$T_NONOTE" "$JF" JWT_REQUIRED_SCOPES=notes:read
 refused "no key configured"      "no key"          BEARER_TOKEN="$T_OK"
