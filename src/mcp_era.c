@@ -429,21 +429,11 @@ static void fmcp__era_b64_digest(const uint8_t d[32], char out[44])
     out[n] = 0;
 }
 
-/* Who asked: subject and client id, else the token's hash ("" = nobody). */
-static void fmcp__era_principal(const fmcp_ctx *c, char out[44])
+/* Who asked: the one identity function of the engine (issuer and subject,
+ * else client id, else the token's hash; "" = nobody). */
+static void fmcp__era_principal(const fmcp__mcp_auth *au, char out[FMCP_PRINCIPAL_SIZE])
 {
-    const fmcp_auth_info *a = c->auth ? &c->auth->info : NULL;
-    fmcp_sha256_ctx h;
-    uint8_t d[32];
-    fmcp_sha256_init(&h);
-    if (a) {
-        const char *sub = a->subject ? a->subject : "", *cid = a->client_id ? a->client_id : "";
-        fmcp_sha256_update(&h, sub, strlen(sub) + 1);
-        fmcp_sha256_update(&h, cid, strlen(cid) + 1);
-        if (!*sub && !*cid && a->token) fmcp_sha256_update(&h, a->token, strlen(a->token));
-    }
-    fmcp_sha256_final(&h, d);
-    fmcp__era_b64_digest(d, out);
+    (void)fmcp_auth_info_principal(au ? &au->info : NULL, out);
 }
 
 /* Digest of the arguments as compact JSON (the retry carries the same ones). */
@@ -474,7 +464,7 @@ static fmcp_result fmcp__era_state_open(fmcp_ctx *c, const char *text, size_t le
     const char *dot = (const char *)memchr(text, '.', len);
     unsigned char key[32];
     uint8_t mac[32], got[33];
-    char *payload = NULL, who[44], args[44];
+    char *payload = NULL, who[FMCP_PRINCIPAL_SIZE], args[44];
     size_t plen = 0, glen = 0, cap;
     fmcp_json_parse_options po;
     const fmcp_json *root;
@@ -499,7 +489,7 @@ static fmcp_result fmcp__era_state_open(fmcp_ctx *c, const char *text, size_t le
     fmcp_free(c->s->alloc, payload, cap);
     if (rc != FMCP_OK) return rc == FMCP_ERR_NOMEM ? rc : FMCP_ERR_AUTH;
     root = fmcp_json_root(*out);
-    fmcp__era_principal(c, who);
+    fmcp__era_principal(c->auth, who);
     if ((rc = fmcp__era_args_digest(c, args)) == FMCP_OK &&
         (fmcp_json_get_int(root, "v", 0) != 1 || fmcp_json_get_int(root, "x", 0) < fmcp_time_now() ||
          strcmp(fmcp_json_get_str(root, "p", ""), who) != 0 ||
@@ -645,10 +635,10 @@ static void fmcp__era_payload(fmcp_ctx *c, fmcp_json_writer *w, const char *who,
 static fmcp_result fmcp__era_make_state(fmcp_ctx *c, char **out, size_t *out_cap)
 {
     fmcp_json_writer w;
-    char who[44], args[44], *p;
+    char who[FMCP_PRINCIPAL_SIZE], args[44], *p;
     size_t n;
     fmcp_result rc;
-    fmcp__era_principal(c, who);
+    fmcp__era_principal(c->auth, who);
     if ((rc = fmcp__era_args_digest(c, args)) != FMCP_OK) return rc;
     fmcp_jw_init(&w, c->s->alloc);
     fmcp__era_payload(c, &w, who, args);

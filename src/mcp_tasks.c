@@ -22,7 +22,7 @@ static const char *const fmcp__ts_names[] = { "working", "input_required", "comp
 /* One task as stored. Texts are JSON (NULL = absent), NUL-terminated. */
 typedef struct fmcp__task_rec {
     char id[32];
-    char owner[44];
+    char owner[FMCP_PRINCIPAL_SIZE];
     int status;
     int64_t created, updated;   /* Unix seconds */
     int64_t ttl_ms, poll_ms;
@@ -328,23 +328,6 @@ static void fmcp__tasks_write_ext(fmcp_json_writer *w)
     fmcp_jw_object_end(w);
 }
 
-/* The caller, as requestState binds it: subject and client id, else the token. */
-static void fmcp__tasks_principal(const fmcp__mcp_auth *au, char out[44])
-{
-    fmcp_sha256_ctx h;
-    uint8_t d[32];
-    fmcp_sha256_init(&h);
-    if (au) {
-        const fmcp_auth_info *a = &au->info;
-        const char *sub = a->subject ? a->subject : "", *cid = a->client_id ? a->client_id : "";
-        fmcp_sha256_update(&h, sub, strlen(sub) + 1);
-        fmcp_sha256_update(&h, cid, strlen(cid) + 1);
-        if (!*sub && !*cid && a->token) fmcp_sha256_update(&h, a->token, strlen(a->token));
-    }
-    fmcp_sha256_final(&h, d);
-    fmcp__era_b64_digest(d, out);
-}
-
 /* ---- runs ------------------------------------------------------------------------------------ */
 
 /* Manager lock held. */
@@ -457,11 +440,11 @@ static void fmcp__tasks_ack(fmcp_json_writer *w, const fmcp_json *filter)
 static int fmcp__tasks_follows(const fmcp_ctx *c, const fmcp__task_rec *t)
 {
     const fmcp_json *v = fmcp_json_get(fmcp_json_get(c->params, "notifications"), "taskIds");
-    char who[44];
+    char who[FMCP_PRINCIPAL_SIZE];
     if (c->kind != FMCP__K_LISTEN || c->listen_ended || c->cancelled) return 0;
     for (v = fmcp_json_first(v); v; v = fmcp_json_next(v))
         if (strcmp(fmcp_json_str(v, NULL), t->id) == 0) {
-            fmcp__tasks_principal(c->auth, who);
+            fmcp__era_principal(c->auth, who);
             return strcmp(who, t->owner) == 0;
         }
     return 0;
@@ -548,7 +531,7 @@ static fmcp_result fmcp__tasks_start(fmcp_ctx *c)
     memcpy(run->id, t.id, sizeof t.id);
     run->c = c;
     run->g.pending = 1;   /* never reaches 0: nothing waits on it */
-    fmcp__tasks_principal(c->auth, t.owner);
+    fmcp__era_principal(c->auth, t.owner);
     t.status = FMCP__TS_WORKING;
     t.created = fmcp_time_now();
     t.ttl_ms = m->ttl_ms;
@@ -942,7 +925,7 @@ static void fmcp__tasks_request(fmcp__mcp_req *r, const char *method)
     fmcp_server *srv = r->s->srv;
     struct fmcp__tasks *m = srv->tasks;
     const char *op = method + 6, *id = fmcp_json_get_str(r->params, "taskId", NULL);
-    char who[44];
+    char who[FMCP_PRINCIPAL_SIZE];
     fmcp__task_rec t;
     fmcp_ctx *wake = NULL, *dead = NULL;
     fmcp_result rc;
@@ -958,7 +941,7 @@ static void fmcp__tasks_request(fmcp__mcp_req *r, const char *method)
         fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Invalid params: inputResponses must be an object");
         return;
     }
-    fmcp__tasks_principal(r->au, who);
+    fmcp__era_principal(r->au, who);
     FMCP__LOCK(&m->lock);
     fmcp__tasks_sweep(m, &dead);
     rc = fmcp__trec_load(srv, id, &t);
