@@ -23,6 +23,7 @@ VARIANT_BINS := $(BUILD)/tests/test_http_poll
 VARIANT_BINS += $(BUILD)/tests/test_rsa_noint128 $(BUILD)/san/test_rsa_noint128
 VARIANT_BINS += $(BUILD)/tests/test_json_portable
 VARIANT_BINS += $(BUILD)/tests/test_x25519_noint128 $(BUILD)/san/test_x25519_noint128
+VARIANT_BINS += $(BUILD)/tests/test_ed25519_noint128 $(BUILD)/san/test_ed25519_noint128
 VARIANT_BINS += $(BUILD)/tests/test_mcp_nothreads
 VARIANT_BINS += $(BUILD)/tests/test_mcp_client_nothreads
 VARIANT_BINS += $(BUILD)/tests/test_mcp_client_stdio_nothreads $(BUILD)/san/test_mcp_client_stdio_nothreads
@@ -99,6 +100,14 @@ $(BUILD)/tests/test_x25519_noint128: tests/test_x25519.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
 $(BUILD)/san/test_x25519_noint128: tests/test_x25519.c fastmcp.h tests/test.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
+
+# ed25519 again with the 32-bit field code
+$(BUILD)/tests/test_ed25519_noint128: tests/test_ed25519.c fastmcp.h tests/test.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
+$(BUILD)/san/test_ed25519_noint128: tests/test_ed25519.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
 

@@ -50,7 +50,10 @@
  *   json    strict RFC 8259 parser (DOM) and writer
  *   b64     base64 and base64url, strict decoding
  *   sha256  SHA-256 and HMAC-SHA256, streaming and one-shot
+ *   sha512  SHA-512, SHA-384 and their HMACs, streaming and one-shot
+ *   f25519  (internal) arithmetic mod 2^255 - 19 for x25519 and ed25519
  *   x25519  X25519 key agreement (RFC 7748), constant time; TLS uses it
+ *   ed25519 Ed25519 signatures (RFC 8032): strict verify, constant-time sign
  *   bn      fixed-size bignums, Montgomery arithmetic, Miller-Rabin
  *   rsa     RSA PKCS#1 v1.5 SHA-256 verify/sign (CRT, constant time), keygen
  *   rsakey  RSA keys: DER/PEM (SPKI, PKCS#1, PKCS#8), JWK/JWKS, RFC 7638 thumbprint
@@ -589,6 +592,112 @@ FASTMCP_API void fmcp_hmac_sha256(const void *key, size_t key_len, const void *d
 }
 #endif
 
+/* ===== sha512.h ===== */
+/* ---------------------------------------------------------------------------
+ * sha512: SHA-512 and SHA-384 (FIPS 180-4), HMAC-SHA512/384 (RFC 2104)
+ * ---------------------------------------------------------------------------
+ *
+ *   uint8_t d[FMCP_SHA512_SIZE];
+ *   fmcp_sha512(data, len, d);                     // one shot
+ *   fmcp_sha512_ctx c; fmcp_sha512_init(&c);       // streaming
+ *   fmcp_sha512_update(&c, a, na); fmcp_sha512_update(&c, b, nb);
+ *   fmcp_sha512_final(&c, d);                      // wipes the context
+ *
+ *   uint8_t d384[FMCP_SHA384_SIZE];
+ *   fmcp_sha384_init(&c); fmcp_sha384_update(&c, a, na);
+ *   fmcp_sha384_final(&c, d384);                   // same context type
+ *
+ *   uint8_t mac[FMCP_SHA512_SIZE];
+ *   fmcp_hmac_sha512(key, key_len, msg, msg_len, mac);
+ *   if (!fmcp_ct_equal(mac, received, sizeof mac)) reject();   // never memcmp
+ *
+ * No heap, no global state; portable C with 64-bit words. SHA-384 is SHA-512
+ * with other initial values, cut to 48 bytes, so both share one context
+ * type (fmcp_sha512_ctx) and one compression function. Contexts are plain
+ * values that may be copied. Ed25519 (RFC 8032) hashes with SHA-512.
+ *
+ * fmcp_sha512_init(c) / fmcp_sha384_init(c)
+ *   Starts a new hash in c (any previous contents are overwritten).
+ *
+ * fmcp_sha512_update(c, data, len) / fmcp_sha384_update(c, data, len)
+ *   Appends len bytes; any split of the input gives the same digest. data
+ *   may be NULL when len is 0. The two are the same function.
+ *
+ * fmcp_sha512_final(c, out) / fmcp_sha384_final(c, out)
+ *   Pads, writes the 64-byte (48-byte) digest to out and wipes c. Finish a
+ *   context with the final that matches its init.
+ *
+ * fmcp_sha512(data, len, out) / fmcp_sha384(data, len, out)
+ *   One-shot digest; equal to init + update + final.
+ *
+ * fmcp_hmac_sha512_init(c, key, key_len) / fmcp_hmac_sha384_init(...)
+ *   Starts an HMAC with a key of any length (keys longer than the 128-byte
+ *   block are hashed first). The padded key copies are wiped.
+ *
+ * fmcp_hmac_sha512_update(c, data, len) / fmcp_hmac_sha512_final(c, out)
+ *   Both HMACs use these (the context remembers which hash it runs); final
+ *   writes FMCP_SHA512_SIZE or FMCP_SHA384_SIZE bytes, as the init chose,
+ *   and wipes c.
+ *
+ * fmcp_hmac_sha512(key, key_len, data, len, out) / fmcp_hmac_sha384(...)
+ *   One-shot HMAC; equal to init + update + final.
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FMCP_SHA512_SIZE 64
+#define FMCP_SHA384_SIZE 48
+#define FMCP_SHA512_BLOCK 128
+
+typedef struct fmcp_sha512_ctx {
+    uint64_t h[8];
+    uint64_t total;          /* bytes hashed so far */
+    uint8_t buf[128];
+    size_t buf_len;
+} fmcp_sha512_ctx;
+
+FASTMCP_API void fmcp_sha512_init(fmcp_sha512_ctx *c);
+FASTMCP_API void fmcp_sha512_update(fmcp_sha512_ctx *c, const void *data, size_t len);
+FASTMCP_API void fmcp_sha512_final(fmcp_sha512_ctx *c, uint8_t out[FMCP_SHA512_SIZE]);
+FASTMCP_API void fmcp_sha512(const void *data, size_t len, uint8_t out[FMCP_SHA512_SIZE]);
+
+FASTMCP_API void fmcp_sha384_init(fmcp_sha512_ctx *c);
+FASTMCP_API void fmcp_sha384_update(fmcp_sha512_ctx *c, const void *data, size_t len);
+FASTMCP_API void fmcp_sha384_final(fmcp_sha512_ctx *c, uint8_t out[FMCP_SHA384_SIZE]);
+FASTMCP_API void fmcp_sha384(const void *data, size_t len, uint8_t out[FMCP_SHA384_SIZE]);
+
+typedef struct fmcp_hmac_sha512_ctx {
+    fmcp_sha512_ctx inner, outer;
+    size_t out_len;          /* 64 for HMAC-SHA512, 48 for HMAC-SHA384 */
+} fmcp_hmac_sha512_ctx;
+
+FASTMCP_API void fmcp_hmac_sha512_init(fmcp_hmac_sha512_ctx *c, const void *key, size_t key_len);
+FASTMCP_API void fmcp_hmac_sha384_init(fmcp_hmac_sha512_ctx *c, const void *key, size_t key_len);
+FASTMCP_API void fmcp_hmac_sha512_update(fmcp_hmac_sha512_ctx *c, const void *data, size_t len);
+FASTMCP_API void fmcp_hmac_sha512_final(fmcp_hmac_sha512_ctx *c, uint8_t *out);
+FASTMCP_API void fmcp_hmac_sha512(const void *key, size_t key_len, const void *data, size_t len,
+                                  uint8_t out[FMCP_SHA512_SIZE]);
+FASTMCP_API void fmcp_hmac_sha384(const void *key, size_t key_len, const void *data, size_t len,
+                                  uint8_t out[FMCP_SHA384_SIZE]);
+
+#ifdef __cplusplus
+}
+#endif
+
+/* ===== f25519.h ===== */
+/* ---------------------------------------------------------------------------
+ * f25519: arithmetic modulo p = 2^255 - 19 (internal, no public functions)
+ * ---------------------------------------------------------------------------
+ *
+ * The field code x25519 and ed25519 share: radix 2^51 (five 64-bit limbs,
+ * unsigned __int128 products) unless FASTMCP_NO_INT128 or no __int128, then
+ * radix 2^25.5 (ten 32-bit limbs, 64-bit products). Every operation runs in
+ * time independent of the values (no branch, no memory index on them). All
+ * of it is private (static fmcp__f25519_*); it lives in the implementation.
+ */
+
 /* ===== x25519.h ===== */
 /* ---------------------------------------------------------------------------
  * x25519: X25519 Diffie-Hellman (RFC 7748), constant time
@@ -632,6 +741,83 @@ extern "C" {
 
 FASTMCP_API fmcp_result fmcp_x25519(uint8_t out[32], const uint8_t scalar[32], const uint8_t point[32]);
 FASTMCP_API fmcp_result fmcp_x25519_base(uint8_t out[32], const uint8_t scalar[32]);
+
+#ifdef __cplusplus
+}
+#endif
+
+/* ===== ed25519.h ===== */
+/* ---------------------------------------------------------------------------
+ * ed25519: Ed25519 signatures (RFC 8032), strict verification, constant-time signing
+ * ---------------------------------------------------------------------------
+ *
+ *   uint8_t seed[32], pk[32], sig[64];
+ *   if (fmcp_random_bytes(seed, sizeof seed) != FMCP_OK) fail();
+ *   fmcp_ed25519_public_key(pk, seed);
+ *   fmcp_ed25519_sign(sig, msg, msg_len, seed, pk);
+ *   if (fmcp_ed25519_verify(sig, msg, msg_len, pk) != FMCP_OK) reject();
+ *   fmcp_wipe(seed, sizeof seed);
+ *
+ * Pure Ed25519 (no context, no prehash). Keys and signatures are the byte
+ * strings of RFC 8032: a 32-byte secret seed, a 32-byte public key, a
+ * 64-byte signature R || S. No heap, no global state. The field arithmetic
+ * is the x25519 module's (64-bit limbs with __int128, else 32-bit limbs);
+ * hashing is SHA-512 from the sha512 module.
+ *
+ * Signing and key derivation are constant time: the scalar multiplication
+ * of the base point uses signed 4-bit windows whose table entry is found by
+ * a masked scan of all entries (no branch or index on secret digits), the
+ * scalar arithmetic mod L is fixed-length Barrett reduction, and every
+ * secret intermediate is wiped. Verification is variable time (its inputs
+ * are public).
+ *
+ * Verification is strict (the rules a JWS EdDSA verifier wants):
+ *   - S must be below the group order L (RFC 8032 5.1.7: no malleability);
+ *   - the public key must decode canonically: y < p, on the curve, and not
+ *     x = 0 with the sign bit set (RFC 8032 5.1.3); a key of small order
+ *     (the identity and the 7 other points of order dividing 8) is refused;
+ *   - R is not decoded but compared byte for byte with the canonical
+ *     encoding of [S]B - [k]A, so any non-canonical R (y >= p, a negative
+ *     zero x, a flipped bit) fails; a result of small order is refused too,
+ *     so a small-order R never verifies.
+ *   The check is the cofactorless equation [S]B = R + [k]A of RFC 8032
+ *   5.1.7 (its permitted unbatched form), as OpenSSL, BoringSSL and
+ *   libsodium do; it accepts every Wycheproof "valid" vector and refuses
+ *   every "invalid" one.
+ *
+ * fmcp_ed25519_public_key(pk, seed)
+ *   The public key for a 32-byte seed (RFC 8032 5.1.5). FMCP_OK, or
+ *   FMCP_ERR_INVALID_ARG for a NULL pointer.
+ *
+ * fmcp_ed25519_sign(sig, msg, len, seed, pk)
+ *   Writes the 64-byte signature of len bytes at msg (RFC 8032 5.1.6;
+ *   deterministic: the same inputs give the same signature). pk must be the
+ *   seed's own public key (as fmcp_ed25519_public_key gives it): signing
+ *   with a wrong pk leaks the secret. Pass NULL to have it derived (one more
+ *   scalar multiplication). msg may be NULL when len is 0. FMCP_OK, or
+ *   FMCP_ERR_INVALID_ARG.
+ *
+ * fmcp_ed25519_verify(sig, msg, len, pk)
+ *   FMCP_OK when sig is a valid signature of msg under pk;
+ *   FMCP_ERR_BAD_KEY when pk is not a canonical encoding of a point or is a
+ *   point of small order; FMCP_ERR_BAD_SIGNATURE otherwise (S >= L, R not
+ *   matching). FMCP_ERR_INVALID_ARG for a NULL pointer. A signature whose
+ *   length is not 64 bytes is the caller's to refuse.
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FMCP_ED25519_SEED_SIZE 32
+#define FMCP_ED25519_PUBLIC_KEY_SIZE 32
+#define FMCP_ED25519_SIGNATURE_SIZE 64
+
+FASTMCP_API fmcp_result fmcp_ed25519_public_key(uint8_t pk[32], const uint8_t seed[32]);
+FASTMCP_API fmcp_result fmcp_ed25519_sign(uint8_t sig[64], const void *msg, size_t len,
+                                          const uint8_t seed[32], const uint8_t pk[32]);
+FASTMCP_API fmcp_result fmcp_ed25519_verify(const uint8_t sig[64], const void *msg, size_t len,
+                                            const uint8_t pk[32]);
 
 #ifdef __cplusplus
 }
@@ -5528,8 +5714,274 @@ FASTMCP_API void fmcp_hmac_sha256(const void *key, size_t key_len, const void *d
     fmcp_hmac_sha256_final(&c, out);
 }
 
-/* ===== x25519.c ===== */
-/* x25519: implementation (RFC 7748: Montgomery ladder over GF(2^255 - 19)) */
+/* ===== sha512.c ===== */
+/* sha512: implementation (FIPS 180-4 SHA-512 and SHA-384, RFC 2104) */
+
+#include <string.h>
+
+static const uint64_t fmcp__sha512_k[80] = {
+    0x428a2f98d728ae22u, 0x7137449123ef65cdu, 0xb5c0fbcfec4d3b2fu, 0xe9b5dba58189dbbcu,
+    0x3956c25bf348b538u, 0x59f111f1b605d019u, 0x923f82a4af194f9bu, 0xab1c5ed5da6d8118u,
+    0xd807aa98a3030242u, 0x12835b0145706fbeu, 0x243185be4ee4b28cu, 0x550c7dc3d5ffb4e2u,
+    0x72be5d74f27b896fu, 0x80deb1fe3b1696b1u, 0x9bdc06a725c71235u, 0xc19bf174cf692694u,
+    0xe49b69c19ef14ad2u, 0xefbe4786384f25e3u, 0x0fc19dc68b8cd5b5u, 0x240ca1cc77ac9c65u,
+    0x2de92c6f592b0275u, 0x4a7484aa6ea6e483u, 0x5cb0a9dcbd41fbd4u, 0x76f988da831153b5u,
+    0x983e5152ee66dfabu, 0xa831c66d2db43210u, 0xb00327c898fb213fu, 0xbf597fc7beef0ee4u,
+    0xc6e00bf33da88fc2u, 0xd5a79147930aa725u, 0x06ca6351e003826fu, 0x142929670a0e6e70u,
+    0x27b70a8546d22ffcu, 0x2e1b21385c26c926u, 0x4d2c6dfc5ac42aedu, 0x53380d139d95b3dfu,
+    0x650a73548baf63deu, 0x766a0abb3c77b2a8u, 0x81c2c92e47edaee6u, 0x92722c851482353bu,
+    0xa2bfe8a14cf10364u, 0xa81a664bbc423001u, 0xc24b8b70d0f89791u, 0xc76c51a30654be30u,
+    0xd192e819d6ef5218u, 0xd69906245565a910u, 0xf40e35855771202au, 0x106aa07032bbd1b8u,
+    0x19a4c116b8d2d0c8u, 0x1e376c085141ab53u, 0x2748774cdf8eeb99u, 0x34b0bcb5e19b48a8u,
+    0x391c0cb3c5c95a63u, 0x4ed8aa4ae3418acbu, 0x5b9cca4f7763e373u, 0x682e6ff3d6b2b8a3u,
+    0x748f82ee5defb2fcu, 0x78a5636f43172f60u, 0x84c87814a1f0ab72u, 0x8cc702081a6439ecu,
+    0x90befffa23631e28u, 0xa4506cebde82bde9u, 0xbef9a3f7b2c67915u, 0xc67178f2e372532bu,
+    0xca273eceea26619cu, 0xd186b8c721c0c207u, 0xeada7dd6cde0eb1eu, 0xf57d4f7fee6ed178u,
+    0x06f067aa72176fbau, 0x0a637dc5a2c898a6u, 0x113f9804bef90daeu, 0x1b710b35131c471bu,
+    0x28db77f523047d84u, 0x32caab7b40c72493u, 0x3c9ebe0a15c9bebcu, 0x431d67c49c100d4cu,
+    0x4cc5d4becb3e42b6u, 0x597f299cfc657e2au, 0x5fcb6fab3ad6faecu, 0x6c44198c4a475817u
+};
+
+#define FMCP__ROR64(x, n) (((x) >> (n)) | ((x) << (64 - (n))))
+#define FMCP__B0(x) (FMCP__ROR64(x, 28) ^ FMCP__ROR64(x, 34) ^ FMCP__ROR64(x, 39))
+#define FMCP__B1(x) (FMCP__ROR64(x, 14) ^ FMCP__ROR64(x, 18) ^ FMCP__ROR64(x, 41))
+#define FMCP__b0(x) (FMCP__ROR64(x, 1) ^ FMCP__ROR64(x, 8) ^ ((x) >> 7))
+#define FMCP__b1(x) (FMCP__ROR64(x, 19) ^ FMCP__ROR64(x, 61) ^ ((x) >> 6))
+
+/* One round with the variables renamed rather than moved (the caller
+ * rotates the argument list); x is the round's schedule word. */
+#define FMCP__R512(a, b, c, d, e, f, g, h, x, i) do { \
+        uint64_t t1_ = h + FMCP__B1(e) + ((g) ^ ((e) & ((f) ^ (g)))) + fmcp__sha512_k[i] + (x); \
+        d += t1_; \
+        h = t1_ + FMCP__B0(a) + (((a) & (b)) | ((c) & ((a) | (b)))); } while (0)
+/* From round 16 the schedule is extended in place in a 16-word ring. */
+#define FMCP__W512(i) w[(i) & 15]
+#define FMCP__X512(i) (FMCP__W512(i) += FMCP__b1(FMCP__W512((i) - 2)) + FMCP__W512((i) - 7) + \
+                       FMCP__b0(FMCP__W512((i) - 15)))
+#define FMCP__R512x8(i, X) do { \
+        FMCP__R512(a, b, c, d, e, f, g, h, X((i) + 0), (i) + 0); \
+        FMCP__R512(h, a, b, c, d, e, f, g, X((i) + 1), (i) + 1); \
+        FMCP__R512(g, h, a, b, c, d, e, f, X((i) + 2), (i) + 2); \
+        FMCP__R512(f, g, h, a, b, c, d, e, X((i) + 3), (i) + 3); \
+        FMCP__R512(e, f, g, h, a, b, c, d, X((i) + 4), (i) + 4); \
+        FMCP__R512(d, e, f, g, h, a, b, c, X((i) + 5), (i) + 5); \
+        FMCP__R512(c, d, e, f, g, h, a, b, X((i) + 6), (i) + 6); \
+        FMCP__R512(b, c, d, e, f, g, h, a, X((i) + 7), (i) + 7); \
+    } while (0)
+
+/* A memset the optimiser must keep (cheaper than fmcp_wipe's volatile
+ * byte loop for the schedule, which is cleared on every call). */
+static void fmcp__sha512_wipe(void *p, size_t n)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    memset(p, 0, n);
+    __asm__ __volatile__("" : : "r"(p) : "memory");
+#else
+    fmcp_wipe(p, n);
+#endif
+}
+
+static uint64_t fmcp__load_be64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    int i;
+    for (i = 0; i < 8; i++) v = (v << 8) | p[i];
+    return v;
+}
+
+static void fmcp__store_be64(uint8_t *p, uint64_t v)
+{
+    int i;
+    for (i = 7; i >= 0; i--) { p[i] = (uint8_t)v; v >>= 8; }
+}
+
+/* Compress nblocks consecutive 128-byte blocks into h8. */
+static void fmcp__sha512_blocks(uint64_t h8[8], const uint8_t *p, size_t nblocks)
+{
+    uint64_t w[16];
+    uint64_t a, b, c, d, e, f, g, h;
+    int i;
+    while (nblocks--) {
+        for (i = 0; i < 16; i++) w[i] = fmcp__load_be64(p + 8 * i);
+        a = h8[0]; b = h8[1]; c = h8[2]; d = h8[3];
+        e = h8[4]; f = h8[5]; g = h8[6]; h = h8[7];
+        FMCP__R512x8(0, FMCP__W512); FMCP__R512x8(8, FMCP__W512);
+        for (i = 16; i < 80; i += 16) {
+            FMCP__R512x8(i, FMCP__X512); FMCP__R512x8(i + 8, FMCP__X512);
+        }
+        h8[0] += a; h8[1] += b; h8[2] += c; h8[3] += d;
+        h8[4] += e; h8[5] += f; h8[6] += g; h8[7] += h;
+        p += 128;
+    }
+    fmcp__sha512_wipe(w, sizeof w);
+}
+
+FASTMCP_API void fmcp_sha512_init(fmcp_sha512_ctx *c)
+{
+    static const uint64_t iv[8] = {
+        0x6a09e667f3bcc908u, 0xbb67ae8584caa73bu, 0x3c6ef372fe94f82bu, 0xa54ff53a5f1d36f1u,
+        0x510e527fade682d1u, 0x9b05688c2b3e6c1fu, 0x1f83d9abfb41bd6bu, 0x5be0cd19137e2179u
+    };
+    memcpy(c->h, iv, sizeof iv);
+    c->total = 0;
+    c->buf_len = 0;
+}
+
+FASTMCP_API void fmcp_sha384_init(fmcp_sha512_ctx *c)
+{
+    static const uint64_t iv[8] = {
+        0xcbbb9d5dc1059ed8u, 0x629a292a367cd507u, 0x9159015a3070dd17u, 0x152fecd8f70e5939u,
+        0x67332667ffc00b31u, 0x8eb44a8768581511u, 0xdb0c2e0d64f98fa7u, 0x47b5481dbefa4fa4u
+    };
+    memcpy(c->h, iv, sizeof iv);
+    c->total = 0;
+    c->buf_len = 0;
+}
+
+FASTMCP_API void fmcp_sha512_update(fmcp_sha512_ctx *c, const void *data, size_t len)
+{
+    const uint8_t *p = (const uint8_t *)data;
+    if (len == 0) return;
+    c->total += (uint64_t)len;
+    if (c->buf_len) {
+        size_t take = 128 - c->buf_len;
+        if (take > len) take = len;
+        memcpy(c->buf + c->buf_len, p, take);
+        c->buf_len += take; p += take; len -= take;
+        if (c->buf_len < 128) return;
+        fmcp__sha512_blocks(c->h, c->buf, 1);
+        c->buf_len = 0;
+    }
+    if (len >= 128) {
+        /* whole blocks straight from the caller's buffer, no copy */
+        fmcp__sha512_blocks(c->h, p, len / 128);
+        p += len & ~(size_t)127;
+        len &= 127;
+    }
+    if (len) { memcpy(c->buf, p, len); c->buf_len = len; }
+}
+
+FASTMCP_API void fmcp_sha384_update(fmcp_sha512_ctx *c, const void *data, size_t len)
+{
+    fmcp_sha512_update(c, data, len);
+}
+
+/* Padding: 0x80, zeros, then the length in bits as a 128-bit big-endian
+ * number (its top 64 bits hold total >> 61). Writes n_words state words. */
+static void fmcp__sha512_finish(fmcp_sha512_ctx *c, uint8_t *out, int n_words)
+{
+    size_t n = c->buf_len;
+    int i;
+    c->buf[n++] = 0x80;
+    if (n > 112) {
+        memset(c->buf + n, 0, 128 - n);
+        fmcp__sha512_blocks(c->h, c->buf, 1);
+        n = 0;
+    }
+    memset(c->buf + n, 0, 112 - n);
+    fmcp__store_be64(c->buf + 112, c->total >> 61);
+    fmcp__store_be64(c->buf + 120, c->total << 3);
+    fmcp__sha512_blocks(c->h, c->buf, 1);
+    for (i = 0; i < n_words; i++) fmcp__store_be64(out + 8 * i, c->h[i]);
+    fmcp__sha512_wipe(c, sizeof *c);
+}
+
+FASTMCP_API void fmcp_sha512_final(fmcp_sha512_ctx *c, uint8_t out[FMCP_SHA512_SIZE])
+{
+    fmcp__sha512_finish(c, out, 8);
+}
+
+FASTMCP_API void fmcp_sha384_final(fmcp_sha512_ctx *c, uint8_t out[FMCP_SHA384_SIZE])
+{
+    fmcp__sha512_finish(c, out, 6);
+}
+
+FASTMCP_API void fmcp_sha512(const void *data, size_t len, uint8_t out[FMCP_SHA512_SIZE])
+{
+    fmcp_sha512_ctx c;
+    fmcp_sha512_init(&c);
+    fmcp_sha512_update(&c, data, len);
+    fmcp_sha512_final(&c, out);
+}
+
+FASTMCP_API void fmcp_sha384(const void *data, size_t len, uint8_t out[FMCP_SHA384_SIZE])
+{
+    fmcp_sha512_ctx c;
+    fmcp_sha384_init(&c);
+    fmcp_sha512_update(&c, data, len);
+    fmcp_sha384_final(&c, out);
+}
+
+/* ---- HMAC-SHA512 / HMAC-SHA384 ------------------------------------------- */
+
+static void fmcp__hmac_sha512_start(fmcp_hmac_sha512_ctx *c, const void *key, size_t key_len,
+                                    size_t out_len)
+{
+    uint8_t k[FMCP_SHA512_BLOCK];
+    size_t i;
+    memset(k, 0, sizeof k);
+    if (key_len > FMCP_SHA512_BLOCK) {
+        if (out_len == FMCP_SHA512_SIZE) fmcp_sha512(key, key_len, k);
+        else fmcp_sha384(key, key_len, k);
+    } else if (key_len) {
+        memcpy(k, key, key_len);
+    }
+    c->out_len = out_len;
+    for (i = 0; i < sizeof k; i++) k[i] ^= 0x36;
+    if (out_len == FMCP_SHA512_SIZE) fmcp_sha512_init(&c->inner); else fmcp_sha384_init(&c->inner);
+    fmcp_sha512_update(&c->inner, k, sizeof k);
+    for (i = 0; i < sizeof k; i++) k[i] ^= 0x36 ^ 0x5c;
+    if (out_len == FMCP_SHA512_SIZE) fmcp_sha512_init(&c->outer); else fmcp_sha384_init(&c->outer);
+    fmcp_sha512_update(&c->outer, k, sizeof k);
+    fmcp__sha512_wipe(k, sizeof k);
+}
+
+FASTMCP_API void fmcp_hmac_sha512_init(fmcp_hmac_sha512_ctx *c, const void *key, size_t key_len)
+{
+    fmcp__hmac_sha512_start(c, key, key_len, FMCP_SHA512_SIZE);
+}
+
+FASTMCP_API void fmcp_hmac_sha384_init(fmcp_hmac_sha512_ctx *c, const void *key, size_t key_len)
+{
+    fmcp__hmac_sha512_start(c, key, key_len, FMCP_SHA384_SIZE);
+}
+
+FASTMCP_API void fmcp_hmac_sha512_update(fmcp_hmac_sha512_ctx *c, const void *data, size_t len)
+{
+    fmcp_sha512_update(&c->inner, data, len);
+}
+
+FASTMCP_API void fmcp_hmac_sha512_final(fmcp_hmac_sha512_ctx *c, uint8_t *out)
+{
+    uint8_t ih[FMCP_SHA512_SIZE];
+    int words = c->out_len == FMCP_SHA512_SIZE ? 8 : 6;
+    fmcp__sha512_finish(&c->inner, ih, words);
+    fmcp_sha512_update(&c->outer, ih, c->out_len);
+    fmcp__sha512_finish(&c->outer, out, words);
+    fmcp__sha512_wipe(ih, sizeof ih);
+    fmcp__sha512_wipe(c, sizeof *c);
+}
+
+FASTMCP_API void fmcp_hmac_sha512(const void *key, size_t key_len, const void *data, size_t len,
+                                  uint8_t out[FMCP_SHA512_SIZE])
+{
+    fmcp_hmac_sha512_ctx c;
+    fmcp_hmac_sha512_init(&c, key, key_len);
+    fmcp_hmac_sha512_update(&c, data, len);
+    fmcp_hmac_sha512_final(&c, out);
+}
+
+FASTMCP_API void fmcp_hmac_sha384(const void *key, size_t key_len, const void *data, size_t len,
+                                  uint8_t out[FMCP_SHA384_SIZE])
+{
+    fmcp_hmac_sha512_ctx c;
+    fmcp_hmac_sha384_init(&c, key, key_len);
+    fmcp_hmac_sha512_update(&c, data, len);
+    fmcp_hmac_sha512_final(&c, out);
+}
+
+/* ===== f25519.c ===== */
+/* f25519: implementation (arithmetic modulo p = 2^255 - 19, for x25519 and ed25519) */
 
 #include <string.h>
 
@@ -5537,7 +5989,7 @@ FASTMCP_API void fmcp_hmac_sha256(const void *key, size_t key_len, const void *d
  * little above their nominal width (the bounds are noted where they matter)
  * and only fmcp__f25519_tobytes produces the canonical value. */
 
-static uint64_t fmcp__x25519_load(const uint8_t *p, int n)
+static uint64_t fmcp__f25519_load(const uint8_t *p, int n)
 {
     uint64_t v = 0;
     int i;
@@ -5549,7 +6001,7 @@ static uint64_t fmcp__x25519_load(const uint8_t *p, int n)
 
 /* ---- radix 2^51: five 64-bit limbs, 128-bit column sums ------------------ */
 
-__extension__ typedef unsigned __int128 fmcp__x25519_u128; /* silences -Wpedantic */
+__extension__ typedef unsigned __int128 fmcp__f25519_u128; /* silences -Wpedantic */
 typedef uint64_t fmcp__f25519_limb;
 #define FMCP__F25519_N 5
 #define FMCP__F25519_M (((uint64_t)1 << 51) - 1)
@@ -5563,23 +6015,23 @@ static const fmcp__f25519_limb fmcp__f25519_4p[5] = {
 
 static void fmcp__f25519_frombytes(fmcp__f25519 h, const uint8_t s[32])
 {
-    h[0] = fmcp__x25519_load(s, 8) & FMCP__F25519_M;
-    h[1] = (fmcp__x25519_load(s + 6, 8) >> 3) & FMCP__F25519_M;
-    h[2] = (fmcp__x25519_load(s + 12, 8) >> 6) & FMCP__F25519_M;
-    h[3] = (fmcp__x25519_load(s + 19, 8) >> 1) & FMCP__F25519_M;
-    h[4] = (fmcp__x25519_load(s + 24, 8) >> 12) & FMCP__F25519_M;   /* drops bit 255 */
+    h[0] = fmcp__f25519_load(s, 8) & FMCP__F25519_M;
+    h[1] = (fmcp__f25519_load(s + 6, 8) >> 3) & FMCP__F25519_M;
+    h[2] = (fmcp__f25519_load(s + 12, 8) >> 6) & FMCP__F25519_M;
+    h[3] = (fmcp__f25519_load(s + 19, 8) >> 1) & FMCP__F25519_M;
+    h[4] = (fmcp__f25519_load(s + 24, 8) >> 12) & FMCP__F25519_M;   /* drops bit 255 */
 }
 
 /* Column sums (each < 2^115) to limbs < 2^51 (h[1] < 2^51 + 2^19);
  * 2^255 = 19 mod p folds the top carry back into h[0]. */
-static void fmcp__f25519_reduce(fmcp__f25519 h, fmcp__x25519_u128 t0, fmcp__x25519_u128 t1,
-                                fmcp__x25519_u128 t2, fmcp__x25519_u128 t3, fmcp__x25519_u128 t4)
+static void fmcp__f25519_reduce(fmcp__f25519 h, fmcp__f25519_u128 t0, fmcp__f25519_u128 t1,
+                                fmcp__f25519_u128 t2, fmcp__f25519_u128 t3, fmcp__f25519_u128 t4)
 {
     t1 += (uint64_t)(t0 >> 51);
     t2 += (uint64_t)(t1 >> 51);
     t3 += (uint64_t)(t2 >> 51);
     t4 += (uint64_t)(t3 >> 51);
-    t0 = ((uint64_t)t0 & FMCP__F25519_M) + (fmcp__x25519_u128)19 * (uint64_t)(t4 >> 51);
+    t0 = ((uint64_t)t0 & FMCP__F25519_M) + (fmcp__f25519_u128)19 * (uint64_t)(t4 >> 51);
     h[0] = (uint64_t)t0 & FMCP__F25519_M;
     h[1] = ((uint64_t)t1 & FMCP__F25519_M) + (uint64_t)(t0 >> 51);
     h[2] = (uint64_t)t2 & FMCP__F25519_M;
@@ -5590,7 +6042,7 @@ static void fmcp__f25519_reduce(fmcp__f25519 h, fmcp__x25519_u128 t0, fmcp__x255
 /* h = f * g; inputs below 2^54 per limb. h may alias f or g. */
 static void fmcp__f25519_mul(fmcp__f25519 h, const fmcp__f25519 f, const fmcp__f25519 g)
 {
-    typedef fmcp__x25519_u128 W;
+    typedef fmcp__f25519_u128 W;
     uint64_t f0 = f[0], f1 = f[1], f2 = f[2], f3 = f[3], f4 = f[4];
     uint64_t g0 = g[0], g1 = g[1], g2 = g[2], g3 = g[3], g4 = g[4];
     uint64_t s1 = 19 * g1, s2 = 19 * g2, s3 = 19 * g3, s4 = 19 * g4;
@@ -5605,7 +6057,7 @@ static void fmcp__f25519_mul(fmcp__f25519 h, const fmcp__f25519 f, const fmcp__f
 /* h = f^2: the symmetric products once, doubled. */
 static void fmcp__f25519_sqr(fmcp__f25519 h, const fmcp__f25519 f)
 {
-    typedef fmcp__x25519_u128 W;
+    typedef fmcp__f25519_u128 W;
     uint64_t f0 = f[0], f1 = f[1], f2 = f[2], f3 = f[3], f4 = f[4];
     uint64_t d0 = 2 * f0, d1 = 2 * f1, d2 = 2 * f2, d3 = 2 * f3;
     uint64_t s3 = 19 * f3, s4 = 19 * f4;
@@ -5620,9 +6072,17 @@ static void fmcp__f25519_sqr(fmcp__f25519 h, const fmcp__f25519 f)
 /* h = f * 121665, the curve constant (A - 2) / 4 of the ladder. */
 static void fmcp__f25519_mul_a24(fmcp__f25519 h, const fmcp__f25519 f)
 {
-    typedef fmcp__x25519_u128 W;
+    typedef fmcp__f25519_u128 W;
     fmcp__f25519_reduce(h, (W)f[0] * 121665u, (W)f[1] * 121665u, (W)f[2] * 121665u,
                         (W)f[3] * 121665u, (W)f[4] * 121665u);
+}
+
+/* Carry f in place: limbs back to 51 bits (one a little more), value
+ * unchanged mod p. For sums that would otherwise grow past mul's bound. */
+static void fmcp__f25519_weak(fmcp__f25519 h)
+{
+    typedef fmcp__f25519_u128 W;
+    fmcp__f25519_reduce(h, (W)h[0], (W)h[1], (W)h[2], (W)h[3], (W)h[4]);
 }
 
 /* h = f - g (plus 4p): limbs stay below 2^54 for reduced or summed inputs. */
@@ -5673,7 +6133,7 @@ static void fmcp__f25519_frombytes(fmcp__f25519 h, const uint8_t s[32])
     int i;
     for (i = 0; i < 10; i++) {
         unsigned o = fmcp__f25519_off[i];
-        uint64_t w = fmcp__x25519_load(s + o / 8, 4) >> (o % 8);
+        uint64_t w = fmcp__f25519_load(s + o / 8, 4) >> (o % 8);
         h[i] = (uint32_t)(w & (((uint64_t)1 << FMCP__F25519_W(i)) - 1));   /* limb 9 drops bit 255 */
     }
 }
@@ -5719,6 +6179,14 @@ static void fmcp__f25519_mul_a24(fmcp__f25519 h, const fmcp__f25519 f)
     uint64_t t[10];
     int i;
     for (i = 0; i < 10; i++) t[i] = (uint64_t)f[i] * 121665u;
+    fmcp__f25519_carry(h, t);
+}
+
+static void fmcp__f25519_weak(fmcp__f25519 h)
+{
+    uint64_t t[10];
+    int i;
+    for (i = 0; i < 10; i++) t[i] = h[i];
     fmcp__f25519_carry(h, t);
 }
 
@@ -5786,11 +6254,30 @@ static void fmcp__f25519_sqr_n(fmcp__f25519 h, const fmcp__f25519 f, int n)
     while (--n > 0) fmcp__f25519_sqr(h, h);
 }
 
-/* h = z^(p - 2) = 1/z (Fermat), p - 2 = 2^255 - 21: an addition chain of
- * 254 squarings and 11 multiplications; the exponent is public. */
-static void fmcp__f25519_invert(fmcp__f25519 h, const fmcp__f25519 z)
+/* Condition-free move: f = g when bit is 1, f unchanged when 0 (bit is 0 or
+ * 1; no branch or index depends on it). For constant-time table scans. */
+static void fmcp__f25519_cmov(fmcp__f25519 f, const fmcp__f25519 g, fmcp__f25519_limb bit)
 {
-    fmcp__f25519 z2, z9, z11, a, b, c;
+    fmcp__f25519_limb m = (fmcp__f25519_limb)0 - bit;
+    int i;
+    for (i = 0; i < FMCP__F25519_N; i++) f[i] ^= m & (f[i] ^ g[i]);
+}
+
+/* h = -f (as 4p - f; f must be below 4p limb by limb, i.e. reduced or one
+ * sum of reduced values). */
+static void fmcp__f25519_neg(fmcp__f25519 h, const fmcp__f25519 f)
+{
+    fmcp__f25519 zero;
+    memset(zero, 0, sizeof zero);
+    fmcp__f25519_sub(h, zero, f);
+}
+
+/* z^(2^250 - 1) into a and z^11 into z11: the common head of the two
+ * exponentiations below. The exponent is public (fixed chain); 249
+ * squarings and 10 multiplications. */
+static void fmcp__f25519_pow250(fmcp__f25519 a, fmcp__f25519 z11, const fmcp__f25519 z)
+{
+    fmcp__f25519 z2, z9, b, c;
     fmcp__f25519_sqr(z2, z);                  /* z^2 */
     fmcp__f25519_sqr_n(a, z2, 2);             /* z^8 */
     fmcp__f25519_mul(z9, a, z);               /* z^9 */
@@ -5810,12 +6297,37 @@ static void fmcp__f25519_invert(fmcp__f25519 h, const fmcp__f25519 z)
     fmcp__f25519_sqr_n(c, b, 100);
     fmcp__f25519_mul(b, c, b);                /* z^(2^200 - 1) */
     fmcp__f25519_sqr_n(b, b, 50);
-    fmcp__f25519_mul(b, b, a);                /* z^(2^250 - 1) */
-    fmcp__f25519_sqr_n(b, b, 5);              /* z^(2^255 - 2^5) */
-    fmcp__f25519_mul(h, b, z11);              /* z^(2^255 - 21) */
-    fmcp_wipe(z2, sizeof z2); fmcp_wipe(z9, sizeof z9); fmcp_wipe(z11, sizeof z11);
-    fmcp_wipe(a, sizeof a); fmcp_wipe(b, sizeof b); fmcp_wipe(c, sizeof c);
+    fmcp__f25519_mul(a, b, a);                /* z^(2^250 - 1) */
+    fmcp_wipe(z2, sizeof z2); fmcp_wipe(z9, sizeof z9);
+    fmcp_wipe(b, sizeof b); fmcp_wipe(c, sizeof c);
 }
+
+/* h = z^(p - 2) = 1/z (Fermat), p - 2 = 2^255 - 21: 254 squarings and 11
+ * multiplications in all. h may alias z. */
+static void fmcp__f25519_invert(fmcp__f25519 h, const fmcp__f25519 z)
+{
+    fmcp__f25519 a, z11;
+    fmcp__f25519_pow250(a, z11, z);
+    fmcp__f25519_sqr_n(a, a, 5);              /* z^(2^255 - 2^5) */
+    fmcp__f25519_mul(h, a, z11);              /* z^(2^255 - 21) */
+    fmcp_wipe(a, sizeof a); fmcp_wipe(z11, sizeof z11);
+}
+
+/* h = z^((p - 5) / 8) = z^(2^252 - 3), the core of the square root that
+ * point decoding needs (RFC 8032 section 5.1.3). h may alias z. */
+static void fmcp__f25519_pow22523(fmcp__f25519 h, const fmcp__f25519 z)
+{
+    fmcp__f25519 a, z11;
+    fmcp__f25519_pow250(a, z11, z);
+    fmcp__f25519_sqr_n(a, a, 2);              /* z^(2^252 - 4) */
+    fmcp__f25519_mul(h, a, z);                /* z^(2^252 - 3) */
+    fmcp_wipe(a, sizeof a); fmcp_wipe(z11, sizeof z11);
+}
+
+/* ===== x25519.c ===== */
+/* x25519: implementation (RFC 7748: Montgomery ladder over GF(2^255 - 19)) */
+
+#include <string.h>
 
 typedef struct fmcp__x25519_tmp {
     fmcp__f25519 a, aa, b, bb, e, c, d, da, cb;
@@ -5895,6 +6407,564 @@ FASTMCP_API fmcp_result fmcp_x25519_base(uint8_t out[32], const uint8_t scalar[3
 {
     static const uint8_t nine[32] = { 9 };
     return fmcp_x25519(out, scalar, nine);
+}
+
+/* ===== ed25519.c ===== */
+/* ed25519: implementation (RFC 8032 Ed25519 over the twisted Edwards curve
+ * -x^2 + y^2 = 1 + d x^2 y^2 mod 2^255 - 19, extended coordinates) */
+
+#include <string.h>
+
+/* ---- constants (little-endian field elements) ---------------------------- */
+
+/* d = -121665 / 121666 and 2d */
+static const uint8_t fmcp__ed_d[32] = {
+    0xa3, 0x78, 0x59, 0x13, 0xca, 0x4d, 0xeb, 0x75, 0xab, 0xd8, 0x41, 0x41, 0x4d, 0x0a, 0x70, 0x00,
+    0x98, 0xe8, 0x79, 0x77, 0x79, 0x40, 0xc7, 0x8c, 0x73, 0xfe, 0x6f, 0x2b, 0xee, 0x6c, 0x03, 0x52
+};
+static const uint8_t fmcp__ed_d2[32] = {
+    0x59, 0xf1, 0xb2, 0x26, 0x94, 0x9b, 0xd6, 0xeb, 0x56, 0xb1, 0x83, 0x82, 0x9a, 0x14, 0xe0, 0x00,
+    0x30, 0xd1, 0xf3, 0xee, 0xf2, 0x80, 0x8e, 0x19, 0xe7, 0xfc, 0xdf, 0x56, 0xdc, 0xd9, 0x06, 0x24
+};
+/* sqrt(-1) = 2^((p - 1) / 4) */
+static const uint8_t fmcp__ed_sqrtm1[32] = {
+    0xb0, 0xa0, 0x0e, 0x4a, 0x27, 0x1b, 0xee, 0xc4, 0x78, 0xe4, 0x2f, 0xad, 0x06, 0x18, 0x43, 0x2f,
+    0xa7, 0xd7, 0xfb, 0x3d, 0x99, 0x00, 0x4d, 0x2b, 0x0b, 0xdf, 0xc1, 0x4f, 0x80, 0x24, 0x83, 0x2b
+};
+/* the base point B: y = 4/5, x the even root */
+static const uint8_t fmcp__ed_bx[32] = {
+    0x1a, 0xd5, 0x25, 0x8f, 0x60, 0x2d, 0x56, 0xc9, 0xb2, 0xa7, 0x25, 0x95, 0x60, 0xc7, 0x2c, 0x69,
+    0x5c, 0xdc, 0xd6, 0xfd, 0x31, 0xe2, 0xa4, 0xc0, 0xfe, 0x53, 0x6e, 0xcd, 0xd3, 0x36, 0x69, 0x21
+};
+static const uint8_t fmcp__ed_by[32] = {
+    0x58, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+    0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66
+};
+
+/* ---- scalars mod L = 2^252 + 27742317777372353535851937790883648493 -------
+ * 32-bit limbs, least significant first; products in 64 bits, so one code
+ * path serves both field representations. Reduction is Barrett's (HAC
+ * 14.42, base 2^32, k = 8): fixed loops and masked final subtractions. */
+
+static const uint32_t fmcp__ed_l[8] = {
+    0x5cf5d3edu, 0x5812631au, 0xa2f79cd6u, 0x14def9deu, 0, 0, 0, 0x10000000u
+};
+/* mu = floor(2^512 / L), 260 bits */
+static const uint32_t fmcp__ed_mu[9] = {
+    0x0a2c131bu, 0xed9ce5a3u, 0x086329a7u, 0x2106215du, 0xffffffebu,
+    0xffffffffu, 0xffffffffu, 0xffffffffu, 0x0000000fu
+};
+
+/* r[0 .. an + bn) = a * b */
+static void fmcp__sc_mul(uint32_t *r, const uint32_t *a, int an, const uint32_t *b, int bn)
+{
+    int i, j;
+    for (i = 0; i < an + bn; i++) r[i] = 0;
+    for (i = 0; i < an; i++) {
+        uint64_t c = 0;
+        for (j = 0; j < bn; j++) {
+            c += (uint64_t)a[i] * b[j] + r[i + j];
+            r[i + j] = (uint32_t)c;
+            c >>= 32;
+        }
+        r[i + bn] = (uint32_t)c;
+    }
+}
+
+/* r (9 limbs, value below 2L + 2^288 wrap handled) minus L when r >= L, by mask. */
+static void fmcp__sc_csub(uint32_t r[9])
+{
+    uint32_t t[9], mask;
+    uint64_t borrow = 0;
+    int i;
+    for (i = 0; i < 9; i++) {
+        uint64_t d = (uint64_t)r[i] - (i < 8 ? fmcp__ed_l[i] : 0) - borrow;
+        t[i] = (uint32_t)d;
+        borrow = (d >> 32) & 1;
+    }
+    mask = (uint32_t)0 - (uint32_t)(1 - borrow);       /* all ones when r >= L */
+    for (i = 0; i < 9; i++) r[i] ^= mask & (r[i] ^ t[i]);
+}
+
+/* out = x mod L for a 512-bit x (16 limbs), as 32 little-endian bytes. */
+static void fmcp__sc_reduce(uint8_t out[32], const uint32_t x[16])
+{
+    uint32_t q2[18], r2[17], r[9];
+    uint64_t borrow = 0;
+    int i;
+    fmcp__sc_mul(q2, x + 7, 9, fmcp__ed_mu, 9);          /* q1 * mu; q3 = q2[9..17] */
+    fmcp__sc_mul(r2, q2 + 9, 9, fmcp__ed_l, 8);          /* q3 * L, low 9 limbs used */
+    for (i = 0; i < 9; i++) {                            /* r = x - q3 L mod 2^288 */
+        uint64_t d = (uint64_t)x[i] - r2[i] - borrow;
+        r[i] = (uint32_t)d;
+        borrow = (d >> 32) & 1;
+    }
+    fmcp__sc_csub(r);                                    /* r < 3L, so twice */
+    fmcp__sc_csub(r);
+    for (i = 0; i < 32; i++) out[i] = (uint8_t)(r[i >> 2] >> (8 * (i & 3)));
+    fmcp_wipe(q2, sizeof q2); fmcp_wipe(r2, sizeof r2); fmcp_wipe(r, sizeof r);
+}
+
+static void fmcp__sc_load(uint32_t *r, const uint8_t *s, int nlimbs)
+{
+    int i;
+    for (i = 0; i < nlimbs; i++)
+        r[i] = (uint32_t)s[4 * i] | ((uint32_t)s[4 * i + 1] << 8) |
+               ((uint32_t)s[4 * i + 2] << 16) | ((uint32_t)s[4 * i + 3] << 24);
+}
+
+/* out = (a * b + c) mod L; a, b, c little-endian 32-byte values. */
+static void fmcp__sc_muladd(uint8_t out[32], const uint8_t a[32], const uint8_t b[32],
+                            const uint8_t c[32])
+{
+    uint32_t al[8], bl[8], cl[8], x[16];
+    uint64_t carry = 0;
+    int i;
+    fmcp__sc_load(al, a, 8); fmcp__sc_load(bl, b, 8); fmcp__sc_load(cl, c, 8);
+    fmcp__sc_mul(x, al, 8, bl, 8);                       /* < 2^508: room for + c */
+    for (i = 0; i < 16; i++) {
+        carry += (uint64_t)x[i] + (i < 8 ? cl[i] : 0);
+        x[i] = (uint32_t)carry;
+        carry >>= 32;
+    }
+    fmcp__sc_reduce(out, x);
+    fmcp_wipe(al, sizeof al); fmcp_wipe(bl, sizeof bl); fmcp_wipe(cl, sizeof cl);
+    fmcp_wipe(x, sizeof x);
+}
+
+/* A SHA-512 digest taken as a little-endian integer mod L. */
+static void fmcp__sc_from_hash(uint8_t out[32], const uint8_t h[64])
+{
+    uint32_t x[16];
+    fmcp__sc_load(x, h, 16);
+    fmcp__sc_reduce(out, x);
+    fmcp_wipe(x, sizeof x);
+}
+
+/* 1 when s (32 bytes) < L. Variable time: S of a signature is public. */
+static int fmcp__sc_is_canonical(const uint8_t s[32])
+{
+    uint32_t v[8];
+    int i;
+    fmcp__sc_load(v, s, 8);
+    for (i = 7; i >= 0; i--) {
+        if (v[i] != fmcp__ed_l[i]) return v[i] < fmcp__ed_l[i];
+    }
+    return 0;
+}
+
+/* ---- points ---------------------------------------------------------------
+ * p3: extended coordinates (X:Y:Z:T), x = X/Z, y = Y/Z, x*y = T/Z.
+ * cached: a point ready to be added: (Y+X, Y-X, 2Z, 2dT).
+ * The formulas are the unified ones of Hisil, Wong, Carter and Dawson
+ * (2008) for a = -1, complete on this curve, identity included. Inputs to
+ * every product stay within the field code's limb bounds: coordinates are
+ * products (reduced), and the one sum that could grow is carried. */
+
+typedef struct fmcp__ed_p3 { fmcp__f25519 x, y, z, t; } fmcp__ed_p3;
+typedef struct fmcp__ed_cached { fmcp__f25519 ypx, ymx, z2, t2d; } fmcp__ed_cached;
+
+static void fmcp__ed_fe_load(fmcp__f25519 h, const uint8_t s[32])
+{
+    fmcp__f25519_frombytes(h, s);
+}
+
+static void fmcp__ed_fe_one(fmcp__f25519 h)
+{
+    memset(h, 0, sizeof(fmcp__f25519));
+    h[0] = 1;
+}
+
+static void fmcp__ed_identity(fmcp__ed_p3 *p)
+{
+    memset(p->x, 0, sizeof p->x);
+    fmcp__ed_fe_one(p->y);
+    fmcp__ed_fe_one(p->z);
+    memset(p->t, 0, sizeof p->t);
+}
+
+static void fmcp__ed_to_cached(fmcp__ed_cached *c, const fmcp__ed_p3 *p)
+{
+    fmcp__f25519 d2;
+    fmcp__ed_fe_load(d2, fmcp__ed_d2);
+    fmcp__f25519_add(c->ypx, p->y, p->x);
+    fmcp__f25519_sub(c->ymx, p->y, p->x);
+    fmcp__f25519_add(c->z2, p->z, p->z);
+    fmcp__f25519_mul(c->t2d, p->t, d2);
+}
+
+/* r = p + q (r may alias p). */
+static void fmcp__ed_add(fmcp__ed_p3 *r, const fmcp__ed_p3 *p, const fmcp__ed_cached *q)
+{
+    fmcp__f25519 a, b, c, d, e, f, g, h;
+    fmcp__f25519_sub(a, p->y, p->x);
+    fmcp__f25519_mul(a, a, q->ymx);
+    fmcp__f25519_add(b, p->y, p->x);
+    fmcp__f25519_mul(b, b, q->ypx);
+    fmcp__f25519_mul(c, p->t, q->t2d);
+    fmcp__f25519_mul(d, p->z, q->z2);
+    fmcp__f25519_sub(e, b, a);
+    fmcp__f25519_sub(f, d, c);
+    fmcp__f25519_add(g, d, c);
+    fmcp__f25519_add(h, b, a);
+    fmcp__f25519_mul(r->x, e, f);
+    fmcp__f25519_mul(r->y, g, h);
+    fmcp__f25519_mul(r->t, e, h);
+    fmcp__f25519_mul(r->z, f, g);
+}
+
+/* r = 2p (r may alias p). With a = -1 every intermediate is negated, which
+ * the four products cancel. */
+static void fmcp__ed_dbl(fmcp__ed_p3 *r, const fmcp__ed_p3 *p)
+{
+    fmcp__f25519 a, b, c, e, f, g, h;
+    fmcp__f25519_sqr(a, p->x);
+    fmcp__f25519_sqr(b, p->y);
+    fmcp__f25519_sqr(c, p->z);
+    fmcp__f25519_add(c, c, c);                          /* 2 Z^2 */
+    fmcp__f25519_add(h, a, b);                          /* A + B */
+    fmcp__f25519_add(e, p->x, p->y);
+    fmcp__f25519_sqr(e, e);
+    fmcp__f25519_sub(e, h, e);                          /* A + B - (X + Y)^2 */
+    fmcp__f25519_sub(g, a, b);                          /* A - B */
+    fmcp__f25519_add(f, c, g);
+    fmcp__f25519_weak(f);                               /* a sum of a difference */
+    fmcp__f25519_mul(r->x, e, f);
+    fmcp__f25519_mul(r->y, g, h);
+    fmcp__f25519_mul(r->t, e, h);
+    fmcp__f25519_mul(r->z, f, g);
+}
+
+static void fmcp__ed_neg_cached(fmcp__ed_cached *c)
+{
+    fmcp__f25519 t;
+    memcpy(t, c->ypx, sizeof t);
+    memcpy(c->ypx, c->ymx, sizeof t);
+    memcpy(c->ymx, t, sizeof t);
+    fmcp__f25519_neg(c->t2d, c->t2d);
+}
+
+/* 1 when the canonical encoding of f is all zeros. */
+static int fmcp__ed_fe_is_zero(const fmcp__f25519 f)
+{
+    uint8_t s[32], any = 0;
+    int i;
+    fmcp__f25519_tobytes(s, f);
+    for (i = 0; i < 32; i++) any |= s[i];
+    return any == 0;
+}
+
+/* Canonical encoding: y with the low bit of x in bit 255. */
+static void fmcp__ed_encode(uint8_t out[32], const fmcp__ed_p3 *p)
+{
+    fmcp__f25519 zi, x, y;
+    uint8_t xs[32];
+    fmcp__f25519_invert(zi, p->z);
+    fmcp__f25519_mul(x, p->x, zi);
+    fmcp__f25519_mul(y, p->y, zi);
+    fmcp__f25519_tobytes(out, y);
+    fmcp__f25519_tobytes(xs, x);
+    out[31] |= (uint8_t)((xs[0] & 1) << 7);
+    fmcp_wipe(zi, sizeof zi); fmcp_wipe(x, sizeof x); fmcp_wipe(y, sizeof y);
+    fmcp_wipe(xs, sizeof xs);
+}
+
+/* 1 when the 255-bit y of an encoding is below p (canonical). */
+static int fmcp__ed_y_canonical(const uint8_t s[32])
+{
+    int i;
+    if ((s[31] & 0x7f) != 0x7f) return 1;
+    for (i = 30; i >= 1; i--) if (s[i] != 0xff) return 1;
+    return s[0] < 0xed;
+}
+
+/* RFC 8032 5.1.3 (variable time: for public keys). Returns 0 and fills p,
+ * or -1 for y >= p, no square root, or x = 0 with the sign bit set. */
+static int fmcp__ed_decode(fmcp__ed_p3 *p, const uint8_t s[32])
+{
+    fmcp__f25519 u, v, v3, t, one, d, chk;
+    uint8_t xs[32];
+    int sign = s[31] >> 7;
+    if (!fmcp__ed_y_canonical(s)) return -1;
+    fmcp__ed_fe_load(p->y, s);
+    fmcp__ed_fe_one(one);
+    fmcp__ed_fe_load(d, fmcp__ed_d);
+    fmcp__f25519_sqr(u, p->y);
+    fmcp__f25519_mul(v, u, d);
+    fmcp__f25519_sub(u, u, one);                        /* u = y^2 - 1 */
+    fmcp__f25519_weak(u);                               /* it is subtracted below */
+    fmcp__f25519_add(v, v, one);                        /* v = d y^2 + 1 */
+    fmcp__f25519_sqr(v3, v);
+    fmcp__f25519_mul(v3, v3, v);                        /* v^3 */
+    fmcp__f25519_sqr(t, v3);
+    fmcp__f25519_mul(t, t, v);                          /* v^7 */
+    fmcp__f25519_mul(t, t, u);
+    fmcp__f25519_pow22523(t, t);                        /* (u v^7)^((p-5)/8) */
+    fmcp__f25519_mul(t, t, v3);
+    fmcp__f25519_mul(p->x, t, u);                       /* candidate x */
+    fmcp__f25519_sqr(t, p->x);
+    fmcp__f25519_mul(t, t, v);                          /* v x^2 */
+    fmcp__f25519_sub(chk, t, u);
+    if (!fmcp__ed_fe_is_zero(chk)) {
+        fmcp__f25519_add(chk, t, u);
+        if (!fmcp__ed_fe_is_zero(chk)) return -1;       /* u/v is not a square */
+        fmcp__ed_fe_load(t, fmcp__ed_sqrtm1);
+        fmcp__f25519_mul(p->x, p->x, t);
+    }
+    fmcp__f25519_tobytes(xs, p->x);
+    if (fmcp__ed_fe_is_zero(p->x) && sign) return -1;
+    if ((xs[0] & 1) != sign) fmcp__f25519_neg(p->x, p->x);
+    fmcp__f25519_weak(p->x);
+    fmcp__ed_fe_one(p->z);
+    fmcp__f25519_mul(p->t, p->x, p->y);
+    return 0;
+}
+
+/* 1 when [8]p is the identity: p has small order. Public points only. */
+static int fmcp__ed_small_order(const fmcp__ed_p3 *p)
+{
+    fmcp__ed_p3 q;
+    fmcp__ed_dbl(&q, p);
+    fmcp__ed_dbl(&q, &q);
+    fmcp__ed_dbl(&q, &q);
+    return fmcp__ed_fe_is_zero(q.x);   /* x = 0: identity ((0, -1) has order 2, not 8L) */
+}
+
+static void fmcp__ed_base(fmcp__ed_p3 *b)
+{
+    fmcp__ed_fe_load(b->x, fmcp__ed_bx);
+    fmcp__ed_fe_load(b->y, fmcp__ed_by);
+    fmcp__ed_fe_one(b->z);
+    fmcp__f25519_mul(b->t, b->x, b->y);
+}
+
+/* ---- constant-time [k]B ---------------------------------------------------- */
+
+/* 1 when a == b, for small non-negative ints, without a branch. */
+static fmcp__f25519_limb fmcp__ed_eq(unsigned a, unsigned b)
+{
+    uint32_t x = (uint32_t)(a ^ b);
+    return (fmcp__f25519_limb)(((x | (0u - x)) >> 31) ^ 1u);
+}
+
+/* r = digit * P for a digit in [-8, 8], from tab[j] = (j + 1) P: every entry
+ * is read, the wanted one kept by mask, then negated by mask. */
+static void fmcp__ed_select(fmcp__ed_cached *r, const fmcp__ed_cached tab[8], int digit)
+{
+    unsigned neg = (unsigned)digit >> (sizeof(int) * 8 - 1);            /* 1 if negative */
+    unsigned mag = (unsigned)(digit - ((0 - (int)neg) & (2 * digit)));  /* |digit| */
+    fmcp__ed_cached n;
+    int j;
+    fmcp__ed_fe_one(r->ypx);
+    fmcp__ed_fe_one(r->ymx);
+    fmcp__ed_fe_one(r->z2);
+    r->z2[0] = 2;
+    memset(r->t2d, 0, sizeof r->t2d);
+    for (j = 0; j < 8; j++) {
+        fmcp__f25519_limb m = fmcp__ed_eq(mag, (unsigned)j + 1);
+        fmcp__f25519_cmov(r->ypx, tab[j].ypx, m);
+        fmcp__f25519_cmov(r->ymx, tab[j].ymx, m);
+        fmcp__f25519_cmov(r->z2, tab[j].z2, m);
+        fmcp__f25519_cmov(r->t2d, tab[j].t2d, m);
+    }
+    n = *r;
+    fmcp__ed_neg_cached(&n);
+    fmcp__f25519_cmov(r->ypx, n.ypx, (fmcp__f25519_limb)neg);
+    fmcp__f25519_cmov(r->ymx, n.ymx, (fmcp__f25519_limb)neg);
+    fmcp__f25519_cmov(r->t2d, n.t2d, (fmcp__f25519_limb)neg);
+    fmcp_wipe(&n, sizeof n);
+}
+
+/* Scratch of the fixed-base multiplication, wiped once at its end. */
+typedef struct fmcp__ed_mul_tmp {
+    fmcp__ed_cached tab[8], sel;
+    fmcp__ed_p3 p;
+    signed char e[64];
+} fmcp__ed_mul_tmp;
+
+/* out = encoding of [k]B for a secret 32-byte k < 2^255: 64 signed 4-bit
+ * digits, each window 4 doublings and one addition whatever the digit. */
+static void fmcp__ed_scalarmult_base(uint8_t out[32], const uint8_t k[32])
+{
+    fmcp__ed_mul_tmp mt, *m = &mt;
+    fmcp__ed_p3 q;
+    int i, carry = 0;
+    for (i = 0; i < 32; i++) {
+        m->e[2 * i] = (signed char)(k[i] & 15);
+        m->e[2 * i + 1] = (signed char)(k[i] >> 4);
+    }
+    for (i = 0; i < 63; i++) {                          /* digits to [-8, 8) */
+        m->e[i] = (signed char)(m->e[i] + carry);
+        carry = (m->e[i] + 8) >> 4;
+        m->e[i] = (signed char)(m->e[i] - carry * 16);
+    }
+    m->e[63] = (signed char)(m->e[63] + carry);         /* <= 8 as k < 2^255 */
+    fmcp__ed_base(&m->p);
+    fmcp__ed_to_cached(&m->tab[0], &m->p);
+    fmcp__ed_dbl(&q, &m->p);
+    for (i = 1; i < 8; i++) {                           /* tab[i] = (i + 1) B */
+        fmcp__ed_to_cached(&m->tab[i], &q);
+        fmcp__ed_add(&q, &q, &m->tab[0]);
+    }
+    fmcp__ed_identity(&q);
+    for (i = 63; i >= 0; i--) {
+        fmcp__ed_dbl(&q, &q); fmcp__ed_dbl(&q, &q);
+        fmcp__ed_dbl(&q, &q); fmcp__ed_dbl(&q, &q);
+        fmcp__ed_select(&m->sel, m->tab, m->e[i]);
+        fmcp__ed_add(&q, &q, &m->sel);
+    }
+    fmcp__ed_encode(out, &q);
+    fmcp_wipe(&q, sizeof q);
+    fmcp_wipe(m, sizeof *m);
+}
+
+/* ---- variable-time [a]P + [b]B for verification ---------------------------- */
+
+static int fmcp__ed_bit(const uint8_t s[32], int i)
+{
+    return i < 256 ? (s[i >> 3] >> (i & 7)) & 1 : 0;
+}
+
+/* Width-5 NAF of a public 256-bit scalar: naf[i] odd in [-15, 15] or 0,
+ * nonzero digits at least 5 apart. */
+static void fmcp__ed_naf(signed char naf[264], const uint8_t s[32])
+{
+    int pos = 0, carry = 0, j;
+    memset(naf, 0, 264);
+    while (pos < 256) {
+        int w;
+        if (fmcp__ed_bit(s, pos) == carry) { pos++; continue; }   /* even: digit 0 */
+        for (w = 0, j = 4; j >= 0; j--) w = 2 * w + fmcp__ed_bit(s, pos + j);
+        w += carry;                                              /* odd, 1..31 */
+        carry = w >= 16;
+        naf[pos] = (signed char)(w - 32 * carry);
+        pos += 5;
+    }
+    naf[pos] = (signed char)carry;   /* pos <= 260 */
+}
+
+/* tab[j] = (2j + 1) P */
+static void fmcp__ed_odd_multiples(fmcp__ed_cached tab[8], const fmcp__ed_p3 *p)
+{
+    fmcp__ed_p3 p2, q;
+    fmcp__ed_cached c2;
+    int j;
+    fmcp__ed_dbl(&p2, p);
+    fmcp__ed_to_cached(&c2, &p2);
+    q = *p;
+    fmcp__ed_to_cached(&tab[0], &q);
+    for (j = 1; j < 8; j++) {
+        fmcp__ed_add(&q, &q, &c2);
+        fmcp__ed_to_cached(&tab[j], &q);
+    }
+}
+
+static void fmcp__ed_add_digit(fmcp__ed_p3 *q, const fmcp__ed_cached tab[8], int digit)
+{
+    fmcp__ed_cached c;
+    if (digit > 0) {
+        fmcp__ed_add(q, q, &tab[digit / 2]);
+    } else if (digit < 0) {
+        c = tab[-digit / 2];
+        fmcp__ed_neg_cached(&c);
+        fmcp__ed_add(q, q, &c);
+    }
+}
+
+/* q = [a]P + [b]B (interleaved, Straus). */
+static void fmcp__ed_double_scalarmult(fmcp__ed_p3 *q, const uint8_t a[32], const fmcp__ed_p3 *p,
+                                       const uint8_t b[32])
+{
+    signed char na[264], nb[264];
+    fmcp__ed_cached ta[8], tb[8];
+    fmcp__ed_p3 base;
+    int i;
+    fmcp__ed_naf(na, a);
+    fmcp__ed_naf(nb, b);
+    fmcp__ed_odd_multiples(ta, p);
+    fmcp__ed_base(&base);
+    fmcp__ed_odd_multiples(tb, &base);
+    fmcp__ed_identity(q);
+    for (i = 263; i >= 0 && !na[i] && !nb[i]; i--) {}
+    for (; i >= 0; i--) {
+        fmcp__ed_dbl(q, q);
+        fmcp__ed_add_digit(q, ta, na[i]);
+        fmcp__ed_add_digit(q, tb, nb[i]);
+    }
+}
+
+/* ---- API ------------------------------------------------------------------- */
+
+/* h = SHA-512(seed); a = clamped low half (RFC 8032 5.1.5). */
+static void fmcp__ed_expand(uint8_t h[64], const uint8_t seed[32])
+{
+    fmcp_sha512(seed, 32, h);
+    h[0] &= 248;
+    h[31] &= 127;
+    h[31] |= 64;
+}
+
+FASTMCP_API fmcp_result fmcp_ed25519_public_key(uint8_t pk[32], const uint8_t seed[32])
+{
+    uint8_t h[64];
+    if (!pk || !seed) return FMCP_ERR_INVALID_ARG;
+    fmcp__ed_expand(h, seed);
+    fmcp__ed_scalarmult_base(pk, h);
+    fmcp_wipe(h, sizeof h);
+    return FMCP_OK;
+}
+
+FASTMCP_API fmcp_result fmcp_ed25519_sign(uint8_t sig[64], const void *msg, size_t len,
+                                          const uint8_t seed[32], const uint8_t pk[32])
+{
+    uint8_t h[64], a_pk[32], r[32], k[32], d[64];
+    fmcp_sha512_ctx c;
+    if (!sig || !seed || (!msg && len)) return FMCP_ERR_INVALID_ARG;
+    fmcp__ed_expand(h, seed);
+    if (pk) memcpy(a_pk, pk, 32);
+    else fmcp__ed_scalarmult_base(a_pk, h);
+    fmcp_sha512_init(&c);                                /* r = H(prefix || M) */
+    fmcp_sha512_update(&c, h + 32, 32);
+    fmcp_sha512_update(&c, msg, len);
+    fmcp_sha512_final(&c, d);
+    fmcp__sc_from_hash(r, d);
+    fmcp__ed_scalarmult_base(sig, r);                    /* R = [r]B */
+    fmcp_sha512_init(&c);                                /* k = H(R || A || M) */
+    fmcp_sha512_update(&c, sig, 32);
+    fmcp_sha512_update(&c, a_pk, 32);
+    fmcp_sha512_update(&c, msg, len);
+    fmcp_sha512_final(&c, d);
+    fmcp__sc_from_hash(k, d);
+    fmcp__sc_muladd(sig + 32, k, h, r);                  /* S = r + k a mod L */
+    fmcp_wipe(h, sizeof h); fmcp_wipe(r, sizeof r); fmcp_wipe(d, sizeof d);
+    fmcp_wipe(k, sizeof k);
+    return FMCP_OK;
+}
+
+FASTMCP_API fmcp_result fmcp_ed25519_verify(const uint8_t sig[64], const void *msg, size_t len,
+                                            const uint8_t pk[32])
+{
+    fmcp__ed_p3 a, q;
+    uint8_t d[64], k[32], rr[32];
+    fmcp_sha512_ctx c;
+    if (!sig || !pk || (!msg && len)) return FMCP_ERR_INVALID_ARG;
+    if (fmcp__ed_decode(&a, pk) != 0 || fmcp__ed_small_order(&a)) return FMCP_ERR_BAD_KEY;
+    if (!fmcp__sc_is_canonical(sig + 32) || !fmcp__ed_y_canonical(sig))
+        return FMCP_ERR_BAD_SIGNATURE;
+    fmcp_sha512_init(&c);
+    fmcp_sha512_update(&c, sig, 32);
+    fmcp_sha512_update(&c, pk, 32);
+    fmcp_sha512_update(&c, msg, len);
+    fmcp_sha512_final(&c, d);
+    fmcp__sc_from_hash(k, d);
+    fmcp__f25519_neg(a.x, a.x);                          /* -A */
+    fmcp__f25519_neg(a.t, a.t);
+    fmcp__f25519_weak(a.x);                              /* back within the add bounds */
+    fmcp__f25519_weak(a.t);
+    fmcp__ed_double_scalarmult(&q, k, &a, sig + 32);     /* [S]B - [k]A */
+    fmcp__ed_encode(rr, &q);
+    if (memcmp(rr, sig, 32) != 0 || fmcp__ed_small_order(&q)) return FMCP_ERR_BAD_SIGNATURE;
+    return FMCP_OK;
 }
 
 /* ===== bn.c ===== */
