@@ -21,6 +21,7 @@ SAN_BINS     := $(TEST_SRCS:tests/%.c=$(BUILD)/san/%)
 # Extra builds of some tests with a portability switch (name_variant: -DSWITCH).
 VARIANT_BINS := $(BUILD)/tests/test_http_poll
 VARIANT_BINS += $(BUILD)/tests/test_rsa_noint128 $(BUILD)/san/test_rsa_noint128
+VARIANT_BINS += $(BUILD)/tests/test_rsa_pss_noint128 $(BUILD)/san/test_rsa_pss_noint128
 VARIANT_BINS += $(BUILD)/tests/test_json_portable
 VARIANT_BINS += $(BUILD)/tests/test_x25519_noint128 $(BUILD)/san/test_x25519_noint128
 VARIANT_BINS += $(BUILD)/tests/test_ed25519_noint128 $(BUILD)/san/test_ed25519_noint128
@@ -92,6 +93,13 @@ $(BUILD)/tests/test_rsa_noint128: tests/test_rsa.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
 $(BUILD)/san/test_rsa_noint128: tests/test_rsa.c fastmcp.h tests/test.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
+
+$(BUILD)/tests/test_rsa_pss_noint128: tests/test_rsa_pss.c fastmcp.h tests/test.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
+$(BUILD)/san/test_rsa_pss_noint128: tests/test_rsa_pss.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
 
