@@ -50,6 +50,7 @@ bench_json_LIBS   := -lcjson
 bench_sha256_LIBS := -lcrypto
 bench_rsa_LIBS    := -lcrypto -lbearssl
 bench_jwt_LIBS    := -ljwt -lcrypto
+bench_ec_LIBS     := -lcrypto
 
 .PHONY: all test bench amalgamate clean check-fresh tests san-tests fuzz run
 all: tests $(EXAMPLE_BINS) $(CLI_BIN)

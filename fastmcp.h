@@ -55,7 +55,7 @@
  *   x25519  X25519 key agreement (RFC 7748), constant time; TLS uses it
  *   ed25519 Ed25519 signatures (RFC 8032): strict verify, constant-time sign
  *   bn      fixed-size bignums, Montgomery arithmetic, Miller-Rabin
- *   rsa     RSA PKCS#1 v1.5 SHA-256 verify/sign (CRT, constant time), keygen
+ *   rsa     RSA PKCS#1 v1.5 and PSS SHA-256 verify/sign (CRT, constant time), keygen
  *   rsakey  RSA keys: DER/PEM (SPKI, PKCS#1, PKCS#8), JWK/JWKS, RFC 7638 thumbprint
  *   jwt     RS256 JWT verifier (claims policy, one verdict, key sets) and issuer
  *   http    HTTP/1.1 event loop (epoll/poll), server engine, small client
