@@ -12,15 +12,16 @@
  * Pure Ed25519 (no context, no prehash). Keys and signatures are the byte
  * strings of RFC 8032: a 32-byte secret seed, a 32-byte public key, a
  * 64-byte signature R || S. No heap, no global state. The field arithmetic
- * is the x25519 module's (64-bit limbs with __int128, else 32-bit limbs);
- * hashing is SHA-512 from the sha512 module.
+ * is the f25519 code x25519 also uses (64-bit limbs with __int128, else
+ * 32-bit limbs); hashing is SHA-512 from the sha512 module.
  *
- * Signing and key derivation are constant time: the scalar multiplication
- * of the base point uses signed 4-bit windows whose table entry is found by
- * a masked scan of all entries (no branch or index on secret digits), the
- * scalar arithmetic mod L is fixed-length Barrett reduction, and every
+ * Signing and key derivation are constant time: [k]B takes 64 signed 4-bit
+ * digits of k against a precomputed table of multiples of B (4 x 8 points,
+ * 3 KB), each table entry found by a masked scan of all eight (no branch
+ * or index on secret digits): 60 doublings and 64 additions whatever k is.
+ * The scalar arithmetic mod L is fixed-length Barrett reduction, and every
  * secret intermediate is wiped. Verification is variable time (its inputs
- * are public).
+ * are public): a width-5 NAF double-scalar multiplication.
  *
  * Verification is strict (the rules a JWS EdDSA verifier wants):
  *   - S must be below the group order L (RFC 8032 5.1.7: no malleability);
