@@ -30,11 +30,13 @@ TSAN_BINS    := $(TSAN_TESTS:%=$(BUILD)/tsan/%)
 # Extra builds of some tests with a portability switch (name_variant: -DSWITCH).
 VARIANT_BINS := $(BUILD)/tests/test_http_poll
 VARIANT_BINS += $(BUILD)/tests/test_rsa_noint128 $(BUILD)/san/test_rsa_noint128
+VARIANT_BINS += $(BUILD)/tests/test_rsa_pss_noint128 $(BUILD)/san/test_rsa_pss_noint128
 VARIANT_BINS += $(BUILD)/tests/test_json_portable
 VARIANT_BINS += $(BUILD)/tests/test_sha256_small $(BUILD)/tests/test_json_small
 VARIANT_BINS += $(BUILD)/tests/test_base_noos $(BUILD)/tests/test_mcp_client_noprocess
 VARIANT_BINS += $(BUILD)/tests/test_x25519_noint128 $(BUILD)/san/test_x25519_noint128
 VARIANT_BINS += $(BUILD)/tests/test_ec_noint128 $(BUILD)/san/test_ec_noint128
+VARIANT_BINS += $(BUILD)/tests/test_ed25519_noint128 $(BUILD)/san/test_ed25519_noint128
 VARIANT_BINS += $(BUILD)/tests/test_mcp_nothreads
 VARIANT_BINS += $(BUILD)/tests/test_mcp_client_nothreads
 VARIANT_BINS += $(BUILD)/tests/test_mcp_client_stdio_nothreads $(BUILD)/san/test_mcp_client_stdio_nothreads
@@ -61,6 +63,7 @@ bench_sha256_LIBS := -lcrypto
 bench_rsa_LIBS    := -lcrypto -lbearssl
 bench_ecdsa_LIBS  := -lcrypto -lbearssl
 bench_jwt_LIBS    := -ljwt -lcrypto
+bench_ec_LIBS     := -lcrypto
 
 .PHONY: all test bench amalgamate clean check-fresh tests san-tests tsan-tests fuzz fuzz-long run i686-tests ct-check
 all: tests $(EXAMPLE_BINS) $(CLI_BIN)
@@ -115,6 +118,13 @@ $(BUILD)/san/test_rsa_noint128: tests/test_rsa.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
 
+$(BUILD)/tests/test_rsa_pss_noint128: tests/test_rsa_pss.c fastmcp.h tests/test.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
+$(BUILD)/san/test_rsa_pss_noint128: tests/test_rsa_pss.c fastmcp.h tests/test.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
+
 # x25519 again with the 32-bit field code (radix 2^25.5)
 $(BUILD)/tests/test_x25519_noint128: tests/test_x25519.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
@@ -128,6 +138,13 @@ $(BUILD)/tests/test_ec_noint128: tests/test_ec.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
 $(BUILD)/san/test_ec_noint128: tests/test_ec.c fastmcp.h tests/test.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
+# ed25519 again with the 32-bit field code
+$(BUILD)/tests/test_ed25519_noint128: tests/test_ed25519.c fastmcp.h tests/test.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
+$(BUILD)/san/test_ed25519_noint128: tests/test_ed25519.c fastmcp.h tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
 

@@ -88,9 +88,12 @@
  *   json    strict RFC 8259 parser (DOM) and writer
  *   b64     base64 and base64url, strict decoding
  *   sha256  SHA-256 and HMAC-SHA256, streaming and one-shot
+ *   sha512  SHA-512, SHA-384 and their HMACs, streaming and one-shot
+ *   f25519  (internal) arithmetic mod 2^255 - 19 for x25519 and ed25519
  *   x25519  X25519 key agreement (RFC 7748), constant time; TLS uses it
+ *   ed25519 Ed25519 signatures (RFC 8032): strict verify, constant-time sign
  *   bn      fixed-size bignums, Montgomery arithmetic, Miller-Rabin
- *   rsa     RSA PKCS#1 v1.5 SHA-256 verify/sign (CRT, constant time), keygen
+ *   rsa     RSA PKCS#1 v1.5 and PSS SHA-256 verify/sign (CRT, constant time), keygen
  *   rsakey  RSA keys: DER/PEM (SPKI, PKCS#1, PKCS#8), JWK/JWKS, RFC 7638 thumbprint
  *   ec      P-256/P-384: ECDSA verify and RFC 6979 sign, ECDH, keys (constant time)
  *   jwt     RS256 JWT verifier (claims policy, one verdict, key sets) and issuer

@@ -1,6 +1,7 @@
 /* rsa: implementation */
 #include "rsa.h"
 #include "bn.h"
+#include "sha256.h"
 
 #include <string.h>
 
@@ -278,43 +279,209 @@ static fmcp_result fmcp__rsa_private_op(const fmcp_rsa_private_key *k, fmcp_limb
     return rc;
 }
 
+/* 1 when sig (k bytes) is below n and sig^e mod n is em (k bytes): the
+ * check a signature passes before release, whatever its padding. */
+static int fmcp__rsa_check_em(const fmcp_rsa_public_ctx *pub, const uint8_t *sig, const uint8_t *em)
+{
+    fmcp_limb v[FMCP_BN_MAX_LIMBS];
+    uint8_t got[FMCP_RSA_MAX_BYTES];
+    size_t n = pub->mont.n;
+    if (fmcp_bn_from_bytes(v, n, sig, pub->k) != FMCP_OK || fmcp_bn_cmp(v, pub->mont.m, n) >= 0)
+        return 0;
+    fmcp__rsa_public_op(pub, v, v);
+    if (fmcp_bn_to_bytes(v, n, got, pub->k) != FMCP_OK) return 0;
+    return fmcp_ct_equal(got, em, pub->k);
+}
+
+/* Shared opening of the sign calls: arguments, key shape, policy, buffer. */
+static fmcp_result fmcp__rsa_sign_begin(const fmcp_rsa_private_key *k, unsigned flags, const uint8_t *hash,
+                                        const uint8_t *sig, size_t sig_cap, size_t *sig_len,
+                                        fmcp_rsa_public_ctx *pub)
+{
+    fmcp_result rc;
+    if (sig_len) *sig_len = 0;
+    if (!k || !hash || !sig || !sig_len) return FMCP_ERR_INVALID_ARG;
+    rc = fmcp__rsa_private_shape(k, flags);
+    if (rc == FMCP_OK) rc = fmcp_rsa_public_prepare(pub, &k->pub, flags);
+    if (rc != FMCP_OK) return rc;
+    if (sig_cap < pub->k) return FMCP_ERR_BUFFER_TOO_SMALL;
+    return FMCP_OK;
+}
+
+/* sig (k bytes) = em^d mod n by CRT, released only if it maps back to em:
+ * a fault or a bad key must not leak a signature. Wipes sig on failure. */
+static fmcp_result fmcp__rsa_sign_em(const fmcp_rsa_private_key *k, const fmcp_rsa_public_ctx *pub,
+                                     const uint8_t *em, uint8_t *sig, size_t *sig_len)
+{
+    fmcp_limb c[2 * FMCP_BN_MAX_LIMBS], s[2 * FMCP_BN_MAX_LIMBS];
+    size_t L, plen = k->p_len, qlen = k->q_len;
+    fmcp_result rc = FMCP_ERR_BAD_KEY;
+    fmcp__rsa_trim(k->p, &plen);
+    fmcp__rsa_trim(k->q, &qlen);
+    L = fmcp_bn_limbs_for_bytes(plen > qlen ? plen : qlen);
+    if (L != 0 && fmcp_bn_from_bytes(c, 2 * L, em, pub->k) == FMCP_OK) {
+        rc = fmcp__rsa_private_op(k, s, c, L);
+        if (rc == FMCP_OK && fmcp_bn_to_bytes(s, 2 * L, sig, pub->k) != FMCP_OK) rc = FMCP_ERR_CRYPTO;
+        if (rc == FMCP_OK && !fmcp__rsa_check_em(pub, sig, em)) rc = FMCP_ERR_CRYPTO;
+    }
+    if (rc == FMCP_OK) *sig_len = pub->k;
+    else fmcp_wipe(sig, pub->k);
+    fmcp_wipe(s, sizeof s);
+    fmcp_wipe(c, sizeof c);
+    return rc;
+}
+
 FASTMCP_API fmcp_result fmcp_rsa_sign_sha256_ex(const fmcp_rsa_private_key *k, unsigned flags,
                                                 const uint8_t hash[32], uint8_t *sig, size_t sig_cap,
                                                 size_t *sig_len)
 {
     fmcp_rsa_public_ctx pub;
-    fmcp_limb c[2 * FMCP_BN_MAX_LIMBS], s[2 * FMCP_BN_MAX_LIMBS];
     uint8_t em[FMCP_RSA_MAX_BYTES];
-    size_t L, plen, qlen;
-    fmcp_result rc;
-    if (sig_len) *sig_len = 0;
-    if (!k || !hash || !sig || !sig_len) return FMCP_ERR_INVALID_ARG;
-    rc = fmcp__rsa_private_shape(k, flags);
-    if (rc == FMCP_OK) rc = fmcp_rsa_public_prepare(&pub, &k->pub, flags);
+    fmcp_result rc = fmcp__rsa_sign_begin(k, flags, hash, sig, sig_cap, sig_len, &pub);
     if (rc != FMCP_OK) return rc;
-    if (sig_cap < pub.k) return FMCP_ERR_BUFFER_TOO_SMALL;
-    plen = k->p_len; qlen = k->q_len;
-    fmcp__rsa_trim(k->p, &plen);
-    fmcp__rsa_trim(k->q, &qlen);
-    L = fmcp_bn_limbs_for_bytes(plen > qlen ? plen : qlen);
     fmcp__rsa_encode(em, pub.k, hash);
-    if (L == 0 || fmcp_bn_from_bytes(c, 2 * L, em, pub.k) != FMCP_OK) return FMCP_ERR_BAD_KEY;
-    rc = fmcp__rsa_private_op(k, s, c, L);
-    if (rc == FMCP_OK && fmcp_bn_to_bytes(s, 2 * L, sig, pub.k) != FMCP_OK) rc = FMCP_ERR_CRYPTO;
-    /* verify before release: a fault or a bad key must not leak a signature */
-    if (rc == FMCP_OK && fmcp_rsa_verify_sha256_ctx(&pub, hash, sig, pub.k) != FMCP_OK)
-        rc = FMCP_ERR_CRYPTO;
-    if (rc == FMCP_OK) *sig_len = pub.k;
-    else fmcp_wipe(sig, sig_cap < pub.k ? sig_cap : pub.k);
-    fmcp_wipe(s, sizeof s);
-    fmcp_wipe(c, sizeof c);
-    return rc;
+    return fmcp__rsa_sign_em(k, &pub, em, sig, sig_len);
 }
 
 FASTMCP_API fmcp_result fmcp_rsa_sign_sha256(const fmcp_rsa_private_key *k, const uint8_t hash[32],
                                              uint8_t *sig, size_t sig_cap, size_t *sig_len)
 {
     return fmcp_rsa_sign_sha256_ex(k, 0, hash, sig, sig_cap, sig_len);
+}
+
+/* ---- RSASSA-PSS with SHA-256, MGF1-SHA-256, 32-byte salt (PS256) --------- */
+
+#define FMCP__RSA_PSS_SALT 32
+
+/* out[0 .. len) ^= MGF1-SHA-256(seed) (RFC 8017 B.2.1). */
+static void fmcp__rsa_mgf1_xor(uint8_t *out, size_t len, const uint8_t seed[32])
+{
+    uint8_t block[36], mask[32];
+    uint32_t counter = 0;
+    size_t done = 0, i;
+    memcpy(block, seed, 32);
+    while (done < len) {
+        block[32] = (uint8_t)(counter >> 24); block[33] = (uint8_t)(counter >> 16);
+        block[34] = (uint8_t)(counter >> 8); block[35] = (uint8_t)counter;
+        fmcp_sha256(block, sizeof block, mask);
+        for (i = 0; i < 32 && done < len; i++) out[done++] ^= mask[i];
+        counter++;
+    }
+    fmcp_wipe(mask, sizeof mask);
+}
+
+/* H = SHA-256(0^8 || mHash || salt), the M' hash of RFC 8017 9.1.1 step 6. */
+static void fmcp__rsa_pss_h(uint8_t out[32], const uint8_t hash[32], const uint8_t *salt)
+{
+    static const uint8_t zeros[8] = { 0 };
+    fmcp_sha256_ctx c;
+    fmcp_sha256_init(&c);
+    fmcp_sha256_update(&c, zeros, sizeof zeros);
+    fmcp_sha256_update(&c, hash, 32);
+    fmcp_sha256_update(&c, salt, FMCP__RSA_PSS_SALT);
+    fmcp_sha256_final(&c, out);
+}
+
+/* emBits = modBits - 1 (RFC 8017 8.1.1): the encoded message has emLen
+ * bytes and its top 8 emLen - emBits bits are zero. */
+static void fmcp__rsa_pss_sizes(const fmcp_rsa_public_ctx *ctx, size_t *em_len, unsigned *top_bits)
+{
+    size_t em_bits = fmcp_bn_bits(ctx->mont.m, ctx->mont.n) - 1;
+    *em_len = (em_bits + 7) / 8;
+    *top_bits = (unsigned)(8 * *em_len - em_bits);
+}
+
+/* EMSA-PSS-ENCODE into k bytes (a leading zero byte when emLen = k - 1):
+ * maskedDB = (PS || 01 || salt) ^ MGF1(H), then H, then BC. */
+static fmcp_result fmcp__rsa_pss_encode(uint8_t *out, const fmcp_rsa_public_ctx *ctx, const uint8_t hash[32])
+{
+    uint8_t salt[FMCP__RSA_PSS_SALT];
+    size_t em_len, db_len;
+    unsigned top;
+    uint8_t *em;
+    fmcp__rsa_pss_sizes(ctx, &em_len, &top);
+    if (em_len < 32 + FMCP__RSA_PSS_SALT + 2 || em_len > ctx->k) return FMCP_ERR_BAD_KEY;
+    if (fmcp_random_bytes(salt, sizeof salt) != FMCP_OK) return FMCP_ERR_RANDOM;
+    memset(out, 0, ctx->k);
+    em = out + (ctx->k - em_len);
+    db_len = em_len - 33;
+    em[db_len - FMCP__RSA_PSS_SALT - 1] = 0x01;
+    memcpy(em + db_len - FMCP__RSA_PSS_SALT, salt, sizeof salt);
+    fmcp__rsa_pss_h(em + db_len, hash, salt);
+    fmcp__rsa_mgf1_xor(em, db_len, em + db_len);
+    em[0] &= (uint8_t)(0xffu >> top);
+    em[em_len - 1] = 0xbc;
+    fmcp_wipe(salt, sizeof salt);
+    return FMCP_OK;
+}
+
+/* EMSA-PSS-VERIFY on the k bytes s^e mod n (public data, variable time). */
+static int fmcp__rsa_pss_check(const fmcp_rsa_public_ctx *ctx, const uint8_t *got, const uint8_t hash[32])
+{
+    uint8_t db[FMCP_RSA_MAX_BYTES], h2[32];
+    size_t em_len, db_len, ps_len, i;
+    unsigned top;
+    const uint8_t *em;
+    fmcp__rsa_pss_sizes(ctx, &em_len, &top);
+    if (em_len < 32 + FMCP__RSA_PSS_SALT + 2 || em_len > ctx->k) return 0;
+    for (i = 0; i < ctx->k - em_len; i++) if (got[i]) return 0;   /* m fits emLen bytes */
+    em = got + (ctx->k - em_len);
+    if (em[em_len - 1] != 0xbc) return 0;
+    if (em[0] & (uint8_t)~(0xffu >> top)) return 0;
+    db_len = em_len - 33;
+    memcpy(db, em, db_len);
+    fmcp__rsa_mgf1_xor(db, db_len, em + db_len);
+    db[0] &= (uint8_t)(0xffu >> top);
+    ps_len = db_len - FMCP__RSA_PSS_SALT - 1;
+    for (i = 0; i < ps_len; i++) if (db[i]) return 0;
+    if (db[ps_len] != 0x01) return 0;
+    fmcp__rsa_pss_h(h2, hash, db + ps_len + 1);
+    return fmcp_ct_equal(h2, em + db_len, 32);
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_verify_pss_sha256_ctx(const fmcp_rsa_public_ctx *ctx, const uint8_t hash[32],
+                                                       const uint8_t *sig, size_t sig_len)
+{
+    fmcp_limb s[FMCP_BN_MAX_LIMBS];
+    uint8_t got[FMCP_RSA_MAX_BYTES];
+    size_t n;
+    if (!ctx || !hash || (!sig && sig_len)) return FMCP_ERR_INVALID_ARG;
+    n = ctx->mont.n;
+    if (sig_len != ctx->k) return FMCP_ERR_BAD_SIGNATURE;
+    if (fmcp_bn_from_bytes(s, n, sig, sig_len) != FMCP_OK) return FMCP_ERR_BAD_SIGNATURE;
+    if (fmcp_bn_cmp(s, ctx->mont.m, n) >= 0) return FMCP_ERR_BAD_SIGNATURE;
+    fmcp__rsa_public_op(ctx, s, s);
+    if (fmcp_bn_to_bytes(s, n, got, ctx->k) != FMCP_OK) return FMCP_ERR_BAD_SIGNATURE;
+    return fmcp__rsa_pss_check(ctx, got, hash) ? FMCP_OK : FMCP_ERR_BAD_SIGNATURE;
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_verify_pss_sha256(const fmcp_rsa_public_key *k, unsigned flags,
+                                                   const uint8_t hash[32],
+                                                   const uint8_t *sig, size_t sig_len)
+{
+    fmcp_rsa_public_ctx ctx;
+    fmcp_result rc = fmcp_rsa_public_prepare(&ctx, k, flags);
+    if (rc != FMCP_OK) return rc;
+    return fmcp_rsa_verify_pss_sha256_ctx(&ctx, hash, sig, sig_len);
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_sign_pss_sha256_ex(const fmcp_rsa_private_key *k, unsigned flags,
+                                                    const uint8_t hash[32], uint8_t *sig, size_t sig_cap,
+                                                    size_t *sig_len)
+{
+    fmcp_rsa_public_ctx pub;
+    uint8_t em[FMCP_RSA_MAX_BYTES];
+    fmcp_result rc = fmcp__rsa_sign_begin(k, flags, hash, sig, sig_cap, sig_len, &pub);
+    if (rc == FMCP_OK) rc = fmcp__rsa_pss_encode(em, &pub, hash);
+    if (rc == FMCP_OK) rc = fmcp__rsa_sign_em(k, &pub, em, sig, sig_len);
+    fmcp_wipe(em, sizeof em);
+    return rc;
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_sign_pss_sha256(const fmcp_rsa_private_key *k, const uint8_t hash[32],
+                                                 uint8_t *sig, size_t sig_cap, size_t *sig_len)
+{
+    return fmcp_rsa_sign_pss_sha256_ex(k, 0, hash, sig, sig_cap, sig_len);
 }
 
 /* ---- private key check --------------------------------------------------- */

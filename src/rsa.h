@@ -1,5 +1,5 @@
 /* ---------------------------------------------------------------------------
- * rsa: RSA PKCS#1 v1.5 with SHA-256 (RS256): verify, sign, key generation
+ * rsa: RSA PKCS#1 v1.5 (RS256) and PSS (PS256) with SHA-256: verify, sign, keygen
  * ---------------------------------------------------------------------------
  *
  * Keys are plain caller-owned structs of big-endian byte strings (no heap),
@@ -45,6 +45,18 @@
  *   or an inconsistent key). The key's own temporaries are wiped, and so is
  *   the bignum scratch (each exponentiation passes one buffer to all its
  *   Montgomery products and wipes it at the end).
+ * fmcp_rsa_verify_pss_sha256 / fmcp_rsa_verify_pss_sha256_ctx
+ *   RSASSA-PSS (RFC 8017 8.1.2, 9.1.2) as JWS PS256 uses it: SHA-256,
+ *   MGF1-SHA-256, salt length exactly 32. emBits = modBits - 1, so for a
+ *   modulus of 8k + 1 bits the leading byte of s^e mod n must be zero. The
+ *   signature must be exactly k bytes and below n. A PKCS#1 v1.5 signature
+ *   never verifies here, nor a PSS one through fmcp_rsa_verify_sha256.
+ *   Variable time (public data).
+ * fmcp_rsa_sign_pss_sha256 / fmcp_rsa_sign_pss_sha256_ex
+ *   The same CRT path as fmcp_rsa_sign_sha256 (constant time, exponent
+ *   blinding, result checked with the public key before release) on the
+ *   EMSA-PSS encoding with a fresh 32-byte salt from fmcp_random_bytes
+ *   (FMCP_ERR_RANDOM fails closed), so signatures are not deterministic.
  * fmcp_rsa_generate
  *   Random odd candidates with the top two bits set (so n has exactly `bits`
  *   bits), sieved by the first 2048 odd primes and for p mod e != 1, then
@@ -108,6 +120,15 @@ FASTMCP_API fmcp_result fmcp_rsa_sign_sha256(const fmcp_rsa_private_key *k, cons
 FASTMCP_API fmcp_result fmcp_rsa_sign_sha256_ex(const fmcp_rsa_private_key *k, unsigned flags,
                                                 const uint8_t hash[32], uint8_t *sig, size_t sig_cap,
                                                 size_t *sig_len);
+/* RSASSA-PSS, SHA-256, MGF1-SHA-256, 32-byte salt (PS256): as the two above. */
+FASTMCP_API fmcp_result fmcp_rsa_verify_pss_sha256(const fmcp_rsa_public_key *k, unsigned flags,
+                                                   const uint8_t hash[32],
+                                                   const uint8_t *sig, size_t sig_len);
+FASTMCP_API fmcp_result fmcp_rsa_sign_pss_sha256(const fmcp_rsa_private_key *k, const uint8_t hash[32],
+                                                 uint8_t *sig, size_t sig_cap, size_t *sig_len);
+FASTMCP_API fmcp_result fmcp_rsa_sign_pss_sha256_ex(const fmcp_rsa_private_key *k, unsigned flags,
+                                                    const uint8_t hash[32], uint8_t *sig, size_t sig_cap,
+                                                    size_t *sig_len);
 /* Generate a key of 2048, 3072 or 4096 bits with e = 65537. */
 FASTMCP_API fmcp_result fmcp_rsa_generate(unsigned bits, fmcp_rsa_private_key *out);
 
@@ -126,6 +147,9 @@ FASTMCP_API fmcp_result fmcp_rsa_public_prepare(fmcp_rsa_public_ctx *ctx, const 
 /* fmcp_rsa_verify_sha256 with a prepared key: FMCP_OK or FMCP_ERR_BAD_SIGNATURE. */
 FASTMCP_API fmcp_result fmcp_rsa_verify_sha256_ctx(const fmcp_rsa_public_ctx *ctx, const uint8_t hash[32],
                                                    const uint8_t *sig, size_t sig_len);
+/* fmcp_rsa_verify_pss_sha256 with a prepared key. */
+FASTMCP_API fmcp_result fmcp_rsa_verify_pss_sha256_ctx(const fmcp_rsa_public_ctx *ctx, const uint8_t hash[32],
+                                                       const uint8_t *sig, size_t sig_len);
 
 #ifdef __cplusplus
 }
