@@ -51,13 +51,14 @@
  *
  *   bare metal (e.g. Cortex-M with newlib-nano): -DFASTMCP_NO_THREADS
  *     -DFASTMCP_NO_SOCKETS -DFASTMCP_NO_FILESYSTEM -DFASTMCP_NO_PROCESS
- *     -DFASTMCP_NO_OS_DEFAULTS -DFASTMCP_RSA_MAX_BITS=2048 -DFASTMCP_NO_TASKS with -Os,
- *     FASTMCP_MALLOC/REALLOC/FREE if there is no malloc, and fmcp_set_hooks()
- *     for entropy and clocks; serve MCP with fmcp_stream_serve over your UART
- *     callbacks (small read_size/write_size). tools/baremetal-check builds it
- *     for a Cortex-M4: about 51 KB of .text (both protocol eras) with a tool and RS256 bearer
- *     verification, 12 KB for JSON alone, under 6 KB of stack and about
- *     10 KB of heap.
+ *     -DFASTMCP_NO_OS_DEFAULTS -DFASTMCP_RSA_MAX_BITS=2048 -DFASTMCP_NO_TASKS
+ *     with -Os, FASTMCP_MALLOC/REALLOC/FREE if there is no malloc, and
+ *     fmcp_set_hooks() for entropy and clocks; serve MCP with
+ *     fmcp_stream_serve over your UART callbacks (small read_size/write_size).
+ *     tools/baremetal-check builds it for a Cortex-M4: about 60 KB of .text
+ *     (both protocol eras, JSON Schema 2020-12 arguments) with a tool and
+ *     RS256 bearer verification, 12 KB for JSON alone, under 7 KB of stack
+ *     and about 10 KB of heap.
  *
  * CONVENTIONS
  *   - Public names start with fmcp_ (types fmcp_*), macros with FASTMCP_ or
