@@ -477,6 +477,9 @@ FASTMCP_API void fmcp_jw_null(fmcp_json_writer *w);
 FASTMCP_API void fmcp_jw_value(fmcp_json_writer *w, const fmcp_json *v);
 /* Pre-serialised JSON text; validated, then copied verbatim. */
 FASTMCP_API void fmcp_jw_raw(fmcp_json_writer *w, const char *json, size_t len);
+/* The same without the validation, for text a writer of yours produced
+ * (hot paths: the engine's cached fragments). Untrusted text: fmcp_jw_raw. */
+FASTMCP_API void fmcp_jw_raw_trusted(fmcp_json_writer *w, const char *json, size_t len);
 /* Finish: checks one complete value was written and containers are closed.
  * Growable mode: *out is a NUL-terminated buffer the caller releases with
  * fmcp_jw_free_output (or keeps; it was allocated with w->alloc, size *n+1).
@@ -6231,6 +6234,13 @@ FASTMCP_API void fmcp_jw_raw(fmcp_json_writer *w, const char *json, size_t len)
     if (r != FMCP_OK) { fmcp__jw_fail(w, r); return; }
     fmcp_json_doc_free(d);
     if (!fmcp__jw_pre(w)) return;
+    fmcp__jw_put(w, json, len);
+    fmcp__jw_post(w);
+}
+
+FASTMCP_API void fmcp_jw_raw_trusted(fmcp_json_writer *w, const char *json, size_t len)
+{
+    if (!w || w->err || !fmcp__jw_pre(w)) return;
     fmcp__jw_put(w, json, len);
     fmcp__jw_post(w);
 }
@@ -18381,6 +18391,7 @@ typedef struct fmcp__mcp_item {
     size_t n_req;
     int64_t ttl_ms;          /* resources: ttlMs of resources/read (0 = the server's) */
     int task_support;        /* tools: FMCP_TASK_* (mcp_tasks.c) */
+    int has_xhdr;            /* tools: the input schema mentions x-mcp-header */
 } fmcp__mcp_item;
 
 /* Refcounted deep copy of an fmcp_auth_info. */
@@ -18526,6 +18537,8 @@ struct fmcp_server {
     int modern_only, cache_private;
     int64_t state_ttl_ms, cache_ttl_ms;
     unsigned char state_key[32];  /* requestState HMAC key (mcp_era.c) */
+    char *era_meta;               /* {"io.modelcontextprotocol/serverInfo":{...}}, built once */
+    size_t era_meta_len;
     int has_state_key;
     struct fmcp__tasks *tasks;    /* the tasks extension (mcp_tasks.c) */
 #ifndef FASTMCP_NO_THREADS
@@ -18722,6 +18735,8 @@ static fmcp_result fmcp__mcp_tool_schema(const fmcp_allocator *a, const fmcp_too
     fmcp_jw_free_output(&w, text);
     if (r == FMCP_OK && !fmcp_json_is(fmcp_json_root(it->schema), FMCP_JSON_OBJECT)) r = FMCP_ERR_TYPE;
     if (r == FMCP_OK) r = fmcp_schema_check(fmcp_json_root(it->schema), NULL, 0);
+    /* only such tools need their schema walked for Mcp-Param-* headers */
+    it->has_xhdr = d->input_schema && strstr(d->input_schema, "x-mcp-header") != NULL;
     return r;
 }
 
@@ -19081,6 +19096,7 @@ static void fmcp__mcp_server_free(fmcp_server *srv)
     fmcp__mcp_strfree(a, srv->version);
     fmcp__mcp_strfree(a, srv->instructions);
     fmcp_wipe(srv->state_key, sizeof srv->state_key);
+    if (srv->era_meta) fmcp_free(a, srv->era_meta, srv->era_meta_len + 1);
     FMCP__MFREE(&srv->lock);
 #ifndef FASTMCP_NO_THREADS
     pthread_mutex_destroy(&srv->qlock);
@@ -21441,6 +21457,11 @@ static void fmcp__era_cache(fmcp_json_writer *w, int64_t ttl, int priv)
 /* _meta with serverInfo (and the subscription id of a listen result). */
 static void fmcp__era_meta(fmcp_server *srv, fmcp_json_writer *w, const char *sub, size_t sub_len)
 {
+    if (!sub && srv->era_meta) {   /* the common case, written once at creation */
+        fmcp_jw_key(w, "_meta");
+        fmcp_jw_raw_trusted(w, srv->era_meta, srv->era_meta_len);
+        return;
+    }
     fmcp_jw_key(w, "_meta");
     fmcp_jw_object_begin(w);
     if (sub) { fmcp_jw_key(w, FMCP__ERA_SUB); fmcp_jw_raw(w, sub, sub_len); }
@@ -21669,6 +21690,24 @@ static void fmcp__era_request(fmcp__mcp_req *r, const char *method)
 
 /* ---- multi round-trip: requestState ------------------------------------------------------ */
 
+/* {"io.modelcontextprotocol/serverInfo":{...}}: every modern result's _meta. */
+static fmcp_result fmcp__era_cache_meta(fmcp_server *srv)
+{
+    fmcp_json_writer w;
+    fmcp_result r;
+    fmcp_jw_init(&w, srv->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, FMCP__ERA_INFO);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "name"); fmcp_jw_str(&w, srv->name);
+    fmcp__mcp_jw_opt(&w, "title", srv->title);
+    fmcp_jw_key(&w, "version"); fmcp_jw_str(&w, srv->version);
+    fmcp_jw_object_end(&w);
+    fmcp_jw_object_end(&w);
+    if ((r = fmcp_jw_finish(&w, &srv->era_meta, &srv->era_meta_len)) != FMCP_OK) { fmcp_jw_reset(&w); srv->era_meta = NULL; }
+    return r;
+}
+
 static fmcp_result fmcp__era_server_init(fmcp_server *srv, const fmcp_server_desc *d)
 {
     srv->modern_only = d->modern_only != 0;
@@ -21680,7 +21719,7 @@ static fmcp_result fmcp__era_server_init(fmcp_server *srv, const fmcp_server_des
         fmcp_sha256(d->state_key, d->state_key_len, srv->state_key);   /* any length -> 32 bytes */
         srv->has_state_key = 1;
     }
-    return FMCP_OK;
+    return fmcp__era_cache_meta(srv);
 }
 
 /* The HMAC key; made from the CSPRNG on first use when none was set. */
@@ -22247,7 +22286,7 @@ FASTMCP_API fmcp_result fmcp_server_check_headers(fmcp_server *srv, const fmcp_j
     if (ok && name && strcmp(method, "tools/call") == 0) {
         FMCP__LOCK(&srv->lock);
         i = fmcp__mcp_find_locked(srv, FMCP_ITEM_TOOL, name);
-        if (i >= 0) {
+        if (i >= 0 && ((const fmcp__mcp_item *)srv->items[FMCP_ITEM_TOOL].v[i])->has_xhdr) {
             const fmcp__mcp_item *it = (const fmcp__mcp_item *)srv->items[FMCP_ITEM_TOOL].v[i];
             ok = fmcp__era_params_ok(&h, fmcp_json_root(it->schema), fmcp_json_get(params, "arguments"), 0);
         }

@@ -1776,6 +1776,13 @@ FASTMCP_API void fmcp_jw_raw(fmcp_json_writer *w, const char *json, size_t len)
     fmcp__jw_post(w);
 }
 
+FASTMCP_API void fmcp_jw_raw_trusted(fmcp_json_writer *w, const char *json, size_t len)
+{
+    if (!w || w->err || !fmcp__jw_pre(w)) return;
+    fmcp__jw_put(w, json, len);
+    fmcp__jw_post(w);
+}
+
 FASTMCP_API fmcp_result fmcp_jw_finish(fmcp_json_writer *w, char **out, size_t *n)
 {
     fmcp_result r;

@@ -202,6 +202,9 @@ FASTMCP_API void fmcp_jw_null(fmcp_json_writer *w);
 FASTMCP_API void fmcp_jw_value(fmcp_json_writer *w, const fmcp_json *v);
 /* Pre-serialised JSON text; validated, then copied verbatim. */
 FASTMCP_API void fmcp_jw_raw(fmcp_json_writer *w, const char *json, size_t len);
+/* The same without the validation, for text a writer of yours produced
+ * (hot paths: the engine's cached fragments). Untrusted text: fmcp_jw_raw. */
+FASTMCP_API void fmcp_jw_raw_trusted(fmcp_json_writer *w, const char *json, size_t len);
 /* Finish: checks one complete value was written and containers are closed.
  * Growable mode: *out is a NUL-terminated buffer the caller releases with
  * fmcp_jw_free_output (or keeps; it was allocated with w->alloc, size *n+1).

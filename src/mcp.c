@@ -127,6 +127,7 @@ typedef struct fmcp__mcp_item {
     size_t n_req;
     int64_t ttl_ms;          /* resources: ttlMs of resources/read (0 = the server's) */
     int task_support;        /* tools: FMCP_TASK_* (mcp_tasks.c) */
+    int has_xhdr;            /* tools: the input schema mentions x-mcp-header */
 } fmcp__mcp_item;
 
 /* Refcounted deep copy of an fmcp_auth_info. */
@@ -272,6 +273,8 @@ struct fmcp_server {
     int modern_only, cache_private;
     int64_t state_ttl_ms, cache_ttl_ms;
     unsigned char state_key[32];  /* requestState HMAC key (mcp_era.c) */
+    char *era_meta;               /* {"io.modelcontextprotocol/serverInfo":{...}}, built once */
+    size_t era_meta_len;
     int has_state_key;
     struct fmcp__tasks *tasks;    /* the tasks extension (mcp_tasks.c) */
 #ifndef FASTMCP_NO_THREADS
@@ -468,6 +471,8 @@ static fmcp_result fmcp__mcp_tool_schema(const fmcp_allocator *a, const fmcp_too
     fmcp_jw_free_output(&w, text);
     if (r == FMCP_OK && !fmcp_json_is(fmcp_json_root(it->schema), FMCP_JSON_OBJECT)) r = FMCP_ERR_TYPE;
     if (r == FMCP_OK) r = fmcp_schema_check(fmcp_json_root(it->schema), NULL, 0);
+    /* only such tools need their schema walked for Mcp-Param-* headers */
+    it->has_xhdr = d->input_schema && strstr(d->input_schema, "x-mcp-header") != NULL;
     return r;
 }
 
@@ -827,6 +832,7 @@ static void fmcp__mcp_server_free(fmcp_server *srv)
     fmcp__mcp_strfree(a, srv->version);
     fmcp__mcp_strfree(a, srv->instructions);
     fmcp_wipe(srv->state_key, sizeof srv->state_key);
+    if (srv->era_meta) fmcp_free(a, srv->era_meta, srv->era_meta_len + 1);
     FMCP__MFREE(&srv->lock);
 #ifndef FASTMCP_NO_THREADS
     pthread_mutex_destroy(&srv->qlock);

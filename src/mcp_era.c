@@ -169,6 +169,11 @@ static void fmcp__era_cache(fmcp_json_writer *w, int64_t ttl, int priv)
 /* _meta with serverInfo (and the subscription id of a listen result). */
 static void fmcp__era_meta(fmcp_server *srv, fmcp_json_writer *w, const char *sub, size_t sub_len)
 {
+    if (!sub && srv->era_meta) {   /* the common case, written once at creation */
+        fmcp_jw_key(w, "_meta");
+        fmcp_jw_raw_trusted(w, srv->era_meta, srv->era_meta_len);
+        return;
+    }
     fmcp_jw_key(w, "_meta");
     fmcp_jw_object_begin(w);
     if (sub) { fmcp_jw_key(w, FMCP__ERA_SUB); fmcp_jw_raw(w, sub, sub_len); }
@@ -397,6 +402,24 @@ static void fmcp__era_request(fmcp__mcp_req *r, const char *method)
 
 /* ---- multi round-trip: requestState ------------------------------------------------------ */
 
+/* {"io.modelcontextprotocol/serverInfo":{...}}: every modern result's _meta. */
+static fmcp_result fmcp__era_cache_meta(fmcp_server *srv)
+{
+    fmcp_json_writer w;
+    fmcp_result r;
+    fmcp_jw_init(&w, srv->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, FMCP__ERA_INFO);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "name"); fmcp_jw_str(&w, srv->name);
+    fmcp__mcp_jw_opt(&w, "title", srv->title);
+    fmcp_jw_key(&w, "version"); fmcp_jw_str(&w, srv->version);
+    fmcp_jw_object_end(&w);
+    fmcp_jw_object_end(&w);
+    if ((r = fmcp_jw_finish(&w, &srv->era_meta, &srv->era_meta_len)) != FMCP_OK) { fmcp_jw_reset(&w); srv->era_meta = NULL; }
+    return r;
+}
+
 static fmcp_result fmcp__era_server_init(fmcp_server *srv, const fmcp_server_desc *d)
 {
     srv->modern_only = d->modern_only != 0;
@@ -408,7 +431,7 @@ static fmcp_result fmcp__era_server_init(fmcp_server *srv, const fmcp_server_des
         fmcp_sha256(d->state_key, d->state_key_len, srv->state_key);   /* any length -> 32 bytes */
         srv->has_state_key = 1;
     }
-    return FMCP_OK;
+    return fmcp__era_cache_meta(srv);
 }
 
 /* The HMAC key; made from the CSPRNG on first use when none was set. */
@@ -975,7 +998,7 @@ FASTMCP_API fmcp_result fmcp_server_check_headers(fmcp_server *srv, const fmcp_j
     if (ok && name && strcmp(method, "tools/call") == 0) {
         FMCP__LOCK(&srv->lock);
         i = fmcp__mcp_find_locked(srv, FMCP_ITEM_TOOL, name);
-        if (i >= 0) {
+        if (i >= 0 && ((const fmcp__mcp_item *)srv->items[FMCP_ITEM_TOOL].v[i])->has_xhdr) {
             const fmcp__mcp_item *it = (const fmcp__mcp_item *)srv->items[FMCP_ITEM_TOOL].v[i];
             ok = fmcp__era_params_ok(&h, fmcp_json_root(it->schema), fmcp_json_get(params, "arguments"), 0);
         }

@@ -627,12 +627,13 @@ static void test_writer_basic(void)
     fmcp_jw_object_begin(&w); fmcp_jw_object_end(&w);
     fmcp_jw_strn(&w, "a\0b", 3);
     fmcp_jw_raw(&w, " {\"r\": [1, 2]} ", 15);
+    fmcp_jw_raw_trusted(&w, "{\"t\":1}", 7);   /* copied as is, commas still placed */
     fmcp_jw_array_end(&w);
     fmcp_jw_keyn(&w, "k\0\"", 3); fmcp_jw_int(&w, 0);
     fmcp_jw_object_end(&w);
     CHECK(jw_expect(&w, "{\"s\":\"q\\\"b\\\\s/\\u0001\\u001f\\b\\f\\n\\r\\t\x7f \xc3\xa9\xf0\x9f\x98\x80\","
                         "\"i\":-9223372036854775808,\"u\":18446744073709551615,\"d\":0.5,"
-                        "\"a\":[true,false,null,null,[],{},\"a\\u0000b\", {\"r\": [1, 2]} ],\"k\\u0000\\\"\":0}",
+                        "\"a\":[true,false,null,null,[],{},\"a\\u0000b\", {\"r\": [1, 2]} ,{\"t\":1}],\"k\\u0000\\\"\":0}",
                     FMCP_OK));
     /* raw values of every size: small ones are checked on the stack, larger
      * ones (and growing ones) spill to the writer's allocator */
