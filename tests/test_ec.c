@@ -11,87 +11,11 @@
 #include "fastmcp.h"
 #include "test.h"
 
-/* ---- a small SHA-384 for the P-384 vectors (test code only: the library's
- * SHA-384 comes from its own module) ---- */
-
-static const uint64_t t_k512[80] = {
-    0x428a2f98d728ae22ull,0x7137449123ef65cdull,0xb5c0fbcfec4d3b2full,0xe9b5dba58189dbbcull,
-    0x3956c25bf348b538ull,0x59f111f1b605d019ull,0x923f82a4af194f9bull,0xab1c5ed5da6d8118ull,
-    0xd807aa98a3030242ull,0x12835b0145706fbeull,0x243185be4ee4b28cull,0x550c7dc3d5ffb4e2ull,
-    0x72be5d74f27b896full,0x80deb1fe3b1696b1ull,0x9bdc06a725c71235ull,0xc19bf174cf692694ull,
-    0xe49b69c19ef14ad2ull,0xefbe4786384f25e3ull,0x0fc19dc68b8cd5b5ull,0x240ca1cc77ac9c65ull,
-    0x2de92c6f592b0275ull,0x4a7484aa6ea6e483ull,0x5cb0a9dcbd41fbd4ull,0x76f988da831153b5ull,
-    0x983e5152ee66dfabull,0xa831c66d2db43210ull,0xb00327c898fb213full,0xbf597fc7beef0ee4ull,
-    0xc6e00bf33da88fc2ull,0xd5a79147930aa725ull,0x06ca6351e003826full,0x142929670a0e6e70ull,
-    0x27b70a8546d22ffcull,0x2e1b21385c26c926ull,0x4d2c6dfc5ac42aedull,0x53380d139d95b3dfull,
-    0x650a73548baf63deull,0x766a0abb3c77b2a8ull,0x81c2c92e47edaee6ull,0x92722c851482353bull,
-    0xa2bfe8a14cf10364ull,0xa81a664bbc423001ull,0xc24b8b70d0f89791ull,0xc76c51a30654be30ull,
-    0xd192e819d6ef5218ull,0xd69906245565a910ull,0xf40e35855771202aull,0x106aa07032bbd1b8ull,
-    0x19a4c116b8d2d0c8ull,0x1e376c085141ab53ull,0x2748774cdf8eeb99ull,0x34b0bcb5e19b48a8ull,
-    0x391c0cb3c5c95a63ull,0x4ed8aa4ae3418acbull,0x5b9cca4f7763e373ull,0x682e6ff3d6b2b8a3ull,
-    0x748f82ee5defb2fcull,0x78a5636f43172f60ull,0x84c87814a1f0ab72ull,0x8cc702081a6439ecull,
-    0x90befffa23631e28ull,0xa4506cebde82bde9ull,0xbef9a3f7b2c67915ull,0xc67178f2e372532bull,
-    0xca273eceea26619cull,0xd186b8c721c0c207ull,0xeada7dd6cde0eb1eull,0xf57d4f7fee6ed178ull,
-    0x06f067aa72176fbaull,0x0a637dc5a2c898a6ull,0x113f9804bef90daeull,0x1b710b35131c471bull,
-    0x28db77f523047d84ull,0x32caab7b40c72493ull,0x3c9ebe0a15c9bebcull,0x431d67c49c100d4cull,
-    0x4cc5d4becb3e42b6ull,0x597f299cfc657e2aull,0x5fcb6fab3ad6faecull,0x6c44198c4a475817ull
-};
-
-#define T_ROR(x, n) (((x) >> (n)) | ((x) << (64 - (n))))
-
-static void t_sha512_block(uint64_t h[8], const uint8_t *p)
+/* SHA-384 / SHA-512 (the sha512 module) by digest length. */
+static void t_sha2_long(size_t hlen, const uint8_t *m, size_t len, uint8_t *out)
 {
-    uint64_t w[80], a, b, c, d, e, f, g, hh;
-    int i, j;
-    for (i = 0; i < 16; i++) {
-        w[i] = 0;
-        for (j = 0; j < 8; j++) w[i] = (w[i] << 8) | p[8 * i + j];
-    }
-    for (i = 16; i < 80; i++) {
-        uint64_t s0 = T_ROR(w[i - 15], 1) ^ T_ROR(w[i - 15], 8) ^ (w[i - 15] >> 7);
-        uint64_t s1 = T_ROR(w[i - 2], 19) ^ T_ROR(w[i - 2], 61) ^ (w[i - 2] >> 6);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    a = h[0]; b = h[1]; c = h[2]; d = h[3]; e = h[4]; f = h[5]; g = h[6]; hh = h[7];
-    for (i = 0; i < 80; i++) {
-        uint64_t t1 = hh + (T_ROR(e, 14) ^ T_ROR(e, 18) ^ T_ROR(e, 41)) + ((e & f) ^ (~e & g)) + t_k512[i] + w[i];
-        uint64_t t2 = (T_ROR(a, 28) ^ T_ROR(a, 34) ^ T_ROR(a, 39)) + ((a & b) ^ (a & c) ^ (b & c));
-        hh = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
-    }
-    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
-}
-
-static const uint64_t t_iv384[8] = {
-    0xcbbb9d5dc1059ed8ull, 0x629a292a367cd507ull, 0x9159015a3070dd17ull, 0x152fecd8f70e5939ull,
-    0x67332667ffc00b31ull, 0x8eb44a8768581511ull, 0xdb0c2e0d64f98fa7ull, 0x47b5481dbefa4fa4ull
-};
-static const uint64_t t_iv512[8] = {
-    0x6a09e667f3bcc908ull, 0xbb67ae8584caa73bull, 0x3c6ef372fe94f82bull, 0xa54ff53a5f1d36f1ull,
-    0x510e527fade682d1ull, 0x9b05688c2b3e6c1full, 0x1f83d9abfb41bd6bull, 0x5be0cd19137e2179ull
-};
-
-/* SHA-384 (iv384, 48 bytes out) or SHA-512 (iv512, 64 bytes). */
-static void t_sha512_family(const uint64_t iv[8], size_t outlen, const uint8_t *m, size_t len, uint8_t *out)
-{
-    uint64_t h[8];
-    uint8_t blk[256];
-    size_t i, rest, pad;
-    memcpy(h, iv, sizeof h);
-    for (i = 0; i + 128 <= len; i += 128) t_sha512_block(h, m + i);
-    rest = len - i;
-    memset(blk, 0, sizeof blk);
-    if (rest) memcpy(blk, m + i, rest);
-    blk[rest] = 0x80;
-    pad = rest + 17 <= 128 ? 128 : 256;
-    for (i = 0; i < 8; i++) blk[pad - 1 - i] = (uint8_t)(((uint64_t)len * 8) >> (8 * i));
-    t_sha512_block(h, blk);
-    if (pad == 256) t_sha512_block(h, blk + 128);
-    for (i = 0; i < outlen; i++) out[i] = (uint8_t)(h[i / 8] >> (56 - 8 * (i % 8)));
-}
-
-static void t_sha384(const uint8_t *m, size_t len, uint8_t out[48])
-{
-    t_sha512_family(t_iv384, 48, m, len, out);
+    if (hlen == 48) fmcp_sha384(m, len, out);
+    else fmcp_sha512(m, len, out);
 }
 
 /* ---- helpers ---- */
@@ -129,26 +53,8 @@ static int fixed_hex(const char *hex, uint8_t *out, size_t size)
 
 static void digest_for(const char *sha, const uint8_t *m, size_t len, uint8_t *d, size_t *dlen)
 {
-    if (strcmp(sha, "SHA-384") == 0) { t_sha384(m, len, d); *dlen = 48; }
+    if (strcmp(sha, "SHA-384") == 0) { t_sha2_long(48, m, len, d); *dlen = 48; }
     else { fmcp_sha256(m, len, d); *dlen = 32; }
-}
-
-static void test_sha384_helper(void)
-{
-    uint8_t d[48], w[48];
-    t_hex("cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7", w, 48);
-    t_sha384((const uint8_t *)"abc", 3, d);
-    CHECK_MEM(d, w, 48);
-    t_hex("09330c33f71147e83d192fc782cd1b4753111b173b3b05d22fa08086e3b0f712fcc7c71a557e2db966c3e9fa91746039", w, 48);
-    t_sha384((const uint8_t *)"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu", 112, d);
-    CHECK_MEM(d, w, 48);
-    {
-        uint8_t d5[64], w5[64];
-        t_hex("ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
-              "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f", w5, 64);
-        t_sha512_family(t_iv512, 64, (const uint8_t *)"abc", 3, d5);
-        CHECK_MEM(d5, w5, 64);
-    }
 }
 
 /* ---- RFC 6979 appendix A.2.5 (P-256) and A.2.6 (P-384), SHA-256 ---- */
@@ -203,7 +109,7 @@ static void test_rfc6979(void)
  * and SHA-512) or is SHA-384 (P-384): their nonces come from HMAC with
  * that hash, which this module does not use, so they are checked by
  * verification only; that exercises the truncation of long digests. */
-static void check_rfc6979_verify(fmcp_ec_curve curve, const char *ux, const char *uy, const uint64_t *iv,
+static void check_rfc6979_verify(fmcp_ec_curve curve, const char *ux, const char *uy,
                                  size_t hlen, const char *msg, const char *r, const char *s)
 {
     fmcp_ec_public_key pub;
@@ -211,7 +117,7 @@ static void check_rfc6979_verify(fmcp_ec_curve curve, const char *ux, const char
     size_t n = fmcp_ec_size(curve);
     CHECK(fixed_hex(ux, x, n) && fixed_hex(uy, y, n));
     CHECK_OK(fmcp_ec_public_from_xy(&pub, curve, x, n, y, n));
-    t_sha512_family(iv, hlen, (const uint8_t *)msg, strlen(msg), h);
+    t_sha2_long(hlen, (const uint8_t *)msg, strlen(msg), h);
     CHECK(fixed_hex(r, sig, n) && fixed_hex(s, sig + n, n));
     CHECKF(fmcp_ecdsa_verify(&pub, h, hlen, sig, 2 * n) == FMCP_OK, "curve %d hash %zu", (int)curve, hlen);
     h[0] ^= 0x80;
@@ -222,16 +128,16 @@ static void test_rfc6979_long_digests(void)
 {
     const char *ux256 = "60FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6";
     const char *uy256 = "7903FE1008B8BC99A41AE9E95628BC64F2F1B20C2D7E9F5177A3C294D4462299";
-    check_rfc6979_verify(FMCP_EC_P256, ux256, uy256, t_iv384, 48, "sample",
+    check_rfc6979_verify(FMCP_EC_P256, ux256, uy256, 48, "sample",
                          "0EAFEA039B20E9B42309FB1D89E213057CBF973DC0CFC8F129EDDDC800EF7719",
                          "4861F0491E6998B9455193E34E7B0D284DDD7149A74B95B9261F13ABDE940954");
-    check_rfc6979_verify(FMCP_EC_P256, ux256, uy256, t_iv512, 64, "sample",
+    check_rfc6979_verify(FMCP_EC_P256, ux256, uy256, 64, "sample",
                          "8496A60B5E9B47C825488827E0495B0E3FA109EC4568FD3F8D1097678EB97F00",
                          "2362AB1ADBE2B8ADF9CB9EDAB740EA6049C028114F2460F96554F61FAE3302FE");
     check_rfc6979_verify(FMCP_EC_P384,
                          "EC3A4E415B4E19A4568618029F427FA5DA9A8BC4AE92E02E06AAE5286B300C64DEF8F0EA9055866064A254515480BC13",
                          "8015D9B72D7D57244EA8EF9AC0C621896708A59367F9DFB9F54CA84B3F1C9DB1288B231C3AE0D4FE7344FD2533264720",
-                         t_iv384, 48, "sample",
+                         48, "sample",
                          "94EDBB92A5ECB8AAD4736E56C691916B3F88140666CE9FA73D64C4EA95AD133C81A648152E44ACF96E36DD1E80FABE46",
                          "99EF4AEB15F178CEA1FE40DB2603138F130E740A19624526203B6351D0A3A94FA329C145786E679E7B82C71A38628AC8");
 }
@@ -781,7 +687,6 @@ static void test_random_failure_and_args(void)
 
 int main(void)
 {
-    T_RUN(test_sha384_helper);
     T_RUN(test_rfc6979);
     T_RUN(test_rfc6979_long_digests);
     T_RUN(test_wycheproof_p256_p1363);
