@@ -249,8 +249,9 @@ test:
 bench:
 	@sh bench/run.sh
 
-# prints a test token and the URL; HOST, PORT, RATE_LIMIT, ... as in examples/auth_common.h
-run: $(BUILD)/examples/authenticated_server
+# prints a test token and the URL (and builds build/fmcp, which its "Try it" line uses);
+# HOST, PORT, RATE_LIMIT, ... as in examples/auth_common.h
+run: $(BUILD)/examples/authenticated_server $(CLI_BIN)
 	ENVIRONMENT=development $(BUILD)/examples/authenticated_server
 
 FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
