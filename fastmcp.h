@@ -2368,7 +2368,7 @@ FASTMCP_API fmcp_result fmcp_schema_validate(const fmcp_json *schema, const fmcp
  *   diagnostics sink for the host - never sent to the client). Destroy only
  *   after every session is closed; it joins the workers.
  *
- * fmcp_server_add_tool / fmcp_server_remove_tool
+ * fmcp_server_add_tool / fmcp_server_remove
  *   Tool inputs come from `params`, a compact spec, or `input_schema`, raw JSON
  *   Schema text (object). Spec grammar:
  *       spec  := [ param { "," param } ]
@@ -6597,18 +6597,6 @@ static const uint32_t fmcp__sha256_k[64] = {
 #  define FMCP__SHA256_TUNE
 #endif
 
-/* fmcp_wipe clears byte by byte through volatile; for the schedule and
- * contexts wiped on every call a memset the optimiser must keep is cheaper. */
-static void fmcp__sha256_wipe(void *p, size_t n)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    memset(p, 0, n);
-    __asm__ __volatile__("" : : "r"(p) : "memory");
-#else
-    fmcp_wipe(p, n);
-#endif
-}
-
 static uint32_t fmcp__load_be32(const uint8_t *p)
 {
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
@@ -6640,8 +6628,8 @@ static void fmcp__sha256_blocks_c(uint32_t h8[8], const uint8_t *p, size_t nbloc
         for (i = 0; i < 8; i++) h8[i] += s[i];
         p += 64;
     }
-    fmcp__sha256_wipe(w, sizeof w);
-    fmcp__sha256_wipe(s, sizeof s);
+    fmcp_wipe(w, sizeof w);
+    fmcp_wipe(s, sizeof s);
 }
 #else
 /* Compress nblocks consecutive 64-byte blocks into h8 (portable C). */
@@ -6662,7 +6650,7 @@ FMCP__SHA256_TUNE static void fmcp__sha256_blocks_c(uint32_t h8[8], const uint8_
         h8[4] += e; h8[5] += f; h8[6] += g; h8[7] += h;
         p += 64;
     }
-    fmcp__sha256_wipe(w, sizeof w);
+    fmcp_wipe(w, sizeof w);
 }
 #endif
 
@@ -6702,7 +6690,7 @@ static void fmcp__sha256_blocks_ni(uint32_t h8[8], const uint8_t *p, size_t nblo
     u = _mm_shuffle_epi32(cdgh, 0xB1);
     _mm_storeu_si128((__m128i *)(void *)h8, _mm_blend_epi16(t, u, 0xF0));
     _mm_storeu_si128((__m128i *)(void *)(h8 + 4), _mm_alignr_epi8(u, t, 8));
-    fmcp__sha256_wipe(m, sizeof m); /* schedule words may be secret (HMAC keys) */
+    fmcp_wipe(m, sizeof m); /* schedule words may be secret (HMAC keys) */
 }
 
 /* -1 = not probed yet. Probing twice from racing threads is harmless: both
@@ -6783,7 +6771,7 @@ FASTMCP_API void fmcp_sha256_final(fmcp_sha256_ctx *c, uint8_t out[FMCP_SHA256_S
     for (i = 0; i < 8; i++) c->buf[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
     fmcp__sha256_blocks(c->h, c->buf, 1);
     for (i = 0; i < 8; i++) fmcp__store_be32(out + 4 * i, c->h[i]);
-    fmcp__sha256_wipe(c, sizeof *c);
+    fmcp_wipe(c, sizeof *c);
 }
 
 FASTMCP_API void fmcp_sha256(const void *data, size_t len, uint8_t out[FMCP_SHA256_SIZE])
@@ -6809,7 +6797,7 @@ FASTMCP_API void fmcp_hmac_sha256_init(fmcp_hmac_sha256_ctx *c, const void *key,
     for (i = 0; i < sizeof k; i++) k[i] ^= 0x36 ^ 0x5c;
     fmcp_sha256_init(&c->outer);
     fmcp_sha256_update(&c->outer, k, sizeof k);
-    fmcp__sha256_wipe(k, sizeof k);
+    fmcp_wipe(k, sizeof k);
 }
 
 FASTMCP_API void fmcp_hmac_sha256_update(fmcp_hmac_sha256_ctx *c, const void *data, size_t len)
@@ -6823,8 +6811,8 @@ FASTMCP_API void fmcp_hmac_sha256_final(fmcp_hmac_sha256_ctx *c, uint8_t out[FMC
     fmcp_sha256_final(&c->inner, ih);
     fmcp_sha256_update(&c->outer, ih, sizeof ih);
     fmcp_sha256_final(&c->outer, out);
-    fmcp__sha256_wipe(ih, sizeof ih);
-    fmcp__sha256_wipe(c, sizeof *c);
+    fmcp_wipe(ih, sizeof ih);
+    fmcp_wipe(c, sizeof *c);
 }
 
 FASTMCP_API void fmcp_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
@@ -6893,16 +6881,6 @@ static const uint64_t fmcp__sha512_k[80] = {
 
 /* A memset the optimiser must keep (cheaper than fmcp_wipe's volatile
  * byte loop for the schedule, which is cleared on every call). */
-static void fmcp__sha512_wipe(void *p, size_t n)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    memset(p, 0, n);
-    __asm__ __volatile__("" : : "r"(p) : "memory");
-#else
-    fmcp_wipe(p, n);
-#endif
-}
-
 static uint64_t fmcp__load_be64(const uint8_t *p)
 {
     uint64_t v = 0;
@@ -6935,7 +6913,7 @@ static void fmcp__sha512_blocks(uint64_t h8[8], const uint8_t *p, size_t nblocks
         h8[4] += e; h8[5] += f; h8[6] += g; h8[7] += h;
         p += 128;
     }
-    fmcp__sha512_wipe(w, sizeof w);
+    fmcp_wipe(w, sizeof w);
 }
 
 FASTMCP_API void fmcp_sha512_init(fmcp_sha512_ctx *c)
@@ -7005,7 +6983,7 @@ static void fmcp__sha512_finish(fmcp_sha512_ctx *c, uint8_t *out, int n_words)
     fmcp__store_be64(c->buf + 120, c->total << 3);
     fmcp__sha512_blocks(c->h, c->buf, 1);
     for (i = 0; i < n_words; i++) fmcp__store_be64(out + 8 * i, c->h[i]);
-    fmcp__sha512_wipe(c, sizeof *c);
+    fmcp_wipe(c, sizeof *c);
 }
 
 FASTMCP_API void fmcp_sha512_final(fmcp_sha512_ctx *c, uint8_t out[FMCP_SHA512_SIZE])
@@ -7055,7 +7033,7 @@ static void fmcp__hmac_sha512_start(fmcp_hmac_sha512_ctx *c, const void *key, si
     for (i = 0; i < sizeof k; i++) k[i] ^= 0x36 ^ 0x5c;
     if (out_len == FMCP_SHA512_SIZE) fmcp_sha512_init(&c->outer); else fmcp_sha384_init(&c->outer);
     fmcp_sha512_update(&c->outer, k, sizeof k);
-    fmcp__sha512_wipe(k, sizeof k);
+    fmcp_wipe(k, sizeof k);
 }
 
 FASTMCP_API void fmcp_hmac_sha512_init(fmcp_hmac_sha512_ctx *c, const void *key, size_t key_len)
@@ -7080,8 +7058,8 @@ FASTMCP_API void fmcp_hmac_sha512_final(fmcp_hmac_sha512_ctx *c, uint8_t *out)
     fmcp__sha512_finish(&c->inner, ih, words);
     fmcp_sha512_update(&c->outer, ih, c->out_len);
     fmcp__sha512_finish(&c->outer, out, words);
-    fmcp__sha512_wipe(ih, sizeof ih);
-    fmcp__sha512_wipe(c, sizeof *c);
+    fmcp_wipe(ih, sizeof ih);
+    fmcp_wipe(c, sizeof *c);
 }
 
 FASTMCP_API void fmcp_hmac_sha512(const void *key, size_t key_len, const void *data, size_t len,
@@ -15867,7 +15845,7 @@ static fmcp_result fmcp__fetch_check(const fmcp_http_client_req *q, fmcp_http_ur
         return FMCP_ERR_PARSE;
     }
     if (strcmp(u->scheme, "https") == 0 && !q->transport) {
-        fmcp__set_err(q->error_buf, q->error_buf_len, "TLS support not compiled in");
+        fmcp__set_err(q->error_buf, q->error_buf_len, "https:// needs a TLS transport (none was given)");
         return FMCP_ERR_UNSUPPORTED;
     }
     return FMCP_OK;

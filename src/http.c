@@ -2449,7 +2449,7 @@ static fmcp_result fmcp__fetch_check(const fmcp_http_client_req *q, fmcp_http_ur
         return FMCP_ERR_PARSE;
     }
     if (strcmp(u->scheme, "https") == 0 && !q->transport) {
-        fmcp__set_err(q->error_buf, q->error_buf_len, "TLS support not compiled in");
+        fmcp__set_err(q->error_buf, q->error_buf_len, "https:// needs a TLS transport (none was given)");
         return FMCP_ERR_UNSUPPORTED;
     }
     return FMCP_OK;

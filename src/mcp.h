@@ -30,7 +30,7 @@
  *   diagnostics sink for the host - never sent to the client). Destroy only
  *   after every session is closed; it joins the workers.
  *
- * fmcp_server_add_tool / fmcp_server_remove_tool
+ * fmcp_server_add_tool / fmcp_server_remove
  *   Tool inputs come from `params`, a compact spec, or `input_schema`, raw JSON
  *   Schema text (object). Spec grammar:
  *       spec  := [ param { "," param } ]

@@ -66,18 +66,6 @@ static const uint32_t fmcp__sha256_k[64] = {
 #  define FMCP__SHA256_TUNE
 #endif
 
-/* fmcp_wipe clears byte by byte through volatile; for the schedule and
- * contexts wiped on every call a memset the optimiser must keep is cheaper. */
-static void fmcp__sha256_wipe(void *p, size_t n)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    memset(p, 0, n);
-    __asm__ __volatile__("" : : "r"(p) : "memory");
-#else
-    fmcp_wipe(p, n);
-#endif
-}
-
 static uint32_t fmcp__load_be32(const uint8_t *p)
 {
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
@@ -109,8 +97,8 @@ static void fmcp__sha256_blocks_c(uint32_t h8[8], const uint8_t *p, size_t nbloc
         for (i = 0; i < 8; i++) h8[i] += s[i];
         p += 64;
     }
-    fmcp__sha256_wipe(w, sizeof w);
-    fmcp__sha256_wipe(s, sizeof s);
+    fmcp_wipe(w, sizeof w);
+    fmcp_wipe(s, sizeof s);
 }
 #else
 /* Compress nblocks consecutive 64-byte blocks into h8 (portable C). */
@@ -131,7 +119,7 @@ FMCP__SHA256_TUNE static void fmcp__sha256_blocks_c(uint32_t h8[8], const uint8_
         h8[4] += e; h8[5] += f; h8[6] += g; h8[7] += h;
         p += 64;
     }
-    fmcp__sha256_wipe(w, sizeof w);
+    fmcp_wipe(w, sizeof w);
 }
 #endif
 
@@ -171,7 +159,7 @@ static void fmcp__sha256_blocks_ni(uint32_t h8[8], const uint8_t *p, size_t nblo
     u = _mm_shuffle_epi32(cdgh, 0xB1);
     _mm_storeu_si128((__m128i *)(void *)h8, _mm_blend_epi16(t, u, 0xF0));
     _mm_storeu_si128((__m128i *)(void *)(h8 + 4), _mm_alignr_epi8(u, t, 8));
-    fmcp__sha256_wipe(m, sizeof m); /* schedule words may be secret (HMAC keys) */
+    fmcp_wipe(m, sizeof m); /* schedule words may be secret (HMAC keys) */
 }
 
 /* -1 = not probed yet. Probing twice from racing threads is harmless: both
@@ -252,7 +240,7 @@ FASTMCP_API void fmcp_sha256_final(fmcp_sha256_ctx *c, uint8_t out[FMCP_SHA256_S
     for (i = 0; i < 8; i++) c->buf[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
     fmcp__sha256_blocks(c->h, c->buf, 1);
     for (i = 0; i < 8; i++) fmcp__store_be32(out + 4 * i, c->h[i]);
-    fmcp__sha256_wipe(c, sizeof *c);
+    fmcp_wipe(c, sizeof *c);
 }
 
 FASTMCP_API void fmcp_sha256(const void *data, size_t len, uint8_t out[FMCP_SHA256_SIZE])
@@ -278,7 +266,7 @@ FASTMCP_API void fmcp_hmac_sha256_init(fmcp_hmac_sha256_ctx *c, const void *key,
     for (i = 0; i < sizeof k; i++) k[i] ^= 0x36 ^ 0x5c;
     fmcp_sha256_init(&c->outer);
     fmcp_sha256_update(&c->outer, k, sizeof k);
-    fmcp__sha256_wipe(k, sizeof k);
+    fmcp_wipe(k, sizeof k);
 }
 
 FASTMCP_API void fmcp_hmac_sha256_update(fmcp_hmac_sha256_ctx *c, const void *data, size_t len)
@@ -292,8 +280,8 @@ FASTMCP_API void fmcp_hmac_sha256_final(fmcp_hmac_sha256_ctx *c, uint8_t out[FMC
     fmcp_sha256_final(&c->inner, ih);
     fmcp_sha256_update(&c->outer, ih, sizeof ih);
     fmcp_sha256_final(&c->outer, out);
-    fmcp__sha256_wipe(ih, sizeof ih);
-    fmcp__sha256_wipe(c, sizeof *c);
+    fmcp_wipe(ih, sizeof ih);
+    fmcp_wipe(c, sizeof *c);
 }
 
 FASTMCP_API void fmcp_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,

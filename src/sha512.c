@@ -56,16 +56,6 @@ static const uint64_t fmcp__sha512_k[80] = {
 
 /* A memset the optimiser must keep (cheaper than fmcp_wipe's volatile
  * byte loop for the schedule, which is cleared on every call). */
-static void fmcp__sha512_wipe(void *p, size_t n)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    memset(p, 0, n);
-    __asm__ __volatile__("" : : "r"(p) : "memory");
-#else
-    fmcp_wipe(p, n);
-#endif
-}
-
 static uint64_t fmcp__load_be64(const uint8_t *p)
 {
     uint64_t v = 0;
@@ -98,7 +88,7 @@ static void fmcp__sha512_blocks(uint64_t h8[8], const uint8_t *p, size_t nblocks
         h8[4] += e; h8[5] += f; h8[6] += g; h8[7] += h;
         p += 128;
     }
-    fmcp__sha512_wipe(w, sizeof w);
+    fmcp_wipe(w, sizeof w);
 }
 
 FASTMCP_API void fmcp_sha512_init(fmcp_sha512_ctx *c)
@@ -168,7 +158,7 @@ static void fmcp__sha512_finish(fmcp_sha512_ctx *c, uint8_t *out, int n_words)
     fmcp__store_be64(c->buf + 120, c->total << 3);
     fmcp__sha512_blocks(c->h, c->buf, 1);
     for (i = 0; i < n_words; i++) fmcp__store_be64(out + 8 * i, c->h[i]);
-    fmcp__sha512_wipe(c, sizeof *c);
+    fmcp_wipe(c, sizeof *c);
 }
 
 FASTMCP_API void fmcp_sha512_final(fmcp_sha512_ctx *c, uint8_t out[FMCP_SHA512_SIZE])
@@ -218,7 +208,7 @@ static void fmcp__hmac_sha512_start(fmcp_hmac_sha512_ctx *c, const void *key, si
     for (i = 0; i < sizeof k; i++) k[i] ^= 0x36 ^ 0x5c;
     if (out_len == FMCP_SHA512_SIZE) fmcp_sha512_init(&c->outer); else fmcp_sha384_init(&c->outer);
     fmcp_sha512_update(&c->outer, k, sizeof k);
-    fmcp__sha512_wipe(k, sizeof k);
+    fmcp_wipe(k, sizeof k);
 }
 
 FASTMCP_API void fmcp_hmac_sha512_init(fmcp_hmac_sha512_ctx *c, const void *key, size_t key_len)
@@ -243,8 +233,8 @@ FASTMCP_API void fmcp_hmac_sha512_final(fmcp_hmac_sha512_ctx *c, uint8_t *out)
     fmcp__sha512_finish(&c->inner, ih, words);
     fmcp_sha512_update(&c->outer, ih, c->out_len);
     fmcp__sha512_finish(&c->outer, out, words);
-    fmcp__sha512_wipe(ih, sizeof ih);
-    fmcp__sha512_wipe(c, sizeof *c);
+    fmcp_wipe(ih, sizeof ih);
+    fmcp_wipe(c, sizeof *c);
 }
 
 FASTMCP_API void fmcp_hmac_sha512(const void *key, size_t key_len, const void *data, size_t len,

@@ -143,7 +143,7 @@ static void test_https_needs_transport(void)
     memset(&q, 0, sizeof q);
     q.url = "https://localhost:1/x"; q.error_buf = err; q.error_buf_len = sizeof err;
     CHECK_EQ_INT(fmcp_http_fetch(NULL, &q, &res), FMCP_ERR_UNSUPPORTED);
-    CHECK_STR(err, "TLS support not compiled in");
+    CHECK_STR(err, "https:// needs a TLS transport (none was given)");
     CHECK(fmcp_tls_available() == 1);
 }
 
