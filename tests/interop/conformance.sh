@@ -31,16 +31,7 @@ PID=
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT INT TERM
 
-"$EV" --http 0 >"$T/server.out" 2>"$T/server.err" &
-PID=$!
-URL=
-i=0
-while [ $i -lt 100 ]; do
-  URL=$(sed -n 's/^Listening on \(http:\/\/[^ ]*\)$/\1/p' "$T/server.out")
-  [ -n "$URL" ] && break
-  kill -0 "$PID" 2>/dev/null || break
-  sleep 0.1; i=$((i+1))
-done
+. tests/interop/everything_server.inc   # sets PID and URL
 if [ -z "$URL" ]; then F=1; echo "FAIL  $EV --http 0 did not report its port"; cat "$T/server.err"; finish; fi
 # The suite's DNS-rebinding check wants a localhost URL.
 URL=$(echo "$URL" | sed 's/127\.0\.0\.1/localhost/')
