@@ -5588,7 +5588,9 @@ FASTMCP_API const fmcp_json *fmcp_json_getn(const fmcp_json *obj, const char *ke
     if (!obj || !key || fmcp__j_type(obj) != FMCP_JSON_OBJECT) return NULL;
     for (v = fmcp_json_first(obj); v; v = fmcp_json_next(v)) {
         const fmcp_json *k = v - 1;
-        if (fmcp__j_len(k) == key_len && memcmp(k->a.s, key, key_len) == 0) found = v;
+        /* the first byte settles most misses without a call */
+        if (fmcp__j_len(k) == key_len && (key_len == 0 || (k->a.s[0] == key[0] && memcmp(k->a.s, key, key_len) == 0)))
+            found = v;
     }
     return found;
 }
@@ -6243,6 +6245,23 @@ FASTMCP_API void fmcp_jw_raw_trusted(fmcp_json_writer *w, const char *json, size
     if (!w || w->err || !fmcp__jw_pre(w)) return;
     fmcp__jw_put(w, json, len);
     fmcp__jw_post(w);
+}
+
+/* Whole members ("k":v,...) known to be valid JSON, into the open object of a
+ * compact writer: the engine's fixed result tails, written once per result. */
+static void fmcp__jw_members_trusted(fmcp_json_writer *w, const char *m, size_t n)
+{
+    unsigned char *st;
+    if (!w || w->err) return;
+    if (w->pretty || w->depth == 0 || !(w->state[w->depth - 1] & FMCP__JW_OBJ) ||
+        (w->state[w->depth - 1] & FMCP__JW_KEY)) {
+        fmcp__jw_fail(w, FMCP_ERR_STATE);
+        return;
+    }
+    st = &w->state[w->depth - 1];
+    if (*st & FMCP__JW_ITEMS) fmcp__jw_ch(w, ',');
+    *st |= FMCP__JW_ITEMS;
+    fmcp__jw_put(w, m, n);
 }
 
 FASTMCP_API fmcp_result fmcp_jw_finish(fmcp_json_writer *w, char **out, size_t *n)
@@ -13570,10 +13589,36 @@ static int fmcp__ieq(const char *a, const char *b)
     return *a == 0 && *b == 0;
 }
 
+/* RFC 9110 tchar: ALPHA, DIGIT and !#$%&'*+-.^_`|~, as two bit masks (one
+ * test per byte of every header name). */
 static int fmcp__is_tchar(unsigned char c)
 {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return 1;
-    return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+    static const uint64_t lo = 0x03ff6cfa00000000ull, hi = 0x57ffffffc7fffffeull;
+    if ((unsigned)((c | 0x20) - 'a') < 26u || c == '-') return 1;   /* nearly every byte of a name */
+    return c < 64 ? (int)((lo >> c) & 1) : c < 128 ? (int)((hi >> (c - 64)) & 1) : 0;
+}
+
+/* 1 when one of the 8 bytes of x is a control character other than what
+ * fmcp__field_ok allows, or DEL: the cue to look at them one by one. */
+static int fmcp__ctl8(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t del = x ^ (0x7f * ones);
+    return (((x - 0x20 * ones) & ~x) | ((del - ones) & ~del)) & high ? 1 : 0;
+}
+
+/* A field value's bytes [v, e): no controls but HTAB, no DEL. */
+static int fmcp__field_ok(const char *v, const char *e)
+{
+    while (e - v >= 8) {
+        uint64_t x;
+        memcpy(&x, v, 8);
+        if (fmcp__ctl8(x)) break;
+        v += 8;
+    }
+    for (; v < e; v++)
+        if (((unsigned char)*v < 0x20 && *v != '\t') || *v == 0x7f) return 0;
+    return 1;
 }
 
 /* 1 when the comma-separated list `v` contains `tok` (case-insensitive). */
@@ -13672,8 +13717,9 @@ static size_t fmcp__head_end(const char *b, size_t start, size_t len, size_t *sc
     return 0;
 }
 
-/* Split the header lines in [p, end) in place. Returns the count or -1. */
-static long fmcp__parse_fields(char *p, char *end, fmcp_http_header *h, size_t maxh)
+/* Split the header lines in [p, end) in place. Returns the count or -1.
+ * lens (optional) gets each name's length, for fmcp__find_hdr_len. */
+static long fmcp__parse_fields(char *p, char *end, fmcp_http_header *h, unsigned short *lens, size_t maxh)
 {
     size_t n = 0;
     while (p < end) {
@@ -13688,12 +13734,12 @@ static long fmcp__parse_fields(char *p, char *end, fmcp_http_header *h, size_t m
         v = colon + 1;
         while (v < le && (*v == ' ' || *v == '\t')) v++;
         {
-            char *ve = le, *q;
+            char *ve = le;
             while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
-            for (q = v; q < ve; q++)
-                if (((unsigned char)*q < 0x20 && *q != '\t') || *q == 0x7f) return -1;
+            if (!fmcp__field_ok(v, ve)) return -1;
             if (n == maxh) return -1;
             *colon = 0; *ve = 0;
+            if (lens) lens[n] = (unsigned short)(colon - p);   /* a head is far below 64 KiB */
             h[n].name = p; h[n].value = v; n++;
         }
         p = nl + 1;
@@ -13706,6 +13752,19 @@ static const char *fmcp__find_hdr(const fmcp_http_header *h, size_t n, const cha
     size_t i;
     if (!name) return NULL;
     for (i = 0; i < n; i++) if (fmcp__ieq(h[i].name, name)) return h[i].value;
+    return NULL;
+}
+
+/* fmcp__find_hdr with the names' lengths known: most names differ in length,
+ * so few candidates reach the byte compare. */
+static const char *fmcp__find_hdr_len(const fmcp_http_header *h, const unsigned short *lens, size_t n,
+                                      const char *name)
+{
+    size_t i, len;
+    if (!name) return NULL;
+    len = strlen(name);
+    for (i = 0; i < n; i++)   /* senders mostly spell names as we do: memcmp first */
+        if (lens[i] == len && (memcmp(h[i].name, name, len) == 0 || fmcp__ieq(h[i].name, name))) return h[i].value;
     return NULL;
 }
 
@@ -14259,6 +14318,7 @@ struct fmcp_http_req {
     int64_t content_length;
     const char *method, *target, *path, *query;
     fmcp_http_header *hdrs;
+    unsigned short *hlens;      /* each header name's length */
     size_t nhdrs;
     fmcp__hbuf body;
     fmcp_http_close_fn on_close;
@@ -14555,9 +14615,14 @@ static int fmcp__req_parse(fmcp__conn *c, const char *head, size_t hlen, fmcp_ht
     char *text, *le, *nl, *tc, *qm;
     long nh;
     int st;
-    for (i = 0; i < hlen; i++) lines += head[i] == '\n';
+    for (i = 0; i < hlen; i++) {   /* count lines by memchr: heads are mostly text between them */
+        const char *lf = (const char *)memchr(head + i, '\n', hlen - i);
+        if (!lf) break;
+        lines++;
+        i = (size_t)(lf - head);
+    }
     if (lines > 102) return 431;
-    size = sizeof *r + lines * sizeof(fmcp_http_header) + 2 * hlen + 2;
+    size = sizeof *r + lines * (sizeof(fmcp_http_header) + sizeof(unsigned short)) + 2 * hlen + 2;
     r = (fmcp_http_req *)fmcp_malloc(l->a, size);
     if (!r) return -1;
     memset(r, 0, sizeof *r);
@@ -14565,13 +14630,14 @@ static int fmcp__req_parse(fmcp__conn *c, const char *head, size_t hlen, fmcp_ht
     r->lnext = l->reqs; if (l->reqs) l->reqs->lprev = r; l->reqs = r;
     memcpy(r->remote, c->remote, sizeof r->remote);
     r->hdrs = (fmcp_http_header *)(void *)(r + 1);
-    text = (char *)(r->hdrs + lines);
+    r->hlens = (unsigned short *)(void *)(r->hdrs + lines);
+    text = (char *)(r->hlens + lines);
     memcpy(text, head, hlen); text[hlen] = 0;
     nl = (char *)memchr(text, '\n', hlen);
     le = (nl > text && nl[-1] == '\r') ? nl - 1 : nl;
     st = fmcp__parse_reqline(r, text, le);
     if (!st) {
-        nh = fmcp__parse_fields(nl + 1, text + hlen, r->hdrs, lines);
+        nh = fmcp__parse_fields(nl + 1, text + hlen, r->hdrs, r->hlens, lines);
         if (nh < 0) st = 400;
         else if (nh > 100) st = 431;
         else { r->nhdrs = (size_t)nh; st = fmcp__req_semantics(r, c->srv->d.max_body_bytes); }
@@ -15144,7 +15210,7 @@ FASTMCP_API const char *fmcp_http_req_remote(const fmcp_http_req *req) { return 
 
 FASTMCP_API const char *fmcp_http_req_header(const fmcp_http_req *req, const char *name)
 {
-    return req ? fmcp__find_hdr(req->hdrs, req->nhdrs, name) : NULL;
+    return req ? fmcp__find_hdr_len(req->hdrs, req->hlens, req->nhdrs, name) : NULL;
 }
 
 FASTMCP_API int fmcp_http_req_header_at(const fmcp_http_req *req, size_t i, const char **name, const char **value)
@@ -15680,7 +15746,7 @@ static int fmcp__fetch_head(fmcp_http_fetch_op *op)
     }
     r->pub.status = (text[9] - '0') * 100 + (text[10] - '0') * 10 + (text[11] - '0');
     r->pub.headers = (fmcp_http_header *)(void *)(r + 1);
-    nh = fmcp__parse_fields(nl + 1, text + end, (fmcp_http_header *)(void *)(r + 1), lines);
+    nh = fmcp__parse_fields(nl + 1, text + end, (fmcp_http_header *)(void *)(r + 1), NULL, lines);
     if (nh < 0) { fmcp_free(l->a, r, size); return FMCP_ERR_PROTOCOL; }
     r->pub.nheaders = (size_t)nh;
     if (r->pub.status < 200) {   /* an interim answer: skipped (101 we never asked for) */
@@ -18512,10 +18578,11 @@ struct fmcp_server {
     fmcp__mcp_vec items[4];       /* by fmcp_item_kind */
     fmcp__mcp_vec sessions;
     int inline_handlers;
+    int n_xhdr;                   /* tools whose schema has x-mcp-header (most servers: 0) */
     int modern_only, cache_private;
     int64_t state_ttl_ms, cache_ttl_ms;
     unsigned char state_key[32];  /* requestState HMAC key (mcp_era.c) */
-    char *era_meta;               /* {"io.modelcontextprotocol/serverInfo":{...}}, built once */
+    char *era_meta;               /* {"_meta":{"io.modelcontextprotocol/serverInfo":{...}}}, built once */
     size_t era_meta_len;
     int has_state_key;
     struct fmcp__tasks *tasks;    /* the tasks extension (mcp_tasks.c) */
@@ -18665,7 +18732,10 @@ static fmcp_result fmcp__mcp_add_item(fmcp_server *srv, fmcp__mcp_item *it)
     FMCP__LOCK(&srv->lock);
     if (fmcp__mcp_find_locked(srv, it->kind, it->name) >= 0) r = FMCP_ERR_DUPLICATE;
     else r = fmcp__mcp_vec_push(srv->alloc, &srv->items[it->kind], it);
-    if (r == FMCP_OK) fmcp__mcp_broadcast_locked(srv, fmcp__mcp_list_changed_method(it->kind));
+    if (r == FMCP_OK) {
+        srv->n_xhdr += it->has_xhdr;
+        fmcp__mcp_broadcast_locked(srv, fmcp__mcp_list_changed_method(it->kind));
+    }
     FMCP__UNLOCK(&srv->lock);
     if (r != FMCP_OK) fmcp__mcp_item_free(srv->alloc, it);
     return r;
@@ -18681,6 +18751,7 @@ FASTMCP_API fmcp_result fmcp_server_remove(fmcp_server *srv, fmcp_item_kind kind
     if (i >= 0) {
         it = (fmcp__mcp_item *)srv->items[kind].v[i];
         fmcp__mcp_vec_del(&srv->items[kind], (size_t)i);
+        srv->n_xhdr -= it->has_xhdr;
         fmcp__mcp_broadcast_locked(srv, fmcp__mcp_list_changed_method(kind));
     }
     FMCP__UNLOCK(&srv->lock);
@@ -20318,6 +20389,7 @@ typedef struct fmcp__mcp_req {
     const fmcp_json *params;
     fmcp__mcp_era era;
     int modern_hint;          /* fmcp_receive_opts.modern */
+    const fmcp_json *meta;    /* params._meta, found once by fmcp__era_detect */
     int cacheable;            /* the result gets ttlMs and cacheScope (2026-07-28) */
 } fmcp__mcp_req;
 
@@ -21322,7 +21394,7 @@ static int fmcp__era_known(const char *const *list, const char *v)
 
 static int fmcp__era_detect(fmcp__mcp_req *r, const char *method)
 {
-    const fmcp_json *meta = fmcp_json_get(r->params, "_meta");
+    const fmcp_json *meta = r->meta = fmcp_json_get(r->params, "_meta");
     memset(&r->era, 0, sizeof r->era);
     r->era.log_level = -1;
     if (r->s->srv->modern_only && strcmp(method, "initialize") == 0 && !fmcp_json_get(meta, FMCP__ERA_PV))
@@ -21386,9 +21458,15 @@ static int fmcp__era_level(const char *name)
 /* _meta of a modern request; 0 after answering. */
 static int fmcp__era_check_meta(fmcp__mcp_req *r)
 {
-    const fmcp_json *meta = fmcp_json_get(r->params, "_meta");
-    const fmcp_json *pv = fmcp_json_get(meta, FMCP__ERA_PV), *caps = fmcp_json_get(meta, FMCP__ERA_CAPS);
-    const fmcp_json *lv = fmcp_json_get(meta, FMCP__ERA_LOG), *ext = fmcp_json_get(caps, "extensions");
+    const fmcp_json *meta = r->meta, *pv = NULL, *caps = NULL, *lv = NULL, *m;
+    size_t n;
+    /* one pass over _meta instead of a lookup per key (the last duplicate wins, as in fmcp_json_get) */
+    for (m = fmcp_json_is(meta, FMCP_JSON_OBJECT) ? fmcp_json_first(meta) : NULL; m; m = fmcp_json_next(m)) {
+        const char *k = fmcp_json_key(m, &n);
+        if (n == sizeof FMCP__ERA_PV - 1 && memcmp(k, FMCP__ERA_PV, n) == 0) pv = m;
+        else if (n == sizeof FMCP__ERA_CAPS - 1 && memcmp(k, FMCP__ERA_CAPS, n) == 0) caps = m;
+        else if (n == sizeof FMCP__ERA_LOG - 1 && memcmp(k, FMCP__ERA_LOG, n) == 0) lv = m;
+    }
     if (r->params && !fmcp_json_is(r->params, FMCP_JSON_OBJECT)) {
         fmcp__mcp_reply_error_data(r->s, r->g, r->b, r->id, r->id_len, FMCP_RPC_INVALID_PARAMS,
                                    "params must be an object", NULL, 400);
@@ -21412,10 +21490,11 @@ static int fmcp__era_check_meta(fmcp__mcp_req *r)
         return 0;
     }
     r->era.log_level = lv ? fmcp__era_level(fmcp_json_str(lv, NULL)) : -1;
-    r->era.caps = (fmcp_json_get(caps, "sampling") ? FMCP__CAP_SAMPLING : 0) |
+    r->era.caps = fmcp_json_len(caps) == 0 ? 0 :   /* most clients declare none */
+                  (fmcp_json_get(caps, "sampling") ? FMCP__CAP_SAMPLING : 0) |
                   (fmcp_json_get(caps, "elicitation") ? FMCP__CAP_ELICIT : 0) |
                   (fmcp_json_get(caps, "roots") ? FMCP__CAP_ROOTS : 0) |
-                  (fmcp_json_get(ext, FMCP__ERA_TASKS) ? FMCP__CAP_TASKS : 0);
+                  (fmcp_json_get(fmcp_json_get(caps, "extensions"), FMCP__ERA_TASKS) ? FMCP__CAP_TASKS : 0);
     return 1;
 }
 
@@ -21424,6 +21503,13 @@ static int fmcp__era_check_meta(fmcp__mcp_req *r)
 static int fmcp__era_private(const fmcp_server *srv, const fmcp__mcp_auth *au)
 {
     return srv->cache_private || au != NULL || srv->authorize != NULL;
+}
+
+static void fmcp__era_complete_type(fmcp_json_writer *w)
+{
+    static const char m[] = "\"resultType\":\"complete\"";
+    if (w->pretty) { fmcp_jw_key(w, "resultType"); fmcp_jw_str(w, "complete"); }
+    else fmcp__jw_members_trusted(w, m, sizeof m - 1);
 }
 
 static void fmcp__era_cache(fmcp_json_writer *w, int64_t ttl, int priv)
@@ -21435,9 +21521,8 @@ static void fmcp__era_cache(fmcp_json_writer *w, int64_t ttl, int priv)
 /* _meta with serverInfo (and the subscription id of a listen result). */
 static void fmcp__era_meta(fmcp_server *srv, fmcp_json_writer *w, const char *sub, size_t sub_len)
 {
-    if (!sub && srv->era_meta) {   /* the common case, written once at creation */
-        fmcp_jw_key(w, "_meta");
-        fmcp_jw_raw_trusted(w, srv->era_meta, srv->era_meta_len);
+    if (!sub && srv->era_meta && !w->pretty) {   /* the common case, written once at creation */
+        fmcp__jw_members_trusted(w, srv->era_meta + 1, srv->era_meta_len - 2);
         return;
     }
     fmcp_jw_key(w, "_meta");
@@ -21455,7 +21540,7 @@ static void fmcp__era_meta(fmcp_server *srv, fmcp_json_writer *w, const char *su
 static void fmcp__era_req_tail(fmcp__mcp_req *r, fmcp_json_writer *w)
 {
     fmcp_server *srv = r->s->srv;
-    fmcp_jw_key(w, "resultType"); fmcp_jw_str(w, "complete");
+    fmcp__era_complete_type(w);
     if (r->cacheable) fmcp__era_cache(w, srv->cache_ttl_ms, fmcp__era_private(srv, r->au));
     fmcp__era_meta(srv, w, NULL, 0);
 }
@@ -21463,7 +21548,7 @@ static void fmcp__era_req_tail(fmcp__mcp_req *r, fmcp_json_writer *w)
 static void fmcp__era_ctx_tail(fmcp_ctx *c, fmcp_json_writer *w)
 {
     fmcp_server *srv = c->s->srv;
-    fmcp_jw_key(w, "resultType"); fmcp_jw_str(w, "complete");
+    fmcp__era_complete_type(w);
     if (c->kind == FMCP__K_RESOURCE)
         fmcp__era_cache(w, c->ttl_ms ? c->ttl_ms : srv->cache_ttl_ms, fmcp__era_private(srv, c->auth));
     if (c->kind == FMCP__K_LISTEN) fmcp__era_meta(srv, w, c->id, c->id_len);
@@ -21642,6 +21727,7 @@ static void fmcp__era_request(fmcp__mcp_req *r, const char *method)
     };
     size_t i;
     if (!fmcp__era_check_meta(r)) return;
+    if (strcmp(method, "tools/call") == 0) { fmcp__mcp_handle_tool_call(r); return; }   /* the hot one */
     for (i = 0; removed[i]; i++)
         if (strcmp(method, removed[i]) == 0) break;
     if (removed[i]) {
@@ -21649,7 +21735,6 @@ static void fmcp__era_request(fmcp__mcp_req *r, const char *method)
                                    "Method not found (removed in " FMCP_PROTOCOL_MODERN ")", NULL, 404);
     } else if (strcmp(method, "server/discover") == 0) fmcp__era_discover(r);
     else if (strcmp(method, "tools/list") == 0) { r->cacheable = 1; fmcp__mcp_handle_list(r, FMCP_ITEM_TOOL, "tools"); }
-    else if (strcmp(method, "tools/call") == 0) fmcp__mcp_handle_tool_call(r);
     else if (strcmp(method, "resources/list") == 0) {
         r->cacheable = 1;
         fmcp__mcp_handle_list(r, FMCP_ITEM_RESOURCE, "resources");
@@ -21668,18 +21753,22 @@ static void fmcp__era_request(fmcp__mcp_req *r, const char *method)
 
 /* ---- multi round-trip: requestState ------------------------------------------------------ */
 
-/* {"io.modelcontextprotocol/serverInfo":{...}}: every modern result's _meta. */
+/* {"_meta":{"io.modelcontextprotocol/serverInfo":{...}}}: every modern
+ * result's _meta member (written without the outer braces). */
 static fmcp_result fmcp__era_cache_meta(fmcp_server *srv)
 {
     fmcp_json_writer w;
     fmcp_result r;
     fmcp_jw_init(&w, srv->alloc);
     fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "_meta");
+    fmcp_jw_object_begin(&w);
     fmcp_jw_key(&w, FMCP__ERA_INFO);
     fmcp_jw_object_begin(&w);
     fmcp_jw_key(&w, "name"); fmcp_jw_str(&w, srv->name);
     fmcp__mcp_jw_opt(&w, "title", srv->title);
     fmcp_jw_key(&w, "version"); fmcp_jw_str(&w, srv->version);
+    fmcp_jw_object_end(&w);
     fmcp_jw_object_end(&w);
     fmcp_jw_object_end(&w);
     if ((r = fmcp_jw_finish(&w, &srv->era_meta, &srv->era_meta_len)) != FMCP_OK) { fmcp_jw_reset(&w); srv->era_meta = NULL; }
@@ -21824,13 +21913,20 @@ static void fmcp__era_ctx_free(fmcp_ctx *c)
  * check requestState before the handler runs. 0 after answering. */
 static int fmcp__era_ctx_setup(fmcp__mcp_req *r, fmcp_ctx *c)
 {
-    const fmcp_json *rs = fmcp_json_get(r->params, "requestState");
-    const fmcp_json *ir = fmcp_json_get(r->params, "inputResponses");
+    const fmcp_json *rs = NULL, *ir = NULL, *p;
     struct fmcp__era_mrtr *m;
     fmcp_result rc = FMCP_OK;
     size_t n = 0;
     const char *text;
-    if ((!rs && !ir) || c->kind == FMCP__K_COMPLETE) return 1;
+    if (c->kind == FMCP__K_COMPLETE) return 1;
+    /* one pass over params: nearly every request carries neither */
+    for (p = fmcp_json_is(r->params, FMCP_JSON_OBJECT) ? fmcp_json_first(r->params) : NULL; p; p = fmcp_json_next(p)) {
+        const char *k = fmcp_json_key(p, &n);
+        if (n == 12 && memcmp(k, "requestState", 12) == 0) rs = p;
+        else if (n == 14 && memcmp(k, "inputResponses", 14) == 0) ir = p;
+    }
+    n = 0;
+    if (!rs && !ir) return 1;
     if (ir && !fmcp_json_is(ir, FMCP_JSON_OBJECT)) {
         fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Invalid params: inputResponses must be an object");
         return 0;
@@ -22242,13 +22338,20 @@ FASTMCP_API fmcp_result fmcp_server_check_headers(fmcp_server *srv, const fmcp_j
                                                   void *user, char *msg, size_t cap)
 {
     fmcp__era_hdr h;
-    const char *method = fmcp_json_get_str(message, "method", NULL), *name = NULL;
-    const fmcp_json *params = fmcp_json_get(message, "params");
-    const fmcp_json *pv = fmcp_json_get(fmcp_json_get(params, "_meta"), FMCP__ERA_PV);
+    const char *method = NULL, *name = NULL;
+    const fmcp_json *params = NULL, *pv = NULL, *m;
     int ok, named;
     long i;
+    size_t n;
     char dummy[1];
     if (!srv || !message || !get) return FMCP_ERR_INVALID_ARG;
+    /* one pass over the message (the last duplicate wins, as in fmcp_json_get) */
+    for (m = fmcp_json_is(message, FMCP_JSON_OBJECT) ? fmcp_json_first(message) : NULL; m; m = fmcp_json_next(m)) {
+        const char *k = fmcp_json_key(m, &n);
+        if (n == 6 && memcmp(k, "method", 6) == 0) method = fmcp_json_str(m, NULL);
+        else if (n == 6 && memcmp(k, "params", 6) == 0) params = m;
+    }
+    pv = fmcp_json_get(fmcp_json_get(params, "_meta"), FMCP__ERA_PV);
     if (!msg || !cap) { msg = dummy; cap = sizeof dummy; }
     msg[0] = 0;
     if (!method) return FMCP_OK;   /* not a request: nothing to mirror */
@@ -22263,7 +22366,7 @@ FASTMCP_API fmcp_result fmcp_server_check_headers(fmcp_server *srv, const fmcp_j
          (!name || fmcp__era_hdr_eq(&h, "Mcp-Name", name, 1));
     if (ok && name && strcmp(method, "tools/call") == 0) {
         FMCP__LOCK(&srv->lock);
-        i = fmcp__mcp_find_locked(srv, FMCP_ITEM_TOOL, name);
+        i = srv->n_xhdr ? fmcp__mcp_find_locked(srv, FMCP_ITEM_TOOL, name) : -1;
         if (i >= 0 && ((const fmcp__mcp_item *)srv->items[FMCP_ITEM_TOOL].v[i])->has_xhdr) {
             const fmcp__mcp_item *it = (const fmcp__mcp_item *)srv->items[FMCP_ITEM_TOOL].v[i];
             ok = fmcp__era_params_ok(&h, fmcp_json_root(it->schema), fmcp_json_get(params, "arguments"), 0);
@@ -24860,9 +24963,8 @@ static fmcp__mh_session *fmcp__mh_session_of(fmcp_mcp_http *t, fmcp_http_req *re
 }
 
 /* Header checks shared by POST and GET; 0 after answering. */
-static int fmcp__mh_version_ok(fmcp_mcp_http *t, fmcp_http_req *req)
+static int fmcp__mh_version_ok(fmcp_mcp_http *t, fmcp_http_req *req, const char *pv)
 {
-    const char *pv = fmcp_http_req_header(req, "MCP-Protocol-Version");
     if (!pv || fmcp__mh_known_version(pv)) return 1;
     fmcp__mh_fail(t, req, 400, -32000, "Bad Request: Unsupported protocol version");
     return 0;
@@ -24883,17 +24985,14 @@ static fmcp_json_doc *fmcp__mh_parse_body(fmcp_mcp_http *t, fmcp_http_req *req, 
     return NULL;
 }
 
-/* 2026-07-28: a POST without a session whose MCP-Protocol-Version is not a
- * legacy one, or whose body carries the version in _meta. */
-static int fmcp__mh_is_modern(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_json *root)
+/* 2026-07-28: a POST without a session whose MCP-Protocol-Version (pv) is not
+ * a legacy one, or whose body carries the version in _meta (meta_pv). */
+static int fmcp__mh_is_modern(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_json *root, const char *pv, int meta_pv)
 {
-    const char *pv = fmcp_http_req_header(req, "MCP-Protocol-Version");
     if (!fmcp_json_is(root, FMCP_JSON_OBJECT)) return 0;
     if (fmcp_server_modern_only(t->srv)) return 1;   /* old clients' session ids are ignored */
     if (fmcp_http_req_header(req, "Mcp-Session-Id")) return 0;
-    if (pv && !fmcp__mh_known_version(pv)) return 1;
-    return fmcp_json_get(fmcp_json_get(fmcp_json_get(root, "params"), "_meta"),
-                         "io.modelcontextprotocol/protocolVersion") != NULL;
+    return (pv && !fmcp__mh_known_version(pv)) || meta_pv;
 }
 
 static const char *fmcp__mh_hdr(void *user, const char *name)
@@ -24924,15 +25023,14 @@ static void fmcp__mh_fail_rpc(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_j
 }
 
 /* Stateless by design: the request's own session, gone with its answer. */
-static void fmcp__mh_post_modern(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_json_doc **docp, const fmcp_auth_info *au)
+static void fmcp__mh_post_modern(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_json_doc **docp, const fmcp_auth_info *au,
+                                 int legacy_client)
 {
     fmcp__mh_session *ms;
     char msg[160];
     const fmcp_json *root = fmcp_json_root(*docp);
     /* a legacy client on a modern-only server sends no MCP headers at all:
      * the engine then tells it which version to speak */
-    int legacy_client = !fmcp_http_req_header(req, "MCP-Protocol-Version") &&
-        !fmcp_json_get(fmcp_json_get(fmcp_json_get(root, "params"), "_meta"), "io.modelcontextprotocol/protocolVersion");
     if (!legacy_client && fmcp_server_check_headers(t->srv, root, fmcp__mh_hdr, req, msg, sizeof msg) != FMCP_OK) {
         fmcp__mh_fail_rpc(t, req, root, FMCP_RPC_HEADER_MISMATCH, msg);
         return;
@@ -24957,7 +25055,8 @@ static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_
     fmcp__mh_session *ms = NULL;
     size_t len;
     const char *body = fmcp_http_req_body(req, &len);
-    int is_init, created = 0;
+    const char *pv;
+    int is_init, created = 0, meta_pv;
     if (!fmcp__mh_accepts(accept, "application", "json") ||
         (!t->d.json_only && !fmcp__mh_accepts(accept, "text", "event-stream"))) {
         fmcp__mh_fail(t, req, 406, -32000, "Not Acceptable: Accept must allow application/json and text/event-stream");
@@ -24969,15 +25068,18 @@ static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_
     }
     if (!(doc = fmcp__mh_parse_body(t, req, body, len))) return;
     root = fmcp_json_root(doc);
-    if (fmcp__mh_is_modern(t, req, root)) {
-        fmcp__mh_post_modern(t, req, &doc, au);
+    pv = fmcp_http_req_header(req, "MCP-Protocol-Version");
+    meta_pv = fmcp_json_get(fmcp_json_get(fmcp_json_get(root, "params"), "_meta"),
+                            "io.modelcontextprotocol/protocolVersion") != NULL;
+    if (fmcp__mh_is_modern(t, req, root, pv, meta_pv)) {
+        fmcp__mh_post_modern(t, req, &doc, au, !pv && !meta_pv);
         fmcp_json_doc_free(doc);
         return;
     }
-    if (!fmcp__mh_version_ok(t, req)) { fmcp_json_doc_free(doc); return; }
+    if (!fmcp__mh_version_ok(t, req, pv)) { fmcp_json_doc_free(doc); return; }
     is_init = strcmp(fmcp_json_get_str(root, "method", ""), "initialize") == 0;
     if (t->d.stateless) {
-        fmcp__mh_post_stateless(t, req, &doc, is_init, fmcp_http_req_header(req, "MCP-Protocol-Version"), au);
+        fmcp__mh_post_stateless(t, req, &doc, is_init, pv, au);
     } else if (is_init && !fmcp_http_req_header(req, "Mcp-Session-Id")) {
         fmcp_result rc = fmcp__mh_session_new(t, 0, 0, au, &ms);
         if (rc == FMCP_ERR_TOO_LARGE) fmcp__mh_fail(t, req, 503, -32000, "Too many sessions");
@@ -25040,7 +25142,8 @@ static void fmcp__mh_get(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_i
         fmcp__mh_fail(t, req, 406, -32000, "Not Acceptable: Accept must allow text/event-stream");
         return;
     }
-    if (!fmcp__mh_version_ok(t, req) || !(ms = fmcp__mh_session_of(t, req, au))) return;
+    if (!fmcp__mh_version_ok(t, req, fmcp_http_req_header(req, "MCP-Protocol-Version")) ||
+        !(ms = fmcp__mh_session_of(t, req, au))) return;
     if (lei && !fmcp__mh_parse_event_id(lei, &no, &seq)) { fmcp__mh_fail(t, req, 400, -32000, "Bad Last-Event-ID"); return; }
     fmcp_http_req_on_close(req, fmcp__mh_on_close, t);
     FMCP__MH_LOCK(t);

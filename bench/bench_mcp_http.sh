@@ -13,6 +13,8 @@
 #   TypeScript fastmcp         (bench/mcp_http_ts_server.mjs, stateless + JSON)
 #   nginx                      (a fixed body of the same length: the HTTP ceiling),
 #                              with 1 worker process and with `worker_processes auto`
+#   BASE=<git ref> adds that revision's server (its legacy stateless path, pool and
+#   inline), e.g. BASE=7db4baf^ for the library as the 2026-07-28 work found it
 # Every side is driven at each connection count in CONNS (default "50 400").
 # The sides run one after another, ROUNDS times (default 2), and the best rate
 # of each is reported: the machine may be shared, so single runs are noisy.
@@ -73,6 +75,18 @@ SID=$(init_session "$P_SS") && SIDI=$(init_session "$P_SSI") \
   || { echo "session mode: initialize gave no Mcp-Session-Id"; exit 1; }
 
 sides="ours_sl ours_sli ours_slt ours_ss ours_ssi ours_md ours_mdi"
+if [ -n "${BASE:-}" ]; then   # an earlier revision's server, built the same way
+  mkdir -p "$tmp/base"
+  git archive "$BASE" fastmcp.h bench/mcp_http_server.c | tar -x -C "$tmp/base" \
+    || { echo "BASE=$BASE: cannot read that revision"; exit 1; }
+  ${CC:-cc} -std=c99 -O3 -march=native -I"$tmp/base" -o "$tmp/base/srv" "$tmp/base/bench/mcp_http_server.c" \
+    -lpthread -lm || exit 1
+  ours=$BIN; BIN=$tmp/base/srv
+  start_ours stateless base_sl; P_BSL=$PORT
+  start_ours stateless base_sli --inline; P_BSLI=$PORT
+  BIN=$ours
+  sides="$sides base_sl base_sli"
+fi
 if command -v node >/dev/null 2>&1 && [ -d tests/interop/node_modules/fastmcp ]; then
   P_TS=$(freeport)
   node bench/mcp_http_ts_server.mjs "$P_TS" >"$tmp/ts.out" 2>&1 & pid=$!
@@ -125,6 +139,8 @@ for s in $sides; do
     ours_ssi) out=$(mcp_post "$P_SSI" "$CALL" "$SIDI") ;;
     ours_md) out=$(mcp_post_modern "$P_SL") ;;
     ours_mdi) out=$(mcp_post_modern "$P_SLI") ;;
+    base_sl) out=$(mcp_post "$P_BSL" "$CALL") ;;
+    base_sli) out=$(mcp_post "$P_BSLI" "$CALL") ;;
     ts) out=$(mcp_post "$P_TS" "$CALL") ;;
     nginx) out=$(mcp_post "$P_nginx" "$CALL") ;;
     nginxa) out=$(mcp_post "$P_nginxa" "$CALL") ;;
@@ -143,6 +159,8 @@ run() {
     ours_ssi) url="http://127.0.0.1:$P_SSI/mcp"; arg="$SIDI" ;;
     ours_md) url="http://127.0.0.1:$P_SL/mcp"; arg=modern ;;
     ours_mdi) url="http://127.0.0.1:$P_SLI/mcp"; arg=modern ;;
+    base_sl) url="http://127.0.0.1:$P_BSL/mcp"; arg="" ;;
+    base_sli) url="http://127.0.0.1:$P_BSLI/mcp"; arg="" ;;
     ts) url="http://127.0.0.1:$P_TS/mcp"; arg="" ;;
     nginx) url="http://127.0.0.1:$P_nginx/mcp"; arg="" ;;
     nginxa) url="http://127.0.0.1:$P_nginxa/mcp"; arg="" ;;
@@ -191,10 +209,11 @@ awk -v conns="$CONNS" '
     name["ours_slt"] = "fastmcp.h stateless, pool, tool run_inline"
     name["ours_ss"] = "fastmcp.h session, pool"; name["ours_ssi"] = "fastmcp.h session, inline"
     name["ours_md"] = "fastmcp.h 2026-07-28 stateless, pool"; name["ours_mdi"] = "fastmcp.h 2026-07-28 stateless, inline"
+    name["base_sl"] = "BASE legacy stateless, pool"; name["base_sli"] = "BASE legacy stateless, inline"
     name["ts"] = "TypeScript fastmcp stateless JSON"; name["nginx"] = "nginx fixed body (1 worker)"
     name["nginxa"] = "nginx fixed body (worker_processes auto)"
     nc = split(conns, cs, " ")
-    n = split("ours_sl ours_sli ours_slt ours_ss ours_ssi ours_md ours_mdi ts nginx nginxa", order, " ")
+    n = split("ours_sl ours_sli ours_slt ours_ss ours_ssi ours_md ours_mdi base_sl base_sli ts nginx nginxa", order, " ")
     for (j = 1; j <= nc; j++) {
       c = cs[j]; ng = best["nginx " c] + 0; nga = best["nginxa " c] + 0; tsr = best["ts " c] + 0
       printf "-- %d connections\n", c
@@ -216,6 +235,10 @@ awk -v conns="$CONNS" '
         printf "goal 2026-07-28 stateless >= legacy stateless: pool %.2fx %s; inline %.2fx %s\n",
                md / pool, (md >= pool ? "met" : "MISSED"), (best["ours_sli " c] > 0 ? mdi / best["ours_sli " c] : 0),
                (mdi >= best["ours_sli " c] ? "met" : "MISSED")
+      bsl = best["base_sl " c] + 0; bsli = best["base_sli " c] + 0
+      if (md > 0 && bsl > 0 && bsli > 0)
+        printf "2026-07-28 stateless vs BASE legacy stateless: pool %.2fx %s; inline %.2fx %s\n",
+               md / bsl, (md >= bsl ? "met" : "MISSED"), mdi / bsli, (mdi >= bsli ? "met" : "MISSED")
       if (tsr > 0) printf "goal >= 50x TypeScript: default pool %.1fx %s; best %.1fx %s\n",
                           pool / tsr, (pool >= 50 * tsr ? "met" : "MISSED"), top / tsr, (top >= 50 * tsr ? "met" : "MISSED")
     }

@@ -174,10 +174,36 @@ static int fmcp__ieq(const char *a, const char *b)
     return *a == 0 && *b == 0;
 }
 
+/* RFC 9110 tchar: ALPHA, DIGIT and !#$%&'*+-.^_`|~, as two bit masks (one
+ * test per byte of every header name). */
 static int fmcp__is_tchar(unsigned char c)
 {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return 1;
-    return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+    static const uint64_t lo = 0x03ff6cfa00000000ull, hi = 0x57ffffffc7fffffeull;
+    if ((unsigned)((c | 0x20) - 'a') < 26u || c == '-') return 1;   /* nearly every byte of a name */
+    return c < 64 ? (int)((lo >> c) & 1) : c < 128 ? (int)((hi >> (c - 64)) & 1) : 0;
+}
+
+/* 1 when one of the 8 bytes of x is a control character other than what
+ * fmcp__field_ok allows, or DEL: the cue to look at them one by one. */
+static int fmcp__ctl8(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t del = x ^ (0x7f * ones);
+    return (((x - 0x20 * ones) & ~x) | ((del - ones) & ~del)) & high ? 1 : 0;
+}
+
+/* A field value's bytes [v, e): no controls but HTAB, no DEL. */
+static int fmcp__field_ok(const char *v, const char *e)
+{
+    while (e - v >= 8) {
+        uint64_t x;
+        memcpy(&x, v, 8);
+        if (fmcp__ctl8(x)) break;
+        v += 8;
+    }
+    for (; v < e; v++)
+        if (((unsigned char)*v < 0x20 && *v != '\t') || *v == 0x7f) return 0;
+    return 1;
 }
 
 /* 1 when the comma-separated list `v` contains `tok` (case-insensitive). */
@@ -276,8 +302,9 @@ static size_t fmcp__head_end(const char *b, size_t start, size_t len, size_t *sc
     return 0;
 }
 
-/* Split the header lines in [p, end) in place. Returns the count or -1. */
-static long fmcp__parse_fields(char *p, char *end, fmcp_http_header *h, size_t maxh)
+/* Split the header lines in [p, end) in place. Returns the count or -1.
+ * lens (optional) gets each name's length, for fmcp__find_hdr_len. */
+static long fmcp__parse_fields(char *p, char *end, fmcp_http_header *h, unsigned short *lens, size_t maxh)
 {
     size_t n = 0;
     while (p < end) {
@@ -292,12 +319,12 @@ static long fmcp__parse_fields(char *p, char *end, fmcp_http_header *h, size_t m
         v = colon + 1;
         while (v < le && (*v == ' ' || *v == '\t')) v++;
         {
-            char *ve = le, *q;
+            char *ve = le;
             while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
-            for (q = v; q < ve; q++)
-                if (((unsigned char)*q < 0x20 && *q != '\t') || *q == 0x7f) return -1;
+            if (!fmcp__field_ok(v, ve)) return -1;
             if (n == maxh) return -1;
             *colon = 0; *ve = 0;
+            if (lens) lens[n] = (unsigned short)(colon - p);   /* a head is far below 64 KiB */
             h[n].name = p; h[n].value = v; n++;
         }
         p = nl + 1;
@@ -310,6 +337,19 @@ static const char *fmcp__find_hdr(const fmcp_http_header *h, size_t n, const cha
     size_t i;
     if (!name) return NULL;
     for (i = 0; i < n; i++) if (fmcp__ieq(h[i].name, name)) return h[i].value;
+    return NULL;
+}
+
+/* fmcp__find_hdr with the names' lengths known: most names differ in length,
+ * so few candidates reach the byte compare. */
+static const char *fmcp__find_hdr_len(const fmcp_http_header *h, const unsigned short *lens, size_t n,
+                                      const char *name)
+{
+    size_t i, len;
+    if (!name) return NULL;
+    len = strlen(name);
+    for (i = 0; i < n; i++)   /* senders mostly spell names as we do: memcmp first */
+        if (lens[i] == len && (memcmp(h[i].name, name, len) == 0 || fmcp__ieq(h[i].name, name))) return h[i].value;
     return NULL;
 }
 
@@ -863,6 +903,7 @@ struct fmcp_http_req {
     int64_t content_length;
     const char *method, *target, *path, *query;
     fmcp_http_header *hdrs;
+    unsigned short *hlens;      /* each header name's length */
     size_t nhdrs;
     fmcp__hbuf body;
     fmcp_http_close_fn on_close;
@@ -1159,9 +1200,14 @@ static int fmcp__req_parse(fmcp__conn *c, const char *head, size_t hlen, fmcp_ht
     char *text, *le, *nl, *tc, *qm;
     long nh;
     int st;
-    for (i = 0; i < hlen; i++) lines += head[i] == '\n';
+    for (i = 0; i < hlen; i++) {   /* count lines by memchr: heads are mostly text between them */
+        const char *lf = (const char *)memchr(head + i, '\n', hlen - i);
+        if (!lf) break;
+        lines++;
+        i = (size_t)(lf - head);
+    }
     if (lines > 102) return 431;
-    size = sizeof *r + lines * sizeof(fmcp_http_header) + 2 * hlen + 2;
+    size = sizeof *r + lines * (sizeof(fmcp_http_header) + sizeof(unsigned short)) + 2 * hlen + 2;
     r = (fmcp_http_req *)fmcp_malloc(l->a, size);
     if (!r) return -1;
     memset(r, 0, sizeof *r);
@@ -1169,13 +1215,14 @@ static int fmcp__req_parse(fmcp__conn *c, const char *head, size_t hlen, fmcp_ht
     r->lnext = l->reqs; if (l->reqs) l->reqs->lprev = r; l->reqs = r;
     memcpy(r->remote, c->remote, sizeof r->remote);
     r->hdrs = (fmcp_http_header *)(void *)(r + 1);
-    text = (char *)(r->hdrs + lines);
+    r->hlens = (unsigned short *)(void *)(r->hdrs + lines);
+    text = (char *)(r->hlens + lines);
     memcpy(text, head, hlen); text[hlen] = 0;
     nl = (char *)memchr(text, '\n', hlen);
     le = (nl > text && nl[-1] == '\r') ? nl - 1 : nl;
     st = fmcp__parse_reqline(r, text, le);
     if (!st) {
-        nh = fmcp__parse_fields(nl + 1, text + hlen, r->hdrs, lines);
+        nh = fmcp__parse_fields(nl + 1, text + hlen, r->hdrs, r->hlens, lines);
         if (nh < 0) st = 400;
         else if (nh > 100) st = 431;
         else { r->nhdrs = (size_t)nh; st = fmcp__req_semantics(r, c->srv->d.max_body_bytes); }
@@ -1748,7 +1795,7 @@ FASTMCP_API const char *fmcp_http_req_remote(const fmcp_http_req *req) { return 
 
 FASTMCP_API const char *fmcp_http_req_header(const fmcp_http_req *req, const char *name)
 {
-    return req ? fmcp__find_hdr(req->hdrs, req->nhdrs, name) : NULL;
+    return req ? fmcp__find_hdr_len(req->hdrs, req->hlens, req->nhdrs, name) : NULL;
 }
 
 FASTMCP_API int fmcp_http_req_header_at(const fmcp_http_req *req, size_t i, const char **name, const char **value)
@@ -2284,7 +2331,7 @@ static int fmcp__fetch_head(fmcp_http_fetch_op *op)
     }
     r->pub.status = (text[9] - '0') * 100 + (text[10] - '0') * 10 + (text[11] - '0');
     r->pub.headers = (fmcp_http_header *)(void *)(r + 1);
-    nh = fmcp__parse_fields(nl + 1, text + end, (fmcp_http_header *)(void *)(r + 1), lines);
+    nh = fmcp__parse_fields(nl + 1, text + end, (fmcp_http_header *)(void *)(r + 1), NULL, lines);
     if (nh < 0) { fmcp_free(l->a, r, size); return FMCP_ERR_PROTOCOL; }
     r->pub.nheaders = (size_t)nh;
     if (r->pub.status < 200) {   /* an interim answer: skipped (101 we never asked for) */

@@ -1126,7 +1126,9 @@ FASTMCP_API const fmcp_json *fmcp_json_getn(const fmcp_json *obj, const char *ke
     if (!obj || !key || fmcp__j_type(obj) != FMCP_JSON_OBJECT) return NULL;
     for (v = fmcp_json_first(obj); v; v = fmcp_json_next(v)) {
         const fmcp_json *k = v - 1;
-        if (fmcp__j_len(k) == key_len && memcmp(k->a.s, key, key_len) == 0) found = v;
+        /* the first byte settles most misses without a call */
+        if (fmcp__j_len(k) == key_len && (key_len == 0 || (k->a.s[0] == key[0] && memcmp(k->a.s, key, key_len) == 0)))
+            found = v;
     }
     return found;
 }
@@ -1781,6 +1783,23 @@ FASTMCP_API void fmcp_jw_raw_trusted(fmcp_json_writer *w, const char *json, size
     if (!w || w->err || !fmcp__jw_pre(w)) return;
     fmcp__jw_put(w, json, len);
     fmcp__jw_post(w);
+}
+
+/* Whole members ("k":v,...) known to be valid JSON, into the open object of a
+ * compact writer: the engine's fixed result tails, written once per result. */
+static void fmcp__jw_members_trusted(fmcp_json_writer *w, const char *m, size_t n)
+{
+    unsigned char *st;
+    if (!w || w->err) return;
+    if (w->pretty || w->depth == 0 || !(w->state[w->depth - 1] & FMCP__JW_OBJ) ||
+        (w->state[w->depth - 1] & FMCP__JW_KEY)) {
+        fmcp__jw_fail(w, FMCP_ERR_STATE);
+        return;
+    }
+    st = &w->state[w->depth - 1];
+    if (*st & FMCP__JW_ITEMS) fmcp__jw_ch(w, ',');
+    *st |= FMCP__JW_ITEMS;
+    fmcp__jw_put(w, m, n);
 }
 
 FASTMCP_API fmcp_result fmcp_jw_finish(fmcp_json_writer *w, char **out, size_t *n)

@@ -270,10 +270,11 @@ struct fmcp_server {
     fmcp__mcp_vec items[4];       /* by fmcp_item_kind */
     fmcp__mcp_vec sessions;
     int inline_handlers;
+    int n_xhdr;                   /* tools whose schema has x-mcp-header (most servers: 0) */
     int modern_only, cache_private;
     int64_t state_ttl_ms, cache_ttl_ms;
     unsigned char state_key[32];  /* requestState HMAC key (mcp_era.c) */
-    char *era_meta;               /* {"io.modelcontextprotocol/serverInfo":{...}}, built once */
+    char *era_meta;               /* {"_meta":{"io.modelcontextprotocol/serverInfo":{...}}}, built once */
     size_t era_meta_len;
     int has_state_key;
     struct fmcp__tasks *tasks;    /* the tasks extension (mcp_tasks.c) */
@@ -423,7 +424,10 @@ static fmcp_result fmcp__mcp_add_item(fmcp_server *srv, fmcp__mcp_item *it)
     FMCP__LOCK(&srv->lock);
     if (fmcp__mcp_find_locked(srv, it->kind, it->name) >= 0) r = FMCP_ERR_DUPLICATE;
     else r = fmcp__mcp_vec_push(srv->alloc, &srv->items[it->kind], it);
-    if (r == FMCP_OK) fmcp__mcp_broadcast_locked(srv, fmcp__mcp_list_changed_method(it->kind));
+    if (r == FMCP_OK) {
+        srv->n_xhdr += it->has_xhdr;
+        fmcp__mcp_broadcast_locked(srv, fmcp__mcp_list_changed_method(it->kind));
+    }
     FMCP__UNLOCK(&srv->lock);
     if (r != FMCP_OK) fmcp__mcp_item_free(srv->alloc, it);
     return r;
@@ -439,6 +443,7 @@ FASTMCP_API fmcp_result fmcp_server_remove(fmcp_server *srv, fmcp_item_kind kind
     if (i >= 0) {
         it = (fmcp__mcp_item *)srv->items[kind].v[i];
         fmcp__mcp_vec_del(&srv->items[kind], (size_t)i);
+        srv->n_xhdr -= it->has_xhdr;
         fmcp__mcp_broadcast_locked(srv, fmcp__mcp_list_changed_method(kind));
     }
     FMCP__UNLOCK(&srv->lock);
@@ -2076,6 +2081,7 @@ typedef struct fmcp__mcp_req {
     const fmcp_json *params;
     fmcp__mcp_era era;
     int modern_hint;          /* fmcp_receive_opts.modern */
+    const fmcp_json *meta;    /* params._meta, found once by fmcp__era_detect */
     int cacheable;            /* the result gets ttlMs and cacheScope (2026-07-28) */
 } fmcp__mcp_req;
 

@@ -56,7 +56,7 @@ static int fmcp__era_known(const char *const *list, const char *v)
 
 static int fmcp__era_detect(fmcp__mcp_req *r, const char *method)
 {
-    const fmcp_json *meta = fmcp_json_get(r->params, "_meta");
+    const fmcp_json *meta = r->meta = fmcp_json_get(r->params, "_meta");
     memset(&r->era, 0, sizeof r->era);
     r->era.log_level = -1;
     if (r->s->srv->modern_only && strcmp(method, "initialize") == 0 && !fmcp_json_get(meta, FMCP__ERA_PV))
@@ -120,9 +120,15 @@ static int fmcp__era_level(const char *name)
 /* _meta of a modern request; 0 after answering. */
 static int fmcp__era_check_meta(fmcp__mcp_req *r)
 {
-    const fmcp_json *meta = fmcp_json_get(r->params, "_meta");
-    const fmcp_json *pv = fmcp_json_get(meta, FMCP__ERA_PV), *caps = fmcp_json_get(meta, FMCP__ERA_CAPS);
-    const fmcp_json *lv = fmcp_json_get(meta, FMCP__ERA_LOG), *ext = fmcp_json_get(caps, "extensions");
+    const fmcp_json *meta = r->meta, *pv = NULL, *caps = NULL, *lv = NULL, *m;
+    size_t n;
+    /* one pass over _meta instead of a lookup per key (the last duplicate wins, as in fmcp_json_get) */
+    for (m = fmcp_json_is(meta, FMCP_JSON_OBJECT) ? fmcp_json_first(meta) : NULL; m; m = fmcp_json_next(m)) {
+        const char *k = fmcp_json_key(m, &n);
+        if (n == sizeof FMCP__ERA_PV - 1 && memcmp(k, FMCP__ERA_PV, n) == 0) pv = m;
+        else if (n == sizeof FMCP__ERA_CAPS - 1 && memcmp(k, FMCP__ERA_CAPS, n) == 0) caps = m;
+        else if (n == sizeof FMCP__ERA_LOG - 1 && memcmp(k, FMCP__ERA_LOG, n) == 0) lv = m;
+    }
     if (r->params && !fmcp_json_is(r->params, FMCP_JSON_OBJECT)) {
         fmcp__mcp_reply_error_data(r->s, r->g, r->b, r->id, r->id_len, FMCP_RPC_INVALID_PARAMS,
                                    "params must be an object", NULL, 400);
@@ -146,10 +152,11 @@ static int fmcp__era_check_meta(fmcp__mcp_req *r)
         return 0;
     }
     r->era.log_level = lv ? fmcp__era_level(fmcp_json_str(lv, NULL)) : -1;
-    r->era.caps = (fmcp_json_get(caps, "sampling") ? FMCP__CAP_SAMPLING : 0) |
+    r->era.caps = fmcp_json_len(caps) == 0 ? 0 :   /* most clients declare none */
+                  (fmcp_json_get(caps, "sampling") ? FMCP__CAP_SAMPLING : 0) |
                   (fmcp_json_get(caps, "elicitation") ? FMCP__CAP_ELICIT : 0) |
                   (fmcp_json_get(caps, "roots") ? FMCP__CAP_ROOTS : 0) |
-                  (fmcp_json_get(ext, FMCP__ERA_TASKS) ? FMCP__CAP_TASKS : 0);
+                  (fmcp_json_get(fmcp_json_get(caps, "extensions"), FMCP__ERA_TASKS) ? FMCP__CAP_TASKS : 0);
     return 1;
 }
 
@@ -158,6 +165,13 @@ static int fmcp__era_check_meta(fmcp__mcp_req *r)
 static int fmcp__era_private(const fmcp_server *srv, const fmcp__mcp_auth *au)
 {
     return srv->cache_private || au != NULL || srv->authorize != NULL;
+}
+
+static void fmcp__era_complete_type(fmcp_json_writer *w)
+{
+    static const char m[] = "\"resultType\":\"complete\"";
+    if (w->pretty) { fmcp_jw_key(w, "resultType"); fmcp_jw_str(w, "complete"); }
+    else fmcp__jw_members_trusted(w, m, sizeof m - 1);
 }
 
 static void fmcp__era_cache(fmcp_json_writer *w, int64_t ttl, int priv)
@@ -169,9 +183,8 @@ static void fmcp__era_cache(fmcp_json_writer *w, int64_t ttl, int priv)
 /* _meta with serverInfo (and the subscription id of a listen result). */
 static void fmcp__era_meta(fmcp_server *srv, fmcp_json_writer *w, const char *sub, size_t sub_len)
 {
-    if (!sub && srv->era_meta) {   /* the common case, written once at creation */
-        fmcp_jw_key(w, "_meta");
-        fmcp_jw_raw_trusted(w, srv->era_meta, srv->era_meta_len);
+    if (!sub && srv->era_meta && !w->pretty) {   /* the common case, written once at creation */
+        fmcp__jw_members_trusted(w, srv->era_meta + 1, srv->era_meta_len - 2);
         return;
     }
     fmcp_jw_key(w, "_meta");
@@ -189,7 +202,7 @@ static void fmcp__era_meta(fmcp_server *srv, fmcp_json_writer *w, const char *su
 static void fmcp__era_req_tail(fmcp__mcp_req *r, fmcp_json_writer *w)
 {
     fmcp_server *srv = r->s->srv;
-    fmcp_jw_key(w, "resultType"); fmcp_jw_str(w, "complete");
+    fmcp__era_complete_type(w);
     if (r->cacheable) fmcp__era_cache(w, srv->cache_ttl_ms, fmcp__era_private(srv, r->au));
     fmcp__era_meta(srv, w, NULL, 0);
 }
@@ -197,7 +210,7 @@ static void fmcp__era_req_tail(fmcp__mcp_req *r, fmcp_json_writer *w)
 static void fmcp__era_ctx_tail(fmcp_ctx *c, fmcp_json_writer *w)
 {
     fmcp_server *srv = c->s->srv;
-    fmcp_jw_key(w, "resultType"); fmcp_jw_str(w, "complete");
+    fmcp__era_complete_type(w);
     if (c->kind == FMCP__K_RESOURCE)
         fmcp__era_cache(w, c->ttl_ms ? c->ttl_ms : srv->cache_ttl_ms, fmcp__era_private(srv, c->auth));
     if (c->kind == FMCP__K_LISTEN) fmcp__era_meta(srv, w, c->id, c->id_len);
@@ -376,6 +389,7 @@ static void fmcp__era_request(fmcp__mcp_req *r, const char *method)
     };
     size_t i;
     if (!fmcp__era_check_meta(r)) return;
+    if (strcmp(method, "tools/call") == 0) { fmcp__mcp_handle_tool_call(r); return; }   /* the hot one */
     for (i = 0; removed[i]; i++)
         if (strcmp(method, removed[i]) == 0) break;
     if (removed[i]) {
@@ -383,7 +397,6 @@ static void fmcp__era_request(fmcp__mcp_req *r, const char *method)
                                    "Method not found (removed in " FMCP_PROTOCOL_MODERN ")", NULL, 404);
     } else if (strcmp(method, "server/discover") == 0) fmcp__era_discover(r);
     else if (strcmp(method, "tools/list") == 0) { r->cacheable = 1; fmcp__mcp_handle_list(r, FMCP_ITEM_TOOL, "tools"); }
-    else if (strcmp(method, "tools/call") == 0) fmcp__mcp_handle_tool_call(r);
     else if (strcmp(method, "resources/list") == 0) {
         r->cacheable = 1;
         fmcp__mcp_handle_list(r, FMCP_ITEM_RESOURCE, "resources");
@@ -402,18 +415,22 @@ static void fmcp__era_request(fmcp__mcp_req *r, const char *method)
 
 /* ---- multi round-trip: requestState ------------------------------------------------------ */
 
-/* {"io.modelcontextprotocol/serverInfo":{...}}: every modern result's _meta. */
+/* {"_meta":{"io.modelcontextprotocol/serverInfo":{...}}}: every modern
+ * result's _meta member (written without the outer braces). */
 static fmcp_result fmcp__era_cache_meta(fmcp_server *srv)
 {
     fmcp_json_writer w;
     fmcp_result r;
     fmcp_jw_init(&w, srv->alloc);
     fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "_meta");
+    fmcp_jw_object_begin(&w);
     fmcp_jw_key(&w, FMCP__ERA_INFO);
     fmcp_jw_object_begin(&w);
     fmcp_jw_key(&w, "name"); fmcp_jw_str(&w, srv->name);
     fmcp__mcp_jw_opt(&w, "title", srv->title);
     fmcp_jw_key(&w, "version"); fmcp_jw_str(&w, srv->version);
+    fmcp_jw_object_end(&w);
     fmcp_jw_object_end(&w);
     fmcp_jw_object_end(&w);
     if ((r = fmcp_jw_finish(&w, &srv->era_meta, &srv->era_meta_len)) != FMCP_OK) { fmcp_jw_reset(&w); srv->era_meta = NULL; }
@@ -558,13 +575,20 @@ static void fmcp__era_ctx_free(fmcp_ctx *c)
  * check requestState before the handler runs. 0 after answering. */
 static int fmcp__era_ctx_setup(fmcp__mcp_req *r, fmcp_ctx *c)
 {
-    const fmcp_json *rs = fmcp_json_get(r->params, "requestState");
-    const fmcp_json *ir = fmcp_json_get(r->params, "inputResponses");
+    const fmcp_json *rs = NULL, *ir = NULL, *p;
     struct fmcp__era_mrtr *m;
     fmcp_result rc = FMCP_OK;
     size_t n = 0;
     const char *text;
-    if ((!rs && !ir) || c->kind == FMCP__K_COMPLETE) return 1;
+    if (c->kind == FMCP__K_COMPLETE) return 1;
+    /* one pass over params: nearly every request carries neither */
+    for (p = fmcp_json_is(r->params, FMCP_JSON_OBJECT) ? fmcp_json_first(r->params) : NULL; p; p = fmcp_json_next(p)) {
+        const char *k = fmcp_json_key(p, &n);
+        if (n == 12 && memcmp(k, "requestState", 12) == 0) rs = p;
+        else if (n == 14 && memcmp(k, "inputResponses", 14) == 0) ir = p;
+    }
+    n = 0;
+    if (!rs && !ir) return 1;
     if (ir && !fmcp_json_is(ir, FMCP_JSON_OBJECT)) {
         fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Invalid params: inputResponses must be an object");
         return 0;
@@ -976,13 +1000,20 @@ FASTMCP_API fmcp_result fmcp_server_check_headers(fmcp_server *srv, const fmcp_j
                                                   void *user, char *msg, size_t cap)
 {
     fmcp__era_hdr h;
-    const char *method = fmcp_json_get_str(message, "method", NULL), *name = NULL;
-    const fmcp_json *params = fmcp_json_get(message, "params");
-    const fmcp_json *pv = fmcp_json_get(fmcp_json_get(params, "_meta"), FMCP__ERA_PV);
+    const char *method = NULL, *name = NULL;
+    const fmcp_json *params = NULL, *pv = NULL, *m;
     int ok, named;
     long i;
+    size_t n;
     char dummy[1];
     if (!srv || !message || !get) return FMCP_ERR_INVALID_ARG;
+    /* one pass over the message (the last duplicate wins, as in fmcp_json_get) */
+    for (m = fmcp_json_is(message, FMCP_JSON_OBJECT) ? fmcp_json_first(message) : NULL; m; m = fmcp_json_next(m)) {
+        const char *k = fmcp_json_key(m, &n);
+        if (n == 6 && memcmp(k, "method", 6) == 0) method = fmcp_json_str(m, NULL);
+        else if (n == 6 && memcmp(k, "params", 6) == 0) params = m;
+    }
+    pv = fmcp_json_get(fmcp_json_get(params, "_meta"), FMCP__ERA_PV);
     if (!msg || !cap) { msg = dummy; cap = sizeof dummy; }
     msg[0] = 0;
     if (!method) return FMCP_OK;   /* not a request: nothing to mirror */
@@ -997,7 +1028,7 @@ FASTMCP_API fmcp_result fmcp_server_check_headers(fmcp_server *srv, const fmcp_j
          (!name || fmcp__era_hdr_eq(&h, "Mcp-Name", name, 1));
     if (ok && name && strcmp(method, "tools/call") == 0) {
         FMCP__LOCK(&srv->lock);
-        i = fmcp__mcp_find_locked(srv, FMCP_ITEM_TOOL, name);
+        i = srv->n_xhdr ? fmcp__mcp_find_locked(srv, FMCP_ITEM_TOOL, name) : -1;
         if (i >= 0 && ((const fmcp__mcp_item *)srv->items[FMCP_ITEM_TOOL].v[i])->has_xhdr) {
             const fmcp__mcp_item *it = (const fmcp__mcp_item *)srv->items[FMCP_ITEM_TOOL].v[i];
             ok = fmcp__era_params_ok(&h, fmcp_json_root(it->schema), fmcp_json_get(params, "arguments"), 0);

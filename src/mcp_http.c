@@ -1031,9 +1031,8 @@ static fmcp__mh_session *fmcp__mh_session_of(fmcp_mcp_http *t, fmcp_http_req *re
 }
 
 /* Header checks shared by POST and GET; 0 after answering. */
-static int fmcp__mh_version_ok(fmcp_mcp_http *t, fmcp_http_req *req)
+static int fmcp__mh_version_ok(fmcp_mcp_http *t, fmcp_http_req *req, const char *pv)
 {
-    const char *pv = fmcp_http_req_header(req, "MCP-Protocol-Version");
     if (!pv || fmcp__mh_known_version(pv)) return 1;
     fmcp__mh_fail(t, req, 400, -32000, "Bad Request: Unsupported protocol version");
     return 0;
@@ -1054,17 +1053,14 @@ static fmcp_json_doc *fmcp__mh_parse_body(fmcp_mcp_http *t, fmcp_http_req *req, 
     return NULL;
 }
 
-/* 2026-07-28: a POST without a session whose MCP-Protocol-Version is not a
- * legacy one, or whose body carries the version in _meta. */
-static int fmcp__mh_is_modern(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_json *root)
+/* 2026-07-28: a POST without a session whose MCP-Protocol-Version (pv) is not
+ * a legacy one, or whose body carries the version in _meta (meta_pv). */
+static int fmcp__mh_is_modern(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_json *root, const char *pv, int meta_pv)
 {
-    const char *pv = fmcp_http_req_header(req, "MCP-Protocol-Version");
     if (!fmcp_json_is(root, FMCP_JSON_OBJECT)) return 0;
     if (fmcp_server_modern_only(t->srv)) return 1;   /* old clients' session ids are ignored */
     if (fmcp_http_req_header(req, "Mcp-Session-Id")) return 0;
-    if (pv && !fmcp__mh_known_version(pv)) return 1;
-    return fmcp_json_get(fmcp_json_get(fmcp_json_get(root, "params"), "_meta"),
-                         "io.modelcontextprotocol/protocolVersion") != NULL;
+    return (pv && !fmcp__mh_known_version(pv)) || meta_pv;
 }
 
 static const char *fmcp__mh_hdr(void *user, const char *name)
@@ -1095,15 +1091,14 @@ static void fmcp__mh_fail_rpc(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_j
 }
 
 /* Stateless by design: the request's own session, gone with its answer. */
-static void fmcp__mh_post_modern(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_json_doc **docp, const fmcp_auth_info *au)
+static void fmcp__mh_post_modern(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_json_doc **docp, const fmcp_auth_info *au,
+                                 int legacy_client)
 {
     fmcp__mh_session *ms;
     char msg[160];
     const fmcp_json *root = fmcp_json_root(*docp);
     /* a legacy client on a modern-only server sends no MCP headers at all:
      * the engine then tells it which version to speak */
-    int legacy_client = !fmcp_http_req_header(req, "MCP-Protocol-Version") &&
-        !fmcp_json_get(fmcp_json_get(fmcp_json_get(root, "params"), "_meta"), "io.modelcontextprotocol/protocolVersion");
     if (!legacy_client && fmcp_server_check_headers(t->srv, root, fmcp__mh_hdr, req, msg, sizeof msg) != FMCP_OK) {
         fmcp__mh_fail_rpc(t, req, root, FMCP_RPC_HEADER_MISMATCH, msg);
         return;
@@ -1128,7 +1123,8 @@ static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_
     fmcp__mh_session *ms = NULL;
     size_t len;
     const char *body = fmcp_http_req_body(req, &len);
-    int is_init, created = 0;
+    const char *pv;
+    int is_init, created = 0, meta_pv;
     if (!fmcp__mh_accepts(accept, "application", "json") ||
         (!t->d.json_only && !fmcp__mh_accepts(accept, "text", "event-stream"))) {
         fmcp__mh_fail(t, req, 406, -32000, "Not Acceptable: Accept must allow application/json and text/event-stream");
@@ -1140,15 +1136,18 @@ static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_
     }
     if (!(doc = fmcp__mh_parse_body(t, req, body, len))) return;
     root = fmcp_json_root(doc);
-    if (fmcp__mh_is_modern(t, req, root)) {
-        fmcp__mh_post_modern(t, req, &doc, au);
+    pv = fmcp_http_req_header(req, "MCP-Protocol-Version");
+    meta_pv = fmcp_json_get(fmcp_json_get(fmcp_json_get(root, "params"), "_meta"),
+                            "io.modelcontextprotocol/protocolVersion") != NULL;
+    if (fmcp__mh_is_modern(t, req, root, pv, meta_pv)) {
+        fmcp__mh_post_modern(t, req, &doc, au, !pv && !meta_pv);
         fmcp_json_doc_free(doc);
         return;
     }
-    if (!fmcp__mh_version_ok(t, req)) { fmcp_json_doc_free(doc); return; }
+    if (!fmcp__mh_version_ok(t, req, pv)) { fmcp_json_doc_free(doc); return; }
     is_init = strcmp(fmcp_json_get_str(root, "method", ""), "initialize") == 0;
     if (t->d.stateless) {
-        fmcp__mh_post_stateless(t, req, &doc, is_init, fmcp_http_req_header(req, "MCP-Protocol-Version"), au);
+        fmcp__mh_post_stateless(t, req, &doc, is_init, pv, au);
     } else if (is_init && !fmcp_http_req_header(req, "Mcp-Session-Id")) {
         fmcp_result rc = fmcp__mh_session_new(t, 0, 0, au, &ms);
         if (rc == FMCP_ERR_TOO_LARGE) fmcp__mh_fail(t, req, 503, -32000, "Too many sessions");
@@ -1211,7 +1210,8 @@ static void fmcp__mh_get(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_i
         fmcp__mh_fail(t, req, 406, -32000, "Not Acceptable: Accept must allow text/event-stream");
         return;
     }
-    if (!fmcp__mh_version_ok(t, req) || !(ms = fmcp__mh_session_of(t, req, au))) return;
+    if (!fmcp__mh_version_ok(t, req, fmcp_http_req_header(req, "MCP-Protocol-Version")) ||
+        !(ms = fmcp__mh_session_of(t, req, au))) return;
     if (lei && !fmcp__mh_parse_event_id(lei, &no, &seq)) { fmcp__mh_fail(t, req, 400, -32000, "Bad Last-Event-ID"); return; }
     fmcp_http_req_on_close(req, fmcp__mh_on_close, t);
     FMCP__MH_LOCK(t);

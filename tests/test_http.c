@@ -498,6 +498,22 @@ static void test_bad_requests(void)
             CHECKF(t_roundtrip(&s, req) == 400, "bare LF case %d accepted", (int)i);
         }
     }
+    {   /* a field value with a control byte (not HTAB) or DEL at any offset is refused; the
+         * value scanner goes 8 bytes at a time, so every offset of a 20-byte value is tried */
+        static const unsigned char bad[] = { 0x01, 0x08, 0x0b, 0x1f, 0x7f }, fine[] = { '\t', ' ', '~', 0x80, 0xff };
+        char req[200], v[21];
+        size_t i, k;
+        for (k = 0; k < sizeof bad; k++)
+            for (i = 0; i < 20; i++) {
+                memset(v, 'v', 20); v[20] = 0;
+                v[i] = (char)bad[k];
+                snprintf(req, sizeof req, "GET / HTTP/1.1\r\nHost: x\r\nX-V: %s\r\n\r\n", v);
+                CHECKF(t_roundtrip(&s, req) == 400, "control byte %#x at %d accepted", bad[k], (int)i);
+                v[i] = (char)fine[k];
+                snprintf(req, sizeof req, "GET / HTTP/1.1\r\nHost: x\r\nX-V: %s\r\n\r\n", v);
+                CHECKF(t_roundtrip(&s, req) != 400, "byte %#x at %d refused", fine[k], (int)i);
+            }
+    }
     CHECK_EQ_INT(t_roundtrip(&s, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n"), 413);
     CHECK(strstr(t_head, "Connection: close") != NULL);
     {
@@ -923,6 +939,26 @@ static void t_fetch_cb(void *user, fmcp_result rc, fmcp_http_response *res)
 {
     t_fetch *f = (t_fetch *)user;
     f->done = 1; f->rc = rc; f->res = res;
+}
+
+/* RFC 9110 tchar, decided here independently of the library's bit masks: a
+ * request method is a token, so fmcp_http_fetch refuses every other byte
+ * before it looks at the (deliberately bad) URL. */
+static void test_token_chars(void)
+{
+    int c;
+    for (c = 1; c < 256; c++) {
+        char m[4];
+        fmcp_http_client_req q;
+        fmcp_http_response *res = NULL;
+        int tchar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    (c < 128 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+        m[0] = 'G'; m[1] = (char)c; m[2] = 'T'; m[3] = 0;
+        memset(&q, 0, sizeof q);
+        q.method = m; q.url = "not a url";
+        CHECK_EQ_INT(fmcp_http_fetch(NULL, &q, &res) == FMCP_ERR_INVALID_ARG, !tchar);
+        CHECK(res == NULL);
+    }
 }
 
 static fmcp_result t_fetch_on(fmcp_http_loop *l, fmcp_http_client_req *q, t_fetch *f)
@@ -1475,6 +1511,7 @@ static void test_bad_args(void)
 int main(void)
 {
     T_RUN(test_url_parse);
+    T_RUN(test_token_chars);
     T_RUN(test_keepalive_pipelining);
     T_RUN(test_pipeline_backpressure);
     T_RUN(test_chunked_request);
