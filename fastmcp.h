@@ -77,10 +77,17 @@
  *                 60 s of its head, both at least 1024 B/s on average after
  *                 5 s (408) - deadlines, not idle timers; idle keep-alive 30 s
  *                 (fmcp_http_server_desc, FMCP_HTTP_* in the http part)
- *   MCP over HTTP 10000 sessions (503), 256 replay events per stream; Host and
- *                 Origin checked when bound to a loopback address or given
- *                 allow-lists, else a start-up WARNING; sessions bound to the
- *                 caller's identity (fmcp_auth_info_principal)
+ *   MCP over HTTP per principal (the identity of fmcp_auth_info_principal,
+ *                 else the peer address, IPv6 by /64): 100 sessions (its
+ *                 least recently used idle one is closed, else 429), 256
+ *                 calls in flight (429), 16 MiB of kept SSE events; overall
+ *                 10000 sessions (the biggest holder's oldest idle one goes,
+ *                 else 503), 256 MiB of kept events; per session 4 MiB and
+ *                 per stream 256 events (oldest go first); sessions idle out
+ *                 after 30 min (fmcp_http_transport_desc, FMCP_MCP_HTTP_*)
+ *                 Host and Origin checked when bound to a loopback address or
+ *                 given allow-lists, else a start-up WARNING; sessions bound
+ *                 to the caller's identity
  *   Bearer auth   audience required (allow_any_audience opts out); an https://
  *                 JWKS URL needs jwks_transport; unusable keys fail at create
  *
