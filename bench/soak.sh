@@ -1,12 +1,13 @@
 #!/bin/sh
-# Soak test (issue 15; not part of make test): build/examples/authenticated_server
-# in production mode (keys from a JWKS served on 127.0.0.1) under a mix for DUR
-# seconds (default 600):
+# Soak test (issue 15; not part of make test): bench/auth_server.c with
+# sessions (--sessions: bearer auth from a JWKS file, and a `progress` tool
+# that reports progress ms apart before a kib KiB answer, so a dropped call is
+# still running and parks its events) under a mix for DUR seconds (600):
 #   wrk -s bench/soak_mix.lua    sessions as several principals: initialize,
 #                                SSE progress calls, DELETE, and calls with
 #                                expired, garbage and missing tokens and on
 #                                sessions nobody owns
-#   bench/soak_abandon.py        calls with 32 KiB arguments whose connection
+#   bench/soak_abandon.py        slow calls with 32 KiB answers whose connection
 #                                closes at once (parked SSE streams), dropped
 #                                GET streams, resumes, half-sent heads and bodies
 # Every 30 s: the server's RSS. At the end: statuses, errors, RSS against the
@@ -17,21 +18,18 @@
 cd "$(dirname "$0")/.." || exit 2
 command -v wrk >/dev/null 2>&1 || { echo "wrk not installed: skipped"; exit 0; }
 command -v python3 >/dev/null 2>&1 || { echo "python3 not installed: skipped"; exit 0; }
-BIN=${BIN:-build/examples/authenticated_server}
+BIN=${BIN:-build/bench/auth_server}
 FMCP=${FMCP:-build/fmcp}
 [ -n "${BIN_PREBUILT:-}" ] || make -s "$BIN" "$FMCP" || exit 1
 DUR=${DUR:-600}; CONNS=${CONNS:-32}; THREADS=${THREADS:-2}; NP=${PRINCIPALS:-8}
 WARMUP=${WARMUP:-$((DUR / 3))}
 . bench/lib.sh   # tmp, pids (stopped on exit), freeport, await_port
 
-# ---- keys, a JWKS on 127.0.0.1, tokens ----------------------------------------------
+# ---- keys and tokens -----------------------------------------------------------------
 "$FMCP" keygen --kid soak --out "$tmp/k" >/dev/null 2>&1 || { echo "fmcp keygen failed"; exit 1; }
-mkdir -p "$tmp/www" && cp "$tmp/k/jwks.json" "$tmp/www/jwks.json"
-JP=$(freeport)
-python3 -m http.server "$JP" --bind 127.0.0.1 --directory "$tmp/www" >/dev/null 2>&1 & pids="$pids $!"
 tok() { # sub ttl
   "$FMCP" token --key "$tmp/k/private.pem" --kid soak --sub "$1" --iss https://soak.issuer --aud mcp-soak \
-    --scope mcp:read --scope mcp:write --ttl "$2"
+    --scope mcp:tools --ttl "$2"
 }
 : >"$tmp/tokens"
 i=0
@@ -47,14 +45,9 @@ done
 grep -c '^valid ey' "$tmp/tokens" >/dev/null || { echo "minting tokens failed"; exit 1; }
 
 # ---- the server ----------------------------------------------------------------------
-PORT=$(freeport)
-i=0
-while [ $i -lt 100 ] && ! curl -sf "http://127.0.0.1:$JP/jwks.json" >/dev/null 2>&1; do i=$((i + 1)); sleep 0.05; done
-ENVIRONMENT=production JWKS_URI="http://127.0.0.1:$JP/jwks.json" JWT_ISSUER=https://soak.issuer \
-  JWT_AUDIENCE=mcp-soak REQUIRED_SCOPES=mcp:read PORT=$PORT AUDIT_LOG=off \
-  "$BIN" >"$tmp/server.out" 2>&1 & SP=$!; pids="$pids $SP"
-i=0
-while [ $i -lt 200 ] && ! curl -s -o /dev/null "http://127.0.0.1:$PORT/health" 2>/dev/null; do i=$((i + 1)); sleep 0.05; done
+"$BIN" serve 0 $((DUR + 120)) "$tmp/k/jwks.json" --sessions --workers 8 --issuer https://soak.issuer \
+  --audience mcp-soak >"$tmp/server.out" 2>&1 & SP=$!; pids="$pids $SP"
+PORT=$(await_port "$tmp/server.out") || { echo "server did not start"; cat "$tmp/server.out"; exit 1; }
 VALID=$(awk '/^valid / { print $2; exit }' "$tmp/tokens")
 out=$(curl -s -X POST "http://127.0.0.1:$PORT/mcp" -H 'Content-Type: application/json' \
   -H 'Accept: application/json, text/event-stream' -H "Authorization: Bearer $VALID" \

@@ -4,9 +4,9 @@
     soak_abandon.py PORT SECONDS TOKEN_FILE
 
 As the "valid" principals of TOKEN_FILE (lines "valid TOKEN"), in a loop:
-initialize a session, then post calls with a progressToken and a 32 KiB
-argument and close the connection at once (the answer is left for a resume
-that never comes: a parked SSE stream), open the GET stream and drop it,
+initialize a session, then post slow calls (progress 3 x 20 ms, then a
+32 KiB answer) and close the connection at once (the call is still running,
+so its answer is left for a resume that never comes: a parked SSE stream), open the GET stream and drop it,
 resume a stream with Last-Event-ID now and then, and leave heads and bodies
 half sent. Prints "abandon ops=N init=... unexpected=N" at the end;
 unexpected counts initialize/resume answers other than 200/404/429.
@@ -19,7 +19,6 @@ import time
 port, seconds, tokfile = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
 valid = [l.split(" ", 1)[1].strip() for l in open(tokfile) if l.startswith("valid ")]
 deadline = time.time() + seconds
-pad = "a" * 32768
 stats = {"ops": 0, "unexpected": 0, "init": {}, "resume": {}}
 
 
@@ -70,8 +69,8 @@ def initialize(tok):
 
 
 def abandon_call(tok, sid, n):
-    body = '{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"process_data","arguments":' \
-           '{"operation":"read","data":"%s"},"_meta":{"progressToken":%d}}}' % (n, pad, n)
+    body = '{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"progress","arguments":' \
+           '{"steps":3,"ms":20,"kib":32},"_meta":{"progressToken":%d}}}' % (n, n)
     s = conn()
     s.sendall((head("POST", tok, sid, length=len(body)) + body).encode())
     s.close()

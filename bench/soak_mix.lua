@@ -1,8 +1,9 @@
 -- soak_mix.lua - wrk script for bench/soak.sh: a mix of session traffic on
--- the authenticated server. Each thread works as one of the valid principals
+-- bench/auth_server --sessions. Each thread works as one of the valid principals
 -- but the last two (those belong to bench/soak_abandon.py), with a
 -- thread-wide session (initialize, then calls on it), and sends, by weight:
---   66% tools/call process_data with a progressToken (answered as SSE)
+--   66% tools/call progress with a progressToken (two progress events and a
+--       1 KiB answer, as SSE)
 --    4% initialize (a new session: the per-principal cap recycles old ones)
 --    2% DELETE of its session
 --    8% a call with an expired token, 8% with a garbage token, 4% none,
@@ -56,9 +57,8 @@ local init_body = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"prot
 
 local function call_body()
   n = n + 1
-  return '{"jsonrpc":"2.0","id":' .. n .. ',"method":"tools/call","params":{"name":"process_data",' ..
-    '"arguments":{"operation":"read","data":{"n":' .. n .. ',"pad":"' .. string.rep("p", 512) .. '"}},' ..
-    '"_meta":{"progressToken":' .. n .. '}}}'
+  return '{"jsonrpc":"2.0","id":' .. n .. ',"method":"tools/call","params":{"name":"progress",' ..
+    '"arguments":{"steps":2,"ms":0,"kib":1},"_meta":{"progressToken":' .. n .. '}}}'
 end
 
 function request()
