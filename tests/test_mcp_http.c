@@ -190,6 +190,24 @@ static int c_open(tconn *c)
     return 1;
 }
 
+/* A connection from another loopback address (127.0.0.0/8 is all local). */
+static int c_open_from(tconn *c, uint32_t src)
+{
+    struct sockaddr_in sa;
+    memset(c, 0, sizeof *c);
+    c->fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (c->fd < 0) return 0;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(src);
+    if (bind(c->fd, (struct sockaddr *)&sa, sizeof sa) != 0) { close(c->fd); c->fd = -1; return 0; }
+    sa.sin_port = htons(PORT);
+    sa.sin_addr.s_addr = htonl(0x7f000001);
+    if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) != 0) { close(c->fd); c->fd = -1; return 0; }
+    fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+    return 1;
+}
+
 static void c_close(tconn *c) { if (c->fd >= 0) close(c->fd); c->fd = -1; }
 
 static void c_send(tconn *c, const char *method, const char *path, const char *headers, const char *body)
@@ -738,14 +756,24 @@ static void test_session_caps(void)
     for (i = 0; i < 3; i++) c_close(&g[i]);
     t_stop();
 
-    /* without an identity, the client address is the principal */
+    /* without an identity, the client address is the principal: 127.0.0.2's
+     * session outlives 127.0.0.1's churn */
     memset(&d, 0, sizeof d);
     d.max_sessions_per_principal = 2;
     if (!t_start(&d, NULL)) T_SKIP("cannot listen on 127.0.0.1");
+    if (c_open_from(&g[0], 0x7f000002)) {
+        c_send(&g[0], "POST", "/mcp", ACCEPT_BOTH CT_JSON, INIT_BODY);
+        CHECK(c_wait_complete(&g[0]) && c_status(&g[0]) == 200);
+        CHECK(c_header(&g[0], "Mcp-Session-Id", other, sizeof other) != NULL);
+        c_close(&g[0]);
+    } else {
+        other[0] = 0;   /* no second loopback address here: that part is skipped */
+    }
     for (i = 0; i < 3; i++) CHECK_EQ_INT(t_init_as(NULL, sid[i], NULL, 0), 200);
-    CHECK_EQ_INT(fmcp_mcp_http_sessions(T), 2);
+    CHECK_EQ_INT(fmcp_mcp_http_sessions(T), other[0] ? 3 : 2);
     CHECK_EQ_INT(t_call_as(NULL, sid[0]), 404);
     CHECK_EQ_INT(t_call_as(NULL, sid[2]), 200);
+    if (other[0]) CHECK_EQ_INT(t_call_as(NULL, other), 200);
     t_stop();
 
     /* calls in flight per principal: a third held call is refused, another
