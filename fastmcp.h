@@ -71,18 +71,38 @@
  *   - Memory a function returns is owned by the caller unless the function
  *     reference says otherwise; the matching free function is named beside it.
  *
- * LIMITS AND SECURE DEFAULTS (zero fields mean these; docs/deploy.md has more)
- *   HTTP server   head 16 KiB (431), body 4 MiB (413), 1024 connections (503);
- *                 head complete within 10 s of its first byte, body within
- *                 60 s of its head, both at least 1024 B/s on average after
- *                 5 s (408) - deadlines, not idle timers; idle keep-alive 30 s
- *                 (fmcp_http_server_desc, FMCP_HTTP_* in the http part)
- *   MCP over HTTP 10000 sessions (503), 256 replay events per stream; Host and
- *                 Origin checked when bound to a loopback address or given
- *                 allow-lists, else a start-up WARNING; sessions bound to the
- *                 caller's identity (fmcp_auth_info_principal)
- *   Bearer auth   audience required (allow_any_audience opts out); an https://
- *                 JWKS URL needs jwks_transport; unusable keys fail at create
+ * LIMITS AND SECURE DEFAULTS (a zero field means the default; docs/deploy.md)
+ *   limit (field)                           default   beyond it
+ *   HTTP server (fmcp_http_server_desc, FMCP_HTTP_* in the http part)
+ *   head size (max_header_bytes)            16 KiB    431
+ *   body size (max_body_bytes)              4 MiB     413
+ *   connections (max_connections)           1024      503
+ *   whole head (header_timeout_ms)          10 s      408, from its first byte
+ *   whole body (body_timeout_ms)            60 s      408, from the head's end
+ *   head and body rate (min_rate)           1 KiB/s   408 (on average, once
+ *     grace (rate_grace_ms)                 5 s       the grace has passed)
+ *   idle keep-alive (idle_timeout_ms)       30 s      close
+ *   MCP over HTTP (fmcp_http_transport_desc, FMCP_MCP_HTTP_*); a principal is
+ *   the caller's identity (fmcp_auth_info_principal), else its address (IPv6
+ *   by /64)
+ *   sessions of a principal                 100       its least recently used
+ *     (max_sessions_per_principal)                    idle one closes, else 429
+ *   sessions (max_sessions)                 10000     the biggest holder's LRU
+ *                                                     idle one closes, else 503
+ *   calls in flight of a principal          256       429 (+ Retry-After)
+ *     (max_calls_per_principal)
+ *   kept SSE event bytes per session        4 MiB     oldest events go first
+ *     (replay_bytes), per principal         16 MiB
+ *     (replay_bytes_per_principal), all     256 MiB
+ *     (replay_bytes_total)
+ *   kept events per stream (replay_events)  256       oldest go first
+ *   finished, undelivered streams/session   32        oldest go first
+ *   idle session (session_timeout_ms)       30 min    closed
+ *   Host and Origin checked when bound to a loopback address or given
+ *   allow-lists, else a start-up WARNING; sessions bound to the caller's
+ *   identity on every path.
+ *   Bearer auth: audience required (allow_any_audience opts out); an https://
+ *   JWKS URL needs jwks_transport; unusable keys fail at create.
  *
  * MODULES (in order; each uses only the ones above it)
  *   base    results, allocator, randomness and clock hooks, ct compare, wipe
@@ -3247,6 +3267,32 @@ FASTMCP_API void fmcp_log_stderr(void *user, fmcp_log_level level, const char *m
  *   fmcp_mcp_http_close_sse(t, ctx), called from a handler, closes the
  *   request's stream now (SSE polling, SEP-1699): the client reconnects with
  *   GET and Last-Event-ID after the retry hint (retry_ms, default 1000).
+ *   Kept events are also capped by bytes: replay_bytes per session,
+ *   replay_bytes_per_principal and replay_bytes_total; over a cap the oldest
+ *   events go first (an event larger than a cap is sent, not kept). A resume
+ *   replays the events still kept after Last-Event-ID (earlier ones are
+ *   skipped); a finished stream with none left is forgotten, and resuming it
+ *   gets 404 "Unknown stream", like any unknown stream.
+ *
+ * Limits per principal (a client: the identity of fmcp_auth_info_principal,
+ *   else the peer address, IPv6 grouped by /64) and overall
+ *   sessions       max_sessions_per_principal (100) and max_sessions (10000).
+ *                  At its own cap a principal's least recently used idle
+ *                  session (no connection, nothing in flight) is closed for
+ *                  the new one, else initialize gets 429 + Retry-After: 5.
+ *                  With the table full, the principal holding the most
+ *                  sessions loses its oldest idle one when it holds more than
+ *                  the newcomer would; else 503 + Retry-After: 60. So one
+ *                  client filling the table cannot lock others out. A client
+ *                  whose session was closed gets 404 and initializes again.
+ *   calls          max_calls_per_principal (256) requests in flight (held
+ *                  POSTs, SSE streams not finished) over its sessions; beyond,
+ *                  429 + Retry-After: 5. Stateless and 2026-07-28 requests
+ *                  are not counted (the server's connection cap bounds them).
+ *   replay bytes   4 MiB per session, 16 MiB per principal, 256 MiB overall,
+ *                  oldest first (above); replay_events (256) per stream and
+ *                  32 finished, undelivered streams per session by count.
+ *   Stateless and 2026-07-28 requests hold no session between requests.
  *
  * Stateless mode (d.stateless)
  *   No session ids; each POST runs on a fresh session that is initialised
@@ -3301,6 +3347,7 @@ FASTMCP_API void fmcp_log_stderr(void *user, fmcp_log_level level, const char *m
  *   once listening, runs until fmcp_http_stop(fmcp_mcp_http_loop(t)), then
  *   frees everything. It prints nothing.
  * fmcp_mcp_http_sessions counts open sessions (tests, metrics).
+ * fmcp_mcp_http_replay_bytes: bytes the kept SSE events hold (all sessions).
  * fmcp_mcp_http_close_sse is thread-safe; FMCP_ERR_NOT_FOUND when the
  *   request has no stream in this transport (e.g. stateless).
  */
@@ -3359,7 +3406,19 @@ typedef struct fmcp_http_transport_desc {
     void (*on_listen)(void *user, fmcp_mcp_http *t); /* fmcp_server_run_http */
     void *listen_user;
     const fmcp_http_server_desc *http; /* optional limits / TLS */
+    /* Caps per principal and overall (see "Limits"); 0 = the default. */
+    size_t max_sessions_per_principal; /* 0 = 100 */
+    size_t max_calls_per_principal;    /* POSTs in flight on sessions; 0 = 256 (429 beyond) */
+    size_t replay_bytes;               /* kept SSE events per session; 0 = 4 MiB */
+    size_t replay_bytes_per_principal; /* 0 = 16 MiB */
+    size_t replay_bytes_total;         /* the whole transport; 0 = 256 MiB */
 } fmcp_http_transport_desc;
+
+#define FMCP_MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL 100
+#define FMCP_MCP_HTTP_MAX_CALLS_PER_PRINCIPAL 256
+#define FMCP_MCP_HTTP_REPLAY_BYTES ((size_t)4 << 20)
+#define FMCP_MCP_HTTP_REPLAY_BYTES_PER_PRINCIPAL ((size_t)16 << 20)
+#define FMCP_MCP_HTTP_REPLAY_BYTES_TOTAL ((size_t)256 << 20)
 
 #ifndef FASTMCP_NO_SOCKETS
 FASTMCP_API fmcp_result fmcp_mcp_http_attach(fmcp_server *srv, fmcp_http_loop *loop,
@@ -3367,6 +3426,7 @@ FASTMCP_API fmcp_result fmcp_mcp_http_attach(fmcp_server *srv, fmcp_http_loop *l
 FASTMCP_API uint16_t fmcp_mcp_http_port(const fmcp_mcp_http *t);
 FASTMCP_API fmcp_http_loop *fmcp_mcp_http_loop(const fmcp_mcp_http *t);
 FASTMCP_API size_t fmcp_mcp_http_sessions(fmcp_mcp_http *t);
+FASTMCP_API size_t fmcp_mcp_http_replay_bytes(fmcp_mcp_http *t);
 FASTMCP_API fmcp_result fmcp_mcp_http_close_sse(fmcp_mcp_http *t, fmcp_ctx *ctx);
 FASTMCP_API void fmcp_mcp_http_free(fmcp_mcp_http *t);
 FASTMCP_API void fmcp_mcp_http_auth_resume(fmcp_mcp_http *t, fmcp_http_req *req,
@@ -23936,6 +23996,7 @@ FASTMCP_API fmcp_result fmcp_server_run_stdio(fmcp_server *srv)
 #ifndef FASTMCP_NO_SOCKETS
 #include <string.h>
 #include <stdio.h>
+#include <arpa/inet.h>
 #ifndef FASTMCP_NO_THREADS
 #  include <pthread.h>
 #endif
@@ -23953,25 +24014,47 @@ FASTMCP_API fmcp_result fmcp_server_run_stdio(fmcp_server *srv)
 
 #define FMCP__MH_BUCKETS 256
 #define FMCP__MH_MAX_PARKED 32  /* finished, undelivered streams per session */
+/* Retry-After (s): a principal's sessions are busy only while calls run;
+ * a full table frees up as sessions idle out or end. */
+#define FMCP__MH_RETRY_429 "5"
+#define FMCP__MH_RETRY_503 "60"
 #define FMCP__MH_POST 0
 #define FMCP__MH_GET 1
 #define FMCP__MH_PENDING 0   /* POST held, nothing sent yet */
 #define FMCP__MH_SSE 1       /* SSE started (or stream 0) */
 
+/* A kept event is in its stream's list and in age lists (oldest first) of
+ * its session, its principal and the transport: the byte caps evict from
+ * the front of whichever list is over, so the oldest goes first. The front
+ * of an age list is always the head of its own stream. */
 typedef struct fmcp__mh_ev {
     struct fmcp__mh_ev *next;
+    struct fmcp__mh_ev *age[3][2];   /* [list][0 = older, 1 = younger] */
+    struct fmcp__mh_stream *st;
     uint64_t seq;
     size_t len, cap;         /* text length, allocation size after the struct */
     char *data;              /* formatted event, stored after the struct */
 } fmcp__mh_ev;
 
+#define FMCP__MH_AGE_SESSION 0
+#define FMCP__MH_AGE_PRINCIPAL 1
+#define FMCP__MH_AGE_ALL 2
+
+/* Bytes of kept events and their age list. */
+typedef struct fmcp__mh_ages {
+    fmcp__mh_ev *old, *young;
+    size_t bytes;
+} fmcp__mh_ages;
+
 typedef struct fmcp__mh_stream {
     struct fmcp__mh_stream *next, *prev;   /* the session's streams, newest first */
+    struct fmcp__mh_session *ms;
     struct fmcp__mh_stream *hnext;         /* chain in the session's index by `no` */
     uint64_t no;             /* 0 = the stand-alone GET stream */
     int kind, state, done;
     int xthread;             /* written from a thread other than the loop's */
     int init_post, init_ok;  /* the POST that created the session */
+    int counted;             /* in its principal's calls in flight */
     fmcp_http_req *req;      /* attached connection, NULL when detached */
     int64_t last_write;
     uint64_t seq;
@@ -23993,6 +24076,7 @@ typedef struct fmcp__mh_session {
     int legacy, temp, dead, reap;
     int modern;                /* a 2026-07-28 request's own (temporary) session */
     int64_t last_used;
+    uint64_t used;             /* t->uses when last used: least recently used first */
     uint64_t next_no;
     fmcp__mh_stream *streams;
     fmcp__mh_stream *get;      /* the stand-alone GET stream (no 0), if any */
@@ -24000,7 +24084,22 @@ typedef struct fmcp__mh_session {
     size_t idx_cap, nidx;
     size_t ndone;              /* finished streams still listed (parked ones among them) */
     char owner[FMCP_PRINCIPAL_SIZE];   /* fmcp_auth_info_principal of its creator; "" = anonymous */
+    struct fmcp__mh_principal *pr;     /* whose quota it counts against (NULL: temporary) */
+    struct fmcp__mh_session *pnext, *pprev;   /* the principal's live sessions */
+    fmcp__mh_ages ages;
 } fmcp__mh_session;
+
+/* Quotas per principal: the identity (fmcp_auth_info_principal) or, without
+ * one, the client address (IPv6 by /64). Lives while a session refers to it. */
+typedef struct fmcp__mh_principal {
+    struct fmcp__mh_principal *next;   /* hash chain */
+    char key[FMCP_PRINCIPAL_SIZE];
+    size_t nsessions;                  /* live (addressable) sessions */
+    size_t ncalls;                     /* POSTs in flight (streams not done) */
+    size_t refs;                       /* sessions not yet freed, plus holds */
+    fmcp__mh_session *sessions;
+    fmcp__mh_ages ages;
+} fmcp__mh_principal;
 
 struct fmcp_mcp_http {
     fmcp_server *srv;
@@ -24014,7 +24113,10 @@ struct fmcp_mcp_http {
 #endif
     fmcp__mh_session *buckets[FMCP__MH_BUCKETS];
     fmcp__mh_session *temps;   /* stateless sessions, not addressable */
+    fmcp__mh_principal *principals[FMCP__MH_BUCKETS];
+    fmcp__mh_ages ages;        /* every kept event */
     size_t nsessions;
+    uint64_t uses;             /* session uses so far (locked) */
     int nreap, nreap_temp;     /* sessions flagged for reaping (temporary ones) */
     uint64_t timer;
     int timer_on;
@@ -24329,6 +24431,27 @@ static void fmcp__mh_fail(fmcp_mcp_http *t, fmcp_http_req *req, int status, int 
     fmcp__mh_respond(t, req, NULL, status, "application/json", body, (size_t)n);
 }
 
+/* No session or call: 429 (this principal's cap) or 503 (the table), both
+ * with Retry-After, else 500. */
+static void fmcp__mh_fail_busy(fmcp_mcp_http *t, fmcp_http_req *req, int status)
+{
+    static const char b429[] = "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32000,"
+                               "\"message\":\"Too many sessions or calls in flight for this client\"}}";
+    static const char b503[] = "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32000,"
+                               "\"message\":\"Too many sessions\"}}";
+    fmcp_http_header h[8];
+    size_t n;
+    if (status != 429 && status != 503) {
+        fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Could not create a session");
+        return;
+    }
+    n = fmcp__mh_base_headers(t, NULL, h, 0);
+    h[n].name = "Content-Type"; h[n++].value = "application/json";
+    h[n].name = "Retry-After"; h[n++].value = status == 429 ? FMCP__MH_RETRY_429 : FMCP__MH_RETRY_503;
+    if (status == 429) fmcp__mh_answer(t, req, 429, h, n, b429, sizeof b429 - 1);
+    else fmcp__mh_answer(t, req, 503, h, n, b503, sizeof b503 - 1);
+}
+
 static fmcp_result fmcp__mh_sse_start(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_req *req)
 {
     fmcp_http_header h[10];
@@ -24341,12 +24464,57 @@ static fmcp_result fmcp__mh_sse_start(fmcp_mcp_http *t, fmcp__mh_session *ms, fm
 
 /* ---- streams and events -------------------------------------------------------- */
 
+static void fmcp__mh_touch(fmcp_mcp_http *t, struct fmcp__mh_session *ms)
+{
+    ms->last_used = fmcp_monotonic_ms();
+    ms->used = ++t->uses;
+}
+
+static size_t fmcp__mh_ev_size(const fmcp__mh_ev *e) { return sizeof *e + e->cap; }
+
+/* Age list k of an event in session ms (NULL: a temporary session has no principal). */
+static fmcp__mh_ages *fmcp__mh_ages_of(fmcp_mcp_http *t, fmcp__mh_session *ms, int k)
+{
+    if (k == FMCP__MH_AGE_SESSION) return &ms->ages;
+    if (k == FMCP__MH_AGE_PRINCIPAL) return ms->pr ? &ms->pr->ages : NULL;
+    return &t->ages;
+}
+
+/* Count a new event (e->st set) as the youngest of its lists (locked). */
+static void fmcp__mh_ev_keep(fmcp_mcp_http *t, fmcp__mh_ev *e)
+{
+    int k;
+    for (k = 0; k < 3; k++) {
+        fmcp__mh_ages *g = fmcp__mh_ages_of(t, e->st->ms, k);
+        e->age[k][0] = e->age[k][1] = NULL;
+        if (!g) continue;
+        e->age[k][0] = g->young;
+        if (g->young) g->young->age[k][1] = e; else g->old = e;
+        g->young = e;
+        g->bytes += fmcp__mh_ev_size(e);
+    }
+}
+
+/* Take an event out of its age lists and free it (its stream unlinks it). */
+static void fmcp__mh_ev_forget(fmcp_mcp_http *t, fmcp__mh_ev *e)
+{
+    int k;
+    for (k = 0; k < 3; k++) {
+        fmcp__mh_ages *g = fmcp__mh_ages_of(t, e->st->ms, k);
+        if (!g) continue;
+        if (e->age[k][0]) e->age[k][0]->age[k][1] = e->age[k][1]; else g->old = e->age[k][1];
+        if (e->age[k][1]) e->age[k][1]->age[k][0] = e->age[k][0]; else g->young = e->age[k][0];
+        g->bytes -= fmcp__mh_ev_size(e);
+    }
+    fmcp_free(t->a, e, fmcp__mh_ev_size(e));
+}
+
 static void fmcp__mh_stream_free(fmcp_mcp_http *t, fmcp__mh_stream *st)
 {
     fmcp__mh_ev *e = st->head;
     while (e) {
         fmcp__mh_ev *nx = e->next;
-        fmcp_free(t->a, e, sizeof *e + e->cap);
+        fmcp__mh_ev_forget(t, e);
         e = nx;
     }
     if (st->resp) fmcp_free(t->a, st->resp, st->resp_len + 1);
@@ -24383,8 +24551,14 @@ static fmcp_result fmcp__mh_idx_grow(fmcp_mcp_http *t, fmcp__mh_session *ms)
     return FMCP_OK;
 }
 
+static void fmcp__mh_uncount(fmcp__mh_session *ms, fmcp__mh_stream *st)
+{
+    if (st->counted) { st->counted = 0; ms->pr->ncalls--; }
+}
+
 static void fmcp__mh_unlink_stream(fmcp__mh_session *ms, fmcp__mh_stream *st)
 {
+    fmcp__mh_uncount(ms, st);
     if (st->prev) st->prev->next = st->next; else if (ms->streams == st) ms->streams = st->next;
     if (st->next) st->next->prev = st->prev;
     st->next = st->prev = NULL;
@@ -24401,6 +24575,7 @@ static void fmcp__mh_unlink_stream(fmcp__mh_session *ms, fmcp__mh_stream *st)
 static void fmcp__mh_mark_done(fmcp__mh_session *ms, fmcp__mh_stream *st)
 {
     if (!st->done) { st->done = 1; ms->ndone++; }
+    fmcp__mh_uncount(ms, st);
 }
 
 /* Finished streams whose client never came back are kept for resumption;
@@ -24427,6 +24602,7 @@ static fmcp__mh_stream *fmcp__mh_stream_new(fmcp_mcp_http *t, fmcp__mh_session *
     st = (fmcp__mh_stream *)fmcp_malloc(t->a, sizeof *st);
     if (!st) return NULL;
     memset(st, 0, sizeof *st);
+    st->ms = ms;
     st->kind = kind;
     st->no = kind == FMCP__MH_GET ? 0 : ++ms->next_no;
     st->state = kind == FMCP__MH_GET ? FMCP__MH_SSE : FMCP__MH_PENDING;
@@ -24509,6 +24685,34 @@ static size_t fmcp__mh_fmt(char *p, size_t cap, const char *id, const char *even
     return n;
 }
 
+/* Drop the oldest event of g (the head of its stream, as every stream's
+ * events are in age order). A finished, detached stream left empty goes
+ * too, so resuming it gets 404 like any unknown stream; `keep` stays. */
+static void fmcp__mh_evict_one(fmcp_mcp_http *t, fmcp__mh_ages *g, const fmcp__mh_stream *keep)
+{
+    fmcp__mh_ev *e = g->old;
+    fmcp__mh_stream *st = e->st;
+    st->head = e->next;
+    if (!st->head) st->tail = NULL;
+    st->nev--;
+    fmcp__mh_ev_forget(t, e);
+    if (!st->head && st->done && !st->req && st->no && st != keep) {
+        fmcp__mh_unlink_stream(st->ms, st);
+        fmcp__mh_stream_free(t, st);
+    }
+}
+
+/* Replay bytes within the caps of the session, its principal and the
+ * transport, oldest events first (locked). An event over a cap by itself
+ * was written (when attached) but is not kept. */
+static void fmcp__mh_enforce(fmcp_mcp_http *t, fmcp__mh_session *ms, const fmcp__mh_stream *keep)
+{
+    while (ms->ages.old && ms->ages.bytes > t->d.replay_bytes) fmcp__mh_evict_one(t, &ms->ages, keep);
+    while (ms->pr && ms->pr->ages.old && ms->pr->ages.bytes > t->d.replay_bytes_per_principal)
+        fmcp__mh_evict_one(t, &ms->pr->ages, keep);
+    while (t->ages.old && t->ages.bytes > t->d.replay_bytes_total) fmcp__mh_evict_one(t, &t->ages, keep);
+}
+
 /* Append an event to the replay buffer (bounded) and send it if attached. */
 static fmcp_result fmcp__mh_emit(fmcp_mcp_http *t, fmcp__mh_stream *st, const char *event, int retry,
                                  const char *json, size_t len)
@@ -24519,19 +24723,22 @@ static fmcp_result fmcp__mh_emit(fmcp_mcp_http *t, fmcp__mh_stream *st, const ch
     if (!e) return FMCP_ERR_NOMEM;
     snprintf(id, sizeof id, "%llu_%llu", (unsigned long long)st->no, (unsigned long long)(st->seq + 1));
     e->next = NULL;
+    e->st = st;
     e->seq = ++st->seq;
     e->data = (char *)(e + 1);
     e->cap = cap;
     e->len = fmcp__mh_fmt(e->data, cap, id, event, retry, json, len);
     if (st->tail) st->tail->next = e; else st->head = e;
     st->tail = e;
+    fmcp__mh_ev_keep(t, e);
     if (++st->nev > t->d.replay_events) {
         fmcp__mh_ev *old = st->head;
         st->head = old->next;
-        fmcp_free(t->a, old, sizeof *old + old->cap);
         st->nev--;
+        fmcp__mh_ev_forget(t, old);
     }
     fmcp__mh_write(t, st, e->data, e->len);
+    fmcp__mh_enforce(t, st->ms, st);
     return FMCP_OK;
 }
 
@@ -24611,7 +24818,7 @@ static fmcp_result fmcp__mh_on_send(void *user, const char *json, size_t len, co
     fmcp_result rc = FMCP_OK;
     FMCP__MH_LOCK(t);
     if (ms->dead) { FMCP__MH_UNLOCK(t); return FMCP_ERR_CLOSED; }
-    ms->last_used = fmcp_monotonic_ms();
+    fmcp__mh_touch(t, ms);
     st = fmcp__mh_route(ms, info);
     if (st && st->init_post && info->is_response) st->init_ok = fmcp__mh_has_result(t->a, json, len);
     if (st && st->state == FMCP__MH_PENDING) {
@@ -24689,6 +24896,12 @@ static void fmcp__mh_unlink(fmcp_mcp_http *t, fmcp__mh_session *ms)
     fmcp__mh_session **pp = ms->temp ? &t->temps : &t->buckets[fmcp__mh_bucket(ms->id)];
     while (*pp && *pp != ms) pp = &(*pp)->next;
     if (*pp) { *pp = ms->next; if (!ms->temp) t->nsessions--; }
+    if (ms->pr && !ms->dead) {   /* no longer counts against its principal's session cap */
+        if (ms->pprev) ms->pprev->pnext = ms->pnext; else ms->pr->sessions = ms->pnext;
+        if (ms->pnext) ms->pnext->pprev = ms->pprev;
+        ms->pnext = ms->pprev = NULL;
+        ms->pr->nsessions--;
+    }
     if (ms->reap) { t->nreap--; t->nreap_temp -= ms->temp; }
     ms->dead = 1;
     ms->next = NULL;
@@ -24705,8 +24918,92 @@ static fmcp__mh_session *fmcp__mh_lookup(fmcp_mcp_http *t, const char *id)
     return NULL;
 }
 
+/* ---- principals: quotas per client ---------------------------------------------- */
+
+static size_t fmcp__mh_phash(const char *k)
+{
+    uint32_t h = 2166136261u;
+    for (; *k; k++) h = (h ^ (unsigned char)*k) * 16777619u;
+    return (size_t)(h % FMCP__MH_BUCKETS);
+}
+
+/* The record for key, created at need with no reference (locked). */
+static fmcp__mh_principal *fmcp__mh_principal_get(fmcp_mcp_http *t, const char *key)
+{
+    size_t b = fmcp__mh_phash(key), n = strlen(key);
+    fmcp__mh_principal *pr;
+    for (pr = t->principals[b]; pr; pr = pr->next)
+        if (strcmp(pr->key, key) == 0) return pr;
+    if (n >= sizeof pr->key || !(pr = (fmcp__mh_principal *)fmcp_malloc(t->a, sizeof *pr))) return NULL;
+    memset(pr, 0, sizeof *pr);
+    memcpy(pr->key, key, n + 1);
+    pr->next = t->principals[b];
+    t->principals[b] = pr;
+    return pr;
+}
+
+/* Drop a reference; the last one frees the record (locked). */
+static void fmcp__mh_principal_put(fmcp_mcp_http *t, fmcp__mh_principal *pr)
+{
+    fmcp__mh_principal **pp;
+    if (--pr->refs) return;
+    for (pp = &t->principals[fmcp__mh_phash(pr->key)]; *pp && *pp != pr; pp = &(*pp)->next) {}
+    if (*pp) *pp = pr->next;
+    fmcp_free(t->a, pr, sizeof *pr);
+}
+
+/* Without an identity the client address stands for the principal; an IPv6
+ * client usually holds a whole /64, so that is what counts. */
+static void fmcp__mh_addr_key(const fmcp_http_req *req, char out[FMCP_PRINCIPAL_SIZE])
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *r = fmcp_http_req_remote(req), *end;
+    char buf[64];
+    unsigned char a[16];
+    size_t n, i;
+    if (!r) r = "";
+    if (*r == '[') { r++; end = strchr(r, ']'); }
+    else end = strrchr(r, ':');
+    n = end ? (size_t)(end - r) : strlen(r);
+    if (n >= sizeof buf) n = sizeof buf - 1;
+    memcpy(buf, r, n);
+    buf[n] = 0;
+    if (inet_pton(AF_INET6, buf, a) == 1) {
+        static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+        if (memcmp(a, mapped, 12) == 0) {
+            snprintf(out, FMCP_PRINCIPAL_SIZE, "a4:%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
+            return;
+        }
+        memcpy(out, "a6:", 3);
+        for (i = 0; i < 8; i++) { out[3 + 2 * i] = hex[a[i] >> 4]; out[4 + 2 * i] = hex[a[i] & 15]; }
+        out[19] = 0;
+        return;
+    }
+    snprintf(out, FMCP_PRINCIPAL_SIZE, "a4:%.61s", buf);
+}
+
+/* The principal's least recently used session with nothing in flight and
+ * no connection attached (locked). */
+static fmcp__mh_session *fmcp__mh_oldest_idle(fmcp__mh_principal *pr)
+{
+    fmcp__mh_session *ms, *best = NULL;
+    for (ms = pr->sessions; ms; ms = ms->pnext) {
+        const fmcp__mh_stream *st;
+        int idle = 1;
+        for (st = ms->streams; st && idle; st = st->next)
+            if (st->req || st->state == FMCP__MH_PENDING || (st->no && !st->done)) idle = 0;
+        if (idle && (!best || ms->used < best->used)) best = ms;
+    }
+    return best;
+}
+
 static void fmcp__mh_session_free(fmcp_mcp_http *t, fmcp__mh_session *ms)
 {
+    if (ms->pr) {
+        FMCP__MH_LOCK(t);
+        fmcp__mh_principal_put(t, ms->pr);
+        FMCP__MH_UNLOCK(t);
+    }
     if (ms->idx) fmcp_free(t->a, ms->idx, ms->idx_cap * sizeof *ms->idx);
     fmcp_wipe(ms->id, sizeof ms->id);
     fmcp_free(t->a, ms, sizeof *ms);
@@ -24740,8 +25037,8 @@ static fmcp_result fmcp__mh_new_id(char out[33])
     return FMCP_OK;
 }
 
-static fmcp_result fmcp__mh_session_new(fmcp_mcp_http *t, int temp, int legacy, const fmcp_auth_info *au,
-                                        fmcp__mh_session **out)
+static fmcp_result fmcp__mh_session_make(fmcp_mcp_http *t, int temp, int legacy, const fmcp_auth_info *au,
+                                         fmcp__mh_principal *pr, fmcp__mh_session **out)
 {
     fmcp_session_desc sd;
     fmcp_result rc = FMCP_OK;
@@ -24760,9 +25057,64 @@ static fmcp_result fmcp__mh_session_new(fmcp_mcp_http *t, int temp, int legacy, 
     if (rc) { fmcp__mh_session_free(t, ms); return rc; }
     FMCP__MH_LOCK(t);
     fmcp__mh_link(t, ms);
+    ms->used = ++t->uses;
+    if (pr) {
+        ms->pr = pr;
+        pr->refs++;
+        pr->nsessions++;
+        ms->pnext = pr->sessions;
+        if (pr->sessions) pr->sessions->pprev = ms;
+        pr->sessions = ms;
+    }
     FMCP__MH_UNLOCK(t);
     *out = ms;
     return FMCP_OK;
+}
+
+/* A temporary session (stateless, 2026-07-28): no quota record. */
+static fmcp_result fmcp__mh_session_new(fmcp_mcp_http *t, int temp, int legacy, const fmcp_auth_info *au,
+                                        fmcp__mh_session **out)
+{
+    return fmcp__mh_session_make(t, temp, legacy, au, NULL, out);
+}
+
+/* An addressable session within the caps. At its own cap the principal's
+ * oldest idle session goes, else it gets 429; with the table full, the
+ * oldest idle session of the principal holding the most goes when that one
+ * holds more than this one would, else 503. Others are never refused for
+ * what one principal holds. *status: the HTTP status on failure. Loop thread. */
+static fmcp_result fmcp__mh_session_open(fmcp_mcp_http *t, fmcp_http_req *req, int legacy, const fmcp_auth_info *au,
+                                         fmcp__mh_session **out, int *status)
+{
+    char key[FMCP_PRINCIPAL_SIZE];
+    fmcp__mh_principal *pr, *p, *big = NULL;
+    fmcp__mh_session *victim = NULL;
+    fmcp_result rc;
+    size_t b;
+    int refuse = 0;
+    *status = 500;
+    if (!fmcp_auth_info_principal(au, key)) fmcp__mh_addr_key(req, key);
+    FMCP__MH_LOCK(t);
+    if (!(pr = fmcp__mh_principal_get(t, key))) { FMCP__MH_UNLOCK(t); return FMCP_ERR_NOMEM; }
+    pr->refs++;   /* held while unlocked */
+    if (pr->nsessions >= t->d.max_sessions_per_principal) {
+        if (!(victim = fmcp__mh_oldest_idle(pr))) refuse = 429;
+    } else if (t->nsessions >= t->d.max_sessions) {
+        for (b = 0; b < FMCP__MH_BUCKETS; b++)
+            for (p = t->principals[b]; p; p = p->next)
+                if (!big || p->nsessions > big->nsessions) big = p;
+        if (big && big->nsessions > pr->nsessions + 1) victim = fmcp__mh_oldest_idle(big);
+        if (!victim) refuse = 503;
+    }
+    if (victim) fmcp__mh_unlink(t, victim);
+    FMCP__MH_UNLOCK(t);
+    if (victim) fmcp__mh_destroy(t, victim);
+    rc = refuse ? FMCP_ERR_TOO_LARGE : fmcp__mh_session_make(t, 0, legacy, au, pr, out);
+    FMCP__MH_LOCK(t);
+    fmcp__mh_principal_put(t, pr);
+    FMCP__MH_UNLOCK(t);
+    if (refuse) *status = refuse;
+    return rc;
 }
 
 /* Destroy flagged sessions (and idle ones when check_idle). Loop thread. */
@@ -24890,9 +25242,16 @@ static void fmcp__mh_handoff(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_r
         return;
     }
     FMCP__MH_LOCK(t);
+    if (ms->pr && ms->pr->ncalls >= t->d.max_calls_per_principal) {
+        FMCP__MH_UNLOCK(t);
+        fmcp_json_doc_free(doc);
+        fmcp__mh_fail_busy(t, req, 429);
+        return;
+    }
     if ((st = fmcp__mh_stream_new(t, ms, FMCP__MH_POST)) != NULL) {
         no = st->no;
         st->init_post = created;
+        if (ms->pr) { st->counted = 1; ms->pr->ncalls++; }
         if ((rc = fmcp__mh_collect_ids(t, root, st)) == FMCP_OK) st->req = req;
         else { fmcp__mh_unlink_stream(ms, st); fmcp__mh_stream_free(t, st); }
     }
@@ -24956,7 +25315,7 @@ static fmcp__mh_session *fmcp__mh_session_of(fmcp_mcp_http *t, fmcp_http_req *re
     FMCP__MH_LOCK(t);
     ms = fmcp__mh_lookup(t, sid);
     if (ms && (ms->legacy || !fmcp__mh_owner_ok(ms, au))) ms = NULL;
-    if (ms) ms->last_used = fmcp_monotonic_ms();
+    if (ms) fmcp__mh_touch(t, ms);
     FMCP__MH_UNLOCK(t);
     if (!ms) fmcp__mh_fail(t, req, 404, -32001, "Session not found");
     return ms;
@@ -25081,9 +25440,8 @@ static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_
     if (t->d.stateless) {
         fmcp__mh_post_stateless(t, req, &doc, is_init, pv, au);
     } else if (is_init && !fmcp_http_req_header(req, "Mcp-Session-Id")) {
-        fmcp_result rc = fmcp__mh_session_new(t, 0, 0, au, &ms);
-        if (rc == FMCP_ERR_TOO_LARGE) fmcp__mh_fail(t, req, 503, -32000, "Too many sessions");
-        else if (rc) fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Could not create a session");
+        int status;
+        if (fmcp__mh_session_open(t, req, 0, au, &ms, &status) != FMCP_OK) fmcp__mh_fail_busy(t, req, status);
         else created = 1;
     } else {
         ms = fmcp__mh_session_of(t, req, au);
@@ -25184,8 +25542,9 @@ static void fmcp__mh_legacy_open(fmcp_mcp_http *t, fmcp_http_req *req, const fmc
     fmcp__mh_stream *st;
     char url[512];
     int n;
-    fmcp_result rc = fmcp__mh_session_new(t, 0, 1, au, &ms);
-    if (rc) { fmcp__mh_fail(t, req, rc == FMCP_ERR_TOO_LARGE ? 503 : 500, -32000, "Could not create a session"); return; }
+    int status;
+    fmcp_result rc = fmcp__mh_session_open(t, req, 1, au, &ms, &status);
+    if (rc) { fmcp__mh_fail_busy(t, req, status); return; }
     n = snprintf(url, sizeof url, "%s?sessionId=%s", t->d.legacy_message_path, ms->id);
     fmcp_http_req_on_close(req, fmcp__mh_on_close, t);
     FMCP__MH_LOCK(t);
@@ -25227,7 +25586,7 @@ static void fmcp__mh_legacy_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmc
     if (fmcp__mh_query_sid(fmcp_http_req_query(req), sid) && (ms = fmcp__mh_lookup(t, sid)) != NULL &&
         (!ms->legacy || !fmcp__mh_owner_ok(ms, au)))
         ms = NULL;
-    if (ms) ms->last_used = fmcp_monotonic_ms();
+    if (ms) fmcp__mh_touch(t, ms);
     FMCP__MH_UNLOCK(t);
     if (!ms) { fmcp__mh_fail(t, req, 404, -32001, "Session not found"); return; }
     if (!fmcp__mh_is_json_ct(fmcp_http_req_header(req, "Content-Type"))) {
@@ -25401,6 +25760,11 @@ static void fmcp__mh_defaults(fmcp_http_transport_desc *d)
     if (!d->retry_ms) d->retry_ms = 1000;
     if (!d->max_sessions) d->max_sessions = 10000;
     if (!d->replay_events) d->replay_events = 256;
+    if (!d->max_sessions_per_principal) d->max_sessions_per_principal = FMCP_MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL;
+    if (!d->max_calls_per_principal) d->max_calls_per_principal = FMCP_MCP_HTTP_MAX_CALLS_PER_PRINCIPAL;
+    if (!d->replay_bytes) d->replay_bytes = FMCP_MCP_HTTP_REPLAY_BYTES;
+    if (!d->replay_bytes_per_principal) d->replay_bytes_per_principal = FMCP_MCP_HTTP_REPLAY_BYTES_PER_PRINCIPAL;
+    if (!d->replay_bytes_total) d->replay_bytes_total = FMCP_MCP_HTTP_REPLAY_BYTES_TOTAL;
 }
 
 static void fmcp__mh_free_struct(fmcp_mcp_http *t)
@@ -25467,6 +25831,16 @@ FASTMCP_API size_t fmcp_mcp_http_sessions(fmcp_mcp_http *t)
     if (!t) return 0;
     FMCP__MH_LOCK(t);
     n = t->nsessions;
+    FMCP__MH_UNLOCK(t);
+    return n;
+}
+
+FASTMCP_API size_t fmcp_mcp_http_replay_bytes(fmcp_mcp_http *t)
+{
+    size_t n;
+    if (!t) return 0;
+    FMCP__MH_LOCK(t);
+    n = t->ages.bytes;
     FMCP__MH_UNLOCK(t);
     return n;
 }

@@ -3,6 +3,7 @@
  * provider (static JWKS file), plus a token minter for the bench.
  *
  *   auth_server serve PORT SECONDS none|JWKS_FILE [--inline] [--cache N]
+ *                     [--sessions] [--workers N] [--issuer I] [--audience A]
  *   auth_server mint PRIVATE_PEM KID COUNT
  *
  * serve: PORT 0 picks a free port; prints "port N" when listening and stops
@@ -12,6 +13,11 @@
  * is issuer https://bench.issuer, audience mcp-bench, required scope
  * mcp:tools; the audit log is off (it is a per-request stderr write, not auth
  * cost). --cache sets the token cache size (default 1024, -1 = none).
+ * --sessions serves sessions (not stateless) for bench/soak.sh, with a second
+ * tool, `progress` {steps, ms, kib}: `steps` progress notifications ms
+ * milliseconds apart (the answer turns into SSE), then kib KiB of text; so a
+ * client that drops the connection leaves a call still running, whose events
+ * wait for a resume (a parked stream). --issuer/--audience replace the policy's.
  * mint: prints COUNT tokens (one per line) for that policy, each with its own
  * jti, valid for an hour.
  */
@@ -21,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int g_seconds;
 static fmcp_auth *g_auth;
@@ -31,6 +38,29 @@ static fmcp_result add(fmcp_ctx *c, void *u)
     (void)u;
     snprintf(buf, sizeof buf, "%lld", (long long)(fmcp_ctx_arg_int(c, "a", 0) + fmcp_ctx_arg_int(c, "b", 0)));
     return fmcp_ctx_add_text(c, buf);
+}
+
+static fmcp_result progress(fmcp_ctx *c, void *u)
+{
+    int64_t steps = fmcp_ctx_arg_int(c, "steps", 2), ms = fmcp_ctx_arg_int(c, "ms", 0), kib = fmcp_ctx_arg_int(c, "kib", 0);
+    struct timespec ts;
+    char *text;
+    fmcp_result rc;
+    int64_t i;
+    (void)u;
+    if (steps < 0 || steps > 100 || ms < 0 || ms > 1000 || kib < 0 || kib > 1024)
+        return fmcp_ctx_add_text(c, "steps 0..100, ms 0..1000, kib 0..1024");
+    ts.tv_sec = 0; ts.tv_nsec = (long)ms * 1000000L;
+    for (i = 1; i <= steps; i++) {
+        (void)fmcp_ctx_progress(c, (double)i, (double)steps, "step");
+        if (ms) nanosleep(&ts, NULL);
+    }
+    if (!(text = (char *)malloc((size_t)kib * 1024 + 1))) return FMCP_ERR_NOMEM;
+    for (i = 0; i < kib * 1024; i++) text[i] = "0123456789abcdef"[i & 15];
+    text[kib * 1024] = 0;
+    rc = fmcp_ctx_add_text(c, text);
+    free(text);
+    return rc;
 }
 
 static void stop_cb(void *user) { fmcp_http_stop((fmcp_http_loop *)user); }
@@ -107,8 +137,9 @@ static int serve(int argc, char **argv)
     fmcp_server *srv;
     fmcp_result r;
     const char *keys[1];
+    const char *issuer = "https://bench.issuer";
     char *jwks = NULL;
-    int i;
+    int i, sessions = 0;
     g_seconds = atoi(argv[3]);
     memset(&sd, 0, sizeof sd);
     sd.name = "bench-auth"; sd.version = FASTMCP_VERSION_STRING;
@@ -116,20 +147,28 @@ static int serve(int argc, char **argv)
     for (i = 5; i < argc; i++) {
         if (strcmp(argv[i], "--inline") == 0) sd.workers = -1;
         else if (strcmp(argv[i], "--cache") == 0 && i + 1 < argc) ad.token_cache_size = atol(argv[++i]);
+        else if (strcmp(argv[i], "--sessions") == 0) sessions = 1;
+        else if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc) sd.workers = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--issuer") == 0 && i + 1 < argc) issuer = argv[++i];
+        else if (strcmp(argv[i], "--audience") == 0 && i + 1 < argc) aud[0] = argv[++i];
     }
     if (fmcp_server_create(&sd, &srv) != FMCP_OK) return 1;
     memset(&t, 0, sizeof t);
     t.name = "add"; t.description = "Adds two integers"; t.params = "a:integer, b:integer"; t.handler = add;
     r = fmcp_server_add_tool(srv, &t);
+    memset(&t, 0, sizeof t);
+    t.name = "progress"; t.description = "Reports progress, then answers with kib KiB";
+    t.params = "steps?:integer, ms?:integer, kib?:integer"; t.handler = progress;
+    if (r == FMCP_OK && sessions) r = fmcp_server_add_tool(srv, &t);
     memset(&d, 0, sizeof d);
     d.port = (uint16_t)atoi(argv[2]);
-    d.stateless = 1;
+    d.stateless = !sessions;
     d.on_listen = on_listen;
     if (r == FMCP_OK && strcmp(argv[4], "none") != 0) {
         if (!(jwks = read_file(argv[4]))) r = FMCP_ERR_IO;
         keys[0] = jwks;
         ad.keys = keys; ad.key_count = 1;
-        ad.issuer = "https://bench.issuer"; ad.audiences = aud; ad.audience_count = 1;
+        ad.issuer = issuer; ad.audiences = aud; ad.audience_count = 1;
         ad.required_scopes = scopes; ad.required_scope_count = 1;
         ad.no_audit = 1;
         if (r == FMCP_OK) r = fmcp_auth_create(&ad, &a);
@@ -148,7 +187,8 @@ int main(int argc, char **argv)
 {
     if (argc >= 5 && strcmp(argv[1], "mint") == 0) return mint(argv[2], argv[3], atoi(argv[4]));
     if (argc >= 5 && strcmp(argv[1], "serve") == 0) return serve(argc, argv);
-    printf("usage: auth_server serve PORT SECONDS none|JWKS_FILE [--inline] [--cache N]\n"
+    printf("usage: auth_server serve PORT SECONDS none|JWKS_FILE [--inline] [--cache N] [--sessions]\n"
+           "                   [--workers N] [--issuer I] [--audience A]\n"
            "       auth_server mint PRIVATE_PEM KID COUNT\n");
     return 2;
 }

@@ -96,6 +96,7 @@ int main(int argc, char **argv)
     d.port = (uint16_t)atoi(argv[1]);
     d.stateless = strcmp(argv[3], "stateless") == 0;
     d.max_sessions = 20000;
+    d.max_sessions_per_principal = 20000;   /* every bench client is 127.0.0.1 */
     d.http = &hd;
     d.on_listen = on_listen;
     if (r == FMCP_OK) r = fmcp_server_run_http(srv, &d);

@@ -71,18 +71,38 @@
  *   - Memory a function returns is owned by the caller unless the function
  *     reference says otherwise; the matching free function is named beside it.
  *
- * LIMITS AND SECURE DEFAULTS (zero fields mean these; docs/deploy.md has more)
- *   HTTP server   head 16 KiB (431), body 4 MiB (413), 1024 connections (503);
- *                 head complete within 10 s of its first byte, body within
- *                 60 s of its head, both at least 1024 B/s on average after
- *                 5 s (408) - deadlines, not idle timers; idle keep-alive 30 s
- *                 (fmcp_http_server_desc, FMCP_HTTP_* in the http part)
- *   MCP over HTTP 10000 sessions (503), 256 replay events per stream; Host and
- *                 Origin checked when bound to a loopback address or given
- *                 allow-lists, else a start-up WARNING; sessions bound to the
- *                 caller's identity (fmcp_auth_info_principal)
- *   Bearer auth   audience required (allow_any_audience opts out); an https://
- *                 JWKS URL needs jwks_transport; unusable keys fail at create
+ * LIMITS AND SECURE DEFAULTS (a zero field means the default; docs/deploy.md)
+ *   limit (field)                           default   beyond it
+ *   HTTP server (fmcp_http_server_desc, FMCP_HTTP_* in the http part)
+ *   head size (max_header_bytes)            16 KiB    431
+ *   body size (max_body_bytes)              4 MiB     413
+ *   connections (max_connections)           1024      503
+ *   whole head (header_timeout_ms)          10 s      408, from its first byte
+ *   whole body (body_timeout_ms)            60 s      408, from the head's end
+ *   head and body rate (min_rate)           1 KiB/s   408 (on average, once
+ *     grace (rate_grace_ms)                 5 s       the grace has passed)
+ *   idle keep-alive (idle_timeout_ms)       30 s      close
+ *   MCP over HTTP (fmcp_http_transport_desc, FMCP_MCP_HTTP_*); a principal is
+ *   the caller's identity (fmcp_auth_info_principal), else its address (IPv6
+ *   by /64)
+ *   sessions of a principal                 100       its least recently used
+ *     (max_sessions_per_principal)                    idle one closes, else 429
+ *   sessions (max_sessions)                 10000     the biggest holder's LRU
+ *                                                     idle one closes, else 503
+ *   calls in flight of a principal          256       429 (+ Retry-After)
+ *     (max_calls_per_principal)
+ *   kept SSE event bytes per session        4 MiB     oldest events go first
+ *     (replay_bytes), per principal         16 MiB
+ *     (replay_bytes_per_principal), all     256 MiB
+ *     (replay_bytes_total)
+ *   kept events per stream (replay_events)  256       oldest go first
+ *   finished, undelivered streams/session   32        oldest go first
+ *   idle session (session_timeout_ms)       30 min    closed
+ *   Host and Origin checked when bound to a loopback address or given
+ *   allow-lists, else a start-up WARNING; sessions bound to the caller's
+ *   identity on every path.
+ *   Bearer auth: audience required (allow_any_audience opts out); an https://
+ *   JWKS URL needs jwks_transport; unusable keys fail at create.
  *
  * MODULES (in order; each uses only the ones above it)
  *   base    results, allocator, randomness and clock hooks, ct compare, wipe

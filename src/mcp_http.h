@@ -53,6 +53,32 @@
  *   fmcp_mcp_http_close_sse(t, ctx), called from a handler, closes the
  *   request's stream now (SSE polling, SEP-1699): the client reconnects with
  *   GET and Last-Event-ID after the retry hint (retry_ms, default 1000).
+ *   Kept events are also capped by bytes: replay_bytes per session,
+ *   replay_bytes_per_principal and replay_bytes_total; over a cap the oldest
+ *   events go first (an event larger than a cap is sent, not kept). A resume
+ *   replays the events still kept after Last-Event-ID (earlier ones are
+ *   skipped); a finished stream with none left is forgotten, and resuming it
+ *   gets 404 "Unknown stream", like any unknown stream.
+ *
+ * Limits per principal (a client: the identity of fmcp_auth_info_principal,
+ *   else the peer address, IPv6 grouped by /64) and overall
+ *   sessions       max_sessions_per_principal (100) and max_sessions (10000).
+ *                  At its own cap a principal's least recently used idle
+ *                  session (no connection, nothing in flight) is closed for
+ *                  the new one, else initialize gets 429 + Retry-After: 5.
+ *                  With the table full, the principal holding the most
+ *                  sessions loses its oldest idle one when it holds more than
+ *                  the newcomer would; else 503 + Retry-After: 60. So one
+ *                  client filling the table cannot lock others out. A client
+ *                  whose session was closed gets 404 and initializes again.
+ *   calls          max_calls_per_principal (256) requests in flight (held
+ *                  POSTs, SSE streams not finished) over its sessions; beyond,
+ *                  429 + Retry-After: 5. Stateless and 2026-07-28 requests
+ *                  are not counted (the server's connection cap bounds them).
+ *   replay bytes   4 MiB per session, 16 MiB per principal, 256 MiB overall,
+ *                  oldest first (above); replay_events (256) per stream and
+ *                  32 finished, undelivered streams per session by count.
+ *   Stateless and 2026-07-28 requests hold no session between requests.
  *
  * Stateless mode (d.stateless)
  *   No session ids; each POST runs on a fresh session that is initialised
@@ -107,6 +133,7 @@
  *   once listening, runs until fmcp_http_stop(fmcp_mcp_http_loop(t)), then
  *   frees everything. It prints nothing.
  * fmcp_mcp_http_sessions counts open sessions (tests, metrics).
+ * fmcp_mcp_http_replay_bytes: bytes the kept SSE events hold (all sessions).
  * fmcp_mcp_http_close_sse is thread-safe; FMCP_ERR_NOT_FOUND when the
  *   request has no stream in this transport (e.g. stateless).
  */
@@ -165,7 +192,19 @@ typedef struct fmcp_http_transport_desc {
     void (*on_listen)(void *user, fmcp_mcp_http *t); /* fmcp_server_run_http */
     void *listen_user;
     const fmcp_http_server_desc *http; /* optional limits / TLS */
+    /* Caps per principal and overall (see "Limits"); 0 = the default. */
+    size_t max_sessions_per_principal; /* 0 = 100 */
+    size_t max_calls_per_principal;    /* POSTs in flight on sessions; 0 = 256 (429 beyond) */
+    size_t replay_bytes;               /* kept SSE events per session; 0 = 4 MiB */
+    size_t replay_bytes_per_principal; /* 0 = 16 MiB */
+    size_t replay_bytes_total;         /* the whole transport; 0 = 256 MiB */
 } fmcp_http_transport_desc;
+
+#define FMCP_MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL 100
+#define FMCP_MCP_HTTP_MAX_CALLS_PER_PRINCIPAL 256
+#define FMCP_MCP_HTTP_REPLAY_BYTES ((size_t)4 << 20)
+#define FMCP_MCP_HTTP_REPLAY_BYTES_PER_PRINCIPAL ((size_t)16 << 20)
+#define FMCP_MCP_HTTP_REPLAY_BYTES_TOTAL ((size_t)256 << 20)
 
 #ifndef FASTMCP_NO_SOCKETS
 FASTMCP_API fmcp_result fmcp_mcp_http_attach(fmcp_server *srv, fmcp_http_loop *loop,
@@ -173,6 +212,7 @@ FASTMCP_API fmcp_result fmcp_mcp_http_attach(fmcp_server *srv, fmcp_http_loop *l
 FASTMCP_API uint16_t fmcp_mcp_http_port(const fmcp_mcp_http *t);
 FASTMCP_API fmcp_http_loop *fmcp_mcp_http_loop(const fmcp_mcp_http *t);
 FASTMCP_API size_t fmcp_mcp_http_sessions(fmcp_mcp_http *t);
+FASTMCP_API size_t fmcp_mcp_http_replay_bytes(fmcp_mcp_http *t);
 FASTMCP_API fmcp_result fmcp_mcp_http_close_sse(fmcp_mcp_http *t, fmcp_ctx *ctx);
 FASTMCP_API void fmcp_mcp_http_free(fmcp_mcp_http *t);
 FASTMCP_API void fmcp_mcp_http_auth_resume(fmcp_mcp_http *t, fmcp_http_req *req,

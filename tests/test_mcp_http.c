@@ -87,6 +87,19 @@ static fmcp_result t_tool_poll(fmcp_ctx *c, void *u)
     CHECK_OK(fmcp_mcp_http_close_sse(T, c));
     return fmcp_ctx_add_text(c, "resumed result");
 }
+/* Closes its stream, then answers with k KiB of text: an abandoned call
+ * whose big result waits for a resume that never comes. */
+static fmcp_result t_tool_big(fmcp_ctx *c, void *u)
+{
+    static char text[64 * 1024 + 1];
+    int64_t k = fmcp_ctx_arg_int(c, "k", 1);
+    size_t n = (size_t)(k < 1 ? 1 : k > 64 ? 64 : k) * 1024;
+    (void)u;
+    CHECK_OK(fmcp_mcp_http_close_sse(T, c));
+    memset(text, 'x', n);
+    text[n] = 0;
+    return fmcp_ctx_add_text(c, text);
+}
 static fmcp_ctx *t_parked;   /* a deferred call, finished by the test */
 static fmcp_result t_tool_defer(fmcp_ctx *c, void *u)
 {
@@ -132,7 +145,7 @@ static int t_start(const fmcp_http_transport_desc *d, const fmcp_allocator *a)
     if (fmcp_server_create(&sd, &S) != FMCP_OK) return 0;
     if (!t_add_tool("text", t_tool_text) || !t_add_tool("log", t_tool_log) ||
         !t_add_tool("poll", t_tool_poll) || !t_add_tool("secret", t_tool_text) ||
-        !t_add_tool("defer", t_tool_defer) || !t_add_tool("hold", t_tool_hold)) {
+        !t_add_tool("defer", t_tool_defer) || !t_add_tool("hold", t_tool_hold) || !t_add_tool("big", t_tool_big)) {
         fmcp_server_destroy(S); return 0;
     }
     fmcp_server_set_authorizer(S, t_deny_secret, NULL);
@@ -170,6 +183,24 @@ static int c_open(tconn *c)
     if (c->fd < 0) return 0;
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
+    sa.sin_port = htons(PORT);
+    sa.sin_addr.s_addr = htonl(0x7f000001);
+    if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) != 0) { close(c->fd); c->fd = -1; return 0; }
+    fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+    return 1;
+}
+
+/* A connection from another loopback address (127.0.0.0/8 is all local). */
+static int c_open_from(tconn *c, uint32_t src)
+{
+    struct sockaddr_in sa;
+    memset(c, 0, sizeof *c);
+    c->fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (c->fd < 0) return 0;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(src);
+    if (bind(c->fd, (struct sockaddr *)&sa, sizeof sa) != 0) { close(c->fd); c->fd = -1; return 0; }
     sa.sin_port = htons(PORT);
     sa.sin_addr.s_addr = htonl(0x7f000001);
     if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) != 0) { close(c->fd); c->fd = -1; return 0; }
@@ -546,6 +577,235 @@ static void test_parked_streams_capped(void)
     snprintf(h2, sizeof h2, "%sLast-Event-ID: %s\r\n", h, last);
     CHECK_EQ_INT(t_req(&c, "GET", "/mcp", h2, NULL), 200);
     CHECK(strstr(c_body(&c), "resumed result") != NULL);
+    t_stop();
+}
+
+/* First event id of an SSE answer into out ("" when none). */
+static void t_first_event_id(const tconn *c, char *out, size_t cap)
+{
+    const char *p = strstr(c_body(c), "id: ");
+    size_t n = p ? strcspn(p + 4, "\n") : 0;
+    if (n >= cap) n = cap - 1;
+    if (p) memcpy(out, p + 4, n);
+    out[n] = 0;
+}
+
+static fmcp_result t_auth(void *u, const char *method, const char *path, const fmcp_http_req *req,
+                          fmcp_http_auth_reply *r);
+
+/* Issue 15, item 1: abandoned calls with big results (parked streams) kept
+ * bytes without limit. Kept events are capped per session, per principal and
+ * overall, oldest first; resuming an evicted stream gets 404, a kept one its
+ * answer. */
+static void test_replay_bytes_capped(void)
+{
+    tconn c;
+    char sid[4][64], h[512], h2[640], first[64], last[64], body[256];
+    fmcp_http_transport_desc d;
+    int i, k, over = 0;
+    memset(&d, 0, sizeof d);
+    d.replay_bytes = 64 * 1024;
+    d.replay_bytes_per_principal = 160 * 1024;   /* every session here comes from 127.0.0.1 */
+    d.replay_bytes_total = 512 * 1024;
+    if (!t_start(&d, NULL)) T_SKIP("cannot listen on 127.0.0.1");
+    for (k = 0; k < 4; k++) CHECK(t_init(sid[k]));
+    first[0] = last[0] = 0;
+    for (k = 0; k < 4; k++) {
+        t_sid_headers(h, sizeof h, sid[k], NULL);
+        for (i = 0; i < 24; i++) {
+            snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\",\"params\":"
+                     "{\"name\":\"big\",\"arguments\":{\"k\":16}}}", i + 1);
+            CHECK_EQ_INT(t_req(&c, "POST", "/mcp", h, body), 200);
+            if (k == 0 && i == 0) t_first_event_id(&c, first, sizeof first);
+            if (k == 0 && i == 23) t_first_event_id(&c, last, sizeof last);
+            if (fmcp_mcp_http_replay_bytes(T) > d.replay_bytes_per_principal) over++;
+        }
+    }
+    /* 96 abandoned 16 KiB answers: 1.5 MiB without the caps */
+    CHECKF(over == 0, "kept replay bytes went over the principal cap %d times", over);
+    CHECK(fmcp_mcp_http_replay_bytes(T) > 0 && fmcp_mcp_http_replay_bytes(T) <= d.replay_bytes_per_principal);
+    t_sid_headers(h, sizeof h, sid[0], NULL);
+    CHECK(first[0] && last[0]);
+    snprintf(h2, sizeof h2, "%sLast-Event-ID: %s\r\n", h, first);
+    CHECK_EQ_INT(t_req(&c, "GET", "/mcp", h2, NULL), 404);   /* evicted */
+    /* the newest answer of each session is kept (the per-session cap holds
+     * it; the principal cap took the other sessions' older ones first) */
+    t_sid_headers(h, sizeof h, sid[3], NULL);
+    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":99,\"method\":\"tools/call\",\"params\":"
+             "{\"name\":\"big\",\"arguments\":{\"k\":16}}}");
+    CHECK_EQ_INT(t_req(&c, "POST", "/mcp", h, body), 200);
+    t_first_event_id(&c, last, sizeof last);
+    snprintf(h2, sizeof h2, "%sLast-Event-ID: %s\r\n", h, last);
+    CHECK_EQ_INT(t_req(&c, "GET", "/mcp", h2, NULL), 200);
+    CHECK(strstr(c_body(&c), "\"id\":99,") != NULL && strstr(c_body(&c), "xxxxxxxxxxxxxxxx") != NULL);
+    /* one event bigger than the session cap: sent when attached, not kept */
+    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":100,\"method\":\"tools/call\",\"params\":"
+             "{\"name\":\"big\",\"arguments\":{\"k\":64}}}");
+    CHECK_EQ_INT(t_req(&c, "POST", "/mcp", h, body), 200);
+    CHECK(fmcp_mcp_http_replay_bytes(T) <= d.replay_bytes_per_principal);
+    t_stop();
+
+    /* the transport-wide cap: two principals, each within its own caps */
+    memset(&d, 0, sizeof d);
+    d.replay_bytes = 64 * 1024;
+    d.replay_bytes_total = 100 * 1024;
+    d.authenticate = t_auth;
+    if (!t_start(&d, NULL)) T_SKIP("cannot listen on 127.0.0.1");
+    over = 0;
+    for (k = 0; k < 2; k++) {
+        const char *tok = k ? "bob" : "alice";
+        snprintf(h, sizeof h, ACCEPT_BOTH CT_JSON "Authorization: Bearer %s\r\n", tok);
+        CHECK_EQ_INT(t_req(&c, "POST", "/mcp", h, INIT_BODY), 200);
+        CHECK(c_header(&c, "Mcp-Session-Id", sid[k], 64) != NULL);
+        snprintf(h, sizeof h, ACCEPT_BOTH CT_JSON "Mcp-Session-Id: %s\r\nAuthorization: Bearer %s\r\n", sid[k], tok);
+        CHECK_EQ_INT(t_req(&c, "POST", "/mcp", h, INITED_BODY), 202);
+        for (i = 0; i < 8; i++) {
+            snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\",\"params\":"
+                     "{\"name\":\"big\",\"arguments\":{\"k\":16}}}", i + 1);
+            CHECK_EQ_INT(t_req(&c, "POST", "/mcp", h, body), 200);
+            if (fmcp_mcp_http_replay_bytes(T) > d.replay_bytes_total) over++;
+        }
+    }
+    CHECKF(over == 0, "kept replay bytes went over the total cap %d times", over);
+    CHECK(fmcp_mcp_http_replay_bytes(T) > 64 * 1024);   /* bob's newest beside alice's newest */
+    t_stop();
+}
+
+/* Initialize with a bearer token; the HTTP status, sid filled on 200. */
+static int t_init_as(const char *tok, char sid[64], char *retry, size_t cap)
+{
+    tconn c;
+    char h[512];
+    int st;
+    if (tok) snprintf(h, sizeof h, ACCEPT_BOTH CT_JSON "Authorization: Bearer %s\r\n", tok);
+    else snprintf(h, sizeof h, ACCEPT_BOTH CT_JSON);
+    st = t_req(&c, "POST", "/mcp", h, INIT_BODY);
+    sid[0] = 0;
+    if (st == 200 && !c_header(&c, "Mcp-Session-Id", sid, 64)) sid[0] = 0;
+    if (retry && !c_header(&c, "Retry-After", retry, cap)) retry[0] = 0;
+    return st;
+}
+
+static int t_call_as(const char *tok, const char *sid)
+{
+    tconn c;
+    char h[512];
+    snprintf(h, sizeof h, ACCEPT_BOTH CT_JSON "Mcp-Session-Id: %s\r\n%s%s%s", sid, tok ? "Authorization: Bearer " : "",
+             tok ? tok : "", tok ? "\r\n" : "");
+    return t_req(&c, "POST", "/mcp", h, CALL("text"));
+}
+
+/* Issue 15, item 3: one token created every session and locked everyone
+ * else out. Sessions are capped per principal (its own oldest idle one goes,
+ * else 429) and a full table takes from the principal holding the most. */
+static void test_session_caps(void)
+{
+    char sid[12][64], other[64], v[16], h[512];
+    tconn g[3];
+    fmcp_http_transport_desc d;
+    int i;
+    memset(&d, 0, sizeof d);
+    d.authenticate = t_auth;
+    d.max_sessions = 6;
+    if (!t_start(&d, NULL)) T_SKIP("cannot listen on 127.0.0.1");
+    for (i = 0; i < 6; i++) CHECK_EQ_INT(t_init_as("alice", sid[i], NULL, 0), 200);
+    CHECK_EQ_INT(fmcp_mcp_http_sessions(T), 6);
+    /* alice holds the whole table: more for her is refused ... */
+    CHECK_EQ_INT(t_init_as("alice", sid[6], v, sizeof v), 503);
+    CHECK(strcmp(v, "60") == 0);
+    /* ... but bob still gets in, at the cost of alice's oldest idle session */
+    CHECKF(t_init_as("bob", other, NULL, 0) == 200, "one principal's sessions locked another out");
+    CHECK_EQ_INT(fmcp_mcp_http_sessions(T), 6);
+    CHECK_EQ_INT(t_call_as("bob", other), 200);
+    CHECK_EQ_INT(t_call_as("alice", sid[0]), 404);
+    CHECK_EQ_INT(t_call_as("alice", sid[5]), 200);
+    /* bob never loses his one session to alice's newcomers */
+    CHECK_EQ_INT(t_init_as("alice", sid[6], NULL, 0), 503);
+    CHECK_EQ_INT(t_call_as("bob", other), 200);
+    t_stop();
+
+    /* the principal's own cap: its least recently used idle session goes */
+    memset(&d, 0, sizeof d);
+    d.authenticate = t_auth;
+    d.max_sessions_per_principal = 3;
+    if (!t_start(&d, NULL)) T_SKIP("cannot listen on 127.0.0.1");
+    for (i = 0; i < 5; i++) CHECK_EQ_INT(t_init_as("cid:carol", sid[i], NULL, 0), 200);
+    CHECK_EQ_INT(fmcp_mcp_http_sessions(T), 3);
+    CHECK_EQ_INT(t_call_as("cid:carol", sid[0]), 404);
+    CHECK_EQ_INT(t_call_as("cid:carol", sid[1]), 404);
+    CHECK_EQ_INT(t_call_as("cid:carol", sid[2]), 200);
+    CHECK_EQ_INT(t_call_as("cid:carol", sid[3]), 200);   /* sid[4], unused since created, is the LRU one now */
+    CHECK_EQ_INT(t_init_as("cid:carol", sid[5], NULL, 0), 200);
+    CHECK_EQ_INT(t_call_as("cid:carol", sid[4]), 404);
+    CHECK_EQ_INT(t_call_as("cid:carol", sid[2]), 200);
+    CHECK_EQ_INT(t_call_as("cid:carol", sid[3]), 200);
+    /* every one of her sessions busy (a GET stream attached): 429, others unaffected */
+    {
+        const char *mine[3];
+        mine[0] = sid[2]; mine[1] = sid[3]; mine[2] = sid[5];
+        for (i = 0; i < 3; i++) {
+            snprintf(h, sizeof h, ACCEPT_BOTH "Mcp-Session-Id: %s\r\nAuthorization: Bearer cid:carol\r\n", mine[i]);
+            CHECK(c_open(&g[i]));
+            c_send(&g[i], "GET", "/mcp", h, NULL);
+            CHECK(c_wait_for(&g[i], "retry: "));
+        }
+    }
+    CHECK_EQ_INT(t_init_as("cid:carol", sid[6], v, sizeof v), 429);
+    CHECK(strcmp(v, "5") == 0);
+    CHECK_EQ_INT(t_init_as("dave", other, NULL, 0), 200);
+    for (i = 0; i < 3; i++) c_close(&g[i]);
+    t_stop();
+
+    /* without an identity, the client address is the principal: 127.0.0.2's
+     * session outlives 127.0.0.1's churn */
+    memset(&d, 0, sizeof d);
+    d.max_sessions_per_principal = 2;
+    if (!t_start(&d, NULL)) T_SKIP("cannot listen on 127.0.0.1");
+    if (c_open_from(&g[0], 0x7f000002)) {
+        c_send(&g[0], "POST", "/mcp", ACCEPT_BOTH CT_JSON, INIT_BODY);
+        CHECK(c_wait_complete(&g[0]) && c_status(&g[0]) == 200);
+        CHECK(c_header(&g[0], "Mcp-Session-Id", other, sizeof other) != NULL);
+        c_close(&g[0]);
+    } else {
+        other[0] = 0;   /* no second loopback address here: that part is skipped */
+    }
+    for (i = 0; i < 3; i++) CHECK_EQ_INT(t_init_as(NULL, sid[i], NULL, 0), 200);
+    CHECK_EQ_INT(fmcp_mcp_http_sessions(T), other[0] ? 3 : 2);
+    CHECK_EQ_INT(t_call_as(NULL, sid[0]), 404);
+    CHECK_EQ_INT(t_call_as(NULL, sid[2]), 200);
+    if (other[0]) CHECK_EQ_INT(t_call_as(NULL, other), 200);
+    t_stop();
+
+    /* calls in flight per principal: a third held call is refused, another
+     * principal still calls, and a finished call frees a place */
+    memset(&d, 0, sizeof d);
+    d.authenticate = t_auth;
+    d.max_calls_per_principal = 2;
+    if (!t_start(&d, NULL)) T_SKIP("cannot listen on 127.0.0.1");
+    CHECK_EQ_INT(t_init_as("erin", sid[0], NULL, 0), 200);
+    CHECK_EQ_INT(t_init_as("frank", other, NULL, 0), 200);
+    memset(t_held, 0, sizeof t_held);
+    t_nheld = 0;
+    snprintf(h, sizeof h, ACCEPT_BOTH CT_JSON "Mcp-Session-Id: %s\r\nAuthorization: Bearer erin\r\n", sid[0]);
+    for (i = 0; i < 2; i++) {
+        char body[200];
+        CHECK(c_open(&g[i]));
+        snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\",\"params\":"
+                 "{\"name\":\"hold\",\"arguments\":{\"k\":%d}}}", 50 + i, i);
+        c_send(&g[i], "POST", "/mcp", h, body);
+    }
+    for (i = 0; i < 400 && t_nheld < 2; i++) fmcp_http_step(L, 5);
+    CHECK_EQ_INT(t_nheld, 2);
+    CHECK_EQ_INT(t_call_as("erin", sid[0]), 429);
+    CHECK_EQ_INT(t_call_as("frank", other), 200);
+    for (i = 0; i < 2; i++) {
+        if (!t_held[i]) continue;
+        CHECK_OK(fmcp_ctx_add_text(t_held[i], "done"));
+        fmcp_ctx_finish(t_held[i], FMCP_OK);
+        CHECK(c_wait_complete(&g[i]) && c_status(&g[i]) == 200);
+        c_close(&g[i]);
+    }
+    CHECK_EQ_INT(t_call_as("erin", sid[0]), 200);
     t_stop();
 }
 
@@ -1130,6 +1390,8 @@ int main(void)
     T_RUN(test_resume_after_client_cut);
     T_RUN(test_many_open_streams);
     T_RUN(test_parked_streams_capped);
+    T_RUN(test_replay_bytes_capped);
+    T_RUN(test_session_caps);
     T_RUN(test_idle_expiry);
     T_RUN(test_stateless);
     T_RUN(test_json_only_and_disabled_get);
