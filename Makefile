@@ -49,7 +49,8 @@ endif
 ifneq ($(wildcard /usr/include/bearssl.h),)
 VARIANT_BINS += $(BUILD)/tests/test_tls $(BUILD)/san/test_tls $(BUILD)/tests/test_mcp_client_tls
 endif
-EXAMPLE_SRCS := $(wildcard examples/*.c)
+# examples/uart_server.c is for a Cortex-M board (tools/baremetal-check builds and runs it in QEMU)
+EXAMPLE_SRCS := $(filter-out examples/uart_server.c,$(wildcard examples/*.c))
 EXAMPLE_BINS := $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
 # examples/NAME/server.c (a directory with its config files) -> build/examples/NAME_server
 EXAMPLE_BINS += $(patsubst examples/%/server.c,$(BUILD)/examples/%_server,$(wildcard examples/*/server.c))
