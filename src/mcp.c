@@ -28,6 +28,54 @@ typedef int fmcp__mcp_mutex;
 
 /* ---- small helpers ------------------------------------------------------- */
 
+#ifdef FMCP__SMALL
+#include <stdarg.h>
+/* snprintf for the few formats the engine and the stream transport use (%s,
+ * %.Ns, %.*s, %d, %lu, %%), so that small builds link no printf (about 3 KB
+ * on newlib-nano). Same output and return value as snprintf for those. */
+static int fmcp__mcp_snprintf(char *buf, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    size_t n = 0;
+    va_start(ap, fmt);
+    for (; *fmt; fmt++) {
+        char num[24];
+        const char *p;
+        size_t len, max = (size_t)-1;
+        if (*fmt != '%' || *++fmt == '%') {
+            p = fmt; len = 1;
+        } else {
+            if (*fmt == '.') {
+                if (*++fmt == '*') { max = (size_t)va_arg(ap, int); fmt++; }
+                else for (max = 0; *fmt >= '0' && *fmt <= '9'; fmt++) max = max * 10 + (size_t)(*fmt - '0');
+            }
+            if (*fmt == 's') {
+                p = va_arg(ap, const char *);
+                for (len = 0; len < max && p[len]; len++) {}
+            } else {
+                char *q = num + sizeof num;
+                unsigned long u;
+                int neg = 0;
+                if (*fmt == 'd') { long d = va_arg(ap, int); neg = d < 0; u = neg ? 0ul - (unsigned long)d : (unsigned long)d; }
+                else { fmt++; u = va_arg(ap, unsigned long); }   /* "lu" */
+                do *--q = (char)('0' + u % 10); while ((u /= 10) != 0);
+                if (neg) *--q = '-';
+                p = q;
+                len = (size_t)(num + sizeof num - q);
+            }
+        }
+        if (n < cap) memcpy(buf + n, p, cap - n - 1 < len ? cap - n - 1 : len);
+        n += len;
+    }
+    va_end(ap);
+    if (cap) buf[n < cap ? n : cap - 1] = 0;
+    return (int)n;
+}
+#  define FMCP__SNPRINTF fmcp__mcp_snprintf
+#else
+#  define FMCP__SNPRINTF snprintf
+#endif
+
 static char *fmcp__mcp_strndup(const fmcp_allocator *a, const char *s, size_t n)
 {
     char *p = (char *)fmcp_malloc(a, n + 1);
@@ -472,7 +520,11 @@ static fmcp_result fmcp__mcp_tool_schema(const fmcp_allocator *a, const fmcp_too
     if (r == FMCP_OK && !fmcp_json_is(fmcp_json_root(it->schema), FMCP_JSON_OBJECT)) r = FMCP_ERR_TYPE;
     if (r == FMCP_OK) r = fmcp_schema_check(fmcp_json_root(it->schema), NULL, 0);
     /* only such tools need their schema walked for Mcp-Param-* headers */
+#ifndef FMCP__SMALL
     it->has_xhdr = d->input_schema && strstr(d->input_schema, "x-mcp-header") != NULL;
+#else
+    it->has_xhdr = d->input_schema != NULL;   /* walked whenever given raw: no strstr (1 KB) */
+#endif
     return r;
 }
 
@@ -1123,7 +1175,7 @@ static void fmcp__mcp_deliver_oom(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp
     char buf[384];
     int n;
     if (!id || id_len > 256) { id = "null"; id_len = 4; }
-    n = snprintf(buf, sizeof buf, "{\"jsonrpc\":\"2.0\",\"id\":%.*s,\"error\":{\"code\":%d,\"message\":"
+    n = FMCP__SNPRINTF(buf, sizeof buf, "{\"jsonrpc\":\"2.0\",\"id\":%.*s,\"error\":{\"code\":%d,\"message\":"
                  "\"Internal error: out of memory\"}}", (int)id_len, id, FMCP_RPC_INTERNAL_ERROR);
     fmcp__mcp_deliver(s, g, b, id, id_len, n > 0 && (size_t)n < sizeof buf ? buf : NULL, n > 0 ? (size_t)n : 0, 0);
 }
@@ -1462,7 +1514,7 @@ static void fmcp__mcp_ctx_complete(fmcp_ctx *c, fmcp_result rc, int cancelled)
         if (rc != FMCP_OK) {
             if (!c->blocks) {
                 char msg[96];
-                snprintf(msg, sizeof msg, "Tool failed: %s", fmcp_result_str(rc));
+                FMCP__SNPRINTF(msg, sizeof msg, "Tool failed: %s", fmcp_result_str(rc));
                 (void)fmcp_ctx_add_text(c, msg);
             }
             c->is_error = 1;
@@ -2242,7 +2294,7 @@ static void fmcp__mcp_handle_list(fmcp__mcp_req *r, fmcp_item_kind k, const char
     fmcp_jw_array_end(&w);
     if (more) {
         char buf[32];
-        snprintf(buf, sizeof buf, "p%lu", (unsigned long)(off + written));
+        FMCP__SNPRINTF(buf, sizeof buf, "p%lu", (unsigned long)(off + written));
         fmcp_jw_key(&w, "nextCursor"); fmcp_jw_str(&w, buf);
     }
     fmcp__mcp_result_end(r, &w);
@@ -2341,7 +2393,7 @@ static void fmcp__mcp_handle_tool_call(fmcp__mcp_req *r)
     }
     FMCP__UNLOCK(&srv->lock);
     if (state == 0) {
-        snprintf(msg, sizeof msg, "Unknown tool: %.100s", name);
+        FMCP__SNPRINTF(msg, sizeof msg, "Unknown tool: %.100s", name);
         fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, msg);
     } else if (state == 1) {
         fmcp__mcp_req_error(r, FMCP_RPC_FORBIDDEN, "Forbidden: insufficient scope for this tool");
@@ -2585,19 +2637,19 @@ static void fmcp__mcp_handle_prompt_get(fmcp__mcp_req *r)
         state = fmcp__mcp_authorized(srv, r->au, it) != FMCP_OK ? 1 : 3;
         if (args && !fmcp_json_is(args, FMCP_JSON_OBJECT)) {
             state = 2;
-            snprintf(msg, sizeof msg, "Invalid arguments: expected an object");
+            FMCP__SNPRINTF(msg, sizeof msg, "Invalid arguments: expected an object");
         }
         for (k = 0; state == 3 && k < it->n_req; k++)
             if (!fmcp_json_is(fmcp_json_get(args, it->req_args[k]), FMCP_JSON_STRING)) {
                 state = 2;
-                snprintf(msg, sizeof msg, "Missing required argument '%.64s'", it->req_args[k]);
+                FMCP__SNPRINTF(msg, sizeof msg, "Missing required argument '%.64s'", it->req_args[k]);
             }
         fn = it->handler;
         user = it->user;
     }
     FMCP__UNLOCK(&srv->lock);
     if (state == 0) {
-        snprintf(msg, sizeof msg, "Unknown prompt: %.100s", name);
+        FMCP__SNPRINTF(msg, sizeof msg, "Unknown prompt: %.100s", name);
         fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, msg);
     } else if (state == 1) {
         fmcp__mcp_req_error(r, FMCP_RPC_FORBIDDEN, "Forbidden: insufficient scope for this prompt");
