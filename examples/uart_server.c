@@ -135,7 +135,10 @@ static fmcp_result secret_tool(fmcp_ctx *c, void *user)
     const fmcp_jwt_verifier *v = (const fmcp_jwt_verifier *)user;
     const char *tok = fmcp_ctx_arg_str(c, "token", "");
     fmcp_jwt_verdict vd;
-    fmcp_result r = fmcp_jwt_verify(v, tok, strlen(tok), &vd);
+    fmcp_result r;
+    /* sent only when the call asked for progress (a progressToken) */
+    (void)fmcp_ctx_progress(c, 0.5, 1.0, "verifying the token");
+    r = fmcp_jwt_verify(v, tok, strlen(tok), &vd);
     if (r == FMCP_OK && vd.error == FMCP_JWT_OK) {
         r = fmcp_ctx_add_text(c, "the secret is 42");
     } else {
