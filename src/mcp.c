@@ -32,7 +32,8 @@ typedef int fmcp__mcp_mutex;
 #include <stdarg.h>
 /* snprintf for the few formats the engine and the stream transport use (%s,
  * %.Ns, %.*s, %d, %lu, %%), so that small builds link no printf (about 3 KB
- * on newlib-nano). Same output and return value as snprintf for those. */
+ * on newlib-nano). Same output and return value as snprintf for those
+ * (nothing else is understood). */
 static int fmcp__mcp_snprintf(char *buf, size_t cap, const char *fmt, ...)
 {
     va_list ap;
@@ -1176,7 +1177,7 @@ static void fmcp__mcp_deliver_oom(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp
     int n;
     if (!id || id_len > 256) { id = "null"; id_len = 4; }
     n = FMCP__SNPRINTF(buf, sizeof buf, "{\"jsonrpc\":\"2.0\",\"id\":%.*s,\"error\":{\"code\":%d,\"message\":"
-                 "\"Internal error: out of memory\"}}", (int)id_len, id, FMCP_RPC_INTERNAL_ERROR);
+                       "\"Internal error: out of memory\"}}", (int)id_len, id, FMCP_RPC_INTERNAL_ERROR);
     fmcp__mcp_deliver(s, g, b, id, id_len, n > 0 && (size_t)n < sizeof buf ? buf : NULL, n > 0 ? (size_t)n : 0, 0);
 }
 
