@@ -49,7 +49,8 @@ endif
 ifneq ($(wildcard /usr/include/bearssl.h),)
 VARIANT_BINS += $(BUILD)/tests/test_tls $(BUILD)/san/test_tls $(BUILD)/tests/test_mcp_client_tls
 endif
-EXAMPLE_SRCS := $(wildcard examples/*.c)
+# examples/uart_server.c is for a Cortex-M board (tools/baremetal-check builds and runs it in QEMU)
+EXAMPLE_SRCS := $(filter-out examples/uart_server.c,$(wildcard examples/*.c))
 EXAMPLE_BINS := $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
 # examples/NAME/server.c (a directory with its config files) -> build/examples/NAME_server
 EXAMPLE_BINS += $(patsubst examples/%/server.c,$(BUILD)/examples/%_server,$(wildcard examples/*/server.c))
@@ -79,7 +80,7 @@ $(BUILD)/tests/%: tests/%.c fastmcp.h tests/test.h
 # Most tests link one build of the implementation (tests/fastmcp_impl.c, made
 # once per flag set) instead of compiling all of it into each binary: that
 # halves the build. These call internal (static) functions and build it in.
-OWN_IMPL_TESTS := test_json test_oauth test_sha256 test_rsa2048
+OWN_IMPL_TESTS := test_json test_oauth test_sha256 test_rsa2048 test_mcp_small
 SHARED_TESTS   := $(filter-out $(OWN_IMPL_TESTS),$(TEST_SRCS:tests/%.c=%))
 IMPL_O         := $(BUILD)/obj/impl.o
 IMPL_SAN_O     := $(BUILD)/obj/impl_san.o

@@ -44,6 +44,13 @@
  *   FASTMCP_NO_TASKS         no tasks extension (io.modelcontextprotocol/tasks):
  *                            task-supporting tools run synchronously; the
  *                            tasks methods answer "method not found"
+ *   FASTMCP_SMALL_SCHEMA     tool arguments checked for the keywords of the
+ *                            compact spec only (type, enum, const, properties,
+ *                            required, additionalProperties, items) instead of
+ *                            JSON Schema 2020-12; a tool or output schema with
+ *                            any other validation keyword or a $ref is refused
+ *                            at registration (FMCP_ERR_UNSUPPORTED). About 7 KB
+ *                            less code
  *   FASTMCP_RSA_MAX_BITS     largest RSA modulus: 2048, 3072 or 4096 (default);
  *                            sizes bignums and key structs (stack and heap)
  *   FASTMCP_WITH_BEARSSL     HTTPS through BearSSL (link -lbearssl); else TLS
@@ -52,13 +59,16 @@
  *   bare metal (e.g. Cortex-M with newlib-nano): -DFASTMCP_NO_THREADS
  *     -DFASTMCP_NO_SOCKETS -DFASTMCP_NO_FILESYSTEM -DFASTMCP_NO_PROCESS
  *     -DFASTMCP_NO_OS_DEFAULTS -DFASTMCP_RSA_MAX_BITS=2048 -DFASTMCP_NO_TASKS
+ *     -DFASTMCP_SMALL_SCHEMA
  *     with -Os, FASTMCP_MALLOC/REALLOC/FREE if there is no malloc, and
  *     fmcp_set_hooks() for entropy and clocks; serve MCP with
  *     fmcp_stream_serve over your UART callbacks (small read_size/write_size).
- *     tools/baremetal-check builds it for a Cortex-M4: about 60 KB of .text
- *     (both protocol eras, JSON Schema 2020-12 arguments) with a tool and
- *     RS256 bearer verification, 12 KB for JSON alone, under 7 KB of stack
- *     and about 10 KB of heap.
+ *     tools/baremetal-check builds it for a Cortex-M4: 48 KB of .text (both
+ *     protocol eras, compact-spec arguments) with a tool and RS256 bearer
+ *     verification (progress notifications, i.e. doubles, 1.9 KB more),
+ *     12 KB for JSON alone, under 6.5 KB of stack and about 10 KB of heap;
+ *     and runs examples/uart_server.c (start-up code and linker script in
+ *     examples/uart/) on QEMU's mps2-an386.
  *
  * CONVENTIONS
  *   - Public names start with fmcp_ (types fmcp_*), macros with FASTMCP_ or
@@ -17283,6 +17293,7 @@ FASTMCP_API fmcp_result fmcp_schema_from_spec(const char *spec, fmcp_json_writer
 
 /* ---- messages ------------------------------------------------------------ */
 
+#ifndef FASTMCP_SMALL_SCHEMA
 /* Cut an incomplete UTF-8 sequence off the end, so a truncated message stays
  * valid UTF-8 (it ends up in a JSON string). */
 static void fmcp__schema_utf8_trim(char *m)
@@ -17307,6 +17318,8 @@ static int fmcp__schema_clip(const char *s, size_t n, size_t max)
     return (int)n;
 }
 
+#endif
+
 typedef struct fmcp__schema_out {
     char *p;
     size_t cap, n;
@@ -17329,6 +17342,7 @@ static void fmcp__schema_put(fmcp__schema_out *o, const char *s, size_t n)
     o->p[o->n] = 0;
 }
 
+#ifndef FASTMCP_SMALL_SCHEMA
 static void fmcp__schema_vset(char *msg, size_t cap, const char *fmt, va_list ap)
 {
     if (!msg || !cap) return;
@@ -17434,6 +17448,8 @@ static int fmcp__schema_fatal(fmcp__schema_cx *cx, fmcp_result rc, const char *f
     return 0;
 }
 
+#endif /* !FASTMCP_SMALL_SCHEMA */
+
 /* ---- walking subschemas (registration check, anchors) -------------------- */
 
 #define FMCP__SCHEMA_WALK_DEPTH 128
@@ -17481,6 +17497,8 @@ static int fmcp__schema_walk(const fmcp_json *s, unsigned depth, unsigned long *
     }
     return 0;
 }
+
+#ifndef FASTMCP_SMALL_SCHEMA
 
 /* ---- $ref resolution ----------------------------------------------------- */
 
@@ -18367,6 +18385,234 @@ FASTMCP_API fmcp_result fmcp_schema_validate(const fmcp_json *schema, const fmcp
     return cx.rc != FMCP_OK ? cx.rc : FMCP_ERR_INVALID_ARG;
 }
 
+#else /* FASTMCP_SMALL_SCHEMA */
+
+/* ---- small builds: the keywords of the compact spec only ------------------ */
+
+/* Keywords this validator enforces: type, enum, const, properties, required,
+ * additionalProperties, items (one schema). Every other keyword the full
+ * validator would enforce, and any reference, makes registration fail
+ * (FMCP_ERR_UNSUPPORTED): a schema is never checked only in part. What is
+ * not listed (title, description, default, format, pattern, x-...) is an
+ * annotation there too. */
+static int fmcp__schema_small_unsupported(const char *k)
+{
+    static const char *const no[] = {
+        "$ref", "$dynamicRef", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+        "minLength", "maxLength", "prefixItems", "additionalItems", "contains", "minContains", "maxContains",
+        "minItems", "maxItems", "uniqueItems", "patternProperties", "propertyNames", "minProperties",
+        "maxProperties", "dependentRequired", "dependentSchemas", "allOf", "anyOf", "oneOf", "not", "if",
+        "then", "else", "unevaluatedProperties", "unevaluatedItems"
+    };
+    size_t i;
+    for (i = 0; i < sizeof no / sizeof no[0]; i++) if (strcmp(k, no[i]) == 0) return 1;
+    return 0;
+}
+
+typedef struct fmcp__schema_small_chk {
+    char *msg;
+    size_t cap;
+} fmcp__schema_small_chk;
+
+static void fmcp__schema_small_say(char *msg, size_t cap, const char *a, const char *b, size_t bn, const char *c)
+{
+    fmcp__schema_out o;
+    if (!msg || !cap) return;
+    o.p = msg; o.cap = cap; o.n = 0; o.cut = 0;
+    msg[0] = 0;
+    fmcp__schema_put(&o, a, strlen(a));
+    fmcp__schema_put(&o, b, bn);
+    fmcp__schema_put(&o, c, strlen(c));
+}
+
+static int fmcp__schema_small_visit(void *u, const fmcp_json *s)
+{
+    fmcp__schema_small_chk *k = (fmcp__schema_small_chk *)u;
+    const fmcp_json *m;
+    for (m = fmcp_json_first(s); m; m = fmcp_json_next(m)) {
+        const char *key = fmcp_json_key(m, NULL);
+        if (fmcp__schema_small_unsupported(key) || (strcmp(key, "items") == 0 && !fmcp_json_is(m, FMCP_JSON_OBJECT) &&
+                                                   !fmcp_json_is(m, FMCP_JSON_BOOL))) {
+            fmcp__schema_small_say(k->msg, k->cap, "keyword \"", key, strlen(key),
+                                   "\" needs the full validator (built with FASTMCP_SMALL_SCHEMA)");
+            return FMCP_ERR_UNSUPPORTED;
+        }
+    }
+    return 0;
+}
+
+FASTMCP_API fmcp_result fmcp_schema_check(const fmcp_json *schema, char *msg, size_t cap)
+{
+    fmcp__schema_small_chk k;
+    unsigned long work = 0;
+    int r;
+    if (msg && cap) msg[0] = 0;
+    if (fmcp_json_is(schema, FMCP_JSON_BOOL)) return FMCP_OK;
+    if (!fmcp_json_is(schema, FMCP_JSON_OBJECT)) {
+        fmcp__schema_small_say(msg, cap, "a schema is an object or a boolean", "", 0, "");
+        return FMCP_ERR_INVALID_ARG;
+    }
+    k.msg = msg; k.cap = cap;
+    r = fmcp__schema_walk(schema, 0, &work, fmcp__schema_small_visit, &k);
+    if (r == FMCP_ERR_DEPTH) fmcp__schema_small_say(msg, cap, "subschemas nest too deeply", "", 0, "");
+    if (r == FMCP_ERR_TOO_LARGE) fmcp__schema_small_say(msg, cap, "schema too large to check", "", 0, "");
+    return r < 0 ? (fmcp_result)r : FMCP_OK;
+}
+
+/* The instance location, one frame per level, for messages. */
+typedef struct fmcp__schema_small_loc {
+    const struct fmcp__schema_small_loc *up;
+    const char *key;   /* NULL: an array index */
+    size_t n;          /* key length or index */
+} fmcp__schema_small_loc;
+
+typedef struct fmcp__schema_small_cx {
+    char *msg;
+    size_t cap;
+    fmcp_result rc;
+} fmcp__schema_small_cx;
+
+static void fmcp__schema_small_path(fmcp__schema_out *o, const fmcp__schema_small_loc *l)
+{
+    char num[24];
+    size_t i = sizeof num, n;
+    if (!l) { fmcp__schema_put(o, "#", 1); return; }
+    fmcp__schema_small_path(o, l->up);
+    fmcp__schema_put(o, "/", 1);
+    if (l->key) {   /* RFC 6901: '~' and '/' escaped */
+        size_t a = 0, j;
+        while (a < l->n) {
+            for (j = a; j < l->n && l->key[j] != '~' && l->key[j] != '/'; j++) {}
+            fmcp__schema_put(o, l->key + a, j - a);
+            if (j < l->n) fmcp__schema_put(o, l->key[j] == '~' ? "~0" : "~1", 2);
+            a = j + 1;
+        }
+        return;
+    }
+    n = l->n;
+    do num[--i] = (char)('0' + n % 10); while ((n /= 10) != 0);
+    fmcp__schema_put(o, num + i, sizeof num - i);
+}
+
+/* A mismatch (or with rc, a bound): "#/a/0: " what [quoted name] rest. */
+static int fmcp__schema_small_fail(fmcp__schema_small_cx *cx, const fmcp__schema_small_loc *l, fmcp_result rc,
+                                   const char *what, const char *name, size_t nlen, const char *rest)
+{
+    fmcp__schema_out o;
+    cx->rc = rc;
+    if (!cx->msg || !cx->cap) return 0;
+    o.p = cx->msg; o.cap = cx->cap; o.n = 0; o.cut = 0;
+    cx->msg[0] = 0;
+    fmcp__schema_small_path(&o, l);
+    fmcp__schema_put(&o, ": ", 2);
+    fmcp__schema_put(&o, what, strlen(what));
+    fmcp__schema_put(&o, name, nlen);
+    fmcp__schema_put(&o, rest, strlen(rest));
+    return 0;
+}
+
+static int fmcp__schema_small_type_is(const fmcp_json *v, const fmcp_json *t)
+{
+    size_t n = 0;
+    const char *name = fmcp_json_str(t, &n);
+    fmcp_json_type jt = v ? fmcp_json_typeof(v) : FMCP_JSON_OBJECT;
+    double d;
+    if (!name) return 0;
+    if (strcmp(name, "integer") == 0) {
+        if (jt != FMCP_JSON_NUMBER) return 0;
+        if (fmcp_json_is_int(v)) return 1;
+        d = fmcp_json_double(v, 0.5);   /* 1.0 is an integer; past 2^53 every double is */
+        return d >= 9007199254740992.0 || d <= -9007199254740992.0 || d == (double)(int64_t)d;
+    }
+    if (strcmp(name, "string") == 0) return jt == FMCP_JSON_STRING;
+    if (strcmp(name, "number") == 0) return jt == FMCP_JSON_NUMBER;
+    if (strcmp(name, "boolean") == 0) return jt == FMCP_JSON_BOOL;
+    if (strcmp(name, "object") == 0) return jt == FMCP_JSON_OBJECT;
+    if (strcmp(name, "array") == 0) return jt == FMCP_JSON_ARRAY;
+    if (strcmp(name, "null") == 0) return jt == FMCP_JSON_NULL;
+    return 1;   /* unknown type names do not reject (as in the full validator) */
+}
+
+static int fmcp__schema_small_eval(fmcp__schema_small_cx *cx, const fmcp_json *s, const fmcp_json *v,
+                                   const fmcp__schema_small_loc *l, unsigned depth)
+{
+    const fmcp_json *x, *m, *props, *add;
+    fmcp__schema_small_loc here;
+    size_t n = 0, i = 0;
+    if (fmcp_json_is(s, FMCP_JSON_BOOL))
+        return fmcp_json_bool(s, 0) ? 1 : fmcp__schema_small_fail(cx, l, FMCP_OK, "no value is allowed here (false schema)", "", 0, "");
+    if (!fmcp_json_is(s, FMCP_JSON_OBJECT)) return 1;
+    if (depth >= FASTMCP_SCHEMA_MAX_DEPTH)
+        return fmcp__schema_small_fail(cx, l, FMCP_ERR_DEPTH, "subschemas nest too deeply", "", 0, "");
+    if ((x = fmcp_json_get(s, "type")) != NULL) {
+        int ok = fmcp_json_is(x, FMCP_JSON_ARRAY) ? 0 : !fmcp_json_is(x, FMCP_JSON_STRING);
+        if (!ok && fmcp_json_is(x, FMCP_JSON_STRING)) ok = fmcp__schema_small_type_is(v, x);
+        for (m = fmcp_json_is(x, FMCP_JSON_ARRAY) ? fmcp_json_first(x) : NULL; m && !ok; m = fmcp_json_next(m))
+            ok = fmcp_json_is(m, FMCP_JSON_STRING) && fmcp__schema_small_type_is(v, m);
+        if (!ok) {
+            static const char *const got[] = { ", got null", ", got boolean", ", got number", ", got string",
+                                               ", got array", ", got object" };
+            const char *want = fmcp_json_str(x, &n);
+            fmcp_json_type jt = v ? fmcp_json_typeof(v) : FMCP_JSON_OBJECT;
+            const char *g = got[jt == FMCP_JSON_NULL ? 0 : jt == FMCP_JSON_BOOL ? 1 : jt == FMCP_JSON_NUMBER ? 2 :
+                                jt == FMCP_JSON_STRING ? 3 : jt == FMCP_JSON_ARRAY ? 4 : 5];
+            return want ? fmcp__schema_small_fail(cx, l, FMCP_OK, "expected ", want, n, g)
+                        : fmcp__schema_small_fail(cx, l, FMCP_OK, "value is not one of the allowed types", "", 0, g);
+        }
+    }
+    if (fmcp_json_is(x = fmcp_json_get(s, "enum"), FMCP_JSON_ARRAY)) {
+        for (m = fmcp_json_first(x); m && !fmcp_json_equal(v, m); m = fmcp_json_next(m)) {}
+        if (!m) return fmcp__schema_small_fail(cx, l, FMCP_OK, "value is not one of the enum values", "", 0, "");
+    }
+    if ((x = fmcp_json_get(s, "const")) != NULL && !fmcp_json_equal(v, x))
+        return fmcp__schema_small_fail(cx, l, FMCP_OK, "value differs from const", "", 0, "");
+    here.up = l;
+    if (!v || fmcp_json_is(v, FMCP_JSON_OBJECT)) {
+        for (x = fmcp_json_first(fmcp_json_get(s, "required")); x; x = fmcp_json_next(x)) {
+            const char *name = fmcp_json_str(x, &n);
+            if (name && !fmcp_json_getn(v, name, n))
+                return fmcp__schema_small_fail(cx, l, FMCP_OK, "missing required property '", name, n > 64 ? 64 : n, "'");
+        }
+        props = fmcp_json_get(s, "properties");
+        if (!fmcp_json_is(props, FMCP_JSON_OBJECT)) props = NULL;
+        add = fmcp_json_get(s, "additionalProperties");
+        for (m = fmcp_json_first(v); m; m = fmcp_json_next(m)) {
+            const char *k = fmcp_json_key(m, &n);
+            const fmcp_json *ps = props ? fmcp_json_getn(props, k, n) : NULL;
+            if (!ps) ps = add;
+            if (!ps) continue;
+            here.key = k; here.n = n;
+            if (!fmcp__schema_small_eval(cx, ps, m, &here, depth + 1)) {
+                if (ps == add && fmcp_json_is(add, FMCP_JSON_BOOL))   /* false: name the member */
+                    return fmcp__schema_small_fail(cx, l, FMCP_OK, "property '", k, n > 64 ? 64 : n, "' is not allowed");
+                return 0;
+            }
+        }
+    } else if (fmcp_json_is(v, FMCP_JSON_ARRAY) && (x = fmcp_json_get(s, "items")) != NULL) {
+        for (m = fmcp_json_first(v); m; m = fmcp_json_next(m), i++) {
+            here.key = NULL; here.n = i;
+            if (!fmcp__schema_small_eval(cx, x, m, &here, depth + 1)) return 0;
+        }
+    }
+    return 1;
+}
+
+FASTMCP_API fmcp_result fmcp_schema_validate(const fmcp_json *schema, const fmcp_json *instance, char *msg,
+                                             size_t cap)
+{
+    fmcp__schema_small_cx cx;
+    if (msg && cap) msg[0] = 0;
+    if (!schema) {
+        fmcp__schema_small_say(msg, cap, "no schema", "", 0, "");
+        return FMCP_ERR_INVALID_ARG;
+    }
+    cx.msg = msg; cx.cap = cap; cx.rc = FMCP_OK;
+    if (fmcp__schema_small_eval(&cx, schema, instance, NULL, 0)) return FMCP_OK;
+    return cx.rc != FMCP_OK ? cx.rc : FMCP_ERR_INVALID_ARG;
+}
+
+#endif /* FASTMCP_SMALL_SCHEMA */
+
 /* ===== mcp.c ===== */
 /* mcp: implementation */
 
@@ -18395,6 +18641,55 @@ typedef int fmcp__mcp_mutex;
 #endif
 
 /* ---- small helpers ------------------------------------------------------- */
+
+#ifdef FMCP__SMALL
+#include <stdarg.h>
+/* snprintf for the few formats the engine and the stream transport use (%s,
+ * %.Ns, %.*s, %d, %lu, %%), so that small builds link no printf (about 3 KB
+ * on newlib-nano). Same output and return value as snprintf for those
+ * (nothing else is understood). */
+static int fmcp__mcp_snprintf(char *buf, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    size_t n = 0;
+    va_start(ap, fmt);
+    for (; *fmt; fmt++) {
+        char num[24];
+        const char *p;
+        size_t len, max = (size_t)-1;
+        if (*fmt != '%' || *++fmt == '%') {
+            p = fmt; len = 1;
+        } else {
+            if (*fmt == '.') {
+                if (*++fmt == '*') { max = (size_t)va_arg(ap, int); fmt++; }
+                else for (max = 0; *fmt >= '0' && *fmt <= '9'; fmt++) max = max * 10 + (size_t)(*fmt - '0');
+            }
+            if (*fmt == 's') {
+                p = va_arg(ap, const char *);
+                for (len = 0; len < max && p[len]; len++) {}
+            } else {
+                char *q = num + sizeof num;
+                unsigned long u;
+                int neg = 0;
+                if (*fmt == 'd') { long d = va_arg(ap, int); neg = d < 0; u = neg ? 0ul - (unsigned long)d : (unsigned long)d; }
+                else { fmt++; u = va_arg(ap, unsigned long); }   /* "lu" */
+                do *--q = (char)('0' + u % 10); while ((u /= 10) != 0);
+                if (neg) *--q = '-';
+                p = q;
+                len = (size_t)(num + sizeof num - q);
+            }
+        }
+        if (n < cap) memcpy(buf + n, p, cap - n - 1 < len ? cap - n - 1 : len);
+        n += len;
+    }
+    va_end(ap);
+    if (cap) buf[n < cap ? n : cap - 1] = 0;
+    return (int)n;
+}
+#  define FMCP__SNPRINTF fmcp__mcp_snprintf
+#else
+#  define FMCP__SNPRINTF snprintf
+#endif
 
 static char *fmcp__mcp_strndup(const fmcp_allocator *a, const char *s, size_t n)
 {
@@ -18845,7 +19140,11 @@ static fmcp_result fmcp__mcp_tool_schema(const fmcp_allocator *a, const fmcp_too
     if (r == FMCP_OK && !fmcp_json_is(fmcp_json_root(it->schema), FMCP_JSON_OBJECT)) r = FMCP_ERR_TYPE;
     if (r == FMCP_OK) r = fmcp_schema_check(fmcp_json_root(it->schema), NULL, 0);
     /* only such tools need their schema walked for Mcp-Param-* headers */
+#ifndef FMCP__SMALL
     it->has_xhdr = d->input_schema && strstr(d->input_schema, "x-mcp-header") != NULL;
+#else
+    it->has_xhdr = d->input_schema != NULL;   /* walked whenever given raw: no strstr (1 KB) */
+#endif
     return r;
 }
 
@@ -19496,8 +19795,8 @@ static void fmcp__mcp_deliver_oom(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp
     char buf[384];
     int n;
     if (!id || id_len > 256) { id = "null"; id_len = 4; }
-    n = snprintf(buf, sizeof buf, "{\"jsonrpc\":\"2.0\",\"id\":%.*s,\"error\":{\"code\":%d,\"message\":"
-                 "\"Internal error: out of memory\"}}", (int)id_len, id, FMCP_RPC_INTERNAL_ERROR);
+    n = FMCP__SNPRINTF(buf, sizeof buf, "{\"jsonrpc\":\"2.0\",\"id\":%.*s,\"error\":{\"code\":%d,\"message\":"
+                       "\"Internal error: out of memory\"}}", (int)id_len, id, FMCP_RPC_INTERNAL_ERROR);
     fmcp__mcp_deliver(s, g, b, id, id_len, n > 0 && (size_t)n < sizeof buf ? buf : NULL, n > 0 ? (size_t)n : 0, 0);
 }
 
@@ -19745,7 +20044,7 @@ static fmcp_ctx *fmcp__mcp_ctx_new(fmcp_session *s, fmcp__mcp_msg *m, fmcp__mcp_
     c->kind = kind;
     c->params = params;
     c->args = fmcp_json_get(params, "arguments");
-    strcpy(c->role, "user");
+    memcpy(c->role, "user", 5);
     fmcp_jw_init(&c->w, s->alloc);
     fmcp__mcp_ctx_open(c);
     FMCP__LOCK(&s->lock);
@@ -19835,7 +20134,7 @@ static void fmcp__mcp_ctx_complete(fmcp_ctx *c, fmcp_result rc, int cancelled)
         if (rc != FMCP_OK) {
             if (!c->blocks) {
                 char msg[96];
-                snprintf(msg, sizeof msg, "Tool failed: %s", fmcp_result_str(rc));
+                FMCP__SNPRINTF(msg, sizeof msg, "Tool failed: %s", fmcp_result_str(rc));
                 (void)fmcp_ctx_add_text(c, msg);
             }
             c->is_error = 1;
@@ -20126,7 +20425,7 @@ FASTMCP_API void fmcp_ctx_set_error(fmcp_ctx *c, int is_error)
 
 FASTMCP_API void fmcp_ctx_set_role(fmcp_ctx *c, const char *role)
 {
-    if (c && role && strlen(role) < sizeof c->role) strcpy(c->role, role);
+    if (c && role && strlen(role) < sizeof c->role) memcpy(c->role, role, strlen(role) + 1);
 }
 
 FASTMCP_API fmcp_result fmcp_ctx_set_description(fmcp_ctx *c, const char *d)
@@ -20497,11 +20796,20 @@ static const char *fmcp__mcp_negotiate(const fmcp_server *srv, const char *want)
     return srv->versions[0];
 }
 
+/* strncpy(s->version, v, sizeof s->version - 1), without linking strncpy */
+static void fmcp__mcp_set_version(fmcp_session *s, const char *v)
+{
+    size_t n = strlen(v);
+    if (n > sizeof s->version - 1) n = sizeof s->version - 1;
+    memset(s->version, 0, sizeof s->version - 1);
+    memcpy(s->version, v, n);
+}
+
 FASTMCP_API fmcp_result fmcp_session_assume_initialized(fmcp_session *s, const char *version)
 {
     if (!s || !version) return FMCP_ERR_INVALID_ARG;
     FMCP__LOCK(&s->lock);
-    strncpy(s->version, fmcp__mcp_negotiate(s->srv, version), sizeof s->version - 1);
+    fmcp__mcp_set_version(s, fmcp__mcp_negotiate(s->srv, version));
     s->cap_sampling = s->cap_elicitation = s->cap_roots = 0;
     s->initialized = 1;
     FMCP__UNLOCK(&s->lock);
@@ -20555,7 +20863,7 @@ static void fmcp__mcp_handle_initialize(fmcp__mcp_req *r)
     if (!want) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "protocolVersion is required"); return; }
     use = fmcp__mcp_negotiate(srv, want);
     FMCP__LOCK(&s->lock);
-    strncpy(s->version, use, sizeof s->version - 1);
+    fmcp__mcp_set_version(s, use);
     s->cap_sampling = fmcp_json_get(caps, "sampling") != NULL;
     s->cap_elicitation = fmcp_json_get(caps, "elicitation") != NULL;
     s->cap_roots = fmcp_json_get(caps, "roots") != NULL;
@@ -20616,7 +20924,7 @@ static void fmcp__mcp_handle_list(fmcp__mcp_req *r, fmcp_item_kind k, const char
     fmcp_jw_array_end(&w);
     if (more) {
         char buf[32];
-        snprintf(buf, sizeof buf, "p%lu", (unsigned long)(off + written));
+        FMCP__SNPRINTF(buf, sizeof buf, "p%lu", (unsigned long)(off + written));
         fmcp_jw_key(&w, "nextCursor"); fmcp_jw_str(&w, buf);
     }
     fmcp__mcp_result_end(r, &w);
@@ -20715,7 +21023,7 @@ static void fmcp__mcp_handle_tool_call(fmcp__mcp_req *r)
     }
     FMCP__UNLOCK(&srv->lock);
     if (state == 0) {
-        snprintf(msg, sizeof msg, "Unknown tool: %.100s", name);
+        FMCP__SNPRINTF(msg, sizeof msg, "Unknown tool: %.100s", name);
         fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, msg);
     } else if (state == 1) {
         fmcp__mcp_req_error(r, FMCP_RPC_FORBIDDEN, "Forbidden: insufficient scope for this tool");
@@ -20793,9 +21101,10 @@ static int fmcp__mcp_tmpl_match(const fmcp_allocator *a, const char *t, const ch
     int n = 0;
     while (*t) {
         if (*t == '{') {
-            const char *ne = strchr(t, '}'), *v = u;
+            const char *ne = t, *v = u;
             char stop;
-            if (!ne || ne == t + 1) return 0;
+            while (*ne && *ne != '}') ne++;   /* strchr: not linked by small builds otherwise */
+            if (!*ne || ne == t + 1) return 0;
             stop = ne[1];
             while (*u && *u != stop && *u != '/') u++;
             if (u == v || !fmcp__mcp_var_ok(v, (size_t)(u - v))) return 0;
@@ -20959,19 +21268,19 @@ static void fmcp__mcp_handle_prompt_get(fmcp__mcp_req *r)
         state = fmcp__mcp_authorized(srv, r->au, it) != FMCP_OK ? 1 : 3;
         if (args && !fmcp_json_is(args, FMCP_JSON_OBJECT)) {
             state = 2;
-            snprintf(msg, sizeof msg, "Invalid arguments: expected an object");
+            FMCP__SNPRINTF(msg, sizeof msg, "Invalid arguments: expected an object");
         }
         for (k = 0; state == 3 && k < it->n_req; k++)
             if (!fmcp_json_is(fmcp_json_get(args, it->req_args[k]), FMCP_JSON_STRING)) {
                 state = 2;
-                snprintf(msg, sizeof msg, "Missing required argument '%.64s'", it->req_args[k]);
+                FMCP__SNPRINTF(msg, sizeof msg, "Missing required argument '%.64s'", it->req_args[k]);
             }
         fn = it->handler;
         user = it->user;
     }
     FMCP__UNLOCK(&srv->lock);
     if (state == 0) {
-        snprintf(msg, sizeof msg, "Unknown prompt: %.100s", name);
+        FMCP__SNPRINTF(msg, sizeof msg, "Unknown prompt: %.100s", name);
         fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, msg);
     } else if (state == 1) {
         fmcp__mcp_req_error(r, FMCP_RPC_FORBIDDEN, "Forbidden: insufficient scope for this prompt");
@@ -23603,7 +23912,7 @@ static fmcp_result fmcp__stream_line(fmcp_stream *st, const char *p, size_t n, c
 static fmcp_result fmcp__stream_too_long(fmcp_stream *st)
 {
     char msg[96];
-    snprintf(msg, sizeof msg, "Invalid Request: message exceeds %lu bytes", (unsigned long)st->d.max_line);
+    FMCP__SNPRINTF(msg, sizeof msg, "Invalid Request: message exceeds %lu bytes", (unsigned long)st->d.max_line);
     return fmcp_session_reply_error(st->s, NULL, FMCP_RPC_INVALID_REQUEST, msg);
 }
 

@@ -44,6 +44,13 @@
  *   FASTMCP_NO_TASKS         no tasks extension (io.modelcontextprotocol/tasks):
  *                            task-supporting tools run synchronously; the
  *                            tasks methods answer "method not found"
+ *   FASTMCP_SMALL_SCHEMA     tool arguments checked for the keywords of the
+ *                            compact spec only (type, enum, const, properties,
+ *                            required, additionalProperties, items) instead of
+ *                            JSON Schema 2020-12; a tool or output schema with
+ *                            any other validation keyword or a $ref is refused
+ *                            at registration (FMCP_ERR_UNSUPPORTED). About 7 KB
+ *                            less code
  *   FASTMCP_RSA_MAX_BITS     largest RSA modulus: 2048, 3072 or 4096 (default);
  *                            sizes bignums and key structs (stack and heap)
  *   FASTMCP_WITH_BEARSSL     HTTPS through BearSSL (link -lbearssl); else TLS
@@ -52,13 +59,16 @@
  *   bare metal (e.g. Cortex-M with newlib-nano): -DFASTMCP_NO_THREADS
  *     -DFASTMCP_NO_SOCKETS -DFASTMCP_NO_FILESYSTEM -DFASTMCP_NO_PROCESS
  *     -DFASTMCP_NO_OS_DEFAULTS -DFASTMCP_RSA_MAX_BITS=2048 -DFASTMCP_NO_TASKS
+ *     -DFASTMCP_SMALL_SCHEMA
  *     with -Os, FASTMCP_MALLOC/REALLOC/FREE if there is no malloc, and
  *     fmcp_set_hooks() for entropy and clocks; serve MCP with
  *     fmcp_stream_serve over your UART callbacks (small read_size/write_size).
- *     tools/baremetal-check builds it for a Cortex-M4: about 60 KB of .text
- *     (both protocol eras, JSON Schema 2020-12 arguments) with a tool and
- *     RS256 bearer verification, 12 KB for JSON alone, under 7 KB of stack
- *     and about 10 KB of heap.
+ *     tools/baremetal-check builds it for a Cortex-M4: 48 KB of .text (both
+ *     protocol eras, compact-spec arguments) with a tool and RS256 bearer
+ *     verification (progress notifications, i.e. doubles, 1.9 KB more),
+ *     12 KB for JSON alone, under 6.5 KB of stack and about 10 KB of heap;
+ *     and runs examples/uart_server.c (start-up code and linker script in
+ *     examples/uart/) on QEMU's mps2-an386.
  *
  * CONVENTIONS
  *   - Public names start with fmcp_ (types fmcp_*), macros with FASTMCP_ or

@@ -28,6 +28,55 @@ typedef int fmcp__mcp_mutex;
 
 /* ---- small helpers ------------------------------------------------------- */
 
+#ifdef FMCP__SMALL
+#include <stdarg.h>
+/* snprintf for the few formats the engine and the stream transport use (%s,
+ * %.Ns, %.*s, %d, %lu, %%), so that small builds link no printf (about 3 KB
+ * on newlib-nano). Same output and return value as snprintf for those
+ * (nothing else is understood). */
+static int fmcp__mcp_snprintf(char *buf, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    size_t n = 0;
+    va_start(ap, fmt);
+    for (; *fmt; fmt++) {
+        char num[24];
+        const char *p;
+        size_t len, max = (size_t)-1;
+        if (*fmt != '%' || *++fmt == '%') {
+            p = fmt; len = 1;
+        } else {
+            if (*fmt == '.') {
+                if (*++fmt == '*') { max = (size_t)va_arg(ap, int); fmt++; }
+                else for (max = 0; *fmt >= '0' && *fmt <= '9'; fmt++) max = max * 10 + (size_t)(*fmt - '0');
+            }
+            if (*fmt == 's') {
+                p = va_arg(ap, const char *);
+                for (len = 0; len < max && p[len]; len++) {}
+            } else {
+                char *q = num + sizeof num;
+                unsigned long u;
+                int neg = 0;
+                if (*fmt == 'd') { long d = va_arg(ap, int); neg = d < 0; u = neg ? 0ul - (unsigned long)d : (unsigned long)d; }
+                else { fmt++; u = va_arg(ap, unsigned long); }   /* "lu" */
+                do *--q = (char)('0' + u % 10); while ((u /= 10) != 0);
+                if (neg) *--q = '-';
+                p = q;
+                len = (size_t)(num + sizeof num - q);
+            }
+        }
+        if (n < cap) memcpy(buf + n, p, cap - n - 1 < len ? cap - n - 1 : len);
+        n += len;
+    }
+    va_end(ap);
+    if (cap) buf[n < cap ? n : cap - 1] = 0;
+    return (int)n;
+}
+#  define FMCP__SNPRINTF fmcp__mcp_snprintf
+#else
+#  define FMCP__SNPRINTF snprintf
+#endif
+
 static char *fmcp__mcp_strndup(const fmcp_allocator *a, const char *s, size_t n)
 {
     char *p = (char *)fmcp_malloc(a, n + 1);
@@ -477,7 +526,11 @@ static fmcp_result fmcp__mcp_tool_schema(const fmcp_allocator *a, const fmcp_too
     if (r == FMCP_OK && !fmcp_json_is(fmcp_json_root(it->schema), FMCP_JSON_OBJECT)) r = FMCP_ERR_TYPE;
     if (r == FMCP_OK) r = fmcp_schema_check(fmcp_json_root(it->schema), NULL, 0);
     /* only such tools need their schema walked for Mcp-Param-* headers */
+#ifndef FMCP__SMALL
     it->has_xhdr = d->input_schema && strstr(d->input_schema, "x-mcp-header") != NULL;
+#else
+    it->has_xhdr = d->input_schema != NULL;   /* walked whenever given raw: no strstr (1 KB) */
+#endif
     return r;
 }
 
@@ -1128,8 +1181,8 @@ static void fmcp__mcp_deliver_oom(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp
     char buf[384];
     int n;
     if (!id || id_len > 256) { id = "null"; id_len = 4; }
-    n = snprintf(buf, sizeof buf, "{\"jsonrpc\":\"2.0\",\"id\":%.*s,\"error\":{\"code\":%d,\"message\":"
-                 "\"Internal error: out of memory\"}}", (int)id_len, id, FMCP_RPC_INTERNAL_ERROR);
+    n = FMCP__SNPRINTF(buf, sizeof buf, "{\"jsonrpc\":\"2.0\",\"id\":%.*s,\"error\":{\"code\":%d,\"message\":"
+                       "\"Internal error: out of memory\"}}", (int)id_len, id, FMCP_RPC_INTERNAL_ERROR);
     fmcp__mcp_deliver(s, g, b, id, id_len, n > 0 && (size_t)n < sizeof buf ? buf : NULL, n > 0 ? (size_t)n : 0, 0);
 }
 
@@ -1377,7 +1430,7 @@ static fmcp_ctx *fmcp__mcp_ctx_new(fmcp_session *s, fmcp__mcp_msg *m, fmcp__mcp_
     c->kind = kind;
     c->params = params;
     c->args = fmcp_json_get(params, "arguments");
-    strcpy(c->role, "user");
+    memcpy(c->role, "user", 5);
     fmcp_jw_init(&c->w, s->alloc);
     fmcp__mcp_ctx_open(c);
     FMCP__LOCK(&s->lock);
@@ -1467,7 +1520,7 @@ static void fmcp__mcp_ctx_complete(fmcp_ctx *c, fmcp_result rc, int cancelled)
         if (rc != FMCP_OK) {
             if (!c->blocks) {
                 char msg[96];
-                snprintf(msg, sizeof msg, "Tool failed: %s", fmcp_result_str(rc));
+                FMCP__SNPRINTF(msg, sizeof msg, "Tool failed: %s", fmcp_result_str(rc));
                 (void)fmcp_ctx_add_text(c, msg);
             }
             c->is_error = 1;
@@ -1758,7 +1811,7 @@ FASTMCP_API void fmcp_ctx_set_error(fmcp_ctx *c, int is_error)
 
 FASTMCP_API void fmcp_ctx_set_role(fmcp_ctx *c, const char *role)
 {
-    if (c && role && strlen(role) < sizeof c->role) strcpy(c->role, role);
+    if (c && role && strlen(role) < sizeof c->role) memcpy(c->role, role, strlen(role) + 1);
 }
 
 FASTMCP_API fmcp_result fmcp_ctx_set_description(fmcp_ctx *c, const char *d)
@@ -2129,11 +2182,20 @@ static const char *fmcp__mcp_negotiate(const fmcp_server *srv, const char *want)
     return srv->versions[0];
 }
 
+/* strncpy(s->version, v, sizeof s->version - 1), without linking strncpy */
+static void fmcp__mcp_set_version(fmcp_session *s, const char *v)
+{
+    size_t n = strlen(v);
+    if (n > sizeof s->version - 1) n = sizeof s->version - 1;
+    memset(s->version, 0, sizeof s->version - 1);
+    memcpy(s->version, v, n);
+}
+
 FASTMCP_API fmcp_result fmcp_session_assume_initialized(fmcp_session *s, const char *version)
 {
     if (!s || !version) return FMCP_ERR_INVALID_ARG;
     FMCP__LOCK(&s->lock);
-    strncpy(s->version, fmcp__mcp_negotiate(s->srv, version), sizeof s->version - 1);
+    fmcp__mcp_set_version(s, fmcp__mcp_negotiate(s->srv, version));
     s->cap_sampling = s->cap_elicitation = s->cap_roots = 0;
     s->initialized = 1;
     FMCP__UNLOCK(&s->lock);
@@ -2187,7 +2249,7 @@ static void fmcp__mcp_handle_initialize(fmcp__mcp_req *r)
     if (!want) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "protocolVersion is required"); return; }
     use = fmcp__mcp_negotiate(srv, want);
     FMCP__LOCK(&s->lock);
-    strncpy(s->version, use, sizeof s->version - 1);
+    fmcp__mcp_set_version(s, use);
     s->cap_sampling = fmcp_json_get(caps, "sampling") != NULL;
     s->cap_elicitation = fmcp_json_get(caps, "elicitation") != NULL;
     s->cap_roots = fmcp_json_get(caps, "roots") != NULL;
@@ -2248,7 +2310,7 @@ static void fmcp__mcp_handle_list(fmcp__mcp_req *r, fmcp_item_kind k, const char
     fmcp_jw_array_end(&w);
     if (more) {
         char buf[32];
-        snprintf(buf, sizeof buf, "p%lu", (unsigned long)(off + written));
+        FMCP__SNPRINTF(buf, sizeof buf, "p%lu", (unsigned long)(off + written));
         fmcp_jw_key(&w, "nextCursor"); fmcp_jw_str(&w, buf);
     }
     fmcp__mcp_result_end(r, &w);
@@ -2347,7 +2409,7 @@ static void fmcp__mcp_handle_tool_call(fmcp__mcp_req *r)
     }
     FMCP__UNLOCK(&srv->lock);
     if (state == 0) {
-        snprintf(msg, sizeof msg, "Unknown tool: %.100s", name);
+        FMCP__SNPRINTF(msg, sizeof msg, "Unknown tool: %.100s", name);
         fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, msg);
     } else if (state == 1) {
         fmcp__mcp_req_error(r, FMCP_RPC_FORBIDDEN, "Forbidden: insufficient scope for this tool");
@@ -2425,9 +2487,10 @@ static int fmcp__mcp_tmpl_match(const fmcp_allocator *a, const char *t, const ch
     int n = 0;
     while (*t) {
         if (*t == '{') {
-            const char *ne = strchr(t, '}'), *v = u;
+            const char *ne = t, *v = u;
             char stop;
-            if (!ne || ne == t + 1) return 0;
+            while (*ne && *ne != '}') ne++;   /* strchr: not linked by small builds otherwise */
+            if (!*ne || ne == t + 1) return 0;
             stop = ne[1];
             while (*u && *u != stop && *u != '/') u++;
             if (u == v || !fmcp__mcp_var_ok(v, (size_t)(u - v))) return 0;
@@ -2591,19 +2654,19 @@ static void fmcp__mcp_handle_prompt_get(fmcp__mcp_req *r)
         state = fmcp__mcp_authorized(srv, r->au, it) != FMCP_OK ? 1 : 3;
         if (args && !fmcp_json_is(args, FMCP_JSON_OBJECT)) {
             state = 2;
-            snprintf(msg, sizeof msg, "Invalid arguments: expected an object");
+            FMCP__SNPRINTF(msg, sizeof msg, "Invalid arguments: expected an object");
         }
         for (k = 0; state == 3 && k < it->n_req; k++)
             if (!fmcp_json_is(fmcp_json_get(args, it->req_args[k]), FMCP_JSON_STRING)) {
                 state = 2;
-                snprintf(msg, sizeof msg, "Missing required argument '%.64s'", it->req_args[k]);
+                FMCP__SNPRINTF(msg, sizeof msg, "Missing required argument '%.64s'", it->req_args[k]);
             }
         fn = it->handler;
         user = it->user;
     }
     FMCP__UNLOCK(&srv->lock);
     if (state == 0) {
-        snprintf(msg, sizeof msg, "Unknown prompt: %.100s", name);
+        FMCP__SNPRINTF(msg, sizeof msg, "Unknown prompt: %.100s", name);
         fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, msg);
     } else if (state == 1) {
         fmcp__mcp_req_error(r, FMCP_RPC_FORBIDDEN, "Forbidden: insufficient scope for this prompt");

@@ -122,6 +122,7 @@ FASTMCP_API fmcp_result fmcp_schema_from_spec(const char *spec, fmcp_json_writer
 
 /* ---- messages ------------------------------------------------------------ */
 
+#ifndef FASTMCP_SMALL_SCHEMA
 /* Cut an incomplete UTF-8 sequence off the end, so a truncated message stays
  * valid UTF-8 (it ends up in a JSON string). */
 static void fmcp__schema_utf8_trim(char *m)
@@ -146,6 +147,8 @@ static int fmcp__schema_clip(const char *s, size_t n, size_t max)
     return (int)n;
 }
 
+#endif
+
 typedef struct fmcp__schema_out {
     char *p;
     size_t cap, n;
@@ -168,6 +171,7 @@ static void fmcp__schema_put(fmcp__schema_out *o, const char *s, size_t n)
     o->p[o->n] = 0;
 }
 
+#ifndef FASTMCP_SMALL_SCHEMA
 static void fmcp__schema_vset(char *msg, size_t cap, const char *fmt, va_list ap)
 {
     if (!msg || !cap) return;
@@ -273,6 +277,8 @@ static int fmcp__schema_fatal(fmcp__schema_cx *cx, fmcp_result rc, const char *f
     return 0;
 }
 
+#endif /* !FASTMCP_SMALL_SCHEMA */
+
 /* ---- walking subschemas (registration check, anchors) -------------------- */
 
 #define FMCP__SCHEMA_WALK_DEPTH 128
@@ -320,6 +326,8 @@ static int fmcp__schema_walk(const fmcp_json *s, unsigned depth, unsigned long *
     }
     return 0;
 }
+
+#ifndef FASTMCP_SMALL_SCHEMA
 
 /* ---- $ref resolution ----------------------------------------------------- */
 
@@ -1205,3 +1213,231 @@ FASTMCP_API fmcp_result fmcp_schema_validate(const fmcp_json *schema, const fmcp
     if (fmcp__schema_eval(&cx, schema, instance)) return FMCP_OK;
     return cx.rc != FMCP_OK ? cx.rc : FMCP_ERR_INVALID_ARG;
 }
+
+#else /* FASTMCP_SMALL_SCHEMA */
+
+/* ---- small builds: the keywords of the compact spec only ------------------ */
+
+/* Keywords this validator enforces: type, enum, const, properties, required,
+ * additionalProperties, items (one schema). Every other keyword the full
+ * validator would enforce, and any reference, makes registration fail
+ * (FMCP_ERR_UNSUPPORTED): a schema is never checked only in part. What is
+ * not listed (title, description, default, format, pattern, x-...) is an
+ * annotation there too. */
+static int fmcp__schema_small_unsupported(const char *k)
+{
+    static const char *const no[] = {
+        "$ref", "$dynamicRef", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+        "minLength", "maxLength", "prefixItems", "additionalItems", "contains", "minContains", "maxContains",
+        "minItems", "maxItems", "uniqueItems", "patternProperties", "propertyNames", "minProperties",
+        "maxProperties", "dependentRequired", "dependentSchemas", "allOf", "anyOf", "oneOf", "not", "if",
+        "then", "else", "unevaluatedProperties", "unevaluatedItems"
+    };
+    size_t i;
+    for (i = 0; i < sizeof no / sizeof no[0]; i++) if (strcmp(k, no[i]) == 0) return 1;
+    return 0;
+}
+
+typedef struct fmcp__schema_small_chk {
+    char *msg;
+    size_t cap;
+} fmcp__schema_small_chk;
+
+static void fmcp__schema_small_say(char *msg, size_t cap, const char *a, const char *b, size_t bn, const char *c)
+{
+    fmcp__schema_out o;
+    if (!msg || !cap) return;
+    o.p = msg; o.cap = cap; o.n = 0; o.cut = 0;
+    msg[0] = 0;
+    fmcp__schema_put(&o, a, strlen(a));
+    fmcp__schema_put(&o, b, bn);
+    fmcp__schema_put(&o, c, strlen(c));
+}
+
+static int fmcp__schema_small_visit(void *u, const fmcp_json *s)
+{
+    fmcp__schema_small_chk *k = (fmcp__schema_small_chk *)u;
+    const fmcp_json *m;
+    for (m = fmcp_json_first(s); m; m = fmcp_json_next(m)) {
+        const char *key = fmcp_json_key(m, NULL);
+        if (fmcp__schema_small_unsupported(key) || (strcmp(key, "items") == 0 && !fmcp_json_is(m, FMCP_JSON_OBJECT) &&
+                                                   !fmcp_json_is(m, FMCP_JSON_BOOL))) {
+            fmcp__schema_small_say(k->msg, k->cap, "keyword \"", key, strlen(key),
+                                   "\" needs the full validator (built with FASTMCP_SMALL_SCHEMA)");
+            return FMCP_ERR_UNSUPPORTED;
+        }
+    }
+    return 0;
+}
+
+FASTMCP_API fmcp_result fmcp_schema_check(const fmcp_json *schema, char *msg, size_t cap)
+{
+    fmcp__schema_small_chk k;
+    unsigned long work = 0;
+    int r;
+    if (msg && cap) msg[0] = 0;
+    if (fmcp_json_is(schema, FMCP_JSON_BOOL)) return FMCP_OK;
+    if (!fmcp_json_is(schema, FMCP_JSON_OBJECT)) {
+        fmcp__schema_small_say(msg, cap, "a schema is an object or a boolean", "", 0, "");
+        return FMCP_ERR_INVALID_ARG;
+    }
+    k.msg = msg; k.cap = cap;
+    r = fmcp__schema_walk(schema, 0, &work, fmcp__schema_small_visit, &k);
+    if (r == FMCP_ERR_DEPTH) fmcp__schema_small_say(msg, cap, "subschemas nest too deeply", "", 0, "");
+    if (r == FMCP_ERR_TOO_LARGE) fmcp__schema_small_say(msg, cap, "schema too large to check", "", 0, "");
+    return r < 0 ? (fmcp_result)r : FMCP_OK;
+}
+
+/* The instance location, one frame per level, for messages. */
+typedef struct fmcp__schema_small_loc {
+    const struct fmcp__schema_small_loc *up;
+    const char *key;   /* NULL: an array index */
+    size_t n;          /* key length or index */
+} fmcp__schema_small_loc;
+
+typedef struct fmcp__schema_small_cx {
+    char *msg;
+    size_t cap;
+    fmcp_result rc;
+} fmcp__schema_small_cx;
+
+static void fmcp__schema_small_path(fmcp__schema_out *o, const fmcp__schema_small_loc *l)
+{
+    char num[24];
+    size_t i = sizeof num, n;
+    if (!l) { fmcp__schema_put(o, "#", 1); return; }
+    fmcp__schema_small_path(o, l->up);
+    fmcp__schema_put(o, "/", 1);
+    if (l->key) {   /* RFC 6901: '~' and '/' escaped */
+        size_t a = 0, j;
+        while (a < l->n) {
+            for (j = a; j < l->n && l->key[j] != '~' && l->key[j] != '/'; j++) {}
+            fmcp__schema_put(o, l->key + a, j - a);
+            if (j < l->n) fmcp__schema_put(o, l->key[j] == '~' ? "~0" : "~1", 2);
+            a = j + 1;
+        }
+        return;
+    }
+    n = l->n;
+    do num[--i] = (char)('0' + n % 10); while ((n /= 10) != 0);
+    fmcp__schema_put(o, num + i, sizeof num - i);
+}
+
+/* A mismatch (or with rc, a bound): "#/a/0: " what [quoted name] rest. */
+static int fmcp__schema_small_fail(fmcp__schema_small_cx *cx, const fmcp__schema_small_loc *l, fmcp_result rc,
+                                   const char *what, const char *name, size_t nlen, const char *rest)
+{
+    fmcp__schema_out o;
+    cx->rc = rc;
+    if (!cx->msg || !cx->cap) return 0;
+    o.p = cx->msg; o.cap = cx->cap; o.n = 0; o.cut = 0;
+    cx->msg[0] = 0;
+    fmcp__schema_small_path(&o, l);
+    fmcp__schema_put(&o, ": ", 2);
+    fmcp__schema_put(&o, what, strlen(what));
+    fmcp__schema_put(&o, name, nlen);
+    fmcp__schema_put(&o, rest, strlen(rest));
+    return 0;
+}
+
+static int fmcp__schema_small_type_is(const fmcp_json *v, const fmcp_json *t)
+{
+    size_t n = 0;
+    const char *name = fmcp_json_str(t, &n);
+    fmcp_json_type jt = v ? fmcp_json_typeof(v) : FMCP_JSON_OBJECT;
+    double d;
+    if (!name) return 0;
+    if (strcmp(name, "integer") == 0) {
+        if (jt != FMCP_JSON_NUMBER) return 0;
+        if (fmcp_json_is_int(v)) return 1;
+        d = fmcp_json_double(v, 0.5);   /* 1.0 is an integer; past 2^53 every double is */
+        return d >= 9007199254740992.0 || d <= -9007199254740992.0 || d == (double)(int64_t)d;
+    }
+    if (strcmp(name, "string") == 0) return jt == FMCP_JSON_STRING;
+    if (strcmp(name, "number") == 0) return jt == FMCP_JSON_NUMBER;
+    if (strcmp(name, "boolean") == 0) return jt == FMCP_JSON_BOOL;
+    if (strcmp(name, "object") == 0) return jt == FMCP_JSON_OBJECT;
+    if (strcmp(name, "array") == 0) return jt == FMCP_JSON_ARRAY;
+    if (strcmp(name, "null") == 0) return jt == FMCP_JSON_NULL;
+    return 1;   /* unknown type names do not reject (as in the full validator) */
+}
+
+static int fmcp__schema_small_eval(fmcp__schema_small_cx *cx, const fmcp_json *s, const fmcp_json *v,
+                                   const fmcp__schema_small_loc *l, unsigned depth)
+{
+    const fmcp_json *x, *m, *props, *add;
+    fmcp__schema_small_loc here;
+    size_t n = 0, i = 0;
+    if (fmcp_json_is(s, FMCP_JSON_BOOL))
+        return fmcp_json_bool(s, 0) ? 1 : fmcp__schema_small_fail(cx, l, FMCP_OK, "no value is allowed here (false schema)", "", 0, "");
+    if (!fmcp_json_is(s, FMCP_JSON_OBJECT)) return 1;
+    if (depth >= FASTMCP_SCHEMA_MAX_DEPTH)
+        return fmcp__schema_small_fail(cx, l, FMCP_ERR_DEPTH, "subschemas nest too deeply", "", 0, "");
+    if ((x = fmcp_json_get(s, "type")) != NULL) {
+        int ok = fmcp_json_is(x, FMCP_JSON_ARRAY) ? 0 : !fmcp_json_is(x, FMCP_JSON_STRING);
+        if (!ok && fmcp_json_is(x, FMCP_JSON_STRING)) ok = fmcp__schema_small_type_is(v, x);
+        for (m = fmcp_json_is(x, FMCP_JSON_ARRAY) ? fmcp_json_first(x) : NULL; m && !ok; m = fmcp_json_next(m))
+            ok = fmcp_json_is(m, FMCP_JSON_STRING) && fmcp__schema_small_type_is(v, m);
+        if (!ok) {
+            static const char *const got[] = { ", got null", ", got boolean", ", got number", ", got string",
+                                               ", got array", ", got object" };
+            const char *want = fmcp_json_str(x, &n);
+            fmcp_json_type jt = v ? fmcp_json_typeof(v) : FMCP_JSON_OBJECT;
+            const char *g = got[jt == FMCP_JSON_NULL ? 0 : jt == FMCP_JSON_BOOL ? 1 : jt == FMCP_JSON_NUMBER ? 2 :
+                                jt == FMCP_JSON_STRING ? 3 : jt == FMCP_JSON_ARRAY ? 4 : 5];
+            return want ? fmcp__schema_small_fail(cx, l, FMCP_OK, "expected ", want, n, g)
+                        : fmcp__schema_small_fail(cx, l, FMCP_OK, "value is not one of the allowed types", "", 0, g);
+        }
+    }
+    if (fmcp_json_is(x = fmcp_json_get(s, "enum"), FMCP_JSON_ARRAY)) {
+        for (m = fmcp_json_first(x); m && !fmcp_json_equal(v, m); m = fmcp_json_next(m)) {}
+        if (!m) return fmcp__schema_small_fail(cx, l, FMCP_OK, "value is not one of the enum values", "", 0, "");
+    }
+    if ((x = fmcp_json_get(s, "const")) != NULL && !fmcp_json_equal(v, x))
+        return fmcp__schema_small_fail(cx, l, FMCP_OK, "value differs from const", "", 0, "");
+    here.up = l;
+    if (!v || fmcp_json_is(v, FMCP_JSON_OBJECT)) {
+        for (x = fmcp_json_first(fmcp_json_get(s, "required")); x; x = fmcp_json_next(x)) {
+            const char *name = fmcp_json_str(x, &n);
+            if (name && !fmcp_json_getn(v, name, n))
+                return fmcp__schema_small_fail(cx, l, FMCP_OK, "missing required property '", name, n > 64 ? 64 : n, "'");
+        }
+        props = fmcp_json_get(s, "properties");
+        if (!fmcp_json_is(props, FMCP_JSON_OBJECT)) props = NULL;
+        add = fmcp_json_get(s, "additionalProperties");
+        for (m = fmcp_json_first(v); m; m = fmcp_json_next(m)) {
+            const char *k = fmcp_json_key(m, &n);
+            const fmcp_json *ps = props ? fmcp_json_getn(props, k, n) : NULL;
+            if (!ps) ps = add;
+            if (!ps) continue;
+            here.key = k; here.n = n;
+            if (!fmcp__schema_small_eval(cx, ps, m, &here, depth + 1)) {
+                if (ps == add && fmcp_json_is(add, FMCP_JSON_BOOL))   /* false: name the member */
+                    return fmcp__schema_small_fail(cx, l, FMCP_OK, "property '", k, n > 64 ? 64 : n, "' is not allowed");
+                return 0;
+            }
+        }
+    } else if (fmcp_json_is(v, FMCP_JSON_ARRAY) && (x = fmcp_json_get(s, "items")) != NULL) {
+        for (m = fmcp_json_first(v); m; m = fmcp_json_next(m), i++) {
+            here.key = NULL; here.n = i;
+            if (!fmcp__schema_small_eval(cx, x, m, &here, depth + 1)) return 0;
+        }
+    }
+    return 1;
+}
+
+FASTMCP_API fmcp_result fmcp_schema_validate(const fmcp_json *schema, const fmcp_json *instance, char *msg,
+                                             size_t cap)
+{
+    fmcp__schema_small_cx cx;
+    if (msg && cap) msg[0] = 0;
+    if (!schema) {
+        fmcp__schema_small_say(msg, cap, "no schema", "", 0, "");
+        return FMCP_ERR_INVALID_ARG;
+    }
+    cx.msg = msg; cx.cap = cap; cx.rc = FMCP_OK;
+    if (fmcp__schema_small_eval(&cx, schema, instance, NULL, 0)) return FMCP_OK;
+    return cx.rc != FMCP_OK ? cx.rc : FMCP_ERR_INVALID_ARG;
+}
+
+#endif /* FASTMCP_SMALL_SCHEMA */

@@ -117,7 +117,7 @@ static fmcp_result fmcp__stream_line(fmcp_stream *st, const char *p, size_t n, c
 static fmcp_result fmcp__stream_too_long(fmcp_stream *st)
 {
     char msg[96];
-    snprintf(msg, sizeof msg, "Invalid Request: message exceeds %lu bytes", (unsigned long)st->d.max_line);
+    FMCP__SNPRINTF(msg, sizeof msg, "Invalid Request: message exceeds %lu bytes", (unsigned long)st->d.max_line);
     return fmcp_session_reply_error(st->s, NULL, FMCP_RPC_INVALID_REQUEST, msg);
 }
 

@@ -126,7 +126,9 @@ static fmcp_result verify_tool(fmcp_ctx *c, void *user)
     const char *tok = fmcp_ctx_arg_str(c, "token", "");
     fmcp_jwt_verdict vd;
     fmcp_result r;
+#ifdef BM_PROGRESS   /* doubles formatted on the way out: about 1.9 KB more */
     (void)fmcp_ctx_progress(c, 0.5, 1.0, "verifying");
+#endif
     r = fmcp_jwt_verify(v, tok, strlen(tok), &vd);
     if (r == FMCP_OK && vd.error == FMCP_JWT_OK) r = fmcp_ctx_add_text(c, vd.claims.issuer ? vd.claims.issuer : "");
     else { fmcp_ctx_set_error(c, 1); r = fmcp_ctx_add_text(c, fmcp_jwt_error_name(vd.error)); }
