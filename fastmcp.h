@@ -14649,16 +14649,17 @@ static int fmcp__req_semantics(fmcp_http_req *r, size_t max_body)
     r->keepalive = r->minor >= 1;
     for (i = 0; i < r->nhdrs; i++) {
         const char *n = r->hdrs[i].name, *v = r->hdrs[i].value;
-        if (fmcp__ieq(n, "host")) hosts++;
-        else if (fmcp__ieq(n, "content-length")) {
+        size_t len = r->hlens[i];   /* the names below differ in length: one compare each */
+        if (len == 4 && fmcp__ieq(n, "host")) hosts++;
+        else if (len == 14 && fmcp__ieq(n, "content-length")) {
             int64_t cl = fmcp__parse_cl(v);
             if (cl < 0 || (cls && cl != r->content_length)) return 400;
             r->content_length = cl; cls++;
-        } else if (fmcp__ieq(n, "transfer-encoding")) { te = v; tes++; }
-        else if (fmcp__ieq(n, "connection")) {
+        } else if (len == 17 && fmcp__ieq(n, "transfer-encoding")) { te = v; tes++; }
+        else if (len == 10 && fmcp__ieq(n, "connection")) {
             if (fmcp__has_token(v, "close")) r->keepalive = 0;
             else if (r->minor == 0 && fmcp__has_token(v, "keep-alive")) r->keepalive = 1;
-        } else if (fmcp__ieq(n, "expect")) {
+        } else if (len == 6 && fmcp__ieq(n, "expect")) {
             if (!fmcp__ieq(v, "100-continue")) return 417;
             r->expect100 = 1;
         }
@@ -22689,12 +22690,15 @@ static int fmcp__era_params_ok(fmcp__era_hdr *h, const fmcp_json *schema, const 
 static int fmcp__era_hdr_eq(fmcp__era_hdr *h, const char *name, const char *body_value, int required)
 {
     const char *hv = h->get(h->user, name), *dv;
-    size_t dlen = 0;
+    size_t dlen = 0, i;
     if (!hv) {
         if (!required) return 1;
         snprintf(h->msg, h->cap, "Header mismatch: %s is required", name);
         return 0;
     }
+    /* the usual case in one pass: a plain printable value equal to the body's */
+    for (i = 0; body_value && hv[i] && hv[i] == body_value[i] && hv[i] >= 0x20 && hv[i] <= 0x7e; i++) {}
+    if (body_value && !hv[i] && !body_value[i] && strncmp(hv, "=?base64?", 9) != 0) return 1;
     if (!(dv = fmcp__era_hdr_value(hv, h->buf, sizeof h->buf, &dlen)) || !body_value ||
         dlen != strlen(body_value) || memcmp(dv, body_value, dlen) != 0) {
         snprintf(h->msg, h->cap, "Header mismatch: %s does not match the body", name);
@@ -24487,26 +24491,36 @@ static char *fmcp__mh_dup(const fmcp_allocator *a, const char *s, size_t n)
     return p;
 }
 
-/* Does a comma-separated media list allow type/sub? (wildcards count) */
-static int fmcp__mh_accepts(const char *list, const char *type, const char *sub)
+/* Which of application/json and text/event-stream a comma-separated media
+ * list allows (wildcards count), in one pass: FMCP__MH_ACC_JSON | FMCP__MH_ACC_SSE. */
+#define FMCP__MH_ACC_JSON 1
+#define FMCP__MH_ACC_SSE 2
+static int fmcp__mh_media_is(const char *p, size_t n, const char *want)
 {
-    size_t tl = strlen(type), sl = strlen(sub);
+    size_t wl = strlen(want);
+    return n == wl && (memcmp(p, want, n) == 0 || fmcp__mh_ieqn(p, want, n));
+}
+
+static int fmcp__mh_accepted(const char *list)
+{
+    int got = 0;
     const char *p = list;
     if (!list) return 0;
-    while (*p) {
+    while (*p && got != (FMCP__MH_ACC_JSON | FMCP__MH_ACC_SSE)) {
         const char *e = p + strcspn(p, ",;");
+        size_t n;
         while (*p == ' ' || *p == '\t') p++;
-        if (e - p == 3 && memcmp(p, "*/*", 3) == 0) return 1;
-        if ((size_t)(e - p) >= tl + 2 && fmcp__mh_ieqn(p, type, tl) && p[tl] == '/') {
-            const char *s = p + tl + 1;
-            size_t n = (size_t)(e - s);
-            while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
-            if ((n == 1 && *s == '*') || (n == sl && fmcp__mh_ieqn(s, sub, sl))) return 1;
-        }
+        n = e > p ? (size_t)(e - p) : 0;
+        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
+        if (fmcp__mh_media_is(p, n, "*/*")) got = FMCP__MH_ACC_JSON | FMCP__MH_ACC_SSE;
+        else if (fmcp__mh_media_is(p, n, "application/json") || fmcp__mh_media_is(p, n, "application/*"))
+            got |= FMCP__MH_ACC_JSON;
+        else if (fmcp__mh_media_is(p, n, "text/event-stream") || fmcp__mh_media_is(p, n, "text/*"))
+            got |= FMCP__MH_ACC_SSE;
         p = e + strcspn(e, ",");
         if (*p) p++;
     }
-    return 0;
+    return got;
 }
 
 static int fmcp__mh_is_json_ct(const char *ct)
@@ -25725,8 +25739,8 @@ static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_
     const char *body = fmcp_http_req_body(req, &len);
     const char *pv;
     int is_init, created = 0, meta_pv;
-    if (!fmcp__mh_accepts(accept, "application", "json") ||
-        (!t->d.json_only && !fmcp__mh_accepts(accept, "text", "event-stream"))) {
+    int acc = fmcp__mh_accepted(accept);
+    if (!(acc & FMCP__MH_ACC_JSON) || (!t->d.json_only && !(acc & FMCP__MH_ACC_SSE))) {
         fmcp__mh_fail(t, req, 406, -32000, "Not Acceptable: Accept must allow application/json and text/event-stream");
         return;
     }
@@ -25805,7 +25819,7 @@ static void fmcp__mh_get(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_i
     uint64_t no = 0, seq = 0;
     int status = 0;
     if (t->d.stateless || t->d.disable_get) { fmcp__mh_405(t, req, t->d.stateless ? "POST" : "POST, DELETE"); return; }
-    if (!fmcp__mh_accepts(fmcp_http_req_header(req, "Accept"), "text", "event-stream")) {
+    if (!(fmcp__mh_accepted(fmcp_http_req_header(req, "Accept")) & FMCP__MH_ACC_SSE)) {
         fmcp__mh_fail(t, req, 406, -32000, "Not Acceptable: Accept must allow text/event-stream");
         return;
     }

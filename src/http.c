@@ -1164,16 +1164,17 @@ static int fmcp__req_semantics(fmcp_http_req *r, size_t max_body)
     r->keepalive = r->minor >= 1;
     for (i = 0; i < r->nhdrs; i++) {
         const char *n = r->hdrs[i].name, *v = r->hdrs[i].value;
-        if (fmcp__ieq(n, "host")) hosts++;
-        else if (fmcp__ieq(n, "content-length")) {
+        size_t len = r->hlens[i];   /* the names below differ in length: one compare each */
+        if (len == 4 && fmcp__ieq(n, "host")) hosts++;
+        else if (len == 14 && fmcp__ieq(n, "content-length")) {
             int64_t cl = fmcp__parse_cl(v);
             if (cl < 0 || (cls && cl != r->content_length)) return 400;
             r->content_length = cl; cls++;
-        } else if (fmcp__ieq(n, "transfer-encoding")) { te = v; tes++; }
-        else if (fmcp__ieq(n, "connection")) {
+        } else if (len == 17 && fmcp__ieq(n, "transfer-encoding")) { te = v; tes++; }
+        else if (len == 10 && fmcp__ieq(n, "connection")) {
             if (fmcp__has_token(v, "close")) r->keepalive = 0;
             else if (r->minor == 0 && fmcp__has_token(v, "keep-alive")) r->keepalive = 1;
-        } else if (fmcp__ieq(n, "expect")) {
+        } else if (len == 6 && fmcp__ieq(n, "expect")) {
             if (!fmcp__ieq(v, "100-continue")) return 417;
             r->expect100 = 1;
         }

@@ -186,26 +186,36 @@ static char *fmcp__mh_dup(const fmcp_allocator *a, const char *s, size_t n)
     return p;
 }
 
-/* Does a comma-separated media list allow type/sub? (wildcards count) */
-static int fmcp__mh_accepts(const char *list, const char *type, const char *sub)
+/* Which of application/json and text/event-stream a comma-separated media
+ * list allows (wildcards count), in one pass: FMCP__MH_ACC_JSON | FMCP__MH_ACC_SSE. */
+#define FMCP__MH_ACC_JSON 1
+#define FMCP__MH_ACC_SSE 2
+static int fmcp__mh_media_is(const char *p, size_t n, const char *want)
 {
-    size_t tl = strlen(type), sl = strlen(sub);
+    size_t wl = strlen(want);
+    return n == wl && (memcmp(p, want, n) == 0 || fmcp__mh_ieqn(p, want, n));
+}
+
+static int fmcp__mh_accepted(const char *list)
+{
+    int got = 0;
     const char *p = list;
     if (!list) return 0;
-    while (*p) {
+    while (*p && got != (FMCP__MH_ACC_JSON | FMCP__MH_ACC_SSE)) {
         const char *e = p + strcspn(p, ",;");
+        size_t n;
         while (*p == ' ' || *p == '\t') p++;
-        if (e - p == 3 && memcmp(p, "*/*", 3) == 0) return 1;
-        if ((size_t)(e - p) >= tl + 2 && fmcp__mh_ieqn(p, type, tl) && p[tl] == '/') {
-            const char *s = p + tl + 1;
-            size_t n = (size_t)(e - s);
-            while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
-            if ((n == 1 && *s == '*') || (n == sl && fmcp__mh_ieqn(s, sub, sl))) return 1;
-        }
+        n = e > p ? (size_t)(e - p) : 0;
+        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
+        if (fmcp__mh_media_is(p, n, "*/*")) got = FMCP__MH_ACC_JSON | FMCP__MH_ACC_SSE;
+        else if (fmcp__mh_media_is(p, n, "application/json") || fmcp__mh_media_is(p, n, "application/*"))
+            got |= FMCP__MH_ACC_JSON;
+        else if (fmcp__mh_media_is(p, n, "text/event-stream") || fmcp__mh_media_is(p, n, "text/*"))
+            got |= FMCP__MH_ACC_SSE;
         p = e + strcspn(e, ",");
         if (*p) p++;
     }
-    return 0;
+    return got;
 }
 
 static int fmcp__mh_is_json_ct(const char *ct)
@@ -1424,8 +1434,8 @@ static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_
     const char *body = fmcp_http_req_body(req, &len);
     const char *pv;
     int is_init, created = 0, meta_pv;
-    if (!fmcp__mh_accepts(accept, "application", "json") ||
-        (!t->d.json_only && !fmcp__mh_accepts(accept, "text", "event-stream"))) {
+    int acc = fmcp__mh_accepted(accept);
+    if (!(acc & FMCP__MH_ACC_JSON) || (!t->d.json_only && !(acc & FMCP__MH_ACC_SSE))) {
         fmcp__mh_fail(t, req, 406, -32000, "Not Acceptable: Accept must allow application/json and text/event-stream");
         return;
     }
@@ -1504,7 +1514,7 @@ static void fmcp__mh_get(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_i
     uint64_t no = 0, seq = 0;
     int status = 0;
     if (t->d.stateless || t->d.disable_get) { fmcp__mh_405(t, req, t->d.stateless ? "POST" : "POST, DELETE"); return; }
-    if (!fmcp__mh_accepts(fmcp_http_req_header(req, "Accept"), "text", "event-stream")) {
+    if (!(fmcp__mh_accepted(fmcp_http_req_header(req, "Accept")) & FMCP__MH_ACC_SSE)) {
         fmcp__mh_fail(t, req, 406, -32000, "Not Acceptable: Accept must allow text/event-stream");
         return;
     }

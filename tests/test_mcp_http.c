@@ -342,6 +342,13 @@ static void test_post_rejections(void)
     if (!t_start(NULL, NULL)) T_SKIP("cannot listen on 127.0.0.1");
     CHECK_EQ_INT(t_req(&c, "POST", "/mcp", "Accept: application/json\r\n" CT_JSON, INIT_BODY), 406);
     CHECK_EQ_INT(t_req(&c, "POST", "/mcp", "Accept: text/event-stream\r\n" CT_JSON, INIT_BODY), 406);
+    CHECK_EQ_INT(t_req(&c, "POST", "/mcp", "Accept: application/jsonx, text/event-stream\r\n" CT_JSON, INIT_BODY), 406);
+    CHECK_EQ_INT(t_req(&c, "POST", "/mcp", "Accept: application/json, text/event-streams\r\n" CT_JSON, INIT_BODY), 406);
+    CHECK_EQ_INT(t_req(&c, "POST", "/mcp", "Accept: text/json, application/event-stream\r\n" CT_JSON, INIT_BODY), 406);
+    /* wildcards, case, parameters and spaces: each list below allows both */
+    CHECK_EQ_INT(t_req(&c, "POST", "/mcp", "Accept: */*\r\n" CT_JSON, INIT_BODY), 200);
+    CHECK_EQ_INT(t_req(&c, "POST", "/mcp", "Accept: application/*, text/*\r\n" CT_JSON, INIT_BODY), 200);
+    CHECK_EQ_INT(t_req(&c, "POST", "/mcp", "Accept: Application/JSON ; q=0.9 ,TEXT/Event-Stream \r\n" CT_JSON, INIT_BODY), 200);
     CHECK_EQ_INT(t_req(&c, "POST", "/mcp", ACCEPT_BOTH "Content-Type: text/plain\r\n", INIT_BODY), 415);
     CHECK_EQ_INT(t_req(&c, "POST", "/mcp", ACCEPT_BOTH CT_JSON, "{\"jsonrpc\":"), 400);
     CHECK(strstr(c_body(&c), "-32700") != NULL);
