@@ -4250,8 +4250,12 @@ FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res);
  *   allow_any_audience = 1 to opt out; a custom authenticate hook needs
  *   none), an https:// jwks_url without jwks_transport (FMCP_ERR_UNSUPPORTED:
  *   build with FASTMCP_WITH_BEARSSL and pass fmcp_tls_client_transport), a
- *   jwks_url that is not http(s)://, keys that give no usable RS256 key, no
- *   keys, jwks_url or hook at all.
+ *   jwks_url that is not http(s)://, keys that give no usable signing key,
+ *   an algorithm that is not supported (FMCP_ERR_UNSUPPORTED), no keys,
+ *   jwks_url or hook at all.
+ *   algorithms is the verifier's explicit allow-list (RS256 when empty; also
+ *   PS256, ES256, ES384, EdDSA, Ed25519, each bound to its key type: see
+ *   fmcp_jwt_verifier_create); a JWKS may mix key types.
  *
  * JWKS URL
  *   A fetched set replaces the static keys, if both were given.
@@ -4375,6 +4379,8 @@ typedef struct fmcp_auth_desc {
     size_t required_scope_count;
     long leeway_seconds;                /* as fmcp_jwt_verifier_desc */
     const char *typ;
+    const char *const *algorithms;      /* allowed JWS algs; empty = { "RS256" } (as the jwt verifier) */
+    size_t algorithm_count;
     int64_t jwks_ttl_seconds;           /* 0 = 3600 */
     int64_t jwks_cooldown_seconds;      /* 0 = 30 */
     size_t jwks_max_bytes;              /* 0 = 65536 */
@@ -4400,7 +4406,7 @@ typedef struct fmcp_auth_desc {
 } fmcp_auth_desc;
 
 typedef struct fmcp_auth_stats {
-    uint64_t verifications;   /* RSA signature verifications run */
+    uint64_t verifications;   /* signature verifications run */
     uint64_t cache_hits;      /* requests served from the token cache */
     uint64_t jwks_fetches;    /* fetches started */
     uint64_t jwks_failures;   /* fetches that gave no usable key set */
@@ -13268,36 +13274,39 @@ FASTMCP_API void fmcp_jwk_private_write(fmcp_json_writer *w, const fmcp_jwk_priv
     fmcp_jw_object_end(w);
 }
 
+/* Appends s, or base64url of n bytes at b, to buf at *o (room fixed by the caller). */
+static void fmcp__jk_tp(char *buf, size_t cap, size_t *o, const char *s, const uint8_t *b, size_t n)
+{
+    size_t m = 0;
+    if (s) { memcpy(buf + *o, s, strlen(s)); *o += strlen(s); return; }
+    if (fmcp_b64_encode(FMCP_B64_URL, b, n, buf + *o, cap - *o, &m) == FMCP_OK) *o += m;
+}
+
 FASTMCP_API fmcp_result fmcp_jwk_thumbprint(const fmcp_jwk_public_key *k, char out[FMCP_JWK_THUMBPRINT_LEN + 1])
 {
-    fmcp_json_writer w;
-    char *text = NULL;
-    size_t n = 0, m = 0;
+    char buf[256];
+    size_t o = 0, m = 0, sz;
     uint8_t h[FMCP_SHA256_SIZE];
-    fmcp_result r;
     if (!k || !out) return FMCP_ERR_INVALID_ARG;
     if (k->kty == FMCP_JWK_RSA) return fmcp_rsa_jwk_thumbprint(&k->rsa, out);
     /* the required members in lexicographic order, no whitespace (RFC 7638 3.2) */
-    fmcp_jw_init(&w, NULL);
-    fmcp_jw_object_begin(&w);
-    if (k->kty == FMCP_JWK_EC && fmcp_ec_public_check(&k->ec) == FMCP_OK) {
-        size_t sz = fmcp_ec_size(k->ec.curve);
-        fmcp_jw_key(&w, "crv"); fmcp_jw_str(&w, fmcp__jk_crv_name(k->ec.curve));
-        fmcp_jw_key(&w, "kty"); fmcp_jw_str(&w, "EC");
-        fmcp__jk_jw_b64(&w, "x", k->ec.x, sz);
-        fmcp__jk_jw_b64(&w, "y", k->ec.y, sz);
+    if (k->kty == FMCP_JWK_EC) {
+        if (fmcp_ec_public_check(&k->ec) != FMCP_OK) return FMCP_ERR_INVALID_ARG;
+        sz = fmcp_ec_size(k->ec.curve);
+        fmcp__jk_tp(buf, sizeof buf, &o, "{\"crv\":\"", NULL, 0);
+        fmcp__jk_tp(buf, sizeof buf, &o, fmcp__jk_crv_name(k->ec.curve), NULL, 0);
+        fmcp__jk_tp(buf, sizeof buf, &o, "\",\"kty\":\"EC\",\"x\":\"", NULL, 0);
+        fmcp__jk_tp(buf, sizeof buf, &o, NULL, k->ec.x, sz);
+        fmcp__jk_tp(buf, sizeof buf, &o, "\",\"y\":\"", NULL, 0);
+        fmcp__jk_tp(buf, sizeof buf, &o, NULL, k->ec.y, sz);
     } else if (k->kty == FMCP_JWK_OKP) {
-        fmcp_jw_key(&w, "crv"); fmcp_jw_str(&w, "Ed25519");
-        fmcp_jw_key(&w, "kty"); fmcp_jw_str(&w, "OKP");
-        fmcp__jk_jw_b64(&w, "x", k->okp, sizeof k->okp);
+        fmcp__jk_tp(buf, sizeof buf, &o, "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"", NULL, 0);
+        fmcp__jk_tp(buf, sizeof buf, &o, NULL, k->okp, sizeof k->okp);
     } else {
-        w.err = FMCP_ERR_INVALID_ARG;
+        return FMCP_ERR_INVALID_ARG;
     }
-    fmcp_jw_object_end(&w);
-    r = fmcp_jw_finish(&w, &text, &n);
-    if (r != FMCP_OK) return r;
-    fmcp_sha256(text, n, h);
-    fmcp_jw_free_output(&w, text);
+    fmcp__jk_tp(buf, sizeof buf, &o, "\"}", NULL, 0);
+    fmcp_sha256(buf, o, h);
     if (fmcp_b64_encode(FMCP_B64_URL, h, sizeof h, out, FMCP_JWK_THUMBPRINT_LEN + 1, &m) != FMCP_OK)
         return FMCP_ERR_CRYPTO;
     out[FMCP_JWK_THUMBPRINT_LEN] = 0;
@@ -13781,8 +13790,8 @@ FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *d
     if (r == FMCP_OK) r = fmcp__jwt_strs_copy(v->alloc, typ, d->typ ? 1 : 0, &v->typ);
     if (r == FMCP_OK && (r = fmcp__jwt_load_keys(v, d)) != FMCP_OK && r != FMCP_ERR_NOMEM && d->problem)
         *d->problem = r == FMCP_ERR_BAD_KEY
-            ? "a key text gave no usable key: it needs a signing key (RSA of 2048 to 4096 bits, EC P-256 "
-              "or P-384, or Ed25519; alg, when present, one of the supported ones; use sig or none)"
+            ? "a key text gave no usable key: it needs a signing key - RSA of 2048 to 4096 bits (RS256, "
+              "PS256), EC P-256 (ES256) or P-384 (ES384), or Ed25519 (EdDSA) - with use sig or none"
             : "a key text is neither a PEM key nor a JWK or JWKS";
 #ifndef FASTMCP_NO_THREADS
     if (r == FMCP_OK) {
@@ -31870,6 +31879,7 @@ static fmcp_result fmcp__auth_verifier(fmcp_auth *a, const fmcp_auth_desc *d)
     vd.problem = d->problem;
     vd.leeway_seconds = d->leeway_seconds;
     vd.typ = d->typ;
+    vd.algorithms = d->algorithms; vd.algorithm_count = d->algorithm_count;
     vd.alloc = a->alloc;
     a->have_keys = d->key_count > 0;
     return fmcp_jwt_verifier_create(&vd, &a->v);

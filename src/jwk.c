@@ -635,36 +635,39 @@ FASTMCP_API void fmcp_jwk_private_write(fmcp_json_writer *w, const fmcp_jwk_priv
     fmcp_jw_object_end(w);
 }
 
+/* Appends s, or base64url of n bytes at b, to buf at *o (room fixed by the caller). */
+static void fmcp__jk_tp(char *buf, size_t cap, size_t *o, const char *s, const uint8_t *b, size_t n)
+{
+    size_t m = 0;
+    if (s) { memcpy(buf + *o, s, strlen(s)); *o += strlen(s); return; }
+    if (fmcp_b64_encode(FMCP_B64_URL, b, n, buf + *o, cap - *o, &m) == FMCP_OK) *o += m;
+}
+
 FASTMCP_API fmcp_result fmcp_jwk_thumbprint(const fmcp_jwk_public_key *k, char out[FMCP_JWK_THUMBPRINT_LEN + 1])
 {
-    fmcp_json_writer w;
-    char *text = NULL;
-    size_t n = 0, m = 0;
+    char buf[256];
+    size_t o = 0, m = 0, sz;
     uint8_t h[FMCP_SHA256_SIZE];
-    fmcp_result r;
     if (!k || !out) return FMCP_ERR_INVALID_ARG;
     if (k->kty == FMCP_JWK_RSA) return fmcp_rsa_jwk_thumbprint(&k->rsa, out);
     /* the required members in lexicographic order, no whitespace (RFC 7638 3.2) */
-    fmcp_jw_init(&w, NULL);
-    fmcp_jw_object_begin(&w);
-    if (k->kty == FMCP_JWK_EC && fmcp_ec_public_check(&k->ec) == FMCP_OK) {
-        size_t sz = fmcp_ec_size(k->ec.curve);
-        fmcp_jw_key(&w, "crv"); fmcp_jw_str(&w, fmcp__jk_crv_name(k->ec.curve));
-        fmcp_jw_key(&w, "kty"); fmcp_jw_str(&w, "EC");
-        fmcp__jk_jw_b64(&w, "x", k->ec.x, sz);
-        fmcp__jk_jw_b64(&w, "y", k->ec.y, sz);
+    if (k->kty == FMCP_JWK_EC) {
+        if (fmcp_ec_public_check(&k->ec) != FMCP_OK) return FMCP_ERR_INVALID_ARG;
+        sz = fmcp_ec_size(k->ec.curve);
+        fmcp__jk_tp(buf, sizeof buf, &o, "{\"crv\":\"", NULL, 0);
+        fmcp__jk_tp(buf, sizeof buf, &o, fmcp__jk_crv_name(k->ec.curve), NULL, 0);
+        fmcp__jk_tp(buf, sizeof buf, &o, "\",\"kty\":\"EC\",\"x\":\"", NULL, 0);
+        fmcp__jk_tp(buf, sizeof buf, &o, NULL, k->ec.x, sz);
+        fmcp__jk_tp(buf, sizeof buf, &o, "\",\"y\":\"", NULL, 0);
+        fmcp__jk_tp(buf, sizeof buf, &o, NULL, k->ec.y, sz);
     } else if (k->kty == FMCP_JWK_OKP) {
-        fmcp_jw_key(&w, "crv"); fmcp_jw_str(&w, "Ed25519");
-        fmcp_jw_key(&w, "kty"); fmcp_jw_str(&w, "OKP");
-        fmcp__jk_jw_b64(&w, "x", k->okp, sizeof k->okp);
+        fmcp__jk_tp(buf, sizeof buf, &o, "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"", NULL, 0);
+        fmcp__jk_tp(buf, sizeof buf, &o, NULL, k->okp, sizeof k->okp);
     } else {
-        w.err = FMCP_ERR_INVALID_ARG;
+        return FMCP_ERR_INVALID_ARG;
     }
-    fmcp_jw_object_end(&w);
-    r = fmcp_jw_finish(&w, &text, &n);
-    if (r != FMCP_OK) return r;
-    fmcp_sha256(text, n, h);
-    fmcp_jw_free_output(&w, text);
+    fmcp__jk_tp(buf, sizeof buf, &o, "\"}", NULL, 0);
+    fmcp_sha256(buf, o, h);
     if (fmcp_b64_encode(FMCP_B64_URL, h, sizeof h, out, FMCP_JWK_THUMBPRINT_LEN + 1, &m) != FMCP_OK)
         return FMCP_ERR_CRYPTO;
     out[FMCP_JWK_THUMBPRINT_LEN] = 0;

@@ -382,8 +382,8 @@ FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *d
     if (r == FMCP_OK) r = fmcp__jwt_strs_copy(v->alloc, typ, d->typ ? 1 : 0, &v->typ);
     if (r == FMCP_OK && (r = fmcp__jwt_load_keys(v, d)) != FMCP_OK && r != FMCP_ERR_NOMEM && d->problem)
         *d->problem = r == FMCP_ERR_BAD_KEY
-            ? "a key text gave no usable key: it needs a signing key (RSA of 2048 to 4096 bits, EC P-256 "
-              "or P-384, or Ed25519; alg, when present, one of the supported ones; use sig or none)"
+            ? "a key text gave no usable key: it needs a signing key - RSA of 2048 to 4096 bits (RS256, "
+              "PS256), EC P-256 (ES256) or P-384 (ES384), or Ed25519 (EdDSA) - with use sig or none"
             : "a key text is neither a PEM key nor a JWK or JWKS";
 #ifndef FASTMCP_NO_THREADS
     if (r == FMCP_OK) {
