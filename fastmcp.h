@@ -98,7 +98,7 @@
  *   rsakey  RSA keys: DER/PEM (SPKI, PKCS#1, PKCS#8), JWK/JWKS, RFC 7638 thumbprint
  *   ec      P-256/P-384: ECDSA verify and RFC 6979 sign, ECDH, keys (constant time)
  *   jwk     JOSE keys of every type (RSA, EC, Ed25519): JWK/PEM/DER, thumbprints, JWS sign/verify
- *   jwt     RS256 JWT verifier (claims policy, one verdict, key sets) and issuer
+ *   jwt     JWT verifier (RS256, PS256, ES256, ES384, EdDSA; claims policy, one verdict, key sets) and issuer
  *   http    HTTP/1.1 event loop (epoll/poll), server engine, small client
  *   tls     TLS 1.2 client/server transports for http (BearSSL, opt-in)
  *   mcp_schema tool schemas: compact parameter spec, $ref checks, bounded JSON
@@ -1189,6 +1189,9 @@ FASTMCP_API fmcp_result fmcp_rsa_verify_pss_sha256_ctx(const fmcp_rsa_public_ctx
  *       ...
  *       fmcp_jwks_free(&set);
  *   }
+ *
+ * EC and Ed25519 keys, and a key type that covers all three, are the jwk
+ * module's (it reads RSA keys through this one).
  *
  * Results shared by the readers: FMCP_ERR_PARSE for malformed DER/JSON
  * structure, FMCP_ERR_ENCODING for bad base64/base64url, FMCP_ERR_UNSUPPORTED

@@ -98,7 +98,7 @@
  *   rsakey  RSA keys: DER/PEM (SPKI, PKCS#1, PKCS#8), JWK/JWKS, RFC 7638 thumbprint
  *   ec      P-256/P-384: ECDSA verify and RFC 6979 sign, ECDH, keys (constant time)
  *   jwk     JOSE keys of every type (RSA, EC, Ed25519): JWK/PEM/DER, thumbprints, JWS sign/verify
- *   jwt     RS256 JWT verifier (claims policy, one verdict, key sets) and issuer
+ *   jwt     JWT verifier (RS256, PS256, ES256, ES384, EdDSA; claims policy, one verdict, key sets) and issuer
  *   http    HTTP/1.1 event loop (epoll/poll), server engine, small client
  *   tls     TLS 1.2 client/server transports for http (BearSSL, opt-in)
  *   mcp_schema tool schemas: compact parameter spec, $ref checks, bounded JSON
