@@ -714,6 +714,22 @@ static void test_alloc_sweeps(void)
         T_ALLOC_SWEEP(t_rc = fmcp_jwt_issue_key(ks[i], &d, &t_alloc, &tok, &n);
                       if (t_rc == 0) fmcp_jwt_token_free(&t_alloc, tok, n));
     }
+    for (i = 0; i < 4; i++) {
+        T_ALLOC_SWEEP({
+            fmcp_json_writer w;
+            fmcp_jwk_public_key p;
+            char *out = NULL;
+            size_t n = 0;
+            fmcp_jwk_public_of(ks[i], &p);
+            fmcp_jw_init(&w, &t_alloc);
+            fmcp_jw_array_begin(&w);
+            fmcp_jwk_public_write(&w, &p, "kid", "alg", "sig");
+            fmcp_jwk_private_write(&w, ks[i], NULL, NULL, NULL);
+            fmcp_jw_array_end(&w);
+            t_rc = fmcp_jw_finish(&w, &out, &n);
+            if (t_rc == 0) fmcp_jw_free_output(&w, out);
+        });
+    }
     T_ALLOC_SWEEP({
         fmcp_jwt_keyset *set = NULL;
         t_rc = fmcp_jwt_keyset_create(&t_alloc, &set);
