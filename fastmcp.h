@@ -46,12 +46,15 @@
  *                            tasks methods answer "method not found"
  *   FASTMCP_RSA_MAX_BITS     largest RSA modulus: 2048, 3072 or 4096 (default);
  *                            sizes bignums and key structs (stack and heap)
+ *   FASTMCP_JWS_RS256_ONLY   JWT/JWK verify and sign RS256 only (RSA keys): the
+ *                            PS256, EC and Ed25519 code is not linked
  *   FASTMCP_WITH_BEARSSL     HTTPS through BearSSL (link -lbearssl); else TLS
  *                            calls fail with FMCP_ERR_UNSUPPORTED
  *
  *   bare metal (e.g. Cortex-M with newlib-nano): -DFASTMCP_NO_THREADS
  *     -DFASTMCP_NO_SOCKETS -DFASTMCP_NO_FILESYSTEM -DFASTMCP_NO_PROCESS
  *     -DFASTMCP_NO_OS_DEFAULTS -DFASTMCP_RSA_MAX_BITS=2048 -DFASTMCP_NO_TASKS
+ *     -DFASTMCP_JWS_RS256_ONLY
  *     with -Os, FASTMCP_MALLOC/REALLOC/FREE if there is no malloc, and
  *     fmcp_set_hooks() for entropy and clocks; serve MCP with
  *     fmcp_stream_serve over your UART callbacks (small read_size/write_size).
@@ -1619,6 +1622,13 @@ FASTMCP_API fmcp_result fmcp_ecdh(const fmcp_ec_private_key *key, const fmcp_ec_
  *   when cap is short (FMCP_JWS_MAX_SIG always fits), FMCP_ERR_RANDOM when
  *   randomness fails (RSA blinding and PSS salt, ECDSA hedging).
  *
+ * FASTMCP_JWS_RS256_ONLY (small targets, the bare-metal set): RS256 with
+ *   RSA keys is all there is, as before PS256, ES256, ES384 and EdDSA existed. EC and
+ *   Ed25519 keys are refused (kty/crv/OIDs as FMCP_ERR_UNSUPPORTED, writers
+ *   as for an invalid key), no key fits another algorithm, and the ec,
+ *   ed25519, SHA-384 and RSA-PSS code is not referenced, so the linker drops
+ *   it.
+ *
  * fmcp_jws_verify(key, alg, input, len, sig, sig_len)
  *   FMCP_OK for a valid signature; FMCP_ERR_BAD_KEY when the key does not fit
  *   alg or is invalid; FMCP_ERR_BAD_SIGNATURE otherwise (also for a
@@ -1647,6 +1657,12 @@ typedef enum fmcp_jwk_kty {
 } fmcp_jwk_kty;
 
 #define FMCP_JWS_MAX_SIG FMCP_RSA_MAX_BYTES
+
+#ifdef FASTMCP_JWS_RS256_ONLY
+#define FMCP__JWS_ALL 0
+#else
+#define FMCP__JWS_ALL 1
+#endif
 
 typedef struct fmcp_jwk_public_key {
     fmcp_jwk_kty kty;
@@ -12672,6 +12688,7 @@ FASTMCP_API fmcp_jws_alg fmcp_jws_alg_from_name(const char *name, size_t len)
 {
     int i;
     if (!name) return FMCP_JWS_NONE;
+    if (!FMCP__JWS_ALL) return len == 5 && memcmp(name, "RS256", 5) == 0 ? FMCP_JWS_RS256 : FMCP_JWS_NONE;
     for (i = 1; i < 7; i++)
         if (strlen(fmcp__jws_names[i]) == len && memcmp(name, fmcp__jws_names[i], len) == 0) return (fmcp_jws_alg)i;
     return FMCP_JWS_NONE;
@@ -12686,6 +12703,7 @@ FASTMCP_API const char *fmcp_jws_alg_name(fmcp_jws_alg alg)
 static int fmcp__jk_fits(fmcp_jwk_kty kty, fmcp_ec_curve curve, fmcp_jws_alg bound, fmcp_jws_alg alg)
 {
     if (bound != FMCP_JWS_NONE && bound != alg) return 0;
+    if (!FMCP__JWS_ALL && (kty != FMCP_JWK_RSA || alg != FMCP_JWS_RS256)) return 0;
     switch (alg) {
     case FMCP_JWS_RS256: case FMCP_JWS_PS256: return kty == FMCP_JWK_RSA;
     case FMCP_JWS_ES256: return kty == FMCP_JWK_EC && curve == FMCP_EC_P256;
@@ -12744,6 +12762,7 @@ static fmcp_result fmcp__jk_kty(const fmcp_json *jwk, fmcp_jwk_kty *kty, fmcp_ec
     crv = fmcp__jk_member(jwk, "crv", &cn);
     *curve = FMCP_EC_NONE;
     if (fmcp__jk_is(s, n, "RSA")) { *kty = FMCP_JWK_RSA; return FMCP_OK; }
+    if (!FMCP__JWS_ALL) return FMCP_ERR_UNSUPPORTED;
     if (fmcp__jk_is(s, n, "EC")) {
         *kty = FMCP_JWK_EC;
         if (!crv) return FMCP_ERR_PARSE;
@@ -12778,10 +12797,11 @@ static fmcp_result fmcp__jk_pub_json(const fmcp_json *jwk, fmcp_jwk_public_key *
     size_t sz;
     fmcp_result r = fmcp__jk_kty(jwk, &out->kty, &curve);
     if (r != FMCP_OK) return r;
-    sz = fmcp_ec_size(curve);
     if (out->kty == FMCP_JWK_RSA) r = fmcp_rsa_public_from_jwk(jwk, &out->rsa);
+    else if (!FMCP__JWS_ALL) r = FMCP_ERR_UNSUPPORTED;
     else if (out->kty == FMCP_JWK_OKP) r = fmcp__jk_b64(jwk, "x", out->okp, sizeof out->okp);
     else {
+        sz = fmcp_ec_size(curve);
         r = fmcp__jk_b64(jwk, "x", x, sz);
         if (r == FMCP_OK) r = fmcp__jk_b64(jwk, "y", y, sz);
         if (r == FMCP_OK) r = fmcp_ec_public_from_xy(&out->ec, curve, x, sz, y, sz);
@@ -12796,7 +12816,17 @@ FASTMCP_API fmcp_result fmcp_jwk_public_from_json(const fmcp_json *jwk, fmcp_jwk
     if (!out) return FMCP_ERR_INVALID_ARG;
     memset(out, 0, sizeof *out);
     if (!jwk) return FMCP_ERR_INVALID_ARG;
-    r = fmcp__jk_pub_json(jwk, out);
+    if (!FMCP__JWS_ALL) { /* RSA only: rsakey reads it; an alg must be RS256 */
+        size_t n = 0;
+        const fmcp_json *alg = fmcp_json_get(jwk, "alg");
+        out->kty = FMCP_JWK_RSA;
+        out->alg = alg ? FMCP_JWS_RS256 : FMCP_JWS_NONE;
+        const char *s = fmcp_json_str(alg, &n);
+        r = alg && (!s || n != 5 || memcmp(s, "RS256", 5) != 0) ? FMCP_ERR_UNSUPPORTED
+                                                                : fmcp_rsa_public_from_jwk(jwk, &out->rsa);
+    } else {
+        r = fmcp__jk_pub_json(jwk, out);
+    }
     if (r != FMCP_OK) memset(out, 0, sizeof *out);
     return r;
 }
@@ -12812,8 +12842,9 @@ static fmcp_result fmcp__jk_priv_json(const fmcp_json *jwk, fmcp_jwk_private_key
     out->kty = pub.kty;
     out->alg = pub.alg;
     curve = pub.ec.curve;
-    sz = fmcp_ec_size(curve);
     if (pub.kty == FMCP_JWK_RSA) return fmcp_rsa_private_from_jwk(jwk, &out->rsa);
+    if (!FMCP__JWS_ALL) return FMCP_ERR_UNSUPPORTED;
+    sz = fmcp_ec_size(curve);
     if (pub.kty == FMCP_JWK_OKP) {
         r = fmcp__jk_b64(jwk, "d", out->okp_seed, sizeof out->okp_seed);
         if (r == FMCP_OK) r = fmcp_ed25519_public_key(out->okp, out->okp_seed);
@@ -12856,6 +12887,7 @@ static fmcp_result fmcp__jk_algid(fmcp__der *d, fmcp_jwk_kty *kty, fmcp_ec_curve
     if (r != FMCP_OK) return r;
     *curve = FMCP_EC_NONE;
     if (fmcp__jk_oid_is(&oid, fmcp__rsa_oid, sizeof fmcp__rsa_oid)) { *kty = FMCP_JWK_RSA; return FMCP_OK; }
+    if (!FMCP__JWS_ALL) return FMCP_ERR_UNSUPPORTED;
     if (fmcp__jk_oid_is(&oid, fmcp__jk_oid_ed, sizeof fmcp__jk_oid_ed)) {
         *kty = FMCP_JWK_OKP;
         return a.n == 0 ? FMCP_OK : FMCP_ERR_PARSE;
@@ -12890,6 +12922,7 @@ static fmcp_result fmcp__jk_spki(const uint8_t *der, size_t len, fmcp_jwk_public
     if (r == FMCP_OK) r = fmcp__jk_algid(&s, &out->kty, &curve);
     if (r != FMCP_OK) return r;
     if (out->kty == FMCP_JWK_RSA) return fmcp_rsa_public_from_der(der, len, &out->rsa);
+    if (!FMCP__JWS_ALL) return FMCP_ERR_UNSUPPORTED;
     r = fmcp__jk_bits(&s, 0x03, &bits);
     if (r == FMCP_OK && s.n != 0) r = FMCP_ERR_PARSE;
     if (r != FMCP_OK) return r;
@@ -12909,6 +12942,7 @@ static fmcp_result fmcp__jk_sec1(const uint8_t *der, size_t len, fmcp_ec_curve h
     fmcp_ec_curve curve = hint;
     int has_pub = 0;
     fmcp_result r = fmcp__der_outer(der, len, &s);
+    if (!FMCP__JWS_ALL) return FMCP_ERR_UNSUPPORTED;
     if (r == FMCP_OK) r = fmcp__der_uint(&s, &v, 1, &vl);
     if (r == FMCP_OK && (vl != 1 || v != 1)) r = FMCP_ERR_PARSE;
     if (r == FMCP_OK) r = fmcp__der_take(&s, 0x04, &d);
@@ -12962,6 +12996,7 @@ static fmcp_result fmcp__jk_pkcs8(const uint8_t *der, size_t len, fmcp_jwk_priva
     if (r == FMCP_OK) r = fmcp__jk_algid(&s, &out->kty, &curve);
     if (r != FMCP_OK) return r;
     if (out->kty == FMCP_JWK_RSA) return fmcp_rsa_private_from_der(der, len, &out->rsa);
+    if (!FMCP__JWS_ALL) return FMCP_ERR_UNSUPPORTED;
     r = fmcp__der_take(&s, 0x04, &oct);
     if (r == FMCP_OK && fmcp__der_peek(&s) == 0xa0) r = fmcp__der_take(&s, 0xa0, &attrs);
     if (r == FMCP_OK && v == 1 && fmcp__der_peek(&s) == 0x81) { r = fmcp__jk_bits(&s, 0x81, &pub); has_pub = 1; }
@@ -13092,6 +13127,12 @@ FASTMCP_API fmcp_result fmcp_jwk_private_from_pem(const char *pem, size_t len, f
     if (!out) return FMCP_ERR_INVALID_ARG;
     memset(out, 0, sizeof *out);
     if (!pem) return FMCP_ERR_INVALID_ARG;
+    if (!FMCP__JWS_ALL) {
+        out->kty = FMCP_JWK_RSA;
+        r = fmcp_rsa_private_from_pem(pem, len, &out->rsa);
+        if (r != FMCP_OK) fmcp_wipe(out, sizeof *out);
+        return r;
+    }
     memset(&unused, 0, sizeof unused);
     r = fmcp__jk_pem_scan(pem, len, 1, &unused, out, &is_priv);
     if (r != FMCP_OK) fmcp_wipe(out, sizeof *out);
@@ -13106,6 +13147,12 @@ FASTMCP_API fmcp_result fmcp_jwk_public_from_pem(const char *pem, size_t len, fm
     if (!out) return FMCP_ERR_INVALID_ARG;
     memset(out, 0, sizeof *out);
     if (!pem) return FMCP_ERR_INVALID_ARG;
+    if (!FMCP__JWS_ALL) { /* RSA only: rsakey's reader is all there is to it */
+        out->kty = FMCP_JWK_RSA;
+        r = fmcp_rsa_public_from_pem(pem, len, &out->rsa);
+        if (r != FMCP_OK) memset(out, 0, sizeof *out);
+        return r;
+    }
     memset(&priv, 0, sizeof priv);
     r = fmcp__jk_pem_scan(pem, len, 0, out, &priv, &is_priv);
     if (r == FMCP_OK && is_priv) r = fmcp_jwk_public_of(&priv, out);
@@ -13150,6 +13197,7 @@ FASTMCP_API fmcp_result fmcp_jwk_public_to_pem(const fmcp_jwk_public_key *k, cha
     size_t an, bn = 1, at = 0, dl = 0;
     if (!len || !k) return FMCP_ERR_INVALID_ARG;
     if (k->kty == FMCP_JWK_RSA) return fmcp_rsa_public_to_pem(&k->rsa, FMCP_RSAKEY_SPKI, out, cap, len);
+    if (!FMCP__JWS_ALL) return FMCP_ERR_INVALID_ARG;
     bits[0] = 0;
     if (k->kty == FMCP_JWK_EC) {
         size_t sl = 0;
@@ -13177,6 +13225,7 @@ FASTMCP_API fmcp_result fmcp_jwk_private_to_pem(const fmcp_jwk_private_key *k, c
     fmcp_result r;
     if (!len || !k) return FMCP_ERR_INVALID_ARG;
     if (k->kty == FMCP_JWK_RSA) return fmcp_rsa_private_to_pem(&k->rsa, FMCP_RSAKEY_PKCS8, out, cap, len);
+    if (!FMCP__JWS_ALL) return FMCP_ERR_INVALID_ARG;
     if (k->kty == FMCP_JWK_EC) {
         uint8_t bits[1 + FMCP_EC_MAX_SEC1];
         size_t sl = 0, bn = 0, sz = fmcp_ec_size(k->ec.pub.curve);
@@ -13231,8 +13280,10 @@ static const char *fmcp__jk_crv_name(fmcp_ec_curve c)
 static int fmcp__jk_jw_pub(fmcp_json_writer *w, const fmcp_jwk_public_key *k, const char *kid, const char *alg,
                            const char *use)
 {
-    size_t sz = fmcp_ec_size(k->ec.curve);
+    size_t sz;
+    if (!FMCP__JWS_ALL) return 0;
     if (k->kty == FMCP_JWK_EC ? fmcp_ec_public_check(&k->ec) != FMCP_OK : k->kty != FMCP_JWK_OKP) return 0;
+    sz = fmcp_ec_size(k->ec.curve);
     fmcp_jw_key(w, "kty");
     fmcp_jw_str(w, k->kty == FMCP_JWK_EC ? "EC" : "OKP");
     if (kid) { fmcp_jw_key(w, "kid"); fmcp_jw_str(w, kid); }
@@ -13266,6 +13317,7 @@ FASTMCP_API void fmcp_jwk_private_write(fmcp_json_writer *w, const fmcp_jwk_priv
     fmcp_jwk_public_key pub;
     if (!w) return;
     if (k && k->kty == FMCP_JWK_RSA) { fmcp_rsa_private_write_jwk(w, &k->rsa, kid, alg, use); return; }
+    if (!FMCP__JWS_ALL) { if (w->err == FMCP_OK) w->err = FMCP_ERR_INVALID_ARG; return; }
     fmcp_jw_object_begin(w);
     if (!k || fmcp_jwk_public_of(k, &pub) != FMCP_OK || !fmcp__jk_jw_pub(w, &pub, kid, alg, use)) {
         if (w->err == FMCP_OK) w->err = FMCP_ERR_INVALID_ARG;
@@ -13292,6 +13344,7 @@ FASTMCP_API fmcp_result fmcp_jwk_thumbprint(const fmcp_jwk_public_key *k, char o
     uint8_t h[FMCP_SHA256_SIZE];
     if (!k || !out) return FMCP_ERR_INVALID_ARG;
     if (k->kty == FMCP_JWK_RSA) return fmcp_rsa_jwk_thumbprint(&k->rsa, out);
+    if (!FMCP__JWS_ALL) return FMCP_ERR_INVALID_ARG;
     /* the required members in lexicographic order, no whitespace (RFC 7638 3.2) */
     if (k->kty == FMCP_JWK_EC) {
         if (fmcp_ec_public_check(&k->ec) != FMCP_OK) return FMCP_ERR_INVALID_ARG;
@@ -13340,10 +13393,12 @@ FASTMCP_API fmcp_result fmcp_jwk_generate(fmcp_jws_alg alg, unsigned rsa_bits, f
         r = fmcp_rsa_generate(rsa_bits ? rsa_bits : 2048, &out->rsa);
         break;
     case FMCP_JWS_ES256: case FMCP_JWS_ES384:
+        if (!FMCP__JWS_ALL) { r = FMCP_ERR_UNSUPPORTED; break; }
         out->kty = FMCP_JWK_EC;
         r = fmcp_ec_keygen(alg == FMCP_JWS_ES256 ? FMCP_EC_P256 : FMCP_EC_P384, &out->ec);
         break;
     case FMCP_JWS_EDDSA: case FMCP_JWS_ED25519:
+        if (!FMCP__JWS_ALL) { r = FMCP_ERR_UNSUPPORTED; break; }
         out->kty = FMCP_JWK_OKP;
         r = fmcp_random_bytes(out->okp_seed, sizeof out->okp_seed);
         if (r == FMCP_OK) r = fmcp_ed25519_public_key(out->okp, out->okp_seed);
@@ -13376,6 +13431,13 @@ FASTMCP_API fmcp_result fmcp_jws_sign(const fmcp_jwk_private_key *k, fmcp_jws_al
     *sig_len = 0;
     if (!k || !sig || (!input && len)) return FMCP_ERR_INVALID_ARG;
     if (!fmcp__jk_fits(k->kty, k->ec.pub.curve, k->alg, alg)) return FMCP_ERR_BAD_KEY;
+    if (k->kty == FMCP_JWK_RSA) {
+        uint8_t h256[FMCP_SHA256_SIZE];
+        fmcp_sha256(input ? input : "", len, h256);
+        return alg == FMCP_JWS_PS256 ? fmcp_rsa_sign_pss_sha256(&k->rsa, h256, sig, cap, sig_len)
+                                     : fmcp_rsa_sign_sha256(&k->rsa, h256, sig, cap, sig_len);
+    }
+    if (!FMCP__JWS_ALL) return FMCP_ERR_BAD_KEY;
     if (k->kty == FMCP_JWK_OKP) {
         if (cap < FMCP_ED25519_SIGNATURE_SIZE) return FMCP_ERR_BUFFER_TOO_SMALL;
         /* pk NULL: derived from the seed, so a hand-filled struct with a
@@ -13385,11 +13447,6 @@ FASTMCP_API fmcp_result fmcp_jws_sign(const fmcp_jwk_private_key *k, fmcp_jws_al
         return r;
     }
     hn = fmcp__jk_digest(alg, input ? input : "", len, h);
-    if (k->kty == FMCP_JWK_RSA) {
-        r = alg == FMCP_JWS_PS256 ? fmcp_rsa_sign_pss_sha256(&k->rsa, h, sig, cap, sig_len)
-                                  : fmcp_rsa_sign_sha256(&k->rsa, h, sig, cap, sig_len);
-        return r;
-    }
     sz = fmcp_ec_size(k->ec.pub.curve);
     if (cap < 2 * sz) return FMCP_ERR_BUFFER_TOO_SMALL;
     r = fmcp_ecdsa_sign_hedged(&k->ec, h, hn, sig);
@@ -13404,14 +13461,17 @@ FASTMCP_API fmcp_result fmcp_jws_verify(const fmcp_jwk_public_key *k, fmcp_jws_a
     size_t hn;
     if (!k || (!input && len) || (!sig && sig_len)) return FMCP_ERR_INVALID_ARG;
     if (!fmcp_jwk_alg_fits(k, alg)) return FMCP_ERR_BAD_KEY;
+    if (k->kty == FMCP_JWK_RSA) {
+        fmcp_sha256(input ? input : "", len, h);
+        return alg == FMCP_JWS_PS256 ? fmcp_rsa_verify_pss_sha256(&k->rsa, 0, h, sig, sig_len)
+                                     : fmcp_rsa_verify_sha256(&k->rsa, 0, h, sig, sig_len);
+    }
+    if (!FMCP__JWS_ALL) return FMCP_ERR_BAD_KEY;
     if (k->kty == FMCP_JWK_OKP) {
         if (sig_len != FMCP_ED25519_SIGNATURE_SIZE) return FMCP_ERR_BAD_SIGNATURE;
         return fmcp_ed25519_verify(sig, input, len, k->okp);
     }
     hn = fmcp__jk_digest(alg, input ? input : "", len, h);
-    if (k->kty == FMCP_JWK_RSA)
-        return alg == FMCP_JWS_PS256 ? fmcp_rsa_verify_pss_sha256(&k->rsa, 0, h, sig, sig_len)
-                                     : fmcp_rsa_verify_sha256(&k->rsa, 0, h, sig, sig_len);
     /* raw r||s of exactly 2 * size bytes: a DER signature never gets here */
     if (sig_len != 2 * fmcp_ec_size(k->ec.curve)) return FMCP_ERR_BAD_SIGNATURE;
     return fmcp_ecdsa_verify(&k->ec, h, hn, sig, sig_len);
@@ -13497,6 +13557,9 @@ FASTMCP_API fmcp_result fmcp_jwt_keyset_add_public(fmcp_jwt_keyset *ks, const fm
     memset(&ctx, 0, sizeof ctx);
     if (key->kty == FMCP_JWK_RSA) {
         if (fmcp_rsa_public_prepare(&ctx, &key->rsa, 0) != FMCP_OK) return FMCP_ERR_BAD_KEY;
+        if (!FMCP__JWS_ALL && key->alg != FMCP_JWS_NONE && key->alg != FMCP_JWS_RS256) return FMCP_ERR_BAD_KEY;
+    } else if (!FMCP__JWS_ALL) {
+        return FMCP_ERR_BAD_KEY;
     } else if (key->kty == FMCP_JWK_EC) {
         if (fmcp_ec_public_check(&key->ec) != FMCP_OK) return FMCP_ERR_BAD_KEY;
     } else if (key->kty != FMCP_JWK_OKP) {
@@ -13722,6 +13785,7 @@ FASTMCP_API void fmcp_jwt_verifier_free(fmcp_jwt_verifier *v)
 static fmcp_result fmcp__jwt_check_desc(const fmcp_jwt_verifier_desc *d, const char **why)
 {
     size_t i;
+    fmcp_jws_alg a;
     *why = "leeway_seconds is over one day (86400), or a list has a count but no items";
     if (d->leeway_seconds > FMCP_JWT_MAX_LEEWAY) return FMCP_ERR_INVALID_ARG;
     if (d->key_count && !d->keys) return FMCP_ERR_INVALID_ARG;
@@ -13731,8 +13795,10 @@ static fmcp_result fmcp__jwt_check_desc(const fmcp_jwt_verifier_desc *d, const c
         if (!d->algorithms[i]) return FMCP_ERR_INVALID_ARG;
         *why = "an algorithm is not supported: name only RS256, PS256, ES256, ES384, EdDSA or Ed25519 "
                "(none and HS* are never allowed)";
-        if (fmcp_jws_alg_from_name(d->algorithms[i], strlen(d->algorithms[i])) == FMCP_JWS_NONE)
-            return FMCP_ERR_UNSUPPORTED;
+        a = fmcp_jws_alg_from_name(d->algorithms[i], strlen(d->algorithms[i]));
+        if (a == FMCP_JWS_NONE) return FMCP_ERR_UNSUPPORTED;
+        *why = "this build has FASTMCP_JWS_RS256_ONLY: only RS256 can be allowed";
+        if (!FMCP__JWS_ALL && a != FMCP_JWS_RS256) return FMCP_ERR_UNSUPPORTED;
     }
     *why = "a key text is NULL";
     for (i = 0; i < d->key_count; i++)
@@ -13782,8 +13848,9 @@ FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *d
     v->exp_optional = d->exp_optional != 0;
     v->plain_jws = d->plain_jws != 0;
     v->algs = d->algorithm_count ? 0u : 1u << FMCP_JWS_RS256;
-    for (i = 0; i < d->algorithm_count; i++)
+    for (i = 0; FMCP__JWS_ALL && i < d->algorithm_count; i++)
         v->algs |= 1u << fmcp_jws_alg_from_name(d->algorithms[i], strlen(d->algorithms[i]));
+    if (!FMCP__JWS_ALL) v->algs = 1u << FMCP_JWS_RS256; /* check_desc allowed nothing else */
     v->max_size = d->max_token_size ? d->max_token_size : FMCP_JWT_DEFAULT_MAX_SIZE;
     typ[0] = d->typ;
     r = fmcp__jwt_strs_copy(v->alloc, d->issuers, d->issuer_count, &v->issuers);
@@ -13950,7 +14017,8 @@ static const fmcp__jwt_key *fmcp__jwt_pick(const fmcp_jwt_keyset *ks, const fmcp
     if (!ks || !ks->count) return NULL;
     for (i = 0; i < ks->count; i++) {
         const fmcp__jwt_key *k = &ks->keys[i];
-        if (!fmcp_jwk_alg_fits(&k->pub, h->alg)) continue;
+        /* (RS256-only builds hold RSA keys bound to RS256 or nothing: all fit) */
+        if (FMCP__JWS_ALL && !fmcp_jwk_alg_fits(&k->pub, h->alg)) continue;
         if (h->has_kid && k->has_kid && strcmp(k->kid, h->kid) == 0) return k;
         fit++;
         only = k;
@@ -13964,7 +14032,7 @@ static const fmcp__jwt_key *fmcp__jwt_pick(const fmcp_jwt_keyset *ks, const fmcp
 static size_t fmcp__jwt_sig_len(const fmcp__jwt_key *k)
 {
     if (k->pub.kty == FMCP_JWK_RSA) return k->pub.rsa.n_len;
-    if (k->pub.kty == FMCP_JWK_EC) return 2 * fmcp_ec_size(k->pub.ec.curve);
+    if (FMCP__JWS_ALL && k->pub.kty == FMCP_JWK_EC) return 2 * fmcp_ec_size(k->pub.ec.curve);
     return FMCP_ED25519_SIGNATURE_SIZE;
 }
 
@@ -13979,10 +14047,10 @@ static fmcp_jwt_error fmcp__jwt_signature(const fmcp__jwt_key *k, const fmcp__jw
     /* the signing input is header.payload, contiguous in the token */
     if (k->pub.kty == FMCP_JWK_RSA) {
         fmcp_sha256(p->seg[0], in, h);
-        r = hd->alg == FMCP_JWS_PS256 ? fmcp_rsa_verify_pss_sha256_ctx(&k->ctx, h, sig, n)
-                                      : fmcp_rsa_verify_sha256_ctx(&k->ctx, h, sig, n);
+        r = FMCP__JWS_ALL && hd->alg == FMCP_JWS_PS256 ? fmcp_rsa_verify_pss_sha256_ctx(&k->ctx, h, sig, n)
+                                                       : fmcp_rsa_verify_sha256_ctx(&k->ctx, h, sig, n);
     } else {
-        r = fmcp_jws_verify(&k->pub, hd->alg, p->seg[0], in, sig, n);
+        r = FMCP__JWS_ALL ? fmcp_jws_verify(&k->pub, hd->alg, p->seg[0], in, sig, n) : FMCP_ERR_BAD_KEY;
     }
     if (r != FMCP_OK) {
         *why = "signature invalid";
@@ -14372,7 +14440,7 @@ static size_t fmcp__jwt_issue_sig_len(const fmcp_jwk_private_key *key, fmcp_jws_
         size_t k = key->rsa.pub.n_len;
         return k < FMCP_RSA_MIN_BITS / 8 || k > FMCP_RSA_MAX_BYTES ? 0 : k;
     }
-    if (key->kty == FMCP_JWK_EC) return 2 * fmcp_ec_size(key->ec.pub.curve);
+    if (FMCP__JWS_ALL && key->kty == FMCP_JWK_EC) return 2 * fmcp_ec_size(key->ec.pub.curve);
     return FMCP_ED25519_SIGNATURE_SIZE;
 }
 

@@ -46,12 +46,15 @@
  *                            tasks methods answer "method not found"
  *   FASTMCP_RSA_MAX_BITS     largest RSA modulus: 2048, 3072 or 4096 (default);
  *                            sizes bignums and key structs (stack and heap)
+ *   FASTMCP_JWS_RS256_ONLY   JWT/JWK verify and sign RS256 only (RSA keys): the
+ *                            PS256, EC and Ed25519 code is not linked
  *   FASTMCP_WITH_BEARSSL     HTTPS through BearSSL (link -lbearssl); else TLS
  *                            calls fail with FMCP_ERR_UNSUPPORTED
  *
  *   bare metal (e.g. Cortex-M with newlib-nano): -DFASTMCP_NO_THREADS
  *     -DFASTMCP_NO_SOCKETS -DFASTMCP_NO_FILESYSTEM -DFASTMCP_NO_PROCESS
  *     -DFASTMCP_NO_OS_DEFAULTS -DFASTMCP_RSA_MAX_BITS=2048 -DFASTMCP_NO_TASKS
+ *     -DFASTMCP_JWS_RS256_ONLY
  *     with -Os, FASTMCP_MALLOC/REALLOC/FREE if there is no malloc, and
  *     fmcp_set_hooks() for entropy and clocks; serve MCP with
  *     fmcp_stream_serve over your UART callbacks (small read_size/write_size).

@@ -30,6 +30,7 @@ FASTMCP_API fmcp_jws_alg fmcp_jws_alg_from_name(const char *name, size_t len)
 {
     int i;
     if (!name) return FMCP_JWS_NONE;
+    if (!FMCP__JWS_ALL) return len == 5 && memcmp(name, "RS256", 5) == 0 ? FMCP_JWS_RS256 : FMCP_JWS_NONE;
     for (i = 1; i < 7; i++)
         if (strlen(fmcp__jws_names[i]) == len && memcmp(name, fmcp__jws_names[i], len) == 0) return (fmcp_jws_alg)i;
     return FMCP_JWS_NONE;
@@ -44,6 +45,7 @@ FASTMCP_API const char *fmcp_jws_alg_name(fmcp_jws_alg alg)
 static int fmcp__jk_fits(fmcp_jwk_kty kty, fmcp_ec_curve curve, fmcp_jws_alg bound, fmcp_jws_alg alg)
 {
     if (bound != FMCP_JWS_NONE && bound != alg) return 0;
+    if (!FMCP__JWS_ALL && (kty != FMCP_JWK_RSA || alg != FMCP_JWS_RS256)) return 0;
     switch (alg) {
     case FMCP_JWS_RS256: case FMCP_JWS_PS256: return kty == FMCP_JWK_RSA;
     case FMCP_JWS_ES256: return kty == FMCP_JWK_EC && curve == FMCP_EC_P256;
@@ -102,6 +104,7 @@ static fmcp_result fmcp__jk_kty(const fmcp_json *jwk, fmcp_jwk_kty *kty, fmcp_ec
     crv = fmcp__jk_member(jwk, "crv", &cn);
     *curve = FMCP_EC_NONE;
     if (fmcp__jk_is(s, n, "RSA")) { *kty = FMCP_JWK_RSA; return FMCP_OK; }
+    if (!FMCP__JWS_ALL) return FMCP_ERR_UNSUPPORTED;
     if (fmcp__jk_is(s, n, "EC")) {
         *kty = FMCP_JWK_EC;
         if (!crv) return FMCP_ERR_PARSE;
@@ -136,10 +139,11 @@ static fmcp_result fmcp__jk_pub_json(const fmcp_json *jwk, fmcp_jwk_public_key *
     size_t sz;
     fmcp_result r = fmcp__jk_kty(jwk, &out->kty, &curve);
     if (r != FMCP_OK) return r;
-    sz = fmcp_ec_size(curve);
     if (out->kty == FMCP_JWK_RSA) r = fmcp_rsa_public_from_jwk(jwk, &out->rsa);
+    else if (!FMCP__JWS_ALL) r = FMCP_ERR_UNSUPPORTED;
     else if (out->kty == FMCP_JWK_OKP) r = fmcp__jk_b64(jwk, "x", out->okp, sizeof out->okp);
     else {
+        sz = fmcp_ec_size(curve);
         r = fmcp__jk_b64(jwk, "x", x, sz);
         if (r == FMCP_OK) r = fmcp__jk_b64(jwk, "y", y, sz);
         if (r == FMCP_OK) r = fmcp_ec_public_from_xy(&out->ec, curve, x, sz, y, sz);
@@ -154,7 +158,17 @@ FASTMCP_API fmcp_result fmcp_jwk_public_from_json(const fmcp_json *jwk, fmcp_jwk
     if (!out) return FMCP_ERR_INVALID_ARG;
     memset(out, 0, sizeof *out);
     if (!jwk) return FMCP_ERR_INVALID_ARG;
-    r = fmcp__jk_pub_json(jwk, out);
+    if (!FMCP__JWS_ALL) { /* RSA only: rsakey reads it; an alg must be RS256 */
+        size_t n = 0;
+        const fmcp_json *alg = fmcp_json_get(jwk, "alg");
+        out->kty = FMCP_JWK_RSA;
+        out->alg = alg ? FMCP_JWS_RS256 : FMCP_JWS_NONE;
+        const char *s = fmcp_json_str(alg, &n);
+        r = alg && (!s || n != 5 || memcmp(s, "RS256", 5) != 0) ? FMCP_ERR_UNSUPPORTED
+                                                                : fmcp_rsa_public_from_jwk(jwk, &out->rsa);
+    } else {
+        r = fmcp__jk_pub_json(jwk, out);
+    }
     if (r != FMCP_OK) memset(out, 0, sizeof *out);
     return r;
 }
@@ -170,8 +184,9 @@ static fmcp_result fmcp__jk_priv_json(const fmcp_json *jwk, fmcp_jwk_private_key
     out->kty = pub.kty;
     out->alg = pub.alg;
     curve = pub.ec.curve;
-    sz = fmcp_ec_size(curve);
     if (pub.kty == FMCP_JWK_RSA) return fmcp_rsa_private_from_jwk(jwk, &out->rsa);
+    if (!FMCP__JWS_ALL) return FMCP_ERR_UNSUPPORTED;
+    sz = fmcp_ec_size(curve);
     if (pub.kty == FMCP_JWK_OKP) {
         r = fmcp__jk_b64(jwk, "d", out->okp_seed, sizeof out->okp_seed);
         if (r == FMCP_OK) r = fmcp_ed25519_public_key(out->okp, out->okp_seed);
@@ -214,6 +229,7 @@ static fmcp_result fmcp__jk_algid(fmcp__der *d, fmcp_jwk_kty *kty, fmcp_ec_curve
     if (r != FMCP_OK) return r;
     *curve = FMCP_EC_NONE;
     if (fmcp__jk_oid_is(&oid, fmcp__rsa_oid, sizeof fmcp__rsa_oid)) { *kty = FMCP_JWK_RSA; return FMCP_OK; }
+    if (!FMCP__JWS_ALL) return FMCP_ERR_UNSUPPORTED;
     if (fmcp__jk_oid_is(&oid, fmcp__jk_oid_ed, sizeof fmcp__jk_oid_ed)) {
         *kty = FMCP_JWK_OKP;
         return a.n == 0 ? FMCP_OK : FMCP_ERR_PARSE;
@@ -248,6 +264,7 @@ static fmcp_result fmcp__jk_spki(const uint8_t *der, size_t len, fmcp_jwk_public
     if (r == FMCP_OK) r = fmcp__jk_algid(&s, &out->kty, &curve);
     if (r != FMCP_OK) return r;
     if (out->kty == FMCP_JWK_RSA) return fmcp_rsa_public_from_der(der, len, &out->rsa);
+    if (!FMCP__JWS_ALL) return FMCP_ERR_UNSUPPORTED;
     r = fmcp__jk_bits(&s, 0x03, &bits);
     if (r == FMCP_OK && s.n != 0) r = FMCP_ERR_PARSE;
     if (r != FMCP_OK) return r;
@@ -267,6 +284,7 @@ static fmcp_result fmcp__jk_sec1(const uint8_t *der, size_t len, fmcp_ec_curve h
     fmcp_ec_curve curve = hint;
     int has_pub = 0;
     fmcp_result r = fmcp__der_outer(der, len, &s);
+    if (!FMCP__JWS_ALL) return FMCP_ERR_UNSUPPORTED;
     if (r == FMCP_OK) r = fmcp__der_uint(&s, &v, 1, &vl);
     if (r == FMCP_OK && (vl != 1 || v != 1)) r = FMCP_ERR_PARSE;
     if (r == FMCP_OK) r = fmcp__der_take(&s, 0x04, &d);
@@ -320,6 +338,7 @@ static fmcp_result fmcp__jk_pkcs8(const uint8_t *der, size_t len, fmcp_jwk_priva
     if (r == FMCP_OK) r = fmcp__jk_algid(&s, &out->kty, &curve);
     if (r != FMCP_OK) return r;
     if (out->kty == FMCP_JWK_RSA) return fmcp_rsa_private_from_der(der, len, &out->rsa);
+    if (!FMCP__JWS_ALL) return FMCP_ERR_UNSUPPORTED;
     r = fmcp__der_take(&s, 0x04, &oct);
     if (r == FMCP_OK && fmcp__der_peek(&s) == 0xa0) r = fmcp__der_take(&s, 0xa0, &attrs);
     if (r == FMCP_OK && v == 1 && fmcp__der_peek(&s) == 0x81) { r = fmcp__jk_bits(&s, 0x81, &pub); has_pub = 1; }
@@ -450,6 +469,12 @@ FASTMCP_API fmcp_result fmcp_jwk_private_from_pem(const char *pem, size_t len, f
     if (!out) return FMCP_ERR_INVALID_ARG;
     memset(out, 0, sizeof *out);
     if (!pem) return FMCP_ERR_INVALID_ARG;
+    if (!FMCP__JWS_ALL) {
+        out->kty = FMCP_JWK_RSA;
+        r = fmcp_rsa_private_from_pem(pem, len, &out->rsa);
+        if (r != FMCP_OK) fmcp_wipe(out, sizeof *out);
+        return r;
+    }
     memset(&unused, 0, sizeof unused);
     r = fmcp__jk_pem_scan(pem, len, 1, &unused, out, &is_priv);
     if (r != FMCP_OK) fmcp_wipe(out, sizeof *out);
@@ -464,6 +489,12 @@ FASTMCP_API fmcp_result fmcp_jwk_public_from_pem(const char *pem, size_t len, fm
     if (!out) return FMCP_ERR_INVALID_ARG;
     memset(out, 0, sizeof *out);
     if (!pem) return FMCP_ERR_INVALID_ARG;
+    if (!FMCP__JWS_ALL) { /* RSA only: rsakey's reader is all there is to it */
+        out->kty = FMCP_JWK_RSA;
+        r = fmcp_rsa_public_from_pem(pem, len, &out->rsa);
+        if (r != FMCP_OK) memset(out, 0, sizeof *out);
+        return r;
+    }
     memset(&priv, 0, sizeof priv);
     r = fmcp__jk_pem_scan(pem, len, 0, out, &priv, &is_priv);
     if (r == FMCP_OK && is_priv) r = fmcp_jwk_public_of(&priv, out);
@@ -508,6 +539,7 @@ FASTMCP_API fmcp_result fmcp_jwk_public_to_pem(const fmcp_jwk_public_key *k, cha
     size_t an, bn = 1, at = 0, dl = 0;
     if (!len || !k) return FMCP_ERR_INVALID_ARG;
     if (k->kty == FMCP_JWK_RSA) return fmcp_rsa_public_to_pem(&k->rsa, FMCP_RSAKEY_SPKI, out, cap, len);
+    if (!FMCP__JWS_ALL) return FMCP_ERR_INVALID_ARG;
     bits[0] = 0;
     if (k->kty == FMCP_JWK_EC) {
         size_t sl = 0;
@@ -535,6 +567,7 @@ FASTMCP_API fmcp_result fmcp_jwk_private_to_pem(const fmcp_jwk_private_key *k, c
     fmcp_result r;
     if (!len || !k) return FMCP_ERR_INVALID_ARG;
     if (k->kty == FMCP_JWK_RSA) return fmcp_rsa_private_to_pem(&k->rsa, FMCP_RSAKEY_PKCS8, out, cap, len);
+    if (!FMCP__JWS_ALL) return FMCP_ERR_INVALID_ARG;
     if (k->kty == FMCP_JWK_EC) {
         uint8_t bits[1 + FMCP_EC_MAX_SEC1];
         size_t sl = 0, bn = 0, sz = fmcp_ec_size(k->ec.pub.curve);
@@ -589,8 +622,10 @@ static const char *fmcp__jk_crv_name(fmcp_ec_curve c)
 static int fmcp__jk_jw_pub(fmcp_json_writer *w, const fmcp_jwk_public_key *k, const char *kid, const char *alg,
                            const char *use)
 {
-    size_t sz = fmcp_ec_size(k->ec.curve);
+    size_t sz;
+    if (!FMCP__JWS_ALL) return 0;
     if (k->kty == FMCP_JWK_EC ? fmcp_ec_public_check(&k->ec) != FMCP_OK : k->kty != FMCP_JWK_OKP) return 0;
+    sz = fmcp_ec_size(k->ec.curve);
     fmcp_jw_key(w, "kty");
     fmcp_jw_str(w, k->kty == FMCP_JWK_EC ? "EC" : "OKP");
     if (kid) { fmcp_jw_key(w, "kid"); fmcp_jw_str(w, kid); }
@@ -624,6 +659,7 @@ FASTMCP_API void fmcp_jwk_private_write(fmcp_json_writer *w, const fmcp_jwk_priv
     fmcp_jwk_public_key pub;
     if (!w) return;
     if (k && k->kty == FMCP_JWK_RSA) { fmcp_rsa_private_write_jwk(w, &k->rsa, kid, alg, use); return; }
+    if (!FMCP__JWS_ALL) { if (w->err == FMCP_OK) w->err = FMCP_ERR_INVALID_ARG; return; }
     fmcp_jw_object_begin(w);
     if (!k || fmcp_jwk_public_of(k, &pub) != FMCP_OK || !fmcp__jk_jw_pub(w, &pub, kid, alg, use)) {
         if (w->err == FMCP_OK) w->err = FMCP_ERR_INVALID_ARG;
@@ -650,6 +686,7 @@ FASTMCP_API fmcp_result fmcp_jwk_thumbprint(const fmcp_jwk_public_key *k, char o
     uint8_t h[FMCP_SHA256_SIZE];
     if (!k || !out) return FMCP_ERR_INVALID_ARG;
     if (k->kty == FMCP_JWK_RSA) return fmcp_rsa_jwk_thumbprint(&k->rsa, out);
+    if (!FMCP__JWS_ALL) return FMCP_ERR_INVALID_ARG;
     /* the required members in lexicographic order, no whitespace (RFC 7638 3.2) */
     if (k->kty == FMCP_JWK_EC) {
         if (fmcp_ec_public_check(&k->ec) != FMCP_OK) return FMCP_ERR_INVALID_ARG;
@@ -698,10 +735,12 @@ FASTMCP_API fmcp_result fmcp_jwk_generate(fmcp_jws_alg alg, unsigned rsa_bits, f
         r = fmcp_rsa_generate(rsa_bits ? rsa_bits : 2048, &out->rsa);
         break;
     case FMCP_JWS_ES256: case FMCP_JWS_ES384:
+        if (!FMCP__JWS_ALL) { r = FMCP_ERR_UNSUPPORTED; break; }
         out->kty = FMCP_JWK_EC;
         r = fmcp_ec_keygen(alg == FMCP_JWS_ES256 ? FMCP_EC_P256 : FMCP_EC_P384, &out->ec);
         break;
     case FMCP_JWS_EDDSA: case FMCP_JWS_ED25519:
+        if (!FMCP__JWS_ALL) { r = FMCP_ERR_UNSUPPORTED; break; }
         out->kty = FMCP_JWK_OKP;
         r = fmcp_random_bytes(out->okp_seed, sizeof out->okp_seed);
         if (r == FMCP_OK) r = fmcp_ed25519_public_key(out->okp, out->okp_seed);
@@ -734,6 +773,13 @@ FASTMCP_API fmcp_result fmcp_jws_sign(const fmcp_jwk_private_key *k, fmcp_jws_al
     *sig_len = 0;
     if (!k || !sig || (!input && len)) return FMCP_ERR_INVALID_ARG;
     if (!fmcp__jk_fits(k->kty, k->ec.pub.curve, k->alg, alg)) return FMCP_ERR_BAD_KEY;
+    if (k->kty == FMCP_JWK_RSA) {
+        uint8_t h256[FMCP_SHA256_SIZE];
+        fmcp_sha256(input ? input : "", len, h256);
+        return alg == FMCP_JWS_PS256 ? fmcp_rsa_sign_pss_sha256(&k->rsa, h256, sig, cap, sig_len)
+                                     : fmcp_rsa_sign_sha256(&k->rsa, h256, sig, cap, sig_len);
+    }
+    if (!FMCP__JWS_ALL) return FMCP_ERR_BAD_KEY;
     if (k->kty == FMCP_JWK_OKP) {
         if (cap < FMCP_ED25519_SIGNATURE_SIZE) return FMCP_ERR_BUFFER_TOO_SMALL;
         /* pk NULL: derived from the seed, so a hand-filled struct with a
@@ -743,11 +789,6 @@ FASTMCP_API fmcp_result fmcp_jws_sign(const fmcp_jwk_private_key *k, fmcp_jws_al
         return r;
     }
     hn = fmcp__jk_digest(alg, input ? input : "", len, h);
-    if (k->kty == FMCP_JWK_RSA) {
-        r = alg == FMCP_JWS_PS256 ? fmcp_rsa_sign_pss_sha256(&k->rsa, h, sig, cap, sig_len)
-                                  : fmcp_rsa_sign_sha256(&k->rsa, h, sig, cap, sig_len);
-        return r;
-    }
     sz = fmcp_ec_size(k->ec.pub.curve);
     if (cap < 2 * sz) return FMCP_ERR_BUFFER_TOO_SMALL;
     r = fmcp_ecdsa_sign_hedged(&k->ec, h, hn, sig);
@@ -762,14 +803,17 @@ FASTMCP_API fmcp_result fmcp_jws_verify(const fmcp_jwk_public_key *k, fmcp_jws_a
     size_t hn;
     if (!k || (!input && len) || (!sig && sig_len)) return FMCP_ERR_INVALID_ARG;
     if (!fmcp_jwk_alg_fits(k, alg)) return FMCP_ERR_BAD_KEY;
+    if (k->kty == FMCP_JWK_RSA) {
+        fmcp_sha256(input ? input : "", len, h);
+        return alg == FMCP_JWS_PS256 ? fmcp_rsa_verify_pss_sha256(&k->rsa, 0, h, sig, sig_len)
+                                     : fmcp_rsa_verify_sha256(&k->rsa, 0, h, sig, sig_len);
+    }
+    if (!FMCP__JWS_ALL) return FMCP_ERR_BAD_KEY;
     if (k->kty == FMCP_JWK_OKP) {
         if (sig_len != FMCP_ED25519_SIGNATURE_SIZE) return FMCP_ERR_BAD_SIGNATURE;
         return fmcp_ed25519_verify(sig, input, len, k->okp);
     }
     hn = fmcp__jk_digest(alg, input ? input : "", len, h);
-    if (k->kty == FMCP_JWK_RSA)
-        return alg == FMCP_JWS_PS256 ? fmcp_rsa_verify_pss_sha256(&k->rsa, 0, h, sig, sig_len)
-                                     : fmcp_rsa_verify_sha256(&k->rsa, 0, h, sig, sig_len);
     /* raw r||s of exactly 2 * size bytes: a DER signature never gets here */
     if (sig_len != 2 * fmcp_ec_size(k->ec.curve)) return FMCP_ERR_BAD_SIGNATURE;
     return fmcp_ecdsa_verify(&k->ec, h, hn, sig, sig_len);

@@ -101,6 +101,13 @@
  *   when cap is short (FMCP_JWS_MAX_SIG always fits), FMCP_ERR_RANDOM when
  *   randomness fails (RSA blinding and PSS salt, ECDSA hedging).
  *
+ * FASTMCP_JWS_RS256_ONLY (small targets, the bare-metal set): RS256 with
+ *   RSA keys is all there is, as before PS256, ES256, ES384 and EdDSA existed. EC and
+ *   Ed25519 keys are refused (kty/crv/OIDs as FMCP_ERR_UNSUPPORTED, writers
+ *   as for an invalid key), no key fits another algorithm, and the ec,
+ *   ed25519, SHA-384 and RSA-PSS code is not referenced, so the linker drops
+ *   it.
+ *
  * fmcp_jws_verify(key, alg, input, len, sig, sig_len)
  *   FMCP_OK for a valid signature; FMCP_ERR_BAD_KEY when the key does not fit
  *   alg or is invalid; FMCP_ERR_BAD_SIGNATURE otherwise (also for a
@@ -129,6 +136,12 @@ typedef enum fmcp_jwk_kty {
 } fmcp_jwk_kty;
 
 #define FMCP_JWS_MAX_SIG FMCP_RSA_MAX_BYTES
+
+#ifdef FASTMCP_JWS_RS256_ONLY
+#define FMCP__JWS_ALL 0
+#else
+#define FMCP__JWS_ALL 1
+#endif
 
 typedef struct fmcp_jwk_public_key {
     fmcp_jwk_kty kty;

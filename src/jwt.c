@@ -86,6 +86,9 @@ FASTMCP_API fmcp_result fmcp_jwt_keyset_add_public(fmcp_jwt_keyset *ks, const fm
     memset(&ctx, 0, sizeof ctx);
     if (key->kty == FMCP_JWK_RSA) {
         if (fmcp_rsa_public_prepare(&ctx, &key->rsa, 0) != FMCP_OK) return FMCP_ERR_BAD_KEY;
+        if (!FMCP__JWS_ALL && key->alg != FMCP_JWS_NONE && key->alg != FMCP_JWS_RS256) return FMCP_ERR_BAD_KEY;
+    } else if (!FMCP__JWS_ALL) {
+        return FMCP_ERR_BAD_KEY;
     } else if (key->kty == FMCP_JWK_EC) {
         if (fmcp_ec_public_check(&key->ec) != FMCP_OK) return FMCP_ERR_BAD_KEY;
     } else if (key->kty != FMCP_JWK_OKP) {
@@ -311,6 +314,7 @@ FASTMCP_API void fmcp_jwt_verifier_free(fmcp_jwt_verifier *v)
 static fmcp_result fmcp__jwt_check_desc(const fmcp_jwt_verifier_desc *d, const char **why)
 {
     size_t i;
+    fmcp_jws_alg a;
     *why = "leeway_seconds is over one day (86400), or a list has a count but no items";
     if (d->leeway_seconds > FMCP_JWT_MAX_LEEWAY) return FMCP_ERR_INVALID_ARG;
     if (d->key_count && !d->keys) return FMCP_ERR_INVALID_ARG;
@@ -320,8 +324,10 @@ static fmcp_result fmcp__jwt_check_desc(const fmcp_jwt_verifier_desc *d, const c
         if (!d->algorithms[i]) return FMCP_ERR_INVALID_ARG;
         *why = "an algorithm is not supported: name only RS256, PS256, ES256, ES384, EdDSA or Ed25519 "
                "(none and HS* are never allowed)";
-        if (fmcp_jws_alg_from_name(d->algorithms[i], strlen(d->algorithms[i])) == FMCP_JWS_NONE)
-            return FMCP_ERR_UNSUPPORTED;
+        a = fmcp_jws_alg_from_name(d->algorithms[i], strlen(d->algorithms[i]));
+        if (a == FMCP_JWS_NONE) return FMCP_ERR_UNSUPPORTED;
+        *why = "this build has FASTMCP_JWS_RS256_ONLY: only RS256 can be allowed";
+        if (!FMCP__JWS_ALL && a != FMCP_JWS_RS256) return FMCP_ERR_UNSUPPORTED;
     }
     *why = "a key text is NULL";
     for (i = 0; i < d->key_count; i++)
@@ -371,8 +377,9 @@ FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *d
     v->exp_optional = d->exp_optional != 0;
     v->plain_jws = d->plain_jws != 0;
     v->algs = d->algorithm_count ? 0u : 1u << FMCP_JWS_RS256;
-    for (i = 0; i < d->algorithm_count; i++)
+    for (i = 0; FMCP__JWS_ALL && i < d->algorithm_count; i++)
         v->algs |= 1u << fmcp_jws_alg_from_name(d->algorithms[i], strlen(d->algorithms[i]));
+    if (!FMCP__JWS_ALL) v->algs = 1u << FMCP_JWS_RS256; /* check_desc allowed nothing else */
     v->max_size = d->max_token_size ? d->max_token_size : FMCP_JWT_DEFAULT_MAX_SIZE;
     typ[0] = d->typ;
     r = fmcp__jwt_strs_copy(v->alloc, d->issuers, d->issuer_count, &v->issuers);
@@ -539,7 +546,8 @@ static const fmcp__jwt_key *fmcp__jwt_pick(const fmcp_jwt_keyset *ks, const fmcp
     if (!ks || !ks->count) return NULL;
     for (i = 0; i < ks->count; i++) {
         const fmcp__jwt_key *k = &ks->keys[i];
-        if (!fmcp_jwk_alg_fits(&k->pub, h->alg)) continue;
+        /* (RS256-only builds hold RSA keys bound to RS256 or nothing: all fit) */
+        if (FMCP__JWS_ALL && !fmcp_jwk_alg_fits(&k->pub, h->alg)) continue;
         if (h->has_kid && k->has_kid && strcmp(k->kid, h->kid) == 0) return k;
         fit++;
         only = k;
@@ -553,7 +561,7 @@ static const fmcp__jwt_key *fmcp__jwt_pick(const fmcp_jwt_keyset *ks, const fmcp
 static size_t fmcp__jwt_sig_len(const fmcp__jwt_key *k)
 {
     if (k->pub.kty == FMCP_JWK_RSA) return k->pub.rsa.n_len;
-    if (k->pub.kty == FMCP_JWK_EC) return 2 * fmcp_ec_size(k->pub.ec.curve);
+    if (FMCP__JWS_ALL && k->pub.kty == FMCP_JWK_EC) return 2 * fmcp_ec_size(k->pub.ec.curve);
     return FMCP_ED25519_SIGNATURE_SIZE;
 }
 
@@ -568,10 +576,10 @@ static fmcp_jwt_error fmcp__jwt_signature(const fmcp__jwt_key *k, const fmcp__jw
     /* the signing input is header.payload, contiguous in the token */
     if (k->pub.kty == FMCP_JWK_RSA) {
         fmcp_sha256(p->seg[0], in, h);
-        r = hd->alg == FMCP_JWS_PS256 ? fmcp_rsa_verify_pss_sha256_ctx(&k->ctx, h, sig, n)
-                                      : fmcp_rsa_verify_sha256_ctx(&k->ctx, h, sig, n);
+        r = FMCP__JWS_ALL && hd->alg == FMCP_JWS_PS256 ? fmcp_rsa_verify_pss_sha256_ctx(&k->ctx, h, sig, n)
+                                                       : fmcp_rsa_verify_sha256_ctx(&k->ctx, h, sig, n);
     } else {
-        r = fmcp_jws_verify(&k->pub, hd->alg, p->seg[0], in, sig, n);
+        r = FMCP__JWS_ALL ? fmcp_jws_verify(&k->pub, hd->alg, p->seg[0], in, sig, n) : FMCP_ERR_BAD_KEY;
     }
     if (r != FMCP_OK) {
         *why = "signature invalid";
@@ -961,7 +969,7 @@ static size_t fmcp__jwt_issue_sig_len(const fmcp_jwk_private_key *key, fmcp_jws_
         size_t k = key->rsa.pub.n_len;
         return k < FMCP_RSA_MIN_BITS / 8 || k > FMCP_RSA_MAX_BYTES ? 0 : k;
     }
-    if (key->kty == FMCP_JWK_EC) return 2 * fmcp_ec_size(key->ec.pub.curve);
+    if (FMCP__JWS_ALL && key->kty == FMCP_JWK_EC) return 2 * fmcp_ec_size(key->ec.pub.curve);
     return FMCP_ED25519_SIGNATURE_SIZE;
 }
 
