@@ -53,13 +53,15 @@
  *                            less code
  *   FASTMCP_RSA_MAX_BITS     largest RSA modulus: 2048, 3072 or 4096 (default);
  *                            sizes bignums and key structs (stack and heap)
+ *   FASTMCP_JWS_RS256_ONLY   JWT/JWK verify and sign RS256 only (RSA keys): the
+ *                            PS256, EC and Ed25519 code is not linked
  *   FASTMCP_WITH_BEARSSL     HTTPS through BearSSL (link -lbearssl); else TLS
  *                            calls fail with FMCP_ERR_UNSUPPORTED
  *
  *   bare metal (e.g. Cortex-M with newlib-nano): -DFASTMCP_NO_THREADS
  *     -DFASTMCP_NO_SOCKETS -DFASTMCP_NO_FILESYSTEM -DFASTMCP_NO_PROCESS
  *     -DFASTMCP_NO_OS_DEFAULTS -DFASTMCP_RSA_MAX_BITS=2048 -DFASTMCP_NO_TASKS
- *     -DFASTMCP_SMALL_SCHEMA
+ *     -DFASTMCP_SMALL_SCHEMA -DFASTMCP_JWS_RS256_ONLY
  *     with -Os, FASTMCP_MALLOC/REALLOC/FREE if there is no malloc, and
  *     fmcp_set_hooks() for entropy and clocks; serve MCP with
  *     fmcp_stream_serve over your UART callbacks (small read_size/write_size).
@@ -127,7 +129,8 @@
  *   rsa     RSA PKCS#1 v1.5 and PSS SHA-256 verify/sign (CRT, constant time), keygen
  *   rsakey  RSA keys: DER/PEM (SPKI, PKCS#1, PKCS#8), JWK/JWKS, RFC 7638 thumbprint
  *   ec      P-256/P-384: ECDSA verify and RFC 6979 sign, ECDH, keys (constant time)
- *   jwt     RS256 JWT verifier (claims policy, one verdict, key sets) and issuer
+ *   jwk     JOSE keys of every type (RSA, EC, Ed25519): JWK/PEM/DER, thumbprints, JWS sign/verify
+ *   jwt     JWT verifier (RS256, PS256, ES256, ES384, EdDSA; claims policy, one verdict, key sets) and issuer
  *   http    HTTP/1.1 event loop (epoll/poll), server engine, small client
  *   tls     TLS 1.2 client/server transports for http (BearSSL, opt-in)
  *   mcp_schema tool schemas: compact parameter spec, $ref checks, bounded JSON
@@ -1219,6 +1222,9 @@ FASTMCP_API fmcp_result fmcp_rsa_verify_pss_sha256_ctx(const fmcp_rsa_public_ctx
  *       fmcp_jwks_free(&set);
  *   }
  *
+ * EC and Ed25519 keys, and a key type that covers all three, are the jwk
+ * module's (it reads RSA keys through this one).
+ *
  * Results shared by the readers: FMCP_ERR_PARSE for malformed DER/JSON
  * structure, FMCP_ERR_ENCODING for bad base64/base64url, FMCP_ERR_UNSUPPORTED
  * for a well-formed key of another kind (EC, Ed25519, ...; another algorithm
@@ -1541,9 +1547,204 @@ FASTMCP_API fmcp_result fmcp_ecdh(const fmcp_ec_private_key *key, const fmcp_ec_
 }
 #endif
 
+/* ===== jwk.h ===== */
+/* ---------------------------------------------------------------------------
+ * jwk: JOSE signing keys of every supported type - RSA, EC (P-256, P-384),
+ *      OKP (Ed25519) - read from and written to JWK, PEM and DER; RFC 7638
+ *      thumbprints; JWS algorithms bound to key types; JWS sign and verify
+ * ---------------------------------------------------------------------------
+ *
+ *   fmcp_jwk_private_key k;                           // caller-owned, no heap
+ *   if (fmcp_jwk_generate(FMCP_JWS_ES256, 0, &k) != FMCP_OK) ...
+ *   uint8_t sig[FMCP_JWS_MAX_SIG]; size_t n;
+ *   fmcp_jws_sign(&k, FMCP_JWS_ES256, input, input_len, sig, sizeof sig, &n);
+ *   fmcp_jwk_public_key pub;
+ *   fmcp_jwk_public_of(&k, &pub);
+ *   ok = fmcp_jws_verify(&pub, FMCP_JWS_ES256, input, input_len, sig, n) == FMCP_OK;
+ *   fmcp_wipe(&k, sizeof k);
+ *
+ * A key struct holds one key: kty says which member is used (rsa, ec or
+ * okp); the others are zero. alg is the key's own binding (a JWK "alg"
+ * member, FMCP_JWS_NONE when it has none): it is kept by the readers and
+ * honoured by fmcp_jwk_alg_fits. Private keys should be wiped by the owner.
+ *
+ * Algorithms (fmcp_jws_alg) and the keys they accept (fmcp_jwk_alg_fits):
+ *   RS256  RSA, PKCS#1 v1.5 with SHA-256 (rsa module policy: 2048-4096 bits)
+ *   PS256  RSA, PSS with SHA-256, MGF1-SHA-256, 32-byte salt
+ *   ES256  EC P-256 only, SHA-256, signature raw r||s of exactly 64 bytes
+ *   ES384  EC P-384 only, SHA-384, signature raw r||s of exactly 96 bytes
+ *   EdDSA  OKP Ed25519 (RFC 8037; the only EdDSA curve supported)
+ *   Ed25519  the same, under its fully specified name (RFC 9864)
+ * A key whose alg is set fits that algorithm only (an RSA key marked RS256
+ * never verifies PS256, a key marked EdDSA never verifies "Ed25519"); an RSA
+ * key without alg fits RS256 and PS256, an Ed25519 key without alg fits
+ * EdDSA and Ed25519. ECDSA signatures in DER form are refused (they are not
+ * 2 * size bytes, or do not verify as r||s); r and s must lie in [1, n-1],
+ * so the zero signature and its variants (CVE-2022-21449) never verify.
+ *
+ * fmcp_jws_alg_from_name(name, len) / fmcp_jws_alg_name(alg)
+ *   The exact, case-sensitive JOSE name; FMCP_JWS_NONE for anything else
+ *   ("none", HS256, RS384, ES512, ...).
+ *
+ * fmcp_jwk_public_from_json / fmcp_jwk_private_from_json
+ *   A parsed JWK object. kty "RSA" as the rsakey module reads it; kty "EC"
+ *   with crv "P-256" or "P-384" and x, y (and d) base64url of exactly the
+ *   field size (RFC 7518 6.2.1.2), the point checked on the curve; kty "OKP"
+ *   with crv "Ed25519", x (and d) of 32 bytes. A private key whose public
+ *   members disagree with its private part is FMCP_ERR_BAD_KEY. An "alg"
+ *   member must name an algorithm that fits the key (else
+ *   FMCP_ERR_UNSUPPORTED for an unknown name, FMCP_ERR_BAD_KEY for a known
+ *   one of another key type). Another kty or crv (oct, X25519, Ed448,
+ *   P-521, secp256k1): FMCP_ERR_UNSUPPORTED. use/key_ops/kid are not looked
+ *   at (the jwt key sets do that).
+ *
+ * fmcp_jwk_public_from_der / fmcp_jwk_private_from_der
+ *   One whole DER buffer, format recognised from its structure: public keys
+ *   as SubjectPublicKeyInfo (rsaEncryption, id-ecPublicKey with the named
+ *   curve prime256v1 or secp384r1 and an uncompressed point, id-Ed25519 of
+ *   RFC 8410) or PKCS#1 RSAPublicKey; private keys as PKCS#8 (version 0, or
+ *   1 for OneAsymmetricKey with its optional public key checked), SEC1
+ *   ECPrivateKey (RFC 5915: version 1, the scalar, the optional curve and
+ *   public key checked against it) or PKCS#1 RSAPrivateKey. Strict DER as in
+ *   rsakey; explicit curve parameters, compressed points and other curves
+ *   are FMCP_ERR_UNSUPPORTED.
+ *
+ * fmcp_jwk_public_from_pem / fmcp_jwk_private_from_pem
+ *   The first key block of a supported type decides: "PUBLIC KEY",
+ *   "PRIVATE KEY", "EC PRIVATE KEY", "RSA PUBLIC KEY", "RSA PRIVATE KEY"
+ *   (contents must match the label; PEM rules as in rsakey). Blocks of keys
+ *   of other types are passed over. The public reader also takes a private
+ *   block and returns its public half. No usable block: FMCP_ERR_UNSUPPORTED
+ *   if another key block was seen, else FMCP_ERR_NOT_FOUND.
+ *
+ * fmcp_jwk_public_to_pem / fmcp_jwk_private_to_pem
+ *   SPKI ("PUBLIC KEY") and PKCS#8 ("PRIVATE KEY"; an EC key's inner
+ *   ECPrivateKey carries the public key, as OpenSSL writes it; Ed25519 is
+ *   the RFC 8410 version 0 form). Buffer rules as in rsakey: *len is always
+ *   set, cap >= *len + 1, FMCP_ERR_BUFFER_TOO_SMALL otherwise.
+ *
+ * fmcp_jwk_public_write / fmcp_jwk_private_write
+ *   Append one JWK object: kty, kid, use, alg (each when not NULL), then the
+ *   key members (crv, x, y for EC; crv, x for OKP; n, e for RSA; plus d and
+ *   the RSA CRT members for private keys). A bad key sets the writer's
+ *   sticky error (FMCP_ERR_INVALID_ARG).
+ *
+ * fmcp_jwk_thumbprint(key, out)
+ *   RFC 7638: base64url(SHA-256) of the required members in lexicographic
+ *   order - {"e","kty","n"} for RSA, {"crv","kty","x","y"} for EC,
+ *   {"crv","kty","x"} for OKP (RFC 8037 A.3) - 43 characters and a NUL.
+ *
+ * fmcp_jwk_public_of(key, out)
+ *   The public half (alg kept).
+ *
+ * fmcp_jwk_generate(alg, rsa_bits, out)
+ *   A new key for alg: RSA of rsa_bits (0 = 2048) for RS256/PS256, P-256
+ *   for ES256, P-384 for ES384, Ed25519 for EdDSA/Ed25519. out->alg is left
+ *   FMCP_JWS_NONE (set it to bind the key). FMCP_ERR_RANDOM when randomness
+ *   fails (out wiped), FMCP_ERR_INVALID_ARG for an unknown alg.
+ *
+ * fmcp_jws_sign(key, alg, input, len, sig, cap, sig_len)
+ *   The JWS signature of input (the ASCII "header.payload"): k bytes for
+ *   RSA, 2 * size for ECDSA (hedged RFC 6979 nonce: deterministic nonce
+ *   mixed with fresh randomness), 64 for Ed25519 (deterministic).
+ *   FMCP_ERR_BAD_KEY when the key does not fit alg, FMCP_ERR_BUFFER_TOO_SMALL
+ *   when cap is short (FMCP_JWS_MAX_SIG always fits), FMCP_ERR_RANDOM when
+ *   randomness fails (RSA blinding and PSS salt, ECDSA hedging).
+ *
+ * FASTMCP_JWS_RS256_ONLY (small targets, the bare-metal set): RS256 with
+ *   RSA keys is all there is, as before PS256, ES256, ES384 and EdDSA existed. EC and
+ *   Ed25519 keys are refused (kty/crv/OIDs as FMCP_ERR_UNSUPPORTED, writers
+ *   as for an invalid key), no key fits another algorithm, and the ec,
+ *   ed25519, SHA-384 and RSA-PSS code is not referenced, so the linker drops
+ *   it.
+ *
+ * fmcp_jws_verify(key, alg, input, len, sig, sig_len)
+ *   FMCP_OK for a valid signature; FMCP_ERR_BAD_KEY when the key does not fit
+ *   alg or is invalid; FMCP_ERR_BAD_SIGNATURE otherwise (also for a
+ *   signature of the wrong length). Variable time (public data).
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum fmcp_jws_alg {
+    FMCP_JWS_NONE = 0,
+    FMCP_JWS_RS256 = 1,
+    FMCP_JWS_PS256 = 2,
+    FMCP_JWS_ES256 = 3,
+    FMCP_JWS_ES384 = 4,
+    FMCP_JWS_EDDSA = 5,     /* "EdDSA" with an Ed25519 key (RFC 8037) */
+    FMCP_JWS_ED25519 = 6    /* "Ed25519" (RFC 9864) */
+} fmcp_jws_alg;
+
+typedef enum fmcp_jwk_kty {
+    FMCP_JWK_NONE = 0,
+    FMCP_JWK_RSA = 1,
+    FMCP_JWK_EC = 2,
+    FMCP_JWK_OKP = 3        /* Ed25519 only */
+} fmcp_jwk_kty;
+
+#define FMCP_JWS_MAX_SIG FMCP_RSA_MAX_BYTES
+
+#ifdef FASTMCP_JWS_RS256_ONLY
+#define FMCP__JWS_ALL 0
+#else
+#define FMCP__JWS_ALL 1
+#endif
+
+typedef struct fmcp_jwk_public_key {
+    fmcp_jwk_kty kty;
+    fmcp_jws_alg alg;                   /* the key's "alg", or FMCP_JWS_NONE */
+    fmcp_rsa_public_key rsa;            /* kty RSA */
+    fmcp_ec_public_key ec;              /* kty EC (curve inside) */
+    uint8_t okp[FMCP_ED25519_PUBLIC_KEY_SIZE]; /* kty OKP: the Ed25519 public key */
+} fmcp_jwk_public_key;
+
+typedef struct fmcp_jwk_private_key {
+    fmcp_jwk_kty kty;
+    fmcp_jws_alg alg;
+    fmcp_rsa_private_key rsa;
+    fmcp_ec_private_key ec;
+    uint8_t okp_seed[FMCP_ED25519_SEED_SIZE];  /* kty OKP: secret seed ... */
+    uint8_t okp[FMCP_ED25519_PUBLIC_KEY_SIZE]; /* ... and its public key */
+} fmcp_jwk_private_key;
+
+FASTMCP_API fmcp_jws_alg fmcp_jws_alg_from_name(const char *name, size_t len);
+FASTMCP_API const char *fmcp_jws_alg_name(fmcp_jws_alg alg);
+/* Nonzero when alg may be used with this key (kty, curve, the key's alg). */
+FASTMCP_API int fmcp_jwk_alg_fits(const fmcp_jwk_public_key *key, fmcp_jws_alg alg);
+
+FASTMCP_API fmcp_result fmcp_jwk_public_from_json(const fmcp_json *jwk, fmcp_jwk_public_key *out);
+FASTMCP_API fmcp_result fmcp_jwk_private_from_json(const fmcp_json *jwk, fmcp_jwk_private_key *out);
+FASTMCP_API fmcp_result fmcp_jwk_public_from_der(const uint8_t *der, size_t len, fmcp_jwk_public_key *out);
+FASTMCP_API fmcp_result fmcp_jwk_private_from_der(const uint8_t *der, size_t len, fmcp_jwk_private_key *out);
+FASTMCP_API fmcp_result fmcp_jwk_public_from_pem(const char *pem, size_t len, fmcp_jwk_public_key *out);
+FASTMCP_API fmcp_result fmcp_jwk_private_from_pem(const char *pem, size_t len, fmcp_jwk_private_key *out);
+FASTMCP_API fmcp_result fmcp_jwk_public_to_pem(const fmcp_jwk_public_key *k, char *out, size_t cap, size_t *len);
+FASTMCP_API fmcp_result fmcp_jwk_private_to_pem(const fmcp_jwk_private_key *k, char *out, size_t cap,
+                                                size_t *len);
+FASTMCP_API void fmcp_jwk_public_write(fmcp_json_writer *w, const fmcp_jwk_public_key *k, const char *kid,
+                                       const char *alg, const char *use);
+FASTMCP_API void fmcp_jwk_private_write(fmcp_json_writer *w, const fmcp_jwk_private_key *k, const char *kid,
+                                        const char *alg, const char *use);
+FASTMCP_API fmcp_result fmcp_jwk_thumbprint(const fmcp_jwk_public_key *k, char out[FMCP_JWK_THUMBPRINT_LEN + 1]);
+FASTMCP_API fmcp_result fmcp_jwk_public_of(const fmcp_jwk_private_key *k, fmcp_jwk_public_key *out);
+FASTMCP_API fmcp_result fmcp_jwk_generate(fmcp_jws_alg alg, unsigned rsa_bits, fmcp_jwk_private_key *out);
+
+FASTMCP_API fmcp_result fmcp_jws_sign(const fmcp_jwk_private_key *k, fmcp_jws_alg alg, const void *input,
+                                      size_t len, uint8_t *sig, size_t cap, size_t *sig_len);
+FASTMCP_API fmcp_result fmcp_jws_verify(const fmcp_jwk_public_key *k, fmcp_jws_alg alg, const void *input,
+                                        size_t len, const uint8_t *sig, size_t sig_len);
+
+#ifdef __cplusplus
+}
+#endif
+
 /* ===== jwt.h ===== */
 /* ---------------------------------------------------------------------------
- * jwt: RS256 JSON Web Token verifier (claims policy, one verdict) and issuer
+ * jwt: JSON Web Token verifier (RS256, PS256, ES256, ES384, EdDSA/Ed25519;
+ *      claims policy, one verdict) and issuer
  * ---------------------------------------------------------------------------
  *
  * Verifying
@@ -1575,10 +1776,12 @@ FASTMCP_API fmcp_result fmcp_ecdh(const fmcp_ec_private_key *key, const fmcp_ec_
  * fmcp_jwt_verifier_create(desc, out)
  *   Copies everything it needs from desc (desc may be freed afterwards).
  *   desc->keys holds NUL-terminated key texts: PEM (public, or the public half
- *   of a private key), one JWK object or a {"keys":[...]} JWKS. Keys are
- *   loaded as by fmcp_jwt_keyset_add. algorithms may only name "RS256" (the
- *   default when empty): anything else is FMCP_ERR_UNSUPPORTED, so "none" and
- *   HS256 can never be enabled. A verifier may start without keys (they come
+ *   of a private key; RSA, EC or Ed25519 as fmcp_jwk_public_from_pem reads
+ *   them), one JWK object or a {"keys":[...]} JWKS. Keys are loaded as by
+ *   fmcp_jwt_keyset_add. algorithms is the explicit allow-list: "RS256" (the
+ *   default when empty), "PS256", "ES256", "ES384", "EdDSA", "Ed25519" (RFC
+ *   9864's fully specified name; both take an Ed25519 key). Any other name is
+ *   FMCP_ERR_UNSUPPORTED, so "none" and HS256 can never be enabled. A verifier may start without keys (they come
  *   later from a JWKS URL through fmcp_jwt_verifier_set_keys).
  *   audiences are required (FMCP_ERR_INVALID_ARG without them): a token
  *   minted by the same issuer for another API must not pass (RFC 9068 4,
@@ -1586,7 +1789,7 @@ FASTMCP_API fmcp_result fmcp_ecdh(const fmcp_ec_private_key *key, const fmcp_ec_
  *   explicit opt-out; plain_jws verifiers read no claims and need none.
  *   When creation fails and desc->problem is set, *desc->problem is pointed
  *   at a static sentence saying what to change (no audience, an algorithm
- *   other than RS256, key text that gave no usable RS256 key, ...).
+ *   that is not supported, key text that gave no usable key, ...).
  *   leeway_seconds: 0 means 60, a negative value means no leeway; at most one
  *   day. max_token_size: 0 means 8192 bytes. typ, when set (e.g. "at+jwt"),
  *   requires the header "typ" to equal it, case-insensitively, with an
@@ -1598,8 +1801,10 @@ FASTMCP_API fmcp_result fmcp_ecdh(const fmcp_ec_private_key *key, const fmcp_ec_
  *   header (JSON object, no duplicate names; "alg" present and allowed - "none"
  *   and HS* always refused; "crit" refused as we implement no extension;
  *   "cty":"JWT" (nested token) refused; optional "typ"); key selection by
- *   "kid" ("jku", "jwk", "x5u", "x5c" are never used); RSA PKCS#1 v1.5
- *   signature of exactly the modulus length; then, only for an authentic
+ *   "kid" ("jku", "jwk", "x5u", "x5c" are never used) among the keys that fit
+ *   the token's alg; the signature (fmcp_jws_verify: RSA of exactly the
+ *   modulus length, ECDSA raw r||s of exactly twice the curve size - DER
+ *   refused - with r and s in [1, n-1], Ed25519 strict); then, only for an authentic
  *   token, the claims (JSON object, no duplicate names) and the policy: exp
  *   (required unless exp_optional), nbf, iat, iss, aud, required scopes.
  *   Returns FMCP_OK with out->claims filled; otherwise out->error and
@@ -1613,11 +1818,15 @@ FASTMCP_API fmcp_result fmcp_ecdh(const fmcp_ec_private_key *key, const fmcp_ec_
  *   header and signature check runs, then claims.raw/raw_len give the payload
  *   and no claim is read or checked (claims.root is NULL). Not for tokens.
  *
- *   Key selection: a token "kid" picks the key with that kid. A token without
- *   kid is accepted only when the set holds exactly one key. A kid that
- *   matches nothing may still use the set's only key when that key has no kid
- *   itself (a PEM key: the caller chose exactly one trust anchor); otherwise
- *   the verdict is unknown_kid.
+ *   Key selection: only keys that fit the token's alg are candidates
+ *   (fmcp_jwk_alg_fits: ES256 needs a P-256 key, ES384 a P-384 key, RS256
+ *   and PS256 an RSA key, EdDSA and Ed25519 an Ed25519 key; a key whose JWK
+ *   names an alg fits that alg only, so an RS256 key never checks PS256). A
+ *   token "kid" picks the candidate with that kid. A token without kid is
+ *   accepted only when exactly one key of the set fits its alg. A kid that
+ *   matches nothing may still use the set's only key when that key has no
+ *   kid itself (a PEM key: the caller chose exactly one trust anchor);
+ *   otherwise the verdict is unknown_kid.
  *
  *   Times (exp, nbf, iat) must be JSON numbers between 0 and 253402300799
  *   (year 9999); strings, negative or larger values are malformed. Fractions
@@ -1648,14 +1857,23 @@ FASTMCP_API fmcp_result fmcp_ecdh(const fmcp_ec_private_key *key, const fmcp_ec_
  *   ownership: verifications running on the old set finish with it and the
  *   old set is freed by whoever releases it last. Do not touch ks afterwards.
  *   fmcp_jwt_keyset_free releases a set that was never installed.
- *   In JWK/JWKS text, keys are skipped (counted by fmcp_jwt_keyset_skipped)
- *   when kty is not "RSA", "use" is present and not "sig", "key_ops" is present
- *   without "verify", "alg" is present and not "RS256", the kid is not a string
- *   of at most FMCP_JWK_KID_MAX bytes, or the key fails the RSA key policy.
- *   _add fails with FMCP_ERR_BAD_KEY when the text gave no usable key.
+ *   In JWK/JWKS text, keys are skipped (counted by fmcp_jwt_keyset_skipped,
+ *   never fatal, so one odd key in a provider's JWKS does not take the others
+ *   down) when fmcp_jwk_public_from_json refuses them (kty other than RSA, EC,
+ *   OKP; a curve other than P-256, P-384, Ed25519; an "alg" that is unknown
+ *   or of another key type; bad members; the RSA key policy), "use" is
+ *   present and not "sig", "key_ops" is present without "verify", or the kid
+ *   is not a string of at most FMCP_JWK_KID_MAX bytes. _add fails with
+ *   FMCP_ERR_BAD_KEY when the text gave no usable key.
  *
  * fmcp_jwt_issue(key, desc, alloc, out, out_len)
- *   Signs an RS256 token with header {"alg":"RS256","typ":"JWT"[,"kid"]} and
+ * fmcp_jwt_issue_key(key, desc, alloc, out, out_len)
+ *   fmcp_jwt_issue signs with an RSA key (RS256, or PS256 when desc->alg
+ *   says so); fmcp_jwt_issue_key with a key of any type, the algorithm being
+ *   desc->alg, else the key's own alg, else RS256 (RSA), ES256/ES384 (by
+ *   curve) or EdDSA (Ed25519). An alg that is unknown is FMCP_ERR_UNSUPPORTED,
+ *   one that does not fit the key FMCP_ERR_BAD_KEY.
+ *   The token has header {"alg":ALG,"typ":"JWT"[,"kid"]} and
  *   claims iss, sub, aud (a string for one audience, an array for several),
  *   scope (the scopes joined by spaces), iat (now) and exp (now + lifetime;
  *   lifetime_seconds 0 means 3600 and may be negative to make expired tokens
@@ -1700,7 +1918,7 @@ typedef struct fmcp_jwt_keyset fmcp_jwt_keyset;
 typedef struct fmcp_jwt_verifier_desc {
     const char *const *keys;            /* PEM / JWK / JWKS texts, NUL-terminated */
     size_t key_count;
-    const char *const *algorithms;      /* empty = { "RS256" } (the only one supported) */
+    const char *const *algorithms;      /* empty = { "RS256" }; see fmcp_jws_alg_from_name */
     size_t algorithm_count;
     const char *const *issuers;         /* empty = iss not checked */
     size_t issuer_count;
@@ -1760,6 +1978,9 @@ FASTMCP_API fmcp_result fmcp_jwt_keyset_add(fmcp_jwt_keyset *ks, const char *tex
 /* Add one parsed key; kid may be NULL (a key without kid). */
 FASTMCP_API fmcp_result fmcp_jwt_keyset_add_key(fmcp_jwt_keyset *ks, const fmcp_rsa_public_key *key,
                                                 const char *kid);
+/* The same for a key of any type (RSA, EC, Ed25519); key->alg binds it. */
+FASTMCP_API fmcp_result fmcp_jwt_keyset_add_public(fmcp_jwt_keyset *ks, const fmcp_jwk_public_key *key,
+                                                   const char *kid);
 FASTMCP_API size_t fmcp_jwt_keyset_count(const fmcp_jwt_keyset *ks);
 FASTMCP_API size_t fmcp_jwt_keyset_skipped(const fmcp_jwt_keyset *ks);
 FASTMCP_API void fmcp_jwt_keyset_free(fmcp_jwt_keyset *ks);
@@ -1775,10 +1996,13 @@ typedef struct fmcp_jwt_issue_desc {
     int64_t lifetime_seconds;        /* 0 = 3600; negative allowed (expired) */
     const char *claims_json;         /* NULL or a JSON object; overrides defaults */
     const char *kid;                 /* header kid; NULL = omitted */
+    const char *alg;                 /* NULL = the key's natural algorithm (see below) */
 } fmcp_jwt_issue_desc;
 
 FASTMCP_API fmcp_result fmcp_jwt_issue(const fmcp_rsa_private_key *key, const fmcp_jwt_issue_desc *desc,
                                        const fmcp_allocator *alloc, char **out, size_t *out_len);
+FASTMCP_API fmcp_result fmcp_jwt_issue_key(const fmcp_jwk_private_key *key, const fmcp_jwt_issue_desc *desc,
+                                           const fmcp_allocator *alloc, char **out, size_t *out_len);
 FASTMCP_API void fmcp_jwt_token_free(const fmcp_allocator *alloc, char *token, size_t len);
 
 #ifdef __cplusplus
@@ -4114,8 +4338,12 @@ FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res);
  *   allow_any_audience = 1 to opt out; a custom authenticate hook needs
  *   none), an https:// jwks_url without jwks_transport (FMCP_ERR_UNSUPPORTED:
  *   build with FASTMCP_WITH_BEARSSL and pass fmcp_tls_client_transport), a
- *   jwks_url that is not http(s)://, keys that give no usable RS256 key, no
- *   keys, jwks_url or hook at all.
+ *   jwks_url that is not http(s)://, keys that give no usable signing key,
+ *   an algorithm that is not supported (FMCP_ERR_UNSUPPORTED), no keys,
+ *   jwks_url or hook at all.
+ *   algorithms is the verifier's explicit allow-list (RS256 when empty; also
+ *   PS256, ES256, ES384, EdDSA, Ed25519, each bound to its key type: see
+ *   fmcp_jwt_verifier_create); a JWKS may mix key types.
  *
  * JWKS URL
  *   A fetched set replaces the static keys, if both were given.
@@ -4239,6 +4467,8 @@ typedef struct fmcp_auth_desc {
     size_t required_scope_count;
     long leeway_seconds;                /* as fmcp_jwt_verifier_desc */
     const char *typ;
+    const char *const *algorithms;      /* allowed JWS algs; empty = { "RS256" } (as the jwt verifier) */
+    size_t algorithm_count;
     int64_t jwks_ttl_seconds;           /* 0 = 3600 */
     int64_t jwks_cooldown_seconds;      /* 0 = 30 */
     size_t jwks_max_bytes;              /* 0 = 65536 */
@@ -4264,7 +4494,7 @@ typedef struct fmcp_auth_desc {
 } fmcp_auth_desc;
 
 typedef struct fmcp_auth_stats {
-    uint64_t verifications;   /* RSA signature verifications run */
+    uint64_t verifications;   /* signature verifications run */
     uint64_t cache_hits;      /* requests served from the token cache */
     uint64_t jwks_fetches;    /* fetches started */
     uint64_t jwks_failures;   /* fetches that gave no usable key set */
@@ -10020,8 +10250,9 @@ FASTMCP_API fmcp_result fmcp_rsa_private_to_der(const fmcp_rsa_private_key *k, f
 
 /* ---- PEM -------------------------------------------------------------------- */
 
+/* FMCP__PEM_EC_PRIV (SEC1) is an "other key" here; the jwk module reads it. */
 enum { FMCP__PEM_OTHER, FMCP__PEM_SPKI, FMCP__PEM_RSA_PUB, FMCP__PEM_PKCS8, FMCP__PEM_RSA_PRIV,
-       FMCP__PEM_OTHER_KEY };
+       FMCP__PEM_OTHER_KEY, FMCP__PEM_EC_PRIV };
 
 static const char *const fmcp__pem_labels[5] = { "", "PUBLIC KEY", "RSA PUBLIC KEY", "PRIVATE KEY",
                                                  "RSA PRIVATE KEY" };
@@ -10031,6 +10262,7 @@ static int fmcp__pem_kind(const char *label, size_t n)
     int i;
     for (i = 1; i < 5; i++)
         if (strlen(fmcp__pem_labels[i]) == n && memcmp(label, fmcp__pem_labels[i], n) == 0) return i;
+    if (n == 14 && memcmp(label, "EC PRIVATE KEY", 14) == 0) return FMCP__PEM_EC_PRIV;
     /* EC, DSA, encrypted, ... keys: reported as unsupported if nothing better is found */
     if ((n >= 11 && memcmp(label + n - 11, "PRIVATE KEY", 11) == 0)
         || (n >= 10 && memcmp(label + n - 10, "PUBLIC KEY", 10) == 0))
@@ -10162,7 +10394,7 @@ static fmcp_result fmcp__pem_scan(const char *pem, size_t len, int want_priv, fm
     int kind;
     while ((kind = fmcp__pem_next(pem, len, &pos, &body, &n)) >= 0) {
         if (kind == FMCP__PEM_OTHER) continue;
-        if (kind == FMCP__PEM_OTHER_KEY) { seen = FMCP_ERR_UNSUPPORTED; continue; }
+        if (kind >= FMCP__PEM_OTHER_KEY) { seen = FMCP_ERR_UNSUPPORTED; continue; }
         if (want_priv && (kind == FMCP__PEM_SPKI || kind == FMCP__PEM_RSA_PUB)) continue;
         if (kind == FMCP__PEM_SPKI || kind == FMCP__PEM_RSA_PUB) r = fmcp__pem_public(kind, body, n, pub);
         else r = fmcp__pem_private(kind, body, n, priv);
@@ -12521,6 +12753,818 @@ FASTMCP_API fmcp_result fmcp_ecdh(const fmcp_ec_private_key *key, const fmcp_ec_
     return FMCP_OK;
 }
 
+/* ===== jwk.c ===== */
+/* jwk: implementation. RSA keys go through the rsakey module; this file adds
+ * EC and OKP (Ed25519) and the algorithm binding. It reuses rsakey's DER
+ * reader/writer and PEM helpers (fmcp__der_*, fmcp__dw_*, fmcp__pem_*): the
+ * amalgamation is one translation unit and rsakey comes first. */
+
+#include <string.h>
+
+/* id-ecPublicKey 1.2.840.10045.2.1, prime256v1 1.2.840.10045.3.1.7,
+ * secp384r1 1.3.132.0.34, id-Ed25519 1.3.101.112 (RFC 8410) */
+static const uint8_t fmcp__jk_oid_ec[7] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01 };
+static const uint8_t fmcp__jk_oid_p256[8] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
+static const uint8_t fmcp__jk_oid_p384[5] = { 0x2b, 0x81, 0x04, 0x00, 0x22 };
+static const uint8_t fmcp__jk_oid_ed[3] = { 0x2b, 0x65, 0x70 };
+
+/* ---- algorithms ------------------------------------------------------------ */
+
+static const char *const fmcp__jws_names[7] = { "", "RS256", "PS256", "ES256", "ES384", "EdDSA", "Ed25519" };
+
+FASTMCP_API fmcp_jws_alg fmcp_jws_alg_from_name(const char *name, size_t len)
+{
+    int i;
+    if (!name) return FMCP_JWS_NONE;
+    if (!FMCP__JWS_ALL) return len == 5 && memcmp(name, "RS256", 5) == 0 ? FMCP_JWS_RS256 : FMCP_JWS_NONE;
+    for (i = 1; i < 7; i++)
+        if (strlen(fmcp__jws_names[i]) == len && memcmp(name, fmcp__jws_names[i], len) == 0) return (fmcp_jws_alg)i;
+    return FMCP_JWS_NONE;
+}
+
+FASTMCP_API const char *fmcp_jws_alg_name(fmcp_jws_alg alg)
+{
+    return (int)alg > 0 && (int)alg < 7 ? fmcp__jws_names[alg] : "none";
+}
+
+/* The binding of one algorithm to key type and curve; bound is the key's own alg. */
+static int fmcp__jk_fits(fmcp_jwk_kty kty, fmcp_ec_curve curve, fmcp_jws_alg bound, fmcp_jws_alg alg)
+{
+    if (bound != FMCP_JWS_NONE && bound != alg) return 0;
+    if (!FMCP__JWS_ALL && (kty != FMCP_JWK_RSA || alg != FMCP_JWS_RS256)) return 0;
+    switch (alg) {
+    case FMCP_JWS_RS256: case FMCP_JWS_PS256: return kty == FMCP_JWK_RSA;
+    case FMCP_JWS_ES256: return kty == FMCP_JWK_EC && curve == FMCP_EC_P256;
+    case FMCP_JWS_ES384: return kty == FMCP_JWK_EC && curve == FMCP_EC_P384;
+    case FMCP_JWS_EDDSA: case FMCP_JWS_ED25519: return kty == FMCP_JWK_OKP;
+    case FMCP_JWS_NONE: break;
+    }
+    return 0;
+}
+
+FASTMCP_API int fmcp_jwk_alg_fits(const fmcp_jwk_public_key *k, fmcp_jws_alg alg)
+{
+    return k && fmcp__jk_fits(k->kty, k->ec.curve, k->alg, alg);
+}
+
+/* ---- JWK reading --------------------------------------------------------------- */
+
+static const char *fmcp__jk_member(const fmcp_json *jwk, const char *name, size_t *n)
+{
+    const char *s = fmcp_json_str(fmcp_json_get(jwk, name), n);
+    return s && !memchr(s, 0, *n) ? s : NULL;
+}
+
+static int fmcp__jk_is(const char *s, size_t n, const char *want)
+{
+    return s && strlen(want) == n && memcmp(s, want, n) == 0;
+}
+
+/* A base64url member of exactly want bytes (RFC 7518 6.2.1.2, RFC 8037 2). */
+static fmcp_result fmcp__jk_b64(const fmcp_json *jwk, const char *name, uint8_t *out, size_t want)
+{
+    uint8_t tmp[FMCP_EC_MAX_BYTES + 3];
+    size_t sl = 0, n = 0;
+    const char *s = fmcp__jk_member(jwk, name, &sl);
+    fmcp_result r = FMCP_OK;
+    if (!s) return FMCP_ERR_PARSE;
+    if (fmcp_b64_decoded_max(sl) > sizeof tmp) return FMCP_ERR_BAD_KEY;
+    if (fmcp_b64_decode(FMCP_B64_URL, s, sl, tmp, sizeof tmp, &n) != FMCP_OK) r = FMCP_ERR_ENCODING;
+    else if (n != want) r = FMCP_ERR_BAD_KEY;
+    else memcpy(out, tmp, n);
+    fmcp_wipe(tmp, sizeof tmp);
+    return r;
+}
+
+static fmcp_ec_curve fmcp__jk_crv(const char *s, size_t n)
+{
+    return fmcp__jk_is(s, n, "P-256") ? FMCP_EC_P256 : fmcp__jk_is(s, n, "P-384") ? FMCP_EC_P384 : FMCP_EC_NONE;
+}
+
+/* kty of a JWK, with crv checked for EC and OKP; *curve for EC. */
+static fmcp_result fmcp__jk_kty(const fmcp_json *jwk, fmcp_jwk_kty *kty, fmcp_ec_curve *curve)
+{
+    size_t n = 0, cn = 0;
+    const char *s, *crv;
+    if (!fmcp_json_is(jwk, FMCP_JSON_OBJECT) || !(s = fmcp__jk_member(jwk, "kty", &n))) return FMCP_ERR_PARSE;
+    crv = fmcp__jk_member(jwk, "crv", &cn);
+    *curve = FMCP_EC_NONE;
+    if (fmcp__jk_is(s, n, "RSA")) { *kty = FMCP_JWK_RSA; return FMCP_OK; }
+    if (!FMCP__JWS_ALL) return FMCP_ERR_UNSUPPORTED;
+    if (fmcp__jk_is(s, n, "EC")) {
+        *kty = FMCP_JWK_EC;
+        if (!crv) return FMCP_ERR_PARSE;
+        *curve = fmcp__jk_crv(crv, cn);
+        return *curve ? FMCP_OK : FMCP_ERR_UNSUPPORTED;
+    }
+    if (fmcp__jk_is(s, n, "OKP")) {
+        *kty = FMCP_JWK_OKP;
+        if (!crv) return FMCP_ERR_PARSE;
+        return fmcp__jk_is(crv, cn, "Ed25519") ? FMCP_OK : FMCP_ERR_UNSUPPORTED;
+    }
+    return FMCP_ERR_UNSUPPORTED;
+}
+
+/* The optional "alg" member: a known algorithm that fits the key. */
+static fmcp_result fmcp__jk_alg(const fmcp_json *jwk, fmcp_jwk_kty kty, fmcp_ec_curve curve, fmcp_jws_alg *out)
+{
+    size_t n = 0;
+    const char *s;
+    *out = FMCP_JWS_NONE;
+    if (!fmcp_json_get(jwk, "alg")) return FMCP_OK;
+    if (!(s = fmcp__jk_member(jwk, "alg", &n))) return FMCP_ERR_PARSE;
+    *out = fmcp_jws_alg_from_name(s, n);
+    if (*out == FMCP_JWS_NONE) return FMCP_ERR_UNSUPPORTED;
+    return fmcp__jk_fits(kty, curve, FMCP_JWS_NONE, *out) ? FMCP_OK : FMCP_ERR_BAD_KEY;
+}
+
+static fmcp_result fmcp__jk_pub_json(const fmcp_json *jwk, fmcp_jwk_public_key *out)
+{
+    uint8_t x[FMCP_EC_MAX_BYTES], y[FMCP_EC_MAX_BYTES];
+    fmcp_ec_curve curve = FMCP_EC_NONE;
+    size_t sz;
+    fmcp_result r = fmcp__jk_kty(jwk, &out->kty, &curve);
+    if (r != FMCP_OK) return r;
+    if (out->kty == FMCP_JWK_RSA) r = fmcp_rsa_public_from_jwk(jwk, &out->rsa);
+    else if (!FMCP__JWS_ALL) r = FMCP_ERR_UNSUPPORTED;
+    else if (out->kty == FMCP_JWK_OKP) r = fmcp__jk_b64(jwk, "x", out->okp, sizeof out->okp);
+    else {
+        sz = fmcp_ec_size(curve);
+        r = fmcp__jk_b64(jwk, "x", x, sz);
+        if (r == FMCP_OK) r = fmcp__jk_b64(jwk, "y", y, sz);
+        if (r == FMCP_OK) r = fmcp_ec_public_from_xy(&out->ec, curve, x, sz, y, sz);
+    }
+    if (r == FMCP_OK) r = fmcp__jk_alg(jwk, out->kty, curve, &out->alg);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_jwk_public_from_json(const fmcp_json *jwk, fmcp_jwk_public_key *out)
+{
+    fmcp_result r;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (!jwk) return FMCP_ERR_INVALID_ARG;
+    if (!FMCP__JWS_ALL) { /* RSA only: rsakey reads it; an alg must be RS256 */
+        size_t n = 0;
+        const fmcp_json *alg = fmcp_json_get(jwk, "alg");
+        out->kty = FMCP_JWK_RSA;
+        out->alg = alg ? FMCP_JWS_RS256 : FMCP_JWS_NONE;
+        const char *s = fmcp_json_str(alg, &n);
+        r = alg && (!s || n != 5 || memcmp(s, "RS256", 5) != 0) ? FMCP_ERR_UNSUPPORTED
+                                                                : fmcp_rsa_public_from_jwk(jwk, &out->rsa);
+    } else {
+        r = fmcp__jk_pub_json(jwk, out);
+    }
+    if (r != FMCP_OK) memset(out, 0, sizeof *out);
+    return r;
+}
+
+static fmcp_result fmcp__jk_priv_json(const fmcp_json *jwk, fmcp_jwk_private_key *out)
+{
+    uint8_t d[FMCP_EC_MAX_BYTES];
+    fmcp_jwk_public_key pub;
+    fmcp_ec_curve curve = FMCP_EC_NONE;
+    size_t sz;
+    fmcp_result r = fmcp__jk_pub_json(jwk, &pub); /* the public members must be there and valid */
+    if (r != FMCP_OK) return r;
+    out->kty = pub.kty;
+    out->alg = pub.alg;
+    curve = pub.ec.curve;
+    if (pub.kty == FMCP_JWK_RSA) return fmcp_rsa_private_from_jwk(jwk, &out->rsa);
+    if (!FMCP__JWS_ALL) return FMCP_ERR_UNSUPPORTED;
+    sz = fmcp_ec_size(curve);
+    if (pub.kty == FMCP_JWK_OKP) {
+        r = fmcp__jk_b64(jwk, "d", out->okp_seed, sizeof out->okp_seed);
+        if (r == FMCP_OK) r = fmcp_ed25519_public_key(out->okp, out->okp_seed);
+        if (r == FMCP_OK && memcmp(out->okp, pub.okp, sizeof pub.okp) != 0) r = FMCP_ERR_BAD_KEY;
+        return r;
+    }
+    r = fmcp__jk_b64(jwk, "d", d, sz);
+    if (r == FMCP_OK) r = fmcp_ec_private_from_bytes(&out->ec, curve, d, sz);
+    if (r == FMCP_OK && (memcmp(out->ec.pub.x, pub.ec.x, sz) != 0 || memcmp(out->ec.pub.y, pub.ec.y, sz) != 0))
+        r = FMCP_ERR_BAD_KEY;
+    fmcp_wipe(d, sizeof d);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_jwk_private_from_json(const fmcp_json *jwk, fmcp_jwk_private_key *out)
+{
+    fmcp_result r;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (!jwk) return FMCP_ERR_INVALID_ARG;
+    r = fmcp__jk_priv_json(jwk, out);
+    if (r != FMCP_OK) fmcp_wipe(out, sizeof *out);
+    return r;
+}
+
+/* ---- DER reading ------------------------------------------------------------- */
+
+static int fmcp__jk_oid_is(const fmcp__der *oid, const uint8_t *want, size_t n)
+{
+    return oid->n == n && memcmp(oid->p, want, n) == 0;
+}
+
+/* AlgorithmIdentifier of a non-RSA key: id-ecPublicKey with a named curve,
+ * or id-Ed25519 without parameters. *kty = RSA leaves the rest to rsakey. */
+static fmcp_result fmcp__jk_algid(fmcp__der *d, fmcp_jwk_kty *kty, fmcp_ec_curve *curve)
+{
+    fmcp__der a, oid, prm;
+    fmcp_result r = fmcp__der_take(d, 0x30, &a);
+    if (r == FMCP_OK) r = fmcp__der_take(&a, 0x06, &oid);
+    if (r != FMCP_OK) return r;
+    *curve = FMCP_EC_NONE;
+    if (fmcp__jk_oid_is(&oid, fmcp__rsa_oid, sizeof fmcp__rsa_oid)) { *kty = FMCP_JWK_RSA; return FMCP_OK; }
+    if (!FMCP__JWS_ALL) return FMCP_ERR_UNSUPPORTED;
+    if (fmcp__jk_oid_is(&oid, fmcp__jk_oid_ed, sizeof fmcp__jk_oid_ed)) {
+        *kty = FMCP_JWK_OKP;
+        return a.n == 0 ? FMCP_OK : FMCP_ERR_PARSE;
+    }
+    if (!fmcp__jk_oid_is(&oid, fmcp__jk_oid_ec, sizeof fmcp__jk_oid_ec)) return FMCP_ERR_UNSUPPORTED;
+    *kty = FMCP_JWK_EC;
+    if (fmcp__der_peek(&a) != 0x06) return a.n ? FMCP_ERR_UNSUPPORTED : FMCP_ERR_PARSE; /* explicit params */
+    r = fmcp__der_take(&a, 0x06, &prm);
+    if (r != FMCP_OK || a.n != 0) return FMCP_ERR_PARSE;
+    if (fmcp__jk_oid_is(&prm, fmcp__jk_oid_p256, sizeof fmcp__jk_oid_p256)) *curve = FMCP_EC_P256;
+    else if (fmcp__jk_oid_is(&prm, fmcp__jk_oid_p384, sizeof fmcp__jk_oid_p384)) *curve = FMCP_EC_P384;
+    else return FMCP_ERR_UNSUPPORTED;
+    return FMCP_OK;
+}
+
+/* A BIT STRING with no unused bits: its bytes. */
+static fmcp_result fmcp__jk_bits(fmcp__der *d, uint8_t tag, fmcp__der *out)
+{
+    fmcp_result r = fmcp__der_take(d, tag, out);
+    if (r != FMCP_OK) return r;
+    if (out->n < 1 || out->p[0] != 0) return FMCP_ERR_PARSE;
+    out->p++;
+    out->n--;
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__jk_spki(const uint8_t *der, size_t len, fmcp_jwk_public_key *out)
+{
+    fmcp__der s, bits;
+    fmcp_ec_curve curve = FMCP_EC_NONE;
+    fmcp_result r = fmcp__der_outer(der, len, &s);
+    if (r == FMCP_OK) r = fmcp__jk_algid(&s, &out->kty, &curve);
+    if (r != FMCP_OK) return r;
+    if (out->kty == FMCP_JWK_RSA) return fmcp_rsa_public_from_der(der, len, &out->rsa);
+    if (!FMCP__JWS_ALL) return FMCP_ERR_UNSUPPORTED;
+    r = fmcp__jk_bits(&s, 0x03, &bits);
+    if (r == FMCP_OK && s.n != 0) r = FMCP_ERR_PARSE;
+    if (r != FMCP_OK) return r;
+    if (out->kty == FMCP_JWK_EC) return fmcp_ec_public_from_sec1(&out->ec, curve, bits.p, bits.n);
+    if (bits.n != sizeof out->okp) return FMCP_ERR_BAD_KEY;
+    memcpy(out->okp, bits.p, bits.n);
+    return FMCP_OK;
+}
+
+/* ECPrivateKey (RFC 5915): version 1, privateKey OCTET STRING, [0] curve,
+ * [1] public key. hint is the curve from a PKCS#8 wrapper (or NONE). */
+static fmcp_result fmcp__jk_sec1(const uint8_t *der, size_t len, fmcp_ec_curve hint, fmcp_jwk_private_key *out)
+{
+    fmcp__der s, d, tagged, oid, pub;
+    uint8_t v = 0, pad[FMCP_EC_MAX_BYTES], sec1[FMCP_EC_MAX_SEC1];
+    size_t vl = 0, sz, sl = 0;
+    fmcp_ec_curve curve = hint;
+    int has_pub = 0;
+    fmcp_result r = fmcp__der_outer(der, len, &s);
+    if (!FMCP__JWS_ALL) return FMCP_ERR_UNSUPPORTED;
+    if (r == FMCP_OK) r = fmcp__der_uint(&s, &v, 1, &vl);
+    if (r == FMCP_OK && (vl != 1 || v != 1)) r = FMCP_ERR_PARSE;
+    if (r == FMCP_OK) r = fmcp__der_take(&s, 0x04, &d);
+    if (r == FMCP_OK && fmcp__der_peek(&s) == 0xa0) {
+        fmcp_ec_curve c = FMCP_EC_NONE;
+        r = fmcp__der_take(&s, 0xa0, &tagged);
+        if (r == FMCP_OK && fmcp__der_peek(&tagged) != 0x06) r = FMCP_ERR_UNSUPPORTED; /* explicit params */
+        if (r == FMCP_OK) r = fmcp__der_take(&tagged, 0x06, &oid);
+        if (r == FMCP_OK && tagged.n) r = FMCP_ERR_PARSE;
+        if (r == FMCP_OK) {
+            if (fmcp__jk_oid_is(&oid, fmcp__jk_oid_p256, sizeof fmcp__jk_oid_p256)) c = FMCP_EC_P256;
+            else if (fmcp__jk_oid_is(&oid, fmcp__jk_oid_p384, sizeof fmcp__jk_oid_p384)) c = FMCP_EC_P384;
+            else r = FMCP_ERR_UNSUPPORTED;
+        }
+        if (r == FMCP_OK && hint && c != hint) r = FMCP_ERR_PARSE;
+        curve = c;
+    }
+    if (r == FMCP_OK && fmcp__der_peek(&s) == 0xa1) {
+        r = fmcp__der_take(&s, 0xa1, &tagged);
+        if (r == FMCP_OK) r = fmcp__jk_bits(&tagged, 0x03, &pub);
+        if (r == FMCP_OK && tagged.n) r = FMCP_ERR_PARSE;
+        has_pub = 1;
+    }
+    if (r == FMCP_OK && (s.n || !curve)) r = FMCP_ERR_PARSE;
+    if (r != FMCP_OK) return r;
+    sz = fmcp_ec_size(curve);
+    if (d.n == 0 || d.n > sz) return FMCP_ERR_BAD_KEY;
+    /* RFC 5915 wants the full length; very old encoders dropped leading zeros */
+    memset(pad, 0, sizeof pad);
+    memcpy(pad + sz - d.n, d.p, d.n);
+    out->kty = FMCP_JWK_EC;
+    r = fmcp_ec_private_from_bytes(&out->ec, curve, pad, sz);
+    fmcp_wipe(pad, sizeof pad);
+    if (r == FMCP_OK && has_pub) {
+        r = fmcp_ec_public_to_sec1(&out->ec.pub, sec1, &sl);
+        if (r == FMCP_OK && (pub.n != sl || memcmp(pub.p, sec1, sl) != 0)) r = FMCP_ERR_BAD_KEY;
+    }
+    return r;
+}
+
+/* PrivateKeyInfo / OneAsymmetricKey (RFC 5958): version 0 or 1, algorithm,
+ * privateKey, [0] attributes (ignored), [1] publicKey (version 1 only). */
+static fmcp_result fmcp__jk_pkcs8(const uint8_t *der, size_t len, fmcp_jwk_private_key *out)
+{
+    fmcp__der s, oct, attrs, pub, seed;
+    unsigned v = 2;
+    fmcp_ec_curve curve = FMCP_EC_NONE;
+    int has_pub = 0;
+    fmcp_result r = fmcp__der_outer(der, len, &s);
+    if (r == FMCP_OK) r = fmcp__der_version(&s, &v);
+    if (r == FMCP_OK) r = fmcp__jk_algid(&s, &out->kty, &curve);
+    if (r != FMCP_OK) return r;
+    if (out->kty == FMCP_JWK_RSA) return fmcp_rsa_private_from_der(der, len, &out->rsa);
+    if (!FMCP__JWS_ALL) return FMCP_ERR_UNSUPPORTED;
+    r = fmcp__der_take(&s, 0x04, &oct);
+    if (r == FMCP_OK && fmcp__der_peek(&s) == 0xa0) r = fmcp__der_take(&s, 0xa0, &attrs);
+    if (r == FMCP_OK && v == 1 && fmcp__der_peek(&s) == 0x81) { r = fmcp__jk_bits(&s, 0x81, &pub); has_pub = 1; }
+    if (r == FMCP_OK && s.n) r = FMCP_ERR_PARSE;
+    if (r != FMCP_OK) return r;
+    if (out->kty == FMCP_JWK_EC) {
+        uint8_t sec1[FMCP_EC_MAX_SEC1];
+        size_t sl = 0;
+        r = fmcp__jk_sec1(oct.p, oct.n, curve, out);
+        if (r == FMCP_OK && has_pub) {
+            r = fmcp_ec_public_to_sec1(&out->ec.pub, sec1, &sl);
+            if (r == FMCP_OK && (pub.n != sl || memcmp(pub.p, sec1, sl) != 0)) r = FMCP_ERR_BAD_KEY;
+        }
+        return r;
+    }
+    /* Ed25519: CurvePrivateKey ::= OCTET STRING (the 32-byte seed) */
+    r = fmcp__der_take(&oct, 0x04, &seed);
+    if (r == FMCP_OK && oct.n) r = FMCP_ERR_PARSE;
+    if (r == FMCP_OK && seed.n != sizeof out->okp_seed) r = FMCP_ERR_BAD_KEY;
+    if (r != FMCP_OK) return r;
+    memcpy(out->okp_seed, seed.p, seed.n);
+    r = fmcp_ed25519_public_key(out->okp, out->okp_seed);
+    if (r == FMCP_OK && has_pub && (pub.n != sizeof out->okp || memcmp(pub.p, out->okp, pub.n) != 0))
+        r = FMCP_ERR_BAD_KEY;
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_jwk_public_from_der(const uint8_t *der, size_t len, fmcp_jwk_public_key *out)
+{
+    fmcp_result r;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (!der) return FMCP_ERR_INVALID_ARG;
+    if (fmcp__der_inner_tag(der, len, 0) == 0x30) {
+        r = fmcp__jk_spki(der, len, out);
+    } else {
+        out->kty = FMCP_JWK_RSA;
+        r = fmcp_rsa_public_from_der(der, len, &out->rsa);
+    }
+    if (r != FMCP_OK) memset(out, 0, sizeof *out);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_jwk_private_from_der(const uint8_t *der, size_t len, fmcp_jwk_private_key *out)
+{
+    fmcp_result r;
+    int second;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (!der) return FMCP_ERR_INVALID_ARG;
+    second = fmcp__der_inner_tag(der, len, 1);
+    if (second == 0x30) {
+        r = fmcp__jk_pkcs8(der, len, out);
+    } else if (second == 0x04) {
+        r = fmcp__jk_sec1(der, len, FMCP_EC_NONE, out);
+    } else {
+        out->kty = FMCP_JWK_RSA;
+        r = fmcp_rsa_private_from_der(der, len, &out->rsa);
+    }
+    if (r != FMCP_OK) fmcp_wipe(out, sizeof *out);
+    return r;
+}
+
+/* ---- PEM reading ---------------------------------------------------------------- */
+
+/* One block whose label promised this content (rsakey's PEM kinds). */
+static fmcp_result fmcp__jk_pem_block(int kind, const char *body, size_t n, fmcp_jwk_public_key *pub,
+                                      fmcp_jwk_private_key *priv)
+{
+    uint8_t der[FMCP__RSAKEY_DER_MAX];
+    size_t dl = 0;
+    fmcp_result r = fmcp__pem_body(body, n, der, &dl);
+    if (r == FMCP_OK) {
+        switch (kind) {
+        case FMCP__PEM_SPKI:
+            r = fmcp__der_inner_tag(der, dl, 0) == 0x30 ? fmcp__jk_spki(der, dl, pub) : FMCP_ERR_PARSE;
+            break;
+        case FMCP__PEM_RSA_PUB:
+            pub->kty = FMCP_JWK_RSA;
+            r = fmcp__parse_pkcs1_pub(der, dl, &pub->rsa);
+            if (r == FMCP_OK) r = fmcp_rsa_public_check(&pub->rsa, 0);
+            break;
+        case FMCP__PEM_PKCS8:
+            r = fmcp__der_inner_tag(der, dl, 1) == 0x30 ? fmcp__jk_pkcs8(der, dl, priv) : FMCP_ERR_PARSE;
+            break;
+        case FMCP__PEM_RSA_PRIV:
+            priv->kty = FMCP_JWK_RSA;
+            r = fmcp__parse_pkcs1_priv(der, dl, &priv->rsa);
+            if (r == FMCP_OK) r = fmcp_rsa_private_check(&priv->rsa);
+            break;
+        default:
+            r = fmcp__jk_sec1(der, dl, FMCP_EC_NONE, priv);
+            break;
+        }
+    }
+    fmcp_wipe(der, sizeof der);
+    return r;
+}
+
+/* The first block of a supported key decides; *is_priv says which output. */
+static fmcp_result fmcp__jk_pem_scan(const char *pem, size_t len, int want_priv, fmcp_jwk_public_key *pub,
+                                     fmcp_jwk_private_key *priv, int *is_priv)
+{
+    fmcp_result seen = FMCP_ERR_NOT_FOUND, r;
+    size_t pos = 0, n = 0;
+    const char *body = NULL;
+    int kind;
+    while ((kind = fmcp__pem_next(pem, len, &pos, &body, &n)) >= 0) {
+        int pk = kind == FMCP__PEM_SPKI || kind == FMCP__PEM_RSA_PUB;
+        if (kind == FMCP__PEM_OTHER) continue;
+        if (kind == FMCP__PEM_OTHER_KEY) { seen = FMCP_ERR_UNSUPPORTED; continue; }
+        if (want_priv && pk) continue;
+        r = fmcp__jk_pem_block(kind, body, n, pub, priv);
+        *is_priv = !pk;
+        if (r != FMCP_ERR_UNSUPPORTED) return r;
+        seen = r;
+        memset(pub, 0, sizeof *pub);
+        fmcp_wipe(priv, sizeof *priv);
+    }
+    return seen;
+}
+
+FASTMCP_API fmcp_result fmcp_jwk_private_from_pem(const char *pem, size_t len, fmcp_jwk_private_key *out)
+{
+    fmcp_jwk_public_key unused;
+    int is_priv = 0;
+    fmcp_result r;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (!pem) return FMCP_ERR_INVALID_ARG;
+    if (!FMCP__JWS_ALL) {
+        out->kty = FMCP_JWK_RSA;
+        r = fmcp_rsa_private_from_pem(pem, len, &out->rsa);
+        if (r != FMCP_OK) fmcp_wipe(out, sizeof *out);
+        return r;
+    }
+    memset(&unused, 0, sizeof unused);
+    r = fmcp__jk_pem_scan(pem, len, 1, &unused, out, &is_priv);
+    if (r != FMCP_OK) fmcp_wipe(out, sizeof *out);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_jwk_public_from_pem(const char *pem, size_t len, fmcp_jwk_public_key *out)
+{
+    fmcp_jwk_private_key priv;
+    int is_priv = 0;
+    fmcp_result r;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (!pem) return FMCP_ERR_INVALID_ARG;
+    if (!FMCP__JWS_ALL) { /* RSA only: rsakey's reader is all there is to it */
+        out->kty = FMCP_JWK_RSA;
+        r = fmcp_rsa_public_from_pem(pem, len, &out->rsa);
+        if (r != FMCP_OK) memset(out, 0, sizeof *out);
+        return r;
+    }
+    memset(&priv, 0, sizeof priv);
+    r = fmcp__jk_pem_scan(pem, len, 0, out, &priv, &is_priv);
+    if (r == FMCP_OK && is_priv) r = fmcp_jwk_public_of(&priv, out);
+    if (r != FMCP_OK) memset(out, 0, sizeof *out);
+    fmcp_wipe(&priv, sizeof priv);
+    return r;
+}
+
+/* ---- DER / PEM writing ----------------------------------------------------------- */
+
+/* Appends tag, length and content at buf + *at (buffers are sized by the caller). */
+static void fmcp__jk_tlv(uint8_t *buf, size_t *at, uint8_t tag, const uint8_t *c, size_t n)
+{
+    fmcp__dw w;
+    w.out = buf + *at;
+    w.len = 0;
+    fmcp__dw_hdr(&w, tag, n);
+    fmcp__dw_put(&w, c, n);
+    *at += w.len;
+}
+
+/* AlgorithmIdentifier content (the OIDs) of a non-RSA key. */
+static size_t fmcp__jk_algid_body(uint8_t *buf, fmcp_jwk_kty kty, fmcp_ec_curve curve)
+{
+    size_t at = 0;
+    if (kty == FMCP_JWK_OKP) {
+        fmcp__jk_tlv(buf, &at, 0x06, fmcp__jk_oid_ed, sizeof fmcp__jk_oid_ed);
+        return at;
+    }
+    fmcp__jk_tlv(buf, &at, 0x06, fmcp__jk_oid_ec, sizeof fmcp__jk_oid_ec);
+    if (curve == FMCP_EC_P256) fmcp__jk_tlv(buf, &at, 0x06, fmcp__jk_oid_p256, sizeof fmcp__jk_oid_p256);
+    else fmcp__jk_tlv(buf, &at, 0x06, fmcp__jk_oid_p384, sizeof fmcp__jk_oid_p384);
+    return at;
+}
+
+/* Room for the largest EC/OKP structure (a P-384 PKCS#8 is 185 bytes). */
+#define FMCP__JK_DER_SMALL 256
+
+FASTMCP_API fmcp_result fmcp_jwk_public_to_pem(const fmcp_jwk_public_key *k, char *out, size_t cap, size_t *len)
+{
+    uint8_t alg[32], bits[1 + FMCP_EC_MAX_SEC1], body[FMCP__JK_DER_SMALL], der[FMCP__JK_DER_SMALL];
+    size_t an, bn = 1, at = 0, dl = 0;
+    if (!len || !k) return FMCP_ERR_INVALID_ARG;
+    if (k->kty == FMCP_JWK_RSA) return fmcp_rsa_public_to_pem(&k->rsa, FMCP_RSAKEY_SPKI, out, cap, len);
+    if (!FMCP__JWS_ALL) return FMCP_ERR_INVALID_ARG;
+    bits[0] = 0;
+    if (k->kty == FMCP_JWK_EC) {
+        size_t sl = 0;
+        if (fmcp_ec_public_to_sec1(&k->ec, bits + 1, &sl) != FMCP_OK) return FMCP_ERR_INVALID_ARG;
+        bn += sl;
+    } else if (k->kty == FMCP_JWK_OKP) {
+        memcpy(bits + 1, k->okp, sizeof k->okp);
+        bn += sizeof k->okp;
+    } else {
+        return FMCP_ERR_INVALID_ARG;
+    }
+    an = fmcp__jk_algid_body(alg, k->kty, k->ec.curve);
+    fmcp__jk_tlv(body, &at, 0x30, alg, an);
+    fmcp__jk_tlv(body, &at, 0x03, bits, bn);
+    fmcp__jk_tlv(der, &dl, 0x30, body, at);
+    return fmcp__pem_emit(der, dl, "PUBLIC KEY", out, cap, len);
+}
+
+FASTMCP_API fmcp_result fmcp_jwk_private_to_pem(const fmcp_jwk_private_key *k, char *out, size_t cap, size_t *len)
+{
+    static const uint8_t v0[1] = { 0 }, v1[1] = { 1 };
+    uint8_t alg[32], inner[FMCP__JK_DER_SMALL], tmp[FMCP__JK_DER_SMALL], body[FMCP__JK_DER_SMALL],
+        der[FMCP__JK_DER_SMALL];
+    size_t an, in = 0, tn = 0, at = 0, dl = 0;
+    fmcp_result r;
+    if (!len || !k) return FMCP_ERR_INVALID_ARG;
+    if (k->kty == FMCP_JWK_RSA) return fmcp_rsa_private_to_pem(&k->rsa, FMCP_RSAKEY_PKCS8, out, cap, len);
+    if (!FMCP__JWS_ALL) return FMCP_ERR_INVALID_ARG;
+    if (k->kty == FMCP_JWK_EC) {
+        uint8_t bits[1 + FMCP_EC_MAX_SEC1];
+        size_t sl = 0, bn = 0, sz = fmcp_ec_size(k->ec.pub.curve);
+        if (!sz || fmcp_ec_public_to_sec1(&k->ec.pub, bits + 1, &sl) != FMCP_OK) return FMCP_ERR_INVALID_ARG;
+        bits[0] = 0;
+        /* ECPrivateKey { 1, d, [1] { BIT STRING point } } (the curve is in the algorithm) */
+        fmcp__jk_tlv(tmp, &tn, 0x02, v1, 1);
+        fmcp__jk_tlv(tmp, &tn, 0x04, k->ec.d, sz);
+        fmcp__jk_tlv(inner, &bn, 0x03, bits, 1 + sl);
+        fmcp__jk_tlv(tmp, &tn, 0xa1, inner, bn);
+        fmcp__jk_tlv(inner, &in, 0x30, tmp, tn);
+    } else if (k->kty == FMCP_JWK_OKP) {
+        fmcp__jk_tlv(inner, &in, 0x04, k->okp_seed, sizeof k->okp_seed);
+    } else {
+        return FMCP_ERR_INVALID_ARG;
+    }
+    an = fmcp__jk_algid_body(alg, k->kty, k->ec.pub.curve);
+    fmcp__jk_tlv(body, &at, 0x02, v0, 1);
+    fmcp__jk_tlv(body, &at, 0x30, alg, an);
+    fmcp__jk_tlv(body, &at, 0x04, inner, in);
+    fmcp__jk_tlv(der, &dl, 0x30, body, at);
+    r = fmcp__pem_emit(der, dl, "PRIVATE KEY", out, cap, len);
+    fmcp_wipe(inner, sizeof inner);
+    fmcp_wipe(tmp, sizeof tmp);
+    fmcp_wipe(body, sizeof body);
+    fmcp_wipe(der, sizeof der);
+    return r;
+}
+
+/* ---- JWK writing, thumbprints ------------------------------------------------------ */
+
+/* "name": base64url of n bytes as they are (EC/OKP members have fixed length). */
+static void fmcp__jk_jw_b64(fmcp_json_writer *w, const char *name, const uint8_t *b, size_t n)
+{
+    char buf[80];
+    size_t m = 0;
+    if (fmcp_b64_encode(FMCP_B64_URL, b, n, buf, sizeof buf, &m) != FMCP_OK) {
+        if (w->err == FMCP_OK) w->err = FMCP_ERR_INVALID_ARG;
+        return;
+    }
+    fmcp_jw_key(w, name);
+    fmcp_jw_strn(w, buf, m);
+    fmcp_wipe(buf, sizeof buf);
+}
+
+static const char *fmcp__jk_crv_name(fmcp_ec_curve c)
+{
+    return c == FMCP_EC_P256 ? "P-256" : "P-384";
+}
+
+/* kty, kid, use, alg and the public members; 0 when the key is unusable. */
+static int fmcp__jk_jw_pub(fmcp_json_writer *w, const fmcp_jwk_public_key *k, const char *kid, const char *alg,
+                           const char *use)
+{
+    size_t sz;
+    if (!FMCP__JWS_ALL) return 0;
+    if (k->kty == FMCP_JWK_EC ? fmcp_ec_public_check(&k->ec) != FMCP_OK : k->kty != FMCP_JWK_OKP) return 0;
+    sz = fmcp_ec_size(k->ec.curve);
+    fmcp_jw_key(w, "kty");
+    fmcp_jw_str(w, k->kty == FMCP_JWK_EC ? "EC" : "OKP");
+    if (kid) { fmcp_jw_key(w, "kid"); fmcp_jw_str(w, kid); }
+    if (use) { fmcp_jw_key(w, "use"); fmcp_jw_str(w, use); }
+    if (alg) { fmcp_jw_key(w, "alg"); fmcp_jw_str(w, alg); }
+    fmcp_jw_key(w, "crv");
+    if (k->kty == FMCP_JWK_OKP) {
+        fmcp_jw_str(w, "Ed25519");
+        fmcp__jk_jw_b64(w, "x", k->okp, sizeof k->okp);
+    } else {
+        fmcp_jw_str(w, fmcp__jk_crv_name(k->ec.curve));
+        fmcp__jk_jw_b64(w, "x", k->ec.x, sz);
+        fmcp__jk_jw_b64(w, "y", k->ec.y, sz);
+    }
+    return 1;
+}
+
+FASTMCP_API void fmcp_jwk_public_write(fmcp_json_writer *w, const fmcp_jwk_public_key *k, const char *kid,
+                                       const char *alg, const char *use)
+{
+    if (!w) return;
+    if (k && k->kty == FMCP_JWK_RSA) { fmcp_rsa_public_write_jwk(w, &k->rsa, kid, alg, use); return; }
+    fmcp_jw_object_begin(w);
+    if (!k || !fmcp__jk_jw_pub(w, k, kid, alg, use)) { if (w->err == FMCP_OK) w->err = FMCP_ERR_INVALID_ARG; }
+    fmcp_jw_object_end(w);
+}
+
+FASTMCP_API void fmcp_jwk_private_write(fmcp_json_writer *w, const fmcp_jwk_private_key *k, const char *kid,
+                                        const char *alg, const char *use)
+{
+    fmcp_jwk_public_key pub;
+    if (!w) return;
+    if (k && k->kty == FMCP_JWK_RSA) { fmcp_rsa_private_write_jwk(w, &k->rsa, kid, alg, use); return; }
+    if (!FMCP__JWS_ALL) { if (w->err == FMCP_OK) w->err = FMCP_ERR_INVALID_ARG; return; }
+    fmcp_jw_object_begin(w);
+    if (!k || fmcp_jwk_public_of(k, &pub) != FMCP_OK || !fmcp__jk_jw_pub(w, &pub, kid, alg, use)) {
+        if (w->err == FMCP_OK) w->err = FMCP_ERR_INVALID_ARG;
+    } else if (k->kty == FMCP_JWK_OKP) {
+        fmcp__jk_jw_b64(w, "d", k->okp_seed, sizeof k->okp_seed);
+    } else {
+        fmcp__jk_jw_b64(w, "d", k->ec.d, fmcp_ec_size(k->ec.pub.curve));
+    }
+    fmcp_jw_object_end(w);
+}
+
+/* Appends s, or base64url of n bytes at b, to buf at *o (room fixed by the caller). */
+static void fmcp__jk_tp(char *buf, size_t cap, size_t *o, const char *s, const uint8_t *b, size_t n)
+{
+    size_t m = 0;
+    if (s) { memcpy(buf + *o, s, strlen(s)); *o += strlen(s); return; }
+    if (fmcp_b64_encode(FMCP_B64_URL, b, n, buf + *o, cap - *o, &m) == FMCP_OK) *o += m;
+}
+
+FASTMCP_API fmcp_result fmcp_jwk_thumbprint(const fmcp_jwk_public_key *k, char out[FMCP_JWK_THUMBPRINT_LEN + 1])
+{
+    char buf[256];
+    size_t o = 0, m = 0, sz;
+    uint8_t h[FMCP_SHA256_SIZE];
+    if (!k || !out) return FMCP_ERR_INVALID_ARG;
+    if (k->kty == FMCP_JWK_RSA) return fmcp_rsa_jwk_thumbprint(&k->rsa, out);
+    if (!FMCP__JWS_ALL) return FMCP_ERR_INVALID_ARG;
+    /* the required members in lexicographic order, no whitespace (RFC 7638 3.2) */
+    if (k->kty == FMCP_JWK_EC) {
+        if (fmcp_ec_public_check(&k->ec) != FMCP_OK) return FMCP_ERR_INVALID_ARG;
+        sz = fmcp_ec_size(k->ec.curve);
+        fmcp__jk_tp(buf, sizeof buf, &o, "{\"crv\":\"", NULL, 0);
+        fmcp__jk_tp(buf, sizeof buf, &o, fmcp__jk_crv_name(k->ec.curve), NULL, 0);
+        fmcp__jk_tp(buf, sizeof buf, &o, "\",\"kty\":\"EC\",\"x\":\"", NULL, 0);
+        fmcp__jk_tp(buf, sizeof buf, &o, NULL, k->ec.x, sz);
+        fmcp__jk_tp(buf, sizeof buf, &o, "\",\"y\":\"", NULL, 0);
+        fmcp__jk_tp(buf, sizeof buf, &o, NULL, k->ec.y, sz);
+    } else if (k->kty == FMCP_JWK_OKP) {
+        fmcp__jk_tp(buf, sizeof buf, &o, "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"", NULL, 0);
+        fmcp__jk_tp(buf, sizeof buf, &o, NULL, k->okp, sizeof k->okp);
+    } else {
+        return FMCP_ERR_INVALID_ARG;
+    }
+    fmcp__jk_tp(buf, sizeof buf, &o, "\"}", NULL, 0);
+    fmcp_sha256(buf, o, h);
+    if (fmcp_b64_encode(FMCP_B64_URL, h, sizeof h, out, FMCP_JWK_THUMBPRINT_LEN + 1, &m) != FMCP_OK)
+        return FMCP_ERR_CRYPTO;
+    out[FMCP_JWK_THUMBPRINT_LEN] = 0;
+    return FMCP_OK;
+}
+
+FASTMCP_API fmcp_result fmcp_jwk_public_of(const fmcp_jwk_private_key *k, fmcp_jwk_public_key *out)
+{
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (!k || k->kty == FMCP_JWK_NONE || k->kty > FMCP_JWK_OKP) return FMCP_ERR_INVALID_ARG;
+    out->kty = k->kty;
+    out->alg = k->alg;
+    if (k->kty == FMCP_JWK_RSA) out->rsa = k->rsa.pub;
+    else if (k->kty == FMCP_JWK_EC) out->ec = k->ec.pub;
+    else memcpy(out->okp, k->okp, sizeof out->okp);
+    return FMCP_OK;
+}
+
+FASTMCP_API fmcp_result fmcp_jwk_generate(fmcp_jws_alg alg, unsigned rsa_bits, fmcp_jwk_private_key *out)
+{
+    fmcp_result r;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    switch (alg) {
+    case FMCP_JWS_RS256: case FMCP_JWS_PS256:
+        out->kty = FMCP_JWK_RSA;
+        r = fmcp_rsa_generate(rsa_bits ? rsa_bits : 2048, &out->rsa);
+        break;
+    case FMCP_JWS_ES256: case FMCP_JWS_ES384:
+        if (!FMCP__JWS_ALL) { r = FMCP_ERR_UNSUPPORTED; break; }
+        out->kty = FMCP_JWK_EC;
+        r = fmcp_ec_keygen(alg == FMCP_JWS_ES256 ? FMCP_EC_P256 : FMCP_EC_P384, &out->ec);
+        break;
+    case FMCP_JWS_EDDSA: case FMCP_JWS_ED25519:
+        if (!FMCP__JWS_ALL) { r = FMCP_ERR_UNSUPPORTED; break; }
+        out->kty = FMCP_JWK_OKP;
+        r = fmcp_random_bytes(out->okp_seed, sizeof out->okp_seed);
+        if (r == FMCP_OK) r = fmcp_ed25519_public_key(out->okp, out->okp_seed);
+        break;
+    default:
+        r = FMCP_ERR_INVALID_ARG;
+        break;
+    }
+    if (r != FMCP_OK) fmcp_wipe(out, sizeof *out);
+    return r;
+}
+
+/* ---- JWS signatures ------------------------------------------------------------------ */
+
+/* SHA-256 for everything but ES384; returns the digest length. */
+static size_t fmcp__jk_digest(fmcp_jws_alg alg, const void *in, size_t n, uint8_t *h)
+{
+    if (alg == FMCP_JWS_ES384) { fmcp_sha384(in, n, h); return FMCP_SHA384_SIZE; }
+    fmcp_sha256(in, n, h);
+    return FMCP_SHA256_SIZE;
+}
+
+FASTMCP_API fmcp_result fmcp_jws_sign(const fmcp_jwk_private_key *k, fmcp_jws_alg alg, const void *input,
+                                      size_t len, uint8_t *sig, size_t cap, size_t *sig_len)
+{
+    uint8_t h[FMCP_SHA384_SIZE];
+    size_t hn, sz;
+    fmcp_result r;
+    if (!sig_len) return FMCP_ERR_INVALID_ARG;
+    *sig_len = 0;
+    if (!k || !sig || (!input && len)) return FMCP_ERR_INVALID_ARG;
+    if (!fmcp__jk_fits(k->kty, k->ec.pub.curve, k->alg, alg)) return FMCP_ERR_BAD_KEY;
+    if (k->kty == FMCP_JWK_RSA) {
+        uint8_t h256[FMCP_SHA256_SIZE];
+        fmcp_sha256(input ? input : "", len, h256);
+        return alg == FMCP_JWS_PS256 ? fmcp_rsa_sign_pss_sha256(&k->rsa, h256, sig, cap, sig_len)
+                                     : fmcp_rsa_sign_sha256(&k->rsa, h256, sig, cap, sig_len);
+    }
+    if (!FMCP__JWS_ALL) return FMCP_ERR_BAD_KEY;
+    if (k->kty == FMCP_JWK_OKP) {
+        if (cap < FMCP_ED25519_SIGNATURE_SIZE) return FMCP_ERR_BUFFER_TOO_SMALL;
+        /* pk NULL: derived from the seed, so a hand-filled struct with a
+         * wrong public key cannot leak the secret */
+        r = fmcp_ed25519_sign(sig, input, len, k->okp_seed, NULL);
+        if (r == FMCP_OK) *sig_len = FMCP_ED25519_SIGNATURE_SIZE;
+        return r;
+    }
+    hn = fmcp__jk_digest(alg, input ? input : "", len, h);
+    sz = fmcp_ec_size(k->ec.pub.curve);
+    if (cap < 2 * sz) return FMCP_ERR_BUFFER_TOO_SMALL;
+    r = fmcp_ecdsa_sign_hedged(&k->ec, h, hn, sig);
+    if (r == FMCP_OK) *sig_len = 2 * sz;
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_jws_verify(const fmcp_jwk_public_key *k, fmcp_jws_alg alg, const void *input,
+                                        size_t len, const uint8_t *sig, size_t sig_len)
+{
+    uint8_t h[FMCP_SHA384_SIZE];
+    size_t hn;
+    if (!k || (!input && len) || (!sig && sig_len)) return FMCP_ERR_INVALID_ARG;
+    if (!fmcp_jwk_alg_fits(k, alg)) return FMCP_ERR_BAD_KEY;
+    if (k->kty == FMCP_JWK_RSA) {
+        fmcp_sha256(input ? input : "", len, h);
+        return alg == FMCP_JWS_PS256 ? fmcp_rsa_verify_pss_sha256(&k->rsa, 0, h, sig, sig_len)
+                                     : fmcp_rsa_verify_sha256(&k->rsa, 0, h, sig, sig_len);
+    }
+    if (!FMCP__JWS_ALL) return FMCP_ERR_BAD_KEY;
+    if (k->kty == FMCP_JWK_OKP) {
+        if (sig_len != FMCP_ED25519_SIGNATURE_SIZE) return FMCP_ERR_BAD_SIGNATURE;
+        return fmcp_ed25519_verify(sig, input, len, k->okp);
+    }
+    hn = fmcp__jk_digest(alg, input ? input : "", len, h);
+    /* raw r||s of exactly 2 * size bytes: a DER signature never gets here */
+    if (sig_len != 2 * fmcp_ec_size(k->ec.curve)) return FMCP_ERR_BAD_SIGNATURE;
+    return fmcp_ecdsa_verify(&k->ec, h, hn, sig, sig_len);
+}
+
 /* ===== jwt.c ===== */
 /* jwt: implementation */
 
@@ -12538,8 +13582,8 @@ FASTMCP_API fmcp_result fmcp_ecdh(const fmcp_ec_private_key *key, const fmcp_ec_
 typedef struct fmcp__jwt_key {
     char kid[FMCP_JWK_KID_MAX + 1];
     int has_kid;
-    fmcp_rsa_public_key pub;
-    fmcp_rsa_public_ctx ctx; /* prepared once: Montgomery constants for n */
+    fmcp_jwk_public_key pub;
+    fmcp_rsa_public_ctx ctx; /* RSA: prepared once (Montgomery constants for n) */
 } fmcp__jwt_key;
 
 struct fmcp_jwt_keyset {
@@ -12559,6 +13603,7 @@ struct fmcp_jwt_verifier {
     const fmcp_allocator *alloc;
     fmcp__jwt_strs issuers, audiences, scopes, typ;
     int64_t leeway;
+    unsigned algs; /* allowed algorithms: bit (1 << fmcp_jws_alg) */
     int exp_optional, plain_jws;
     size_t max_size;
     fmcp_jwt_keyset *keys;
@@ -12591,13 +13636,23 @@ FASTMCP_API void fmcp_jwt_keyset_free(fmcp_jwt_keyset *ks)
 FASTMCP_API size_t fmcp_jwt_keyset_count(const fmcp_jwt_keyset *ks) { return ks ? ks->count : 0; }
 FASTMCP_API size_t fmcp_jwt_keyset_skipped(const fmcp_jwt_keyset *ks) { return ks ? ks->skipped : 0; }
 
-FASTMCP_API fmcp_result fmcp_jwt_keyset_add_key(fmcp_jwt_keyset *ks, const fmcp_rsa_public_key *key,
-                                                const char *kid)
+FASTMCP_API fmcp_result fmcp_jwt_keyset_add_public(fmcp_jwt_keyset *ks, const fmcp_jwk_public_key *key,
+                                                   const char *kid)
 {
     fmcp__jwt_key *e;
     fmcp_rsa_public_ctx ctx;
     if (!ks || !key || (kid && strlen(kid) > FMCP_JWK_KID_MAX)) return FMCP_ERR_INVALID_ARG;
-    if (fmcp_rsa_public_prepare(&ctx, key, 0) != FMCP_OK) return FMCP_ERR_BAD_KEY;
+    memset(&ctx, 0, sizeof ctx);
+    if (key->kty == FMCP_JWK_RSA) {
+        if (fmcp_rsa_public_prepare(&ctx, &key->rsa, 0) != FMCP_OK) return FMCP_ERR_BAD_KEY;
+        if (!FMCP__JWS_ALL && key->alg != FMCP_JWS_NONE && key->alg != FMCP_JWS_RS256) return FMCP_ERR_BAD_KEY;
+    } else if (!FMCP__JWS_ALL) {
+        return FMCP_ERR_BAD_KEY;
+    } else if (key->kty == FMCP_JWK_EC) {
+        if (fmcp_ec_public_check(&key->ec) != FMCP_OK) return FMCP_ERR_BAD_KEY;
+    } else if (key->kty != FMCP_JWK_OKP) {
+        return FMCP_ERR_BAD_KEY;
+    }
     if (ks->count == ks->cap) {
         size_t ncap = ks->cap ? ks->cap * 2 : 4;
         fmcp__jwt_key *nk = (fmcp__jwt_key *)fmcp_realloc(ks->alloc, ks->keys, ks->cap * sizeof *nk,
@@ -12612,6 +13667,17 @@ FASTMCP_API fmcp_result fmcp_jwt_keyset_add_key(fmcp_jwt_keyset *ks, const fmcp_
     e->ctx = ctx;
     if (kid) { e->has_kid = 1; memcpy(e->kid, kid, strlen(kid) + 1); }
     return FMCP_OK;
+}
+
+FASTMCP_API fmcp_result fmcp_jwt_keyset_add_key(fmcp_jwt_keyset *ks, const fmcp_rsa_public_key *key,
+                                                const char *kid)
+{
+    fmcp_jwk_public_key k;
+    if (!key) return FMCP_ERR_INVALID_ARG;
+    memset(&k, 0, sizeof k);
+    k.kty = FMCP_JWK_RSA;
+    k.rsa = *key;
+    return fmcp_jwt_keyset_add_public(ks, &k, kid);
 }
 
 /* A JSON string without embedded NULs (so C string functions see all of it). */
@@ -12630,16 +13696,15 @@ static int fmcp__jwt_str_is(const fmcp_json *j, const char *want)
     return s && strcmp(s, want) == 0;
 }
 
-/* Whether a JWK may verify RS256 signatures (see the header for the rules). */
+/* Whether a JWK may verify signatures (see the header for the rules; kty,
+ * crv and alg are the key reader's business). */
 static int fmcp__jwt_jwk_usable(const fmcp_json *jwk)
 {
     const fmcp_json *ops = fmcp_json_get(jwk, "key_ops"), *op, *kid = fmcp_json_get(jwk, "kid");
     int can_verify = 0;
     size_t n = 0;
-    if (!fmcp_json_is(jwk, FMCP_JSON_OBJECT) || !fmcp__jwt_str_is(fmcp_json_get(jwk, "kty"), "RSA"))
-        return 0;
+    if (!fmcp_json_is(jwk, FMCP_JSON_OBJECT)) return 0;
     if (fmcp_json_get(jwk, "use") && !fmcp__jwt_str_is(fmcp_json_get(jwk, "use"), "sig")) return 0;
-    if (fmcp_json_get(jwk, "alg") && !fmcp__jwt_str_is(fmcp_json_get(jwk, "alg"), "RS256")) return 0;
     if (kid && (!fmcp__jwt_cstr(kid, &n) || n > FMCP_JWK_KID_MAX)) return 0;
     if (!ops) return 1;
     for (op = fmcp_json_first(ops); op; op = fmcp_json_next(op))
@@ -12650,13 +13715,13 @@ static int fmcp__jwt_jwk_usable(const fmcp_json *jwk)
 /* Adds one JWK, or counts it as skipped. Only running out of memory fails. */
 static fmcp_result fmcp__jwt_keyset_add_jwk(fmcp_jwt_keyset *ks, const fmcp_json *jwk)
 {
-    fmcp_rsa_public_key k;
+    fmcp_jwk_public_key k;
     fmcp_result r;
-    if (!fmcp__jwt_jwk_usable(jwk) || fmcp_rsa_public_from_jwk(jwk, &k) != FMCP_OK) {
+    if (!fmcp__jwt_jwk_usable(jwk) || fmcp_jwk_public_from_json(jwk, &k) != FMCP_OK) {
         ks->skipped++;
         return FMCP_OK;
     }
-    r = fmcp_jwt_keyset_add_key(ks, &k, fmcp__jwt_cstr(fmcp_json_get(jwk, "kid"), NULL));
+    r = fmcp_jwt_keyset_add_public(ks, &k, fmcp__jwt_cstr(fmcp_json_get(jwk, "kid"), NULL));
     if (r == FMCP_ERR_BAD_KEY) { ks->skipped++; r = FMCP_OK; }
     return r;
 }
@@ -12690,15 +13755,15 @@ FASTMCP_API fmcp_result fmcp_jwt_keyset_add(fmcp_jwt_keyset *ks, const char *tex
 {
     size_t i = 0, before;
     fmcp_result r;
-    fmcp_rsa_public_key k;
+    fmcp_jwk_public_key k;
     if (!ks || !text) return FMCP_ERR_INVALID_ARG;
     before = ks->count;
     while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n')) i++;
     if (i < len && text[i] == '{') {
         r = fmcp__jwt_keyset_add_json(ks, text, len);
     } else {
-        r = fmcp_rsa_public_from_pem(text, len, &k);
-        if (r == FMCP_OK) r = fmcp_jwt_keyset_add_key(ks, &k, NULL);
+        r = fmcp_jwk_public_from_pem(text, len, &k);
+        if (r == FMCP_OK) r = fmcp_jwt_keyset_add_public(ks, &k, NULL);
     }
     if (r == FMCP_OK && ks->count == before) r = FMCP_ERR_BAD_KEY;
     return r;
@@ -12808,6 +13873,7 @@ FASTMCP_API void fmcp_jwt_verifier_free(fmcp_jwt_verifier *v)
 static fmcp_result fmcp__jwt_check_desc(const fmcp_jwt_verifier_desc *d, const char **why)
 {
     size_t i;
+    fmcp_jws_alg a;
     *why = "leeway_seconds is over one day (86400), or a list has a count but no items";
     if (d->leeway_seconds > FMCP_JWT_MAX_LEEWAY) return FMCP_ERR_INVALID_ARG;
     if (d->key_count && !d->keys) return FMCP_ERR_INVALID_ARG;
@@ -12815,8 +13881,12 @@ static fmcp_result fmcp__jwt_check_desc(const fmcp_jwt_verifier_desc *d, const c
     if (d->audience_count && !d->audiences) return FMCP_ERR_INVALID_ARG;
     for (i = 0; i < d->algorithm_count; i++) {
         if (!d->algorithms[i]) return FMCP_ERR_INVALID_ARG;
-        *why = "only the RS256 algorithm is supported: leave algorithms empty or name just \"RS256\"";
-        if (strcmp(d->algorithms[i], "RS256") != 0) return FMCP_ERR_UNSUPPORTED;
+        *why = "an algorithm is not supported: name only RS256, PS256, ES256, ES384, EdDSA or Ed25519 "
+               "(none and HS* are never allowed)";
+        a = fmcp_jws_alg_from_name(d->algorithms[i], strlen(d->algorithms[i]));
+        if (a == FMCP_JWS_NONE) return FMCP_ERR_UNSUPPORTED;
+        *why = "this build has FASTMCP_JWS_RS256_ONLY: only RS256 can be allowed";
+        if (!FMCP__JWS_ALL && a != FMCP_JWS_RS256) return FMCP_ERR_UNSUPPORTED;
     }
     *why = "a key text is NULL";
     for (i = 0; i < d->key_count; i++)
@@ -12849,6 +13919,7 @@ FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *d
     fmcp_result r;
     const char *typ[1];
     const char *why = NULL;
+    size_t i;
     if (!out) return FMCP_ERR_INVALID_ARG;
     *out = NULL;
     if (!d) return FMCP_ERR_INVALID_ARG;
@@ -12864,6 +13935,10 @@ FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *d
     v->leeway = d->leeway_seconds == 0 ? FMCP_JWT_DEFAULT_LEEWAY : d->leeway_seconds < 0 ? 0 : d->leeway_seconds;
     v->exp_optional = d->exp_optional != 0;
     v->plain_jws = d->plain_jws != 0;
+    v->algs = d->algorithm_count ? 0u : 1u << FMCP_JWS_RS256;
+    for (i = 0; FMCP__JWS_ALL && i < d->algorithm_count; i++)
+        v->algs |= 1u << fmcp_jws_alg_from_name(d->algorithms[i], strlen(d->algorithms[i]));
+    if (!FMCP__JWS_ALL) v->algs = 1u << FMCP_JWS_RS256; /* check_desc allowed nothing else */
     v->max_size = d->max_token_size ? d->max_token_size : FMCP_JWT_DEFAULT_MAX_SIZE;
     typ[0] = d->typ;
     r = fmcp__jwt_strs_copy(v->alloc, d->issuers, d->issuer_count, &v->issuers);
@@ -12873,9 +13948,9 @@ FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *d
     if (r == FMCP_OK) r = fmcp__jwt_strs_copy(v->alloc, typ, d->typ ? 1 : 0, &v->typ);
     if (r == FMCP_OK && (r = fmcp__jwt_load_keys(v, d)) != FMCP_OK && r != FMCP_ERR_NOMEM && d->problem)
         *d->problem = r == FMCP_ERR_BAD_KEY
-            ? "a key text gave no usable key: it needs an RSA signing key (kty RSA, alg RS256 or none, "
-              "use sig or none) of 2048 to 4096 bits"
-            : "a key text is neither a PEM public key nor a JWK or JWKS";
+            ? "a key text gave no usable key: it needs a signing key - RSA of 2048 to 4096 bits (RS256, "
+              "PS256), EC P-256 (ES256) or P-384 (ES384), or Ed25519 (EdDSA) - with use sig or none"
+            : "a key text is neither a PEM key nor a JWK or JWKS";
 #ifndef FASTMCP_NO_THREADS
     if (r == FMCP_OK) {
         if (pthread_mutex_init(&v->lock, NULL) == 0) v->lock_ok = 1;
@@ -12899,6 +13974,7 @@ typedef struct fmcp__jwt_parts {
 typedef struct fmcp__jwt_hdr {
     char kid[FMCP_JWK_KID_MAX + 1];
     int has_kid;
+    fmcp_jws_alg alg;
 } fmcp__jwt_hdr;
 
 static fmcp_jwt_error fmcp__jwt_split(const fmcp_jwt_verifier *v, const char *t, size_t len,
@@ -12966,7 +14042,8 @@ static fmcp_jwt_error fmcp__jwt_header_policy(const fmcp_jwt_verifier *v, const 
     const char *s = fmcp__jwt_cstr(fmcp_json_get(h, "alg"), &n);
     const fmcp_json *cty = fmcp_json_get(h, "cty"), *kid = fmcp_json_get(h, "kid");
     if (!s) { *why = "alg missing"; return FMCP_JWT_ALG_NOT_ALLOWED; }
-    if (strcmp(s, "RS256") != 0) {
+    out->alg = fmcp_jws_alg_from_name(s, n);
+    if (out->alg == FMCP_JWS_NONE || !(v->algs & (1u << out->alg))) {
         *why = fmcp__jwt_ieq(s, n, "none", 4) ? "alg none is refused" : "alg not allowed";
         return FMCP_JWT_ALG_NOT_ALLOWED;
     }
@@ -13017,29 +14094,53 @@ static fmcp_jwt_error fmcp__jwt_header(const fmcp_jwt_verifier *v, const fmcp__j
     return e;
 }
 
-/* The key named by kid; a token without kid uses the only key of the set;
- * a key without kid (from PEM) is used for any token when it is alone. */
+/* Only keys that fit the token's alg (type, curve, the key's own alg) are
+ * candidates. The candidate named by kid; a token without kid uses the only
+ * candidate of the set; a key without kid (from PEM) is used for any token
+ * when it is alone in the set. */
 static const fmcp__jwt_key *fmcp__jwt_pick(const fmcp_jwt_keyset *ks, const fmcp__jwt_hdr *h)
 {
-    size_t i;
+    size_t i, fit = 0;
+    const fmcp__jwt_key *only = NULL;
     if (!ks || !ks->count) return NULL;
-    if (h->has_kid)
-        for (i = 0; i < ks->count; i++)
-            if (ks->keys[i].has_kid && strcmp(ks->keys[i].kid, h->kid) == 0) return &ks->keys[i];
-    if (ks->count == 1 && (!h->has_kid || !ks->keys[0].has_kid)) return &ks->keys[0];
-    return NULL;
+    for (i = 0; i < ks->count; i++) {
+        const fmcp__jwt_key *k = &ks->keys[i];
+        /* (RS256-only builds hold RSA keys bound to RS256 or nothing: all fit) */
+        if (FMCP__JWS_ALL && !fmcp_jwk_alg_fits(&k->pub, h->alg)) continue;
+        if (h->has_kid && k->has_kid && strcmp(k->kid, h->kid) == 0) return k;
+        fit++;
+        only = k;
+    }
+    if (!h->has_kid) return fit == 1 ? only : NULL;
+    return ks->count == 1 && only && !only->has_kid ? only : NULL;
 }
 
-static fmcp_jwt_error fmcp__jwt_signature(const fmcp__jwt_key *k, const fmcp__jwt_parts *p, const char **why)
+/* Exact signature length of alg with this key (RSA: the modulus length;
+ * ECDSA: raw r||s, so a DER signature is refused here). */
+static size_t fmcp__jwt_sig_len(const fmcp__jwt_key *k)
 {
-    uint8_t sig[FMCP_RSA_MAX_BYTES], h[FMCP_SHA256_SIZE];
-    size_t n = 0;
+    if (k->pub.kty == FMCP_JWK_RSA) return k->pub.rsa.n_len;
+    if (FMCP__JWS_ALL && k->pub.kty == FMCP_JWK_EC) return 2 * fmcp_ec_size(k->pub.ec.curve);
+    return FMCP_ED25519_SIGNATURE_SIZE;
+}
+
+static fmcp_jwt_error fmcp__jwt_signature(const fmcp__jwt_key *k, const fmcp__jwt_hdr *hd, const fmcp__jwt_parts *p,
+                                          const char **why)
+{
+    uint8_t sig[FMCP_JWS_MAX_SIG], h[FMCP_SHA256_SIZE];
+    size_t n = 0, in = p->len[0] + 1 + p->len[1];
     fmcp_result r = fmcp_b64_decode(FMCP_B64_URL, p->seg[2], p->len[2], sig, sizeof sig, &n);
     if (r == FMCP_ERR_ENCODING) { *why = "signature is not base64url"; return FMCP_JWT_MALFORMED; }
-    if (r != FMCP_OK || n != k->pub.n_len) { *why = "signature has the wrong length"; return FMCP_JWT_BAD_SIGNATURE; }
+    if (r != FMCP_OK || n != fmcp__jwt_sig_len(k)) { *why = "signature has the wrong length"; return FMCP_JWT_BAD_SIGNATURE; }
     /* the signing input is header.payload, contiguous in the token */
-    fmcp_sha256(p->seg[0], p->len[0] + 1 + p->len[1], h);
-    if (fmcp_rsa_verify_sha256_ctx(&k->ctx, h, sig, n) != FMCP_OK) {
+    if (k->pub.kty == FMCP_JWK_RSA) {
+        fmcp_sha256(p->seg[0], in, h);
+        r = FMCP__JWS_ALL && hd->alg == FMCP_JWS_PS256 ? fmcp_rsa_verify_pss_sha256_ctx(&k->ctx, h, sig, n)
+                                                       : fmcp_rsa_verify_sha256_ctx(&k->ctx, h, sig, n);
+    } else {
+        r = FMCP__JWS_ALL ? fmcp_jws_verify(&k->pub, hd->alg, p->seg[0], in, sig, n) : FMCP_ERR_BAD_KEY;
+    }
+    if (r != FMCP_OK) {
         *why = "signature invalid";
         return FMCP_JWT_BAD_SIGNATURE;
     }
@@ -13249,8 +14350,8 @@ static fmcp_jwt_error fmcp__jwt_run(const fmcp_jwt_verifier *v, const char *toke
     if (e != FMCP_JWT_OK) return e;
     ks = fmcp__jwt_acquire(v);
     k = fmcp__jwt_pick(ks, &h);
-    if (!k) { *why = ks && ks->count ? "no key for this kid" : "no verification keys loaded"; e = FMCP_JWT_UNKNOWN_KID; }
-    else e = fmcp__jwt_signature(k, &p, why);
+    if (!k) { *why = ks && ks->count ? "no key for this kid and alg" : "no verification keys loaded"; e = FMCP_JWT_UNKNOWN_KID; }
+    else e = fmcp__jwt_signature(k, &h, &p, why);
     fmcp__jwt_release(v, ks);
     if (e == FMCP_JWT_OK) e = fmcp__jwt_payload(v, &p, out, why);
     if (e != FMCP_JWT_OK || v->plain_jws) return e;
@@ -13320,13 +14421,13 @@ FASTMCP_API const char *fmcp_jwt_error_name(fmcp_jwt_error e)
 
 /* ---- issuer ---------------------------------------------------------------- */
 
-static fmcp_result fmcp__jwt_issue_header(const fmcp_jwt_issue_desc *d, const fmcp_allocator *a,
-                                          char **out, size_t *n)
+static fmcp_result fmcp__jwt_issue_header(const fmcp_jwt_issue_desc *d, fmcp_jws_alg alg,
+                                          const fmcp_allocator *a, char **out, size_t *n)
 {
     fmcp_json_writer w;
     fmcp_jw_init(&w, a);
     fmcp_jw_object_begin(&w);
-    fmcp_jw_key(&w, "alg"); fmcp_jw_str(&w, "RS256");
+    fmcp_jw_key(&w, "alg"); fmcp_jw_str(&w, fmcp_jws_alg_name(alg));
     fmcp_jw_key(&w, "typ"); fmcp_jw_str(&w, "JWT");
     if (d->kid) { fmcp_jw_key(&w, "kid"); fmcp_jw_str(&w, d->kid); }
     fmcp_jw_object_end(&w);
@@ -13418,15 +14519,28 @@ static void fmcp__jwt_put_b64(char *buf, size_t cap, size_t *at, const void *dat
     *at += w;
 }
 
-static fmcp_result fmcp__jwt_sign(const fmcp_rsa_private_key *key, const fmcp_allocator *a,
+/* Signature length of alg with this key (0: the key cannot make it). */
+static size_t fmcp__jwt_issue_sig_len(const fmcp_jwk_private_key *key, fmcp_jws_alg alg)
+{
+    fmcp_jwk_public_key pub;
+    if (fmcp_jwk_public_of(key, &pub) != FMCP_OK || !fmcp_jwk_alg_fits(&pub, alg)) return 0;
+    if (key->kty == FMCP_JWK_RSA) {
+        size_t k = key->rsa.pub.n_len;
+        return k < FMCP_RSA_MIN_BITS / 8 || k > FMCP_RSA_MAX_BYTES ? 0 : k;
+    }
+    if (FMCP__JWS_ALL && key->kty == FMCP_JWK_EC) return 2 * fmcp_ec_size(key->ec.pub.curve);
+    return FMCP_ED25519_SIGNATURE_SIZE;
+}
+
+static fmcp_result fmcp__jwt_sign(const fmcp_jwk_private_key *key, fmcp_jws_alg alg, const fmcp_allocator *a,
                                   const char *hdr, size_t hn, const char *pay, size_t pn,
                                   char **out, size_t *out_len)
 {
-    uint8_t sig[FMCP_RSA_MAX_BYTES], h[FMCP_SHA256_SIZE];
-    size_t k = key->pub.n_len, sn = 0, at = 0, total, cap;
+    uint8_t sig[FMCP_JWS_MAX_SIG];
+    size_t k = fmcp__jwt_issue_sig_len(key, alg), sn = 0, at = 0, total, cap;
     char *buf;
     fmcp_result r;
-    if (k < FMCP_RSA_MIN_BITS / 8 || k > FMCP_RSA_MAX_BYTES) return FMCP_ERR_BAD_KEY;
+    if (!k) return FMCP_ERR_BAD_KEY;
     total = fmcp_b64_encoded_len(FMCP_B64_URL, hn) + 1 + fmcp_b64_encoded_len(FMCP_B64_URL, pn) + 1 +
             fmcp_b64_encoded_len(FMCP_B64_URL, k);
     cap = total + 1;
@@ -13435,8 +14549,7 @@ static fmcp_result fmcp__jwt_sign(const fmcp_rsa_private_key *key, const fmcp_al
     fmcp__jwt_put_b64(buf, cap, &at, hdr, hn);
     buf[at++] = '.';
     fmcp__jwt_put_b64(buf, cap, &at, pay, pn);
-    fmcp_sha256(buf, at, h);
-    r = fmcp_rsa_sign_sha256(key, h, sig, sizeof sig, &sn);
+    r = fmcp_jws_sign(key, alg, buf, at, sig, sizeof sig, &sn);
     if (r == FMCP_OK && sn != k) r = FMCP_ERR_CRYPTO;
     if (r != FMCP_OK) { fmcp_free(a, buf, cap); return r; }
     buf[at++] = '.';
@@ -13458,24 +14571,59 @@ static fmcp_result fmcp__jwt_parse_extra(const char *json, const fmcp_allocator 
     return e == FMCP_JWT_OK ? FMCP_OK : FMCP_ERR_PARSE;
 }
 
-FASTMCP_API fmcp_result fmcp_jwt_issue(const fmcp_rsa_private_key *key, const fmcp_jwt_issue_desc *d,
-                                       const fmcp_allocator *a, char **out, size_t *out_len)
+/* The algorithm a token is signed with: desc->alg, else the key's own,
+ * else the natural one for its type (RS256, ES256/ES384 by curve, EdDSA). */
+static fmcp_jws_alg fmcp__jwt_issue_alg(const fmcp_jwk_private_key *key, const fmcp_jwt_issue_desc *d)
+{
+    if (d->alg) return fmcp_jws_alg_from_name(d->alg, strlen(d->alg));
+    if (key->alg) return key->alg;
+    if (key->kty == FMCP_JWK_EC) return key->ec.pub.curve == FMCP_EC_P384 ? FMCP_JWS_ES384 : FMCP_JWS_ES256;
+    return key->kty == FMCP_JWK_OKP ? FMCP_JWS_EDDSA : FMCP_JWS_RS256;
+}
+
+FASTMCP_API fmcp_result fmcp_jwt_issue_key(const fmcp_jwk_private_key *key, const fmcp_jwt_issue_desc *d,
+                                           const fmcp_allocator *a, char **out, size_t *out_len)
 {
     fmcp_json_doc *extra = NULL;
     char *hdr = NULL, *pay = NULL;
     size_t hn = 0, pn = 0;
+    fmcp_jws_alg alg;
     fmcp_result r;
     if (!out || !out_len) return FMCP_ERR_INVALID_ARG;
     *out = NULL;
     *out_len = 0;
     if (!key || !d || (d->scope_count && !d->scopes)) return FMCP_ERR_INVALID_ARG;
+    alg = fmcp__jwt_issue_alg(key, d);
+    if (alg == FMCP_JWS_NONE) return FMCP_ERR_UNSUPPORTED;
+    if (!fmcp__jwt_issue_sig_len(key, alg)) return FMCP_ERR_BAD_KEY;
     r = fmcp__jwt_parse_extra(d->claims_json, a, &extra);
-    if (r == FMCP_OK) r = fmcp__jwt_issue_header(d, a, &hdr, &hn);
+    if (r == FMCP_OK) r = fmcp__jwt_issue_header(d, alg, a, &hdr, &hn);
     if (r == FMCP_OK) r = fmcp__jwt_issue_payload(d, extra ? fmcp_json_root(extra) : NULL, a, &pay, &pn);
-    if (r == FMCP_OK) r = fmcp__jwt_sign(key, a, hdr, hn, pay, pn, out, out_len);
+    if (r == FMCP_OK) r = fmcp__jwt_sign(key, alg, a, hdr, hn, pay, pn, out, out_len);
     if (hdr) fmcp_free(a, hdr, hn + 1);
     if (pay) fmcp_free(a, pay, pn + 1);
     if (extra) fmcp_json_doc_free(extra);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_jwt_issue(const fmcp_rsa_private_key *key, const fmcp_jwt_issue_desc *d,
+                                       const fmcp_allocator *a, char **out, size_t *out_len)
+{
+    fmcp_jwk_private_key *k;
+    fmcp_result r;
+    if (!out || !out_len) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    *out_len = 0;
+    if (!key) return FMCP_ERR_INVALID_ARG;
+    /* on the heap: an RSA private key struct is a few KB */
+    k = (fmcp_jwk_private_key *)fmcp_malloc(a, sizeof *k);
+    if (!k) return FMCP_ERR_NOMEM;
+    memset(k, 0, sizeof *k);
+    k->kty = FMCP_JWK_RSA;
+    k->rsa = *key;
+    r = fmcp_jwt_issue_key(k, d, a, out, out_len);
+    fmcp_wipe(k, sizeof *k);
+    fmcp_free(a, k, sizeof *k);
     return r;
 }
 
@@ -31601,6 +32749,7 @@ static fmcp_result fmcp__auth_verifier(fmcp_auth *a, const fmcp_auth_desc *d)
     vd.problem = d->problem;
     vd.leeway_seconds = d->leeway_seconds;
     vd.typ = d->typ;
+    vd.algorithms = d->algorithms; vd.algorithm_count = d->algorithm_count;
     vd.alloc = a->alloc;
     a->have_keys = d->key_count > 0;
     return fmcp_jwt_verifier_create(&vd, &a->v);

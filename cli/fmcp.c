@@ -131,14 +131,30 @@ static int add_item(const char *s, const char **list, size_t *n)
     return 1;
 }
 
+/* The algorithm a key signs with unless told otherwise. */
+static fmcp_jws_alg natural_alg(const fmcp_jwk_public_key *k)
+{
+    if (k->alg) return k->alg;
+    if (k->kty == FMCP_JWK_EC) return k->ec.curve == FMCP_EC_P384 ? FMCP_JWS_ES384 : FMCP_JWS_ES256;
+    return k->kty == FMCP_JWK_OKP ? FMCP_JWS_EDDSA : FMCP_JWS_RS256;
+}
+
+/* --alg NAME: one of the JWS algorithms; NONE (and a message) when not. */
+static fmcp_jws_alg parse_alg(const char *cmd, const char *v)
+{
+    fmcp_jws_alg a = fmcp_jws_alg_from_name(v, strlen(v));
+    if (a == FMCP_JWS_NONE) usage_error(cmd, "--alg must be RS256, PS256, ES256, ES384, EdDSA or Ed25519", v);
+    return a;
+}
+
 /* JWKS text {"keys":[jwk]} for a public key; kid defaults to the thumbprint. */
-static char *jwks_text(const fmcp_rsa_public_key *k, const char *kid)
+static char *jwks_text(const fmcp_jwk_public_key *k, const char *kid, fmcp_jws_alg alg)
 {
     char tp[FMCP_JWK_THUMBPRINT_LEN + 1], *out = NULL;
     size_t n = 0;
     fmcp_json_writer w;
     if (!kid) {
-        if (fmcp_rsa_jwk_thumbprint(k, tp) != FMCP_OK) return NULL;
+        if (fmcp_jwk_thumbprint(k, tp) != FMCP_OK) return NULL;
         kid = tp;
     }
     fmcp_jw_init(&w, NULL);
@@ -146,7 +162,7 @@ static char *jwks_text(const fmcp_rsa_public_key *k, const char *kid)
     fmcp_jw_object_begin(&w);
     fmcp_jw_key(&w, "keys");
     fmcp_jw_array_begin(&w);
-    fmcp_rsa_public_write_jwk(&w, k, kid, "RS256", "sig");
+    fmcp_jwk_public_write(&w, k, kid, fmcp_jws_alg_name(alg ? alg : natural_alg(k)), "sig");
     fmcp_jw_array_end(&w);
     fmcp_jw_object_end(&w);
     return fmcp_jw_finish(&w, &out, &n) == FMCP_OK ? out : NULL;
@@ -154,23 +170,25 @@ static char *jwks_text(const fmcp_rsa_public_key *k, const char *kid)
 
 /* ---- fmcp keygen ------------------------------------------------------------ */
 
-static int write_keys(const fmcp_rsa_private_key *key, const char *kid, const char *dir)
+static int write_keys(const fmcp_jwk_private_key *key, fmcp_jws_alg alg, const char *kid, const char *dir)
 {
     static char pem[16384];
     char path[4096], *jwks;
     size_t n = 0;
     int rc;
-    if (fmcp_rsa_private_to_pem(key, FMCP_RSAKEY_PKCS8, pem, sizeof pem, &n) != FMCP_OK)
+    fmcp_jwk_public_key pub;
+    if (fmcp_jwk_public_of(key, &pub) != FMCP_OK) return fail("bad key%s%s", NULL, NULL);
+    if (fmcp_jwk_private_to_pem(key, pem, sizeof pem, &n) != FMCP_OK)
         return fail("cannot encode the private key%s%s", NULL, NULL);
     snprintf(path, sizeof path, "%s/private.pem", dir);
     rc = write_file(path, pem, n, 0600);
     fmcp_wipe(pem, sizeof pem);
     if (rc) return rc;
-    if (fmcp_rsa_public_to_pem(&key->pub, FMCP_RSAKEY_SPKI, pem, sizeof pem, &n) != FMCP_OK)
+    if (fmcp_jwk_public_to_pem(&pub, pem, sizeof pem, &n) != FMCP_OK)
         return fail("cannot encode the public key%s%s", NULL, NULL);
     snprintf(path, sizeof path, "%s/public.pem", dir);
     if ((rc = write_file(path, pem, n, 0644)) != 0) return rc;
-    jwks = jwks_text(&key->pub, kid);
+    jwks = jwks_text(&pub, kid, alg);
     if (!jwks) return fail("cannot encode the JWKS%s%s", NULL, NULL);
     snprintf(path, sizeof path, "%s/jwks.json", dir);
     n = strlen(jwks);
@@ -191,10 +209,13 @@ static int cmd_keygen(int argc, char **argv)
     const char *kid = NULL, *dir = ".", *v;
     long long bits = 2048;
     int i, missing = 0, rc;
-    fmcp_rsa_private_key key;
+    static fmcp_jwk_private_key key;
+    fmcp_jws_alg alg = FMCP_JWS_RS256;
     fmcp_result r;
     for (i = 1; i < argc; i++) {
-        if ((v = opt(argc, argv, &i, "--bits", &missing))) {
+        if ((v = opt(argc, argv, &i, "--alg", &missing))) {
+            if ((alg = parse_alg("keygen", v)) == FMCP_JWS_NONE) return 2;
+        } else if ((v = opt(argc, argv, &i, "--bits", &missing))) {
             if (!parse_long(v, 0, 1 << 20, &bits) || (bits != 2048 && bits != 3072 && bits != 4096))
                 return usage_error("keygen", "--bits must be 2048, 3072 or 4096", v);
         } else if ((v = opt(argc, argv, &i, "--kid", &missing))) {
@@ -207,9 +228,9 @@ static int cmd_keygen(int argc, char **argv)
         }
     }
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) return fail("cannot create %s: %s", dir, strerror(errno));
-    r = fmcp_rsa_generate((unsigned)bits, &key);
+    r = fmcp_jwk_generate(alg, (unsigned)bits, &key);
     if (r != FMCP_OK) return fail("key generation failed: %s%s", fmcp_result_str(r), NULL);
-    rc = write_keys(&key, kid, dir);
+    rc = write_keys(&key, alg, kid, dir);
     fmcp_wipe(&key, sizeof key);
     if (!rc) fprintf(stderr, "fmcp: wrote %s/private.pem (mode 0600), %s/public.pem, jwks.json\n", dir, dir);
     return rc;
@@ -243,25 +264,25 @@ static int add_claim(fmcp_json_writer *w, const char *arg, const char **names, s
     return 1;
 }
 
-static int load_private(const char *path, fmcp_rsa_private_key *key)
+static int load_private(const char *path, fmcp_jwk_private_key *key)
 {
     size_t n = 0;
     char *pem = read_file(path, &n);
-    fmcp_rsa_public_key pub;
+    fmcp_jwk_public_key pub;
     fmcp_result r;
     if (!pem) return 1;
-    r = fmcp_rsa_private_from_pem(pem, n, key);
-    if (r != FMCP_OK && fmcp_rsa_public_from_pem(pem, n, &pub) == FMCP_OK) {
+    r = fmcp_jwk_private_from_pem(pem, n, key);
+    if (r != FMCP_OK && fmcp_jwk_public_from_pem(pem, n, &pub) == FMCP_OK) {
         fail("%s holds a public key; signing needs the private key%s", path, NULL);
     } else if (r != FMCP_OK) {
-        fail("%s: not a usable RSA private key PEM (%s)", path, fmcp_result_str(r));
+        fail("%s: not a usable private key PEM (RSA, EC P-256/P-384 or Ed25519) (%s)", path, fmcp_result_str(r));
     }
     fmcp_wipe(pem, n);
     free(pem);
     return r != FMCP_OK;
 }
 
-static int print_token(const fmcp_rsa_private_key *key, fmcp_jwt_issue_desc *d, fmcp_json_writer *claims)
+static int print_token(const fmcp_jwk_private_key *key, fmcp_jwt_issue_desc *d, fmcp_json_writer *claims)
 {
     char *cj = NULL, *tok = NULL;
     size_t cn = 0, tn = 0;
@@ -269,8 +290,9 @@ static int print_token(const fmcp_rsa_private_key *key, fmcp_jwt_issue_desc *d, 
     fmcp_jw_object_end(claims);
     if (fmcp_jw_finish(claims, &cj, &cn) != FMCP_OK) return fail("bad --claim values%s%s", NULL, NULL);
     d->claims_json = cj;
-    r = fmcp_jwt_issue(key, d, NULL, &tok, &tn);
+    r = fmcp_jwt_issue_key(key, d, NULL, &tok, &tn);
     fmcp_jw_free_output(claims, cj);
+    if (r == FMCP_ERR_BAD_KEY) return fail("cannot issue the token: --alg %s does not fit this key%s", d->alg, NULL);
     if (r != FMCP_OK) return fail("cannot issue the token: %s%s", fmcp_result_str(r), NULL);
     printf("%s\n", tok);
     fmcp_jwt_token_free(NULL, tok, tn);
@@ -285,14 +307,17 @@ static int cmd_token(int argc, char **argv)
     long long ttl = 3600;
     int i, missing = 0, rc;
     fmcp_jwt_issue_desc d;
-    fmcp_rsa_private_key key;
+    static fmcp_jwk_private_key key;
     fmcp_json_writer claims;
     memset(&d, 0, sizeof d);
     fmcp_jw_init(&claims, NULL);
     fmcp_jw_object_begin(&claims);
     for (i = 1; i < argc; i++) {
         if ((v = opt(argc, argv, &i, "--key", &missing))) key_path = v;
-        else if ((v = opt(argc, argv, &i, "--kid", &missing))) d.kid = v;
+        else if ((v = opt(argc, argv, &i, "--alg", &missing))) {
+            if (parse_alg("token", v) == FMCP_JWS_NONE) { fmcp_jw_reset(&claims); return 2; }
+            d.alg = v;
+        } else if ((v = opt(argc, argv, &i, "--kid", &missing))) d.kid = v;
         else if ((v = opt(argc, argv, &i, "--sub", &missing))) d.subject = v;
         else if ((v = opt(argc, argv, &i, "--iss", &missing))) d.issuer = v;
         else if ((v = opt(argc, argv, &i, "--aud", &missing))) { if (!add_item(v, aud, &naud)) missing = 2; }
@@ -363,8 +388,9 @@ static int run_verify(fmcp_jwt_verifier_desc *d, const char *token)
 static int cmd_verify(int argc, char **argv)
 {
     const char *v, *iss[MAX_LIST], *aud[MAX_LIST], *scopes[MAX_LIST], *keys[1], *token = NULL, *key_path = NULL;
+    const char *algs[MAX_LIST];
     char scope_buf[4096] = "", *key_text, *tok_text = NULL;
-    size_t niss = 0, naud = 0, nsc = 0, n = 0;
+    size_t niss = 0, naud = 0, nsc = 0, nalg = 0, n = 0;
     long long leeway = 0;
     int i, missing = 0, rc, pem = 0;
     fmcp_jwt_verifier_desc d;
@@ -375,6 +401,10 @@ static int cmd_verify(int argc, char **argv)
         else if ((v = opt(argc, argv, &i, "--iss", &missing))) { if (!add_item(v, iss, &niss)) missing = 2; }
         else if ((v = opt(argc, argv, &i, "--aud", &missing))) { if (!add_item(v, aud, &naud)) missing = 2; }
         else if ((v = opt(argc, argv, &i, "--typ", &missing))) d.typ = v;
+        else if ((v = opt(argc, argv, &i, "--alg", &missing))) {
+            if (parse_alg("verify", v) == FMCP_JWS_NONE) return 2;
+            if (!add_item(v, algs, &nalg)) missing = 2;
+        }
         else if (strcmp(argv[i], "--any-aud") == 0) d.allow_any_audience = 1;
         else if ((v = opt(argc, argv, &i, "--scope", &missing))) {
             if (strlen(scope_buf) + strlen(v) + 2 > sizeof scope_buf) missing = 2;
@@ -410,6 +440,7 @@ static int cmd_verify(int argc, char **argv)
     d.keys = keys; d.key_count = 1;
     d.issuers = iss; d.issuer_count = niss; d.audiences = aud; d.audience_count = naud;
     d.required_scopes = scopes; d.required_scope_count = nsc;
+    d.algorithms = algs; d.algorithm_count = nalg;
     rc = run_verify(&d, token);
     free(key_text);
     free(tok_text);
@@ -424,21 +455,26 @@ static int cmd_jwk(int argc, char **argv)
     char *pem, *jwks;
     size_t n = 0;
     int i, missing = 0;
-    fmcp_rsa_public_key pub;
+    fmcp_jwk_public_key pub;
+    fmcp_jws_alg alg = FMCP_JWS_NONE;
     fmcp_result r;
     for (i = 1; i < argc; i++) {
         if ((v = opt(argc, argv, &i, "--pem", &missing))) path = v;
+        else if ((v = opt(argc, argv, &i, "--alg", &missing))) {
+            if ((alg = parse_alg("jwk", v)) == FMCP_JWS_NONE) return 2;
+        }
         else if ((v = opt(argc, argv, &i, "--kid", &missing))) kid = v;
         else return usage_error("jwk", missing ? "option needs a value" : "unknown argument", argv[i]);
     }
     if (!path) return usage_error("jwk", "--pem FILE is required", NULL);
     if (kid && (!*kid || strlen(kid) > FMCP_JWK_KID_MAX)) return usage_error("jwk", "bad --kid", kid);
     if (!(pem = read_file(path, &n))) return 1;
-    r = fmcp_rsa_public_from_pem(pem, n, &pub);
+    r = fmcp_jwk_public_from_pem(pem, n, &pub);
     fmcp_wipe(pem, n);
     free(pem);
-    if (r != FMCP_OK) return fail("%s: not a usable RSA key PEM (%s)", path, fmcp_result_str(r));
-    jwks = jwks_text(&pub, kid);
+    if (r != FMCP_OK) return fail("%s: not a usable key PEM (RSA, EC P-256/P-384 or Ed25519) (%s)", path, fmcp_result_str(r));
+    if (alg && !fmcp_jwk_alg_fits(&pub, alg)) return usage_error("jwk", "--alg does not fit this key", fmcp_jws_alg_name(alg));
+    jwks = jwks_text(&pub, kid, alg);
     if (!jwks) return fail("cannot encode the JWKS%s%s", NULL, NULL);
     printf("%s\n", jwks);
     free(jwks);
@@ -874,17 +910,21 @@ typedef struct command {
 } command;
 
 static const command COMMANDS[] = {
-    { "keygen", cmd_keygen, "keygen [--bits 2048|3072|4096] [--kid ID] [--out DIR]\n"
+    { "keygen", cmd_keygen, "keygen [--alg RS256|PS256|ES256|ES384|EdDSA] [--bits 2048|3072|4096] [--kid ID]\n"
+      "        [--out DIR]\n"
       "        write DIR/private.pem (PKCS#8, mode 0600), public.pem (SPKI) and jwks.json\n"
-      "        (kid defaults to the RFC 7638 thumbprint; alg RS256, use sig)" },
-    { "token", cmd_token, "token --key private.pem [--kid ID] [--sub S] [--iss I] [--aud A]...\n"
+      "        (kid defaults to the RFC 7638 thumbprint; alg default RS256, use sig;\n"
+      "        ES256 makes a P-256 key, ES384 P-384, EdDSA Ed25519; --bits for RSA)" },
+    { "token", cmd_token, "token --key private.pem [--alg A] [--kid ID] [--sub S] [--iss I] [--aud A]...\n"
       "        [--scope \"a b\"] [--ttl SECONDS] [--claim NAME=JSON]...\n"
-      "        print an RS256 JWT (ttl default 3600; negative makes an expired token)" },
-    { "verify", cmd_verify, "verify (--jwks FILE|URL | --pem FILE) [--iss I]... (--aud A... | --any-aud)\n"
+      "        print a JWT (ttl default 3600; negative makes an expired token); the key may be\n"
+      "        RSA, EC or Ed25519 PEM; --alg defaults to RS256, ES256/ES384 or EdDSA by key type" },
+    { "verify", cmd_verify, "verify (--jwks FILE|URL | --pem FILE) [--alg A]... [--iss I]... (--aud A... | --any-aud)\n"
       "        [--scope S]... [--leeway S] [--typ T] TOKEN|-\n"
+      "        --alg: the allowed algorithms (default RS256 only), each bound to its key type\n"
       "        exit 0 and print the claims as JSON, or exit 1 with the error on stderr;\n"
       "        scp array items are whole scopes, as in the server's auth layer" },
-    { "jwk", cmd_jwk, "jwk --pem FILE [--kid ID]\n"
+    { "jwk", cmd_jwk, "jwk --pem FILE [--kid ID] [--alg A]\n"
       "        print the JWKS of a public or private PEM key" },
     { "tools", cmd_tools, "tools [--bearer TOKEN] [--header 'Name: value']... [--json] [--protocol legacy|modern|auto] [-v]\n"
       "        (URL | -- CMD ARGS...)\n"

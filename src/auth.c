@@ -468,6 +468,7 @@ static fmcp_result fmcp__auth_verifier(fmcp_auth *a, const fmcp_auth_desc *d)
     vd.problem = d->problem;
     vd.leeway_seconds = d->leeway_seconds;
     vd.typ = d->typ;
+    vd.algorithms = d->algorithms; vd.algorithm_count = d->algorithm_count;
     vd.alloc = a->alloc;
     a->have_keys = d->key_count > 0;
     return fmcp_jwt_verifier_create(&vd, &a->v);

@@ -45,8 +45,12 @@
  *   allow_any_audience = 1 to opt out; a custom authenticate hook needs
  *   none), an https:// jwks_url without jwks_transport (FMCP_ERR_UNSUPPORTED:
  *   build with FASTMCP_WITH_BEARSSL and pass fmcp_tls_client_transport), a
- *   jwks_url that is not http(s)://, keys that give no usable RS256 key, no
- *   keys, jwks_url or hook at all.
+ *   jwks_url that is not http(s)://, keys that give no usable signing key,
+ *   an algorithm that is not supported (FMCP_ERR_UNSUPPORTED), no keys,
+ *   jwks_url or hook at all.
+ *   algorithms is the verifier's explicit allow-list (RS256 when empty; also
+ *   PS256, ES256, ES384, EdDSA, Ed25519, each bound to its key type: see
+ *   fmcp_jwt_verifier_create); a JWKS may mix key types.
  *
  * JWKS URL
  *   A fetched set replaces the static keys, if both were given.
@@ -170,6 +174,8 @@ typedef struct fmcp_auth_desc {
     size_t required_scope_count;
     long leeway_seconds;                /* as fmcp_jwt_verifier_desc */
     const char *typ;
+    const char *const *algorithms;      /* allowed JWS algs; empty = { "RS256" } (as the jwt verifier) */
+    size_t algorithm_count;
     int64_t jwks_ttl_seconds;           /* 0 = 3600 */
     int64_t jwks_cooldown_seconds;      /* 0 = 30 */
     size_t jwks_max_bytes;              /* 0 = 65536 */
@@ -195,7 +201,7 @@ typedef struct fmcp_auth_desc {
 } fmcp_auth_desc;
 
 typedef struct fmcp_auth_stats {
-    uint64_t verifications;   /* RSA signature verifications run */
+    uint64_t verifications;   /* signature verifications run */
     uint64_t cache_hits;      /* requests served from the token cache */
     uint64_t jwks_fetches;    /* fetches started */
     uint64_t jwks_failures;   /* fetches that gave no usable key set */

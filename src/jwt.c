@@ -5,6 +5,8 @@
 #include "sha256.h"
 #include "rsa.h"
 #include "rsakey.h"
+#include "ec.h"
+#include "jwk.h"
 #include "jwt.h"
 
 #include <string.h>
@@ -21,8 +23,8 @@
 typedef struct fmcp__jwt_key {
     char kid[FMCP_JWK_KID_MAX + 1];
     int has_kid;
-    fmcp_rsa_public_key pub;
-    fmcp_rsa_public_ctx ctx; /* prepared once: Montgomery constants for n */
+    fmcp_jwk_public_key pub;
+    fmcp_rsa_public_ctx ctx; /* RSA: prepared once (Montgomery constants for n) */
 } fmcp__jwt_key;
 
 struct fmcp_jwt_keyset {
@@ -42,6 +44,7 @@ struct fmcp_jwt_verifier {
     const fmcp_allocator *alloc;
     fmcp__jwt_strs issuers, audiences, scopes, typ;
     int64_t leeway;
+    unsigned algs; /* allowed algorithms: bit (1 << fmcp_jws_alg) */
     int exp_optional, plain_jws;
     size_t max_size;
     fmcp_jwt_keyset *keys;
@@ -74,13 +77,23 @@ FASTMCP_API void fmcp_jwt_keyset_free(fmcp_jwt_keyset *ks)
 FASTMCP_API size_t fmcp_jwt_keyset_count(const fmcp_jwt_keyset *ks) { return ks ? ks->count : 0; }
 FASTMCP_API size_t fmcp_jwt_keyset_skipped(const fmcp_jwt_keyset *ks) { return ks ? ks->skipped : 0; }
 
-FASTMCP_API fmcp_result fmcp_jwt_keyset_add_key(fmcp_jwt_keyset *ks, const fmcp_rsa_public_key *key,
-                                                const char *kid)
+FASTMCP_API fmcp_result fmcp_jwt_keyset_add_public(fmcp_jwt_keyset *ks, const fmcp_jwk_public_key *key,
+                                                   const char *kid)
 {
     fmcp__jwt_key *e;
     fmcp_rsa_public_ctx ctx;
     if (!ks || !key || (kid && strlen(kid) > FMCP_JWK_KID_MAX)) return FMCP_ERR_INVALID_ARG;
-    if (fmcp_rsa_public_prepare(&ctx, key, 0) != FMCP_OK) return FMCP_ERR_BAD_KEY;
+    memset(&ctx, 0, sizeof ctx);
+    if (key->kty == FMCP_JWK_RSA) {
+        if (fmcp_rsa_public_prepare(&ctx, &key->rsa, 0) != FMCP_OK) return FMCP_ERR_BAD_KEY;
+        if (!FMCP__JWS_ALL && key->alg != FMCP_JWS_NONE && key->alg != FMCP_JWS_RS256) return FMCP_ERR_BAD_KEY;
+    } else if (!FMCP__JWS_ALL) {
+        return FMCP_ERR_BAD_KEY;
+    } else if (key->kty == FMCP_JWK_EC) {
+        if (fmcp_ec_public_check(&key->ec) != FMCP_OK) return FMCP_ERR_BAD_KEY;
+    } else if (key->kty != FMCP_JWK_OKP) {
+        return FMCP_ERR_BAD_KEY;
+    }
     if (ks->count == ks->cap) {
         size_t ncap = ks->cap ? ks->cap * 2 : 4;
         fmcp__jwt_key *nk = (fmcp__jwt_key *)fmcp_realloc(ks->alloc, ks->keys, ks->cap * sizeof *nk,
@@ -95,6 +108,17 @@ FASTMCP_API fmcp_result fmcp_jwt_keyset_add_key(fmcp_jwt_keyset *ks, const fmcp_
     e->ctx = ctx;
     if (kid) { e->has_kid = 1; memcpy(e->kid, kid, strlen(kid) + 1); }
     return FMCP_OK;
+}
+
+FASTMCP_API fmcp_result fmcp_jwt_keyset_add_key(fmcp_jwt_keyset *ks, const fmcp_rsa_public_key *key,
+                                                const char *kid)
+{
+    fmcp_jwk_public_key k;
+    if (!key) return FMCP_ERR_INVALID_ARG;
+    memset(&k, 0, sizeof k);
+    k.kty = FMCP_JWK_RSA;
+    k.rsa = *key;
+    return fmcp_jwt_keyset_add_public(ks, &k, kid);
 }
 
 /* A JSON string without embedded NULs (so C string functions see all of it). */
@@ -113,16 +137,15 @@ static int fmcp__jwt_str_is(const fmcp_json *j, const char *want)
     return s && strcmp(s, want) == 0;
 }
 
-/* Whether a JWK may verify RS256 signatures (see the header for the rules). */
+/* Whether a JWK may verify signatures (see the header for the rules; kty,
+ * crv and alg are the key reader's business). */
 static int fmcp__jwt_jwk_usable(const fmcp_json *jwk)
 {
     const fmcp_json *ops = fmcp_json_get(jwk, "key_ops"), *op, *kid = fmcp_json_get(jwk, "kid");
     int can_verify = 0;
     size_t n = 0;
-    if (!fmcp_json_is(jwk, FMCP_JSON_OBJECT) || !fmcp__jwt_str_is(fmcp_json_get(jwk, "kty"), "RSA"))
-        return 0;
+    if (!fmcp_json_is(jwk, FMCP_JSON_OBJECT)) return 0;
     if (fmcp_json_get(jwk, "use") && !fmcp__jwt_str_is(fmcp_json_get(jwk, "use"), "sig")) return 0;
-    if (fmcp_json_get(jwk, "alg") && !fmcp__jwt_str_is(fmcp_json_get(jwk, "alg"), "RS256")) return 0;
     if (kid && (!fmcp__jwt_cstr(kid, &n) || n > FMCP_JWK_KID_MAX)) return 0;
     if (!ops) return 1;
     for (op = fmcp_json_first(ops); op; op = fmcp_json_next(op))
@@ -133,13 +156,13 @@ static int fmcp__jwt_jwk_usable(const fmcp_json *jwk)
 /* Adds one JWK, or counts it as skipped. Only running out of memory fails. */
 static fmcp_result fmcp__jwt_keyset_add_jwk(fmcp_jwt_keyset *ks, const fmcp_json *jwk)
 {
-    fmcp_rsa_public_key k;
+    fmcp_jwk_public_key k;
     fmcp_result r;
-    if (!fmcp__jwt_jwk_usable(jwk) || fmcp_rsa_public_from_jwk(jwk, &k) != FMCP_OK) {
+    if (!fmcp__jwt_jwk_usable(jwk) || fmcp_jwk_public_from_json(jwk, &k) != FMCP_OK) {
         ks->skipped++;
         return FMCP_OK;
     }
-    r = fmcp_jwt_keyset_add_key(ks, &k, fmcp__jwt_cstr(fmcp_json_get(jwk, "kid"), NULL));
+    r = fmcp_jwt_keyset_add_public(ks, &k, fmcp__jwt_cstr(fmcp_json_get(jwk, "kid"), NULL));
     if (r == FMCP_ERR_BAD_KEY) { ks->skipped++; r = FMCP_OK; }
     return r;
 }
@@ -173,15 +196,15 @@ FASTMCP_API fmcp_result fmcp_jwt_keyset_add(fmcp_jwt_keyset *ks, const char *tex
 {
     size_t i = 0, before;
     fmcp_result r;
-    fmcp_rsa_public_key k;
+    fmcp_jwk_public_key k;
     if (!ks || !text) return FMCP_ERR_INVALID_ARG;
     before = ks->count;
     while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n')) i++;
     if (i < len && text[i] == '{') {
         r = fmcp__jwt_keyset_add_json(ks, text, len);
     } else {
-        r = fmcp_rsa_public_from_pem(text, len, &k);
-        if (r == FMCP_OK) r = fmcp_jwt_keyset_add_key(ks, &k, NULL);
+        r = fmcp_jwk_public_from_pem(text, len, &k);
+        if (r == FMCP_OK) r = fmcp_jwt_keyset_add_public(ks, &k, NULL);
     }
     if (r == FMCP_OK && ks->count == before) r = FMCP_ERR_BAD_KEY;
     return r;
@@ -291,6 +314,7 @@ FASTMCP_API void fmcp_jwt_verifier_free(fmcp_jwt_verifier *v)
 static fmcp_result fmcp__jwt_check_desc(const fmcp_jwt_verifier_desc *d, const char **why)
 {
     size_t i;
+    fmcp_jws_alg a;
     *why = "leeway_seconds is over one day (86400), or a list has a count but no items";
     if (d->leeway_seconds > FMCP_JWT_MAX_LEEWAY) return FMCP_ERR_INVALID_ARG;
     if (d->key_count && !d->keys) return FMCP_ERR_INVALID_ARG;
@@ -298,8 +322,12 @@ static fmcp_result fmcp__jwt_check_desc(const fmcp_jwt_verifier_desc *d, const c
     if (d->audience_count && !d->audiences) return FMCP_ERR_INVALID_ARG;
     for (i = 0; i < d->algorithm_count; i++) {
         if (!d->algorithms[i]) return FMCP_ERR_INVALID_ARG;
-        *why = "only the RS256 algorithm is supported: leave algorithms empty or name just \"RS256\"";
-        if (strcmp(d->algorithms[i], "RS256") != 0) return FMCP_ERR_UNSUPPORTED;
+        *why = "an algorithm is not supported: name only RS256, PS256, ES256, ES384, EdDSA or Ed25519 "
+               "(none and HS* are never allowed)";
+        a = fmcp_jws_alg_from_name(d->algorithms[i], strlen(d->algorithms[i]));
+        if (a == FMCP_JWS_NONE) return FMCP_ERR_UNSUPPORTED;
+        *why = "this build has FASTMCP_JWS_RS256_ONLY: only RS256 can be allowed";
+        if (!FMCP__JWS_ALL && a != FMCP_JWS_RS256) return FMCP_ERR_UNSUPPORTED;
     }
     *why = "a key text is NULL";
     for (i = 0; i < d->key_count; i++)
@@ -332,6 +360,7 @@ FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *d
     fmcp_result r;
     const char *typ[1];
     const char *why = NULL;
+    size_t i;
     if (!out) return FMCP_ERR_INVALID_ARG;
     *out = NULL;
     if (!d) return FMCP_ERR_INVALID_ARG;
@@ -347,6 +376,10 @@ FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *d
     v->leeway = d->leeway_seconds == 0 ? FMCP_JWT_DEFAULT_LEEWAY : d->leeway_seconds < 0 ? 0 : d->leeway_seconds;
     v->exp_optional = d->exp_optional != 0;
     v->plain_jws = d->plain_jws != 0;
+    v->algs = d->algorithm_count ? 0u : 1u << FMCP_JWS_RS256;
+    for (i = 0; FMCP__JWS_ALL && i < d->algorithm_count; i++)
+        v->algs |= 1u << fmcp_jws_alg_from_name(d->algorithms[i], strlen(d->algorithms[i]));
+    if (!FMCP__JWS_ALL) v->algs = 1u << FMCP_JWS_RS256; /* check_desc allowed nothing else */
     v->max_size = d->max_token_size ? d->max_token_size : FMCP_JWT_DEFAULT_MAX_SIZE;
     typ[0] = d->typ;
     r = fmcp__jwt_strs_copy(v->alloc, d->issuers, d->issuer_count, &v->issuers);
@@ -356,9 +389,9 @@ FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *d
     if (r == FMCP_OK) r = fmcp__jwt_strs_copy(v->alloc, typ, d->typ ? 1 : 0, &v->typ);
     if (r == FMCP_OK && (r = fmcp__jwt_load_keys(v, d)) != FMCP_OK && r != FMCP_ERR_NOMEM && d->problem)
         *d->problem = r == FMCP_ERR_BAD_KEY
-            ? "a key text gave no usable key: it needs an RSA signing key (kty RSA, alg RS256 or none, "
-              "use sig or none) of 2048 to 4096 bits"
-            : "a key text is neither a PEM public key nor a JWK or JWKS";
+            ? "a key text gave no usable key: it needs a signing key - RSA of 2048 to 4096 bits (RS256, "
+              "PS256), EC P-256 (ES256) or P-384 (ES384), or Ed25519 (EdDSA) - with use sig or none"
+            : "a key text is neither a PEM key nor a JWK or JWKS";
 #ifndef FASTMCP_NO_THREADS
     if (r == FMCP_OK) {
         if (pthread_mutex_init(&v->lock, NULL) == 0) v->lock_ok = 1;
@@ -382,6 +415,7 @@ typedef struct fmcp__jwt_parts {
 typedef struct fmcp__jwt_hdr {
     char kid[FMCP_JWK_KID_MAX + 1];
     int has_kid;
+    fmcp_jws_alg alg;
 } fmcp__jwt_hdr;
 
 static fmcp_jwt_error fmcp__jwt_split(const fmcp_jwt_verifier *v, const char *t, size_t len,
@@ -449,7 +483,8 @@ static fmcp_jwt_error fmcp__jwt_header_policy(const fmcp_jwt_verifier *v, const 
     const char *s = fmcp__jwt_cstr(fmcp_json_get(h, "alg"), &n);
     const fmcp_json *cty = fmcp_json_get(h, "cty"), *kid = fmcp_json_get(h, "kid");
     if (!s) { *why = "alg missing"; return FMCP_JWT_ALG_NOT_ALLOWED; }
-    if (strcmp(s, "RS256") != 0) {
+    out->alg = fmcp_jws_alg_from_name(s, n);
+    if (out->alg == FMCP_JWS_NONE || !(v->algs & (1u << out->alg))) {
         *why = fmcp__jwt_ieq(s, n, "none", 4) ? "alg none is refused" : "alg not allowed";
         return FMCP_JWT_ALG_NOT_ALLOWED;
     }
@@ -500,29 +535,53 @@ static fmcp_jwt_error fmcp__jwt_header(const fmcp_jwt_verifier *v, const fmcp__j
     return e;
 }
 
-/* The key named by kid; a token without kid uses the only key of the set;
- * a key without kid (from PEM) is used for any token when it is alone. */
+/* Only keys that fit the token's alg (type, curve, the key's own alg) are
+ * candidates. The candidate named by kid; a token without kid uses the only
+ * candidate of the set; a key without kid (from PEM) is used for any token
+ * when it is alone in the set. */
 static const fmcp__jwt_key *fmcp__jwt_pick(const fmcp_jwt_keyset *ks, const fmcp__jwt_hdr *h)
 {
-    size_t i;
+    size_t i, fit = 0;
+    const fmcp__jwt_key *only = NULL;
     if (!ks || !ks->count) return NULL;
-    if (h->has_kid)
-        for (i = 0; i < ks->count; i++)
-            if (ks->keys[i].has_kid && strcmp(ks->keys[i].kid, h->kid) == 0) return &ks->keys[i];
-    if (ks->count == 1 && (!h->has_kid || !ks->keys[0].has_kid)) return &ks->keys[0];
-    return NULL;
+    for (i = 0; i < ks->count; i++) {
+        const fmcp__jwt_key *k = &ks->keys[i];
+        /* (RS256-only builds hold RSA keys bound to RS256 or nothing: all fit) */
+        if (FMCP__JWS_ALL && !fmcp_jwk_alg_fits(&k->pub, h->alg)) continue;
+        if (h->has_kid && k->has_kid && strcmp(k->kid, h->kid) == 0) return k;
+        fit++;
+        only = k;
+    }
+    if (!h->has_kid) return fit == 1 ? only : NULL;
+    return ks->count == 1 && only && !only->has_kid ? only : NULL;
 }
 
-static fmcp_jwt_error fmcp__jwt_signature(const fmcp__jwt_key *k, const fmcp__jwt_parts *p, const char **why)
+/* Exact signature length of alg with this key (RSA: the modulus length;
+ * ECDSA: raw r||s, so a DER signature is refused here). */
+static size_t fmcp__jwt_sig_len(const fmcp__jwt_key *k)
 {
-    uint8_t sig[FMCP_RSA_MAX_BYTES], h[FMCP_SHA256_SIZE];
-    size_t n = 0;
+    if (k->pub.kty == FMCP_JWK_RSA) return k->pub.rsa.n_len;
+    if (FMCP__JWS_ALL && k->pub.kty == FMCP_JWK_EC) return 2 * fmcp_ec_size(k->pub.ec.curve);
+    return FMCP_ED25519_SIGNATURE_SIZE;
+}
+
+static fmcp_jwt_error fmcp__jwt_signature(const fmcp__jwt_key *k, const fmcp__jwt_hdr *hd, const fmcp__jwt_parts *p,
+                                          const char **why)
+{
+    uint8_t sig[FMCP_JWS_MAX_SIG], h[FMCP_SHA256_SIZE];
+    size_t n = 0, in = p->len[0] + 1 + p->len[1];
     fmcp_result r = fmcp_b64_decode(FMCP_B64_URL, p->seg[2], p->len[2], sig, sizeof sig, &n);
     if (r == FMCP_ERR_ENCODING) { *why = "signature is not base64url"; return FMCP_JWT_MALFORMED; }
-    if (r != FMCP_OK || n != k->pub.n_len) { *why = "signature has the wrong length"; return FMCP_JWT_BAD_SIGNATURE; }
+    if (r != FMCP_OK || n != fmcp__jwt_sig_len(k)) { *why = "signature has the wrong length"; return FMCP_JWT_BAD_SIGNATURE; }
     /* the signing input is header.payload, contiguous in the token */
-    fmcp_sha256(p->seg[0], p->len[0] + 1 + p->len[1], h);
-    if (fmcp_rsa_verify_sha256_ctx(&k->ctx, h, sig, n) != FMCP_OK) {
+    if (k->pub.kty == FMCP_JWK_RSA) {
+        fmcp_sha256(p->seg[0], in, h);
+        r = FMCP__JWS_ALL && hd->alg == FMCP_JWS_PS256 ? fmcp_rsa_verify_pss_sha256_ctx(&k->ctx, h, sig, n)
+                                                       : fmcp_rsa_verify_sha256_ctx(&k->ctx, h, sig, n);
+    } else {
+        r = FMCP__JWS_ALL ? fmcp_jws_verify(&k->pub, hd->alg, p->seg[0], in, sig, n) : FMCP_ERR_BAD_KEY;
+    }
+    if (r != FMCP_OK) {
         *why = "signature invalid";
         return FMCP_JWT_BAD_SIGNATURE;
     }
@@ -732,8 +791,8 @@ static fmcp_jwt_error fmcp__jwt_run(const fmcp_jwt_verifier *v, const char *toke
     if (e != FMCP_JWT_OK) return e;
     ks = fmcp__jwt_acquire(v);
     k = fmcp__jwt_pick(ks, &h);
-    if (!k) { *why = ks && ks->count ? "no key for this kid" : "no verification keys loaded"; e = FMCP_JWT_UNKNOWN_KID; }
-    else e = fmcp__jwt_signature(k, &p, why);
+    if (!k) { *why = ks && ks->count ? "no key for this kid and alg" : "no verification keys loaded"; e = FMCP_JWT_UNKNOWN_KID; }
+    else e = fmcp__jwt_signature(k, &h, &p, why);
     fmcp__jwt_release(v, ks);
     if (e == FMCP_JWT_OK) e = fmcp__jwt_payload(v, &p, out, why);
     if (e != FMCP_JWT_OK || v->plain_jws) return e;
@@ -803,13 +862,13 @@ FASTMCP_API const char *fmcp_jwt_error_name(fmcp_jwt_error e)
 
 /* ---- issuer ---------------------------------------------------------------- */
 
-static fmcp_result fmcp__jwt_issue_header(const fmcp_jwt_issue_desc *d, const fmcp_allocator *a,
-                                          char **out, size_t *n)
+static fmcp_result fmcp__jwt_issue_header(const fmcp_jwt_issue_desc *d, fmcp_jws_alg alg,
+                                          const fmcp_allocator *a, char **out, size_t *n)
 {
     fmcp_json_writer w;
     fmcp_jw_init(&w, a);
     fmcp_jw_object_begin(&w);
-    fmcp_jw_key(&w, "alg"); fmcp_jw_str(&w, "RS256");
+    fmcp_jw_key(&w, "alg"); fmcp_jw_str(&w, fmcp_jws_alg_name(alg));
     fmcp_jw_key(&w, "typ"); fmcp_jw_str(&w, "JWT");
     if (d->kid) { fmcp_jw_key(&w, "kid"); fmcp_jw_str(&w, d->kid); }
     fmcp_jw_object_end(&w);
@@ -901,15 +960,28 @@ static void fmcp__jwt_put_b64(char *buf, size_t cap, size_t *at, const void *dat
     *at += w;
 }
 
-static fmcp_result fmcp__jwt_sign(const fmcp_rsa_private_key *key, const fmcp_allocator *a,
+/* Signature length of alg with this key (0: the key cannot make it). */
+static size_t fmcp__jwt_issue_sig_len(const fmcp_jwk_private_key *key, fmcp_jws_alg alg)
+{
+    fmcp_jwk_public_key pub;
+    if (fmcp_jwk_public_of(key, &pub) != FMCP_OK || !fmcp_jwk_alg_fits(&pub, alg)) return 0;
+    if (key->kty == FMCP_JWK_RSA) {
+        size_t k = key->rsa.pub.n_len;
+        return k < FMCP_RSA_MIN_BITS / 8 || k > FMCP_RSA_MAX_BYTES ? 0 : k;
+    }
+    if (FMCP__JWS_ALL && key->kty == FMCP_JWK_EC) return 2 * fmcp_ec_size(key->ec.pub.curve);
+    return FMCP_ED25519_SIGNATURE_SIZE;
+}
+
+static fmcp_result fmcp__jwt_sign(const fmcp_jwk_private_key *key, fmcp_jws_alg alg, const fmcp_allocator *a,
                                   const char *hdr, size_t hn, const char *pay, size_t pn,
                                   char **out, size_t *out_len)
 {
-    uint8_t sig[FMCP_RSA_MAX_BYTES], h[FMCP_SHA256_SIZE];
-    size_t k = key->pub.n_len, sn = 0, at = 0, total, cap;
+    uint8_t sig[FMCP_JWS_MAX_SIG];
+    size_t k = fmcp__jwt_issue_sig_len(key, alg), sn = 0, at = 0, total, cap;
     char *buf;
     fmcp_result r;
-    if (k < FMCP_RSA_MIN_BITS / 8 || k > FMCP_RSA_MAX_BYTES) return FMCP_ERR_BAD_KEY;
+    if (!k) return FMCP_ERR_BAD_KEY;
     total = fmcp_b64_encoded_len(FMCP_B64_URL, hn) + 1 + fmcp_b64_encoded_len(FMCP_B64_URL, pn) + 1 +
             fmcp_b64_encoded_len(FMCP_B64_URL, k);
     cap = total + 1;
@@ -918,8 +990,7 @@ static fmcp_result fmcp__jwt_sign(const fmcp_rsa_private_key *key, const fmcp_al
     fmcp__jwt_put_b64(buf, cap, &at, hdr, hn);
     buf[at++] = '.';
     fmcp__jwt_put_b64(buf, cap, &at, pay, pn);
-    fmcp_sha256(buf, at, h);
-    r = fmcp_rsa_sign_sha256(key, h, sig, sizeof sig, &sn);
+    r = fmcp_jws_sign(key, alg, buf, at, sig, sizeof sig, &sn);
     if (r == FMCP_OK && sn != k) r = FMCP_ERR_CRYPTO;
     if (r != FMCP_OK) { fmcp_free(a, buf, cap); return r; }
     buf[at++] = '.';
@@ -941,24 +1012,59 @@ static fmcp_result fmcp__jwt_parse_extra(const char *json, const fmcp_allocator 
     return e == FMCP_JWT_OK ? FMCP_OK : FMCP_ERR_PARSE;
 }
 
-FASTMCP_API fmcp_result fmcp_jwt_issue(const fmcp_rsa_private_key *key, const fmcp_jwt_issue_desc *d,
-                                       const fmcp_allocator *a, char **out, size_t *out_len)
+/* The algorithm a token is signed with: desc->alg, else the key's own,
+ * else the natural one for its type (RS256, ES256/ES384 by curve, EdDSA). */
+static fmcp_jws_alg fmcp__jwt_issue_alg(const fmcp_jwk_private_key *key, const fmcp_jwt_issue_desc *d)
+{
+    if (d->alg) return fmcp_jws_alg_from_name(d->alg, strlen(d->alg));
+    if (key->alg) return key->alg;
+    if (key->kty == FMCP_JWK_EC) return key->ec.pub.curve == FMCP_EC_P384 ? FMCP_JWS_ES384 : FMCP_JWS_ES256;
+    return key->kty == FMCP_JWK_OKP ? FMCP_JWS_EDDSA : FMCP_JWS_RS256;
+}
+
+FASTMCP_API fmcp_result fmcp_jwt_issue_key(const fmcp_jwk_private_key *key, const fmcp_jwt_issue_desc *d,
+                                           const fmcp_allocator *a, char **out, size_t *out_len)
 {
     fmcp_json_doc *extra = NULL;
     char *hdr = NULL, *pay = NULL;
     size_t hn = 0, pn = 0;
+    fmcp_jws_alg alg;
     fmcp_result r;
     if (!out || !out_len) return FMCP_ERR_INVALID_ARG;
     *out = NULL;
     *out_len = 0;
     if (!key || !d || (d->scope_count && !d->scopes)) return FMCP_ERR_INVALID_ARG;
+    alg = fmcp__jwt_issue_alg(key, d);
+    if (alg == FMCP_JWS_NONE) return FMCP_ERR_UNSUPPORTED;
+    if (!fmcp__jwt_issue_sig_len(key, alg)) return FMCP_ERR_BAD_KEY;
     r = fmcp__jwt_parse_extra(d->claims_json, a, &extra);
-    if (r == FMCP_OK) r = fmcp__jwt_issue_header(d, a, &hdr, &hn);
+    if (r == FMCP_OK) r = fmcp__jwt_issue_header(d, alg, a, &hdr, &hn);
     if (r == FMCP_OK) r = fmcp__jwt_issue_payload(d, extra ? fmcp_json_root(extra) : NULL, a, &pay, &pn);
-    if (r == FMCP_OK) r = fmcp__jwt_sign(key, a, hdr, hn, pay, pn, out, out_len);
+    if (r == FMCP_OK) r = fmcp__jwt_sign(key, alg, a, hdr, hn, pay, pn, out, out_len);
     if (hdr) fmcp_free(a, hdr, hn + 1);
     if (pay) fmcp_free(a, pay, pn + 1);
     if (extra) fmcp_json_doc_free(extra);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_jwt_issue(const fmcp_rsa_private_key *key, const fmcp_jwt_issue_desc *d,
+                                       const fmcp_allocator *a, char **out, size_t *out_len)
+{
+    fmcp_jwk_private_key *k;
+    fmcp_result r;
+    if (!out || !out_len) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    *out_len = 0;
+    if (!key) return FMCP_ERR_INVALID_ARG;
+    /* on the heap: an RSA private key struct is a few KB */
+    k = (fmcp_jwk_private_key *)fmcp_malloc(a, sizeof *k);
+    if (!k) return FMCP_ERR_NOMEM;
+    memset(k, 0, sizeof *k);
+    k->kty = FMCP_JWK_RSA;
+    k->rsa = *key;
+    r = fmcp_jwt_issue_key(k, d, a, out, out_len);
+    fmcp_wipe(k, sizeof *k);
+    fmcp_free(a, k, sizeof *k);
     return r;
 }
 

@@ -1,5 +1,6 @@
 /* ---------------------------------------------------------------------------
- * jwt: RS256 JSON Web Token verifier (claims policy, one verdict) and issuer
+ * jwt: JSON Web Token verifier (RS256, PS256, ES256, ES384, EdDSA/Ed25519;
+ *      claims policy, one verdict) and issuer
  * ---------------------------------------------------------------------------
  *
  * Verifying
@@ -31,10 +32,12 @@
  * fmcp_jwt_verifier_create(desc, out)
  *   Copies everything it needs from desc (desc may be freed afterwards).
  *   desc->keys holds NUL-terminated key texts: PEM (public, or the public half
- *   of a private key), one JWK object or a {"keys":[...]} JWKS. Keys are
- *   loaded as by fmcp_jwt_keyset_add. algorithms may only name "RS256" (the
- *   default when empty): anything else is FMCP_ERR_UNSUPPORTED, so "none" and
- *   HS256 can never be enabled. A verifier may start without keys (they come
+ *   of a private key; RSA, EC or Ed25519 as fmcp_jwk_public_from_pem reads
+ *   them), one JWK object or a {"keys":[...]} JWKS. Keys are loaded as by
+ *   fmcp_jwt_keyset_add. algorithms is the explicit allow-list: "RS256" (the
+ *   default when empty), "PS256", "ES256", "ES384", "EdDSA", "Ed25519" (RFC
+ *   9864's fully specified name; both take an Ed25519 key). Any other name is
+ *   FMCP_ERR_UNSUPPORTED, so "none" and HS256 can never be enabled. A verifier may start without keys (they come
  *   later from a JWKS URL through fmcp_jwt_verifier_set_keys).
  *   audiences are required (FMCP_ERR_INVALID_ARG without them): a token
  *   minted by the same issuer for another API must not pass (RFC 9068 4,
@@ -42,7 +45,7 @@
  *   explicit opt-out; plain_jws verifiers read no claims and need none.
  *   When creation fails and desc->problem is set, *desc->problem is pointed
  *   at a static sentence saying what to change (no audience, an algorithm
- *   other than RS256, key text that gave no usable RS256 key, ...).
+ *   that is not supported, key text that gave no usable key, ...).
  *   leeway_seconds: 0 means 60, a negative value means no leeway; at most one
  *   day. max_token_size: 0 means 8192 bytes. typ, when set (e.g. "at+jwt"),
  *   requires the header "typ" to equal it, case-insensitively, with an
@@ -54,8 +57,10 @@
  *   header (JSON object, no duplicate names; "alg" present and allowed - "none"
  *   and HS* always refused; "crit" refused as we implement no extension;
  *   "cty":"JWT" (nested token) refused; optional "typ"); key selection by
- *   "kid" ("jku", "jwk", "x5u", "x5c" are never used); RSA PKCS#1 v1.5
- *   signature of exactly the modulus length; then, only for an authentic
+ *   "kid" ("jku", "jwk", "x5u", "x5c" are never used) among the keys that fit
+ *   the token's alg; the signature (fmcp_jws_verify: RSA of exactly the
+ *   modulus length, ECDSA raw r||s of exactly twice the curve size - DER
+ *   refused - with r and s in [1, n-1], Ed25519 strict); then, only for an authentic
  *   token, the claims (JSON object, no duplicate names) and the policy: exp
  *   (required unless exp_optional), nbf, iat, iss, aud, required scopes.
  *   Returns FMCP_OK with out->claims filled; otherwise out->error and
@@ -69,11 +74,15 @@
  *   header and signature check runs, then claims.raw/raw_len give the payload
  *   and no claim is read or checked (claims.root is NULL). Not for tokens.
  *
- *   Key selection: a token "kid" picks the key with that kid. A token without
- *   kid is accepted only when the set holds exactly one key. A kid that
- *   matches nothing may still use the set's only key when that key has no kid
- *   itself (a PEM key: the caller chose exactly one trust anchor); otherwise
- *   the verdict is unknown_kid.
+ *   Key selection: only keys that fit the token's alg are candidates
+ *   (fmcp_jwk_alg_fits: ES256 needs a P-256 key, ES384 a P-384 key, RS256
+ *   and PS256 an RSA key, EdDSA and Ed25519 an Ed25519 key; a key whose JWK
+ *   names an alg fits that alg only, so an RS256 key never checks PS256). A
+ *   token "kid" picks the candidate with that kid. A token without kid is
+ *   accepted only when exactly one key of the set fits its alg. A kid that
+ *   matches nothing may still use the set's only key when that key has no
+ *   kid itself (a PEM key: the caller chose exactly one trust anchor);
+ *   otherwise the verdict is unknown_kid.
  *
  *   Times (exp, nbf, iat) must be JSON numbers between 0 and 253402300799
  *   (year 9999); strings, negative or larger values are malformed. Fractions
@@ -104,14 +113,23 @@
  *   ownership: verifications running on the old set finish with it and the
  *   old set is freed by whoever releases it last. Do not touch ks afterwards.
  *   fmcp_jwt_keyset_free releases a set that was never installed.
- *   In JWK/JWKS text, keys are skipped (counted by fmcp_jwt_keyset_skipped)
- *   when kty is not "RSA", "use" is present and not "sig", "key_ops" is present
- *   without "verify", "alg" is present and not "RS256", the kid is not a string
- *   of at most FMCP_JWK_KID_MAX bytes, or the key fails the RSA key policy.
- *   _add fails with FMCP_ERR_BAD_KEY when the text gave no usable key.
+ *   In JWK/JWKS text, keys are skipped (counted by fmcp_jwt_keyset_skipped,
+ *   never fatal, so one odd key in a provider's JWKS does not take the others
+ *   down) when fmcp_jwk_public_from_json refuses them (kty other than RSA, EC,
+ *   OKP; a curve other than P-256, P-384, Ed25519; an "alg" that is unknown
+ *   or of another key type; bad members; the RSA key policy), "use" is
+ *   present and not "sig", "key_ops" is present without "verify", or the kid
+ *   is not a string of at most FMCP_JWK_KID_MAX bytes. _add fails with
+ *   FMCP_ERR_BAD_KEY when the text gave no usable key.
  *
  * fmcp_jwt_issue(key, desc, alloc, out, out_len)
- *   Signs an RS256 token with header {"alg":"RS256","typ":"JWT"[,"kid"]} and
+ * fmcp_jwt_issue_key(key, desc, alloc, out, out_len)
+ *   fmcp_jwt_issue signs with an RSA key (RS256, or PS256 when desc->alg
+ *   says so); fmcp_jwt_issue_key with a key of any type, the algorithm being
+ *   desc->alg, else the key's own alg, else RS256 (RSA), ES256/ES384 (by
+ *   curve) or EdDSA (Ed25519). An alg that is unknown is FMCP_ERR_UNSUPPORTED,
+ *   one that does not fit the key FMCP_ERR_BAD_KEY.
+ *   The token has header {"alg":ALG,"typ":"JWT"[,"kid"]} and
  *   claims iss, sub, aud (a string for one audience, an array for several),
  *   scope (the scopes joined by spaces), iat (now) and exp (now + lifetime;
  *   lifetime_seconds 0 means 3600 and may be negative to make expired tokens
@@ -156,7 +174,7 @@ typedef struct fmcp_jwt_keyset fmcp_jwt_keyset;
 typedef struct fmcp_jwt_verifier_desc {
     const char *const *keys;            /* PEM / JWK / JWKS texts, NUL-terminated */
     size_t key_count;
-    const char *const *algorithms;      /* empty = { "RS256" } (the only one supported) */
+    const char *const *algorithms;      /* empty = { "RS256" }; see fmcp_jws_alg_from_name */
     size_t algorithm_count;
     const char *const *issuers;         /* empty = iss not checked */
     size_t issuer_count;
@@ -216,6 +234,9 @@ FASTMCP_API fmcp_result fmcp_jwt_keyset_add(fmcp_jwt_keyset *ks, const char *tex
 /* Add one parsed key; kid may be NULL (a key without kid). */
 FASTMCP_API fmcp_result fmcp_jwt_keyset_add_key(fmcp_jwt_keyset *ks, const fmcp_rsa_public_key *key,
                                                 const char *kid);
+/* The same for a key of any type (RSA, EC, Ed25519); key->alg binds it. */
+FASTMCP_API fmcp_result fmcp_jwt_keyset_add_public(fmcp_jwt_keyset *ks, const fmcp_jwk_public_key *key,
+                                                   const char *kid);
 FASTMCP_API size_t fmcp_jwt_keyset_count(const fmcp_jwt_keyset *ks);
 FASTMCP_API size_t fmcp_jwt_keyset_skipped(const fmcp_jwt_keyset *ks);
 FASTMCP_API void fmcp_jwt_keyset_free(fmcp_jwt_keyset *ks);
@@ -231,10 +252,13 @@ typedef struct fmcp_jwt_issue_desc {
     int64_t lifetime_seconds;        /* 0 = 3600; negative allowed (expired) */
     const char *claims_json;         /* NULL or a JSON object; overrides defaults */
     const char *kid;                 /* header kid; NULL = omitted */
+    const char *alg;                 /* NULL = the key's natural algorithm (see below) */
 } fmcp_jwt_issue_desc;
 
 FASTMCP_API fmcp_result fmcp_jwt_issue(const fmcp_rsa_private_key *key, const fmcp_jwt_issue_desc *desc,
                                        const fmcp_allocator *alloc, char **out, size_t *out_len);
+FASTMCP_API fmcp_result fmcp_jwt_issue_key(const fmcp_jwk_private_key *key, const fmcp_jwt_issue_desc *desc,
+                                           const fmcp_allocator *alloc, char **out, size_t *out_len);
 FASTMCP_API void fmcp_jwt_token_free(const fmcp_allocator *alloc, char *token, size_t len);
 
 #ifdef __cplusplus

@@ -392,8 +392,9 @@ FASTMCP_API fmcp_result fmcp_rsa_private_to_der(const fmcp_rsa_private_key *k, f
 
 /* ---- PEM -------------------------------------------------------------------- */
 
+/* FMCP__PEM_EC_PRIV (SEC1) is an "other key" here; the jwk module reads it. */
 enum { FMCP__PEM_OTHER, FMCP__PEM_SPKI, FMCP__PEM_RSA_PUB, FMCP__PEM_PKCS8, FMCP__PEM_RSA_PRIV,
-       FMCP__PEM_OTHER_KEY };
+       FMCP__PEM_OTHER_KEY, FMCP__PEM_EC_PRIV };
 
 static const char *const fmcp__pem_labels[5] = { "", "PUBLIC KEY", "RSA PUBLIC KEY", "PRIVATE KEY",
                                                  "RSA PRIVATE KEY" };
@@ -403,6 +404,7 @@ static int fmcp__pem_kind(const char *label, size_t n)
     int i;
     for (i = 1; i < 5; i++)
         if (strlen(fmcp__pem_labels[i]) == n && memcmp(label, fmcp__pem_labels[i], n) == 0) return i;
+    if (n == 14 && memcmp(label, "EC PRIVATE KEY", 14) == 0) return FMCP__PEM_EC_PRIV;
     /* EC, DSA, encrypted, ... keys: reported as unsupported if nothing better is found */
     if ((n >= 11 && memcmp(label + n - 11, "PRIVATE KEY", 11) == 0)
         || (n >= 10 && memcmp(label + n - 10, "PUBLIC KEY", 10) == 0))
@@ -534,7 +536,7 @@ static fmcp_result fmcp__pem_scan(const char *pem, size_t len, int want_priv, fm
     int kind;
     while ((kind = fmcp__pem_next(pem, len, &pos, &body, &n)) >= 0) {
         if (kind == FMCP__PEM_OTHER) continue;
-        if (kind == FMCP__PEM_OTHER_KEY) { seen = FMCP_ERR_UNSUPPORTED; continue; }
+        if (kind >= FMCP__PEM_OTHER_KEY) { seen = FMCP_ERR_UNSUPPORTED; continue; }
         if (want_priv && (kind == FMCP__PEM_SPKI || kind == FMCP__PEM_RSA_PUB)) continue;
         if (kind == FMCP__PEM_SPKI || kind == FMCP__PEM_RSA_PUB) r = fmcp__pem_public(kind, body, n, pub);
         else r = fmcp__pem_private(kind, body, n, priv);

@@ -17,6 +17,9 @@
  *       fmcp_jwks_free(&set);
  *   }
  *
+ * EC and Ed25519 keys, and a key type that covers all three, are the jwk
+ * module's (it reads RSA keys through this one).
+ *
  * Results shared by the readers: FMCP_ERR_PARSE for malformed DER/JSON
  * structure, FMCP_ERR_ENCODING for bad base64/base64url, FMCP_ERR_UNSUPPORTED
  * for a well-formed key of another kind (EC, Ed25519, ...; another algorithm

@@ -51,6 +51,10 @@ static int t_keys(void)
 }
 
 /* JWKS text with the given keys (kid "k1"/"k2") and an EC key to skip. */
+static const char x25519_jwk[] = "{\"kty\":\"OKP\",\"crv\":\"X25519\",\"use\":\"sig\",\"kid\":\"ec1\","
+                                 "\"x\":\"3p7bfXt9wbTTW2HC7OQ1Nz-DQ8hbeGdNrfx-FG-IK08\"}";
+static char g_ec_jwk[512];
+
 static char *t_jwks(int with1, int with2)
 {
     fmcp_json_writer w;
@@ -60,9 +64,10 @@ static char *t_jwks(int with1, int with2)
     fmcp_jw_object_begin(&w);
     fmcp_jw_key(&w, "keys");
     fmcp_jw_array_begin(&w);
-    /* RFC 7517 A.1 EC example key: another type, must be skipped */
-    fmcp_jw_raw(&w, "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4\","
-                    "\"y\":\"4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM\",\"use\":\"sig\",\"kid\":\"ec1\"}", 150);
+    /* a key agreement key (X25519, RFC 8037 A.6): never for signatures, must be
+     * skipped; or, when a test set one, a P-256 signing key */
+    if (g_ec_jwk[0]) fmcp_jw_raw(&w, g_ec_jwk, strlen(g_ec_jwk));
+    else fmcp_jw_raw(&w, x25519_jwk, strlen(x25519_jwk));
     if (with1) fmcp_rsa_public_write_jwk(&w, &k1.pub, "k1", "RS256", "sig");
     if (with2) fmcp_rsa_public_write_jwk(&w, &k2.pub, "k2", "RS256", "sig");
     fmcp_jw_array_end(&w);
@@ -995,6 +1000,66 @@ static void test_scope_helper(void)
 }
 
 /* Configuration that cannot work fails at creation, with a text saying what to do. */
+/* The allow-list in the auth config: an ES256 token from a mixed static JWKS
+ * passes only when ES256 is allowed; RS256 keeps working beside it. */
+static void test_algorithms(void)
+{
+    static const char *es_rs[] = { "RS256", "ES256" }, *hs[] = { "HS256" };
+    static fmcp_jwk_private_key ek;
+    fmcp_jwk_public_key ep;
+    fmcp_json_writer w;
+    fmcp_jwt_issue_desc d;
+    fmcp_auth_desc ad;
+    fmcp_auth *a = NULL;
+    t_env e;
+    char *out = NULL, *es_tok = NULL, *rs_tok;
+    size_t n = 0, len = 0;
+    int pass;
+    fmcp_http_response *r;
+    if (fmcp_jwk_generate(FMCP_JWS_ES256, 0, &ek) != FMCP_OK || fmcp_jwk_public_of(&ek, &ep) != FMCP_OK) { CHECK(0); return; }
+    fmcp_jw_init(&w, NULL);
+    fmcp_jwk_public_write(&w, &ep, "e1", "ES256", "sig");
+    CHECK_OK(fmcp_jw_finish(&w, &out, &n));
+    if (!out || n >= sizeof g_ec_jwk) { CHECK(0); return; }
+    memcpy(g_ec_jwk, out, n + 1);
+    fmcp_jw_free_output(&w, out);
+    memset(&d, 0, sizeof d);
+    d.subject = "erin"; d.issuer = "https://issuer.test"; d.kid = "e1";
+    d.audiences = aud1; d.audience_count = 1; d.lifetime_seconds = 600;
+    CHECK_OK(fmcp_jwt_issue_key(&ek, &d, NULL, &es_tok, &len));
+    for (pass = 0; pass < 2; pass++) {
+        memset(&ad, 0, sizeof ad);
+        if (pass == 0) { ad.algorithms = es_rs; ad.algorithm_count = 2; }
+        if (!t_env_up(&e, 0, &ad)) { CHECK(0); t_env_down(&e); break; }
+        rs_tok = t_token(&k1, "k1", "alice", "mcp:read", 600);
+        r = t_req(&e, "POST", "/mcp", t_bearer(0, es_tok), NULL, INIT, NULL, NULL);
+        CHECKF(r && r->status == (pass == 0 ? 200 : 401), "pass %d: ES256 token", pass);
+        if (r) fmcp_http_response_free(r);
+        r = t_req(&e, "POST", "/mcp", t_bearer(0, rs_tok), NULL, INIT, NULL, NULL);
+        CHECKF(r && r->status == 200, "pass %d: RS256 token", pass);
+        if (r) fmcp_http_response_free(r);
+        free(rs_tok);
+        t_env_down(&e);
+    }
+    /* a name outside the supported set fails creation */
+    memset(&ad, 0, sizeof ad);
+    {
+        const char *keys[1];
+        char *jwks = t_jwks(1, 0);
+        keys[0] = jwks;
+        ad.keys = keys; ad.key_count = 1;
+        ad.allow_any_audience = 1; ad.algorithms = hs; ad.algorithm_count = 1;
+        CHECK(jwks && fmcp_auth_create(&ad, &a) == FMCP_ERR_UNSUPPORTED && a == NULL);
+        ad.algorithms = es_rs; ad.algorithm_count = 2;
+        CHECK_OK(fmcp_auth_create(&ad, &a));
+        fmcp_auth_free(a);
+        free(jwks);
+    }
+    fmcp_jwt_token_free(NULL, es_tok, len);
+    g_ec_jwk[0] = 0;
+    fmcp_wipe(&ek, sizeof ek);
+}
+
 static void test_create_checks(void)
 {
     fmcp_auth_desc ad;
@@ -1026,7 +1091,7 @@ static void test_create_checks(void)
     ad.jwks_url = NULL;
     keys[0] = "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AA\",\"y\":\"AA\"}]}";
     ad.keys = keys; ad.key_count = 1;
-    CHECK(fmcp_auth_create(&ad, &a) == FMCP_ERR_BAD_KEY && why && strstr(why, "RS256"));
+    CHECK(fmcp_auth_create(&ad, &a) == FMCP_ERR_BAD_KEY && why && strstr(why, "RS256") && strstr(why, "ES256"));
     keys[0] = "{\"keys\":[]}";
     CHECK(fmcp_auth_create(&ad, &a) == FMCP_ERR_BAD_KEY && why);
     /* nothing at all */
@@ -1106,6 +1171,7 @@ int main(void)
     T_RUN(test_jwks_url);
     T_RUN(test_jwks_unavailable);
     T_RUN(test_custom_hook);
+    T_RUN(test_algorithms);
     T_RUN(test_create_checks);
     T_RUN(test_alloc_sweep);
     fmcp_wipe(&k1, sizeof k1);
