@@ -63,6 +63,36 @@
  *     authorisation) before giving up (0 = 3), so a server that keeps
  *     answering 403 costs at most 3 authorisations.
  *   http_timeout_ms: per request to the authorization server (0 = 30 s).
+ *   grant: how tokens are obtained. FMCP_OAUTH_GRANT_AUTHORIZATION_CODE
+ *     (0): the browser flow above. The others never open a browser and
+ *     need a pre-registered client_id (no registration runs):
+ *     FMCP_OAUTH_GRANT_CLIENT_CREDENTIALS: OAuth client credentials
+ *       (machine to machine, extension io.modelcontextprotocol/oauth-client-
+ *       credentials) with client_secret_basic / _post or private_key_jwt.
+ *     FMCP_OAUTH_GRANT_JWT_BEARER: workload identity federation: the JWT in
+ *       assertion (NULL = the environment variable FMCP_OAUTH_ASSERTION) is
+ *       presented with the RFC 7523 JWT bearer grant; a refusal is final
+ *       (no retry, no other grant).
+ *     FMCP_OAUTH_GRANT_ID_JAG: enterprise-managed authorization: an RFC
+ *       8693 token exchange of idp_id_token at idp_token_endpoint (client
+ *       idp_client_id, idp_client_secret as Basic when set) for an ID-JAG
+ *       (audience = the authorization server's issuer, resource = the MCP
+ *       server), then the RFC 7523 JWT bearer grant with it at the MCP
+ *       authorization server, authenticated as client_id.
+ *     Scope: the challenge's, else the metadata's, else scopes (no
+ *     offline_access). The token is reused until 60 s before it expires,
+ *     then a new one is obtained the same way (no refresh token needed).
+ *   private_key_pem: PEM private key ("PRIVATE KEY" PKCS#8 or "EC PRIVATE
+ *     KEY" P-256, signing ES256; RSA PKCS#1/#8 signing RS256). When set, the
+ *     client authenticates with private_key_jwt (RFC 7523 2.2): an assertion
+ *     iss = sub = client_id, aud = the issuer, 5 minutes, fresh jti.
+ *   dpop: request DPoP-bound tokens (RFC 9449): every token request and
+ *     every MCP request carries a proof (typ dpop+jwt, ES256 with a P-256
+ *     key made for this object, htm, htu without query, iat, jti; ath on
+ *     MCP requests); a token_type "DPoP" answer is then sent as
+ *     "Authorization: DPoP ...". A use_dpop_nonce answer from the token
+ *     endpoint is retried once with its DPoP-Nonce; the MCP server's nonce
+ *     is taken through fmcp_oauth_handle_challenge_ex.
  *
  * Stored JSON (kinds of the fmcp_oauth_store, keyed by server_url)
  *   "tokens": {"access_token", "refresh_token", "token_type", "scope",
@@ -100,6 +130,18 @@
  *   the authorisation failed (FMCP_ERR_AUTH: refused by the server or the
  *   user; FMCP_ERR_PROTOCOL: metadata unusable, no PKCE S256, resource
  *   mismatch; FMCP_ERR_TIMEOUT: nobody came back to the callback).
+ *
+ * fmcp_oauth_request_headers(o, method, url, buf, cap)
+ *   Like fmcp_oauth_access_token, but writes the header lines to send with
+ *   an MCP request ("Authorization: Bearer T\r\n", or with dpop
+ *   "Authorization: DPoP T\r\nDPoP: <proof for method and url>\r\n").
+ *   FMCP_ERR_NOT_FOUND: no usable token (buf is "").
+ *
+ * fmcp_oauth_handle_challenge_ex(o, status, www_authenticate, dpop_nonce, attempt)
+ *   fmcp_oauth_handle_challenge that also takes the response's DPoP-Nonce
+ *   header (NULL when absent): a 401 with error="use_dpop_nonce" then only
+ *   stores the nonce for the next proof and returns FMCP_OK (retry). A
+ *   DPoP challenge (WWW-Authenticate: DPoP ...) is read like a Bearer one.
  *
  * fmcp_oauth_login(o) / fmcp_oauth_logout(o)
  *   login authorises now (discovery without a challenge: the well-known
@@ -202,7 +244,21 @@ typedef struct fmcp_oauth_desc {
     int max_step_up;                         /* 0 = 3 */
     int http_timeout_ms;                     /* 0 = 30000 */
     const fmcp_allocator *alloc;
+    /* grants without a browser (0 = authorization code) */
+    int grant;                               /* FMCP_OAUTH_GRANT_* */
+    const char *private_key_pem;             /* private_key_jwt key (ES256 P-256 or RS256) */
+    const char *assertion;                   /* JWT_BEARER: the workload's JWT */
+    const char *idp_token_endpoint;          /* ID_JAG: the enterprise IdP */
+    const char *idp_id_token;
+    const char *idp_client_id;
+    const char *idp_client_secret;
+    int dpop;                                /* DPoP-bound tokens (RFC 9449) */
 } fmcp_oauth_desc;
+
+#define FMCP_OAUTH_GRANT_AUTHORIZATION_CODE 0
+#define FMCP_OAUTH_GRANT_CLIENT_CREDENTIALS 1
+#define FMCP_OAUTH_GRANT_JWT_BEARER 2
+#define FMCP_OAUTH_GRANT_ID_JAG 3
 
 typedef struct fmcp_oauth_challenge {
     char error[64];                          /* "" when absent */
@@ -228,6 +284,10 @@ FASTMCP_API void fmcp_oauth_free(fmcp_oauth *o);
 FASTMCP_API fmcp_result fmcp_oauth_access_token(fmcp_oauth *o, char *buf, size_t cap);
 FASTMCP_API fmcp_result fmcp_oauth_handle_challenge(fmcp_oauth *o, int status, const char *www_authenticate,
                                                     int attempt);
+FASTMCP_API fmcp_result fmcp_oauth_request_headers(fmcp_oauth *o, const char *method, const char *url,
+                                                  char *buf, size_t cap);
+FASTMCP_API fmcp_result fmcp_oauth_handle_challenge_ex(fmcp_oauth *o, int status, const char *www_authenticate,
+                                                       const char *dpop_nonce, int attempt);
 FASTMCP_API fmcp_result fmcp_oauth_login(fmcp_oauth *o);
 FASTMCP_API fmcp_result fmcp_oauth_logout(fmcp_oauth *o);
 FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *authorization_url,
