@@ -3506,8 +3506,10 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_list(fmcp_oauth_file_store *fs,
 
 /* ===== oauth.h ===== */
 /* ---------------------------------------------------------------------------
- * oauth: OAuth 2.1 client for MCP servers (MCP authorization 2025-11-25):
- *        discovery, client registration, PKCE, loopback callback, refresh
+ * oauth: OAuth 2.1 client for MCP servers (MCP authorization 2025-11-25 and
+ *        2026-07-28): discovery, client registration, PKCE, loopback
+ *        callback, refresh; client credentials, private_key_jwt, JWT bearer
+ *        (workload identity), ID-JAG (enterprise-managed), DPoP
  * ---------------------------------------------------------------------------
  *
  * Usage (the MCP client drives it; you only create it)
@@ -3604,9 +3606,18 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_list(fmcp_oauth_file_store *fs,
  * Stored JSON (kinds of the fmcp_oauth_store, keyed by server_url)
  *   "tokens": {"access_token", "refresh_token", "token_type", "scope",
  *     "expires_at" (absolute Unix seconds, 0 = unknown), "issuer",
- *     "resource"}
- *   "client": {"client_id", "client_secret", "token_endpoint_auth_method",
- *     "redirect_uris" [..], "issuer", "client_secret_expires_at"}
+ *     "resource"}; token_type "DPoP" values are not loaded again (the proof
+ *     key is not stored).
+ *   "client-" + 16 hex digits of SHA-256(issuer): the registration at that
+ *     authorization server: {"client_id", "client_secret",
+ *     "token_endpoint_auth_method", "redirect_uris" [..], "issuer",
+ *     "client_secret_expires_at"}. Registrations are never used with
+ *     another issuer (SEP-2352): a server that moves to a new authorization
+ *     server gets a new registration there, and the old one is kept for a
+ *     move back. "client" holds a copy of the latest (what earlier versions
+ *     and tools read); it is read when the issuer's own kind is absent.
+ *   After a 401 for a token that was sent, discovery runs again (the
+ *   resource's authorization server may have changed).
  *   Values that do not parse or lack their required member, and tokens
  *   outside the RFC 6750 b64token alphabet, are ignored (a fresh
  *   authorisation follows). A refresh token is only sent to the token
@@ -3620,7 +3631,8 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_list(fmcp_oauth_file_store *fs,
  *   stays). A refresh the server refuses (4xx, e.g. invalid_grant) or whose
  *   issuer no longer matches drops the stored tokens; a transient failure
  *   (network, timeout, 5xx) keeps them and is returned (or the old token is
- *   used while it is still valid). Without a refresh
+ *   used while it is still valid). A DPoP-bound token is copied as it is
+ *   (send it with fmcp_oauth_request_headers). Without a refresh
  *   token it is used until it expires. FMCP_ERR_NOT_FOUND: no usable token
  *   (make the request without one and pass the 401 to
  *   fmcp_oauth_handle_challenge). Never runs an interactive authorisation.
@@ -3689,10 +3701,10 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_list(fmcp_oauth_file_store *fs,
  *   b64token text (they go into an Authorization header).
  *
  * Helpers (pure, no I/O; used by the flow and exposed for tests and tools)
- *   fmcp_oauth_parse_www_authenticate(header, &ch): finds the Bearer
- *     challenge among one or more (RFC 9110 list of schemes with
+ *   fmcp_oauth_parse_www_authenticate(header, &ch): finds the first Bearer
+ *     or DPoP challenge among one or more (RFC 9110 list of schemes with
  *     auth-params; quoted strings with \-escapes) and fills ch.
- *     FMCP_ERR_NOT_FOUND: no Bearer challenge; FMCP_ERR_PARSE: malformed;
+ *     FMCP_ERR_NOT_FOUND: neither; FMCP_ERR_PARSE: malformed;
  *     FMCP_ERR_TOO_LARGE: a value does not fit its field.
  *   fmcp_oauth_wellknown_url(kind, url, i, out, cap): the i-th (0-based)
  *     discovery URL for url: kind FMCP_OAUTH_WK_RESOURCE (RFC 9728, url = the
@@ -26297,8 +26309,14 @@ FASTMCP_API fmcp_result fmcp_oauth_parse_www_authenticate(const char *header, fm
         }
         if (q == p + n && *q && *q != ',') return FMCP_ERR_PARSE;   /* "Bearer=..." */
         scheme = 1;
-        keep = !found && (fmcp__oa_ieq(p, n, "bearer") || fmcp__oa_ieq(p, n, "dpop"));
-        if (keep) found = 1;
+        /* Bearer wins; a DPoP challenge (RFC 9449 7.1) serves when alone */
+        if (fmcp__oa_ieq(p, n, "bearer") && found < 2) {
+            if (found) memset(out, 0, sizeof *out);
+            keep = 1; found = 2;
+        } else {
+            keep = !found && fmcp__oa_ieq(p, n, "dpop");
+            if (keep) found = 1;
+        }
         p = q;
         q = fmcp__oa_token68(p);
         if (q) p = q;
@@ -26986,8 +27004,11 @@ static fmcp_result fmcp__oa_load_tokens(fmcp_oauth *o)
     o->tokens_loaded = 1;
     if (r != FMCP_OK) return FMCP_OK;
     t = fmcp_json_root(doc);
-    /* a tampered store must not inject header syntax: such tokens are absent */
-    if (fmcp__oa_b64token(fmcp_json_get_str(t, "access_token", "")) &&
+    /* a tampered store must not inject header syntax: such tokens are absent;
+     * so are DPoP-bound ones, whose proof key died with the object that
+     * obtained them */
+    if (strcmp(fmcp_json_get_str(t, "token_type", "Bearer"), "DPoP") != 0 &&
+        fmcp__oa_b64token(fmcp_json_get_str(t, "access_token", "")) &&
         fmcp__oa_b64token(fmcp_json_get_str(t, "refresh_token", "x"))) {
         r = fmcp__oa_set(o, &o->access, fmcp_json_get_str(t, "access_token", NULL));
         if (r == FMCP_OK) r = fmcp__oa_set(o, &o->refresh, fmcp_json_get_str(t, "refresh_token", NULL));
@@ -27007,7 +27028,7 @@ static fmcp_result fmcp__oa_save_tokens(fmcp_oauth *o)
     fmcp_jw_object_begin(&w);
     fmcp__oa_kv(&w, "access_token", o->access);
     fmcp__oa_kv(&w, "refresh_token", o->refresh);
-    fmcp__oa_kv(&w, "token_type", "Bearer");
+    fmcp__oa_kv(&w, "token_type", o->tok_dpop ? "DPoP" : "Bearer");
     fmcp__oa_kv(&w, "scope", o->tok_scope);
     fmcp_jw_key(&w, "expires_at"); fmcp_jw_int(&w, o->expires_at);
     fmcp__oa_kv(&w, "issuer", o->tok_iss);
@@ -27311,7 +27332,7 @@ static fmcp_result fmcp__oa_pem(fmcp_oauth *o, const char *pem, uint8_t **der, s
 {
     const char *b = strstr(pem, "PRIVATE KEY-----"), *e;
     char *txt;
-    size_t n = 0, tcap, i;
+    size_t n = 0, tcap;
     fmcp_result r;
     *der = NULL;
     if (!b) return FMCP_ERR_PARSE;
@@ -27330,7 +27351,7 @@ static fmcp_result fmcp__oa_pem(fmcp_oauth *o, const char *pem, uint8_t **der, s
     *cap = fmcp_b64_decoded_max(n) + 1;
     *der = (uint8_t *)fmcp_malloc(o->a, *cap);
     r = *der ? fmcp_b64_decode(FMCP_B64_URL, txt, n, *der, *cap, len) : FMCP_ERR_NOMEM;
-    for (i = 0; i < n; i++) txt[i] = 0;
+    fmcp_wipe(txt, tcap);
     fmcp_free(o->a, txt, tcap);
     if (r != FMCP_OK && *der) { fmcp_wipe(*der, *cap); fmcp_free(o->a, *der, *cap); *der = NULL; }
     return r == FMCP_OK || r == FMCP_ERR_NOMEM ? r : FMCP_ERR_PARSE;
@@ -27381,12 +27402,11 @@ static void fmcp__oa_ec_jwk(fmcp__oa_buf *b, const fmcp_ec_private_key *k)
 static fmcp_result fmcp__oa_jws(fmcp_oauth *o, const fmcp__oa_key *k, const char *typ, int with_jwk,
                                 const char *payload, size_t plen, fmcp__oa_buf *out)
 {
-    fmcp__oa_buf h, p;
+    fmcp__oa_buf h;
     uint8_t d[FMCP_SHA256_SIZE], sig[512];
     size_t slen = 0, i;
     fmcp_result r = FMCP_OK;
     memset(&h, 0, sizeof h); h.a = o->a;
-    memset(&p, 0, sizeof p); p.a = o->a;
     fmcp__oa_puts(&h, k->alg == 1 ? "{\"alg\":\"ES256\",\"typ\":\"" : "{\"alg\":\"RS256\",\"typ\":\"");
     fmcp__oa_puts(&h, typ);
     fmcp__oa_puts(&h, "\"");
@@ -27409,7 +27429,6 @@ static fmcp_result fmcp__oa_jws(fmcp_oauth *o, const fmcp__oa_key *k, const char
         r = out->err;
     }
     fmcp__oa_buf_free(&h);
-    fmcp__oa_buf_free(&p);
     return r;
 }
 
@@ -27513,7 +27532,7 @@ static fmcp_result fmcp__oa_use_tokens(fmcp_oauth *o, const fmcp_json *t, const 
 
 /* Client authentication header value "Basic ..." (RFC 6749 2.3.1: the id
  * and secret are form-encoded before base64). */
-static fmcp_result fmcp__oa_basic(fmcp_oauth *o, fmcp__oa_buf *out)
+static fmcp_result fmcp__oa_basic_as(fmcp_oauth *o, const char *id, const char *secret, fmcp__oa_buf *out)
 {
     fmcp__oa_buf cred;
     char *enc = NULL;
@@ -27521,9 +27540,9 @@ static fmcp_result fmcp__oa_basic(fmcp_oauth *o, fmcp__oa_buf *out)
     fmcp_result r;
     memset(&cred, 0, sizeof cred);
     cred.a = o->a;
-    fmcp__oa_put_enc(&cred, o->cl_id);
+    fmcp__oa_put_enc(&cred, id);
     fmcp__oa_put(&cred, ":", 1);
-    fmcp__oa_put_enc(&cred, o->cl_secret ? o->cl_secret : "");
+    fmcp__oa_put_enc(&cred, secret ? secret : "");
     r = cred.err;
     if (r == FMCP_OK) {
         need = fmcp_b64_encoded_len(FMCP_B64_STD, cred.len) + 1;
@@ -27553,7 +27572,7 @@ static void fmcp__oa_take_nonce(const fmcp_http_response *res, char *nonce, size
 static fmcp_result fmcp__oa_client_auth(fmcp_oauth *o, fmcp__oa_buf *form, fmcp__oa_buf *auth)
 {
     const char *m = o->cl_method ? o->cl_method : "none";
-    if (strcmp(m, "client_secret_basic") == 0 && o->cl_secret) return fmcp__oa_basic(o, auth);
+    if (strcmp(m, "client_secret_basic") == 0 && o->cl_secret) return fmcp__oa_basic_as(o, o->cl_id, o->cl_secret, auth);
     fmcp__oa_form(form, '&', "client_id", o->cl_id);
     if (strcmp(m, "client_secret_post") == 0 && o->cl_secret) {
         fmcp__oa_form(form, '&', "client_secret", o->cl_secret);
@@ -27987,11 +28006,7 @@ static fmcp_result fmcp__oa_id_jag(fmcp_oauth *o, const char *scope, char **jag)
     fmcp__oa_form(&form, '&', "subject_token_type", "urn:ietf:params:oauth:token-type:id_token");
     r = FMCP_OK;
     if (o->d.idp_client_secret && o->d.idp_client_id) {
-        /* Basic with the IdP client: swap the identity in for a moment */
-        char *id = o->cl_id, *sec = o->cl_secret;
-        o->cl_id = (char *)o->d.idp_client_id; o->cl_secret = (char *)o->d.idp_client_secret;
-        r = fmcp__oa_basic(o, &auth);
-        o->cl_id = id; o->cl_secret = sec;
+        r = fmcp__oa_basic_as(o, o->d.idp_client_id, o->d.idp_client_secret, &auth);
     } else {
         fmcp__oa_form(&form, '&', "client_id", o->d.idp_client_id);
     }

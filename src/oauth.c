@@ -131,8 +131,14 @@ FASTMCP_API fmcp_result fmcp_oauth_parse_www_authenticate(const char *header, fm
         }
         if (q == p + n && *q && *q != ',') return FMCP_ERR_PARSE;   /* "Bearer=..." */
         scheme = 1;
-        keep = !found && (fmcp__oa_ieq(p, n, "bearer") || fmcp__oa_ieq(p, n, "dpop"));
-        if (keep) found = 1;
+        /* Bearer wins; a DPoP challenge (RFC 9449 7.1) serves when alone */
+        if (fmcp__oa_ieq(p, n, "bearer") && found < 2) {
+            if (found) memset(out, 0, sizeof *out);
+            keep = 1; found = 2;
+        } else {
+            keep = !found && fmcp__oa_ieq(p, n, "dpop");
+            if (keep) found = 1;
+        }
         p = q;
         q = fmcp__oa_token68(p);
         if (q) p = q;
@@ -820,8 +826,11 @@ static fmcp_result fmcp__oa_load_tokens(fmcp_oauth *o)
     o->tokens_loaded = 1;
     if (r != FMCP_OK) return FMCP_OK;
     t = fmcp_json_root(doc);
-    /* a tampered store must not inject header syntax: such tokens are absent */
-    if (fmcp__oa_b64token(fmcp_json_get_str(t, "access_token", "")) &&
+    /* a tampered store must not inject header syntax: such tokens are absent;
+     * so are DPoP-bound ones, whose proof key died with the object that
+     * obtained them */
+    if (strcmp(fmcp_json_get_str(t, "token_type", "Bearer"), "DPoP") != 0 &&
+        fmcp__oa_b64token(fmcp_json_get_str(t, "access_token", "")) &&
         fmcp__oa_b64token(fmcp_json_get_str(t, "refresh_token", "x"))) {
         r = fmcp__oa_set(o, &o->access, fmcp_json_get_str(t, "access_token", NULL));
         if (r == FMCP_OK) r = fmcp__oa_set(o, &o->refresh, fmcp_json_get_str(t, "refresh_token", NULL));
@@ -841,7 +850,7 @@ static fmcp_result fmcp__oa_save_tokens(fmcp_oauth *o)
     fmcp_jw_object_begin(&w);
     fmcp__oa_kv(&w, "access_token", o->access);
     fmcp__oa_kv(&w, "refresh_token", o->refresh);
-    fmcp__oa_kv(&w, "token_type", "Bearer");
+    fmcp__oa_kv(&w, "token_type", o->tok_dpop ? "DPoP" : "Bearer");
     fmcp__oa_kv(&w, "scope", o->tok_scope);
     fmcp_jw_key(&w, "expires_at"); fmcp_jw_int(&w, o->expires_at);
     fmcp__oa_kv(&w, "issuer", o->tok_iss);
@@ -1145,7 +1154,7 @@ static fmcp_result fmcp__oa_pem(fmcp_oauth *o, const char *pem, uint8_t **der, s
 {
     const char *b = strstr(pem, "PRIVATE KEY-----"), *e;
     char *txt;
-    size_t n = 0, tcap, i;
+    size_t n = 0, tcap;
     fmcp_result r;
     *der = NULL;
     if (!b) return FMCP_ERR_PARSE;
@@ -1164,7 +1173,7 @@ static fmcp_result fmcp__oa_pem(fmcp_oauth *o, const char *pem, uint8_t **der, s
     *cap = fmcp_b64_decoded_max(n) + 1;
     *der = (uint8_t *)fmcp_malloc(o->a, *cap);
     r = *der ? fmcp_b64_decode(FMCP_B64_URL, txt, n, *der, *cap, len) : FMCP_ERR_NOMEM;
-    for (i = 0; i < n; i++) txt[i] = 0;
+    fmcp_wipe(txt, tcap);
     fmcp_free(o->a, txt, tcap);
     if (r != FMCP_OK && *der) { fmcp_wipe(*der, *cap); fmcp_free(o->a, *der, *cap); *der = NULL; }
     return r == FMCP_OK || r == FMCP_ERR_NOMEM ? r : FMCP_ERR_PARSE;
@@ -1215,12 +1224,11 @@ static void fmcp__oa_ec_jwk(fmcp__oa_buf *b, const fmcp_ec_private_key *k)
 static fmcp_result fmcp__oa_jws(fmcp_oauth *o, const fmcp__oa_key *k, const char *typ, int with_jwk,
                                 const char *payload, size_t plen, fmcp__oa_buf *out)
 {
-    fmcp__oa_buf h, p;
+    fmcp__oa_buf h;
     uint8_t d[FMCP_SHA256_SIZE], sig[512];
     size_t slen = 0, i;
     fmcp_result r = FMCP_OK;
     memset(&h, 0, sizeof h); h.a = o->a;
-    memset(&p, 0, sizeof p); p.a = o->a;
     fmcp__oa_puts(&h, k->alg == 1 ? "{\"alg\":\"ES256\",\"typ\":\"" : "{\"alg\":\"RS256\",\"typ\":\"");
     fmcp__oa_puts(&h, typ);
     fmcp__oa_puts(&h, "\"");
@@ -1243,7 +1251,6 @@ static fmcp_result fmcp__oa_jws(fmcp_oauth *o, const fmcp__oa_key *k, const char
         r = out->err;
     }
     fmcp__oa_buf_free(&h);
-    fmcp__oa_buf_free(&p);
     return r;
 }
 
@@ -1347,7 +1354,7 @@ static fmcp_result fmcp__oa_use_tokens(fmcp_oauth *o, const fmcp_json *t, const 
 
 /* Client authentication header value "Basic ..." (RFC 6749 2.3.1: the id
  * and secret are form-encoded before base64). */
-static fmcp_result fmcp__oa_basic(fmcp_oauth *o, fmcp__oa_buf *out)
+static fmcp_result fmcp__oa_basic_as(fmcp_oauth *o, const char *id, const char *secret, fmcp__oa_buf *out)
 {
     fmcp__oa_buf cred;
     char *enc = NULL;
@@ -1355,9 +1362,9 @@ static fmcp_result fmcp__oa_basic(fmcp_oauth *o, fmcp__oa_buf *out)
     fmcp_result r;
     memset(&cred, 0, sizeof cred);
     cred.a = o->a;
-    fmcp__oa_put_enc(&cred, o->cl_id);
+    fmcp__oa_put_enc(&cred, id);
     fmcp__oa_put(&cred, ":", 1);
-    fmcp__oa_put_enc(&cred, o->cl_secret ? o->cl_secret : "");
+    fmcp__oa_put_enc(&cred, secret ? secret : "");
     r = cred.err;
     if (r == FMCP_OK) {
         need = fmcp_b64_encoded_len(FMCP_B64_STD, cred.len) + 1;
@@ -1387,7 +1394,7 @@ static void fmcp__oa_take_nonce(const fmcp_http_response *res, char *nonce, size
 static fmcp_result fmcp__oa_client_auth(fmcp_oauth *o, fmcp__oa_buf *form, fmcp__oa_buf *auth)
 {
     const char *m = o->cl_method ? o->cl_method : "none";
-    if (strcmp(m, "client_secret_basic") == 0 && o->cl_secret) return fmcp__oa_basic(o, auth);
+    if (strcmp(m, "client_secret_basic") == 0 && o->cl_secret) return fmcp__oa_basic_as(o, o->cl_id, o->cl_secret, auth);
     fmcp__oa_form(form, '&', "client_id", o->cl_id);
     if (strcmp(m, "client_secret_post") == 0 && o->cl_secret) {
         fmcp__oa_form(form, '&', "client_secret", o->cl_secret);
@@ -1821,11 +1828,7 @@ static fmcp_result fmcp__oa_id_jag(fmcp_oauth *o, const char *scope, char **jag)
     fmcp__oa_form(&form, '&', "subject_token_type", "urn:ietf:params:oauth:token-type:id_token");
     r = FMCP_OK;
     if (o->d.idp_client_secret && o->d.idp_client_id) {
-        /* Basic with the IdP client: swap the identity in for a moment */
-        char *id = o->cl_id, *sec = o->cl_secret;
-        o->cl_id = (char *)o->d.idp_client_id; o->cl_secret = (char *)o->d.idp_client_secret;
-        r = fmcp__oa_basic(o, &auth);
-        o->cl_id = id; o->cl_secret = sec;
+        r = fmcp__oa_basic_as(o, o->d.idp_client_id, o->d.idp_client_secret, &auth);
     } else {
         fmcp__oa_form(&form, '&', "client_id", o->d.idp_client_id);
     }

@@ -1,6 +1,8 @@
 /* ---------------------------------------------------------------------------
- * oauth: OAuth 2.1 client for MCP servers (MCP authorization 2025-11-25):
- *        discovery, client registration, PKCE, loopback callback, refresh
+ * oauth: OAuth 2.1 client for MCP servers (MCP authorization 2025-11-25 and
+ *        2026-07-28): discovery, client registration, PKCE, loopback
+ *        callback, refresh; client credentials, private_key_jwt, JWT bearer
+ *        (workload identity), ID-JAG (enterprise-managed), DPoP
  * ---------------------------------------------------------------------------
  *
  * Usage (the MCP client drives it; you only create it)
@@ -97,9 +99,18 @@
  * Stored JSON (kinds of the fmcp_oauth_store, keyed by server_url)
  *   "tokens": {"access_token", "refresh_token", "token_type", "scope",
  *     "expires_at" (absolute Unix seconds, 0 = unknown), "issuer",
- *     "resource"}
- *   "client": {"client_id", "client_secret", "token_endpoint_auth_method",
- *     "redirect_uris" [..], "issuer", "client_secret_expires_at"}
+ *     "resource"}; token_type "DPoP" values are not loaded again (the proof
+ *     key is not stored).
+ *   "client-" + 16 hex digits of SHA-256(issuer): the registration at that
+ *     authorization server: {"client_id", "client_secret",
+ *     "token_endpoint_auth_method", "redirect_uris" [..], "issuer",
+ *     "client_secret_expires_at"}. Registrations are never used with
+ *     another issuer (SEP-2352): a server that moves to a new authorization
+ *     server gets a new registration there, and the old one is kept for a
+ *     move back. "client" holds a copy of the latest (what earlier versions
+ *     and tools read); it is read when the issuer's own kind is absent.
+ *   After a 401 for a token that was sent, discovery runs again (the
+ *   resource's authorization server may have changed).
  *   Values that do not parse or lack their required member, and tokens
  *   outside the RFC 6750 b64token alphabet, are ignored (a fresh
  *   authorisation follows). A refresh token is only sent to the token
@@ -113,7 +124,8 @@
  *   stays). A refresh the server refuses (4xx, e.g. invalid_grant) or whose
  *   issuer no longer matches drops the stored tokens; a transient failure
  *   (network, timeout, 5xx) keeps them and is returned (or the old token is
- *   used while it is still valid). Without a refresh
+ *   used while it is still valid). A DPoP-bound token is copied as it is
+ *   (send it with fmcp_oauth_request_headers). Without a refresh
  *   token it is used until it expires. FMCP_ERR_NOT_FOUND: no usable token
  *   (make the request without one and pass the 401 to
  *   fmcp_oauth_handle_challenge). Never runs an interactive authorisation.
@@ -182,10 +194,10 @@
  *   b64token text (they go into an Authorization header).
  *
  * Helpers (pure, no I/O; used by the flow and exposed for tests and tools)
- *   fmcp_oauth_parse_www_authenticate(header, &ch): finds the Bearer
- *     challenge among one or more (RFC 9110 list of schemes with
+ *   fmcp_oauth_parse_www_authenticate(header, &ch): finds the first Bearer
+ *     or DPoP challenge among one or more (RFC 9110 list of schemes with
  *     auth-params; quoted strings with \-escapes) and fills ch.
- *     FMCP_ERR_NOT_FOUND: no Bearer challenge; FMCP_ERR_PARSE: malformed;
+ *     FMCP_ERR_NOT_FOUND: neither; FMCP_ERR_PARSE: malformed;
  *     FMCP_ERR_TOO_LARGE: a value does not fit its field.
  *   fmcp_oauth_wellknown_url(kind, url, i, out, cap): the i-th (0-based)
  *     discovery URL for url: kind FMCP_OAUTH_WK_RESOURCE (RFC 9728, url = the

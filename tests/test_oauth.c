@@ -59,6 +59,13 @@ static void test_www_authenticate(void)
     CHECK_STR(c.scope, "");
     CHECK_OK(fmcp_oauth_parse_www_authenticate("Bearer scope=\"first\", Bearer scope=\"second\"", &c));
     CHECK_STR(c.scope, "first");
+    /* DPoP (RFC 9449 7.1): read when there is no Bearer challenge */
+    CHECK_OK(fmcp_oauth_parse_www_authenticate("DPoP error=\"use_dpop_nonce\", algs=\"ES256\"", &c));
+    CHECK_STR(c.error, "use_dpop_nonce");
+    CHECK_OK(fmcp_oauth_parse_www_authenticate("DPoP error=\"d\", realm=\"r\", Bearer scope=\"b\"", &c));
+    CHECK_STR(c.error, "");
+    CHECK_STR(c.realm, "");
+    CHECK_STR(c.scope, "b");
     /* RFC 9110 11.6.1 example without any Bearer challenge */
     CHECK(fmcp_oauth_parse_www_authenticate("Newauth realm=\"apps\", type=1, title=\"Login to \\\"apps\\\"\", Basic realm=\"simple\"", &c) == FMCP_ERR_NOT_FOUND);
     CHECK(fmcp_oauth_parse_www_authenticate("", &c) == FMCP_ERR_NOT_FOUND);
@@ -1600,6 +1607,13 @@ static void test_dpop(void)
             CHECK_EQ_INT(fake_get(&F.token_calls), pass ? 2 : 1);   /* one use_dpop_nonce retry */
             CHECK(fake_get(&F.njti) >= 3);          /* token request + initialize + call, all distinct */
             fmcp_oauth_free(o);
+        }
+        /* a new object has a new proof key: the stored bound token is not used */
+        if (pass == 0) {
+            char tok[64];
+            o = new_grant_oauth(&st, &d);
+            CHECK(o && fmcp_oauth_access_token(o, tok, sizeof tok) == FMCP_ERR_NOT_FOUND);
+            if (o) fmcp_oauth_free(o);
         }
         fmcp_oauth_memory_store_free(st);
         fake_stop();
