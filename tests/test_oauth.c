@@ -186,7 +186,18 @@ static struct fake {
     int idp_calls, dpop, as_nonce, rs_nonce, dpop_bad;
     char last_grant[96], last_jti[8][48];
     int njti;
+    /* authorization-server migration: the PRM names base/as2 once as2 is set;
+     * tokens up to number old_tokens are then refused */
+    int as2, here_as2, old_tokens, as2_registrations;
+    char last_client[64];
 } F;
+
+/* The issuer answering this request (base, or base/as2). */
+static const char *fake_iss(char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s%s", F.base, F.here_as2 ? "/as2" : "");
+    return buf;
+}
 
 /* Decodes JWT part i (0 header, 1 payload) into a parsed document. */
 static fmcp_json_doc *jwt_part(const char *jwt, int i)
@@ -271,22 +282,23 @@ static void fake_prm(fmcp_http_req *req)
     if (F.prm_status) { respond_json(req, F.prm_status, "{}"); return; }
     snprintf(b, sizeof b, "{\"resource\":\"%s\",\"authorization_servers\":[\"%s\"],\"scopes_supported\":[\"mcp:read\"]}",
              F.prm_resource ? F.prm_resource : "", F.base);
-    if (!F.prm_resource) snprintf(b, sizeof b, "{\"resource\":\"%s/mcp\",\"authorization_servers\":[\"%s\"],"
-                                  "\"scopes_supported\":[\"mcp:read\"]}", F.base, F.base);
+    if (!F.prm_resource) snprintf(b, sizeof b, "{\"resource\":\"%s/mcp\",\"authorization_servers\":[\"%s%s\"],"
+                                  "\"scopes_supported\":[\"mcp:read\"]}", F.base, F.base, F.as2 ? "/as2" : "");
     respond_json(req, 200, b);
 }
 
 static void fake_asm(fmcp_http_req *req)
 {
-    char b[1024], az[256], pk[64];
+    char b[1024], az[256], pk[64], iss[96];
+    fake_iss(iss, sizeof iss);
     if (F.authz_ep) snprintf(az, sizeof az, "%s", F.authz_ep);
-    else snprintf(az, sizeof az, "\"%s/authorize\"", F.base);
+    else snprintf(az, sizeof az, "\"%s/authorize\"", iss);
     snprintf(pk, sizeof pk, "\"code_challenge_methods_supported\":[\"%s\"],", F.no_s256 ? "plain" : "S256");
     snprintf(b, sizeof b, "{\"issuer\":\"%s%s\",\"authorization_endpoint\":%s,\"token_endpoint\":\"%s/token\","
              "\"registration_endpoint\":\"%s/register\",%s"
              "\"scopes_supported\":[\"mcp:read\",\"mcp:write\",\"offline_access\"],"
              "\"authorization_response_iss_parameter_supported\":%s}",
-             F.base, F.issuer_slash ? "/" : "", az, F.base, F.base, F.no_pkce_member ? "" : pk,
+             iss, F.issuer_slash ? "/" : "", az, iss, iss, F.no_pkce_member ? "" : pk,
              F.no_iss_adv ? "false" : "true");
     respond_json(req, 200, b);
 }
@@ -302,16 +314,26 @@ static void fake_register(fmcp_http_req *req)
              strcmp(fmcp_json_get_str(fmcp_json_root(d), "software_id", ""), "t-1") == 0;
     if (d) fmcp_json_doc_free(d);
     F.registrations++;
+    if (F.here_as2) F.as2_registrations++;
     if (!ok) { respond_json(req, 400, "{\"error\":\"invalid_client_metadata\"}"); return; }
-    respond_json(req, 201, "{\"client_id\":\"client-1\",\"token_endpoint_auth_method\":\"none\"}");
+    respond_json(req, 201, F.here_as2 ? "{\"client_id\":\"client-as2\",\"token_endpoint_auth_method\":\"none\"}"
+                                      : "{\"client_id\":\"client-1\",\"token_endpoint_auth_method\":\"none\"}");
 }
 
 static void fake_authorize(fmcp_http_req *req)
 {
     const char *q = fmcp_http_req_query(req);
-    char redirect[256], state[128], method[16], loc[1024];
+    char redirect[256], state[128], method[16], loc[1024], iss[96], iss_enc[128];
     fmcp_http_header h[1];
     F.authorizations++;
+    form_get(q, "client_id", F.last_client, sizeof F.last_client);
+    {   /* the issuer, form-encoded for the redirect */
+        fmcp__oa_buf e;
+        memset(&e, 0, sizeof e);
+        fmcp__oa_put_enc(&e, fake_iss(iss, sizeof iss));
+        snprintf(iss_enc, sizeof iss_enc, "%s", e.p ? e.p : "");
+        fmcp__oa_buf_free(&e);
+    }
     form_get(q, "redirect_uri", redirect, sizeof redirect);
     form_get(q, "state", state, sizeof state);
     form_get(q, "code_challenge_method", method, sizeof method);
@@ -321,7 +343,7 @@ static void fake_authorize(fmcp_http_req *req)
     if (strcmp(method, "S256") != 0 || !redirect[0]) { respond_json(req, 400, "{}"); return; }
     snprintf(F.code, sizeof F.code, "code-%d", F.authorizations);
     snprintf(loc, sizeof loc, "%s?code=%s&state=%s%s%s", redirect, F.code, state, F.omit_iss ? "" : "&iss=",
-             F.omit_iss ? "" : F.wrong_iss ? "http%3A%2F%2Fevil.example" : F.base);
+             F.omit_iss ? "" : F.wrong_iss ? "http%3A%2F%2Fevil.example" : iss_enc);
     h[0].name = "Location"; h[0].value = loc;
     fmcp_http_respond(req, 302, h, 1, "", 0);
 }
@@ -435,6 +457,7 @@ static const char *fake_token_scope(fmcp_http_req *req)
     int i;
     size_t skip = F.dpop ? 5 : 7;
     if (!a || strncmp(a, F.dpop ? "DPoP " : "Bearer ", skip) != 0) return NULL;
+    if (F.old_tokens && strncmp(a + skip, "at-", 3) == 0 && atoi(a + skip + 3) <= F.old_tokens) return NULL;
     for (i = 0; i < 8 && i < F.naccess; i++)
         if (strcmp(a + skip, F.access[i]) == 0) {
             char htu[96];
@@ -533,6 +556,9 @@ static void fake_handler(fmcp_http_req *req, void *user)
     const char *p = fmcp_http_req_path(req);
     (void)user;
     pthread_mutex_lock(&F.mu);
+    F.here_as2 = 0;
+    if (strcmp(p, "/.well-known/oauth-authorization-server/as2") == 0) { F.here_as2 = 1; p = "/.well-known/oauth-authorization-server"; }
+    else if (strncmp(p, "/as2/", 5) == 0) { F.here_as2 = 1; p += 4; }
     if (strcmp(p, "/.well-known/oauth-protected-resource/mcp") == 0) fake_prm(req);
     else if (strcmp(p, "/.well-known/oauth-authorization-server") == 0) fake_asm(req);
     else if (strcmp(p, "/register") == 0) fake_register(req);
@@ -1649,6 +1675,43 @@ static void test_dpop_proof_format(void)
     fmcp_oauth_memory_store_free(st);
 }
 
+
+/* SEP-2352: the resource moves to another authorization server; the client
+ * discovers again after the 401, registers there and never shows the old
+ * client_id to it; the old registration is kept for a move back. */
+static void test_authorization_server_migration(void)
+{
+    fmcp_oauth_store *st = NULL;
+    fmcp_oauth *o;
+    char text[128];
+    if (!fake_start()) T_SKIP("cannot start the fake servers");
+    o = new_oauth(&st, NULL);
+    CHECK(o != NULL);
+    if (o) {
+        CHECK_OK(connect_and_call(o, text, sizeof text));
+        CHECK_STR(F.last_client, "client-1");
+        pthread_mutex_lock(&F.mu);
+        F.as2 = 1;
+        F.old_tokens = F.naccess;
+        F.refresh[0] = 0;                  /* as1's refresh token means nothing at as2 */
+        pthread_mutex_unlock(&F.mu);
+        CHECK_OK(connect_and_call(o, text, sizeof text));
+        CHECK_EQ_INT(fake_get(&F.as2_registrations), 1);
+        CHECK_STR(F.last_client, "client-as2");
+        /* back to as1: its stored registration serves again, no new one */
+        pthread_mutex_lock(&F.mu);
+        F.as2 = 0;
+        F.old_tokens = F.naccess;
+        pthread_mutex_unlock(&F.mu);
+        CHECK_OK(connect_and_call(o, text, sizeof text));
+        CHECK_STR(F.last_client, "client-1");
+        CHECK_EQ_INT(fake_get(&F.registrations), 2);
+        fmcp_oauth_free(o);
+    }
+    fmcp_oauth_memory_store_free(st);
+    fake_stop();
+}
+
 int main(void)
 {
     T_RUN(test_large_file_offsets);
@@ -1681,5 +1744,6 @@ int main(void)
     T_RUN(test_id_jag);
     T_RUN(test_dpop);
     T_RUN(test_dpop_proof_format);
+    T_RUN(test_authorization_server_migration);
     return t_finish("oauth");
 }
