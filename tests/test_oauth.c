@@ -1712,6 +1712,52 @@ static void test_authorization_server_migration(void)
     fake_stop();
 }
 
+
+/* private_key_jwt + DPoP (with the AS nonce) + the request headers, with
+ * every allocation failing in turn. */
+static void test_grant_dpop_alloc_sweep(void)
+{
+    fmcp_oauth_store *st = NULL;
+    fmcp_ec_private_key k;
+    char pem[512], url[96];
+    if (!fake_start()) T_SKIP("cannot start the fake servers");
+    CHECK_OK(fmcp_ec_keygen(FMCP_EC_P256, &k));
+    F.ec_pub = k.pub;
+    F.assertion_alg = 1;
+    F.dpop = F.as_nonce = 1;
+    ec_pkcs8_pem(k.d, pem, sizeof pem);
+    fmcp_wipe(&k, sizeof k);
+    snprintf(url, sizeof url, "%s/mcp", F.base);
+    snprintf(F.last_resource, sizeof F.last_resource, "%s", url);
+    CHECK_OK(fmcp_oauth_memory_store_new(NULL, &st));
+    T_ALLOC_SWEEP({
+        fmcp_oauth_desc d;
+        fmcp_oauth *o = NULL;
+        char hdr[4096];
+        memset(&d, 0, sizeof d);
+        d.grant = FMCP_OAUTH_GRANT_CLIENT_CREDENTIALS;
+        d.client_id = "jwt-client";
+        d.private_key_pem = pem;
+        d.dpop = 1;
+        d.store = st;
+        d.alloc = &t_alloc;
+        t_rc = fmcp_oauth_new(&d, url, &o);
+        if (t_rc == FMCP_OK) {
+            t_rc = fmcp_oauth_login(o);
+            if (t_rc == FMCP_OK) t_rc = fmcp_oauth_request_headers(o, "POST", url, hdr, sizeof hdr);
+            if (t_rc == FMCP_OK && strncmp(hdr, "Authorization: DPoP at-", 23) != 0) t_rc = FMCP_ERR_PROTOCOL;
+            (void)fmcp_oauth_logout(o);
+            fmcp_oauth_free(o);
+        }
+        sweep_rc = t_rc;
+    });
+    CHECK_OK(sweep_rc);
+    CHECK(fake_get(&F.token_calls) > 20);   /* the sweep reached the token endpoint many times */
+    CHECK_EQ_INT(fake_get(&F.dpop_bad), 0);
+    fmcp_oauth_memory_store_free(st);
+    fake_stop();
+}
+
 int main(void)
 {
     T_RUN(test_large_file_offsets);
@@ -1745,5 +1791,6 @@ int main(void)
     T_RUN(test_dpop);
     T_RUN(test_dpop_proof_format);
     T_RUN(test_authorization_server_migration);
+    T_RUN(test_grant_dpop_alloc_sweep);
     return t_finish("oauth");
 }
