@@ -1093,6 +1093,9 @@ static fmcp_result fmcp__oa_client(fmcp_oauth *o, const char *redirect)
 }
 
 /* ---- signed JWTs: client assertions and DPoP proofs --------------------- */
+/* A private JWS signer on the ec and rsa modules' public API. To be merged:
+ * once src/jwt.c signs ES256 itself, fmcp__oa_jws and the PEM reading for
+ * P-256 keys should become calls into it. */
 
 static fmcp_result fmcp__oa_rand_str(char *out, size_t nbytes, size_t cap);
 
