@@ -1854,6 +1854,34 @@ static fmcp_result fmcp__oa_id_jag(fmcp_oauth *o, const char *scope, char **jag)
     return r;
 }
 
+/* The workload JWT from assertion_file (or $FMCP_OAUTH_ASSERTION_FILE),
+ * read at every use: platforms rotate these files (Kubernetes projected
+ * service account tokens). Surrounding white space is dropped. */
+static fmcp_result fmcp__oa_read_assertion(fmcp_oauth *o, char **out)
+{
+    const char *path = o->d.assertion_file ? o->d.assertion_file : getenv("FMCP_OAUTH_ASSERTION_FILE");
+#ifndef FASTMCP_NO_FILESYSTEM
+    char buf[8192];
+    size_t n, b = 0;
+    fmcp_result r;
+    FILE *f;
+    if (!path || !*path) return FMCP_ERR_INVALID_ARG;
+    f = fopen(path, "rb");
+    if (!f) return FMCP_ERR_IO;
+    n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    if (n == sizeof buf) { fmcp_wipe(buf, sizeof buf); return FMCP_ERR_TOO_LARGE; }
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' || buf[n - 1] == '\t')) n--;
+    while (b < n && (buf[b] == ' ' || buf[b] == '\t' || buf[b] == '\n' || buf[b] == '\r')) b++;
+    r = b < n ? fmcp__oa_setn(o, out, buf + b, n - b) : FMCP_ERR_INVALID_ARG;
+    fmcp_wipe(buf, sizeof buf);
+    return r;
+#else
+    (void)o; (void)out;
+    return path ? FMCP_ERR_UNSUPPORTED : FMCP_ERR_INVALID_ARG;
+#endif
+}
+
 /* A token by the configured non-interactive grant (after discovery). */
 static fmcp_result fmcp__oa_obtain(fmcp_oauth *o, const char *scope)
 {
@@ -1869,8 +1897,9 @@ static fmcp_result fmcp__oa_obtain(fmcp_oauth *o, const char *scope)
     } else if (o->d.grant == FMCP_OAUTH_GRANT_JWT_BEARER) {
         const char *a = o->d.assertion;
         if (!a) a = getenv("FMCP_OAUTH_ASSERTION");
-        if (!a || !*a) return FMCP_ERR_INVALID_ARG;
-        r = fmcp__oa_set(o, &assertion, a);
+        if (a && *a) r = fmcp__oa_set(o, &assertion, a);
+        else r = fmcp__oa_read_assertion(o, &assertion);
+        if (r != FMCP_OK) return r;
         fmcp__oa_form(&f, '&', "grant_type", FMCP__OA_JWT_BEARER);
     } else if (o->d.grant == FMCP_OAUTH_GRANT_ID_JAG) {
         r = fmcp__oa_id_jag(o, scope, &assertion);
@@ -1893,27 +1922,28 @@ static fmcp_result fmcp__oa_obtain(fmcp_oauth *o, const char *scope)
 /* o->d was copied from d: replace its strings by our own copies. */
 static fmcp_result fmcp__oa_copy_desc(fmcp_oauth *o, const fmcp_oauth_desc *d)
 {
-    const char *src[14];
-    char *c[14];
+    const char *src[15];
+    char *c[15];
     fmcp_result r = FMCP_OK;
     int i;
     src[0] = d->client_name; src[1] = d->scopes; src[2] = d->client_id; src[3] = d->client_secret;
     src[4] = d->token_endpoint_auth_method; src[5] = d->client_metadata_url;
     src[6] = d->additional_client_metadata; src[7] = d->redirect_uri; src[8] = d->cache_dir;
     src[9] = d->private_key_pem; src[10] = d->assertion; src[11] = d->idp_token_endpoint;
-    src[12] = d->idp_id_token; src[13] = d->idp_client_id;
+    src[12] = d->idp_id_token; src[13] = d->idp_client_id; src[14] = d->assertion_file;
     memset(c, 0, sizeof c);
-    for (i = 0; i < 14 && r == FMCP_OK; i++) r = fmcp__oa_set(o, &c[i], src[i]);
+    for (i = 0; i < 15 && r == FMCP_OK; i++) r = fmcp__oa_set(o, &c[i], src[i]);
     if (r == FMCP_OK) r = fmcp__oa_set(o, &o->idp_secret, d->idp_client_secret);
     if (r != FMCP_OK) {
-        for (i = 0; i < 14; i++) fmcp__oa_sfree(o, &c[i]);
+        for (i = 0; i < 15; i++) fmcp__oa_sfree(o, &c[i]);
         return r;
     }
     o->d.client_name = c[0]; o->d.scopes = c[1]; o->d.client_id = c[2]; o->d.client_secret = c[3];
     o->d.token_endpoint_auth_method = c[4]; o->d.client_metadata_url = c[5];
     o->d.additional_client_metadata = c[6]; o->d.redirect_uri = c[7]; o->d.cache_dir = c[8];
     o->d.private_key_pem = c[9]; o->d.assertion = c[10]; o->d.idp_token_endpoint = c[11];
-    o->d.idp_id_token = c[12]; o->d.idp_client_id = c[13]; o->d.idp_client_secret = o->idp_secret;
+    o->d.idp_id_token = c[12]; o->d.idp_client_id = c[13]; o->d.assertion_file = c[14];
+    o->d.idp_client_secret = o->idp_secret;
     return FMCP_OK;
 }
 
@@ -1941,6 +1971,7 @@ static void fmcp__oa_free_desc(fmcp_oauth *o)
     fmcp__oa_free_cs(o, &o->d.idp_token_endpoint);
     fmcp__oa_free_cs(o, &o->d.idp_id_token);
     fmcp__oa_free_cs(o, &o->d.idp_client_id);
+    fmcp__oa_free_cs(o, &o->d.assertion_file);
     o->d.idp_client_secret = NULL;
     fmcp__oa_sfree(o, &o->idp_secret);
 }

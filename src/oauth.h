@@ -72,9 +72,12 @@
  *       (machine to machine, extension io.modelcontextprotocol/oauth-client-
  *       credentials) with client_secret_basic / _post or private_key_jwt.
  *     FMCP_OAUTH_GRANT_JWT_BEARER: workload identity federation: the JWT in
- *       assertion (NULL = the environment variable FMCP_OAUTH_ASSERTION) is
- *       presented with the RFC 7523 JWT bearer grant; a refusal is final
- *       (no retry, no other grant).
+ *       assertion, else $FMCP_OAUTH_ASSERTION, else the contents of
+ *       assertion_file or $FMCP_OAUTH_ASSERTION_FILE (read at every token
+ *       request, as platforms rotate it; FMCP_ERR_UNSUPPORTED with
+ *       FASTMCP_NO_FILESYSTEM), is presented with the RFC 7523 JWT bearer
+ *       grant (client_id sent when given); a refusal is final (no retry, no
+ *       other grant).
  *     FMCP_OAUTH_GRANT_ID_JAG: enterprise-managed authorization: an RFC
  *       8693 token exchange of idp_id_token at idp_token_endpoint (client
  *       idp_client_id, idp_client_secret as Basic when set) for an ID-JAG
@@ -260,6 +263,7 @@ typedef struct fmcp_oauth_desc {
     int grant;                               /* FMCP_OAUTH_GRANT_* */
     const char *private_key_pem;             /* private_key_jwt key (ES256 P-256 or RS256) */
     const char *assertion;                   /* JWT_BEARER: the workload's JWT */
+    const char *assertion_file;              /* JWT_BEARER: or a file holding it */
     const char *idp_token_endpoint;          /* ID_JAG: the enterprise IdP */
     const char *idp_id_token;
     const char *idp_client_id;

@@ -8,6 +8,7 @@
 #include "fastmcp.h"
 #include "test.h"
 #include <pthread.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <stdio.h>
 
@@ -1546,6 +1547,29 @@ static void test_jwt_bearer(void)
         CHECK_OK(connect_and_call(o, text, sizeof text));
         CHECK_STR(F.last_grant, "urn:ietf:params:oauth:grant-type:jwt-bearer");
         fmcp_oauth_free(o);
+    }
+    /* from a file, read when the token is needed (trailing newline dropped) */
+    {
+        char path[64];
+        FILE *f;
+        snprintf(path, sizeof path, "/tmp/fmcp-wif-%d.jwt", (int)getpid());
+        f = fopen(path, "wb");
+        CHECK(f != NULL);
+        if (f) {
+            fputs("eyJ.from-file.sig\n", f);
+            fclose(f);
+            F.want_assertion = "eyJ.from-file.sig";
+            d.assertion = NULL;
+            d.assertion_file = path;
+            fmcp_oauth_memory_store_free(st);
+            st = NULL;
+            o = new_grant_oauth(&st, &d);
+            CHECK(o != NULL);
+            if (o) { CHECK_OK(connect_and_call(o, text, sizeof text)); fmcp_oauth_free(o); }
+            remove(path);
+            d.assertion_file = NULL;
+            d.assertion = "eyJ.workload.sig";
+        }
     }
     F.want_assertion = "another";
     F.token_calls = 0;
