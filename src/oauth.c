@@ -2176,8 +2176,15 @@ FASTMCP_API fmcp_result fmcp_oauth_handle_challenge_ex(fmcp_oauth *o, int status
     }
     r = fmcp__oa_load_tokens(o);
     /* a 401 for a token we sent: the resource may have moved to another
-     * authorization server (SEP-2352), so the metadata is read again */
-    if (status == 401 && o->access) o->discovered = 0;
+     * authorization server (SEP-2352), so the metadata is read again, from
+     * the challenge's URL or where it came from last time */
+    if (r == FMCP_OK && status == 401 && o->access) {
+        char *hint = NULL;
+        r = fmcp__oa_set(o, &hint, ch.resource_metadata[0] ? ch.resource_metadata : o->prm_url);
+        o->discovered = 0;
+        if (r == FMCP_OK) r = fmcp__oa_discover(o, hint);
+        fmcp__oa_sfree(o, &hint);
+    }
     if (r == FMCP_OK && status == 401 && attempt == 0 && o->refresh) {
         r = fmcp__oa_refresh(o);
         if (r == FMCP_OK || !fmcp__oa_refused(r)) { fmcp__oa_unlock(o); return r; }
