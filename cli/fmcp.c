@@ -499,6 +499,9 @@ typedef struct client_opts {
     /* OAuth (--oauth, or automatically when tokens for the URL are stored) */
     int use_oauth, no_browser;
     const char *cache_dir, *scope;
+    /* OAuth without a browser: --client-credentials, --private-key-jwt, --dpop */
+    int client_credentials, dpop;
+    const char *client_id, *key_file;
     fmcp_tls_client *tls;     /* https:// URLs (FMCP_ERR_UNSUPPORTED without BearSSL) */
 #ifdef FMCP_CLI_OAUTH
     fmcp_oauth_file_store fs;
@@ -506,6 +509,20 @@ typedef struct client_opts {
     fmcp_oauth *oauth;
 #endif
 } client_opts;
+
+/* --client-credentials, --client-id ID, --private-key-jwt KEYFILE, --dpop
+ * (any of them turns OAuth on). 1 when argv[*i] was one of them. */
+static int auth_arg(int argc, char **argv, int *i, client_opts *o, int *missing)
+{
+    const char *v;
+    if (strcmp(argv[*i], "--client-credentials") == 0) o->client_credentials = 1;
+    else if (strcmp(argv[*i], "--dpop") == 0) o->dpop = 1;
+    else if ((v = opt(argc, argv, i, "--client-id", missing))) o->client_id = v;
+    else if ((v = opt(argc, argv, i, "--private-key-jwt", missing))) o->key_file = v;
+    else return 0;
+    o->use_oauth = 1;
+    return 1;
+}
 
 /* Shared options; stops at the URL or "--". Returns the index after the
  * target (URL) or of the first command word, or -1 after a usage error. */
@@ -537,6 +554,7 @@ static int client_args(const char *name, int argc, char **argv, client_opts *o, 
         else if (strcmp(argv[i], "--no-browser") == 0) o->no_browser = 1;
         else if ((v = opt(argc, argv, &i, "--cache-dir", &missing))) o->cache_dir = v;
         else if ((v = opt(argc, argv, &i, "--scope", &missing))) o->scope = v;
+        else if (auth_arg(argc, argv, &i, o, &missing)) {}
         else if (missing) { *rc = usage_error(name, "option needs a value", argv[i]); return -1; }
         else if (strcmp(argv[i], "--") == 0) {
             o->cmd = argv + i + 1;
@@ -554,9 +572,37 @@ static int client_args(const char *name, int argc, char **argv, client_opts *o, 
 #ifdef FMCP_CLI_OAUTH
 /* An OAuth client for URL on the file store in --cache-dir (the default
  * directory without it). */
+/* The machine-to-machine options into od: the client secret comes from
+ * FMCP_CLIENT_SECRET (never argv, which other users can read), the
+ * private_key_jwt key from its file (*pem: free with free_pem). */
+static fmcp_result auth_desc(const client_opts *o, fmcp_oauth_desc *od, char **pem)
+{
+    *pem = NULL;
+    od->dpop = o->dpop;
+    if (o->client_credentials) od->grant = FMCP_OAUTH_GRANT_CLIENT_CREDENTIALS;
+    od->client_id = o->client_id;
+    od->client_secret = getenv("FMCP_CLIENT_SECRET");
+    if (o->key_file) {
+        *pem = read_file(o->key_file, NULL);
+        if (!*pem) return FMCP_ERR_IO;
+        od->private_key_pem = *pem;
+    }
+    if (o->client_credentials && !o->client_id) {
+        fail("--client-credentials needs --client-id (and FMCP_CLIENT_SECRET or --private-key-jwt)%s%s", NULL, NULL);
+        return FMCP_ERR_INVALID_ARG;
+    }
+    return FMCP_OK;
+}
+
+static void free_pem(char *pem)
+{
+    if (pem) { fmcp_wipe(pem, MAX_FILE + 1); free(pem); }
+}
+
 static fmcp_result oauth_for(client_opts *o, const char *url, const char *client_name)
 {
     fmcp_oauth_desc od;
+    char *pem = NULL;
     fmcp_result r = fmcp_oauth_file_store_init(&o->fs, NULL, o->cache_dir, &o->store);
     if (r != FMCP_OK) return r;
     memset(&od, 0, sizeof od);
@@ -565,7 +611,10 @@ static fmcp_result oauth_for(client_opts *o, const char *url, const char *client
     od.headless = o->no_browser;
     od.store = &o->store;
     od.transport = o->d.transport;
-    return fmcp_oauth_new(&od, url, &o->oauth);
+    r = auth_desc(o, &od, &pem);
+    if (r == FMCP_OK) r = fmcp_oauth_new(&od, url, &o->oauth);
+    free_pem(pem);
+    return r;
 }
 
 /* --oauth, or tokens stored for the URL (unless a bearer token was given). */
@@ -853,6 +902,7 @@ static int cmd_login(int argc, char **argv)
     fmcp_oauth_desc od;
     fmcp_tls_client *tls = NULL;
     const char *v, *name = "fmcp";
+    char *pem = NULL;
     long long port = 0;
     int i, missing = 0, follow = 0;
     fmcp_result r;
@@ -861,6 +911,7 @@ static int cmd_login(int argc, char **argv)
         if ((v = opt(argc, argv, &i, "--cache-dir", &missing))) o.cache_dir = v;
         else if ((v = opt(argc, argv, &i, "--scope", &missing))) o.scope = v;
         else if ((v = opt(argc, argv, &i, "--client-name", &missing))) name = v;
+        else if (auth_arg(argc, argv, &i, &o, &missing)) {}
         else if ((v = opt(argc, argv, &i, "--callback-port", &missing))) {
             if (!parse_long(v, 1, 65535, &port)) return usage_error("login", "bad --callback-port", v);
         } else if (missing) return usage_error("login", "option needs a value", argv[i]);
@@ -882,7 +933,9 @@ static int cmd_login(int argc, char **argv)
     if (strncmp(o.url, "https://", 8) == 0 && fmcp_tls_client_new(NULL, NULL, &tls) == FMCP_OK)
         od.transport = fmcp_tls_client_transport(tls);
     if (follow) od.authorize_user = (void *)od.transport;
-    if ((r = fmcp_oauth_new(&od, o.url, &o.oauth)) == FMCP_OK) r = login_flow(o.oauth, o.url, od.transport);
+    r = auth_desc(&o, &od, &pem);
+    if (r == FMCP_OK && (r = fmcp_oauth_new(&od, o.url, &o.oauth)) == FMCP_OK) r = login_flow(o.oauth, o.url, od.transport);
+    free_pem(pem);
     fmcp_oauth_free(o.oauth);
     fmcp_tls_client_free(tls);
     if (r != FMCP_OK) return fail("login to %s failed: %s", o.url, fmcp_result_str(r));
@@ -931,7 +984,9 @@ static const command COMMANDS[] = {
       "        list the tools of an MCP server (Streamable HTTP URL, or a stdio command); --protocol:\n"
       "        auto (default) asks with server/discover and falls back to initialize; -v says which\n"
       "        OAuth: --oauth [--scope S] [--no-browser] [--cache-dir DIR] (also for call);\n"
-      "        tokens stored by fmcp login are used without --oauth" },
+      "        tokens stored by fmcp login are used without --oauth; machine to machine:\n"
+      "        --client-credentials --client-id ID (secret in $FMCP_CLIENT_SECRET, or\n"
+      "        --private-key-jwt KEY.pem for private_key_jwt); --dpop binds tokens (RFC 9449)" },
     { "call", cmd_call, "call [--bearer TOKEN] [--header 'Name: value']... [--timeout MS]\n"
       "        (URL TOOL [JSON] | -- CMD ARGS... TOOL [JSON])\n"
       "        call a tool: progress as a bar on stderr, the result JSON on stdout\n"
@@ -939,6 +994,7 @@ static const command COMMANDS[] = {
 #ifdef FMCP_CLI_OAUTH
     { "login", cmd_login, "login URL [--scope S] [--no-browser] [--follow] [--cache-dir DIR]\n"
       "        [--client-name NAME] [--callback-port PORT]\n"
+      "        [--client-credentials --client-id ID] [--private-key-jwt KEY.pem] [--dpop]\n"
       "        sign in with OAuth now (discovery, registration, PKCE, browser) and store the\n"
       "        tokens; prints who, scope and expiry, never a token. --no-browser prints the\n"
       "        URL to open instead; --follow fetches it without a browser (self-approving servers)" },

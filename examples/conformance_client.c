@@ -5,7 +5,10 @@
  *
  * The runner appends the server URL as the last argument and names the
  * scenario in MCP_CONFORMANCE_SCENARIO; MCP_CONFORMANCE_CONTEXT may hold a
- * JSON object with a pre-registered client_id/client_secret. OAuth runs
+ * JSON object with a pre-registered client_id/client_secret, and for the
+ * auth extensions a private_key_pem (client credentials, private_key_jwt),
+ * the enterprise IdP's idp_* values (ID-JAG) or a workload JWT (valid_jwt);
+ * the auth/dpop scenarios turn DPoP on. OAuth runs
  * headless: fmcp_oauth_authorize_follow reads the authorization server's
  * redirect instead of opening a browser; tokens live in memory only.
  * Exit status 0 when every step worked.
@@ -160,9 +163,24 @@ int main(int argc, char **argv)
     if (!scenario) scenario = "";
     memset(&od, 0, sizeof od);
     if (ctx && fmcp_json_parse(ctx, strlen(ctx), NULL, &cdoc, NULL) == FMCP_OK) {
-        od.client_id = fmcp_json_get_str(fmcp_json_root(cdoc), "client_id", NULL);
-        od.client_secret = fmcp_json_get_str(fmcp_json_root(cdoc), "client_secret", NULL);
+        const fmcp_json *x = fmcp_json_root(cdoc);
+        od.client_id = fmcp_json_get_str(x, "client_id", NULL);
+        od.client_secret = fmcp_json_get_str(x, "client_secret", NULL);
+        /* the auth extensions: which grant the scenario's context sets up */
+        od.private_key_pem = fmcp_json_get_str(x, "private_key_pem", NULL);
+        if (strncmp(scenario, "auth/client-credentials", 23) == 0) od.grant = FMCP_OAUTH_GRANT_CLIENT_CREDENTIALS;
+        if (fmcp_json_get_str(x, "idp_id_token", NULL)) {
+            od.grant = FMCP_OAUTH_GRANT_ID_JAG;
+            od.idp_token_endpoint = fmcp_json_get_str(x, "idp_token_endpoint", NULL);
+            od.idp_id_token = fmcp_json_get_str(x, "idp_id_token", NULL);
+            od.idp_client_id = fmcp_json_get_str(x, "idp_client_id", NULL);
+        }
+        if (fmcp_json_get_str(x, "valid_jwt", NULL)) {
+            od.grant = FMCP_OAUTH_GRANT_JWT_BEARER;
+            od.assertion = fmcp_json_get_str(x, "valid_jwt", NULL);
+        }
     }
+    od.dpop = strncmp(scenario, "auth/dpop", 9) == 0;
     od.client_name = "fastmcp.h conformance client";
     od.client_metadata_url = CIMD_URL;
     od.authorize = fmcp_oauth_authorize_follow;

@@ -122,6 +122,7 @@ struct fmcp_client {
     /* http */
     fmcp_http_url url;
     char session[160];
+    char dpop_nonce[256];     /* the last DPoP-Nonce answer header, for OAuth */
     char post_path[2048];     /* legacy transport: the endpoint event's URL */
     int legacy;
     fmcp__cl_conn *idle;
@@ -813,6 +814,10 @@ static void fmcp__cl_header(fmcp_client *c, fmcp__cl_conn *k, const char *name, 
             if (have) { memcpy(k->www + have, ", ", 2); have += 2; }
             fmcp__cl_copy(k->www + have, sizeof k->www - have, v, vl);
         }
+    } else if (fmcp__cl_ieq(name, nl, "dpop-nonce")) {
+        FMCP__CL_LOCK(c);
+        if (vl < sizeof c->dpop_nonce) fmcp__cl_copy(c->dpop_nonce, sizeof c->dpop_nonce, v, vl);
+        FMCP__CL_UNLOCK(c);
     } else if (fmcp__cl_ieq(name, nl, "mcp-session-id")) {
         FMCP__CL_LOCK(c);
         if (!c->session[0] && vl < sizeof c->session) fmcp__cl_copy(c->session, sizeof c->session, v, vl);
@@ -1045,19 +1050,29 @@ static fmcp_result fmcp__cl_sse_read(fmcp_client *c, fmcp__cl_conn *k, fmcp__cl_
 
 /* ---- HTTP requests ------------------------------------------------------- */
 
-/* Authorization: the static bearer token, else the OAuth access token. */
-static fmcp_result fmcp__cl_auth_header(fmcp_client *c, fmcp__cl_buf *h, size_t max)
+/* Authorization: the static bearer token, else the OAuth header lines
+ * (with a DPoP proof for this method and path when the token is bound). */
+static fmcp_result fmcp__cl_auth_header(fmcp_client *c, fmcp__cl_buf *h, size_t max, const char *method,
+                                        const char *path)
 {
     const char *tok = c->d.bearer_token;
     char *buf = NULL;
-    const size_t cap = 16384;
+    const size_t cap = 24576;
     fmcp_result r = FMCP_OK;
     if (!tok && c->d.oauth) {
+        char htu[2400], port[8];
+        int dflt = (strcmp(c->url.scheme, "https") == 0 && c->url.port == 443) ||
+                   (strcmp(c->url.scheme, "http") == 0 && c->url.port == 80);
+        port[0] = 0;
+        if (!dflt) snprintf(port, sizeof port, ":%u", (unsigned)c->url.port);
+        snprintf(htu, sizeof htu, "%s://%s%s%s%s%s", c->url.scheme, c->url.is_ipv6 ? "[" : "", c->url.host,
+                 c->url.is_ipv6 ? "]" : "", port, path);
         buf = (char *)fmcp_malloc(c->a, cap);
         if (!buf) return FMCP_ERR_NOMEM;
-        r = fmcp_oauth_access_token(c->d.oauth, buf, cap);
-        if (r == FMCP_OK) tok = buf;
+        r = fmcp_oauth_request_headers(c->d.oauth, method, htu, buf, cap);
+        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, h, buf, strlen(buf), max);
         else r = r == FMCP_ERR_NOMEM ? r : FMCP_OK;   /* no token yet: the 401 starts the flow */
+        h->secret = 1;
     }
     if (tok && r == FMCP_OK) {
         h->secret = 1;
@@ -1107,7 +1122,7 @@ static fmcp_result fmcp__cl_http_send_req(fmcp_client *c, fmcp__cl_conn *k, cons
         if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
     }
     if (r == FMCP_OK && extra) r = fmcp__cl_buf_add(c->a, &h, extra, strlen(extra), max);
-    if (r == FMCP_OK) r = fmcp__cl_auth_header(c, &h, max);
+    if (r == FMCP_OK) r = fmcp__cl_auth_header(c, &h, max, method, path);
     for (i = 0; i < c->d.nheaders && r == FMCP_OK; i++) {
         const fmcp_http_header *x = &c->d.headers[i];
         r = fmcp__cl_buf_add(c->a, &h, x->name, strlen(x->name), max);
@@ -1206,7 +1221,14 @@ static fmcp_result fmcp__cl_http_post_once(fmcp_client *c, const char *json, siz
 static fmcp_result fmcp__cl_reauth(fmcp_client *c, fmcp_result r, int status, const char *www, int attempt)
 {
     if (r != FMCP_ERR_HTTP || !c->d.oauth || c->d.bearer_token || (status != 401 && status != 403)) return r;
-    return fmcp_oauth_handle_challenge(c->d.oauth, status, www[0] ? www : NULL, attempt);
+    {
+        char nonce[256];
+        FMCP__CL_LOCK(c);
+        memcpy(nonce, c->dpop_nonce, sizeof nonce);
+        FMCP__CL_UNLOCK(c);
+        return fmcp_oauth_handle_challenge_ex(c->d.oauth, status, www[0] ? www : NULL, nonce[0] ? nonce : NULL,
+                                              attempt);
+    }
 }
 
 static fmcp_result fmcp__cl_http_post_oneway(fmcp_client *c, const char *json, size_t len)

@@ -32,8 +32,10 @@
  *   transport: the I/O layer for HTTP connections (TLS for https://).
  *   oauth: an fmcp_oauth for this server (it must outlive the client). Every
  *   HTTP request then carries its current access token (refreshed before
- *   expiry); a 401, or a 403 with error="insufficient_scope", is passed to
- *   fmcp_oauth_handle_challenge (discovery, browser or authorize hook,
+ *   expiry; with DPoP, "Authorization: DPoP" and a proof for the request's
+ *   method and URL: fmcp_oauth_request_headers); a 401, or a 403 with
+ *   error="insufficient_scope", is passed with the answer's DPoP-Nonce to
+ *   fmcp_oauth_handle_challenge_ex (discovery, browser or authorize hook,
  *   token) and the request is sent again, at most max_step_up times.
  *   bearer_token, when also set, wins (no OAuth on that client).
  *   grace_ms: stdio shutdown grace (0 = 2000). max_message: bytes (0 = 16 MiB).

@@ -3,6 +3,7 @@
 
 #include <string.h>
 #include <stdio.h>
+#include <stdlib.h>
 #ifndef FASTMCP_NO_SOCKETS
 #  include <unistd.h>
 #  include <sys/types.h>
@@ -130,8 +131,14 @@ FASTMCP_API fmcp_result fmcp_oauth_parse_www_authenticate(const char *header, fm
         }
         if (q == p + n && *q && *q != ',') return FMCP_ERR_PARSE;   /* "Bearer=..." */
         scheme = 1;
-        keep = !found && fmcp__oa_ieq(p, n, "bearer");
-        if (keep) found = 1;
+        /* Bearer wins; a DPoP challenge (RFC 9449 7.1) serves when alone */
+        if (fmcp__oa_ieq(p, n, "bearer") && found < 2) {
+            if (found) memset(out, 0, sizeof *out);
+            keep = 1; found = 2;
+        } else {
+            keep = !found && fmcp__oa_ieq(p, n, "dpop");
+            if (keep) found = 1;
+        }
         p = q;
         q = fmcp__oa_token68(p);
         if (q) p = q;
@@ -285,6 +292,14 @@ static int fmcp__oa_url_ok(const char *s)
 
 #define FMCP__OA_TOKEN_MAX 16384
 
+/* A signing key: ES256 (P-256) or RS256. */
+typedef struct fmcp__oa_key {
+    int alg;                        /* 0 none, 1 ES256, 2 RS256 */
+    fmcp_ec_private_key ec;
+    fmcp_rsa_private_key *rsa;      /* heap: the struct is large */
+} fmcp__oa_key;
+
+
 struct fmcp_oauth {
     const fmcp_allocator *a;
     fmcp_oauth_desc d;              /* strings below are our copies */
@@ -311,6 +326,11 @@ struct fmcp_oauth {
     int client_loaded;
     char *cl_id, *cl_secret, *cl_method, *cl_redirect, *cl_issuer;
     int64_t cl_secret_exp;
+    /* private_key_jwt key; DPoP: proof key, token bound to it, server nonces */
+    fmcp__oa_key client_key, dpop_key;
+    int tok_dpop;
+    char as_nonce[256], rs_nonce[256];
+    char *idp_secret;               /* our copy of d.idp_client_secret */
 };
 
 static void fmcp__oa_sfree(fmcp_oauth *o, char **s)
@@ -806,8 +826,11 @@ static fmcp_result fmcp__oa_load_tokens(fmcp_oauth *o)
     o->tokens_loaded = 1;
     if (r != FMCP_OK) return FMCP_OK;
     t = fmcp_json_root(doc);
-    /* a tampered store must not inject header syntax: such tokens are absent */
-    if (fmcp__oa_b64token(fmcp_json_get_str(t, "access_token", "")) &&
+    /* a tampered store must not inject header syntax: such tokens are absent;
+     * so are DPoP-bound ones, whose proof key died with the object that
+     * obtained them */
+    if (strcmp(fmcp_json_get_str(t, "token_type", "Bearer"), "DPoP") != 0 &&
+        fmcp__oa_b64token(fmcp_json_get_str(t, "access_token", "")) &&
         fmcp__oa_b64token(fmcp_json_get_str(t, "refresh_token", "x"))) {
         r = fmcp__oa_set(o, &o->access, fmcp_json_get_str(t, "access_token", NULL));
         if (r == FMCP_OK) r = fmcp__oa_set(o, &o->refresh, fmcp_json_get_str(t, "refresh_token", NULL));
@@ -827,7 +850,7 @@ static fmcp_result fmcp__oa_save_tokens(fmcp_oauth *o)
     fmcp_jw_object_begin(&w);
     fmcp__oa_kv(&w, "access_token", o->access);
     fmcp__oa_kv(&w, "refresh_token", o->refresh);
-    fmcp__oa_kv(&w, "token_type", "Bearer");
+    fmcp__oa_kv(&w, "token_type", o->tok_dpop ? "DPoP" : "Bearer");
     fmcp__oa_kv(&w, "scope", o->tok_scope);
     fmcp_jw_key(&w, "expires_at"); fmcp_jw_int(&w, o->expires_at);
     fmcp__oa_kv(&w, "issuer", o->tok_iss);
@@ -859,15 +882,34 @@ static fmcp_result fmcp__oa_client_from_json(fmcp_oauth *o, const fmcp_json *c, 
     return r;
 }
 
+/* Registrations are kept per authorization server (a client_id of one
+ * issuer means nothing to another, SEP-2352): kind "client-" + the first 16
+ * hex digits of SHA-256(issuer). Files of earlier versions hold the one
+ * registration under "client"; it is still read when its issuer matches. */
+static void fmcp__oa_client_kind(const char *issuer, char kind[24])
+{
+    static const char hex[] = "0123456789abcdef";
+    uint8_t d[FMCP_SHA256_SIZE];
+    int i;
+    fmcp_sha256(issuer, strlen(issuer), d);
+    memcpy(kind, "client-", 7);
+    for (i = 0; i < 8; i++) { kind[7 + 2 * i] = hex[d[i] >> 4]; kind[8 + 2 * i] = hex[d[i] & 15]; }
+    kind[23] = 0;
+}
+
 /* The stored registration, if it is usable for the discovered issuer. */
 static fmcp_result fmcp__oa_load_client(fmcp_oauth *o)
 {
     fmcp_json_doc *doc = NULL;
     const fmcp_json *c;
     const char *iss;
+    char kind[24];
     fmcp_result r;
     if (o->client_loaded) return FMCP_OK;
-    r = fmcp__oa_load(o, "client", &doc);
+    if (!o->issuer) return FMCP_OK;
+    fmcp__oa_client_kind(o->issuer, kind);
+    r = fmcp__oa_load(o, kind, &doc);
+    if (r == FMCP_ERR_NOT_FOUND) r = fmcp__oa_load(o, "client", &doc);
     if (r == FMCP_ERR_NOMEM) return r;
     o->client_loaded = 1;
     if (r != FMCP_OK) return FMCP_OK;
@@ -886,6 +928,9 @@ static fmcp_result fmcp__oa_load_client(fmcp_oauth *o)
 static fmcp_result fmcp__oa_save_client(fmcp_oauth *o)
 {
     fmcp_json_writer w;
+    char kind[24], *out = NULL;
+    size_t n = 0;
+    fmcp_result r;
     fmcp_jw_init(&w, o->a);
     fmcp_jw_object_begin(&w);
     fmcp__oa_kv(&w, "client_id", o->cl_id);
@@ -900,7 +945,16 @@ static fmcp_result fmcp__oa_save_client(fmcp_oauth *o)
     fmcp__oa_kv(&w, "issuer", o->cl_issuer);
     fmcp_jw_key(&w, "client_secret_expires_at"); fmcp_jw_int(&w, o->cl_secret_exp);
     fmcp_jw_object_end(&w);
-    return fmcp__oa_save(o, "client", &w);
+    r = fmcp_jw_finish(&w, &out, &n);
+    if (r != FMCP_OK) return r;
+    /* under its issuer's kind, and as "client" (the latest: what tools and
+     * earlier versions read) */
+    fmcp__oa_client_kind(o->cl_issuer ? o->cl_issuer : "", kind);
+    r = o->store->save(o->store->user, o->server_url, kind, out, n);
+    if (r == FMCP_OK) r = o->store->save(o->store->user, o->server_url, "client", out, n);
+    fmcp_wipe(out, n);
+    fmcp_free(o->a, out, n + 1);
+    return r;
 }
 
 /* ---- client identity ----------------------------------------------------- */
@@ -1011,7 +1065,8 @@ static fmcp_result fmcp__oa_client(fmcp_oauth *o, const char *redirect)
         r = fmcp__oa_set(o, &o->cl_id, o->d.client_id);
         if (r == FMCP_OK) r = fmcp__oa_set(o, &o->cl_secret, o->d.client_secret);
         if (r == FMCP_OK) r = fmcp__oa_set(o, &o->cl_method, o->d.token_endpoint_auth_method ?
-                                           o->d.token_endpoint_auth_method : fmcp__oa_pick_method(o, o->d.client_secret != NULL));
+                                           o->d.token_endpoint_auth_method : o->client_key.alg ? "private_key_jwt"
+                                           : fmcp__oa_pick_method(o, o->d.client_secret != NULL));
         return r;
     }
     if (o->d.client_metadata_url && o->cimd_ok) {
@@ -1020,6 +1075,10 @@ static fmcp_result fmcp__oa_client(fmcp_oauth *o, const char *redirect)
         r = fmcp__oa_set(o, &o->cl_id, o->d.client_metadata_url);
         if (r == FMCP_OK) r = fmcp__oa_set(o, &o->cl_method, "none");
         return r;
+    }
+    if (o->cl_issuer && o->issuer && !fmcp__oa_same_issuer(o, o->cl_issuer, o->issuer)) {
+        fmcp__oa_forget_client(o);      /* the AS changed: look for its own */
+        o->client_loaded = 0;
     }
     r = fmcp__oa_load_client(o);
     if (r != FMCP_OK) return r;
@@ -1033,6 +1092,241 @@ static fmcp_result fmcp__oa_client(fmcp_oauth *o, const char *redirect)
     return fmcp__oa_register(o, redirect);
 }
 
+/* ---- signed JWTs: client assertions and DPoP proofs --------------------- */
+/* A private JWS signer on the ec and rsa modules' public API. To be merged:
+ * once src/jwt.c signs ES256 itself, fmcp__oa_jws and the PEM reading for
+ * P-256 keys should become calls into it. */
+
+static fmcp_result fmcp__oa_rand_str(char *out, size_t nbytes, size_t cap);
+
+static void fmcp__oa_key_free(fmcp_oauth *o, fmcp__oa_key *k)
+{
+    if (k->rsa) { fmcp_wipe(k->rsa, sizeof *k->rsa); fmcp_free(o->a, k->rsa, sizeof *k->rsa); }
+    fmcp_wipe(k, sizeof *k);
+}
+
+/* One DER TLV at *p (end e): tag, and the value's bounds. */
+static int fmcp__oa_der(const uint8_t **p, const uint8_t *e, int tag, const uint8_t **v, size_t *n)
+{
+    const uint8_t *q = *p;
+    size_t len = 0;
+    if (e - q < 2 || q[0] != tag) return 0;
+    len = q[1];
+    q += 2;
+    if (len & 0x80) {
+        size_t k = len & 0x7f;
+        if (k == 0 || k > 2 || (size_t)(e - q) < k) return 0;
+        for (len = 0; k; k--) len = (len << 8) | *q++;
+    }
+    if ((size_t)(e - q) < len) return 0;
+    *v = q; *n = len; *p = q + len;
+    return 1;
+}
+
+/* A P-256 private key from DER: PKCS#8 PrivateKeyInfo or SEC1 ECPrivateKey
+ * (RFC 5915). Only the scalar is read; the public point is recomputed. */
+static fmcp_result fmcp__oa_ec_from_der(const uint8_t *der, size_t len, fmcp_ec_private_key *out)
+{
+    static const uint8_t p256[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
+    const uint8_t *p = der, *e = der + len, *seq, *v, *alg;
+    size_t n, sn, an;
+    if (!fmcp__oa_der(&p, e, 0x30, &seq, &sn)) return FMCP_ERR_PARSE;
+    p = seq; e = seq + sn;
+    if (!fmcp__oa_der(&p, e, 0x02, &v, &n) || n != 1) return FMCP_ERR_PARSE;
+    if (v[0] == 0) {                                /* PKCS#8 */
+        const uint8_t *q;
+        int curve_ok = 0;
+        if (!fmcp__oa_der(&p, e, 0x30, &alg, &an)) return FMCP_ERR_PARSE;
+        for (q = alg; q + sizeof p256 <= alg + an; q++)
+            if (memcmp(q, p256, sizeof p256) == 0) curve_ok = 1;
+        if (!curve_ok) return FMCP_ERR_UNSUPPORTED;
+        if (!fmcp__oa_der(&p, e, 0x04, &seq, &sn)) return FMCP_ERR_PARSE;
+        p = seq; e = seq + sn;
+        if (!fmcp__oa_der(&p, e, 0x30, &seq, &sn)) return FMCP_ERR_PARSE;
+        p = seq; e = seq + sn;
+        if (!fmcp__oa_der(&p, e, 0x02, &v, &n) || n != 1) return FMCP_ERR_PARSE;
+    }
+    if (v[0] != 1) return FMCP_ERR_PARSE;
+    if (!fmcp__oa_der(&p, e, 0x04, &v, &n) || n != 32) return FMCP_ERR_UNSUPPORTED;
+    return fmcp_ec_private_from_bytes(out, FMCP_EC_P256, v, n);
+}
+
+/* The DER of the first "-----BEGIN ...PRIVATE KEY-----" block (*der of
+ * *cap bytes, allocated; the caller wipes and frees it). */
+static fmcp_result fmcp__oa_pem(fmcp_oauth *o, const char *pem, uint8_t **der, size_t *len, size_t *cap)
+{
+    const char *b = strstr(pem, "PRIVATE KEY-----"), *e;
+    char *txt;
+    size_t n = 0, tcap;
+    fmcp_result r;
+    *der = NULL;
+    if (!b) return FMCP_ERR_PARSE;
+    b += 16;
+    e = strstr(b, "-----END");
+    if (!e) return FMCP_ERR_PARSE;
+    tcap = (size_t)(e - b) + 1;
+    txt = (char *)fmcp_malloc(o->a, tcap);
+    if (!txt) return FMCP_ERR_NOMEM;
+    /* standard alphabet, unpadded, decodes through the URL variant */
+    for (; b < e; b++) {
+        char c = *b;
+        if (c == '\r' || c == '\n' || c == ' ' || c == '\t' || c == '=') continue;
+        txt[n++] = c == '+' ? '-' : c == '/' ? '_' : c;
+    }
+    *cap = fmcp_b64_decoded_max(n) + 1;
+    *der = (uint8_t *)fmcp_malloc(o->a, *cap);
+    r = *der ? fmcp_b64_decode(FMCP_B64_URL, txt, n, *der, *cap, len) : FMCP_ERR_NOMEM;
+    fmcp_wipe(txt, tcap);
+    fmcp_free(o->a, txt, tcap);
+    if (r != FMCP_OK && *der) { fmcp_wipe(*der, *cap); fmcp_free(o->a, *der, *cap); *der = NULL; }
+    return r == FMCP_OK || r == FMCP_ERR_NOMEM ? r : FMCP_ERR_PARSE;
+}
+
+/* A signing key from PEM: RSA (PKCS#1/#8) signs RS256, P-256 ES256. */
+static fmcp_result fmcp__oa_key_load(fmcp_oauth *o, const char *pem, fmcp__oa_key *k)
+{
+    uint8_t *der = NULL;
+    size_t len = 0, cap = 0;
+    fmcp_result r;
+    memset(k, 0, sizeof *k);
+    k->rsa = (fmcp_rsa_private_key *)fmcp_malloc(o->a, sizeof *k->rsa);
+    if (!k->rsa) return FMCP_ERR_NOMEM;
+    if (fmcp_rsa_private_from_pem(pem, strlen(pem), k->rsa) == FMCP_OK) { k->alg = 2; return FMCP_OK; }
+    fmcp_wipe(k->rsa, sizeof *k->rsa);
+    fmcp_free(o->a, k->rsa, sizeof *k->rsa);
+    k->rsa = NULL;
+    r = fmcp__oa_pem(o, pem, &der, &len, &cap);
+    if (r == FMCP_OK) r = fmcp__oa_ec_from_der(der, len, &k->ec);
+    if (der) { fmcp_wipe(der, cap); fmcp_free(o->a, der, cap); }
+    if (r == FMCP_OK) k->alg = 1;
+    return r == FMCP_OK || r == FMCP_ERR_NOMEM ? r : FMCP_ERR_INVALID_ARG;
+}
+
+static void fmcp__oa_put_b64(fmcp__oa_buf *b, const void *p, size_t n)
+{
+    char tmp[700];
+    size_t m = 0;
+    if (fmcp_b64_encoded_len(FMCP_B64_URL, n) >= sizeof tmp) { if (b->err == FMCP_OK) b->err = FMCP_ERR_TOO_LARGE; return; }
+    fmcp_b64_encode(FMCP_B64_URL, p, n, tmp, sizeof tmp, &m);
+    fmcp__oa_put(b, tmp, m);
+}
+
+/* The public JWK of an ES256 key (RFC 7638 member order, so the same text
+ * serves as thumbprint input). */
+static void fmcp__oa_ec_jwk(fmcp__oa_buf *b, const fmcp_ec_private_key *k)
+{
+    fmcp__oa_puts(b, "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"");
+    fmcp__oa_put_b64(b, k->pub.x, 32);
+    fmcp__oa_puts(b, "\",\"y\":\"");
+    fmcp__oa_put_b64(b, k->pub.y, 32);
+    fmcp__oa_puts(b, "\"}");
+}
+
+/* JWS compact serialisation: BASE64URL(header).BASE64URL(payload).sig,
+ * header {"alg":..,"typ":typ[,"jwk":..]} (jwk only for ES256 proofs). */
+static fmcp_result fmcp__oa_jws(fmcp_oauth *o, const fmcp__oa_key *k, const char *typ, int with_jwk,
+                                const char *payload, size_t plen, fmcp__oa_buf *out)
+{
+    fmcp__oa_buf h;
+    uint8_t d[FMCP_SHA256_SIZE], sig[512];
+    size_t slen = 0, i;
+    fmcp_result r = FMCP_OK;
+    memset(&h, 0, sizeof h); h.a = o->a;
+    fmcp__oa_puts(&h, k->alg == 1 ? "{\"alg\":\"ES256\",\"typ\":\"" : "{\"alg\":\"RS256\",\"typ\":\"");
+    fmcp__oa_puts(&h, typ);
+    fmcp__oa_puts(&h, "\"");
+    if (with_jwk && k->alg == 1) { fmcp__oa_puts(&h, ",\"jwk\":"); fmcp__oa_ec_jwk(&h, &k->ec); }
+    fmcp__oa_puts(&h, "}");
+    if (h.err != FMCP_OK) r = h.err;
+    /* base64url of the two parts, in chunks of 480 bytes (multiple of 3) */
+    for (i = 0; r == FMCP_OK && i < h.len; i += 480) fmcp__oa_put_b64(out, h.p + i, h.len - i < 480 ? h.len - i : 480);
+    fmcp__oa_put(out, ".", 1);
+    for (i = 0; r == FMCP_OK && i < plen; i += 480) fmcp__oa_put_b64(out, payload + i, plen - i < 480 ? plen - i : 480);
+    if (r == FMCP_OK) r = out->err;
+    if (r == FMCP_OK) {
+        fmcp_sha256(out->p, out->len, d);
+        if (k->alg == 1) { r = fmcp_ecdsa_sign_hedged(&k->ec, d, sizeof d, sig); slen = 64; }
+        else r = fmcp_rsa_sign_sha256(k->rsa, d, sig, sizeof sig, &slen);
+    }
+    if (r == FMCP_OK) {
+        fmcp__oa_put(out, ".", 1);
+        fmcp__oa_put_b64(out, sig, slen);
+        r = out->err;
+    }
+    fmcp__oa_buf_free(&h);
+    return r;
+}
+
+/* A fresh jti: 128 random bits. */
+static fmcp_result fmcp__oa_jti(char out[32])
+{
+    return fmcp__oa_rand_str(out, 16, 32);
+}
+
+/* RFC 7523 2.2 client assertion for private_key_jwt: iss = sub = client_id,
+ * aud = the issuer (draft-ietf-oauth-rfc7523bis: the AS's own identifier,
+ * never the endpoint), 5 minutes, a fresh jti. */
+static fmcp_result fmcp__oa_client_assertion(fmcp_oauth *o, fmcp__oa_buf *out)
+{
+    fmcp_json_writer w;
+    char jti[32], *pl = NULL;
+    size_t n = 0;
+    int64_t now = fmcp_time_now();
+    fmcp_result r = fmcp__oa_jti(jti);
+    if (r != FMCP_OK) return r;
+    fmcp_jw_init(&w, o->a);
+    fmcp_jw_object_begin(&w);
+    fmcp__oa_kv(&w, "iss", o->cl_id);
+    fmcp__oa_kv(&w, "sub", o->cl_id);
+    fmcp__oa_kv(&w, "aud", o->issuer);
+    fmcp_jw_key(&w, "iat"); fmcp_jw_int(&w, now);
+    fmcp_jw_key(&w, "exp"); fmcp_jw_int(&w, now + 300);
+    fmcp__oa_kv(&w, "jti", jti);
+    fmcp_jw_object_end(&w);
+    r = fmcp_jw_finish(&w, &pl, &n);
+    if (r == FMCP_OK) r = fmcp__oa_jws(o, &o->client_key, "JWT", 0, pl, n, out);
+    if (pl) fmcp_jw_free_output(&w, pl);
+    return r;
+}
+
+/* RFC 9449 4.2 proof: htm, htu (no query or fragment), iat, jti, and ath
+ * (BASE64URL(SHA-256(token))) when a token goes with it; nonce when the
+ * server gave one. */
+static fmcp_result fmcp__oa_dpop_proof(fmcp_oauth *o, const char *method, const char *url, const char *token,
+                                       const char *nonce, fmcp__oa_buf *out)
+{
+    fmcp_json_writer w;
+    char jti[32], *pl = NULL, ath[48];
+    size_t n = 0, ul = strcspn(url, "?#");
+    fmcp_result r;
+    if (!o->dpop_key.alg) {                 /* one proof key per client object */
+        r = fmcp_ec_keygen(FMCP_EC_P256, &o->dpop_key.ec);
+        if (r != FMCP_OK) return r;
+        o->dpop_key.alg = 1;
+    }
+    r = fmcp__oa_jti(jti);
+    if (r != FMCP_OK) return r;
+    if (token) {
+        uint8_t d[FMCP_SHA256_SIZE];
+        fmcp_sha256(token, strlen(token), d);
+        r = fmcp_b64_encode(FMCP_B64_URL, d, sizeof d, ath, sizeof ath, &n);
+        if (r != FMCP_OK) return r;
+    }
+    fmcp_jw_init(&w, o->a);
+    fmcp_jw_object_begin(&w);
+    fmcp__oa_kv(&w, "jti", jti);
+    fmcp__oa_kv(&w, "htm", method);
+    fmcp_jw_key(&w, "htu"); fmcp_jw_strn(&w, url, ul);
+    fmcp_jw_key(&w, "iat"); fmcp_jw_int(&w, fmcp_time_now());
+    if (token) fmcp__oa_kv(&w, "ath", ath);
+    if (nonce && *nonce) fmcp__oa_kv(&w, "nonce", nonce);
+    fmcp_jw_object_end(&w);
+    r = fmcp_jw_finish(&w, &pl, &n);
+    if (r == FMCP_OK) r = fmcp__oa_jws(o, &o->dpop_key, "dpop+jwt", 1, pl, n, out);
+    if (pl) fmcp_jw_free_output(&w, pl);
+    return r;
+}
+
 /* ---- the token endpoint ------------------------------------------------- */
 
 static fmcp_result fmcp__oa_use_tokens(fmcp_oauth *o, const fmcp_json *t, const char *asked_scope)
@@ -1042,9 +1336,11 @@ static fmcp_result fmcp__oa_use_tokens(fmcp_oauth *o, const fmcp_json *t, const 
     const char *rt = fmcp_json_get_str(t, "refresh_token", NULL);
     const fmcp_json *ei = fmcp_json_get(t, "expires_in");
     fmcp_result r;
+    int dpop = o->d.dpop && fmcp__oa_ieq(type, strlen(type), "dpop");
     if (!at || !fmcp__oa_b64token(at) || strlen(at) >= FMCP__OA_TOKEN_MAX ||
-        !fmcp__oa_ieq(type, strlen(type), "bearer") || (rt && !fmcp__oa_b64token(rt)))
+        (!dpop && !fmcp__oa_ieq(type, strlen(type), "bearer")) || (rt && !fmcp__oa_b64token(rt)))
         return FMCP_ERR_PROTOCOL;       /* they end up in an Authorization header */
+    o->tok_dpop = dpop;
     r = fmcp__oa_set(o, &o->access, at);
     if (r == FMCP_OK && rt) r = fmcp__oa_set(o, &o->refresh, rt);   /* rotation; else keep the old one */
     if (r == FMCP_OK) r = fmcp__oa_set(o, &o->tok_iss, o->issuer);
@@ -1061,7 +1357,7 @@ static fmcp_result fmcp__oa_use_tokens(fmcp_oauth *o, const fmcp_json *t, const 
 
 /* Client authentication header value "Basic ..." (RFC 6749 2.3.1: the id
  * and secret are form-encoded before base64). */
-static fmcp_result fmcp__oa_basic(fmcp_oauth *o, fmcp__oa_buf *out)
+static fmcp_result fmcp__oa_basic_as(fmcp_oauth *o, const char *id, const char *secret, fmcp__oa_buf *out)
 {
     fmcp__oa_buf cred;
     char *enc = NULL;
@@ -1069,9 +1365,9 @@ static fmcp_result fmcp__oa_basic(fmcp_oauth *o, fmcp__oa_buf *out)
     fmcp_result r;
     memset(&cred, 0, sizeof cred);
     cred.a = o->a;
-    fmcp__oa_put_enc(&cred, o->cl_id);
+    fmcp__oa_put_enc(&cred, id);
     fmcp__oa_put(&cred, ":", 1);
-    fmcp__oa_put_enc(&cred, o->cl_secret ? o->cl_secret : "");
+    fmcp__oa_put_enc(&cred, secret ? secret : "");
     r = cred.err;
     if (r == FMCP_OK) {
         need = fmcp_b64_encoded_len(FMCP_B64_STD, cred.len) + 1;
@@ -1089,33 +1385,84 @@ static fmcp_result fmcp__oa_basic(fmcp_oauth *o, fmcp__oa_buf *out)
     return r;
 }
 
+/* Copies a DPoP-Nonce response header (RFC 9449 8) into nonce. */
+static void fmcp__oa_take_nonce(const fmcp_http_response *res, char *nonce, size_t cap)
+{
+    const char *n = fmcp_http_response_header(res, "dpop-nonce");
+    if (n && strlen(n) < cap && fmcp__oa_b64token(n)) memcpy(nonce, n, strlen(n) + 1);
+}
+
+/* Client authentication of a token request: a Basic header into auth, or
+ * form members (client_secret_post, private_key_jwt, public clients). */
+static fmcp_result fmcp__oa_client_auth(fmcp_oauth *o, fmcp__oa_buf *form, fmcp__oa_buf *auth)
+{
+    const char *m = o->cl_method ? o->cl_method : "none";
+    if (strcmp(m, "client_secret_basic") == 0 && o->cl_secret) return fmcp__oa_basic_as(o, o->cl_id, o->cl_secret, auth);
+    fmcp__oa_form(form, '&', "client_id", o->cl_id);
+    if (strcmp(m, "client_secret_post") == 0 && o->cl_secret) {
+        fmcp__oa_form(form, '&', "client_secret", o->cl_secret);
+    } else if (strcmp(m, "private_key_jwt") == 0 && o->client_key.alg) {
+        fmcp__oa_buf j;
+        fmcp_result r;
+        memset(&j, 0, sizeof j);
+        j.a = o->a;
+        r = fmcp__oa_client_assertion(o, &j);
+        fmcp__oa_form(form, '&', "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+        if (r == FMCP_OK) fmcp__oa_form(form, '&', "client_assertion", j.p);
+        fmcp__oa_buf_free(&j);
+        if (r != FMCP_OK) return r;
+    }
+    return form->err;
+}
+
+/* POST the form to a token endpoint (with a DPoP proof when enabled; one
+ * retry with the server's nonce after use_dpop_nonce). *res on FMCP_OK. */
+static fmcp_result fmcp__oa_token_post(fmcp_oauth *o, const char *ep, const fmcp__oa_buf *form, const char *auth,
+                                       int dpop, fmcp_http_response **res)
+{
+    int tries;
+    fmcp_result r = FMCP_OK;
+    for (tries = 0; tries < 2; tries++) {
+        fmcp_http_header h[4];
+        fmcp__oa_buf proof;
+        size_t nh = 2;
+        memset(&proof, 0, sizeof proof);
+        proof.a = o->a;
+        h[0].name = "Content-Type"; h[0].value = "application/x-www-form-urlencoded";
+        h[1].name = "Accept"; h[1].value = "application/json";
+        if (auth) { h[nh].name = "Authorization"; h[nh].value = auth; nh++; }
+        if (dpop) {
+            r = fmcp__oa_dpop_proof(o, "POST", ep, NULL, o->as_nonce, &proof);
+            if (r != FMCP_OK) { fmcp__oa_buf_free(&proof); return r; }
+            h[nh].name = "DPoP"; h[nh].value = proof.p; nh++;
+        }
+        r = fmcp__oa_fetch(o, "POST", ep, h, nh, form->p, form->len, res);
+        fmcp__oa_buf_free(&proof);
+        if (r != FMCP_OK || !dpop) return r;
+        fmcp__oa_take_nonce(*res, o->as_nonce, sizeof o->as_nonce);
+        if (tries == 0 && (*res)->status == 400 && fmcp_http_response_header(*res, "dpop-nonce") &&
+            (*res)->body && strstr((*res)->body, "use_dpop_nonce")) {
+            fmcp_http_response_free(*res);
+            *res = NULL;
+            continue;
+        }
+        return r;
+    }
+    return r;
+}
+
 /* POST the form (plus client authentication) to the token endpoint. */
 static fmcp_result fmcp__oa_token_call(fmcp_oauth *o, fmcp__oa_buf *form, const char *asked_scope)
 {
-    fmcp_http_header h[3];
     fmcp__oa_buf auth;
     fmcp_http_response *res = NULL;
     fmcp_json_doc *doc = NULL;
-    size_t nh = 2;
-    const char *m = o->cl_method ? o->cl_method : "none";
     fmcp_result r;
     memset(&auth, 0, sizeof auth);
     auth.a = o->a;
-    if (strcmp(m, "client_secret_basic") == 0 && o->cl_secret) {
-        r = fmcp__oa_basic(o, &auth);
-        if (r != FMCP_OK) { fmcp__oa_buf_free(&auth); return r; }
-        h[2].name = "Authorization"; h[2].value = auth.p;
-        nh = 3;
-    } else if (strcmp(m, "client_secret_post") == 0 && o->cl_secret) {
-        fmcp__oa_form(form, '&', "client_id", o->cl_id);
-        fmcp__oa_form(form, '&', "client_secret", o->cl_secret);
-    } else {
-        fmcp__oa_form(form, '&', "client_id", o->cl_id);
-    }
-    h[0].name = "Content-Type"; h[0].value = "application/x-www-form-urlencoded";
-    h[1].name = "Accept"; h[1].value = "application/json";
-    r = form->err;
-    if (r == FMCP_OK) r = fmcp__oa_fetch(o, "POST", o->token_ep, h, nh, form->p, form->len, &res);
+    r = fmcp__oa_client_auth(o, form, &auth);
+    if (r == FMCP_OK) r = form->err;
+    if (r == FMCP_OK) r = fmcp__oa_token_post(o, o->token_ep, form, auth.p, o->d.dpop, &res);
     fmcp__oa_buf_free(&auth);
     if (r != FMCP_OK) return r;
     /* 4xx is the AS's verdict (invalid_grant ...); 5xx etc. may pass */
@@ -1458,31 +1805,145 @@ static fmcp_result fmcp__oa_authorize(fmcp_oauth *o, const char *scope)
     return r;
 }
 
+/* ---- grants without a browser ------------------------------------------- */
+
+#define FMCP__OA_JWT_BEARER "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+/* RFC 8693 token exchange at the enterprise IdP: the user's ID token for an
+ * ID-JAG naming our authorization server and MCP server (copied to jag). */
+static fmcp_result fmcp__oa_id_jag(fmcp_oauth *o, const char *scope, char **jag)
+{
+    fmcp__oa_buf form, auth;
+    fmcp_http_response *res = NULL;
+    fmcp_json_doc *doc = NULL;
+    const char *t;
+    fmcp_result r;
+    if (!o->d.idp_token_endpoint || !o->d.idp_id_token || !fmcp__oa_url_ok(o->d.idp_token_endpoint))
+        return FMCP_ERR_INVALID_ARG;
+    memset(&form, 0, sizeof form); form.a = o->a;
+    memset(&auth, 0, sizeof auth); auth.a = o->a;
+    fmcp__oa_form(&form, '&', "grant_type", "urn:ietf:params:oauth:grant-type:token-exchange");
+    fmcp__oa_form(&form, '&', "requested_token_type", "urn:ietf:params:oauth:token-type:id-jag");
+    fmcp__oa_form(&form, '&', "audience", o->issuer);
+    fmcp__oa_form(&form, '&', "resource", o->resource);
+    fmcp__oa_form(&form, '&', "scope", scope);
+    fmcp__oa_form(&form, '&', "subject_token", o->d.idp_id_token);
+    fmcp__oa_form(&form, '&', "subject_token_type", "urn:ietf:params:oauth:token-type:id_token");
+    r = FMCP_OK;
+    if (o->d.idp_client_secret && o->d.idp_client_id) {
+        r = fmcp__oa_basic_as(o, o->d.idp_client_id, o->d.idp_client_secret, &auth);
+    } else {
+        fmcp__oa_form(&form, '&', "client_id", o->d.idp_client_id);
+    }
+    if (r == FMCP_OK) r = form.err;
+    if (r == FMCP_OK) r = fmcp__oa_token_post(o, o->d.idp_token_endpoint, &form, auth.p, 0, &res);
+    fmcp__oa_buf_free(&form);
+    fmcp__oa_buf_free(&auth);
+    if (r != FMCP_OK) return r;
+    r = res->status == 200 ? fmcp__oa_parse_obj(o, res->body, res->body_len, &doc)
+      : res->status >= 400 && res->status < 500 ? FMCP_ERR_AUTH : FMCP_ERR_PROTOCOL;
+    fmcp_wipe((void *)res->body, res->body_len);
+    fmcp_http_response_free(res);
+    if (r != FMCP_OK) return r;
+    t = fmcp_json_get_str(fmcp_json_root(doc), "access_token", NULL);
+    if (!t || !fmcp__oa_b64token(t) ||
+        strcmp(fmcp_json_get_str(fmcp_json_root(doc), "issued_token_type", ""), "urn:ietf:params:oauth:token-type:id-jag") != 0)
+        r = FMCP_ERR_PROTOCOL;
+    if (r == FMCP_OK) r = fmcp__oa_set(o, jag, t);
+    fmcp_json_doc_free(doc);
+    return r;
+}
+
+/* The workload JWT from assertion_file (or $FMCP_OAUTH_ASSERTION_FILE),
+ * read at every use: platforms rotate these files (Kubernetes projected
+ * service account tokens). Surrounding white space is dropped. */
+static fmcp_result fmcp__oa_read_assertion(fmcp_oauth *o, char **out)
+{
+    const char *path = o->d.assertion_file ? o->d.assertion_file : getenv("FMCP_OAUTH_ASSERTION_FILE");
+#ifndef FASTMCP_NO_FILESYSTEM
+    char buf[8192];
+    size_t n, b = 0;
+    fmcp_result r;
+    FILE *f;
+    if (!path || !*path) return FMCP_ERR_INVALID_ARG;
+    f = fopen(path, "rb");
+    if (!f) return FMCP_ERR_IO;
+    n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    if (n == sizeof buf) { fmcp_wipe(buf, sizeof buf); return FMCP_ERR_TOO_LARGE; }
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' || buf[n - 1] == '\t')) n--;
+    while (b < n && (buf[b] == ' ' || buf[b] == '\t' || buf[b] == '\n' || buf[b] == '\r')) b++;
+    r = b < n ? fmcp__oa_setn(o, out, buf + b, n - b) : FMCP_ERR_INVALID_ARG;
+    fmcp_wipe(buf, sizeof buf);
+    return r;
+#else
+    (void)o; (void)out;
+    return path ? FMCP_ERR_UNSUPPORTED : FMCP_ERR_INVALID_ARG;
+#endif
+}
+
+/* A token by the configured non-interactive grant (after discovery). */
+static fmcp_result fmcp__oa_obtain(fmcp_oauth *o, const char *scope)
+{
+    fmcp__oa_buf f;
+    char *assertion = NULL;
+    fmcp_result r = fmcp__oa_client(o, NULL);
+    if (r == FMCP_ERR_NOT_FOUND && o->d.grant == FMCP_OAUTH_GRANT_JWT_BEARER) r = FMCP_OK;   /* anonymous workload */
+    if (r != FMCP_OK) return r;
+    memset(&f, 0, sizeof f);
+    f.a = o->a;
+    if (o->d.grant == FMCP_OAUTH_GRANT_CLIENT_CREDENTIALS) {
+        fmcp__oa_form(&f, '&', "grant_type", "client_credentials");
+    } else if (o->d.grant == FMCP_OAUTH_GRANT_JWT_BEARER) {
+        const char *a = o->d.assertion;
+        if (!a) a = getenv("FMCP_OAUTH_ASSERTION");
+        if (a && *a) r = fmcp__oa_set(o, &assertion, a);
+        else r = fmcp__oa_read_assertion(o, &assertion);
+        if (r != FMCP_OK) return r;
+        fmcp__oa_form(&f, '&', "grant_type", FMCP__OA_JWT_BEARER);
+    } else if (o->d.grant == FMCP_OAUTH_GRANT_ID_JAG) {
+        r = fmcp__oa_id_jag(o, scope, &assertion);
+        fmcp__oa_form(&f, '&', "grant_type", FMCP__OA_JWT_BEARER);
+    } else {
+        return FMCP_ERR_INVALID_ARG;
+    }
+    fmcp__oa_form(&f, '&', "assertion", assertion);
+    fmcp__oa_form(&f, '&', "scope", scope);
+    fmcp__oa_form(&f, '&', "resource", o->resource);
+    fmcp__oa_forget_tokens(o);
+    if (r == FMCP_OK) r = fmcp__oa_token_call(o, &f, scope);
+    fmcp__oa_sfree(o, &assertion);
+    fmcp__oa_buf_free(&f);
+    return r;
+}
+
 /* ---- public API ------------------------------------------------------------ */
 
 /* o->d was copied from d: replace its strings by our own copies. */
 static fmcp_result fmcp__oa_copy_desc(fmcp_oauth *o, const fmcp_oauth_desc *d)
 {
-    char *c[9];
+    const char *src[15];
+    char *c[15];
     fmcp_result r = FMCP_OK;
     int i;
+    src[0] = d->client_name; src[1] = d->scopes; src[2] = d->client_id; src[3] = d->client_secret;
+    src[4] = d->token_endpoint_auth_method; src[5] = d->client_metadata_url;
+    src[6] = d->additional_client_metadata; src[7] = d->redirect_uri; src[8] = d->cache_dir;
+    src[9] = d->private_key_pem; src[10] = d->assertion; src[11] = d->idp_token_endpoint;
+    src[12] = d->idp_id_token; src[13] = d->idp_client_id; src[14] = d->assertion_file;
     memset(c, 0, sizeof c);
-    r = fmcp__oa_set(o, &c[0], d->client_name);
-    if (r == FMCP_OK) r = fmcp__oa_set(o, &c[1], d->scopes);
-    if (r == FMCP_OK) r = fmcp__oa_set(o, &c[2], d->client_id);
-    if (r == FMCP_OK) r = fmcp__oa_set(o, &c[3], d->client_secret);
-    if (r == FMCP_OK) r = fmcp__oa_set(o, &c[4], d->token_endpoint_auth_method);
-    if (r == FMCP_OK) r = fmcp__oa_set(o, &c[5], d->client_metadata_url);
-    if (r == FMCP_OK) r = fmcp__oa_set(o, &c[6], d->additional_client_metadata);
-    if (r == FMCP_OK) r = fmcp__oa_set(o, &c[7], d->redirect_uri);
-    if (r == FMCP_OK) r = fmcp__oa_set(o, &c[8], d->cache_dir);
+    for (i = 0; i < 15 && r == FMCP_OK; i++) r = fmcp__oa_set(o, &c[i], src[i]);
+    if (r == FMCP_OK) r = fmcp__oa_set(o, &o->idp_secret, d->idp_client_secret);
     if (r != FMCP_OK) {
-        for (i = 0; i < 9; i++) fmcp__oa_sfree(o, &c[i]);
+        for (i = 0; i < 15; i++) fmcp__oa_sfree(o, &c[i]);
         return r;
     }
     o->d.client_name = c[0]; o->d.scopes = c[1]; o->d.client_id = c[2]; o->d.client_secret = c[3];
     o->d.token_endpoint_auth_method = c[4]; o->d.client_metadata_url = c[5];
     o->d.additional_client_metadata = c[6]; o->d.redirect_uri = c[7]; o->d.cache_dir = c[8];
+    o->d.private_key_pem = c[9]; o->d.assertion = c[10]; o->d.idp_token_endpoint = c[11];
+    o->d.idp_id_token = c[12]; o->d.idp_client_id = c[13]; o->d.assertion_file = c[14];
+    o->d.idp_client_secret = o->idp_secret;
     return FMCP_OK;
 }
 
@@ -1505,6 +1966,14 @@ static void fmcp__oa_free_desc(fmcp_oauth *o)
     fmcp__oa_free_cs(o, &o->d.additional_client_metadata);
     fmcp__oa_free_cs(o, &o->d.redirect_uri);
     fmcp__oa_free_cs(o, &o->d.cache_dir);
+    fmcp__oa_free_cs(o, &o->d.private_key_pem);
+    fmcp__oa_free_cs(o, &o->d.assertion);
+    fmcp__oa_free_cs(o, &o->d.idp_token_endpoint);
+    fmcp__oa_free_cs(o, &o->d.idp_id_token);
+    fmcp__oa_free_cs(o, &o->d.idp_client_id);
+    fmcp__oa_free_cs(o, &o->d.assertion_file);
+    o->d.idp_client_secret = NULL;
+    fmcp__oa_sfree(o, &o->idp_secret);
 }
 
 static fmcp_result fmcp__oa_init_store(fmcp_oauth *o)
@@ -1542,7 +2011,12 @@ FASTMCP_API fmcp_result fmcp_oauth_new(const fmcp_oauth_desc *d, const char *ser
     if (r != FMCP_OK) { fmcp_free(o->a, o, sizeof *o); return r; }
     r = fmcp__oa_set(o, &o->server_url, canon);
     if (r == FMCP_OK) r = fmcp__oa_init_store(o);
+    if (r == FMCP_OK && o->d.private_key_pem) r = fmcp__oa_key_load(o, o->d.private_key_pem, &o->client_key);
+    if (r == FMCP_OK && o->d.grant != FMCP_OAUTH_GRANT_AUTHORIZATION_CODE && !o->d.client_id &&
+        o->d.grant != FMCP_OAUTH_GRANT_JWT_BEARER)
+        r = FMCP_ERR_INVALID_ARG;           /* no registration without a browser */
     if (r != FMCP_OK) {
+        fmcp__oa_key_free(o, &o->client_key);
         fmcp__oa_free_desc(o);
         fmcp__oa_sfree(o, &o->server_url);
         fmcp_free(o->a, o, sizeof *o);
@@ -1567,6 +2041,8 @@ FASTMCP_API void fmcp_oauth_free(fmcp_oauth *o)
     fmcp__oa_forget_tokens(o);
     fmcp__oa_forget_client(o);
     fmcp__oa_free_desc(o);
+    fmcp__oa_key_free(o, &o->client_key);
+    fmcp__oa_key_free(o, &o->dpop_key);
 #ifndef FASTMCP_NO_THREADS
     pthread_mutex_destroy(&o->lock);
 #endif
@@ -1580,6 +2056,8 @@ static int fmcp__oa_refused(fmcp_result r)
     return r == FMCP_ERR_AUTH || r == FMCP_ERR_NOT_FOUND;
 }
 
+static fmcp_result fmcp__oa_full(fmcp_oauth *o, const fmcp_oauth_challenge *ch, const char *extra_scope);
+
 /* A token that is not about to expire, refreshed if need be. */
 static fmcp_result fmcp__oa_current(fmcp_oauth *o)
 {
@@ -1592,6 +2070,11 @@ static fmcp_result fmcp__oa_current(fmcp_oauth *o)
         if (r == FMCP_OK || r == FMCP_ERR_NOMEM) return r;
         if (!fmcp__oa_refused(r))       /* transient: keep the refresh token for later */
             return fmcp_time_now() < o->expires_at ? FMCP_OK : r;
+    } else if (o->d.grant && o->discovered) {
+        /* the same grant again: no user involved, so before it lapses */
+        r = fmcp__oa_full(o, NULL, o->tok_scope);
+        if (r == FMCP_OK || r == FMCP_ERR_NOMEM) return r;
+        if (o->access && fmcp_time_now() < o->expires_at) return FMCP_OK;
     } else if (fmcp_time_now() < o->expires_at) {
         return FMCP_OK;                 /* nothing to refresh with: use it to the end */
     }
@@ -1613,6 +2096,38 @@ FASTMCP_API fmcp_result fmcp_oauth_access_token(fmcp_oauth *o, char *buf, size_t
     return r;
 }
 
+FASTMCP_API fmcp_result fmcp_oauth_request_headers(fmcp_oauth *o, const char *method, const char *url,
+                                                  char *buf, size_t cap)
+{
+    fmcp__oa_buf h, proof;
+    fmcp_result r;
+    if (!o || !method || !url || !buf || !cap) return FMCP_ERR_INVALID_ARG;
+    buf[0] = 0;
+    memset(&h, 0, sizeof h); h.a = o->a;
+    memset(&proof, 0, sizeof proof); proof.a = o->a;
+    fmcp__oa_lock(o);
+    r = fmcp__oa_current(o);
+    if (r == FMCP_OK) {
+        fmcp__oa_puts(&h, o->tok_dpop ? "Authorization: DPoP " : "Authorization: Bearer ");
+        fmcp__oa_puts(&h, o->access);
+        fmcp__oa_puts(&h, "\r\n");
+        if (o->tok_dpop) {
+            r = fmcp__oa_dpop_proof(o, method, url, o->access, o->rs_nonce, &proof);
+            fmcp__oa_puts(&h, "DPoP: ");
+            if (r == FMCP_OK) fmcp__oa_put(&h, proof.p, proof.len);
+            fmcp__oa_puts(&h, "\r\n");
+        }
+        if (r == FMCP_OK) r = h.err;
+        if (r == FMCP_OK && h.len >= cap) r = FMCP_ERR_BUFFER_TOO_SMALL;
+        if (r == FMCP_OK) memcpy(buf, h.p, h.len + 1);
+    }
+    fmcp__oa_unlock(o);
+    if (h.p) fmcp_wipe(h.p, h.len);
+    fmcp__oa_buf_free(&h);
+    fmcp__oa_buf_free(&proof);
+    return r;
+}
+
 /* Discover (with the challenge's hints) and run the authorization flow. */
 static fmcp_result fmcp__oa_full(fmcp_oauth *o, const fmcp_oauth_challenge *ch, const char *extra_scope)
 {
@@ -1620,17 +2135,26 @@ static fmcp_result fmcp__oa_full(fmcp_oauth *o, const fmcp_oauth_challenge *ch, 
     size_t len;
     fmcp_result r = fmcp__oa_discover(o, ch ? ch->resource_metadata : NULL);
     if (r != FMCP_OK) return r;
-    r = fmcp_oauth_select_scope(ch ? ch->scope : NULL, o->prm_scopes, o->d.scopes, o->as_scopes, scope, sizeof scope);
+    /* offline_access only where a refresh token helps: the browser flow */
+    r = fmcp_oauth_select_scope(ch ? ch->scope : NULL, o->prm_scopes, o->d.scopes,
+                                o->d.grant ? NULL : o->as_scopes, scope, sizeof scope);
     len = strlen(scope);
     if (r == FMCP_OK && extra_scope) {          /* step-up: keep what we had */
         r = fmcp__oa_scope_add(scope, sizeof scope, &len, extra_scope);
     }
     if (r != FMCP_OK) return r;
+    if (o->d.grant) return fmcp__oa_obtain(o, scope[0] ? scope : NULL);
     return fmcp__oa_authorize(o, scope[0] ? scope : NULL);
 }
 
 FASTMCP_API fmcp_result fmcp_oauth_handle_challenge(fmcp_oauth *o, int status, const char *www_authenticate,
                                                     int attempt)
+{
+    return fmcp_oauth_handle_challenge_ex(o, status, www_authenticate, NULL, attempt);
+}
+
+FASTMCP_API fmcp_result fmcp_oauth_handle_challenge_ex(fmcp_oauth *o, int status, const char *www_authenticate,
+                                                       const char *dpop_nonce, int attempt)
 {
     fmcp_oauth_challenge ch;
     int have = 0, max;
@@ -1642,7 +2166,25 @@ FASTMCP_API fmcp_result fmcp_oauth_handle_challenge(fmcp_oauth *o, int status, c
     if (status == 403 && strcmp(ch.error, "insufficient_scope") != 0) return FMCP_ERR_FORBIDDEN;
     if (attempt >= max) return status == 403 ? FMCP_ERR_FORBIDDEN : FMCP_ERR_AUTH;
     fmcp__oa_lock(o);
+    if (status == 401 && strcmp(ch.error, "use_dpop_nonce") == 0 && o->tok_dpop && dpop_nonce &&
+        fmcp__oa_b64token(dpop_nonce) && strlen(dpop_nonce) < sizeof o->rs_nonce &&
+        strcmp(dpop_nonce, o->rs_nonce) != 0) {
+        /* RFC 9449 9: the token is fine, the proof needs the server's nonce */
+        memcpy(o->rs_nonce, dpop_nonce, strlen(dpop_nonce) + 1);
+        fmcp__oa_unlock(o);
+        return FMCP_OK;
+    }
     r = fmcp__oa_load_tokens(o);
+    /* a 401 for a token we sent: the resource may have moved to another
+     * authorization server (SEP-2352), so the metadata is read again, from
+     * the challenge's URL or where it came from last time */
+    if (r == FMCP_OK && status == 401 && o->access) {
+        char *hint = NULL;
+        r = fmcp__oa_set(o, &hint, ch.resource_metadata[0] ? ch.resource_metadata : o->prm_url);
+        o->discovered = 0;
+        if (r == FMCP_OK) r = fmcp__oa_discover(o, hint);
+        fmcp__oa_sfree(o, &hint);
+    }
     if (r == FMCP_OK && status == 401 && attempt == 0 && o->refresh) {
         r = fmcp__oa_refresh(o);
         if (r == FMCP_OK || !fmcp__oa_refused(r)) { fmcp__oa_unlock(o); return r; }

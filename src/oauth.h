@@ -1,6 +1,8 @@
 /* ---------------------------------------------------------------------------
- * oauth: OAuth 2.1 client for MCP servers (MCP authorization 2025-11-25):
- *        discovery, client registration, PKCE, loopback callback, refresh
+ * oauth: OAuth 2.1 client for MCP servers (MCP authorization 2025-11-25 and
+ *        2026-07-28): discovery, client registration, PKCE, loopback
+ *        callback, refresh; client credentials, private_key_jwt, JWT bearer
+ *        (workload identity), ID-JAG (enterprise-managed), DPoP
  * ---------------------------------------------------------------------------
  *
  * Usage (the MCP client drives it; you only create it)
@@ -63,13 +65,55 @@
  *     authorisation) before giving up (0 = 3), so a server that keeps
  *     answering 403 costs at most 3 authorisations.
  *   http_timeout_ms: per request to the authorization server (0 = 30 s).
+ *   grant: how tokens are obtained. FMCP_OAUTH_GRANT_AUTHORIZATION_CODE
+ *     (0): the browser flow above. The others never open a browser and
+ *     need a pre-registered client_id (no registration runs):
+ *     FMCP_OAUTH_GRANT_CLIENT_CREDENTIALS: OAuth client credentials
+ *       (machine to machine, extension io.modelcontextprotocol/oauth-client-
+ *       credentials) with client_secret_basic / _post or private_key_jwt.
+ *     FMCP_OAUTH_GRANT_JWT_BEARER: workload identity federation: the JWT in
+ *       assertion, else $FMCP_OAUTH_ASSERTION, else the contents of
+ *       assertion_file or $FMCP_OAUTH_ASSERTION_FILE (read at every token
+ *       request, as platforms rotate it; FMCP_ERR_UNSUPPORTED with
+ *       FASTMCP_NO_FILESYSTEM), is presented with the RFC 7523 JWT bearer
+ *       grant (client_id sent when given); a refusal is final (no retry, no
+ *       other grant).
+ *     FMCP_OAUTH_GRANT_ID_JAG: enterprise-managed authorization: an RFC
+ *       8693 token exchange of idp_id_token at idp_token_endpoint (client
+ *       idp_client_id, idp_client_secret as Basic when set) for an ID-JAG
+ *       (audience = the authorization server's issuer, resource = the MCP
+ *       server), then the RFC 7523 JWT bearer grant with it at the MCP
+ *       authorization server, authenticated as client_id.
+ *     Scope: the challenge's, else the metadata's, else scopes (no
+ *     offline_access). The token is reused until 60 s before it expires,
+ *     then a new one is obtained the same way (no refresh token needed).
+ *   private_key_pem: PEM private key ("PRIVATE KEY" PKCS#8 or "EC PRIVATE
+ *     KEY" P-256, signing ES256; RSA PKCS#1/#8 signing RS256). When set, the
+ *     client authenticates with private_key_jwt (RFC 7523 2.2): an assertion
+ *     iss = sub = client_id, aud = the issuer, 5 minutes, fresh jti.
+ *   dpop: request DPoP-bound tokens (RFC 9449): every token request and
+ *     every MCP request carries a proof (typ dpop+jwt, ES256 with a P-256
+ *     key made for this object, htm, htu without query, iat, jti; ath on
+ *     MCP requests); a token_type "DPoP" answer is then sent as
+ *     "Authorization: DPoP ...". A use_dpop_nonce answer from the token
+ *     endpoint is retried once with its DPoP-Nonce; the MCP server's nonce
+ *     is taken through fmcp_oauth_handle_challenge_ex.
  *
  * Stored JSON (kinds of the fmcp_oauth_store, keyed by server_url)
  *   "tokens": {"access_token", "refresh_token", "token_type", "scope",
  *     "expires_at" (absolute Unix seconds, 0 = unknown), "issuer",
- *     "resource"}
- *   "client": {"client_id", "client_secret", "token_endpoint_auth_method",
- *     "redirect_uris" [..], "issuer", "client_secret_expires_at"}
+ *     "resource"}; token_type "DPoP" values are not loaded again (the proof
+ *     key is not stored).
+ *   "client-" + 16 hex digits of SHA-256(issuer): the registration at that
+ *     authorization server: {"client_id", "client_secret",
+ *     "token_endpoint_auth_method", "redirect_uris" [..], "issuer",
+ *     "client_secret_expires_at"}. Registrations are never used with
+ *     another issuer (SEP-2352): a server that moves to a new authorization
+ *     server gets a new registration there, and the old one is kept for a
+ *     move back. "client" holds a copy of the latest (what earlier versions
+ *     and tools read); it is read when the issuer's own kind is absent.
+ *   After a 401 for a token that was sent, discovery runs again (the
+ *   resource's authorization server may have changed).
  *   Values that do not parse or lack their required member, and tokens
  *   outside the RFC 6750 b64token alphabet, are ignored (a fresh
  *   authorisation follows). A refresh token is only sent to the token
@@ -83,7 +127,8 @@
  *   stays). A refresh the server refuses (4xx, e.g. invalid_grant) or whose
  *   issuer no longer matches drops the stored tokens; a transient failure
  *   (network, timeout, 5xx) keeps them and is returned (or the old token is
- *   used while it is still valid). Without a refresh
+ *   used while it is still valid). A DPoP-bound token is copied as it is
+ *   (send it with fmcp_oauth_request_headers). Without a refresh
  *   token it is used until it expires. FMCP_ERR_NOT_FOUND: no usable token
  *   (make the request without one and pass the 401 to
  *   fmcp_oauth_handle_challenge). Never runs an interactive authorisation.
@@ -100,6 +145,18 @@
  *   the authorisation failed (FMCP_ERR_AUTH: refused by the server or the
  *   user; FMCP_ERR_PROTOCOL: metadata unusable, no PKCE S256, resource
  *   mismatch; FMCP_ERR_TIMEOUT: nobody came back to the callback).
+ *
+ * fmcp_oauth_request_headers(o, method, url, buf, cap)
+ *   Like fmcp_oauth_access_token, but writes the header lines to send with
+ *   an MCP request ("Authorization: Bearer T\r\n", or with dpop
+ *   "Authorization: DPoP T\r\nDPoP: <proof for method and url>\r\n").
+ *   FMCP_ERR_NOT_FOUND: no usable token (buf is "").
+ *
+ * fmcp_oauth_handle_challenge_ex(o, status, www_authenticate, dpop_nonce, attempt)
+ *   fmcp_oauth_handle_challenge that also takes the response's DPoP-Nonce
+ *   header (NULL when absent): a 401 with error="use_dpop_nonce" then only
+ *   stores the nonce for the next proof and returns FMCP_OK (retry). A
+ *   DPoP challenge (WWW-Authenticate: DPoP ...) is read like a Bearer one.
  *
  * fmcp_oauth_login(o) / fmcp_oauth_logout(o)
  *   login authorises now (discovery without a challenge: the well-known
@@ -140,10 +197,10 @@
  *   b64token text (they go into an Authorization header).
  *
  * Helpers (pure, no I/O; used by the flow and exposed for tests and tools)
- *   fmcp_oauth_parse_www_authenticate(header, &ch): finds the Bearer
- *     challenge among one or more (RFC 9110 list of schemes with
+ *   fmcp_oauth_parse_www_authenticate(header, &ch): finds the first Bearer
+ *     or DPoP challenge among one or more (RFC 9110 list of schemes with
  *     auth-params; quoted strings with \-escapes) and fills ch.
- *     FMCP_ERR_NOT_FOUND: no Bearer challenge; FMCP_ERR_PARSE: malformed;
+ *     FMCP_ERR_NOT_FOUND: neither; FMCP_ERR_PARSE: malformed;
  *     FMCP_ERR_TOO_LARGE: a value does not fit its field.
  *   fmcp_oauth_wellknown_url(kind, url, i, out, cap): the i-th (0-based)
  *     discovery URL for url: kind FMCP_OAUTH_WK_RESOURCE (RFC 9728, url = the
@@ -202,7 +259,22 @@ typedef struct fmcp_oauth_desc {
     int max_step_up;                         /* 0 = 3 */
     int http_timeout_ms;                     /* 0 = 30000 */
     const fmcp_allocator *alloc;
+    /* grants without a browser (0 = authorization code) */
+    int grant;                               /* FMCP_OAUTH_GRANT_* */
+    const char *private_key_pem;             /* private_key_jwt key (ES256 P-256 or RS256) */
+    const char *assertion;                   /* JWT_BEARER: the workload's JWT */
+    const char *assertion_file;              /* JWT_BEARER: or a file holding it */
+    const char *idp_token_endpoint;          /* ID_JAG: the enterprise IdP */
+    const char *idp_id_token;
+    const char *idp_client_id;
+    const char *idp_client_secret;
+    int dpop;                                /* DPoP-bound tokens (RFC 9449) */
 } fmcp_oauth_desc;
+
+#define FMCP_OAUTH_GRANT_AUTHORIZATION_CODE 0
+#define FMCP_OAUTH_GRANT_CLIENT_CREDENTIALS 1
+#define FMCP_OAUTH_GRANT_JWT_BEARER 2
+#define FMCP_OAUTH_GRANT_ID_JAG 3
 
 typedef struct fmcp_oauth_challenge {
     char error[64];                          /* "" when absent */
@@ -228,6 +300,10 @@ FASTMCP_API void fmcp_oauth_free(fmcp_oauth *o);
 FASTMCP_API fmcp_result fmcp_oauth_access_token(fmcp_oauth *o, char *buf, size_t cap);
 FASTMCP_API fmcp_result fmcp_oauth_handle_challenge(fmcp_oauth *o, int status, const char *www_authenticate,
                                                     int attempt);
+FASTMCP_API fmcp_result fmcp_oauth_request_headers(fmcp_oauth *o, const char *method, const char *url,
+                                                  char *buf, size_t cap);
+FASTMCP_API fmcp_result fmcp_oauth_handle_challenge_ex(fmcp_oauth *o, int status, const char *www_authenticate,
+                                                       const char *dpop_nonce, int attempt);
 FASTMCP_API fmcp_result fmcp_oauth_login(fmcp_oauth *o);
 FASTMCP_API fmcp_result fmcp_oauth_logout(fmcp_oauth *o);
 FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *authorization_url,

@@ -8,6 +8,9 @@
 #include "fastmcp.h"
 #include "test.h"
 #include <pthread.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include <stdio.h>
 
 /* ---- pure helpers ------------------------------------------------------- */
 
@@ -57,6 +60,13 @@ static void test_www_authenticate(void)
     CHECK_STR(c.scope, "");
     CHECK_OK(fmcp_oauth_parse_www_authenticate("Bearer scope=\"first\", Bearer scope=\"second\"", &c));
     CHECK_STR(c.scope, "first");
+    /* DPoP (RFC 9449 7.1): read when there is no Bearer challenge */
+    CHECK_OK(fmcp_oauth_parse_www_authenticate("DPoP error=\"use_dpop_nonce\", algs=\"ES256\"", &c));
+    CHECK_STR(c.error, "use_dpop_nonce");
+    CHECK_OK(fmcp_oauth_parse_www_authenticate("DPoP error=\"d\", realm=\"r\", Bearer scope=\"b\"", &c));
+    CHECK_STR(c.error, "");
+    CHECK_STR(c.realm, "");
+    CHECK_STR(c.scope, "b");
     /* RFC 9110 11.6.1 example without any Bearer challenge */
     CHECK(fmcp_oauth_parse_www_authenticate("Newauth realm=\"apps\", type=1, title=\"Login to \\\"apps\\\"\", Basic realm=\"simple\"", &c) == FMCP_ERR_NOT_FOUND);
     CHECK(fmcp_oauth_parse_www_authenticate("", &c) == FMCP_ERR_NOT_FOUND);
@@ -168,7 +178,91 @@ static struct fake {
     char access[8][48], access_scope[8][256];
     int naccess;
     char refresh[48];
+    /* grants without a browser, DPoP */
+    const char *basic;             /* expected Authorization of token requests (NULL = any) */
+    int assertion_alg;             /* private_key_jwt expected: 1 ES256 (ec_pub), 2 RS256 (rsa_pub) */
+    fmcp_ec_public_key ec_pub;
+    fmcp_rsa_public_key rsa_pub;
+    const char *want_assertion;    /* JWT bearer: the assertion expected ("" = from /idp/token) */
+    int idp_calls, dpop, as_nonce, rs_nonce, dpop_bad;
+    char last_grant[96], last_jti[8][48];
+    int njti;
+    /* authorization-server migration: the PRM names base/as2 once as2 is set;
+     * tokens up to number old_tokens are then refused */
+    int as2, here_as2, old_tokens, as2_registrations;
+    char last_client[64];
 } F;
+
+/* The issuer answering this request (base, or base/as2). */
+static const char *fake_iss(char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s%s", F.base, F.here_as2 ? "/as2" : "");
+    return buf;
+}
+
+/* Decodes JWT part i (0 header, 1 payload) into a parsed document. */
+static fmcp_json_doc *jwt_part(const char *jwt, int i)
+{
+    char bin[2048];
+    size_t n = 0, len;
+    fmcp_json_doc *d = NULL;
+    for (; i > 0; i--) { jwt = strchr(jwt, '.'); if (!jwt) return NULL; jwt++; }
+    len = strcspn(jwt, ".");
+    if (fmcp_b64_decode(FMCP_B64_URL, jwt, len, bin, sizeof bin, &n) != FMCP_OK) return NULL;
+    if (fmcp_json_parse(bin, n, NULL, &d, NULL) != FMCP_OK) return NULL;
+    return d;
+}
+
+/* Checks a JWS signature: ES256 with pub, or RS256 with rsa. */
+static int jwt_sig_ok(const char *jwt, const fmcp_ec_public_key *pub, const fmcp_rsa_public_key *rsa)
+{
+    const char *dot2 = strrchr(jwt, '.');
+    uint8_t d[32], sig[512];
+    size_t n = 0;
+    if (!dot2) return 0;
+    fmcp_sha256(jwt, (size_t)(dot2 - jwt), d);
+    if (fmcp_b64_decode(FMCP_B64_URL, dot2 + 1, strlen(dot2 + 1), sig, sizeof sig, &n) != FMCP_OK) return 0;
+    if (pub) return fmcp_ecdsa_verify(pub, d, sizeof d, sig, n) == FMCP_OK;
+    return fmcp_rsa_verify_sha256(rsa, 0, d, sig, n) == FMCP_OK;
+}
+
+/* A DPoP proof (RFC 9449 4.2) for htm/htu, bound to token (NULL: none),
+ * carrying nonce (NULL: none); a jti seen before fails. */
+static int proof_ok(const char *proof, const char *htm, const char *htu, const char *token, const char *nonce)
+{
+    fmcp_json_doc *h = proof ? jwt_part(proof, 0) : NULL, *p = proof ? jwt_part(proof, 1) : NULL;
+    const fmcp_json *jwk = fmcp_json_get(fmcp_json_root(h), "jwk");
+    fmcp_ec_public_key pub;
+    uint8_t x[32], y[32];
+    size_t xn = 0, yn = 0;
+    int ok = h && p && strcmp(fmcp_json_get_str(fmcp_json_root(h), "typ", ""), "dpop+jwt") == 0 &&
+             strcmp(fmcp_json_get_str(fmcp_json_root(h), "alg", ""), "ES256") == 0 && !fmcp_json_get(jwk, "d") &&
+             fmcp_b64_decode(FMCP_B64_URL, fmcp_json_get_str(jwk, "x", ""), strlen(fmcp_json_get_str(jwk, "x", "")), x, 32, &xn) == FMCP_OK &&
+             fmcp_b64_decode(FMCP_B64_URL, fmcp_json_get_str(jwk, "y", ""), strlen(fmcp_json_get_str(jwk, "y", "")), y, 32, &yn) == FMCP_OK &&
+             xn == 32 && yn == 32 && fmcp_ec_public_from_xy(&pub, FMCP_EC_P256, x, 32, y, 32) == FMCP_OK &&
+             jwt_sig_ok(proof, &pub, NULL);
+    const fmcp_json *pl = fmcp_json_root(p);
+    int i;
+    ok = ok && strcmp(fmcp_json_get_str(pl, "htm", ""), htm) == 0 && strcmp(fmcp_json_get_str(pl, "htu", ""), htu) == 0 &&
+         fmcp_json_get_int(pl, "iat", 0) > fmcp_time_now() - 60 && fmcp_json_get_int(pl, "iat", 0) <= fmcp_time_now() + 1 &&
+         strlen(fmcp_json_get_str(pl, "jti", "")) >= 16;
+    if (ok && token) {
+        char ath[48];
+        size_t n = 0;
+        fmcp_sha256(token, strlen(token), x);
+        fmcp_b64_encode(FMCP_B64_URL, x, 32, ath, sizeof ath, &n);
+        ok = strcmp(fmcp_json_get_str(pl, "ath", ""), ath) == 0;
+    } else if (ok) {
+        ok = fmcp_json_get(pl, "ath") == NULL;
+    }
+    if (ok) ok = nonce ? strcmp(fmcp_json_get_str(pl, "nonce", ""), nonce) == 0 : fmcp_json_get(pl, "nonce") == NULL;
+    for (i = 0; ok && i < F.njti && i < 8; i++)
+        if (strcmp(F.last_jti[i], fmcp_json_get_str(pl, "jti", "")) == 0) ok = 0;
+    if (ok) snprintf(F.last_jti[F.njti++ % 8], sizeof F.last_jti[0], "%s", fmcp_json_get_str(pl, "jti", ""));
+    if (h) fmcp_json_doc_free(h);
+    if (p) fmcp_json_doc_free(p);
+    return ok;
+}
 
 static void form_get(const char *q, const char *name, char *out, size_t cap)
 {
@@ -189,22 +283,23 @@ static void fake_prm(fmcp_http_req *req)
     if (F.prm_status) { respond_json(req, F.prm_status, "{}"); return; }
     snprintf(b, sizeof b, "{\"resource\":\"%s\",\"authorization_servers\":[\"%s\"],\"scopes_supported\":[\"mcp:read\"]}",
              F.prm_resource ? F.prm_resource : "", F.base);
-    if (!F.prm_resource) snprintf(b, sizeof b, "{\"resource\":\"%s/mcp\",\"authorization_servers\":[\"%s\"],"
-                                  "\"scopes_supported\":[\"mcp:read\"]}", F.base, F.base);
+    if (!F.prm_resource) snprintf(b, sizeof b, "{\"resource\":\"%s/mcp\",\"authorization_servers\":[\"%s%s\"],"
+                                  "\"scopes_supported\":[\"mcp:read\"]}", F.base, F.base, F.as2 ? "/as2" : "");
     respond_json(req, 200, b);
 }
 
 static void fake_asm(fmcp_http_req *req)
 {
-    char b[1024], az[256], pk[64];
+    char b[1024], az[256], pk[64], iss[96];
+    fake_iss(iss, sizeof iss);
     if (F.authz_ep) snprintf(az, sizeof az, "%s", F.authz_ep);
-    else snprintf(az, sizeof az, "\"%s/authorize\"", F.base);
+    else snprintf(az, sizeof az, "\"%s/authorize\"", iss);
     snprintf(pk, sizeof pk, "\"code_challenge_methods_supported\":[\"%s\"],", F.no_s256 ? "plain" : "S256");
     snprintf(b, sizeof b, "{\"issuer\":\"%s%s\",\"authorization_endpoint\":%s,\"token_endpoint\":\"%s/token\","
              "\"registration_endpoint\":\"%s/register\",%s"
              "\"scopes_supported\":[\"mcp:read\",\"mcp:write\",\"offline_access\"],"
              "\"authorization_response_iss_parameter_supported\":%s}",
-             F.base, F.issuer_slash ? "/" : "", az, F.base, F.base, F.no_pkce_member ? "" : pk,
+             iss, F.issuer_slash ? "/" : "", az, iss, iss, F.no_pkce_member ? "" : pk,
              F.no_iss_adv ? "false" : "true");
     respond_json(req, 200, b);
 }
@@ -220,16 +315,26 @@ static void fake_register(fmcp_http_req *req)
              strcmp(fmcp_json_get_str(fmcp_json_root(d), "software_id", ""), "t-1") == 0;
     if (d) fmcp_json_doc_free(d);
     F.registrations++;
+    if (F.here_as2) F.as2_registrations++;
     if (!ok) { respond_json(req, 400, "{\"error\":\"invalid_client_metadata\"}"); return; }
-    respond_json(req, 201, "{\"client_id\":\"client-1\",\"token_endpoint_auth_method\":\"none\"}");
+    respond_json(req, 201, F.here_as2 ? "{\"client_id\":\"client-as2\",\"token_endpoint_auth_method\":\"none\"}"
+                                      : "{\"client_id\":\"client-1\",\"token_endpoint_auth_method\":\"none\"}");
 }
 
 static void fake_authorize(fmcp_http_req *req)
 {
     const char *q = fmcp_http_req_query(req);
-    char redirect[256], state[128], method[16], loc[1024];
+    char redirect[256], state[128], method[16], loc[1024], iss[96], iss_enc[128];
     fmcp_http_header h[1];
     F.authorizations++;
+    form_get(q, "client_id", F.last_client, sizeof F.last_client);
+    {   /* the issuer, form-encoded for the redirect */
+        fmcp__oa_buf e;
+        memset(&e, 0, sizeof e);
+        fmcp__oa_put_enc(&e, fake_iss(iss, sizeof iss));
+        snprintf(iss_enc, sizeof iss_enc, "%s", e.p ? e.p : "");
+        fmcp__oa_buf_free(&e);
+    }
     form_get(q, "redirect_uri", redirect, sizeof redirect);
     form_get(q, "state", state, sizeof state);
     form_get(q, "code_challenge_method", method, sizeof method);
@@ -239,7 +344,7 @@ static void fake_authorize(fmcp_http_req *req)
     if (strcmp(method, "S256") != 0 || !redirect[0]) { respond_json(req, 400, "{}"); return; }
     snprintf(F.code, sizeof F.code, "code-%d", F.authorizations);
     snprintf(loc, sizeof loc, "%s?code=%s&state=%s%s%s", redirect, F.code, state, F.omit_iss ? "" : "&iss=",
-             F.omit_iss ? "" : F.wrong_iss ? "http%3A%2F%2Fevil.example" : F.base);
+             F.omit_iss ? "" : F.wrong_iss ? "http%3A%2F%2Fevil.example" : iss_enc);
     h[0].name = "Location"; h[0].value = loc;
     fmcp_http_respond(req, 302, h, 1, "", 0);
 }
@@ -251,8 +356,9 @@ static void fake_issue(fmcp_http_req *req, const char *scope, int new_refresh)
     snprintf(F.access[i], sizeof F.access[i], "at-%d", F.naccess);
     snprintf(F.access_scope[i], sizeof F.access_scope[i], "%s", scope);
     if (new_refresh) snprintf(F.refresh, sizeof F.refresh, "rt-%d", F.naccess);
-    snprintf(b, sizeof b, "{\"access_token\":%s%s%s,\"token_type\":\"Bearer\",\"expires_in\":%d,\"scope\":\"%s\"%s%s%s}",
-             F.access_json ? "" : "\"", F.access_json ? F.access_json : F.access[i], F.access_json ? "" : "\"", F.expires_in, scope, new_refresh ? ",\"refresh_token\":\"" : "",
+    snprintf(b, sizeof b, "{\"access_token\":%s%s%s,\"token_type\":\"%s\",\"expires_in\":%d,\"scope\":\"%s\"%s%s%s}",
+             F.access_json ? "" : "\"", F.access_json ? F.access_json : F.access[i], F.access_json ? "" : "\"",
+             F.dpop ? "DPoP" : "Bearer", F.expires_in, scope, new_refresh ? ",\"refresh_token\":\"" : "",
              new_refresh ? F.refresh : "", new_refresh ? "\"" : "");
     respond_json(req, 200, b);
 }
@@ -262,12 +368,59 @@ static void fake_token(fmcp_http_req *req)
     size_t n;
     const char *body = fmcp_http_req_body(req, &n);
     char grant[64], v[128], res[256];
+    const char *auth = fmcp_http_req_header(req, "authorization");
+    char tok_ep[96];
     F.token_calls++;
-    if (F.token_status) { respond_json(req, F.token_status, "{}"); return; }
+    if (F.token_status) { respond_json(req, F.token_status, "{\"error\":\"invalid_grant\"}"); return; }
     form_get(body, "grant_type", grant, sizeof grant);
     form_get(body, "resource", res, sizeof res);
+    snprintf(F.last_grant, sizeof F.last_grant, "%s", grant);
     if (strcmp(res, F.last_resource) != 0) { respond_json(req, 400, "{\"error\":\"invalid_target\"}"); return; }
-    if (strcmp(grant, "authorization_code") == 0) {
+    if (F.basic && (!auth || strcmp(auth, F.basic) != 0)) { respond_json(req, 401, "{\"error\":\"invalid_client\"}"); return; }
+    if (F.assertion_alg) {           /* private_key_jwt: RFC 7523 2.2 */
+        char a[2048], t[96], cid[64];
+        fmcp_json_doc *h, *p;
+        int ok;
+        form_get(body, "client_assertion", a, sizeof a);
+        form_get(body, "client_assertion_type", t, sizeof t);
+        form_get(body, "client_id", cid, sizeof cid);
+        h = jwt_part(a, 0); p = jwt_part(a, 1);
+        ok = h && p && strcmp(t, "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") == 0 &&
+             strcmp(fmcp_json_get_str(fmcp_json_root(h), "alg", ""), F.assertion_alg == 1 ? "ES256" : "RS256") == 0 &&
+             strcmp(fmcp_json_get_str(fmcp_json_root(p), "iss", ""), cid) == 0 &&
+             strcmp(fmcp_json_get_str(fmcp_json_root(p), "sub", ""), cid) == 0 &&
+             strcmp(fmcp_json_get_str(fmcp_json_root(p), "aud", ""), F.base) == 0 &&
+             fmcp_json_get_int(fmcp_json_root(p), "exp", 0) > fmcp_time_now() &&
+             fmcp_json_get_str(fmcp_json_root(p), "jti", NULL) &&
+             jwt_sig_ok(a, F.assertion_alg == 1 ? &F.ec_pub : NULL, &F.rsa_pub);
+        if (h) fmcp_json_doc_free(h);
+        if (p) fmcp_json_doc_free(p);
+        if (!ok) { respond_json(req, 401, "{\"error\":\"invalid_client\"}"); return; }
+    }
+    if (F.dpop) {                    /* RFC 9449 5 and 8 */
+        fmcp_http_header h[1];
+        snprintf(tok_ep, sizeof tok_ep, "%s/token", F.base);
+        h[0].name = "DPoP-Nonce"; h[0].value = "as-n1";
+        if (F.as_nonce && !proof_ok(fmcp_http_req_header(req, "dpop"), "POST", tok_ep, NULL, "as-n1")) {
+            fmcp_http_respond(req, 400, h, 1, "{\"error\":\"use_dpop_nonce\"}", 24);
+            return;
+        }
+        if (!F.as_nonce && !proof_ok(fmcp_http_req_header(req, "dpop"), "POST", tok_ep, NULL, NULL)) {
+            F.dpop_bad++;
+            respond_json(req, 400, "{\"error\":\"invalid_dpop_proof\"}");
+            return;
+        }
+    }
+    if (strcmp(grant, "client_credentials") == 0) {
+        char sc[128];
+        form_get(body, "scope", sc, sizeof sc);
+        fake_issue(req, sc, 0);
+    } else if (strcmp(grant, "urn:ietf:params:oauth:grant-type:jwt-bearer") == 0) {
+        char a[256];
+        form_get(body, "assertion", a, sizeof a);
+        if (!F.want_assertion || strcmp(a, F.want_assertion) != 0) { respond_json(req, 400, "{\"error\":\"invalid_grant\"}"); return; }
+        fake_issue(req, "mcp:read", 0);
+    } else if (strcmp(grant, "authorization_code") == 0) {
         char ch[44], code[32];
         form_get(body, "code", code, sizeof code);
         form_get(body, "code_verifier", v, sizeof v);
@@ -290,14 +443,34 @@ static void fake_token(fmcp_http_req *req)
     }
 }
 
+static int proof_has_nonce(const char *proof)
+{
+    fmcp_json_doc *d = jwt_part(proof, 1);
+    int has = d && fmcp_json_get(fmcp_json_root(d), "nonce") != NULL;
+    if (d) fmcp_json_doc_free(d);
+    return has;
+}
+
 /* The scope the presented token carries, or NULL when it is not one of ours. */
 static const char *fake_token_scope(fmcp_http_req *req)
 {
     const char *a = fmcp_http_req_header(req, "authorization");
     int i;
-    if (!a || strncmp(a, "Bearer ", 7) != 0) return NULL;
+    size_t skip = F.dpop ? 5 : 7;
+    if (!a || strncmp(a, F.dpop ? "DPoP " : "Bearer ", skip) != 0) return NULL;
+    if (F.old_tokens && strncmp(a + skip, "at-", 3) == 0 && atoi(a + skip + 3) <= F.old_tokens) return NULL;
     for (i = 0; i < 8 && i < F.naccess; i++)
-        if (strcmp(a + 7, F.access[i]) == 0) return F.access_scope[i];
+        if (strcmp(a + skip, F.access[i]) == 0) {
+            char htu[96];
+            snprintf(htu, sizeof htu, "%s/mcp", F.base);
+            const char *pr = fmcp_http_req_header(req, "dpop");
+            if (F.dpop && !proof_ok(pr, fmcp_http_req_method(req), htu, a + skip, F.rs_nonce ? "rs-n1" : NULL)) {
+                /* without any nonce under rs_nonce: the challenge follows, not a fault */
+                if (!(F.rs_nonce && pr && !proof_has_nonce(pr))) F.dpop_bad++;
+                return NULL;
+            }
+            return F.access_scope[i];
+        }
     return NULL;
 }
 
@@ -312,7 +485,22 @@ static void fake_mcp(fmcp_http_req *req)
     F.rs_calls++;
     h[0].name = "WWW-Authenticate"; h[0].value = hdr;
     if (!scope) {
-        snprintf(hdr, sizeof hdr, "Bearer error=\"invalid_token\", resource_metadata=\"%s/.well-known/oauth-protected-resource/mcp\"", F.base);
+        const char *a = fmcp_http_req_header(req, "authorization");
+        if (F.dpop && F.rs_nonce && a && strncmp(a, "DPoP ", 5) == 0) {
+            /* a bound token without our nonce: RFC 9449 9 */
+            const char *pr = fmcp_http_req_header(req, "dpop");
+            fmcp_json_doc *pd = pr ? jwt_part(pr, 1) : NULL;
+            if (!pd || !fmcp_json_get(fmcp_json_root(pd), "nonce")) {
+                h[1].name = "DPoP-Nonce"; h[1].value = "rs-n1";
+                snprintf(hdr, sizeof hdr, "DPoP error=\"use_dpop_nonce\", resource_metadata=\"%s/.well-known/oauth-protected-resource/mcp\"", F.base);
+                if (pd) fmcp_json_doc_free(pd);
+                fmcp_http_respond(req, 401, h, 2, "{}", 2);
+                return;
+            }
+            if (pd) fmcp_json_doc_free(pd);
+        }
+        snprintf(hdr, sizeof hdr, "%s error=\"invalid_token\", resource_metadata=\"%s/.well-known/oauth-protected-resource/mcp\"",
+                 F.dpop ? "DPoP" : "Bearer", F.base);
         fmcp_http_respond(req, 401, h, 1, "{}", 2);
         return;
     }
@@ -338,16 +526,46 @@ static void fake_mcp(fmcp_http_req *req)
     fmcp_json_doc_free(d);
 }
 
+/* The enterprise IdP's RFC 8693 token exchange: an ID token for an ID-JAG. */
+static void fake_idp(fmcp_http_req *req)
+{
+    size_t n;
+    const char *body = fmcp_http_req_body(req, &n);
+    char g[96], rt[96], st[96], sub[64], aud[96], res[128], cid[64], want[128];
+    F.idp_calls++;
+    form_get(body, "grant_type", g, sizeof g);
+    form_get(body, "requested_token_type", rt, sizeof rt);
+    form_get(body, "subject_token_type", st, sizeof st);
+    form_get(body, "subject_token", sub, sizeof sub);
+    form_get(body, "audience", aud, sizeof aud);
+    form_get(body, "resource", res, sizeof res);
+    form_get(body, "client_id", cid, sizeof cid);
+    snprintf(want, sizeof want, "%s/mcp", F.base);
+    if (strcmp(g, "urn:ietf:params:oauth:grant-type:token-exchange") != 0 ||
+        strcmp(rt, "urn:ietf:params:oauth:token-type:id-jag") != 0 ||
+        strcmp(st, "urn:ietf:params:oauth:token-type:id_token") != 0 || strcmp(sub, "id-token-1") != 0 ||
+        strcmp(aud, F.base) != 0 || strcmp(res, want) != 0 || strcmp(cid, "idp-client") != 0) {
+        respond_json(req, 400, "{\"error\":\"invalid_request\"}");
+        return;
+    }
+    respond_json(req, 200, "{\"access_token\":\"jag-1\",\"issued_token_type\":"
+                 "\"urn:ietf:params:oauth:token-type:id-jag\",\"token_type\":\"N_A\"}");
+}
+
 static void fake_handler(fmcp_http_req *req, void *user)
 {
     const char *p = fmcp_http_req_path(req);
     (void)user;
     pthread_mutex_lock(&F.mu);
+    F.here_as2 = 0;
+    if (strcmp(p, "/.well-known/oauth-authorization-server/as2") == 0) { F.here_as2 = 1; p = "/.well-known/oauth-authorization-server"; }
+    else if (strncmp(p, "/as2/", 5) == 0) { F.here_as2 = 1; p += 4; }
     if (strcmp(p, "/.well-known/oauth-protected-resource/mcp") == 0) fake_prm(req);
     else if (strcmp(p, "/.well-known/oauth-authorization-server") == 0) fake_asm(req);
     else if (strcmp(p, "/register") == 0) fake_register(req);
     else if (strcmp(p, "/authorize") == 0) fake_authorize(req);
     else if (strcmp(p, "/token") == 0) fake_token(req);
+    else if (strcmp(p, "/idp/token") == 0) fake_idp(req);
     else if (strcmp(p, "/mcp") == 0) fake_mcp(req);
     else fmcp_http_respond(req, 404, NULL, 0, "", 0);
     pthread_mutex_unlock(&F.mu);
@@ -634,7 +852,7 @@ static void test_corrupt_store_ignored(void)
 {
     fmcp_oauth_store *st = NULL;
     fmcp_oauth *o;
-    char url[96], tok[64];
+    char url[96], tok[64], kind[24];
     static const char *bad[] = { "{\"foo\":1}", "{\"access_token\":42}", "{\"access_token\":\"\"}", NULL };
     int i;
     if (!fake_start()) T_SKIP("cannot start the fake servers");
@@ -643,6 +861,8 @@ static void test_corrupt_store_ignored(void)
     for (i = 0; bad[i]; i++) {
         CHECK_OK(st->save(st->user, url, "tokens", bad[i], strlen(bad[i])));
         CHECK_OK(st->save(st->user, url, "client", "{\"client_id\":7}", 15));
+        fmcp__oa_client_kind(F.base, kind);     /* the issuer's own registration too */
+        CHECK_OK(st->save(st->user, url, kind, "{\"client_id\":7}", 15));
         o = new_oauth(&st, NULL);
         CHECK(o != NULL);
         if (!o) continue;
@@ -1141,6 +1361,427 @@ static void test_refresh_stepup_alloc_sweep(void)
     fake_stop();
 }
 
+
+/* ---- grants without a browser, DPoP --------------------------------------- */
+
+static fmcp_oauth *new_grant_oauth(fmcp_oauth_store **st, fmcp_oauth_desc *d)
+{
+    fmcp_oauth *o = NULL;
+    char url[96];
+    if (!*st && fmcp_oauth_memory_store_new(NULL, st) != FMCP_OK) return NULL;
+    d->store = *st;
+    snprintf(url, sizeof url, "%s/mcp", F.base);
+    snprintf(F.last_resource, sizeof F.last_resource, "%s", url);   /* no authorize step sets it */
+    if (fmcp_oauth_new(d, url, &o) != FMCP_OK) return NULL;
+    return o;
+}
+
+/* client_credentials with client_secret_basic: no browser, no registration;
+ * the token is reused, and obtained again once it is about to expire. */
+static void test_client_credentials_basic(void)
+{
+    fmcp_oauth_store *st = NULL;
+    fmcp_oauth_desc d;
+    fmcp_oauth *o;
+    char text[128];
+    if (!fake_start()) T_SKIP("cannot start the fake servers");
+    F.basic = "Basic Y2MtMTpzJTNBMw==";            /* "cc-1" : form-encoded "s:3" */
+    memset(&d, 0, sizeof d);
+    d.grant = FMCP_OAUTH_GRANT_CLIENT_CREDENTIALS;
+    d.client_id = "cc-1";
+    d.client_secret = "s:3";
+    o = new_grant_oauth(&st, &d);
+    CHECK(o != NULL);
+    if (o) {
+        CHECK_OK(connect_and_call(o, text, sizeof text));
+        CHECK_STR(text, "mcp:read");                /* the PRM's scope, no offline_access */
+        CHECK_STR(F.last_grant, "client_credentials");
+        CHECK_EQ_INT(fake_get(&F.token_calls), 1);
+        CHECK_EQ_INT(fake_get(&F.registrations), 0);
+        CHECK_EQ_INT(fake_get(&F.authorizations), 0);
+        CHECK_OK(connect_and_call(o, text, sizeof text));
+        CHECK_EQ_INT(fake_get(&F.token_calls), 1);  /* reused */
+        fmcp_oauth_free(o);
+        o = NULL;
+    }
+    /* a token inside the 60 s margin is replaced before use, by the same grant */
+    F.expires_in = 30;
+    memset(&d, 0, sizeof d);
+    d.grant = FMCP_OAUTH_GRANT_CLIENT_CREDENTIALS;
+    d.client_id = "cc-1";
+    d.client_secret = "s:3";
+    d.store = NULL;
+    fmcp_oauth_memory_store_free(st);
+    st = NULL;
+    o = new_grant_oauth(&st, &d);
+    if (o) {
+        int before;
+        CHECK_OK(connect_and_call(o, text, sizeof text));
+        before = fake_get(&F.token_calls);
+        CHECK_OK(connect_and_call(o, text, sizeof text));
+        CHECK(fake_get(&F.token_calls) > before);
+        CHECK_EQ_INT(fake_get(&F.authorizations), 0);
+        fmcp_oauth_free(o);
+    }
+    /* wrong secret: refused, and no browser flow instead */
+    F.expires_in = 3600;
+    memset(&d, 0, sizeof d);
+    d.grant = FMCP_OAUTH_GRANT_CLIENT_CREDENTIALS;
+    d.client_id = "cc-1";
+    d.client_secret = "nope";
+    fmcp_oauth_memory_store_free(st);
+    st = NULL;
+    o = new_grant_oauth(&st, &d);
+    if (o) {
+        CHECK(connect_and_call(o, text, sizeof text) == FMCP_ERR_AUTH);
+        CHECK_EQ_INT(fake_get(&F.authorizations), 0);
+        fmcp_oauth_free(o);
+    }
+    /* no client_id: nothing to authenticate as */
+    memset(&d, 0, sizeof d);
+    d.grant = FMCP_OAUTH_GRANT_CLIENT_CREDENTIALS;
+    d.store = st;
+    CHECK(fmcp_oauth_new(&d, "http://127.0.0.1:1/mcp", &o) == FMCP_ERR_INVALID_ARG);
+    fmcp_oauth_memory_store_free(st);
+    fake_stop();
+}
+
+/* PKCS#8 PEM of a P-256 scalar (no public key member, as jose writes it
+ * without one too). */
+static void ec_pkcs8_pem(const uint8_t d[32], char *out, size_t cap)
+{
+    static const uint8_t pre[] = { 0x30, 0x41, 0x02, 0x01, 0x00, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce,
+                                   0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07,
+                                   0x04, 0x27, 0x30, 0x25, 0x02, 0x01, 0x01, 0x04, 0x20 };
+    uint8_t der[sizeof pre + 32];
+    char b64[128];
+    size_t n = 0;
+    memcpy(der, pre, sizeof pre);
+    memcpy(der + sizeof pre, d, 32);
+    fmcp_b64_encode(FMCP_B64_STD, der, sizeof der, b64, sizeof b64, &n);
+    snprintf(out, cap, "-----BEGIN PRIVATE KEY-----\n%.64s\n%s\n-----END PRIVATE KEY-----\n", b64, n > 64 ? b64 + 64 : "");
+}
+
+/* private_key_jwt (RFC 7523 2.2) with an ES256 and an RS256 key. */
+static void test_private_key_jwt(void)
+{
+    fmcp_oauth_store *st = NULL;
+    fmcp_oauth_desc d;
+    fmcp_oauth *o;
+    fmcp_ec_private_key k;
+    char pem[512], text[128];
+    if (!fake_start()) T_SKIP("cannot start the fake servers");
+    CHECK_OK(fmcp_ec_keygen(FMCP_EC_P256, &k));
+    F.ec_pub = k.pub;
+    F.assertion_alg = 1;
+    ec_pkcs8_pem(k.d, pem, sizeof pem);
+    memset(&d, 0, sizeof d);
+    d.grant = FMCP_OAUTH_GRANT_CLIENT_CREDENTIALS;
+    d.client_id = "jwt-client";
+    d.private_key_pem = pem;
+    o = new_grant_oauth(&st, &d);
+    CHECK(o != NULL);
+    if (o) {
+        CHECK_OK(connect_and_call(o, text, sizeof text));
+        CHECK_EQ_INT(fake_get(&F.token_calls), 1);
+        CHECK_STR(F.last_grant, "client_credentials");
+        fmcp_oauth_free(o);
+    }
+    /* a key of another signer fails at the AS */
+    CHECK_OK(fmcp_ec_keygen(FMCP_EC_P256, &k));
+    ec_pkcs8_pem(k.d, pem, sizeof pem);
+    fmcp_oauth_memory_store_free(st);
+    st = NULL;
+    o = new_grant_oauth(&st, &d);
+    if (o) {
+        CHECK(connect_and_call(o, text, sizeof text) == FMCP_ERR_AUTH);
+        fmcp_oauth_free(o);
+    }
+    fmcp_wipe(&k, sizeof k);
+    /* RS256 from an RSA PKCS#8 PEM */
+    {
+        fmcp_rsa_private_key *rk = (fmcp_rsa_private_key *)malloc(sizeof *rk);
+        char *rpem = (char *)malloc(4096);
+        size_t n = 0;
+        CHECK(rk && rpem);
+        if (rk && rpem && fmcp_rsa_generate(2048, rk) == FMCP_OK &&
+            fmcp_rsa_private_to_pem(rk, FMCP_RSAKEY_PKCS8, rpem, 4096, &n) == FMCP_OK) {
+            F.rsa_pub = rk->pub;
+            F.assertion_alg = 2;
+            d.private_key_pem = rpem;
+            fmcp_oauth_memory_store_free(st);
+            st = NULL;
+            o = new_grant_oauth(&st, &d);
+            CHECK(o != NULL);
+            if (o) { CHECK_OK(connect_and_call(o, text, sizeof text)); fmcp_oauth_free(o); }
+        } else {
+            CHECK(0);
+        }
+        if (rk) { fmcp_wipe(rk, sizeof *rk); free(rk); }
+        free(rpem);
+    }
+    /* a PEM that is no key */
+    d.private_key_pem = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+    CHECK(fmcp_oauth_new(&d, "http://127.0.0.1:1/mcp", &o) == FMCP_ERR_INVALID_ARG);
+    fmcp_oauth_memory_store_free(st);
+    fake_stop();
+}
+
+/* Workload identity: the JWT bearer grant with the configured assertion;
+ * a refusal is final (one token request, no browser). */
+static void test_jwt_bearer(void)
+{
+    fmcp_oauth_store *st = NULL;
+    fmcp_oauth_desc d;
+    fmcp_oauth *o;
+    char text[128];
+    if (!fake_start()) T_SKIP("cannot start the fake servers");
+    F.want_assertion = "eyJ.workload.sig";
+    memset(&d, 0, sizeof d);
+    d.grant = FMCP_OAUTH_GRANT_JWT_BEARER;
+    d.client_id = "wl-1";
+    d.assertion = "eyJ.workload.sig";
+    o = new_grant_oauth(&st, &d);
+    CHECK(o != NULL);
+    if (o) {
+        CHECK_OK(connect_and_call(o, text, sizeof text));
+        CHECK_STR(F.last_grant, "urn:ietf:params:oauth:grant-type:jwt-bearer");
+        fmcp_oauth_free(o);
+    }
+    /* from a file, read when the token is needed (trailing newline dropped) */
+    {
+        char path[64];
+        FILE *f;
+        snprintf(path, sizeof path, "/tmp/fmcp-wif-%d.jwt", (int)getpid());
+        f = fopen(path, "wb");
+        CHECK(f != NULL);
+        if (f) {
+            fputs("eyJ.from-file.sig\n", f);
+            fclose(f);
+            F.want_assertion = "eyJ.from-file.sig";
+            d.assertion = NULL;
+            d.assertion_file = path;
+            fmcp_oauth_memory_store_free(st);
+            st = NULL;
+            o = new_grant_oauth(&st, &d);
+            CHECK(o != NULL);
+            if (o) { CHECK_OK(connect_and_call(o, text, sizeof text)); fmcp_oauth_free(o); }
+            remove(path);
+            d.assertion_file = NULL;
+            d.assertion = "eyJ.workload.sig";
+        }
+    }
+    F.want_assertion = "another";
+    F.token_calls = 0;
+    fmcp_oauth_memory_store_free(st);
+    st = NULL;
+    o = new_grant_oauth(&st, &d);
+    if (o) {
+        CHECK(connect_and_call(o, text, sizeof text) == FMCP_ERR_AUTH);
+        CHECK_EQ_INT(fake_get(&F.token_calls), 1);
+        CHECK_EQ_INT(fake_get(&F.authorizations), 0);
+        fmcp_oauth_free(o);
+    }
+    fmcp_oauth_memory_store_free(st);
+    fake_stop();
+}
+
+/* Enterprise-managed authorization: token exchange at the IdP, then the
+ * JWT bearer grant with the ID-JAG, client_secret_basic at the AS. */
+static void test_id_jag(void)
+{
+    fmcp_oauth_store *st = NULL;
+    fmcp_oauth_desc d;
+    fmcp_oauth *o;
+    char text[128], idp[96];
+    if (!fake_start()) T_SKIP("cannot start the fake servers");
+    F.want_assertion = "jag-1";
+    F.basic = "Basic eGFhLWNsaWVudDp4YWEtc2VjcmV0";   /* xaa-client:xaa-secret */
+    snprintf(idp, sizeof idp, "%s/idp/token", F.base);
+    memset(&d, 0, sizeof d);
+    d.grant = FMCP_OAUTH_GRANT_ID_JAG;
+    d.client_id = "xaa-client";
+    d.client_secret = "xaa-secret";
+    d.idp_token_endpoint = idp;
+    d.idp_id_token = "id-token-1";
+    d.idp_client_id = "idp-client";
+    o = new_grant_oauth(&st, &d);
+    CHECK(o != NULL);
+    if (o) {
+        CHECK_OK(connect_and_call(o, text, sizeof text));
+        CHECK_EQ_INT(fake_get(&F.idp_calls), 1);
+        CHECK_STR(F.last_grant, "urn:ietf:params:oauth:grant-type:jwt-bearer");
+        CHECK_EQ_INT(fake_get(&F.registrations), 0);
+        fmcp_oauth_free(o);
+    }
+    /* the IdP refuses: no AS token request follows */
+    d.idp_id_token = "wrong";
+    F.token_calls = 0;
+    fmcp_oauth_memory_store_free(st);
+    st = NULL;
+    o = new_grant_oauth(&st, &d);
+    if (o) {
+        CHECK(connect_and_call(o, text, sizeof text) == FMCP_ERR_AUTH);
+        CHECK_EQ_INT(fake_get(&F.token_calls), 0);
+        fmcp_oauth_free(o);
+    }
+    fmcp_oauth_memory_store_free(st);
+    fake_stop();
+}
+
+/* DPoP: proofs on the token request and on every MCP request (fresh jti,
+ * ath), the DPoP scheme, and both servers' nonces. */
+static void test_dpop(void)
+{
+    int pass;
+    for (pass = 0; pass < 2; pass++) {
+        fmcp_oauth_store *st = NULL;
+        fmcp_oauth_desc d;
+        fmcp_oauth *o;
+        char text[128];
+        if (!fake_start()) T_SKIP("cannot start the fake servers");
+        F.dpop = 1;
+        F.as_nonce = F.rs_nonce = pass;
+        F.basic = "Basic Y2MtMTpzMw==";             /* cc-1:s3 */
+        memset(&d, 0, sizeof d);
+        d.grant = FMCP_OAUTH_GRANT_CLIENT_CREDENTIALS;
+        d.client_id = "cc-1";
+        d.client_secret = "s3";
+        d.dpop = 1;
+        o = new_grant_oauth(&st, &d);
+        CHECK(o != NULL);
+        if (o) {
+            CHECK_OK(connect_and_call(o, text, sizeof text));
+            CHECK_STR(text, "mcp:read");
+            CHECK_EQ_INT(fake_get(&F.dpop_bad), 0);
+            CHECK_EQ_INT(fake_get(&F.token_calls), pass ? 2 : 1);   /* one use_dpop_nonce retry */
+            CHECK(fake_get(&F.njti) >= 3);          /* token request + initialize + call, all distinct */
+            fmcp_oauth_free(o);
+        }
+        /* a new object has a new proof key: the stored bound token is not used */
+        if (pass == 0) {
+            char tok[64];
+            o = new_grant_oauth(&st, &d);
+            CHECK(o && fmcp_oauth_access_token(o, tok, sizeof tok) == FMCP_ERR_NOT_FOUND);
+            if (o) fmcp_oauth_free(o);
+        }
+        fmcp_oauth_memory_store_free(st);
+        fake_stop();
+    }
+}
+
+/* The proof format itself (RFC 9449 4.2). */
+static void test_dpop_proof_format(void)
+{
+    fmcp_oauth_store *st = NULL;
+    fmcp_oauth_desc d;
+    fmcp_oauth *o = NULL;
+    fmcp__oa_buf b;
+    memset(&F, 0, sizeof F);
+    memset(&d, 0, sizeof d);
+    CHECK_OK(fmcp_oauth_memory_store_new(NULL, &st));
+    d.store = st;
+    d.dpop = 1;
+    CHECK_OK(fmcp_oauth_new(&d, "https://api.example.com/mcp", &o));
+    if (o) {
+        memset(&b, 0, sizeof b);
+        CHECK_OK(fmcp__oa_dpop_proof(o, "GET", "https://api.example.com/mcp?x=1#f", "tok-1", "n-1", &b));
+        CHECK(b.p && proof_ok(b.p, "GET", "https://api.example.com/mcp", "tok-1", "n-1"));
+        fmcp__oa_buf_free(&b);
+        memset(&b, 0, sizeof b);
+        CHECK_OK(fmcp__oa_dpop_proof(o, "POST", "https://as.example.com/token", NULL, NULL, &b));
+        CHECK(b.p && proof_ok(b.p, "POST", "https://as.example.com/token", NULL, NULL));
+        /* the same key for both (one per client object) */
+        CHECK_EQ_INT(o->dpop_key.alg, 1);
+        fmcp__oa_buf_free(&b);
+        fmcp_oauth_free(o);
+    }
+    fmcp_oauth_memory_store_free(st);
+}
+
+
+/* SEP-2352: the resource moves to another authorization server; the client
+ * discovers again after the 401, registers there and never shows the old
+ * client_id to it; the old registration is kept for a move back. */
+static void test_authorization_server_migration(void)
+{
+    fmcp_oauth_store *st = NULL;
+    fmcp_oauth *o;
+    char text[128];
+    if (!fake_start()) T_SKIP("cannot start the fake servers");
+    o = new_oauth(&st, NULL);
+    CHECK(o != NULL);
+    if (o) {
+        CHECK_OK(connect_and_call(o, text, sizeof text));
+        CHECK_STR(F.last_client, "client-1");
+        pthread_mutex_lock(&F.mu);
+        F.as2 = 1;
+        F.old_tokens = F.naccess;
+        F.refresh[0] = 0;                  /* as1's refresh token means nothing at as2 */
+        pthread_mutex_unlock(&F.mu);
+        CHECK_OK(connect_and_call(o, text, sizeof text));
+        CHECK_EQ_INT(fake_get(&F.as2_registrations), 1);
+        CHECK_STR(F.last_client, "client-as2");
+        /* back to as1: its stored registration serves again, no new one */
+        pthread_mutex_lock(&F.mu);
+        F.as2 = 0;
+        F.old_tokens = F.naccess;
+        pthread_mutex_unlock(&F.mu);
+        CHECK_OK(connect_and_call(o, text, sizeof text));
+        CHECK_STR(F.last_client, "client-1");
+        CHECK_EQ_INT(fake_get(&F.registrations), 2);
+        fmcp_oauth_free(o);
+    }
+    fmcp_oauth_memory_store_free(st);
+    fake_stop();
+}
+
+
+/* private_key_jwt + DPoP (with the AS nonce) + the request headers, with
+ * every allocation failing in turn. */
+static void test_grant_dpop_alloc_sweep(void)
+{
+    fmcp_oauth_store *st = NULL;
+    fmcp_ec_private_key k;
+    char pem[512], url[96];
+    if (!fake_start()) T_SKIP("cannot start the fake servers");
+    CHECK_OK(fmcp_ec_keygen(FMCP_EC_P256, &k));
+    F.ec_pub = k.pub;
+    F.assertion_alg = 1;
+    F.dpop = F.as_nonce = 1;
+    ec_pkcs8_pem(k.d, pem, sizeof pem);
+    fmcp_wipe(&k, sizeof k);
+    snprintf(url, sizeof url, "%s/mcp", F.base);
+    snprintf(F.last_resource, sizeof F.last_resource, "%s", url);
+    CHECK_OK(fmcp_oauth_memory_store_new(NULL, &st));
+    T_ALLOC_SWEEP({
+        fmcp_oauth_desc d;
+        fmcp_oauth *o = NULL;
+        char hdr[4096];
+        memset(&d, 0, sizeof d);
+        d.grant = FMCP_OAUTH_GRANT_CLIENT_CREDENTIALS;
+        d.client_id = "jwt-client";
+        d.private_key_pem = pem;
+        d.dpop = 1;
+        d.store = st;
+        d.alloc = &t_alloc;
+        t_rc = fmcp_oauth_new(&d, url, &o);
+        if (t_rc == FMCP_OK) {
+            t_rc = fmcp_oauth_login(o);
+            if (t_rc == FMCP_OK) t_rc = fmcp_oauth_request_headers(o, "POST", url, hdr, sizeof hdr);
+            if (t_rc == FMCP_OK && strncmp(hdr, "Authorization: DPoP at-", 23) != 0) t_rc = FMCP_ERR_PROTOCOL;
+            (void)fmcp_oauth_logout(o);
+            fmcp_oauth_free(o);
+        }
+        sweep_rc = t_rc;
+    });
+    CHECK_OK(sweep_rc);
+    CHECK(fake_get(&F.token_calls) > 20);   /* the sweep reached the token endpoint many times */
+    CHECK_EQ_INT(fake_get(&F.dpop_bad), 0);
+    fmcp_oauth_memory_store_free(st);
+    fake_stop();
+}
+
 int main(void)
 {
     T_RUN(test_large_file_offsets);
@@ -1167,5 +1808,13 @@ int main(void)
     T_RUN(test_alloc_sweeps);
     T_RUN(test_flow_alloc_sweep);
     T_RUN(test_refresh_stepup_alloc_sweep);
+    T_RUN(test_client_credentials_basic);
+    T_RUN(test_private_key_jwt);
+    T_RUN(test_jwt_bearer);
+    T_RUN(test_id_jag);
+    T_RUN(test_dpop);
+    T_RUN(test_dpop_proof_format);
+    T_RUN(test_authorization_server_migration);
+    T_RUN(test_grant_dpop_alloc_sweep);
     return t_finish("oauth");
 }

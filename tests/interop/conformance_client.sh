@@ -2,8 +2,11 @@
 # MCP conformance suite in CLIENT mode (@modelcontextprotocol/conformance):
 # the runner starts mock MCP servers (and authorization servers for auth/*)
 # and runs build/examples/conformance_client against each, with the server URL
-# as the last argument. Suites: core (which includes every auth scenario) and
-# auth. One ok/FAIL line per scenario: a scenario passes when its checks.json
+# as the last argument. Runs: the core suite (which includes every auth
+# scenario of the earlier revisions), then exactly the scenarios of the
+# 2025-11-25 and 2026-07-28 requirement sets (--requirements; each also runs
+# the extension scenarios it does not score, the auth extensions among them,
+# and those must pass too). One ok/FAIL line per scenario: a scenario passes when its checks.json
 # has no FAILURE and no WARNING. Ends with "RESULT <passed> <failed> <skipped>";
 # skips when Node 22, the npm packages or the client binary are absent.
 # Run from anywhere: sh tests/interop/conformance_client.sh
@@ -69,9 +72,13 @@ retry_alone() { # suite-output
   fi
 }
 
-for suite in core auth; do
+for suite in core 2025-11-25 2026-07-28; do
   mkdir -p "$T/$suite"
-  "$NODE" "$CONF" client --command "$CLIENT" --suite "$suite" -o "$T/$suite" >"$T/$suite.log" 2>&1
+  case $suite in
+    20*) sel="--requirements $suite" ;;
+    *)   sel="--suite $suite" ;;
+  esac
+  "$NODE" "$CONF" client --command "$CLIENT" $sel -o "$T/$suite" >"$T/$suite.log" 2>&1
   rc=$?
   out=$(verdicts "$T/$suite")
   out=$(retry_alone "$out" 2>&1)
