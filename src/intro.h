@@ -18,6 +18,42 @@
  *   include system headers before it in the implementation file, define both
  *   yourself.
  *
+ * QUICK START: a tool server on stdio (examples/hello_stdio.c; `make test`
+ *   compiles this very text and calls the tool)
+ *
+ *     #define FASTMCP_IMPLEMENTATION
+ *     #include "fastmcp.h"
+ *     #include <stdio.h>
+ *
+ *     static fmcp_result add(fmcp_ctx *c, void *user)
+ *     {
+ *         char sum[32];
+ *         (void)user;
+ *         snprintf(sum, sizeof sum, "%lld", (long long)(fmcp_ctx_arg_int(c, "a", 0) + fmcp_ctx_arg_int(c, "b", 0)));
+ *         return fmcp_ctx_add_text(c, sum);
+ *     }
+ *
+ *     int main(void)
+ *     {
+ *         fmcp_server_desc sd = {0};
+ *         fmcp_tool_desc tool = {0};
+ *         fmcp_server *srv;
+ *         sd.name = "hello"; sd.version = "1.0";
+ *         if (fmcp_server_create(&sd, &srv) != FMCP_OK) return 1;
+ *         tool.name = "add"; tool.description = "Add two integers";
+ *         tool.params = "a:integer, b:integer";
+ *         tool.handler = add;
+ *         if (fmcp_server_add_tool(srv, &tool) != FMCP_OK) return 1;
+ *         fmcp_server_run_stdio(srv);
+ *         fmcp_server_destroy(srv);
+ *         return 0;
+ *     }
+ *
+ *   Over Streamable HTTP instead: fmcp_server_run_http(srv, &http_desc). Behind
+ *   bearer tokens from your identity provider (JWKS, issuer, audience, 401/403
+ *   challenges): examples/bearer_server.c. Both protocol eras (2025 sessions
+ *   and stateless 2026-07-28) are served with nothing to configure.
+ *
  * OPTIONS (define before including the implementation)
  *
  *   FASTMCP_IMPLEMENTATION   compile the implementation into this file

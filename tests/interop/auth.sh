@@ -187,4 +187,22 @@ const o = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
 process.exit(!o.isError && /deploy for dev-user/.test(o.text) && /"userId":"dev-user"/.test(o.text) ? 0 : 1);' "$T/cu.json"
   else bad "custom_auth_server start"; fi
 else skip "custom_auth_server not built"; fi
+# the header's bearer quick start (examples/bearer_server.c): the same JWKS, issuer and audience
+if [ -x "$EX/bearer_server" ]; then
+  "$EX/bearer_server" "http://127.0.0.1:$JP/jwks.json" "$ISS" "$AUD" 0 >"$T/bs.out" 2>&1 &
+  PIDS="$PIDS $!"
+  if wait_for "$T/bs.out" '^port '; then
+    BS="http://127.0.0.1:$(sed -n 's/^port //p' "$T/bs.out")/mcp"
+    mcall() { # token -> status; body in $T/bs.b (a 2026-07-28 stateless call)
+      curl -s -o "$T/bs.b" -w '%{http_code}' -X POST "$BS" -H 'Content-Type: application/json' \
+        -H 'Accept: application/json, text/event-stream' -H 'MCP-Protocol-Version: 2026-07-28' \
+        -H 'Mcp-Method: tools/call' -H 'Mcp-Name: add' ${1:+-H "Authorization: Bearer $1"} \
+        -d '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"add","arguments":{"a":40,"b":2},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}'
+    }
+    st=$(mcall "$GOOD"); check "bearer_server: a valid jose token calls add (42)" sh -c "[ $st = 200 ] && grep -q '\"text\":\"42\"' '$T/bs.b'"
+    st=$(mcall ""); check "bearer_server: no token gets 401" [ "$st" = 401 ]
+    st=$(mcall "$EXPD"); check "bearer_server: an expired token gets 401" [ "$st" = 401 ]
+    st=$(mcall "$UNKN"); check "bearer_server: a token of an unknown key gets 401" [ "$st" = 401 ]
+  else bad "bearer_server start"; cat "$T/bs.out"; fi
+else skip "bearer_server not built"; fi
 finish
