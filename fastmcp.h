@@ -4238,6 +4238,24 @@ FASTMCP_API fmcp_result fmcp_auth_refresh(fmcp_auth *a);
 #include <string.h>
 #include <stdlib.h>
 #include <time.h>
+/* Windows (mingw-w64; MSVC untested): Winsock 2 must come before windows.h,
+ * which must not pull in the old winsock.h. Link -lws2_32 -lbcrypt -lshell32. */
+#if defined(_WIN32)
+#  ifndef WIN32_LEAN_AND_MEAN
+#    define WIN32_LEAN_AND_MEAN
+#  endif
+#  ifndef NOMINMAX
+#    define NOMINMAX
+#  endif
+#  ifndef FASTMCP_NO_SOCKETS
+#    include <winsock2.h>
+#    include <ws2tcpip.h>
+#  endif
+#  include <windows.h>
+#  if !defined(FASTMCP_NO_OS_DEFAULTS)
+#    include <bcrypt.h>
+#  endif
+#endif
 /* FASTMCP_NO_OS_DEFAULTS: randomness and clocks come only from fmcp_set_hooks
  * (bare metal: no time(), clock() or /dev/urandom is referenced). */
 #if (defined(__unix__) || defined(__APPLE__)) && !defined(FASTMCP_NO_OS_DEFAULTS)
@@ -4367,7 +4385,15 @@ static int fmcp__urandom(void *buf, size_t len)
 
 static int fmcp__os_random(void *buf, size_t len)
 {
-#if !defined(FMCP__OS_RANDOM)
+#if defined(_WIN32) && !defined(FASTMCP_NO_OS_DEFAULTS)
+    unsigned char *p = (unsigned char *)buf;
+    while (len > 0) {   /* BCryptGenRandom takes a ULONG length */
+        ULONG chunk = len > 0x40000000u ? 0x40000000u : (ULONG)len;
+        if (BCryptGenRandom(NULL, p, chunk, BCRYPT_USE_SYSTEM_PREFERRED_RNG) != 0) return -1;
+        p += chunk; len -= chunk;
+    }
+    return 0;
+#elif !defined(FMCP__OS_RANDOM)
 #elif defined(__linux__) && defined(SYS_getrandom)
     {
         unsigned char *p = (unsigned char *)buf;
@@ -4392,7 +4418,8 @@ static int fmcp__os_random(void *buf, size_t len)
         if (left == 0) return 0;
     }
 #endif
-#ifdef FMCP__OS_RANDOM
+#if defined(_WIN32) && !defined(FASTMCP_NO_OS_DEFAULTS)
+#elif defined(FMCP__OS_RANDOM)
     return fmcp__urandom(buf, len);
 #else
     (void)buf; (void)len;
@@ -4416,6 +4443,15 @@ FASTMCP_API int64_t fmcp_time_now(void)
     if (fmcp__hooks.time_fn) return fmcp__hooks.time_fn(fmcp__hooks.user);
 #ifdef FASTMCP_NO_OS_DEFAULTS
     return (int64_t)1 << 62;   /* no clock: far in the future, so expiring tokens fail closed */
+#elif defined(_WIN32)
+    {   /* 100 ns ticks since 1601-01-01 */
+        FILETIME ft;
+        ULARGE_INTEGER u;
+        GetSystemTimeAsFileTime(&ft);
+        u.LowPart = ft.dwLowDateTime;
+        u.HighPart = ft.dwHighDateTime;
+        return (int64_t)(u.QuadPart / 10000000u) - (int64_t)11644473600;
+    }
 #else
     return (int64_t)time(NULL);
 #endif
@@ -4426,6 +4462,13 @@ FASTMCP_API int64_t fmcp_monotonic_ms(void)
     if (fmcp__hooks.monotonic_ms_fn) return fmcp__hooks.monotonic_ms_fn(fmcp__hooks.user);
 #ifdef FASTMCP_NO_OS_DEFAULTS
     return 0;   /* no clock: time stands still (timeouts never fire) */
+#elif defined(_WIN32)
+    {
+        LARGE_INTEGER c, f;
+        if (QueryPerformanceFrequency(&f) && f.QuadPart > 0 && QueryPerformanceCounter(&c))
+            return (int64_t)(c.QuadPart / f.QuadPart) * 1000 + (int64_t)(c.QuadPart % f.QuadPart) * 1000 / f.QuadPart;
+        return (int64_t)GetTickCount64();
+    }
 #else
 #  if defined(CLOCK_MONOTONIC)
     {
@@ -4460,6 +4503,139 @@ FASTMCP_API void fmcp_wipe(void *p, size_t n)
 {
     if (p && n) (void)fmcp__wipe_memset(p, 0, n);
 }
+
+/* ---- private platform layer: threads ------------------------------------
+ * The modules below use these wrappers, never pthreads or Win32 directly:
+ * POSIX threads where there are, Win32 critical sections (recursive, so one
+ * type serves both kinds of mutex), condition variables and threads on
+ * Windows. fmcp__thread_start returns 0 on success as pthread_create does;
+ * every thread started is joined. Unused ones are fine in any configuration. */
+#ifndef FASTMCP_NO_THREADS
+#  if defined(__GNUC__) || defined(__clang__)
+#    define FMCP__PLAT static __attribute__((unused))
+#  else
+#    define FMCP__PLAT static
+#  endif
+#  ifdef _WIN32
+typedef CRITICAL_SECTION fmcp__mutex;
+typedef CONDITION_VARIABLE fmcp__cond;
+typedef struct fmcp__thread {
+    HANDLE h;
+    void *(*fn)(void *);
+    void *arg;
+} fmcp__thread;
+typedef DWORD fmcp__thread_id;
+
+FMCP__PLAT int fmcp__mutex_init(fmcp__mutex *m) { InitializeCriticalSection(m); return 0; }
+FMCP__PLAT int fmcp__mutex_init_recursive(fmcp__mutex *m) { InitializeCriticalSection(m); return 0; }
+FMCP__PLAT void fmcp__mutex_destroy(fmcp__mutex *m) { DeleteCriticalSection(m); }
+FMCP__PLAT void fmcp__mutex_lock(fmcp__mutex *m) { EnterCriticalSection(m); }
+FMCP__PLAT void fmcp__mutex_unlock(fmcp__mutex *m) { LeaveCriticalSection(m); }
+FMCP__PLAT int fmcp__cond_init(fmcp__cond *c) { InitializeConditionVariable(c); return 0; }
+/* Relative timeouts: Windows condition variables already run on a monotonic clock. */
+FMCP__PLAT int fmcp__cond_init_mono(fmcp__cond *c) { InitializeConditionVariable(c); return 1; }
+FMCP__PLAT void fmcp__cond_destroy(fmcp__cond *c) { (void)c; }
+FMCP__PLAT void fmcp__cond_wait(fmcp__cond *c, fmcp__mutex *m) { (void)SleepConditionVariableCS(c, m, INFINITE); }
+FMCP__PLAT void fmcp__cond_wait_ms(fmcp__cond *c, fmcp__mutex *m, int64_t ms, int mono)
+{
+    (void)mono;
+    (void)SleepConditionVariableCS(c, m, ms <= 0 ? 0 : ms >= 0x7fffffff ? 0x7fffffff : (DWORD)ms);
+}
+FMCP__PLAT void fmcp__cond_signal(fmcp__cond *c) { WakeConditionVariable(c); }
+FMCP__PLAT void fmcp__cond_broadcast(fmcp__cond *c) { WakeAllConditionVariable(c); }
+/* The thread reads fn and arg from its own fmcp__thread, which the starter
+ * keeps until the join: no allocation, and no cast between function types. */
+static DWORD WINAPI fmcp__thread_tramp(LPVOID p)
+{
+    fmcp__thread *t = (fmcp__thread *)p;
+    (void)t->fn(t->arg);
+    return 0;
+}
+FMCP__PLAT int fmcp__thread_start(fmcp__thread *t, void *(*fn)(void *), void *arg)
+{
+    t->fn = fn;
+    t->arg = arg;
+    t->h = CreateThread(NULL, 0, fmcp__thread_tramp, t, 0, NULL);
+    return t->h ? 0 : -1;
+}
+FMCP__PLAT void fmcp__thread_join(fmcp__thread *t)
+{
+    (void)WaitForSingleObject(t->h, INFINITE);
+    CloseHandle(t->h);
+}
+FMCP__PLAT fmcp__thread_id fmcp__thread_self(void) { return GetCurrentThreadId(); }
+FMCP__PLAT int fmcp__thread_same(fmcp__thread_id a, fmcp__thread_id b) { return a == b; }
+#  else
+#    include <pthread.h>
+#    include <sys/time.h>
+typedef pthread_mutex_t fmcp__mutex;
+typedef pthread_cond_t fmcp__cond;
+typedef pthread_t fmcp__thread;
+typedef pthread_t fmcp__thread_id;
+
+FMCP__PLAT int fmcp__mutex_init(fmcp__mutex *m) { return pthread_mutex_init(m, NULL); }
+FMCP__PLAT int fmcp__mutex_init_recursive(fmcp__mutex *m)
+{
+    pthread_mutexattr_t at;
+    int e;
+    if (pthread_mutexattr_init(&at) != 0) return -1;
+    e = pthread_mutexattr_settype(&at, PTHREAD_MUTEX_RECURSIVE) || pthread_mutex_init(m, &at);
+    pthread_mutexattr_destroy(&at);
+    return e;
+}
+FMCP__PLAT void fmcp__mutex_destroy(fmcp__mutex *m) { pthread_mutex_destroy(m); }
+FMCP__PLAT void fmcp__mutex_lock(fmcp__mutex *m) { pthread_mutex_lock(m); }
+FMCP__PLAT void fmcp__mutex_unlock(fmcp__mutex *m) { pthread_mutex_unlock(m); }
+FMCP__PLAT int fmcp__cond_init(fmcp__cond *c) { return pthread_cond_init(c, NULL); }
+/* Timed naps (the pool's sentinel, the stream transport's watcher) run on the
+ * monotonic clock where the platform allows it: a step of the wall clock must
+ * not stretch or cut a 1 ms nap. Returns 1 when cv got that clock;
+ * fmcp__cond_wait_ms must be told, its deadline is on the same clock. */
+FMCP__PLAT int fmcp__cond_init_mono(fmcp__cond *cv)
+{
+#if defined(CLOCK_MONOTONIC) && !defined(__APPLE__)
+    pthread_condattr_t at;
+    if (pthread_condattr_init(&at) == 0) {
+        int ok = pthread_condattr_setclock(&at, CLOCK_MONOTONIC) == 0 && pthread_cond_init(cv, &at) == 0;
+        pthread_condattr_destroy(&at);
+        if (ok) return 1;
+    }
+#endif
+    pthread_cond_init(cv, NULL);
+    return 0;
+}
+FMCP__PLAT void fmcp__cond_destroy(fmcp__cond *c) { pthread_cond_destroy(c); }
+FMCP__PLAT void fmcp__cond_wait(fmcp__cond *c, fmcp__mutex *m) { pthread_cond_wait(c, m); }
+/* Wait on cv (m held) at most ms (deadlines proper are kept by the monotonic
+ * hook; this only bounds each sleep). mono: as fmcp__cond_init_mono said. */
+FMCP__PLAT void fmcp__cond_wait_ms(fmcp__cond *cv, fmcp__mutex *m, int64_t ms, int mono)
+{
+    struct timespec ts;
+#if defined(CLOCK_MONOTONIC) && !defined(__APPLE__)
+    clock_gettime(mono ? CLOCK_MONOTONIC : CLOCK_REALTIME, &ts);
+#else
+    struct timeval tv;
+    (void)mono;
+    gettimeofday(&tv, NULL);
+    ts.tv_sec = tv.tv_sec;
+    ts.tv_nsec = (long)tv.tv_usec * 1000L;
+#endif
+    ts.tv_sec += (time_t)(ms / 1000);
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+    pthread_cond_timedwait(cv, m, &ts);
+}
+FMCP__PLAT void fmcp__cond_signal(fmcp__cond *c) { pthread_cond_signal(c); }
+FMCP__PLAT void fmcp__cond_broadcast(fmcp__cond *c) { pthread_cond_broadcast(c); }
+FMCP__PLAT int fmcp__thread_start(fmcp__thread *t, void *(*fn)(void *), void *arg)
+{
+    return pthread_create(t, NULL, fn, arg);
+}
+FMCP__PLAT void fmcp__thread_join(fmcp__thread *t) { pthread_join(*t, NULL); }
+FMCP__PLAT fmcp__thread_id fmcp__thread_self(void) { return pthread_self(); }
+FMCP__PLAT int fmcp__thread_same(fmcp__thread_id a, fmcp__thread_id b) { return pthread_equal(a, b); }
+#  endif
+#endif /* FASTMCP_NO_THREADS */
 
 /* ===== json.c ===== */
 /* json: implementation */
@@ -12436,9 +12612,6 @@ FASTMCP_API fmcp_result fmcp_ecdh(const fmcp_ec_private_key *key, const fmcp_ec_
 /* jwt: implementation */
 
 #include <string.h>
-#ifndef FASTMCP_NO_THREADS
-#  include <pthread.h>
-#endif
 
 /* Upper bound for NumericDate values: 9999-12-31T23:59:59Z. Keeps every
  * comparison with the leeway far from int64 overflow. */
@@ -12474,7 +12647,7 @@ struct fmcp_jwt_verifier {
     size_t max_size;
     fmcp_jwt_keyset *keys;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_t lock;
+    fmcp__mutex lock;
     int lock_ok;
 #endif
 };
@@ -12652,7 +12825,7 @@ static void fmcp__jwt_strs_free(const fmcp_allocator *a, fmcp__jwt_strs *s)
 static void fmcp__jwt_lock(const fmcp_jwt_verifier *v)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&((fmcp_jwt_verifier *)v)->lock);
+    fmcp__mutex_lock(&((fmcp_jwt_verifier *)v)->lock);
 #else
     (void)v;
 #endif
@@ -12661,7 +12834,7 @@ static void fmcp__jwt_lock(const fmcp_jwt_verifier *v)
 static void fmcp__jwt_unlock(const fmcp_jwt_verifier *v)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_unlock(&((fmcp_jwt_verifier *)v)->lock);
+    fmcp__mutex_unlock(&((fmcp_jwt_verifier *)v)->lock);
 #else
     (void)v;
 #endif
@@ -12710,7 +12883,7 @@ FASTMCP_API void fmcp_jwt_verifier_free(fmcp_jwt_verifier *v)
     fmcp__jwt_strs_free(v->alloc, &v->scopes);
     fmcp__jwt_strs_free(v->alloc, &v->typ);
 #ifndef FASTMCP_NO_THREADS
-    if (v->lock_ok) pthread_mutex_destroy(&v->lock);
+    if (v->lock_ok) fmcp__mutex_destroy(&v->lock);
 #endif
     fmcp_free(v->alloc, v, sizeof *v);
 }
@@ -12789,7 +12962,7 @@ FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *d
             : "a key text is neither a PEM public key nor a JWK or JWKS";
 #ifndef FASTMCP_NO_THREADS
     if (r == FMCP_OK) {
-        if (pthread_mutex_init(&v->lock, NULL) == 0) v->lock_ok = 1;
+        if (fmcp__mutex_init(&v->lock) == 0) v->lock_ok = 1;
         else r = FMCP_ERR_NOMEM;
     }
 #endif
@@ -13493,9 +13666,6 @@ FASTMCP_API fmcp_result fmcp_http_url_parse(const char *url, fmcp_http_url *out)
 #  include <sys/epoll.h>
 #  include <sys/eventfd.h>
 #endif
-#ifndef FASTMCP_NO_THREADS
-#  include <pthread.h>
-#endif
 #ifndef MSG_NOSIGNAL
 #  define MSG_NOSIGNAL 0
 #endif
@@ -13868,8 +14038,8 @@ struct fmcp_http_loop {
     fmcp__io wake;
     int wake_wr;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_t mu;
-    pthread_t owner;
+    fmcp__mutex mu;
+    fmcp__thread_id owner;
 #endif
     int has_owner;
     fmcp__op *qhead, *qtail;
@@ -13892,7 +14062,7 @@ struct fmcp_http_loop {
 static void fmcp__lock(fmcp_http_loop *l)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&l->mu);
+    fmcp__mutex_lock(&l->mu);
 #else
     (void)l;
 #endif
@@ -13901,7 +14071,7 @@ static void fmcp__lock(fmcp_http_loop *l)
 static void fmcp__unlock(fmcp_http_loop *l)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_unlock(&l->mu);
+    fmcp__mutex_unlock(&l->mu);
 #else
     (void)l;
 #endif
@@ -14192,12 +14362,12 @@ FASTMCP_API fmcp_result fmcp_http_loop_new(const fmcp_allocator *a, fmcp_http_lo
     l->a = &l->alloc;
     l->date_sec = -1;
 #ifndef FASTMCP_NO_THREADS
-    if (pthread_mutex_init(&l->mu, NULL) != 0) { fmcp_free(a, l, sizeof *l); return FMCP_ERR_IO; }
+    if (fmcp__mutex_init(&l->mu) != 0) { fmcp_free(a, l, sizeof *l); return FMCP_ERR_IO; }
 #endif
     r = fmcp__loop_init_fds(l);
     if (r != FMCP_OK) {
 #ifndef FASTMCP_NO_THREADS
-        pthread_mutex_destroy(&l->mu);
+        fmcp__mutex_destroy(&l->mu);
 #endif
         fmcp_free(a, l, sizeof *l);
         return r;
@@ -14901,7 +15071,7 @@ static int fmcp__on_loop_drained(fmcp_http_loop *l)
     int r, queued;
 #ifndef FASTMCP_NO_THREADS
     fmcp__lock(l);
-    r = !l->has_owner || pthread_equal(l->owner, pthread_self());
+    r = !l->has_owner || fmcp__thread_same(l->owner, fmcp__thread_self());
     queued = l->qhead != NULL;
     fmcp__unlock(l);
 #else
@@ -15411,7 +15581,7 @@ FASTMCP_API fmcp_result fmcp_http_step(fmcp_http_loop *loop, int timeout_ms)
     if (!loop) return FMCP_ERR_INVALID_ARG;
     fmcp__lock(loop);
 #ifndef FASTMCP_NO_THREADS
-    loop->owner = pthread_self();
+    loop->owner = fmcp__thread_self();
 #endif
     loop->has_owner = 1;
     wait = (loop->qhead || loop->stop) ? 0 : timeout_ms;
@@ -15473,7 +15643,7 @@ FASTMCP_API void fmcp_http_loop_free(fmcp_http_loop *loop)
 #endif
     close(loop->wake.fd);
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_destroy(&loop->mu);
+    fmcp__mutex_destroy(&loop->mu);
 #endif
     fmcp_free(a, loop, sizeof *loop);
 }
@@ -15542,7 +15712,7 @@ struct fmcp__dns {
     struct fmcp__dns *next;
     fmcp_http_loop *loop;
     fmcp_http_fetch_op *op;     /* NULL once the request is gone */
-    pthread_t th;
+    fmcp__thread th;
     struct addrinfo *ai;
     int done;
     char host[256], port[24];
@@ -15898,7 +16068,7 @@ static void fmcp__dns_poll(fmcp_http_loop *l, int wait_all)
         int done;
         fmcp__lock(l); done = d->done; fmcp__unlock(l);
         if (!done && !wait_all) { pp = &d->next; continue; }
-        pthread_join(d->th, NULL);
+        fmcp__thread_join(&d->th);
         *pp = d->next;
         if (d->op) { fmcp_http_fetch_op *op = d->op; op->dns = NULL; fmcp__fetch_resolved(op, d->ai); }
         else if (d->ai) freeaddrinfo(d->ai);
@@ -15915,7 +16085,7 @@ static int fmcp__dns_start(fmcp_http_fetch_op *op, const fmcp_http_url *u)
     d->loop = l; d->op = op;
     memcpy(d->host, u->host, sizeof d->host);
     d->port[fmcp__fmt_u(d->port, u->port, 10)] = 0;
-    if (pthread_create(&d->th, NULL, fmcp__dns_main, d) != 0) { fmcp_free(l->a, d, sizeof *d); return 0; }
+    if (fmcp__thread_start(&d->th, fmcp__dns_main, d) != 0) { fmcp_free(l->a, d, sizeof *d); return 0; }
     d->next = l->dns; l->dns = d;
     op->dns = d;
     return 1;
@@ -18246,20 +18416,15 @@ FASTMCP_API fmcp_result fmcp_schema_validate(const fmcp_json *schema, const fmcp
 
 #include <string.h>
 #include <stdio.h>
-#ifndef FASTMCP_NO_THREADS
-#  include <pthread.h>
-#  include <time.h>
-#  include <sys/time.h>
-#endif
 
 /* ---- threads: thin wrappers that vanish without threads ------------------ */
 
 #ifndef FASTMCP_NO_THREADS
-typedef pthread_mutex_t fmcp__mcp_mutex;
-#  define FMCP__MINIT(m) pthread_mutex_init((m), NULL)
-#  define FMCP__MFREE(m) pthread_mutex_destroy(m)
-#  define FMCP__LOCK(m) pthread_mutex_lock(m)
-#  define FMCP__UNLOCK(m) pthread_mutex_unlock(m)
+typedef fmcp__mutex fmcp__mcp_mutex;
+#  define FMCP__MINIT(m) fmcp__mutex_init((m))
+#  define FMCP__MFREE(m) fmcp__mutex_destroy(m)
+#  define FMCP__LOCK(m) fmcp__mutex_lock(m)
+#  define FMCP__UNLOCK(m) fmcp__mutex_unlock(m)
 #else
 typedef int fmcp__mcp_mutex;
 #  define FMCP__MINIT(m) (*(m) = 0)
@@ -18520,10 +18685,10 @@ struct fmcp_server {
     int has_state_key;
     struct fmcp__tasks *tasks;    /* the tasks extension (mcp_tasks.c) */
 #ifndef FASTMCP_NO_THREADS
-    pthread_t *threads;
+    fmcp__thread *threads;
     int nthreads;
-    pthread_mutex_t qlock;
-    pthread_cond_t qcond;
+    fmcp__mutex qlock;
+    fmcp__cond qcond;
     int qmono;                /* qcond runs on the monotonic clock */
     fmcp_ctx *qhead, *qtail;
     int qlen;
@@ -18898,44 +19063,7 @@ FASTMCP_API int fmcp_server_has_log(const fmcp_server *srv)
 static void fmcp__mcp_run(fmcp_ctx *c);
 
 #ifndef FASTMCP_NO_THREADS
-/* Timed naps (the pool's sentinel here, the stream transport's watcher) run
- * on the monotonic clock where the platform allows it: a step of the wall
- * clock must not stretch or cut a 1 ms nap. Returns 1 when cv got that clock;
- * fmcp__cond_wait_ms must be told, its deadline is on the same clock. */
-static int fmcp__cond_init_mono(pthread_cond_t *cv)
-{
-#if defined(CLOCK_MONOTONIC) && !defined(__APPLE__)
-    pthread_condattr_t at;
-    if (pthread_condattr_init(&at) == 0) {
-        int ok = pthread_condattr_setclock(&at, CLOCK_MONOTONIC) == 0 && pthread_cond_init(cv, &at) == 0;
-        pthread_condattr_destroy(&at);
-        if (ok) return 1;
-    }
-#endif
-    pthread_cond_init(cv, NULL);
-    return 0;
-}
-
-/* Wait on cv (m held) at most ms (deadlines proper are kept by the monotonic
- * hook; this only bounds each sleep). mono: as fmcp__cond_init_mono said. */
-static void fmcp__cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *m, int64_t ms, int mono)
-{
-    struct timespec ts;
-#if defined(CLOCK_MONOTONIC) && !defined(__APPLE__)
-    clock_gettime(mono ? CLOCK_MONOTONIC : CLOCK_REALTIME, &ts);
-#else
-    struct timeval tv;
-    (void)mono;
-    gettimeofday(&tv, NULL);
-    ts.tv_sec = tv.tv_sec;
-    ts.tv_nsec = (long)tv.tv_usec * 1000L;
-#endif
-    ts.tv_sec += (time_t)(ms / 1000);
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
-    pthread_cond_timedwait(cv, m, &ts);
-}
-
+/* fmcp__cond_init_mono, fmcp__cond_wait_ms: the platform layer in base. */
 static void fmcp__mcp_qcond_wait_ms(fmcp_server *srv, int64_t ms)
 {
     fmcp__cond_wait_ms(&srv->qcond, &srv->qlock, ms, srv->qmono);
@@ -18977,7 +19105,7 @@ static void fmcp__mcp_wait_job(fmcp_server *srv)
             srv->sentinel = srv->dozing = 0;
             ms = srv->done != seen ? FMCP__SENTINEL_MS : ms < 64 ? ms * 2 : 64;
         } else {
-            pthread_cond_wait(&srv->qcond, &srv->qlock);
+            fmcp__cond_wait(&srv->qcond, &srv->qlock);
         }
         srv->idle--;
         if (srv->signaled > 0) srv->signaled--;
@@ -19003,10 +19131,10 @@ static void fmcp__mcp_take_run(fmcp_server *srv)
 {
     int wake;
     fmcp_ctx *c = fmcp__mcp_take(srv, &wake);
-    pthread_mutex_unlock(&srv->qlock);
-    if (wake) pthread_cond_signal(&srv->qcond);
+    fmcp__mutex_unlock(&srv->qlock);
+    if (wake) fmcp__cond_signal(&srv->qcond);
     fmcp__mcp_run(c);
-    pthread_mutex_lock(&srv->qlock);
+    fmcp__mutex_lock(&srv->qlock);
     srv->busy--;
     srv->done++;
 }
@@ -19014,25 +19142,25 @@ static void fmcp__mcp_take_run(fmcp_server *srv)
 static void *fmcp__mcp_worker(void *arg)
 {
     fmcp_server *srv = (fmcp_server *)arg;
-    pthread_mutex_lock(&srv->qlock);
+    fmcp__mutex_lock(&srv->qlock);
     for (;;) {
         fmcp__mcp_wait_job(srv);
         if (!srv->qhead) break;   /* stopping, and the queue is drained */
         fmcp__mcp_take_run(srv);
     }
-    pthread_mutex_unlock(&srv->qlock);
+    fmcp__mutex_unlock(&srv->qlock);
     return NULL;
 }
 
 static void fmcp__mcp_pool_stop(fmcp_server *srv)
 {
     int i;
-    pthread_mutex_lock(&srv->qlock);
+    fmcp__mutex_lock(&srv->qlock);
     srv->stopping = 1;
-    pthread_cond_broadcast(&srv->qcond);
-    pthread_mutex_unlock(&srv->qlock);
-    for (i = 0; i < srv->nthreads; i++) pthread_join(srv->threads[i], NULL);
-    if (srv->threads) fmcp_free(srv->alloc, srv->threads, (size_t)srv->nthreads * sizeof(pthread_t));
+    fmcp__cond_broadcast(&srv->qcond);
+    fmcp__mutex_unlock(&srv->qlock);
+    for (i = 0; i < srv->nthreads; i++) fmcp__thread_join(&srv->threads[i]);
+    if (srv->threads) fmcp_free(srv->alloc, srv->threads, (size_t)srv->nthreads * sizeof(fmcp__thread));
     srv->threads = NULL;
     srv->nthreads = 0;
 }
@@ -19040,19 +19168,19 @@ static void fmcp__mcp_pool_stop(fmcp_server *srv)
 static fmcp_result fmcp__mcp_pool_start(fmcp_server *srv, int n)
 {
     int i;
-    srv->threads = (pthread_t *)fmcp_malloc(srv->alloc, (size_t)n * sizeof(pthread_t));
+    srv->threads = (fmcp__thread *)fmcp_malloc(srv->alloc, (size_t)n * sizeof(fmcp__thread));
     if (!srv->threads) return FMCP_ERR_NOMEM;
     for (i = 0; i < n; i++) {
-        if (pthread_create(&srv->threads[i], NULL, fmcp__mcp_worker, srv) != 0) break;
+        if (fmcp__thread_start(&srv->threads[i], fmcp__mcp_worker, srv) != 0) break;
         srv->nthreads = i + 1;
     }
     if (srv->nthreads == n) return FMCP_OK;
-    pthread_mutex_lock(&srv->qlock);
+    fmcp__mutex_lock(&srv->qlock);
     srv->stopping = 1;
-    pthread_cond_broadcast(&srv->qcond);
-    pthread_mutex_unlock(&srv->qlock);
-    for (i = 0; i < srv->nthreads; i++) pthread_join(srv->threads[i], NULL);
-    fmcp_free(srv->alloc, srv->threads, (size_t)n * sizeof(pthread_t));
+    fmcp__cond_broadcast(&srv->qcond);
+    fmcp__mutex_unlock(&srv->qlock);
+    for (i = 0; i < srv->nthreads; i++) fmcp__thread_join(&srv->threads[i]);
+    fmcp_free(srv->alloc, srv->threads, (size_t)n * sizeof(fmcp__thread));
     srv->threads = NULL;
     srv->nthreads = 0;
     return FMCP_ERR_NOMEM;
@@ -19077,8 +19205,8 @@ static void fmcp__mcp_server_free(fmcp_server *srv)
     if (srv->era_meta) fmcp_free(a, srv->era_meta, srv->era_meta_len + 1);
     FMCP__MFREE(&srv->lock);
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_destroy(&srv->qlock);
-    pthread_cond_destroy(&srv->qcond);
+    fmcp__mutex_destroy(&srv->qlock);
+    fmcp__cond_destroy(&srv->qcond);
 #endif
     fmcp_free(a, srv, sizeof *srv);
 }
@@ -19099,7 +19227,7 @@ FASTMCP_API fmcp_result fmcp_server_create(const fmcp_server_desc *d, fmcp_serve
     srv->alloc = &srv->alloc_copy;
     FMCP__MINIT(&srv->lock);
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_init(&srv->qlock, NULL);
+    fmcp__mutex_init(&srv->qlock);
     srv->qmono = fmcp__cond_init_mono(&srv->qcond);
 #endif
     srv->name = fmcp__mcp_strdup_opt(srv->alloc, d->name ? d->name : "fastmcp", &ok);
@@ -19742,18 +19870,18 @@ static void fmcp__mcp_push_jobs(fmcp_server *srv, fmcp_ctx *head, fmcp_ctx *tail
 {
 #ifndef FASTMCP_NO_THREADS
     int wake;
-    pthread_mutex_lock(&srv->qlock);
+    fmcp__mutex_lock(&srv->qlock);
     if (srv->qtail) srv->qtail->qnext = head;
     else srv->qhead = head;
     srv->qtail = tail;
     srv->qlen += n;
     wake = srv->signaled == 0 && !(srv->busy > 0 && srv->sentinel && !srv->dozing) && srv->idle > 0;
     srv->signaled += wake;
-    pthread_mutex_unlock(&srv->qlock);
+    fmcp__mutex_unlock(&srv->qlock);
     /* Signalled after unlocking, so the woken worker does not block on qlock.
      * Should the idle worker counted leave its wait meanwhile (a timeout), it
      * has taken the count back from `signaled` and finds the job itself. */
-    if (wake) pthread_cond_signal(&srv->qcond);
+    if (wake) fmcp__cond_signal(&srv->qcond);
 #else
     (void)srv; (void)head; (void)tail; (void)n;
 #endif
@@ -20167,8 +20295,8 @@ FASTMCP_API void fmcp_free_text(fmcp_ctx *c, char *text, size_t len)
 
 #ifndef FASTMCP_NO_THREADS
 typedef struct fmcp__mcp_waiter {
-    pthread_mutex_t m;
-    pthread_cond_t cv;
+    fmcp__mutex m;
+    fmcp__cond cv;
     int done;
     fmcp_result rc;
     char *text;
@@ -20179,7 +20307,7 @@ typedef struct fmcp__mcp_waiter {
 static void fmcp__mcp_waiter_cb(void *user, fmcp_result rc, const char *json, size_t len)
 {
     fmcp__mcp_waiter *wt = (fmcp__mcp_waiter *)user;
-    pthread_mutex_lock(&wt->m);
+    fmcp__mutex_lock(&wt->m);
     wt->rc = rc;
     if (json) {
         wt->text = fmcp__mcp_strndup(wt->alloc, json, len);
@@ -20187,8 +20315,8 @@ static void fmcp__mcp_waiter_cb(void *user, fmcp_result rc, const char *json, si
         if (!wt->text) wt->rc = FMCP_ERR_NOMEM;
     }
     wt->done = 1;
-    pthread_cond_signal(&wt->cv);
-    pthread_mutex_unlock(&wt->m);
+    fmcp__cond_signal(&wt->cv);
+    fmcp__mutex_unlock(&wt->m);
 }
 
 #endif
@@ -20207,19 +20335,19 @@ static fmcp__mcp_pending *fmcp__mcp_pending_take_user(fmcp_session *s, void *u)
 
 static void fmcp__mcp_waiter_wait(fmcp_session *s, fmcp__mcp_waiter *wt, int64_t deadline)
 {
-    pthread_mutex_lock(&wt->m);
+    fmcp__mutex_lock(&wt->m);
     while (!wt->done) {
         int64_t left = deadline ? deadline - fmcp_monotonic_ms() : 100;
         if (left > 0) { fmcp__cond_wait_ms(&wt->cv, &wt->m, left < 100 ? left : 100, 0); continue; }
-        pthread_mutex_unlock(&wt->m);
+        fmcp__mutex_unlock(&wt->m);
         {
             fmcp__mcp_pending *p = fmcp__mcp_pending_take_user(s, wt);
-            pthread_mutex_lock(&wt->m);
+            fmcp__mutex_lock(&wt->m);
             if (p) { fmcp_free(s->alloc, p, sizeof *p); wt->rc = FMCP_ERR_TIMEOUT; wt->done = 1; }
-            else while (!wt->done) pthread_cond_wait(&wt->cv, &wt->m); /* reply in delivery */
+            else while (!wt->done) fmcp__cond_wait(&wt->cv, &wt->m); /* reply in delivery */
         }
     }
-    pthread_mutex_unlock(&wt->m);
+    fmcp__mutex_unlock(&wt->m);
 }
 #endif
 
@@ -20235,8 +20363,8 @@ FASTMCP_API fmcp_result fmcp_ctx_request(fmcp_ctx *c, const char *method, const 
     *out_len = 0;
     if (c->inline_run) return FMCP_ERR_STATE;   /* would block the thread that brings the reply */
     memset(&wt, 0, sizeof wt);
-    pthread_mutex_init(&wt.m, NULL);
-    pthread_cond_init(&wt.cv, NULL);
+    fmcp__mutex_init(&wt.m);
+    fmcp__cond_init(&wt.cv);
     wt.alloc = c->s->alloc;
     deadline = timeout_ms > 0 ? fmcp_monotonic_ms() + timeout_ms : 0;
     r = fmcp_ctx_request_async(c, method, params_json, 0, fmcp__mcp_waiter_cb, &wt);
@@ -20244,8 +20372,8 @@ FASTMCP_API fmcp_result fmcp_ctx_request(fmcp_ctx *c, const char *method, const 
         fmcp__mcp_waiter_wait(c->s, &wt, deadline);
         r = wt.rc;
     }
-    pthread_mutex_destroy(&wt.m);
-    pthread_cond_destroy(&wt.cv);
+    fmcp__mutex_destroy(&wt.m);
+    fmcp__cond_destroy(&wt.cv);
     if (wt.text && (r == FMCP_OK || r == FMCP_ERR_RPC)) { *out = wt.text; *out_len = wt.len; }
     else if (wt.text) fmcp_free(c->s->alloc, wt.text, wt.len + 1);
     return r;
@@ -21111,13 +21239,13 @@ FASTMCP_API void fmcp_server_run_jobs(fmcp_server *srv, fmcp_job_list *jobs)
 {
     if (!srv || !jobs || !jobs->head) return;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&srv->qlock);
+    fmcp__mutex_lock(&srv->qlock);
     if (srv->qtail) srv->qtail->qnext = jobs->head; else srv->qhead = jobs->head;
     srv->qtail = jobs->tail;
     srv->qlen += jobs->n;
     memset(jobs, 0, sizeof *jobs);
     while (srv->qhead) fmcp__mcp_take_run(srv);
-    pthread_mutex_unlock(&srv->qlock);
+    fmcp__mutex_unlock(&srv->qlock);
 #else
     {
         fmcp_ctx *c = jobs->head, *nx;
@@ -23330,10 +23458,6 @@ FASTMCP_API fmcp_result fmcp_ctx_start_task(fmcp_ctx *c) { (void)c; return FMCP_
 #  include <unistd.h>
 #  include <errno.h>
 #endif
-#ifndef FASTMCP_NO_THREADS
-#  include <pthread.h>
-#  include <time.h>
-#endif
 
 struct fmcp_stream {
     fmcp_server *srv;
@@ -23553,10 +23677,10 @@ static void fmcp__stream_fed(fmcp_stream *st, fmcp_result r)
 
 typedef struct fmcp__stream_lf {
     fmcp_stream *st;
-    pthread_mutex_t m;
-    pthread_cond_t cv;      /* the watcher sleeps on it; nobody else does */
+    fmcp__mutex m;
+    fmcp__cond cv;      /* the watcher sleeps on it; nobody else does */
     int mono;               /* cv runs on CLOCK_MONOTONIC */
-    pthread_t helper;
+    fmcp__thread helper;
     int started;            /* helper thread: 0 not yet, 1 running, -1 could not start */
     int waiting;            /* a thread is inside fmcp__stream_lf_watch */
     int alert;              /* the watcher naps 1 ms at a time, or a signal is on its way */
@@ -23580,7 +23704,7 @@ typedef struct fmcp__stream_lft {
  * naps run on the monotonic clock where there is one (fmcp__cond_init_mono). */
 static void fmcp__stream_nap(fmcp__stream_lf *lf, int ms)
 {
-    if (ms <= 0) pthread_cond_wait(&lf->cv, &lf->m);
+    if (ms <= 0) fmcp__cond_wait(&lf->cv, &lf->m);
     else fmcp__cond_wait_ms(&lf->cv, &lf->m, ms, lf->mono);
 }
 
@@ -23598,8 +23722,8 @@ static int fmcp__stream_lf_claim(fmcp__stream_lft *t, int allow)
 {
     fmcp__stream_lf *lf = t->lf;
     int ok, poke = 0;
-    pthread_mutex_lock(&lf->m);
-    if (!lf->started) lf->started = pthread_create(&lf->helper, NULL, fmcp__stream_lf_main, lf) == 0 ? 1 : -1;
+    fmcp__mutex_lock(&lf->m);
+    if (!lf->started) lf->started = fmcp__thread_start(&lf->helper, fmcp__stream_lf_main, lf) == 0 ? 1 : -1;
     ok = lf->waiting > 0 && allow;
     if (ok) {
         lf->stealable = 1;
@@ -23612,8 +23736,8 @@ static int fmcp__stream_lf_claim(fmcp__stream_lft *t, int allow)
         lf->alert = 1;
         t->handed = 1;
     }
-    pthread_mutex_unlock(&lf->m);
-    if (poke) pthread_cond_signal(&lf->cv);
+    fmcp__mutex_unlock(&lf->m);
+    if (poke) fmcp__cond_signal(&lf->cv);
     return ok;
 }
 
@@ -23631,7 +23755,7 @@ static int fmcp__stream_lf_watch(fmcp__stream_lf *lf)
 {
     int ms = FMCP__STREAM_ALERT_MS, saw = 0, got;
     unsigned long seen;
-    pthread_mutex_lock(&lf->m);
+    fmcp__mutex_lock(&lf->m);
     lf->waiting++;
     seen = lf->epoch;
     while (!lf->done) {
@@ -23653,7 +23777,7 @@ static int fmcp__stream_lf_watch(fmcp__stream_lf *lf)
     lf->alert = 0;
     lf->waiting--;
     got = !lf->done;
-    pthread_mutex_unlock(&lf->m);
+    fmcp__mutex_unlock(&lf->m);
     return got;
 }
 
@@ -23664,10 +23788,10 @@ static int fmcp__stream_lf_watch(fmcp__stream_lf *lf)
 static int fmcp__stream_lf_kept(fmcp__stream_lf *lf)
 {
     int kept;
-    pthread_mutex_lock(&lf->m);
+    fmcp__mutex_lock(&lf->m);
     kept = !lf->stolen;
     lf->stolen = lf->stealable = 0;
-    pthread_mutex_unlock(&lf->m);
+    fmcp__mutex_unlock(&lf->m);
     return kept;
 }
 
@@ -23676,12 +23800,12 @@ static int fmcp__stream_lf_kept(fmcp__stream_lf *lf)
  * `done` when it returns) and let a watcher go. */
 static void fmcp__stream_lf_end(fmcp__stream_lf *lf, long n)
 {
-    pthread_mutex_lock(&lf->m);
+    fmcp__mutex_lock(&lf->m);
     lf->done = 1;
     lf->rc = n == 0 ? FMCP_OK : FMCP_ERR_IO;
     lf->st->closed = 1;
-    pthread_mutex_unlock(&lf->m);
-    pthread_cond_broadcast(&lf->cv);
+    fmcp__mutex_unlock(&lf->m);
+    fmcp__cond_broadcast(&lf->cv);
     fmcp_session_close(lf->st->s);
 }
 
@@ -23735,13 +23859,13 @@ static fmcp_result fmcp__stream_serve_lf(fmcp_stream *st)
     if (st->d.read_size > ((size_t)-1) / 2) return FMCP_ERR_INVALID_ARG;
     lf.bufs = (char *)fmcp_malloc(st->a, 2 * st->d.read_size);
     if (!lf.bufs) return FMCP_ERR_NOMEM;
-    pthread_mutex_init(&lf.m, NULL);
+    fmcp__mutex_init(&lf.m);
     lf.mono = fmcp__cond_init_mono(&lf.cv);
     fmcp__stream_lf_loop(&lf, 1);
     /* done: nobody hands off any more, so `started` is final */
-    if (lf.started == 1) pthread_join(lf.helper, NULL);
-    pthread_cond_destroy(&lf.cv);
-    pthread_mutex_destroy(&lf.m);
+    if (lf.started == 1) fmcp__thread_join(&lf.helper);
+    fmcp__cond_destroy(&lf.cv);
+    fmcp__mutex_destroy(&lf.m);
     fmcp_free(st->a, lf.bufs, 2 * st->d.read_size);
     return lf.rc;
 }
@@ -23833,16 +23957,13 @@ FASTMCP_API fmcp_result fmcp_server_run_stdio(fmcp_server *srv)
 #ifndef FASTMCP_NO_SOCKETS
 #include <string.h>
 #include <stdio.h>
-#ifndef FASTMCP_NO_THREADS
-#  include <pthread.h>
-#endif
 
 /* Locking rule: the transport mutex is never held while calling into the
  * MCP engine (its callbacks take the mutex). It is recursive because an HTTP
  * write on the loop thread may run our on_close callback synchronously. */
 #ifndef FASTMCP_NO_THREADS
-#  define FMCP__MH_LOCK(t) pthread_mutex_lock(&(t)->mu)
-#  define FMCP__MH_UNLOCK(t) pthread_mutex_unlock(&(t)->mu)
+#  define FMCP__MH_LOCK(t) fmcp__mutex_lock(&(t)->mu)
+#  define FMCP__MH_UNLOCK(t) fmcp__mutex_unlock(&(t)->mu)
 #else
 #  define FMCP__MH_LOCK(t) ((void)0)
 #  define FMCP__MH_UNLOCK(t) ((void)0)
@@ -23907,7 +24028,7 @@ struct fmcp_mcp_http {
     fmcp_http_transport_desc d;
     int check_hosts;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_t mu;
+    fmcp__mutex mu;
 #endif
     fmcp__mh_session *buckets[FMCP__MH_BUCKETS];
     fmcp__mh_session *temps;   /* stateless sessions, not addressable */
@@ -23923,7 +24044,7 @@ struct fmcp_mcp_http {
     uint64_t jobs_timer;
     int jobs_timer_on;
 #ifndef FASTMCP_NO_THREADS
-    pthread_t loop_tid;
+    fmcp__thread_id loop_tid;
     int has_loop_tid;
 #endif
     int64_t tick_ms;
@@ -24080,7 +24201,7 @@ static int fmcp__mh_origin_ok(const fmcp_mcp_http *t, const char *origin)
 static int fmcp__mh_on_loop(const fmcp_mcp_http *t)
 {
 #ifndef FASTMCP_NO_THREADS
-    return !t->has_loop_tid || pthread_equal(t->loop_tid, pthread_self());
+    return !t->has_loop_tid || fmcp__thread_same(t->loop_tid, fmcp__thread_self());
 #else
     (void)t;
     return 1;
@@ -24092,8 +24213,8 @@ static int fmcp__mh_on_loop(const fmcp_mcp_http *t)
 static void fmcp__mh_mark_loop(fmcp_mcp_http *t)
 {
 #ifndef FASTMCP_NO_THREADS
-    if (t->has_loop_tid && pthread_equal(t->loop_tid, pthread_self())) return;
-    t->loop_tid = pthread_self();
+    if (t->has_loop_tid && fmcp__thread_same(t->loop_tid, fmcp__thread_self())) return;
+    t->loop_tid = fmcp__thread_self();
     t->has_loop_tid = 1;
 #else
     (void)t;
@@ -25303,7 +25424,7 @@ static void fmcp__mh_defaults(fmcp_http_transport_desc *d)
 static void fmcp__mh_free_struct(fmcp_mcp_http *t)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_destroy(&t->mu);
+    fmcp__mutex_destroy(&t->mu);
 #endif
     fmcp_free(t->a, t, sizeof *t);
 }
@@ -25311,12 +25432,7 @@ static void fmcp__mh_free_struct(fmcp_mcp_http *t)
 static fmcp_result fmcp__mh_mutex_init(fmcp_mcp_http *t)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutexattr_t at;
-    int e;
-    if (pthread_mutexattr_init(&at) != 0) return FMCP_ERR_NOMEM;
-    e = pthread_mutexattr_settype(&at, PTHREAD_MUTEX_RECURSIVE) || pthread_mutex_init(&t->mu, &at);
-    pthread_mutexattr_destroy(&at);
-    return e ? FMCP_ERR_NOMEM : FMCP_OK;
+    return fmcp__mutex_init_recursive(&t->mu) ? FMCP_ERR_NOMEM : FMCP_OK;
 #else
     (void)t;
     return FMCP_OK;
@@ -25433,9 +25549,6 @@ FASTMCP_API fmcp_result fmcp_server_run_http(fmcp_server *srv, const fmcp_http_t
 /* oauth_store: implementation */
 
 #include <string.h>
-#ifndef FASTMCP_NO_THREADS
-#  include <pthread.h>
-#endif
 #ifndef FASTMCP_NO_FILESYSTEM
 #  include <errno.h>
 #  include <stdio.h>
@@ -25526,14 +25639,14 @@ typedef struct fmcp__ostore_mem {
     const fmcp_allocator *alloc;
     fmcp__ostore_entry *head;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_t mu;
+    fmcp__mutex mu;
 #endif
 } fmcp__ostore_mem;
 
 static void fmcp__ostore_mem_lock(fmcp__ostore_mem *m)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&m->mu);
+    fmcp__mutex_lock(&m->mu);
 #else
     (void)m;
 #endif
@@ -25542,7 +25655,7 @@ static void fmcp__ostore_mem_lock(fmcp__ostore_mem *m)
 static void fmcp__ostore_mem_unlock(fmcp__ostore_mem *m)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_unlock(&m->mu);
+    fmcp__mutex_unlock(&m->mu);
 #else
     (void)m;
 #endif
@@ -25662,7 +25775,7 @@ FASTMCP_API fmcp_result fmcp_oauth_memory_store_new(const fmcp_allocator *alloc,
     if (!m) return FMCP_ERR_NOMEM;
     memset(m, 0, sizeof *m);
 #ifndef FASTMCP_NO_THREADS
-    if (pthread_mutex_init(&m->mu, NULL) != 0) { fmcp_free(alloc, m, sizeof *m); return FMCP_ERR_IO; }
+    if (fmcp__mutex_init(&m->mu) != 0) { fmcp_free(alloc, m, sizeof *m); return FMCP_ERR_IO; }
 #endif
     m->alloc = alloc;
     m->vt.load = fmcp__ostore_mem_load;
@@ -25681,7 +25794,7 @@ FASTMCP_API void fmcp_oauth_memory_store_free(fmcp_oauth_store *store)
     m = (fmcp__ostore_mem *)store->user;
     fmcp__ostore_mem_clear_all(m);
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_destroy(&m->mu);
+    fmcp__mutex_destroy(&m->mu);
 #endif
     fmcp_free(m->alloc, m, sizeof *m);
 }
@@ -26116,9 +26229,6 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_list(fmcp_oauth_file_store *fs,
 #    include <sys/wait.h>
 #  endif
 #endif
-#if !defined(FASTMCP_NO_SOCKETS) && !defined(FASTMCP_NO_THREADS)
-#  include <pthread.h>
-#endif
 
 /* ---- pure helpers -------------------------------------------------------- */
 
@@ -26401,7 +26511,7 @@ struct fmcp_oauth {
 #endif
     fmcp_oauth_store own_store;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_t lock;
+    fmcp__mutex lock;
 #endif
     /* discovery */
     int discovered, legacy;
@@ -26452,7 +26562,7 @@ static fmcp_result fmcp__oa_set(fmcp_oauth *o, char **dst, const char *s)
 static void fmcp__oa_lock(fmcp_oauth *o)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&o->lock);
+    fmcp__mutex_lock(&o->lock);
 #else
     (void)o;
 #endif
@@ -26461,7 +26571,7 @@ static void fmcp__oa_lock(fmcp_oauth *o)
 static void fmcp__oa_unlock(fmcp_oauth *o)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_unlock(&o->lock);
+    fmcp__mutex_unlock(&o->lock);
 #else
     (void)o;
 #endif
@@ -27655,7 +27765,7 @@ FASTMCP_API fmcp_result fmcp_oauth_new(const fmcp_oauth_desc *d, const char *ser
         return r;
     }
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_init(&o->lock, NULL);
+    fmcp__mutex_init(&o->lock);
 #endif
     *out = o;
     return FMCP_OK;
@@ -27674,7 +27784,7 @@ FASTMCP_API void fmcp_oauth_free(fmcp_oauth *o)
     fmcp__oa_forget_client(o);
     fmcp__oa_free_desc(o);
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_destroy(&o->lock);
+    fmcp__mutex_destroy(&o->lock);
 #endif
     fmcp_free(o->a, o, sizeof *o);
 }
@@ -27868,19 +27978,16 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
 #  include <netinet/in.h>
 #  include <netinet/tcp.h>
 #endif
-#ifndef FASTMCP_NO_THREADS
-#  include <pthread.h>
-#endif
 
 #ifndef FASTMCP_NO_PROCESS
 extern char **environ;
 #endif
 
 #ifndef FASTMCP_NO_THREADS
-#  define FMCP__CL_LOCK(c) pthread_mutex_lock(&(c)->lock)
-#  define FMCP__CL_UNLOCK(c) pthread_mutex_unlock(&(c)->lock)
-#  define FMCP__CL_WAKE(c) pthread_cond_broadcast(&(c)->cv)
-#  define FMCP__CL_WAKE_P(p) pthread_cond_signal(&(p)->cv)   /* only p's caller */
+#  define FMCP__CL_LOCK(c) fmcp__mutex_lock(&(c)->lock)
+#  define FMCP__CL_UNLOCK(c) fmcp__mutex_unlock(&(c)->lock)
+#  define FMCP__CL_WAKE(c) fmcp__cond_broadcast(&(c)->cv)
+#  define FMCP__CL_WAKE_P(p) fmcp__cond_signal(&(p)->cv)   /* only p's caller */
 #else
 #  define FMCP__CL_LOCK(c) ((void)(c))
 #  define FMCP__CL_UNLOCK(c) ((void)(c))
@@ -27909,7 +28016,7 @@ typedef struct fmcp__cl_pending {
     int done, cancel, busy;
     int waiting;              /* its caller sleeps on cv (stream_wait) */
 #ifndef FASTMCP_NO_THREADS
-    pthread_cond_t cv;        /* its own, so an answer wakes just its caller */
+    fmcp__cond cv;        /* its own, so an answer wakes just its caller */
 #endif
     int64_t deadline;         /* 0 = none */
     int64_t extend_ms;        /* > 0: each progress report moves the deadline */
@@ -27973,10 +28080,10 @@ struct fmcp_client {
     fmcp__cl_conn *legacy_conn;
 #endif
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_t lock, wlock;
-    pthread_cond_t cv;
-    pthread_cond_t rcv;       /* the stdio reader thread's own, so callers never wake it */
-    pthread_t thread;
+    fmcp__mutex lock, wlock;
+    fmcp__cond cv;
+    fmcp__cond rcv;       /* the stdio reader thread's own, so callers never wake it */
+    fmcp__thread thread;
     int has_thread;
     int reader_stop;
     int get_settled;          /* the GET stream got its answer head (or failed) */
@@ -28038,7 +28145,7 @@ static int fmcp__cl_slice(int64_t deadline)
 }
 
 #ifndef FASTMCP_NO_THREADS
-static void fmcp__cl_cond_wait_on(fmcp_client *c, pthread_cond_t *cv, int ms)
+static void fmcp__cl_cond_wait_on(fmcp_client *c, fmcp__cond *cv, int ms)
 {
     fmcp__cond_wait_ms(cv, &c->lock, ms, 0);   /* cv on the default clock */
 }
@@ -28416,11 +28523,11 @@ static fmcp_result fmcp__cl_stream_send(fmcp_client *c, const char *json, size_t
 {
     fmcp_result r = FMCP_ERR_CLOSED;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&c->wlock);
+    fmcp__mutex_lock(&c->wlock);
 #endif
     if (c->wfd >= 0) r = fmcp__cl_stream_write(c, json, len);
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_unlock(&c->wlock);
+    fmcp__mutex_unlock(&c->wlock);
 #endif
     if (r == FMCP_ERR_IO) { fmcp__cl_mark_closed(c); r = FMCP_ERR_CLOSED; }   /* the peer is gone */
     return r;
@@ -29439,7 +29546,7 @@ static fmcp__cl_pending *fmcp__cl_register(fmcp_client *c, const fmcp_call_opts 
     if (o) { p->progress = o->progress; p->progress_user = o->progress_user; }
     if (o && o->reset_timeout_on_progress && p->deadline) p->extend_ms = p->deadline - fmcp_monotonic_ms();
 #ifndef FASTMCP_NO_THREADS
-    pthread_cond_init(&p->cv, NULL);
+    fmcp__cond_init(&p->cv);
 #endif
     FMCP__CL_LOCK(c);
     p->id = ++c->next_id;
@@ -29461,7 +29568,7 @@ static void fmcp__cl_unregister(fmcp_client *c, fmcp__cl_pending *p)
         if (*pp == p) { *pp = p->next; break; }
     FMCP__CL_UNLOCK(c);
 #ifndef FASTMCP_NO_THREADS
-    pthread_cond_destroy(&p->cv);   /* unreachable now: nobody can signal it */
+    fmcp__cond_destroy(&p->cv);   /* unreachable now: nobody can signal it */
 #endif
     if (p->doc) fmcp_json_doc_free(p->doc);
     if (p->xhdr) fmcp_free(c->a, p->xhdr, p->xhdr_cap);
@@ -30029,10 +30136,10 @@ static fmcp_result fmcp__cl_new(const fmcp_client_desc *d, int kind, fmcp_client
     c->get_fd = -1;
 #endif
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_init(&c->lock, NULL);
-    pthread_mutex_init(&c->wlock, NULL);
-    pthread_cond_init(&c->cv, NULL);
-    pthread_cond_init(&c->rcv, NULL);
+    fmcp__mutex_init(&c->lock);
+    fmcp__mutex_init(&c->wlock);
+    fmcp__cond_init(&c->cv);
+    fmcp__cond_init(&c->rcv);
 #endif
     *out = c;
     return FMCP_OK;
@@ -30065,7 +30172,7 @@ static void fmcp__cl_stop_reader(fmcp_client *c)
             char b = 1;
             FMCP__CL_LOCK(c);
             c->reader_stop = 1;
-            pthread_cond_signal(&c->rcv);
+            fmcp__cond_signal(&c->rcv);
             FMCP__CL_UNLOCK(c);
             if (write(c->wake[1], &b, 1) < 0) { /* full: a poke is pending anyway */ }
         }
@@ -30077,7 +30184,7 @@ static void fmcp__cl_stop_reader(fmcp_client *c)
             FMCP__CL_UNLOCK(c);
         }
 #  endif
-        pthread_join(c->thread, NULL);
+        fmcp__thread_join(&c->thread);
         c->has_thread = 0;
     }
 #else
@@ -30105,12 +30212,12 @@ FASTMCP_API void fmcp_client_close(fmcp_client *c)
     }
 #endif
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&c->wlock);
+    fmcp__mutex_lock(&c->wlock);
 #endif
     if (c->wfd >= 0) close(c->wfd);   /* the server sees EOF on its stdin */
     c->wfd = -1;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_unlock(&c->wlock);
+    fmcp__mutex_unlock(&c->wlock);
 #endif
 #ifndef FASTMCP_NO_PROCESS
     if (c->pid > 0) fmcp__cl_reap(c);
@@ -30124,10 +30231,10 @@ FASTMCP_API void fmcp_client_close(fmcp_client *c)
     if (c->init) fmcp_json_doc_free(c->init);
     if (c->tools) fmcp_json_doc_free(c->tools);
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_destroy(&c->lock);
-    pthread_mutex_destroy(&c->wlock);
-    pthread_cond_destroy(&c->cv);
-    pthread_cond_destroy(&c->rcv);
+    fmcp__mutex_destroy(&c->lock);
+    fmcp__mutex_destroy(&c->wlock);
+    fmcp__cond_destroy(&c->cv);
+    fmcp__cond_destroy(&c->rcv);
 #endif
     fmcp_free(c->a, c, sizeof *c);
 }
@@ -30148,7 +30255,7 @@ static fmcp_result fmcp__cl_start_stream(fmcp_client *c)
             (void)fcntl(c->wake[i], F_SETFL, fcntl(c->wake[i], F_GETFL) | O_NONBLOCK);
         }
     }
-    if (pthread_create(&c->thread, NULL, fmcp__cl_reader_main, c) != 0) return FMCP_ERR_NOMEM;
+    if (fmcp__thread_start(&c->thread, fmcp__cl_reader_main, c) != 0) return FMCP_ERR_NOMEM;
     c->has_thread = 1;
 #endif
     r = c->d.protocol_era == FMCP_ERA_LEGACY ? FMCP_ERR_NOT_FOUND : fmcp__cl_discover(c, &status);
@@ -30288,7 +30395,7 @@ static fmcp_result fmcp__cl_start_get(fmcp_client *c)
 #ifndef FASTMCP_NO_THREADS
     if (c->d.no_get_stream && !c->legacy) return FMCP_OK;
     if (c->modern && !c->d.on_notification) return FMCP_OK;   /* nothing to listen for */
-    if (pthread_create(&c->thread, NULL, fmcp__cl_get_main, c) != 0) return FMCP_ERR_NOMEM;
+    if (fmcp__thread_start(&c->thread, fmcp__cl_get_main, c) != 0) return FMCP_ERR_NOMEM;
     c->has_thread = 1;
     {   /* wait (briefly) until the server has answered the GET */
         int64_t end = fmcp_monotonic_ms() + 5000;

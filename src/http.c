@@ -97,9 +97,6 @@ FASTMCP_API fmcp_result fmcp_http_url_parse(const char *url, fmcp_http_url *out)
 #  include <sys/epoll.h>
 #  include <sys/eventfd.h>
 #endif
-#ifndef FASTMCP_NO_THREADS
-#  include <pthread.h>
-#endif
 #ifndef MSG_NOSIGNAL
 #  define MSG_NOSIGNAL 0
 #endif
@@ -472,8 +469,8 @@ struct fmcp_http_loop {
     fmcp__io wake;
     int wake_wr;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_t mu;
-    pthread_t owner;
+    fmcp__mutex mu;
+    fmcp__thread_id owner;
 #endif
     int has_owner;
     fmcp__op *qhead, *qtail;
@@ -496,7 +493,7 @@ struct fmcp_http_loop {
 static void fmcp__lock(fmcp_http_loop *l)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&l->mu);
+    fmcp__mutex_lock(&l->mu);
 #else
     (void)l;
 #endif
@@ -505,7 +502,7 @@ static void fmcp__lock(fmcp_http_loop *l)
 static void fmcp__unlock(fmcp_http_loop *l)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_unlock(&l->mu);
+    fmcp__mutex_unlock(&l->mu);
 #else
     (void)l;
 #endif
@@ -796,12 +793,12 @@ FASTMCP_API fmcp_result fmcp_http_loop_new(const fmcp_allocator *a, fmcp_http_lo
     l->a = &l->alloc;
     l->date_sec = -1;
 #ifndef FASTMCP_NO_THREADS
-    if (pthread_mutex_init(&l->mu, NULL) != 0) { fmcp_free(a, l, sizeof *l); return FMCP_ERR_IO; }
+    if (fmcp__mutex_init(&l->mu) != 0) { fmcp_free(a, l, sizeof *l); return FMCP_ERR_IO; }
 #endif
     r = fmcp__loop_init_fds(l);
     if (r != FMCP_OK) {
 #ifndef FASTMCP_NO_THREADS
-        pthread_mutex_destroy(&l->mu);
+        fmcp__mutex_destroy(&l->mu);
 #endif
         fmcp_free(a, l, sizeof *l);
         return r;
@@ -1505,7 +1502,7 @@ static int fmcp__on_loop_drained(fmcp_http_loop *l)
     int r, queued;
 #ifndef FASTMCP_NO_THREADS
     fmcp__lock(l);
-    r = !l->has_owner || pthread_equal(l->owner, pthread_self());
+    r = !l->has_owner || fmcp__thread_same(l->owner, fmcp__thread_self());
     queued = l->qhead != NULL;
     fmcp__unlock(l);
 #else
@@ -2015,7 +2012,7 @@ FASTMCP_API fmcp_result fmcp_http_step(fmcp_http_loop *loop, int timeout_ms)
     if (!loop) return FMCP_ERR_INVALID_ARG;
     fmcp__lock(loop);
 #ifndef FASTMCP_NO_THREADS
-    loop->owner = pthread_self();
+    loop->owner = fmcp__thread_self();
 #endif
     loop->has_owner = 1;
     wait = (loop->qhead || loop->stop) ? 0 : timeout_ms;
@@ -2077,7 +2074,7 @@ FASTMCP_API void fmcp_http_loop_free(fmcp_http_loop *loop)
 #endif
     close(loop->wake.fd);
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_destroy(&loop->mu);
+    fmcp__mutex_destroy(&loop->mu);
 #endif
     fmcp_free(a, loop, sizeof *loop);
 }
@@ -2146,7 +2143,7 @@ struct fmcp__dns {
     struct fmcp__dns *next;
     fmcp_http_loop *loop;
     fmcp_http_fetch_op *op;     /* NULL once the request is gone */
-    pthread_t th;
+    fmcp__thread th;
     struct addrinfo *ai;
     int done;
     char host[256], port[24];
@@ -2502,7 +2499,7 @@ static void fmcp__dns_poll(fmcp_http_loop *l, int wait_all)
         int done;
         fmcp__lock(l); done = d->done; fmcp__unlock(l);
         if (!done && !wait_all) { pp = &d->next; continue; }
-        pthread_join(d->th, NULL);
+        fmcp__thread_join(&d->th);
         *pp = d->next;
         if (d->op) { fmcp_http_fetch_op *op = d->op; op->dns = NULL; fmcp__fetch_resolved(op, d->ai); }
         else if (d->ai) freeaddrinfo(d->ai);
@@ -2519,7 +2516,7 @@ static int fmcp__dns_start(fmcp_http_fetch_op *op, const fmcp_http_url *u)
     d->loop = l; d->op = op;
     memcpy(d->host, u->host, sizeof d->host);
     d->port[fmcp__fmt_u(d->port, u->port, 10)] = 0;
-    if (pthread_create(&d->th, NULL, fmcp__dns_main, d) != 0) { fmcp_free(l->a, d, sizeof *d); return 0; }
+    if (fmcp__thread_start(&d->th, fmcp__dns_main, d) != 0) { fmcp_free(l->a, d, sizeof *d); return 0; }
     d->next = l->dns; l->dns = d;
     op->dns = d;
     return 1;

@@ -25,19 +25,16 @@
 #  include <netinet/in.h>
 #  include <netinet/tcp.h>
 #endif
-#ifndef FASTMCP_NO_THREADS
-#  include <pthread.h>
-#endif
 
 #ifndef FASTMCP_NO_PROCESS
 extern char **environ;
 #endif
 
 #ifndef FASTMCP_NO_THREADS
-#  define FMCP__CL_LOCK(c) pthread_mutex_lock(&(c)->lock)
-#  define FMCP__CL_UNLOCK(c) pthread_mutex_unlock(&(c)->lock)
-#  define FMCP__CL_WAKE(c) pthread_cond_broadcast(&(c)->cv)
-#  define FMCP__CL_WAKE_P(p) pthread_cond_signal(&(p)->cv)   /* only p's caller */
+#  define FMCP__CL_LOCK(c) fmcp__mutex_lock(&(c)->lock)
+#  define FMCP__CL_UNLOCK(c) fmcp__mutex_unlock(&(c)->lock)
+#  define FMCP__CL_WAKE(c) fmcp__cond_broadcast(&(c)->cv)
+#  define FMCP__CL_WAKE_P(p) fmcp__cond_signal(&(p)->cv)   /* only p's caller */
 #else
 #  define FMCP__CL_LOCK(c) ((void)(c))
 #  define FMCP__CL_UNLOCK(c) ((void)(c))
@@ -66,7 +63,7 @@ typedef struct fmcp__cl_pending {
     int done, cancel, busy;
     int waiting;              /* its caller sleeps on cv (stream_wait) */
 #ifndef FASTMCP_NO_THREADS
-    pthread_cond_t cv;        /* its own, so an answer wakes just its caller */
+    fmcp__cond cv;        /* its own, so an answer wakes just its caller */
 #endif
     int64_t deadline;         /* 0 = none */
     int64_t extend_ms;        /* > 0: each progress report moves the deadline */
@@ -130,10 +127,10 @@ struct fmcp_client {
     fmcp__cl_conn *legacy_conn;
 #endif
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_t lock, wlock;
-    pthread_cond_t cv;
-    pthread_cond_t rcv;       /* the stdio reader thread's own, so callers never wake it */
-    pthread_t thread;
+    fmcp__mutex lock, wlock;
+    fmcp__cond cv;
+    fmcp__cond rcv;       /* the stdio reader thread's own, so callers never wake it */
+    fmcp__thread thread;
     int has_thread;
     int reader_stop;
     int get_settled;          /* the GET stream got its answer head (or failed) */
@@ -195,7 +192,7 @@ static int fmcp__cl_slice(int64_t deadline)
 }
 
 #ifndef FASTMCP_NO_THREADS
-static void fmcp__cl_cond_wait_on(fmcp_client *c, pthread_cond_t *cv, int ms)
+static void fmcp__cl_cond_wait_on(fmcp_client *c, fmcp__cond *cv, int ms)
 {
     fmcp__cond_wait_ms(cv, &c->lock, ms, 0);   /* cv on the default clock */
 }
@@ -573,11 +570,11 @@ static fmcp_result fmcp__cl_stream_send(fmcp_client *c, const char *json, size_t
 {
     fmcp_result r = FMCP_ERR_CLOSED;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&c->wlock);
+    fmcp__mutex_lock(&c->wlock);
 #endif
     if (c->wfd >= 0) r = fmcp__cl_stream_write(c, json, len);
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_unlock(&c->wlock);
+    fmcp__mutex_unlock(&c->wlock);
 #endif
     if (r == FMCP_ERR_IO) { fmcp__cl_mark_closed(c); r = FMCP_ERR_CLOSED; }   /* the peer is gone */
     return r;
@@ -1596,7 +1593,7 @@ static fmcp__cl_pending *fmcp__cl_register(fmcp_client *c, const fmcp_call_opts 
     if (o) { p->progress = o->progress; p->progress_user = o->progress_user; }
     if (o && o->reset_timeout_on_progress && p->deadline) p->extend_ms = p->deadline - fmcp_monotonic_ms();
 #ifndef FASTMCP_NO_THREADS
-    pthread_cond_init(&p->cv, NULL);
+    fmcp__cond_init(&p->cv);
 #endif
     FMCP__CL_LOCK(c);
     p->id = ++c->next_id;
@@ -1618,7 +1615,7 @@ static void fmcp__cl_unregister(fmcp_client *c, fmcp__cl_pending *p)
         if (*pp == p) { *pp = p->next; break; }
     FMCP__CL_UNLOCK(c);
 #ifndef FASTMCP_NO_THREADS
-    pthread_cond_destroy(&p->cv);   /* unreachable now: nobody can signal it */
+    fmcp__cond_destroy(&p->cv);   /* unreachable now: nobody can signal it */
 #endif
     if (p->doc) fmcp_json_doc_free(p->doc);
     if (p->xhdr) fmcp_free(c->a, p->xhdr, p->xhdr_cap);
@@ -2186,10 +2183,10 @@ static fmcp_result fmcp__cl_new(const fmcp_client_desc *d, int kind, fmcp_client
     c->get_fd = -1;
 #endif
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_init(&c->lock, NULL);
-    pthread_mutex_init(&c->wlock, NULL);
-    pthread_cond_init(&c->cv, NULL);
-    pthread_cond_init(&c->rcv, NULL);
+    fmcp__mutex_init(&c->lock);
+    fmcp__mutex_init(&c->wlock);
+    fmcp__cond_init(&c->cv);
+    fmcp__cond_init(&c->rcv);
 #endif
     *out = c;
     return FMCP_OK;
@@ -2222,7 +2219,7 @@ static void fmcp__cl_stop_reader(fmcp_client *c)
             char b = 1;
             FMCP__CL_LOCK(c);
             c->reader_stop = 1;
-            pthread_cond_signal(&c->rcv);
+            fmcp__cond_signal(&c->rcv);
             FMCP__CL_UNLOCK(c);
             if (write(c->wake[1], &b, 1) < 0) { /* full: a poke is pending anyway */ }
         }
@@ -2234,7 +2231,7 @@ static void fmcp__cl_stop_reader(fmcp_client *c)
             FMCP__CL_UNLOCK(c);
         }
 #  endif
-        pthread_join(c->thread, NULL);
+        fmcp__thread_join(&c->thread);
         c->has_thread = 0;
     }
 #else
@@ -2262,12 +2259,12 @@ FASTMCP_API void fmcp_client_close(fmcp_client *c)
     }
 #endif
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&c->wlock);
+    fmcp__mutex_lock(&c->wlock);
 #endif
     if (c->wfd >= 0) close(c->wfd);   /* the server sees EOF on its stdin */
     c->wfd = -1;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_unlock(&c->wlock);
+    fmcp__mutex_unlock(&c->wlock);
 #endif
 #ifndef FASTMCP_NO_PROCESS
     if (c->pid > 0) fmcp__cl_reap(c);
@@ -2281,10 +2278,10 @@ FASTMCP_API void fmcp_client_close(fmcp_client *c)
     if (c->init) fmcp_json_doc_free(c->init);
     if (c->tools) fmcp_json_doc_free(c->tools);
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_destroy(&c->lock);
-    pthread_mutex_destroy(&c->wlock);
-    pthread_cond_destroy(&c->cv);
-    pthread_cond_destroy(&c->rcv);
+    fmcp__mutex_destroy(&c->lock);
+    fmcp__mutex_destroy(&c->wlock);
+    fmcp__cond_destroy(&c->cv);
+    fmcp__cond_destroy(&c->rcv);
 #endif
     fmcp_free(c->a, c, sizeof *c);
 }
@@ -2305,7 +2302,7 @@ static fmcp_result fmcp__cl_start_stream(fmcp_client *c)
             (void)fcntl(c->wake[i], F_SETFL, fcntl(c->wake[i], F_GETFL) | O_NONBLOCK);
         }
     }
-    if (pthread_create(&c->thread, NULL, fmcp__cl_reader_main, c) != 0) return FMCP_ERR_NOMEM;
+    if (fmcp__thread_start(&c->thread, fmcp__cl_reader_main, c) != 0) return FMCP_ERR_NOMEM;
     c->has_thread = 1;
 #endif
     r = c->d.protocol_era == FMCP_ERA_LEGACY ? FMCP_ERR_NOT_FOUND : fmcp__cl_discover(c, &status);
@@ -2445,7 +2442,7 @@ static fmcp_result fmcp__cl_start_get(fmcp_client *c)
 #ifndef FASTMCP_NO_THREADS
     if (c->d.no_get_stream && !c->legacy) return FMCP_OK;
     if (c->modern && !c->d.on_notification) return FMCP_OK;   /* nothing to listen for */
-    if (pthread_create(&c->thread, NULL, fmcp__cl_get_main, c) != 0) return FMCP_ERR_NOMEM;
+    if (fmcp__thread_start(&c->thread, fmcp__cl_get_main, c) != 0) return FMCP_ERR_NOMEM;
     c->has_thread = 1;
     {   /* wait (briefly) until the server has answered the GET */
         int64_t end = fmcp_monotonic_ms() + 5000;

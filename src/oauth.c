@@ -10,9 +10,6 @@
 #    include <sys/wait.h>
 #  endif
 #endif
-#if !defined(FASTMCP_NO_SOCKETS) && !defined(FASTMCP_NO_THREADS)
-#  include <pthread.h>
-#endif
 
 /* ---- pure helpers -------------------------------------------------------- */
 
@@ -295,7 +292,7 @@ struct fmcp_oauth {
 #endif
     fmcp_oauth_store own_store;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_t lock;
+    fmcp__mutex lock;
 #endif
     /* discovery */
     int discovered, legacy;
@@ -346,7 +343,7 @@ static fmcp_result fmcp__oa_set(fmcp_oauth *o, char **dst, const char *s)
 static void fmcp__oa_lock(fmcp_oauth *o)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&o->lock);
+    fmcp__mutex_lock(&o->lock);
 #else
     (void)o;
 #endif
@@ -355,7 +352,7 @@ static void fmcp__oa_lock(fmcp_oauth *o)
 static void fmcp__oa_unlock(fmcp_oauth *o)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_unlock(&o->lock);
+    fmcp__mutex_unlock(&o->lock);
 #else
     (void)o;
 #endif
@@ -1549,7 +1546,7 @@ FASTMCP_API fmcp_result fmcp_oauth_new(const fmcp_oauth_desc *d, const char *ser
         return r;
     }
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_init(&o->lock, NULL);
+    fmcp__mutex_init(&o->lock);
 #endif
     *out = o;
     return FMCP_OK;
@@ -1568,7 +1565,7 @@ FASTMCP_API void fmcp_oauth_free(fmcp_oauth *o)
     fmcp__oa_forget_client(o);
     fmcp__oa_free_desc(o);
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_destroy(&o->lock);
+    fmcp__mutex_destroy(&o->lock);
 #endif
     fmcp_free(o->a, o, sizeof *o);
 }

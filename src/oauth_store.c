@@ -5,9 +5,6 @@
 #include "oauth_store.h"
 
 #include <string.h>
-#ifndef FASTMCP_NO_THREADS
-#  include <pthread.h>
-#endif
 #ifndef FASTMCP_NO_FILESYSTEM
 #  include <errno.h>
 #  include <stdio.h>
@@ -98,14 +95,14 @@ typedef struct fmcp__ostore_mem {
     const fmcp_allocator *alloc;
     fmcp__ostore_entry *head;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_t mu;
+    fmcp__mutex mu;
 #endif
 } fmcp__ostore_mem;
 
 static void fmcp__ostore_mem_lock(fmcp__ostore_mem *m)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&m->mu);
+    fmcp__mutex_lock(&m->mu);
 #else
     (void)m;
 #endif
@@ -114,7 +111,7 @@ static void fmcp__ostore_mem_lock(fmcp__ostore_mem *m)
 static void fmcp__ostore_mem_unlock(fmcp__ostore_mem *m)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_unlock(&m->mu);
+    fmcp__mutex_unlock(&m->mu);
 #else
     (void)m;
 #endif
@@ -234,7 +231,7 @@ FASTMCP_API fmcp_result fmcp_oauth_memory_store_new(const fmcp_allocator *alloc,
     if (!m) return FMCP_ERR_NOMEM;
     memset(m, 0, sizeof *m);
 #ifndef FASTMCP_NO_THREADS
-    if (pthread_mutex_init(&m->mu, NULL) != 0) { fmcp_free(alloc, m, sizeof *m); return FMCP_ERR_IO; }
+    if (fmcp__mutex_init(&m->mu) != 0) { fmcp_free(alloc, m, sizeof *m); return FMCP_ERR_IO; }
 #endif
     m->alloc = alloc;
     m->vt.load = fmcp__ostore_mem_load;
@@ -253,7 +250,7 @@ FASTMCP_API void fmcp_oauth_memory_store_free(fmcp_oauth_store *store)
     m = (fmcp__ostore_mem *)store->user;
     fmcp__ostore_mem_clear_all(m);
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_destroy(&m->mu);
+    fmcp__mutex_destroy(&m->mu);
 #endif
     fmcp_free(m->alloc, m, sizeof *m);
 }
