@@ -117,6 +117,11 @@
  *
  * The reference for each module's functions follows, at the top of its part.
  */
+/* Windows: no process spawning yet (the client's stdio transport needs
+ * CreateProcess and pipes), so the stdio transport is left out there. */
+#if defined(_WIN32) && !defined(FASTMCP_NO_PROCESS)
+#  define FASTMCP_NO_PROCESS 1
+#endif
 #if defined(FASTMCP_IMPLEMENTATION) && !defined(FASTMCP_IMPLEMENTATION_DONE)
 #  if !defined(_DEFAULT_SOURCE)
 #    define _DEFAULT_SOURCE 1
@@ -4636,6 +4641,111 @@ FMCP__PLAT fmcp__thread_id fmcp__thread_self(void) { return pthread_self(); }
 FMCP__PLAT int fmcp__thread_same(fmcp__thread_id a, fmcp__thread_id b) { return pthread_equal(a, b); }
 #  endif
 #endif /* FASTMCP_NO_THREADS */
+
+/* ---- private platform layer: sockets -------------------------------------
+ * http and mcp_client keep sockets in an int, as POSIX has them. On Windows
+ * a SOCKET is a kernel handle, and handles fit in 32 bits (that is how 32-
+ * and 64-bit processes share them), so the cast is safe; INVALID_SOCKET
+ * becomes -1. Errors are asked about (again, interrupted, in progress)
+ * rather than read from errno, which Winsock does not set. */
+#ifndef FASTMCP_NO_SOCKETS
+#  if defined(__GNUC__) || defined(__clang__)
+#    define FMCP__NET static __attribute__((unused))
+#  else
+#    define FMCP__NET static
+#  endif
+#  ifdef _WIN32
+#    ifndef SHUT_WR
+#      define SHUT_WR SD_SEND
+#    endif
+typedef int fmcp__socklen;
+/* Winsock needs WSAStartup before the first call; done once, never undone
+ * (WSACleanup at exit is optional and would race other users' sockets). */
+FMCP__NET int fmcp__net_init(void)
+{
+    static volatile LONG state;   /* 0 not yet, 1 starting, 2 done, 3 failed */
+    if (InterlockedCompareExchange(&state, 1, 0) == 0) {
+        WSADATA wd;
+        InterlockedExchange(&state, WSAStartup(MAKEWORD(2, 2), &wd) == 0 ? 2 : 3);
+    }
+    while (state == 1) Sleep(0);
+    return state == 2 ? 0 : -1;
+}
+FMCP__NET int fmcp__sock_open(int family, int type, int proto)
+{
+    SOCKET s;
+    if (fmcp__net_init() != 0) return -1;
+    s = WSASocketW(family, type, proto, NULL, 0, WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+    return s == INVALID_SOCKET ? -1 : (int)s;
+}
+FMCP__NET int fmcp__sock_accept(int fd, struct sockaddr *sa, fmcp__socklen *len)
+{
+    SOCKET s = accept((SOCKET)fd, sa, len);
+    if (s == INVALID_SOCKET) return -1;
+    (void)SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
+    return (int)s;
+}
+FMCP__NET void fmcp__sock_close(int fd) { (void)closesocket((SOCKET)fd); }
+FMCP__NET void fmcp__sock_nonblock(int fd)
+{
+    u_long one = 1;
+    (void)ioctlsocket((SOCKET)fd, FIONBIO, &one);
+}
+FMCP__NET long fmcp__sock_recv(int fd, void *buf, size_t n)
+{
+    return recv((SOCKET)fd, (char *)buf, n > 0x7fffffff ? 0x7fffffff : (int)n, 0);
+}
+FMCP__NET long fmcp__sock_send(int fd, const void *buf, size_t n)
+{
+    return send((SOCKET)fd, (const char *)buf, n > 0x7fffffff ? 0x7fffffff : (int)n, 0);
+}
+FMCP__NET int fmcp__sock_again(void) { return WSAGetLastError() == WSAEWOULDBLOCK; }
+FMCP__NET int fmcp__sock_intr(void) { return WSAGetLastError() == WSAEINTR; }
+FMCP__NET int fmcp__sock_inprogress(void)
+{
+    int e = WSAGetLastError();
+    return e == WSAEWOULDBLOCK || e == WSAEINPROGRESS;
+}
+FMCP__NET int fmcp__sock_poll(struct pollfd *p, size_t n, int ms) { return WSAPoll(p, (ULONG)n, ms); }
+/* the http loop's wake-up channel: a socket here, a pipe or eventfd elsewhere */
+#    define fmcp__sock_wake_send fmcp__sock_send
+#    define fmcp__sock_wake_recv fmcp__sock_recv
+#    define fmcp__sock_wake_close fmcp__sock_close
+#  else
+#    include <errno.h>
+#    include <fcntl.h>
+#    include <unistd.h>
+#    include <sys/types.h>
+#    include <sys/socket.h>
+#    include <poll.h>
+#    ifndef MSG_NOSIGNAL
+#      define MSG_NOSIGNAL 0
+#    endif
+typedef socklen_t fmcp__socklen;
+FMCP__NET int fmcp__net_init(void) { return 0; }
+FMCP__NET int fmcp__sock_open(int family, int type, int proto)
+{
+    return socket(family, type, proto);   /* callers set non-blocking and close-on-exec */
+}
+FMCP__NET int fmcp__sock_accept(int fd, struct sockaddr *sa, fmcp__socklen *len) { return accept(fd, sa, len); }
+FMCP__NET void fmcp__sock_close(int fd) { (void)close(fd); }
+FMCP__NET void fmcp__sock_nonblock(int fd)
+{
+    int fl = fcntl(fd, F_GETFL, 0);
+    if (fl >= 0) (void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+FMCP__NET long fmcp__sock_recv(int fd, void *buf, size_t n) { return (long)recv(fd, buf, n, 0); }
+FMCP__NET long fmcp__sock_send(int fd, const void *buf, size_t n) { return (long)send(fd, buf, n, MSG_NOSIGNAL); }
+FMCP__NET int fmcp__sock_again(void) { return errno == EAGAIN || errno == EWOULDBLOCK; }
+FMCP__NET int fmcp__sock_intr(void) { return errno == EINTR; }
+FMCP__NET int fmcp__sock_inprogress(void) { return errno == EINPROGRESS; }
+FMCP__NET int fmcp__sock_poll(struct pollfd *p, size_t n, int ms) { return poll(p, (nfds_t)n, ms); }
+FMCP__NET long fmcp__sock_wake_send(int fd, const void *buf, size_t n) { return (long)write(fd, buf, n); }
+FMCP__NET long fmcp__sock_wake_recv(int fd, void *buf, size_t n) { return (long)read(fd, buf, n); }
+FMCP__NET void fmcp__sock_wake_close(int fd) { (void)close(fd); }
+#  endif
+#endif /* FASTMCP_NO_SOCKETS */
 
 /* ===== json.c ===== */
 /* json: implementation */
@@ -13652,6 +13762,8 @@ FASTMCP_API fmcp_result fmcp_http_url_parse(const char *url, fmcp_http_url *out)
 
 #include <stdlib.h>
 #include <errno.h>
+/* Windows: Winsock 2 (included by base) and WSAPoll through the poll back end. */
+#ifndef _WIN32
 #include <unistd.h>
 #include <fcntl.h>
 #include <sys/types.h>
@@ -13661,6 +13773,7 @@ FASTMCP_API fmcp_result fmcp_http_url_parse(const char *url, fmcp_http_url *out)
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <poll.h>
+#endif
 #if defined(__linux__) && !defined(FASTMCP_HTTP_USE_POLL)
 #  define FMCP__EPOLL 1
 #  include <sys/epoll.h>
@@ -14079,9 +14192,7 @@ static void fmcp__unlock(fmcp_http_loop *l)
 
 static void fmcp__set_nonblock(int fd)
 {
-    int fl = fcntl(fd, F_GETFL, 0);
-    if (fl >= 0) (void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+    fmcp__sock_nonblock(fd);
 }
 
 static char *fmcp__pool_get(fmcp_http_loop *l)
@@ -14190,7 +14301,7 @@ static void fmcp__io_del(fmcp_http_loop *l, fmcp__io *io)
 /* Unregister, close the fd and queue the object's memory for release. */
 static void fmcp__io_retire(fmcp_http_loop *l, fmcp__io *io, size_t size)
 {
-    if (io->fd >= 0) { fmcp__io_del(l, io); close(io->fd); io->fd = -1; }
+    if (io->fd >= 0) { fmcp__io_del(l, io); fmcp__sock_close(io->fd); io->fd = -1; }
     io->dead = 1;
     io->zsize = size;
     io->znext = l->zombies;
@@ -14289,7 +14400,7 @@ static void fmcp__wake(fmcp_http_loop *l)
 #else
     {
         char c = 1;
-        ssize_t n = write(l->wake_wr, &c, 1);
+        long n = fmcp__sock_wake_send(l->wake_wr, &c, 1);
         (void)n;
     }
 #endif
@@ -14298,7 +14409,7 @@ static void fmcp__wake(fmcp_http_loop *l)
 static void fmcp__drain_wake(fmcp_http_loop *l)
 {
     char buf[64];
-    while (read(l->wake.fd, buf, sizeof buf) > 0) {}
+    while (fmcp__sock_wake_recv(l->wake.fd, buf, sizeof buf) > 0) {}
     fmcp__lock(l);
     l->woken = 0;
     fmcp__unlock(l);
@@ -14331,6 +14442,23 @@ static fmcp_result fmcp__loop_init_fds(fmcp_http_loop *l)
     l->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (l->wake.fd < 0) { close(l->epfd); return FMCP_ERR_IO; }
     l->wake_wr = l->wake.fd;
+#elif defined(_WIN32)
+    /* WSAPoll waits on sockets only: a UDP socket connected to itself is the pipe */
+    struct sockaddr_in sa;
+    int fd = fmcp__sock_open(AF_INET, SOCK_DGRAM, 0);
+    fmcp__socklen sl = (fmcp__socklen)sizeof sa;
+    if (fd < 0) return FMCP_ERR_IO;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind((SOCKET)fd, (struct sockaddr *)(void *)&sa, sizeof sa) != 0 ||
+        getsockname((SOCKET)fd, (struct sockaddr *)(void *)&sa, &sl) != 0 ||
+        connect((SOCKET)fd, (struct sockaddr *)(void *)&sa, sizeof sa) != 0) {
+        fmcp__sock_close(fd);
+        return FMCP_ERR_IO;
+    }
+    fmcp__set_nonblock(fd);
+    l->wake.fd = fd; l->wake_wr = fd;
 #else
     int p[2];
     if (pipe(p) != 0) return FMCP_ERR_IO;
@@ -14339,8 +14467,8 @@ static fmcp_result fmcp__loop_init_fds(fmcp_http_loop *l)
 #endif
     l->wake.kind = FMCP__IO_WAKE;
     if (fmcp__io_add(l, &l->wake, FMCP__IN) != FMCP_OK) {
-        close(l->wake.fd);
-        if (l->wake_wr != l->wake.fd) close(l->wake_wr);
+        fmcp__sock_wake_close(l->wake.fd);
+        if (l->wake_wr != l->wake.fd) fmcp__sock_wake_close(l->wake_wr);
 #ifdef FMCP__EPOLL
         close(l->epfd);
 #endif
@@ -14443,20 +14571,20 @@ struct fmcp_http_req {
 static long fmcp__sys_read(int fd, void *buf, size_t n)
 {
     for (;;) {
-        ssize_t r = recv(fd, buf, n, 0);
-        if (r >= 0) return (long)r;
-        if (errno == EINTR) continue;
-        return (errno == EAGAIN || errno == EWOULDBLOCK) ? FMCP_HTTP_IO_WANT_READ : FMCP_HTTP_IO_ERROR;
+        long r = fmcp__sock_recv(fd, buf, n);
+        if (r >= 0) return r;
+        if (fmcp__sock_intr()) continue;
+        return fmcp__sock_again() ? FMCP_HTTP_IO_WANT_READ : FMCP_HTTP_IO_ERROR;
     }
 }
 
 static long fmcp__sys_write(int fd, const void *buf, size_t n)
 {
     for (;;) {
-        ssize_t r = send(fd, buf, n, MSG_NOSIGNAL);
-        if (r >= 0) return (long)r;
-        if (errno == EINTR) continue;
-        return (errno == EAGAIN || errno == EWOULDBLOCK) ? FMCP_HTTP_IO_WANT_WRITE : FMCP_HTTP_IO_ERROR;
+        long r = fmcp__sock_send(fd, buf, n);
+        if (r >= 0) return r;
+        if (fmcp__sock_intr()) continue;
+        return fmcp__sock_again() ? FMCP_HTTP_IO_WANT_WRITE : FMCP_HTTP_IO_ERROR;
     }
 }
 
@@ -14952,10 +15080,10 @@ static void fmcp__srv_refuse(int fd)
     static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
                                "Content-Length: 20\r\nConnection: close\r\nRetry-After: 1\r\n\r\n"
                                "Service Unavailable\n";
-    ssize_t n = send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL);
+    long n = fmcp__sock_send(fd, busy, sizeof busy - 1);
     (void)n;
     (void)shutdown(fd, SHUT_WR);
-    close(fd);
+    fmcp__sock_close(fd);
 }
 
 static void fmcp__srv_adopt(fmcp_http_server *s, int fd, const struct sockaddr_storage *ss)
@@ -14963,17 +15091,17 @@ static void fmcp__srv_adopt(fmcp_http_server *s, int fd, const struct sockaddr_s
     fmcp_http_loop *l = s->loop;
     fmcp__conn *c = (fmcp__conn *)fmcp_malloc(l->a, sizeof *c);
     int one = 1;
-    if (!c) { close(fd); return; }
+    if (!c) { fmcp__sock_close(fd); return; }
     memset(c, 0, sizeof *c);
     c->io.fd = fd; c->io.kind = FMCP__IO_CONN; c->srv = s; c->tl = -1;
-    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
     fmcp__fmt_addr(ss, c->remote, sizeof c->remote);
     if (s->d.transport && s->d.transport->open(s->d.transport->self, fd, NULL, &c->tc) != FMCP_OK) {
-        close(fd); fmcp_free(l->a, c, sizeof *c); return;
+        fmcp__sock_close(fd); fmcp_free(l->a, c, sizeof *c); return;
     }
     if (fmcp__io_add(l, &c->io, FMCP__IN) != FMCP_OK) {
         if (c->tc) s->d.transport->close(c->tc);
-        close(fd); fmcp_free(l->a, c, sizeof *c); return;
+        fmcp__sock_close(fd); fmcp_free(l->a, c, sizeof *c); return;
     }
     c->next = s->conns; if (s->conns) s->conns->prev = c; s->conns = c;
     s->nconns++;
@@ -14986,11 +15114,11 @@ static void fmcp__srv_accept(fmcp_http_server *s)
     int i;
     for (i = 0; i < 64 && s->io.fd >= 0; i++) {
         struct sockaddr_storage ss;
-        socklen_t sl = sizeof ss;
+        fmcp__socklen sl = sizeof ss;
         int fd;
-        fd = accept(s->io.fd, (struct sockaddr *)(void *)&ss, &sl);
+        fd = fmcp__sock_accept(s->io.fd, (struct sockaddr *)(void *)&ss, &sl);
         if (fd >= 0) fmcp__set_nonblock(fd);
-        if (fd < 0) { if (errno == EINTR) continue; return; }
+        if (fd < 0) { if (fmcp__sock_intr()) continue; return; }
         if (s->nconns >= s->d.max_connections) { fmcp__srv_refuse(fd); continue; }
         fmcp__srv_adopt(s, fd, &ss);
     }
@@ -15378,21 +15506,26 @@ static fmcp_result fmcp__listen_on(fmcp_http_server *s, const char *host, uint16
     ps[fmcp__fmt_u(ps, port, 10)] = 0;
     if (getaddrinfo(host, ps, &hints, &res) != 0 || !res) return FMCP_ERR_NOT_FOUND;
     for (ai = res; ai; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        fd = fmcp__sock_open(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
         if (fd < 0) continue;
         fmcp__set_nonblock(fd);
+#ifdef _WIN32
+        /* SO_REUSEADDR would let another socket take the port over on Windows */
+        (void)setsockopt((SOCKET)fd, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
+#else
         (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+#endif
 #ifdef SO_REUSEPORT
         if (s->d.reuse_port) (void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
 #endif
-        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, s->d.backlog) == 0) break;
-        close(fd); fd = -1;
+        if (bind(fd, ai->ai_addr, (fmcp__socklen)ai->ai_addrlen) == 0 && listen(fd, s->d.backlog) == 0) break;
+        fmcp__sock_close(fd); fd = -1;
     }
     freeaddrinfo(res);
     if (fd < 0) return r;
     {
         struct sockaddr_storage ss;
-        socklen_t sl = sizeof ss;
+        fmcp__socklen sl = sizeof ss;
         if (getsockname(fd, (struct sockaddr *)(void *)&ss, &sl) == 0)
             s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)(void *)&ss)->sin6_port
                                                      : ((struct sockaddr_in *)(void *)&ss)->sin_port);
@@ -15431,7 +15564,7 @@ FASTMCP_API fmcp_result fmcp_http_server_start(fmcp_http_loop *loop, const fmcp_
     fmcp__srv_defaults(&s->d);
     s->loop = loop; s->io.kind = FMCP__IO_LISTEN; s->io.fd = -1;
     r = fmcp__listen_on(s, s->d.host, s->d.port);
-    if (r == FMCP_OK && fmcp__io_add(loop, &s->io, FMCP__IN) != FMCP_OK) { close(s->io.fd); r = FMCP_ERR_NOMEM; }
+    if (r == FMCP_OK && fmcp__io_add(loop, &s->io, FMCP__IN) != FMCP_OK) { fmcp__sock_close(s->io.fd); r = FMCP_ERR_NOMEM; }
     if (r != FMCP_OK) { fmcp_free(loop->a, s, sizeof *s); return r; }
     s->next = loop->servers; if (loop->servers) loop->servers->prev = s; loop->servers = s;
     *out = s;
@@ -15458,7 +15591,7 @@ FASTMCP_API void fmcp_http_server_shutdown(fmcp_http_server *srv, int grace_ms)
     fmcp__conn *c, *next;
     if (!srv || srv->draining) return;
     srv->draining = 1;
-    if (srv->io.fd >= 0) { fmcp__io_del(srv->loop, &srv->io); close(srv->io.fd); srv->io.fd = -1; }
+    if (srv->io.fd >= 0) { fmcp__io_del(srv->loop, &srv->io); fmcp__sock_close(srv->io.fd); srv->io.fd = -1; }
     for (c = srv->conns; c; c = next) {
         next = c->next;
         if (c->state == FMCP__C_BUSY) c->close_after = 1;
@@ -15557,8 +15690,8 @@ static fmcp_result fmcp__wait(fmcp_http_loop *l, int wait)
         l->pfds[i].events = (short)(((io->want & FMCP__IN) ? POLLIN : 0) | ((io->want & FMCP__OUT) ? POLLOUT : 0));
         l->pfds[i].revents = 0;
     }
-    rc = poll(l->pfds, (nfds_t)n, wait);
-    if (rc < 0) return errno == EINTR ? FMCP_OK : FMCP_ERR_IO;
+    rc = fmcp__sock_poll(l->pfds, n, wait);
+    if (rc < 0) return fmcp__sock_intr() ? FMCP_OK : FMCP_ERR_IO;
     for (i = 0; i < n && rc > 0; i++) {
         short re = l->pfds[i].revents;
         unsigned e = 0;
@@ -15639,9 +15772,9 @@ FASTMCP_API void fmcp_http_loop_free(fmcp_http_loop *loop)
     close(loop->epfd);
 #else
     fmcp_free(a, loop->ios, fmcp__poll_block(loop->iocap));
-    close(loop->wake_wr);
+    if (loop->wake_wr != loop->wake.fd) fmcp__sock_wake_close(loop->wake_wr);
 #endif
-    close(loop->wake.fd);
+    fmcp__sock_wake_close(loop->wake.fd);
 #ifndef FASTMCP_NO_THREADS
     fmcp__mutex_destroy(&loop->mu);
 #endif
@@ -15765,15 +15898,15 @@ static void fmcp__fetch_timeout(void *user)
 static int fmcp__fetch_connect_next(fmcp_http_fetch_op *op)
 {
     fmcp_http_loop *l = op->loop;
-    if (op->io.fd >= 0) { fmcp__io_del(l, &op->io); close(op->io.fd); op->io.fd = -1; }
+    if (op->io.fd >= 0) { fmcp__io_del(l, &op->io); fmcp__sock_close(op->io.fd); op->io.fd = -1; }
     for (; op->cur; op->cur = op->cur->ai_next) {
-        int fd = socket(op->cur->ai_family, SOCK_STREAM, 0), rc;
+        int fd = fmcp__sock_open(op->cur->ai_family, SOCK_STREAM, 0), rc;
         if (fd < 0) continue;
         fmcp__set_nonblock(fd);
-        do { rc = connect(fd, op->cur->ai_addr, op->cur->ai_addrlen); } while (rc != 0 && errno == EINTR);
-        if (rc != 0 && errno != EINPROGRESS) { close(fd); continue; }
+        do { rc = connect(fd, op->cur->ai_addr, (fmcp__socklen)op->cur->ai_addrlen); } while (rc != 0 && fmcp__sock_intr());
+        if (rc != 0 && !fmcp__sock_inprogress()) { fmcp__sock_close(fd); continue; }
         op->io.fd = fd;
-        if (fmcp__io_add(l, &op->io, FMCP__OUT) != FMCP_OK) { close(fd); op->io.fd = -1; return 0; }
+        if (fmcp__io_add(l, &op->io, FMCP__OUT) != FMCP_OK) { fmcp__sock_close(fd); op->io.fd = -1; return 0; }
         op->cur = op->cur->ai_next;
         return 1;
     }
@@ -15783,12 +15916,12 @@ static int fmcp__fetch_connect_next(fmcp_http_fetch_op *op)
 static void fmcp__fetch_connected(fmcp_http_fetch_op *op)
 {
     int err = 0, one = 1;
-    socklen_t sl = sizeof err;
-    if (getsockopt(op->io.fd, SOL_SOCKET, SO_ERROR, &err, &sl) != 0 || err != 0) {
+    fmcp__socklen sl = sizeof err;
+    if (getsockopt(op->io.fd, SOL_SOCKET, SO_ERROR, (char *)&err, &sl) != 0 || err != 0) {
         if (!fmcp__fetch_connect_next(op)) fmcp__fetch_fail(op, FMCP_ERR_IO, "connection failed");
         return;
     }
-    (void)setsockopt(op->io.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    (void)setsockopt(op->io.fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
     if (op->tr && op->tr->open(op->tr->self, op->io.fd, op->host, &op->tc) != FMCP_OK) {
         fmcp__fetch_fail(op, FMCP_ERR_IO, "transport open failed");
         return;
@@ -16116,7 +16249,7 @@ static void fmcp__fetch_free_early(fmcp_http_fetch_op *op)
     const fmcp_allocator *a = op->loop->a;
     fmcp__fetch_detach_dns(op);
     if (op->ai) freeaddrinfo(op->ai);
-    if (op->io.fd >= 0) { fmcp__io_del(op->loop, &op->io); close(op->io.fd); }
+    if (op->io.fd >= 0) { fmcp__io_del(op->loop, &op->io); fmcp__sock_close(op->io.fd); }
     fmcp__hb_free(a, &op->out);
     fmcp_free(a, op, sizeof *op);
 }
@@ -25553,11 +25686,15 @@ FASTMCP_API fmcp_result fmcp_server_run_http(fmcp_server *srv, const fmcp_http_t
 #  include <errno.h>
 #  include <stdio.h>
 #  include <stdlib.h>
-#  include <fcntl.h>
-#  include <dirent.h>
-#  include <unistd.h>
-#  include <sys/stat.h>
-#  include <sys/types.h>
+#  ifdef _WIN32
+#    include <aclapi.h>   /* GetSecurityInfo, SetSecurityInfo (advapi32, linked by default) */
+#  else
+#    include <fcntl.h>
+#    include <dirent.h>
+#    include <unistd.h>
+#    include <sys/stat.h>
+#    include <sys/types.h>
+#  endif
 #endif
 
 /* ---- shared checks ------------------------------------------------------- */
@@ -25809,13 +25946,18 @@ FASTMCP_API void fmcp_oauth_memory_store_free(fmcp_oauth_store *store)
 
 FASTMCP_API fmcp_result fmcp_oauth_default_cache_dir(char *buf, size_t cap)
 {
+#ifdef _WIN32
+    const char *home = getenv("USERPROFILE");
+    const char *sep = "\\", *rest = ".fastmcp\\oauth-mcp-client-cache";
+#else
     const char *home = getenv("HOME");
+    const char *sep = "/", *rest = ".fastmcp/oauth-mcp-client-cache";
+#endif
     int n;
     if (!buf || cap == 0) return FMCP_ERR_INVALID_ARG;
     buf[0] = 0;
     if (!home || !home[0]) return FMCP_ERR_NOT_FOUND;
-    n = snprintf(buf, cap, "%s%s.fastmcp/oauth-mcp-client-cache", home,
-                 home[strlen(home) - 1] == '/' ? "" : "/");
+    n = snprintf(buf, cap, "%s%s%s", home, home[strlen(home) - 1] == sep[0] ? "" : sep, rest);
     if (n < 0 || (size_t)n >= cap) { buf[0] = 0; return FMCP_ERR_BUFFER_TOO_SMALL; }
     return FMCP_OK;
 }
@@ -25880,10 +26022,33 @@ static int fmcp__ostore_temp_match(const char *name)
     return fmcp__ostore_name_match(base, &k);
 }
 
+#ifndef _WIN32
+/* The open cache directory; later steps are relative to it. */
+typedef int fmcp__odir;
+static void fmcp__odir_close(fmcp__odir d) { close(d); }
+/* 0 when name is gone (or was never there). */
+static int fmcp__odir_unlink(fmcp__odir d, const char *name)
+{
+    return unlinkat(d, name, 0) != 0 && errno != ENOENT ? -1 : 0;
+}
+/* Directory listing; it owns the fmcp__odir it was opened on. */
+typedef struct fmcp__odir_iter { DIR *d; } fmcp__odir_iter;
+static int fmcp__odir_iter_open(fmcp__odir d, fmcp__odir_iter *it)
+{
+    if (!(it->d = fdopendir(d))) { close(d); return -1; }
+    return 0;
+}
+static const char *fmcp__odir_iter_next(fmcp__odir_iter *it)
+{
+    struct dirent *de = readdir(it->d);
+    return de ? de->d_name : NULL;
+}
+static void fmcp__odir_iter_close(fmcp__odir_iter *it) { closedir(it->d); }
+
 /* Opens the cache directory, which must be a real directory (not a symlink)
  * owned by us. Every later step is relative to this descriptor (openat,
  * renameat, unlinkat), so swapping the path afterwards redirects nothing. */
-static fmcp_result fmcp__ostore_open_dir(const char *dir, int *dfd)
+static fmcp_result fmcp__ostore_open_dir(const char *dir, fmcp__odir *dfd)
 {
     struct stat st;
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
@@ -25901,7 +26066,7 @@ static fmcp_result fmcp__ostore_open_dir(const char *dir, int *dfd)
 }
 
 /* mkdir -p with 0700 for every directory made, then the ownership check. */
-static fmcp_result fmcp__ostore_make_dir(const fmcp_oauth_file_store *fs, int *dfd)
+static fmcp_result fmcp__ostore_make_dir(const fmcp_oauth_file_store *fs, fmcp__odir *dfd)
 {
     char p[FMCP_OAUTH_STORE_DIR_MAX];
     size_t i, n = strlen(fs->dir);
@@ -25918,7 +26083,7 @@ static fmcp_result fmcp__ostore_make_dir(const fmcp_oauth_file_store *fs, int *d
 
 /* Read a whole value file (regular, ours, not a symlink, 1..cap bytes) into a
  * buffer of *len + 1 bytes allocated with a. Anything else is NOT_FOUND. */
-static fmcp_result fmcp__ostore_read(int dfd, const char *path, size_t cap, const fmcp_allocator *a,
+static fmcp_result fmcp__ostore_read(fmcp__odir dfd, const char *path, size_t cap, const fmcp_allocator *a,
                                      char **out, size_t *len)
 {
     struct stat st;
@@ -25945,60 +26110,6 @@ static fmcp_result fmcp__ostore_read(int dfd, const char *path, size_t cap, cons
     buf[size] = 0;
     *out = buf; *len = size;
     return FMCP_OK;
-}
-
-/* The file's text before the value: {"fastmcp_oauth_store":1,"server_url":"...","kind":"...","data":
- * The file is that prefix, the value's JSON text, then "}\n". */
-static fmcp_result fmcp__ostore_prefix(const fmcp_allocator *a, const char *url, const char *kind,
-                                       char **out, size_t *len)
-{
-    fmcp_json_writer w;
-    static const char fmt[] = "{\"fastmcp_oauth_store\":1,\"server_url\":%s,\"kind\":\"%s\",\"data\":";
-    char *q, *p;
-    size_t qn, n;
-    fmcp_result r;
-    fmcp_jw_init(&w, a);
-    fmcp_jw_str(&w, url);
-    if ((r = fmcp_jw_finish(&w, &q, &qn)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
-    n = (size_t)snprintf(NULL, 0, fmt, q, kind);
-    p = (char *)fmcp_malloc(a, n + 1);
-    if (p) snprintf(p, n + 1, fmt, q, kind);
-    fmcp_jw_free_output(&w, q);
-    if (!p) return FMCP_ERR_NOMEM;
-    *out = p; *len = n;
-    return FMCP_OK;
-}
-
-static fmcp_result fmcp__ostore_file_load(void *user, const fmcp_allocator *a, const char *server_url,
-                                          const char *kind, char **data, size_t *len)
-{
-    fmcp_oauth_file_store *fs = (fmcp_oauth_file_store *)user;
-    char path[FMCP__OSTORE_PATH_MAX];
-    char *file = NULL, *pre = NULL;
-    size_t flen = 0, plen = 0, vlen = 0;
-    int dfd;
-    fmcp_result r;
-    if (!data || !len) return FMCP_ERR_INVALID_ARG;
-    *data = NULL; *len = 0;
-    if (!fs || !server_url || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
-    if ((r = fmcp__ostore_open_dir(fs->dir, &dfd)) != FMCP_OK) return FMCP_ERR_NOT_FOUND;
-    fmcp__ostore_path(server_url, kind, path);
-    r = fmcp__ostore_read(dfd, path, fmcp__ostore_cap(fs), a, &file, &flen);
-    close(dfd);
-    if (r != FMCP_OK) return r;
-    if ((r = fmcp__ostore_prefix(a, server_url, kind, &pre, &plen)) == FMCP_OK) {
-        r = FMCP_ERR_NOT_FOUND;
-        if (flen > plen + 2 && memcmp(file, pre, plen) == 0 && memcmp(file + flen - 2, "}\n", 2) == 0) {
-            vlen = flen - plen - 2;
-            r = fmcp__ostore_check_object(a, file + plen, vlen);
-            if (r == FMCP_ERR_PARSE) r = FMCP_ERR_NOT_FOUND;
-        }
-        fmcp_free(a, pre, plen + 1);
-    }
-    if (r == FMCP_OK && !(*data = fmcp__ostore_dup(a, file + plen, vlen))) r = FMCP_ERR_NOMEM;
-    if (r == FMCP_OK) *len = vlen;
-    fmcp__ostore_free_secret(a, file, flen + 1);
-    return r;
 }
 
 /* Create a fresh 0600 temp file beside `final` (in dfd); path gets its name. */
@@ -26035,7 +26146,7 @@ static int fmcp__ostore_write_all(int fd, const char *p, size_t n)
 }
 
 /* Write text to final atomically: temp file, fsync, rename, fsync the dir. */
-static fmcp_result fmcp__ostore_write_atomic(int dfd, const char *final, const char *text, size_t n)
+static fmcp_result fmcp__ostore_write_atomic(fmcp__odir dfd, const char *final, const char *text, size_t n)
 {
     char tmp[FMCP__OSTORE_PATH_MAX];
     int fd = fmcp__ostore_open_temp(dfd, final, tmp);
@@ -26048,6 +26159,287 @@ static fmcp_result fmcp__ostore_write_atomic(int dfd, const char *final, const c
     (void)fsync(dfd);
     return FMCP_OK;
 }
+#else
+/* Windows: the directory is held open without FILE_SHARE_DELETE while we
+ * work in it, so it cannot be renamed or replaced under us (the equivalent of
+ * working relative to a descriptor), and it must not be a reparse point
+ * (symlink, junction). Owner-only stands for 0700/0600: the directory must be
+ * owned by our user and gets a protected DACL with one inheritable ACE (full
+ * access for our user), so every file made in it is ours alone; a file must
+ * be owned by us too. */
+typedef struct fmcp__odir {
+    HANDLE h;
+    const char *path;
+} fmcp__odir;
+
+static void fmcp__odir_close(fmcp__odir d) { CloseHandle(d.h); }
+
+/* dir + "\" + name into out; 0 when it does not fit. */
+static int fmcp__odir_join(fmcp__odir d, const char *name, char out[FMCP__OSTORE_PATH_MAX])
+{
+    int n = snprintf(out, FMCP__OSTORE_PATH_MAX, "%s\\%s", d.path, name);
+    return n > 0 && n < FMCP__OSTORE_PATH_MAX;
+}
+
+static int fmcp__odir_unlink(fmcp__odir d, const char *name)
+{
+    char p[FMCP__OSTORE_PATH_MAX];
+    DWORD e;
+    if (!fmcp__odir_join(d, name, p)) return -1;
+    if (DeleteFileA(p)) return 0;
+    e = GetLastError();
+    return e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND ? 0 : -1;
+}
+
+typedef struct fmcp__odir_iter {
+    fmcp__odir d;
+    HANDLE f;
+    WIN32_FIND_DATAA fd;
+    int first;
+} fmcp__odir_iter;
+
+static int fmcp__odir_iter_open(fmcp__odir d, fmcp__odir_iter *it)
+{
+    char p[FMCP__OSTORE_PATH_MAX];
+    it->d = d;
+    it->first = 1;
+    if (!fmcp__odir_join(d, "*", p)) { fmcp__odir_close(d); return -1; }
+    it->f = FindFirstFileA(p, &it->fd);
+    if (it->f == INVALID_HANDLE_VALUE) { fmcp__odir_close(d); return -1; }
+    return 0;
+}
+
+static const char *fmcp__odir_iter_next(fmcp__odir_iter *it)
+{
+    if (it->first) it->first = 0;
+    else if (!FindNextFileA(it->f, &it->fd)) return NULL;
+    return it->fd.cFileName;
+}
+
+static void fmcp__odir_iter_close(fmcp__odir_iter *it)
+{
+    FindClose(it->f);
+    fmcp__odir_close(it->d);
+}
+
+/* Our user's SID, inside buf. */
+static PSID fmcp__ostore_user_sid(DWORD *buf, DWORD size)
+{
+    HANDLE tok;
+    DWORD got = 0;
+    BOOL ok;
+    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok)) return NULL;
+    ok = GetTokenInformation(tok, TokenUser, buf, size, &got);
+    CloseHandle(tok);
+    return ok ? ((TOKEN_USER *)(void *)buf)->User.Sid : NULL;
+}
+
+/* The owner-only DACL (one inheritable full-access ACE for sid) in acl. */
+static int fmcp__ostore_owner_acl(PSID sid, DWORD *acl, DWORD size)
+{
+    return InitializeAcl((PACL)(void *)acl, size, ACL_REVISION) &&
+           AddAccessAllowedAceEx((PACL)(void *)acl, ACL_REVISION, OBJECT_INHERIT_ACE | CONTAINER_INHERIT_ACE,
+                                 FILE_ALL_ACCESS, sid);
+}
+
+/* 1 when the object behind h is owned by sid. */
+static int fmcp__ostore_owned(HANDLE h, PSID sid)
+{
+    PSID owner = NULL;
+    PSECURITY_DESCRIPTOR sd = NULL;
+    int ok;
+    if (GetSecurityInfo(h, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION, &owner, NULL, NULL, NULL, &sd) != ERROR_SUCCESS)
+        return 0;
+    ok = owner && EqualSid(owner, sid);
+    LocalFree(sd);
+    return ok;
+}
+
+static fmcp_result fmcp__ostore_open_dir(const char *dir, fmcp__odir *out)
+{
+    DWORD ubuf[128], abuf[128];
+    BY_HANDLE_FILE_INFORMATION fi;
+    PSID sid;
+    DWORD e;
+    HANDLE h = CreateFileA(dir, FILE_READ_ATTRIBUTES | READ_CONTROL | WRITE_DAC, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                           NULL, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+    out->h = INVALID_HANDLE_VALUE;
+    out->path = dir;
+    if (h == INVALID_HANDLE_VALUE) {
+        e = GetLastError();
+        return e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND ? FMCP_ERR_NOT_FOUND : FMCP_ERR_FORBIDDEN;
+    }
+    if (!GetFileInformationByHandle(h, &fi) || !(fi.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) ||
+        (fi.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) ||
+        !(sid = fmcp__ostore_user_sid(ubuf, sizeof ubuf)) || !fmcp__ostore_owned(h, sid) ||
+        !fmcp__ostore_owner_acl(sid, abuf, sizeof abuf) ||
+        SetSecurityInfo(h, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
+                        NULL, NULL, (PACL)(void *)abuf, NULL) != ERROR_SUCCESS) {
+        CloseHandle(h);
+        return FMCP_ERR_FORBIDDEN;
+    }
+    out->h = h;
+    return FMCP_OK;
+}
+
+/* mkdir -p; directories made get the owner-only DACL; then the checks. */
+static fmcp_result fmcp__ostore_make_dir(const fmcp_oauth_file_store *fs, fmcp__odir *dfd)
+{
+    char p[FMCP_OAUTH_STORE_DIR_MAX];
+    DWORD ubuf[128], abuf[128];
+    SECURITY_DESCRIPTOR sd;
+    SECURITY_ATTRIBUTES sa;
+    PSID sid;
+    size_t i, n = strlen(fs->dir);
+    if (n == 0 || n >= sizeof p) return FMCP_ERR_INVALID_ARG;
+    if (!(sid = fmcp__ostore_user_sid(ubuf, sizeof ubuf)) || !fmcp__ostore_owner_acl(sid, abuf, sizeof abuf) ||
+        !InitializeSecurityDescriptor(&sd, SECURITY_DESCRIPTOR_REVISION) ||
+        !SetSecurityDescriptorDacl(&sd, TRUE, (PACL)(void *)abuf, FALSE) ||
+        !SetSecurityDescriptorControl(&sd, SE_DACL_PROTECTED, SE_DACL_PROTECTED))
+        return FMCP_ERR_IO;
+    sa.nLength = sizeof sa;
+    sa.lpSecurityDescriptor = &sd;
+    sa.bInheritHandle = FALSE;
+    memcpy(p, fs->dir, n + 1);
+    for (i = 1; i <= n; i++) {
+        DWORD at;
+        char c = p[i];
+        if (c != '/' && c != '\\' && c != 0) continue;
+        p[i] = 0;
+        /* a drive ("C:") or a part that exists already is fine as it is */
+        if (!CreateDirectoryA(p, &sa) &&
+            ((at = GetFileAttributesA(p)) == INVALID_FILE_ATTRIBUTES || !(at & FILE_ATTRIBUTE_DIRECTORY)))
+            return FMCP_ERR_IO;
+        p[i] = c;
+    }
+    return fmcp__ostore_open_dir(fs->dir, dfd);
+}
+
+static fmcp_result fmcp__ostore_read(fmcp__odir dfd, const char *name, size_t cap, const fmcp_allocator *a,
+                                     char **out, size_t *len)
+{
+    char p[FMCP__OSTORE_PATH_MAX];
+    DWORD ubuf[128];
+    BY_HANDLE_FILE_INFORMATION fi;
+    LARGE_INTEGER sz;
+    PSID sid;
+    char *buf;
+    size_t size, got = 0;
+    HANDLE h;
+    if (!fmcp__odir_join(dfd, name, p)) return FMCP_ERR_NOT_FOUND;
+    h = CreateFileA(p, GENERIC_READ | READ_CONTROL, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                    OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+    if (h == INVALID_HANDLE_VALUE) return FMCP_ERR_NOT_FOUND;
+    if (!GetFileInformationByHandle(h, &fi) ||
+        (fi.dwFileAttributes & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DEVICE)) ||
+        !GetFileSizeEx(h, &sz) || sz.QuadPart <= 0 || (unsigned long long)sz.QuadPart > (unsigned long long)cap ||
+        !(sid = fmcp__ostore_user_sid(ubuf, sizeof ubuf)) || !fmcp__ostore_owned(h, sid)) {
+        CloseHandle(h);
+        return FMCP_ERR_NOT_FOUND;
+    }
+    size = (size_t)sz.QuadPart;
+    if (!(buf = (char *)fmcp_malloc(a, size + 1))) { CloseHandle(h); return FMCP_ERR_NOMEM; }
+    while (got < size) {
+        DWORD k = 0, want = size - got > 0x40000000u ? 0x40000000u : (DWORD)(size - got);
+        if (!ReadFile(h, buf + got, want, &k, NULL) || k == 0) break;
+        got += k;
+    }
+    CloseHandle(h);
+    if (got != size) { fmcp__ostore_free_secret(a, buf, size + 1); return FMCP_ERR_NOT_FOUND; }
+    buf[size] = 0;
+    *out = buf; *len = size;
+    return FMCP_OK;
+}
+
+/* Temp file (inheriting the directory's owner-only DACL), flush, then
+ * MoveFileEx over final: readers see the old or the new file. */
+static fmcp_result fmcp__ostore_write_atomic(fmcp__odir dfd, const char *final, const char *text, size_t n)
+{
+    char tmp[FMCP__OSTORE_PATH_MAX], tp[FMCP__OSTORE_PATH_MAX], fp[FMCP__OSTORE_PATH_MAX];
+    HANDLE h = INVALID_HANDLE_VALUE;
+    int tries, ok;
+    if (!fmcp__odir_join(dfd, final, fp)) return FMCP_ERR_IO;
+    for (tries = 0; tries < 16 && h == INVALID_HANDLE_VALUE; tries++) {
+        uint8_t rnd[8];
+        if (fmcp_random_bytes(rnd, sizeof rnd) != FMCP_OK) return FMCP_ERR_IO;
+        snprintf(tmp, sizeof tmp, ".%.200s.%lu-%02x%02x%02x%02x%02x%02x%02x%02x.tmp",
+                 final, (unsigned long)GetCurrentProcessId(),
+                 rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+        if (!fmcp__odir_join(dfd, tmp, tp)) return FMCP_ERR_IO;
+        h = CreateFileA(tp, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
+        if (h == INVALID_HANDLE_VALUE && GetLastError() != ERROR_FILE_EXISTS) return FMCP_ERR_IO;
+    }
+    if (h == INVALID_HANDLE_VALUE) return FMCP_ERR_IO;
+    ok = 1;
+    while (ok && n) {
+        DWORD k = 0, want = n > 0x40000000u ? 0x40000000u : (DWORD)n;
+        ok = WriteFile(h, text, want, &k, NULL) && k > 0;
+        text += k; n -= k;
+    }
+    ok = ok && FlushFileBuffers(h);
+    ok = CloseHandle(h) && ok;
+    if (!ok || !MoveFileExA(tp, fp, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
+        (void)DeleteFileA(tp);
+        return FMCP_ERR_IO;
+    }
+    return FMCP_OK;
+}
+#endif
+
+/* The file's text before the value: {"fastmcp_oauth_store":1,"server_url":"...","kind":"...","data":
+ * The file is that prefix, the value's JSON text, then "}\n". */
+static fmcp_result fmcp__ostore_prefix(const fmcp_allocator *a, const char *url, const char *kind,
+                                       char **out, size_t *len)
+{
+    fmcp_json_writer w;
+    static const char fmt[] = "{\"fastmcp_oauth_store\":1,\"server_url\":%s,\"kind\":\"%s\",\"data\":";
+    char *q, *p;
+    size_t qn, n;
+    fmcp_result r;
+    fmcp_jw_init(&w, a);
+    fmcp_jw_str(&w, url);
+    if ((r = fmcp_jw_finish(&w, &q, &qn)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
+    n = (size_t)snprintf(NULL, 0, fmt, q, kind);
+    p = (char *)fmcp_malloc(a, n + 1);
+    if (p) snprintf(p, n + 1, fmt, q, kind);
+    fmcp_jw_free_output(&w, q);
+    if (!p) return FMCP_ERR_NOMEM;
+    *out = p; *len = n;
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__ostore_file_load(void *user, const fmcp_allocator *a, const char *server_url,
+                                          const char *kind, char **data, size_t *len)
+{
+    fmcp_oauth_file_store *fs = (fmcp_oauth_file_store *)user;
+    char path[FMCP__OSTORE_PATH_MAX];
+    char *file = NULL, *pre = NULL;
+    size_t flen = 0, plen = 0, vlen = 0;
+    fmcp__odir dfd;
+    fmcp_result r;
+    if (!data || !len) return FMCP_ERR_INVALID_ARG;
+    *data = NULL; *len = 0;
+    if (!fs || !server_url || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
+    if ((r = fmcp__ostore_open_dir(fs->dir, &dfd)) != FMCP_OK) return FMCP_ERR_NOT_FOUND;
+    fmcp__ostore_path(server_url, kind, path);
+    r = fmcp__ostore_read(dfd, path, fmcp__ostore_cap(fs), a, &file, &flen);
+    fmcp__odir_close(dfd);
+    if (r != FMCP_OK) return r;
+    if ((r = fmcp__ostore_prefix(a, server_url, kind, &pre, &plen)) == FMCP_OK) {
+        r = FMCP_ERR_NOT_FOUND;
+        if (flen > plen + 2 && memcmp(file, pre, plen) == 0 && memcmp(file + flen - 2, "}\n", 2) == 0) {
+            vlen = flen - plen - 2;
+            r = fmcp__ostore_check_object(a, file + plen, vlen);
+            if (r == FMCP_ERR_PARSE) r = FMCP_ERR_NOT_FOUND;
+        }
+        fmcp_free(a, pre, plen + 1);
+    }
+    if (r == FMCP_OK && !(*data = fmcp__ostore_dup(a, file + plen, vlen))) r = FMCP_ERR_NOMEM;
+    if (r == FMCP_OK) *len = vlen;
+    fmcp__ostore_free_secret(a, file, flen + 1);
+    return r;
+}
+
 
 static fmcp_result fmcp__ostore_file_save(void *user, const char *server_url, const char *kind,
                                           const char *data, size_t len)
@@ -26056,7 +26448,7 @@ static fmcp_result fmcp__ostore_file_save(void *user, const char *server_url, co
     char path[FMCP__OSTORE_PATH_MAX];
     char *pre = NULL, *text;
     size_t plen = 0, n;
-    int dfd;
+    fmcp__odir dfd;
     fmcp_result r;
     if (!fs || !server_url || !data || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
     if (len >= fmcp__ostore_cap(fs)) return FMCP_ERR_TOO_LARGE;   /* before parsing it */
@@ -26074,7 +26466,7 @@ static fmcp_result fmcp__ostore_file_save(void *user, const char *server_url, co
     if (r == FMCP_OK) {
         fmcp__ostore_path(server_url, kind, path);
         r = fmcp__ostore_write_atomic(dfd, path, text, n);
-        close(dfd);
+        fmcp__odir_close(dfd);
     }
     fmcp__ostore_free_secret(fs->alloc, text, n);
     return r;
@@ -26083,20 +26475,20 @@ static fmcp_result fmcp__ostore_file_save(void *user, const char *server_url, co
 /* Unlink our files in the directory: all of them, or those of one URL hash. */
 static fmcp_result fmcp__ostore_sweep(const fmcp_oauth_file_store *fs, const char *hash)
 {
-    struct dirent *de;
+    const char *name;
     fmcp_result r = FMCP_OK;
-    DIR *d;
-    int dfd;
+    fmcp__odir_iter it;
+    fmcp__odir dfd;
     if ((r = fmcp__ostore_open_dir(fs->dir, &dfd)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
-    if (!(d = fdopendir(dfd))) { close(dfd); return FMCP_ERR_IO; }   /* d owns dfd now */
-    while ((de = readdir(d)) != NULL) {
+    if (fmcp__odir_iter_open(dfd, &it) != 0) return FMCP_ERR_IO;   /* it owns dfd now */
+    while ((name = fmcp__odir_iter_next(&it)) != NULL) {
         size_t k;
-        int ours = fmcp__ostore_name_match(de->d_name, &k) || fmcp__ostore_temp_match(de->d_name);
-        const char *h = de->d_name[0] == '.' ? de->d_name + 1 : de->d_name;
+        int ours = fmcp__ostore_name_match(name, &k) || fmcp__ostore_temp_match(name);
+        const char *h = name[0] == '.' ? name + 1 : name;
         if (!ours || (hash && memcmp(h, hash, FMCP__OSTORE_HASH_HEX) != 0)) continue;
-        if (unlinkat(dfd, de->d_name, 0) != 0 && errno != ENOENT) r = FMCP_ERR_IO;
+        if (fmcp__odir_unlink(dfd, name) != 0) r = FMCP_ERR_IO;
     }
-    closedir(d);
+    fmcp__odir_iter_close(&it);
     return r;
 }
 
@@ -26105,7 +26497,7 @@ static fmcp_result fmcp__ostore_file_remove(void *user, const char *server_url, 
     fmcp_oauth_file_store *fs = (fmcp_oauth_file_store *)user;
     char path[FMCP__OSTORE_PATH_MAX];
     char hex[FMCP__OSTORE_HASH_HEX + 1];
-    int dfd;
+    fmcp__odir dfd;
     fmcp_result r;
     if (!fs || !server_url || (kind && !fmcp__ostore_kind_ok(kind))) return FMCP_ERR_INVALID_ARG;
     if (!kind) {
@@ -26114,8 +26506,8 @@ static fmcp_result fmcp__ostore_file_remove(void *user, const char *server_url, 
     }
     if ((r = fmcp__ostore_open_dir(fs->dir, &dfd)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
     fmcp__ostore_path(server_url, kind, path);
-    r = unlinkat(dfd, path, 0) != 0 && errno != ENOENT ? FMCP_ERR_IO : FMCP_OK;
-    close(dfd);
+    r = fmcp__odir_unlink(dfd, path) != 0 ? FMCP_ERR_IO : FMCP_OK;
+    fmcp__odir_close(dfd);
     return r;
 }
 
@@ -26153,7 +26545,7 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_init(fmcp_oauth_file_store *fs, co
 
 /* The server URL of one value file, checked against the name's hash and
  * kind; FMCP_ERR_NOT_FOUND when the file is not a sound value. */
-static fmcp_result fmcp__ostore_list_one(fmcp_oauth_file_store *fs, int dfd, const char *name, size_t kind_len,
+static fmcp_result fmcp__ostore_list_one(fmcp_oauth_file_store *fs, fmcp__odir dfd, const char *name, size_t kind_len,
                                          int (*cb)(void *, const char *, const char *), void *user,
                                          int *stop)
 {
@@ -26196,22 +26588,23 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_list(fmcp_oauth_file_store *fs,
                                                              const char *kind),
                                                    void *user)
 {
-    struct dirent *de;
+    const char *name;
     fmcp_result r;
-    int stop = 0, dfd;
-    DIR *d;
+    int stop = 0;
+    fmcp__odir_iter it;
+    fmcp__odir dfd;
     if (!fs || !cb) return FMCP_ERR_INVALID_ARG;
     if ((r = fmcp__ostore_open_dir(fs->dir, &dfd)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
-    if (!(d = fdopendir(dfd))) { close(dfd); return FMCP_ERR_IO; }   /* d owns dfd now */
+    if (fmcp__odir_iter_open(dfd, &it) != 0) return FMCP_ERR_IO;   /* it owns dfd now */
     r = FMCP_OK;
-    while (!stop && (de = readdir(d)) != NULL) {
+    while (!stop && (name = fmcp__odir_iter_next(&it)) != NULL) {
         size_t k;
         fmcp_result one;
-        if (!fmcp__ostore_name_match(de->d_name, &k)) continue;
-        one = fmcp__ostore_list_one(fs, dfd, de->d_name, k, cb, user, &stop);
+        if (!fmcp__ostore_name_match(name, &k)) continue;
+        one = fmcp__ostore_list_one(fs, dfd, name, k, cb, user, &stop);
         if (one == FMCP_ERR_NOMEM) { r = one; break; }
     }
-    closedir(d);
+    fmcp__odir_iter_close(&it);
     return r;
 }
 
@@ -26222,7 +26615,10 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_list(fmcp_oauth_file_store *fs,
 
 #include <string.h>
 #include <stdio.h>
-#ifndef FASTMCP_NO_SOCKETS
+#if defined(_WIN32) && !defined(FASTMCP_NO_SOCKETS)
+#  include <shellapi.h>   /* ShellExecuteA (link -lshell32) */
+#endif
+#if !defined(FASTMCP_NO_SOCKETS) && !defined(_WIN32)
 #  include <unistd.h>
 #  include <sys/types.h>
 #  ifndef FASTMCP_NO_PROCESS
@@ -27484,7 +27880,11 @@ static fmcp_result fmcp__oa_cb_open(fmcp_oauth *o, fmcp__oa_cb *cb, char *redire
 
 static fmcp_result fmcp__oa_open_default(const char *url)
 {
-#ifdef FASTMCP_NO_PROCESS
+#if defined(_WIN32)
+    /* the default browser through the shell; "http..." is never taken for a program */
+    if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) return FMCP_ERR_INVALID_ARG;
+    return (INT_PTR)ShellExecuteA(NULL, "open", url, NULL, NULL, SW_SHOWNORMAL) > 32 ? FMCP_OK : FMCP_ERR_IO;
+#elif defined(FASTMCP_NO_PROCESS)
     (void)url;
     return FMCP_ERR_UNSUPPORTED;   /* the URL is printed instead */
 #else
@@ -27961,11 +28361,16 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
 #include <stdio.h>
 #include <stdlib.h>
 #include <errno.h>
+#include <time.h>
+/* Windows: Winsock 2 from base; no stdio transport yet (FASTMCP_NO_PROCESS is
+ * implied), the descriptors of one stay -1 (io.h: close, write) */
+#ifdef _WIN32
+#include <io.h>
+#else
 #include <unistd.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <poll.h>
-#include <time.h>
 #include <sys/types.h>
 #ifndef FASTMCP_NO_PROCESS
 #  include <sys/wait.h>
@@ -27977,6 +28382,7 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
 #  include <netdb.h>
 #  include <netinet/in.h>
 #  include <netinet/tcp.h>
+#endif
 #endif
 
 #ifndef FASTMCP_NO_PROCESS
@@ -28061,7 +28467,9 @@ struct fmcp_client {
     fmcp_json_doc *tools;     /* modern HTTP: the last tools/list, for x-mcp-header */
     /* stream */
     int rfd, wfd, wsock, wake[2];
+#ifndef FASTMCP_NO_PROCESS
     pid_t pid;
+#endif
     fmcp__cl_buf line;
     /* The baton: only its holder reads rfd and c->line (see fmcp__cl_stream_wait).
      * poked: a byte is on its way through wake[] to make the holder look up.
@@ -28341,6 +28749,7 @@ static void fmcp__cl_dispatch(fmcp_client *c, const char *text, size_t len)
     fmcp_json_doc_free(doc);
 }
 
+#ifndef _WIN32
 /* Split newline-delimited input into messages; keeps the unfinished line. */
 static fmcp_result fmcp__cl_feed_lines(fmcp_client *c, const char *p, size_t n)
 {
@@ -28357,6 +28766,7 @@ static fmcp_result fmcp__cl_feed_lines(fmcp_client *c, const char *p, size_t n)
     }
     return FMCP_OK;
 }
+#endif
 
 /* ---- stream transport ---------------------------------------------------- */
 
@@ -28378,6 +28788,16 @@ static void fmcp__cl_mark_closed(fmcp_client *c)
 
 /* Wait up to ms for input and dispatch what arrives; only the baton holder
  * calls this. A byte on the wake pipe (a poke) just ends the wait early. */
+#ifdef _WIN32
+/* No stream transport on Windows yet (fmcp_client_connect_stdio/_fd are not
+ * compiled), so no client is ever of kind FMCP__CL_STREAM. */
+static fmcp_result fmcp__cl_pump_stream(fmcp_client *c, int ms)
+{
+    (void)ms;
+    fmcp__cl_mark_closed(c);
+    return FMCP_ERR_CLOSED;
+}
+#else
 static fmcp_result fmcp__cl_pump_stream(fmcp_client *c, int ms)
 {
     char buf[16384];
@@ -28400,6 +28820,7 @@ static fmcp_result fmcp__cl_pump_stream(fmcp_client *c, int ms)
     if (n <= 0) { fmcp__cl_mark_closed(c); return FMCP_ERR_CLOSED; }
     return fmcp__cl_feed_lines(c, buf, (size_t)n);
 }
+#endif
 
 /* Give the baton back (lock held) and wake one caller waiting for it. */
 static void fmcp__cl_baton_drop(fmcp_client *c)
@@ -28420,7 +28841,11 @@ static void fmcp__cl_poke(fmcp_client *c)
     char b = 1;
     if (c->poked) return;
     c->poked = 1;
+#ifdef _WIN32
+    (void)b;   /* no stream transport: nobody holds the baton in a poll() */
+#else
     if (write(c->wake[1], &b, 1) < 0) { /* full: the holder wakes anyway */ }
+#endif
 }
 
 #  ifndef FASTMCP_NO_PROCESS
@@ -28462,6 +28887,7 @@ static void *fmcp__cl_reader_main(void *arg)
 #  endif
 #endif
 
+#ifndef _WIN32
 /* writev() that cannot raise SIGPIPE in the process. */
 static long fmcp__cl_write_fd(fmcp_client *c, struct iovec *iov, int n)
 {
@@ -28519,13 +28945,20 @@ static fmcp_result fmcp__cl_stream_write(fmcp_client *c, const char *json, size_
     return FMCP_OK;
 }
 
+#endif
+
 static fmcp_result fmcp__cl_stream_send(fmcp_client *c, const char *json, size_t len)
 {
     fmcp_result r = FMCP_ERR_CLOSED;
+#ifdef _WIN32
+    (void)json; (void)len;   /* c->wfd is never open: no stream transport yet */
+#endif
 #ifndef FASTMCP_NO_THREADS
     fmcp__mutex_lock(&c->wlock);
 #endif
+#ifndef _WIN32
     if (c->wfd >= 0) r = fmcp__cl_stream_write(c, json, len);
+#endif
 #ifndef FASTMCP_NO_THREADS
     fmcp__mutex_unlock(&c->wlock);
 #endif
@@ -28583,7 +29016,7 @@ static void fmcp__cl_conn_free(fmcp_client *c, fmcp__cl_conn *k)
 {
     if (!k) return;
     if (k->tc) c->d.transport->close(k->tc);
-    if (k->fd >= 0) close(k->fd);
+    if (k->fd >= 0) fmcp__sock_close(k->fd);
     fmcp_free(c->a, k->buf, k->cap);
     fmcp_free(c->a, k, sizeof *k);
 }
@@ -28605,10 +29038,20 @@ static fmcp_result fmcp__cl_ready(fmcp_client *c, int fd, short ev, int64_t dead
         ms = fmcp__cl_slice(deadline);
         if (deadline && ms == 0) return FMCP_ERR_TIMEOUT;
         pf.fd = fd; pf.events = ev; pf.revents = 0;
-        n = poll(&pf, 1, (!p && !deadline) ? -1 : ms);
+        n = fmcp__sock_poll(&pf, 1, (!p && !deadline) ? -1 : ms);
         if (n > 0) return FMCP_OK;
-        if (n < 0 && errno != EINTR) return FMCP_ERR_IO;
+        if (n < 0 && !fmcp__sock_intr()) return FMCP_ERR_IO;
     }
+}
+
+/* Sleep ms (a retry back-off). */
+static void fmcp__cl_nap(int ms)
+{
+#ifdef _WIN32
+    Sleep((DWORD)ms);
+#else
+    (void)poll(NULL, 0, ms);
+#endif
 }
 
 static fmcp_result fmcp__cl_tcp(fmcp_client *c, int64_t deadline, int *fdo)
@@ -28622,21 +29065,20 @@ static fmcp_result fmcp__cl_tcp(fmcp_client *c, int64_t deadline, int *fdo)
     snprintf(port, sizeof port, "%u", (unsigned)c->url.port);
     if (getaddrinfo(c->url.host, port, &hints, &res) != 0) return FMCP_ERR_IO;
     for (ai = res; ai; ai = ai->ai_next) {
-        int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol), one = 1, err = 0;
-        socklen_t el = sizeof err;
+        int fd = fmcp__sock_open(ai->ai_family, ai->ai_socktype, ai->ai_protocol), one = 1, err = 0;
+        fmcp__socklen el = sizeof err;
         if (fd < 0) continue;
-        (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-        (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
-            (errno == EINPROGRESS && (r = fmcp__cl_ready(c, fd, POLLOUT, deadline, NULL)) == FMCP_OK &&
-             getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && err == 0)) {
+        fmcp__sock_nonblock(fd);   /* and close-on-exec */
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+        if (connect(fd, ai->ai_addr, (fmcp__socklen)ai->ai_addrlen) == 0 ||
+            (fmcp__sock_inprogress() && (r = fmcp__cl_ready(c, fd, POLLOUT, deadline, NULL)) == FMCP_OK &&
+             getsockopt(fd, SOL_SOCKET, SO_ERROR, (char *)&err, &el) == 0 && err == 0)) {
             *fdo = fd;
             freeaddrinfo(res);
             return FMCP_OK;
         }
         if (r != FMCP_ERR_TIMEOUT) r = FMCP_ERR_IO;
-        close(fd);
+        fmcp__sock_close(fd);
     }
     freeaddrinfo(res);
     return r;
@@ -28676,12 +29118,8 @@ static fmcp_result fmcp__cl_conn_write(fmcp_client *c, fmcp__cl_conn *k, const c
             n -= (size_t)w;
             continue;
         }
-#ifdef MSG_NOSIGNAL
-        w = (long)send(k->fd, p, n, MSG_NOSIGNAL);
-#else
-        w = (long)send(k->fd, p, n, 0);
-#endif
-        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        w = fmcp__sock_send(k->fd, p, n);
+        if (w < 0 && (fmcp__sock_again() || fmcp__sock_intr())) {
             fmcp_result r = fmcp__cl_ready(c, k->fd, POLLOUT, deadline, NULL);
             if (r != FMCP_OK) return r;
             continue;
@@ -28715,10 +29153,10 @@ static fmcp_result fmcp__cl_conn_fill(fmcp_client *c, fmcp__cl_conn *k, int64_t 
             if (r != FMCP_OK) return r;
             continue;
         }
-        n = (long)recv(k->fd, k->buf + k->len, k->cap - k->len, 0);
+        n = fmcp__sock_recv(k->fd, k->buf + k->len, k->cap - k->len);
         if (n > 0) { k->len += (size_t)n; return FMCP_OK; }
         if (n == 0) return FMCP_ERR_CLOSED;
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return FMCP_ERR_IO;
+        if (!fmcp__sock_again() && !fmcp__sock_intr()) return FMCP_ERR_IO;
         r = fmcp__cl_ready(c, k->fd, POLLIN, deadline, p);
         if (r != FMCP_OK) return r;
     }
@@ -29183,7 +29621,7 @@ static fmcp_result fmcp__cl_resume(fmcp_client *c, fmcp__cl_sse *s, int64_t dead
             int ms = fmcp__cl_slice(deadline);
             if (ms == 0) return FMCP_ERR_TIMEOUT;
             if (ms > wait) ms = wait;
-            (void)poll(NULL, 0, ms);
+            fmcp__cl_nap(ms);
             wait -= ms;
             FMCP__CL_LOCK(c);
             r = p->done ? FMCP_OK : p->cancel ? FMCP_ERR_CANCELLED : FMCP_ERR_IO;
@@ -30179,7 +30617,11 @@ static void fmcp__cl_stop_reader(fmcp_client *c)
 #  ifndef FASTMCP_NO_SOCKETS
         else {
             FMCP__CL_LOCK(c);
+#    ifdef _WIN32
+            if (c->get_fd >= 0) shutdown((SOCKET)c->get_fd, SD_BOTH);
+#    else
             if (c->get_fd >= 0) shutdown(c->get_fd, SHUT_RDWR);
+#    endif
             FMCP__CL_WAKE(c);
             FMCP__CL_UNLOCK(c);
         }

@@ -402,3 +402,108 @@ FMCP__PLAT fmcp__thread_id fmcp__thread_self(void) { return pthread_self(); }
 FMCP__PLAT int fmcp__thread_same(fmcp__thread_id a, fmcp__thread_id b) { return pthread_equal(a, b); }
 #  endif
 #endif /* FASTMCP_NO_THREADS */
+
+/* ---- private platform layer: sockets -------------------------------------
+ * http and mcp_client keep sockets in an int, as POSIX has them. On Windows
+ * a SOCKET is a kernel handle, and handles fit in 32 bits (that is how 32-
+ * and 64-bit processes share them), so the cast is safe; INVALID_SOCKET
+ * becomes -1. Errors are asked about (again, interrupted, in progress)
+ * rather than read from errno, which Winsock does not set. */
+#ifndef FASTMCP_NO_SOCKETS
+#  if defined(__GNUC__) || defined(__clang__)
+#    define FMCP__NET static __attribute__((unused))
+#  else
+#    define FMCP__NET static
+#  endif
+#  ifdef _WIN32
+#    ifndef SHUT_WR
+#      define SHUT_WR SD_SEND
+#    endif
+typedef int fmcp__socklen;
+/* Winsock needs WSAStartup before the first call; done once, never undone
+ * (WSACleanup at exit is optional and would race other users' sockets). */
+FMCP__NET int fmcp__net_init(void)
+{
+    static volatile LONG state;   /* 0 not yet, 1 starting, 2 done, 3 failed */
+    if (InterlockedCompareExchange(&state, 1, 0) == 0) {
+        WSADATA wd;
+        InterlockedExchange(&state, WSAStartup(MAKEWORD(2, 2), &wd) == 0 ? 2 : 3);
+    }
+    while (state == 1) Sleep(0);
+    return state == 2 ? 0 : -1;
+}
+FMCP__NET int fmcp__sock_open(int family, int type, int proto)
+{
+    SOCKET s;
+    if (fmcp__net_init() != 0) return -1;
+    s = WSASocketW(family, type, proto, NULL, 0, WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+    return s == INVALID_SOCKET ? -1 : (int)s;
+}
+FMCP__NET int fmcp__sock_accept(int fd, struct sockaddr *sa, fmcp__socklen *len)
+{
+    SOCKET s = accept((SOCKET)fd, sa, len);
+    if (s == INVALID_SOCKET) return -1;
+    (void)SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
+    return (int)s;
+}
+FMCP__NET void fmcp__sock_close(int fd) { (void)closesocket((SOCKET)fd); }
+FMCP__NET void fmcp__sock_nonblock(int fd)
+{
+    u_long one = 1;
+    (void)ioctlsocket((SOCKET)fd, FIONBIO, &one);
+}
+FMCP__NET long fmcp__sock_recv(int fd, void *buf, size_t n)
+{
+    return recv((SOCKET)fd, (char *)buf, n > 0x7fffffff ? 0x7fffffff : (int)n, 0);
+}
+FMCP__NET long fmcp__sock_send(int fd, const void *buf, size_t n)
+{
+    return send((SOCKET)fd, (const char *)buf, n > 0x7fffffff ? 0x7fffffff : (int)n, 0);
+}
+FMCP__NET int fmcp__sock_again(void) { return WSAGetLastError() == WSAEWOULDBLOCK; }
+FMCP__NET int fmcp__sock_intr(void) { return WSAGetLastError() == WSAEINTR; }
+FMCP__NET int fmcp__sock_inprogress(void)
+{
+    int e = WSAGetLastError();
+    return e == WSAEWOULDBLOCK || e == WSAEINPROGRESS;
+}
+FMCP__NET int fmcp__sock_poll(struct pollfd *p, size_t n, int ms) { return WSAPoll(p, (ULONG)n, ms); }
+/* the http loop's wake-up channel: a socket here, a pipe or eventfd elsewhere */
+#    define fmcp__sock_wake_send fmcp__sock_send
+#    define fmcp__sock_wake_recv fmcp__sock_recv
+#    define fmcp__sock_wake_close fmcp__sock_close
+#  else
+#    include <errno.h>
+#    include <fcntl.h>
+#    include <unistd.h>
+#    include <sys/types.h>
+#    include <sys/socket.h>
+#    include <poll.h>
+#    ifndef MSG_NOSIGNAL
+#      define MSG_NOSIGNAL 0
+#    endif
+typedef socklen_t fmcp__socklen;
+FMCP__NET int fmcp__net_init(void) { return 0; }
+FMCP__NET int fmcp__sock_open(int family, int type, int proto)
+{
+    return socket(family, type, proto);   /* callers set non-blocking and close-on-exec */
+}
+FMCP__NET int fmcp__sock_accept(int fd, struct sockaddr *sa, fmcp__socklen *len) { return accept(fd, sa, len); }
+FMCP__NET void fmcp__sock_close(int fd) { (void)close(fd); }
+FMCP__NET void fmcp__sock_nonblock(int fd)
+{
+    int fl = fcntl(fd, F_GETFL, 0);
+    if (fl >= 0) (void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+FMCP__NET long fmcp__sock_recv(int fd, void *buf, size_t n) { return (long)recv(fd, buf, n, 0); }
+FMCP__NET long fmcp__sock_send(int fd, const void *buf, size_t n) { return (long)send(fd, buf, n, MSG_NOSIGNAL); }
+FMCP__NET int fmcp__sock_again(void) { return errno == EAGAIN || errno == EWOULDBLOCK; }
+FMCP__NET int fmcp__sock_intr(void) { return errno == EINTR; }
+FMCP__NET int fmcp__sock_inprogress(void) { return errno == EINPROGRESS; }
+FMCP__NET int fmcp__sock_poll(struct pollfd *p, size_t n, int ms) { return poll(p, (nfds_t)n, ms); }
+FMCP__NET long fmcp__sock_wake_send(int fd, const void *buf, size_t n) { return (long)write(fd, buf, n); }
+FMCP__NET long fmcp__sock_wake_recv(int fd, void *buf, size_t n) { return (long)read(fd, buf, n); }
+FMCP__NET void fmcp__sock_wake_close(int fd) { (void)close(fd); }
+#  endif
+#endif /* FASTMCP_NO_SOCKETS */

@@ -117,6 +117,11 @@
  *
  * The reference for each module's functions follows, at the top of its part.
  */
+/* Windows: no process spawning yet (the client's stdio transport needs
+ * CreateProcess and pipes), so the stdio transport is left out there. */
+#if defined(_WIN32) && !defined(FASTMCP_NO_PROCESS)
+#  define FASTMCP_NO_PROCESS 1
+#endif
 #if defined(FASTMCP_IMPLEMENTATION) && !defined(FASTMCP_IMPLEMENTATION_DONE)
 #  if !defined(_DEFAULT_SOURCE)
 #    define _DEFAULT_SOURCE 1

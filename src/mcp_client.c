@@ -8,11 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <errno.h>
+#include <time.h>
+/* Windows: Winsock 2 from base; no stdio transport yet (FASTMCP_NO_PROCESS is
+ * implied), the descriptors of one stay -1 (io.h: close, write) */
+#ifdef _WIN32
+#include <io.h>
+#else
 #include <unistd.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <poll.h>
-#include <time.h>
 #include <sys/types.h>
 #ifndef FASTMCP_NO_PROCESS
 #  include <sys/wait.h>
@@ -24,6 +29,7 @@
 #  include <netdb.h>
 #  include <netinet/in.h>
 #  include <netinet/tcp.h>
+#endif
 #endif
 
 #ifndef FASTMCP_NO_PROCESS
@@ -108,7 +114,9 @@ struct fmcp_client {
     fmcp_json_doc *tools;     /* modern HTTP: the last tools/list, for x-mcp-header */
     /* stream */
     int rfd, wfd, wsock, wake[2];
+#ifndef FASTMCP_NO_PROCESS
     pid_t pid;
+#endif
     fmcp__cl_buf line;
     /* The baton: only its holder reads rfd and c->line (see fmcp__cl_stream_wait).
      * poked: a byte is on its way through wake[] to make the holder look up.
@@ -388,6 +396,7 @@ static void fmcp__cl_dispatch(fmcp_client *c, const char *text, size_t len)
     fmcp_json_doc_free(doc);
 }
 
+#ifndef _WIN32
 /* Split newline-delimited input into messages; keeps the unfinished line. */
 static fmcp_result fmcp__cl_feed_lines(fmcp_client *c, const char *p, size_t n)
 {
@@ -404,6 +413,7 @@ static fmcp_result fmcp__cl_feed_lines(fmcp_client *c, const char *p, size_t n)
     }
     return FMCP_OK;
 }
+#endif
 
 /* ---- stream transport ---------------------------------------------------- */
 
@@ -425,6 +435,16 @@ static void fmcp__cl_mark_closed(fmcp_client *c)
 
 /* Wait up to ms for input and dispatch what arrives; only the baton holder
  * calls this. A byte on the wake pipe (a poke) just ends the wait early. */
+#ifdef _WIN32
+/* No stream transport on Windows yet (fmcp_client_connect_stdio/_fd are not
+ * compiled), so no client is ever of kind FMCP__CL_STREAM. */
+static fmcp_result fmcp__cl_pump_stream(fmcp_client *c, int ms)
+{
+    (void)ms;
+    fmcp__cl_mark_closed(c);
+    return FMCP_ERR_CLOSED;
+}
+#else
 static fmcp_result fmcp__cl_pump_stream(fmcp_client *c, int ms)
 {
     char buf[16384];
@@ -447,6 +467,7 @@ static fmcp_result fmcp__cl_pump_stream(fmcp_client *c, int ms)
     if (n <= 0) { fmcp__cl_mark_closed(c); return FMCP_ERR_CLOSED; }
     return fmcp__cl_feed_lines(c, buf, (size_t)n);
 }
+#endif
 
 /* Give the baton back (lock held) and wake one caller waiting for it. */
 static void fmcp__cl_baton_drop(fmcp_client *c)
@@ -467,7 +488,11 @@ static void fmcp__cl_poke(fmcp_client *c)
     char b = 1;
     if (c->poked) return;
     c->poked = 1;
+#ifdef _WIN32
+    (void)b;   /* no stream transport: nobody holds the baton in a poll() */
+#else
     if (write(c->wake[1], &b, 1) < 0) { /* full: the holder wakes anyway */ }
+#endif
 }
 
 #  ifndef FASTMCP_NO_PROCESS
@@ -509,6 +534,7 @@ static void *fmcp__cl_reader_main(void *arg)
 #  endif
 #endif
 
+#ifndef _WIN32
 /* writev() that cannot raise SIGPIPE in the process. */
 static long fmcp__cl_write_fd(fmcp_client *c, struct iovec *iov, int n)
 {
@@ -566,13 +592,20 @@ static fmcp_result fmcp__cl_stream_write(fmcp_client *c, const char *json, size_
     return FMCP_OK;
 }
 
+#endif
+
 static fmcp_result fmcp__cl_stream_send(fmcp_client *c, const char *json, size_t len)
 {
     fmcp_result r = FMCP_ERR_CLOSED;
+#ifdef _WIN32
+    (void)json; (void)len;   /* c->wfd is never open: no stream transport yet */
+#endif
 #ifndef FASTMCP_NO_THREADS
     fmcp__mutex_lock(&c->wlock);
 #endif
+#ifndef _WIN32
     if (c->wfd >= 0) r = fmcp__cl_stream_write(c, json, len);
+#endif
 #ifndef FASTMCP_NO_THREADS
     fmcp__mutex_unlock(&c->wlock);
 #endif
@@ -630,7 +663,7 @@ static void fmcp__cl_conn_free(fmcp_client *c, fmcp__cl_conn *k)
 {
     if (!k) return;
     if (k->tc) c->d.transport->close(k->tc);
-    if (k->fd >= 0) close(k->fd);
+    if (k->fd >= 0) fmcp__sock_close(k->fd);
     fmcp_free(c->a, k->buf, k->cap);
     fmcp_free(c->a, k, sizeof *k);
 }
@@ -652,10 +685,20 @@ static fmcp_result fmcp__cl_ready(fmcp_client *c, int fd, short ev, int64_t dead
         ms = fmcp__cl_slice(deadline);
         if (deadline && ms == 0) return FMCP_ERR_TIMEOUT;
         pf.fd = fd; pf.events = ev; pf.revents = 0;
-        n = poll(&pf, 1, (!p && !deadline) ? -1 : ms);
+        n = fmcp__sock_poll(&pf, 1, (!p && !deadline) ? -1 : ms);
         if (n > 0) return FMCP_OK;
-        if (n < 0 && errno != EINTR) return FMCP_ERR_IO;
+        if (n < 0 && !fmcp__sock_intr()) return FMCP_ERR_IO;
     }
+}
+
+/* Sleep ms (a retry back-off). */
+static void fmcp__cl_nap(int ms)
+{
+#ifdef _WIN32
+    Sleep((DWORD)ms);
+#else
+    (void)poll(NULL, 0, ms);
+#endif
 }
 
 static fmcp_result fmcp__cl_tcp(fmcp_client *c, int64_t deadline, int *fdo)
@@ -669,21 +712,20 @@ static fmcp_result fmcp__cl_tcp(fmcp_client *c, int64_t deadline, int *fdo)
     snprintf(port, sizeof port, "%u", (unsigned)c->url.port);
     if (getaddrinfo(c->url.host, port, &hints, &res) != 0) return FMCP_ERR_IO;
     for (ai = res; ai; ai = ai->ai_next) {
-        int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol), one = 1, err = 0;
-        socklen_t el = sizeof err;
+        int fd = fmcp__sock_open(ai->ai_family, ai->ai_socktype, ai->ai_protocol), one = 1, err = 0;
+        fmcp__socklen el = sizeof err;
         if (fd < 0) continue;
-        (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-        (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
-            (errno == EINPROGRESS && (r = fmcp__cl_ready(c, fd, POLLOUT, deadline, NULL)) == FMCP_OK &&
-             getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && err == 0)) {
+        fmcp__sock_nonblock(fd);   /* and close-on-exec */
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+        if (connect(fd, ai->ai_addr, (fmcp__socklen)ai->ai_addrlen) == 0 ||
+            (fmcp__sock_inprogress() && (r = fmcp__cl_ready(c, fd, POLLOUT, deadline, NULL)) == FMCP_OK &&
+             getsockopt(fd, SOL_SOCKET, SO_ERROR, (char *)&err, &el) == 0 && err == 0)) {
             *fdo = fd;
             freeaddrinfo(res);
             return FMCP_OK;
         }
         if (r != FMCP_ERR_TIMEOUT) r = FMCP_ERR_IO;
-        close(fd);
+        fmcp__sock_close(fd);
     }
     freeaddrinfo(res);
     return r;
@@ -723,12 +765,8 @@ static fmcp_result fmcp__cl_conn_write(fmcp_client *c, fmcp__cl_conn *k, const c
             n -= (size_t)w;
             continue;
         }
-#ifdef MSG_NOSIGNAL
-        w = (long)send(k->fd, p, n, MSG_NOSIGNAL);
-#else
-        w = (long)send(k->fd, p, n, 0);
-#endif
-        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        w = fmcp__sock_send(k->fd, p, n);
+        if (w < 0 && (fmcp__sock_again() || fmcp__sock_intr())) {
             fmcp_result r = fmcp__cl_ready(c, k->fd, POLLOUT, deadline, NULL);
             if (r != FMCP_OK) return r;
             continue;
@@ -762,10 +800,10 @@ static fmcp_result fmcp__cl_conn_fill(fmcp_client *c, fmcp__cl_conn *k, int64_t 
             if (r != FMCP_OK) return r;
             continue;
         }
-        n = (long)recv(k->fd, k->buf + k->len, k->cap - k->len, 0);
+        n = fmcp__sock_recv(k->fd, k->buf + k->len, k->cap - k->len);
         if (n > 0) { k->len += (size_t)n; return FMCP_OK; }
         if (n == 0) return FMCP_ERR_CLOSED;
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return FMCP_ERR_IO;
+        if (!fmcp__sock_again() && !fmcp__sock_intr()) return FMCP_ERR_IO;
         r = fmcp__cl_ready(c, k->fd, POLLIN, deadline, p);
         if (r != FMCP_OK) return r;
     }
@@ -1230,7 +1268,7 @@ static fmcp_result fmcp__cl_resume(fmcp_client *c, fmcp__cl_sse *s, int64_t dead
             int ms = fmcp__cl_slice(deadline);
             if (ms == 0) return FMCP_ERR_TIMEOUT;
             if (ms > wait) ms = wait;
-            (void)poll(NULL, 0, ms);
+            fmcp__cl_nap(ms);
             wait -= ms;
             FMCP__CL_LOCK(c);
             r = p->done ? FMCP_OK : p->cancel ? FMCP_ERR_CANCELLED : FMCP_ERR_IO;
@@ -2226,7 +2264,11 @@ static void fmcp__cl_stop_reader(fmcp_client *c)
 #  ifndef FASTMCP_NO_SOCKETS
         else {
             FMCP__CL_LOCK(c);
+#    ifdef _WIN32
+            if (c->get_fd >= 0) shutdown((SOCKET)c->get_fd, SD_BOTH);
+#    else
             if (c->get_fd >= 0) shutdown(c->get_fd, SHUT_RDWR);
+#    endif
             FMCP__CL_WAKE(c);
             FMCP__CL_UNLOCK(c);
         }

@@ -3,7 +3,10 @@
 
 #include <string.h>
 #include <stdio.h>
-#ifndef FASTMCP_NO_SOCKETS
+#if defined(_WIN32) && !defined(FASTMCP_NO_SOCKETS)
+#  include <shellapi.h>   /* ShellExecuteA (link -lshell32) */
+#endif
+#if !defined(FASTMCP_NO_SOCKETS) && !defined(_WIN32)
 #  include <unistd.h>
 #  include <sys/types.h>
 #  ifndef FASTMCP_NO_PROCESS
@@ -1265,7 +1268,11 @@ static fmcp_result fmcp__oa_cb_open(fmcp_oauth *o, fmcp__oa_cb *cb, char *redire
 
 static fmcp_result fmcp__oa_open_default(const char *url)
 {
-#ifdef FASTMCP_NO_PROCESS
+#if defined(_WIN32)
+    /* the default browser through the shell; "http..." is never taken for a program */
+    if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) return FMCP_ERR_INVALID_ARG;
+    return (INT_PTR)ShellExecuteA(NULL, "open", url, NULL, NULL, SW_SHOWNORMAL) > 32 ? FMCP_OK : FMCP_ERR_IO;
+#elif defined(FASTMCP_NO_PROCESS)
     (void)url;
     return FMCP_ERR_UNSUPPORTED;   /* the URL is printed instead */
 #else
