@@ -248,12 +248,11 @@ $(OWN_IMPL_TESTS:%=$(BUILD)/i686/%): $(BUILD)/i686/%: tests/%.c fastmcp.h tests/
 # tests/run.sh. The library needs -lws2_32 -lbcrypt -lshell32; -static keeps
 # Wine from looking for the toolchain's DLLs, and -lpthread (winpthreads) is
 # for the tests' own threads only (the library uses Win32 threads).
-# __USE_MINGW_ANSI_STDIO and __mingw_strtod: the tests' printf and their
-# reference strtod must be C99-exact (msvcrt's are not); the library uses neither.
+# __USE_MINGW_ANSI_STDIO: the tests print with C99 formats (%zu, %lld).
 # Left out: tests that need POSIX in the test itself (fork, socketpair,
 # sys/wait.h, pipes) or the stdio transport (not on Windows yet).
 WIN_CC    := x86_64-w64-mingw32-gcc
-WIN_FLAGS := $(STD) $(WARN) $(OPT) -D__USE_MINGW_ANSI_STDIO=1 -Dstrtod=__mingw_strtod
+WIN_FLAGS := $(STD) $(WARN) $(OPT) -D__USE_MINGW_ANSI_STDIO=1
 WIN_LIBS  := -static -lws2_32 -lbcrypt -lshell32 -lpthread
 WIN_SKIP  := test_tls test_http test_stream test_mcp_client test_mcp_client_stdio test_oauth_store
 WIN_TESTS := $(filter-out $(WIN_SKIP),$(TEST_SRCS:tests/%.c=%))

@@ -108,7 +108,7 @@ else
     n=$((n+1))
     name="win/$(basename "$t" .exe)"
     out="$log/$(echo "$name" | tr / _).txt"
-    wine "$t" 2>&1 | tr -d '\r' >"$out"
+    timeout 600 wine "$t" 2>&1 | tr -d '\r' >"$out"
     add_result "$out" "$name"
   done
   [ $n -gt 0 ] || bad "windows tests not built (make windows-tests)"
