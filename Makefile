@@ -254,7 +254,7 @@ $(OWN_IMPL_TESTS:%=$(BUILD)/i686/%): $(BUILD)/i686/%: tests/%.c fastmcp.h tests/
 WIN_CC    := x86_64-w64-mingw32-gcc
 WIN_FLAGS := $(STD) $(WARN) $(OPT) -D__USE_MINGW_ANSI_STDIO=1
 WIN_LIBS  := -static -lws2_32 -lbcrypt -lshell32 -lpthread
-WIN_SKIP  := test_tls test_stream test_mcp_client test_mcp_client_stdio test_oauth_store
+WIN_SKIP  := test_tls test_stream test_mcp_client test_mcp_client_stdio
 WIN_TESTS := $(filter-out $(WIN_SKIP),$(TEST_SRCS:tests/%.c=%))
 WIN_BINS  := $(WIN_TESTS:%=$(BUILD)/win/%.exe)
 windows-tests:

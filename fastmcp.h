@@ -26389,7 +26389,14 @@ static fmcp_result fmcp__ostore_write_atomic(fmcp__odir dfd, const char *final, 
     }
     ok = ok && FlushFileBuffers(h);
     ok = CloseHandle(h) && ok;
-    if (!ok || !MoveFileExA(tp, fp, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
+    /* another writer's move, or a reader opening the name, makes the move fail
+     * for a moment with a sharing error: retry, boundedly */
+    for (tries = 0; ok && !MoveFileExA(tp, fp, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH); tries++) {
+        DWORD e = GetLastError();
+        if (tries >= 500 || (e != ERROR_ACCESS_DENIED && e != ERROR_SHARING_VIOLATION)) ok = 0;
+        else Sleep(tries < 20 ? 0 : 1);
+    }
+    if (!ok) {
         (void)DeleteFileA(tp);
         return FMCP_ERR_IO;
     }
