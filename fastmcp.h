@@ -169,7 +169,8 @@
  *   other thread uses the library. A zeroed field means the OS default.
  *
  *   fmcp_random_bytes() fills a buffer from the hook, else the OS CSPRNG
- *   (getrandom, then getentropy, then /dev/urandom). If none works it returns
+ *   (getrandom, then getentropy, then /dev/urandom; BCryptGenRandom on
+ *   Windows). If none works it returns
  *   FMCP_ERR_RANDOM and the buffer is wiped: callers fail closed.
  *   fmcp_time_now() is wall-clock seconds since the Unix epoch (token expiry);
  *   fmcp_monotonic_ms() is a monotonic millisecond counter (timeouts).
@@ -1801,8 +1802,8 @@ FASTMCP_API void fmcp_jwt_token_free(const fmcp_allocator *alloc, char *token, s
  * and fmcp_http_url_parse remain.
  *
  * fmcp_http_loop
- *   A non-blocking event loop (epoll on Linux, poll elsewhere, or when
- *   FASTMCP_HTTP_USE_POLL is defined). Servers, client requests and timers
+ *   A non-blocking event loop (epoll on Linux, poll elsewhere, WSAPoll on
+ *   Windows, or poll when FASTMCP_HTTP_USE_POLL is defined). Servers, client requests and timers
  *   live on one loop; all their callbacks run on the thread that steps it.
  *   fmcp_http_run() steps until fmcp_http_stop(). To drive it from your own
  *   loop, wait until fmcp_http_loop_fd() is readable (epoll backend; it is -1
@@ -3908,8 +3909,9 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
  *   thread while it waits for an answer; call fmcp_client_pump() to handle
  *   messages that arrive between requests. There is then no GET stream.
  *
- * Needs POSIX (fork/exec, pipes, poll). Without sockets only the stream
- * transports are available.
+ * The stdio transport needs POSIX (fork/exec, pipes, poll): on Windows only
+ * HTTP is there for now. Without sockets only the stream transports are
+ * available.
  */
 
 #ifdef __cplusplus

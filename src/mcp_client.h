@@ -144,8 +144,9 @@
  *   thread while it waits for an answer; call fmcp_client_pump() to handle
  *   messages that arrive between requests. There is then no GET stream.
  *
- * Needs POSIX (fork/exec, pipes, poll). Without sockets only the stream
- * transports are available.
+ * The stdio transport needs POSIX (fork/exec, pipes, poll): on Windows only
+ * HTTP is there for now. Without sockets only the stream transports are
+ * available.
  */
 
 #ifdef __cplusplus
