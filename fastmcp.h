@@ -18,9 +18,9 @@
  *   file include fastmcp.h before <windows.h>, or define WIN32_LEAN_AND_MEAN
  *   (windows.h must not pull in the old winsock.h). Not yet on Windows: the
  *   client's stdio transport (FASTMCP_NO_PROCESS is implied there), so
- *   fmcp_client_connect_stdio/_fd are absent; HTTP, the server engine, OAuth
- *   (with its file store: owner-only DACL) and everything else work. Socket
- *   handles are kept in an int (Windows handles fit in 32 bits).
+ *   fmcp_client_connect_stdio/_fd fail with FMCP_ERR_UNSUPPORTED; HTTP, the
+ *   server engine, OAuth (with its file store: owner-only DACL) and the rest
+ *   work. Socket handles are kept in an int (Windows handles fit in 32 bits).
  *
  *   The implementation defines _DEFAULT_SOURCE (POSIX.1-2008 + BSD APIs) and
  *   _FILE_OFFSET_BITS 64 (32-bit targets: directory reads fail with EOVERFLOW
@@ -129,9 +129,12 @@
  * The reference for each module's functions follows, at the top of its part.
  */
 /* Windows: no process spawning yet (the client's stdio transport needs
- * CreateProcess and pipes), so the stdio transport is left out there. */
+ * CreateProcess and pipes), so the stdio transport is left out there;
+ * fmcp_client_connect_stdio/_fd stay declared and fail with
+ * FMCP_ERR_UNSUPPORTED, so portable code still compiles. */
 #if defined(_WIN32) && !defined(FASTMCP_NO_PROCESS)
 #  define FASTMCP_NO_PROCESS 1
+#  define FMCP__WIN32_NO_PROCESS 1
 #endif
 #if defined(FASTMCP_IMPLEMENTATION) && !defined(FASTMCP_IMPLEMENTATION_DONE)
 #  if !defined(_DEFAULT_SOURCE)
@@ -3965,7 +3968,7 @@ typedef struct fmcp_call_opts {
 /* FASTMCP_NO_PROCESS leaves out the stdio transport (both functions below);
  * with FASTMCP_NO_SOCKETS as well no transport is left, nor the client. */
 #if !defined(FASTMCP_NO_PROCESS) || !defined(FASTMCP_NO_SOCKETS)
-#ifndef FASTMCP_NO_PROCESS
+#if !defined(FASTMCP_NO_PROCESS) || defined(FMCP__WIN32_NO_PROCESS)
 FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, const char *const *argv,
                                                   const char *const *env, fmcp_client **out);
 FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int read_fd, int write_fd,
@@ -30829,6 +30832,25 @@ FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, con
     return FMCP_OK;
 }
 #endif /* FASTMCP_NO_PROCESS */
+
+#ifdef FMCP__WIN32_NO_PROCESS
+/* Windows: no stdio transport yet (see the top of fastmcp.h). */
+FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, const char *const *argv,
+                                                  const char *const *env, fmcp_client **out)
+{
+    (void)d; (void)argv; (void)env;
+    if (out) *out = NULL;
+    return FMCP_ERR_UNSUPPORTED;
+}
+
+FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int read_fd, int write_fd,
+                                               fmcp_client **out)
+{
+    (void)d; (void)read_fd; (void)write_fd;
+    if (out) *out = NULL;
+    return FMCP_ERR_UNSUPPORTED;
+}
+#endif
 
 #ifndef FASTMCP_NO_SOCKETS
 /* Old servers (2024-11-05): GET the URL, wait for the endpoint event. */

@@ -18,9 +18,9 @@
  *   file include fastmcp.h before <windows.h>, or define WIN32_LEAN_AND_MEAN
  *   (windows.h must not pull in the old winsock.h). Not yet on Windows: the
  *   client's stdio transport (FASTMCP_NO_PROCESS is implied there), so
- *   fmcp_client_connect_stdio/_fd are absent; HTTP, the server engine, OAuth
- *   (with its file store: owner-only DACL) and everything else work. Socket
- *   handles are kept in an int (Windows handles fit in 32 bits).
+ *   fmcp_client_connect_stdio/_fd fail with FMCP_ERR_UNSUPPORTED; HTTP, the
+ *   server engine, OAuth (with its file store: owner-only DACL) and the rest
+ *   work. Socket handles are kept in an int (Windows handles fit in 32 bits).
  *
  *   The implementation defines _DEFAULT_SOURCE (POSIX.1-2008 + BSD APIs) and
  *   _FILE_OFFSET_BITS 64 (32-bit targets: directory reads fail with EOVERFLOW
@@ -129,9 +129,12 @@
  * The reference for each module's functions follows, at the top of its part.
  */
 /* Windows: no process spawning yet (the client's stdio transport needs
- * CreateProcess and pipes), so the stdio transport is left out there. */
+ * CreateProcess and pipes), so the stdio transport is left out there;
+ * fmcp_client_connect_stdio/_fd stay declared and fail with
+ * FMCP_ERR_UNSUPPORTED, so portable code still compiles. */
 #if defined(_WIN32) && !defined(FASTMCP_NO_PROCESS)
 #  define FASTMCP_NO_PROCESS 1
+#  define FMCP__WIN32_NO_PROCESS 1
 #endif
 #if defined(FASTMCP_IMPLEMENTATION) && !defined(FASTMCP_IMPLEMENTATION_DONE)
 #  if !defined(_DEFAULT_SOURCE)

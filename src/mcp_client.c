@@ -2457,6 +2457,25 @@ FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, con
 }
 #endif /* FASTMCP_NO_PROCESS */
 
+#ifdef FMCP__WIN32_NO_PROCESS
+/* Windows: no stdio transport yet (see the top of fastmcp.h). */
+FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, const char *const *argv,
+                                                  const char *const *env, fmcp_client **out)
+{
+    (void)d; (void)argv; (void)env;
+    if (out) *out = NULL;
+    return FMCP_ERR_UNSUPPORTED;
+}
+
+FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int read_fd, int write_fd,
+                                               fmcp_client **out)
+{
+    (void)d; (void)read_fd; (void)write_fd;
+    if (out) *out = NULL;
+    return FMCP_ERR_UNSUPPORTED;
+}
+#endif
+
 #ifndef FASTMCP_NO_SOCKETS
 /* Old servers (2024-11-05): GET the URL, wait for the endpoint event. */
 static fmcp_result fmcp__cl_legacy_open(fmcp_client *c)
