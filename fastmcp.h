@@ -12,6 +12,16 @@
  *   Everywhere else just #include "fastmcp.h". Link with nothing but libc
  *   (plus -lpthread where threads are used and not disabled).
  *
+ *   Windows (mingw-w64; MSVC is not tested): link -lws2_32 -lbcrypt -lshell32
+ *   (Winsock 2, BCryptGenRandom, ShellExecute for the OAuth browser step);
+ *   threads are Win32 threads, so no winpthreads. In the implementation
+ *   file include fastmcp.h before <windows.h>, or define WIN32_LEAN_AND_MEAN
+ *   (windows.h must not pull in the old winsock.h). Not yet on Windows: the
+ *   client's stdio transport (FASTMCP_NO_PROCESS is implied there), so
+ *   fmcp_client_connect_stdio/_fd fail with FMCP_ERR_UNSUPPORTED; HTTP, the
+ *   server engine, OAuth (with its file store: owner-only DACL) and the rest
+ *   work. Socket handles are kept in an int (Windows handles fit in 32 bits).
+ *
  *   The implementation defines _DEFAULT_SOURCE (POSIX.1-2008 + BSD APIs) and
  *   _FILE_OFFSET_BITS 64 (32-bit targets: directory reads fail with EOVERFLOW
  *   on 64-bit inode numbers otherwise) when it is included first; if you
@@ -68,7 +78,8 @@
  *   FASTMCP_NO_SOCKETS       no BSD sockets (no HTTP; stream transports only)
  *   FASTMCP_NO_FILESYSTEM    no fopen/open of paths (keys passed as memory)
  *   FASTMCP_NO_PROCESS       no child processes: no client stdio transport
- *                            (fmcp_client_connect_stdio/_fd), no browser launch;
+ *                            (fmcp_client_connect_stdio/_fd), no browser launch
+ *                            (on Windows implied, and the browser still opens);
  *                            with FASTMCP_NO_SOCKETS too, no MCP client at all
  *   FASTMCP_NO_OS_DEFAULTS   randomness and clocks only from fmcp_set_hooks (no
  *                            time(), clock(), /dev/urandom); unset, the clocks
@@ -186,6 +197,14 @@
  *
  * The reference for each module's functions follows, at the top of its part.
  */
+/* Windows: no process spawning yet (the client's stdio transport needs
+ * CreateProcess and pipes), so the stdio transport is left out there;
+ * fmcp_client_connect_stdio/_fd stay declared and fail with
+ * FMCP_ERR_UNSUPPORTED, so portable code still compiles. */
+#if defined(_WIN32) && !defined(FASTMCP_NO_PROCESS)
+#  define FASTMCP_NO_PROCESS 1
+#  define FMCP__WIN32_NO_PROCESS 1
+#endif
 #if defined(FASTMCP_IMPLEMENTATION) && !defined(FASTMCP_IMPLEMENTATION_DONE)
 #  if !defined(_DEFAULT_SOURCE)
 #    define _DEFAULT_SOURCE 1
@@ -222,7 +241,8 @@
  *   other thread uses the library. A zeroed field means the OS default.
  *
  *   fmcp_random_bytes() fills a buffer from the hook, else the OS CSPRNG
- *   (getrandom, then getentropy, then /dev/urandom). If none works it returns
+ *   (getrandom, then getentropy, then /dev/urandom; BCryptGenRandom on
+ *   Windows). If none works it returns
  *   FMCP_ERR_RANDOM and the buffer is wiped: callers fail closed.
  *   fmcp_time_now() is wall-clock seconds since the Unix epoch (token expiry);
  *   fmcp_monotonic_ms() is a monotonic millisecond counter (timeouts).
@@ -2075,8 +2095,8 @@ FASTMCP_API void fmcp_jwt_token_free(const fmcp_allocator *alloc, char *token, s
  * and fmcp_http_url_parse remain.
  *
  * fmcp_http_loop
- *   A non-blocking event loop (epoll on Linux, poll elsewhere, or when
- *   FASTMCP_HTTP_USE_POLL is defined). Servers, client requests and timers
+ *   A non-blocking event loop (epoll on Linux, poll elsewhere, WSAPoll on
+ *   Windows, or poll when FASTMCP_HTTP_USE_POLL is defined). Servers, client requests and timers
  *   live on one loop; all their callbacks run on the thread that steps it.
  *   fmcp_http_run() steps until fmcp_http_stop(). To drive it from your own
  *   loop, wait until fmcp_http_loop_fd() is readable (epoll backend; it is -1
@@ -4300,8 +4320,9 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
  *   thread while it waits for an answer; call fmcp_client_pump() to handle
  *   messages that arrive between requests. There is then no GET stream.
  *
- * Needs POSIX (fork/exec, pipes, poll). Without sockets only the stream
- * transports are available.
+ * The stdio transport needs POSIX (fork/exec, pipes, poll): on Windows only
+ * HTTP is there for now. Without sockets only the stream transports are
+ * available.
  */
 
 #ifdef __cplusplus
@@ -4355,7 +4376,7 @@ typedef struct fmcp_call_opts {
 /* FASTMCP_NO_PROCESS leaves out the stdio transport (both functions below);
  * with FASTMCP_NO_SOCKETS as well no transport is left, nor the client. */
 #if !defined(FASTMCP_NO_PROCESS) || !defined(FASTMCP_NO_SOCKETS)
-#ifndef FASTMCP_NO_PROCESS
+#if !defined(FASTMCP_NO_PROCESS) || defined(FMCP__WIN32_NO_PROCESS)
 FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, const char *const *argv,
                                                   const char *const *env, fmcp_client **out);
 FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int read_fd, int write_fd,
@@ -4652,6 +4673,24 @@ FASTMCP_API fmcp_result fmcp_auth_refresh(fmcp_auth *a);
 #include <string.h>
 #include <stdlib.h>
 #include <time.h>
+/* Windows (mingw-w64; MSVC untested): Winsock 2 must come before windows.h,
+ * which must not pull in the old winsock.h. Link -lws2_32 -lbcrypt -lshell32. */
+#if defined(_WIN32)
+#  ifndef WIN32_LEAN_AND_MEAN
+#    define WIN32_LEAN_AND_MEAN
+#  endif
+#  ifndef NOMINMAX
+#    define NOMINMAX
+#  endif
+#  ifndef FASTMCP_NO_SOCKETS
+#    include <winsock2.h>
+#    include <ws2tcpip.h>
+#  endif
+#  include <windows.h>
+#  if !defined(FASTMCP_NO_OS_DEFAULTS)
+#    include <bcrypt.h>
+#  endif
+#endif
 /* FASTMCP_NO_OS_DEFAULTS: randomness and clocks come only from fmcp_set_hooks
  * (bare metal: no time(), clock() or /dev/urandom is referenced). */
 #if (defined(__unix__) || defined(__APPLE__)) && !defined(FASTMCP_NO_OS_DEFAULTS)
@@ -4781,7 +4820,15 @@ static int fmcp__urandom(void *buf, size_t len)
 
 static int fmcp__os_random(void *buf, size_t len)
 {
-#if !defined(FMCP__OS_RANDOM)
+#if defined(_WIN32) && !defined(FASTMCP_NO_OS_DEFAULTS)
+    unsigned char *p = (unsigned char *)buf;
+    while (len > 0) {   /* BCryptGenRandom takes a ULONG length */
+        ULONG chunk = len > 0x40000000u ? 0x40000000u : (ULONG)len;
+        if (BCryptGenRandom(NULL, p, chunk, BCRYPT_USE_SYSTEM_PREFERRED_RNG) != 0) return -1;
+        p += chunk; len -= chunk;
+    }
+    return 0;
+#elif !defined(FMCP__OS_RANDOM)
 #elif defined(__linux__) && defined(SYS_getrandom)
     {
         unsigned char *p = (unsigned char *)buf;
@@ -4806,7 +4853,8 @@ static int fmcp__os_random(void *buf, size_t len)
         if (left == 0) return 0;
     }
 #endif
-#ifdef FMCP__OS_RANDOM
+#if defined(_WIN32) && !defined(FASTMCP_NO_OS_DEFAULTS)
+#elif defined(FMCP__OS_RANDOM)
     return fmcp__urandom(buf, len);
 #else
     (void)buf; (void)len;
@@ -4830,6 +4878,15 @@ FASTMCP_API int64_t fmcp_time_now(void)
     if (fmcp__hooks.time_fn) return fmcp__hooks.time_fn(fmcp__hooks.user);
 #ifdef FASTMCP_NO_OS_DEFAULTS
     return (int64_t)1 << 62;   /* no clock: far in the future, so expiring tokens fail closed */
+#elif defined(_WIN32)
+    {   /* 100 ns ticks since 1601-01-01 */
+        FILETIME ft;
+        ULARGE_INTEGER u;
+        GetSystemTimeAsFileTime(&ft);
+        u.LowPart = ft.dwLowDateTime;
+        u.HighPart = ft.dwHighDateTime;
+        return (int64_t)(u.QuadPart / 10000000u) - (int64_t)11644473600;
+    }
 #else
     return (int64_t)time(NULL);
 #endif
@@ -4840,6 +4897,13 @@ FASTMCP_API int64_t fmcp_monotonic_ms(void)
     if (fmcp__hooks.monotonic_ms_fn) return fmcp__hooks.monotonic_ms_fn(fmcp__hooks.user);
 #ifdef FASTMCP_NO_OS_DEFAULTS
     return 0;   /* no clock: time stands still (timeouts never fire) */
+#elif defined(_WIN32)
+    {
+        LARGE_INTEGER c, f;
+        if (QueryPerformanceFrequency(&f) && f.QuadPart > 0 && QueryPerformanceCounter(&c))
+            return (int64_t)(c.QuadPart / f.QuadPart) * 1000 + (int64_t)(c.QuadPart % f.QuadPart) * 1000 / f.QuadPart;
+        return (int64_t)GetTickCount64();
+    }
 #else
 #  if defined(CLOCK_MONOTONIC)
     {
@@ -4874,6 +4938,244 @@ FASTMCP_API void fmcp_wipe(void *p, size_t n)
 {
     if (p && n) (void)fmcp__wipe_memset(p, 0, n);
 }
+
+/* ---- private platform layer: threads ------------------------------------
+ * The modules below use these wrappers, never pthreads or Win32 directly:
+ * POSIX threads where there are, Win32 critical sections (recursive, so one
+ * type serves both kinds of mutex), condition variables and threads on
+ * Windows. fmcp__thread_start returns 0 on success as pthread_create does;
+ * every thread started is joined. Unused ones are fine in any configuration. */
+#ifndef FASTMCP_NO_THREADS
+#  if defined(__GNUC__) || defined(__clang__)
+#    define FMCP__PLAT static __attribute__((unused))
+#  else
+#    define FMCP__PLAT static
+#  endif
+#  ifdef _WIN32
+typedef CRITICAL_SECTION fmcp__mutex;
+typedef CONDITION_VARIABLE fmcp__cond;
+typedef struct fmcp__thread {
+    HANDLE h;
+    void *(*fn)(void *);
+    void *arg;
+} fmcp__thread;
+typedef DWORD fmcp__thread_id;
+
+FMCP__PLAT int fmcp__mutex_init(fmcp__mutex *m) { InitializeCriticalSection(m); return 0; }
+FMCP__PLAT int fmcp__mutex_init_recursive(fmcp__mutex *m) { InitializeCriticalSection(m); return 0; }
+FMCP__PLAT void fmcp__mutex_destroy(fmcp__mutex *m) { DeleteCriticalSection(m); }
+FMCP__PLAT void fmcp__mutex_lock(fmcp__mutex *m) { EnterCriticalSection(m); }
+FMCP__PLAT void fmcp__mutex_unlock(fmcp__mutex *m) { LeaveCriticalSection(m); }
+FMCP__PLAT int fmcp__cond_init(fmcp__cond *c) { InitializeConditionVariable(c); return 0; }
+/* Relative timeouts: Windows condition variables already run on a monotonic clock. */
+FMCP__PLAT int fmcp__cond_init_mono(fmcp__cond *c) { InitializeConditionVariable(c); return 1; }
+FMCP__PLAT void fmcp__cond_destroy(fmcp__cond *c) { (void)c; }
+FMCP__PLAT void fmcp__cond_wait(fmcp__cond *c, fmcp__mutex *m) { (void)SleepConditionVariableCS(c, m, INFINITE); }
+FMCP__PLAT void fmcp__cond_wait_ms(fmcp__cond *c, fmcp__mutex *m, int64_t ms, int mono)
+{
+    (void)mono;
+    (void)SleepConditionVariableCS(c, m, ms <= 0 ? 0 : ms >= 0x7fffffff ? 0x7fffffff : (DWORD)ms);
+}
+FMCP__PLAT void fmcp__cond_signal(fmcp__cond *c) { WakeConditionVariable(c); }
+FMCP__PLAT void fmcp__cond_broadcast(fmcp__cond *c) { WakeAllConditionVariable(c); }
+/* The thread reads fn and arg from its own fmcp__thread, which the starter
+ * keeps until the join: no allocation, and no cast between function types. */
+static DWORD WINAPI fmcp__thread_tramp(LPVOID p)
+{
+    fmcp__thread *t = (fmcp__thread *)p;
+    (void)t->fn(t->arg);
+    return 0;
+}
+FMCP__PLAT int fmcp__thread_start(fmcp__thread *t, void *(*fn)(void *), void *arg)
+{
+    t->fn = fn;
+    t->arg = arg;
+    t->h = CreateThread(NULL, 0, fmcp__thread_tramp, t, 0, NULL);
+    return t->h ? 0 : -1;
+}
+FMCP__PLAT void fmcp__thread_join(fmcp__thread *t)
+{
+    (void)WaitForSingleObject(t->h, INFINITE);
+    CloseHandle(t->h);
+}
+FMCP__PLAT fmcp__thread_id fmcp__thread_self(void) { return GetCurrentThreadId(); }
+FMCP__PLAT int fmcp__thread_same(fmcp__thread_id a, fmcp__thread_id b) { return a == b; }
+#  else
+#    include <pthread.h>
+#    include <sys/time.h>
+typedef pthread_mutex_t fmcp__mutex;
+typedef pthread_cond_t fmcp__cond;
+typedef pthread_t fmcp__thread;
+typedef pthread_t fmcp__thread_id;
+
+FMCP__PLAT int fmcp__mutex_init(fmcp__mutex *m) { return pthread_mutex_init(m, NULL); }
+FMCP__PLAT int fmcp__mutex_init_recursive(fmcp__mutex *m)
+{
+    pthread_mutexattr_t at;
+    int e;
+    if (pthread_mutexattr_init(&at) != 0) return -1;
+    e = pthread_mutexattr_settype(&at, PTHREAD_MUTEX_RECURSIVE) || pthread_mutex_init(m, &at);
+    pthread_mutexattr_destroy(&at);
+    return e;
+}
+FMCP__PLAT void fmcp__mutex_destroy(fmcp__mutex *m) { pthread_mutex_destroy(m); }
+FMCP__PLAT void fmcp__mutex_lock(fmcp__mutex *m) { pthread_mutex_lock(m); }
+FMCP__PLAT void fmcp__mutex_unlock(fmcp__mutex *m) { pthread_mutex_unlock(m); }
+FMCP__PLAT int fmcp__cond_init(fmcp__cond *c) { return pthread_cond_init(c, NULL); }
+/* Timed naps (the pool's sentinel, the stream transport's watcher) run on the
+ * monotonic clock where the platform allows it: a step of the wall clock must
+ * not stretch or cut a 1 ms nap. Returns 1 when cv got that clock;
+ * fmcp__cond_wait_ms must be told, its deadline is on the same clock. */
+FMCP__PLAT int fmcp__cond_init_mono(fmcp__cond *cv)
+{
+#if defined(CLOCK_MONOTONIC) && !defined(__APPLE__)
+    pthread_condattr_t at;
+    if (pthread_condattr_init(&at) == 0) {
+        int ok = pthread_condattr_setclock(&at, CLOCK_MONOTONIC) == 0 && pthread_cond_init(cv, &at) == 0;
+        pthread_condattr_destroy(&at);
+        if (ok) return 1;
+    }
+#endif
+    pthread_cond_init(cv, NULL);
+    return 0;
+}
+FMCP__PLAT void fmcp__cond_destroy(fmcp__cond *c) { pthread_cond_destroy(c); }
+FMCP__PLAT void fmcp__cond_wait(fmcp__cond *c, fmcp__mutex *m) { pthread_cond_wait(c, m); }
+/* Wait on cv (m held) at most ms (deadlines proper are kept by the monotonic
+ * hook; this only bounds each sleep). mono: as fmcp__cond_init_mono said. */
+FMCP__PLAT void fmcp__cond_wait_ms(fmcp__cond *cv, fmcp__mutex *m, int64_t ms, int mono)
+{
+    struct timespec ts;
+#if defined(CLOCK_MONOTONIC) && !defined(__APPLE__)
+    clock_gettime(mono ? CLOCK_MONOTONIC : CLOCK_REALTIME, &ts);
+#else
+    struct timeval tv;
+    (void)mono;
+    gettimeofday(&tv, NULL);
+    ts.tv_sec = tv.tv_sec;
+    ts.tv_nsec = (long)tv.tv_usec * 1000L;
+#endif
+    ts.tv_sec += (time_t)(ms / 1000);
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+    pthread_cond_timedwait(cv, m, &ts);
+}
+FMCP__PLAT void fmcp__cond_signal(fmcp__cond *c) { pthread_cond_signal(c); }
+FMCP__PLAT void fmcp__cond_broadcast(fmcp__cond *c) { pthread_cond_broadcast(c); }
+FMCP__PLAT int fmcp__thread_start(fmcp__thread *t, void *(*fn)(void *), void *arg)
+{
+    return pthread_create(t, NULL, fn, arg);
+}
+FMCP__PLAT void fmcp__thread_join(fmcp__thread *t) { pthread_join(*t, NULL); }
+FMCP__PLAT fmcp__thread_id fmcp__thread_self(void) { return pthread_self(); }
+FMCP__PLAT int fmcp__thread_same(fmcp__thread_id a, fmcp__thread_id b) { return pthread_equal(a, b); }
+#  endif
+#endif /* FASTMCP_NO_THREADS */
+
+/* ---- private platform layer: sockets -------------------------------------
+ * http and mcp_client keep sockets in an int, as POSIX has them. On Windows
+ * a SOCKET is a kernel handle, and handles fit in 32 bits (that is how 32-
+ * and 64-bit processes share them), so the cast is safe; INVALID_SOCKET
+ * becomes -1. Errors are asked about (again, interrupted, in progress)
+ * rather than read from errno, which Winsock does not set. */
+#ifndef FASTMCP_NO_SOCKETS
+#  if defined(__GNUC__) || defined(__clang__)
+#    define FMCP__NET static __attribute__((unused))
+#  else
+#    define FMCP__NET static
+#  endif
+#  ifdef _WIN32
+#    ifndef SHUT_WR
+#      define SHUT_WR SD_SEND
+#    endif
+typedef int fmcp__socklen;
+/* Winsock needs WSAStartup before the first call; done once, never undone
+ * (WSACleanup at exit is optional and would race other users' sockets). */
+FMCP__NET int fmcp__net_init(void)
+{
+    static volatile LONG state;   /* 0 not yet, 1 starting, 2 done, 3 failed */
+    if (InterlockedCompareExchange(&state, 1, 0) == 0) {
+        WSADATA wd;
+        InterlockedExchange(&state, WSAStartup(MAKEWORD(2, 2), &wd) == 0 ? 2 : 3);
+    }
+    while (state == 1) Sleep(0);
+    return state == 2 ? 0 : -1;
+}
+FMCP__NET int fmcp__sock_open(int family, int type, int proto)
+{
+    SOCKET s;
+    if (fmcp__net_init() != 0) return -1;
+    s = WSASocketW(family, type, proto, NULL, 0, WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+    return s == INVALID_SOCKET ? -1 : (int)s;
+}
+FMCP__NET int fmcp__sock_accept(int fd, struct sockaddr *sa, fmcp__socklen *len)
+{
+    SOCKET s = accept((SOCKET)fd, sa, len);
+    if (s == INVALID_SOCKET) return -1;
+    (void)SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
+    return (int)s;
+}
+FMCP__NET void fmcp__sock_close(int fd) { (void)closesocket((SOCKET)fd); }
+FMCP__NET void fmcp__sock_nonblock(int fd)
+{
+    u_long one = 1;
+    (void)ioctlsocket((SOCKET)fd, FIONBIO, &one);
+}
+FMCP__NET long fmcp__sock_recv(int fd, void *buf, size_t n)
+{
+    return recv((SOCKET)fd, (char *)buf, n > 0x7fffffff ? 0x7fffffff : (int)n, 0);
+}
+FMCP__NET long fmcp__sock_send(int fd, const void *buf, size_t n)
+{
+    return send((SOCKET)fd, (const char *)buf, n > 0x7fffffff ? 0x7fffffff : (int)n, 0);
+}
+FMCP__NET int fmcp__sock_again(void) { return WSAGetLastError() == WSAEWOULDBLOCK; }
+FMCP__NET int fmcp__sock_intr(void) { return WSAGetLastError() == WSAEINTR; }
+FMCP__NET int fmcp__sock_inprogress(void)
+{
+    int e = WSAGetLastError();
+    return e == WSAEWOULDBLOCK || e == WSAEINPROGRESS;
+}
+FMCP__NET int fmcp__sock_poll(struct pollfd *p, size_t n, int ms) { return WSAPoll(p, (ULONG)n, ms); }
+/* the http loop's wake-up channel: a socket here, a pipe or eventfd elsewhere */
+#    define fmcp__sock_wake_send fmcp__sock_send
+#    define fmcp__sock_wake_recv fmcp__sock_recv
+#    define fmcp__sock_wake_close fmcp__sock_close
+#  else
+#    include <errno.h>
+#    include <fcntl.h>
+#    include <unistd.h>
+#    include <sys/types.h>
+#    include <sys/socket.h>
+#    include <poll.h>
+#    ifndef MSG_NOSIGNAL
+#      define MSG_NOSIGNAL 0
+#    endif
+typedef socklen_t fmcp__socklen;
+FMCP__NET int fmcp__net_init(void) { return 0; }
+FMCP__NET int fmcp__sock_open(int family, int type, int proto)
+{
+    return socket(family, type, proto);   /* callers set non-blocking and close-on-exec */
+}
+FMCP__NET int fmcp__sock_accept(int fd, struct sockaddr *sa, fmcp__socklen *len) { return accept(fd, sa, len); }
+FMCP__NET void fmcp__sock_close(int fd) { (void)close(fd); }
+FMCP__NET void fmcp__sock_nonblock(int fd)
+{
+    int fl = fcntl(fd, F_GETFL, 0);
+    if (fl >= 0) (void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+FMCP__NET long fmcp__sock_recv(int fd, void *buf, size_t n) { return (long)recv(fd, buf, n, 0); }
+FMCP__NET long fmcp__sock_send(int fd, const void *buf, size_t n) { return (long)send(fd, buf, n, MSG_NOSIGNAL); }
+FMCP__NET int fmcp__sock_again(void) { return errno == EAGAIN || errno == EWOULDBLOCK; }
+FMCP__NET int fmcp__sock_intr(void) { return errno == EINTR; }
+FMCP__NET int fmcp__sock_inprogress(void) { return errno == EINPROGRESS; }
+FMCP__NET int fmcp__sock_poll(struct pollfd *p, size_t n, int ms) { return poll(p, (nfds_t)n, ms); }
+FMCP__NET long fmcp__sock_wake_send(int fd, const void *buf, size_t n) { return (long)write(fd, buf, n); }
+FMCP__NET long fmcp__sock_wake_recv(int fd, void *buf, size_t n) { return (long)read(fd, buf, n); }
+FMCP__NET void fmcp__sock_wake_close(int fd) { (void)close(fd); }
+#  endif
+#endif /* FASTMCP_NO_SOCKETS */
 
 /* ===== json.c ===== */
 /* json: implementation */
@@ -13683,9 +13985,6 @@ FASTMCP_API fmcp_result fmcp_jws_verify(const fmcp_jwk_public_key *k, fmcp_jws_a
 /* jwt: implementation */
 
 #include <string.h>
-#ifndef FASTMCP_NO_THREADS
-#  include <pthread.h>
-#endif
 
 /* Upper bound for NumericDate values: 9999-12-31T23:59:59Z. Keeps every
  * comparison with the leeway far from int64 overflow. */
@@ -13722,7 +14021,7 @@ struct fmcp_jwt_verifier {
     size_t max_size;
     fmcp_jwt_keyset *keys;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_t lock;
+    fmcp__mutex lock;
     int lock_ok;
 #endif
 };
@@ -13920,7 +14219,7 @@ static void fmcp__jwt_strs_free(const fmcp_allocator *a, fmcp__jwt_strs *s)
 static void fmcp__jwt_lock(const fmcp_jwt_verifier *v)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&((fmcp_jwt_verifier *)v)->lock);
+    fmcp__mutex_lock(&((fmcp_jwt_verifier *)v)->lock);
 #else
     (void)v;
 #endif
@@ -13929,7 +14228,7 @@ static void fmcp__jwt_lock(const fmcp_jwt_verifier *v)
 static void fmcp__jwt_unlock(const fmcp_jwt_verifier *v)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_unlock(&((fmcp_jwt_verifier *)v)->lock);
+    fmcp__mutex_unlock(&((fmcp_jwt_verifier *)v)->lock);
 #else
     (void)v;
 #endif
@@ -13978,7 +14277,7 @@ FASTMCP_API void fmcp_jwt_verifier_free(fmcp_jwt_verifier *v)
     fmcp__jwt_strs_free(v->alloc, &v->scopes);
     fmcp__jwt_strs_free(v->alloc, &v->typ);
 #ifndef FASTMCP_NO_THREADS
-    if (v->lock_ok) pthread_mutex_destroy(&v->lock);
+    if (v->lock_ok) fmcp__mutex_destroy(&v->lock);
 #endif
     fmcp_free(v->alloc, v, sizeof *v);
 }
@@ -14067,7 +14366,7 @@ FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *d
             : "a key text is neither a PEM key nor a JWK or JWKS";
 #ifndef FASTMCP_NO_THREADS
     if (r == FMCP_OK) {
-        if (pthread_mutex_init(&v->lock, NULL) == 0) v->lock_ok = 1;
+        if (fmcp__mutex_init(&v->lock) == 0) v->lock_ok = 1;
         else r = FMCP_ERR_NOMEM;
     }
 #endif
@@ -14830,6 +15129,8 @@ FASTMCP_API fmcp_result fmcp_http_url_parse(const char *url, fmcp_http_url *out)
 
 #include <stdlib.h>
 #include <errno.h>
+/* Windows: Winsock 2 (included by base) and WSAPoll through the poll back end. */
+#ifndef _WIN32
 #include <unistd.h>
 #include <fcntl.h>
 #include <sys/types.h>
@@ -14839,13 +15140,11 @@ FASTMCP_API fmcp_result fmcp_http_url_parse(const char *url, fmcp_http_url *out)
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <poll.h>
+#endif
 #if defined(__linux__) && !defined(FASTMCP_HTTP_USE_POLL)
 #  define FMCP__EPOLL 1
 #  include <sys/epoll.h>
 #  include <sys/eventfd.h>
-#endif
-#ifndef FASTMCP_NO_THREADS
-#  include <pthread.h>
 #endif
 #ifndef MSG_NOSIGNAL
 #  define MSG_NOSIGNAL 0
@@ -15259,8 +15558,8 @@ struct fmcp_http_loop {
     fmcp__io wake;
     int wake_wr;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_t mu;
-    pthread_t owner;
+    fmcp__mutex mu;
+    fmcp__thread_id owner;
 #endif
     int has_owner;
     fmcp__op *qhead, *qtail;
@@ -15283,7 +15582,7 @@ struct fmcp_http_loop {
 static void fmcp__lock(fmcp_http_loop *l)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&l->mu);
+    fmcp__mutex_lock(&l->mu);
 #else
     (void)l;
 #endif
@@ -15292,7 +15591,7 @@ static void fmcp__lock(fmcp_http_loop *l)
 static void fmcp__unlock(fmcp_http_loop *l)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_unlock(&l->mu);
+    fmcp__mutex_unlock(&l->mu);
 #else
     (void)l;
 #endif
@@ -15300,9 +15599,7 @@ static void fmcp__unlock(fmcp_http_loop *l)
 
 static void fmcp__set_nonblock(int fd)
 {
-    int fl = fcntl(fd, F_GETFL, 0);
-    if (fl >= 0) (void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+    fmcp__sock_nonblock(fd);
 }
 
 static char *fmcp__pool_get(fmcp_http_loop *l)
@@ -15411,7 +15708,7 @@ static void fmcp__io_del(fmcp_http_loop *l, fmcp__io *io)
 /* Unregister, close the fd and queue the object's memory for release. */
 static void fmcp__io_retire(fmcp_http_loop *l, fmcp__io *io, size_t size)
 {
-    if (io->fd >= 0) { fmcp__io_del(l, io); close(io->fd); io->fd = -1; }
+    if (io->fd >= 0) { fmcp__io_del(l, io); fmcp__sock_close(io->fd); io->fd = -1; }
     io->dead = 1;
     io->zsize = size;
     io->znext = l->zombies;
@@ -15510,7 +15807,7 @@ static void fmcp__wake(fmcp_http_loop *l)
 #else
     {
         char c = 1;
-        ssize_t n = write(l->wake_wr, &c, 1);
+        long n = fmcp__sock_wake_send(l->wake_wr, &c, 1);
         (void)n;
     }
 #endif
@@ -15519,7 +15816,7 @@ static void fmcp__wake(fmcp_http_loop *l)
 static void fmcp__drain_wake(fmcp_http_loop *l)
 {
     char buf[64];
-    while (read(l->wake.fd, buf, sizeof buf) > 0) {}
+    while (fmcp__sock_wake_recv(l->wake.fd, buf, sizeof buf) > 0) {}
     fmcp__lock(l);
     l->woken = 0;
     fmcp__unlock(l);
@@ -15552,6 +15849,23 @@ static fmcp_result fmcp__loop_init_fds(fmcp_http_loop *l)
     l->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (l->wake.fd < 0) { close(l->epfd); return FMCP_ERR_IO; }
     l->wake_wr = l->wake.fd;
+#elif defined(_WIN32)
+    /* WSAPoll waits on sockets only: a UDP socket connected to itself is the pipe */
+    struct sockaddr_in sa;
+    int fd = fmcp__sock_open(AF_INET, SOCK_DGRAM, 0);
+    fmcp__socklen sl = (fmcp__socklen)sizeof sa;
+    if (fd < 0) return FMCP_ERR_IO;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind((SOCKET)fd, (struct sockaddr *)(void *)&sa, sizeof sa) != 0 ||
+        getsockname((SOCKET)fd, (struct sockaddr *)(void *)&sa, &sl) != 0 ||
+        connect((SOCKET)fd, (struct sockaddr *)(void *)&sa, sizeof sa) != 0) {
+        fmcp__sock_close(fd);
+        return FMCP_ERR_IO;
+    }
+    fmcp__set_nonblock(fd);
+    l->wake.fd = fd; l->wake_wr = fd;
 #else
     int p[2];
     if (pipe(p) != 0) return FMCP_ERR_IO;
@@ -15560,8 +15874,8 @@ static fmcp_result fmcp__loop_init_fds(fmcp_http_loop *l)
 #endif
     l->wake.kind = FMCP__IO_WAKE;
     if (fmcp__io_add(l, &l->wake, FMCP__IN) != FMCP_OK) {
-        close(l->wake.fd);
-        if (l->wake_wr != l->wake.fd) close(l->wake_wr);
+        fmcp__sock_wake_close(l->wake.fd);
+        if (l->wake_wr != l->wake.fd) fmcp__sock_wake_close(l->wake_wr);
 #ifdef FMCP__EPOLL
         close(l->epfd);
 #endif
@@ -15583,12 +15897,12 @@ FASTMCP_API fmcp_result fmcp_http_loop_new(const fmcp_allocator *a, fmcp_http_lo
     l->a = &l->alloc;
     l->date_sec = -1;
 #ifndef FASTMCP_NO_THREADS
-    if (pthread_mutex_init(&l->mu, NULL) != 0) { fmcp_free(a, l, sizeof *l); return FMCP_ERR_IO; }
+    if (fmcp__mutex_init(&l->mu) != 0) { fmcp_free(a, l, sizeof *l); return FMCP_ERR_IO; }
 #endif
     r = fmcp__loop_init_fds(l);
     if (r != FMCP_OK) {
 #ifndef FASTMCP_NO_THREADS
-        pthread_mutex_destroy(&l->mu);
+        fmcp__mutex_destroy(&l->mu);
 #endif
         fmcp_free(a, l, sizeof *l);
         return r;
@@ -15665,20 +15979,20 @@ struct fmcp_http_req {
 static long fmcp__sys_read(int fd, void *buf, size_t n)
 {
     for (;;) {
-        ssize_t r = recv(fd, buf, n, 0);
-        if (r >= 0) return (long)r;
-        if (errno == EINTR) continue;
-        return (errno == EAGAIN || errno == EWOULDBLOCK) ? FMCP_HTTP_IO_WANT_READ : FMCP_HTTP_IO_ERROR;
+        long r = fmcp__sock_recv(fd, buf, n);
+        if (r >= 0) return r;
+        if (fmcp__sock_intr()) continue;
+        return fmcp__sock_again() ? FMCP_HTTP_IO_WANT_READ : FMCP_HTTP_IO_ERROR;
     }
 }
 
 static long fmcp__sys_write(int fd, const void *buf, size_t n)
 {
     for (;;) {
-        ssize_t r = send(fd, buf, n, MSG_NOSIGNAL);
-        if (r >= 0) return (long)r;
-        if (errno == EINTR) continue;
-        return (errno == EAGAIN || errno == EWOULDBLOCK) ? FMCP_HTTP_IO_WANT_WRITE : FMCP_HTTP_IO_ERROR;
+        long r = fmcp__sock_send(fd, buf, n);
+        if (r >= 0) return r;
+        if (fmcp__sock_intr()) continue;
+        return fmcp__sock_again() ? FMCP_HTTP_IO_WANT_WRITE : FMCP_HTTP_IO_ERROR;
     }
 }
 
@@ -16181,10 +16495,10 @@ static void fmcp__srv_refuse(int fd)
     static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
                                "Content-Length: 20\r\nConnection: close\r\nRetry-After: 1\r\n\r\n"
                                "Service Unavailable\n";
-    ssize_t n = send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL);
+    long n = fmcp__sock_send(fd, busy, sizeof busy - 1);
     (void)n;
     (void)shutdown(fd, SHUT_WR);
-    close(fd);
+    fmcp__sock_close(fd);
 }
 
 static void fmcp__srv_adopt(fmcp_http_server *s, int fd, const struct sockaddr_storage *ss)
@@ -16192,17 +16506,17 @@ static void fmcp__srv_adopt(fmcp_http_server *s, int fd, const struct sockaddr_s
     fmcp_http_loop *l = s->loop;
     fmcp__conn *c = (fmcp__conn *)fmcp_malloc(l->a, sizeof *c);
     int one = 1;
-    if (!c) { close(fd); return; }
+    if (!c) { fmcp__sock_close(fd); return; }
     memset(c, 0, sizeof *c);
     c->io.fd = fd; c->io.kind = FMCP__IO_CONN; c->srv = s; c->tl = -1;
-    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
     fmcp__fmt_addr(ss, c->remote, sizeof c->remote);
     if (s->d.transport && s->d.transport->open(s->d.transport->self, fd, NULL, &c->tc) != FMCP_OK) {
-        close(fd); fmcp_free(l->a, c, sizeof *c); return;
+        fmcp__sock_close(fd); fmcp_free(l->a, c, sizeof *c); return;
     }
     if (fmcp__io_add(l, &c->io, FMCP__IN) != FMCP_OK) {
         if (c->tc) s->d.transport->close(c->tc);
-        close(fd); fmcp_free(l->a, c, sizeof *c); return;
+        fmcp__sock_close(fd); fmcp_free(l->a, c, sizeof *c); return;
     }
     c->next = s->conns; if (s->conns) s->conns->prev = c; s->conns = c;
     s->nconns++;
@@ -16215,11 +16529,11 @@ static void fmcp__srv_accept(fmcp_http_server *s)
     int i;
     for (i = 0; i < 64 && s->io.fd >= 0; i++) {
         struct sockaddr_storage ss;
-        socklen_t sl = sizeof ss;
+        fmcp__socklen sl = sizeof ss;
         int fd;
-        fd = accept(s->io.fd, (struct sockaddr *)(void *)&ss, &sl);
+        fd = fmcp__sock_accept(s->io.fd, (struct sockaddr *)(void *)&ss, &sl);
         if (fd >= 0) fmcp__set_nonblock(fd);
-        if (fd < 0) { if (errno == EINTR) continue; return; }
+        if (fd < 0) { if (fmcp__sock_intr()) continue; return; }
         if (s->nconns >= s->d.max_connections) { fmcp__srv_refuse(fd); continue; }
         fmcp__srv_adopt(s, fd, &ss);
     }
@@ -16300,7 +16614,7 @@ static int fmcp__on_loop_drained(fmcp_http_loop *l)
     int r, queued;
 #ifndef FASTMCP_NO_THREADS
     fmcp__lock(l);
-    r = !l->has_owner || pthread_equal(l->owner, pthread_self());
+    r = !l->has_owner || fmcp__thread_same(l->owner, fmcp__thread_self());
     queued = l->qhead != NULL;
     fmcp__unlock(l);
 #else
@@ -16607,21 +16921,26 @@ static fmcp_result fmcp__listen_on(fmcp_http_server *s, const char *host, uint16
     ps[fmcp__fmt_u(ps, port, 10)] = 0;
     if (getaddrinfo(host, ps, &hints, &res) != 0 || !res) return FMCP_ERR_NOT_FOUND;
     for (ai = res; ai; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        fd = fmcp__sock_open(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
         if (fd < 0) continue;
         fmcp__set_nonblock(fd);
+#ifdef _WIN32
+        /* SO_REUSEADDR would let another socket take the port over on Windows */
+        (void)setsockopt((SOCKET)fd, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
+#else
         (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+#endif
 #ifdef SO_REUSEPORT
         if (s->d.reuse_port) (void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
 #endif
-        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, s->d.backlog) == 0) break;
-        close(fd); fd = -1;
+        if (bind(fd, ai->ai_addr, (fmcp__socklen)ai->ai_addrlen) == 0 && listen(fd, s->d.backlog) == 0) break;
+        fmcp__sock_close(fd); fd = -1;
     }
     freeaddrinfo(res);
     if (fd < 0) return r;
     {
         struct sockaddr_storage ss;
-        socklen_t sl = sizeof ss;
+        fmcp__socklen sl = sizeof ss;
         if (getsockname(fd, (struct sockaddr *)(void *)&ss, &sl) == 0)
             s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)(void *)&ss)->sin6_port
                                                      : ((struct sockaddr_in *)(void *)&ss)->sin_port);
@@ -16660,7 +16979,7 @@ FASTMCP_API fmcp_result fmcp_http_server_start(fmcp_http_loop *loop, const fmcp_
     fmcp__srv_defaults(&s->d);
     s->loop = loop; s->io.kind = FMCP__IO_LISTEN; s->io.fd = -1;
     r = fmcp__listen_on(s, s->d.host, s->d.port);
-    if (r == FMCP_OK && fmcp__io_add(loop, &s->io, FMCP__IN) != FMCP_OK) { close(s->io.fd); r = FMCP_ERR_NOMEM; }
+    if (r == FMCP_OK && fmcp__io_add(loop, &s->io, FMCP__IN) != FMCP_OK) { fmcp__sock_close(s->io.fd); r = FMCP_ERR_NOMEM; }
     if (r != FMCP_OK) { fmcp_free(loop->a, s, sizeof *s); return r; }
     s->next = loop->servers; if (loop->servers) loop->servers->prev = s; loop->servers = s;
     *out = s;
@@ -16687,7 +17006,7 @@ FASTMCP_API void fmcp_http_server_shutdown(fmcp_http_server *srv, int grace_ms)
     fmcp__conn *c, *next;
     if (!srv || srv->draining) return;
     srv->draining = 1;
-    if (srv->io.fd >= 0) { fmcp__io_del(srv->loop, &srv->io); close(srv->io.fd); srv->io.fd = -1; }
+    if (srv->io.fd >= 0) { fmcp__io_del(srv->loop, &srv->io); fmcp__sock_close(srv->io.fd); srv->io.fd = -1; }
     for (c = srv->conns; c; c = next) {
         next = c->next;
         if (c->state == FMCP__C_BUSY) c->close_after = 1;
@@ -16786,8 +17105,8 @@ static fmcp_result fmcp__wait(fmcp_http_loop *l, int wait)
         l->pfds[i].events = (short)(((io->want & FMCP__IN) ? POLLIN : 0) | ((io->want & FMCP__OUT) ? POLLOUT : 0));
         l->pfds[i].revents = 0;
     }
-    rc = poll(l->pfds, (nfds_t)n, wait);
-    if (rc < 0) return errno == EINTR ? FMCP_OK : FMCP_ERR_IO;
+    rc = fmcp__sock_poll(l->pfds, n, wait);
+    if (rc < 0) return fmcp__sock_intr() ? FMCP_OK : FMCP_ERR_IO;
     for (i = 0; i < n && rc > 0; i++) {
         short re = l->pfds[i].revents;
         unsigned e = 0;
@@ -16810,7 +17129,7 @@ FASTMCP_API fmcp_result fmcp_http_step(fmcp_http_loop *loop, int timeout_ms)
     if (!loop) return FMCP_ERR_INVALID_ARG;
     fmcp__lock(loop);
 #ifndef FASTMCP_NO_THREADS
-    loop->owner = pthread_self();
+    loop->owner = fmcp__thread_self();
 #endif
     loop->has_owner = 1;
     wait = (loop->qhead || loop->stop) ? 0 : timeout_ms;
@@ -16868,11 +17187,11 @@ FASTMCP_API void fmcp_http_loop_free(fmcp_http_loop *loop)
     close(loop->epfd);
 #else
     fmcp_free(a, loop->ios, fmcp__poll_block(loop->iocap));
-    close(loop->wake_wr);
+    if (loop->wake_wr != loop->wake.fd) fmcp__sock_wake_close(loop->wake_wr);
 #endif
-    close(loop->wake.fd);
+    fmcp__sock_wake_close(loop->wake.fd);
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_destroy(&loop->mu);
+    fmcp__mutex_destroy(&loop->mu);
 #endif
     fmcp_free(a, loop, sizeof *loop);
 }
@@ -16941,7 +17260,7 @@ struct fmcp__dns {
     struct fmcp__dns *next;
     fmcp_http_loop *loop;
     fmcp_http_fetch_op *op;     /* NULL once the request is gone */
-    pthread_t th;
+    fmcp__thread th;
     struct addrinfo *ai;
     int done;
     char host[256], port[24];
@@ -16994,15 +17313,15 @@ static void fmcp__fetch_timeout(void *user)
 static int fmcp__fetch_connect_next(fmcp_http_fetch_op *op)
 {
     fmcp_http_loop *l = op->loop;
-    if (op->io.fd >= 0) { fmcp__io_del(l, &op->io); close(op->io.fd); op->io.fd = -1; }
+    if (op->io.fd >= 0) { fmcp__io_del(l, &op->io); fmcp__sock_close(op->io.fd); op->io.fd = -1; }
     for (; op->cur; op->cur = op->cur->ai_next) {
-        int fd = socket(op->cur->ai_family, SOCK_STREAM, 0), rc;
+        int fd = fmcp__sock_open(op->cur->ai_family, SOCK_STREAM, 0), rc;
         if (fd < 0) continue;
         fmcp__set_nonblock(fd);
-        do { rc = connect(fd, op->cur->ai_addr, op->cur->ai_addrlen); } while (rc != 0 && errno == EINTR);
-        if (rc != 0 && errno != EINPROGRESS) { close(fd); continue; }
+        do { rc = connect(fd, op->cur->ai_addr, (fmcp__socklen)op->cur->ai_addrlen); } while (rc != 0 && fmcp__sock_intr());
+        if (rc != 0 && !fmcp__sock_inprogress()) { fmcp__sock_close(fd); continue; }
         op->io.fd = fd;
-        if (fmcp__io_add(l, &op->io, FMCP__OUT) != FMCP_OK) { close(fd); op->io.fd = -1; return 0; }
+        if (fmcp__io_add(l, &op->io, FMCP__OUT) != FMCP_OK) { fmcp__sock_close(fd); op->io.fd = -1; return 0; }
         op->cur = op->cur->ai_next;
         return 1;
     }
@@ -17012,12 +17331,12 @@ static int fmcp__fetch_connect_next(fmcp_http_fetch_op *op)
 static void fmcp__fetch_connected(fmcp_http_fetch_op *op)
 {
     int err = 0, one = 1;
-    socklen_t sl = sizeof err;
-    if (getsockopt(op->io.fd, SOL_SOCKET, SO_ERROR, &err, &sl) != 0 || err != 0) {
+    fmcp__socklen sl = sizeof err;
+    if (getsockopt(op->io.fd, SOL_SOCKET, SO_ERROR, (char *)&err, &sl) != 0 || err != 0) {
         if (!fmcp__fetch_connect_next(op)) fmcp__fetch_fail(op, FMCP_ERR_IO, "connection failed");
         return;
     }
-    (void)setsockopt(op->io.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    (void)setsockopt(op->io.fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
     if (op->tr && op->tr->open(op->tr->self, op->io.fd, op->host, &op->tc) != FMCP_OK) {
         fmcp__fetch_fail(op, FMCP_ERR_IO, "transport open failed");
         return;
@@ -17297,7 +17616,7 @@ static void fmcp__dns_poll(fmcp_http_loop *l, int wait_all)
         int done;
         fmcp__lock(l); done = d->done; fmcp__unlock(l);
         if (!done && !wait_all) { pp = &d->next; continue; }
-        pthread_join(d->th, NULL);
+        fmcp__thread_join(&d->th);
         *pp = d->next;
         if (d->op) { fmcp_http_fetch_op *op = d->op; op->dns = NULL; fmcp__fetch_resolved(op, d->ai); }
         else if (d->ai) freeaddrinfo(d->ai);
@@ -17314,7 +17633,7 @@ static int fmcp__dns_start(fmcp_http_fetch_op *op, const fmcp_http_url *u)
     d->loop = l; d->op = op;
     memcpy(d->host, u->host, sizeof d->host);
     d->port[fmcp__fmt_u(d->port, u->port, 10)] = 0;
-    if (pthread_create(&d->th, NULL, fmcp__dns_main, d) != 0) { fmcp_free(l->a, d, sizeof *d); return 0; }
+    if (fmcp__thread_start(&d->th, fmcp__dns_main, d) != 0) { fmcp_free(l->a, d, sizeof *d); return 0; }
     d->next = l->dns; l->dns = d;
     op->dns = d;
     return 1;
@@ -17345,7 +17664,7 @@ static void fmcp__fetch_free_early(fmcp_http_fetch_op *op)
     const fmcp_allocator *a = op->loop->a;
     fmcp__fetch_detach_dns(op);
     if (op->ai) freeaddrinfo(op->ai);
-    if (op->io.fd >= 0) { fmcp__io_del(op->loop, &op->io); close(op->io.fd); }
+    if (op->io.fd >= 0) { fmcp__io_del(op->loop, &op->io); fmcp__sock_close(op->io.fd); }
     fmcp__hb_free(a, &op->out);
     fmcp_free(a, op, sizeof *op);
 }
@@ -19881,20 +20200,15 @@ FASTMCP_API fmcp_result fmcp_schema_validate(const fmcp_json *schema, const fmcp
 
 #include <string.h>
 #include <stdio.h>
-#ifndef FASTMCP_NO_THREADS
-#  include <pthread.h>
-#  include <time.h>
-#  include <sys/time.h>
-#endif
 
 /* ---- threads: thin wrappers that vanish without threads ------------------ */
 
 #ifndef FASTMCP_NO_THREADS
-typedef pthread_mutex_t fmcp__mcp_mutex;
-#  define FMCP__MINIT(m) pthread_mutex_init((m), NULL)
-#  define FMCP__MFREE(m) pthread_mutex_destroy(m)
-#  define FMCP__LOCK(m) pthread_mutex_lock(m)
-#  define FMCP__UNLOCK(m) pthread_mutex_unlock(m)
+typedef fmcp__mutex fmcp__mcp_mutex;
+#  define FMCP__MINIT(m) fmcp__mutex_init((m))
+#  define FMCP__MFREE(m) fmcp__mutex_destroy(m)
+#  define FMCP__LOCK(m) fmcp__mutex_lock(m)
+#  define FMCP__UNLOCK(m) fmcp__mutex_unlock(m)
 #else
 typedef int fmcp__mcp_mutex;
 #  define FMCP__MINIT(m) (*(m) = 0)
@@ -20205,10 +20519,10 @@ struct fmcp_server {
     int has_state_key;
     struct fmcp__tasks *tasks;    /* the tasks extension (mcp_tasks.c) */
 #ifndef FASTMCP_NO_THREADS
-    pthread_t *threads;
+    fmcp__thread *threads;
     int nthreads;
-    pthread_mutex_t qlock;
-    pthread_cond_t qcond;
+    fmcp__mutex qlock;
+    fmcp__cond qcond;
     int qmono;                /* qcond runs on the monotonic clock */
     fmcp_ctx *qhead, *qtail;
     int qlen;
@@ -20591,44 +20905,7 @@ FASTMCP_API int fmcp_server_has_log(const fmcp_server *srv)
 static void fmcp__mcp_run(fmcp_ctx *c);
 
 #ifndef FASTMCP_NO_THREADS
-/* Timed naps (the pool's sentinel here, the stream transport's watcher) run
- * on the monotonic clock where the platform allows it: a step of the wall
- * clock must not stretch or cut a 1 ms nap. Returns 1 when cv got that clock;
- * fmcp__cond_wait_ms must be told, its deadline is on the same clock. */
-static int fmcp__cond_init_mono(pthread_cond_t *cv)
-{
-#if defined(CLOCK_MONOTONIC) && !defined(__APPLE__)
-    pthread_condattr_t at;
-    if (pthread_condattr_init(&at) == 0) {
-        int ok = pthread_condattr_setclock(&at, CLOCK_MONOTONIC) == 0 && pthread_cond_init(cv, &at) == 0;
-        pthread_condattr_destroy(&at);
-        if (ok) return 1;
-    }
-#endif
-    pthread_cond_init(cv, NULL);
-    return 0;
-}
-
-/* Wait on cv (m held) at most ms (deadlines proper are kept by the monotonic
- * hook; this only bounds each sleep). mono: as fmcp__cond_init_mono said. */
-static void fmcp__cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *m, int64_t ms, int mono)
-{
-    struct timespec ts;
-#if defined(CLOCK_MONOTONIC) && !defined(__APPLE__)
-    clock_gettime(mono ? CLOCK_MONOTONIC : CLOCK_REALTIME, &ts);
-#else
-    struct timeval tv;
-    (void)mono;
-    gettimeofday(&tv, NULL);
-    ts.tv_sec = tv.tv_sec;
-    ts.tv_nsec = (long)tv.tv_usec * 1000L;
-#endif
-    ts.tv_sec += (time_t)(ms / 1000);
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
-    pthread_cond_timedwait(cv, m, &ts);
-}
-
+/* fmcp__cond_init_mono, fmcp__cond_wait_ms: the platform layer in base. */
 static void fmcp__mcp_qcond_wait_ms(fmcp_server *srv, int64_t ms)
 {
     fmcp__cond_wait_ms(&srv->qcond, &srv->qlock, ms, srv->qmono);
@@ -20670,7 +20947,7 @@ static void fmcp__mcp_wait_job(fmcp_server *srv)
             srv->sentinel = srv->dozing = 0;
             ms = srv->done != seen ? FMCP__SENTINEL_MS : ms < 64 ? ms * 2 : 64;
         } else {
-            pthread_cond_wait(&srv->qcond, &srv->qlock);
+            fmcp__cond_wait(&srv->qcond, &srv->qlock);
         }
         srv->idle--;
         if (srv->signaled > 0) srv->signaled--;
@@ -20696,10 +20973,10 @@ static void fmcp__mcp_take_run(fmcp_server *srv)
 {
     int wake;
     fmcp_ctx *c = fmcp__mcp_take(srv, &wake);
-    pthread_mutex_unlock(&srv->qlock);
-    if (wake) pthread_cond_signal(&srv->qcond);
+    fmcp__mutex_unlock(&srv->qlock);
+    if (wake) fmcp__cond_signal(&srv->qcond);
     fmcp__mcp_run(c);
-    pthread_mutex_lock(&srv->qlock);
+    fmcp__mutex_lock(&srv->qlock);
     srv->busy--;
     srv->done++;
 }
@@ -20707,25 +20984,25 @@ static void fmcp__mcp_take_run(fmcp_server *srv)
 static void *fmcp__mcp_worker(void *arg)
 {
     fmcp_server *srv = (fmcp_server *)arg;
-    pthread_mutex_lock(&srv->qlock);
+    fmcp__mutex_lock(&srv->qlock);
     for (;;) {
         fmcp__mcp_wait_job(srv);
         if (!srv->qhead) break;   /* stopping, and the queue is drained */
         fmcp__mcp_take_run(srv);
     }
-    pthread_mutex_unlock(&srv->qlock);
+    fmcp__mutex_unlock(&srv->qlock);
     return NULL;
 }
 
 static void fmcp__mcp_pool_stop(fmcp_server *srv)
 {
     int i;
-    pthread_mutex_lock(&srv->qlock);
+    fmcp__mutex_lock(&srv->qlock);
     srv->stopping = 1;
-    pthread_cond_broadcast(&srv->qcond);
-    pthread_mutex_unlock(&srv->qlock);
-    for (i = 0; i < srv->nthreads; i++) pthread_join(srv->threads[i], NULL);
-    if (srv->threads) fmcp_free(srv->alloc, srv->threads, (size_t)srv->nthreads * sizeof(pthread_t));
+    fmcp__cond_broadcast(&srv->qcond);
+    fmcp__mutex_unlock(&srv->qlock);
+    for (i = 0; i < srv->nthreads; i++) fmcp__thread_join(&srv->threads[i]);
+    if (srv->threads) fmcp_free(srv->alloc, srv->threads, (size_t)srv->nthreads * sizeof(fmcp__thread));
     srv->threads = NULL;
     srv->nthreads = 0;
 }
@@ -20733,19 +21010,19 @@ static void fmcp__mcp_pool_stop(fmcp_server *srv)
 static fmcp_result fmcp__mcp_pool_start(fmcp_server *srv, int n)
 {
     int i;
-    srv->threads = (pthread_t *)fmcp_malloc(srv->alloc, (size_t)n * sizeof(pthread_t));
+    srv->threads = (fmcp__thread *)fmcp_malloc(srv->alloc, (size_t)n * sizeof(fmcp__thread));
     if (!srv->threads) return FMCP_ERR_NOMEM;
     for (i = 0; i < n; i++) {
-        if (pthread_create(&srv->threads[i], NULL, fmcp__mcp_worker, srv) != 0) break;
+        if (fmcp__thread_start(&srv->threads[i], fmcp__mcp_worker, srv) != 0) break;
         srv->nthreads = i + 1;
     }
     if (srv->nthreads == n) return FMCP_OK;
-    pthread_mutex_lock(&srv->qlock);
+    fmcp__mutex_lock(&srv->qlock);
     srv->stopping = 1;
-    pthread_cond_broadcast(&srv->qcond);
-    pthread_mutex_unlock(&srv->qlock);
-    for (i = 0; i < srv->nthreads; i++) pthread_join(srv->threads[i], NULL);
-    fmcp_free(srv->alloc, srv->threads, (size_t)n * sizeof(pthread_t));
+    fmcp__cond_broadcast(&srv->qcond);
+    fmcp__mutex_unlock(&srv->qlock);
+    for (i = 0; i < srv->nthreads; i++) fmcp__thread_join(&srv->threads[i]);
+    fmcp_free(srv->alloc, srv->threads, (size_t)n * sizeof(fmcp__thread));
     srv->threads = NULL;
     srv->nthreads = 0;
     return FMCP_ERR_NOMEM;
@@ -20770,8 +21047,8 @@ static void fmcp__mcp_server_free(fmcp_server *srv)
     if (srv->era_meta) fmcp_free(a, srv->era_meta, srv->era_meta_len + 1);
     FMCP__MFREE(&srv->lock);
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_destroy(&srv->qlock);
-    pthread_cond_destroy(&srv->qcond);
+    fmcp__mutex_destroy(&srv->qlock);
+    fmcp__cond_destroy(&srv->qcond);
 #endif
     fmcp_free(a, srv, sizeof *srv);
 }
@@ -20792,7 +21069,7 @@ FASTMCP_API fmcp_result fmcp_server_create(const fmcp_server_desc *d, fmcp_serve
     srv->alloc = &srv->alloc_copy;
     FMCP__MINIT(&srv->lock);
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_init(&srv->qlock, NULL);
+    fmcp__mutex_init(&srv->qlock);
     srv->qmono = fmcp__cond_init_mono(&srv->qcond);
 #endif
     srv->name = fmcp__mcp_strdup_opt(srv->alloc, d->name ? d->name : "fastmcp", &ok);
@@ -21435,18 +21712,18 @@ static void fmcp__mcp_push_jobs(fmcp_server *srv, fmcp_ctx *head, fmcp_ctx *tail
 {
 #ifndef FASTMCP_NO_THREADS
     int wake;
-    pthread_mutex_lock(&srv->qlock);
+    fmcp__mutex_lock(&srv->qlock);
     if (srv->qtail) srv->qtail->qnext = head;
     else srv->qhead = head;
     srv->qtail = tail;
     srv->qlen += n;
     wake = srv->signaled == 0 && !(srv->busy > 0 && srv->sentinel && !srv->dozing) && srv->idle > 0;
     srv->signaled += wake;
-    pthread_mutex_unlock(&srv->qlock);
+    fmcp__mutex_unlock(&srv->qlock);
     /* Signalled after unlocking, so the woken worker does not block on qlock.
      * Should the idle worker counted leave its wait meanwhile (a timeout), it
      * has taken the count back from `signaled` and finds the job itself. */
-    if (wake) pthread_cond_signal(&srv->qcond);
+    if (wake) fmcp__cond_signal(&srv->qcond);
 #else
     (void)srv; (void)head; (void)tail; (void)n;
 #endif
@@ -21860,8 +22137,8 @@ FASTMCP_API void fmcp_free_text(fmcp_ctx *c, char *text, size_t len)
 
 #ifndef FASTMCP_NO_THREADS
 typedef struct fmcp__mcp_waiter {
-    pthread_mutex_t m;
-    pthread_cond_t cv;
+    fmcp__mutex m;
+    fmcp__cond cv;
     int done;
     fmcp_result rc;
     char *text;
@@ -21872,7 +22149,7 @@ typedef struct fmcp__mcp_waiter {
 static void fmcp__mcp_waiter_cb(void *user, fmcp_result rc, const char *json, size_t len)
 {
     fmcp__mcp_waiter *wt = (fmcp__mcp_waiter *)user;
-    pthread_mutex_lock(&wt->m);
+    fmcp__mutex_lock(&wt->m);
     wt->rc = rc;
     if (json) {
         wt->text = fmcp__mcp_strndup(wt->alloc, json, len);
@@ -21880,8 +22157,8 @@ static void fmcp__mcp_waiter_cb(void *user, fmcp_result rc, const char *json, si
         if (!wt->text) wt->rc = FMCP_ERR_NOMEM;
     }
     wt->done = 1;
-    pthread_cond_signal(&wt->cv);
-    pthread_mutex_unlock(&wt->m);
+    fmcp__cond_signal(&wt->cv);
+    fmcp__mutex_unlock(&wt->m);
 }
 
 #endif
@@ -21900,19 +22177,19 @@ static fmcp__mcp_pending *fmcp__mcp_pending_take_user(fmcp_session *s, void *u)
 
 static void fmcp__mcp_waiter_wait(fmcp_session *s, fmcp__mcp_waiter *wt, int64_t deadline)
 {
-    pthread_mutex_lock(&wt->m);
+    fmcp__mutex_lock(&wt->m);
     while (!wt->done) {
         int64_t left = deadline ? deadline - fmcp_monotonic_ms() : 100;
         if (left > 0) { fmcp__cond_wait_ms(&wt->cv, &wt->m, left < 100 ? left : 100, 0); continue; }
-        pthread_mutex_unlock(&wt->m);
+        fmcp__mutex_unlock(&wt->m);
         {
             fmcp__mcp_pending *p = fmcp__mcp_pending_take_user(s, wt);
-            pthread_mutex_lock(&wt->m);
+            fmcp__mutex_lock(&wt->m);
             if (p) { fmcp_free(s->alloc, p, sizeof *p); wt->rc = FMCP_ERR_TIMEOUT; wt->done = 1; }
-            else while (!wt->done) pthread_cond_wait(&wt->cv, &wt->m); /* reply in delivery */
+            else while (!wt->done) fmcp__cond_wait(&wt->cv, &wt->m); /* reply in delivery */
         }
     }
-    pthread_mutex_unlock(&wt->m);
+    fmcp__mutex_unlock(&wt->m);
 }
 #endif
 
@@ -21928,8 +22205,8 @@ FASTMCP_API fmcp_result fmcp_ctx_request(fmcp_ctx *c, const char *method, const 
     *out_len = 0;
     if (c->inline_run) return FMCP_ERR_STATE;   /* would block the thread that brings the reply */
     memset(&wt, 0, sizeof wt);
-    pthread_mutex_init(&wt.m, NULL);
-    pthread_cond_init(&wt.cv, NULL);
+    fmcp__mutex_init(&wt.m);
+    fmcp__cond_init(&wt.cv);
     wt.alloc = c->s->alloc;
     deadline = timeout_ms > 0 ? fmcp_monotonic_ms() + timeout_ms : 0;
     r = fmcp_ctx_request_async(c, method, params_json, 0, fmcp__mcp_waiter_cb, &wt);
@@ -21937,8 +22214,8 @@ FASTMCP_API fmcp_result fmcp_ctx_request(fmcp_ctx *c, const char *method, const 
         fmcp__mcp_waiter_wait(c->s, &wt, deadline);
         r = wt.rc;
     }
-    pthread_mutex_destroy(&wt.m);
-    pthread_cond_destroy(&wt.cv);
+    fmcp__mutex_destroy(&wt.m);
+    fmcp__cond_destroy(&wt.cv);
     if (wt.text && (r == FMCP_OK || r == FMCP_ERR_RPC)) { *out = wt.text; *out_len = wt.len; }
     else if (wt.text) fmcp_free(c->s->alloc, wt.text, wt.len + 1);
     return r;
@@ -22815,13 +23092,13 @@ FASTMCP_API void fmcp_server_run_jobs(fmcp_server *srv, fmcp_job_list *jobs)
 {
     if (!srv || !jobs || !jobs->head) return;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&srv->qlock);
+    fmcp__mutex_lock(&srv->qlock);
     if (srv->qtail) srv->qtail->qnext = jobs->head; else srv->qhead = jobs->head;
     srv->qtail = jobs->tail;
     srv->qlen += jobs->n;
     memset(jobs, 0, sizeof *jobs);
     while (srv->qhead) fmcp__mcp_take_run(srv);
-    pthread_mutex_unlock(&srv->qlock);
+    fmcp__mutex_unlock(&srv->qlock);
 #else
     {
         fmcp_ctx *c = jobs->head, *nx;
@@ -25068,10 +25345,6 @@ FASTMCP_API fmcp_result fmcp_ctx_start_task(fmcp_ctx *c) { (void)c; return FMCP_
 #  include <unistd.h>
 #  include <errno.h>
 #endif
-#ifndef FASTMCP_NO_THREADS
-#  include <pthread.h>
-#  include <time.h>
-#endif
 
 struct fmcp_stream {
     fmcp_server *srv;
@@ -25291,10 +25564,10 @@ static void fmcp__stream_fed(fmcp_stream *st, fmcp_result r)
 
 typedef struct fmcp__stream_lf {
     fmcp_stream *st;
-    pthread_mutex_t m;
-    pthread_cond_t cv;      /* the watcher sleeps on it; nobody else does */
+    fmcp__mutex m;
+    fmcp__cond cv;      /* the watcher sleeps on it; nobody else does */
     int mono;               /* cv runs on CLOCK_MONOTONIC */
-    pthread_t helper;
+    fmcp__thread helper;
     int started;            /* helper thread: 0 not yet, 1 running, -1 could not start */
     int waiting;            /* a thread is inside fmcp__stream_lf_watch */
     int alert;              /* the watcher naps 1 ms at a time, or a signal is on its way */
@@ -25318,7 +25591,7 @@ typedef struct fmcp__stream_lft {
  * naps run on the monotonic clock where there is one (fmcp__cond_init_mono). */
 static void fmcp__stream_nap(fmcp__stream_lf *lf, int ms)
 {
-    if (ms <= 0) pthread_cond_wait(&lf->cv, &lf->m);
+    if (ms <= 0) fmcp__cond_wait(&lf->cv, &lf->m);
     else fmcp__cond_wait_ms(&lf->cv, &lf->m, ms, lf->mono);
 }
 
@@ -25336,8 +25609,8 @@ static int fmcp__stream_lf_claim(fmcp__stream_lft *t, int allow)
 {
     fmcp__stream_lf *lf = t->lf;
     int ok, poke = 0;
-    pthread_mutex_lock(&lf->m);
-    if (!lf->started) lf->started = pthread_create(&lf->helper, NULL, fmcp__stream_lf_main, lf) == 0 ? 1 : -1;
+    fmcp__mutex_lock(&lf->m);
+    if (!lf->started) lf->started = fmcp__thread_start(&lf->helper, fmcp__stream_lf_main, lf) == 0 ? 1 : -1;
     ok = lf->waiting > 0 && allow;
     if (ok) {
         lf->stealable = 1;
@@ -25350,8 +25623,8 @@ static int fmcp__stream_lf_claim(fmcp__stream_lft *t, int allow)
         lf->alert = 1;
         t->handed = 1;
     }
-    pthread_mutex_unlock(&lf->m);
-    if (poke) pthread_cond_signal(&lf->cv);
+    fmcp__mutex_unlock(&lf->m);
+    if (poke) fmcp__cond_signal(&lf->cv);
     return ok;
 }
 
@@ -25369,7 +25642,7 @@ static int fmcp__stream_lf_watch(fmcp__stream_lf *lf)
 {
     int ms = FMCP__STREAM_ALERT_MS, saw = 0, got;
     unsigned long seen;
-    pthread_mutex_lock(&lf->m);
+    fmcp__mutex_lock(&lf->m);
     lf->waiting++;
     seen = lf->epoch;
     while (!lf->done) {
@@ -25391,7 +25664,7 @@ static int fmcp__stream_lf_watch(fmcp__stream_lf *lf)
     lf->alert = 0;
     lf->waiting--;
     got = !lf->done;
-    pthread_mutex_unlock(&lf->m);
+    fmcp__mutex_unlock(&lf->m);
     return got;
 }
 
@@ -25402,10 +25675,10 @@ static int fmcp__stream_lf_watch(fmcp__stream_lf *lf)
 static int fmcp__stream_lf_kept(fmcp__stream_lf *lf)
 {
     int kept;
-    pthread_mutex_lock(&lf->m);
+    fmcp__mutex_lock(&lf->m);
     kept = !lf->stolen;
     lf->stolen = lf->stealable = 0;
-    pthread_mutex_unlock(&lf->m);
+    fmcp__mutex_unlock(&lf->m);
     return kept;
 }
 
@@ -25414,12 +25687,12 @@ static int fmcp__stream_lf_kept(fmcp__stream_lf *lf)
  * `done` when it returns) and let a watcher go. */
 static void fmcp__stream_lf_end(fmcp__stream_lf *lf, long n)
 {
-    pthread_mutex_lock(&lf->m);
+    fmcp__mutex_lock(&lf->m);
     lf->done = 1;
     lf->rc = n == 0 ? FMCP_OK : FMCP_ERR_IO;
     lf->st->closed = 1;
-    pthread_mutex_unlock(&lf->m);
-    pthread_cond_broadcast(&lf->cv);
+    fmcp__mutex_unlock(&lf->m);
+    fmcp__cond_broadcast(&lf->cv);
     fmcp_session_close(lf->st->s);
 }
 
@@ -25473,13 +25746,13 @@ static fmcp_result fmcp__stream_serve_lf(fmcp_stream *st)
     if (st->d.read_size > ((size_t)-1) / 2) return FMCP_ERR_INVALID_ARG;
     lf.bufs = (char *)fmcp_malloc(st->a, 2 * st->d.read_size);
     if (!lf.bufs) return FMCP_ERR_NOMEM;
-    pthread_mutex_init(&lf.m, NULL);
+    fmcp__mutex_init(&lf.m);
     lf.mono = fmcp__cond_init_mono(&lf.cv);
     fmcp__stream_lf_loop(&lf, 1);
     /* done: nobody hands off any more, so `started` is final */
-    if (lf.started == 1) pthread_join(lf.helper, NULL);
-    pthread_cond_destroy(&lf.cv);
-    pthread_mutex_destroy(&lf.m);
+    if (lf.started == 1) fmcp__thread_join(&lf.helper);
+    fmcp__cond_destroy(&lf.cv);
+    fmcp__mutex_destroy(&lf.m);
     fmcp_free(st->a, lf.bufs, 2 * st->d.read_size);
     return lf.rc;
 }
@@ -25571,17 +25844,16 @@ FASTMCP_API fmcp_result fmcp_server_run_stdio(fmcp_server *srv)
 #ifndef FASTMCP_NO_SOCKETS
 #include <string.h>
 #include <stdio.h>
-#include <arpa/inet.h>
-#ifndef FASTMCP_NO_THREADS
-#  include <pthread.h>
+#ifndef _WIN32
+#  include <arpa/inet.h>   /* inet_pton (Windows: ws2tcpip.h, with the platform layer) */
 #endif
 
 /* Locking rule: the transport mutex is never held while calling into the
  * MCP engine (its callbacks take the mutex). It is recursive because an HTTP
  * write on the loop thread may run our on_close callback synchronously. */
 #ifndef FASTMCP_NO_THREADS
-#  define FMCP__MH_LOCK(t) pthread_mutex_lock(&(t)->mu)
-#  define FMCP__MH_UNLOCK(t) pthread_mutex_unlock(&(t)->mu)
+#  define FMCP__MH_LOCK(t) fmcp__mutex_lock(&(t)->mu)
+#  define FMCP__MH_UNLOCK(t) fmcp__mutex_unlock(&(t)->mu)
 #else
 #  define FMCP__MH_LOCK(t) ((void)0)
 #  define FMCP__MH_UNLOCK(t) ((void)0)
@@ -25684,7 +25956,7 @@ struct fmcp_mcp_http {
     fmcp_http_transport_desc d;
     int check_hosts;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_t mu;
+    fmcp__mutex mu;
 #endif
     fmcp__mh_session *buckets[FMCP__MH_BUCKETS];
     fmcp__mh_session *temps;   /* stateless sessions, not addressable */
@@ -25703,7 +25975,7 @@ struct fmcp_mcp_http {
     uint64_t jobs_timer;
     int jobs_timer_on;
 #ifndef FASTMCP_NO_THREADS
-    pthread_t loop_tid;
+    fmcp__thread_id loop_tid;
     int has_loop_tid;
 #endif
     int64_t tick_ms;
@@ -25870,7 +26142,7 @@ static int fmcp__mh_origin_ok(const fmcp_mcp_http *t, const char *origin)
 static int fmcp__mh_on_loop(const fmcp_mcp_http *t)
 {
 #ifndef FASTMCP_NO_THREADS
-    return !t->has_loop_tid || pthread_equal(t->loop_tid, pthread_self());
+    return !t->has_loop_tid || fmcp__thread_same(t->loop_tid, fmcp__thread_self());
 #else
     (void)t;
     return 1;
@@ -25882,8 +26154,8 @@ static int fmcp__mh_on_loop(const fmcp_mcp_http *t)
 static void fmcp__mh_mark_loop(fmcp_mcp_http *t)
 {
 #ifndef FASTMCP_NO_THREADS
-    if (t->has_loop_tid && pthread_equal(t->loop_tid, pthread_self())) return;
-    t->loop_tid = pthread_self();
+    if (t->has_loop_tid && fmcp__thread_same(t->loop_tid, fmcp__thread_self())) return;
+    t->loop_tid = fmcp__thread_self();
     t->has_loop_tid = 1;
 #else
     (void)t;
@@ -27355,7 +27627,7 @@ static void fmcp__mh_defaults(fmcp_http_transport_desc *d)
 static void fmcp__mh_free_struct(fmcp_mcp_http *t)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_destroy(&t->mu);
+    fmcp__mutex_destroy(&t->mu);
 #endif
     fmcp_free(t->a, t, sizeof *t);
 }
@@ -27363,12 +27635,7 @@ static void fmcp__mh_free_struct(fmcp_mcp_http *t)
 static fmcp_result fmcp__mh_mutex_init(fmcp_mcp_http *t)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutexattr_t at;
-    int e;
-    if (pthread_mutexattr_init(&at) != 0) return FMCP_ERR_NOMEM;
-    e = pthread_mutexattr_settype(&at, PTHREAD_MUTEX_RECURSIVE) || pthread_mutex_init(&t->mu, &at);
-    pthread_mutexattr_destroy(&at);
-    return e ? FMCP_ERR_NOMEM : FMCP_OK;
+    return fmcp__mutex_init_recursive(&t->mu) ? FMCP_ERR_NOMEM : FMCP_OK;
 #else
     (void)t;
     return FMCP_OK;
@@ -27495,18 +27762,19 @@ FASTMCP_API fmcp_result fmcp_server_run_http(fmcp_server *srv, const fmcp_http_t
 /* oauth_store: implementation */
 
 #include <string.h>
-#ifndef FASTMCP_NO_THREADS
-#  include <pthread.h>
-#endif
 #ifndef FASTMCP_NO_FILESYSTEM
 #  include <errno.h>
 #  include <stdio.h>
 #  include <stdlib.h>
-#  include <fcntl.h>
-#  include <dirent.h>
-#  include <unistd.h>
-#  include <sys/stat.h>
-#  include <sys/types.h>
+#  ifdef _WIN32
+#    include <aclapi.h>   /* GetSecurityInfo, SetSecurityInfo (advapi32, linked by default) */
+#  else
+#    include <fcntl.h>
+#    include <dirent.h>
+#    include <unistd.h>
+#    include <sys/stat.h>
+#    include <sys/types.h>
+#  endif
 #endif
 
 /* ---- shared checks ------------------------------------------------------- */
@@ -27588,14 +27856,14 @@ typedef struct fmcp__ostore_mem {
     const fmcp_allocator *alloc;
     fmcp__ostore_entry *head;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_t mu;
+    fmcp__mutex mu;
 #endif
 } fmcp__ostore_mem;
 
 static void fmcp__ostore_mem_lock(fmcp__ostore_mem *m)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&m->mu);
+    fmcp__mutex_lock(&m->mu);
 #else
     (void)m;
 #endif
@@ -27604,7 +27872,7 @@ static void fmcp__ostore_mem_lock(fmcp__ostore_mem *m)
 static void fmcp__ostore_mem_unlock(fmcp__ostore_mem *m)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_unlock(&m->mu);
+    fmcp__mutex_unlock(&m->mu);
 #else
     (void)m;
 #endif
@@ -27724,7 +27992,7 @@ FASTMCP_API fmcp_result fmcp_oauth_memory_store_new(const fmcp_allocator *alloc,
     if (!m) return FMCP_ERR_NOMEM;
     memset(m, 0, sizeof *m);
 #ifndef FASTMCP_NO_THREADS
-    if (pthread_mutex_init(&m->mu, NULL) != 0) { fmcp_free(alloc, m, sizeof *m); return FMCP_ERR_IO; }
+    if (fmcp__mutex_init(&m->mu) != 0) { fmcp_free(alloc, m, sizeof *m); return FMCP_ERR_IO; }
 #endif
     m->alloc = alloc;
     m->vt.load = fmcp__ostore_mem_load;
@@ -27743,7 +28011,7 @@ FASTMCP_API void fmcp_oauth_memory_store_free(fmcp_oauth_store *store)
     m = (fmcp__ostore_mem *)store->user;
     fmcp__ostore_mem_clear_all(m);
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_destroy(&m->mu);
+    fmcp__mutex_destroy(&m->mu);
 #endif
     fmcp_free(m->alloc, m, sizeof *m);
 }
@@ -27758,13 +28026,18 @@ FASTMCP_API void fmcp_oauth_memory_store_free(fmcp_oauth_store *store)
 
 FASTMCP_API fmcp_result fmcp_oauth_default_cache_dir(char *buf, size_t cap)
 {
+#ifdef _WIN32
+    const char *home = getenv("USERPROFILE");
+    const char *sep = "\\", *rest = ".fastmcp\\oauth-mcp-client-cache";
+#else
     const char *home = getenv("HOME");
+    const char *sep = "/", *rest = ".fastmcp/oauth-mcp-client-cache";
+#endif
     int n;
     if (!buf || cap == 0) return FMCP_ERR_INVALID_ARG;
     buf[0] = 0;
     if (!home || !home[0]) return FMCP_ERR_NOT_FOUND;
-    n = snprintf(buf, cap, "%s%s.fastmcp/oauth-mcp-client-cache", home,
-                 home[strlen(home) - 1] == '/' ? "" : "/");
+    n = snprintf(buf, cap, "%s%s%s", home, home[strlen(home) - 1] == sep[0] ? "" : sep, rest);
     if (n < 0 || (size_t)n >= cap) { buf[0] = 0; return FMCP_ERR_BUFFER_TOO_SMALL; }
     return FMCP_OK;
 }
@@ -27829,10 +28102,33 @@ static int fmcp__ostore_temp_match(const char *name)
     return fmcp__ostore_name_match(base, &k);
 }
 
+#ifndef _WIN32
+/* The open cache directory; later steps are relative to it. */
+typedef int fmcp__odir;
+static void fmcp__odir_close(fmcp__odir d) { close(d); }
+/* 0 when name is gone (or was never there). */
+static int fmcp__odir_unlink(fmcp__odir d, const char *name)
+{
+    return unlinkat(d, name, 0) != 0 && errno != ENOENT ? -1 : 0;
+}
+/* Directory listing; it owns the fmcp__odir it was opened on. */
+typedef struct fmcp__odir_iter { DIR *d; } fmcp__odir_iter;
+static int fmcp__odir_iter_open(fmcp__odir d, fmcp__odir_iter *it)
+{
+    if (!(it->d = fdopendir(d))) { close(d); return -1; }
+    return 0;
+}
+static const char *fmcp__odir_iter_next(fmcp__odir_iter *it)
+{
+    struct dirent *de = readdir(it->d);
+    return de ? de->d_name : NULL;
+}
+static void fmcp__odir_iter_close(fmcp__odir_iter *it) { closedir(it->d); }
+
 /* Opens the cache directory, which must be a real directory (not a symlink)
  * owned by us. Every later step is relative to this descriptor (openat,
  * renameat, unlinkat), so swapping the path afterwards redirects nothing. */
-static fmcp_result fmcp__ostore_open_dir(const char *dir, int *dfd)
+static fmcp_result fmcp__ostore_open_dir(const char *dir, fmcp__odir *dfd)
 {
     struct stat st;
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
@@ -27850,7 +28146,7 @@ static fmcp_result fmcp__ostore_open_dir(const char *dir, int *dfd)
 }
 
 /* mkdir -p with 0700 for every directory made, then the ownership check. */
-static fmcp_result fmcp__ostore_make_dir(const fmcp_oauth_file_store *fs, int *dfd)
+static fmcp_result fmcp__ostore_make_dir(const fmcp_oauth_file_store *fs, fmcp__odir *dfd)
 {
     char p[FMCP_OAUTH_STORE_DIR_MAX];
     size_t i, n = strlen(fs->dir);
@@ -27867,7 +28163,7 @@ static fmcp_result fmcp__ostore_make_dir(const fmcp_oauth_file_store *fs, int *d
 
 /* Read a whole value file (regular, ours, not a symlink, 1..cap bytes) into a
  * buffer of *len + 1 bytes allocated with a. Anything else is NOT_FOUND. */
-static fmcp_result fmcp__ostore_read(int dfd, const char *path, size_t cap, const fmcp_allocator *a,
+static fmcp_result fmcp__ostore_read(fmcp__odir dfd, const char *path, size_t cap, const fmcp_allocator *a,
                                      char **out, size_t *len)
 {
     struct stat st;
@@ -27894,60 +28190,6 @@ static fmcp_result fmcp__ostore_read(int dfd, const char *path, size_t cap, cons
     buf[size] = 0;
     *out = buf; *len = size;
     return FMCP_OK;
-}
-
-/* The file's text before the value: {"fastmcp_oauth_store":1,"server_url":"...","kind":"...","data":
- * The file is that prefix, the value's JSON text, then "}\n". */
-static fmcp_result fmcp__ostore_prefix(const fmcp_allocator *a, const char *url, const char *kind,
-                                       char **out, size_t *len)
-{
-    fmcp_json_writer w;
-    static const char fmt[] = "{\"fastmcp_oauth_store\":1,\"server_url\":%s,\"kind\":\"%s\",\"data\":";
-    char *q, *p;
-    size_t qn, n;
-    fmcp_result r;
-    fmcp_jw_init(&w, a);
-    fmcp_jw_str(&w, url);
-    if ((r = fmcp_jw_finish(&w, &q, &qn)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
-    n = (size_t)snprintf(NULL, 0, fmt, q, kind);
-    p = (char *)fmcp_malloc(a, n + 1);
-    if (p) snprintf(p, n + 1, fmt, q, kind);
-    fmcp_jw_free_output(&w, q);
-    if (!p) return FMCP_ERR_NOMEM;
-    *out = p; *len = n;
-    return FMCP_OK;
-}
-
-static fmcp_result fmcp__ostore_file_load(void *user, const fmcp_allocator *a, const char *server_url,
-                                          const char *kind, char **data, size_t *len)
-{
-    fmcp_oauth_file_store *fs = (fmcp_oauth_file_store *)user;
-    char path[FMCP__OSTORE_PATH_MAX];
-    char *file = NULL, *pre = NULL;
-    size_t flen = 0, plen = 0, vlen = 0;
-    int dfd;
-    fmcp_result r;
-    if (!data || !len) return FMCP_ERR_INVALID_ARG;
-    *data = NULL; *len = 0;
-    if (!fs || !server_url || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
-    if ((r = fmcp__ostore_open_dir(fs->dir, &dfd)) != FMCP_OK) return FMCP_ERR_NOT_FOUND;
-    fmcp__ostore_path(server_url, kind, path);
-    r = fmcp__ostore_read(dfd, path, fmcp__ostore_cap(fs), a, &file, &flen);
-    close(dfd);
-    if (r != FMCP_OK) return r;
-    if ((r = fmcp__ostore_prefix(a, server_url, kind, &pre, &plen)) == FMCP_OK) {
-        r = FMCP_ERR_NOT_FOUND;
-        if (flen > plen + 2 && memcmp(file, pre, plen) == 0 && memcmp(file + flen - 2, "}\n", 2) == 0) {
-            vlen = flen - plen - 2;
-            r = fmcp__ostore_check_object(a, file + plen, vlen);
-            if (r == FMCP_ERR_PARSE) r = FMCP_ERR_NOT_FOUND;
-        }
-        fmcp_free(a, pre, plen + 1);
-    }
-    if (r == FMCP_OK && !(*data = fmcp__ostore_dup(a, file + plen, vlen))) r = FMCP_ERR_NOMEM;
-    if (r == FMCP_OK) *len = vlen;
-    fmcp__ostore_free_secret(a, file, flen + 1);
-    return r;
 }
 
 /* Create a fresh 0600 temp file beside `final` (in dfd); path gets its name. */
@@ -27984,7 +28226,7 @@ static int fmcp__ostore_write_all(int fd, const char *p, size_t n)
 }
 
 /* Write text to final atomically: temp file, fsync, rename, fsync the dir. */
-static fmcp_result fmcp__ostore_write_atomic(int dfd, const char *final, const char *text, size_t n)
+static fmcp_result fmcp__ostore_write_atomic(fmcp__odir dfd, const char *final, const char *text, size_t n)
 {
     char tmp[FMCP__OSTORE_PATH_MAX];
     int fd = fmcp__ostore_open_temp(dfd, final, tmp);
@@ -27997,6 +28239,294 @@ static fmcp_result fmcp__ostore_write_atomic(int dfd, const char *final, const c
     (void)fsync(dfd);
     return FMCP_OK;
 }
+#else
+/* Windows: the directory is held open without FILE_SHARE_DELETE while we
+ * work in it, so it cannot be renamed or replaced under us (the equivalent of
+ * working relative to a descriptor), and it must not be a reparse point
+ * (symlink, junction). Owner-only stands for 0700/0600: the directory must be
+ * owned by our user and gets a protected DACL with one inheritable ACE (full
+ * access for our user), so every file made in it is ours alone; a file must
+ * be owned by us too. */
+typedef struct fmcp__odir {
+    HANDLE h;
+    const char *path;
+} fmcp__odir;
+
+static void fmcp__odir_close(fmcp__odir d) { CloseHandle(d.h); }
+
+/* dir + "\" + name into out; 0 when it does not fit. */
+static int fmcp__odir_join(fmcp__odir d, const char *name, char out[FMCP__OSTORE_PATH_MAX])
+{
+    int n = snprintf(out, FMCP__OSTORE_PATH_MAX, "%s\\%s", d.path, name);
+    return n > 0 && n < FMCP__OSTORE_PATH_MAX;
+}
+
+static int fmcp__odir_unlink(fmcp__odir d, const char *name)
+{
+    char p[FMCP__OSTORE_PATH_MAX];
+    DWORD e;
+    if (!fmcp__odir_join(d, name, p)) return -1;
+    if (DeleteFileA(p)) return 0;
+    e = GetLastError();
+    return e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND ? 0 : -1;
+}
+
+typedef struct fmcp__odir_iter {
+    fmcp__odir d;
+    HANDLE f;
+    WIN32_FIND_DATAA fd;
+    int first;
+} fmcp__odir_iter;
+
+static int fmcp__odir_iter_open(fmcp__odir d, fmcp__odir_iter *it)
+{
+    char p[FMCP__OSTORE_PATH_MAX];
+    it->d = d;
+    it->first = 1;
+    if (!fmcp__odir_join(d, "*", p)) { fmcp__odir_close(d); return -1; }
+    it->f = FindFirstFileA(p, &it->fd);
+    if (it->f == INVALID_HANDLE_VALUE) { fmcp__odir_close(d); return -1; }
+    return 0;
+}
+
+static const char *fmcp__odir_iter_next(fmcp__odir_iter *it)
+{
+    if (it->first) it->first = 0;
+    else if (!FindNextFileA(it->f, &it->fd)) return NULL;
+    return it->fd.cFileName;
+}
+
+static void fmcp__odir_iter_close(fmcp__odir_iter *it)
+{
+    FindClose(it->f);
+    fmcp__odir_close(it->d);
+}
+
+/* Our user's SID, inside buf. */
+static PSID fmcp__ostore_user_sid(DWORD *buf, DWORD size)
+{
+    HANDLE tok;
+    DWORD got = 0;
+    BOOL ok;
+    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok)) return NULL;
+    ok = GetTokenInformation(tok, TokenUser, buf, size, &got);
+    CloseHandle(tok);
+    return ok ? ((TOKEN_USER *)(void *)buf)->User.Sid : NULL;
+}
+
+/* The owner-only DACL (one inheritable full-access ACE for sid) in acl. */
+static int fmcp__ostore_owner_acl(PSID sid, DWORD *acl, DWORD size)
+{
+    return InitializeAcl((PACL)(void *)acl, size, ACL_REVISION) &&
+           AddAccessAllowedAceEx((PACL)(void *)acl, ACL_REVISION, OBJECT_INHERIT_ACE | CONTAINER_INHERIT_ACE,
+                                 FILE_ALL_ACCESS, sid);
+}
+
+/* 1 when the object behind h is owned by sid. */
+static int fmcp__ostore_owned(HANDLE h, PSID sid)
+{
+    PSID owner = NULL;
+    PSECURITY_DESCRIPTOR sd = NULL;
+    int ok;
+    if (GetSecurityInfo(h, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION, &owner, NULL, NULL, NULL, &sd) != ERROR_SUCCESS)
+        return 0;
+    ok = owner && EqualSid(owner, sid);
+    LocalFree(sd);
+    return ok;
+}
+
+static fmcp_result fmcp__ostore_open_dir(const char *dir, fmcp__odir *out)
+{
+    DWORD ubuf[128], abuf[128];
+    BY_HANDLE_FILE_INFORMATION fi;
+    PSID sid;
+    DWORD e;
+    HANDLE h = CreateFileA(dir, FILE_READ_ATTRIBUTES | READ_CONTROL | WRITE_DAC, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                           NULL, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+    out->h = INVALID_HANDLE_VALUE;
+    out->path = dir;
+    if (h == INVALID_HANDLE_VALUE) {
+        e = GetLastError();
+        return e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND ? FMCP_ERR_NOT_FOUND : FMCP_ERR_FORBIDDEN;
+    }
+    if (!GetFileInformationByHandle(h, &fi) || !(fi.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) ||
+        (fi.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) ||
+        !(sid = fmcp__ostore_user_sid(ubuf, sizeof ubuf)) || !fmcp__ostore_owned(h, sid) ||
+        !fmcp__ostore_owner_acl(sid, abuf, sizeof abuf) ||
+        SetSecurityInfo(h, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
+                        NULL, NULL, (PACL)(void *)abuf, NULL) != ERROR_SUCCESS) {
+        CloseHandle(h);
+        return FMCP_ERR_FORBIDDEN;
+    }
+    out->h = h;
+    return FMCP_OK;
+}
+
+/* mkdir -p; directories made get the owner-only DACL; then the checks. */
+static fmcp_result fmcp__ostore_make_dir(const fmcp_oauth_file_store *fs, fmcp__odir *dfd)
+{
+    char p[FMCP_OAUTH_STORE_DIR_MAX];
+    DWORD ubuf[128], abuf[128];
+    SECURITY_DESCRIPTOR sd;
+    SECURITY_ATTRIBUTES sa;
+    PSID sid;
+    size_t i, n = strlen(fs->dir);
+    if (n == 0 || n >= sizeof p) return FMCP_ERR_INVALID_ARG;
+    if (!(sid = fmcp__ostore_user_sid(ubuf, sizeof ubuf)) || !fmcp__ostore_owner_acl(sid, abuf, sizeof abuf) ||
+        !InitializeSecurityDescriptor(&sd, SECURITY_DESCRIPTOR_REVISION) ||
+        !SetSecurityDescriptorDacl(&sd, TRUE, (PACL)(void *)abuf, FALSE) ||
+        !SetSecurityDescriptorControl(&sd, SE_DACL_PROTECTED, SE_DACL_PROTECTED))
+        return FMCP_ERR_IO;
+    sa.nLength = sizeof sa;
+    sa.lpSecurityDescriptor = &sd;
+    sa.bInheritHandle = FALSE;
+    memcpy(p, fs->dir, n + 1);
+    for (i = 1; i <= n; i++) {
+        DWORD at;
+        char c = p[i];
+        if (c != '/' && c != '\\' && c != 0) continue;
+        p[i] = 0;
+        /* a drive ("C:") or a part that exists already is fine as it is */
+        if (!CreateDirectoryA(p, &sa) &&
+            ((at = GetFileAttributesA(p)) == INVALID_FILE_ATTRIBUTES || !(at & FILE_ATTRIBUTE_DIRECTORY)))
+            return FMCP_ERR_IO;
+        p[i] = c;
+    }
+    return fmcp__ostore_open_dir(fs->dir, dfd);
+}
+
+static fmcp_result fmcp__ostore_read(fmcp__odir dfd, const char *name, size_t cap, const fmcp_allocator *a,
+                                     char **out, size_t *len)
+{
+    char p[FMCP__OSTORE_PATH_MAX];
+    DWORD ubuf[128];
+    BY_HANDLE_FILE_INFORMATION fi;
+    LARGE_INTEGER sz;
+    PSID sid;
+    char *buf;
+    size_t size, got = 0;
+    HANDLE h;
+    if (!fmcp__odir_join(dfd, name, p)) return FMCP_ERR_NOT_FOUND;
+    h = CreateFileA(p, GENERIC_READ | READ_CONTROL, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                    OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+    if (h == INVALID_HANDLE_VALUE) return FMCP_ERR_NOT_FOUND;
+    if (!GetFileInformationByHandle(h, &fi) ||
+        (fi.dwFileAttributes & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DEVICE)) ||
+        !GetFileSizeEx(h, &sz) || sz.QuadPart <= 0 || (unsigned long long)sz.QuadPart > (unsigned long long)cap ||
+        !(sid = fmcp__ostore_user_sid(ubuf, sizeof ubuf)) || !fmcp__ostore_owned(h, sid)) {
+        CloseHandle(h);
+        return FMCP_ERR_NOT_FOUND;
+    }
+    size = (size_t)sz.QuadPart;
+    if (!(buf = (char *)fmcp_malloc(a, size + 1))) { CloseHandle(h); return FMCP_ERR_NOMEM; }
+    while (got < size) {
+        DWORD k = 0, want = size - got > 0x40000000u ? 0x40000000u : (DWORD)(size - got);
+        if (!ReadFile(h, buf + got, want, &k, NULL) || k == 0) break;
+        got += k;
+    }
+    CloseHandle(h);
+    if (got != size) { fmcp__ostore_free_secret(a, buf, size + 1); return FMCP_ERR_NOT_FOUND; }
+    buf[size] = 0;
+    *out = buf; *len = size;
+    return FMCP_OK;
+}
+
+/* Temp file (inheriting the directory's owner-only DACL), flush, then
+ * MoveFileEx over final: readers see the old or the new file. */
+static fmcp_result fmcp__ostore_write_atomic(fmcp__odir dfd, const char *final, const char *text, size_t n)
+{
+    char tmp[FMCP__OSTORE_PATH_MAX], tp[FMCP__OSTORE_PATH_MAX], fp[FMCP__OSTORE_PATH_MAX];
+    HANDLE h = INVALID_HANDLE_VALUE;
+    int tries, ok;
+    if (!fmcp__odir_join(dfd, final, fp)) return FMCP_ERR_IO;
+    for (tries = 0; tries < 16 && h == INVALID_HANDLE_VALUE; tries++) {
+        uint8_t rnd[8];
+        if (fmcp_random_bytes(rnd, sizeof rnd) != FMCP_OK) return FMCP_ERR_IO;
+        snprintf(tmp, sizeof tmp, ".%.200s.%lu-%02x%02x%02x%02x%02x%02x%02x%02x.tmp",
+                 final, (unsigned long)GetCurrentProcessId(),
+                 rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+        if (!fmcp__odir_join(dfd, tmp, tp)) return FMCP_ERR_IO;
+        h = CreateFileA(tp, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
+        if (h == INVALID_HANDLE_VALUE && GetLastError() != ERROR_FILE_EXISTS) return FMCP_ERR_IO;
+    }
+    if (h == INVALID_HANDLE_VALUE) return FMCP_ERR_IO;
+    ok = 1;
+    while (ok && n) {
+        DWORD k = 0, want = n > 0x40000000u ? 0x40000000u : (DWORD)n;
+        ok = WriteFile(h, text, want, &k, NULL) && k > 0;
+        text += k; n -= k;
+    }
+    ok = ok && FlushFileBuffers(h);
+    ok = CloseHandle(h) && ok;
+    /* another writer's move, or a reader opening the name, makes the move fail
+     * for a moment with a sharing error: retry, boundedly */
+    for (tries = 0; ok && !MoveFileExA(tp, fp, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH); tries++) {
+        DWORD e = GetLastError();
+        if (tries >= 500 || (e != ERROR_ACCESS_DENIED && e != ERROR_SHARING_VIOLATION)) ok = 0;
+        else Sleep(tries < 20 ? 0 : 1);
+    }
+    if (!ok) {
+        (void)DeleteFileA(tp);
+        return FMCP_ERR_IO;
+    }
+    return FMCP_OK;
+}
+#endif
+
+/* The file's text before the value: {"fastmcp_oauth_store":1,"server_url":"...","kind":"...","data":
+ * The file is that prefix, the value's JSON text, then "}\n". */
+static fmcp_result fmcp__ostore_prefix(const fmcp_allocator *a, const char *url, const char *kind,
+                                       char **out, size_t *len)
+{
+    fmcp_json_writer w;
+    static const char fmt[] = "{\"fastmcp_oauth_store\":1,\"server_url\":%s,\"kind\":\"%s\",\"data\":";
+    char *q, *p;
+    size_t qn, n;
+    fmcp_result r;
+    fmcp_jw_init(&w, a);
+    fmcp_jw_str(&w, url);
+    if ((r = fmcp_jw_finish(&w, &q, &qn)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
+    n = (size_t)snprintf(NULL, 0, fmt, q, kind);
+    p = (char *)fmcp_malloc(a, n + 1);
+    if (p) snprintf(p, n + 1, fmt, q, kind);
+    fmcp_jw_free_output(&w, q);
+    if (!p) return FMCP_ERR_NOMEM;
+    *out = p; *len = n;
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__ostore_file_load(void *user, const fmcp_allocator *a, const char *server_url,
+                                          const char *kind, char **data, size_t *len)
+{
+    fmcp_oauth_file_store *fs = (fmcp_oauth_file_store *)user;
+    char path[FMCP__OSTORE_PATH_MAX];
+    char *file = NULL, *pre = NULL;
+    size_t flen = 0, plen = 0, vlen = 0;
+    fmcp__odir dfd;
+    fmcp_result r;
+    if (!data || !len) return FMCP_ERR_INVALID_ARG;
+    *data = NULL; *len = 0;
+    if (!fs || !server_url || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
+    if ((r = fmcp__ostore_open_dir(fs->dir, &dfd)) != FMCP_OK) return FMCP_ERR_NOT_FOUND;
+    fmcp__ostore_path(server_url, kind, path);
+    r = fmcp__ostore_read(dfd, path, fmcp__ostore_cap(fs), a, &file, &flen);
+    fmcp__odir_close(dfd);
+    if (r != FMCP_OK) return r;
+    if ((r = fmcp__ostore_prefix(a, server_url, kind, &pre, &plen)) == FMCP_OK) {
+        r = FMCP_ERR_NOT_FOUND;
+        if (flen > plen + 2 && memcmp(file, pre, plen) == 0 && memcmp(file + flen - 2, "}\n", 2) == 0) {
+            vlen = flen - plen - 2;
+            r = fmcp__ostore_check_object(a, file + plen, vlen);
+            if (r == FMCP_ERR_PARSE) r = FMCP_ERR_NOT_FOUND;
+        }
+        fmcp_free(a, pre, plen + 1);
+    }
+    if (r == FMCP_OK && !(*data = fmcp__ostore_dup(a, file + plen, vlen))) r = FMCP_ERR_NOMEM;
+    if (r == FMCP_OK) *len = vlen;
+    fmcp__ostore_free_secret(a, file, flen + 1);
+    return r;
+}
+
 
 static fmcp_result fmcp__ostore_file_save(void *user, const char *server_url, const char *kind,
                                           const char *data, size_t len)
@@ -28005,7 +28535,7 @@ static fmcp_result fmcp__ostore_file_save(void *user, const char *server_url, co
     char path[FMCP__OSTORE_PATH_MAX];
     char *pre = NULL, *text;
     size_t plen = 0, n;
-    int dfd;
+    fmcp__odir dfd;
     fmcp_result r;
     if (!fs || !server_url || !data || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
     if (len >= fmcp__ostore_cap(fs)) return FMCP_ERR_TOO_LARGE;   /* before parsing it */
@@ -28023,7 +28553,7 @@ static fmcp_result fmcp__ostore_file_save(void *user, const char *server_url, co
     if (r == FMCP_OK) {
         fmcp__ostore_path(server_url, kind, path);
         r = fmcp__ostore_write_atomic(dfd, path, text, n);
-        close(dfd);
+        fmcp__odir_close(dfd);
     }
     fmcp__ostore_free_secret(fs->alloc, text, n);
     return r;
@@ -28032,20 +28562,20 @@ static fmcp_result fmcp__ostore_file_save(void *user, const char *server_url, co
 /* Unlink our files in the directory: all of them, or those of one URL hash. */
 static fmcp_result fmcp__ostore_sweep(const fmcp_oauth_file_store *fs, const char *hash)
 {
-    struct dirent *de;
+    const char *name;
     fmcp_result r = FMCP_OK;
-    DIR *d;
-    int dfd;
+    fmcp__odir_iter it;
+    fmcp__odir dfd;
     if ((r = fmcp__ostore_open_dir(fs->dir, &dfd)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
-    if (!(d = fdopendir(dfd))) { close(dfd); return FMCP_ERR_IO; }   /* d owns dfd now */
-    while ((de = readdir(d)) != NULL) {
+    if (fmcp__odir_iter_open(dfd, &it) != 0) return FMCP_ERR_IO;   /* it owns dfd now */
+    while ((name = fmcp__odir_iter_next(&it)) != NULL) {
         size_t k;
-        int ours = fmcp__ostore_name_match(de->d_name, &k) || fmcp__ostore_temp_match(de->d_name);
-        const char *h = de->d_name[0] == '.' ? de->d_name + 1 : de->d_name;
+        int ours = fmcp__ostore_name_match(name, &k) || fmcp__ostore_temp_match(name);
+        const char *h = name[0] == '.' ? name + 1 : name;
         if (!ours || (hash && memcmp(h, hash, FMCP__OSTORE_HASH_HEX) != 0)) continue;
-        if (unlinkat(dfd, de->d_name, 0) != 0 && errno != ENOENT) r = FMCP_ERR_IO;
+        if (fmcp__odir_unlink(dfd, name) != 0) r = FMCP_ERR_IO;
     }
-    closedir(d);
+    fmcp__odir_iter_close(&it);
     return r;
 }
 
@@ -28054,7 +28584,7 @@ static fmcp_result fmcp__ostore_file_remove(void *user, const char *server_url, 
     fmcp_oauth_file_store *fs = (fmcp_oauth_file_store *)user;
     char path[FMCP__OSTORE_PATH_MAX];
     char hex[FMCP__OSTORE_HASH_HEX + 1];
-    int dfd;
+    fmcp__odir dfd;
     fmcp_result r;
     if (!fs || !server_url || (kind && !fmcp__ostore_kind_ok(kind))) return FMCP_ERR_INVALID_ARG;
     if (!kind) {
@@ -28063,8 +28593,8 @@ static fmcp_result fmcp__ostore_file_remove(void *user, const char *server_url, 
     }
     if ((r = fmcp__ostore_open_dir(fs->dir, &dfd)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
     fmcp__ostore_path(server_url, kind, path);
-    r = unlinkat(dfd, path, 0) != 0 && errno != ENOENT ? FMCP_ERR_IO : FMCP_OK;
-    close(dfd);
+    r = fmcp__odir_unlink(dfd, path) != 0 ? FMCP_ERR_IO : FMCP_OK;
+    fmcp__odir_close(dfd);
     return r;
 }
 
@@ -28102,7 +28632,7 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_init(fmcp_oauth_file_store *fs, co
 
 /* The server URL of one value file, checked against the name's hash and
  * kind; FMCP_ERR_NOT_FOUND when the file is not a sound value. */
-static fmcp_result fmcp__ostore_list_one(fmcp_oauth_file_store *fs, int dfd, const char *name, size_t kind_len,
+static fmcp_result fmcp__ostore_list_one(fmcp_oauth_file_store *fs, fmcp__odir dfd, const char *name, size_t kind_len,
                                          int (*cb)(void *, const char *, const char *), void *user,
                                          int *stop)
 {
@@ -28145,22 +28675,23 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_list(fmcp_oauth_file_store *fs,
                                                              const char *kind),
                                                    void *user)
 {
-    struct dirent *de;
+    const char *name;
     fmcp_result r;
-    int stop = 0, dfd;
-    DIR *d;
+    int stop = 0;
+    fmcp__odir_iter it;
+    fmcp__odir dfd;
     if (!fs || !cb) return FMCP_ERR_INVALID_ARG;
     if ((r = fmcp__ostore_open_dir(fs->dir, &dfd)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
-    if (!(d = fdopendir(dfd))) { close(dfd); return FMCP_ERR_IO; }   /* d owns dfd now */
+    if (fmcp__odir_iter_open(dfd, &it) != 0) return FMCP_ERR_IO;   /* it owns dfd now */
     r = FMCP_OK;
-    while (!stop && (de = readdir(d)) != NULL) {
+    while (!stop && (name = fmcp__odir_iter_next(&it)) != NULL) {
         size_t k;
         fmcp_result one;
-        if (!fmcp__ostore_name_match(de->d_name, &k)) continue;
-        one = fmcp__ostore_list_one(fs, dfd, de->d_name, k, cb, user, &stop);
+        if (!fmcp__ostore_name_match(name, &k)) continue;
+        one = fmcp__ostore_list_one(fs, dfd, name, k, cb, user, &stop);
         if (one == FMCP_ERR_NOMEM) { r = one; break; }
     }
-    closedir(d);
+    fmcp__odir_iter_close(&it);
     return r;
 }
 
@@ -28172,15 +28703,15 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_list(fmcp_oauth_file_store *fs,
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
-#ifndef FASTMCP_NO_SOCKETS
+#if defined(_WIN32) && !defined(FASTMCP_NO_SOCKETS)
+#  include <shellapi.h>   /* ShellExecuteA (link -lshell32) */
+#endif
+#if !defined(FASTMCP_NO_SOCKETS) && !defined(_WIN32)
 #  include <unistd.h>
 #  include <sys/types.h>
 #  ifndef FASTMCP_NO_PROCESS
 #    include <sys/wait.h>
 #  endif
-#endif
-#if !defined(FASTMCP_NO_SOCKETS) && !defined(FASTMCP_NO_THREADS)
-#  include <pthread.h>
 #endif
 
 /* ---- pure helpers -------------------------------------------------------- */
@@ -28478,7 +29009,7 @@ struct fmcp_oauth {
 #endif
     fmcp_oauth_store own_store;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_t lock;
+    fmcp__mutex lock;
 #endif
     /* discovery */
     int discovered, legacy;
@@ -28534,7 +29065,7 @@ static fmcp_result fmcp__oa_set(fmcp_oauth *o, char **dst, const char *s)
 static void fmcp__oa_lock(fmcp_oauth *o)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&o->lock);
+    fmcp__mutex_lock(&o->lock);
 #else
     (void)o;
 #endif
@@ -28543,7 +29074,7 @@ static void fmcp__oa_lock(fmcp_oauth *o)
 static void fmcp__oa_unlock(fmcp_oauth *o)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_unlock(&o->lock);
+    fmcp__mutex_unlock(&o->lock);
 #else
     (void)o;
 #endif
@@ -29783,7 +30314,11 @@ static fmcp_result fmcp__oa_cb_open(fmcp_oauth *o, fmcp__oa_cb *cb, char *redire
 
 static fmcp_result fmcp__oa_open_default(const char *url)
 {
-#ifdef FASTMCP_NO_PROCESS
+#if defined(_WIN32)
+    /* the default browser through the shell; "http..." is never taken for a program */
+    if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) return FMCP_ERR_INVALID_ARG;
+    return (INT_PTR)ShellExecuteA(NULL, "open", url, NULL, NULL, SW_SHOWNORMAL) > 32 ? FMCP_OK : FMCP_ERR_IO;
+#elif defined(FASTMCP_NO_PROCESS)
     (void)url;
     return FMCP_ERR_UNSUPPORTED;   /* the URL is printed instead */
 #else
@@ -30191,7 +30726,7 @@ FASTMCP_API fmcp_result fmcp_oauth_new(const fmcp_oauth_desc *d, const char *ser
         return r;
     }
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_init(&o->lock, NULL);
+    fmcp__mutex_init(&o->lock);
 #endif
     *out = o;
     return FMCP_OK;
@@ -30212,7 +30747,7 @@ FASTMCP_API void fmcp_oauth_free(fmcp_oauth *o)
     fmcp__oa_key_free(o, &o->client_key);
     fmcp__oa_key_free(o, &o->dpop_key);
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_destroy(&o->lock);
+    fmcp__mutex_destroy(&o->lock);
 #endif
     fmcp_free(o->a, o, sizeof *o);
 }
@@ -30455,11 +30990,16 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
 #include <stdio.h>
 #include <stdlib.h>
 #include <errno.h>
+#include <time.h>
+/* Windows: Winsock 2 from base; no stdio transport yet (FASTMCP_NO_PROCESS is
+ * implied), the descriptors of one stay -1 (io.h: close, write) */
+#ifdef _WIN32
+#include <io.h>
+#else
 #include <unistd.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <poll.h>
-#include <time.h>
 #include <sys/types.h>
 #ifndef FASTMCP_NO_PROCESS
 #  include <sys/wait.h>
@@ -30472,8 +31012,6 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
 #  include <netinet/in.h>
 #  include <netinet/tcp.h>
 #endif
-#ifndef FASTMCP_NO_THREADS
-#  include <pthread.h>
 #endif
 
 #ifndef FASTMCP_NO_PROCESS
@@ -30481,10 +31019,10 @@ extern char **environ;
 #endif
 
 #ifndef FASTMCP_NO_THREADS
-#  define FMCP__CL_LOCK(c) pthread_mutex_lock(&(c)->lock)
-#  define FMCP__CL_UNLOCK(c) pthread_mutex_unlock(&(c)->lock)
-#  define FMCP__CL_WAKE(c) pthread_cond_broadcast(&(c)->cv)
-#  define FMCP__CL_WAKE_P(p) pthread_cond_signal(&(p)->cv)   /* only p's caller */
+#  define FMCP__CL_LOCK(c) fmcp__mutex_lock(&(c)->lock)
+#  define FMCP__CL_UNLOCK(c) fmcp__mutex_unlock(&(c)->lock)
+#  define FMCP__CL_WAKE(c) fmcp__cond_broadcast(&(c)->cv)
+#  define FMCP__CL_WAKE_P(p) fmcp__cond_signal(&(p)->cv)   /* only p's caller */
 #else
 #  define FMCP__CL_LOCK(c) ((void)(c))
 #  define FMCP__CL_UNLOCK(c) ((void)(c))
@@ -30513,7 +31051,7 @@ typedef struct fmcp__cl_pending {
     int done, cancel, busy;
     int waiting;              /* its caller sleeps on cv (stream_wait) */
 #ifndef FASTMCP_NO_THREADS
-    pthread_cond_t cv;        /* its own, so an answer wakes just its caller */
+    fmcp__cond cv;        /* its own, so an answer wakes just its caller */
 #endif
     int64_t deadline;         /* 0 = none */
     int64_t extend_ms;        /* > 0: each progress report moves the deadline */
@@ -30558,7 +31096,9 @@ struct fmcp_client {
     fmcp_json_doc *tools;     /* modern HTTP: the last tools/list, for x-mcp-header */
     /* stream */
     int rfd, wfd, wsock, wake[2];
+#ifndef FASTMCP_NO_PROCESS
     pid_t pid;
+#endif
     fmcp__cl_buf line;
     /* The baton: only its holder reads rfd and c->line (see fmcp__cl_stream_wait).
      * poked: a byte is on its way through wake[] to make the holder look up.
@@ -30578,10 +31118,10 @@ struct fmcp_client {
     fmcp__cl_conn *legacy_conn;
 #endif
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_t lock, wlock;
-    pthread_cond_t cv;
-    pthread_cond_t rcv;       /* the stdio reader thread's own, so callers never wake it */
-    pthread_t thread;
+    fmcp__mutex lock, wlock;
+    fmcp__cond cv;
+    fmcp__cond rcv;       /* the stdio reader thread's own, so callers never wake it */
+    fmcp__thread thread;
     int has_thread;
     int reader_stop;
     int get_settled;          /* the GET stream got its answer head (or failed) */
@@ -30643,7 +31183,7 @@ static int fmcp__cl_slice(int64_t deadline)
 }
 
 #ifndef FASTMCP_NO_THREADS
-static void fmcp__cl_cond_wait_on(fmcp_client *c, pthread_cond_t *cv, int ms)
+static void fmcp__cl_cond_wait_on(fmcp_client *c, fmcp__cond *cv, int ms)
 {
     fmcp__cond_wait_ms(cv, &c->lock, ms, 0);   /* cv on the default clock */
 }
@@ -30839,6 +31379,7 @@ static void fmcp__cl_dispatch(fmcp_client *c, const char *text, size_t len)
     fmcp_json_doc_free(doc);
 }
 
+#ifndef _WIN32
 /* Split newline-delimited input into messages; keeps the unfinished line. */
 static fmcp_result fmcp__cl_feed_lines(fmcp_client *c, const char *p, size_t n)
 {
@@ -30855,6 +31396,7 @@ static fmcp_result fmcp__cl_feed_lines(fmcp_client *c, const char *p, size_t n)
     }
     return FMCP_OK;
 }
+#endif
 
 /* ---- stream transport ---------------------------------------------------- */
 
@@ -30876,6 +31418,16 @@ static void fmcp__cl_mark_closed(fmcp_client *c)
 
 /* Wait up to ms for input and dispatch what arrives; only the baton holder
  * calls this. A byte on the wake pipe (a poke) just ends the wait early. */
+#ifdef _WIN32
+/* No stream transport on Windows yet (fmcp_client_connect_stdio/_fd are not
+ * compiled), so no client is ever of kind FMCP__CL_STREAM. */
+static fmcp_result fmcp__cl_pump_stream(fmcp_client *c, int ms)
+{
+    (void)ms;
+    fmcp__cl_mark_closed(c);
+    return FMCP_ERR_CLOSED;
+}
+#else
 static fmcp_result fmcp__cl_pump_stream(fmcp_client *c, int ms)
 {
     char buf[16384];
@@ -30898,6 +31450,7 @@ static fmcp_result fmcp__cl_pump_stream(fmcp_client *c, int ms)
     if (n <= 0) { fmcp__cl_mark_closed(c); return FMCP_ERR_CLOSED; }
     return fmcp__cl_feed_lines(c, buf, (size_t)n);
 }
+#endif
 
 /* Give the baton back (lock held) and wake one caller waiting for it. */
 static void fmcp__cl_baton_drop(fmcp_client *c)
@@ -30918,7 +31471,11 @@ static void fmcp__cl_poke(fmcp_client *c)
     char b = 1;
     if (c->poked) return;
     c->poked = 1;
+#ifdef _WIN32
+    (void)b;   /* no stream transport: nobody holds the baton in a poll() */
+#else
     if (write(c->wake[1], &b, 1) < 0) { /* full: the holder wakes anyway */ }
+#endif
 }
 
 #  ifndef FASTMCP_NO_PROCESS
@@ -30960,6 +31517,7 @@ static void *fmcp__cl_reader_main(void *arg)
 #  endif
 #endif
 
+#ifndef _WIN32
 /* writev() that cannot raise SIGPIPE in the process. */
 static long fmcp__cl_write_fd(fmcp_client *c, struct iovec *iov, int n)
 {
@@ -31017,15 +31575,22 @@ static fmcp_result fmcp__cl_stream_write(fmcp_client *c, const char *json, size_
     return FMCP_OK;
 }
 
+#endif
+
 static fmcp_result fmcp__cl_stream_send(fmcp_client *c, const char *json, size_t len)
 {
     fmcp_result r = FMCP_ERR_CLOSED;
-#ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&c->wlock);
+#ifdef _WIN32
+    (void)json; (void)len;   /* c->wfd is never open: no stream transport yet */
 #endif
-    if (c->wfd >= 0) r = fmcp__cl_stream_write(c, json, len);
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_unlock(&c->wlock);
+    fmcp__mutex_lock(&c->wlock);
+#endif
+#ifndef _WIN32
+    if (c->wfd >= 0) r = fmcp__cl_stream_write(c, json, len);
+#endif
+#ifndef FASTMCP_NO_THREADS
+    fmcp__mutex_unlock(&c->wlock);
 #endif
     if (r == FMCP_ERR_IO) { fmcp__cl_mark_closed(c); r = FMCP_ERR_CLOSED; }   /* the peer is gone */
     return r;
@@ -31081,7 +31646,7 @@ static void fmcp__cl_conn_free(fmcp_client *c, fmcp__cl_conn *k)
 {
     if (!k) return;
     if (k->tc) c->d.transport->close(k->tc);
-    if (k->fd >= 0) close(k->fd);
+    if (k->fd >= 0) fmcp__sock_close(k->fd);
     fmcp_free(c->a, k->buf, k->cap);
     fmcp_free(c->a, k, sizeof *k);
 }
@@ -31103,10 +31668,20 @@ static fmcp_result fmcp__cl_ready(fmcp_client *c, int fd, short ev, int64_t dead
         ms = fmcp__cl_slice(deadline);
         if (deadline && ms == 0) return FMCP_ERR_TIMEOUT;
         pf.fd = fd; pf.events = ev; pf.revents = 0;
-        n = poll(&pf, 1, (!p && !deadline) ? -1 : ms);
+        n = fmcp__sock_poll(&pf, 1, (!p && !deadline) ? -1 : ms);
         if (n > 0) return FMCP_OK;
-        if (n < 0 && errno != EINTR) return FMCP_ERR_IO;
+        if (n < 0 && !fmcp__sock_intr()) return FMCP_ERR_IO;
     }
+}
+
+/* Sleep ms (a retry back-off). */
+static void fmcp__cl_nap(int ms)
+{
+#ifdef _WIN32
+    Sleep((DWORD)ms);
+#else
+    (void)poll(NULL, 0, ms);
+#endif
 }
 
 static fmcp_result fmcp__cl_tcp(fmcp_client *c, int64_t deadline, int *fdo)
@@ -31120,21 +31695,20 @@ static fmcp_result fmcp__cl_tcp(fmcp_client *c, int64_t deadline, int *fdo)
     snprintf(port, sizeof port, "%u", (unsigned)c->url.port);
     if (getaddrinfo(c->url.host, port, &hints, &res) != 0) return FMCP_ERR_IO;
     for (ai = res; ai; ai = ai->ai_next) {
-        int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol), one = 1, err = 0;
-        socklen_t el = sizeof err;
+        int fd = fmcp__sock_open(ai->ai_family, ai->ai_socktype, ai->ai_protocol), one = 1, err = 0;
+        fmcp__socklen el = sizeof err;
         if (fd < 0) continue;
-        (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-        (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
-            (errno == EINPROGRESS && (r = fmcp__cl_ready(c, fd, POLLOUT, deadline, NULL)) == FMCP_OK &&
-             getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && err == 0)) {
+        fmcp__sock_nonblock(fd);   /* and close-on-exec */
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+        if (connect(fd, ai->ai_addr, (fmcp__socklen)ai->ai_addrlen) == 0 ||
+            (fmcp__sock_inprogress() && (r = fmcp__cl_ready(c, fd, POLLOUT, deadline, NULL)) == FMCP_OK &&
+             getsockopt(fd, SOL_SOCKET, SO_ERROR, (char *)&err, &el) == 0 && err == 0)) {
             *fdo = fd;
             freeaddrinfo(res);
             return FMCP_OK;
         }
         if (r != FMCP_ERR_TIMEOUT) r = FMCP_ERR_IO;
-        close(fd);
+        fmcp__sock_close(fd);
     }
     freeaddrinfo(res);
     return r;
@@ -31174,12 +31748,8 @@ static fmcp_result fmcp__cl_conn_write(fmcp_client *c, fmcp__cl_conn *k, const c
             n -= (size_t)w;
             continue;
         }
-#ifdef MSG_NOSIGNAL
-        w = (long)send(k->fd, p, n, MSG_NOSIGNAL);
-#else
-        w = (long)send(k->fd, p, n, 0);
-#endif
-        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        w = fmcp__sock_send(k->fd, p, n);
+        if (w < 0 && (fmcp__sock_again() || fmcp__sock_intr())) {
             fmcp_result r = fmcp__cl_ready(c, k->fd, POLLOUT, deadline, NULL);
             if (r != FMCP_OK) return r;
             continue;
@@ -31213,10 +31783,10 @@ static fmcp_result fmcp__cl_conn_fill(fmcp_client *c, fmcp__cl_conn *k, int64_t 
             if (r != FMCP_OK) return r;
             continue;
         }
-        n = (long)recv(k->fd, k->buf + k->len, k->cap - k->len, 0);
+        n = fmcp__sock_recv(k->fd, k->buf + k->len, k->cap - k->len);
         if (n > 0) { k->len += (size_t)n; return FMCP_OK; }
         if (n == 0) return FMCP_ERR_CLOSED;
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return FMCP_ERR_IO;
+        if (!fmcp__sock_again() && !fmcp__sock_intr()) return FMCP_ERR_IO;
         r = fmcp__cl_ready(c, k->fd, POLLIN, deadline, p);
         if (r != FMCP_OK) return r;
     }
@@ -31702,7 +32272,7 @@ static fmcp_result fmcp__cl_resume(fmcp_client *c, fmcp__cl_sse *s, int64_t dead
             int ms = fmcp__cl_slice(deadline);
             if (ms == 0) return FMCP_ERR_TIMEOUT;
             if (ms > wait) ms = wait;
-            (void)poll(NULL, 0, ms);
+            fmcp__cl_nap(ms);
             wait -= ms;
             FMCP__CL_LOCK(c);
             r = p->done ? FMCP_OK : p->cancel ? FMCP_ERR_CANCELLED : FMCP_ERR_IO;
@@ -32065,7 +32635,7 @@ static fmcp__cl_pending *fmcp__cl_register(fmcp_client *c, const fmcp_call_opts 
     if (o) { p->progress = o->progress; p->progress_user = o->progress_user; }
     if (o && o->reset_timeout_on_progress && p->deadline) p->extend_ms = p->deadline - fmcp_monotonic_ms();
 #ifndef FASTMCP_NO_THREADS
-    pthread_cond_init(&p->cv, NULL);
+    fmcp__cond_init(&p->cv);
 #endif
     FMCP__CL_LOCK(c);
     p->id = ++c->next_id;
@@ -32087,7 +32657,7 @@ static void fmcp__cl_unregister(fmcp_client *c, fmcp__cl_pending *p)
         if (*pp == p) { *pp = p->next; break; }
     FMCP__CL_UNLOCK(c);
 #ifndef FASTMCP_NO_THREADS
-    pthread_cond_destroy(&p->cv);   /* unreachable now: nobody can signal it */
+    fmcp__cond_destroy(&p->cv);   /* unreachable now: nobody can signal it */
 #endif
     if (p->doc) fmcp_json_doc_free(p->doc);
     if (p->xhdr) fmcp_free(c->a, p->xhdr, p->xhdr_cap);
@@ -32655,10 +33225,10 @@ static fmcp_result fmcp__cl_new(const fmcp_client_desc *d, int kind, fmcp_client
     c->get_fd = -1;
 #endif
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_init(&c->lock, NULL);
-    pthread_mutex_init(&c->wlock, NULL);
-    pthread_cond_init(&c->cv, NULL);
-    pthread_cond_init(&c->rcv, NULL);
+    fmcp__mutex_init(&c->lock);
+    fmcp__mutex_init(&c->wlock);
+    fmcp__cond_init(&c->cv);
+    fmcp__cond_init(&c->rcv);
 #endif
     *out = c;
     return FMCP_OK;
@@ -32691,19 +33261,23 @@ static void fmcp__cl_stop_reader(fmcp_client *c)
             char b = 1;
             FMCP__CL_LOCK(c);
             c->reader_stop = 1;
-            pthread_cond_signal(&c->rcv);
+            fmcp__cond_signal(&c->rcv);
             FMCP__CL_UNLOCK(c);
             if (write(c->wake[1], &b, 1) < 0) { /* full: a poke is pending anyway */ }
         }
 #  ifndef FASTMCP_NO_SOCKETS
         else {
             FMCP__CL_LOCK(c);
+#    ifdef _WIN32
+            if (c->get_fd >= 0) shutdown((SOCKET)c->get_fd, SD_BOTH);
+#    else
             if (c->get_fd >= 0) shutdown(c->get_fd, SHUT_RDWR);
+#    endif
             FMCP__CL_WAKE(c);
             FMCP__CL_UNLOCK(c);
         }
 #  endif
-        pthread_join(c->thread, NULL);
+        fmcp__thread_join(&c->thread);
         c->has_thread = 0;
     }
 #else
@@ -32731,12 +33305,12 @@ FASTMCP_API void fmcp_client_close(fmcp_client *c)
     }
 #endif
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&c->wlock);
+    fmcp__mutex_lock(&c->wlock);
 #endif
     if (c->wfd >= 0) close(c->wfd);   /* the server sees EOF on its stdin */
     c->wfd = -1;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_unlock(&c->wlock);
+    fmcp__mutex_unlock(&c->wlock);
 #endif
 #ifndef FASTMCP_NO_PROCESS
     if (c->pid > 0) fmcp__cl_reap(c);
@@ -32750,10 +33324,10 @@ FASTMCP_API void fmcp_client_close(fmcp_client *c)
     if (c->init) fmcp_json_doc_free(c->init);
     if (c->tools) fmcp_json_doc_free(c->tools);
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_destroy(&c->lock);
-    pthread_mutex_destroy(&c->wlock);
-    pthread_cond_destroy(&c->cv);
-    pthread_cond_destroy(&c->rcv);
+    fmcp__mutex_destroy(&c->lock);
+    fmcp__mutex_destroy(&c->wlock);
+    fmcp__cond_destroy(&c->cv);
+    fmcp__cond_destroy(&c->rcv);
 #endif
     fmcp_free(c->a, c, sizeof *c);
 }
@@ -32774,7 +33348,7 @@ static fmcp_result fmcp__cl_start_stream(fmcp_client *c)
             (void)fcntl(c->wake[i], F_SETFL, fcntl(c->wake[i], F_GETFL) | O_NONBLOCK);
         }
     }
-    if (pthread_create(&c->thread, NULL, fmcp__cl_reader_main, c) != 0) return FMCP_ERR_NOMEM;
+    if (fmcp__thread_start(&c->thread, fmcp__cl_reader_main, c) != 0) return FMCP_ERR_NOMEM;
     c->has_thread = 1;
 #endif
     r = c->d.protocol_era == FMCP_ERA_LEGACY ? FMCP_ERR_NOT_FOUND : fmcp__cl_discover(c, &status);
@@ -32887,6 +33461,25 @@ FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, con
 }
 #endif /* FASTMCP_NO_PROCESS */
 
+#ifdef FMCP__WIN32_NO_PROCESS
+/* Windows: no stdio transport yet (see the top of fastmcp.h). */
+FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, const char *const *argv,
+                                                  const char *const *env, fmcp_client **out)
+{
+    (void)d; (void)argv; (void)env;
+    if (out) *out = NULL;
+    return FMCP_ERR_UNSUPPORTED;
+}
+
+FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int read_fd, int write_fd,
+                                               fmcp_client **out)
+{
+    (void)d; (void)read_fd; (void)write_fd;
+    if (out) *out = NULL;
+    return FMCP_ERR_UNSUPPORTED;
+}
+#endif
+
 #ifndef FASTMCP_NO_SOCKETS
 /* Old servers (2024-11-05): GET the URL, wait for the endpoint event. */
 static fmcp_result fmcp__cl_legacy_open(fmcp_client *c)
@@ -32914,7 +33507,7 @@ static fmcp_result fmcp__cl_start_get(fmcp_client *c)
 #ifndef FASTMCP_NO_THREADS
     if (c->d.no_get_stream && !c->legacy) return FMCP_OK;
     if (c->modern && !c->d.on_notification) return FMCP_OK;   /* nothing to listen for */
-    if (pthread_create(&c->thread, NULL, fmcp__cl_get_main, c) != 0) return FMCP_ERR_NOMEM;
+    if (fmcp__thread_start(&c->thread, fmcp__cl_get_main, c) != 0) return FMCP_ERR_NOMEM;
     c->has_thread = 1;
     {   /* wait (briefly) until the server has answered the GET */
         int64_t end = fmcp_monotonic_ms() + 5000;

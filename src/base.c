@@ -4,6 +4,24 @@
 #include <string.h>
 #include <stdlib.h>
 #include <time.h>
+/* Windows (mingw-w64; MSVC untested): Winsock 2 must come before windows.h,
+ * which must not pull in the old winsock.h. Link -lws2_32 -lbcrypt -lshell32. */
+#if defined(_WIN32)
+#  ifndef WIN32_LEAN_AND_MEAN
+#    define WIN32_LEAN_AND_MEAN
+#  endif
+#  ifndef NOMINMAX
+#    define NOMINMAX
+#  endif
+#  ifndef FASTMCP_NO_SOCKETS
+#    include <winsock2.h>
+#    include <ws2tcpip.h>
+#  endif
+#  include <windows.h>
+#  if !defined(FASTMCP_NO_OS_DEFAULTS)
+#    include <bcrypt.h>
+#  endif
+#endif
 /* FASTMCP_NO_OS_DEFAULTS: randomness and clocks come only from fmcp_set_hooks
  * (bare metal: no time(), clock() or /dev/urandom is referenced). */
 #if (defined(__unix__) || defined(__APPLE__)) && !defined(FASTMCP_NO_OS_DEFAULTS)
@@ -133,7 +151,15 @@ static int fmcp__urandom(void *buf, size_t len)
 
 static int fmcp__os_random(void *buf, size_t len)
 {
-#if !defined(FMCP__OS_RANDOM)
+#if defined(_WIN32) && !defined(FASTMCP_NO_OS_DEFAULTS)
+    unsigned char *p = (unsigned char *)buf;
+    while (len > 0) {   /* BCryptGenRandom takes a ULONG length */
+        ULONG chunk = len > 0x40000000u ? 0x40000000u : (ULONG)len;
+        if (BCryptGenRandom(NULL, p, chunk, BCRYPT_USE_SYSTEM_PREFERRED_RNG) != 0) return -1;
+        p += chunk; len -= chunk;
+    }
+    return 0;
+#elif !defined(FMCP__OS_RANDOM)
 #elif defined(__linux__) && defined(SYS_getrandom)
     {
         unsigned char *p = (unsigned char *)buf;
@@ -158,7 +184,8 @@ static int fmcp__os_random(void *buf, size_t len)
         if (left == 0) return 0;
     }
 #endif
-#ifdef FMCP__OS_RANDOM
+#if defined(_WIN32) && !defined(FASTMCP_NO_OS_DEFAULTS)
+#elif defined(FMCP__OS_RANDOM)
     return fmcp__urandom(buf, len);
 #else
     (void)buf; (void)len;
@@ -182,6 +209,15 @@ FASTMCP_API int64_t fmcp_time_now(void)
     if (fmcp__hooks.time_fn) return fmcp__hooks.time_fn(fmcp__hooks.user);
 #ifdef FASTMCP_NO_OS_DEFAULTS
     return (int64_t)1 << 62;   /* no clock: far in the future, so expiring tokens fail closed */
+#elif defined(_WIN32)
+    {   /* 100 ns ticks since 1601-01-01 */
+        FILETIME ft;
+        ULARGE_INTEGER u;
+        GetSystemTimeAsFileTime(&ft);
+        u.LowPart = ft.dwLowDateTime;
+        u.HighPart = ft.dwHighDateTime;
+        return (int64_t)(u.QuadPart / 10000000u) - (int64_t)11644473600;
+    }
 #else
     return (int64_t)time(NULL);
 #endif
@@ -192,6 +228,13 @@ FASTMCP_API int64_t fmcp_monotonic_ms(void)
     if (fmcp__hooks.monotonic_ms_fn) return fmcp__hooks.monotonic_ms_fn(fmcp__hooks.user);
 #ifdef FASTMCP_NO_OS_DEFAULTS
     return 0;   /* no clock: time stands still (timeouts never fire) */
+#elif defined(_WIN32)
+    {
+        LARGE_INTEGER c, f;
+        if (QueryPerformanceFrequency(&f) && f.QuadPart > 0 && QueryPerformanceCounter(&c))
+            return (int64_t)(c.QuadPart / f.QuadPart) * 1000 + (int64_t)(c.QuadPart % f.QuadPart) * 1000 / f.QuadPart;
+        return (int64_t)GetTickCount64();
+    }
 #else
 #  if defined(CLOCK_MONOTONIC)
     {
@@ -226,3 +269,241 @@ FASTMCP_API void fmcp_wipe(void *p, size_t n)
 {
     if (p && n) (void)fmcp__wipe_memset(p, 0, n);
 }
+
+/* ---- private platform layer: threads ------------------------------------
+ * The modules below use these wrappers, never pthreads or Win32 directly:
+ * POSIX threads where there are, Win32 critical sections (recursive, so one
+ * type serves both kinds of mutex), condition variables and threads on
+ * Windows. fmcp__thread_start returns 0 on success as pthread_create does;
+ * every thread started is joined. Unused ones are fine in any configuration. */
+#ifndef FASTMCP_NO_THREADS
+#  if defined(__GNUC__) || defined(__clang__)
+#    define FMCP__PLAT static __attribute__((unused))
+#  else
+#    define FMCP__PLAT static
+#  endif
+#  ifdef _WIN32
+typedef CRITICAL_SECTION fmcp__mutex;
+typedef CONDITION_VARIABLE fmcp__cond;
+typedef struct fmcp__thread {
+    HANDLE h;
+    void *(*fn)(void *);
+    void *arg;
+} fmcp__thread;
+typedef DWORD fmcp__thread_id;
+
+FMCP__PLAT int fmcp__mutex_init(fmcp__mutex *m) { InitializeCriticalSection(m); return 0; }
+FMCP__PLAT int fmcp__mutex_init_recursive(fmcp__mutex *m) { InitializeCriticalSection(m); return 0; }
+FMCP__PLAT void fmcp__mutex_destroy(fmcp__mutex *m) { DeleteCriticalSection(m); }
+FMCP__PLAT void fmcp__mutex_lock(fmcp__mutex *m) { EnterCriticalSection(m); }
+FMCP__PLAT void fmcp__mutex_unlock(fmcp__mutex *m) { LeaveCriticalSection(m); }
+FMCP__PLAT int fmcp__cond_init(fmcp__cond *c) { InitializeConditionVariable(c); return 0; }
+/* Relative timeouts: Windows condition variables already run on a monotonic clock. */
+FMCP__PLAT int fmcp__cond_init_mono(fmcp__cond *c) { InitializeConditionVariable(c); return 1; }
+FMCP__PLAT void fmcp__cond_destroy(fmcp__cond *c) { (void)c; }
+FMCP__PLAT void fmcp__cond_wait(fmcp__cond *c, fmcp__mutex *m) { (void)SleepConditionVariableCS(c, m, INFINITE); }
+FMCP__PLAT void fmcp__cond_wait_ms(fmcp__cond *c, fmcp__mutex *m, int64_t ms, int mono)
+{
+    (void)mono;
+    (void)SleepConditionVariableCS(c, m, ms <= 0 ? 0 : ms >= 0x7fffffff ? 0x7fffffff : (DWORD)ms);
+}
+FMCP__PLAT void fmcp__cond_signal(fmcp__cond *c) { WakeConditionVariable(c); }
+FMCP__PLAT void fmcp__cond_broadcast(fmcp__cond *c) { WakeAllConditionVariable(c); }
+/* The thread reads fn and arg from its own fmcp__thread, which the starter
+ * keeps until the join: no allocation, and no cast between function types. */
+static DWORD WINAPI fmcp__thread_tramp(LPVOID p)
+{
+    fmcp__thread *t = (fmcp__thread *)p;
+    (void)t->fn(t->arg);
+    return 0;
+}
+FMCP__PLAT int fmcp__thread_start(fmcp__thread *t, void *(*fn)(void *), void *arg)
+{
+    t->fn = fn;
+    t->arg = arg;
+    t->h = CreateThread(NULL, 0, fmcp__thread_tramp, t, 0, NULL);
+    return t->h ? 0 : -1;
+}
+FMCP__PLAT void fmcp__thread_join(fmcp__thread *t)
+{
+    (void)WaitForSingleObject(t->h, INFINITE);
+    CloseHandle(t->h);
+}
+FMCP__PLAT fmcp__thread_id fmcp__thread_self(void) { return GetCurrentThreadId(); }
+FMCP__PLAT int fmcp__thread_same(fmcp__thread_id a, fmcp__thread_id b) { return a == b; }
+#  else
+#    include <pthread.h>
+#    include <sys/time.h>
+typedef pthread_mutex_t fmcp__mutex;
+typedef pthread_cond_t fmcp__cond;
+typedef pthread_t fmcp__thread;
+typedef pthread_t fmcp__thread_id;
+
+FMCP__PLAT int fmcp__mutex_init(fmcp__mutex *m) { return pthread_mutex_init(m, NULL); }
+FMCP__PLAT int fmcp__mutex_init_recursive(fmcp__mutex *m)
+{
+    pthread_mutexattr_t at;
+    int e;
+    if (pthread_mutexattr_init(&at) != 0) return -1;
+    e = pthread_mutexattr_settype(&at, PTHREAD_MUTEX_RECURSIVE) || pthread_mutex_init(m, &at);
+    pthread_mutexattr_destroy(&at);
+    return e;
+}
+FMCP__PLAT void fmcp__mutex_destroy(fmcp__mutex *m) { pthread_mutex_destroy(m); }
+FMCP__PLAT void fmcp__mutex_lock(fmcp__mutex *m) { pthread_mutex_lock(m); }
+FMCP__PLAT void fmcp__mutex_unlock(fmcp__mutex *m) { pthread_mutex_unlock(m); }
+FMCP__PLAT int fmcp__cond_init(fmcp__cond *c) { return pthread_cond_init(c, NULL); }
+/* Timed naps (the pool's sentinel, the stream transport's watcher) run on the
+ * monotonic clock where the platform allows it: a step of the wall clock must
+ * not stretch or cut a 1 ms nap. Returns 1 when cv got that clock;
+ * fmcp__cond_wait_ms must be told, its deadline is on the same clock. */
+FMCP__PLAT int fmcp__cond_init_mono(fmcp__cond *cv)
+{
+#if defined(CLOCK_MONOTONIC) && !defined(__APPLE__)
+    pthread_condattr_t at;
+    if (pthread_condattr_init(&at) == 0) {
+        int ok = pthread_condattr_setclock(&at, CLOCK_MONOTONIC) == 0 && pthread_cond_init(cv, &at) == 0;
+        pthread_condattr_destroy(&at);
+        if (ok) return 1;
+    }
+#endif
+    pthread_cond_init(cv, NULL);
+    return 0;
+}
+FMCP__PLAT void fmcp__cond_destroy(fmcp__cond *c) { pthread_cond_destroy(c); }
+FMCP__PLAT void fmcp__cond_wait(fmcp__cond *c, fmcp__mutex *m) { pthread_cond_wait(c, m); }
+/* Wait on cv (m held) at most ms (deadlines proper are kept by the monotonic
+ * hook; this only bounds each sleep). mono: as fmcp__cond_init_mono said. */
+FMCP__PLAT void fmcp__cond_wait_ms(fmcp__cond *cv, fmcp__mutex *m, int64_t ms, int mono)
+{
+    struct timespec ts;
+#if defined(CLOCK_MONOTONIC) && !defined(__APPLE__)
+    clock_gettime(mono ? CLOCK_MONOTONIC : CLOCK_REALTIME, &ts);
+#else
+    struct timeval tv;
+    (void)mono;
+    gettimeofday(&tv, NULL);
+    ts.tv_sec = tv.tv_sec;
+    ts.tv_nsec = (long)tv.tv_usec * 1000L;
+#endif
+    ts.tv_sec += (time_t)(ms / 1000);
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+    pthread_cond_timedwait(cv, m, &ts);
+}
+FMCP__PLAT void fmcp__cond_signal(fmcp__cond *c) { pthread_cond_signal(c); }
+FMCP__PLAT void fmcp__cond_broadcast(fmcp__cond *c) { pthread_cond_broadcast(c); }
+FMCP__PLAT int fmcp__thread_start(fmcp__thread *t, void *(*fn)(void *), void *arg)
+{
+    return pthread_create(t, NULL, fn, arg);
+}
+FMCP__PLAT void fmcp__thread_join(fmcp__thread *t) { pthread_join(*t, NULL); }
+FMCP__PLAT fmcp__thread_id fmcp__thread_self(void) { return pthread_self(); }
+FMCP__PLAT int fmcp__thread_same(fmcp__thread_id a, fmcp__thread_id b) { return pthread_equal(a, b); }
+#  endif
+#endif /* FASTMCP_NO_THREADS */
+
+/* ---- private platform layer: sockets -------------------------------------
+ * http and mcp_client keep sockets in an int, as POSIX has them. On Windows
+ * a SOCKET is a kernel handle, and handles fit in 32 bits (that is how 32-
+ * and 64-bit processes share them), so the cast is safe; INVALID_SOCKET
+ * becomes -1. Errors are asked about (again, interrupted, in progress)
+ * rather than read from errno, which Winsock does not set. */
+#ifndef FASTMCP_NO_SOCKETS
+#  if defined(__GNUC__) || defined(__clang__)
+#    define FMCP__NET static __attribute__((unused))
+#  else
+#    define FMCP__NET static
+#  endif
+#  ifdef _WIN32
+#    ifndef SHUT_WR
+#      define SHUT_WR SD_SEND
+#    endif
+typedef int fmcp__socklen;
+/* Winsock needs WSAStartup before the first call; done once, never undone
+ * (WSACleanup at exit is optional and would race other users' sockets). */
+FMCP__NET int fmcp__net_init(void)
+{
+    static volatile LONG state;   /* 0 not yet, 1 starting, 2 done, 3 failed */
+    if (InterlockedCompareExchange(&state, 1, 0) == 0) {
+        WSADATA wd;
+        InterlockedExchange(&state, WSAStartup(MAKEWORD(2, 2), &wd) == 0 ? 2 : 3);
+    }
+    while (state == 1) Sleep(0);
+    return state == 2 ? 0 : -1;
+}
+FMCP__NET int fmcp__sock_open(int family, int type, int proto)
+{
+    SOCKET s;
+    if (fmcp__net_init() != 0) return -1;
+    s = WSASocketW(family, type, proto, NULL, 0, WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+    return s == INVALID_SOCKET ? -1 : (int)s;
+}
+FMCP__NET int fmcp__sock_accept(int fd, struct sockaddr *sa, fmcp__socklen *len)
+{
+    SOCKET s = accept((SOCKET)fd, sa, len);
+    if (s == INVALID_SOCKET) return -1;
+    (void)SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
+    return (int)s;
+}
+FMCP__NET void fmcp__sock_close(int fd) { (void)closesocket((SOCKET)fd); }
+FMCP__NET void fmcp__sock_nonblock(int fd)
+{
+    u_long one = 1;
+    (void)ioctlsocket((SOCKET)fd, FIONBIO, &one);
+}
+FMCP__NET long fmcp__sock_recv(int fd, void *buf, size_t n)
+{
+    return recv((SOCKET)fd, (char *)buf, n > 0x7fffffff ? 0x7fffffff : (int)n, 0);
+}
+FMCP__NET long fmcp__sock_send(int fd, const void *buf, size_t n)
+{
+    return send((SOCKET)fd, (const char *)buf, n > 0x7fffffff ? 0x7fffffff : (int)n, 0);
+}
+FMCP__NET int fmcp__sock_again(void) { return WSAGetLastError() == WSAEWOULDBLOCK; }
+FMCP__NET int fmcp__sock_intr(void) { return WSAGetLastError() == WSAEINTR; }
+FMCP__NET int fmcp__sock_inprogress(void)
+{
+    int e = WSAGetLastError();
+    return e == WSAEWOULDBLOCK || e == WSAEINPROGRESS;
+}
+FMCP__NET int fmcp__sock_poll(struct pollfd *p, size_t n, int ms) { return WSAPoll(p, (ULONG)n, ms); }
+/* the http loop's wake-up channel: a socket here, a pipe or eventfd elsewhere */
+#    define fmcp__sock_wake_send fmcp__sock_send
+#    define fmcp__sock_wake_recv fmcp__sock_recv
+#    define fmcp__sock_wake_close fmcp__sock_close
+#  else
+#    include <errno.h>
+#    include <fcntl.h>
+#    include <unistd.h>
+#    include <sys/types.h>
+#    include <sys/socket.h>
+#    include <poll.h>
+#    ifndef MSG_NOSIGNAL
+#      define MSG_NOSIGNAL 0
+#    endif
+typedef socklen_t fmcp__socklen;
+FMCP__NET int fmcp__net_init(void) { return 0; }
+FMCP__NET int fmcp__sock_open(int family, int type, int proto)
+{
+    return socket(family, type, proto);   /* callers set non-blocking and close-on-exec */
+}
+FMCP__NET int fmcp__sock_accept(int fd, struct sockaddr *sa, fmcp__socklen *len) { return accept(fd, sa, len); }
+FMCP__NET void fmcp__sock_close(int fd) { (void)close(fd); }
+FMCP__NET void fmcp__sock_nonblock(int fd)
+{
+    int fl = fcntl(fd, F_GETFL, 0);
+    if (fl >= 0) (void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+FMCP__NET long fmcp__sock_recv(int fd, void *buf, size_t n) { return (long)recv(fd, buf, n, 0); }
+FMCP__NET long fmcp__sock_send(int fd, const void *buf, size_t n) { return (long)send(fd, buf, n, MSG_NOSIGNAL); }
+FMCP__NET int fmcp__sock_again(void) { return errno == EAGAIN || errno == EWOULDBLOCK; }
+FMCP__NET int fmcp__sock_intr(void) { return errno == EINTR; }
+FMCP__NET int fmcp__sock_inprogress(void) { return errno == EINPROGRESS; }
+FMCP__NET int fmcp__sock_poll(struct pollfd *p, size_t n, int ms) { return poll(p, (nfds_t)n, ms); }
+FMCP__NET long fmcp__sock_wake_send(int fd, const void *buf, size_t n) { return (long)write(fd, buf, n); }
+FMCP__NET long fmcp__sock_wake_recv(int fd, void *buf, size_t n) { return (long)read(fd, buf, n); }
+FMCP__NET void fmcp__sock_wake_close(int fd) { (void)close(fd); }
+#  endif
+#endif /* FASTMCP_NO_SOCKETS */

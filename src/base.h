@@ -21,7 +21,8 @@
  *   other thread uses the library. A zeroed field means the OS default.
  *
  *   fmcp_random_bytes() fills a buffer from the hook, else the OS CSPRNG
- *   (getrandom, then getentropy, then /dev/urandom). If none works it returns
+ *   (getrandom, then getentropy, then /dev/urandom; BCryptGenRandom on
+ *   Windows). If none works it returns
  *   FMCP_ERR_RANDOM and the buffer is wiped: callers fail closed.
  *   fmcp_time_now() is wall-clock seconds since the Unix epoch (token expiry);
  *   fmcp_monotonic_ms() is a monotonic millisecond counter (timeouts).

@@ -83,6 +83,8 @@ FASTMCP_API fmcp_result fmcp_http_url_parse(const char *url, fmcp_http_url *out)
 
 #include <stdlib.h>
 #include <errno.h>
+/* Windows: Winsock 2 (included by base) and WSAPoll through the poll back end. */
+#ifndef _WIN32
 #include <unistd.h>
 #include <fcntl.h>
 #include <sys/types.h>
@@ -92,13 +94,11 @@ FASTMCP_API fmcp_result fmcp_http_url_parse(const char *url, fmcp_http_url *out)
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <poll.h>
+#endif
 #if defined(__linux__) && !defined(FASTMCP_HTTP_USE_POLL)
 #  define FMCP__EPOLL 1
 #  include <sys/epoll.h>
 #  include <sys/eventfd.h>
-#endif
-#ifndef FASTMCP_NO_THREADS
-#  include <pthread.h>
 #endif
 #ifndef MSG_NOSIGNAL
 #  define MSG_NOSIGNAL 0
@@ -512,8 +512,8 @@ struct fmcp_http_loop {
     fmcp__io wake;
     int wake_wr;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_t mu;
-    pthread_t owner;
+    fmcp__mutex mu;
+    fmcp__thread_id owner;
 #endif
     int has_owner;
     fmcp__op *qhead, *qtail;
@@ -536,7 +536,7 @@ struct fmcp_http_loop {
 static void fmcp__lock(fmcp_http_loop *l)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&l->mu);
+    fmcp__mutex_lock(&l->mu);
 #else
     (void)l;
 #endif
@@ -545,7 +545,7 @@ static void fmcp__lock(fmcp_http_loop *l)
 static void fmcp__unlock(fmcp_http_loop *l)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_unlock(&l->mu);
+    fmcp__mutex_unlock(&l->mu);
 #else
     (void)l;
 #endif
@@ -553,9 +553,7 @@ static void fmcp__unlock(fmcp_http_loop *l)
 
 static void fmcp__set_nonblock(int fd)
 {
-    int fl = fcntl(fd, F_GETFL, 0);
-    if (fl >= 0) (void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+    fmcp__sock_nonblock(fd);
 }
 
 static char *fmcp__pool_get(fmcp_http_loop *l)
@@ -664,7 +662,7 @@ static void fmcp__io_del(fmcp_http_loop *l, fmcp__io *io)
 /* Unregister, close the fd and queue the object's memory for release. */
 static void fmcp__io_retire(fmcp_http_loop *l, fmcp__io *io, size_t size)
 {
-    if (io->fd >= 0) { fmcp__io_del(l, io); close(io->fd); io->fd = -1; }
+    if (io->fd >= 0) { fmcp__io_del(l, io); fmcp__sock_close(io->fd); io->fd = -1; }
     io->dead = 1;
     io->zsize = size;
     io->znext = l->zombies;
@@ -763,7 +761,7 @@ static void fmcp__wake(fmcp_http_loop *l)
 #else
     {
         char c = 1;
-        ssize_t n = write(l->wake_wr, &c, 1);
+        long n = fmcp__sock_wake_send(l->wake_wr, &c, 1);
         (void)n;
     }
 #endif
@@ -772,7 +770,7 @@ static void fmcp__wake(fmcp_http_loop *l)
 static void fmcp__drain_wake(fmcp_http_loop *l)
 {
     char buf[64];
-    while (read(l->wake.fd, buf, sizeof buf) > 0) {}
+    while (fmcp__sock_wake_recv(l->wake.fd, buf, sizeof buf) > 0) {}
     fmcp__lock(l);
     l->woken = 0;
     fmcp__unlock(l);
@@ -805,6 +803,23 @@ static fmcp_result fmcp__loop_init_fds(fmcp_http_loop *l)
     l->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (l->wake.fd < 0) { close(l->epfd); return FMCP_ERR_IO; }
     l->wake_wr = l->wake.fd;
+#elif defined(_WIN32)
+    /* WSAPoll waits on sockets only: a UDP socket connected to itself is the pipe */
+    struct sockaddr_in sa;
+    int fd = fmcp__sock_open(AF_INET, SOCK_DGRAM, 0);
+    fmcp__socklen sl = (fmcp__socklen)sizeof sa;
+    if (fd < 0) return FMCP_ERR_IO;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind((SOCKET)fd, (struct sockaddr *)(void *)&sa, sizeof sa) != 0 ||
+        getsockname((SOCKET)fd, (struct sockaddr *)(void *)&sa, &sl) != 0 ||
+        connect((SOCKET)fd, (struct sockaddr *)(void *)&sa, sizeof sa) != 0) {
+        fmcp__sock_close(fd);
+        return FMCP_ERR_IO;
+    }
+    fmcp__set_nonblock(fd);
+    l->wake.fd = fd; l->wake_wr = fd;
 #else
     int p[2];
     if (pipe(p) != 0) return FMCP_ERR_IO;
@@ -813,8 +828,8 @@ static fmcp_result fmcp__loop_init_fds(fmcp_http_loop *l)
 #endif
     l->wake.kind = FMCP__IO_WAKE;
     if (fmcp__io_add(l, &l->wake, FMCP__IN) != FMCP_OK) {
-        close(l->wake.fd);
-        if (l->wake_wr != l->wake.fd) close(l->wake_wr);
+        fmcp__sock_wake_close(l->wake.fd);
+        if (l->wake_wr != l->wake.fd) fmcp__sock_wake_close(l->wake_wr);
 #ifdef FMCP__EPOLL
         close(l->epfd);
 #endif
@@ -836,12 +851,12 @@ FASTMCP_API fmcp_result fmcp_http_loop_new(const fmcp_allocator *a, fmcp_http_lo
     l->a = &l->alloc;
     l->date_sec = -1;
 #ifndef FASTMCP_NO_THREADS
-    if (pthread_mutex_init(&l->mu, NULL) != 0) { fmcp_free(a, l, sizeof *l); return FMCP_ERR_IO; }
+    if (fmcp__mutex_init(&l->mu) != 0) { fmcp_free(a, l, sizeof *l); return FMCP_ERR_IO; }
 #endif
     r = fmcp__loop_init_fds(l);
     if (r != FMCP_OK) {
 #ifndef FASTMCP_NO_THREADS
-        pthread_mutex_destroy(&l->mu);
+        fmcp__mutex_destroy(&l->mu);
 #endif
         fmcp_free(a, l, sizeof *l);
         return r;
@@ -918,20 +933,20 @@ struct fmcp_http_req {
 static long fmcp__sys_read(int fd, void *buf, size_t n)
 {
     for (;;) {
-        ssize_t r = recv(fd, buf, n, 0);
-        if (r >= 0) return (long)r;
-        if (errno == EINTR) continue;
-        return (errno == EAGAIN || errno == EWOULDBLOCK) ? FMCP_HTTP_IO_WANT_READ : FMCP_HTTP_IO_ERROR;
+        long r = fmcp__sock_recv(fd, buf, n);
+        if (r >= 0) return r;
+        if (fmcp__sock_intr()) continue;
+        return fmcp__sock_again() ? FMCP_HTTP_IO_WANT_READ : FMCP_HTTP_IO_ERROR;
     }
 }
 
 static long fmcp__sys_write(int fd, const void *buf, size_t n)
 {
     for (;;) {
-        ssize_t r = send(fd, buf, n, MSG_NOSIGNAL);
-        if (r >= 0) return (long)r;
-        if (errno == EINTR) continue;
-        return (errno == EAGAIN || errno == EWOULDBLOCK) ? FMCP_HTTP_IO_WANT_WRITE : FMCP_HTTP_IO_ERROR;
+        long r = fmcp__sock_send(fd, buf, n);
+        if (r >= 0) return r;
+        if (fmcp__sock_intr()) continue;
+        return fmcp__sock_again() ? FMCP_HTTP_IO_WANT_WRITE : FMCP_HTTP_IO_ERROR;
     }
 }
 
@@ -1434,10 +1449,10 @@ static void fmcp__srv_refuse(int fd)
     static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
                                "Content-Length: 20\r\nConnection: close\r\nRetry-After: 1\r\n\r\n"
                                "Service Unavailable\n";
-    ssize_t n = send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL);
+    long n = fmcp__sock_send(fd, busy, sizeof busy - 1);
     (void)n;
     (void)shutdown(fd, SHUT_WR);
-    close(fd);
+    fmcp__sock_close(fd);
 }
 
 static void fmcp__srv_adopt(fmcp_http_server *s, int fd, const struct sockaddr_storage *ss)
@@ -1445,17 +1460,17 @@ static void fmcp__srv_adopt(fmcp_http_server *s, int fd, const struct sockaddr_s
     fmcp_http_loop *l = s->loop;
     fmcp__conn *c = (fmcp__conn *)fmcp_malloc(l->a, sizeof *c);
     int one = 1;
-    if (!c) { close(fd); return; }
+    if (!c) { fmcp__sock_close(fd); return; }
     memset(c, 0, sizeof *c);
     c->io.fd = fd; c->io.kind = FMCP__IO_CONN; c->srv = s; c->tl = -1;
-    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
     fmcp__fmt_addr(ss, c->remote, sizeof c->remote);
     if (s->d.transport && s->d.transport->open(s->d.transport->self, fd, NULL, &c->tc) != FMCP_OK) {
-        close(fd); fmcp_free(l->a, c, sizeof *c); return;
+        fmcp__sock_close(fd); fmcp_free(l->a, c, sizeof *c); return;
     }
     if (fmcp__io_add(l, &c->io, FMCP__IN) != FMCP_OK) {
         if (c->tc) s->d.transport->close(c->tc);
-        close(fd); fmcp_free(l->a, c, sizeof *c); return;
+        fmcp__sock_close(fd); fmcp_free(l->a, c, sizeof *c); return;
     }
     c->next = s->conns; if (s->conns) s->conns->prev = c; s->conns = c;
     s->nconns++;
@@ -1468,11 +1483,11 @@ static void fmcp__srv_accept(fmcp_http_server *s)
     int i;
     for (i = 0; i < 64 && s->io.fd >= 0; i++) {
         struct sockaddr_storage ss;
-        socklen_t sl = sizeof ss;
+        fmcp__socklen sl = sizeof ss;
         int fd;
-        fd = accept(s->io.fd, (struct sockaddr *)(void *)&ss, &sl);
+        fd = fmcp__sock_accept(s->io.fd, (struct sockaddr *)(void *)&ss, &sl);
         if (fd >= 0) fmcp__set_nonblock(fd);
-        if (fd < 0) { if (errno == EINTR) continue; return; }
+        if (fd < 0) { if (fmcp__sock_intr()) continue; return; }
         if (s->nconns >= s->d.max_connections) { fmcp__srv_refuse(fd); continue; }
         fmcp__srv_adopt(s, fd, &ss);
     }
@@ -1553,7 +1568,7 @@ static int fmcp__on_loop_drained(fmcp_http_loop *l)
     int r, queued;
 #ifndef FASTMCP_NO_THREADS
     fmcp__lock(l);
-    r = !l->has_owner || pthread_equal(l->owner, pthread_self());
+    r = !l->has_owner || fmcp__thread_same(l->owner, fmcp__thread_self());
     queued = l->qhead != NULL;
     fmcp__unlock(l);
 #else
@@ -1860,21 +1875,26 @@ static fmcp_result fmcp__listen_on(fmcp_http_server *s, const char *host, uint16
     ps[fmcp__fmt_u(ps, port, 10)] = 0;
     if (getaddrinfo(host, ps, &hints, &res) != 0 || !res) return FMCP_ERR_NOT_FOUND;
     for (ai = res; ai; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        fd = fmcp__sock_open(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
         if (fd < 0) continue;
         fmcp__set_nonblock(fd);
+#ifdef _WIN32
+        /* SO_REUSEADDR would let another socket take the port over on Windows */
+        (void)setsockopt((SOCKET)fd, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
+#else
         (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+#endif
 #ifdef SO_REUSEPORT
         if (s->d.reuse_port) (void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
 #endif
-        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, s->d.backlog) == 0) break;
-        close(fd); fd = -1;
+        if (bind(fd, ai->ai_addr, (fmcp__socklen)ai->ai_addrlen) == 0 && listen(fd, s->d.backlog) == 0) break;
+        fmcp__sock_close(fd); fd = -1;
     }
     freeaddrinfo(res);
     if (fd < 0) return r;
     {
         struct sockaddr_storage ss;
-        socklen_t sl = sizeof ss;
+        fmcp__socklen sl = sizeof ss;
         if (getsockname(fd, (struct sockaddr *)(void *)&ss, &sl) == 0)
             s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)(void *)&ss)->sin6_port
                                                      : ((struct sockaddr_in *)(void *)&ss)->sin_port);
@@ -1913,7 +1933,7 @@ FASTMCP_API fmcp_result fmcp_http_server_start(fmcp_http_loop *loop, const fmcp_
     fmcp__srv_defaults(&s->d);
     s->loop = loop; s->io.kind = FMCP__IO_LISTEN; s->io.fd = -1;
     r = fmcp__listen_on(s, s->d.host, s->d.port);
-    if (r == FMCP_OK && fmcp__io_add(loop, &s->io, FMCP__IN) != FMCP_OK) { close(s->io.fd); r = FMCP_ERR_NOMEM; }
+    if (r == FMCP_OK && fmcp__io_add(loop, &s->io, FMCP__IN) != FMCP_OK) { fmcp__sock_close(s->io.fd); r = FMCP_ERR_NOMEM; }
     if (r != FMCP_OK) { fmcp_free(loop->a, s, sizeof *s); return r; }
     s->next = loop->servers; if (loop->servers) loop->servers->prev = s; loop->servers = s;
     *out = s;
@@ -1940,7 +1960,7 @@ FASTMCP_API void fmcp_http_server_shutdown(fmcp_http_server *srv, int grace_ms)
     fmcp__conn *c, *next;
     if (!srv || srv->draining) return;
     srv->draining = 1;
-    if (srv->io.fd >= 0) { fmcp__io_del(srv->loop, &srv->io); close(srv->io.fd); srv->io.fd = -1; }
+    if (srv->io.fd >= 0) { fmcp__io_del(srv->loop, &srv->io); fmcp__sock_close(srv->io.fd); srv->io.fd = -1; }
     for (c = srv->conns; c; c = next) {
         next = c->next;
         if (c->state == FMCP__C_BUSY) c->close_after = 1;
@@ -2039,8 +2059,8 @@ static fmcp_result fmcp__wait(fmcp_http_loop *l, int wait)
         l->pfds[i].events = (short)(((io->want & FMCP__IN) ? POLLIN : 0) | ((io->want & FMCP__OUT) ? POLLOUT : 0));
         l->pfds[i].revents = 0;
     }
-    rc = poll(l->pfds, (nfds_t)n, wait);
-    if (rc < 0) return errno == EINTR ? FMCP_OK : FMCP_ERR_IO;
+    rc = fmcp__sock_poll(l->pfds, n, wait);
+    if (rc < 0) return fmcp__sock_intr() ? FMCP_OK : FMCP_ERR_IO;
     for (i = 0; i < n && rc > 0; i++) {
         short re = l->pfds[i].revents;
         unsigned e = 0;
@@ -2063,7 +2083,7 @@ FASTMCP_API fmcp_result fmcp_http_step(fmcp_http_loop *loop, int timeout_ms)
     if (!loop) return FMCP_ERR_INVALID_ARG;
     fmcp__lock(loop);
 #ifndef FASTMCP_NO_THREADS
-    loop->owner = pthread_self();
+    loop->owner = fmcp__thread_self();
 #endif
     loop->has_owner = 1;
     wait = (loop->qhead || loop->stop) ? 0 : timeout_ms;
@@ -2121,11 +2141,11 @@ FASTMCP_API void fmcp_http_loop_free(fmcp_http_loop *loop)
     close(loop->epfd);
 #else
     fmcp_free(a, loop->ios, fmcp__poll_block(loop->iocap));
-    close(loop->wake_wr);
+    if (loop->wake_wr != loop->wake.fd) fmcp__sock_wake_close(loop->wake_wr);
 #endif
-    close(loop->wake.fd);
+    fmcp__sock_wake_close(loop->wake.fd);
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_destroy(&loop->mu);
+    fmcp__mutex_destroy(&loop->mu);
 #endif
     fmcp_free(a, loop, sizeof *loop);
 }
@@ -2194,7 +2214,7 @@ struct fmcp__dns {
     struct fmcp__dns *next;
     fmcp_http_loop *loop;
     fmcp_http_fetch_op *op;     /* NULL once the request is gone */
-    pthread_t th;
+    fmcp__thread th;
     struct addrinfo *ai;
     int done;
     char host[256], port[24];
@@ -2247,15 +2267,15 @@ static void fmcp__fetch_timeout(void *user)
 static int fmcp__fetch_connect_next(fmcp_http_fetch_op *op)
 {
     fmcp_http_loop *l = op->loop;
-    if (op->io.fd >= 0) { fmcp__io_del(l, &op->io); close(op->io.fd); op->io.fd = -1; }
+    if (op->io.fd >= 0) { fmcp__io_del(l, &op->io); fmcp__sock_close(op->io.fd); op->io.fd = -1; }
     for (; op->cur; op->cur = op->cur->ai_next) {
-        int fd = socket(op->cur->ai_family, SOCK_STREAM, 0), rc;
+        int fd = fmcp__sock_open(op->cur->ai_family, SOCK_STREAM, 0), rc;
         if (fd < 0) continue;
         fmcp__set_nonblock(fd);
-        do { rc = connect(fd, op->cur->ai_addr, op->cur->ai_addrlen); } while (rc != 0 && errno == EINTR);
-        if (rc != 0 && errno != EINPROGRESS) { close(fd); continue; }
+        do { rc = connect(fd, op->cur->ai_addr, (fmcp__socklen)op->cur->ai_addrlen); } while (rc != 0 && fmcp__sock_intr());
+        if (rc != 0 && !fmcp__sock_inprogress()) { fmcp__sock_close(fd); continue; }
         op->io.fd = fd;
-        if (fmcp__io_add(l, &op->io, FMCP__OUT) != FMCP_OK) { close(fd); op->io.fd = -1; return 0; }
+        if (fmcp__io_add(l, &op->io, FMCP__OUT) != FMCP_OK) { fmcp__sock_close(fd); op->io.fd = -1; return 0; }
         op->cur = op->cur->ai_next;
         return 1;
     }
@@ -2265,12 +2285,12 @@ static int fmcp__fetch_connect_next(fmcp_http_fetch_op *op)
 static void fmcp__fetch_connected(fmcp_http_fetch_op *op)
 {
     int err = 0, one = 1;
-    socklen_t sl = sizeof err;
-    if (getsockopt(op->io.fd, SOL_SOCKET, SO_ERROR, &err, &sl) != 0 || err != 0) {
+    fmcp__socklen sl = sizeof err;
+    if (getsockopt(op->io.fd, SOL_SOCKET, SO_ERROR, (char *)&err, &sl) != 0 || err != 0) {
         if (!fmcp__fetch_connect_next(op)) fmcp__fetch_fail(op, FMCP_ERR_IO, "connection failed");
         return;
     }
-    (void)setsockopt(op->io.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    (void)setsockopt(op->io.fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
     if (op->tr && op->tr->open(op->tr->self, op->io.fd, op->host, &op->tc) != FMCP_OK) {
         fmcp__fetch_fail(op, FMCP_ERR_IO, "transport open failed");
         return;
@@ -2550,7 +2570,7 @@ static void fmcp__dns_poll(fmcp_http_loop *l, int wait_all)
         int done;
         fmcp__lock(l); done = d->done; fmcp__unlock(l);
         if (!done && !wait_all) { pp = &d->next; continue; }
-        pthread_join(d->th, NULL);
+        fmcp__thread_join(&d->th);
         *pp = d->next;
         if (d->op) { fmcp_http_fetch_op *op = d->op; op->dns = NULL; fmcp__fetch_resolved(op, d->ai); }
         else if (d->ai) freeaddrinfo(d->ai);
@@ -2567,7 +2587,7 @@ static int fmcp__dns_start(fmcp_http_fetch_op *op, const fmcp_http_url *u)
     d->loop = l; d->op = op;
     memcpy(d->host, u->host, sizeof d->host);
     d->port[fmcp__fmt_u(d->port, u->port, 10)] = 0;
-    if (pthread_create(&d->th, NULL, fmcp__dns_main, d) != 0) { fmcp_free(l->a, d, sizeof *d); return 0; }
+    if (fmcp__thread_start(&d->th, fmcp__dns_main, d) != 0) { fmcp_free(l->a, d, sizeof *d); return 0; }
     d->next = l->dns; l->dns = d;
     op->dns = d;
     return 1;
@@ -2598,7 +2618,7 @@ static void fmcp__fetch_free_early(fmcp_http_fetch_op *op)
     const fmcp_allocator *a = op->loop->a;
     fmcp__fetch_detach_dns(op);
     if (op->ai) freeaddrinfo(op->ai);
-    if (op->io.fd >= 0) { fmcp__io_del(op->loop, &op->io); close(op->io.fd); }
+    if (op->io.fd >= 0) { fmcp__io_del(op->loop, &op->io); fmcp__sock_close(op->io.fd); }
     fmcp__hb_free(a, &op->out);
     fmcp_free(a, op, sizeof *op);
 }

@@ -27,8 +27,8 @@
  * and fmcp_http_url_parse remain.
  *
  * fmcp_http_loop
- *   A non-blocking event loop (epoll on Linux, poll elsewhere, or when
- *   FASTMCP_HTTP_USE_POLL is defined). Servers, client requests and timers
+ *   A non-blocking event loop (epoll on Linux, poll elsewhere, WSAPoll on
+ *   Windows, or poll when FASTMCP_HTTP_USE_POLL is defined). Servers, client requests and timers
  *   live on one loop; all their callbacks run on the thread that steps it.
  *   fmcp_http_run() steps until fmcp_http_stop(). To drive it from your own
  *   loop, wait until fmcp_http_loop_fd() is readable (epoll backend; it is -1

@@ -12,6 +12,16 @@
  *   Everywhere else just #include "fastmcp.h". Link with nothing but libc
  *   (plus -lpthread where threads are used and not disabled).
  *
+ *   Windows (mingw-w64; MSVC is not tested): link -lws2_32 -lbcrypt -lshell32
+ *   (Winsock 2, BCryptGenRandom, ShellExecute for the OAuth browser step);
+ *   threads are Win32 threads, so no winpthreads. In the implementation
+ *   file include fastmcp.h before <windows.h>, or define WIN32_LEAN_AND_MEAN
+ *   (windows.h must not pull in the old winsock.h). Not yet on Windows: the
+ *   client's stdio transport (FASTMCP_NO_PROCESS is implied there), so
+ *   fmcp_client_connect_stdio/_fd fail with FMCP_ERR_UNSUPPORTED; HTTP, the
+ *   server engine, OAuth (with its file store: owner-only DACL) and the rest
+ *   work. Socket handles are kept in an int (Windows handles fit in 32 bits).
+ *
  *   The implementation defines _DEFAULT_SOURCE (POSIX.1-2008 + BSD APIs) and
  *   _FILE_OFFSET_BITS 64 (32-bit targets: directory reads fail with EOVERFLOW
  *   on 64-bit inode numbers otherwise) when it is included first; if you
@@ -68,7 +78,8 @@
  *   FASTMCP_NO_SOCKETS       no BSD sockets (no HTTP; stream transports only)
  *   FASTMCP_NO_FILESYSTEM    no fopen/open of paths (keys passed as memory)
  *   FASTMCP_NO_PROCESS       no child processes: no client stdio transport
- *                            (fmcp_client_connect_stdio/_fd), no browser launch;
+ *                            (fmcp_client_connect_stdio/_fd), no browser launch
+ *                            (on Windows implied, and the browser still opens);
  *                            with FASTMCP_NO_SOCKETS too, no MCP client at all
  *   FASTMCP_NO_OS_DEFAULTS   randomness and clocks only from fmcp_set_hooks (no
  *                            time(), clock(), /dev/urandom); unset, the clocks
@@ -186,6 +197,14 @@
  *
  * The reference for each module's functions follows, at the top of its part.
  */
+/* Windows: no process spawning yet (the client's stdio transport needs
+ * CreateProcess and pipes), so the stdio transport is left out there;
+ * fmcp_client_connect_stdio/_fd stay declared and fail with
+ * FMCP_ERR_UNSUPPORTED, so portable code still compiles. */
+#if defined(_WIN32) && !defined(FASTMCP_NO_PROCESS)
+#  define FASTMCP_NO_PROCESS 1
+#  define FMCP__WIN32_NO_PROCESS 1
+#endif
 #if defined(FASTMCP_IMPLEMENTATION) && !defined(FASTMCP_IMPLEMENTATION_DONE)
 #  if !defined(_DEFAULT_SOURCE)
 #    define _DEFAULT_SOURCE 1

@@ -10,9 +10,6 @@
 #include "jwt.h"
 
 #include <string.h>
-#ifndef FASTMCP_NO_THREADS
-#  include <pthread.h>
-#endif
 
 /* Upper bound for NumericDate values: 9999-12-31T23:59:59Z. Keeps every
  * comparison with the leeway far from int64 overflow. */
@@ -49,7 +46,7 @@ struct fmcp_jwt_verifier {
     size_t max_size;
     fmcp_jwt_keyset *keys;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_t lock;
+    fmcp__mutex lock;
     int lock_ok;
 #endif
 };
@@ -247,7 +244,7 @@ static void fmcp__jwt_strs_free(const fmcp_allocator *a, fmcp__jwt_strs *s)
 static void fmcp__jwt_lock(const fmcp_jwt_verifier *v)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&((fmcp_jwt_verifier *)v)->lock);
+    fmcp__mutex_lock(&((fmcp_jwt_verifier *)v)->lock);
 #else
     (void)v;
 #endif
@@ -256,7 +253,7 @@ static void fmcp__jwt_lock(const fmcp_jwt_verifier *v)
 static void fmcp__jwt_unlock(const fmcp_jwt_verifier *v)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_unlock(&((fmcp_jwt_verifier *)v)->lock);
+    fmcp__mutex_unlock(&((fmcp_jwt_verifier *)v)->lock);
 #else
     (void)v;
 #endif
@@ -305,7 +302,7 @@ FASTMCP_API void fmcp_jwt_verifier_free(fmcp_jwt_verifier *v)
     fmcp__jwt_strs_free(v->alloc, &v->scopes);
     fmcp__jwt_strs_free(v->alloc, &v->typ);
 #ifndef FASTMCP_NO_THREADS
-    if (v->lock_ok) pthread_mutex_destroy(&v->lock);
+    if (v->lock_ok) fmcp__mutex_destroy(&v->lock);
 #endif
     fmcp_free(v->alloc, v, sizeof *v);
 }
@@ -394,7 +391,7 @@ FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *d
             : "a key text is neither a PEM key nor a JWK or JWKS";
 #ifndef FASTMCP_NO_THREADS
     if (r == FMCP_OK) {
-        if (pthread_mutex_init(&v->lock, NULL) == 0) v->lock_ok = 1;
+        if (fmcp__mutex_init(&v->lock) == 0) v->lock_ok = 1;
         else r = FMCP_ERR_NOMEM;
     }
 #endif

@@ -4,20 +4,15 @@
 
 #include <string.h>
 #include <stdio.h>
-#ifndef FASTMCP_NO_THREADS
-#  include <pthread.h>
-#  include <time.h>
-#  include <sys/time.h>
-#endif
 
 /* ---- threads: thin wrappers that vanish without threads ------------------ */
 
 #ifndef FASTMCP_NO_THREADS
-typedef pthread_mutex_t fmcp__mcp_mutex;
-#  define FMCP__MINIT(m) pthread_mutex_init((m), NULL)
-#  define FMCP__MFREE(m) pthread_mutex_destroy(m)
-#  define FMCP__LOCK(m) pthread_mutex_lock(m)
-#  define FMCP__UNLOCK(m) pthread_mutex_unlock(m)
+typedef fmcp__mutex fmcp__mcp_mutex;
+#  define FMCP__MINIT(m) fmcp__mutex_init((m))
+#  define FMCP__MFREE(m) fmcp__mutex_destroy(m)
+#  define FMCP__LOCK(m) fmcp__mutex_lock(m)
+#  define FMCP__UNLOCK(m) fmcp__mutex_unlock(m)
 #else
 typedef int fmcp__mcp_mutex;
 #  define FMCP__MINIT(m) (*(m) = 0)
@@ -328,10 +323,10 @@ struct fmcp_server {
     int has_state_key;
     struct fmcp__tasks *tasks;    /* the tasks extension (mcp_tasks.c) */
 #ifndef FASTMCP_NO_THREADS
-    pthread_t *threads;
+    fmcp__thread *threads;
     int nthreads;
-    pthread_mutex_t qlock;
-    pthread_cond_t qcond;
+    fmcp__mutex qlock;
+    fmcp__cond qcond;
     int qmono;                /* qcond runs on the monotonic clock */
     fmcp_ctx *qhead, *qtail;
     int qlen;
@@ -714,44 +709,7 @@ FASTMCP_API int fmcp_server_has_log(const fmcp_server *srv)
 static void fmcp__mcp_run(fmcp_ctx *c);
 
 #ifndef FASTMCP_NO_THREADS
-/* Timed naps (the pool's sentinel here, the stream transport's watcher) run
- * on the monotonic clock where the platform allows it: a step of the wall
- * clock must not stretch or cut a 1 ms nap. Returns 1 when cv got that clock;
- * fmcp__cond_wait_ms must be told, its deadline is on the same clock. */
-static int fmcp__cond_init_mono(pthread_cond_t *cv)
-{
-#if defined(CLOCK_MONOTONIC) && !defined(__APPLE__)
-    pthread_condattr_t at;
-    if (pthread_condattr_init(&at) == 0) {
-        int ok = pthread_condattr_setclock(&at, CLOCK_MONOTONIC) == 0 && pthread_cond_init(cv, &at) == 0;
-        pthread_condattr_destroy(&at);
-        if (ok) return 1;
-    }
-#endif
-    pthread_cond_init(cv, NULL);
-    return 0;
-}
-
-/* Wait on cv (m held) at most ms (deadlines proper are kept by the monotonic
- * hook; this only bounds each sleep). mono: as fmcp__cond_init_mono said. */
-static void fmcp__cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *m, int64_t ms, int mono)
-{
-    struct timespec ts;
-#if defined(CLOCK_MONOTONIC) && !defined(__APPLE__)
-    clock_gettime(mono ? CLOCK_MONOTONIC : CLOCK_REALTIME, &ts);
-#else
-    struct timeval tv;
-    (void)mono;
-    gettimeofday(&tv, NULL);
-    ts.tv_sec = tv.tv_sec;
-    ts.tv_nsec = (long)tv.tv_usec * 1000L;
-#endif
-    ts.tv_sec += (time_t)(ms / 1000);
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
-    pthread_cond_timedwait(cv, m, &ts);
-}
-
+/* fmcp__cond_init_mono, fmcp__cond_wait_ms: the platform layer in base. */
 static void fmcp__mcp_qcond_wait_ms(fmcp_server *srv, int64_t ms)
 {
     fmcp__cond_wait_ms(&srv->qcond, &srv->qlock, ms, srv->qmono);
@@ -793,7 +751,7 @@ static void fmcp__mcp_wait_job(fmcp_server *srv)
             srv->sentinel = srv->dozing = 0;
             ms = srv->done != seen ? FMCP__SENTINEL_MS : ms < 64 ? ms * 2 : 64;
         } else {
-            pthread_cond_wait(&srv->qcond, &srv->qlock);
+            fmcp__cond_wait(&srv->qcond, &srv->qlock);
         }
         srv->idle--;
         if (srv->signaled > 0) srv->signaled--;
@@ -819,10 +777,10 @@ static void fmcp__mcp_take_run(fmcp_server *srv)
 {
     int wake;
     fmcp_ctx *c = fmcp__mcp_take(srv, &wake);
-    pthread_mutex_unlock(&srv->qlock);
-    if (wake) pthread_cond_signal(&srv->qcond);
+    fmcp__mutex_unlock(&srv->qlock);
+    if (wake) fmcp__cond_signal(&srv->qcond);
     fmcp__mcp_run(c);
-    pthread_mutex_lock(&srv->qlock);
+    fmcp__mutex_lock(&srv->qlock);
     srv->busy--;
     srv->done++;
 }
@@ -830,25 +788,25 @@ static void fmcp__mcp_take_run(fmcp_server *srv)
 static void *fmcp__mcp_worker(void *arg)
 {
     fmcp_server *srv = (fmcp_server *)arg;
-    pthread_mutex_lock(&srv->qlock);
+    fmcp__mutex_lock(&srv->qlock);
     for (;;) {
         fmcp__mcp_wait_job(srv);
         if (!srv->qhead) break;   /* stopping, and the queue is drained */
         fmcp__mcp_take_run(srv);
     }
-    pthread_mutex_unlock(&srv->qlock);
+    fmcp__mutex_unlock(&srv->qlock);
     return NULL;
 }
 
 static void fmcp__mcp_pool_stop(fmcp_server *srv)
 {
     int i;
-    pthread_mutex_lock(&srv->qlock);
+    fmcp__mutex_lock(&srv->qlock);
     srv->stopping = 1;
-    pthread_cond_broadcast(&srv->qcond);
-    pthread_mutex_unlock(&srv->qlock);
-    for (i = 0; i < srv->nthreads; i++) pthread_join(srv->threads[i], NULL);
-    if (srv->threads) fmcp_free(srv->alloc, srv->threads, (size_t)srv->nthreads * sizeof(pthread_t));
+    fmcp__cond_broadcast(&srv->qcond);
+    fmcp__mutex_unlock(&srv->qlock);
+    for (i = 0; i < srv->nthreads; i++) fmcp__thread_join(&srv->threads[i]);
+    if (srv->threads) fmcp_free(srv->alloc, srv->threads, (size_t)srv->nthreads * sizeof(fmcp__thread));
     srv->threads = NULL;
     srv->nthreads = 0;
 }
@@ -856,19 +814,19 @@ static void fmcp__mcp_pool_stop(fmcp_server *srv)
 static fmcp_result fmcp__mcp_pool_start(fmcp_server *srv, int n)
 {
     int i;
-    srv->threads = (pthread_t *)fmcp_malloc(srv->alloc, (size_t)n * sizeof(pthread_t));
+    srv->threads = (fmcp__thread *)fmcp_malloc(srv->alloc, (size_t)n * sizeof(fmcp__thread));
     if (!srv->threads) return FMCP_ERR_NOMEM;
     for (i = 0; i < n; i++) {
-        if (pthread_create(&srv->threads[i], NULL, fmcp__mcp_worker, srv) != 0) break;
+        if (fmcp__thread_start(&srv->threads[i], fmcp__mcp_worker, srv) != 0) break;
         srv->nthreads = i + 1;
     }
     if (srv->nthreads == n) return FMCP_OK;
-    pthread_mutex_lock(&srv->qlock);
+    fmcp__mutex_lock(&srv->qlock);
     srv->stopping = 1;
-    pthread_cond_broadcast(&srv->qcond);
-    pthread_mutex_unlock(&srv->qlock);
-    for (i = 0; i < srv->nthreads; i++) pthread_join(srv->threads[i], NULL);
-    fmcp_free(srv->alloc, srv->threads, (size_t)n * sizeof(pthread_t));
+    fmcp__cond_broadcast(&srv->qcond);
+    fmcp__mutex_unlock(&srv->qlock);
+    for (i = 0; i < srv->nthreads; i++) fmcp__thread_join(&srv->threads[i]);
+    fmcp_free(srv->alloc, srv->threads, (size_t)n * sizeof(fmcp__thread));
     srv->threads = NULL;
     srv->nthreads = 0;
     return FMCP_ERR_NOMEM;
@@ -893,8 +851,8 @@ static void fmcp__mcp_server_free(fmcp_server *srv)
     if (srv->era_meta) fmcp_free(a, srv->era_meta, srv->era_meta_len + 1);
     FMCP__MFREE(&srv->lock);
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_destroy(&srv->qlock);
-    pthread_cond_destroy(&srv->qcond);
+    fmcp__mutex_destroy(&srv->qlock);
+    fmcp__cond_destroy(&srv->qcond);
 #endif
     fmcp_free(a, srv, sizeof *srv);
 }
@@ -915,7 +873,7 @@ FASTMCP_API fmcp_result fmcp_server_create(const fmcp_server_desc *d, fmcp_serve
     srv->alloc = &srv->alloc_copy;
     FMCP__MINIT(&srv->lock);
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_init(&srv->qlock, NULL);
+    fmcp__mutex_init(&srv->qlock);
     srv->qmono = fmcp__cond_init_mono(&srv->qcond);
 #endif
     srv->name = fmcp__mcp_strdup_opt(srv->alloc, d->name ? d->name : "fastmcp", &ok);
@@ -1558,18 +1516,18 @@ static void fmcp__mcp_push_jobs(fmcp_server *srv, fmcp_ctx *head, fmcp_ctx *tail
 {
 #ifndef FASTMCP_NO_THREADS
     int wake;
-    pthread_mutex_lock(&srv->qlock);
+    fmcp__mutex_lock(&srv->qlock);
     if (srv->qtail) srv->qtail->qnext = head;
     else srv->qhead = head;
     srv->qtail = tail;
     srv->qlen += n;
     wake = srv->signaled == 0 && !(srv->busy > 0 && srv->sentinel && !srv->dozing) && srv->idle > 0;
     srv->signaled += wake;
-    pthread_mutex_unlock(&srv->qlock);
+    fmcp__mutex_unlock(&srv->qlock);
     /* Signalled after unlocking, so the woken worker does not block on qlock.
      * Should the idle worker counted leave its wait meanwhile (a timeout), it
      * has taken the count back from `signaled` and finds the job itself. */
-    if (wake) pthread_cond_signal(&srv->qcond);
+    if (wake) fmcp__cond_signal(&srv->qcond);
 #else
     (void)srv; (void)head; (void)tail; (void)n;
 #endif
@@ -1983,8 +1941,8 @@ FASTMCP_API void fmcp_free_text(fmcp_ctx *c, char *text, size_t len)
 
 #ifndef FASTMCP_NO_THREADS
 typedef struct fmcp__mcp_waiter {
-    pthread_mutex_t m;
-    pthread_cond_t cv;
+    fmcp__mutex m;
+    fmcp__cond cv;
     int done;
     fmcp_result rc;
     char *text;
@@ -1995,7 +1953,7 @@ typedef struct fmcp__mcp_waiter {
 static void fmcp__mcp_waiter_cb(void *user, fmcp_result rc, const char *json, size_t len)
 {
     fmcp__mcp_waiter *wt = (fmcp__mcp_waiter *)user;
-    pthread_mutex_lock(&wt->m);
+    fmcp__mutex_lock(&wt->m);
     wt->rc = rc;
     if (json) {
         wt->text = fmcp__mcp_strndup(wt->alloc, json, len);
@@ -2003,8 +1961,8 @@ static void fmcp__mcp_waiter_cb(void *user, fmcp_result rc, const char *json, si
         if (!wt->text) wt->rc = FMCP_ERR_NOMEM;
     }
     wt->done = 1;
-    pthread_cond_signal(&wt->cv);
-    pthread_mutex_unlock(&wt->m);
+    fmcp__cond_signal(&wt->cv);
+    fmcp__mutex_unlock(&wt->m);
 }
 
 #endif
@@ -2023,19 +1981,19 @@ static fmcp__mcp_pending *fmcp__mcp_pending_take_user(fmcp_session *s, void *u)
 
 static void fmcp__mcp_waiter_wait(fmcp_session *s, fmcp__mcp_waiter *wt, int64_t deadline)
 {
-    pthread_mutex_lock(&wt->m);
+    fmcp__mutex_lock(&wt->m);
     while (!wt->done) {
         int64_t left = deadline ? deadline - fmcp_monotonic_ms() : 100;
         if (left > 0) { fmcp__cond_wait_ms(&wt->cv, &wt->m, left < 100 ? left : 100, 0); continue; }
-        pthread_mutex_unlock(&wt->m);
+        fmcp__mutex_unlock(&wt->m);
         {
             fmcp__mcp_pending *p = fmcp__mcp_pending_take_user(s, wt);
-            pthread_mutex_lock(&wt->m);
+            fmcp__mutex_lock(&wt->m);
             if (p) { fmcp_free(s->alloc, p, sizeof *p); wt->rc = FMCP_ERR_TIMEOUT; wt->done = 1; }
-            else while (!wt->done) pthread_cond_wait(&wt->cv, &wt->m); /* reply in delivery */
+            else while (!wt->done) fmcp__cond_wait(&wt->cv, &wt->m); /* reply in delivery */
         }
     }
-    pthread_mutex_unlock(&wt->m);
+    fmcp__mutex_unlock(&wt->m);
 }
 #endif
 
@@ -2051,8 +2009,8 @@ FASTMCP_API fmcp_result fmcp_ctx_request(fmcp_ctx *c, const char *method, const 
     *out_len = 0;
     if (c->inline_run) return FMCP_ERR_STATE;   /* would block the thread that brings the reply */
     memset(&wt, 0, sizeof wt);
-    pthread_mutex_init(&wt.m, NULL);
-    pthread_cond_init(&wt.cv, NULL);
+    fmcp__mutex_init(&wt.m);
+    fmcp__cond_init(&wt.cv);
     wt.alloc = c->s->alloc;
     deadline = timeout_ms > 0 ? fmcp_monotonic_ms() + timeout_ms : 0;
     r = fmcp_ctx_request_async(c, method, params_json, 0, fmcp__mcp_waiter_cb, &wt);
@@ -2060,8 +2018,8 @@ FASTMCP_API fmcp_result fmcp_ctx_request(fmcp_ctx *c, const char *method, const 
         fmcp__mcp_waiter_wait(c->s, &wt, deadline);
         r = wt.rc;
     }
-    pthread_mutex_destroy(&wt.m);
-    pthread_cond_destroy(&wt.cv);
+    fmcp__mutex_destroy(&wt.m);
+    fmcp__cond_destroy(&wt.cv);
     if (wt.text && (r == FMCP_OK || r == FMCP_ERR_RPC)) { *out = wt.text; *out_len = wt.len; }
     else if (wt.text) fmcp_free(c->s->alloc, wt.text, wt.len + 1);
     return r;
@@ -2938,13 +2896,13 @@ FASTMCP_API void fmcp_server_run_jobs(fmcp_server *srv, fmcp_job_list *jobs)
 {
     if (!srv || !jobs || !jobs->head) return;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&srv->qlock);
+    fmcp__mutex_lock(&srv->qlock);
     if (srv->qtail) srv->qtail->qnext = jobs->head; else srv->qhead = jobs->head;
     srv->qtail = jobs->tail;
     srv->qlen += jobs->n;
     memset(jobs, 0, sizeof *jobs);
     while (srv->qhead) fmcp__mcp_take_run(srv);
-    pthread_mutex_unlock(&srv->qlock);
+    fmcp__mutex_unlock(&srv->qlock);
 #else
     {
         fmcp_ctx *c = jobs->head, *nx;

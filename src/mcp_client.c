@@ -8,11 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <errno.h>
+#include <time.h>
+/* Windows: Winsock 2 from base; no stdio transport yet (FASTMCP_NO_PROCESS is
+ * implied), the descriptors of one stay -1 (io.h: close, write) */
+#ifdef _WIN32
+#include <io.h>
+#else
 #include <unistd.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <poll.h>
-#include <time.h>
 #include <sys/types.h>
 #ifndef FASTMCP_NO_PROCESS
 #  include <sys/wait.h>
@@ -25,8 +30,6 @@
 #  include <netinet/in.h>
 #  include <netinet/tcp.h>
 #endif
-#ifndef FASTMCP_NO_THREADS
-#  include <pthread.h>
 #endif
 
 #ifndef FASTMCP_NO_PROCESS
@@ -34,10 +37,10 @@ extern char **environ;
 #endif
 
 #ifndef FASTMCP_NO_THREADS
-#  define FMCP__CL_LOCK(c) pthread_mutex_lock(&(c)->lock)
-#  define FMCP__CL_UNLOCK(c) pthread_mutex_unlock(&(c)->lock)
-#  define FMCP__CL_WAKE(c) pthread_cond_broadcast(&(c)->cv)
-#  define FMCP__CL_WAKE_P(p) pthread_cond_signal(&(p)->cv)   /* only p's caller */
+#  define FMCP__CL_LOCK(c) fmcp__mutex_lock(&(c)->lock)
+#  define FMCP__CL_UNLOCK(c) fmcp__mutex_unlock(&(c)->lock)
+#  define FMCP__CL_WAKE(c) fmcp__cond_broadcast(&(c)->cv)
+#  define FMCP__CL_WAKE_P(p) fmcp__cond_signal(&(p)->cv)   /* only p's caller */
 #else
 #  define FMCP__CL_LOCK(c) ((void)(c))
 #  define FMCP__CL_UNLOCK(c) ((void)(c))
@@ -66,7 +69,7 @@ typedef struct fmcp__cl_pending {
     int done, cancel, busy;
     int waiting;              /* its caller sleeps on cv (stream_wait) */
 #ifndef FASTMCP_NO_THREADS
-    pthread_cond_t cv;        /* its own, so an answer wakes just its caller */
+    fmcp__cond cv;        /* its own, so an answer wakes just its caller */
 #endif
     int64_t deadline;         /* 0 = none */
     int64_t extend_ms;        /* > 0: each progress report moves the deadline */
@@ -111,7 +114,9 @@ struct fmcp_client {
     fmcp_json_doc *tools;     /* modern HTTP: the last tools/list, for x-mcp-header */
     /* stream */
     int rfd, wfd, wsock, wake[2];
+#ifndef FASTMCP_NO_PROCESS
     pid_t pid;
+#endif
     fmcp__cl_buf line;
     /* The baton: only its holder reads rfd and c->line (see fmcp__cl_stream_wait).
      * poked: a byte is on its way through wake[] to make the holder look up.
@@ -131,10 +136,10 @@ struct fmcp_client {
     fmcp__cl_conn *legacy_conn;
 #endif
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_t lock, wlock;
-    pthread_cond_t cv;
-    pthread_cond_t rcv;       /* the stdio reader thread's own, so callers never wake it */
-    pthread_t thread;
+    fmcp__mutex lock, wlock;
+    fmcp__cond cv;
+    fmcp__cond rcv;       /* the stdio reader thread's own, so callers never wake it */
+    fmcp__thread thread;
     int has_thread;
     int reader_stop;
     int get_settled;          /* the GET stream got its answer head (or failed) */
@@ -196,7 +201,7 @@ static int fmcp__cl_slice(int64_t deadline)
 }
 
 #ifndef FASTMCP_NO_THREADS
-static void fmcp__cl_cond_wait_on(fmcp_client *c, pthread_cond_t *cv, int ms)
+static void fmcp__cl_cond_wait_on(fmcp_client *c, fmcp__cond *cv, int ms)
 {
     fmcp__cond_wait_ms(cv, &c->lock, ms, 0);   /* cv on the default clock */
 }
@@ -392,6 +397,7 @@ static void fmcp__cl_dispatch(fmcp_client *c, const char *text, size_t len)
     fmcp_json_doc_free(doc);
 }
 
+#ifndef _WIN32
 /* Split newline-delimited input into messages; keeps the unfinished line. */
 static fmcp_result fmcp__cl_feed_lines(fmcp_client *c, const char *p, size_t n)
 {
@@ -408,6 +414,7 @@ static fmcp_result fmcp__cl_feed_lines(fmcp_client *c, const char *p, size_t n)
     }
     return FMCP_OK;
 }
+#endif
 
 /* ---- stream transport ---------------------------------------------------- */
 
@@ -429,6 +436,16 @@ static void fmcp__cl_mark_closed(fmcp_client *c)
 
 /* Wait up to ms for input and dispatch what arrives; only the baton holder
  * calls this. A byte on the wake pipe (a poke) just ends the wait early. */
+#ifdef _WIN32
+/* No stream transport on Windows yet (fmcp_client_connect_stdio/_fd are not
+ * compiled), so no client is ever of kind FMCP__CL_STREAM. */
+static fmcp_result fmcp__cl_pump_stream(fmcp_client *c, int ms)
+{
+    (void)ms;
+    fmcp__cl_mark_closed(c);
+    return FMCP_ERR_CLOSED;
+}
+#else
 static fmcp_result fmcp__cl_pump_stream(fmcp_client *c, int ms)
 {
     char buf[16384];
@@ -451,6 +468,7 @@ static fmcp_result fmcp__cl_pump_stream(fmcp_client *c, int ms)
     if (n <= 0) { fmcp__cl_mark_closed(c); return FMCP_ERR_CLOSED; }
     return fmcp__cl_feed_lines(c, buf, (size_t)n);
 }
+#endif
 
 /* Give the baton back (lock held) and wake one caller waiting for it. */
 static void fmcp__cl_baton_drop(fmcp_client *c)
@@ -471,7 +489,11 @@ static void fmcp__cl_poke(fmcp_client *c)
     char b = 1;
     if (c->poked) return;
     c->poked = 1;
+#ifdef _WIN32
+    (void)b;   /* no stream transport: nobody holds the baton in a poll() */
+#else
     if (write(c->wake[1], &b, 1) < 0) { /* full: the holder wakes anyway */ }
+#endif
 }
 
 #  ifndef FASTMCP_NO_PROCESS
@@ -513,6 +535,7 @@ static void *fmcp__cl_reader_main(void *arg)
 #  endif
 #endif
 
+#ifndef _WIN32
 /* writev() that cannot raise SIGPIPE in the process. */
 static long fmcp__cl_write_fd(fmcp_client *c, struct iovec *iov, int n)
 {
@@ -570,15 +593,22 @@ static fmcp_result fmcp__cl_stream_write(fmcp_client *c, const char *json, size_
     return FMCP_OK;
 }
 
+#endif
+
 static fmcp_result fmcp__cl_stream_send(fmcp_client *c, const char *json, size_t len)
 {
     fmcp_result r = FMCP_ERR_CLOSED;
-#ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&c->wlock);
+#ifdef _WIN32
+    (void)json; (void)len;   /* c->wfd is never open: no stream transport yet */
 #endif
-    if (c->wfd >= 0) r = fmcp__cl_stream_write(c, json, len);
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_unlock(&c->wlock);
+    fmcp__mutex_lock(&c->wlock);
+#endif
+#ifndef _WIN32
+    if (c->wfd >= 0) r = fmcp__cl_stream_write(c, json, len);
+#endif
+#ifndef FASTMCP_NO_THREADS
+    fmcp__mutex_unlock(&c->wlock);
 #endif
     if (r == FMCP_ERR_IO) { fmcp__cl_mark_closed(c); r = FMCP_ERR_CLOSED; }   /* the peer is gone */
     return r;
@@ -634,7 +664,7 @@ static void fmcp__cl_conn_free(fmcp_client *c, fmcp__cl_conn *k)
 {
     if (!k) return;
     if (k->tc) c->d.transport->close(k->tc);
-    if (k->fd >= 0) close(k->fd);
+    if (k->fd >= 0) fmcp__sock_close(k->fd);
     fmcp_free(c->a, k->buf, k->cap);
     fmcp_free(c->a, k, sizeof *k);
 }
@@ -656,10 +686,20 @@ static fmcp_result fmcp__cl_ready(fmcp_client *c, int fd, short ev, int64_t dead
         ms = fmcp__cl_slice(deadline);
         if (deadline && ms == 0) return FMCP_ERR_TIMEOUT;
         pf.fd = fd; pf.events = ev; pf.revents = 0;
-        n = poll(&pf, 1, (!p && !deadline) ? -1 : ms);
+        n = fmcp__sock_poll(&pf, 1, (!p && !deadline) ? -1 : ms);
         if (n > 0) return FMCP_OK;
-        if (n < 0 && errno != EINTR) return FMCP_ERR_IO;
+        if (n < 0 && !fmcp__sock_intr()) return FMCP_ERR_IO;
     }
+}
+
+/* Sleep ms (a retry back-off). */
+static void fmcp__cl_nap(int ms)
+{
+#ifdef _WIN32
+    Sleep((DWORD)ms);
+#else
+    (void)poll(NULL, 0, ms);
+#endif
 }
 
 static fmcp_result fmcp__cl_tcp(fmcp_client *c, int64_t deadline, int *fdo)
@@ -673,21 +713,20 @@ static fmcp_result fmcp__cl_tcp(fmcp_client *c, int64_t deadline, int *fdo)
     snprintf(port, sizeof port, "%u", (unsigned)c->url.port);
     if (getaddrinfo(c->url.host, port, &hints, &res) != 0) return FMCP_ERR_IO;
     for (ai = res; ai; ai = ai->ai_next) {
-        int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol), one = 1, err = 0;
-        socklen_t el = sizeof err;
+        int fd = fmcp__sock_open(ai->ai_family, ai->ai_socktype, ai->ai_protocol), one = 1, err = 0;
+        fmcp__socklen el = sizeof err;
         if (fd < 0) continue;
-        (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-        (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
-            (errno == EINPROGRESS && (r = fmcp__cl_ready(c, fd, POLLOUT, deadline, NULL)) == FMCP_OK &&
-             getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && err == 0)) {
+        fmcp__sock_nonblock(fd);   /* and close-on-exec */
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+        if (connect(fd, ai->ai_addr, (fmcp__socklen)ai->ai_addrlen) == 0 ||
+            (fmcp__sock_inprogress() && (r = fmcp__cl_ready(c, fd, POLLOUT, deadline, NULL)) == FMCP_OK &&
+             getsockopt(fd, SOL_SOCKET, SO_ERROR, (char *)&err, &el) == 0 && err == 0)) {
             *fdo = fd;
             freeaddrinfo(res);
             return FMCP_OK;
         }
         if (r != FMCP_ERR_TIMEOUT) r = FMCP_ERR_IO;
-        close(fd);
+        fmcp__sock_close(fd);
     }
     freeaddrinfo(res);
     return r;
@@ -727,12 +766,8 @@ static fmcp_result fmcp__cl_conn_write(fmcp_client *c, fmcp__cl_conn *k, const c
             n -= (size_t)w;
             continue;
         }
-#ifdef MSG_NOSIGNAL
-        w = (long)send(k->fd, p, n, MSG_NOSIGNAL);
-#else
-        w = (long)send(k->fd, p, n, 0);
-#endif
-        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        w = fmcp__sock_send(k->fd, p, n);
+        if (w < 0 && (fmcp__sock_again() || fmcp__sock_intr())) {
             fmcp_result r = fmcp__cl_ready(c, k->fd, POLLOUT, deadline, NULL);
             if (r != FMCP_OK) return r;
             continue;
@@ -766,10 +801,10 @@ static fmcp_result fmcp__cl_conn_fill(fmcp_client *c, fmcp__cl_conn *k, int64_t 
             if (r != FMCP_OK) return r;
             continue;
         }
-        n = (long)recv(k->fd, k->buf + k->len, k->cap - k->len, 0);
+        n = fmcp__sock_recv(k->fd, k->buf + k->len, k->cap - k->len);
         if (n > 0) { k->len += (size_t)n; return FMCP_OK; }
         if (n == 0) return FMCP_ERR_CLOSED;
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return FMCP_ERR_IO;
+        if (!fmcp__sock_again() && !fmcp__sock_intr()) return FMCP_ERR_IO;
         r = fmcp__cl_ready(c, k->fd, POLLIN, deadline, p);
         if (r != FMCP_OK) return r;
     }
@@ -1255,7 +1290,7 @@ static fmcp_result fmcp__cl_resume(fmcp_client *c, fmcp__cl_sse *s, int64_t dead
             int ms = fmcp__cl_slice(deadline);
             if (ms == 0) return FMCP_ERR_TIMEOUT;
             if (ms > wait) ms = wait;
-            (void)poll(NULL, 0, ms);
+            fmcp__cl_nap(ms);
             wait -= ms;
             FMCP__CL_LOCK(c);
             r = p->done ? FMCP_OK : p->cancel ? FMCP_ERR_CANCELLED : FMCP_ERR_IO;
@@ -1618,7 +1653,7 @@ static fmcp__cl_pending *fmcp__cl_register(fmcp_client *c, const fmcp_call_opts 
     if (o) { p->progress = o->progress; p->progress_user = o->progress_user; }
     if (o && o->reset_timeout_on_progress && p->deadline) p->extend_ms = p->deadline - fmcp_monotonic_ms();
 #ifndef FASTMCP_NO_THREADS
-    pthread_cond_init(&p->cv, NULL);
+    fmcp__cond_init(&p->cv);
 #endif
     FMCP__CL_LOCK(c);
     p->id = ++c->next_id;
@@ -1640,7 +1675,7 @@ static void fmcp__cl_unregister(fmcp_client *c, fmcp__cl_pending *p)
         if (*pp == p) { *pp = p->next; break; }
     FMCP__CL_UNLOCK(c);
 #ifndef FASTMCP_NO_THREADS
-    pthread_cond_destroy(&p->cv);   /* unreachable now: nobody can signal it */
+    fmcp__cond_destroy(&p->cv);   /* unreachable now: nobody can signal it */
 #endif
     if (p->doc) fmcp_json_doc_free(p->doc);
     if (p->xhdr) fmcp_free(c->a, p->xhdr, p->xhdr_cap);
@@ -2208,10 +2243,10 @@ static fmcp_result fmcp__cl_new(const fmcp_client_desc *d, int kind, fmcp_client
     c->get_fd = -1;
 #endif
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_init(&c->lock, NULL);
-    pthread_mutex_init(&c->wlock, NULL);
-    pthread_cond_init(&c->cv, NULL);
-    pthread_cond_init(&c->rcv, NULL);
+    fmcp__mutex_init(&c->lock);
+    fmcp__mutex_init(&c->wlock);
+    fmcp__cond_init(&c->cv);
+    fmcp__cond_init(&c->rcv);
 #endif
     *out = c;
     return FMCP_OK;
@@ -2244,19 +2279,23 @@ static void fmcp__cl_stop_reader(fmcp_client *c)
             char b = 1;
             FMCP__CL_LOCK(c);
             c->reader_stop = 1;
-            pthread_cond_signal(&c->rcv);
+            fmcp__cond_signal(&c->rcv);
             FMCP__CL_UNLOCK(c);
             if (write(c->wake[1], &b, 1) < 0) { /* full: a poke is pending anyway */ }
         }
 #  ifndef FASTMCP_NO_SOCKETS
         else {
             FMCP__CL_LOCK(c);
+#    ifdef _WIN32
+            if (c->get_fd >= 0) shutdown((SOCKET)c->get_fd, SD_BOTH);
+#    else
             if (c->get_fd >= 0) shutdown(c->get_fd, SHUT_RDWR);
+#    endif
             FMCP__CL_WAKE(c);
             FMCP__CL_UNLOCK(c);
         }
 #  endif
-        pthread_join(c->thread, NULL);
+        fmcp__thread_join(&c->thread);
         c->has_thread = 0;
     }
 #else
@@ -2284,12 +2323,12 @@ FASTMCP_API void fmcp_client_close(fmcp_client *c)
     }
 #endif
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&c->wlock);
+    fmcp__mutex_lock(&c->wlock);
 #endif
     if (c->wfd >= 0) close(c->wfd);   /* the server sees EOF on its stdin */
     c->wfd = -1;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_unlock(&c->wlock);
+    fmcp__mutex_unlock(&c->wlock);
 #endif
 #ifndef FASTMCP_NO_PROCESS
     if (c->pid > 0) fmcp__cl_reap(c);
@@ -2303,10 +2342,10 @@ FASTMCP_API void fmcp_client_close(fmcp_client *c)
     if (c->init) fmcp_json_doc_free(c->init);
     if (c->tools) fmcp_json_doc_free(c->tools);
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_destroy(&c->lock);
-    pthread_mutex_destroy(&c->wlock);
-    pthread_cond_destroy(&c->cv);
-    pthread_cond_destroy(&c->rcv);
+    fmcp__mutex_destroy(&c->lock);
+    fmcp__mutex_destroy(&c->wlock);
+    fmcp__cond_destroy(&c->cv);
+    fmcp__cond_destroy(&c->rcv);
 #endif
     fmcp_free(c->a, c, sizeof *c);
 }
@@ -2327,7 +2366,7 @@ static fmcp_result fmcp__cl_start_stream(fmcp_client *c)
             (void)fcntl(c->wake[i], F_SETFL, fcntl(c->wake[i], F_GETFL) | O_NONBLOCK);
         }
     }
-    if (pthread_create(&c->thread, NULL, fmcp__cl_reader_main, c) != 0) return FMCP_ERR_NOMEM;
+    if (fmcp__thread_start(&c->thread, fmcp__cl_reader_main, c) != 0) return FMCP_ERR_NOMEM;
     c->has_thread = 1;
 #endif
     r = c->d.protocol_era == FMCP_ERA_LEGACY ? FMCP_ERR_NOT_FOUND : fmcp__cl_discover(c, &status);
@@ -2440,6 +2479,25 @@ FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, con
 }
 #endif /* FASTMCP_NO_PROCESS */
 
+#ifdef FMCP__WIN32_NO_PROCESS
+/* Windows: no stdio transport yet (see the top of fastmcp.h). */
+FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, const char *const *argv,
+                                                  const char *const *env, fmcp_client **out)
+{
+    (void)d; (void)argv; (void)env;
+    if (out) *out = NULL;
+    return FMCP_ERR_UNSUPPORTED;
+}
+
+FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int read_fd, int write_fd,
+                                               fmcp_client **out)
+{
+    (void)d; (void)read_fd; (void)write_fd;
+    if (out) *out = NULL;
+    return FMCP_ERR_UNSUPPORTED;
+}
+#endif
+
 #ifndef FASTMCP_NO_SOCKETS
 /* Old servers (2024-11-05): GET the URL, wait for the endpoint event. */
 static fmcp_result fmcp__cl_legacy_open(fmcp_client *c)
@@ -2467,7 +2525,7 @@ static fmcp_result fmcp__cl_start_get(fmcp_client *c)
 #ifndef FASTMCP_NO_THREADS
     if (c->d.no_get_stream && !c->legacy) return FMCP_OK;
     if (c->modern && !c->d.on_notification) return FMCP_OK;   /* nothing to listen for */
-    if (pthread_create(&c->thread, NULL, fmcp__cl_get_main, c) != 0) return FMCP_ERR_NOMEM;
+    if (fmcp__thread_start(&c->thread, fmcp__cl_get_main, c) != 0) return FMCP_ERR_NOMEM;
     c->has_thread = 1;
     {   /* wait (briefly) until the server has answered the GET */
         int64_t end = fmcp_monotonic_ms() + 5000;

@@ -146,8 +146,9 @@
  *   thread while it waits for an answer; call fmcp_client_pump() to handle
  *   messages that arrive between requests. There is then no GET stream.
  *
- * Needs POSIX (fork/exec, pipes, poll). Without sockets only the stream
- * transports are available.
+ * The stdio transport needs POSIX (fork/exec, pipes, poll): on Windows only
+ * HTTP is there for now. Without sockets only the stream transports are
+ * available.
  */
 
 #ifdef __cplusplus
@@ -201,7 +202,7 @@ typedef struct fmcp_call_opts {
 /* FASTMCP_NO_PROCESS leaves out the stdio transport (both functions below);
  * with FASTMCP_NO_SOCKETS as well no transport is left, nor the client. */
 #if !defined(FASTMCP_NO_PROCESS) || !defined(FASTMCP_NO_SOCKETS)
-#ifndef FASTMCP_NO_PROCESS
+#if !defined(FASTMCP_NO_PROCESS) || defined(FMCP__WIN32_NO_PROCESS)
 FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, const char *const *argv,
                                                   const char *const *env, fmcp_client **out);
 FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int read_fd, int write_fd,

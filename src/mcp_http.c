@@ -4,17 +4,16 @@
 #ifndef FASTMCP_NO_SOCKETS
 #include <string.h>
 #include <stdio.h>
-#include <arpa/inet.h>
-#ifndef FASTMCP_NO_THREADS
-#  include <pthread.h>
+#ifndef _WIN32
+#  include <arpa/inet.h>   /* inet_pton (Windows: ws2tcpip.h, with the platform layer) */
 #endif
 
 /* Locking rule: the transport mutex is never held while calling into the
  * MCP engine (its callbacks take the mutex). It is recursive because an HTTP
  * write on the loop thread may run our on_close callback synchronously. */
 #ifndef FASTMCP_NO_THREADS
-#  define FMCP__MH_LOCK(t) pthread_mutex_lock(&(t)->mu)
-#  define FMCP__MH_UNLOCK(t) pthread_mutex_unlock(&(t)->mu)
+#  define FMCP__MH_LOCK(t) fmcp__mutex_lock(&(t)->mu)
+#  define FMCP__MH_UNLOCK(t) fmcp__mutex_unlock(&(t)->mu)
 #else
 #  define FMCP__MH_LOCK(t) ((void)0)
 #  define FMCP__MH_UNLOCK(t) ((void)0)
@@ -117,7 +116,7 @@ struct fmcp_mcp_http {
     fmcp_http_transport_desc d;
     int check_hosts;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_t mu;
+    fmcp__mutex mu;
 #endif
     fmcp__mh_session *buckets[FMCP__MH_BUCKETS];
     fmcp__mh_session *temps;   /* stateless sessions, not addressable */
@@ -136,7 +135,7 @@ struct fmcp_mcp_http {
     uint64_t jobs_timer;
     int jobs_timer_on;
 #ifndef FASTMCP_NO_THREADS
-    pthread_t loop_tid;
+    fmcp__thread_id loop_tid;
     int has_loop_tid;
 #endif
     int64_t tick_ms;
@@ -303,7 +302,7 @@ static int fmcp__mh_origin_ok(const fmcp_mcp_http *t, const char *origin)
 static int fmcp__mh_on_loop(const fmcp_mcp_http *t)
 {
 #ifndef FASTMCP_NO_THREADS
-    return !t->has_loop_tid || pthread_equal(t->loop_tid, pthread_self());
+    return !t->has_loop_tid || fmcp__thread_same(t->loop_tid, fmcp__thread_self());
 #else
     (void)t;
     return 1;
@@ -315,8 +314,8 @@ static int fmcp__mh_on_loop(const fmcp_mcp_http *t)
 static void fmcp__mh_mark_loop(fmcp_mcp_http *t)
 {
 #ifndef FASTMCP_NO_THREADS
-    if (t->has_loop_tid && pthread_equal(t->loop_tid, pthread_self())) return;
-    t->loop_tid = pthread_self();
+    if (t->has_loop_tid && fmcp__thread_same(t->loop_tid, fmcp__thread_self())) return;
+    t->loop_tid = fmcp__thread_self();
     t->has_loop_tid = 1;
 #else
     (void)t;
@@ -1788,7 +1787,7 @@ static void fmcp__mh_defaults(fmcp_http_transport_desc *d)
 static void fmcp__mh_free_struct(fmcp_mcp_http *t)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_destroy(&t->mu);
+    fmcp__mutex_destroy(&t->mu);
 #endif
     fmcp_free(t->a, t, sizeof *t);
 }
@@ -1796,12 +1795,7 @@ static void fmcp__mh_free_struct(fmcp_mcp_http *t)
 static fmcp_result fmcp__mh_mutex_init(fmcp_mcp_http *t)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutexattr_t at;
-    int e;
-    if (pthread_mutexattr_init(&at) != 0) return FMCP_ERR_NOMEM;
-    e = pthread_mutexattr_settype(&at, PTHREAD_MUTEX_RECURSIVE) || pthread_mutex_init(&t->mu, &at);
-    pthread_mutexattr_destroy(&at);
-    return e ? FMCP_ERR_NOMEM : FMCP_OK;
+    return fmcp__mutex_init_recursive(&t->mu) ? FMCP_ERR_NOMEM : FMCP_OK;
 #else
     (void)t;
     return FMCP_OK;

@@ -4,15 +4,15 @@
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
-#ifndef FASTMCP_NO_SOCKETS
+#if defined(_WIN32) && !defined(FASTMCP_NO_SOCKETS)
+#  include <shellapi.h>   /* ShellExecuteA (link -lshell32) */
+#endif
+#if !defined(FASTMCP_NO_SOCKETS) && !defined(_WIN32)
 #  include <unistd.h>
 #  include <sys/types.h>
 #  ifndef FASTMCP_NO_PROCESS
 #    include <sys/wait.h>
 #  endif
-#endif
-#if !defined(FASTMCP_NO_SOCKETS) && !defined(FASTMCP_NO_THREADS)
-#  include <pthread.h>
 #endif
 
 /* ---- pure helpers -------------------------------------------------------- */
@@ -310,7 +310,7 @@ struct fmcp_oauth {
 #endif
     fmcp_oauth_store own_store;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_t lock;
+    fmcp__mutex lock;
 #endif
     /* discovery */
     int discovered, legacy;
@@ -366,7 +366,7 @@ static fmcp_result fmcp__oa_set(fmcp_oauth *o, char **dst, const char *s)
 static void fmcp__oa_lock(fmcp_oauth *o)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&o->lock);
+    fmcp__mutex_lock(&o->lock);
 #else
     (void)o;
 #endif
@@ -375,7 +375,7 @@ static void fmcp__oa_lock(fmcp_oauth *o)
 static void fmcp__oa_unlock(fmcp_oauth *o)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_unlock(&o->lock);
+    fmcp__mutex_unlock(&o->lock);
 #else
     (void)o;
 #endif
@@ -1615,7 +1615,11 @@ static fmcp_result fmcp__oa_cb_open(fmcp_oauth *o, fmcp__oa_cb *cb, char *redire
 
 static fmcp_result fmcp__oa_open_default(const char *url)
 {
-#ifdef FASTMCP_NO_PROCESS
+#if defined(_WIN32)
+    /* the default browser through the shell; "http..." is never taken for a program */
+    if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) return FMCP_ERR_INVALID_ARG;
+    return (INT_PTR)ShellExecuteA(NULL, "open", url, NULL, NULL, SW_SHOWNORMAL) > 32 ? FMCP_OK : FMCP_ERR_IO;
+#elif defined(FASTMCP_NO_PROCESS)
     (void)url;
     return FMCP_ERR_UNSUPPORTED;   /* the URL is printed instead */
 #else
@@ -2023,7 +2027,7 @@ FASTMCP_API fmcp_result fmcp_oauth_new(const fmcp_oauth_desc *d, const char *ser
         return r;
     }
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_init(&o->lock, NULL);
+    fmcp__mutex_init(&o->lock);
 #endif
     *out = o;
     return FMCP_OK;
@@ -2044,7 +2048,7 @@ FASTMCP_API void fmcp_oauth_free(fmcp_oauth *o)
     fmcp__oa_key_free(o, &o->client_key);
     fmcp__oa_key_free(o, &o->dpop_key);
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_destroy(&o->lock);
+    fmcp__mutex_destroy(&o->lock);
 #endif
     fmcp_free(o->a, o, sizeof *o);
 }

@@ -5,18 +5,19 @@
 #include "oauth_store.h"
 
 #include <string.h>
-#ifndef FASTMCP_NO_THREADS
-#  include <pthread.h>
-#endif
 #ifndef FASTMCP_NO_FILESYSTEM
 #  include <errno.h>
 #  include <stdio.h>
 #  include <stdlib.h>
-#  include <fcntl.h>
-#  include <dirent.h>
-#  include <unistd.h>
-#  include <sys/stat.h>
-#  include <sys/types.h>
+#  ifdef _WIN32
+#    include <aclapi.h>   /* GetSecurityInfo, SetSecurityInfo (advapi32, linked by default) */
+#  else
+#    include <fcntl.h>
+#    include <dirent.h>
+#    include <unistd.h>
+#    include <sys/stat.h>
+#    include <sys/types.h>
+#  endif
 #endif
 
 /* ---- shared checks ------------------------------------------------------- */
@@ -98,14 +99,14 @@ typedef struct fmcp__ostore_mem {
     const fmcp_allocator *alloc;
     fmcp__ostore_entry *head;
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_t mu;
+    fmcp__mutex mu;
 #endif
 } fmcp__ostore_mem;
 
 static void fmcp__ostore_mem_lock(fmcp__ostore_mem *m)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_lock(&m->mu);
+    fmcp__mutex_lock(&m->mu);
 #else
     (void)m;
 #endif
@@ -114,7 +115,7 @@ static void fmcp__ostore_mem_lock(fmcp__ostore_mem *m)
 static void fmcp__ostore_mem_unlock(fmcp__ostore_mem *m)
 {
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_unlock(&m->mu);
+    fmcp__mutex_unlock(&m->mu);
 #else
     (void)m;
 #endif
@@ -234,7 +235,7 @@ FASTMCP_API fmcp_result fmcp_oauth_memory_store_new(const fmcp_allocator *alloc,
     if (!m) return FMCP_ERR_NOMEM;
     memset(m, 0, sizeof *m);
 #ifndef FASTMCP_NO_THREADS
-    if (pthread_mutex_init(&m->mu, NULL) != 0) { fmcp_free(alloc, m, sizeof *m); return FMCP_ERR_IO; }
+    if (fmcp__mutex_init(&m->mu) != 0) { fmcp_free(alloc, m, sizeof *m); return FMCP_ERR_IO; }
 #endif
     m->alloc = alloc;
     m->vt.load = fmcp__ostore_mem_load;
@@ -253,7 +254,7 @@ FASTMCP_API void fmcp_oauth_memory_store_free(fmcp_oauth_store *store)
     m = (fmcp__ostore_mem *)store->user;
     fmcp__ostore_mem_clear_all(m);
 #ifndef FASTMCP_NO_THREADS
-    pthread_mutex_destroy(&m->mu);
+    fmcp__mutex_destroy(&m->mu);
 #endif
     fmcp_free(m->alloc, m, sizeof *m);
 }
@@ -268,13 +269,18 @@ FASTMCP_API void fmcp_oauth_memory_store_free(fmcp_oauth_store *store)
 
 FASTMCP_API fmcp_result fmcp_oauth_default_cache_dir(char *buf, size_t cap)
 {
+#ifdef _WIN32
+    const char *home = getenv("USERPROFILE");
+    const char *sep = "\\", *rest = ".fastmcp\\oauth-mcp-client-cache";
+#else
     const char *home = getenv("HOME");
+    const char *sep = "/", *rest = ".fastmcp/oauth-mcp-client-cache";
+#endif
     int n;
     if (!buf || cap == 0) return FMCP_ERR_INVALID_ARG;
     buf[0] = 0;
     if (!home || !home[0]) return FMCP_ERR_NOT_FOUND;
-    n = snprintf(buf, cap, "%s%s.fastmcp/oauth-mcp-client-cache", home,
-                 home[strlen(home) - 1] == '/' ? "" : "/");
+    n = snprintf(buf, cap, "%s%s%s", home, home[strlen(home) - 1] == sep[0] ? "" : sep, rest);
     if (n < 0 || (size_t)n >= cap) { buf[0] = 0; return FMCP_ERR_BUFFER_TOO_SMALL; }
     return FMCP_OK;
 }
@@ -339,10 +345,33 @@ static int fmcp__ostore_temp_match(const char *name)
     return fmcp__ostore_name_match(base, &k);
 }
 
+#ifndef _WIN32
+/* The open cache directory; later steps are relative to it. */
+typedef int fmcp__odir;
+static void fmcp__odir_close(fmcp__odir d) { close(d); }
+/* 0 when name is gone (or was never there). */
+static int fmcp__odir_unlink(fmcp__odir d, const char *name)
+{
+    return unlinkat(d, name, 0) != 0 && errno != ENOENT ? -1 : 0;
+}
+/* Directory listing; it owns the fmcp__odir it was opened on. */
+typedef struct fmcp__odir_iter { DIR *d; } fmcp__odir_iter;
+static int fmcp__odir_iter_open(fmcp__odir d, fmcp__odir_iter *it)
+{
+    if (!(it->d = fdopendir(d))) { close(d); return -1; }
+    return 0;
+}
+static const char *fmcp__odir_iter_next(fmcp__odir_iter *it)
+{
+    struct dirent *de = readdir(it->d);
+    return de ? de->d_name : NULL;
+}
+static void fmcp__odir_iter_close(fmcp__odir_iter *it) { closedir(it->d); }
+
 /* Opens the cache directory, which must be a real directory (not a symlink)
  * owned by us. Every later step is relative to this descriptor (openat,
  * renameat, unlinkat), so swapping the path afterwards redirects nothing. */
-static fmcp_result fmcp__ostore_open_dir(const char *dir, int *dfd)
+static fmcp_result fmcp__ostore_open_dir(const char *dir, fmcp__odir *dfd)
 {
     struct stat st;
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
@@ -360,7 +389,7 @@ static fmcp_result fmcp__ostore_open_dir(const char *dir, int *dfd)
 }
 
 /* mkdir -p with 0700 for every directory made, then the ownership check. */
-static fmcp_result fmcp__ostore_make_dir(const fmcp_oauth_file_store *fs, int *dfd)
+static fmcp_result fmcp__ostore_make_dir(const fmcp_oauth_file_store *fs, fmcp__odir *dfd)
 {
     char p[FMCP_OAUTH_STORE_DIR_MAX];
     size_t i, n = strlen(fs->dir);
@@ -377,7 +406,7 @@ static fmcp_result fmcp__ostore_make_dir(const fmcp_oauth_file_store *fs, int *d
 
 /* Read a whole value file (regular, ours, not a symlink, 1..cap bytes) into a
  * buffer of *len + 1 bytes allocated with a. Anything else is NOT_FOUND. */
-static fmcp_result fmcp__ostore_read(int dfd, const char *path, size_t cap, const fmcp_allocator *a,
+static fmcp_result fmcp__ostore_read(fmcp__odir dfd, const char *path, size_t cap, const fmcp_allocator *a,
                                      char **out, size_t *len)
 {
     struct stat st;
@@ -404,60 +433,6 @@ static fmcp_result fmcp__ostore_read(int dfd, const char *path, size_t cap, cons
     buf[size] = 0;
     *out = buf; *len = size;
     return FMCP_OK;
-}
-
-/* The file's text before the value: {"fastmcp_oauth_store":1,"server_url":"...","kind":"...","data":
- * The file is that prefix, the value's JSON text, then "}\n". */
-static fmcp_result fmcp__ostore_prefix(const fmcp_allocator *a, const char *url, const char *kind,
-                                       char **out, size_t *len)
-{
-    fmcp_json_writer w;
-    static const char fmt[] = "{\"fastmcp_oauth_store\":1,\"server_url\":%s,\"kind\":\"%s\",\"data\":";
-    char *q, *p;
-    size_t qn, n;
-    fmcp_result r;
-    fmcp_jw_init(&w, a);
-    fmcp_jw_str(&w, url);
-    if ((r = fmcp_jw_finish(&w, &q, &qn)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
-    n = (size_t)snprintf(NULL, 0, fmt, q, kind);
-    p = (char *)fmcp_malloc(a, n + 1);
-    if (p) snprintf(p, n + 1, fmt, q, kind);
-    fmcp_jw_free_output(&w, q);
-    if (!p) return FMCP_ERR_NOMEM;
-    *out = p; *len = n;
-    return FMCP_OK;
-}
-
-static fmcp_result fmcp__ostore_file_load(void *user, const fmcp_allocator *a, const char *server_url,
-                                          const char *kind, char **data, size_t *len)
-{
-    fmcp_oauth_file_store *fs = (fmcp_oauth_file_store *)user;
-    char path[FMCP__OSTORE_PATH_MAX];
-    char *file = NULL, *pre = NULL;
-    size_t flen = 0, plen = 0, vlen = 0;
-    int dfd;
-    fmcp_result r;
-    if (!data || !len) return FMCP_ERR_INVALID_ARG;
-    *data = NULL; *len = 0;
-    if (!fs || !server_url || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
-    if ((r = fmcp__ostore_open_dir(fs->dir, &dfd)) != FMCP_OK) return FMCP_ERR_NOT_FOUND;
-    fmcp__ostore_path(server_url, kind, path);
-    r = fmcp__ostore_read(dfd, path, fmcp__ostore_cap(fs), a, &file, &flen);
-    close(dfd);
-    if (r != FMCP_OK) return r;
-    if ((r = fmcp__ostore_prefix(a, server_url, kind, &pre, &plen)) == FMCP_OK) {
-        r = FMCP_ERR_NOT_FOUND;
-        if (flen > plen + 2 && memcmp(file, pre, plen) == 0 && memcmp(file + flen - 2, "}\n", 2) == 0) {
-            vlen = flen - plen - 2;
-            r = fmcp__ostore_check_object(a, file + plen, vlen);
-            if (r == FMCP_ERR_PARSE) r = FMCP_ERR_NOT_FOUND;
-        }
-        fmcp_free(a, pre, plen + 1);
-    }
-    if (r == FMCP_OK && !(*data = fmcp__ostore_dup(a, file + plen, vlen))) r = FMCP_ERR_NOMEM;
-    if (r == FMCP_OK) *len = vlen;
-    fmcp__ostore_free_secret(a, file, flen + 1);
-    return r;
 }
 
 /* Create a fresh 0600 temp file beside `final` (in dfd); path gets its name. */
@@ -494,7 +469,7 @@ static int fmcp__ostore_write_all(int fd, const char *p, size_t n)
 }
 
 /* Write text to final atomically: temp file, fsync, rename, fsync the dir. */
-static fmcp_result fmcp__ostore_write_atomic(int dfd, const char *final, const char *text, size_t n)
+static fmcp_result fmcp__ostore_write_atomic(fmcp__odir dfd, const char *final, const char *text, size_t n)
 {
     char tmp[FMCP__OSTORE_PATH_MAX];
     int fd = fmcp__ostore_open_temp(dfd, final, tmp);
@@ -507,6 +482,294 @@ static fmcp_result fmcp__ostore_write_atomic(int dfd, const char *final, const c
     (void)fsync(dfd);
     return FMCP_OK;
 }
+#else
+/* Windows: the directory is held open without FILE_SHARE_DELETE while we
+ * work in it, so it cannot be renamed or replaced under us (the equivalent of
+ * working relative to a descriptor), and it must not be a reparse point
+ * (symlink, junction). Owner-only stands for 0700/0600: the directory must be
+ * owned by our user and gets a protected DACL with one inheritable ACE (full
+ * access for our user), so every file made in it is ours alone; a file must
+ * be owned by us too. */
+typedef struct fmcp__odir {
+    HANDLE h;
+    const char *path;
+} fmcp__odir;
+
+static void fmcp__odir_close(fmcp__odir d) { CloseHandle(d.h); }
+
+/* dir + "\" + name into out; 0 when it does not fit. */
+static int fmcp__odir_join(fmcp__odir d, const char *name, char out[FMCP__OSTORE_PATH_MAX])
+{
+    int n = snprintf(out, FMCP__OSTORE_PATH_MAX, "%s\\%s", d.path, name);
+    return n > 0 && n < FMCP__OSTORE_PATH_MAX;
+}
+
+static int fmcp__odir_unlink(fmcp__odir d, const char *name)
+{
+    char p[FMCP__OSTORE_PATH_MAX];
+    DWORD e;
+    if (!fmcp__odir_join(d, name, p)) return -1;
+    if (DeleteFileA(p)) return 0;
+    e = GetLastError();
+    return e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND ? 0 : -1;
+}
+
+typedef struct fmcp__odir_iter {
+    fmcp__odir d;
+    HANDLE f;
+    WIN32_FIND_DATAA fd;
+    int first;
+} fmcp__odir_iter;
+
+static int fmcp__odir_iter_open(fmcp__odir d, fmcp__odir_iter *it)
+{
+    char p[FMCP__OSTORE_PATH_MAX];
+    it->d = d;
+    it->first = 1;
+    if (!fmcp__odir_join(d, "*", p)) { fmcp__odir_close(d); return -1; }
+    it->f = FindFirstFileA(p, &it->fd);
+    if (it->f == INVALID_HANDLE_VALUE) { fmcp__odir_close(d); return -1; }
+    return 0;
+}
+
+static const char *fmcp__odir_iter_next(fmcp__odir_iter *it)
+{
+    if (it->first) it->first = 0;
+    else if (!FindNextFileA(it->f, &it->fd)) return NULL;
+    return it->fd.cFileName;
+}
+
+static void fmcp__odir_iter_close(fmcp__odir_iter *it)
+{
+    FindClose(it->f);
+    fmcp__odir_close(it->d);
+}
+
+/* Our user's SID, inside buf. */
+static PSID fmcp__ostore_user_sid(DWORD *buf, DWORD size)
+{
+    HANDLE tok;
+    DWORD got = 0;
+    BOOL ok;
+    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok)) return NULL;
+    ok = GetTokenInformation(tok, TokenUser, buf, size, &got);
+    CloseHandle(tok);
+    return ok ? ((TOKEN_USER *)(void *)buf)->User.Sid : NULL;
+}
+
+/* The owner-only DACL (one inheritable full-access ACE for sid) in acl. */
+static int fmcp__ostore_owner_acl(PSID sid, DWORD *acl, DWORD size)
+{
+    return InitializeAcl((PACL)(void *)acl, size, ACL_REVISION) &&
+           AddAccessAllowedAceEx((PACL)(void *)acl, ACL_REVISION, OBJECT_INHERIT_ACE | CONTAINER_INHERIT_ACE,
+                                 FILE_ALL_ACCESS, sid);
+}
+
+/* 1 when the object behind h is owned by sid. */
+static int fmcp__ostore_owned(HANDLE h, PSID sid)
+{
+    PSID owner = NULL;
+    PSECURITY_DESCRIPTOR sd = NULL;
+    int ok;
+    if (GetSecurityInfo(h, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION, &owner, NULL, NULL, NULL, &sd) != ERROR_SUCCESS)
+        return 0;
+    ok = owner && EqualSid(owner, sid);
+    LocalFree(sd);
+    return ok;
+}
+
+static fmcp_result fmcp__ostore_open_dir(const char *dir, fmcp__odir *out)
+{
+    DWORD ubuf[128], abuf[128];
+    BY_HANDLE_FILE_INFORMATION fi;
+    PSID sid;
+    DWORD e;
+    HANDLE h = CreateFileA(dir, FILE_READ_ATTRIBUTES | READ_CONTROL | WRITE_DAC, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                           NULL, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+    out->h = INVALID_HANDLE_VALUE;
+    out->path = dir;
+    if (h == INVALID_HANDLE_VALUE) {
+        e = GetLastError();
+        return e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND ? FMCP_ERR_NOT_FOUND : FMCP_ERR_FORBIDDEN;
+    }
+    if (!GetFileInformationByHandle(h, &fi) || !(fi.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) ||
+        (fi.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) ||
+        !(sid = fmcp__ostore_user_sid(ubuf, sizeof ubuf)) || !fmcp__ostore_owned(h, sid) ||
+        !fmcp__ostore_owner_acl(sid, abuf, sizeof abuf) ||
+        SetSecurityInfo(h, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
+                        NULL, NULL, (PACL)(void *)abuf, NULL) != ERROR_SUCCESS) {
+        CloseHandle(h);
+        return FMCP_ERR_FORBIDDEN;
+    }
+    out->h = h;
+    return FMCP_OK;
+}
+
+/* mkdir -p; directories made get the owner-only DACL; then the checks. */
+static fmcp_result fmcp__ostore_make_dir(const fmcp_oauth_file_store *fs, fmcp__odir *dfd)
+{
+    char p[FMCP_OAUTH_STORE_DIR_MAX];
+    DWORD ubuf[128], abuf[128];
+    SECURITY_DESCRIPTOR sd;
+    SECURITY_ATTRIBUTES sa;
+    PSID sid;
+    size_t i, n = strlen(fs->dir);
+    if (n == 0 || n >= sizeof p) return FMCP_ERR_INVALID_ARG;
+    if (!(sid = fmcp__ostore_user_sid(ubuf, sizeof ubuf)) || !fmcp__ostore_owner_acl(sid, abuf, sizeof abuf) ||
+        !InitializeSecurityDescriptor(&sd, SECURITY_DESCRIPTOR_REVISION) ||
+        !SetSecurityDescriptorDacl(&sd, TRUE, (PACL)(void *)abuf, FALSE) ||
+        !SetSecurityDescriptorControl(&sd, SE_DACL_PROTECTED, SE_DACL_PROTECTED))
+        return FMCP_ERR_IO;
+    sa.nLength = sizeof sa;
+    sa.lpSecurityDescriptor = &sd;
+    sa.bInheritHandle = FALSE;
+    memcpy(p, fs->dir, n + 1);
+    for (i = 1; i <= n; i++) {
+        DWORD at;
+        char c = p[i];
+        if (c != '/' && c != '\\' && c != 0) continue;
+        p[i] = 0;
+        /* a drive ("C:") or a part that exists already is fine as it is */
+        if (!CreateDirectoryA(p, &sa) &&
+            ((at = GetFileAttributesA(p)) == INVALID_FILE_ATTRIBUTES || !(at & FILE_ATTRIBUTE_DIRECTORY)))
+            return FMCP_ERR_IO;
+        p[i] = c;
+    }
+    return fmcp__ostore_open_dir(fs->dir, dfd);
+}
+
+static fmcp_result fmcp__ostore_read(fmcp__odir dfd, const char *name, size_t cap, const fmcp_allocator *a,
+                                     char **out, size_t *len)
+{
+    char p[FMCP__OSTORE_PATH_MAX];
+    DWORD ubuf[128];
+    BY_HANDLE_FILE_INFORMATION fi;
+    LARGE_INTEGER sz;
+    PSID sid;
+    char *buf;
+    size_t size, got = 0;
+    HANDLE h;
+    if (!fmcp__odir_join(dfd, name, p)) return FMCP_ERR_NOT_FOUND;
+    h = CreateFileA(p, GENERIC_READ | READ_CONTROL, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                    OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+    if (h == INVALID_HANDLE_VALUE) return FMCP_ERR_NOT_FOUND;
+    if (!GetFileInformationByHandle(h, &fi) ||
+        (fi.dwFileAttributes & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DEVICE)) ||
+        !GetFileSizeEx(h, &sz) || sz.QuadPart <= 0 || (unsigned long long)sz.QuadPart > (unsigned long long)cap ||
+        !(sid = fmcp__ostore_user_sid(ubuf, sizeof ubuf)) || !fmcp__ostore_owned(h, sid)) {
+        CloseHandle(h);
+        return FMCP_ERR_NOT_FOUND;
+    }
+    size = (size_t)sz.QuadPart;
+    if (!(buf = (char *)fmcp_malloc(a, size + 1))) { CloseHandle(h); return FMCP_ERR_NOMEM; }
+    while (got < size) {
+        DWORD k = 0, want = size - got > 0x40000000u ? 0x40000000u : (DWORD)(size - got);
+        if (!ReadFile(h, buf + got, want, &k, NULL) || k == 0) break;
+        got += k;
+    }
+    CloseHandle(h);
+    if (got != size) { fmcp__ostore_free_secret(a, buf, size + 1); return FMCP_ERR_NOT_FOUND; }
+    buf[size] = 0;
+    *out = buf; *len = size;
+    return FMCP_OK;
+}
+
+/* Temp file (inheriting the directory's owner-only DACL), flush, then
+ * MoveFileEx over final: readers see the old or the new file. */
+static fmcp_result fmcp__ostore_write_atomic(fmcp__odir dfd, const char *final, const char *text, size_t n)
+{
+    char tmp[FMCP__OSTORE_PATH_MAX], tp[FMCP__OSTORE_PATH_MAX], fp[FMCP__OSTORE_PATH_MAX];
+    HANDLE h = INVALID_HANDLE_VALUE;
+    int tries, ok;
+    if (!fmcp__odir_join(dfd, final, fp)) return FMCP_ERR_IO;
+    for (tries = 0; tries < 16 && h == INVALID_HANDLE_VALUE; tries++) {
+        uint8_t rnd[8];
+        if (fmcp_random_bytes(rnd, sizeof rnd) != FMCP_OK) return FMCP_ERR_IO;
+        snprintf(tmp, sizeof tmp, ".%.200s.%lu-%02x%02x%02x%02x%02x%02x%02x%02x.tmp",
+                 final, (unsigned long)GetCurrentProcessId(),
+                 rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+        if (!fmcp__odir_join(dfd, tmp, tp)) return FMCP_ERR_IO;
+        h = CreateFileA(tp, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
+        if (h == INVALID_HANDLE_VALUE && GetLastError() != ERROR_FILE_EXISTS) return FMCP_ERR_IO;
+    }
+    if (h == INVALID_HANDLE_VALUE) return FMCP_ERR_IO;
+    ok = 1;
+    while (ok && n) {
+        DWORD k = 0, want = n > 0x40000000u ? 0x40000000u : (DWORD)n;
+        ok = WriteFile(h, text, want, &k, NULL) && k > 0;
+        text += k; n -= k;
+    }
+    ok = ok && FlushFileBuffers(h);
+    ok = CloseHandle(h) && ok;
+    /* another writer's move, or a reader opening the name, makes the move fail
+     * for a moment with a sharing error: retry, boundedly */
+    for (tries = 0; ok && !MoveFileExA(tp, fp, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH); tries++) {
+        DWORD e = GetLastError();
+        if (tries >= 500 || (e != ERROR_ACCESS_DENIED && e != ERROR_SHARING_VIOLATION)) ok = 0;
+        else Sleep(tries < 20 ? 0 : 1);
+    }
+    if (!ok) {
+        (void)DeleteFileA(tp);
+        return FMCP_ERR_IO;
+    }
+    return FMCP_OK;
+}
+#endif
+
+/* The file's text before the value: {"fastmcp_oauth_store":1,"server_url":"...","kind":"...","data":
+ * The file is that prefix, the value's JSON text, then "}\n". */
+static fmcp_result fmcp__ostore_prefix(const fmcp_allocator *a, const char *url, const char *kind,
+                                       char **out, size_t *len)
+{
+    fmcp_json_writer w;
+    static const char fmt[] = "{\"fastmcp_oauth_store\":1,\"server_url\":%s,\"kind\":\"%s\",\"data\":";
+    char *q, *p;
+    size_t qn, n;
+    fmcp_result r;
+    fmcp_jw_init(&w, a);
+    fmcp_jw_str(&w, url);
+    if ((r = fmcp_jw_finish(&w, &q, &qn)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
+    n = (size_t)snprintf(NULL, 0, fmt, q, kind);
+    p = (char *)fmcp_malloc(a, n + 1);
+    if (p) snprintf(p, n + 1, fmt, q, kind);
+    fmcp_jw_free_output(&w, q);
+    if (!p) return FMCP_ERR_NOMEM;
+    *out = p; *len = n;
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__ostore_file_load(void *user, const fmcp_allocator *a, const char *server_url,
+                                          const char *kind, char **data, size_t *len)
+{
+    fmcp_oauth_file_store *fs = (fmcp_oauth_file_store *)user;
+    char path[FMCP__OSTORE_PATH_MAX];
+    char *file = NULL, *pre = NULL;
+    size_t flen = 0, plen = 0, vlen = 0;
+    fmcp__odir dfd;
+    fmcp_result r;
+    if (!data || !len) return FMCP_ERR_INVALID_ARG;
+    *data = NULL; *len = 0;
+    if (!fs || !server_url || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
+    if ((r = fmcp__ostore_open_dir(fs->dir, &dfd)) != FMCP_OK) return FMCP_ERR_NOT_FOUND;
+    fmcp__ostore_path(server_url, kind, path);
+    r = fmcp__ostore_read(dfd, path, fmcp__ostore_cap(fs), a, &file, &flen);
+    fmcp__odir_close(dfd);
+    if (r != FMCP_OK) return r;
+    if ((r = fmcp__ostore_prefix(a, server_url, kind, &pre, &plen)) == FMCP_OK) {
+        r = FMCP_ERR_NOT_FOUND;
+        if (flen > plen + 2 && memcmp(file, pre, plen) == 0 && memcmp(file + flen - 2, "}\n", 2) == 0) {
+            vlen = flen - plen - 2;
+            r = fmcp__ostore_check_object(a, file + plen, vlen);
+            if (r == FMCP_ERR_PARSE) r = FMCP_ERR_NOT_FOUND;
+        }
+        fmcp_free(a, pre, plen + 1);
+    }
+    if (r == FMCP_OK && !(*data = fmcp__ostore_dup(a, file + plen, vlen))) r = FMCP_ERR_NOMEM;
+    if (r == FMCP_OK) *len = vlen;
+    fmcp__ostore_free_secret(a, file, flen + 1);
+    return r;
+}
+
 
 static fmcp_result fmcp__ostore_file_save(void *user, const char *server_url, const char *kind,
                                           const char *data, size_t len)
@@ -515,7 +778,7 @@ static fmcp_result fmcp__ostore_file_save(void *user, const char *server_url, co
     char path[FMCP__OSTORE_PATH_MAX];
     char *pre = NULL, *text;
     size_t plen = 0, n;
-    int dfd;
+    fmcp__odir dfd;
     fmcp_result r;
     if (!fs || !server_url || !data || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
     if (len >= fmcp__ostore_cap(fs)) return FMCP_ERR_TOO_LARGE;   /* before parsing it */
@@ -533,7 +796,7 @@ static fmcp_result fmcp__ostore_file_save(void *user, const char *server_url, co
     if (r == FMCP_OK) {
         fmcp__ostore_path(server_url, kind, path);
         r = fmcp__ostore_write_atomic(dfd, path, text, n);
-        close(dfd);
+        fmcp__odir_close(dfd);
     }
     fmcp__ostore_free_secret(fs->alloc, text, n);
     return r;
@@ -542,20 +805,20 @@ static fmcp_result fmcp__ostore_file_save(void *user, const char *server_url, co
 /* Unlink our files in the directory: all of them, or those of one URL hash. */
 static fmcp_result fmcp__ostore_sweep(const fmcp_oauth_file_store *fs, const char *hash)
 {
-    struct dirent *de;
+    const char *name;
     fmcp_result r = FMCP_OK;
-    DIR *d;
-    int dfd;
+    fmcp__odir_iter it;
+    fmcp__odir dfd;
     if ((r = fmcp__ostore_open_dir(fs->dir, &dfd)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
-    if (!(d = fdopendir(dfd))) { close(dfd); return FMCP_ERR_IO; }   /* d owns dfd now */
-    while ((de = readdir(d)) != NULL) {
+    if (fmcp__odir_iter_open(dfd, &it) != 0) return FMCP_ERR_IO;   /* it owns dfd now */
+    while ((name = fmcp__odir_iter_next(&it)) != NULL) {
         size_t k;
-        int ours = fmcp__ostore_name_match(de->d_name, &k) || fmcp__ostore_temp_match(de->d_name);
-        const char *h = de->d_name[0] == '.' ? de->d_name + 1 : de->d_name;
+        int ours = fmcp__ostore_name_match(name, &k) || fmcp__ostore_temp_match(name);
+        const char *h = name[0] == '.' ? name + 1 : name;
         if (!ours || (hash && memcmp(h, hash, FMCP__OSTORE_HASH_HEX) != 0)) continue;
-        if (unlinkat(dfd, de->d_name, 0) != 0 && errno != ENOENT) r = FMCP_ERR_IO;
+        if (fmcp__odir_unlink(dfd, name) != 0) r = FMCP_ERR_IO;
     }
-    closedir(d);
+    fmcp__odir_iter_close(&it);
     return r;
 }
 
@@ -564,7 +827,7 @@ static fmcp_result fmcp__ostore_file_remove(void *user, const char *server_url, 
     fmcp_oauth_file_store *fs = (fmcp_oauth_file_store *)user;
     char path[FMCP__OSTORE_PATH_MAX];
     char hex[FMCP__OSTORE_HASH_HEX + 1];
-    int dfd;
+    fmcp__odir dfd;
     fmcp_result r;
     if (!fs || !server_url || (kind && !fmcp__ostore_kind_ok(kind))) return FMCP_ERR_INVALID_ARG;
     if (!kind) {
@@ -573,8 +836,8 @@ static fmcp_result fmcp__ostore_file_remove(void *user, const char *server_url, 
     }
     if ((r = fmcp__ostore_open_dir(fs->dir, &dfd)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
     fmcp__ostore_path(server_url, kind, path);
-    r = unlinkat(dfd, path, 0) != 0 && errno != ENOENT ? FMCP_ERR_IO : FMCP_OK;
-    close(dfd);
+    r = fmcp__odir_unlink(dfd, path) != 0 ? FMCP_ERR_IO : FMCP_OK;
+    fmcp__odir_close(dfd);
     return r;
 }
 
@@ -612,7 +875,7 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_init(fmcp_oauth_file_store *fs, co
 
 /* The server URL of one value file, checked against the name's hash and
  * kind; FMCP_ERR_NOT_FOUND when the file is not a sound value. */
-static fmcp_result fmcp__ostore_list_one(fmcp_oauth_file_store *fs, int dfd, const char *name, size_t kind_len,
+static fmcp_result fmcp__ostore_list_one(fmcp_oauth_file_store *fs, fmcp__odir dfd, const char *name, size_t kind_len,
                                          int (*cb)(void *, const char *, const char *), void *user,
                                          int *stop)
 {
@@ -655,22 +918,23 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_list(fmcp_oauth_file_store *fs,
                                                              const char *kind),
                                                    void *user)
 {
-    struct dirent *de;
+    const char *name;
     fmcp_result r;
-    int stop = 0, dfd;
-    DIR *d;
+    int stop = 0;
+    fmcp__odir_iter it;
+    fmcp__odir dfd;
     if (!fs || !cb) return FMCP_ERR_INVALID_ARG;
     if ((r = fmcp__ostore_open_dir(fs->dir, &dfd)) != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_OK : r;
-    if (!(d = fdopendir(dfd))) { close(dfd); return FMCP_ERR_IO; }   /* d owns dfd now */
+    if (fmcp__odir_iter_open(dfd, &it) != 0) return FMCP_ERR_IO;   /* it owns dfd now */
     r = FMCP_OK;
-    while (!stop && (de = readdir(d)) != NULL) {
+    while (!stop && (name = fmcp__odir_iter_next(&it)) != NULL) {
         size_t k;
         fmcp_result one;
-        if (!fmcp__ostore_name_match(de->d_name, &k)) continue;
-        one = fmcp__ostore_list_one(fs, dfd, de->d_name, k, cb, user, &stop);
+        if (!fmcp__ostore_name_match(name, &k)) continue;
+        one = fmcp__ostore_list_one(fs, dfd, name, k, cb, user, &stop);
         if (one == FMCP_ERR_NOMEM) { r = one; break; }
     }
-    closedir(d);
+    fmcp__odir_iter_close(&it);
     return r;
 }
 

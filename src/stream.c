@@ -7,10 +7,6 @@
 #  include <unistd.h>
 #  include <errno.h>
 #endif
-#ifndef FASTMCP_NO_THREADS
-#  include <pthread.h>
-#  include <time.h>
-#endif
 
 struct fmcp_stream {
     fmcp_server *srv;
@@ -230,10 +226,10 @@ static void fmcp__stream_fed(fmcp_stream *st, fmcp_result r)
 
 typedef struct fmcp__stream_lf {
     fmcp_stream *st;
-    pthread_mutex_t m;
-    pthread_cond_t cv;      /* the watcher sleeps on it; nobody else does */
+    fmcp__mutex m;
+    fmcp__cond cv;      /* the watcher sleeps on it; nobody else does */
     int mono;               /* cv runs on CLOCK_MONOTONIC */
-    pthread_t helper;
+    fmcp__thread helper;
     int started;            /* helper thread: 0 not yet, 1 running, -1 could not start */
     int waiting;            /* a thread is inside fmcp__stream_lf_watch */
     int alert;              /* the watcher naps 1 ms at a time, or a signal is on its way */
@@ -257,7 +253,7 @@ typedef struct fmcp__stream_lft {
  * naps run on the monotonic clock where there is one (fmcp__cond_init_mono). */
 static void fmcp__stream_nap(fmcp__stream_lf *lf, int ms)
 {
-    if (ms <= 0) pthread_cond_wait(&lf->cv, &lf->m);
+    if (ms <= 0) fmcp__cond_wait(&lf->cv, &lf->m);
     else fmcp__cond_wait_ms(&lf->cv, &lf->m, ms, lf->mono);
 }
 
@@ -275,8 +271,8 @@ static int fmcp__stream_lf_claim(fmcp__stream_lft *t, int allow)
 {
     fmcp__stream_lf *lf = t->lf;
     int ok, poke = 0;
-    pthread_mutex_lock(&lf->m);
-    if (!lf->started) lf->started = pthread_create(&lf->helper, NULL, fmcp__stream_lf_main, lf) == 0 ? 1 : -1;
+    fmcp__mutex_lock(&lf->m);
+    if (!lf->started) lf->started = fmcp__thread_start(&lf->helper, fmcp__stream_lf_main, lf) == 0 ? 1 : -1;
     ok = lf->waiting > 0 && allow;
     if (ok) {
         lf->stealable = 1;
@@ -289,8 +285,8 @@ static int fmcp__stream_lf_claim(fmcp__stream_lft *t, int allow)
         lf->alert = 1;
         t->handed = 1;
     }
-    pthread_mutex_unlock(&lf->m);
-    if (poke) pthread_cond_signal(&lf->cv);
+    fmcp__mutex_unlock(&lf->m);
+    if (poke) fmcp__cond_signal(&lf->cv);
     return ok;
 }
 
@@ -308,7 +304,7 @@ static int fmcp__stream_lf_watch(fmcp__stream_lf *lf)
 {
     int ms = FMCP__STREAM_ALERT_MS, saw = 0, got;
     unsigned long seen;
-    pthread_mutex_lock(&lf->m);
+    fmcp__mutex_lock(&lf->m);
     lf->waiting++;
     seen = lf->epoch;
     while (!lf->done) {
@@ -330,7 +326,7 @@ static int fmcp__stream_lf_watch(fmcp__stream_lf *lf)
     lf->alert = 0;
     lf->waiting--;
     got = !lf->done;
-    pthread_mutex_unlock(&lf->m);
+    fmcp__mutex_unlock(&lf->m);
     return got;
 }
 
@@ -341,10 +337,10 @@ static int fmcp__stream_lf_watch(fmcp__stream_lf *lf)
 static int fmcp__stream_lf_kept(fmcp__stream_lf *lf)
 {
     int kept;
-    pthread_mutex_lock(&lf->m);
+    fmcp__mutex_lock(&lf->m);
     kept = !lf->stolen;
     lf->stolen = lf->stealable = 0;
-    pthread_mutex_unlock(&lf->m);
+    fmcp__mutex_unlock(&lf->m);
     return kept;
 }
 
@@ -353,12 +349,12 @@ static int fmcp__stream_lf_kept(fmcp__stream_lf *lf)
  * `done` when it returns) and let a watcher go. */
 static void fmcp__stream_lf_end(fmcp__stream_lf *lf, long n)
 {
-    pthread_mutex_lock(&lf->m);
+    fmcp__mutex_lock(&lf->m);
     lf->done = 1;
     lf->rc = n == 0 ? FMCP_OK : FMCP_ERR_IO;
     lf->st->closed = 1;
-    pthread_mutex_unlock(&lf->m);
-    pthread_cond_broadcast(&lf->cv);
+    fmcp__mutex_unlock(&lf->m);
+    fmcp__cond_broadcast(&lf->cv);
     fmcp_session_close(lf->st->s);
 }
 
@@ -412,13 +408,13 @@ static fmcp_result fmcp__stream_serve_lf(fmcp_stream *st)
     if (st->d.read_size > ((size_t)-1) / 2) return FMCP_ERR_INVALID_ARG;
     lf.bufs = (char *)fmcp_malloc(st->a, 2 * st->d.read_size);
     if (!lf.bufs) return FMCP_ERR_NOMEM;
-    pthread_mutex_init(&lf.m, NULL);
+    fmcp__mutex_init(&lf.m);
     lf.mono = fmcp__cond_init_mono(&lf.cv);
     fmcp__stream_lf_loop(&lf, 1);
     /* done: nobody hands off any more, so `started` is final */
-    if (lf.started == 1) pthread_join(lf.helper, NULL);
-    pthread_cond_destroy(&lf.cv);
-    pthread_mutex_destroy(&lf.m);
+    if (lf.started == 1) fmcp__thread_join(&lf.helper);
+    fmcp__cond_destroy(&lf.cv);
+    fmcp__mutex_destroy(&lf.m);
     fmcp_free(st->a, lf.bufs, 2 * st->d.read_size);
     return lf.rc;
 }

@@ -42,6 +42,14 @@ if [ -f /usr/include/bearssl.h ]; then
   cc_check "gcc -DFASTMCP_WITH_BEARSSL" gcc -std=c99 $W -DFASTMCP_WITH_BEARSSL -I. -c $CK -o $B/cc.o
   cc_check "g++ -DFASTMCP_WITH_BEARSSL" g++ -std=c++11 -x c++ $W -DFASTMCP_WITH_BEARSSL -I. -c $CK -o $B/cc.o
 fi
+# Windows: the whole header with mingw-w64 (sockets, threads, file store on Win32)
+if command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1; then
+  cc_check "mingw-w64 gcc -std=c99" x86_64-w64-mingw32-gcc -std=c99 $W -I. -c $CK -o $B/cc.o
+  cc_check "mingw-w64 g++ -std=c++11" x86_64-w64-mingw32-g++ -std=c++11 -x c++ $W -I. -c $CK -o $B/cc.o
+  cc_check "mingw-w64 gcc all switches" x86_64-w64-mingw32-gcc -std=c99 $W $all -I. -c $CK -o $B/cc.o
+else
+  S=$((S+1)); echo "skip  compile: mingw-w64 (x86_64-w64-mingw32-gcc absent; install mingw-w64)"
+fi
 cc_check "custom FASTMCP_MALLOC/REALLOC/FREE" gcc -std=c99 $W -DTEST_CUSTOM_ALLOC -I. -c $CK -o $B/cc.o
 if gcc -std=c99 -DTEST_PARTIAL_ALLOC -I. -c $CK -o $B/cc.o >/dev/null 2>&1; then bad "partial FASTMCP_MALLOC must not compile"; else ok "partial FASTMCP_MALLOC is refused"; fi
 
@@ -103,6 +111,26 @@ if printf 'int main(void){return 0;}\n' | gcc -m32 -x c -o $B/m32-probe - >/dev/
   [ $n -gt 0 ] || bad "i686 tests not built (make i686-tests)"
 else
   S=$((S+1)); echo "skip  i686 unit tests (gcc -m32 cannot link a program; install gcc-multilib)"
+fi
+
+# 3c. the unit tests cross-built for Windows with mingw-w64 (make windows-tests), run under Wine
+#     (its own prefix under /tmp, made on the first run; Wine's debug chatter off)
+if ! command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1; then
+  S=$((S+1)); echo "skip  windows unit tests (x86_64-w64-mingw32-gcc absent; install mingw-w64)"
+elif ! command -v wine >/dev/null 2>&1; then
+  S=$((S+1)); echo "skip  windows unit tests (wine absent; install wine)"
+else
+  export WINEDEBUG=-all WINEPREFIX="${FMCP_WINEPREFIX:-/tmp/fastmcp-wine-$(id -u)}"
+  n=0
+  for t in $B/win/test_*.exe; do
+    [ -f "$t" ] || continue
+    n=$((n+1))
+    name="win/$(basename "$t" .exe)"
+    out="$log/$(echo "$name" | tr / _).txt"
+    timeout 600 wine "$t" 2>&1 | tr -d '\r' >"$out"
+    add_result "$out" "$name"
+  done
+  [ $n -gt 0 ] || bad "windows tests not built (make windows-tests)"
 fi
 
 # 4. interop tests against real peers (each prints RESULT lines; skips when peers are absent)

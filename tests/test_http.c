@@ -15,11 +15,38 @@ int main(void) { T_RUN(test_url_only); return t_finish("http"); }
 
 #include <errno.h>
 #include <time.h>
+#ifdef _WIN32
+/* Windows (mingw-w64, under Wine): the raw test clients on Winsock; the
+ * library's loop has called WSAStartup before any client connects. */
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#define close(fd) closesocket((SOCKET)(fd))
+#define send(fd, b, n, f) send((SOCKET)(fd), (const char *)(b), (int)(n), (f))
+#define recv(fd, b, n, f) recv((SOCKET)(fd), (char *)(b), (int)(n), (f))
+#define MSG_NOSIGNAL 0
+#define MSG_DONTWAIT 0   /* the sockets are non-blocking anyway */
+#define SHUT_WR SD_SEND
+#define T_WOULD_BLOCK() (WSAGetLastError() == WSAEWOULDBLOCK)
+#define T_RESET() (WSAGetLastError() == WSAECONNRESET || WSAGetLastError() == WSAECONNABORTED)
+#else
 #include <unistd.h>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#define T_WOULD_BLOCK() (errno == EAGAIN || errno == EWOULDBLOCK)
+#define T_RESET() (errno == ECONNRESET)
+#endif
+
+static void t_nonblock(int fd)
+{
+#ifdef _WIN32
+    u_long one = 1;
+    ioctlsocket((SOCKET)fd, FIONBIO, &one);
+#else
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
+#endif
+}
 #ifndef FASTMCP_NO_THREADS
 #include <pthread.h>
 #endif
@@ -170,7 +197,7 @@ static int t_connect(uint16_t port, int v6)
     int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
     int rc;
     if (fd < 0) return -1;
-    if (t_small_rcvbuf) { int sz = 2048; setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz); t_small_rcvbuf = 0; }
+    if (t_small_rcvbuf) { int sz = 2048; setsockopt(fd, SOL_SOCKET, SO_RCVBUF, (const char *)&sz, sizeof sz); t_small_rcvbuf = 0; }
     if (v6) {
         struct sockaddr_in6 a;
         memset(&a, 0, sizeof a);
@@ -185,7 +212,7 @@ static int t_connect(uint16_t port, int v6)
         rc = connect(fd, (struct sockaddr *)&a, sizeof a);
     }
     if (rc != 0) { close(fd); return -1; }
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
+    t_nonblock(fd);
     return fd;
 }
 
@@ -196,7 +223,7 @@ static void t_send(fmcp_http_loop *l, int fd, const char *s, size_t n)
     while (n && t_real_ms() < end) {
         ssize_t k = send(fd, s, n, MSG_NOSIGNAL);
         if (k > 0) { s += k; n -= (size_t)k; continue; }
-        if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return;
+        if (k < 0 && !T_WOULD_BLOCK()) return;
         fmcp_http_step(l, 5);
     }
 }
@@ -212,7 +239,7 @@ static int t_recv(int fd, t_buf *b)
         k = recv(fd, b->d + b->n, sizeof b->d - b->n, MSG_DONTWAIT);
         if (k > 0) { b->n += (size_t)k; got = 1; continue; }
         if (k == 0) { b->eof = 1; return 1; }
-        if (errno == ECONNRESET) { b->eof = 2; return 1; }
+        if (T_RESET()) { b->eof = 2; return 1; }
         return got;
     }
 }
@@ -990,7 +1017,7 @@ static void test_client_interim(void)
     sa.sin_family = AF_INET; sa.sin_addr.s_addr = htonl(0x7f000001);
     if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(ls, 1) != 0 ||
         getsockname(ls, (struct sockaddr *)&sa, &sl) != 0) { if (ls >= 0) close(ls); T_SKIP("cannot listen"); }
-    fcntl(ls, F_SETFL, fcntl(ls, F_GETFL, 0) | O_NONBLOCK);
+    t_nonblock(ls);
     buf[0] = 0;
     CHECK_OK(fmcp_http_loop_new(NULL, &l));
     snprintf(url, sizeof url, "http://127.0.0.1:%u/x", (unsigned)ntohs(sa.sin_port));
@@ -1366,6 +1393,9 @@ static void test_reuse_port(void)
     fmcp_http_server_desc d;
     fmcp_http_server *extra = NULL;
     int i, ok = 0, a0;
+#ifndef SO_REUSEPORT
+    T_SKIP("the platform has no SO_REUSEPORT (Windows): reuse_port is ignored, one listener per port");
+#endif
     memset(&d, 0, sizeof d);
     d.reuse_port = 1;
     if (t_start(&s, "127.0.0.1", &d, NULL) != 0) T_SKIP("cannot listen");

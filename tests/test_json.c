@@ -749,6 +749,9 @@ static int check_dtoa(double v, int full)
     int n, p;
     out[len] = 0;
     if (!reads_back(out, v)) { fprintf(stderr, "  %.17g -> %s does not read back\n", v, out); return 0; }
+#ifdef _WIN32
+    full = 0;   /* the C runtime's strtod (msvcrt, Wine's) is not correctly rounded: no referee for shortest */
+#endif
     if (!full || v == 0) return 1;
     n = sig_digits(out, dig);
     if (n > 1) {

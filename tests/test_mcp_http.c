@@ -48,12 +48,22 @@ int main(void) { return t_finish("mcp_http"); }
 
 #include <errno.h>
 #include <time.h>
+#include <strings.h>
+#ifdef _WIN32
+/* Windows (mingw-w64, under Wine): the raw test clients on Winsock; the
+ * library's server has called WSAStartup before any client connects. */
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#define close(fd) closesocket((SOCKET)(fd))
+#define read(fd, b, n) recv((SOCKET)(fd), (char *)(b), (int)(n), 0)
+#define write(fd, b, n) send((SOCKET)(fd), (const char *)(b), (int)(n), 0)
+#else
 #include <unistd.h>
 #include <fcntl.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#endif
 
 /* ---- clock: real monotonic time plus a test-controlled offset ----------------- */
 
@@ -186,7 +196,14 @@ static int c_open(tconn *c)
     sa.sin_port = htons(PORT);
     sa.sin_addr.s_addr = htonl(0x7f000001);
     if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) != 0) { close(c->fd); c->fd = -1; return 0; }
+#ifdef _WIN32
+    {
+        u_long one = 1;
+        ioctlsocket((SOCKET)c->fd, FIONBIO, &one);
+    }
+#else
     fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+#endif
     return 1;
 }
 
