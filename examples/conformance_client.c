@@ -104,16 +104,39 @@ static void sample_args(const fmcp_json *schema, char *out, size_t cap)
     }
 }
 
+/* Is tool `name` in a tools/list result? */
+static int listed(const fmcp_json_doc *tools, const char *name)
+{
+    const fmcp_json *t;
+    for (t = fmcp_json_first(fmcp_json_get(fmcp_json_root(tools), "tools")); t; t = fmcp_json_next(t))
+        if (strcmp(fmcp_json_get_str(t, "name", ""), name) == 0) return 1;
+    return 0;
+}
+
 /* The 2026-07-28 client scenarios: call every tool the server lists, with
- * sample arguments (multi round-trip, header mirroring); for the schema
+ * sample arguments (multi round-trip, header mirroring), or, when the
+ * context names toolCalls (custom headers), those calls with their
+ * arguments, each only if the listed tools still hold it; for the schema
  * preservation scenario, echo the focal tool's inputSchema verbatim. */
-static int call_all(fmcp_client *c, const char *scenario)
+static int call_all(fmcp_client *c, const char *scenario, const fmcp_json *calls)
 {
     fmcp_json_doc *tools = NULL;
     const fmcp_json *t;
     int rc = 0;
     fmcp_result r = fmcp_client_list_tools(c, &tools);
     if (r != FMCP_OK) { fprintf(stderr, "tools/list: %s\n", fmcp_result_str(r)); return 1; }
+    if (fmcp_json_is(calls, FMCP_JSON_ARRAY)) {
+        for (t = fmcp_json_first(calls); t; t = fmcp_json_next(t)) {
+            const char *name = fmcp_json_get_str(t, "name", "");
+            char args[8192];
+            if (!listed(tools, name)) continue;
+            if (fmcp_json_write(fmcp_json_get(t, "arguments"), args, sizeof args, NULL) != FMCP_OK)
+                snprintf(args, sizeof args, "{}");
+            rc |= call(c, name, args);
+        }
+        fmcp_json_doc_free(tools);
+        return rc;
+    }
     for (t = fmcp_json_first(fmcp_json_get(fmcp_json_root(tools), "tools")); t; t = fmcp_json_next(t)) {
         const char *name = fmcp_json_get_str(t, "name", "");
         char args[8192];
@@ -134,7 +157,7 @@ static int call_all(fmcp_client *c, const char *scenario)
     return rc;
 }
 
-static int run(fmcp_client *c, const char *scenario)
+static int run(fmcp_client *c, const char *scenario, const fmcp_json *ctx)
 {
     if (strcmp(scenario, "initialize") == 0) return 0;
     if (strcmp(scenario, "tools_call") == 0) return call(c, "add_numbers", "{\"a\":5,\"b\":3}");
@@ -143,7 +166,7 @@ static int run(fmcp_client *c, const char *scenario)
     if (strcmp(scenario, "sse-retry") == 0) return call(c, "test_reconnection", "{}");
     if (strncmp(scenario, "sep-2322", 8) == 0 || strncmp(scenario, "http-", 5) == 0 ||
         strncmp(scenario, "json-schema", 11) == 0)
-        return call_all(c, scenario);
+        return call_all(c, scenario, fmcp_json_get(ctx, "toolCalls"));
     return list_and_call(c);
 }
 
@@ -202,7 +225,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "connect %s: %s\n", url, fmcp_result_str(r));
         rc = 1;
     } else {
-        rc = run(c, scenario);
+        rc = run(c, scenario, fmcp_json_root(cdoc));
         fmcp_client_close(c);
     }
     fmcp_oauth_free(oauth);

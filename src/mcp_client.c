@@ -1570,27 +1570,142 @@ static fmcp_result fmcp__cl_hdr_line(fmcp_client *c, fmcp__cl_buf *b, const char
     return r;
 }
 
-/* Mcp-Param-{x-mcp-header}: the argument at each annotated property path. */
+/* x-mcp-header declarations nest at most this deep (validation and mirroring
+ * agree, so a tool we keep never has an annotation we would not mirror). */
+#define FMCP__CL_XH_DEPTH 32
+#define FMCP__CL_XH_MAX 64      /* header annotations per tool we keep (bounded stack) */
+
+typedef struct fmcp__cl_xh {
+    const char *name[FMCP__CL_XH_MAX];
+    size_t len[FMCP__CL_XH_MAX];
+    int n;
+    const char *why;            /* the first violation, or NULL */
+} fmcp__cl_xh;
+
+#define FMCP__CL_XH_OTHER 0     /* not statically reachable: no annotation allowed */
+#define FMCP__CL_XH_ROOT 1      /* the input schema itself */
+#define FMCP__CL_XH_PROP 2      /* reached through "properties" keys only */
+
+static int fmcp__cl_tchar(unsigned char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           (ch && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
+}
+
+/* The "type" of an annotated property: integer, string or boolean (a
+ * type list may add "null"); no "type" at all is not a violation. */
+static int fmcp__cl_xh_type_ok(const fmcp_json *t)
+{
+    const fmcp_json *e;
+    int some = 0;
+    if (!t) return 1;
+    if (fmcp_json_is(t, FMCP_JSON_STRING)) {
+        const char *s = fmcp_json_str(t, NULL);
+        return strcmp(s, "string") == 0 || strcmp(s, "integer") == 0 || strcmp(s, "boolean") == 0;
+    }
+    if (!fmcp_json_is(t, FMCP_JSON_ARRAY)) return 0;
+    for (e = fmcp_json_first(t); e; e = fmcp_json_next(e)) {
+        const char *s = fmcp_json_is(e, FMCP_JSON_STRING) ? fmcp_json_str(e, NULL) : "";
+        if (strcmp(s, "null") == 0) continue;
+        if (!fmcp_json_is(e, FMCP_JSON_STRING) || !fmcp__cl_xh_type_ok(e)) return 0;
+        some = 1;
+    }
+    return some;
+}
+
+/* One annotation at a property schema s of the given kind. */
+static void fmcp__cl_xh_check(fmcp__cl_xh *x, const fmcp_json *s, const fmcp_json *v, int kind)
+{
+    size_t n = 0, i, j;
+    const char *name;
+    if (kind != FMCP__CL_XH_PROP) { x->why = "x-mcp-header on a schema not reachable through properties"; return; }
+    if (!fmcp_json_is(v, FMCP_JSON_STRING)) { x->why = "x-mcp-header is not a string"; return; }
+    name = fmcp_json_str(v, &n);
+    if (n == 0) { x->why = "x-mcp-header is empty"; return; }
+    for (i = 0; i < n; i++)
+        if (!fmcp__cl_tchar((unsigned char)name[i])) { x->why = "x-mcp-header is not an HTTP token"; return; }
+    if (!fmcp__cl_xh_type_ok(fmcp_json_get(s, "type"))) { x->why = "x-mcp-header on a non-primitive or number type"; return; }
+    for (i = 0; i < (size_t)x->n; i++) {
+        if (x->len[i] != n) continue;
+        for (j = 0; j < n && (name[j] | 0x20) == (x->name[i][j] | 0x20); j++) {}
+        if (j == n) { x->why = "x-mcp-header is not unique (case-insensitively)"; return; }
+    }
+    if (x->n == FMCP__CL_XH_MAX) { x->why = "too many x-mcp-header annotations"; return; }
+    x->name[x->n] = name;
+    x->len[x->n++] = n;
+}
+
+/* Walks a schema value; stops at the first violation. Keywords whose
+ * values are instance data (const, default, enum, examples) are skipped,
+ * and keyword maps ($defs, patternProperties, ...) hold schemas by name. */
+static void fmcp__cl_xh_walk(fmcp__cl_xh *x, const fmcp_json *s, int kind, int depth)
+{
+    const fmcp_json *m, *e;
+    if (depth > FMCP__CL_XH_DEPTH) { x->why = "input schema nested too deeply to check"; return; }
+    if (fmcp_json_is(s, FMCP_JSON_ARRAY)) {
+        for (e = fmcp_json_first(s); e && !x->why; e = fmcp_json_next(e)) fmcp__cl_xh_walk(x, e, FMCP__CL_XH_OTHER, depth + 1);
+        return;
+    }
+    if (!fmcp_json_is(s, FMCP_JSON_OBJECT)) return;
+    for (m = fmcp_json_first(s); m && !x->why; m = fmcp_json_next(m)) {
+        size_t kl;
+        const char *k = fmcp_json_key(m, &kl);
+#define FMCP__CL_IS(lit) (kl == sizeof(lit) - 1 && memcmp(k, lit, kl) == 0)
+        if (FMCP__CL_IS("x-mcp-header")) fmcp__cl_xh_check(x, s, m, kind);
+        else if (FMCP__CL_IS("const") || FMCP__CL_IS("default") || FMCP__CL_IS("enum") || FMCP__CL_IS("examples")) continue;
+        else if (FMCP__CL_IS("properties") || FMCP__CL_IS("$defs") || FMCP__CL_IS("definitions") ||
+                 FMCP__CL_IS("patternProperties") || FMCP__CL_IS("dependentSchemas")) {
+            int sub = FMCP__CL_IS("properties") && kind != FMCP__CL_XH_OTHER ? FMCP__CL_XH_PROP : FMCP__CL_XH_OTHER;
+            if (!fmcp_json_is(m, FMCP_JSON_OBJECT)) continue;
+            for (e = fmcp_json_first(m); e && !x->why; e = fmcp_json_next(e)) fmcp__cl_xh_walk(x, e, sub, depth + 1);
+        } else fmcp__cl_xh_walk(x, m, FMCP__CL_XH_OTHER, depth + 1);
+#undef FMCP__CL_IS
+    }
+}
+
+/* Why a listed tool must be left out of tools/list (SEP-2243: a client on
+ * Streamable HTTP rejects tools whose x-mcp-header annotations break the
+ * rules, so one bad tool does not spoil the others), or NULL to keep it. */
+static const char *fmcp__cl_tool_rejected(const fmcp_json *tool)
+{
+    fmcp__cl_xh x;
+    x.n = 0;
+    x.why = NULL;
+    fmcp__cl_xh_walk(&x, fmcp_json_get(tool, "inputSchema"), FMCP__CL_XH_ROOT, 0);
+    return x.why;
+}
+
+/* Mcp-Param-{x-mcp-header}: the argument at each annotated property path
+ * (absent and null arguments send nothing). */
 static fmcp_result fmcp__cl_param_headers(fmcp_client *c, fmcp__cl_buf *b, const fmcp_json *schema,
                                           const fmcp_json *args, int depth)
 {
     const fmcp_json *p;
     fmcp_result r = FMCP_OK;
-    for (p = fmcp_json_first(fmcp_json_get(schema, "properties")); p && r == FMCP_OK && depth < 16; p = fmcp_json_next(p)) {
-        size_t kl, n = 0;
-        const char *k = fmcp_json_key(p, &kl), *x = fmcp_json_get_str(p, "x-mcp-header", NULL);
-        const fmcp_json *v = fmcp_json_getn(args, k, kl);
-        char name[160], num[32];
-        const char *txt = NULL;
-        if (x && v && strlen(x) < 128) {
-            snprintf(name, sizeof name, "Mcp-Param-%s", x);
+    for (p = fmcp_json_first(fmcp_json_get(schema, "properties")); p && r == FMCP_OK && depth < FMCP__CL_XH_DEPTH;
+         p = fmcp_json_next(p)) {
+        size_t kl, n = 0, xl = 0;
+        const char *k = fmcp_json_key(p, &kl);
+        const fmcp_json *v = fmcp_json_getn(args, k, kl), *xv = fmcp_json_get(p, "x-mcp-header");
+        const char *x = fmcp_json_str(xv, &xl), *txt = NULL;
+        char num[32];
+        size_t i;
+        for (i = 0; x && i < xl; i++)   /* kept tools are validated; never let a name split a header */
+            if (!fmcp__cl_tchar((unsigned char)x[i])) x = NULL;
+        if (x && xl > 0 && v) {
             if (fmcp_json_is(v, FMCP_JSON_STRING)) txt = fmcp_json_str(v, &n);
             else if (fmcp_json_is(v, FMCP_JSON_BOOL)) { txt = fmcp_json_bool(v, 0) ? "true" : "false"; n = strlen(txt); }
             else if (fmcp_json_is_int(v)) {
                 snprintf(num, sizeof num, "%lld", (long long)fmcp_json_int(v, 0));
                 txt = num; n = strlen(num);
             }
-            if (txt) r = fmcp__cl_hdr_line(c, b, name, txt, n);
+            if (txt) {
+                r = fmcp__cl_buf_add(c->a, b, "Mcp-Param-", 10, (size_t)1 << 20);
+                if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, b, x, xl, (size_t)1 << 20);
+                if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, b, ": ", 2, (size_t)1 << 20);
+                if (r == FMCP_OK) r = fmcp__cl_hdr_value(c, b, txt, n);
+                if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, b, "\r\n", 2, (size_t)1 << 20);
+            }
         }
         if (r == FMCP_OK && fmcp_json_is(v, FMCP_JSON_OBJECT)) r = fmcp__cl_param_headers(c, b, p, v, depth + 1);
     }
@@ -1896,8 +2011,16 @@ static int fmcp__cl_page(fmcp_client *c, const fmcp_json_doc *d, const char *key
 {
     const fmcp_json *res = fmcp_client_result(d), *v;
     const char *next = fmcp_json_get_str(res, "nextCursor", NULL);
+#ifndef FASTMCP_NO_SOCKETS
+    int xh = c->modern && c->kind == FMCP__CL_HTTP && strcmp(key, "tools") == 0;
+#endif
     (void)c;
-    for (v = fmcp_json_first(fmcp_json_get(res, key)); v; v = fmcp_json_next(v)) fmcp_jw_value(w, v);
+    for (v = fmcp_json_first(fmcp_json_get(res, key)); v; v = fmcp_json_next(v)) {
+#ifndef FASTMCP_NO_SOCKETS
+        if (xh && fmcp__cl_tool_rejected(v)) continue;   /* SEP-2243: left out of the list */
+#endif
+        fmcp_jw_value(w, v);
+    }
     if (!next || !*next || strlen(next) >= cap || strcmp(next, cursor) == 0) return 0;
     strcpy(cursor, next);
     return 1;

@@ -637,13 +637,54 @@ static fmcp_result auth_hook(void *u, const char *method, const char *path, cons
     return FMCP_OK;
 }
 
+/* ---- Mcp-Param-* headers as the server received them (SEP-2243) ---------- */
+
+static const char *const xh_names[] = { "Region", "Priority", "Verbose", "Text", "Ctl", "Sentinel", "Inner", "Query" };
+#define XH_N (sizeof xh_names / sizeof xh_names[0])
+static struct { pthread_mutex_t m; int calls; char v[XH_N][128]; int has[XH_N]; } XH = { PTHREAD_MUTEX_INITIALIZER, 0, { { 0 } }, { 0 } };
+
+/* Records the Mcp-Param-* headers of each tools/call POST; lets all through. */
+static fmcp_result xh_hook(void *u, const char *method, const char *path, const fmcp_http_req *req,
+                           fmcp_http_auth_reply *reply)
+{
+    const char *m = fmcp_http_req_header(req, "Mcp-Method");
+    size_t i;
+    (void)u; (void)method; (void)path; (void)reply;
+    if (!m || strcmp(m, "tools/call") != 0) return FMCP_OK;
+    pthread_mutex_lock(&XH.m);
+    XH.calls++;
+    for (i = 0; i < XH_N; i++) {
+        char name[64];
+        const char *v;
+        snprintf(name, sizeof name, "Mcp-Param-%s", xh_names[i]);
+        v = fmcp_http_req_header(req, name);
+        XH.has[i] = v != NULL;
+        snprintf(XH.v[i], sizeof XH.v[i], "%s", v ? v : "");
+    }
+    pthread_mutex_unlock(&XH.m);
+    return FMCP_OK;
+}
+
+/* The recorded value of Mcp-Param-<name>, or "(absent)". */
+static const char *xh_get(const char *name)
+{
+    static char out[128];
+    size_t i;
+    pthread_mutex_lock(&XH.m);
+    snprintf(out, sizeof out, "(unknown)");
+    for (i = 0; i < XH_N; i++)
+        if (strcmp(xh_names[i], name) == 0) snprintf(out, sizeof out, "%s", XH.has[i] ? XH.v[i] : "(absent)");
+    pthread_mutex_unlock(&XH.m);
+    return out;
+}
+
 static int hsrv_start(hsrv *h, fmcp_server *srv, int with_auth)
 {
     fmcp_http_transport_desc d;
     memset(h, 0, sizeof *h);
     memset(&d, 0, sizeof d);
     d.retry_ms = 50;
-    if (with_auth) d.authenticate = auth_hook;
+    if (with_auth) d.authenticate = with_auth == 2 ? xh_hook : auth_hook;
     h->srv = srv;
     if (fmcp_http_loop_new(NULL, &h->loop) != FMCP_OK) return -1;
     if (fmcp_mcp_http_attach(srv, h->loop, &d, &h->t) != FMCP_OK) { fmcp_http_loop_free(h->loop); return -1; }
@@ -841,6 +882,116 @@ static void test_http_alloc_sweep(void)
             if (!failed) t_alloc_failed = 0;
         }
     });
+    hsrv_stop(&h);
+    fmcp_server_destroy(srv);
+}
+
+/* A server whose tools carry x-mcp-header annotations, valid and not. */
+static fmcp_server *make_xh_server(void)
+{
+    static const char *const bad[][2] = {
+        { "bad_number", "{\"type\":\"object\",\"properties\":{\"s\":{\"type\":\"number\",\"x-mcp-header\":\"Score\"}}}" },
+        { "bad_object", "{\"type\":\"object\",\"properties\":{\"d\":{\"type\":\"object\",\"x-mcp-header\":\"Data\"}}}" },
+        { "bad_null", "{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"null\",\"x-mcp-header\":\"Nil\"}}}" },
+        { "bad_empty", "{\"type\":\"object\",\"properties\":{\"v\":{\"type\":\"string\",\"x-mcp-header\":\"\"}}}" },
+        { "bad_space", "{\"type\":\"object\",\"properties\":{\"v\":{\"type\":\"string\",\"x-mcp-header\":\"My Region\"}}}" },
+        { "bad_colon", "{\"type\":\"object\",\"properties\":{\"v\":{\"type\":\"string\",\"x-mcp-header\":\"A:B\"}}}" },
+        { "bad_crlf", "{\"type\":\"object\",\"properties\":{\"v\":{\"type\":\"string\",\"x-mcp-header\":\"A\\r\\nX-Evil\"}}}" },
+        { "bad_nonascii", "{\"type\":\"object\",\"properties\":{\"v\":{\"type\":\"string\",\"x-mcp-header\":\"R\u00e9gion\"}}}" },
+        { "bad_nonstring", "{\"type\":\"object\",\"properties\":{\"v\":{\"type\":\"string\",\"x-mcp-header\":7}}}" },
+        { "bad_dup", "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\",\"x-mcp-header\":\"MyField\"},"
+                     "\"b\":{\"type\":\"object\",\"properties\":{\"c\":{\"type\":\"string\",\"x-mcp-header\":\"myfield\"}}}}}" },
+        { "bad_items", "{\"type\":\"object\",\"properties\":{\"l\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"x-mcp-header\":\"Item\"}}}}" },
+        { "bad_anyof", "{\"type\":\"object\",\"anyOf\":[{\"properties\":{\"v\":{\"type\":\"string\",\"x-mcp-header\":\"V\"}}}]}" },
+        { "bad_root", "{\"type\":\"object\",\"x-mcp-header\":\"Root\",\"properties\":{}}" },
+    };
+    fmcp_server_desc sd;
+    fmcp_server *srv = NULL;
+    fmcp_tool_desc t;
+    size_t i;
+    memset(&sd, 0, sizeof sd);
+    sd.name = "xh-test";
+    if (fmcp_server_create(&sd, &srv) != FMCP_OK) return NULL;
+    memset(&t, 0, sizeof t);
+    t.handler = t_echo;
+    t.name = "hdr";
+    /* also valid: a type list with null, a property *named* x-mcp-header,
+     * and x-mcp-header inside instance data (a default) */
+    t.input_schema = "{\"type\":\"object\",\"properties\":{"
+                     "\"region\":{\"type\":\"string\",\"x-mcp-header\":\"Region\"},"
+                     "\"priority\":{\"type\":\"integer\",\"x-mcp-header\":\"Priority\"},"
+                     "\"verbose\":{\"type\":[\"boolean\",\"null\"],\"x-mcp-header\":\"Verbose\"},"
+                     "\"text\":{\"type\":\"string\",\"x-mcp-header\":\"Text\"},"
+                     "\"ctl\":{\"type\":\"string\",\"x-mcp-header\":\"Ctl\"},"
+                     "\"sentinel\":{\"type\":\"string\",\"x-mcp-header\":\"Sentinel\"},"
+                     "\"obj\":{\"type\":\"object\",\"properties\":{\"inner\":{\"type\":\"string\",\"x-mcp-header\":\"Inner\"}}},"
+                     "\"x-mcp-header\":{\"type\":\"object\",\"default\":{\"x-mcp-header\":\"No such\"}},"
+                     "\"query\":{\"type\":\"string\"}}}";
+    fmcp_server_add_tool(srv, &t);
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        t.name = bad[i][0];
+        t.input_schema = bad[i][1];
+        fmcp_server_add_tool(srv, &t);
+    }
+    t.name = "plain"; t.input_schema = NULL; t.params = "text:string";
+    fmcp_server_add_tool(srv, &t);
+    return srv;
+}
+
+/* 2026-07-28 over HTTP: tools/list leaves out tools whose x-mcp-header
+ * annotations break the rules; Mcp-Param-* values are encoded as the spec
+ * says (plain, else =?base64?...?=) and absent or null arguments send none. */
+static void test_http_param_headers(void)
+{
+    fmcp_server *srv = make_xh_server();
+    fmcp_client_desc d;
+    fmcp_client *c = NULL;
+    fmcp_json_doc *doc = NULL;
+    hsrv h;
+    if (!srv || hsrv_start(&h, srv, 2) != 0) { if (srv) fmcp_server_destroy(srv); CHECK(0); return; }
+    g_era = FMCP_ERA_AUTO;
+    client_desc(&d);
+    d.no_get_stream = 1;
+    CHECK_OK(fmcp_client_connect_http(&d, h.url, &c));
+    if (c) {
+        char names[512] = "";
+        const fmcp_json *t;
+        CHECK(fmcp_client_is_modern(c));
+        CHECK_OK(fmcp_client_list_tools(c, &doc));
+        for (t = fmcp_json_first(fmcp_json_get(fmcp_json_root(doc), "tools")); t; t = fmcp_json_next(t)) {
+            if (names[0]) strncat(names, ",", sizeof names - strlen(names) - 1);
+            strncat(names, fmcp_json_get_str(t, "name", "?"), sizeof names - strlen(names) - 1);
+        }
+        CHECK_STR(names, "hdr,plain");
+        if (doc) fmcp_json_doc_free(doc);
+        doc = NULL;
+        CHECK_OK(fmcp_client_call_tool(c, "hdr",
+                                       "{\"region\":\"us-west1\",\"priority\":-42,\"verbose\":false,\"text\":\" padded \","
+                                       "\"ctl\":\"a\\tb\",\"sentinel\":\"=?base64?literal?=\","
+                                       "\"obj\":{\"inner\":\"Hello, \u4e16\u754c\"},\"query\":\"SELECT 1\"}",
+                                       NULL, &doc));
+        if (doc) fmcp_json_doc_free(doc);
+        doc = NULL;
+        CHECK_EQ_INT(XH.calls, 1);
+        CHECK_STR(xh_get("Region"), "us-west1");
+        CHECK_STR(xh_get("Priority"), "-42");
+        CHECK_STR(xh_get("Verbose"), "false");
+        CHECK_STR(xh_get("Text"), "=?base64?IHBhZGRlZCA=?=");
+        CHECK_STR(xh_get("Ctl"), "=?base64?YQli?=");
+        CHECK_STR(xh_get("Sentinel"), "=?base64?PT9iYXNlNjQ/bGl0ZXJhbD89?=");
+        CHECK_STR(xh_get("Inner"), "=?base64?SGVsbG8sIOS4lueVjA==?=");
+        CHECK_STR(xh_get("Query"), "(absent)");   /* not annotated */
+        CHECK_OK(fmcp_client_call_tool(c, "hdr", "{\"region\":\"r\",\"verbose\":null,\"obj\":{}}", NULL, &doc));
+        if (doc) fmcp_json_doc_free(doc);
+        doc = NULL;
+        CHECK_EQ_INT(XH.calls, 2);
+        CHECK_STR(xh_get("Region"), "r");
+        CHECK_STR(xh_get("Verbose"), "(absent)");
+        CHECK_STR(xh_get("Priority"), "(absent)");
+        CHECK_STR(xh_get("Inner"), "(absent)");
+        fmcp_client_close(c);
+    }
+    g_era = FMCP_ERA_LEGACY;
     hsrv_stop(&h);
     fmcp_server_destroy(srv);
 }
@@ -1070,6 +1221,7 @@ int main(int argc, char **argv)
     T_RUN(test_http_legacy);
     T_RUN(test_http_refused);
     T_RUN(test_http_alloc_sweep);
+    T_RUN(test_http_param_headers);
     T_RUN(test_https);
 #ifndef FASTMCP_NO_PROCESS
     T_RUN(test_stdio_spawn);
