@@ -28,8 +28,11 @@
  *   include system headers before it in the implementation file, define both
  *   yourself.
  *
- * QUICK START: a tool server on stdio (examples/hello_stdio.c; `make test`
- *   compiles this very text and calls the tool)
+ * QUICK START (`make test` compiles the two programs below from this very
+ *   text, checks they are examples/hello_stdio.c and examples/bearer_server.c,
+ *   and calls their tools)
+ *
+ *   1. A tool server on stdio:
  *
  *     #define FASTMCP_IMPLEMENTATION
  *     #include "fastmcp.h"
@@ -59,10 +62,43 @@
  *         return 0;
  *     }
  *
- *   Over Streamable HTTP instead: fmcp_server_run_http(srv, &http_desc). Behind
- *   bearer tokens from your identity provider (JWKS, issuer, audience, 401/403
- *   challenges): examples/bearer_server.c. Both protocol eras (2025 sessions
- *   and stateless 2026-07-28) are served with nothing to configure.
+ *   2. The same tool over Streamable HTTP on 127.0.0.1:8000/mcp, behind
+ *      bearer tokens from your identity provider (JWKS, issuer, audience;
+ *      401/403 challenges and the protected resource metadata). Both protocol
+ *      eras (2025 sessions, stateless 2026-07-28) with nothing to configure:
+ *
+ *     #define FASTMCP_IMPLEMENTATION
+ *     #include "fastmcp.h"
+ *     #include <stdio.h>
+ *     #include <stdlib.h>
+ *
+ *     static fmcp_result add(fmcp_ctx *c, void *user)
+ *     {
+ *         char sum[32];
+ *         (void)user;
+ *         snprintf(sum, sizeof sum, "%lld", (long long)(fmcp_ctx_arg_int(c, "a", 0) + fmcp_ctx_arg_int(c, "b", 0)));
+ *         return fmcp_ctx_add_text(c, sum);
+ *     }
+ *
+ *     int main(int argc, char **argv)
+ *     {
+ *         fmcp_server_desc sd = {0};
+ *         fmcp_tool_desc tool = {0};
+ *         fmcp_auth_desc ad = {0};
+ *         fmcp_http_transport_desc hd = {0};
+ *         fmcp_server *srv;
+ *         fmcp_auth *auth;
+ *         if (argc < 4) return 2;
+ *         sd.name = "hello"; sd.version = "1.0";
+ *         tool.name = "add"; tool.description = "Add two integers";
+ *         tool.params = "a:integer, b:integer"; tool.handler = add;
+ *         ad.jwks_url = argv[1]; ad.issuer = argv[2];
+ *         ad.audiences = (const char *const *)&argv[3]; ad.audience_count = 1;
+ *         hd.port = (uint16_t)(argc > 4 ? atoi(argv[4]) : 8000);
+ *         if (fmcp_server_create(&sd, &srv) != FMCP_OK || fmcp_server_add_tool(srv, &tool) != FMCP_OK ||
+ *             fmcp_auth_create(&ad, &auth) != FMCP_OK || fmcp_auth_attach(auth, srv, &hd) != FMCP_OK) return 1;
+ *         return fmcp_server_run_http(srv, &hd) == FMCP_OK ? 0 : 1;
+ *     }
  *
  * OPTIONS (define before including the implementation)
  *

@@ -53,24 +53,31 @@ fi
 cc_check "custom FASTMCP_MALLOC/REALLOC/FREE" gcc -std=c99 $W -DTEST_CUSTOM_ALLOC -I. -c $CK -o $B/cc.o
 if gcc -std=c99 -DTEST_PARTIAL_ALLOC -I. -c $CK -o $B/cc.o >/dev/null 2>&1; then bad "partial FASTMCP_MALLOC must not compile"; else ok "partial FASTMCP_MALLOC is refused"; fi
 
-# 2a. the quick start at the top of fastmcp.h: it is examples/hello_stdio.c, it
-# compiles warning-free, and its tool answers over stdio
+# 2a. the quick start at the top of fastmcp.h: its two programs are
+# examples/hello_stdio.c and examples/bearer_server.c, they compile warning-free,
+# and the first one's tool answers over stdio (interop/auth.sh calls the second)
 qs=$B/quickstart; mkdir -p "$qs"
-awk '/^ \* QUICK START/ { q = 1 } q && /^ \*     #define FASTMCP_IMPLEMENTATION/ { on = 1 }
-     on && /^ \*     / { sub(/^ \*     /, ""); print; next } on && /^ \*$/ { print ""; next } on { exit }' fastmcp.h | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' >"$qs/quickstart.c"
-sed -n '/^#define FASTMCP_IMPLEMENTATION/,$p' examples/hello_stdio.c >"$qs/example.c"
-if cmp -s "$qs/quickstart.c" "$qs/example.c"; then ok "quick start in fastmcp.h is examples/hello_stdio.c"
-else bad "quick start in fastmcp.h differs from examples/hello_stdio.c (see $qs)"; fi
+awk -v dir="$qs" '/^ \* QUICK START/ { q = 1 } q && /^ \*     #define FASTMCP_IMPLEMENTATION/ { on = 1; k++ }
+     on && /^ \*     / { sub(/^ \*     /, ""); print > (dir "/quickstart" k ".c"); next }
+     on && /^ \*$/ { on = 0 } /^ \* OPTIONS/ { exit }' fastmcp.h
+for pair in 1:hello_stdio 2:bearer_server; do
+  k=${pair%%:*}; ex=${pair#*:}
+  sed -n '/^#define FASTMCP_IMPLEMENTATION/,$p' "examples/$ex.c" >"$qs/$ex.c"
+  if cmp -s "$qs/quickstart$k.c" "$qs/$ex.c"; then ok "quick start program $k in fastmcp.h is examples/$ex.c"
+  else bad "quick start program $k in fastmcp.h differs from examples/$ex.c (see $qs)"; fi
+  if gcc -std=c99 $W -I. -o "$qs/$ex" "$qs/quickstart$k.c" -lpthread -lm >"$qs/cc$k.txt" 2>&1; then ok "quick start program $k compiles"
+  else bad "quick start program $k does not compile (see $qs/cc$k.txt)"; fi
+done
 # (stdin stays open until the answer is there, at most 10 s: end of input
 # cancels calls still running, as a client closing stdin asks)
 : >"$qs/out.txt"
-if gcc -std=c99 $W -I. -o "$qs/hello" "$qs/quickstart.c" -lpthread -lm >"$qs/cc.txt" 2>&1 &&
+if [ -x "$qs/hello_stdio" ] &&
    { printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' \
        '{"jsonrpc":"2.0","method":"notifications/initialized"}' \
        '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"add","arguments":{"a":40,"b":2}}}'
      i=0; while ! grep -q '"id":2' "$qs/out.txt" && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done; } |
-   "$qs/hello" >"$qs/out.txt" 2>&1 && grep -q '"id":2,"result":{"content":\[{"type":"text","text":"42"}' "$qs/out.txt"
-then ok "quick start builds and its tool answers 42"; else bad "quick start (see $qs)"; fi
+   "$qs/hello_stdio" >"$qs/out.txt" 2>&1 && grep -q '"id":2,"result":{"content":\[{"type":"text","text":"42"}' "$qs/out.txt"
+then ok "quick start program 1 answers tools/call (42)"; else bad "quick start program 1 (see $qs)"; fi
 
 # 2b. bare metal: the header for Cortex-M4 with newlib-nano, sizes and stack (skips without arm-none-eabi-gcc)
 sh tools/baremetal-check >"$log/baremetal.txt" 2>&1

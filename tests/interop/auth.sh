@@ -189,10 +189,12 @@ process.exit(!o.isError && /deploy for dev-user/.test(o.text) && /"userId":"dev-
 else skip "custom_auth_server not built"; fi
 # the header's bearer quick start (examples/bearer_server.c): the same JWKS, issuer and audience
 if [ -x "$EX/bearer_server" ]; then
-  "$EX/bearer_server" "http://127.0.0.1:$JP/jwks.json" "$ISS" "$AUD" 0 >"$T/bs.out" 2>&1 &
+  BP=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$EX/bearer_server" "http://127.0.0.1:$JP/jwks.json" "$ISS" "$AUD" "$BP" >"$T/bs.out" 2>&1 &
   PIDS="$PIDS $!"
-  if wait_for "$T/bs.out" '^port '; then
-    BS="http://127.0.0.1:$(sed -n 's/^port //p' "$T/bs.out")/mcp"
+  i=0; while ! curl -s -o /dev/null "http://127.0.0.1:$BP/mcp" && [ $i -lt 100 ]; do i=$((i+1)); sleep 0.1; done
+  if curl -s -o /dev/null "http://127.0.0.1:$BP/mcp"; then
+    BS="http://127.0.0.1:$BP/mcp"
     mcall() { # token -> status; body in $T/bs.b (a 2026-07-28 stateless call)
       curl -s -o "$T/bs.b" -w '%{http_code}' -X POST "$BS" -H 'Content-Type: application/json' \
         -H 'Accept: application/json, text/event-stream' -H 'MCP-Protocol-Version: 2026-07-28' \
