@@ -2140,7 +2140,9 @@ static fmcp_result fmcp__cl_identity(fmcp_client *c, char out[33])
         fmcp_sha256_update(&h, "b", 1);
         fmcp_sha256_update(&h, c->d.bearer_token, strlen(c->d.bearer_token) + 1);
         any = 1;
-    } else if (c->d.oauth && c->kind == FMCP__CL_HTTP) {
+    }
+#ifndef FASTMCP_NO_SOCKETS
+    else if (c->d.oauth && c->kind == FMCP__CL_HTTP) {
         const size_t cap = 16384;
         char *t = (char *)fmcp_malloc(c->a, cap);
         if (!t) return FMCP_ERR_NOMEM;
@@ -2152,6 +2154,7 @@ static fmcp_result fmcp__cl_identity(fmcp_client *c, char out[33])
         fmcp_wipe(t, cap);
         fmcp_free(c->a, t, cap);
     }
+#endif
     for (i = 0; i < c->d.nheaders && c->d.headers; i++) {
         const char *n = c->d.headers[i].name, *v = c->d.headers[i].value;
         fmcp_sha256_update(&h, "h", 1);
