@@ -1237,8 +1237,35 @@ static void test_http_cache(void)
         fmcp_client_close(c);
         c = NULL;
     }
-    /* legacy connections are not cached */
+    /* the memory store's bounds: one entry, then too few bytes for any */
     d.no_cache = 0;
+    d.cache_max_entries = 1;
+    CHECK_OK(fmcp_client_connect_http(&d, h.url, &c));
+    if (c) {
+        n0 = cc_lists();
+        CHECK_EQ_INT(cc_ntools(c), N_TOOLS);
+        CHECK_EQ_INT(cc_ntools(c), N_TOOLS);   /* each page pushed the one before out */
+        CHECK_EQ_INT(cc_lists() - n0, 2 * ((N_TOOLS + 1) / 2));
+        n0 = cc_reads();
+        cc_read(c, "test://static/0", "static 0");
+        cc_read(c, "test://static/0", "static 0");
+        CHECK_EQ_INT(cc_reads() - n0, 1);
+        fmcp_client_close(c);
+        c = NULL;
+    }
+    d.cache_max_entries = 0;
+    d.cache_max_bytes = 64;
+    CHECK_OK(fmcp_client_connect_http(&d, h.url, &c));
+    if (c) {
+        n0 = cc_reads();
+        cc_read(c, "test://static/0", "static 0");
+        cc_read(c, "test://static/0", "static 0");
+        CHECK_EQ_INT(cc_reads() - n0, 2);
+        fmcp_client_close(c);
+        c = NULL;
+    }
+    d.cache_max_bytes = 0;
+    /* legacy connections are not cached */
     d.protocol_era = FMCP_ERA_LEGACY;
     CHECK_OK(fmcp_client_connect_http(&d, h.url, &c));
     if (c) {
