@@ -112,6 +112,12 @@ struct fmcp_client {
     int modern;               /* speaking 2026-07-28 */
     char log_level[16];       /* modern: sent in _meta ("" = no logs) */
     fmcp_json_doc *tools;     /* modern HTTP: the last tools/list, for x-mcp-header */
+    /* modern: the result cache (see the cache section) */
+    struct fmcp__cl_centry *cache_head;   /* the memory store, most recently used first */
+    size_t cache_n, cache_bytes;
+    unsigned cache_gen;       /* moves with every invalidation: an answer in flight is not stored */
+    unsigned char cache_nonce[16];   /* names this client object: stdio server, no-credential identity */
+    char cache_srv[33];       /* the server's part of cache keys ("" = not yet computed) */
     /* stream */
     int rfd, wfd, wsock, wake[2];
 #ifndef FASTMCP_NO_PROCESS
@@ -137,6 +143,7 @@ struct fmcp_client {
 #endif
 #ifndef FASTMCP_NO_THREADS
     fmcp__mutex lock, wlock;
+    fmcp__mutex cache_lock;   /* the cache store's calls; never taken with lock held, nor lock under it */
     fmcp__cond cv;
     fmcp__cond rcv;       /* the stdio reader thread's own, so callers never wake it */
     fmcp__thread thread;
@@ -287,8 +294,11 @@ static void fmcp__cl_on_progress(fmcp_client *c, const fmcp_json *params)
     FMCP__CL_UNLOCK(c);
 }
 
+static void fmcp__cl_cache_notice(fmcp_client *c, const char *method);
+
 static void fmcp__cl_on_notice(fmcp_client *c, const char *method, const fmcp_json *params)
 {
+    fmcp__cl_cache_notice(c, method);
     if (strcmp(method, "notifications/progress") == 0) fmcp__cl_on_progress(c, params);
     else if (strcmp(method, "notifications/message") == 0) {
         if (c->d.on_log)
@@ -1949,7 +1959,7 @@ static fmcp_result fmcp__cl_mrtr_params(fmcp_client *c, const char *params, cons
  * are answered and the request retried (new id), a response stream cut
  * before the answer is re-sent once. */
 static fmcp_result fmcp__cl_rpc(fmcp_client *c, const char *method, const char *params,
-                                const fmcp_call_opts *o, fmcp_json_doc **out, int *status)
+                                const fmcp_call_opts *o, fmcp_json_doc **out, int *status, int *rounds_out)
 {
     fmcp_result r = fmcp__cl_rpc_once(c, method, params, o, out, status);
     char *next = NULL, *cur = NULL;
@@ -1974,14 +1984,322 @@ static fmcp_result fmcp__cl_rpc(fmcp_client *c, const char *method, const char *
     }
     if (r != FMCP_OK && r != FMCP_ERR_RPC && *out) { fmcp_json_doc_free(*out); *out = NULL; }
     if (cur) fmcp_free(c->a, cur, cur_len + 1);
+    if (rounds_out) *rounds_out = rounds;
     return r;
 }
 
+/* ---- 2026-07-28: the result cache (server/utilities/caching) ---------------------------
+ * Keys are "<method>\n<server>\n<scope>\n<params>": the method first so a
+ * list-changed notification drops its method's entries by prefix, the server
+ * so a store shared between clients never mixes servers, the scope "public"
+ * or a hash of the credentials (a private answer is served only to the same
+ * authorization context), then the request's params text exactly. Values are
+ * whole response texts; expiry times are fmcp_monotonic_ms() values. */
+
+typedef struct fmcp__cl_centry {
+    struct fmcp__cl_centry *next;
+    int64_t expires;
+    size_t klen, vlen;        /* the key, then the value, follow the struct */
+} fmcp__cl_centry;
+
+#define FMCP__CL_CSIZE(e) (sizeof(fmcp__cl_centry) + (e)->klen + (e)->vlen)
+
+static void fmcp__cl_mem_unlink(fmcp_client *c, struct fmcp__cl_centry **pp)
+{
+    fmcp__cl_centry *e = *pp;
+    *pp = e->next;
+    c->cache_n--;
+    c->cache_bytes -= e->klen + e->vlen;
+    fmcp_free(c->a, e, FMCP__CL_CSIZE(e));
+}
+
+static int fmcp__cl_mem_get(fmcp_client *c, const char *key, size_t klen, const char **v, size_t *vlen,
+                            int64_t *expires)
+{
+    fmcp__cl_centry **pp, *e;
+    for (pp = &c->cache_head; (e = *pp) != NULL; pp = &e->next) {
+        if (e->klen != klen || memcmp(e + 1, key, klen) != 0) continue;
+        *pp = e->next;   /* most recently used first: eviction takes the tail */
+        e->next = c->cache_head;
+        c->cache_head = e;
+        *v = (const char *)(e + 1) + klen;
+        *vlen = e->vlen;
+        *expires = e->expires;
+        return 1;
+    }
+    return 0;
+}
+
+static void fmcp__cl_mem_invalidate(fmcp_client *c, const char *prefix, size_t plen)
+{
+    fmcp__cl_centry **pp = &c->cache_head;
+    while (*pp) {
+        if ((*pp)->klen >= plen && memcmp(*pp + 1, prefix, plen) == 0) fmcp__cl_mem_unlink(c, pp);
+        else pp = &(*pp)->next;
+    }
+}
+
+static fmcp_result fmcp__cl_mem_put(fmcp_client *c, const char *key, size_t klen, const char *v, size_t vlen,
+                                    int64_t expires)
+{
+    size_t max_n = c->d.cache_max_entries ? c->d.cache_max_entries : 256;
+    size_t max_b = c->d.cache_max_bytes ? c->d.cache_max_bytes : (size_t)1 << 20;
+    int64_t now = fmcp_monotonic_ms();
+    fmcp__cl_centry **pp = &c->cache_head, *e;
+    while (*pp) {   /* the same key and whatever went stale make room first */
+        if ((*pp)->expires <= now || ((*pp)->klen == klen && memcmp(*pp + 1, key, klen) == 0)) fmcp__cl_mem_unlink(c, pp);
+        else pp = &(*pp)->next;
+    }
+    if (klen > max_b || vlen > max_b - klen) return FMCP_ERR_TOO_LARGE;
+    while (c->cache_head && (c->cache_n >= max_n || c->cache_bytes + klen + vlen > max_b)) {
+        for (pp = &c->cache_head; (*pp)->next; pp = &(*pp)->next) {}
+        fmcp__cl_mem_unlink(c, pp);
+    }
+    if (c->cache_n >= max_n) return FMCP_ERR_TOO_LARGE;
+    e = (fmcp__cl_centry *)fmcp_malloc(c->a, sizeof *e + klen + vlen);
+    if (!e) return FMCP_ERR_NOMEM;
+    e->expires = expires;
+    e->klen = klen;
+    e->vlen = vlen;
+    memcpy(e + 1, key, klen);
+    memcpy((char *)(e + 1) + klen, v, vlen);
+    e->next = c->cache_head;
+    c->cache_head = e;
+    c->cache_n++;
+    c->cache_bytes += klen + vlen;
+    return FMCP_OK;
+}
+
+/* The store's three operations, with c->cache_lock held. */
+static int fmcp__cl_store_get(fmcp_client *c, const char *key, size_t klen, const char **v, size_t *vlen,
+                              int64_t *expires)
+{
+    const fmcp_client_cache_store *s = c->d.cache_store;
+    if (!s) return fmcp__cl_mem_get(c, key, klen, v, vlen, expires);
+    return s->get && s->get(s->user, key, klen, v, vlen, expires) && *v;
+}
+
+static void fmcp__cl_store_put(fmcp_client *c, const char *key, size_t klen, const char *v, size_t vlen,
+                               int64_t expires)
+{
+    const fmcp_client_cache_store *s = c->d.cache_store;
+    if (!s) (void)fmcp__cl_mem_put(c, key, klen, v, vlen, expires);   /* not stored: just a later miss */
+    else if (s->put) (void)s->put(s->user, key, klen, v, vlen, expires);
+}
+
+static void fmcp__cl_store_invalidate(fmcp_client *c, const char *prefix, size_t plen)
+{
+    const fmcp_client_cache_store *s = c->d.cache_store;
+    if (!s) fmcp__cl_mem_invalidate(c, prefix, plen);
+    else if (s->invalidate) s->invalidate(s->user, prefix, plen);
+}
+
+static void fmcp__cl_hex16(const unsigned char *b, char out[33])
+{
+    static const char hx[] = "0123456789abcdef";
+    int i;
+    for (i = 0; i < 16; i++) { out[2 * i] = hx[b[i] >> 4]; out[2 * i + 1] = hx[b[i] & 15]; }
+    out[32] = 0;
+}
+
+/* The server's part of the keys (under cache_lock): a hash of the URL, or
+ * over a stream this client object (its server is nobody else's). */
+static void fmcp__cl_cache_srv(fmcp_client *c)
+{
+    if (c->cache_srv[0]) return;
+#ifndef FASTMCP_NO_SOCKETS
+    if (c->kind == FMCP__CL_HTTP) {
+        fmcp_sha256_ctx h;
+        uint8_t d[FMCP_SHA256_SIZE];
+        char port[8];
+        snprintf(port, sizeof port, "%u", (unsigned)c->url.port);
+        fmcp_sha256_init(&h);
+        fmcp_sha256_update(&h, c->url.scheme, strlen(c->url.scheme) + 1);
+        fmcp_sha256_update(&h, c->url.host, strlen(c->url.host) + 1);
+        fmcp_sha256_update(&h, port, strlen(port) + 1);
+        fmcp_sha256_update(&h, c->url.path, strlen(c->url.path));
+        fmcp_sha256_final(&h, d);
+        fmcp__cl_hex16(d, c->cache_srv);
+        return;
+    }
+#endif
+    fmcp__cl_hex16(c->cache_nonce, c->cache_srv);
+}
+
+/* The authorization context as 32 hex digits: a hash of the credentials the
+ * requests carry now (bearer token or the OAuth access token, and the extra
+ * headers), or of this client object when there are none. */
+static fmcp_result fmcp__cl_identity(fmcp_client *c, char out[33])
+{
+    fmcp_sha256_ctx h;
+    uint8_t d[FMCP_SHA256_SIZE];
+    size_t i;
+    int any = 0;
+    fmcp_sha256_init(&h);
+    if (c->d.bearer_token) {
+        fmcp_sha256_update(&h, "b", 1);
+        fmcp_sha256_update(&h, c->d.bearer_token, strlen(c->d.bearer_token) + 1);
+        any = 1;
+    }
+#ifndef FASTMCP_NO_SOCKETS
+    else if (c->d.oauth && c->kind == FMCP__CL_HTTP) {
+        const size_t cap = 16384;
+        char *t = (char *)fmcp_malloc(c->a, cap);
+        if (!t) return FMCP_ERR_NOMEM;
+        if (fmcp_oauth_access_token(c->d.oauth, t, cap) == FMCP_OK && t[0]) {
+            fmcp_sha256_update(&h, "o", 1);
+            fmcp_sha256_update(&h, t, strlen(t) + 1);
+            any = 1;
+        }
+        fmcp_wipe(t, cap);
+        fmcp_free(c->a, t, cap);
+    }
+#endif
+    for (i = 0; i < c->d.nheaders && c->d.headers; i++) {
+        const char *n = c->d.headers[i].name, *v = c->d.headers[i].value;
+        fmcp_sha256_update(&h, "h", 1);
+        fmcp_sha256_update(&h, n ? n : "", n ? strlen(n) + 1 : 1);
+        fmcp_sha256_update(&h, v ? v : "", v ? strlen(v) + 1 : 1);
+        any = 1;
+    }
+    if (!any) { fmcp_sha256_update(&h, "c", 1); fmcp_sha256_update(&h, c->cache_nonce, sizeof c->cache_nonce); }
+    fmcp_sha256_final(&h, d);
+    fmcp_wipe(&h, sizeof h);   /* it held the token */
+    fmcp__cl_hex16(d, out);
+    return FMCP_OK;
+}
+
+/* One lookup's state: the identity at request time, the generation seen. */
+typedef struct fmcp__cl_cq {
+    char id[33];
+    unsigned gen;
+    int ok;                   /* the identity is known: the answer may be stored */
+} fmcp__cl_cq;
+
+static int fmcp__cl_cacheable(const fmcp_client *c, const char *method, const char *params)
+{
+    static const char *const m[] = { "tools/list", "prompts/list", "resources/list", "resources/templates/list",
+                                     "resources/read" };
+    size_t i;
+    if (!c || !method || !c->modern || c->d.no_cache) return 0;
+    /* a retry with inputs depends on more than the key */
+    if (params && (strstr(params, "\"inputResponses\"") || strstr(params, "\"requestState\""))) return 0;
+    for (i = 0; i < sizeof m / sizeof m[0]; i++)
+        if (strcmp(method, m[i]) == 0) return 1;
+    return 0;
+}
+
+static fmcp_result fmcp__cl_ckey(fmcp_client *c, fmcp__cl_buf *k, const char *method, const char *scope,
+                                 const char *params)
+{
+    fmcp_result r = fmcp__cl_buf_add(c->a, k, method, strlen(method), (size_t)-1);
+    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, k, "\n", 1, (size_t)-1);
+    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, k, c->cache_srv, strlen(c->cache_srv), (size_t)-1);
+    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, k, "\n", 1, (size_t)-1);
+    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, k, scope, strlen(scope), (size_t)-1);
+    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, k, "\n", 1, (size_t)-1);
+    if (r == FMCP_OK && params) r = fmcp__cl_buf_add(c->a, k, params, strlen(params), (size_t)-1);
+    return r;
+}
+
+/* A fresh cached answer (public, else private to this identity) into *out: 1. */
+static int fmcp__cl_cache_get(fmcp_client *c, const char *method, const char *params, fmcp__cl_cq *q,
+                              fmcp_json_doc **out)
+{
+    int pass, hit = 0;
+    q->ok = fmcp__cl_identity(c, q->id) == FMCP_OK;
+#ifndef FASTMCP_NO_THREADS
+    fmcp__mutex_lock(&c->cache_lock);
+#endif
+    q->gen = c->cache_gen;
+    fmcp__cl_cache_srv(c);
+    for (pass = 0; pass < 2 && !hit && q->ok; pass++) {
+        fmcp__cl_buf k = { NULL, 0, 0, 0 };
+        const char *v = NULL;
+        size_t vlen = 0;
+        int64_t exp = 0;
+        if (fmcp__cl_ckey(c, &k, method, pass ? q->id : "public", params) == FMCP_OK &&
+            fmcp__cl_store_get(c, k.p, k.len, &v, &vlen, &exp) && fmcp_monotonic_ms() < exp) {
+            fmcp_json_parse_options o;
+            memset(&o, 0, sizeof o);
+            o.alloc = c->a;
+            hit = fmcp_json_parse(v, vlen, &o, out, NULL) == FMCP_OK;   /* a damaged value is a miss */
+        }
+        fmcp__cl_buf_free(c->a, &k);
+    }
+#ifndef FASTMCP_NO_THREADS
+    fmcp__mutex_unlock(&c->cache_lock);
+#endif
+    return hit;
+}
+
+/* Keep a complete answer that has a positive ttlMs, unless an invalidation
+ * came while it was on its way. No cacheScope counts as private. */
+static void fmcp__cl_cache_put(fmcp_client *c, const char *method, const char *params, const fmcp__cl_cq *q,
+                               const fmcp_json_doc *d)
+{
+    const fmcp_json *res = fmcp_client_result(d);
+    int64_t ttl = fmcp_json_get_int(res, "ttlMs", 0);
+    int pub = strcmp(fmcp_json_get_str(res, "cacheScope", ""), "public") == 0;
+    fmcp__cl_buf k = { NULL, 0, 0, 0 };
+    char *text;
+    size_t n = 0;
+    if (!q->ok || ttl <= 0 || !res || fmcp__cl_input_required(d)) return;
+    if (ttl > ((int64_t)1 << 40)) ttl = (int64_t)1 << 40;   /* ~35 years: no overflow */
+    if (!(text = fmcp__cl_value_text(c->a, fmcp_json_root(d), &n))) return;
+#ifndef FASTMCP_NO_THREADS
+    fmcp__mutex_lock(&c->cache_lock);
+#endif
+    if (q->gen == c->cache_gen && fmcp__cl_ckey(c, &k, method, pub ? "public" : q->id, params) == FMCP_OK)
+        fmcp__cl_store_put(c, k.p, k.len, text, n, fmcp_monotonic_ms() + ttl);
+#ifndef FASTMCP_NO_THREADS
+    fmcp__mutex_unlock(&c->cache_lock);
+#endif
+    fmcp__cl_buf_free(c->a, &k);
+    fmcp_free(c->a, text, n + 1);
+}
+
+/* A change notification makes the matching entries stale at once. */
+static void fmcp__cl_cache_notice(fmcp_client *c, const char *method)
+{
+    static const char *const map[][3] = {
+        { "notifications/tools/list_changed", "tools/list", NULL },
+        { "notifications/prompts/list_changed", "prompts/list", NULL },
+        { "notifications/resources/list_changed", "resources/list", "resources/templates/list" },
+        { "notifications/resources/updated", "resources/read", NULL },   /* every read: the uri is inside params */
+    };
+    size_t i, j;
+    if (!c->modern || c->d.no_cache) return;
+    for (i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (strcmp(method, map[i][0]) != 0) continue;
+#ifndef FASTMCP_NO_THREADS
+        fmcp__mutex_lock(&c->cache_lock);
+#endif
+        c->cache_gen++;
+        fmcp__cl_cache_srv(c);
+        for (j = 1; j < 3 && map[i][j]; j++) {
+            char prefix[80];
+            int n = snprintf(prefix, sizeof prefix, "%s\n%s\n", map[i][j], c->cache_srv);
+            fmcp__cl_store_invalidate(c, prefix, (size_t)n);
+        }
+#ifndef FASTMCP_NO_THREADS
+        fmcp__mutex_unlock(&c->cache_lock);
+#endif
+        return;
+    }
+}
+
+/* 2026-07-28: lists and reads go through the cache. */
 FASTMCP_API fmcp_result fmcp_client_request(fmcp_client *c, const char *method, const char *params_json,
                                             const fmcp_call_opts *opts, fmcp_json_doc **out)
 {
-    int status = 0;
-    return fmcp__cl_rpc(c, method, params_json, opts, out, &status);
+    int status = 0, rounds = 0, cache = out && fmcp__cl_cacheable(c, method, params_json);
+    fmcp__cl_cq q;
+    fmcp_result r;
+    if (cache && fmcp__cl_cache_get(c, method, params_json, &q, out)) return FMCP_OK;
+    r = fmcp__cl_rpc(c, method, params_json, opts, out, &status, &rounds);
+    if (cache && r == FMCP_OK && rounds == 0) fmcp__cl_cache_put(c, method, params_json, &q, *out);
+    return r;
 }
 
 FASTMCP_API fmcp_result fmcp_client_notify(fmcp_client *c, const char *method, const char *params_json)
@@ -2263,7 +2581,7 @@ static fmcp_result fmcp__cl_initialize(fmcp_client *c, int *status)
     size_t len;
     fmcp_result r = fmcp__cl_init_params(c, &params, &len);
     if (r != FMCP_OK) return r;
-    r = fmcp__cl_rpc(c, "initialize", params, NULL, &c->init, status);
+    r = fmcp__cl_rpc(c, "initialize", params, NULL, &c->init, status, NULL);
     fmcp_free(c->a, params, len + 1);
     if (r == FMCP_OK) r = fmcp__cl_accept_version(c);
     if (r == FMCP_OK) r = fmcp_client_notify(c, "notifications/initialized", NULL);
@@ -2361,6 +2679,7 @@ static fmcp_result fmcp__cl_new(const fmcp_client_desc *d, int kind, fmcp_client
     if (d) c->d = *d;
     c->a = a;
     c->kind = kind;
+    (void)fmcp_random_bytes(c->cache_nonce, sizeof c->cache_nonce);   /* zeros still name it within itself */
     c->rfd = c->wfd = c->wake[0] = c->wake[1] = -1;
 #ifndef FASTMCP_NO_SOCKETS
     c->get_fd = -1;
@@ -2368,6 +2687,7 @@ static fmcp_result fmcp__cl_new(const fmcp_client_desc *d, int kind, fmcp_client
 #ifndef FASTMCP_NO_THREADS
     fmcp__mutex_init(&c->lock);
     fmcp__mutex_init(&c->wlock);
+    fmcp__mutex_init(&c->cache_lock);
     fmcp__cond_init(&c->cv);
     fmcp__cond_init(&c->rcv);
 #endif
@@ -2464,9 +2784,11 @@ FASTMCP_API void fmcp_client_close(fmcp_client *c)
     while (c->pending) fmcp__cl_unregister(c, c->pending);
     if (c->init) fmcp_json_doc_free(c->init);
     if (c->tools) fmcp_json_doc_free(c->tools);
+    while (c->cache_head) fmcp__cl_mem_unlink(c, &c->cache_head);
 #ifndef FASTMCP_NO_THREADS
     fmcp__mutex_destroy(&c->lock);
     fmcp__mutex_destroy(&c->wlock);
+    fmcp__mutex_destroy(&c->cache_lock);
     fmcp__cond_destroy(&c->cv);
     fmcp__cond_destroy(&c->rcv);
 #endif

@@ -68,6 +68,29 @@
  *   fmcp_client_ping sends server/discover; fmcp_client_server_info is the
  *   DiscoverResult (serverInfo under _meta["io.modelcontextprotocol/serverInfo"]).
  *
+ * Result cache (2026-07-28 connections; server/utilities/caching.mdx)
+ *   tools/list, prompts/list, resources/list, resources/templates/list and
+ *   resources/read answers (each page on its own, keyed by method and the
+ *   params text, e.g. the cursor or uri) that carry a positive ttlMs are kept
+ *   that long (fmcp_monotonic_ms) and the same request is then answered from
+ *   the cache without reaching the server. cacheScope "public" answers serve
+ *   anyone; any other (or none) is private: keyed by a hash of the
+ *   credentials the request carried (bearer_token, the OAuth access token of
+ *   the moment, the extra headers; without credentials this client object),
+ *   so a new token or principal never gets it. A list_changed notification
+ *   drop that method's entries (resources/list_changed also the templates),
+ *   notifications/resources/updated every read; an answer in flight during
+ *   such a notification is not stored. Those notifications come over the
+ *   listen stream, which runs when on_notification is set; without it only
+ *   ttlMs ages entries. Not cached: legacy connections, ttlMs 0 or absent,
+ *   input_required rounds and requests carrying inputResponses/requestState,
+ *   server/discover (fmcp_client_ping always asks). Every client has its own
+ *   memory store (cache_max_entries, default 256, and cache_max_bytes of keys
+ *   and values, default 1 MiB; least recently used goes first); cache_store
+ *   replaces it with the application's (get/put/invalidate; it may be shared
+ *   by clients: keys name the server, a hash of its URL, or over stdio the
+ *   client object). no_cache turns caching off.
+ *
  * fmcp_client_connect_stdio(d, argv, env, &c)
  *   Spawns argv[0] (searched in PATH) with argv, its stdin/stdout as the
  *   transport and its stderr passed through. env: NULL or a NULL-terminated
@@ -167,6 +190,21 @@ typedef int (*fmcp_progress_fn)(void *user, double progress, double total, const
 #define FMCP_ERA_LEGACY 1   /* initialize and sessions only (2024-11-05 ... 2025-11-25) */
 #define FMCP_ERA_MODERN 2   /* 2026-07-28 only: no fallback */
 
+/* An application cache store for fmcp_client_desc.cache_store (see "Result
+ * cache" above). The client calls it from one thread at a time. */
+typedef struct fmcp_client_cache_store {
+    /* 1 with the value under key (valid until the store's next call) and its
+     * expiry (an fmcp_monotonic_ms() time), 0 when there is none. */
+    int (*get)(void *user, const char *key, size_t key_len, const char **value, size_t *value_len,
+               int64_t *expires_ms);
+    /* Keep a copy of value under key (replacing one there); a store may refuse. */
+    fmcp_result (*put)(void *user, const char *key, size_t key_len, const char *value, size_t value_len,
+                       int64_t expires_ms);
+    /* Drop every entry whose key begins with the prefix. */
+    void (*invalidate)(void *user, const char *prefix, size_t prefix_len);
+    void *user;
+} fmcp_client_cache_store;
+
 typedef struct fmcp_client_desc {
     const char *name, *version, *title;    /* clientInfo */
     const char *protocol_version;          /* legacy era: NULL = "2025-11-25" */
@@ -190,6 +228,10 @@ typedef struct fmcp_client_desc {
     int grace_ms;                          /* stdio shutdown grace; 0 = 2000 */
     size_t max_message;                    /* 0 = 16 MiB */
     const fmcp_allocator *alloc;
+    int no_cache;                          /* 2026-07-28: no result cache */
+    size_t cache_max_entries;              /* memory store: 0 = 256 */
+    size_t cache_max_bytes;                /* memory store: keys + values, 0 = 1 MiB */
+    const fmcp_client_cache_store *cache_store;   /* NULL = the memory store */
 } fmcp_client_desc;
 
 typedef struct fmcp_call_opts {

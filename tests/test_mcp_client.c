@@ -139,7 +139,7 @@ static fmcp_result p_greet(fmcp_ctx *c, void *u)
     return fmcp_ctx_add_text(c, buf);
 }
 
-static fmcp_server *make_server(void)
+static fmcp_server *make_server_ex(int64_t cache_ttl_ms, int cache_private)
 {
     fmcp_server_desc sd;
     fmcp_server *srv = NULL;
@@ -153,6 +153,8 @@ static fmcp_server *make_server(void)
     sd.name = "client-test";
     sd.version = "1.2.3";
     sd.page_size = 2;   /* so every list needs several pages */
+    sd.cache_ttl_ms = cache_ttl_ms;
+    sd.cache_private = cache_private;
     if (fmcp_server_create(&sd, &srv) != FMCP_OK) return NULL;
     memset(&t, 0, sizeof t);
     t.name = "echo"; t.params = "text:string"; t.handler = t_echo; fmcp_server_add_tool(srv, &t);
@@ -180,6 +182,8 @@ static fmcp_server *make_server(void)
     fmcp_server_add_prompt(srv, &p);
     return srv;
 }
+
+static fmcp_server *make_server(void) { return make_server_ex(0, 0); }
 
 #define N_TOOLS 7
 
@@ -678,13 +682,57 @@ static const char *xh_get(const char *name)
     return out;
 }
 
+/* ---- requests the server saw, by Mcp-Method (for the result cache) ------- */
+
+static struct { pthread_mutex_t m; int lists, reads, posts; } CC = { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0 };
+
+static fmcp_result cc_hook(void *u, const char *method, const char *path, const fmcp_http_req *req,
+                           fmcp_http_auth_reply *reply)
+{
+    const char *m = fmcp_http_req_header(req, "Mcp-Method");
+    (void)u; (void)path; (void)reply;
+    pthread_mutex_lock(&CC.m);
+    if (m && strcmp(m, "tools/list") == 0) CC.lists++;
+    if (m && strcmp(m, "resources/read") == 0) CC.reads++;
+    if (strcmp(method, "POST") == 0) CC.posts++;
+    pthread_mutex_unlock(&CC.m);
+    return FMCP_OK;
+}
+
+static int cc_lists(void)
+{
+    int n;
+    pthread_mutex_lock(&CC.m);
+    n = CC.lists;
+    pthread_mutex_unlock(&CC.m);
+    return n;
+}
+
+static int cc_posts(void)
+{
+    int n;
+    pthread_mutex_lock(&CC.m);
+    n = CC.posts;
+    pthread_mutex_unlock(&CC.m);
+    return n;
+}
+
+static int cc_reads(void)
+{
+    int n;
+    pthread_mutex_lock(&CC.m);
+    n = CC.reads;
+    pthread_mutex_unlock(&CC.m);
+    return n;
+}
+
 static int hsrv_start(hsrv *h, fmcp_server *srv, int with_auth)
 {
     fmcp_http_transport_desc d;
     memset(h, 0, sizeof *h);
     memset(&d, 0, sizeof d);
     d.retry_ms = 50;
-    if (with_auth) d.authenticate = with_auth == 2 ? xh_hook : auth_hook;
+    if (with_auth) d.authenticate = with_auth == 3 ? cc_hook : with_auth == 2 ? xh_hook : auth_hook;
     h->srv = srv;
     if (fmcp_http_loop_new(NULL, &h->loop) != FMCP_OK) return -1;
     if (fmcp_mcp_http_attach(srv, h->loop, &d, &h->t) != FMCP_OK) { fmcp_http_loop_free(h->loop); return -1; }
@@ -1061,6 +1109,355 @@ static void test_https(void)
     fmcp_tls_server_free(ts);
 }
 
+/* ---- 2026-07-28 result cache --------------------------------------------- */
+
+/* The library's clock, movable: the real monotonic time plus an offset. */
+static pthread_mutex_t cc_clock_m = PTHREAD_MUTEX_INITIALIZER;
+static int64_t cc_offset;
+
+static int64_t cc_clock(void *u)
+{
+    struct timespec ts;
+    int64_t off;
+    (void)u;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    pthread_mutex_lock(&cc_clock_m);
+    off = cc_offset;
+    pthread_mutex_unlock(&cc_clock_m);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + off;
+}
+
+static void cc_advance(int64_t ms)
+{
+    pthread_mutex_lock(&cc_clock_m);
+    cc_offset += ms;
+    pthread_mutex_unlock(&cc_clock_m);
+}
+
+static void cc_hooks(int on)
+{
+    fmcp_hooks hk;
+    memset(&hk, 0, sizeof hk);
+    hk.monotonic_ms_fn = cc_clock;
+    cc_offset = 0;
+    fmcp_set_hooks(on ? &hk : NULL);
+}
+
+/* fmcp_client_list_tools: the number of tools (-1 on failure). */
+static int cc_ntools(fmcp_client *c)
+{
+    fmcp_json_doc *d = NULL;
+    int n = -1;
+    if (fmcp_client_list_tools(c, &d) == FMCP_OK) n = (int)fmcp_json_len(fmcp_json_get(fmcp_json_root(d), "tools"));
+    if (d) fmcp_json_doc_free(d);
+    return n;
+}
+
+/* A first-page tools/list: its cacheScope ("" on failure). */
+static const char *cc_scope(fmcp_client *c)
+{
+    static char out[32];
+    fmcp_json_doc *d = NULL;
+    out[0] = 0;
+    if (fmcp_client_request(c, "tools/list", NULL, NULL, &d) == FMCP_OK)
+        snprintf(out, sizeof out, "%s", fmcp_json_get_str(fmcp_client_result(d), "cacheScope", "(none)"));
+    if (d) fmcp_json_doc_free(d);
+    return out;
+}
+
+static void cc_read(fmcp_client *c, const char *uri, const char *want)
+{
+    fmcp_json_doc *d = NULL;
+    CHECK_OK(fmcp_client_read_resource(c, uri, &d));
+    CHECK_STR(fmcp_json_get_str(fmcp_json_at(fmcp_json_get(fmcp_client_result(d), "contents"), 0), "text", ""), want);
+    if (d) fmcp_json_doc_free(d);
+}
+
+/* ttlMs keeps lists and reads from the server until it runs out or a
+ * list_changed notification comes; no_cache and legacy always ask. */
+static void test_http_cache(void)
+{
+    fmcp_server *srv;
+    fmcp_client_desc d;
+    fmcp_client *c = NULL;
+    fmcp_tool_desc t;
+    int n0, pages;
+    hsrv h;
+    cc_hooks(1);
+    srv = make_server_ex(20000, 0);
+    if (!srv || hsrv_start(&h, srv, 3) != 0) { if (srv) fmcp_server_destroy(srv); cc_hooks(0); CHECK(0); return; }
+    client_desc(&d);
+    d.protocol_era = FMCP_ERA_MODERN;
+    CHECK_OK(fmcp_client_connect_http(&d, h.url, &c));
+    if (c) {
+        n0 = cc_lists();
+        CHECK_EQ_INT(cc_ntools(c), N_TOOLS);
+        pages = cc_lists() - n0;
+        CHECK_EQ_INT(pages, (N_TOOLS + 1) / 2);   /* page_size 2: every page is its own entry */
+        CHECK_EQ_INT(cc_ntools(c), N_TOOLS);
+        CHECK_EQ_INT(cc_lists() - n0, pages);     /* all from the cache */
+        CHECK_STR(cc_scope(c), "public");
+        CHECK_EQ_INT(cc_lists() - n0, pages);
+        n0 = cc_reads();
+        cc_read(c, "test://static/1", "static 1");
+        cc_read(c, "test://static/1", "static 1");
+        CHECK_EQ_INT(cc_reads() - n0, 1);
+        cc_read(c, "test://static/2", "static 2");   /* another uri, another key */
+        CHECK_EQ_INT(cc_reads() - n0, 2);
+        CHECK_OK(fmcp_client_ping(c));               /* server/discover is never cached */
+        /* stale once ttlMs has passed */
+        cc_advance(20001);
+        n0 = cc_lists();
+        CHECK_EQ_INT(cc_ntools(c), N_TOOLS);
+        CHECK_EQ_INT(cc_lists() - n0, pages);
+        CHECK_EQ_INT(cc_ntools(c), N_TOOLS);
+        CHECK_EQ_INT(cc_lists() - n0, pages);
+        /* list_changed drops the entries at once (on_note runs after that) */
+        rec_reset();
+        memset(&t, 0, sizeof t);
+        t.name = "extra"; t.handler = t_echo; t.params = "text:string";
+        CHECK_OK(fmcp_server_add_tool(srv, &t));
+        wait_list_changed();
+        CHECK(R.list_changed >= 1);
+        n0 = cc_lists();
+        CHECK_EQ_INT(cc_ntools(c), N_TOOLS + 1);
+        CHECK_EQ_INT(cc_lists() - n0, (N_TOOLS + 2) / 2);   /* all asked again */
+        fmcp_client_close(c);
+        c = NULL;
+        CHECK_OK(fmcp_server_remove(srv, FMCP_ITEM_TOOL, "extra"));
+    }
+    /* caching off */
+    d.no_cache = 1;
+    CHECK_OK(fmcp_client_connect_http(&d, h.url, &c));
+    if (c) {
+        n0 = cc_lists();
+        CHECK_EQ_INT(cc_ntools(c), N_TOOLS);
+        CHECK_EQ_INT(cc_ntools(c), N_TOOLS);
+        CHECK_EQ_INT(cc_lists() - n0, 2 * ((N_TOOLS + 1) / 2));
+        fmcp_client_close(c);
+        c = NULL;
+    }
+    /* the memory store's bounds: one entry, then too few bytes for any */
+    d.no_cache = 0;
+    d.cache_max_entries = 1;
+    CHECK_OK(fmcp_client_connect_http(&d, h.url, &c));
+    if (c) {
+        n0 = cc_lists();
+        CHECK_EQ_INT(cc_ntools(c), N_TOOLS);
+        CHECK_EQ_INT(cc_ntools(c), N_TOOLS);   /* each page pushed the one before out */
+        CHECK_EQ_INT(cc_lists() - n0, 2 * ((N_TOOLS + 1) / 2));
+        n0 = cc_reads();
+        cc_read(c, "test://static/0", "static 0");
+        cc_read(c, "test://static/0", "static 0");
+        CHECK_EQ_INT(cc_reads() - n0, 1);
+        fmcp_client_close(c);
+        c = NULL;
+    }
+    d.cache_max_entries = 0;
+    d.cache_max_bytes = 64;
+    CHECK_OK(fmcp_client_connect_http(&d, h.url, &c));
+    if (c) {
+        n0 = cc_reads();
+        cc_read(c, "test://static/0", "static 0");
+        cc_read(c, "test://static/0", "static 0");
+        CHECK_EQ_INT(cc_reads() - n0, 2);
+        fmcp_client_close(c);
+        c = NULL;
+    }
+    d.cache_max_bytes = 0;
+    /* legacy connections are not cached */
+    d.protocol_era = FMCP_ERA_LEGACY;
+    CHECK_OK(fmcp_client_connect_http(&d, h.url, &c));
+    if (c) {
+        fmcp_json_doc *doc = NULL;
+        CHECK(!fmcp_client_is_modern(c));
+        n0 = cc_posts();   /* legacy POSTs carry no Mcp-Method */
+        CHECK_OK(fmcp_client_request(c, "tools/list", NULL, NULL, &doc));
+        if (doc) fmcp_json_doc_free(doc);
+        CHECK_OK(fmcp_client_request(c, "tools/list", NULL, NULL, &doc));
+        if (doc) fmcp_json_doc_free(doc);
+        CHECK_EQ_INT(cc_posts() - n0, 2);
+        fmcp_client_close(c);
+    }
+    hsrv_stop(&h);
+    fmcp_server_destroy(srv);
+    cc_hooks(0);
+}
+
+/* An application store shared by three clients: a private answer serves the
+ * same credentials only. */
+#define CS_MAX 32
+static struct {
+    pthread_mutex_t m;
+    char *key[CS_MAX], *val[CS_MAX];
+    size_t klen[CS_MAX], vlen[CS_MAX];
+    int64_t exp[CS_MAX];
+    int n, gets, hits, puts, invalidations;
+    char last_prefix[64];
+} CS = { PTHREAD_MUTEX_INITIALIZER, { 0 }, { 0 }, { 0 }, { 0 }, { 0 }, 0, 0, 0, 0, 0, "" };
+
+static int cs_get(void *u, const char *key, size_t klen, const char **v, size_t *vlen, int64_t *exp)
+{
+    int i, found = 0;
+    (void)u;
+    pthread_mutex_lock(&CS.m);
+    CS.gets++;
+    for (i = 0; i < CS.n && !found; i++)
+        if (CS.klen[i] == klen && memcmp(CS.key[i], key, klen) == 0) {
+            *v = CS.val[i]; *vlen = CS.vlen[i]; *exp = CS.exp[i];
+            found = 1;
+            CS.hits++;
+        }
+    pthread_mutex_unlock(&CS.m);
+    return found;
+}
+
+static void cs_drop(int i)
+{
+    free(CS.key[i]); free(CS.val[i]);
+    CS.n--;
+    CS.key[i] = CS.key[CS.n]; CS.val[i] = CS.val[CS.n];
+    CS.klen[i] = CS.klen[CS.n]; CS.vlen[i] = CS.vlen[CS.n]; CS.exp[i] = CS.exp[CS.n];
+}
+
+static fmcp_result cs_put(void *u, const char *key, size_t klen, const char *v, size_t vlen, int64_t exp)
+{
+    int i;
+    fmcp_result r = FMCP_OK;
+    (void)u;
+    pthread_mutex_lock(&CS.m);
+    CS.puts++;
+    for (i = 0; i < CS.n; i++)
+        if (CS.klen[i] == klen && memcmp(CS.key[i], key, klen) == 0) { cs_drop(i); break; }
+    if (CS.n == CS_MAX || !(CS.key[CS.n] = (char *)malloc(klen)) || !(CS.val[CS.n] = (char *)malloc(vlen))) {
+        if (CS.n < CS_MAX) free(CS.key[CS.n]);
+        r = FMCP_ERR_NOMEM;
+    } else {
+        memcpy(CS.key[CS.n], key, klen); memcpy(CS.val[CS.n], v, vlen);
+        CS.klen[CS.n] = klen; CS.vlen[CS.n] = vlen; CS.exp[CS.n] = exp;
+        CS.n++;
+    }
+    pthread_mutex_unlock(&CS.m);
+    return r;
+}
+
+static void cs_invalidate(void *u, const char *prefix, size_t plen)
+{
+    int i;
+    (void)u;
+    pthread_mutex_lock(&CS.m);
+    CS.invalidations++;
+    snprintf(CS.last_prefix, sizeof CS.last_prefix, "%.*s", (int)plen, prefix);
+    for (i = 0; i < CS.n;)
+        if (CS.klen[i] >= plen && memcmp(CS.key[i], prefix, plen) == 0) cs_drop(i);
+        else i++;
+    pthread_mutex_unlock(&CS.m);
+}
+
+static int cs_count(int *field)
+{
+    int n;
+    pthread_mutex_lock(&CS.m);
+    n = *field;
+    pthread_mutex_unlock(&CS.m);
+    return n;
+}
+
+static void test_http_cache_store(void)
+{
+    static const fmcp_client_cache_store store = { cs_get, cs_put, cs_invalidate, NULL };
+    fmcp_server *srv = make_server_ex(20000, 1);
+    fmcp_client_desc d;
+    fmcp_client *a = NULL, *b = NULL, *a2 = NULL;
+    fmcp_tool_desc t;
+    int n0;
+    hsrv h;
+    if (!srv || hsrv_start(&h, srv, 3) != 0) { if (srv) fmcp_server_destroy(srv); CHECK(0); return; }
+    client_desc(&d);
+    d.protocol_era = FMCP_ERA_MODERN;
+    d.cache_store = &store;
+    d.bearer_token = "alice-token";
+    CHECK_OK(fmcp_client_connect_http(&d, h.url, &a));
+    d.bearer_token = "bob-token";
+    CHECK_OK(fmcp_client_connect_http(&d, h.url, &b));
+    d.bearer_token = "alice-token";
+    CHECK_OK(fmcp_client_connect_http(&d, h.url, &a2));
+    if (a && b && a2) {
+        n0 = cc_lists();
+        CHECK_STR(cc_scope(a), "private");
+        CHECK_EQ_INT(cs_count(&CS.puts), 1);
+        pthread_mutex_lock(&CS.m);
+        CHECK(CS.n == 1 && CS.klen[0] > 11 && memcmp(CS.key[0], "tools/list\n", 11) == 0);
+        pthread_mutex_unlock(&CS.m);
+        CHECK_STR(cc_scope(a), "private");        /* from the store */
+        CHECK_EQ_INT(cc_lists() - n0, 1);
+        CHECK(cs_count(&CS.hits) >= 1);
+        CHECK_STR(cc_scope(b), "private");        /* other credentials: asks the server */
+        CHECK_EQ_INT(cc_lists() - n0, 2);
+        CHECK_EQ_INT(cs_count(&CS.puts), 2);
+        CHECK_STR(cc_scope(a2), "private");       /* the same credentials, another client */
+        CHECK_EQ_INT(cc_lists() - n0, 2);
+        /* list_changed reaches the store as a prefix of tools/list keys */
+        rec_reset();
+        memset(&t, 0, sizeof t);
+        t.name = "extra"; t.handler = t_echo; t.params = "text:string";
+        CHECK_OK(fmcp_server_add_tool(srv, &t));
+        wait_list_changed();
+        CHECK(cs_count(&CS.invalidations) >= 1);
+        pthread_mutex_lock(&CS.m);
+        CHECK(strncmp(CS.last_prefix, "tools/list\n", 11) == 0);
+        pthread_mutex_unlock(&CS.m);
+        CHECK_OK(fmcp_server_remove(srv, FMCP_ITEM_TOOL, "extra"));
+    }
+    if (a) fmcp_client_close(a);
+    if (b) fmcp_client_close(b);
+    if (a2) fmcp_client_close(a2);
+    hsrv_stop(&h);
+    fmcp_server_destroy(srv);
+    cs_invalidate(NULL, "", 0);
+}
+
+/* Out of memory anywhere on the cached paths: no leak; an entry the cache
+ * could not keep only means a later request asks the server again. */
+static void test_http_cache_alloc_sweep(void)
+{
+    fmcp_server *srv = make_server_ex(60000, 0);
+    fmcp_client_desc d;
+    hsrv h;
+    if (!srv || hsrv_start(&h, srv, 0) != 0) { if (srv) fmcp_server_destroy(srv); CHECK(0); return; }
+    client_desc(&d);
+    d.protocol_era = FMCP_ERA_MODERN;
+    d.alloc = &t_alloc;
+    d.timeout_ms = 2000;
+    d.no_get_stream = 1;
+    d.cache_max_entries = 3;   /* eviction too: 4 pages and a read */
+    T_ALLOC_SWEEP({
+        fmcp_client *c = NULL;
+        t_rc = fmcp_client_connect_http(&d, h.url, &c);
+        if (t_rc == FMCP_OK) {
+            int i;
+            int failed;
+            fmcp_json_doc *doc = NULL;
+            for (i = 0; i < 2 && t_rc == FMCP_OK; i++) {
+                t_rc = fmcp_client_list_tools(c, &doc);
+                if (t_rc == FMCP_OK && fmcp_json_len(fmcp_json_get(fmcp_json_root(doc), "tools")) != N_TOOLS)
+                    t_rc = FMCP_ERR_PROTOCOL;
+                if (doc) fmcp_json_doc_free(doc);
+                doc = NULL;
+                if (t_rc == FMCP_OK) t_rc = fmcp_client_read_resource(c, "test://static/0", &doc);
+                if (doc) fmcp_json_doc_free(doc);
+                doc = NULL;
+            }
+            failed = t_alloc_failed;
+            fmcp_client_close(c);
+            /* answers all right: a failure only the cache saw counts as reported */
+            if (failed && t_rc == FMCP_OK) t_rc = FMCP_ERR_NOMEM;
+        }
+    });
+    hsrv_stop(&h);
+    fmcp_server_destroy(srv);
+}
+
 /* ---- stdio: this binary as the server ------------------------------------ */
 
 static int run_server_mode(int stubborn)
@@ -1223,6 +1620,9 @@ int main(int argc, char **argv)
     T_RUN(test_http_alloc_sweep);
     T_RUN(test_http_param_headers);
     T_RUN(test_https);
+    T_RUN(test_http_cache);
+    T_RUN(test_http_cache_store);
+    T_RUN(test_http_cache_alloc_sweep);
 #ifndef FASTMCP_NO_PROCESS
     T_RUN(test_stdio_spawn);
     T_RUN(test_stdio_kill);
