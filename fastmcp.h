@@ -28,8 +28,11 @@
  *   include system headers before it in the implementation file, define both
  *   yourself.
  *
- * QUICK START: a tool server on stdio (examples/hello_stdio.c; `make test`
- *   compiles this very text and calls the tool)
+ * QUICK START (`make test` compiles the two programs below from this very
+ *   text, checks they are examples/hello_stdio.c and examples/bearer_server.c,
+ *   and calls their tools)
+ *
+ *   1. A tool server on stdio:
  *
  *     #define FASTMCP_IMPLEMENTATION
  *     #include "fastmcp.h"
@@ -59,10 +62,43 @@
  *         return 0;
  *     }
  *
- *   Over Streamable HTTP instead: fmcp_server_run_http(srv, &http_desc). Behind
- *   bearer tokens from your identity provider (JWKS, issuer, audience, 401/403
- *   challenges): examples/bearer_server.c. Both protocol eras (2025 sessions
- *   and stateless 2026-07-28) are served with nothing to configure.
+ *   2. The same tool over Streamable HTTP on 127.0.0.1:8000/mcp, behind
+ *      bearer tokens from your identity provider (JWKS, issuer, audience;
+ *      401/403 challenges and the protected resource metadata). Both protocol
+ *      eras (2025 sessions, stateless 2026-07-28) with nothing to configure:
+ *
+ *     #define FASTMCP_IMPLEMENTATION
+ *     #include "fastmcp.h"
+ *     #include <stdio.h>
+ *     #include <stdlib.h>
+ *
+ *     static fmcp_result add(fmcp_ctx *c, void *user)
+ *     {
+ *         char sum[32];
+ *         (void)user;
+ *         snprintf(sum, sizeof sum, "%lld", (long long)(fmcp_ctx_arg_int(c, "a", 0) + fmcp_ctx_arg_int(c, "b", 0)));
+ *         return fmcp_ctx_add_text(c, sum);
+ *     }
+ *
+ *     int main(int argc, char **argv)
+ *     {
+ *         fmcp_server_desc sd = {0};
+ *         fmcp_tool_desc tool = {0};
+ *         fmcp_auth_desc ad = {0};
+ *         fmcp_http_transport_desc hd = {0};
+ *         fmcp_server *srv;
+ *         fmcp_auth *auth;
+ *         if (argc < 4) return 2;
+ *         sd.name = "hello"; sd.version = "1.0";
+ *         tool.name = "add"; tool.description = "Add two integers";
+ *         tool.params = "a:integer, b:integer"; tool.handler = add;
+ *         ad.jwks_url = argv[1]; ad.issuer = argv[2];
+ *         ad.audiences = (const char *const *)&argv[3]; ad.audience_count = 1;
+ *         hd.port = (uint16_t)(argc > 4 ? atoi(argv[4]) : 8000);
+ *         if (fmcp_server_create(&sd, &srv) != FMCP_OK || fmcp_server_add_tool(srv, &tool) != FMCP_OK ||
+ *             fmcp_auth_create(&ad, &auth) != FMCP_OK || fmcp_auth_attach(auth, srv, &hd) != FMCP_OK) return 1;
+ *         return fmcp_server_run_http(srv, &hd) == FMCP_OK ? 0 : 1;
+ *     }
  *
  * OPTIONS (define before including the implementation)
  *
@@ -29035,9 +29071,8 @@ static int fmcp__oa_url_ok(const char *s)
 
 /* A signing key: ES256 (P-256) or RS256. */
 typedef struct fmcp__oa_key {
-    int alg;                        /* 0 none, 1 ES256, 2 RS256 */
-    fmcp_ec_private_key ec;
-    fmcp_rsa_private_key *rsa;      /* heap: the struct is large */
+    fmcp_jws_alg alg;               /* FMCP_JWS_NONE until loaded */
+    fmcp_jwk_private_key *k;        /* heap: the struct is large */
 } fmcp__oa_key;
 
 
@@ -29834,112 +29869,35 @@ static fmcp_result fmcp__oa_client(fmcp_oauth *o, const char *redirect)
 }
 
 /* ---- signed JWTs: client assertions and DPoP proofs --------------------- */
-/* A private JWS signer on the ec and rsa modules' public API. To be merged:
- * once src/jwt.c signs ES256 itself, fmcp__oa_jws and the PEM reading for
- * P-256 keys should become calls into it. */
+/* Keys and signatures come from the jwk module; only the compact
+ * serialisation is built here (into the module's growable buffer). */
 
 static fmcp_result fmcp__oa_rand_str(char *out, size_t nbytes, size_t cap);
 
 static void fmcp__oa_key_free(fmcp_oauth *o, fmcp__oa_key *k)
 {
-    if (k->rsa) { fmcp_wipe(k->rsa, sizeof *k->rsa); fmcp_free(o->a, k->rsa, sizeof *k->rsa); }
+    if (k->k) { fmcp_wipe(k->k, sizeof *k->k); fmcp_free(o->a, k->k, sizeof *k->k); }
     fmcp_wipe(k, sizeof *k);
 }
 
-/* One DER TLV at *p (end e): tag, and the value's bounds. */
-static int fmcp__oa_der(const uint8_t **p, const uint8_t *e, int tag, const uint8_t **v, size_t *n)
+static fmcp_result fmcp__oa_key_alloc(fmcp_oauth *o, fmcp__oa_key *k)
 {
-    const uint8_t *q = *p;
-    size_t len = 0;
-    if (e - q < 2 || q[0] != tag) return 0;
-    len = q[1];
-    q += 2;
-    if (len & 0x80) {
-        size_t k = len & 0x7f;
-        if (k == 0 || k > 2 || (size_t)(e - q) < k) return 0;
-        for (len = 0; k; k--) len = (len << 8) | *q++;
-    }
-    if ((size_t)(e - q) < len) return 0;
-    *v = q; *n = len; *p = q + len;
-    return 1;
+    memset(k, 0, sizeof *k);
+    k->k = (fmcp_jwk_private_key *)fmcp_malloc(o->a, sizeof *k->k);
+    return k->k ? FMCP_OK : FMCP_ERR_NOMEM;
 }
 
-/* A P-256 private key from DER: PKCS#8 PrivateKeyInfo or SEC1 ECPrivateKey
- * (RFC 5915). Only the scalar is read; the public point is recomputed. */
-static fmcp_result fmcp__oa_ec_from_der(const uint8_t *der, size_t len, fmcp_ec_private_key *out)
-{
-    static const uint8_t p256[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
-    const uint8_t *p = der, *e = der + len, *seq, *v, *alg;
-    size_t n, sn, an;
-    if (!fmcp__oa_der(&p, e, 0x30, &seq, &sn)) return FMCP_ERR_PARSE;
-    p = seq; e = seq + sn;
-    if (!fmcp__oa_der(&p, e, 0x02, &v, &n) || n != 1) return FMCP_ERR_PARSE;
-    if (v[0] == 0) {                                /* PKCS#8 */
-        const uint8_t *q;
-        int curve_ok = 0;
-        if (!fmcp__oa_der(&p, e, 0x30, &alg, &an)) return FMCP_ERR_PARSE;
-        for (q = alg; q + sizeof p256 <= alg + an; q++)
-            if (memcmp(q, p256, sizeof p256) == 0) curve_ok = 1;
-        if (!curve_ok) return FMCP_ERR_UNSUPPORTED;
-        if (!fmcp__oa_der(&p, e, 0x04, &seq, &sn)) return FMCP_ERR_PARSE;
-        p = seq; e = seq + sn;
-        if (!fmcp__oa_der(&p, e, 0x30, &seq, &sn)) return FMCP_ERR_PARSE;
-        p = seq; e = seq + sn;
-        if (!fmcp__oa_der(&p, e, 0x02, &v, &n) || n != 1) return FMCP_ERR_PARSE;
-    }
-    if (v[0] != 1) return FMCP_ERR_PARSE;
-    if (!fmcp__oa_der(&p, e, 0x04, &v, &n) || n != 32) return FMCP_ERR_UNSUPPORTED;
-    return fmcp_ec_private_from_bytes(out, FMCP_EC_P256, v, n);
-}
-
-/* The DER of the first "-----BEGIN ...PRIVATE KEY-----" block (*der of
- * *cap bytes, allocated; the caller wipes and frees it). */
-static fmcp_result fmcp__oa_pem(fmcp_oauth *o, const char *pem, uint8_t **der, size_t *len, size_t *cap)
-{
-    const char *b = strstr(pem, "PRIVATE KEY-----"), *e;
-    char *txt;
-    size_t n = 0, tcap;
-    fmcp_result r;
-    *der = NULL;
-    if (!b) return FMCP_ERR_PARSE;
-    b += 16;
-    e = strstr(b, "-----END");
-    if (!e) return FMCP_ERR_PARSE;
-    tcap = (size_t)(e - b) + 1;
-    txt = (char *)fmcp_malloc(o->a, tcap);
-    if (!txt) return FMCP_ERR_NOMEM;
-    /* standard alphabet, unpadded, decodes through the URL variant */
-    for (; b < e; b++) {
-        char c = *b;
-        if (c == '\r' || c == '\n' || c == ' ' || c == '\t' || c == '=') continue;
-        txt[n++] = c == '+' ? '-' : c == '/' ? '_' : c;
-    }
-    *cap = fmcp_b64_decoded_max(n) + 1;
-    *der = (uint8_t *)fmcp_malloc(o->a, *cap);
-    r = *der ? fmcp_b64_decode(FMCP_B64_URL, txt, n, *der, *cap, len) : FMCP_ERR_NOMEM;
-    fmcp_wipe(txt, tcap);
-    fmcp_free(o->a, txt, tcap);
-    if (r != FMCP_OK && *der) { fmcp_wipe(*der, *cap); fmcp_free(o->a, *der, *cap); *der = NULL; }
-    return r == FMCP_OK || r == FMCP_ERR_NOMEM ? r : FMCP_ERR_PARSE;
-}
-
-/* A signing key from PEM: RSA (PKCS#1/#8) signs RS256, P-256 ES256. */
+/* A signing key from PEM: RSA (PKCS#1/#8) signs RS256, P-256 (SEC1/PKCS#8) ES256. */
 static fmcp_result fmcp__oa_key_load(fmcp_oauth *o, const char *pem, fmcp__oa_key *k)
 {
-    uint8_t *der = NULL;
-    size_t len = 0, cap = 0;
-    fmcp_result r;
-    memset(k, 0, sizeof *k);
-    k->rsa = (fmcp_rsa_private_key *)fmcp_malloc(o->a, sizeof *k->rsa);
-    if (!k->rsa) return FMCP_ERR_NOMEM;
-    if (fmcp_rsa_private_from_pem(pem, strlen(pem), k->rsa) == FMCP_OK) { k->alg = 2; return FMCP_OK; }
-    fmcp_wipe(k->rsa, sizeof *k->rsa);
-    fmcp_free(o->a, k->rsa, sizeof *k->rsa);
-    k->rsa = NULL;
-    r = fmcp__oa_pem(o, pem, &der, &len, &cap);
-    if (r == FMCP_OK) r = fmcp__oa_ec_from_der(der, len, &k->ec);
-    if (der) { fmcp_wipe(der, cap); fmcp_free(o->a, der, cap); }
-    if (r == FMCP_OK) k->alg = 1;
+    fmcp_result r = fmcp__oa_key_alloc(o, k);
+    if (r == FMCP_OK) r = fmcp_jwk_private_from_pem(pem, strlen(pem), k->k);
+    if (r == FMCP_OK) {
+        if (k->k->kty == FMCP_JWK_RSA) k->alg = FMCP_JWS_RS256;
+        else if (k->k->kty == FMCP_JWK_EC && k->k->ec.pub.curve == FMCP_EC_P256) k->alg = FMCP_JWS_ES256;
+        else r = FMCP_ERR_UNSUPPORTED;
+    }
+    if (r != FMCP_OK) fmcp__oa_key_free(o, k);
     return r == FMCP_OK || r == FMCP_ERR_NOMEM ? r : FMCP_ERR_INVALID_ARG;
 }
 
@@ -29969,14 +29927,14 @@ static fmcp_result fmcp__oa_jws(fmcp_oauth *o, const fmcp__oa_key *k, const char
                                 const char *payload, size_t plen, fmcp__oa_buf *out)
 {
     fmcp__oa_buf h;
-    uint8_t d[FMCP_SHA256_SIZE], sig[512];
+    uint8_t sig[512];
     size_t slen = 0, i;
     fmcp_result r = FMCP_OK;
     memset(&h, 0, sizeof h); h.a = o->a;
-    fmcp__oa_puts(&h, k->alg == 1 ? "{\"alg\":\"ES256\",\"typ\":\"" : "{\"alg\":\"RS256\",\"typ\":\"");
+    fmcp__oa_puts(&h, k->alg == FMCP_JWS_ES256 ? "{\"alg\":\"ES256\",\"typ\":\"" : "{\"alg\":\"RS256\",\"typ\":\"");
     fmcp__oa_puts(&h, typ);
     fmcp__oa_puts(&h, "\"");
-    if (with_jwk && k->alg == 1) { fmcp__oa_puts(&h, ",\"jwk\":"); fmcp__oa_ec_jwk(&h, &k->ec); }
+    if (with_jwk && k->alg == FMCP_JWS_ES256) { fmcp__oa_puts(&h, ",\"jwk\":"); fmcp__oa_ec_jwk(&h, &k->k->ec); }
     fmcp__oa_puts(&h, "}");
     if (h.err != FMCP_OK) r = h.err;
     /* base64url of the two parts, in chunks of 480 bytes (multiple of 3) */
@@ -29984,11 +29942,7 @@ static fmcp_result fmcp__oa_jws(fmcp_oauth *o, const fmcp__oa_key *k, const char
     fmcp__oa_put(out, ".", 1);
     for (i = 0; r == FMCP_OK && i < plen; i += 480) fmcp__oa_put_b64(out, payload + i, plen - i < 480 ? plen - i : 480);
     if (r == FMCP_OK) r = out->err;
-    if (r == FMCP_OK) {
-        fmcp_sha256(out->p, out->len, d);
-        if (k->alg == 1) { r = fmcp_ecdsa_sign_hedged(&k->ec, d, sizeof d, sig); slen = 64; }
-        else r = fmcp_rsa_sign_sha256(k->rsa, d, sig, sizeof sig, &slen);
-    }
+    if (r == FMCP_OK) r = fmcp_jws_sign(k->k, k->alg, out->p, out->len, sig, sizeof sig, &slen);
     if (r == FMCP_OK) {
         fmcp__oa_put(out, ".", 1);
         fmcp__oa_put_b64(out, sig, slen);
@@ -30041,9 +29995,10 @@ static fmcp_result fmcp__oa_dpop_proof(fmcp_oauth *o, const char *method, const 
     size_t n = 0, ul = strcspn(url, "?#");
     fmcp_result r;
     if (!o->dpop_key.alg) {                 /* one proof key per client object */
-        r = fmcp_ec_keygen(FMCP_EC_P256, &o->dpop_key.ec);
-        if (r != FMCP_OK) return r;
-        o->dpop_key.alg = 1;
+        r = fmcp__oa_key_alloc(o, &o->dpop_key);
+        if (r == FMCP_OK) r = fmcp_jwk_generate(FMCP_JWS_ES256, 0, o->dpop_key.k);
+        if (r != FMCP_OK) { fmcp__oa_key_free(o, &o->dpop_key); return r; }
+        o->dpop_key.alg = FMCP_JWS_ES256;
     }
     r = fmcp__oa_jti(jti);
     if (r != FMCP_OK) return r;
@@ -30192,6 +30147,18 @@ static fmcp_result fmcp__oa_token_post(fmcp_oauth *o, const char *ep, const fmcp
     return r;
 }
 
+/* A token endpoint's answer as JSON (*doc on FMCP_OK); 4xx is the AS's
+ * verdict (invalid_grant ...), 5xx etc. may pass. The body is wiped and res
+ * freed either way. */
+static fmcp_result fmcp__oa_token_answer(fmcp_oauth *o, fmcp_http_response *res, fmcp_json_doc **doc)
+{
+    fmcp_result r = res->status == 200 ? fmcp__oa_parse_obj(o, res->body, res->body_len, doc)
+                  : res->status >= 400 && res->status < 500 ? FMCP_ERR_AUTH : FMCP_ERR_PROTOCOL;
+    fmcp_wipe((void *)res->body, res->body_len);
+    fmcp_http_response_free(res);
+    return r;
+}
+
 /* POST the form (plus client authentication) to the token endpoint. */
 static fmcp_result fmcp__oa_token_call(fmcp_oauth *o, fmcp__oa_buf *form, const char *asked_scope)
 {
@@ -30206,11 +30173,7 @@ static fmcp_result fmcp__oa_token_call(fmcp_oauth *o, fmcp__oa_buf *form, const 
     if (r == FMCP_OK) r = fmcp__oa_token_post(o, o->token_ep, form, auth.p, o->d.dpop, &res);
     fmcp__oa_buf_free(&auth);
     if (r != FMCP_OK) return r;
-    /* 4xx is the AS's verdict (invalid_grant ...); 5xx etc. may pass */
-    r = res->status == 200 ? fmcp__oa_parse_obj(o, res->body, res->body_len, &doc)
-      : res->status >= 400 && res->status < 500 ? FMCP_ERR_AUTH : FMCP_ERR_PROTOCOL;
-    fmcp_wipe((void *)res->body, res->body_len);
-    fmcp_http_response_free(res);
+    r = fmcp__oa_token_answer(o, res, &doc);
     if (r != FMCP_OK) return r;
     r = fmcp__oa_use_tokens(o, fmcp_json_root(doc), asked_scope);
     fmcp_json_doc_free(doc);
@@ -30585,10 +30548,7 @@ static fmcp_result fmcp__oa_id_jag(fmcp_oauth *o, const char *scope, char **jag)
     fmcp__oa_buf_free(&form);
     fmcp__oa_buf_free(&auth);
     if (r != FMCP_OK) return r;
-    r = res->status == 200 ? fmcp__oa_parse_obj(o, res->body, res->body_len, &doc)
-      : res->status >= 400 && res->status < 500 ? FMCP_ERR_AUTH : FMCP_ERR_PROTOCOL;
-    fmcp_wipe((void *)res->body, res->body_len);
-    fmcp_http_response_free(res);
+    r = fmcp__oa_token_answer(o, res, &doc);
     if (r != FMCP_OK) return r;
     t = fmcp_json_get_str(fmcp_json_root(doc), "access_token", NULL);
     if (!t || !fmcp__oa_b64token(t) ||

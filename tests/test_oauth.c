@@ -1697,7 +1697,7 @@ static void test_dpop_proof_format(void)
         CHECK_OK(fmcp__oa_dpop_proof(o, "POST", "https://as.example.com/token", NULL, NULL, &b));
         CHECK(b.p && proof_ok(b.p, "POST", "https://as.example.com/token", NULL, NULL));
         /* the same key for both (one per client object) */
-        CHECK_EQ_INT(o->dpop_key.alg, 1);
+        CHECK_EQ_INT(o->dpop_key.alg, FMCP_JWS_ES256);
         fmcp__oa_buf_free(&b);
         fmcp_oauth_free(o);
     }
