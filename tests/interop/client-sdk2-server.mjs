@@ -4,6 +4,7 @@
 //   node client-sdk2-server.mjs http    createMcpHandler on 127.0.0.1, run-time port, path /mcp;
 //                                       prints "PORT <n>" once listening. Modern requests are served
 //                                       per request, 2025 ones by the SDK's stateless fallback.
+//   ... stdio strict | http strict       modern only: 2025-era openings are rejected.
 // Tools: add (text + structuredContent), progress (three progress notifications), era (which era
 // the factory built this instance for, as the server saw it).
 import http from 'node:http';
@@ -34,10 +35,12 @@ function build(ctx) {
   return s;
 }
 
+// A second argument "strict" makes a modern-only server (legacy: 'reject').
+const strict = process.argv[3] === 'strict';
 if (process.argv[2] === 'stdio') {
-  serveStdio(build);
+  serveStdio(build, strict ? { legacy: 'reject' } : {});
 } else {
-  const handler = createMcpHandler(build);
+  const handler = createMcpHandler(build, strict ? { legacy: 'reject' } : {});
   // node:http <-> web Request/Response by hand (@modelcontextprotocol/node is not installed).
   const srv = http.createServer(async (req, res) => {
     try {
