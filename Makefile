@@ -251,7 +251,7 @@ $(OWN_IMPL_TESTS:%=$(BUILD)/i686/%): $(BUILD)/i686/%: tests/%.c fastmcp.h tests/
 # for the tests' own threads only (the library uses Win32 threads).
 # __USE_MINGW_ANSI_STDIO: the tests print with C99 formats (%zu, %lld).
 # Left out: tests that need POSIX in the test itself (fork, socketpair,
-# sys/wait.h, pipes) or the stdio transport (not on Windows yet).
+# sys/wait.h, pipes); test_client_spawn covers the stdio transport there.
 WIN_CC    := x86_64-w64-mingw32-gcc
 WIN_FLAGS := $(STD) $(WARN) $(OPT) -D__USE_MINGW_ANSI_STDIO=1
 WIN_LIBS  := -static -lws2_32 -lbcrypt -lshell32 -lpthread
