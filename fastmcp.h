@@ -5338,8 +5338,9 @@ FMCP__PLAT fmcp_result fmcp__proc_spawn(const fmcp_allocator *a, const char *con
         fmcp__handle_close(in_w);
         fmcp__handle_close(out_r);
         if (e == ERROR_NOT_ENOUGH_MEMORY) return FMCP_ERR_NOMEM;
-        return e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND || e == ERROR_ACCESS_DENIED ||
-               e == ERROR_BAD_EXE_FORMAT ? FMCP_ERR_NOT_FOUND : FMCP_ERR_IO;
+        /* as ENOENT and EACCES from exec on POSIX */
+        return e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND || e == ERROR_ACCESS_DENIED ?
+               FMCP_ERR_NOT_FOUND : FMCP_ERR_IO;
     }
     CloseHandle(pi.hThread);
     *proc = pi.hProcess;
@@ -31644,10 +31645,11 @@ static fmcp_result fmcp__cl_pump_stream(fmcp_client *c, int ms)
 {
     char buf[16384];
     size_t n = 0;
-    int eof;
+    int eof, poked;
     fmcp__mutex_lock(&c->qlock);
     if (ms < 0) while (!c->q.len && !c->qeof && !c->qpoke) fmcp__cond_wait(&c->qcv, &c->qlock);
     else if (!c->q.len && !c->qeof && !c->qpoke) fmcp__cond_wait_ms(&c->qcv, &c->qlock, ms, 1);
+    poked = c->qpoke;
     c->qpoke = 0;
     if (c->q.len) {
         n = c->q.len < sizeof buf ? c->q.len : sizeof buf;
@@ -31658,6 +31660,11 @@ static fmcp_result fmcp__cl_pump_stream(fmcp_client *c, int ms)
     }
     eof = c->qeof && !c->q.len;
     fmcp__mutex_unlock(&c->qlock);
+    if (poked) {   /* as draining the wake pipe does: the next poke is sent again */
+        FMCP__CL_LOCK(c);
+        c->poked = 0;
+        FMCP__CL_UNLOCK(c);
+    }
     if (n) {
         fmcp_result r = fmcp__cl_feed_lines(c, buf, n);
         if (r != FMCP_OK || !eof) return r;

@@ -663,8 +663,9 @@ FMCP__PLAT fmcp_result fmcp__proc_spawn(const fmcp_allocator *a, const char *con
         fmcp__handle_close(in_w);
         fmcp__handle_close(out_r);
         if (e == ERROR_NOT_ENOUGH_MEMORY) return FMCP_ERR_NOMEM;
-        return e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND || e == ERROR_ACCESS_DENIED ||
-               e == ERROR_BAD_EXE_FORMAT ? FMCP_ERR_NOT_FOUND : FMCP_ERR_IO;
+        /* as ENOENT and EACCES from exec on POSIX */
+        return e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND || e == ERROR_ACCESS_DENIED ?
+               FMCP_ERR_NOT_FOUND : FMCP_ERR_IO;
     }
     CloseHandle(pi.hThread);
     *proc = pi.hProcess;

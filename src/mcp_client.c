@@ -456,10 +456,11 @@ static fmcp_result fmcp__cl_pump_stream(fmcp_client *c, int ms)
 {
     char buf[16384];
     size_t n = 0;
-    int eof;
+    int eof, poked;
     fmcp__mutex_lock(&c->qlock);
     if (ms < 0) while (!c->q.len && !c->qeof && !c->qpoke) fmcp__cond_wait(&c->qcv, &c->qlock);
     else if (!c->q.len && !c->qeof && !c->qpoke) fmcp__cond_wait_ms(&c->qcv, &c->qlock, ms, 1);
+    poked = c->qpoke;
     c->qpoke = 0;
     if (c->q.len) {
         n = c->q.len < sizeof buf ? c->q.len : sizeof buf;
@@ -470,6 +471,11 @@ static fmcp_result fmcp__cl_pump_stream(fmcp_client *c, int ms)
     }
     eof = c->qeof && !c->q.len;
     fmcp__mutex_unlock(&c->qlock);
+    if (poked) {   /* as draining the wake pipe does: the next poke is sent again */
+        FMCP__CL_LOCK(c);
+        c->poked = 0;
+        FMCP__CL_UNLOCK(c);
+    }
     if (n) {
         fmcp_result r = fmcp__cl_feed_lines(c, buf, n);
         if (r != FMCP_OK || !eof) return r;

@@ -135,6 +135,25 @@ static void test_argv_env_and_calls(void)
 #endif
 }
 
+/* Every failing allocation of connect (spawn, env block, queue, ...) is a
+ * clean error and leaks nothing, the child included (close reaps it). */
+static void test_alloc_sweep(void)
+{
+    const char *argv[] = { g_self, "--server", "x y", NULL };
+    const char *env[] = { "FMCP_SPAWN_VAR=1", NULL };
+    fmcp_client_desc d;
+    desc(&d);
+    d.alloc = &t_alloc;
+    d.protocol_era = FMCP_ERA_LEGACY;   /* no discover probe: its failure falls back silently */
+    d.timeout_ms = 500;   /* an answer dropped for lack of memory ends as a timeout */
+    T_ALLOC_SWEEP({
+        fmcp_client *c = NULL;
+        t_rc = fmcp_client_connect_stdio(&d, argv, env, &c);
+        if (t_rc == FMCP_OK) t_rc = fmcp_client_ping(c);
+        if (c) fmcp_client_close(c);
+    });
+}
+
 static void test_missing_program(void)
 {
     const char *argv[] = { "fmcp-no-such-program-here", NULL };
@@ -184,6 +203,7 @@ int main(int argc, char **argv)
     snprintf(g_self, sizeof g_self, "%s", argv[0]);
 #endif
     T_RUN(test_argv_env_and_calls);
+    T_RUN(test_alloc_sweep);
     T_RUN(test_missing_program);
     T_RUN(test_child_exits_at_once);
     T_RUN(test_close_ends_stubborn_child);
