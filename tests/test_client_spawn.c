@@ -5,7 +5,8 @@
  * MSVC runtime on Windows), env entries are added to the inherited
  * environment, answers larger than the pipe and the reader's queue arrive
  * whole, a missing program is FMCP_ERR_NOT_FOUND, a child that exits at once
- * fails the connect, and close ends a child that ignores end of input. */
+ * fails the connect, close ends a child that ignores end of input, and
+ * calls from four threads with progress each get their own answers. */
 #ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
 #define FASTMCP_IMPLEMENTATION
 #endif
@@ -15,6 +16,9 @@
 #  include <windows.h>
 #else
 #  include <unistd.h>
+#endif
+#ifndef FASTMCP_NO_THREADS
+#  include <pthread.h>   /* the test's own threads (winpthreads on Windows) */
 #endif
 
 static int g_argc;
@@ -53,6 +57,17 @@ static fmcp_result tool_big(fmcp_ctx *c, void *user)
     return r;
 }
 
+/* Three progress notifications, then its number back. */
+static fmcp_result tool_steps(fmcp_ctx *c, void *user)
+{
+    char out[32];
+    int i;
+    (void)user;
+    for (i = 1; i <= 3; i++) (void)fmcp_ctx_progress(c, i, 3, "step");
+    snprintf(out, sizeof out, "n=%d", (int)fmcp_ctx_arg_int(c, "n", -1));
+    return fmcp_ctx_add_text(c, out);
+}
+
 static int serve(int linger)
 {
     fmcp_server_desc sd;
@@ -65,6 +80,8 @@ static int serve(int linger)
     t.name = "args"; t.handler = tool_args;
     if (fmcp_server_add_tool(srv, &t) != FMCP_OK) return 1;
     t.name = "big"; t.handler = tool_big;
+    if (fmcp_server_add_tool(srv, &t) != FMCP_OK) return 1;
+    t.name = "steps"; t.handler = tool_steps; t.params = "n:integer";
     if (fmcp_server_add_tool(srv, &t) != FMCP_OK) return 1;
     fmcp_server_run_stdio(srv);
     fmcp_server_destroy(srv);
@@ -135,6 +152,61 @@ static void test_argv_env_and_calls(void)
 #endif
 }
 
+#ifndef FASTMCP_NO_THREADS
+/* Calls from several threads at once, each with progress: answers and
+ * notifications reach the right caller whoever reads the pipe. */
+typedef struct caller { fmcp_client *c; int id, ok, progress; } caller;
+
+static int on_progress(void *user, double progress, double total, const char *message)
+{
+    (void)progress; (void)total; (void)message;
+    ((caller *)user)->progress++;
+    return 0;
+}
+
+static void *caller_main(void *arg)
+{
+    caller *k = (caller *)arg;
+    int i;
+    for (i = 0; i < 10; i++) {
+        char args[32], want[32];
+        fmcp_json_doc *res = NULL;
+        fmcp_call_opts o;
+        memset(&o, 0, sizeof o);
+        o.progress = on_progress;
+        o.progress_user = k;
+        snprintf(args, sizeof args, "{\"n\":%d}", k->id * 100 + i);
+        snprintf(want, sizeof want, "n=%d", k->id * 100 + i);
+        if (fmcp_client_call_tool(k->c, "steps", args, &o, &res) == FMCP_OK && strcmp(text0(res), want) == 0) k->ok++;
+        fmcp_json_doc_free(res);
+    }
+    return NULL;
+}
+
+static void test_concurrent_calls(void)
+{
+    const char *argv[] = { g_self, "--server", NULL };
+    fmcp_client_desc d;
+    fmcp_client *c = NULL;
+    caller k[4];
+    pthread_t th[4];
+    int i;
+    desc(&d);
+    CHECK_OK(fmcp_client_connect_stdio(&d, argv, NULL, &c));
+    if (!c) return;
+    for (i = 0; i < 4; i++) {
+        k[i].c = c; k[i].id = i + 1; k[i].ok = 0; k[i].progress = 0;
+        CHECK(pthread_create(&th[i], NULL, caller_main, &k[i]) == 0);
+    }
+    for (i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        CHECK_EQ_INT(k[i].ok, 10);
+        CHECK_EQ_INT(k[i].progress, 30);
+    }
+    fmcp_client_close(c);
+}
+#endif
+
 /* Every failing allocation of connect (spawn, env block, queue, ...) is a
  * clean error and leaks nothing, the child included (close reaps it). */
 static void test_alloc_sweep(void)
@@ -203,6 +275,9 @@ int main(int argc, char **argv)
     snprintf(g_self, sizeof g_self, "%s", argv[0]);
 #endif
     T_RUN(test_argv_env_and_calls);
+#ifndef FASTMCP_NO_THREADS
+    T_RUN(test_concurrent_calls);
+#endif
     T_RUN(test_alloc_sweep);
     T_RUN(test_missing_program);
     T_RUN(test_child_exits_at_once);
