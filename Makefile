@@ -28,7 +28,7 @@ TEST_SRCS    := $(filter-out tests/test_tls.c,$(wildcard tests/test_*.c))
 TEST_BINS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 SAN_BINS     := $(TEST_SRCS:tests/%.c=$(BUILD)/san/%)
 # The threaded tests again under ThreadSanitizer (build/tsan/).
-TSAN_TESTS   := test_mcp test_stream test_mcp_http test_mcp_client test_mcp_client_stdio
+TSAN_TESTS   := test_mcp test_stream test_mcp_http test_mcp_client test_mcp_client_stdio test_client_spawn
 TSAN_BINS    := $(TSAN_TESTS:%=$(BUILD)/tsan/%)
 # Extra builds of some tests with a portability switch (name_variant: -DSWITCH).
 VARIANT_BINS := $(BUILD)/tests/test_http_poll
@@ -251,7 +251,7 @@ $(OWN_IMPL_TESTS:%=$(BUILD)/i686/%): $(BUILD)/i686/%: tests/%.c fastmcp.h tests/
 # for the tests' own threads only (the library uses Win32 threads).
 # __USE_MINGW_ANSI_STDIO: the tests print with C99 formats (%zu, %lld).
 # Left out: tests that need POSIX in the test itself (fork, socketpair,
-# sys/wait.h, pipes) or the stdio transport (not on Windows yet).
+# sys/wait.h, pipes); test_client_spawn covers the stdio transport there.
 WIN_CC    := x86_64-w64-mingw32-gcc
 WIN_FLAGS := $(STD) $(WARN) $(OPT) -D__USE_MINGW_ANSI_STDIO=1
 WIN_LIBS  := -static -lws2_32 -lbcrypt -lshell32 -lpthread

@@ -16,11 +16,12 @@
  *   (Winsock 2, BCryptGenRandom, ShellExecute for the OAuth browser step);
  *   threads are Win32 threads, so no winpthreads. In the implementation
  *   file include fastmcp.h before <windows.h>, or define WIN32_LEAN_AND_MEAN
- *   (windows.h must not pull in the old winsock.h). Not yet on Windows: the
- *   client's stdio transport (FASTMCP_NO_PROCESS is implied there), so
- *   fmcp_client_connect_stdio/_fd fail with FMCP_ERR_UNSUPPORTED; HTTP, the
- *   server engine, OAuth (with its file store: owner-only DACL) and the rest
- *   work. Socket handles are kept in an int (Windows handles fit in 32 bits).
+ *   (windows.h must not pull in the old winsock.h). The client's stdio
+ *   transport spawns servers with CreateProcess (fmcp_client_connect_fd is
+ *   not on Windows: FMCP_ERR_UNSUPPORTED; with FASTMCP_NO_THREADS there is no
+ *   stdio transport, FASTMCP_NO_PROCESS is implied); HTTP, the server
+ *   engine, OAuth (with its file store: owner-only DACL) and the rest work.
+ *   Socket handles are kept in an int (Windows handles fit in 32 bits).
  *
  *   The implementation defines _DEFAULT_SOURCE (POSIX.1-2008 + BSD APIs) and
  *   _FILE_OFFSET_BITS 64 (32-bit targets: directory reads fail with EOVERFLOW
@@ -115,7 +116,7 @@
  *   FASTMCP_NO_FILESYSTEM    no fopen/open of paths (keys passed as memory)
  *   FASTMCP_NO_PROCESS       no child processes: no client stdio transport
  *                            (fmcp_client_connect_stdio/_fd), no browser launch
- *                            (on Windows implied, and the browser still opens);
+ *                            (on Windows implied by FASTMCP_NO_THREADS, and the browser still opens);
  *                            with FASTMCP_NO_SOCKETS too, no MCP client at all
  *   FASTMCP_NO_OS_DEFAULTS   randomness and clocks only from fmcp_set_hooks (no
  *                            time(), clock(), /dev/urandom); unset, the clocks
@@ -233,11 +234,11 @@
  *
  * The reference for each module's functions follows, at the top of its part.
  */
-/* Windows: no process spawning yet (the client's stdio transport needs
- * CreateProcess and pipes), so the stdio transport is left out there;
+/* Windows without threads: no stdio transport (its pipes are read by a
+ * thread; there is no poll() on pipes), so it is left out there;
  * fmcp_client_connect_stdio/_fd stay declared and fail with
  * FMCP_ERR_UNSUPPORTED, so portable code still compiles. */
-#if defined(_WIN32) && !defined(FASTMCP_NO_PROCESS)
+#if defined(_WIN32) && defined(FASTMCP_NO_THREADS) && !defined(FASTMCP_NO_PROCESS)
 #  define FASTMCP_NO_PROCESS 1
 #  define FMCP__WIN32_NO_PROCESS 1
 #endif
@@ -4306,10 +4307,14 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
  *   transport and its stderr passed through. env: NULL or a NULL-terminated
  *   list of "NAME=value" added to (or replacing in) the inherited environment.
  *   A command that cannot be run gives FMCP_ERR_NOT_FOUND. Then initializes.
+ *   Windows: CreateProcess (".exe" implied; argv quoted so the MSVC runtime
+ *   gives the child the same argv; argv[0] must not contain '"'; env names
+ *   compare without case); needs threads.
  * fmcp_client_connect_fd(d, read_fd, write_fd, &c)
  *   The same over descriptors you opened (a socketpair, a pipe pair, a serial
  *   line); they are the client's from the call on (closed by
- *   fmcp_client_close, or by the connect itself when it fails).
+ *   fmcp_client_close, or by the connect itself when it fails). Not on
+ *   Windows (FMCP_ERR_UNSUPPORTED).
  * fmcp_client_connect_http(d, url, &c)
  *   Streamable HTTP. https:// URLs need d->transport (a TLS layer such as
  *   fmcp_tls_client_transport(); without one FMCP_ERR_UNSUPPORTED); http://
@@ -4331,7 +4336,8 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
  * fmcp_client_close
  *   HTTP: stops the GET stream and sends DELETE for the session. stdio: closes
  *   the server's stdin, waits grace_ms for it to exit, then SIGTERM, another
- *   grace_ms, then SIGKILL. Frees the client. No call may be in progress.
+ *   grace_ms, then SIGKILL (Windows: TerminateProcess after grace_ms). Frees
+ *   the client. No call may be in progress.
  *
  * Requests
  *   Every request function returns FMCP_OK with *out the whole JSON-RPC
@@ -5254,6 +5260,207 @@ FMCP__NET long fmcp__sock_wake_recv(int fd, void *buf, size_t n) { return (long)
 FMCP__NET void fmcp__sock_wake_close(int fd) { (void)close(fd); }
 #  endif
 #endif /* FASTMCP_NO_SOCKETS */
+
+/* ---- private platform layer: child processes (Windows) -----------------
+ * The client's stdio transport on Windows: CreateProcess with anonymous
+ * pipes. Only the child's ends (and a copy of our stderr) are made
+ * inheritable, and PROC_THREAD_ATTRIBUTE_HANDLE_LIST hands over just those,
+ * so a child another thread spawns at the same moment gets none of ours.
+ * Handles travel as void *. Threads are required (intro.h). */
+#if defined(_WIN32) && !defined(FASTMCP_NO_PROCESS)
+#  define FMCP__PUT(ch) do { if (o) o[n] = (ch); n++; } while (0)
+/* s as the MSVC runtime splits a command line back into argv: backslashes
+ * are literal except before a quote, where 2k(+1) of them mean k (and a
+ * quote). argv[0] is read by other rules (no escapes): quoted as it is.
+ * o = NULL only counts. */
+FMCP__PLAT size_t fmcp__cmd_quote(char *o, const char *s, int first)
+{
+    size_t n = 0, k;
+    if (!first && *s && !strpbrk(s, " \t\n\v\"")) {
+        n = strlen(s);
+        if (o) memcpy(o, s, n);
+        return n;
+    }
+    FMCP__PUT('"');
+    for (;;) {
+        size_t bs = 0;
+        while (*s == '\\') { bs++; s++; }
+        if (first) { for (k = 0; k < bs; k++) FMCP__PUT('\\'); if (!*s) break; FMCP__PUT(*s); s++; continue; }
+        if (!*s) { for (k = 0; k < 2 * bs; k++) FMCP__PUT('\\'); break; }
+        if (*s == '"') { for (k = 0; k < 2 * bs + 1; k++) FMCP__PUT('\\'); }
+        else { for (k = 0; k < bs; k++) FMCP__PUT('\\'); }
+        FMCP__PUT(*s);
+        s++;
+    }
+    FMCP__PUT('"');
+    return n;
+}
+#  undef FMCP__PUT
+
+/* Variable names compare without case on Windows. */
+FMCP__PLAT int fmcp__env_same(const char *a, const char *b, size_t nl)
+{
+    size_t i;
+    for (i = 0; i < nl; i++) {
+        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+        if (x >= 'A' && x <= 'Z') x = (unsigned char)(x + 32);
+        if (y >= 'A' && y <= 'Z') y = (unsigned char)(y + 32);
+        if (x != y) return 0;
+    }
+    return b[nl] == '=';
+}
+
+/* Our environment with env's "NAME=value" entries added or replacing, as
+ * one block (NUL-separated, NUL-terminated); NULL + *len 0 on no memory. */
+FMCP__PLAT char *fmcp__env_block(const fmcp_allocator *a, const char *const *env, size_t *len)
+{
+    char *cur = GetEnvironmentStringsA(), *out = NULL, *p;
+    size_t pass, n = 0, j;
+    *len = 0;
+    for (pass = 0; pass < 2; pass++) {
+        n = 0;
+        for (p = cur; p && *p; p += strlen(p) + 1) {
+            const char *eq = strchr(p + 1, '=');   /* "=C:=C:\\dir" names start with '=' */
+            size_t nl = eq ? (size_t)(eq - p) : strlen(p), k = strlen(p) + 1;
+            int replaced = 0;
+            for (j = 0; env[j] && !replaced; j++) replaced = fmcp__env_same(p, env[j], nl);
+            if (replaced) continue;
+            if (out) memcpy(out + n, p, k);
+            n += k;
+        }
+        for (j = 0; env[j]; j++) {
+            size_t k = strlen(env[j]) + 1;
+            if (out) memcpy(out + n, env[j], k);
+            n += k;
+        }
+        if (out) { out[n] = 0; out[n + 1] = 0; break; }   /* an empty block still ends in two */
+        out = (char *)fmcp_malloc(a, n + 2);
+        if (!out) break;
+    }
+    if (cur) FreeEnvironmentStringsA(cur);
+    if (out) *len = n + 2;
+    return out;
+}
+
+FMCP__PLAT void fmcp__handle_close(void *h) { if (h) CloseHandle((HANDLE)h); }
+
+/* Start argv[0] (searched on PATH, ".exe" implied) with its stdin and stdout
+ * on pipes and our stderr; env as fmcp__env_block (NULL = ours as it is). */
+FMCP__PLAT fmcp_result fmcp__proc_spawn(const fmcp_allocator *a, const char *const *argv, const char *const *env,
+                                    void **proc, void **to_child, void **from_child)
+{
+    SECURITY_ATTRIBUTES sa;
+    STARTUPINFOEXA si;
+    PROCESS_INFORMATION pi;
+    HANDLE in_r = NULL, in_w = NULL, out_r = NULL, out_w = NULL, err = NULL, std_err, list[3];
+    LPPROC_THREAD_ATTRIBUTE_LIST attr = NULL;
+    SIZE_T asz = 0;
+    char *cmd, *envb = NULL;
+    size_t cl = 0, el = 0, i, nh = 2;
+    DWORD flags = 0, e;
+    BOOL ok;
+    if (strchr(argv[0], '"')) return FMCP_ERR_INVALID_ARG;   /* cannot be quoted */
+    for (i = 0; argv[i]; i++) {
+        cl += fmcp__cmd_quote(NULL, argv[i], i == 0) + 1;
+        if (cl > 32767) return FMCP_ERR_TOO_LARGE;   /* CreateProcess's limit */
+    }
+    cmd = (char *)fmcp_malloc(a, cl);
+    if (!cmd) return FMCP_ERR_NOMEM;
+    for (cl = 0, i = 0; argv[i]; i++) { cl += fmcp__cmd_quote(cmd + cl, argv[i], i == 0); cmd[cl++] = ' '; }
+    cmd[cl - 1] = 0;
+    if (env && env[0]) {
+        envb = fmcp__env_block(a, env, &el);
+        if (!envb) { fmcp_free(a, cmd, cl); return FMCP_ERR_NOMEM; }
+    }
+    memset(&sa, 0, sizeof sa);
+    sa.nLength = sizeof sa;
+    sa.bInheritHandle = FALSE;
+    ok = CreatePipe(&in_r, &in_w, &sa, 0);
+    if (ok && !CreatePipe(&out_r, &out_w, &sa, 0)) ok = FALSE;
+    if (ok) ok = SetHandleInformation(in_r, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT) &&
+                 SetHandleInformation(out_w, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+    e = ok ? 0 : GetLastError();
+    if (ok) {
+        std_err = GetStdHandle(STD_ERROR_HANDLE);   /* none (a GUI program): the child has none either */
+        if (std_err && std_err != INVALID_HANDLE_VALUE &&
+            !DuplicateHandle(GetCurrentProcess(), std_err, GetCurrentProcess(), &err, 0, TRUE, DUPLICATE_SAME_ACCESS))
+            err = NULL;
+        list[0] = in_r; list[1] = out_w;
+        if (err) list[nh++] = err;
+        memset(&si, 0, sizeof si);
+        si.StartupInfo.cb = sizeof si.StartupInfo;
+        si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+        si.StartupInfo.hStdInput = in_r;
+        si.StartupInfo.hStdOutput = out_w;
+        si.StartupInfo.hStdError = err;
+        (void)InitializeProcThreadAttributeList(NULL, 1, 0, &asz);
+        if (asz) attr = (LPPROC_THREAD_ATTRIBUTE_LIST)fmcp_malloc(a, asz);
+        if (attr && InitializeProcThreadAttributeList(attr, 1, 0, &asz)) {
+            if (UpdateProcThreadAttribute(attr, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, list, nh * sizeof(HANDLE), NULL, NULL)) {
+                si.StartupInfo.cb = sizeof si;
+                si.lpAttributeList = attr;
+                flags = EXTENDED_STARTUPINFO_PRESENT;
+            }
+        } else if (attr) { fmcp_free(a, attr, asz); attr = NULL; }
+        if (!attr) e = ERROR_NOT_ENOUGH_MEMORY;   /* without the list, other inheritable handles would leak */
+        ok = attr && flags && CreateProcessA(NULL, cmd, NULL, NULL, TRUE, flags, envb, NULL, &si.StartupInfo, &pi);
+        if (!ok && !e) e = GetLastError();
+        if (attr) { DeleteProcThreadAttributeList(attr); fmcp_free(a, attr, asz); }
+    }
+    fmcp__handle_close(in_r);
+    fmcp__handle_close(out_w);
+    fmcp__handle_close(err);
+    fmcp_free(a, cmd, cl);
+    if (envb) fmcp_free(a, envb, el);
+    if (!ok) {
+        fmcp__handle_close(in_w);
+        fmcp__handle_close(out_r);
+        if (e == ERROR_NOT_ENOUGH_MEMORY) return FMCP_ERR_NOMEM;
+        /* as ENOENT and EACCES from exec on POSIX */
+        return e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND || e == ERROR_ACCESS_DENIED ?
+               FMCP_ERR_NOT_FOUND : FMCP_ERR_IO;
+    }
+    CloseHandle(pi.hThread);
+    *proc = pi.hProcess;
+    *to_child = in_w;
+    *from_child = out_r;
+    return FMCP_OK;
+}
+
+/* Blocking read: bytes, 0 at end (the writer closed), -1 on error. */
+FMCP__PLAT long fmcp__pipe_read(void *h, void *buf, size_t cap)
+{
+    DWORD n = 0;
+    do {   /* a zero-length write by the child reads as 0 bytes: not the end */
+        if (!ReadFile((HANDLE)h, buf, cap > 0x40000000 ? 0x40000000 : (DWORD)cap, &n, NULL))
+            return GetLastError() == ERROR_BROKEN_PIPE ? 0 : -1;
+    } while (n == 0 && cap > 0);
+    return (long)n;
+}
+
+FMCP__PLAT long fmcp__pipe_write(void *h, const void *buf, size_t n)
+{
+    DWORD w = 0;
+    if (!WriteFile((HANDLE)h, buf, n > 0x40000000 ? 0x40000000 : (DWORD)n, &w, NULL)) return -1;
+    return (long)w;
+}
+
+/* 1 when the process ended within ms (-1 = no limit). */
+FMCP__PLAT int fmcp__proc_wait(void *proc, int ms)
+{
+    return WaitForSingleObject((HANDLE)proc, ms < 0 ? INFINITE : (DWORD)ms) == WAIT_OBJECT_0;
+}
+
+FMCP__PLAT void fmcp__proc_kill(void *proc) { (void)TerminateProcess((HANDLE)proc, 1); }
+
+/* Join a thread blocked in fmcp__pipe_read: its read is cancelled until it
+ * ends (normally the pipe has ended anyway; a grandchild may hold it open). */
+FMCP__PLAT void fmcp__thread_join_io(fmcp__thread *t)
+{
+    while (WaitForSingleObject(t->h, 50) == WAIT_TIMEOUT) (void)CancelSynchronousIo(t->h);
+    CloseHandle(t->h);
+}
+#endif
 
 /* ===== json.c ===== */
 /* json: implementation */
@@ -30993,10 +31200,13 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
 #include <stdlib.h>
 #include <errno.h>
 #include <time.h>
-/* Windows: Winsock 2 from base; no stdio transport yet (FASTMCP_NO_PROCESS is
- * implied), the descriptors of one stay -1 (io.h: close, write) */
+/* Windows: Winsock 2 from base; the stdio transport's child is on pipe
+ * HANDLEs (base: fmcp__proc_spawn), the descriptors stay -1 (io.h: close) */
 #ifdef _WIN32
 #include <io.h>
+#  ifndef FASTMCP_NO_PROCESS
+#    define FMCP__CL_WINPROC 1   /* implies threads (intro.h) */
+#  endif
 #else
 #include <unistd.h>
 #include <fcntl.h>
@@ -31016,7 +31226,7 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
 #endif
 #endif
 
-#ifndef FASTMCP_NO_PROCESS
+#if !defined(FASTMCP_NO_PROCESS) && !defined(_WIN32)
 extern char **environ;
 #endif
 
@@ -31104,7 +31314,16 @@ struct fmcp_client {
     char cache_srv[33];       /* the server's part of cache keys ("" = not yet computed) */
     /* stream */
     int rfd, wfd, wsock, wake[2];
-#ifndef FASTMCP_NO_PROCESS
+#ifdef FMCP__CL_WINPROC
+    /* the child and its pipes; a pipe thread reads hout into q (under qlock)
+     * and the baton holder takes from q (fmcp__cl_pump_stream) */
+    void *hproc, *hin, *hout;
+    fmcp__mutex qlock;
+    fmcp__cond qcv;
+    fmcp__cl_buf q;
+    int qinit, qeof, qpoke, qstop, has_pipe;
+    fmcp__thread pipe;
+#elif !defined(FASTMCP_NO_PROCESS)
     pid_t pid;
 #endif
     fmcp__cl_buf line;
@@ -31391,7 +31610,7 @@ static void fmcp__cl_dispatch(fmcp_client *c, const char *text, size_t len)
     fmcp_json_doc_free(doc);
 }
 
-#ifndef _WIN32
+#if !defined(_WIN32) || defined(FMCP__CL_WINPROC)
 /* Split newline-delimited input into messages; keeps the unfinished line. */
 static fmcp_result fmcp__cl_feed_lines(fmcp_client *c, const char *p, size_t n)
 {
@@ -31430,9 +31649,74 @@ static void fmcp__cl_mark_closed(fmcp_client *c)
 
 /* Wait up to ms for input and dispatch what arrives; only the baton holder
  * calls this. A byte on the wake pipe (a poke) just ends the wait early. */
-#ifdef _WIN32
-/* No stream transport on Windows yet (fmcp_client_connect_stdio/_fd are not
- * compiled), so no client is ever of kind FMCP__CL_STREAM. */
+#ifdef FMCP__CL_WINPROC
+/* Windows: no poll() on pipes, so the pipe thread (fmcp__cl_pipe_main) reads
+ * and this takes what it queued; a poke (qpoke) ends the wait as the wake
+ * pipe does on POSIX. */
+static fmcp_result fmcp__cl_pump_stream(fmcp_client *c, int ms)
+{
+    char buf[16384];
+    size_t n = 0;
+    int eof, poked;
+    fmcp__mutex_lock(&c->qlock);
+    if (ms < 0) while (!c->q.len && !c->qeof && !c->qpoke) fmcp__cond_wait(&c->qcv, &c->qlock);
+    else if (!c->q.len && !c->qeof && !c->qpoke) fmcp__cond_wait_ms(&c->qcv, &c->qlock, ms, 1);
+    poked = c->qpoke;
+    c->qpoke = 0;
+    if (c->q.len) {
+        n = c->q.len < sizeof buf ? c->q.len : sizeof buf;
+        memcpy(buf, c->q.p, n);
+        memmove(c->q.p, c->q.p + n, c->q.len - n);
+        c->q.len -= n;
+        fmcp__cond_broadcast(&c->qcv);   /* room again for the pipe thread */
+    }
+    eof = c->qeof && !c->q.len;
+    fmcp__mutex_unlock(&c->qlock);
+    if (poked) {   /* as draining the wake pipe does: the next poke is sent again */
+        FMCP__CL_LOCK(c);
+        c->poked = 0;
+        FMCP__CL_UNLOCK(c);
+    }
+    if (n) {
+        fmcp_result r = fmcp__cl_feed_lines(c, buf, n);
+        if (r != FMCP_OK || !eof) return r;
+    }
+    if (eof) { fmcp__cl_mark_closed(c); return FMCP_ERR_CLOSED; }
+    return FMCP_OK;
+}
+
+/* Queue the child's output for the baton holder; at most 64 KiB ahead of
+ * it, so a chatty server is slowed down rather than buffered without end. */
+static void *fmcp__cl_pipe_main(void *arg)
+{
+    fmcp_client *c = (fmcp_client *)arg;
+    char buf[16384];
+    for (;;) {
+        long n = fmcp__pipe_read(c->hout, buf, sizeof buf);
+        fmcp__mutex_lock(&c->qlock);
+        while (n > 0 && c->q.len >= 65536 && !c->qstop) fmcp__cond_wait(&c->qcv, &c->qlock);
+        if (n <= 0 || c->qstop || fmcp__cl_buf_add(c->a, &c->q, buf, (size_t)n, 65536 + sizeof buf) != FMCP_OK) {
+            c->qeof = 1;
+            fmcp__cond_broadcast(&c->qcv);
+            fmcp__mutex_unlock(&c->qlock);
+            return NULL;
+        }
+        fmcp__cond_broadcast(&c->qcv);
+        fmcp__mutex_unlock(&c->qlock);
+    }
+}
+
+/* Wake the baton holder (fmcp__cl_poke's pipe write on POSIX). */
+static void fmcp__cl_qpoke(fmcp_client *c)
+{
+    fmcp__mutex_lock(&c->qlock);
+    c->qpoke = 1;
+    fmcp__cond_broadcast(&c->qcv);
+    fmcp__mutex_unlock(&c->qlock);
+}
+#elif defined(_WIN32)
+/* No stream transport on Windows without threads (fmcp_client_connect_stdio/_fd
+ * are not compiled), so no client is ever of kind FMCP__CL_STREAM. */
 static fmcp_result fmcp__cl_pump_stream(fmcp_client *c, int ms)
 {
     (void)ms;
@@ -31483,7 +31767,10 @@ static void fmcp__cl_poke(fmcp_client *c)
     char b = 1;
     if (c->poked) return;
     c->poked = 1;
-#ifdef _WIN32
+#ifdef FMCP__CL_WINPROC
+    (void)b;
+    if (c->kind == FMCP__CL_STREAM && c->qinit) fmcp__cl_qpoke(c);
+#elif defined(_WIN32)
     (void)b;   /* no stream transport: nobody holds the baton in a poll() */
 #else
     if (write(c->wake[1], &b, 1) < 0) { /* full: the holder wakes anyway */ }
@@ -31587,18 +31874,39 @@ static fmcp_result fmcp__cl_stream_write(fmcp_client *c, const char *json, size_
     return FMCP_OK;
 }
 
+#elif defined(FMCP__CL_WINPROC)
+/* The message, then its newline (under wlock: nothing comes between). */
+static fmcp_result fmcp__cl_stream_write(fmcp_client *c, const char *json, size_t len)
+{
+    const char *p = json;
+    size_t n = len;
+    int part;
+    for (part = 0; part < 2; part++) {
+        while (n > 0) {
+            long w = fmcp__pipe_write(c->hin, p, n);
+            if (w <= 0) return FMCP_ERR_IO;
+            p += w;
+            n -= (size_t)w;
+        }
+        p = "\n";
+        n = 1;
+    }
+    return FMCP_OK;
+}
 #endif
 
 static fmcp_result fmcp__cl_stream_send(fmcp_client *c, const char *json, size_t len)
 {
     fmcp_result r = FMCP_ERR_CLOSED;
-#ifdef _WIN32
-    (void)json; (void)len;   /* c->wfd is never open: no stream transport yet */
+#if defined(_WIN32) && !defined(FMCP__CL_WINPROC)
+    (void)json; (void)len;   /* c->wfd is never open: no stream transport */
 #endif
 #ifndef FASTMCP_NO_THREADS
     fmcp__mutex_lock(&c->wlock);
 #endif
-#ifndef _WIN32
+#ifdef FMCP__CL_WINPROC
+    if (c->hin) r = fmcp__cl_stream_write(c, json, len);
+#elif !defined(_WIN32)
     if (c->wfd >= 0) r = fmcp__cl_stream_write(c, json, len);
 #endif
 #ifndef FASTMCP_NO_THREADS
@@ -33679,7 +33987,21 @@ static fmcp_result fmcp__cl_new(const fmcp_client_desc *d, int kind, fmcp_client
     return FMCP_OK;
 }
 
-#ifndef FASTMCP_NO_PROCESS
+#ifdef FMCP__CL_WINPROC
+/* Reap the child: wait grace (its stdin is closed), then TerminateProcess.
+ * There is no SIGTERM for a console program that is not in a group of its
+ * own, so the second, polite step of POSIX has nothing to send. */
+static void fmcp__cl_reap(fmcp_client *c)
+{
+    int grace = c->d.grace_ms > 0 ? c->d.grace_ms : 2000;
+    if (!fmcp__proc_wait(c->hproc, grace)) {
+        fmcp__proc_kill(c->hproc);
+        (void)fmcp__proc_wait(c->hproc, -1);
+    }
+    fmcp__handle_close(c->hproc);
+    c->hproc = NULL;
+}
+#elif !defined(FASTMCP_NO_PROCESS)
 /* Reap the child: wait grace, SIGTERM, wait grace, SIGKILL. */
 static void fmcp__cl_reap(fmcp_client *c)
 {
@@ -33708,7 +34030,12 @@ static void fmcp__cl_stop_reader(fmcp_client *c)
             c->reader_stop = 1;
             fmcp__cond_signal(&c->rcv);
             FMCP__CL_UNLOCK(c);
+#  ifdef FMCP__CL_WINPROC
+            (void)b;
+            fmcp__cl_qpoke(c);
+#  else
             if (write(c->wake[1], &b, 1) < 0) { /* full: a poke is pending anyway */ }
+#  endif
         }
 #  ifndef FASTMCP_NO_SOCKETS
         else {
@@ -33754,13 +34081,34 @@ FASTMCP_API void fmcp_client_close(fmcp_client *c)
 #endif
     if (c->wfd >= 0) close(c->wfd);   /* the server sees EOF on its stdin */
     c->wfd = -1;
+#ifdef FMCP__CL_WINPROC
+    fmcp__handle_close(c->hin);
+    c->hin = NULL;
+#endif
 #ifndef FASTMCP_NO_THREADS
     fmcp__mutex_unlock(&c->wlock);
 #endif
-#ifndef FASTMCP_NO_PROCESS
+#ifdef FMCP__CL_WINPROC
+    if (c->hproc) fmcp__cl_reap(c);
+#elif !defined(FASTMCP_NO_PROCESS)
     if (c->pid > 0) fmcp__cl_reap(c);
 #endif
     fmcp__cl_stop_reader(c);
+#ifdef FMCP__CL_WINPROC
+    if (c->has_pipe) {   /* after the reader thread: it may be waiting for the queue */
+        fmcp__mutex_lock(&c->qlock);
+        c->qstop = 1;
+        fmcp__cond_broadcast(&c->qcv);
+        fmcp__mutex_unlock(&c->qlock);
+        fmcp__thread_join_io(&c->pipe);
+    }
+    fmcp__handle_close(c->hout);
+    if (c->qinit) {
+        fmcp__cl_buf_free(c->a, &c->q);
+        fmcp__mutex_destroy(&c->qlock);
+        fmcp__cond_destroy(&c->qcv);
+    }
+#endif
     if (c->rfd >= 0) close(c->rfd);
     if (c->wake[0] >= 0) close(c->wake[0]);
     if (c->wake[1] >= 0) close(c->wake[1]);
@@ -33784,9 +34132,19 @@ static fmcp_result fmcp__cl_start_stream(fmcp_client *c)
 {
     int status = 0;
     fmcp_result r;
+#ifdef FMCP__CL_WINPROC
+    fmcp__mutex_init(&c->qlock);
+    fmcp__cond_init(&c->qcv);
+    c->qinit = 1;
+    if (fmcp__thread_start(&c->pipe, fmcp__cl_pipe_main, c) != 0) return FMCP_ERR_NOMEM;
+    c->has_pipe = 1;
+    if (fmcp__thread_start(&c->thread, fmcp__cl_reader_main, c) != 0) return FMCP_ERR_NOMEM;
+    c->has_thread = 1;
+#else
     struct stat st;
     c->wsock = fstat(c->wfd, &st) == 0 && S_ISSOCK(st.st_mode);
-#ifndef FASTMCP_NO_THREADS
+#endif
+#if !defined(FASTMCP_NO_THREADS) && !defined(_WIN32)
     if (pipe(c->wake) != 0) return FMCP_ERR_IO;
     {   /* not inherited by children; drained in a loop, written under the lock */
         int i;
@@ -33810,6 +34168,34 @@ static fmcp_result fmcp__cl_start_stream(fmcp_client *c)
     return r;
 }
 
+#ifdef FMCP__CL_WINPROC
+/* Windows: CreateProcess (base: fmcp__proc_spawn quotes argv for the MSVC
+ * runtime and merges env into our environment). */
+FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, const char *const *argv,
+                                                  const char *const *env, fmcp_client **out)
+{
+    fmcp_client *c;
+    fmcp_result r;
+    if (!out || !argv || !argv[0]) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    r = fmcp__cl_new(d, FMCP__CL_STREAM, &c);
+    if (r != FMCP_OK) return r;
+    r = fmcp__proc_spawn(c->a, argv, env, &c->hproc, &c->hin, &c->hout);
+    if (r == FMCP_OK) r = fmcp__cl_start_stream(c);
+    if (r != FMCP_OK) { fmcp_client_close(c); return r; }
+    *out = c;
+    return FMCP_OK;
+}
+
+/* A descriptor pair is a POSIX notion here; Windows callers spawn. */
+FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int read_fd, int write_fd,
+                                               fmcp_client **out)
+{
+    (void)d; (void)read_fd; (void)write_fd;
+    if (out) *out = NULL;
+    return FMCP_ERR_UNSUPPORTED;
+}
+#else
 FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int read_fd, int write_fd,
                                                fmcp_client **out)
 {
@@ -33906,6 +34292,7 @@ FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, con
     *out = c;
     return FMCP_OK;
 }
+#endif /* FMCP__CL_WINPROC */
 #endif /* FASTMCP_NO_PROCESS */
 
 #ifdef FMCP__WIN32_NO_PROCESS

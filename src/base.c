@@ -507,3 +507,204 @@ FMCP__NET long fmcp__sock_wake_recv(int fd, void *buf, size_t n) { return (long)
 FMCP__NET void fmcp__sock_wake_close(int fd) { (void)close(fd); }
 #  endif
 #endif /* FASTMCP_NO_SOCKETS */
+
+/* ---- private platform layer: child processes (Windows) -----------------
+ * The client's stdio transport on Windows: CreateProcess with anonymous
+ * pipes. Only the child's ends (and a copy of our stderr) are made
+ * inheritable, and PROC_THREAD_ATTRIBUTE_HANDLE_LIST hands over just those,
+ * so a child another thread spawns at the same moment gets none of ours.
+ * Handles travel as void *. Threads are required (intro.h). */
+#if defined(_WIN32) && !defined(FASTMCP_NO_PROCESS)
+#  define FMCP__PUT(ch) do { if (o) o[n] = (ch); n++; } while (0)
+/* s as the MSVC runtime splits a command line back into argv: backslashes
+ * are literal except before a quote, where 2k(+1) of them mean k (and a
+ * quote). argv[0] is read by other rules (no escapes): quoted as it is.
+ * o = NULL only counts. */
+FMCP__PLAT size_t fmcp__cmd_quote(char *o, const char *s, int first)
+{
+    size_t n = 0, k;
+    if (!first && *s && !strpbrk(s, " \t\n\v\"")) {
+        n = strlen(s);
+        if (o) memcpy(o, s, n);
+        return n;
+    }
+    FMCP__PUT('"');
+    for (;;) {
+        size_t bs = 0;
+        while (*s == '\\') { bs++; s++; }
+        if (first) { for (k = 0; k < bs; k++) FMCP__PUT('\\'); if (!*s) break; FMCP__PUT(*s); s++; continue; }
+        if (!*s) { for (k = 0; k < 2 * bs; k++) FMCP__PUT('\\'); break; }
+        if (*s == '"') { for (k = 0; k < 2 * bs + 1; k++) FMCP__PUT('\\'); }
+        else { for (k = 0; k < bs; k++) FMCP__PUT('\\'); }
+        FMCP__PUT(*s);
+        s++;
+    }
+    FMCP__PUT('"');
+    return n;
+}
+#  undef FMCP__PUT
+
+/* Variable names compare without case on Windows. */
+FMCP__PLAT int fmcp__env_same(const char *a, const char *b, size_t nl)
+{
+    size_t i;
+    for (i = 0; i < nl; i++) {
+        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+        if (x >= 'A' && x <= 'Z') x = (unsigned char)(x + 32);
+        if (y >= 'A' && y <= 'Z') y = (unsigned char)(y + 32);
+        if (x != y) return 0;
+    }
+    return b[nl] == '=';
+}
+
+/* Our environment with env's "NAME=value" entries added or replacing, as
+ * one block (NUL-separated, NUL-terminated); NULL + *len 0 on no memory. */
+FMCP__PLAT char *fmcp__env_block(const fmcp_allocator *a, const char *const *env, size_t *len)
+{
+    char *cur = GetEnvironmentStringsA(), *out = NULL, *p;
+    size_t pass, n = 0, j;
+    *len = 0;
+    for (pass = 0; pass < 2; pass++) {
+        n = 0;
+        for (p = cur; p && *p; p += strlen(p) + 1) {
+            const char *eq = strchr(p + 1, '=');   /* "=C:=C:\\dir" names start with '=' */
+            size_t nl = eq ? (size_t)(eq - p) : strlen(p), k = strlen(p) + 1;
+            int replaced = 0;
+            for (j = 0; env[j] && !replaced; j++) replaced = fmcp__env_same(p, env[j], nl);
+            if (replaced) continue;
+            if (out) memcpy(out + n, p, k);
+            n += k;
+        }
+        for (j = 0; env[j]; j++) {
+            size_t k = strlen(env[j]) + 1;
+            if (out) memcpy(out + n, env[j], k);
+            n += k;
+        }
+        if (out) { out[n] = 0; out[n + 1] = 0; break; }   /* an empty block still ends in two */
+        out = (char *)fmcp_malloc(a, n + 2);
+        if (!out) break;
+    }
+    if (cur) FreeEnvironmentStringsA(cur);
+    if (out) *len = n + 2;
+    return out;
+}
+
+FMCP__PLAT void fmcp__handle_close(void *h) { if (h) CloseHandle((HANDLE)h); }
+
+/* Start argv[0] (searched on PATH, ".exe" implied) with its stdin and stdout
+ * on pipes and our stderr; env as fmcp__env_block (NULL = ours as it is). */
+FMCP__PLAT fmcp_result fmcp__proc_spawn(const fmcp_allocator *a, const char *const *argv, const char *const *env,
+                                    void **proc, void **to_child, void **from_child)
+{
+    SECURITY_ATTRIBUTES sa;
+    STARTUPINFOEXA si;
+    PROCESS_INFORMATION pi;
+    HANDLE in_r = NULL, in_w = NULL, out_r = NULL, out_w = NULL, err = NULL, std_err, list[3];
+    LPPROC_THREAD_ATTRIBUTE_LIST attr = NULL;
+    SIZE_T asz = 0;
+    char *cmd, *envb = NULL;
+    size_t cl = 0, el = 0, i, nh = 2;
+    DWORD flags = 0, e;
+    BOOL ok;
+    if (strchr(argv[0], '"')) return FMCP_ERR_INVALID_ARG;   /* cannot be quoted */
+    for (i = 0; argv[i]; i++) {
+        cl += fmcp__cmd_quote(NULL, argv[i], i == 0) + 1;
+        if (cl > 32767) return FMCP_ERR_TOO_LARGE;   /* CreateProcess's limit */
+    }
+    cmd = (char *)fmcp_malloc(a, cl);
+    if (!cmd) return FMCP_ERR_NOMEM;
+    for (cl = 0, i = 0; argv[i]; i++) { cl += fmcp__cmd_quote(cmd + cl, argv[i], i == 0); cmd[cl++] = ' '; }
+    cmd[cl - 1] = 0;
+    if (env && env[0]) {
+        envb = fmcp__env_block(a, env, &el);
+        if (!envb) { fmcp_free(a, cmd, cl); return FMCP_ERR_NOMEM; }
+    }
+    memset(&sa, 0, sizeof sa);
+    sa.nLength = sizeof sa;
+    sa.bInheritHandle = FALSE;
+    ok = CreatePipe(&in_r, &in_w, &sa, 0);
+    if (ok && !CreatePipe(&out_r, &out_w, &sa, 0)) ok = FALSE;
+    if (ok) ok = SetHandleInformation(in_r, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT) &&
+                 SetHandleInformation(out_w, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+    e = ok ? 0 : GetLastError();
+    if (ok) {
+        std_err = GetStdHandle(STD_ERROR_HANDLE);   /* none (a GUI program): the child has none either */
+        if (std_err && std_err != INVALID_HANDLE_VALUE &&
+            !DuplicateHandle(GetCurrentProcess(), std_err, GetCurrentProcess(), &err, 0, TRUE, DUPLICATE_SAME_ACCESS))
+            err = NULL;
+        list[0] = in_r; list[1] = out_w;
+        if (err) list[nh++] = err;
+        memset(&si, 0, sizeof si);
+        si.StartupInfo.cb = sizeof si.StartupInfo;
+        si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+        si.StartupInfo.hStdInput = in_r;
+        si.StartupInfo.hStdOutput = out_w;
+        si.StartupInfo.hStdError = err;
+        (void)InitializeProcThreadAttributeList(NULL, 1, 0, &asz);
+        if (asz) attr = (LPPROC_THREAD_ATTRIBUTE_LIST)fmcp_malloc(a, asz);
+        if (attr && InitializeProcThreadAttributeList(attr, 1, 0, &asz)) {
+            if (UpdateProcThreadAttribute(attr, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, list, nh * sizeof(HANDLE), NULL, NULL)) {
+                si.StartupInfo.cb = sizeof si;
+                si.lpAttributeList = attr;
+                flags = EXTENDED_STARTUPINFO_PRESENT;
+            }
+        } else if (attr) { fmcp_free(a, attr, asz); attr = NULL; }
+        if (!attr) e = ERROR_NOT_ENOUGH_MEMORY;   /* without the list, other inheritable handles would leak */
+        ok = attr && flags && CreateProcessA(NULL, cmd, NULL, NULL, TRUE, flags, envb, NULL, &si.StartupInfo, &pi);
+        if (!ok && !e) e = GetLastError();
+        if (attr) { DeleteProcThreadAttributeList(attr); fmcp_free(a, attr, asz); }
+    }
+    fmcp__handle_close(in_r);
+    fmcp__handle_close(out_w);
+    fmcp__handle_close(err);
+    fmcp_free(a, cmd, cl);
+    if (envb) fmcp_free(a, envb, el);
+    if (!ok) {
+        fmcp__handle_close(in_w);
+        fmcp__handle_close(out_r);
+        if (e == ERROR_NOT_ENOUGH_MEMORY) return FMCP_ERR_NOMEM;
+        /* as ENOENT and EACCES from exec on POSIX */
+        return e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND || e == ERROR_ACCESS_DENIED ?
+               FMCP_ERR_NOT_FOUND : FMCP_ERR_IO;
+    }
+    CloseHandle(pi.hThread);
+    *proc = pi.hProcess;
+    *to_child = in_w;
+    *from_child = out_r;
+    return FMCP_OK;
+}
+
+/* Blocking read: bytes, 0 at end (the writer closed), -1 on error. */
+FMCP__PLAT long fmcp__pipe_read(void *h, void *buf, size_t cap)
+{
+    DWORD n = 0;
+    do {   /* a zero-length write by the child reads as 0 bytes: not the end */
+        if (!ReadFile((HANDLE)h, buf, cap > 0x40000000 ? 0x40000000 : (DWORD)cap, &n, NULL))
+            return GetLastError() == ERROR_BROKEN_PIPE ? 0 : -1;
+    } while (n == 0 && cap > 0);
+    return (long)n;
+}
+
+FMCP__PLAT long fmcp__pipe_write(void *h, const void *buf, size_t n)
+{
+    DWORD w = 0;
+    if (!WriteFile((HANDLE)h, buf, n > 0x40000000 ? 0x40000000 : (DWORD)n, &w, NULL)) return -1;
+    return (long)w;
+}
+
+/* 1 when the process ended within ms (-1 = no limit). */
+FMCP__PLAT int fmcp__proc_wait(void *proc, int ms)
+{
+    return WaitForSingleObject((HANDLE)proc, ms < 0 ? INFINITE : (DWORD)ms) == WAIT_OBJECT_0;
+}
+
+FMCP__PLAT void fmcp__proc_kill(void *proc) { (void)TerminateProcess((HANDLE)proc, 1); }
+
+/* Join a thread blocked in fmcp__pipe_read: its read is cancelled until it
+ * ends (normally the pipe has ended anyway; a grandchild may hold it open). */
+FMCP__PLAT void fmcp__thread_join_io(fmcp__thread *t)
+{
+    while (WaitForSingleObject(t->h, 50) == WAIT_TIMEOUT) (void)CancelSynchronousIo(t->h);
+    CloseHandle(t->h);
+}
+#endif

@@ -16,11 +16,12 @@
  *   (Winsock 2, BCryptGenRandom, ShellExecute for the OAuth browser step);
  *   threads are Win32 threads, so no winpthreads. In the implementation
  *   file include fastmcp.h before <windows.h>, or define WIN32_LEAN_AND_MEAN
- *   (windows.h must not pull in the old winsock.h). Not yet on Windows: the
- *   client's stdio transport (FASTMCP_NO_PROCESS is implied there), so
- *   fmcp_client_connect_stdio/_fd fail with FMCP_ERR_UNSUPPORTED; HTTP, the
- *   server engine, OAuth (with its file store: owner-only DACL) and the rest
- *   work. Socket handles are kept in an int (Windows handles fit in 32 bits).
+ *   (windows.h must not pull in the old winsock.h). The client's stdio
+ *   transport spawns servers with CreateProcess (fmcp_client_connect_fd is
+ *   not on Windows: FMCP_ERR_UNSUPPORTED; with FASTMCP_NO_THREADS there is no
+ *   stdio transport, FASTMCP_NO_PROCESS is implied); HTTP, the server
+ *   engine, OAuth (with its file store: owner-only DACL) and the rest work.
+ *   Socket handles are kept in an int (Windows handles fit in 32 bits).
  *
  *   The implementation defines _DEFAULT_SOURCE (POSIX.1-2008 + BSD APIs) and
  *   _FILE_OFFSET_BITS 64 (32-bit targets: directory reads fail with EOVERFLOW
@@ -115,7 +116,7 @@
  *   FASTMCP_NO_FILESYSTEM    no fopen/open of paths (keys passed as memory)
  *   FASTMCP_NO_PROCESS       no child processes: no client stdio transport
  *                            (fmcp_client_connect_stdio/_fd), no browser launch
- *                            (on Windows implied, and the browser still opens);
+ *                            (on Windows implied by FASTMCP_NO_THREADS, and the browser still opens);
  *                            with FASTMCP_NO_SOCKETS too, no MCP client at all
  *   FASTMCP_NO_OS_DEFAULTS   randomness and clocks only from fmcp_set_hooks (no
  *                            time(), clock(), /dev/urandom); unset, the clocks
@@ -233,11 +234,11 @@
  *
  * The reference for each module's functions follows, at the top of its part.
  */
-/* Windows: no process spawning yet (the client's stdio transport needs
- * CreateProcess and pipes), so the stdio transport is left out there;
+/* Windows without threads: no stdio transport (its pipes are read by a
+ * thread; there is no poll() on pipes), so it is left out there;
  * fmcp_client_connect_stdio/_fd stay declared and fail with
  * FMCP_ERR_UNSUPPORTED, so portable code still compiles. */
-#if defined(_WIN32) && !defined(FASTMCP_NO_PROCESS)
+#if defined(_WIN32) && defined(FASTMCP_NO_THREADS) && !defined(FASTMCP_NO_PROCESS)
 #  define FASTMCP_NO_PROCESS 1
 #  define FMCP__WIN32_NO_PROCESS 1
 #endif

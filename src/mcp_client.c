@@ -9,10 +9,13 @@
 #include <stdlib.h>
 #include <errno.h>
 #include <time.h>
-/* Windows: Winsock 2 from base; no stdio transport yet (FASTMCP_NO_PROCESS is
- * implied), the descriptors of one stay -1 (io.h: close, write) */
+/* Windows: Winsock 2 from base; the stdio transport's child is on pipe
+ * HANDLEs (base: fmcp__proc_spawn), the descriptors stay -1 (io.h: close) */
 #ifdef _WIN32
 #include <io.h>
+#  ifndef FASTMCP_NO_PROCESS
+#    define FMCP__CL_WINPROC 1   /* implies threads (intro.h) */
+#  endif
 #else
 #include <unistd.h>
 #include <fcntl.h>
@@ -32,7 +35,7 @@
 #endif
 #endif
 
-#ifndef FASTMCP_NO_PROCESS
+#if !defined(FASTMCP_NO_PROCESS) && !defined(_WIN32)
 extern char **environ;
 #endif
 
@@ -120,7 +123,16 @@ struct fmcp_client {
     char cache_srv[33];       /* the server's part of cache keys ("" = not yet computed) */
     /* stream */
     int rfd, wfd, wsock, wake[2];
-#ifndef FASTMCP_NO_PROCESS
+#ifdef FMCP__CL_WINPROC
+    /* the child and its pipes; a pipe thread reads hout into q (under qlock)
+     * and the baton holder takes from q (fmcp__cl_pump_stream) */
+    void *hproc, *hin, *hout;
+    fmcp__mutex qlock;
+    fmcp__cond qcv;
+    fmcp__cl_buf q;
+    int qinit, qeof, qpoke, qstop, has_pipe;
+    fmcp__thread pipe;
+#elif !defined(FASTMCP_NO_PROCESS)
     pid_t pid;
 #endif
     fmcp__cl_buf line;
@@ -407,7 +419,7 @@ static void fmcp__cl_dispatch(fmcp_client *c, const char *text, size_t len)
     fmcp_json_doc_free(doc);
 }
 
-#ifndef _WIN32
+#if !defined(_WIN32) || defined(FMCP__CL_WINPROC)
 /* Split newline-delimited input into messages; keeps the unfinished line. */
 static fmcp_result fmcp__cl_feed_lines(fmcp_client *c, const char *p, size_t n)
 {
@@ -446,9 +458,74 @@ static void fmcp__cl_mark_closed(fmcp_client *c)
 
 /* Wait up to ms for input and dispatch what arrives; only the baton holder
  * calls this. A byte on the wake pipe (a poke) just ends the wait early. */
-#ifdef _WIN32
-/* No stream transport on Windows yet (fmcp_client_connect_stdio/_fd are not
- * compiled), so no client is ever of kind FMCP__CL_STREAM. */
+#ifdef FMCP__CL_WINPROC
+/* Windows: no poll() on pipes, so the pipe thread (fmcp__cl_pipe_main) reads
+ * and this takes what it queued; a poke (qpoke) ends the wait as the wake
+ * pipe does on POSIX. */
+static fmcp_result fmcp__cl_pump_stream(fmcp_client *c, int ms)
+{
+    char buf[16384];
+    size_t n = 0;
+    int eof, poked;
+    fmcp__mutex_lock(&c->qlock);
+    if (ms < 0) while (!c->q.len && !c->qeof && !c->qpoke) fmcp__cond_wait(&c->qcv, &c->qlock);
+    else if (!c->q.len && !c->qeof && !c->qpoke) fmcp__cond_wait_ms(&c->qcv, &c->qlock, ms, 1);
+    poked = c->qpoke;
+    c->qpoke = 0;
+    if (c->q.len) {
+        n = c->q.len < sizeof buf ? c->q.len : sizeof buf;
+        memcpy(buf, c->q.p, n);
+        memmove(c->q.p, c->q.p + n, c->q.len - n);
+        c->q.len -= n;
+        fmcp__cond_broadcast(&c->qcv);   /* room again for the pipe thread */
+    }
+    eof = c->qeof && !c->q.len;
+    fmcp__mutex_unlock(&c->qlock);
+    if (poked) {   /* as draining the wake pipe does: the next poke is sent again */
+        FMCP__CL_LOCK(c);
+        c->poked = 0;
+        FMCP__CL_UNLOCK(c);
+    }
+    if (n) {
+        fmcp_result r = fmcp__cl_feed_lines(c, buf, n);
+        if (r != FMCP_OK || !eof) return r;
+    }
+    if (eof) { fmcp__cl_mark_closed(c); return FMCP_ERR_CLOSED; }
+    return FMCP_OK;
+}
+
+/* Queue the child's output for the baton holder; at most 64 KiB ahead of
+ * it, so a chatty server is slowed down rather than buffered without end. */
+static void *fmcp__cl_pipe_main(void *arg)
+{
+    fmcp_client *c = (fmcp_client *)arg;
+    char buf[16384];
+    for (;;) {
+        long n = fmcp__pipe_read(c->hout, buf, sizeof buf);
+        fmcp__mutex_lock(&c->qlock);
+        while (n > 0 && c->q.len >= 65536 && !c->qstop) fmcp__cond_wait(&c->qcv, &c->qlock);
+        if (n <= 0 || c->qstop || fmcp__cl_buf_add(c->a, &c->q, buf, (size_t)n, 65536 + sizeof buf) != FMCP_OK) {
+            c->qeof = 1;
+            fmcp__cond_broadcast(&c->qcv);
+            fmcp__mutex_unlock(&c->qlock);
+            return NULL;
+        }
+        fmcp__cond_broadcast(&c->qcv);
+        fmcp__mutex_unlock(&c->qlock);
+    }
+}
+
+/* Wake the baton holder (fmcp__cl_poke's pipe write on POSIX). */
+static void fmcp__cl_qpoke(fmcp_client *c)
+{
+    fmcp__mutex_lock(&c->qlock);
+    c->qpoke = 1;
+    fmcp__cond_broadcast(&c->qcv);
+    fmcp__mutex_unlock(&c->qlock);
+}
+#elif defined(_WIN32)
+/* No stream transport on Windows without threads (fmcp_client_connect_stdio/_fd
+ * are not compiled), so no client is ever of kind FMCP__CL_STREAM. */
 static fmcp_result fmcp__cl_pump_stream(fmcp_client *c, int ms)
 {
     (void)ms;
@@ -499,7 +576,10 @@ static void fmcp__cl_poke(fmcp_client *c)
     char b = 1;
     if (c->poked) return;
     c->poked = 1;
-#ifdef _WIN32
+#ifdef FMCP__CL_WINPROC
+    (void)b;
+    if (c->kind == FMCP__CL_STREAM && c->qinit) fmcp__cl_qpoke(c);
+#elif defined(_WIN32)
     (void)b;   /* no stream transport: nobody holds the baton in a poll() */
 #else
     if (write(c->wake[1], &b, 1) < 0) { /* full: the holder wakes anyway */ }
@@ -603,18 +683,39 @@ static fmcp_result fmcp__cl_stream_write(fmcp_client *c, const char *json, size_
     return FMCP_OK;
 }
 
+#elif defined(FMCP__CL_WINPROC)
+/* The message, then its newline (under wlock: nothing comes between). */
+static fmcp_result fmcp__cl_stream_write(fmcp_client *c, const char *json, size_t len)
+{
+    const char *p = json;
+    size_t n = len;
+    int part;
+    for (part = 0; part < 2; part++) {
+        while (n > 0) {
+            long w = fmcp__pipe_write(c->hin, p, n);
+            if (w <= 0) return FMCP_ERR_IO;
+            p += w;
+            n -= (size_t)w;
+        }
+        p = "\n";
+        n = 1;
+    }
+    return FMCP_OK;
+}
 #endif
 
 static fmcp_result fmcp__cl_stream_send(fmcp_client *c, const char *json, size_t len)
 {
     fmcp_result r = FMCP_ERR_CLOSED;
-#ifdef _WIN32
-    (void)json; (void)len;   /* c->wfd is never open: no stream transport yet */
+#if defined(_WIN32) && !defined(FMCP__CL_WINPROC)
+    (void)json; (void)len;   /* c->wfd is never open: no stream transport */
 #endif
 #ifndef FASTMCP_NO_THREADS
     fmcp__mutex_lock(&c->wlock);
 #endif
-#ifndef _WIN32
+#ifdef FMCP__CL_WINPROC
+    if (c->hin) r = fmcp__cl_stream_write(c, json, len);
+#elif !defined(_WIN32)
     if (c->wfd >= 0) r = fmcp__cl_stream_write(c, json, len);
 #endif
 #ifndef FASTMCP_NO_THREADS
@@ -2695,7 +2796,21 @@ static fmcp_result fmcp__cl_new(const fmcp_client_desc *d, int kind, fmcp_client
     return FMCP_OK;
 }
 
-#ifndef FASTMCP_NO_PROCESS
+#ifdef FMCP__CL_WINPROC
+/* Reap the child: wait grace (its stdin is closed), then TerminateProcess.
+ * There is no SIGTERM for a console program that is not in a group of its
+ * own, so the second, polite step of POSIX has nothing to send. */
+static void fmcp__cl_reap(fmcp_client *c)
+{
+    int grace = c->d.grace_ms > 0 ? c->d.grace_ms : 2000;
+    if (!fmcp__proc_wait(c->hproc, grace)) {
+        fmcp__proc_kill(c->hproc);
+        (void)fmcp__proc_wait(c->hproc, -1);
+    }
+    fmcp__handle_close(c->hproc);
+    c->hproc = NULL;
+}
+#elif !defined(FASTMCP_NO_PROCESS)
 /* Reap the child: wait grace, SIGTERM, wait grace, SIGKILL. */
 static void fmcp__cl_reap(fmcp_client *c)
 {
@@ -2724,7 +2839,12 @@ static void fmcp__cl_stop_reader(fmcp_client *c)
             c->reader_stop = 1;
             fmcp__cond_signal(&c->rcv);
             FMCP__CL_UNLOCK(c);
+#  ifdef FMCP__CL_WINPROC
+            (void)b;
+            fmcp__cl_qpoke(c);
+#  else
             if (write(c->wake[1], &b, 1) < 0) { /* full: a poke is pending anyway */ }
+#  endif
         }
 #  ifndef FASTMCP_NO_SOCKETS
         else {
@@ -2770,13 +2890,34 @@ FASTMCP_API void fmcp_client_close(fmcp_client *c)
 #endif
     if (c->wfd >= 0) close(c->wfd);   /* the server sees EOF on its stdin */
     c->wfd = -1;
+#ifdef FMCP__CL_WINPROC
+    fmcp__handle_close(c->hin);
+    c->hin = NULL;
+#endif
 #ifndef FASTMCP_NO_THREADS
     fmcp__mutex_unlock(&c->wlock);
 #endif
-#ifndef FASTMCP_NO_PROCESS
+#ifdef FMCP__CL_WINPROC
+    if (c->hproc) fmcp__cl_reap(c);
+#elif !defined(FASTMCP_NO_PROCESS)
     if (c->pid > 0) fmcp__cl_reap(c);
 #endif
     fmcp__cl_stop_reader(c);
+#ifdef FMCP__CL_WINPROC
+    if (c->has_pipe) {   /* after the reader thread: it may be waiting for the queue */
+        fmcp__mutex_lock(&c->qlock);
+        c->qstop = 1;
+        fmcp__cond_broadcast(&c->qcv);
+        fmcp__mutex_unlock(&c->qlock);
+        fmcp__thread_join_io(&c->pipe);
+    }
+    fmcp__handle_close(c->hout);
+    if (c->qinit) {
+        fmcp__cl_buf_free(c->a, &c->q);
+        fmcp__mutex_destroy(&c->qlock);
+        fmcp__cond_destroy(&c->qcv);
+    }
+#endif
     if (c->rfd >= 0) close(c->rfd);
     if (c->wake[0] >= 0) close(c->wake[0]);
     if (c->wake[1] >= 0) close(c->wake[1]);
@@ -2800,9 +2941,19 @@ static fmcp_result fmcp__cl_start_stream(fmcp_client *c)
 {
     int status = 0;
     fmcp_result r;
+#ifdef FMCP__CL_WINPROC
+    fmcp__mutex_init(&c->qlock);
+    fmcp__cond_init(&c->qcv);
+    c->qinit = 1;
+    if (fmcp__thread_start(&c->pipe, fmcp__cl_pipe_main, c) != 0) return FMCP_ERR_NOMEM;
+    c->has_pipe = 1;
+    if (fmcp__thread_start(&c->thread, fmcp__cl_reader_main, c) != 0) return FMCP_ERR_NOMEM;
+    c->has_thread = 1;
+#else
     struct stat st;
     c->wsock = fstat(c->wfd, &st) == 0 && S_ISSOCK(st.st_mode);
-#ifndef FASTMCP_NO_THREADS
+#endif
+#if !defined(FASTMCP_NO_THREADS) && !defined(_WIN32)
     if (pipe(c->wake) != 0) return FMCP_ERR_IO;
     {   /* not inherited by children; drained in a loop, written under the lock */
         int i;
@@ -2826,6 +2977,34 @@ static fmcp_result fmcp__cl_start_stream(fmcp_client *c)
     return r;
 }
 
+#ifdef FMCP__CL_WINPROC
+/* Windows: CreateProcess (base: fmcp__proc_spawn quotes argv for the MSVC
+ * runtime and merges env into our environment). */
+FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, const char *const *argv,
+                                                  const char *const *env, fmcp_client **out)
+{
+    fmcp_client *c;
+    fmcp_result r;
+    if (!out || !argv || !argv[0]) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    r = fmcp__cl_new(d, FMCP__CL_STREAM, &c);
+    if (r != FMCP_OK) return r;
+    r = fmcp__proc_spawn(c->a, argv, env, &c->hproc, &c->hin, &c->hout);
+    if (r == FMCP_OK) r = fmcp__cl_start_stream(c);
+    if (r != FMCP_OK) { fmcp_client_close(c); return r; }
+    *out = c;
+    return FMCP_OK;
+}
+
+/* A descriptor pair is a POSIX notion here; Windows callers spawn. */
+FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int read_fd, int write_fd,
+                                               fmcp_client **out)
+{
+    (void)d; (void)read_fd; (void)write_fd;
+    if (out) *out = NULL;
+    return FMCP_ERR_UNSUPPORTED;
+}
+#else
 FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int read_fd, int write_fd,
                                                fmcp_client **out)
 {
@@ -2922,6 +3101,7 @@ FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, con
     *out = c;
     return FMCP_OK;
 }
+#endif /* FMCP__CL_WINPROC */
 #endif /* FASTMCP_NO_PROCESS */
 
 #ifdef FMCP__WIN32_NO_PROCESS

@@ -96,10 +96,14 @@
  *   transport and its stderr passed through. env: NULL or a NULL-terminated
  *   list of "NAME=value" added to (or replacing in) the inherited environment.
  *   A command that cannot be run gives FMCP_ERR_NOT_FOUND. Then initializes.
+ *   Windows: CreateProcess (".exe" implied; argv quoted so the MSVC runtime
+ *   gives the child the same argv; argv[0] must not contain '"'; env names
+ *   compare without case); needs threads.
  * fmcp_client_connect_fd(d, read_fd, write_fd, &c)
  *   The same over descriptors you opened (a socketpair, a pipe pair, a serial
  *   line); they are the client's from the call on (closed by
- *   fmcp_client_close, or by the connect itself when it fails).
+ *   fmcp_client_close, or by the connect itself when it fails). Not on
+ *   Windows (FMCP_ERR_UNSUPPORTED).
  * fmcp_client_connect_http(d, url, &c)
  *   Streamable HTTP. https:// URLs need d->transport (a TLS layer such as
  *   fmcp_tls_client_transport(); without one FMCP_ERR_UNSUPPORTED); http://
@@ -121,7 +125,8 @@
  * fmcp_client_close
  *   HTTP: stops the GET stream and sends DELETE for the session. stdio: closes
  *   the server's stdin, waits grace_ms for it to exit, then SIGTERM, another
- *   grace_ms, then SIGKILL. Frees the client. No call may be in progress.
+ *   grace_ms, then SIGKILL (Windows: TerminateProcess after grace_ms). Frees
+ *   the client. No call may be in progress.
  *
  * Requests
  *   Every request function returns FMCP_OK with *out the whole JSON-RPC

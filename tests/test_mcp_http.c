@@ -221,7 +221,14 @@ static int c_open_from(tconn *c, uint32_t src)
     sa.sin_port = htons(PORT);
     sa.sin_addr.s_addr = htonl(0x7f000001);
     if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) != 0) { close(c->fd); c->fd = -1; return 0; }
+#ifdef _WIN32
+    {
+        u_long one = 1;
+        ioctlsocket((SOCKET)c->fd, FIONBIO, &one);
+    }
+#else
     fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+#endif
     return 1;
 }
 
