@@ -4,6 +4,8 @@
  *   bench_client                  both, against an in-process server
  *   bench_client -t K ...         the same with K threads sharing the client
  *                                 (N calls in all; the calls/s of all threads)
+ *   bench_client -p modern ...    protocol era (legacy, the default; modern:
+ *                                 2026-07-28; auto); -p comes before -t
  * bench/bench_client.sh runs it next to the official TypeScript SDK client. */
 #define FASTMCP_IMPLEMENTATION
 #include "fastmcp.h"
@@ -63,9 +65,11 @@ static double run(fmcp_client *c, const char *label, const char *tool, long n)
     if (failed) { fprintf(stderr, "call failed\n"); return 0; }
     rate = (double)(n / nthreads * nthreads) * 1000.0 / (double)(fmcp_monotonic_ms() - t0 + 1);
     if (nthreads > 1)
-        printf("fastmcp.h client %-6s %8.0f calls/s  (%ld tools/call from %d threads)\n", label, rate, n, nthreads);
+        printf("fastmcp.h client %-6s %8.0f calls/s  (%ld tools/call from %d threads, %s)\n", label, rate, n, nthreads,
+               fmcp_client_is_modern(c) ? "2026-07-28" : "2025 session");
     else
-        printf("fastmcp.h client %-6s %8.0f calls/s  (%ld sequential tools/call)\n", label, rate, n);
+        printf("fastmcp.h client %-6s %8.0f calls/s  (%ld sequential tools/call, %s)\n", label, rate, n,
+               fmcp_client_is_modern(c) ? "2026-07-28" : "2025 session");
     return rate;
 }
 
@@ -116,6 +120,13 @@ int main(int argc, char **argv)
     fmcp_client *c = NULL;
     fmcp_result r;
     long n;
+    int era = FMCP_ERA_LEGACY;   /* -p auto|modern|legacy (default legacy: the 2025 numbers stay comparable) */
+    if (argc > 2 && strcmp(argv[1], "-p") == 0) {
+        era = strcmp(argv[2], "modern") == 0 ? FMCP_ERA_MODERN : strcmp(argv[2], "auto") == 0 ? FMCP_ERA_AUTO
+                                                                                              : FMCP_ERA_LEGACY;
+        argc -= 2;
+        argv += 2;
+    }
     if (argc > 2 && strcmp(argv[1], "-t") == 0) {
         nthreads = atoi(argv[2]);
         if (nthreads < 1 || nthreads > 64) return 2;
@@ -125,6 +136,7 @@ int main(int argc, char **argv)
     if (argc < 3) return in_process(5000);
     memset(&cd, 0, sizeof cd);
     cd.no_get_stream = 1;
+    cd.protocol_era = era;
     if (strcmp(argv[1], "--") == 0) {
         if (argc < 4) return 2;
         n = atol(argv[2]);

@@ -92,7 +92,7 @@ FASTMCP_API fmcp_result fmcp_jwt_keyset_add_public(fmcp_jwt_keyset *ks, const fm
         return FMCP_ERR_BAD_KEY;
     }
     if (ks->count == ks->cap) {
-        size_t ncap = ks->cap ? ks->cap * 2 : 4;
+        size_t ncap = ks->cap ? ks->cap * 2 : 1;   /* one key (the usual IdP set) costs one slot */
         fmcp__jwt_key *nk = (fmcp__jwt_key *)fmcp_realloc(ks->alloc, ks->keys, ks->cap * sizeof *nk,
                                                           ncap * sizeof *nk);
         if (!nk) return FMCP_ERR_NOMEM;

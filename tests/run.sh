@@ -79,6 +79,23 @@ if [ -x "$qs/hello_stdio" ] &&
    "$qs/hello_stdio" >"$qs/out.txt" 2>&1 && grep -q '"id":2,"result":{"content":\[{"type":"text","text":"42"}' "$qs/out.txt"
 then ok "quick start program 1 answers tools/call (42)"; else bad "quick start program 1 (see $qs)"; fi
 
+# 2c. musl, linked statically (the "static binary" promise): the quick start's
+# stdio program answers, and the JSON and Streamable HTTP unit tests pass
+if command -v musl-gcc >/dev/null 2>&1; then
+  ms=$B/musl; mkdir -p "$ms"
+  if musl-gcc -std=c99 $W -O2 -static -I. -o "$ms/hello_stdio" examples/hello_stdio.c >"$ms/cc.txt" 2>&1 &&
+     printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' |
+     "$ms/hello_stdio" 2>&1 | grep -q '"serverInfo":{"name":"hello"'; then ok "musl static: examples/hello_stdio.c builds and answers initialize"
+  else bad "musl static: examples/hello_stdio.c (see $ms)"; fi
+  for t in test_json test_mcp_http; do
+    if musl-gcc -std=c99 $W -O2 -static -I. -o "$ms/$t" "tests/$t.c" >"$ms/$t.cc.txt" 2>&1; then
+      "$ms/$t" >"$log/musl-$t.txt" 2>&1; add_result "$log/musl-$t.txt" "musl static: $t"
+    else bad "musl static: $t does not build (see $ms/$t.cc.txt)"; fi
+  done
+else
+  echo "skip  musl static (musl-gcc not installed; Debian musl-tools)"; S=$((S+1))
+fi
+
 # 2b. bare metal: the header for Cortex-M4 with newlib-nano, sizes and stack (skips without arm-none-eabi-gcc)
 sh tools/baremetal-check >"$log/baremetal.txt" 2>&1
 grep -E '^skip|^FAIL|^ +\.text [0-9]|^ +stack from|^ +host run' "$log/baremetal.txt" | cut -c1-160 | sed 's/^ *//; s/^/      /'
