@@ -2910,7 +2910,7 @@ typedef struct fmcp_server_desc {
     int modern_only;                      /* 1: refuse initialize (legacy clients) */
     const unsigned char *state_key;       /* requestState HMAC key, >= 32 bytes; NULL = random */
     size_t state_key_len;
-    int64_t state_ttl_ms;                 /* requestState lifetime; 0 = 10 minutes */
+    int64_t state_ttl_ms;                 /* requestState lifetime; 0 = 10 minutes, at most 24 days */
     int64_t cache_ttl_ms;                 /* ttlMs of lists, reads, discover; 0 = 0 (revalidate) */
     int cache_private;                    /* 1: cacheScope "private" always */
     /* Tasks extension (see the mcp_tasks section). */
@@ -23974,7 +23974,9 @@ static fmcp_result fmcp__era_server_init(fmcp_server *srv, const fmcp_server_des
     srv->modern_only = d->modern_only != 0;
     srv->cache_private = d->cache_private != 0;
     srv->cache_ttl_ms = d->cache_ttl_ms > 0 ? d->cache_ttl_ms : 0;
-    srv->state_ttl_ms = d->state_ttl_ms > 0 ? d->state_ttl_ms : 600000;
+    /* at most 2^31 - 1 ms (24 days), so the seconds come from a 32-bit
+     * division (small targets then link no 64-bit division routine) */
+    srv->state_ttl_ms = d->state_ttl_ms <= 0 ? 600000 : d->state_ttl_ms > 0x7fffffff ? 0x7fffffff : d->state_ttl_ms;
     if (d->state_key) {
         if (d->state_key_len < 32) return FMCP_ERR_INVALID_ARG;
         fmcp_sha256(d->state_key, d->state_key_len, srv->state_key);   /* any length -> 32 bytes */
@@ -24186,7 +24188,7 @@ static void fmcp__era_payload(fmcp_ctx *c, fmcp_json_writer *w, const char *who,
     size_t i, n;
     fmcp_jw_object_begin(w);
     fmcp_jw_key(w, "v"); fmcp_jw_int(w, 1);
-    fmcp_jw_key(w, "x"); fmcp_jw_int(w, fmcp_time_now() + (c->s->srv->state_ttl_ms + 999) / 1000);
+    fmcp_jw_key(w, "x"); fmcp_jw_int(w, fmcp_time_now() + (int64_t)(((uint32_t)c->s->srv->state_ttl_ms + 999u) / 1000u));
     fmcp_jw_key(w, "p"); fmcp_jw_str(w, who);
     fmcp_jw_key(w, "m"); fmcp_jw_str(w, fmcp__era_kind_method(c));
     fmcp_jw_key(w, "n"); fmcp_jw_str(w, c->name ? c->name : "");

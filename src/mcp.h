@@ -225,7 +225,7 @@ typedef struct fmcp_server_desc {
     int modern_only;                      /* 1: refuse initialize (legacy clients) */
     const unsigned char *state_key;       /* requestState HMAC key, >= 32 bytes; NULL = random */
     size_t state_key_len;
-    int64_t state_ttl_ms;                 /* requestState lifetime; 0 = 10 minutes */
+    int64_t state_ttl_ms;                 /* requestState lifetime; 0 = 10 minutes, at most 24 days */
     int64_t cache_ttl_ms;                 /* ttlMs of lists, reads, discover; 0 = 0 (revalidate) */
     int cache_private;                    /* 1: cacheScope "private" always */
     /* Tasks extension (see the mcp_tasks section). */
