@@ -57,9 +57,11 @@ if gcc -std=c99 -DTEST_PARTIAL_ALLOC -I. -c $CK -o $B/cc.o >/dev/null 2>&1; then
 # examples/hello_stdio.c and examples/bearer_server.c, they compile warning-free,
 # and the first one's tool answers over stdio (interop/auth.sh calls the second)
 qs=$B/quickstart; mkdir -p "$qs"
-awk -v dir="$qs" '/^ \* QUICK START/ { q = 1 } q && /^ \*     #define FASTMCP_IMPLEMENTATION/ { on = 1; k++ }
-     on && /^ \*     / { sub(/^ \*     /, ""); print > (dir "/quickstart" k ".c"); next }
-     on && /^ \*$/ { on = 0 } /^ \* OPTIONS/ { exit }' fastmcp.h
+awk -v dir="$qs" '/^ \* QUICK START/ { q = 1 }
+     q && /^ \*     #define FASTMCP_IMPLEMENTATION/ { on = 1; k++; f = dir "/quickstart" k ".c" }
+     on && /^ \*     / { sub(/^ \*     /, ""); printf "%s", gap > f; gap = ""; print > f; next }
+     on && /^ \*$/ { gap = gap "\n"; next }
+     on { on = 0; gap = "" } /^ \* OPTIONS/ { exit }' fastmcp.h
 for pair in 1:hello_stdio 2:bearer_server; do
   k=${pair%%:*}; ex=${pair#*:}
   sed -n '/^#define FASTMCP_IMPLEMENTATION/,$p' "examples/$ex.c" >"$qs/$ex.c"
