@@ -86,7 +86,7 @@
  *         fmcp_server_desc sd = {0};
  *         fmcp_tool_desc tool = {0};
  *         fmcp_auth_desc ad = {0};
- *         fmcp_http_transport_desc hd = {0};
+ *         fmcp_http_endpoint_desc hd = {0};
  *         fmcp_server *srv;
  *         fmcp_auth *auth;
  *         if (argc < 4) return 2;
@@ -178,7 +178,7 @@
  *   head and body rate (min_rate)           1 KiB/s   408 (on average, once
  *     grace (rate_grace_ms)                 5 s       the grace has passed)
  *   idle keep-alive (idle_timeout_ms)       30 s      close
- *   MCP over HTTP (fmcp_http_transport_desc, FMCP_MCP_HTTP_*); a principal is
+ *   MCP over HTTP (fmcp_http_endpoint_desc, FMCP_MCP_HTTP_*); a principal is
  *   the caller's identity (fmcp_auth_info_principal), else its address (IPv6
  *   by /64)
  *   sessions of a principal                 100       its least recently used
@@ -364,6 +364,9 @@ typedef struct fmcp_allocator {
 FASTMCP_API void *fmcp_malloc(const fmcp_allocator *a, size_t size);
 FASTMCP_API void *fmcp_realloc(const fmcp_allocator *a, void *ptr, size_t old_size, size_t new_size);
 FASTMCP_API void fmcp_free(const fmcp_allocator *a, void *ptr, size_t size);
+/* The one way to free text the library returned with its length (writer
+ * output, tokens, replies): it was allocated through `a` with len + 1 bytes. */
+FASTMCP_API void fmcp_free_text(const fmcp_allocator *a, char *text, size_t len);
 
 /* Process-wide hooks. Zeroed fields mean "OS default". */
 typedef struct fmcp_hooks {
@@ -410,7 +413,7 @@ FASTMCP_API void fmcp_wipe(void *p, size_t n);
  *       printf("%s at line %zu col %zu\n", err.message, err.line, err.column);
  *   const fmcp_json *root = fmcp_json_root(doc);
  *   const char *name = fmcp_json_get_str(root, "name", "anonymous");
- *   fmcp_json_doc_free(doc);
+ *   fmcp_json_doc_destroy(doc);
  *
  *   A document owns all its values; a value pointer is valid until the
  *   document is freed. Values are read-only, so one document may be read from
@@ -464,7 +467,7 @@ FASTMCP_API void fmcp_wipe(void *p, size_t n);
  *   fmcp_jw_key(&w, "ok"); fmcp_jw_bool(&w, 1);
  *   fmcp_jw_object_end(&w);
  *   char *out; size_t n;
- *   if (fmcp_jw_finish(&w, &out, &n) == FMCP_OK) { use(out, n); fmcp_jw_free_output(&w, out); }
+ *   if (fmcp_jw_finish(&w, &out, &n) == FMCP_OK) { use(out, n); fmcp_free_text(w.alloc, out, n); }
  *
  *   Errors are sticky: the first error (bad UTF-8 -> FMCP_ERR_ENCODING, NaN or
  *   infinity -> _INVALID_ARG, a value where a key is expected, a second
@@ -528,7 +531,7 @@ typedef struct fmcp_json_error {
 FASTMCP_API fmcp_result fmcp_json_parse(const char *text, size_t len,
                                         const fmcp_json_parse_options *opt,
                                         fmcp_json_doc **out, fmcp_json_error *err);
-FASTMCP_API void fmcp_json_doc_free(fmcp_json_doc *doc);
+FASTMCP_API void fmcp_json_doc_destroy(fmcp_json_doc *doc);
 FASTMCP_API const fmcp_json *fmcp_json_root(const fmcp_json_doc *doc);
 
 /* Type and scalar access. All accept NULL (treated as missing). */
@@ -608,10 +611,10 @@ FASTMCP_API void fmcp_jw_raw(fmcp_json_writer *w, const char *json, size_t len);
 FASTMCP_API void fmcp_jw_raw_trusted(fmcp_json_writer *w, const char *json, size_t len);
 /* Finish: checks one complete value was written and containers are closed.
  * Growable mode: *out is a NUL-terminated buffer the caller releases with
- * fmcp_jw_free_output (or keeps; it was allocated with w->alloc, size *n+1).
+ * fmcp_free_text(w->alloc, *out, *n) (or keeps; it was allocated with w->alloc,
+ * size *n+1).
  * Fixed mode: *out = the caller's buffer. On error *out = NULL. */
 FASTMCP_API fmcp_result fmcp_jw_finish(fmcp_json_writer *w, char **out, size_t *n);
-FASTMCP_API void fmcp_jw_free_output(fmcp_json_writer *w, char *out);
 /* Release the buffer of an unfinished or failed writer. */
 FASTMCP_API void fmcp_jw_reset(fmcp_json_writer *w);
 
@@ -1008,68 +1011,9 @@ FASTMCP_API fmcp_result fmcp_ed25519_verify(const uint8_t sig[64], const void *m
  * bn: fixed-size unsigned bignums and Montgomery arithmetic (RSA building block)
  * ---------------------------------------------------------------------------
  *
- *   fmcp_limb m[FMCP_BN_MAX_LIMBS], x[FMCP_BN_MAX_LIMBS], e[1] = {65537};
- *   size_t n = fmcp_bn_limbs_for_bytes(mod_len);
- *   fmcp_bn_from_bytes(m, n, mod, mod_len);        // big-endian bytes -> limbs
- *   fmcp_bn_from_bytes(x, n, msg, msg_len);
- *   fmcp_bn_mont ctx;
- *   if (fmcp_bn_mont_init(&ctx, m, n) == FMCP_OK) {
- *       fmcp_bn_mod_exp(&ctx, x, x, e, 1);         // x = x^e mod m, constant time
- *       fmcp_bn_to_bytes(x, n, out, mod_len);
- *   }
- *
- * A number is an array of fmcp_limb, least significant limb first, with its
- * length in limbs passed beside it. Limbs are 64 bits when the compiler has a
- * 128-bit product (__SIZEOF_INT128__, unless FASTMCP_NO_INT128), else 32 bits.
- * Everything lives on the stack: at most FMCP_BN_MAX_LIMBS limbs (4096 bits
- * plus two limbs of headroom) per number, twice that for products. No heap.
- *
- * Timing: functions marked "constant time" take time that depends only on
- * the limb counts, never on the values (no secret-dependent branch or memory
- * index). The others are variable time and meant for public data.
- *
- * fmcp_bn_from_bytes(r, n, in, len)
- *   Big-endian bytes to n limbs. FMCP_ERR_OVERFLOW if the value needs more
- *   than n limbs (leading zero bytes are fine). Constant time in the value.
- * fmcp_bn_to_bytes(a, n, out, len)
- *   n limbs to exactly len big-endian bytes (left-padded with zeros).
- *   FMCP_ERR_OVERFLOW (and out zeroed) if the value does not fit. Constant time.
- * fmcp_bn_limbs_for_bytes(len)  limbs needed for a len-byte number.
- * fmcp_bn_bits(a, n)            bit length (0 for zero). Variable time.
- * fmcp_bn_is_zero(a, n)         1 if zero. Constant time.
- * fmcp_bn_cmp(a, b, n)          -1, 0 or 1. Variable time.
- * fmcp_bn_add / fmcp_bn_sub     r = a + b / a - b over n limbs; returns the
- *                               carry / borrow (0 or 1). r may alias. Constant time.
- * fmcp_bn_mul(r, a, an, b, bn)  r (an + bn limbs) = a * b. r must not alias.
- * fmcp_bn_mul_small(r, a, n, k) r = a * k over n limbs; returns the carry limb.
- * fmcp_bn_mod_small(a, n, d)    a mod d for 0 < d < 2^32. Variable time in d.
- * fmcp_bn_mod(r, a, an, m, mn)  r (mn limbs) = a mod m; FMCP_ERR_INVALID_ARG
- *                               if m is zero. Variable time (bit-serial).
- *
- * Montgomery (fmcp_bn_mont; m odd and > 1; R = 2^(limb bits * n))
- * fmcp_bn_mont_init(ctx, m, n)
- *   Caches m, -1/m mod 2^w and R^2 mod m. FMCP_ERR_INVALID_ARG for even m,
- *   m < 3 or n out of range. Constant time in m (for secret primes).
- * fmcp_bn_mont_mul(ctx, r, a, b)  r = a*b/R mod m (a, b < m). Constant time.
- * fmcp_bn_mont_sqr(ctx, r, a)     r = a*a/R mod m. Constant time.
- * fmcp_bn_mont_to(ctx, r, a)      r = a*R mod m (into Montgomery form; a < m).
- * fmcp_bn_mont_from(ctx, r, a)    r = a/R mod m (out of Montgomery form).
- * fmcp_bn_mont_reduce(ctx, r, t)  r = t/R mod m for a 2n-limb t < m*R; this
- *   reduces a double-size value without division. Constant time.
- * fmcp_bn_mod_exp(ctx, r, a, e, en)
- *   r = a^e mod m, a < m, e of en limbs (its length is public, its bits are
- *   not). Fixed 5-bit windows, table read by a full masked scan: constant time.
- * fmcp_bn_mod_exp_public(ctx, r, a, e, en)
- *   The same, variable time (public exponents, e.g. RSA verification).
- * fmcp_bn_mod_inv_vartime(r, a, m, n)
- *   r = a^-1 mod m for odd m and 0 < a < m (binary extended Euclid).
- *   FMCP_ERR_INVALID_ARG if a is zero, m even, or gcd(a, m) != 1. Variable
- *   time: use it only on values masked by a random factor (RSA blinding).
- * fmcp_bn_is_probable_prime(a, n, rounds, &is_prime)
- *   Trial division by small primes, then `rounds` Miller-Rabin rounds with
- *   bases from fmcp_random_bytes (each round errs at most 1/4 on any input, so
- *   50 rounds give error below 2^-100 even for adversarial numbers).
- *   FMCP_ERR_RANDOM if randomness fails (then *is_prime = 0).
+ * Private (fmcp__bn_*): the arithmetic is declared and documented in the
+ * implementation; only the limb type, the size limits and the Montgomery
+ * context that key structs embed are here.
  */
 
 #ifdef __cplusplus
@@ -1077,10 +1021,10 @@ extern "C" {
 #endif
 
 #if defined(__SIZEOF_INT128__) && !defined(FASTMCP_NO_INT128)
-typedef uint64_t fmcp_limb;
+typedef uint64_t fmcp__limb;
 #  define FMCP_LIMB_BITS 64
 #else
-typedef uint32_t fmcp_limb;
+typedef uint32_t fmcp__limb;
 #  define FMCP_LIMB_BITS 32
 #endif
 
@@ -1096,42 +1040,12 @@ typedef uint32_t fmcp_limb;
 #define FMCP_BN_MAX_BITS FASTMCP_RSA_MAX_BITS
 #define FMCP_BN_MAX_LIMBS (FMCP_BN_MAX_BITS / FMCP_LIMB_BITS + 2)
 
-typedef struct fmcp_bn_mont {
-    fmcp_limb m[FMCP_BN_MAX_LIMBS];   /* modulus */
-    fmcp_limb rr[FMCP_BN_MAX_LIMBS];  /* R^2 mod m */
-    fmcp_limb m0inv;                  /* -1/m mod 2^FMCP_LIMB_BITS */
+typedef struct fmcp__bn_mont {
+    fmcp__limb m[FMCP_BN_MAX_LIMBS];   /* modulus */
+    fmcp__limb rr[FMCP_BN_MAX_LIMBS];  /* R^2 mod m */
+    fmcp__limb m0inv;                  /* -1/m mod 2^FMCP_LIMB_BITS */
     size_t n;                         /* limbs */
-} fmcp_bn_mont;
-
-FASTMCP_API fmcp_result fmcp_bn_from_bytes(fmcp_limb *r, size_t n, const uint8_t *in, size_t len);
-FASTMCP_API fmcp_result fmcp_bn_to_bytes(const fmcp_limb *a, size_t n, uint8_t *out, size_t len);
-FASTMCP_API size_t fmcp_bn_limbs_for_bytes(size_t len);
-FASTMCP_API size_t fmcp_bn_bits(const fmcp_limb *a, size_t n);
-FASTMCP_API int fmcp_bn_is_zero(const fmcp_limb *a, size_t n);
-FASTMCP_API int fmcp_bn_cmp(const fmcp_limb *a, const fmcp_limb *b, size_t n);
-FASTMCP_API fmcp_limb fmcp_bn_add(fmcp_limb *r, const fmcp_limb *a, const fmcp_limb *b, size_t n);
-FASTMCP_API fmcp_limb fmcp_bn_sub(fmcp_limb *r, const fmcp_limb *a, const fmcp_limb *b, size_t n);
-FASTMCP_API void fmcp_bn_mul(fmcp_limb *r, const fmcp_limb *a, size_t an, const fmcp_limb *b, size_t bn);
-FASTMCP_API fmcp_limb fmcp_bn_mul_small(fmcp_limb *r, const fmcp_limb *a, size_t n, fmcp_limb k);
-FASTMCP_API uint32_t fmcp_bn_mod_small(const fmcp_limb *a, size_t n, uint32_t d);
-FASTMCP_API fmcp_result fmcp_bn_mod(fmcp_limb *r, const fmcp_limb *a, size_t an,
-                                    const fmcp_limb *m, size_t mn);
-
-FASTMCP_API fmcp_result fmcp_bn_mont_init(fmcp_bn_mont *ctx, const fmcp_limb *m, size_t n);
-FASTMCP_API void fmcp_bn_mont_mul(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a,
-                                  const fmcp_limb *b);
-FASTMCP_API void fmcp_bn_mont_sqr(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a);
-FASTMCP_API void fmcp_bn_mont_to(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a);
-FASTMCP_API void fmcp_bn_mont_from(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a);
-FASTMCP_API void fmcp_bn_mont_reduce(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *t);
-FASTMCP_API void fmcp_bn_mod_exp(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a,
-                                 const fmcp_limb *e, size_t en);
-FASTMCP_API void fmcp_bn_mod_exp_public(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a,
-                                        const fmcp_limb *e, size_t en);
-FASTMCP_API fmcp_result fmcp_bn_mod_inv_vartime(fmcp_limb *r, const fmcp_limb *a, const fmcp_limb *m,
-                                                size_t n);
-FASTMCP_API fmcp_result fmcp_bn_is_probable_prime(const fmcp_limb *a, size_t n, unsigned rounds,
-                                                  int *is_prime);
+} fmcp__bn_mont;
 
 #ifdef __cplusplus
 }
@@ -1276,7 +1190,7 @@ FASTMCP_API fmcp_result fmcp_rsa_generate(unsigned bits, fmcp_rsa_private_key *o
  * tokens with one key): the policy check, Montgomery constants and R^2 mod n
  * are done once. Plain value, no heap; copy or discard freely. */
 typedef struct fmcp_rsa_public_ctx {
-    fmcp_bn_mont mont;   /* modulus n with its Montgomery constants */
+    fmcp__bn_mont mont;   /* modulus n with its Montgomery constants */
     uint64_t e;          /* public exponent */
     size_t k;            /* modulus length in bytes */
 } fmcp_rsa_public_ctx;
@@ -1312,7 +1226,7 @@ FASTMCP_API fmcp_result fmcp_rsa_verify_pss_sha256_ctx(const fmcp_rsa_public_ctx
  *   if (fmcp_jwks_parse(body, body_len, NULL, &set) == FMCP_OK) {
  *       const fmcp_jwk_entry *e = fmcp_jwks_find(&set, token_kid);
  *       ...
- *       fmcp_jwks_free(&set);
+ *       fmcp_jwks_destroy(&set);
  *   }
  *
  * EC and Ed25519 keys, and a key type that covers all three, are the jwk
@@ -1383,7 +1297,7 @@ FASTMCP_API fmcp_result fmcp_rsa_verify_pss_sha256_ctx(const fmcp_rsa_public_ctx
  *   RFC 7638: base64url(SHA-256('{"e":"..","kty":"RSA","n":".."}')) of the
  *   minimal numbers, 43 characters and a NUL.
  *
- * fmcp_jwks_parse / fmcp_jwks_free / fmcp_jwks_find
+ * fmcp_jwks_parse / fmcp_jwks_destroy / fmcp_jwks_find
  *   Parses a JWK Set ({"keys":[...]}, or one JWK object) of at most 1 MiB
  *   (else FMCP_ERR_TOO_LARGE); duplicate JSON member names are refused. Only
  *   RSA public keys usable for signatures are kept; every other member of
@@ -1394,7 +1308,7 @@ FASTMCP_API fmcp_result fmcp_rsa_verify_pss_sha256_ctx(const fmcp_rsa_public_ctx
  *   has (the first wins: a set with duplicate kids is ambiguous). alg is
  *   recorded, not filtered: the caller decides. Private members are ignored
  *   (only the public half is kept). The set owns `keys` (allocated with
- *   alloc); release it with fmcp_jwks_free, which also accepts a zeroed or
+ *   alloc); release it with fmcp_jwks_destroy, which also accepts a zeroed or
  *   already freed set. fmcp_jwks_find returns the entry with that kid, or
  *   for kid NULL the only key when the set has exactly one; NULL otherwise.
  */
@@ -1458,7 +1372,7 @@ typedef struct fmcp_jwks {
 
 FASTMCP_API fmcp_result fmcp_jwks_parse(const char *text, size_t len, const fmcp_allocator *alloc,
                                         fmcp_jwks *out);
-FASTMCP_API void fmcp_jwks_free(fmcp_jwks *j);
+FASTMCP_API void fmcp_jwks_destroy(fmcp_jwks *j);
 /* Entry with this kid (NULL kid: the only key, if exactly one). NULL if none. */
 FASTMCP_API const fmcp_jwk_entry *fmcp_jwks_find(const fmcp_jwks *j, const char *kid);
 
@@ -1854,8 +1768,8 @@ FASTMCP_API fmcp_result fmcp_jws_verify(const fmcp_jwk_public_key *k, fmcp_jws_a
  *       printf("hello %s\n", r.claims.subject);
  *   else
  *       printf("401: %s (%s)\n", fmcp_jwt_error_name(r.error), r.description);
- *   fmcp_jwt_verdict_free(&r);                       // always, also after failure
- *   fmcp_jwt_verifier_free(v);
+ *   fmcp_jwt_verdict_destroy(&r);                       // always, also after failure
+ *   fmcp_jwt_verifier_destroy(v);
  *
  * Issuing (the equivalent of FastMCP's RSAKeyPair.create_token)
  *   fmcp_jwt_issue_desc t = {0};
@@ -1863,7 +1777,7 @@ FASTMCP_API fmcp_result fmcp_jws_verify(const fmcp_jwk_public_key *k, fmcp_jws_a
  *   t.audiences = aud; t.audience_count = 1; t.lifetime_seconds = 600;
  *   char *tok; size_t n;
  *   if (fmcp_jwt_issue(&private_key, &t, NULL, &tok, &n) == FMCP_OK) {
- *       use(tok); fmcp_jwt_token_free(NULL, tok, n);
+ *       use(tok); fmcp_free_text(NULL, tok, n);
  *   }
  *
  * fmcp_jwt_verifier_create(desc, out)
@@ -1904,7 +1818,7 @@ FASTMCP_API fmcp_result fmcp_jws_verify(const fmcp_jwk_public_key *k, fmcp_jws_a
  *   out->description tell why and out->claims is all zero (never "decoded but
  *   invalid"). The result is FMCP_ERR_FORBIDDEN for insufficient_scope (an
  *   HTTP 403), FMCP_ERR_NOMEM when memory ran out, else FMCP_ERR_AUTH.
- *   Always call fmcp_jwt_verdict_free. Safe to call from many threads at once,
+ *   Always call fmcp_jwt_verdict_destroy. Safe to call from many threads at once,
  *   also while another thread replaces the keys.
  *
  *   plain_jws: verify a JWS whose payload is not a JWT claims set: every
@@ -1936,7 +1850,7 @@ FASTMCP_API fmcp_result fmcp_jws_verify(const fmcp_jwk_public_key *k, fmcp_jws_a
  *
  * fmcp_jwt_verdict / fmcp_jwt_claims
  *   On success the claims view points into memory owned by the verdict (valid
- *   until fmcp_jwt_verdict_free): subject ("sub"), client_id ("client_id",
+ *   until fmcp_jwt_verdict_destroy): subject ("sub"), client_id ("client_id",
  *   else "azp", else "sub"), issuer, audiences, scopes, expires_at / not_before
  *   / issued_at (0 and has_* = 0 when absent), the decoded payload text (raw)
  *   and the parsed claims document (root) for anything else.
@@ -1949,7 +1863,7 @@ FASTMCP_API fmcp_result fmcp_jws_verify(const fmcp_jwk_public_key *k, fmcp_jws_a
  *   fmcp_jwt_verifier_set_keys(v, ks) installs it atomically and takes
  *   ownership: verifications running on the old set finish with it and the
  *   old set is freed by whoever releases it last. Do not touch ks afterwards.
- *   fmcp_jwt_keyset_free releases a set that was never installed.
+ *   fmcp_jwt_keyset_destroy releases a set that was never installed.
  *   In JWK/JWKS text, keys are skipped (counted by fmcp_jwt_keyset_skipped,
  *   never fatal, so one odd key in a provider's JWKS does not take the others
  *   down) when fmcp_jwk_public_from_json refuses them (kty other than RSA, EC,
@@ -1973,7 +1887,7 @@ FASTMCP_API fmcp_result fmcp_jws_verify(const fmcp_jwk_public_key *k, fmcp_jws_a
  *   for tests). NULL fields are left out. claims_json, a JSON object, adds
  *   members and overrides the defaults of the same name. *out is a
  *   NUL-terminated token of *out_len characters; free it with
- *   fmcp_jwt_token_free(alloc, out, out_len). FMCP_ERR_PARSE when claims_json
+ *   fmcp_free_text(alloc, out, out_len). FMCP_ERR_PARSE when claims_json
  *   is not a JSON object (or repeats a name), FMCP_ERR_INVALID_ARG for a scope
  *   that is empty or contains a space.
  */
@@ -2059,10 +1973,10 @@ typedef struct fmcp_jwt_verdict {
 
 FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *desc,
                                                  fmcp_jwt_verifier **out);
-FASTMCP_API void fmcp_jwt_verifier_free(fmcp_jwt_verifier *v);
+FASTMCP_API void fmcp_jwt_verifier_destroy(fmcp_jwt_verifier *v);
 FASTMCP_API fmcp_result fmcp_jwt_verify(const fmcp_jwt_verifier *v, const char *token, size_t len,
                                         fmcp_jwt_verdict *out);
-FASTMCP_API void fmcp_jwt_verdict_free(fmcp_jwt_verdict *r);
+FASTMCP_API void fmcp_jwt_verdict_destroy(fmcp_jwt_verdict *r);
 /* Stable snake_case name ("expired", "bad_signature", ...) of an error code. */
 FASTMCP_API const char *fmcp_jwt_error_name(fmcp_jwt_error e);
 
@@ -2076,7 +1990,7 @@ FASTMCP_API fmcp_result fmcp_jwt_keyset_add_public(fmcp_jwt_keyset *ks, const fm
                                                    const char *kid);
 FASTMCP_API size_t fmcp_jwt_keyset_count(const fmcp_jwt_keyset *ks);
 FASTMCP_API size_t fmcp_jwt_keyset_skipped(const fmcp_jwt_keyset *ks);
-FASTMCP_API void fmcp_jwt_keyset_free(fmcp_jwt_keyset *ks);
+FASTMCP_API void fmcp_jwt_keyset_destroy(fmcp_jwt_keyset *ks);
 FASTMCP_API void fmcp_jwt_verifier_set_keys(fmcp_jwt_verifier *v, fmcp_jwt_keyset *ks);
 
 typedef struct fmcp_jwt_issue_desc {
@@ -2096,7 +2010,6 @@ FASTMCP_API fmcp_result fmcp_jwt_issue(const fmcp_rsa_private_key *key, const fm
                                        const fmcp_allocator *alloc, char **out, size_t *out_len);
 FASTMCP_API fmcp_result fmcp_jwt_issue_key(const fmcp_jwk_private_key *key, const fmcp_jwt_issue_desc *desc,
                                            const fmcp_allocator *alloc, char **out, size_t *out_len);
-FASTMCP_API void fmcp_jwt_token_free(const fmcp_allocator *alloc, char *token, size_t len);
 
 #ifdef __cplusplus
 }
@@ -2115,17 +2028,17 @@ FASTMCP_API void fmcp_jwt_token_free(const fmcp_allocator *alloc, char *token, s
  *   fmcp_http_loop *loop; fmcp_http_server *srv;
  *   fmcp_http_server_desc d = {0};
  *   d.host = "127.0.0.1"; d.port = 8080; d.handler = hello;
- *   fmcp_http_loop_new(NULL, &loop);
- *   fmcp_http_server_start(loop, &d, &srv);
+ *   fmcp_http_loop_create(NULL, &loop);
+ *   fmcp_http_server_create(loop, &d, &srv);
  *   fmcp_http_run(loop);                  // until fmcp_http_stop(loop)
- *   fmcp_http_server_free(srv); fmcp_http_loop_free(loop);
+ *   fmcp_http_server_destroy(srv); fmcp_http_loop_destroy(loop);
  *
  * Client
  *   fmcp_http_client_req c = {0}; fmcp_http_response *res;
  *   c.url = "http://127.0.0.1:8080/x";
  *   if (fmcp_http_fetch(NULL, &c, &res) == FMCP_OK) {
  *       printf("%d %.*s\n", res->status, (int)res->body_len, res->body);
- *       fmcp_http_response_free(res);
+ *       fmcp_http_response_destroy(res);
  *   }
  *
  * The whole module needs BSD sockets: with FASTMCP_NO_SOCKETS only the types
@@ -2141,7 +2054,7 @@ FASTMCP_API void fmcp_jwt_token_free(const fmcp_allocator *alloc, char *token, s
  *   passes, and call fmcp_http_step(loop, 0). fmcp_http_stop() may be called
  *   from any thread (and from callbacks).
  *   Create, free and configure servers, timers and client requests on the
- *   loop thread. fmcp_http_loop_free() frees servers, cancels client
+ *   loop thread. fmcp_http_loop_destroy() frees servers, cancels client
  *   requests and releases unfinished requests: stop worker threads from
  *   using requests first.
  *
@@ -2151,7 +2064,7 @@ FASTMCP_API void fmcp_jwt_token_free(const fmcp_allocator *alloc, char *token, s
  *   fmcp_http_timer_cancel() removes a pending timer (no-op if it ran).
  *   Loop thread only.
  *
- * fmcp_http_server_start
+ * fmcp_http_server_create
  *   Binds host (IPv4 or IPv6 literal or name; NULL = 127.0.0.1) and port
  *   (0 = a free port; fmcp_http_server_port() tells which), listens, and
  *   calls desc->handler(req, user) on the loop thread for every complete
@@ -2179,7 +2092,7 @@ FASTMCP_API void fmcp_jwt_token_free(const fmcp_allocator *alloc, char *token, s
  *   All listeners must set it; without it a second bind fails with
  *   FMCP_ERR_IO. Where the platform lacks SO_REUSEPORT it is ignored.
  *
- * fmcp_http_server_shutdown / fmcp_http_server_free
+ * fmcp_http_server_shutdown / fmcp_http_server_destroy
  *   shutdown stops accepting, closes idle connections, lets in-flight
  *   requests finish (then closes their connections) and after grace_ms
  *   cancels what is left (their on_close callbacks run).
@@ -2226,7 +2139,7 @@ FASTMCP_API void fmcp_jwt_token_free(const fmcp_allocator *alloc, char *token, s
  * Client
  *   fmcp_http_fetch_async() starts a request on the loop and calls
  *   cb(user, rc, res) on the loop thread when done (res owned by the
- *   callback; free it with fmcp_http_response_free), on error res is NULL.
+ *   callback; free it with fmcp_http_response_destroy), on error res is NULL.
  *   It never blocks the loop: host names (not IP literals) are resolved on
  *   a short-lived helper thread (inline with FASTMCP_NO_THREADS, where
  *   getaddrinfo then blocks). fmcp_http_fetch() is the blocking form
@@ -2234,7 +2147,7 @@ FASTMCP_API void fmcp_jwt_token_free(const fmcp_allocator *alloc, char *token, s
  *   close-delimited bodies are read; a body over max_response_bytes gives
  *   FMCP_ERR_TOO_LARGE, a request not finished within timeout_ms gives
  *   FMCP_ERR_TIMEOUT. 1xx responses are skipped. https:// URLs need a TLS
- *   transport (fmcp_http_transport, set in the request); without one they
+ *   transport (fmcp_http_io, set in the request); without one they
  *   fail with FMCP_ERR_UNSUPPORTED ("TLS support not compiled in").
  *   When error_buf is set it receives a short reason on failure.
  *   fmcp_http_fetch_cancel() drops a pending request without calling cb.
@@ -2245,7 +2158,7 @@ FASTMCP_API void fmcp_jwt_token_free(const fmcp_allocator *alloc, char *token, s
  *   caller-owned buffers in *out. Port defaults to 80/443. Userinfo is
  *   refused; a "#fragment" is dropped (it is never sent). No allocation.
  *
- * fmcp_http_transport
+ * fmcp_http_io
  *   The I/O seam: open wraps a connected non-blocking socket (host is the
  *   server name for a client, NULL on the server side); read/write return
  *   bytes moved, 0 for EOF (read), FMCP_HTTP_IO_WANT_READ/WRITE when they
@@ -2279,14 +2192,14 @@ FASTMCP_API fmcp_result fmcp_http_url_parse(const char *url, fmcp_http_url *out)
 #define FMCP_HTTP_IO_WANT_WRITE (-2L)
 #define FMCP_HTTP_IO_ERROR (-3L)
 
-typedef struct fmcp_http_transport {
+typedef struct fmcp_http_io {
     fmcp_result (*open)(void *self, int fd, const char *host, void **conn);
     long (*read)(void *conn, void *buf, size_t n);
     long (*write)(void *conn, const void *buf, size_t n);
     void (*close)(void *conn);
     void *self;
     size_t (*pending)(void *conn); /* optional: bytes read() holds that no socket event announces */
-} fmcp_http_transport;
+} fmcp_http_io;
 
 typedef struct fmcp_http_loop fmcp_http_loop;
 typedef struct fmcp_http_server fmcp_http_server;
@@ -2327,7 +2240,7 @@ typedef struct fmcp_http_server_desc {
     size_t max_write_buffer;   /* 0 = 16 MiB of unsent output per connection */
     int header_timeout_ms;     /* 0 = 10000: whole head, from its first byte (408) */
     int idle_timeout_ms;       /* 0 = 30000: keep-alive idle, a peer not reading */
-    const fmcp_http_transport *transport; /* NULL = plain TCP */
+    const fmcp_http_io *transport; /* NULL = plain TCP */
     int body_timeout_ms;       /* 0 = 60000: whole body, from the head's end (408) */
     size_t min_rate;           /* 0 = 1024 bytes/s for heads and bodies (408 below) */
     int rate_grace_ms;         /* 0 = 5000: time before min_rate applies */
@@ -2342,7 +2255,7 @@ typedef struct fmcp_http_client_req {
     size_t body_len;
     size_t max_response_bytes; /* 0 = 4 MiB (body) */
     int timeout_ms;            /* 0 = 10000, whole request */
-    const fmcp_http_transport *transport; /* needed for https:// */
+    const fmcp_http_io *transport; /* needed for https:// */
     char *error_buf;           /* optional: a short reason on failure */
     size_t error_buf_len;
 } fmcp_http_client_req;
@@ -2358,8 +2271,8 @@ typedef struct fmcp_http_response {
 typedef void (*fmcp_http_fetch_cb)(void *user, fmcp_result rc, fmcp_http_response *res);
 
 #ifndef FASTMCP_NO_SOCKETS
-FASTMCP_API fmcp_result fmcp_http_loop_new(const fmcp_allocator *a, fmcp_http_loop **out);
-FASTMCP_API void fmcp_http_loop_free(fmcp_http_loop *loop);
+FASTMCP_API fmcp_result fmcp_http_loop_create(const fmcp_allocator *a, fmcp_http_loop **out);
+FASTMCP_API void fmcp_http_loop_destroy(fmcp_http_loop *loop);
 FASTMCP_API int fmcp_http_loop_fd(const fmcp_http_loop *loop);
 FASTMCP_API int fmcp_http_next_timeout_ms(fmcp_http_loop *loop);
 FASTMCP_API fmcp_result fmcp_http_step(fmcp_http_loop *loop, int timeout_ms);
@@ -2370,7 +2283,7 @@ FASTMCP_API fmcp_result fmcp_http_timer_add(fmcp_http_loop *loop, int64_t delay_
                                             fmcp_http_timer_fn fn, void *user, uint64_t *id);
 FASTMCP_API void fmcp_http_timer_cancel(fmcp_http_loop *loop, uint64_t id);
 
-FASTMCP_API fmcp_result fmcp_http_server_start(fmcp_http_loop *loop, const fmcp_http_server_desc *desc,
+FASTMCP_API fmcp_result fmcp_http_server_create(fmcp_http_loop *loop, const fmcp_http_server_desc *desc,
                                                fmcp_http_server **out);
 /* What a bind address is, decided by the address, not its spelling:
  * FMCP_HTTP_ADDR_LOOPBACK for 127.0.0.0/8, ::1, ::ffff:127.x.x.x (brackets
@@ -2382,7 +2295,7 @@ FASTMCP_API int fmcp_http_addr_kind(const char *host);
 FASTMCP_API uint16_t fmcp_http_server_port(const fmcp_http_server *srv);
 FASTMCP_API size_t fmcp_http_server_connections(const fmcp_http_server *srv);
 FASTMCP_API void fmcp_http_server_shutdown(fmcp_http_server *srv, int grace_ms);
-FASTMCP_API void fmcp_http_server_free(fmcp_http_server *srv);
+FASTMCP_API void fmcp_http_server_destroy(fmcp_http_server *srv);
 
 FASTMCP_API const char *fmcp_http_req_method(const fmcp_http_req *req);
 FASTMCP_API const char *fmcp_http_req_target(const fmcp_http_req *req);
@@ -2410,7 +2323,7 @@ FASTMCP_API void fmcp_http_fetch_cancel(fmcp_http_fetch_op *op);
 FASTMCP_API fmcp_result fmcp_http_fetch(const fmcp_allocator *a, const fmcp_http_client_req *req,
                                         fmcp_http_response **out);
 FASTMCP_API const char *fmcp_http_response_header(const fmcp_http_response *res, const char *name);
-FASTMCP_API void fmcp_http_response_free(fmcp_http_response *res);
+FASTMCP_API void fmcp_http_response_destroy(fmcp_http_response *res);
 #endif /* FASTMCP_NO_SOCKETS */
 
 #ifdef __cplusplus
@@ -2425,27 +2338,27 @@ FASTMCP_API void fmcp_http_response_free(fmcp_http_response *res);
  * HTTPS client (JWKS, OAuth)
  *   fmcp_tls_client *tls;
  *   fmcp_http_client_req c = {0}; fmcp_http_response *res;
- *   if (fmcp_tls_client_new(NULL, NULL, &tls) == FMCP_OK) {   // system CAs
+ *   if (fmcp_tls_client_create(NULL, NULL, &tls) == FMCP_OK) {   // system CAs
  *       c.url = "https://example.com/.well-known/jwks.json";
- *       c.transport = fmcp_tls_client_transport(tls);
- *       if (fmcp_http_fetch(NULL, &c, &res) == FMCP_OK) fmcp_http_response_free(res);
- *       fmcp_tls_client_free(tls);      // after every request using it ended
+ *       c.transport = fmcp_tls_client_io(tls);
+ *       if (fmcp_http_fetch(NULL, &c, &res) == FMCP_OK) fmcp_http_response_destroy(res);
+ *       fmcp_tls_client_destroy(tls);      // after every request using it ended
  *   }
  *
  * HTTPS server
  *   fmcp_tls_server *tls = NULL;
  *   fmcp_result r = fmcp_tls_server_from_env(NULL, loop, &tls); // TLS_CERT, TLS_KEY
- *   if (r == FMCP_OK) d.transport = fmcp_tls_server_transport(tls);
+ *   if (r == FMCP_OK) d.transport = fmcp_tls_server_io(tls);
  *   else if (r != FMCP_ERR_NOT_FOUND) fail(r);                  // NOT_FOUND: plain HTTP
- *   fmcp_http_server_start(loop, &d, &srv); ...
- *   fmcp_http_server_free(srv); fmcp_tls_server_free(tls);    // server first
+ *   fmcp_http_server_create(loop, &d, &srv); ...
+ *   fmcp_http_server_destroy(srv); fmcp_tls_server_destroy(tls);    // server first
  *
  * TLS is compiled in only when FASTMCP_WITH_BEARSSL is defined (link with
  * -lbearssl) and sockets are available. Otherwise every function here
  * exists but returns FMCP_ERR_UNSUPPORTED, and http refuses https:// URLs
  * with "TLS support not compiled in". fmcp_tls_available() tells which.
  *
- * TLS is a layer under http's I/O seam (fmcp_http_transport, see http):
+ * TLS is a layer under http's I/O seam (fmcp_http_io, see http):
  * the client and the server here are two implementations of that vtable,
  * so another TLS library can be plugged in the same way. The engine is
  * non-blocking: handshakes are driven by the event loop, one record at a
@@ -2462,7 +2375,7 @@ FASTMCP_API void fmcp_http_response_free(fmcp_http_response *res);
  * exponent blinding, each signature verified before it is sent). A small-order peer
  * point (all-zero X25519 secret) fails the handshake, as RFC 8422 asks.
  *
- * fmcp_tls_client_new
+ * fmcp_tls_client_create
  *   Loads the trust anchors once: desc->ca_pem (memory), else desc->ca_file,
  *   else $SSL_CERT_FILE (as curl and OpenSSL honour it), else the system
  *   bundle /etc/ssl/certs/ca-certificates.crt. Every CERTIFICATE in the PEM
@@ -2478,7 +2391,7 @@ FASTMCP_API void fmcp_http_response_free(fmcp_http_response *res);
  *   tests only, and every connection made with it logs a warning through
  *   desc->log (stderr when NULL). Nothing else switches verification off.
  *
- * fmcp_tls_server_new
+ * fmcp_tls_server_create
  *   The certificate chain (leaf first, then intermediates) and the private
  *   key (RSA or EC; PKCS#1, SEC 1 or unencrypted PKCS#8 PEM) come from
  *   memory (cert_pem/key_pem) or files (cert_file/key_file). The key is
@@ -2489,12 +2402,12 @@ FASTMCP_API void fmcp_http_response_free(fmcp_http_response *res);
  *   servers of that loop only. Free it after the servers using it.
  *
  * fmcp_tls_server_from_env
- *   fmcp_tls_server_new with cert_file = $TLS_CERT and key_file = $TLS_KEY.
+ *   fmcp_tls_server_create with cert_file = $TLS_CERT and key_file = $TLS_KEY.
  *   FMCP_ERR_NOT_FOUND (and *out NULL) when neither is set: serve plain
  *   HTTP. Only one of them set is FMCP_ERR_INVALID_ARG.
  *
  * fmcp_tls_*_transport
- *   The fmcp_http_transport to put into fmcp_http_client_req.transport or
+ *   The fmcp_http_io to put into fmcp_http_client_req.transport or
  *   fmcp_http_server_desc.transport; it lives as long as its object.
  *
  * fmcp_tls_client_anchors
@@ -2544,18 +2457,18 @@ typedef struct fmcp_tls_server_desc {
 
 FASTMCP_API int fmcp_tls_available(void);
 
-FASTMCP_API fmcp_result fmcp_tls_client_new(const fmcp_allocator *a, const fmcp_tls_client_desc *desc,
+FASTMCP_API fmcp_result fmcp_tls_client_create(const fmcp_allocator *a, const fmcp_tls_client_desc *desc,
                                             fmcp_tls_client **out);
-FASTMCP_API const fmcp_http_transport *fmcp_tls_client_transport(fmcp_tls_client *c);
+FASTMCP_API const fmcp_http_io *fmcp_tls_client_io(fmcp_tls_client *c);
 FASTMCP_API size_t fmcp_tls_client_anchors(const fmcp_tls_client *c);
-FASTMCP_API void fmcp_tls_client_free(fmcp_tls_client *c);
+FASTMCP_API void fmcp_tls_client_destroy(fmcp_tls_client *c);
 
-FASTMCP_API fmcp_result fmcp_tls_server_new(const fmcp_allocator *a, const fmcp_tls_server_desc *desc,
+FASTMCP_API fmcp_result fmcp_tls_server_create(const fmcp_allocator *a, const fmcp_tls_server_desc *desc,
                                             fmcp_tls_server **out);
 FASTMCP_API fmcp_result fmcp_tls_server_from_env(const fmcp_allocator *a, fmcp_http_loop *loop,
                                                  fmcp_tls_server **out);
-FASTMCP_API const fmcp_http_transport *fmcp_tls_server_transport(fmcp_tls_server *s);
-FASTMCP_API void fmcp_tls_server_free(fmcp_tls_server *s);
+FASTMCP_API const fmcp_http_io *fmcp_tls_server_io(fmcp_tls_server *s);
+FASTMCP_API void fmcp_tls_server_destroy(fmcp_tls_server *s);
 
 FASTMCP_API const char *fmcp_tls_client_last_error(const fmcp_tls_client *c);
 FASTMCP_API const char *fmcp_tls_server_last_error(const fmcp_tls_server *s);
@@ -2827,7 +2740,7 @@ FASTMCP_API fmcp_result fmcp_schema_validate(const fmcp_json *schema, const fmcp
  *   HTTP transport closes that POST's SSE stream then. It does not fire for a
  *   message the receive could not take (FMCP_ERR_NOMEM with nothing sent):
  *   the caller answers that one itself. Sends are serialised
- *   per session; after fmcp_session_close() returns no callback runs again.
+ *   per session; after fmcp_session_destroy() returns no callback runs again.
  *   Callbacks must not call back into the server or session.
  *
  * Threading rules
@@ -3066,7 +2979,7 @@ FASTMCP_API void fmcp_server_push_jobs(fmcp_server *srv, fmcp_job_list *jobs);
 FASTMCP_API void fmcp_server_run_jobs(fmcp_server *srv, fmcp_job_list *jobs);
 /* Cancels in-flight requests, fails pending outgoing requests, stops callbacks;
  * the memory goes when the last handler using it finishes. */
-FASTMCP_API void fmcp_session_close(fmcp_session *s);
+FASTMCP_API void fmcp_session_destroy(fmcp_session *s);
 /* One message (object or batch). Malformed input is answered, never fatal:
  * the return value is only FMCP_OK, FMCP_ERR_NOMEM or FMCP_ERR_CLOSED. */
 FASTMCP_API fmcp_result fmcp_session_receive(fmcp_session *s, const char *json, size_t len);
@@ -3145,8 +3058,9 @@ FASTMCP_API fmcp_result fmcp_ctx_sample(fmcp_ctx *c, const char *params_json, in
 FASTMCP_API fmcp_result fmcp_ctx_elicit(fmcp_ctx *c, const char *params_json, int64_t timeout_ms,
                                         char **out, size_t *out_len);
 FASTMCP_API fmcp_result fmcp_ctx_list_roots(fmcp_ctx *c, int64_t timeout_ms, char **out, size_t *out_len);
-/* Free text returned by fmcp_ctx_request and friends. */
-FASTMCP_API void fmcp_free_text(fmcp_ctx *c, char *text, size_t len);
+/* The server's allocator: text from fmcp_ctx_request and friends is freed
+ * with fmcp_free_text(fmcp_ctx_allocator(c), text, len). */
+FASTMCP_API const fmcp_allocator *fmcp_ctx_allocator(const fmcp_ctx *c);
 
 #ifdef __cplusplus
 }
@@ -3545,17 +3459,17 @@ FASTMCP_API void fmcp_log_stderr(void *user, fmcp_log_level level, const char *m
  * ---------------------------------------------------------------------------
  *
  * Usage (blocking, one call)
- *   fmcp_http_transport_desc d = {0};
+ *   fmcp_http_endpoint_desc d = {0};
  *   d.port = 8080;                          // host 127.0.0.1, path /mcp
  *   fmcp_server_run_http(srv, &d);          // until fmcp_http_stop(loop)
  *
  * Usage (on your own loop, e.g. in tests with port 0)
- *   fmcp_http_loop *loop; fmcp_mcp_http *t;
- *   fmcp_http_loop_new(NULL, &loop);
- *   fmcp_mcp_http_attach(srv, loop, &d, &t);
- *   printf("port %u\n", fmcp_mcp_http_port(t));
+ *   fmcp_http_loop *loop; fmcp_http_endpoint *t;
+ *   fmcp_http_loop_create(NULL, &loop);
+ *   fmcp_http_endpoint_create(srv, loop, &d, &t);
+ *   printf("port %u\n", fmcp_http_endpoint_port(t));
  *   fmcp_http_run(loop);
- *   fmcp_mcp_http_free(t); fmcp_http_loop_free(loop);
+ *   fmcp_http_endpoint_destroy(t); fmcp_http_loop_destroy(loop);
  *
  * Endpoint (d.path, default "/mcp")
  *   POST carries one JSON-RPC message or batch. Accept must allow both
@@ -3591,7 +3505,7 @@ FASTMCP_API void fmcp_log_stderr(void *user, fmcp_log_level level, const char *m
  *   stream only: the missed events are replayed, then it continues, and a
  *   POST stream cut before its response delivers the response there (up to
  *   32 finished but undelivered streams per session wait for that).
- *   fmcp_mcp_http_close_sse(t, ctx), called from a handler, closes the
+ *   fmcp_http_endpoint_close_sse(t, ctx), called from a handler, closes the
  *   request's stream now (SSE polling, SEP-1699): the client reconnects with
  *   GET and Last-Event-ID after the retry hint (retry_ms, default 1000).
  *   Kept events are also capped by bytes: replay_bytes per session,
@@ -3650,7 +3564,7 @@ FASTMCP_API void fmcp_log_stderr(void *user, fmcp_log_level level, const char *m
  *   (if set), which happens once the request no longer needs them; the
  *   identity is copied into the session. A non-OK return gives 500.
  *   A hook that cannot decide yet (e.g. waiting for a JWKS fetch) sets
- *   reply->defer, keeps req and later calls fmcp_mcp_http_auth_resume(
+ *   reply->defer, keeps req and later calls fmcp_http_endpoint_auth_resume(
  *   reply->transport, req, its_reply) on the loop thread with a filled reply
  *   (release is honoured there). Requests for paths the transport does not
  *   serve go to d.fallback (which must answer them) instead of a 404.
@@ -3663,19 +3577,19 @@ FASTMCP_API void fmcp_log_stderr(void *user, fmcp_log_level level, const char *m
  *   ("/messages"); POSTs there get 202 and every answer comes as an
  *   `event: message` on the GET stream. Closing the stream ends the session.
  *
- * fmcp_mcp_http_attach adds the transport to an existing loop (it starts an
+ * fmcp_http_endpoint_create adds the transport to an existing loop (it starts an
  *   HTTP server on d.host:d.port; d.http optionally supplies limits and a
  *   TLS transport - its host, port, handler and user are ignored). The
  *   strings and lists in d are referenced, not copied: keep them alive
- *   until fmcp_mcp_http_free. All callbacks run on the loop thread.
- *   fmcp_mcp_http_port gives the bound port, fmcp_mcp_http_loop the loop.
- *   fmcp_mcp_http_free closes every session and the server (loop thread).
+ *   until fmcp_http_endpoint_destroy. All callbacks run on the loop thread.
+ *   fmcp_http_endpoint_port gives the bound port, fmcp_http_endpoint_loop the loop.
+ *   fmcp_http_endpoint_destroy closes every session and the server (loop thread).
  * fmcp_server_run_http creates a loop, attaches, calls d.on_listen(user, t)
- *   once listening, runs until fmcp_http_stop(fmcp_mcp_http_loop(t)), then
+ *   once listening, runs until fmcp_http_stop(fmcp_http_endpoint_loop(t)), then
  *   frees everything. It prints nothing.
- * fmcp_mcp_http_sessions counts open sessions (tests, metrics).
- * fmcp_mcp_http_replay_bytes: bytes the kept SSE events hold (all sessions).
- * fmcp_mcp_http_close_sse is thread-safe; FMCP_ERR_NOT_FOUND when the
+ * fmcp_http_endpoint_sessions counts open sessions (tests, metrics).
+ * fmcp_http_endpoint_replay_bytes: bytes the kept SSE events hold (all sessions).
+ * fmcp_http_endpoint_close_sse is thread-safe; FMCP_ERR_NOT_FOUND when the
  *   request has no stream in this transport (e.g. stateless).
  */
 
@@ -3683,7 +3597,7 @@ FASTMCP_API void fmcp_log_stderr(void *user, fmcp_log_level level, const char *m
 extern "C" {
 #endif
 
-typedef struct fmcp_mcp_http fmcp_mcp_http;
+typedef struct fmcp_http_endpoint fmcp_http_endpoint;
 
 typedef struct fmcp_http_auth_reply {
     int status;                     /* 0 = accept; else the rejection status */
@@ -3695,7 +3609,7 @@ typedef struct fmcp_http_auth_reply {
     int has_info;
     void (*release)(void *user, struct fmcp_http_auth_reply *reply);
     void *release_user;
-    struct fmcp_mcp_http *transport; /* set by the transport before the hook runs */
+    struct fmcp_http_endpoint *transport; /* set by the transport before the hook runs */
     int defer;                      /* set by the hook: it keeps req, answers later */
 } fmcp_http_auth_reply;
 
@@ -3706,7 +3620,7 @@ typedef struct fmcp_http_auth_reply {
 typedef fmcp_result (*fmcp_http_auth_fn)(void *user, const char *method, const char *path,
                                          const fmcp_http_req *req, fmcp_http_auth_reply *reply);
 
-typedef struct fmcp_http_transport_desc {
+typedef struct fmcp_http_endpoint_desc {
     const char *host;               /* NULL = "127.0.0.1" */
     uint16_t port;                  /* 0 = any free port */
     const char *path;               /* NULL = "/mcp" */
@@ -3730,7 +3644,7 @@ typedef struct fmcp_http_transport_desc {
     void *auth_user;
     fmcp_http_handler fallback;     /* other paths (e.g. /.well-known/...); NULL = 404 */
     void *fallback_user;
-    void (*on_listen)(void *user, fmcp_mcp_http *t); /* fmcp_server_run_http */
+    void (*on_listen)(void *user, fmcp_http_endpoint *t); /* fmcp_server_run_http */
     void *listen_user;
     const fmcp_http_server_desc *http; /* optional limits / TLS */
     /* Caps per principal and overall (see "Limits"); 0 = the default. */
@@ -3739,7 +3653,7 @@ typedef struct fmcp_http_transport_desc {
     size_t replay_bytes;               /* kept SSE events per session; 0 = 4 MiB */
     size_t replay_bytes_per_principal; /* 0 = 16 MiB */
     size_t replay_bytes_total;         /* the whole transport; 0 = 256 MiB */
-} fmcp_http_transport_desc;
+} fmcp_http_endpoint_desc;
 
 #define FMCP_MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL 100
 #define FMCP_MCP_HTTP_MAX_CALLS_PER_PRINCIPAL 256
@@ -3748,17 +3662,17 @@ typedef struct fmcp_http_transport_desc {
 #define FMCP_MCP_HTTP_REPLAY_BYTES_TOTAL ((size_t)256 << 20)
 
 #ifndef FASTMCP_NO_SOCKETS
-FASTMCP_API fmcp_result fmcp_mcp_http_attach(fmcp_server *srv, fmcp_http_loop *loop,
-                                             const fmcp_http_transport_desc *d, fmcp_mcp_http **out);
-FASTMCP_API uint16_t fmcp_mcp_http_port(const fmcp_mcp_http *t);
-FASTMCP_API fmcp_http_loop *fmcp_mcp_http_loop(const fmcp_mcp_http *t);
-FASTMCP_API size_t fmcp_mcp_http_sessions(fmcp_mcp_http *t);
-FASTMCP_API size_t fmcp_mcp_http_replay_bytes(fmcp_mcp_http *t);
-FASTMCP_API fmcp_result fmcp_mcp_http_close_sse(fmcp_mcp_http *t, fmcp_ctx *ctx);
-FASTMCP_API void fmcp_mcp_http_free(fmcp_mcp_http *t);
-FASTMCP_API void fmcp_mcp_http_auth_resume(fmcp_mcp_http *t, fmcp_http_req *req,
+FASTMCP_API fmcp_result fmcp_http_endpoint_create(fmcp_server *srv, fmcp_http_loop *loop,
+                                             const fmcp_http_endpoint_desc *d, fmcp_http_endpoint **out);
+FASTMCP_API uint16_t fmcp_http_endpoint_port(const fmcp_http_endpoint *t);
+FASTMCP_API fmcp_http_loop *fmcp_http_endpoint_loop(const fmcp_http_endpoint *t);
+FASTMCP_API size_t fmcp_http_endpoint_sessions(fmcp_http_endpoint *t);
+FASTMCP_API size_t fmcp_http_endpoint_replay_bytes(fmcp_http_endpoint *t);
+FASTMCP_API fmcp_result fmcp_http_endpoint_close_sse(fmcp_http_endpoint *t, fmcp_ctx *ctx);
+FASTMCP_API void fmcp_http_endpoint_destroy(fmcp_http_endpoint *t);
+FASTMCP_API void fmcp_http_endpoint_auth_resume(fmcp_http_endpoint *t, fmcp_http_req *req,
                                            fmcp_http_auth_reply *reply);
-FASTMCP_API fmcp_result fmcp_server_run_http(fmcp_server *srv, const fmcp_http_transport_desc *d);
+FASTMCP_API fmcp_result fmcp_server_run_http(fmcp_server *srv, const fmcp_http_endpoint_desc *d);
 #endif
 
 #ifdef __cplusplus
@@ -3783,9 +3697,9 @@ FASTMCP_API fmcp_result fmcp_server_run_http(fmcp_server *srv, const fmcp_http_t
  *   fmcp_oauth_store_clear_all(&st);                                // everything
  *
  *   fmcp_oauth_store *mem;                     // in memory (tests, short-lived tools)
- *   fmcp_oauth_memory_store_new(NULL, &mem);
+ *   fmcp_oauth_memory_store_create(NULL, &mem);
  *   ...
- *   fmcp_oauth_memory_store_free(mem);
+ *   fmcp_oauth_memory_store_destroy(mem);
  *
  * A store keeps one JSON object text per (server URL, kind). The kinds the
  * OAuth client uses are "tokens" (access/refresh token with absolute expiry)
@@ -3839,7 +3753,7 @@ FASTMCP_API fmcp_result fmcp_server_run_http(fmcp_server *srv, const fmcp_http_t
  *   store's clear_all removes only files named by its own pattern (and its
  *   stale temp files), never anything else in the directory.
  *
- * fmcp_oauth_memory_store_new(alloc, &store) / fmcp_oauth_memory_store_free(store)
+ * fmcp_oauth_memory_store_create(alloc, &store) / fmcp_oauth_memory_store_destroy(store)
  *   A store in memory, guarded by a mutex (unless FASTMCP_NO_THREADS). free
  *   wipes every value and releases the store; NULL is ignored.
  */
@@ -3868,8 +3782,8 @@ typedef struct fmcp_oauth_store {
 FASTMCP_API fmcp_result fmcp_oauth_store_clear(const fmcp_oauth_store *store, const char *server_url);
 FASTMCP_API fmcp_result fmcp_oauth_store_clear_all(const fmcp_oauth_store *store);
 
-FASTMCP_API fmcp_result fmcp_oauth_memory_store_new(const fmcp_allocator *alloc, fmcp_oauth_store **out);
-FASTMCP_API void fmcp_oauth_memory_store_free(fmcp_oauth_store *store);
+FASTMCP_API fmcp_result fmcp_oauth_memory_store_create(const fmcp_allocator *alloc, fmcp_oauth_store **out);
+FASTMCP_API void fmcp_oauth_memory_store_destroy(fmcp_oauth_store *store);
 
 #ifndef FASTMCP_NO_FILESYSTEM
 typedef struct fmcp_oauth_file_store {
@@ -3903,18 +3817,18 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_list(fmcp_oauth_file_store *fs,
  *   fmcp_oauth_desc od = {0};                   // file store, browser, DCR
  *   od.client_name = "my tool";
  *   fmcp_oauth *o;
- *   fmcp_oauth_new(&od, "https://api.example.com/mcp", &o);
+ *   fmcp_oauth_create(&od, "https://api.example.com/mcp", &o);
  *   fmcp_client_desc cd = {0};
  *   cd.oauth = o; cd.transport = tls;          // https needs a TLS layer
  *   fmcp_client_connect_http(&cd, "https://api.example.com/mcp", &c);
  *   ...                                         // 401/403 handled inside
- *   fmcp_client_close(c); fmcp_oauth_free(o);
+ *   fmcp_client_destroy(c); fmcp_oauth_destroy(o);
  *
  *   Headless (tests, CI, servers that auto-approve): set
  *   od.authorize = fmcp_oauth_authorize_follow; the authorization URL is then
  *   fetched without a browser and its redirect is read directly.
  *
- * fmcp_oauth_new(desc, server_url, &o) / fmcp_oauth_free(o)
+ * fmcp_oauth_create(desc, server_url, &o) / fmcp_oauth_destroy(o)
  *   server_url is the MCP endpoint the tokens are for (its canonical form,
  *   scheme and host lower-cased, no fragment, is the RFC 8707 resource unless
  *   the protected-resource metadata names a covering resource). Strings in
@@ -3949,10 +3863,10 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_list(fmcp_oauth_file_store *fs,
  *     URL): it must write the full redirect it got
  *     (redirect_uri?code=...&state=...) into callback (cap bytes).
  *     fmcp_oauth_authorize_follow is one (user: NULL or a const
- *     fmcp_http_transport * for https).
+ *     fmcp_http_io * for https).
  *   store: where tokens and the registration live (NULL = the file store in
  *     cache_dir, NULL = fmcp_oauth_default_cache_dir(); with
- *     FASTMCP_NO_FILESYSTEM a store must be given, else fmcp_oauth_new fails
+ *     FASTMCP_NO_FILESYSTEM a store must be given, else fmcp_oauth_create fails
  *     with FMCP_ERR_UNSUPPORTED). The object must outlive o.
  *   transport: the TLS layer for https:// metadata/token endpoints.
  *   max_step_up: challenges handled for one request (each a refresh or an
@@ -4149,7 +4063,7 @@ typedef struct fmcp_oauth_desc {
     void *authorize_user;
     const fmcp_oauth_store *store;           /* NULL = file store in cache_dir */
     const char *cache_dir;                   /* NULL = ~/.fastmcp/oauth-mcp-client-cache */
-    const fmcp_http_transport *transport;    /* TLS for https:// endpoints */
+    const fmcp_http_io *transport;    /* TLS for https:// endpoints */
     int max_step_up;                         /* 0 = 3 */
     int http_timeout_ms;                     /* 0 = 30000 */
     const fmcp_allocator *alloc;
@@ -4189,8 +4103,8 @@ FASTMCP_API fmcp_result fmcp_oauth_select_scope(const char *challenge, const cha
                                                 char *out, size_t cap);
 
 #ifndef FASTMCP_NO_SOCKETS
-FASTMCP_API fmcp_result fmcp_oauth_new(const fmcp_oauth_desc *d, const char *server_url, fmcp_oauth **out);
-FASTMCP_API void fmcp_oauth_free(fmcp_oauth *o);
+FASTMCP_API fmcp_result fmcp_oauth_create(const fmcp_oauth_desc *d, const char *server_url, fmcp_oauth **out);
+FASTMCP_API void fmcp_oauth_destroy(fmcp_oauth *o);
 FASTMCP_API fmcp_result fmcp_oauth_access_token(fmcp_oauth *o, char *buf, size_t cap);
 FASTMCP_API fmcp_result fmcp_oauth_handle_challenge(fmcp_oauth *o, int status, const char *www_authenticate,
                                                     int attempt);
@@ -4222,12 +4136,12 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
  *   if (fmcp_client_call_tool(c, "add", "{\"a\":1,\"b\":2}", NULL, &res) == FMCP_OK) {
  *       const fmcp_json *r = fmcp_client_result(res);   // the "result" object
  *       puts(fmcp_json_get_str(fmcp_json_at(fmcp_json_get(r, "content"), 0), "text", ""));
- *       fmcp_json_doc_free(res);
+ *       fmcp_json_doc_destroy(res);
  *   }
- *   fmcp_client_close(c);
+ *   fmcp_client_destroy(c);
  *
  * fmcp_client_desc (zeroed = defaults; strings and lists are referenced, not
- *   copied: keep them alive until fmcp_client_close)
+ *   copied: keep them alive until fmcp_client_destroy)
  *   name, version, title: clientInfo (default "fastmcp.h" and the library
  *   version). protocol_version: the version asked for (default 2025-11-25);
  *   the server may answer any of 2025-11-25, 2025-06-18, 2025-03-26 and
@@ -4313,11 +4227,11 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
  * fmcp_client_connect_fd(d, read_fd, write_fd, &c)
  *   The same over descriptors you opened (a socketpair, a pipe pair, a serial
  *   line); they are the client's from the call on (closed by
- *   fmcp_client_close, or by the connect itself when it fails). Not on
+ *   fmcp_client_destroy, or by the connect itself when it fails). Not on
  *   Windows (FMCP_ERR_UNSUPPORTED).
  * fmcp_client_connect_http(d, url, &c)
  *   Streamable HTTP. https:// URLs need d->transport (a TLS layer such as
- *   fmcp_tls_client_transport(); without one FMCP_ERR_UNSUPPORTED); http://
+ *   fmcp_tls_client_io(); without one FMCP_ERR_UNSUPPORTED); http://
  *   URLs never use it.
  *   POSTs carry Accept: application/json, text/event-stream; answers may be
  *   JSON or SSE. Mcp-Session-Id from the initialize answer and
@@ -4333,7 +4247,7 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
  *   that stream (a reader thread; FMCP_ERR_UNSUPPORTED without threads).
  *   Connections are kept alive and reused; a 404 on a request after
  *   initialize means the session ended (FMCP_ERR_CLOSED).
- * fmcp_client_close
+ * fmcp_client_destroy
  *   HTTP: stops the GET stream and sends DELETE for the session. stdio: closes
  *   the server's stdin, waits grace_ms for it to exit, then SIGTERM, another
  *   grace_ms, then SIGKILL (Windows: TerminateProcess after grace_ms). Frees
@@ -4341,7 +4255,7 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
  *
  * Requests
  *   Every request function returns FMCP_OK with *out the whole JSON-RPC
- *   response message (free it with fmcp_json_doc_free; fmcp_client_result
+ *   response message (free it with fmcp_json_doc_destroy; fmcp_client_result
  *   gives its "result" member), or FMCP_ERR_RPC with *out holding the error
  *   response (fmcp_client_error_code / _message read it), or another error
  *   with *out = NULL: FMCP_ERR_TIMEOUT (notifications/cancelled was sent),
@@ -4439,7 +4353,7 @@ typedef struct fmcp_client_desc {
     const fmcp_http_header *headers;       /* HTTP: extra headers */
     size_t nheaders;
     int no_get_stream;                     /* HTTP: no stand-alone GET stream */
-    const fmcp_http_transport *transport;  /* HTTP: I/O layer, e.g. TLS for https:// */
+    const fmcp_http_io *transport;  /* HTTP: I/O layer, e.g. TLS for https:// */
     fmcp_oauth *oauth;                     /* HTTP: OAuth 2.1 tokens (see oauth) */
     int grace_ms;                          /* stdio shutdown grace; 0 = 2000 */
     size_t max_message;                    /* 0 = 16 MiB */
@@ -4470,7 +4384,7 @@ FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int re
 FASTMCP_API fmcp_result fmcp_client_connect_http(const fmcp_client_desc *d, const char *url,
                                                  fmcp_client **out);
 #endif
-FASTMCP_API void fmcp_client_close(fmcp_client *c);
+FASTMCP_API void fmcp_client_destroy(fmcp_client *c);
 
 /* The initialize result (serverInfo, capabilities, instructions). */
 FASTMCP_API const fmcp_json *fmcp_client_server_info(const fmcp_client *c);
@@ -4530,17 +4444,17 @@ FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res);
  *
  *   fmcp_tool_desc t = {0}; t.name = "write"; t.scopes = "mcp:write"; ...
  *   fmcp_server_add_tool(srv, &t);                   // scoped: step-up 403
- *   fmcp_http_transport_desc d = {0};
+ *   fmcp_http_endpoint_desc d = {0};
  *   fmcp_auth_attach(a, srv, &d);                    // hook, authorizer, PRM
- *   fmcp_mcp_http_attach(srv, loop, &d, &t);
+ *   fmcp_http_endpoint_create(srv, loop, &d, &t);
  *   fmcp_http_run(loop);
- *   fmcp_mcp_http_free(t); fmcp_server_destroy(srv); fmcp_auth_free(a);
+ *   fmcp_http_endpoint_destroy(t); fmcp_server_destroy(srv); fmcp_auth_destroy(a);
  *
  *   In a tool: const fmcp_auth_info *who = fmcp_ctx_auth(ctx);
  *   who->subject, client_id, scopes (space separated), expires_at, token (the
  *   raw bearer token), claims_json (all claims), data (custom hook data).
  *
- * fmcp_auth_create(desc, out) / fmcp_auth_free(a)
+ * fmcp_auth_create(desc, out) / fmcp_auth_destroy(a)
  *   Keys come from desc->keys (PEM, JWK or JWKS texts, as for the jwt
  *   verifier) and/or desc->jwks_url. issuer, audiences, leeway and typ are
  *   the verifier's policy. required_scopes are server-wide: a valid token
@@ -4548,15 +4462,15 @@ FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res);
  *   jwks_url the first fetch starts at once when desc->loop is given (else on
  *   the first request). free cancels a running fetch and drops parked
  *   requests (their transport may be gone; the loop releases them). Order:
- *   stop the loop, fmcp_mcp_http_free, fmcp_server_destroy (its call
- *   observer points into the fmcp_auth), fmcp_auth_free, fmcp_http_loop_free.
+ *   stop the loop, fmcp_http_endpoint_destroy, fmcp_server_destroy (its call
+ *   observer points into the fmcp_auth), fmcp_auth_destroy, fmcp_http_loop_destroy.
  *   Configuration that cannot work fails here, not on the first request,
  *   and *desc->problem (when set) names what to change: no audiences
  *   (FMCP_ERR_INVALID_ARG; a token the same identity provider minted for
  *   another API would pass - set audiences to this server's resource URL, or
  *   allow_any_audience = 1 to opt out; a custom authenticate hook needs
  *   none), an https:// jwks_url without jwks_transport (FMCP_ERR_UNSUPPORTED:
- *   build with FASTMCP_WITH_BEARSSL and pass fmcp_tls_client_transport), a
+ *   build with FASTMCP_WITH_BEARSSL and pass fmcp_tls_client_io), a
  *   jwks_url that is not http(s)://, keys that give no usable signing key,
  *   an algorithm that is not supported (FMCP_ERR_UNSUPPORTED), no keys,
  *   jwks_url or hook at all.
@@ -4677,7 +4591,7 @@ typedef struct fmcp_auth_desc {
     const char *const *keys;            /* static PEM / JWK / JWKS texts */
     size_t key_count;
     const char *jwks_url;               /* fetched on the loop */
-    const fmcp_http_transport *jwks_transport; /* for https:// */
+    const fmcp_http_io *jwks_transport; /* for https:// */
     const char *issuer;                 /* NULL = not checked */
     const char *const *audiences;       /* required unless allow_any_audience */
     size_t audience_count;
@@ -4722,7 +4636,7 @@ typedef struct fmcp_auth_stats {
 } fmcp_auth_stats;
 
 FASTMCP_API fmcp_result fmcp_auth_create(const fmcp_auth_desc *desc, fmcp_auth **out);
-FASTMCP_API void fmcp_auth_free(fmcp_auth *a);
+FASTMCP_API void fmcp_auth_destroy(fmcp_auth *a);
 FASTMCP_API void fmcp_auth_stats_get(fmcp_auth *a, fmcp_auth_stats *out);
 /* Authorizer for fmcp_server_set_authorizer (user = NULL or the fmcp_auth). */
 FASTMCP_API fmcp_result fmcp_auth_authorize(void *user, const fmcp_auth_info *auth, fmcp_item_kind kind,
@@ -4732,7 +4646,7 @@ FASTMCP_API fmcp_result fmcp_auth_item_scopes(fmcp_auth *a, fmcp_item_kind kind,
                                               const char *scopes);
 
 #ifndef FASTMCP_NO_SOCKETS
-FASTMCP_API fmcp_result fmcp_auth_attach(fmcp_auth *a, fmcp_server *srv, fmcp_http_transport_desc *d);
+FASTMCP_API fmcp_result fmcp_auth_attach(fmcp_auth *a, fmcp_server *srv, fmcp_http_endpoint_desc *d);
 /* The fmcp_http_auth_fn (user = the fmcp_auth) that fmcp_auth_attach installs. */
 FASTMCP_API fmcp_result fmcp_auth_http_hook(void *user, const char *method, const char *path,
                                             const fmcp_http_req *req, fmcp_http_auth_reply *reply);
@@ -4872,6 +4786,11 @@ FASTMCP_API void fmcp_free(const fmcp_allocator *a, void *ptr, size_t size)
     if (a && a->free_fn) { a->free_fn(a->user, ptr, size); return; }
     (void)size;
     FASTMCP_FREE(ptr);
+}
+
+FASTMCP_API void fmcp_free_text(const fmcp_allocator *a, char *text, size_t len)
+{
+    if (text) fmcp_free(a, text, len + 1);
 }
 
 /* ---- hooks --------------------------------------------------------------- */
@@ -6486,7 +6405,7 @@ FASTMCP_API fmcp_result fmcp_json_parse(const char *text, size_t len,
     return FMCP_OK;
 }
 
-FASTMCP_API void fmcp_json_doc_free(fmcp_json_doc *doc)
+FASTMCP_API void fmcp_json_doc_destroy(fmcp_json_doc *doc)
 {
     fmcp_allocator al;
     const fmcp_allocator *ap;
@@ -7235,7 +7154,7 @@ FASTMCP_API void fmcp_jw_raw(fmcp_json_writer *w, const char *json, size_t len)
     o.max_depth = (size_t)-1;
     r = fmcp_json_parse(json, len, &o, &d, NULL);
     if (r != FMCP_OK) { fmcp__jw_fail(w, r); return; }
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     if (!fmcp__jw_pre(w)) return;
     fmcp__jw_put(w, json, len);
     fmcp__jw_post(w);
@@ -7293,14 +7212,6 @@ FASTMCP_API fmcp_result fmcp_jw_finish(fmcp_json_writer *w, char **out, size_t *
         w->buf = NULL; w->cap = 0; w->len = 0; w->done = 0;
     }
     return FMCP_OK;
-}
-
-FASTMCP_API void fmcp_jw_free_output(fmcp_json_writer *w, char *out)
-{
-    size_t n;
-    if (!w || !out || w->fixed) return;
-    n = strlen(out) + 1;
-    fmcp_free(w->alloc, out, n);
 }
 
 FASTMCP_API void fmcp_jw_reset(fmcp_json_writer *w)
@@ -9213,6 +9124,110 @@ FASTMCP_API fmcp_result fmcp_ed25519_verify(const uint8_t sig[64], const void *m
 
 #include <string.h>
 
+/* ---------------------------------------------------------------------------
+ * bn (private): fixed-size unsigned bignums and Montgomery arithmetic (RSA building block)
+ * ---------------------------------------------------------------------------
+ *
+ *   fmcp__limb m[FMCP_BN_MAX_LIMBS], x[FMCP_BN_MAX_LIMBS], e[1] = {65537};
+ *   size_t n = fmcp__bn_limbs_for_bytes(mod_len);
+ *   fmcp__bn_from_bytes(m, n, mod, mod_len);        // big-endian bytes -> limbs
+ *   fmcp__bn_from_bytes(x, n, msg, msg_len);
+ *   fmcp__bn_mont ctx;
+ *   if (fmcp__bn_mont_init(&ctx, m, n) == FMCP_OK) {
+ *       fmcp__bn_mod_exp(&ctx, x, x, e, 1);         // x = x^e mod m, constant time
+ *       fmcp__bn_to_bytes(x, n, out, mod_len);
+ *   }
+ *
+ * A number is an array of fmcp__limb, least significant limb first, with its
+ * length in limbs passed beside it. Limbs are 64 bits when the compiler has a
+ * 128-bit product (__SIZEOF_INT128__, unless FASTMCP_NO_INT128), else 32 bits.
+ * Everything lives on the stack: at most FMCP_BN_MAX_LIMBS limbs (4096 bits
+ * plus two limbs of headroom) per number, twice that for products. No heap.
+ *
+ * Timing: functions marked "constant time" take time that depends only on
+ * the limb counts, never on the values (no secret-dependent branch or memory
+ * index). The others are variable time and meant for public data.
+ *
+ * fmcp__bn_from_bytes(r, n, in, len)
+ *   Big-endian bytes to n limbs. FMCP_ERR_OVERFLOW if the value needs more
+ *   than n limbs (leading zero bytes are fine). Constant time in the value.
+ * fmcp__bn_to_bytes(a, n, out, len)
+ *   n limbs to exactly len big-endian bytes (left-padded with zeros).
+ *   FMCP_ERR_OVERFLOW (and out zeroed) if the value does not fit. Constant time.
+ * fmcp__bn_limbs_for_bytes(len)  limbs needed for a len-byte number.
+ * fmcp__bn_bits(a, n)            bit length (0 for zero). Variable time.
+ * fmcp__bn_is_zero(a, n)         1 if zero. Constant time.
+ * fmcp__bn_cmp(a, b, n)          -1, 0 or 1. Variable time.
+ * fmcp__bn_add / fmcp__bn_sub     r = a + b / a - b over n limbs; returns the
+ *                               carry / borrow (0 or 1). r may alias. Constant time.
+ * fmcp__bn_mul(r, a, an, b, bn)  r (an + bn limbs) = a * b. r must not alias.
+ * fmcp__bn_mul_small(r, a, n, k) r = a * k over n limbs; returns the carry limb.
+ * fmcp__bn_mod_small(a, n, d)    a mod d for 0 < d < 2^32. Variable time in d.
+ * fmcp__bn_mod(r, a, an, m, mn)  r (mn limbs) = a mod m; FMCP_ERR_INVALID_ARG
+ *                               if m is zero. Variable time (bit-serial).
+ *
+ * Montgomery (fmcp__bn_mont; m odd and > 1; R = 2^(limb bits * n))
+ * fmcp__bn_mont_init(ctx, m, n)
+ *   Caches m, -1/m mod 2^w and R^2 mod m. FMCP_ERR_INVALID_ARG for even m,
+ *   m < 3 or n out of range. Constant time in m (for secret primes).
+ * fmcp__bn_mont_mul(ctx, r, a, b)  r = a*b/R mod m (a, b < m). Constant time.
+ * fmcp__bn_mont_sqr(ctx, r, a)     r = a*a/R mod m. Constant time.
+ * fmcp__bn_mont_to(ctx, r, a)      r = a*R mod m (into Montgomery form; a < m).
+ * fmcp__bn_mont_from(ctx, r, a)    r = a/R mod m (out of Montgomery form).
+ * fmcp__bn_mont_reduce(ctx, r, t)  r = t/R mod m for a 2n-limb t < m*R; this
+ *   reduces a double-size value without division. Constant time.
+ * fmcp__bn_mod_exp(ctx, r, a, e, en)
+ *   r = a^e mod m, a < m, e of en limbs (its length is public, its bits are
+ *   not). Fixed 5-bit windows, table read by a full masked scan: constant time.
+ * fmcp__bn_mod_exp_public(ctx, r, a, e, en)
+ *   The same, variable time (public exponents, e.g. RSA verification).
+ * fmcp__bn_mod_inv_vartime(r, a, m, n)
+ *   r = a^-1 mod m for odd m and 0 < a < m (binary extended Euclid).
+ *   FMCP_ERR_INVALID_ARG if a is zero, m even, or gcd(a, m) != 1. Variable
+ *   time: use it only on values masked by a random factor (RSA blinding).
+ * fmcp__bn_is_probable_prime(a, n, rounds, &is_prime)
+ *   Trial division by small primes, then `rounds` Miller-Rabin rounds with
+ *   bases from fmcp_random_bytes (each round errs at most 1/4 on any input, so
+ *   50 rounds give error below 2^-100 even for adversarial numbers).
+ *   FMCP_ERR_RANDOM if randomness fails (then *is_prime = 0).
+ */
+
+#if defined(__GNUC__) || defined(__clang__)
+#  define FMCP__BN static __attribute__((unused))
+#else
+#  define FMCP__BN static
+#endif
+FMCP__BN fmcp_result fmcp__bn_from_bytes(fmcp__limb *r, size_t n, const uint8_t *in, size_t len);
+FMCP__BN fmcp_result fmcp__bn_to_bytes(const fmcp__limb *a, size_t n, uint8_t *out, size_t len);
+FMCP__BN size_t fmcp__bn_limbs_for_bytes(size_t len);
+FMCP__BN size_t fmcp__bn_bits(const fmcp__limb *a, size_t n);
+FMCP__BN int fmcp__bn_is_zero(const fmcp__limb *a, size_t n);
+FMCP__BN int fmcp__bn_cmp(const fmcp__limb *a, const fmcp__limb *b, size_t n);
+FMCP__BN fmcp__limb fmcp__bn_add(fmcp__limb *r, const fmcp__limb *a, const fmcp__limb *b, size_t n);
+FMCP__BN fmcp__limb fmcp__bn_sub(fmcp__limb *r, const fmcp__limb *a, const fmcp__limb *b, size_t n);
+FMCP__BN void fmcp__bn_mul(fmcp__limb *r, const fmcp__limb *a, size_t an, const fmcp__limb *b, size_t bn);
+FMCP__BN fmcp__limb fmcp__bn_mul_small(fmcp__limb *r, const fmcp__limb *a, size_t n, fmcp__limb k);
+FMCP__BN uint32_t fmcp__bn_mod_small(const fmcp__limb *a, size_t n, uint32_t d);
+FMCP__BN fmcp_result fmcp__bn_mod(fmcp__limb *r, const fmcp__limb *a, size_t an,
+                                    const fmcp__limb *m, size_t mn);
+
+FMCP__BN fmcp_result fmcp__bn_mont_init(fmcp__bn_mont *ctx, const fmcp__limb *m, size_t n);
+FMCP__BN void fmcp__bn_mont_mul(const fmcp__bn_mont *ctx, fmcp__limb *r, const fmcp__limb *a,
+                                  const fmcp__limb *b);
+FMCP__BN void fmcp__bn_mont_sqr(const fmcp__bn_mont *ctx, fmcp__limb *r, const fmcp__limb *a);
+FMCP__BN void fmcp__bn_mont_to(const fmcp__bn_mont *ctx, fmcp__limb *r, const fmcp__limb *a);
+FMCP__BN void fmcp__bn_mont_from(const fmcp__bn_mont *ctx, fmcp__limb *r, const fmcp__limb *a);
+FMCP__BN void fmcp__bn_mont_reduce(const fmcp__bn_mont *ctx, fmcp__limb *r, const fmcp__limb *t);
+FMCP__BN void fmcp__bn_mod_exp(const fmcp__bn_mont *ctx, fmcp__limb *r, const fmcp__limb *a,
+                                 const fmcp__limb *e, size_t en);
+FMCP__BN void fmcp__bn_mod_exp_public(const fmcp__bn_mont *ctx, fmcp__limb *r, const fmcp__limb *a,
+                                        const fmcp__limb *e, size_t en);
+FMCP__BN fmcp_result fmcp__bn_mod_inv_vartime(fmcp__limb *r, const fmcp__limb *a, const fmcp__limb *m,
+                                                size_t n);
+FMCP__BN fmcp_result fmcp__bn_is_probable_prime(const fmcp__limb *a, size_t n, unsigned rounds,
+                                                  int *is_prime);
+
+
 #if FMCP_LIMB_BITS == 64
 __extension__ typedef unsigned __int128 fmcp__dlimb; /* silences -Wpedantic */
 #else
@@ -9223,38 +9238,38 @@ typedef uint64_t fmcp__dlimb;
 #define FMCP__EXP_WINDOW 5
 
 /* All-ones when bit is 1, zero when 0: the base of every masked select. */
-static fmcp_limb fmcp__bn_mask(fmcp_limb bit) { return (fmcp_limb)0 - bit; }
+static fmcp__limb fmcp__bn_mask(fmcp__limb bit) { return (fmcp__limb)0 - bit; }
 
-FASTMCP_API size_t fmcp_bn_limbs_for_bytes(size_t len)
+FMCP__BN size_t fmcp__bn_limbs_for_bytes(size_t len)
 {
     return (len + FMCP__LIMB_BYTES - 1) / FMCP__LIMB_BYTES;
 }
 
-FASTMCP_API fmcp_result fmcp_bn_from_bytes(fmcp_limb *r, size_t n, const uint8_t *in, size_t len)
+FMCP__BN fmcp_result fmcp__bn_from_bytes(fmcp__limb *r, size_t n, const uint8_t *in, size_t len)
 {
     size_t i;
-    fmcp_limb spill = 0;
+    fmcp__limb spill = 0;
     memset(r, 0, n * sizeof *r);
     for (i = 0; i < len; i++) {
         size_t pos = len - 1 - i; /* byte significance */
         size_t li = pos / FMCP__LIMB_BYTES;
-        if (li < n) r[li] |= (fmcp_limb)in[i] << (8 * (pos % FMCP__LIMB_BYTES));
+        if (li < n) r[li] |= (fmcp__limb)in[i] << (8 * (pos % FMCP__LIMB_BYTES));
         else spill |= in[i];
     }
     return spill ? FMCP_ERR_OVERFLOW : FMCP_OK;
 }
 
-FASTMCP_API fmcp_result fmcp_bn_to_bytes(const fmcp_limb *a, size_t n, uint8_t *out, size_t len)
+FMCP__BN fmcp_result fmcp__bn_to_bytes(const fmcp__limb *a, size_t n, uint8_t *out, size_t len)
 {
     size_t i;
-    fmcp_limb spill = 0;
+    fmcp__limb spill = 0;
     for (i = 0; i < len; i++) {
         size_t pos = len - 1 - i;
         size_t li = pos / FMCP__LIMB_BYTES;
         out[i] = li < n ? (uint8_t)(a[li] >> (8 * (pos % FMCP__LIMB_BYTES))) : 0;
     }
     for (i = len / FMCP__LIMB_BYTES; i < n; i++) {
-        fmcp_limb lost = a[i];
+        fmcp__limb lost = a[i];
         if (i * FMCP__LIMB_BYTES < len) lost >>= 8 * (len - i * FMCP__LIMB_BYTES);
         spill |= lost;
     }
@@ -9262,103 +9277,103 @@ FASTMCP_API fmcp_result fmcp_bn_to_bytes(const fmcp_limb *a, size_t n, uint8_t *
     return FMCP_OK;
 }
 
-FASTMCP_API size_t fmcp_bn_bits(const fmcp_limb *a, size_t n)
+FMCP__BN size_t fmcp__bn_bits(const fmcp__limb *a, size_t n)
 {
     while (n > 0 && a[n - 1] == 0) n--;
     if (n == 0) return 0;
     {
         size_t b = (n - 1) * FMCP_LIMB_BITS;
-        fmcp_limb top = a[n - 1];
+        fmcp__limb top = a[n - 1];
         while (top) { b++; top >>= 1; }
         return b;
     }
 }
 
-FASTMCP_API int fmcp_bn_is_zero(const fmcp_limb *a, size_t n)
+FMCP__BN int fmcp__bn_is_zero(const fmcp__limb *a, size_t n)
 {
-    fmcp_limb acc = 0;
+    fmcp__limb acc = 0;
     size_t i;
     for (i = 0; i < n; i++) acc |= a[i];
-    return (int)((1 & ((acc | ((fmcp_limb)0 - acc)) >> (FMCP_LIMB_BITS - 1))) ^ 1);
+    return (int)((1 & ((acc | ((fmcp__limb)0 - acc)) >> (FMCP_LIMB_BITS - 1))) ^ 1);
 }
 
-FASTMCP_API int fmcp_bn_cmp(const fmcp_limb *a, const fmcp_limb *b, size_t n)
+FMCP__BN int fmcp__bn_cmp(const fmcp__limb *a, const fmcp__limb *b, size_t n)
 {
     while (n-- > 0)
         if (a[n] != b[n]) return a[n] > b[n] ? 1 : -1;
     return 0;
 }
 
-FASTMCP_API fmcp_limb fmcp_bn_add(fmcp_limb *r, const fmcp_limb *a, const fmcp_limb *b, size_t n)
+FMCP__BN fmcp__limb fmcp__bn_add(fmcp__limb *r, const fmcp__limb *a, const fmcp__limb *b, size_t n)
 {
-    fmcp_limb c = 0;
+    fmcp__limb c = 0;
     size_t i;
     for (i = 0; i < n; i++) {
         fmcp__dlimb z = (fmcp__dlimb)a[i] + b[i] + c;
-        r[i] = (fmcp_limb)z;
-        c = (fmcp_limb)(z >> FMCP_LIMB_BITS);
+        r[i] = (fmcp__limb)z;
+        c = (fmcp__limb)(z >> FMCP_LIMB_BITS);
     }
     return c;
 }
 
-FASTMCP_API fmcp_limb fmcp_bn_sub(fmcp_limb *r, const fmcp_limb *a, const fmcp_limb *b, size_t n)
+FMCP__BN fmcp__limb fmcp__bn_sub(fmcp__limb *r, const fmcp__limb *a, const fmcp__limb *b, size_t n)
 {
-    fmcp_limb borrow = 0;
+    fmcp__limb borrow = 0;
     size_t i;
     for (i = 0; i < n; i++) {
         fmcp__dlimb z = (fmcp__dlimb)a[i] - b[i] - borrow;
-        r[i] = (fmcp_limb)z;
-        borrow = (fmcp_limb)(z >> FMCP_LIMB_BITS) & 1;
+        r[i] = (fmcp__limb)z;
+        borrow = (fmcp__limb)(z >> FMCP_LIMB_BITS) & 1;
     }
     return borrow;
 }
 
 /* r[0..n) += a[0..n) * k; returns the carry limb. The hot loop of every
  * product and reduction, unrolled by four to shorten the loop overhead. */
-static fmcp_limb fmcp__bn_addmul(fmcp_limb *r, const fmcp_limb *a, size_t n, fmcp_limb k)
+static fmcp__limb fmcp__bn_addmul(fmcp__limb *r, const fmcp__limb *a, size_t n, fmcp__limb k)
 {
-    fmcp_limb c = 0;
+    fmcp__limb c = 0;
     fmcp__dlimb z;
     size_t j = 0;
     for (; j + 4 <= n; j += 4) {
         z = (fmcp__dlimb)a[j] * k + r[j] + c;
-        r[j] = (fmcp_limb)z;
-        z = (fmcp__dlimb)a[j + 1] * k + r[j + 1] + (fmcp_limb)(z >> FMCP_LIMB_BITS);
-        r[j + 1] = (fmcp_limb)z;
-        z = (fmcp__dlimb)a[j + 2] * k + r[j + 2] + (fmcp_limb)(z >> FMCP_LIMB_BITS);
-        r[j + 2] = (fmcp_limb)z;
-        z = (fmcp__dlimb)a[j + 3] * k + r[j + 3] + (fmcp_limb)(z >> FMCP_LIMB_BITS);
-        r[j + 3] = (fmcp_limb)z;
-        c = (fmcp_limb)(z >> FMCP_LIMB_BITS);
+        r[j] = (fmcp__limb)z;
+        z = (fmcp__dlimb)a[j + 1] * k + r[j + 1] + (fmcp__limb)(z >> FMCP_LIMB_BITS);
+        r[j + 1] = (fmcp__limb)z;
+        z = (fmcp__dlimb)a[j + 2] * k + r[j + 2] + (fmcp__limb)(z >> FMCP_LIMB_BITS);
+        r[j + 2] = (fmcp__limb)z;
+        z = (fmcp__dlimb)a[j + 3] * k + r[j + 3] + (fmcp__limb)(z >> FMCP_LIMB_BITS);
+        r[j + 3] = (fmcp__limb)z;
+        c = (fmcp__limb)(z >> FMCP_LIMB_BITS);
     }
     for (; j < n; j++) {
         z = (fmcp__dlimb)a[j] * k + r[j] + c;
-        r[j] = (fmcp_limb)z;
-        c = (fmcp_limb)(z >> FMCP_LIMB_BITS);
+        r[j] = (fmcp__limb)z;
+        c = (fmcp__limb)(z >> FMCP_LIMB_BITS);
     }
     return c;
 }
 
-FASTMCP_API void fmcp_bn_mul(fmcp_limb *r, const fmcp_limb *a, size_t an, const fmcp_limb *b, size_t bn)
+FMCP__BN void fmcp__bn_mul(fmcp__limb *r, const fmcp__limb *a, size_t an, const fmcp__limb *b, size_t bn)
 {
     size_t i;
     memset(r, 0, (an + bn) * sizeof *r);
     for (i = 0; i < bn; i++) r[i + an] = fmcp__bn_addmul(r + i, a, an, b[i]);
 }
 
-FASTMCP_API fmcp_limb fmcp_bn_mul_small(fmcp_limb *r, const fmcp_limb *a, size_t n, fmcp_limb k)
+FMCP__BN fmcp__limb fmcp__bn_mul_small(fmcp__limb *r, const fmcp__limb *a, size_t n, fmcp__limb k)
 {
-    fmcp_limb c = 0;
+    fmcp__limb c = 0;
     size_t i;
     for (i = 0; i < n; i++) {
         fmcp__dlimb z = (fmcp__dlimb)a[i] * k + c;
-        r[i] = (fmcp_limb)z;
-        c = (fmcp_limb)(z >> FMCP_LIMB_BITS);
+        r[i] = (fmcp__limb)z;
+        c = (fmcp__limb)(z >> FMCP_LIMB_BITS);
     }
     return c;
 }
 
-FASTMCP_API uint32_t fmcp_bn_mod_small(const fmcp_limb *a, size_t n, uint32_t d)
+FMCP__BN uint32_t fmcp__bn_mod_small(const fmcp__limb *a, size_t n, uint32_t d)
 {
     uint64_t rem = 0;
     int s;
@@ -9370,23 +9385,23 @@ FASTMCP_API uint32_t fmcp_bn_mod_small(const fmcp_limb *a, size_t n, uint32_t d)
     return (uint32_t)rem;
 }
 
-FASTMCP_API fmcp_result fmcp_bn_mod(fmcp_limb *r, const fmcp_limb *a, size_t an,
-                                    const fmcp_limb *m, size_t mn)
+FMCP__BN fmcp_result fmcp__bn_mod(fmcp__limb *r, const fmcp__limb *a, size_t an,
+                                    const fmcp__limb *m, size_t mn)
 {
-    fmcp_limb t[FMCP_BN_MAX_LIMBS + 1], mm[FMCP_BN_MAX_LIMBS + 1];
+    fmcp__limb t[FMCP_BN_MAX_LIMBS + 1], mm[FMCP_BN_MAX_LIMBS + 1];
     size_t bit;
-    if (mn == 0 || mn > FMCP_BN_MAX_LIMBS || fmcp_bn_is_zero(m, mn)) return FMCP_ERR_INVALID_ARG;
+    if (mn == 0 || mn > FMCP_BN_MAX_LIMBS || fmcp__bn_is_zero(m, mn)) return FMCP_ERR_INVALID_ARG;
     memset(t, 0, sizeof t);
     memcpy(mm, m, mn * sizeof *m);
     mm[mn] = 0;
     /* shift in one bit of a at a time; t stays below m, so 2t+1 < 2m */
-    for (bit = fmcp_bn_bits(a, an); bit-- > 0;) {
-        fmcp_limb in = (a[bit / FMCP_LIMB_BITS] >> (bit % FMCP_LIMB_BITS)) & 1;
+    for (bit = fmcp__bn_bits(a, an); bit-- > 0;) {
+        fmcp__limb in = (a[bit / FMCP_LIMB_BITS] >> (bit % FMCP_LIMB_BITS)) & 1;
         size_t i;
         for (i = mn + 1; i-- > 0;) {
             t[i] = (t[i] << 1) | (i ? t[i - 1] >> (FMCP_LIMB_BITS - 1) : in);
         }
-        if (fmcp_bn_cmp(t, mm, mn + 1) >= 0) fmcp_bn_sub(t, t, mm, mn + 1);
+        if (fmcp__bn_cmp(t, mm, mn + 1) >= 0) fmcp__bn_sub(t, t, mm, mn + 1);
     }
     memcpy(r, t, mn * sizeof *r);
     fmcp_wipe(t, sizeof t);
@@ -9397,12 +9412,12 @@ FASTMCP_API fmcp_result fmcp_bn_mod(fmcp_limb *r, const fmcp_limb *a, size_t an,
 
 /* r = t - m if t >= m (t has n limbs plus a top limb hi in {0,1}), else t.
  * Masked so it is constant time. */
-static void fmcp__bn_final_sub(fmcp_limb *r, const fmcp_limb *t, fmcp_limb hi,
-                               const fmcp_limb *m, size_t n)
+static void fmcp__bn_final_sub(fmcp__limb *r, const fmcp__limb *t, fmcp__limb hi,
+                               const fmcp__limb *m, size_t n)
 {
-    fmcp_limb d[FMCP_BN_MAX_LIMBS];
-    fmcp_limb borrow = fmcp_bn_sub(d, t, m, n);
-    fmcp_limb take = fmcp__bn_mask(hi | (borrow ^ 1));
+    fmcp__limb d[FMCP_BN_MAX_LIMBS];
+    fmcp__limb borrow = fmcp__bn_sub(d, t, m, n);
+    fmcp__limb take = fmcp__bn_mask(hi | (borrow ^ 1));
     size_t i;
     for (i = 0; i < n; i++) r[i] = (d[i] & take) | (t[i] & ~take);
 }
@@ -9411,109 +9426,109 @@ static void fmcp__bn_final_sub(fmcp_limb *r, const fmcp_limb *t, fmcp_limb hi,
  * scratch and is overwritten. The products below take their 2n-limb scratch
  * from the caller, so an exponentiation wipes one buffer once at the end
  * instead of leaving intermediate values on the stack (or wiping per product). */
-static void fmcp__bn_redc(fmcp_limb *r, fmcp_limb *w, const fmcp_limb *m, fmcp_limb m0inv, size_t n)
+static void fmcp__bn_redc(fmcp__limb *r, fmcp__limb *w, const fmcp__limb *m, fmcp__limb m0inv, size_t n)
 {
-    fmcp_limb top = 0;
+    fmcp__limb top = 0;
     size_t i;
     for (i = 0; i < n; i++) {
-        fmcp_limb c = fmcp__bn_addmul(w + i, m, n, w[i] * m0inv);
+        fmcp__limb c = fmcp__bn_addmul(w + i, m, n, w[i] * m0inv);
         fmcp__dlimb z = (fmcp__dlimb)w[i + n] + c + top;
-        w[i + n] = (fmcp_limb)z;
-        top = (fmcp_limb)(z >> FMCP_LIMB_BITS);
+        w[i + n] = (fmcp__limb)z;
+        top = (fmcp__limb)(z >> FMCP_LIMB_BITS);
     }
     fmcp__bn_final_sub(r, w + n, top, m, n);
 }
 
 /* Montgomery product as a full product then a reduction: two loops with a
  * single carry chain each run faster than one interleaved loop with two. */
-static void fmcp__bn_mont_mul(fmcp_limb *r, const fmcp_limb *a, const fmcp_limb *b,
-                              const fmcp_limb *m, fmcp_limb m0inv, size_t n, fmcp_limb *t)
+static void fmcp__bn_mmul(fmcp__limb *r, const fmcp__limb *a, const fmcp__limb *b,
+                              const fmcp__limb *m, fmcp__limb m0inv, size_t n, fmcp__limb *t)
 {
-    fmcp_bn_mul(t, a, n, b, n);
+    fmcp__bn_mul(t, a, n, b, n);
     fmcp__bn_redc(r, t, m, m0inv, n);
 }
 
 /* Squaring: the cross products a[i]*a[j] (i < j) are computed once and
  * doubled, then the result is reduced; about 3/4 of the multiplications of
  * a general product. */
-static void fmcp__bn_mont_sqr(fmcp_limb *r, const fmcp_limb *a, const fmcp_limb *m,
-                              fmcp_limb m0inv, size_t n, fmcp_limb *t)
+static void fmcp__bn_msqr(fmcp__limb *r, const fmcp__limb *a, const fmcp__limb *m,
+                              fmcp__limb m0inv, size_t n, fmcp__limb *t)
 {
-    fmcp_limb c;
+    fmcp__limb c;
     size_t i;
     memset(t, 0, 2 * n * sizeof *t);
     for (i = 0; i + 1 < n; i++) t[i + n] = fmcp__bn_addmul(t + 2 * i + 1, a + i + 1, n - i - 1, a[i]);
     c = 0;
     for (i = 0; i < 2 * n; i++) { /* double */
-        fmcp_limb v = t[i];
+        fmcp__limb v = t[i];
         t[i] = (v << 1) | c;
         c = v >> (FMCP_LIMB_BITS - 1);
     }
     c = 0;
     for (i = 0; i < n; i++) { /* add the squares a[i]^2 */
         fmcp__dlimb sq = (fmcp__dlimb)a[i] * a[i];
-        fmcp__dlimb z = (fmcp__dlimb)t[2 * i] + (fmcp_limb)sq + c;
-        t[2 * i] = (fmcp_limb)z;
-        z = (fmcp__dlimb)t[2 * i + 1] + (fmcp_limb)(sq >> FMCP_LIMB_BITS) + (fmcp_limb)(z >> FMCP_LIMB_BITS);
-        t[2 * i + 1] = (fmcp_limb)z;
-        c = (fmcp_limb)(z >> FMCP_LIMB_BITS);
+        fmcp__dlimb z = (fmcp__dlimb)t[2 * i] + (fmcp__limb)sq + c;
+        t[2 * i] = (fmcp__limb)z;
+        z = (fmcp__dlimb)t[2 * i + 1] + (fmcp__limb)(sq >> FMCP_LIMB_BITS) + (fmcp__limb)(z >> FMCP_LIMB_BITS);
+        t[2 * i + 1] = (fmcp__limb)z;
+        c = (fmcp__limb)(z >> FMCP_LIMB_BITS);
     }
     fmcp__bn_redc(r, t, m, m0inv, n);
 }
 
 /* The public one-shot forms: their own scratch, wiped (operands may be secret). */
-FASTMCP_API void fmcp_bn_mont_mul(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a,
-                                  const fmcp_limb *b)
+FMCP__BN void fmcp__bn_mont_mul(const fmcp__bn_mont *ctx, fmcp__limb *r, const fmcp__limb *a,
+                                  const fmcp__limb *b)
 {
-    fmcp_limb t[2 * FMCP_BN_MAX_LIMBS];
-    fmcp__bn_mont_mul(r, a, b, ctx->m, ctx->m0inv, ctx->n, t);
+    fmcp__limb t[2 * FMCP_BN_MAX_LIMBS];
+    fmcp__bn_mmul(r, a, b, ctx->m, ctx->m0inv, ctx->n, t);
     fmcp_wipe(t, 2 * ctx->n * sizeof *t);
 }
 
-FASTMCP_API void fmcp_bn_mont_sqr(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a)
+FMCP__BN void fmcp__bn_mont_sqr(const fmcp__bn_mont *ctx, fmcp__limb *r, const fmcp__limb *a)
 {
-    fmcp_limb t[2 * FMCP_BN_MAX_LIMBS];
-    fmcp__bn_mont_sqr(r, a, ctx->m, ctx->m0inv, ctx->n, t);
+    fmcp__limb t[2 * FMCP_BN_MAX_LIMBS];
+    fmcp__bn_msqr(r, a, ctx->m, ctx->m0inv, ctx->n, t);
     fmcp_wipe(t, 2 * ctx->n * sizeof *t);
 }
 
-FASTMCP_API void fmcp_bn_mont_to(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a)
+FMCP__BN void fmcp__bn_mont_to(const fmcp__bn_mont *ctx, fmcp__limb *r, const fmcp__limb *a)
 {
-    fmcp_bn_mont_mul(ctx, r, a, ctx->rr);
+    fmcp__bn_mont_mul(ctx, r, a, ctx->rr);
 }
 
-FASTMCP_API void fmcp_bn_mont_from(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a)
+FMCP__BN void fmcp__bn_mont_from(const fmcp__bn_mont *ctx, fmcp__limb *r, const fmcp__limb *a)
 {
-    fmcp_limb one[FMCP_BN_MAX_LIMBS];
+    fmcp__limb one[FMCP_BN_MAX_LIMBS];
     memset(one, 0, ctx->n * sizeof *one);
     one[0] = 1;
-    fmcp_bn_mont_mul(ctx, r, a, one);
+    fmcp__bn_mont_mul(ctx, r, a, one);
 }
 
-FASTMCP_API void fmcp_bn_mont_reduce(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *t)
+FMCP__BN void fmcp__bn_mont_reduce(const fmcp__bn_mont *ctx, fmcp__limb *r, const fmcp__limb *t)
 {
-    fmcp_limb w[2 * FMCP_BN_MAX_LIMBS];
+    fmcp__limb w[2 * FMCP_BN_MAX_LIMBS];
     memcpy(w, t, 2 * ctx->n * sizeof *w);
     fmcp__bn_redc(r, w, ctx->m, ctx->m0inv, ctx->n);
     fmcp_wipe(w, 2 * ctx->n * sizeof *w);
 }
 
 /* x = 2x mod m for x < m, constant time. */
-static void fmcp__bn_mod_double(fmcp_limb *x, const fmcp_limb *m, size_t n)
+static void fmcp__bn_mod_double(fmcp__limb *x, const fmcp__limb *m, size_t n)
 {
-    fmcp_limb hi = x[n - 1] >> (FMCP_LIMB_BITS - 1);
+    fmcp__limb hi = x[n - 1] >> (FMCP_LIMB_BITS - 1);
     size_t i;
     for (i = n; i-- > 1;) x[i] = (x[i] << 1) | (x[i - 1] >> (FMCP_LIMB_BITS - 1));
     x[0] <<= 1;
     fmcp__bn_final_sub(x, x, hi, m, n);
 }
 
-FASTMCP_API fmcp_result fmcp_bn_mont_init(fmcp_bn_mont *ctx, const fmcp_limb *m, size_t n)
+FMCP__BN fmcp_result fmcp__bn_mont_init(fmcp__bn_mont *ctx, const fmcp__limb *m, size_t n)
 {
-    fmcp_limb x, inv, t[2 * FMCP_BN_MAX_LIMBS];
+    fmcp__limb x, inv, t[2 * FMCP_BN_MAX_LIMBS];
     size_t bits, total, odd, k, i;
     if (n == 0 || n > FMCP_BN_MAX_LIMBS || !(m[0] & 1)) return FMCP_ERR_INVALID_ARG;
-    bits = fmcp_bn_bits(m, n);
+    bits = fmcp__bn_bits(m, n);
     if (bits < 2) return FMCP_ERR_INVALID_ARG;
     memset(ctx, 0, sizeof *ctx);
     memcpy(ctx->m, m, n * sizeof *m);
@@ -9522,91 +9537,91 @@ FASTMCP_API fmcp_result fmcp_bn_mont_init(fmcp_bn_mont *ctx, const fmcp_limb *m,
     x = m[0];
     inv = x;
     for (i = 0; i < 5; i++) inv *= 2 - x * inv;
-    ctx->m0inv = (fmcp_limb)0 - inv;
+    ctx->m0inv = (fmcp__limb)0 - inv;
     /* R^2 mod m: double 2^(bits-1) up to 2^s * R with s the odd part of
      * w*n, then square k times, since w*n = s * 2^k. */
     total = FMCP_LIMB_BITS * n;
     for (odd = total, k = 0; !(odd & 1); odd >>= 1) k++;
-    ctx->rr[(bits - 1) / FMCP_LIMB_BITS] = (fmcp_limb)1 << ((bits - 1) % FMCP_LIMB_BITS);
+    ctx->rr[(bits - 1) / FMCP_LIMB_BITS] = (fmcp__limb)1 << ((bits - 1) % FMCP_LIMB_BITS);
     for (i = bits - 1; i < total + odd; i++) fmcp__bn_mod_double(ctx->rr, m, n);
-    for (i = 0; i < k; i++) fmcp__bn_mont_mul(ctx->rr, ctx->rr, ctx->rr, m, ctx->m0inv, n, t);
+    for (i = 0; i < k; i++) fmcp__bn_mmul(ctx->rr, ctx->rr, ctx->rr, m, ctx->m0inv, n, t);
     return FMCP_OK;
 }
 
 /* r = table[idx] reading every entry, so the access pattern hides idx. */
-static void fmcp__bn_ct_lookup(fmcp_limb *r, const fmcp_limb *table, size_t entries,
+static void fmcp__bn_ct_lookup(fmcp__limb *r, const fmcp__limb *table, size_t entries,
                                size_t idx, size_t n)
 {
     size_t i, j;
     memset(r, 0, n * sizeof *r);
     for (i = 0; i < entries; i++) {
-        fmcp_limb diff = (fmcp_limb)(i ^ idx);
+        fmcp__limb diff = (fmcp__limb)(i ^ idx);
         /* all-ones exactly when diff == 0 */
-        fmcp_limb take = fmcp__bn_mask((1 & ((diff | ((fmcp_limb)0 - diff)) >> (FMCP_LIMB_BITS - 1))) ^ 1);
+        fmcp__limb take = fmcp__bn_mask((1 & ((diff | ((fmcp__limb)0 - diff)) >> (FMCP_LIMB_BITS - 1))) ^ 1);
         for (j = 0; j < n; j++) r[j] |= table[i * n + j] & take;
     }
 }
 
 /* Window of FMCP__EXP_WINDOW bits of e ending below bit position `lo + w`. */
-static size_t fmcp__bn_window(const fmcp_limb *e, size_t en, size_t lo, size_t w)
+static size_t fmcp__bn_window(const fmcp__limb *e, size_t en, size_t lo, size_t w)
 {
     size_t v = 0, b;
     for (b = lo + w; b-- > lo;) {
-        fmcp_limb bit = b / FMCP_LIMB_BITS < en ? (e[b / FMCP_LIMB_BITS] >> (b % FMCP_LIMB_BITS)) & 1 : 0;
+        fmcp__limb bit = b / FMCP_LIMB_BITS < en ? (e[b / FMCP_LIMB_BITS] >> (b % FMCP_LIMB_BITS)) & 1 : 0;
         v = (v << 1) | (size_t)bit;
     }
     return v;
 }
 
-FASTMCP_API void fmcp_bn_mod_exp(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a,
-                                 const fmcp_limb *e, size_t en)
+FMCP__BN void fmcp__bn_mod_exp(const fmcp__bn_mont *ctx, fmcp__limb *r, const fmcp__limb *a,
+                                 const fmcp__limb *e, size_t en)
 {
     const size_t W = FMCP__EXP_WINDOW, ENTRIES = (size_t)1 << FMCP__EXP_WINDOW;
-    fmcp_limb table[(1 << FMCP__EXP_WINDOW) * FMCP_BN_MAX_LIMBS], acc[FMCP_BN_MAX_LIMBS], t[FMCP_BN_MAX_LIMBS];
-    fmcp_limb s[2 * FMCP_BN_MAX_LIMBS];
+    fmcp__limb table[(1 << FMCP__EXP_WINDOW) * FMCP_BN_MAX_LIMBS], acc[FMCP_BN_MAX_LIMBS], t[FMCP_BN_MAX_LIMBS];
+    fmcp__limb s[2 * FMCP_BN_MAX_LIMBS];
     size_t n = ctx->n, i, pos, first;
     /* table[i] = a^i in Montgomery form; table[0] = R mod m */
     memset(t, 0, n * sizeof *t);
     t[0] = 1;
-    fmcp_bn_mont_to(ctx, table, t);
-    fmcp_bn_mont_to(ctx, table + n, a);
+    fmcp__bn_mont_to(ctx, table, t);
+    fmcp__bn_mont_to(ctx, table + n, a);
     for (i = 2; i < ENTRIES; i++)
-        fmcp__bn_mont_mul(table + i * n, table + (i - 1) * n, table + n, ctx->m, ctx->m0inv, n, s);
+        fmcp__bn_mmul(table + i * n, table + (i - 1) * n, table + n, ctx->m, ctx->m0inv, n, s);
     pos = en * FMCP_LIMB_BITS;
     first = pos % W ? pos % W : W;
     pos -= first;
     fmcp__bn_ct_lookup(acc, table, ENTRIES, fmcp__bn_window(e, en, pos, first), n);
     while (pos > 0) {
         pos -= W;
-        for (i = 0; i < W; i++) fmcp__bn_mont_sqr(acc, acc, ctx->m, ctx->m0inv, n, s);
+        for (i = 0; i < W; i++) fmcp__bn_msqr(acc, acc, ctx->m, ctx->m0inv, n, s);
         fmcp__bn_ct_lookup(t, table, ENTRIES, fmcp__bn_window(e, en, pos, W), n);
-        fmcp__bn_mont_mul(acc, acc, t, ctx->m, ctx->m0inv, n, s);
+        fmcp__bn_mmul(acc, acc, t, ctx->m, ctx->m0inv, n, s);
     }
-    fmcp_bn_mont_from(ctx, r, acc);
+    fmcp__bn_mont_from(ctx, r, acc);
     fmcp_wipe(table, ENTRIES * n * sizeof *table);
     fmcp_wipe(acc, sizeof acc);
     fmcp_wipe(t, sizeof t);
     fmcp_wipe(s, 2 * n * sizeof *s);
 }
 
-FASTMCP_API void fmcp_bn_mod_exp_public(const fmcp_bn_mont *ctx, fmcp_limb *r, const fmcp_limb *a,
-                                        const fmcp_limb *e, size_t en)
+FMCP__BN void fmcp__bn_mod_exp_public(const fmcp__bn_mont *ctx, fmcp__limb *r, const fmcp__limb *a,
+                                        const fmcp__limb *e, size_t en)
 {
-    fmcp_limb base[FMCP_BN_MAX_LIMBS], acc[FMCP_BN_MAX_LIMBS], s[2 * FMCP_BN_MAX_LIMBS];
-    size_t n = ctx->n, bit = fmcp_bn_bits(e, en);
+    fmcp__limb base[FMCP_BN_MAX_LIMBS], acc[FMCP_BN_MAX_LIMBS], s[2 * FMCP_BN_MAX_LIMBS];
+    size_t n = ctx->n, bit = fmcp__bn_bits(e, en);
     if (bit == 0) { /* a^0 = 1 (mod m > 1) */
         memset(r, 0, n * sizeof *r);
         r[0] = 1;
         return;
     }
-    fmcp_bn_mont_to(ctx, base, a);
+    fmcp__bn_mont_to(ctx, base, a);
     memcpy(acc, base, n * sizeof *acc);
     for (bit--; bit-- > 0;) {
-        fmcp__bn_mont_sqr(acc, acc, ctx->m, ctx->m0inv, n, s);
+        fmcp__bn_msqr(acc, acc, ctx->m, ctx->m0inv, n, s);
         if ((e[bit / FMCP_LIMB_BITS] >> (bit % FMCP_LIMB_BITS)) & 1)
-            fmcp__bn_mont_mul(acc, acc, base, ctx->m, ctx->m0inv, n, s);
+            fmcp__bn_mmul(acc, acc, base, ctx->m, ctx->m0inv, n, s);
     }
-    fmcp_bn_mont_from(ctx, r, acc);
+    fmcp__bn_mont_from(ctx, r, acc);
 }
 
 /* ---- inversion (variable time, for masked random values) ----------------- */
@@ -9614,17 +9629,17 @@ FASTMCP_API void fmcp_bn_mod_exp_public(const fmcp_bn_mont *ctx, fmcp_limb *r, c
 /* Strip factors of two from u (len limbs) and divide x by as many (mod m):
  * x + t*m with t = -x/m mod 2^k is divisible by 2^k and stays below m after
  * the shift, so k halvings cost one pass. minv = -1/m mod 2^w. */
-static void fmcp__bn_inv_strip(fmcp_limb *u, size_t len, fmcp_limb *x, const fmcp_limb *m, size_t n,
-                               fmcp_limb minv)
+static void fmcp__bn_inv_strip(fmcp__limb *u, size_t len, fmcp__limb *x, const fmcp__limb *m, size_t n,
+                               fmcp__limb minv)
 {
     while (!(u[0] & 1)) { /* u is nonzero */
         unsigned k = 1;
         size_t i;
-        fmcp_limb t, top;
+        fmcp__limb t, top;
         while (k < FMCP_LIMB_BITS - 1 && !((u[0] >> k) & 1)) k++;
         for (i = 0; i + 1 < len; i++) u[i] = (u[i] >> k) | (u[i + 1] << (FMCP_LIMB_BITS - k));
         u[len - 1] >>= k;
-        t = (x[0] * minv) & (((fmcp_limb)1 << k) - 1);
+        t = (x[0] * minv) & (((fmcp__limb)1 << k) - 1);
         top = fmcp__bn_addmul(x, m, n, t);
         for (i = 0; i + 1 < n; i++) x[i] = (x[i] >> k) | (x[i + 1] << (FMCP_LIMB_BITS - k));
         x[n - 1] = (x[n - 1] >> k) | (top << (FMCP_LIMB_BITS - k));
@@ -9632,23 +9647,23 @@ static void fmcp__bn_inv_strip(fmcp_limb *u, size_t len, fmcp_limb *x, const fmc
 }
 
 /* Step of the binary algorithm: big -= small, xb -= xs (mod m). */
-static void fmcp__bn_inv_sub(fmcp_limb *big, const fmcp_limb *small, size_t len, fmcp_limb *xb,
-                             const fmcp_limb *xs, const fmcp_limb *m, size_t n)
+static void fmcp__bn_inv_sub(fmcp__limb *big, const fmcp__limb *small, size_t len, fmcp__limb *xb,
+                             const fmcp__limb *xs, const fmcp__limb *m, size_t n)
 {
-    fmcp_bn_sub(big, big, small, len);
-    if (fmcp_bn_sub(xb, xb, xs, n)) fmcp_bn_add(xb, xb, m, n);
+    fmcp__bn_sub(big, big, small, len);
+    if (fmcp__bn_sub(xb, xb, xs, n)) fmcp__bn_add(xb, xb, m, n);
 }
 
-FASTMCP_API fmcp_result fmcp_bn_mod_inv_vartime(fmcp_limb *r, const fmcp_limb *a, const fmcp_limb *m, size_t n)
+FMCP__BN fmcp_result fmcp__bn_mod_inv_vartime(fmcp__limb *r, const fmcp__limb *a, const fmcp__limb *m, size_t n)
 {
-    fmcp_limb u[FMCP_BN_MAX_LIMBS], v[FMCP_BN_MAX_LIMBS], x1[FMCP_BN_MAX_LIMBS], x2[FMCP_BN_MAX_LIMBS];
-    fmcp_limb minv;
+    fmcp__limb u[FMCP_BN_MAX_LIMBS], v[FMCP_BN_MAX_LIMBS], x1[FMCP_BN_MAX_LIMBS], x2[FMCP_BN_MAX_LIMBS];
+    fmcp__limb minv;
     size_t len = n, i;
     fmcp_result rc = FMCP_ERR_INVALID_ARG;
-    if (n == 0 || n > FMCP_BN_MAX_LIMBS || !(m[0] & 1) || fmcp_bn_is_zero(a, n)) return rc;
+    if (n == 0 || n > FMCP_BN_MAX_LIMBS || !(m[0] & 1) || fmcp__bn_is_zero(a, n)) return rc;
     minv = m[0]; /* Newton: 3 correct bits, doubled each step */
     for (i = 0; i < 5; i++) minv *= 2 - m[0] * minv;
-    minv = (fmcp_limb)0 - minv;
+    minv = (fmcp__limb)0 - minv;
     memcpy(u, a, n * sizeof *u);
     memcpy(v, m, n * sizeof *v);
     memset(x1, 0, n * sizeof *x1);
@@ -9659,16 +9674,16 @@ FASTMCP_API fmcp_result fmcp_bn_mod_inv_vartime(fmcp_limb *r, const fmcp_limb *a
         fmcp__bn_inv_strip(u, len, x1, m, n, minv);
         fmcp__bn_inv_strip(v, len, x2, m, n, minv);
         while (len > 1 && u[len - 1] == 0 && v[len - 1] == 0) len--;
-        if (fmcp_bn_cmp(u, v, len) >= 0) fmcp__bn_inv_sub(u, v, len, x1, x2, m, n);
+        if (fmcp__bn_cmp(u, v, len) >= 0) fmcp__bn_inv_sub(u, v, len, x1, x2, m, n);
         else fmcp__bn_inv_sub(v, u, len, x2, x1, m, n);
         /* cheap test on the low limb first; full check only when it is 0 or 1 */
-        if ((u[0] <= 1 || v[0] <= 1) && fmcp_bn_bits(u, len) <= 1) {
-            if (fmcp_bn_bits(u, len) == 1) { memcpy(r, x1, n * sizeof *r); rc = FMCP_OK; }
-            else if (fmcp_bn_bits(v, len) == 1) { memcpy(r, x2, n * sizeof *r); rc = FMCP_OK; }
+        if ((u[0] <= 1 || v[0] <= 1) && fmcp__bn_bits(u, len) <= 1) {
+            if (fmcp__bn_bits(u, len) == 1) { memcpy(r, x1, n * sizeof *r); rc = FMCP_OK; }
+            else if (fmcp__bn_bits(v, len) == 1) { memcpy(r, x2, n * sizeof *r); rc = FMCP_OK; }
             break; /* u == 0 and v > 1: gcd > 1 */
         }
-        if ((u[0] <= 1 || v[0] <= 1) && fmcp_bn_bits(v, len) <= 1) {
-            if (fmcp_bn_bits(v, len) == 1) { memcpy(r, x2, n * sizeof *r); rc = FMCP_OK; }
+        if ((u[0] <= 1 || v[0] <= 1) && fmcp__bn_bits(v, len) <= 1) {
+            if (fmcp__bn_bits(v, len) == 1) { memcpy(r, x2, n * sizeof *r); rc = FMCP_OK; }
             break; /* v == 0 and u > 1 */
         }
     }
@@ -9697,40 +9712,40 @@ static void fmcp__bn_small_primes(uint16_t *out, size_t count)
 #define FMCP__BN_TRIAL_PRIMES 256
 
 /* Random base in [2, m-2] by rejection sampling (uniform). */
-static fmcp_result fmcp__bn_random_base(fmcp_limb *b, const fmcp_limb *m, size_t n, size_t bits)
+static fmcp_result fmcp__bn_random_base(fmcp__limb *b, const fmcp__limb *m, size_t n, size_t bits)
 {
-    fmcp_limb lim[FMCP_BN_MAX_LIMBS], two[FMCP_BN_MAX_LIMBS];
+    fmcp__limb lim[FMCP_BN_MAX_LIMBS], two[FMCP_BN_MAX_LIMBS];
     size_t top = (bits - 1) / FMCP_LIMB_BITS, sh = bits % FMCP_LIMB_BITS;
     int tries;
     memset(two, 0, n * sizeof *two);
     two[0] = 2;
-    fmcp_bn_sub(lim, m, two, n); /* m - 2 */
+    fmcp__bn_sub(lim, m, two, n); /* m - 2 */
     for (tries = 0; tries < 1000; tries++) {
         fmcp_result rc = fmcp_random_bytes(b, n * sizeof *b);
         size_t i;
         if (rc != FMCP_OK) return rc;
         for (i = top + 1; i < n; i++) b[i] = 0;
-        if (sh) b[top] &= ((fmcp_limb)1 << sh) - 1;
-        if (fmcp_bn_cmp(b, two, n) >= 0 && fmcp_bn_cmp(b, lim, n) <= 0) return FMCP_OK;
+        if (sh) b[top] &= ((fmcp__limb)1 << sh) - 1;
+        if (fmcp__bn_cmp(b, two, n) >= 0 && fmcp__bn_cmp(b, lim, n) <= 0) return FMCP_OK;
     }
     return FMCP_ERR_RANDOM; /* a source that keeps giving out-of-range values is broken */
 }
 
 /* One Miller-Rabin round: 1 if m (= d*2^s + 1) is a strong probable prime to base b. */
-static int fmcp__bn_mr_round(const fmcp_bn_mont *ctx, const fmcp_limb *b, const fmcp_limb *d,
-                             size_t s, const fmcp_limb *one_m, const fmcp_limb *minus_one_m)
+static int fmcp__bn_mr_round(const fmcp__bn_mont *ctx, const fmcp__limb *b, const fmcp__limb *d,
+                             size_t s, const fmcp__limb *one_m, const fmcp__limb *minus_one_m)
 {
-    fmcp_limb x[FMCP_BN_MAX_LIMBS], t[2 * FMCP_BN_MAX_LIMBS];
+    fmcp__limb x[FMCP_BN_MAX_LIMBS], t[2 * FMCP_BN_MAX_LIMBS];
     size_t n = ctx->n, i;
     int r = 0;
-    fmcp_bn_mod_exp(ctx, x, b, d, n);
-    fmcp_bn_mont_to(ctx, x, x);
-    if (fmcp_bn_cmp(x, one_m, n) == 0 || fmcp_bn_cmp(x, minus_one_m, n) == 0) r = 1;
+    fmcp__bn_mod_exp(ctx, x, b, d, n);
+    fmcp__bn_mont_to(ctx, x, x);
+    if (fmcp__bn_cmp(x, one_m, n) == 0 || fmcp__bn_cmp(x, minus_one_m, n) == 0) r = 1;
     /* the candidate becomes a secret prime: its powers do not stay on the stack */
     for (i = 1; !r && i < s; i++) {
-        fmcp__bn_mont_sqr(x, x, ctx->m, ctx->m0inv, n, t);
-        if (fmcp_bn_cmp(x, minus_one_m, n) == 0) r = 1;
-        else if (fmcp_bn_cmp(x, one_m, n) == 0) break;
+        fmcp__bn_msqr(x, x, ctx->m, ctx->m0inv, n, t);
+        if (fmcp__bn_cmp(x, minus_one_m, n) == 0) r = 1;
+        else if (fmcp__bn_cmp(x, one_m, n) == 0) break;
     }
     fmcp_wipe(x, n * sizeof *x);
     fmcp_wipe(t, 2 * n * sizeof *t);
@@ -9738,47 +9753,47 @@ static int fmcp__bn_mr_round(const fmcp_bn_mont *ctx, const fmcp_limb *b, const 
 }
 
 /* Trial division: 1 = prime (a small prime itself), 0 = composite, -1 = unknown. */
-static int fmcp__bn_trial(const fmcp_limb *a, size_t n)
+static int fmcp__bn_trial(const fmcp__limb *a, size_t n)
 {
     uint16_t primes[FMCP__BN_TRIAL_PRIMES];
-    size_t bits = fmcp_bn_bits(a, n), i;
+    size_t bits = fmcp__bn_bits(a, n), i;
     if (bits <= 2) return bits == 2 ? 1 : 0; /* 0, 1 -> no; 2, 3 -> yes */
     if (!(a[0] & 1)) return 0;
     fmcp__bn_small_primes(primes, FMCP__BN_TRIAL_PRIMES);
     for (i = 0; i < FMCP__BN_TRIAL_PRIMES; i++) {
-        if (fmcp_bn_mod_small(a, n, primes[i]) == 0)
+        if (fmcp__bn_mod_small(a, n, primes[i]) == 0)
             return bits <= 16 && a[0] == primes[i] ? 1 : 0;
     }
     return bits <= 16 ? 1 : -1; /* below the square of the largest trial prime */
 }
 
 /* Miller-Rabin with `rounds` random bases on an odd a > 3 (no trial division). */
-static fmcp_result fmcp__bn_miller_rabin(const fmcp_limb *a, size_t n, unsigned rounds, int *is_prime)
+static fmcp_result fmcp__bn_miller_rabin(const fmcp__limb *a, size_t n, unsigned rounds, int *is_prime)
 {
-    fmcp_bn_mont ctx;
-    fmcp_limb d[FMCP_BN_MAX_LIMBS], b[FMCP_BN_MAX_LIMBS], one_m[FMCP_BN_MAX_LIMBS], mone[FMCP_BN_MAX_LIMBS];
-    size_t s = 0, bits = fmcp_bn_bits(a, n), i, limbs, sh;
+    fmcp__bn_mont ctx;
+    fmcp__limb d[FMCP_BN_MAX_LIMBS], b[FMCP_BN_MAX_LIMBS], one_m[FMCP_BN_MAX_LIMBS], mone[FMCP_BN_MAX_LIMBS];
+    size_t s = 0, bits = fmcp__bn_bits(a, n), i, limbs, sh;
     unsigned r;
     fmcp_result rc;
     *is_prime = 0;
     n = (bits + FMCP_LIMB_BITS - 1) / FMCP_LIMB_BITS;
-    rc = fmcp_bn_mont_init(&ctx, a, n);
+    rc = fmcp__bn_mont_init(&ctx, a, n);
     if (rc != FMCP_OK) return rc;
     /* a - 1 = d * 2^s */
     memcpy(d, a, n * sizeof *d);
-    d[0] &= ~(fmcp_limb)1;
+    d[0] &= ~(fmcp__limb)1;
     while (!((d[s / FMCP_LIMB_BITS] >> (s % FMCP_LIMB_BITS)) & 1)) s++;
     limbs = s / FMCP_LIMB_BITS;
     sh = s % FMCP_LIMB_BITS;
     for (i = 0; i < n; i++) {
-        fmcp_limb lo = i + limbs < n ? d[i + limbs] : 0;
-        fmcp_limb hi = i + limbs + 1 < n ? d[i + limbs + 1] : 0;
+        fmcp__limb lo = i + limbs < n ? d[i + limbs] : 0;
+        fmcp__limb hi = i + limbs + 1 < n ? d[i + limbs + 1] : 0;
         d[i] = sh ? (lo >> sh) | (hi << (FMCP_LIMB_BITS - sh)) : lo;
     }
     memset(b, 0, n * sizeof *b);
     b[0] = 1;
-    fmcp_bn_mont_to(&ctx, one_m, b);
-    fmcp_bn_sub(mone, ctx.m, one_m, n);
+    fmcp__bn_mont_to(&ctx, one_m, b);
+    fmcp__bn_sub(mone, ctx.m, one_m, n);
     for (r = 0; r < rounds; r++) {
         rc = fmcp__bn_random_base(b, a, n, bits);
         if (rc != FMCP_OK) break;
@@ -9790,7 +9805,7 @@ static fmcp_result fmcp__bn_miller_rabin(const fmcp_limb *a, size_t n, unsigned 
     return rc;
 }
 
-FASTMCP_API fmcp_result fmcp_bn_is_probable_prime(const fmcp_limb *a, size_t n, unsigned rounds,
+FMCP__BN fmcp_result fmcp__bn_is_probable_prime(const fmcp__limb *a, size_t n, unsigned rounds,
                                                   int *is_prime)
 {
     int trial;
@@ -9872,7 +9887,7 @@ FASTMCP_API fmcp_result fmcp_rsa_public_check(const fmcp_rsa_public_key *k, unsi
 FASTMCP_API fmcp_result fmcp_rsa_public_prepare(fmcp_rsa_public_ctx *ctx, const fmcp_rsa_public_key *k,
                                                 unsigned flags)
 {
-    fmcp_limb n[FMCP_BN_MAX_LIMBS];
+    fmcp__limb n[FMCP_BN_MAX_LIMBS];
     size_t len, limbs;
     const uint8_t *nb;
     fmcp_result rc;
@@ -9881,9 +9896,9 @@ FASTMCP_API fmcp_result fmcp_rsa_public_prepare(fmcp_rsa_public_ctx *ctx, const 
     if (rc != FMCP_OK) return rc;
     len = k->n_len;
     nb = fmcp__rsa_trim(k->n, &len);
-    limbs = fmcp_bn_limbs_for_bytes(len);
-    if (fmcp_bn_from_bytes(n, limbs, nb, len) != FMCP_OK) return FMCP_ERR_BAD_KEY;
-    if (fmcp_bn_mont_init(&ctx->mont, n, limbs) != FMCP_OK) return FMCP_ERR_BAD_KEY;
+    limbs = fmcp__bn_limbs_for_bytes(len);
+    if (fmcp__bn_from_bytes(n, limbs, nb, len) != FMCP_OK) return FMCP_ERR_BAD_KEY;
+    if (fmcp__bn_mont_init(&ctx->mont, n, limbs) != FMCP_OK) return FMCP_ERR_BAD_KEY;
     ctx->e = fmcp__rsa_e_value(k);
     ctx->k = len;
     return FMCP_OK;
@@ -9905,38 +9920,38 @@ static void fmcp__rsa_encode(uint8_t *em, size_t k, const uint8_t hash[32])
 }
 
 /* r = s^e mod n (s < n), all public. */
-static void fmcp__rsa_public_op(const fmcp_rsa_public_ctx *ctx, fmcp_limb *r, const fmcp_limb *s)
+static void fmcp__rsa_public_op(const fmcp_rsa_public_ctx *ctx, fmcp__limb *r, const fmcp__limb *s)
 {
-    const fmcp_bn_mont *m = &ctx->mont;
+    const fmcp__bn_mont *m = &ctx->mont;
     if (ctx->e == FMCP__RSA_E65537) {
         /* s*R squared 16 times is s^65536*R; one product with plain s
          * multiplies by s and leaves Montgomery form at once. */
-        fmcp_limb x[FMCP_BN_MAX_LIMBS];
+        fmcp__limb x[FMCP_BN_MAX_LIMBS];
         int i;
-        fmcp_bn_mont_to(m, x, s);
-        for (i = 0; i < 16; i++) fmcp_bn_mont_sqr(m, x, x);
-        fmcp_bn_mont_mul(m, r, x, s);
+        fmcp__bn_mont_to(m, x, s);
+        for (i = 0; i < 16; i++) fmcp__bn_mont_sqr(m, x, x);
+        fmcp__bn_mont_mul(m, r, x, s);
     } else {
-        fmcp_limb e[2];
-        e[0] = (fmcp_limb)ctx->e;
-        e[1] = (fmcp_limb)(ctx->e >> (FMCP_LIMB_BITS - 1) >> 1);
-        fmcp_bn_mod_exp_public(m, r, s, e, 2);
+        fmcp__limb e[2];
+        e[0] = (fmcp__limb)ctx->e;
+        e[1] = (fmcp__limb)(ctx->e >> (FMCP_LIMB_BITS - 1) >> 1);
+        fmcp__bn_mod_exp_public(m, r, s, e, 2);
     }
 }
 
 FASTMCP_API fmcp_result fmcp_rsa_verify_sha256_ctx(const fmcp_rsa_public_ctx *ctx, const uint8_t hash[32],
                                                    const uint8_t *sig, size_t sig_len)
 {
-    fmcp_limb s[FMCP_BN_MAX_LIMBS];
+    fmcp__limb s[FMCP_BN_MAX_LIMBS];
     uint8_t em[FMCP_RSA_MAX_BYTES], got[FMCP_RSA_MAX_BYTES];
     size_t n;
     if (!ctx || !hash || (!sig && sig_len)) return FMCP_ERR_INVALID_ARG;
     n = ctx->mont.n;
     if (sig_len != ctx->k) return FMCP_ERR_BAD_SIGNATURE;
-    if (fmcp_bn_from_bytes(s, n, sig, sig_len) != FMCP_OK) return FMCP_ERR_BAD_SIGNATURE;
-    if (fmcp_bn_cmp(s, ctx->mont.m, n) >= 0) return FMCP_ERR_BAD_SIGNATURE;
+    if (fmcp__bn_from_bytes(s, n, sig, sig_len) != FMCP_OK) return FMCP_ERR_BAD_SIGNATURE;
+    if (fmcp__bn_cmp(s, ctx->mont.m, n) >= 0) return FMCP_ERR_BAD_SIGNATURE;
     fmcp__rsa_public_op(ctx, s, s);
-    if (fmcp_bn_to_bytes(s, n, got, ctx->k) != FMCP_OK) return FMCP_ERR_BAD_SIGNATURE;
+    if (fmcp__bn_to_bytes(s, n, got, ctx->k) != FMCP_OK) return FMCP_ERR_BAD_SIGNATURE;
     fmcp__rsa_encode(em, ctx->k, hash);
     return fmcp_ct_equal(em, got, ctx->k) ? FMCP_OK : FMCP_ERR_BAD_SIGNATURE;
 }
@@ -9954,37 +9969,37 @@ FASTMCP_API fmcp_result fmcp_rsa_verify_sha256(const fmcp_rsa_public_key *k, uns
 /* ---- private key operations ---------------------------------------------- */
 
 /* Bytes (trimmed) into exactly n limbs; 0 if they do not fit or are empty. */
-static int fmcp__rsa_load(fmcp_limb *r, size_t n, const uint8_t *b, size_t len)
+static int fmcp__rsa_load(fmcp__limb *r, size_t n, const uint8_t *b, size_t len)
 {
     b = fmcp__rsa_trim(b, &len);
-    return len > 0 && fmcp_bn_from_bytes(r, n, b, len) == FMCP_OK;
+    return len > 0 && fmcp__bn_from_bytes(r, n, b, len) == FMCP_OK;
 }
 
 /* Everything a CRT half needs, laid out once per signature. */
 typedef struct fmcp__rsa_half {
-    fmcp_bn_mont mont;                       /* prime p (or q) */
-    fmcp_limb d[FMCP_BN_MAX_LIMBS];          /* blinded exponent */
+    fmcp__bn_mont mont;                       /* prime p (or q) */
+    fmcp__limb d[FMCP_BN_MAX_LIMBS];          /* blinded exponent */
 } fmcp__rsa_half;
 
 /* r = a mod p for a double-size a < p*R (constant time): a/R, then *R^2/R. */
-static void fmcp__rsa_reduce(const fmcp_bn_mont *m, fmcp_limb *r, const fmcp_limb *a)
+static void fmcp__rsa_reduce(const fmcp__bn_mont *m, fmcp__limb *r, const fmcp__limb *a)
 {
-    fmcp_bn_mont_reduce(m, r, a);
-    fmcp_bn_mont_mul(m, r, r, m->rr);
+    fmcp__bn_mont_reduce(m, r, a);
+    fmcp__bn_mont_mul(m, r, r, m->rr);
 }
 
 /* Set up one half: Montgomery context for prime pb, exponent db + rnd*(p-1). */
 static fmcp_result fmcp__rsa_half_init(fmcp__rsa_half *h, size_t L, const uint8_t *pb, size_t plen,
-                                       const uint8_t *db, size_t dlen, const fmcp_limb *rnd)
+                                       const uint8_t *db, size_t dlen, const fmcp__limb *rnd)
 {
-    fmcp_limb p[FMCP_BN_MAX_LIMBS], t[2 * FMCP_BN_MAX_LIMBS], d[FMCP_BN_MAX_LIMBS];
+    fmcp__limb p[FMCP_BN_MAX_LIMBS], t[2 * FMCP_BN_MAX_LIMBS], d[FMCP_BN_MAX_LIMBS];
     fmcp_result rc = FMCP_ERR_BAD_KEY;
     memset(d, 0, sizeof d);
     if (fmcp__rsa_load(p, L, pb, plen) && fmcp__rsa_load(d, L, db, dlen) &&
-        fmcp_bn_mont_init(&h->mont, p, L) == FMCP_OK) {
-        p[0] &= ~(fmcp_limb)1; /* p - 1 (p is odd) */
-        fmcp_bn_mul(t, p, L, rnd, FMCP__RSA_BLIND_LIMBS);
-        fmcp_bn_add(h->d, t, d, L + FMCP__RSA_BLIND_LIMBS);
+        fmcp__bn_mont_init(&h->mont, p, L) == FMCP_OK) {
+        p[0] &= ~(fmcp__limb)1; /* p - 1 (p is odd) */
+        fmcp__bn_mul(t, p, L, rnd, FMCP__RSA_BLIND_LIMBS);
+        fmcp__bn_add(h->d, t, d, L + FMCP__RSA_BLIND_LIMBS);
         rc = FMCP_OK;
     }
     fmcp_wipe(p, sizeof p);
@@ -9998,22 +10013,22 @@ static fmcp_result fmcp__rsa_half_init(fmcp__rsa_half *h, size_t L, const uint8_
  * depends on p or a second full exponentiation; the exponentiation is
  * constant time and its exponent blinded, as in BearSSL (which blinds
  * neither). */
-static void fmcp__rsa_half_exp(const fmcp__rsa_half *h, fmcp_limb *out, const fmcp_limb *c, size_t L)
+static void fmcp__rsa_half_exp(const fmcp__rsa_half *h, fmcp__limb *out, const fmcp__limb *c, size_t L)
 {
-    const fmcp_bn_mont *m = &h->mont;
-    fmcp_limb cp[FMCP_BN_MAX_LIMBS];
+    const fmcp__bn_mont *m = &h->mont;
+    fmcp__limb cp[FMCP_BN_MAX_LIMBS];
     fmcp__rsa_reduce(m, cp, c);
-    fmcp_bn_mod_exp(m, out, cp, h->d, L + FMCP__RSA_BLIND_LIMBS);
+    fmcp__bn_mod_exp(m, out, cp, h->d, L + FMCP__RSA_BLIND_LIMBS);
     fmcp_wipe(cp, sizeof cp);
 }
 
 /* Garner: s = mq + q * ((mp - mq) * qinv mod p), into 2L limbs. */
-static int fmcp__rsa_garner(const fmcp__rsa_half *hp, const fmcp__rsa_half *hq, fmcp_limb *s,
-                            const fmcp_limb *mp, const fmcp_limb *mq, const uint8_t *qinvb,
+static int fmcp__rsa_garner(const fmcp__rsa_half *hp, const fmcp__rsa_half *hq, fmcp__limb *s,
+                            const fmcp__limb *mp, const fmcp__limb *mq, const uint8_t *qinvb,
                             size_t qinv_len, size_t L)
 {
-    fmcp_limb w[2 * FMCP_BN_MAX_LIMBS], a[FMCP_BN_MAX_LIMBS], b[FMCP_BN_MAX_LIMBS];
-    fmcp_limb mask;
+    fmcp__limb w[2 * FMCP_BN_MAX_LIMBS], a[FMCP_BN_MAX_LIMBS], b[FMCP_BN_MAX_LIMBS];
+    fmcp__limb mask;
     size_t i;
     int ok = 0;
     memset(w, 0, sizeof w);
@@ -10021,15 +10036,15 @@ static int fmcp__rsa_garner(const fmcp__rsa_half *hp, const fmcp__rsa_half *hq, 
         fmcp__rsa_reduce(&hp->mont, b, w);             /* qinv mod p */
         memcpy(w, mq, L * sizeof *w);
         fmcp__rsa_reduce(&hp->mont, a, w);             /* mq mod p */
-        mask = (fmcp_limb)0 - fmcp_bn_sub(a, mp, a, L); /* mp - mq, + p if negative */
+        mask = (fmcp__limb)0 - fmcp__bn_sub(a, mp, a, L); /* mp - mq, + p if negative */
         for (i = 0; i < L; i++) w[i] = hp->mont.m[i] & mask;
-        fmcp_bn_add(a, a, w, L);
-        fmcp_bn_mont_mul(&hp->mont, a, a, b);          /* (mp-mq)*qinv/R */
-        fmcp_bn_mont_mul(&hp->mont, a, a, hp->mont.rr);
-        fmcp_bn_mul(s, hq->mont.m, L, a, L);
+        fmcp__bn_add(a, a, w, L);
+        fmcp__bn_mont_mul(&hp->mont, a, a, b);          /* (mp-mq)*qinv/R */
+        fmcp__bn_mont_mul(&hp->mont, a, a, hp->mont.rr);
+        fmcp__bn_mul(s, hq->mont.m, L, a, L);
         memset(w, 0, 2 * L * sizeof *w);
         memcpy(w, mq, L * sizeof *w);
-        fmcp_bn_add(s, s, w, 2 * L);
+        fmcp__bn_add(s, s, w, 2 * L);
         ok = 1;
     }
     fmcp_wipe(w, sizeof w);
@@ -10052,12 +10067,12 @@ static fmcp_result fmcp__rsa_private_shape(const fmcp_rsa_private_key *k, unsign
 }
 
 /* The CRT computation itself: s (2L limbs) = c^d mod n. */
-static fmcp_result fmcp__rsa_private_op(const fmcp_rsa_private_key *k, fmcp_limb *s,
-                                        const fmcp_limb *c, size_t L)
+static fmcp_result fmcp__rsa_private_op(const fmcp_rsa_private_key *k, fmcp__limb *s,
+                                        const fmcp__limb *c, size_t L)
 {
     fmcp__rsa_half hp, hq;
-    fmcp_limb rnd[2 * FMCP__RSA_BLIND_LIMBS];   /* exponent blinding for each half */
-    fmcp_limb mp[FMCP_BN_MAX_LIMBS], mq[FMCP_BN_MAX_LIMBS];
+    fmcp__limb rnd[2 * FMCP__RSA_BLIND_LIMBS];   /* exponent blinding for each half */
+    fmcp__limb mp[FMCP_BN_MAX_LIMBS], mq[FMCP_BN_MAX_LIMBS];
     fmcp_result rc = fmcp_random_bytes(rnd, sizeof rnd);
     memset(&hp, 0, sizeof hp);
     memset(&hq, 0, sizeof hq);
@@ -10084,13 +10099,13 @@ static fmcp_result fmcp__rsa_private_op(const fmcp_rsa_private_key *k, fmcp_limb
  * check a signature passes before release, whatever its padding. */
 static int fmcp__rsa_check_em(const fmcp_rsa_public_ctx *pub, const uint8_t *sig, const uint8_t *em)
 {
-    fmcp_limb v[FMCP_BN_MAX_LIMBS];
+    fmcp__limb v[FMCP_BN_MAX_LIMBS];
     uint8_t got[FMCP_RSA_MAX_BYTES];
     size_t n = pub->mont.n;
-    if (fmcp_bn_from_bytes(v, n, sig, pub->k) != FMCP_OK || fmcp_bn_cmp(v, pub->mont.m, n) >= 0)
+    if (fmcp__bn_from_bytes(v, n, sig, pub->k) != FMCP_OK || fmcp__bn_cmp(v, pub->mont.m, n) >= 0)
         return 0;
     fmcp__rsa_public_op(pub, v, v);
-    if (fmcp_bn_to_bytes(v, n, got, pub->k) != FMCP_OK) return 0;
+    if (fmcp__bn_to_bytes(v, n, got, pub->k) != FMCP_OK) return 0;
     return fmcp_ct_equal(got, em, pub->k);
 }
 
@@ -10114,15 +10129,15 @@ static fmcp_result fmcp__rsa_sign_begin(const fmcp_rsa_private_key *k, unsigned 
 static fmcp_result fmcp__rsa_sign_em(const fmcp_rsa_private_key *k, const fmcp_rsa_public_ctx *pub,
                                      const uint8_t *em, uint8_t *sig, size_t *sig_len)
 {
-    fmcp_limb c[2 * FMCP_BN_MAX_LIMBS], s[2 * FMCP_BN_MAX_LIMBS];
+    fmcp__limb c[2 * FMCP_BN_MAX_LIMBS], s[2 * FMCP_BN_MAX_LIMBS];
     size_t L, plen = k->p_len, qlen = k->q_len;
     fmcp_result rc = FMCP_ERR_BAD_KEY;
     fmcp__rsa_trim(k->p, &plen);
     fmcp__rsa_trim(k->q, &qlen);
-    L = fmcp_bn_limbs_for_bytes(plen > qlen ? plen : qlen);
-    if (L != 0 && fmcp_bn_from_bytes(c, 2 * L, em, pub->k) == FMCP_OK) {
+    L = fmcp__bn_limbs_for_bytes(plen > qlen ? plen : qlen);
+    if (L != 0 && fmcp__bn_from_bytes(c, 2 * L, em, pub->k) == FMCP_OK) {
         rc = fmcp__rsa_private_op(k, s, c, L);
-        if (rc == FMCP_OK && fmcp_bn_to_bytes(s, 2 * L, sig, pub->k) != FMCP_OK) rc = FMCP_ERR_CRYPTO;
+        if (rc == FMCP_OK && fmcp__bn_to_bytes(s, 2 * L, sig, pub->k) != FMCP_OK) rc = FMCP_ERR_CRYPTO;
         if (rc == FMCP_OK && !fmcp__rsa_check_em(pub, sig, em)) rc = FMCP_ERR_CRYPTO;
     }
     if (rc == FMCP_OK) *sig_len = pub->k;
@@ -10187,7 +10202,7 @@ static void fmcp__rsa_pss_h(uint8_t out[32], const uint8_t hash[32], const uint8
  * bytes and its top 8 emLen - emBits bits are zero. */
 static void fmcp__rsa_pss_sizes(const fmcp_rsa_public_ctx *ctx, size_t *em_len, unsigned *top_bits)
 {
-    size_t em_bits = fmcp_bn_bits(ctx->mont.m, ctx->mont.n) - 1;
+    size_t em_bits = fmcp__bn_bits(ctx->mont.m, ctx->mont.n) - 1;
     *em_len = (em_bits + 7) / 8;
     *top_bits = (unsigned)(8 * *em_len - em_bits);
 }
@@ -10243,16 +10258,16 @@ static int fmcp__rsa_pss_check(const fmcp_rsa_public_ctx *ctx, const uint8_t *go
 FASTMCP_API fmcp_result fmcp_rsa_verify_pss_sha256_ctx(const fmcp_rsa_public_ctx *ctx, const uint8_t hash[32],
                                                        const uint8_t *sig, size_t sig_len)
 {
-    fmcp_limb s[FMCP_BN_MAX_LIMBS];
+    fmcp__limb s[FMCP_BN_MAX_LIMBS];
     uint8_t got[FMCP_RSA_MAX_BYTES];
     size_t n;
     if (!ctx || !hash || (!sig && sig_len)) return FMCP_ERR_INVALID_ARG;
     n = ctx->mont.n;
     if (sig_len != ctx->k) return FMCP_ERR_BAD_SIGNATURE;
-    if (fmcp_bn_from_bytes(s, n, sig, sig_len) != FMCP_OK) return FMCP_ERR_BAD_SIGNATURE;
-    if (fmcp_bn_cmp(s, ctx->mont.m, n) >= 0) return FMCP_ERR_BAD_SIGNATURE;
+    if (fmcp__bn_from_bytes(s, n, sig, sig_len) != FMCP_OK) return FMCP_ERR_BAD_SIGNATURE;
+    if (fmcp__bn_cmp(s, ctx->mont.m, n) >= 0) return FMCP_ERR_BAD_SIGNATURE;
     fmcp__rsa_public_op(ctx, s, s);
-    if (fmcp_bn_to_bytes(s, n, got, ctx->k) != FMCP_OK) return FMCP_ERR_BAD_SIGNATURE;
+    if (fmcp__bn_to_bytes(s, n, got, ctx->k) != FMCP_OK) return FMCP_ERR_BAD_SIGNATURE;
     return fmcp__rsa_pss_check(ctx, got, hash) ? FMCP_OK : FMCP_ERR_BAD_SIGNATURE;
 }
 
@@ -10289,20 +10304,20 @@ FASTMCP_API fmcp_result fmcp_rsa_sign_pss_sha256(const fmcp_rsa_private_key *k, 
 
 /* 1 if (a * b) mod m == 1; a, b, m in bytes. Variable time. */
 static int fmcp__rsa_is_inverse(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
-                                const fmcp_limb *m, size_t mn)
+                                const fmcp__limb *m, size_t mn)
 {
-    fmcp_limb x[FMCP_BN_MAX_LIMBS], y[FMCP_BN_MAX_LIMBS], p[2 * FMCP_BN_MAX_LIMBS], r[FMCP_BN_MAX_LIMBS];
+    fmcp__limb x[FMCP_BN_MAX_LIMBS], y[FMCP_BN_MAX_LIMBS], p[2 * FMCP_BN_MAX_LIMBS], r[FMCP_BN_MAX_LIMBS];
     size_t xn, yn;
     int ok;
     a = fmcp__rsa_trim(a, &alen);
     b = fmcp__rsa_trim(b, &blen);
-    xn = fmcp_bn_limbs_for_bytes(alen);
-    yn = fmcp_bn_limbs_for_bytes(blen);
+    xn = fmcp__bn_limbs_for_bytes(alen);
+    yn = fmcp__bn_limbs_for_bytes(blen);
     if (xn == 0 || yn == 0 || xn > FMCP_BN_MAX_LIMBS || yn > FMCP_BN_MAX_LIMBS) return 0;
-    fmcp_bn_from_bytes(x, xn, a, alen);
-    fmcp_bn_from_bytes(y, yn, b, blen);
-    fmcp_bn_mul(p, x, xn, y, yn);
-    ok = fmcp_bn_mod(r, p, xn + yn, m, mn) == FMCP_OK && fmcp_bn_bits(r, mn) == 1;
+    fmcp__bn_from_bytes(x, xn, a, alen);
+    fmcp__bn_from_bytes(y, yn, b, blen);
+    fmcp__bn_mul(p, x, xn, y, yn);
+    ok = fmcp__bn_mod(r, p, xn + yn, m, mn) == FMCP_OK && fmcp__bn_bits(r, mn) == 1;
     fmcp_wipe(x, sizeof x);
     fmcp_wipe(y, sizeof y);
     fmcp_wipe(p, sizeof p);
@@ -10311,19 +10326,19 @@ static int fmcp__rsa_is_inverse(const uint8_t *a, size_t alen, const uint8_t *b,
 }
 
 /* p*q == n, with p and q in L limbs. */
-static int fmcp__rsa_pq_is_n(const fmcp_limb *p, const fmcp_limb *q, size_t L, const fmcp_rsa_public_key *pub)
+static int fmcp__rsa_pq_is_n(const fmcp__limb *p, const fmcp__limb *q, size_t L, const fmcp_rsa_public_key *pub)
 {
-    fmcp_limb pq[2 * FMCP_BN_MAX_LIMBS], n[2 * FMCP_BN_MAX_LIMBS];
+    fmcp__limb pq[2 * FMCP_BN_MAX_LIMBS], n[2 * FMCP_BN_MAX_LIMBS];
     size_t len = pub->n_len;
     const uint8_t *nb = fmcp__rsa_trim(pub->n, &len);
-    fmcp_bn_mul(pq, p, L, q, L);
-    if (fmcp_bn_from_bytes(n, 2 * L, nb, len) != FMCP_OK) return 0;
-    return fmcp_bn_cmp(pq, n, 2 * L) == 0;
+    fmcp__bn_mul(pq, p, L, q, L);
+    if (fmcp__bn_from_bytes(n, 2 * L, nb, len) != FMCP_OK) return 0;
+    return fmcp__bn_cmp(pq, n, 2 * L) == 0;
 }
 
 FASTMCP_API fmcp_result fmcp_rsa_private_check(const fmcp_rsa_private_key *k)
 {
-    fmcp_limb p[FMCP_BN_MAX_LIMBS], q[FMCP_BN_MAX_LIMBS];
+    fmcp__limb p[FMCP_BN_MAX_LIMBS], q[FMCP_BN_MAX_LIMBS];
     size_t plen, qlen, L;
     const uint8_t *e;
     size_t elen;
@@ -10336,15 +10351,15 @@ FASTMCP_API fmcp_result fmcp_rsa_private_check(const fmcp_rsa_private_key *k)
     plen = k->p_len; qlen = k->q_len;
     fmcp__rsa_trim(k->p, &plen);
     fmcp__rsa_trim(k->q, &qlen);
-    L = fmcp_bn_limbs_for_bytes(plen > qlen ? plen : qlen);
+    L = fmcp__bn_limbs_for_bytes(plen > qlen ? plen : qlen);
     if (L == 0 || !fmcp__rsa_load(p, L, k->p, k->p_len) || !fmcp__rsa_load(q, L, k->q, k->q_len))
         return FMCP_ERR_BAD_KEY;
     elen = k->pub.e_len;
     e = k->pub.e;
     ok = fmcp__rsa_pq_is_n(p, q, L, &k->pub) &&
          fmcp__rsa_is_inverse(k->q, k->q_len, k->qinv, k->qinv_len, p, L);
-    p[0] &= ~(fmcp_limb)1;
-    q[0] &= ~(fmcp_limb)1;
+    p[0] &= ~(fmcp__limb)1;
+    q[0] &= ~(fmcp__limb)1;
     ok = ok && fmcp__rsa_is_inverse(e, elen, k->dp, k->dp_len, p, L) &&
          fmcp__rsa_is_inverse(e, elen, k->dq, k->dq_len, q, L) &&
          fmcp__rsa_is_inverse(e, elen, k->d, k->d_len, p, L) &&
@@ -10360,39 +10375,39 @@ FASTMCP_API fmcp_result fmcp_rsa_private_check(const fmcp_rsa_private_key *k)
 #define FMCP__RSA_SIEVE_SPAN 4096   /* candidates p0 + 2j, j < span */
 
 /* Candidates that survive division by the small primes and p mod e != 1. */
-static void fmcp__rsa_sieve(uint8_t *comp, const fmcp_limb *p0, size_t L, const uint16_t *primes)
+static void fmcp__rsa_sieve(uint8_t *comp, const fmcp__limb *p0, size_t L, const uint16_t *primes)
 {
     size_t i, j;
     uint32_t r, pr, j0;
     memset(comp, 0, FMCP__RSA_SIEVE_SPAN);
     for (i = 0; i < FMCP__RSA_SIEVE_PRIMES; i++) {
         pr = primes[i];
-        r = fmcp_bn_mod_small(p0, L, pr);
+        r = fmcp__bn_mod_small(p0, L, pr);
         /* r + 2j == 0 (mod pr) at j = -r / 2 = (pr - r) * (pr + 1) / 2 */
         j0 = (uint32_t)(((uint64_t)(pr - r) % pr) * ((pr + 1) / 2) % pr);
         for (j = j0; j < FMCP__RSA_SIEVE_SPAN; j += pr) comp[j] = 1;
     }
     pr = FMCP__RSA_E65537;
-    r = fmcp_bn_mod_small(p0, L, pr);
+    r = fmcp__bn_mod_small(p0, L, pr);
     j0 = (uint32_t)(((uint64_t)(pr + 1 - r) % pr) * ((pr + 1) / 2) % pr); /* r + 2j == 1 */
     for (j = j0; j < FMCP__RSA_SIEVE_SPAN; j += pr) comp[j] = 1;
 }
 
 /* Random odd number of `bits` bits (a multiple of the limb size) with the
  * top two bits set, so the product of two has exactly 2*bits bits. */
-static fmcp_result fmcp__rsa_candidate(fmcp_limb *p, size_t L)
+static fmcp_result fmcp__rsa_candidate(fmcp__limb *p, size_t L)
 {
     fmcp_result rc = fmcp_random_bytes(p, L * sizeof *p);
     if (rc != FMCP_OK) return rc;
-    p[L - 1] |= (fmcp_limb)3 << (FMCP_LIMB_BITS - 2);
+    p[L - 1] |= (fmcp__limb)3 << (FMCP_LIMB_BITS - 2);
     p[0] |= 1;
     return FMCP_OK;
 }
 
-static fmcp_result fmcp__rsa_gen_prime(fmcp_limb *p, size_t L, const uint16_t *primes, unsigned rounds)
+static fmcp_result fmcp__rsa_gen_prime(fmcp__limb *p, size_t L, const uint16_t *primes, unsigned rounds)
 {
     uint8_t comp[FMCP__RSA_SIEVE_SPAN];
-    fmcp_limb step[FMCP_BN_MAX_LIMBS], p0[FMCP_BN_MAX_LIMBS];
+    fmcp__limb step[FMCP_BN_MAX_LIMBS], p0[FMCP_BN_MAX_LIMBS];
     int attempt;
     for (attempt = 0; attempt < 1000; attempt++) {
         size_t j;
@@ -10403,8 +10418,8 @@ static fmcp_result fmcp__rsa_gen_prime(fmcp_limb *p, size_t L, const uint16_t *p
             int prime = 0;
             if (comp[j]) continue;
             memset(step, 0, L * sizeof *step);
-            step[0] = (fmcp_limb)(2 * j);
-            if (fmcp_bn_add(p, p0, step, L)) continue; /* ran past the top */
+            step[0] = (fmcp__limb)(2 * j);
+            if (fmcp__bn_add(p, p0, step, L)) continue; /* ran past the top */
             rc = fmcp__bn_miller_rabin(p, L, rounds, &prime);
             if (rc != FMCP_OK) return rc;
             if (prime) return FMCP_OK;
@@ -10414,16 +10429,16 @@ static fmcp_result fmcp__rsa_gen_prime(fmcp_limb *p, size_t L, const uint16_t *p
 }
 
 /* r = a / d for small d, with the remainder returned (32-bit chunks). */
-static uint32_t fmcp__rsa_div_small(fmcp_limb *r, const fmcp_limb *a, size_t n, uint32_t d)
+static uint32_t fmcp__rsa_div_small(fmcp__limb *r, const fmcp__limb *a, size_t n, uint32_t d)
 {
     uint64_t rem = 0;
     size_t i;
     int s;
     for (i = n; i-- > 0;) {
-        fmcp_limb q = 0;
+        fmcp__limb q = 0;
         for (s = FMCP_LIMB_BITS - 32; s >= 0; s -= 32) {
             uint64_t cur = (rem << 32) | (uint32_t)(a[i] >> s);
-            q |= (fmcp_limb)(cur / d) << s;
+            q |= (fmcp__limb)(cur / d) << s;
             rem = cur % d;
         }
         r[i] = q;
@@ -10446,56 +10461,56 @@ static uint32_t fmcp__rsa_inv_mod_e(uint32_t x)
 
 /* out (n+1 limbs) = e^-1 mod m for e = 65537, as (1 + m*k)/e with
  * k = -m^-1 mod e; 0 if e divides m. */
-static int fmcp__rsa_inv_e(fmcp_limb *out, const fmcp_limb *m, size_t n)
+static int fmcp__rsa_inv_e(fmcp__limb *out, const fmcp__limb *m, size_t n)
 {
-    fmcp_limb t[FMCP_BN_MAX_LIMBS * 2 + 1], one[FMCP_BN_MAX_LIMBS * 2 + 1];
-    uint32_t f = fmcp_bn_mod_small(m, n, FMCP__RSA_E65537), kk;
+    fmcp__limb t[FMCP_BN_MAX_LIMBS * 2 + 1], one[FMCP_BN_MAX_LIMBS * 2 + 1];
+    uint32_t f = fmcp__bn_mod_small(m, n, FMCP__RSA_E65537), kk;
     int ok;
     if (f == 0) return 0;
     kk = FMCP__RSA_E65537 - fmcp__rsa_inv_mod_e(f);
-    t[n] = fmcp_bn_mul_small(t, m, n, kk);
+    t[n] = fmcp__bn_mul_small(t, m, n, kk);
     memset(one, 0, (n + 1) * sizeof *one);
     one[0] = 1;
-    fmcp_bn_add(t, t, one, n + 1);
+    fmcp__bn_add(t, t, one, n + 1);
     ok = fmcp__rsa_div_small(out, t, n + 1, FMCP__RSA_E65537) == 0;
     fmcp_wipe(t, sizeof t);
     return ok;
 }
 
 /* Minimal big-endian bytes of a (n limbs) into dst; cap is the field size. */
-static int fmcp__rsa_put(uint8_t *dst, size_t cap, size_t *len, const fmcp_limb *a, size_t n)
+static int fmcp__rsa_put(uint8_t *dst, size_t cap, size_t *len, const fmcp__limb *a, size_t n)
 {
-    size_t bytes = (fmcp_bn_bits(a, n) + 7) / 8;
+    size_t bytes = (fmcp__bn_bits(a, n) + 7) / 8;
     if (bytes == 0 || bytes > cap) return 0;
     *len = bytes;
-    return fmcp_bn_to_bytes(a, n, dst, bytes) == FMCP_OK;
+    return fmcp__bn_to_bytes(a, n, dst, bytes) == FMCP_OK;
 }
 
 typedef struct fmcp__rsa_gen {
-    fmcp_limb p[FMCP_BN_MAX_LIMBS], q[FMCP_BN_MAX_LIMBS];
-    fmcp_limb pm1[FMCP_BN_MAX_LIMBS], qm1[FMCP_BN_MAX_LIMBS];
-    fmcp_limb n[2 * FMCP_BN_MAX_LIMBS], phi[2 * FMCP_BN_MAX_LIMBS];
-    fmcp_limb d[2 * FMCP_BN_MAX_LIMBS + 1], dp[FMCP_BN_MAX_LIMBS + 1], dq[FMCP_BN_MAX_LIMBS + 1];
-    fmcp_limb qinv[FMCP_BN_MAX_LIMBS];
+    fmcp__limb p[FMCP_BN_MAX_LIMBS], q[FMCP_BN_MAX_LIMBS];
+    fmcp__limb pm1[FMCP_BN_MAX_LIMBS], qm1[FMCP_BN_MAX_LIMBS];
+    fmcp__limb n[2 * FMCP_BN_MAX_LIMBS], phi[2 * FMCP_BN_MAX_LIMBS];
+    fmcp__limb d[2 * FMCP_BN_MAX_LIMBS + 1], dp[FMCP_BN_MAX_LIMBS + 1], dq[FMCP_BN_MAX_LIMBS + 1];
+    fmcp__limb qinv[FMCP_BN_MAX_LIMBS];
     uint16_t primes[FMCP__RSA_SIEVE_PRIMES];
 } fmcp__rsa_gen;
 
 /* p and q prime, p > q, far enough apart. */
 static fmcp_result fmcp__rsa_gen_pq(fmcp__rsa_gen *g, size_t L, unsigned rounds)
 {
-    fmcp_limb diff[FMCP_BN_MAX_LIMBS];
+    fmcp__limb diff[FMCP_BN_MAX_LIMBS];
     int tries;
     for (tries = 0; tries < 100; tries++) {
         fmcp_result rc = fmcp__rsa_gen_prime(g->p, L, g->primes, rounds);
         if (rc == FMCP_OK) rc = fmcp__rsa_gen_prime(g->q, L, g->primes, rounds);
         if (rc != FMCP_OK) return rc;
-        if (fmcp_bn_cmp(g->p, g->q, L) < 0) {
+        if (fmcp__bn_cmp(g->p, g->q, L) < 0) {
             memcpy(diff, g->p, L * sizeof *diff);
             memcpy(g->p, g->q, L * sizeof *diff);
             memcpy(g->q, diff, L * sizeof *diff);
         }
-        fmcp_bn_sub(diff, g->p, g->q, L);
-        if (fmcp_bn_bits(diff, L) > L * FMCP_LIMB_BITS - 100) return FMCP_OK;
+        fmcp__bn_sub(diff, g->p, g->q, L);
+        if (fmcp__bn_bits(diff, L) > L * FMCP_LIMB_BITS - 100) return FMCP_OK;
     }
     return FMCP_ERR_CRYPTO;
 }
@@ -10503,22 +10518,22 @@ static fmcp_result fmcp__rsa_gen_pq(fmcp__rsa_gen *g, size_t L, unsigned rounds)
 /* n, d, dp, dq, qinv from p and q. */
 static int fmcp__rsa_derive(fmcp__rsa_gen *g, size_t L)
 {
-    fmcp_bn_mont mp;
-    fmcp_limb pm2[FMCP_BN_MAX_LIMBS], two[FMCP_BN_MAX_LIMBS];
+    fmcp__bn_mont mp;
+    fmcp__limb pm2[FMCP_BN_MAX_LIMBS], two[FMCP_BN_MAX_LIMBS];
     int ok;
     memcpy(g->pm1, g->p, L * sizeof *g->p);
     memcpy(g->qm1, g->q, L * sizeof *g->q);
-    g->pm1[0] &= ~(fmcp_limb)1;
-    g->qm1[0] &= ~(fmcp_limb)1;
-    fmcp_bn_mul(g->n, g->p, L, g->q, L);
-    fmcp_bn_mul(g->phi, g->pm1, L, g->qm1, L);
+    g->pm1[0] &= ~(fmcp__limb)1;
+    g->qm1[0] &= ~(fmcp__limb)1;
+    fmcp__bn_mul(g->n, g->p, L, g->q, L);
+    fmcp__bn_mul(g->phi, g->pm1, L, g->qm1, L);
     ok = fmcp__rsa_inv_e(g->d, g->phi, 2 * L) && fmcp__rsa_inv_e(g->dp, g->pm1, L) &&
-         fmcp__rsa_inv_e(g->dq, g->qm1, L) && fmcp_bn_mont_init(&mp, g->p, L) == FMCP_OK;
+         fmcp__rsa_inv_e(g->dq, g->qm1, L) && fmcp__bn_mont_init(&mp, g->p, L) == FMCP_OK;
     if (ok) { /* qinv = q^(p-2) mod p (p prime, q < p) */
         memset(two, 0, L * sizeof *two);
         two[0] = 2;
-        fmcp_bn_sub(pm2, g->p, two, L);
-        fmcp_bn_mod_exp(&mp, g->qinv, g->q, pm2, L);
+        fmcp__bn_sub(pm2, g->p, two, L);
+        fmcp__bn_mod_exp(&mp, g->qinv, g->q, pm2, L);
     }
     fmcp_wipe(&mp, sizeof mp);
     fmcp_wipe(pm2, sizeof pm2);
@@ -11428,7 +11443,7 @@ static fmcp_result fmcp__jwks_fill(const fmcp_json *keys, int single, const fmcp
         else out->skipped++;
     }
     if (out->count < cap) {
-        /* shrink so fmcp_jwks_free knows the block size from count alone */
+        /* shrink so fmcp_jwks_destroy knows the block size from count alone */
         fmcp_jwk_entry *k = out->count ? (fmcp_jwk_entry *)fmcp_realloc(alloc, out->keys, cap * sizeof *k,
                                                                           out->count * sizeof *k) : NULL;
         if (!k) fmcp_free(alloc, out->keys, cap * sizeof *k);
@@ -11460,12 +11475,12 @@ FASTMCP_API fmcp_result fmcp_jwks_parse(const char *text, size_t len, const fmcp
     if (fmcp_json_is(keys, FMCP_JSON_ARRAY)) r = fmcp__jwks_fill(keys, 0, alloc, out);
     else if (!keys && fmcp_json_get(root, "kty")) r = fmcp__jwks_fill(root, 1, alloc, out);
     else r = FMCP_ERR_PARSE;
-    fmcp_json_doc_free(doc);
-    if (r != FMCP_OK) fmcp_jwks_free(out);
+    fmcp_json_doc_destroy(doc);
+    if (r != FMCP_OK) fmcp_jwks_destroy(out);
     return r;
 }
 
-FASTMCP_API void fmcp_jwks_free(fmcp_jwks *j)
+FASTMCP_API void fmcp_jwks_destroy(fmcp_jwks *j)
 {
     const fmcp_allocator *a;
     if (!j) return;
@@ -14324,7 +14339,7 @@ FASTMCP_API fmcp_result fmcp_jwt_keyset_create(const fmcp_allocator *alloc, fmcp
     return FMCP_OK;
 }
 
-FASTMCP_API void fmcp_jwt_keyset_free(fmcp_jwt_keyset *ks)
+FASTMCP_API void fmcp_jwt_keyset_destroy(fmcp_jwt_keyset *ks)
 {
     if (!ks) return;
     fmcp_free(ks->alloc, ks->keys, ks->cap * sizeof *ks->keys);
@@ -14445,7 +14460,7 @@ static fmcp_result fmcp__jwt_keyset_add_json(fmcp_jwt_keyset *ks, const char *te
         for (k = fmcp_json_first(keys); k && r == FMCP_OK; k = fmcp_json_next(k))
             r = fmcp__jwt_keyset_add_jwk(ks, k);
     }
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     return r;
 }
 
@@ -14538,13 +14553,13 @@ static void fmcp__jwt_release(const fmcp_jwt_verifier *v, fmcp_jwt_keyset *ks)
     fmcp__jwt_lock(v);
     last = --ks->refs == 0;
     fmcp__jwt_unlock(v);
-    if (last) fmcp_jwt_keyset_free(ks);
+    if (last) fmcp_jwt_keyset_destroy(ks);
 }
 
 FASTMCP_API void fmcp_jwt_verifier_set_keys(fmcp_jwt_verifier *v, fmcp_jwt_keyset *ks)
 {
     fmcp_jwt_keyset *old;
-    if (!v) { fmcp_jwt_keyset_free(ks); return; }
+    if (!v) { fmcp_jwt_keyset_destroy(ks); return; }
     if (ks) ks->refs = 1;
     fmcp__jwt_lock(v);
     old = v->keys;
@@ -14553,10 +14568,10 @@ FASTMCP_API void fmcp_jwt_verifier_set_keys(fmcp_jwt_verifier *v, fmcp_jwt_keyse
     fmcp__jwt_release(v, old);
 }
 
-FASTMCP_API void fmcp_jwt_verifier_free(fmcp_jwt_verifier *v)
+FASTMCP_API void fmcp_jwt_verifier_destroy(fmcp_jwt_verifier *v)
 {
     if (!v) return;
-    if (v->keys && --v->keys->refs == 0) fmcp_jwt_keyset_free(v->keys);
+    if (v->keys && --v->keys->refs == 0) fmcp_jwt_keyset_destroy(v->keys);
     fmcp__jwt_strs_free(v->alloc, &v->issuers);
     fmcp__jwt_strs_free(v->alloc, &v->audiences);
     fmcp__jwt_strs_free(v->alloc, &v->scopes);
@@ -14605,7 +14620,7 @@ static fmcp_result fmcp__jwt_load_keys(fmcp_jwt_verifier *v, const fmcp_jwt_veri
     r = fmcp_jwt_keyset_create(v->alloc, &ks);
     for (i = 0; r == FMCP_OK && i < d->key_count; i++)
         r = fmcp_jwt_keyset_add(ks, d->keys[i], strlen(d->keys[i]));
-    if (r != FMCP_OK) { fmcp_jwt_keyset_free(ks); return r; }
+    if (r != FMCP_OK) { fmcp_jwt_keyset_destroy(ks); return r; }
     ks->refs = 1;
     v->keys = ks;
     return FMCP_OK;
@@ -14655,7 +14670,7 @@ FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *d
         else r = FMCP_ERR_NOMEM;
     }
 #endif
-    if (r != FMCP_OK) { fmcp_jwt_verifier_free(v); return r; }
+    if (r != FMCP_OK) { fmcp_jwt_verifier_destroy(v); return r; }
     *out = v;
     return FMCP_OK;
 }
@@ -14705,7 +14720,7 @@ static fmcp_jwt_error fmcp__jwt_parse_obj(const fmcp_allocator *a, const char *s
     r = fmcp_json_parse(s, n, &o, doc, NULL);
     if (r == FMCP_ERR_NOMEM) { *why = "out of memory"; return FMCP_JWT_INTERNAL; }
     if (r == FMCP_OK && fmcp_json_is(fmcp_json_root(*doc), FMCP_JSON_OBJECT)) return FMCP_JWT_OK;
-    if (*doc) fmcp_json_doc_free(*doc);
+    if (*doc) fmcp_json_doc_destroy(*doc);
     *doc = NULL;
     *why = r == FMCP_ERR_DUPLICATE ? "duplicate member names" : bad;
     return FMCP_JWT_MALFORMED;
@@ -14787,7 +14802,7 @@ static fmcp_jwt_error fmcp__jwt_header(const fmcp_jwt_verifier *v, const fmcp__j
         e = fmcp__jwt_parse_obj(v->alloc, buf, n, &doc, "header is not a JSON object", why);
     }
     if (e == FMCP_JWT_OK) e = fmcp__jwt_header_policy(v, fmcp_json_root(doc), out, why);
-    if (doc) fmcp_json_doc_free(doc);
+    if (doc) fmcp_json_doc_destroy(doc);
     if (buf != stack) fmcp_free(v->alloc, buf, cap);
     return e;
 }
@@ -15075,19 +15090,19 @@ FASTMCP_API fmcp_result fmcp_jwt_verify(const fmcp_jwt_verifier *v, const char *
     out->alloc_ = v->alloc;
     e = fmcp__jwt_run(v, token ? token : "", len, out, &why);
     if (e == FMCP_JWT_OK) { out->description = why; return FMCP_OK; }
-    fmcp_jwt_verdict_free(out); /* never a decoded-but-invalid verdict */
+    fmcp_jwt_verdict_destroy(out); /* never a decoded-but-invalid verdict */
     out->error = e;
     out->description = why;
     if (e == FMCP_JWT_INSUFFICIENT_SCOPE) return FMCP_ERR_FORBIDDEN;
     return e == FMCP_JWT_INTERNAL ? FMCP_ERR_NOMEM : FMCP_ERR_AUTH;
 }
 
-FASTMCP_API void fmcp_jwt_verdict_free(fmcp_jwt_verdict *r)
+FASTMCP_API void fmcp_jwt_verdict_destroy(fmcp_jwt_verdict *r)
 {
     const fmcp_allocator *a;
     if (!r) return;
     a = r->alloc_;
-    if (r->doc_) fmcp_json_doc_free(r->doc_);
+    if (r->doc_) fmcp_json_doc_destroy(r->doc_);
     if (r->payload_) fmcp_free(a, r->payload_, r->payload_size_);
     if (r->lists_) fmcp_free(a, r->lists_, r->lists_size_);
     memset(r, 0, sizeof *r);
@@ -15300,7 +15315,7 @@ FASTMCP_API fmcp_result fmcp_jwt_issue_key(const fmcp_jwk_private_key *key, cons
     if (r == FMCP_OK) r = fmcp__jwt_sign(key, alg, a, hdr, hn, pay, pn, out, out_len);
     if (hdr) fmcp_free(a, hdr, hn + 1);
     if (pay) fmcp_free(a, pay, pn + 1);
-    if (extra) fmcp_json_doc_free(extra);
+    if (extra) fmcp_json_doc_destroy(extra);
     return r;
 }
 
@@ -15323,11 +15338,6 @@ FASTMCP_API fmcp_result fmcp_jwt_issue(const fmcp_rsa_private_key *key, const fm
     fmcp_wipe(k, sizeof *k);
     fmcp_free(a, k, sizeof *k);
     return r;
-}
-
-FASTMCP_API void fmcp_jwt_token_free(const fmcp_allocator *alloc, char *token, size_t len)
-{
-    if (token) fmcp_free(alloc, token, len + 1);
 }
 
 /* ===== http.c ===== */
@@ -16169,7 +16179,7 @@ static fmcp_result fmcp__loop_init_fds(fmcp_http_loop *l)
     return FMCP_OK;
 }
 
-FASTMCP_API fmcp_result fmcp_http_loop_new(const fmcp_allocator *a, fmcp_http_loop **out)
+FASTMCP_API fmcp_result fmcp_http_loop_create(const fmcp_allocator *a, fmcp_http_loop **out)
 {
     fmcp_http_loop *l;
     fmcp_result r;
@@ -16283,20 +16293,20 @@ static long fmcp__sys_write(int fd, const void *buf, size_t n)
 
 static long fmcp__conn_read_raw(fmcp__conn *c, void *buf, size_t n)
 {
-    const fmcp_http_transport *t = c->srv->d.transport;
+    const fmcp_http_io *t = c->srv->d.transport;
     return t ? t->read(c->tc, buf, n) : fmcp__sys_read(c->io.fd, buf, n);
 }
 
 static long fmcp__conn_write_raw(fmcp__conn *c, const void *buf, size_t n)
 {
-    const fmcp_http_transport *t = c->srv->d.transport;
+    const fmcp_http_io *t = c->srv->d.transport;
     return t ? t->write(c->tc, buf, n) : fmcp__sys_write(c->io.fd, buf, n);
 }
 
 /* Bytes the transport holds that no socket event will announce (TLS). */
 static size_t fmcp__conn_pending(fmcp__conn *c)
 {
-    const fmcp_http_transport *t = c->srv->d.transport;
+    const fmcp_http_io *t = c->srv->d.transport;
     return (t && t->pending && c->tc) ? t->pending(c->tc) : 0;
 }
 
@@ -17249,7 +17259,7 @@ static void fmcp__srv_defaults(fmcp_http_server_desc *d)
     if (d->rate_grace_ms <= 0) d->rate_grace_ms = FMCP_HTTP_RATE_GRACE_MS;
 }
 
-FASTMCP_API fmcp_result fmcp_http_server_start(fmcp_http_loop *loop, const fmcp_http_server_desc *desc,
+FASTMCP_API fmcp_result fmcp_http_server_create(fmcp_http_loop *loop, const fmcp_http_server_desc *desc,
                                                fmcp_http_server **out)
 {
     fmcp_http_server *s;
@@ -17301,7 +17311,7 @@ FASTMCP_API void fmcp_http_server_shutdown(fmcp_http_server *srv, int grace_ms)
         fmcp__srv_close_all(srv);
 }
 
-FASTMCP_API void fmcp_http_server_free(fmcp_http_server *srv)
+FASTMCP_API void fmcp_http_server_destroy(fmcp_http_server *srv)
 {
     fmcp_http_loop *l;
     if (!srv) return;
@@ -17451,12 +17461,12 @@ FASTMCP_API fmcp_result fmcp_http_run(fmcp_http_loop *loop)
 
 static void fmcp__fetch_finish(fmcp_http_fetch_op *op, fmcp_result rc, fmcp_http_response *res);
 
-FASTMCP_API void fmcp_http_loop_free(fmcp_http_loop *loop)
+FASTMCP_API void fmcp_http_loop_destroy(fmcp_http_loop *loop)
 {
     const fmcp_allocator *a;
     fmcp_allocator copy;
     if (!loop) return;
-    while (loop->servers) fmcp_http_server_free(loop->servers);
+    while (loop->servers) fmcp_http_server_destroy(loop->servers);
     while (loop->fetches) fmcp__fetch_finish(loop->fetches, FMCP_ERR_CANCELLED, NULL);
 #ifndef FASTMCP_NO_THREADS
     fmcp__dns_poll(loop, 1);
@@ -17498,7 +17508,7 @@ struct fmcp_http_fetch_op {
     fmcp__io io;
     fmcp_http_loop *loop;
     fmcp_http_fetch_op *prev, *next;
-    const fmcp_http_transport *tr;
+    const fmcp_http_io *tr;
     void *tc;
     struct addrinfo *ai, *cur;
     struct fmcp__dns *dns;      /* pending lookup, if any */
@@ -17515,7 +17525,7 @@ struct fmcp_http_fetch_op {
     char host[256];
 };
 
-FASTMCP_API void fmcp_http_response_free(fmcp_http_response *res)
+FASTMCP_API void fmcp_http_response_destroy(fmcp_http_response *res)
 {
     fmcp__resp *r = (fmcp__resp *)(void *)res;
     fmcp_allocator a;
@@ -17574,11 +17584,11 @@ static void fmcp__fetch_finish(fmcp_http_fetch_op *op, fmcp_result rc, fmcp_http
     if (op->ai) freeaddrinfo(op->ai);
     fmcp__hb_free(l->a, &op->out);
     fmcp__hb_free(l->a, &op->in);
-    if (op->res && &op->res->pub != res) fmcp_http_response_free(&op->res->pub);
+    if (op->res && &op->res->pub != res) fmcp_http_response_destroy(&op->res->pub);
     if (rc != FMCP_OK && !op->errbuf[0]) fmcp__set_err(op->errbuf, op->errlen, fmcp_result_str(rc));
     fmcp__io_retire(l, &op->io, sizeof *op);
     if (cb) cb(user, rc, res);
-    else if (res) fmcp_http_response_free(res);
+    else if (res) fmcp_http_response_destroy(res);
 }
 
 static void fmcp__fetch_fail(fmcp_http_fetch_op *op, fmcp_result rc, const char *why)
@@ -18016,12 +18026,12 @@ FASTMCP_API fmcp_result fmcp_http_fetch(const fmcp_allocator *a, const fmcp_http
     if (!out) return FMCP_ERR_INVALID_ARG;
     *out = NULL;
     memset(&s, 0, sizeof s);
-    e = fmcp_http_loop_new(a, &loop);
+    e = fmcp_http_loop_create(a, &loop);
     if (e) return e;
     e = fmcp_http_fetch_async(loop, req, fmcp__sync_cb, &s, NULL);
     while (!e && !s.done) e = fmcp_http_step(loop, 1000);
-    fmcp_http_loop_free(loop);   /* a still-pending request ends as cancelled */
-    if (e) { if (s.res) fmcp_http_response_free(s.res); return e; }
+    fmcp_http_loop_destroy(loop);   /* a still-pending request ends as cancelled */
+    if (e) { if (s.res) fmcp_http_response_destroy(s.res); return e; }
     if (s.rc == FMCP_OK) *out = s.res;
     return s.rc;
 }
@@ -18199,7 +18209,7 @@ static const char *fmcp__tls_err_text(int err)
 struct fmcp_tls_client {
     fmcp_allocator alloc;
     size_t size;
-    fmcp_http_transport tr;
+    fmcp_http_io tr;
     br_x509_trust_anchor *tas;
     size_t *tasz;               /* size of each anchor's block (starts at dn.data) */
     size_t nta, cap, szcap;
@@ -18212,7 +18222,7 @@ struct fmcp_tls_client {
 struct fmcp_tls_server {
     fmcp_allocator alloc;
     size_t size;
-    fmcp_http_transport tr;
+    fmcp_http_io tr;
     br_x509_certificate *chain;
     size_t nchain, cap;
     int key_type;               /* BR_KEYTYPE_RSA or BR_KEYTYPE_EC, 0 = none yet */
@@ -18653,7 +18663,7 @@ static void fmcp__tls_copy_impls(br_ssl_engine_context *e, const br_ssl_engine_c
 
 /* br_ssl_server_init_full_rsa/_ec probe the CPU on every call (about 15
  * cpuid instructions, each a trap to the hypervisor in a VM: 0.35-0.7 ms
- * per connection measured). fmcp_tls_server_new runs them once into
+ * per connection measured). fmcp_tls_server_create runs them once into
  * s->tmpl; each connection copies the result. */
 static void fmcp__tls_server_init(const fmcp_tls_server *s, br_ssl_server_context *sc)
 {
@@ -18763,7 +18773,7 @@ static fmcp_result fmcp__tls_add_anchor(void *ctx, const char *name, const unsig
     return r;
 }
 
-FASTMCP_API void fmcp_tls_client_free(fmcp_tls_client *c)
+FASTMCP_API void fmcp_tls_client_destroy(fmcp_tls_client *c)
 {
     fmcp_allocator a;
     size_t i;
@@ -18782,7 +18792,7 @@ static const char *fmcp__tls_ca_path(const fmcp_tls_client_desc *d)
     return (e && *e) ? e : FMCP_TLS_SYSTEM_CA_FILE;
 }
 
-FASTMCP_API fmcp_result fmcp_tls_client_new(const fmcp_allocator *a, const fmcp_tls_client_desc *desc,
+FASTMCP_API fmcp_result fmcp_tls_client_create(const fmcp_allocator *a, const fmcp_tls_client_desc *desc,
                                             fmcp_tls_client **out)
 {
     fmcp_tls_client *c;
@@ -18808,12 +18818,12 @@ FASTMCP_API fmcp_result fmcp_tls_client_new(const fmcp_allocator *a, const fmcp_
     if (!r) r = fmcp__tls_pem_each(&c->alloc, pem.p, pem.len, fmcp__tls_add_anchor, c);
     if (!r && c->nta == 0 && !c->insecure) r = FMCP_ERR_NOT_FOUND;
     fmcp__tls_buf_free(&pem);
-    if (r) { fmcp_tls_client_free(c); return r; }
+    if (r) { fmcp_tls_client_destroy(c); return r; }
     *out = c;
     return FMCP_OK;
 }
 
-FASTMCP_API const fmcp_http_transport *fmcp_tls_client_transport(fmcp_tls_client *c)
+FASTMCP_API const fmcp_http_io *fmcp_tls_client_io(fmcp_tls_client *c)
 {
     return c ? &c->tr : NULL;
 }
@@ -18922,7 +18932,7 @@ static fmcp_result fmcp__tls_check_leaf(fmcp_tls_server *s)
     return FMCP_OK;
 }
 
-FASTMCP_API void fmcp_tls_server_free(fmcp_tls_server *s)
+FASTMCP_API void fmcp_tls_server_destroy(fmcp_tls_server *s)
 {
     fmcp_allocator a;
     size_t i;
@@ -18949,7 +18959,7 @@ static fmcp_result fmcp__tls_walk(fmcp_tls_server *s, const char *pem, size_t le
     return r;
 }
 
-FASTMCP_API fmcp_result fmcp_tls_server_new(const fmcp_allocator *a, const fmcp_tls_server_desc *desc,
+FASTMCP_API fmcp_result fmcp_tls_server_create(const fmcp_allocator *a, const fmcp_tls_server_desc *desc,
                                             fmcp_tls_server **out)
 {
     fmcp_tls_server *s;
@@ -18970,7 +18980,7 @@ FASTMCP_API fmcp_result fmcp_tls_server_new(const fmcp_allocator *a, const fmcp_
     r = fmcp__tls_walk(s, desc->cert_pem, desc->cert_pem_len, desc->cert_file, fmcp__tls_add_cert);
     if (!r) r = fmcp__tls_walk(s, desc->key_pem, desc->key_pem_len, desc->key_file, fmcp__tls_add_key);
     if (!r) r = fmcp__tls_check_leaf(s);
-    if (r) { fmcp_tls_server_free(s); return r; }
+    if (r) { fmcp_tls_server_destroy(s); return r; }
     if (s->key_type == BR_KEYTYPE_RSA)
         br_ssl_server_init_full_rsa(&s->tmpl, s->chain, s->nchain, &s->rsa);
     else
@@ -18979,7 +18989,7 @@ FASTMCP_API fmcp_result fmcp_tls_server_new(const fmcp_allocator *a, const fmcp_
     return FMCP_OK;
 }
 
-FASTMCP_API const fmcp_http_transport *fmcp_tls_server_transport(fmcp_tls_server *s)
+FASTMCP_API const fmcp_http_io *fmcp_tls_server_io(fmcp_tls_server *s)
 {
     return s ? &s->tr : NULL;
 }
@@ -18993,7 +19003,7 @@ FASTMCP_API const char *fmcp_tls_server_last_error(const fmcp_tls_server *s)
 
 FASTMCP_API int fmcp_tls_available(void) { return 0; }
 
-FASTMCP_API fmcp_result fmcp_tls_client_new(const fmcp_allocator *a, const fmcp_tls_client_desc *desc,
+FASTMCP_API fmcp_result fmcp_tls_client_create(const fmcp_allocator *a, const fmcp_tls_client_desc *desc,
                                             fmcp_tls_client **out)
 {
     (void)a; (void)desc;
@@ -19001,12 +19011,12 @@ FASTMCP_API fmcp_result fmcp_tls_client_new(const fmcp_allocator *a, const fmcp_
     return FMCP_ERR_UNSUPPORTED;
 }
 
-FASTMCP_API const fmcp_http_transport *fmcp_tls_client_transport(fmcp_tls_client *c) { (void)c; return NULL; }
+FASTMCP_API const fmcp_http_io *fmcp_tls_client_io(fmcp_tls_client *c) { (void)c; return NULL; }
 FASTMCP_API size_t fmcp_tls_client_anchors(const fmcp_tls_client *c) { (void)c; return 0; }
-FASTMCP_API void fmcp_tls_client_free(fmcp_tls_client *c) { (void)c; }
+FASTMCP_API void fmcp_tls_client_destroy(fmcp_tls_client *c) { (void)c; }
 FASTMCP_API const char *fmcp_tls_client_last_error(const fmcp_tls_client *c) { (void)c; return NULL; }
 
-FASTMCP_API fmcp_result fmcp_tls_server_new(const fmcp_allocator *a, const fmcp_tls_server_desc *desc,
+FASTMCP_API fmcp_result fmcp_tls_server_create(const fmcp_allocator *a, const fmcp_tls_server_desc *desc,
                                             fmcp_tls_server **out)
 {
     (void)a; (void)desc;
@@ -19014,8 +19024,8 @@ FASTMCP_API fmcp_result fmcp_tls_server_new(const fmcp_allocator *a, const fmcp_
     return FMCP_ERR_UNSUPPORTED;
 }
 
-FASTMCP_API const fmcp_http_transport *fmcp_tls_server_transport(fmcp_tls_server *s) { (void)s; return NULL; }
-FASTMCP_API void fmcp_tls_server_free(fmcp_tls_server *s) { (void)s; }
+FASTMCP_API const fmcp_http_io *fmcp_tls_server_io(fmcp_tls_server *s) { (void)s; return NULL; }
+FASTMCP_API void fmcp_tls_server_destroy(fmcp_tls_server *s) { (void)s; }
 FASTMCP_API const char *fmcp_tls_server_last_error(const fmcp_tls_server *s) { (void)s; return NULL; }
 
 #endif
@@ -19035,7 +19045,7 @@ FASTMCP_API fmcp_result fmcp_tls_server_from_env(const fmcp_allocator *a, fmcp_h
     if (!cert || !key) return FMCP_ERR_INVALID_ARG;
     memset(&d, 0, sizeof d);
     d.cert_file = cert; d.key_file = key; d.loop = loop;
-    return fmcp_tls_server_new(a, &d, out);
+    return fmcp_tls_server_create(a, &d, out);
 }
 
 /* ===== mcp_schema.c ===== */
@@ -20853,7 +20863,7 @@ static void fmcp__mcp_item_free(const fmcp_allocator *a, fmcp__mcp_item *it)
     fmcp__mcp_strfree(a, it->name);
     fmcp__mcp_strfree(a, it->scopes);
     if (it->listing) fmcp_free(a, it->listing, it->listing_len + 1);
-    if (it->schema) fmcp_json_doc_free(it->schema);
+    if (it->schema) fmcp_json_doc_destroy(it->schema);
     fmcp__mcp_strfree(a, it->mime);
     fmcp__mcp_strfree(a, it->text);
     if (it->blob) fmcp_free(a, it->blob, it->blob_len);
@@ -20905,7 +20915,7 @@ static fmcp_result fmcp__mcp_jw_raw_object(fmcp_json_writer *w, const fmcp_alloc
         fmcp_jw_key(w, key);
         fmcp_jw_value(w, fmcp_json_root(doc));
     }
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     return r;
 }
 
@@ -20998,7 +21008,7 @@ static fmcp_result fmcp__mcp_tool_schema(const fmcp_allocator *a, const fmcp_too
     memset(&o, 0, sizeof o);
     o.alloc = a;
     r = fmcp_json_parse(text, n, &o, &it->schema, NULL);
-    fmcp_jw_free_output(&w, text);
+    fmcp_free_text(w.alloc, text, n);
     if (r == FMCP_OK && !fmcp_json_is(fmcp_json_root(it->schema), FMCP_JSON_OBJECT)) r = FMCP_ERR_TYPE;
     if (r == FMCP_OK) r = fmcp_schema_check(fmcp_json_root(it->schema), NULL, 0);
     /* only such tools need their schema walked for Mcp-Param-* headers */
@@ -21502,7 +21512,7 @@ static fmcp_result fmcp__mcp_send_writer(fmcp_session *s, fmcp_json_writer *w, c
     fmcp_result r = fmcp_jw_finish(w, &out, &n);
     if (r != FMCP_OK) { fmcp_jw_reset(w); return r; }
     fmcp__mcp_send_raw(s, out, n, info);
-    fmcp_jw_free_output(w, out);
+    fmcp_free_text(w->alloc, out, n);
     return FMCP_OK;
 }
 
@@ -21638,7 +21648,7 @@ static void fmcp__mcp_deliver_writer(fmcp_session *s, fmcp__mcp_group *g, fmcp__
         return;
     }
     fmcp__mcp_deliver(s, g, b, id, id_len, out, n, 0);
-    fmcp_jw_free_output(w, out);
+    fmcp_free_text(w->alloc, out, n);
 }
 
 /* An error response; data: JSON text or NULL; status: the HTTP status to suggest (0 = none). */
@@ -21664,7 +21674,7 @@ static void fmcp__mcp_reply_error_data(fmcp_session *s, fmcp__mcp_group *g, fmcp
         return;
     }
     fmcp__mcp_deliver(s, g, b, id, id_len, out, n, status ? status : code == FMCP_RPC_FORBIDDEN ? 403 : 0);
-    fmcp_jw_free_output(&w, out);
+    fmcp_free_text(w.alloc, out, n);
 }
 
 static void fmcp__mcp_reply_error(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id,
@@ -21722,7 +21732,7 @@ FASTMCP_API fmcp_result fmcp_session_create(fmcp_server *srv, const fmcp_session
     return FMCP_OK;
 }
 
-FASTMCP_API void fmcp_session_close(fmcp_session *s)
+FASTMCP_API void fmcp_session_destroy(fmcp_session *s)
 {
     fmcp_server *srv;
     fmcp__mcp_pending *p;
@@ -21778,7 +21788,7 @@ static void fmcp__mcp_msg_unref(fmcp_session *s, fmcp__mcp_msg *m)
     z = --m->refs == 0;
     FMCP__UNLOCK(&s->lock);
     if (!z) return;
-    fmcp_json_doc_free(m->doc);
+    fmcp_json_doc_destroy(m->doc);
     fmcp_free(s->alloc, m, sizeof *m);
 }
 
@@ -21795,7 +21805,7 @@ static void fmcp__mcp_ctx_unref_all(fmcp_session *s, fmcp_ctx *c)
     zm = --m->refs == 0;
     if (c->auth) za = --c->auth->refs == 0;
     FMCP__UNLOCK(&s->lock);
-    if (zm) { fmcp_json_doc_free(m->doc); fmcp_free(a, m, sizeof *m); }
+    if (zm) { fmcp_json_doc_destroy(m->doc); fmcp_free(a, m, sizeof *m); }
     if (za) { c->auth->refs = 1; fmcp__mcp_auth_unref(a, c->auth, &s->lock); }
     fmcp__mcp_session_unref(s);
 }
@@ -22235,7 +22245,7 @@ FASTMCP_API fmcp_result fmcp_ctx_set_structured(fmcp_ctx *c, const char *json, s
     o.alloc = c->s->alloc;
     if ((r = fmcp_json_parse(json, len, &o, &doc, NULL)) != FMCP_OK) return r;
     if (!fmcp_json_is(fmcp_json_root(doc), FMCP_JSON_OBJECT)) r = FMCP_ERR_TYPE;
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     if (r != FMCP_OK) return r;
     if (c->structured) fmcp_free(c->s->alloc, c->structured, c->structured_len + 1);
     c->structured = fmcp__mcp_strndup(c->s->alloc, json, len);
@@ -22314,7 +22324,7 @@ FASTMCP_API fmcp_result fmcp_ctx_progress(fmcp_ctx *c, double progress, double t
     fmcp_jw_object_end(&w);
     if ((r = fmcp_jw_finish(&w, &params, &n)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
     r = fmcp__mcp_send_notification(c->s, "notifications/progress", params, n, c->id, c->id_len, c->group->tag);
-    fmcp_jw_free_output(&w, params);
+    fmcp_free_text(w.alloc, params, n);
     return r;
 }
 
@@ -22341,7 +22351,7 @@ FASTMCP_API fmcp_result fmcp_ctx_log(fmcp_ctx *c, fmcp_log_level level, const ch
     fmcp_jw_object_end(&w);
     if ((r = fmcp_jw_finish(&w, &params, &n)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
     r = fmcp__mcp_send_notification(c->s, "notifications/message", params, n, c->id, c->id_len, c->group->tag);
-    fmcp_jw_free_output(&w, params);
+    fmcp_free_text(w.alloc, params, n);
     return r;
 }
 
@@ -22415,9 +22425,9 @@ FASTMCP_API void fmcp_session_expire(fmcp_session *s)
     }
 }
 
-FASTMCP_API void fmcp_free_text(fmcp_ctx *c, char *text, size_t len)
+FASTMCP_API const fmcp_allocator *fmcp_ctx_allocator(const fmcp_ctx *c)
 {
-    if (c && text) fmcp_free(c->s->alloc, text, len + 1);
+    return c ? c->s->alloc : NULL;
 }
 
 #ifndef FASTMCP_NO_THREADS
@@ -22984,7 +22994,7 @@ static void fmcp__mcp_reply_not_found(fmcp__mcp_req *r, const char *uri)
     if (fmcp_jw_finish(&w, &data, &n) != FMCP_OK) fmcp_jw_reset(&w);
     fmcp__mcp_reply_error_data(r->s, r->g, r->b, r->id, r->id_len, FMCP_RPC_INVALID_PARAMS, "Resource not found",
                                data, 0);
-    if (data) fmcp_jw_free_output(&w, data);
+    if (data) fmcp_free_text(w.alloc, data, n);
 }
 
 static void fmcp__mcp_handle_read(fmcp__mcp_req *r)
@@ -23068,7 +23078,7 @@ FASTMCP_API fmcp_result fmcp_server_notify_resource_updated(fmcp_server *srv, co
     }
     fmcp__era_notify_locked(srv, "notifications/resources/updated", uri);
     FMCP__UNLOCK(&srv->lock);
-    fmcp_jw_free_output(&w, params);
+    fmcp_free_text(w.alloc, params, n);
     return FMCP_OK;
 }
 
@@ -23407,7 +23417,7 @@ static fmcp_result fmcp__mcp_receive(fmcp_session *s, const char *json, size_t l
     closed = s->closed;
     FMCP__UNLOCK(&s->lock);
     g = closed ? NULL : (fmcp__mcp_group *)fmcp_malloc(s->alloc, sizeof *g);
-    if (!g) { fmcp_json_doc_free(doc); return closed ? FMCP_ERR_CLOSED : FMCP_ERR_NOMEM; }
+    if (!g) { fmcp_json_doc_destroy(doc); return closed ? FMCP_ERR_CLOSED : FMCP_ERR_NOMEM; }
     g->tag = opts ? opts->tag : NULL;
     g->pending = 1;
     g->collecting = 1;
@@ -23427,7 +23437,7 @@ static fmcp_result fmcp__mcp_receive(fmcp_session *s, const char *json, size_t l
     memset(&po, 0, sizeof po);
     po.alloc = s->alloc;
     if (rc != FMCP_OK) {
-        fmcp_json_doc_free(doc);
+        fmcp_json_doc_destroy(doc);
         doc = NULL;
         g->dropped = 1;
     } else if (!doc && (rc = fmcp_json_parse(json ? json : "", len, &po, &doc, NULL)) != FMCP_OK) {
@@ -23436,7 +23446,7 @@ static fmcp_result fmcp__mcp_receive(fmcp_session *s, const char *json, size_t l
         else fmcp__mcp_req_error(&r, FMCP_RPC_PARSE_ERROR, "Parse error");
         rc = rc == FMCP_ERR_NOMEM ? rc : FMCP_OK;
     } else if (rc == FMCP_OK && !(r.m = (fmcp__mcp_msg *)fmcp_malloc(s->alloc, sizeof *r.m))) {
-        fmcp_json_doc_free(doc);
+        fmcp_json_doc_destroy(doc);
         rc = FMCP_ERR_NOMEM;
         g->dropped = 1;
     } else if (rc == FMCP_OK) {
@@ -23461,7 +23471,7 @@ FASTMCP_API fmcp_result fmcp_session_receive_ex(fmcp_session *s, const char *jso
 
 FASTMCP_API fmcp_result fmcp_session_receive_doc(fmcp_session *s, fmcp_json_doc *doc, const fmcp_receive_opts *opts)
 {
-    if (!s || !doc) { fmcp_json_doc_free(doc); return FMCP_ERR_INVALID_ARG; }
+    if (!s || !doc) { fmcp_json_doc_destroy(doc); return FMCP_ERR_INVALID_ARG; }
     return fmcp__mcp_receive(s, NULL, 0, doc, opts);
 }
 
@@ -23621,7 +23631,7 @@ static void fmcp__era_error_with(fmcp__mcp_req *r, int code, const char *message
     data(r, &w, arg);
     if (fmcp_jw_finish(&w, &text, &n) != FMCP_OK) { fmcp_jw_reset(&w); text = NULL; }
     fmcp__mcp_reply_error_data(r->s, r->g, r->b, r->id, r->id_len, code, message, text, status);
-    if (text) fmcp_jw_free_output(&w, text);
+    if (text) fmcp_free_text(w.alloc, text, n);
 }
 
 static void fmcp__era_version_data(fmcp__mcp_req *r, fmcp_json_writer *w, const char *requested)
@@ -23819,7 +23829,7 @@ static fmcp_result fmcp__era_sub_send(fmcp_ctx *c, const char *method, int ack, 
     fmcp_jw_object_end(&w);
     if ((rc = fmcp_jw_finish(&w, &p, &n)) != FMCP_OK) { fmcp_jw_reset(&w); return rc; }
     rc = fmcp__mcp_send_notification(c->s, method, p, n, c->id, c->id_len, c->group->tag);
-    fmcp_jw_free_output(&w, p);
+    fmcp_free_text(w.alloc, p, n);
     return rc;
 }
 
@@ -24071,7 +24081,7 @@ static fmcp_result fmcp__era_state_open(fmcp_ctx *c, const char *text, size_t le
          strcmp(fmcp_json_get_str(root, "n", ""), c->name ? c->name : "") != 0 ||
          strcmp(fmcp_json_get_str(root, "a", ""), args) != 0))
         rc = FMCP_ERR_AUTH;
-    if (rc != FMCP_OK) { fmcp_json_doc_free(*out); *out = NULL; }
+    if (rc != FMCP_OK) { fmcp_json_doc_destroy(*out); *out = NULL; }
     return rc;
 }
 
@@ -24093,10 +24103,10 @@ static void fmcp__era_ctx_free(fmcp_ctx *c)
         fmcp__era_input *in = m->inputs;
         m->inputs = in->next;
         fmcp__mcp_strfree(a, in->key);
-        fmcp_json_doc_free(in->doc);
+        fmcp_json_doc_destroy(in->doc);
         fmcp_free(a, in, sizeof *in);
     }
-    fmcp_json_doc_free(m->state);
+    fmcp_json_doc_destroy(m->state);
     fmcp_jw_reset(&m->ireq);
     if (m->used) fmcp_free(a, (void *)m->used, m->cap_used * sizeof *m->used);
     fmcp__mcp_strfree(a, m->app);
@@ -24225,7 +24235,7 @@ static fmcp_result fmcp__era_make_state(fmcp_ctx *c, char **out, size_t *out_cap
     fmcp__era_payload(c, &w, who, args);
     if ((rc = fmcp_jw_finish(&w, &p, &n)) != FMCP_OK) { fmcp_jw_reset(&w); return rc; }
     rc = fmcp__era_seal(c, p, n, out, out_cap);
-    fmcp_jw_free_output(&w, p);
+    fmcp_free_text(w.alloc, p, n);
     return rc;
 }
 
@@ -24250,7 +24260,7 @@ static void fmcp__era_input_required(fmcp_ctx *c)
     fmcp__mcp_envelope_begin(&w, c->id, c->id_len);
     fmcp_jw_key(&w, "result"); fmcp_jw_object_begin(&w);
     fmcp_jw_key(&w, "resultType"); fmcp_jw_str(&w, "input_required");
-    if (ireq) { fmcp_jw_key(&w, "inputRequests"); fmcp_jw_raw(&w, ireq, n); fmcp_jw_free_output(&m->ireq, ireq); }
+    if (ireq) { fmcp_jw_key(&w, "inputRequests"); fmcp_jw_raw(&w, ireq, n); fmcp_free_text(m->ireq.alloc, ireq, n); }
     fmcp_jw_key(&w, "requestState"); fmcp_jw_str(&w, state);
     fmcp__era_meta(s->srv, &w, NULL, 0);
     fmcp_jw_object_end(&w);
@@ -24404,14 +24414,14 @@ static fmcp_result fmcp__era_input_legacy(fmcp_ctx *c, const char *key, const ch
     for (in = m->inputs; in; in = in->next)   /* asked before in this call */
         if (strcmp(in->key, key) == 0) { *out = fmcp_json_root(in->doc); return FMCP_OK; }
     rc = fmcp_ctx_request(c, method, params, FMCP__ERA_INPUT_TIMEOUT, &text, &n);
-    if (rc != FMCP_OK) { if (text) fmcp_free_text(c, text, n); return rc; }
-    if (!(in = (fmcp__era_input *)fmcp_malloc(c->s->alloc, sizeof *in))) { fmcp_free_text(c, text, n); return FMCP_ERR_NOMEM; }
+    if (rc != FMCP_OK) { if (text) fmcp_free_text(fmcp_ctx_allocator(c), text, n); return rc; }
+    if (!(in = (fmcp__era_input *)fmcp_malloc(c->s->alloc, sizeof *in))) { fmcp_free_text(fmcp_ctx_allocator(c), text, n); return FMCP_ERR_NOMEM; }
     memset(in, 0, sizeof *in);
     memset(&po, 0, sizeof po);
     po.alloc = c->s->alloc;
     in->key = fmcp__mcp_strdup_opt(c->s->alloc, key, &ok);
     rc = ok ? fmcp_json_parse(text, n, &po, &in->doc, NULL) : FMCP_ERR_NOMEM;
-    fmcp_free_text(c, text, n);
+    fmcp_free_text(fmcp_ctx_allocator(c), text, n);
     in->next = m->inputs;
     m->inputs = in;   /* freed with the ctx either way */
     if (rc != FMCP_OK) return rc;
@@ -24466,7 +24476,7 @@ static int fmcp__era_hdr_matches(const char *h, size_t hlen, const fmcp_json *b)
         if (hlen == 0 || hlen > 64 || fmcp_json_parse(h, hlen, NULL, &d, NULL) != FMCP_OK) return 0;
         same = fmcp_json_is(fmcp_json_root(d), FMCP_JSON_NUMBER) &&
                fmcp_json_double(fmcp_json_root(d), 0) == fmcp_json_double(b, 1);
-        fmcp_json_doc_free(d);
+        fmcp_json_doc_destroy(d);
         return same;
     }
     return 0;
@@ -24815,7 +24825,7 @@ static fmcp_result fmcp__trec_parse(const fmcp_allocator *a, const char *text, s
     t->error = fmcp__trec_text(a, root, "error", &ok);
     t->inputs = fmcp__trec_text(a, root, "inputs", &ok);
     t->answers = fmcp__trec_text(a, root, "answers", &ok);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     if (!ok) { fmcp__trec_free(a, t); return FMCP_ERR_NOMEM; }
     return FMCP_OK;
 }
@@ -24859,7 +24869,7 @@ static fmcp_result fmcp__trec_save(fmcp_server *srv, fmcp__task_rec *t, int crea
     meta.finished = t->status >= FMCP__TS_COMPLETED;
     meta.expires_at = fmcp__trec_expires(t);
     rc = create ? m->store.put(m->store.user, t->id, text, n, &meta) : m->store.update(m->store.user, t->id, text, n, &meta);
-    fmcp_jw_free_output(&w, text);
+    fmcp_free_text(w.alloc, text, n);
     return rc;
 }
 
@@ -24922,7 +24932,7 @@ static void fmcp__tasks_round_reset(fmcp_ctx *c)
     fmcp_jw_reset(&run->ireq);
     fmcp_jw_init(&run->ireq, c->s->alloc);
     run->n_ireq = 0;
-    fmcp_json_doc_free(run->answers);
+    fmcp_json_doc_destroy(run->answers);
     run->answers = NULL;
     run->loaded = 0;
 }
@@ -24930,7 +24940,7 @@ static void fmcp__tasks_round_reset(fmcp_ctx *c)
 static void fmcp__tasks_run_free(const fmcp_allocator *a, struct fmcp__task_run *run)
 {
     fmcp_jw_reset(&run->ireq);
-    fmcp_json_doc_free(run->answers);
+    fmcp_json_doc_destroy(run->answers);
     fmcp_free(a, run, sizeof *run);
 }
 
@@ -25041,7 +25051,7 @@ static void fmcp__tasks_send_status(fmcp_ctx *c, const fmcp__task_rec *t)
     fmcp_jw_object_end(&w);
     if (fmcp_jw_finish(&w, &p, &n) != FMCP_OK) { fmcp_jw_reset(&w); return; }
     (void)fmcp__mcp_send_notification(c->s, "notifications/tasks", p, n, c->id, c->id_len, c->group->tag);
-    fmcp_jw_free_output(&w, p);
+    fmcp_free_text(w.alloc, p, n);
 }
 
 /* No lock held: t's new state to every stream that follows it. */
@@ -25278,7 +25288,7 @@ static char *fmcp__tasks_error_text(fmcp_ctx *c, int code, const char *message)
     fmcp_jw_object_end(&w);
     if (fmcp_jw_finish(&w, &out, &n) != FMCP_OK) { fmcp_jw_reset(&w); return NULL; }
     text = fmcp__mcp_strndup(c->s->alloc, out, n);
-    fmcp_jw_free_output(&w, out);
+    fmcp_free_text(w.alloc, out, n);
     return text;
 }
 
@@ -25295,8 +25305,8 @@ static char *fmcp__tasks_result_text(fmcp_ctx *c)
     po.alloc = c->s->alloc;
     if (fmcp_json_parse(out, n, &po, &doc, NULL) == FMCP_OK)
         text = fmcp__mcp_json_text(c->s->alloc, fmcp_json_get(fmcp_json_root(doc), "result"), &tn);
-    fmcp_json_doc_free(doc);
-    fmcp_jw_free_output(&c->w, out);
+    fmcp_json_doc_destroy(doc);
+    fmcp_free_text(c->w.alloc, out, n);
     fmcp_jw_init(&c->w, c->s->alloc);   /* finished: ctx_free resets it again */
     return text;
 }
@@ -25349,7 +25359,7 @@ static int fmcp__tasks_park(fmcp_ctx *c)
     fmcp_jw_object_end(&run->ireq);
     if (fmcp_jw_finish(&run->ireq, &out, &n) != FMCP_OK) { fmcp_jw_reset(&run->ireq); return 0; }
     inputs = fmcp__mcp_strndup(srv->alloc, out, n);
-    fmcp_jw_free_output(&run->ireq, out);
+    fmcp_free_text(run->ireq.alloc, out, n);
     if (!inputs) return 0;
     fmcp__tasks_rearm(c);
     FMCP__LOCK(&srv->tasks->lock);
@@ -25422,7 +25432,7 @@ static fmcp_result fmcp__tasks_apply(fmcp_server *srv, fmcp__task_rec *t, const 
     po.alloc = a;
     if ((rc = fmcp_json_parse(t->inputs, strlen(t->inputs), &po, &in, NULL)) != FMCP_OK) return rc;
     if (t->answers && (rc = fmcp_json_parse(t->answers, strlen(t->answers), &po, &an, NULL)) != FMCP_OK) {
-        fmcp_json_doc_free(in);
+        fmcp_json_doc_destroy(in);
         return rc;
     }
     fmcp_jw_init(&ni, a); fmcp_jw_object_begin(&ni);
@@ -25441,8 +25451,8 @@ static fmcp_result fmcp__tasks_apply(fmcp_server *srv, fmcp__task_rec *t, const 
     fmcp_jw_object_end(&na);
     rc = moved ? fmcp_jw_finish(&ni, &ti, &nti) : FMCP_OK;
     if (rc == FMCP_OK && moved) rc = fmcp_jw_finish(&na, &ta, &nta);
-    fmcp_json_doc_free(in);
-    fmcp_json_doc_free(an);
+    fmcp_json_doc_destroy(in);
+    fmcp_json_doc_destroy(an);
     if (rc == FMCP_OK && moved) {
         fmcp__mcp_strfree(a, t->inputs);
         fmcp__mcp_strfree(a, t->answers);
@@ -25452,8 +25462,8 @@ static fmcp_result fmcp__tasks_apply(fmcp_server *srv, fmcp__task_rec *t, const 
         if (!left) t->status = FMCP__TS_WORKING;
         if (rc == FMCP_OK) rc = fmcp__trec_save(srv, t, 0);
     }
-    if (ti) fmcp_jw_free_output(&ni, ti); else fmcp_jw_reset(&ni);
-    if (ta) fmcp_jw_free_output(&na, ta); else fmcp_jw_reset(&na);
+    if (ti) fmcp_free_text(ni.alloc, ti, nti); else fmcp_jw_reset(&ni);
+    if (ta) fmcp_free_text(na.alloc, ta, nta); else fmcp_jw_reset(&na);
     return rc;
 }
 
@@ -25717,7 +25727,7 @@ FASTMCP_API fmcp_session *fmcp_stream_session(fmcp_stream *st)
 FASTMCP_API void fmcp_stream_destroy(fmcp_stream *st)
 {
     if (!st) return;
-    if (!st->closed) fmcp_session_close(st->s);
+    if (!st->closed) fmcp_session_destroy(st->s);
     if (st->buf) fmcp_free(st->a, st->buf, st->cap);
     fmcp_free(st->a, st->wbuf, st->wcap);
     fmcp_free(st->a, st, sizeof *st);
@@ -25980,7 +25990,7 @@ static void fmcp__stream_lf_end(fmcp__stream_lf *lf, long n)
     lf->st->closed = 1;
     fmcp__mutex_unlock(&lf->m);
     fmcp__cond_broadcast(&lf->cv);
-    fmcp_session_close(lf->st->s);
+    fmcp_session_destroy(lf->st->s);
 }
 
 static void fmcp__stream_lf_loop(fmcp__stream_lf *lf, int baton)
@@ -26204,7 +26214,7 @@ typedef struct fmcp__mh_stream {
 
 typedef struct fmcp__mh_session {
     struct fmcp__mh_session *next;
-    struct fmcp_mcp_http *t;
+    struct fmcp_http_endpoint *t;
     fmcp_session *s;
     char id[33];
     int legacy, temp, dead, reap;
@@ -26235,12 +26245,12 @@ typedef struct fmcp__mh_principal {
     fmcp__mh_ages ages;
 } fmcp__mh_principal;
 
-struct fmcp_mcp_http {
+struct fmcp_http_endpoint {
     fmcp_server *srv;
     const fmcp_allocator *a;
     fmcp_http_loop *loop;
     fmcp_http_server *hs;
-    fmcp_http_transport_desc d;
+    fmcp_http_endpoint_desc d;
     int check_hosts;
 #ifndef FASTMCP_NO_THREADS
     fmcp__mutex mu;
@@ -26364,7 +26374,7 @@ static int fmcp__mh_known_version(const char *v)
 /* Host/Origin checks are off (auto mode, a non-loopback bind, no lists):
  * say so loudly, once, at start-up - through the server's log sink, else
  * stderr. An explicit dns_rebinding_protection = -1 is a choice: no warning. */
-static void fmcp__mh_warn_open(const fmcp_mcp_http *t)
+static void fmcp__mh_warn_open(const fmcp_http_endpoint *t)
 {
     char msg[400];
     const char *h = t->d.host ? t->d.host : "127.0.0.1";
@@ -26398,7 +26408,7 @@ static int fmcp__mh_host_listed(const char *const *list, const char *hp)
     return 0;
 }
 
-static int fmcp__mh_host_ok(const fmcp_mcp_http *t, const char *host)
+static int fmcp__mh_host_ok(const fmcp_http_endpoint *t, const char *host)
 {
     if (!t->check_hosts) return 1;
     if (!host || !*host) return 0;
@@ -26407,7 +26417,7 @@ static int fmcp__mh_host_ok(const fmcp_mcp_http *t, const char *host)
 
 /* Origins: a full "scheme://host[:port]" entry matches exactly, a bare host
  * entry matches that host with http or https and any port. */
-static int fmcp__mh_origin_ok(const fmcp_mcp_http *t, const char *origin)
+static int fmcp__mh_origin_ok(const fmcp_http_endpoint *t, const char *origin)
 {
     const char *const *list = t->d.allowed_origins ? t->d.allowed_origins : fmcp__mh_local_hosts;
     const char *hp;
@@ -26426,7 +26436,7 @@ static int fmcp__mh_origin_ok(const fmcp_mcp_http *t, const char *origin)
 }
 
 /* Is the caller on the loop thread? (handlers, timers and on_close are) */
-static int fmcp__mh_on_loop(const fmcp_mcp_http *t)
+static int fmcp__mh_on_loop(const fmcp_http_endpoint *t)
 {
 #ifndef FASTMCP_NO_THREADS
     return !t->has_loop_tid || fmcp__thread_same(t->loop_tid, fmcp__thread_self());
@@ -26438,7 +26448,7 @@ static int fmcp__mh_on_loop(const fmcp_mcp_http *t)
 
 /* Written only when the loop's thread changes: workers read it (on_loop),
  * and the job queue orders them after the first write. */
-static void fmcp__mh_mark_loop(fmcp_mcp_http *t)
+static void fmcp__mh_mark_loop(fmcp_http_endpoint *t)
 {
 #ifndef FASTMCP_NO_THREADS
     if (t->has_loop_tid && fmcp__thread_same(t->loop_tid, fmcp__thread_self())) return;
@@ -26458,7 +26468,7 @@ static void fmcp__mh_mark_loop(fmcp_mcp_http *t)
  * status 0 = end the SSE stream, else a bodiless answer with that status. */
 static void fmcp__mh_flush_later(void *user)
 {
-    fmcp_mcp_http *t = (fmcp_mcp_http *)user;
+    fmcp_http_endpoint *t = (fmcp_http_endpoint *)user;
     size_t i, keep = 0;
     FMCP__MH_LOCK(t);
     t->later_timer_on = 0;
@@ -26472,7 +26482,7 @@ static void fmcp__mh_flush_later(void *user)
     FMCP__MH_UNLOCK(t);
 }
 
-static fmcp_result fmcp__mh_later_add(fmcp_mcp_http *t, fmcp_http_req *req, int status)
+static fmcp_result fmcp__mh_later_add(fmcp_http_endpoint *t, fmcp_http_req *req, int status)
 {
     if (t->nlater == t->cap_later) {
         size_t nc = t->cap_later ? t->cap_later * 2 : 8;
@@ -26497,14 +26507,14 @@ static fmcp_result fmcp__mh_later_add(fmcp_mcp_http *t, fmcp_http_req *req, int 
  * instead of one each. */
 static void fmcp__mh_push_jobs(void *user)
 {
-    fmcp_mcp_http *t = (fmcp_mcp_http *)user;
+    fmcp_http_endpoint *t = (fmcp_http_endpoint *)user;
     t->jobs_timer_on = 0;
     fmcp_server_push_jobs(t->srv, &t->jobs);
 }
 
 /* Receive options for a message: read on the loop thread, its calls for the
  * pool wait in t->jobs until the end of the step. */
-static void fmcp__mh_opts(fmcp_mcp_http *t, fmcp_receive_opts *o, const fmcp_auth_info *au)
+static void fmcp__mh_opts(fmcp_http_endpoint *t, fmcp_receive_opts *o, const fmcp_auth_info *au)
 {
     memset(o, 0, sizeof *o);
     o->auth = au;
@@ -26513,7 +26523,7 @@ static void fmcp__mh_opts(fmcp_mcp_http *t, fmcp_receive_opts *o, const fmcp_aut
 
 /* After a receive: arm the end-of-step hand-over once calls wait (or hand
  * them over now when no timer can be set). */
-static void fmcp__mh_arm_jobs(fmcp_mcp_http *t)
+static void fmcp__mh_arm_jobs(fmcp_http_endpoint *t)
 {
     if (!t->jobs.n || t->jobs_timer_on) return;
     if (fmcp_http_timer_add(t->loop, 0, fmcp__mh_push_jobs, t, &t->jobs_timer) == FMCP_OK) t->jobs_timer_on = 1;
@@ -26521,7 +26531,7 @@ static void fmcp__mh_arm_jobs(fmcp_mcp_http *t)
 }
 
 /* Finishing calls: on failure the request is retried later (locked). */
-static void fmcp__mh_answer(fmcp_mcp_http *t, fmcp_http_req *req, int status, const fmcp_http_header *h,
+static void fmcp__mh_answer(fmcp_http_endpoint *t, fmcp_http_req *req, int status, const fmcp_http_header *h,
                             size_t n, const void *body, size_t len)
 {
     fmcp_result rc;
@@ -26531,7 +26541,7 @@ static void fmcp__mh_answer(fmcp_mcp_http *t, fmcp_http_req *req, int status, co
     FMCP__MH_UNLOCK(t);
 }
 
-static void fmcp__mh_end(fmcp_mcp_http *t, fmcp_http_req *req, int xthread)
+static void fmcp__mh_end(fmcp_http_endpoint *t, fmcp_http_req *req, int xthread)
 {
     fmcp_result rc;
     FMCP__MH_LOCK(t);
@@ -26544,7 +26554,7 @@ static void fmcp__mh_end(fmcp_mcp_http *t, fmcp_http_req *req, int xthread)
 /* ---- HTTP answers ------------------------------------------------------------- */
 
 /* Headers every answer gets: CORS, and the session id when known. */
-static size_t fmcp__mh_base_headers(const fmcp_mcp_http *t, const fmcp__mh_session *ms,
+static size_t fmcp__mh_base_headers(const fmcp_http_endpoint *t, const fmcp__mh_session *ms,
                                     fmcp_http_header *h, size_t n)
 {
     if (t->d.cors_origin) {
@@ -26556,7 +26566,7 @@ static size_t fmcp__mh_base_headers(const fmcp_mcp_http *t, const fmcp__mh_sessi
     return n;
 }
 
-static void fmcp__mh_respond(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp__mh_session *ms, int status,
+static void fmcp__mh_respond(fmcp_http_endpoint *t, fmcp_http_req *req, const fmcp__mh_session *ms, int status,
                              const char *ctype, const char *body, size_t len)
 {
     fmcp_http_header h[8];
@@ -26566,7 +26576,7 @@ static void fmcp__mh_respond(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp__m
 }
 
 /* HTTP-level failure with a JSON-RPC error body (what MCP clients parse). */
-static void fmcp__mh_fail(fmcp_mcp_http *t, fmcp_http_req *req, int status, int code, const char *msg)
+static void fmcp__mh_fail(fmcp_http_endpoint *t, fmcp_http_req *req, int status, int code, const char *msg)
 {
     char body[256];
     int n = snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":%d,\"message\":\"%s\"}}",
@@ -26577,7 +26587,7 @@ static void fmcp__mh_fail(fmcp_mcp_http *t, fmcp_http_req *req, int status, int 
 
 /* No session or call: 429 (this principal's cap) or 503 (the table), both
  * with Retry-After, else 500. */
-static void fmcp__mh_fail_busy(fmcp_mcp_http *t, fmcp_http_req *req, int status)
+static void fmcp__mh_fail_busy(fmcp_http_endpoint *t, fmcp_http_req *req, int status)
 {
     static const char b429[] = "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32000,"
                                "\"message\":\"Too many sessions or calls in flight for this client\"}}";
@@ -26596,7 +26606,7 @@ static void fmcp__mh_fail_busy(fmcp_mcp_http *t, fmcp_http_req *req, int status)
     else fmcp__mh_answer(t, req, 503, h, n, b503, sizeof b503 - 1);
 }
 
-static fmcp_result fmcp__mh_sse_start(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_req *req)
+static fmcp_result fmcp__mh_sse_start(fmcp_http_endpoint *t, fmcp__mh_session *ms, fmcp_http_req *req)
 {
     fmcp_http_header h[10];
     size_t n = fmcp__mh_base_headers(t, ms, h, 0);
@@ -26608,7 +26618,7 @@ static fmcp_result fmcp__mh_sse_start(fmcp_mcp_http *t, fmcp__mh_session *ms, fm
 
 /* ---- streams and events -------------------------------------------------------- */
 
-static void fmcp__mh_touch(fmcp_mcp_http *t, struct fmcp__mh_session *ms)
+static void fmcp__mh_touch(fmcp_http_endpoint *t, struct fmcp__mh_session *ms)
 {
     ms->last_used = fmcp_monotonic_ms();
     ms->used = ++t->uses;
@@ -26617,7 +26627,7 @@ static void fmcp__mh_touch(fmcp_mcp_http *t, struct fmcp__mh_session *ms)
 static size_t fmcp__mh_ev_size(const fmcp__mh_ev *e) { return sizeof *e + e->cap; }
 
 /* Age list k of an event in session ms (NULL: a temporary session has no principal). */
-static fmcp__mh_ages *fmcp__mh_ages_of(fmcp_mcp_http *t, fmcp__mh_session *ms, int k)
+static fmcp__mh_ages *fmcp__mh_ages_of(fmcp_http_endpoint *t, fmcp__mh_session *ms, int k)
 {
     if (k == FMCP__MH_AGE_SESSION) return &ms->ages;
     if (k == FMCP__MH_AGE_PRINCIPAL) return ms->pr ? &ms->pr->ages : NULL;
@@ -26625,7 +26635,7 @@ static fmcp__mh_ages *fmcp__mh_ages_of(fmcp_mcp_http *t, fmcp__mh_session *ms, i
 }
 
 /* Count a new event (e->st set) as the youngest of its lists (locked). */
-static void fmcp__mh_ev_keep(fmcp_mcp_http *t, fmcp__mh_ev *e)
+static void fmcp__mh_ev_keep(fmcp_http_endpoint *t, fmcp__mh_ev *e)
 {
     int k;
     for (k = 0; k < 3; k++) {
@@ -26640,7 +26650,7 @@ static void fmcp__mh_ev_keep(fmcp_mcp_http *t, fmcp__mh_ev *e)
 }
 
 /* Take an event out of its age lists and free it (its stream unlinks it). */
-static void fmcp__mh_ev_forget(fmcp_mcp_http *t, fmcp__mh_ev *e)
+static void fmcp__mh_ev_forget(fmcp_http_endpoint *t, fmcp__mh_ev *e)
 {
     int k;
     for (k = 0; k < 3; k++) {
@@ -26653,7 +26663,7 @@ static void fmcp__mh_ev_forget(fmcp_mcp_http *t, fmcp__mh_ev *e)
     fmcp_free(t->a, e, fmcp__mh_ev_size(e));
 }
 
-static void fmcp__mh_stream_free(fmcp_mcp_http *t, fmcp__mh_stream *st)
+static void fmcp__mh_stream_free(fmcp_http_endpoint *t, fmcp__mh_stream *st)
 {
     fmcp__mh_ev *e = st->head;
     while (e) {
@@ -26673,7 +26683,7 @@ static fmcp__mh_stream **fmcp__mh_slot(fmcp__mh_session *ms, uint64_t no)
 }
 
 /* Doubles the index; on failure the old one stays (longer chains, still right). */
-static fmcp_result fmcp__mh_idx_grow(fmcp_mcp_http *t, fmcp__mh_session *ms)
+static fmcp_result fmcp__mh_idx_grow(fmcp_http_endpoint *t, fmcp__mh_session *ms)
 {
     size_t nc = ms->idx_cap ? ms->idx_cap * 2 : 8, i, oc = ms->idx_cap;
     fmcp__mh_stream **old = ms->idx;
@@ -26725,7 +26735,7 @@ static void fmcp__mh_mark_done(fmcp__mh_session *ms, fmcp__mh_stream *st)
 /* Finished streams whose client never came back are kept for resumption;
  * cap them per session by dropping the oldest (the list is newest first).
  * The walk only happens once enough streams have finished. */
-static void fmcp__mh_trim_parked(fmcp_mcp_http *t, fmcp__mh_session *ms)
+static void fmcp__mh_trim_parked(fmcp_http_endpoint *t, fmcp__mh_session *ms)
 {
     fmcp__mh_stream *st, *oldest = NULL;
     size_t n = 0;
@@ -26737,7 +26747,7 @@ static void fmcp__mh_trim_parked(fmcp_mcp_http *t, fmcp__mh_session *ms)
     fmcp__mh_stream_free(t, oldest);
 }
 
-static fmcp__mh_stream *fmcp__mh_stream_new(fmcp_mcp_http *t, fmcp__mh_session *ms, int kind)
+static fmcp__mh_stream *fmcp__mh_stream_new(fmcp_http_endpoint *t, fmcp__mh_session *ms, int kind)
 {
     fmcp__mh_stream *st, **sl;
     fmcp__mh_trim_parked(t, ms);
@@ -26774,7 +26784,7 @@ static fmcp__mh_stream *fmcp__mh_find_no(fmcp__mh_session *ms, uint64_t no)
     return NULL;
 }
 
-static fmcp__mh_stream *fmcp__mh_get_stream(fmcp_mcp_http *t, fmcp__mh_session *ms)
+static fmcp__mh_stream *fmcp__mh_get_stream(fmcp_http_endpoint *t, fmcp__mh_session *ms)
 {
     fmcp__mh_stream *st = fmcp__mh_find_no(ms, 0);
     return st ? st : fmcp__mh_stream_new(t, ms, FMCP__MH_GET);
@@ -26796,7 +26806,7 @@ static fmcp__mh_stream *fmcp__mh_find_id(fmcp__mh_session *ms, const char *id, s
 }
 
 /* Write bytes to the attached connection; a dead connection detaches. */
-static void fmcp__mh_write(fmcp_mcp_http *t, fmcp__mh_stream *st, const char *p, size_t n)
+static void fmcp__mh_write(fmcp_http_endpoint *t, fmcp__mh_stream *st, const char *p, size_t n)
 {
     if (!st->req) return;
     if (!fmcp__mh_on_loop(t)) st->xthread = 1;
@@ -26832,7 +26842,7 @@ static size_t fmcp__mh_fmt(char *p, size_t cap, const char *id, const char *even
 /* Drop the oldest event of g (the head of its stream, as every stream's
  * events are in age order). A finished, detached stream left empty goes
  * too, so resuming it gets 404 like any unknown stream; `keep` stays. */
-static void fmcp__mh_evict_one(fmcp_mcp_http *t, fmcp__mh_ages *g, const fmcp__mh_stream *keep)
+static void fmcp__mh_evict_one(fmcp_http_endpoint *t, fmcp__mh_ages *g, const fmcp__mh_stream *keep)
 {
     fmcp__mh_ev *e = g->old;
     fmcp__mh_stream *st = e->st;
@@ -26849,7 +26859,7 @@ static void fmcp__mh_evict_one(fmcp_mcp_http *t, fmcp__mh_ages *g, const fmcp__m
 /* Replay bytes within the caps of the session, its principal and the
  * transport, oldest events first (locked). An event over a cap by itself
  * was written (when attached) but is not kept. */
-static void fmcp__mh_enforce(fmcp_mcp_http *t, fmcp__mh_session *ms, const fmcp__mh_stream *keep)
+static void fmcp__mh_enforce(fmcp_http_endpoint *t, fmcp__mh_session *ms, const fmcp__mh_stream *keep)
 {
     while (ms->ages.old && ms->ages.bytes > t->d.replay_bytes) fmcp__mh_evict_one(t, &ms->ages, keep);
     while (ms->pr && ms->pr->ages.old && ms->pr->ages.bytes > t->d.replay_bytes_per_principal)
@@ -26858,7 +26868,7 @@ static void fmcp__mh_enforce(fmcp_mcp_http *t, fmcp__mh_session *ms, const fmcp_
 }
 
 /* Append an event to the replay buffer (bounded) and send it if attached. */
-static fmcp_result fmcp__mh_emit(fmcp_mcp_http *t, fmcp__mh_stream *st, const char *event, int retry,
+static fmcp_result fmcp__mh_emit(fmcp_http_endpoint *t, fmcp__mh_stream *st, const char *event, int retry,
                                  const char *json, size_t len)
 {
     char id[48];
@@ -26887,7 +26897,7 @@ static fmcp_result fmcp__mh_emit(fmcp_mcp_http *t, fmcp__mh_stream *st, const ch
 }
 
 /* Start SSE on a held POST: headers, then the priming event (id + retry). */
-static void fmcp__mh_start_sse(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp__mh_stream *st)
+static void fmcp__mh_start_sse(fmcp_http_endpoint *t, fmcp__mh_session *ms, fmcp__mh_stream *st)
 {
     st->state = FMCP__MH_SSE;
     if (st->req && !fmcp__mh_on_loop(t)) st->xthread = 1;
@@ -26905,7 +26915,7 @@ static void fmcp__mh_start_sse(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp__mh_
 }
 
 /* Finish the attached request, whatever state it is in. */
-static void fmcp__mh_release_req(fmcp_mcp_http *t, fmcp__mh_stream *st, int status)
+static void fmcp__mh_release_req(fmcp_http_endpoint *t, fmcp__mh_stream *st, int status)
 {
     fmcp_http_req *req = st->req;
     if (!req) return;
@@ -26915,7 +26925,7 @@ static void fmcp__mh_release_req(fmcp_mcp_http *t, fmcp__mh_stream *st, int stat
 }
 
 /* The buffered answer of a held POST: JSON (403 when the engine says so) or 202. */
-static void fmcp__mh_finish_pending(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp__mh_stream *st)
+static void fmcp__mh_finish_pending(fmcp_http_endpoint *t, fmcp__mh_session *ms, fmcp__mh_stream *st)
 {
     fmcp_http_req *req = st->req;
     st->req = NULL;
@@ -26939,7 +26949,7 @@ static int fmcp__mh_has_result(const fmcp_allocator *a, const char *json, size_t
     o.alloc = a;
     if (fmcp_json_parse(json, len, &o, &doc, NULL) != FMCP_OK) return 0;
     ok = fmcp_json_get(fmcp_json_root(doc), "result") != NULL;
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     return ok;
 }
 
@@ -26957,7 +26967,7 @@ static fmcp__mh_stream *fmcp__mh_route(fmcp__mh_session *ms, const fmcp_send_inf
 static fmcp_result fmcp__mh_on_send(void *user, const char *json, size_t len, const fmcp_send_info *info)
 {
     fmcp__mh_session *ms = (fmcp__mh_session *)user;
-    fmcp_mcp_http *t = ms->t;
+    fmcp_http_endpoint *t = ms->t;
     fmcp__mh_stream *st;
     fmcp_result rc = FMCP_OK;
     FMCP__MH_LOCK(t);
@@ -26983,7 +26993,7 @@ static fmcp_result fmcp__mh_on_send(void *user, const char *json, size_t len, co
     return rc;
 }
 
-static void fmcp__mh_flag_reap(fmcp_mcp_http *t, fmcp__mh_session *ms)
+static void fmcp__mh_flag_reap(fmcp_http_endpoint *t, fmcp__mh_session *ms)
 {
     if (!ms->reap) { ms->reap = 1; t->nreap++; t->nreap_temp += ms->temp; }
 }
@@ -26991,7 +27001,7 @@ static void fmcp__mh_flag_reap(fmcp_mcp_http *t, fmcp__mh_session *ms)
 static void fmcp__mh_on_done(void *user, void *tag)
 {
     fmcp__mh_session *ms = (fmcp__mh_session *)user;
-    fmcp_mcp_http *t = ms->t;
+    fmcp_http_endpoint *t = ms->t;
     fmcp__mh_stream *st;
     FMCP__MH_LOCK(t);
     st = tag && !ms->dead ? fmcp__mh_find_no(ms, (uint64_t)(uintptr_t)tag) : NULL;
@@ -27026,7 +27036,7 @@ static size_t fmcp__mh_bucket(const char *id)
     return lo < 0 ? FMCP__MH_BUCKETS : (size_t)(hi * 16 + lo);
 }
 
-static void fmcp__mh_link(fmcp_mcp_http *t, fmcp__mh_session *ms)
+static void fmcp__mh_link(fmcp_http_endpoint *t, fmcp__mh_session *ms)
 {
     fmcp__mh_session **head = ms->temp ? &t->temps : &t->buckets[fmcp__mh_bucket(ms->id)];
     ms->next = *head;
@@ -27035,7 +27045,7 @@ static void fmcp__mh_link(fmcp_mcp_http *t, fmcp__mh_session *ms)
 }
 
 /* Remove from the table and mark dead (locked). */
-static void fmcp__mh_unlink(fmcp_mcp_http *t, fmcp__mh_session *ms)
+static void fmcp__mh_unlink(fmcp_http_endpoint *t, fmcp__mh_session *ms)
 {
     fmcp__mh_session **pp = ms->temp ? &t->temps : &t->buckets[fmcp__mh_bucket(ms->id)];
     while (*pp && *pp != ms) pp = &(*pp)->next;
@@ -27052,7 +27062,7 @@ static void fmcp__mh_unlink(fmcp_mcp_http *t, fmcp__mh_session *ms)
 }
 
 /* Lookup by id (locked); ids compare in constant time. */
-static fmcp__mh_session *fmcp__mh_lookup(fmcp_mcp_http *t, const char *id)
+static fmcp__mh_session *fmcp__mh_lookup(fmcp_http_endpoint *t, const char *id)
 {
     size_t b;
     fmcp__mh_session *ms;
@@ -27072,7 +27082,7 @@ static size_t fmcp__mh_phash(const char *k)
 }
 
 /* The record for key, created at need with no reference (locked). */
-static fmcp__mh_principal *fmcp__mh_principal_get(fmcp_mcp_http *t, const char *key)
+static fmcp__mh_principal *fmcp__mh_principal_get(fmcp_http_endpoint *t, const char *key)
 {
     size_t b = fmcp__mh_phash(key), n = strlen(key);
     fmcp__mh_principal *pr;
@@ -27087,7 +27097,7 @@ static fmcp__mh_principal *fmcp__mh_principal_get(fmcp_mcp_http *t, const char *
 }
 
 /* Drop a reference; the last one frees the record (locked). */
-static void fmcp__mh_principal_put(fmcp_mcp_http *t, fmcp__mh_principal *pr)
+static void fmcp__mh_principal_put(fmcp_http_endpoint *t, fmcp__mh_principal *pr)
 {
     fmcp__mh_principal **pp;
     if (--pr->refs) return;
@@ -27141,7 +27151,7 @@ static fmcp__mh_session *fmcp__mh_oldest_idle(fmcp__mh_principal *pr)
     return best;
 }
 
-static void fmcp__mh_session_free(fmcp_mcp_http *t, fmcp__mh_session *ms)
+static void fmcp__mh_session_free(fmcp_http_endpoint *t, fmcp__mh_session *ms)
 {
     if (ms->pr) {
         FMCP__MH_LOCK(t);
@@ -27154,9 +27164,9 @@ static void fmcp__mh_session_free(fmcp_mcp_http *t, fmcp__mh_session *ms)
 }
 
 /* Close the engine session, then answer whatever requests it still holds. */
-static void fmcp__mh_destroy(fmcp_mcp_http *t, fmcp__mh_session *ms)
+static void fmcp__mh_destroy(fmcp_http_endpoint *t, fmcp__mh_session *ms)
 {
-    fmcp_session_close(ms->s);
+    fmcp_session_destroy(ms->s);
     FMCP__MH_LOCK(t);
     while (ms->streams) {
         fmcp__mh_stream *st = ms->streams;
@@ -27181,7 +27191,7 @@ static fmcp_result fmcp__mh_new_id(char out[33])
     return FMCP_OK;
 }
 
-static fmcp_result fmcp__mh_session_make(fmcp_mcp_http *t, int temp, int legacy, const fmcp_auth_info *au,
+static fmcp_result fmcp__mh_session_make(fmcp_http_endpoint *t, int temp, int legacy, const fmcp_auth_info *au,
                                          fmcp__mh_principal *pr, fmcp__mh_session **out)
 {
     fmcp_session_desc sd;
@@ -27216,7 +27226,7 @@ static fmcp_result fmcp__mh_session_make(fmcp_mcp_http *t, int temp, int legacy,
 }
 
 /* A temporary session (stateless, 2026-07-28): no quota record. */
-static fmcp_result fmcp__mh_session_new(fmcp_mcp_http *t, int temp, int legacy, const fmcp_auth_info *au,
+static fmcp_result fmcp__mh_session_new(fmcp_http_endpoint *t, int temp, int legacy, const fmcp_auth_info *au,
                                         fmcp__mh_session **out)
 {
     return fmcp__mh_session_make(t, temp, legacy, au, NULL, out);
@@ -27227,7 +27237,7 @@ static fmcp_result fmcp__mh_session_new(fmcp_mcp_http *t, int temp, int legacy, 
  * oldest idle session of the principal holding the most goes when that one
  * holds more than this one would, else 503. Others are never refused for
  * what one principal holds. *status: the HTTP status on failure. Loop thread. */
-static fmcp_result fmcp__mh_session_open(fmcp_mcp_http *t, fmcp_http_req *req, int legacy, const fmcp_auth_info *au,
+static fmcp_result fmcp__mh_session_open(fmcp_http_endpoint *t, fmcp_http_req *req, int legacy, const fmcp_auth_info *au,
                                          fmcp__mh_session **out, int *status)
 {
     char key[FMCP_PRINCIPAL_SIZE];
@@ -27262,7 +27272,7 @@ static fmcp_result fmcp__mh_session_open(fmcp_mcp_http *t, fmcp_http_req *req, i
 }
 
 /* Destroy flagged sessions (and idle ones when check_idle). Loop thread. */
-static void fmcp__mh_reap(fmcp_mcp_http *t, int check_idle)
+static void fmcp__mh_reap(fmcp_http_endpoint *t, int check_idle)
 {
     fmcp__mh_session *dead = NULL, *ms, *nx;
     int64_t now = fmcp_monotonic_ms();
@@ -27288,7 +27298,7 @@ static void fmcp__mh_reap(fmcp_mcp_http *t, int check_idle)
 }
 
 /* The stream holding req, over every session (locked). */
-static fmcp__mh_stream *fmcp__mh_find_req(fmcp_mcp_http *t, fmcp_http_req *req, fmcp__mh_session **owner)
+static fmcp__mh_stream *fmcp__mh_find_req(fmcp_http_endpoint *t, fmcp_http_req *req, fmcp__mh_session **owner)
 {
     size_t b;
     fmcp__mh_session *ms;
@@ -27303,7 +27313,7 @@ static fmcp__mh_stream *fmcp__mh_find_req(fmcp_mcp_http *t, fmcp_http_req *req, 
 /* The peer went away: detach (SSE streams stay resumable). */
 static void fmcp__mh_on_close(fmcp_http_req *req, void *user)
 {
-    fmcp_mcp_http *t = (fmcp_mcp_http *)user;
+    fmcp_http_endpoint *t = (fmcp_http_endpoint *)user;
     fmcp__mh_session *ms = NULL;
     fmcp__mh_stream *st;
     fmcp__mh_mark_loop(t);
@@ -27342,7 +27352,7 @@ static int fmcp__mh_any_answer(const fmcp_json *root)
 }
 
 /* Raw text of every request id in the message, NUL-separated (for routing). */
-static fmcp_result fmcp__mh_collect_ids(fmcp_mcp_http *t, const fmcp_json *root, fmcp__mh_stream *st)
+static fmcp_result fmcp__mh_collect_ids(fmcp_http_endpoint *t, const fmcp_json *root, fmcp__mh_stream *st)
 {
     const fmcp_json *m = fmcp_json_is(root, FMCP_JSON_ARRAY) ? fmcp_json_first(root) : root;
     size_t total = 0, off = 0, need;
@@ -27366,7 +27376,7 @@ static fmcp_result fmcp__mh_collect_ids(fmcp_mcp_http *t, const fmcp_json *root,
 
 /* Give the message (*docp, handed over: NULL after) to the engine; hold the
  * request when it needs answers. */
-static void fmcp__mh_handoff(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_req *req, fmcp_json_doc **docp,
+static void fmcp__mh_handoff(fmcp_http_endpoint *t, fmcp__mh_session *ms, fmcp_http_req *req, fmcp_json_doc **docp,
                              int created, const fmcp_auth_info *au)
 {
     fmcp_receive_opts o;
@@ -27388,7 +27398,7 @@ static void fmcp__mh_handoff(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_r
     FMCP__MH_LOCK(t);
     if (ms->pr && ms->pr->ncalls >= t->d.max_calls_per_principal) {
         FMCP__MH_UNLOCK(t);
-        fmcp_json_doc_free(doc);
+        fmcp_json_doc_destroy(doc);
         fmcp__mh_fail_busy(t, req, 429);
         return;
     }
@@ -27401,7 +27411,7 @@ static void fmcp__mh_handoff(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_r
     }
     FMCP__MH_UNLOCK(t);
     if (rc != FMCP_OK) {
-        fmcp_json_doc_free(doc);
+        fmcp_json_doc_destroy(doc);
         fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Out of memory");
         return;
     }
@@ -27420,7 +27430,7 @@ static void fmcp__mh_handoff(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_r
 }
 
 /* Stateless: a fresh session, initialised for this POST unless it is initialize. */
-static void fmcp__mh_post_stateless(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_json_doc **docp, int is_init,
+static void fmcp__mh_post_stateless(fmcp_http_endpoint *t, fmcp_http_req *req, fmcp_json_doc **docp, int is_init,
                                     const char *pv, const fmcp_auth_info *au)
 {
     fmcp__mh_session *ms;
@@ -27448,7 +27458,7 @@ static int fmcp__mh_owner_ok(const fmcp__mh_session *ms, const fmcp_auth_info *a
 
 /* Session from Mcp-Session-Id: 400 when missing, 404 unknown (or another
  * principal's). Returns NULL after answering. */
-static fmcp__mh_session *fmcp__mh_session_of(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
+static fmcp__mh_session *fmcp__mh_session_of(fmcp_http_endpoint *t, fmcp_http_req *req, const fmcp_auth_info *au)
 {
     const char *sid = fmcp_http_req_header(req, "Mcp-Session-Id");
     fmcp__mh_session *ms;
@@ -27466,7 +27476,7 @@ static fmcp__mh_session *fmcp__mh_session_of(fmcp_mcp_http *t, fmcp_http_req *re
 }
 
 /* Header checks shared by POST and GET; 0 after answering. */
-static int fmcp__mh_version_ok(fmcp_mcp_http *t, fmcp_http_req *req, const char *pv)
+static int fmcp__mh_version_ok(fmcp_http_endpoint *t, fmcp_http_req *req, const char *pv)
 {
     if (!pv || fmcp__mh_known_version(pv)) return 1;
     fmcp__mh_fail(t, req, 400, -32000, "Bad Request: Unsupported protocol version");
@@ -27475,7 +27485,7 @@ static int fmcp__mh_version_ok(fmcp_mcp_http *t, fmcp_http_req *req, const char 
 
 /* A POST body as JSON; NULL after answering: 400 for bad JSON, 500 when
  * memory ran out (that is not the client's fault). */
-static fmcp_json_doc *fmcp__mh_parse_body(fmcp_mcp_http *t, fmcp_http_req *req, const char *body, size_t len)
+static fmcp_json_doc *fmcp__mh_parse_body(fmcp_http_endpoint *t, fmcp_http_req *req, const char *body, size_t len)
 {
     fmcp_json_parse_options po;
     fmcp_json_doc *doc = NULL;
@@ -27490,7 +27500,7 @@ static fmcp_json_doc *fmcp__mh_parse_body(fmcp_mcp_http *t, fmcp_http_req *req, 
 
 /* 2026-07-28: a POST without a session whose MCP-Protocol-Version (pv) is not
  * a legacy one, or whose body carries the version in _meta (meta_pv). */
-static int fmcp__mh_is_modern(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_json *root, const char *pv, int meta_pv)
+static int fmcp__mh_is_modern(fmcp_http_endpoint *t, fmcp_http_req *req, const fmcp_json *root, const char *pv, int meta_pv)
 {
     if (!fmcp_json_is(root, FMCP_JSON_OBJECT)) return 0;
     if (fmcp_server_modern_only(t->srv)) return 1;   /* old clients' session ids are ignored */
@@ -27504,7 +27514,7 @@ static const char *fmcp__mh_hdr(void *user, const char *name)
 }
 
 /* 400 with a JSON-RPC error that keeps the request's id. */
-static void fmcp__mh_fail_rpc(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_json *root, int code, const char *msg)
+static void fmcp__mh_fail_rpc(fmcp_http_endpoint *t, fmcp_http_req *req, const fmcp_json *root, int code, const char *msg)
 {
     fmcp_json_writer w;
     char *out;
@@ -27522,11 +27532,11 @@ static void fmcp__mh_fail_rpc(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_j
     fmcp_jw_object_end(&w);
     if (fmcp_jw_finish(&w, &out, &n) != FMCP_OK) { fmcp_jw_reset(&w); fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Out of memory"); return; }
     fmcp__mh_respond(t, req, NULL, 400, "application/json", out, n);
-    fmcp_jw_free_output(&w, out);
+    fmcp_free_text(w.alloc, out, n);
 }
 
 /* Stateless by design: the request's own session, gone with its answer. */
-static void fmcp__mh_post_modern(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_json_doc **docp, const fmcp_auth_info *au,
+static void fmcp__mh_post_modern(fmcp_http_endpoint *t, fmcp_http_req *req, fmcp_json_doc **docp, const fmcp_auth_info *au,
                                  int legacy_client)
 {
     fmcp__mh_session *ms;
@@ -27550,7 +27560,7 @@ static void fmcp__mh_post_modern(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_json
     FMCP__MH_UNLOCK(t);
 }
 
-static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
+static void fmcp__mh_post(fmcp_http_endpoint *t, fmcp_http_req *req, const fmcp_auth_info *au)
 {
     const char *accept = fmcp_http_req_header(req, "Accept");
     fmcp_json_doc *doc = NULL;
@@ -27576,10 +27586,10 @@ static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_
                             "io.modelcontextprotocol/protocolVersion") != NULL;
     if (fmcp__mh_is_modern(t, req, root, pv, meta_pv)) {
         fmcp__mh_post_modern(t, req, &doc, au, !pv && !meta_pv);
-        fmcp_json_doc_free(doc);
+        fmcp_json_doc_destroy(doc);
         return;
     }
-    if (!fmcp__mh_version_ok(t, req, pv)) { fmcp_json_doc_free(doc); return; }
+    if (!fmcp__mh_version_ok(t, req, pv)) { fmcp_json_doc_destroy(doc); return; }
     is_init = strcmp(fmcp_json_get_str(root, "method", ""), "initialize") == 0;
     if (t->d.stateless) {
         fmcp__mh_post_stateless(t, req, &doc, is_init, pv, au);
@@ -27591,12 +27601,12 @@ static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_
         ms = fmcp__mh_session_of(t, req, au);
     }
     if (ms) fmcp__mh_handoff(t, ms, req, &doc, created, au);
-    fmcp_json_doc_free(doc);   /* when not handed over */
+    fmcp_json_doc_destroy(doc);   /* when not handed over */
 }
 
 /* ---- GET, DELETE ------------------------------------------------------------------- */
 
-static void fmcp__mh_405(fmcp_mcp_http *t, fmcp_http_req *req, const char *allow)
+static void fmcp__mh_405(fmcp_http_endpoint *t, fmcp_http_req *req, const char *allow)
 {
     fmcp_http_header h[8];
     size_t n = fmcp__mh_base_headers(t, NULL, h, 0);
@@ -27605,7 +27615,7 @@ static void fmcp__mh_405(fmcp_mcp_http *t, fmcp_http_req *req, const char *allow
 }
 
 /* Attach req to st and replay the events after `after` (locked). */
-static void fmcp__mh_attach(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp__mh_stream *st, fmcp_http_req *req,
+static void fmcp__mh_attach(fmcp_http_endpoint *t, fmcp__mh_session *ms, fmcp__mh_stream *st, fmcp_http_req *req,
                             uint64_t after)
 {
     fmcp__mh_ev *e;
@@ -27632,7 +27642,7 @@ static int fmcp__mh_parse_event_id(const char *s, uint64_t *no, uint64_t *seq)
     return k == 1;
 }
 
-static void fmcp__mh_get(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
+static void fmcp__mh_get(fmcp_http_endpoint *t, fmcp_http_req *req, const fmcp_auth_info *au)
 {
     const char *lei = fmcp_http_req_header(req, "Last-Event-ID");
     fmcp__mh_session *ms;
@@ -27666,7 +27676,7 @@ static void fmcp__mh_get(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_i
     else if (status) fmcp__mh_fail(t, req, status, -32000, status == 404 ? "Unknown stream" : "Out of memory");
 }
 
-static void fmcp__mh_delete(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
+static void fmcp__mh_delete(fmcp_http_endpoint *t, fmcp_http_req *req, const fmcp_auth_info *au)
 {
     fmcp__mh_session *ms;
     if (t->d.stateless) { fmcp__mh_405(t, req, "POST"); return; }
@@ -27680,7 +27690,7 @@ static void fmcp__mh_delete(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_aut
 
 /* ---- legacy HTTP+SSE (2024-11-05) -------------------------------------------------- */
 
-static void fmcp__mh_legacy_open(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
+static void fmcp__mh_legacy_open(fmcp_http_endpoint *t, fmcp_http_req *req, const fmcp_auth_info *au)
 {
     fmcp__mh_session *ms;
     fmcp__mh_stream *st;
@@ -27718,7 +27728,7 @@ static int fmcp__mh_query_sid(const char *q, char out[33])
     return 0;
 }
 
-static void fmcp__mh_legacy_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
+static void fmcp__mh_legacy_post(fmcp_http_endpoint *t, fmcp_http_req *req, const fmcp_auth_info *au)
 {
     char sid[33];
     fmcp__mh_session *ms = NULL;
@@ -27738,7 +27748,7 @@ static void fmcp__mh_legacy_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmc
         return;
     }
     if (!(doc = fmcp__mh_parse_body(t, req, body, len))) return;
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     memset(&o, 0, sizeof o);
     o.auth = au;
     (void)fmcp_session_receive_ex(ms->s, body, len, &o);
@@ -27747,7 +27757,7 @@ static void fmcp__mh_legacy_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmc
 
 /* ---- dispatch ------------------------------------------------------------------------ */
 
-static void fmcp__mh_preflight(fmcp_mcp_http *t, fmcp_http_req *req)
+static void fmcp__mh_preflight(fmcp_http_endpoint *t, fmcp_http_req *req)
 {
     fmcp_http_header h[10];
     size_t n = fmcp__mh_base_headers(t, NULL, h, 0);
@@ -27762,8 +27772,8 @@ static void fmcp__mh_preflight(fmcp_mcp_http *t, fmcp_http_req *req)
 }
 
 /* Run the authenticate hook; 0 after answering a rejection. */
-static int fmcp__mh_auth_answer(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_http_auth_reply *r);
-static int fmcp__mh_authenticate(fmcp_mcp_http *t, fmcp_http_req *req, fmcp__mh_auth *au)
+static int fmcp__mh_auth_answer(fmcp_http_endpoint *t, fmcp_http_req *req, fmcp_http_auth_reply *r);
+static int fmcp__mh_authenticate(fmcp_http_endpoint *t, fmcp_http_req *req, fmcp__mh_auth *au)
 {
     memset(au, 0, sizeof *au);
     if (!t->d.authenticate) return 1;
@@ -27773,12 +27783,12 @@ static int fmcp__mh_authenticate(fmcp_mcp_http *t, fmcp_http_req *req, fmcp__mh_
         fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Authentication failed");
         return 0;
     }
-    if (au->r.defer) return 0;   /* the hook owns req now (fmcp_mcp_http_auth_resume) */
+    if (au->r.defer) return 0;   /* the hook owns req now (fmcp_http_endpoint_auth_resume) */
     return fmcp__mh_auth_answer(t, req, &au->r);
 }
 
 /* Answer a rejection; 1 when the reply accepts. */
-static int fmcp__mh_auth_answer(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_http_auth_reply *r)
+static int fmcp__mh_auth_answer(fmcp_http_endpoint *t, fmcp_http_req *req, fmcp_http_auth_reply *r)
 {
     fmcp_http_header h[12];
     size_t n, i;
@@ -27790,7 +27800,7 @@ static int fmcp__mh_auth_answer(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_http_
     return 0;
 }
 
-static void fmcp__mh_route_req(fmcp_mcp_http *t, fmcp_http_req *req, const char *m, const char *path,
+static void fmcp__mh_route_req(fmcp_http_endpoint *t, fmcp_http_req *req, const char *m, const char *path,
                                const fmcp_auth_info *ai)
 {
     int modern_only = fmcp_server_modern_only(t->srv);
@@ -27814,7 +27824,7 @@ static void fmcp__mh_route_req(fmcp_mcp_http *t, fmcp_http_req *req, const char 
 
 static void fmcp__mh_handler(fmcp_http_req *req, void *user)
 {
-    fmcp_mcp_http *t = (fmcp_mcp_http *)user;
+    fmcp_http_endpoint *t = (fmcp_http_endpoint *)user;
     const char *m = fmcp_http_req_method(req), *path = fmcp_http_req_path(req);
     int legacy = !t->d.disable_legacy_sse && !t->d.stateless;
     fmcp__mh_auth au;
@@ -27848,7 +27858,7 @@ static void fmcp__mh_handler(fmcp_http_req *req, void *user)
     fmcp__mh_reap(t, 0);
 }
 
-FASTMCP_API void fmcp_mcp_http_auth_resume(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_http_auth_reply *reply)
+FASTMCP_API void fmcp_http_endpoint_auth_resume(fmcp_http_endpoint *t, fmcp_http_req *req, fmcp_http_auth_reply *reply)
 {
     fmcp__mh_mark_loop(t);
     if (fmcp__mh_auth_answer(t, req, reply))
@@ -27860,7 +27870,7 @@ FASTMCP_API void fmcp_mcp_http_auth_resume(fmcp_mcp_http *t, fmcp_http_req *req,
 
 /* ---- housekeeping timer ------------------------------------------------------------- */
 
-static void fmcp__mh_keepalive(fmcp_mcp_http *t, int64_t now)
+static void fmcp__mh_keepalive(fmcp_http_endpoint *t, int64_t now)
 {
     size_t b;
     fmcp__mh_session *ms;
@@ -27877,7 +27887,7 @@ static void fmcp__mh_keepalive(fmcp_mcp_http *t, int64_t now)
 
 static void fmcp__mh_tick(void *user)
 {
-    fmcp_mcp_http *t = (fmcp_mcp_http *)user;
+    fmcp_http_endpoint *t = (fmcp_http_endpoint *)user;
     size_t b;
     fmcp__mh_session *ms;
     fmcp__mh_mark_loop(t);
@@ -27893,7 +27903,7 @@ static void fmcp__mh_tick(void *user)
 
 /* ---- public API ------------------------------------------------------------------------ */
 
-static void fmcp__mh_defaults(fmcp_http_transport_desc *d)
+static void fmcp__mh_defaults(fmcp_http_endpoint_desc *d)
 {
     if (!d->path) d->path = "/mcp";
     if (!d->legacy_sse_path) d->legacy_sse_path = "/sse";
@@ -27911,7 +27921,7 @@ static void fmcp__mh_defaults(fmcp_http_transport_desc *d)
     if (!d->replay_bytes_total) d->replay_bytes_total = FMCP_MCP_HTTP_REPLAY_BYTES_TOTAL;
 }
 
-static void fmcp__mh_free_struct(fmcp_mcp_http *t)
+static void fmcp__mh_free_struct(fmcp_http_endpoint *t)
 {
 #ifndef FASTMCP_NO_THREADS
     fmcp__mutex_destroy(&t->mu);
@@ -27919,7 +27929,7 @@ static void fmcp__mh_free_struct(fmcp_mcp_http *t)
     fmcp_free(t->a, t, sizeof *t);
 }
 
-static fmcp_result fmcp__mh_mutex_init(fmcp_mcp_http *t)
+static fmcp_result fmcp__mh_mutex_init(fmcp_http_endpoint *t)
 {
 #ifndef FASTMCP_NO_THREADS
     return fmcp__mutex_init_recursive(&t->mu) ? FMCP_ERR_NOMEM : FMCP_OK;
@@ -27929,15 +27939,15 @@ static fmcp_result fmcp__mh_mutex_init(fmcp_mcp_http *t)
 #endif
 }
 
-FASTMCP_API fmcp_result fmcp_mcp_http_attach(fmcp_server *srv, fmcp_http_loop *loop,
-                                             const fmcp_http_transport_desc *d, fmcp_mcp_http **out)
+FASTMCP_API fmcp_result fmcp_http_endpoint_create(fmcp_server *srv, fmcp_http_loop *loop,
+                                             const fmcp_http_endpoint_desc *d, fmcp_http_endpoint **out)
 {
     fmcp_http_server_desc hd;
-    fmcp_mcp_http *t;
+    fmcp_http_endpoint *t;
     fmcp_result rc;
     if (!srv || !loop || !d || !out) return FMCP_ERR_INVALID_ARG;
     *out = NULL;
-    t = (fmcp_mcp_http *)fmcp_malloc(fmcp_server_allocator(srv), sizeof *t);
+    t = (fmcp_http_endpoint *)fmcp_malloc(fmcp_server_allocator(srv), sizeof *t);
     if (!t) return FMCP_ERR_NOMEM;
     memset(t, 0, sizeof *t);
     t->srv = srv; t->a = fmcp_server_allocator(srv); t->loop = loop; t->d = *d;
@@ -27949,9 +27959,9 @@ FASTMCP_API fmcp_result fmcp_mcp_http_attach(fmcp_server *srv, fmcp_http_loop *l
     if ((rc = fmcp__mh_mutex_init(t)) != FMCP_OK) { fmcp_free(t->a, t, sizeof *t); return rc; }
     if (d->http) hd = *d->http; else memset(&hd, 0, sizeof hd);
     hd.host = d->host; hd.port = d->port; hd.handler = fmcp__mh_handler; hd.user = t;
-    if ((rc = fmcp_http_server_start(loop, &hd, &t->hs)) != FMCP_OK) { fmcp__mh_free_struct(t); return rc; }
+    if ((rc = fmcp_http_server_create(loop, &hd, &t->hs)) != FMCP_OK) { fmcp__mh_free_struct(t); return rc; }
     if ((rc = fmcp_http_timer_add(loop, t->tick_ms, fmcp__mh_tick, t, &t->timer)) != FMCP_OK) {
-        fmcp_http_server_free(t->hs);
+        fmcp_http_server_destroy(t->hs);
         fmcp__mh_free_struct(t);
         return rc;
     }
@@ -27961,10 +27971,10 @@ FASTMCP_API fmcp_result fmcp_mcp_http_attach(fmcp_server *srv, fmcp_http_loop *l
     return FMCP_OK;
 }
 
-FASTMCP_API uint16_t fmcp_mcp_http_port(const fmcp_mcp_http *t) { return t ? fmcp_http_server_port(t->hs) : 0; }
-FASTMCP_API fmcp_http_loop *fmcp_mcp_http_loop(const fmcp_mcp_http *t) { return t ? t->loop : NULL; }
+FASTMCP_API uint16_t fmcp_http_endpoint_port(const fmcp_http_endpoint *t) { return t ? fmcp_http_server_port(t->hs) : 0; }
+FASTMCP_API fmcp_http_loop *fmcp_http_endpoint_loop(const fmcp_http_endpoint *t) { return t ? t->loop : NULL; }
 
-FASTMCP_API size_t fmcp_mcp_http_sessions(fmcp_mcp_http *t)
+FASTMCP_API size_t fmcp_http_endpoint_sessions(fmcp_http_endpoint *t)
 {
     size_t n;
     if (!t) return 0;
@@ -27974,7 +27984,7 @@ FASTMCP_API size_t fmcp_mcp_http_sessions(fmcp_mcp_http *t)
     return n;
 }
 
-FASTMCP_API size_t fmcp_mcp_http_replay_bytes(fmcp_mcp_http *t)
+FASTMCP_API size_t fmcp_http_endpoint_replay_bytes(fmcp_http_endpoint *t)
 {
     size_t n;
     if (!t) return 0;
@@ -27984,7 +27994,7 @@ FASTMCP_API size_t fmcp_mcp_http_replay_bytes(fmcp_mcp_http *t)
     return n;
 }
 
-FASTMCP_API fmcp_result fmcp_mcp_http_close_sse(fmcp_mcp_http *t, fmcp_ctx *ctx)
+FASTMCP_API fmcp_result fmcp_http_endpoint_close_sse(fmcp_http_endpoint *t, fmcp_ctx *ctx)
 {
     fmcp_session *s = fmcp_ctx_session(ctx);
     const char *id = fmcp_ctx_request_id(ctx);
@@ -28003,7 +28013,7 @@ FASTMCP_API fmcp_result fmcp_mcp_http_close_sse(fmcp_mcp_http *t, fmcp_ctx *ctx)
     return st ? FMCP_OK : FMCP_ERR_NOT_FOUND;
 }
 
-FASTMCP_API void fmcp_mcp_http_free(fmcp_mcp_http *t)
+FASTMCP_API void fmcp_http_endpoint_destroy(fmcp_http_endpoint *t)
 {
     fmcp__mh_session *dead = NULL, *ms, *nx;
     size_t b;
@@ -28024,22 +28034,22 @@ FASTMCP_API void fmcp_mcp_http_free(fmcp_mcp_http *t)
     if (t->later_timer_on) fmcp_http_timer_cancel(t->loop, t->later_timer);
     fmcp__mh_flush_later(t);   /* what still fails is released by the server's free */
     if (t->later) fmcp_free(t->a, t->later, t->cap_later * sizeof *t->later);
-    fmcp_http_server_free(t->hs);
+    fmcp_http_server_destroy(t->hs);
     fmcp__mh_free_struct(t);
 }
 
-FASTMCP_API fmcp_result fmcp_server_run_http(fmcp_server *srv, const fmcp_http_transport_desc *d)
+FASTMCP_API fmcp_result fmcp_server_run_http(fmcp_server *srv, const fmcp_http_endpoint_desc *d)
 {
     fmcp_http_loop *loop;
-    fmcp_mcp_http *t;
+    fmcp_http_endpoint *t;
     fmcp_result rc;
     if (!srv || !d) return FMCP_ERR_INVALID_ARG;
-    if ((rc = fmcp_http_loop_new(fmcp_server_allocator(srv), &loop)) != FMCP_OK) return rc;
-    if ((rc = fmcp_mcp_http_attach(srv, loop, d, &t)) != FMCP_OK) { fmcp_http_loop_free(loop); return rc; }
+    if ((rc = fmcp_http_loop_create(fmcp_server_allocator(srv), &loop)) != FMCP_OK) return rc;
+    if ((rc = fmcp_http_endpoint_create(srv, loop, d, &t)) != FMCP_OK) { fmcp_http_loop_destroy(loop); return rc; }
     if (d->on_listen) d->on_listen(d->listen_user, t);
     rc = fmcp_http_run(loop);
-    fmcp_mcp_http_free(t);
-    fmcp_http_loop_free(loop);
+    fmcp_http_endpoint_destroy(t);
+    fmcp_http_loop_destroy(loop);
     return rc;
 }
 
@@ -28094,7 +28104,7 @@ static fmcp_result fmcp__ostore_check_object(const fmcp_allocator *a, const char
     if (r == FMCP_ERR_NOMEM) return r;
     if (r != FMCP_OK) return FMCP_ERR_PARSE;
     is_obj = fmcp_json_is(fmcp_json_root(doc), FMCP_JSON_OBJECT);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     return is_obj ? FMCP_OK : FMCP_ERR_PARSE;
 }
 
@@ -28270,7 +28280,7 @@ static fmcp_result fmcp__ostore_mem_clear_all(void *user)
     return FMCP_OK;
 }
 
-FASTMCP_API fmcp_result fmcp_oauth_memory_store_new(const fmcp_allocator *alloc, fmcp_oauth_store **out)
+FASTMCP_API fmcp_result fmcp_oauth_memory_store_create(const fmcp_allocator *alloc, fmcp_oauth_store **out)
 {
     fmcp__ostore_mem *m;
     if (!out) return FMCP_ERR_INVALID_ARG;
@@ -28291,7 +28301,7 @@ FASTMCP_API fmcp_result fmcp_oauth_memory_store_new(const fmcp_allocator *alloc,
     return FMCP_OK;
 }
 
-FASTMCP_API void fmcp_oauth_memory_store_free(fmcp_oauth_store *store)
+FASTMCP_API void fmcp_oauth_memory_store_destroy(fmcp_oauth_store *store)
 {
     fmcp__ostore_mem *m;
     if (!store) return;
@@ -28776,7 +28786,7 @@ static fmcp_result fmcp__ostore_prefix(const fmcp_allocator *a, const char *url,
     n = (size_t)snprintf(NULL, 0, fmt, q, kind);
     p = (char *)fmcp_malloc(a, n + 1);
     if (p) snprintf(p, n + 1, fmt, q, kind);
-    fmcp_jw_free_output(&w, q);
+    fmcp_free_text(w.alloc, q, qn);
     if (!p) return FMCP_ERR_NOMEM;
     *out = p; *len = n;
     return FMCP_OK;
@@ -28945,7 +28955,7 @@ static fmcp_result fmcp__ostore_list_one(fmcp_oauth_file_store *fs, fmcp__odir d
         if (memcmp(hex, name, FMCP__OSTORE_HASH_HEX) == 0)
             r = (url = fmcp__ostore_dup(fs->alloc, u, ulen)) != NULL ? FMCP_OK : FMCP_ERR_NOMEM;
     }
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     if (r != FMCP_OK) return r;
     /* a full load proves the value is sound before we report it */
     r = fmcp__ostore_file_load(fs, fs->alloc, url, kind, &data, &dlen);
@@ -29531,7 +29541,7 @@ static fmcp_result fmcp__oa_parse_obj(fmcp_oauth *o, const char *text, size_t le
     po.max_depth = 16;
     r = fmcp_json_parse(text, len, &po, doc, NULL);
     if (r == FMCP_OK && !fmcp_json_is(fmcp_json_root(*doc), FMCP_JSON_OBJECT)) {
-        fmcp_json_doc_free(*doc);
+        fmcp_json_doc_destroy(*doc);
         *doc = NULL;
         r = FMCP_ERR_PARSE;
     }
@@ -29552,7 +29562,7 @@ static fmcp_result fmcp__oa_get_json(fmcp_oauth *o, const char *url, fmcp_json_d
     if (r != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_ERR_IO : r;
     r = res->status == 200 ? fmcp__oa_parse_obj(o, res->body, res->body_len, doc)
       : res->status >= 400 && res->status < 500 ? FMCP_ERR_NOT_FOUND : FMCP_ERR_PROTOCOL;
-    fmcp_http_response_free(res);
+    fmcp_http_response_destroy(res);
     return r;
 }
 
@@ -29644,7 +29654,7 @@ static fmcp_result fmcp__oa_find_prm(fmcp_oauth *o, const char *hint)
         if (r == FMCP_ERR_NOT_FOUND) continue;
         if (r != FMCP_OK) return r;
         r = fmcp__oa_use_prm(o, fmcp_json_root(doc), url);
-        fmcp_json_doc_free(doc);
+        fmcp_json_doc_destroy(doc);
         return r;
     }
     return FMCP_ERR_NOT_FOUND;
@@ -29724,7 +29734,7 @@ static fmcp_result fmcp__oa_find_asm(fmcp_oauth *o)
         if (r == FMCP_ERR_NOT_FOUND) continue;
         if (r != FMCP_OK) return r;
         r = fmcp__oa_use_asm(o, fmcp_json_root(doc));
-        fmcp_json_doc_free(doc);
+        fmcp_json_doc_destroy(doc);
         return r;
     }
     return o->legacy ? fmcp__oa_default_endpoints(o) : FMCP_ERR_PROTOCOL;
@@ -29823,7 +29833,7 @@ static fmcp_result fmcp__oa_load_tokens(fmcp_oauth *o)
         if (r == FMCP_OK) r = fmcp__oa_set(o, &o->tok_iss, fmcp_json_get_str(t, "issuer", NULL));
         o->expires_at = fmcp_json_get_int(t, "expires_at", 0);
     }
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     if (r != FMCP_OK) { fmcp__oa_forget_tokens(o); o->tokens_loaded = 0; }
     return r;
 }
@@ -29905,7 +29915,7 @@ static fmcp_result fmcp__oa_load_client(fmcp_oauth *o)
         (fmcp_json_get_int(c, "client_secret_expires_at", 0) == 0 ||
          fmcp_json_get_int(c, "client_secret_expires_at", 0) > fmcp_time_now()))
         r = fmcp__oa_client_from_json(o, c, iss);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     if (r != FMCP_OK) { fmcp__oa_forget_client(o); o->client_loaded = 0; }
     return r;
 }
@@ -30003,7 +30013,7 @@ static fmcp_result fmcp__oa_reg_body(fmcp_oauth *o, const char *redirect, fmcp_j
         fmcp_jw_value(w, v);
     }
     fmcp_jw_object_end(w);
-    if (extra) fmcp_json_doc_free(extra);
+    if (extra) fmcp_json_doc_destroy(extra);
     return fmcp_jw_finish(w, body, blen);
 }
 
@@ -30022,18 +30032,18 @@ static fmcp_result fmcp__oa_register(fmcp_oauth *o, const char *redirect)
     h[0].name = "Content-Type"; h[0].value = "application/json";
     h[1].name = "Accept"; h[1].value = "application/json";
     r = fmcp__oa_fetch(o, "POST", o->reg_ep, h, 2, body, blen, &res);
-    fmcp_jw_free_output(&w, body);
+    fmcp_free_text(w.alloc, body, blen);
     if (r != FMCP_OK) return r;
     if (res->status != 200 && res->status != 201) r = FMCP_ERR_AUTH;
     else r = fmcp__oa_parse_obj(o, res->body, res->body_len, &doc);
     fmcp_wipe((void *)res->body, res->body_len);
-    fmcp_http_response_free(res);
+    fmcp_http_response_destroy(res);
     if (r != FMCP_OK) return r;
     if (!fmcp_json_get_str(fmcp_json_root(doc), "client_id", NULL)) r = FMCP_ERR_PROTOCOL;
     if (r == FMCP_OK) r = fmcp__oa_client_from_json(o, fmcp_json_root(doc), o->issuer);
     if (r == FMCP_OK) r = fmcp__oa_set(o, &o->cl_redirect, redirect);
     if (r == FMCP_OK && !o->cl_method) r = fmcp__oa_set(o, &o->cl_method, fmcp__oa_pick_method(o, o->cl_secret != NULL));
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     if (r == FMCP_OK) r = fmcp__oa_save_client(o);
     o->client_loaded = 1;
     return r;
@@ -30189,7 +30199,7 @@ static fmcp_result fmcp__oa_client_assertion(fmcp_oauth *o, fmcp__oa_buf *out)
     fmcp_jw_object_end(&w);
     r = fmcp_jw_finish(&w, &pl, &n);
     if (r == FMCP_OK) r = fmcp__oa_jws(o, &o->client_key, "JWT", 0, pl, n, out);
-    if (pl) fmcp_jw_free_output(&w, pl);
+    if (pl) fmcp_free_text(w.alloc, pl, n);
     return r;
 }
 
@@ -30228,7 +30238,7 @@ static fmcp_result fmcp__oa_dpop_proof(fmcp_oauth *o, const char *method, const 
     fmcp_jw_object_end(&w);
     r = fmcp_jw_finish(&w, &pl, &n);
     if (r == FMCP_OK) r = fmcp__oa_jws(o, &o->dpop_key, "dpop+jwt", 1, pl, n, out);
-    if (pl) fmcp_jw_free_output(&w, pl);
+    if (pl) fmcp_free_text(w.alloc, pl, n);
     return r;
 }
 
@@ -30347,7 +30357,7 @@ static fmcp_result fmcp__oa_token_post(fmcp_oauth *o, const char *ep, const fmcp
         fmcp__oa_take_nonce(*res, o->as_nonce, sizeof o->as_nonce);
         if (tries == 0 && (*res)->status == 400 && fmcp_http_response_header(*res, "dpop-nonce") &&
             (*res)->body && strstr((*res)->body, "use_dpop_nonce")) {
-            fmcp_http_response_free(*res);
+            fmcp_http_response_destroy(*res);
             *res = NULL;
             continue;
         }
@@ -30364,7 +30374,7 @@ static fmcp_result fmcp__oa_token_answer(fmcp_oauth *o, fmcp_http_response *res,
     fmcp_result r = res->status == 200 ? fmcp__oa_parse_obj(o, res->body, res->body_len, doc)
                   : res->status >= 400 && res->status < 500 ? FMCP_ERR_AUTH : FMCP_ERR_PROTOCOL;
     fmcp_wipe((void *)res->body, res->body_len);
-    fmcp_http_response_free(res);
+    fmcp_http_response_destroy(res);
     return r;
 }
 
@@ -30385,7 +30395,7 @@ static fmcp_result fmcp__oa_token_call(fmcp_oauth *o, fmcp__oa_buf *form, const 
     r = fmcp__oa_token_answer(o, res, &doc);
     if (r != FMCP_OK) return r;
     r = fmcp__oa_use_tokens(o, fmcp_json_root(doc), asked_scope);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     return r;
 }
 
@@ -30476,8 +30486,8 @@ static void fmcp__oa_cb_timeout(void *user)
 
 static void fmcp__oa_cb_close(fmcp__oa_cb *cb)
 {
-    if (cb->srv) fmcp_http_server_free(cb->srv);
-    if (cb->loop) fmcp_http_loop_free(cb->loop);
+    if (cb->srv) fmcp_http_server_destroy(cb->srv);
+    if (cb->loop) fmcp_http_loop_destroy(cb->loop);
     if (cb->query) { fmcp_wipe(cb->query, cb->query_len); fmcp_free(cb->o->a, cb->query, cb->query_len + 1); }
     cb->srv = NULL; cb->loop = NULL; cb->query = NULL;
 }
@@ -30508,17 +30518,17 @@ static fmcp_result fmcp__oa_cb_open(fmcp_oauth *o, fmcp__oa_cb *cb, char *redire
     } else if (!port && !o->d.client_id) {
         if (fmcp__oa_load_client(o) == FMCP_OK) port = fmcp__oa_port_of(o->cl_redirect);
     }
-    r = fmcp_http_loop_new(o->a, &cb->loop);
+    r = fmcp_http_loop_create(o->a, &cb->loop);
     if (r != FMCP_OK) return r;
     memset(&sd, 0, sizeof sd);
     sd.host = "127.0.0.1";
     sd.handler = fmcp__oa_cb_handler;
     sd.user = cb;
     sd.port = port;
-    r = fmcp_http_server_start(cb->loop, &sd, &cb->srv);
+    r = fmcp_http_server_create(cb->loop, &sd, &cb->srv);
     if (r != FMCP_OK && r != FMCP_ERR_NOMEM && !fixed && port) {   /* the stored port is taken: any port */
         sd.port = 0;
-        r = fmcp_http_server_start(cb->loop, &sd, &cb->srv);
+        r = fmcp_http_server_create(cb->loop, &sd, &cb->srv);
     }
     if (r != FMCP_OK) { cb->srv = NULL; fmcp__oa_cb_close(cb); return r; }
     if (o->d.redirect_uri) snprintf(redirect, cap, "%s", o->d.redirect_uri);
@@ -30764,7 +30774,7 @@ static fmcp_result fmcp__oa_id_jag(fmcp_oauth *o, const char *scope, char **jag)
         strcmp(fmcp_json_get_str(fmcp_json_root(doc), "issued_token_type", ""), "urn:ietf:params:oauth:token-type:id-jag") != 0)
         r = FMCP_ERR_PROTOCOL;
     if (r == FMCP_OK) r = fmcp__oa_set(o, jag, t);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     return r;
 }
 
@@ -30904,7 +30914,7 @@ static fmcp_result fmcp__oa_init_store(fmcp_oauth *o)
 #endif
 }
 
-FASTMCP_API fmcp_result fmcp_oauth_new(const fmcp_oauth_desc *d, const char *server_url, fmcp_oauth **out)
+FASTMCP_API fmcp_result fmcp_oauth_create(const fmcp_oauth_desc *d, const char *server_url, fmcp_oauth **out)
 {
     fmcp_oauth *o;
     fmcp_oauth_desc zero;
@@ -30943,7 +30953,7 @@ FASTMCP_API fmcp_result fmcp_oauth_new(const fmcp_oauth_desc *d, const char *ser
     return FMCP_OK;
 }
 
-FASTMCP_API void fmcp_oauth_free(fmcp_oauth *o)
+FASTMCP_API void fmcp_oauth_destroy(fmcp_oauth *o)
 {
     char **s[10];
     int i;
@@ -31173,12 +31183,12 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
         fmcp_result r;
         memset(&rq, 0, sizeof rq);
         rq.url = url;
-        rq.transport = (const fmcp_http_transport *)user;
+        rq.transport = (const fmcp_http_io *)user;
         r = fmcp_http_fetch(NULL, &rq, &res);
         if (r != FMCP_OK) return r;
         loc = res->status >= 300 && res->status < 400 ? fmcp_http_response_header(res, "location") : NULL;
         r = loc ? fmcp__oa_resolve(url, loc, url, sizeof url) : FMCP_ERR_AUTH;
-        fmcp_http_response_free(res);
+        fmcp_http_response_destroy(res);
         if (r != FMCP_OK) return r;
         if (strncmp(url, redirect_uri, rl) == 0 && (url[rl] == '?' || url[rl] == 0 || url[rl] == '#')) {
             if (strlen(url) >= cap) return FMCP_ERR_TOO_LARGE;
@@ -31471,7 +31481,7 @@ static void fmcp__cl_on_response(fmcp_client *c, fmcp_json_doc *doc)
         FMCP__CL_WAKE_P(p);
     }
     FMCP__CL_UNLOCK(c);
-    if (doc) fmcp_json_doc_free(doc);   /* late or unknown: dropped */
+    if (doc) fmcp_json_doc_destroy(doc);   /* late or unknown: dropped */
 }
 
 static void fmcp__cl_on_progress(fmcp_client *c, const fmcp_json *params)
@@ -31569,7 +31579,7 @@ static void fmcp__cl_on_request(fmcp_client *c, const char *method, const fmcp_j
     fmcp_jw_object_end(&w);
     if (fmcp_jw_finish(&w, &msg, &len) == FMCP_OK) {
         (void)fmcp__cl_send(c, msg, len);
-        fmcp_jw_free_output(&w, msg);
+        fmcp_free_text(w.alloc, msg, len);
     }
 }
 
@@ -31601,7 +31611,7 @@ static void fmcp__cl_dispatch(fmcp_client *c, const char *text, size_t len)
     root = fmcp_json_root(doc);
     if (fmcp_json_is(root, FMCP_JSON_ARRAY)) {
         fmcp__cl_dispatch_batch(c, root);
-        fmcp_json_doc_free(doc);
+        fmcp_json_doc_destroy(doc);
         return;
     }
     method = fmcp_json_get_str(root, "method", NULL);
@@ -31609,7 +31619,7 @@ static void fmcp__cl_dispatch(fmcp_client *c, const char *text, size_t len)
     if (method && id) fmcp__cl_on_request(c, method, id, fmcp_json_get(root, "params"));
     else if (method) fmcp__cl_on_notice(c, method, fmcp_json_get(root, "params"));
     else if (id) { fmcp__cl_on_response(c, doc); return; }
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
 }
 
 #if !defined(_WIN32) || defined(FMCP__CL_WINPROC)
@@ -32815,7 +32825,7 @@ static fmcp_result fmcp__cl_build(fmcp_client *c, int64_t id, const char *method
         o.alloc = c->a;
         r = fmcp_json_parse(params, strlen(params), &o, &pd, NULL);
         if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? r : FMCP_ERR_INVALID_ARG;
-        if (!fmcp_json_is(fmcp_json_root(pd), FMCP_JSON_OBJECT)) { fmcp_json_doc_free(pd); return FMCP_ERR_INVALID_ARG; }
+        if (!fmcp_json_is(fmcp_json_root(pd), FMCP_JSON_OBJECT)) { fmcp_json_doc_destroy(pd); return FMCP_ERR_INVALID_ARG; }
     }
     fmcp_jw_init(&w, c->a);
     fmcp_jw_object_begin(&w);
@@ -32837,7 +32847,7 @@ static fmcp_result fmcp__cl_build(fmcp_client *c, int64_t id, const char *method
         fmcp_jw_object_end(&w);
     }
     fmcp_jw_object_end(&w);
-    if (pd) fmcp_json_doc_free(pd);
+    if (pd) fmcp_json_doc_destroy(pd);
     return fmcp_jw_finish(&w, out, len);
 }
 
@@ -33055,7 +33065,7 @@ static fmcp_result fmcp__cl_modern_headers(fmcp_client *c, fmcp__cl_pending *p, 
     if (r == FMCP_OK && name) r = fmcp__cl_hdr_line(c, &b, "Mcp-Name", name, n);
     if (r == FMCP_OK && name && strcmp(method, "tools/call") == 0)
         r = fmcp__cl_tool_headers(c, &b, name, fmcp_json_get(root, "arguments"));
-    if (pd) fmcp_json_doc_free(pd);
+    if (pd) fmcp_json_doc_destroy(pd);
     if (r != FMCP_OK) { fmcp__cl_buf_free(c->a, &b); return r; }
     p->xhdr = b.p;
     p->xhdr_cap = b.cap;
@@ -33096,7 +33106,7 @@ static void fmcp__cl_unregister(fmcp_client *c, fmcp__cl_pending *p)
 #ifndef FASTMCP_NO_THREADS
     fmcp__cond_destroy(&p->cv);   /* unreachable now: nobody can signal it */
 #endif
-    if (p->doc) fmcp_json_doc_free(p->doc);
+    if (p->doc) fmcp_json_doc_destroy(p->doc);
     if (p->xhdr) fmcp_free(c->a, p->xhdr, p->xhdr_cap);
     fmcp_free(c->a, p, sizeof *p);
 }
@@ -33118,7 +33128,7 @@ static void fmcp__cl_send_cancel(fmcp_client *c, int64_t id, const char *reason)
     fmcp_jw_object_end(&w);
     if (fmcp_jw_finish(&w, &msg, &len) == FMCP_OK) {
         (void)fmcp__cl_send(c, msg, len);
-        fmcp_jw_free_output(&w, msg);
+        fmcp_free_text(w.alloc, msg, len);
     }
 }
 
@@ -33243,7 +33253,7 @@ static fmcp_result fmcp__cl_mrtr_params(fmcp_client *c, const char *params, cons
     fmcp_jw_object_end(&w);
     if (fmcp_json_is(state, FMCP_JSON_STRING)) { fmcp_jw_key(&w, "requestState"); fmcp_jw_value(&w, state); }
     fmcp_jw_object_end(&w);
-    if (pd) fmcp_json_doc_free(pd);
+    if (pd) fmcp_json_doc_destroy(pd);
     if (rc == FMCP_OK) rc = fmcp_jw_finish(&w, out, out_len);
     else fmcp_jw_reset(&w);
     return rc;
@@ -33270,13 +33280,13 @@ static fmcp_result fmcp__cl_rpc(fmcp_client *c, const char *method, const char *
         if (++rounds > max) { r = FMCP_ERR_PROTOCOL; break; }   /* the server keeps asking */
         r = fmcp__cl_mrtr_params(c, cur ? cur : params, *out, &next, &next_len);
         if (r != FMCP_OK) break;
-        fmcp_json_doc_free(*out);
+        fmcp_json_doc_destroy(*out);
         *out = NULL;
         if (cur) fmcp_free(c->a, cur, cur_len + 1);
         cur = next; cur_len = next_len; next = NULL;
         r = fmcp__cl_rpc_once(c, method, cur, o, out, status);
     }
-    if (r != FMCP_OK && r != FMCP_ERR_RPC && *out) { fmcp_json_doc_free(*out); *out = NULL; }
+    if (r != FMCP_OK && r != FMCP_ERR_RPC && *out) { fmcp_json_doc_destroy(*out); *out = NULL; }
     if (cur) fmcp_free(c->a, cur, cur_len + 1);
     if (rounds_out) *rounds_out = rounds;
     return r;
@@ -33613,7 +33623,7 @@ FASTMCP_API fmcp_result fmcp_client_ping(fmcp_client *c)
 {
     fmcp_json_doc *d = NULL;
     fmcp_result r = fmcp_client_request(c, c && c->modern ? "server/discover" : "ping", NULL, NULL, &d);
-    if (d) fmcp_json_doc_free(d);
+    if (d) fmcp_json_doc_destroy(d);
     return r;
 }
 
@@ -33666,7 +33676,7 @@ static fmcp_result fmcp__cl_list(fmcp_client *c, const char *method, const char 
         if (params) fmcp_free(c->a, params, plen + 1);
         if (r == FMCP_OK) more = fmcp__cl_page(c, d, key, &w, cursor, sizeof cursor);
         else if (d) { *out = d; d = NULL; }   /* the RPC error for the caller */
-        if (d) fmcp_json_doc_free(d);
+        if (d) fmcp_json_doc_destroy(d);
     }
     fmcp_jw_array_end(&w);
     fmcp_jw_object_end(&w);
@@ -33677,7 +33687,7 @@ static fmcp_result fmcp__cl_list(fmcp_client *c, const char *method, const char 
         memset(&o, 0, sizeof o);
         o.alloc = c->a;
         r = fmcp_json_parse(text, len, &o, out, NULL);
-        fmcp_jw_free_output(&w, text);
+        fmcp_free_text(w.alloc, text, len);
     }
     return r;
 }
@@ -33694,7 +33704,7 @@ static void fmcp__cl_keep_tools(fmcp_client *c, const fmcp_json_doc *d)
     o.alloc = c->a;
     if (fmcp_json_parse(text, n, &o, &copy, NULL) == FMCP_OK) {
         FMCP__CL_LOCK(c);
-        if (c->tools) fmcp_json_doc_free(c->tools);
+        if (c->tools) fmcp_json_doc_destroy(c->tools);
         c->tools = copy;
         FMCP__CL_UNLOCK(c);
     }
@@ -33765,7 +33775,7 @@ FASTMCP_API fmcp_result fmcp_client_set_log_level(fmcp_client *c, const char *le
         return FMCP_OK;
     }
     r = fmcp__cl_named(c, "logging/setLevel", "level", level, NULL, NULL, NULL, &d);
-    if (d) fmcp_json_doc_free(d);
+    if (d) fmcp_json_doc_destroy(d);
     return r;
 }
 
@@ -33949,7 +33959,7 @@ static fmcp_result fmcp__cl_discover(fmcp_client *c, int *status)
         pick = fmcp__cl_pick(c, fmcp_json_get(fmcp_json_get(fmcp_json_get(fmcp_json_root(d), "error"), "data"), "supported"));
     if (pick == 1) { c->init = d; return FMCP_OK; }
     d_seen = d != NULL;
-    if (d) fmcp_json_doc_free(d);
+    if (d) fmcp_json_doc_destroy(d);
     c->modern = 0;
     c->version[0] = 0;
     if (pick == 0) return FMCP_ERR_NOT_FOUND;   /* a modern server that also speaks our legacy versions */
@@ -34059,7 +34069,7 @@ static void fmcp__cl_stop_reader(fmcp_client *c)
 #endif
 }
 
-FASTMCP_API void fmcp_client_close(fmcp_client *c)
+FASTMCP_API void fmcp_client_destroy(fmcp_client *c)
 {
     if (!c) return;
     FMCP__CL_LOCK(c);
@@ -34116,8 +34126,8 @@ FASTMCP_API void fmcp_client_close(fmcp_client *c)
     if (c->wake[1] >= 0) close(c->wake[1]);
     fmcp__cl_buf_free(c->a, &c->line);
     while (c->pending) fmcp__cl_unregister(c, c->pending);
-    if (c->init) fmcp_json_doc_free(c->init);
-    if (c->tools) fmcp_json_doc_free(c->tools);
+    if (c->init) fmcp_json_doc_destroy(c->init);
+    if (c->tools) fmcp_json_doc_destroy(c->tools);
     while (c->cache_head) fmcp__cl_mem_unlink(c, &c->cache_head);
 #ifndef FASTMCP_NO_THREADS
     fmcp__mutex_destroy(&c->lock);
@@ -34184,7 +34194,7 @@ FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, con
     if (r != FMCP_OK) return r;
     r = fmcp__proc_spawn(c->a, argv, env, &c->hproc, &c->hin, &c->hout);
     if (r == FMCP_OK) r = fmcp__cl_start_stream(c);
-    if (r != FMCP_OK) { fmcp_client_close(c); return r; }
+    if (r != FMCP_OK) { fmcp_client_destroy(c); return r; }
     *out = c;
     return FMCP_OK;
 }
@@ -34210,7 +34220,7 @@ FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int re
     c->rfd = read_fd;
     c->wfd = write_fd;
     r = fmcp__cl_start_stream(c);
-    if (r != FMCP_OK) { fmcp_client_close(c); return r; }
+    if (r != FMCP_OK) { fmcp_client_destroy(c); return r; }
     *out = c;
     return FMCP_OK;
 }
@@ -34286,11 +34296,11 @@ FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, con
     r = fmcp__cl_new(d, FMCP__CL_STREAM, &c);
     if (r != FMCP_OK) return r;
     envp = fmcp__cl_envp(c, env, &nenv);
-    if (!envp) { fmcp_client_close(c); return FMCP_ERR_NOMEM; }
+    if (!envp) { fmcp_client_destroy(c); return FMCP_ERR_NOMEM; }
     r = fmcp__cl_spawn(c, argv, envp);
     fmcp_free(c->a, envp, nenv * sizeof *envp);
     if (r == FMCP_OK) r = fmcp__cl_start_stream(c);
-    if (r != FMCP_OK) { fmcp_client_close(c); return r; }
+    if (r != FMCP_OK) { fmcp_client_destroy(c); return r; }
     *out = c;
     return FMCP_OK;
 }
@@ -34371,14 +34381,14 @@ FASTMCP_API fmcp_result fmcp_client_connect_http(const fmcp_client_desc *d, cons
     if (r == FMCP_OK) r = c->d.protocol_era == FMCP_ERA_LEGACY ? FMCP_ERR_NOT_FOUND : fmcp__cl_discover(c, &status);
     if (r == FMCP_ERR_NOT_FOUND) r = fmcp__cl_initialize(c, &status);
     if (r == FMCP_ERR_HTTP && status >= 400 && status < 500 && status != 401 && status != 403) {
-        if (c->init) { fmcp_json_doc_free(c->init); c->init = NULL; }
+        if (c->init) { fmcp_json_doc_destroy(c->init); c->init = NULL; }
         r = fmcp__cl_legacy_open(c);
         if (r == FMCP_OK) r = fmcp__cl_start_get(c);
         if (r == FMCP_OK) r = fmcp__cl_initialize(c, &status);
     } else if (r == FMCP_OK) {
         r = fmcp__cl_start_get(c);
     }
-    if (r != FMCP_OK) { fmcp_client_close(c); return r; }
+    if (r != FMCP_OK) { fmcp_client_destroy(c); return r; }
     *out = c;
     return FMCP_OK;
 }
@@ -34447,7 +34457,7 @@ struct fmcp_auth {
     fmcp_jwt_verifier *v;
     int have_keys;                  /* static keys or a fetched set */
     char *jwks_url;
-    const fmcp_http_transport *jwks_transport;
+    const fmcp_http_io *jwks_transport;
     int64_t ttl_ms, cooldown_ms, keys_until_ms, last_fetch_ms;
     int fetched_once;
     size_t max_bytes;
@@ -34669,7 +34679,7 @@ static void fmcp__auth_audit(fmcp_auth *a, const fmcp__auth_ev *e)
         (void)fwrite(out, 1, n + 1, stderr);
         out[n] = 0;
     }
-    fmcp_jw_free_output(&w, out);
+    fmcp_free_text(w.alloc, out, n);
 }
 
 /* ---- verified-token cache ------------------------------------------------------ */
@@ -34921,7 +34931,7 @@ static fmcp_result fmcp__auth_check_desc(const fmcp_auth_desc *d, const char **w
     if (!fmcp__auth_prefix(d->jwks_url, "http://") && !fmcp__auth_prefix(d->jwks_url, "https://"))
         return FMCP_ERR_INVALID_ARG;
     *why = "jwks_url is https:// but jwks_transport is NULL: build with FASTMCP_WITH_BEARSSL (make BEARSSL=1) and "
-           "set jwks_transport = fmcp_tls_client_transport(tls), or give the keys as text (keys/key_count)";
+           "set jwks_transport = fmcp_tls_client_io(tls), or give the keys as text (keys/key_count)";
     if (fmcp__auth_prefix(d->jwks_url, "https://") && !d->jwks_transport) return FMCP_ERR_UNSUPPORTED;
     return FMCP_OK;
 }
@@ -34954,7 +34964,7 @@ FASTMCP_API fmcp_result fmcp_auth_create(const fmcp_auth_desc *d, fmcp_auth **ou
         !(a->buckets = (fmcp__auth_bucket *)fmcp_malloc(a->alloc, FMCP__AUTH_BUCKETS * sizeof *a->buckets)))
         rc = FMCP_ERR_NOMEM;
     if (a->buckets) memset(a->buckets, 0, FMCP__AUTH_BUCKETS * sizeof *a->buckets);
-    if (rc != FMCP_OK) { fmcp_auth_free(a); return rc; }
+    if (rc != FMCP_OK) { fmcp_auth_destroy(a); return rc; }
 #ifndef FASTMCP_NO_SOCKETS
     if (a->jwks_url && a->loop) (void)fmcp_auth_refresh(a);
 #endif
@@ -34964,7 +34974,7 @@ FASTMCP_API fmcp_result fmcp_auth_create(const fmcp_auth_desc *d, fmcp_auth **ou
 
 static void fmcp__auth_unpark_all(fmcp_auth *a, int force_unavailable);
 
-FASTMCP_API void fmcp_auth_free(fmcp_auth *a)
+FASTMCP_API void fmcp_auth_destroy(fmcp_auth *a)
 {
     const fmcp_allocator *al;
     if (!a) return;
@@ -34982,7 +34992,7 @@ FASTMCP_API void fmcp_auth_free(fmcp_auth *a)
     }
     if (a->cache) { fmcp__auth_cache_clear(a); fmcp_free(al, a->cache, a->cache_cap * sizeof *a->cache); }
     if (a->buckets) fmcp_free(al, a->buckets, FMCP__AUTH_BUCKETS * sizeof *a->buckets);
-    fmcp_jwt_verifier_free(a->v);
+    fmcp_jwt_verifier_destroy(a->v);
     fmcp__auth_sfree(al, a->req_scopes); fmcp__auth_sfree(al, a->jwks_url);
     fmcp__auth_sfree(al, a->resource); fmcp__auth_sfree(al, a->resource_name);
     fmcp__auth_sfree(al, a->resource_doc); fmcp__auth_sfree(al, a->mcp_path);
@@ -35276,7 +35286,7 @@ static void fmcp__auth_install(fmcp_auth *a, const fmcp_http_response *res)
         a->keys_until_ms = now + fmcp__auth_max_age(res, a->ttl_ms);
         return;
     }
-    fmcp_jwt_keyset_free(ks);
+    fmcp_jwt_keyset_destroy(ks);
     a->st.jwks_failures++;
     /* keep the last good set; try again after the cooldown */
     a->keys_until_ms = now + a->cooldown_ms;
@@ -35288,7 +35298,7 @@ static void fmcp__auth_fetched(void *user, fmcp_result rc, fmcp_http_response *r
     a->op = NULL;
     a->fetching = 0;
     fmcp__auth_install(a, rc == FMCP_OK ? res : NULL);
-    if (res) fmcp_http_response_free(res);
+    if (res) fmcp_http_response_destroy(res);
     fmcp__auth_unpark_all(a, 0);
 }
 
@@ -35380,7 +35390,7 @@ static fmcp_result fmcp__auth_verify(fmcp__auth_rq *rq, const char *tok, size_t 
             fmcp__auth_reject(rq, 401, "invalid_token", v.description, NULL, fmcp_jwt_error_name(v.error), 0);
         rc = FMCP_OK;
     }
-    fmcp_jwt_verdict_free(&v);
+    fmcp_jwt_verdict_destroy(&v);
     return rc;
 }
 
@@ -35478,7 +35488,7 @@ static void fmcp__auth_rq_init(fmcp__auth_rq *rq, fmcp_auth *a, const fmcp_http_
 
 static void fmcp__auth_rq_done(fmcp__auth_rq *rq)
 {
-    if (rq->doc) fmcp_json_doc_free(rq->doc);
+    if (rq->doc) fmcp_json_doc_destroy(rq->doc);
 }
 
 /* Decide a parked request again (now without parking) and hand it back. */
@@ -35495,7 +35505,7 @@ static void fmcp__auth_resume(fmcp_auth *a, fmcp__auth_hold *h, int force_unavai
     fmcp__auth_rq_done(&rq);
     h->reply.release = fmcp__auth_release;
     h->reply.release_user = h;
-    fmcp_mcp_http_auth_resume((fmcp_mcp_http *)h->transport, h->req, &h->reply);
+    fmcp_http_endpoint_auth_resume((fmcp_http_endpoint *)h->transport, h->req, &h->reply);
 #else
     (void)force_unavailable;
     fmcp__auth_hold_free(a, h);
@@ -35547,7 +35557,7 @@ FASTMCP_API fmcp_result fmcp_auth_http_hook(void *user, const char *method, cons
     (void)method; (void)path;
     if (!a || !req || !reply) return FMCP_ERR_INVALID_ARG;
 #ifdef FMCP_MCP_HTTP_AUTH_DEFER
-    if (!a->loop && reply->transport) a->loop = fmcp_mcp_http_loop((fmcp_mcp_http *)reply->transport);
+    if (!a->loop && reply->transport) a->loop = fmcp_http_endpoint_loop((fmcp_http_endpoint *)reply->transport);
 #endif
     if (!(h = (fmcp__auth_hold *)fmcp_malloc(a->alloc, sizeof *h))) return FMCP_ERR_NOMEM;
     memset(h, 0, sizeof *h);
@@ -35635,7 +35645,7 @@ static void fmcp__auth_fallback(fmcp_http_req *req, void *user)
 }
 #endif
 
-FASTMCP_API fmcp_result fmcp_auth_attach(fmcp_auth *a, fmcp_server *srv, fmcp_http_transport_desc *d)
+FASTMCP_API fmcp_result fmcp_auth_attach(fmcp_auth *a, fmcp_server *srv, fmcp_http_endpoint_desc *d)
 {
     char *path;
     if (!a || !d) return FMCP_ERR_INVALID_ARG;

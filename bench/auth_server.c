@@ -75,12 +75,12 @@ static void stats_cb(void *user)
     fmcp_http_timer_add((fmcp_http_loop *)user, 1000, stats_cb, user, NULL);
 }
 
-static void on_listen(void *user, fmcp_mcp_http *t)
+static void on_listen(void *user, fmcp_http_endpoint *t)
 {
     (void)user;
-    fmcp_http_timer_add(fmcp_mcp_http_loop(t), (int64_t)g_seconds * 1000, stop_cb, fmcp_mcp_http_loop(t), NULL);
-    if (g_auth) fmcp_http_timer_add(fmcp_mcp_http_loop(t), 1000, stats_cb, fmcp_mcp_http_loop(t), NULL);
-    printf("port %u\n", (unsigned)fmcp_mcp_http_port(t));
+    fmcp_http_timer_add(fmcp_http_endpoint_loop(t), (int64_t)g_seconds * 1000, stop_cb, fmcp_http_endpoint_loop(t), NULL);
+    if (g_auth) fmcp_http_timer_add(fmcp_http_endpoint_loop(t), 1000, stats_cb, fmcp_http_endpoint_loop(t), NULL);
+    printf("port %u\n", (unsigned)fmcp_http_endpoint_port(t));
     fflush(stdout);
 }
 
@@ -120,7 +120,7 @@ static int mint(const char *pem_path, const char *kid, int count)
         snprintf(claims, sizeof claims, "{\"jti\":\"bench-%d\",\"client_id\":\"wrk\"}", i);
         if (fmcp_jwt_issue(&key, &d, NULL, &tok, &len) != FMCP_OK) { fmcp_wipe(&key, sizeof key); return 1; }
         printf("%s\n", tok);
-        fmcp_jwt_token_free(NULL, tok, len);
+        fmcp_free_text(NULL, tok, len);
     }
     fmcp_wipe(&key, sizeof key);
     return 0;
@@ -131,7 +131,7 @@ static int serve(int argc, char **argv)
     static const char *aud[] = { "mcp-bench" }, *scopes[] = { "mcp:tools" };
     fmcp_server_desc sd;
     fmcp_tool_desc t;
-    fmcp_http_transport_desc d;
+    fmcp_http_endpoint_desc d;
     fmcp_auth_desc ad;
     fmcp_auth *a = NULL;
     fmcp_server *srv;
@@ -178,7 +178,7 @@ static int serve(int argc, char **argv)
     if (r == FMCP_OK) r = fmcp_server_run_http(srv, &d);
     if (r != FMCP_OK) fprintf(stderr, "auth_server: %s\n", fmcp_result_str(r));
     fmcp_server_destroy(srv);
-    fmcp_auth_free(a);
+    fmcp_auth_destroy(a);
     free(jwks);
     return r == FMCP_OK ? 0 : 1;
 }

@@ -36,7 +36,7 @@ static void *calls(void *arg)
     for (i = 0; i < j->n && !j->failed; i++) {
         fmcp_json_doc *d = NULL;
         if (fmcp_client_call_tool(j->c, j->tool, NULL, NULL, &d) != FMCP_OK) j->failed = 1;
-        if (d) fmcp_json_doc_free(d);
+        if (d) fmcp_json_doc_destroy(d);
     }
     return NULL;
 }
@@ -85,8 +85,8 @@ static int in_process(long n)
     fmcp_tool_desc t;
     fmcp_server *srv;
     fmcp_http_loop *loop;
-    fmcp_mcp_http *h;
-    fmcp_http_transport_desc hd;
+    fmcp_http_endpoint *h;
+    fmcp_http_endpoint_desc hd;
     fmcp_client_desc cd;
     fmcp_client *c;
     pthread_t th;
@@ -98,18 +98,18 @@ static int in_process(long n)
     t.name = "test_simple_text"; t.handler = simple_text;
     fmcp_server_add_tool(srv, &t);
     memset(&hd, 0, sizeof hd);
-    if (fmcp_http_loop_new(NULL, &loop) != FMCP_OK || fmcp_mcp_http_attach(srv, loop, &hd, &h) != FMCP_OK) return 1;
+    if (fmcp_http_loop_create(NULL, &loop) != FMCP_OK || fmcp_http_endpoint_create(srv, loop, &hd, &h) != FMCP_OK) return 1;
     pthread_create(&th, NULL, loop_main, loop);
-    snprintf(url, sizeof url, "http://127.0.0.1:%u/mcp", (unsigned)fmcp_mcp_http_port(h));
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/mcp", (unsigned)fmcp_http_endpoint_port(h));
     memset(&cd, 0, sizeof cd);
     cd.no_get_stream = 1;
     if (fmcp_client_connect_http(&cd, url, &c) != FMCP_OK) return 1;
     run(c, "http", "test_simple_text", n);
-    fmcp_client_close(c);
+    fmcp_client_destroy(c);
     fmcp_http_stop(loop);
     pthread_join(th, NULL);
-    fmcp_mcp_http_free(h);
-    fmcp_http_loop_free(loop);
+    fmcp_http_endpoint_destroy(h);
+    fmcp_http_loop_destroy(loop);
     fmcp_server_destroy(srv);
     return 0;
 }
@@ -147,6 +147,6 @@ int main(int argc, char **argv)
     }
     if (r != FMCP_OK) { fprintf(stderr, "connect: %s\n", fmcp_result_str(r)); return 1; }
     r = run(c, strcmp(argv[1], "--") == 0 ? "stdio" : "http", "test_simple_text", n) > 0 ? FMCP_OK : FMCP_ERR_IO;
-    fmcp_client_close(c);
+    fmcp_client_destroy(c);
     return r == FMCP_OK ? 0 : 1;
 }

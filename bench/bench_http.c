@@ -32,12 +32,12 @@ static void *serve(void *arg)
     memset(&d, 0, sizeof d);
     d.host = "127.0.0.1"; d.port = (uint16_t)w->port; d.handler = handler; d.reuse_port = w->reuse;
     d.max_connections = 10000;
-    if (fmcp_http_loop_new(NULL, &loop) != FMCP_OK) return NULL;
-    if (fmcp_http_server_start(loop, &d, &srv) != FMCP_OK) { fprintf(stderr, "cannot listen on %d\n", w->port); fmcp_http_loop_free(loop); return NULL; }
+    if (fmcp_http_loop_create(NULL, &loop) != FMCP_OK) return NULL;
+    if (fmcp_http_server_create(loop, &d, &srv) != FMCP_OK) { fprintf(stderr, "cannot listen on %d\n", w->port); fmcp_http_loop_destroy(loop); return NULL; }
     fmcp_http_timer_add(loop, (int64_t)w->seconds * 1000, stop_cb, loop, NULL);
     fmcp_http_run(loop);
-    fmcp_http_server_free(srv);
-    fmcp_http_loop_free(loop);
+    fmcp_http_server_destroy(srv);
+    fmcp_http_loop_destroy(loop);
     return NULL;
 }
 

@@ -56,7 +56,7 @@ static int op_parse_ours(job *j)
     fmcp_json_doc *d;
     if (fmcp_json_parse(j->text, j->len, NULL, &d, NULL) != FMCP_OK) return -1;
     j->sink += fmcp_json_len(fmcp_json_root(d));
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     return 0;
 }
 
@@ -146,7 +146,7 @@ int main(int argc, char **argv)
         printf("%-18s %-6s %10.1f %10.1f %7.2fx   (output %zu / %zu bytes)\n", files[i], "write",
                (double)(need - 1) / tw_o / 1e6, (double)cj_out / tw_c / 1e6, tw_c / tw_o, need - 1, cj_out);
         cJSON_Delete(j.cj);
-        fmcp_json_doc_free(d);
+        fmcp_json_doc_destroy(d);
         free(j.out);
         free((void *)j.text);
     }

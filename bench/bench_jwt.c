@@ -50,7 +50,7 @@ static int fmcp_verify_one(const fmcp_jwt_verifier *v, const char *tok, size_t n
 {
     fmcp_jwt_verdict r;
     int ok = fmcp_jwt_verify(v, tok, n, &r) == FMCP_OK && r.claims.subject != NULL;
-    fmcp_jwt_verdict_free(&r);
+    fmcp_jwt_verdict_destroy(&r);
     return ok;
 }
 
@@ -128,9 +128,9 @@ static int bench_alg(const char *alg, jwt_alg_t lalg, const fmcp_jwk_private_key
     } else {
         printf("  libjwt     n/a (this libjwt does not verify %s)\n", alg);
     }
-    fmcp_jwt_token_free(NULL, tok, n);
+    fmcp_free_text(NULL, tok, n);
     free(bad);
-    fmcp_jwt_verifier_free(v);
+    fmcp_jwt_verifier_destroy(v);
     return 0;
 }
 

@@ -54,11 +54,11 @@ static fmcp_result slow(fmcp_ctx *c, void *u)
 
 static void stop_cb(void *user) { fmcp_http_stop((fmcp_http_loop *)user); }
 
-static void on_listen(void *user, fmcp_mcp_http *t)
+static void on_listen(void *user, fmcp_http_endpoint *t)
 {
     (void)user;
-    fmcp_http_timer_add(fmcp_mcp_http_loop(t), (int64_t)g_seconds * 1000, stop_cb, fmcp_mcp_http_loop(t), NULL);
-    printf("port %u\n", (unsigned)fmcp_mcp_http_port(t));
+    fmcp_http_timer_add(fmcp_http_endpoint_loop(t), (int64_t)g_seconds * 1000, stop_cb, fmcp_http_endpoint_loop(t), NULL);
+    printf("port %u\n", (unsigned)fmcp_http_endpoint_port(t));
     fflush(stdout);
 }
 
@@ -66,7 +66,7 @@ int main(int argc, char **argv)
 {
     fmcp_server_desc sd;
     fmcp_tool_desc t;
-    fmcp_http_transport_desc d;
+    fmcp_http_endpoint_desc d;
     fmcp_http_server_desc hd;
     fmcp_server *srv;
     fmcp_result r;

@@ -63,16 +63,16 @@ static char *fetch_text(const char *url, size_t *len)
     memset(&c, 0, sizeof c);
     c.url = url; c.max_response_bytes = 65536; c.timeout_ms = 10000;
     c.error_buf = err; c.error_buf_len = sizeof err;
-    if (strncmp(url, "https://", 8) == 0 && fmcp_tls_client_new(NULL, NULL, &tls) == FMCP_OK)
-        c.transport = fmcp_tls_client_transport(tls);
+    if (strncmp(url, "https://", 8) == 0 && fmcp_tls_client_create(NULL, NULL, &tls) == FMCP_OK)
+        c.transport = fmcp_tls_client_io(tls);
     if (fmcp_http_fetch(NULL, &c, &res) != FMCP_OK) fail("cannot fetch %s: %s", url, err);
     else if (res->status != 200) fail("%s: unexpected HTTP status%s", url, NULL);
     else if ((out = (char *)malloc(res->body_len + 1)) != NULL) {
         memcpy(out, res->body, res->body_len + 1);
         *len = res->body_len;
     } else fail("out of memory%s%s", NULL, NULL);
-    if (res) fmcp_http_response_free(res);
-    fmcp_tls_client_free(tls);
+    if (res) fmcp_http_response_destroy(res);
+    fmcp_tls_client_destroy(tls);
     return out;
 }
 
@@ -257,7 +257,7 @@ static int add_claim(fmcp_json_writer *w, const char *arg, const char **names, s
                 (int)kl, arg, err.message, (unsigned long)err.column);
         return 0;
     }
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     fmcp_jw_keyn(w, arg, kl);
     fmcp_jw_raw(w, eq + 1, strlen(eq + 1));
     add_item(arg, names, nn);
@@ -291,11 +291,11 @@ static int print_token(const fmcp_jwk_private_key *key, fmcp_jwt_issue_desc *d, 
     if (fmcp_jw_finish(claims, &cj, &cn) != FMCP_OK) return fail("bad --claim values%s%s", NULL, NULL);
     d->claims_json = cj;
     r = fmcp_jwt_issue_key(key, d, NULL, &tok, &tn);
-    fmcp_jw_free_output(claims, cj);
+    fmcp_free_text(claims->alloc, cj, cn);
     if (r == FMCP_ERR_BAD_KEY) return fail("cannot issue the token: --alg %s does not fit this key%s", d->alg, NULL);
     if (r != FMCP_OK) return fail("cannot issue the token: %s%s", fmcp_result_str(r), NULL);
     printf("%s\n", tok);
-    fmcp_jwt_token_free(NULL, tok, tn);
+    fmcp_free_text(NULL, tok, tn);
     return 0;
 }
 
@@ -380,8 +380,8 @@ static int run_verify(fmcp_jwt_verifier_desc *d, const char *token)
         fprintf(stderr, "%s: %s\n", fmcp_jwt_error_name(r.error), r.description);
         status = 1;
     }
-    fmcp_jwt_verdict_free(&r);
-    fmcp_jwt_verifier_free(v);
+    fmcp_jwt_verdict_destroy(&r);
+    fmcp_jwt_verifier_destroy(v);
     return status;
 }
 
@@ -612,7 +612,7 @@ static fmcp_result oauth_for(client_opts *o, const char *url, const char *client
     od.store = &o->store;
     od.transport = o->d.transport;
     r = auth_desc(o, &od, &pem);
-    if (r == FMCP_OK) r = fmcp_oauth_new(&od, url, &o->oauth);
+    if (r == FMCP_OK) r = fmcp_oauth_create(&od, url, &o->oauth);
     free_pem(pem);
     return r;
 }
@@ -635,12 +635,12 @@ static fmcp_result client_oauth(client_opts *o)
 
 static void client_close(client_opts *o, fmcp_client *c)
 {
-    if (c) fmcp_client_close(c);
+    if (c) fmcp_client_destroy(c);
 #ifdef FMCP_CLI_OAUTH
-    fmcp_oauth_free(o->oauth);
+    fmcp_oauth_destroy(o->oauth);
     o->oauth = NULL;
 #endif
-    fmcp_tls_client_free(o->tls);
+    fmcp_tls_client_destroy(o->tls);
     o->tls = NULL;
 }
 
@@ -651,8 +651,8 @@ static fmcp_client *client_connect(client_opts *o)
     char *saved = NULL;
     o->d.headers = o->headers;
     if (o->url && strncmp(o->url, "https://", 8) == 0 && !o->tls &&
-        fmcp_tls_client_new(NULL, NULL, &o->tls) == FMCP_OK)
-        o->d.transport = fmcp_tls_client_transport(o->tls);
+        fmcp_tls_client_create(NULL, NULL, &o->tls) == FMCP_OK)
+        o->d.transport = fmcp_tls_client_io(o->tls);
 #ifdef FMCP_CLI_OAUTH
     if ((r = client_oauth(o)) != FMCP_OK) {
         fail("cannot set up OAuth for %s: %s", o->url, fmcp_result_str(r));
@@ -692,7 +692,7 @@ static void print_json(const fmcp_json *v)
     fmcp_jw_value(&w, v);
     if (fmcp_jw_finish(&w, &out, &n) == FMCP_OK) {
         printf("%s\n", out);
-        fmcp_jw_free_output(&w, out);
+        fmcp_free_text(w.alloc, out, n);
     }
 }
 
@@ -706,7 +706,7 @@ static int rpc_failed(const char *what, fmcp_result r, fmcp_json_doc *d)
     } else {
         fail("%s failed: %s", what, fmcp_result_str(r));
     }
-    if (d) fmcp_json_doc_free(d);
+    if (d) fmcp_json_doc_destroy(d);
     return 1;
 }
 
@@ -728,7 +728,7 @@ static int cmd_tools(int argc, char **argv)
     else
         for (t = fmcp_json_first(fmcp_json_get(fmcp_json_root(d), "tools")); t; t = fmcp_json_next(t))
             printf("%-24s %s\n", fmcp_json_get_str(t, "name", "?"), fmcp_json_get_str(t, "description", ""));
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     client_close(&o, c);
     return 0;
 }
@@ -781,7 +781,7 @@ static int cmd_call(int argc, char **argv)
     if (r != FMCP_OK) { rc = rpc_failed("tools/call", r, d); client_close(&o, c); return rc; }
     print_json(fmcp_client_result(d));
     rc = fmcp_json_get_bool(fmcp_client_result(d), "isError", 0) ? 1 : 0;
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     client_close(&o, c);
     return rc;
 }
@@ -839,7 +839,7 @@ static void token_subject(const char *tok, char *out, size_t cap)
     if (fmcp_json_parse(buf, n, NULL, &d, NULL) == FMCP_OK) {
         const char *sub = fmcp_json_get_str(fmcp_json_root(d), "sub", NULL);
         if (sub) snprintf(out, cap, "%s", sub);
-        fmcp_json_doc_free(d);
+        fmcp_json_doc_destroy(d);
     }
     fmcp_wipe(buf, sizeof buf);
 }
@@ -859,7 +859,7 @@ static void print_login(const fmcp_oauth_store *st, const char *url)
                fmcp_json_get_str(t, "scope", "(none)"), fmcp_json_get_str(t, "issuer", "(unknown)"));
         if (exp > 0) printf("  expires: in %lld s%s\n", (long long)(exp - fmcp_time_now()),
                             fmcp_json_get(t, "refresh_token") ? " (refreshable)" : "");
-        fmcp_json_doc_free(d);
+        fmcp_json_doc_destroy(d);
     }
     fmcp_wipe(data, n);
     fmcp_free(NULL, data, n + 1);
@@ -868,7 +868,7 @@ static void print_login(const fmcp_oauth_store *st, const char *url)
 /* Sign in the way a client would on its first 401: an unauthenticated MCP
  * request gives the server's challenge (scope, resource_metadata), which
  * drives discovery; a server that does not answer 401 gets the plain flow. */
-static fmcp_result login_flow(fmcp_oauth *oauth, const char *url, const fmcp_http_transport *tr)
+static fmcp_result login_flow(fmcp_oauth *oauth, const char *url, const fmcp_http_io *tr)
 {
     static const char ping[] = "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"ping\"}";
     fmcp_http_header h[2];
@@ -890,7 +890,7 @@ static fmcp_result login_flow(fmcp_oauth *oauth, const char *url, const fmcp_htt
         r = fmcp_oauth_handle_challenge(oauth, res->status, fmcp_http_response_header(res, "WWW-Authenticate"), 0);
     else
         r = fmcp_oauth_login(oauth);
-    if (res) fmcp_http_response_free(res);
+    if (res) fmcp_http_response_destroy(res);
     return r;
 }
 
@@ -930,14 +930,14 @@ static int cmd_login(int argc, char **argv)
     od.callback_port = (uint16_t)port;
     if (follow) od.authorize = fmcp_oauth_authorize_follow;
     od.store = &o.store;
-    if (strncmp(o.url, "https://", 8) == 0 && fmcp_tls_client_new(NULL, NULL, &tls) == FMCP_OK)
-        od.transport = fmcp_tls_client_transport(tls);
+    if (strncmp(o.url, "https://", 8) == 0 && fmcp_tls_client_create(NULL, NULL, &tls) == FMCP_OK)
+        od.transport = fmcp_tls_client_io(tls);
     if (follow) od.authorize_user = (void *)od.transport;
     r = auth_desc(&o, &od, &pem);
-    if (r == FMCP_OK && (r = fmcp_oauth_new(&od, o.url, &o.oauth)) == FMCP_OK) r = login_flow(o.oauth, o.url, od.transport);
+    if (r == FMCP_OK && (r = fmcp_oauth_create(&od, o.url, &o.oauth)) == FMCP_OK) r = login_flow(o.oauth, o.url, od.transport);
     free_pem(pem);
-    fmcp_oauth_free(o.oauth);
-    fmcp_tls_client_free(tls);
+    fmcp_oauth_destroy(o.oauth);
+    fmcp_tls_client_destroy(tls);
     if (r != FMCP_OK) return fail("login to %s failed: %s", o.url, fmcp_result_str(r));
     print_login(&o.store, o.url);
     printf("  stored in %s/\n", o.fs.dir);

@@ -120,7 +120,7 @@ static int ex_print_token(ex_auth *x, const char *subject, const char *scopes_te
     printf("Test Token: %s\n", tok);
     fflush(stdout);
     if (len < sizeof x->dev_token) memcpy(x->dev_token, tok, len + 1);
-    fmcp_jwt_token_free(NULL, tok, len);
+    fmcp_free_text(NULL, tok, len);
     return 1;
 }
 
@@ -142,8 +142,8 @@ static int ex_auth_setup(ex_auth *x, fmcp_auth_desc *ad, const char *prod_scopes
             return 0;
         }
         ex_split(x, ex_env("REQUIRED_SCOPES", prod_scopes));
-        if (strncmp(ad->jwks_url, "https://", 8) == 0 && fmcp_tls_client_new(NULL, NULL, &x->tls) == FMCP_OK)
-            ad->jwks_transport = fmcp_tls_client_transport(x->tls);
+        if (strncmp(ad->jwks_url, "https://", 8) == 0 && fmcp_tls_client_create(NULL, NULL, &x->tls) == FMCP_OK)
+            ad->jwks_transport = fmcp_tls_client_io(x->tls);
     } else {
         x->aud[0] = "mcp-dev-server";
         ad->issuer = "https://dev.example.com";
@@ -178,10 +178,10 @@ static int ex_auth_setup(ex_auth *x, fmcp_auth_desc *ad, const char *prod_scopes
 /* Serve srv with auth a until the loop stops; prints the listening line. */
 static int ex_serve(ex_auth *x, fmcp_server *srv, fmcp_auth *a, fmcp_http_loop *loop)
 {
-    fmcp_http_transport_desc d;
+    fmcp_http_endpoint_desc d;
     fmcp_http_server_desc hs;
     fmcp_tls_server *tls = NULL;
-    fmcp_mcp_http *t;
+    fmcp_http_endpoint *t;
     const char *scheme = "http";
     memset(&d, 0, sizeof d);
     memset(&hs, 0, sizeof hs);
@@ -200,22 +200,22 @@ static int ex_serve(ex_auth *x, fmcp_server *srv, fmcp_auth *a, fmcp_http_loop *
                     "TLS support not compiled in (build with make BEARSSL=1)" : fmcp_result_str(tr));
             return 1;
         }
-        hs.transport = fmcp_tls_server_transport(tls);
+        hs.transport = fmcp_tls_server_io(tls);
         scheme = "https";
     }
-    if (fmcp_auth_attach(a, srv, &d) != FMCP_OK || fmcp_mcp_http_attach(srv, loop, &d, &t) != FMCP_OK) {
+    if (fmcp_auth_attach(a, srv, &d) != FMCP_OK || fmcp_http_endpoint_create(srv, loop, &d, &t) != FMCP_OK) {
         fprintf(stderr, "cannot listen on %s:%d\n", x->host, x->port);
-        fmcp_tls_server_free(tls);
+        fmcp_tls_server_destroy(tls);
         return 1;
     }
-    printf("Listening on %s://%s:%u/mcp\n", scheme, x->host, (unsigned)fmcp_mcp_http_port(t));
+    printf("Listening on %s://%s:%u/mcp\n", scheme, x->host, (unsigned)fmcp_http_endpoint_port(t));
     if (x->dev_token[0] && x->try_call)
         printf("Try it: build/fmcp call --bearer %s %s://%s:%u/mcp %s\n", x->dev_token, scheme, x->host,
-               (unsigned)fmcp_mcp_http_port(t), x->try_call);
+               (unsigned)fmcp_http_endpoint_port(t), x->try_call);
     fflush(stdout);
     (void)fmcp_http_run(loop);
-    fmcp_mcp_http_free(t);
-    fmcp_tls_server_free(tls);   /* after the HTTP server that used it */
+    fmcp_http_endpoint_destroy(t);
+    fmcp_tls_server_destroy(tls);   /* after the HTTP server that used it */
     return 0;
 }
 
@@ -223,7 +223,7 @@ static void ex_auth_done(ex_auth *x)
 {
     fmcp_wipe(&x->dev_key, sizeof x->dev_key);
     if (x->audit_file) fclose(x->audit_file);
-    fmcp_tls_client_free(x->tls);   /* after the auth object that used it */
+    fmcp_tls_client_destroy(x->tls);   /* after the auth object that used it */
 }
 
 #endif

@@ -42,7 +42,7 @@ static fmcp_result process_data(fmcp_ctx *c, void *u)
     (void)fmcp_ctx_progress(c, 2, 2, "done");
     rc = fmcp_ctx_set_structured(c, out, n);
     if (rc == FMCP_OK) rc = fmcp_ctx_add_text(c, out);
-    fmcp_jw_free_output(&w, out);
+    fmcp_free_text(w.alloc, out, n);
     return rc;
 }
 
@@ -66,7 +66,7 @@ static fmcp_result get_access_token(fmcp_ctx *c, void *u)
     fmcp_jw_object_end(&w);
     if ((rc = fmcp_jw_finish(&w, &out, &n)) != FMCP_OK) return rc;
     rc = fmcp_ctx_add_text(c, out);
-    fmcp_jw_free_output(&w, out);
+    fmcp_free_text(w.alloc, out, n);
     return rc;
 }
 
@@ -84,7 +84,7 @@ int main(void)
     if (!ex_auth_setup(&x, &ad, "mcp:read mcp:write", "mcp:read mcp:write")) return 1;
     memset(&sd, 0, sizeof sd);
     sd.name = "authenticated-server"; sd.version = "1.0.0";
-    if (fmcp_http_loop_new(NULL, &loop) != FMCP_OK || fmcp_server_create(&sd, &srv) != FMCP_OK) goto out;
+    if (fmcp_http_loop_create(NULL, &loop) != FMCP_OK || fmcp_server_create(&sd, &srv) != FMCP_OK) goto out;
     ad.loop = loop;
     if (fmcp_auth_create(&ad, &a) != FMCP_OK) {
         fprintf(stderr, "bad auth configuration: %s\n", x.problem ? x.problem : "see fmcp_auth_desc");
@@ -104,8 +104,8 @@ int main(void)
     rc = ex_serve(&x, srv, a, loop);
 out:
     if (srv) fmcp_server_destroy(srv);
-    fmcp_auth_free(a);
-    if (loop) fmcp_http_loop_free(loop);
+    fmcp_auth_destroy(a);
+    if (loop) fmcp_http_loop_destroy(loop);
     ex_auth_done(&x);
     return rc;
 }

@@ -26,7 +26,7 @@ int main(int argc, char **argv)
     fmcp_server_desc sd = {0};
     fmcp_tool_desc tool = {0};
     fmcp_auth_desc ad = {0};
-    fmcp_http_transport_desc hd = {0};
+    fmcp_http_endpoint_desc hd = {0};
     fmcp_server *srv;
     fmcp_auth *auth;
     if (argc < 4) return 2;

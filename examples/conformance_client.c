@@ -54,11 +54,11 @@ static int call(fmcp_client *c, const char *tool, const char *args)
     size_t need;
     if (r != FMCP_OK) {
         fprintf(stderr, "tools/call %s: %s\n", tool, fmcp_result_str(r));
-        if (res) fmcp_json_doc_free(res);
+        if (res) fmcp_json_doc_destroy(res);
         return 1;
     }
     if (fmcp_json_write(fmcp_client_result(res), buf, sizeof buf, &need) == FMCP_OK) printf("%s\n", buf);
-    fmcp_json_doc_free(res);
+    fmcp_json_doc_destroy(res);
     return 0;
 }
 
@@ -72,7 +72,7 @@ static int list_and_call(fmcp_client *c)
     if (r != FMCP_OK) { fprintf(stderr, "tools/list: %s\n", fmcp_result_str(r)); return 1; }
     name = fmcp_json_get_str(fmcp_json_at(fmcp_json_get(fmcp_json_root(tools), "tools"), 0), "name", NULL);
     rc = name ? call(c, name, "{}") : 0;
-    fmcp_json_doc_free(tools);
+    fmcp_json_doc_destroy(tools);
     return rc;
 }
 
@@ -100,7 +100,7 @@ static void sample_args(const fmcp_json *schema, char *out, size_t cap)
     snprintf(out, cap, "{}");
     if (fmcp_jw_finish(&w, &text, &n) == FMCP_OK) {
         if (n < cap) memcpy(out, text, n + 1);
-        fmcp_jw_free_output(&w, text);
+        fmcp_free_text(w.alloc, text, n);
     }
 }
 
@@ -134,7 +134,7 @@ static int call_all(fmcp_client *c, const char *scenario, const fmcp_json *calls
                 snprintf(args, sizeof args, "{}");
             rc |= call(c, name, args);
         }
-        fmcp_json_doc_free(tools);
+        fmcp_json_doc_destroy(tools);
         return rc;
     }
     for (t = fmcp_json_first(fmcp_json_get(fmcp_json_root(tools), "tools")); t; t = fmcp_json_next(t)) {
@@ -153,7 +153,7 @@ static int call_all(fmcp_client *c, const char *scenario, const fmcp_json *calls
         }
         rc |= call(c, name, args);
     }
-    fmcp_json_doc_free(tools);
+    fmcp_json_doc_destroy(tools);
     return rc;
 }
 
@@ -207,9 +207,9 @@ int main(int argc, char **argv)
     od.client_name = "fastmcp.h conformance client";
     od.client_metadata_url = CIMD_URL;
     od.authorize = fmcp_oauth_authorize_follow;
-    if (fmcp_oauth_memory_store_new(NULL, &store) != FMCP_OK) return 1;
+    if (fmcp_oauth_memory_store_create(NULL, &store) != FMCP_OK) return 1;
     od.store = store;
-    r = fmcp_oauth_new(&od, url, &oauth);
+    r = fmcp_oauth_create(&od, url, &oauth);
     if (r != FMCP_OK) { fprintf(stderr, "oauth: %s\n", fmcp_result_str(r)); return 1; }
     memset(&cd, 0, sizeof cd);
     cd.name = "fastmcp.h-conformance-client";
@@ -226,10 +226,10 @@ int main(int argc, char **argv)
         rc = 1;
     } else {
         rc = run(c, scenario, fmcp_json_root(cdoc));
-        fmcp_client_close(c);
+        fmcp_client_destroy(c);
     }
-    fmcp_oauth_free(oauth);
-    fmcp_oauth_memory_store_free(store);
-    if (cdoc) fmcp_json_doc_free(cdoc);
+    fmcp_oauth_destroy(oauth);
+    fmcp_oauth_memory_store_destroy(store);
+    if (cdoc) fmcp_json_doc_destroy(cdoc);
     return rc;
 }

@@ -32,7 +32,7 @@ static fmcp_result authenticate(void *user, const char *method, const char *path
         out->status = 401; out->error = "invalid_token"; out->message = r.description;
         out->headers[0].name = "WWW-Authenticate"; out->headers[0].value = "Bearer error=\"invalid_token\"";
         out->nheaders = 1;
-        fmcp_jwt_verdict_free(&r);
+        fmcp_jwt_verdict_destroy(&r);
         return FMCP_OK;
     }
     snprintf(subject, sizeof subject, "%s", r.claims.subject ? r.claims.subject : "");
@@ -56,7 +56,7 @@ static fmcp_result authenticate(void *user, const char *method, const char *path
     out->subject = subject;
     out->scopes = scopes;
     out->expires_at = r.claims.expires_at;
-    fmcp_jwt_verdict_free(&r);
+    fmcp_jwt_verdict_destroy(&r);
     return FMCP_OK;
 }
 
@@ -86,7 +86,7 @@ static fmcp_jwt_verifier *make_verifier(const fmcp_auth_desc *ad)
         c.url = ad->jwks_url; c.max_response_bytes = 65536;
         if (fmcp_http_fetch(NULL, &c, &res) != FMCP_OK || res->status != 200) {
             fprintf(stderr, "cannot fetch %s\n", ad->jwks_url);
-            if (res) fmcp_http_response_free(res);
+            if (res) fmcp_http_response_destroy(res);
             return NULL;
         }
         keys[0] = res->body;
@@ -95,7 +95,7 @@ static fmcp_jwt_verifier *make_verifier(const fmcp_auth_desc *ad)
         vd.keys = ad->keys; vd.key_count = ad->key_count;
     }
     if (fmcp_jwt_verifier_create(&vd, &v) != FMCP_OK) v = NULL;
-    if (res) fmcp_http_response_free(res);
+    if (res) fmcp_http_response_destroy(res);
     return v;
 }
 
@@ -117,7 +117,7 @@ int main(void)
     ad.authenticate = authenticate; ad.auth_user = v;
     memset(&sd, 0, sizeof sd);
     sd.name = "custom-auth-server"; sd.version = "1.0.0";
-    if (fmcp_http_loop_new(NULL, &loop) != FMCP_OK || fmcp_server_create(&sd, &srv) != FMCP_OK) goto out;
+    if (fmcp_http_loop_create(NULL, &loop) != FMCP_OK || fmcp_server_create(&sd, &srv) != FMCP_OK) goto out;
     if (fmcp_auth_create(&ad, &a) != FMCP_OK) {
         fprintf(stderr, "bad auth configuration: %s\n", x.problem ? x.problem : "see fmcp_auth_desc");
         goto out;
@@ -130,9 +130,9 @@ int main(void)
     rc = ex_serve(&x, srv, a, loop);
 out:
     if (srv) fmcp_server_destroy(srv);
-    fmcp_auth_free(a);
-    if (loop) fmcp_http_loop_free(loop);
-    fmcp_jwt_verifier_free(v);
+    fmcp_auth_destroy(a);
+    if (loop) fmcp_http_loop_destroy(loop);
+    fmcp_jwt_verifier_destroy(v);
     ex_auth_done(&x);
     return rc;
 }

@@ -130,7 +130,7 @@ static fmcp_result tool_sampling(fmcp_ctx *c, void *u)
     fmcp_jw_object_end(&w);
     if ((r = fmcp_jw_finish(&w, &params, &n)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
     r = fmcp_ctx_input(c, "sampling", "sampling/createMessage", params, &res);
-    fmcp_jw_free_output(&w, params);
+    fmcp_free_text(w.alloc, params, n);
     if (r == FMCP_ERR_INPUT_REQUIRED) return r;   /* 2026-07-28: asked; we run again with the answer */
     if (r != FMCP_OK) {
         fmcp_ctx_set_error(c, 1);
@@ -177,7 +177,7 @@ static fmcp_result tool_elicitation(fmcp_ctx *c, void *u)
     fmcp_jw_object_end(&w);
     if ((r = fmcp_jw_finish(&w, &params, &n)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
     r = elicit_and_report(c, params, "User response: ");
-    fmcp_jw_free_output(&w, params);
+    fmcp_free_text(w.alloc, params, n);
     return r;
 }
 
@@ -225,7 +225,7 @@ static fmcp_result tool_schema_2020(fmcp_ctx *c, void *u)
 /* ---- resources and prompts ----------------------------------------------- */
 
 #ifndef FASTMCP_NO_SOCKETS
-static fmcp_mcp_http *g_http;   /* --http mode: test_reconnection closes its stream */
+static fmcp_http_endpoint *g_http;   /* --http mode: test_reconnection closes its stream */
 #endif
 
 /* SSE polling (SEP-1699): close this call's stream now and answer later; the
@@ -234,7 +234,7 @@ static fmcp_result tool_reconnection(fmcp_ctx *c, void *u)
 {
     (void)u;
 #ifndef FASTMCP_NO_SOCKETS
-    if (g_http) (void)fmcp_mcp_http_close_sse(g_http, c);
+    if (g_http) (void)fmcp_http_endpoint_close_sse(g_http, c);
 #endif
     pause_ms(100);
     return fmcp_ctx_add_text(c, "Reconnection test completed successfully");
@@ -257,7 +257,7 @@ static fmcp_result res_template(fmcp_ctx *c, void *u)
     fmcp_jw_object_end(&w);
     if ((r = fmcp_jw_finish(&w, &text, &n)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
     r = fmcp_ctx_add_resource_text(c, NULL, "application/json", text);
-    fmcp_jw_free_output(&w, text);
+    fmcp_free_text(w.alloc, text, n);
     return r;
 }
 
@@ -734,18 +734,18 @@ static fmcp_result add_task_tools(fmcp_server *srv)
 static fmcp_result serve_http(fmcp_server *srv, int port)
 {
 #ifndef FASTMCP_NO_SOCKETS
-    fmcp_http_transport_desc d;
+    fmcp_http_endpoint_desc d;
     fmcp_http_loop *loop;
     fmcp_result r;
     memset(&d, 0, sizeof d);
     d.host = "127.0.0.1"; d.port = (uint16_t)port;
-    if ((r = fmcp_http_loop_new(NULL, &loop)) != FMCP_OK) return r;
-    if ((r = fmcp_mcp_http_attach(srv, loop, &d, &g_http)) != FMCP_OK) { fmcp_http_loop_free(loop); return r; }
-    printf("Listening on http://127.0.0.1:%u/mcp\n", (unsigned)fmcp_mcp_http_port(g_http));
+    if ((r = fmcp_http_loop_create(NULL, &loop)) != FMCP_OK) return r;
+    if ((r = fmcp_http_endpoint_create(srv, loop, &d, &g_http)) != FMCP_OK) { fmcp_http_loop_destroy(loop); return r; }
+    printf("Listening on http://127.0.0.1:%u/mcp\n", (unsigned)fmcp_http_endpoint_port(g_http));
     fflush(stdout);
     r = fmcp_http_run(loop);
-    fmcp_mcp_http_free(g_http);
-    fmcp_http_loop_free(loop);
+    fmcp_http_endpoint_destroy(g_http);
+    fmcp_http_loop_destroy(loop);
     return r;
 #else
     (void)srv; (void)port;

@@ -76,19 +76,19 @@ static int list_and_call(fmcp_client *c, const options *op)
     char text[4096];
     size_t n = 0;
     fmcp_result r = fmcp_client_list_tools(c, &tools);
-    if (r != FMCP_OK) { fprintf(stderr, "tools/list: %s\n", fmcp_result_str(r)); fmcp_json_doc_free(tools); return 1; }
+    if (r != FMCP_OK) { fprintf(stderr, "tools/list: %s\n", fmcp_result_str(r)); fmcp_json_doc_destroy(tools); return 1; }
     for (t = fmcp_json_first(fmcp_json_get(fmcp_json_root(tools), "tools")); t; t = fmcp_json_next(t)) {
         printf("tool %s\n", fmcp_json_get_str(t, "name", "?"));
         if (!tool) tool = fmcp_json_get_str(t, "name", NULL);
     }
-    if (!tool) { fmcp_json_doc_free(tools); printf("no tools\n"); return 0; }
+    if (!tool) { fmcp_json_doc_destroy(tools); printf("no tools\n"); return 0; }
     r = fmcp_client_call_tool(c, tool, op->args ? op->args : "{}", NULL, &res);
     if (r == FMCP_OK && fmcp_json_write(fmcp_client_result(res), text, sizeof text, &n) == FMCP_OK)
         printf("%s -> %s\n", tool, text);
     else if (r == FMCP_OK) printf("%s -> (a result of %zu bytes)\n", tool, n);
     else fprintf(stderr, "tools/call %s: %s\n", tool, fmcp_result_str(r));
-    fmcp_json_doc_free(res);
-    fmcp_json_doc_free(tools);
+    fmcp_json_doc_destroy(res);
+    fmcp_json_doc_destroy(tools);
     return r == FMCP_OK ? 0 : 1;
 }
 
@@ -112,12 +112,12 @@ int main(int argc, char **argv)
     if (op.follow) od.authorize = fmcp_oauth_authorize_follow;
     memset(&cd, 0, sizeof cd);
     cd.name = "oauth-client-example";
-    if (strncmp(op.url, "https://", 8) == 0 && fmcp_tls_client_new(NULL, NULL, &tls) == FMCP_OK) {
-        cd.transport = fmcp_tls_client_transport(tls);   /* https for the server and the AS */
+    if (strncmp(op.url, "https://", 8) == 0 && fmcp_tls_client_create(NULL, NULL, &tls) == FMCP_OK) {
+        cd.transport = fmcp_tls_client_io(tls);   /* https for the server and the AS */
         od.transport = cd.transport;
         od.authorize_user = (void *)cd.transport;
     }
-    if ((r = fmcp_oauth_new(&od, op.url, &o)) != FMCP_OK) {
+    if ((r = fmcp_oauth_create(&od, op.url, &o)) != FMCP_OK) {
         fprintf(stderr, "oauth: %s\n", fmcp_result_str(r));
     } else {
         cd.oauth = o;
@@ -125,9 +125,9 @@ int main(int argc, char **argv)
             fprintf(stderr, "connect %s: %s\n", op.url, fmcp_result_str(r));
         else rc = list_and_call(c, &op);
     }
-    if (c) fmcp_client_close(c);
-    fmcp_oauth_free(o);
-    fmcp_tls_client_free(tls);
+    if (c) fmcp_client_destroy(c);
+    fmcp_oauth_destroy(o);
+    fmcp_tls_client_destroy(tls);
     return rc;
 }
 #else

@@ -60,7 +60,7 @@ int main(void)
     if (!ex_auth_setup(&x, &ad, "mcp:read", "mcp:read")) return 1;
     memset(&sd, 0, sizeof sd);
     sd.name = "streaming-server"; sd.version = "1.0.0";
-    if (fmcp_http_loop_new(NULL, &loop) != FMCP_OK || fmcp_server_create(&sd, &srv) != FMCP_OK) goto out;
+    if (fmcp_http_loop_create(NULL, &loop) != FMCP_OK || fmcp_server_create(&sd, &srv) != FMCP_OK) goto out;
     ad.loop = loop;
     if (fmcp_auth_create(&ad, &a) != FMCP_OK) {
         fprintf(stderr, "bad auth configuration: %s\n", x.problem ? x.problem : "see fmcp_auth_desc");
@@ -75,8 +75,8 @@ int main(void)
     rc = ex_serve(&x, srv, a, loop);
 out:
     if (srv) fmcp_server_destroy(srv);
-    fmcp_auth_free(a);
-    if (loop) fmcp_http_loop_free(loop);
+    fmcp_auth_destroy(a);
+    if (loop) fmcp_http_loop_destroy(loop);
     ex_auth_done(&x);
     return rc;
 }

@@ -53,7 +53,7 @@ static int show(fmcp_oauth_store *st, const char *url)
         printf("  scope:          %s\n", fmcp_json_get_str(t, "scope", "(none)"));
         printf("  issuer:         %s\n", fmcp_json_get_str(t, "issuer", "(unknown)"));
         printf("  refresh token:  %s\n", fmcp_json_get(t, "refresh_token") ? "yes" : "no");
-        fmcp_json_doc_free(doc);
+        fmcp_json_doc_destroy(doc);
     }
     if (data) { fmcp_wipe(data, n); fmcp_free(NULL, data, n + 1); }
     data = NULL;
@@ -62,7 +62,7 @@ static int show(fmcp_oauth_store *st, const char *url)
         t = fmcp_json_root(doc);
         printf("  registered as:  %s (auth: %s)\n", fmcp_json_get_str(t, "client_id", "?"),
                fmcp_json_get_str(t, "token_endpoint_auth_method", "none"));
-        fmcp_json_doc_free(doc);
+        fmcp_json_doc_destroy(doc);
     }
     if (data) { fmcp_wipe(data, n); fmcp_free(NULL, data, n + 1); }
     return r == FMCP_OK ? 0 : 1;

@@ -145,7 +145,7 @@ static fmcp_result secret_tool(fmcp_ctx *c, void *user)
         fmcp_ctx_set_error(c, 1);
         r = fmcp_ctx_add_text(c, vd.error != FMCP_JWT_OK ? fmcp_jwt_error_name(vd.error) : fmcp_result_str(r));
     }
-    fmcp_jwt_verdict_free(&vd);
+    fmcp_jwt_verdict_destroy(&vd);
     return r;
 }
 
@@ -193,7 +193,7 @@ int main(void)
     memset(&sd, 0, sizeof sd);
     sd.name = "uart-demo"; sd.version = "1.0";
     sd.workers = -1;   /* no threads: handlers run on the reading loop */
-    if ((r = fmcp_server_create(&sd, &srv)) != FMCP_OK) { fmcp_jwt_verifier_free(v); return 1; }
+    if ((r = fmcp_server_create(&sd, &srv)) != FMCP_OK) { fmcp_jwt_verifier_destroy(v); return 1; }
 
     memset(&td, 0, sizeof td);
     td.name = "add"; td.description = "Sum of two integers"; td.params = "a:integer, b:integer";
@@ -214,7 +214,7 @@ int main(void)
         r = fmcp_stream_serve(srv, &st);
     }
     fmcp_server_destroy(srv);
-    fmcp_jwt_verifier_free(v);
+    fmcp_jwt_verifier_destroy(v);
     say_number("uart_server: heap peak ", heap_peak);
     say_number(" bytes, left ", heap_now);
     say_number(", stack used ", bm_stack_used());

@@ -39,7 +39,7 @@ static int clean(const char *s)
 static void init_once(void)
 {
     if (loop) return;
-    if (fmcp_http_loop_new(NULL, &loop) != FMCP_OK) abort();
+    if (fmcp_http_loop_create(NULL, &loop) != FMCP_OK) abort();
     srv.loop = loop;
     srv.d.max_body_bytes = MAX_BODY;
     srv.d.max_header_bytes = 8192;
@@ -149,7 +149,7 @@ static void fuzz_response(const uint8_t *d, size_t n)
             rc = fmcp__fetch_body(&op, 1);
             if (op.res->body.len > MAX_BODY) abort();
         }
-        fmcp_http_response_free(&op.res->pub);
+        fmcp_http_response_destroy(&op.res->pub);
     }
     fmcp__hb_free(loop->a, &op.in);
 }

@@ -30,8 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (fmcp_json_write(fmcp_json_root(doc), out, need, &need) != FMCP_OK) abort();
     if (fmcp_json_parse(out, strlen(out), &o, &doc2, &err) != FMCP_OK) abort();
     if (!fmcp_json_equal(fmcp_json_root(doc), fmcp_json_root(doc2))) abort();
-    fmcp_json_doc_free(doc2);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc2);
+    fmcp_json_doc_destroy(doc);
     free(out);
     return 0;
 }

@@ -49,8 +49,8 @@ static void check_public(const fmcp_jwk_public_key *k)
     if (fmcp_json_parse(text, n, NULL, &doc, NULL) != FMCP_OK) abort();
     if (fmcp_jwk_public_from_json(fmcp_json_root(doc), &again) != FMCP_OK || memcmp(&again, k, sizeof again) != 0)
         abort();
-    fmcp_json_doc_free(doc);
-    fmcp_jw_free_output(&w, text);
+    fmcp_json_doc_destroy(doc);
+    fmcp_free_text(w.alloc, text, n);
 }
 
 static void check_private(const fmcp_jwk_private_key *k)
@@ -80,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         else if (!is_zero(&p, sizeof p)) abort();
         if (fmcp_jwk_private_from_json(fmcp_json_root(doc), &k) == FMCP_OK) check_private(&k);
         else if (!is_zero(&k, sizeof k)) abort();
-        fmcp_json_doc_free(doc);
+        fmcp_json_doc_destroy(doc);
     }
     if (fmcp_jwk_public_from_pem((const char *)data, size, &p) == FMCP_OK) check_public(&p);
     else if (!is_zero(&p, sizeof p)) abort();

@@ -39,7 +39,7 @@ static void check_success(const uint8_t *data, size_t size, const fmcp_jwt_verdi
         fmcp_json_doc *doc = NULL;
         if (fmcp_json_parse(JWK, strlen(JWK), NULL, &doc, NULL) != FMCP_OK ||
             fmcp_rsa_public_from_jwk(fmcp_json_root(doc), &pub) != FMCP_OK) abort();
-        fmcp_json_doc_free(doc);
+        fmcp_json_doc_destroy(doc);
         have = 1;
     }
     dot2 = (const char *)memchr(tok, '.', size);
@@ -72,12 +72,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (fmcp_jwt_verify(v, (const char *)data, size, &r) == FMCP_OK) {
         if (r.error != FMCP_JWT_OK || !r.claims.raw || !r.claims.root) abort();
         check_success(data, size, &r);
-        fmcp_jwt_verdict_free(&r);
+        fmcp_jwt_verdict_destroy(&r);
         return 0;
     }
     if (r.error == FMCP_JWT_OK || r.claims.raw || r.claims.root || !r.description) abort();
     for (d = r.description; *d; d++)
         if (*d == '"' || *d == '\\' || (unsigned char)*d < 0x20) abort();
-    fmcp_jwt_verdict_free(&r);
+    fmcp_jwt_verdict_destroy(&r);
     return 0;
 }

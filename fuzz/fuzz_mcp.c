@@ -132,7 +132,7 @@ static char *canon(const fmcp_json *v)
     copy = (char *)malloc(n + 1);
     if (!copy) abort();
     memcpy(copy, out, n + 1);
-    fmcp_jw_free_output(&w, out);
+    fmcp_free_text(w.alloc, out, n);
     return copy;
 }
 
@@ -166,7 +166,7 @@ static fmcp_result on_send(void *user, const char *json, size_t len, const fmcp_
             && fmcp_json_get_int(fmcp_json_get(root, "error"), "code", 0) == FMCP_RPC_INVALID_REQUEST)
             got.batch_refused = 1;
     }
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     return FMCP_OK;
 }
 
@@ -220,7 +220,7 @@ static void check_receive(const char *msg, size_t len)
     }
     root = fmcp_json_root(doc);
     batch = fmcp_json_is(root, FMCP_JSON_ARRAY);
-    if (batch && got.batch_refused && got.n == 1) { fmcp_json_doc_free(doc); return; }
+    if (batch && got.batch_refused && got.n == 1) { fmcp_json_doc_destroy(doc); return; }
     /* every response id occurs in the input; requests are answered once each */
     for (i = 0; i < got.n; i++) {
         if (strcmp(got.ids[i], "null") == 0) continue;
@@ -235,7 +235,7 @@ static void check_receive(const char *msg, size_t len)
         if (responses_with(c) < req) abort();
         free(c);
     }
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
 }
 
 static void reset_got(void)
@@ -285,7 +285,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         srv = make_server();
         if (fmcp_session_create(srv, &d, &s) != FMCP_OK) abort();
         initialise(s, 3);
-        fmcp_session_close(s);
+        fmcp_session_destroy(s);
         baseline = live;
     }
     if (fmcp_session_create(srv, &d, &s) != FMCP_OK) abort();
@@ -296,7 +296,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         receive(s, p, (size_t)(nl - p));
         p = nl + 1;
     }
-    fmcp_session_close(s);
+    fmcp_session_destroy(s);
     if (live != baseline) abort();   /* the session gave back everything */
     return 0;
 }

@@ -48,13 +48,13 @@ static void init_once(void)
     if (om) return;
     snprintf(dir, sizeof dir, "%s/fuzz_oauth.XXXXXX", base);
     if (!mkdtemp(dir)) abort();
-    if (fmcp_oauth_memory_store_new(NULL, &mem) != FMCP_OK) abort();
+    if (fmcp_oauth_memory_store_create(NULL, &mem) != FMCP_OK) abort();
     memset(&d, 0, sizeof d);
     d.store = mem; d.headless = 1;
-    if (fmcp_oauth_new(&d, SERVER, &om) != FMCP_OK) abort();
+    if (fmcp_oauth_create(&d, SERVER, &om) != FMCP_OK) abort();
     memset(&d, 0, sizeof d);
     d.cache_dir = dir; d.headless = 1;
-    if (fmcp_oauth_new(&d, SERVER, &of) != FMCP_OK) abort();
+    if (fmcp_oauth_create(&d, SERVER, &of) != FMCP_OK) abort();
     atexit(cleanup);
 }
 
@@ -109,7 +109,7 @@ static void fuzz_json_kind(int kind, const uint8_t *d, size_t n)
         fmcp__oa_forget_client(om);
         break;
     }
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
 }
 
 static void fuzz_store(int tokens, const uint8_t *d, size_t n)

@@ -98,8 +98,8 @@ static void pub_jwk_roundtrip(const fmcp_rsa_public_key *k, const char *kid, con
     if (fmcp_json_parse(txt, n, NULL, &doc, NULL) != FMCP_OK) abort();
     if (fmcp_rsa_public_from_jwk(fmcp_json_root(doc), &k2) != FMCP_OK || !same_pub(k, &k2)) abort();
     if (kid && strcmp(fmcp_json_get_str(fmcp_json_root(doc), "kid", ""), kid) != 0) abort();
-    fmcp_json_doc_free(doc);
-    fmcp_jw_free_output(&w, txt);
+    fmcp_json_doc_destroy(doc);
+    fmcp_free_text(w.alloc, txt, n);
 }
 
 static void pub_roundtrip(const fmcp_rsa_public_key *k)
@@ -164,8 +164,8 @@ static void priv_jwk_roundtrip(const fmcp_rsa_private_key *k)
     if (fmcp_json_parse(txt, n, NULL, &doc, NULL) != FMCP_OK) abort();
     if (fmcp_rsa_private_from_jwk(fmcp_json_root(doc), &k2) != FMCP_OK || !same_priv(k, &k2)) abort();
     if (fmcp_rsa_public_from_jwk(fmcp_json_root(doc), &p2) != FMCP_OK || !same_pub(&k->pub, &p2)) abort();
-    fmcp_json_doc_free(doc);
-    fmcp_jw_free_output(&w, txt);
+    fmcp_json_doc_destroy(doc);
+    fmcp_free_text(w.alloc, txt, n);
 }
 
 static void priv_roundtrip(const fmcp_rsa_private_key *k)
@@ -228,7 +228,7 @@ static void fuzz_jwk(const uint8_t *data, size_t size)
     else if (!all_zero(&k, sizeof k)) abort();
     if (fmcp_rsa_private_from_jwk(fmcp_json_root(doc), &pk) == FMCP_OK) priv_roundtrip(&pk);
     else if (!all_zero(&pk, sizeof pk)) abort();
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
 }
 
 /* Every kept entry: in policy, bounded strings, found by its kid; and the
@@ -261,8 +261,8 @@ static void check_set(const fmcp_jwks *set)
         if (!same_pub(&a->key, &b->key) || a->has_kid != b->has_kid || strcmp(a->kid, b->kid) != 0
             || strcmp(a->alg, b->alg) != 0) abort();
     }
-    fmcp_jwks_free(&again);
-    fmcp_jw_free_output(&w, txt);
+    fmcp_jwks_destroy(&again);
+    fmcp_free_text(w.alloc, txt, n);
 }
 
 static void fuzz_jwks(const uint8_t *data, size_t size)
@@ -275,15 +275,15 @@ static void fuzz_jwks(const uint8_t *data, size_t size)
     used = calls;
     if (r == FMCP_OK) check_set(&set);
     else if (set.keys || set.count) abort();
-    fmcp_jwks_free(&set);
-    fmcp_jwks_free(&set);                                 /* documented as safe */
+    fmcp_jwks_destroy(&set);
+    fmcp_jwks_destroy(&set);                                 /* documented as safe */
     if (live != 0) abort();
     if (used == 0) return;
     /* Again, failing one allocation picked by the input. */
     live = 0; calls = 0; fail_at = (long)(size ? data[size - 1] : 0) % used;
     r = fmcp_jwks_parse((const char *)data, size, &fz_alloc, &set);
     if (r != FMCP_ERR_NOMEM || set.keys || set.count) abort();
-    fmcp_jwks_free(&set);
+    fmcp_jwks_destroy(&set);
     if (live != 0) abort();
     fail_at = -1;
 }

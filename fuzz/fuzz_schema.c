@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (r2 != r || strcmp(msg, msg2) != 0) abort();   /* deterministic */
     r2 = fmcp_schema_validate(fmcp_json_root(s), i ? fmcp_json_root(i) : NULL, tiny, sizeof tiny);
     if (r2 != r || !memchr(tiny, 0, sizeof tiny) || !utf8_ok(tiny)) abort();   /* truncation is clean */
-    if (i) fmcp_json_doc_free(i);
-    fmcp_json_doc_free(s);
+    if (i) fmcp_json_doc_destroy(i);
+    fmcp_json_doc_destroy(s);
     return 0;
 }

@@ -59,7 +59,7 @@ struct fmcp_auth {
     fmcp_jwt_verifier *v;
     int have_keys;                  /* static keys or a fetched set */
     char *jwks_url;
-    const fmcp_http_transport *jwks_transport;
+    const fmcp_http_io *jwks_transport;
     int64_t ttl_ms, cooldown_ms, keys_until_ms, last_fetch_ms;
     int fetched_once;
     size_t max_bytes;
@@ -281,7 +281,7 @@ static void fmcp__auth_audit(fmcp_auth *a, const fmcp__auth_ev *e)
         (void)fwrite(out, 1, n + 1, stderr);
         out[n] = 0;
     }
-    fmcp_jw_free_output(&w, out);
+    fmcp_free_text(w.alloc, out, n);
 }
 
 /* ---- verified-token cache ------------------------------------------------------ */
@@ -533,7 +533,7 @@ static fmcp_result fmcp__auth_check_desc(const fmcp_auth_desc *d, const char **w
     if (!fmcp__auth_prefix(d->jwks_url, "http://") && !fmcp__auth_prefix(d->jwks_url, "https://"))
         return FMCP_ERR_INVALID_ARG;
     *why = "jwks_url is https:// but jwks_transport is NULL: build with FASTMCP_WITH_BEARSSL (make BEARSSL=1) and "
-           "set jwks_transport = fmcp_tls_client_transport(tls), or give the keys as text (keys/key_count)";
+           "set jwks_transport = fmcp_tls_client_io(tls), or give the keys as text (keys/key_count)";
     if (fmcp__auth_prefix(d->jwks_url, "https://") && !d->jwks_transport) return FMCP_ERR_UNSUPPORTED;
     return FMCP_OK;
 }
@@ -566,7 +566,7 @@ FASTMCP_API fmcp_result fmcp_auth_create(const fmcp_auth_desc *d, fmcp_auth **ou
         !(a->buckets = (fmcp__auth_bucket *)fmcp_malloc(a->alloc, FMCP__AUTH_BUCKETS * sizeof *a->buckets)))
         rc = FMCP_ERR_NOMEM;
     if (a->buckets) memset(a->buckets, 0, FMCP__AUTH_BUCKETS * sizeof *a->buckets);
-    if (rc != FMCP_OK) { fmcp_auth_free(a); return rc; }
+    if (rc != FMCP_OK) { fmcp_auth_destroy(a); return rc; }
 #ifndef FASTMCP_NO_SOCKETS
     if (a->jwks_url && a->loop) (void)fmcp_auth_refresh(a);
 #endif
@@ -576,7 +576,7 @@ FASTMCP_API fmcp_result fmcp_auth_create(const fmcp_auth_desc *d, fmcp_auth **ou
 
 static void fmcp__auth_unpark_all(fmcp_auth *a, int force_unavailable);
 
-FASTMCP_API void fmcp_auth_free(fmcp_auth *a)
+FASTMCP_API void fmcp_auth_destroy(fmcp_auth *a)
 {
     const fmcp_allocator *al;
     if (!a) return;
@@ -594,7 +594,7 @@ FASTMCP_API void fmcp_auth_free(fmcp_auth *a)
     }
     if (a->cache) { fmcp__auth_cache_clear(a); fmcp_free(al, a->cache, a->cache_cap * sizeof *a->cache); }
     if (a->buckets) fmcp_free(al, a->buckets, FMCP__AUTH_BUCKETS * sizeof *a->buckets);
-    fmcp_jwt_verifier_free(a->v);
+    fmcp_jwt_verifier_destroy(a->v);
     fmcp__auth_sfree(al, a->req_scopes); fmcp__auth_sfree(al, a->jwks_url);
     fmcp__auth_sfree(al, a->resource); fmcp__auth_sfree(al, a->resource_name);
     fmcp__auth_sfree(al, a->resource_doc); fmcp__auth_sfree(al, a->mcp_path);
@@ -888,7 +888,7 @@ static void fmcp__auth_install(fmcp_auth *a, const fmcp_http_response *res)
         a->keys_until_ms = now + fmcp__auth_max_age(res, a->ttl_ms);
         return;
     }
-    fmcp_jwt_keyset_free(ks);
+    fmcp_jwt_keyset_destroy(ks);
     a->st.jwks_failures++;
     /* keep the last good set; try again after the cooldown */
     a->keys_until_ms = now + a->cooldown_ms;
@@ -900,7 +900,7 @@ static void fmcp__auth_fetched(void *user, fmcp_result rc, fmcp_http_response *r
     a->op = NULL;
     a->fetching = 0;
     fmcp__auth_install(a, rc == FMCP_OK ? res : NULL);
-    if (res) fmcp_http_response_free(res);
+    if (res) fmcp_http_response_destroy(res);
     fmcp__auth_unpark_all(a, 0);
 }
 
@@ -992,7 +992,7 @@ static fmcp_result fmcp__auth_verify(fmcp__auth_rq *rq, const char *tok, size_t 
             fmcp__auth_reject(rq, 401, "invalid_token", v.description, NULL, fmcp_jwt_error_name(v.error), 0);
         rc = FMCP_OK;
     }
-    fmcp_jwt_verdict_free(&v);
+    fmcp_jwt_verdict_destroy(&v);
     return rc;
 }
 
@@ -1090,7 +1090,7 @@ static void fmcp__auth_rq_init(fmcp__auth_rq *rq, fmcp_auth *a, const fmcp_http_
 
 static void fmcp__auth_rq_done(fmcp__auth_rq *rq)
 {
-    if (rq->doc) fmcp_json_doc_free(rq->doc);
+    if (rq->doc) fmcp_json_doc_destroy(rq->doc);
 }
 
 /* Decide a parked request again (now without parking) and hand it back. */
@@ -1107,7 +1107,7 @@ static void fmcp__auth_resume(fmcp_auth *a, fmcp__auth_hold *h, int force_unavai
     fmcp__auth_rq_done(&rq);
     h->reply.release = fmcp__auth_release;
     h->reply.release_user = h;
-    fmcp_mcp_http_auth_resume((fmcp_mcp_http *)h->transport, h->req, &h->reply);
+    fmcp_http_endpoint_auth_resume((fmcp_http_endpoint *)h->transport, h->req, &h->reply);
 #else
     (void)force_unavailable;
     fmcp__auth_hold_free(a, h);
@@ -1159,7 +1159,7 @@ FASTMCP_API fmcp_result fmcp_auth_http_hook(void *user, const char *method, cons
     (void)method; (void)path;
     if (!a || !req || !reply) return FMCP_ERR_INVALID_ARG;
 #ifdef FMCP_MCP_HTTP_AUTH_DEFER
-    if (!a->loop && reply->transport) a->loop = fmcp_mcp_http_loop((fmcp_mcp_http *)reply->transport);
+    if (!a->loop && reply->transport) a->loop = fmcp_http_endpoint_loop((fmcp_http_endpoint *)reply->transport);
 #endif
     if (!(h = (fmcp__auth_hold *)fmcp_malloc(a->alloc, sizeof *h))) return FMCP_ERR_NOMEM;
     memset(h, 0, sizeof *h);
@@ -1247,7 +1247,7 @@ static void fmcp__auth_fallback(fmcp_http_req *req, void *user)
 }
 #endif
 
-FASTMCP_API fmcp_result fmcp_auth_attach(fmcp_auth *a, fmcp_server *srv, fmcp_http_transport_desc *d)
+FASTMCP_API fmcp_result fmcp_auth_attach(fmcp_auth *a, fmcp_server *srv, fmcp_http_endpoint_desc *d)
 {
     char *path;
     if (!a || !d) return FMCP_ERR_INVALID_ARG;

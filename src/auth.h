@@ -18,17 +18,17 @@
  *
  *   fmcp_tool_desc t = {0}; t.name = "write"; t.scopes = "mcp:write"; ...
  *   fmcp_server_add_tool(srv, &t);                   // scoped: step-up 403
- *   fmcp_http_transport_desc d = {0};
+ *   fmcp_http_endpoint_desc d = {0};
  *   fmcp_auth_attach(a, srv, &d);                    // hook, authorizer, PRM
- *   fmcp_mcp_http_attach(srv, loop, &d, &t);
+ *   fmcp_http_endpoint_create(srv, loop, &d, &t);
  *   fmcp_http_run(loop);
- *   fmcp_mcp_http_free(t); fmcp_server_destroy(srv); fmcp_auth_free(a);
+ *   fmcp_http_endpoint_destroy(t); fmcp_server_destroy(srv); fmcp_auth_destroy(a);
  *
  *   In a tool: const fmcp_auth_info *who = fmcp_ctx_auth(ctx);
  *   who->subject, client_id, scopes (space separated), expires_at, token (the
  *   raw bearer token), claims_json (all claims), data (custom hook data).
  *
- * fmcp_auth_create(desc, out) / fmcp_auth_free(a)
+ * fmcp_auth_create(desc, out) / fmcp_auth_destroy(a)
  *   Keys come from desc->keys (PEM, JWK or JWKS texts, as for the jwt
  *   verifier) and/or desc->jwks_url. issuer, audiences, leeway and typ are
  *   the verifier's policy. required_scopes are server-wide: a valid token
@@ -36,15 +36,15 @@
  *   jwks_url the first fetch starts at once when desc->loop is given (else on
  *   the first request). free cancels a running fetch and drops parked
  *   requests (their transport may be gone; the loop releases them). Order:
- *   stop the loop, fmcp_mcp_http_free, fmcp_server_destroy (its call
- *   observer points into the fmcp_auth), fmcp_auth_free, fmcp_http_loop_free.
+ *   stop the loop, fmcp_http_endpoint_destroy, fmcp_server_destroy (its call
+ *   observer points into the fmcp_auth), fmcp_auth_destroy, fmcp_http_loop_destroy.
  *   Configuration that cannot work fails here, not on the first request,
  *   and *desc->problem (when set) names what to change: no audiences
  *   (FMCP_ERR_INVALID_ARG; a token the same identity provider minted for
  *   another API would pass - set audiences to this server's resource URL, or
  *   allow_any_audience = 1 to opt out; a custom authenticate hook needs
  *   none), an https:// jwks_url without jwks_transport (FMCP_ERR_UNSUPPORTED:
- *   build with FASTMCP_WITH_BEARSSL and pass fmcp_tls_client_transport), a
+ *   build with FASTMCP_WITH_BEARSSL and pass fmcp_tls_client_io), a
  *   jwks_url that is not http(s)://, keys that give no usable signing key,
  *   an algorithm that is not supported (FMCP_ERR_UNSUPPORTED), no keys,
  *   jwks_url or hook at all.
@@ -165,7 +165,7 @@ typedef struct fmcp_auth_desc {
     const char *const *keys;            /* static PEM / JWK / JWKS texts */
     size_t key_count;
     const char *jwks_url;               /* fetched on the loop */
-    const fmcp_http_transport *jwks_transport; /* for https:// */
+    const fmcp_http_io *jwks_transport; /* for https:// */
     const char *issuer;                 /* NULL = not checked */
     const char *const *audiences;       /* required unless allow_any_audience */
     size_t audience_count;
@@ -210,7 +210,7 @@ typedef struct fmcp_auth_stats {
 } fmcp_auth_stats;
 
 FASTMCP_API fmcp_result fmcp_auth_create(const fmcp_auth_desc *desc, fmcp_auth **out);
-FASTMCP_API void fmcp_auth_free(fmcp_auth *a);
+FASTMCP_API void fmcp_auth_destroy(fmcp_auth *a);
 FASTMCP_API void fmcp_auth_stats_get(fmcp_auth *a, fmcp_auth_stats *out);
 /* Authorizer for fmcp_server_set_authorizer (user = NULL or the fmcp_auth). */
 FASTMCP_API fmcp_result fmcp_auth_authorize(void *user, const fmcp_auth_info *auth, fmcp_item_kind kind,
@@ -220,7 +220,7 @@ FASTMCP_API fmcp_result fmcp_auth_item_scopes(fmcp_auth *a, fmcp_item_kind kind,
                                               const char *scopes);
 
 #ifndef FASTMCP_NO_SOCKETS
-FASTMCP_API fmcp_result fmcp_auth_attach(fmcp_auth *a, fmcp_server *srv, fmcp_http_transport_desc *d);
+FASTMCP_API fmcp_result fmcp_auth_attach(fmcp_auth *a, fmcp_server *srv, fmcp_http_endpoint_desc *d);
 /* The fmcp_http_auth_fn (user = the fmcp_auth) that fmcp_auth_attach installs. */
 FASTMCP_API fmcp_result fmcp_auth_http_hook(void *user, const char *method, const char *path,
                                             const fmcp_http_req *req, fmcp_http_auth_reply *reply);

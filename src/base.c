@@ -121,6 +121,11 @@ FASTMCP_API void fmcp_free(const fmcp_allocator *a, void *ptr, size_t size)
     FASTMCP_FREE(ptr);
 }
 
+FASTMCP_API void fmcp_free_text(const fmcp_allocator *a, char *text, size_t len)
+{
+    if (text) fmcp_free(a, text, len + 1);
+}
+
 /* ---- hooks --------------------------------------------------------------- */
 
 static fmcp_hooks fmcp__hooks;

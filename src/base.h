@@ -107,6 +107,9 @@ typedef struct fmcp_allocator {
 FASTMCP_API void *fmcp_malloc(const fmcp_allocator *a, size_t size);
 FASTMCP_API void *fmcp_realloc(const fmcp_allocator *a, void *ptr, size_t old_size, size_t new_size);
 FASTMCP_API void fmcp_free(const fmcp_allocator *a, void *ptr, size_t size);
+/* The one way to free text the library returned with its length (writer
+ * output, tokens, replies): it was allocated through `a` with len + 1 bytes. */
+FASTMCP_API void fmcp_free_text(const fmcp_allocator *a, char *text, size_t len);
 
 /* Process-wide hooks. Zeroed fields mean "OS default". */
 typedef struct fmcp_hooks {

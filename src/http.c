@@ -838,7 +838,7 @@ static fmcp_result fmcp__loop_init_fds(fmcp_http_loop *l)
     return FMCP_OK;
 }
 
-FASTMCP_API fmcp_result fmcp_http_loop_new(const fmcp_allocator *a, fmcp_http_loop **out)
+FASTMCP_API fmcp_result fmcp_http_loop_create(const fmcp_allocator *a, fmcp_http_loop **out)
 {
     fmcp_http_loop *l;
     fmcp_result r;
@@ -952,20 +952,20 @@ static long fmcp__sys_write(int fd, const void *buf, size_t n)
 
 static long fmcp__conn_read_raw(fmcp__conn *c, void *buf, size_t n)
 {
-    const fmcp_http_transport *t = c->srv->d.transport;
+    const fmcp_http_io *t = c->srv->d.transport;
     return t ? t->read(c->tc, buf, n) : fmcp__sys_read(c->io.fd, buf, n);
 }
 
 static long fmcp__conn_write_raw(fmcp__conn *c, const void *buf, size_t n)
 {
-    const fmcp_http_transport *t = c->srv->d.transport;
+    const fmcp_http_io *t = c->srv->d.transport;
     return t ? t->write(c->tc, buf, n) : fmcp__sys_write(c->io.fd, buf, n);
 }
 
 /* Bytes the transport holds that no socket event will announce (TLS). */
 static size_t fmcp__conn_pending(fmcp__conn *c)
 {
-    const fmcp_http_transport *t = c->srv->d.transport;
+    const fmcp_http_io *t = c->srv->d.transport;
     return (t && t->pending && c->tc) ? t->pending(c->tc) : 0;
 }
 
@@ -1918,7 +1918,7 @@ static void fmcp__srv_defaults(fmcp_http_server_desc *d)
     if (d->rate_grace_ms <= 0) d->rate_grace_ms = FMCP_HTTP_RATE_GRACE_MS;
 }
 
-FASTMCP_API fmcp_result fmcp_http_server_start(fmcp_http_loop *loop, const fmcp_http_server_desc *desc,
+FASTMCP_API fmcp_result fmcp_http_server_create(fmcp_http_loop *loop, const fmcp_http_server_desc *desc,
                                                fmcp_http_server **out)
 {
     fmcp_http_server *s;
@@ -1970,7 +1970,7 @@ FASTMCP_API void fmcp_http_server_shutdown(fmcp_http_server *srv, int grace_ms)
         fmcp__srv_close_all(srv);
 }
 
-FASTMCP_API void fmcp_http_server_free(fmcp_http_server *srv)
+FASTMCP_API void fmcp_http_server_destroy(fmcp_http_server *srv)
 {
     fmcp_http_loop *l;
     if (!srv) return;
@@ -2120,12 +2120,12 @@ FASTMCP_API fmcp_result fmcp_http_run(fmcp_http_loop *loop)
 
 static void fmcp__fetch_finish(fmcp_http_fetch_op *op, fmcp_result rc, fmcp_http_response *res);
 
-FASTMCP_API void fmcp_http_loop_free(fmcp_http_loop *loop)
+FASTMCP_API void fmcp_http_loop_destroy(fmcp_http_loop *loop)
 {
     const fmcp_allocator *a;
     fmcp_allocator copy;
     if (!loop) return;
-    while (loop->servers) fmcp_http_server_free(loop->servers);
+    while (loop->servers) fmcp_http_server_destroy(loop->servers);
     while (loop->fetches) fmcp__fetch_finish(loop->fetches, FMCP_ERR_CANCELLED, NULL);
 #ifndef FASTMCP_NO_THREADS
     fmcp__dns_poll(loop, 1);
@@ -2167,7 +2167,7 @@ struct fmcp_http_fetch_op {
     fmcp__io io;
     fmcp_http_loop *loop;
     fmcp_http_fetch_op *prev, *next;
-    const fmcp_http_transport *tr;
+    const fmcp_http_io *tr;
     void *tc;
     struct addrinfo *ai, *cur;
     struct fmcp__dns *dns;      /* pending lookup, if any */
@@ -2184,7 +2184,7 @@ struct fmcp_http_fetch_op {
     char host[256];
 };
 
-FASTMCP_API void fmcp_http_response_free(fmcp_http_response *res)
+FASTMCP_API void fmcp_http_response_destroy(fmcp_http_response *res)
 {
     fmcp__resp *r = (fmcp__resp *)(void *)res;
     fmcp_allocator a;
@@ -2243,11 +2243,11 @@ static void fmcp__fetch_finish(fmcp_http_fetch_op *op, fmcp_result rc, fmcp_http
     if (op->ai) freeaddrinfo(op->ai);
     fmcp__hb_free(l->a, &op->out);
     fmcp__hb_free(l->a, &op->in);
-    if (op->res && &op->res->pub != res) fmcp_http_response_free(&op->res->pub);
+    if (op->res && &op->res->pub != res) fmcp_http_response_destroy(&op->res->pub);
     if (rc != FMCP_OK && !op->errbuf[0]) fmcp__set_err(op->errbuf, op->errlen, fmcp_result_str(rc));
     fmcp__io_retire(l, &op->io, sizeof *op);
     if (cb) cb(user, rc, res);
-    else if (res) fmcp_http_response_free(res);
+    else if (res) fmcp_http_response_destroy(res);
 }
 
 static void fmcp__fetch_fail(fmcp_http_fetch_op *op, fmcp_result rc, const char *why)
@@ -2685,12 +2685,12 @@ FASTMCP_API fmcp_result fmcp_http_fetch(const fmcp_allocator *a, const fmcp_http
     if (!out) return FMCP_ERR_INVALID_ARG;
     *out = NULL;
     memset(&s, 0, sizeof s);
-    e = fmcp_http_loop_new(a, &loop);
+    e = fmcp_http_loop_create(a, &loop);
     if (e) return e;
     e = fmcp_http_fetch_async(loop, req, fmcp__sync_cb, &s, NULL);
     while (!e && !s.done) e = fmcp_http_step(loop, 1000);
-    fmcp_http_loop_free(loop);   /* a still-pending request ends as cancelled */
-    if (e) { if (s.res) fmcp_http_response_free(s.res); return e; }
+    fmcp_http_loop_destroy(loop);   /* a still-pending request ends as cancelled */
+    if (e) { if (s.res) fmcp_http_response_destroy(s.res); return e; }
     if (s.rc == FMCP_OK) *out = s.res;
     return s.rc;
 }

@@ -10,17 +10,17 @@
  *   fmcp_http_loop *loop; fmcp_http_server *srv;
  *   fmcp_http_server_desc d = {0};
  *   d.host = "127.0.0.1"; d.port = 8080; d.handler = hello;
- *   fmcp_http_loop_new(NULL, &loop);
- *   fmcp_http_server_start(loop, &d, &srv);
+ *   fmcp_http_loop_create(NULL, &loop);
+ *   fmcp_http_server_create(loop, &d, &srv);
  *   fmcp_http_run(loop);                  // until fmcp_http_stop(loop)
- *   fmcp_http_server_free(srv); fmcp_http_loop_free(loop);
+ *   fmcp_http_server_destroy(srv); fmcp_http_loop_destroy(loop);
  *
  * Client
  *   fmcp_http_client_req c = {0}; fmcp_http_response *res;
  *   c.url = "http://127.0.0.1:8080/x";
  *   if (fmcp_http_fetch(NULL, &c, &res) == FMCP_OK) {
  *       printf("%d %.*s\n", res->status, (int)res->body_len, res->body);
- *       fmcp_http_response_free(res);
+ *       fmcp_http_response_destroy(res);
  *   }
  *
  * The whole module needs BSD sockets: with FASTMCP_NO_SOCKETS only the types
@@ -36,7 +36,7 @@
  *   passes, and call fmcp_http_step(loop, 0). fmcp_http_stop() may be called
  *   from any thread (and from callbacks).
  *   Create, free and configure servers, timers and client requests on the
- *   loop thread. fmcp_http_loop_free() frees servers, cancels client
+ *   loop thread. fmcp_http_loop_destroy() frees servers, cancels client
  *   requests and releases unfinished requests: stop worker threads from
  *   using requests first.
  *
@@ -46,7 +46,7 @@
  *   fmcp_http_timer_cancel() removes a pending timer (no-op if it ran).
  *   Loop thread only.
  *
- * fmcp_http_server_start
+ * fmcp_http_server_create
  *   Binds host (IPv4 or IPv6 literal or name; NULL = 127.0.0.1) and port
  *   (0 = a free port; fmcp_http_server_port() tells which), listens, and
  *   calls desc->handler(req, user) on the loop thread for every complete
@@ -74,7 +74,7 @@
  *   All listeners must set it; without it a second bind fails with
  *   FMCP_ERR_IO. Where the platform lacks SO_REUSEPORT it is ignored.
  *
- * fmcp_http_server_shutdown / fmcp_http_server_free
+ * fmcp_http_server_shutdown / fmcp_http_server_destroy
  *   shutdown stops accepting, closes idle connections, lets in-flight
  *   requests finish (then closes their connections) and after grace_ms
  *   cancels what is left (their on_close callbacks run).
@@ -121,7 +121,7 @@
  * Client
  *   fmcp_http_fetch_async() starts a request on the loop and calls
  *   cb(user, rc, res) on the loop thread when done (res owned by the
- *   callback; free it with fmcp_http_response_free), on error res is NULL.
+ *   callback; free it with fmcp_http_response_destroy), on error res is NULL.
  *   It never blocks the loop: host names (not IP literals) are resolved on
  *   a short-lived helper thread (inline with FASTMCP_NO_THREADS, where
  *   getaddrinfo then blocks). fmcp_http_fetch() is the blocking form
@@ -129,7 +129,7 @@
  *   close-delimited bodies are read; a body over max_response_bytes gives
  *   FMCP_ERR_TOO_LARGE, a request not finished within timeout_ms gives
  *   FMCP_ERR_TIMEOUT. 1xx responses are skipped. https:// URLs need a TLS
- *   transport (fmcp_http_transport, set in the request); without one they
+ *   transport (fmcp_http_io, set in the request); without one they
  *   fail with FMCP_ERR_UNSUPPORTED ("TLS support not compiled in").
  *   When error_buf is set it receives a short reason on failure.
  *   fmcp_http_fetch_cancel() drops a pending request without calling cb.
@@ -140,7 +140,7 @@
  *   caller-owned buffers in *out. Port defaults to 80/443. Userinfo is
  *   refused; a "#fragment" is dropped (it is never sent). No allocation.
  *
- * fmcp_http_transport
+ * fmcp_http_io
  *   The I/O seam: open wraps a connected non-blocking socket (host is the
  *   server name for a client, NULL on the server side); read/write return
  *   bytes moved, 0 for EOF (read), FMCP_HTTP_IO_WANT_READ/WRITE when they
@@ -174,14 +174,14 @@ FASTMCP_API fmcp_result fmcp_http_url_parse(const char *url, fmcp_http_url *out)
 #define FMCP_HTTP_IO_WANT_WRITE (-2L)
 #define FMCP_HTTP_IO_ERROR (-3L)
 
-typedef struct fmcp_http_transport {
+typedef struct fmcp_http_io {
     fmcp_result (*open)(void *self, int fd, const char *host, void **conn);
     long (*read)(void *conn, void *buf, size_t n);
     long (*write)(void *conn, const void *buf, size_t n);
     void (*close)(void *conn);
     void *self;
     size_t (*pending)(void *conn); /* optional: bytes read() holds that no socket event announces */
-} fmcp_http_transport;
+} fmcp_http_io;
 
 typedef struct fmcp_http_loop fmcp_http_loop;
 typedef struct fmcp_http_server fmcp_http_server;
@@ -222,7 +222,7 @@ typedef struct fmcp_http_server_desc {
     size_t max_write_buffer;   /* 0 = 16 MiB of unsent output per connection */
     int header_timeout_ms;     /* 0 = 10000: whole head, from its first byte (408) */
     int idle_timeout_ms;       /* 0 = 30000: keep-alive idle, a peer not reading */
-    const fmcp_http_transport *transport; /* NULL = plain TCP */
+    const fmcp_http_io *transport; /* NULL = plain TCP */
     int body_timeout_ms;       /* 0 = 60000: whole body, from the head's end (408) */
     size_t min_rate;           /* 0 = 1024 bytes/s for heads and bodies (408 below) */
     int rate_grace_ms;         /* 0 = 5000: time before min_rate applies */
@@ -237,7 +237,7 @@ typedef struct fmcp_http_client_req {
     size_t body_len;
     size_t max_response_bytes; /* 0 = 4 MiB (body) */
     int timeout_ms;            /* 0 = 10000, whole request */
-    const fmcp_http_transport *transport; /* needed for https:// */
+    const fmcp_http_io *transport; /* needed for https:// */
     char *error_buf;           /* optional: a short reason on failure */
     size_t error_buf_len;
 } fmcp_http_client_req;
@@ -253,8 +253,8 @@ typedef struct fmcp_http_response {
 typedef void (*fmcp_http_fetch_cb)(void *user, fmcp_result rc, fmcp_http_response *res);
 
 #ifndef FASTMCP_NO_SOCKETS
-FASTMCP_API fmcp_result fmcp_http_loop_new(const fmcp_allocator *a, fmcp_http_loop **out);
-FASTMCP_API void fmcp_http_loop_free(fmcp_http_loop *loop);
+FASTMCP_API fmcp_result fmcp_http_loop_create(const fmcp_allocator *a, fmcp_http_loop **out);
+FASTMCP_API void fmcp_http_loop_destroy(fmcp_http_loop *loop);
 FASTMCP_API int fmcp_http_loop_fd(const fmcp_http_loop *loop);
 FASTMCP_API int fmcp_http_next_timeout_ms(fmcp_http_loop *loop);
 FASTMCP_API fmcp_result fmcp_http_step(fmcp_http_loop *loop, int timeout_ms);
@@ -265,7 +265,7 @@ FASTMCP_API fmcp_result fmcp_http_timer_add(fmcp_http_loop *loop, int64_t delay_
                                             fmcp_http_timer_fn fn, void *user, uint64_t *id);
 FASTMCP_API void fmcp_http_timer_cancel(fmcp_http_loop *loop, uint64_t id);
 
-FASTMCP_API fmcp_result fmcp_http_server_start(fmcp_http_loop *loop, const fmcp_http_server_desc *desc,
+FASTMCP_API fmcp_result fmcp_http_server_create(fmcp_http_loop *loop, const fmcp_http_server_desc *desc,
                                                fmcp_http_server **out);
 /* What a bind address is, decided by the address, not its spelling:
  * FMCP_HTTP_ADDR_LOOPBACK for 127.0.0.0/8, ::1, ::ffff:127.x.x.x (brackets
@@ -277,7 +277,7 @@ FASTMCP_API int fmcp_http_addr_kind(const char *host);
 FASTMCP_API uint16_t fmcp_http_server_port(const fmcp_http_server *srv);
 FASTMCP_API size_t fmcp_http_server_connections(const fmcp_http_server *srv);
 FASTMCP_API void fmcp_http_server_shutdown(fmcp_http_server *srv, int grace_ms);
-FASTMCP_API void fmcp_http_server_free(fmcp_http_server *srv);
+FASTMCP_API void fmcp_http_server_destroy(fmcp_http_server *srv);
 
 FASTMCP_API const char *fmcp_http_req_method(const fmcp_http_req *req);
 FASTMCP_API const char *fmcp_http_req_target(const fmcp_http_req *req);
@@ -305,7 +305,7 @@ FASTMCP_API void fmcp_http_fetch_cancel(fmcp_http_fetch_op *op);
 FASTMCP_API fmcp_result fmcp_http_fetch(const fmcp_allocator *a, const fmcp_http_client_req *req,
                                         fmcp_http_response **out);
 FASTMCP_API const char *fmcp_http_response_header(const fmcp_http_response *res, const char *name);
-FASTMCP_API void fmcp_http_response_free(fmcp_http_response *res);
+FASTMCP_API void fmcp_http_response_destroy(fmcp_http_response *res);
 #endif /* FASTMCP_NO_SOCKETS */
 
 #ifdef __cplusplus

@@ -86,7 +86,7 @@
  *         fmcp_server_desc sd = {0};
  *         fmcp_tool_desc tool = {0};
  *         fmcp_auth_desc ad = {0};
- *         fmcp_http_transport_desc hd = {0};
+ *         fmcp_http_endpoint_desc hd = {0};
  *         fmcp_server *srv;
  *         fmcp_auth *auth;
  *         if (argc < 4) return 2;
@@ -178,7 +178,7 @@
  *   head and body rate (min_rate)           1 KiB/s   408 (on average, once
  *     grace (rate_grace_ms)                 5 s       the grace has passed)
  *   idle keep-alive (idle_timeout_ms)       30 s      close
- *   MCP over HTTP (fmcp_http_transport_desc, FMCP_MCP_HTTP_*); a principal is
+ *   MCP over HTTP (fmcp_http_endpoint_desc, FMCP_MCP_HTTP_*); a principal is
  *   the caller's identity (fmcp_auth_info_principal), else its address (IPv6
  *   by /64)
  *   sessions of a principal                 100       its least recently used

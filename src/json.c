@@ -1023,7 +1023,7 @@ FASTMCP_API fmcp_result fmcp_json_parse(const char *text, size_t len,
     return FMCP_OK;
 }
 
-FASTMCP_API void fmcp_json_doc_free(fmcp_json_doc *doc)
+FASTMCP_API void fmcp_json_doc_destroy(fmcp_json_doc *doc)
 {
     fmcp_allocator al;
     const fmcp_allocator *ap;
@@ -1772,7 +1772,7 @@ FASTMCP_API void fmcp_jw_raw(fmcp_json_writer *w, const char *json, size_t len)
     o.max_depth = (size_t)-1;
     r = fmcp_json_parse(json, len, &o, &d, NULL);
     if (r != FMCP_OK) { fmcp__jw_fail(w, r); return; }
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     if (!fmcp__jw_pre(w)) return;
     fmcp__jw_put(w, json, len);
     fmcp__jw_post(w);
@@ -1830,14 +1830,6 @@ FASTMCP_API fmcp_result fmcp_jw_finish(fmcp_json_writer *w, char **out, size_t *
         w->buf = NULL; w->cap = 0; w->len = 0; w->done = 0;
     }
     return FMCP_OK;
-}
-
-FASTMCP_API void fmcp_jw_free_output(fmcp_json_writer *w, char *out)
-{
-    size_t n;
-    if (!w || !out || w->fixed) return;
-    n = strlen(out) + 1;
-    fmcp_free(w->alloc, out, n);
 }
 
 FASTMCP_API void fmcp_jw_reset(fmcp_json_writer *w)

@@ -9,7 +9,7 @@
  *       printf("%s at line %zu col %zu\n", err.message, err.line, err.column);
  *   const fmcp_json *root = fmcp_json_root(doc);
  *   const char *name = fmcp_json_get_str(root, "name", "anonymous");
- *   fmcp_json_doc_free(doc);
+ *   fmcp_json_doc_destroy(doc);
  *
  *   A document owns all its values; a value pointer is valid until the
  *   document is freed. Values are read-only, so one document may be read from
@@ -63,7 +63,7 @@
  *   fmcp_jw_key(&w, "ok"); fmcp_jw_bool(&w, 1);
  *   fmcp_jw_object_end(&w);
  *   char *out; size_t n;
- *   if (fmcp_jw_finish(&w, &out, &n) == FMCP_OK) { use(out, n); fmcp_jw_free_output(&w, out); }
+ *   if (fmcp_jw_finish(&w, &out, &n) == FMCP_OK) { use(out, n); fmcp_free_text(w.alloc, out, n); }
  *
  *   Errors are sticky: the first error (bad UTF-8 -> FMCP_ERR_ENCODING, NaN or
  *   infinity -> _INVALID_ARG, a value where a key is expected, a second
@@ -127,7 +127,7 @@ typedef struct fmcp_json_error {
 FASTMCP_API fmcp_result fmcp_json_parse(const char *text, size_t len,
                                         const fmcp_json_parse_options *opt,
                                         fmcp_json_doc **out, fmcp_json_error *err);
-FASTMCP_API void fmcp_json_doc_free(fmcp_json_doc *doc);
+FASTMCP_API void fmcp_json_doc_destroy(fmcp_json_doc *doc);
 FASTMCP_API const fmcp_json *fmcp_json_root(const fmcp_json_doc *doc);
 
 /* Type and scalar access. All accept NULL (treated as missing). */
@@ -207,10 +207,10 @@ FASTMCP_API void fmcp_jw_raw(fmcp_json_writer *w, const char *json, size_t len);
 FASTMCP_API void fmcp_jw_raw_trusted(fmcp_json_writer *w, const char *json, size_t len);
 /* Finish: checks one complete value was written and containers are closed.
  * Growable mode: *out is a NUL-terminated buffer the caller releases with
- * fmcp_jw_free_output (or keeps; it was allocated with w->alloc, size *n+1).
+ * fmcp_free_text(w->alloc, *out, *n) (or keeps; it was allocated with w->alloc,
+ * size *n+1).
  * Fixed mode: *out = the caller's buffer. On error *out = NULL. */
 FASTMCP_API fmcp_result fmcp_jw_finish(fmcp_json_writer *w, char **out, size_t *n);
-FASTMCP_API void fmcp_jw_free_output(fmcp_json_writer *w, char *out);
 /* Release the buffer of an unfinished or failed writer. */
 FASTMCP_API void fmcp_jw_reset(fmcp_json_writer *w);
 

@@ -64,7 +64,7 @@ FASTMCP_API fmcp_result fmcp_jwt_keyset_create(const fmcp_allocator *alloc, fmcp
     return FMCP_OK;
 }
 
-FASTMCP_API void fmcp_jwt_keyset_free(fmcp_jwt_keyset *ks)
+FASTMCP_API void fmcp_jwt_keyset_destroy(fmcp_jwt_keyset *ks)
 {
     if (!ks) return;
     fmcp_free(ks->alloc, ks->keys, ks->cap * sizeof *ks->keys);
@@ -185,7 +185,7 @@ static fmcp_result fmcp__jwt_keyset_add_json(fmcp_jwt_keyset *ks, const char *te
         for (k = fmcp_json_first(keys); k && r == FMCP_OK; k = fmcp_json_next(k))
             r = fmcp__jwt_keyset_add_jwk(ks, k);
     }
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     return r;
 }
 
@@ -278,13 +278,13 @@ static void fmcp__jwt_release(const fmcp_jwt_verifier *v, fmcp_jwt_keyset *ks)
     fmcp__jwt_lock(v);
     last = --ks->refs == 0;
     fmcp__jwt_unlock(v);
-    if (last) fmcp_jwt_keyset_free(ks);
+    if (last) fmcp_jwt_keyset_destroy(ks);
 }
 
 FASTMCP_API void fmcp_jwt_verifier_set_keys(fmcp_jwt_verifier *v, fmcp_jwt_keyset *ks)
 {
     fmcp_jwt_keyset *old;
-    if (!v) { fmcp_jwt_keyset_free(ks); return; }
+    if (!v) { fmcp_jwt_keyset_destroy(ks); return; }
     if (ks) ks->refs = 1;
     fmcp__jwt_lock(v);
     old = v->keys;
@@ -293,10 +293,10 @@ FASTMCP_API void fmcp_jwt_verifier_set_keys(fmcp_jwt_verifier *v, fmcp_jwt_keyse
     fmcp__jwt_release(v, old);
 }
 
-FASTMCP_API void fmcp_jwt_verifier_free(fmcp_jwt_verifier *v)
+FASTMCP_API void fmcp_jwt_verifier_destroy(fmcp_jwt_verifier *v)
 {
     if (!v) return;
-    if (v->keys && --v->keys->refs == 0) fmcp_jwt_keyset_free(v->keys);
+    if (v->keys && --v->keys->refs == 0) fmcp_jwt_keyset_destroy(v->keys);
     fmcp__jwt_strs_free(v->alloc, &v->issuers);
     fmcp__jwt_strs_free(v->alloc, &v->audiences);
     fmcp__jwt_strs_free(v->alloc, &v->scopes);
@@ -345,7 +345,7 @@ static fmcp_result fmcp__jwt_load_keys(fmcp_jwt_verifier *v, const fmcp_jwt_veri
     r = fmcp_jwt_keyset_create(v->alloc, &ks);
     for (i = 0; r == FMCP_OK && i < d->key_count; i++)
         r = fmcp_jwt_keyset_add(ks, d->keys[i], strlen(d->keys[i]));
-    if (r != FMCP_OK) { fmcp_jwt_keyset_free(ks); return r; }
+    if (r != FMCP_OK) { fmcp_jwt_keyset_destroy(ks); return r; }
     ks->refs = 1;
     v->keys = ks;
     return FMCP_OK;
@@ -395,7 +395,7 @@ FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *d
         else r = FMCP_ERR_NOMEM;
     }
 #endif
-    if (r != FMCP_OK) { fmcp_jwt_verifier_free(v); return r; }
+    if (r != FMCP_OK) { fmcp_jwt_verifier_destroy(v); return r; }
     *out = v;
     return FMCP_OK;
 }
@@ -445,7 +445,7 @@ static fmcp_jwt_error fmcp__jwt_parse_obj(const fmcp_allocator *a, const char *s
     r = fmcp_json_parse(s, n, &o, doc, NULL);
     if (r == FMCP_ERR_NOMEM) { *why = "out of memory"; return FMCP_JWT_INTERNAL; }
     if (r == FMCP_OK && fmcp_json_is(fmcp_json_root(*doc), FMCP_JSON_OBJECT)) return FMCP_JWT_OK;
-    if (*doc) fmcp_json_doc_free(*doc);
+    if (*doc) fmcp_json_doc_destroy(*doc);
     *doc = NULL;
     *why = r == FMCP_ERR_DUPLICATE ? "duplicate member names" : bad;
     return FMCP_JWT_MALFORMED;
@@ -527,7 +527,7 @@ static fmcp_jwt_error fmcp__jwt_header(const fmcp_jwt_verifier *v, const fmcp__j
         e = fmcp__jwt_parse_obj(v->alloc, buf, n, &doc, "header is not a JSON object", why);
     }
     if (e == FMCP_JWT_OK) e = fmcp__jwt_header_policy(v, fmcp_json_root(doc), out, why);
-    if (doc) fmcp_json_doc_free(doc);
+    if (doc) fmcp_json_doc_destroy(doc);
     if (buf != stack) fmcp_free(v->alloc, buf, cap);
     return e;
 }
@@ -815,19 +815,19 @@ FASTMCP_API fmcp_result fmcp_jwt_verify(const fmcp_jwt_verifier *v, const char *
     out->alloc_ = v->alloc;
     e = fmcp__jwt_run(v, token ? token : "", len, out, &why);
     if (e == FMCP_JWT_OK) { out->description = why; return FMCP_OK; }
-    fmcp_jwt_verdict_free(out); /* never a decoded-but-invalid verdict */
+    fmcp_jwt_verdict_destroy(out); /* never a decoded-but-invalid verdict */
     out->error = e;
     out->description = why;
     if (e == FMCP_JWT_INSUFFICIENT_SCOPE) return FMCP_ERR_FORBIDDEN;
     return e == FMCP_JWT_INTERNAL ? FMCP_ERR_NOMEM : FMCP_ERR_AUTH;
 }
 
-FASTMCP_API void fmcp_jwt_verdict_free(fmcp_jwt_verdict *r)
+FASTMCP_API void fmcp_jwt_verdict_destroy(fmcp_jwt_verdict *r)
 {
     const fmcp_allocator *a;
     if (!r) return;
     a = r->alloc_;
-    if (r->doc_) fmcp_json_doc_free(r->doc_);
+    if (r->doc_) fmcp_json_doc_destroy(r->doc_);
     if (r->payload_) fmcp_free(a, r->payload_, r->payload_size_);
     if (r->lists_) fmcp_free(a, r->lists_, r->lists_size_);
     memset(r, 0, sizeof *r);
@@ -1040,7 +1040,7 @@ FASTMCP_API fmcp_result fmcp_jwt_issue_key(const fmcp_jwk_private_key *key, cons
     if (r == FMCP_OK) r = fmcp__jwt_sign(key, alg, a, hdr, hn, pay, pn, out, out_len);
     if (hdr) fmcp_free(a, hdr, hn + 1);
     if (pay) fmcp_free(a, pay, pn + 1);
-    if (extra) fmcp_json_doc_free(extra);
+    if (extra) fmcp_json_doc_destroy(extra);
     return r;
 }
 
@@ -1063,9 +1063,4 @@ FASTMCP_API fmcp_result fmcp_jwt_issue(const fmcp_rsa_private_key *key, const fm
     fmcp_wipe(k, sizeof *k);
     fmcp_free(a, k, sizeof *k);
     return r;
-}
-
-FASTMCP_API void fmcp_jwt_token_free(const fmcp_allocator *alloc, char *token, size_t len)
-{
-    if (token) fmcp_free(alloc, token, len + 1);
 }

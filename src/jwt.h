@@ -17,8 +17,8 @@
  *       printf("hello %s\n", r.claims.subject);
  *   else
  *       printf("401: %s (%s)\n", fmcp_jwt_error_name(r.error), r.description);
- *   fmcp_jwt_verdict_free(&r);                       // always, also after failure
- *   fmcp_jwt_verifier_free(v);
+ *   fmcp_jwt_verdict_destroy(&r);                       // always, also after failure
+ *   fmcp_jwt_verifier_destroy(v);
  *
  * Issuing (the equivalent of FastMCP's RSAKeyPair.create_token)
  *   fmcp_jwt_issue_desc t = {0};
@@ -26,7 +26,7 @@
  *   t.audiences = aud; t.audience_count = 1; t.lifetime_seconds = 600;
  *   char *tok; size_t n;
  *   if (fmcp_jwt_issue(&private_key, &t, NULL, &tok, &n) == FMCP_OK) {
- *       use(tok); fmcp_jwt_token_free(NULL, tok, n);
+ *       use(tok); fmcp_free_text(NULL, tok, n);
  *   }
  *
  * fmcp_jwt_verifier_create(desc, out)
@@ -67,7 +67,7 @@
  *   out->description tell why and out->claims is all zero (never "decoded but
  *   invalid"). The result is FMCP_ERR_FORBIDDEN for insufficient_scope (an
  *   HTTP 403), FMCP_ERR_NOMEM when memory ran out, else FMCP_ERR_AUTH.
- *   Always call fmcp_jwt_verdict_free. Safe to call from many threads at once,
+ *   Always call fmcp_jwt_verdict_destroy. Safe to call from many threads at once,
  *   also while another thread replaces the keys.
  *
  *   plain_jws: verify a JWS whose payload is not a JWT claims set: every
@@ -99,7 +99,7 @@
  *
  * fmcp_jwt_verdict / fmcp_jwt_claims
  *   On success the claims view points into memory owned by the verdict (valid
- *   until fmcp_jwt_verdict_free): subject ("sub"), client_id ("client_id",
+ *   until fmcp_jwt_verdict_destroy): subject ("sub"), client_id ("client_id",
  *   else "azp", else "sub"), issuer, audiences, scopes, expires_at / not_before
  *   / issued_at (0 and has_* = 0 when absent), the decoded payload text (raw)
  *   and the parsed claims document (root) for anything else.
@@ -112,7 +112,7 @@
  *   fmcp_jwt_verifier_set_keys(v, ks) installs it atomically and takes
  *   ownership: verifications running on the old set finish with it and the
  *   old set is freed by whoever releases it last. Do not touch ks afterwards.
- *   fmcp_jwt_keyset_free releases a set that was never installed.
+ *   fmcp_jwt_keyset_destroy releases a set that was never installed.
  *   In JWK/JWKS text, keys are skipped (counted by fmcp_jwt_keyset_skipped,
  *   never fatal, so one odd key in a provider's JWKS does not take the others
  *   down) when fmcp_jwk_public_from_json refuses them (kty other than RSA, EC,
@@ -136,7 +136,7 @@
  *   for tests). NULL fields are left out. claims_json, a JSON object, adds
  *   members and overrides the defaults of the same name. *out is a
  *   NUL-terminated token of *out_len characters; free it with
- *   fmcp_jwt_token_free(alloc, out, out_len). FMCP_ERR_PARSE when claims_json
+ *   fmcp_free_text(alloc, out, out_len). FMCP_ERR_PARSE when claims_json
  *   is not a JSON object (or repeats a name), FMCP_ERR_INVALID_ARG for a scope
  *   that is empty or contains a space.
  */
@@ -222,10 +222,10 @@ typedef struct fmcp_jwt_verdict {
 
 FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *desc,
                                                  fmcp_jwt_verifier **out);
-FASTMCP_API void fmcp_jwt_verifier_free(fmcp_jwt_verifier *v);
+FASTMCP_API void fmcp_jwt_verifier_destroy(fmcp_jwt_verifier *v);
 FASTMCP_API fmcp_result fmcp_jwt_verify(const fmcp_jwt_verifier *v, const char *token, size_t len,
                                         fmcp_jwt_verdict *out);
-FASTMCP_API void fmcp_jwt_verdict_free(fmcp_jwt_verdict *r);
+FASTMCP_API void fmcp_jwt_verdict_destroy(fmcp_jwt_verdict *r);
 /* Stable snake_case name ("expired", "bad_signature", ...) of an error code. */
 FASTMCP_API const char *fmcp_jwt_error_name(fmcp_jwt_error e);
 
@@ -239,7 +239,7 @@ FASTMCP_API fmcp_result fmcp_jwt_keyset_add_public(fmcp_jwt_keyset *ks, const fm
                                                    const char *kid);
 FASTMCP_API size_t fmcp_jwt_keyset_count(const fmcp_jwt_keyset *ks);
 FASTMCP_API size_t fmcp_jwt_keyset_skipped(const fmcp_jwt_keyset *ks);
-FASTMCP_API void fmcp_jwt_keyset_free(fmcp_jwt_keyset *ks);
+FASTMCP_API void fmcp_jwt_keyset_destroy(fmcp_jwt_keyset *ks);
 FASTMCP_API void fmcp_jwt_verifier_set_keys(fmcp_jwt_verifier *v, fmcp_jwt_keyset *ks);
 
 typedef struct fmcp_jwt_issue_desc {
@@ -259,7 +259,6 @@ FASTMCP_API fmcp_result fmcp_jwt_issue(const fmcp_rsa_private_key *key, const fm
                                        const fmcp_allocator *alloc, char **out, size_t *out_len);
 FASTMCP_API fmcp_result fmcp_jwt_issue_key(const fmcp_jwk_private_key *key, const fmcp_jwt_issue_desc *desc,
                                            const fmcp_allocator *alloc, char **out, size_t *out_len);
-FASTMCP_API void fmcp_jwt_token_free(const fmcp_allocator *alloc, char *token, size_t len);
 
 #ifdef __cplusplus
 }

@@ -372,7 +372,7 @@ static void fmcp__mcp_item_free(const fmcp_allocator *a, fmcp__mcp_item *it)
     fmcp__mcp_strfree(a, it->name);
     fmcp__mcp_strfree(a, it->scopes);
     if (it->listing) fmcp_free(a, it->listing, it->listing_len + 1);
-    if (it->schema) fmcp_json_doc_free(it->schema);
+    if (it->schema) fmcp_json_doc_destroy(it->schema);
     fmcp__mcp_strfree(a, it->mime);
     fmcp__mcp_strfree(a, it->text);
     if (it->blob) fmcp_free(a, it->blob, it->blob_len);
@@ -424,7 +424,7 @@ static fmcp_result fmcp__mcp_jw_raw_object(fmcp_json_writer *w, const fmcp_alloc
         fmcp_jw_key(w, key);
         fmcp_jw_value(w, fmcp_json_root(doc));
     }
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     return r;
 }
 
@@ -517,7 +517,7 @@ static fmcp_result fmcp__mcp_tool_schema(const fmcp_allocator *a, const fmcp_too
     memset(&o, 0, sizeof o);
     o.alloc = a;
     r = fmcp_json_parse(text, n, &o, &it->schema, NULL);
-    fmcp_jw_free_output(&w, text);
+    fmcp_free_text(w.alloc, text, n);
     if (r == FMCP_OK && !fmcp_json_is(fmcp_json_root(it->schema), FMCP_JSON_OBJECT)) r = FMCP_ERR_TYPE;
     if (r == FMCP_OK) r = fmcp_schema_check(fmcp_json_root(it->schema), NULL, 0);
     /* only such tools need their schema walked for Mcp-Param-* headers */
@@ -1021,7 +1021,7 @@ static fmcp_result fmcp__mcp_send_writer(fmcp_session *s, fmcp_json_writer *w, c
     fmcp_result r = fmcp_jw_finish(w, &out, &n);
     if (r != FMCP_OK) { fmcp_jw_reset(w); return r; }
     fmcp__mcp_send_raw(s, out, n, info);
-    fmcp_jw_free_output(w, out);
+    fmcp_free_text(w->alloc, out, n);
     return FMCP_OK;
 }
 
@@ -1157,7 +1157,7 @@ static void fmcp__mcp_deliver_writer(fmcp_session *s, fmcp__mcp_group *g, fmcp__
         return;
     }
     fmcp__mcp_deliver(s, g, b, id, id_len, out, n, 0);
-    fmcp_jw_free_output(w, out);
+    fmcp_free_text(w->alloc, out, n);
 }
 
 /* An error response; data: JSON text or NULL; status: the HTTP status to suggest (0 = none). */
@@ -1183,7 +1183,7 @@ static void fmcp__mcp_reply_error_data(fmcp_session *s, fmcp__mcp_group *g, fmcp
         return;
     }
     fmcp__mcp_deliver(s, g, b, id, id_len, out, n, status ? status : code == FMCP_RPC_FORBIDDEN ? 403 : 0);
-    fmcp_jw_free_output(&w, out);
+    fmcp_free_text(w.alloc, out, n);
 }
 
 static void fmcp__mcp_reply_error(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id,
@@ -1241,7 +1241,7 @@ FASTMCP_API fmcp_result fmcp_session_create(fmcp_server *srv, const fmcp_session
     return FMCP_OK;
 }
 
-FASTMCP_API void fmcp_session_close(fmcp_session *s)
+FASTMCP_API void fmcp_session_destroy(fmcp_session *s)
 {
     fmcp_server *srv;
     fmcp__mcp_pending *p;
@@ -1297,7 +1297,7 @@ static void fmcp__mcp_msg_unref(fmcp_session *s, fmcp__mcp_msg *m)
     z = --m->refs == 0;
     FMCP__UNLOCK(&s->lock);
     if (!z) return;
-    fmcp_json_doc_free(m->doc);
+    fmcp_json_doc_destroy(m->doc);
     fmcp_free(s->alloc, m, sizeof *m);
 }
 
@@ -1314,7 +1314,7 @@ static void fmcp__mcp_ctx_unref_all(fmcp_session *s, fmcp_ctx *c)
     zm = --m->refs == 0;
     if (c->auth) za = --c->auth->refs == 0;
     FMCP__UNLOCK(&s->lock);
-    if (zm) { fmcp_json_doc_free(m->doc); fmcp_free(a, m, sizeof *m); }
+    if (zm) { fmcp_json_doc_destroy(m->doc); fmcp_free(a, m, sizeof *m); }
     if (za) { c->auth->refs = 1; fmcp__mcp_auth_unref(a, c->auth, &s->lock); }
     fmcp__mcp_session_unref(s);
 }
@@ -1754,7 +1754,7 @@ FASTMCP_API fmcp_result fmcp_ctx_set_structured(fmcp_ctx *c, const char *json, s
     o.alloc = c->s->alloc;
     if ((r = fmcp_json_parse(json, len, &o, &doc, NULL)) != FMCP_OK) return r;
     if (!fmcp_json_is(fmcp_json_root(doc), FMCP_JSON_OBJECT)) r = FMCP_ERR_TYPE;
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     if (r != FMCP_OK) return r;
     if (c->structured) fmcp_free(c->s->alloc, c->structured, c->structured_len + 1);
     c->structured = fmcp__mcp_strndup(c->s->alloc, json, len);
@@ -1833,7 +1833,7 @@ FASTMCP_API fmcp_result fmcp_ctx_progress(fmcp_ctx *c, double progress, double t
     fmcp_jw_object_end(&w);
     if ((r = fmcp_jw_finish(&w, &params, &n)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
     r = fmcp__mcp_send_notification(c->s, "notifications/progress", params, n, c->id, c->id_len, c->group->tag);
-    fmcp_jw_free_output(&w, params);
+    fmcp_free_text(w.alloc, params, n);
     return r;
 }
 
@@ -1860,7 +1860,7 @@ FASTMCP_API fmcp_result fmcp_ctx_log(fmcp_ctx *c, fmcp_log_level level, const ch
     fmcp_jw_object_end(&w);
     if ((r = fmcp_jw_finish(&w, &params, &n)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
     r = fmcp__mcp_send_notification(c->s, "notifications/message", params, n, c->id, c->id_len, c->group->tag);
-    fmcp_jw_free_output(&w, params);
+    fmcp_free_text(w.alloc, params, n);
     return r;
 }
 
@@ -1934,9 +1934,9 @@ FASTMCP_API void fmcp_session_expire(fmcp_session *s)
     }
 }
 
-FASTMCP_API void fmcp_free_text(fmcp_ctx *c, char *text, size_t len)
+FASTMCP_API const fmcp_allocator *fmcp_ctx_allocator(const fmcp_ctx *c)
 {
-    if (c && text) fmcp_free(c->s->alloc, text, len + 1);
+    return c ? c->s->alloc : NULL;
 }
 
 #ifndef FASTMCP_NO_THREADS
@@ -2503,7 +2503,7 @@ static void fmcp__mcp_reply_not_found(fmcp__mcp_req *r, const char *uri)
     if (fmcp_jw_finish(&w, &data, &n) != FMCP_OK) fmcp_jw_reset(&w);
     fmcp__mcp_reply_error_data(r->s, r->g, r->b, r->id, r->id_len, FMCP_RPC_INVALID_PARAMS, "Resource not found",
                                data, 0);
-    if (data) fmcp_jw_free_output(&w, data);
+    if (data) fmcp_free_text(w.alloc, data, n);
 }
 
 static void fmcp__mcp_handle_read(fmcp__mcp_req *r)
@@ -2587,7 +2587,7 @@ FASTMCP_API fmcp_result fmcp_server_notify_resource_updated(fmcp_server *srv, co
     }
     fmcp__era_notify_locked(srv, "notifications/resources/updated", uri);
     FMCP__UNLOCK(&srv->lock);
-    fmcp_jw_free_output(&w, params);
+    fmcp_free_text(w.alloc, params, n);
     return FMCP_OK;
 }
 
@@ -2926,7 +2926,7 @@ static fmcp_result fmcp__mcp_receive(fmcp_session *s, const char *json, size_t l
     closed = s->closed;
     FMCP__UNLOCK(&s->lock);
     g = closed ? NULL : (fmcp__mcp_group *)fmcp_malloc(s->alloc, sizeof *g);
-    if (!g) { fmcp_json_doc_free(doc); return closed ? FMCP_ERR_CLOSED : FMCP_ERR_NOMEM; }
+    if (!g) { fmcp_json_doc_destroy(doc); return closed ? FMCP_ERR_CLOSED : FMCP_ERR_NOMEM; }
     g->tag = opts ? opts->tag : NULL;
     g->pending = 1;
     g->collecting = 1;
@@ -2946,7 +2946,7 @@ static fmcp_result fmcp__mcp_receive(fmcp_session *s, const char *json, size_t l
     memset(&po, 0, sizeof po);
     po.alloc = s->alloc;
     if (rc != FMCP_OK) {
-        fmcp_json_doc_free(doc);
+        fmcp_json_doc_destroy(doc);
         doc = NULL;
         g->dropped = 1;
     } else if (!doc && (rc = fmcp_json_parse(json ? json : "", len, &po, &doc, NULL)) != FMCP_OK) {
@@ -2955,7 +2955,7 @@ static fmcp_result fmcp__mcp_receive(fmcp_session *s, const char *json, size_t l
         else fmcp__mcp_req_error(&r, FMCP_RPC_PARSE_ERROR, "Parse error");
         rc = rc == FMCP_ERR_NOMEM ? rc : FMCP_OK;
     } else if (rc == FMCP_OK && !(r.m = (fmcp__mcp_msg *)fmcp_malloc(s->alloc, sizeof *r.m))) {
-        fmcp_json_doc_free(doc);
+        fmcp_json_doc_destroy(doc);
         rc = FMCP_ERR_NOMEM;
         g->dropped = 1;
     } else if (rc == FMCP_OK) {
@@ -2980,7 +2980,7 @@ FASTMCP_API fmcp_result fmcp_session_receive_ex(fmcp_session *s, const char *jso
 
 FASTMCP_API fmcp_result fmcp_session_receive_doc(fmcp_session *s, fmcp_json_doc *doc, const fmcp_receive_opts *opts)
 {
-    if (!s || !doc) { fmcp_json_doc_free(doc); return FMCP_ERR_INVALID_ARG; }
+    if (!s || !doc) { fmcp_json_doc_destroy(doc); return FMCP_ERR_INVALID_ARG; }
     return fmcp__mcp_receive(s, NULL, 0, doc, opts);
 }
 

@@ -142,7 +142,7 @@
  *   HTTP transport closes that POST's SSE stream then. It does not fire for a
  *   message the receive could not take (FMCP_ERR_NOMEM with nothing sent):
  *   the caller answers that one itself. Sends are serialised
- *   per session; after fmcp_session_close() returns no callback runs again.
+ *   per session; after fmcp_session_destroy() returns no callback runs again.
  *   Callbacks must not call back into the server or session.
  *
  * Threading rules
@@ -381,7 +381,7 @@ FASTMCP_API void fmcp_server_push_jobs(fmcp_server *srv, fmcp_job_list *jobs);
 FASTMCP_API void fmcp_server_run_jobs(fmcp_server *srv, fmcp_job_list *jobs);
 /* Cancels in-flight requests, fails pending outgoing requests, stops callbacks;
  * the memory goes when the last handler using it finishes. */
-FASTMCP_API void fmcp_session_close(fmcp_session *s);
+FASTMCP_API void fmcp_session_destroy(fmcp_session *s);
 /* One message (object or batch). Malformed input is answered, never fatal:
  * the return value is only FMCP_OK, FMCP_ERR_NOMEM or FMCP_ERR_CLOSED. */
 FASTMCP_API fmcp_result fmcp_session_receive(fmcp_session *s, const char *json, size_t len);
@@ -460,8 +460,9 @@ FASTMCP_API fmcp_result fmcp_ctx_sample(fmcp_ctx *c, const char *params_json, in
 FASTMCP_API fmcp_result fmcp_ctx_elicit(fmcp_ctx *c, const char *params_json, int64_t timeout_ms,
                                         char **out, size_t *out_len);
 FASTMCP_API fmcp_result fmcp_ctx_list_roots(fmcp_ctx *c, int64_t timeout_ms, char **out, size_t *out_len);
-/* Free text returned by fmcp_ctx_request and friends. */
-FASTMCP_API void fmcp_free_text(fmcp_ctx *c, char *text, size_t len);
+/* The server's allocator: text from fmcp_ctx_request and friends is freed
+ * with fmcp_free_text(fmcp_ctx_allocator(c), text, len). */
+FASTMCP_API const fmcp_allocator *fmcp_ctx_allocator(const fmcp_ctx *c);
 
 #ifdef __cplusplus
 }

@@ -278,7 +278,7 @@ static void fmcp__cl_on_response(fmcp_client *c, fmcp_json_doc *doc)
         FMCP__CL_WAKE_P(p);
     }
     FMCP__CL_UNLOCK(c);
-    if (doc) fmcp_json_doc_free(doc);   /* late or unknown: dropped */
+    if (doc) fmcp_json_doc_destroy(doc);   /* late or unknown: dropped */
 }
 
 static void fmcp__cl_on_progress(fmcp_client *c, const fmcp_json *params)
@@ -376,7 +376,7 @@ static void fmcp__cl_on_request(fmcp_client *c, const char *method, const fmcp_j
     fmcp_jw_object_end(&w);
     if (fmcp_jw_finish(&w, &msg, &len) == FMCP_OK) {
         (void)fmcp__cl_send(c, msg, len);
-        fmcp_jw_free_output(&w, msg);
+        fmcp_free_text(w.alloc, msg, len);
     }
 }
 
@@ -408,7 +408,7 @@ static void fmcp__cl_dispatch(fmcp_client *c, const char *text, size_t len)
     root = fmcp_json_root(doc);
     if (fmcp_json_is(root, FMCP_JSON_ARRAY)) {
         fmcp__cl_dispatch_batch(c, root);
-        fmcp_json_doc_free(doc);
+        fmcp_json_doc_destroy(doc);
         return;
     }
     method = fmcp_json_get_str(root, "method", NULL);
@@ -416,7 +416,7 @@ static void fmcp__cl_dispatch(fmcp_client *c, const char *text, size_t len)
     if (method && id) fmcp__cl_on_request(c, method, id, fmcp_json_get(root, "params"));
     else if (method) fmcp__cl_on_notice(c, method, fmcp_json_get(root, "params"));
     else if (id) { fmcp__cl_on_response(c, doc); return; }
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
 }
 
 #if !defined(_WIN32) || defined(FMCP__CL_WINPROC)
@@ -1622,7 +1622,7 @@ static fmcp_result fmcp__cl_build(fmcp_client *c, int64_t id, const char *method
         o.alloc = c->a;
         r = fmcp_json_parse(params, strlen(params), &o, &pd, NULL);
         if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? r : FMCP_ERR_INVALID_ARG;
-        if (!fmcp_json_is(fmcp_json_root(pd), FMCP_JSON_OBJECT)) { fmcp_json_doc_free(pd); return FMCP_ERR_INVALID_ARG; }
+        if (!fmcp_json_is(fmcp_json_root(pd), FMCP_JSON_OBJECT)) { fmcp_json_doc_destroy(pd); return FMCP_ERR_INVALID_ARG; }
     }
     fmcp_jw_init(&w, c->a);
     fmcp_jw_object_begin(&w);
@@ -1644,7 +1644,7 @@ static fmcp_result fmcp__cl_build(fmcp_client *c, int64_t id, const char *method
         fmcp_jw_object_end(&w);
     }
     fmcp_jw_object_end(&w);
-    if (pd) fmcp_json_doc_free(pd);
+    if (pd) fmcp_json_doc_destroy(pd);
     return fmcp_jw_finish(&w, out, len);
 }
 
@@ -1862,7 +1862,7 @@ static fmcp_result fmcp__cl_modern_headers(fmcp_client *c, fmcp__cl_pending *p, 
     if (r == FMCP_OK && name) r = fmcp__cl_hdr_line(c, &b, "Mcp-Name", name, n);
     if (r == FMCP_OK && name && strcmp(method, "tools/call") == 0)
         r = fmcp__cl_tool_headers(c, &b, name, fmcp_json_get(root, "arguments"));
-    if (pd) fmcp_json_doc_free(pd);
+    if (pd) fmcp_json_doc_destroy(pd);
     if (r != FMCP_OK) { fmcp__cl_buf_free(c->a, &b); return r; }
     p->xhdr = b.p;
     p->xhdr_cap = b.cap;
@@ -1903,7 +1903,7 @@ static void fmcp__cl_unregister(fmcp_client *c, fmcp__cl_pending *p)
 #ifndef FASTMCP_NO_THREADS
     fmcp__cond_destroy(&p->cv);   /* unreachable now: nobody can signal it */
 #endif
-    if (p->doc) fmcp_json_doc_free(p->doc);
+    if (p->doc) fmcp_json_doc_destroy(p->doc);
     if (p->xhdr) fmcp_free(c->a, p->xhdr, p->xhdr_cap);
     fmcp_free(c->a, p, sizeof *p);
 }
@@ -1925,7 +1925,7 @@ static void fmcp__cl_send_cancel(fmcp_client *c, int64_t id, const char *reason)
     fmcp_jw_object_end(&w);
     if (fmcp_jw_finish(&w, &msg, &len) == FMCP_OK) {
         (void)fmcp__cl_send(c, msg, len);
-        fmcp_jw_free_output(&w, msg);
+        fmcp_free_text(w.alloc, msg, len);
     }
 }
 
@@ -2050,7 +2050,7 @@ static fmcp_result fmcp__cl_mrtr_params(fmcp_client *c, const char *params, cons
     fmcp_jw_object_end(&w);
     if (fmcp_json_is(state, FMCP_JSON_STRING)) { fmcp_jw_key(&w, "requestState"); fmcp_jw_value(&w, state); }
     fmcp_jw_object_end(&w);
-    if (pd) fmcp_json_doc_free(pd);
+    if (pd) fmcp_json_doc_destroy(pd);
     if (rc == FMCP_OK) rc = fmcp_jw_finish(&w, out, out_len);
     else fmcp_jw_reset(&w);
     return rc;
@@ -2077,13 +2077,13 @@ static fmcp_result fmcp__cl_rpc(fmcp_client *c, const char *method, const char *
         if (++rounds > max) { r = FMCP_ERR_PROTOCOL; break; }   /* the server keeps asking */
         r = fmcp__cl_mrtr_params(c, cur ? cur : params, *out, &next, &next_len);
         if (r != FMCP_OK) break;
-        fmcp_json_doc_free(*out);
+        fmcp_json_doc_destroy(*out);
         *out = NULL;
         if (cur) fmcp_free(c->a, cur, cur_len + 1);
         cur = next; cur_len = next_len; next = NULL;
         r = fmcp__cl_rpc_once(c, method, cur, o, out, status);
     }
-    if (r != FMCP_OK && r != FMCP_ERR_RPC && *out) { fmcp_json_doc_free(*out); *out = NULL; }
+    if (r != FMCP_OK && r != FMCP_ERR_RPC && *out) { fmcp_json_doc_destroy(*out); *out = NULL; }
     if (cur) fmcp_free(c->a, cur, cur_len + 1);
     if (rounds_out) *rounds_out = rounds;
     return r;
@@ -2420,7 +2420,7 @@ FASTMCP_API fmcp_result fmcp_client_ping(fmcp_client *c)
 {
     fmcp_json_doc *d = NULL;
     fmcp_result r = fmcp_client_request(c, c && c->modern ? "server/discover" : "ping", NULL, NULL, &d);
-    if (d) fmcp_json_doc_free(d);
+    if (d) fmcp_json_doc_destroy(d);
     return r;
 }
 
@@ -2473,7 +2473,7 @@ static fmcp_result fmcp__cl_list(fmcp_client *c, const char *method, const char 
         if (params) fmcp_free(c->a, params, plen + 1);
         if (r == FMCP_OK) more = fmcp__cl_page(c, d, key, &w, cursor, sizeof cursor);
         else if (d) { *out = d; d = NULL; }   /* the RPC error for the caller */
-        if (d) fmcp_json_doc_free(d);
+        if (d) fmcp_json_doc_destroy(d);
     }
     fmcp_jw_array_end(&w);
     fmcp_jw_object_end(&w);
@@ -2484,7 +2484,7 @@ static fmcp_result fmcp__cl_list(fmcp_client *c, const char *method, const char 
         memset(&o, 0, sizeof o);
         o.alloc = c->a;
         r = fmcp_json_parse(text, len, &o, out, NULL);
-        fmcp_jw_free_output(&w, text);
+        fmcp_free_text(w.alloc, text, len);
     }
     return r;
 }
@@ -2501,7 +2501,7 @@ static void fmcp__cl_keep_tools(fmcp_client *c, const fmcp_json_doc *d)
     o.alloc = c->a;
     if (fmcp_json_parse(text, n, &o, &copy, NULL) == FMCP_OK) {
         FMCP__CL_LOCK(c);
-        if (c->tools) fmcp_json_doc_free(c->tools);
+        if (c->tools) fmcp_json_doc_destroy(c->tools);
         c->tools = copy;
         FMCP__CL_UNLOCK(c);
     }
@@ -2572,7 +2572,7 @@ FASTMCP_API fmcp_result fmcp_client_set_log_level(fmcp_client *c, const char *le
         return FMCP_OK;
     }
     r = fmcp__cl_named(c, "logging/setLevel", "level", level, NULL, NULL, NULL, &d);
-    if (d) fmcp_json_doc_free(d);
+    if (d) fmcp_json_doc_destroy(d);
     return r;
 }
 
@@ -2756,7 +2756,7 @@ static fmcp_result fmcp__cl_discover(fmcp_client *c, int *status)
         pick = fmcp__cl_pick(c, fmcp_json_get(fmcp_json_get(fmcp_json_get(fmcp_json_root(d), "error"), "data"), "supported"));
     if (pick == 1) { c->init = d; return FMCP_OK; }
     d_seen = d != NULL;
-    if (d) fmcp_json_doc_free(d);
+    if (d) fmcp_json_doc_destroy(d);
     c->modern = 0;
     c->version[0] = 0;
     if (pick == 0) return FMCP_ERR_NOT_FOUND;   /* a modern server that also speaks our legacy versions */
@@ -2866,7 +2866,7 @@ static void fmcp__cl_stop_reader(fmcp_client *c)
 #endif
 }
 
-FASTMCP_API void fmcp_client_close(fmcp_client *c)
+FASTMCP_API void fmcp_client_destroy(fmcp_client *c)
 {
     if (!c) return;
     FMCP__CL_LOCK(c);
@@ -2923,8 +2923,8 @@ FASTMCP_API void fmcp_client_close(fmcp_client *c)
     if (c->wake[1] >= 0) close(c->wake[1]);
     fmcp__cl_buf_free(c->a, &c->line);
     while (c->pending) fmcp__cl_unregister(c, c->pending);
-    if (c->init) fmcp_json_doc_free(c->init);
-    if (c->tools) fmcp_json_doc_free(c->tools);
+    if (c->init) fmcp_json_doc_destroy(c->init);
+    if (c->tools) fmcp_json_doc_destroy(c->tools);
     while (c->cache_head) fmcp__cl_mem_unlink(c, &c->cache_head);
 #ifndef FASTMCP_NO_THREADS
     fmcp__mutex_destroy(&c->lock);
@@ -2991,7 +2991,7 @@ FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, con
     if (r != FMCP_OK) return r;
     r = fmcp__proc_spawn(c->a, argv, env, &c->hproc, &c->hin, &c->hout);
     if (r == FMCP_OK) r = fmcp__cl_start_stream(c);
-    if (r != FMCP_OK) { fmcp_client_close(c); return r; }
+    if (r != FMCP_OK) { fmcp_client_destroy(c); return r; }
     *out = c;
     return FMCP_OK;
 }
@@ -3017,7 +3017,7 @@ FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int re
     c->rfd = read_fd;
     c->wfd = write_fd;
     r = fmcp__cl_start_stream(c);
-    if (r != FMCP_OK) { fmcp_client_close(c); return r; }
+    if (r != FMCP_OK) { fmcp_client_destroy(c); return r; }
     *out = c;
     return FMCP_OK;
 }
@@ -3093,11 +3093,11 @@ FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, con
     r = fmcp__cl_new(d, FMCP__CL_STREAM, &c);
     if (r != FMCP_OK) return r;
     envp = fmcp__cl_envp(c, env, &nenv);
-    if (!envp) { fmcp_client_close(c); return FMCP_ERR_NOMEM; }
+    if (!envp) { fmcp_client_destroy(c); return FMCP_ERR_NOMEM; }
     r = fmcp__cl_spawn(c, argv, envp);
     fmcp_free(c->a, envp, nenv * sizeof *envp);
     if (r == FMCP_OK) r = fmcp__cl_start_stream(c);
-    if (r != FMCP_OK) { fmcp_client_close(c); return r; }
+    if (r != FMCP_OK) { fmcp_client_destroy(c); return r; }
     *out = c;
     return FMCP_OK;
 }
@@ -3178,14 +3178,14 @@ FASTMCP_API fmcp_result fmcp_client_connect_http(const fmcp_client_desc *d, cons
     if (r == FMCP_OK) r = c->d.protocol_era == FMCP_ERA_LEGACY ? FMCP_ERR_NOT_FOUND : fmcp__cl_discover(c, &status);
     if (r == FMCP_ERR_NOT_FOUND) r = fmcp__cl_initialize(c, &status);
     if (r == FMCP_ERR_HTTP && status >= 400 && status < 500 && status != 401 && status != 403) {
-        if (c->init) { fmcp_json_doc_free(c->init); c->init = NULL; }
+        if (c->init) { fmcp_json_doc_destroy(c->init); c->init = NULL; }
         r = fmcp__cl_legacy_open(c);
         if (r == FMCP_OK) r = fmcp__cl_start_get(c);
         if (r == FMCP_OK) r = fmcp__cl_initialize(c, &status);
     } else if (r == FMCP_OK) {
         r = fmcp__cl_start_get(c);
     }
-    if (r != FMCP_OK) { fmcp_client_close(c); return r; }
+    if (r != FMCP_OK) { fmcp_client_destroy(c); return r; }
     *out = c;
     return FMCP_OK;
 }

@@ -11,12 +11,12 @@
  *   if (fmcp_client_call_tool(c, "add", "{\"a\":1,\"b\":2}", NULL, &res) == FMCP_OK) {
  *       const fmcp_json *r = fmcp_client_result(res);   // the "result" object
  *       puts(fmcp_json_get_str(fmcp_json_at(fmcp_json_get(r, "content"), 0), "text", ""));
- *       fmcp_json_doc_free(res);
+ *       fmcp_json_doc_destroy(res);
  *   }
- *   fmcp_client_close(c);
+ *   fmcp_client_destroy(c);
  *
  * fmcp_client_desc (zeroed = defaults; strings and lists are referenced, not
- *   copied: keep them alive until fmcp_client_close)
+ *   copied: keep them alive until fmcp_client_destroy)
  *   name, version, title: clientInfo (default "fastmcp.h" and the library
  *   version). protocol_version: the version asked for (default 2025-11-25);
  *   the server may answer any of 2025-11-25, 2025-06-18, 2025-03-26 and
@@ -102,11 +102,11 @@
  * fmcp_client_connect_fd(d, read_fd, write_fd, &c)
  *   The same over descriptors you opened (a socketpair, a pipe pair, a serial
  *   line); they are the client's from the call on (closed by
- *   fmcp_client_close, or by the connect itself when it fails). Not on
+ *   fmcp_client_destroy, or by the connect itself when it fails). Not on
  *   Windows (FMCP_ERR_UNSUPPORTED).
  * fmcp_client_connect_http(d, url, &c)
  *   Streamable HTTP. https:// URLs need d->transport (a TLS layer such as
- *   fmcp_tls_client_transport(); without one FMCP_ERR_UNSUPPORTED); http://
+ *   fmcp_tls_client_io(); without one FMCP_ERR_UNSUPPORTED); http://
  *   URLs never use it.
  *   POSTs carry Accept: application/json, text/event-stream; answers may be
  *   JSON or SSE. Mcp-Session-Id from the initialize answer and
@@ -122,7 +122,7 @@
  *   that stream (a reader thread; FMCP_ERR_UNSUPPORTED without threads).
  *   Connections are kept alive and reused; a 404 on a request after
  *   initialize means the session ended (FMCP_ERR_CLOSED).
- * fmcp_client_close
+ * fmcp_client_destroy
  *   HTTP: stops the GET stream and sends DELETE for the session. stdio: closes
  *   the server's stdin, waits grace_ms for it to exit, then SIGTERM, another
  *   grace_ms, then SIGKILL (Windows: TerminateProcess after grace_ms). Frees
@@ -130,7 +130,7 @@
  *
  * Requests
  *   Every request function returns FMCP_OK with *out the whole JSON-RPC
- *   response message (free it with fmcp_json_doc_free; fmcp_client_result
+ *   response message (free it with fmcp_json_doc_destroy; fmcp_client_result
  *   gives its "result" member), or FMCP_ERR_RPC with *out holding the error
  *   response (fmcp_client_error_code / _message read it), or another error
  *   with *out = NULL: FMCP_ERR_TIMEOUT (notifications/cancelled was sent),
@@ -228,7 +228,7 @@ typedef struct fmcp_client_desc {
     const fmcp_http_header *headers;       /* HTTP: extra headers */
     size_t nheaders;
     int no_get_stream;                     /* HTTP: no stand-alone GET stream */
-    const fmcp_http_transport *transport;  /* HTTP: I/O layer, e.g. TLS for https:// */
+    const fmcp_http_io *transport;  /* HTTP: I/O layer, e.g. TLS for https:// */
     fmcp_oauth *oauth;                     /* HTTP: OAuth 2.1 tokens (see oauth) */
     int grace_ms;                          /* stdio shutdown grace; 0 = 2000 */
     size_t max_message;                    /* 0 = 16 MiB */
@@ -259,7 +259,7 @@ FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int re
 FASTMCP_API fmcp_result fmcp_client_connect_http(const fmcp_client_desc *d, const char *url,
                                                  fmcp_client **out);
 #endif
-FASTMCP_API void fmcp_client_close(fmcp_client *c);
+FASTMCP_API void fmcp_client_destroy(fmcp_client *c);
 
 /* The initialize result (serverInfo, capabilities, instructions). */
 FASTMCP_API const fmcp_json *fmcp_client_server_info(const fmcp_client *c);

@@ -89,7 +89,7 @@ static void fmcp__era_error_with(fmcp__mcp_req *r, int code, const char *message
     data(r, &w, arg);
     if (fmcp_jw_finish(&w, &text, &n) != FMCP_OK) { fmcp_jw_reset(&w); text = NULL; }
     fmcp__mcp_reply_error_data(r->s, r->g, r->b, r->id, r->id_len, code, message, text, status);
-    if (text) fmcp_jw_free_output(&w, text);
+    if (text) fmcp_free_text(w.alloc, text, n);
 }
 
 static void fmcp__era_version_data(fmcp__mcp_req *r, fmcp_json_writer *w, const char *requested)
@@ -287,7 +287,7 @@ static fmcp_result fmcp__era_sub_send(fmcp_ctx *c, const char *method, int ack, 
     fmcp_jw_object_end(&w);
     if ((rc = fmcp_jw_finish(&w, &p, &n)) != FMCP_OK) { fmcp_jw_reset(&w); return rc; }
     rc = fmcp__mcp_send_notification(c->s, method, p, n, c->id, c->id_len, c->group->tag);
-    fmcp_jw_free_output(&w, p);
+    fmcp_free_text(w.alloc, p, n);
     return rc;
 }
 
@@ -539,7 +539,7 @@ static fmcp_result fmcp__era_state_open(fmcp_ctx *c, const char *text, size_t le
          strcmp(fmcp_json_get_str(root, "n", ""), c->name ? c->name : "") != 0 ||
          strcmp(fmcp_json_get_str(root, "a", ""), args) != 0))
         rc = FMCP_ERR_AUTH;
-    if (rc != FMCP_OK) { fmcp_json_doc_free(*out); *out = NULL; }
+    if (rc != FMCP_OK) { fmcp_json_doc_destroy(*out); *out = NULL; }
     return rc;
 }
 
@@ -561,10 +561,10 @@ static void fmcp__era_ctx_free(fmcp_ctx *c)
         fmcp__era_input *in = m->inputs;
         m->inputs = in->next;
         fmcp__mcp_strfree(a, in->key);
-        fmcp_json_doc_free(in->doc);
+        fmcp_json_doc_destroy(in->doc);
         fmcp_free(a, in, sizeof *in);
     }
-    fmcp_json_doc_free(m->state);
+    fmcp_json_doc_destroy(m->state);
     fmcp_jw_reset(&m->ireq);
     if (m->used) fmcp_free(a, (void *)m->used, m->cap_used * sizeof *m->used);
     fmcp__mcp_strfree(a, m->app);
@@ -693,7 +693,7 @@ static fmcp_result fmcp__era_make_state(fmcp_ctx *c, char **out, size_t *out_cap
     fmcp__era_payload(c, &w, who, args);
     if ((rc = fmcp_jw_finish(&w, &p, &n)) != FMCP_OK) { fmcp_jw_reset(&w); return rc; }
     rc = fmcp__era_seal(c, p, n, out, out_cap);
-    fmcp_jw_free_output(&w, p);
+    fmcp_free_text(w.alloc, p, n);
     return rc;
 }
 
@@ -718,7 +718,7 @@ static void fmcp__era_input_required(fmcp_ctx *c)
     fmcp__mcp_envelope_begin(&w, c->id, c->id_len);
     fmcp_jw_key(&w, "result"); fmcp_jw_object_begin(&w);
     fmcp_jw_key(&w, "resultType"); fmcp_jw_str(&w, "input_required");
-    if (ireq) { fmcp_jw_key(&w, "inputRequests"); fmcp_jw_raw(&w, ireq, n); fmcp_jw_free_output(&m->ireq, ireq); }
+    if (ireq) { fmcp_jw_key(&w, "inputRequests"); fmcp_jw_raw(&w, ireq, n); fmcp_free_text(m->ireq.alloc, ireq, n); }
     fmcp_jw_key(&w, "requestState"); fmcp_jw_str(&w, state);
     fmcp__era_meta(s->srv, &w, NULL, 0);
     fmcp_jw_object_end(&w);
@@ -872,14 +872,14 @@ static fmcp_result fmcp__era_input_legacy(fmcp_ctx *c, const char *key, const ch
     for (in = m->inputs; in; in = in->next)   /* asked before in this call */
         if (strcmp(in->key, key) == 0) { *out = fmcp_json_root(in->doc); return FMCP_OK; }
     rc = fmcp_ctx_request(c, method, params, FMCP__ERA_INPUT_TIMEOUT, &text, &n);
-    if (rc != FMCP_OK) { if (text) fmcp_free_text(c, text, n); return rc; }
-    if (!(in = (fmcp__era_input *)fmcp_malloc(c->s->alloc, sizeof *in))) { fmcp_free_text(c, text, n); return FMCP_ERR_NOMEM; }
+    if (rc != FMCP_OK) { if (text) fmcp_free_text(fmcp_ctx_allocator(c), text, n); return rc; }
+    if (!(in = (fmcp__era_input *)fmcp_malloc(c->s->alloc, sizeof *in))) { fmcp_free_text(fmcp_ctx_allocator(c), text, n); return FMCP_ERR_NOMEM; }
     memset(in, 0, sizeof *in);
     memset(&po, 0, sizeof po);
     po.alloc = c->s->alloc;
     in->key = fmcp__mcp_strdup_opt(c->s->alloc, key, &ok);
     rc = ok ? fmcp_json_parse(text, n, &po, &in->doc, NULL) : FMCP_ERR_NOMEM;
-    fmcp_free_text(c, text, n);
+    fmcp_free_text(fmcp_ctx_allocator(c), text, n);
     in->next = m->inputs;
     m->inputs = in;   /* freed with the ctx either way */
     if (rc != FMCP_OK) return rc;
@@ -934,7 +934,7 @@ static int fmcp__era_hdr_matches(const char *h, size_t hlen, const fmcp_json *b)
         if (hlen == 0 || hlen > 64 || fmcp_json_parse(h, hlen, NULL, &d, NULL) != FMCP_OK) return 0;
         same = fmcp_json_is(fmcp_json_root(d), FMCP_JSON_NUMBER) &&
                fmcp_json_double(fmcp_json_root(d), 0) == fmcp_json_double(b, 1);
-        fmcp_json_doc_free(d);
+        fmcp_json_doc_destroy(d);
         return same;
     }
     return 0;

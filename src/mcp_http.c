@@ -77,7 +77,7 @@ typedef struct fmcp__mh_stream {
 
 typedef struct fmcp__mh_session {
     struct fmcp__mh_session *next;
-    struct fmcp_mcp_http *t;
+    struct fmcp_http_endpoint *t;
     fmcp_session *s;
     char id[33];
     int legacy, temp, dead, reap;
@@ -108,12 +108,12 @@ typedef struct fmcp__mh_principal {
     fmcp__mh_ages ages;
 } fmcp__mh_principal;
 
-struct fmcp_mcp_http {
+struct fmcp_http_endpoint {
     fmcp_server *srv;
     const fmcp_allocator *a;
     fmcp_http_loop *loop;
     fmcp_http_server *hs;
-    fmcp_http_transport_desc d;
+    fmcp_http_endpoint_desc d;
     int check_hosts;
 #ifndef FASTMCP_NO_THREADS
     fmcp__mutex mu;
@@ -237,7 +237,7 @@ static int fmcp__mh_known_version(const char *v)
 /* Host/Origin checks are off (auto mode, a non-loopback bind, no lists):
  * say so loudly, once, at start-up - through the server's log sink, else
  * stderr. An explicit dns_rebinding_protection = -1 is a choice: no warning. */
-static void fmcp__mh_warn_open(const fmcp_mcp_http *t)
+static void fmcp__mh_warn_open(const fmcp_http_endpoint *t)
 {
     char msg[400];
     const char *h = t->d.host ? t->d.host : "127.0.0.1";
@@ -271,7 +271,7 @@ static int fmcp__mh_host_listed(const char *const *list, const char *hp)
     return 0;
 }
 
-static int fmcp__mh_host_ok(const fmcp_mcp_http *t, const char *host)
+static int fmcp__mh_host_ok(const fmcp_http_endpoint *t, const char *host)
 {
     if (!t->check_hosts) return 1;
     if (!host || !*host) return 0;
@@ -280,7 +280,7 @@ static int fmcp__mh_host_ok(const fmcp_mcp_http *t, const char *host)
 
 /* Origins: a full "scheme://host[:port]" entry matches exactly, a bare host
  * entry matches that host with http or https and any port. */
-static int fmcp__mh_origin_ok(const fmcp_mcp_http *t, const char *origin)
+static int fmcp__mh_origin_ok(const fmcp_http_endpoint *t, const char *origin)
 {
     const char *const *list = t->d.allowed_origins ? t->d.allowed_origins : fmcp__mh_local_hosts;
     const char *hp;
@@ -299,7 +299,7 @@ static int fmcp__mh_origin_ok(const fmcp_mcp_http *t, const char *origin)
 }
 
 /* Is the caller on the loop thread? (handlers, timers and on_close are) */
-static int fmcp__mh_on_loop(const fmcp_mcp_http *t)
+static int fmcp__mh_on_loop(const fmcp_http_endpoint *t)
 {
 #ifndef FASTMCP_NO_THREADS
     return !t->has_loop_tid || fmcp__thread_same(t->loop_tid, fmcp__thread_self());
@@ -311,7 +311,7 @@ static int fmcp__mh_on_loop(const fmcp_mcp_http *t)
 
 /* Written only when the loop's thread changes: workers read it (on_loop),
  * and the job queue orders them after the first write. */
-static void fmcp__mh_mark_loop(fmcp_mcp_http *t)
+static void fmcp__mh_mark_loop(fmcp_http_endpoint *t)
 {
 #ifndef FASTMCP_NO_THREADS
     if (t->has_loop_tid && fmcp__thread_same(t->loop_tid, fmcp__thread_self())) return;
@@ -331,7 +331,7 @@ static void fmcp__mh_mark_loop(fmcp_mcp_http *t)
  * status 0 = end the SSE stream, else a bodiless answer with that status. */
 static void fmcp__mh_flush_later(void *user)
 {
-    fmcp_mcp_http *t = (fmcp_mcp_http *)user;
+    fmcp_http_endpoint *t = (fmcp_http_endpoint *)user;
     size_t i, keep = 0;
     FMCP__MH_LOCK(t);
     t->later_timer_on = 0;
@@ -345,7 +345,7 @@ static void fmcp__mh_flush_later(void *user)
     FMCP__MH_UNLOCK(t);
 }
 
-static fmcp_result fmcp__mh_later_add(fmcp_mcp_http *t, fmcp_http_req *req, int status)
+static fmcp_result fmcp__mh_later_add(fmcp_http_endpoint *t, fmcp_http_req *req, int status)
 {
     if (t->nlater == t->cap_later) {
         size_t nc = t->cap_later ? t->cap_later * 2 : 8;
@@ -370,14 +370,14 @@ static fmcp_result fmcp__mh_later_add(fmcp_mcp_http *t, fmcp_http_req *req, int 
  * instead of one each. */
 static void fmcp__mh_push_jobs(void *user)
 {
-    fmcp_mcp_http *t = (fmcp_mcp_http *)user;
+    fmcp_http_endpoint *t = (fmcp_http_endpoint *)user;
     t->jobs_timer_on = 0;
     fmcp_server_push_jobs(t->srv, &t->jobs);
 }
 
 /* Receive options for a message: read on the loop thread, its calls for the
  * pool wait in t->jobs until the end of the step. */
-static void fmcp__mh_opts(fmcp_mcp_http *t, fmcp_receive_opts *o, const fmcp_auth_info *au)
+static void fmcp__mh_opts(fmcp_http_endpoint *t, fmcp_receive_opts *o, const fmcp_auth_info *au)
 {
     memset(o, 0, sizeof *o);
     o->auth = au;
@@ -386,7 +386,7 @@ static void fmcp__mh_opts(fmcp_mcp_http *t, fmcp_receive_opts *o, const fmcp_aut
 
 /* After a receive: arm the end-of-step hand-over once calls wait (or hand
  * them over now when no timer can be set). */
-static void fmcp__mh_arm_jobs(fmcp_mcp_http *t)
+static void fmcp__mh_arm_jobs(fmcp_http_endpoint *t)
 {
     if (!t->jobs.n || t->jobs_timer_on) return;
     if (fmcp_http_timer_add(t->loop, 0, fmcp__mh_push_jobs, t, &t->jobs_timer) == FMCP_OK) t->jobs_timer_on = 1;
@@ -394,7 +394,7 @@ static void fmcp__mh_arm_jobs(fmcp_mcp_http *t)
 }
 
 /* Finishing calls: on failure the request is retried later (locked). */
-static void fmcp__mh_answer(fmcp_mcp_http *t, fmcp_http_req *req, int status, const fmcp_http_header *h,
+static void fmcp__mh_answer(fmcp_http_endpoint *t, fmcp_http_req *req, int status, const fmcp_http_header *h,
                             size_t n, const void *body, size_t len)
 {
     fmcp_result rc;
@@ -404,7 +404,7 @@ static void fmcp__mh_answer(fmcp_mcp_http *t, fmcp_http_req *req, int status, co
     FMCP__MH_UNLOCK(t);
 }
 
-static void fmcp__mh_end(fmcp_mcp_http *t, fmcp_http_req *req, int xthread)
+static void fmcp__mh_end(fmcp_http_endpoint *t, fmcp_http_req *req, int xthread)
 {
     fmcp_result rc;
     FMCP__MH_LOCK(t);
@@ -417,7 +417,7 @@ static void fmcp__mh_end(fmcp_mcp_http *t, fmcp_http_req *req, int xthread)
 /* ---- HTTP answers ------------------------------------------------------------- */
 
 /* Headers every answer gets: CORS, and the session id when known. */
-static size_t fmcp__mh_base_headers(const fmcp_mcp_http *t, const fmcp__mh_session *ms,
+static size_t fmcp__mh_base_headers(const fmcp_http_endpoint *t, const fmcp__mh_session *ms,
                                     fmcp_http_header *h, size_t n)
 {
     if (t->d.cors_origin) {
@@ -429,7 +429,7 @@ static size_t fmcp__mh_base_headers(const fmcp_mcp_http *t, const fmcp__mh_sessi
     return n;
 }
 
-static void fmcp__mh_respond(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp__mh_session *ms, int status,
+static void fmcp__mh_respond(fmcp_http_endpoint *t, fmcp_http_req *req, const fmcp__mh_session *ms, int status,
                              const char *ctype, const char *body, size_t len)
 {
     fmcp_http_header h[8];
@@ -439,7 +439,7 @@ static void fmcp__mh_respond(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp__m
 }
 
 /* HTTP-level failure with a JSON-RPC error body (what MCP clients parse). */
-static void fmcp__mh_fail(fmcp_mcp_http *t, fmcp_http_req *req, int status, int code, const char *msg)
+static void fmcp__mh_fail(fmcp_http_endpoint *t, fmcp_http_req *req, int status, int code, const char *msg)
 {
     char body[256];
     int n = snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":%d,\"message\":\"%s\"}}",
@@ -450,7 +450,7 @@ static void fmcp__mh_fail(fmcp_mcp_http *t, fmcp_http_req *req, int status, int 
 
 /* No session or call: 429 (this principal's cap) or 503 (the table), both
  * with Retry-After, else 500. */
-static void fmcp__mh_fail_busy(fmcp_mcp_http *t, fmcp_http_req *req, int status)
+static void fmcp__mh_fail_busy(fmcp_http_endpoint *t, fmcp_http_req *req, int status)
 {
     static const char b429[] = "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32000,"
                                "\"message\":\"Too many sessions or calls in flight for this client\"}}";
@@ -469,7 +469,7 @@ static void fmcp__mh_fail_busy(fmcp_mcp_http *t, fmcp_http_req *req, int status)
     else fmcp__mh_answer(t, req, 503, h, n, b503, sizeof b503 - 1);
 }
 
-static fmcp_result fmcp__mh_sse_start(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_req *req)
+static fmcp_result fmcp__mh_sse_start(fmcp_http_endpoint *t, fmcp__mh_session *ms, fmcp_http_req *req)
 {
     fmcp_http_header h[10];
     size_t n = fmcp__mh_base_headers(t, ms, h, 0);
@@ -481,7 +481,7 @@ static fmcp_result fmcp__mh_sse_start(fmcp_mcp_http *t, fmcp__mh_session *ms, fm
 
 /* ---- streams and events -------------------------------------------------------- */
 
-static void fmcp__mh_touch(fmcp_mcp_http *t, struct fmcp__mh_session *ms)
+static void fmcp__mh_touch(fmcp_http_endpoint *t, struct fmcp__mh_session *ms)
 {
     ms->last_used = fmcp_monotonic_ms();
     ms->used = ++t->uses;
@@ -490,7 +490,7 @@ static void fmcp__mh_touch(fmcp_mcp_http *t, struct fmcp__mh_session *ms)
 static size_t fmcp__mh_ev_size(const fmcp__mh_ev *e) { return sizeof *e + e->cap; }
 
 /* Age list k of an event in session ms (NULL: a temporary session has no principal). */
-static fmcp__mh_ages *fmcp__mh_ages_of(fmcp_mcp_http *t, fmcp__mh_session *ms, int k)
+static fmcp__mh_ages *fmcp__mh_ages_of(fmcp_http_endpoint *t, fmcp__mh_session *ms, int k)
 {
     if (k == FMCP__MH_AGE_SESSION) return &ms->ages;
     if (k == FMCP__MH_AGE_PRINCIPAL) return ms->pr ? &ms->pr->ages : NULL;
@@ -498,7 +498,7 @@ static fmcp__mh_ages *fmcp__mh_ages_of(fmcp_mcp_http *t, fmcp__mh_session *ms, i
 }
 
 /* Count a new event (e->st set) as the youngest of its lists (locked). */
-static void fmcp__mh_ev_keep(fmcp_mcp_http *t, fmcp__mh_ev *e)
+static void fmcp__mh_ev_keep(fmcp_http_endpoint *t, fmcp__mh_ev *e)
 {
     int k;
     for (k = 0; k < 3; k++) {
@@ -513,7 +513,7 @@ static void fmcp__mh_ev_keep(fmcp_mcp_http *t, fmcp__mh_ev *e)
 }
 
 /* Take an event out of its age lists and free it (its stream unlinks it). */
-static void fmcp__mh_ev_forget(fmcp_mcp_http *t, fmcp__mh_ev *e)
+static void fmcp__mh_ev_forget(fmcp_http_endpoint *t, fmcp__mh_ev *e)
 {
     int k;
     for (k = 0; k < 3; k++) {
@@ -526,7 +526,7 @@ static void fmcp__mh_ev_forget(fmcp_mcp_http *t, fmcp__mh_ev *e)
     fmcp_free(t->a, e, fmcp__mh_ev_size(e));
 }
 
-static void fmcp__mh_stream_free(fmcp_mcp_http *t, fmcp__mh_stream *st)
+static void fmcp__mh_stream_free(fmcp_http_endpoint *t, fmcp__mh_stream *st)
 {
     fmcp__mh_ev *e = st->head;
     while (e) {
@@ -546,7 +546,7 @@ static fmcp__mh_stream **fmcp__mh_slot(fmcp__mh_session *ms, uint64_t no)
 }
 
 /* Doubles the index; on failure the old one stays (longer chains, still right). */
-static fmcp_result fmcp__mh_idx_grow(fmcp_mcp_http *t, fmcp__mh_session *ms)
+static fmcp_result fmcp__mh_idx_grow(fmcp_http_endpoint *t, fmcp__mh_session *ms)
 {
     size_t nc = ms->idx_cap ? ms->idx_cap * 2 : 8, i, oc = ms->idx_cap;
     fmcp__mh_stream **old = ms->idx;
@@ -598,7 +598,7 @@ static void fmcp__mh_mark_done(fmcp__mh_session *ms, fmcp__mh_stream *st)
 /* Finished streams whose client never came back are kept for resumption;
  * cap them per session by dropping the oldest (the list is newest first).
  * The walk only happens once enough streams have finished. */
-static void fmcp__mh_trim_parked(fmcp_mcp_http *t, fmcp__mh_session *ms)
+static void fmcp__mh_trim_parked(fmcp_http_endpoint *t, fmcp__mh_session *ms)
 {
     fmcp__mh_stream *st, *oldest = NULL;
     size_t n = 0;
@@ -610,7 +610,7 @@ static void fmcp__mh_trim_parked(fmcp_mcp_http *t, fmcp__mh_session *ms)
     fmcp__mh_stream_free(t, oldest);
 }
 
-static fmcp__mh_stream *fmcp__mh_stream_new(fmcp_mcp_http *t, fmcp__mh_session *ms, int kind)
+static fmcp__mh_stream *fmcp__mh_stream_new(fmcp_http_endpoint *t, fmcp__mh_session *ms, int kind)
 {
     fmcp__mh_stream *st, **sl;
     fmcp__mh_trim_parked(t, ms);
@@ -647,7 +647,7 @@ static fmcp__mh_stream *fmcp__mh_find_no(fmcp__mh_session *ms, uint64_t no)
     return NULL;
 }
 
-static fmcp__mh_stream *fmcp__mh_get_stream(fmcp_mcp_http *t, fmcp__mh_session *ms)
+static fmcp__mh_stream *fmcp__mh_get_stream(fmcp_http_endpoint *t, fmcp__mh_session *ms)
 {
     fmcp__mh_stream *st = fmcp__mh_find_no(ms, 0);
     return st ? st : fmcp__mh_stream_new(t, ms, FMCP__MH_GET);
@@ -669,7 +669,7 @@ static fmcp__mh_stream *fmcp__mh_find_id(fmcp__mh_session *ms, const char *id, s
 }
 
 /* Write bytes to the attached connection; a dead connection detaches. */
-static void fmcp__mh_write(fmcp_mcp_http *t, fmcp__mh_stream *st, const char *p, size_t n)
+static void fmcp__mh_write(fmcp_http_endpoint *t, fmcp__mh_stream *st, const char *p, size_t n)
 {
     if (!st->req) return;
     if (!fmcp__mh_on_loop(t)) st->xthread = 1;
@@ -705,7 +705,7 @@ static size_t fmcp__mh_fmt(char *p, size_t cap, const char *id, const char *even
 /* Drop the oldest event of g (the head of its stream, as every stream's
  * events are in age order). A finished, detached stream left empty goes
  * too, so resuming it gets 404 like any unknown stream; `keep` stays. */
-static void fmcp__mh_evict_one(fmcp_mcp_http *t, fmcp__mh_ages *g, const fmcp__mh_stream *keep)
+static void fmcp__mh_evict_one(fmcp_http_endpoint *t, fmcp__mh_ages *g, const fmcp__mh_stream *keep)
 {
     fmcp__mh_ev *e = g->old;
     fmcp__mh_stream *st = e->st;
@@ -722,7 +722,7 @@ static void fmcp__mh_evict_one(fmcp_mcp_http *t, fmcp__mh_ages *g, const fmcp__m
 /* Replay bytes within the caps of the session, its principal and the
  * transport, oldest events first (locked). An event over a cap by itself
  * was written (when attached) but is not kept. */
-static void fmcp__mh_enforce(fmcp_mcp_http *t, fmcp__mh_session *ms, const fmcp__mh_stream *keep)
+static void fmcp__mh_enforce(fmcp_http_endpoint *t, fmcp__mh_session *ms, const fmcp__mh_stream *keep)
 {
     while (ms->ages.old && ms->ages.bytes > t->d.replay_bytes) fmcp__mh_evict_one(t, &ms->ages, keep);
     while (ms->pr && ms->pr->ages.old && ms->pr->ages.bytes > t->d.replay_bytes_per_principal)
@@ -731,7 +731,7 @@ static void fmcp__mh_enforce(fmcp_mcp_http *t, fmcp__mh_session *ms, const fmcp_
 }
 
 /* Append an event to the replay buffer (bounded) and send it if attached. */
-static fmcp_result fmcp__mh_emit(fmcp_mcp_http *t, fmcp__mh_stream *st, const char *event, int retry,
+static fmcp_result fmcp__mh_emit(fmcp_http_endpoint *t, fmcp__mh_stream *st, const char *event, int retry,
                                  const char *json, size_t len)
 {
     char id[48];
@@ -760,7 +760,7 @@ static fmcp_result fmcp__mh_emit(fmcp_mcp_http *t, fmcp__mh_stream *st, const ch
 }
 
 /* Start SSE on a held POST: headers, then the priming event (id + retry). */
-static void fmcp__mh_start_sse(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp__mh_stream *st)
+static void fmcp__mh_start_sse(fmcp_http_endpoint *t, fmcp__mh_session *ms, fmcp__mh_stream *st)
 {
     st->state = FMCP__MH_SSE;
     if (st->req && !fmcp__mh_on_loop(t)) st->xthread = 1;
@@ -778,7 +778,7 @@ static void fmcp__mh_start_sse(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp__mh_
 }
 
 /* Finish the attached request, whatever state it is in. */
-static void fmcp__mh_release_req(fmcp_mcp_http *t, fmcp__mh_stream *st, int status)
+static void fmcp__mh_release_req(fmcp_http_endpoint *t, fmcp__mh_stream *st, int status)
 {
     fmcp_http_req *req = st->req;
     if (!req) return;
@@ -788,7 +788,7 @@ static void fmcp__mh_release_req(fmcp_mcp_http *t, fmcp__mh_stream *st, int stat
 }
 
 /* The buffered answer of a held POST: JSON (403 when the engine says so) or 202. */
-static void fmcp__mh_finish_pending(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp__mh_stream *st)
+static void fmcp__mh_finish_pending(fmcp_http_endpoint *t, fmcp__mh_session *ms, fmcp__mh_stream *st)
 {
     fmcp_http_req *req = st->req;
     st->req = NULL;
@@ -812,7 +812,7 @@ static int fmcp__mh_has_result(const fmcp_allocator *a, const char *json, size_t
     o.alloc = a;
     if (fmcp_json_parse(json, len, &o, &doc, NULL) != FMCP_OK) return 0;
     ok = fmcp_json_get(fmcp_json_root(doc), "result") != NULL;
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     return ok;
 }
 
@@ -830,7 +830,7 @@ static fmcp__mh_stream *fmcp__mh_route(fmcp__mh_session *ms, const fmcp_send_inf
 static fmcp_result fmcp__mh_on_send(void *user, const char *json, size_t len, const fmcp_send_info *info)
 {
     fmcp__mh_session *ms = (fmcp__mh_session *)user;
-    fmcp_mcp_http *t = ms->t;
+    fmcp_http_endpoint *t = ms->t;
     fmcp__mh_stream *st;
     fmcp_result rc = FMCP_OK;
     FMCP__MH_LOCK(t);
@@ -856,7 +856,7 @@ static fmcp_result fmcp__mh_on_send(void *user, const char *json, size_t len, co
     return rc;
 }
 
-static void fmcp__mh_flag_reap(fmcp_mcp_http *t, fmcp__mh_session *ms)
+static void fmcp__mh_flag_reap(fmcp_http_endpoint *t, fmcp__mh_session *ms)
 {
     if (!ms->reap) { ms->reap = 1; t->nreap++; t->nreap_temp += ms->temp; }
 }
@@ -864,7 +864,7 @@ static void fmcp__mh_flag_reap(fmcp_mcp_http *t, fmcp__mh_session *ms)
 static void fmcp__mh_on_done(void *user, void *tag)
 {
     fmcp__mh_session *ms = (fmcp__mh_session *)user;
-    fmcp_mcp_http *t = ms->t;
+    fmcp_http_endpoint *t = ms->t;
     fmcp__mh_stream *st;
     FMCP__MH_LOCK(t);
     st = tag && !ms->dead ? fmcp__mh_find_no(ms, (uint64_t)(uintptr_t)tag) : NULL;
@@ -899,7 +899,7 @@ static size_t fmcp__mh_bucket(const char *id)
     return lo < 0 ? FMCP__MH_BUCKETS : (size_t)(hi * 16 + lo);
 }
 
-static void fmcp__mh_link(fmcp_mcp_http *t, fmcp__mh_session *ms)
+static void fmcp__mh_link(fmcp_http_endpoint *t, fmcp__mh_session *ms)
 {
     fmcp__mh_session **head = ms->temp ? &t->temps : &t->buckets[fmcp__mh_bucket(ms->id)];
     ms->next = *head;
@@ -908,7 +908,7 @@ static void fmcp__mh_link(fmcp_mcp_http *t, fmcp__mh_session *ms)
 }
 
 /* Remove from the table and mark dead (locked). */
-static void fmcp__mh_unlink(fmcp_mcp_http *t, fmcp__mh_session *ms)
+static void fmcp__mh_unlink(fmcp_http_endpoint *t, fmcp__mh_session *ms)
 {
     fmcp__mh_session **pp = ms->temp ? &t->temps : &t->buckets[fmcp__mh_bucket(ms->id)];
     while (*pp && *pp != ms) pp = &(*pp)->next;
@@ -925,7 +925,7 @@ static void fmcp__mh_unlink(fmcp_mcp_http *t, fmcp__mh_session *ms)
 }
 
 /* Lookup by id (locked); ids compare in constant time. */
-static fmcp__mh_session *fmcp__mh_lookup(fmcp_mcp_http *t, const char *id)
+static fmcp__mh_session *fmcp__mh_lookup(fmcp_http_endpoint *t, const char *id)
 {
     size_t b;
     fmcp__mh_session *ms;
@@ -945,7 +945,7 @@ static size_t fmcp__mh_phash(const char *k)
 }
 
 /* The record for key, created at need with no reference (locked). */
-static fmcp__mh_principal *fmcp__mh_principal_get(fmcp_mcp_http *t, const char *key)
+static fmcp__mh_principal *fmcp__mh_principal_get(fmcp_http_endpoint *t, const char *key)
 {
     size_t b = fmcp__mh_phash(key), n = strlen(key);
     fmcp__mh_principal *pr;
@@ -960,7 +960,7 @@ static fmcp__mh_principal *fmcp__mh_principal_get(fmcp_mcp_http *t, const char *
 }
 
 /* Drop a reference; the last one frees the record (locked). */
-static void fmcp__mh_principal_put(fmcp_mcp_http *t, fmcp__mh_principal *pr)
+static void fmcp__mh_principal_put(fmcp_http_endpoint *t, fmcp__mh_principal *pr)
 {
     fmcp__mh_principal **pp;
     if (--pr->refs) return;
@@ -1014,7 +1014,7 @@ static fmcp__mh_session *fmcp__mh_oldest_idle(fmcp__mh_principal *pr)
     return best;
 }
 
-static void fmcp__mh_session_free(fmcp_mcp_http *t, fmcp__mh_session *ms)
+static void fmcp__mh_session_free(fmcp_http_endpoint *t, fmcp__mh_session *ms)
 {
     if (ms->pr) {
         FMCP__MH_LOCK(t);
@@ -1027,9 +1027,9 @@ static void fmcp__mh_session_free(fmcp_mcp_http *t, fmcp__mh_session *ms)
 }
 
 /* Close the engine session, then answer whatever requests it still holds. */
-static void fmcp__mh_destroy(fmcp_mcp_http *t, fmcp__mh_session *ms)
+static void fmcp__mh_destroy(fmcp_http_endpoint *t, fmcp__mh_session *ms)
 {
-    fmcp_session_close(ms->s);
+    fmcp_session_destroy(ms->s);
     FMCP__MH_LOCK(t);
     while (ms->streams) {
         fmcp__mh_stream *st = ms->streams;
@@ -1054,7 +1054,7 @@ static fmcp_result fmcp__mh_new_id(char out[33])
     return FMCP_OK;
 }
 
-static fmcp_result fmcp__mh_session_make(fmcp_mcp_http *t, int temp, int legacy, const fmcp_auth_info *au,
+static fmcp_result fmcp__mh_session_make(fmcp_http_endpoint *t, int temp, int legacy, const fmcp_auth_info *au,
                                          fmcp__mh_principal *pr, fmcp__mh_session **out)
 {
     fmcp_session_desc sd;
@@ -1089,7 +1089,7 @@ static fmcp_result fmcp__mh_session_make(fmcp_mcp_http *t, int temp, int legacy,
 }
 
 /* A temporary session (stateless, 2026-07-28): no quota record. */
-static fmcp_result fmcp__mh_session_new(fmcp_mcp_http *t, int temp, int legacy, const fmcp_auth_info *au,
+static fmcp_result fmcp__mh_session_new(fmcp_http_endpoint *t, int temp, int legacy, const fmcp_auth_info *au,
                                         fmcp__mh_session **out)
 {
     return fmcp__mh_session_make(t, temp, legacy, au, NULL, out);
@@ -1100,7 +1100,7 @@ static fmcp_result fmcp__mh_session_new(fmcp_mcp_http *t, int temp, int legacy, 
  * oldest idle session of the principal holding the most goes when that one
  * holds more than this one would, else 503. Others are never refused for
  * what one principal holds. *status: the HTTP status on failure. Loop thread. */
-static fmcp_result fmcp__mh_session_open(fmcp_mcp_http *t, fmcp_http_req *req, int legacy, const fmcp_auth_info *au,
+static fmcp_result fmcp__mh_session_open(fmcp_http_endpoint *t, fmcp_http_req *req, int legacy, const fmcp_auth_info *au,
                                          fmcp__mh_session **out, int *status)
 {
     char key[FMCP_PRINCIPAL_SIZE];
@@ -1135,7 +1135,7 @@ static fmcp_result fmcp__mh_session_open(fmcp_mcp_http *t, fmcp_http_req *req, i
 }
 
 /* Destroy flagged sessions (and idle ones when check_idle). Loop thread. */
-static void fmcp__mh_reap(fmcp_mcp_http *t, int check_idle)
+static void fmcp__mh_reap(fmcp_http_endpoint *t, int check_idle)
 {
     fmcp__mh_session *dead = NULL, *ms, *nx;
     int64_t now = fmcp_monotonic_ms();
@@ -1161,7 +1161,7 @@ static void fmcp__mh_reap(fmcp_mcp_http *t, int check_idle)
 }
 
 /* The stream holding req, over every session (locked). */
-static fmcp__mh_stream *fmcp__mh_find_req(fmcp_mcp_http *t, fmcp_http_req *req, fmcp__mh_session **owner)
+static fmcp__mh_stream *fmcp__mh_find_req(fmcp_http_endpoint *t, fmcp_http_req *req, fmcp__mh_session **owner)
 {
     size_t b;
     fmcp__mh_session *ms;
@@ -1176,7 +1176,7 @@ static fmcp__mh_stream *fmcp__mh_find_req(fmcp_mcp_http *t, fmcp_http_req *req, 
 /* The peer went away: detach (SSE streams stay resumable). */
 static void fmcp__mh_on_close(fmcp_http_req *req, void *user)
 {
-    fmcp_mcp_http *t = (fmcp_mcp_http *)user;
+    fmcp_http_endpoint *t = (fmcp_http_endpoint *)user;
     fmcp__mh_session *ms = NULL;
     fmcp__mh_stream *st;
     fmcp__mh_mark_loop(t);
@@ -1215,7 +1215,7 @@ static int fmcp__mh_any_answer(const fmcp_json *root)
 }
 
 /* Raw text of every request id in the message, NUL-separated (for routing). */
-static fmcp_result fmcp__mh_collect_ids(fmcp_mcp_http *t, const fmcp_json *root, fmcp__mh_stream *st)
+static fmcp_result fmcp__mh_collect_ids(fmcp_http_endpoint *t, const fmcp_json *root, fmcp__mh_stream *st)
 {
     const fmcp_json *m = fmcp_json_is(root, FMCP_JSON_ARRAY) ? fmcp_json_first(root) : root;
     size_t total = 0, off = 0, need;
@@ -1239,7 +1239,7 @@ static fmcp_result fmcp__mh_collect_ids(fmcp_mcp_http *t, const fmcp_json *root,
 
 /* Give the message (*docp, handed over: NULL after) to the engine; hold the
  * request when it needs answers. */
-static void fmcp__mh_handoff(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_req *req, fmcp_json_doc **docp,
+static void fmcp__mh_handoff(fmcp_http_endpoint *t, fmcp__mh_session *ms, fmcp_http_req *req, fmcp_json_doc **docp,
                              int created, const fmcp_auth_info *au)
 {
     fmcp_receive_opts o;
@@ -1261,7 +1261,7 @@ static void fmcp__mh_handoff(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_r
     FMCP__MH_LOCK(t);
     if (ms->pr && ms->pr->ncalls >= t->d.max_calls_per_principal) {
         FMCP__MH_UNLOCK(t);
-        fmcp_json_doc_free(doc);
+        fmcp_json_doc_destroy(doc);
         fmcp__mh_fail_busy(t, req, 429);
         return;
     }
@@ -1274,7 +1274,7 @@ static void fmcp__mh_handoff(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_r
     }
     FMCP__MH_UNLOCK(t);
     if (rc != FMCP_OK) {
-        fmcp_json_doc_free(doc);
+        fmcp_json_doc_destroy(doc);
         fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Out of memory");
         return;
     }
@@ -1293,7 +1293,7 @@ static void fmcp__mh_handoff(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp_http_r
 }
 
 /* Stateless: a fresh session, initialised for this POST unless it is initialize. */
-static void fmcp__mh_post_stateless(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_json_doc **docp, int is_init,
+static void fmcp__mh_post_stateless(fmcp_http_endpoint *t, fmcp_http_req *req, fmcp_json_doc **docp, int is_init,
                                     const char *pv, const fmcp_auth_info *au)
 {
     fmcp__mh_session *ms;
@@ -1321,7 +1321,7 @@ static int fmcp__mh_owner_ok(const fmcp__mh_session *ms, const fmcp_auth_info *a
 
 /* Session from Mcp-Session-Id: 400 when missing, 404 unknown (or another
  * principal's). Returns NULL after answering. */
-static fmcp__mh_session *fmcp__mh_session_of(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
+static fmcp__mh_session *fmcp__mh_session_of(fmcp_http_endpoint *t, fmcp_http_req *req, const fmcp_auth_info *au)
 {
     const char *sid = fmcp_http_req_header(req, "Mcp-Session-Id");
     fmcp__mh_session *ms;
@@ -1339,7 +1339,7 @@ static fmcp__mh_session *fmcp__mh_session_of(fmcp_mcp_http *t, fmcp_http_req *re
 }
 
 /* Header checks shared by POST and GET; 0 after answering. */
-static int fmcp__mh_version_ok(fmcp_mcp_http *t, fmcp_http_req *req, const char *pv)
+static int fmcp__mh_version_ok(fmcp_http_endpoint *t, fmcp_http_req *req, const char *pv)
 {
     if (!pv || fmcp__mh_known_version(pv)) return 1;
     fmcp__mh_fail(t, req, 400, -32000, "Bad Request: Unsupported protocol version");
@@ -1348,7 +1348,7 @@ static int fmcp__mh_version_ok(fmcp_mcp_http *t, fmcp_http_req *req, const char 
 
 /* A POST body as JSON; NULL after answering: 400 for bad JSON, 500 when
  * memory ran out (that is not the client's fault). */
-static fmcp_json_doc *fmcp__mh_parse_body(fmcp_mcp_http *t, fmcp_http_req *req, const char *body, size_t len)
+static fmcp_json_doc *fmcp__mh_parse_body(fmcp_http_endpoint *t, fmcp_http_req *req, const char *body, size_t len)
 {
     fmcp_json_parse_options po;
     fmcp_json_doc *doc = NULL;
@@ -1363,7 +1363,7 @@ static fmcp_json_doc *fmcp__mh_parse_body(fmcp_mcp_http *t, fmcp_http_req *req, 
 
 /* 2026-07-28: a POST without a session whose MCP-Protocol-Version (pv) is not
  * a legacy one, or whose body carries the version in _meta (meta_pv). */
-static int fmcp__mh_is_modern(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_json *root, const char *pv, int meta_pv)
+static int fmcp__mh_is_modern(fmcp_http_endpoint *t, fmcp_http_req *req, const fmcp_json *root, const char *pv, int meta_pv)
 {
     if (!fmcp_json_is(root, FMCP_JSON_OBJECT)) return 0;
     if (fmcp_server_modern_only(t->srv)) return 1;   /* old clients' session ids are ignored */
@@ -1377,7 +1377,7 @@ static const char *fmcp__mh_hdr(void *user, const char *name)
 }
 
 /* 400 with a JSON-RPC error that keeps the request's id. */
-static void fmcp__mh_fail_rpc(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_json *root, int code, const char *msg)
+static void fmcp__mh_fail_rpc(fmcp_http_endpoint *t, fmcp_http_req *req, const fmcp_json *root, int code, const char *msg)
 {
     fmcp_json_writer w;
     char *out;
@@ -1395,11 +1395,11 @@ static void fmcp__mh_fail_rpc(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_j
     fmcp_jw_object_end(&w);
     if (fmcp_jw_finish(&w, &out, &n) != FMCP_OK) { fmcp_jw_reset(&w); fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Out of memory"); return; }
     fmcp__mh_respond(t, req, NULL, 400, "application/json", out, n);
-    fmcp_jw_free_output(&w, out);
+    fmcp_free_text(w.alloc, out, n);
 }
 
 /* Stateless by design: the request's own session, gone with its answer. */
-static void fmcp__mh_post_modern(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_json_doc **docp, const fmcp_auth_info *au,
+static void fmcp__mh_post_modern(fmcp_http_endpoint *t, fmcp_http_req *req, fmcp_json_doc **docp, const fmcp_auth_info *au,
                                  int legacy_client)
 {
     fmcp__mh_session *ms;
@@ -1423,7 +1423,7 @@ static void fmcp__mh_post_modern(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_json
     FMCP__MH_UNLOCK(t);
 }
 
-static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
+static void fmcp__mh_post(fmcp_http_endpoint *t, fmcp_http_req *req, const fmcp_auth_info *au)
 {
     const char *accept = fmcp_http_req_header(req, "Accept");
     fmcp_json_doc *doc = NULL;
@@ -1449,10 +1449,10 @@ static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_
                             "io.modelcontextprotocol/protocolVersion") != NULL;
     if (fmcp__mh_is_modern(t, req, root, pv, meta_pv)) {
         fmcp__mh_post_modern(t, req, &doc, au, !pv && !meta_pv);
-        fmcp_json_doc_free(doc);
+        fmcp_json_doc_destroy(doc);
         return;
     }
-    if (!fmcp__mh_version_ok(t, req, pv)) { fmcp_json_doc_free(doc); return; }
+    if (!fmcp__mh_version_ok(t, req, pv)) { fmcp_json_doc_destroy(doc); return; }
     is_init = strcmp(fmcp_json_get_str(root, "method", ""), "initialize") == 0;
     if (t->d.stateless) {
         fmcp__mh_post_stateless(t, req, &doc, is_init, pv, au);
@@ -1464,12 +1464,12 @@ static void fmcp__mh_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_
         ms = fmcp__mh_session_of(t, req, au);
     }
     if (ms) fmcp__mh_handoff(t, ms, req, &doc, created, au);
-    fmcp_json_doc_free(doc);   /* when not handed over */
+    fmcp_json_doc_destroy(doc);   /* when not handed over */
 }
 
 /* ---- GET, DELETE ------------------------------------------------------------------- */
 
-static void fmcp__mh_405(fmcp_mcp_http *t, fmcp_http_req *req, const char *allow)
+static void fmcp__mh_405(fmcp_http_endpoint *t, fmcp_http_req *req, const char *allow)
 {
     fmcp_http_header h[8];
     size_t n = fmcp__mh_base_headers(t, NULL, h, 0);
@@ -1478,7 +1478,7 @@ static void fmcp__mh_405(fmcp_mcp_http *t, fmcp_http_req *req, const char *allow
 }
 
 /* Attach req to st and replay the events after `after` (locked). */
-static void fmcp__mh_attach(fmcp_mcp_http *t, fmcp__mh_session *ms, fmcp__mh_stream *st, fmcp_http_req *req,
+static void fmcp__mh_attach(fmcp_http_endpoint *t, fmcp__mh_session *ms, fmcp__mh_stream *st, fmcp_http_req *req,
                             uint64_t after)
 {
     fmcp__mh_ev *e;
@@ -1505,7 +1505,7 @@ static int fmcp__mh_parse_event_id(const char *s, uint64_t *no, uint64_t *seq)
     return k == 1;
 }
 
-static void fmcp__mh_get(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
+static void fmcp__mh_get(fmcp_http_endpoint *t, fmcp_http_req *req, const fmcp_auth_info *au)
 {
     const char *lei = fmcp_http_req_header(req, "Last-Event-ID");
     fmcp__mh_session *ms;
@@ -1539,7 +1539,7 @@ static void fmcp__mh_get(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_i
     else if (status) fmcp__mh_fail(t, req, status, -32000, status == 404 ? "Unknown stream" : "Out of memory");
 }
 
-static void fmcp__mh_delete(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
+static void fmcp__mh_delete(fmcp_http_endpoint *t, fmcp_http_req *req, const fmcp_auth_info *au)
 {
     fmcp__mh_session *ms;
     if (t->d.stateless) { fmcp__mh_405(t, req, "POST"); return; }
@@ -1553,7 +1553,7 @@ static void fmcp__mh_delete(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_aut
 
 /* ---- legacy HTTP+SSE (2024-11-05) -------------------------------------------------- */
 
-static void fmcp__mh_legacy_open(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
+static void fmcp__mh_legacy_open(fmcp_http_endpoint *t, fmcp_http_req *req, const fmcp_auth_info *au)
 {
     fmcp__mh_session *ms;
     fmcp__mh_stream *st;
@@ -1591,7 +1591,7 @@ static int fmcp__mh_query_sid(const char *q, char out[33])
     return 0;
 }
 
-static void fmcp__mh_legacy_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmcp_auth_info *au)
+static void fmcp__mh_legacy_post(fmcp_http_endpoint *t, fmcp_http_req *req, const fmcp_auth_info *au)
 {
     char sid[33];
     fmcp__mh_session *ms = NULL;
@@ -1611,7 +1611,7 @@ static void fmcp__mh_legacy_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmc
         return;
     }
     if (!(doc = fmcp__mh_parse_body(t, req, body, len))) return;
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     memset(&o, 0, sizeof o);
     o.auth = au;
     (void)fmcp_session_receive_ex(ms->s, body, len, &o);
@@ -1620,7 +1620,7 @@ static void fmcp__mh_legacy_post(fmcp_mcp_http *t, fmcp_http_req *req, const fmc
 
 /* ---- dispatch ------------------------------------------------------------------------ */
 
-static void fmcp__mh_preflight(fmcp_mcp_http *t, fmcp_http_req *req)
+static void fmcp__mh_preflight(fmcp_http_endpoint *t, fmcp_http_req *req)
 {
     fmcp_http_header h[10];
     size_t n = fmcp__mh_base_headers(t, NULL, h, 0);
@@ -1635,8 +1635,8 @@ static void fmcp__mh_preflight(fmcp_mcp_http *t, fmcp_http_req *req)
 }
 
 /* Run the authenticate hook; 0 after answering a rejection. */
-static int fmcp__mh_auth_answer(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_http_auth_reply *r);
-static int fmcp__mh_authenticate(fmcp_mcp_http *t, fmcp_http_req *req, fmcp__mh_auth *au)
+static int fmcp__mh_auth_answer(fmcp_http_endpoint *t, fmcp_http_req *req, fmcp_http_auth_reply *r);
+static int fmcp__mh_authenticate(fmcp_http_endpoint *t, fmcp_http_req *req, fmcp__mh_auth *au)
 {
     memset(au, 0, sizeof *au);
     if (!t->d.authenticate) return 1;
@@ -1646,12 +1646,12 @@ static int fmcp__mh_authenticate(fmcp_mcp_http *t, fmcp_http_req *req, fmcp__mh_
         fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Authentication failed");
         return 0;
     }
-    if (au->r.defer) return 0;   /* the hook owns req now (fmcp_mcp_http_auth_resume) */
+    if (au->r.defer) return 0;   /* the hook owns req now (fmcp_http_endpoint_auth_resume) */
     return fmcp__mh_auth_answer(t, req, &au->r);
 }
 
 /* Answer a rejection; 1 when the reply accepts. */
-static int fmcp__mh_auth_answer(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_http_auth_reply *r)
+static int fmcp__mh_auth_answer(fmcp_http_endpoint *t, fmcp_http_req *req, fmcp_http_auth_reply *r)
 {
     fmcp_http_header h[12];
     size_t n, i;
@@ -1663,7 +1663,7 @@ static int fmcp__mh_auth_answer(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_http_
     return 0;
 }
 
-static void fmcp__mh_route_req(fmcp_mcp_http *t, fmcp_http_req *req, const char *m, const char *path,
+static void fmcp__mh_route_req(fmcp_http_endpoint *t, fmcp_http_req *req, const char *m, const char *path,
                                const fmcp_auth_info *ai)
 {
     int modern_only = fmcp_server_modern_only(t->srv);
@@ -1687,7 +1687,7 @@ static void fmcp__mh_route_req(fmcp_mcp_http *t, fmcp_http_req *req, const char 
 
 static void fmcp__mh_handler(fmcp_http_req *req, void *user)
 {
-    fmcp_mcp_http *t = (fmcp_mcp_http *)user;
+    fmcp_http_endpoint *t = (fmcp_http_endpoint *)user;
     const char *m = fmcp_http_req_method(req), *path = fmcp_http_req_path(req);
     int legacy = !t->d.disable_legacy_sse && !t->d.stateless;
     fmcp__mh_auth au;
@@ -1721,7 +1721,7 @@ static void fmcp__mh_handler(fmcp_http_req *req, void *user)
     fmcp__mh_reap(t, 0);
 }
 
-FASTMCP_API void fmcp_mcp_http_auth_resume(fmcp_mcp_http *t, fmcp_http_req *req, fmcp_http_auth_reply *reply)
+FASTMCP_API void fmcp_http_endpoint_auth_resume(fmcp_http_endpoint *t, fmcp_http_req *req, fmcp_http_auth_reply *reply)
 {
     fmcp__mh_mark_loop(t);
     if (fmcp__mh_auth_answer(t, req, reply))
@@ -1733,7 +1733,7 @@ FASTMCP_API void fmcp_mcp_http_auth_resume(fmcp_mcp_http *t, fmcp_http_req *req,
 
 /* ---- housekeeping timer ------------------------------------------------------------- */
 
-static void fmcp__mh_keepalive(fmcp_mcp_http *t, int64_t now)
+static void fmcp__mh_keepalive(fmcp_http_endpoint *t, int64_t now)
 {
     size_t b;
     fmcp__mh_session *ms;
@@ -1750,7 +1750,7 @@ static void fmcp__mh_keepalive(fmcp_mcp_http *t, int64_t now)
 
 static void fmcp__mh_tick(void *user)
 {
-    fmcp_mcp_http *t = (fmcp_mcp_http *)user;
+    fmcp_http_endpoint *t = (fmcp_http_endpoint *)user;
     size_t b;
     fmcp__mh_session *ms;
     fmcp__mh_mark_loop(t);
@@ -1766,7 +1766,7 @@ static void fmcp__mh_tick(void *user)
 
 /* ---- public API ------------------------------------------------------------------------ */
 
-static void fmcp__mh_defaults(fmcp_http_transport_desc *d)
+static void fmcp__mh_defaults(fmcp_http_endpoint_desc *d)
 {
     if (!d->path) d->path = "/mcp";
     if (!d->legacy_sse_path) d->legacy_sse_path = "/sse";
@@ -1784,7 +1784,7 @@ static void fmcp__mh_defaults(fmcp_http_transport_desc *d)
     if (!d->replay_bytes_total) d->replay_bytes_total = FMCP_MCP_HTTP_REPLAY_BYTES_TOTAL;
 }
 
-static void fmcp__mh_free_struct(fmcp_mcp_http *t)
+static void fmcp__mh_free_struct(fmcp_http_endpoint *t)
 {
 #ifndef FASTMCP_NO_THREADS
     fmcp__mutex_destroy(&t->mu);
@@ -1792,7 +1792,7 @@ static void fmcp__mh_free_struct(fmcp_mcp_http *t)
     fmcp_free(t->a, t, sizeof *t);
 }
 
-static fmcp_result fmcp__mh_mutex_init(fmcp_mcp_http *t)
+static fmcp_result fmcp__mh_mutex_init(fmcp_http_endpoint *t)
 {
 #ifndef FASTMCP_NO_THREADS
     return fmcp__mutex_init_recursive(&t->mu) ? FMCP_ERR_NOMEM : FMCP_OK;
@@ -1802,15 +1802,15 @@ static fmcp_result fmcp__mh_mutex_init(fmcp_mcp_http *t)
 #endif
 }
 
-FASTMCP_API fmcp_result fmcp_mcp_http_attach(fmcp_server *srv, fmcp_http_loop *loop,
-                                             const fmcp_http_transport_desc *d, fmcp_mcp_http **out)
+FASTMCP_API fmcp_result fmcp_http_endpoint_create(fmcp_server *srv, fmcp_http_loop *loop,
+                                             const fmcp_http_endpoint_desc *d, fmcp_http_endpoint **out)
 {
     fmcp_http_server_desc hd;
-    fmcp_mcp_http *t;
+    fmcp_http_endpoint *t;
     fmcp_result rc;
     if (!srv || !loop || !d || !out) return FMCP_ERR_INVALID_ARG;
     *out = NULL;
-    t = (fmcp_mcp_http *)fmcp_malloc(fmcp_server_allocator(srv), sizeof *t);
+    t = (fmcp_http_endpoint *)fmcp_malloc(fmcp_server_allocator(srv), sizeof *t);
     if (!t) return FMCP_ERR_NOMEM;
     memset(t, 0, sizeof *t);
     t->srv = srv; t->a = fmcp_server_allocator(srv); t->loop = loop; t->d = *d;
@@ -1822,9 +1822,9 @@ FASTMCP_API fmcp_result fmcp_mcp_http_attach(fmcp_server *srv, fmcp_http_loop *l
     if ((rc = fmcp__mh_mutex_init(t)) != FMCP_OK) { fmcp_free(t->a, t, sizeof *t); return rc; }
     if (d->http) hd = *d->http; else memset(&hd, 0, sizeof hd);
     hd.host = d->host; hd.port = d->port; hd.handler = fmcp__mh_handler; hd.user = t;
-    if ((rc = fmcp_http_server_start(loop, &hd, &t->hs)) != FMCP_OK) { fmcp__mh_free_struct(t); return rc; }
+    if ((rc = fmcp_http_server_create(loop, &hd, &t->hs)) != FMCP_OK) { fmcp__mh_free_struct(t); return rc; }
     if ((rc = fmcp_http_timer_add(loop, t->tick_ms, fmcp__mh_tick, t, &t->timer)) != FMCP_OK) {
-        fmcp_http_server_free(t->hs);
+        fmcp_http_server_destroy(t->hs);
         fmcp__mh_free_struct(t);
         return rc;
     }
@@ -1834,10 +1834,10 @@ FASTMCP_API fmcp_result fmcp_mcp_http_attach(fmcp_server *srv, fmcp_http_loop *l
     return FMCP_OK;
 }
 
-FASTMCP_API uint16_t fmcp_mcp_http_port(const fmcp_mcp_http *t) { return t ? fmcp_http_server_port(t->hs) : 0; }
-FASTMCP_API fmcp_http_loop *fmcp_mcp_http_loop(const fmcp_mcp_http *t) { return t ? t->loop : NULL; }
+FASTMCP_API uint16_t fmcp_http_endpoint_port(const fmcp_http_endpoint *t) { return t ? fmcp_http_server_port(t->hs) : 0; }
+FASTMCP_API fmcp_http_loop *fmcp_http_endpoint_loop(const fmcp_http_endpoint *t) { return t ? t->loop : NULL; }
 
-FASTMCP_API size_t fmcp_mcp_http_sessions(fmcp_mcp_http *t)
+FASTMCP_API size_t fmcp_http_endpoint_sessions(fmcp_http_endpoint *t)
 {
     size_t n;
     if (!t) return 0;
@@ -1847,7 +1847,7 @@ FASTMCP_API size_t fmcp_mcp_http_sessions(fmcp_mcp_http *t)
     return n;
 }
 
-FASTMCP_API size_t fmcp_mcp_http_replay_bytes(fmcp_mcp_http *t)
+FASTMCP_API size_t fmcp_http_endpoint_replay_bytes(fmcp_http_endpoint *t)
 {
     size_t n;
     if (!t) return 0;
@@ -1857,7 +1857,7 @@ FASTMCP_API size_t fmcp_mcp_http_replay_bytes(fmcp_mcp_http *t)
     return n;
 }
 
-FASTMCP_API fmcp_result fmcp_mcp_http_close_sse(fmcp_mcp_http *t, fmcp_ctx *ctx)
+FASTMCP_API fmcp_result fmcp_http_endpoint_close_sse(fmcp_http_endpoint *t, fmcp_ctx *ctx)
 {
     fmcp_session *s = fmcp_ctx_session(ctx);
     const char *id = fmcp_ctx_request_id(ctx);
@@ -1876,7 +1876,7 @@ FASTMCP_API fmcp_result fmcp_mcp_http_close_sse(fmcp_mcp_http *t, fmcp_ctx *ctx)
     return st ? FMCP_OK : FMCP_ERR_NOT_FOUND;
 }
 
-FASTMCP_API void fmcp_mcp_http_free(fmcp_mcp_http *t)
+FASTMCP_API void fmcp_http_endpoint_destroy(fmcp_http_endpoint *t)
 {
     fmcp__mh_session *dead = NULL, *ms, *nx;
     size_t b;
@@ -1897,22 +1897,22 @@ FASTMCP_API void fmcp_mcp_http_free(fmcp_mcp_http *t)
     if (t->later_timer_on) fmcp_http_timer_cancel(t->loop, t->later_timer);
     fmcp__mh_flush_later(t);   /* what still fails is released by the server's free */
     if (t->later) fmcp_free(t->a, t->later, t->cap_later * sizeof *t->later);
-    fmcp_http_server_free(t->hs);
+    fmcp_http_server_destroy(t->hs);
     fmcp__mh_free_struct(t);
 }
 
-FASTMCP_API fmcp_result fmcp_server_run_http(fmcp_server *srv, const fmcp_http_transport_desc *d)
+FASTMCP_API fmcp_result fmcp_server_run_http(fmcp_server *srv, const fmcp_http_endpoint_desc *d)
 {
     fmcp_http_loop *loop;
-    fmcp_mcp_http *t;
+    fmcp_http_endpoint *t;
     fmcp_result rc;
     if (!srv || !d) return FMCP_ERR_INVALID_ARG;
-    if ((rc = fmcp_http_loop_new(fmcp_server_allocator(srv), &loop)) != FMCP_OK) return rc;
-    if ((rc = fmcp_mcp_http_attach(srv, loop, d, &t)) != FMCP_OK) { fmcp_http_loop_free(loop); return rc; }
+    if ((rc = fmcp_http_loop_create(fmcp_server_allocator(srv), &loop)) != FMCP_OK) return rc;
+    if ((rc = fmcp_http_endpoint_create(srv, loop, d, &t)) != FMCP_OK) { fmcp_http_loop_destroy(loop); return rc; }
     if (d->on_listen) d->on_listen(d->listen_user, t);
     rc = fmcp_http_run(loop);
-    fmcp_mcp_http_free(t);
-    fmcp_http_loop_free(loop);
+    fmcp_http_endpoint_destroy(t);
+    fmcp_http_loop_destroy(loop);
     return rc;
 }
 

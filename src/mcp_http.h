@@ -4,17 +4,17 @@
  * ---------------------------------------------------------------------------
  *
  * Usage (blocking, one call)
- *   fmcp_http_transport_desc d = {0};
+ *   fmcp_http_endpoint_desc d = {0};
  *   d.port = 8080;                          // host 127.0.0.1, path /mcp
  *   fmcp_server_run_http(srv, &d);          // until fmcp_http_stop(loop)
  *
  * Usage (on your own loop, e.g. in tests with port 0)
- *   fmcp_http_loop *loop; fmcp_mcp_http *t;
- *   fmcp_http_loop_new(NULL, &loop);
- *   fmcp_mcp_http_attach(srv, loop, &d, &t);
- *   printf("port %u\n", fmcp_mcp_http_port(t));
+ *   fmcp_http_loop *loop; fmcp_http_endpoint *t;
+ *   fmcp_http_loop_create(NULL, &loop);
+ *   fmcp_http_endpoint_create(srv, loop, &d, &t);
+ *   printf("port %u\n", fmcp_http_endpoint_port(t));
  *   fmcp_http_run(loop);
- *   fmcp_mcp_http_free(t); fmcp_http_loop_free(loop);
+ *   fmcp_http_endpoint_destroy(t); fmcp_http_loop_destroy(loop);
  *
  * Endpoint (d.path, default "/mcp")
  *   POST carries one JSON-RPC message or batch. Accept must allow both
@@ -50,7 +50,7 @@
  *   stream only: the missed events are replayed, then it continues, and a
  *   POST stream cut before its response delivers the response there (up to
  *   32 finished but undelivered streams per session wait for that).
- *   fmcp_mcp_http_close_sse(t, ctx), called from a handler, closes the
+ *   fmcp_http_endpoint_close_sse(t, ctx), called from a handler, closes the
  *   request's stream now (SSE polling, SEP-1699): the client reconnects with
  *   GET and Last-Event-ID after the retry hint (retry_ms, default 1000).
  *   Kept events are also capped by bytes: replay_bytes per session,
@@ -109,7 +109,7 @@
  *   (if set), which happens once the request no longer needs them; the
  *   identity is copied into the session. A non-OK return gives 500.
  *   A hook that cannot decide yet (e.g. waiting for a JWKS fetch) sets
- *   reply->defer, keeps req and later calls fmcp_mcp_http_auth_resume(
+ *   reply->defer, keeps req and later calls fmcp_http_endpoint_auth_resume(
  *   reply->transport, req, its_reply) on the loop thread with a filled reply
  *   (release is honoured there). Requests for paths the transport does not
  *   serve go to d.fallback (which must answer them) instead of a 404.
@@ -122,19 +122,19 @@
  *   ("/messages"); POSTs there get 202 and every answer comes as an
  *   `event: message` on the GET stream. Closing the stream ends the session.
  *
- * fmcp_mcp_http_attach adds the transport to an existing loop (it starts an
+ * fmcp_http_endpoint_create adds the transport to an existing loop (it starts an
  *   HTTP server on d.host:d.port; d.http optionally supplies limits and a
  *   TLS transport - its host, port, handler and user are ignored). The
  *   strings and lists in d are referenced, not copied: keep them alive
- *   until fmcp_mcp_http_free. All callbacks run on the loop thread.
- *   fmcp_mcp_http_port gives the bound port, fmcp_mcp_http_loop the loop.
- *   fmcp_mcp_http_free closes every session and the server (loop thread).
+ *   until fmcp_http_endpoint_destroy. All callbacks run on the loop thread.
+ *   fmcp_http_endpoint_port gives the bound port, fmcp_http_endpoint_loop the loop.
+ *   fmcp_http_endpoint_destroy closes every session and the server (loop thread).
  * fmcp_server_run_http creates a loop, attaches, calls d.on_listen(user, t)
- *   once listening, runs until fmcp_http_stop(fmcp_mcp_http_loop(t)), then
+ *   once listening, runs until fmcp_http_stop(fmcp_http_endpoint_loop(t)), then
  *   frees everything. It prints nothing.
- * fmcp_mcp_http_sessions counts open sessions (tests, metrics).
- * fmcp_mcp_http_replay_bytes: bytes the kept SSE events hold (all sessions).
- * fmcp_mcp_http_close_sse is thread-safe; FMCP_ERR_NOT_FOUND when the
+ * fmcp_http_endpoint_sessions counts open sessions (tests, metrics).
+ * fmcp_http_endpoint_replay_bytes: bytes the kept SSE events hold (all sessions).
+ * fmcp_http_endpoint_close_sse is thread-safe; FMCP_ERR_NOT_FOUND when the
  *   request has no stream in this transport (e.g. stateless).
  */
 
@@ -142,7 +142,7 @@
 extern "C" {
 #endif
 
-typedef struct fmcp_mcp_http fmcp_mcp_http;
+typedef struct fmcp_http_endpoint fmcp_http_endpoint;
 
 typedef struct fmcp_http_auth_reply {
     int status;                     /* 0 = accept; else the rejection status */
@@ -154,7 +154,7 @@ typedef struct fmcp_http_auth_reply {
     int has_info;
     void (*release)(void *user, struct fmcp_http_auth_reply *reply);
     void *release_user;
-    struct fmcp_mcp_http *transport; /* set by the transport before the hook runs */
+    struct fmcp_http_endpoint *transport; /* set by the transport before the hook runs */
     int defer;                      /* set by the hook: it keeps req, answers later */
 } fmcp_http_auth_reply;
 
@@ -165,7 +165,7 @@ typedef struct fmcp_http_auth_reply {
 typedef fmcp_result (*fmcp_http_auth_fn)(void *user, const char *method, const char *path,
                                          const fmcp_http_req *req, fmcp_http_auth_reply *reply);
 
-typedef struct fmcp_http_transport_desc {
+typedef struct fmcp_http_endpoint_desc {
     const char *host;               /* NULL = "127.0.0.1" */
     uint16_t port;                  /* 0 = any free port */
     const char *path;               /* NULL = "/mcp" */
@@ -189,7 +189,7 @@ typedef struct fmcp_http_transport_desc {
     void *auth_user;
     fmcp_http_handler fallback;     /* other paths (e.g. /.well-known/...); NULL = 404 */
     void *fallback_user;
-    void (*on_listen)(void *user, fmcp_mcp_http *t); /* fmcp_server_run_http */
+    void (*on_listen)(void *user, fmcp_http_endpoint *t); /* fmcp_server_run_http */
     void *listen_user;
     const fmcp_http_server_desc *http; /* optional limits / TLS */
     /* Caps per principal and overall (see "Limits"); 0 = the default. */
@@ -198,7 +198,7 @@ typedef struct fmcp_http_transport_desc {
     size_t replay_bytes;               /* kept SSE events per session; 0 = 4 MiB */
     size_t replay_bytes_per_principal; /* 0 = 16 MiB */
     size_t replay_bytes_total;         /* the whole transport; 0 = 256 MiB */
-} fmcp_http_transport_desc;
+} fmcp_http_endpoint_desc;
 
 #define FMCP_MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL 100
 #define FMCP_MCP_HTTP_MAX_CALLS_PER_PRINCIPAL 256
@@ -207,17 +207,17 @@ typedef struct fmcp_http_transport_desc {
 #define FMCP_MCP_HTTP_REPLAY_BYTES_TOTAL ((size_t)256 << 20)
 
 #ifndef FASTMCP_NO_SOCKETS
-FASTMCP_API fmcp_result fmcp_mcp_http_attach(fmcp_server *srv, fmcp_http_loop *loop,
-                                             const fmcp_http_transport_desc *d, fmcp_mcp_http **out);
-FASTMCP_API uint16_t fmcp_mcp_http_port(const fmcp_mcp_http *t);
-FASTMCP_API fmcp_http_loop *fmcp_mcp_http_loop(const fmcp_mcp_http *t);
-FASTMCP_API size_t fmcp_mcp_http_sessions(fmcp_mcp_http *t);
-FASTMCP_API size_t fmcp_mcp_http_replay_bytes(fmcp_mcp_http *t);
-FASTMCP_API fmcp_result fmcp_mcp_http_close_sse(fmcp_mcp_http *t, fmcp_ctx *ctx);
-FASTMCP_API void fmcp_mcp_http_free(fmcp_mcp_http *t);
-FASTMCP_API void fmcp_mcp_http_auth_resume(fmcp_mcp_http *t, fmcp_http_req *req,
+FASTMCP_API fmcp_result fmcp_http_endpoint_create(fmcp_server *srv, fmcp_http_loop *loop,
+                                             const fmcp_http_endpoint_desc *d, fmcp_http_endpoint **out);
+FASTMCP_API uint16_t fmcp_http_endpoint_port(const fmcp_http_endpoint *t);
+FASTMCP_API fmcp_http_loop *fmcp_http_endpoint_loop(const fmcp_http_endpoint *t);
+FASTMCP_API size_t fmcp_http_endpoint_sessions(fmcp_http_endpoint *t);
+FASTMCP_API size_t fmcp_http_endpoint_replay_bytes(fmcp_http_endpoint *t);
+FASTMCP_API fmcp_result fmcp_http_endpoint_close_sse(fmcp_http_endpoint *t, fmcp_ctx *ctx);
+FASTMCP_API void fmcp_http_endpoint_destroy(fmcp_http_endpoint *t);
+FASTMCP_API void fmcp_http_endpoint_auth_resume(fmcp_http_endpoint *t, fmcp_http_req *req,
                                            fmcp_http_auth_reply *reply);
-FASTMCP_API fmcp_result fmcp_server_run_http(fmcp_server *srv, const fmcp_http_transport_desc *d);
+FASTMCP_API fmcp_result fmcp_server_run_http(fmcp_server *srv, const fmcp_http_endpoint_desc *d);
 #endif
 
 #ifdef __cplusplus

@@ -238,7 +238,7 @@ static fmcp_result fmcp__trec_parse(const fmcp_allocator *a, const char *text, s
     t->error = fmcp__trec_text(a, root, "error", &ok);
     t->inputs = fmcp__trec_text(a, root, "inputs", &ok);
     t->answers = fmcp__trec_text(a, root, "answers", &ok);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     if (!ok) { fmcp__trec_free(a, t); return FMCP_ERR_NOMEM; }
     return FMCP_OK;
 }
@@ -282,7 +282,7 @@ static fmcp_result fmcp__trec_save(fmcp_server *srv, fmcp__task_rec *t, int crea
     meta.finished = t->status >= FMCP__TS_COMPLETED;
     meta.expires_at = fmcp__trec_expires(t);
     rc = create ? m->store.put(m->store.user, t->id, text, n, &meta) : m->store.update(m->store.user, t->id, text, n, &meta);
-    fmcp_jw_free_output(&w, text);
+    fmcp_free_text(w.alloc, text, n);
     return rc;
 }
 
@@ -345,7 +345,7 @@ static void fmcp__tasks_round_reset(fmcp_ctx *c)
     fmcp_jw_reset(&run->ireq);
     fmcp_jw_init(&run->ireq, c->s->alloc);
     run->n_ireq = 0;
-    fmcp_json_doc_free(run->answers);
+    fmcp_json_doc_destroy(run->answers);
     run->answers = NULL;
     run->loaded = 0;
 }
@@ -353,7 +353,7 @@ static void fmcp__tasks_round_reset(fmcp_ctx *c)
 static void fmcp__tasks_run_free(const fmcp_allocator *a, struct fmcp__task_run *run)
 {
     fmcp_jw_reset(&run->ireq);
-    fmcp_json_doc_free(run->answers);
+    fmcp_json_doc_destroy(run->answers);
     fmcp_free(a, run, sizeof *run);
 }
 
@@ -464,7 +464,7 @@ static void fmcp__tasks_send_status(fmcp_ctx *c, const fmcp__task_rec *t)
     fmcp_jw_object_end(&w);
     if (fmcp_jw_finish(&w, &p, &n) != FMCP_OK) { fmcp_jw_reset(&w); return; }
     (void)fmcp__mcp_send_notification(c->s, "notifications/tasks", p, n, c->id, c->id_len, c->group->tag);
-    fmcp_jw_free_output(&w, p);
+    fmcp_free_text(w.alloc, p, n);
 }
 
 /* No lock held: t's new state to every stream that follows it. */
@@ -701,7 +701,7 @@ static char *fmcp__tasks_error_text(fmcp_ctx *c, int code, const char *message)
     fmcp_jw_object_end(&w);
     if (fmcp_jw_finish(&w, &out, &n) != FMCP_OK) { fmcp_jw_reset(&w); return NULL; }
     text = fmcp__mcp_strndup(c->s->alloc, out, n);
-    fmcp_jw_free_output(&w, out);
+    fmcp_free_text(w.alloc, out, n);
     return text;
 }
 
@@ -718,8 +718,8 @@ static char *fmcp__tasks_result_text(fmcp_ctx *c)
     po.alloc = c->s->alloc;
     if (fmcp_json_parse(out, n, &po, &doc, NULL) == FMCP_OK)
         text = fmcp__mcp_json_text(c->s->alloc, fmcp_json_get(fmcp_json_root(doc), "result"), &tn);
-    fmcp_json_doc_free(doc);
-    fmcp_jw_free_output(&c->w, out);
+    fmcp_json_doc_destroy(doc);
+    fmcp_free_text(c->w.alloc, out, n);
     fmcp_jw_init(&c->w, c->s->alloc);   /* finished: ctx_free resets it again */
     return text;
 }
@@ -772,7 +772,7 @@ static int fmcp__tasks_park(fmcp_ctx *c)
     fmcp_jw_object_end(&run->ireq);
     if (fmcp_jw_finish(&run->ireq, &out, &n) != FMCP_OK) { fmcp_jw_reset(&run->ireq); return 0; }
     inputs = fmcp__mcp_strndup(srv->alloc, out, n);
-    fmcp_jw_free_output(&run->ireq, out);
+    fmcp_free_text(run->ireq.alloc, out, n);
     if (!inputs) return 0;
     fmcp__tasks_rearm(c);
     FMCP__LOCK(&srv->tasks->lock);
@@ -845,7 +845,7 @@ static fmcp_result fmcp__tasks_apply(fmcp_server *srv, fmcp__task_rec *t, const 
     po.alloc = a;
     if ((rc = fmcp_json_parse(t->inputs, strlen(t->inputs), &po, &in, NULL)) != FMCP_OK) return rc;
     if (t->answers && (rc = fmcp_json_parse(t->answers, strlen(t->answers), &po, &an, NULL)) != FMCP_OK) {
-        fmcp_json_doc_free(in);
+        fmcp_json_doc_destroy(in);
         return rc;
     }
     fmcp_jw_init(&ni, a); fmcp_jw_object_begin(&ni);
@@ -864,8 +864,8 @@ static fmcp_result fmcp__tasks_apply(fmcp_server *srv, fmcp__task_rec *t, const 
     fmcp_jw_object_end(&na);
     rc = moved ? fmcp_jw_finish(&ni, &ti, &nti) : FMCP_OK;
     if (rc == FMCP_OK && moved) rc = fmcp_jw_finish(&na, &ta, &nta);
-    fmcp_json_doc_free(in);
-    fmcp_json_doc_free(an);
+    fmcp_json_doc_destroy(in);
+    fmcp_json_doc_destroy(an);
     if (rc == FMCP_OK && moved) {
         fmcp__mcp_strfree(a, t->inputs);
         fmcp__mcp_strfree(a, t->answers);
@@ -875,8 +875,8 @@ static fmcp_result fmcp__tasks_apply(fmcp_server *srv, fmcp__task_rec *t, const 
         if (!left) t->status = FMCP__TS_WORKING;
         if (rc == FMCP_OK) rc = fmcp__trec_save(srv, t, 0);
     }
-    if (ti) fmcp_jw_free_output(&ni, ti); else fmcp_jw_reset(&ni);
-    if (ta) fmcp_jw_free_output(&na, ta); else fmcp_jw_reset(&na);
+    if (ti) fmcp_free_text(ni.alloc, ti, nti); else fmcp_jw_reset(&ni);
+    if (ta) fmcp_free_text(na.alloc, ta, nta); else fmcp_jw_reset(&na);
     return rc;
 }
 

@@ -545,7 +545,7 @@ static fmcp_result fmcp__oa_parse_obj(fmcp_oauth *o, const char *text, size_t le
     po.max_depth = 16;
     r = fmcp_json_parse(text, len, &po, doc, NULL);
     if (r == FMCP_OK && !fmcp_json_is(fmcp_json_root(*doc), FMCP_JSON_OBJECT)) {
-        fmcp_json_doc_free(*doc);
+        fmcp_json_doc_destroy(*doc);
         *doc = NULL;
         r = FMCP_ERR_PARSE;
     }
@@ -566,7 +566,7 @@ static fmcp_result fmcp__oa_get_json(fmcp_oauth *o, const char *url, fmcp_json_d
     if (r != FMCP_OK) return r == FMCP_ERR_NOT_FOUND ? FMCP_ERR_IO : r;
     r = res->status == 200 ? fmcp__oa_parse_obj(o, res->body, res->body_len, doc)
       : res->status >= 400 && res->status < 500 ? FMCP_ERR_NOT_FOUND : FMCP_ERR_PROTOCOL;
-    fmcp_http_response_free(res);
+    fmcp_http_response_destroy(res);
     return r;
 }
 
@@ -658,7 +658,7 @@ static fmcp_result fmcp__oa_find_prm(fmcp_oauth *o, const char *hint)
         if (r == FMCP_ERR_NOT_FOUND) continue;
         if (r != FMCP_OK) return r;
         r = fmcp__oa_use_prm(o, fmcp_json_root(doc), url);
-        fmcp_json_doc_free(doc);
+        fmcp_json_doc_destroy(doc);
         return r;
     }
     return FMCP_ERR_NOT_FOUND;
@@ -738,7 +738,7 @@ static fmcp_result fmcp__oa_find_asm(fmcp_oauth *o)
         if (r == FMCP_ERR_NOT_FOUND) continue;
         if (r != FMCP_OK) return r;
         r = fmcp__oa_use_asm(o, fmcp_json_root(doc));
-        fmcp_json_doc_free(doc);
+        fmcp_json_doc_destroy(doc);
         return r;
     }
     return o->legacy ? fmcp__oa_default_endpoints(o) : FMCP_ERR_PROTOCOL;
@@ -837,7 +837,7 @@ static fmcp_result fmcp__oa_load_tokens(fmcp_oauth *o)
         if (r == FMCP_OK) r = fmcp__oa_set(o, &o->tok_iss, fmcp_json_get_str(t, "issuer", NULL));
         o->expires_at = fmcp_json_get_int(t, "expires_at", 0);
     }
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     if (r != FMCP_OK) { fmcp__oa_forget_tokens(o); o->tokens_loaded = 0; }
     return r;
 }
@@ -919,7 +919,7 @@ static fmcp_result fmcp__oa_load_client(fmcp_oauth *o)
         (fmcp_json_get_int(c, "client_secret_expires_at", 0) == 0 ||
          fmcp_json_get_int(c, "client_secret_expires_at", 0) > fmcp_time_now()))
         r = fmcp__oa_client_from_json(o, c, iss);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     if (r != FMCP_OK) { fmcp__oa_forget_client(o); o->client_loaded = 0; }
     return r;
 }
@@ -1017,7 +1017,7 @@ static fmcp_result fmcp__oa_reg_body(fmcp_oauth *o, const char *redirect, fmcp_j
         fmcp_jw_value(w, v);
     }
     fmcp_jw_object_end(w);
-    if (extra) fmcp_json_doc_free(extra);
+    if (extra) fmcp_json_doc_destroy(extra);
     return fmcp_jw_finish(w, body, blen);
 }
 
@@ -1036,18 +1036,18 @@ static fmcp_result fmcp__oa_register(fmcp_oauth *o, const char *redirect)
     h[0].name = "Content-Type"; h[0].value = "application/json";
     h[1].name = "Accept"; h[1].value = "application/json";
     r = fmcp__oa_fetch(o, "POST", o->reg_ep, h, 2, body, blen, &res);
-    fmcp_jw_free_output(&w, body);
+    fmcp_free_text(w.alloc, body, blen);
     if (r != FMCP_OK) return r;
     if (res->status != 200 && res->status != 201) r = FMCP_ERR_AUTH;
     else r = fmcp__oa_parse_obj(o, res->body, res->body_len, &doc);
     fmcp_wipe((void *)res->body, res->body_len);
-    fmcp_http_response_free(res);
+    fmcp_http_response_destroy(res);
     if (r != FMCP_OK) return r;
     if (!fmcp_json_get_str(fmcp_json_root(doc), "client_id", NULL)) r = FMCP_ERR_PROTOCOL;
     if (r == FMCP_OK) r = fmcp__oa_client_from_json(o, fmcp_json_root(doc), o->issuer);
     if (r == FMCP_OK) r = fmcp__oa_set(o, &o->cl_redirect, redirect);
     if (r == FMCP_OK && !o->cl_method) r = fmcp__oa_set(o, &o->cl_method, fmcp__oa_pick_method(o, o->cl_secret != NULL));
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     if (r == FMCP_OK) r = fmcp__oa_save_client(o);
     o->client_loaded = 1;
     return r;
@@ -1203,7 +1203,7 @@ static fmcp_result fmcp__oa_client_assertion(fmcp_oauth *o, fmcp__oa_buf *out)
     fmcp_jw_object_end(&w);
     r = fmcp_jw_finish(&w, &pl, &n);
     if (r == FMCP_OK) r = fmcp__oa_jws(o, &o->client_key, "JWT", 0, pl, n, out);
-    if (pl) fmcp_jw_free_output(&w, pl);
+    if (pl) fmcp_free_text(w.alloc, pl, n);
     return r;
 }
 
@@ -1242,7 +1242,7 @@ static fmcp_result fmcp__oa_dpop_proof(fmcp_oauth *o, const char *method, const 
     fmcp_jw_object_end(&w);
     r = fmcp_jw_finish(&w, &pl, &n);
     if (r == FMCP_OK) r = fmcp__oa_jws(o, &o->dpop_key, "dpop+jwt", 1, pl, n, out);
-    if (pl) fmcp_jw_free_output(&w, pl);
+    if (pl) fmcp_free_text(w.alloc, pl, n);
     return r;
 }
 
@@ -1361,7 +1361,7 @@ static fmcp_result fmcp__oa_token_post(fmcp_oauth *o, const char *ep, const fmcp
         fmcp__oa_take_nonce(*res, o->as_nonce, sizeof o->as_nonce);
         if (tries == 0 && (*res)->status == 400 && fmcp_http_response_header(*res, "dpop-nonce") &&
             (*res)->body && strstr((*res)->body, "use_dpop_nonce")) {
-            fmcp_http_response_free(*res);
+            fmcp_http_response_destroy(*res);
             *res = NULL;
             continue;
         }
@@ -1378,7 +1378,7 @@ static fmcp_result fmcp__oa_token_answer(fmcp_oauth *o, fmcp_http_response *res,
     fmcp_result r = res->status == 200 ? fmcp__oa_parse_obj(o, res->body, res->body_len, doc)
                   : res->status >= 400 && res->status < 500 ? FMCP_ERR_AUTH : FMCP_ERR_PROTOCOL;
     fmcp_wipe((void *)res->body, res->body_len);
-    fmcp_http_response_free(res);
+    fmcp_http_response_destroy(res);
     return r;
 }
 
@@ -1399,7 +1399,7 @@ static fmcp_result fmcp__oa_token_call(fmcp_oauth *o, fmcp__oa_buf *form, const 
     r = fmcp__oa_token_answer(o, res, &doc);
     if (r != FMCP_OK) return r;
     r = fmcp__oa_use_tokens(o, fmcp_json_root(doc), asked_scope);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     return r;
 }
 
@@ -1490,8 +1490,8 @@ static void fmcp__oa_cb_timeout(void *user)
 
 static void fmcp__oa_cb_close(fmcp__oa_cb *cb)
 {
-    if (cb->srv) fmcp_http_server_free(cb->srv);
-    if (cb->loop) fmcp_http_loop_free(cb->loop);
+    if (cb->srv) fmcp_http_server_destroy(cb->srv);
+    if (cb->loop) fmcp_http_loop_destroy(cb->loop);
     if (cb->query) { fmcp_wipe(cb->query, cb->query_len); fmcp_free(cb->o->a, cb->query, cb->query_len + 1); }
     cb->srv = NULL; cb->loop = NULL; cb->query = NULL;
 }
@@ -1522,17 +1522,17 @@ static fmcp_result fmcp__oa_cb_open(fmcp_oauth *o, fmcp__oa_cb *cb, char *redire
     } else if (!port && !o->d.client_id) {
         if (fmcp__oa_load_client(o) == FMCP_OK) port = fmcp__oa_port_of(o->cl_redirect);
     }
-    r = fmcp_http_loop_new(o->a, &cb->loop);
+    r = fmcp_http_loop_create(o->a, &cb->loop);
     if (r != FMCP_OK) return r;
     memset(&sd, 0, sizeof sd);
     sd.host = "127.0.0.1";
     sd.handler = fmcp__oa_cb_handler;
     sd.user = cb;
     sd.port = port;
-    r = fmcp_http_server_start(cb->loop, &sd, &cb->srv);
+    r = fmcp_http_server_create(cb->loop, &sd, &cb->srv);
     if (r != FMCP_OK && r != FMCP_ERR_NOMEM && !fixed && port) {   /* the stored port is taken: any port */
         sd.port = 0;
-        r = fmcp_http_server_start(cb->loop, &sd, &cb->srv);
+        r = fmcp_http_server_create(cb->loop, &sd, &cb->srv);
     }
     if (r != FMCP_OK) { cb->srv = NULL; fmcp__oa_cb_close(cb); return r; }
     if (o->d.redirect_uri) snprintf(redirect, cap, "%s", o->d.redirect_uri);
@@ -1778,7 +1778,7 @@ static fmcp_result fmcp__oa_id_jag(fmcp_oauth *o, const char *scope, char **jag)
         strcmp(fmcp_json_get_str(fmcp_json_root(doc), "issued_token_type", ""), "urn:ietf:params:oauth:token-type:id-jag") != 0)
         r = FMCP_ERR_PROTOCOL;
     if (r == FMCP_OK) r = fmcp__oa_set(o, jag, t);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     return r;
 }
 
@@ -1918,7 +1918,7 @@ static fmcp_result fmcp__oa_init_store(fmcp_oauth *o)
 #endif
 }
 
-FASTMCP_API fmcp_result fmcp_oauth_new(const fmcp_oauth_desc *d, const char *server_url, fmcp_oauth **out)
+FASTMCP_API fmcp_result fmcp_oauth_create(const fmcp_oauth_desc *d, const char *server_url, fmcp_oauth **out)
 {
     fmcp_oauth *o;
     fmcp_oauth_desc zero;
@@ -1957,7 +1957,7 @@ FASTMCP_API fmcp_result fmcp_oauth_new(const fmcp_oauth_desc *d, const char *ser
     return FMCP_OK;
 }
 
-FASTMCP_API void fmcp_oauth_free(fmcp_oauth *o)
+FASTMCP_API void fmcp_oauth_destroy(fmcp_oauth *o)
 {
     char **s[10];
     int i;
@@ -2187,12 +2187,12 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
         fmcp_result r;
         memset(&rq, 0, sizeof rq);
         rq.url = url;
-        rq.transport = (const fmcp_http_transport *)user;
+        rq.transport = (const fmcp_http_io *)user;
         r = fmcp_http_fetch(NULL, &rq, &res);
         if (r != FMCP_OK) return r;
         loc = res->status >= 300 && res->status < 400 ? fmcp_http_response_header(res, "location") : NULL;
         r = loc ? fmcp__oa_resolve(url, loc, url, sizeof url) : FMCP_ERR_AUTH;
-        fmcp_http_response_free(res);
+        fmcp_http_response_destroy(res);
         if (r != FMCP_OK) return r;
         if (strncmp(url, redirect_uri, rl) == 0 && (url[rl] == '?' || url[rl] == 0 || url[rl] == '#')) {
             if (strlen(url) >= cap) return FMCP_ERR_TOO_LARGE;

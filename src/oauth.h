@@ -9,18 +9,18 @@
  *   fmcp_oauth_desc od = {0};                   // file store, browser, DCR
  *   od.client_name = "my tool";
  *   fmcp_oauth *o;
- *   fmcp_oauth_new(&od, "https://api.example.com/mcp", &o);
+ *   fmcp_oauth_create(&od, "https://api.example.com/mcp", &o);
  *   fmcp_client_desc cd = {0};
  *   cd.oauth = o; cd.transport = tls;          // https needs a TLS layer
  *   fmcp_client_connect_http(&cd, "https://api.example.com/mcp", &c);
  *   ...                                         // 401/403 handled inside
- *   fmcp_client_close(c); fmcp_oauth_free(o);
+ *   fmcp_client_destroy(c); fmcp_oauth_destroy(o);
  *
  *   Headless (tests, CI, servers that auto-approve): set
  *   od.authorize = fmcp_oauth_authorize_follow; the authorization URL is then
  *   fetched without a browser and its redirect is read directly.
  *
- * fmcp_oauth_new(desc, server_url, &o) / fmcp_oauth_free(o)
+ * fmcp_oauth_create(desc, server_url, &o) / fmcp_oauth_destroy(o)
  *   server_url is the MCP endpoint the tokens are for (its canonical form,
  *   scheme and host lower-cased, no fragment, is the RFC 8707 resource unless
  *   the protected-resource metadata names a covering resource). Strings in
@@ -55,10 +55,10 @@
  *     URL): it must write the full redirect it got
  *     (redirect_uri?code=...&state=...) into callback (cap bytes).
  *     fmcp_oauth_authorize_follow is one (user: NULL or a const
- *     fmcp_http_transport * for https).
+ *     fmcp_http_io * for https).
  *   store: where tokens and the registration live (NULL = the file store in
  *     cache_dir, NULL = fmcp_oauth_default_cache_dir(); with
- *     FASTMCP_NO_FILESYSTEM a store must be given, else fmcp_oauth_new fails
+ *     FASTMCP_NO_FILESYSTEM a store must be given, else fmcp_oauth_create fails
  *     with FMCP_ERR_UNSUPPORTED). The object must outlive o.
  *   transport: the TLS layer for https:// metadata/token endpoints.
  *   max_step_up: challenges handled for one request (each a refresh or an
@@ -255,7 +255,7 @@ typedef struct fmcp_oauth_desc {
     void *authorize_user;
     const fmcp_oauth_store *store;           /* NULL = file store in cache_dir */
     const char *cache_dir;                   /* NULL = ~/.fastmcp/oauth-mcp-client-cache */
-    const fmcp_http_transport *transport;    /* TLS for https:// endpoints */
+    const fmcp_http_io *transport;    /* TLS for https:// endpoints */
     int max_step_up;                         /* 0 = 3 */
     int http_timeout_ms;                     /* 0 = 30000 */
     const fmcp_allocator *alloc;
@@ -295,8 +295,8 @@ FASTMCP_API fmcp_result fmcp_oauth_select_scope(const char *challenge, const cha
                                                 char *out, size_t cap);
 
 #ifndef FASTMCP_NO_SOCKETS
-FASTMCP_API fmcp_result fmcp_oauth_new(const fmcp_oauth_desc *d, const char *server_url, fmcp_oauth **out);
-FASTMCP_API void fmcp_oauth_free(fmcp_oauth *o);
+FASTMCP_API fmcp_result fmcp_oauth_create(const fmcp_oauth_desc *d, const char *server_url, fmcp_oauth **out);
+FASTMCP_API void fmcp_oauth_destroy(fmcp_oauth *o);
 FASTMCP_API fmcp_result fmcp_oauth_access_token(fmcp_oauth *o, char *buf, size_t cap);
 FASTMCP_API fmcp_result fmcp_oauth_handle_challenge(fmcp_oauth *o, int status, const char *www_authenticate,
                                                     int attempt);

@@ -50,7 +50,7 @@ static fmcp_result fmcp__ostore_check_object(const fmcp_allocator *a, const char
     if (r == FMCP_ERR_NOMEM) return r;
     if (r != FMCP_OK) return FMCP_ERR_PARSE;
     is_obj = fmcp_json_is(fmcp_json_root(doc), FMCP_JSON_OBJECT);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     return is_obj ? FMCP_OK : FMCP_ERR_PARSE;
 }
 
@@ -226,7 +226,7 @@ static fmcp_result fmcp__ostore_mem_clear_all(void *user)
     return FMCP_OK;
 }
 
-FASTMCP_API fmcp_result fmcp_oauth_memory_store_new(const fmcp_allocator *alloc, fmcp_oauth_store **out)
+FASTMCP_API fmcp_result fmcp_oauth_memory_store_create(const fmcp_allocator *alloc, fmcp_oauth_store **out)
 {
     fmcp__ostore_mem *m;
     if (!out) return FMCP_ERR_INVALID_ARG;
@@ -247,7 +247,7 @@ FASTMCP_API fmcp_result fmcp_oauth_memory_store_new(const fmcp_allocator *alloc,
     return FMCP_OK;
 }
 
-FASTMCP_API void fmcp_oauth_memory_store_free(fmcp_oauth_store *store)
+FASTMCP_API void fmcp_oauth_memory_store_destroy(fmcp_oauth_store *store)
 {
     fmcp__ostore_mem *m;
     if (!store) return;
@@ -732,7 +732,7 @@ static fmcp_result fmcp__ostore_prefix(const fmcp_allocator *a, const char *url,
     n = (size_t)snprintf(NULL, 0, fmt, q, kind);
     p = (char *)fmcp_malloc(a, n + 1);
     if (p) snprintf(p, n + 1, fmt, q, kind);
-    fmcp_jw_free_output(&w, q);
+    fmcp_free_text(w.alloc, q, qn);
     if (!p) return FMCP_ERR_NOMEM;
     *out = p; *len = n;
     return FMCP_OK;
@@ -901,7 +901,7 @@ static fmcp_result fmcp__ostore_list_one(fmcp_oauth_file_store *fs, fmcp__odir d
         if (memcmp(hex, name, FMCP__OSTORE_HASH_HEX) == 0)
             r = (url = fmcp__ostore_dup(fs->alloc, u, ulen)) != NULL ? FMCP_OK : FMCP_ERR_NOMEM;
     }
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     if (r != FMCP_OK) return r;
     /* a full load proves the value is sound before we report it */
     r = fmcp__ostore_file_load(fs, fs->alloc, url, kind, &data, &dlen);

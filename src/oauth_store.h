@@ -15,9 +15,9 @@
  *   fmcp_oauth_store_clear_all(&st);                                // everything
  *
  *   fmcp_oauth_store *mem;                     // in memory (tests, short-lived tools)
- *   fmcp_oauth_memory_store_new(NULL, &mem);
+ *   fmcp_oauth_memory_store_create(NULL, &mem);
  *   ...
- *   fmcp_oauth_memory_store_free(mem);
+ *   fmcp_oauth_memory_store_destroy(mem);
  *
  * A store keeps one JSON object text per (server URL, kind). The kinds the
  * OAuth client uses are "tokens" (access/refresh token with absolute expiry)
@@ -71,7 +71,7 @@
  *   store's clear_all removes only files named by its own pattern (and its
  *   stale temp files), never anything else in the directory.
  *
- * fmcp_oauth_memory_store_new(alloc, &store) / fmcp_oauth_memory_store_free(store)
+ * fmcp_oauth_memory_store_create(alloc, &store) / fmcp_oauth_memory_store_destroy(store)
  *   A store in memory, guarded by a mutex (unless FASTMCP_NO_THREADS). free
  *   wipes every value and releases the store; NULL is ignored.
  */
@@ -100,8 +100,8 @@ typedef struct fmcp_oauth_store {
 FASTMCP_API fmcp_result fmcp_oauth_store_clear(const fmcp_oauth_store *store, const char *server_url);
 FASTMCP_API fmcp_result fmcp_oauth_store_clear_all(const fmcp_oauth_store *store);
 
-FASTMCP_API fmcp_result fmcp_oauth_memory_store_new(const fmcp_allocator *alloc, fmcp_oauth_store **out);
-FASTMCP_API void fmcp_oauth_memory_store_free(fmcp_oauth_store *store);
+FASTMCP_API fmcp_result fmcp_oauth_memory_store_create(const fmcp_allocator *alloc, fmcp_oauth_store **out);
+FASTMCP_API void fmcp_oauth_memory_store_destroy(fmcp_oauth_store *store);
 
 #ifndef FASTMCP_NO_FILESYSTEM
 typedef struct fmcp_oauth_file_store {

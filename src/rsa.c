@@ -71,7 +71,7 @@ FASTMCP_API fmcp_result fmcp_rsa_public_check(const fmcp_rsa_public_key *k, unsi
 FASTMCP_API fmcp_result fmcp_rsa_public_prepare(fmcp_rsa_public_ctx *ctx, const fmcp_rsa_public_key *k,
                                                 unsigned flags)
 {
-    fmcp_limb n[FMCP_BN_MAX_LIMBS];
+    fmcp__limb n[FMCP_BN_MAX_LIMBS];
     size_t len, limbs;
     const uint8_t *nb;
     fmcp_result rc;
@@ -80,9 +80,9 @@ FASTMCP_API fmcp_result fmcp_rsa_public_prepare(fmcp_rsa_public_ctx *ctx, const 
     if (rc != FMCP_OK) return rc;
     len = k->n_len;
     nb = fmcp__rsa_trim(k->n, &len);
-    limbs = fmcp_bn_limbs_for_bytes(len);
-    if (fmcp_bn_from_bytes(n, limbs, nb, len) != FMCP_OK) return FMCP_ERR_BAD_KEY;
-    if (fmcp_bn_mont_init(&ctx->mont, n, limbs) != FMCP_OK) return FMCP_ERR_BAD_KEY;
+    limbs = fmcp__bn_limbs_for_bytes(len);
+    if (fmcp__bn_from_bytes(n, limbs, nb, len) != FMCP_OK) return FMCP_ERR_BAD_KEY;
+    if (fmcp__bn_mont_init(&ctx->mont, n, limbs) != FMCP_OK) return FMCP_ERR_BAD_KEY;
     ctx->e = fmcp__rsa_e_value(k);
     ctx->k = len;
     return FMCP_OK;
@@ -104,38 +104,38 @@ static void fmcp__rsa_encode(uint8_t *em, size_t k, const uint8_t hash[32])
 }
 
 /* r = s^e mod n (s < n), all public. */
-static void fmcp__rsa_public_op(const fmcp_rsa_public_ctx *ctx, fmcp_limb *r, const fmcp_limb *s)
+static void fmcp__rsa_public_op(const fmcp_rsa_public_ctx *ctx, fmcp__limb *r, const fmcp__limb *s)
 {
-    const fmcp_bn_mont *m = &ctx->mont;
+    const fmcp__bn_mont *m = &ctx->mont;
     if (ctx->e == FMCP__RSA_E65537) {
         /* s*R squared 16 times is s^65536*R; one product with plain s
          * multiplies by s and leaves Montgomery form at once. */
-        fmcp_limb x[FMCP_BN_MAX_LIMBS];
+        fmcp__limb x[FMCP_BN_MAX_LIMBS];
         int i;
-        fmcp_bn_mont_to(m, x, s);
-        for (i = 0; i < 16; i++) fmcp_bn_mont_sqr(m, x, x);
-        fmcp_bn_mont_mul(m, r, x, s);
+        fmcp__bn_mont_to(m, x, s);
+        for (i = 0; i < 16; i++) fmcp__bn_mont_sqr(m, x, x);
+        fmcp__bn_mont_mul(m, r, x, s);
     } else {
-        fmcp_limb e[2];
-        e[0] = (fmcp_limb)ctx->e;
-        e[1] = (fmcp_limb)(ctx->e >> (FMCP_LIMB_BITS - 1) >> 1);
-        fmcp_bn_mod_exp_public(m, r, s, e, 2);
+        fmcp__limb e[2];
+        e[0] = (fmcp__limb)ctx->e;
+        e[1] = (fmcp__limb)(ctx->e >> (FMCP_LIMB_BITS - 1) >> 1);
+        fmcp__bn_mod_exp_public(m, r, s, e, 2);
     }
 }
 
 FASTMCP_API fmcp_result fmcp_rsa_verify_sha256_ctx(const fmcp_rsa_public_ctx *ctx, const uint8_t hash[32],
                                                    const uint8_t *sig, size_t sig_len)
 {
-    fmcp_limb s[FMCP_BN_MAX_LIMBS];
+    fmcp__limb s[FMCP_BN_MAX_LIMBS];
     uint8_t em[FMCP_RSA_MAX_BYTES], got[FMCP_RSA_MAX_BYTES];
     size_t n;
     if (!ctx || !hash || (!sig && sig_len)) return FMCP_ERR_INVALID_ARG;
     n = ctx->mont.n;
     if (sig_len != ctx->k) return FMCP_ERR_BAD_SIGNATURE;
-    if (fmcp_bn_from_bytes(s, n, sig, sig_len) != FMCP_OK) return FMCP_ERR_BAD_SIGNATURE;
-    if (fmcp_bn_cmp(s, ctx->mont.m, n) >= 0) return FMCP_ERR_BAD_SIGNATURE;
+    if (fmcp__bn_from_bytes(s, n, sig, sig_len) != FMCP_OK) return FMCP_ERR_BAD_SIGNATURE;
+    if (fmcp__bn_cmp(s, ctx->mont.m, n) >= 0) return FMCP_ERR_BAD_SIGNATURE;
     fmcp__rsa_public_op(ctx, s, s);
-    if (fmcp_bn_to_bytes(s, n, got, ctx->k) != FMCP_OK) return FMCP_ERR_BAD_SIGNATURE;
+    if (fmcp__bn_to_bytes(s, n, got, ctx->k) != FMCP_OK) return FMCP_ERR_BAD_SIGNATURE;
     fmcp__rsa_encode(em, ctx->k, hash);
     return fmcp_ct_equal(em, got, ctx->k) ? FMCP_OK : FMCP_ERR_BAD_SIGNATURE;
 }
@@ -153,37 +153,37 @@ FASTMCP_API fmcp_result fmcp_rsa_verify_sha256(const fmcp_rsa_public_key *k, uns
 /* ---- private key operations ---------------------------------------------- */
 
 /* Bytes (trimmed) into exactly n limbs; 0 if they do not fit or are empty. */
-static int fmcp__rsa_load(fmcp_limb *r, size_t n, const uint8_t *b, size_t len)
+static int fmcp__rsa_load(fmcp__limb *r, size_t n, const uint8_t *b, size_t len)
 {
     b = fmcp__rsa_trim(b, &len);
-    return len > 0 && fmcp_bn_from_bytes(r, n, b, len) == FMCP_OK;
+    return len > 0 && fmcp__bn_from_bytes(r, n, b, len) == FMCP_OK;
 }
 
 /* Everything a CRT half needs, laid out once per signature. */
 typedef struct fmcp__rsa_half {
-    fmcp_bn_mont mont;                       /* prime p (or q) */
-    fmcp_limb d[FMCP_BN_MAX_LIMBS];          /* blinded exponent */
+    fmcp__bn_mont mont;                       /* prime p (or q) */
+    fmcp__limb d[FMCP_BN_MAX_LIMBS];          /* blinded exponent */
 } fmcp__rsa_half;
 
 /* r = a mod p for a double-size a < p*R (constant time): a/R, then *R^2/R. */
-static void fmcp__rsa_reduce(const fmcp_bn_mont *m, fmcp_limb *r, const fmcp_limb *a)
+static void fmcp__rsa_reduce(const fmcp__bn_mont *m, fmcp__limb *r, const fmcp__limb *a)
 {
-    fmcp_bn_mont_reduce(m, r, a);
-    fmcp_bn_mont_mul(m, r, r, m->rr);
+    fmcp__bn_mont_reduce(m, r, a);
+    fmcp__bn_mont_mul(m, r, r, m->rr);
 }
 
 /* Set up one half: Montgomery context for prime pb, exponent db + rnd*(p-1). */
 static fmcp_result fmcp__rsa_half_init(fmcp__rsa_half *h, size_t L, const uint8_t *pb, size_t plen,
-                                       const uint8_t *db, size_t dlen, const fmcp_limb *rnd)
+                                       const uint8_t *db, size_t dlen, const fmcp__limb *rnd)
 {
-    fmcp_limb p[FMCP_BN_MAX_LIMBS], t[2 * FMCP_BN_MAX_LIMBS], d[FMCP_BN_MAX_LIMBS];
+    fmcp__limb p[FMCP_BN_MAX_LIMBS], t[2 * FMCP_BN_MAX_LIMBS], d[FMCP_BN_MAX_LIMBS];
     fmcp_result rc = FMCP_ERR_BAD_KEY;
     memset(d, 0, sizeof d);
     if (fmcp__rsa_load(p, L, pb, plen) && fmcp__rsa_load(d, L, db, dlen) &&
-        fmcp_bn_mont_init(&h->mont, p, L) == FMCP_OK) {
-        p[0] &= ~(fmcp_limb)1; /* p - 1 (p is odd) */
-        fmcp_bn_mul(t, p, L, rnd, FMCP__RSA_BLIND_LIMBS);
-        fmcp_bn_add(h->d, t, d, L + FMCP__RSA_BLIND_LIMBS);
+        fmcp__bn_mont_init(&h->mont, p, L) == FMCP_OK) {
+        p[0] &= ~(fmcp__limb)1; /* p - 1 (p is odd) */
+        fmcp__bn_mul(t, p, L, rnd, FMCP__RSA_BLIND_LIMBS);
+        fmcp__bn_add(h->d, t, d, L + FMCP__RSA_BLIND_LIMBS);
         rc = FMCP_OK;
     }
     fmcp_wipe(p, sizeof p);
@@ -197,22 +197,22 @@ static fmcp_result fmcp__rsa_half_init(fmcp__rsa_half *h, size_t L, const uint8_
  * depends on p or a second full exponentiation; the exponentiation is
  * constant time and its exponent blinded, as in BearSSL (which blinds
  * neither). */
-static void fmcp__rsa_half_exp(const fmcp__rsa_half *h, fmcp_limb *out, const fmcp_limb *c, size_t L)
+static void fmcp__rsa_half_exp(const fmcp__rsa_half *h, fmcp__limb *out, const fmcp__limb *c, size_t L)
 {
-    const fmcp_bn_mont *m = &h->mont;
-    fmcp_limb cp[FMCP_BN_MAX_LIMBS];
+    const fmcp__bn_mont *m = &h->mont;
+    fmcp__limb cp[FMCP_BN_MAX_LIMBS];
     fmcp__rsa_reduce(m, cp, c);
-    fmcp_bn_mod_exp(m, out, cp, h->d, L + FMCP__RSA_BLIND_LIMBS);
+    fmcp__bn_mod_exp(m, out, cp, h->d, L + FMCP__RSA_BLIND_LIMBS);
     fmcp_wipe(cp, sizeof cp);
 }
 
 /* Garner: s = mq + q * ((mp - mq) * qinv mod p), into 2L limbs. */
-static int fmcp__rsa_garner(const fmcp__rsa_half *hp, const fmcp__rsa_half *hq, fmcp_limb *s,
-                            const fmcp_limb *mp, const fmcp_limb *mq, const uint8_t *qinvb,
+static int fmcp__rsa_garner(const fmcp__rsa_half *hp, const fmcp__rsa_half *hq, fmcp__limb *s,
+                            const fmcp__limb *mp, const fmcp__limb *mq, const uint8_t *qinvb,
                             size_t qinv_len, size_t L)
 {
-    fmcp_limb w[2 * FMCP_BN_MAX_LIMBS], a[FMCP_BN_MAX_LIMBS], b[FMCP_BN_MAX_LIMBS];
-    fmcp_limb mask;
+    fmcp__limb w[2 * FMCP_BN_MAX_LIMBS], a[FMCP_BN_MAX_LIMBS], b[FMCP_BN_MAX_LIMBS];
+    fmcp__limb mask;
     size_t i;
     int ok = 0;
     memset(w, 0, sizeof w);
@@ -220,15 +220,15 @@ static int fmcp__rsa_garner(const fmcp__rsa_half *hp, const fmcp__rsa_half *hq, 
         fmcp__rsa_reduce(&hp->mont, b, w);             /* qinv mod p */
         memcpy(w, mq, L * sizeof *w);
         fmcp__rsa_reduce(&hp->mont, a, w);             /* mq mod p */
-        mask = (fmcp_limb)0 - fmcp_bn_sub(a, mp, a, L); /* mp - mq, + p if negative */
+        mask = (fmcp__limb)0 - fmcp__bn_sub(a, mp, a, L); /* mp - mq, + p if negative */
         for (i = 0; i < L; i++) w[i] = hp->mont.m[i] & mask;
-        fmcp_bn_add(a, a, w, L);
-        fmcp_bn_mont_mul(&hp->mont, a, a, b);          /* (mp-mq)*qinv/R */
-        fmcp_bn_mont_mul(&hp->mont, a, a, hp->mont.rr);
-        fmcp_bn_mul(s, hq->mont.m, L, a, L);
+        fmcp__bn_add(a, a, w, L);
+        fmcp__bn_mont_mul(&hp->mont, a, a, b);          /* (mp-mq)*qinv/R */
+        fmcp__bn_mont_mul(&hp->mont, a, a, hp->mont.rr);
+        fmcp__bn_mul(s, hq->mont.m, L, a, L);
         memset(w, 0, 2 * L * sizeof *w);
         memcpy(w, mq, L * sizeof *w);
-        fmcp_bn_add(s, s, w, 2 * L);
+        fmcp__bn_add(s, s, w, 2 * L);
         ok = 1;
     }
     fmcp_wipe(w, sizeof w);
@@ -251,12 +251,12 @@ static fmcp_result fmcp__rsa_private_shape(const fmcp_rsa_private_key *k, unsign
 }
 
 /* The CRT computation itself: s (2L limbs) = c^d mod n. */
-static fmcp_result fmcp__rsa_private_op(const fmcp_rsa_private_key *k, fmcp_limb *s,
-                                        const fmcp_limb *c, size_t L)
+static fmcp_result fmcp__rsa_private_op(const fmcp_rsa_private_key *k, fmcp__limb *s,
+                                        const fmcp__limb *c, size_t L)
 {
     fmcp__rsa_half hp, hq;
-    fmcp_limb rnd[2 * FMCP__RSA_BLIND_LIMBS];   /* exponent blinding for each half */
-    fmcp_limb mp[FMCP_BN_MAX_LIMBS], mq[FMCP_BN_MAX_LIMBS];
+    fmcp__limb rnd[2 * FMCP__RSA_BLIND_LIMBS];   /* exponent blinding for each half */
+    fmcp__limb mp[FMCP_BN_MAX_LIMBS], mq[FMCP_BN_MAX_LIMBS];
     fmcp_result rc = fmcp_random_bytes(rnd, sizeof rnd);
     memset(&hp, 0, sizeof hp);
     memset(&hq, 0, sizeof hq);
@@ -283,13 +283,13 @@ static fmcp_result fmcp__rsa_private_op(const fmcp_rsa_private_key *k, fmcp_limb
  * check a signature passes before release, whatever its padding. */
 static int fmcp__rsa_check_em(const fmcp_rsa_public_ctx *pub, const uint8_t *sig, const uint8_t *em)
 {
-    fmcp_limb v[FMCP_BN_MAX_LIMBS];
+    fmcp__limb v[FMCP_BN_MAX_LIMBS];
     uint8_t got[FMCP_RSA_MAX_BYTES];
     size_t n = pub->mont.n;
-    if (fmcp_bn_from_bytes(v, n, sig, pub->k) != FMCP_OK || fmcp_bn_cmp(v, pub->mont.m, n) >= 0)
+    if (fmcp__bn_from_bytes(v, n, sig, pub->k) != FMCP_OK || fmcp__bn_cmp(v, pub->mont.m, n) >= 0)
         return 0;
     fmcp__rsa_public_op(pub, v, v);
-    if (fmcp_bn_to_bytes(v, n, got, pub->k) != FMCP_OK) return 0;
+    if (fmcp__bn_to_bytes(v, n, got, pub->k) != FMCP_OK) return 0;
     return fmcp_ct_equal(got, em, pub->k);
 }
 
@@ -313,15 +313,15 @@ static fmcp_result fmcp__rsa_sign_begin(const fmcp_rsa_private_key *k, unsigned 
 static fmcp_result fmcp__rsa_sign_em(const fmcp_rsa_private_key *k, const fmcp_rsa_public_ctx *pub,
                                      const uint8_t *em, uint8_t *sig, size_t *sig_len)
 {
-    fmcp_limb c[2 * FMCP_BN_MAX_LIMBS], s[2 * FMCP_BN_MAX_LIMBS];
+    fmcp__limb c[2 * FMCP_BN_MAX_LIMBS], s[2 * FMCP_BN_MAX_LIMBS];
     size_t L, plen = k->p_len, qlen = k->q_len;
     fmcp_result rc = FMCP_ERR_BAD_KEY;
     fmcp__rsa_trim(k->p, &plen);
     fmcp__rsa_trim(k->q, &qlen);
-    L = fmcp_bn_limbs_for_bytes(plen > qlen ? plen : qlen);
-    if (L != 0 && fmcp_bn_from_bytes(c, 2 * L, em, pub->k) == FMCP_OK) {
+    L = fmcp__bn_limbs_for_bytes(plen > qlen ? plen : qlen);
+    if (L != 0 && fmcp__bn_from_bytes(c, 2 * L, em, pub->k) == FMCP_OK) {
         rc = fmcp__rsa_private_op(k, s, c, L);
-        if (rc == FMCP_OK && fmcp_bn_to_bytes(s, 2 * L, sig, pub->k) != FMCP_OK) rc = FMCP_ERR_CRYPTO;
+        if (rc == FMCP_OK && fmcp__bn_to_bytes(s, 2 * L, sig, pub->k) != FMCP_OK) rc = FMCP_ERR_CRYPTO;
         if (rc == FMCP_OK && !fmcp__rsa_check_em(pub, sig, em)) rc = FMCP_ERR_CRYPTO;
     }
     if (rc == FMCP_OK) *sig_len = pub->k;
@@ -386,7 +386,7 @@ static void fmcp__rsa_pss_h(uint8_t out[32], const uint8_t hash[32], const uint8
  * bytes and its top 8 emLen - emBits bits are zero. */
 static void fmcp__rsa_pss_sizes(const fmcp_rsa_public_ctx *ctx, size_t *em_len, unsigned *top_bits)
 {
-    size_t em_bits = fmcp_bn_bits(ctx->mont.m, ctx->mont.n) - 1;
+    size_t em_bits = fmcp__bn_bits(ctx->mont.m, ctx->mont.n) - 1;
     *em_len = (em_bits + 7) / 8;
     *top_bits = (unsigned)(8 * *em_len - em_bits);
 }
@@ -442,16 +442,16 @@ static int fmcp__rsa_pss_check(const fmcp_rsa_public_ctx *ctx, const uint8_t *go
 FASTMCP_API fmcp_result fmcp_rsa_verify_pss_sha256_ctx(const fmcp_rsa_public_ctx *ctx, const uint8_t hash[32],
                                                        const uint8_t *sig, size_t sig_len)
 {
-    fmcp_limb s[FMCP_BN_MAX_LIMBS];
+    fmcp__limb s[FMCP_BN_MAX_LIMBS];
     uint8_t got[FMCP_RSA_MAX_BYTES];
     size_t n;
     if (!ctx || !hash || (!sig && sig_len)) return FMCP_ERR_INVALID_ARG;
     n = ctx->mont.n;
     if (sig_len != ctx->k) return FMCP_ERR_BAD_SIGNATURE;
-    if (fmcp_bn_from_bytes(s, n, sig, sig_len) != FMCP_OK) return FMCP_ERR_BAD_SIGNATURE;
-    if (fmcp_bn_cmp(s, ctx->mont.m, n) >= 0) return FMCP_ERR_BAD_SIGNATURE;
+    if (fmcp__bn_from_bytes(s, n, sig, sig_len) != FMCP_OK) return FMCP_ERR_BAD_SIGNATURE;
+    if (fmcp__bn_cmp(s, ctx->mont.m, n) >= 0) return FMCP_ERR_BAD_SIGNATURE;
     fmcp__rsa_public_op(ctx, s, s);
-    if (fmcp_bn_to_bytes(s, n, got, ctx->k) != FMCP_OK) return FMCP_ERR_BAD_SIGNATURE;
+    if (fmcp__bn_to_bytes(s, n, got, ctx->k) != FMCP_OK) return FMCP_ERR_BAD_SIGNATURE;
     return fmcp__rsa_pss_check(ctx, got, hash) ? FMCP_OK : FMCP_ERR_BAD_SIGNATURE;
 }
 
@@ -488,20 +488,20 @@ FASTMCP_API fmcp_result fmcp_rsa_sign_pss_sha256(const fmcp_rsa_private_key *k, 
 
 /* 1 if (a * b) mod m == 1; a, b, m in bytes. Variable time. */
 static int fmcp__rsa_is_inverse(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
-                                const fmcp_limb *m, size_t mn)
+                                const fmcp__limb *m, size_t mn)
 {
-    fmcp_limb x[FMCP_BN_MAX_LIMBS], y[FMCP_BN_MAX_LIMBS], p[2 * FMCP_BN_MAX_LIMBS], r[FMCP_BN_MAX_LIMBS];
+    fmcp__limb x[FMCP_BN_MAX_LIMBS], y[FMCP_BN_MAX_LIMBS], p[2 * FMCP_BN_MAX_LIMBS], r[FMCP_BN_MAX_LIMBS];
     size_t xn, yn;
     int ok;
     a = fmcp__rsa_trim(a, &alen);
     b = fmcp__rsa_trim(b, &blen);
-    xn = fmcp_bn_limbs_for_bytes(alen);
-    yn = fmcp_bn_limbs_for_bytes(blen);
+    xn = fmcp__bn_limbs_for_bytes(alen);
+    yn = fmcp__bn_limbs_for_bytes(blen);
     if (xn == 0 || yn == 0 || xn > FMCP_BN_MAX_LIMBS || yn > FMCP_BN_MAX_LIMBS) return 0;
-    fmcp_bn_from_bytes(x, xn, a, alen);
-    fmcp_bn_from_bytes(y, yn, b, blen);
-    fmcp_bn_mul(p, x, xn, y, yn);
-    ok = fmcp_bn_mod(r, p, xn + yn, m, mn) == FMCP_OK && fmcp_bn_bits(r, mn) == 1;
+    fmcp__bn_from_bytes(x, xn, a, alen);
+    fmcp__bn_from_bytes(y, yn, b, blen);
+    fmcp__bn_mul(p, x, xn, y, yn);
+    ok = fmcp__bn_mod(r, p, xn + yn, m, mn) == FMCP_OK && fmcp__bn_bits(r, mn) == 1;
     fmcp_wipe(x, sizeof x);
     fmcp_wipe(y, sizeof y);
     fmcp_wipe(p, sizeof p);
@@ -510,19 +510,19 @@ static int fmcp__rsa_is_inverse(const uint8_t *a, size_t alen, const uint8_t *b,
 }
 
 /* p*q == n, with p and q in L limbs. */
-static int fmcp__rsa_pq_is_n(const fmcp_limb *p, const fmcp_limb *q, size_t L, const fmcp_rsa_public_key *pub)
+static int fmcp__rsa_pq_is_n(const fmcp__limb *p, const fmcp__limb *q, size_t L, const fmcp_rsa_public_key *pub)
 {
-    fmcp_limb pq[2 * FMCP_BN_MAX_LIMBS], n[2 * FMCP_BN_MAX_LIMBS];
+    fmcp__limb pq[2 * FMCP_BN_MAX_LIMBS], n[2 * FMCP_BN_MAX_LIMBS];
     size_t len = pub->n_len;
     const uint8_t *nb = fmcp__rsa_trim(pub->n, &len);
-    fmcp_bn_mul(pq, p, L, q, L);
-    if (fmcp_bn_from_bytes(n, 2 * L, nb, len) != FMCP_OK) return 0;
-    return fmcp_bn_cmp(pq, n, 2 * L) == 0;
+    fmcp__bn_mul(pq, p, L, q, L);
+    if (fmcp__bn_from_bytes(n, 2 * L, nb, len) != FMCP_OK) return 0;
+    return fmcp__bn_cmp(pq, n, 2 * L) == 0;
 }
 
 FASTMCP_API fmcp_result fmcp_rsa_private_check(const fmcp_rsa_private_key *k)
 {
-    fmcp_limb p[FMCP_BN_MAX_LIMBS], q[FMCP_BN_MAX_LIMBS];
+    fmcp__limb p[FMCP_BN_MAX_LIMBS], q[FMCP_BN_MAX_LIMBS];
     size_t plen, qlen, L;
     const uint8_t *e;
     size_t elen;
@@ -535,15 +535,15 @@ FASTMCP_API fmcp_result fmcp_rsa_private_check(const fmcp_rsa_private_key *k)
     plen = k->p_len; qlen = k->q_len;
     fmcp__rsa_trim(k->p, &plen);
     fmcp__rsa_trim(k->q, &qlen);
-    L = fmcp_bn_limbs_for_bytes(plen > qlen ? plen : qlen);
+    L = fmcp__bn_limbs_for_bytes(plen > qlen ? plen : qlen);
     if (L == 0 || !fmcp__rsa_load(p, L, k->p, k->p_len) || !fmcp__rsa_load(q, L, k->q, k->q_len))
         return FMCP_ERR_BAD_KEY;
     elen = k->pub.e_len;
     e = k->pub.e;
     ok = fmcp__rsa_pq_is_n(p, q, L, &k->pub) &&
          fmcp__rsa_is_inverse(k->q, k->q_len, k->qinv, k->qinv_len, p, L);
-    p[0] &= ~(fmcp_limb)1;
-    q[0] &= ~(fmcp_limb)1;
+    p[0] &= ~(fmcp__limb)1;
+    q[0] &= ~(fmcp__limb)1;
     ok = ok && fmcp__rsa_is_inverse(e, elen, k->dp, k->dp_len, p, L) &&
          fmcp__rsa_is_inverse(e, elen, k->dq, k->dq_len, q, L) &&
          fmcp__rsa_is_inverse(e, elen, k->d, k->d_len, p, L) &&
@@ -559,39 +559,39 @@ FASTMCP_API fmcp_result fmcp_rsa_private_check(const fmcp_rsa_private_key *k)
 #define FMCP__RSA_SIEVE_SPAN 4096   /* candidates p0 + 2j, j < span */
 
 /* Candidates that survive division by the small primes and p mod e != 1. */
-static void fmcp__rsa_sieve(uint8_t *comp, const fmcp_limb *p0, size_t L, const uint16_t *primes)
+static void fmcp__rsa_sieve(uint8_t *comp, const fmcp__limb *p0, size_t L, const uint16_t *primes)
 {
     size_t i, j;
     uint32_t r, pr, j0;
     memset(comp, 0, FMCP__RSA_SIEVE_SPAN);
     for (i = 0; i < FMCP__RSA_SIEVE_PRIMES; i++) {
         pr = primes[i];
-        r = fmcp_bn_mod_small(p0, L, pr);
+        r = fmcp__bn_mod_small(p0, L, pr);
         /* r + 2j == 0 (mod pr) at j = -r / 2 = (pr - r) * (pr + 1) / 2 */
         j0 = (uint32_t)(((uint64_t)(pr - r) % pr) * ((pr + 1) / 2) % pr);
         for (j = j0; j < FMCP__RSA_SIEVE_SPAN; j += pr) comp[j] = 1;
     }
     pr = FMCP__RSA_E65537;
-    r = fmcp_bn_mod_small(p0, L, pr);
+    r = fmcp__bn_mod_small(p0, L, pr);
     j0 = (uint32_t)(((uint64_t)(pr + 1 - r) % pr) * ((pr + 1) / 2) % pr); /* r + 2j == 1 */
     for (j = j0; j < FMCP__RSA_SIEVE_SPAN; j += pr) comp[j] = 1;
 }
 
 /* Random odd number of `bits` bits (a multiple of the limb size) with the
  * top two bits set, so the product of two has exactly 2*bits bits. */
-static fmcp_result fmcp__rsa_candidate(fmcp_limb *p, size_t L)
+static fmcp_result fmcp__rsa_candidate(fmcp__limb *p, size_t L)
 {
     fmcp_result rc = fmcp_random_bytes(p, L * sizeof *p);
     if (rc != FMCP_OK) return rc;
-    p[L - 1] |= (fmcp_limb)3 << (FMCP_LIMB_BITS - 2);
+    p[L - 1] |= (fmcp__limb)3 << (FMCP_LIMB_BITS - 2);
     p[0] |= 1;
     return FMCP_OK;
 }
 
-static fmcp_result fmcp__rsa_gen_prime(fmcp_limb *p, size_t L, const uint16_t *primes, unsigned rounds)
+static fmcp_result fmcp__rsa_gen_prime(fmcp__limb *p, size_t L, const uint16_t *primes, unsigned rounds)
 {
     uint8_t comp[FMCP__RSA_SIEVE_SPAN];
-    fmcp_limb step[FMCP_BN_MAX_LIMBS], p0[FMCP_BN_MAX_LIMBS];
+    fmcp__limb step[FMCP_BN_MAX_LIMBS], p0[FMCP_BN_MAX_LIMBS];
     int attempt;
     for (attempt = 0; attempt < 1000; attempt++) {
         size_t j;
@@ -602,8 +602,8 @@ static fmcp_result fmcp__rsa_gen_prime(fmcp_limb *p, size_t L, const uint16_t *p
             int prime = 0;
             if (comp[j]) continue;
             memset(step, 0, L * sizeof *step);
-            step[0] = (fmcp_limb)(2 * j);
-            if (fmcp_bn_add(p, p0, step, L)) continue; /* ran past the top */
+            step[0] = (fmcp__limb)(2 * j);
+            if (fmcp__bn_add(p, p0, step, L)) continue; /* ran past the top */
             rc = fmcp__bn_miller_rabin(p, L, rounds, &prime);
             if (rc != FMCP_OK) return rc;
             if (prime) return FMCP_OK;
@@ -613,16 +613,16 @@ static fmcp_result fmcp__rsa_gen_prime(fmcp_limb *p, size_t L, const uint16_t *p
 }
 
 /* r = a / d for small d, with the remainder returned (32-bit chunks). */
-static uint32_t fmcp__rsa_div_small(fmcp_limb *r, const fmcp_limb *a, size_t n, uint32_t d)
+static uint32_t fmcp__rsa_div_small(fmcp__limb *r, const fmcp__limb *a, size_t n, uint32_t d)
 {
     uint64_t rem = 0;
     size_t i;
     int s;
     for (i = n; i-- > 0;) {
-        fmcp_limb q = 0;
+        fmcp__limb q = 0;
         for (s = FMCP_LIMB_BITS - 32; s >= 0; s -= 32) {
             uint64_t cur = (rem << 32) | (uint32_t)(a[i] >> s);
-            q |= (fmcp_limb)(cur / d) << s;
+            q |= (fmcp__limb)(cur / d) << s;
             rem = cur % d;
         }
         r[i] = q;
@@ -645,56 +645,56 @@ static uint32_t fmcp__rsa_inv_mod_e(uint32_t x)
 
 /* out (n+1 limbs) = e^-1 mod m for e = 65537, as (1 + m*k)/e with
  * k = -m^-1 mod e; 0 if e divides m. */
-static int fmcp__rsa_inv_e(fmcp_limb *out, const fmcp_limb *m, size_t n)
+static int fmcp__rsa_inv_e(fmcp__limb *out, const fmcp__limb *m, size_t n)
 {
-    fmcp_limb t[FMCP_BN_MAX_LIMBS * 2 + 1], one[FMCP_BN_MAX_LIMBS * 2 + 1];
-    uint32_t f = fmcp_bn_mod_small(m, n, FMCP__RSA_E65537), kk;
+    fmcp__limb t[FMCP_BN_MAX_LIMBS * 2 + 1], one[FMCP_BN_MAX_LIMBS * 2 + 1];
+    uint32_t f = fmcp__bn_mod_small(m, n, FMCP__RSA_E65537), kk;
     int ok;
     if (f == 0) return 0;
     kk = FMCP__RSA_E65537 - fmcp__rsa_inv_mod_e(f);
-    t[n] = fmcp_bn_mul_small(t, m, n, kk);
+    t[n] = fmcp__bn_mul_small(t, m, n, kk);
     memset(one, 0, (n + 1) * sizeof *one);
     one[0] = 1;
-    fmcp_bn_add(t, t, one, n + 1);
+    fmcp__bn_add(t, t, one, n + 1);
     ok = fmcp__rsa_div_small(out, t, n + 1, FMCP__RSA_E65537) == 0;
     fmcp_wipe(t, sizeof t);
     return ok;
 }
 
 /* Minimal big-endian bytes of a (n limbs) into dst; cap is the field size. */
-static int fmcp__rsa_put(uint8_t *dst, size_t cap, size_t *len, const fmcp_limb *a, size_t n)
+static int fmcp__rsa_put(uint8_t *dst, size_t cap, size_t *len, const fmcp__limb *a, size_t n)
 {
-    size_t bytes = (fmcp_bn_bits(a, n) + 7) / 8;
+    size_t bytes = (fmcp__bn_bits(a, n) + 7) / 8;
     if (bytes == 0 || bytes > cap) return 0;
     *len = bytes;
-    return fmcp_bn_to_bytes(a, n, dst, bytes) == FMCP_OK;
+    return fmcp__bn_to_bytes(a, n, dst, bytes) == FMCP_OK;
 }
 
 typedef struct fmcp__rsa_gen {
-    fmcp_limb p[FMCP_BN_MAX_LIMBS], q[FMCP_BN_MAX_LIMBS];
-    fmcp_limb pm1[FMCP_BN_MAX_LIMBS], qm1[FMCP_BN_MAX_LIMBS];
-    fmcp_limb n[2 * FMCP_BN_MAX_LIMBS], phi[2 * FMCP_BN_MAX_LIMBS];
-    fmcp_limb d[2 * FMCP_BN_MAX_LIMBS + 1], dp[FMCP_BN_MAX_LIMBS + 1], dq[FMCP_BN_MAX_LIMBS + 1];
-    fmcp_limb qinv[FMCP_BN_MAX_LIMBS];
+    fmcp__limb p[FMCP_BN_MAX_LIMBS], q[FMCP_BN_MAX_LIMBS];
+    fmcp__limb pm1[FMCP_BN_MAX_LIMBS], qm1[FMCP_BN_MAX_LIMBS];
+    fmcp__limb n[2 * FMCP_BN_MAX_LIMBS], phi[2 * FMCP_BN_MAX_LIMBS];
+    fmcp__limb d[2 * FMCP_BN_MAX_LIMBS + 1], dp[FMCP_BN_MAX_LIMBS + 1], dq[FMCP_BN_MAX_LIMBS + 1];
+    fmcp__limb qinv[FMCP_BN_MAX_LIMBS];
     uint16_t primes[FMCP__RSA_SIEVE_PRIMES];
 } fmcp__rsa_gen;
 
 /* p and q prime, p > q, far enough apart. */
 static fmcp_result fmcp__rsa_gen_pq(fmcp__rsa_gen *g, size_t L, unsigned rounds)
 {
-    fmcp_limb diff[FMCP_BN_MAX_LIMBS];
+    fmcp__limb diff[FMCP_BN_MAX_LIMBS];
     int tries;
     for (tries = 0; tries < 100; tries++) {
         fmcp_result rc = fmcp__rsa_gen_prime(g->p, L, g->primes, rounds);
         if (rc == FMCP_OK) rc = fmcp__rsa_gen_prime(g->q, L, g->primes, rounds);
         if (rc != FMCP_OK) return rc;
-        if (fmcp_bn_cmp(g->p, g->q, L) < 0) {
+        if (fmcp__bn_cmp(g->p, g->q, L) < 0) {
             memcpy(diff, g->p, L * sizeof *diff);
             memcpy(g->p, g->q, L * sizeof *diff);
             memcpy(g->q, diff, L * sizeof *diff);
         }
-        fmcp_bn_sub(diff, g->p, g->q, L);
-        if (fmcp_bn_bits(diff, L) > L * FMCP_LIMB_BITS - 100) return FMCP_OK;
+        fmcp__bn_sub(diff, g->p, g->q, L);
+        if (fmcp__bn_bits(diff, L) > L * FMCP_LIMB_BITS - 100) return FMCP_OK;
     }
     return FMCP_ERR_CRYPTO;
 }
@@ -702,22 +702,22 @@ static fmcp_result fmcp__rsa_gen_pq(fmcp__rsa_gen *g, size_t L, unsigned rounds)
 /* n, d, dp, dq, qinv from p and q. */
 static int fmcp__rsa_derive(fmcp__rsa_gen *g, size_t L)
 {
-    fmcp_bn_mont mp;
-    fmcp_limb pm2[FMCP_BN_MAX_LIMBS], two[FMCP_BN_MAX_LIMBS];
+    fmcp__bn_mont mp;
+    fmcp__limb pm2[FMCP_BN_MAX_LIMBS], two[FMCP_BN_MAX_LIMBS];
     int ok;
     memcpy(g->pm1, g->p, L * sizeof *g->p);
     memcpy(g->qm1, g->q, L * sizeof *g->q);
-    g->pm1[0] &= ~(fmcp_limb)1;
-    g->qm1[0] &= ~(fmcp_limb)1;
-    fmcp_bn_mul(g->n, g->p, L, g->q, L);
-    fmcp_bn_mul(g->phi, g->pm1, L, g->qm1, L);
+    g->pm1[0] &= ~(fmcp__limb)1;
+    g->qm1[0] &= ~(fmcp__limb)1;
+    fmcp__bn_mul(g->n, g->p, L, g->q, L);
+    fmcp__bn_mul(g->phi, g->pm1, L, g->qm1, L);
     ok = fmcp__rsa_inv_e(g->d, g->phi, 2 * L) && fmcp__rsa_inv_e(g->dp, g->pm1, L) &&
-         fmcp__rsa_inv_e(g->dq, g->qm1, L) && fmcp_bn_mont_init(&mp, g->p, L) == FMCP_OK;
+         fmcp__rsa_inv_e(g->dq, g->qm1, L) && fmcp__bn_mont_init(&mp, g->p, L) == FMCP_OK;
     if (ok) { /* qinv = q^(p-2) mod p (p prime, q < p) */
         memset(two, 0, L * sizeof *two);
         two[0] = 2;
-        fmcp_bn_sub(pm2, g->p, two, L);
-        fmcp_bn_mod_exp(&mp, g->qinv, g->q, pm2, L);
+        fmcp__bn_sub(pm2, g->p, two, L);
+        fmcp__bn_mod_exp(&mp, g->qinv, g->q, pm2, L);
     }
     fmcp_wipe(&mp, sizeof mp);
     fmcp_wipe(pm2, sizeof pm2);

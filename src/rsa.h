@@ -136,7 +136,7 @@ FASTMCP_API fmcp_result fmcp_rsa_generate(unsigned bits, fmcp_rsa_private_key *o
  * tokens with one key): the policy check, Montgomery constants and R^2 mod n
  * are done once. Plain value, no heap; copy or discard freely. */
 typedef struct fmcp_rsa_public_ctx {
-    fmcp_bn_mont mont;   /* modulus n with its Montgomery constants */
+    fmcp__bn_mont mont;   /* modulus n with its Montgomery constants */
     uint64_t e;          /* public exponent */
     size_t k;            /* modulus length in bytes */
 } fmcp_rsa_public_ctx;

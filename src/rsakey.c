@@ -869,7 +869,7 @@ static fmcp_result fmcp__jwks_fill(const fmcp_json *keys, int single, const fmcp
         else out->skipped++;
     }
     if (out->count < cap) {
-        /* shrink so fmcp_jwks_free knows the block size from count alone */
+        /* shrink so fmcp_jwks_destroy knows the block size from count alone */
         fmcp_jwk_entry *k = out->count ? (fmcp_jwk_entry *)fmcp_realloc(alloc, out->keys, cap * sizeof *k,
                                                                           out->count * sizeof *k) : NULL;
         if (!k) fmcp_free(alloc, out->keys, cap * sizeof *k);
@@ -901,12 +901,12 @@ FASTMCP_API fmcp_result fmcp_jwks_parse(const char *text, size_t len, const fmcp
     if (fmcp_json_is(keys, FMCP_JSON_ARRAY)) r = fmcp__jwks_fill(keys, 0, alloc, out);
     else if (!keys && fmcp_json_get(root, "kty")) r = fmcp__jwks_fill(root, 1, alloc, out);
     else r = FMCP_ERR_PARSE;
-    fmcp_json_doc_free(doc);
-    if (r != FMCP_OK) fmcp_jwks_free(out);
+    fmcp_json_doc_destroy(doc);
+    if (r != FMCP_OK) fmcp_jwks_destroy(out);
     return r;
 }
 
-FASTMCP_API void fmcp_jwks_free(fmcp_jwks *j)
+FASTMCP_API void fmcp_jwks_destroy(fmcp_jwks *j)
 {
     const fmcp_allocator *a;
     if (!j) return;

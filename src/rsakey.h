@@ -14,7 +14,7 @@
  *   if (fmcp_jwks_parse(body, body_len, NULL, &set) == FMCP_OK) {
  *       const fmcp_jwk_entry *e = fmcp_jwks_find(&set, token_kid);
  *       ...
- *       fmcp_jwks_free(&set);
+ *       fmcp_jwks_destroy(&set);
  *   }
  *
  * EC and Ed25519 keys, and a key type that covers all three, are the jwk
@@ -85,7 +85,7 @@
  *   RFC 7638: base64url(SHA-256('{"e":"..","kty":"RSA","n":".."}')) of the
  *   minimal numbers, 43 characters and a NUL.
  *
- * fmcp_jwks_parse / fmcp_jwks_free / fmcp_jwks_find
+ * fmcp_jwks_parse / fmcp_jwks_destroy / fmcp_jwks_find
  *   Parses a JWK Set ({"keys":[...]}, or one JWK object) of at most 1 MiB
  *   (else FMCP_ERR_TOO_LARGE); duplicate JSON member names are refused. Only
  *   RSA public keys usable for signatures are kept; every other member of
@@ -96,7 +96,7 @@
  *   has (the first wins: a set with duplicate kids is ambiguous). alg is
  *   recorded, not filtered: the caller decides. Private members are ignored
  *   (only the public half is kept). The set owns `keys` (allocated with
- *   alloc); release it with fmcp_jwks_free, which also accepts a zeroed or
+ *   alloc); release it with fmcp_jwks_destroy, which also accepts a zeroed or
  *   already freed set. fmcp_jwks_find returns the entry with that kid, or
  *   for kid NULL the only key when the set has exactly one; NULL otherwise.
  */
@@ -160,7 +160,7 @@ typedef struct fmcp_jwks {
 
 FASTMCP_API fmcp_result fmcp_jwks_parse(const char *text, size_t len, const fmcp_allocator *alloc,
                                         fmcp_jwks *out);
-FASTMCP_API void fmcp_jwks_free(fmcp_jwks *j);
+FASTMCP_API void fmcp_jwks_destroy(fmcp_jwks *j);
 /* Entry with this kid (NULL kid: the only key, if exactly one). NULL if none. */
 FASTMCP_API const fmcp_jwk_entry *fmcp_jwks_find(const fmcp_jwks *j, const char *kid);
 

@@ -92,7 +92,7 @@ FASTMCP_API fmcp_session *fmcp_stream_session(fmcp_stream *st)
 FASTMCP_API void fmcp_stream_destroy(fmcp_stream *st)
 {
     if (!st) return;
-    if (!st->closed) fmcp_session_close(st->s);
+    if (!st->closed) fmcp_session_destroy(st->s);
     if (st->buf) fmcp_free(st->a, st->buf, st->cap);
     fmcp_free(st->a, st->wbuf, st->wcap);
     fmcp_free(st->a, st, sizeof *st);
@@ -355,7 +355,7 @@ static void fmcp__stream_lf_end(fmcp__stream_lf *lf, long n)
     lf->st->closed = 1;
     fmcp__mutex_unlock(&lf->m);
     fmcp__cond_broadcast(&lf->cv);
-    fmcp_session_close(lf->st->s);
+    fmcp_session_destroy(lf->st->s);
 }
 
 static void fmcp__stream_lf_loop(fmcp__stream_lf *lf, int baton)

@@ -174,7 +174,7 @@ static const char *fmcp__tls_err_text(int err)
 struct fmcp_tls_client {
     fmcp_allocator alloc;
     size_t size;
-    fmcp_http_transport tr;
+    fmcp_http_io tr;
     br_x509_trust_anchor *tas;
     size_t *tasz;               /* size of each anchor's block (starts at dn.data) */
     size_t nta, cap, szcap;
@@ -187,7 +187,7 @@ struct fmcp_tls_client {
 struct fmcp_tls_server {
     fmcp_allocator alloc;
     size_t size;
-    fmcp_http_transport tr;
+    fmcp_http_io tr;
     br_x509_certificate *chain;
     size_t nchain, cap;
     int key_type;               /* BR_KEYTYPE_RSA or BR_KEYTYPE_EC, 0 = none yet */
@@ -628,7 +628,7 @@ static void fmcp__tls_copy_impls(br_ssl_engine_context *e, const br_ssl_engine_c
 
 /* br_ssl_server_init_full_rsa/_ec probe the CPU on every call (about 15
  * cpuid instructions, each a trap to the hypervisor in a VM: 0.35-0.7 ms
- * per connection measured). fmcp_tls_server_new runs them once into
+ * per connection measured). fmcp_tls_server_create runs them once into
  * s->tmpl; each connection copies the result. */
 static void fmcp__tls_server_init(const fmcp_tls_server *s, br_ssl_server_context *sc)
 {
@@ -738,7 +738,7 @@ static fmcp_result fmcp__tls_add_anchor(void *ctx, const char *name, const unsig
     return r;
 }
 
-FASTMCP_API void fmcp_tls_client_free(fmcp_tls_client *c)
+FASTMCP_API void fmcp_tls_client_destroy(fmcp_tls_client *c)
 {
     fmcp_allocator a;
     size_t i;
@@ -757,7 +757,7 @@ static const char *fmcp__tls_ca_path(const fmcp_tls_client_desc *d)
     return (e && *e) ? e : FMCP_TLS_SYSTEM_CA_FILE;
 }
 
-FASTMCP_API fmcp_result fmcp_tls_client_new(const fmcp_allocator *a, const fmcp_tls_client_desc *desc,
+FASTMCP_API fmcp_result fmcp_tls_client_create(const fmcp_allocator *a, const fmcp_tls_client_desc *desc,
                                             fmcp_tls_client **out)
 {
     fmcp_tls_client *c;
@@ -783,12 +783,12 @@ FASTMCP_API fmcp_result fmcp_tls_client_new(const fmcp_allocator *a, const fmcp_
     if (!r) r = fmcp__tls_pem_each(&c->alloc, pem.p, pem.len, fmcp__tls_add_anchor, c);
     if (!r && c->nta == 0 && !c->insecure) r = FMCP_ERR_NOT_FOUND;
     fmcp__tls_buf_free(&pem);
-    if (r) { fmcp_tls_client_free(c); return r; }
+    if (r) { fmcp_tls_client_destroy(c); return r; }
     *out = c;
     return FMCP_OK;
 }
 
-FASTMCP_API const fmcp_http_transport *fmcp_tls_client_transport(fmcp_tls_client *c)
+FASTMCP_API const fmcp_http_io *fmcp_tls_client_io(fmcp_tls_client *c)
 {
     return c ? &c->tr : NULL;
 }
@@ -897,7 +897,7 @@ static fmcp_result fmcp__tls_check_leaf(fmcp_tls_server *s)
     return FMCP_OK;
 }
 
-FASTMCP_API void fmcp_tls_server_free(fmcp_tls_server *s)
+FASTMCP_API void fmcp_tls_server_destroy(fmcp_tls_server *s)
 {
     fmcp_allocator a;
     size_t i;
@@ -924,7 +924,7 @@ static fmcp_result fmcp__tls_walk(fmcp_tls_server *s, const char *pem, size_t le
     return r;
 }
 
-FASTMCP_API fmcp_result fmcp_tls_server_new(const fmcp_allocator *a, const fmcp_tls_server_desc *desc,
+FASTMCP_API fmcp_result fmcp_tls_server_create(const fmcp_allocator *a, const fmcp_tls_server_desc *desc,
                                             fmcp_tls_server **out)
 {
     fmcp_tls_server *s;
@@ -945,7 +945,7 @@ FASTMCP_API fmcp_result fmcp_tls_server_new(const fmcp_allocator *a, const fmcp_
     r = fmcp__tls_walk(s, desc->cert_pem, desc->cert_pem_len, desc->cert_file, fmcp__tls_add_cert);
     if (!r) r = fmcp__tls_walk(s, desc->key_pem, desc->key_pem_len, desc->key_file, fmcp__tls_add_key);
     if (!r) r = fmcp__tls_check_leaf(s);
-    if (r) { fmcp_tls_server_free(s); return r; }
+    if (r) { fmcp_tls_server_destroy(s); return r; }
     if (s->key_type == BR_KEYTYPE_RSA)
         br_ssl_server_init_full_rsa(&s->tmpl, s->chain, s->nchain, &s->rsa);
     else
@@ -954,7 +954,7 @@ FASTMCP_API fmcp_result fmcp_tls_server_new(const fmcp_allocator *a, const fmcp_
     return FMCP_OK;
 }
 
-FASTMCP_API const fmcp_http_transport *fmcp_tls_server_transport(fmcp_tls_server *s)
+FASTMCP_API const fmcp_http_io *fmcp_tls_server_io(fmcp_tls_server *s)
 {
     return s ? &s->tr : NULL;
 }
@@ -968,7 +968,7 @@ FASTMCP_API const char *fmcp_tls_server_last_error(const fmcp_tls_server *s)
 
 FASTMCP_API int fmcp_tls_available(void) { return 0; }
 
-FASTMCP_API fmcp_result fmcp_tls_client_new(const fmcp_allocator *a, const fmcp_tls_client_desc *desc,
+FASTMCP_API fmcp_result fmcp_tls_client_create(const fmcp_allocator *a, const fmcp_tls_client_desc *desc,
                                             fmcp_tls_client **out)
 {
     (void)a; (void)desc;
@@ -976,12 +976,12 @@ FASTMCP_API fmcp_result fmcp_tls_client_new(const fmcp_allocator *a, const fmcp_
     return FMCP_ERR_UNSUPPORTED;
 }
 
-FASTMCP_API const fmcp_http_transport *fmcp_tls_client_transport(fmcp_tls_client *c) { (void)c; return NULL; }
+FASTMCP_API const fmcp_http_io *fmcp_tls_client_io(fmcp_tls_client *c) { (void)c; return NULL; }
 FASTMCP_API size_t fmcp_tls_client_anchors(const fmcp_tls_client *c) { (void)c; return 0; }
-FASTMCP_API void fmcp_tls_client_free(fmcp_tls_client *c) { (void)c; }
+FASTMCP_API void fmcp_tls_client_destroy(fmcp_tls_client *c) { (void)c; }
 FASTMCP_API const char *fmcp_tls_client_last_error(const fmcp_tls_client *c) { (void)c; return NULL; }
 
-FASTMCP_API fmcp_result fmcp_tls_server_new(const fmcp_allocator *a, const fmcp_tls_server_desc *desc,
+FASTMCP_API fmcp_result fmcp_tls_server_create(const fmcp_allocator *a, const fmcp_tls_server_desc *desc,
                                             fmcp_tls_server **out)
 {
     (void)a; (void)desc;
@@ -989,8 +989,8 @@ FASTMCP_API fmcp_result fmcp_tls_server_new(const fmcp_allocator *a, const fmcp_
     return FMCP_ERR_UNSUPPORTED;
 }
 
-FASTMCP_API const fmcp_http_transport *fmcp_tls_server_transport(fmcp_tls_server *s) { (void)s; return NULL; }
-FASTMCP_API void fmcp_tls_server_free(fmcp_tls_server *s) { (void)s; }
+FASTMCP_API const fmcp_http_io *fmcp_tls_server_io(fmcp_tls_server *s) { (void)s; return NULL; }
+FASTMCP_API void fmcp_tls_server_destroy(fmcp_tls_server *s) { (void)s; }
 FASTMCP_API const char *fmcp_tls_server_last_error(const fmcp_tls_server *s) { (void)s; return NULL; }
 
 #endif
@@ -1010,5 +1010,5 @@ FASTMCP_API fmcp_result fmcp_tls_server_from_env(const fmcp_allocator *a, fmcp_h
     if (!cert || !key) return FMCP_ERR_INVALID_ARG;
     memset(&d, 0, sizeof d);
     d.cert_file = cert; d.key_file = key; d.loop = loop;
-    return fmcp_tls_server_new(a, &d, out);
+    return fmcp_tls_server_create(a, &d, out);
 }

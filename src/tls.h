@@ -5,27 +5,27 @@
  * HTTPS client (JWKS, OAuth)
  *   fmcp_tls_client *tls;
  *   fmcp_http_client_req c = {0}; fmcp_http_response *res;
- *   if (fmcp_tls_client_new(NULL, NULL, &tls) == FMCP_OK) {   // system CAs
+ *   if (fmcp_tls_client_create(NULL, NULL, &tls) == FMCP_OK) {   // system CAs
  *       c.url = "https://example.com/.well-known/jwks.json";
- *       c.transport = fmcp_tls_client_transport(tls);
- *       if (fmcp_http_fetch(NULL, &c, &res) == FMCP_OK) fmcp_http_response_free(res);
- *       fmcp_tls_client_free(tls);      // after every request using it ended
+ *       c.transport = fmcp_tls_client_io(tls);
+ *       if (fmcp_http_fetch(NULL, &c, &res) == FMCP_OK) fmcp_http_response_destroy(res);
+ *       fmcp_tls_client_destroy(tls);      // after every request using it ended
  *   }
  *
  * HTTPS server
  *   fmcp_tls_server *tls = NULL;
  *   fmcp_result r = fmcp_tls_server_from_env(NULL, loop, &tls); // TLS_CERT, TLS_KEY
- *   if (r == FMCP_OK) d.transport = fmcp_tls_server_transport(tls);
+ *   if (r == FMCP_OK) d.transport = fmcp_tls_server_io(tls);
  *   else if (r != FMCP_ERR_NOT_FOUND) fail(r);                  // NOT_FOUND: plain HTTP
- *   fmcp_http_server_start(loop, &d, &srv); ...
- *   fmcp_http_server_free(srv); fmcp_tls_server_free(tls);    // server first
+ *   fmcp_http_server_create(loop, &d, &srv); ...
+ *   fmcp_http_server_destroy(srv); fmcp_tls_server_destroy(tls);    // server first
  *
  * TLS is compiled in only when FASTMCP_WITH_BEARSSL is defined (link with
  * -lbearssl) and sockets are available. Otherwise every function here
  * exists but returns FMCP_ERR_UNSUPPORTED, and http refuses https:// URLs
  * with "TLS support not compiled in". fmcp_tls_available() tells which.
  *
- * TLS is a layer under http's I/O seam (fmcp_http_transport, see http):
+ * TLS is a layer under http's I/O seam (fmcp_http_io, see http):
  * the client and the server here are two implementations of that vtable,
  * so another TLS library can be plugged in the same way. The engine is
  * non-blocking: handshakes are driven by the event loop, one record at a
@@ -42,7 +42,7 @@
  * exponent blinding, each signature verified before it is sent). A small-order peer
  * point (all-zero X25519 secret) fails the handshake, as RFC 8422 asks.
  *
- * fmcp_tls_client_new
+ * fmcp_tls_client_create
  *   Loads the trust anchors once: desc->ca_pem (memory), else desc->ca_file,
  *   else $SSL_CERT_FILE (as curl and OpenSSL honour it), else the system
  *   bundle /etc/ssl/certs/ca-certificates.crt. Every CERTIFICATE in the PEM
@@ -58,7 +58,7 @@
  *   tests only, and every connection made with it logs a warning through
  *   desc->log (stderr when NULL). Nothing else switches verification off.
  *
- * fmcp_tls_server_new
+ * fmcp_tls_server_create
  *   The certificate chain (leaf first, then intermediates) and the private
  *   key (RSA or EC; PKCS#1, SEC 1 or unencrypted PKCS#8 PEM) come from
  *   memory (cert_pem/key_pem) or files (cert_file/key_file). The key is
@@ -69,12 +69,12 @@
  *   servers of that loop only. Free it after the servers using it.
  *
  * fmcp_tls_server_from_env
- *   fmcp_tls_server_new with cert_file = $TLS_CERT and key_file = $TLS_KEY.
+ *   fmcp_tls_server_create with cert_file = $TLS_CERT and key_file = $TLS_KEY.
  *   FMCP_ERR_NOT_FOUND (and *out NULL) when neither is set: serve plain
  *   HTTP. Only one of them set is FMCP_ERR_INVALID_ARG.
  *
  * fmcp_tls_*_transport
- *   The fmcp_http_transport to put into fmcp_http_client_req.transport or
+ *   The fmcp_http_io to put into fmcp_http_client_req.transport or
  *   fmcp_http_server_desc.transport; it lives as long as its object.
  *
  * fmcp_tls_client_anchors
@@ -124,18 +124,18 @@ typedef struct fmcp_tls_server_desc {
 
 FASTMCP_API int fmcp_tls_available(void);
 
-FASTMCP_API fmcp_result fmcp_tls_client_new(const fmcp_allocator *a, const fmcp_tls_client_desc *desc,
+FASTMCP_API fmcp_result fmcp_tls_client_create(const fmcp_allocator *a, const fmcp_tls_client_desc *desc,
                                             fmcp_tls_client **out);
-FASTMCP_API const fmcp_http_transport *fmcp_tls_client_transport(fmcp_tls_client *c);
+FASTMCP_API const fmcp_http_io *fmcp_tls_client_io(fmcp_tls_client *c);
 FASTMCP_API size_t fmcp_tls_client_anchors(const fmcp_tls_client *c);
-FASTMCP_API void fmcp_tls_client_free(fmcp_tls_client *c);
+FASTMCP_API void fmcp_tls_client_destroy(fmcp_tls_client *c);
 
-FASTMCP_API fmcp_result fmcp_tls_server_new(const fmcp_allocator *a, const fmcp_tls_server_desc *desc,
+FASTMCP_API fmcp_result fmcp_tls_server_create(const fmcp_allocator *a, const fmcp_tls_server_desc *desc,
                                             fmcp_tls_server **out);
 FASTMCP_API fmcp_result fmcp_tls_server_from_env(const fmcp_allocator *a, fmcp_http_loop *loop,
                                                  fmcp_tls_server **out);
-FASTMCP_API const fmcp_http_transport *fmcp_tls_server_transport(fmcp_tls_server *s);
-FASTMCP_API void fmcp_tls_server_free(fmcp_tls_server *s);
+FASTMCP_API const fmcp_http_io *fmcp_tls_server_io(fmcp_tls_server *s);
+FASTMCP_API void fmcp_tls_server_destroy(fmcp_tls_server *s);
 
 FASTMCP_API const char *fmcp_tls_client_last_error(const fmcp_tls_client *c);
 FASTMCP_API const char *fmcp_tls_server_last_error(const fmcp_tls_server *s);

@@ -192,7 +192,7 @@ static int t_env_items(fmcp_server *srv)
 typedef struct t_env {
     fmcp_http_loop *loop;
     fmcp_server *srv;
-    fmcp_mcp_http *t;
+    fmcp_http_endpoint *t;
     fmcp_auth *a;
     fmcp_http_server *jwks;
     uint16_t port, jwks_port;
@@ -205,16 +205,16 @@ static int t_env_up(t_env *e, int mode, fmcp_auth_desc *ad_in)
 {
     fmcp_server_desc sd;
     fmcp_http_server_desc jd;
-    fmcp_http_transport_desc d;
+    fmcp_http_endpoint_desc d;
     fmcp_auth_desc ad;
     fmcp_tool_desc td;
     const char *keys[1];
     memset(e, 0, sizeof *e);
     audit_len = 0; audit_buf[0] = 0;
-    if (!t_keys() || fmcp_http_loop_new(NULL, &e->loop) != FMCP_OK) return 0;
+    if (!t_keys() || fmcp_http_loop_create(NULL, &e->loop) != FMCP_OK) return 0;
     memset(&jd, 0, sizeof jd);
     jd.handler = jwks_handler;
-    if (fmcp_http_server_start(e->loop, &jd, &e->jwks) != FMCP_OK) return 0;
+    if (fmcp_http_server_create(e->loop, &jd, &e->jwks) != FMCP_OK) return 0;
     e->jwks_port = fmcp_http_server_port(e->jwks);
     snprintf(e->jwks_url, sizeof e->jwks_url, "http://127.0.0.1:%u/jwks.json", (unsigned)e->jwks_port);
     memset(&sd, 0, sizeof sd);
@@ -246,18 +246,18 @@ static int t_env_up(t_env *e, int mode, fmcp_auth_desc *ad_in)
     if (!t_env_items(e->srv)) return 0;
     memset(&d, 0, sizeof d);
     if (fmcp_auth_attach(e->a, e->srv, &d) != FMCP_OK) return 0;
-    if (fmcp_mcp_http_attach(e->srv, e->loop, &d, &e->t) != FMCP_OK) return 0;
-    e->port = fmcp_mcp_http_port(e->t);
+    if (fmcp_http_endpoint_create(e->srv, e->loop, &d, &e->t) != FMCP_OK) return 0;
+    e->port = fmcp_http_endpoint_port(e->t);
     return 1;
 }
 
 static void t_env_down(t_env *e)
 {
-    if (e->t) fmcp_mcp_http_free(e->t);
+    if (e->t) fmcp_http_endpoint_destroy(e->t);
     if (e->srv) fmcp_server_destroy(e->srv);
-    if (e->a) fmcp_auth_free(e->a);
-    if (e->jwks) fmcp_http_server_free(e->jwks);
-    if (e->loop) fmcp_http_loop_free(e->loop);
+    if (e->a) fmcp_auth_destroy(e->a);
+    if (e->jwks) fmcp_http_server_destroy(e->jwks);
+    if (e->loop) fmcp_http_loop_destroy(e->loop);
     free(e->static_jwks);
     e->static_jwks = NULL;
 }
@@ -324,11 +324,11 @@ static int t_session(t_env *e, const char *auth, char *sid, size_t cap)
         snprintf(sid, cap, "%s", s);
         ok = 1;
     }
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     if (!ok) return 0;
     r = t_req(e, "POST", "/mcp", auth, sid, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}", NULL, NULL);
     ok = r && r->status == 202;
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     return ok;
 }
 
@@ -367,7 +367,7 @@ static void test_challenges(void)
     CHECK(!t_has(r, "WWW-Authenticate", "error="));
     CHECK(r && strncmp(fmcp_http_response_header(r, "WWW-Authenticate"), "Bearer ", 7) == 0);
     CHECK(r && strstr(r->body, "\"id\":7") != NULL);
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
 
     /* token in the query string is never used */
     {
@@ -375,12 +375,12 @@ static void test_challenges(void)
         snprintf(path, sizeof path, "/mcp?access_token=%s", good);
         r = t_req(&e, "POST", path, NULL, NULL, INIT, NULL, NULL);
         CHECK(r && r->status == 401 && !t_has(r, "WWW-Authenticate", "error="));
-        if (r) fmcp_http_response_free(r);
+        if (r) fmcp_http_response_destroy(r);
     }
     /* another scheme counts as no token */
     r = t_req(&e, "POST", "/mcp", "Basic YWxpY2U6cHc=", NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 401 && !t_has(r, "WWW-Authenticate", "error="));
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
 
     /* invalid tokens: 401 invalid_token with the verifier's description */
     r = t_req(&e, "POST", "/mcp", "Bearer not.a.jwt", NULL, INIT, NULL, NULL);
@@ -388,37 +388,37 @@ static void test_challenges(void)
     CHECK(t_has(r, "WWW-Authenticate", "error_description=\""));
     CHECK(r && strstr(r->body, "\"error\":\"invalid_token\"") && strstr(r->body, "\"error_description\":\""));
     CHECK(r && strstr(r->body, "\"id\":7") != NULL);
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     r = t_req(&e, "POST", "/mcp", t_bearer(0, expired), NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 401 && t_has(r, "WWW-Authenticate", "error=\"invalid_token\""));
     CHECK(strstr(audit_buf, "\"reason\":\"expired\"") != NULL);
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     r = t_req(&e, "POST", "/mcp", t_bearer(0, wrongkey), NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 401 && t_has(r, "WWW-Authenticate", "invalid_token"));
     CHECK(strstr(audit_buf, "\"reason\":\"bad_signature\"") != NULL);
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
 
     /* valid but lacking the server-wide scope: 403 insufficient_scope */
     r = t_req(&e, "POST", "/mcp", t_bearer(0, noscope), NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 403 && t_has(r, "WWW-Authenticate", "error=\"insufficient_scope\""));
     CHECK(t_has(r, "WWW-Authenticate", "scope=\"mcp:read\""));
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
 
     /* valid, scheme in any case */
     r = t_req(&e, "POST", "/mcp", t_bearer(0, good), NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 200 && fmcp_http_response_header(r, "Mcp-Session-Id"));
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     snprintf(bearer_buf[1], sizeof bearer_buf[1], "bEaReR %s", good);
     r = t_req(&e, "POST", "/mcp", bearer_buf[1], NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 200);
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     CHECK(strstr(audit_buf, "\"event\":\"auth_accepted\"") != NULL);
     /* the audit log never carries a token */
     CHECK(strstr(audit_buf, good) == NULL && strstr(audit_buf, expired) == NULL);
     /* without scopes_supported the metadata advertises the required scopes */
     r = t_req(&e, "GET", "/.well-known/oauth-protected-resource/mcp", NULL, NULL, NULL, NULL, NULL);
     CHECK(r && r->status == 200 && strstr(r->body, "\"scopes_supported\":[\"mcp:read\"]"));
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     free(good); free(expired); free(noscope); free(wrongkey);
     t_env_down(&e);
 }
@@ -452,18 +452,18 @@ static void test_prm(void)
                   "https://auth.example");
         CHECK_STR(fmcp_json_get_str(root, "resource_name", ""), "Test MCP");
         CHECK_STR(fmcp_json_get_str(root, "resource_documentation", ""), "https://docs.example/mcp");
-        fmcp_json_doc_free(doc);
+        fmcp_json_doc_destroy(doc);
     } else CHECK(0);
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     r = t_req(&e, "GET", "/.well-known/oauth-protected-resource", NULL, NULL, NULL, NULL, NULL);
     CHECK(r && r->status == 200 && strstr(r->body, "\"bearer_methods_supported\":[\"header\"]"));
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     r = t_req(&e, "GET", "/.well-known/oauth-protected-resource/other", NULL, NULL, NULL, NULL, NULL);
     CHECK(r && r->status == 404);
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     r = t_req(&e, "GET", "/.well-known/oauth-authorization-server", NULL, NULL, NULL, NULL, NULL);
     CHECK(r && r->status == 404);
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     t_env_down(&e);
 }
 
@@ -483,21 +483,21 @@ static void test_token_cache(void)
     for (i = 0; i < 5; i++) {
         r = t_req(&e, "POST", "/mcp", t_bearer(0, tok), NULL, INIT, NULL, NULL);
         CHECK(r && r->status == 200);
-        if (r) fmcp_http_response_free(r);
+        if (r) fmcp_http_response_destroy(r);
     }
     fmcp_auth_stats_get(e.a, &st);
     CHECK_EQ_INT(st.verifications, 1);
     CHECK_EQ_INT(st.cache_hits, 4);
     r = t_req(&e, "POST", "/mcp", t_bearer(0, tok2), NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 200);
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     fmcp_auth_stats_get(e.a, &st);
     CHECK_EQ_INT(st.verifications, 2);
     /* the cached entry expires with the token: verified again and refused */
     t_wall_off = 120 + 61;
     r = t_req(&e, "POST", "/mcp", t_bearer(0, tok), NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 401 && t_has(r, "WWW-Authenticate", "invalid_token"));
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     fmcp_auth_stats_get(e.a, &st);
     CHECK_EQ_INT(st.verifications, 3);
     t_wall_off = 0;
@@ -520,35 +520,35 @@ static void test_item_scopes(void)
     r = t_req(&e, "POST", "/mcp", t_bearer(0, rd), sid, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}", NULL, NULL);
     CHECK(r && r->status == 200 && strstr(r->body, "\"whoami\"") && !strstr(r->body, "\"write\"") &&
           !strstr(r->body, "admin_only"));
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     r = t_req(&e, "POST", "/mcp", t_bearer(0, rd), sid,
               "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"write\",\"arguments\":{}}}", NULL, NULL);
     CHECK(r && r->status == 403 && t_has(r, "WWW-Authenticate", "error=\"insufficient_scope\""));
     CHECK(t_has(r, "WWW-Authenticate", "scope=\"mcp:write\""));
     CHECK(r && strstr(r->body, "\"id\":3"));
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     /* an item registered with plain fmcp_server_add_tool: the same step-up challenge */
     r = t_req(&e, "POST", "/mcp", t_bearer(0, rd), sid,
               "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"admin_only\",\"arguments\":{}}}", NULL, NULL);
     CHECK(r && r->status == 403 && t_has(r, "WWW-Authenticate", "error=\"insufficient_scope\""));
     CHECK(t_has(r, "WWW-Authenticate", "scope=\"admin\"") && t_has(r, "WWW-Authenticate", "resource_metadata="));
     CHECK(r && strstr(r->body, "\"insufficient_scope\"") && strstr(r->body, "\"id\":4"));
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     r = t_req(&e, "POST", "/mcp", t_bearer(1, wr), sid2, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/list\"}", NULL, NULL);
     CHECK(r && r->status == 200 && strstr(r->body, "\"write\""));
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     r = t_req(&e, "POST", "/mcp", t_bearer(1, wr), sid2,
               "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tools/call\",\"params\":{\"name\":\"write\",\"arguments\":{}}}", NULL, NULL);
     CHECK(r && r->status == 200 && strstr(r->body, "sub=writer") && strstr(r->body, "cid=cli-1") &&
           strstr(r->body, "scopes=mcp:read mcp:write") && strstr(r->body, "issuer.test"));
     if (r) CHECKF(strstr(r->body, "tok=0") == NULL, "token not passed: %s", r->body);
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     /* the tool-call audit line */
     CHECK(strstr(audit_buf, "\"event\":\"tool_called\"") && strstr(audit_buf, "\"tool\":\"write\"") &&
           strstr(audit_buf, "\"duration_ms\":") && strstr(audit_buf, "\"outcome\":\"ok\""));
     r = t_req(&e, "POST", "/mcp", t_bearer(1, wr), sid2,
               "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{\"name\":\"fail\",\"arguments\":{}}}", NULL, NULL);
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     CHECK(strstr(audit_buf, "\"tool\":\"fail\"") && strstr(audit_buf, "\"outcome\":\"error\""));
     CHECK(strstr(audit_buf, rd) == NULL && strstr(audit_buf, wr) == NULL);
     free(rd); free(wr);
@@ -575,16 +575,16 @@ static void test_scp_items(void)
     r = t_req(&e, "POST", "/mcp", t_bearer(0, tok), sid, call, NULL, NULL);
     CHECKF(r && r->status == 403 && t_has(r, "WWW-Authenticate", "error=\"insufficient_scope\""),
            "status %d %s", r ? r->status : 0, r ? r->body : "-");
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     r = t_req(&e, "POST", "/mcp", t_bearer(0, tok), sid,
               "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"whoami\",\"arguments\":{}}}",
               NULL, NULL);
     CHECKF(r && r->status == 200 && strstr(r->body, "scopes=mcp:read ") != NULL, "%s", r ? r->body : "-");
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     CHECK(t_session(&e, t_bearer(1, ok_tok), sid2, sizeof sid2));
     r = t_req(&e, "POST", "/mcp", t_bearer(1, ok_tok), sid2, call, NULL, NULL);
     CHECK(r && r->status == 200);
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     free(tok); free(ok_tok);
     /* tokens without "sub" own their sessions too (client_id, else the token) */
     tok = t_token_claims(NULL, "{\"client_id\":\"app-a\"}");
@@ -592,10 +592,10 @@ static void test_scp_items(void)
     CHECK(tok && ok_tok && t_session(&e, t_bearer(0, tok), sid, sizeof sid));
     r = t_req(&e, "POST", "/mcp", t_bearer(1, ok_tok), sid, "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tools/list\"}", NULL, NULL);
     CHECKF(r && r->status == 404, "app-b used app-a's session: %d", r ? r->status : 0);
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     r = t_req(&e, "POST", "/mcp", t_bearer(0, tok), sid, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/list\"}", NULL, NULL);
     CHECK(r && r->status == 200);
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     free(tok); free(ok_tok);
     t_env_down(&e);
 }
@@ -625,13 +625,13 @@ static void test_plain_items(void)
         r = t_req(&e, "POST", "/mcp", t_bearer(0, rd), sid, plain_calls[i], NULL, NULL);
         CHECKF(r && r->status == 403 && t_has(r, "WWW-Authenticate", "error=\"insufficient_scope\"") &&
                t_has(r, "WWW-Authenticate", "scope=\"mcp:write\""), "call %d: %d", (int)i, r ? r->status : 0);
-        if (r) fmcp_http_response_free(r);
+        if (r) fmcp_http_response_destroy(r);
     }
     CHECK(strstr(audit_buf, "\"tool\":\"plain_write\"") == NULL);   /* refused calls never ran */
     for (i = 0; i < 3; i++) {
         r = t_req(&e, "POST", "/mcp", t_bearer(1, wr), sid2, plain_calls[i], NULL, NULL);
         CHECKF(r && r->status == 200 && !strstr(r->body, "\"error\""), "call %d: %s", (int)i, r ? r->body : "-");
-        if (r) fmcp_http_response_free(r);
+        if (r) fmcp_http_response_destroy(r);
     }
     CHECK(strstr(audit_buf, "{\"ts\":") != NULL);
     CHECKF(strstr(audit_buf, "\"event\":\"tool_called\",\"subject\":\"writer\",\"client_id\":\"cli-1\",\"tool\":\"plain_write\",\"duration_ms\":") &&
@@ -642,7 +642,7 @@ static void test_plain_items(void)
     r = t_req(&e, "POST", "/mcp", t_bearer(0, rd), sid,
               "{\"jsonrpc\":\"2.0\",\"id\":14,\"method\":\"tools/call\",\"params\":{\"name\":\"nope\",\"arguments\":{}}}", NULL, NULL);
     CHECK(r && r->status == 200 && strstr(r->body, "-32602"));
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     free(rd); free(wr);
     t_env_down(&e);
 }
@@ -753,7 +753,7 @@ static void test_engine_observer(void)
               obs_ev[3].outcome == FMCP_CALL_OK);
         CHECK(obs_ev[4].kind == FMCP_ITEM_PROMPT && strcmp(obs_name[4], "secret_prompt") == 0);
     }
-    fmcp_session_close(s);
+    fmcp_session_destroy(s);
     fmcp_server_destroy(srv);
 }
 
@@ -771,28 +771,28 @@ static void test_rate_limit(void)
     for (i = 0; i < 2; i++) {
         r = t_req(&e, "POST", "/mcp", t_bearer(0, tok), NULL, INIT, NULL, NULL);
         ok += r && r->status == 200;
-        if (r) fmcp_http_response_free(r);
+        if (r) fmcp_http_response_destroy(r);
     }
     CHECK_EQ_INT(ok, 2);
     r = t_req(&e, "POST", "/mcp", t_bearer(0, tok), NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 429);
     CHECK(r && fmcp_http_response_header(r, "Retry-After") && atoi(fmcp_http_response_header(r, "Retry-After")) >= 1);
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     CHECK(strstr(audit_buf, "\"event\":\"rate_limited\"") != NULL);
     /* unauthenticated requests have their own bucket (the address) */
     for (i = 0; i < 2; i++) {
         r = t_req(&e, "POST", "/mcp", NULL, NULL, INIT, NULL, NULL);
         CHECK(r && r->status == 401);
-        if (r) fmcp_http_response_free(r);
+        if (r) fmcp_http_response_destroy(r);
     }
     r = t_req(&e, "POST", "/mcp", NULL, NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 429);
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     /* a second later the bucket holds a token again */
     t_mono_off += 1100;
     r = t_req(&e, "POST", "/mcp", t_bearer(0, tok), NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 200);
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     free(tok);
     t_env_down(&e);
 }
@@ -825,27 +825,27 @@ static void test_jwks_url(void)
     /* the first request waits (parked) for the first key set */
     r = t_req(&e, "POST", "/mcp", t_bearer(0, t1), NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 200);
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     CHECK_EQ_INT(jwks_fetches, 1);
     fmcp_auth_stats_get(e.a, &st);
     CHECK_EQ_INT(st.keys, 1);   /* the EC key was skipped */
     /* unknown kid: right after a fetch the cooldown holds (no fetch) ... */
     r = t_req(&e, "POST", "/mcp", t_bearer(0, t2), NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 401);
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     CHECK_EQ_INT(jwks_fetches, 1);
     /* ... after it, one refetch (still unknown), then the cooldown holds again */
     t_mono_off += 31000;
     r = t_req(&e, "POST", "/mcp", t_bearer(0, t2), NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 401 && t_has(r, "WWW-Authenticate", "invalid_token"));
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     CHECK_EQ_INT(jwks_fetches, 2);
     r = t_req(&e, "POST", "/mcp", t_bearer(0, t3), NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 401);
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     r = t_req(&e, "POST", "/mcp", t_bearer(0, t2), NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 401);
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     CHECK_EQ_INT(jwks_fetches, 2);
     /* rotation: k2 published; after the cooldown its token triggers a refetch and passes */
     free(jwks_body);
@@ -853,7 +853,7 @@ static void test_jwks_url(void)
     t_mono_off += 31000;
     r = t_req(&e, "POST", "/mcp", t_bearer(0, t2), NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 200);
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     CHECK_EQ_INT(jwks_fetches, 3);
     fmcp_auth_stats_get(e.a, &st);
     CHECK_EQ_INT(st.keys, 2);
@@ -861,7 +861,7 @@ static void test_jwks_url(void)
     t_mono_off += 60000;
     r = t_req(&e, "POST", "/mcp", t_bearer(0, t1), NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 200);
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     CHECK_EQ_INT(jwks_fetches, 3);
     t_mono_off += 61000;
     jwks_fail = 1;   /* the refresh fails: the last good set stays */
@@ -869,7 +869,7 @@ static void test_jwks_url(void)
         char *t4 = t_token(&k1, "k1", "gina", "mcp:read", 3600);   /* not cached */
         r = t_req(&e, "POST", "/mcp", t_bearer(0, t4), NULL, INIT, NULL, NULL);
         CHECK(r && r->status == 200);
-        if (r) fmcp_http_response_free(r);
+        if (r) fmcp_http_response_destroy(r);
         free(t4);
     }
     {
@@ -879,7 +879,7 @@ static void test_jwks_url(void)
     CHECK_EQ_INT(jwks_fetches, 4);
     r = t_req(&e, "POST", "/mcp", t_bearer(0, t2), NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 200);
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     fmcp_auth_stats_get(e.a, &st);
     CHECK(st.jwks_failures >= 1);
     CHECK(st.parked >= 2);
@@ -906,18 +906,18 @@ static void test_jwks_unavailable(void)
     t1 = t_token(&k1, "k1", "hank", "mcp:read", 3600);
     r = t_req(&e, "POST", "/mcp", t_bearer(0, t1), NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 503 && fmcp_http_response_header(r, "Retry-After"));
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     CHECK_EQ_INT(jwks_fetches, 1);
     r = t_req(&e, "POST", "/mcp", t_bearer(0, t1), NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 503);
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     CHECK_EQ_INT(jwks_fetches, 1);   /* cooldown */
     jwks_fail = 0;
     jwks_body = t_jwks(1, 0);
     t_mono_off += 31000;
     r = t_req(&e, "POST", "/mcp", t_bearer(0, t1), NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 200);
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     CHECK_EQ_INT(jwks_fetches, 2);
     free(t1);
     t_env_down(&e);
@@ -963,27 +963,27 @@ static void test_custom_hook(void)
     if (!t_env_up(&e, 2, &ad)) { CHECK(0); t_env_down(&e); return; }
     r = t_req(&e, "POST", "/mcp", NULL, NULL, INIT, "X-API-Key", "wrong");
     CHECK(r && r->status == 401 && t_has(r, "X-Reason", "bad-key") && strstr(r->body, "Invalid API key"));
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     CHECK(strstr(audit_buf, "\"reason\":\"custom\"") != NULL);
     /* RFC 9110 quoted-strings: the hook's text cannot add auth-params */
     r = t_req(&e, "POST", "/mcp", NULL, NULL, INIT, "X-API-Key", "inject");
     CHECKF(r && r->status == 401 && t_has(r, "WWW-Authenticate",
            "Bearer error=\"e\\\"x\", error_description=\"Bad \\\"key\\\", scope=\\\"admin\\\\\", resource_metadata=\""),
            "%s", r ? fmcp_http_response_header(r, "WWW-Authenticate") : "-");
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     {
         fmcp_http_response *ri = t_req(&e, "POST", "/mcp", NULL, NULL, INIT, "X-API-Key", "sesame");
         CHECK(ri && ri->status == 200);
         snprintf(sid, sizeof sid, "%s", ri && fmcp_http_response_header(ri, "Mcp-Session-Id") ?
                  fmcp_http_response_header(ri, "Mcp-Session-Id") : "");
-        if (ri) fmcp_http_response_free(ri);
+        if (ri) fmcp_http_response_destroy(ri);
     }
     r = t_req(&e, "POST", "/mcp", NULL, sid,
               "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"admin_only\",\"arguments\":{}}}",
               "X-API-Key", "sesame");
     CHECK(r && r->status == 200 && strstr(r->body, "sub=user-42") && strstr(r->body, "userId") &&
           strstr(r->body, "data=custom-session"));
-    if (r) fmcp_http_response_free(r);
+    if (r) fmcp_http_response_destroy(r);
     t_env_down(&e);
 }
 
@@ -1022,7 +1022,7 @@ static void test_algorithms(void)
     CHECK_OK(fmcp_jw_finish(&w, &out, &n));
     if (!out || n >= sizeof g_ec_jwk) { CHECK(0); return; }
     memcpy(g_ec_jwk, out, n + 1);
-    fmcp_jw_free_output(&w, out);
+    fmcp_free_text(w.alloc, out, n);
     memset(&d, 0, sizeof d);
     d.subject = "erin"; d.issuer = "https://issuer.test"; d.kid = "e1";
     d.audiences = aud1; d.audience_count = 1; d.lifetime_seconds = 600;
@@ -1034,10 +1034,10 @@ static void test_algorithms(void)
         rs_tok = t_token(&k1, "k1", "alice", "mcp:read", 600);
         r = t_req(&e, "POST", "/mcp", t_bearer(0, es_tok), NULL, INIT, NULL, NULL);
         CHECKF(r && r->status == (pass == 0 ? 200 : 401), "pass %d: ES256 token", pass);
-        if (r) fmcp_http_response_free(r);
+        if (r) fmcp_http_response_destroy(r);
         r = t_req(&e, "POST", "/mcp", t_bearer(0, rs_tok), NULL, INIT, NULL, NULL);
         CHECKF(r && r->status == 200, "pass %d: RS256 token", pass);
-        if (r) fmcp_http_response_free(r);
+        if (r) fmcp_http_response_destroy(r);
         free(rs_tok);
         t_env_down(&e);
     }
@@ -1052,10 +1052,10 @@ static void test_algorithms(void)
         CHECK(jwks && fmcp_auth_create(&ad, &a) == FMCP_ERR_UNSUPPORTED && a == NULL);
         ad.algorithms = es_rs; ad.algorithm_count = 2;
         CHECK_OK(fmcp_auth_create(&ad, &a));
-        fmcp_auth_free(a);
+        fmcp_auth_destroy(a);
         free(jwks);
     }
-    fmcp_jwt_token_free(NULL, es_tok, len);
+    fmcp_free_text(NULL, es_tok, len);
     g_ec_jwk[0] = 0;
     fmcp_wipe(&ek, sizeof ek);
 }
@@ -1076,10 +1076,10 @@ static void test_create_checks(void)
     ad.allow_any_audience = 1;
     CHECK_OK(fmcp_auth_create(&ad, &a));
     CHECK(why == NULL);
-    fmcp_auth_free(a); a = NULL;
+    fmcp_auth_destroy(a); a = NULL;
     ad.allow_any_audience = 0; ad.audiences = aud1; ad.audience_count = 1;
     CHECK_OK(fmcp_auth_create(&ad, &a));
-    fmcp_auth_free(a); a = NULL;
+    fmcp_auth_destroy(a); a = NULL;
     /* https JWKS without a TLS transport: every request would get 503 */
     ad.keys = NULL; ad.key_count = 0;
     ad.jwks_url = "HTTPS://idp.example/jwks.json";
@@ -1100,7 +1100,7 @@ static void test_create_checks(void)
     /* a custom hook checks tokens itself: no audience needed */
     ad.authenticate = custom_hook; ad.audiences = NULL; ad.audience_count = 0;
     CHECK_OK(fmcp_auth_create(&ad, &a));
-    fmcp_auth_free(a);
+    fmcp_auth_destroy(a);
     free(jwks);
 }
 
@@ -1126,9 +1126,9 @@ static void test_alloc_sweep(void)
     {
         fmcp_auth *a = NULL;
         CHECK_OK(fmcp_auth_create(&ad, &a));   /* the sweep below ends on a success */
-        fmcp_auth_free(a);
+        fmcp_auth_destroy(a);
     }
-    T_ALLOC_SWEEP({ fmcp_auth *a = NULL; t_rc = fmcp_auth_create(&ad, &a); fmcp_auth_free(a); });
+    T_ALLOC_SWEEP({ fmcp_auth *a = NULL; t_rc = fmcp_auth_create(&ad, &a); fmcp_auth_destroy(a); });
     memset(&sd, 0, sizeof sd);
     sd.name = "s"; sd.version = "1"; sd.workers = -1;
     CHECK_OK(fmcp_server_create(&sd, &srv));
@@ -1140,7 +1140,7 @@ static void test_alloc_sweep(void)
         d2.alloc = NULL;
         if (fmcp_auth_create(&d2, &a) == FMCP_OK) {
             fmcp_auth_desc d3 = ad;
-            fmcp_auth_free(a);
+            fmcp_auth_destroy(a);
             a = NULL;
             t_rc = fmcp_auth_create(&d3, &a);
             if (t_rc == FMCP_OK) {
@@ -1149,7 +1149,7 @@ static void test_alloc_sweep(void)
                 if (t_rc == FMCP_OK) t_rc = fmcp_auth_item_scopes(a, FMCP_ITEM_PROMPT, "p", "x y");
                 (void)fmcp_server_remove(srv, FMCP_ITEM_TOOL, "t1");
             }
-            fmcp_auth_free(a);
+            fmcp_auth_destroy(a);
         }
     });
     fmcp_server_destroy(srv);

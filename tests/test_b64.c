@@ -274,7 +274,7 @@ static void test_rfc7515_strings(void)
             CHECK(n == (size_t)wn && memcmp(bin, want, n) == 0);
         }
     }
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
 }
 
 int main(void)

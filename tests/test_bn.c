@@ -107,162 +107,162 @@ static const char V_PROD_MOD_M2[] =
 #define NL (2 * FMCP_BN_MAX_LIMBS)
 
 /* Hex text -> n limbs; returns n (limbs for the byte length) or 0. */
-static size_t hex_bn(const char *hex, fmcp_limb *r, size_t n)
+static size_t hex_bn(const char *hex, fmcp__limb *r, size_t n)
 {
     static unsigned char buf[1024];
     long len = t_hex(hex, buf, sizeof buf);
     size_t need;
     if (len < 0) return 0;
-    need = fmcp_bn_limbs_for_bytes((size_t)len);
+    need = fmcp__bn_limbs_for_bytes((size_t)len);
     if (n == 0) n = need;
-    if (fmcp_bn_from_bytes(r, n, buf, (size_t)len) != FMCP_OK) return 0;
+    if (fmcp__bn_from_bytes(r, n, buf, (size_t)len) != FMCP_OK) return 0;
     return n;
 }
 
-static int bn_eq_hex(const fmcp_limb *a, size_t n, const char *hex)
+static int bn_eq_hex(const fmcp__limb *a, size_t n, const char *hex)
 {
-    fmcp_limb b[NL];
+    fmcp__limb b[NL];
     if (!hex_bn(hex, b, n)) return 0;
-    return fmcp_bn_cmp(a, b, n) == 0;
+    return fmcp__bn_cmp(a, b, n) == 0;
 }
 
 static void test_bytes(void)
 {
     unsigned char in[9] = {0, 1, 2, 3, 4, 5, 6, 7, 8}, out[12];
-    fmcp_limb r[4];
-    CHECK_OK(fmcp_bn_from_bytes(r, 4, in, 9));
-    CHECK(r[0] == (fmcp_limb)(FMCP_LIMB_BITS == 64 ? 0x0102030405060708ull : 0x05060708u));
-    CHECK_OK(fmcp_bn_to_bytes(r, 4, out, 12));
+    fmcp__limb r[4];
+    CHECK_OK(fmcp__bn_from_bytes(r, 4, in, 9));
+    CHECK(r[0] == (fmcp__limb)(FMCP_LIMB_BITS == 64 ? 0x0102030405060708ull : 0x05060708u));
+    CHECK_OK(fmcp__bn_to_bytes(r, 4, out, 12));
     CHECK(out[0] == 0 && out[1] == 0 && out[2] == 0 && out[3] == 0 && memcmp(out + 4, in + 1, 8) == 0);
     /* 8 significant bytes do not fit in 7 output bytes */
-    CHECK_EQ_INT(fmcp_bn_to_bytes(r, 4, out, 7), FMCP_ERR_OVERFLOW);
+    CHECK_EQ_INT(fmcp__bn_to_bytes(r, 4, out, 7), FMCP_ERR_OVERFLOW);
     /* leading zeros are fine, a nonzero byte beyond n limbs is not */
-    CHECK_OK(fmcp_bn_from_bytes(r, 8 / sizeof(fmcp_limb), in, 9));
+    CHECK_OK(fmcp__bn_from_bytes(r, 8 / sizeof(fmcp__limb), in, 9));
     in[0] = 1;
-    CHECK_EQ_INT(fmcp_bn_from_bytes(r, 8 / sizeof(fmcp_limb), in, 9), FMCP_ERR_OVERFLOW);
-    CHECK_EQ_INT(fmcp_bn_limbs_for_bytes(256), 256 / sizeof(fmcp_limb));
-    CHECK_EQ_INT(fmcp_bn_limbs_for_bytes(257), 256 / sizeof(fmcp_limb) + 1);
+    CHECK_EQ_INT(fmcp__bn_from_bytes(r, 8 / sizeof(fmcp__limb), in, 9), FMCP_ERR_OVERFLOW);
+    CHECK_EQ_INT(fmcp__bn_limbs_for_bytes(256), 256 / sizeof(fmcp__limb));
+    CHECK_EQ_INT(fmcp__bn_limbs_for_bytes(257), 256 / sizeof(fmcp__limb) + 1);
     r[0] = 0; r[1] = 0;
-    CHECK(fmcp_bn_is_zero(r, 2));
-    CHECK_EQ_INT(fmcp_bn_bits(r, 2), 0);
+    CHECK(fmcp__bn_is_zero(r, 2));
+    CHECK_EQ_INT(fmcp__bn_bits(r, 2), 0);
     r[1] = 1;
-    CHECK(!fmcp_bn_is_zero(r, 2));
-    CHECK_EQ_INT(fmcp_bn_bits(r, 2), FMCP_LIMB_BITS + 1);
+    CHECK(!fmcp__bn_is_zero(r, 2));
+    CHECK_EQ_INT(fmcp__bn_bits(r, 2), FMCP_LIMB_BITS + 1);
 }
 
 static void test_arith(void)
 {
-    fmcp_limb a[NL], b[NL], m[NL], r[NL];
+    fmcp__limb a[NL], b[NL], m[NL], r[NL];
     size_t n = hex_bn(V_M, m, 0);
     CHECK(n == 2048 / FMCP_LIMB_BITS);
     hex_bn(V_A, a, n);
     hex_bn(V_B, b, n);
-    r[n] = fmcp_bn_add(r, a, b, n);
+    r[n] = fmcp__bn_add(r, a, b, n);
     CHECK(bn_eq_hex(r, n + 1, V_SUM));
-    fmcp_bn_sub(r, a, b, n);
+    fmcp__bn_sub(r, a, b, n);
     CHECK(bn_eq_hex(r, n, V_DIFF));
-    fmcp_bn_mul(r, a, n, b, n);
+    fmcp__bn_mul(r, a, n, b, n);
     CHECK(bn_eq_hex(r, 2 * n, V_PROD));
-    CHECK_OK(fmcp_bn_mod(r, r, 2 * n, m, n));
+    CHECK_OK(fmcp__bn_mod(r, r, 2 * n, m, n));
     CHECK(bn_eq_hex(r, n, V_PMOD));
-    fmcp_bn_mul(r, a, n, b, n);
-    CHECK_EQ_INT(fmcp_bn_mod_small(r, 2 * n, 4294967291u), V_MODSMALL);
-    CHECK(fmcp_bn_cmp(a, a, n) == 0);
-    CHECK(fmcp_bn_cmp(a, m, n) < 0 && fmcp_bn_cmp(m, a, n) > 0);
+    fmcp__bn_mul(r, a, n, b, n);
+    CHECK_EQ_INT(fmcp__bn_mod_small(r, 2 * n, 4294967291u), V_MODSMALL);
+    CHECK(fmcp__bn_cmp(a, a, n) == 0);
+    CHECK(fmcp__bn_cmp(a, m, n) < 0 && fmcp__bn_cmp(m, a, n) > 0);
     memset(m, 0, sizeof m);
-    CHECK_EQ_INT(fmcp_bn_mod(r, a, n, m, n), FMCP_ERR_INVALID_ARG);
+    CHECK_EQ_INT(fmcp__bn_mod(r, a, n, m, n), FMCP_ERR_INVALID_ARG);
     /* mul_small: a * 3 == a + a + a */
     {
-        fmcp_limb t[NL], c1, c2;
-        c1 = fmcp_bn_mul_small(r, a, n, 3);
-        c2 = fmcp_bn_add(t, a, a, n);
-        c2 += fmcp_bn_add(t, t, a, n);
-        CHECK(c1 == c2 && fmcp_bn_cmp(r, t, n) == 0);
+        fmcp__limb t[NL], c1, c2;
+        c1 = fmcp__bn_mul_small(r, a, n, 3);
+        c2 = fmcp__bn_add(t, a, a, n);
+        c2 += fmcp__bn_add(t, t, a, n);
+        CHECK(c1 == c2 && fmcp__bn_cmp(r, t, n) == 0);
     }
 }
 
 static void test_montgomery(void)
 {
-    fmcp_limb a[NL], b[NL], m[NL], r[NL], e[NL];
-    fmcp_bn_mont ctx;
+    fmcp__limb a[NL], b[NL], m[NL], r[NL], e[NL];
+    fmcp__bn_mont ctx;
     size_t n = hex_bn(V_M, m, 0);
     hex_bn(V_A, a, n);
     hex_bn(V_B, b, n);
-    CHECK_OK(fmcp_bn_mont_init(&ctx, m, n));
-    fmcp_bn_mont_to(&ctx, r, a);
-    fmcp_bn_mont_mul(&ctx, r, r, b);       /* a*R * b / R = a*b */
+    CHECK_OK(fmcp__bn_mont_init(&ctx, m, n));
+    fmcp__bn_mont_to(&ctx, r, a);
+    fmcp__bn_mont_mul(&ctx, r, r, b);       /* a*R * b / R = a*b */
     CHECK(bn_eq_hex(r, n, V_PMOD));
-    fmcp_bn_mont_to(&ctx, r, a);
-    fmcp_bn_mont_from(&ctx, r, r);
-    CHECK(fmcp_bn_cmp(r, a, n) == 0);
+    fmcp__bn_mont_to(&ctx, r, a);
+    fmcp__bn_mont_from(&ctx, r, r);
+    CHECK(fmcp__bn_cmp(r, a, n) == 0);
     /* squaring agrees with multiplication */
     {
-        fmcp_limb s1[NL], s2[NL];
-        fmcp_bn_mont_sqr(&ctx, s1, a);
-        fmcp_bn_mont_mul(&ctx, s2, a, a);
-        CHECK(fmcp_bn_cmp(s1, s2, n) == 0);
+        fmcp__limb s1[NL], s2[NL];
+        fmcp__bn_mont_sqr(&ctx, s1, a);
+        fmcp__bn_mont_mul(&ctx, s2, a, a);
+        CHECK(fmcp__bn_cmp(s1, s2, n) == 0);
     }
     /* reduce of a double-size value: (a*b)/R, then *R^2/R gives a*b mod m */
     {
-        fmcp_limb p[NL];
-        fmcp_bn_mul(p, a, n, b, n);
-        fmcp_bn_mont_reduce(&ctx, r, p);
-        fmcp_bn_mont_mul(&ctx, r, r, ctx.rr);
+        fmcp__limb p[NL];
+        fmcp__bn_mul(p, a, n, b, n);
+        fmcp__bn_mont_reduce(&ctx, r, p);
+        fmcp__bn_mont_mul(&ctx, r, r, ctx.rr);
         CHECK(bn_eq_hex(r, n, V_PMOD));
     }
     hex_bn(V_E, e, n);
-    fmcp_bn_mod_exp(&ctx, r, a, e, n);
+    fmcp__bn_mod_exp(&ctx, r, a, e, n);
     CHECK(bn_eq_hex(r, n, V_EXP));
-    fmcp_bn_mod_exp_public(&ctx, r, a, e, n);
+    fmcp__bn_mod_exp_public(&ctx, r, a, e, n);
     CHECK(bn_eq_hex(r, n, V_EXP));
     e[0] = 65537;
-    fmcp_bn_mod_exp(&ctx, r, a, e, 1);
+    fmcp__bn_mod_exp(&ctx, r, a, e, 1);
     CHECK(bn_eq_hex(r, n, V_EXP65537));
-    fmcp_bn_mod_exp_public(&ctx, r, a, e, 1);
+    fmcp__bn_mod_exp_public(&ctx, r, a, e, 1);
     CHECK(bn_eq_hex(r, n, V_EXP65537));
     m[0] ^= 1;
-    CHECK_EQ_INT(fmcp_bn_mont_init(&ctx, m, n), FMCP_ERR_INVALID_ARG);
+    CHECK_EQ_INT(fmcp__bn_mont_init(&ctx, m, n), FMCP_ERR_INVALID_ARG);
 }
 
 /* A modulus whose top limb is only partly used, and limb counts above it. */
 static void test_montgomery_odd_sizes(void)
 {
-    fmcp_limb a[NL], m[NL], r[NL], e[NL], p[NL];
-    fmcp_bn_mont ctx;
-    size_t n = fmcp_bn_limbs_for_bytes(125), extra;
+    fmcp__limb a[NL], m[NL], r[NL], e[NL], p[NL];
+    fmcp__bn_mont ctx;
+    size_t n = fmcp__bn_limbs_for_bytes(125), extra;
     for (extra = 0; extra < 3; extra++) {
         size_t nn = n + extra;
         CHECK(hex_bn(V_M2, m, nn) == nn);
         hex_bn(V_A2, a, nn);
-        CHECK_OK(fmcp_bn_mont_init(&ctx, m, nn));
+        CHECK_OK(fmcp__bn_mont_init(&ctx, m, nn));
         memset(e, 0, sizeof e);
-        hex_bn(V_E2, e, fmcp_bn_limbs_for_bytes(38));
-        fmcp_bn_mod_exp(&ctx, r, a, e, fmcp_bn_limbs_for_bytes(38));
+        hex_bn(V_E2, e, fmcp__bn_limbs_for_bytes(38));
+        fmcp__bn_mod_exp(&ctx, r, a, e, fmcp__bn_limbs_for_bytes(38));
         CHECK(bn_eq_hex(r, nn, V_EXP2));
-        fmcp_bn_mod_exp_public(&ctx, r, a, e, fmcp_bn_limbs_for_bytes(38));
+        fmcp__bn_mod_exp_public(&ctx, r, a, e, fmcp__bn_limbs_for_bytes(38));
         CHECK(bn_eq_hex(r, nn, V_EXP2));
     }
     /* the 2048-bit product reduced by the 1000-bit modulus */
     hex_bn(V_A, a, 2048 / FMCP_LIMB_BITS);
     hex_bn(V_B, r, 2048 / FMCP_LIMB_BITS);
-    fmcp_bn_mul(p, a, 2048 / FMCP_LIMB_BITS, r, 2048 / FMCP_LIMB_BITS);
+    fmcp__bn_mul(p, a, 2048 / FMCP_LIMB_BITS, r, 2048 / FMCP_LIMB_BITS);
     hex_bn(V_M2, m, n);
-    CHECK_OK(fmcp_bn_mod(r, p, 4096 / FMCP_LIMB_BITS, m, n));
+    CHECK_OK(fmcp__bn_mod(r, p, 4096 / FMCP_LIMB_BITS, m, n));
     CHECK(bn_eq_hex(r, n, V_PROD_MOD_M2));
 }
 
 /* a * a^-1 == 1 (mod m); non-invertible inputs are refused. */
 static void test_inverse(void)
 {
-    fmcp_limb a[NL], m[NL], r[NL], p[NL];
+    fmcp__limb a[NL], m[NL], r[NL], p[NL];
     size_t n = hex_bn(V_M, m, 0);
     int i;
     hex_bn(V_A, a, n);
     for (i = 0; i < 3; i++) {
-        CHECK_OK(fmcp_bn_mod_inv_vartime(r, a, m, n));
-        fmcp_bn_mul(p, a, n, r, n);
-        CHECK_OK(fmcp_bn_mod(r, p, 2 * n, m, n));
-        CHECK(fmcp_bn_bits(r, n) == 1);
+        CHECK_OK(fmcp__bn_mod_inv_vartime(r, a, m, n));
+        fmcp__bn_mul(p, a, n, r, n);
+        CHECK_OK(fmcp__bn_mod(r, p, 2 * n, m, n));
+        CHECK(fmcp__bn_bits(r, n) == 1);
         a[0] += 2; /* a few neighbours, even and odd */
         a[1] ^= 5;
     }
@@ -270,17 +270,17 @@ static void test_inverse(void)
     memset(m, 0, sizeof m);
     m[0] = 15;
     a[0] = 7;
-    CHECK_OK(fmcp_bn_mod_inv_vartime(r, a, m, 1));
+    CHECK_OK(fmcp__bn_mod_inv_vartime(r, a, m, 1));
     CHECK(r[0] == 13); /* 7 * 13 = 91 = 6*15 + 1 */
     a[0] = 1;
-    CHECK_OK(fmcp_bn_mod_inv_vartime(r, a, m, 1));
+    CHECK_OK(fmcp__bn_mod_inv_vartime(r, a, m, 1));
     CHECK(r[0] == 1);
     a[0] = 5;
-    CHECK_EQ_INT(fmcp_bn_mod_inv_vartime(r, a, m, 1), FMCP_ERR_INVALID_ARG);
+    CHECK_EQ_INT(fmcp__bn_mod_inv_vartime(r, a, m, 1), FMCP_ERR_INVALID_ARG);
     a[0] = 0;
-    CHECK_EQ_INT(fmcp_bn_mod_inv_vartime(r, a, m, 1), FMCP_ERR_INVALID_ARG);
+    CHECK_EQ_INT(fmcp__bn_mod_inv_vartime(r, a, m, 1), FMCP_ERR_INVALID_ARG);
     a[0] = 3; m[0] = 16;
-    CHECK_EQ_INT(fmcp_bn_mod_inv_vartime(r, a, m, 1), FMCP_ERR_INVALID_ARG);
+    CHECK_EQ_INT(fmcp__bn_mod_inv_vartime(r, a, m, 1), FMCP_ERR_INVALID_ARG);
 }
 
 /* Known primes and composites independent of the vector files. */
@@ -288,29 +288,29 @@ static void test_primes_small(void)
 {
     static const uint32_t primes[] = {2, 3, 5, 7, 65537, 2147483647u, 4294967291u};
     static const uint32_t composites[] = {0, 1, 4, 9, 561, 1105, 65535, 3215031751u, 4294967295u};
-    fmcp_limb a[NL];
+    fmcp__limb a[NL];
     size_t i;
     int ok;
     for (i = 0; i < sizeof primes / sizeof *primes; i++) {
         memset(a, 0, sizeof a);
         a[0] = primes[i];
-        CHECK_OK(fmcp_bn_is_probable_prime(a, 2, 50, &ok));
+        CHECK_OK(fmcp__bn_is_probable_prime(a, 2, 50, &ok));
         CHECKF(ok == 1, "%u", primes[i]);
     }
     for (i = 0; i < sizeof composites / sizeof *composites; i++) {
         memset(a, 0, sizeof a);
         a[0] = composites[i];
-        CHECK_OK(fmcp_bn_is_probable_prime(a, 2, 50, &ok));
+        CHECK_OK(fmcp__bn_is_probable_prime(a, 2, 50, &ok));
         CHECKF(ok == 0, "%u", composites[i]);
     }
     /* 2^521 - 1 is a Mersenne prime, 2^523 - 1 is not */
     memset(a, 0xff, sizeof a);
     i = (521 + FMCP_LIMB_BITS - 1) / FMCP_LIMB_BITS;
-    a[i - 1] = ((fmcp_limb)1 << (521 % FMCP_LIMB_BITS)) - 1;
-    CHECK_OK(fmcp_bn_is_probable_prime(a, i, 50, &ok));
+    a[i - 1] = ((fmcp__limb)1 << (521 % FMCP_LIMB_BITS)) - 1;
+    CHECK_OK(fmcp__bn_is_probable_prime(a, i, 50, &ok));
     CHECK(ok == 1);
-    a[i - 1] = ((fmcp_limb)1 << (523 % FMCP_LIMB_BITS)) - 1;
-    CHECK_OK(fmcp_bn_is_probable_prime(a, i, 50, &ok));
+    a[i - 1] = ((fmcp__limb)1 << (523 % FMCP_LIMB_BITS)) - 1;
+    CHECK_OK(fmcp__bn_is_probable_prime(a, i, 50, &ok));
     CHECK(ok == 0);
 }
 
@@ -319,14 +319,14 @@ static int fail_random(void *u, void *buf, size_t len) { (void)u; (void)buf; (vo
 static void test_prime_random_failure(void)
 {
     fmcp_hooks h;
-    fmcp_limb a[NL];
+    fmcp__limb a[NL];
     int ok = 7;
     memset(&h, 0, sizeof h);
     h.random_fn = fail_random;
     memset(a, 0xff, sizeof a);
-    a[(521 - 1) / FMCP_LIMB_BITS] = ((fmcp_limb)1 << (521 % FMCP_LIMB_BITS)) - 1;
+    a[(521 - 1) / FMCP_LIMB_BITS] = ((fmcp__limb)1 << (521 % FMCP_LIMB_BITS)) - 1;
     fmcp_set_hooks(&h);
-    CHECK_EQ_INT(fmcp_bn_is_probable_prime(a, (521 + FMCP_LIMB_BITS - 1) / FMCP_LIMB_BITS, 50, &ok), FMCP_ERR_RANDOM);
+    CHECK_EQ_INT(fmcp__bn_is_probable_prime(a, (521 + FMCP_LIMB_BITS - 1) / FMCP_LIMB_BITS, 50, &ok), FMCP_ERR_RANDOM);
     fmcp_set_hooks(NULL);
     CHECK(ok == 0);
 }
@@ -355,23 +355,23 @@ static void test_wycheproof_primality(void)
             long id = (long)fmcp_json_get_int(t, "tcId", -1);
             unsigned char buf[512];
             long bl = t_hex(hex, buf, sizeof buf);
-            fmcp_limb a[NL];
+            fmcp__limb a[NL];
             int prime = 0;
             CHECKF(bl >= 0, "tc %ld: bad hex", id);
             if (bl < 0) continue;
             if (bl > 0 && (buf[0] & 0x80)) prime = 0; /* negative */
             else {
-                size_t n = fmcp_bn_limbs_for_bytes((size_t)bl);
+                size_t n = fmcp__bn_limbs_for_bytes((size_t)bl);
                 if (n == 0) n = 1;
-                CHECK_OK(fmcp_bn_from_bytes(a, n, buf, (size_t)bl));
-                CHECK_OK(fmcp_bn_is_probable_prime(a, n, 24, &prime)); /* 2^-48 per composite: plenty for a test */
+                CHECK_OK(fmcp__bn_from_bytes(a, n, buf, (size_t)bl));
+                CHECK_OK(fmcp__bn_is_probable_prime(a, n, 24, &prime)); /* 2^-48 per composite: plenty for a test */
             }
             CHECKF(prime == (strcmp(res, "valid") == 0), "tc %ld (%s): got %d", id, res, prime);
             count++;
         }
     }
     CHECKF(count >= 300, "only %zu vectors", count);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     free(text);
 }
 

@@ -130,7 +130,7 @@ static void test_argv_env_and_calls(void)
     if (res) {
         const char *want = "[a b][q\"uote][back\\\\][tr\\\"x][][\\\\srv\\share\\][plain][tab\there] env=hello world path=yes";
         CHECKF(strcmp(text0(res), want) == 0, "got %s", text0(res));
-        fmcp_json_doc_free(res);
+        fmcp_json_doc_destroy(res);
         res = NULL;
     }
     CHECK_OK(fmcp_client_call_tool(c, "big", NULL, NULL, &res));
@@ -139,11 +139,11 @@ static void test_argv_env_and_calls(void)
         size_t n = strlen(s);
         CHECK_EQ_INT(n, BIG);
         CHECK(n == BIG && s[0] == 'x' && s[BIG - 1] == 'y');
-        fmcp_json_doc_free(res);
+        fmcp_json_doc_destroy(res);
         res = NULL;
     }
     for (i = 0; i < 20; i++) CHECK_OK(fmcp_client_ping(c));
-    fmcp_client_close(c);
+    fmcp_client_destroy(c);
 #ifdef _WIN32
     /* pipes, process and thread handles all closed again (Wine answers 0
      * for both: this bites on Windows proper) */
@@ -178,7 +178,7 @@ static void *caller_main(void *arg)
         snprintf(args, sizeof args, "{\"n\":%d}", k->id * 100 + i);
         snprintf(want, sizeof want, "n=%d", k->id * 100 + i);
         if (fmcp_client_call_tool(k->c, "steps", args, &o, &res) == FMCP_OK && strcmp(text0(res), want) == 0) k->ok++;
-        fmcp_json_doc_free(res);
+        fmcp_json_doc_destroy(res);
     }
     return NULL;
 }
@@ -203,7 +203,7 @@ static void test_concurrent_calls(void)
         CHECK_EQ_INT(k[i].ok, 10);
         CHECK_EQ_INT(k[i].progress, 30);
     }
-    fmcp_client_close(c);
+    fmcp_client_destroy(c);
 }
 #endif
 
@@ -222,7 +222,7 @@ static void test_alloc_sweep(void)
         fmcp_client *c = NULL;
         t_rc = fmcp_client_connect_stdio(&d, argv, env, &c);
         if (t_rc == FMCP_OK) t_rc = fmcp_client_ping(c);
-        if (c) fmcp_client_close(c);
+        if (c) fmcp_client_destroy(c);
     });
 }
 
@@ -259,7 +259,7 @@ static void test_close_ends_stubborn_child(void)
     CHECK_OK(fmcp_client_connect_stdio(&d, argv, NULL, &c));
     if (!c) return;
     CHECK_OK(fmcp_client_ping(c));
-    fmcp_client_close(c);   /* returns only once the child is gone (killed) */
+    fmcp_client_destroy(c);   /* returns only once the child is gone (killed) */
 }
 
 int main(int argc, char **argv)

@@ -214,7 +214,7 @@ static void run_ecdsa_file(const char *file, fmcp_ec_curve curve, int der, size_
     fprintf(stderr, "  %s: %zu valid accepted, %zu invalid rejected (%zu/%zu wrong)\n", file,
             c.valid_ok, c.invalid_rej, c.valid_bad, c.invalid_acc);
     CHECKF(c.valid_ok + c.invalid_rej >= min_tests, "only %zu vectors", c.valid_ok + c.invalid_rej);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     free(text);
 }
 
@@ -295,7 +295,7 @@ static void test_wycheproof_ecdh_ecpoint(void)
     fprintf(stderr, "  ecdh ecpoint: %zu valid agreed, %zu invalid rejected, %zu acceptable refused\n",
             valid, invalid, acceptable);
     CHECK(valid + invalid + acceptable >= 355);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     free(text);
 }
 
@@ -364,7 +364,7 @@ static void test_wycheproof_ecdh_webcrypto(void)
     }
     fprintf(stderr, "  ecdh webcrypto: %zu valid agreed, %zu invalid rejected\n", valid, invalid);
     CHECK(valid + invalid >= 353);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     free(text);
 }
 

@@ -163,7 +163,7 @@ static void test_wycheproof(void)
             "(%d of them by length)\n", valid_ok, valid, invalid_ok, invalid, by_length);
     CHECK_EQ_INT(valid + invalid, (long long)fmcp_json_get_int(fmcp_json_root(doc), "numberOfTests", -1));
     CHECK(valid >= 80 && invalid >= 60);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     free(text);
 }
 

@@ -163,18 +163,18 @@ static int t_start(t_srv *s, const char *host, fmcp_http_server_desc *d, const f
     memset(s, 0, sizeof *s);
     if (!d) { memset(&dd, 0, sizeof dd); d = &dd; }
     d->host = host; d->port = 0; d->handler = t_handler;
-    r = fmcp_http_loop_new(a, &s->loop);
+    r = fmcp_http_loop_create(a, &s->loop);
     if (r != FMCP_OK) return (int)r;
-    r = fmcp_http_server_start(s->loop, d, &s->srv);
-    if (r != FMCP_OK) { fmcp_http_loop_free(s->loop); s->loop = NULL; return (int)r; }
+    r = fmcp_http_server_create(s->loop, d, &s->srv);
+    if (r != FMCP_OK) { fmcp_http_loop_destroy(s->loop); s->loop = NULL; return (int)r; }
     s->port = fmcp_http_server_port(s->srv);
     return 0;
 }
 
 static void t_stop(t_srv *s)
 {
-    if (s->srv) fmcp_http_server_free(s->srv);
-    if (s->loop) fmcp_http_loop_free(s->loop);
+    if (s->srv) fmcp_http_server_destroy(s->srv);
+    if (s->loop) fmcp_http_loop_destroy(s->loop);
     memset(s, 0, sizeof *s);
 }
 
@@ -1019,7 +1019,7 @@ static void test_client_interim(void)
         getsockname(ls, (struct sockaddr *)&sa, &sl) != 0) { if (ls >= 0) close(ls); T_SKIP("cannot listen"); }
     t_nonblock(ls);
     buf[0] = 0;
-    CHECK_OK(fmcp_http_loop_new(NULL, &l));
+    CHECK_OK(fmcp_http_loop_create(NULL, &l));
     snprintf(url, sizeof url, "http://127.0.0.1:%u/x", (unsigned)ntohs(sa.sin_port));
     memset(&q, 0, sizeof q);
     q.url = url;
@@ -1040,11 +1040,11 @@ static void test_client_interim(void)
         CHECK(send(fd, answer, sizeof answer - 1, 0) == (ssize_t)(sizeof answer - 1));
         for (i = 0; i < 400 && !f.done; i++) fmcp_http_step(l, 5);
         CHECK(f.done && f.rc == FMCP_OK && f.res && f.res->status == 200);
-        if (f.res) { CHECK_STR(f.res->body, "ok"); fmcp_http_response_free(f.res); }
+        if (f.res) { CHECK_STR(f.res->body, "ok"); fmcp_http_response_destroy(f.res); }
         close(fd);
     }
     close(ls);
-    fmcp_http_loop_free(l);
+    fmcp_http_loop_destroy(l);
 }
 
 static void test_client_async(void)
@@ -1064,23 +1064,23 @@ static void test_client_async(void)
         CHECK_STR(f.res->body, "GET /path x=1 ");
         CHECK_STR(fmcp_http_response_header(f.res, "x-echo"), "yes");
         CHECK_STR(fmcp_http_response_header(f.res, "CONTENT-TYPE"), "text/plain");
-        fmcp_http_response_free(f.res);
+        fmcp_http_response_destroy(f.res);
     }
     q.method = "POST"; q.body = "form=1&b=2"; q.body_len = 10;
     CHECK_OK(t_fetch_on(s.loop, &q, &f));
-    if (f.res) { CHECK_STR(f.res->body, "POST /path x=1 form=1&b=2"); fmcp_http_response_free(f.res); }
+    if (f.res) { CHECK_STR(f.res->body, "POST /path x=1 form=1&b=2"); fmcp_http_response_destroy(f.res); }
     /* chunked response */
     snprintf(url, sizeof url, "http://127.0.0.1:%u/stream", (unsigned)s.port);
     q.method = NULL; q.body = NULL; q.body_len = 0;
     CHECK_OK(t_fetch_on(s.loop, &q, &f));
-    if (f.res) { CHECK_STR(f.res->body, "id: 1\ndata: hello\ndata: world\n\nabc"); CHECK_EQ_INT(f.res->body_len, 34); fmcp_http_response_free(f.res); }
+    if (f.res) { CHECK_STR(f.res->body, "id: 1\ndata: hello\ndata: world\n\nabc"); CHECK_EQ_INT(f.res->body_len, 34); fmcp_http_response_destroy(f.res); }
     /* size cap */
     snprintf(url, sizeof url, "http://127.0.0.1:%u/big", (unsigned)s.port);
     q.max_response_bytes = 1000;
     CHECK(t_fetch_on(s.loop, &q, &f) == FMCP_ERR_TOO_LARGE);
     q.max_response_bytes = 100000;
     CHECK_OK(t_fetch_on(s.loop, &q, &f));
-    if (f.res) { CHECK_EQ_INT(f.res->body_len, 100000); fmcp_http_response_free(f.res); }
+    if (f.res) { CHECK_EQ_INT(f.res->body_len, 100000); fmcp_http_response_destroy(f.res); }
     /* chunked response over the cap */
     snprintf(url, sizeof url, "http://127.0.0.1:%u/stream", (unsigned)s.port);
     q.max_response_bytes = 10;
@@ -1118,7 +1118,7 @@ static void test_client_async(void)
     /* connection refused: a port nobody listens on (our own, after closing) */
     {
         uint16_t port = s.port;
-        fmcp_http_server_free(s.srv); s.srv = NULL;
+        fmcp_http_server_destroy(s.srv); s.srv = NULL;
         snprintf(url, sizeof url, "http://127.0.0.1:%u/", (unsigned)port);
         q.url = url;
         CHECK(t_fetch_on(s.loop, &q, &f) == FMCP_ERR_IO);
@@ -1144,7 +1144,7 @@ static void test_client_cancel(void)
     /* a name resolves off the loop; the loop keeps serving meanwhile */
     snprintf(url, sizeof url, "http://localhost:%u/named", (unsigned)s.port);
     CHECK_OK(t_fetch_on(s.loop, &q, &f));
-    if (f.res) { CHECK_STR(f.res->body, "GET /named - "); fmcp_http_response_free(f.res); }
+    if (f.res) { CHECK_STR(f.res->body, "GET /named - "); fmcp_http_response_destroy(f.res); }
     /* cancelled while resolving: no callback, nothing leaks */
     memset(&f, 0, sizeof f);
     CHECK_OK(fmcp_http_fetch_async(s.loop, &q, t_fetch_cb, &f, &op));
@@ -1193,10 +1193,10 @@ static void test_client_blocking(void)
     snprintf(url, sizeof url, "http://localhost:%u/blocking", (unsigned)s.port);
     q.url = url;
     CHECK_OK(fmcp_http_fetch(NULL, &q, &res));
-    if (res) { CHECK_EQ_INT(res->status, 200); CHECK_STR(res->body, "GET /blocking - "); fmcp_http_response_free(res); }
+    if (res) { CHECK_EQ_INT(res->status, 200); CHECK_STR(res->body, "GET /blocking - "); fmcp_http_response_destroy(res); }
     res = NULL;
     T_ALLOC_SWEEP(t_rc = (int)fmcp_http_fetch(&t_alloc, &q, &res);
-                  if (t_rc == 0) { if (res->status != 200) t_rc = -1; fmcp_http_response_free(res); res = NULL; });
+                  if (t_rc == 0) { if (res->status != 200) t_rc = -1; fmcp_http_response_destroy(res); res = NULL; });
     fmcp_http_stop(s.loop);
     pthread_join(th, NULL);
     t_stop(&s);
@@ -1221,7 +1221,7 @@ static void test_ipv6(void)
     snprintf(url, sizeof url, "http://[::1]:%u/six", (unsigned)s.port);
     q.url = url;
     CHECK_OK(t_fetch_on(s.loop, &q, &f));
-    if (f.res) { CHECK_STR(f.res->body, "GET /six - "); fmcp_http_response_free(f.res); }
+    if (f.res) { CHECK_STR(f.res->body, "GET /six - "); fmcp_http_response_destroy(f.res); }
     t_stop(&s);
 }
 
@@ -1257,7 +1257,7 @@ static void test_transport_seam(void)
 {
     t_srv s;
     fmcp_http_server_desc d;
-    fmcp_http_transport tr;
+    fmcp_http_io tr;
     fmcp_http_client_req q;
     t_fetch f;
     char url[128];
@@ -1272,7 +1272,7 @@ static void test_transport_seam(void)
     snprintf(url, sizeof url, "https://127.0.0.1:%u/seam", (unsigned)s.port);
     q.url = url; q.transport = &tr; q.method = "POST"; q.body = "xyz"; q.body_len = 3;
     CHECK_OK(t_fetch_on(s.loop, &q, &f));
-    if (f.res) { CHECK_STR(f.res->body, "POST /seam - xyz"); fmcp_http_response_free(f.res); }
+    if (f.res) { CHECK_STR(f.res->body, "POST /seam - xyz"); fmcp_http_response_destroy(f.res); }
     {
         int64_t end = t_real_ms() + 5000;
         while (fmcp_http_server_connections(s.srv) && t_real_ms() < end) fmcp_http_step(s.loop, 5);
@@ -1402,9 +1402,9 @@ static void test_reuse_port(void)
     memset(&s2, 0, sizeof s2);
     d.port = s.port;
     /* a second listener on the same port with SO_REUSEPORT */
-    CHECK_OK(fmcp_http_loop_new(NULL, &s2.loop));
+    CHECK_OK(fmcp_http_loop_create(NULL, &s2.loop));
     d.host = "127.0.0.1"; d.handler = t_handler_b;
-    CHECK_OK(fmcp_http_server_start(s2.loop, &d, &s2.srv));
+    CHECK_OK(fmcp_http_server_create(s2.loop, &d, &s2.srv));
     CHECK_EQ_INT(fmcp_http_server_port(s2.srv), s.port);
     /* connections succeed, and the kernel spreads them over both listeners
      * (by a hash of the peer address: 32 all on one side has p = 2^-31) */
@@ -1419,14 +1419,14 @@ static void test_reuse_port(void)
     /* a plain second bind fails cleanly */
     d.reuse_port = 0;
     d.handler = t_handler;
-    CHECK(fmcp_http_server_start(s.loop, &d, &extra) != FMCP_OK);
+    CHECK(fmcp_http_server_create(s.loop, &d, &extra) != FMCP_OK);
     t_stop(&s2);
     /* so does a reuse_port bind while the first listener does not share */
     t_stop(&s);
     memset(&d, 0, sizeof d);
     if (t_start(&s, "127.0.0.1", &d, NULL) != 0) T_SKIP("cannot listen");
     d.port = s.port; d.reuse_port = 1;
-    CHECK(fmcp_http_server_start(s.loop, &d, &extra) != FMCP_OK);
+    CHECK(fmcp_http_server_create(s.loop, &d, &extra) != FMCP_OK);
     t_stop(&s);
 }
 
@@ -1439,7 +1439,7 @@ static void test_timers(void)
     uint64_t id;
     static int one = 1, two = 2, three = 3;
     t_use_clock();
-    CHECK_OK(fmcp_http_loop_new(NULL, &l));
+    CHECK_OK(fmcp_http_loop_create(NULL, &l));
     t_timer_n = 0;
     CHECK_OK(fmcp_http_timer_add(l, 300, t_timer_a, &three, NULL));
     CHECK_OK(fmcp_http_timer_add(l, 100, t_timer_a, &one, NULL));
@@ -1458,7 +1458,7 @@ static void test_timers(void)
     /* stop from "another thread" or a callback ends run */
     fmcp_http_stop(l);
     CHECK_OK(fmcp_http_run(l));
-    fmcp_http_loop_free(l);
+    fmcp_http_loop_destroy(l);
     fmcp_set_hooks(NULL);
 }
 
@@ -1488,9 +1488,9 @@ static int t_sweep_server_once(void)
 static int t_sweep_loop_once(void)
 {
     fmcp_http_loop *l = NULL;
-    int rc = (int)fmcp_http_loop_new(&t_alloc, &l);
+    int rc = (int)fmcp_http_loop_create(&t_alloc, &l);
     if (rc == 0) rc = (int)fmcp_http_timer_add(l, 10, t_timer_a, &t_timer_n, NULL);
-    fmcp_http_loop_free(l);
+    fmcp_http_loop_destroy(l);
     return rc;
 }
 
@@ -1508,12 +1508,12 @@ static void test_bad_args(void)
     fmcp_http_header bad[1] = {{"X", "a\r\nInjected: 1"}};
     fmcp_http_loop *l = NULL;
     memset(&d, 0, sizeof d);
-    CHECK(fmcp_http_loop_new(NULL, NULL) == FMCP_ERR_INVALID_ARG);
-    CHECK_OK(fmcp_http_loop_new(NULL, &l));
-    CHECK(fmcp_http_server_start(l, &d, &s.srv) == FMCP_ERR_INVALID_ARG);   /* no handler */
+    CHECK(fmcp_http_loop_create(NULL, NULL) == FMCP_ERR_INVALID_ARG);
+    CHECK_OK(fmcp_http_loop_create(NULL, &l));
+    CHECK(fmcp_http_server_create(l, &d, &s.srv) == FMCP_ERR_INVALID_ARG);   /* no handler */
     d.handler = t_handler; d.host = "not-an-address.invalid.";
-    CHECK(fmcp_http_server_start(l, &d, &s.srv) != FMCP_OK);
-    fmcp_http_loop_free(l);
+    CHECK(fmcp_http_server_create(l, &d, &s.srv) != FMCP_OK);
+    fmcp_http_loop_destroy(l);
     if (t_start(&s, "127.0.0.1", NULL, NULL) != 0) T_SKIP("cannot listen");
     t_held = NULL;
     {

@@ -29,7 +29,7 @@ static int write_eq(const char *s, const char *want)
     ok = fmcp_json_write(fmcp_json_root(d), buf, sizeof buf, &need) == FMCP_OK &&
          need == strlen(want) + 1 && strcmp(buf, want) == 0;
     if (!ok) fprintf(stderr, "  write of %s gave %s (want %s)\n", s, buf, want);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     return ok;
 }
 
@@ -48,7 +48,7 @@ static int jw_expect(fmcp_json_writer *w, const char *want, fmcp_result err)
     }
     ok = r == FMCP_OK && out && n == strlen(want) && strcmp(out, want) == 0;
     if (!ok) fprintf(stderr, "  writer: got %d \"%s\", want \"%s\"\n", (int)r, out ? out : "(null)", want);
-    if (out) fmcp_jw_free_output(w, out);
+    if (out) fmcp_free_text(w->alloc, out, n);
     return ok;
 }
 
@@ -109,7 +109,7 @@ static void test_json_test_suite(void)
             CHECK(out && fmcp_json_write(fmcp_json_root(d), out, need, &need) == FMCP_OK);
             CHECKF(out && fmcp_json_parse(out, need - 1, NULL, &d2, NULL) == FMCP_OK &&
                    fmcp_json_equal(fmcp_json_root(d), fmcp_json_root(d2)), "%s re-parse", name);
-            fmcp_json_doc_free(d2);
+            fmcp_json_doc_destroy(d2);
             free(out);
         } else {
             CHECKF(d == NULL && e.code == r && e.message && e.line >= 1 && e.column >= 1 && e.offset <= len,
@@ -123,7 +123,7 @@ static void test_json_test_suite(void)
                    r == FMCP_OK ? "" : fmcp_result_str(r), r == FMCP_OK ? "" : "");
             if (i_must_reject(name)) CHECKF(r != FMCP_OK, "%s accepted (policy: reject)", name);
         }
-        fmcp_json_doc_free(d);
+        fmcp_json_doc_destroy(d);
         free(text);
     }
     for (k = 0; k < nnames; k++) free(names[k]);
@@ -153,7 +153,7 @@ static void test_roundtrip_files(void)
             CHECK(fmcp_json_write(fmcp_json_root(d), out, sizeof out, &need) == FMCP_OK);
             CHECKF(need == len + 1 && memcmp(out, text, len) == 0, "%s: got %s", path, out);
         }
-        fmcp_json_doc_free(d);
+        fmcp_json_doc_destroy(d);
         free(text);
     }
     if (!done) T_SKIP("roundtrip files absent");
@@ -184,7 +184,7 @@ static void test_jsonchecker(void)
         if (!text) continue;
         seen++;
         r = fmcp_json_parse(text, len, NULL, &d, NULL);
-        fmcp_json_doc_free(d);
+        fmcp_json_doc_destroy(d);
         d = NULL;
         if (has_prefix(name, "pass")) CHECKF(r == FMCP_OK, "%s rejected", name);
         else if (strstr(name, "fail01_EXCLUDE")) {
@@ -198,7 +198,7 @@ static void test_jsonchecker(void)
             CHECK(fmcp_json_parse(text, len, &o, &d, NULL) == FMCP_ERR_DEPTH && d == NULL);
             o.max_depth = 20;
             CHECK(fmcp_json_parse(text, len, &o, &d, NULL) == FMCP_OK);
-            fmcp_json_doc_free(d);
+            fmcp_json_doc_destroy(d);
         } else CHECKF(r != FMCP_OK, "%s accepted", name);
         free(text);
     }
@@ -264,18 +264,18 @@ static void test_errors(void)
         memset(deep + 65, ']', 65);
         CHECK(fmcp_json_parse(deep, 130, NULL, &d, &e) == FMCP_ERR_DEPTH && e.offset == 64 && e.code == FMCP_ERR_DEPTH);
         CHECK(fmcp_json_parse(deep + 1, 128, NULL, &d, &e) == FMCP_OK);
-        fmcp_json_doc_free(d);
+        fmcp_json_doc_destroy(d);
         memset(&o, 0, sizeof o);
         o.max_depth = 3;
         CHECK(fmcp_json_parse("[{\"a\":[1]}]", 11, &o, &d, NULL) == FMCP_OK);
-        fmcp_json_doc_free(d);
+        fmcp_json_doc_destroy(d);
         CHECK(fmcp_json_parse("[{\"a\":[[1]]}]", 13, &o, &d, NULL) == FMCP_ERR_DEPTH);
     }
     /* size cap */
     memset(&o, 0, sizeof o);
     o.max_size = 5;
     CHECK(fmcp_json_parse("[1,2]", 5, &o, &d, NULL) == FMCP_OK);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK(fmcp_json_parse("[1,22]", 6, &o, &d, &e) == FMCP_ERR_TOO_LARGE && d == NULL && e.code == FMCP_ERR_TOO_LARGE);
     /* bad arguments; err may be NULL */
     CHECK(fmcp_json_parse(NULL, 3, NULL, &d, NULL) == FMCP_ERR_INVALID_ARG);
@@ -283,9 +283,9 @@ static void test_errors(void)
     CHECK(fmcp_json_parse("x", 1, NULL, &d, NULL) == FMCP_ERR_PARSE);
     /* the length is honoured: the text need not be NUL-terminated */
     CHECK(fmcp_json_parse("[1]]]]", 3, NULL, &d, NULL) == FMCP_OK);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK(fmcp_json_parse("123", 2, NULL, &d, NULL) == FMCP_OK && fmcp_json_int(fmcp_json_root(d), 0) == 12);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
 }
 
 static void test_duplicates(void)
@@ -299,7 +299,7 @@ static void test_duplicates(void)
     const char *dup = "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"alg\":\"none\"}";
     CHECK(parse_s(dup, &d, NULL) == FMCP_OK);
     CHECK_STR(fmcp_json_get_str(fmcp_json_root(d), "alg", NULL), "none"); /* last wins */
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     memset(&o, 0, sizeof o);
     o.reject_duplicate_keys = 1;
     CHECK(fmcp_json_parse(dup, strlen(dup), &o, &d, &e) == FMCP_ERR_DUPLICATE && d == NULL);
@@ -308,14 +308,14 @@ static void test_duplicates(void)
     CHECK(fmcp_json_parse("{\"a\":1,\"\\u0061\":2}", 18, &o, &d, NULL) == FMCP_ERR_DUPLICATE);
     CHECK(fmcp_json_parse("{\"a\":{\"b\":1,\"b\":2}}", 19, &o, &d, NULL) == FMCP_ERR_DUPLICATE);
     CHECK(fmcp_json_parse("{\"a\":{\"b\":1},\"b\":{\"a\":2}}", 25, &o, &d, NULL) == FMCP_OK);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     /* a large object (hashing path) */
     n += (size_t)sprintf(big + n, "{");
     for (i = 0; i < 200; i++) n += (size_t)sprintf(big + n, "%s\"k%d\":%d", i ? "," : "", i, i);
     n += (size_t)sprintf(big + n, "}");
     CHECK(fmcp_json_parse(big, n, &o, &d, NULL) == FMCP_OK);
     CHECK(fmcp_json_len(fmcp_json_root(d)) == 200);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     big[n - 1] = 0;
     n--;
     n += (size_t)sprintf(big + n, ",\"k137\":0}");
@@ -323,7 +323,7 @@ static void test_duplicates(void)
     o.reject_duplicate_keys = 0;
     CHECK(fmcp_json_parse(big, n, &o, &d, NULL) == FMCP_OK);
     CHECK(fmcp_json_get_int(fmcp_json_root(d), "k137", -1) == 0);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
 }
 
 /* ---- accessors --------------------------------------------------------------- */
@@ -394,8 +394,8 @@ static void test_accessors(void)
     CHECK(fmcp_json_str(NULL, &len) == NULL && fmcp_json_len(NULL) == 0 && fmcp_json_first(NULL) == NULL);
     CHECK(fmcp_json_next(NULL) == NULL && fmcp_json_get(NULL, "a") == NULL && fmcp_json_root(NULL) == NULL);
     CHECK(fmcp_json_get_str(NULL, "a", "d") != NULL);
-    fmcp_json_doc_free(NULL);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(NULL);
+    fmcp_json_doc_destroy(d);
 }
 
 static void test_equal(void)
@@ -420,13 +420,13 @@ static void test_equal(void)
     for (i = 0; i < sizeof same / sizeof same[0]; i++) {
         CHECK(parse_s(same[i][0], &a, NULL) == FMCP_OK && parse_s(same[i][1], &b, NULL) == FMCP_OK);
         CHECKF(fmcp_json_equal(fmcp_json_root(a), fmcp_json_root(b)), "same[%zu]", i);
-        fmcp_json_doc_free(a); fmcp_json_doc_free(b);
+        fmcp_json_doc_destroy(a); fmcp_json_doc_destroy(b);
     }
     for (i = 0; i < sizeof diff / sizeof diff[0]; i++) {
         CHECK(parse_s(diff[i][0], &a, NULL) == FMCP_OK && parse_s(diff[i][1], &b, NULL) == FMCP_OK);
         CHECKF(!fmcp_json_equal(fmcp_json_root(a), fmcp_json_root(b)), "diff[%zu]", i);
         CHECKF(!fmcp_json_equal(fmcp_json_root(b), fmcp_json_root(a)), "diff[%zu] reversed", i);
-        fmcp_json_doc_free(a); fmcp_json_doc_free(b);
+        fmcp_json_doc_destroy(a); fmcp_json_doc_destroy(b);
     }
     CHECK(fmcp_json_equal(NULL, NULL));
 }
@@ -447,7 +447,7 @@ static int num_matches_strtod(const char *text)
     got = fmcp_json_double(fmcp_json_root(d), 0);
     ok = memcmp(&got, &want, sizeof got) == 0;
     if (!ok) fprintf(stderr, "  %s: got %.17g want %.17g\n", text, got, want);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     return ok;
 }
 
@@ -567,7 +567,7 @@ static void test_numbers_canada(void)
     }
     CHECKF(bad == 0, "%ld of %ld numbers differ", bad, checked);
     CHECKF(checked > 100000, "only %ld numbers found", checked);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     free(text);
 }
 
@@ -605,7 +605,7 @@ static void test_bench_files_roundtrip(void)
             fmcp_jw_value(&w, fmcp_json_root(d));
             CHECK(jw_expect(&w, out, FMCP_OK));
         }
-        fmcp_json_doc_free(d); fmcp_json_doc_free(d2);
+        fmcp_json_doc_destroy(d); fmcp_json_doc_destroy(d2);
         free(text); free(out); free(out2);
     }
 }
@@ -652,7 +652,7 @@ static void test_writer_basic(void)
             fmcp_jw_raw(&w, big, n);
             CHECK_OK(fmcp_jw_finish(&w, &out, &olen));
             CHECK(olen == n && memcmp(out, big, n) == 0);
-            fmcp_jw_free_output(&w, out);
+            fmcp_free_text(w.alloc, out, olen);
             big[n - 1] = ',';   /* now invalid */
             fmcp_jw_init(&w, NULL);
             fmcp_jw_raw(&w, big, n);
@@ -703,7 +703,7 @@ static void test_writer_doubles(void)
         if (!out) break;
         back = strtod(out, NULL);
         CHECKF(memcmp(&back, &v, 8) == 0, "%s", out);
-        fmcp_jw_free_output(&w, out);
+        fmcp_free_text(w.alloc, out, n);
     }
 }
 
@@ -878,8 +878,8 @@ static void test_writer_string_roundtrip(void)
         CHECK(fmcp_json_parse(out, len, NULL, &d, NULL) == FMCP_OK);
         got = fmcp_json_str(fmcp_json_root(d), &got_len);
         CHECKF(got && got_len == n && memcmp(got, src, n) == 0, "%s", out);
-        fmcp_json_doc_free(d);
-        fmcp_jw_free_output(&w, out);
+        fmcp_json_doc_destroy(d);
+        fmcp_free_text(w.alloc, out, len);
         if (t_case_failed) break;
     }
 }
@@ -976,7 +976,7 @@ static void test_writer_fixed(void)
         CHECK(fmcp_json_write(fmcp_json_get(fmcp_json_root(d), "b"), buf, sizeof buf, &need) == FMCP_OK);
         CHECK_STR(buf, "[1.50,-0,true]");
         CHECK(fmcp_json_write(NULL, buf, sizeof buf, &need) == FMCP_ERR_INVALID_ARG);
-        fmcp_json_doc_free(d);
+        fmcp_json_doc_destroy(d);
     }
 }
 
@@ -1010,7 +1010,7 @@ static void test_writer_value(void)
     w.pretty = 1;
     fmcp_jw_value(&w, fmcp_json_get(fmcp_json_root(d), "c"));
     CHECK(jw_expect(&w, "{\n  \"d\": {\n    \"e\": \"\\u0001\"\n  }\n}", FMCP_OK));
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
 }
 
 /* ---- mutated inputs: never crash; failures report sanely; successes round-trip ---- */
@@ -1046,8 +1046,8 @@ static void test_mutations(void)
             CHECK(fmcp_json_write(fmcp_json_root(d), out, sizeof out, &need) == FMCP_OK);
             CHECK(fmcp_json_parse(out, need - 1, NULL, &d2, NULL) == FMCP_OK);
             CHECK(fmcp_json_equal(fmcp_json_root(d), fmcp_json_root(d2)));
-            fmcp_json_doc_free(d2);
-            fmcp_json_doc_free(d);
+            fmcp_json_doc_destroy(d2);
+            fmcp_json_doc_destroy(d);
         } else {
             CHECK(d == NULL && e.offset <= n && e.line >= 1 && e.message != NULL);
         }
@@ -1072,7 +1072,7 @@ static void test_alloc_sweep(void)
     T_ALLOC_SWEEP({
         fmcp_json_doc *d = NULL;
         t_rc = (int)fmcp_json_parse(big, n, &o, &d, NULL);
-        if (t_rc == 0) { CHECK(fmcp_json_len(fmcp_json_root(d)) == 400); fmcp_json_doc_free(d); }
+        if (t_rc == 0) { CHECK(fmcp_json_len(fmcp_json_root(d)) == 400); fmcp_json_doc_destroy(d); }
         else CHECK(d == NULL);
     });
     T_ALLOC_SWEEP({
@@ -1087,7 +1087,7 @@ static void test_alloc_sweep(void)
         fmcp_jw_raw(&w, big, n);   /* too big for the stack check: spills to t_alloc */
         fmcp_jw_array_end(&w);
         t_rc = (int)fmcp_jw_finish(&w, &out, &len);
-        if (t_rc == 0) { CHECK(out && strlen(out) == len && len > 9000 + n); fmcp_jw_free_output(&w, out); }
+        if (t_rc == 0) { CHECK(out && strlen(out) == len && len > 9000 + n); fmcp_free_text(w.alloc, out, len); }
         else { CHECK(out == NULL); fmcp_jw_reset(&w); }
     });
     /* fmcp_jw_value through a growable writer */
@@ -1101,9 +1101,9 @@ static void test_alloc_sweep(void)
             fmcp_jw_init(&w, &t_alloc);
             fmcp_jw_value(&w, fmcp_json_root(d));
             t_rc = (int)fmcp_jw_finish(&w, &out, &len);
-            if (t_rc == 0) { CHECK(len == n && memcmp(out, big, n) == 0); fmcp_jw_free_output(&w, out); }
+            if (t_rc == 0) { CHECK(len == n && memcmp(out, big, n) == 0); fmcp_free_text(w.alloc, out, len); }
         });
-        fmcp_json_doc_free(d);
+        fmcp_json_doc_destroy(d);
     }
 }
 

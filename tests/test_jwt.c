@@ -103,7 +103,7 @@ static int t_expect_at(fmcp_jwt_verifier *v, const char *tok, fmcp_jwt_error wan
     CHECKF(t_desc_safe(r.description), "line %d: unsafe description", line);
     CHECKF((rc == FMCP_OK) == (want == FMCP_JWT_OK), "line %d: rc %d", line, (int)rc);
     if (want != FMCP_JWT_OK) CHECK(r.claims.raw == NULL && r.claims.root == NULL && r.claims.subject == NULL);
-    fmcp_jwt_verdict_free(&r);
+    fmcp_jwt_verdict_destroy(&r);
     return (int)rc;
 }
 #define T_EXPECT(v, tok, want) t_expect_at((v), (tok), (want), __LINE__)
@@ -161,14 +161,14 @@ static void test_rfc7515_a2(void)
         CHECK(fmcp_json_get_bool(r.claims.root, "http://example.com/is_root", 0) == 1);
         CHECK_EQ_INT(r.claims.raw_len, strlen(fmcp_json_get_str(fmcp_json_root(g_a), "payload_utf8", "")));
         CHECK(r.claims.subject == NULL && r.claims.client_id == NULL && r.claims.scope_count == 0);
-        fmcp_jwt_verdict_free(&r);
-        fmcp_jwt_verifier_free(v);
+        fmcp_jwt_verdict_destroy(&r);
+        fmcp_jwt_verifier_destroy(v);
     }
     memset(&d, 0, sizeof d);
     d.issuers = bad_iss; d.issuer_count = 1;
     v = t_verifier(g_jwk, &d);
     T_EXPECT(v, tok, FMCP_JWT_BAD_ISSUER);
-    fmcp_jwt_verifier_free(v);
+    fmcp_jwt_verifier_destroy(v);
     v = t_verifier(g_jwk, NULL);
     t_set_clock(1300819380 + 60);
     T_EXPECT(v, tok, FMCP_JWT_EXPIRED);
@@ -177,7 +177,7 @@ static void test_rfc7515_a2(void)
     /* A.5 (alg none) and A.1 (HS256) are refused before any key is used */
     T_EXPECT(v, t_a("A.5_unsecured", "jws_compact"), FMCP_JWT_ALG_NOT_ALLOWED);
     T_EXPECT(v, t_a("A.1_HS256", "jws_compact"), FMCP_JWT_ALG_NOT_ALLOWED);
-    fmcp_jwt_verifier_free(v);
+    fmcp_jwt_verifier_destroy(v);
 }
 
 /* ---- Wycheproof ---------------------------------------------------------- */
@@ -197,7 +197,7 @@ static char *t_bare_jwk(const fmcp_json *pub)
     if (fmcp_jw_finish(&w, &out, &n) != FMCP_OK) return NULL;
     copy = (char *)malloc(n + 1);
     memcpy(copy, out, n + 1);
-    fmcp_jw_free_output(&w, out);
+    fmcp_free_text(w.alloc, out, n);
     return copy;
 }
 
@@ -258,10 +258,10 @@ static void t_wycheproof_group(const fmcp_json *g, const fmcp_json *rsa_pub, int
                    "tcId %lld: %s", id, fmcp_jwt_error_name(r.error));
         }
         CHECK(t_desc_safe(r.description));
-        fmcp_jwt_verdict_free(&r);
+        fmcp_jwt_verdict_destroy(&r);
     }
-    fmcp_jwt_verifier_free(v);
-    fmcp_jwt_verifier_free(bare_v);
+    fmcp_jwt_verifier_destroy(v);
+    fmcp_jwt_verifier_destroy(bare_v);
     free(jwk_text);
     free(bare);
 }
@@ -288,7 +288,7 @@ static void test_wycheproof_jws(void)
         t_wycheproof_group(g, rsa_pub, &ran);
     CHECKF(ran > 300, "only %d tests ran", ran);
     CHECKF(g_rs256_ran >= 228, "only %d RS256 tests ran", g_rs256_ran);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
 }
 
 /* ---- attack suite -------------------------------------------------------- */
@@ -392,7 +392,7 @@ static void test_attacks(void)
         T_EXPECT(v, t, FMCP_JWT_TOO_LARGE);
         free(t);
     }
-    fmcp_jwt_verifier_free(v);
+    fmcp_jwt_verifier_destroy(v);
     /* jku / x5u / jwk headers naming an attacker key are not followed */
     CHECK_OK(fmcp_rsa_generate(2048, &evil));
     v = t_verifier(g_jwk, NULL);
@@ -401,7 +401,7 @@ static void test_attacks(void)
     snprintf(buf, sizeof buf, "{\"alg\":\"RS256\",\"kid\":\"evil\",\"jku\":\"https://evil.example/jwks\"}");
     t = t_sign_with(&evil, buf, PAY); T_EXPECT(v, t, FMCP_JWT_BAD_SIGNATURE); free(t);
     fmcp_wipe(&evil, sizeof evil);
-    fmcp_jwt_verifier_free(v);
+    fmcp_jwt_verifier_destroy(v);
     free(good);
 }
 
@@ -433,18 +433,18 @@ static void test_kid(void)
     t = t_sign("{\"alg\":\"RS256\",\"kid\":\"zz\"}", PAY); T_EXPECT(v, t, FMCP_JWT_UNKNOWN_KID); free(t);
     t = t_sign("{\"alg\":\"RS256\",\"kid\":7}", PAY); T_EXPECT(v, t, FMCP_JWT_MALFORMED); free(t);
     t = t_sign("{\"alg\":\"RS256\"}", PAY); T_EXPECT(v, t, FMCP_JWT_UNKNOWN_KID); free(t);
-    fmcp_jwt_verifier_free(v);
+    fmcp_jwt_verifier_destroy(v);
     /* one JWK with a kid: a token without kid is accepted, a wrong kid is not */
     v = t_verifier(g_jwk, NULL);
     t = t_sign("{\"alg\":\"RS256\",\"kid\":\"zz\"}", PAY); T_EXPECT(v, t, FMCP_JWT_OK); free(t);
-    fmcp_jwt_verifier_free(v);
+    fmcp_jwt_verifier_destroy(v);
     fmcp_jw_init_fixed(&w, jwks, sizeof jwks);
     fmcp_rsa_public_write_jwk(&w, &g_key.pub, "a", NULL, NULL);
     CHECK_OK(fmcp_jw_finish(&w, &other, &n));
     v = t_verifier(jwks, NULL);
     t = t_sign("{\"alg\":\"RS256\"}", PAY); T_EXPECT(v, t, FMCP_JWT_OK); free(t);
     t = t_sign("{\"alg\":\"RS256\",\"kid\":\"zz\"}", PAY); T_EXPECT(v, t, FMCP_JWT_UNKNOWN_KID); free(t);
-    fmcp_jwt_verifier_free(v);
+    fmcp_jwt_verifier_destroy(v);
     fmcp_wipe(&k2, sizeof k2);
 }
 
@@ -475,7 +475,7 @@ static void test_time_edges(void)
     T_CLAIMS(v, "{\"exp\":1000100,\"iat\":1000061}", FMCP_JWT_ISSUED_IN_FUTURE);
     T_CLAIMS(v, "{\"iat\":1000000}", FMCP_JWT_MISSING_EXP);
     T_CLAIMS(v, "{}", FMCP_JWT_MISSING_EXP);
-    fmcp_jwt_verifier_free(v);
+    fmcp_jwt_verifier_destroy(v);
     memset(&d, 0, sizeof d);
     d.leeway_seconds = -1; d.exp_optional = 1;
     v = t_verifier(g_pub_pem, &d);
@@ -484,7 +484,7 @@ static void test_time_edges(void)
     T_CLAIMS(v, "{\"nbf\":1000001}", FMCP_JWT_NOT_YET_VALID);
     T_CLAIMS(v, "{\"nbf\":1000000}", FMCP_JWT_OK);
     T_CLAIMS(v, "{}", FMCP_JWT_OK);
-    fmcp_jwt_verifier_free(v);
+    fmcp_jwt_verifier_destroy(v);
     memset(&d, 0, sizeof d);
     d.leeway_seconds = FMCP_JWT_MAX_LEEWAY + 1; d.allow_any_audience = 1;
     v = NULL;
@@ -517,7 +517,7 @@ static void test_iss_aud_scope(void)
     CHECK_STR(r.claims.subject, "u1");
     CHECK_STR(r.claims.client_id, "c9");
     CHECK_STR(r.claims.issuer, "https://b");
-    fmcp_jwt_verdict_free(&r);
+    fmcp_jwt_verdict_destroy(&r);
     free(t);
     T_CLAIMS(v, "{\"exp\":1000100,\"iss\":\"https://b\",\"aud\":\"mcp\",\"scp\":[\"read\",\"write\"],\"client_id\":\"c\",\"azp\":\"z\"}", FMCP_JWT_OK);
     T_CLAIMS(v, "{\"exp\":1000100,\"iss\":\"https://b\",\"aud\":\"mcp\",\"scp\":\"read write\"}", FMCP_JWT_OK);
@@ -529,7 +529,7 @@ static void test_iss_aud_scope(void)
     CHECK_OK(fmcp_jwt_verify(v, t, strlen(t), &r));
     CHECK_EQ_INT(r.claims.scope_count, 2);   /* the bad items are skipped, not split */
     if (r.claims.scope_count == 2) { CHECK_STR(r.claims.scopes[0], "write"); CHECK_STR(r.claims.scopes[1], "read"); }
-    fmcp_jwt_verdict_free(&r);
+    fmcp_jwt_verdict_destroy(&r);
     free(t);
     T_CLAIMS(v, "{\"exp\":1000100,\"iss\":\"https://c\",\"aud\":\"mcp\",\"scope\":\"read write\"}", FMCP_JWT_BAD_ISSUER);
     T_CLAIMS(v, "{\"exp\":1000100,\"iss\":\"https://a/\",\"aud\":\"mcp\",\"scope\":\"read write\"}", FMCP_JWT_BAD_ISSUER);
@@ -547,9 +547,9 @@ static void test_iss_aud_scope(void)
     T_CLAIMS(v, "{\"exp\":1000100,\"iss\":\"https://a\",\"aud\":\"mcp\",\"scope\":\"read write\",\"sub\":5}", FMCP_JWT_MALFORMED);
     t = t_sign("{\"alg\":\"RS256\"}", "{\"exp\":1000100,\"iss\":\"https://a\",\"aud\":\"mcp\",\"scope\":\"read\"}");
     CHECK(fmcp_jwt_verify(v, t, strlen(t), &r) == FMCP_ERR_FORBIDDEN);
-    fmcp_jwt_verdict_free(&r);
+    fmcp_jwt_verdict_destroy(&r);
     free(t);
-    fmcp_jwt_verifier_free(v);
+    fmcp_jwt_verifier_destroy(v);
 }
 
 static void test_typ(void)
@@ -573,10 +573,10 @@ static void test_typ(void)
         t = t_sign(hdr, "{\"exp\":1000100}"); T_EXPECT(v, t, FMCP_JWT_BAD_TYP); free(t);
     }
     t = t_sign("{\"alg\":\"RS256\"}", "{\"exp\":1000100}"); T_EXPECT(v, t, FMCP_JWT_BAD_TYP); free(t);
-    fmcp_jwt_verifier_free(v);
+    fmcp_jwt_verifier_destroy(v);
     v = t_verifier(g_pub_pem, NULL); /* no typ configured: any typ */
     t = t_sign("{\"alg\":\"RS256\",\"typ\":\"at+jwt\"}", "{\"exp\":1000100}"); T_EXPECT(v, t, FMCP_JWT_OK); free(t);
-    fmcp_jwt_verifier_free(v);
+    fmcp_jwt_verifier_destroy(v);
 }
 
 /* ---- configuration and key sets ----------------------------------------- */
@@ -598,10 +598,10 @@ static void test_config(void)
     d.plain_jws = 1;
     CHECK_OK(fmcp_jwt_verifier_create(&d, &v));
     CHECK(why == NULL);
-    fmcp_jwt_verifier_free(v);
+    fmcp_jwt_verifier_destroy(v);
     d.plain_jws = 0; d.audiences = aud; d.audience_count = 1;
     CHECK_OK(fmcp_jwt_verifier_create(&d, &v));
-    fmcp_jwt_verifier_free(v);
+    fmcp_jwt_verifier_destroy(v);
     d.audiences = NULL; d.audience_count = 0; d.allow_any_audience = 1;
     d.algorithms = algs_bad; d.algorithm_count = 1;
     CHECK(fmcp_jwt_verifier_create(&d, &v) == FMCP_ERR_UNSUPPORTED);
@@ -611,7 +611,7 @@ static void test_config(void)
     d.algorithms = algs_ok;
     CHECK_OK(fmcp_jwt_verifier_create(&d, &v));
     T_EXPECT(v, t_a("A.2_RS256", "jws_compact"), FMCP_JWT_UNKNOWN_KID); /* no keys yet */
-    fmcp_jwt_verifier_free(v);
+    fmcp_jwt_verifier_destroy(v);
     keys[0] = "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\"}]}";
     d.keys = keys; d.key_count = 1;
     CHECK(fmcp_jwt_verifier_create(&d, &v) == FMCP_ERR_BAD_KEY);
@@ -631,7 +631,7 @@ static void test_config(void)
     CHECK_EQ_INT(fmcp_jwt_keyset_skipped(ks), 2);
     CHECK_OK(fmcp_jwt_keyset_add(ks, g_jwk, strlen(g_jwk)));
     CHECK_EQ_INT(fmcp_jwt_keyset_count(ks), 1);
-    fmcp_jwt_keyset_free(ks);
+    fmcp_jwt_keyset_destroy(ks);
 }
 
 static void test_key_swap(void)
@@ -655,7 +655,7 @@ static void test_key_swap(void)
     T_EXPECT(v, t2, FMCP_JWT_OK);
     fmcp_jwt_verifier_set_keys(v, NULL);
     T_EXPECT(v, t2, FMCP_JWT_UNKNOWN_KID);
-    fmcp_jwt_verifier_free(v);
+    fmcp_jwt_verifier_destroy(v);
     free(t1); free(t2);
     fmcp_wipe(&k2, sizeof k2);
 }
@@ -671,7 +671,7 @@ static void *t_verify_loop(void *arg)
     for (i = 0; i < 150; i++) {
         fmcp_jwt_verdict r;
         if (fmcp_jwt_verify(w->v, w->tok, strlen(w->tok), &r) == FMCP_OK) w->ok++;
-        fmcp_jwt_verdict_free(&r);
+        fmcp_jwt_verdict_destroy(&r);
     }
     return NULL;
 }
@@ -704,7 +704,7 @@ static void test_threads(void)
         pthread_join(th[i], NULL);
         CHECK_EQ_INT(w[i].ok, 150);
     }
-    fmcp_jwt_verifier_free(v);
+    fmcp_jwt_verifier_destroy(v);
     free(tok);
 }
 #endif
@@ -743,14 +743,14 @@ static void test_issue(void)
     CHECK_EQ_INT(r.claims.scope_count, 2);
     CHECK_EQ_INT(fmcp_json_len(fmcp_json_get(fmcp_json_get(r.claims.root, "extra"), "x")), 2);
     CHECK_STR(fmcp_json_get_str(r.claims.root, "scope", ""), "read write");
-    fmcp_jwt_verdict_free(&r);
-    fmcp_jwt_token_free(NULL, tok, n);
+    fmcp_jwt_verdict_destroy(&r);
+    fmcp_free_text(NULL, tok, n);
     /* negative lifetime gives an expired token; one audience is a string */
     d.lifetime_seconds = -120; d.audience_count = 1; d.claims_json = NULL;
     CHECK_OK(fmcp_jwt_issue(&g_key, &d, NULL, &tok, &n));
     T_EXPECT(v, tok, FMCP_JWT_EXPIRED);
-    fmcp_jwt_token_free(NULL, tok, n);
-    fmcp_jwt_verifier_free(v);
+    fmcp_free_text(NULL, tok, n);
+    fmcp_jwt_verifier_destroy(v);
     d.lifetime_seconds = 0; d.claims_json = "[1]";
     CHECK(fmcp_jwt_issue(&g_key, &d, NULL, &tok, &n) == FMCP_ERR_PARSE && tok == NULL);
     d.claims_json = "{\"a\":1,\"a\":2}";
@@ -777,11 +777,11 @@ static void test_alloc_sweeps(void)
     d.keys = keys; d.key_count = 2; d.audiences = aud; d.audience_count = 1;
     d.required_scopes = sc; d.required_scope_count = 1; d.issuers = aud; d.issuer_count = 1;
     d.typ = "JWT"; d.alloc = &t_alloc;
-    T_ALLOC_SWEEP(t_rc = fmcp_jwt_verifier_create(&d, &v); if (t_rc == 0) fmcp_jwt_verifier_free(v));
+    T_ALLOC_SWEEP(t_rc = fmcp_jwt_verifier_create(&d, &v); if (t_rc == 0) fmcp_jwt_verifier_destroy(v));
     memset(&id, 0, sizeof id);
     id.subject = "s"; id.issuer = "mcp"; id.audiences = aud; id.audience_count = 1; id.scopes = sc;
     id.scope_count = 1; id.claims_json = "{\"azp\":\"x\",\"scp\":[\"a\"]}";
-    T_ALLOC_SWEEP(t_rc = fmcp_jwt_issue(&g_key, &id, &t_alloc, &tok, &n); if (t_rc == 0) fmcp_jwt_token_free(&t_alloc, tok, n));
+    T_ALLOC_SWEEP(t_rc = fmcp_jwt_issue(&g_key, &id, &t_alloc, &tok, &n); if (t_rc == 0) fmcp_free_text(&t_alloc, tok, n));
     d.key_count = 1;
     CHECK_OK(fmcp_jwt_verifier_create(&d, &v));
     CHECK_OK(fmcp_jwt_issue(&g_key, &id, NULL, &tok, &n));
@@ -790,14 +790,14 @@ static void test_alloc_sweeps(void)
         T_ALLOC_SWEEP(t_rc = fmcp_jwt_verify(v, tok, n, &r);
                       if (t_rc == 0) CHECK_STR(r.claims.client_id, "x");
                       if (t_rc != 0 && t_alloc_failed) CHECK(r.error == FMCP_JWT_INTERNAL);
-                      fmcp_jwt_verdict_free(&r));
+                      fmcp_jwt_verdict_destroy(&r));
     }
-    fmcp_jwt_token_free(NULL, tok, n);
-    fmcp_jwt_verifier_free(v);
+    fmcp_free_text(NULL, tok, n);
+    fmcp_jwt_verifier_destroy(v);
     T_ALLOC_SWEEP({ fmcp_jwt_keyset *ks = NULL; t_rc = fmcp_jwt_keyset_create(&t_alloc, &ks);
                     if (t_rc == 0) t_rc = fmcp_jwt_keyset_add(ks, jwks, strlen(jwks));
                     if (t_rc == 0) t_rc = fmcp_jwt_keyset_add(ks, g_pub_pem, strlen(g_pub_pem));
-                    fmcp_jwt_keyset_free(ks); });
+                    fmcp_jwt_keyset_destroy(ks); });
 }
 
 static void test_error_names(void)
@@ -829,7 +829,7 @@ int main(void)
     T_RUN(test_error_names);
     fmcp_set_hooks(NULL);
     free(g_jwk);
-    if (g_a) fmcp_json_doc_free(g_a);
+    if (g_a) fmcp_json_doc_destroy(g_a);
     fmcp_wipe(&g_key, sizeof g_key);
     return t_finish("jwt");
 }

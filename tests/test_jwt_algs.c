@@ -55,7 +55,7 @@ static char *t_jwks(const fmcp_jwk_private_key *const *keys, const char *const *
     if (fmcp_jw_finish(&w, &out, &len) != FMCP_OK) return NULL;
     copy = (char *)malloc(len + 1);
     if (copy) memcpy(copy, out, len + 1);
-    fmcp_jw_free_output(&w, out);
+    fmcp_free_text(w.alloc, out, len);
     return copy;
 }
 
@@ -74,7 +74,7 @@ static char *t_issue(const fmcp_jwk_private_key *k, const char *alg, const char 
     if (fmcp_jwt_issue_key(k, &d, NULL, &tok, &n) != FMCP_OK) return NULL;
     copy = (char *)malloc(n + 1);
     if (copy) memcpy(copy, tok, n + 1);
-    fmcp_jwt_token_free(NULL, tok, n);
+    fmcp_free_text(NULL, tok, n);
     return copy;
 }
 
@@ -96,8 +96,8 @@ static fmcp_jwt_error t_verify(const char *keytext, const char *const *algs, siz
     if (!token || fmcp_jwt_verifier_create(&d, &v) != FMCP_OK) return FMCP_JWT_INTERNAL;
     fmcp_jwt_verify(v, token, strlen(token), &r);
     e = r.error;
-    fmcp_jwt_verdict_free(&r);
-    fmcp_jwt_verifier_free(v);
+    fmcp_jwt_verdict_destroy(&r);
+    fmcp_jwt_verifier_destroy(v);
     return e;
 }
 
@@ -169,7 +169,7 @@ static fmcp_result t_jwk_text(const char *text, int priv, fmcp_jwk_public_key *p
     fmcp_result r = fmcp_json_parse(text, strlen(text), NULL, &doc, NULL);
     if (r != FMCP_OK) return r;
     r = priv ? fmcp_jwk_private_from_json(fmcp_json_root(doc), k) : fmcp_jwk_public_from_json(fmcp_json_root(doc), pub);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     return r;
 }
 
@@ -210,13 +210,13 @@ static void test_rfc8037(void)
         CHECK_OK(fmcp_jwt_verifier_create(&d, &v));
         CHECK_OK(fmcp_jwt_verify(v, jws, strlen(jws), &r));
         CHECK(r.claims.raw && strcmp(r.claims.raw, "Example of Ed25519 signing") == 0);
-        fmcp_jwt_verdict_free(&r);
-        fmcp_jwt_verifier_free(v);
+        fmcp_jwt_verdict_destroy(&r);
+        fmcp_jwt_verifier_destroy(v);
         d.algorithms = ed25519; /* "Ed25519" allowed, "EdDSA" not */
         CHECK_OK(fmcp_jwt_verifier_create(&d, &v));
         CHECK(fmcp_jwt_verify(v, jws, strlen(jws), &r) == FMCP_ERR_AUTH && r.error == FMCP_JWT_ALG_NOT_ALLOWED);
-        fmcp_jwt_verdict_free(&r);
-        fmcp_jwt_verifier_free(v);
+        fmcp_jwt_verdict_destroy(&r);
+        fmcp_jwt_verifier_destroy(v);
     }
     fmcp_wipe(&k, sizeof k);
 }
@@ -405,16 +405,16 @@ static void test_each_alg(void)
         d.alg = "PS256";
         CHECK_EQ_INT(fmcp_jwt_issue(&g_rsa.rsa, &d, NULL, &tok, &n), FMCP_OK);
         CHECK(tok != NULL && strncmp(tok, "eyJhbGciOiJQUzI1NiIs", 20) == 0); /* {"alg":"PS256", */
-        fmcp_jwt_token_free(NULL, tok, n);
+        fmcp_free_text(NULL, tok, n);
         d.alg = "ES256";
         CHECK_EQ_INT(fmcp_jwt_issue(&g_rsa.rsa, &d, NULL, &tok, &n), FMCP_ERR_BAD_KEY);
         d.alg = NULL; /* defaults by key type */
         CHECK_OK(fmcp_jwt_issue_key(&g_p384, &d, NULL, &tok, &n));
         CHECK(strncmp(tok, "eyJhbGciOiJFUzM4NCIs", 20) == 0); /* {"alg":"ES384", */
-        fmcp_jwt_token_free(NULL, tok, n);
+        fmcp_free_text(NULL, tok, n);
         CHECK_OK(fmcp_jwt_issue_key(&g_ed, &d, NULL, &tok, &n));
         CHECK(strncmp(tok, "eyJhbGciOiJFZERTQSIs", 20) == 0); /* {"alg":"EdDSA", */
-        fmcp_jwt_token_free(NULL, tok, n);
+        fmcp_free_text(NULL, tok, n);
     }
 }
 
@@ -613,7 +613,7 @@ static void test_mixed_jwks(void)
     CHECK_OK(fmcp_jwt_keyset_add(set, text, strlen(text)));
     CHECK_EQ_INT(fmcp_jwt_keyset_count(set), 4);
     CHECK_EQ_INT(fmcp_jwt_keyset_skipped(set), sizeof bad / sizeof bad[0]);
-    fmcp_jwt_keyset_free(set);
+    fmcp_jwt_keyset_destroy(set);
     for (i = 0; i < 6; i++) {
         fmcp_jws_alg a = fmcp_jws_alg_from_name(all[i], strlen(all[i]));
         const char *kid = a == FMCP_JWS_ES256 ? "p256" : a == FMCP_JWS_ES384 ? "p384" : a >= FMCP_JWS_EDDSA ? "ed" : "rsa";
@@ -628,7 +628,7 @@ static void test_mixed_jwks(void)
     /* a key set with only unusable keys is refused as a whole */
     CHECK_OK(fmcp_jwt_keyset_create(NULL, &set));
     CHECK_EQ_INT(fmcp_jwt_keyset_add(set, bad[0], strlen(bad[0])), FMCP_ERR_BAD_KEY);
-    fmcp_jwt_keyset_free(set);
+    fmcp_jwt_keyset_destroy(set);
     free(text);
     free(good);
 }
@@ -658,7 +658,7 @@ static void test_jwk_json(void)
         CHECK_OK(t_jwk_text(text, 0, &p, NULL)); /* the public reader ignores d */
         CHECK(memcmp(&p, &q, sizeof p) == 0);
         fmcp_wipe(text, n);
-        fmcp_jw_free_output(&w, text);
+        fmcp_free_text(w.alloc, text, n);
     }
     /* EC members of the wrong length, off the curve, d that does not match x/y */
     {
@@ -673,7 +673,7 @@ static void test_jwk_json(void)
         x[3] = x[3] == 'A' ? 'B' : 'A'; /* (x', y) is not on the curve */
         CHECK_EQ_INT(t_jwk_text(text, 0, &p, NULL), FMCP_ERR_BAD_KEY);
         CHECK_EQ_INT(t_jwk_text(text, 1, NULL, &k), FMCP_ERR_BAD_KEY);
-        fmcp_jw_free_output(&w, text);
+        fmcp_free_text(w.alloc, text, n);
     }
     CHECK_EQ_INT(t_jwk_text("{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AAAA\",\"y\":\"AAAA\"}", 0, &p, NULL), FMCP_ERR_BAD_KEY);
     CHECK_EQ_INT(t_jwk_text("{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"A*AA\",\"y\":\"AAAA\"}", 0, &p, NULL), FMCP_ERR_ENCODING);
@@ -712,7 +712,7 @@ static void test_alloc_sweeps(void)
         d.scope_count = 2;
         d.claims_json = "{\"x\":[1,2]}";
         T_ALLOC_SWEEP(t_rc = fmcp_jwt_issue_key(ks[i], &d, &t_alloc, &tok, &n);
-                      if (t_rc == 0) fmcp_jwt_token_free(&t_alloc, tok, n));
+                      if (t_rc == 0) fmcp_free_text(&t_alloc, tok, n));
     }
     for (i = 0; i < 4; i++) {
         T_ALLOC_SWEEP({
@@ -727,14 +727,14 @@ static void test_alloc_sweeps(void)
             fmcp_jwk_private_write(&w, ks[i], NULL, NULL, NULL);
             fmcp_jw_array_end(&w);
             t_rc = fmcp_jw_finish(&w, &out, &n);
-            if (t_rc == 0) fmcp_jw_free_output(&w, out);
+            if (t_rc == 0) fmcp_free_text(w.alloc, out, n);
         });
     }
     T_ALLOC_SWEEP({
         fmcp_jwt_keyset *set = NULL;
         t_rc = fmcp_jwt_keyset_create(&t_alloc, &set);
         if (t_rc == 0) t_rc = fmcp_jwt_keyset_add(set, jwks, strlen(jwks));
-        fmcp_jwt_keyset_free(set);
+        fmcp_jwt_keyset_destroy(set);
     });
     T_ALLOC_SWEEP({
         fmcp_jwt_verifier_desc d;
@@ -750,10 +750,10 @@ static void test_alloc_sweeps(void)
             fmcp_jwt_verdict r;
             t_rc = fmcp_jwt_verify(v, tok, strlen(tok), &r);
             if (t_rc == 0) CHECK(r.claims.subject && strcmp(r.claims.subject, "alice") == 0);
-            fmcp_jwt_verdict_free(&r);
+            fmcp_jwt_verdict_destroy(&r);
             free(tok);
         }
-        fmcp_jwt_verifier_free(v);
+        fmcp_jwt_verifier_destroy(v);
     });
     free(jwks);
 }

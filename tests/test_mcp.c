@@ -125,7 +125,7 @@ static const fmcp_json *parse(const char *s)
 }
 static void free_docs(void)
 {
-    while (ndocs) fmcp_json_doc_free(docs[--ndocs]);
+    while (ndocs) fmcp_json_doc_destroy(docs[--ndocs]);
 }
 
 /* Path like "result.content.0.text". */
@@ -228,7 +228,7 @@ static fmcp_result t_sample(fmcp_ctx *c, void *u)
     (void)u;
     r = fmcp_ctx_sample(c, "{\"messages\":[],\"maxTokens\":10}", fmcp_ctx_arg_int(c, "timeout", 10000), &out, &n);
     snprintf(b, sizeof b, "%d %s", (int)r, out ? out : "-");
-    fmcp_free_text(c, out, n);
+    fmcp_free_text(fmcp_ctx_allocator(c), out, n);
     return fmcp_ctx_add_text(c, b);
 }
 
@@ -378,7 +378,7 @@ static int env_open(env *e, int workers, size_t page, const char *ver)
 
 static void env_close(env *e)
 {
-    fmcp_session_close(e->s);
+    fmcp_session_destroy(e->s);
     fmcp_server_destroy(e->srv);
     coll_free(&e->c);
     free_docs();
@@ -482,7 +482,7 @@ static void test_assume_initialized_and_receive_doc(void)
     CHECK_OK(fmcp_session_create(e.srv, &ss, &s2));
     CHECK_OK(fmcp_session_assume_initialized(s2, "1999-01-01"));
     CHECK_STR(fmcp_session_protocol_version(s2), "2025-11-25");
-    fmcp_session_close(s2);
+    fmcp_session_destroy(s2);
     /* receive_doc */
     CHECK_OK(fmcp_json_parse(call, sizeof call - 1, NULL, &doc, NULL));
     {
@@ -1517,7 +1517,7 @@ static int sweep_once(void)
             if (rc == FMCP_OK) rc = fmcp_session_receive_doc(s, doc, NULL);
             if (rc == FMCP_OK && sweep_sends != 2) rc = -1;
         }
-        fmcp_session_close(s);
+        fmcp_session_destroy(s);
     }
     fmcp_server_destroy(srv);
     return rc;

@@ -111,14 +111,14 @@ static fmcp_result t_env(fmcp_ctx *c, void *u)
     return fmcp_ctx_add_text(c, e ? e : "(unset)");
 }
 
-static fmcp_mcp_http *g_http;
+static fmcp_http_endpoint *g_http;
 
 /* Cuts its POST stream (SSE polling), then answers: the client must resume. */
 static fmcp_result t_cut(fmcp_ctx *c, void *u)
 {
     (void)u;
     fmcp_ctx_progress(c, 1, 2, "before cut");
-    if (g_http) fmcp_mcp_http_close_sse(g_http, c);
+    if (g_http) fmcp_http_endpoint_close_sse(g_http, c);
     fmcp_ctx_progress(c, 2, 2, "after cut");
     return fmcp_ctx_add_text(c, "resumed");
 }
@@ -305,17 +305,17 @@ static void check_lists(fmcp_client *c)
     for (v = fmcp_json_first(fmcp_json_get(fmcp_json_root(d), "tools")); v; v = fmcp_json_next(v))
         seen_echo += strcmp(fmcp_json_get_str(v, "name", ""), "echo") == 0;
     CHECK_EQ_INT(seen_echo, 1);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK_OK(fmcp_client_list_resources(c, &d));
     CHECK_EQ_INT(fmcp_json_len(fmcp_json_get(fmcp_json_root(d), "resources")), 3);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK_OK(fmcp_client_list_resource_templates(c, &d));
     CHECK_STR(fmcp_json_get_str(fmcp_json_at(fmcp_json_get(fmcp_json_root(d), "resourceTemplates"), 0),
                                 "uriTemplate", ""), "test://item/{id}");
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK_OK(fmcp_client_list_prompts(c, &d));
     CHECK_EQ_INT(fmcp_json_len(fmcp_json_get(fmcp_json_root(d), "prompts")), 1);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
 }
 
 static void check_read_and_prompt(fmcp_client *c)
@@ -325,22 +325,22 @@ static void check_read_and_prompt(fmcp_client *c)
     CHECK_OK(fmcp_client_read_resource(c, "test://static/1", &d));
     CHECK_STR(fmcp_json_get_str(fmcp_json_at(fmcp_json_get(fmcp_client_result(d), "contents"), 0), "text", ""),
               "static 1");
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK_OK(fmcp_client_read_resource(c, "test://item/42", &d));
     CHECK_STR(fmcp_json_get_str(fmcp_json_at(fmcp_json_get(fmcp_client_result(d), "contents"), 0), "text", ""),
               "item 42");
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK(fmcp_client_read_resource(c, "test://nope", &d) == FMCP_ERR_RPC);
     CHECK_EQ_INT(fmcp_client_error_code(d), fmcp_client_is_modern(c) ? FMCP_RPC_INVALID_PARAMS
                                                                      : FMCP_RPC_RESOURCE_NOT_FOUND);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK_OK(fmcp_client_get_prompt(c, "greet", "{\"name\":\"Ada\"}", &d));
     m = fmcp_json_at(fmcp_json_get(fmcp_client_result(d), "messages"), 0);
     CHECK_STR(fmcp_json_get_str(fmcp_json_get(m, "content"), "text", ""), "Hello, Ada!");
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK(fmcp_client_get_prompt(c, "greet", NULL, &d) == FMCP_ERR_RPC);   /* required arg missing */
     CHECK(d != NULL && fmcp_client_error_message(d) != NULL);
-    if (d) fmcp_json_doc_free(d);
+    if (d) fmcp_json_doc_destroy(d);
 }
 
 static void check_calls(fmcp_client *c)
@@ -350,14 +350,14 @@ static void check_calls(fmcp_client *c)
     CHECK_OK(fmcp_client_ping(c));
     CHECK_OK(fmcp_client_call_tool(c, "echo", "{\"text\":\"h\\u00e9llo\"}", NULL, &d));
     CHECK_STR(text0(d), "h\xc3\xa9llo");
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     /* progress: in order, all before the result */
     rec_reset();
     memset(&o, 0, sizeof o);
     o.progress = on_progress;
     CHECK_OK(fmcp_client_call_tool(c, "progress", NULL, &o, &d));
     CHECK_STR(text0(d), "progress done");
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK_EQ_INT(R.nprog, 3);
     CHECK(R.prog[0] == 1 && R.prog[1] == 2 && R.prog[2] == 3);
     CHECK_STR(R.msgs[2], "step 3");
@@ -365,22 +365,22 @@ static void check_calls(fmcp_client *c)
     rec_reset();
     CHECK_OK(fmcp_client_set_log_level(c, "info"));
     CHECK_OK(fmcp_client_call_tool(c, "log", NULL, NULL, &d));
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK_EQ_INT(R.nlogs, 2);
     CHECK_STR(R.logs[0], "info:first");
     CHECK_STR(R.logs[1], "warning:second");
     /* server-to-client requests */
     CHECK_OK(fmcp_client_call_tool(c, "ask", "{\"what\":\"sample\"}", NULL, &d));
     CHECK(strstr(text0(d), "\"four\"") != NULL);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK_OK(fmcp_client_call_tool(c, "ask", "{\"what\":\"elicit\"}", NULL, &d));
     CHECK(strstr(text0(d), "\"Ada\"") != NULL);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK_OK(fmcp_client_call_tool(c, "ask", "{\"what\":\"roots\"}", NULL, &d));
     CHECK(strstr(text0(d), "file:///tmp/root") != NULL);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK(fmcp_client_call_tool(c, "no-such-tool", NULL, NULL, &d) != FMCP_OK);
-    if (d) fmcp_json_doc_free(d);
+    if (d) fmcp_json_doc_destroy(d);
     CHECK(fmcp_client_call_tool(c, "echo", "not json", NULL, &d) == FMCP_ERR_INVALID_ARG);
 }
 
@@ -532,7 +532,7 @@ static void test_stream_battery(void)
         check_calls(c);
         check_timeout_cancel(c);
         check_list_changed(c, srv);
-        fmcp_client_close(c);
+        fmcp_client_destroy(c);
     }
     pthread_join(p.th, NULL);
     fmcp_server_destroy(srv);
@@ -554,7 +554,7 @@ static void test_stream_peer_gone(void)
         CHECK(fmcp_client_call_tool(c, "echo", "{\"text\":\"x\"}", NULL, &doc) == FMCP_ERR_CLOSED);
         CHECK(doc == NULL);
         CHECK(fmcp_client_ping(c) == FMCP_ERR_CLOSED);
-        fmcp_client_close(c);
+        fmcp_client_destroy(c);
     }
     pthread_join(p.th, NULL);
     fmcp_server_destroy(srv);
@@ -577,7 +577,7 @@ static void test_stream_version(void)
     d.protocol_version = "2025-06-18";
     CHECK_OK(connect_pair(&p, srv, &d, &c));
     CHECK_STR(fmcp_client_protocol_version(c), "2024-11-05");
-    fmcp_client_close(c);
+    fmcp_client_destroy(c);
     pthread_join(p.th, NULL);
     fmcp_server_destroy(srv);
 }
@@ -596,17 +596,17 @@ static void test_stream_alloc_sweep(void)
         t_rc = connect_pair(&p, srv, &d, &c);
         if (t_rc == FMCP_OK) {
             t_rc = fmcp_client_list_tools(c, &doc);
-            if (doc) fmcp_json_doc_free(doc);
+            if (doc) fmcp_json_doc_destroy(doc);
             doc = NULL;
             if (t_rc == FMCP_OK) t_rc = fmcp_client_call_tool(c, "echo", "{\"text\":\"x\"}", NULL, &doc);
-            if (doc) fmcp_json_doc_free(doc);
+            if (doc) fmcp_json_doc_destroy(doc);
             doc = NULL;
             if (t_rc == FMCP_OK) t_rc = fmcp_client_read_resource(c, "test://item/7", &doc);
-            if (doc) fmcp_json_doc_free(doc);
+            if (doc) fmcp_json_doc_destroy(doc);
             doc = NULL;
             if (t_rc == FMCP_OK) t_rc = fmcp_client_get_prompt(c, "greet", "{\"name\":\"x\"}", &doc);
-            if (doc) fmcp_json_doc_free(doc);
-            fmcp_client_close(c);
+            if (doc) fmcp_json_doc_destroy(doc);
+            fmcp_client_destroy(c);
         }
         pthread_join(p.th, NULL);
     });
@@ -620,7 +620,7 @@ static void test_stream_alloc_sweep(void)
 typedef struct hsrv {
     fmcp_server *srv;
     fmcp_http_loop *loop;
-    fmcp_mcp_http *t;
+    fmcp_http_endpoint *t;
     pthread_t th;
     char url[128], legacy_url[128];
 } hsrv;
@@ -728,16 +728,16 @@ static int cc_reads(void)
 
 static int hsrv_start(hsrv *h, fmcp_server *srv, int with_auth)
 {
-    fmcp_http_transport_desc d;
+    fmcp_http_endpoint_desc d;
     memset(h, 0, sizeof *h);
     memset(&d, 0, sizeof d);
     d.retry_ms = 50;
     if (with_auth) d.authenticate = with_auth == 3 ? cc_hook : with_auth == 2 ? xh_hook : auth_hook;
     h->srv = srv;
-    if (fmcp_http_loop_new(NULL, &h->loop) != FMCP_OK) return -1;
-    if (fmcp_mcp_http_attach(srv, h->loop, &d, &h->t) != FMCP_OK) { fmcp_http_loop_free(h->loop); return -1; }
-    snprintf(h->url, sizeof h->url, "http://127.0.0.1:%u/mcp", (unsigned)fmcp_mcp_http_port(h->t));
-    snprintf(h->legacy_url, sizeof h->legacy_url, "http://127.0.0.1:%u/sse", (unsigned)fmcp_mcp_http_port(h->t));
+    if (fmcp_http_loop_create(NULL, &h->loop) != FMCP_OK) return -1;
+    if (fmcp_http_endpoint_create(srv, h->loop, &d, &h->t) != FMCP_OK) { fmcp_http_loop_destroy(h->loop); return -1; }
+    snprintf(h->url, sizeof h->url, "http://127.0.0.1:%u/mcp", (unsigned)fmcp_http_endpoint_port(h->t));
+    snprintf(h->legacy_url, sizeof h->legacy_url, "http://127.0.0.1:%u/sse", (unsigned)fmcp_http_endpoint_port(h->t));
     if (pthread_create(&h->th, NULL, loop_main, h) != 0) return -1;
     return 0;
 }
@@ -746,8 +746,8 @@ static void hsrv_stop(hsrv *h)
 {
     fmcp_http_stop(h->loop);
     pthread_join(h->th, NULL);
-    fmcp_mcp_http_free(h->t);
-    fmcp_http_loop_free(h->loop);
+    fmcp_http_endpoint_destroy(h->t);
+    fmcp_http_loop_destroy(h->loop);
 }
 
 static void test_http_battery(void)
@@ -762,14 +762,14 @@ static void test_http_battery(void)
     if (c) {
         check_info(c);
         CHECK_EQ_INT(strlen(fmcp_client_session_id(c)), g_era == FMCP_ERA_LEGACY ? 32 : 0);
-        if (g_era == FMCP_ERA_LEGACY) CHECK_EQ_INT(fmcp_mcp_http_sessions(h.t), 1);
+        if (g_era == FMCP_ERA_LEGACY) CHECK_EQ_INT(fmcp_http_endpoint_sessions(h.t), 1);
         check_lists(c);
         check_read_and_prompt(c);
         check_calls(c);
         check_timeout_cancel(c);
         check_list_changed(c, srv);   /* arrives on the GET stream */
-        fmcp_client_close(c);
-        CHECK_EQ_INT(fmcp_mcp_http_sessions(h.t), 0);   /* DELETE ended it */
+        fmcp_client_destroy(c);
+        CHECK_EQ_INT(fmcp_http_endpoint_sessions(h.t), 0);   /* DELETE ended it */
     }
     hsrv_stop(&h);
     fmcp_server_destroy(srv);
@@ -813,10 +813,10 @@ static void test_http_resume(void)
         o.progress = on_progress;
         CHECK_OK(fmcp_client_call_tool(c, "cut", NULL, &o, &doc));
         CHECK_STR(text0(doc), "resumed");
-        if (doc) fmcp_json_doc_free(doc);
+        if (doc) fmcp_json_doc_destroy(doc);
         CHECK_EQ_INT(R.nprog, 2);
         CHECK_STR(R.msgs[1], "after cut");
-        fmcp_client_close(c);
+        fmcp_client_destroy(c);
     }
     g_http = NULL;
     hsrv_stop(&h);
@@ -839,7 +839,7 @@ static void test_http_bearer(void)
     CHECK_OK(fmcp_client_connect_http(&d, h.url, &c));
     if (c) {
         CHECK_OK(fmcp_client_ping(c));
-        fmcp_client_close(c);
+        fmcp_client_destroy(c);
     }
     hsrv_stop(&h);
     fmcp_server_destroy(srv);
@@ -862,15 +862,15 @@ static void test_http_legacy(void)
         CHECK_STR(fmcp_client_protocol_version(c), "2024-11-05");
         CHECK_OK(fmcp_client_call_tool(c, "echo", "{\"text\":\"old\"}", NULL, &doc));
         CHECK_STR(text0(doc), "old");
-        if (doc) fmcp_json_doc_free(doc);
+        if (doc) fmcp_json_doc_destroy(doc);
         rec_reset();
         memset(&o, 0, sizeof o);
         o.progress = on_progress;
         CHECK_OK(fmcp_client_call_tool(c, "progress", NULL, &o, &doc));
-        if (doc) fmcp_json_doc_free(doc);
+        if (doc) fmcp_json_doc_destroy(doc);
         CHECK_EQ_INT(R.nprog, 3);
         check_lists(c);
-        fmcp_client_close(c);
+        fmcp_client_destroy(c);
     }
     hsrv_stop(&h);
     fmcp_server_destroy(srv);
@@ -923,10 +923,10 @@ static void test_http_alloc_sweep(void)
         if (t_rc == FMCP_OK) {
             int failed;
             t_rc = fmcp_client_call_tool(c, "progress", NULL, &o, &doc);
-            if (doc) fmcp_json_doc_free(doc);
+            if (doc) fmcp_json_doc_destroy(doc);
             if (t_rc == FMCP_OK && R.nprog != 3) t_rc = FMCP_ERR_NOMEM;
             failed = t_alloc_failed;
-            fmcp_client_close(c);
+            fmcp_client_destroy(c);
             if (!failed) t_alloc_failed = 0;
         }
     });
@@ -1011,14 +1011,14 @@ static void test_http_param_headers(void)
             strncat(names, fmcp_json_get_str(t, "name", "?"), sizeof names - strlen(names) - 1);
         }
         CHECK_STR(names, "hdr,plain");
-        if (doc) fmcp_json_doc_free(doc);
+        if (doc) fmcp_json_doc_destroy(doc);
         doc = NULL;
         CHECK_OK(fmcp_client_call_tool(c, "hdr",
                                        "{\"region\":\"us-west1\",\"priority\":-42,\"verbose\":false,\"text\":\" padded \","
                                        "\"ctl\":\"a\\tb\",\"sentinel\":\"=?base64?literal?=\","
                                        "\"obj\":{\"inner\":\"Hello, \u4e16\u754c\"},\"query\":\"SELECT 1\"}",
                                        NULL, &doc));
-        if (doc) fmcp_json_doc_free(doc);
+        if (doc) fmcp_json_doc_destroy(doc);
         doc = NULL;
         CHECK_EQ_INT(XH.calls, 1);
         CHECK_STR(xh_get("Region"), "us-west1");
@@ -1030,14 +1030,14 @@ static void test_http_param_headers(void)
         CHECK_STR(xh_get("Inner"), "=?base64?SGVsbG8sIOS4lueVjA==?=");
         CHECK_STR(xh_get("Query"), "(absent)");   /* not annotated */
         CHECK_OK(fmcp_client_call_tool(c, "hdr", "{\"region\":\"r\",\"verbose\":null,\"obj\":{}}", NULL, &doc));
-        if (doc) fmcp_json_doc_free(doc);
+        if (doc) fmcp_json_doc_destroy(doc);
         doc = NULL;
         CHECK_EQ_INT(XH.calls, 2);
         CHECK_STR(xh_get("Region"), "r");
         CHECK_STR(xh_get("Verbose"), "(absent)");
         CHECK_STR(xh_get("Priority"), "(absent)");
         CHECK_STR(xh_get("Inner"), "(absent)");
-        fmcp_client_close(c);
+        fmcp_client_destroy(c);
     }
     g_era = FMCP_ERA_LEGACY;
     hsrv_stop(&h);
@@ -1055,7 +1055,7 @@ static void test_https(void)
     fmcp_tls_server *ts = NULL;
     fmcp_tls_client *tc = NULL;
     fmcp_http_server_desc hd;
-    fmcp_http_transport_desc d;
+    fmcp_http_endpoint_desc d;
     fmcp_client_desc cl;
     fmcp_client *c = NULL;
     fmcp_json_doc *doc = NULL;
@@ -1077,36 +1077,36 @@ static void test_https(void)
     snprintf(key, sizeof key, "%s/srv.key", dir);
     memset(&sd, 0, sizeof sd);
     sd.cert_file = crt; sd.key_file = key;
-    CHECK_OK(fmcp_tls_server_new(NULL, &sd, &ts));
+    CHECK_OK(fmcp_tls_server_create(NULL, &sd, &ts));
     memset(&cd, 0, sizeof cd);
     cd.ca_file = ca;
-    CHECK_OK(fmcp_tls_client_new(NULL, &cd, &tc));
-    if (!ts || !tc) { fmcp_tls_server_free(ts); fmcp_tls_client_free(tc); return; }
+    CHECK_OK(fmcp_tls_client_create(NULL, &cd, &tc));
+    if (!ts || !tc) { fmcp_tls_server_destroy(ts); fmcp_tls_client_destroy(tc); return; }
     srv = make_server();
     memset(&h, 0, sizeof h);
     memset(&hd, 0, sizeof hd);
-    hd.transport = fmcp_tls_server_transport(ts);
+    hd.transport = fmcp_tls_server_io(ts);
     memset(&d, 0, sizeof d);
     d.http = &hd;
-    CHECK_OK(fmcp_http_loop_new(NULL, &h.loop));
-    CHECK_OK(fmcp_mcp_http_attach(srv, h.loop, &d, &h.t));
+    CHECK_OK(fmcp_http_loop_create(NULL, &h.loop));
+    CHECK_OK(fmcp_http_endpoint_create(srv, h.loop, &d, &h.t));
     pthread_create(&h.th, NULL, loop_main, &h);
-    snprintf(url, sizeof url, "https://localhost:%u/mcp", (unsigned)fmcp_mcp_http_port(h.t));
+    snprintf(url, sizeof url, "https://localhost:%u/mcp", (unsigned)fmcp_http_endpoint_port(h.t));
     client_desc(&cl);
     CHECK(fmcp_client_connect_http(&cl, url, &c) == FMCP_ERR_UNSUPPORTED);   /* no TLS layer given */
-    cl.transport = fmcp_tls_client_transport(tc);
+    cl.transport = fmcp_tls_client_io(tc);
     CHECK_OK(fmcp_client_connect_http(&cl, url, &c));
     if (c) {
         CHECK_OK(fmcp_client_call_tool(c, "echo", "{\"text\":\"over tls\"}", NULL, &doc));
         CHECK_STR(text0(doc), "over tls");
-        if (doc) fmcp_json_doc_free(doc);
+        if (doc) fmcp_json_doc_destroy(doc);
         check_calls(c);
-        fmcp_client_close(c);
+        fmcp_client_destroy(c);
     }
     hsrv_stop(&h);
     fmcp_server_destroy(srv);
-    fmcp_tls_client_free(tc);
-    fmcp_tls_server_free(ts);
+    fmcp_tls_client_destroy(tc);
+    fmcp_tls_server_destroy(ts);
 }
 
 /* ---- 2026-07-28 result cache --------------------------------------------- */
@@ -1149,7 +1149,7 @@ static int cc_ntools(fmcp_client *c)
     fmcp_json_doc *d = NULL;
     int n = -1;
     if (fmcp_client_list_tools(c, &d) == FMCP_OK) n = (int)fmcp_json_len(fmcp_json_get(fmcp_json_root(d), "tools"));
-    if (d) fmcp_json_doc_free(d);
+    if (d) fmcp_json_doc_destroy(d);
     return n;
 }
 
@@ -1161,7 +1161,7 @@ static const char *cc_scope(fmcp_client *c)
     out[0] = 0;
     if (fmcp_client_request(c, "tools/list", NULL, NULL, &d) == FMCP_OK)
         snprintf(out, sizeof out, "%s", fmcp_json_get_str(fmcp_client_result(d), "cacheScope", "(none)"));
-    if (d) fmcp_json_doc_free(d);
+    if (d) fmcp_json_doc_destroy(d);
     return out;
 }
 
@@ -1170,7 +1170,7 @@ static void cc_read(fmcp_client *c, const char *uri, const char *want)
     fmcp_json_doc *d = NULL;
     CHECK_OK(fmcp_client_read_resource(c, uri, &d));
     CHECK_STR(fmcp_json_get_str(fmcp_json_at(fmcp_json_get(fmcp_client_result(d), "contents"), 0), "text", ""), want);
-    if (d) fmcp_json_doc_free(d);
+    if (d) fmcp_json_doc_destroy(d);
 }
 
 /* ttlMs keeps lists and reads from the server until it runs out or a
@@ -1222,7 +1222,7 @@ static void test_http_cache(void)
         n0 = cc_lists();
         CHECK_EQ_INT(cc_ntools(c), N_TOOLS + 1);
         CHECK_EQ_INT(cc_lists() - n0, (N_TOOLS + 2) / 2);   /* all asked again */
-        fmcp_client_close(c);
+        fmcp_client_destroy(c);
         c = NULL;
         CHECK_OK(fmcp_server_remove(srv, FMCP_ITEM_TOOL, "extra"));
     }
@@ -1234,7 +1234,7 @@ static void test_http_cache(void)
         CHECK_EQ_INT(cc_ntools(c), N_TOOLS);
         CHECK_EQ_INT(cc_ntools(c), N_TOOLS);
         CHECK_EQ_INT(cc_lists() - n0, 2 * ((N_TOOLS + 1) / 2));
-        fmcp_client_close(c);
+        fmcp_client_destroy(c);
         c = NULL;
     }
     /* the memory store's bounds: one entry, then too few bytes for any */
@@ -1250,7 +1250,7 @@ static void test_http_cache(void)
         cc_read(c, "test://static/0", "static 0");
         cc_read(c, "test://static/0", "static 0");
         CHECK_EQ_INT(cc_reads() - n0, 1);
-        fmcp_client_close(c);
+        fmcp_client_destroy(c);
         c = NULL;
     }
     d.cache_max_entries = 0;
@@ -1261,7 +1261,7 @@ static void test_http_cache(void)
         cc_read(c, "test://static/0", "static 0");
         cc_read(c, "test://static/0", "static 0");
         CHECK_EQ_INT(cc_reads() - n0, 2);
-        fmcp_client_close(c);
+        fmcp_client_destroy(c);
         c = NULL;
     }
     d.cache_max_bytes = 0;
@@ -1273,11 +1273,11 @@ static void test_http_cache(void)
         CHECK(!fmcp_client_is_modern(c));
         n0 = cc_posts();   /* legacy POSTs carry no Mcp-Method */
         CHECK_OK(fmcp_client_request(c, "tools/list", NULL, NULL, &doc));
-        if (doc) fmcp_json_doc_free(doc);
+        if (doc) fmcp_json_doc_destroy(doc);
         CHECK_OK(fmcp_client_request(c, "tools/list", NULL, NULL, &doc));
-        if (doc) fmcp_json_doc_free(doc);
+        if (doc) fmcp_json_doc_destroy(doc);
         CHECK_EQ_INT(cc_posts() - n0, 2);
-        fmcp_client_close(c);
+        fmcp_client_destroy(c);
     }
     hsrv_stop(&h);
     fmcp_server_destroy(srv);
@@ -1409,9 +1409,9 @@ static void test_http_cache_store(void)
         pthread_mutex_unlock(&CS.m);
         CHECK_OK(fmcp_server_remove(srv, FMCP_ITEM_TOOL, "extra"));
     }
-    if (a) fmcp_client_close(a);
-    if (b) fmcp_client_close(b);
-    if (a2) fmcp_client_close(a2);
+    if (a) fmcp_client_destroy(a);
+    if (b) fmcp_client_destroy(b);
+    if (a2) fmcp_client_destroy(a2);
     hsrv_stop(&h);
     fmcp_server_destroy(srv);
     cs_invalidate(NULL, "", 0);
@@ -1442,14 +1442,14 @@ static void test_http_cache_alloc_sweep(void)
                 t_rc = fmcp_client_list_tools(c, &doc);
                 if (t_rc == FMCP_OK && fmcp_json_len(fmcp_json_get(fmcp_json_root(doc), "tools")) != N_TOOLS)
                     t_rc = FMCP_ERR_PROTOCOL;
-                if (doc) fmcp_json_doc_free(doc);
+                if (doc) fmcp_json_doc_destroy(doc);
                 doc = NULL;
                 if (t_rc == FMCP_OK) t_rc = fmcp_client_read_resource(c, "test://static/0", &doc);
-                if (doc) fmcp_json_doc_free(doc);
+                if (doc) fmcp_json_doc_destroy(doc);
                 doc = NULL;
             }
             failed = t_alloc_failed;
-            fmcp_client_close(c);
+            fmcp_client_destroy(c);
             /* answers all right: a failure only the cache saw counts as reported */
             if (failed && t_rc == FMCP_OK) t_rc = FMCP_ERR_NOMEM;
         }
@@ -1491,9 +1491,9 @@ static void test_stdio_spawn(void)
     check_info(c);
     CHECK_OK(fmcp_client_call_tool(c, "env", NULL, NULL, &doc));
     CHECK_STR(text0(doc), "from-parent");
-    if (doc) fmcp_json_doc_free(doc);
+    if (doc) fmcp_json_doc_destroy(doc);
     check_calls(c);
-    fmcp_client_close(c);
+    fmcp_client_destroy(c);
 }
 
 static void test_stdio_kill(void)
@@ -1509,7 +1509,7 @@ static void test_stdio_kill(void)
     if (!c) return;
     CHECK_OK(fmcp_client_ping(c));
     t0 = fmcp_monotonic_ms();
-    fmcp_client_close(c);   /* EOF ignored, SIGTERM ignored, SIGKILL works */
+    fmcp_client_destroy(c);   /* EOF ignored, SIGTERM ignored, SIGKILL works */
     CHECK(fmcp_monotonic_ms() - t0 >= 200);
     CHECK(fmcp_monotonic_ms() - t0 < 5000);
 }
@@ -1550,13 +1550,13 @@ static void test_nothreads_stdio(void)
     o.progress = on_progress;
     CHECK_OK(fmcp_client_call_tool(c, "progress", NULL, &o, &doc));
     CHECK_STR(text0(doc), "progress done");
-    if (doc) fmcp_json_doc_free(doc);
+    if (doc) fmcp_json_doc_destroy(doc);
     CHECK_EQ_INT(R.nprog, 3);
     CHECK_OK(fmcp_client_call_tool(c, "log", NULL, NULL, &doc));
-    if (doc) fmcp_json_doc_free(doc);
+    if (doc) fmcp_json_doc_destroy(doc);
     CHECK_EQ_INT(R.nlogs, 2);
     CHECK_OK(fmcp_client_pump(c, 0));
-    fmcp_client_close(c);
+    fmcp_client_destroy(c);
 }
 
 #endif
@@ -1577,9 +1577,9 @@ static void test_nothreads_http(void)
         memset(&o, 0, sizeof o);
         o.progress = on_progress;
         CHECK_OK(fmcp_client_call_tool(c, "progress", NULL, &o, &doc));
-        if (doc) fmcp_json_doc_free(doc);
+        if (doc) fmcp_json_doc_destroy(doc);
         CHECK_EQ_INT(R.nprog, 3);
-        fmcp_client_close(c);
+        fmcp_client_destroy(c);
     }
     hsrv_stop(&h);
     fmcp_server_destroy(srv);

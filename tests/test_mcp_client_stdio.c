@@ -104,16 +104,16 @@ static int peer_handshake(peer *p)
     fmcp_json_doc *d = peer_read(p);
     if (!d || strcmp(method_of(d), "initialize") != 0) {
         peer_fail(p, "expected initialize");
-        if (d) fmcp_json_doc_free(d);
+        if (d) fmcp_json_doc_destroy(d);
         return 0;
     }
     peer_send(p, "{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":{\"protocolVersion\":\"2025-11-25\","
                  "\"capabilities\":{\"tools\":{}},\"serverInfo\":{\"name\":\"scripted\",\"version\":\"1\"}}}\n",
               (long long)id_of(d));
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     d = peer_read(p);
     if (!d || strcmp(method_of(d), "notifications/initialized") != 0) peer_fail(p, "expected initialized");
-    if (d) fmcp_json_doc_free(d);
+    if (d) fmcp_json_doc_destroy(d);
     return 1;
 }
 
@@ -258,7 +258,7 @@ static fmcp_result start(peer *p, void (*script)(peer *), const fmcp_client_desc
 
 static void finish(peer *p, fmcp_client *c)
 {
-    if (c) fmcp_client_close(c);   /* the peer sees EOF and its script ends */
+    if (c) fmcp_client_destroy(c);   /* the peer sees EOF and its script ends */
     pthread_join(p->th, NULL);
     close(p->fd);
     CHECK_EQ_INT(p->fails, 0);
@@ -278,7 +278,7 @@ static fmcp_json_doc *peer_expect_answer(peer *p, const char *id)
         const char *got = fmcp_json_get_str(fmcp_json_root(d), "id", NULL);
         if (got && strcmp(got, id) == 0) return d;
         peer_fail(p, "unexpected line while waiting for an answer");
-        fmcp_json_doc_free(d);
+        fmcp_json_doc_destroy(d);
     }
     return NULL;
 }
@@ -294,7 +294,7 @@ static void script_interleaved(peer *p)
         char sid[32];
         int ok;
         if (strcmp(method_of(d), "tools/call") != 0 || tok < 0) peer_fail(p, "expected tools/call with a progress token");
-        fmcp_json_doc_free(d);
+        fmcp_json_doc_destroy(d);
         snprintf(sid, sizeof sid, "s-%d", i);
         /* progress, a log line and a sampling request in one write */
         peer_send(p, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":%lld,\"progress\":1,\"total\":3}}\n"
@@ -305,7 +305,7 @@ static void script_interleaved(peer *p)
         d = peer_expect_answer(p, sid);
         if (!d) return;
         ok = strcmp(fmcp_json_get_str(fmcp_json_get(fmcp_client_result(d), "content"), "text", ""), "four") == 0;
-        fmcp_json_doc_free(d);
+        fmcp_json_doc_destroy(d);
         if (!ok) peer_fail(p, "wrong sampling answer");
         snprintf(sid, sizeof sid, "r-%d", i);
         peer_send(p, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":%lld,\"progress\":2,\"total\":3}}\n"
@@ -314,7 +314,7 @@ static void script_interleaved(peer *p)
         if (!d) return;
         ok = strcmp(fmcp_json_get_str(fmcp_json_at(fmcp_json_get(fmcp_client_result(d), "roots"), 0), "uri", ""),
                     "file:///tmp/r") == 0;
-        fmcp_json_doc_free(d);
+        fmcp_json_doc_destroy(d);
         if (!ok) peer_fail(p, "wrong roots answer");
         /* the last progress report and the answer together, the answer split in two writes */
         peer_send(p, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":%lld,\"progress\":3,\"total\":3}}\n"
@@ -346,7 +346,7 @@ static void test_interleaved(void)
         CHECK_OK(fmcp_client_call_tool(c, "x", NULL, &o, &res));
         snprintf(want, sizeof want, "done %d", i);
         CHECK_STR(res ? text0(res) : "", want);
-        if (res) fmcp_json_doc_free(res);
+        if (res) fmcp_json_doc_destroy(res);
         CHECK_EQ_INT(R.nprog, 3);
         CHECK(R.prog[0] == 1 && R.prog[1] == 2 && R.prog[2] == 3);
         CHECK_EQ_INT(R.nlogs, 1);
@@ -371,7 +371,7 @@ static void script_cut(peer *p)
     pthread_mutex_unlock(&p->m);
     while (p->seen < want && (d = peer_read(p)) != NULL) {
         peer_note(p, id_of(d));
-        fmcp_json_doc_free(d);
+        fmcp_json_doc_destroy(d);
     }
     peer_send(p, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{\"level\":\"info\",\"data\":\"bye\"}}\n"
                  "{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":{\"cont", (long long)p->last_id);
@@ -390,7 +390,7 @@ static void *call_once(void *arg)
     caller_arg *a = (caller_arg *)arg;
     fmcp_json_doc *res = NULL;
     a->r = fmcp_client_call_tool(a->c, "x", NULL, NULL, &res);
-    if (res) fmcp_json_doc_free(res);
+    if (res) fmcp_json_doc_destroy(res);
     return NULL;
 }
 
@@ -434,7 +434,7 @@ static void script_idle(peer *p)
     fmcp_json_doc *d = peer_read(p);   /* one ping, answered */
     if (!d) return;
     peer_send(p, "{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":{}}\n", (long long)id_of(d));
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     /* once the call has returned, unprompted: a notification and a request */
     wait_for(&p->m, &p->cv, &p->go, 1);
     peer_send(p, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\"}\n"
@@ -445,11 +445,11 @@ static void script_idle(peer *p)
     p->idle_pong = fmcp_json_is(fmcp_client_result(d), FMCP_JSON_OBJECT);
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->m);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     while ((d = peer_read(p)) != NULL) {   /* pings (the reader thread has the stream now) */
         if (strcmp(method_of(d), "ping") == 0)
             peer_send(p, "{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":{}}\n", (long long)id_of(d));
-        fmcp_json_doc_free(d);
+        fmcp_json_doc_destroy(d);
     }
 }
 
@@ -520,7 +520,7 @@ static void script_many(peer *p)
             pf.fd = p->fd; pf.events = POLLIN; pf.revents = 0;
             if (poll(&pf, 1, 2) == 0) {
                 peer_send(p, ANSWER, (long long)id_of(held), (long long)id_of(held), arg_t(held));
-                fmcp_json_doc_free(held);
+                fmcp_json_doc_destroy(held);
                 held = NULL;
                 continue;
             }
@@ -528,7 +528,7 @@ static void script_many(peer *p)
         if ((d = peer_read(p)) == NULL) break;
         if (strcmp(method_of(d), "tools/call") != 0) {   /* answers to our pings, notifications */
             if (fmcp_json_get_str(fmcp_json_root(d), "id", NULL)) peer_note(p, 0);
-            fmcp_json_doc_free(d);
+            fmcp_json_doc_destroy(d);
             continue;
         }
         if (!held) { held = d; continue; }
@@ -541,11 +541,11 @@ static void script_many(peer *p)
         peer_send(p, ANSWER "%s" ANSWER, (long long)id_of(d), (long long)id_of(d), arg_t(d),
                   n % 5 == 0 ? "{\"jsonrpc\":\"2.0\",\"id\":\"pp\",\"method\":\"ping\"}\n" : "",
                   (long long)id_of(held), (long long)id_of(held), arg_t(held));
-        fmcp_json_doc_free(held);
-        fmcp_json_doc_free(d);
+        fmcp_json_doc_destroy(held);
+        fmcp_json_doc_destroy(d);
         held = NULL;
     }
-    if (held) fmcp_json_doc_free(held);
+    if (held) fmcp_json_doc_destroy(held);
 }
 
 static void *call_many(void *arg)
@@ -566,7 +566,7 @@ static void *call_many(void *arg)
         snprintf(args, sizeof args, "{\"t\":\"%s\"}", want);
         a->r = fmcp_client_call_tool(a->c, "x", args, &o, &res);
         if (a->r == FMCP_OK && strcmp(text0(res), want) == 0 && progress.nprog == 1) a->good++;
-        if (res) fmcp_json_doc_free(res);
+        if (res) fmcp_json_doc_destroy(res);
         pthread_mutex_destroy(&progress.m);
         if (a->r != FMCP_OK) break;
     }
@@ -620,7 +620,7 @@ static void script_silent(peer *p)
         } else if (strcmp(m, "ping") == 0) {
             peer_send(p, "{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":{}}\n", (long long)id_of(d));
         }
-        fmcp_json_doc_free(d);
+        fmcp_json_doc_destroy(d);
     }
 }
 

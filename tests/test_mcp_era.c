@@ -33,7 +33,7 @@ static fmcp_result sent_cb(void *u, const char *json, size_t len, const fmcp_sen
 static void sent_clear(sent *s)
 {
     int i;
-    for (i = 0; i < s->n; i++) fmcp_json_doc_free(s->doc[i]);
+    for (i = 0; i < s->n; i++) fmcp_json_doc_destroy(s->doc[i]);
     s->n = 0;
 }
 
@@ -133,7 +133,7 @@ static fmcp_result fx_open(fixture *f)
 
 static void fx_close(fixture *f)
 {
-    if (f->s) fmcp_session_close(f->s);
+    if (f->s) fmcp_session_destroy(f->s);
     if (f->srv) fmcp_server_destroy(f->srv);
     sent_clear(&f->out);
 }
@@ -563,7 +563,7 @@ static fmcp_result check_hdrs(fixture *f, const char *body, const char *n0, cons
     if (fmcp_json_parse(body, strlen(body), NULL, &doc, NULL) != FMCP_OK) return FMCP_ERR_PARSE;
     rc = fmcp_server_check_headers(f->srv, fmcp_json_root(doc), hdr_get, &h, m, sizeof m);
     if (rc != FMCP_OK) CHECK(strstr(m, "Header mismatch") != NULL);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     return rc;
 }
 
@@ -610,7 +610,7 @@ static void test_header_validation(void)
         CHECK_EQ_INT(fmcp_server_check_headers(f.srv, fmcp_json_root(doc), hdr_get, &h, m, sizeof m), FMCP_ERR_PROTOCOL);
         h.names[4] = NULL;   /* omitted header, value in the body */
         CHECK_EQ_INT(fmcp_server_check_headers(f.srv, fmcp_json_root(doc), hdr_get, &h, m, sizeof m), FMCP_ERR_PROTOCOL);
-        fmcp_json_doc_free(doc);
+        fmcp_json_doc_destroy(doc);
     }
     fx_close(&f);
 }

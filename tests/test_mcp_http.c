@@ -13,18 +13,18 @@
 /* fmcp_server_run_http: on_listen gets the transport once bound; stopping
  * the loop there makes the call return. */
 static uint16_t t_listen_port;
-static void t_on_listen(void *u, fmcp_mcp_http *t)
+static void t_on_listen(void *u, fmcp_http_endpoint *t)
 {
     (void)u;
-    t_listen_port = fmcp_mcp_http_port(t);
-    fmcp_http_stop(fmcp_mcp_http_loop(t));
+    t_listen_port = fmcp_http_endpoint_port(t);
+    fmcp_http_stop(fmcp_http_endpoint_loop(t));
 }
 
 static void test_run_http(void)
 {
     fmcp_server_desc sd;
     fmcp_server *srv;
-    fmcp_http_transport_desc d;
+    fmcp_http_endpoint_desc d;
     memset(&sd, 0, sizeof sd);
     sd.name = "t"; sd.version = "1"; sd.workers = -1;
     memset(&d, 0, sizeof d);
@@ -79,7 +79,7 @@ static int64_t t_mono(void *u)
 /* ---- the server under test ------------------------------------------------------- */
 
 static fmcp_http_loop *L;
-static fmcp_mcp_http *T;
+static fmcp_http_endpoint *T;
 static fmcp_server *S;
 static uint16_t PORT;
 static int t_workers = -1;   /* engine workers; -1 = handlers inline */
@@ -94,7 +94,7 @@ static fmcp_result t_tool_log(fmcp_ctx *c, void *u)
 static fmcp_result t_tool_poll(fmcp_ctx *c, void *u)
 {
     (void)u;
-    CHECK_OK(fmcp_mcp_http_close_sse(T, c));
+    CHECK_OK(fmcp_http_endpoint_close_sse(T, c));
     return fmcp_ctx_add_text(c, "resumed result");
 }
 /* Closes its stream, then answers with k KiB of text: an abandoned call
@@ -105,7 +105,7 @@ static fmcp_result t_tool_big(fmcp_ctx *c, void *u)
     int64_t k = fmcp_ctx_arg_int(c, "k", 1);
     size_t n = (size_t)(k < 1 ? 1 : k > 64 ? 64 : k) * 1024;
     (void)u;
-    CHECK_OK(fmcp_mcp_http_close_sse(T, c));
+    CHECK_OK(fmcp_http_endpoint_close_sse(T, c));
     memset(text, 'x', n);
     text[n] = 0;
     return fmcp_ctx_add_text(c, text);
@@ -146,10 +146,10 @@ static int t_add_tool(const char *name, fmcp_handler_fn fn)
     return fmcp_server_add_tool(S, &td) == FMCP_OK;
 }
 
-static int t_start(const fmcp_http_transport_desc *d, const fmcp_allocator *a)
+static int t_start(const fmcp_http_endpoint_desc *d, const fmcp_allocator *a)
 {
     fmcp_server_desc sd;
-    fmcp_http_transport_desc dd;
+    fmcp_http_endpoint_desc dd;
     memset(&sd, 0, sizeof sd);
     sd.name = "t"; sd.version = "1"; sd.workers = t_workers; sd.alloc = a;
     if (fmcp_server_create(&sd, &S) != FMCP_OK) return 0;
@@ -159,19 +159,19 @@ static int t_start(const fmcp_http_transport_desc *d, const fmcp_allocator *a)
         fmcp_server_destroy(S); return 0;
     }
     fmcp_server_set_authorizer(S, t_deny_secret, NULL);
-    if (fmcp_http_loop_new(a, &L) != FMCP_OK) { fmcp_server_destroy(S); return 0; }
+    if (fmcp_http_loop_create(a, &L) != FMCP_OK) { fmcp_server_destroy(S); return 0; }
     if (d) dd = *d; else memset(&dd, 0, sizeof dd);
-    if (fmcp_mcp_http_attach(S, L, &dd, &T) != FMCP_OK) {
-        fmcp_http_loop_free(L); fmcp_server_destroy(S); return 0;
+    if (fmcp_http_endpoint_create(S, L, &dd, &T) != FMCP_OK) {
+        fmcp_http_loop_destroy(L); fmcp_server_destroy(S); return 0;
     }
-    PORT = fmcp_mcp_http_port(T);
+    PORT = fmcp_http_endpoint_port(T);
     return PORT != 0;
 }
 
 static void t_stop(void)
 {
-    fmcp_mcp_http_free(T);
-    fmcp_http_loop_free(L);
+    fmcp_http_endpoint_destroy(T);
+    fmcp_http_loop_destroy(L);
     fmcp_server_destroy(S);
     T = NULL; L = NULL; S = NULL;
 }
@@ -401,7 +401,7 @@ static void test_session_lifecycle(void)
     CHECK_EQ_INT(strlen(sid), 32);
     for (i = 0; i < strlen(sid); i++) CHECK(sid[i] > 0x20 && sid[i] < 0x7f);
     CHECK(strstr(c_body(&c), "\"protocolVersion\":\"2025-11-25\"") != NULL);
-    CHECK_EQ_INT(fmcp_mcp_http_sessions(T), 1);
+    CHECK_EQ_INT(fmcp_http_endpoint_sessions(T), 1);
     t_sid_headers(h, sizeof h, sid, NULL);
     CHECK_EQ_INT(t_req(&c, "POST", "/mcp", h, INITED_BODY), 202);
     CHECK_EQ_INT(strlen(c_body(&c)), 0);
@@ -413,7 +413,7 @@ static void test_session_lifecycle(void)
     CHECK_EQ_INT(t_req(&c, "POST", "/mcp", h, CALL("secret")), 403);
     CHECK(strstr(c_body(&c), "-32003") != NULL);
     CHECK_EQ_INT(t_req(&c, "DELETE", "/mcp", h, NULL), 200);
-    CHECK_EQ_INT(fmcp_mcp_http_sessions(T), 0);
+    CHECK_EQ_INT(fmcp_http_endpoint_sessions(T), 0);
     CHECK_EQ_INT(t_req(&c, "POST", "/mcp", h, CALL("text")), 404);
     t_stop();
 }
@@ -632,7 +632,7 @@ static void test_replay_bytes_capped(void)
 {
     tconn c;
     char sid[4][64], h[512], h2[640], first[64], last[64], body[256];
-    fmcp_http_transport_desc d;
+    fmcp_http_endpoint_desc d;
     int i, k, over = 0;
     memset(&d, 0, sizeof d);
     d.replay_bytes = 64 * 1024;
@@ -649,12 +649,12 @@ static void test_replay_bytes_capped(void)
             CHECK_EQ_INT(t_req(&c, "POST", "/mcp", h, body), 200);
             if (k == 0 && i == 0) t_first_event_id(&c, first, sizeof first);
             if (k == 0 && i == 23) t_first_event_id(&c, last, sizeof last);
-            if (fmcp_mcp_http_replay_bytes(T) > d.replay_bytes_per_principal) over++;
+            if (fmcp_http_endpoint_replay_bytes(T) > d.replay_bytes_per_principal) over++;
         }
     }
     /* 96 abandoned 16 KiB answers: 1.5 MiB without the caps */
     CHECKF(over == 0, "kept replay bytes went over the principal cap %d times", over);
-    CHECK(fmcp_mcp_http_replay_bytes(T) > 0 && fmcp_mcp_http_replay_bytes(T) <= d.replay_bytes_per_principal);
+    CHECK(fmcp_http_endpoint_replay_bytes(T) > 0 && fmcp_http_endpoint_replay_bytes(T) <= d.replay_bytes_per_principal);
     t_sid_headers(h, sizeof h, sid[0], NULL);
     CHECK(first[0] && last[0]);
     snprintf(h2, sizeof h2, "%sLast-Event-ID: %s\r\n", h, first);
@@ -673,7 +673,7 @@ static void test_replay_bytes_capped(void)
     snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":100,\"method\":\"tools/call\",\"params\":"
              "{\"name\":\"big\",\"arguments\":{\"k\":64}}}");
     CHECK_EQ_INT(t_req(&c, "POST", "/mcp", h, body), 200);
-    CHECK(fmcp_mcp_http_replay_bytes(T) <= d.replay_bytes_per_principal);
+    CHECK(fmcp_http_endpoint_replay_bytes(T) <= d.replay_bytes_per_principal);
     t_stop();
 
     /* the transport-wide cap: two principals, each within its own caps */
@@ -694,11 +694,11 @@ static void test_replay_bytes_capped(void)
             snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\",\"params\":"
                      "{\"name\":\"big\",\"arguments\":{\"k\":16}}}", i + 1);
             CHECK_EQ_INT(t_req(&c, "POST", "/mcp", h, body), 200);
-            if (fmcp_mcp_http_replay_bytes(T) > d.replay_bytes_total) over++;
+            if (fmcp_http_endpoint_replay_bytes(T) > d.replay_bytes_total) over++;
         }
     }
     CHECKF(over == 0, "kept replay bytes went over the total cap %d times", over);
-    CHECK(fmcp_mcp_http_replay_bytes(T) > 64 * 1024);   /* bob's newest beside alice's newest */
+    CHECK(fmcp_http_endpoint_replay_bytes(T) > 64 * 1024);   /* bob's newest beside alice's newest */
     t_stop();
 }
 
@@ -733,20 +733,20 @@ static void test_session_caps(void)
 {
     char sid[12][64], other[64], v[16], h[512];
     tconn g[3];
-    fmcp_http_transport_desc d;
+    fmcp_http_endpoint_desc d;
     int i;
     memset(&d, 0, sizeof d);
     d.authenticate = t_auth;
     d.max_sessions = 6;
     if (!t_start(&d, NULL)) T_SKIP("cannot listen on 127.0.0.1");
     for (i = 0; i < 6; i++) CHECK_EQ_INT(t_init_as("alice", sid[i], NULL, 0), 200);
-    CHECK_EQ_INT(fmcp_mcp_http_sessions(T), 6);
+    CHECK_EQ_INT(fmcp_http_endpoint_sessions(T), 6);
     /* alice holds the whole table: more for her is refused ... */
     CHECK_EQ_INT(t_init_as("alice", sid[6], v, sizeof v), 503);
     CHECK(strcmp(v, "60") == 0);
     /* ... but bob still gets in, at the cost of alice's oldest idle session */
     CHECKF(t_init_as("bob", other, NULL, 0) == 200, "one principal's sessions locked another out");
-    CHECK_EQ_INT(fmcp_mcp_http_sessions(T), 6);
+    CHECK_EQ_INT(fmcp_http_endpoint_sessions(T), 6);
     CHECK_EQ_INT(t_call_as("bob", other), 200);
     CHECK_EQ_INT(t_call_as("alice", sid[0]), 404);
     CHECK_EQ_INT(t_call_as("alice", sid[5]), 200);
@@ -761,7 +761,7 @@ static void test_session_caps(void)
     d.max_sessions_per_principal = 3;
     if (!t_start(&d, NULL)) T_SKIP("cannot listen on 127.0.0.1");
     for (i = 0; i < 5; i++) CHECK_EQ_INT(t_init_as("cid:carol", sid[i], NULL, 0), 200);
-    CHECK_EQ_INT(fmcp_mcp_http_sessions(T), 3);
+    CHECK_EQ_INT(fmcp_http_endpoint_sessions(T), 3);
     CHECK_EQ_INT(t_call_as("cid:carol", sid[0]), 404);
     CHECK_EQ_INT(t_call_as("cid:carol", sid[1]), 404);
     CHECK_EQ_INT(t_call_as("cid:carol", sid[2]), 200);
@@ -801,7 +801,7 @@ static void test_session_caps(void)
         other[0] = 0;   /* no second loopback address here: that part is skipped */
     }
     for (i = 0; i < 3; i++) CHECK_EQ_INT(t_init_as(NULL, sid[i], NULL, 0), 200);
-    CHECK_EQ_INT(fmcp_mcp_http_sessions(T), other[0] ? 3 : 2);
+    CHECK_EQ_INT(fmcp_http_endpoint_sessions(T), other[0] ? 3 : 2);
     CHECK_EQ_INT(t_call_as(NULL, sid[0]), 404);
     CHECK_EQ_INT(t_call_as(NULL, sid[2]), 200);
     if (other[0]) CHECK_EQ_INT(t_call_as(NULL, other), 200);
@@ -844,17 +844,17 @@ static void test_idle_expiry(void)
 {
     tconn c;
     char sid[64], h[512];
-    fmcp_http_transport_desc d;
+    fmcp_http_endpoint_desc d;
     int i;
     memset(&d, 0, sizeof d);
     d.session_timeout_ms = 60000;
     if (!t_start(&d, NULL)) T_SKIP("cannot listen on 127.0.0.1");
     CHECK(t_init(sid));
-    CHECK_EQ_INT(fmcp_mcp_http_sessions(T), 1);
+    CHECK_EQ_INT(fmcp_http_endpoint_sessions(T), 1);
     t_clock_offset += 61000;
-    for (i = 0; i < 100 && fmcp_mcp_http_sessions(T); i++) fmcp_http_step(L, 5);
+    for (i = 0; i < 100 && fmcp_http_endpoint_sessions(T); i++) fmcp_http_step(L, 5);
     t_clock_offset = 0;
-    CHECK_EQ_INT(fmcp_mcp_http_sessions(T), 0);
+    CHECK_EQ_INT(fmcp_http_endpoint_sessions(T), 0);
     t_sid_headers(h, sizeof h, sid, NULL);
     CHECK_EQ_INT(t_req(&c, "POST", "/mcp", h, CALL("text")), 404);
     t_stop();
@@ -864,7 +864,7 @@ static void test_stateless(void)
 {
     tconn c;
     char v[64];
-    fmcp_http_transport_desc d;
+    fmcp_http_endpoint_desc d;
     memset(&d, 0, sizeof d);
     d.stateless = 1;
     if (!t_start(&d, NULL)) T_SKIP("cannot listen on 127.0.0.1");
@@ -877,7 +877,7 @@ static void test_stateless(void)
     CHECK(c_header(&c, "Mcp-Session-Id", v, sizeof v) == NULL);
     CHECK_EQ_INT(t_req(&c, "POST", "/mcp", ACCEPT_BOTH CT_JSON, INITED_BODY), 202);
     CHECK_EQ_INT(t_req(&c, "GET", "/mcp", "Accept: text/event-stream\r\n", NULL), 405);
-    CHECK_EQ_INT(fmcp_mcp_http_sessions(T), 0);
+    CHECK_EQ_INT(fmcp_http_endpoint_sessions(T), 0);
     t_stop();
 }
 
@@ -921,7 +921,7 @@ static void test_modern_requests(void)
     CHECK(strstr(c_body(&c), "-32022") != NULL && strstr(c_body(&c), "2099-01-01") != NULL);
     /* no GET stream in this era */
     CHECK_EQ_INT(t_req(&c, "GET", "/mcp", "Accept: text/event-stream\r\nMCP-Protocol-Version: 2026-07-28\r\n", NULL), 405);
-    CHECK_EQ_INT(fmcp_mcp_http_sessions(T), 0);
+    CHECK_EQ_INT(fmcp_http_endpoint_sessions(T), 0);
     t_stop();
 }
 
@@ -951,14 +951,14 @@ static void test_modern_only_http(void)
 {
     tconn c;
     fmcp_server_desc sd;
-    fmcp_http_transport_desc d;
+    fmcp_http_endpoint_desc d;
     memset(&sd, 0, sizeof sd);
     sd.workers = -1; sd.modern_only = 1;
     if (fmcp_server_create(&sd, &S) != FMCP_OK || !t_add_tool("text", t_tool_text)) { CHECK(0); return; }
-    if (fmcp_http_loop_new(NULL, &L) != FMCP_OK) { fmcp_server_destroy(S); CHECK(0); return; }
+    if (fmcp_http_loop_create(NULL, &L) != FMCP_OK) { fmcp_server_destroy(S); CHECK(0); return; }
     memset(&d, 0, sizeof d);
-    if (fmcp_mcp_http_attach(S, L, &d, &T) != FMCP_OK) { fmcp_http_loop_free(L); fmcp_server_destroy(S); CHECK(0); return; }
-    PORT = fmcp_mcp_http_port(T);
+    if (fmcp_http_endpoint_create(S, L, &d, &T) != FMCP_OK) { fmcp_http_loop_destroy(L); fmcp_server_destroy(S); CHECK(0); return; }
+    PORT = fmcp_http_endpoint_port(T);
     CHECK_EQ_INT(t_req(&c, "GET", "/mcp", "Accept: text/event-stream\r\n", NULL), 405);
     CHECK_EQ_INT(t_req(&c, "DELETE", "/mcp", "Mcp-Session-Id: 00112233445566778899aabbccddeeff\r\n", NULL), 405);
     CHECK_EQ_INT(t_req(&c, "GET", "/sse", "Accept: text/event-stream\r\n", NULL), 405);
@@ -975,7 +975,7 @@ static void test_json_only_and_disabled_get(void)
 {
     tconn c;
     char sid[64], h[512], v[64];
-    fmcp_http_transport_desc d;
+    fmcp_http_endpoint_desc d;
     memset(&d, 0, sizeof d);
     d.json_only = 1; d.disable_get = 1;
     if (!t_start(&d, NULL)) T_SKIP("cannot listen on 127.0.0.1");
@@ -993,7 +993,7 @@ static void test_host_origin(void)
 {
     tconn c;
     char line[512];
-    fmcp_http_transport_desc d;
+    fmcp_http_endpoint_desc d;
     static const char *const hosts[] = { "mcp.example", NULL };
     if (!t_start(NULL, NULL)) T_SKIP("cannot listen on 127.0.0.1");
     /* raw request with our own Host header */
@@ -1034,18 +1034,18 @@ static void t_log(void *u, fmcp_log_level level, const char *msg)
 static int t_start_logged(const char *host, const char *const *hosts)
 {
     fmcp_server_desc sd;
-    fmcp_http_transport_desc d;
+    fmcp_http_endpoint_desc d;
     memset(&sd, 0, sizeof sd);
     sd.name = "t"; sd.version = "1"; sd.workers = -1; sd.log = t_log;
     memset(&d, 0, sizeof d);
     d.host = host; d.allowed_hosts = hosts;
     t_logged[0] = 0;
     if (fmcp_server_create(&sd, &S) != FMCP_OK) return 0;
-    if (fmcp_http_loop_new(NULL, &L) != FMCP_OK) { fmcp_server_destroy(S); S = NULL; return 0; }
-    if (fmcp_mcp_http_attach(S, L, &d, &T) != FMCP_OK) {
-        fmcp_http_loop_free(L); fmcp_server_destroy(S); L = NULL; S = NULL; return 0;
+    if (fmcp_http_loop_create(NULL, &L) != FMCP_OK) { fmcp_server_destroy(S); S = NULL; return 0; }
+    if (fmcp_http_endpoint_create(S, L, &d, &T) != FMCP_OK) {
+        fmcp_http_loop_destroy(L); fmcp_server_destroy(S); L = NULL; S = NULL; return 0;
     }
-    PORT = fmcp_mcp_http_port(T);
+    PORT = fmcp_http_endpoint_port(T);
     return 1;
 }
 
@@ -1079,7 +1079,7 @@ static void test_cors(void)
 {
     tconn c;
     char v[256];
-    fmcp_http_transport_desc d;
+    fmcp_http_endpoint_desc d;
     memset(&d, 0, sizeof d);
     d.cors_origin = "*";
     if (!t_start(&d, NULL)) T_SKIP("cannot listen on 127.0.0.1");
@@ -1156,7 +1156,7 @@ static void test_session_owner(void)
     tconn c, g;
     char sid[64], h[512], url[128];
     const char *p;
-    fmcp_http_transport_desc d;
+    fmcp_http_endpoint_desc d;
     fmcp_auth_info ai, bi;
     char pa[FMCP_PRINCIPAL_SIZE], pb[FMCP_PRINCIPAL_SIZE];
     size_t i, n;
@@ -1201,7 +1201,7 @@ static void test_auth_hook(void)
 {
     tconn c;
     char sid[64], v[128], h[512];
-    fmcp_http_transport_desc d;
+    fmcp_http_endpoint_desc d;
     memset(&d, 0, sizeof d);
     d.authenticate = t_auth;
     t_released = 0;
@@ -1275,25 +1275,25 @@ static void test_alloc_attach(void)
     fmcp_server_desc sd;
     fmcp_server *srv;
     fmcp_http_loop *loop;
-    fmcp_http_transport_desc d;
+    fmcp_http_endpoint_desc d;
     memset(&sd, 0, sizeof sd);
     sd.name = "t"; sd.version = "1"; sd.workers = -1;
     memset(&d, 0, sizeof d);
     if (fmcp_server_create(&sd, &srv) != FMCP_OK) { CHECK(0); return; }
-    if (fmcp_http_loop_new(NULL, &loop) != FMCP_OK) { fmcp_server_destroy(srv); CHECK(0); return; }
+    if (fmcp_http_loop_create(NULL, &loop) != FMCP_OK) { fmcp_server_destroy(srv); CHECK(0); return; }
     fmcp_server_destroy(srv);
     sd.alloc = &t_alloc;
     T_ALLOC_SWEEP({
-        fmcp_mcp_http *t = NULL;
+        fmcp_http_endpoint *t = NULL;
         srv = NULL;
         t_rc = fmcp_server_create(&sd, &srv);
         if (!t_rc) {
-            t_rc = fmcp_mcp_http_attach(srv, loop, &d, &t);
-            if (!t_rc) { CHECK(fmcp_mcp_http_port(t) != 0); fmcp_mcp_http_free(t); }
+            t_rc = fmcp_http_endpoint_create(srv, loop, &d, &t);
+            if (!t_rc) { CHECK(fmcp_http_endpoint_port(t) != 0); fmcp_http_endpoint_destroy(t); }
             fmcp_server_destroy(srv);
         }
     });
-    fmcp_http_loop_free(loop);
+    fmcp_http_loop_destroy(loop);
 }
 
 /* A whole initialize exchange with every allocation failing in turn: the
@@ -1376,18 +1376,18 @@ static void test_alloc_many_streams(void)
 /* fmcp_server_run_http: on_listen gets the transport once bound; stopping
  * the loop there makes the call return. */
 static uint16_t t_listen_port;
-static void t_on_listen(void *u, fmcp_mcp_http *t)
+static void t_on_listen(void *u, fmcp_http_endpoint *t)
 {
     (void)u;
-    t_listen_port = fmcp_mcp_http_port(t);
-    fmcp_http_stop(fmcp_mcp_http_loop(t));
+    t_listen_port = fmcp_http_endpoint_port(t);
+    fmcp_http_stop(fmcp_http_endpoint_loop(t));
 }
 
 static void test_run_http(void)
 {
     fmcp_server_desc sd;
     fmcp_server *srv;
-    fmcp_http_transport_desc d;
+    fmcp_http_endpoint_desc d;
     memset(&sd, 0, sizeof sd);
     sd.name = "t"; sd.version = "1"; sd.workers = -1;
     memset(&d, 0, sizeof d);

@@ -27,8 +27,8 @@ static int val(const char *schema, const char *inst)
     fmcp_json_doc *s = parse(schema), *i = parse(inst);
     int r = -100;
     if (s && i) r = fmcp_schema_validate(fmcp_json_root(s), fmcp_json_root(i), g_msg, sizeof g_msg);
-    if (s) fmcp_json_doc_free(s);
-    if (i) fmcp_json_doc_free(i);
+    if (s) fmcp_json_doc_destroy(s);
+    if (i) fmcp_json_doc_destroy(i);
     return r;
 }
 
@@ -37,7 +37,7 @@ static int chk(const char *schema)
     fmcp_json_doc *s = parse(schema);
     int r = -100;
     if (s) r = fmcp_schema_check(fmcp_json_root(s), g_msg, sizeof g_msg);
-    if (s) fmcp_json_doc_free(s);
+    if (s) fmcp_json_doc_destroy(s);
     return r;
 }
 
@@ -66,7 +66,7 @@ static void test_spec(void)
     CHECK_OK(fmcp_jw_finish(&w, &out, &n));
     CHECK_STR(out, "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"},\"b\":{\"type\":\"string\"},"
                    "\"m\":{\"type\":\"string\",\"enum\":[\"x\",\"y\"]}},\"required\":[\"a\",\"m\"]}");
-    if (out) fmcp_jw_free_output(&w, out);
+    if (out) fmcp_free_text(w.alloc, out, n);
     fmcp_jw_init(&w, NULL);
     CHECK_EQ_INT(fmcp_schema_from_spec("a:float", &w), FMCP_ERR_PARSE);
     fmcp_jw_reset(&w);
@@ -250,8 +250,8 @@ static void test_null_instance_is_empty_object(void)
     CHECK_STR(g_msg, "#: missing required property 'x'");
     CHECK_OK(fmcp_schema_validate(fmcp_json_root(t), NULL, NULL, 0));
     CHECK_EQ_INT(fmcp_schema_validate(NULL, NULL, g_msg, sizeof g_msg), FMCP_ERR_INVALID_ARG);
-    fmcp_json_doc_free(s);
-    fmcp_json_doc_free(t);
+    fmcp_json_doc_destroy(s);
+    fmcp_json_doc_destroy(t);
 }
 
 static void test_composition(void)
@@ -429,8 +429,8 @@ static void test_tree(void)
             CHECK_EQ_INT(fmcp_schema_validate(fmcp_json_root(s), fmcp_json_root(d), g_msg, sizeof g_msg), FMCP_ERR_DEPTH);
             CHECK(strstr(g_msg, "deeper than") != NULL);
         }
-        if (s) fmcp_json_doc_free(s);
-        if (d) fmcp_json_doc_free(d);
+        if (s) fmcp_json_doc_destroy(s);
+        if (d) fmcp_json_doc_destroy(d);
     }
 }
 
@@ -543,8 +543,8 @@ static void test_messages(void)
     }
     CHECK_EQ_INT(fmcp_schema_validate(fmcp_json_root(s), fmcp_json_root(i), g_msg, sizeof g_msg), FMCP_ERR_INVALID_ARG);
     CHECK_STR(g_msg, "#/\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9: expected integer, got string");
-    fmcp_json_doc_free(s);
-    fmcp_json_doc_free(i);
+    fmcp_json_doc_destroy(s);
+    fmcp_json_doc_destroy(i);
     NO("{\"properties\":{\"~\":{\"type\":\"null\"}}}", "{\"~\":1}");
     CHECK_STR(g_msg, "#/~0: expected null, got number");
 }
@@ -603,7 +603,7 @@ static const char *last_text(char *buf, size_t cap, int *is_error)
     *is_error = fmcp_json_get_bool(res, "isError", 0);
     if (!t) t = fmcp_json_get_str(fmcp_json_get(fmcp_json_root(d), "error"), "message", "");
     snprintf(buf, cap, "%s", t ? t : "");
-    if (d) fmcp_json_doc_free(d);
+    if (d) fmcp_json_doc_destroy(d);
     return buf;
 }
 
@@ -650,7 +650,7 @@ static void test_engine(void)
     CHECK_OK(fmcp_session_receive(se, call, strlen(call)));
     CHECK_STR(last_text(text, sizeof text, &err), "ran");
     CHECK(!err);
-    fmcp_session_close(se);
+    fmcp_session_destroy(se);
     fmcp_server_destroy(srv);
 }
 
@@ -667,7 +667,7 @@ static void test_alloc_sweep(void)
         else fmcp_jw_reset(&w);
         if (t_rc == FMCP_OK) {
             CHECK(strstr(out, "\"required\":[\"alpha\",\"gamma\",\"delta\"]") != NULL);
-            fmcp_jw_free_output(&w, out);
+            fmcp_free_text(w.alloc, out, n);
         }
     });
     T_ALLOC_SWEEP({

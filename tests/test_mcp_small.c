@@ -26,8 +26,8 @@ static int val(const char *schema, const char *inst)
     fmcp_json_doc *s = parse(schema), *i = inst ? parse(inst) : NULL;
     int r = -100;
     if (s && (i || !inst)) r = fmcp_schema_validate(fmcp_json_root(s), i ? fmcp_json_root(i) : NULL, g_msg, sizeof g_msg);
-    if (s) fmcp_json_doc_free(s);
-    if (i) fmcp_json_doc_free(i);
+    if (s) fmcp_json_doc_destroy(s);
+    if (i) fmcp_json_doc_destroy(i);
     return r;
 }
 
@@ -36,7 +36,7 @@ static int chk(const char *schema)
     fmcp_json_doc *s = parse(schema);
     int r = -100;
     if (s) r = fmcp_schema_check(fmcp_json_root(s), g_msg, sizeof g_msg);
-    if (s) fmcp_json_doc_free(s);
+    if (s) fmcp_json_doc_destroy(s);
     return r;
 }
 
@@ -98,8 +98,8 @@ static void test_validate(void)
         CHECK(d && i && fmcp_schema_validate(fmcp_json_root(d), fmcp_json_root(i), small, sizeof small) ==
                         FMCP_ERR_INVALID_ARG);
         CHECK_STR(small, "#: property");
-        fmcp_json_doc_free(d);
-        fmcp_json_doc_free(i);
+        fmcp_json_doc_destroy(d);
+        fmcp_json_doc_destroy(i);
     }
 }
 

@@ -244,7 +244,7 @@ static fmcp_result env_open(tenv *e, const fmcp_allocator *a, size_t max_count, 
 
 static void env_close(tenv *e)
 {
-    fmcp_session_close(e->s);
+    fmcp_session_destroy(e->s);
     fmcp_server_destroy(e->srv);
 }
 
@@ -283,7 +283,7 @@ static void start(tenv *e, const char *name, char id[64])
     snprintf(p, sizeof p, "\"name\":\"%s\",\"arguments\":{\"text\":\"hi\"}", name);
     d = call(e, "tools/call", p, 1);
     snprintf(id, 64, "%s", fmcp_json_get_str(res(d), "taskId", ""));
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
 }
 
 static fmcp_json_doc *get(tenv *e, const char *id)
@@ -314,19 +314,19 @@ static void test_create_and_get(void)
     CHECK_EQ_INT(fmcp_json_get_int(r, "pollIntervalMs", 0), 250);
     CHECK(!fmcp_json_get(r, "task") && !fmcp_json_get(r, "result") && !fmcp_json_get(r, "requestState"));
     snprintf(id, sizeof id, "%s", fmcp_json_get_str(r, "taskId", ""));
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     d = get(&e, id);
     CHECK_STR(fmcp_json_get_str(res(d), "resultType", ""), "complete");
     CHECK_STR(status(d), "completed");
     CHECK_STR(fmcp_json_get_str(res(d), "taskId", ""), id);
     CHECK_STR(first_text(fmcp_json_get(res(d), "result")), "echo hi");
     CHECK(!fmcp_json_get(res(d), "error") && !fmcp_json_get(res(d), "inputRequests"));
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     /* server/discover advertises the extension */
     d = call(&e, "server/discover", "", 0);
     CHECK(fmcp_json_get(fmcp_json_get(fmcp_json_get(res(d), "capabilities"), "extensions"),
                         "io.modelcontextprotocol/tasks") != NULL);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     env_close(&e);
     fmcp_set_hooks(NULL);
 }
@@ -342,24 +342,24 @@ static void test_negotiation(void)
     CHECK_STR(fmcp_json_get_str(res(d), "resultType", ""), "complete");
     CHECK_STR(first_text(res(d)), "echo x");
     CHECK(!fmcp_json_get(res(d), "taskId"));
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     /* a tool without task support stays synchronous with the extension */
     d = call(&e, "tools/call", "\"name\":\"sync\",\"arguments\":{\"text\":\"y\"},\"task\":{\"ttl\":1}", 1);
     CHECK_STR(fmcp_json_get_str(res(d), "resultType", ""), "complete");
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     /* required without the extension: -32021 naming it */
     d = call(&e, "tools/call", "\"name\":\"must\",\"arguments\":{}", 0);
     CHECK_EQ_INT(ecode(d), -32021);
     data = fmcp_json_get(fmcp_json_get(fmcp_json_root(d), "error"), "data");
     CHECK(fmcp_json_get(fmcp_json_get(fmcp_json_get(data, "requiredCapabilities"), "extensions"),
                         "io.modelcontextprotocol/tasks") != NULL);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     d = call(&e, "tasks/get", "\"taskId\":\"x\"", 0);
     CHECK_EQ_INT(ecode(d), -32021);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     d = call(&e, "tasks/cancel", "\"taskId\":\"x\"", 0);
     CHECK_EQ_INT(ecode(d), -32021);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK_EQ_INT(fmcp_session_in_flight(e.s), 0);
     env_close(&e);
 }
@@ -372,22 +372,22 @@ static void test_errors(void)
     CHECK_OK(env_open(&e, NULL, 0, 0));
     d = get(&e, "no-such-task");
     CHECK_EQ_INT(ecode(d), -32602);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     d = call(&e, "tasks/get", "", 1);
     CHECK_EQ_INT(ecode(d), -32602);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     d = call(&e, "tasks/result", "\"taskId\":\"x\"", 1);
     CHECK_EQ_INT(ecode(d), -32601);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     d = call(&e, "tasks/list", "", 1);
     CHECK_EQ_INT(ecode(d), -32601);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     /* a tool error completes the task with isError */
     start(&e, "toolerr", id);
     d = get(&e, id);
     CHECK_STR(status(d), "completed");
     CHECK(fmcp_json_get_bool(fmcp_json_get(res(d), "result"), "isError", 0));
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     /* a JSON-RPC error fails it, with the error inlined */
     start(&e, "rpcerr", id);
     d = get(&e, id);
@@ -395,14 +395,14 @@ static void test_errors(void)
     CHECK_EQ_INT(fmcp_json_get_int(fmcp_json_get(res(d), "error"), "code", 0), -32603);
     CHECK_STR(fmcp_json_get_str(fmcp_json_get(res(d), "error"), "message", ""), "crashed");
     CHECK(!fmcp_json_get(res(d), "result"));
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     /* tasks/update with inputResponses that are not an object */
     {
         char p[160];
         snprintf(p, sizeof p, "\"taskId\":\"%s\",\"inputResponses\":[]", id);
         d = call(&e, "tasks/update", p, 1);
         CHECK_EQ_INT(ecode(d), -32602);
-        fmcp_json_doc_free(d);
+        fmcp_json_doc_destroy(d);
     }
     env_close(&e);
 }
@@ -429,13 +429,13 @@ static void test_owner(void)
         e.s = s2;
         d = get(&e, id);
         CHECK_EQ_INT(ecode(d), -32602);
-        fmcp_json_doc_free(d);
+        fmcp_json_doc_destroy(d);
         e.s = mine;
     }
-    fmcp_session_close(s2);
+    fmcp_session_destroy(s2);
     d = get(&e, id);
     CHECK_STR(status(d), "completed");
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     env_close(&e);
 }
 
@@ -454,32 +454,32 @@ static void test_input_and_update(void)
     CHECK_STR(fmcp_json_get_str(fmcp_json_get(ir, "a"), "method", ""), "elicitation/create");
     CHECK(fmcp_json_get(ir, "b") != NULL);
     CHECK(!fmcp_json_get(res(d), "requestState"));
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     /* partial: b stays pending; an unknown key is ignored */
     snprintf(p, sizeof p, "\"taskId\":\"%s\",\"inputResponses\":{\"a\":{\"v\":\"1\"},\"zz\":{}}", id);
     d = call(&e, "tasks/update", p, 1);
     CHECK_STR(fmcp_json_get_str(res(d), "resultType", ""), "complete");
     CHECK(!fmcp_json_get(res(d), "taskId") && !fmcp_json_get(res(d), "status"));
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     d = get(&e, id);
     CHECK_STR(status(d), "input_required");
     ir = fmcp_json_get(res(d), "inputRequests");
     CHECK(!fmcp_json_get(ir, "a") && fmcp_json_get(ir, "b") != NULL);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK_EQ_INT(t_rounds, 1);
     /* the last answer: the handler runs again with both */
     snprintf(p, sizeof p, "\"taskId\":\"%s\",\"inputResponses\":{\"b\":{\"v\":\"2\"}}", id);
     d = call(&e, "tasks/update", p, 1);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK_EQ_INT(t_rounds, 2);
     d = get(&e, id);
     CHECK_STR(status(d), "completed");
     CHECK_STR(first_text(fmcp_json_get(res(d), "result")), "1+2");
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     /* an update to a finished task is acknowledged and changes nothing */
     d = call(&e, "tasks/update", p, 1);
     CHECK_STR(fmcp_json_get_str(res(d), "resultType", ""), "complete");
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK_EQ_INT(t_rounds, 2);
     env_close(&e);
 }
@@ -496,16 +496,16 @@ static void test_mrtr_then_task(void)
     CHECK(!fmcp_json_get(res(d), "taskId"));
     snprintf(p, sizeof p, "\"name\":\"late\",\"arguments\":{},\"inputResponses\":{\"n\":{\"v\":\"Alice\"}},"
              "\"requestState\":\"%s\"", fmcp_json_get_str(res(d), "requestState", ""));
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     d = call(&e, "tools/call", p, 1);
     CHECK_STR(fmcp_json_get_str(res(d), "resultType", ""), "task");
     CHECK(!fmcp_json_get(res(d), "requestState") && !fmcp_json_get(res(d), "inputRequests"));
     snprintf(id, sizeof id, "%s", fmcp_json_get_str(res(d), "taskId", ""));
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     d = get(&e, id);
     CHECK_STR(status(d), "completed");
     CHECK_STR(first_text(fmcp_json_get(res(d), "result")), "Alice");
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     env_close(&e);
 }
 
@@ -520,34 +520,34 @@ static void test_cancel(void)
     CHECK(t_held != NULL);
     d = get(&e, id);
     CHECK_STR(status(d), "working");
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     snprintf(p, sizeof p, "\"taskId\":\"%s\"", id);
     d = call(&e, "tasks/cancel", p, 1);
     CHECK_STR(fmcp_json_get_str(res(d), "resultType", ""), "complete");
     CHECK(!fmcp_json_get(res(d), "status"));
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK(fmcp_ctx_is_cancelled(t_held));
     d = get(&e, id);
     CHECK_STR(status(d), "cancelled");
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK_OK(fmcp_ctx_add_text(t_held, "too late"));
     fmcp_ctx_finish(t_held, FMCP_OK);   /* what it made is dropped */
     d = get(&e, id);
     CHECK_STR(status(d), "cancelled");
     CHECK(!fmcp_json_get(res(d), "result"));
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     d = call(&e, "tasks/cancel", p, 1);   /* idempotent */
     CHECK_STR(fmcp_json_get_str(res(d), "resultType", ""), "complete");
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     /* a task waiting for input: cancelled at once, its context freed */
     start(&e, "two", id2);
     snprintf(p, sizeof p, "\"taskId\":\"%s\"", id2);
     d = call(&e, "tasks/cancel", p, 1);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     d = get(&e, id2);
     CHECK_STR(status(d), "cancelled");
     CHECK(!fmcp_json_get(res(d), "inputRequests"));
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     env_close(&e);
 }
 
@@ -562,13 +562,13 @@ static void test_capacity(void)
     start(&e, "echo", c);   /* evicts a: the oldest finished */
     d = get(&e, a);
     CHECK_EQ_INT(ecode(d), -32602);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     d = get(&e, b);
     CHECK_STR(status(d), "completed");
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     d = get(&e, c);
     CHECK_STR(status(d), "completed");
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     /* two unfinished tasks fill it: a third call is refused */
     t_nheld = 0;
     start(&e, "hold", h1);
@@ -577,13 +577,13 @@ static void test_capacity(void)
     CHECK(*b != 0);
     d = call(&e, "tools/call", "\"name\":\"echo\",\"arguments\":{}", 1);
     CHECK_EQ_INT(ecode(d), -32603);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK_EQ_INT(t_nheld, 2);
     while (t_nheld > 0) fmcp_ctx_finish(t_helds[--t_nheld], FMCP_OK);
     start(&e, "echo", c);   /* room again: the finished ones go */
     d = get(&e, c);
     CHECK_STR(status(d), "completed");
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     env_close(&e);
     /* bytes: a result that cannot fit fails the task */
     CHECK_OK(env_open(&e, NULL, 0, 1500));
@@ -591,7 +591,7 @@ static void test_capacity(void)
     d = get(&e, a);
     CHECK_STR(status(d), "failed");
     CHECK_EQ_INT(fmcp_json_get_int(fmcp_json_get(res(d), "error"), "code", 0), -32603);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     env_close(&e);
 }
 
@@ -609,14 +609,14 @@ static void test_expiry(void)
     t_now += 59;
     d = get(&e, id);
     CHECK_STR(status(d), "completed");   /* not before its ttlMs */
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     t_now += 2;
     d = get(&e, id);
     CHECK_EQ_INT(ecode(d), -32602);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     d = get(&e, id2);
     CHECK_EQ_INT(ecode(d), -32602);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK(t_held && fmcp_ctx_is_cancelled(t_held));   /* the running one was told */
     if (t_held) fmcp_ctx_finish(t_held, FMCP_OK);
     env_close(&e);
@@ -645,19 +645,19 @@ static void test_shared_store(void)
     CHECK_EQ_INT(t_puts, 1);
     d = get(&b, id);
     CHECK_STR(status(d), "input_required");
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     snprintf(p, sizeof p, "\"taskId\":\"%s\",\"inputResponses\":{\"a\":{\"v\":\"x\"},\"b\":{\"v\":\"y\"}}", id);
     d = call(&b, "tasks/update", p, 1);
     CHECK_STR(fmcp_json_get_str(res(d), "resultType", ""), "complete");
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK_EQ_INT(t_rounds, 1);   /* B has no handler for it */
     d = get(&a, id);             /* A notices the answers and runs the handler again */
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK_EQ_INT(t_rounds, 2);
     d = get(&b, id);
     CHECK_STR(status(d), "completed");
     CHECK_STR(first_text(fmcp_json_get(res(d), "result")), "x+y");
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK(t_updates >= 3 && t_gets >= 4);
     env_close(&a);
     env_close(&b);
@@ -677,7 +677,7 @@ static void test_status_notifications(void)
     snprintf(p, sizeof p, "\"notifications\":{\"taskIds\":[\"%s\"]}", id);
     d = call(&e, "subscriptions/listen", p, 0);
     CHECK_EQ_INT(ecode(d), -32021);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     snprintf(p, sizeof p, "{\"jsonrpc\":\"2.0\",\"id\":99,\"method\":\"subscriptions/listen\",\"params\":{"
              "\"notifications\":{\"taskIds\":[\"%s\"]},\"_meta\":{"
              "\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\",\"io.modelcontextprotocol/clientCapabilities\":"
@@ -686,12 +686,12 @@ static void test_status_notifications(void)
     t_notes = 0;
     snprintf(p, sizeof p, "\"taskId\":\"%s\",\"inputResponses\":{\"a\":{\"v\":\"1\"}}", id);
     d = call(&e, "tasks/update", p, 1);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK_EQ_INT(t_notes, 1);   /* still input_required, one key fewer */
     CHECK(strstr(t_note, "\"input_required\"") != NULL && strstr(t_note, "\"b\"") != NULL);
     snprintf(p, sizeof p, "\"taskId\":\"%s\",\"inputResponses\":{\"b\":{\"v\":\"2\"}}", id);
     d = call(&e, "tasks/update", p, 1);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     CHECK_EQ_INT(t_notes, 3);   /* working, then completed (the handler ran inline) */
     d = NULL;
     CHECK_OK(fmcp_json_parse(t_note, strlen(t_note), NULL, &d, NULL));
@@ -700,7 +700,7 @@ static void test_status_notifications(void)
     CHECK_STR(fmcp_json_get_str(pr, "status", ""), "completed");
     CHECK_STR(first_text(fmcp_json_get(pr, "result")), "1+2");
     CHECK_EQ_INT(fmcp_json_get_int(fmcp_json_get(pr, "_meta"), "io.modelcontextprotocol/subscriptionId", 0), 99);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     fmcp_server_end_subscriptions(e.srv);
     env_close(&e);
 }
@@ -752,7 +752,7 @@ static void test_destroy_cancels(void)
     pthread_mutex_lock(&t_mu);
     while (!t_started) pthread_cond_wait(&t_cv, &t_mu);
     pthread_mutex_unlock(&t_mu);
-    fmcp_session_close(e.s);   /* the task outlives its session */
+    fmcp_session_destroy(e.s);   /* the task outlives its session */
     pthread_mutex_lock(&t_mu);
     CHECK(!t_saw_cancel);
     pthread_mutex_unlock(&t_mu);
@@ -774,10 +774,10 @@ static int sweep_once(void)
     snprintf(p, sizeof p, "\"taskId\":\"%s\",\"inputResponses\":{\"a\":{\"v\":\"1\"},\"b\":{\"v\":\"2\"}}", id);
     d = call(&e, "tasks/update", p, 1);
     good = *id && d && strcmp(fmcp_json_get_str(res(d), "resultType", ""), "complete") == 0;
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     d = get(&e, id);
     good = good && d && strcmp(status(d), "completed") == 0 && strcmp(first_text(fmcp_json_get(res(d), "result")), "1+2") == 0;
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     env_close(&e);
     return good ? FMCP_OK : FMCP_ERR_NOMEM;
 }

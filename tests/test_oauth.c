@@ -261,8 +261,8 @@ static int proof_ok(const char *proof, const char *htm, const char *htu, const c
     for (i = 0; ok && i < F.njti && i < 8; i++)
         if (strcmp(F.last_jti[i], fmcp_json_get_str(pl, "jti", "")) == 0) ok = 0;
     if (ok) snprintf(F.last_jti[F.njti++ % 8], sizeof F.last_jti[0], "%s", fmcp_json_get_str(pl, "jti", ""));
-    if (h) fmcp_json_doc_free(h);
-    if (p) fmcp_json_doc_free(p);
+    if (h) fmcp_json_doc_destroy(h);
+    if (p) fmcp_json_doc_destroy(p);
     return ok;
 }
 
@@ -315,7 +315,7 @@ static void fake_register(fmcp_http_req *req)
              fmcp_json_str(fmcp_json_at(fmcp_json_get(fmcp_json_root(d), "redirect_uris"), 0), NULL) &&
              strcmp(fmcp_json_get_str(fmcp_json_root(d), "token_endpoint_auth_method", ""), "none") == 0 &&
              strcmp(fmcp_json_get_str(fmcp_json_root(d), "software_id", ""), "t-1") == 0;
-    if (d) fmcp_json_doc_free(d);
+    if (d) fmcp_json_doc_destroy(d);
     F.registrations++;
     if (F.here_as2) F.as2_registrations++;
     if (!ok) { respond_json(req, 400, "{\"error\":\"invalid_client_metadata\"}"); return; }
@@ -395,8 +395,8 @@ static void fake_token(fmcp_http_req *req)
              fmcp_json_get_int(fmcp_json_root(p), "exp", 0) > fmcp_time_now() &&
              fmcp_json_get_str(fmcp_json_root(p), "jti", NULL) &&
              jwt_sig_ok(a, F.assertion_alg == 1 ? &F.ec_pub : NULL, &F.rsa_pub);
-        if (h) fmcp_json_doc_free(h);
-        if (p) fmcp_json_doc_free(p);
+        if (h) fmcp_json_doc_destroy(h);
+        if (p) fmcp_json_doc_destroy(p);
         if (!ok) { respond_json(req, 401, "{\"error\":\"invalid_client\"}"); return; }
     }
     if (F.dpop) {                    /* RFC 9449 5 and 8 */
@@ -449,7 +449,7 @@ static int proof_has_nonce(const char *proof)
 {
     fmcp_json_doc *d = jwt_part(proof, 1);
     int has = d && fmcp_json_get(fmcp_json_root(d), "nonce") != NULL;
-    if (d) fmcp_json_doc_free(d);
+    if (d) fmcp_json_doc_destroy(d);
     return has;
 }
 
@@ -495,11 +495,11 @@ static void fake_mcp(fmcp_http_req *req)
             if (!pd || !fmcp_json_get(fmcp_json_root(pd), "nonce")) {
                 h[1].name = "DPoP-Nonce"; h[1].value = "rs-n1";
                 snprintf(hdr, sizeof hdr, "DPoP error=\"use_dpop_nonce\", resource_metadata=\"%s/.well-known/oauth-protected-resource/mcp\"", F.base);
-                if (pd) fmcp_json_doc_free(pd);
+                if (pd) fmcp_json_doc_destroy(pd);
                 fmcp_http_respond(req, 401, h, 2, "{}", 2);
                 return;
             }
-            if (pd) fmcp_json_doc_free(pd);
+            if (pd) fmcp_json_doc_destroy(pd);
         }
         snprintf(hdr, sizeof hdr, "%s error=\"invalid_token\", resource_metadata=\"%s/.well-known/oauth-protected-resource/mcp\"",
                  F.dpop ? "DPoP" : "Bearer", F.base);
@@ -525,7 +525,7 @@ static void fake_mcp(fmcp_http_req *req)
                      (long long)id, scope);
         respond_json(req, 200, b);
     }
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
 }
 
 /* The enterprise IdP's RFC 8693 token exchange: an ID token for an ID-JAG. */
@@ -589,10 +589,10 @@ static int fake_start(void)
     F.tools_scope = "mcp:read";
     memset(&sd, 0, sizeof sd);
     sd.handler = fake_handler;
-    if (fmcp_http_loop_new(NULL, &F.loop) != FMCP_OK) return 0;
-    if (fmcp_http_server_start(F.loop, &sd, &F.srv) != FMCP_OK) { fmcp_http_loop_free(F.loop); return 0; }
+    if (fmcp_http_loop_create(NULL, &F.loop) != FMCP_OK) return 0;
+    if (fmcp_http_server_create(F.loop, &sd, &F.srv) != FMCP_OK) { fmcp_http_loop_destroy(F.loop); return 0; }
     snprintf(F.base, sizeof F.base, "http://127.0.0.1:%u", (unsigned)fmcp_http_server_port(F.srv));
-    if (pthread_create(&F.th, NULL, fake_main, NULL) != 0) { fmcp_http_loop_free(F.loop); return 0; }
+    if (pthread_create(&F.th, NULL, fake_main, NULL) != 0) { fmcp_http_loop_destroy(F.loop); return 0; }
     return 1;
 }
 
@@ -600,7 +600,7 @@ static void fake_stop(void)
 {
     fmcp_http_stop(F.loop);
     pthread_join(F.th, NULL);
-    fmcp_http_loop_free(F.loop);
+    fmcp_http_loop_destroy(F.loop);
     pthread_mutex_destroy(&F.mu);
 }
 
@@ -623,10 +623,10 @@ static fmcp_oauth *new_oauth(fmcp_oauth_store **st, const fmcp_allocator *a)
     d.authorize = fmcp_oauth_authorize_follow;
     d.additional_client_metadata = "{\"software_id\":\"t-1\"}";
     d.alloc = a;
-    if (!*st && fmcp_oauth_memory_store_new(NULL, st) != FMCP_OK) return NULL;
+    if (!*st && fmcp_oauth_memory_store_create(NULL, st) != FMCP_OK) return NULL;
     d.store = *st;
     snprintf(url, sizeof url, "%s/mcp", F.base);
-    if (fmcp_oauth_new(&d, url, &o) != FMCP_OK) return NULL;
+    if (fmcp_oauth_create(&d, url, &o) != FMCP_OK) return NULL;
     return o;
 }
 
@@ -647,8 +647,8 @@ static fmcp_result connect_and_call(fmcp_oauth *o, char *text, size_t cap)
     r = fmcp_client_call_tool(c, "t", "{}", NULL, &res);
     if (r == FMCP_OK && text)
         snprintf(text, cap, "%s", fmcp_json_get_str(fmcp_json_at(fmcp_json_get(fmcp_client_result(res), "content"), 0), "text", ""));
-    if (res) fmcp_json_doc_free(res);
-    fmcp_client_close(c);
+    if (res) fmcp_json_doc_destroy(res);
+    fmcp_client_destroy(c);
     return r;
 }
 
@@ -677,7 +677,7 @@ static void test_flow_via_client(void)
             CHECK(fmcp_json_get_int(fmcp_json_root(d), "expires_at", 0) >= fmcp_time_now() + 3500);
             CHECK_STR(fmcp_json_get_str(fmcp_json_root(d), "refresh_token", ""), "rt-1");
             CHECK_STR(fmcp_json_get_str(fmcp_json_root(d), "issuer", ""), F.base);
-            if (d) fmcp_json_doc_free(d);
+            if (d) fmcp_json_doc_destroy(d);
             fmcp_free(NULL, data, n + 1);
             data = NULL;
         }
@@ -687,7 +687,7 @@ static void test_flow_via_client(void)
         /* a second client reuses token and registration: no new flow */
         CHECK_OK(connect_and_call(o, text, sizeof text));
         CHECK_EQ_INT(fake_get(&F.authorizations), 1);
-        fmcp_oauth_free(o);
+        fmcp_oauth_destroy(o);
         /* a new object on the same store: the stored token is used */
         o = new_oauth(&st, NULL);
         CHECK_OK(connect_and_call(o, text, sizeof text));
@@ -699,9 +699,9 @@ static void test_flow_via_client(void)
         CHECK_OK(connect_and_call(o, text, sizeof text));
         CHECK_EQ_INT(fake_get(&F.authorizations), 2);
         CHECK_EQ_INT(fake_get(&F.registrations), 2);
-        fmcp_oauth_free(o);
+        fmcp_oauth_destroy(o);
     }
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_memory_store_destroy(st);
     fake_stop();
 }
 
@@ -752,9 +752,9 @@ static void test_refresh_and_rotation(void)
         CHECK_STR(tok, o->access ? o->access : "?");
         o->expires_at = fmcp_time_now() - 1;       /* and then it is gone */
         CHECK(fmcp_oauth_access_token(o, tok, sizeof tok) == FMCP_ERR_NOT_FOUND);
-        fmcp_oauth_free(o);
+        fmcp_oauth_destroy(o);
     }
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_memory_store_destroy(st);
     fake_stop();
 }
 
@@ -783,9 +783,9 @@ static void test_step_up(void)
         CHECK(fmcp_oauth_handle_challenge(o, 403, "Bearer error=\"invalid_token\"", 0) == FMCP_ERR_FORBIDDEN);
         CHECK(fmcp_oauth_handle_challenge(o, 403, NULL, 0) == FMCP_ERR_FORBIDDEN);
         CHECK(fmcp_oauth_handle_challenge(o, 200, NULL, 0) == FMCP_ERR_INVALID_ARG);
-        fmcp_oauth_free(o);
+        fmcp_oauth_destroy(o);
     }
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_memory_store_destroy(st);
     fake_stop();
 }
 
@@ -800,7 +800,7 @@ static void test_refusals(void)
     CHECK(o && fmcp_oauth_handle_challenge(o, 401, NULL, 0) == FMCP_ERR_PROTOCOL);
     CHECK_EQ_INT(fake_get(&F.authorizations), 0);
     CHECK_EQ_INT(fake_get(&F.registrations), 0);
-    fmcp_oauth_free(o);
+    fmcp_oauth_destroy(o);
     /* an AS without S256 */
     pthread_mutex_lock(&F.mu);
     F.prm_resource = NULL;
@@ -809,7 +809,7 @@ static void test_refusals(void)
     o = new_oauth(&st, NULL);
     CHECK(o && fmcp_oauth_login(o) == FMCP_ERR_PROTOCOL);
     CHECK_EQ_INT(fake_get(&F.authorizations), 0);
-    fmcp_oauth_free(o);
+    fmcp_oauth_destroy(o);
     /* a redirect whose iss is not the issuer */
     pthread_mutex_lock(&F.mu);
     F.no_s256 = 0;
@@ -819,8 +819,8 @@ static void test_refusals(void)
     CHECK(o && fmcp_oauth_login(o) == FMCP_ERR_AUTH);
     CHECK_EQ_INT(fake_get(&F.authorizations), 1);
     CHECK_EQ_INT(fake_get(&F.token_calls), 0);
-    fmcp_oauth_free(o);
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_destroy(o);
+    fmcp_oauth_memory_store_destroy(st);
     fake_stop();
 }
 
@@ -844,9 +844,9 @@ static void test_state_checked(void)
         o->d.authorize = bad_state_hook;
         CHECK(fmcp_oauth_login(o) == FMCP_ERR_AUTH);
         CHECK_EQ_INT(fake_get(&F.token_calls), 0);
-        fmcp_oauth_free(o);
+        fmcp_oauth_destroy(o);
     }
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_memory_store_destroy(st);
     fake_stop();
 }
 
@@ -859,7 +859,7 @@ static void test_corrupt_store_ignored(void)
     int i;
     if (!fake_start()) T_SKIP("cannot start the fake servers");
     snprintf(url, sizeof url, "%s/mcp", F.base);
-    CHECK_OK(fmcp_oauth_memory_store_new(NULL, &st));
+    CHECK_OK(fmcp_oauth_memory_store_create(NULL, &st));
     for (i = 0; bad[i]; i++) {
         CHECK_OK(st->save(st->user, url, "tokens", bad[i], strlen(bad[i])));
         CHECK_OK(st->save(st->user, url, "client", "{\"client_id\":7}", 15));
@@ -872,10 +872,10 @@ static void test_corrupt_store_ignored(void)
         CHECK_OK(fmcp_oauth_login(o));        /* a fresh authorisation instead */
         CHECK_OK(fmcp_oauth_access_token(o, tok, sizeof tok));
         CHECK(strncmp(tok, "at-", 3) == 0);
-        fmcp_oauth_free(o);
+        fmcp_oauth_destroy(o);
     }
     CHECK_EQ_INT(fake_get(&F.registrations), 3);
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_memory_store_destroy(st);
     fake_stop();
 }
 
@@ -897,7 +897,7 @@ static int browser_get(const char *url, char *page, size_t cap)
     if (fmcp_http_fetch(NULL, &rq, &res) == FMCP_OK) {
         st = res->status;
         if (page) snprintf(page, cap, "%d %s", res->status, res->body);
-        fmcp_http_response_free(res);
+        fmcp_http_response_destroy(res);
     }
     return st;
 }
@@ -972,7 +972,7 @@ static void test_loopback_browser(void)
             CHECK(strstr(browser_page, "&lt;b&gt;x") != NULL && strstr(browser_page, "<b>") == NULL);
         }
         CHECK_OK(fmcp_oauth_logout(o));
-        fmcp_oauth_free(o);
+        fmcp_oauth_destroy(o);
     }
     /* nobody comes back: the wait ends at callback_timeout_ms */
     o = new_oauth(&st, NULL);
@@ -981,9 +981,9 @@ static void test_loopback_browser(void)
         o->d.headless = 1;
         o->d.callback_timeout_ms = 200;
         CHECK(fmcp_oauth_login(o) == FMCP_ERR_TIMEOUT);
-        fmcp_oauth_free(o);
+        fmcp_oauth_destroy(o);
     }
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_memory_store_destroy(st);
     fake_stop();
 }
 
@@ -995,7 +995,7 @@ static fmcp_result login_once(fmcp_oauth_store **st)
     fmcp_result r;
     if (!o) return FMCP_ERR_NOMEM;
     r = fmcp_oauth_login(o);
-    fmcp_oauth_free(o);
+    fmcp_oauth_destroy(o);
     return r;
 }
 
@@ -1016,7 +1016,7 @@ static void test_endpoint_validation(void)
         CHECK(login_once(&st) == FMCP_ERR_PROTOCOL);
         CHECK_EQ_INT(fake_get(&F.registrations), 0);
         CHECK_EQ_INT(fake_get(&F.authorizations), 0);
-        fmcp_oauth_memory_store_free(st);
+        fmcp_oauth_memory_store_destroy(st);
         fake_stop();
     }
 }
@@ -1037,28 +1037,28 @@ static void test_token_charset(void)
         F.access_json = bad[i];
         CHECK(login_once(&st) == FMCP_ERR_PROTOCOL);
         CHECK_EQ_INT(fake_get(&F.token_calls), 1);
-        fmcp_oauth_memory_store_free(st);
+        fmcp_oauth_memory_store_destroy(st);
         fake_stop();
     }
     if (!fake_start()) T_SKIP("cannot start the fake servers");
     F.access_json = "\"A-z0.9_~+/==\"";          /* every b64token character */
     st = NULL;
     CHECK_OK(login_once(&st));
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_memory_store_destroy(st);
     snprintf(url, sizeof url, "%s/mcp", F.base);
-    CHECK_OK(fmcp_oauth_memory_store_new(NULL, &st));
+    CHECK_OK(fmcp_oauth_memory_store_create(NULL, &st));
     for (i = 0; stored[i]; i++) {
         CHECK_OK(st->save(st->user, url, "tokens", stored[i], strlen(stored[i])));
         o = new_oauth(&st, NULL);
         CHECK(o && fmcp_oauth_access_token(o, tok, sizeof tok) == FMCP_ERR_NOT_FOUND);
-        fmcp_oauth_free(o);
+        fmcp_oauth_destroy(o);
     }
     CHECK_OK(st->save(st->user, url, "tokens", "{\"access_token\":\"t.1~/+=\"}", 26));
     o = new_oauth(&st, NULL);
     CHECK(o && fmcp_oauth_access_token(o, tok, sizeof tok) == FMCP_OK);
     CHECK_STR(tok, "t.1~/+=");
-    fmcp_oauth_free(o);
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_destroy(o);
+    fmcp_oauth_memory_store_destroy(st);
     fake_stop();
 }
 
@@ -1076,7 +1076,7 @@ static void test_iss_parameter(void)
         F.wrong_iss = cases[i][1] == 2;
         CHECK_EQ_INT(login_once(&st), cases[i][2]);
         CHECK_EQ_INT(fake_get(&F.token_calls), cases[i][2] == FMCP_OK);
-        fmcp_oauth_memory_store_free(st);
+        fmcp_oauth_memory_store_destroy(st);
         fake_stop();
     }
 }
@@ -1096,7 +1096,7 @@ static void test_metadata_strictness(void)
         st = NULL;
         CHECK_EQ_INT(login_once(&st), k == 3 ? FMCP_OK : FMCP_ERR_PROTOCOL);
         CHECK_EQ_INT(fake_get(&F.authorizations), k == 3);
-        fmcp_oauth_memory_store_free(st);
+        fmcp_oauth_memory_store_destroy(st);
         fake_stop();
     }
 }
@@ -1112,7 +1112,7 @@ static void test_refresh_binding(void)
     if (!fake_start()) T_SKIP("cannot start the fake servers");
     o = new_oauth(&st, NULL);
     CHECK(o && fmcp_oauth_login(o) == FMCP_OK);
-    if (!o) { fmcp_oauth_memory_store_free(st); fake_stop(); return; }
+    if (!o) { fmcp_oauth_memory_store_destroy(st); fake_stop(); return; }
     /* transient: the token endpoint answers 503 */
     F.token_status = 503;
     o->expires_at = fmcp_time_now();
@@ -1127,7 +1127,7 @@ static void test_refresh_binding(void)
     CHECK(fmcp_oauth_access_token(o, tok, sizeof tok) == FMCP_ERR_NOT_FOUND);
     CHECK(o->refresh == NULL);
     F.token_status = 0;
-    fmcp_oauth_free(o);
+    fmcp_oauth_destroy(o);
     /* stored tokens of another issuer: the refresh token is not sent */
     snprintf(url, sizeof url, "%s/mcp", F.base);
     snprintf(F.refresh, sizeof F.refresh, "rt-x");
@@ -1139,8 +1139,8 @@ static void test_refresh_binding(void)
     CHECK_EQ_INT(fake_get(&F.token_calls), (int)n);
     CHECK(st->load(st->user, NULL, url, "tokens", &data, &n) == FMCP_ERR_NOT_FOUND);
     if (data) fmcp_free(NULL, data, n + 1);
-    fmcp_oauth_free(o);
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_destroy(o);
+    fmcp_oauth_memory_store_destroy(st);
     fake_stop();
 }
 
@@ -1160,9 +1160,9 @@ static void test_hook_no_loopback(void)
         o->d.redirect_uri = redirect;
         CHECK_OK(fmcp_oauth_login(o));
         o->d.redirect_uri = NULL;
-        fmcp_oauth_free(o);
+        fmcp_oauth_destroy(o);
     }
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_memory_store_destroy(st);
     fake_stop();
 }
 
@@ -1206,9 +1206,9 @@ static void test_free_sizes(void)
     sized_bad = 0;
     o = new_oauth(&st, &sa);
     CHECK(o && fmcp_oauth_login(o) == FMCP_OK);
-    fmcp_oauth_free(o);
+    fmcp_oauth_destroy(o);
     CHECK_EQ_INT((int)sized_bad, 0);
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_memory_store_destroy(st);
     fake_stop();
 }
 
@@ -1264,12 +1264,12 @@ static void test_header_growth_wiped(void)
     CHECK_OK(fmcp_client_connect_http(&cd, url, &c));
     if (c) {
         CHECK_OK(fmcp_client_call_tool(c, "t", "{}", NULL, &res));
-        if (res) fmcp_json_doc_free(res);
-        fmcp_client_close(c);
+        if (res) fmcp_json_doc_destroy(res);
+        fmcp_client_destroy(c);
     }
     CHECK_EQ_INT(scan_hits, 0);
-    fmcp_oauth_free(o);
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_destroy(o);
+    fmcp_oauth_memory_store_destroy(st);
     fake_stop();
 }
 
@@ -1278,7 +1278,7 @@ static void test_alloc_sweeps(void)
     fmcp_oauth_store *st = NULL;
     char url[96], tok[64];
     const char *stored = "{\"access_token\":\"at-x\",\"refresh_token\":\"rt-x\",\"expires_at\":0}";
-    CHECK_OK(fmcp_oauth_memory_store_new(NULL, &st));
+    CHECK_OK(fmcp_oauth_memory_store_create(NULL, &st));
     snprintf(url, sizeof url, "http://127.0.0.1:9/mcp");
     CHECK_OK(st->save(st->user, url, "tokens", stored, strlen(stored)));
     T_ALLOC_SWEEP({
@@ -1287,14 +1287,14 @@ static void test_alloc_sweeps(void)
         memset(&d, 0, sizeof d);
         d.store = st; d.alloc = &t_alloc; d.client_name = "n"; d.scopes = "a b";
         d.additional_client_metadata = "{}";
-        t_rc = fmcp_oauth_new(&d, url, &o);
+        t_rc = fmcp_oauth_create(&d, url, &o);
         if (t_rc == FMCP_OK) {
             t_rc = fmcp_oauth_access_token(o, tok, sizeof tok);
             if (t_rc == FMCP_OK) CHECK_STR(tok, "at-x");
-            fmcp_oauth_free(o);
+            fmcp_oauth_destroy(o);
         }
     });
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_memory_store_destroy(st);
 }
 
 static int sweep_rc;
@@ -1305,7 +1305,7 @@ static void test_flow_alloc_sweep(void)
 {
     fmcp_oauth_store *st = NULL;
     if (!fake_start()) T_SKIP("cannot start the fake servers");
-    CHECK_OK(fmcp_oauth_memory_store_new(NULL, &st));
+    CHECK_OK(fmcp_oauth_memory_store_create(NULL, &st));
     T_ALLOC_SWEEP({
         fmcp_oauth *o = new_oauth(&st, &t_alloc);
         t_rc = o ? FMCP_OK : FMCP_ERR_NOMEM;
@@ -1313,12 +1313,12 @@ static void test_flow_alloc_sweep(void)
             t_rc = fmcp_oauth_login(o);
             if (t_rc == FMCP_OK) t_rc = fmcp_oauth_logout(o);
             else (void)fmcp_oauth_logout(o);
-            fmcp_oauth_free(o);
+            fmcp_oauth_destroy(o);
         }
         sweep_rc = t_rc;
     });
     CHECK_OK(sweep_rc);                  /* the last run went all the way */
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_memory_store_destroy(st);
     fake_stop();
 }
 
@@ -1333,10 +1333,10 @@ static void test_refresh_stepup_alloc_sweep(void)
     size_t sn = 0;
     o = new_oauth(&st, NULL);
     CHECK(o && fmcp_oauth_login(o) == FMCP_OK);
-    fmcp_oauth_free(o);
+    fmcp_oauth_destroy(o);
     snprintf(url, sizeof url, "%s/mcp", F.base);
     CHECK_OK(st->load(st->user, NULL, url, "tokens", &snap, &sn));
-    if (!snap) { fmcp_oauth_memory_store_free(st); fake_stop(); return; }
+    if (!snap) { fmcp_oauth_memory_store_destroy(st); fake_stop(); return; }
     T_ALLOC_SWEEP({
         fmcp_oauth *x;
         (void)st->save(st->user, url, "tokens", snap, sn);   /* every run starts alike */
@@ -1350,7 +1350,7 @@ static void test_refresh_stepup_alloc_sweep(void)
             }
             if (t_rc == FMCP_OK)
                 t_rc = fmcp_oauth_handle_challenge(x, 403, "Bearer error=\"insufficient_scope\", scope=\"mcp:write\"", 0);
-            fmcp_oauth_free(x);
+            fmcp_oauth_destroy(x);
         }
         sweep_rc = t_rc;
     });
@@ -1360,9 +1360,9 @@ static void test_refresh_stepup_alloc_sweep(void)
     o = new_oauth(&st, NULL);
     CHECK(o && fmcp_oauth_access_token(o, tok, sizeof tok) == FMCP_OK);
     CHECK(o && o->tok_scope && fmcp__oa_has_scope(o->tok_scope, "mcp:write", 9));
-    fmcp_oauth_free(o);
+    fmcp_oauth_destroy(o);
     fmcp_free(NULL, snap, sn + 1);
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_memory_store_destroy(st);
     fake_stop();
 }
 
@@ -1373,11 +1373,11 @@ static fmcp_oauth *new_grant_oauth(fmcp_oauth_store **st, fmcp_oauth_desc *d)
 {
     fmcp_oauth *o = NULL;
     char url[96];
-    if (!*st && fmcp_oauth_memory_store_new(NULL, st) != FMCP_OK) return NULL;
+    if (!*st && fmcp_oauth_memory_store_create(NULL, st) != FMCP_OK) return NULL;
     d->store = *st;
     snprintf(url, sizeof url, "%s/mcp", F.base);
     snprintf(F.last_resource, sizeof F.last_resource, "%s", url);   /* no authorize step sets it */
-    if (fmcp_oauth_new(d, url, &o) != FMCP_OK) return NULL;
+    if (fmcp_oauth_create(d, url, &o) != FMCP_OK) return NULL;
     return o;
 }
 
@@ -1406,7 +1406,7 @@ static void test_client_credentials_basic(void)
         CHECK_EQ_INT(fake_get(&F.authorizations), 0);
         CHECK_OK(connect_and_call(o, text, sizeof text));
         CHECK_EQ_INT(fake_get(&F.token_calls), 1);  /* reused */
-        fmcp_oauth_free(o);
+        fmcp_oauth_destroy(o);
         o = NULL;
     }
     /* a token inside the 60 s margin is replaced before use, by the same grant */
@@ -1416,7 +1416,7 @@ static void test_client_credentials_basic(void)
     d.client_id = "cc-1";
     d.client_secret = "s:3";
     d.store = NULL;
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_memory_store_destroy(st);
     st = NULL;
     o = new_grant_oauth(&st, &d);
     if (o) {
@@ -1426,7 +1426,7 @@ static void test_client_credentials_basic(void)
         CHECK_OK(connect_and_call(o, text, sizeof text));
         CHECK(fake_get(&F.token_calls) > before);
         CHECK_EQ_INT(fake_get(&F.authorizations), 0);
-        fmcp_oauth_free(o);
+        fmcp_oauth_destroy(o);
     }
     /* wrong secret: refused, and no browser flow instead */
     F.expires_in = 3600;
@@ -1434,20 +1434,20 @@ static void test_client_credentials_basic(void)
     d.grant = FMCP_OAUTH_GRANT_CLIENT_CREDENTIALS;
     d.client_id = "cc-1";
     d.client_secret = "nope";
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_memory_store_destroy(st);
     st = NULL;
     o = new_grant_oauth(&st, &d);
     if (o) {
         CHECK(connect_and_call(o, text, sizeof text) == FMCP_ERR_AUTH);
         CHECK_EQ_INT(fake_get(&F.authorizations), 0);
-        fmcp_oauth_free(o);
+        fmcp_oauth_destroy(o);
     }
     /* no client_id: nothing to authenticate as */
     memset(&d, 0, sizeof d);
     d.grant = FMCP_OAUTH_GRANT_CLIENT_CREDENTIALS;
     d.store = st;
-    CHECK(fmcp_oauth_new(&d, "http://127.0.0.1:1/mcp", &o) == FMCP_ERR_INVALID_ARG);
-    fmcp_oauth_memory_store_free(st);
+    CHECK(fmcp_oauth_create(&d, "http://127.0.0.1:1/mcp", &o) == FMCP_ERR_INVALID_ARG);
+    fmcp_oauth_memory_store_destroy(st);
     fake_stop();
 }
 
@@ -1490,17 +1490,17 @@ static void test_private_key_jwt(void)
         CHECK_OK(connect_and_call(o, text, sizeof text));
         CHECK_EQ_INT(fake_get(&F.token_calls), 1);
         CHECK_STR(F.last_grant, "client_credentials");
-        fmcp_oauth_free(o);
+        fmcp_oauth_destroy(o);
     }
     /* a key of another signer fails at the AS */
     CHECK_OK(fmcp_ec_keygen(FMCP_EC_P256, &k));
     ec_pkcs8_pem(k.d, pem, sizeof pem);
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_memory_store_destroy(st);
     st = NULL;
     o = new_grant_oauth(&st, &d);
     if (o) {
         CHECK(connect_and_call(o, text, sizeof text) == FMCP_ERR_AUTH);
-        fmcp_oauth_free(o);
+        fmcp_oauth_destroy(o);
     }
     fmcp_wipe(&k, sizeof k);
     /* RS256 from an RSA PKCS#8 PEM */
@@ -1514,11 +1514,11 @@ static void test_private_key_jwt(void)
             F.rsa_pub = rk->pub;
             F.assertion_alg = 2;
             d.private_key_pem = rpem;
-            fmcp_oauth_memory_store_free(st);
+            fmcp_oauth_memory_store_destroy(st);
             st = NULL;
             o = new_grant_oauth(&st, &d);
             CHECK(o != NULL);
-            if (o) { CHECK_OK(connect_and_call(o, text, sizeof text)); fmcp_oauth_free(o); }
+            if (o) { CHECK_OK(connect_and_call(o, text, sizeof text)); fmcp_oauth_destroy(o); }
         } else {
             CHECK(0);
         }
@@ -1527,8 +1527,8 @@ static void test_private_key_jwt(void)
     }
     /* a PEM that is no key */
     d.private_key_pem = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
-    CHECK(fmcp_oauth_new(&d, "http://127.0.0.1:1/mcp", &o) == FMCP_ERR_INVALID_ARG);
-    fmcp_oauth_memory_store_free(st);
+    CHECK(fmcp_oauth_create(&d, "http://127.0.0.1:1/mcp", &o) == FMCP_ERR_INVALID_ARG);
+    fmcp_oauth_memory_store_destroy(st);
     fake_stop();
 }
 
@@ -1551,7 +1551,7 @@ static void test_jwt_bearer(void)
     if (o) {
         CHECK_OK(connect_and_call(o, text, sizeof text));
         CHECK_STR(F.last_grant, "urn:ietf:params:oauth:grant-type:jwt-bearer");
-        fmcp_oauth_free(o);
+        fmcp_oauth_destroy(o);
     }
     /* from a file, read when the token is needed (trailing newline dropped) */
     {
@@ -1566,11 +1566,11 @@ static void test_jwt_bearer(void)
             F.want_assertion = "eyJ.from-file.sig";
             d.assertion = NULL;
             d.assertion_file = path;
-            fmcp_oauth_memory_store_free(st);
+            fmcp_oauth_memory_store_destroy(st);
             st = NULL;
             o = new_grant_oauth(&st, &d);
             CHECK(o != NULL);
-            if (o) { CHECK_OK(connect_and_call(o, text, sizeof text)); fmcp_oauth_free(o); }
+            if (o) { CHECK_OK(connect_and_call(o, text, sizeof text)); fmcp_oauth_destroy(o); }
             remove(path);
             d.assertion_file = NULL;
             d.assertion = "eyJ.workload.sig";
@@ -1578,16 +1578,16 @@ static void test_jwt_bearer(void)
     }
     F.want_assertion = "another";
     F.token_calls = 0;
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_memory_store_destroy(st);
     st = NULL;
     o = new_grant_oauth(&st, &d);
     if (o) {
         CHECK(connect_and_call(o, text, sizeof text) == FMCP_ERR_AUTH);
         CHECK_EQ_INT(fake_get(&F.token_calls), 1);
         CHECK_EQ_INT(fake_get(&F.authorizations), 0);
-        fmcp_oauth_free(o);
+        fmcp_oauth_destroy(o);
     }
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_memory_store_destroy(st);
     fake_stop();
 }
 
@@ -1617,20 +1617,20 @@ static void test_id_jag(void)
         CHECK_EQ_INT(fake_get(&F.idp_calls), 1);
         CHECK_STR(F.last_grant, "urn:ietf:params:oauth:grant-type:jwt-bearer");
         CHECK_EQ_INT(fake_get(&F.registrations), 0);
-        fmcp_oauth_free(o);
+        fmcp_oauth_destroy(o);
     }
     /* the IdP refuses: no AS token request follows */
     d.idp_id_token = "wrong";
     F.token_calls = 0;
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_memory_store_destroy(st);
     st = NULL;
     o = new_grant_oauth(&st, &d);
     if (o) {
         CHECK(connect_and_call(o, text, sizeof text) == FMCP_ERR_AUTH);
         CHECK_EQ_INT(fake_get(&F.token_calls), 0);
-        fmcp_oauth_free(o);
+        fmcp_oauth_destroy(o);
     }
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_memory_store_destroy(st);
     fake_stop();
 }
 
@@ -1661,16 +1661,16 @@ static void test_dpop(void)
             CHECK_EQ_INT(fake_get(&F.dpop_bad), 0);
             CHECK_EQ_INT(fake_get(&F.token_calls), pass ? 2 : 1);   /* one use_dpop_nonce retry */
             CHECK(fake_get(&F.njti) >= 3);          /* token request + initialize + call, all distinct */
-            fmcp_oauth_free(o);
+            fmcp_oauth_destroy(o);
         }
         /* a new object has a new proof key: the stored bound token is not used */
         if (pass == 0) {
             char tok[64];
             o = new_grant_oauth(&st, &d);
             CHECK(o && fmcp_oauth_access_token(o, tok, sizeof tok) == FMCP_ERR_NOT_FOUND);
-            if (o) fmcp_oauth_free(o);
+            if (o) fmcp_oauth_destroy(o);
         }
-        fmcp_oauth_memory_store_free(st);
+        fmcp_oauth_memory_store_destroy(st);
         fake_stop();
     }
 }
@@ -1684,10 +1684,10 @@ static void test_dpop_proof_format(void)
     fmcp__oa_buf b;
     memset(&F, 0, sizeof F);
     memset(&d, 0, sizeof d);
-    CHECK_OK(fmcp_oauth_memory_store_new(NULL, &st));
+    CHECK_OK(fmcp_oauth_memory_store_create(NULL, &st));
     d.store = st;
     d.dpop = 1;
-    CHECK_OK(fmcp_oauth_new(&d, "https://api.example.com/mcp", &o));
+    CHECK_OK(fmcp_oauth_create(&d, "https://api.example.com/mcp", &o));
     if (o) {
         memset(&b, 0, sizeof b);
         CHECK_OK(fmcp__oa_dpop_proof(o, "GET", "https://api.example.com/mcp?x=1#f", "tok-1", "n-1", &b));
@@ -1699,9 +1699,9 @@ static void test_dpop_proof_format(void)
         /* the same key for both (one per client object) */
         CHECK_EQ_INT(o->dpop_key.alg, FMCP_JWS_ES256);
         fmcp__oa_buf_free(&b);
-        fmcp_oauth_free(o);
+        fmcp_oauth_destroy(o);
     }
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_memory_store_destroy(st);
 }
 
 
@@ -1735,9 +1735,9 @@ static void test_authorization_server_migration(void)
         CHECK_OK(connect_and_call(o, text, sizeof text));
         CHECK_STR(F.last_client, "client-1");
         CHECK_EQ_INT(fake_get(&F.registrations), 2);
-        fmcp_oauth_free(o);
+        fmcp_oauth_destroy(o);
     }
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_memory_store_destroy(st);
     fake_stop();
 }
 
@@ -1758,7 +1758,7 @@ static void test_grant_dpop_alloc_sweep(void)
     fmcp_wipe(&k, sizeof k);
     snprintf(url, sizeof url, "%s/mcp", F.base);
     snprintf(F.last_resource, sizeof F.last_resource, "%s", url);
-    CHECK_OK(fmcp_oauth_memory_store_new(NULL, &st));
+    CHECK_OK(fmcp_oauth_memory_store_create(NULL, &st));
     T_ALLOC_SWEEP({
         fmcp_oauth_desc d;
         fmcp_oauth *o = NULL;
@@ -1770,20 +1770,20 @@ static void test_grant_dpop_alloc_sweep(void)
         d.dpop = 1;
         d.store = st;
         d.alloc = &t_alloc;
-        t_rc = fmcp_oauth_new(&d, url, &o);
+        t_rc = fmcp_oauth_create(&d, url, &o);
         if (t_rc == FMCP_OK) {
             t_rc = fmcp_oauth_login(o);
             if (t_rc == FMCP_OK) t_rc = fmcp_oauth_request_headers(o, "POST", url, hdr, sizeof hdr);
             if (t_rc == FMCP_OK && strncmp(hdr, "Authorization: DPoP at-", 23) != 0) t_rc = FMCP_ERR_PROTOCOL;
             (void)fmcp_oauth_logout(o);
-            fmcp_oauth_free(o);
+            fmcp_oauth_destroy(o);
         }
         sweep_rc = t_rc;
     });
     CHECK_OK(sweep_rc);
     CHECK(fake_get(&F.token_calls) > 20);   /* the sweep reached the token endpoint many times */
     CHECK_EQ_INT(fake_get(&F.dpop_bad), 0);
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_memory_store_destroy(st);
     fake_stop();
 }
 

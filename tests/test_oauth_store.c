@@ -137,13 +137,13 @@ static void check_store_contract(fmcp_oauth_store *st)
 static void test_memory_store(void)
 {
     fmcp_oauth_store *st = NULL;
-    CHECK_OK(fmcp_oauth_memory_store_new(NULL, &st));
+    CHECK_OK(fmcp_oauth_memory_store_create(NULL, &st));
     if (!st) return;
     check_store_contract(st);
     CHECK_OK(st->save(st->user, "u", "tokens", TOK, strlen(TOK)));
-    fmcp_oauth_memory_store_free(st);   /* frees what is still stored */
-    fmcp_oauth_memory_store_free(NULL);
-    CHECK_EQ_INT(fmcp_oauth_memory_store_new(NULL, NULL), FMCP_ERR_INVALID_ARG);
+    fmcp_oauth_memory_store_destroy(st);   /* frees what is still stored */
+    fmcp_oauth_memory_store_destroy(NULL);
+    CHECK_EQ_INT(fmcp_oauth_memory_store_create(NULL, NULL), FMCP_ERR_INVALID_ARG);
 }
 
 static void test_memory_alloc_sweep(void)
@@ -151,13 +151,13 @@ static void test_memory_alloc_sweep(void)
     T_ALLOC_SWEEP({
         fmcp_oauth_store *st = NULL;
         char *d = NULL; size_t n = 0;
-        t_rc = fmcp_oauth_memory_store_new(&t_alloc, &st);
+        t_rc = fmcp_oauth_memory_store_create(&t_alloc, &st);
         if (t_rc == 0) t_rc = st->save(st->user, "https://x/mcp", "tokens", TOK, strlen(TOK));
         if (t_rc == 0) t_rc = st->save(st->user, "https://x/mcp", "tokens", CLI, strlen(CLI));
         if (t_rc == 0) t_rc = st->save(st->user, "https://y/mcp", "client", CLI, strlen(CLI));
         if (t_rc == 0) t_rc = st->load(st->user, &t_alloc, "https://x/mcp", "tokens", &d, &n);
         if (t_rc == 0) { CHECK(n == strlen(CLI)); fmcp_free(&t_alloc, d, n + 1); }
-        if (st) fmcp_oauth_memory_store_free(st);
+        if (st) fmcp_oauth_memory_store_destroy(st);
     });
 }
 
@@ -625,10 +625,10 @@ static void test_memory_concurrent_threads(void)
 #ifdef FASTMCP_NO_THREADS
     T_SKIP("FASTMCP_NO_THREADS: the memory store has no mutex");
 #endif
-    CHECK_OK(fmcp_oauth_memory_store_new(NULL, &st));
+    CHECK_OK(fmcp_oauth_memory_store_create(NULL, &st));
     if (!st) return;
     race(st, 0);
-    fmcp_oauth_memory_store_free(st);
+    fmcp_oauth_memory_store_destroy(st);
 }
 
 int main(void)

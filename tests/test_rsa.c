@@ -118,7 +118,7 @@ static void wycheproof_verify(unsigned bits, size_t min_tests)
     for (g = fmcp_json_first(fmcp_json_get(fmcp_json_root(doc), "testGroups")); g; g = fmcp_json_next(g))
         count += verify_group(g, rel);
     CHECKF(count >= min_tests, "%s: only %zu tests", rel, count);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     free(text);
 }
 
@@ -165,7 +165,7 @@ static void wycheproof_sign(unsigned bits)
         fmcp_wipe(&key, sizeof key);
     }
     CHECKF(count >= 5, "%s: only %zu SHA-256 tests", rel, count);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     free(text);
 }
 
@@ -225,7 +225,7 @@ static void test_rfc7515_a2(void)
         CHECK_EQ_INT(fmcp_rsa_sign_sha256(&key, h, sig, sizeof sig, &sl), FMCP_ERR_CRYPTO);
     }
     fmcp_wipe(&key, sizeof key);
-    if (doc) fmcp_json_doc_free(doc);
+    if (doc) fmcp_json_doc_destroy(doc);
     free(text);
 }
 
@@ -282,8 +282,8 @@ static void test_policy(void)
 static void check_generated(unsigned bits)
 {
     fmcp_rsa_private_key key;
-    fmcp_limb p[FMCP_BN_MAX_LIMBS], q[FMCP_BN_MAX_LIMBS], n[2 * FMCP_BN_MAX_LIMBS], pq[2 * FMCP_BN_MAX_LIMBS];
-    fmcp_limb d[FMCP_BN_MAX_LIMBS], de[FMCP_BN_MAX_LIMBS + 1], r[FMCP_BN_MAX_LIMBS];
+    fmcp__limb p[FMCP_BN_MAX_LIMBS], q[FMCP_BN_MAX_LIMBS], n[2 * FMCP_BN_MAX_LIMBS], pq[2 * FMCP_BN_MAX_LIMBS];
+    fmcp__limb d[FMCP_BN_MAX_LIMBS], de[FMCP_BN_MAX_LIMBS + 1], r[FMCP_BN_MAX_LIMBS];
     uint8_t h[32], sig[FMCP_RSA_MAX_BYTES];
     size_t L = bits / 2 / FMCP_LIMB_BITS, sl = 0;
     int prime = 0;
@@ -291,21 +291,21 @@ static void check_generated(unsigned bits)
     CHECK_EQ_INT(fmcp_rsa_bits(&key.pub), bits);
     CHECK(key.pub.e_len == 3 && key.pub.e[0] == 1 && key.pub.e[1] == 0 && key.pub.e[2] == 1);
     CHECK(key.p_len == bits / 16 && key.q_len == bits / 16 && memcmp(key.p, key.q, key.p_len) > 0);
-    CHECK_OK(fmcp_bn_from_bytes(p, L, key.p, key.p_len));
-    CHECK_OK(fmcp_bn_from_bytes(q, L, key.q, key.q_len));
-    CHECK_OK(fmcp_bn_from_bytes(n, 2 * L, key.pub.n, key.pub.n_len));
-    fmcp_bn_mul(pq, p, L, q, L);
-    CHECK(fmcp_bn_cmp(pq, n, 2 * L) == 0);
-    CHECK_OK(fmcp_bn_from_bytes(d, 2 * L, key.d, key.d_len));
-    de[2 * L] = fmcp_bn_mul_small(de, d, 2 * L, 65537);
+    CHECK_OK(fmcp__bn_from_bytes(p, L, key.p, key.p_len));
+    CHECK_OK(fmcp__bn_from_bytes(q, L, key.q, key.q_len));
+    CHECK_OK(fmcp__bn_from_bytes(n, 2 * L, key.pub.n, key.pub.n_len));
+    fmcp__bn_mul(pq, p, L, q, L);
+    CHECK(fmcp__bn_cmp(pq, n, 2 * L) == 0);
+    CHECK_OK(fmcp__bn_from_bytes(d, 2 * L, key.d, key.d_len));
+    de[2 * L] = fmcp__bn_mul_small(de, d, 2 * L, 65537);
     p[0] -= 1;
     q[0] -= 1;
-    CHECK_OK(fmcp_bn_mod(r, de, 2 * L + 1, p, L));
-    CHECK(fmcp_bn_bits(r, L) == 1);
-    CHECK_OK(fmcp_bn_mod(r, de, 2 * L + 1, q, L));
-    CHECK(fmcp_bn_bits(r, L) == 1);
+    CHECK_OK(fmcp__bn_mod(r, de, 2 * L + 1, p, L));
+    CHECK(fmcp__bn_bits(r, L) == 1);
+    CHECK_OK(fmcp__bn_mod(r, de, 2 * L + 1, q, L));
+    CHECK(fmcp__bn_bits(r, L) == 1);
     p[0] += 1;
-    CHECK_OK(fmcp_bn_is_probable_prime(p, L, 8, &prime)); /* a second opinion on p */
+    CHECK_OK(fmcp__bn_is_probable_prime(p, L, 8, &prime)); /* a second opinion on p */
     CHECK(prime);
     CHECK_OK(fmcp_rsa_private_check(&key));
     memset(h, 0x5a, sizeof h);
@@ -369,7 +369,7 @@ static void test_random_failure(void)
     }
     fmcp_set_hooks(NULL);
     fmcp_wipe(&key, sizeof key);
-    if (doc) fmcp_json_doc_free(doc);
+    if (doc) fmcp_json_doc_destroy(doc);
     free(text);
 }
 

@@ -61,10 +61,10 @@ static void test_large_keys_refused(void)
         make_jwk(jwk, sizeof jwk, sizes[i]);
         CHECK_OK(fmcp_json_parse(jwk, strlen(jwk), NULL, &d, NULL));
         CHECK(fmcp_rsa_public_from_jwk(fmcp_json_root(d), &k) != FMCP_OK);
-        fmcp_json_doc_free(d);
+        fmcp_json_doc_destroy(d);
         CHECK_OK(fmcp_jwt_keyset_create(NULL, &ks));
         CHECK(fmcp_jwt_keyset_add(ks, jwk, strlen(jwk)) != FMCP_OK || fmcp_jwt_keyset_count(ks) == 0);
-        fmcp_jwt_keyset_free(ks);
+        fmcp_jwt_keyset_destroy(ks);
     }
 }
 
@@ -106,11 +106,11 @@ static void test_rfc7515_rs256(void)
         CHECK_OK(fmcp_jwt_verify(v, jws, strlen(jws), &r));
         CHECK(r.error == FMCP_JWT_OK);
         CHECK_STR(r.claims.issuer, "joe");
-        fmcp_jwt_verdict_free(&r);
+        fmcp_jwt_verdict_destroy(&r);
     }
-    fmcp_jwt_verifier_free(v);
+    fmcp_jwt_verifier_destroy(v);
     fmcp_set_hooks(NULL);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
 }
 
 int main(void)

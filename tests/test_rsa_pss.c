@@ -121,7 +121,7 @@ static void wycheproof_pss(unsigned bits)
             c.invalid_ok, c.invalid);
     CHECK_EQ_INT(c.valid + c.invalid, (long long)fmcp_json_get_int(fmcp_json_root(doc), "numberOfTests", -1));
     CHECK(c.valid >= 50 && c.invalid >= 40 && c.v15_seen == 1);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     free(text);
 }
 
@@ -183,7 +183,7 @@ static void test_round_trip_wycheproof_keys(void)
             keys++;
             break;
         }
-        fmcp_json_doc_free(doc);
+        fmcp_json_doc_destroy(doc);
         free(text);
     }
     CHECK_EQ_INT(keys, 3);

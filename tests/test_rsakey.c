@@ -75,7 +75,7 @@ static fmcp_result jwk_text_pub(const char *json, fmcp_rsa_public_key *k)
     fmcp_result r = fmcp_json_parse(json, strlen(json), NULL, &doc, NULL);
     if (r != FMCP_OK) return r;
     r = fmcp_rsa_public_from_jwk(fmcp_json_root(doc), k);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     return r;
 }
 
@@ -100,7 +100,7 @@ static void test_rfc7515_all_forms_agree(void)
     p8 = jstr(a2, "private_key_pkcs8_pem");
     pr1 = jstr(a2, "private_key_pkcs1_pem");
     CHECK(spki && pk1 && p8 && pr1);
-    if (!spki || !pk1 || !p8 || !pr1) { fmcp_json_doc_free(doc); return; }
+    if (!spki || !pk1 || !p8 || !pr1) { fmcp_json_doc_destroy(doc); return; }
     CHECK_OK(fmcp_rsa_public_from_jwk(fmcp_json_get(a2, "public_jwk"), &pj));
     CHECK_OK(fmcp_rsa_public_from_pem(spki, strlen(spki), &ps));
     CHECK_OK(fmcp_rsa_public_from_pem(pk1, strlen(pk1), &p1));
@@ -114,7 +114,7 @@ static void test_rfc7515_all_forms_agree(void)
     CHECK(pub_eq(&pj, &kj.pub));
     CHECK(priv_eq(&kj, &k8) && priv_eq(&kj, &k1));
     fmcp_wipe(&kj, sizeof kj);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
 }
 
 /* Emitting each form from a key parsed out of a *different* form must give the
@@ -153,7 +153,7 @@ static void test_rfc7515_reemit_identical(void)
     CHECK_EQ_INT(fmcp_rsa_public_to_pem(&pub, FMCP_RSAKEY_PKCS8, out, sizeof out, &len), FMCP_ERR_INVALID_ARG);
     CHECK_EQ_INT(fmcp_rsa_private_to_pem(&priv, FMCP_RSAKEY_SPKI, out, sizeof out, &len), FMCP_ERR_INVALID_ARG);
     fmcp_wipe(&priv, sizeof priv);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
 }
 
 /* Written JWKs carry exactly the vector's base64url strings. */
@@ -173,7 +173,7 @@ static void test_rfc7515_jwk_write(void)
     fmcp_rsa_private_write_jwk(&w, &priv, "k1", "RS256", "sig");
     CHECK_OK(fmcp_jw_finish(&w, &out, &n));
     CHECK(out != NULL);
-    if (!out) { fmcp_json_doc_free(doc); return; }
+    if (!out) { fmcp_json_doc_destroy(doc); return; }
     CHECK_OK(fmcp_json_parse(out, n, NULL, &mine, NULL));
     root = fmcp_json_root(mine);
     for (i = 0; i < sizeof names / sizeof names[0]; i++) CHECK_STR(jstr(root, names[i]), jstr(vj, names[i]));
@@ -181,9 +181,9 @@ static void test_rfc7515_jwk_write(void)
     CHECK_STR(jstr(root, "kid"), "k1");
     CHECK_STR(jstr(root, "alg"), "RS256");
     CHECK_STR(jstr(root, "use"), "sig");
-    fmcp_json_doc_free(mine);
+    fmcp_json_doc_destroy(mine);
     fmcp_wipe(out, n);
-    fmcp_jw_free_output(&w, out);
+    fmcp_free_text(w.alloc, out, n);
     /* public writer: no private members */
     fmcp_jw_init(&w, NULL);
     fmcp_rsa_public_write_jwk(&w, &priv.pub, NULL, NULL, NULL);
@@ -194,11 +194,11 @@ static void test_rfc7515_jwk_write(void)
         CHECK_STR(jstr(root, "n"), jstr(vj, "n"));
         CHECK_STR(jstr(root, "e"), "AQAB");
         CHECK(fmcp_json_get(root, "d") == NULL && fmcp_json_get(root, "kid") == NULL);
-        fmcp_json_doc_free(mine);
-        fmcp_jw_free_output(&w, out);
+        fmcp_json_doc_destroy(mine);
+        fmcp_free_text(w.alloc, out, n);
     }
     fmcp_wipe(&priv, sizeof priv);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
 }
 
 /* PEM armour: CRLF line ends and text around the block are fine. */
@@ -229,7 +229,7 @@ static void test_pem_crlf_and_surroundings(void)
         static fmcp_rsa_private_key pk;
         CHECK_EQ_INT(fmcp_rsa_private_from_pem(spki, strlen(spki), &pk), FMCP_ERR_NOT_FOUND);
     }
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
 }
 
 /* ---- RFC 7638 ---------------------------------------------------------------------- */
@@ -306,7 +306,7 @@ static void test_wycheproof_public_keys(void)
         if (!doc) continue;
         for (g = fmcp_json_first(fmcp_json_get(fmcp_json_root(doc), "testGroups")); g; g = fmcp_json_next(g))
             wy_check_public(g, fmcp_json_get(g, "publicKey"), "publicKeyDer", "publicKeyAsn", "publicKeyPem", &tested);
-        fmcp_json_doc_free(doc);
+        fmcp_json_doc_destroy(doc);
     }
     CHECK_EQ_INT(tested, 6); /* 3 + 2 + 1 groups */
 }
@@ -363,7 +363,7 @@ static void test_wycheproof_private_keys(void)
         if (!doc) continue;
         for (g = fmcp_json_first(fmcp_json_get(fmcp_json_root(doc), "testGroups")); g; g = fmcp_json_next(g))
             wy_check_private(g, &tested);
-        fmcp_json_doc_free(doc);
+        fmcp_json_doc_destroy(doc);
     }
     CHECK(tested >= 40);
 }
@@ -402,12 +402,12 @@ static void test_wycheproof_jwk_sets(void)
             if (j.count && w == 1) CHECK(pub_eq(&from_private, &j.keys[0].key));
             kept += (int)j.count;
             sets++;
-            fmcp_jwks_free(&j);
+            fmcp_jwks_destroy(&j);
         }
     }
     CHECK_EQ_INT(sets, 36); /* 25 groups, 11 of them with a public set too */
     CHECK_EQ_INT(kept, 4);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
 }
 
 /* ---- openssl CLI peer --------------------------------------------------------------- */
@@ -495,7 +495,7 @@ static long a2_spki_der(unsigned char *der, size_t cap)
     if (fmcp_rsa_public_from_jwk(fmcp_json_get(a2, "public_jwk"), &k) != FMCP_OK
         || fmcp_rsa_public_to_der(&k, FMCP_RSAKEY_SPKI, der, cap, &n) != FMCP_OK)
         n = 0;
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     return (long)n;
 }
 
@@ -587,7 +587,7 @@ static void test_private_der_negative(void)
     CHECK_EQ_INT(fmcp_rsa_private_to_der(&k, FMCP_RSAKEY_PKCS8, der, n - 1, &m), FMCP_ERR_BUFFER_TOO_SMALL);
     fmcp_wipe(&k, sizeof k);
     fmcp_wipe(&bad_k, sizeof bad_k);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
 }
 
 /* PKCS#1 RSAPublicKey built by hand around the A.2 modulus. */
@@ -694,7 +694,7 @@ static void test_pem_bad_base64(void)
     buf[27 + 64] = ' ';
     memcpy(buf + 27 + 65, spki + 27 + 64, n - 27 - 64 + 1);
     CHECK_EQ_INT(fmcp_rsa_public_from_pem(buf, n + 1, &k), FMCP_ERR_ENCODING);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
 }
 
 /* ---- JWK / JWKS ----------------------------------------------------------------------- */
@@ -723,7 +723,7 @@ static void test_jwk_leading_zero_and_errors(void)
     CHECK_OK(fmcp_jw_finish(&w, &out, &len));
     if (out) {
         CHECK(strstr(out, jstr(fmcp_json_get(a2, "public_jwk"), "n")) != NULL);
-        fmcp_jw_free_output(&w, out);
+        fmcp_free_text(w.alloc, out, len);
     }
     /* errors */
     CHECK_EQ_INT(jwk_text_pub("{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AA\",\"y\":\"AA\"}", &k), FMCP_ERR_UNSUPPORTED);
@@ -734,7 +734,7 @@ static void test_jwk_leading_zero_and_errors(void)
     snprintf(text, sizeof text, "{\"kty\":\"RSA\",\"e\":\"Aw\",\"n\":\"%s\"}", n64);
     CHECK_EQ_INT(jwk_text_pub(text, &k), FMCP_ERR_BAD_KEY);
     CHECK(k.n_len == 0);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
 }
 
 /* A set mixing the A.2 key with keys that must be skipped and counted. */
@@ -759,7 +759,7 @@ static int mixed_jwks(char *buf, size_t cap)
              "{\"kty\":\"RSA\",\"kid\":\"v\",\"key_ops\":[\"sign\",\"verify\"],\"e\":\"AQAB\",\"n\":\"%s\"},"
              "7]}",
              n, n, n, n, n, n, n);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     return 1;
 }
 
@@ -778,7 +778,7 @@ static void test_jwks_mixed(void)
     CHECK(fmcp_jwks_find(&j, "enc") == NULL);
     CHECK(fmcp_jwks_find(&j, NULL) == NULL); /* several keys: no default */
     CHECK(j.count == 3 && !j.keys[1].has_kid && j.keys[1].kid[0] == 0);
-    fmcp_jwks_free(&j);
+    fmcp_jwks_destroy(&j);
     CHECK(j.keys == NULL && j.count == 0);
     /* a single JWK object is a set of one; find(NULL) gives it */
     {
@@ -789,12 +789,12 @@ static void test_jwks_mixed(void)
                  jstr(fmcp_json_get(a2, "public_jwk"), "n"));
         CHECK_OK(fmcp_jwks_parse(one, strlen(one), NULL, &j));
         CHECK(j.count == 1 && fmcp_jwks_find(&j, NULL) == &j.keys[0]);
-        fmcp_jwks_free(&j);
-        fmcp_json_doc_free(doc);
+        fmcp_jwks_destroy(&j);
+        fmcp_json_doc_destroy(doc);
     }
     CHECK_OK(fmcp_jwks_parse("{\"keys\":[]}", 11, NULL, &j));
     CHECK(j.count == 0 && j.keys == NULL);
-    fmcp_jwks_free(&j);
+    fmcp_jwks_destroy(&j);
     CHECK_EQ_INT(fmcp_jwks_parse("{\"keys\":{}}", 11, NULL, &j), FMCP_ERR_PARSE);
     CHECK(fmcp_jwks_parse("{\"keys\":[", 9, NULL, &j) != FMCP_OK);
     CHECK_EQ_INT(fmcp_jwks_parse("[]", 2, NULL, &j), FMCP_ERR_PARSE);
@@ -807,12 +807,12 @@ static void test_jwks_alloc_sweep(void)
     if (!mixed_jwks(text, sizeof text)) T_SKIP("../shared/vectors/rfc7515 absent");
     T_ALLOC_SWEEP({
         t_rc = (int)fmcp_jwks_parse(text, strlen(text), &t_alloc, &j);
-        if (t_rc == 0) { CHECK_EQ_INT(j.count, 3); fmcp_jwks_free(&j); }
+        if (t_rc == 0) { CHECK_EQ_INT(j.count, 3); fmcp_jwks_destroy(&j); }
     });
     /* a set whose keys are all skipped takes the free-everything path */
     T_ALLOC_SWEEP({
         t_rc = (int)fmcp_jwks_parse("{\"keys\":[{\"kty\":\"EC\"}]}", 23, &t_alloc, &j);
-        if (t_rc == 0) { CHECK(j.count == 0 && j.skipped == 1); fmcp_jwks_free(&j); }
+        if (t_rc == 0) { CHECK(j.count == 0 && j.skipped == 1); fmcp_jwks_destroy(&j); }
     });
 }
 

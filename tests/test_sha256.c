@@ -227,7 +227,7 @@ static void test_wycheproof_hmac(void)
     }
     CHECK(declared > 0);
     CHECK_EQ_INT(total, declared);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
 }
 
 /* HMAC streaming equals one-shot for key lengths around the block size

@@ -113,7 +113,7 @@ static const char *field(const char *json, const char *key)
     }
     if (fmcp_json_is(v, FMCP_JSON_STRING)) snprintf(val, sizeof val, "%s", fmcp_json_str(v, NULL));
     else if (v) fmcp_json_write(v, val, sizeof val, NULL);
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     return val;
 }
 

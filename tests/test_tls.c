@@ -105,31 +105,31 @@ static int rig_up(rig *g, const char *crt, const char *key, const char *ca, int 
     fmcp_tls_client_desc cd;
     memset(g, 0, sizeof *g);
     memset(&sd, 0, sizeof sd); memset(&cd, 0, sizeof cd); memset(&d, 0, sizeof d);
-    if (fmcp_http_loop_new(NULL, &g->loop) != FMCP_OK) return 0;
+    if (fmcp_http_loop_create(NULL, &g->loop) != FMCP_OK) return 0;
     sd.cert_file = path_of(crt); sd.key_file = path_of(key); sd.loop = g->loop;
     sd.handshake_timeout_ms = hs_timeout;
-    if (fmcp_tls_server_new(NULL, &sd, &g->ts) != FMCP_OK) return 0;
+    if (fmcp_tls_server_create(NULL, &sd, &g->ts) != FMCP_OK) return 0;
     cd.ca_file = path_of(ca);
-    if (fmcp_tls_client_new(NULL, &cd, &g->tc) != FMCP_OK) return 0;
-    d.handler = handler; d.transport = fmcp_tls_server_transport(g->ts);
-    if (fmcp_http_server_start(g->loop, &d, &g->srv) != FMCP_OK) return 0;
+    if (fmcp_tls_client_create(NULL, &cd, &g->tc) != FMCP_OK) return 0;
+    d.handler = handler; d.transport = fmcp_tls_server_io(g->ts);
+    if (fmcp_http_server_create(g->loop, &d, &g->srv) != FMCP_OK) return 0;
     snprintf(g->url, sizeof g->url, "https://localhost:%u/hello", (unsigned)fmcp_http_server_port(g->srv));
     return 1;
 }
 
 static void rig_down(rig *g)
 {
-    fmcp_http_server_free(g->srv);
-    fmcp_http_loop_free(g->loop);
-    fmcp_tls_server_free(g->ts);
-    fmcp_tls_client_free(g->tc);
+    fmcp_http_server_destroy(g->srv);
+    fmcp_http_loop_destroy(g->loop);
+    fmcp_tls_server_destroy(g->ts);
+    fmcp_tls_client_destroy(g->tc);
 }
 
 static fmcp_result get(rig *g, const char *url, fmcp_tls_client *tc, fmcp_http_response **res)
 {
     fmcp_http_client_req q;
     memset(&q, 0, sizeof q);
-    q.url = url; q.transport = fmcp_tls_client_transport(tc); q.timeout_ms = 20000;
+    q.url = url; q.transport = fmcp_tls_client_io(tc); q.timeout_ms = 20000;
     return run_fetch(g->loop, &q, res);
 }
 
@@ -155,26 +155,26 @@ static void test_anchors(void)
     if (!have_certs) T_SKIP("openssl could not make certificates");
     memset(&d, 0, sizeof d);
     d.ca_file = path_of("ca.crt");
-    CHECK_OK(fmcp_tls_client_new(NULL, &d, &c));
+    CHECK_OK(fmcp_tls_client_create(NULL, &d, &c));
     CHECK_EQ_INT(fmcp_tls_client_anchors(c), 1);
-    fmcp_tls_client_free(c);
+    fmcp_tls_client_destroy(c);
     /* SSL_CERT_FILE is honoured when no file is configured */
     setenv("SSL_CERT_FILE", path_of("other.crt"), 1);
-    CHECK_OK(fmcp_tls_client_new(NULL, NULL, &c));
+    CHECK_OK(fmcp_tls_client_create(NULL, NULL, &c));
     CHECK_EQ_INT(fmcp_tls_client_anchors(c), 1);
-    fmcp_tls_client_free(c);
+    fmcp_tls_client_destroy(c);
     setenv("SSL_CERT_FILE", path_of("nonexistent.pem"), 1);
-    CHECK_EQ_INT(fmcp_tls_client_new(NULL, NULL, &c), FMCP_ERR_NOT_FOUND);
+    CHECK_EQ_INT(fmcp_tls_client_create(NULL, NULL, &c), FMCP_ERR_NOT_FOUND);
     unsetenv("SSL_CERT_FILE");
     d.ca_file = NULL; d.ca_pem = junk; d.ca_pem_len = strlen(junk);
-    CHECK(fmcp_tls_client_new(NULL, &d, &c) != FMCP_OK);
+    CHECK(fmcp_tls_client_create(NULL, &d, &c) != FMCP_OK);
     d.ca_pem = "no pem here"; d.ca_pem_len = 11;
-    CHECK_EQ_INT(fmcp_tls_client_new(NULL, &d, &c), FMCP_ERR_NOT_FOUND);
+    CHECK_EQ_INT(fmcp_tls_client_create(NULL, &d, &c), FMCP_ERR_NOT_FOUND);
     CHECK(c == NULL);
     if (access(FMCP_TLS_SYSTEM_CA_FILE, R_OK) == 0) {
-        CHECK_OK(fmcp_tls_client_new(NULL, NULL, &c));
+        CHECK_OK(fmcp_tls_client_create(NULL, NULL, &c));
         CHECKF(fmcp_tls_client_anchors(c) > 50, "%zu system anchors", fmcp_tls_client_anchors(c));
-        fmcp_tls_client_free(c);
+        fmcp_tls_client_destroy(c);
     }
 }
 
@@ -185,15 +185,15 @@ static void test_server_keys(void)
     if (!have_certs) T_SKIP("openssl could not make certificates");
     memset(&d, 0, sizeof d);
     d.cert_file = path_of("rsa.crt"); d.key_file = path_of("rsa1.key");   /* PKCS#1 */
-    CHECK_OK(fmcp_tls_server_new(NULL, &d, &s)); fmcp_tls_server_free(s);
+    CHECK_OK(fmcp_tls_server_create(NULL, &d, &s)); fmcp_tls_server_destroy(s);
     d.cert_file = path_of("ec.crt"); d.key_file = path_of("ec1.key");     /* SEC 1 */
-    CHECK_OK(fmcp_tls_server_new(NULL, &d, &s)); fmcp_tls_server_free(s);
+    CHECK_OK(fmcp_tls_server_create(NULL, &d, &s)); fmcp_tls_server_destroy(s);
     d.key_file = path_of("rsa.key");                                      /* key of another cert */
-    CHECK_EQ_INT(fmcp_tls_server_new(NULL, &d, &s), FMCP_ERR_BAD_KEY);
+    CHECK_EQ_INT(fmcp_tls_server_create(NULL, &d, &s), FMCP_ERR_BAD_KEY);
     d.key_file = path_of("missing.key");
-    CHECK_EQ_INT(fmcp_tls_server_new(NULL, &d, &s), FMCP_ERR_NOT_FOUND);
+    CHECK_EQ_INT(fmcp_tls_server_create(NULL, &d, &s), FMCP_ERR_NOT_FOUND);
     d.key_file = path_of("ca.crt");                                       /* no key at all */
-    CHECK_EQ_INT(fmcp_tls_server_new(NULL, &d, &s), FMCP_ERR_BAD_KEY);
+    CHECK_EQ_INT(fmcp_tls_server_create(NULL, &d, &s), FMCP_ERR_BAD_KEY);
     CHECK(s == NULL);
     unsetenv("TLS_CERT"); unsetenv("TLS_KEY");
     CHECK_EQ_INT(fmcp_tls_server_from_env(NULL, NULL, &s), FMCP_ERR_NOT_FOUND);
@@ -202,7 +202,7 @@ static void test_server_keys(void)
     setenv("TLS_KEY", path_of("rsa.key"), 1);
     CHECK_OK(fmcp_tls_server_from_env(NULL, NULL, &s));
     CHECK(s != NULL);
-    fmcp_tls_server_free(s);
+    fmcp_tls_server_destroy(s);
     unsetenv("TLS_CERT"); unsetenv("TLS_KEY");
 }
 
@@ -216,19 +216,19 @@ static void roundtrip(const char *crt, const char *key)
     if (!have_certs) T_SKIP("openssl could not make certificates");
     if (!rig_up(&g, crt, key, "ca.crt", 0)) { CHECK(!"rig"); rig_down(&g); return; }
     CHECK_OK(get(&g, g.url, g.tc, &res));
-    if (res) { CHECK_EQ_INT(res->status, 200); CHECK_STR(res->body, "/hello"); fmcp_http_response_free(res); }
+    if (res) { CHECK_EQ_INT(res->status, 200); CHECK_STR(res->body, "/hello"); fmcp_http_response_destroy(res); }
     CHECK(fmcp_tls_client_last_error(g.tc) == NULL);
     /* many records both ways */
     body = (char *)malloc(big);
     for (i = 0; i < big; i++) body[i] = (char)('a' + (i * 7) % 26);
     memset(&q, 0, sizeof q);
     q.method = "POST"; q.url = g.url; q.body = body; q.body_len = big;
-    q.transport = fmcp_tls_client_transport(g.tc); q.timeout_ms = 20000;
+    q.transport = fmcp_tls_client_io(g.tc); q.timeout_ms = 20000;
     CHECK_OK(run_fetch(g.loop, &q, &res));
     if (res) {
         CHECK_EQ_INT(res->body_len, big);
         CHECK(res->body_len == big && memcmp(res->body, body, big) == 0);
-        fmcp_http_response_free(res);
+        fmcp_http_response_destroy(res);
     }
     free(body);
     rig_down(&g);
@@ -251,11 +251,11 @@ static void test_refusals(void)
     /* a CA we do not trust */
     memset(&cd, 0, sizeof cd);
     cd.ca_file = path_of("other.crt");
-    CHECK_OK(fmcp_tls_client_new(NULL, &cd, &other));
+    CHECK_OK(fmcp_tls_client_create(NULL, &cd, &other));
     CHECK(get(&g, g.url, other, &res) != FMCP_OK);
     CHECK(res == NULL);
     CHECK_STR(fmcp_tls_client_last_error(other), "certificate not trusted");
-    fmcp_tls_client_free(other);
+    fmcp_tls_client_destroy(other);
     /* the certificate names localhost, not 127.0.0.1 */
     snprintf(url, sizeof url, "https://127.0.0.1:%u/x", (unsigned)fmcp_http_server_port(g.srv));
     CHECK(get(&g, url, g.tc, &res) != FMCP_OK);
@@ -267,7 +267,7 @@ static void test_refusals(void)
         memset(&q, 0, sizeof q);
         q.url = url; q.timeout_ms = 20000;
         CHECK(run_fetch(g.loop, &q, &res) != FMCP_OK || (res && res->status >= 400));
-        if (res) fmcp_http_response_free(res);
+        if (res) fmcp_http_response_destroy(res);
     }
     rig_down(&g);
 }
@@ -289,7 +289,7 @@ static void test_expired(void)
     fmcp_set_hooks(NULL);
     CHECK_STR(fmcp_tls_client_last_error(g.tc), "certificate expired or not yet valid");
     CHECK_OK(get(&g, g.url, g.tc, &res));           /* and fine again today */
-    if (res) fmcp_http_response_free(res);
+    if (res) fmcp_http_response_destroy(res);
     rig_down(&g);
 }
 
@@ -311,14 +311,14 @@ static void test_insecure_option_warns(void)
     memset(&cd, 0, sizeof cd);
     cd.ca_file = path_of("other.crt"); cd.insecure_skip_verify_for_tests = 1;
     cd.log = count_log;
-    CHECK_OK(fmcp_tls_client_new(NULL, &cd, &c));
+    CHECK_OK(fmcp_tls_client_create(NULL, &cd, &c));
     warnings = 0;
     CHECK_OK(get(&g, g.url, c, &res));
-    if (res) fmcp_http_response_free(res);
+    if (res) fmcp_http_response_destroy(res);
     CHECK_OK(get(&g, g.url, c, &res));
-    if (res) { CHECK_STR(res->body, "/hello"); fmcp_http_response_free(res); }
+    if (res) { CHECK_STR(res->body, "/hello"); fmcp_http_response_destroy(res); }
     CHECK_EQ_INT(warnings, 2);
-    fmcp_tls_client_free(c);
+    fmcp_tls_client_destroy(c);
     rig_down(&g);
 }
 
@@ -349,7 +349,7 @@ static void test_handshake_timeout(void)
     for (i = 0; i < 200 && fmcp_http_server_connections(g.srv) < 1; i++) fmcp_http_step(g.loop, 10);
     CHECK_EQ_INT(fmcp_http_server_connections(g.srv), 1);
     CHECK_OK(get(&g, g.url, g.tc, &res));             /* served meanwhile */
-    if (res) { CHECK_EQ_INT(res->status, 200); fmcp_http_response_free(res); }
+    if (res) { CHECK_EQ_INT(res->status, 200); fmcp_http_response_destroy(res); }
     /* the served connection ends (its close reaches the server); the stalled one stays */
     for (i = 0; i < 200 && fmcp_http_server_connections(g.srv) > 1; i++) fmcp_http_step(g.loop, 10);
     CHECK_EQ_INT(fmcp_http_server_connections(g.srv), 1);
@@ -373,27 +373,27 @@ static void test_alloc_failures(void)
     if (!have_certs) T_SKIP("openssl could not make certificates");
     memset(&sd, 0, sizeof sd);
     sd.cert_file = path_of("rsa.crt"); sd.key_file = path_of("rsa.key");
-    T_ALLOC_SWEEP({ fmcp_tls_server *s; t_rc = fmcp_tls_server_new(&t_alloc, &sd, &s); if (!t_rc) fmcp_tls_server_free(s); });
+    T_ALLOC_SWEEP({ fmcp_tls_server *s; t_rc = fmcp_tls_server_create(&t_alloc, &sd, &s); if (!t_rc) fmcp_tls_server_destroy(s); });
     sd.cert_file = path_of("ec.crt"); sd.key_file = path_of("ec1.key");
-    T_ALLOC_SWEEP({ fmcp_tls_server *s; t_rc = fmcp_tls_server_new(&t_alloc, &sd, &s); if (!t_rc) fmcp_tls_server_free(s); });
+    T_ALLOC_SWEEP({ fmcp_tls_server *s; t_rc = fmcp_tls_server_create(&t_alloc, &sd, &s); if (!t_rc) fmcp_tls_server_destroy(s); });
     setenv("TLS_CERT", path_of("ec.crt"), 1); setenv("TLS_KEY", path_of("ec.key"), 1);
-    T_ALLOC_SWEEP({ fmcp_tls_server *s; t_rc = fmcp_tls_server_from_env(&t_alloc, NULL, &s); if (!t_rc) fmcp_tls_server_free(s); });
+    T_ALLOC_SWEEP({ fmcp_tls_server *s; t_rc = fmcp_tls_server_from_env(&t_alloc, NULL, &s); if (!t_rc) fmcp_tls_server_destroy(s); });
     unsetenv("TLS_CERT"); unsetenv("TLS_KEY");
     ca = t_read_file(path_of("ca.crt"), &calen);
     CHECK(ca != NULL);
     if (!ca) return;
     memset(&cd, 0, sizeof cd);
     cd.ca_pem = ca; cd.ca_pem_len = calen;
-    T_ALLOC_SWEEP({ fmcp_tls_client *c; t_rc = fmcp_tls_client_new(&t_alloc, &cd, &c); if (!t_rc) fmcp_tls_client_free(c); });
+    T_ALLOC_SWEEP({ fmcp_tls_client *c; t_rc = fmcp_tls_client_create(&t_alloc, &cd, &c); if (!t_rc) fmcp_tls_client_destroy(c); });
     /* opening a connection (client side; the server side is the same code) */
     CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
     {
         fmcp_tls_client *c = NULL;
-        const fmcp_http_transport *tr;
-        CHECK_OK(fmcp_tls_client_new(&t_alloc, &cd, &c));
-        tr = fmcp_tls_client_transport(c);
+        const fmcp_http_io *tr;
+        CHECK_OK(fmcp_tls_client_create(&t_alloc, &cd, &c));
+        tr = fmcp_tls_client_io(c);
         if (tr) T_ALLOC_SWEEP({ void *conn; t_rc = tr->open(tr->self, sv[0], "localhost", &conn); if (!t_rc) tr->close(conn); });
-        fmcp_tls_client_free(c);
+        fmcp_tls_client_destroy(c);
     }
     close(sv[0]); close(sv[1]);
     free(ca);

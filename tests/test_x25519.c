@@ -182,7 +182,7 @@ static void test_wycheproof_file(void)
             "(%ld all-zero results reported as FMCP_ERR_CRYPTO)\n", count, valid, acceptable, zero_results);
     CHECK_EQ_INT(count, (long long)fmcp_json_get_int(fmcp_json_root(doc), "numberOfTests", -1));
     CHECK(count >= 500);
-    fmcp_json_doc_free(doc);
+    fmcp_json_doc_destroy(doc);
     free(text);
 }
 

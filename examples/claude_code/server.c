@@ -80,7 +80,7 @@ static char *fetch_jwks(const char *url, char *err, size_t errlen)
         memcpy(text, res->body, res->body_len);
         text[res->body_len] = '\0';
     } else snprintf(err, errlen, "out of memory");
-    fmcp_http_response_free(res);
+    fmcp_http_response_destroy(res);
     return text;
 #else
     (void)url;
@@ -245,7 +245,7 @@ static fmcp_result tool_whoami(fmcp_ctx *c, void *u)
     fmcp_jw_object_end(&w);
     if ((r = fmcp_jw_finish(&w, &out, &n)) != FMCP_OK) { fmcp_jw_reset(&w); return r; }
     r = fmcp_ctx_add_text(c, out);
-    fmcp_jw_free_output(&w, out);
+    fmcp_free_text(w.alloc, out, n);
     return r;
 }
 
@@ -342,7 +342,7 @@ int main(void)
         fprintf(stderr, NAME ": authenticated as %s\n", id.auth.subject ? id.auth.subject : "(no subject)");
         rc = serve(&id);
     }
-    fmcp_jwt_verdict_free(&id.verdict);
-    fmcp_jwt_verifier_free(id.verifier);
+    fmcp_jwt_verdict_destroy(&id.verdict);
+    fmcp_jwt_verifier_destroy(id.verifier);
     return rc;
 }

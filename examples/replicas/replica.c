@@ -111,11 +111,11 @@ static fmcp_result t_ask_name(fmcp_ctx *c, void *u)
 
 static fmcp_result t_whoami(fmcp_ctx *c, void *u) { (void)u; return fmcp_ctx_add_text(c, g_name); }
 
-static void on_listen(void *user, fmcp_mcp_http *t)
+static void on_listen(void *user, fmcp_http_endpoint *t)
 {
     (void)user;
-    printf("port %u\nListening on http://127.0.0.1:%u/mcp\n", (unsigned)fmcp_mcp_http_port(t),
-           (unsigned)fmcp_mcp_http_port(t));
+    printf("port %u\nListening on http://127.0.0.1:%u/mcp\n", (unsigned)fmcp_http_endpoint_port(t),
+           (unsigned)fmcp_http_endpoint_port(t));
     fflush(stdout);
 }
 
@@ -123,7 +123,7 @@ int main(int argc, char **argv)
 {
     const char *key = getenv("FMCP_STATE_KEY");
     fmcp_server_desc sd;
-    fmcp_http_transport_desc hd;
+    fmcp_http_endpoint_desc hd;
     fmcp_tool_desc t;
     fmcp_task_store ts;
     redis_store rs;

@@ -60,7 +60,7 @@ static int call_text(fmcp_client *c, const char *tool, const char *args, const f
     fmcp_result r = fmcp_client_call_tool(c, tool, args, o, &d);
     int ok = r == FMCP_OK && strcmp(text0(d), want) == 0;
     if (!ok) fprintf(stderr, "  %s: %s, text %s\n", tool, fmcp_result_str(r), d ? text0(d) : "-");
-    if (d) fmcp_json_doc_free(d);
+    if (d) fmcp_json_doc_destroy(d);
     return ok;
 }
 
@@ -75,7 +75,7 @@ static void common(fmcp_client *c, int sdk)
     check("ping", fmcp_client_ping(c) == FMCP_OK, NULL);
     check("tools/list", fmcp_client_list_tools(c, &d) == FMCP_OK &&
           fmcp_json_len(fmcp_json_get(fmcp_json_root(d), "tools")) >= 4, NULL);
-    if (d) { fmcp_json_doc_free(d); d = NULL; }
+    if (d) { fmcp_json_doc_destroy(d); d = NULL; }
     check("tools/call echo", call_text(c, "echo", "{\"text\":\"h\\u00e9llo\"}", NULL, "h\xc3\xa9llo"), NULL);
     check("tools/call add", call_text(c, "add", "{\"a\":2,\"b\":40}", NULL, "42"), NULL);
     memset(&o, 0, sizeof o);
@@ -90,18 +90,18 @@ static void common(fmcp_client *c, int sdk)
           logs[0]);
     check("resources/list", fmcp_client_list_resources(c, &d) == FMCP_OK &&
           fmcp_json_len(fmcp_json_get(fmcp_json_root(d), "resources")) == 1, NULL);
-    if (d) { fmcp_json_doc_free(d); d = NULL; }
+    if (d) { fmcp_json_doc_destroy(d); d = NULL; }
     check("resources/read", fmcp_client_read_resource(c, "test://hello", &d) == FMCP_OK &&
           strcmp(fmcp_json_get_str(fmcp_json_at(fmcp_json_get(fmcp_client_result(d), "contents"), 0), "text", ""),
                  "hello resource") == 0, NULL);
-    if (d) { fmcp_json_doc_free(d); d = NULL; }
+    if (d) { fmcp_json_doc_destroy(d); d = NULL; }
     check("prompts/get", fmcp_client_get_prompt(c, "greet", "{\"name\":\"Ada\"}", &d) == FMCP_OK &&
           strcmp(fmcp_json_get_str(fmcp_json_get(fmcp_json_at(fmcp_json_get(fmcp_client_result(d), "messages"), 0),
                                                  "content"), "text", ""), "Hello, Ada!") == 0, NULL);
-    if (d) { fmcp_json_doc_free(d); d = NULL; }
+    if (d) { fmcp_json_doc_destroy(d); d = NULL; }
     check("unknown tool is an error", fmcp_client_call_tool(c, "no-such-tool", NULL, NULL, &d) != FMCP_OK ||
           fmcp_json_get_bool(fmcp_client_result(d), "isError", 0), NULL);
-    if (d) { fmcp_json_doc_free(d); d = NULL; }
+    if (d) { fmcp_json_doc_destroy(d); d = NULL; }
 }
 
 static void sdk_only(fmcp_client *c)
@@ -138,7 +138,7 @@ int main(int argc, char **argv)
     if (c) {
         common(c, sdk);
         if (sdk) sdk_only(c);
-        fmcp_client_close(c);
+        fmcp_client_destroy(c);
     }
     printf("RESULT %d %d 0\n", P, F);
     return F ? 1 : 0;

@@ -43,7 +43,7 @@ static int fetch(const char *url)
     rc = fmcp_http_fetch(NULL, &q, &r);
     if (rc) { printf("error %d %s\n", (int)rc, err); return 1; }
     printf("%d %lu\n", r->status, (unsigned long)r->body_len);
-    fmcp_http_response_free(r);
+    fmcp_http_response_destroy(r);
     return 0;
 }
 int main(int argc, char **argv)
@@ -52,11 +52,11 @@ int main(int argc, char **argv)
     if (argc > 2 && strcmp(argv[1], "fetch") == 0) return fetch(argv[2]);
     memset(&d, 0, sizeof d);
     d.host = argc > 1 ? argv[1] : "127.0.0.1"; d.handler = handler;
-    if (fmcp_http_loop_new(NULL, &l) || fmcp_http_server_start(l, &d, &s)) return 1;
+    if (fmcp_http_loop_create(NULL, &l) || fmcp_http_server_create(l, &d, &s)) return 1;
     printf("%u\n", (unsigned)fmcp_http_server_port(s)); fflush(stdout);
     fmcp_http_timer_add(l, 60000, stop, l, NULL);
     fmcp_http_run(l);
-    fmcp_http_server_free(s); fmcp_http_loop_free(l);
+    fmcp_http_server_destroy(s); fmcp_http_loop_destroy(l);
     return 0;
 }
 EOF

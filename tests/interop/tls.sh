@@ -47,15 +47,15 @@ static int serve(void)
     fmcp_http_loop *l; fmcp_http_server *s; fmcp_http_server_desc d; fmcp_tls_server *t; fmcp_result r;
     memset(&d, 0, sizeof d);
     d.handler = handler;
-    if (fmcp_http_loop_new(NULL, &l)) return 1;
+    if (fmcp_http_loop_create(NULL, &l)) return 1;
     r = fmcp_tls_server_from_env(NULL, l, &t);
     if (r) { printf("tls setup failed: %s\n", fmcp_result_str(r)); return 1; }
-    d.transport = fmcp_tls_server_transport(t);
-    if (fmcp_http_server_start(l, &d, &s)) return 1;
+    d.transport = fmcp_tls_server_io(t);
+    if (fmcp_http_server_create(l, &d, &s)) return 1;
     printf("%u\n", (unsigned)fmcp_http_server_port(s)); fflush(stdout);
     fmcp_http_timer_add(l, 60000, stop, l, NULL);
     fmcp_http_run(l);
-    fmcp_http_server_free(s); fmcp_http_loop_free(l); fmcp_tls_server_free(t);
+    fmcp_http_server_destroy(s); fmcp_http_loop_destroy(l); fmcp_tls_server_destroy(t);
     return 0;
 }
 /* fetch URL CAFILE: body on stdout, or "error: ..." with the TLS reason */
@@ -64,19 +64,19 @@ static int fetch(const char *url, const char *ca)
     fmcp_http_client_req q; fmcp_http_response *res; fmcp_tls_client *c; fmcp_tls_client_desc cd;
     char err[128]; fmcp_result rc;
     memset(&cd, 0, sizeof cd); cd.ca_file = ca;
-    rc = fmcp_tls_client_new(NULL, &cd, &c);
+    rc = fmcp_tls_client_create(NULL, &cd, &c);
     if (rc) { printf("error: CA file: %s\n", fmcp_result_str(rc)); return 1; }
     memset(&q, 0, sizeof q);
-    q.url = url; q.error_buf = err; q.error_buf_len = sizeof err; q.transport = fmcp_tls_client_transport(c);
+    q.url = url; q.error_buf = err; q.error_buf_len = sizeof err; q.transport = fmcp_tls_client_io(c);
     rc = fmcp_http_fetch(NULL, &q, &res);
     if (rc) {
         const char *why = fmcp_tls_client_last_error(c);
         printf("error: %s (%s)\n", err, why ? why : "-");
-        fmcp_tls_client_free(c);
+        fmcp_tls_client_destroy(c);
         return 1;
     }
     fwrite(res->body, 1, res->body_len, stdout);
-    fmcp_http_response_free(res); fmcp_tls_client_free(c);
+    fmcp_http_response_destroy(res); fmcp_tls_client_destroy(c);
     return 0;
 }
 int main(int argc, char **argv)

@@ -52,6 +52,6 @@ int main(void)
     fmcp_jw_object_end(&w);
     if (fmcp_jw_finish(&w, NULL, &n) != FMCP_OK) return 1;
     for (i = 0; i < n && i < sizeof out; i++) output[i] = out[i];
-    fmcp_json_doc_free(d);
+    fmcp_json_doc_destroy(d);
     return 0;
 }

@@ -132,7 +132,7 @@ static fmcp_result verify_tool(fmcp_ctx *c, void *user)
     r = fmcp_jwt_verify(v, tok, strlen(tok), &vd);
     if (r == FMCP_OK && vd.error == FMCP_JWT_OK) r = fmcp_ctx_add_text(c, vd.claims.issuer ? vd.claims.issuer : "");
     else { fmcp_ctx_set_error(c, 1); r = fmcp_ctx_add_text(c, fmcp_jwt_error_name(vd.error)); }
-    fmcp_jwt_verdict_free(&vd);
+    fmcp_jwt_verdict_destroy(&vd);
     return r;
 }
 
@@ -165,7 +165,7 @@ int main(void)
     st.read_size = 64; st.write_size = 256;   /* small buffers: a UART is slow anyway */
     (void)fmcp_stream_serve(srv, &st);
     fmcp_server_destroy(srv);
-    fmcp_jwt_verifier_free(v);
+    fmcp_jwt_verifier_destroy(v);
 #ifdef BM_HOST
     fprintf(stderr, "heap peak %lu bytes, %lu left allocated\n", (unsigned long)heap_peak, (unsigned long)heap_now);
 #endif
