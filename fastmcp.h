@@ -164,8 +164,14 @@
  *   - Configuration structs are zero-initialised: `fmcp_x_desc d = {0};`
  *     means sensible defaults.
  *   - Objects that allocate take a `const fmcp_allocator *` (NULL = default).
+ *   - One lifecycle: an object you own is made by fmcp_x_create (or by a
+ *     verb that says more: fmcp_client_connect_http, fmcp_json_parse) and
+ *     ended by fmcp_x_destroy (NULL is ignored). Caller-owned value structs
+ *     are set up by fmcp_x_init. Text returned with its length is freed by
+ *     fmcp_free_text(allocator, text, len). docs/MIGRATION.md lists the 0.1
+ *     names.
  *   - Memory a function returns is owned by the caller unless the function
- *     reference says otherwise; the matching free function is named beside it.
+ *     reference says otherwise.
  *
  * LIMITS AND SECURE DEFAULTS (a zero field means the default; docs/deploy.md)
  *   limit (field)                           default   beyond it
@@ -178,7 +184,7 @@
  *   head and body rate (min_rate)           1 KiB/s   408 (on average, once
  *     grace (rate_grace_ms)                 5 s       the grace has passed)
  *   idle keep-alive (idle_timeout_ms)       30 s      close
- *   MCP over HTTP (fmcp_http_endpoint_desc, FMCP_MCP_HTTP_*); a principal is
+ *   MCP over HTTP (fmcp_http_endpoint_desc, FMCP_HTTP_ENDPOINT_*); a principal is
  *   the caller's identity (fmcp_auth_info_principal), else its address (IPv6
  *   by /64)
  *   sessions of a principal                 100       its least recently used
@@ -3614,8 +3620,8 @@ typedef struct fmcp_http_auth_reply {
 } fmcp_http_auth_reply;
 
 /* Feature tests (the auth module uses them). */
-#define FMCP_MCP_HTTP_AUTH_DEFER 1
-#define FMCP_MCP_HTTP_FALLBACK 1
+#define FMCP_HTTP_ENDPOINT_AUTH_DEFER 1
+#define FMCP_HTTP_ENDPOINT_FALLBACK 1
 
 typedef fmcp_result (*fmcp_http_auth_fn)(void *user, const char *method, const char *path,
                                          const fmcp_http_req *req, fmcp_http_auth_reply *reply);
@@ -3655,11 +3661,11 @@ typedef struct fmcp_http_endpoint_desc {
     size_t replay_bytes_total;         /* the whole transport; 0 = 256 MiB */
 } fmcp_http_endpoint_desc;
 
-#define FMCP_MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL 100
-#define FMCP_MCP_HTTP_MAX_CALLS_PER_PRINCIPAL 256
-#define FMCP_MCP_HTTP_REPLAY_BYTES ((size_t)4 << 20)
-#define FMCP_MCP_HTTP_REPLAY_BYTES_PER_PRINCIPAL ((size_t)16 << 20)
-#define FMCP_MCP_HTTP_REPLAY_BYTES_TOTAL ((size_t)256 << 20)
+#define FMCP_HTTP_ENDPOINT_MAX_SESSIONS_PER_PRINCIPAL 100
+#define FMCP_HTTP_ENDPOINT_MAX_CALLS_PER_PRINCIPAL 256
+#define FMCP_HTTP_ENDPOINT_REPLAY_BYTES ((size_t)4 << 20)
+#define FMCP_HTTP_ENDPOINT_REPLAY_BYTES_PER_PRINCIPAL ((size_t)16 << 20)
+#define FMCP_HTTP_ENDPOINT_REPLAY_BYTES_TOTAL ((size_t)256 << 20)
 
 #ifndef FASTMCP_NO_SOCKETS
 FASTMCP_API fmcp_result fmcp_http_endpoint_create(fmcp_server *srv, fmcp_http_loop *loop,
@@ -4492,7 +4498,7 @@ FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res);
  *   cooldown). Keys of other types are skipped. Requests that need a fetch
  *   (no key set yet, or an unknown kid that may be fetched) are parked and
  *   resumed when it completes - nothing blocks the loop; if the transport
- *   cannot park requests (FMCP_MCP_HTTP_AUTH_DEFER absent) they get 503 with
+ *   cannot park requests (FMCP_HTTP_ENDPOINT_AUTH_DEFER absent) they get 503 with
  *   Retry-After instead. At most 1024 requests are parked (503 beyond).
  *
  * Verified-token cache
@@ -4518,7 +4524,7 @@ FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res);
  *   ["header"], resource_name and resource_documentation when set
  *   (scopes_supported defaults to the required scopes). resource
  *   defaults to http://<Host header><mcp path>. fmcp_auth_attach routes them
- *   through the transport's fallback handler (FMCP_MCP_HTTP_FALLBACK);
+ *   through the transport's fallback handler (FMCP_HTTP_ENDPOINT_FALLBACK);
  *   fmcp_auth_handle_request(a, req) answers them on a server of your own
  *   (returns 1 when it answered).
  *
@@ -27914,11 +27920,11 @@ static void fmcp__mh_defaults(fmcp_http_endpoint_desc *d)
     if (!d->retry_ms) d->retry_ms = 1000;
     if (!d->max_sessions) d->max_sessions = 10000;
     if (!d->replay_events) d->replay_events = 256;
-    if (!d->max_sessions_per_principal) d->max_sessions_per_principal = FMCP_MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL;
-    if (!d->max_calls_per_principal) d->max_calls_per_principal = FMCP_MCP_HTTP_MAX_CALLS_PER_PRINCIPAL;
-    if (!d->replay_bytes) d->replay_bytes = FMCP_MCP_HTTP_REPLAY_BYTES;
-    if (!d->replay_bytes_per_principal) d->replay_bytes_per_principal = FMCP_MCP_HTTP_REPLAY_BYTES_PER_PRINCIPAL;
-    if (!d->replay_bytes_total) d->replay_bytes_total = FMCP_MCP_HTTP_REPLAY_BYTES_TOTAL;
+    if (!d->max_sessions_per_principal) d->max_sessions_per_principal = FMCP_HTTP_ENDPOINT_MAX_SESSIONS_PER_PRINCIPAL;
+    if (!d->max_calls_per_principal) d->max_calls_per_principal = FMCP_HTTP_ENDPOINT_MAX_CALLS_PER_PRINCIPAL;
+    if (!d->replay_bytes) d->replay_bytes = FMCP_HTTP_ENDPOINT_REPLAY_BYTES;
+    if (!d->replay_bytes_per_principal) d->replay_bytes_per_principal = FMCP_HTTP_ENDPOINT_REPLAY_BYTES_PER_PRINCIPAL;
+    if (!d->replay_bytes_total) d->replay_bytes_total = FMCP_HTTP_ENDPOINT_REPLAY_BYTES_TOTAL;
 }
 
 static void fmcp__mh_free_struct(fmcp_http_endpoint *t)
@@ -35494,7 +35500,7 @@ static void fmcp__auth_rq_done(fmcp__auth_rq *rq)
 /* Decide a parked request again (now without parking) and hand it back. */
 static void fmcp__auth_resume(fmcp_auth *a, fmcp__auth_hold *h, int force_unavailable)
 {
-#ifdef FMCP_MCP_HTTP_AUTH_DEFER
+#ifdef FMCP_HTTP_ENDPOINT_AUTH_DEFER
     fmcp__auth_rq rq;
     fmcp_result rc = FMCP_OK;
     memset(&h->reply, 0, sizeof h->reply);
@@ -35528,7 +35534,7 @@ static void fmcp__auth_unpark_all(fmcp_auth *a, int freeing)
 
 static int fmcp__auth_park(fmcp__auth_rq *rq)
 {
-#ifdef FMCP_MCP_HTTP_AUTH_DEFER
+#ifdef FMCP_HTTP_ENDPOINT_AUTH_DEFER
     fmcp_auth *a = rq->a;
     if (!rq->r->transport || a->nparked >= FMCP__AUTH_MAX_PARKED) return 0;
     rq->h->req = (fmcp_http_req *)rq->req;
@@ -35556,7 +35562,7 @@ FASTMCP_API fmcp_result fmcp_auth_http_hook(void *user, const char *method, cons
     fmcp_result rc;
     (void)method; (void)path;
     if (!a || !req || !reply) return FMCP_ERR_INVALID_ARG;
-#ifdef FMCP_MCP_HTTP_AUTH_DEFER
+#ifdef FMCP_HTTP_ENDPOINT_AUTH_DEFER
     if (!a->loop && reply->transport) a->loop = fmcp_http_endpoint_loop((fmcp_http_endpoint *)reply->transport);
 #endif
     if (!(h = (fmcp__auth_hold *)fmcp_malloc(a->alloc, sizeof *h))) return FMCP_ERR_NOMEM;
@@ -35637,7 +35643,7 @@ FASTMCP_API int fmcp_auth_handle_request(fmcp_auth *a, fmcp_http_req *req)
     return 1;
 }
 
-#ifdef FMCP_MCP_HTTP_FALLBACK
+#ifdef FMCP_HTTP_ENDPOINT_FALLBACK
 static void fmcp__auth_fallback(fmcp_http_req *req, void *user)
 {
     if (!fmcp_auth_handle_request((fmcp_auth *)user, req))
@@ -35654,7 +35660,7 @@ FASTMCP_API fmcp_result fmcp_auth_attach(fmcp_auth *a, fmcp_server *srv, fmcp_ht
     a->mcp_path = path;
     d->authenticate = fmcp_auth_http_hook;
     d->auth_user = a;
-#ifdef FMCP_MCP_HTTP_FALLBACK
+#ifdef FMCP_HTTP_ENDPOINT_FALLBACK
     d->fallback = fmcp__auth_fallback;
     d->fallback_user = a;
 #endif

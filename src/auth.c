@@ -1096,7 +1096,7 @@ static void fmcp__auth_rq_done(fmcp__auth_rq *rq)
 /* Decide a parked request again (now without parking) and hand it back. */
 static void fmcp__auth_resume(fmcp_auth *a, fmcp__auth_hold *h, int force_unavailable)
 {
-#ifdef FMCP_MCP_HTTP_AUTH_DEFER
+#ifdef FMCP_HTTP_ENDPOINT_AUTH_DEFER
     fmcp__auth_rq rq;
     fmcp_result rc = FMCP_OK;
     memset(&h->reply, 0, sizeof h->reply);
@@ -1130,7 +1130,7 @@ static void fmcp__auth_unpark_all(fmcp_auth *a, int freeing)
 
 static int fmcp__auth_park(fmcp__auth_rq *rq)
 {
-#ifdef FMCP_MCP_HTTP_AUTH_DEFER
+#ifdef FMCP_HTTP_ENDPOINT_AUTH_DEFER
     fmcp_auth *a = rq->a;
     if (!rq->r->transport || a->nparked >= FMCP__AUTH_MAX_PARKED) return 0;
     rq->h->req = (fmcp_http_req *)rq->req;
@@ -1158,7 +1158,7 @@ FASTMCP_API fmcp_result fmcp_auth_http_hook(void *user, const char *method, cons
     fmcp_result rc;
     (void)method; (void)path;
     if (!a || !req || !reply) return FMCP_ERR_INVALID_ARG;
-#ifdef FMCP_MCP_HTTP_AUTH_DEFER
+#ifdef FMCP_HTTP_ENDPOINT_AUTH_DEFER
     if (!a->loop && reply->transport) a->loop = fmcp_http_endpoint_loop((fmcp_http_endpoint *)reply->transport);
 #endif
     if (!(h = (fmcp__auth_hold *)fmcp_malloc(a->alloc, sizeof *h))) return FMCP_ERR_NOMEM;
@@ -1239,7 +1239,7 @@ FASTMCP_API int fmcp_auth_handle_request(fmcp_auth *a, fmcp_http_req *req)
     return 1;
 }
 
-#ifdef FMCP_MCP_HTTP_FALLBACK
+#ifdef FMCP_HTTP_ENDPOINT_FALLBACK
 static void fmcp__auth_fallback(fmcp_http_req *req, void *user)
 {
     if (!fmcp_auth_handle_request((fmcp_auth *)user, req))
@@ -1256,7 +1256,7 @@ FASTMCP_API fmcp_result fmcp_auth_attach(fmcp_auth *a, fmcp_server *srv, fmcp_ht
     a->mcp_path = path;
     d->authenticate = fmcp_auth_http_hook;
     d->auth_user = a;
-#ifdef FMCP_MCP_HTTP_FALLBACK
+#ifdef FMCP_HTTP_ENDPOINT_FALLBACK
     d->fallback = fmcp__auth_fallback;
     d->fallback_user = a;
 #endif

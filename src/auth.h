@@ -66,7 +66,7 @@
  *   cooldown). Keys of other types are skipped. Requests that need a fetch
  *   (no key set yet, or an unknown kid that may be fetched) are parked and
  *   resumed when it completes - nothing blocks the loop; if the transport
- *   cannot park requests (FMCP_MCP_HTTP_AUTH_DEFER absent) they get 503 with
+ *   cannot park requests (FMCP_HTTP_ENDPOINT_AUTH_DEFER absent) they get 503 with
  *   Retry-After instead. At most 1024 requests are parked (503 beyond).
  *
  * Verified-token cache
@@ -92,7 +92,7 @@
  *   ["header"], resource_name and resource_documentation when set
  *   (scopes_supported defaults to the required scopes). resource
  *   defaults to http://<Host header><mcp path>. fmcp_auth_attach routes them
- *   through the transport's fallback handler (FMCP_MCP_HTTP_FALLBACK);
+ *   through the transport's fallback handler (FMCP_HTTP_ENDPOINT_FALLBACK);
  *   fmcp_auth_handle_request(a, req) answers them on a server of your own
  *   (returns 1 when it answered).
  *

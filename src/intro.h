@@ -164,8 +164,14 @@
  *   - Configuration structs are zero-initialised: `fmcp_x_desc d = {0};`
  *     means sensible defaults.
  *   - Objects that allocate take a `const fmcp_allocator *` (NULL = default).
+ *   - One lifecycle: an object you own is made by fmcp_x_create (or by a
+ *     verb that says more: fmcp_client_connect_http, fmcp_json_parse) and
+ *     ended by fmcp_x_destroy (NULL is ignored). Caller-owned value structs
+ *     are set up by fmcp_x_init. Text returned with its length is freed by
+ *     fmcp_free_text(allocator, text, len). docs/MIGRATION.md lists the 0.1
+ *     names.
  *   - Memory a function returns is owned by the caller unless the function
- *     reference says otherwise; the matching free function is named beside it.
+ *     reference says otherwise.
  *
  * LIMITS AND SECURE DEFAULTS (a zero field means the default; docs/deploy.md)
  *   limit (field)                           default   beyond it
@@ -178,7 +184,7 @@
  *   head and body rate (min_rate)           1 KiB/s   408 (on average, once
  *     grace (rate_grace_ms)                 5 s       the grace has passed)
  *   idle keep-alive (idle_timeout_ms)       30 s      close
- *   MCP over HTTP (fmcp_http_endpoint_desc, FMCP_MCP_HTTP_*); a principal is
+ *   MCP over HTTP (fmcp_http_endpoint_desc, FMCP_HTTP_ENDPOINT_*); a principal is
  *   the caller's identity (fmcp_auth_info_principal), else its address (IPv6
  *   by /64)
  *   sessions of a principal                 100       its least recently used

@@ -1777,11 +1777,11 @@ static void fmcp__mh_defaults(fmcp_http_endpoint_desc *d)
     if (!d->retry_ms) d->retry_ms = 1000;
     if (!d->max_sessions) d->max_sessions = 10000;
     if (!d->replay_events) d->replay_events = 256;
-    if (!d->max_sessions_per_principal) d->max_sessions_per_principal = FMCP_MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL;
-    if (!d->max_calls_per_principal) d->max_calls_per_principal = FMCP_MCP_HTTP_MAX_CALLS_PER_PRINCIPAL;
-    if (!d->replay_bytes) d->replay_bytes = FMCP_MCP_HTTP_REPLAY_BYTES;
-    if (!d->replay_bytes_per_principal) d->replay_bytes_per_principal = FMCP_MCP_HTTP_REPLAY_BYTES_PER_PRINCIPAL;
-    if (!d->replay_bytes_total) d->replay_bytes_total = FMCP_MCP_HTTP_REPLAY_BYTES_TOTAL;
+    if (!d->max_sessions_per_principal) d->max_sessions_per_principal = FMCP_HTTP_ENDPOINT_MAX_SESSIONS_PER_PRINCIPAL;
+    if (!d->max_calls_per_principal) d->max_calls_per_principal = FMCP_HTTP_ENDPOINT_MAX_CALLS_PER_PRINCIPAL;
+    if (!d->replay_bytes) d->replay_bytes = FMCP_HTTP_ENDPOINT_REPLAY_BYTES;
+    if (!d->replay_bytes_per_principal) d->replay_bytes_per_principal = FMCP_HTTP_ENDPOINT_REPLAY_BYTES_PER_PRINCIPAL;
+    if (!d->replay_bytes_total) d->replay_bytes_total = FMCP_HTTP_ENDPOINT_REPLAY_BYTES_TOTAL;
 }
 
 static void fmcp__mh_free_struct(fmcp_http_endpoint *t)

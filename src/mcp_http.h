@@ -159,8 +159,8 @@ typedef struct fmcp_http_auth_reply {
 } fmcp_http_auth_reply;
 
 /* Feature tests (the auth module uses them). */
-#define FMCP_MCP_HTTP_AUTH_DEFER 1
-#define FMCP_MCP_HTTP_FALLBACK 1
+#define FMCP_HTTP_ENDPOINT_AUTH_DEFER 1
+#define FMCP_HTTP_ENDPOINT_FALLBACK 1
 
 typedef fmcp_result (*fmcp_http_auth_fn)(void *user, const char *method, const char *path,
                                          const fmcp_http_req *req, fmcp_http_auth_reply *reply);
@@ -200,11 +200,11 @@ typedef struct fmcp_http_endpoint_desc {
     size_t replay_bytes_total;         /* the whole transport; 0 = 256 MiB */
 } fmcp_http_endpoint_desc;
 
-#define FMCP_MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL 100
-#define FMCP_MCP_HTTP_MAX_CALLS_PER_PRINCIPAL 256
-#define FMCP_MCP_HTTP_REPLAY_BYTES ((size_t)4 << 20)
-#define FMCP_MCP_HTTP_REPLAY_BYTES_PER_PRINCIPAL ((size_t)16 << 20)
-#define FMCP_MCP_HTTP_REPLAY_BYTES_TOTAL ((size_t)256 << 20)
+#define FMCP_HTTP_ENDPOINT_MAX_SESSIONS_PER_PRINCIPAL 100
+#define FMCP_HTTP_ENDPOINT_MAX_CALLS_PER_PRINCIPAL 256
+#define FMCP_HTTP_ENDPOINT_REPLAY_BYTES ((size_t)4 << 20)
+#define FMCP_HTTP_ENDPOINT_REPLAY_BYTES_PER_PRINCIPAL ((size_t)16 << 20)
+#define FMCP_HTTP_ENDPOINT_REPLAY_BYTES_TOTAL ((size_t)256 << 20)
 
 #ifndef FASTMCP_NO_SOCKETS
 FASTMCP_API fmcp_result fmcp_http_endpoint_create(fmcp_server *srv, fmcp_http_loop *loop,

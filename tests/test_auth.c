@@ -436,8 +436,8 @@ static void test_prm(void)
     ad.scopes_supported = ss; ad.scopes_supported_count = 2;
     ad.resource_name = "Test MCP";
     ad.resource_documentation = "https://docs.example/mcp";
-#ifndef FMCP_MCP_HTTP_FALLBACK
-    T_SKIP("the transport has no fallback handler for /.well-known paths (FMCP_MCP_HTTP_FALLBACK)");
+#ifndef FMCP_HTTP_ENDPOINT_FALLBACK
+    T_SKIP("the transport has no fallback handler for /.well-known paths (FMCP_HTTP_ENDPOINT_FALLBACK)");
 #endif
     if (!t_env_up(&e, 0, &ad)) { CHECK(0); t_env_down(&e); return; }
     snprintf(want, sizeof want, "http://127.0.0.1:%u/mcp", (unsigned)e.port);
@@ -811,8 +811,8 @@ static void test_jwks_url(void)
     fmcp_auth_stats st;
     char *t1, *t2, *t3;
     fmcp_http_response *r;
-#ifndef FMCP_MCP_HTTP_AUTH_DEFER
-    T_SKIP("the transport cannot park requests (FMCP_MCP_HTTP_AUTH_DEFER)");
+#ifndef FMCP_HTTP_ENDPOINT_AUTH_DEFER
+    T_SKIP("the transport cannot park requests (FMCP_HTTP_ENDPOINT_AUTH_DEFER)");
 #endif
     memset(&ad, 0, sizeof ad);
     jwks_fetches = 0; jwks_fail = 0; jwks_cache_control = "max-age=120";
@@ -897,8 +897,8 @@ static void test_jwks_unavailable(void)
     fmcp_auth_desc ad;
     char *t1;
     fmcp_http_response *r;
-#ifndef FMCP_MCP_HTTP_AUTH_DEFER
-    T_SKIP("the transport cannot park requests (FMCP_MCP_HTTP_AUTH_DEFER)");
+#ifndef FMCP_HTTP_ENDPOINT_AUTH_DEFER
+    T_SKIP("the transport cannot park requests (FMCP_HTTP_ENDPOINT_AUTH_DEFER)");
 #endif
     memset(&ad, 0, sizeof ad);
     jwks_fetches = 0; jwks_fail = 1; jwks_cache_control = NULL;

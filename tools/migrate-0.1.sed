@@ -44,3 +44,4 @@ s/\bfmcp_free_text\(([a-z_]*ctx|c), /fmcp_free_text(fmcp_ctx_allocator(\1), /g
 # Big numbers are private now (used by rsa and ec only).
 s/\bfmcp_bn_/fmcp__bn_/g
 s/\bfmcp_limb\b/fmcp__limb/g
+s/\bFMCP_MCP_HTTP_/FMCP_HTTP_ENDPOINT_/g

@@ -101,7 +101,7 @@ else
 fi
 
 # ---- protected resource metadata ----------------------------------------------
-if grep -q 'define FMCP_MCP_HTTP_FALLBACK' "${HDR:-fastmcp.h}"; then
+if grep -q 'define FMCP_HTTP_ENDPOINT_FALLBACK' "${HDR:-fastmcp.h}"; then
   RM=$(hdr "$T/none" WWW-Authenticate | sed 's/.*resource_metadata="\([^"]*\)".*/\1/')
   curl -s -o "$T/prm.b" -w '%{http_code}' "$RM" >"$T/prm.st"
   check "resource_metadata URL resolves (200)" test "$(cat "$T/prm.st")" = 200
@@ -112,7 +112,7 @@ if grep -q 'define FMCP_MCP_HTTP_FALLBACK' "${HDR:-fastmcp.h}"; then
   st=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/.well-known/oauth-protected-resource")
   check "PRM at the root form: 200" test "$st" = 200
 else
-  skip "protected resource metadata: the transport has no fallback handler yet (FMCP_MCP_HTTP_FALLBACK)"
+  skip "protected resource metadata: the transport has no fallback handler yet (FMCP_HTTP_ENDPOINT_FALLBACK)"
 fi
 
 # ---- the official SDK client ----------------------------------------------------
