@@ -2157,6 +2157,8 @@ FASTMCP_API void fmcp_dpop_destroy(fmcp_dpop *d);
 FASTMCP_API fmcp_result fmcp_dpop_check(fmcp_dpop *d, const fmcp_dpop_request *req, fmcp_dpop_verdict *out);
 FASTMCP_API fmcp_result fmcp_dpop_nonce(fmcp_dpop *d, char out[FMCP_DPOP_NONCE_LEN + 1]);
 FASTMCP_API int fmcp_dpop_uses_nonce(const fmcp_dpop *d);
+/* The i-th allowed proof algorithm; FMCP_JWS_NONE past the end. */
+FASTMCP_API fmcp_jws_alg fmcp_dpop_alg_at(const fmcp_dpop *d, size_t i);
 /* "missing", "malformed", "typ", ... prefixed "dpop_" (audit reasons). */
 FASTMCP_API const char *fmcp_dpop_error_name(fmcp_dpop_error e);
 FASTMCP_API fmcp_result fmcp_dpop_htu_normalize(const char *url, char *out, size_t cap, size_t *len);
@@ -4732,6 +4734,8 @@ FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res);
  *   without cnf.jkt, more than one DPoP header: 401 invalid_token /
  *   invalid_dpop_proof. Without a token, ALLOWED answers a Bearer and a DPoP
  *   challenge, REQUIRED a DPoP challenge only (with resource_metadata).
+ *   The protected resource metadata then also lists
+ *   dpop_signing_alg_values_supported and dpop_bound_access_tokens_required.
  *   Ignored with a custom authenticate hook.
  *
  * fmcp_auth_stats gives counters for tests and metrics. All functions except
@@ -15605,6 +15609,11 @@ FASTMCP_API void fmcp_dpop_destroy(fmcp_dpop *d)
 FASTMCP_API int fmcp_dpop_uses_nonce(const fmcp_dpop *d)
 {
     return d && d->use_nonce;
+}
+
+FASTMCP_API fmcp_jws_alg fmcp_dpop_alg_at(const fmcp_dpop *d, size_t i)
+{
+    return d && i < d->nalgs ? d->algs[i] : FMCP_JWS_NONE;
 }
 
 FASTMCP_API const char *fmcp_dpop_error_name(fmcp_dpop_error e)
@@ -36374,6 +36383,16 @@ static fmcp_result fmcp__auth_prm(fmcp_auth *a, fmcp_http_req *req, char **out, 
     fmcp__auth_list(&w, "bearer_methods_supported", &bearer, 1);
     fmcp__auth_kv(&w, "resource_name", a->resource_name);
     fmcp__auth_kv(&w, "resource_documentation", a->resource_doc);
+    if (a->dpop) {   /* RFC 9728 2: the DPoP policy */
+        size_t i = 0;
+        fmcp_jws_alg alg;
+        fmcp_jw_key(&w, "dpop_signing_alg_values_supported");
+        fmcp_jw_array_begin(&w);
+        while ((alg = fmcp_dpop_alg_at(a->dpop, i++)) != FMCP_JWS_NONE) fmcp_jw_str(&w, fmcp_jws_alg_name(alg));
+        fmcp_jw_array_end(&w);
+        fmcp_jw_key(&w, "dpop_bound_access_tokens_required");
+        fmcp_jw_bool(&w, a->dpop_mode == FMCP_AUTH_DPOP_REQUIRED);
+    }
     fmcp_jw_object_end(&w);
     if (fmcp_jw_finish(&w, out, n) != FMCP_OK) { fmcp_jw_reset(&w); return FMCP_ERR_NOMEM; }
     return FMCP_OK;

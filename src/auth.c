@@ -1296,6 +1296,16 @@ static fmcp_result fmcp__auth_prm(fmcp_auth *a, fmcp_http_req *req, char **out, 
     fmcp__auth_list(&w, "bearer_methods_supported", &bearer, 1);
     fmcp__auth_kv(&w, "resource_name", a->resource_name);
     fmcp__auth_kv(&w, "resource_documentation", a->resource_doc);
+    if (a->dpop) {   /* RFC 9728 2: the DPoP policy */
+        size_t i = 0;
+        fmcp_jws_alg alg;
+        fmcp_jw_key(&w, "dpop_signing_alg_values_supported");
+        fmcp_jw_array_begin(&w);
+        while ((alg = fmcp_dpop_alg_at(a->dpop, i++)) != FMCP_JWS_NONE) fmcp_jw_str(&w, fmcp_jws_alg_name(alg));
+        fmcp_jw_array_end(&w);
+        fmcp_jw_key(&w, "dpop_bound_access_tokens_required");
+        fmcp_jw_bool(&w, a->dpop_mode == FMCP_AUTH_DPOP_REQUIRED);
+    }
     fmcp_jw_object_end(&w);
     if (fmcp_jw_finish(&w, out, n) != FMCP_OK) { fmcp_jw_reset(&w); return FMCP_ERR_NOMEM; }
     return FMCP_OK;

@@ -152,6 +152,8 @@
  *   without cnf.jkt, more than one DPoP header: 401 invalid_token /
  *   invalid_dpop_proof. Without a token, ALLOWED answers a Bearer and a DPoP
  *   challenge, REQUIRED a DPoP challenge only (with resource_metadata).
+ *   The protected resource metadata then also lists
+ *   dpop_signing_alg_values_supported and dpop_bound_access_tokens_required.
  *   Ignored with a custom authenticate hook.
  *
  * fmcp_auth_stats gives counters for tests and metrics. All functions except

@@ -92,6 +92,11 @@ FASTMCP_API int fmcp_dpop_uses_nonce(const fmcp_dpop *d)
     return d && d->use_nonce;
 }
 
+FASTMCP_API fmcp_jws_alg fmcp_dpop_alg_at(const fmcp_dpop *d, size_t i)
+{
+    return d && i < d->nalgs ? d->algs[i] : FMCP_JWS_NONE;
+}
+
 FASTMCP_API const char *fmcp_dpop_error_name(fmcp_dpop_error e)
 {
     static const char *const names[] = { "dpop_ok", "dpop_missing", "dpop_malformed", "dpop_typ", "dpop_alg",

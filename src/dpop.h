@@ -139,6 +139,8 @@ FASTMCP_API void fmcp_dpop_destroy(fmcp_dpop *d);
 FASTMCP_API fmcp_result fmcp_dpop_check(fmcp_dpop *d, const fmcp_dpop_request *req, fmcp_dpop_verdict *out);
 FASTMCP_API fmcp_result fmcp_dpop_nonce(fmcp_dpop *d, char out[FMCP_DPOP_NONCE_LEN + 1]);
 FASTMCP_API int fmcp_dpop_uses_nonce(const fmcp_dpop *d);
+/* The i-th allowed proof algorithm; FMCP_JWS_NONE past the end. */
+FASTMCP_API fmcp_jws_alg fmcp_dpop_alg_at(const fmcp_dpop *d, size_t i);
 /* "missing", "malformed", "typ", ... prefixed "dpop_" (audit reasons). */
 FASTMCP_API const char *fmcp_dpop_error_name(fmcp_dpop_error e);
 FASTMCP_API fmcp_result fmcp_dpop_htu_normalize(const char *url, char *out, size_t cap, size_t *len);

@@ -569,6 +569,23 @@ static void test_http_required(void)
     t_pf_default(&f, e.url, bound); f.key = &pk2;
     r_ = t_post(&e, g_auth[0], t_proof(0, &f), NULL);
     WANT("error=\"invalid_token\"", "binding");
+    /* the metadata tells clients DPoP is required, and with which algorithms */
+    {
+        fmcp_http_client_req c;
+        t_resp rr;
+        char u[160];
+        int i;
+        memset(&c, 0, sizeof c);
+        memset(&rr, 0, sizeof rr);
+        snprintf(u, sizeof u, "http://127.0.0.1:%u/.well-known/oauth-protected-resource/mcp", (unsigned)e.port);
+        c.method = "GET"; c.url = u;
+        CHECK_OK(fmcp_http_fetch_async(e.loop, &c, t_fetched, &rr, NULL));
+        for (i = 0; i < 2000 && !rr.done; i++) (void)fmcp_http_step(e.loop, 50);
+        CHECK(rr.done && rr.res && rr.res->status == 200 && rr.res->body &&
+              strstr(rr.res->body, "\"dpop_signing_alg_values_supported\":[\"ES256\"]") &&
+              strstr(rr.res->body, "\"dpop_bound_access_tokens_required\":true"));
+        if (rr.res) fmcp_http_response_destroy(rr.res);
+    }
     /* the URL the proof names may differ in case and default port only */
     {
         char u[160];
