@@ -2021,6 +2021,162 @@ FASTMCP_API fmcp_result fmcp_jwt_issue_key(const fmcp_jwk_private_key *key, cons
 }
 #endif
 
+/* ===== dpop.h ===== */
+/* ---------------------------------------------------------------------------
+ * dpop: RFC 9449 DPoP proof checking for a resource server - proof JWS with
+ *       an embedded public jwk, htm/htu/iat/ath checks, key binding to the
+ *       token's cnf.jkt, a bounded jti replay cache, server nonces
+ * ---------------------------------------------------------------------------
+ *
+ *   fmcp_dpop_desc dd = {0};                  // ES256, 60 s / 5 s, 4096 jtis
+ *   fmcp_dpop *d; fmcp_dpop_create(&dd, &d);
+ *   fmcp_dpop_request r = {0};
+ *   r.proof = <DPoP header>; r.proof_len = strlen(r.proof);
+ *   r.method = "POST"; r.url = "https://mcp.example/mcp";
+ *   r.token = <access token>; r.token_len = ...;
+ *   r.jkt = <cnf.jkt of the verified token>;   // fmcp_dpop_jkt_from_claims
+ *   fmcp_dpop_verdict v;
+ *   if (fmcp_dpop_check(d, &r, &v) != FMCP_OK) -> 401, WWW-Authenticate from
+ *       fmcp_dpop_challenge(d, v.code, v.description, ...), plus a DPoP-Nonce
+ *       header (fmcp_dpop_nonce) when v.error == FMCP_DPOP_NONCE
+ *   fmcp_dpop_destroy(d);
+ *
+ * The auth module wires this in (fmcp_auth_desc.dpop_mode); use it directly
+ * with a token verifier of your own: whatever verified the token (a JWT's
+ * claims, an RFC 7662 introspection answer) gives the cnf.jkt it is bound to.
+ *
+ * fmcp_dpop_check(d, req, verdict)
+ *   FMCP_OK when the proof is valid for this request and (when req->jkt is
+ *   set) made with the key the token is bound to; FMCP_ERR_AUTH otherwise,
+ *   verdict->error saying which check failed, verdict->code the RFC 9449 7.1
+ *   error ("invalid_dpop_proof"; "invalid_token" for a key that does not
+ *   match cnf.jkt; "use_dpop_nonce" for a missing or stale nonce) and
+ *   verdict->description a static text. FMCP_ERR_NOMEM/FMCP_ERR_RANDOM pass
+ *   through. Checks, in order (RFC 9449 4.3):
+ *   - one compact JWS of at most max_proof_bytes (default 8192);
+ *   - header: typ exactly "dpop+jwt"; alg in the allow-list (ES256 when
+ *     empty; any of RS256, PS256, ES256, ES384, EdDSA, Ed25519 may be
+ *     listed); jwk a public key that fits alg (no "d", "p", "q", "dp", "dq",
+ *     "qi", "oth" or "k" member: a private key in a proof means the client
+ *     leaks it, refused); no "crit";
+ *   - the signature verifies with that jwk;
+ *   - payload: jti a string of 1-256 characters, htm equal to req->method
+ *     (case-sensitive), htu equal to req->url after fmcp_dpop_htu_normalize
+ *     on both sides, iat an integer within [now - iat_past_seconds, now +
+ *     iat_future_seconds] (defaults 60 and 5: proofs are made just before
+ *     the request; the small future allowance covers clock skew);
+ *   - ath equal to base64url(SHA-256(req->token)) when a token is given
+ *     (constant-time compare);
+ *   - when use_nonce: nonce equal to the current or previous server nonce;
+ *   - the RFC 7638 thumbprint of the jwk equal to req->jkt when set;
+ *   - jti not seen before: the (jkt, jti) pair is remembered until every
+ *     proof with that iat is too old anyway (now + past + future seconds),
+ *     at most replay_cache_size pairs (default 4096). Only proofs that
+ *     passed every other check are recorded, so only holders of a bound key
+ *     can fill the cache; when it is full of live entries a proof is refused
+ *     (fail closed) rather than a remembered jti forgotten.
+ *   verdict->jkt is the proof key's thumbprint once the signature verified.
+ *   Not thread-safe: call from one thread (the auth module: the loop thread).
+ *
+ * fmcp_dpop_nonce(d, out)
+ *   The current server nonce (22 base64url characters of 16 random bytes),
+ *   rotated every nonce_lifetime_seconds (default 300); a proof may carry the
+ *   current or the previous one. FMCP_ERR_RANDOM when randomness fails.
+ *
+ * fmcp_dpop_htu_normalize(url, out, cap, len)
+ *   scheme and host lowercase, the default port (80 for http, 443 for https)
+ *   and an empty port dropped, an empty path made "/", query and fragment
+ *   removed, percent escapes of unreserved characters decoded and the others'
+ *   hex digits made uppercase (RFC 3986 6.2.2 and 6.2.3; dot segments are
+ *   not removed). Only http and https URLs with a host; no userinfo.
+ *   FMCP_ERR_PARSE otherwise, FMCP_ERR_BUFFER_TOO_SMALL when cap < *len + 1.
+ *
+ * fmcp_dpop_jkt_from_claims(json, len, out)
+ *   cnf.jkt of a JWT claims set or an introspection answer (a 43-character
+ *   base64url string); FMCP_ERR_NOT_FOUND when the token is not DPoP-bound
+ *   (no cnf.jkt), FMCP_ERR_PARSE when cnf.jkt is malformed (fail closed).
+ *
+ * fmcp_dpop_challenge(d, error, description, extra, out, cap)
+ *   The WWW-Authenticate value `DPoP algs="ES256"[, error="...",
+ *   error_description="..."][, extra]` (extra: more auth-params, already
+ *   formatted, such as resource_metadata; may be NULL). Truncation never
+ *   cuts a parameter: one that does not fit is left out.
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fmcp_dpop fmcp_dpop;
+
+#define FMCP_DPOP_NONCE_LEN 22
+
+typedef enum fmcp_dpop_error {
+    FMCP_DPOP_OK = 0,
+    FMCP_DPOP_MISSING,      /* no proof */
+    FMCP_DPOP_MALFORMED,    /* not a compact JWS, bad JSON, missing claims */
+    FMCP_DPOP_TYP,          /* typ is not dpop+jwt */
+    FMCP_DPOP_ALG,          /* alg not allowed */
+    FMCP_DPOP_JWK,          /* jwk absent, private, unusable or not fitting alg */
+    FMCP_DPOP_SIGNATURE,    /* signature does not verify */
+    FMCP_DPOP_HTM,          /* method mismatch */
+    FMCP_DPOP_HTU,          /* URL mismatch */
+    FMCP_DPOP_IAT,          /* iat outside the window */
+    FMCP_DPOP_ATH,          /* access token hash mismatch or missing */
+    FMCP_DPOP_NONCE,        /* nonce missing or stale (use_dpop_nonce) */
+    FMCP_DPOP_JKT,          /* proof key is not the key the token is bound to */
+    FMCP_DPOP_REPLAY,       /* jti seen before, or the replay cache is full */
+    FMCP_DPOP_UNBOUND       /* DPoP scheme with a token that has no cnf.jkt */
+} fmcp_dpop_error;
+
+typedef struct fmcp_dpop_desc {
+    const char *const *algorithms;  /* allowed proof algs; empty = { "ES256" } */
+    size_t algorithm_count;
+    long iat_past_seconds;          /* 0 = 60 */
+    long iat_future_seconds;        /* 0 = 5; < 0 = none */
+    size_t replay_cache_size;       /* 0 = 4096 jtis */
+    int use_nonce;                  /* nonzero: proofs must carry a server nonce */
+    long nonce_lifetime_seconds;    /* 0 = 300 */
+    size_t max_proof_bytes;         /* 0 = 8192 */
+    const fmcp_allocator *alloc;
+} fmcp_dpop_desc;
+
+typedef struct fmcp_dpop_request {
+    const char *proof;              /* the DPoP header value; NULL = none */
+    size_t proof_len;
+    const char *method;             /* the request method */
+    const char *url;                /* the request URL (normalised here) */
+    const char *token;              /* the access token; NULL = no ath check */
+    size_t token_len;
+    const char *jkt;                /* cnf.jkt the token is bound to; NULL = no binding check */
+} fmcp_dpop_request;
+
+typedef struct fmcp_dpop_verdict {
+    fmcp_dpop_error error;
+    const char *code;               /* RFC 9449 error code; NULL when valid */
+    const char *description;        /* static text */
+    char jkt[FMCP_JWK_THUMBPRINT_LEN + 1]; /* proof key thumbprint ("" before the signature check) */
+} fmcp_dpop_verdict;
+
+FASTMCP_API fmcp_result fmcp_dpop_create(const fmcp_dpop_desc *desc, fmcp_dpop **out);
+FASTMCP_API void fmcp_dpop_destroy(fmcp_dpop *d);
+FASTMCP_API fmcp_result fmcp_dpop_check(fmcp_dpop *d, const fmcp_dpop_request *req, fmcp_dpop_verdict *out);
+FASTMCP_API fmcp_result fmcp_dpop_nonce(fmcp_dpop *d, char out[FMCP_DPOP_NONCE_LEN + 1]);
+FASTMCP_API int fmcp_dpop_uses_nonce(const fmcp_dpop *d);
+/* The i-th allowed proof algorithm; FMCP_JWS_NONE past the end. */
+FASTMCP_API fmcp_jws_alg fmcp_dpop_alg_at(const fmcp_dpop *d, size_t i);
+/* "missing", "malformed", "typ", ... prefixed "dpop_" (audit reasons). */
+FASTMCP_API const char *fmcp_dpop_error_name(fmcp_dpop_error e);
+FASTMCP_API fmcp_result fmcp_dpop_htu_normalize(const char *url, char *out, size_t cap, size_t *len);
+FASTMCP_API fmcp_result fmcp_dpop_jkt_from_claims(const char *json, size_t len, const fmcp_allocator *alloc,
+                                                  char out[FMCP_JWK_THUMBPRINT_LEN + 1]);
+FASTMCP_API void fmcp_dpop_challenge(const fmcp_dpop *d, const char *error, const char *description,
+                                     const char *extra, char *out, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+
 /* ===== http.h ===== */
 /* ---------------------------------------------------------------------------
  * http: HTTP/1.1 event loop, server connections, small client
@@ -4566,6 +4722,28 @@ FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res);
  *   tools see as claims_json) and data. Everything is copied when the hook
  *   returns. Rate limiting, item scopes and audit still apply.
  *
+ * DPoP (RFC 9449, the dpop module)
+ *   dpop_mode = FMCP_AUTH_DPOP_ALLOWED: "Authorization: DPoP <token>" with a
+ *   DPoP proof header is accepted beside Bearer; REQUIRED: only DPoP-bound
+ *   tokens with proofs; OFF (0): as before, Bearer only, cnf ignored. The
+ *   token is verified as usual, then its binding is read from the verified
+ *   claims (cnf.jkt; an introspection answer's cnf works the same way) and
+ *   the proof checked by fmcp_dpop_check with policy desc->dpop (allowed
+ *   algorithms, default ES256; iat window; jti replay cache; nonces) against
+ *   the request method and URL: the origin of desc->resource when set (else
+ *   http://<Host>) plus the request path. Refusals are 401 with the error
+ *   in a DPoP challenge (RFC 9449 7.1): `WWW-Authenticate: DPoP
+ *   algs="ES256", error="invalid_dpop_proof" | "invalid_token" |
+ *   "use_dpop_nonce", error_description=..., resource_metadata=...`, and
+ *   `DPoP-Nonce: <nonce>` with use_dpop_nonce. A DPoP-bound token sent as
+ *   Bearer, a Bearer token when DPoP is required, a DPoP-scheme token
+ *   without cnf.jkt, more than one DPoP header: 401 invalid_token /
+ *   invalid_dpop_proof. Without a token, ALLOWED answers a Bearer and a DPoP
+ *   challenge, REQUIRED a DPoP challenge only (with resource_metadata).
+ *   The protected resource metadata then also lists
+ *   dpop_signing_alg_values_supported and dpop_bound_access_tokens_required.
+ *   Ignored with a custom authenticate hook.
+ *
  * fmcp_auth_stats gives counters for tests and metrics. All functions except
  * create/free/stats and the call observer run on the loop thread.
  */
@@ -4575,6 +4753,8 @@ extern "C" {
 #endif
 
 typedef struct fmcp_auth fmcp_auth;
+
+enum { FMCP_AUTH_DPOP_OFF = 0, FMCP_AUTH_DPOP_ALLOWED = 1, FMCP_AUTH_DPOP_REQUIRED = 2 };
 
 typedef struct fmcp_auth_custom_reply {
     int status;                      /* 0 = accept; else reject with this status */
@@ -4613,6 +4793,8 @@ typedef struct fmcp_auth_desc {
     size_t jwks_max_bytes;              /* 0 = 65536 */
     int jwks_timeout_ms;                /* 0 = 10000 */
     long token_cache_size;              /* 0 = 1024, < 0 = no cache */
+    int dpop_mode;                      /* FMCP_AUTH_DPOP_OFF (0), _ALLOWED or _REQUIRED */
+    fmcp_dpop_desc dpop;                /* DPoP proof policy; zero = defaults (alloc: desc->alloc) */
     const char *resource;               /* PRM "resource"; NULL = from Host */
     const char *const *authorization_servers;
     size_t authorization_server_count;
@@ -15344,6 +15526,513 @@ FASTMCP_API fmcp_result fmcp_jwt_issue(const fmcp_rsa_private_key *key, const fm
     fmcp_wipe(k, sizeof *k);
     fmcp_free(a, k, sizeof *k);
     return r;
+}
+
+/* ===== dpop.c ===== */
+/* dpop: implementation */
+
+#include <string.h>
+
+#define FMCP__DPOP_NIL 0xffffffffu
+#define FMCP__DPOP_MAX_ALGS 8
+#define FMCP__DPOP_MAX_JTI 256
+
+typedef struct fmcp__dpop_seen {    /* one remembered (jkt, jti) */
+    uint8_t h[16];                  /* truncated SHA-256: collisions need 2^64 work */
+    int64_t until;
+    uint32_t next;                  /* bucket chain */
+} fmcp__dpop_seen;
+
+struct fmcp_dpop {
+    const fmcp_allocator *alloc;
+    fmcp_jws_alg algs[FMCP__DPOP_MAX_ALGS];
+    size_t nalgs;
+    char algs_text[64];             /* "ES256 EdDSA" for the challenge */
+    int64_t past, future, nonce_life;
+    size_t max_proof;
+    int use_nonce;
+    char nonce[2][FMCP_DPOP_NONCE_LEN + 1]; /* current, previous ("" = none) */
+    int64_t nonce_at;               /* when the current one was made */
+    /* replay cache: a FIFO ring (entries expire in insertion order) indexed by
+     * hash buckets, so lookups are short chain walks */
+    fmcp__dpop_seen *seen;
+    uint32_t *buckets;
+    size_t cap, nbuckets, head, count;
+};
+
+FASTMCP_API fmcp_result fmcp_dpop_create(const fmcp_dpop_desc *desc, fmcp_dpop **out)
+{
+    fmcp_dpop *d;
+    size_t i, o = 0;
+    if (!desc || !out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    if (desc->algorithm_count > FMCP__DPOP_MAX_ALGS || (desc->algorithm_count && !desc->algorithms))
+        return FMCP_ERR_INVALID_ARG;
+    if (!(d = (fmcp_dpop *)fmcp_malloc(desc->alloc, sizeof *d))) return FMCP_ERR_NOMEM;
+    memset(d, 0, sizeof *d);
+    d->alloc = desc->alloc;
+    for (i = 0; i < desc->algorithm_count; i++) {
+        const char *n = desc->algorithms[i];
+        fmcp_jws_alg a = n ? fmcp_jws_alg_from_name(n, strlen(n)) : FMCP_JWS_NONE;
+        if (a == FMCP_JWS_NONE) { fmcp_free(d->alloc, d, sizeof *d); return FMCP_ERR_UNSUPPORTED; }
+        d->algs[d->nalgs++] = a;
+    }
+    if (!d->nalgs) d->algs[d->nalgs++] = FMCP_JWS_ES256;
+    for (i = 0; i < d->nalgs; i++) {
+        const char *n = fmcp_jws_alg_name(d->algs[i]);
+        size_t l = strlen(n);
+        if (o + l + 2 > sizeof d->algs_text) break;
+        if (o) d->algs_text[o++] = ' ';
+        memcpy(d->algs_text + o, n, l);
+        o += l;
+    }
+    d->algs_text[o] = 0;
+    d->past = desc->iat_past_seconds > 0 ? desc->iat_past_seconds : 60;
+    d->future = desc->iat_future_seconds > 0 ? desc->iat_future_seconds : (desc->iat_future_seconds < 0 ? 0 : 5);
+    d->nonce_life = desc->nonce_lifetime_seconds > 0 ? desc->nonce_lifetime_seconds : 300;
+    d->max_proof = desc->max_proof_bytes ? desc->max_proof_bytes : 8192;
+    d->use_nonce = desc->use_nonce != 0;
+    d->cap = desc->replay_cache_size ? desc->replay_cache_size : 4096;
+    if (d->cap > 0x7fffffffu) d->cap = 0x7fffffffu;
+    for (d->nbuckets = 16; d->nbuckets < d->cap; d->nbuckets <<= 1) {}
+    d->seen = (fmcp__dpop_seen *)fmcp_malloc(d->alloc, d->cap * sizeof *d->seen);
+    d->buckets = (uint32_t *)fmcp_malloc(d->alloc, d->nbuckets * sizeof *d->buckets);
+    if (!d->seen || !d->buckets) { fmcp_dpop_destroy(d); return FMCP_ERR_NOMEM; }
+    for (i = 0; i < d->nbuckets; i++) d->buckets[i] = FMCP__DPOP_NIL;
+    *out = d;
+    return FMCP_OK;
+}
+
+FASTMCP_API void fmcp_dpop_destroy(fmcp_dpop *d)
+{
+    if (!d) return;
+    if (d->seen) fmcp_free(d->alloc, d->seen, d->cap * sizeof *d->seen);
+    if (d->buckets) fmcp_free(d->alloc, d->buckets, d->nbuckets * sizeof *d->buckets);
+    fmcp_wipe(d->nonce, sizeof d->nonce);
+    fmcp_free(d->alloc, d, sizeof *d);
+}
+
+FASTMCP_API int fmcp_dpop_uses_nonce(const fmcp_dpop *d)
+{
+    return d && d->use_nonce;
+}
+
+FASTMCP_API fmcp_jws_alg fmcp_dpop_alg_at(const fmcp_dpop *d, size_t i)
+{
+    return d && i < d->nalgs ? d->algs[i] : FMCP_JWS_NONE;
+}
+
+FASTMCP_API const char *fmcp_dpop_error_name(fmcp_dpop_error e)
+{
+    static const char *const names[] = { "dpop_ok", "dpop_missing", "dpop_malformed", "dpop_typ", "dpop_alg",
+                                         "dpop_jwk", "dpop_signature", "dpop_htm", "dpop_htu", "dpop_iat",
+                                         "dpop_ath", "dpop_nonce", "dpop_jkt", "dpop_replay", "dpop_unbound" };
+    return (unsigned)e < sizeof names / sizeof names[0] ? names[e] : "dpop_unknown";
+}
+
+/* ---- nonces ----------------------------------------------------------------- */
+
+static fmcp_result fmcp__dpop_rotate(fmcp_dpop *d, int64_t now)
+{
+    uint8_t r[16];
+    size_t n;
+    fmcp_result rc;
+    if (d->nonce[0][0] && now >= d->nonce_at && now - d->nonce_at < d->nonce_life) return FMCP_OK;
+    rc = fmcp_random_bytes(r, sizeof r);
+    if (rc != FMCP_OK) return rc;
+    /* a clock that jumped back or a long idle period: both old nonces go */
+    if (d->nonce[0][0] && now >= d->nonce_at && now - d->nonce_at < 2 * d->nonce_life)
+        memcpy(d->nonce[1], d->nonce[0], sizeof d->nonce[1]);
+    else d->nonce[1][0] = 0;
+    rc = fmcp_b64_encode(FMCP_B64_URL, r, sizeof r, d->nonce[0], sizeof d->nonce[0], &n);
+    fmcp_wipe(r, sizeof r);
+    d->nonce_at = now;
+    return rc;
+}
+
+FASTMCP_API fmcp_result fmcp_dpop_nonce(fmcp_dpop *d, char out[FMCP_DPOP_NONCE_LEN + 1])
+{
+    fmcp_result rc;
+    if (!d || !out) return FMCP_ERR_INVALID_ARG;
+    rc = fmcp__dpop_rotate(d, fmcp_time_now());
+    if (rc == FMCP_OK) memcpy(out, d->nonce[0], FMCP_DPOP_NONCE_LEN + 1);
+    return rc;
+}
+
+static int fmcp__dpop_nonce_ok(fmcp_dpop *d, const char *s, size_t n)
+{
+    int i, ok = 0;
+    if (!s || n != FMCP_DPOP_NONCE_LEN) return 0;
+    for (i = 0; i < 2; i++)
+        if (d->nonce[i][0] && fmcp_ct_equal(d->nonce[i], s, n)) ok = 1;
+    return ok;
+}
+
+/* ---- replay cache ----------------------------------------------------------- */
+
+static uint32_t fmcp__dpop_bucket(const fmcp_dpop *d, const uint8_t h[16])
+{
+    return (uint32_t)(((uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24) &
+                      (d->nbuckets - 1));
+}
+
+static void fmcp__dpop_expire(fmcp_dpop *d, int64_t now)
+{
+    while (d->count && d->seen[d->head].until <= now) {
+        uint32_t idx = (uint32_t)d->head, *p = &d->buckets[fmcp__dpop_bucket(d, d->seen[idx].h)];
+        while (*p != FMCP__DPOP_NIL && *p != idx) p = &d->seen[*p].next;
+        if (*p == idx) *p = d->seen[idx].next;
+        d->head = (d->head + 1) % d->cap;
+        d->count--;
+    }
+}
+
+/* 1 = recorded, 0 = seen before, -1 = full. */
+static int fmcp__dpop_remember(fmcp_dpop *d, const char *jkt, const char *jti, size_t jti_len, int64_t now)
+{
+    fmcp_sha256_ctx c;
+    uint8_t full[FMCP_SHA256_SIZE];
+    uint32_t b, i;
+    size_t idx;
+    fmcp_sha256_init(&c);
+    fmcp_sha256_update(&c, jkt, strlen(jkt) + 1);   /* NUL separates the two parts */
+    fmcp_sha256_update(&c, jti, jti_len);
+    fmcp_sha256_final(&c, full);
+    fmcp__dpop_expire(d, now);
+    b = fmcp__dpop_bucket(d, full);
+    for (i = d->buckets[b]; i != FMCP__DPOP_NIL; i = d->seen[i].next)
+        if (memcmp(d->seen[i].h, full, 16) == 0) return 0;
+    if (d->count >= d->cap) return -1;
+    idx = (d->head + d->count) % d->cap;
+    memcpy(d->seen[idx].h, full, 16);
+    /* any proof with this jti is outside the iat window after this */
+    d->seen[idx].until = now + d->past + d->future + 1;
+    d->seen[idx].next = d->buckets[b];
+    d->buckets[b] = (uint32_t)idx;
+    d->count++;
+    return 1;
+}
+
+/* ---- htu ---------------------------------------------------------------------- */
+
+static int fmcp__dpop_hex(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static char fmcp__dpop_lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+FASTMCP_API fmcp_result fmcp_dpop_htu_normalize(const char *url, char *out, size_t cap, size_t *len)
+{
+    static const char hexd[] = "0123456789ABCDEF";
+    const char *p, *host, *hend, *aend, *port = NULL, *end;
+    size_t o = 0, need, i;
+    int https;
+    char tmp[8];
+    if (!url || !len || (cap && !out)) return FMCP_ERR_INVALID_ARG;
+    *len = 0;
+    if (fmcp__dpop_lower(url[0]) != 'h') return FMCP_ERR_PARSE;
+    for (i = 0; i < 8 && url[i] && url[i] != ':'; i++) tmp[i] = fmcp__dpop_lower(url[i]);
+    if (i == 4 && memcmp(tmp, "http", 4) == 0) https = 0;
+    else if (i == 5 && memcmp(tmp, "https", 5) == 0) https = 1;
+    else return FMCP_ERR_PARSE;
+    if (strncmp(url + i, "://", 3) != 0) return FMCP_ERR_PARSE;
+    host = url + i + 3;
+    hend = host + strcspn(host, "/?#");
+    end = hend + strcspn(hend, "?#");
+    for (p = host; p < hend; p++) if (*p == '@') return FMCP_ERR_PARSE;
+    /* the port is after the last ':' that is not inside an IPv6 literal */
+    aend = hend;
+    for (p = aend; p > host && p[-1] != ':' && p[-1] != ']'; p--) {}
+    if (p > host && p[-1] == ':') {
+        const char *q;
+        port = p;
+        hend = p - 1;
+        for (q = port; q < aend; q++) if (*q < '0' || *q > '9') return FMCP_ERR_PARSE;
+        if (port == aend || (aend - port == 2 && !https && memcmp(port, "80", 2) == 0) ||
+            (aend - port == 3 && https && memcmp(port, "443", 3) == 0))
+            port = NULL;   /* the default port says nothing */
+    }
+    if (hend == host) return FMCP_ERR_PARSE;   /* no host */
+    /* worst case: every character kept, plus "/" for an empty path */
+    need = (size_t)(https ? 8 : 7) + (size_t)(end - host) + 1;
+    if (cap < need + 1) { *len = need; return FMCP_ERR_BUFFER_TOO_SMALL; }
+    memcpy(out, https ? "https://" : "http://", https ? 8u : 7u);
+    o = https ? 8u : 7u;
+    for (p = host; p < hend; p++) out[o++] = fmcp__dpop_lower(*p);
+    if (port) { out[o++] = ':'; for (p = port; p < aend; p++) out[o++] = *p; }
+    p = aend;
+    if (p == end) out[o++] = '/';
+    for (; p < end; p++) {
+        if (*p == '%') {
+            int h1 = p + 1 < end ? fmcp__dpop_hex(p[1]) : -1, h2 = p + 2 < end ? fmcp__dpop_hex(p[2]) : -1;
+            char c;
+            if (h1 < 0 || h2 < 0) return FMCP_ERR_PARSE;
+            c = (char)(h1 * 16 + h2);
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                c == '.' || c == '_' || c == '~') out[o++] = c;
+            else { out[o++] = '%'; out[o++] = hexd[h1]; out[o++] = hexd[h2]; }
+            p += 2;
+        } else out[o++] = *p;
+    }
+    out[o] = 0;
+    *len = o;
+    return FMCP_OK;
+}
+
+/* ---- claims ------------------------------------------------------------------- */
+
+static int fmcp__dpop_b64url43(const char *s, size_t n)
+{
+    size_t i;
+    if (!s || n != FMCP_JWK_THUMBPRINT_LEN) return 0;
+    for (i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+FASTMCP_API fmcp_result fmcp_dpop_jkt_from_claims(const char *json, size_t len, const fmcp_allocator *alloc,
+                                                  char out[FMCP_JWK_THUMBPRINT_LEN + 1])
+{
+    fmcp_json_parse_options o;
+    fmcp_json_doc *doc = NULL;
+    const fmcp_json *root, *cnf, *jkt;
+    fmcp_result rc;
+    if (!json || !out) return FMCP_ERR_INVALID_ARG;
+    out[0] = 0;
+    memset(&o, 0, sizeof o);
+    o.alloc = alloc;
+    o.reject_duplicate_keys = 1;
+    rc = fmcp_json_parse(json, len, &o, &doc, NULL);
+    if (rc != FMCP_OK) return rc == FMCP_ERR_NOMEM ? rc : FMCP_ERR_PARSE;
+    root = fmcp_json_root(doc);
+    cnf = fmcp_json_is(root, FMCP_JSON_OBJECT) ? fmcp_json_get(root, "cnf") : NULL;
+    jkt = cnf && fmcp_json_is(cnf, FMCP_JSON_OBJECT) ? fmcp_json_get(cnf, "jkt") : NULL;
+    if (!cnf || (!jkt && fmcp_json_is(cnf, FMCP_JSON_OBJECT))) rc = FMCP_ERR_NOT_FOUND;
+    else {
+        size_t n = 0;
+        const char *s = jkt ? fmcp_json_str(jkt, &n) : NULL;
+        if (!fmcp__dpop_b64url43(s, n)) rc = FMCP_ERR_PARSE;
+        else { memcpy(out, s, n); out[n] = 0; }
+    }
+    fmcp_json_doc_destroy(doc);
+    return rc;
+}
+
+/* ---- the challenge -------------------------------------------------------------- */
+
+/* `, name="value"` with quotes and backslashes escaped, controls dropped; all or nothing. */
+static void fmcp__dpop_param(char *dst, size_t cap, size_t *n, const char *name, const char *value)
+{
+    size_t o = *n, nl = strlen(name);
+    if (!value) return;
+    if (o + 2 + nl + 3 >= cap) return;
+    dst[o++] = ','; dst[o++] = ' ';
+    memcpy(dst + o, name, nl); o += nl;
+    dst[o++] = '='; dst[o++] = '"';
+    for (; *value; value++) {
+        unsigned char c = (unsigned char)*value;
+        if ((c < 0x20 && c != '\t') || c == 0x7f) continue;
+        if (o + 3 >= cap) { dst[*n] = 0; return; }
+        if (c == '"' || c == '\\') dst[o++] = '\\';
+        dst[o++] = (char)c;
+    }
+    dst[o++] = '"';
+    dst[o] = 0;
+    *n = o;
+}
+
+FASTMCP_API void fmcp_dpop_challenge(const fmcp_dpop *d, const char *error, const char *description,
+                                     const char *extra, char *out, size_t cap)
+{
+    size_t n;
+    if (!out || !cap) return;
+    out[0] = 0;
+    if (!d || cap < 6) return;
+    memcpy(out, "DPoP ", 6);
+    n = 5;
+    fmcp__dpop_param(out, cap, &n, "algs", d->algs_text);
+    /* the first parameter has no leading comma */
+    if (n > 5) { memmove(out + 5, out + 7, n - 7 + 1); n -= 2; }
+    if (error) {
+        fmcp__dpop_param(out, cap, &n, "error", error);
+        fmcp__dpop_param(out, cap, &n, "error_description", description);
+    }
+    if (extra && *extra && n + 2 + strlen(extra) < cap) {
+        out[n++] = ','; out[n++] = ' ';
+        memcpy(out + n, extra, strlen(extra) + 1);
+    }
+}
+
+/* ---- the check -------------------------------------------------------------------- */
+
+static fmcp_result fmcp__dpop_fail(fmcp_dpop_verdict *v, fmcp_dpop_error e, const char *desc)
+{
+    v->error = e;
+    v->code = e == FMCP_DPOP_NONCE ? "use_dpop_nonce" :
+              (e == FMCP_DPOP_JKT || e == FMCP_DPOP_UNBOUND) ? "invalid_token" : "invalid_dpop_proof";
+    v->description = desc;
+    return FMCP_ERR_AUTH;
+}
+
+/* Decode one base64url JWS part and parse it as a JSON object. */
+static fmcp_result fmcp__dpop_part(fmcp_dpop *d, const char *s, size_t n, fmcp_json_doc **doc)
+{
+    fmcp_json_parse_options o;
+    size_t cap = fmcp_b64_decoded_max(n), got = 0;
+    char *buf;
+    fmcp_result rc;
+    *doc = NULL;
+    if (!(buf = (char *)fmcp_malloc(d->alloc, cap + 1))) return FMCP_ERR_NOMEM;
+    rc = fmcp_b64_decode(FMCP_B64_URL, s, n, buf, cap + 1, &got);
+    if (rc == FMCP_OK) {
+        memset(&o, 0, sizeof o);
+        o.alloc = d->alloc;
+        o.max_depth = 8;
+        o.reject_duplicate_keys = 1;   /* one meaning per member */
+        rc = fmcp_json_parse(buf, got, &o, doc, NULL);
+        if (rc == FMCP_OK && !fmcp_json_is(fmcp_json_root(*doc), FMCP_JSON_OBJECT)) rc = FMCP_ERR_PARSE;
+        if (rc != FMCP_OK && *doc) { fmcp_json_doc_destroy(*doc); *doc = NULL; }
+        if (rc != FMCP_OK && rc != FMCP_ERR_NOMEM) rc = FMCP_ERR_PARSE;
+    } else rc = FMCP_ERR_PARSE;
+    fmcp_free(d->alloc, buf, cap + 1);
+    return rc;
+}
+
+static int fmcp__dpop_streq(const fmcp_json *v, const char *s)
+{
+    size_t n = 0;
+    const char *t = v ? fmcp_json_str(v, &n) : NULL;
+    return t && n == strlen(s) && memcmp(t, s, n) == 0;
+}
+
+/* Header checks up to a usable public key; 0 and the verdict on failure. */
+static fmcp_result fmcp__dpop_header(fmcp_dpop *d, const fmcp_json *h, fmcp_jws_alg *alg, fmcp_jwk_public_key *key,
+                                     fmcp_dpop_verdict *v)
+{
+    static const char *const priv[] = { "d", "p", "q", "dp", "dq", "qi", "oth", "k" };
+    const fmcp_json *jwk = fmcp_json_get(h, "jwk");
+    size_t i, n = 0;
+    const char *an;
+    int allowed = 0;
+    if (!fmcp__dpop_streq(fmcp_json_get(h, "typ"), "dpop+jwt"))
+        return fmcp__dpop_fail(v, FMCP_DPOP_TYP, "DPoP proof typ is not dpop+jwt");
+    an = fmcp_json_str(fmcp_json_get(h, "alg"), &n);
+    *alg = an ? fmcp_jws_alg_from_name(an, n) : FMCP_JWS_NONE;
+    for (i = 0; i < d->nalgs; i++) if (*alg != FMCP_JWS_NONE && d->algs[i] == *alg) allowed = 1;
+    if (!allowed) return fmcp__dpop_fail(v, FMCP_DPOP_ALG, "DPoP proof algorithm is not allowed");
+    if (fmcp_json_get(h, "crit")) return fmcp__dpop_fail(v, FMCP_DPOP_MALFORMED, "DPoP proof has crit");
+    if (!jwk || !fmcp_json_is(jwk, FMCP_JSON_OBJECT))
+        return fmcp__dpop_fail(v, FMCP_DPOP_JWK, "DPoP proof has no jwk");
+    for (i = 0; i < sizeof priv / sizeof priv[0]; i++)
+        if (fmcp_json_get(jwk, priv[i])) return fmcp__dpop_fail(v, FMCP_DPOP_JWK, "DPoP proof jwk is a private key");
+    if (fmcp_jwk_public_from_json(jwk, key) != FMCP_OK || !fmcp_jwk_alg_fits(key, *alg))
+        return fmcp__dpop_fail(v, FMCP_DPOP_JWK, "DPoP proof jwk is unusable for its alg");
+    return FMCP_OK;
+}
+
+/* Payload claims after the signature verified. */
+static fmcp_result fmcp__dpop_claims(fmcp_dpop *d, const fmcp_dpop_request *r, const fmcp_json *p,
+                                     fmcp_dpop_verdict *v, int64_t now, const char **jti, size_t *jti_len)
+{
+    const fmcp_json *iat = fmcp_json_get(p, "iat");
+    const char *htm, *htu, *ath, *nonce;
+    size_t hl = 0, ul = 0, al = 0, nl = 0, n1 = 0, n2 = 0;
+    char u1[1024], u2[1024];
+    int64_t t;
+    *jti = fmcp_json_str(fmcp_json_get(p, "jti"), jti_len);
+    htm = fmcp_json_str(fmcp_json_get(p, "htm"), &hl);
+    htu = fmcp_json_str(fmcp_json_get(p, "htu"), &ul);
+    if (!*jti || !*jti_len || *jti_len > FMCP__DPOP_MAX_JTI || !htm || !htu || !iat || !fmcp_json_is_int(iat))
+        return fmcp__dpop_fail(v, FMCP_DPOP_MALFORMED, "DPoP proof lacks jti, htm, htu or iat");
+    if (!r->method || hl != strlen(r->method) || memcmp(htm, r->method, hl) != 0)
+        return fmcp__dpop_fail(v, FMCP_DPOP_HTM, "DPoP proof htm does not match the request method");
+    /* htu is a JSON string: an embedded NUL would hide a suffix, refuse it */
+    if (memchr(htu, 0, ul) || !r->url || fmcp_dpop_htu_normalize(htu, u1, sizeof u1, &n1) != FMCP_OK ||
+        fmcp_dpop_htu_normalize(r->url, u2, sizeof u2, &n2) != FMCP_OK || n1 != n2 || memcmp(u1, u2, n1) != 0)
+        return fmcp__dpop_fail(v, FMCP_DPOP_HTU, "DPoP proof htu does not match the request URL");
+    t = fmcp_json_int(iat, 0);
+    if (t < now - d->past || t > now + d->future)
+        return fmcp__dpop_fail(v, FMCP_DPOP_IAT, "DPoP proof iat is outside the accepted window");
+    if (r->token) {
+        uint8_t h[FMCP_SHA256_SIZE];
+        char want[48];
+        size_t wl = 0;
+        ath = fmcp_json_str(fmcp_json_get(p, "ath"), &al);
+        fmcp_sha256(r->token, r->token_len, h);
+        (void)fmcp_b64_encode(FMCP_B64_URL, h, sizeof h, want, sizeof want, &wl);
+        if (!ath || al != wl || !fmcp_ct_equal(ath, want, wl))
+            return fmcp__dpop_fail(v, FMCP_DPOP_ATH, "DPoP proof ath does not match the access token");
+    }
+    if (d->use_nonce) {
+        fmcp_result rc = fmcp__dpop_rotate(d, now);
+        if (rc != FMCP_OK) return rc;
+        nonce = fmcp_json_str(fmcp_json_get(p, "nonce"), &nl);
+        if (!fmcp__dpop_nonce_ok(d, nonce, nl))
+            return fmcp__dpop_fail(v, FMCP_DPOP_NONCE, "DPoP proof nonce is missing or stale");
+    }
+    return FMCP_OK;
+}
+
+FASTMCP_API fmcp_result fmcp_dpop_check(fmcp_dpop *d, const fmcp_dpop_request *r, fmcp_dpop_verdict *v)
+{
+    const char *s, *dot1, *dot2, *jti = NULL;
+    size_t n, jti_len = 0, slen = 0;
+    fmcp_json_doc *hd = NULL, *pd = NULL;
+    fmcp_jwk_public_key key;
+    fmcp_jws_alg alg = FMCP_JWS_NONE;
+    uint8_t *sig = NULL;
+    size_t sig_cap = 0;
+    int64_t now;
+    fmcp_result rc;
+    if (!d || !r || !v) return FMCP_ERR_INVALID_ARG;
+    memset(v, 0, sizeof *v);
+    if (!r->proof || !r->proof_len) return fmcp__dpop_fail(v, FMCP_DPOP_MISSING, "DPoP proof missing");
+    s = r->proof;
+    n = r->proof_len;
+    if (n > d->max_proof) return fmcp__dpop_fail(v, FMCP_DPOP_MALFORMED, "DPoP proof too large");
+    dot1 = (const char *)memchr(s, '.', n);
+    dot2 = dot1 ? (const char *)memchr(dot1 + 1, '.', n - (size_t)(dot1 + 1 - s)) : NULL;
+    if (!dot2 || memchr(dot2 + 1, '.', n - (size_t)(dot2 + 1 - s)))
+        return fmcp__dpop_fail(v, FMCP_DPOP_MALFORMED, "DPoP proof is not a compact JWS");
+    now = fmcp_time_now();
+    rc = fmcp__dpop_part(d, s, (size_t)(dot1 - s), &hd);
+    if (rc == FMCP_OK) rc = fmcp__dpop_part(d, dot1 + 1, (size_t)(dot2 - dot1 - 1), &pd);
+    if (rc == FMCP_ERR_PARSE) rc = fmcp__dpop_fail(v, FMCP_DPOP_MALFORMED, "DPoP proof is not valid base64url JSON");
+    memset(&key, 0, sizeof key);
+    if (rc == FMCP_OK) rc = fmcp__dpop_header(d, fmcp_json_root(hd), &alg, &key, v);
+    if (rc == FMCP_OK) {
+        sig_cap = fmcp_b64_decoded_max(n - (size_t)(dot2 + 1 - s)) + 1;
+        if (!(sig = (uint8_t *)fmcp_malloc(d->alloc, sig_cap))) rc = FMCP_ERR_NOMEM;
+        else if (fmcp_b64_decode(FMCP_B64_URL, dot2 + 1, n - (size_t)(dot2 + 1 - s), sig, sig_cap, &slen) != FMCP_OK ||
+                 fmcp_jws_verify(&key, alg, s, (size_t)(dot2 - s), sig, slen) != FMCP_OK)
+            rc = fmcp__dpop_fail(v, FMCP_DPOP_SIGNATURE, "DPoP proof signature is invalid");
+    }
+    if (rc == FMCP_OK && fmcp_jwk_thumbprint(&key, v->jkt) != FMCP_OK)
+        rc = fmcp__dpop_fail(v, FMCP_DPOP_JWK, "DPoP proof jwk is unusable for its alg");
+    if (rc == FMCP_OK) rc = fmcp__dpop_claims(d, r, fmcp_json_root(pd), v, now, &jti, &jti_len);
+    if (rc == FMCP_OK && r->jkt &&
+        (strlen(r->jkt) != FMCP_JWK_THUMBPRINT_LEN || !fmcp_ct_equal(r->jkt, v->jkt, FMCP_JWK_THUMBPRINT_LEN)))
+        rc = fmcp__dpop_fail(v, FMCP_DPOP_JKT, "DPoP proof key does not match the token binding");
+    if (rc == FMCP_OK) {
+        int k = fmcp__dpop_remember(d, v->jkt, jti, jti_len, now);
+        if (k == 0) rc = fmcp__dpop_fail(v, FMCP_DPOP_REPLAY, "DPoP proof jti was used before");
+        else if (k < 0) rc = fmcp__dpop_fail(v, FMCP_DPOP_REPLAY, "DPoP replay cache is full, retry later");
+    }
+    if (sig) fmcp_free(d->alloc, sig, sig_cap);
+    if (hd) fmcp_json_doc_destroy(hd);
+    if (pd) fmcp_json_doc_destroy(pd);
+    if (rc != FMCP_OK && rc != FMCP_ERR_AUTH) memset(v, 0, sizeof *v);
+    return rc;
 }
 
 /* ===== http.c ===== */
@@ -34452,6 +35141,8 @@ typedef struct fmcp__auth_hold {
     char www[1600];
     char retry[24];
     char xh[2][2][256];             /* custom hook rejection headers */
+    char dwww[160];                 /* second challenge: DPoP algs="..." (DPoP allowed) */
+    char dnonce[FMCP_DPOP_NONCE_LEN + 1];
     fmcp_http_auth_reply reply;     /* used when parked */
     fmcp_http_req *req;
     void *transport;
@@ -34491,6 +35182,8 @@ struct fmcp_auth {
     fmcp__auth_hold *parked, *parked_tail;
     size_t nparked;
     fmcp_auth_stats st;
+    fmcp_dpop *dpop;                /* RFC 9449 proofs; NULL when dpop_mode is off */
+    int dpop_mode;
 };
 
 /* ---- small helpers ---------------------------------------------------------- */
@@ -34970,6 +35663,13 @@ FASTMCP_API fmcp_result fmcp_auth_create(const fmcp_auth_desc *d, fmcp_auth **ou
         !(a->buckets = (fmcp__auth_bucket *)fmcp_malloc(a->alloc, FMCP__AUTH_BUCKETS * sizeof *a->buckets)))
         rc = FMCP_ERR_NOMEM;
     if (a->buckets) memset(a->buckets, 0, FMCP__AUTH_BUCKETS * sizeof *a->buckets);
+    if (rc == FMCP_OK && d->dpop_mode && !d->authenticate) {
+        fmcp_dpop_desc dd = d->dpop;
+        dd.alloc = d->alloc;
+        a->dpop_mode = d->dpop_mode == FMCP_AUTH_DPOP_REQUIRED ? FMCP_AUTH_DPOP_REQUIRED : FMCP_AUTH_DPOP_ALLOWED;
+        rc = fmcp_dpop_create(&dd, &a->dpop);
+        if (rc != FMCP_OK && d->problem) *d->problem = "dpop.algorithms: unknown or too many DPoP algorithms";
+    }
     if (rc != FMCP_OK) { fmcp_auth_destroy(a); return rc; }
 #ifndef FASTMCP_NO_SOCKETS
     if (a->jwks_url && a->loop) (void)fmcp_auth_refresh(a);
@@ -34999,6 +35699,7 @@ FASTMCP_API void fmcp_auth_destroy(fmcp_auth *a)
     if (a->cache) { fmcp__auth_cache_clear(a); fmcp_free(al, a->cache, a->cache_cap * sizeof *a->cache); }
     if (a->buckets) fmcp_free(al, a->buckets, FMCP__AUTH_BUCKETS * sizeof *a->buckets);
     fmcp_jwt_verifier_destroy(a->v);
+    fmcp_dpop_destroy(a->dpop);
     fmcp__auth_sfree(al, a->req_scopes); fmcp__auth_sfree(al, a->jwks_url);
     fmcp__auth_sfree(al, a->resource); fmcp__auth_sfree(al, a->resource_name);
     fmcp__auth_sfree(al, a->resource_doc); fmcp__auth_sfree(al, a->mcp_path);
@@ -35034,6 +35735,7 @@ typedef struct fmcp__auth_rq {
     char addr[80];
     char *token;
     size_t token_len;
+    int dpop_scheme;                /* Authorization: DPoP */
 } fmcp__auth_rq;
 
 static void fmcp__auth_hold_free(fmcp_auth *a, fmcp__auth_hold *h)
@@ -35181,14 +35883,26 @@ static void fmcp__auth_reject(fmcp__auth_rq *rq, int status, const char *error, 
     r->status = status;
     if (status == 401 || status == 403) {
         char *p = h->www + 7;   /* after "Bearer " */
+        size_t cap = sizeof h->www - 7;
+        /* RFC 9449 7.1: a DPoP request (or a DPoP-only server) is answered in the DPoP scheme */
+        int dp = rq->a->dpop && (rq->dpop_scheme || rq->a->dpop_mode == FMCP_AUTH_DPOP_REQUIRED);
         fmcp__auth_prm_url(rq->a, rq->req, url, sizeof url);
         memcpy(h->www, "Bearer ", 8);
-        fmcp__auth_param(p, sizeof h->www - 7, &n, "error", error);
-        if (error) fmcp__auth_param(p, sizeof h->www - 7, &n, "error_description", desc);
-        fmcp__auth_param(p, sizeof h->www - 7, &n, "resource_metadata", url);
-        if (scope && *scope) fmcp__auth_param(p, sizeof h->www - 7, &n, "scope", scope);
+        if (dp) {
+            fmcp_dpop_challenge(rq->a->dpop, NULL, NULL, NULL, h->www, sizeof h->www);
+            p = h->www; cap = sizeof h->www; n = strlen(h->www);
+        }
+        fmcp__auth_param(p, cap, &n, "error", error);
+        if (error) fmcp__auth_param(p, cap, &n, "error_description", desc);
+        fmcp__auth_param(p, cap, &n, "resource_metadata", url);
+        if (scope && *scope) fmcp__auth_param(p, cap, &n, "scope", scope);
         r->headers[r->nheaders].name = "WWW-Authenticate";
         r->headers[r->nheaders++].value = h->www;
+        if (rq->a->dpop && !dp && status == 401) {   /* DPoP allowed: offer it too */
+            fmcp_dpop_challenge(rq->a->dpop, NULL, NULL, NULL, h->dwww, sizeof h->dwww);
+            r->headers[r->nheaders].name = "WWW-Authenticate";
+            r->headers[r->nheaders++].value = h->dwww;
+        }
     }
     if (retry > 0) {
         snprintf(h->retry, sizeof h->retry, "%lld", (long long)retry);
@@ -35344,14 +36058,18 @@ static int fmcp__auth_fetch_for(fmcp_auth *a, int64_t now)
 
 /* ---- bearer tokens -------------------------------------------------------------------- */
 
-/* The token of "Authorization: Bearer <token>"; NULL when absent or another scheme. */
-static const char *fmcp__auth_token(const fmcp_http_req *req, size_t *len)
+/* The token of "Authorization: Bearer <token>" (or "DPoP <token>" when DPoP
+ * is on: *dpop = 1); NULL when absent or another scheme. */
+static const char *fmcp__auth_token(const fmcp_http_req *req, size_t *len, int dpop_on, int *dpop)
 {
     const char *v = fmcp_http_req_header(req, "Authorization"), *e;
+    size_t sl = 6;
     if (!v) return NULL;
     while (*v == ' ' || *v == '\t') v++;
-    if (!fmcp__auth_ieqn(v, "bearer", 6) || (v[6] != ' ' && v[6] != '\t' && v[6] != 0)) return NULL;
-    for (v += 6; *v == ' ' || *v == '\t'; v++) {}
+    *dpop = dpop_on && fmcp__auth_ieqn(v, "dpop", 4) && (v[4] == ' ' || v[4] == '\t' || v[4] == 0);
+    if (*dpop) sl = 4;
+    else if (!fmcp__auth_ieqn(v, "bearer", 6) || (v[6] != ' ' && v[6] != '\t' && v[6] != 0)) return NULL;
+    for (v += sl; *v == ' ' || *v == '\t'; v++) {}
     for (e = v + strlen(v); e > v && (e[-1] == ' ' || e[-1] == '\t'); e--) {}
     *len = (size_t)(e - v);
     return v;
@@ -35400,10 +36118,72 @@ static fmcp_result fmcp__auth_verify(fmcp__auth_rq *rq, const char *tok, size_t 
     return rc;
 }
 
+/* RFC 9449 on a verified token: bound tokens need the DPoP scheme and a proof
+ * made with the bound key for this request; the binding (cnf.jkt) comes from
+ * the claims whatever verified the token (a JWT, an introspection answer). */
+static fmcp_result fmcp__auth_dpop(fmcp__auth_rq *rq, const char *tok, size_t n)
+{
+    fmcp_auth *a = rq->a;
+    char jkt[FMCP_JWK_THUMBPRINT_LEN + 1], url[1200], origin[512];
+    const char *claims = rq->h->id.claims, *proof = NULL, *hn, *hv, *path;
+    fmcp_dpop_request dr;
+    fmcp_dpop_verdict v;
+    fmcp_result rc;
+    size_t i, proofs = 0;
+    rc = claims ? fmcp_dpop_jkt_from_claims(claims, strlen(claims), a->alloc, jkt) : FMCP_ERR_NOT_FOUND;
+    if (rc == FMCP_ERR_NOMEM) return rc;
+    if (rc == FMCP_ERR_PARSE || (!rq->dpop_scheme && (rc == FMCP_OK || a->dpop_mode == FMCP_AUTH_DPOP_REQUIRED)) ||
+        (rq->dpop_scheme && rc != FMCP_OK)) {
+        if (!fmcp__auth_rate_ok(rq, NULL)) return FMCP_OK;   /* refused: counts like a bad token */
+    }
+    if (rc == FMCP_ERR_PARSE) {
+        fmcp__auth_reject(rq, 401, "invalid_token", "The token's cnf.jkt is malformed", NULL, "dpop_binding", 0);
+        return FMCP_OK;
+    }
+    if (!rq->dpop_scheme) {
+        if (rc == FMCP_OK)
+            fmcp__auth_reject(rq, 401, "invalid_token", "A DPoP-bound token must be sent with the DPoP scheme",
+                              NULL, "dpop_bound_as_bearer", 0);
+        else if (a->dpop_mode == FMCP_AUTH_DPOP_REQUIRED)
+            fmcp__auth_reject(rq, 401, "invalid_token", "This server requires DPoP-bound tokens", NULL,
+                              "dpop_required", 0);
+        return FMCP_OK;
+    }
+    if (rc != FMCP_OK) {
+        fmcp__auth_reject(rq, 401, "invalid_token", "The token is not DPoP-bound", NULL, "dpop_unbound", 0);
+        return FMCP_OK;
+    }
+    for (i = 0; fmcp_http_req_header_at(rq->req, i, &hn, &hv); i++)
+        if (fmcp__auth_ieqn(hn, "dpop", 5)) { proofs++; proof = hv; }
+    memset(&dr, 0, sizeof dr);
+    if (proofs == 1) { dr.proof = proof; dr.proof_len = strlen(proof); }
+    fmcp__auth_origin(a, rq->req, origin, sizeof origin, &path);
+    snprintf(url, sizeof url, "%s%s", origin, fmcp_http_req_path(rq->req));
+    dr.method = fmcp_http_req_method(rq->req);
+    dr.url = url;
+    dr.token = tok; dr.token_len = n;
+    dr.jkt = jkt;
+    if (proofs > 1) {   /* RFC 9449 4.3 step 1: exactly one */
+        memset(&v, 0, sizeof v);
+        rc = FMCP_ERR_AUTH;
+        v.code = "invalid_dpop_proof"; v.description = "More than one DPoP header"; v.error = FMCP_DPOP_MALFORMED;
+    } else rc = fmcp_dpop_check(a->dpop, &dr, &v);
+    if (rc != FMCP_ERR_AUTH) return rc;
+    if (!fmcp__auth_rate_ok(rq, NULL)) return FMCP_OK;
+    fmcp__auth_reject(rq, 401, v.code, v.description, NULL, fmcp_dpop_error_name(v.error), 0);
+    if (v.error == FMCP_DPOP_NONCE && rq->r->nheaders < 4 &&
+        fmcp_dpop_nonce(a->dpop, rq->h->dnonce) == FMCP_OK) {
+        rq->r->headers[rq->r->nheaders].name = "DPoP-Nonce";
+        rq->r->headers[rq->r->nheaders++].value = rq->h->dnonce;
+    }
+    return FMCP_OK;
+}
+
 static fmcp_result fmcp__auth_bearer(fmcp__auth_rq *rq, int may_park)
 {
     size_t n = 0;
-    const char *tok = fmcp__auth_token(rq->req, &n);
+    const char *tok = fmcp__auth_token(rq->req, &n, rq->a->dpop != NULL, &rq->dpop_scheme);
+    fmcp_result rc;
     if (!tok || !n) {
         if (fmcp__auth_rate_ok(rq, NULL))
             fmcp__auth_reject(rq, 401, NULL, "Authentication required", rq->a->req_scopes, "missing_token", 0);
@@ -35411,7 +36191,9 @@ static fmcp_result fmcp__auth_bearer(fmcp__auth_rq *rq, int may_park)
     }
     rq->token = (char *)tok;   /* the header value outlives the reply */
     rq->token_len = n;
-    return fmcp__auth_verify(rq, tok, n, may_park);
+    rc = fmcp__auth_verify(rq, tok, n, may_park);
+    if (rc != FMCP_OK || rq->park || rq->rejected || !rq->a->dpop) return rc;
+    return fmcp__auth_dpop(rq, tok, n);
 }
 
 /* ---- custom hook ---------------------------------------------------------------------- */
@@ -35607,6 +36389,16 @@ static fmcp_result fmcp__auth_prm(fmcp_auth *a, fmcp_http_req *req, char **out, 
     fmcp__auth_list(&w, "bearer_methods_supported", &bearer, 1);
     fmcp__auth_kv(&w, "resource_name", a->resource_name);
     fmcp__auth_kv(&w, "resource_documentation", a->resource_doc);
+    if (a->dpop) {   /* RFC 9728 2: the DPoP policy */
+        size_t i = 0;
+        fmcp_jws_alg alg;
+        fmcp_jw_key(&w, "dpop_signing_alg_values_supported");
+        fmcp_jw_array_begin(&w);
+        while ((alg = fmcp_dpop_alg_at(a->dpop, i++)) != FMCP_JWS_NONE) fmcp_jw_str(&w, fmcp_jws_alg_name(alg));
+        fmcp_jw_array_end(&w);
+        fmcp_jw_key(&w, "dpop_bound_access_tokens_required");
+        fmcp_jw_bool(&w, a->dpop_mode == FMCP_AUTH_DPOP_REQUIRED);
+    }
     fmcp_jw_object_end(&w);
     if (fmcp_jw_finish(&w, out, n) != FMCP_OK) { fmcp_jw_reset(&w); return FMCP_ERR_NOMEM; }
     return FMCP_OK;

@@ -48,6 +48,8 @@ typedef struct fmcp__auth_hold {
     char www[1600];
     char retry[24];
     char xh[2][2][256];             /* custom hook rejection headers */
+    char dwww[160];                 /* second challenge: DPoP algs="..." (DPoP allowed) */
+    char dnonce[FMCP_DPOP_NONCE_LEN + 1];
     fmcp_http_auth_reply reply;     /* used when parked */
     fmcp_http_req *req;
     void *transport;
@@ -87,6 +89,8 @@ struct fmcp_auth {
     fmcp__auth_hold *parked, *parked_tail;
     size_t nparked;
     fmcp_auth_stats st;
+    fmcp_dpop *dpop;                /* RFC 9449 proofs; NULL when dpop_mode is off */
+    int dpop_mode;
 };
 
 /* ---- small helpers ---------------------------------------------------------- */
@@ -566,6 +570,13 @@ FASTMCP_API fmcp_result fmcp_auth_create(const fmcp_auth_desc *d, fmcp_auth **ou
         !(a->buckets = (fmcp__auth_bucket *)fmcp_malloc(a->alloc, FMCP__AUTH_BUCKETS * sizeof *a->buckets)))
         rc = FMCP_ERR_NOMEM;
     if (a->buckets) memset(a->buckets, 0, FMCP__AUTH_BUCKETS * sizeof *a->buckets);
+    if (rc == FMCP_OK && d->dpop_mode && !d->authenticate) {
+        fmcp_dpop_desc dd = d->dpop;
+        dd.alloc = d->alloc;
+        a->dpop_mode = d->dpop_mode == FMCP_AUTH_DPOP_REQUIRED ? FMCP_AUTH_DPOP_REQUIRED : FMCP_AUTH_DPOP_ALLOWED;
+        rc = fmcp_dpop_create(&dd, &a->dpop);
+        if (rc != FMCP_OK && d->problem) *d->problem = "dpop.algorithms: unknown or too many DPoP algorithms";
+    }
     if (rc != FMCP_OK) { fmcp_auth_destroy(a); return rc; }
 #ifndef FASTMCP_NO_SOCKETS
     if (a->jwks_url && a->loop) (void)fmcp_auth_refresh(a);
@@ -595,6 +606,7 @@ FASTMCP_API void fmcp_auth_destroy(fmcp_auth *a)
     if (a->cache) { fmcp__auth_cache_clear(a); fmcp_free(al, a->cache, a->cache_cap * sizeof *a->cache); }
     if (a->buckets) fmcp_free(al, a->buckets, FMCP__AUTH_BUCKETS * sizeof *a->buckets);
     fmcp_jwt_verifier_destroy(a->v);
+    fmcp_dpop_destroy(a->dpop);
     fmcp__auth_sfree(al, a->req_scopes); fmcp__auth_sfree(al, a->jwks_url);
     fmcp__auth_sfree(al, a->resource); fmcp__auth_sfree(al, a->resource_name);
     fmcp__auth_sfree(al, a->resource_doc); fmcp__auth_sfree(al, a->mcp_path);
@@ -630,6 +642,7 @@ typedef struct fmcp__auth_rq {
     char addr[80];
     char *token;
     size_t token_len;
+    int dpop_scheme;                /* Authorization: DPoP */
 } fmcp__auth_rq;
 
 static void fmcp__auth_hold_free(fmcp_auth *a, fmcp__auth_hold *h)
@@ -777,14 +790,26 @@ static void fmcp__auth_reject(fmcp__auth_rq *rq, int status, const char *error, 
     r->status = status;
     if (status == 401 || status == 403) {
         char *p = h->www + 7;   /* after "Bearer " */
+        size_t cap = sizeof h->www - 7;
+        /* RFC 9449 7.1: a DPoP request (or a DPoP-only server) is answered in the DPoP scheme */
+        int dp = rq->a->dpop && (rq->dpop_scheme || rq->a->dpop_mode == FMCP_AUTH_DPOP_REQUIRED);
         fmcp__auth_prm_url(rq->a, rq->req, url, sizeof url);
         memcpy(h->www, "Bearer ", 8);
-        fmcp__auth_param(p, sizeof h->www - 7, &n, "error", error);
-        if (error) fmcp__auth_param(p, sizeof h->www - 7, &n, "error_description", desc);
-        fmcp__auth_param(p, sizeof h->www - 7, &n, "resource_metadata", url);
-        if (scope && *scope) fmcp__auth_param(p, sizeof h->www - 7, &n, "scope", scope);
+        if (dp) {
+            fmcp_dpop_challenge(rq->a->dpop, NULL, NULL, NULL, h->www, sizeof h->www);
+            p = h->www; cap = sizeof h->www; n = strlen(h->www);
+        }
+        fmcp__auth_param(p, cap, &n, "error", error);
+        if (error) fmcp__auth_param(p, cap, &n, "error_description", desc);
+        fmcp__auth_param(p, cap, &n, "resource_metadata", url);
+        if (scope && *scope) fmcp__auth_param(p, cap, &n, "scope", scope);
         r->headers[r->nheaders].name = "WWW-Authenticate";
         r->headers[r->nheaders++].value = h->www;
+        if (rq->a->dpop && !dp && status == 401) {   /* DPoP allowed: offer it too */
+            fmcp_dpop_challenge(rq->a->dpop, NULL, NULL, NULL, h->dwww, sizeof h->dwww);
+            r->headers[r->nheaders].name = "WWW-Authenticate";
+            r->headers[r->nheaders++].value = h->dwww;
+        }
     }
     if (retry > 0) {
         snprintf(h->retry, sizeof h->retry, "%lld", (long long)retry);
@@ -940,14 +965,18 @@ static int fmcp__auth_fetch_for(fmcp_auth *a, int64_t now)
 
 /* ---- bearer tokens -------------------------------------------------------------------- */
 
-/* The token of "Authorization: Bearer <token>"; NULL when absent or another scheme. */
-static const char *fmcp__auth_token(const fmcp_http_req *req, size_t *len)
+/* The token of "Authorization: Bearer <token>" (or "DPoP <token>" when DPoP
+ * is on: *dpop = 1); NULL when absent or another scheme. */
+static const char *fmcp__auth_token(const fmcp_http_req *req, size_t *len, int dpop_on, int *dpop)
 {
     const char *v = fmcp_http_req_header(req, "Authorization"), *e;
+    size_t sl = 6;
     if (!v) return NULL;
     while (*v == ' ' || *v == '\t') v++;
-    if (!fmcp__auth_ieqn(v, "bearer", 6) || (v[6] != ' ' && v[6] != '\t' && v[6] != 0)) return NULL;
-    for (v += 6; *v == ' ' || *v == '\t'; v++) {}
+    *dpop = dpop_on && fmcp__auth_ieqn(v, "dpop", 4) && (v[4] == ' ' || v[4] == '\t' || v[4] == 0);
+    if (*dpop) sl = 4;
+    else if (!fmcp__auth_ieqn(v, "bearer", 6) || (v[6] != ' ' && v[6] != '\t' && v[6] != 0)) return NULL;
+    for (v += sl; *v == ' ' || *v == '\t'; v++) {}
     for (e = v + strlen(v); e > v && (e[-1] == ' ' || e[-1] == '\t'); e--) {}
     *len = (size_t)(e - v);
     return v;
@@ -996,10 +1025,72 @@ static fmcp_result fmcp__auth_verify(fmcp__auth_rq *rq, const char *tok, size_t 
     return rc;
 }
 
+/* RFC 9449 on a verified token: bound tokens need the DPoP scheme and a proof
+ * made with the bound key for this request; the binding (cnf.jkt) comes from
+ * the claims whatever verified the token (a JWT, an introspection answer). */
+static fmcp_result fmcp__auth_dpop(fmcp__auth_rq *rq, const char *tok, size_t n)
+{
+    fmcp_auth *a = rq->a;
+    char jkt[FMCP_JWK_THUMBPRINT_LEN + 1], url[1200], origin[512];
+    const char *claims = rq->h->id.claims, *proof = NULL, *hn, *hv, *path;
+    fmcp_dpop_request dr;
+    fmcp_dpop_verdict v;
+    fmcp_result rc;
+    size_t i, proofs = 0;
+    rc = claims ? fmcp_dpop_jkt_from_claims(claims, strlen(claims), a->alloc, jkt) : FMCP_ERR_NOT_FOUND;
+    if (rc == FMCP_ERR_NOMEM) return rc;
+    if (rc == FMCP_ERR_PARSE || (!rq->dpop_scheme && (rc == FMCP_OK || a->dpop_mode == FMCP_AUTH_DPOP_REQUIRED)) ||
+        (rq->dpop_scheme && rc != FMCP_OK)) {
+        if (!fmcp__auth_rate_ok(rq, NULL)) return FMCP_OK;   /* refused: counts like a bad token */
+    }
+    if (rc == FMCP_ERR_PARSE) {
+        fmcp__auth_reject(rq, 401, "invalid_token", "The token's cnf.jkt is malformed", NULL, "dpop_binding", 0);
+        return FMCP_OK;
+    }
+    if (!rq->dpop_scheme) {
+        if (rc == FMCP_OK)
+            fmcp__auth_reject(rq, 401, "invalid_token", "A DPoP-bound token must be sent with the DPoP scheme",
+                              NULL, "dpop_bound_as_bearer", 0);
+        else if (a->dpop_mode == FMCP_AUTH_DPOP_REQUIRED)
+            fmcp__auth_reject(rq, 401, "invalid_token", "This server requires DPoP-bound tokens", NULL,
+                              "dpop_required", 0);
+        return FMCP_OK;
+    }
+    if (rc != FMCP_OK) {
+        fmcp__auth_reject(rq, 401, "invalid_token", "The token is not DPoP-bound", NULL, "dpop_unbound", 0);
+        return FMCP_OK;
+    }
+    for (i = 0; fmcp_http_req_header_at(rq->req, i, &hn, &hv); i++)
+        if (fmcp__auth_ieqn(hn, "dpop", 5)) { proofs++; proof = hv; }
+    memset(&dr, 0, sizeof dr);
+    if (proofs == 1) { dr.proof = proof; dr.proof_len = strlen(proof); }
+    fmcp__auth_origin(a, rq->req, origin, sizeof origin, &path);
+    snprintf(url, sizeof url, "%s%s", origin, fmcp_http_req_path(rq->req));
+    dr.method = fmcp_http_req_method(rq->req);
+    dr.url = url;
+    dr.token = tok; dr.token_len = n;
+    dr.jkt = jkt;
+    if (proofs > 1) {   /* RFC 9449 4.3 step 1: exactly one */
+        memset(&v, 0, sizeof v);
+        rc = FMCP_ERR_AUTH;
+        v.code = "invalid_dpop_proof"; v.description = "More than one DPoP header"; v.error = FMCP_DPOP_MALFORMED;
+    } else rc = fmcp_dpop_check(a->dpop, &dr, &v);
+    if (rc != FMCP_ERR_AUTH) return rc;
+    if (!fmcp__auth_rate_ok(rq, NULL)) return FMCP_OK;
+    fmcp__auth_reject(rq, 401, v.code, v.description, NULL, fmcp_dpop_error_name(v.error), 0);
+    if (v.error == FMCP_DPOP_NONCE && rq->r->nheaders < 4 &&
+        fmcp_dpop_nonce(a->dpop, rq->h->dnonce) == FMCP_OK) {
+        rq->r->headers[rq->r->nheaders].name = "DPoP-Nonce";
+        rq->r->headers[rq->r->nheaders++].value = rq->h->dnonce;
+    }
+    return FMCP_OK;
+}
+
 static fmcp_result fmcp__auth_bearer(fmcp__auth_rq *rq, int may_park)
 {
     size_t n = 0;
-    const char *tok = fmcp__auth_token(rq->req, &n);
+    const char *tok = fmcp__auth_token(rq->req, &n, rq->a->dpop != NULL, &rq->dpop_scheme);
+    fmcp_result rc;
     if (!tok || !n) {
         if (fmcp__auth_rate_ok(rq, NULL))
             fmcp__auth_reject(rq, 401, NULL, "Authentication required", rq->a->req_scopes, "missing_token", 0);
@@ -1007,7 +1098,9 @@ static fmcp_result fmcp__auth_bearer(fmcp__auth_rq *rq, int may_park)
     }
     rq->token = (char *)tok;   /* the header value outlives the reply */
     rq->token_len = n;
-    return fmcp__auth_verify(rq, tok, n, may_park);
+    rc = fmcp__auth_verify(rq, tok, n, may_park);
+    if (rc != FMCP_OK || rq->park || rq->rejected || !rq->a->dpop) return rc;
+    return fmcp__auth_dpop(rq, tok, n);
 }
 
 /* ---- custom hook ---------------------------------------------------------------------- */
@@ -1203,6 +1296,16 @@ static fmcp_result fmcp__auth_prm(fmcp_auth *a, fmcp_http_req *req, char **out, 
     fmcp__auth_list(&w, "bearer_methods_supported", &bearer, 1);
     fmcp__auth_kv(&w, "resource_name", a->resource_name);
     fmcp__auth_kv(&w, "resource_documentation", a->resource_doc);
+    if (a->dpop) {   /* RFC 9728 2: the DPoP policy */
+        size_t i = 0;
+        fmcp_jws_alg alg;
+        fmcp_jw_key(&w, "dpop_signing_alg_values_supported");
+        fmcp_jw_array_begin(&w);
+        while ((alg = fmcp_dpop_alg_at(a->dpop, i++)) != FMCP_JWS_NONE) fmcp_jw_str(&w, fmcp_jws_alg_name(alg));
+        fmcp_jw_array_end(&w);
+        fmcp_jw_key(&w, "dpop_bound_access_tokens_required");
+        fmcp_jw_bool(&w, a->dpop_mode == FMCP_AUTH_DPOP_REQUIRED);
+    }
     fmcp_jw_object_end(&w);
     if (fmcp_jw_finish(&w, out, n) != FMCP_OK) { fmcp_jw_reset(&w); return FMCP_ERR_NOMEM; }
     return FMCP_OK;

@@ -134,6 +134,28 @@
  *   tools see as claims_json) and data. Everything is copied when the hook
  *   returns. Rate limiting, item scopes and audit still apply.
  *
+ * DPoP (RFC 9449, the dpop module)
+ *   dpop_mode = FMCP_AUTH_DPOP_ALLOWED: "Authorization: DPoP <token>" with a
+ *   DPoP proof header is accepted beside Bearer; REQUIRED: only DPoP-bound
+ *   tokens with proofs; OFF (0): as before, Bearer only, cnf ignored. The
+ *   token is verified as usual, then its binding is read from the verified
+ *   claims (cnf.jkt; an introspection answer's cnf works the same way) and
+ *   the proof checked by fmcp_dpop_check with policy desc->dpop (allowed
+ *   algorithms, default ES256; iat window; jti replay cache; nonces) against
+ *   the request method and URL: the origin of desc->resource when set (else
+ *   http://<Host>) plus the request path. Refusals are 401 with the error
+ *   in a DPoP challenge (RFC 9449 7.1): `WWW-Authenticate: DPoP
+ *   algs="ES256", error="invalid_dpop_proof" | "invalid_token" |
+ *   "use_dpop_nonce", error_description=..., resource_metadata=...`, and
+ *   `DPoP-Nonce: <nonce>` with use_dpop_nonce. A DPoP-bound token sent as
+ *   Bearer, a Bearer token when DPoP is required, a DPoP-scheme token
+ *   without cnf.jkt, more than one DPoP header: 401 invalid_token /
+ *   invalid_dpop_proof. Without a token, ALLOWED answers a Bearer and a DPoP
+ *   challenge, REQUIRED a DPoP challenge only (with resource_metadata).
+ *   The protected resource metadata then also lists
+ *   dpop_signing_alg_values_supported and dpop_bound_access_tokens_required.
+ *   Ignored with a custom authenticate hook.
+ *
  * fmcp_auth_stats gives counters for tests and metrics. All functions except
  * create/free/stats and the call observer run on the loop thread.
  */
@@ -143,6 +165,8 @@ extern "C" {
 #endif
 
 typedef struct fmcp_auth fmcp_auth;
+
+enum { FMCP_AUTH_DPOP_OFF = 0, FMCP_AUTH_DPOP_ALLOWED = 1, FMCP_AUTH_DPOP_REQUIRED = 2 };
 
 typedef struct fmcp_auth_custom_reply {
     int status;                      /* 0 = accept; else reject with this status */
@@ -181,6 +205,8 @@ typedef struct fmcp_auth_desc {
     size_t jwks_max_bytes;              /* 0 = 65536 */
     int jwks_timeout_ms;                /* 0 = 10000 */
     long token_cache_size;              /* 0 = 1024, < 0 = no cache */
+    int dpop_mode;                      /* FMCP_AUTH_DPOP_OFF (0), _ALLOWED or _REQUIRED */
+    fmcp_dpop_desc dpop;                /* DPoP proof policy; zero = defaults (alloc: desc->alloc) */
     const char *resource;               /* PRM "resource"; NULL = from Host */
     const char *const *authorization_servers;
     size_t authorization_server_count;
