@@ -599,7 +599,7 @@ FASTMCP_API fmcp_result fmcp_introspect_create(const fmcp_introspect_desc *d, fm
     fmcp_introspect *in;
     fmcp_result rc;
     const char *why = NULL;
-    size_t i;
+    size_t i, cap;
     if (!out) return FMCP_ERR_INVALID_ARG;
     *out = NULL;
     if (!d) return FMCP_ERR_INVALID_ARG;
@@ -615,7 +615,6 @@ FASTMCP_API fmcp_result fmcp_introspect_create(const fmcp_introspect_desc *d, fm
     in->method = d->client_auth;
     in->any_aud = d->allow_any_audience;
     in->leeway = d->leeway_seconds > 0 ? d->leeway_seconds : 0;
-    in->cap = d->cache_size < 0 ? 0 : d->cache_size == 0 ? 1024 : (size_t)d->cache_size;
     in->max_s = d->cache_max_seconds > 0 ? d->cache_max_seconds : 300;
     in->neg_s = d->negative_cache_seconds < 0 ? 0 : d->negative_cache_seconds == 0 ? 5 : d->negative_cache_seconds;
     in->max_bytes = d->max_bytes ? d->max_bytes : 16384;
@@ -637,9 +636,11 @@ FASTMCP_API fmcp_result fmcp_introspect_create(const fmcp_introspect_desc *d, fm
         for (i = 0; i < d->audience_count; i++, in->naud++)
             if (!(in->aud[i] = fmcp__in_dup(in->alloc, d->audiences[i] ? d->audiences[i] : ""))) goto fail;
     }
-    if (in->cap) {
-        if (!(in->cache = (fmcp__in_entry *)fmcp_malloc(in->alloc, in->cap * sizeof *in->cache))) { in->cap = 0; goto fail; }
-        memset(in->cache, 0, in->cap * sizeof *in->cache);
+    cap = d->cache_size < 0 ? 0 : d->cache_size == 0 ? 1024 : (size_t)d->cache_size;
+    if (cap) {
+        if (!(in->cache = (fmcp__in_entry *)fmcp_malloc(in->alloc, cap * sizeof *in->cache))) goto fail;
+        memset(in->cache, 0, cap * sizeof *in->cache);
+        in->cap = cap;
     }
     if (d->client_auth == FMCP_INTROSPECT_PRIVATE_KEY_JWT && (rc = fmcp__in_key(in, d->private_key, &why)) != FMCP_OK) {
         if (d->problem && rc != FMCP_ERR_NOMEM) *d->problem = why;
