@@ -363,7 +363,7 @@ static fmcp_result fmcp__in_decide(fmcp_introspect *in, fmcp_result rc, const fm
     nbf = fmcp_json_get_int(root, "nbf", 0);
     s[3] = fmcp_json_get_str(root, "iss", NULL);
     if (!fmcp_json_bool(active, 0)) fmcp__in_fail(e, FMCP_INTROSPECT_REJECTED, "inactive", "The token is not active");
-    else if (exp && now >= exp + in->leeway) fmcp__in_fail(e, FMCP_INTROSPECT_REJECTED, "expired", "The token has expired");
+    else if (exp && exp <= now - in->leeway) fmcp__in_fail(e, FMCP_INTROSPECT_REJECTED, "expired", "The token has expired");
     else if (nbf && now + in->leeway < nbf) fmcp__in_fail(e, FMCP_INTROSPECT_REJECTED, "not_yet_valid", "The token is not valid yet");
     else if (in->issuer && s[3] && strcmp(s[3], in->issuer) != 0)
         fmcp__in_fail(e, FMCP_INTROSPECT_REJECTED, "bad_issuer", "The token comes from another issuer");
