@@ -307,7 +307,7 @@ $(BUILD)/fuzz/%: fuzz/%.c fastmcp.h $(BUILD)/fuzz/impl.o
 	@mkdir -p $(@D)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(SHARED_DEFS) -I. -o $@ $< $(BUILD)/fuzz/impl.o $(LDLIBS)
 # these reach static parsers, so they build the implementation in themselves
-FUZZ_OWN_IMPL := $(BUILD)/fuzz/fuzz_http $(BUILD)/fuzz/fuzz_oauth
+FUZZ_OWN_IMPL := $(BUILD)/fuzz/fuzz_http $(BUILD)/fuzz/fuzz_oauth $(BUILD)/fuzz/fuzz_introspect
 $(FUZZ_OWN_IMPL): $(BUILD)/fuzz/%: fuzz/%.c fastmcp.h
 	@mkdir -p $(@D)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_DEFAULT_SOURCE -I. -o $@ $< $(LDLIBS)

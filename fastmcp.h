@@ -235,6 +235,8 @@
  *   oauth_store OAuth token/registration storage: files (0600, atomic) or memory
  *   oauth   OAuth 2.1 client (MCP authorization): discovery, DCR, PKCE, refresh
  *   mcp_client MCP client: stdio (spawned server) and Streamable HTTP, legacy SSE fallback
+ *   introspect RFC 7662 introspection of opaque tokens: client auth, hashed
+ *           verdict cache, non-blocking fetch (auth's second verifier)
  *   auth    bearer auth for Streamable HTTP: JWKS URL cache, token cache, RFC 6750
  *           challenges, RFC 9728 metadata, item scopes, rate limit, audit log
  *
@@ -4585,6 +4587,163 @@ FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res);
 }
 #endif
 
+/* ===== introspect.h ===== */
+/* ---------------------------------------------------------------------------
+ * introspect: RFC 7662 token introspection for a resource server - the
+ *             verifier for opaque access tokens next to the jwt one, with
+ *             client authentication, a bounded verdict cache and
+ *             non-blocking fetches on the http loop
+ * ---------------------------------------------------------------------------
+ *
+ * Usually configured through fmcp_auth_desc.introspection (the auth module
+ * then fills issuer, audiences and leeway from its own desc and parks HTTP
+ * requests while a fetch runs). Standalone:
+ *
+ *   fmcp_introspect_desc d = {0};
+ *   d.endpoint = "http://as.example/token/introspection";
+ *   d.client_id = "rs"; d.client_secret = "s3cret";     // client_secret_basic
+ *   d.audiences = aud; d.audience_count = 1; d.loop = loop;
+ *   fmcp_introspect *in; fmcp_introspect_create(&d, &in);
+ *   fmcp_introspect_on_done(in, done, user);             // a fetch finished
+ *   fmcp_introspect_verdict v;
+ *   fmcp_introspect_check(in, tok, len, 1, &v);
+ *   switch (v.state) { ACTIVE: use v.subject...; REJECTED: 401;
+ *                      PENDING: wait for done(user, hash); UNAVAILABLE: 503 }
+ *
+ * fmcp_introspect_create(desc, out) / fmcp_introspect_destroy(in)
+ *   Copies the strings. Fails on configuration that cannot work, with
+ *   *desc->problem (when set) naming what to change: no endpoint or not
+ *   http(s):// (FMCP_ERR_INVALID_ARG), https:// without transport
+ *   (FMCP_ERR_UNSUPPORTED: build with FASTMCP_WITH_BEARSSL and pass
+ *   fmcp_tls_client_io), no client_id, no client_secret for the secret
+ *   methods, no usable private_key for private_key_jwt (FMCP_ERR_BAD_KEY),
+ *   no audiences unless allow_any_audience. destroy cancels running fetches
+ *   (done is not called for them).
+ *
+ * Client authentication (RFC 7662 2.1 requires one)
+ *   client_secret_basic (default): Authorization: Basic with the
+ *     form-encoded id and secret (RFC 6749 2.3.1).
+ *   client_secret_post: client_id and client_secret in the body.
+ *   private_key_jwt (RFC 7523 2.2): client_assertion signed with
+ *     private_key (PEM or JWK; any key type of the jwk module, key_alg or
+ *     the key's natural algorithm), iss = sub = client_id, aud =
+ *     assertion_audience (default: issuer when set, else the endpoint URL),
+ *     a fresh jti, 60 s lifetime, kid = key_id when set.
+ *   The request is POST token=...&token_type_hint=access_token, Accept:
+ *   application/json; at most max_bytes (default 16 KiB) of answer within
+ *   timeout_ms (default 5000).
+ *
+ * The verdict
+ *   A 200 answer must be a JSON object whose "active" is a boolean, else it
+ *   is refused (UNAVAILABLE, reason "malformed"; also for other statuses,
+ *   network errors, timeouts and oversized answers: the token may be fine,
+ *   so such failures are never cached). "active": false is REJECTED
+ *   ("inactive"). An active token is still REJECTED when exp has passed
+ *   ("expired"), nbf is ahead ("not_yet_valid", both with leeway_seconds),
+ *   iss is present and not issuer ("bad_issuer"), or none of its aud
+ *   (string or array; absent counts as none) is in audiences
+ *   ("bad_audience", unless allow_any_audience). Otherwise ACTIVE with
+ *   subject (sub), client_id, scopes (scope, space separated), issuer (iss,
+ *   else the configured issuer), expires_at (exp, 0 when absent) and
+ *   claims_json (the whole answer, e.g. for cnf). Members of the wrong type
+ *   make the answer malformed.
+ *
+ * Cache
+ *   Verdicts are kept by SHA-256 of the token (never the token itself) in
+ *   cache_size slots (default 1024, < 0 = off; the entry expiring soonest
+ *   makes room). An active verdict lives until exp but never longer than
+ *   cache_max_seconds (default 300; revocation shows within that time); a
+ *   rejection lives negative_cache_seconds (default 5, < 0 = not cached).
+ *
+ * fmcp_introspect_check(in, token, len, may_start, out)
+ *   On the loop thread. Answers from the cache, or from the fetch that just
+ *   finished (inside done), else PENDING when a fetch for this token runs,
+ *   else starts one (PENDING) when may_start and a loop is known and fewer
+ *   than max_inflight (default 64) fetches run, else UNAVAILABLE. The
+ *   verdict's strings are valid until the next call on `in`; copy them.
+ *   done(user, token_hash) runs on the loop thread after every fetch; a
+ *   check of that token inside it gets the fresh verdict, even with the
+ *   cache off. Returns FMCP_ERR_NOMEM (nothing else is an error).
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fmcp_introspect fmcp_introspect;
+
+typedef enum fmcp_introspect_client_auth {
+    FMCP_INTROSPECT_CLIENT_SECRET_BASIC = 0,
+    FMCP_INTROSPECT_CLIENT_SECRET_POST = 1,
+    FMCP_INTROSPECT_PRIVATE_KEY_JWT = 2
+} fmcp_introspect_client_auth;
+
+typedef struct fmcp_introspect_desc {
+    const char *endpoint;                  /* http(s):// introspection endpoint */
+    const fmcp_http_io *transport;         /* for https:// */
+    const char *client_id;
+    const char *client_secret;             /* client_secret_basic / _post */
+    fmcp_introspect_client_auth client_auth;
+    const char *private_key;               /* private_key_jwt: PEM or JWK text */
+    const char *key_alg;                   /* NULL = the key's natural algorithm */
+    const char *key_id;                    /* assertion header kid; NULL = none */
+    const char *assertion_audience;        /* NULL = issuer, else endpoint */
+    const char *issuer;                    /* expected "iss"; NULL = not checked */
+    const char *const *audiences;          /* one must be in "aud" */
+    size_t audience_count;
+    int allow_any_audience;
+    long leeway_seconds;                   /* exp/nbf slack */
+    long cache_size;                       /* 0 = 1024, < 0 = off */
+    int64_t cache_max_seconds;             /* 0 = 300 */
+    int64_t negative_cache_seconds;        /* 0 = 5, < 0 = off */
+    size_t max_bytes;                      /* 0 = 16384 */
+    int timeout_ms;                        /* 0 = 5000 */
+    unsigned max_inflight;                 /* 0 = 64 */
+    fmcp_http_loop *loop;                  /* may come later: fmcp_introspect_set_loop */
+    const fmcp_allocator *alloc;
+    const char **problem;                  /* optional: what to fix when create fails */
+} fmcp_introspect_desc;
+
+typedef enum fmcp_introspect_state {
+    FMCP_INTROSPECT_ACTIVE = 0,
+    FMCP_INTROSPECT_REJECTED = 1,
+    FMCP_INTROSPECT_PENDING = 2,
+    FMCP_INTROSPECT_UNAVAILABLE = 3
+} fmcp_introspect_state;
+
+typedef struct fmcp_introspect_verdict {
+    fmcp_introspect_state state;
+    const char *reason;          /* short code when not ACTIVE (static text) */
+    const char *description;     /* human text when not ACTIVE (static text) */
+    const char *subject, *client_id, *scopes, *issuer, *claims_json;
+    int64_t expires_at;          /* Unix seconds, 0 = none */
+} fmcp_introspect_verdict;
+
+typedef struct fmcp_introspect_stats {
+    uint64_t fetches;            /* introspection requests sent */
+    uint64_t failures;           /* fetches without a usable answer */
+    uint64_t cache_hits;         /* verdicts served from the cache (either kind) */
+    uint64_t negative_hits;      /* of those, rejections */
+} fmcp_introspect_stats;
+
+typedef void (*fmcp_introspect_done_fn)(void *user, const uint8_t token_hash[FMCP_SHA256_SIZE]);
+
+FASTMCP_API fmcp_result fmcp_introspect_create(const fmcp_introspect_desc *desc, fmcp_introspect **out);
+FASTMCP_API void fmcp_introspect_destroy(fmcp_introspect *in);
+FASTMCP_API void fmcp_introspect_on_done(fmcp_introspect *in, fmcp_introspect_done_fn fn, void *user);
+FASTMCP_API fmcp_result fmcp_introspect_check(fmcp_introspect *in, const char *token, size_t len, int may_start,
+                                             fmcp_introspect_verdict *out);
+FASTMCP_API void fmcp_introspect_stats_get(const fmcp_introspect *in, fmcp_introspect_stats *out);
+/* 1 when the token has the shape of a JWS compact JWT (three base64url
+ * parts, the first decoding to a JSON object): the combined mode's test. */
+FASTMCP_API int fmcp_introspect_looks_jwt(const char *token, size_t len);
+/* The loop fetches run on (without sockets nothing is ever fetched). */
+FASTMCP_API void fmcp_introspect_set_loop(fmcp_introspect *in, fmcp_http_loop *loop);
+
+#ifdef __cplusplus
+}
+#endif
+
 /* ===== auth.h ===== */
 /* ---------------------------------------------------------------------------
  * auth: bearer authentication for the Streamable HTTP transport - JWKS URL
@@ -4631,11 +4790,13 @@ FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res);
  *   (FMCP_ERR_INVALID_ARG; a token the same identity provider minted for
  *   another API would pass - set audiences to this server's resource URL, or
  *   allow_any_audience = 1 to opt out; a custom authenticate hook needs
- *   none), an https:// jwks_url without jwks_transport (FMCP_ERR_UNSUPPORTED:
- *   build with FASTMCP_WITH_BEARSSL and pass fmcp_tls_client_io), a
+ *   none), an https:// jwks_url or introspection endpoint without its
+ *   transport (FMCP_ERR_UNSUPPORTED: build with FASTMCP_WITH_BEARSSL and
+ *   pass fmcp_tls_client_io), a
  *   jwks_url that is not http(s)://, keys that give no usable signing key,
  *   an algorithm that is not supported (FMCP_ERR_UNSUPPORTED), no keys,
- *   jwks_url or hook at all.
+ *   jwks_url, introspection or hook at all, introspection without client
+ *   credentials (see fmcp_introspect_create).
  *   algorithms is the verifier's explicit allow-list (RS256 when empty; also
  *   PS256, ES256, ES384, EdDSA, Ed25519, each bound to its key type: see
  *   fmcp_jwt_verifier_create); a JWKS may mix key types.
@@ -4662,6 +4823,21 @@ FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res);
  *   entries, default 1024, negative = off) until they expire, so a client
  *   reusing its token costs a lookup, not an RSA verification. Installing a
  *   new key set empties it.
+ *
+ * Opaque tokens (RFC 7662 introspection)
+ *   desc->introspection (see the introspect module) checks tokens at the
+ *   authorization server's introspection endpoint; its issuer, audiences,
+ *   allow_any_audience, leeway, loop, alloc and problem are taken from this
+ *   desc. Without keys or jwks_url every token is introspected; with them
+ *   the mode is combined: a token shaped like a JWT is verified as one, any
+ *   other is introspected. An active answer gives tools the same caller
+ *   view as a JWT (subject, client_id, scopes, expires_at, issuer,
+ *   claims_json = the introspection answer), so required and per-item
+ *   scopes, audit and session binding work alike. Requests wait (parked,
+ *   as for a JWKS fetch) while the endpoint is asked; inactive, expired or
+ *   foreign tokens get 401 invalid_token, an endpoint that fails or answers
+ *   nonsense gives 503 with Retry-After. Verdicts are cached as the
+ *   introspect module describes.
  *
  * Challenges (RFC 6750, MCP authorization 2025-06-18 / 2025-11-25)
  *   The token is read from the Authorization header only (scheme "Bearer",
@@ -4795,6 +4971,7 @@ typedef struct fmcp_auth_desc {
     long token_cache_size;              /* 0 = 1024, < 0 = no cache */
     int dpop_mode;                      /* FMCP_AUTH_DPOP_OFF (0), _ALLOWED or _REQUIRED */
     fmcp_dpop_desc dpop;                /* DPoP proof policy; zero = defaults (alloc: desc->alloc) */
+    const fmcp_introspect_desc *introspection; /* opaque tokens (RFC 7662); NULL = off */
     const char *resource;               /* PRM "resource"; NULL = from Host */
     const char *const *authorization_servers;
     size_t authorization_server_count;
@@ -35091,6 +35268,706 @@ FASTMCP_API fmcp_result fmcp_client_connect_http(const fmcp_client_desc *d, cons
 
 #endif /* a transport */
 
+/* ===== introspect.c ===== */
+/* introspect: implementation */
+
+#include <string.h>
+#include <stdio.h>
+
+#define FMCP__IN_PROBE 8u
+
+/* One verdict: a cache slot, or the answer of the fetch that just finished.
+ * The five strings share one allocation. */
+typedef struct fmcp__in_entry {
+    uint8_t hash[FMCP_SHA256_SIZE];
+    int used;
+    fmcp_introspect_state state;
+    const char *reason, *desc;      /* static text */
+    int64_t until;                  /* wall-clock seconds */
+    char *blob;
+    size_t size;
+    const char *sub, *cid, *scopes, *iss, *claims;
+    int64_t exp;
+} fmcp__in_entry;
+
+typedef struct fmcp__in_op {        /* a running fetch */
+    fmcp_introspect *in;
+    uint8_t hash[FMCP_SHA256_SIZE];
+#ifndef FASTMCP_NO_SOCKETS
+    fmcp_http_fetch_op *op;
+#endif
+    struct fmcp__in_op *next;
+} fmcp__in_op;
+
+struct fmcp_introspect {
+    const fmcp_allocator *alloc;
+    char *endpoint, *client_id, *secret, *issuer, *assert_aud, *key_id, *key_alg;
+    char **aud;
+    size_t naud, aud_cap;
+    int any_aud;
+    const fmcp_http_io *transport;
+    fmcp_introspect_client_auth method;
+    fmcp_jwk_private_key *key;
+    long leeway;
+    fmcp__in_entry *cache;
+    size_t cap;
+    int64_t max_s, neg_s;
+    size_t max_bytes;
+    int timeout_ms;
+    unsigned max_inflight, nops;
+    fmcp_http_loop *loop;
+    fmcp__in_op *ops;
+    fmcp__in_entry last;            /* valid while done() runs */
+    int have_last;
+    fmcp_introspect_done_fn done;
+    void *done_user;
+    fmcp_introspect_stats st;
+};
+
+/* ---- strings ------------------------------------------------------------------- */
+
+static char *fmcp__in_dup(const fmcp_allocator *al, const char *s)
+{
+    size_t n;
+    char *p;
+    if (!s) return NULL;
+    n = strlen(s);
+    if ((p = (char *)fmcp_malloc(al, n + 1)) != NULL) memcpy(p, s, n + 1);
+    return p;
+}
+
+/* Frees a string that may be a secret: wiped first. */
+static void fmcp__in_sfree(const fmcp_allocator *al, char *s)
+{
+    size_t n;
+    if (!s) return;
+    n = strlen(s) + 1;
+    fmcp_wipe(s, n);
+    fmcp_free(al, s, n);
+}
+
+static int fmcp__in_prefix(const char *s, const char *prefix)
+{
+    size_t i;
+    for (i = 0; prefix[i]; i++) {
+        int c = (unsigned char)s[i];
+        if (c >= 'A' && c <= 'Z') c += 32;
+        if (c != prefix[i]) return 0;
+    }
+    return 1;
+}
+
+/* ---- verdict entries ------------------------------------------------------------ */
+
+static void fmcp__in_entry_free(const fmcp_allocator *al, fmcp__in_entry *e)
+{
+    if (e->blob) fmcp_free(al, e->blob, e->size);
+    memset(e, 0, sizeof *e);
+}
+
+#ifndef FASTMCP_NO_SOCKETS
+/* Copies the five strings (NULL stays NULL) into e's one block. */
+static fmcp_result fmcp__in_entry_strings(const fmcp_allocator *al, fmcp__in_entry *e, const char *const s[5],
+                                          const size_t len[5])
+{
+    size_t total = 0, i, o = 0;
+    const char **dst[5];
+    for (i = 0; i < 5; i++) total += s[i] ? len[i] + 1 : 0;
+    dst[0] = &e->sub; dst[1] = &e->cid; dst[2] = &e->scopes; dst[3] = &e->iss; dst[4] = &e->claims;
+    for (i = 0; i < 5; i++) *dst[i] = NULL;
+    if (!total) return FMCP_OK;
+    if (!(e->blob = (char *)fmcp_malloc(al, total))) return FMCP_ERR_NOMEM;
+    e->size = total;
+    for (i = 0; i < 5; i++) {
+        if (!s[i]) continue;
+        memcpy(e->blob + o, s[i], len[i]);
+        e->blob[o + len[i]] = 0;
+        *dst[i] = e->blob + o;
+        o += len[i] + 1;
+    }
+    return FMCP_OK;
+}
+
+#endif
+
+static void fmcp__in_verdict(const fmcp__in_entry *e, fmcp_introspect_verdict *out)
+{
+    out->state = e->state;
+    out->reason = e->reason;
+    out->description = e->desc;
+    out->subject = e->sub; out->client_id = e->cid; out->scopes = e->scopes;
+    out->issuer = e->iss; out->claims_json = e->claims;
+    out->expires_at = e->exp;
+}
+
+/* ---- cache ------------------------------------------------------------------------ */
+
+static size_t fmcp__in_slot(const uint8_t h[FMCP_SHA256_SIZE], size_t cap)
+{
+    uint64_t x = 0;
+    int i;
+    for (i = 0; i < 8; i++) x = (x << 8) | h[i];
+    return (size_t)(x % cap);
+}
+
+static fmcp__in_entry *fmcp__in_cache_get(fmcp_introspect *in, const uint8_t h[FMCP_SHA256_SIZE], int64_t now)
+{
+    size_t i, s;
+    if (!in->cap) return NULL;
+    s = fmcp__in_slot(h, in->cap);
+    for (i = 0; i < FMCP__IN_PROBE && i < in->cap; i++) {
+        fmcp__in_entry *e = &in->cache[(s + i) % in->cap];
+        if (!e->used || !fmcp_ct_equal(e->hash, h, FMCP_SHA256_SIZE)) continue;
+        if (now >= e->until) { fmcp__in_entry_free(in->alloc, e); return NULL; }
+        return e;
+    }
+    return NULL;
+}
+
+#ifndef FASTMCP_NO_SOCKETS
+/* Remember a verdict until `until`; a failure only costs a later fetch. */
+static void fmcp__in_cache_put(fmcp_introspect *in, const fmcp__in_entry *v, int64_t until, int64_t now)
+{
+    size_t i, s, victim;
+    const char *str[5];
+    size_t len[5];
+    fmcp__in_entry *e;
+    if (!in->cap || until <= now) return;
+    s = fmcp__in_slot(v->hash, in->cap);
+    victim = s;
+    for (i = 0; i < FMCP__IN_PROBE && i < in->cap; i++) {
+        size_t k = (s + i) % in->cap;
+        fmcp__in_entry *c = &in->cache[k];
+        if (!c->used || now >= c->until || fmcp_ct_equal(c->hash, v->hash, FMCP_SHA256_SIZE)) { victim = k; break; }
+        if (c->until < in->cache[victim].until) victim = k;
+    }
+    e = &in->cache[victim];
+    fmcp__in_entry_free(in->alloc, e);
+    str[0] = v->sub; str[1] = v->cid; str[2] = v->scopes; str[3] = v->iss; str[4] = v->claims;
+    for (i = 0; i < 5; i++) len[i] = str[i] ? strlen(str[i]) : 0;
+    if (fmcp__in_entry_strings(in->alloc, e, str, len) != FMCP_OK) { fmcp__in_entry_free(in->alloc, e); return; }
+    memcpy(e->hash, v->hash, FMCP_SHA256_SIZE);
+    e->state = v->state; e->reason = v->reason; e->desc = v->desc; e->exp = v->exp;
+    e->until = until;
+    e->used = 1;
+}
+
+/* ---- the request ------------------------------------------------------------------ */
+
+typedef struct fmcp__in_buf {
+    const fmcp_allocator *a;
+    char *p;
+    size_t len, cap;
+    int err;
+} fmcp__in_buf;
+
+static void fmcp__in_put(fmcp__in_buf *b, const char *s, size_t n)
+{
+    if (b->err) return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = (b->cap ? b->cap * 2 : 256) + n;
+        char *p = (char *)fmcp_malloc(b->a, cap);
+        if (!p) { b->err = 1; return; }
+        if (b->p) { memcpy(p, b->p, b->len); fmcp_wipe(b->p, b->cap); fmcp_free(b->a, b->p, b->cap); }
+        b->p = p; b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}
+
+/* application/x-www-form-urlencoded: unreserved characters as they are. */
+static void fmcp__in_put_enc(fmcp__in_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t i;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char t[3];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+            c == '_' || c == '~') {
+            t[0] = (char)c;
+            fmcp__in_put(b, t, 1);
+        } else {
+            t[0] = '%'; t[1] = hex[c >> 4]; t[2] = hex[c & 15];
+            fmcp__in_put(b, t, 3);
+        }
+    }
+}
+
+static void fmcp__in_form(fmcp__in_buf *b, const char *name, const char *value)
+{
+    if (b->len) fmcp__in_put(b, "&", 1);
+    fmcp__in_put(b, name, strlen(name));
+    fmcp__in_put(b, "=", 1);
+    fmcp__in_put_enc(b, value, strlen(value));
+}
+
+static void fmcp__in_buf_free(fmcp__in_buf *b)
+{
+    if (b->p) { fmcp_wipe(b->p, b->cap); fmcp_free(b->a, b->p, b->cap); }
+    memset(b, 0, sizeof *b);
+}
+#endif /* FASTMCP_NO_SOCKETS */
+
+/* RFC 7523 2.2 client assertion, 60 seconds, fresh jti. */
+static fmcp_result fmcp__in_assertion(fmcp_introspect *in, char **out, size_t *n)
+{
+    fmcp_jwt_issue_desc d;
+    uint8_t r[16];
+    char jti[32], claims[64];
+    const char *aud = in->assert_aud;
+    size_t jn = 0;
+    fmcp_result rc = fmcp_random_bytes(r, sizeof r);
+    if (rc == FMCP_OK) rc = fmcp_b64_encode(FMCP_B64_URL, r, sizeof r, jti, sizeof jti, &jn);
+    if (rc != FMCP_OK) return rc;
+    snprintf(claims, sizeof claims, "{\"jti\":\"%s\"}", jti);
+    memset(&d, 0, sizeof d);
+    d.subject = in->client_id; d.issuer = in->client_id;
+    d.audiences = &aud; d.audience_count = 1;
+    d.lifetime_seconds = 60;
+    d.claims_json = claims;
+    d.kid = in->key_id;
+    d.alg = in->key_alg;
+    return fmcp_jwt_issue_key(in->key, &d, in->alloc, out, n);
+}
+
+#ifndef FASTMCP_NO_SOCKETS
+/* Authorization: Basic BASE64(enc(id) ":" enc(secret)) (RFC 6749 2.3.1). */
+static fmcp_result fmcp__in_basic(fmcp_introspect *in, fmcp__in_buf *hdr)
+{
+    fmcp__in_buf raw;
+    size_t cap, n = 0;
+    char *b64;
+    fmcp_result rc;
+    memset(&raw, 0, sizeof raw); raw.a = in->alloc;
+    fmcp__in_put_enc(&raw, in->client_id, strlen(in->client_id));
+    fmcp__in_put(&raw, ":", 1);
+    fmcp__in_put_enc(&raw, in->secret, strlen(in->secret));
+    if (raw.err) { fmcp__in_buf_free(&raw); return FMCP_ERR_NOMEM; }
+    cap = fmcp_b64_encoded_len(FMCP_B64_STD, raw.len) + 1;
+    if (!(b64 = (char *)fmcp_malloc(in->alloc, cap))) { fmcp__in_buf_free(&raw); return FMCP_ERR_NOMEM; }
+    rc = fmcp_b64_encode(FMCP_B64_STD, raw.p, raw.len, b64, cap, &n);
+    if (rc == FMCP_OK) { fmcp__in_put(hdr, "Basic ", 6); fmcp__in_put(hdr, b64, n); }
+    if (rc == FMCP_OK && hdr->err) rc = FMCP_ERR_NOMEM;
+    fmcp_wipe(b64, cap);
+    fmcp_free(in->alloc, b64, cap);
+    fmcp__in_buf_free(&raw);
+    return rc;
+}
+
+/* ---- the answer ------------------------------------------------------------------- */
+
+static void fmcp__in_fail(fmcp__in_entry *e, fmcp_introspect_state st, const char *reason, const char *desc)
+{
+    e->state = st; e->reason = reason; e->desc = desc;
+}
+
+static int fmcp__in_opt_type(const fmcp_json *root, const char *key, fmcp_json_type t)
+{
+    const fmcp_json *v = fmcp_json_get(root, key);
+    return !v || fmcp_json_is(v, t);
+}
+
+static int fmcp__in_opt_int(const fmcp_json *root, const char *key)
+{
+    const fmcp_json *v = fmcp_json_get(root, key);
+    return !v || fmcp_json_is_int(v);
+}
+
+/* 1 when aud (string or array of strings) names one of ours; -1 when malformed. */
+static int fmcp__in_aud_ok(const fmcp_introspect *in, const fmcp_json *aud)
+{
+    const fmcp_json *v;
+    size_t i;
+    if (!aud) return 0;
+    if (fmcp_json_is(aud, FMCP_JSON_STRING)) {
+        const char *s = fmcp_json_str(aud, NULL);
+        for (i = 0; i < in->naud; i++) if (strcmp(s, in->aud[i]) == 0) return 1;
+        return 0;
+    }
+    if (!fmcp_json_is(aud, FMCP_JSON_ARRAY)) return -1;
+    for (v = fmcp_json_first(aud); v; v = fmcp_json_next(v))
+        if (!fmcp_json_is(v, FMCP_JSON_STRING)) return -1;
+    for (v = fmcp_json_first(aud); v; v = fmcp_json_next(v)) {
+        const char *s = fmcp_json_str(v, NULL);
+        for (i = 0; i < in->naud; i++) if (strcmp(s, in->aud[i]) == 0) return 1;
+    }
+    return 0;
+}
+
+/* Decide an introspection answer into e (hash already set). Only NOMEM fails. */
+static fmcp_result fmcp__in_decide(fmcp_introspect *in, fmcp_result rc, const fmcp_http_response *res,
+                                   fmcp__in_entry *e, int64_t now)
+{
+    fmcp_json_parse_options o;
+    fmcp_json_doc *doc = NULL;
+    const fmcp_json *root, *active;
+    const char *s[5];
+    size_t len[5];
+    int64_t exp, nbf;
+    int aud;
+    if (rc == FMCP_ERR_TIMEOUT) { fmcp__in_fail(e, FMCP_INTROSPECT_UNAVAILABLE, "timeout", "Token introspection timed out"); return FMCP_OK; }
+    if (rc == FMCP_ERR_TOO_LARGE) { fmcp__in_fail(e, FMCP_INTROSPECT_UNAVAILABLE, "too_large", "The introspection answer is too large"); return FMCP_OK; }
+    if (rc != FMCP_OK || !res) { fmcp__in_fail(e, FMCP_INTROSPECT_UNAVAILABLE, "unavailable", "The introspection endpoint is not reachable"); return FMCP_OK; }
+    if (res->status == 401 || res->status == 403) {
+        fmcp__in_fail(e, FMCP_INTROSPECT_UNAVAILABLE, "client_auth", "The introspection endpoint refused our client credentials");
+        return FMCP_OK;
+    }
+    if (res->status != 200) { fmcp__in_fail(e, FMCP_INTROSPECT_UNAVAILABLE, "http_status", "The introspection endpoint answered with an error"); return FMCP_OK; }
+    memset(&o, 0, sizeof o);
+    o.alloc = in->alloc; o.max_size = in->max_bytes; o.reject_duplicate_keys = 1; o.max_depth = 16;
+    rc = fmcp_json_parse(res->body, res->body_len, &o, &doc, NULL);
+    if (rc == FMCP_ERR_NOMEM) return rc;
+    fmcp__in_fail(e, FMCP_INTROSPECT_UNAVAILABLE, "malformed", "The introspection answer is malformed");
+    root = doc ? fmcp_json_root(doc) : NULL;
+    active = root && fmcp_json_is(root, FMCP_JSON_OBJECT) ? fmcp_json_get(root, "active") : NULL;
+    if (!active || !fmcp_json_is(active, FMCP_JSON_BOOL) || !fmcp__in_opt_type(root, "scope", FMCP_JSON_STRING) ||
+        !fmcp__in_opt_type(root, "sub", FMCP_JSON_STRING) || !fmcp__in_opt_type(root, "client_id", FMCP_JSON_STRING) ||
+        !fmcp__in_opt_type(root, "iss", FMCP_JSON_STRING) || !fmcp__in_opt_int(root, "exp") ||
+        !fmcp__in_opt_int(root, "nbf") || (aud = fmcp__in_aud_ok(in, fmcp_json_get(root, "aud"))) < 0) {
+        fmcp_json_doc_destroy(doc);
+        return FMCP_OK;
+    }
+    exp = fmcp_json_get_int(root, "exp", 0);
+    nbf = fmcp_json_get_int(root, "nbf", 0);
+    s[3] = fmcp_json_get_str(root, "iss", NULL);
+    if (!fmcp_json_bool(active, 0)) fmcp__in_fail(e, FMCP_INTROSPECT_REJECTED, "inactive", "The token is not active");
+    else if (exp && exp <= now - in->leeway) fmcp__in_fail(e, FMCP_INTROSPECT_REJECTED, "expired", "The token has expired");
+    else if (nbf && now + in->leeway < nbf) fmcp__in_fail(e, FMCP_INTROSPECT_REJECTED, "not_yet_valid", "The token is not valid yet");
+    else if (in->issuer && s[3] && strcmp(s[3], in->issuer) != 0)
+        fmcp__in_fail(e, FMCP_INTROSPECT_REJECTED, "bad_issuer", "The token comes from another issuer");
+    else if (!in->any_aud && !aud)
+        fmcp__in_fail(e, FMCP_INTROSPECT_REJECTED, "bad_audience", "The token is not meant for this server");
+    else {
+        fmcp__in_fail(e, FMCP_INTROSPECT_ACTIVE, NULL, NULL);
+        s[0] = fmcp_json_get_str(root, "sub", NULL);
+        s[1] = fmcp_json_get_str(root, "client_id", NULL);
+        s[2] = fmcp_json_get_str(root, "scope", "");
+        if (!s[3]) s[3] = in->issuer;
+        s[4] = res->body;
+        len[0] = s[0] ? strlen(s[0]) : 0; len[1] = s[1] ? strlen(s[1]) : 0;
+        len[2] = strlen(s[2]); len[3] = s[3] ? strlen(s[3]) : 0; len[4] = res->body_len;
+        e->exp = exp;
+        rc = fmcp__in_entry_strings(in->alloc, e, s, len);
+    }
+    fmcp_json_doc_destroy(doc);
+    return rc;
+}
+
+static void fmcp__in_unlink(fmcp_introspect *in, fmcp__in_op *op)
+{
+    fmcp__in_op **pp;
+    for (pp = &in->ops; *pp; pp = &(*pp)->next)
+        if (*pp == op) { *pp = op->next; in->nops--; return; }
+}
+
+static void fmcp__in_fetched(void *user, fmcp_result rc, fmcp_http_response *res)
+{
+    fmcp__in_op *op = (fmcp__in_op *)user;
+    fmcp_introspect *in = op->in;
+    uint8_t hash[FMCP_SHA256_SIZE];
+    int64_t now = fmcp_time_now();
+    fmcp__in_unlink(in, op);
+    memcpy(hash, op->hash, sizeof hash);
+    fmcp_free(in->alloc, op, sizeof *op);
+    fmcp__in_entry_free(in->alloc, &in->last);
+    memcpy(in->last.hash, hash, sizeof hash);
+    if (fmcp__in_decide(in, rc, res, &in->last, now) != FMCP_OK) {
+        fmcp__in_entry_free(in->alloc, &in->last);
+        memcpy(in->last.hash, hash, sizeof hash);
+        fmcp__in_fail(&in->last, FMCP_INTROSPECT_UNAVAILABLE, "server_error", "Out of memory");
+    }
+    if (res) fmcp_http_response_destroy(res);
+    if (in->last.state == FMCP_INTROSPECT_ACTIVE) {
+        int64_t until = now + in->max_s;
+        if (in->last.exp && in->last.exp < until) until = in->last.exp;
+        fmcp__in_cache_put(in, &in->last, until, now);
+    } else if (in->last.state == FMCP_INTROSPECT_REJECTED) {
+        if (in->neg_s > 0) fmcp__in_cache_put(in, &in->last, now + in->neg_s, now);
+    } else {
+        in->st.failures++;
+    }
+    in->have_last = 1;
+    if (in->done) in->done(in->done_user, hash);
+    in->have_last = 0;
+    fmcp__in_entry_free(in->alloc, &in->last);
+}
+
+/* Start a fetch for this token: FMCP_OK (running), NOMEM, or another failure. */
+static fmcp_result fmcp__in_start(fmcp_introspect *in, const char *tok, size_t n, const uint8_t h[FMCP_SHA256_SIZE])
+{
+    fmcp__in_buf body, auth;
+    fmcp_http_client_req c;
+    fmcp_http_header hd[3];
+    fmcp__in_op *op;
+    fmcp_result rc = FMCP_OK;
+    char *jwt = NULL;
+    size_t jn = 0, nh = 0;
+    memset(&body, 0, sizeof body); body.a = in->alloc;
+    memset(&auth, 0, sizeof auth); auth.a = in->alloc;
+    fmcp__in_put(&body, "token=", 6);
+    fmcp__in_put_enc(&body, tok, n);
+    fmcp__in_form(&body, "token_type_hint", "access_token");
+    if (in->method == FMCP_INTROSPECT_CLIENT_SECRET_BASIC) {
+        rc = fmcp__in_basic(in, &auth);
+    } else if (in->method == FMCP_INTROSPECT_CLIENT_SECRET_POST) {
+        fmcp__in_form(&body, "client_id", in->client_id);
+        fmcp__in_form(&body, "client_secret", in->secret);
+    } else {
+        rc = fmcp__in_assertion(in, &jwt, &jn);
+        fmcp__in_form(&body, "client_id", in->client_id);
+        fmcp__in_form(&body, "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+        if (rc == FMCP_OK) fmcp__in_form(&body, "client_assertion", jwt);
+        if (jwt) fmcp_free_text(in->alloc, jwt, jn);
+    }
+    if (rc == FMCP_OK && body.err) rc = FMCP_ERR_NOMEM;
+    op = rc == FMCP_OK ? (fmcp__in_op *)fmcp_malloc(in->alloc, sizeof *op) : NULL;
+    if (rc == FMCP_OK && !op) rc = FMCP_ERR_NOMEM;
+    if (rc == FMCP_OK) {
+        memset(op, 0, sizeof *op);
+        op->in = in;
+        memcpy(op->hash, h, FMCP_SHA256_SIZE);
+        hd[nh].name = "Content-Type"; hd[nh++].value = "application/x-www-form-urlencoded";
+        hd[nh].name = "Accept"; hd[nh++].value = "application/json";
+        if (auth.len) { hd[nh].name = "Authorization"; hd[nh++].value = auth.p; }
+        memset(&c, 0, sizeof c);
+        c.method = "POST"; c.url = in->endpoint; c.headers = hd; c.nheaders = nh;
+        c.body = body.p; c.body_len = body.len;
+        c.max_response_bytes = in->max_bytes; c.timeout_ms = in->timeout_ms;
+        c.transport = in->transport;
+        in->st.fetches++;
+        /* the request is copied into the connection's buffer: ours can go */
+        rc = fmcp_http_fetch_async(in->loop, &c, fmcp__in_fetched, op, &op->op);
+        if (rc == FMCP_OK) { op->next = in->ops; in->ops = op; in->nops++; }
+        else { fmcp_free(in->alloc, op, sizeof *op); in->st.failures++; }
+    }
+    fmcp__in_buf_free(&body);
+    fmcp__in_buf_free(&auth);
+    return rc;
+}
+#endif /* FASTMCP_NO_SOCKETS */
+
+/* ---- checking a token ----------------------------------------------------------- */
+
+FASTMCP_API fmcp_result fmcp_introspect_check(fmcp_introspect *in, const char *token, size_t len, int may_start,
+                                             fmcp_introspect_verdict *out)
+{
+    uint8_t h[FMCP_SHA256_SIZE];
+    const fmcp__in_entry *e;
+    const fmcp__in_op *op;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    out->state = FMCP_INTROSPECT_UNAVAILABLE;
+    out->reason = "unavailable";
+    out->description = "Token introspection is not available";
+    if (!in || (!token && len)) return FMCP_ERR_INVALID_ARG;
+    fmcp_sha256(token, len, h);
+    if (in->have_last && fmcp_ct_equal(in->last.hash, h, sizeof h)) { fmcp__in_verdict(&in->last, out); return FMCP_OK; }
+    if ((e = fmcp__in_cache_get(in, h, fmcp_time_now())) != NULL) {
+        in->st.cache_hits++;
+        if (e->state != FMCP_INTROSPECT_ACTIVE) in->st.negative_hits++;
+        fmcp__in_verdict(e, out);
+        return FMCP_OK;
+    }
+    for (op = in->ops; op; op = op->next)
+        if (fmcp_ct_equal(op->hash, h, sizeof h)) {
+            out->state = FMCP_INTROSPECT_PENDING; out->reason = NULL; out->description = NULL;
+            return FMCP_OK;
+        }
+    if (!may_start || !in->loop) return FMCP_OK;
+    if (in->nops >= in->max_inflight) {
+        out->reason = "busy";
+        out->description = "Too many token introspections are running";
+        return FMCP_OK;
+    }
+#ifndef FASTMCP_NO_SOCKETS
+    {
+        fmcp_result rc = fmcp__in_start(in, token, len, h);
+        if (rc == FMCP_ERR_NOMEM) return rc;
+        if (rc == FMCP_OK) { out->state = FMCP_INTROSPECT_PENDING; out->reason = NULL; out->description = NULL; }
+    }
+#endif
+    return FMCP_OK;
+}
+
+FASTMCP_API int fmcp_introspect_looks_jwt(const char *token, size_t len)
+{
+    size_t i, dots = 0, first = 0, k, o = 0;
+    uint8_t head[12];
+    for (i = 0; i < len; i++) {
+        char c = token[i];
+        if (c == '.') { if (!dots) first = i; dots++; continue; }
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+            return 0;
+    }
+    if (dots != 2 || first < 4) return 0;
+    /* the header is base64url of a JSON object: its first bytes decode to '{' (after blanks) */
+    k = first < 16 ? first & ~(size_t)3 : 16;
+    if (fmcp_b64_decode(FMCP_B64_URL, token, k, head, sizeof head, &o) != FMCP_OK) return 0;
+    for (i = 0; i < o && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n'); i++) {}
+    return i < o && head[i] == '{';
+}
+
+/* ---- create / destroy ------------------------------------------------------------- */
+
+static fmcp_result fmcp__in_check_desc(const fmcp_introspect_desc *d, const char **why)
+{
+    *why = "introspection endpoint is missing";
+    if (!d->endpoint || !*d->endpoint) return FMCP_ERR_INVALID_ARG;
+    *why = "introspection endpoint must start with http:// or https://";
+    if (!fmcp__in_prefix(d->endpoint, "http://") && !fmcp__in_prefix(d->endpoint, "https://")) return FMCP_ERR_INVALID_ARG;
+    *why = "introspection endpoint is https:// but its transport is NULL: build with FASTMCP_WITH_BEARSSL "
+           "(make BEARSSL=1) and set the transport to fmcp_tls_client_io(tls)";
+    if (fmcp__in_prefix(d->endpoint, "https://") && !d->transport) return FMCP_ERR_UNSUPPORTED;
+    *why = "introspection needs a client_id: the endpoint authenticates its callers (RFC 7662 2.1)";
+    if (!d->client_id || !*d->client_id) return FMCP_ERR_INVALID_ARG;
+    *why = "introspection client authentication is not one of client_secret_basic, client_secret_post, private_key_jwt";
+    if ((int)d->client_auth < 0 || (int)d->client_auth > 2) return FMCP_ERR_INVALID_ARG;
+    *why = "introspection with client_secret_basic/_post needs a client_secret";
+    if (d->client_auth != FMCP_INTROSPECT_PRIVATE_KEY_JWT && (!d->client_secret || !*d->client_secret))
+        return FMCP_ERR_INVALID_ARG;
+    *why = "introspection with private_key_jwt needs a private_key (PEM or JWK)";
+    if (d->client_auth == FMCP_INTROSPECT_PRIVATE_KEY_JWT && (!d->private_key || !*d->private_key))
+        return FMCP_ERR_INVALID_ARG;
+    *why = "no audiences: a token the authorization server issued for another API would pass - set audiences to "
+           "this server's resource URL, or allow_any_audience = 1 to opt out";
+    if (!d->audience_count && !d->allow_any_audience) return FMCP_ERR_INVALID_ARG;
+    return FMCP_OK;
+}
+
+/* The private_key_jwt key from PEM or JWK text; one assertion is signed now
+ * so a key or algorithm that cannot work fails here. */
+static fmcp_result fmcp__in_key(fmcp_introspect *in, const char *text, const char **why)
+{
+    fmcp_result rc;
+    char *jwt = NULL;
+    size_t n = 0;
+    if (!(in->key = (fmcp_jwk_private_key *)fmcp_malloc(in->alloc, sizeof *in->key))) return FMCP_ERR_NOMEM;
+    memset(in->key, 0, sizeof *in->key);
+    *why = "introspection private_key is neither a private key PEM nor a private JWK";
+    rc = fmcp_jwk_private_from_pem(text, strlen(text), in->key);
+    if (rc != FMCP_OK && rc != FMCP_ERR_NOMEM) {
+        fmcp_json_parse_options o;
+        fmcp_json_doc *doc = NULL;
+        memset(&o, 0, sizeof o);
+        o.alloc = in->alloc;
+        rc = fmcp_json_parse(text, strlen(text), &o, &doc, NULL);
+        if (rc == FMCP_OK) rc = fmcp_jwk_private_from_json(fmcp_json_root(doc), in->key);
+        if (doc) fmcp_json_doc_destroy(doc);
+        if (rc != FMCP_OK && rc != FMCP_ERR_NOMEM) return FMCP_ERR_BAD_KEY;
+    }
+    if (rc != FMCP_OK) return rc;
+    *why = "introspection key_alg is unknown or does not fit the private key";
+    rc = fmcp__in_assertion(in, &jwt, &n);
+    if (jwt) fmcp_free_text(in->alloc, jwt, n);
+    return rc;
+}
+
+FASTMCP_API fmcp_result fmcp_introspect_create(const fmcp_introspect_desc *d, fmcp_introspect **out)
+{
+    fmcp_introspect *in;
+    fmcp_result rc;
+    const char *why = NULL;
+    size_t i, cap;
+    if (!out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    if (!d) return FMCP_ERR_INVALID_ARG;
+    if (d->problem) *d->problem = NULL;
+    if ((rc = fmcp__in_check_desc(d, &why)) != FMCP_OK) {
+        if (d->problem) *d->problem = why;
+        return rc;
+    }
+    if (!(in = (fmcp_introspect *)fmcp_malloc(d->alloc, sizeof *in))) return FMCP_ERR_NOMEM;
+    memset(in, 0, sizeof *in);
+    in->alloc = d->alloc;
+    in->transport = d->transport;
+    in->method = d->client_auth;
+    in->any_aud = d->allow_any_audience;
+    in->leeway = d->leeway_seconds > 0 ? d->leeway_seconds : 0;
+    in->max_s = d->cache_max_seconds > 0 ? d->cache_max_seconds : 300;
+    in->neg_s = d->negative_cache_seconds < 0 ? 0 : d->negative_cache_seconds == 0 ? 5 : d->negative_cache_seconds;
+    in->max_bytes = d->max_bytes ? d->max_bytes : 16384;
+    in->timeout_ms = d->timeout_ms > 0 ? d->timeout_ms : 5000;
+    in->max_inflight = d->max_inflight ? d->max_inflight : 64;
+    in->loop = d->loop;
+    rc = FMCP_ERR_NOMEM;
+    if (!(in->endpoint = fmcp__in_dup(in->alloc, d->endpoint)) || !(in->client_id = fmcp__in_dup(in->alloc, d->client_id)) ||
+        (d->client_secret && !(in->secret = fmcp__in_dup(in->alloc, d->client_secret))) ||
+        (d->issuer && !(in->issuer = fmcp__in_dup(in->alloc, d->issuer))) ||
+        (d->key_id && !(in->key_id = fmcp__in_dup(in->alloc, d->key_id))) ||
+        (d->key_alg && !(in->key_alg = fmcp__in_dup(in->alloc, d->key_alg))) ||
+        !(in->assert_aud = fmcp__in_dup(in->alloc, d->assertion_audience ? d->assertion_audience :
+                                                   d->issuer ? d->issuer : d->endpoint)))
+        goto fail;
+    if (d->audience_count) {
+        if (!(in->aud = (char **)fmcp_malloc(in->alloc, d->audience_count * sizeof(char *)))) goto fail;
+        in->aud_cap = d->audience_count;
+        for (i = 0; i < d->audience_count; i++, in->naud++)
+            if (!(in->aud[i] = fmcp__in_dup(in->alloc, d->audiences[i] ? d->audiences[i] : ""))) goto fail;
+    }
+    cap = d->cache_size < 0 ? 0 : d->cache_size == 0 ? 1024 : (size_t)d->cache_size;
+    if (cap) {
+        if (!(in->cache = (fmcp__in_entry *)fmcp_malloc(in->alloc, cap * sizeof *in->cache))) goto fail;
+        memset(in->cache, 0, cap * sizeof *in->cache);
+        in->cap = cap;
+    }
+    if (d->client_auth == FMCP_INTROSPECT_PRIVATE_KEY_JWT && (rc = fmcp__in_key(in, d->private_key, &why)) != FMCP_OK) {
+        if (d->problem && rc != FMCP_ERR_NOMEM) *d->problem = why;
+        goto fail;
+    }
+    *out = in;
+    return FMCP_OK;
+fail:
+    fmcp_introspect_destroy(in);
+    return rc;
+}
+
+FASTMCP_API void fmcp_introspect_destroy(fmcp_introspect *in)
+{
+    const fmcp_allocator *al;
+    size_t i;
+    if (!in) return;
+    al = in->alloc;
+    while (in->ops) {
+        fmcp__in_op *op = in->ops;
+        in->ops = op->next;
+#ifndef FASTMCP_NO_SOCKETS
+        if (op->op) fmcp_http_fetch_cancel(op->op);
+#endif
+        fmcp_free(al, op, sizeof *op);
+    }
+    for (i = 0; i < in->cap; i++) fmcp__in_entry_free(al, &in->cache[i]);
+    if (in->cache) fmcp_free(al, in->cache, in->cap * sizeof *in->cache);
+    fmcp__in_entry_free(al, &in->last);
+    for (i = 0; i < in->naud; i++) fmcp__in_sfree(al, in->aud[i]);
+    if (in->aud) fmcp_free(al, in->aud, in->aud_cap * sizeof(char *));
+    if (in->key) { fmcp_wipe(in->key, sizeof *in->key); fmcp_free(al, in->key, sizeof *in->key); }
+    fmcp__in_sfree(al, in->endpoint); fmcp__in_sfree(al, in->client_id); fmcp__in_sfree(al, in->secret);
+    fmcp__in_sfree(al, in->issuer); fmcp__in_sfree(al, in->assert_aud); fmcp__in_sfree(al, in->key_id);
+    fmcp__in_sfree(al, in->key_alg);
+    fmcp_free(al, in, sizeof *in);
+}
+
+FASTMCP_API void fmcp_introspect_on_done(fmcp_introspect *in, fmcp_introspect_done_fn fn, void *user)
+{
+    if (!in) return;
+    in->done = fn;
+    in->done_user = user;
+}
+
+FASTMCP_API void fmcp_introspect_set_loop(fmcp_introspect *in, fmcp_http_loop *loop)
+{
+    if (in) in->loop = loop;
+}
+
+FASTMCP_API void fmcp_introspect_stats_get(const fmcp_introspect *in, fmcp_introspect_stats *out)
+{
+    if (!out) return;
+    memset(out, 0, sizeof *out);
+    if (in) *out = in->st;
+}
+
 /* ===== auth.c ===== */
 /* auth: implementation */
 
@@ -35144,6 +36021,8 @@ typedef struct fmcp__auth_hold {
     char dwww[160];                 /* second challenge: DPoP algs="..." (DPoP allowed) */
     char dnonce[FMCP_DPOP_NONCE_LEN + 1];
     fmcp_http_auth_reply reply;     /* used when parked */
+    int intro;                      /* parked for the introspection of this token: */
+    uint8_t intro_hash[FMCP_SHA256_SIZE];
     fmcp_http_req *req;
     void *transport;
     struct fmcp__auth_hold *next;
@@ -35151,7 +36030,8 @@ typedef struct fmcp__auth_hold {
 
 struct fmcp_auth {
     const fmcp_allocator *alloc;
-    fmcp_jwt_verifier *v;
+    fmcp_jwt_verifier *v;           /* NULL when only introspection checks tokens */
+    fmcp_introspect *intro;         /* opaque tokens; NULL = off */
     int have_keys;                  /* static keys or a fetched set */
     char *jwks_url;
     const fmcp_http_io *jwks_transport;
@@ -35618,14 +36498,33 @@ static int fmcp__auth_prefix(const char *s, const char *prefix)
     return 1;
 }
 
+static void fmcp__auth_intro_done(void *user, const uint8_t hash[FMCP_SHA256_SIZE]);
+
+/* The introspection verifier, with this server's token policy. */
+static fmcp_result fmcp__auth_intro_create(fmcp_auth *a, const fmcp_auth_desc *d)
+{
+    fmcp_introspect_desc id = *d->introspection;
+    fmcp_result rc;
+    id.issuer = d->issuer;
+    id.audiences = d->audiences; id.audience_count = d->audience_count;
+    id.allow_any_audience = d->allow_any_audience;
+    id.leeway_seconds = d->leeway_seconds;
+    if (!id.loop) id.loop = d->loop;
+    id.alloc = a->alloc;
+    id.problem = d->problem;
+    rc = fmcp_introspect_create(&id, &a->intro);
+    if (rc == FMCP_OK) fmcp_introspect_on_done(a->intro, fmcp__auth_intro_done, a);
+    return rc;
+}
+
 /* Configuration that can never work fails at creation; *why says what to do. */
 static fmcp_result fmcp__auth_check_desc(const fmcp_auth_desc *d, const char **why)
 {
     *why = "rate_per_second is negative";
     if (d->rate_per_second < 0) return FMCP_ERR_INVALID_ARG;
-    *why = "nothing to check tokens with: give keys, jwks_url or an authenticate hook";
-    if (!d->authenticate && !d->key_count && !d->jwks_url) return FMCP_ERR_INVALID_ARG;
-    if (d->authenticate || !d->jwks_url) return FMCP_OK;
+    *why = "nothing to check tokens with: give keys, jwks_url, introspection or an authenticate hook";
+    if (!d->authenticate && !d->key_count && !d->jwks_url && !d->introspection) return FMCP_ERR_INVALID_ARG;
+    if (d->authenticate || !d->jwks_url) return FMCP_OK;   /* introspection checks its own desc */
     *why = "jwks_url must start with http:// or https://";
     if (!fmcp__auth_prefix(d->jwks_url, "http://") && !fmcp__auth_prefix(d->jwks_url, "https://"))
         return FMCP_ERR_INVALID_ARG;
@@ -35655,7 +36554,9 @@ FASTMCP_API fmcp_result fmcp_auth_create(const fmcp_auth_desc *d, fmcp_auth **ou
     fmcp__auth_settings(a, d);
     cap = d->token_cache_size < 0 ? 0 : d->token_cache_size == 0 ? 1024 : (size_t)d->token_cache_size;
     rc = fmcp__auth_strings(a, d);
-    if (rc == FMCP_OK && !d->authenticate) rc = fmcp__auth_verifier(a, d);
+    if (rc == FMCP_OK && !d->authenticate && (d->key_count || d->jwks_url || !d->introspection))
+        rc = fmcp__auth_verifier(a, d);
+    if (rc == FMCP_OK && !d->authenticate && d->introspection) rc = fmcp__auth_intro_create(a, d);
     if (rc == FMCP_OK && cap && !(a->cache = (fmcp__auth_tok *)fmcp_malloc(a->alloc, cap * sizeof *a->cache)))
         rc = FMCP_ERR_NOMEM;
     if (a->cache) { memset(a->cache, 0, cap * sizeof *a->cache); a->cache_cap = cap; }
@@ -35700,6 +36601,7 @@ FASTMCP_API void fmcp_auth_destroy(fmcp_auth *a)
     if (a->buckets) fmcp_free(al, a->buckets, FMCP__AUTH_BUCKETS * sizeof *a->buckets);
     fmcp_jwt_verifier_destroy(a->v);
     fmcp_dpop_destroy(a->dpop);
+    fmcp_introspect_destroy(a->intro);
     fmcp__auth_sfree(al, a->req_scopes); fmcp__auth_sfree(al, a->jwks_url);
     fmcp__auth_sfree(al, a->resource); fmcp__auth_sfree(al, a->resource_name);
     fmcp__auth_sfree(al, a->resource_doc); fmcp__auth_sfree(al, a->mcp_path);
@@ -35720,6 +36622,11 @@ FASTMCP_API void fmcp_auth_stats_get(fmcp_auth *a, fmcp_auth_stats *out)
 static void fmcp__auth_unpark_all(fmcp_auth *a, int force_unavailable)
 {
     (void)a; (void)force_unavailable;
+}
+
+static void fmcp__auth_intro_done(void *user, const uint8_t hash[FMCP_SHA256_SIZE])
+{
+    (void)user; (void)hash;
 }
 #else
 /* ---- HTTP: request context and answers ------------------------------------------ */
@@ -36078,8 +36985,37 @@ static const char *fmcp__auth_token(const fmcp_http_req *req, size_t *len, int d
 static void fmcp__auth_unavailable(fmcp__auth_rq *rq)
 {
     int64_t wait = (rq->a->cooldown_ms - (rq->now_ms - rq->a->last_fetch_ms) + 999) / 1000;
+    if (rq->h->intro) {   /* parked for introspection, but the transport cannot wait */
+        rq->h->intro = 0;
+        fmcp__auth_reject(rq, 503, "temporarily_unavailable", "Token introspection is not available", NULL,
+                          "unavailable", 1);
+        return;
+    }
     fmcp__auth_reject(rq, 503, "temporarily_unavailable", "Signing keys are not available yet", NULL,
                       "unavailable", wait < 1 ? 1 : wait);
+}
+
+/* An opaque token: the introspection verdict fills h->id, or rejects, or parks. */
+static fmcp_result fmcp__auth_introspect(fmcp__auth_rq *rq, const char *tok, size_t n, int may_park)
+{
+    fmcp_introspect_verdict v;
+    const char *s[5];
+    fmcp_result rc = fmcp_introspect_check(rq->a->intro, tok, n, may_park, &v);
+    if (rc != FMCP_OK) return rc;
+    if (v.state == FMCP_INTROSPECT_ACTIVE) {
+        s[0] = v.subject; s[1] = v.client_id; s[2] = v.scopes; s[3] = v.claims_json; s[4] = v.issuer;
+        return fmcp__auth_id_make(rq->a->alloc, s, v.expires_at, NULL, &rq->h->id);
+    }
+    if (v.state == FMCP_INTROSPECT_PENDING && may_park) {
+        rq->park = 1;
+        rq->h->intro = 1;
+        fmcp_sha256(tok, n, rq->h->intro_hash);
+    } else if (v.state == FMCP_INTROSPECT_REJECTED) {
+        if (fmcp__auth_rate_ok(rq, NULL)) fmcp__auth_reject(rq, 401, "invalid_token", v.description, NULL, v.reason, 0);
+    } else {
+        fmcp__auth_reject(rq, 503, "temporarily_unavailable", v.description, NULL, v.reason ? v.reason : "unavailable", 1);
+    }
+    return FMCP_OK;
 }
 
 /* Verify (or find in the cache) the token; fills h->id or rejects or parks. */
@@ -36090,6 +37026,7 @@ static fmcp_result fmcp__auth_verify(fmcp__auth_rq *rq, const char *tok, size_t 
     const fmcp__auth_tok *hit;
     fmcp_jwt_verdict v;
     fmcp_result rc;
+    if (a->intro && (!a->v || !fmcp_introspect_looks_jwt(tok, n))) return fmcp__auth_introspect(rq, tok, n, may_park);
     if (a->jwks_url && a->have_keys && rq->now_ms >= a->keys_until_ms && !a->fetching)
         (void)fmcp_auth_refresh(a);   /* stale: refresh in the background, use the old set */
     fmcp_sha256(tok, n, hash);
@@ -36300,6 +37237,15 @@ static void fmcp__auth_resume(fmcp_auth *a, fmcp__auth_hold *h, int force_unavai
 #endif
 }
 
+static void fmcp__auth_requeue(fmcp_auth *a, fmcp__auth_hold *h)
+{
+    h->next = NULL;
+    if (a->parked_tail) a->parked_tail->next = h;
+    else a->parked = h;
+    a->parked_tail = h;
+    a->nparked++;
+}
+
 static void fmcp__auth_unpark_all(fmcp_auth *a, int freeing)
 {
     fmcp__auth_hold *h = a->parked;
@@ -36309,8 +37255,30 @@ static void fmcp__auth_unpark_all(fmcp_auth *a, int freeing)
         fmcp__auth_hold *next = h->next;
         /* when freeing, the transport may already be gone: the loop releases the request */
         if (freeing) fmcp__auth_hold_free(a, h);
+        else if (h->intro) fmcp__auth_requeue(a, h);   /* waits for its introspection */
         else fmcp__auth_resume(a, h, 0);
         h = next;
+    }
+}
+
+/* An introspection finished: resume the requests that wait for this token. */
+static void fmcp__auth_intro_done(void *user, const uint8_t hash[FMCP_SHA256_SIZE])
+{
+    fmcp_auth *a = (fmcp_auth *)user;
+    fmcp__auth_hold *h = a->parked, *ready = NULL, **rt = &ready;
+    a->parked = a->parked_tail = NULL;
+    a->nparked = 0;
+    while (h) {
+        fmcp__auth_hold *next = h->next;
+        h->next = NULL;
+        if (h->intro && fmcp_ct_equal(h->intro_hash, hash, FMCP_SHA256_SIZE)) { *rt = h; rt = &h->next; }
+        else fmcp__auth_requeue(a, h);
+        h = next;
+    }
+    while (ready) {
+        h = ready->next;
+        fmcp__auth_resume(a, ready, 0);
+        ready = h;
     }
 }
 
@@ -36345,7 +37313,10 @@ FASTMCP_API fmcp_result fmcp_auth_http_hook(void *user, const char *method, cons
     (void)method; (void)path;
     if (!a || !req || !reply) return FMCP_ERR_INVALID_ARG;
 #ifdef FMCP_HTTP_ENDPOINT_AUTH_DEFER
-    if (!a->loop && reply->transport) a->loop = fmcp_http_endpoint_loop((fmcp_http_endpoint *)reply->transport);
+    if (!a->loop && reply->transport) {
+        a->loop = fmcp_http_endpoint_loop((fmcp_http_endpoint *)reply->transport);
+        fmcp_introspect_set_loop(a->intro, a->loop);
+    }
 #endif
     if (!(h = (fmcp__auth_hold *)fmcp_malloc(a->alloc, sizeof *h))) return FMCP_ERR_NOMEM;
     memset(h, 0, sizeof *h);

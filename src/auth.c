@@ -51,6 +51,8 @@ typedef struct fmcp__auth_hold {
     char dwww[160];                 /* second challenge: DPoP algs="..." (DPoP allowed) */
     char dnonce[FMCP_DPOP_NONCE_LEN + 1];
     fmcp_http_auth_reply reply;     /* used when parked */
+    int intro;                      /* parked for the introspection of this token: */
+    uint8_t intro_hash[FMCP_SHA256_SIZE];
     fmcp_http_req *req;
     void *transport;
     struct fmcp__auth_hold *next;
@@ -58,7 +60,8 @@ typedef struct fmcp__auth_hold {
 
 struct fmcp_auth {
     const fmcp_allocator *alloc;
-    fmcp_jwt_verifier *v;
+    fmcp_jwt_verifier *v;           /* NULL when only introspection checks tokens */
+    fmcp_introspect *intro;         /* opaque tokens; NULL = off */
     int have_keys;                  /* static keys or a fetched set */
     char *jwks_url;
     const fmcp_http_io *jwks_transport;
@@ -525,14 +528,33 @@ static int fmcp__auth_prefix(const char *s, const char *prefix)
     return 1;
 }
 
+static void fmcp__auth_intro_done(void *user, const uint8_t hash[FMCP_SHA256_SIZE]);
+
+/* The introspection verifier, with this server's token policy. */
+static fmcp_result fmcp__auth_intro_create(fmcp_auth *a, const fmcp_auth_desc *d)
+{
+    fmcp_introspect_desc id = *d->introspection;
+    fmcp_result rc;
+    id.issuer = d->issuer;
+    id.audiences = d->audiences; id.audience_count = d->audience_count;
+    id.allow_any_audience = d->allow_any_audience;
+    id.leeway_seconds = d->leeway_seconds;
+    if (!id.loop) id.loop = d->loop;
+    id.alloc = a->alloc;
+    id.problem = d->problem;
+    rc = fmcp_introspect_create(&id, &a->intro);
+    if (rc == FMCP_OK) fmcp_introspect_on_done(a->intro, fmcp__auth_intro_done, a);
+    return rc;
+}
+
 /* Configuration that can never work fails at creation; *why says what to do. */
 static fmcp_result fmcp__auth_check_desc(const fmcp_auth_desc *d, const char **why)
 {
     *why = "rate_per_second is negative";
     if (d->rate_per_second < 0) return FMCP_ERR_INVALID_ARG;
-    *why = "nothing to check tokens with: give keys, jwks_url or an authenticate hook";
-    if (!d->authenticate && !d->key_count && !d->jwks_url) return FMCP_ERR_INVALID_ARG;
-    if (d->authenticate || !d->jwks_url) return FMCP_OK;
+    *why = "nothing to check tokens with: give keys, jwks_url, introspection or an authenticate hook";
+    if (!d->authenticate && !d->key_count && !d->jwks_url && !d->introspection) return FMCP_ERR_INVALID_ARG;
+    if (d->authenticate || !d->jwks_url) return FMCP_OK;   /* introspection checks its own desc */
     *why = "jwks_url must start with http:// or https://";
     if (!fmcp__auth_prefix(d->jwks_url, "http://") && !fmcp__auth_prefix(d->jwks_url, "https://"))
         return FMCP_ERR_INVALID_ARG;
@@ -562,7 +584,9 @@ FASTMCP_API fmcp_result fmcp_auth_create(const fmcp_auth_desc *d, fmcp_auth **ou
     fmcp__auth_settings(a, d);
     cap = d->token_cache_size < 0 ? 0 : d->token_cache_size == 0 ? 1024 : (size_t)d->token_cache_size;
     rc = fmcp__auth_strings(a, d);
-    if (rc == FMCP_OK && !d->authenticate) rc = fmcp__auth_verifier(a, d);
+    if (rc == FMCP_OK && !d->authenticate && (d->key_count || d->jwks_url || !d->introspection))
+        rc = fmcp__auth_verifier(a, d);
+    if (rc == FMCP_OK && !d->authenticate && d->introspection) rc = fmcp__auth_intro_create(a, d);
     if (rc == FMCP_OK && cap && !(a->cache = (fmcp__auth_tok *)fmcp_malloc(a->alloc, cap * sizeof *a->cache)))
         rc = FMCP_ERR_NOMEM;
     if (a->cache) { memset(a->cache, 0, cap * sizeof *a->cache); a->cache_cap = cap; }
@@ -607,6 +631,7 @@ FASTMCP_API void fmcp_auth_destroy(fmcp_auth *a)
     if (a->buckets) fmcp_free(al, a->buckets, FMCP__AUTH_BUCKETS * sizeof *a->buckets);
     fmcp_jwt_verifier_destroy(a->v);
     fmcp_dpop_destroy(a->dpop);
+    fmcp_introspect_destroy(a->intro);
     fmcp__auth_sfree(al, a->req_scopes); fmcp__auth_sfree(al, a->jwks_url);
     fmcp__auth_sfree(al, a->resource); fmcp__auth_sfree(al, a->resource_name);
     fmcp__auth_sfree(al, a->resource_doc); fmcp__auth_sfree(al, a->mcp_path);
@@ -627,6 +652,11 @@ FASTMCP_API void fmcp_auth_stats_get(fmcp_auth *a, fmcp_auth_stats *out)
 static void fmcp__auth_unpark_all(fmcp_auth *a, int force_unavailable)
 {
     (void)a; (void)force_unavailable;
+}
+
+static void fmcp__auth_intro_done(void *user, const uint8_t hash[FMCP_SHA256_SIZE])
+{
+    (void)user; (void)hash;
 }
 #else
 /* ---- HTTP: request context and answers ------------------------------------------ */
@@ -985,8 +1015,37 @@ static const char *fmcp__auth_token(const fmcp_http_req *req, size_t *len, int d
 static void fmcp__auth_unavailable(fmcp__auth_rq *rq)
 {
     int64_t wait = (rq->a->cooldown_ms - (rq->now_ms - rq->a->last_fetch_ms) + 999) / 1000;
+    if (rq->h->intro) {   /* parked for introspection, but the transport cannot wait */
+        rq->h->intro = 0;
+        fmcp__auth_reject(rq, 503, "temporarily_unavailable", "Token introspection is not available", NULL,
+                          "unavailable", 1);
+        return;
+    }
     fmcp__auth_reject(rq, 503, "temporarily_unavailable", "Signing keys are not available yet", NULL,
                       "unavailable", wait < 1 ? 1 : wait);
+}
+
+/* An opaque token: the introspection verdict fills h->id, or rejects, or parks. */
+static fmcp_result fmcp__auth_introspect(fmcp__auth_rq *rq, const char *tok, size_t n, int may_park)
+{
+    fmcp_introspect_verdict v;
+    const char *s[5];
+    fmcp_result rc = fmcp_introspect_check(rq->a->intro, tok, n, may_park, &v);
+    if (rc != FMCP_OK) return rc;
+    if (v.state == FMCP_INTROSPECT_ACTIVE) {
+        s[0] = v.subject; s[1] = v.client_id; s[2] = v.scopes; s[3] = v.claims_json; s[4] = v.issuer;
+        return fmcp__auth_id_make(rq->a->alloc, s, v.expires_at, NULL, &rq->h->id);
+    }
+    if (v.state == FMCP_INTROSPECT_PENDING && may_park) {
+        rq->park = 1;
+        rq->h->intro = 1;
+        fmcp_sha256(tok, n, rq->h->intro_hash);
+    } else if (v.state == FMCP_INTROSPECT_REJECTED) {
+        if (fmcp__auth_rate_ok(rq, NULL)) fmcp__auth_reject(rq, 401, "invalid_token", v.description, NULL, v.reason, 0);
+    } else {
+        fmcp__auth_reject(rq, 503, "temporarily_unavailable", v.description, NULL, v.reason ? v.reason : "unavailable", 1);
+    }
+    return FMCP_OK;
 }
 
 /* Verify (or find in the cache) the token; fills h->id or rejects or parks. */
@@ -997,6 +1056,7 @@ static fmcp_result fmcp__auth_verify(fmcp__auth_rq *rq, const char *tok, size_t 
     const fmcp__auth_tok *hit;
     fmcp_jwt_verdict v;
     fmcp_result rc;
+    if (a->intro && (!a->v || !fmcp_introspect_looks_jwt(tok, n))) return fmcp__auth_introspect(rq, tok, n, may_park);
     if (a->jwks_url && a->have_keys && rq->now_ms >= a->keys_until_ms && !a->fetching)
         (void)fmcp_auth_refresh(a);   /* stale: refresh in the background, use the old set */
     fmcp_sha256(tok, n, hash);
@@ -1207,6 +1267,15 @@ static void fmcp__auth_resume(fmcp_auth *a, fmcp__auth_hold *h, int force_unavai
 #endif
 }
 
+static void fmcp__auth_requeue(fmcp_auth *a, fmcp__auth_hold *h)
+{
+    h->next = NULL;
+    if (a->parked_tail) a->parked_tail->next = h;
+    else a->parked = h;
+    a->parked_tail = h;
+    a->nparked++;
+}
+
 static void fmcp__auth_unpark_all(fmcp_auth *a, int freeing)
 {
     fmcp__auth_hold *h = a->parked;
@@ -1216,8 +1285,30 @@ static void fmcp__auth_unpark_all(fmcp_auth *a, int freeing)
         fmcp__auth_hold *next = h->next;
         /* when freeing, the transport may already be gone: the loop releases the request */
         if (freeing) fmcp__auth_hold_free(a, h);
+        else if (h->intro) fmcp__auth_requeue(a, h);   /* waits for its introspection */
         else fmcp__auth_resume(a, h, 0);
         h = next;
+    }
+}
+
+/* An introspection finished: resume the requests that wait for this token. */
+static void fmcp__auth_intro_done(void *user, const uint8_t hash[FMCP_SHA256_SIZE])
+{
+    fmcp_auth *a = (fmcp_auth *)user;
+    fmcp__auth_hold *h = a->parked, *ready = NULL, **rt = &ready;
+    a->parked = a->parked_tail = NULL;
+    a->nparked = 0;
+    while (h) {
+        fmcp__auth_hold *next = h->next;
+        h->next = NULL;
+        if (h->intro && fmcp_ct_equal(h->intro_hash, hash, FMCP_SHA256_SIZE)) { *rt = h; rt = &h->next; }
+        else fmcp__auth_requeue(a, h);
+        h = next;
+    }
+    while (ready) {
+        h = ready->next;
+        fmcp__auth_resume(a, ready, 0);
+        ready = h;
     }
 }
 
@@ -1252,7 +1343,10 @@ FASTMCP_API fmcp_result fmcp_auth_http_hook(void *user, const char *method, cons
     (void)method; (void)path;
     if (!a || !req || !reply) return FMCP_ERR_INVALID_ARG;
 #ifdef FMCP_HTTP_ENDPOINT_AUTH_DEFER
-    if (!a->loop && reply->transport) a->loop = fmcp_http_endpoint_loop((fmcp_http_endpoint *)reply->transport);
+    if (!a->loop && reply->transport) {
+        a->loop = fmcp_http_endpoint_loop((fmcp_http_endpoint *)reply->transport);
+        fmcp_introspect_set_loop(a->intro, a->loop);
+    }
 #endif
     if (!(h = (fmcp__auth_hold *)fmcp_malloc(a->alloc, sizeof *h))) return FMCP_ERR_NOMEM;
     memset(h, 0, sizeof *h);

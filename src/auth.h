@@ -43,11 +43,13 @@
  *   (FMCP_ERR_INVALID_ARG; a token the same identity provider minted for
  *   another API would pass - set audiences to this server's resource URL, or
  *   allow_any_audience = 1 to opt out; a custom authenticate hook needs
- *   none), an https:// jwks_url without jwks_transport (FMCP_ERR_UNSUPPORTED:
- *   build with FASTMCP_WITH_BEARSSL and pass fmcp_tls_client_io), a
+ *   none), an https:// jwks_url or introspection endpoint without its
+ *   transport (FMCP_ERR_UNSUPPORTED: build with FASTMCP_WITH_BEARSSL and
+ *   pass fmcp_tls_client_io), a
  *   jwks_url that is not http(s)://, keys that give no usable signing key,
  *   an algorithm that is not supported (FMCP_ERR_UNSUPPORTED), no keys,
- *   jwks_url or hook at all.
+ *   jwks_url, introspection or hook at all, introspection without client
+ *   credentials (see fmcp_introspect_create).
  *   algorithms is the verifier's explicit allow-list (RS256 when empty; also
  *   PS256, ES256, ES384, EdDSA, Ed25519, each bound to its key type: see
  *   fmcp_jwt_verifier_create); a JWKS may mix key types.
@@ -74,6 +76,21 @@
  *   entries, default 1024, negative = off) until they expire, so a client
  *   reusing its token costs a lookup, not an RSA verification. Installing a
  *   new key set empties it.
+ *
+ * Opaque tokens (RFC 7662 introspection)
+ *   desc->introspection (see the introspect module) checks tokens at the
+ *   authorization server's introspection endpoint; its issuer, audiences,
+ *   allow_any_audience, leeway, loop, alloc and problem are taken from this
+ *   desc. Without keys or jwks_url every token is introspected; with them
+ *   the mode is combined: a token shaped like a JWT is verified as one, any
+ *   other is introspected. An active answer gives tools the same caller
+ *   view as a JWT (subject, client_id, scopes, expires_at, issuer,
+ *   claims_json = the introspection answer), so required and per-item
+ *   scopes, audit and session binding work alike. Requests wait (parked,
+ *   as for a JWKS fetch) while the endpoint is asked; inactive, expired or
+ *   foreign tokens get 401 invalid_token, an endpoint that fails or answers
+ *   nonsense gives 503 with Retry-After. Verdicts are cached as the
+ *   introspect module describes.
  *
  * Challenges (RFC 6750, MCP authorization 2025-06-18 / 2025-11-25)
  *   The token is read from the Authorization header only (scheme "Bearer",
@@ -207,6 +224,7 @@ typedef struct fmcp_auth_desc {
     long token_cache_size;              /* 0 = 1024, < 0 = no cache */
     int dpop_mode;                      /* FMCP_AUTH_DPOP_OFF (0), _ALLOWED or _REQUIRED */
     fmcp_dpop_desc dpop;                /* DPoP proof policy; zero = defaults (alloc: desc->alloc) */
+    const fmcp_introspect_desc *introspection; /* opaque tokens (RFC 7662); NULL = off */
     const char *resource;               /* PRM "resource"; NULL = from Host */
     const char *const *authorization_servers;
     size_t authorization_server_count;

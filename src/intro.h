@@ -235,6 +235,8 @@
  *   oauth_store OAuth token/registration storage: files (0600, atomic) or memory
  *   oauth   OAuth 2.1 client (MCP authorization): discovery, DCR, PKCE, refresh
  *   mcp_client MCP client: stdio (spawned server) and Streamable HTTP, legacy SSE fallback
+ *   introspect RFC 7662 introspection of opaque tokens: client auth, hashed
+ *           verdict cache, non-blocking fetch (auth's second verifier)
  *   auth    bearer auth for Streamable HTTP: JWKS URL cache, token cache, RFC 6750
  *           challenges, RFC 9728 metadata, item scopes, rate limit, audit log
  *
