@@ -4609,6 +4609,9 @@ FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res);
  *   identity: subject, client_id, scopes, expires_at, session_json (JSON text
  *   tools see as claims_json) and data. Everything is copied when the hook
  *   returns. Rate limiting, item scopes and audit still apply.
+ *   A request with a body larger than the transport's preauth_body_bytes
+ *   is decided before its body is read, so the hook runs twice for it:
+ *   then (the body is empty) and again with the body.
  *
  * fmcp_auth_stats gives counters for tests and metrics. All functions except
  * create/free/stats and the call observer run on the loop thread.
@@ -16800,7 +16803,8 @@ static int fmcp__conn_room(fmcp__conn *c)
     if (fmcp__hb_ensure_pool(s->loop, &c->rb) != FMCP_OK) { fmcp__conn_close(c); return 0; }
     if (c->rpos > 0 && (c->rb.len == c->rb.cap || c->rpos == c->rb.len)) {
         memmove(c->rb.p, c->rb.p + c->rpos, c->rb.len - c->rpos);
-        fmcp_wipe(c->rb.p + c->rb.len - c->rpos, c->rpos);   /* no stale copy of a partial head */
+        if (c->state == FMCP__C_HEAD && c->rpos < c->rb.len)   /* no stale copy of a partial head */
+            fmcp_wipe(c->rb.p + c->rb.len - c->rpos, c->rpos);
         c->rb.len -= c->rpos;
         c->scan = c->scan > c->rpos ? c->scan - c->rpos : 0;
         c->rpos = 0;
@@ -28023,15 +28027,16 @@ static void fmcp__mh_on_head(fmcp_http_req *req, void *user)
         return;
     }
     if (cl >= 0 && (uint64_t)cl <= (uint64_t)t->d.preauth_body_bytes) return;
-    if (!fmcp__mh_host_ok(t, fmcp_http_req_header(req, "Host"))) {
+    /* held until decided: an answer that goes out later (a deferring hook,
+     * a retry on the later list) finds the body still unread */
+    fmcp_http_req_hold(req);
+    memset(&au, 0, sizeof au);
+    if (!fmcp__mh_host_ok(t, fmcp_http_req_header(req, "Host")))
         fmcp__mh_fail(t, req, 421, -32000, "Misdirected Request: Host not allowed");
-        return;
-    }
-    if (!fmcp__mh_origin_ok(t, fmcp_http_req_header(req, "Origin"))) {
+    else if (!fmcp__mh_origin_ok(t, fmcp_http_req_header(req, "Origin")))
         fmcp__mh_fail(t, req, 403, -32000, "Forbidden: Origin not allowed");
-        return;
-    }
-    if (!fmcp__mh_authenticate(t, req, &au, 1) && au.r.defer) fmcp_http_req_hold(req);
+    else if (fmcp__mh_authenticate(t, req, &au, 1))
+        (void)fmcp_http_req_resume(req);   /* accepted: read the body now */
     if (au.r.release) au.r.release(au.r.release_user, &au.r);
 }
 

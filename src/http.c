@@ -1409,7 +1409,8 @@ static int fmcp__conn_room(fmcp__conn *c)
     if (fmcp__hb_ensure_pool(s->loop, &c->rb) != FMCP_OK) { fmcp__conn_close(c); return 0; }
     if (c->rpos > 0 && (c->rb.len == c->rb.cap || c->rpos == c->rb.len)) {
         memmove(c->rb.p, c->rb.p + c->rpos, c->rb.len - c->rpos);
-        fmcp_wipe(c->rb.p + c->rb.len - c->rpos, c->rpos);   /* no stale copy of a partial head */
+        if (c->state == FMCP__C_HEAD && c->rpos < c->rb.len)   /* no stale copy of a partial head */
+            fmcp_wipe(c->rb.p + c->rb.len - c->rpos, c->rpos);
         c->rb.len -= c->rpos;
         c->scan = c->scan > c->rpos ? c->scan - c->rpos : 0;
         c->rpos = 0;

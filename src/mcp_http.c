@@ -1754,15 +1754,16 @@ static void fmcp__mh_on_head(fmcp_http_req *req, void *user)
         return;
     }
     if (cl >= 0 && (uint64_t)cl <= (uint64_t)t->d.preauth_body_bytes) return;
-    if (!fmcp__mh_host_ok(t, fmcp_http_req_header(req, "Host"))) {
+    /* held until decided: an answer that goes out later (a deferring hook,
+     * a retry on the later list) finds the body still unread */
+    fmcp_http_req_hold(req);
+    memset(&au, 0, sizeof au);
+    if (!fmcp__mh_host_ok(t, fmcp_http_req_header(req, "Host")))
         fmcp__mh_fail(t, req, 421, -32000, "Misdirected Request: Host not allowed");
-        return;
-    }
-    if (!fmcp__mh_origin_ok(t, fmcp_http_req_header(req, "Origin"))) {
+    else if (!fmcp__mh_origin_ok(t, fmcp_http_req_header(req, "Origin")))
         fmcp__mh_fail(t, req, 403, -32000, "Forbidden: Origin not allowed");
-        return;
-    }
-    if (!fmcp__mh_authenticate(t, req, &au, 1) && au.r.defer) fmcp_http_req_hold(req);
+    else if (fmcp__mh_authenticate(t, req, &au, 1))
+        (void)fmcp_http_req_resume(req);   /* accepted: read the body now */
     if (au.r.release) au.r.release(au.r.release_user, &au.r);
 }
 

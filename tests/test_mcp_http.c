@@ -1133,6 +1133,12 @@ static fmcp_result t_auth(void *u, const char *method, const char *path, const f
     const char *a = fmcp_http_req_header(req, "Authorization");
     (void)u; (void)method; (void)path;
     r->release = t_release;
+    if (a && strcmp(a, "Bearer crlf") == 0) {   /* a header the server refuses: 500 later */
+        r->status = 401;
+        r->headers[0].name = "WWW-Authenticate"; r->headers[0].value = "Bearer\r\nX: y";
+        r->nheaders = 1;
+        return FMCP_OK;
+    }
     if (!a || strncmp(a, "Bearer ", 7) != 0) {
         r->status = 401;
         r->headers[0].name = "WWW-Authenticate"; r->headers[0].value = "Bearer realm=\"t\"";
@@ -1327,6 +1333,10 @@ static void test_auth_before_body(void)
     CHECK_EQ_INT(t_post_big(&c, "/elsewhere", CT_JSON, body, 200 * 1024, 0), 413);
     c_close(&c);
     CHECK_EQ_INT(t_post_big(&c, "/elsewhere", CT_JSON, body, 1000, 1000), 404);
+    c_close(&c);
+    /* a rejection that cannot go out now (a CR in a header) is answered
+     * once, later, still before the body */
+    CHECK_EQ_INT(t_post_big(&c, "/mcp", ACCEPT_BOTH CT_JSON "Authorization: Bearer crlf\r\n", body, big, 0), 500);
     c_close(&c);
     t_stop();
 
