@@ -43,12 +43,32 @@ VARIANT_BINS += $(BUILD)/tests/test_ed25519_noint128 $(BUILD)/san/test_ed25519_n
 VARIANT_BINS += $(BUILD)/tests/test_mcp_nothreads
 VARIANT_BINS += $(BUILD)/tests/test_mcp_client_nothreads
 VARIANT_BINS += $(BUILD)/tests/test_mcp_client_stdio_nothreads $(BUILD)/san/test_mcp_client_stdio_nothreads
-# TLS: `make BEARSSL=1` builds everything with BearSSL; test_tls is built
-# (with it) whenever BearSSL is installed.
+# TLS: everything is built with BearSSL whenever it is installed (its header
+# and library); `make BEARSSL=0` leaves it out, `make BEARSSL=1` insists on it.
+# test_tls is built (with it) whenever BearSSL is installed.
+BEARSSL_FOUND := $(if $(and $(wildcard /usr/include/bearssl.h /usr/local/include/bearssl.h),$(wildcard \
+                   /usr/lib/libbearssl.* /usr/lib/*/libbearssl.* /usr/local/lib/libbearssl.*)),1,0)
+BEARSSL  ?= $(BEARSSL_FOUND)
 ifeq ($(BEARSSL),1)
 STD      += -DFASTMCP_WITH_BEARSSL
 LDLIBS   += -lbearssl
 endif
+ifeq ($(MAKELEVEL)$(filter clean amalgamate check-fresh,$(MAKECMDGOALS)),0)
+ifeq ($(BEARSSL),1)
+$(info fastmcp: building with BearSSL (TLS for https:// JWKS, clients and servers); make BEARSSL=0 leaves it out)
+else
+$(info fastmcp: building without TLS ($(if $(filter 1,$(BEARSSL_FOUND)),BEARSSL=0,BearSSL not installed: libbearssl-dev)))
+endif
+endif
+# The flags every build here depends on: a change (make BEARSSL=1 after make,
+# another OPT or CC) rewrites this stamp, and everything that depends on it
+# is rebuilt. Written while the Makefile is read, only when the line differs.
+FLAGS_STAMP := $(BUILD)/flags.stamp
+FLAGS_LINE  := $(CC) $(CXX) $(STD) $(WARN) $(OPT) $(LDLIBS) $(SANITIZE) $(TSAN)
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+$(shell mkdir -p $(BUILD) && { printf '%s\n' '$(FLAGS_LINE)' | cmp -s - $(FLAGS_STAMP) || printf '%s\n' '$(FLAGS_LINE)' > $(FLAGS_STAMP); })
+endif
+HDR := fastmcp.h $(FLAGS_STAMP)
 ifneq ($(wildcard /usr/include/bearssl.h),)
 VARIANT_BINS += $(BUILD)/tests/test_tls $(BUILD)/san/test_tls $(BUILD)/tests/test_mcp_client_tls
 endif
@@ -76,7 +96,7 @@ tests: $(TEST_BINS) $(VARIANT_BINS)
 san-tests: $(SAN_BINS)
 tsan-tests: $(TSAN_BINS)
 
-$(BUILD)/tests/%: tests/%.c fastmcp.h tests/test.h
+$(BUILD)/tests/%: tests/%.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -I. -o $@ $< $(LDLIBS)
 
@@ -89,139 +109,139 @@ IMPL_O         := $(BUILD)/obj/impl.o
 IMPL_SAN_O     := $(BUILD)/obj/impl_san.o
 # _DEFAULT_SOURCE, _FILE_OFFSET_BITS: what the implementation defines for the tests when built in
 SHARED_DEFS    := -DFMCP_TEST_SHARED_IMPL -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64
-$(IMPL_O): tests/fastmcp_impl.c fastmcp.h
+$(IMPL_O): tests/fastmcp_impl.c $(HDR)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -I. -c -o $@ $<
-$(IMPL_SAN_O): tests/fastmcp_impl.c fastmcp.h
+$(IMPL_SAN_O): tests/fastmcp_impl.c $(HDR)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(SANITIZE) -I. -c -o $@ $<
-$(SHARED_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: tests/%.c fastmcp.h tests/test.h $(IMPL_O)
+$(SHARED_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: tests/%.c $(HDR) tests/test.h $(IMPL_O)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) $(SHARED_DEFS) -I. -o $@ $< $(IMPL_O) $(LDLIBS)
-$(SHARED_TESTS:%=$(BUILD)/san/%): $(BUILD)/san/%: tests/%.c fastmcp.h tests/test.h $(IMPL_SAN_O)
+$(SHARED_TESTS:%=$(BUILD)/san/%): $(BUILD)/san/%: tests/%.c $(HDR) tests/test.h $(IMPL_SAN_O)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(SANITIZE) $(SHARED_DEFS) -I. -o $@ $< $(IMPL_SAN_O) $(LDLIBS)
 IMPL_TSAN_O    := $(BUILD)/obj/impl_tsan.o
-$(IMPL_TSAN_O): tests/fastmcp_impl.c fastmcp.h
+$(IMPL_TSAN_O): tests/fastmcp_impl.c $(HDR)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(TSAN) -I. -c -o $@ $<
-$(TSAN_BINS): $(BUILD)/tsan/%: tests/%.c fastmcp.h tests/test.h $(IMPL_TSAN_O)
+$(TSAN_BINS): $(BUILD)/tsan/%: tests/%.c $(HDR) tests/test.h $(IMPL_TSAN_O)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(TSAN) $(SHARED_DEFS) -I. -o $@ $< $(IMPL_TSAN_O) $(LDLIBS)
 
 # the http tests again on the portable poll(2) backend
-$(BUILD)/tests/test_http_poll: tests/test_http.c fastmcp.h tests/test.h
+$(BUILD)/tests/test_http_poll: tests/test_http.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_HTTP_USE_POLL -I. -o $@ $< $(LDLIBS)
 
 # rsa (and the bn arithmetic under it) again with 32-bit limbs
-$(BUILD)/tests/test_rsa_noint128: tests/test_rsa.c fastmcp.h tests/test.h
+$(BUILD)/tests/test_rsa_noint128: tests/test_rsa.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
-$(BUILD)/san/test_rsa_noint128: tests/test_rsa.c fastmcp.h tests/test.h
+$(BUILD)/san/test_rsa_noint128: tests/test_rsa.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
 
-$(BUILD)/tests/test_rsa_pss_noint128: tests/test_rsa_pss.c fastmcp.h tests/test.h
+$(BUILD)/tests/test_rsa_pss_noint128: tests/test_rsa_pss.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
-$(BUILD)/san/test_rsa_pss_noint128: tests/test_rsa_pss.c fastmcp.h tests/test.h
+$(BUILD)/san/test_rsa_pss_noint128: tests/test_rsa_pss.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
 
 # x25519 again with the 32-bit field code (radix 2^25.5)
-$(BUILD)/tests/test_x25519_noint128: tests/test_x25519.c fastmcp.h tests/test.h
+$(BUILD)/tests/test_x25519_noint128: tests/test_x25519.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
-$(BUILD)/san/test_x25519_noint128: tests/test_x25519.c fastmcp.h tests/test.h
+$(BUILD)/san/test_x25519_noint128: tests/test_x25519.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
 
 # ec (P-256, P-384) again with 32-bit limbs
-$(BUILD)/tests/test_ec_noint128: tests/test_ec.c fastmcp.h tests/test.h
+$(BUILD)/tests/test_ec_noint128: tests/test_ec.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
-$(BUILD)/san/test_ec_noint128: tests/test_ec.c fastmcp.h tests/test.h
+$(BUILD)/san/test_ec_noint128: tests/test_ec.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
 # ed25519 again with the 32-bit field code
-$(BUILD)/tests/test_ed25519_noint128: tests/test_ed25519.c fastmcp.h tests/test.h
+$(BUILD)/tests/test_ed25519_noint128: tests/test_ed25519.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
-$(BUILD)/san/test_ed25519_noint128: tests/test_ed25519.c fastmcp.h tests/test.h
+$(BUILD)/san/test_ed25519_noint128: tests/test_ed25519.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
 
 # json again without __int128 and SSE2 (bignum number conversion, portable scanners)
-$(BUILD)/tests/test_json_portable: tests/test_json.c fastmcp.h tests/test.h
+$(BUILD)/tests/test_json_portable: tests/test_json.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -DFASTMCP_NO_SIMD -I. -o $@ $< $(LDLIBS)
 
 # json with the size-first code (byte-wise scanners, conversions from the bits), no SSE2
-$(BUILD)/tests/test_json_small: tests/test_json.c fastmcp.h tests/test.h
+$(BUILD)/tests/test_json_small: tests/test_json.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_SMALL -DFASTMCP_NO_SIMD -I. -o $@ $< $(LDLIBS)
 
 # base with randomness and clocks from the hooks only (the bare-metal setting)
-$(BUILD)/tests/test_base_noos: tests/test_base.c fastmcp.h tests/test.h
+$(BUILD)/tests/test_base_noos: tests/test_base.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_OS_DEFAULTS -I. -o $@ $< $(LDLIBS)
 
 # sha256 with the size-first code (FASTMCP_SMALL, also what -Os builds get)
-$(BUILD)/tests/test_sha256_small: tests/test_sha256.c fastmcp.h tests/test.h
+$(BUILD)/tests/test_sha256_small: tests/test_sha256.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_SMALL -I. -o $@ $< $(LDLIBS)
 
 # the MCP engine with handlers inline (no worker pool, callback-form requests)
-$(BUILD)/tests/test_mcp_nothreads: tests/test_mcp.c fastmcp.h tests/test.h
+$(BUILD)/tests/test_mcp_nothreads: tests/test_mcp.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_THREADS -I. -o $@ $< $(LDLIBS)
 
 # the MCP client without threads (pumps on the caller; no GET stream)
-$(BUILD)/tests/test_mcp_client_nothreads: tests/test_mcp_client.c fastmcp.h tests/test.h
+$(BUILD)/tests/test_mcp_client_nothreads: tests/test_mcp_client.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_THREADS -I. -o $@ $< $(LDLIBS)
 # the stdio client's reading paths without threads (the caller always reads)
-$(BUILD)/tests/test_mcp_client_stdio_nothreads: tests/test_mcp_client_stdio.c fastmcp.h tests/test.h
+$(BUILD)/tests/test_mcp_client_stdio_nothreads: tests/test_mcp_client_stdio.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_THREADS -I. -o $@ $< $(LDLIBS)
-$(BUILD)/san/test_mcp_client_stdio_nothreads: tests/test_mcp_client_stdio.c fastmcp.h tests/test.h
+$(BUILD)/san/test_mcp_client_stdio_nothreads: tests/test_mcp_client_stdio.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_THREADS -I. -o $@ $< $(LDLIBS)
 # the MCP client without processes: HTTP only (no stdio transport)
-$(BUILD)/tests/test_mcp_client_noprocess: tests/test_mcp_client.c fastmcp.h tests/test.h
+$(BUILD)/tests/test_mcp_client_noprocess: tests/test_mcp_client.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_PROCESS -I. -o $@ $< $(LDLIBS)
 # the MCP client again with TLS compiled in (its https:// test runs)
-$(BUILD)/tests/test_mcp_client_tls: tests/test_mcp_client.c fastmcp.h tests/test.h
+$(BUILD)/tests/test_mcp_client_tls: tests/test_mcp_client.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_WITH_BEARSSL -I. -o $@ $< -lbearssl $(LDLIBS)
 
 # the TLS tests, always against BearSSL
-$(BUILD)/tests/test_tls: tests/test_tls.c fastmcp.h tests/test.h
+$(BUILD)/tests/test_tls: tests/test_tls.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_WITH_BEARSSL -I. -o $@ $< -lbearssl $(LDLIBS)
-$(BUILD)/san/test_tls: tests/test_tls.c fastmcp.h tests/test.h
+$(BUILD)/san/test_tls: tests/test_tls.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_WITH_BEARSSL -I. -o $@ $< -lbearssl $(LDLIBS)
 
-$(BUILD)/san/%: tests/%.c fastmcp.h tests/test.h
+$(BUILD)/san/%: tests/%.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(SANITIZE) -I. -o $@ $< $(LDLIBS)
 
-$(BUILD)/examples/%: examples/%.c fastmcp.h $(wildcard examples/*.h)
+$(BUILD)/examples/%: examples/%.c $(HDR) $(wildcard examples/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -I. -o $@ $< $(LDLIBS)
 
-$(BUILD)/examples/%_server: examples/%/server.c fastmcp.h
+$(BUILD)/examples/%_server: examples/%/server.c $(HDR)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -I. -o $@ $< $(LDLIBS)
 
-$(BUILD)/fmcp: cli/fmcp.c fastmcp.h
+$(BUILD)/fmcp: cli/fmcp.c $(HDR)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -I. -o $@ $< $(LDLIBS)
 
-$(BUILD)/bench/%: bench/%.c fastmcp.h
+$(BUILD)/bench/%: bench/%.c $(HDR)
 	@mkdir -p $(@D)
 	$(CC) $(STD) -Wall -Wextra -O3 -march=native -g -I. -o $@ $< $($*_LIBS) $(LDLIBS)
 
@@ -235,13 +255,13 @@ i686-tests:
 	@if printf 'int main(void){return 0;}\n' | $(I686_CC) -x c -o $(BUILD)/i686/.probe - >/dev/null 2>&1; then \
 	  $(MAKE) --no-print-directory $(I686_BINS); \
 	else echo "skip: i686 tests ($(I686_CC) cannot link a program; install gcc-multilib)"; fi
-$(BUILD)/i686/impl.o: tests/fastmcp_impl.c fastmcp.h
+$(BUILD)/i686/impl.o: tests/fastmcp_impl.c $(HDR)
 	@mkdir -p $(@D)
 	$(I686_CC) $(WARN) $(OPT) -I. -c -o $@ $<
-$(SHARED_TESTS:%=$(BUILD)/i686/%): $(BUILD)/i686/%: tests/%.c fastmcp.h tests/test.h $(BUILD)/i686/impl.o
+$(SHARED_TESTS:%=$(BUILD)/i686/%): $(BUILD)/i686/%: tests/%.c $(HDR) tests/test.h $(BUILD)/i686/impl.o
 	@mkdir -p $(@D)
 	$(I686_CC) $(WARN) $(OPT) $(SHARED_DEFS) -I. -o $@ $< $(BUILD)/i686/impl.o -lpthread -lm
-$(OWN_IMPL_TESTS:%=$(BUILD)/i686/%): $(BUILD)/i686/%: tests/%.c fastmcp.h tests/test.h
+$(OWN_IMPL_TESTS:%=$(BUILD)/i686/%): $(BUILD)/i686/%: tests/%.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(I686_CC) $(WARN) $(OPT) -I. -o $@ $< -lpthread -lm
 
@@ -253,7 +273,7 @@ $(OWN_IMPL_TESTS:%=$(BUILD)/i686/%): $(BUILD)/i686/%: tests/%.c fastmcp.h tests/
 # Left out: tests that need POSIX in the test itself (fork, socketpair,
 # sys/wait.h, pipes); test_client_spawn covers the stdio transport there.
 WIN_CC    := x86_64-w64-mingw32-gcc
-WIN_FLAGS := $(STD) $(WARN) $(OPT) -D__USE_MINGW_ANSI_STDIO=1
+WIN_FLAGS := -std=c99 $(WARN) $(OPT) -D__USE_MINGW_ANSI_STDIO=1
 WIN_LIBS  := -static -lws2_32 -lbcrypt -lshell32 -lpthread
 WIN_SKIP  := test_tls test_stream test_mcp_client test_mcp_client_stdio
 WIN_TESTS := $(filter-out $(WIN_SKIP),$(TEST_SRCS:tests/%.c=%))
@@ -263,13 +283,13 @@ windows-tests:
 	@if command -v $(WIN_CC) >/dev/null 2>&1; then \
 	  $(MAKE) --no-print-directory $(WIN_BINS); \
 	else echo "skip: windows tests ($(WIN_CC) absent; install mingw-w64)"; fi
-$(BUILD)/win/impl.o: tests/fastmcp_impl.c fastmcp.h
+$(BUILD)/win/impl.o: tests/fastmcp_impl.c $(HDR)
 	@mkdir -p $(@D)
 	$(WIN_CC) $(WIN_FLAGS) -I. -c -o $@ $<
-$(patsubst %,$(BUILD)/win/%.exe,$(filter $(SHARED_TESTS),$(WIN_TESTS))): $(BUILD)/win/%.exe: tests/%.c fastmcp.h tests/test.h $(BUILD)/win/impl.o
+$(patsubst %,$(BUILD)/win/%.exe,$(filter $(SHARED_TESTS),$(WIN_TESTS))): $(BUILD)/win/%.exe: tests/%.c $(HDR) tests/test.h $(BUILD)/win/impl.o
 	@mkdir -p $(@D)
 	$(WIN_CC) $(WIN_FLAGS) $(SHARED_DEFS) -I. -o $@ $< $(BUILD)/win/impl.o $(WIN_LIBS)
-$(patsubst %,$(BUILD)/win/%.exe,$(filter $(OWN_IMPL_TESTS),$(WIN_TESTS))): $(BUILD)/win/%.exe: tests/%.c fastmcp.h tests/test.h
+$(patsubst %,$(BUILD)/win/%.exe,$(filter $(OWN_IMPL_TESTS),$(WIN_TESTS))): $(BUILD)/win/%.exe: tests/%.c $(HDR) tests/test.h
 	@mkdir -p $(@D)
 	$(WIN_CC) $(WIN_FLAGS) -I. -o $@ $< $(WIN_LIBS)
 
@@ -291,24 +311,24 @@ FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
 ct-check: $(BUILD)/ct/ct_ec $(BUILD)/ct/ct_ec_noint128
 	valgrind -q --error-exitcode=1 $(BUILD)/ct/ct_ec
 	valgrind -q --error-exitcode=1 $(BUILD)/ct/ct_ec_noint128
-$(BUILD)/ct/ct_ec: tests/ct_ec.c fastmcp.h
+$(BUILD)/ct/ct_ec: tests/ct_ec.c $(HDR)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -I. -o $@ $< $(LDLIBS)
-$(BUILD)/ct/ct_ec_noint128: tests/ct_ec.c fastmcp.h
+$(BUILD)/ct/ct_ec_noint128: tests/ct_ec.c $(HDR)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
 
 fuzz: $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%)
 # the fuzz targets share one instrumented build of the implementation too
-$(BUILD)/fuzz/impl.o: tests/fastmcp_impl.c fastmcp.h
+$(BUILD)/fuzz/impl.o: tests/fastmcp_impl.c $(HDR)
 	@mkdir -p $(@D)
 	clang -g -O1 -fsanitize=fuzzer-no-link,address,undefined -I. -c -o $@ $<
-$(BUILD)/fuzz/%: fuzz/%.c fastmcp.h $(BUILD)/fuzz/impl.o
+$(BUILD)/fuzz/%: fuzz/%.c $(HDR) $(BUILD)/fuzz/impl.o
 	@mkdir -p $(@D)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(SHARED_DEFS) -I. -o $@ $< $(BUILD)/fuzz/impl.o $(LDLIBS)
 # these reach static parsers, so they build the implementation in themselves
 FUZZ_OWN_IMPL := $(BUILD)/fuzz/fuzz_http $(BUILD)/fuzz/fuzz_oauth $(BUILD)/fuzz/fuzz_introspect
-$(FUZZ_OWN_IMPL): $(BUILD)/fuzz/%: fuzz/%.c fastmcp.h
+$(FUZZ_OWN_IMPL): $(BUILD)/fuzz/%: fuzz/%.c $(HDR)
 	@mkdir -p $(@D)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_DEFAULT_SOURCE -I. -o $@ $< $(LDLIBS)
 # every target for FUZZ_SECONDS (default 600) from its committed corpus

@@ -200,11 +200,17 @@
  *   kept events per stream (replay_events)  256       oldest go first
  *   finished, undelivered streams/session   32        oldest go first
  *   idle session (session_timeout_ms)       30 min    closed
+ *   body before authentication              64 KiB    larger (or chunked):
+ *     (preauth_body_bytes)                            authenticated at the
+ *                                                     head, 401/403 unread
+ *                                                     + close; unauthenticated
+ *                                                     paths 413
  *   Host and Origin checked when bound to a loopback address or given
  *   allow-lists, else a start-up WARNING; sessions bound to the caller's
  *   identity on every path.
  *   Bearer auth: audience required (allow_any_audience opts out); an https://
- *   JWKS URL needs jwks_transport; unusable keys fail at create.
+ *   JWKS URL needs jwks_transport; unusable keys fail at create. Request
+ *   heads with credentials are wiped when released.
  *
  * MODULES (in order; each uses only the ones above it)
  *   base    results, allocator, randomness and clock hooks, ct compare, wipe
@@ -2294,6 +2300,30 @@ FASTMCP_API void fmcp_dpop_challenge(const fmcp_dpop *d, const char *error, cons
  *   Output waiting for a peer that does not read is capped by
  *   max_write_buffer; beyond it the connection is closed.
  *
+ * Early decisions (desc->on_head, optional)
+ *   on_head(req, user) runs on the loop thread as soon as a request's head
+ *   is complete, before its body is read (so authentication need not wait
+ *   for, nor buffer, a large body). The accessors work (the body is empty);
+ *   fmcp_http_req_content_length gives the declared length (-1: chunked).
+ *   on_head may
+ *   - answer with fmcp_http_respond: the body is not read, and when one was
+ *     due the connection closes after the answer (Connection: close);
+ *   - lower the body limit of this request, fmcp_http_req_body_limit(req,
+ *     max): 413 for a larger declared length, or once a chunked body grows
+ *     beyond it;
+ *   - hold the request, fmcp_http_req_hold(req): no body is read until the
+ *     holder calls fmcp_http_req_resume(req) (the body is read and the
+ *     handler runs as usual; FMCP_ERR_CLOSED when the connection went away
+ *     meanwhile, which also releases the request) or answers it (closing as
+ *     above). Both on the loop thread; a held request has no timeout (its
+ *     holder bounds the wait) and no on_close.
+ *   Doing nothing reads the body and calls the handler, as without on_head.
+ *
+ * Credentials
+ *   Requests whose head carries Authorization, Proxy-Authorization or Cookie
+ *   have their copy of the head wiped (fmcp_wipe) when released, and the
+ *   raw head is wiped from the connection's read buffer once parsed.
+ *
  * fmcp_http_req_on_close
  *   Sets a callback run on the loop thread if the connection closes before
  *   the request is finished (peer gone, timeout, shutdown). A peer that
@@ -2373,6 +2403,7 @@ typedef struct fmcp_http_fetch_op fmcp_http_fetch_op;
 typedef void (*fmcp_http_handler)(fmcp_http_req *req, void *user);
 typedef void (*fmcp_http_close_fn)(fmcp_http_req *req, void *user);
 typedef void (*fmcp_http_timer_fn)(void *user);
+typedef void (*fmcp_http_head_fn)(fmcp_http_req *req, void *user);
 
 /* Server limits and their defaults (a zero field in fmcp_http_server_desc
  * means the default). Timeouts are deadlines, never idle timers that a byte
@@ -2408,6 +2439,7 @@ typedef struct fmcp_http_server_desc {
     int body_timeout_ms;       /* 0 = 60000: whole body, from the head's end (408) */
     size_t min_rate;           /* 0 = 1024 bytes/s for heads and bodies (408 below) */
     int rate_grace_ms;         /* 0 = 5000: time before min_rate applies */
+    fmcp_http_head_fn on_head; /* optional: a head is complete, its body not read ("Early decisions") */
 } fmcp_http_server_desc;
 
 typedef struct fmcp_http_client_req {
@@ -2471,6 +2503,10 @@ FASTMCP_API int fmcp_http_req_header_at(const fmcp_http_req *req, size_t i,
 FASTMCP_API const char *fmcp_http_req_body(const fmcp_http_req *req, size_t *len);
 FASTMCP_API const char *fmcp_http_req_remote(const fmcp_http_req *req);
 FASTMCP_API void fmcp_http_req_on_close(fmcp_http_req *req, fmcp_http_close_fn fn, void *user);
+FASTMCP_API int64_t fmcp_http_req_content_length(const fmcp_http_req *req);
+FASTMCP_API void fmcp_http_req_body_limit(fmcp_http_req *req, size_t max);
+FASTMCP_API void fmcp_http_req_hold(fmcp_http_req *req);
+FASTMCP_API fmcp_result fmcp_http_req_resume(fmcp_http_req *req);
 
 FASTMCP_API fmcp_result fmcp_http_respond(fmcp_http_req *req, int status, const fmcp_http_header *headers,
                                           size_t nheaders, const void *body, size_t len);
@@ -3734,6 +3770,17 @@ FASTMCP_API void fmcp_log_stderr(void *user, fmcp_log_level level, const char *m
  *   serve go to d.fallback (which must answer them) instead of a 404.
  *   A response whose send_info.http_status is 403 (a forbidden item) is
  *   answered with HTTP 403 when it goes out as plain JSON.
+ *   Before the body (issue 15): a request that declares more body than
+ *   preauth_body_bytes (default 64 KiB), or sends it chunked, is
+ *   authenticated as soon as its head is complete, with reply->early set
+ *   and an empty body (decide from the headers). A rejection is answered
+ *   without reading the body and the connection closes; a deferral holds
+ *   the body unread until fmcp_http_endpoint_auth_resume; an acceptance
+ *   lets the body in (up to the server's max_body_bytes) and the hook runs
+ *   again, as usual, once it is read. Smaller bodies are read first. With
+ *   a hook, paths the endpoint does not authenticate (health, OPTIONS, the
+ *   fallback's) accept at most preauth_body_bytes (413 beyond). Without a
+ *   hook nothing changes.
  *
  * Legacy transport (2024-11-05; disable_legacy_sse turns it off)
  *   GET legacy_sse_path ("/sse") opens a session whose first event is
@@ -3743,7 +3790,7 @@ FASTMCP_API void fmcp_log_stderr(void *user, fmcp_log_level level, const char *m
  *
  * fmcp_http_endpoint_create adds the transport to an existing loop (it starts an
  *   HTTP server on d.host:d.port; d.http optionally supplies limits and a
- *   TLS transport - its host, port, handler and user are ignored). The
+ *   TLS transport - its host, port, handler, user and on_head are ignored). The
  *   strings and lists in d are referenced, not copied: keep them alive
  *   until fmcp_http_endpoint_destroy. All callbacks run on the loop thread.
  *   fmcp_http_endpoint_port gives the bound port, fmcp_http_endpoint_loop the loop.
@@ -3775,6 +3822,7 @@ typedef struct fmcp_http_auth_reply {
     void *release_user;
     struct fmcp_http_endpoint *transport; /* set by the transport before the hook runs */
     int defer;                      /* set by the hook: it keeps req, answers later */
+    int early;                      /* set by the transport: the body is not read yet */
 } fmcp_http_auth_reply;
 
 /* Feature tests (the auth module uses them). */
@@ -3817,6 +3865,7 @@ typedef struct fmcp_http_endpoint_desc {
     size_t replay_bytes;               /* kept SSE events per session; 0 = 4 MiB */
     size_t replay_bytes_per_principal; /* 0 = 16 MiB */
     size_t replay_bytes_total;         /* the whole transport; 0 = 256 MiB */
+    size_t preauth_body_bytes;         /* body read before authentication; 0 = 64 KiB */
 } fmcp_http_endpoint_desc;
 
 #define FMCP_HTTP_ENDPOINT_MAX_SESSIONS_PER_PRINCIPAL 100
@@ -3824,6 +3873,7 @@ typedef struct fmcp_http_endpoint_desc {
 #define FMCP_HTTP_ENDPOINT_REPLAY_BYTES ((size_t)4 << 20)
 #define FMCP_HTTP_ENDPOINT_REPLAY_BYTES_PER_PRINCIPAL ((size_t)16 << 20)
 #define FMCP_HTTP_ENDPOINT_REPLAY_BYTES_TOTAL ((size_t)256 << 20)
+#define FMCP_HTTP_ENDPOINT_PREAUTH_BODY_BYTES ((size_t)64 << 10)
 
 #ifndef FASTMCP_NO_SOCKETS
 FASTMCP_API fmcp_result fmcp_http_endpoint_create(fmcp_server *srv, fmcp_http_loop *loop,
@@ -4897,6 +4947,9 @@ FASTMCP_API void fmcp_introspect_set_loop(fmcp_introspect *in, fmcp_http_loop *l
  *   identity: subject, client_id, scopes, expires_at, session_json (JSON text
  *   tools see as claims_json) and data. Everything is copied when the hook
  *   returns. Rate limiting, item scopes and audit still apply.
+ *   A request with a body larger than the transport's preauth_body_bytes
+ *   is decided before its body is read, so the hook runs twice for it:
+ *   then (the body is empty) and again with the body.
  *
  * DPoP (RFC 9449, the dpop module)
  *   dpop_mode = FMCP_AUTH_DPOP_ALLOWED: "Authorization: DPoP <token>" with a
@@ -17128,7 +17181,10 @@ struct fmcp_http_req {
     fmcp_http_req *lprev, *lnext;
     int refs, lstate, ustate, lstreamed, dispatched;
     int minor, keepalive, is_head, expect100, chunked;
+    int secret;                 /* the head carries credentials: wiped when released */
+    int in_head, held, keep_saved;   /* on_head running; held by it; keepalive while held */
     int64_t content_length;
+    size_t max_body;            /* the server's, or lower (fmcp_http_req_body_limit) */
     const char *method, *target, *path, *query;
     fmcp_http_header *hdrs;
     unsigned short *hlens;      /* each header name's length */
@@ -17191,6 +17247,7 @@ static void fmcp__req_unref(fmcp_http_req *r)
     if (r->lprev) r->lprev->lnext = r->lnext; else l->reqs = r->lnext;
     if (r->lnext) r->lnext->lprev = r->lprev;
     fmcp__hb_free(l->a, &r->body);
+    if (r->secret) fmcp_wipe(r + 1, r->size - sizeof *r);   /* the head's copies: a bearer token */
     fmcp_free(l->a, r, r->size);
 }
 
@@ -17248,6 +17305,7 @@ static void fmcp__conn_close(fmcp__conn *c)
     if (c->tc && s->d.transport) s->d.transport->close(c->tc);
     c->tc = NULL;
     c->cur = NULL;
+    if (c->rb.p) fmcp_wipe(c->rb.p, c->rb.len);   /* a partial head may hold a token */
     fmcp__pool_put(l, &c->rb);
     fmcp__pool_put(l, &c->wb);
     fmcp__io_retire(l, &c->io, sizeof *c);
@@ -17405,7 +17463,8 @@ static int fmcp__req_semantics(fmcp_http_req *r, size_t max_body)
         } else if (len == 6 && fmcp__ieq(n, "expect")) {
             if (!fmcp__ieq(v, "100-continue")) return 417;
             r->expect100 = 1;
-        }
+        } else if ((len == 13 && fmcp__ieq(n, "authorization")) || (len == 6 && fmcp__ieq(n, "cookie")) ||
+                   (len == 19 && fmcp__ieq(n, "proxy-authorization"))) r->secret = 1;
     }
     if (r->minor >= 1 && hosts != 1) return 400;
     if (hosts > 1) return 400;
@@ -17456,6 +17515,7 @@ static int fmcp__req_parse(fmcp__conn *c, const char *head, size_t hlen, fmcp_ht
         else if (nh > 100) st = 431;
         else { r->nhdrs = (size_t)nh; st = fmcp__req_semantics(r, c->srv->d.max_body_bytes); }
     }
+    r->max_body = c->srv->d.max_body_bytes;
     if (st) { fmcp__req_unref(r); return st; }
     tc = text + hlen + 1;
     memcpy(tc, r->target, strlen(r->target) + 1);
@@ -17467,6 +17527,51 @@ static int fmcp__req_parse(fmcp__conn *c, const char *head, size_t hlen, fmcp_ht
 }
 
 /* ---- connection processing --------------------------------------------------- */
+
+/* The body is read now: a 413 for a declared length over the request's
+ * limit, else "100 Continue" when the peer waits for it. 1 to go on. */
+static int fmcp__conn_body_start(fmcp__conn *c, fmcp_http_req *req)
+{
+    fmcp_http_server *s = c->srv;
+    if ((uint64_t)req->content_length > (uint64_t)req->max_body) { fmcp__conn_fail(c, 413); return 0; }
+    if (req->expect100 && req->minor >= 1 && (req->chunked || c->remaining) && c->rpos == c->rb.len) {
+        if (fmcp__hb_ensure_pool(s->loop, &c->wb) != FMCP_OK ||
+            fmcp__hb_puts(s->loop->a, &c->wb, "HTTP/1.1 100 Continue\r\n\r\n") != FMCP_OK) {
+            fmcp__conn_close(c);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* on_head sees the head before the body is read. It holds a reference like
+ * a handler's; a guard reference keeps req readable until we have looked.
+ * While it runs (and while it holds the request) keepalive is off when a
+ * body is due: an answer then leaves the body unread, so the connection
+ * closes after it. 1 when the body is read now. */
+static int fmcp__conn_early(fmcp__conn *c, fmcp_http_req *req)
+{
+    fmcp_http_server *s = c->srv;
+    int answered;
+    req->keep_saved = req->keepalive;
+    if (req->chunked || req->content_length > 0) req->keepalive = 0;
+    req->refs += 2;
+    req->in_head = 1;
+    s->d.on_head(req, s->d.user);
+    req->in_head = 0;
+    answered = req->ustate == 2;
+    if (answered || req->held || req->ustate == 1) {
+        /* answered: the finishing call released on_head's reference (and the
+         * connection's); held or streaming: the holder finishes it later */
+        if (!answered && !c->io.dead && c->cur == req) c->state = FMCP__C_BUSY;
+        fmcp__req_unref(req);
+        return 0;
+    }
+    req->keepalive = req->keep_saved;
+    fmcp__req_unref(req);
+    fmcp__req_unref(req);
+    return !c->io.dead;
+}
 
 /* A head is complete: parse it and move to BODY. 1 when progress was made. */
 static int fmcp__conn_head(fmcp__conn *c)
@@ -17485,6 +17590,8 @@ static int fmcp__conn_head(fmcp__conn *c)
     hlen = end - c->rpos;
     if (hlen > s->d.max_header_bytes) { fmcp__conn_fail(c, 431); return 0; }
     st = fmcp__req_parse(c, c->rb.p + c->rpos, hlen, &req);
+    /* the request has its copy; credentials (or, unparsed, maybe) leave no trace in the pool */
+    if (st || req->secret) fmcp_wipe(c->rb.p + c->rpos, hlen);
     c->rpos = end; c->scan = end;
     if (st) { fmcp__conn_fail(c, st < 0 ? 503 : st); return 0; }
     fmcp__tl_remove(c);
@@ -17494,14 +17601,8 @@ static int fmcp__conn_head(fmcp__conn *c)
     c->body_bytes = 0;
     memset(&c->ck, 0, sizeof c->ck);
     c->remaining = (uint64_t)req->content_length;
-    if (req->expect100 && req->minor >= 1 && (req->chunked || c->remaining) && c->rpos == c->rb.len) {
-        if (fmcp__hb_ensure_pool(s->loop, &c->wb) != FMCP_OK ||
-            fmcp__hb_puts(s->loop->a, &c->wb, "HTTP/1.1 100 Continue\r\n\r\n") != FMCP_OK) {
-            fmcp__conn_close(c);
-            return 0;
-        }
-    }
-    return 1;
+    if (s->d.on_head && !fmcp__conn_early(c, req)) return 0;
+    return fmcp__conn_body_start(c, req);
 }
 
 static int fmcp__conn_dispatch(fmcp__conn *c)
@@ -17525,7 +17626,7 @@ static int fmcp__conn_body(fmcp__conn *c)
     const fmcp_allocator *a = s->loop->a;
     size_t avail = c->rb.len - c->rpos, used = 0;
     if (req->chunked) {
-        int rc = fmcp__ck_feed(&c->ck, a, c->rb.p + c->rpos, avail, &used, &req->body, s->d.max_body_bytes);
+        int rc = fmcp__ck_feed(&c->ck, a, c->rb.p + c->rpos, avail, &used, &req->body, req->max_body);
         c->rpos += used; c->body_bytes += used;
         if (rc < 0) { fmcp__conn_fail(c, rc == FMCP_ERR_TOO_LARGE ? 413 : rc == FMCP_ERR_NOMEM ? 503 : 400); return 0; }
         if (rc == 0) return 0;
@@ -17574,6 +17675,8 @@ static int fmcp__conn_room(fmcp__conn *c)
     if (fmcp__hb_ensure_pool(s->loop, &c->rb) != FMCP_OK) { fmcp__conn_close(c); return 0; }
     if (c->rpos > 0 && (c->rb.len == c->rb.cap || c->rpos == c->rb.len)) {
         memmove(c->rb.p, c->rb.p + c->rpos, c->rb.len - c->rpos);
+        if (c->state == FMCP__C_HEAD && c->rpos < c->rb.len)   /* no stale copy of a partial head */
+            fmcp_wipe(c->rb.p + c->rb.len - c->rpos, c->rpos);
         c->rb.len -= c->rpos;
         c->scan = c->scan > c->rpos ? c->scan - c->rpos : 0;
         c->rpos = 0;
@@ -18046,6 +18149,39 @@ FASTMCP_API void fmcp_http_req_on_close(fmcp_http_req *req, fmcp_http_close_fn f
     if (!req) return;
     req->on_close = fn;
     req->on_close_user = user;
+}
+
+FASTMCP_API int64_t fmcp_http_req_content_length(const fmcp_http_req *req)
+{
+    return !req ? 0 : req->chunked ? -1 : req->content_length;
+}
+
+FASTMCP_API void fmcp_http_req_body_limit(fmcp_http_req *req, size_t max)
+{
+    if (req && req->in_head && max < req->max_body) req->max_body = max;
+}
+
+FASTMCP_API void fmcp_http_req_hold(fmcp_http_req *req)
+{
+    if (req && req->in_head) req->held = 1;
+}
+
+FASTMCP_API fmcp_result fmcp_http_req_resume(fmcp_http_req *req)
+{
+    fmcp__conn *c;
+    if (!req || !req->held || req->ustate) return FMCP_ERR_STATE;
+    req->held = 0;
+    if (req->in_head) return FMCP_OK;   /* un-held before on_head returned: read on as usual */
+    c = req->conn;
+    req->keepalive = req->keep_saved;
+    fmcp__req_unref(req);               /* the holder's reference; the connection keeps its own */
+    if (!c || c->io.dead) return FMCP_ERR_CLOSED;
+    c->state = FMCP__C_BODY;
+    c->phase_start = fmcp_monotonic_ms();   /* the body's deadline starts now */
+    c->body_bytes = 0;
+    if (fmcp__conn_body_start(c, req) && !c->in_process) fmcp__conn_process(c);
+    if (!c->in_process) fmcp__conn_settle(c);
+    return FMCP_OK;
 }
 
 /* ---- servers ---------------------------------------------------------------------- */
@@ -28643,14 +28779,16 @@ static void fmcp__mh_preflight(fmcp_http_endpoint *t, fmcp_http_req *req)
     fmcp__mh_answer(t, req, 204, h, n, NULL, 0);
 }
 
-/* Run the authenticate hook; 0 after answering a rejection. */
+/* Run the authenticate hook (early: before the body); 0 after answering a
+ * rejection, or when the hook deferred. */
 static int fmcp__mh_auth_answer(fmcp_http_endpoint *t, fmcp_http_req *req, fmcp_http_auth_reply *r);
-static int fmcp__mh_authenticate(fmcp_http_endpoint *t, fmcp_http_req *req, fmcp__mh_auth *au)
+static int fmcp__mh_authenticate(fmcp_http_endpoint *t, fmcp_http_req *req, fmcp__mh_auth *au, int early)
 {
     memset(au, 0, sizeof *au);
     if (!t->d.authenticate) return 1;
     au->called = 1;
     au->r.transport = t;
+    au->r.early = early;
     if (t->d.authenticate(t->d.auth_user, fmcp_http_req_method(req), fmcp_http_req_path(req), req, &au->r) != FMCP_OK) {
         fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Authentication failed");
         return 0;
@@ -28721,7 +28859,7 @@ static void fmcp__mh_handler(fmcp_http_req *req, void *user)
         return;
     }
     if (strcmp(m, "OPTIONS") == 0) { fmcp__mh_preflight(t, req); return; }
-    if (!fmcp__mh_authenticate(t, req, &au)) {
+    if (!fmcp__mh_authenticate(t, req, &au, 0)) {
         if (au.r.release) au.r.release(au.r.release_user, &au.r);
         return;
     }
@@ -28730,10 +28868,56 @@ static void fmcp__mh_handler(fmcp_http_req *req, void *user)
     fmcp__mh_reap(t, 0);
 }
 
+/* Does the endpoint authenticate this request? (The handler's order: the
+ * health check and OPTIONS never are, other paths go to the fallback.) */
+static int fmcp__mh_auth_path(const fmcp_http_endpoint *t, const char *m, const char *path)
+{
+    int legacy = !t->d.disable_legacy_sse && !t->d.stateless;
+    if (strcmp(m, "OPTIONS") == 0 || (strcmp(m, "GET") == 0 && strcmp(path, t->d.health_path) == 0)) return 0;
+    return strcmp(path, t->d.path) == 0 ||
+           (legacy && (strcmp(path, t->d.legacy_sse_path) == 0 || strcmp(path, t->d.legacy_message_path) == 0));
+}
+
+/* The head is complete, the body not read (issue 15: bodies up to 4 MiB
+ * used to be buffered before authentication). With an authenticate hook, a
+ * request that declares more than preauth_body_bytes of body, or a chunked
+ * one, is authenticated now: a rejection is answered without reading the
+ * body (the connection then closes), an acceptance lets the body in and the
+ * hook runs again with it (the token cache makes that a lookup). Smaller
+ * bodies are read first, so a rejection can name the JSON-RPC id; requests
+ * the endpoint does not authenticate (health, OPTIONS, the fallback's paths)
+ * get at most preauth_body_bytes. */
+static void fmcp__mh_on_head(fmcp_http_req *req, void *user)
+{
+    fmcp_http_endpoint *t = (fmcp_http_endpoint *)user;
+    int64_t cl = fmcp_http_req_content_length(req);
+    fmcp__mh_auth au;
+    if (!t->d.authenticate) return;
+    fmcp__mh_mark_loop(t);
+    if (!fmcp__mh_auth_path(t, fmcp_http_req_method(req), fmcp_http_req_path(req))) {
+        fmcp_http_req_body_limit(req, t->d.preauth_body_bytes);
+        return;
+    }
+    if (cl >= 0 && (uint64_t)cl <= (uint64_t)t->d.preauth_body_bytes) return;
+    /* held until decided: an answer that goes out later (a deferring hook,
+     * a retry on the later list) finds the body still unread */
+    fmcp_http_req_hold(req);
+    memset(&au, 0, sizeof au);
+    if (!fmcp__mh_host_ok(t, fmcp_http_req_header(req, "Host")))
+        fmcp__mh_fail(t, req, 421, -32000, "Misdirected Request: Host not allowed");
+    else if (!fmcp__mh_origin_ok(t, fmcp_http_req_header(req, "Origin")))
+        fmcp__mh_fail(t, req, 403, -32000, "Forbidden: Origin not allowed");
+    else if (fmcp__mh_authenticate(t, req, &au, 1))
+        (void)fmcp_http_req_resume(req);   /* accepted: read the body now */
+    if (au.r.release) au.r.release(au.r.release_user, &au.r);
+}
+
 FASTMCP_API void fmcp_http_endpoint_auth_resume(fmcp_http_endpoint *t, fmcp_http_req *req, fmcp_http_auth_reply *reply)
 {
     fmcp__mh_mark_loop(t);
-    if (fmcp__mh_auth_answer(t, req, reply))
+    /* accepted: a request held before its body now reads it (and the hook
+     * runs again with it); one whose body was read goes its way */
+    if (fmcp__mh_auth_answer(t, req, reply) && fmcp_http_req_resume(req) == FMCP_ERR_STATE)
         fmcp__mh_route_req(t, req, fmcp_http_req_method(req), fmcp_http_req_path(req),
                            reply->has_info ? &reply->info : NULL);
     if (reply->release) reply->release(reply->release_user, reply);
@@ -28791,6 +28975,7 @@ static void fmcp__mh_defaults(fmcp_http_endpoint_desc *d)
     if (!d->replay_bytes) d->replay_bytes = FMCP_HTTP_ENDPOINT_REPLAY_BYTES;
     if (!d->replay_bytes_per_principal) d->replay_bytes_per_principal = FMCP_HTTP_ENDPOINT_REPLAY_BYTES_PER_PRINCIPAL;
     if (!d->replay_bytes_total) d->replay_bytes_total = FMCP_HTTP_ENDPOINT_REPLAY_BYTES_TOTAL;
+    if (!d->preauth_body_bytes) d->preauth_body_bytes = FMCP_HTTP_ENDPOINT_PREAUTH_BODY_BYTES;
 }
 
 static void fmcp__mh_free_struct(fmcp_http_endpoint *t)
@@ -28831,6 +29016,7 @@ FASTMCP_API fmcp_result fmcp_http_endpoint_create(fmcp_server *srv, fmcp_http_lo
     if ((rc = fmcp__mh_mutex_init(t)) != FMCP_OK) { fmcp_free(t->a, t, sizeof *t); return rc; }
     if (d->http) hd = *d->http; else memset(&hd, 0, sizeof hd);
     hd.host = d->host; hd.port = d->port; hd.handler = fmcp__mh_handler; hd.user = t;
+    hd.on_head = fmcp__mh_on_head;
     if ((rc = fmcp_http_server_create(loop, &hd, &t->hs)) != FMCP_OK) { fmcp__mh_free_struct(t); return rc; }
     if ((rc = fmcp_http_timer_add(loop, t->tick_ms, fmcp__mh_tick, t, &t->timer)) != FMCP_OK) {
         fmcp_http_server_destroy(t->hs);
@@ -36025,6 +36211,7 @@ typedef struct fmcp__auth_hold {
     uint8_t intro_hash[FMCP_SHA256_SIZE];
     fmcp_http_req *req;
     void *transport;
+    int early;                      /* parked before its body was read */
     struct fmcp__auth_hold *next;
 } fmcp__auth_hold;
 
@@ -37196,6 +37383,10 @@ static fmcp_result fmcp__auth_decide(fmcp__auth_rq *rq, int may_park)
     if (*a->req_scopes && !fmcp__auth_has_scopes(rq->h->id.scopes, a->req_scopes))
         fmcp__auth_reject(rq, 403, "insufficient_scope", "The token lacks a required scope", a->req_scopes,
                           "insufficient_scope", 0);
+    /* before the body (reply->early): nothing more to see; the call with the
+     * body checks items, takes from the rate bucket and logs the acceptance,
+     * so a request costs one of each */
+    else if (rq->r->early) {}
     else if (fmcp__auth_items_ok(rq) && fmcp__auth_rate_ok(rq, &rq->h->id))
         fmcp__auth_accept(rq);
     return FMCP_OK;
@@ -37223,6 +37414,7 @@ static void fmcp__auth_resume(fmcp_auth *a, fmcp__auth_hold *h, int force_unavai
     fmcp__auth_rq rq;
     fmcp_result rc = FMCP_OK;
     memset(&h->reply, 0, sizeof h->reply);
+    h->reply.early = h->early;
     fmcp__auth_rq_init(&rq, a, h->req, h, &h->reply);
     if (force_unavailable) fmcp__auth_unavailable(&rq);
     else rc = fmcp__auth_decide(&rq, 0);
@@ -37289,6 +37481,7 @@ static int fmcp__auth_park(fmcp__auth_rq *rq)
     if (!rq->r->transport || a->nparked >= FMCP__AUTH_MAX_PARKED) return 0;
     rq->h->req = (fmcp_http_req *)rq->req;
     rq->h->transport = rq->r->transport;
+    rq->h->early = rq->r->early;
     rq->h->next = NULL;
     if (a->parked_tail) a->parked_tail->next = rq->h;
     else a->parked = rq->h;

@@ -55,6 +55,7 @@ typedef struct fmcp__auth_hold {
     uint8_t intro_hash[FMCP_SHA256_SIZE];
     fmcp_http_req *req;
     void *transport;
+    int early;                      /* parked before its body was read */
     struct fmcp__auth_hold *next;
 } fmcp__auth_hold;
 
@@ -1226,6 +1227,10 @@ static fmcp_result fmcp__auth_decide(fmcp__auth_rq *rq, int may_park)
     if (*a->req_scopes && !fmcp__auth_has_scopes(rq->h->id.scopes, a->req_scopes))
         fmcp__auth_reject(rq, 403, "insufficient_scope", "The token lacks a required scope", a->req_scopes,
                           "insufficient_scope", 0);
+    /* before the body (reply->early): nothing more to see; the call with the
+     * body checks items, takes from the rate bucket and logs the acceptance,
+     * so a request costs one of each */
+    else if (rq->r->early) {}
     else if (fmcp__auth_items_ok(rq) && fmcp__auth_rate_ok(rq, &rq->h->id))
         fmcp__auth_accept(rq);
     return FMCP_OK;
@@ -1253,6 +1258,7 @@ static void fmcp__auth_resume(fmcp_auth *a, fmcp__auth_hold *h, int force_unavai
     fmcp__auth_rq rq;
     fmcp_result rc = FMCP_OK;
     memset(&h->reply, 0, sizeof h->reply);
+    h->reply.early = h->early;
     fmcp__auth_rq_init(&rq, a, h->req, h, &h->reply);
     if (force_unavailable) fmcp__auth_unavailable(&rq);
     else rc = fmcp__auth_decide(&rq, 0);
@@ -1319,6 +1325,7 @@ static int fmcp__auth_park(fmcp__auth_rq *rq)
     if (!rq->r->transport || a->nparked >= FMCP__AUTH_MAX_PARKED) return 0;
     rq->h->req = (fmcp_http_req *)rq->req;
     rq->h->transport = rq->r->transport;
+    rq->h->early = rq->r->early;
     rq->h->next = NULL;
     if (a->parked_tail) a->parked_tail->next = rq->h;
     else a->parked = rq->h;

@@ -150,6 +150,9 @@
  *   identity: subject, client_id, scopes, expires_at, session_json (JSON text
  *   tools see as claims_json) and data. Everything is copied when the hook
  *   returns. Rate limiting, item scopes and audit still apply.
+ *   A request with a body larger than the transport's preauth_body_bytes
+ *   is decided before its body is read, so the hook runs twice for it:
+ *   then (the body is empty) and again with the body.
  *
  * DPoP (RFC 9449, the dpop module)
  *   dpop_mode = FMCP_AUTH_DPOP_ALLOWED: "Authorization: DPoP <token>" with a

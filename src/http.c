@@ -915,7 +915,10 @@ struct fmcp_http_req {
     fmcp_http_req *lprev, *lnext;
     int refs, lstate, ustate, lstreamed, dispatched;
     int minor, keepalive, is_head, expect100, chunked;
+    int secret;                 /* the head carries credentials: wiped when released */
+    int in_head, held, keep_saved;   /* on_head running; held by it; keepalive while held */
     int64_t content_length;
+    size_t max_body;            /* the server's, or lower (fmcp_http_req_body_limit) */
     const char *method, *target, *path, *query;
     fmcp_http_header *hdrs;
     unsigned short *hlens;      /* each header name's length */
@@ -978,6 +981,7 @@ static void fmcp__req_unref(fmcp_http_req *r)
     if (r->lprev) r->lprev->lnext = r->lnext; else l->reqs = r->lnext;
     if (r->lnext) r->lnext->lprev = r->lprev;
     fmcp__hb_free(l->a, &r->body);
+    if (r->secret) fmcp_wipe(r + 1, r->size - sizeof *r);   /* the head's copies: a bearer token */
     fmcp_free(l->a, r, r->size);
 }
 
@@ -1035,6 +1039,7 @@ static void fmcp__conn_close(fmcp__conn *c)
     if (c->tc && s->d.transport) s->d.transport->close(c->tc);
     c->tc = NULL;
     c->cur = NULL;
+    if (c->rb.p) fmcp_wipe(c->rb.p, c->rb.len);   /* a partial head may hold a token */
     fmcp__pool_put(l, &c->rb);
     fmcp__pool_put(l, &c->wb);
     fmcp__io_retire(l, &c->io, sizeof *c);
@@ -1192,7 +1197,8 @@ static int fmcp__req_semantics(fmcp_http_req *r, size_t max_body)
         } else if (len == 6 && fmcp__ieq(n, "expect")) {
             if (!fmcp__ieq(v, "100-continue")) return 417;
             r->expect100 = 1;
-        }
+        } else if ((len == 13 && fmcp__ieq(n, "authorization")) || (len == 6 && fmcp__ieq(n, "cookie")) ||
+                   (len == 19 && fmcp__ieq(n, "proxy-authorization"))) r->secret = 1;
     }
     if (r->minor >= 1 && hosts != 1) return 400;
     if (hosts > 1) return 400;
@@ -1243,6 +1249,7 @@ static int fmcp__req_parse(fmcp__conn *c, const char *head, size_t hlen, fmcp_ht
         else if (nh > 100) st = 431;
         else { r->nhdrs = (size_t)nh; st = fmcp__req_semantics(r, c->srv->d.max_body_bytes); }
     }
+    r->max_body = c->srv->d.max_body_bytes;
     if (st) { fmcp__req_unref(r); return st; }
     tc = text + hlen + 1;
     memcpy(tc, r->target, strlen(r->target) + 1);
@@ -1254,6 +1261,51 @@ static int fmcp__req_parse(fmcp__conn *c, const char *head, size_t hlen, fmcp_ht
 }
 
 /* ---- connection processing --------------------------------------------------- */
+
+/* The body is read now: a 413 for a declared length over the request's
+ * limit, else "100 Continue" when the peer waits for it. 1 to go on. */
+static int fmcp__conn_body_start(fmcp__conn *c, fmcp_http_req *req)
+{
+    fmcp_http_server *s = c->srv;
+    if ((uint64_t)req->content_length > (uint64_t)req->max_body) { fmcp__conn_fail(c, 413); return 0; }
+    if (req->expect100 && req->minor >= 1 && (req->chunked || c->remaining) && c->rpos == c->rb.len) {
+        if (fmcp__hb_ensure_pool(s->loop, &c->wb) != FMCP_OK ||
+            fmcp__hb_puts(s->loop->a, &c->wb, "HTTP/1.1 100 Continue\r\n\r\n") != FMCP_OK) {
+            fmcp__conn_close(c);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* on_head sees the head before the body is read. It holds a reference like
+ * a handler's; a guard reference keeps req readable until we have looked.
+ * While it runs (and while it holds the request) keepalive is off when a
+ * body is due: an answer then leaves the body unread, so the connection
+ * closes after it. 1 when the body is read now. */
+static int fmcp__conn_early(fmcp__conn *c, fmcp_http_req *req)
+{
+    fmcp_http_server *s = c->srv;
+    int answered;
+    req->keep_saved = req->keepalive;
+    if (req->chunked || req->content_length > 0) req->keepalive = 0;
+    req->refs += 2;
+    req->in_head = 1;
+    s->d.on_head(req, s->d.user);
+    req->in_head = 0;
+    answered = req->ustate == 2;
+    if (answered || req->held || req->ustate == 1) {
+        /* answered: the finishing call released on_head's reference (and the
+         * connection's); held or streaming: the holder finishes it later */
+        if (!answered && !c->io.dead && c->cur == req) c->state = FMCP__C_BUSY;
+        fmcp__req_unref(req);
+        return 0;
+    }
+    req->keepalive = req->keep_saved;
+    fmcp__req_unref(req);
+    fmcp__req_unref(req);
+    return !c->io.dead;
+}
 
 /* A head is complete: parse it and move to BODY. 1 when progress was made. */
 static int fmcp__conn_head(fmcp__conn *c)
@@ -1272,6 +1324,8 @@ static int fmcp__conn_head(fmcp__conn *c)
     hlen = end - c->rpos;
     if (hlen > s->d.max_header_bytes) { fmcp__conn_fail(c, 431); return 0; }
     st = fmcp__req_parse(c, c->rb.p + c->rpos, hlen, &req);
+    /* the request has its copy; credentials (or, unparsed, maybe) leave no trace in the pool */
+    if (st || req->secret) fmcp_wipe(c->rb.p + c->rpos, hlen);
     c->rpos = end; c->scan = end;
     if (st) { fmcp__conn_fail(c, st < 0 ? 503 : st); return 0; }
     fmcp__tl_remove(c);
@@ -1281,14 +1335,8 @@ static int fmcp__conn_head(fmcp__conn *c)
     c->body_bytes = 0;
     memset(&c->ck, 0, sizeof c->ck);
     c->remaining = (uint64_t)req->content_length;
-    if (req->expect100 && req->minor >= 1 && (req->chunked || c->remaining) && c->rpos == c->rb.len) {
-        if (fmcp__hb_ensure_pool(s->loop, &c->wb) != FMCP_OK ||
-            fmcp__hb_puts(s->loop->a, &c->wb, "HTTP/1.1 100 Continue\r\n\r\n") != FMCP_OK) {
-            fmcp__conn_close(c);
-            return 0;
-        }
-    }
-    return 1;
+    if (s->d.on_head && !fmcp__conn_early(c, req)) return 0;
+    return fmcp__conn_body_start(c, req);
 }
 
 static int fmcp__conn_dispatch(fmcp__conn *c)
@@ -1312,7 +1360,7 @@ static int fmcp__conn_body(fmcp__conn *c)
     const fmcp_allocator *a = s->loop->a;
     size_t avail = c->rb.len - c->rpos, used = 0;
     if (req->chunked) {
-        int rc = fmcp__ck_feed(&c->ck, a, c->rb.p + c->rpos, avail, &used, &req->body, s->d.max_body_bytes);
+        int rc = fmcp__ck_feed(&c->ck, a, c->rb.p + c->rpos, avail, &used, &req->body, req->max_body);
         c->rpos += used; c->body_bytes += used;
         if (rc < 0) { fmcp__conn_fail(c, rc == FMCP_ERR_TOO_LARGE ? 413 : rc == FMCP_ERR_NOMEM ? 503 : 400); return 0; }
         if (rc == 0) return 0;
@@ -1361,6 +1409,8 @@ static int fmcp__conn_room(fmcp__conn *c)
     if (fmcp__hb_ensure_pool(s->loop, &c->rb) != FMCP_OK) { fmcp__conn_close(c); return 0; }
     if (c->rpos > 0 && (c->rb.len == c->rb.cap || c->rpos == c->rb.len)) {
         memmove(c->rb.p, c->rb.p + c->rpos, c->rb.len - c->rpos);
+        if (c->state == FMCP__C_HEAD && c->rpos < c->rb.len)   /* no stale copy of a partial head */
+            fmcp_wipe(c->rb.p + c->rb.len - c->rpos, c->rpos);
         c->rb.len -= c->rpos;
         c->scan = c->scan > c->rpos ? c->scan - c->rpos : 0;
         c->rpos = 0;
@@ -1833,6 +1883,39 @@ FASTMCP_API void fmcp_http_req_on_close(fmcp_http_req *req, fmcp_http_close_fn f
     if (!req) return;
     req->on_close = fn;
     req->on_close_user = user;
+}
+
+FASTMCP_API int64_t fmcp_http_req_content_length(const fmcp_http_req *req)
+{
+    return !req ? 0 : req->chunked ? -1 : req->content_length;
+}
+
+FASTMCP_API void fmcp_http_req_body_limit(fmcp_http_req *req, size_t max)
+{
+    if (req && req->in_head && max < req->max_body) req->max_body = max;
+}
+
+FASTMCP_API void fmcp_http_req_hold(fmcp_http_req *req)
+{
+    if (req && req->in_head) req->held = 1;
+}
+
+FASTMCP_API fmcp_result fmcp_http_req_resume(fmcp_http_req *req)
+{
+    fmcp__conn *c;
+    if (!req || !req->held || req->ustate) return FMCP_ERR_STATE;
+    req->held = 0;
+    if (req->in_head) return FMCP_OK;   /* un-held before on_head returned: read on as usual */
+    c = req->conn;
+    req->keepalive = req->keep_saved;
+    fmcp__req_unref(req);               /* the holder's reference; the connection keeps its own */
+    if (!c || c->io.dead) return FMCP_ERR_CLOSED;
+    c->state = FMCP__C_BODY;
+    c->phase_start = fmcp_monotonic_ms();   /* the body's deadline starts now */
+    c->body_bytes = 0;
+    if (fmcp__conn_body_start(c, req) && !c->in_process) fmcp__conn_process(c);
+    if (!c->in_process) fmcp__conn_settle(c);
+    return FMCP_OK;
 }
 
 /* ---- servers ---------------------------------------------------------------------- */

@@ -112,6 +112,30 @@
  *   Output waiting for a peer that does not read is capped by
  *   max_write_buffer; beyond it the connection is closed.
  *
+ * Early decisions (desc->on_head, optional)
+ *   on_head(req, user) runs on the loop thread as soon as a request's head
+ *   is complete, before its body is read (so authentication need not wait
+ *   for, nor buffer, a large body). The accessors work (the body is empty);
+ *   fmcp_http_req_content_length gives the declared length (-1: chunked).
+ *   on_head may
+ *   - answer with fmcp_http_respond: the body is not read, and when one was
+ *     due the connection closes after the answer (Connection: close);
+ *   - lower the body limit of this request, fmcp_http_req_body_limit(req,
+ *     max): 413 for a larger declared length, or once a chunked body grows
+ *     beyond it;
+ *   - hold the request, fmcp_http_req_hold(req): no body is read until the
+ *     holder calls fmcp_http_req_resume(req) (the body is read and the
+ *     handler runs as usual; FMCP_ERR_CLOSED when the connection went away
+ *     meanwhile, which also releases the request) or answers it (closing as
+ *     above). Both on the loop thread; a held request has no timeout (its
+ *     holder bounds the wait) and no on_close.
+ *   Doing nothing reads the body and calls the handler, as without on_head.
+ *
+ * Credentials
+ *   Requests whose head carries Authorization, Proxy-Authorization or Cookie
+ *   have their copy of the head wiped (fmcp_wipe) when released, and the
+ *   raw head is wiped from the connection's read buffer once parsed.
+ *
  * fmcp_http_req_on_close
  *   Sets a callback run on the loop thread if the connection closes before
  *   the request is finished (peer gone, timeout, shutdown). A peer that
@@ -191,6 +215,7 @@ typedef struct fmcp_http_fetch_op fmcp_http_fetch_op;
 typedef void (*fmcp_http_handler)(fmcp_http_req *req, void *user);
 typedef void (*fmcp_http_close_fn)(fmcp_http_req *req, void *user);
 typedef void (*fmcp_http_timer_fn)(void *user);
+typedef void (*fmcp_http_head_fn)(fmcp_http_req *req, void *user);
 
 /* Server limits and their defaults (a zero field in fmcp_http_server_desc
  * means the default). Timeouts are deadlines, never idle timers that a byte
@@ -226,6 +251,7 @@ typedef struct fmcp_http_server_desc {
     int body_timeout_ms;       /* 0 = 60000: whole body, from the head's end (408) */
     size_t min_rate;           /* 0 = 1024 bytes/s for heads and bodies (408 below) */
     int rate_grace_ms;         /* 0 = 5000: time before min_rate applies */
+    fmcp_http_head_fn on_head; /* optional: a head is complete, its body not read ("Early decisions") */
 } fmcp_http_server_desc;
 
 typedef struct fmcp_http_client_req {
@@ -289,6 +315,10 @@ FASTMCP_API int fmcp_http_req_header_at(const fmcp_http_req *req, size_t i,
 FASTMCP_API const char *fmcp_http_req_body(const fmcp_http_req *req, size_t *len);
 FASTMCP_API const char *fmcp_http_req_remote(const fmcp_http_req *req);
 FASTMCP_API void fmcp_http_req_on_close(fmcp_http_req *req, fmcp_http_close_fn fn, void *user);
+FASTMCP_API int64_t fmcp_http_req_content_length(const fmcp_http_req *req);
+FASTMCP_API void fmcp_http_req_body_limit(fmcp_http_req *req, size_t max);
+FASTMCP_API void fmcp_http_req_hold(fmcp_http_req *req);
+FASTMCP_API fmcp_result fmcp_http_req_resume(fmcp_http_req *req);
 
 FASTMCP_API fmcp_result fmcp_http_respond(fmcp_http_req *req, int status, const fmcp_http_header *headers,
                                           size_t nheaders, const void *body, size_t len);

@@ -200,11 +200,17 @@
  *   kept events per stream (replay_events)  256       oldest go first
  *   finished, undelivered streams/session   32        oldest go first
  *   idle session (session_timeout_ms)       30 min    closed
+ *   body before authentication              64 KiB    larger (or chunked):
+ *     (preauth_body_bytes)                            authenticated at the
+ *                                                     head, 401/403 unread
+ *                                                     + close; unauthenticated
+ *                                                     paths 413
  *   Host and Origin checked when bound to a loopback address or given
  *   allow-lists, else a start-up WARNING; sessions bound to the caller's
  *   identity on every path.
  *   Bearer auth: audience required (allow_any_audience opts out); an https://
- *   JWKS URL needs jwks_transport; unusable keys fail at create.
+ *   JWKS URL needs jwks_transport; unusable keys fail at create. Request
+ *   heads with credentials are wiped when released.
  *
  * MODULES (in order; each uses only the ones above it)
  *   base    results, allocator, randomness and clock hooks, ct compare, wipe

@@ -1634,14 +1634,16 @@ static void fmcp__mh_preflight(fmcp_http_endpoint *t, fmcp_http_req *req)
     fmcp__mh_answer(t, req, 204, h, n, NULL, 0);
 }
 
-/* Run the authenticate hook; 0 after answering a rejection. */
+/* Run the authenticate hook (early: before the body); 0 after answering a
+ * rejection, or when the hook deferred. */
 static int fmcp__mh_auth_answer(fmcp_http_endpoint *t, fmcp_http_req *req, fmcp_http_auth_reply *r);
-static int fmcp__mh_authenticate(fmcp_http_endpoint *t, fmcp_http_req *req, fmcp__mh_auth *au)
+static int fmcp__mh_authenticate(fmcp_http_endpoint *t, fmcp_http_req *req, fmcp__mh_auth *au, int early)
 {
     memset(au, 0, sizeof *au);
     if (!t->d.authenticate) return 1;
     au->called = 1;
     au->r.transport = t;
+    au->r.early = early;
     if (t->d.authenticate(t->d.auth_user, fmcp_http_req_method(req), fmcp_http_req_path(req), req, &au->r) != FMCP_OK) {
         fmcp__mh_fail(t, req, 500, FMCP_RPC_INTERNAL_ERROR, "Authentication failed");
         return 0;
@@ -1712,7 +1714,7 @@ static void fmcp__mh_handler(fmcp_http_req *req, void *user)
         return;
     }
     if (strcmp(m, "OPTIONS") == 0) { fmcp__mh_preflight(t, req); return; }
-    if (!fmcp__mh_authenticate(t, req, &au)) {
+    if (!fmcp__mh_authenticate(t, req, &au, 0)) {
         if (au.r.release) au.r.release(au.r.release_user, &au.r);
         return;
     }
@@ -1721,10 +1723,56 @@ static void fmcp__mh_handler(fmcp_http_req *req, void *user)
     fmcp__mh_reap(t, 0);
 }
 
+/* Does the endpoint authenticate this request? (The handler's order: the
+ * health check and OPTIONS never are, other paths go to the fallback.) */
+static int fmcp__mh_auth_path(const fmcp_http_endpoint *t, const char *m, const char *path)
+{
+    int legacy = !t->d.disable_legacy_sse && !t->d.stateless;
+    if (strcmp(m, "OPTIONS") == 0 || (strcmp(m, "GET") == 0 && strcmp(path, t->d.health_path) == 0)) return 0;
+    return strcmp(path, t->d.path) == 0 ||
+           (legacy && (strcmp(path, t->d.legacy_sse_path) == 0 || strcmp(path, t->d.legacy_message_path) == 0));
+}
+
+/* The head is complete, the body not read (issue 15: bodies up to 4 MiB
+ * used to be buffered before authentication). With an authenticate hook, a
+ * request that declares more than preauth_body_bytes of body, or a chunked
+ * one, is authenticated now: a rejection is answered without reading the
+ * body (the connection then closes), an acceptance lets the body in and the
+ * hook runs again with it (the token cache makes that a lookup). Smaller
+ * bodies are read first, so a rejection can name the JSON-RPC id; requests
+ * the endpoint does not authenticate (health, OPTIONS, the fallback's paths)
+ * get at most preauth_body_bytes. */
+static void fmcp__mh_on_head(fmcp_http_req *req, void *user)
+{
+    fmcp_http_endpoint *t = (fmcp_http_endpoint *)user;
+    int64_t cl = fmcp_http_req_content_length(req);
+    fmcp__mh_auth au;
+    if (!t->d.authenticate) return;
+    fmcp__mh_mark_loop(t);
+    if (!fmcp__mh_auth_path(t, fmcp_http_req_method(req), fmcp_http_req_path(req))) {
+        fmcp_http_req_body_limit(req, t->d.preauth_body_bytes);
+        return;
+    }
+    if (cl >= 0 && (uint64_t)cl <= (uint64_t)t->d.preauth_body_bytes) return;
+    /* held until decided: an answer that goes out later (a deferring hook,
+     * a retry on the later list) finds the body still unread */
+    fmcp_http_req_hold(req);
+    memset(&au, 0, sizeof au);
+    if (!fmcp__mh_host_ok(t, fmcp_http_req_header(req, "Host")))
+        fmcp__mh_fail(t, req, 421, -32000, "Misdirected Request: Host not allowed");
+    else if (!fmcp__mh_origin_ok(t, fmcp_http_req_header(req, "Origin")))
+        fmcp__mh_fail(t, req, 403, -32000, "Forbidden: Origin not allowed");
+    else if (fmcp__mh_authenticate(t, req, &au, 1))
+        (void)fmcp_http_req_resume(req);   /* accepted: read the body now */
+    if (au.r.release) au.r.release(au.r.release_user, &au.r);
+}
+
 FASTMCP_API void fmcp_http_endpoint_auth_resume(fmcp_http_endpoint *t, fmcp_http_req *req, fmcp_http_auth_reply *reply)
 {
     fmcp__mh_mark_loop(t);
-    if (fmcp__mh_auth_answer(t, req, reply))
+    /* accepted: a request held before its body now reads it (and the hook
+     * runs again with it); one whose body was read goes its way */
+    if (fmcp__mh_auth_answer(t, req, reply) && fmcp_http_req_resume(req) == FMCP_ERR_STATE)
         fmcp__mh_route_req(t, req, fmcp_http_req_method(req), fmcp_http_req_path(req),
                            reply->has_info ? &reply->info : NULL);
     if (reply->release) reply->release(reply->release_user, reply);
@@ -1782,6 +1830,7 @@ static void fmcp__mh_defaults(fmcp_http_endpoint_desc *d)
     if (!d->replay_bytes) d->replay_bytes = FMCP_HTTP_ENDPOINT_REPLAY_BYTES;
     if (!d->replay_bytes_per_principal) d->replay_bytes_per_principal = FMCP_HTTP_ENDPOINT_REPLAY_BYTES_PER_PRINCIPAL;
     if (!d->replay_bytes_total) d->replay_bytes_total = FMCP_HTTP_ENDPOINT_REPLAY_BYTES_TOTAL;
+    if (!d->preauth_body_bytes) d->preauth_body_bytes = FMCP_HTTP_ENDPOINT_PREAUTH_BODY_BYTES;
 }
 
 static void fmcp__mh_free_struct(fmcp_http_endpoint *t)
@@ -1822,6 +1871,7 @@ FASTMCP_API fmcp_result fmcp_http_endpoint_create(fmcp_server *srv, fmcp_http_lo
     if ((rc = fmcp__mh_mutex_init(t)) != FMCP_OK) { fmcp_free(t->a, t, sizeof *t); return rc; }
     if (d->http) hd = *d->http; else memset(&hd, 0, sizeof hd);
     hd.host = d->host; hd.port = d->port; hd.handler = fmcp__mh_handler; hd.user = t;
+    hd.on_head = fmcp__mh_on_head;
     if ((rc = fmcp_http_server_create(loop, &hd, &t->hs)) != FMCP_OK) { fmcp__mh_free_struct(t); return rc; }
     if ((rc = fmcp_http_timer_add(loop, t->tick_ms, fmcp__mh_tick, t, &t->timer)) != FMCP_OK) {
         fmcp_http_server_destroy(t->hs);

@@ -115,6 +115,17 @@
  *   serve go to d.fallback (which must answer them) instead of a 404.
  *   A response whose send_info.http_status is 403 (a forbidden item) is
  *   answered with HTTP 403 when it goes out as plain JSON.
+ *   Before the body (issue 15): a request that declares more body than
+ *   preauth_body_bytes (default 64 KiB), or sends it chunked, is
+ *   authenticated as soon as its head is complete, with reply->early set
+ *   and an empty body (decide from the headers). A rejection is answered
+ *   without reading the body and the connection closes; a deferral holds
+ *   the body unread until fmcp_http_endpoint_auth_resume; an acceptance
+ *   lets the body in (up to the server's max_body_bytes) and the hook runs
+ *   again, as usual, once it is read. Smaller bodies are read first. With
+ *   a hook, paths the endpoint does not authenticate (health, OPTIONS, the
+ *   fallback's) accept at most preauth_body_bytes (413 beyond). Without a
+ *   hook nothing changes.
  *
  * Legacy transport (2024-11-05; disable_legacy_sse turns it off)
  *   GET legacy_sse_path ("/sse") opens a session whose first event is
@@ -124,7 +135,7 @@
  *
  * fmcp_http_endpoint_create adds the transport to an existing loop (it starts an
  *   HTTP server on d.host:d.port; d.http optionally supplies limits and a
- *   TLS transport - its host, port, handler and user are ignored). The
+ *   TLS transport - its host, port, handler, user and on_head are ignored). The
  *   strings and lists in d are referenced, not copied: keep them alive
  *   until fmcp_http_endpoint_destroy. All callbacks run on the loop thread.
  *   fmcp_http_endpoint_port gives the bound port, fmcp_http_endpoint_loop the loop.
@@ -156,6 +167,7 @@ typedef struct fmcp_http_auth_reply {
     void *release_user;
     struct fmcp_http_endpoint *transport; /* set by the transport before the hook runs */
     int defer;                      /* set by the hook: it keeps req, answers later */
+    int early;                      /* set by the transport: the body is not read yet */
 } fmcp_http_auth_reply;
 
 /* Feature tests (the auth module uses them). */
@@ -198,6 +210,7 @@ typedef struct fmcp_http_endpoint_desc {
     size_t replay_bytes;               /* kept SSE events per session; 0 = 4 MiB */
     size_t replay_bytes_per_principal; /* 0 = 16 MiB */
     size_t replay_bytes_total;         /* the whole transport; 0 = 256 MiB */
+    size_t preauth_body_bytes;         /* body read before authentication; 0 = 64 KiB */
 } fmcp_http_endpoint_desc;
 
 #define FMCP_HTTP_ENDPOINT_MAX_SESSIONS_PER_PRINCIPAL 100
@@ -205,6 +218,7 @@ typedef struct fmcp_http_endpoint_desc {
 #define FMCP_HTTP_ENDPOINT_REPLAY_BYTES ((size_t)4 << 20)
 #define FMCP_HTTP_ENDPOINT_REPLAY_BYTES_PER_PRINCIPAL ((size_t)16 << 20)
 #define FMCP_HTTP_ENDPOINT_REPLAY_BYTES_TOTAL ((size_t)256 << 20)
+#define FMCP_HTTP_ENDPOINT_PREAUTH_BODY_BYTES ((size_t)64 << 10)
 
 #ifndef FASTMCP_NO_SOCKETS
 FASTMCP_API fmcp_result fmcp_http_endpoint_create(fmcp_server *srv, fmcp_http_loop *loop,

@@ -19,6 +19,10 @@ add_result() { # file-with-output name
 # 1. fastmcp.h is what tools/amalgamate makes from src/
 if make -s check-fresh >"$log/fresh.txt" 2>&1; then ok "fastmcp.h is fresh"; else bad "fastmcp.h is stale (make amalgamate)"; fi
 
+# 1a. the build tracks its flags; the default build uses BearSSL when installed (no compiling)
+sh tests/make_flags.sh >"$log/make_flags.txt" 2>&1
+add_result "$log/make_flags.txt" "build flags (tests/make_flags.sh)"
+
 # 2. compile matrix: the header with its implementation, warnings as errors
 SWITCHES="FASTMCP_NO_INT128 FASTMCP_NO_THREADS FASTMCP_NO_SOCKETS FASTMCP_NO_FILESYSTEM FASTMCP_NO_PROCESS FASTMCP_NO_OS_DEFAULTS FASTMCP_NO_TASKS FASTMCP_SMALL_SCHEMA FASTMCP_STATIC FASTMCP_JWS_RS256_ONLY"
 W="-Wall -Wextra -Wpedantic -Wshadow -Wvla -Werror"

@@ -987,6 +987,62 @@ static void test_custom_hook(void)
     t_env_down(&e);
 }
 
+/* Issue 15: a request declaring more than the pre-authentication limit is
+ * authenticated before its body is read. With a JWKS URL and no keys yet it
+ * waits (held, body unread) for the fetch, then reads its body; each request
+ * costs one rate-limit token and one audit line though the hook runs twice;
+ * a bad token is refused without the body. */
+static void test_auth_before_body(void)
+{
+    static const char pre[] = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"initialize\",\"params\":{"
+                              "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
+                              "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"},\"pad\":\"";
+    size_t big = 200 * 1024;
+    char *body = (char *)malloc(big + 1), *tok;
+    t_env e;
+    fmcp_auth_desc ad;
+    fmcp_auth_stats st;
+    fmcp_http_response *r;
+    int i;
+#ifndef FMCP_HTTP_ENDPOINT_AUTH_DEFER
+    free(body);
+    T_SKIP("the transport cannot park requests (FMCP_HTTP_ENDPOINT_AUTH_DEFER)");
+#endif
+    if (!body || !t_keys()) { free(body); CHECK(0); return; }
+    memcpy(body, pre, sizeof pre - 1);
+    memset(body + sizeof pre - 1, 'x', big - (sizeof pre - 1) - 3);
+    memcpy(body + big - 3, "\"}}", 4);
+    memset(&ad, 0, sizeof ad);
+    ad.rate_per_second = 0.01; ad.burst = 3;
+    jwks_fetches = 0; jwks_fail = 0; jwks_cache_control = NULL;
+    jwks_body = t_jwks(1, 0);
+    if (!t_env_up(&e, 1, &ad)) { CHECK(0); t_env_down(&e); free(jwks_body); jwks_body = NULL; free(body); return; }
+    tok = t_token(&k1, "k1", "ivy", "mcp:read", 3600);
+    for (i = 0; i < 3; i++) {
+        r = t_req(&e, "POST", "/mcp", t_bearer(0, tok), NULL, body, NULL, NULL);
+        CHECKF(r && r->status == 200, "large request %d: %d", i, r ? r->status : -1);
+        if (r) fmcp_http_response_destroy(r);
+    }
+    CHECK_EQ_INT(jwks_fetches, 1);
+    fmcp_auth_stats_get(e.a, &st);
+    CHECK(st.parked >= 1);
+    CHECK_EQ_INT(t_count(audit_buf, "auth_accepted"), 3);
+    r = t_req(&e, "POST", "/mcp", t_bearer(0, tok), NULL, INIT, NULL, NULL);
+    CHECK(r && r->status == 429);   /* the burst of 3 is used up: once per request */
+    if (r) fmcp_http_response_destroy(r);
+    /* a token signed by a key not in the set: 401 before the body */
+    free(tok);
+    tok = t_token(&k2, "k1", "ivy", "mcp:read", 3600);
+    r = t_req(&e, "POST", "/mcp", t_bearer(0, tok), NULL, body, NULL, NULL);
+    CHECK(r && r->status == 401 && t_has(r, "WWW-Authenticate", "invalid_token") && t_has(r, "Connection", "close"));
+    if (r) fmcp_http_response_destroy(r);
+    free(tok);
+    t_env_down(&e);
+    free(jwks_body);
+    jwks_body = NULL;
+    free(body);
+}
+
 static void test_scope_helper(void)
 {
     fmcp_auth_info ai;
@@ -1171,6 +1227,7 @@ int main(void)
     T_RUN(test_jwks_url);
     T_RUN(test_jwks_unavailable);
     T_RUN(test_custom_hook);
+    T_RUN(test_auth_before_body);
     T_RUN(test_algorithms);
     T_RUN(test_create_checks);
     T_RUN(test_alloc_sweep);

@@ -1133,6 +1133,12 @@ static fmcp_result t_auth(void *u, const char *method, const char *path, const f
     const char *a = fmcp_http_req_header(req, "Authorization");
     (void)u; (void)method; (void)path;
     r->release = t_release;
+    if (a && strcmp(a, "Bearer crlf") == 0) {   /* a header the server refuses: 500 later */
+        r->status = 401;
+        r->headers[0].name = "WWW-Authenticate"; r->headers[0].value = "Bearer\r\nX: y";
+        r->nheaders = 1;
+        return FMCP_OK;
+    }
     if (!a || strncmp(a, "Bearer ", 7) != 0) {
         r->status = 401;
         r->headers[0].name = "WWW-Authenticate"; r->headers[0].value = "Bearer realm=\"t\"";
@@ -1220,6 +1226,136 @@ static void test_auth_hook(void)
     CHECK_EQ_INT(t_req(&c, "POST", "/mcp", h, CALL("text")), 404);
     CHECK_EQ_INT(t_released, 5);   /* every hook call, health excluded */
     t_stop();
+}
+
+/* ---- authentication before the body (issue 15, item 2) ------------------------------------ */
+
+/* Bytes the server holds through its allocator, and the most it held. */
+static size_t t_bytes, t_peak;
+static void *t_pk_malloc(void *u, size_t n)
+{
+    void *p = malloc(n);
+    (void)u;
+    if (p) { t_bytes += n; if (t_bytes > t_peak) t_peak = t_bytes; }
+    return p;
+}
+static void *t_pk_realloc(void *u, void *p, size_t old, size_t n)
+{
+    void *q = realloc(p, n);
+    (void)u;
+    if (q) { t_bytes = t_bytes - old + n; if (t_bytes > t_peak) t_peak = t_bytes; }
+    return q;
+}
+static void t_pk_free(void *u, void *p, size_t n) { (void)u; if (p) { t_bytes -= n; free(p); } }
+static const fmcp_allocator t_peak_alloc = { t_pk_malloc, t_pk_realloc, t_pk_free, NULL };
+
+/* A POST declaring `declared` body bytes, of which the first `sent` go out
+ * (what the socket takes, stepping the loop in between so the server reads
+ * as we write; it stops when the server closed). Then waits for the answer. */
+static int t_post_big(tconn *c, const char *path, const char *headers, const char *body, size_t declared, size_t sent)
+{
+    char head[2048];
+    size_t off = 0;
+    int i, n = snprintf(head, sizeof head, "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n%sContent-Length: %lu\r\n\r\n",
+                        path, (unsigned)PORT, headers, (unsigned long)declared);
+    if (!c_open(c)) return 0;
+    CHECK(n > 0 && (size_t)n < sizeof head && write(c->fd, head, (size_t)n) == n);
+    for (i = 0; i < 20000 && off < sent && !c->eof; i++) {
+        size_t k = sent - off < 65536 ? sent - off : 65536;
+#ifdef _WIN32
+        long r = send((SOCKET)c->fd, body + off, (int)k, 0);
+#elif defined(MSG_NOSIGNAL)
+        long r = (long)send(c->fd, body + off, k, MSG_NOSIGNAL);
+#else
+        long r = (long)write(c->fd, body + off, k);
+#endif
+        if (r > 0) { off += (size_t)r; continue; }
+        c_pump_once(c);
+        if (c_complete(c)) break;   /* answered before the body was all there */
+    }
+    c_wait_complete(c);
+    return c_status(c);
+}
+
+/* A JSON-RPC initialize of `len` bytes in total (padded in a params field). */
+static char *t_big_init(size_t len)
+{
+    static const char pre[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+                              "\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"},\"pad\":\"";
+    char *b = (char *)malloc(len + 1);
+    if (!b) return NULL;
+    memcpy(b, pre, sizeof pre - 1);
+    memset(b + sizeof pre - 1, 'x', len - (sizeof pre - 1) - 3);
+    memcpy(b + len - 3, "\"}}", 4);
+    return b;
+}
+
+static void test_auth_before_body(void)
+{
+    tconn c;
+    char v[128];
+    size_t big = 1u << 20, before;
+    char *body = t_big_init(big);
+    fmcp_http_endpoint_desc d;
+    if (!body) { CHECK(0); return; }
+    memset(&d, 0, sizeof d);
+    d.authenticate = t_auth;
+    t_bytes = t_peak = 0;
+    if (!t_start(&d, &t_peak_alloc)) { free(body); T_SKIP("cannot listen on 127.0.0.1"); }
+    /* a bad token and 3 MiB declared: 401 at once, no body sent at all */
+    before = t_peak = t_bytes;
+    CHECKF(t_post_big(&c, "/mcp", ACCEPT_BOTH CT_JSON, body, 3u << 20, 0) == 401,
+           "no answer before the body: the server waits for it (got %d)", c_status(&c));
+    CHECK(c_header(&c, "Connection", v, sizeof v) && strcmp(v, "close") == 0);
+    CHECK(c_header(&c, "WWW-Authenticate", v, sizeof v) != NULL);
+    c_close(&c);
+    /* the same with 1 MiB of body sent after the head: none of it is kept */
+    CHECK_EQ_INT(t_post_big(&c, "/mcp", ACCEPT_BOTH CT_JSON "Authorization: Basic x\r\n", body, big, big), 401);
+    c_close(&c);
+    CHECKF(t_peak - before < 256 * 1024, "the server held %lu bytes for rejected requests",
+           (unsigned long)(t_peak - before));
+    /* authenticated, the same 1 MiB request works */
+    before = t_peak = t_bytes;
+    CHECK_EQ_INT(t_post_big(&c, "/mcp", ACCEPT_BOTH CT_JSON "Authorization: Bearer alice\r\n", body, big, big), 200);
+    CHECK(strstr(c_body(&c), "\"protocolVersion\"") != NULL);
+    c_close(&c);
+    CHECK(t_peak - before >= big);   /* (the allocator sees bodies) */
+    /* small unauthenticated bodies are read first: 401, connection kept */
+    CHECK(c_open(&c));
+    c_send(&c, "POST", "/mcp", ACCEPT_BOTH CT_JSON, INIT_BODY);
+    CHECK(c_wait_complete(&c) && c_status(&c) == 401);
+    CHECK(!c_header(&c, "Connection", v, sizeof v));
+    c.len = 0; c.buf[0] = 0;
+    c_send(&c, "POST", "/mcp", ACCEPT_BOTH CT_JSON "Authorization: Bearer alice\r\n", INIT_BODY);
+    CHECK(c_wait_complete(&c) && c_status(&c) == 200);
+    c_close(&c);
+    /* paths the endpoint does not authenticate get the pre-auth limit */
+    CHECK_EQ_INT(t_post_big(&c, "/elsewhere", CT_JSON, body, 200 * 1024, 0), 413);
+    c_close(&c);
+    CHECK_EQ_INT(t_post_big(&c, "/elsewhere", CT_JSON, body, 1000, 1000), 404);
+    c_close(&c);
+    /* a rejection that cannot go out now (a CR in a header) is answered
+     * once, later, still before the body */
+    CHECK_EQ_INT(t_post_big(&c, "/mcp", ACCEPT_BOTH CT_JSON "Authorization: Bearer crlf\r\n", body, big, 0), 500);
+    c_close(&c);
+    t_stop();
+
+    /* the limit is configurable ... */
+    memset(&d, 0, sizeof d);
+    d.authenticate = t_auth;
+    d.preauth_body_bytes = 100;
+    if (!t_start(&d, NULL)) { free(body); T_SKIP("cannot listen on 127.0.0.1"); }
+    CHECK_EQ_INT(t_post_big(&c, "/mcp", ACCEPT_BOTH CT_JSON, body, 1000, 0), 401);
+    c_close(&c);
+    CHECK_EQ_INT(t_post_big(&c, "/mcp", ACCEPT_BOTH CT_JSON "Authorization: Bearer bob\r\n", body, big, big), 200);
+    c_close(&c);
+    t_stop();
+    /* ... and applies only where requests are authenticated */
+    if (!t_start(NULL, NULL)) { free(body); T_SKIP("cannot listen on 127.0.0.1"); }
+    CHECK_EQ_INT(t_post_big(&c, "/mcp", ACCEPT_BOTH CT_JSON, body, big, big), 200);
+    c_close(&c);
+    t_stop();
+    free(body);
 }
 
 /* Handlers on worker threads: answers and stream closes arrive from other
@@ -1432,6 +1568,7 @@ int main(void)
     T_RUN(test_legacy_sse);
     T_RUN(test_session_owner);
     T_RUN(test_auth_hook);
+    T_RUN(test_auth_before_body);
     T_RUN(test_worker_threads);
     T_RUN(test_modern_requests);
     T_RUN(test_modern_listen);
