@@ -22621,13 +22621,23 @@ static void fmcp__mcp_deliver(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_bat
     fmcp__mcp_group_release(s, g);
 }
 
+/* id is raw JSON text the engine wrote from a parsed id (string or number):
+ * every response starts here, so the fixed members and the id go in as one
+ * trusted put instead of being checked again. */
 static void fmcp__mcp_envelope_begin(fmcp_json_writer *w, const char *id, size_t id_len)
 {
+    static const char head[] = "\"jsonrpc\":\"2.0\",\"id\":";
     fmcp_jw_object_begin(w);
-    fmcp_jw_key(w, "jsonrpc"); fmcp_jw_str(w, "2.0");
-    fmcp_jw_key(w, "id");
-    if (id) fmcp_jw_raw(w, id, id_len);
-    else fmcp_jw_null(w);
+    if (w->pretty) {
+        fmcp_jw_key(w, "jsonrpc"); fmcp_jw_str(w, "2.0");
+        fmcp_jw_key(w, "id");
+        if (id) fmcp_jw_raw(w, id, id_len);
+        else fmcp_jw_null(w);
+        return;
+    }
+    fmcp__jw_members_trusted(w, head, sizeof head - 1);
+    if (id) fmcp__jw_put(w, id, id_len);
+    else fmcp__jw_put(w, "null", 4);
 }
 
 /* The answer when building one ran out of memory, formatted on the stack:
@@ -22851,6 +22861,17 @@ static void fmcp__mcp_ctx_open(fmcp_ctx *c)
 {
     fmcp_json_writer *w = &c->w;
     fmcp__mcp_envelope_begin(w, c->id, c->id_len);
+    if (!w->pretty && !w->err && w->depth == 1 && (c->kind == FMCP__K_TOOL || c->kind == FMCP__K_RESOURCE)) {
+        /* the usual opening in one put: the writer then stands inside the array */
+        static const char tool[] = ",\"result\":{\"content\":[", res[] = ",\"result\":{\"contents\":[";
+        if (c->kind == FMCP__K_TOOL) fmcp__jw_put(w, tool, sizeof tool - 1);
+        else fmcp__jw_put(w, res, sizeof res - 1);
+        if (w->err) return;
+        w->state[1] = FMCP__JW_OBJ | FMCP__JW_ITEMS;
+        w->state[2] = 0;
+        w->depth = 3;
+        return;
+    }
     fmcp_jw_key(w, "result");
     fmcp_jw_object_begin(w);
     if (c->kind == FMCP__K_LISTEN) return;   /* no content: see fmcp__era_ctx_tail */
@@ -25542,7 +25563,7 @@ static int fmcp__era_hdr_eq(fmcp__era_hdr *h, const char *name, const char *body
     }
     /* the usual case in one pass: a plain printable value equal to the body's */
     for (i = 0; body_value && hv[i] && hv[i] == body_value[i] && hv[i] >= 0x20 && hv[i] <= 0x7e; i++) {}
-    if (body_value && !hv[i] && !body_value[i] && strncmp(hv, "=?base64?", 9) != 0) return 1;
+    if (body_value && !hv[i] && !body_value[i] && (hv[0] != '=' || strncmp(hv, "=?base64?", 9) != 0)) return 1;
     if (!(dv = fmcp__era_hdr_value(hv, h->buf, sizeof h->buf, &dlen)) || !body_value ||
         dlen != strlen(body_value) || memcmp(dv, body_value, dlen) != 0) {
         snprintf(h->msg, h->cap, "Header mismatch: %s does not match the body", name);
@@ -28383,9 +28404,10 @@ static fmcp_result fmcp__mh_collect_ids(fmcp_http_endpoint *t, const fmcp_json *
 }
 
 /* Give the message (*docp, handed over: NULL after) to the engine; hold the
- * request when it needs answers. */
+ * request when it needs answers (answers: 1 when the caller already knows it
+ * does, so the message is not walked twice). */
 static void fmcp__mh_handoff(fmcp_http_endpoint *t, fmcp__mh_session *ms, fmcp_http_req *req, fmcp_json_doc **docp,
-                             int created, const fmcp_auth_info *au)
+                             int created, const fmcp_auth_info *au, int answers)
 {
     fmcp_receive_opts o;
     fmcp__mh_stream *st = NULL;
@@ -28396,7 +28418,7 @@ static void fmcp__mh_handoff(fmcp_http_endpoint *t, fmcp__mh_session *ms, fmcp_h
     fmcp__mh_opts(t, &o, au);
     o.modern = ms->modern;
     *docp = NULL;
-    if (!fmcp__mh_any_answer(root)) {
+    if (!answers && !fmcp__mh_any_answer(root)) {
         /* the engine takes the message before the 202 goes out */
         (void)fmcp_session_receive_doc(ms->s, doc, &o);
         fmcp__mh_arm_jobs(t);
@@ -28449,7 +28471,7 @@ static void fmcp__mh_post_stateless(fmcp_http_endpoint *t, fmcp_http_req *req, f
     }
     /* the temporary session already holds a copy of au: no per-message copies */
     if (!is_init) (void)fmcp_session_assume_initialized(ms->s, pv ? pv : "2025-03-26");
-    fmcp__mh_handoff(t, ms, req, docp, 0, NULL);
+    fmcp__mh_handoff(t, ms, req, docp, 0, NULL, 1);
     FMCP__MH_LOCK(t);
     if (!ms->streams) fmcp__mh_flag_reap(t, ms);   /* answered inline, or failed */
     FMCP__MH_UNLOCK(t);
@@ -28562,7 +28584,7 @@ static void fmcp__mh_post_modern(fmcp_http_endpoint *t, fmcp_http_req *req, fmcp
         return;
     }
     ms->modern = 1;
-    fmcp__mh_handoff(t, ms, req, docp, 0, NULL);
+    fmcp__mh_handoff(t, ms, req, docp, 0, NULL, 1);
     FMCP__MH_LOCK(t);
     if (!ms->streams) fmcp__mh_flag_reap(t, ms);   /* answered inline, or failed */
     FMCP__MH_UNLOCK(t);
@@ -28608,7 +28630,7 @@ static void fmcp__mh_post(fmcp_http_endpoint *t, fmcp_http_req *req, const fmcp_
     } else {
         ms = fmcp__mh_session_of(t, req, au);
     }
-    if (ms) fmcp__mh_handoff(t, ms, req, &doc, created, au);
+    if (ms) fmcp__mh_handoff(t, ms, req, &doc, created, au, 0);
     fmcp_json_doc_destroy(doc);   /* when not handed over */
 }
 

@@ -1122,13 +1122,23 @@ static void fmcp__mcp_deliver(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_bat
     fmcp__mcp_group_release(s, g);
 }
 
+/* id is raw JSON text the engine wrote from a parsed id (string or number):
+ * every response starts here, so the fixed members and the id go in as one
+ * trusted put instead of being checked again. */
 static void fmcp__mcp_envelope_begin(fmcp_json_writer *w, const char *id, size_t id_len)
 {
+    static const char head[] = "\"jsonrpc\":\"2.0\",\"id\":";
     fmcp_jw_object_begin(w);
-    fmcp_jw_key(w, "jsonrpc"); fmcp_jw_str(w, "2.0");
-    fmcp_jw_key(w, "id");
-    if (id) fmcp_jw_raw(w, id, id_len);
-    else fmcp_jw_null(w);
+    if (w->pretty) {
+        fmcp_jw_key(w, "jsonrpc"); fmcp_jw_str(w, "2.0");
+        fmcp_jw_key(w, "id");
+        if (id) fmcp_jw_raw(w, id, id_len);
+        else fmcp_jw_null(w);
+        return;
+    }
+    fmcp__jw_members_trusted(w, head, sizeof head - 1);
+    if (id) fmcp__jw_put(w, id, id_len);
+    else fmcp__jw_put(w, "null", 4);
 }
 
 /* The answer when building one ran out of memory, formatted on the stack:
@@ -1352,6 +1362,17 @@ static void fmcp__mcp_ctx_open(fmcp_ctx *c)
 {
     fmcp_json_writer *w = &c->w;
     fmcp__mcp_envelope_begin(w, c->id, c->id_len);
+    if (!w->pretty && !w->err && w->depth == 1 && (c->kind == FMCP__K_TOOL || c->kind == FMCP__K_RESOURCE)) {
+        /* the usual opening in one put: the writer then stands inside the array */
+        static const char tool[] = ",\"result\":{\"content\":[", res[] = ",\"result\":{\"contents\":[";
+        if (c->kind == FMCP__K_TOOL) fmcp__jw_put(w, tool, sizeof tool - 1);
+        else fmcp__jw_put(w, res, sizeof res - 1);
+        if (w->err) return;
+        w->state[1] = FMCP__JW_OBJ | FMCP__JW_ITEMS;
+        w->state[2] = 0;
+        w->depth = 3;
+        return;
+    }
     fmcp_jw_key(w, "result");
     fmcp_jw_object_begin(w);
     if (c->kind == FMCP__K_LISTEN) return;   /* no content: see fmcp__era_ctx_tail */

@@ -992,7 +992,7 @@ static int fmcp__era_hdr_eq(fmcp__era_hdr *h, const char *name, const char *body
     }
     /* the usual case in one pass: a plain printable value equal to the body's */
     for (i = 0; body_value && hv[i] && hv[i] == body_value[i] && hv[i] >= 0x20 && hv[i] <= 0x7e; i++) {}
-    if (body_value && !hv[i] && !body_value[i] && strncmp(hv, "=?base64?", 9) != 0) return 1;
+    if (body_value && !hv[i] && !body_value[i] && (hv[0] != '=' || strncmp(hv, "=?base64?", 9) != 0)) return 1;
     if (!(dv = fmcp__era_hdr_value(hv, h->buf, sizeof h->buf, &dlen)) || !body_value ||
         dlen != strlen(body_value) || memcmp(dv, body_value, dlen) != 0) {
         snprintf(h->msg, h->cap, "Header mismatch: %s does not match the body", name);

@@ -1238,9 +1238,10 @@ static fmcp_result fmcp__mh_collect_ids(fmcp_http_endpoint *t, const fmcp_json *
 }
 
 /* Give the message (*docp, handed over: NULL after) to the engine; hold the
- * request when it needs answers. */
+ * request when it needs answers (answers: 1 when the caller already knows it
+ * does, so the message is not walked twice). */
 static void fmcp__mh_handoff(fmcp_http_endpoint *t, fmcp__mh_session *ms, fmcp_http_req *req, fmcp_json_doc **docp,
-                             int created, const fmcp_auth_info *au)
+                             int created, const fmcp_auth_info *au, int answers)
 {
     fmcp_receive_opts o;
     fmcp__mh_stream *st = NULL;
@@ -1251,7 +1252,7 @@ static void fmcp__mh_handoff(fmcp_http_endpoint *t, fmcp__mh_session *ms, fmcp_h
     fmcp__mh_opts(t, &o, au);
     o.modern = ms->modern;
     *docp = NULL;
-    if (!fmcp__mh_any_answer(root)) {
+    if (!answers && !fmcp__mh_any_answer(root)) {
         /* the engine takes the message before the 202 goes out */
         (void)fmcp_session_receive_doc(ms->s, doc, &o);
         fmcp__mh_arm_jobs(t);
@@ -1304,7 +1305,7 @@ static void fmcp__mh_post_stateless(fmcp_http_endpoint *t, fmcp_http_req *req, f
     }
     /* the temporary session already holds a copy of au: no per-message copies */
     if (!is_init) (void)fmcp_session_assume_initialized(ms->s, pv ? pv : "2025-03-26");
-    fmcp__mh_handoff(t, ms, req, docp, 0, NULL);
+    fmcp__mh_handoff(t, ms, req, docp, 0, NULL, 1);
     FMCP__MH_LOCK(t);
     if (!ms->streams) fmcp__mh_flag_reap(t, ms);   /* answered inline, or failed */
     FMCP__MH_UNLOCK(t);
@@ -1417,7 +1418,7 @@ static void fmcp__mh_post_modern(fmcp_http_endpoint *t, fmcp_http_req *req, fmcp
         return;
     }
     ms->modern = 1;
-    fmcp__mh_handoff(t, ms, req, docp, 0, NULL);
+    fmcp__mh_handoff(t, ms, req, docp, 0, NULL, 1);
     FMCP__MH_LOCK(t);
     if (!ms->streams) fmcp__mh_flag_reap(t, ms);   /* answered inline, or failed */
     FMCP__MH_UNLOCK(t);
@@ -1463,7 +1464,7 @@ static void fmcp__mh_post(fmcp_http_endpoint *t, fmcp_http_req *req, const fmcp_
     } else {
         ms = fmcp__mh_session_of(t, req, au);
     }
-    if (ms) fmcp__mh_handoff(t, ms, req, &doc, created, au);
+    if (ms) fmcp__mh_handoff(t, ms, req, &doc, created, au, 0);
     fmcp_json_doc_destroy(doc);   /* when not handed over */
 }
 
