@@ -89,10 +89,12 @@ typedef struct fmcp__cl_conn {
     void *tc;                 /* TLS (transport) connection, or NULL */
     char *buf;
     size_t off, len, cap;     /* unread bytes are buf[off..len) */
-    int status, chunked, body_done, keep, is_sse;
+    size_t scan;              /* http's fmcp__rhead_end: where to look on, from off */
+    int status, bmode, body_done, keep, is_sse;   /* bmode: http's FMCP__B_* */
+    uint64_t remain;          /* FMCP__B_LEN: bytes left */
+    fmcp__chunker ck;         /* FMCP__B_CHUNKED: http's decoder */
     char www[4096];           /* WWW-Authenticate of the last answer ("" = none) */
-    int64_t remain;           /* Content-Length left, -1 = until close */
-    int64_t chunk;            /* bytes left in this chunk, -1 = size line next */
+    fmcp_http_header h[FMCP__RESP_MAX_HEADERS];   /* the head being read (points into buf) */
 } fmcp__cl_conn;
 
 typedef struct fmcp__cl_sse {
@@ -813,6 +815,8 @@ static void fmcp__cl_nap(int ms)
 #endif
 }
 
+/* Connects to the URL's host (every address in turn); the socket calls are
+ * http's (fmcp__tcp_begin), only the wait is ours: it blocks. */
 static fmcp_result fmcp__cl_tcp(fmcp_client *c, int64_t deadline, int *fdo)
 {
     struct addrinfo hints, *res = NULL, *ai;
@@ -824,14 +828,9 @@ static fmcp_result fmcp__cl_tcp(fmcp_client *c, int64_t deadline, int *fdo)
     snprintf(port, sizeof port, "%u", (unsigned)c->url.port);
     if (getaddrinfo(c->url.host, port, &hints, &res) != 0) return FMCP_ERR_IO;
     for (ai = res; ai; ai = ai->ai_next) {
-        int fd = fmcp__sock_open(ai->ai_family, ai->ai_socktype, ai->ai_protocol), one = 1, err = 0;
-        fmcp__socklen el = sizeof err;
-        if (fd < 0) continue;
-        fmcp__sock_nonblock(fd);   /* and close-on-exec */
-        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
-        if (connect(fd, ai->ai_addr, (fmcp__socklen)ai->ai_addrlen) == 0 ||
-            (fmcp__sock_inprogress() && (r = fmcp__cl_ready(c, fd, POLLOUT, deadline, NULL)) == FMCP_OK &&
-             getsockopt(fd, SOL_SOCKET, SO_ERROR, (char *)&err, &el) == 0 && err == 0)) {
+        int fd = -1, st = fmcp__tcp_begin(ai, &fd);
+        if (st < 0) continue;
+        if (st == 0 || ((r = fmcp__cl_ready(c, fd, POLLOUT, deadline, NULL)) == FMCP_OK && fmcp__tcp_result(fd))) {
             *fdo = fd;
             freeaddrinfo(res);
             return FMCP_OK;
@@ -921,19 +920,6 @@ static fmcp_result fmcp__cl_conn_fill(fmcp_client *c, fmcp__cl_conn *k, int64_t 
     }
 }
 
-static int fmcp__cl_ieq(const char *a, size_t n, const char *b)
-{
-    size_t i;
-    if (strlen(b) != n) return 0;
-    for (i = 0; i < n; i++) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
-        if (x != y) return 0;
-    }
-    return 1;
-}
-
 static void fmcp__cl_copy(char *dst, size_t cap, const char *s, size_t n)
 {
     if (n >= cap) n = cap - 1;
@@ -941,78 +927,61 @@ static void fmcp__cl_copy(char *dst, size_t cap, const char *s, size_t n)
     dst[n] = 0;
 }
 
-/* One response header line; remembers what the body reader needs. */
-static void fmcp__cl_header(fmcp_client *c, fmcp__cl_conn *k, const char *name, size_t nl,
-                            const char *v, size_t vl)
+/* What the MCP client keeps of a parsed head (framing is http's). */
+static void fmcp__cl_take_head(fmcp_client *c, fmcp__cl_conn *k, const fmcp__rhead *h)
 {
-    if (fmcp__cl_ieq(name, nl, "content-length")) {
-        k->remain = 0;
-        while (vl && *v >= '0' && *v <= '9' && k->remain < ((int64_t)1 << 50)) { k->remain = k->remain * 10 + (*v - '0'); v++; vl--; }
-    } else if (fmcp__cl_ieq(name, nl, "transfer-encoding")) {
-        k->chunked = vl >= 7 && fmcp__cl_ieq(v + vl - 7, 7, "chunked");
-    } else if (fmcp__cl_ieq(name, nl, "connection")) {
-        if (fmcp__cl_ieq(v, vl, "close")) k->keep = 0;
-    } else if (fmcp__cl_ieq(name, nl, "content-type")) {
-        k->is_sse = vl >= 17 && fmcp__cl_ieq(v, 17, "text/event-stream");
-    } else if (fmcp__cl_ieq(name, nl, "www-authenticate")) {
-        size_t have = strlen(k->www);        /* several headers form one list */
-        if (have + (have ? 2 : 0) + vl < sizeof k->www) {
-            if (have) { memcpy(k->www + have, ", ", 2); have += 2; }
-            fmcp__cl_copy(k->www + have, sizeof k->www - have, v, vl);
-        }
-    } else if (fmcp__cl_ieq(name, nl, "dpop-nonce")) {
-        FMCP__CL_LOCK(c);
-        if (vl < sizeof c->dpop_nonce) fmcp__cl_copy(c->dpop_nonce, sizeof c->dpop_nonce, v, vl);
-        FMCP__CL_UNLOCK(c);
-    } else if (fmcp__cl_ieq(name, nl, "mcp-session-id")) {
-        FMCP__CL_LOCK(c);
-        if (!c->session[0] && vl < sizeof c->session) fmcp__cl_copy(c->session, sizeof c->session, v, vl);
-        FMCP__CL_UNLOCK(c);
-    }
-}
-
-static fmcp_result fmcp__cl_parse_head(fmcp_client *c, fmcp__cl_conn *k, const char *h, size_t n)
-{
-    const char *e = h + n, *line = (const char *)memchr(h, '\n', n);
-    if (n < 12 || memcmp(h, "HTTP/1.", 7) != 0 || !line) return FMCP_ERR_PARSE;
-    k->status = (h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
-    k->keep = h[7] == '1';
-    k->chunked = 0; k->is_sse = 0; k->remain = -1; k->chunk = -1; k->body_done = 0;
+    size_t i;
+    k->status = h->status;
+    k->bmode = h->bmode;
+    k->keep = h->keep;
+    k->remain = h->length;
+    k->body_done = h->bmode == FMCP__B_NONE || (h->bmode == FMCP__B_LEN && h->length == 0);
+    k->is_sse = 0;
     k->www[0] = 0;
-    for (h = line + 1; h < e;) {
-        const char *eol = (const char *)memchr(h, '\n', (size_t)(e - h)), *colon;
-        size_t ln = eol ? (size_t)(eol - h) : (size_t)(e - h);
-        if (ln && h[ln - 1] == '\r') ln--;
-        colon = (const char *)memchr(h, ':', ln);
-        if (colon) {
-            const char *v = colon + 1, *ve = h + ln;
-            while (v < ve && (*v == ' ' || *v == '\t')) v++;
-            while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
-            fmcp__cl_header(c, k, h, (size_t)(colon - h), v, (size_t)(ve - v));
+    memset(&k->ck, 0, sizeof k->ck);
+    for (i = 0; i < h->nheaders; i++) {
+        const char *name = k->h[i].name, *v = k->h[i].value;
+        size_t vl = strlen(v);
+        if (fmcp__ieq(name, "content-type")) {
+            const char *t = "text/event-stream";   /* a prefix: parameters may follow */
+            while (*t && fmcp__lc((unsigned char)*v) == *t) { v++; t++; }
+            k->is_sse = !*t;
+        } else if (fmcp__ieq(name, "www-authenticate")) {
+            size_t have = strlen(k->www);        /* several headers form one list */
+            if (have + (have ? 2 : 0) + vl < sizeof k->www) {
+                if (have) { memcpy(k->www + have, ", ", 2); have += 2; }
+                fmcp__cl_copy(k->www + have, sizeof k->www - have, v, vl);
+            }
+        } else if (fmcp__ieq(name, "dpop-nonce")) {
+            FMCP__CL_LOCK(c);
+            if (vl < sizeof c->dpop_nonce) fmcp__cl_copy(c->dpop_nonce, sizeof c->dpop_nonce, v, vl);
+            FMCP__CL_UNLOCK(c);
+        } else if (fmcp__ieq(name, "mcp-session-id")) {
+            FMCP__CL_LOCK(c);
+            if (!c->session[0] && vl < sizeof c->session) fmcp__cl_copy(c->session, sizeof c->session, v, vl);
+            FMCP__CL_UNLOCK(c);
         }
-        if (!eol) break;
-        h = eol + 1;
     }
-    if (k->chunked) k->remain = -1;
-    if (k->status == 204 || k->status == 304) k->remain = 0;
-    if (k->remain < 0 && !k->chunked) k->keep = 0;
-    if (k->remain == 0 && !k->chunked) k->body_done = 1;
-    return FMCP_OK;
 }
 
-/* Read the status line and headers (1xx answers skipped). */
+/* A response head at most this long; the read buffer (32 KiB) must hold
+ * it whole. Node's default limit is the same. */
+#define FMCP__CL_HEAD_MAX 16384u
+
+/* Read the status line and headers with http's parser (1xx answers skipped). */
 static fmcp_result fmcp__cl_read_head(fmcp_client *c, fmcp__cl_conn *k, int64_t deadline, fmcp__cl_pending *p)
 {
+    k->scan = 0;
     for (;;) {
-        const char *s = k->buf + k->off;
-        size_t avail = k->len - k->off, i;
-        for (i = 3; i < avail; i++)
-            if (s[i] == '\n' && s[i - 1] == '\r' && s[i - 2] == '\n' && s[i - 3] == '\r') break;
-        if (i < avail) {
-            fmcp_result r = fmcp__cl_parse_head(c, k, s, i + 1);
-            k->off += i + 1;
+        size_t end = 0;
+        int found = fmcp__rhead_end(k->buf + k->off, k->len - k->off, &k->scan, FMCP__CL_HEAD_MAX, &end);
+        if (found < 0) return (fmcp_result)found;
+        if (found) {
+            fmcp__rhead h;
+            fmcp_result r = fmcp__rhead_parse(k->buf + k->off, end, k->h, FMCP__RESP_MAX_HEADERS, 0, &h);
             if (r != FMCP_OK) return r;
-            if (k->status >= 200) return FMCP_OK;
+            k->off += end;
+            if (h.status >= 200) { fmcp__cl_take_head(c, k, &h); return FMCP_OK; }
             continue;
         }
         {
@@ -1022,67 +991,36 @@ static fmcp_result fmcp__cl_read_head(fmcp_client *c, fmcp__cl_conn *k, int64_t 
     }
 }
 
-/* Next chunk-size line (or the CRLF after a chunk); 1 when parsed. */
-static fmcp_result fmcp__cl_chunk_line(fmcp_client *c, fmcp__cl_conn *k, int64_t deadline, fmcp__cl_pending *p)
+/* Next piece of the body: *n bytes at *data, *n = 0 at the end. Chunked
+ * bodies go through http's decoder, the data left where it was read. */
+static fmcp_result fmcp__cl_body(fmcp_client *c, fmcp__cl_conn *k, int64_t deadline, fmcp__cl_pending *p,
+                                 const char **data, size_t *n)
 {
-    for (;;) {
-        const char *s = k->buf + k->off;
-        const char *nl = (const char *)memchr(s, '\n', k->len - k->off);
-        if (nl) {
-            int64_t v = 0;
-            int digits = 0;
-            const char *q;
-            for (q = s; q < nl; q++) {
-                int d = *q >= '0' && *q <= '9' ? *q - '0' : *q >= 'a' && *q <= 'f' ? *q - 'a' + 10
-                      : *q >= 'A' && *q <= 'F' ? *q - 'A' + 10 : -1;
-                if (d < 0) break;
-                if (++digits > 12) return FMCP_ERR_PARSE;
-                v = v * 16 + d;
-            }
-            k->off = (size_t)(nl + 1 - k->buf);
-            if (!digits) continue;               /* the CRLF after chunk data */
-            k->chunk = v;
-            if (v == 0) {
-                k->body_done = 1;
-                /* no trailers: the blank line ends it; otherwise do not reuse */
-                if (k->len - k->off >= 2 && k->buf[k->off] == '\r' && k->buf[k->off + 1] == '\n') k->off += 2;
-                else k->keep = 0;
-            }
+    *n = 0;
+    while (!k->body_done) {
+        size_t avail = k->len - k->off;
+        if (avail && k->bmode == FMCP__B_CHUNKED) {
+            size_t used = 0, dlen = 0;
+            int rc = fmcp__ck_next(&k->ck, k->buf + k->off, avail, &used, &dlen);
+            k->off += used;
+            if (rc < 0) { k->keep = 0; return FMCP_ERR_PROTOCOL; }
+            if (rc == 1) { k->body_done = 1; break; }
+            if (dlen) { *data = k->buf + k->off - dlen; *n = dlen; return FMCP_OK; }
+            continue;   /* all framing: read more */
+        }
+        if (avail) {
+            if (k->bmode == FMCP__B_LEN && (uint64_t)avail > k->remain) avail = (size_t)k->remain;
+            *data = k->buf + k->off;
+            *n = avail;
+            k->off += avail;
+            if (k->bmode == FMCP__B_LEN && (k->remain -= avail) == 0) k->body_done = 1;
             return FMCP_OK;
         }
         {
             fmcp_result r = fmcp__cl_conn_fill(c, k, deadline, p);
+            if (r == FMCP_ERR_CLOSED && k->bmode == FMCP__B_CLOSE) { k->body_done = 1; break; }
             if (r != FMCP_OK) return r;
         }
-    }
-}
-
-/* Next piece of the body: *n bytes at *data, *n = 0 at the end. */
-static fmcp_result fmcp__cl_body(fmcp_client *c, fmcp__cl_conn *k, int64_t deadline, fmcp__cl_pending *p,
-                                 const char **data, size_t *n)
-{
-    size_t avail;
-    *n = 0;
-    if (k->body_done) return FMCP_OK;
-    if (k->chunked && k->chunk <= 0) {
-        fmcp_result r = fmcp__cl_chunk_line(c, k, deadline, p);
-        if (r != FMCP_OK || k->body_done) return r;
-    }
-    if (k->off == k->len) {
-        fmcp_result r = fmcp__cl_conn_fill(c, k, deadline, p);
-        if (r == FMCP_ERR_CLOSED && k->remain < 0 && !k->chunked) { k->body_done = 1; return FMCP_OK; }
-        if (r != FMCP_OK) return r;
-    }
-    avail = k->len - k->off;
-    if (k->chunked && (int64_t)avail > k->chunk) avail = (size_t)k->chunk;
-    if (!k->chunked && k->remain >= 0 && (int64_t)avail > k->remain) avail = (size_t)k->remain;
-    *data = k->buf + k->off;
-    *n = avail;
-    k->off += avail;
-    if (k->chunked) k->chunk -= (int64_t)avail;
-    if (!k->chunked && k->remain >= 0) {
-        k->remain -= (int64_t)avail;
-        if (k->remain == 0) k->body_done = 1;
     }
     return FMCP_OK;
 }
