@@ -4140,8 +4140,15 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
  *   }
  *   fmcp_client_destroy(c);
  *
- * fmcp_client_desc (zeroed = defaults; strings and lists are referenced, not
- *   copied: keep them alive until fmcp_client_destroy)
+ * fmcp_client_desc (zeroed = defaults). The client copies it at connect:
+ *   the strings (name, version, title, protocol_version, roots_json,
+ *   bearer_token), the headers list and the small interface structs (alloc,
+ *   transport, cache_store) are the client's own from then on, so the
+ *   caller's may go once connect returns. Objects are still referenced and
+ *   must outlive the client: oauth, and what transport->self and
+ *   cache_store->user (and an allocator's user) point to. A header name
+ *   that is not a token, or a header value or bearer_token holding a CR, LF
+ *   or other control character, fails the connect with FMCP_ERR_INVALID_ARG.
  *   name, version, title: clientInfo (default "fastmcp.h" and the library
  *   version). protocol_version: the version asked for (default 2025-11-25);
  *   the server may answer any of 2025-11-25, 2025-06-18, 2025-03-26 and
@@ -4247,6 +4254,13 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
  *   that stream (a reader thread; FMCP_ERR_UNSUPPORTED without threads).
  *   Connections are kept alive and reused; a 404 on a request after
  *   initialize means the session ended (FMCP_ERR_CLOSED).
+ * fmcp_client_query_desc(c)
+ *   The effective descriptor: what connect was given, with every default
+ *   filled in (name "fastmcp.h", version, protocol_version "2025-11-25",
+ *   timeout_ms 60000, max_input_rounds 8, grace_ms 2000, max_message 16 MiB,
+ *   cache_max_entries 256, cache_max_bytes 1 MiB); its pointers lead to the
+ *   client's copies and stay valid until fmcp_client_destroy. NULL c gives a
+ *   zeroed descriptor.
  * fmcp_client_destroy
  *   HTTP: stops the GET stream and sends DELETE for the session. stdio: closes
  *   the server's stdin, waits grace_ms for it to exit, then SIGTERM, another
@@ -4385,6 +4399,8 @@ FASTMCP_API fmcp_result fmcp_client_connect_http(const fmcp_client_desc *d, cons
                                                  fmcp_client **out);
 #endif
 FASTMCP_API void fmcp_client_destroy(fmcp_client *c);
+/* The descriptor in use, defaults filled (valid until fmcp_client_destroy). */
+FASTMCP_API fmcp_client_desc fmcp_client_query_desc(const fmcp_client *c);
 
 /* The initialize result (serverInfo, capabilities, instructions). */
 FASTMCP_API const fmcp_json *fmcp_client_server_info(const fmcp_client *c);
@@ -31420,8 +31436,13 @@ typedef struct fmcp__cl_sse {
 #endif
 
 struct fmcp_client {
-    const fmcp_allocator *a;
-    fmcp_client_desc d;
+    const fmcp_allocator *a;  /* &alloc, or NULL for the default */
+    fmcp_client_desc d;       /* the effective descriptor (fmcp__cl_desc_copy) */
+    fmcp_allocator alloc;     /* the copies d's pointers lead to */
+    fmcp_http_io transport;
+    fmcp_client_cache_store store;
+    char *dblob;              /* d's strings and headers, one block (it may hold a token) */
+    size_t dblob_len;
     int kind;
     int closed, stopping;
     int64_t next_id;
@@ -31515,13 +31536,12 @@ static void fmcp__cl_buf_free(const fmcp_allocator *a, fmcp__cl_buf *b)
 
 static size_t fmcp__cl_max(const fmcp_client *c)
 {
-    return c->d.max_message ? c->d.max_message : (size_t)16 << 20;
+    return c->d.max_message;
 }
 
 static int64_t fmcp__cl_deadline(const fmcp_client *c, const fmcp_call_opts *o)
 {
-    int64_t t = o && o->timeout_ms ? o->timeout_ms : c->d.timeout_ms;
-    if (t == 0) t = 60000;
+    int64_t t = o && o->timeout_ms ? o->timeout_ms : c->d.timeout_ms;   /* d's is never 0 */
     return t < 0 ? 0 : fmcp_monotonic_ms() + t;
 }
 
@@ -32822,9 +32842,9 @@ static void fmcp__cl_write_caps(fmcp_client *c, fmcp_json_writer *w)
 static void fmcp__cl_write_info(fmcp_client *c, fmcp_json_writer *w)
 {
     fmcp_jw_object_begin(w);
-    fmcp_jw_key(w, "name"); fmcp_jw_str(w, c->d.name ? c->d.name : "fastmcp.h");
+    fmcp_jw_key(w, "name"); fmcp_jw_str(w, c->d.name);
     if (c->d.title) { fmcp_jw_key(w, "title"); fmcp_jw_str(w, c->d.title); }
-    fmcp_jw_key(w, "version"); fmcp_jw_str(w, c->d.version ? c->d.version : FASTMCP_VERSION_STRING);
+    fmcp_jw_key(w, "version"); fmcp_jw_str(w, c->d.version);
     fmcp_jw_object_end(w);
 }
 
@@ -33317,7 +33337,7 @@ static fmcp_result fmcp__cl_rpc(fmcp_client *c, const char *method, const char *
     fmcp_result r = fmcp__cl_rpc_once(c, method, params, o, out, status);
     char *next = NULL, *cur = NULL;
     size_t next_len = 0, cur_len = 0;
-    int rounds = 0, resent = 0, max = c && c->d.max_input_rounds > 0 ? c->d.max_input_rounds : 8;
+    int rounds = 0, resent = 0, max = c ? c->d.max_input_rounds : 8;
     if (!c || !c->modern) return r;
     for (;;) {
         if ((r == FMCP_ERR_CLOSED || r == FMCP_ERR_IO) && c->kind == FMCP__CL_HTTP && !resent && !c->stopping) {
@@ -33395,8 +33415,8 @@ static void fmcp__cl_mem_invalidate(fmcp_client *c, const char *prefix, size_t p
 static fmcp_result fmcp__cl_mem_put(fmcp_client *c, const char *key, size_t klen, const char *v, size_t vlen,
                                     int64_t expires)
 {
-    size_t max_n = c->d.cache_max_entries ? c->d.cache_max_entries : 256;
-    size_t max_b = c->d.cache_max_bytes ? c->d.cache_max_bytes : (size_t)1 << 20;
+    size_t max_n = c->d.cache_max_entries;
+    size_t max_b = c->d.cache_max_bytes;
     int64_t now = fmcp_monotonic_ms();
     fmcp__cl_centry **pp = &c->cache_head, *e;
     while (*pp) {   /* the same key and whatever went stale make room first */
@@ -33905,7 +33925,7 @@ static fmcp_result fmcp__cl_init_params(fmcp_client *c, char **out, size_t *len)
     fmcp_jw_init(&w, c->a);
     fmcp_jw_object_begin(&w);
     fmcp_jw_key(&w, "protocolVersion");
-    fmcp_jw_str(&w, c->d.protocol_version ? c->d.protocol_version : fmcp__cl_versions[0]);
+    fmcp_jw_str(&w, c->d.protocol_version);
     fmcp_jw_key(&w, "capabilities");
     fmcp__cl_write_caps(c, &w);
     fmcp_jw_key(&w, "clientInfo");
@@ -34022,15 +34042,100 @@ static fmcp_result fmcp__cl_discover(fmcp_client *c, int *status)
     return r;
 }
 
+static size_t fmcp__cl_slen(const char *s)
+{
+    return s ? strlen(s) + 1 : 0;
+}
+
+/* Copies s to *at (advanced past it); NULL stays NULL. */
+static const char *fmcp__cl_keep(char **at, const char *s)
+{
+    char *d = *at;
+    size_t n = fmcp__cl_slen(s);
+    if (!s) return NULL;
+    memcpy(d, s, n);
+    *at += n;
+    return d;
+}
+
+#ifndef FASTMCP_NO_SOCKETS
+/* Text that goes on a request's header line: no CR, LF or other controls but HTAB. */
+static int fmcp__cl_line_ok(const char *s)
+{
+    return !s || fmcp__field_ok(s, s + strlen(s));
+}
+#endif
+
+/* The client's own descriptor: the caller's, its defaults filled here and
+ * only here, every string it keeps (and the header list) copied into one
+ * block and the small interface structs copied, so the caller's descriptor
+ * may go once the connect returns. Objects (oauth, the transport's and
+ * store's self/user) are still only referenced. */
+static fmcp_result fmcp__cl_desc_copy(fmcp_client *c, const fmcp_client_desc *in)
+{
+    fmcp_client_desc *d = &c->d;
+    size_t i, need;
+    char *at;
+    fmcp_http_header *h;
+    if (in) *d = *in;
+    if (!d->name) d->name = "fastmcp.h";
+    if (!d->version) d->version = FASTMCP_VERSION_STRING;
+    if (!d->protocol_version) d->protocol_version = fmcp__cl_versions[0];
+    if (d->max_input_rounds <= 0) d->max_input_rounds = 8;
+    if (!d->timeout_ms) d->timeout_ms = 60000;
+    if (d->grace_ms <= 0) d->grace_ms = 2000;
+    if (!d->max_message) d->max_message = (size_t)16 << 20;
+    if (!d->cache_max_entries) d->cache_max_entries = 256;
+    if (!d->cache_max_bytes) d->cache_max_bytes = (size_t)1 << 20;
+    if (d->alloc) { c->alloc = *d->alloc; d->alloc = &c->alloc; }
+    if (d->transport) { c->transport = *d->transport; d->transport = &c->transport; }
+    if (d->cache_store) { c->store = *d->cache_store; d->cache_store = &c->store; }
+    if (!d->headers) d->nheaders = 0;
+    need = d->nheaders * sizeof *h + fmcp__cl_slen(d->name) + fmcp__cl_slen(d->version) + fmcp__cl_slen(d->title) +
+           fmcp__cl_slen(d->protocol_version) + fmcp__cl_slen(d->roots_json) + fmcp__cl_slen(d->bearer_token);
+    for (i = 0; i < d->nheaders; i++) {
+        if (!d->headers[i].name || !d->headers[i].value) return FMCP_ERR_INVALID_ARG;
+        need += fmcp__cl_slen(d->headers[i].name) + fmcp__cl_slen(d->headers[i].value);
+    }
+#ifndef FASTMCP_NO_SOCKETS
+    /* they become header lines: a CR or LF would start another one */
+    if (!fmcp__hdr_ok(d->headers, d->nheaders) || !fmcp__cl_line_ok(d->bearer_token)) return FMCP_ERR_INVALID_ARG;
+    for (i = 0; i < d->nheaders; i++) if (!fmcp__cl_line_ok(d->headers[i].value)) return FMCP_ERR_INVALID_ARG;
+#endif
+    c->dblob = (char *)fmcp_malloc(c->a, need);
+    if (!c->dblob) return FMCP_ERR_NOMEM;
+    c->dblob_len = need;
+    h = (fmcp_http_header *)(void *)c->dblob;   /* first: the block's alignment is the allocator's */
+    at = c->dblob + d->nheaders * sizeof *h;
+    for (i = 0; i < d->nheaders; i++) {
+        h[i].name = fmcp__cl_keep(&at, d->headers[i].name);
+        h[i].value = fmcp__cl_keep(&at, d->headers[i].value);
+    }
+    d->headers = d->nheaders ? h : NULL;
+    d->name = fmcp__cl_keep(&at, d->name);
+    d->version = fmcp__cl_keep(&at, d->version);
+    d->title = fmcp__cl_keep(&at, d->title);
+    d->protocol_version = fmcp__cl_keep(&at, d->protocol_version);
+    d->roots_json = fmcp__cl_keep(&at, d->roots_json);
+    d->bearer_token = fmcp__cl_keep(&at, d->bearer_token);
+    return FMCP_OK;
+}
+
 static fmcp_result fmcp__cl_new(const fmcp_client_desc *d, int kind, fmcp_client **out)
 {
     fmcp_client *c;
     const fmcp_allocator *a = d ? d->alloc : NULL;
+    fmcp_result r;
     c = (fmcp_client *)fmcp_malloc(a, sizeof *c);
     if (!c) return FMCP_ERR_NOMEM;
     memset(c, 0, sizeof *c);
-    if (d) c->d = *d;
-    c->a = a;
+    if (a) { c->alloc = *a; c->a = &c->alloc; }
+    r = fmcp__cl_desc_copy(c, d);
+    if (r != FMCP_OK) {
+        fmcp_allocator copy = c->alloc;
+        fmcp_free(a ? &copy : NULL, c, sizeof *c);
+        return r;
+    }
     c->kind = kind;
     (void)fmcp_random_bytes(c->cache_nonce, sizeof c->cache_nonce);   /* zeros still name it within itself */
     c->rfd = c->wfd = c->wake[0] = c->wake[1] = -1;
@@ -34048,13 +34153,21 @@ static fmcp_result fmcp__cl_new(const fmcp_client_desc *d, int kind, fmcp_client
     return FMCP_OK;
 }
 
+FASTMCP_API fmcp_client_desc fmcp_client_query_desc(const fmcp_client *c)
+{
+    fmcp_client_desc d;
+    if (c) return c->d;
+    memset(&d, 0, sizeof d);
+    return d;
+}
+
 #ifdef FMCP__CL_WINPROC
 /* Reap the child: wait grace (its stdin is closed), then TerminateProcess.
  * There is no SIGTERM for a console program that is not in a group of its
  * own, so the second, polite step of POSIX has nothing to send. */
 static void fmcp__cl_reap(fmcp_client *c)
 {
-    int grace = c->d.grace_ms > 0 ? c->d.grace_ms : 2000;
+    int grace = c->d.grace_ms;
     if (!fmcp__proc_wait(c->hproc, grace)) {
         fmcp__proc_kill(c->hproc);
         (void)fmcp__proc_wait(c->hproc, -1);
@@ -34066,7 +34179,7 @@ static void fmcp__cl_reap(fmcp_client *c)
 /* Reap the child: wait grace, SIGTERM, wait grace, SIGKILL. */
 static void fmcp__cl_reap(fmcp_client *c)
 {
-    int step, st, grace = c->d.grace_ms > 0 ? c->d.grace_ms : 2000;
+    int step, st, grace = c->d.grace_ms;
     for (step = 0; step < 3; step++) {
         int64_t end = fmcp_monotonic_ms() + grace;
         if (step == 1) kill(c->pid, SIGTERM);
@@ -34185,7 +34298,12 @@ FASTMCP_API void fmcp_client_destroy(fmcp_client *c)
     fmcp__cond_destroy(&c->cv);
     fmcp__cond_destroy(&c->rcv);
 #endif
-    fmcp_free(c->a, c, sizeof *c);
+    fmcp_wipe(c->dblob, c->dblob_len);   /* the bearer token */
+    fmcp_free(c->a, c->dblob, c->dblob_len);
+    {
+        fmcp_allocator copy = c->alloc;   /* c->a points into c */
+        fmcp_free(c->a ? &copy : NULL, c, sizeof *c);
+    }
 }
 
 #ifndef FASTMCP_NO_PROCESS

@@ -845,6 +845,78 @@ static void test_http_bearer(void)
     fmcp_server_destroy(srv);
 }
 
+/* The client keeps its own copy of the descriptor: the caller's strings and
+ * header list are scribbled over and freed after connect, and later
+ * requests still carry the token and header; fmcp_client_query_desc shows
+ * the copy with the defaults filled in. */
+static void test_desc_copied(void)
+{
+    fmcp_server *srv = make_server();
+    fmcp_client_desc *d = (fmcp_client_desc *)calloc(1, sizeof *d);
+    fmcp_http_header *extra = (fmcp_http_header *)calloc(1, sizeof *extra);
+    char *tok = strdup("s3cret"), *hn = strdup("X-Client-Test"), *hv = strdup("yes"), *title = strdup("T");
+    fmcp_client *c = NULL;
+    fmcp_client_desc q;
+    hsrv h;
+    if (!d || !extra || !tok || !hn || !hv || !title || hsrv_start(&h, srv, 1) != 0) {
+        fmcp_server_destroy(srv); free(d); free(extra); free(tok); free(hn); free(hv); free(title); CHECK(0); return;
+    }
+    client_desc(d);
+    d->name = NULL;          /* defaults to fill */
+    d->timeout_ms = 0;
+    d->no_get_stream = 1;
+    d->title = title;
+    d->bearer_token = tok;
+    extra->name = hn; extra->value = hv;
+    d->headers = extra; d->nheaders = 1;
+    CHECK_OK(fmcp_client_connect_http(d, h.url, &c));
+    memset(tok, 'x', strlen(tok)); memset(hn, 'y', strlen(hn)); memset(hv, 'z', strlen(hv));
+    memset(title, 'w', strlen(title));
+    memset(extra, 0, sizeof *extra); memset(d, 0, sizeof *d);
+    free(tok); free(hn); free(hv); free(title); free(extra); free(d);
+    if (c) {
+        CHECK_OK(fmcp_client_ping(c));   /* the auth hook wants "Bearer s3cret" and X-Client-Test: yes */
+        q = fmcp_client_query_desc(c);
+        CHECK_STR(q.name, "fastmcp.h");
+        CHECK_STR(q.version, FASTMCP_VERSION_STRING);
+        CHECK_STR(q.title, "T");
+        CHECK_STR(q.protocol_version, "2025-11-25");
+        CHECK_STR(q.bearer_token, "s3cret");
+        CHECK_EQ_INT(q.nheaders, 1);
+        if (q.nheaders == 1) { CHECK_STR(q.headers[0].name, "X-Client-Test"); CHECK_STR(q.headers[0].value, "yes"); }
+        CHECK_EQ_INT(q.timeout_ms, 60000);
+        CHECK_EQ_INT(q.max_input_rounds, 8);
+        CHECK_EQ_INT(q.grace_ms, 2000);
+        CHECK_EQ_INT(q.max_message, 16 << 20);
+        CHECK_EQ_INT(q.cache_max_entries, 256);
+        CHECK_EQ_INT(q.cache_max_bytes, 1 << 20);
+        CHECK(q.no_get_stream == 1 && q.on_sampling == on_sampling);
+        CHECK_STR(q.roots_json, "[{\"uri\":\"file:///tmp/root\",\"name\":\"root\"}]");
+        fmcp_client_destroy(c);
+    }
+    q = fmcp_client_query_desc(NULL);
+    CHECK(q.name == NULL && q.timeout_ms == 0);
+    hsrv_stop(&h);
+    fmcp_server_destroy(srv);
+}
+
+/* Header lines from the descriptor cannot smuggle in another line. */
+static void test_desc_refused(void)
+{
+    static const fmcp_http_header crlf[1] = { { "X-A", "a\r\nX-B: b" } }, badname[1] = { { "X A", "a" } };
+    fmcp_client_desc d;
+    fmcp_client *c = NULL;
+    client_desc(&d);
+    d.headers = crlf; d.nheaders = 1;
+    CHECK(fmcp_client_connect_http(&d, "http://127.0.0.1:1/mcp", &c) == FMCP_ERR_INVALID_ARG);
+    d.headers = badname;
+    CHECK(fmcp_client_connect_http(&d, "http://127.0.0.1:1/mcp", &c) == FMCP_ERR_INVALID_ARG);
+    d.headers = NULL; d.nheaders = 0;
+    d.bearer_token = "t\nX-B: b";
+    CHECK(fmcp_client_connect_http(&d, "http://127.0.0.1:1/mcp", &c) == FMCP_ERR_INVALID_ARG);
+    CHECK(c == NULL);
+}
+
 /* The old HTTP+SSE transport: POST initialize is refused, GET gives `endpoint`. */
 static void test_http_legacy(void)
 {
@@ -1859,6 +1931,8 @@ int main(int argc, char **argv)
     T_RUN(test_http_battery_modern);
     T_RUN(test_http_resume);
     T_RUN(test_http_bearer);
+    T_RUN(test_desc_copied);
+    T_RUN(test_desc_refused);
     T_RUN(test_http_legacy);
     T_RUN(test_http_refused);
     T_RUN(test_http_raw_refused);
