@@ -49,6 +49,7 @@ static void init_once(void)
     cl = (fmcp_client *)calloc(1, sizeof *cl);
     if (!cl) abort();
     cl->a = NULL;   /* the default allocator */
+    if (fmcp__cl_desc_copy(cl, NULL) != FMCP_OK) abort();   /* the defaults (max_message) */
     cl->kind = FMCP__CL_STREAM;
     cl->rfd = -1;
     cl->wfd = open("/dev/null", O_WRONLY);
