@@ -2340,7 +2340,12 @@ FASTMCP_API void fmcp_dpop_challenge(const fmcp_dpop *d, const char *error, cons
  *   (it runs a private loop). Responses with Content-Length, chunked, or
  *   close-delimited bodies are read; a body over max_response_bytes gives
  *   FMCP_ERR_TOO_LARGE, a request not finished within timeout_ms gives
- *   FMCP_ERR_TIMEOUT. 1xx responses are skipped. https:// URLs need a TLS
+ *   FMCP_ERR_TIMEOUT. 1xx responses are skipped. The response is read
+ *   strictly (the MCP client reads its answers with the same code): lines
+ *   end in CRLF, the status is 3 digits, a head over 64 KiB or with more
+ *   than 100 fields gives FMCP_ERR_TOO_LARGE, and Content-Length together
+ *   with Transfer-Encoding, two Content-Length fields, Transfer-Encoding in
+ *   HTTP/1.0 or a 101 give FMCP_ERR_PROTOCOL. https:// URLs need a TLS
  *   transport (fmcp_http_io, set in the request); without one they
  *   fail with FMCP_ERR_UNSUPPORTED ("TLS support not compiled in").
  *   When error_buf is set it receives a short reason on failure.
@@ -4354,8 +4359,15 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
  *   }
  *   fmcp_client_destroy(c);
  *
- * fmcp_client_desc (zeroed = defaults; strings and lists are referenced, not
- *   copied: keep them alive until fmcp_client_destroy)
+ * fmcp_client_desc (zeroed = defaults). The client copies it at connect:
+ *   the strings (name, version, title, protocol_version, roots_json,
+ *   bearer_token), the headers list and the small interface structs (alloc,
+ *   transport, cache_store) are the client's own from then on, so the
+ *   caller's may go once connect returns. Objects are still referenced and
+ *   must outlive the client: oauth, and what transport->self and
+ *   cache_store->user (and an allocator's user) point to. A header name
+ *   that is not a token, or a header value or bearer_token holding a CR, LF
+ *   or other control character, fails the connect with FMCP_ERR_INVALID_ARG.
  *   name, version, title: clientInfo (default "fastmcp.h" and the library
  *   version). protocol_version: the version asked for (default 2025-11-25);
  *   the server may answer any of 2025-11-25, 2025-06-18, 2025-03-26 and
@@ -4461,6 +4473,13 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
  *   that stream (a reader thread; FMCP_ERR_UNSUPPORTED without threads).
  *   Connections are kept alive and reused; a 404 on a request after
  *   initialize means the session ended (FMCP_ERR_CLOSED).
+ * fmcp_client_query_desc(c)
+ *   The effective descriptor: what connect was given, with every default
+ *   filled in (name "fastmcp.h", version, protocol_version "2025-11-25",
+ *   timeout_ms 60000, max_input_rounds 8, grace_ms 2000, max_message 16 MiB,
+ *   cache_max_entries 256, cache_max_bytes 1 MiB); its pointers lead to the
+ *   client's copies and stay valid until fmcp_client_destroy. NULL c gives a
+ *   zeroed descriptor.
  * fmcp_client_destroy
  *   HTTP: stops the GET stream and sends DELETE for the session. stdio: closes
  *   the server's stdin, waits grace_ms for it to exit, then SIGTERM, another
@@ -4599,6 +4618,8 @@ FASTMCP_API fmcp_result fmcp_client_connect_http(const fmcp_client_desc *d, cons
                                                  fmcp_client **out);
 #endif
 FASTMCP_API void fmcp_client_destroy(fmcp_client *c);
+/* The descriptor in use, defaults filled (valid until fmcp_client_destroy). */
+FASTMCP_API fmcp_client_desc fmcp_client_query_desc(const fmcp_client *c);
 
 /* The initialize result (serverInfo, capabilities, instructions). */
 FASTMCP_API const fmcp_json *fmcp_client_server_info(const fmcp_client *c);
@@ -16703,29 +16724,146 @@ static fmcp_result fmcp__ck_byte(fmcp__chunker *k, int c)
     return FMCP_OK;
 }
 
-/* Decode from in[0..n) into out (body capped at max). *used = bytes eaten.
- * Returns 1 when the body is complete, 0 for more, or a negative fmcp_result. */
-static int fmcp__ck_feed(fmcp__chunker *k, const fmcp_allocator *a, const char *in, size_t n,
-                         size_t *used, fmcp__hbuf *out, size_t max)
+/* Decode framing from in[0..n) up to the next run of chunk data, which is
+ * then in[*used - *dlen, *used) (the caller takes it where it lies: the MCP
+ * client streams SSE out of its read buffer). Returns 1 when the body is
+ * complete, 0 when *dlen bytes of data were found or all input was framing,
+ * FMCP_ERR_PARSE on bad framing (*used = where). */
+static int fmcp__ck_next(fmcp__chunker *k, const char *in, size_t n, size_t *used, size_t *dlen)
 {
     size_t i = 0;
+    *dlen = 0;
     while (i < n && k->st != FMCP__CK_DONE) {
         if (k->st == FMCP__CK_DATA) {
             size_t take = n - i;
-            fmcp_result r;
             if ((uint64_t)take > k->left) take = (size_t)k->left;
-            if (out->len + take > max || k->left > (uint64_t)(max - out->len)) { *used = i; return FMCP_ERR_TOO_LARGE; }
-            r = fmcp__hb_put(a, out, in + i, take);
-            if (r != FMCP_OK) { *used = i; return r; }
             i += take; k->left -= take;
             if (!k->left) k->st = FMCP__CK_DATA_CR;
-            continue;
+            *dlen = take;
+            break;
         }
         if (fmcp__ck_byte(k, (unsigned char)in[i]) != FMCP_OK) { *used = i; return FMCP_ERR_PARSE; }
         i++;
     }
     *used = i;
     return k->st == FMCP__CK_DONE ? 1 : 0;
+}
+
+/* Decode from in[0..n) into out (body capped at max). *used = bytes eaten.
+ * Returns 1 when the body is complete, 0 for more, or a negative fmcp_result. */
+static int fmcp__ck_feed(fmcp__chunker *k, const fmcp_allocator *a, const char *in, size_t n,
+                         size_t *used, fmcp__hbuf *out, size_t max)
+{
+    size_t i = 0;
+    for (;;) {
+        size_t u, d;
+        int rc = fmcp__ck_next(k, in + i, n - i, &u, &d);
+        if (d) {
+            fmcp_result r;
+            /* a chunk that announces more than the cap is refused at once */
+            if (out->len + d > max || k->left > (uint64_t)(max - out->len - d)) { *used = i + u - d; return FMCP_ERR_TOO_LARGE; }
+            r = fmcp__hb_put(a, out, in + i + u - d, d);
+            if (r != FMCP_OK) { *used = i + u - d; return r; }
+        }
+        i += u;
+        if (rc != 0 || i == n) { *used = i; return rc; }
+    }
+}
+
+/* ---- response heads: one parser for the loop client and the MCP client ---- */
+
+enum { FMCP__B_NONE, FMCP__B_LEN, FMCP__B_CHUNKED, FMCP__B_CLOSE };
+#define FMCP__RESP_MAX_HEADERS 100u
+
+typedef struct fmcp__rhead {
+    int status, minor;
+    int bmode;          /* FMCP__B_*: how the body is framed */
+    int keep;           /* the connection may carry another request afterwards */
+    uint64_t length;    /* FMCP__B_LEN: Content-Length */
+    size_t nheaders;
+} fmcp__rhead;
+
+/* Finds the end of a response head in b[0..len). Every line must end in
+ * CRLF: a bare LF is refused as soon as it is seen (RFC 9112 2.2 lets a
+ * recipient accept one, but two parsers that split lines differently is
+ * how responses get smuggled). *scan (0 at first) is where to resume;
+ * 1 with *end just past the blank line, 0 for more, FMCP_ERR_TOO_LARGE past
+ * max bytes, FMCP_ERR_PROTOCOL for a bare LF. */
+static int fmcp__rhead_end(const char *b, size_t len, size_t *scan, size_t max, size_t *end)
+{
+    size_t i = *scan;
+    while (i < len) {
+        const char *nl = (const char *)memchr(b + i, '\n', len - i);
+        if (!nl) break;
+        i = (size_t)(nl - b);
+        if (i == 0 || b[i - 1] != '\r') return FMCP_ERR_PROTOCOL;
+        if (i >= 3 && b[i - 2] == '\n') {
+            if (i + 1 > max) return FMCP_ERR_TOO_LARGE;
+            *end = i + 1; *scan = 0;
+            return 1;
+        }
+        i++;
+    }
+    *scan = len;
+    return len > max ? FMCP_ERR_TOO_LARGE : 0;
+}
+
+/* Body framing of a parsed head (RFC 9112 6.3). */
+static fmcp_result fmcp__rhead_framing(fmcp__rhead *o, const fmcp_http_header *h, size_t n, int head_req)
+{
+    const char *te = NULL, *cl = NULL, *conn = NULL;
+    size_t i, nte = 0, ncl = 0;
+    for (i = 0; i < n; i++) {
+        if (fmcp__ieq(h[i].name, "content-length")) { cl = h[i].value; ncl++; }
+        else if (fmcp__ieq(h[i].name, "transfer-encoding")) { te = h[i].value; nte++; }
+        else if (!conn && fmcp__ieq(h[i].name, "connection")) conn = h[i].value;
+    }
+    /* Two framings or two lengths: a proxy in front of us may have picked the
+     * other one, so the next response would not be where we think. */
+    if (ncl > 1 || nte > 1 || (cl && te) || (te && o->minor == 0)) return FMCP_ERR_PROTOCOL;
+    if (te && !fmcp__ieq(te, "chunked")) return FMCP_ERR_UNSUPPORTED;
+    o->length = 0;
+    if (cl) {
+        int64_t v = fmcp__parse_cl(cl);
+        if (v < 0) return FMCP_ERR_PROTOCOL;
+        o->length = (uint64_t)v;
+    }
+    o->keep = o->minor == 1 && !(conn && fmcp__has_token(conn, "close"));
+    if (head_req || o->status < 200 || o->status == 204 || o->status == 304) o->bmode = FMCP__B_NONE;
+    else if (te) o->bmode = FMCP__B_CHUNKED;
+    else if (cl) o->bmode = FMCP__B_LEN;
+    else { o->bmode = FMCP__B_CLOSE; o->keep = 0; }
+    return FMCP_OK;
+}
+
+/* Parses the head t[0..end) (found by fmcp__rhead_end) in place: the status
+ * line "HTTP/1.0|1 SP 3DIGIT [SP reason]", at most maxh header fields into h
+ * (names and values NUL-terminated inside t), then the framing. A 101 is
+ * refused (we never ask to switch); other 1xx parse with no body, for the
+ * caller to skip. FMCP_OK, FMCP_ERR_PROTOCOL, _UNSUPPORTED (a transfer
+ * coding other than chunked) or _TOO_LARGE (too many fields). */
+static fmcp_result fmcp__rhead_parse(char *t, size_t end, fmcp_http_header *h, size_t maxh, int head_req,
+                                     fmcp__rhead *o)
+{
+    char *nl = (char *)memchr(t, '\n', end), *le;
+    size_t lines = 0, i;
+    long nh;
+    memset(o, 0, sizeof *o);
+    if (!nl) return FMCP_ERR_PROTOCOL;
+    le = nl - 1;   /* the CR (fmcp__rhead_end saw to it) */
+    if (le - t < 12 || memcmp(t, "HTTP/1.", 7) != 0 || (t[7] != '0' && t[7] != '1') || t[8] != ' ' ||
+        t[9] < '1' || t[9] > '9' || t[10] < '0' || t[10] > '9' || t[11] < '0' || t[11] > '9' ||
+        (le - t > 12 && (t[12] != ' ' || !fmcp__field_ok(t + 13, le))))
+        return FMCP_ERR_PROTOCOL;
+    o->minor = t[7] - '0';
+    o->status = (t[9] - '0') * 100 + (t[10] - '0') * 10 + (t[11] - '0');
+    if (o->status == 101) return FMCP_ERR_PROTOCOL;
+    for (i = 0; i < end; i++) lines += t[i] == '\n';
+    if (lines > maxh + 2) return FMCP_ERR_TOO_LARGE;   /* the status line and the blank one */
+    nh = fmcp__parse_fields(nl + 1, t + end, h, NULL, maxh);
+    if (nh < 0) return FMCP_ERR_PROTOCOL;
+    o->nheaders = (size_t)nh;
+    return fmcp__rhead_framing(o, h, o->nheaders, head_req);
 }
 
 /* ---- event loop ------------------------------------------------------------ */
@@ -18502,7 +18640,6 @@ FASTMCP_API void fmcp_http_loop_destroy(fmcp_http_loop *loop)
 /* ---- client ---------------------------------------------------------------------------- */
 
 enum { FMCP__F_CONNECT, FMCP__F_SEND, FMCP__F_HEAD, FMCP__F_BODY };
-enum { FMCP__B_NONE, FMCP__B_LEN, FMCP__B_CHUNKED, FMCP__B_CLOSE };
 #define FMCP__MAX_RESP_HEAD 65536u
 
 typedef struct fmcp__resp {
@@ -18612,17 +18749,37 @@ static void fmcp__fetch_timeout(void *user)
     fmcp__fetch_fail(op, FMCP_ERR_TIMEOUT, "request timed out");
 }
 
+/* Opens a non-blocking, close-on-exec TCP socket to ai and starts the
+ * connect (both clients): 0 connected, 1 in progress (wait for writable,
+ * then fmcp__tcp_result), -1 failed (nothing left open). */
+static int fmcp__tcp_begin(const struct addrinfo *ai, int *fdo)
+{
+    int fd = fmcp__sock_open(ai->ai_family, SOCK_STREAM, 0), rc, one = 1;
+    if (fd < 0) return -1;
+    fmcp__sock_nonblock(fd);
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+    do { rc = connect(fd, ai->ai_addr, (fmcp__socklen)ai->ai_addrlen); } while (rc != 0 && fmcp__sock_intr());
+    if (rc != 0 && !fmcp__sock_inprogress()) { fmcp__sock_close(fd); return -1; }
+    *fdo = fd;
+    return rc == 0 ? 0 : 1;
+}
+
+/* After an in-progress connect turned writable: 1 when it succeeded. */
+static int fmcp__tcp_result(int fd)
+{
+    int err = 0;
+    fmcp__socklen sl = sizeof err;
+    return getsockopt(fd, SOL_SOCKET, SO_ERROR, (char *)&err, &sl) == 0 && err == 0;
+}
+
 /* Start a non-blocking connect to the next address; 0 when none is left. */
 static int fmcp__fetch_connect_next(fmcp_http_fetch_op *op)
 {
     fmcp_http_loop *l = op->loop;
     if (op->io.fd >= 0) { fmcp__io_del(l, &op->io); fmcp__sock_close(op->io.fd); op->io.fd = -1; }
     for (; op->cur; op->cur = op->cur->ai_next) {
-        int fd = fmcp__sock_open(op->cur->ai_family, SOCK_STREAM, 0), rc;
-        if (fd < 0) continue;
-        fmcp__set_nonblock(fd);
-        do { rc = connect(fd, op->cur->ai_addr, (fmcp__socklen)op->cur->ai_addrlen); } while (rc != 0 && fmcp__sock_intr());
-        if (rc != 0 && !fmcp__sock_inprogress()) { fmcp__sock_close(fd); continue; }
+        int fd = -1;
+        if (fmcp__tcp_begin(op->cur, &fd) < 0) continue;
         op->io.fd = fd;
         if (fmcp__io_add(l, &op->io, FMCP__OUT) != FMCP_OK) { fmcp__sock_close(fd); op->io.fd = -1; return 0; }
         op->cur = op->cur->ai_next;
@@ -18633,13 +18790,10 @@ static int fmcp__fetch_connect_next(fmcp_http_fetch_op *op)
 
 static void fmcp__fetch_connected(fmcp_http_fetch_op *op)
 {
-    int err = 0, one = 1;
-    fmcp__socklen sl = sizeof err;
-    if (getsockopt(op->io.fd, SOL_SOCKET, SO_ERROR, (char *)&err, &sl) != 0 || err != 0) {
+    if (!fmcp__tcp_result(op->io.fd)) {
         if (!fmcp__fetch_connect_next(op)) fmcp__fetch_fail(op, FMCP_ERR_IO, "connection failed");
         return;
     }
-    (void)setsockopt(op->io.fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
     if (op->tr && op->tr->open(op->tr->self, op->io.fd, op->host, &op->tc) != FMCP_OK) {
         fmcp__fetch_fail(op, FMCP_ERR_IO, "transport open failed");
         return;
@@ -18653,37 +18807,20 @@ static long fmcp__fetch_io(fmcp_http_fetch_op *op, int wr, void *buf, size_t n)
     return wr ? fmcp__sys_write(op->io.fd, buf, n) : fmcp__sys_read(op->io.fd, buf, n);
 }
 
-/* Response framing from the parsed head; FMCP_OK or an error. */
-static fmcp_result fmcp__fetch_framing(fmcp_http_fetch_op *op)
-{
-    const fmcp_http_response *r = &op->res->pub;
-    const char *te = fmcp_http_response_header(r, "transfer-encoding");
-    const char *cl = fmcp_http_response_header(r, "content-length");
-    if (op->head_req || r->status == 204 || r->status == 304) op->bmode = FMCP__B_NONE;
-    else if (te) {
-        if (!fmcp__ieq(te, "chunked")) return FMCP_ERR_UNSUPPORTED;
-        op->bmode = FMCP__B_CHUNKED;
-        memset(&op->ck, 0, sizeof op->ck);
-    } else if (cl) {
-        int64_t v = fmcp__parse_cl(cl);
-        if (v < 0) return FMCP_ERR_PROTOCOL;
-        if ((uint64_t)v > (uint64_t)op->max) return FMCP_ERR_TOO_LARGE;
-        op->bmode = FMCP__B_LEN; op->remaining = (uint64_t)v;
-    } else op->bmode = FMCP__B_CLOSE;
-    return FMCP_OK;
-}
-
 /* Parse a complete response head at the start of op->in. 1 = parsed (maybe
  * a 1xx that was skipped), 0 = need more, <0 = error. */
 static int fmcp__fetch_head(fmcp_http_fetch_op *op)
 {
     fmcp_http_loop *l = op->loop;
-    size_t end = fmcp__head_end(op->in.p, 0, op->in.len, &op->scan), lines = 0, i, size;
+    size_t end = 0, lines = 0, i, size;
     fmcp__resp *r;
-    char *text, *nl;
-    long nh;
-    if (!end) return op->in.len > FMCP__MAX_RESP_HEAD ? FMCP_ERR_TOO_LARGE : 0;
+    fmcp__rhead h;
+    char *text;
+    fmcp_result e;
+    int found = fmcp__rhead_end(op->in.p, op->in.len, &op->scan, FMCP__MAX_RESP_HEAD, &end);
+    if (found <= 0) return found;
     for (i = 0; i < end; i++) lines += op->in.p[i] == '\n';
+    if (lines > FMCP__RESP_MAX_HEADERS + 2) return FMCP_ERR_TOO_LARGE;
     size = sizeof *r + lines * sizeof(fmcp_http_header) + end + 1;
     r = (fmcp__resp *)fmcp_malloc(l->a, size);
     if (!r) return FMCP_ERR_NOMEM;
@@ -18692,29 +18829,24 @@ static int fmcp__fetch_head(fmcp_http_fetch_op *op)
     text = (char *)((fmcp_http_header *)(void *)(r + 1) + lines);
     memcpy(text, op->in.p, end); text[end] = 0;
     memmove(op->in.p, op->in.p + end, op->in.len - end);
-    op->in.len -= end; op->scan = 0;
-    nl = strchr(text, '\n');
-    if (nl - text < 12 || memcmp(text, "HTTP/1.", 7) != 0 || text[8] != ' ' ||
-        text[9] < '1' || text[9] > '9' || text[10] < '0' || text[10] > '9' || text[11] < '0' || text[11] > '9' ||
-        (text[12] != ' ' && text[12] != '\r' && text[12] != '\n')) {
-        fmcp_free(l->a, r, size); return FMCP_ERR_PROTOCOL;
-    }
-    r->pub.status = (text[9] - '0') * 100 + (text[10] - '0') * 10 + (text[11] - '0');
+    op->in.len -= end;
     r->pub.headers = (fmcp_http_header *)(void *)(r + 1);
-    nh = fmcp__parse_fields(nl + 1, text + end, (fmcp_http_header *)(void *)(r + 1), NULL, lines);
-    if (nh < 0) { fmcp_free(l->a, r, size); return FMCP_ERR_PROTOCOL; }
-    r->pub.nheaders = (size_t)nh;
-    if (r->pub.status < 200) {   /* an interim answer: skipped (101 we never asked for) */
-        int st = r->pub.status;
+    e = fmcp__rhead_parse(text, end, (fmcp_http_header *)(void *)(r + 1), lines, op->head_req, &h);
+    if (e != FMCP_OK || h.status < 200) {   /* an interim answer is skipped */
         fmcp_free(l->a, r, size);
-        return st == 101 ? FMCP_ERR_PROTOCOL : 1;
+        return e != FMCP_OK ? (int)e : 1;
     }
+    r->pub.status = h.status;
+    r->pub.nheaders = h.nheaders;
     op->res = r;
     op->state = FMCP__F_BODY;
-    {
-        fmcp_result e = fmcp__fetch_framing(op);
-        return e == FMCP_OK ? 1 : (int)e;
+    op->bmode = h.bmode;
+    if (h.bmode == FMCP__B_CHUNKED) memset(&op->ck, 0, sizeof op->ck);
+    if (h.bmode == FMCP__B_LEN) {
+        if (h.length > (uint64_t)op->max) return FMCP_ERR_TOO_LARGE;
+        op->remaining = h.length;
     }
+    return 1;
 }
 
 /* Move buffered bytes into the body; 1 when complete, 0 more, <0 error. */
@@ -32372,10 +32504,12 @@ typedef struct fmcp__cl_conn {
     void *tc;                 /* TLS (transport) connection, or NULL */
     char *buf;
     size_t off, len, cap;     /* unread bytes are buf[off..len) */
-    int status, chunked, body_done, keep, is_sse;
+    size_t scan;              /* http's fmcp__rhead_end: where to look on, from off */
+    int status, bmode, body_done, keep, is_sse;   /* bmode: http's FMCP__B_* */
+    uint64_t remain;          /* FMCP__B_LEN: bytes left */
+    fmcp__chunker ck;         /* FMCP__B_CHUNKED: http's decoder */
     char www[4096];           /* WWW-Authenticate of the last answer ("" = none) */
-    int64_t remain;           /* Content-Length left, -1 = until close */
-    int64_t chunk;            /* bytes left in this chunk, -1 = size line next */
+    fmcp_http_header h[FMCP__RESP_MAX_HEADERS];   /* the head being read (points into buf) */
 } fmcp__cl_conn;
 
 typedef struct fmcp__cl_sse {
@@ -32387,8 +32521,13 @@ typedef struct fmcp__cl_sse {
 #endif
 
 struct fmcp_client {
-    const fmcp_allocator *a;
-    fmcp_client_desc d;
+    const fmcp_allocator *a;  /* &alloc, or NULL for the default */
+    fmcp_client_desc d;       /* the effective descriptor (fmcp__cl_desc_copy) */
+    fmcp_allocator alloc;     /* the copies d's pointers lead to */
+    fmcp_http_io transport;
+    fmcp_client_cache_store store;
+    char *dblob;              /* d's strings and headers, one block (it may hold a token) */
+    size_t dblob_len;
     int kind;
     int closed, stopping;
     int64_t next_id;
@@ -32482,13 +32621,12 @@ static void fmcp__cl_buf_free(const fmcp_allocator *a, fmcp__cl_buf *b)
 
 static size_t fmcp__cl_max(const fmcp_client *c)
 {
-    return c->d.max_message ? c->d.max_message : (size_t)16 << 20;
+    return c->d.max_message;
 }
 
 static int64_t fmcp__cl_deadline(const fmcp_client *c, const fmcp_call_opts *o)
 {
-    int64_t t = o && o->timeout_ms ? o->timeout_ms : c->d.timeout_ms;
-    if (t == 0) t = 60000;
+    int64_t t = o && o->timeout_ms ? o->timeout_ms : c->d.timeout_ms;   /* d's is never 0 */
     return t < 0 ? 0 : fmcp_monotonic_ms() + t;
 }
 
@@ -33096,6 +33234,8 @@ static void fmcp__cl_nap(int ms)
 #endif
 }
 
+/* Connects to the URL's host (every address in turn); the socket calls are
+ * http's (fmcp__tcp_begin), only the wait is ours: it blocks. */
 static fmcp_result fmcp__cl_tcp(fmcp_client *c, int64_t deadline, int *fdo)
 {
     struct addrinfo hints, *res = NULL, *ai;
@@ -33107,14 +33247,9 @@ static fmcp_result fmcp__cl_tcp(fmcp_client *c, int64_t deadline, int *fdo)
     snprintf(port, sizeof port, "%u", (unsigned)c->url.port);
     if (getaddrinfo(c->url.host, port, &hints, &res) != 0) return FMCP_ERR_IO;
     for (ai = res; ai; ai = ai->ai_next) {
-        int fd = fmcp__sock_open(ai->ai_family, ai->ai_socktype, ai->ai_protocol), one = 1, err = 0;
-        fmcp__socklen el = sizeof err;
-        if (fd < 0) continue;
-        fmcp__sock_nonblock(fd);   /* and close-on-exec */
-        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
-        if (connect(fd, ai->ai_addr, (fmcp__socklen)ai->ai_addrlen) == 0 ||
-            (fmcp__sock_inprogress() && (r = fmcp__cl_ready(c, fd, POLLOUT, deadline, NULL)) == FMCP_OK &&
-             getsockopt(fd, SOL_SOCKET, SO_ERROR, (char *)&err, &el) == 0 && err == 0)) {
+        int fd = -1, st = fmcp__tcp_begin(ai, &fd);
+        if (st < 0) continue;
+        if (st == 0 || ((r = fmcp__cl_ready(c, fd, POLLOUT, deadline, NULL)) == FMCP_OK && fmcp__tcp_result(fd))) {
             *fdo = fd;
             freeaddrinfo(res);
             return FMCP_OK;
@@ -33204,19 +33339,6 @@ static fmcp_result fmcp__cl_conn_fill(fmcp_client *c, fmcp__cl_conn *k, int64_t 
     }
 }
 
-static int fmcp__cl_ieq(const char *a, size_t n, const char *b)
-{
-    size_t i;
-    if (strlen(b) != n) return 0;
-    for (i = 0; i < n; i++) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
-        if (x != y) return 0;
-    }
-    return 1;
-}
-
 static void fmcp__cl_copy(char *dst, size_t cap, const char *s, size_t n)
 {
     if (n >= cap) n = cap - 1;
@@ -33224,78 +33346,61 @@ static void fmcp__cl_copy(char *dst, size_t cap, const char *s, size_t n)
     dst[n] = 0;
 }
 
-/* One response header line; remembers what the body reader needs. */
-static void fmcp__cl_header(fmcp_client *c, fmcp__cl_conn *k, const char *name, size_t nl,
-                            const char *v, size_t vl)
+/* What the MCP client keeps of a parsed head (framing is http's). */
+static void fmcp__cl_take_head(fmcp_client *c, fmcp__cl_conn *k, const fmcp__rhead *h)
 {
-    if (fmcp__cl_ieq(name, nl, "content-length")) {
-        k->remain = 0;
-        while (vl && *v >= '0' && *v <= '9' && k->remain < ((int64_t)1 << 50)) { k->remain = k->remain * 10 + (*v - '0'); v++; vl--; }
-    } else if (fmcp__cl_ieq(name, nl, "transfer-encoding")) {
-        k->chunked = vl >= 7 && fmcp__cl_ieq(v + vl - 7, 7, "chunked");
-    } else if (fmcp__cl_ieq(name, nl, "connection")) {
-        if (fmcp__cl_ieq(v, vl, "close")) k->keep = 0;
-    } else if (fmcp__cl_ieq(name, nl, "content-type")) {
-        k->is_sse = vl >= 17 && fmcp__cl_ieq(v, 17, "text/event-stream");
-    } else if (fmcp__cl_ieq(name, nl, "www-authenticate")) {
-        size_t have = strlen(k->www);        /* several headers form one list */
-        if (have + (have ? 2 : 0) + vl < sizeof k->www) {
-            if (have) { memcpy(k->www + have, ", ", 2); have += 2; }
-            fmcp__cl_copy(k->www + have, sizeof k->www - have, v, vl);
-        }
-    } else if (fmcp__cl_ieq(name, nl, "dpop-nonce")) {
-        FMCP__CL_LOCK(c);
-        if (vl < sizeof c->dpop_nonce) fmcp__cl_copy(c->dpop_nonce, sizeof c->dpop_nonce, v, vl);
-        FMCP__CL_UNLOCK(c);
-    } else if (fmcp__cl_ieq(name, nl, "mcp-session-id")) {
-        FMCP__CL_LOCK(c);
-        if (!c->session[0] && vl < sizeof c->session) fmcp__cl_copy(c->session, sizeof c->session, v, vl);
-        FMCP__CL_UNLOCK(c);
-    }
-}
-
-static fmcp_result fmcp__cl_parse_head(fmcp_client *c, fmcp__cl_conn *k, const char *h, size_t n)
-{
-    const char *e = h + n, *line = (const char *)memchr(h, '\n', n);
-    if (n < 12 || memcmp(h, "HTTP/1.", 7) != 0 || !line) return FMCP_ERR_PARSE;
-    k->status = (h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
-    k->keep = h[7] == '1';
-    k->chunked = 0; k->is_sse = 0; k->remain = -1; k->chunk = -1; k->body_done = 0;
+    size_t i;
+    k->status = h->status;
+    k->bmode = h->bmode;
+    k->keep = h->keep;
+    k->remain = h->length;
+    k->body_done = h->bmode == FMCP__B_NONE || (h->bmode == FMCP__B_LEN && h->length == 0);
+    k->is_sse = 0;
     k->www[0] = 0;
-    for (h = line + 1; h < e;) {
-        const char *eol = (const char *)memchr(h, '\n', (size_t)(e - h)), *colon;
-        size_t ln = eol ? (size_t)(eol - h) : (size_t)(e - h);
-        if (ln && h[ln - 1] == '\r') ln--;
-        colon = (const char *)memchr(h, ':', ln);
-        if (colon) {
-            const char *v = colon + 1, *ve = h + ln;
-            while (v < ve && (*v == ' ' || *v == '\t')) v++;
-            while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
-            fmcp__cl_header(c, k, h, (size_t)(colon - h), v, (size_t)(ve - v));
+    memset(&k->ck, 0, sizeof k->ck);
+    for (i = 0; i < h->nheaders; i++) {
+        const char *name = k->h[i].name, *v = k->h[i].value;
+        size_t vl = strlen(v);
+        if (fmcp__ieq(name, "content-type")) {
+            const char *t = "text/event-stream";   /* a prefix: parameters may follow */
+            while (*t && fmcp__lc((unsigned char)*v) == *t) { v++; t++; }
+            k->is_sse = !*t;
+        } else if (fmcp__ieq(name, "www-authenticate")) {
+            size_t have = strlen(k->www);        /* several headers form one list */
+            if (have + (have ? 2 : 0) + vl < sizeof k->www) {
+                if (have) { memcpy(k->www + have, ", ", 2); have += 2; }
+                fmcp__cl_copy(k->www + have, sizeof k->www - have, v, vl);
+            }
+        } else if (fmcp__ieq(name, "dpop-nonce")) {
+            FMCP__CL_LOCK(c);
+            if (vl < sizeof c->dpop_nonce) fmcp__cl_copy(c->dpop_nonce, sizeof c->dpop_nonce, v, vl);
+            FMCP__CL_UNLOCK(c);
+        } else if (fmcp__ieq(name, "mcp-session-id")) {
+            FMCP__CL_LOCK(c);
+            if (!c->session[0] && vl < sizeof c->session) fmcp__cl_copy(c->session, sizeof c->session, v, vl);
+            FMCP__CL_UNLOCK(c);
         }
-        if (!eol) break;
-        h = eol + 1;
     }
-    if (k->chunked) k->remain = -1;
-    if (k->status == 204 || k->status == 304) k->remain = 0;
-    if (k->remain < 0 && !k->chunked) k->keep = 0;
-    if (k->remain == 0 && !k->chunked) k->body_done = 1;
-    return FMCP_OK;
 }
 
-/* Read the status line and headers (1xx answers skipped). */
+/* A response head at most this long; the read buffer (32 KiB) must hold
+ * it whole. Node's default limit is the same. */
+#define FMCP__CL_HEAD_MAX 16384u
+
+/* Read the status line and headers with http's parser (1xx answers skipped). */
 static fmcp_result fmcp__cl_read_head(fmcp_client *c, fmcp__cl_conn *k, int64_t deadline, fmcp__cl_pending *p)
 {
+    k->scan = 0;
     for (;;) {
-        const char *s = k->buf + k->off;
-        size_t avail = k->len - k->off, i;
-        for (i = 3; i < avail; i++)
-            if (s[i] == '\n' && s[i - 1] == '\r' && s[i - 2] == '\n' && s[i - 3] == '\r') break;
-        if (i < avail) {
-            fmcp_result r = fmcp__cl_parse_head(c, k, s, i + 1);
-            k->off += i + 1;
+        size_t end = 0;
+        int found = fmcp__rhead_end(k->buf + k->off, k->len - k->off, &k->scan, FMCP__CL_HEAD_MAX, &end);
+        if (found < 0) return (fmcp_result)found;
+        if (found) {
+            fmcp__rhead h;
+            fmcp_result r = fmcp__rhead_parse(k->buf + k->off, end, k->h, FMCP__RESP_MAX_HEADERS, 0, &h);
             if (r != FMCP_OK) return r;
-            if (k->status >= 200) return FMCP_OK;
+            k->off += end;
+            if (h.status >= 200) { fmcp__cl_take_head(c, k, &h); return FMCP_OK; }
             continue;
         }
         {
@@ -33305,67 +33410,36 @@ static fmcp_result fmcp__cl_read_head(fmcp_client *c, fmcp__cl_conn *k, int64_t 
     }
 }
 
-/* Next chunk-size line (or the CRLF after a chunk); 1 when parsed. */
-static fmcp_result fmcp__cl_chunk_line(fmcp_client *c, fmcp__cl_conn *k, int64_t deadline, fmcp__cl_pending *p)
+/* Next piece of the body: *n bytes at *data, *n = 0 at the end. Chunked
+ * bodies go through http's decoder, the data left where it was read. */
+static fmcp_result fmcp__cl_body(fmcp_client *c, fmcp__cl_conn *k, int64_t deadline, fmcp__cl_pending *p,
+                                 const char **data, size_t *n)
 {
-    for (;;) {
-        const char *s = k->buf + k->off;
-        const char *nl = (const char *)memchr(s, '\n', k->len - k->off);
-        if (nl) {
-            int64_t v = 0;
-            int digits = 0;
-            const char *q;
-            for (q = s; q < nl; q++) {
-                int d = *q >= '0' && *q <= '9' ? *q - '0' : *q >= 'a' && *q <= 'f' ? *q - 'a' + 10
-                      : *q >= 'A' && *q <= 'F' ? *q - 'A' + 10 : -1;
-                if (d < 0) break;
-                if (++digits > 12) return FMCP_ERR_PARSE;
-                v = v * 16 + d;
-            }
-            k->off = (size_t)(nl + 1 - k->buf);
-            if (!digits) continue;               /* the CRLF after chunk data */
-            k->chunk = v;
-            if (v == 0) {
-                k->body_done = 1;
-                /* no trailers: the blank line ends it; otherwise do not reuse */
-                if (k->len - k->off >= 2 && k->buf[k->off] == '\r' && k->buf[k->off + 1] == '\n') k->off += 2;
-                else k->keep = 0;
-            }
+    *n = 0;
+    while (!k->body_done) {
+        size_t avail = k->len - k->off;
+        if (avail && k->bmode == FMCP__B_CHUNKED) {
+            size_t used = 0, dlen = 0;
+            int rc = fmcp__ck_next(&k->ck, k->buf + k->off, avail, &used, &dlen);
+            k->off += used;
+            if (rc < 0) { k->keep = 0; return FMCP_ERR_PROTOCOL; }
+            if (rc == 1) { k->body_done = 1; break; }
+            if (dlen) { *data = k->buf + k->off - dlen; *n = dlen; return FMCP_OK; }
+            continue;   /* all framing: read more */
+        }
+        if (avail) {
+            if (k->bmode == FMCP__B_LEN && (uint64_t)avail > k->remain) avail = (size_t)k->remain;
+            *data = k->buf + k->off;
+            *n = avail;
+            k->off += avail;
+            if (k->bmode == FMCP__B_LEN && (k->remain -= avail) == 0) k->body_done = 1;
             return FMCP_OK;
         }
         {
             fmcp_result r = fmcp__cl_conn_fill(c, k, deadline, p);
+            if (r == FMCP_ERR_CLOSED && k->bmode == FMCP__B_CLOSE) { k->body_done = 1; break; }
             if (r != FMCP_OK) return r;
         }
-    }
-}
-
-/* Next piece of the body: *n bytes at *data, *n = 0 at the end. */
-static fmcp_result fmcp__cl_body(fmcp_client *c, fmcp__cl_conn *k, int64_t deadline, fmcp__cl_pending *p,
-                                 const char **data, size_t *n)
-{
-    size_t avail;
-    *n = 0;
-    if (k->body_done) return FMCP_OK;
-    if (k->chunked && k->chunk <= 0) {
-        fmcp_result r = fmcp__cl_chunk_line(c, k, deadline, p);
-        if (r != FMCP_OK || k->body_done) return r;
-    }
-    if (k->off == k->len) {
-        fmcp_result r = fmcp__cl_conn_fill(c, k, deadline, p);
-        if (r == FMCP_ERR_CLOSED && k->remain < 0 && !k->chunked) { k->body_done = 1; return FMCP_OK; }
-        if (r != FMCP_OK) return r;
-    }
-    avail = k->len - k->off;
-    if (k->chunked && (int64_t)avail > k->chunk) avail = (size_t)k->chunk;
-    if (!k->chunked && k->remain >= 0 && (int64_t)avail > k->remain) avail = (size_t)k->remain;
-    *data = k->buf + k->off;
-    *n = avail;
-    k->off += avail;
-    if (k->chunked) k->chunk -= (int64_t)avail;
-    if (!k->chunked && k->remain >= 0) {
-        k->remain -= (int64_t)avail;
-        if (k->remain == 0) k->body_done = 1;
     }
     return FMCP_OK;
 }
@@ -33853,9 +33927,9 @@ static void fmcp__cl_write_caps(fmcp_client *c, fmcp_json_writer *w)
 static void fmcp__cl_write_info(fmcp_client *c, fmcp_json_writer *w)
 {
     fmcp_jw_object_begin(w);
-    fmcp_jw_key(w, "name"); fmcp_jw_str(w, c->d.name ? c->d.name : "fastmcp.h");
+    fmcp_jw_key(w, "name"); fmcp_jw_str(w, c->d.name);
     if (c->d.title) { fmcp_jw_key(w, "title"); fmcp_jw_str(w, c->d.title); }
-    fmcp_jw_key(w, "version"); fmcp_jw_str(w, c->d.version ? c->d.version : FASTMCP_VERSION_STRING);
+    fmcp_jw_key(w, "version"); fmcp_jw_str(w, c->d.version);
     fmcp_jw_object_end(w);
 }
 
@@ -34348,7 +34422,7 @@ static fmcp_result fmcp__cl_rpc(fmcp_client *c, const char *method, const char *
     fmcp_result r = fmcp__cl_rpc_once(c, method, params, o, out, status);
     char *next = NULL, *cur = NULL;
     size_t next_len = 0, cur_len = 0;
-    int rounds = 0, resent = 0, max = c && c->d.max_input_rounds > 0 ? c->d.max_input_rounds : 8;
+    int rounds = 0, resent = 0, max = c ? c->d.max_input_rounds : 8;
     if (!c || !c->modern) return r;
     for (;;) {
         if ((r == FMCP_ERR_CLOSED || r == FMCP_ERR_IO) && c->kind == FMCP__CL_HTTP && !resent && !c->stopping) {
@@ -34426,8 +34500,8 @@ static void fmcp__cl_mem_invalidate(fmcp_client *c, const char *prefix, size_t p
 static fmcp_result fmcp__cl_mem_put(fmcp_client *c, const char *key, size_t klen, const char *v, size_t vlen,
                                     int64_t expires)
 {
-    size_t max_n = c->d.cache_max_entries ? c->d.cache_max_entries : 256;
-    size_t max_b = c->d.cache_max_bytes ? c->d.cache_max_bytes : (size_t)1 << 20;
+    size_t max_n = c->d.cache_max_entries;
+    size_t max_b = c->d.cache_max_bytes;
     int64_t now = fmcp_monotonic_ms();
     fmcp__cl_centry **pp = &c->cache_head, *e;
     while (*pp) {   /* the same key and whatever went stale make room first */
@@ -34936,7 +35010,7 @@ static fmcp_result fmcp__cl_init_params(fmcp_client *c, char **out, size_t *len)
     fmcp_jw_init(&w, c->a);
     fmcp_jw_object_begin(&w);
     fmcp_jw_key(&w, "protocolVersion");
-    fmcp_jw_str(&w, c->d.protocol_version ? c->d.protocol_version : fmcp__cl_versions[0]);
+    fmcp_jw_str(&w, c->d.protocol_version);
     fmcp_jw_key(&w, "capabilities");
     fmcp__cl_write_caps(c, &w);
     fmcp_jw_key(&w, "clientInfo");
@@ -35053,15 +35127,100 @@ static fmcp_result fmcp__cl_discover(fmcp_client *c, int *status)
     return r;
 }
 
+static size_t fmcp__cl_slen(const char *s)
+{
+    return s ? strlen(s) + 1 : 0;
+}
+
+/* Copies s to *at (advanced past it); NULL stays NULL. */
+static const char *fmcp__cl_keep(char **at, const char *s)
+{
+    char *d = *at;
+    size_t n = fmcp__cl_slen(s);
+    if (!s) return NULL;
+    memcpy(d, s, n);
+    *at += n;
+    return d;
+}
+
+#ifndef FASTMCP_NO_SOCKETS
+/* Text that goes on a request's header line: no CR, LF or other controls but HTAB. */
+static int fmcp__cl_line_ok(const char *s)
+{
+    return !s || fmcp__field_ok(s, s + strlen(s));
+}
+#endif
+
+/* The client's own descriptor: the caller's, its defaults filled here and
+ * only here, every string it keeps (and the header list) copied into one
+ * block and the small interface structs copied, so the caller's descriptor
+ * may go once the connect returns. Objects (oauth, the transport's and
+ * store's self/user) are still only referenced. */
+static fmcp_result fmcp__cl_desc_copy(fmcp_client *c, const fmcp_client_desc *in)
+{
+    fmcp_client_desc *d = &c->d;
+    size_t i, need;
+    char *at;
+    fmcp_http_header *h;
+    if (in) *d = *in;
+    if (!d->name) d->name = "fastmcp.h";
+    if (!d->version) d->version = FASTMCP_VERSION_STRING;
+    if (!d->protocol_version) d->protocol_version = fmcp__cl_versions[0];
+    if (d->max_input_rounds <= 0) d->max_input_rounds = 8;
+    if (!d->timeout_ms) d->timeout_ms = 60000;
+    if (d->grace_ms <= 0) d->grace_ms = 2000;
+    if (!d->max_message) d->max_message = (size_t)16 << 20;
+    if (!d->cache_max_entries) d->cache_max_entries = 256;
+    if (!d->cache_max_bytes) d->cache_max_bytes = (size_t)1 << 20;
+    if (d->alloc) { c->alloc = *d->alloc; d->alloc = &c->alloc; }
+    if (d->transport) { c->transport = *d->transport; d->transport = &c->transport; }
+    if (d->cache_store) { c->store = *d->cache_store; d->cache_store = &c->store; }
+    if (!d->headers) d->nheaders = 0;
+    need = d->nheaders * sizeof *h + fmcp__cl_slen(d->name) + fmcp__cl_slen(d->version) + fmcp__cl_slen(d->title) +
+           fmcp__cl_slen(d->protocol_version) + fmcp__cl_slen(d->roots_json) + fmcp__cl_slen(d->bearer_token);
+    for (i = 0; i < d->nheaders; i++) {
+        if (!d->headers[i].name || !d->headers[i].value) return FMCP_ERR_INVALID_ARG;
+        need += fmcp__cl_slen(d->headers[i].name) + fmcp__cl_slen(d->headers[i].value);
+    }
+#ifndef FASTMCP_NO_SOCKETS
+    /* they become header lines: a CR or LF would start another one */
+    if (!fmcp__hdr_ok(d->headers, d->nheaders) || !fmcp__cl_line_ok(d->bearer_token)) return FMCP_ERR_INVALID_ARG;
+    for (i = 0; i < d->nheaders; i++) if (!fmcp__cl_line_ok(d->headers[i].value)) return FMCP_ERR_INVALID_ARG;
+#endif
+    c->dblob = (char *)fmcp_malloc(c->a, need);
+    if (!c->dblob) return FMCP_ERR_NOMEM;
+    c->dblob_len = need;
+    h = (fmcp_http_header *)(void *)c->dblob;   /* first: the block's alignment is the allocator's */
+    at = c->dblob + d->nheaders * sizeof *h;
+    for (i = 0; i < d->nheaders; i++) {
+        h[i].name = fmcp__cl_keep(&at, d->headers[i].name);
+        h[i].value = fmcp__cl_keep(&at, d->headers[i].value);
+    }
+    d->headers = d->nheaders ? h : NULL;
+    d->name = fmcp__cl_keep(&at, d->name);
+    d->version = fmcp__cl_keep(&at, d->version);
+    d->title = fmcp__cl_keep(&at, d->title);
+    d->protocol_version = fmcp__cl_keep(&at, d->protocol_version);
+    d->roots_json = fmcp__cl_keep(&at, d->roots_json);
+    d->bearer_token = fmcp__cl_keep(&at, d->bearer_token);
+    return FMCP_OK;
+}
+
 static fmcp_result fmcp__cl_new(const fmcp_client_desc *d, int kind, fmcp_client **out)
 {
     fmcp_client *c;
     const fmcp_allocator *a = d ? d->alloc : NULL;
+    fmcp_result r;
     c = (fmcp_client *)fmcp_malloc(a, sizeof *c);
     if (!c) return FMCP_ERR_NOMEM;
     memset(c, 0, sizeof *c);
-    if (d) c->d = *d;
-    c->a = a;
+    if (a) { c->alloc = *a; c->a = &c->alloc; }
+    r = fmcp__cl_desc_copy(c, d);
+    if (r != FMCP_OK) {
+        fmcp_allocator copy = c->alloc;
+        fmcp_free(a ? &copy : NULL, c, sizeof *c);
+        return r;
+    }
     c->kind = kind;
     (void)fmcp_random_bytes(c->cache_nonce, sizeof c->cache_nonce);   /* zeros still name it within itself */
     c->rfd = c->wfd = c->wake[0] = c->wake[1] = -1;
@@ -35079,13 +35238,21 @@ static fmcp_result fmcp__cl_new(const fmcp_client_desc *d, int kind, fmcp_client
     return FMCP_OK;
 }
 
+FASTMCP_API fmcp_client_desc fmcp_client_query_desc(const fmcp_client *c)
+{
+    fmcp_client_desc d;
+    if (c) return c->d;
+    memset(&d, 0, sizeof d);
+    return d;
+}
+
 #ifdef FMCP__CL_WINPROC
 /* Reap the child: wait grace (its stdin is closed), then TerminateProcess.
  * There is no SIGTERM for a console program that is not in a group of its
  * own, so the second, polite step of POSIX has nothing to send. */
 static void fmcp__cl_reap(fmcp_client *c)
 {
-    int grace = c->d.grace_ms > 0 ? c->d.grace_ms : 2000;
+    int grace = c->d.grace_ms;
     if (!fmcp__proc_wait(c->hproc, grace)) {
         fmcp__proc_kill(c->hproc);
         (void)fmcp__proc_wait(c->hproc, -1);
@@ -35097,7 +35264,7 @@ static void fmcp__cl_reap(fmcp_client *c)
 /* Reap the child: wait grace, SIGTERM, wait grace, SIGKILL. */
 static void fmcp__cl_reap(fmcp_client *c)
 {
-    int step, st, grace = c->d.grace_ms > 0 ? c->d.grace_ms : 2000;
+    int step, st, grace = c->d.grace_ms;
     for (step = 0; step < 3; step++) {
         int64_t end = fmcp_monotonic_ms() + grace;
         if (step == 1) kill(c->pid, SIGTERM);
@@ -35216,7 +35383,12 @@ FASTMCP_API void fmcp_client_destroy(fmcp_client *c)
     fmcp__cond_destroy(&c->cv);
     fmcp__cond_destroy(&c->rcv);
 #endif
-    fmcp_free(c->a, c, sizeof *c);
+    fmcp_wipe(c->dblob, c->dblob_len);   /* the bearer token */
+    fmcp_free(c->a, c->dblob, c->dblob_len);
+    {
+        fmcp_allocator copy = c->alloc;   /* c->a points into c */
+        fmcp_free(c->a ? &copy : NULL, c, sizeof *c);
+    }
 }
 
 #ifndef FASTMCP_NO_PROCESS

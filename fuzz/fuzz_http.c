@@ -7,14 +7,15 @@
  *        second byte picks: the two must agree (status, body, bytes used)
  *   'H'  a response (head + body) to the loop client's parser (fmcp__fetch_head,
  *        fmcp__fetch_body)
- *   'M'  a response head to the MCP client's parser (fmcp__cl_parse_head)
+ *   'M'  a response to the MCP client's blocking reader (fmcp__cl_read_head,
+ *        fmcp__cl_body), which uses the same head parser and chunk decoder
  *   'S'  an SSE stream to the MCP client's event parser (fmcp__cl_sse_feed),
  *        in pieces as above
  *   'W'  a WWW-Authenticate value (fmcp_oauth_parse_www_authenticate)
  * Properties beyond no crash, leak or UB: a parsed request has a method, a
  * target starting with '/' or '*' (or an absolute URL), no CR/LF/NUL in any
  * header name or value and a body within its limit; a decoded chunked body
- * never exceeds the cap; the loop client's status is 100-999; the challenge
+ * never exceeds the cap; both clients' final status is 200-999; the challenge
  * fields are NUL-terminated and hold no CR or LF.
  * The target builds the implementation in (it reaches static functions). */
 #define FASTMCP_IMPLEMENTATION
@@ -48,6 +49,7 @@ static void init_once(void)
     cl = (fmcp_client *)calloc(1, sizeof *cl);
     if (!cl) abort();
     cl->a = NULL;   /* the default allocator */
+    if (fmcp__cl_desc_copy(cl, NULL) != FMCP_OK) abort();   /* the defaults (max_message) */
     cl->kind = FMCP__CL_STREAM;
     cl->rfd = -1;
     cl->wfd = open("/dev/null", O_WRONLY);
@@ -142,7 +144,7 @@ static void fuzz_response(const uint8_t *d, size_t n)
     if (op.res) {
         const fmcp_http_response *res = &op.res->pub;
         size_t i;
-        if (res->status < 100 || res->status > 999) abort();
+        if (res->status < 200 || res->status > 999) abort();
         for (i = 0; i < res->nheaders; i++)
             if (!clean(res->headers[i].name) || !clean(res->headers[i].value)) abort();
         if (rc == 1) {
@@ -154,14 +156,36 @@ static void fuzz_response(const uint8_t *d, size_t n)
     fmcp__hb_free(loop->a, &op.in);
 }
 
+/* The MCP client's blocking reader over http's shared head parser and
+ * chunk decoder: the input sits in the connection's buffer, and reading
+ * past it fails (no socket), as a peer that stops sending would. */
 static void fuzz_mcp_head(const uint8_t *d, size_t n)
 {
     fmcp__cl_conn k;
+    size_t got = 0;
     memset(&k, 0, sizeof k);
+    k.fd = -1;
+    k.cap = FMCP__CL_CONN_BUF;
+    if (n > k.cap) return;
+    k.buf = (char *)malloc(k.cap);
+    if (!k.buf) return;
+    memcpy(k.buf, d, n);
+    k.len = n;
     cl->session[0] = 0;
-    if (fmcp__cl_parse_head(cl, &k, (const char *)d, n) != FMCP_OK) return;
-    if (!memchr(k.www, 0, sizeof k.www) || !memchr(cl->session, 0, sizeof cl->session)) abort();
-    if (k.body_done && k.chunked) abort();
+    if (fmcp__cl_read_head(cl, &k, 0, NULL) == FMCP_OK) {
+        const char *piece;
+        size_t pn;
+        if (k.status < 200 || k.status > 999) abort();
+        if (!memchr(k.www, 0, sizeof k.www) || !memchr(cl->session, 0, sizeof cl->session)) abort();
+        if (k.body_done && k.bmode != FMCP__B_NONE && k.bmode != FMCP__B_LEN) abort();
+        while (!k.body_done && fmcp__cl_body(cl, &k, 0, NULL, &piece, &pn) == FMCP_OK && pn) {
+            if (piece < k.buf || piece + pn > k.buf + k.len) abort();
+            got += pn;
+        }
+        if (got > n) abort();
+    }
+    if (k.off > k.len) abort();
+    free(k.buf);
 }
 
 static void fuzz_sse(const uint8_t *d, size_t n)

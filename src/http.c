@@ -437,29 +437,146 @@ static fmcp_result fmcp__ck_byte(fmcp__chunker *k, int c)
     return FMCP_OK;
 }
 
-/* Decode from in[0..n) into out (body capped at max). *used = bytes eaten.
- * Returns 1 when the body is complete, 0 for more, or a negative fmcp_result. */
-static int fmcp__ck_feed(fmcp__chunker *k, const fmcp_allocator *a, const char *in, size_t n,
-                         size_t *used, fmcp__hbuf *out, size_t max)
+/* Decode framing from in[0..n) up to the next run of chunk data, which is
+ * then in[*used - *dlen, *used) (the caller takes it where it lies: the MCP
+ * client streams SSE out of its read buffer). Returns 1 when the body is
+ * complete, 0 when *dlen bytes of data were found or all input was framing,
+ * FMCP_ERR_PARSE on bad framing (*used = where). */
+static int fmcp__ck_next(fmcp__chunker *k, const char *in, size_t n, size_t *used, size_t *dlen)
 {
     size_t i = 0;
+    *dlen = 0;
     while (i < n && k->st != FMCP__CK_DONE) {
         if (k->st == FMCP__CK_DATA) {
             size_t take = n - i;
-            fmcp_result r;
             if ((uint64_t)take > k->left) take = (size_t)k->left;
-            if (out->len + take > max || k->left > (uint64_t)(max - out->len)) { *used = i; return FMCP_ERR_TOO_LARGE; }
-            r = fmcp__hb_put(a, out, in + i, take);
-            if (r != FMCP_OK) { *used = i; return r; }
             i += take; k->left -= take;
             if (!k->left) k->st = FMCP__CK_DATA_CR;
-            continue;
+            *dlen = take;
+            break;
         }
         if (fmcp__ck_byte(k, (unsigned char)in[i]) != FMCP_OK) { *used = i; return FMCP_ERR_PARSE; }
         i++;
     }
     *used = i;
     return k->st == FMCP__CK_DONE ? 1 : 0;
+}
+
+/* Decode from in[0..n) into out (body capped at max). *used = bytes eaten.
+ * Returns 1 when the body is complete, 0 for more, or a negative fmcp_result. */
+static int fmcp__ck_feed(fmcp__chunker *k, const fmcp_allocator *a, const char *in, size_t n,
+                         size_t *used, fmcp__hbuf *out, size_t max)
+{
+    size_t i = 0;
+    for (;;) {
+        size_t u, d;
+        int rc = fmcp__ck_next(k, in + i, n - i, &u, &d);
+        if (d) {
+            fmcp_result r;
+            /* a chunk that announces more than the cap is refused at once */
+            if (out->len + d > max || k->left > (uint64_t)(max - out->len - d)) { *used = i + u - d; return FMCP_ERR_TOO_LARGE; }
+            r = fmcp__hb_put(a, out, in + i + u - d, d);
+            if (r != FMCP_OK) { *used = i + u - d; return r; }
+        }
+        i += u;
+        if (rc != 0 || i == n) { *used = i; return rc; }
+    }
+}
+
+/* ---- response heads: one parser for the loop client and the MCP client ---- */
+
+enum { FMCP__B_NONE, FMCP__B_LEN, FMCP__B_CHUNKED, FMCP__B_CLOSE };
+#define FMCP__RESP_MAX_HEADERS 100u
+
+typedef struct fmcp__rhead {
+    int status, minor;
+    int bmode;          /* FMCP__B_*: how the body is framed */
+    int keep;           /* the connection may carry another request afterwards */
+    uint64_t length;    /* FMCP__B_LEN: Content-Length */
+    size_t nheaders;
+} fmcp__rhead;
+
+/* Finds the end of a response head in b[0..len). Every line must end in
+ * CRLF: a bare LF is refused as soon as it is seen (RFC 9112 2.2 lets a
+ * recipient accept one, but two parsers that split lines differently is
+ * how responses get smuggled). *scan (0 at first) is where to resume;
+ * 1 with *end just past the blank line, 0 for more, FMCP_ERR_TOO_LARGE past
+ * max bytes, FMCP_ERR_PROTOCOL for a bare LF. */
+static int fmcp__rhead_end(const char *b, size_t len, size_t *scan, size_t max, size_t *end)
+{
+    size_t i = *scan;
+    while (i < len) {
+        const char *nl = (const char *)memchr(b + i, '\n', len - i);
+        if (!nl) break;
+        i = (size_t)(nl - b);
+        if (i == 0 || b[i - 1] != '\r') return FMCP_ERR_PROTOCOL;
+        if (i >= 3 && b[i - 2] == '\n') {
+            if (i + 1 > max) return FMCP_ERR_TOO_LARGE;
+            *end = i + 1; *scan = 0;
+            return 1;
+        }
+        i++;
+    }
+    *scan = len;
+    return len > max ? FMCP_ERR_TOO_LARGE : 0;
+}
+
+/* Body framing of a parsed head (RFC 9112 6.3). */
+static fmcp_result fmcp__rhead_framing(fmcp__rhead *o, const fmcp_http_header *h, size_t n, int head_req)
+{
+    const char *te = NULL, *cl = NULL, *conn = NULL;
+    size_t i, nte = 0, ncl = 0;
+    for (i = 0; i < n; i++) {
+        if (fmcp__ieq(h[i].name, "content-length")) { cl = h[i].value; ncl++; }
+        else if (fmcp__ieq(h[i].name, "transfer-encoding")) { te = h[i].value; nte++; }
+        else if (!conn && fmcp__ieq(h[i].name, "connection")) conn = h[i].value;
+    }
+    /* Two framings or two lengths: a proxy in front of us may have picked the
+     * other one, so the next response would not be where we think. */
+    if (ncl > 1 || nte > 1 || (cl && te) || (te && o->minor == 0)) return FMCP_ERR_PROTOCOL;
+    if (te && !fmcp__ieq(te, "chunked")) return FMCP_ERR_UNSUPPORTED;
+    o->length = 0;
+    if (cl) {
+        int64_t v = fmcp__parse_cl(cl);
+        if (v < 0) return FMCP_ERR_PROTOCOL;
+        o->length = (uint64_t)v;
+    }
+    o->keep = o->minor == 1 && !(conn && fmcp__has_token(conn, "close"));
+    if (head_req || o->status < 200 || o->status == 204 || o->status == 304) o->bmode = FMCP__B_NONE;
+    else if (te) o->bmode = FMCP__B_CHUNKED;
+    else if (cl) o->bmode = FMCP__B_LEN;
+    else { o->bmode = FMCP__B_CLOSE; o->keep = 0; }
+    return FMCP_OK;
+}
+
+/* Parses the head t[0..end) (found by fmcp__rhead_end) in place: the status
+ * line "HTTP/1.0|1 SP 3DIGIT [SP reason]", at most maxh header fields into h
+ * (names and values NUL-terminated inside t), then the framing. A 101 is
+ * refused (we never ask to switch); other 1xx parse with no body, for the
+ * caller to skip. FMCP_OK, FMCP_ERR_PROTOCOL, _UNSUPPORTED (a transfer
+ * coding other than chunked) or _TOO_LARGE (too many fields). */
+static fmcp_result fmcp__rhead_parse(char *t, size_t end, fmcp_http_header *h, size_t maxh, int head_req,
+                                     fmcp__rhead *o)
+{
+    char *nl = (char *)memchr(t, '\n', end), *le;
+    size_t lines = 0, i;
+    long nh;
+    memset(o, 0, sizeof *o);
+    if (!nl) return FMCP_ERR_PROTOCOL;
+    le = nl - 1;   /* the CR (fmcp__rhead_end saw to it) */
+    if (le - t < 12 || memcmp(t, "HTTP/1.", 7) != 0 || (t[7] != '0' && t[7] != '1') || t[8] != ' ' ||
+        t[9] < '1' || t[9] > '9' || t[10] < '0' || t[10] > '9' || t[11] < '0' || t[11] > '9' ||
+        (le - t > 12 && (t[12] != ' ' || !fmcp__field_ok(t + 13, le))))
+        return FMCP_ERR_PROTOCOL;
+    o->minor = t[7] - '0';
+    o->status = (t[9] - '0') * 100 + (t[10] - '0') * 10 + (t[11] - '0');
+    if (o->status == 101) return FMCP_ERR_PROTOCOL;
+    for (i = 0; i < end; i++) lines += t[i] == '\n';
+    if (lines > maxh + 2) return FMCP_ERR_TOO_LARGE;   /* the status line and the blank one */
+    nh = fmcp__parse_fields(nl + 1, t + end, h, NULL, maxh);
+    if (nh < 0) return FMCP_ERR_PROTOCOL;
+    o->nheaders = (size_t)nh;
+    return fmcp__rhead_framing(o, h, o->nheaders, head_req);
 }
 
 /* ---- event loop ------------------------------------------------------------ */
@@ -2236,7 +2353,6 @@ FASTMCP_API void fmcp_http_loop_destroy(fmcp_http_loop *loop)
 /* ---- client ---------------------------------------------------------------------------- */
 
 enum { FMCP__F_CONNECT, FMCP__F_SEND, FMCP__F_HEAD, FMCP__F_BODY };
-enum { FMCP__B_NONE, FMCP__B_LEN, FMCP__B_CHUNKED, FMCP__B_CLOSE };
 #define FMCP__MAX_RESP_HEAD 65536u
 
 typedef struct fmcp__resp {
@@ -2346,17 +2462,37 @@ static void fmcp__fetch_timeout(void *user)
     fmcp__fetch_fail(op, FMCP_ERR_TIMEOUT, "request timed out");
 }
 
+/* Opens a non-blocking, close-on-exec TCP socket to ai and starts the
+ * connect (both clients): 0 connected, 1 in progress (wait for writable,
+ * then fmcp__tcp_result), -1 failed (nothing left open). */
+static int fmcp__tcp_begin(const struct addrinfo *ai, int *fdo)
+{
+    int fd = fmcp__sock_open(ai->ai_family, SOCK_STREAM, 0), rc, one = 1;
+    if (fd < 0) return -1;
+    fmcp__sock_nonblock(fd);
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+    do { rc = connect(fd, ai->ai_addr, (fmcp__socklen)ai->ai_addrlen); } while (rc != 0 && fmcp__sock_intr());
+    if (rc != 0 && !fmcp__sock_inprogress()) { fmcp__sock_close(fd); return -1; }
+    *fdo = fd;
+    return rc == 0 ? 0 : 1;
+}
+
+/* After an in-progress connect turned writable: 1 when it succeeded. */
+static int fmcp__tcp_result(int fd)
+{
+    int err = 0;
+    fmcp__socklen sl = sizeof err;
+    return getsockopt(fd, SOL_SOCKET, SO_ERROR, (char *)&err, &sl) == 0 && err == 0;
+}
+
 /* Start a non-blocking connect to the next address; 0 when none is left. */
 static int fmcp__fetch_connect_next(fmcp_http_fetch_op *op)
 {
     fmcp_http_loop *l = op->loop;
     if (op->io.fd >= 0) { fmcp__io_del(l, &op->io); fmcp__sock_close(op->io.fd); op->io.fd = -1; }
     for (; op->cur; op->cur = op->cur->ai_next) {
-        int fd = fmcp__sock_open(op->cur->ai_family, SOCK_STREAM, 0), rc;
-        if (fd < 0) continue;
-        fmcp__set_nonblock(fd);
-        do { rc = connect(fd, op->cur->ai_addr, (fmcp__socklen)op->cur->ai_addrlen); } while (rc != 0 && fmcp__sock_intr());
-        if (rc != 0 && !fmcp__sock_inprogress()) { fmcp__sock_close(fd); continue; }
+        int fd = -1;
+        if (fmcp__tcp_begin(op->cur, &fd) < 0) continue;
         op->io.fd = fd;
         if (fmcp__io_add(l, &op->io, FMCP__OUT) != FMCP_OK) { fmcp__sock_close(fd); op->io.fd = -1; return 0; }
         op->cur = op->cur->ai_next;
@@ -2367,13 +2503,10 @@ static int fmcp__fetch_connect_next(fmcp_http_fetch_op *op)
 
 static void fmcp__fetch_connected(fmcp_http_fetch_op *op)
 {
-    int err = 0, one = 1;
-    fmcp__socklen sl = sizeof err;
-    if (getsockopt(op->io.fd, SOL_SOCKET, SO_ERROR, (char *)&err, &sl) != 0 || err != 0) {
+    if (!fmcp__tcp_result(op->io.fd)) {
         if (!fmcp__fetch_connect_next(op)) fmcp__fetch_fail(op, FMCP_ERR_IO, "connection failed");
         return;
     }
-    (void)setsockopt(op->io.fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
     if (op->tr && op->tr->open(op->tr->self, op->io.fd, op->host, &op->tc) != FMCP_OK) {
         fmcp__fetch_fail(op, FMCP_ERR_IO, "transport open failed");
         return;
@@ -2387,37 +2520,20 @@ static long fmcp__fetch_io(fmcp_http_fetch_op *op, int wr, void *buf, size_t n)
     return wr ? fmcp__sys_write(op->io.fd, buf, n) : fmcp__sys_read(op->io.fd, buf, n);
 }
 
-/* Response framing from the parsed head; FMCP_OK or an error. */
-static fmcp_result fmcp__fetch_framing(fmcp_http_fetch_op *op)
-{
-    const fmcp_http_response *r = &op->res->pub;
-    const char *te = fmcp_http_response_header(r, "transfer-encoding");
-    const char *cl = fmcp_http_response_header(r, "content-length");
-    if (op->head_req || r->status == 204 || r->status == 304) op->bmode = FMCP__B_NONE;
-    else if (te) {
-        if (!fmcp__ieq(te, "chunked")) return FMCP_ERR_UNSUPPORTED;
-        op->bmode = FMCP__B_CHUNKED;
-        memset(&op->ck, 0, sizeof op->ck);
-    } else if (cl) {
-        int64_t v = fmcp__parse_cl(cl);
-        if (v < 0) return FMCP_ERR_PROTOCOL;
-        if ((uint64_t)v > (uint64_t)op->max) return FMCP_ERR_TOO_LARGE;
-        op->bmode = FMCP__B_LEN; op->remaining = (uint64_t)v;
-    } else op->bmode = FMCP__B_CLOSE;
-    return FMCP_OK;
-}
-
 /* Parse a complete response head at the start of op->in. 1 = parsed (maybe
  * a 1xx that was skipped), 0 = need more, <0 = error. */
 static int fmcp__fetch_head(fmcp_http_fetch_op *op)
 {
     fmcp_http_loop *l = op->loop;
-    size_t end = fmcp__head_end(op->in.p, 0, op->in.len, &op->scan), lines = 0, i, size;
+    size_t end = 0, lines = 0, i, size;
     fmcp__resp *r;
-    char *text, *nl;
-    long nh;
-    if (!end) return op->in.len > FMCP__MAX_RESP_HEAD ? FMCP_ERR_TOO_LARGE : 0;
+    fmcp__rhead h;
+    char *text;
+    fmcp_result e;
+    int found = fmcp__rhead_end(op->in.p, op->in.len, &op->scan, FMCP__MAX_RESP_HEAD, &end);
+    if (found <= 0) return found;
     for (i = 0; i < end; i++) lines += op->in.p[i] == '\n';
+    if (lines > FMCP__RESP_MAX_HEADERS + 2) return FMCP_ERR_TOO_LARGE;
     size = sizeof *r + lines * sizeof(fmcp_http_header) + end + 1;
     r = (fmcp__resp *)fmcp_malloc(l->a, size);
     if (!r) return FMCP_ERR_NOMEM;
@@ -2426,29 +2542,24 @@ static int fmcp__fetch_head(fmcp_http_fetch_op *op)
     text = (char *)((fmcp_http_header *)(void *)(r + 1) + lines);
     memcpy(text, op->in.p, end); text[end] = 0;
     memmove(op->in.p, op->in.p + end, op->in.len - end);
-    op->in.len -= end; op->scan = 0;
-    nl = strchr(text, '\n');
-    if (nl - text < 12 || memcmp(text, "HTTP/1.", 7) != 0 || text[8] != ' ' ||
-        text[9] < '1' || text[9] > '9' || text[10] < '0' || text[10] > '9' || text[11] < '0' || text[11] > '9' ||
-        (text[12] != ' ' && text[12] != '\r' && text[12] != '\n')) {
-        fmcp_free(l->a, r, size); return FMCP_ERR_PROTOCOL;
-    }
-    r->pub.status = (text[9] - '0') * 100 + (text[10] - '0') * 10 + (text[11] - '0');
+    op->in.len -= end;
     r->pub.headers = (fmcp_http_header *)(void *)(r + 1);
-    nh = fmcp__parse_fields(nl + 1, text + end, (fmcp_http_header *)(void *)(r + 1), NULL, lines);
-    if (nh < 0) { fmcp_free(l->a, r, size); return FMCP_ERR_PROTOCOL; }
-    r->pub.nheaders = (size_t)nh;
-    if (r->pub.status < 200) {   /* an interim answer: skipped (101 we never asked for) */
-        int st = r->pub.status;
+    e = fmcp__rhead_parse(text, end, (fmcp_http_header *)(void *)(r + 1), lines, op->head_req, &h);
+    if (e != FMCP_OK || h.status < 200) {   /* an interim answer is skipped */
         fmcp_free(l->a, r, size);
-        return st == 101 ? FMCP_ERR_PROTOCOL : 1;
+        return e != FMCP_OK ? (int)e : 1;
     }
+    r->pub.status = h.status;
+    r->pub.nheaders = h.nheaders;
     op->res = r;
     op->state = FMCP__F_BODY;
-    {
-        fmcp_result e = fmcp__fetch_framing(op);
-        return e == FMCP_OK ? 1 : (int)e;
+    op->bmode = h.bmode;
+    if (h.bmode == FMCP__B_CHUNKED) memset(&op->ck, 0, sizeof op->ck);
+    if (h.bmode == FMCP__B_LEN) {
+        if (h.length > (uint64_t)op->max) return FMCP_ERR_TOO_LARGE;
+        op->remaining = h.length;
     }
+    return 1;
 }
 
 /* Move buffered bytes into the body; 1 when complete, 0 more, <0 error. */

@@ -152,7 +152,12 @@
  *   (it runs a private loop). Responses with Content-Length, chunked, or
  *   close-delimited bodies are read; a body over max_response_bytes gives
  *   FMCP_ERR_TOO_LARGE, a request not finished within timeout_ms gives
- *   FMCP_ERR_TIMEOUT. 1xx responses are skipped. https:// URLs need a TLS
+ *   FMCP_ERR_TIMEOUT. 1xx responses are skipped. The response is read
+ *   strictly (the MCP client reads its answers with the same code): lines
+ *   end in CRLF, the status is 3 digits, a head over 64 KiB or with more
+ *   than 100 fields gives FMCP_ERR_TOO_LARGE, and Content-Length together
+ *   with Transfer-Encoding, two Content-Length fields, Transfer-Encoding in
+ *   HTTP/1.0 or a 101 give FMCP_ERR_PROTOCOL. https:// URLs need a TLS
  *   transport (fmcp_http_io, set in the request); without one they
  *   fail with FMCP_ERR_UNSUPPORTED ("TLS support not compiled in").
  *   When error_buf is set it receives a short reason on failure.

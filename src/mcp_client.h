@@ -15,8 +15,15 @@
  *   }
  *   fmcp_client_destroy(c);
  *
- * fmcp_client_desc (zeroed = defaults; strings and lists are referenced, not
- *   copied: keep them alive until fmcp_client_destroy)
+ * fmcp_client_desc (zeroed = defaults). The client copies it at connect:
+ *   the strings (name, version, title, protocol_version, roots_json,
+ *   bearer_token), the headers list and the small interface structs (alloc,
+ *   transport, cache_store) are the client's own from then on, so the
+ *   caller's may go once connect returns. Objects are still referenced and
+ *   must outlive the client: oauth, and what transport->self and
+ *   cache_store->user (and an allocator's user) point to. A header name
+ *   that is not a token, or a header value or bearer_token holding a CR, LF
+ *   or other control character, fails the connect with FMCP_ERR_INVALID_ARG.
  *   name, version, title: clientInfo (default "fastmcp.h" and the library
  *   version). protocol_version: the version asked for (default 2025-11-25);
  *   the server may answer any of 2025-11-25, 2025-06-18, 2025-03-26 and
@@ -122,6 +129,13 @@
  *   that stream (a reader thread; FMCP_ERR_UNSUPPORTED without threads).
  *   Connections are kept alive and reused; a 404 on a request after
  *   initialize means the session ended (FMCP_ERR_CLOSED).
+ * fmcp_client_query_desc(c)
+ *   The effective descriptor: what connect was given, with every default
+ *   filled in (name "fastmcp.h", version, protocol_version "2025-11-25",
+ *   timeout_ms 60000, max_input_rounds 8, grace_ms 2000, max_message 16 MiB,
+ *   cache_max_entries 256, cache_max_bytes 1 MiB); its pointers lead to the
+ *   client's copies and stay valid until fmcp_client_destroy. NULL c gives a
+ *   zeroed descriptor.
  * fmcp_client_destroy
  *   HTTP: stops the GET stream and sends DELETE for the session. stdio: closes
  *   the server's stdin, waits grace_ms for it to exit, then SIGTERM, another
@@ -260,6 +274,8 @@ FASTMCP_API fmcp_result fmcp_client_connect_http(const fmcp_client_desc *d, cons
                                                  fmcp_client **out);
 #endif
 FASTMCP_API void fmcp_client_destroy(fmcp_client *c);
+/* The descriptor in use, defaults filled (valid until fmcp_client_destroy). */
+FASTMCP_API fmcp_client_desc fmcp_client_query_desc(const fmcp_client *c);
 
 /* The initialize result (serverInfo, capabilities, instructions). */
 FASTMCP_API const fmcp_json *fmcp_client_server_info(const fmcp_client *c);

@@ -999,52 +999,113 @@ static fmcp_result t_fetch_on(fmcp_http_loop *l, fmcp_http_client_req *q, t_fetc
     return f->done ? f->rc : FMCP_ERR_TIMEOUT;
 }
 
-/* A peer of our own that answers 100 Continue before the response: the
- * client skips the interim answer (it read the freed head; fuzz_http found it). */
-static void test_client_interim(void)
+/* One fetch against a peer of our own that answers with the raw bytes
+ * given (then closes): f gets the outcome. 0 when the peer could not run. */
+static int t_raw_fetch(const char *answer, size_t alen, t_fetch *f)
 {
     struct sockaddr_in sa;
     socklen_t sl = sizeof sa;
     fmcp_http_loop *l = NULL;
     fmcp_http_client_req q;
-    t_fetch f;
     char url[128], buf[2048];
     int ls, fd = -1, i;
-    static const char answer[] = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n"
-                                 "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    memset(f, 0, sizeof *f);
     ls = socket(AF_INET, SOCK_STREAM, 0);
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET; sa.sin_addr.s_addr = htonl(0x7f000001);
     if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(ls, 1) != 0 ||
-        getsockname(ls, (struct sockaddr *)&sa, &sl) != 0) { if (ls >= 0) close(ls); T_SKIP("cannot listen"); }
+        getsockname(ls, (struct sockaddr *)&sa, &sl) != 0) { if (ls >= 0) close(ls); return 0; }
     t_nonblock(ls);
     buf[0] = 0;
     CHECK_OK(fmcp_http_loop_create(NULL, &l));
     snprintf(url, sizeof url, "http://127.0.0.1:%u/x", (unsigned)ntohs(sa.sin_port));
     memset(&q, 0, sizeof q);
     q.url = url;
-    memset(&f, 0, sizeof f);
-    CHECK_OK(fmcp_http_fetch_async(l, &q, t_fetch_cb, &f, NULL));
+    CHECK_OK(fmcp_http_fetch_async(l, &q, t_fetch_cb, f, NULL));
     for (i = 0; i < 200 && fd < 0; i++) {
         fmcp_http_step(l, 5);
         fd = accept(ls, NULL, NULL);   /* the client connected during a step */
     }
     CHECK(fd >= 0);
     if (fd >= 0) {
+        size_t off = 0;
         for (i = 0; i < 200 && !strstr(buf, "\r\n\r\n"); i++) {   /* the request head */
             ssize_t n;
             fmcp_http_step(l, 5);
             n = recv(fd, buf, sizeof buf - 1, MSG_DONTWAIT);
             buf[n > 0 ? n : 0] = 0;
         }
-        CHECK(send(fd, answer, sizeof answer - 1, 0) == (ssize_t)(sizeof answer - 1));
-        for (i = 0; i < 400 && !f.done; i++) fmcp_http_step(l, 5);
-        CHECK(f.done && f.rc == FMCP_OK && f.res && f.res->status == 200);
-        if (f.res) { CHECK_STR(f.res->body, "ok"); fmcp_http_response_destroy(f.res); }
+        for (i = 0; i < 400 && off < alen && !f->done; i++) {
+            ssize_t n = send(fd, answer + off, alen - off, MSG_DONTWAIT);
+            if (n > 0) off += (size_t)n;
+            fmcp_http_step(l, 5);
+        }
+        shutdown(fd, SHUT_WR);
+        for (i = 0; i < 400 && !f->done; i++) fmcp_http_step(l, 5);
+        CHECK(f->done);
         close(fd);
     }
     close(ls);
     fmcp_http_loop_destroy(l);
+    return 1;
+}
+
+/* A peer that answers 100 Continue before the response: the client skips
+ * the interim answer (it read the freed head; fuzz_http found it). */
+static void test_client_interim(void)
+{
+    t_fetch f;
+    static const char answer[] = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n"
+                                 "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    if (!t_raw_fetch(answer, sizeof answer - 1, &f)) T_SKIP("cannot listen");
+    CHECK(f.done && f.rc == FMCP_OK && f.res && f.res->status == 200);
+    if (f.res) { CHECK_STR(f.res->body, "ok"); fmcp_http_response_destroy(f.res); }
+}
+
+/* The response framing the client shares with the MCP client refuses what
+ * two parsers could read two ways, and still reads chunked bodies. */
+static void test_client_strict(void)
+{
+    static const char *const bad[] = {
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 2\r\n\r\nok",
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok",
+        "HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\nok",
+        "HTTP/1.1 1:0 OK\r\nContent-Length: 2\r\n\r\nok",
+        "HTTP/1.1 20 OK\r\nContent-Length: 2\r\n\r\nok",
+        "HTTP/1.1 2000 OK\r\nContent-Length: 2\r\n\r\nok",
+        "HTTP/1.1 101 Switching Protocols\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+        "HTTP/1.1 200 OK\nContent-Length: 2\n\nok",
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\n\r\nok",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\nok\n0\n\n",
+        "HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+        "HTTP/1.1 200 O\x01K\r\nContent-Length: 2\r\n\r\nok",
+    };
+    static const char good[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n1;a=b\r\no\r\n1\r\nk\r\n0\r\nT: 1\r\n\r\n";
+    size_t i;
+    t_fetch f;
+    char *many = (char *)malloc(4096);
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (!t_raw_fetch(bad[i], strlen(bad[i]), &f)) T_SKIP("cannot listen");
+        CHECKF(f.rc != FMCP_OK && f.rc != FMCP_ERR_TIMEOUT, "case %u: %s", (unsigned)i, fmcp_result_str(f.rc));
+        CHECK(f.res == NULL);
+        if (f.res) fmcp_http_response_destroy(f.res);
+    }
+    if (many) {   /* more header fields than the parser keeps */
+        size_t n = (size_t)sprintf(many, "HTTP/1.1 200 OK\r\n");
+        for (i = 0; i < 150; i++) n += (size_t)sprintf(many + n, "X-%u: v\r\n", (unsigned)i);
+        n += (size_t)sprintf(many + n, "Content-Length: 2\r\n\r\nok");
+        if (t_raw_fetch(many, n, &f)) {
+            CHECK(f.rc == FMCP_ERR_TOO_LARGE);
+            if (f.res) fmcp_http_response_destroy(f.res);
+        }
+        free(many);
+    }
+    if (!t_raw_fetch(good, sizeof good - 1, &f)) T_SKIP("cannot listen");
+    CHECK(f.rc == FMCP_OK && f.res && f.res->status == 200);
+    if (f.res) { CHECK_STR(f.res->body, "ok"); fmcp_http_response_destroy(f.res); }
 }
 
 static void test_client_async(void)
@@ -1559,6 +1620,7 @@ int main(void)
     T_RUN(test_graceful_shutdown);
     T_RUN(test_client_async);
     T_RUN(test_client_interim);
+    T_RUN(test_client_strict);
     T_RUN(test_client_cancel);
     T_RUN(test_client_blocking);
     T_RUN(test_ipv6);

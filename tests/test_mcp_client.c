@@ -845,6 +845,78 @@ static void test_http_bearer(void)
     fmcp_server_destroy(srv);
 }
 
+/* The client keeps its own copy of the descriptor: the caller's strings and
+ * header list are scribbled over and freed after connect, and later
+ * requests still carry the token and header; fmcp_client_query_desc shows
+ * the copy with the defaults filled in. */
+static void test_desc_copied(void)
+{
+    fmcp_server *srv = make_server();
+    fmcp_client_desc *d = (fmcp_client_desc *)calloc(1, sizeof *d);
+    fmcp_http_header *extra = (fmcp_http_header *)calloc(1, sizeof *extra);
+    char *tok = strdup("s3cret"), *hn = strdup("X-Client-Test"), *hv = strdup("yes"), *title = strdup("T");
+    fmcp_client *c = NULL;
+    fmcp_client_desc q;
+    hsrv h;
+    if (!d || !extra || !tok || !hn || !hv || !title || hsrv_start(&h, srv, 1) != 0) {
+        fmcp_server_destroy(srv); free(d); free(extra); free(tok); free(hn); free(hv); free(title); CHECK(0); return;
+    }
+    client_desc(d);
+    d->name = NULL;          /* defaults to fill */
+    d->timeout_ms = 0;
+    d->no_get_stream = 1;
+    d->title = title;
+    d->bearer_token = tok;
+    extra->name = hn; extra->value = hv;
+    d->headers = extra; d->nheaders = 1;
+    CHECK_OK(fmcp_client_connect_http(d, h.url, &c));
+    memset(tok, 'x', strlen(tok)); memset(hn, 'y', strlen(hn)); memset(hv, 'z', strlen(hv));
+    memset(title, 'w', strlen(title));
+    memset(extra, 0, sizeof *extra); memset(d, 0, sizeof *d);
+    free(tok); free(hn); free(hv); free(title); free(extra); free(d);
+    if (c) {
+        CHECK_OK(fmcp_client_ping(c));   /* the auth hook wants "Bearer s3cret" and X-Client-Test: yes */
+        q = fmcp_client_query_desc(c);
+        CHECK_STR(q.name, "fastmcp.h");
+        CHECK_STR(q.version, FASTMCP_VERSION_STRING);
+        CHECK_STR(q.title, "T");
+        CHECK_STR(q.protocol_version, "2025-11-25");
+        CHECK_STR(q.bearer_token, "s3cret");
+        CHECK_EQ_INT(q.nheaders, 1);
+        if (q.nheaders == 1) { CHECK_STR(q.headers[0].name, "X-Client-Test"); CHECK_STR(q.headers[0].value, "yes"); }
+        CHECK_EQ_INT(q.timeout_ms, 60000);
+        CHECK_EQ_INT(q.max_input_rounds, 8);
+        CHECK_EQ_INT(q.grace_ms, 2000);
+        CHECK_EQ_INT(q.max_message, 16 << 20);
+        CHECK_EQ_INT(q.cache_max_entries, 256);
+        CHECK_EQ_INT(q.cache_max_bytes, 1 << 20);
+        CHECK(q.no_get_stream == 1 && q.on_sampling == on_sampling);
+        CHECK_STR(q.roots_json, "[{\"uri\":\"file:///tmp/root\",\"name\":\"root\"}]");
+        fmcp_client_destroy(c);
+    }
+    q = fmcp_client_query_desc(NULL);
+    CHECK(q.name == NULL && q.timeout_ms == 0);
+    hsrv_stop(&h);
+    fmcp_server_destroy(srv);
+}
+
+/* Header lines from the descriptor cannot smuggle in another line. */
+static void test_desc_refused(void)
+{
+    static const fmcp_http_header crlf[1] = { { "X-A", "a\r\nX-B: b" } }, badname[1] = { { "X A", "a" } };
+    fmcp_client_desc d;
+    fmcp_client *c = NULL;
+    client_desc(&d);
+    d.headers = crlf; d.nheaders = 1;
+    CHECK(fmcp_client_connect_http(&d, "http://127.0.0.1:1/mcp", &c) == FMCP_ERR_INVALID_ARG);
+    d.headers = badname;
+    CHECK(fmcp_client_connect_http(&d, "http://127.0.0.1:1/mcp", &c) == FMCP_ERR_INVALID_ARG);
+    d.headers = NULL; d.nheaders = 0;
+    d.bearer_token = "t\nX-B: b";
+    CHECK(fmcp_client_connect_http(&d, "http://127.0.0.1:1/mcp", &c) == FMCP_ERR_INVALID_ARG);
+    CHECK(c == NULL);
+}
+
 /* The old HTTP+SSE transport: POST initialize is refused, GET gives `endpoint`. */
 static void test_http_legacy(void)
 {
@@ -932,6 +1004,250 @@ static void test_http_alloc_sweep(void)
     });
     hsrv_stop(&h);
     fmcp_server_destroy(srv);
+}
+
+/* ---- a fake server that answers with raw bytes ---------------------------
+ * One connection at a time on 127.0.0.1:0; each request (head + body read
+ * whole) gets the reply that fake_reply writes for the current case. The
+ * malformed cases are otherwise valid initialize answers, so a client that
+ * let them through would connect. */
+
+enum { FK_VALID, FK_CL_TE, FK_DUP_CL, FK_STATUS, FK_LF_CHUNK, FK_LF_HEAD, FK_BIG_HEAD, FK_MANY_HEADERS };
+
+static struct {
+    int lfd, port, stop, cs;
+    pthread_t th;
+    int requests;
+} FK;
+
+static int fk_init_json(char *out, size_t cap, const char *id)
+{
+    return snprintf(out, cap, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{\"protocolVersion\":\"2025-11-25\","
+                    "\"capabilities\":{\"tools\":{}},\"serverInfo\":{\"name\":\"fake\",\"version\":\"1\"}}}", id);
+}
+
+/* The reply to one request; the length written. */
+static size_t fake_reply(char *out, size_t cap, const char *method, const char *id)
+{
+    char body[512];
+    int bl;
+    size_t n = 0;
+    if (strcmp(method, "initialize") != 0) {
+        if (strcmp(method, "tools/list") == 0 && FK.cs == FK_VALID) {
+            /* a chunked JSON answer with a chunk extension and a trailer */
+            bl = snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{\"tools\":[{\"name\":\"fk\","
+                          "\"inputSchema\":{\"type\":\"object\"}}]}}", id);
+            return (size_t)snprintf(out, cap, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                    "Transfer-Encoding: chunked\r\n\r\n5;ext=1\r\n%.5s\r\n%x\r\n%s\r\n0\r\nX-Trailer: t\r\n\r\n",
+                                    body, (unsigned)(bl - 5), body + 5);
+        }
+        if (!*method) return (size_t)snprintf(out, cap, "HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n");
+        return (size_t)snprintf(out, cap, "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
+    }
+    bl = fk_init_json(body, sizeof body, id);
+    switch (FK.cs) {
+    case FK_VALID: {   /* SSE over chunked: the event split inside a line, between chunks */
+        char ev[640];
+        int el = snprintf(ev, sizeof ev, ": hi\n\nevent: message\ndata: %s\n\n", body), cut = el / 2;
+        return (size_t)snprintf(out, cap, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                                "Transfer-Encoding: chunked\r\n\r\n%x\r\n%.*s\r\n%X\r\n%s\r\n0\r\n\r\n",
+                                (unsigned)cut, cut, ev, (unsigned)(el - cut), ev + cut);
+    }
+    case FK_CL_TE:     /* both framings: the old reader took chunked */
+        return (size_t)snprintf(out, cap, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 3\r\n"
+                                "Transfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n", (unsigned)bl, body);
+    case FK_DUP_CL:    /* two lengths: the old reader took the last */
+        return (size_t)snprintf(out, cap, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 3\r\n"
+                                "Content-Length: %d\r\n\r\n%s", bl, body);
+    case FK_STATUS:    /* '1' ':' '0' made 200 for the old reader */
+        return (size_t)snprintf(out, cap, "HTTP/1.1 1:0 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+                                bl, body);
+    case FK_LF_CHUNK:
+        return (size_t)snprintf(out, cap, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                "Transfer-Encoding: chunked\r\n\r\n%x\n%s\n0\n\n", (unsigned)bl, body);
+    case FK_LF_HEAD:
+        return (size_t)snprintf(out, cap, "HTTP/1.1 200 OK\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+                                bl, body);
+    case FK_BIG_HEAD:  /* 20000 bytes of head: fits the 32 KiB buffer, over the 16 KiB limit */
+        n = (size_t)snprintf(out, cap, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Big: ");
+        memset(out + n, 'a', 20000);
+        n += 20000;
+        return n + (size_t)snprintf(out + n, cap - n, "\r\nContent-Length: %d\r\n\r\n%s", bl, body);
+    default: {         /* FK_MANY_HEADERS: 300 small fields */
+        int i;
+        n = (size_t)snprintf(out, cap, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n");
+        for (i = 0; i < 300; i++) n += (size_t)snprintf(out + n, cap - n, "X-%d: v\r\n", i);
+        return n + (size_t)snprintf(out + n, cap - n, "Content-Length: %d\r\n\r\n%s", bl, body);
+    }
+    }
+}
+
+/* Copies the JSON string or number after "key": in body (crude but enough for our client's compact output). */
+static void fk_field(const char *body, const char *key, char *out, size_t cap)
+{
+    const char *p = strstr(body, key);
+    size_t n = 0;
+    out[0] = 0;
+    if (!p) return;
+    p += strlen(key);
+    if (*p == '"') p++;
+    while (*p && *p != '"' && *p != ',' && *p != '}' && n + 1 < cap) out[n++] = *p++;
+    out[n] = 0;
+}
+
+static void fk_serve_conn(int fd, char *in, char *out)
+{
+    size_t have = 0;
+    for (;;) {
+        char *end = NULL, *cl, method[64], id[32];
+        size_t head, need;
+        long r;
+        while (!(end = have >= 4 ? strstr(in, "\r\n\r\n") : NULL)) {
+            if (have + 1 >= 65536) return;
+            r = read(fd, in + have, 65535 - have);
+            if (r <= 0) return;
+            have += (size_t)r;
+            in[have] = 0;
+        }
+        head = (size_t)(end + 4 - in);
+        cl = strstr(in, "Content-Length: ");
+        need = head + (cl && cl < end ? (size_t)strtoul(cl + 16, NULL, 10) : 0);
+        while (have < need) {
+            r = read(fd, in + have, 65535 - have);
+            if (r <= 0) return;
+            have += (size_t)r;
+            in[have] = 0;
+        }
+        {
+            char save = in[need];
+            in[need] = 0;
+            fk_field(in + head, "\"method\":", method, sizeof method);
+            fk_field(in + head, "\"id\":", id, sizeof id);
+            in[need] = save;
+        }
+        if (strncmp(in, "POST ", 5) != 0) method[0] = 0;
+        __atomic_add_fetch(&FK.requests, 1, __ATOMIC_SEQ_CST);
+        {
+            size_t n = fake_reply(out, 65536, method, id[0] ? id : "0"), off = 0;
+            while (off < n) {
+                r = write(fd, out + off, n - off);
+                if (r <= 0) return;
+                off += (size_t)r;
+            }
+        }
+        memmove(in, in + need, have - need + 1);
+        have -= need;
+    }
+}
+
+static void *fk_main(void *arg)
+{
+    char *in = (char *)malloc(65536), *out = (char *)malloc(65536);
+    (void)arg;
+    while (in && out) {
+        int fd = accept(FK.lfd, NULL, NULL);
+        if (fd < 0) { if (errno == EINTR) continue; break; }
+        if (__atomic_load_n(&FK.stop, __ATOMIC_SEQ_CST)) { close(fd); break; }
+        in[0] = 0;
+        fk_serve_conn(fd, in, out);
+        close(fd);
+    }
+    free(in);
+    free(out);
+    return NULL;
+}
+
+static int fk_start(int cs)
+{
+    struct sockaddr_in a;
+    socklen_t al = sizeof a;
+    memset(&FK, 0, sizeof FK);
+    FK.cs = cs;
+    FK.lfd = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (FK.lfd < 0 || bind(FK.lfd, (struct sockaddr *)&a, sizeof a) != 0 || listen(FK.lfd, 8) != 0 ||
+        getsockname(FK.lfd, (struct sockaddr *)&a, &al) != 0) return -1;
+    FK.port = ntohs(a.sin_port);
+    return pthread_create(&FK.th, NULL, fk_main, NULL) == 0 ? 0 : -1;
+}
+
+/* Wakes accept with a connection of our own, then joins. */
+static void fk_stop(void)
+{
+    struct sockaddr_in a;
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    __atomic_store_n(&FK.stop, 1, __ATOMIC_SEQ_CST);
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons((uint16_t)FK.port);
+    if (s >= 0) { (void)connect(s, (struct sockaddr *)&a, sizeof a); close(s); }
+    pthread_join(FK.th, NULL);
+    close(FK.lfd);
+}
+
+static fmcp_result fk_connect(int cs, fmcp_client **c)
+{
+    fmcp_client_desc d;
+    char url[64];
+    fmcp_result r;
+    *c = NULL;
+    if (fk_start(cs) != 0) { CHECK(0); return FMCP_ERR_IO; }
+    client_desc(&d);
+    d.protocol_era = FMCP_ERA_LEGACY;
+    d.no_get_stream = 1;
+    d.timeout_ms = 5000;
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/mcp", FK.port);
+    r = fmcp_client_connect_http(&d, url, c);
+    return r;
+}
+
+/* Malformed framing from the server is refused with an error, never taken. */
+static void test_http_raw_refused(void)
+{
+    static const struct { int cs; const char *what; } cases[] = {
+        { FK_CL_TE, "Content-Length with Transfer-Encoding" },
+        { FK_DUP_CL, "two different Content-Length" },
+        { FK_STATUS, "a status that is not 3 digits" },
+        { FK_LF_CHUNK, "bare LF in chunk framing" },
+        { FK_LF_HEAD, "bare LF in the head" },
+        { FK_BIG_HEAD, "a head over 16 KiB" },
+        { FK_MANY_HEADERS, "300 header fields" },
+    };
+    size_t i;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fmcp_client *c = NULL;
+        fmcp_result r = fk_connect(cases[i].cs, &c);
+        if (r == FMCP_OK || c) fprintf(stderr, "  accepted: %s\n", cases[i].what);
+        CHECK(r != FMCP_OK);
+        CHECK(r != FMCP_ERR_TIMEOUT);   /* refused on sight, not waited out */
+        CHECK(c == NULL);
+        if (c) fmcp_client_destroy(c);
+        CHECK_EQ_INT(__atomic_load_n(&FK.requests, __ATOMIC_SEQ_CST), 1);   /* initialize only */
+        fk_stop();
+    }
+}
+
+/* Chunked SSE (an event split between chunks) and chunked JSON with an
+ * extension and a trailer still work. */
+static void test_http_raw_chunked(void)
+{
+    fmcp_client *c = NULL;
+    fmcp_json_doc *doc = NULL;
+    CHECK_OK(fk_connect(FK_VALID, &c));
+    if (c) {
+        const fmcp_json *t;
+        CHECK_STR(fmcp_json_get_str(fmcp_json_get(fmcp_client_server_info(c), "serverInfo"), "name", ""), "fake");
+        CHECK_OK(fmcp_client_list_tools(c, &doc));
+        t = fmcp_json_at(fmcp_json_get(fmcp_json_root(doc), "tools"), 0);
+        CHECK_STR(fmcp_json_get_str(t, "name", ""), "fk");
+        if (doc) fmcp_json_doc_destroy(doc);
+        fmcp_client_destroy(c);
+    }
+    CHECK(__atomic_load_n(&FK.requests, __ATOMIC_SEQ_CST) >= 3);
+    fk_stop();
 }
 
 /* A server whose tools carry x-mcp-header annotations, valid and not. */
@@ -1615,8 +1931,12 @@ int main(int argc, char **argv)
     T_RUN(test_http_battery_modern);
     T_RUN(test_http_resume);
     T_RUN(test_http_bearer);
+    T_RUN(test_desc_copied);
+    T_RUN(test_desc_refused);
     T_RUN(test_http_legacy);
     T_RUN(test_http_refused);
+    T_RUN(test_http_raw_refused);
+    T_RUN(test_http_raw_chunked);
     T_RUN(test_http_alloc_sweep);
     T_RUN(test_http_param_headers);
     T_RUN(test_https);
