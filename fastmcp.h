@@ -5033,23 +5033,30 @@ FMCP__TK void fmcp__buf_init(fmcp__buf *b, const fmcp_allocator *a, int secret)
     b->secret = secret;
 }
 
-/* Room for n more bytes and the NUL; 0 (with err set) when there is none. */
+/* Frees the block, wiped first when secret (the buffer's fields stay). */
+FMCP__TK void fmcp__buf_release(fmcp__buf *b)
+{
+    if (b->secret) fmcp_wipe(b->p, b->cap);
+    fmcp_free(b->a, b->p, b->cap);
+}
+
+/* Room for n more bytes and the NUL; 0 (with err set) when there is none.
+ * len < cap whenever cap is not 0 (the NUL), so cap - len cannot wrap. */
 FMCP__TK int fmcp__buf_room(fmcp__buf *b, size_t n)
 {
-    size_t need = b->len + n + 1, nc;
+    size_t need, nc;
     char *np;
     if (b->err) return 0;
-    if (need <= b->cap) return 1;
+    if (n < b->cap - b->len) return 1;
+    need = b->len + n + 1;
     if (need <= n || (b->max && need > b->max)) { b->err = FMCP_ERR_TOO_LARGE; return 0; }
     for (nc = b->cap ? b->cap : 256; nc < need; nc = nc * 2 > nc ? nc * 2 : need) { }
     if (b->max && nc > b->max) nc = b->max;
-    if (b->secret) {   /* no realloc: it could leave the old block unwiped */
-        np = (char *)fmcp_malloc(b->a, nc);
-        if (np && b->p) { memcpy(np, b->p, b->len); fmcp_wipe(b->p, b->cap); fmcp_free(b->a, b->p, b->cap); }
-    } else {
-        np = (char *)fmcp_realloc(b->a, b->p, b->cap, nc);
-    }
-    if (!np) { b->err = FMCP_ERR_NOMEM; return 0; }
+    /* no realloc, which could free the old block unwiped: one path for
+     * every buffer is also the smallest code */
+    if (!(np = (char *)fmcp_malloc(b->a, nc))) { b->err = FMCP_ERR_NOMEM; return 0; }
+    if (b->len) memcpy(np, b->p, b->len);
+    fmcp__buf_release(b);
     b->p = np;
     b->cap = nc;
     return 1;
@@ -5068,10 +5075,7 @@ FMCP__TK void fmcp__buf_puts(fmcp__buf *b, const char *s) { fmcp__buf_put(b, s, 
 /* Frees the block (wiped when secret) and empties the buffer for reuse. */
 FMCP__TK void fmcp__buf_free(fmcp__buf *b)
 {
-    if (b->p) {
-        if (b->secret) fmcp_wipe(b->p, b->cap);
-        fmcp_free(b->a, b->p, b->cap);
-    }
+    fmcp__buf_release(b);
     b->p = NULL;
     b->len = b->cap = 0;
     b->err = FMCP_OK;
@@ -14879,7 +14883,7 @@ static fmcp_jwt_error fmcp__jwt_header_policy(const fmcp_jwt_verifier *v, const 
     if (!s) { *why = "alg missing"; return FMCP_JWT_ALG_NOT_ALLOWED; }
     out->alg = fmcp_jws_alg_from_name(s, n);
     if (out->alg == FMCP_JWS_NONE || !(v->algs & (1u << out->alg))) {
-        *why = fmcp__ieqs(s, n, "none") ? "alg none is refused" : "alg not allowed";
+        *why = n == 4 && fmcp__ieqn(s, "none", 4) ? "alg none is refused" : "alg not allowed";
         return FMCP_JWT_ALG_NOT_ALLOWED;
     }
     if (fmcp_json_get(h, "crit")) { *why = "critical header extensions are not supported"; return FMCP_JWT_UNSUPPORTED_CRIT; }
@@ -25789,7 +25793,7 @@ FASTMCP_API fmcp_result fmcp_stream_create(fmcp_server *srv, const fmcp_stream_d
     st->d.auth = NULL;
     if (!st->d.max_line) st->d.max_line = (size_t)4 << 20;
     if (!st->d.read_size) st->d.read_size = 16384;
-    fmcp__buf_init(&st->line, st->a, 0);
+    st->line.a = st->a;   /* zeroed above: a plain buffer */
     st->line.max = st->d.max_line + 1;
     st->wcap = st->d.write_size ? st->d.write_size : 4096;
     st->wbuf = (char *)fmcp_malloc(st->a, st->wcap);
@@ -30431,8 +30435,7 @@ static void fmcp__oa_cb_handler(fmcp_http_req *req, void *user)
     }
     fmcp__buf_init(&page, cb->o->a, 1);
     cb->query_len = strlen(q);
-    cb->query = (char *)fmcp_malloc(cb->o->a, cb->query_len + 1);
-    if (cb->query) memcpy(cb->query, q, cb->query_len + 1);
+    cb->query = fmcp__strndup(cb->o->a, q, cb->query_len);
     cb->done = 1;
     re = fmcp__oa_query_get(q, "error", err, sizeof err);
     if (re == FMCP_ERR_NOT_FOUND) fmcp__oa_page(&page, NULL, NULL);

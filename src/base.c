@@ -357,23 +357,30 @@ FMCP__TK void fmcp__buf_init(fmcp__buf *b, const fmcp_allocator *a, int secret)
     b->secret = secret;
 }
 
-/* Room for n more bytes and the NUL; 0 (with err set) when there is none. */
+/* Frees the block, wiped first when secret (the buffer's fields stay). */
+FMCP__TK void fmcp__buf_release(fmcp__buf *b)
+{
+    if (b->secret) fmcp_wipe(b->p, b->cap);
+    fmcp_free(b->a, b->p, b->cap);
+}
+
+/* Room for n more bytes and the NUL; 0 (with err set) when there is none.
+ * len < cap whenever cap is not 0 (the NUL), so cap - len cannot wrap. */
 FMCP__TK int fmcp__buf_room(fmcp__buf *b, size_t n)
 {
-    size_t need = b->len + n + 1, nc;
+    size_t need, nc;
     char *np;
     if (b->err) return 0;
-    if (need <= b->cap) return 1;
+    if (n < b->cap - b->len) return 1;
+    need = b->len + n + 1;
     if (need <= n || (b->max && need > b->max)) { b->err = FMCP_ERR_TOO_LARGE; return 0; }
     for (nc = b->cap ? b->cap : 256; nc < need; nc = nc * 2 > nc ? nc * 2 : need) { }
     if (b->max && nc > b->max) nc = b->max;
-    if (b->secret) {   /* no realloc: it could leave the old block unwiped */
-        np = (char *)fmcp_malloc(b->a, nc);
-        if (np && b->p) { memcpy(np, b->p, b->len); fmcp_wipe(b->p, b->cap); fmcp_free(b->a, b->p, b->cap); }
-    } else {
-        np = (char *)fmcp_realloc(b->a, b->p, b->cap, nc);
-    }
-    if (!np) { b->err = FMCP_ERR_NOMEM; return 0; }
+    /* no realloc, which could free the old block unwiped: one path for
+     * every buffer is also the smallest code */
+    if (!(np = (char *)fmcp_malloc(b->a, nc))) { b->err = FMCP_ERR_NOMEM; return 0; }
+    if (b->len) memcpy(np, b->p, b->len);
+    fmcp__buf_release(b);
     b->p = np;
     b->cap = nc;
     return 1;
@@ -392,10 +399,7 @@ FMCP__TK void fmcp__buf_puts(fmcp__buf *b, const char *s) { fmcp__buf_put(b, s, 
 /* Frees the block (wiped when secret) and empties the buffer for reuse. */
 FMCP__TK void fmcp__buf_free(fmcp__buf *b)
 {
-    if (b->p) {
-        if (b->secret) fmcp_wipe(b->p, b->cap);
-        fmcp_free(b->a, b->p, b->cap);
-    }
+    fmcp__buf_release(b);
     b->p = NULL;
     b->len = b->cap = 0;
     b->err = FMCP_OK;

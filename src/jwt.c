@@ -471,7 +471,7 @@ static fmcp_jwt_error fmcp__jwt_header_policy(const fmcp_jwt_verifier *v, const 
     if (!s) { *why = "alg missing"; return FMCP_JWT_ALG_NOT_ALLOWED; }
     out->alg = fmcp_jws_alg_from_name(s, n);
     if (out->alg == FMCP_JWS_NONE || !(v->algs & (1u << out->alg))) {
-        *why = fmcp__ieqs(s, n, "none") ? "alg none is refused" : "alg not allowed";
+        *why = n == 4 && fmcp__ieqn(s, "none", 4) ? "alg none is refused" : "alg not allowed";
         return FMCP_JWT_ALG_NOT_ALLOWED;
     }
     if (fmcp_json_get(h, "crit")) { *why = "critical header extensions are not supported"; return FMCP_JWT_UNSUPPORTED_CRIT; }

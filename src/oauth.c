@@ -1401,8 +1401,7 @@ static void fmcp__oa_cb_handler(fmcp_http_req *req, void *user)
     }
     fmcp__buf_init(&page, cb->o->a, 1);
     cb->query_len = strlen(q);
-    cb->query = (char *)fmcp_malloc(cb->o->a, cb->query_len + 1);
-    if (cb->query) memcpy(cb->query, q, cb->query_len + 1);
+    cb->query = fmcp__strndup(cb->o->a, q, cb->query_len);
     cb->done = 1;
     re = fmcp__oa_query_get(q, "error", err, sizeof err);
     if (re == FMCP_ERR_NOT_FOUND) fmcp__oa_page(&page, NULL, NULL);

@@ -70,7 +70,7 @@ FASTMCP_API fmcp_result fmcp_stream_create(fmcp_server *srv, const fmcp_stream_d
     st->d.auth = NULL;
     if (!st->d.max_line) st->d.max_line = (size_t)4 << 20;
     if (!st->d.read_size) st->d.read_size = 16384;
-    fmcp__buf_init(&st->line, st->a, 0);
+    st->line.a = st->a;   /* zeroed above: a plain buffer */
     st->line.max = st->d.max_line + 1;
     st->wcap = st->d.write_size ? st->d.write_size : 4096;
     st->wbuf = (char *)fmcp_malloc(st->a, st->wcap);
