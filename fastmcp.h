@@ -5358,14 +5358,7 @@ FMCP__PLAT size_t fmcp__cmd_quote(char *o, const char *s, int first)
 /* Variable names compare without case on Windows. */
 FMCP__PLAT int fmcp__env_same(const char *a, const char *b, size_t nl)
 {
-    size_t i;
-    for (i = 0; i < nl; i++) {
-        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-        if (x >= 'A' && x <= 'Z') x = (unsigned char)(x + 32);
-        if (y >= 'A' && y <= 'Z') y = (unsigned char)(y + 32);
-        if (x != y) return 0;
-    }
-    return b[nl] == '=';
+    return fmcp__ieqn(a, b, nl) && b[nl] == '=';
 }
 
 /* Our environment with env's "NAME=value" entries added or replacing, as
