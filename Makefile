@@ -103,7 +103,7 @@ $(BUILD)/tests/%: tests/%.c $(HDR) tests/test.h
 # Most tests link one build of the implementation (tests/fastmcp_impl.c, made
 # once per flag set) instead of compiling all of it into each binary: that
 # halves the build. These call internal (static) functions and build it in.
-OWN_IMPL_TESTS := test_json test_oauth test_sha256 test_rsa2048 test_mcp_small test_bn test_rsa
+OWN_IMPL_TESTS := test_base test_json test_oauth test_sha256 test_rsa2048 test_mcp_small test_bn test_rsa
 SHARED_TESTS   := $(filter-out $(OWN_IMPL_TESTS),$(TEST_SRCS:tests/%.c=%))
 IMPL_O         := $(BUILD)/obj/impl.o
 IMPL_SAN_O     := $(BUILD)/obj/impl_san.o

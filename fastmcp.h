@@ -300,6 +300,15 @@
  *
  * fmcp_ct_equal(a, b, n)  constant-time comparison; 1 when equal.
  * fmcp_wipe(p, n)         zeroes memory in a way the compiler cannot drop.
+ *
+ * Private toolkit (base.c, static, for the modules below; not API): every
+ * module uses these instead of its own copy. fmcp__strndup/fmcp__strdup
+ * (NUL-terminated copies through the allocator), fmcp__lc, fmcp__ieqn,
+ * fmcp__ieq, fmcp__ieqs (ASCII case-insensitive compares), fmcp__hexval, and
+ * fmcp__buf: a growable byte buffer with a sticky error, an optional size
+ * cap and wipe-on-grow for secrets. The thread primitives (fmcp__mutex,
+ * fmcp__cond with fmcp__cond_wait_ms for timed waits, fmcp__thread) are the
+ * private platform layer beside them.
  */
 
 #include <stddef.h>
@@ -5381,6 +5390,136 @@ FASTMCP_API void fmcp_wipe(void *p, size_t n)
     if (p && n) (void)fmcp__wipe_memset(p, 0, n);
 }
 
+/* ---- private toolkit ------------------------------------------------------
+ * Small mechanisms every module needs, written once: text copies through the
+ * allocator, ASCII case folding, hex digits, and a growable buffer. Static and
+ * marked unused, so a build links only what it calls. */
+#if defined(__GNUC__) || defined(__clang__)
+#  define FMCP__TK static __attribute__((unused))
+#else
+#  define FMCP__TK static
+#endif
+
+/* A NUL-terminated copy of n bytes of s, allocated as n + 1 through a (so
+ * fmcp_free_text(a, p, n) frees it); NULL on no memory. */
+FMCP__TK char *fmcp__strndup(const fmcp_allocator *a, const char *s, size_t n)
+{
+    char *p = (char *)fmcp_malloc(a, n + 1);
+    if (!p) return NULL;
+    if (n) memcpy(p, s, n);
+    p[n] = 0;
+    return p;
+}
+
+/* The same for a C string; NULL stays NULL (so NULL is also "no memory" for
+ * callers that pass only non-NULL s). */
+FMCP__TK char *fmcp__strdup(const fmcp_allocator *a, const char *s)
+{
+    return s ? fmcp__strndup(a, s, strlen(s)) : NULL;
+}
+
+/* ASCII lower case; every other byte value is returned unchanged. */
+FMCP__TK int fmcp__lc(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+/* 1 when the n bytes at a and b are equal ignoring ASCII case. */
+FMCP__TK int fmcp__ieqn(const char *a, const char *b, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (fmcp__lc((unsigned char)a[i]) != fmcp__lc((unsigned char)b[i])) return 0;
+    return 1;
+}
+
+/* 1 when the C strings a and b are equal ignoring ASCII case. */
+FMCP__TK int fmcp__ieq(const char *a, const char *b)
+{
+    while (*a && fmcp__lc((unsigned char)*a) == fmcp__lc((unsigned char)*b)) { a++; b++; }
+    return *a == 0 && *b == 0;
+}
+
+/* 1 when the n bytes at a equal the C string b ignoring ASCII case. */
+FMCP__TK int fmcp__ieqs(const char *a, size_t n, const char *b)
+{
+    return strlen(b) == n && fmcp__ieqn(a, b, n);
+}
+
+/* Value of a hex digit (either case), or -1. */
+FMCP__TK int fmcp__hexval(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    c = fmcp__lc(c);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Growable byte buffer, started by fmcp__buf_init (max may be set after). The
+ * first failure sticks in err and later puts do nothing, so a caller checks
+ * once at the end. p stays NUL-terminated after any put. secret: a block is
+ * wiped before it is freed (when growing moves it, and in fmcp__buf_free),
+ * so no copy of a token or key is left in freed memory. */
+typedef struct fmcp__buf {
+    const fmcp_allocator *a;
+    char *p;
+    size_t len, cap;
+    size_t max;            /* 0: no limit; else cap (len + 1) stays <= max */
+    fmcp_result err;       /* FMCP_ERR_NOMEM or FMCP_ERR_TOO_LARGE, sticky */
+    int secret;
+} fmcp__buf;
+
+FMCP__TK void fmcp__buf_init(fmcp__buf *b, const fmcp_allocator *a, int secret)
+{
+    memset(b, 0, sizeof *b);
+    b->a = a;
+    b->secret = secret;
+}
+
+/* Frees the block, wiped first when secret (the buffer's fields stay). */
+FMCP__TK void fmcp__buf_release(fmcp__buf *b)
+{
+    if (b->secret) fmcp_wipe(b->p, b->cap);
+    fmcp_free(b->a, b->p, b->cap);
+}
+
+/* Room for n more bytes and the NUL; 0 (with err set) when there is none.
+ * len < cap whenever cap is not 0 (the NUL), so cap - len cannot wrap. */
+FMCP__TK int fmcp__buf_room(fmcp__buf *b, size_t n)
+{
+    size_t need, nc;
+    char *np;
+    if (b->err) return 0;
+    if (n < b->cap - b->len) return 1;
+    need = b->len + n + 1;
+    if (need <= n || (b->max && need > b->max)) { b->err = FMCP_ERR_TOO_LARGE; return 0; }
+    for (nc = b->cap ? b->cap : 256; nc < need; nc = nc * 2 > nc ? nc * 2 : need) { }
+    if (b->max && nc > b->max) nc = b->max;
+    /* no realloc, which could free the old block unwiped: one path for
+     * every buffer is also the smallest code */
+    if (!(np = (char *)fmcp_malloc(b->a, nc))) { b->err = FMCP_ERR_NOMEM; return 0; }
+    if (b->len) memcpy(np, b->p, b->len);
+    fmcp__buf_release(b);
+    b->p = np;
+    b->cap = nc;
+    return 1;
+}
+
+FMCP__TK void fmcp__buf_put(fmcp__buf *b, const void *d, size_t n)
+{
+    if (!fmcp__buf_room(b, n)) return;
+    if (n) memcpy(b->p + b->len, d, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}
+
+FMCP__TK void fmcp__buf_puts(fmcp__buf *b, const char *s) { fmcp__buf_put(b, s, strlen(s)); }
+
+/* Frees the block (wiped when secret) and empties the buffer for reuse. */
+FMCP__TK void fmcp__buf_free(fmcp__buf *b)
+{
+    fmcp__buf_release(b);
+    b->p = NULL;
+    b->len = b->cap = 0;
+    b->err = FMCP_OK;
+}
+
 /* ---- private platform layer: threads ------------------------------------
  * The modules below use these wrappers, never pthreads or Win32 directly:
  * POSIX threads where there are, Win32 critical sections (recursive, so one
@@ -5658,14 +5797,7 @@ FMCP__PLAT size_t fmcp__cmd_quote(char *o, const char *s, int first)
 /* Variable names compare without case on Windows. */
 FMCP__PLAT int fmcp__env_same(const char *a, const char *b, size_t nl)
 {
-    size_t i;
-    for (i = 0; i < nl; i++) {
-        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-        if (x >= 'A' && x <= 'Z') x = (unsigned char)(x + 32);
-        if (y >= 'A' && y <= 'Z') y = (unsigned char)(y + 32);
-        if (x != y) return 0;
-    }
-    return b[nl] == '=';
+    return fmcp__ieqn(a, b, nl) && b[nl] == '=';
 }
 
 /* Our environment with env's "NAME=value" entries added or replacing, as
@@ -6018,11 +6150,9 @@ static int fmcp__hex4(const unsigned char *p, unsigned *out)
     unsigned v = 0;
     int i;
     for (i = 0; i < 4; i++) {
-        unsigned c = p[i], d;
-        if (c >= '0' && c <= '9') d = c - '0';
-        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') d = (c | 0x20) - 'a' + 10;
-        else return 0;
-        v = v * 16 + d;
+        int d = fmcp__hexval(p[i]);
+        if (d < 0) return 0;
+        v = v * 16 + (unsigned)d;
     }
     *out = v;
     return 1;
@@ -15165,26 +15295,15 @@ static fmcp_jwt_error fmcp__jwt_parse_obj(const fmcp_allocator *a, const char *s
     return FMCP_JWT_MALFORMED;
 }
 
-static int fmcp__jwt_lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
-
-static int fmcp__jwt_ieq(const char *a, size_t an, const char *b, size_t bn)
-{
-    size_t i;
-    if (an != bn) return 0;
-    for (i = 0; i < an; i++)
-        if (fmcp__jwt_lower((unsigned char)a[i]) != fmcp__jwt_lower((unsigned char)b[i])) return 0;
-    return 1;
-}
-
 /* Media types compare case-insensitively; "application/" may be left out
  * (RFC 7515 4.1.9). */
 static int fmcp__jwt_media_eq(const char *a, size_t an, const char *b, size_t bn)
 {
     static const char app[] = "application/";
     const size_t k = sizeof app - 1;
-    if (an > k && fmcp__jwt_ieq(a, k, app, k)) { a += k; an -= k; }
-    if (bn > k && fmcp__jwt_ieq(b, k, app, k)) { b += k; bn -= k; }
-    return fmcp__jwt_ieq(a, an, b, bn);
+    if (an > k && fmcp__ieqn(a, app, k)) { a += k; an -= k; }
+    if (bn > k && fmcp__ieqn(b, app, k)) { b += k; bn -= k; }
+    return an == bn && fmcp__ieqn(a, b, an);
 }
 
 static fmcp_jwt_error fmcp__jwt_header_policy(const fmcp_jwt_verifier *v, const fmcp_json *h,
@@ -15196,7 +15315,7 @@ static fmcp_jwt_error fmcp__jwt_header_policy(const fmcp_jwt_verifier *v, const 
     if (!s) { *why = "alg missing"; return FMCP_JWT_ALG_NOT_ALLOWED; }
     out->alg = fmcp_jws_alg_from_name(s, n);
     if (out->alg == FMCP_JWS_NONE || !(v->algs & (1u << out->alg))) {
-        *why = fmcp__jwt_ieq(s, n, "none", 4) ? "alg none is refused" : "alg not allowed";
+        *why = n == 4 && fmcp__ieqn(s, "none", 4) ? "alg none is refused" : "alg not allowed";
         return FMCP_JWT_ALG_NOT_ALLOWED;
     }
     if (fmcp_json_get(h, "crit")) { *why = "critical header extensions are not supported"; return FMCP_JWT_UNSUPPORTED_CRIT; }
@@ -16293,7 +16412,7 @@ FASTMCP_API fmcp_result fmcp_dpop_check(fmcp_dpop *d, const fmcp_dpop_request *r
 
 /* ---- URL parsing (no sockets needed) ------------------------------------- */
 
-static int fmcp__lc(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+/* fmcp__lc, fmcp__ieq, fmcp__hexval: base's toolkit */
 
 static int fmcp__url_scheme(const char **pp, fmcp_http_url *out)
 {
@@ -16454,12 +16573,6 @@ static void fmcp__hb_free(const fmcp_allocator *a, fmcp__hbuf *b)
 }
 
 /* ---- small text helpers ---------------------------------------------------- */
-
-static int fmcp__ieq(const char *a, const char *b)
-{
-    while (*a && fmcp__lc((unsigned char)*a) == fmcp__lc((unsigned char)*b)) { a++; b++; }
-    return *a == 0 && *b == 0;
-}
 
 /* RFC 9110 tchar: ALPHA, DIGIT and !#$%&'*+-.^_`|~, as two bit masks (one
  * test per byte of every header name). */
@@ -16664,13 +16777,6 @@ typedef struct fmcp__chunker {
     uint64_t left;
     size_t extra;      /* bytes of extensions and trailers seen (capped) */
 } fmcp__chunker;
-
-static int fmcp__hexval(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    c = fmcp__lc(c);
-    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
 
 /* One byte of chunk framing (not data); FMCP_OK or FMCP_ERR_PARSE. */
 static fmcp_result fmcp__ck_byte(fmcp__chunker *k, int c)
@@ -20519,14 +20625,6 @@ static int fmcp__schema_walk(const fmcp_json *s, unsigned depth, unsigned long *
 
 /* ---- $ref resolution ----------------------------------------------------- */
 
-static int fmcp__schema_hex(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes one fragment token (%XX, and ~0 ~1 when ptr) up to '/' or end.
  * Returns the bytes consumed, or 0 when it is malformed or too long. */
 static size_t fmcp__schema_token(const char *s, size_t n, int ptr, char *out, size_t cap, size_t *len)
@@ -20536,7 +20634,7 @@ static size_t fmcp__schema_token(const char *s, size_t n, int ptr, char *out, si
         char c = s[i++];
         if (c == '%') {
             int h, l;
-            if (i + 2 > n || (h = fmcp__schema_hex(s[i])) < 0 || (l = fmcp__schema_hex(s[i + 1])) < 0) return 0;
+            if (i + 2 > n || (h = fmcp__hexval(s[i])) < 0 || (l = fmcp__hexval(s[i + 1])) < 0) return 0;
             c = (char)(h * 16 + l);
             i += 2;
         }
@@ -21703,21 +21801,12 @@ static int fmcp__mcp_snprintf(char *buf, size_t cap, const char *fmt, ...)
 #  define FMCP__SNPRINTF snprintf
 #endif
 
-static char *fmcp__mcp_strndup(const fmcp_allocator *a, const char *s, size_t n)
-{
-    char *p = (char *)fmcp_malloc(a, n + 1);
-    if (!p) return NULL;
-    memcpy(p, s, n);
-    p[n] = 0;
-    return p;
-}
-
 /* NULL stays NULL (and is not an error): *ok is cleared only on NOMEM. */
 static char *fmcp__mcp_strdup_opt(const fmcp_allocator *a, const char *s, int *ok)
 {
     char *p;
     if (!s) return NULL;
-    p = fmcp__mcp_strndup(a, s, strlen(s));
+    p = fmcp__strndup(a, s, strlen(s));
     if (!p) *ok = 0;
     return p;
 }
@@ -23409,7 +23498,7 @@ FASTMCP_API fmcp_result fmcp_ctx_set_structured(fmcp_ctx *c, const char *json, s
     fmcp_json_doc_destroy(doc);
     if (r != FMCP_OK) return r;
     if (c->structured) fmcp_free(c->s->alloc, c->structured, c->structured_len + 1);
-    c->structured = fmcp__mcp_strndup(c->s->alloc, json, len);
+    c->structured = fmcp__strndup(c->s->alloc, json, len);
     c->structured_len = c->structured ? len : 0;
     return c->structured ? FMCP_OK : FMCP_ERR_NOMEM;
 }
@@ -23608,7 +23697,7 @@ static void fmcp__mcp_waiter_cb(void *user, fmcp_result rc, const char *json, si
     fmcp__mutex_lock(&wt->m);
     wt->rc = rc;
     if (json) {
-        wt->text = fmcp__mcp_strndup(wt->alloc, json, len);
+        wt->text = fmcp__strndup(wt->alloc, json, len);
         wt->len = len;
         if (!wt->text) wt->rc = FMCP_ERR_NOMEM;
     }
@@ -24036,17 +24125,9 @@ static void fmcp__mcp_handle_tool_call(fmcp__mcp_req *r)
 
 /* ---- resources ----------------------------------------------------------- */
 
-static int fmcp__mcp_hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 static int fmcp__mcp_is_escape(const char *s, size_t i, size_t n)
 {
-    return s[i] == '%' && i + 2 < n && fmcp__mcp_hexval(s[i + 1]) >= 0 && fmcp__mcp_hexval(s[i + 2]) >= 0;
+    return s[i] == '%' && i + 2 < n && fmcp__hexval(s[i + 1]) >= 0 && fmcp__hexval(s[i + 2]) >= 0;
 }
 
 /* Percent-decoded copy of n bytes, allocated to its exact length + 1 (so
@@ -24061,7 +24142,7 @@ static char *fmcp__mcp_pct_decode(const fmcp_allocator *a, const char *s, size_t
     if (!(out = (char *)fmcp_malloc(a, len + 1))) return NULL;
     for (o = out, i = 0; i < n; i++) {
         if (fmcp__mcp_is_escape(s, i, n) && (s[i + 1] != '0' || s[i + 2] != '0')) {
-            *o++ = (char)(fmcp__mcp_hexval(s[i + 1]) * 16 + fmcp__mcp_hexval(s[i + 2]));
+            *o++ = (char)(fmcp__hexval(s[i + 1]) * 16 + fmcp__hexval(s[i + 2]));
             i += 2;
         } else {
             *o++ = s[i];
@@ -24080,7 +24161,7 @@ static int fmcp__mcp_var_ok(const char *v, size_t n)
     for (i = 0; i < n; i++, len++) {
         char ch = v[i];
         if (fmcp__mcp_is_escape(v, i, n)) {
-            ch = (char)(fmcp__mcp_hexval(v[i + 1]) * 16 + fmcp__mcp_hexval(v[i + 2]));
+            ch = (char)(fmcp__hexval(v[i + 1]) * 16 + fmcp__hexval(v[i + 2]));
             i += 2;
         }
         if (ch == '/' || ch == '\\') return 0;
@@ -24105,7 +24186,7 @@ static int fmcp__mcp_tmpl_match(const fmcp_allocator *a, const char *t, const ch
             while (*u && *u != stop && *u != '/') u++;
             if (u == v || !fmcp__mcp_var_ok(v, (size_t)(u - v))) return 0;
             if (vars) {
-                vars[2 * n] = fmcp__mcp_strndup(a, t + 1, (size_t)(ne - t - 1));
+                vars[2 * n] = fmcp__strndup(a, t + 1, (size_t)(ne - t - 1));
                 vars[2 * n + 1] = fmcp__mcp_pct_decode(a, v, (size_t)(u - v));
                 if (!vars[2 * n] || !vars[2 * n + 1]) return -1;
             }
@@ -25859,7 +25940,7 @@ static fmcp_result fmcp__tmem_put(void *user, const char *id, const char *rec, s
     if (!fmcp__tmem_make_room(m, 1, len)) return FMCP_ERR_TOO_LARGE;
     if (!(e = (fmcp__tmem_ent *)fmcp_malloc(m->a, sizeof *e))) return FMCP_ERR_NOMEM;
     memset(e, 0, sizeof *e);
-    if (!(e->text = fmcp__mcp_strndup(m->a, rec, len))) { fmcp_free(m->a, e, sizeof *e); return FMCP_ERR_NOMEM; }
+    if (!(e->text = fmcp__strndup(m->a, rec, len))) { fmcp_free(m->a, e, sizeof *e); return FMCP_ERR_NOMEM; }
     strcpy(e->id, id);
     e->len = len;
     e->meta = *meta;
@@ -25886,7 +25967,7 @@ static fmcp_result fmcp__tmem_update(void *user, const char *id, const char *rec
         return FMCP_ERR_TOO_LARGE;
     }
     if (!(pp = fmcp__tmem_find(m, id))) return FMCP_ERR_NOT_FOUND;   /* expired meanwhile */
-    if (!(text = fmcp__mcp_strndup(m->a, rec, len))) return FMCP_ERR_NOMEM;
+    if (!(text = fmcp__strndup(m->a, rec, len))) return FMCP_ERR_NOMEM;
     fmcp_free(m->a, e->text, e->len + 1);
     m->bytes = m->bytes - e->len + len;
     e->text = text;
@@ -25901,7 +25982,7 @@ static fmcp_result fmcp__tmem_get(void *user, const fmcp_allocator *a, const cha
     fmcp__tmem_ent **pp = fmcp__tmem_find(m, id);
     if (pp && (*pp)->meta.expires_at < fmcp_time_now()) { fmcp__tmem_unlink(m, pp); pp = NULL; }
     if (!pp) return FMCP_ERR_NOT_FOUND;
-    if (!(*rec = fmcp__mcp_strndup(a, (*pp)->text, (*pp)->len))) return FMCP_ERR_NOMEM;
+    if (!(*rec = fmcp__strndup(a, (*pp)->text, (*pp)->len))) return FMCP_ERR_NOMEM;
     *len = (*pp)->len;
     return FMCP_OK;
 }
@@ -26448,7 +26529,7 @@ static char *fmcp__tasks_error_text(fmcp_ctx *c, int code, const char *message)
     if (data) { fmcp_jw_key(&w, "data"); fmcp_jw_raw(&w, data, strlen(data)); }
     fmcp_jw_object_end(&w);
     if (fmcp_jw_finish(&w, &out, &n) != FMCP_OK) { fmcp_jw_reset(&w); return NULL; }
-    text = fmcp__mcp_strndup(c->s->alloc, out, n);
+    text = fmcp__strndup(c->s->alloc, out, n);
     fmcp_free_text(w.alloc, out, n);
     return text;
 }
@@ -26503,8 +26584,8 @@ static void fmcp__tasks_store_outcome(fmcp_server *srv, fmcp__task_rec *t)
     fmcp__mcp_strfree(a, t->result);
     t->result = NULL;
     t->status = FMCP__TS_FAILED;
-    t->message = fmcp__mcp_strndup(a, "result too large for the task store", 35);
-    t->error = fmcp__mcp_strndup(a, "{\"code\":-32603,\"message\":\"Internal error: result too large for the task store\"}", 79);
+    t->message = fmcp__strndup(a, "result too large for the task store", 35);
+    t->error = fmcp__strndup(a, "{\"code\":-32603,\"message\":\"Internal error: result too large for the task store\"}", 79);
     (void)fmcp__trec_save(srv, t, 0);
 }
 
@@ -26519,7 +26600,7 @@ static int fmcp__tasks_park(fmcp_ctx *c)
     int parked = 0, loaded;
     fmcp_jw_object_end(&run->ireq);
     if (fmcp_jw_finish(&run->ireq, &out, &n) != FMCP_OK) { fmcp_jw_reset(&run->ireq); return 0; }
-    inputs = fmcp__mcp_strndup(srv->alloc, out, n);
+    inputs = fmcp__strndup(srv->alloc, out, n);
     fmcp_free_text(run->ireq.alloc, out, n);
     if (!inputs) return 0;
     fmcp__tasks_rearm(c);
@@ -26617,8 +26698,8 @@ static fmcp_result fmcp__tasks_apply(fmcp_server *srv, fmcp__task_rec *t, const 
     if (rc == FMCP_OK && moved) {
         fmcp__mcp_strfree(a, t->inputs);
         fmcp__mcp_strfree(a, t->answers);
-        t->inputs = left ? fmcp__mcp_strndup(a, ti, nti) : NULL;
-        t->answers = fmcp__mcp_strndup(a, ta, nta);
+        t->inputs = left ? fmcp__strndup(a, ti, nti) : NULL;
+        t->answers = fmcp__strndup(a, ta, nta);
         if (!t->answers || (left && !t->inputs)) rc = FMCP_ERR_NOMEM;
         if (!left) t->status = FMCP__TS_WORKING;
         if (rc == FMCP_OK) rc = fmcp__trec_save(srv, t, 0);
@@ -26809,8 +26890,7 @@ struct fmcp_stream {
     const fmcp_allocator *a;
     fmcp_stream_desc d;
     fmcp_session *s;
-    char *buf;              /* the unfinished line */
-    size_t len, cap;
+    fmcp__buf line;         /* the unfinished line (max: max_line + NUL) */
     char *wbuf;             /* a message and its newline, for one write */
     size_t wcap;
     int discarding;         /* inside an over-long line */
@@ -26867,6 +26947,8 @@ FASTMCP_API fmcp_result fmcp_stream_create(fmcp_server *srv, const fmcp_stream_d
     st->d.auth = NULL;
     if (!st->d.max_line) st->d.max_line = (size_t)4 << 20;
     if (!st->d.read_size) st->d.read_size = 16384;
+    st->line.a = st->a;   /* zeroed above: a plain buffer */
+    st->line.max = st->d.max_line + 1;
     st->wcap = st->d.write_size ? st->d.write_size : 4096;
     st->wbuf = (char *)fmcp_malloc(st->a, st->wcap);
     if (!st->wbuf) { fmcp_free(st->a, st, sizeof *st); return FMCP_ERR_NOMEM; }
@@ -26889,7 +26971,7 @@ FASTMCP_API void fmcp_stream_destroy(fmcp_stream *st)
 {
     if (!st) return;
     if (!st->closed) fmcp_session_destroy(st->s);
-    if (st->buf) fmcp_free(st->a, st->buf, st->cap);
+    fmcp__buf_free(&st->line);
     fmcp_free(st->a, st->wbuf, st->wcap);
     fmcp_free(st->a, st, sizeof *st);
 }
@@ -26916,24 +26998,15 @@ static fmcp_result fmcp__stream_too_long(fmcp_stream *st)
 /* Keep n more bytes of the unfinished line, or start discarding it. */
 static fmcp_result fmcp__stream_keep(fmcp_stream *st, const char *p, size_t n)
 {
-    if (st->len + n > st->d.max_line) {
+    fmcp_result r = FMCP_OK;
+    fmcp__buf_put(&st->line, p, n);   /* grows by doubling: small targets keep small lines small */
+    if (st->line.err != FMCP_OK) {    /* too long, or no memory: drop the line */
+        if (st->line.err == FMCP_ERR_NOMEM) r = FMCP_ERR_NOMEM;
         st->discarding = 1;
-        st->len = 0;
-        return FMCP_OK;
+        st->line.len = 0;
+        st->line.err = FMCP_OK;
     }
-    if (st->len + n > st->cap) {
-        size_t nc = st->cap ? st->cap : 256;   /* grows by doubling: small targets keep small lines small */
-        char *nb;
-        while (nc < st->len + n) nc *= 2;
-        if (nc > st->d.max_line) nc = st->d.max_line;
-        nb = (char *)fmcp_realloc(st->a, st->buf, st->cap, nc);
-        if (!nb) { st->discarding = 1; st->len = 0; return FMCP_ERR_NOMEM; }
-        st->buf = nb;
-        st->cap = nc;
-    }
-    memcpy(st->buf + st->len, p, n);
-    st->len += n;
-    return FMCP_OK;
+    return r;
 }
 
 /* Receive options: `last` for a line that is all of data, which may hand the
@@ -26950,7 +27023,7 @@ static fmcp_result fmcp__stream_feed(fmcp_stream *st, const void *data, size_t n
         size_t seg = (size_t)((nl ? nl : end) - p);
         if (st->discarding) {
             if (nl) { st->discarding = 0; r2 = fmcp__stream_too_long(st); if (r2 != FMCP_OK) r = r2; }
-        } else if (nl && st->len == 0 && seg <= st->d.max_line) {
+        } else if (nl && st->line.len == 0 && seg <= st->d.max_line) {
             /* whole line in hand: no copy */
             r2 = fmcp__stream_line(st, p, seg, nl + 1 == end && p == (const char *)data ? last : mid);
             if (r2 != FMCP_OK) r = r2;
@@ -26958,7 +27031,7 @@ static fmcp_result fmcp__stream_feed(fmcp_stream *st, const void *data, size_t n
             r2 = fmcp__stream_keep(st, p, seg);
             if (r2 != FMCP_OK) r = r2;
             if (nl && st->discarding) { st->discarding = 0; r2 = fmcp__stream_too_long(st); if (r2 != FMCP_OK) r = r2; }
-            else if (nl) { r2 = fmcp__stream_line(st, st->buf, st->len, mid); st->len = 0; if (r2 != FMCP_OK) r = r2; }
+            else if (nl) { r2 = fmcp__stream_line(st, st->line.p, st->line.len, mid); st->line.len = 0; if (r2 != FMCP_OK) r = r2; }
         }
         p += seg + (nl ? 1 : 0);
     }
@@ -27013,7 +27086,7 @@ static void fmcp__stream_fed(fmcp_stream *st, fmcp_result r)
  * - end of input: only the baton holder reads, so only it sets `done`; a
  *   watcher is broadcast away, and a thread still running a job it was
  *   stolen from finds `done` when it comes to watch.
- * The stream's own state (st->buf, len, discarding) belongs to the baton
+ * The stream's own state (st->line, discarding) belongs to the baton
  * holder alone: a hand-off comes only for a read's last line with nothing
  * left to parse, so a thread running a handed-off job touches none of it
  * after a steal. */
@@ -27239,7 +27312,7 @@ FASTMCP_API fmcp_result fmcp_stream_serve(fmcp_server *srv, const fmcp_stream_de
     if (!d || !d->read) return FMCP_ERR_INVALID_ARG;
     if ((r = fmcp_stream_create(srv, d, &st)) != FMCP_OK) return r;
     r = fmcp__stream_serve_lf(st);
-    if (st->len) fmcp_server_log(srv, FMCP_LOG_WARNING, "stream: input ended inside a message");
+    if (st->line.len) fmcp_server_log(srv, FMCP_LOG_WARNING, "stream: input ended inside a message");
     fmcp_stream_destroy(st);
     return r;
 }
@@ -27456,32 +27529,7 @@ static const char *const fmcp__mh_local_hosts[] = { "localhost", "127.0.0.1", "[
 
 /* ---- small helpers ----------------------------------------------------------- */
 
-static int fmcp__mh_lc(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
-
-static int fmcp__mh_ieqn(const char *a, const char *b, size_t n)
-{
-    size_t i;
-    for (i = 0; i < n; i++) {
-        if (fmcp__mh_lc((unsigned char)a[i]) != fmcp__mh_lc((unsigned char)b[i])) return 0;
-        if (!a[i]) return 1;
-    }
-    return 1;
-}
-
-static int fmcp__mh_ieq(const char *a, const char *b)
-{
-    size_t n = strlen(a);
-    return n == strlen(b) && fmcp__mh_ieqn(a, b, n);
-}
-
-static char *fmcp__mh_dup(const fmcp_allocator *a, const char *s, size_t n)
-{
-    char *p = (char *)fmcp_malloc(a, n + 1);
-    if (!p) return NULL;
-    memcpy(p, s, n);
-    p[n] = 0;
-    return p;
-}
+/* fmcp__lc, fmcp__ieqn, fmcp__ieq, fmcp__strndup, fmcp__hexval: base's toolkit */
 
 /* Which of application/json and text/event-stream a comma-separated media
  * list allows (wildcards count), in one pass: FMCP__MH_ACC_JSON | FMCP__MH_ACC_SSE. */
@@ -27490,7 +27538,7 @@ static char *fmcp__mh_dup(const fmcp_allocator *a, const char *s, size_t n)
 static int fmcp__mh_media_is(const char *p, size_t n, const char *want)
 {
     size_t wl = strlen(want);
-    return n == wl && (memcmp(p, want, n) == 0 || fmcp__mh_ieqn(p, want, n));
+    return n == wl && (memcmp(p, want, n) == 0 || fmcp__ieqn(p, want, n));
 }
 
 static int fmcp__mh_accepted(const char *list)
@@ -27521,7 +27569,7 @@ static int fmcp__mh_is_json_ct(const char *ct)
     if (!ct) return 0;
     while (*ct == ' ') ct++;
     n = strcspn(ct, "; \t");
-    return n == 16 && fmcp__mh_ieqn(ct, "application/json", 16);
+    return n == 16 && fmcp__ieqn(ct, "application/json", 16);
 }
 
 static int fmcp__mh_known_version(const char *v)
@@ -27563,8 +27611,8 @@ static int fmcp__mh_host_listed(const char *const *list, const char *hp)
 {
     size_t i, n = fmcp__mh_hostpart(hp);
     for (i = 0; list[i]; i++) {
-        if (fmcp__mh_ieq(list[i], hp)) return 1;
-        if (strlen(list[i]) == n && fmcp__mh_ieqn(list[i], hp, n)) return 1;
+        if (fmcp__ieq(list[i], hp)) return 1;
+        if (strlen(list[i]) == n && fmcp__ieqn(list[i], hp, n)) return 1;
     }
     return 0;
 }
@@ -27585,13 +27633,13 @@ static int fmcp__mh_origin_ok(const fmcp_http_endpoint *t, const char *origin)
     size_t i;
     if (!origin || !t->check_hosts) return 1;
     for (i = 0; list[i]; i++)
-        if (strstr(list[i], "://") && fmcp__mh_ieq(list[i], origin)) return 1;
-    if (fmcp__mh_ieqn(origin, "http://", 7)) hp = origin + 7;
-    else if (fmcp__mh_ieqn(origin, "https://", 8)) hp = origin + 8;
+        if (strstr(list[i], "://") && fmcp__ieq(list[i], origin)) return 1;
+    if (fmcp__ieqn(origin, "http://", 7)) hp = origin + 7;
+    else if (fmcp__ieqn(origin, "https://", 8)) hp = origin + 8;
     else return 0;
     for (i = 0; list[i]; i++) {
         size_t n = fmcp__mh_hostpart(hp);
-        if (!strstr(list[i], "://") && strlen(list[i]) == n && fmcp__mh_ieqn(list[i], hp, n)) return 1;
+        if (!strstr(list[i], "://") && strlen(list[i]) == n && fmcp__ieqn(list[i], hp, n)) return 1;
     }
     return 0;
 }
@@ -28138,7 +28186,7 @@ static fmcp_result fmcp__mh_on_send(void *user, const char *json, size_t len, co
     if (st && st->init_post && info->is_response) st->init_ok = fmcp__mh_has_result(t->a, json, len);
     if (st && st->state == FMCP__MH_PENDING) {
         if (info->is_response && !st->resp) {
-            st->resp = fmcp__mh_dup(t->a, json, len);
+            st->resp = fmcp__strndup(t->a, json, len);
             st->resp_len = len;
             st->resp_status = info->http_status;
             st->resp_lost = !st->resp;
@@ -28182,18 +28230,11 @@ static void fmcp__mh_on_done(void *user, void *tag)
 
 /* ---- sessions (created and destroyed on the loop thread only) -------------------- */
 
-static int fmcp__mh_hexval(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-}
-
 /* Bucket from the first id byte: the id is random, so this is uniform and
  * leaks nothing an attacker does not already choose. */
 static size_t fmcp__mh_bucket(const char *id)
 {
-    int hi = fmcp__mh_hexval((unsigned char)id[0]), lo = hi < 0 ? -1 : fmcp__mh_hexval((unsigned char)id[1]);
+    int hi = fmcp__hexval((unsigned char)id[0]), lo = hi < 0 ? -1 : fmcp__hexval((unsigned char)id[1]);
     return lo < 0 ? FMCP__MH_BUCKETS : (size_t)(hi * 16 + lo);
 }
 
@@ -29320,16 +29361,6 @@ static fmcp_result fmcp__ostore_check_object(const fmcp_allocator *a, const char
     return is_obj ? FMCP_OK : FMCP_ERR_PARSE;
 }
 
-/* A NUL-terminated copy of len bytes, allocated as len + 1 with a. */
-static char *fmcp__ostore_dup(const fmcp_allocator *a, const char *s, size_t len)
-{
-    char *p = (char *)fmcp_malloc(a, len + 1);
-    if (!p) return NULL;
-    memcpy(p, s, len);
-    p[len] = 0;
-    return p;
-}
-
 static void fmcp__ostore_free_secret(const fmcp_allocator *a, char *p, size_t size)
 {
     if (!p) return;
@@ -29420,7 +29451,7 @@ static fmcp_result fmcp__ostore_mem_load(void *user, const fmcp_allocator *a, co
     fmcp__ostore_mem_lock(m);
     e = *fmcp__ostore_mem_find(m, server_url, kind);
     if (e) {
-        *data = fmcp__ostore_dup(a, e->data, e->len);
+        *data = fmcp__strndup(a, e->data, e->len);
         if (*data) { *len = e->len; r = FMCP_OK; }
         else r = FMCP_ERR_NOMEM;
     }
@@ -29437,7 +29468,7 @@ static fmcp_result fmcp__ostore_mem_save(void *user, const char *server_url, con
     fmcp_result r;
     if (!m || !server_url || !data || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
     if ((r = fmcp__ostore_check_object(m->alloc, data, len)) != FMCP_OK) return r;
-    if (!(copy = fmcp__ostore_dup(m->alloc, data, len))) return FMCP_ERR_NOMEM;
+    if (!(copy = fmcp__strndup(m->alloc, data, len))) return FMCP_ERR_NOMEM;
     fmcp__ostore_mem_lock(m);
     e = *fmcp__ostore_mem_find(m, server_url, kind);
     if (!e) {
@@ -29445,7 +29476,7 @@ static fmcp_result fmcp__ostore_mem_save(void *user, const char *server_url, con
         if (fresh) {
             memset(fresh, 0, sizeof *fresh);
             fresh->url_len = strlen(server_url);
-            fresh->url = fmcp__ostore_dup(m->alloc, server_url, fresh->url_len);
+            fresh->url = fmcp__strndup(m->alloc, server_url, fresh->url_len);
             if (!fresh->url) { fmcp_free(m->alloc, fresh, sizeof *fresh); fresh = NULL; }
         }
         if (fresh) {
@@ -30030,7 +30061,7 @@ static fmcp_result fmcp__ostore_file_load(void *user, const fmcp_allocator *a, c
         }
         fmcp_free(a, pre, plen + 1);
     }
-    if (r == FMCP_OK && !(*data = fmcp__ostore_dup(a, file + plen, vlen))) r = FMCP_ERR_NOMEM;
+    if (r == FMCP_OK && !(*data = fmcp__strndup(a, file + plen, vlen))) r = FMCP_ERR_NOMEM;
     if (r == FMCP_OK) *len = vlen;
     fmcp__ostore_free_secret(a, file, flen + 1);
     return r;
@@ -30165,7 +30196,7 @@ static fmcp_result fmcp__ostore_list_one(fmcp_oauth_file_store *fs, fmcp__odir d
     if (u && strlen(u) == ulen) {
         fmcp__ostore_url_hash(u, ulen, hex);
         if (memcmp(hex, name, FMCP__OSTORE_HASH_HEX) == 0)
-            r = (url = fmcp__ostore_dup(fs->alloc, u, ulen)) != NULL ? FMCP_OK : FMCP_ERR_NOMEM;
+            r = (url = fmcp__strndup(fs->alloc, u, ulen)) != NULL ? FMCP_OK : FMCP_ERR_NOMEM;
     }
     fmcp_json_doc_destroy(doc);
     if (r != FMCP_OK) return r;
@@ -30224,17 +30255,6 @@ FASTMCP_API fmcp_result fmcp_oauth_file_store_list(fmcp_oauth_file_store *fs,
 #endif
 
 /* ---- pure helpers -------------------------------------------------------- */
-
-static int fmcp__oa_lc(int c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; }
-
-static int fmcp__oa_ieq(const char *a, size_t n, const char *b)
-{
-    size_t i;
-    if (strlen(b) != n) return 0;
-    for (i = 0; i < n; i++)
-        if (fmcp__oa_lc((unsigned char)a[i]) != fmcp__oa_lc((unsigned char)b[i])) return 0;
-    return 1;
-}
 
 /* RFC 9110 tchar */
 static int fmcp__oa_tchar(int c)
@@ -30295,11 +30315,11 @@ static fmcp_result fmcp__oa_param(const char **pp, fmcp_oauth_challenge *out, in
     p = fmcp__oa_ws(p + n);
     p = fmcp__oa_ws(p + 1);   /* past '=' */
     if (keep) {
-        if (fmcp__oa_ieq(name, n, "error")) { dst = out->error; cap = sizeof out->error; }
-        else if (fmcp__oa_ieq(name, n, "error_description")) { dst = out->error_description; cap = sizeof out->error_description; trunc = 1; }
-        else if (fmcp__oa_ieq(name, n, "scope")) { dst = out->scope; cap = sizeof out->scope; }
-        else if (fmcp__oa_ieq(name, n, "resource_metadata")) { dst = out->resource_metadata; cap = sizeof out->resource_metadata; }
-        else if (fmcp__oa_ieq(name, n, "realm")) { dst = out->realm; cap = sizeof out->realm; trunc = 1; }
+        if (fmcp__ieqs(name, n, "error")) { dst = out->error; cap = sizeof out->error; }
+        else if (fmcp__ieqs(name, n, "error_description")) { dst = out->error_description; cap = sizeof out->error_description; trunc = 1; }
+        else if (fmcp__ieqs(name, n, "scope")) { dst = out->scope; cap = sizeof out->scope; }
+        else if (fmcp__ieqs(name, n, "resource_metadata")) { dst = out->resource_metadata; cap = sizeof out->resource_metadata; }
+        else if (fmcp__ieqs(name, n, "realm")) { dst = out->realm; cap = sizeof out->realm; trunc = 1; }
     }
     *pp = p;
     return fmcp__oa_value(pp, dst, cap, trunc);
@@ -30340,11 +30360,11 @@ FASTMCP_API fmcp_result fmcp_oauth_parse_www_authenticate(const char *header, fm
         if (q == p + n && *q && *q != ',') return FMCP_ERR_PARSE;   /* "Bearer=..." */
         scheme = 1;
         /* Bearer wins; a DPoP challenge (RFC 9449 7.1) serves when alone */
-        if (fmcp__oa_ieq(p, n, "bearer") && found < 2) {
+        if (fmcp__ieqs(p, n, "bearer") && found < 2) {
             if (found) memset(out, 0, sizeof *out);
             keep = 1; found = 2;
         } else {
-            keep = !found && fmcp__oa_ieq(p, n, "dpop");
+            keep = !found && fmcp__ieqs(p, n, "dpop");
             if (keep) found = 1;
         }
         p = q;
@@ -30554,12 +30574,7 @@ static void fmcp__oa_sfree(fmcp_oauth *o, char **s)
 static fmcp_result fmcp__oa_setn(fmcp_oauth *o, char **dst, const char *s, size_t n)
 {
     char *p = NULL;
-    if (s) {
-        p = (char *)fmcp_malloc(o->a, n + 1);
-        if (!p) return FMCP_ERR_NOMEM;
-        memcpy(p, s, n);
-        p[n] = 0;
-    }
+    if (s && !(p = fmcp__strndup(o->a, s, n))) return FMCP_ERR_NOMEM;
     fmcp__oa_sfree(o, dst);
     *dst = p;
     return FMCP_OK;
@@ -30588,77 +30603,36 @@ static void fmcp__oa_unlock(fmcp_oauth *o)
 #endif
 }
 
-/* ---- growable text buffer (form bodies, URLs, JSON) ---------------------- */
-
-typedef struct fmcp__oa_buf {
-    const fmcp_allocator *a;
-    char *p;
-    size_t len, cap;
-    fmcp_result err;
-} fmcp__oa_buf;
-
-static void fmcp__oa_put(fmcp__oa_buf *b, const char *s, size_t n)
-{
-    if (b->err != FMCP_OK) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t nc = b->cap ? b->cap : 256;
-        char *q;
-        while (nc < b->len + n + 1) nc *= 2;
-        q = (char *)fmcp_malloc(b->a, nc);
-        if (!q) { b->err = FMCP_ERR_NOMEM; return; }
-        if (b->p) { memcpy(q, b->p, b->len); fmcp_wipe(b->p, b->cap); fmcp_free(b->a, b->p, b->cap); }
-        b->p = q;
-        b->cap = nc;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
-
-static void fmcp__oa_puts(fmcp__oa_buf *b, const char *s) { fmcp__oa_put(b, s, strlen(s)); }
+/* ---- text buffers (form bodies, URLs, JSON): base's fmcp__buf, secret ---- */
 
 /* Percent-encodes everything but RFC 3986 unreserved characters. */
-static void fmcp__oa_put_enc(fmcp__oa_buf *b, const char *s)
+static void fmcp__oa_put_enc(fmcp__buf *b, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
             c == '-' || c == '.' || c == '_' || c == '~') {
-            fmcp__oa_put(b, s, 1);
+            fmcp__buf_put(b, s, 1);
         } else {
             char e[3];
             e[0] = '%'; e[1] = hex[c >> 4]; e[2] = hex[c & 15];
-            fmcp__oa_put(b, e, 3);
+            fmcp__buf_put(b, e, 3);
         }
     }
 }
 
 /* "&name=value" (no '&' first); value NULL or "" adds nothing. */
-static void fmcp__oa_form(fmcp__oa_buf *b, char sep, const char *name, const char *value)
+static void fmcp__oa_form(fmcp__buf *b, char sep, const char *name, const char *value)
 {
     if (!value || !*value) return;
-    if (b->len || sep == '?') fmcp__oa_put(b, &sep, 1);
-    fmcp__oa_puts(b, name);
-    fmcp__oa_put(b, "=", 1);
+    if (b->len || sep == '?') fmcp__buf_put(b, &sep, 1);
+    fmcp__buf_puts(b, name);
+    fmcp__buf_put(b, "=", 1);
     fmcp__oa_put_enc(b, value);
 }
 
-static void fmcp__oa_buf_free(fmcp__oa_buf *b)
-{
-    if (b->p) { fmcp_wipe(b->p, b->cap); fmcp_free(b->a, b->p, b->cap); }
-    b->p = NULL;
-    b->len = b->cap = 0;
-}
-
 /* ---- queries and the callback page -------------------------------------- */
-
-static int fmcp__oa_hex(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    c = fmcp__oa_lc(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
 
 /* The decoded value of name in an x-www-form-urlencoded query. */
 static fmcp_result fmcp__oa_query_get(const char *q, const char *name, char *out, size_t cap)
@@ -30673,8 +30647,8 @@ static fmcp_result fmcp__oa_query_get(const char *q, const char *name, char *out
                 int c = (unsigned char)*v;
                 if (c == '+') c = ' ';
                 else if (c == '%') {
-                    int h = v + 2 < e ? fmcp__oa_hex((unsigned char)v[1]) : -1;
-                    int l = h >= 0 ? fmcp__oa_hex((unsigned char)v[2]) : -1;
+                    int h = v + 2 < e ? fmcp__hexval((unsigned char)v[1]) : -1;
+                    int l = h >= 0 ? fmcp__hexval((unsigned char)v[2]) : -1;
                     if (h < 0 || l < 0) return FMCP_ERR_PARSE;
                     c = h * 16 + l;
                     v += 2;
@@ -30693,34 +30667,34 @@ static fmcp_result fmcp__oa_query_get(const char *q, const char *name, char *out
 }
 
 /* HTML-escapes s into b (every character that could start markup). */
-static void fmcp__oa_put_html(fmcp__oa_buf *b, const char *s)
+static void fmcp__oa_put_html(fmcp__buf *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '&': fmcp__oa_puts(b, "&amp;"); break;
-        case '<': fmcp__oa_puts(b, "&lt;"); break;
-        case '>': fmcp__oa_puts(b, "&gt;"); break;
-        case '"': fmcp__oa_puts(b, "&quot;"); break;
-        case '\'': fmcp__oa_puts(b, "&#39;"); break;
-        default: fmcp__oa_put(b, s, 1);
+        case '&': fmcp__buf_puts(b, "&amp;"); break;
+        case '<': fmcp__buf_puts(b, "&lt;"); break;
+        case '>': fmcp__buf_puts(b, "&gt;"); break;
+        case '"': fmcp__buf_puts(b, "&quot;"); break;
+        case '\'': fmcp__buf_puts(b, "&#39;"); break;
+        default: fmcp__buf_put(b, s, 1);
         }
     }
 }
 
 /* The page the browser shows after the redirect. */
-static void fmcp__oa_page(fmcp__oa_buf *b, const char *error, const char *desc)
+static void fmcp__oa_page(fmcp__buf *b, const char *error, const char *desc)
 {
-    fmcp__oa_puts(b, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>fastmcp.h authorization</title>"
+    fmcp__buf_puts(b, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>fastmcp.h authorization</title>"
                      "</head><body style=\"font-family:sans-serif\">");
     if (!error) {
-        fmcp__oa_puts(b, "<h1>Authorization complete</h1><p>You can close this window.</p>");
+        fmcp__buf_puts(b, "<h1>Authorization complete</h1><p>You can close this window.</p>");
     } else {
-        fmcp__oa_puts(b, "<h1>Authorization failed</h1><p>");
+        fmcp__buf_puts(b, "<h1>Authorization failed</h1><p>");
         fmcp__oa_put_html(b, error);
-        if (desc && *desc) { fmcp__oa_puts(b, ": "); fmcp__oa_put_html(b, desc); }
-        fmcp__oa_puts(b, "</p>");
+        if (desc && *desc) { fmcp__buf_puts(b, ": "); fmcp__oa_put_html(b, desc); }
+        fmcp__buf_puts(b, "</p>");
     }
-    fmcp__oa_puts(b, "</body></html>");
+    fmcp__buf_puts(b, "</body></html>");
 }
 
 /* ---- HTTP to the authorization server ------------------------------------ */
@@ -30782,21 +30756,20 @@ static fmcp_result fmcp__oa_get_json(fmcp_oauth *o, const char *url, fmcp_json_d
 static fmcp_result fmcp__oa_set_list(fmcp_oauth *o, char **dst, const fmcp_json *obj, const char *key)
 {
     const fmcp_json *arr = fmcp_json_get(obj, key), *v;
-    fmcp__oa_buf b;
+    fmcp__buf b;
     fmcp_result r;
     if (!fmcp_json_is(arr, FMCP_JSON_ARRAY)) return fmcp__oa_set(o, dst, NULL);
-    memset(&b, 0, sizeof b);
-    b.a = o->a;
-    fmcp__oa_put(&b, "", 0);
+    fmcp__buf_init(&b, o->a, 1);
+    fmcp__buf_put(&b, "", 0);
     for (v = fmcp_json_first(arr); v; v = fmcp_json_next(v)) {
         const char *s = fmcp_json_str(v, NULL);
         if (!s || !*s || strchr(s, ' ')) continue;
-        if (b.len) fmcp__oa_put(&b, " ", 1);
-        fmcp__oa_puts(&b, s);
+        if (b.len) fmcp__buf_put(&b, " ", 1);
+        fmcp__buf_puts(&b, s);
     }
     r = b.err;
     if (r == FMCP_OK) r = fmcp__oa_set(o, dst, b.p);
-    fmcp__oa_buf_free(&b);
+    fmcp__buf_free(&b);
     return r;
 }
 
@@ -31332,54 +31305,54 @@ static fmcp_result fmcp__oa_key_load(fmcp_oauth *o, const char *pem, fmcp__oa_ke
     return r == FMCP_OK || r == FMCP_ERR_NOMEM ? r : FMCP_ERR_INVALID_ARG;
 }
 
-static void fmcp__oa_put_b64(fmcp__oa_buf *b, const void *p, size_t n)
+static void fmcp__oa_put_b64(fmcp__buf *b, const void *p, size_t n)
 {
     char tmp[700];
     size_t m = 0;
     if (fmcp_b64_encoded_len(FMCP_B64_URL, n) >= sizeof tmp) { if (b->err == FMCP_OK) b->err = FMCP_ERR_TOO_LARGE; return; }
     fmcp_b64_encode(FMCP_B64_URL, p, n, tmp, sizeof tmp, &m);
-    fmcp__oa_put(b, tmp, m);
+    fmcp__buf_put(b, tmp, m);
 }
 
 /* The public JWK of an ES256 key (RFC 7638 member order, so the same text
  * serves as thumbprint input). */
-static void fmcp__oa_ec_jwk(fmcp__oa_buf *b, const fmcp_ec_private_key *k)
+static void fmcp__oa_ec_jwk(fmcp__buf *b, const fmcp_ec_private_key *k)
 {
-    fmcp__oa_puts(b, "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"");
+    fmcp__buf_puts(b, "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"");
     fmcp__oa_put_b64(b, k->pub.x, 32);
-    fmcp__oa_puts(b, "\",\"y\":\"");
+    fmcp__buf_puts(b, "\",\"y\":\"");
     fmcp__oa_put_b64(b, k->pub.y, 32);
-    fmcp__oa_puts(b, "\"}");
+    fmcp__buf_puts(b, "\"}");
 }
 
 /* JWS compact serialisation: BASE64URL(header).BASE64URL(payload).sig,
  * header {"alg":..,"typ":typ[,"jwk":..]} (jwk only for ES256 proofs). */
 static fmcp_result fmcp__oa_jws(fmcp_oauth *o, const fmcp__oa_key *k, const char *typ, int with_jwk,
-                                const char *payload, size_t plen, fmcp__oa_buf *out)
+                                const char *payload, size_t plen, fmcp__buf *out)
 {
-    fmcp__oa_buf h;
+    fmcp__buf h;
     uint8_t sig[512];
     size_t slen = 0, i;
     fmcp_result r = FMCP_OK;
-    memset(&h, 0, sizeof h); h.a = o->a;
-    fmcp__oa_puts(&h, k->alg == FMCP_JWS_ES256 ? "{\"alg\":\"ES256\",\"typ\":\"" : "{\"alg\":\"RS256\",\"typ\":\"");
-    fmcp__oa_puts(&h, typ);
-    fmcp__oa_puts(&h, "\"");
-    if (with_jwk && k->alg == FMCP_JWS_ES256) { fmcp__oa_puts(&h, ",\"jwk\":"); fmcp__oa_ec_jwk(&h, &k->k->ec); }
-    fmcp__oa_puts(&h, "}");
+    fmcp__buf_init(&h, o->a, 1);
+    fmcp__buf_puts(&h, k->alg == FMCP_JWS_ES256 ? "{\"alg\":\"ES256\",\"typ\":\"" : "{\"alg\":\"RS256\",\"typ\":\"");
+    fmcp__buf_puts(&h, typ);
+    fmcp__buf_puts(&h, "\"");
+    if (with_jwk && k->alg == FMCP_JWS_ES256) { fmcp__buf_puts(&h, ",\"jwk\":"); fmcp__oa_ec_jwk(&h, &k->k->ec); }
+    fmcp__buf_puts(&h, "}");
     if (h.err != FMCP_OK) r = h.err;
     /* base64url of the two parts, in chunks of 480 bytes (multiple of 3) */
     for (i = 0; r == FMCP_OK && i < h.len; i += 480) fmcp__oa_put_b64(out, h.p + i, h.len - i < 480 ? h.len - i : 480);
-    fmcp__oa_put(out, ".", 1);
+    fmcp__buf_put(out, ".", 1);
     for (i = 0; r == FMCP_OK && i < plen; i += 480) fmcp__oa_put_b64(out, payload + i, plen - i < 480 ? plen - i : 480);
     if (r == FMCP_OK) r = out->err;
     if (r == FMCP_OK) r = fmcp_jws_sign(k->k, k->alg, out->p, out->len, sig, sizeof sig, &slen);
     if (r == FMCP_OK) {
-        fmcp__oa_put(out, ".", 1);
+        fmcp__buf_put(out, ".", 1);
         fmcp__oa_put_b64(out, sig, slen);
         r = out->err;
     }
-    fmcp__oa_buf_free(&h);
+    fmcp__buf_free(&h);
     return r;
 }
 
@@ -31392,7 +31365,7 @@ static fmcp_result fmcp__oa_jti(char out[32])
 /* RFC 7523 2.2 client assertion for private_key_jwt: iss = sub = client_id,
  * aud = the issuer (draft-ietf-oauth-rfc7523bis: the AS's own identifier,
  * never the endpoint), 5 minutes, a fresh jti. */
-static fmcp_result fmcp__oa_client_assertion(fmcp_oauth *o, fmcp__oa_buf *out)
+static fmcp_result fmcp__oa_client_assertion(fmcp_oauth *o, fmcp__buf *out)
 {
     fmcp_json_writer w;
     char jti[32], *pl = NULL;
@@ -31419,7 +31392,7 @@ static fmcp_result fmcp__oa_client_assertion(fmcp_oauth *o, fmcp__oa_buf *out)
  * (BASE64URL(SHA-256(token))) when a token goes with it; nonce when the
  * server gave one. */
 static fmcp_result fmcp__oa_dpop_proof(fmcp_oauth *o, const char *method, const char *url, const char *token,
-                                       const char *nonce, fmcp__oa_buf *out)
+                                       const char *nonce, fmcp__buf *out)
 {
     fmcp_json_writer w;
     char jti[32], *pl = NULL, ath[48];
@@ -31463,9 +31436,9 @@ static fmcp_result fmcp__oa_use_tokens(fmcp_oauth *o, const fmcp_json *t, const 
     const char *rt = fmcp_json_get_str(t, "refresh_token", NULL);
     const fmcp_json *ei = fmcp_json_get(t, "expires_in");
     fmcp_result r;
-    int dpop = o->d.dpop && fmcp__oa_ieq(type, strlen(type), "dpop");
+    int dpop = o->d.dpop && fmcp__ieq(type, "dpop");
     if (!at || !fmcp__oa_b64token(at) || strlen(at) >= FMCP__OA_TOKEN_MAX ||
-        (!dpop && !fmcp__oa_ieq(type, strlen(type), "bearer")) || (rt && !fmcp__oa_b64token(rt)))
+        (!dpop && !fmcp__ieq(type, "bearer")) || (rt && !fmcp__oa_b64token(rt)))
         return FMCP_ERR_PROTOCOL;       /* they end up in an Authorization header */
     o->tok_dpop = dpop;
     r = fmcp__oa_set(o, &o->access, at);
@@ -31484,16 +31457,15 @@ static fmcp_result fmcp__oa_use_tokens(fmcp_oauth *o, const fmcp_json *t, const 
 
 /* Client authentication header value "Basic ..." (RFC 6749 2.3.1: the id
  * and secret are form-encoded before base64). */
-static fmcp_result fmcp__oa_basic_as(fmcp_oauth *o, const char *id, const char *secret, fmcp__oa_buf *out)
+static fmcp_result fmcp__oa_basic_as(fmcp_oauth *o, const char *id, const char *secret, fmcp__buf *out)
 {
-    fmcp__oa_buf cred;
+    fmcp__buf cred;
     char *enc = NULL;
     size_t n = 0, need = 0;
     fmcp_result r;
-    memset(&cred, 0, sizeof cred);
-    cred.a = o->a;
+    fmcp__buf_init(&cred, o->a, 1);
     fmcp__oa_put_enc(&cred, id);
-    fmcp__oa_put(&cred, ":", 1);
+    fmcp__buf_put(&cred, ":", 1);
     fmcp__oa_put_enc(&cred, secret ? secret : "");
     r = cred.err;
     if (r == FMCP_OK) {
@@ -31503,12 +31475,12 @@ static fmcp_result fmcp__oa_basic_as(fmcp_oauth *o, const char *id, const char *
     }
     if (r == FMCP_OK) r = fmcp_b64_encode(FMCP_B64_STD, cred.p, cred.len, enc, need, &n);
     if (r == FMCP_OK) {
-        fmcp__oa_puts(out, "Basic ");
-        fmcp__oa_put(out, enc, n);
+        fmcp__buf_puts(out, "Basic ");
+        fmcp__buf_put(out, enc, n);
         r = out->err;
     }
     if (enc) { fmcp_wipe(enc, need); fmcp_free(o->a, enc, need); }
-    fmcp__oa_buf_free(&cred);
+    fmcp__buf_free(&cred);
     return r;
 }
 
@@ -31521,7 +31493,7 @@ static void fmcp__oa_take_nonce(const fmcp_http_response *res, char *nonce, size
 
 /* Client authentication of a token request: a Basic header into auth, or
  * form members (client_secret_post, private_key_jwt, public clients). */
-static fmcp_result fmcp__oa_client_auth(fmcp_oauth *o, fmcp__oa_buf *form, fmcp__oa_buf *auth)
+static fmcp_result fmcp__oa_client_auth(fmcp_oauth *o, fmcp__buf *form, fmcp__buf *auth)
 {
     const char *m = o->cl_method ? o->cl_method : "none";
     if (strcmp(m, "client_secret_basic") == 0 && o->cl_secret) return fmcp__oa_basic_as(o, o->cl_id, o->cl_secret, auth);
@@ -31529,14 +31501,13 @@ static fmcp_result fmcp__oa_client_auth(fmcp_oauth *o, fmcp__oa_buf *form, fmcp_
     if (strcmp(m, "client_secret_post") == 0 && o->cl_secret) {
         fmcp__oa_form(form, '&', "client_secret", o->cl_secret);
     } else if (strcmp(m, "private_key_jwt") == 0 && o->client_key.alg) {
-        fmcp__oa_buf j;
+        fmcp__buf j;
         fmcp_result r;
-        memset(&j, 0, sizeof j);
-        j.a = o->a;
+        fmcp__buf_init(&j, o->a, 1);
         r = fmcp__oa_client_assertion(o, &j);
         fmcp__oa_form(form, '&', "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
         if (r == FMCP_OK) fmcp__oa_form(form, '&', "client_assertion", j.p);
-        fmcp__oa_buf_free(&j);
+        fmcp__buf_free(&j);
         if (r != FMCP_OK) return r;
     }
     return form->err;
@@ -31544,27 +31515,26 @@ static fmcp_result fmcp__oa_client_auth(fmcp_oauth *o, fmcp__oa_buf *form, fmcp_
 
 /* POST the form to a token endpoint (with a DPoP proof when enabled; one
  * retry with the server's nonce after use_dpop_nonce). *res on FMCP_OK. */
-static fmcp_result fmcp__oa_token_post(fmcp_oauth *o, const char *ep, const fmcp__oa_buf *form, const char *auth,
+static fmcp_result fmcp__oa_token_post(fmcp_oauth *o, const char *ep, const fmcp__buf *form, const char *auth,
                                        int dpop, fmcp_http_response **res)
 {
     int tries;
     fmcp_result r = FMCP_OK;
     for (tries = 0; tries < 2; tries++) {
         fmcp_http_header h[4];
-        fmcp__oa_buf proof;
+        fmcp__buf proof;
         size_t nh = 2;
-        memset(&proof, 0, sizeof proof);
-        proof.a = o->a;
+        fmcp__buf_init(&proof, o->a, 1);
         h[0].name = "Content-Type"; h[0].value = "application/x-www-form-urlencoded";
         h[1].name = "Accept"; h[1].value = "application/json";
         if (auth) { h[nh].name = "Authorization"; h[nh].value = auth; nh++; }
         if (dpop) {
             r = fmcp__oa_dpop_proof(o, "POST", ep, NULL, o->as_nonce, &proof);
-            if (r != FMCP_OK) { fmcp__oa_buf_free(&proof); return r; }
+            if (r != FMCP_OK) { fmcp__buf_free(&proof); return r; }
             h[nh].name = "DPoP"; h[nh].value = proof.p; nh++;
         }
         r = fmcp__oa_fetch(o, "POST", ep, h, nh, form->p, form->len, res);
-        fmcp__oa_buf_free(&proof);
+        fmcp__buf_free(&proof);
         if (r != FMCP_OK || !dpop) return r;
         fmcp__oa_take_nonce(*res, o->as_nonce, sizeof o->as_nonce);
         if (tries == 0 && (*res)->status == 400 && fmcp_http_response_header(*res, "dpop-nonce") &&
@@ -31591,18 +31561,17 @@ static fmcp_result fmcp__oa_token_answer(fmcp_oauth *o, fmcp_http_response *res,
 }
 
 /* POST the form (plus client authentication) to the token endpoint. */
-static fmcp_result fmcp__oa_token_call(fmcp_oauth *o, fmcp__oa_buf *form, const char *asked_scope)
+static fmcp_result fmcp__oa_token_call(fmcp_oauth *o, fmcp__buf *form, const char *asked_scope)
 {
-    fmcp__oa_buf auth;
+    fmcp__buf auth;
     fmcp_http_response *res = NULL;
     fmcp_json_doc *doc = NULL;
     fmcp_result r;
-    memset(&auth, 0, sizeof auth);
-    auth.a = o->a;
+    fmcp__buf_init(&auth, o->a, 1);
     r = fmcp__oa_client_auth(o, form, &auth);
     if (r == FMCP_OK) r = form->err;
     if (r == FMCP_OK) r = fmcp__oa_token_post(o, o->token_ep, form, auth.p, o->d.dpop, &res);
-    fmcp__oa_buf_free(&auth);
+    fmcp__buf_free(&auth);
     if (r != FMCP_OK) return r;
     r = fmcp__oa_token_answer(o, res, &doc);
     if (r != FMCP_OK) return r;
@@ -31613,7 +31582,7 @@ static fmcp_result fmcp__oa_token_call(fmcp_oauth *o, fmcp__oa_buf *form, const 
 
 static fmcp_result fmcp__oa_refresh(fmcp_oauth *o)
 {
-    fmcp__oa_buf f;
+    fmcp__buf f;
     fmcp_result r;
     if (!o->refresh) return FMCP_ERR_NOT_FOUND;
     r = fmcp__oa_discover(o, NULL);
@@ -31622,13 +31591,12 @@ static fmcp_result fmcp__oa_refresh(fmcp_oauth *o)
         return FMCP_ERR_AUTH;
     if (r == FMCP_OK) r = fmcp__oa_client(o, NULL);
     if (r != FMCP_OK) return r;
-    memset(&f, 0, sizeof f);
-    f.a = o->a;
+    fmcp__buf_init(&f, o->a, 1);
     fmcp__oa_form(&f, '&', "grant_type", "refresh_token");
     fmcp__oa_form(&f, '&', "refresh_token", o->refresh);
     fmcp__oa_form(&f, '&', "resource", o->resource);
     r = fmcp__oa_token_call(o, &f, o->tok_scope);
-    fmcp__oa_buf_free(&f);
+    fmcp__buf_free(&f);
     return r;
 }
 
@@ -31663,18 +31631,16 @@ static void fmcp__oa_cb_handler(fmcp_http_req *req, void *user)
     fmcp__oa_cb *cb = (fmcp__oa_cb *)user;
     const char *q = fmcp_http_req_query(req);
     char err[128], desc[256];
-    fmcp__oa_buf page;
+    fmcp__buf page;
     fmcp_http_header h[2];
     fmcp_result re;
     if (!fmcp__oa_cb_ours(cb, req, q)) {        /* stray or forged requests: keep waiting */
         fmcp_http_respond(req, 404, NULL, 0, "not found\n", 10);
         return;
     }
-    memset(&page, 0, sizeof page);
-    page.a = cb->o->a;
+    fmcp__buf_init(&page, cb->o->a, 1);
     cb->query_len = strlen(q);
-    cb->query = (char *)fmcp_malloc(cb->o->a, cb->query_len + 1);
-    if (cb->query) memcpy(cb->query, q, cb->query_len + 1);
+    cb->query = fmcp__strndup(cb->o->a, q, cb->query_len);
     cb->done = 1;
     re = fmcp__oa_query_get(q, "error", err, sizeof err);
     if (re == FMCP_ERR_NOT_FOUND) fmcp__oa_page(&page, NULL, NULL);
@@ -31687,7 +31653,7 @@ static void fmcp__oa_cb_handler(fmcp_http_req *req, void *user)
     h[1].name = "Cache-Control"; h[1].value = "no-store";
     if (page.err == FMCP_OK) fmcp_http_respond(req, 200, h, 2, page.p, page.len);
     else fmcp_http_respond(req, 500, NULL, 0, "", 0);
-    fmcp__oa_buf_free(&page);
+    fmcp__buf_free(&page);
     fmcp_http_stop(cb->loop);
 }
 
@@ -31815,10 +31781,10 @@ static fmcp_result fmcp__oa_rand_str(char *out, size_t nbytes, size_t cap)
     return r;
 }
 
-static fmcp_result fmcp__oa_auth_url(fmcp_oauth *o, fmcp__oa_buf *u, const char *redirect, const char *state,
+static fmcp_result fmcp__oa_auth_url(fmcp_oauth *o, fmcp__buf *u, const char *redirect, const char *state,
                                      const char *challenge, const char *scope)
 {
-    fmcp__oa_puts(u, o->authz_ep);
+    fmcp__buf_puts(u, o->authz_ep);
     fmcp__oa_form(u, strchr(o->authz_ep, '?') ? '&' : '?', "response_type", "code");
     fmcp__oa_form(u, '&', "client_id", o->cl_id);
     fmcp__oa_form(u, '&', "redirect_uri", redirect);
@@ -31880,10 +31846,9 @@ typedef struct fmcp__oa_flow {
 
 static fmcp_result fmcp__oa_exchange(fmcp_oauth *o, fmcp__oa_flow *f, const char *scope)
 {
-    fmcp__oa_buf form;
+    fmcp__buf form;
     fmcp_result r;
-    memset(&form, 0, sizeof form);
-    form.a = o->a;
+    fmcp__buf_init(&form, o->a, 1);
     fmcp__oa_form(&form, '&', "grant_type", "authorization_code");
     fmcp__oa_form(&form, '&', "code", f->code);
     fmcp__oa_form(&form, '&', "redirect_uri", f->redirect);
@@ -31891,7 +31856,7 @@ static fmcp_result fmcp__oa_exchange(fmcp_oauth *o, fmcp__oa_flow *f, const char
     fmcp__oa_form(&form, '&', "resource", o->resource);
     fmcp__oa_forget_tokens(o);
     r = fmcp__oa_token_call(o, &form, scope);
-    fmcp__oa_buf_free(&form);
+    fmcp__buf_free(&form);
     return r;
 }
 
@@ -31920,12 +31885,11 @@ static fmcp_result fmcp__oa_authorize(fmcp_oauth *o, const char *scope)
 {
     fmcp__oa_flow *f = (fmcp__oa_flow *)fmcp_malloc(o->a, sizeof *f);
     fmcp__oa_cb cb;
-    fmcp__oa_buf url;
+    fmcp__buf url;
     fmcp_result r;
     if (!f) return FMCP_ERR_NOMEM;
     memset(f, 0, sizeof *f);
-    memset(&url, 0, sizeof url);
-    url.a = o->a;
+    fmcp__buf_init(&url, o->a, 1);
     r = fmcp__oa_redirect_setup(o, &cb, f->redirect, sizeof f->redirect);
     if (r != FMCP_OK) { fmcp_free(o->a, f, sizeof *f); return r; }
     r = fmcp__oa_client(o, f->redirect);
@@ -31938,7 +31902,7 @@ static fmcp_result fmcp__oa_authorize(fmcp_oauth *o, const char *scope)
     fmcp__oa_cb_close(&cb);
     if (r == FMCP_OK) r = fmcp__oa_check_redirect(o, f->query, f->state, f->code, sizeof f->code);
     if (r == FMCP_OK) r = fmcp__oa_exchange(o, f, scope);
-    fmcp__oa_buf_free(&url);
+    fmcp__buf_free(&url);
     fmcp_wipe(f, sizeof *f);
     fmcp_free(o->a, f, sizeof *f);
     return r;
@@ -31952,15 +31916,15 @@ static fmcp_result fmcp__oa_authorize(fmcp_oauth *o, const char *scope)
  * ID-JAG naming our authorization server and MCP server (copied to jag). */
 static fmcp_result fmcp__oa_id_jag(fmcp_oauth *o, const char *scope, char **jag)
 {
-    fmcp__oa_buf form, auth;
+    fmcp__buf form, auth;
     fmcp_http_response *res = NULL;
     fmcp_json_doc *doc = NULL;
     const char *t;
     fmcp_result r;
     if (!o->d.idp_token_endpoint || !o->d.idp_id_token || !fmcp__oa_url_ok(o->d.idp_token_endpoint))
         return FMCP_ERR_INVALID_ARG;
-    memset(&form, 0, sizeof form); form.a = o->a;
-    memset(&auth, 0, sizeof auth); auth.a = o->a;
+    fmcp__buf_init(&form, o->a, 1);
+    fmcp__buf_init(&auth, o->a, 1);
     fmcp__oa_form(&form, '&', "grant_type", "urn:ietf:params:oauth:grant-type:token-exchange");
     fmcp__oa_form(&form, '&', "requested_token_type", "urn:ietf:params:oauth:token-type:id-jag");
     fmcp__oa_form(&form, '&', "audience", o->issuer);
@@ -31976,8 +31940,8 @@ static fmcp_result fmcp__oa_id_jag(fmcp_oauth *o, const char *scope, char **jag)
     }
     if (r == FMCP_OK) r = form.err;
     if (r == FMCP_OK) r = fmcp__oa_token_post(o, o->d.idp_token_endpoint, &form, auth.p, 0, &res);
-    fmcp__oa_buf_free(&form);
-    fmcp__oa_buf_free(&auth);
+    fmcp__buf_free(&form);
+    fmcp__buf_free(&auth);
     if (r != FMCP_OK) return r;
     r = fmcp__oa_token_answer(o, res, &doc);
     if (r != FMCP_OK) return r;
@@ -32021,13 +31985,12 @@ static fmcp_result fmcp__oa_read_assertion(fmcp_oauth *o, char **out)
 /* A token by the configured non-interactive grant (after discovery). */
 static fmcp_result fmcp__oa_obtain(fmcp_oauth *o, const char *scope)
 {
-    fmcp__oa_buf f;
+    fmcp__buf f;
     char *assertion = NULL;
     fmcp_result r = fmcp__oa_client(o, NULL);
     if (r == FMCP_ERR_NOT_FOUND && o->d.grant == FMCP_OAUTH_GRANT_JWT_BEARER) r = FMCP_OK;   /* anonymous workload */
     if (r != FMCP_OK) return r;
-    memset(&f, 0, sizeof f);
-    f.a = o->a;
+    fmcp__buf_init(&f, o->a, 1);
     if (o->d.grant == FMCP_OAUTH_GRANT_CLIENT_CREDENTIALS) {
         fmcp__oa_form(&f, '&', "grant_type", "client_credentials");
     } else if (o->d.grant == FMCP_OAUTH_GRANT_JWT_BEARER) {
@@ -32049,7 +32012,7 @@ static fmcp_result fmcp__oa_obtain(fmcp_oauth *o, const char *scope)
     fmcp__oa_forget_tokens(o);
     if (r == FMCP_OK) r = fmcp__oa_token_call(o, &f, scope);
     fmcp__oa_sfree(o, &assertion);
-    fmcp__oa_buf_free(&f);
+    fmcp__buf_free(&f);
     return r;
 }
 
@@ -32235,23 +32198,23 @@ FASTMCP_API fmcp_result fmcp_oauth_access_token(fmcp_oauth *o, char *buf, size_t
 FASTMCP_API fmcp_result fmcp_oauth_request_headers(fmcp_oauth *o, const char *method, const char *url,
                                                   char *buf, size_t cap)
 {
-    fmcp__oa_buf h, proof;
+    fmcp__buf h, proof;
     fmcp_result r;
     if (!o || !method || !url || !buf || !cap) return FMCP_ERR_INVALID_ARG;
     buf[0] = 0;
-    memset(&h, 0, sizeof h); h.a = o->a;
-    memset(&proof, 0, sizeof proof); proof.a = o->a;
+    fmcp__buf_init(&h, o->a, 1);
+    fmcp__buf_init(&proof, o->a, 1);
     fmcp__oa_lock(o);
     r = fmcp__oa_current(o);
     if (r == FMCP_OK) {
-        fmcp__oa_puts(&h, o->tok_dpop ? "Authorization: DPoP " : "Authorization: Bearer ");
-        fmcp__oa_puts(&h, o->access);
-        fmcp__oa_puts(&h, "\r\n");
+        fmcp__buf_puts(&h, o->tok_dpop ? "Authorization: DPoP " : "Authorization: Bearer ");
+        fmcp__buf_puts(&h, o->access);
+        fmcp__buf_puts(&h, "\r\n");
         if (o->tok_dpop) {
             r = fmcp__oa_dpop_proof(o, method, url, o->access, o->rs_nonce, &proof);
-            fmcp__oa_puts(&h, "DPoP: ");
-            if (r == FMCP_OK) fmcp__oa_put(&h, proof.p, proof.len);
-            fmcp__oa_puts(&h, "\r\n");
+            fmcp__buf_puts(&h, "DPoP: ");
+            if (r == FMCP_OK) fmcp__buf_put(&h, proof.p, proof.len);
+            fmcp__buf_puts(&h, "\r\n");
         }
         if (r == FMCP_OK) r = h.err;
         if (r == FMCP_OK && h.len >= cap) r = FMCP_ERR_BUFFER_TOO_SMALL;
@@ -32259,8 +32222,8 @@ FASTMCP_API fmcp_result fmcp_oauth_request_headers(fmcp_oauth *o, const char *me
     }
     fmcp__oa_unlock(o);
     if (h.p) fmcp_wipe(h.p, h.len);
-    fmcp__oa_buf_free(&h);
-    fmcp__oa_buf_free(&proof);
+    fmcp__buf_free(&h);
+    fmcp__buf_free(&proof);
     return r;
 }
 
@@ -36449,17 +36412,6 @@ struct fmcp_auth {
 
 /* ---- small helpers ---------------------------------------------------------- */
 
-static char *fmcp__auth_dup(const fmcp_allocator *al, const char *s)
-{
-    size_t n;
-    char *p;
-    if (!s) return NULL;
-    n = strlen(s);
-    p = (char *)fmcp_malloc(al, n + 1);
-    if (p) memcpy(p, s, n + 1);
-    return p;
-}
-
 static void fmcp__auth_sfree(const fmcp_allocator *al, char *s)
 {
     if (s) fmcp_free(al, s, strlen(s) + 1);
@@ -36490,7 +36442,7 @@ static fmcp_result fmcp__auth_dup_list(const fmcp_allocator *al, const char *con
     if (!n) return FMCP_OK;
     if (!(*out = (char **)fmcp_malloc(al, n * sizeof(char *)))) return FMCP_ERR_NOMEM;
     for (i = 0; i < n; i++) {
-        if (!((*out)[i] = fmcp__auth_dup(al, v[i] ? v[i] : ""))) break;
+        if (!((*out)[i] = fmcp__strdup(al, v[i] ? v[i] : ""))) break;
     }
     *nout = i;
     return i == n ? FMCP_OK : FMCP_ERR_NOMEM;
@@ -36527,21 +36479,6 @@ static int fmcp__auth_has_scopes(const char *have, const char *need)
     }
     return 1;
 }
-
-#ifndef FASTMCP_NO_SOCKETS
-static int fmcp__auth_ieqn(const char *a, const char *b, size_t n)
-{
-    size_t i;
-    for (i = 0; i < n; i++) {
-        int x = (unsigned char)a[i], y = (unsigned char)b[i];
-        if (x >= 'A' && x <= 'Z') x += 32;
-        if (y >= 'A' && y <= 'Z') y += 32;
-        if (x != y) return 0;
-    }
-    return 1;
-}
-
-#endif
 
 /* ---- identities ------------------------------------------------------------- */
 
@@ -36763,8 +36700,8 @@ FASTMCP_API fmcp_result fmcp_auth_item_scopes(fmcp_auth *a, fmcp_item_kind kind,
     if (!scopes || !*scopes) return FMCP_OK;
     if (!(it = (fmcp__auth_item *)fmcp_malloc(a->alloc, sizeof *it))) return FMCP_ERR_NOMEM;
     it->kind = kind;
-    it->name = fmcp__auth_dup(a->alloc, name);
-    it->scopes = fmcp__auth_dup(a->alloc, scopes);
+    it->name = fmcp__strdup(a->alloc, name);
+    it->scopes = fmcp__strdup(a->alloc, scopes);
     if (!it->name || !it->scopes) {
         fmcp__auth_sfree(a->alloc, it->name); fmcp__auth_sfree(a->alloc, it->scopes);
         fmcp_free(a->alloc, it, sizeof *it);
@@ -36837,11 +36774,11 @@ static fmcp_result fmcp__auth_strings(fmcp_auth *a, const fmcp_auth_desc *d)
     fmcp_result rc;
     if (!(a->req_scopes = fmcp__auth_join(a->alloc, d->required_scopes, d->required_scope_count)))
         return FMCP_ERR_NOMEM;
-    if ((d->jwks_url && !(a->jwks_url = fmcp__auth_dup(a->alloc, d->jwks_url))) ||
-        (d->resource && !(a->resource = fmcp__auth_dup(a->alloc, d->resource))) ||
-        (d->resource_name && !(a->resource_name = fmcp__auth_dup(a->alloc, d->resource_name))) ||
-        (d->resource_documentation && !(a->resource_doc = fmcp__auth_dup(a->alloc, d->resource_documentation))) ||
-        !(a->mcp_path = fmcp__auth_dup(a->alloc, "/mcp")))
+    if ((d->jwks_url && !(a->jwks_url = fmcp__strdup(a->alloc, d->jwks_url))) ||
+        (d->resource && !(a->resource = fmcp__strdup(a->alloc, d->resource))) ||
+        (d->resource_name && !(a->resource_name = fmcp__strdup(a->alloc, d->resource_name))) ||
+        (d->resource_documentation && !(a->resource_doc = fmcp__strdup(a->alloc, d->resource_documentation))) ||
+        !(a->mcp_path = fmcp__strdup(a->alloc, "/mcp")))
         return FMCP_ERR_NOMEM;
     rc = fmcp__auth_dup_list(a->alloc, d->authorization_servers, d->authorization_server_count, &a->as, &a->n_as);
     /* RFC 9728 recommends scopes_supported: default to the required scopes */
@@ -37271,7 +37208,7 @@ static int64_t fmcp__auth_max_age(const fmcp_http_response *res, int64_t def)
     int64_t v = 0;
     int digits = 0;
     for (; cc && *cc; cc++) {
-        if (!fmcp__auth_ieqn(cc, "max-age=", 8)) continue;
+        if (!fmcp__ieqn(cc, "max-age=", 8)) continue;
         for (cc += 8; *cc >= '0' && *cc <= '9' && digits < 12; cc++, digits++) v = v * 10 + (*cc - '0');
         break;
     }
@@ -37354,9 +37291,9 @@ static const char *fmcp__auth_token(const fmcp_http_req *req, size_t *len, int d
     size_t sl = 6;
     if (!v) return NULL;
     while (*v == ' ' || *v == '\t') v++;
-    *dpop = dpop_on && fmcp__auth_ieqn(v, "dpop", 4) && (v[4] == ' ' || v[4] == '\t' || v[4] == 0);
+    *dpop = dpop_on && fmcp__ieqn(v, "dpop", 4) && (v[4] == ' ' || v[4] == '\t' || v[4] == 0);
     if (*dpop) sl = 4;
-    else if (!fmcp__auth_ieqn(v, "bearer", 6) || (v[6] != ' ' && v[6] != '\t' && v[6] != 0)) return NULL;
+    else if (!fmcp__ieqn(v, "bearer", 6) || (v[6] != ' ' && v[6] != '\t' && v[6] != 0)) return NULL;
     for (v += sl; *v == ' ' || *v == '\t'; v++) {}
     for (e = v + strlen(v); e > v && (e[-1] == ' ' || e[-1] == '\t'); e--) {}
     *len = (size_t)(e - v);
@@ -37472,7 +37409,7 @@ static fmcp_result fmcp__auth_dpop(fmcp__auth_rq *rq, const char *tok, size_t n)
         return FMCP_OK;
     }
     for (i = 0; fmcp_http_req_header_at(rq->req, i, &hn, &hv); i++)
-        if (fmcp__auth_ieqn(hn, "dpop", 5)) { proofs++; proof = hv; }
+        if (fmcp__ieqn(hn, "dpop", 5)) { proofs++; proof = hv; }
     memset(&dr, 0, sizeof dr);
     if (proofs == 1) { dr.proof = proof; dr.proof_len = strlen(proof); }
     fmcp__auth_origin(a, rq->req, origin, sizeof origin, &path);
@@ -37805,7 +37742,7 @@ FASTMCP_API fmcp_result fmcp_auth_attach(fmcp_auth *a, fmcp_server *srv, fmcp_ht
 {
     char *path;
     if (!a || !d) return FMCP_ERR_INVALID_ARG;
-    if (!(path = fmcp__auth_dup(a->alloc, d->path ? d->path : "/mcp"))) return FMCP_ERR_NOMEM;
+    if (!(path = fmcp__strdup(a->alloc, d->path ? d->path : "/mcp"))) return FMCP_ERR_NOMEM;
     fmcp__auth_sfree(a->alloc, a->mcp_path);
     a->mcp_path = path;
     d->authenticate = fmcp_auth_http_hook;

@@ -99,17 +99,6 @@ struct fmcp_auth {
 
 /* ---- small helpers ---------------------------------------------------------- */
 
-static char *fmcp__auth_dup(const fmcp_allocator *al, const char *s)
-{
-    size_t n;
-    char *p;
-    if (!s) return NULL;
-    n = strlen(s);
-    p = (char *)fmcp_malloc(al, n + 1);
-    if (p) memcpy(p, s, n + 1);
-    return p;
-}
-
 static void fmcp__auth_sfree(const fmcp_allocator *al, char *s)
 {
     if (s) fmcp_free(al, s, strlen(s) + 1);
@@ -140,7 +129,7 @@ static fmcp_result fmcp__auth_dup_list(const fmcp_allocator *al, const char *con
     if (!n) return FMCP_OK;
     if (!(*out = (char **)fmcp_malloc(al, n * sizeof(char *)))) return FMCP_ERR_NOMEM;
     for (i = 0; i < n; i++) {
-        if (!((*out)[i] = fmcp__auth_dup(al, v[i] ? v[i] : ""))) break;
+        if (!((*out)[i] = fmcp__strdup(al, v[i] ? v[i] : ""))) break;
     }
     *nout = i;
     return i == n ? FMCP_OK : FMCP_ERR_NOMEM;
@@ -177,21 +166,6 @@ static int fmcp__auth_has_scopes(const char *have, const char *need)
     }
     return 1;
 }
-
-#ifndef FASTMCP_NO_SOCKETS
-static int fmcp__auth_ieqn(const char *a, const char *b, size_t n)
-{
-    size_t i;
-    for (i = 0; i < n; i++) {
-        int x = (unsigned char)a[i], y = (unsigned char)b[i];
-        if (x >= 'A' && x <= 'Z') x += 32;
-        if (y >= 'A' && y <= 'Z') y += 32;
-        if (x != y) return 0;
-    }
-    return 1;
-}
-
-#endif
 
 /* ---- identities ------------------------------------------------------------- */
 
@@ -413,8 +387,8 @@ FASTMCP_API fmcp_result fmcp_auth_item_scopes(fmcp_auth *a, fmcp_item_kind kind,
     if (!scopes || !*scopes) return FMCP_OK;
     if (!(it = (fmcp__auth_item *)fmcp_malloc(a->alloc, sizeof *it))) return FMCP_ERR_NOMEM;
     it->kind = kind;
-    it->name = fmcp__auth_dup(a->alloc, name);
-    it->scopes = fmcp__auth_dup(a->alloc, scopes);
+    it->name = fmcp__strdup(a->alloc, name);
+    it->scopes = fmcp__strdup(a->alloc, scopes);
     if (!it->name || !it->scopes) {
         fmcp__auth_sfree(a->alloc, it->name); fmcp__auth_sfree(a->alloc, it->scopes);
         fmcp_free(a->alloc, it, sizeof *it);
@@ -487,11 +461,11 @@ static fmcp_result fmcp__auth_strings(fmcp_auth *a, const fmcp_auth_desc *d)
     fmcp_result rc;
     if (!(a->req_scopes = fmcp__auth_join(a->alloc, d->required_scopes, d->required_scope_count)))
         return FMCP_ERR_NOMEM;
-    if ((d->jwks_url && !(a->jwks_url = fmcp__auth_dup(a->alloc, d->jwks_url))) ||
-        (d->resource && !(a->resource = fmcp__auth_dup(a->alloc, d->resource))) ||
-        (d->resource_name && !(a->resource_name = fmcp__auth_dup(a->alloc, d->resource_name))) ||
-        (d->resource_documentation && !(a->resource_doc = fmcp__auth_dup(a->alloc, d->resource_documentation))) ||
-        !(a->mcp_path = fmcp__auth_dup(a->alloc, "/mcp")))
+    if ((d->jwks_url && !(a->jwks_url = fmcp__strdup(a->alloc, d->jwks_url))) ||
+        (d->resource && !(a->resource = fmcp__strdup(a->alloc, d->resource))) ||
+        (d->resource_name && !(a->resource_name = fmcp__strdup(a->alloc, d->resource_name))) ||
+        (d->resource_documentation && !(a->resource_doc = fmcp__strdup(a->alloc, d->resource_documentation))) ||
+        !(a->mcp_path = fmcp__strdup(a->alloc, "/mcp")))
         return FMCP_ERR_NOMEM;
     rc = fmcp__auth_dup_list(a->alloc, d->authorization_servers, d->authorization_server_count, &a->as, &a->n_as);
     /* RFC 9728 recommends scopes_supported: default to the required scopes */
@@ -921,7 +895,7 @@ static int64_t fmcp__auth_max_age(const fmcp_http_response *res, int64_t def)
     int64_t v = 0;
     int digits = 0;
     for (; cc && *cc; cc++) {
-        if (!fmcp__auth_ieqn(cc, "max-age=", 8)) continue;
+        if (!fmcp__ieqn(cc, "max-age=", 8)) continue;
         for (cc += 8; *cc >= '0' && *cc <= '9' && digits < 12; cc++, digits++) v = v * 10 + (*cc - '0');
         break;
     }
@@ -1004,9 +978,9 @@ static const char *fmcp__auth_token(const fmcp_http_req *req, size_t *len, int d
     size_t sl = 6;
     if (!v) return NULL;
     while (*v == ' ' || *v == '\t') v++;
-    *dpop = dpop_on && fmcp__auth_ieqn(v, "dpop", 4) && (v[4] == ' ' || v[4] == '\t' || v[4] == 0);
+    *dpop = dpop_on && fmcp__ieqn(v, "dpop", 4) && (v[4] == ' ' || v[4] == '\t' || v[4] == 0);
     if (*dpop) sl = 4;
-    else if (!fmcp__auth_ieqn(v, "bearer", 6) || (v[6] != ' ' && v[6] != '\t' && v[6] != 0)) return NULL;
+    else if (!fmcp__ieqn(v, "bearer", 6) || (v[6] != ' ' && v[6] != '\t' && v[6] != 0)) return NULL;
     for (v += sl; *v == ' ' || *v == '\t'; v++) {}
     for (e = v + strlen(v); e > v && (e[-1] == ' ' || e[-1] == '\t'); e--) {}
     *len = (size_t)(e - v);
@@ -1122,7 +1096,7 @@ static fmcp_result fmcp__auth_dpop(fmcp__auth_rq *rq, const char *tok, size_t n)
         return FMCP_OK;
     }
     for (i = 0; fmcp_http_req_header_at(rq->req, i, &hn, &hv); i++)
-        if (fmcp__auth_ieqn(hn, "dpop", 5)) { proofs++; proof = hv; }
+        if (fmcp__ieqn(hn, "dpop", 5)) { proofs++; proof = hv; }
     memset(&dr, 0, sizeof dr);
     if (proofs == 1) { dr.proof = proof; dr.proof_len = strlen(proof); }
     fmcp__auth_origin(a, rq->req, origin, sizeof origin, &path);
@@ -1455,7 +1429,7 @@ FASTMCP_API fmcp_result fmcp_auth_attach(fmcp_auth *a, fmcp_server *srv, fmcp_ht
 {
     char *path;
     if (!a || !d) return FMCP_ERR_INVALID_ARG;
-    if (!(path = fmcp__auth_dup(a->alloc, d->path ? d->path : "/mcp"))) return FMCP_ERR_NOMEM;
+    if (!(path = fmcp__strdup(a->alloc, d->path ? d->path : "/mcp"))) return FMCP_ERR_NOMEM;
     fmcp__auth_sfree(a->alloc, a->mcp_path);
     a->mcp_path = path;
     d->authenticate = fmcp_auth_http_hook;

@@ -275,6 +275,136 @@ FASTMCP_API void fmcp_wipe(void *p, size_t n)
     if (p && n) (void)fmcp__wipe_memset(p, 0, n);
 }
 
+/* ---- private toolkit ------------------------------------------------------
+ * Small mechanisms every module needs, written once: text copies through the
+ * allocator, ASCII case folding, hex digits, and a growable buffer. Static and
+ * marked unused, so a build links only what it calls. */
+#if defined(__GNUC__) || defined(__clang__)
+#  define FMCP__TK static __attribute__((unused))
+#else
+#  define FMCP__TK static
+#endif
+
+/* A NUL-terminated copy of n bytes of s, allocated as n + 1 through a (so
+ * fmcp_free_text(a, p, n) frees it); NULL on no memory. */
+FMCP__TK char *fmcp__strndup(const fmcp_allocator *a, const char *s, size_t n)
+{
+    char *p = (char *)fmcp_malloc(a, n + 1);
+    if (!p) return NULL;
+    if (n) memcpy(p, s, n);
+    p[n] = 0;
+    return p;
+}
+
+/* The same for a C string; NULL stays NULL (so NULL is also "no memory" for
+ * callers that pass only non-NULL s). */
+FMCP__TK char *fmcp__strdup(const fmcp_allocator *a, const char *s)
+{
+    return s ? fmcp__strndup(a, s, strlen(s)) : NULL;
+}
+
+/* ASCII lower case; every other byte value is returned unchanged. */
+FMCP__TK int fmcp__lc(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+/* 1 when the n bytes at a and b are equal ignoring ASCII case. */
+FMCP__TK int fmcp__ieqn(const char *a, const char *b, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (fmcp__lc((unsigned char)a[i]) != fmcp__lc((unsigned char)b[i])) return 0;
+    return 1;
+}
+
+/* 1 when the C strings a and b are equal ignoring ASCII case. */
+FMCP__TK int fmcp__ieq(const char *a, const char *b)
+{
+    while (*a && fmcp__lc((unsigned char)*a) == fmcp__lc((unsigned char)*b)) { a++; b++; }
+    return *a == 0 && *b == 0;
+}
+
+/* 1 when the n bytes at a equal the C string b ignoring ASCII case. */
+FMCP__TK int fmcp__ieqs(const char *a, size_t n, const char *b)
+{
+    return strlen(b) == n && fmcp__ieqn(a, b, n);
+}
+
+/* Value of a hex digit (either case), or -1. */
+FMCP__TK int fmcp__hexval(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    c = fmcp__lc(c);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Growable byte buffer, started by fmcp__buf_init (max may be set after). The
+ * first failure sticks in err and later puts do nothing, so a caller checks
+ * once at the end. p stays NUL-terminated after any put. secret: a block is
+ * wiped before it is freed (when growing moves it, and in fmcp__buf_free),
+ * so no copy of a token or key is left in freed memory. */
+typedef struct fmcp__buf {
+    const fmcp_allocator *a;
+    char *p;
+    size_t len, cap;
+    size_t max;            /* 0: no limit; else cap (len + 1) stays <= max */
+    fmcp_result err;       /* FMCP_ERR_NOMEM or FMCP_ERR_TOO_LARGE, sticky */
+    int secret;
+} fmcp__buf;
+
+FMCP__TK void fmcp__buf_init(fmcp__buf *b, const fmcp_allocator *a, int secret)
+{
+    memset(b, 0, sizeof *b);
+    b->a = a;
+    b->secret = secret;
+}
+
+/* Frees the block, wiped first when secret (the buffer's fields stay). */
+FMCP__TK void fmcp__buf_release(fmcp__buf *b)
+{
+    if (b->secret) fmcp_wipe(b->p, b->cap);
+    fmcp_free(b->a, b->p, b->cap);
+}
+
+/* Room for n more bytes and the NUL; 0 (with err set) when there is none.
+ * len < cap whenever cap is not 0 (the NUL), so cap - len cannot wrap. */
+FMCP__TK int fmcp__buf_room(fmcp__buf *b, size_t n)
+{
+    size_t need, nc;
+    char *np;
+    if (b->err) return 0;
+    if (n < b->cap - b->len) return 1;
+    need = b->len + n + 1;
+    if (need <= n || (b->max && need > b->max)) { b->err = FMCP_ERR_TOO_LARGE; return 0; }
+    for (nc = b->cap ? b->cap : 256; nc < need; nc = nc * 2 > nc ? nc * 2 : need) { }
+    if (b->max && nc > b->max) nc = b->max;
+    /* no realloc, which could free the old block unwiped: one path for
+     * every buffer is also the smallest code */
+    if (!(np = (char *)fmcp_malloc(b->a, nc))) { b->err = FMCP_ERR_NOMEM; return 0; }
+    if (b->len) memcpy(np, b->p, b->len);
+    fmcp__buf_release(b);
+    b->p = np;
+    b->cap = nc;
+    return 1;
+}
+
+FMCP__TK void fmcp__buf_put(fmcp__buf *b, const void *d, size_t n)
+{
+    if (!fmcp__buf_room(b, n)) return;
+    if (n) memcpy(b->p + b->len, d, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}
+
+FMCP__TK void fmcp__buf_puts(fmcp__buf *b, const char *s) { fmcp__buf_put(b, s, strlen(s)); }
+
+/* Frees the block (wiped when secret) and empties the buffer for reuse. */
+FMCP__TK void fmcp__buf_free(fmcp__buf *b)
+{
+    fmcp__buf_release(b);
+    b->p = NULL;
+    b->len = b->cap = 0;
+    b->err = FMCP_OK;
+}
+
 /* ---- private platform layer: threads ------------------------------------
  * The modules below use these wrappers, never pthreads or Win32 directly:
  * POSIX threads where there are, Win32 critical sections (recursive, so one
@@ -552,14 +682,7 @@ FMCP__PLAT size_t fmcp__cmd_quote(char *o, const char *s, int first)
 /* Variable names compare without case on Windows. */
 FMCP__PLAT int fmcp__env_same(const char *a, const char *b, size_t nl)
 {
-    size_t i;
-    for (i = 0; i < nl; i++) {
-        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-        if (x >= 'A' && x <= 'Z') x = (unsigned char)(x + 32);
-        if (y >= 'A' && y <= 'Z') y = (unsigned char)(y + 32);
-        if (x != y) return 0;
-    }
-    return b[nl] == '=';
+    return fmcp__ieqn(a, b, nl) && b[nl] == '=';
 }
 
 /* Our environment with env's "NAME=value" entries added or replacing, as

@@ -29,6 +29,15 @@
  *
  * fmcp_ct_equal(a, b, n)  constant-time comparison; 1 when equal.
  * fmcp_wipe(p, n)         zeroes memory in a way the compiler cannot drop.
+ *
+ * Private toolkit (base.c, static, for the modules below; not API): every
+ * module uses these instead of its own copy. fmcp__strndup/fmcp__strdup
+ * (NUL-terminated copies through the allocator), fmcp__lc, fmcp__ieqn,
+ * fmcp__ieq, fmcp__ieqs (ASCII case-insensitive compares), fmcp__hexval, and
+ * fmcp__buf: a growable byte buffer with a sticky error, an optional size
+ * cap and wipe-on-grow for secrets. The thread primitives (fmcp__mutex,
+ * fmcp__cond with fmcp__cond_wait_ms for timed waits, fmcp__thread) are the
+ * private platform layer beside them.
  */
 
 #include <stddef.h>

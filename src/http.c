@@ -6,7 +6,7 @@
 
 /* ---- URL parsing (no sockets needed) ------------------------------------- */
 
-static int fmcp__lc(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+/* fmcp__lc, fmcp__ieq, fmcp__hexval: base's toolkit */
 
 static int fmcp__url_scheme(const char **pp, fmcp_http_url *out)
 {
@@ -167,12 +167,6 @@ static void fmcp__hb_free(const fmcp_allocator *a, fmcp__hbuf *b)
 }
 
 /* ---- small text helpers ---------------------------------------------------- */
-
-static int fmcp__ieq(const char *a, const char *b)
-{
-    while (*a && fmcp__lc((unsigned char)*a) == fmcp__lc((unsigned char)*b)) { a++; b++; }
-    return *a == 0 && *b == 0;
-}
 
 /* RFC 9110 tchar: ALPHA, DIGIT and !#$%&'*+-.^_`|~, as two bit masks (one
  * test per byte of every header name). */
@@ -377,13 +371,6 @@ typedef struct fmcp__chunker {
     uint64_t left;
     size_t extra;      /* bytes of extensions and trailers seen (capped) */
 } fmcp__chunker;
-
-static int fmcp__hexval(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    c = fmcp__lc(c);
-    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
 
 /* One byte of chunk framing (not data); FMCP_OK or FMCP_ERR_PARSE. */
 static fmcp_result fmcp__ck_byte(fmcp__chunker *k, int c)

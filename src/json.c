@@ -197,11 +197,9 @@ static int fmcp__hex4(const unsigned char *p, unsigned *out)
     unsigned v = 0;
     int i;
     for (i = 0; i < 4; i++) {
-        unsigned c = p[i], d;
-        if (c >= '0' && c <= '9') d = c - '0';
-        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') d = (c | 0x20) - 'a' + 10;
-        else return 0;
-        v = v * 16 + d;
+        int d = fmcp__hexval(p[i]);
+        if (d < 0) return 0;
+        v = v * 16 + (unsigned)d;
     }
     *out = v;
     return 1;

@@ -451,26 +451,15 @@ static fmcp_jwt_error fmcp__jwt_parse_obj(const fmcp_allocator *a, const char *s
     return FMCP_JWT_MALFORMED;
 }
 
-static int fmcp__jwt_lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
-
-static int fmcp__jwt_ieq(const char *a, size_t an, const char *b, size_t bn)
-{
-    size_t i;
-    if (an != bn) return 0;
-    for (i = 0; i < an; i++)
-        if (fmcp__jwt_lower((unsigned char)a[i]) != fmcp__jwt_lower((unsigned char)b[i])) return 0;
-    return 1;
-}
-
 /* Media types compare case-insensitively; "application/" may be left out
  * (RFC 7515 4.1.9). */
 static int fmcp__jwt_media_eq(const char *a, size_t an, const char *b, size_t bn)
 {
     static const char app[] = "application/";
     const size_t k = sizeof app - 1;
-    if (an > k && fmcp__jwt_ieq(a, k, app, k)) { a += k; an -= k; }
-    if (bn > k && fmcp__jwt_ieq(b, k, app, k)) { b += k; bn -= k; }
-    return fmcp__jwt_ieq(a, an, b, bn);
+    if (an > k && fmcp__ieqn(a, app, k)) { a += k; an -= k; }
+    if (bn > k && fmcp__ieqn(b, app, k)) { b += k; bn -= k; }
+    return an == bn && fmcp__ieqn(a, b, an);
 }
 
 static fmcp_jwt_error fmcp__jwt_header_policy(const fmcp_jwt_verifier *v, const fmcp_json *h,
@@ -482,7 +471,7 @@ static fmcp_jwt_error fmcp__jwt_header_policy(const fmcp_jwt_verifier *v, const 
     if (!s) { *why = "alg missing"; return FMCP_JWT_ALG_NOT_ALLOWED; }
     out->alg = fmcp_jws_alg_from_name(s, n);
     if (out->alg == FMCP_JWS_NONE || !(v->algs & (1u << out->alg))) {
-        *why = fmcp__jwt_ieq(s, n, "none", 4) ? "alg none is refused" : "alg not allowed";
+        *why = n == 4 && fmcp__ieqn(s, "none", 4) ? "alg none is refused" : "alg not allowed";
         return FMCP_JWT_ALG_NOT_ALLOWED;
     }
     if (fmcp_json_get(h, "crit")) { *why = "critical header extensions are not supported"; return FMCP_JWT_UNSUPPORTED_CRIT; }

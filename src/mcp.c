@@ -72,21 +72,12 @@ static int fmcp__mcp_snprintf(char *buf, size_t cap, const char *fmt, ...)
 #  define FMCP__SNPRINTF snprintf
 #endif
 
-static char *fmcp__mcp_strndup(const fmcp_allocator *a, const char *s, size_t n)
-{
-    char *p = (char *)fmcp_malloc(a, n + 1);
-    if (!p) return NULL;
-    memcpy(p, s, n);
-    p[n] = 0;
-    return p;
-}
-
 /* NULL stays NULL (and is not an error): *ok is cleared only on NOMEM. */
 static char *fmcp__mcp_strdup_opt(const fmcp_allocator *a, const char *s, int *ok)
 {
     char *p;
     if (!s) return NULL;
-    p = fmcp__mcp_strndup(a, s, strlen(s));
+    p = fmcp__strndup(a, s, strlen(s));
     if (!p) *ok = 0;
     return p;
 }
@@ -1778,7 +1769,7 @@ FASTMCP_API fmcp_result fmcp_ctx_set_structured(fmcp_ctx *c, const char *json, s
     fmcp_json_doc_destroy(doc);
     if (r != FMCP_OK) return r;
     if (c->structured) fmcp_free(c->s->alloc, c->structured, c->structured_len + 1);
-    c->structured = fmcp__mcp_strndup(c->s->alloc, json, len);
+    c->structured = fmcp__strndup(c->s->alloc, json, len);
     c->structured_len = c->structured ? len : 0;
     return c->structured ? FMCP_OK : FMCP_ERR_NOMEM;
 }
@@ -1977,7 +1968,7 @@ static void fmcp__mcp_waiter_cb(void *user, fmcp_result rc, const char *json, si
     fmcp__mutex_lock(&wt->m);
     wt->rc = rc;
     if (json) {
-        wt->text = fmcp__mcp_strndup(wt->alloc, json, len);
+        wt->text = fmcp__strndup(wt->alloc, json, len);
         wt->len = len;
         if (!wt->text) wt->rc = FMCP_ERR_NOMEM;
     }
@@ -2405,17 +2396,9 @@ static void fmcp__mcp_handle_tool_call(fmcp__mcp_req *r)
 
 /* ---- resources ----------------------------------------------------------- */
 
-static int fmcp__mcp_hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 static int fmcp__mcp_is_escape(const char *s, size_t i, size_t n)
 {
-    return s[i] == '%' && i + 2 < n && fmcp__mcp_hexval(s[i + 1]) >= 0 && fmcp__mcp_hexval(s[i + 2]) >= 0;
+    return s[i] == '%' && i + 2 < n && fmcp__hexval(s[i + 1]) >= 0 && fmcp__hexval(s[i + 2]) >= 0;
 }
 
 /* Percent-decoded copy of n bytes, allocated to its exact length + 1 (so
@@ -2430,7 +2413,7 @@ static char *fmcp__mcp_pct_decode(const fmcp_allocator *a, const char *s, size_t
     if (!(out = (char *)fmcp_malloc(a, len + 1))) return NULL;
     for (o = out, i = 0; i < n; i++) {
         if (fmcp__mcp_is_escape(s, i, n) && (s[i + 1] != '0' || s[i + 2] != '0')) {
-            *o++ = (char)(fmcp__mcp_hexval(s[i + 1]) * 16 + fmcp__mcp_hexval(s[i + 2]));
+            *o++ = (char)(fmcp__hexval(s[i + 1]) * 16 + fmcp__hexval(s[i + 2]));
             i += 2;
         } else {
             *o++ = s[i];
@@ -2449,7 +2432,7 @@ static int fmcp__mcp_var_ok(const char *v, size_t n)
     for (i = 0; i < n; i++, len++) {
         char ch = v[i];
         if (fmcp__mcp_is_escape(v, i, n)) {
-            ch = (char)(fmcp__mcp_hexval(v[i + 1]) * 16 + fmcp__mcp_hexval(v[i + 2]));
+            ch = (char)(fmcp__hexval(v[i + 1]) * 16 + fmcp__hexval(v[i + 2]));
             i += 2;
         }
         if (ch == '/' || ch == '\\') return 0;
@@ -2474,7 +2457,7 @@ static int fmcp__mcp_tmpl_match(const fmcp_allocator *a, const char *t, const ch
             while (*u && *u != stop && *u != '/') u++;
             if (u == v || !fmcp__mcp_var_ok(v, (size_t)(u - v))) return 0;
             if (vars) {
-                vars[2 * n] = fmcp__mcp_strndup(a, t + 1, (size_t)(ne - t - 1));
+                vars[2 * n] = fmcp__strndup(a, t + 1, (size_t)(ne - t - 1));
                 vars[2 * n + 1] = fmcp__mcp_pct_decode(a, v, (size_t)(u - v));
                 if (!vars[2 * n] || !vars[2 * n + 1]) return -1;
             }

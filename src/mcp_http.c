@@ -158,32 +158,7 @@ static const char *const fmcp__mh_local_hosts[] = { "localhost", "127.0.0.1", "[
 
 /* ---- small helpers ----------------------------------------------------------- */
 
-static int fmcp__mh_lc(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
-
-static int fmcp__mh_ieqn(const char *a, const char *b, size_t n)
-{
-    size_t i;
-    for (i = 0; i < n; i++) {
-        if (fmcp__mh_lc((unsigned char)a[i]) != fmcp__mh_lc((unsigned char)b[i])) return 0;
-        if (!a[i]) return 1;
-    }
-    return 1;
-}
-
-static int fmcp__mh_ieq(const char *a, const char *b)
-{
-    size_t n = strlen(a);
-    return n == strlen(b) && fmcp__mh_ieqn(a, b, n);
-}
-
-static char *fmcp__mh_dup(const fmcp_allocator *a, const char *s, size_t n)
-{
-    char *p = (char *)fmcp_malloc(a, n + 1);
-    if (!p) return NULL;
-    memcpy(p, s, n);
-    p[n] = 0;
-    return p;
-}
+/* fmcp__lc, fmcp__ieqn, fmcp__ieq, fmcp__strndup, fmcp__hexval: base's toolkit */
 
 /* Which of application/json and text/event-stream a comma-separated media
  * list allows (wildcards count), in one pass: FMCP__MH_ACC_JSON | FMCP__MH_ACC_SSE. */
@@ -192,7 +167,7 @@ static char *fmcp__mh_dup(const fmcp_allocator *a, const char *s, size_t n)
 static int fmcp__mh_media_is(const char *p, size_t n, const char *want)
 {
     size_t wl = strlen(want);
-    return n == wl && (memcmp(p, want, n) == 0 || fmcp__mh_ieqn(p, want, n));
+    return n == wl && (memcmp(p, want, n) == 0 || fmcp__ieqn(p, want, n));
 }
 
 static int fmcp__mh_accepted(const char *list)
@@ -223,7 +198,7 @@ static int fmcp__mh_is_json_ct(const char *ct)
     if (!ct) return 0;
     while (*ct == ' ') ct++;
     n = strcspn(ct, "; \t");
-    return n == 16 && fmcp__mh_ieqn(ct, "application/json", 16);
+    return n == 16 && fmcp__ieqn(ct, "application/json", 16);
 }
 
 static int fmcp__mh_known_version(const char *v)
@@ -265,8 +240,8 @@ static int fmcp__mh_host_listed(const char *const *list, const char *hp)
 {
     size_t i, n = fmcp__mh_hostpart(hp);
     for (i = 0; list[i]; i++) {
-        if (fmcp__mh_ieq(list[i], hp)) return 1;
-        if (strlen(list[i]) == n && fmcp__mh_ieqn(list[i], hp, n)) return 1;
+        if (fmcp__ieq(list[i], hp)) return 1;
+        if (strlen(list[i]) == n && fmcp__ieqn(list[i], hp, n)) return 1;
     }
     return 0;
 }
@@ -287,13 +262,13 @@ static int fmcp__mh_origin_ok(const fmcp_http_endpoint *t, const char *origin)
     size_t i;
     if (!origin || !t->check_hosts) return 1;
     for (i = 0; list[i]; i++)
-        if (strstr(list[i], "://") && fmcp__mh_ieq(list[i], origin)) return 1;
-    if (fmcp__mh_ieqn(origin, "http://", 7)) hp = origin + 7;
-    else if (fmcp__mh_ieqn(origin, "https://", 8)) hp = origin + 8;
+        if (strstr(list[i], "://") && fmcp__ieq(list[i], origin)) return 1;
+    if (fmcp__ieqn(origin, "http://", 7)) hp = origin + 7;
+    else if (fmcp__ieqn(origin, "https://", 8)) hp = origin + 8;
     else return 0;
     for (i = 0; list[i]; i++) {
         size_t n = fmcp__mh_hostpart(hp);
-        if (!strstr(list[i], "://") && strlen(list[i]) == n && fmcp__mh_ieqn(list[i], hp, n)) return 1;
+        if (!strstr(list[i], "://") && strlen(list[i]) == n && fmcp__ieqn(list[i], hp, n)) return 1;
     }
     return 0;
 }
@@ -840,7 +815,7 @@ static fmcp_result fmcp__mh_on_send(void *user, const char *json, size_t len, co
     if (st && st->init_post && info->is_response) st->init_ok = fmcp__mh_has_result(t->a, json, len);
     if (st && st->state == FMCP__MH_PENDING) {
         if (info->is_response && !st->resp) {
-            st->resp = fmcp__mh_dup(t->a, json, len);
+            st->resp = fmcp__strndup(t->a, json, len);
             st->resp_len = len;
             st->resp_status = info->http_status;
             st->resp_lost = !st->resp;
@@ -884,18 +859,11 @@ static void fmcp__mh_on_done(void *user, void *tag)
 
 /* ---- sessions (created and destroyed on the loop thread only) -------------------- */
 
-static int fmcp__mh_hexval(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-}
-
 /* Bucket from the first id byte: the id is random, so this is uniform and
  * leaks nothing an attacker does not already choose. */
 static size_t fmcp__mh_bucket(const char *id)
 {
-    int hi = fmcp__mh_hexval((unsigned char)id[0]), lo = hi < 0 ? -1 : fmcp__mh_hexval((unsigned char)id[1]);
+    int hi = fmcp__hexval((unsigned char)id[0]), lo = hi < 0 ? -1 : fmcp__hexval((unsigned char)id[1]);
     return lo < 0 ? FMCP__MH_BUCKETS : (size_t)(hi * 16 + lo);
 }
 

@@ -331,14 +331,6 @@ static int fmcp__schema_walk(const fmcp_json *s, unsigned depth, unsigned long *
 
 /* ---- $ref resolution ----------------------------------------------------- */
 
-static int fmcp__schema_hex(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes one fragment token (%XX, and ~0 ~1 when ptr) up to '/' or end.
  * Returns the bytes consumed, or 0 when it is malformed or too long. */
 static size_t fmcp__schema_token(const char *s, size_t n, int ptr, char *out, size_t cap, size_t *len)
@@ -348,7 +340,7 @@ static size_t fmcp__schema_token(const char *s, size_t n, int ptr, char *out, si
         char c = s[i++];
         if (c == '%') {
             int h, l;
-            if (i + 2 > n || (h = fmcp__schema_hex(s[i])) < 0 || (l = fmcp__schema_hex(s[i + 1])) < 0) return 0;
+            if (i + 2 > n || (h = fmcp__hexval(s[i])) < 0 || (l = fmcp__hexval(s[i + 1])) < 0) return 0;
             c = (char)(h * 16 + l);
             i += 2;
         }

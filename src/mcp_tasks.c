@@ -111,7 +111,7 @@ static fmcp_result fmcp__tmem_put(void *user, const char *id, const char *rec, s
     if (!fmcp__tmem_make_room(m, 1, len)) return FMCP_ERR_TOO_LARGE;
     if (!(e = (fmcp__tmem_ent *)fmcp_malloc(m->a, sizeof *e))) return FMCP_ERR_NOMEM;
     memset(e, 0, sizeof *e);
-    if (!(e->text = fmcp__mcp_strndup(m->a, rec, len))) { fmcp_free(m->a, e, sizeof *e); return FMCP_ERR_NOMEM; }
+    if (!(e->text = fmcp__strndup(m->a, rec, len))) { fmcp_free(m->a, e, sizeof *e); return FMCP_ERR_NOMEM; }
     strcpy(e->id, id);
     e->len = len;
     e->meta = *meta;
@@ -138,7 +138,7 @@ static fmcp_result fmcp__tmem_update(void *user, const char *id, const char *rec
         return FMCP_ERR_TOO_LARGE;
     }
     if (!(pp = fmcp__tmem_find(m, id))) return FMCP_ERR_NOT_FOUND;   /* expired meanwhile */
-    if (!(text = fmcp__mcp_strndup(m->a, rec, len))) return FMCP_ERR_NOMEM;
+    if (!(text = fmcp__strndup(m->a, rec, len))) return FMCP_ERR_NOMEM;
     fmcp_free(m->a, e->text, e->len + 1);
     m->bytes = m->bytes - e->len + len;
     e->text = text;
@@ -153,7 +153,7 @@ static fmcp_result fmcp__tmem_get(void *user, const fmcp_allocator *a, const cha
     fmcp__tmem_ent **pp = fmcp__tmem_find(m, id);
     if (pp && (*pp)->meta.expires_at < fmcp_time_now()) { fmcp__tmem_unlink(m, pp); pp = NULL; }
     if (!pp) return FMCP_ERR_NOT_FOUND;
-    if (!(*rec = fmcp__mcp_strndup(a, (*pp)->text, (*pp)->len))) return FMCP_ERR_NOMEM;
+    if (!(*rec = fmcp__strndup(a, (*pp)->text, (*pp)->len))) return FMCP_ERR_NOMEM;
     *len = (*pp)->len;
     return FMCP_OK;
 }
@@ -700,7 +700,7 @@ static char *fmcp__tasks_error_text(fmcp_ctx *c, int code, const char *message)
     if (data) { fmcp_jw_key(&w, "data"); fmcp_jw_raw(&w, data, strlen(data)); }
     fmcp_jw_object_end(&w);
     if (fmcp_jw_finish(&w, &out, &n) != FMCP_OK) { fmcp_jw_reset(&w); return NULL; }
-    text = fmcp__mcp_strndup(c->s->alloc, out, n);
+    text = fmcp__strndup(c->s->alloc, out, n);
     fmcp_free_text(w.alloc, out, n);
     return text;
 }
@@ -755,8 +755,8 @@ static void fmcp__tasks_store_outcome(fmcp_server *srv, fmcp__task_rec *t)
     fmcp__mcp_strfree(a, t->result);
     t->result = NULL;
     t->status = FMCP__TS_FAILED;
-    t->message = fmcp__mcp_strndup(a, "result too large for the task store", 35);
-    t->error = fmcp__mcp_strndup(a, "{\"code\":-32603,\"message\":\"Internal error: result too large for the task store\"}", 79);
+    t->message = fmcp__strndup(a, "result too large for the task store", 35);
+    t->error = fmcp__strndup(a, "{\"code\":-32603,\"message\":\"Internal error: result too large for the task store\"}", 79);
     (void)fmcp__trec_save(srv, t, 0);
 }
 
@@ -771,7 +771,7 @@ static int fmcp__tasks_park(fmcp_ctx *c)
     int parked = 0, loaded;
     fmcp_jw_object_end(&run->ireq);
     if (fmcp_jw_finish(&run->ireq, &out, &n) != FMCP_OK) { fmcp_jw_reset(&run->ireq); return 0; }
-    inputs = fmcp__mcp_strndup(srv->alloc, out, n);
+    inputs = fmcp__strndup(srv->alloc, out, n);
     fmcp_free_text(run->ireq.alloc, out, n);
     if (!inputs) return 0;
     fmcp__tasks_rearm(c);
@@ -869,8 +869,8 @@ static fmcp_result fmcp__tasks_apply(fmcp_server *srv, fmcp__task_rec *t, const 
     if (rc == FMCP_OK && moved) {
         fmcp__mcp_strfree(a, t->inputs);
         fmcp__mcp_strfree(a, t->answers);
-        t->inputs = left ? fmcp__mcp_strndup(a, ti, nti) : NULL;
-        t->answers = fmcp__mcp_strndup(a, ta, nta);
+        t->inputs = left ? fmcp__strndup(a, ti, nti) : NULL;
+        t->answers = fmcp__strndup(a, ta, nta);
         if (!t->answers || (left && !t->inputs)) rc = FMCP_ERR_NOMEM;
         if (!left) t->status = FMCP__TS_WORKING;
         if (rc == FMCP_OK) rc = fmcp__trec_save(srv, t, 0);

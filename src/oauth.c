@@ -17,17 +17,6 @@
 
 /* ---- pure helpers -------------------------------------------------------- */
 
-static int fmcp__oa_lc(int c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; }
-
-static int fmcp__oa_ieq(const char *a, size_t n, const char *b)
-{
-    size_t i;
-    if (strlen(b) != n) return 0;
-    for (i = 0; i < n; i++)
-        if (fmcp__oa_lc((unsigned char)a[i]) != fmcp__oa_lc((unsigned char)b[i])) return 0;
-    return 1;
-}
-
 /* RFC 9110 tchar */
 static int fmcp__oa_tchar(int c)
 {
@@ -87,11 +76,11 @@ static fmcp_result fmcp__oa_param(const char **pp, fmcp_oauth_challenge *out, in
     p = fmcp__oa_ws(p + n);
     p = fmcp__oa_ws(p + 1);   /* past '=' */
     if (keep) {
-        if (fmcp__oa_ieq(name, n, "error")) { dst = out->error; cap = sizeof out->error; }
-        else if (fmcp__oa_ieq(name, n, "error_description")) { dst = out->error_description; cap = sizeof out->error_description; trunc = 1; }
-        else if (fmcp__oa_ieq(name, n, "scope")) { dst = out->scope; cap = sizeof out->scope; }
-        else if (fmcp__oa_ieq(name, n, "resource_metadata")) { dst = out->resource_metadata; cap = sizeof out->resource_metadata; }
-        else if (fmcp__oa_ieq(name, n, "realm")) { dst = out->realm; cap = sizeof out->realm; trunc = 1; }
+        if (fmcp__ieqs(name, n, "error")) { dst = out->error; cap = sizeof out->error; }
+        else if (fmcp__ieqs(name, n, "error_description")) { dst = out->error_description; cap = sizeof out->error_description; trunc = 1; }
+        else if (fmcp__ieqs(name, n, "scope")) { dst = out->scope; cap = sizeof out->scope; }
+        else if (fmcp__ieqs(name, n, "resource_metadata")) { dst = out->resource_metadata; cap = sizeof out->resource_metadata; }
+        else if (fmcp__ieqs(name, n, "realm")) { dst = out->realm; cap = sizeof out->realm; trunc = 1; }
     }
     *pp = p;
     return fmcp__oa_value(pp, dst, cap, trunc);
@@ -132,11 +121,11 @@ FASTMCP_API fmcp_result fmcp_oauth_parse_www_authenticate(const char *header, fm
         if (q == p + n && *q && *q != ',') return FMCP_ERR_PARSE;   /* "Bearer=..." */
         scheme = 1;
         /* Bearer wins; a DPoP challenge (RFC 9449 7.1) serves when alone */
-        if (fmcp__oa_ieq(p, n, "bearer") && found < 2) {
+        if (fmcp__ieqs(p, n, "bearer") && found < 2) {
             if (found) memset(out, 0, sizeof *out);
             keep = 1; found = 2;
         } else {
-            keep = !found && fmcp__oa_ieq(p, n, "dpop");
+            keep = !found && fmcp__ieqs(p, n, "dpop");
             if (keep) found = 1;
         }
         p = q;
@@ -346,12 +335,7 @@ static void fmcp__oa_sfree(fmcp_oauth *o, char **s)
 static fmcp_result fmcp__oa_setn(fmcp_oauth *o, char **dst, const char *s, size_t n)
 {
     char *p = NULL;
-    if (s) {
-        p = (char *)fmcp_malloc(o->a, n + 1);
-        if (!p) return FMCP_ERR_NOMEM;
-        memcpy(p, s, n);
-        p[n] = 0;
-    }
+    if (s && !(p = fmcp__strndup(o->a, s, n))) return FMCP_ERR_NOMEM;
     fmcp__oa_sfree(o, dst);
     *dst = p;
     return FMCP_OK;
@@ -380,77 +364,36 @@ static void fmcp__oa_unlock(fmcp_oauth *o)
 #endif
 }
 
-/* ---- growable text buffer (form bodies, URLs, JSON) ---------------------- */
-
-typedef struct fmcp__oa_buf {
-    const fmcp_allocator *a;
-    char *p;
-    size_t len, cap;
-    fmcp_result err;
-} fmcp__oa_buf;
-
-static void fmcp__oa_put(fmcp__oa_buf *b, const char *s, size_t n)
-{
-    if (b->err != FMCP_OK) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t nc = b->cap ? b->cap : 256;
-        char *q;
-        while (nc < b->len + n + 1) nc *= 2;
-        q = (char *)fmcp_malloc(b->a, nc);
-        if (!q) { b->err = FMCP_ERR_NOMEM; return; }
-        if (b->p) { memcpy(q, b->p, b->len); fmcp_wipe(b->p, b->cap); fmcp_free(b->a, b->p, b->cap); }
-        b->p = q;
-        b->cap = nc;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
-
-static void fmcp__oa_puts(fmcp__oa_buf *b, const char *s) { fmcp__oa_put(b, s, strlen(s)); }
+/* ---- text buffers (form bodies, URLs, JSON): base's fmcp__buf, secret ---- */
 
 /* Percent-encodes everything but RFC 3986 unreserved characters. */
-static void fmcp__oa_put_enc(fmcp__oa_buf *b, const char *s)
+static void fmcp__oa_put_enc(fmcp__buf *b, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
             c == '-' || c == '.' || c == '_' || c == '~') {
-            fmcp__oa_put(b, s, 1);
+            fmcp__buf_put(b, s, 1);
         } else {
             char e[3];
             e[0] = '%'; e[1] = hex[c >> 4]; e[2] = hex[c & 15];
-            fmcp__oa_put(b, e, 3);
+            fmcp__buf_put(b, e, 3);
         }
     }
 }
 
 /* "&name=value" (no '&' first); value NULL or "" adds nothing. */
-static void fmcp__oa_form(fmcp__oa_buf *b, char sep, const char *name, const char *value)
+static void fmcp__oa_form(fmcp__buf *b, char sep, const char *name, const char *value)
 {
     if (!value || !*value) return;
-    if (b->len || sep == '?') fmcp__oa_put(b, &sep, 1);
-    fmcp__oa_puts(b, name);
-    fmcp__oa_put(b, "=", 1);
+    if (b->len || sep == '?') fmcp__buf_put(b, &sep, 1);
+    fmcp__buf_puts(b, name);
+    fmcp__buf_put(b, "=", 1);
     fmcp__oa_put_enc(b, value);
 }
 
-static void fmcp__oa_buf_free(fmcp__oa_buf *b)
-{
-    if (b->p) { fmcp_wipe(b->p, b->cap); fmcp_free(b->a, b->p, b->cap); }
-    b->p = NULL;
-    b->len = b->cap = 0;
-}
-
 /* ---- queries and the callback page -------------------------------------- */
-
-static int fmcp__oa_hex(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    c = fmcp__oa_lc(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
 
 /* The decoded value of name in an x-www-form-urlencoded query. */
 static fmcp_result fmcp__oa_query_get(const char *q, const char *name, char *out, size_t cap)
@@ -465,8 +408,8 @@ static fmcp_result fmcp__oa_query_get(const char *q, const char *name, char *out
                 int c = (unsigned char)*v;
                 if (c == '+') c = ' ';
                 else if (c == '%') {
-                    int h = v + 2 < e ? fmcp__oa_hex((unsigned char)v[1]) : -1;
-                    int l = h >= 0 ? fmcp__oa_hex((unsigned char)v[2]) : -1;
+                    int h = v + 2 < e ? fmcp__hexval((unsigned char)v[1]) : -1;
+                    int l = h >= 0 ? fmcp__hexval((unsigned char)v[2]) : -1;
                     if (h < 0 || l < 0) return FMCP_ERR_PARSE;
                     c = h * 16 + l;
                     v += 2;
@@ -485,34 +428,34 @@ static fmcp_result fmcp__oa_query_get(const char *q, const char *name, char *out
 }
 
 /* HTML-escapes s into b (every character that could start markup). */
-static void fmcp__oa_put_html(fmcp__oa_buf *b, const char *s)
+static void fmcp__oa_put_html(fmcp__buf *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '&': fmcp__oa_puts(b, "&amp;"); break;
-        case '<': fmcp__oa_puts(b, "&lt;"); break;
-        case '>': fmcp__oa_puts(b, "&gt;"); break;
-        case '"': fmcp__oa_puts(b, "&quot;"); break;
-        case '\'': fmcp__oa_puts(b, "&#39;"); break;
-        default: fmcp__oa_put(b, s, 1);
+        case '&': fmcp__buf_puts(b, "&amp;"); break;
+        case '<': fmcp__buf_puts(b, "&lt;"); break;
+        case '>': fmcp__buf_puts(b, "&gt;"); break;
+        case '"': fmcp__buf_puts(b, "&quot;"); break;
+        case '\'': fmcp__buf_puts(b, "&#39;"); break;
+        default: fmcp__buf_put(b, s, 1);
         }
     }
 }
 
 /* The page the browser shows after the redirect. */
-static void fmcp__oa_page(fmcp__oa_buf *b, const char *error, const char *desc)
+static void fmcp__oa_page(fmcp__buf *b, const char *error, const char *desc)
 {
-    fmcp__oa_puts(b, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>fastmcp.h authorization</title>"
+    fmcp__buf_puts(b, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>fastmcp.h authorization</title>"
                      "</head><body style=\"font-family:sans-serif\">");
     if (!error) {
-        fmcp__oa_puts(b, "<h1>Authorization complete</h1><p>You can close this window.</p>");
+        fmcp__buf_puts(b, "<h1>Authorization complete</h1><p>You can close this window.</p>");
     } else {
-        fmcp__oa_puts(b, "<h1>Authorization failed</h1><p>");
+        fmcp__buf_puts(b, "<h1>Authorization failed</h1><p>");
         fmcp__oa_put_html(b, error);
-        if (desc && *desc) { fmcp__oa_puts(b, ": "); fmcp__oa_put_html(b, desc); }
-        fmcp__oa_puts(b, "</p>");
+        if (desc && *desc) { fmcp__buf_puts(b, ": "); fmcp__oa_put_html(b, desc); }
+        fmcp__buf_puts(b, "</p>");
     }
-    fmcp__oa_puts(b, "</body></html>");
+    fmcp__buf_puts(b, "</body></html>");
 }
 
 /* ---- HTTP to the authorization server ------------------------------------ */
@@ -574,21 +517,20 @@ static fmcp_result fmcp__oa_get_json(fmcp_oauth *o, const char *url, fmcp_json_d
 static fmcp_result fmcp__oa_set_list(fmcp_oauth *o, char **dst, const fmcp_json *obj, const char *key)
 {
     const fmcp_json *arr = fmcp_json_get(obj, key), *v;
-    fmcp__oa_buf b;
+    fmcp__buf b;
     fmcp_result r;
     if (!fmcp_json_is(arr, FMCP_JSON_ARRAY)) return fmcp__oa_set(o, dst, NULL);
-    memset(&b, 0, sizeof b);
-    b.a = o->a;
-    fmcp__oa_put(&b, "", 0);
+    fmcp__buf_init(&b, o->a, 1);
+    fmcp__buf_put(&b, "", 0);
     for (v = fmcp_json_first(arr); v; v = fmcp_json_next(v)) {
         const char *s = fmcp_json_str(v, NULL);
         if (!s || !*s || strchr(s, ' ')) continue;
-        if (b.len) fmcp__oa_put(&b, " ", 1);
-        fmcp__oa_puts(&b, s);
+        if (b.len) fmcp__buf_put(&b, " ", 1);
+        fmcp__buf_puts(&b, s);
     }
     r = b.err;
     if (r == FMCP_OK) r = fmcp__oa_set(o, dst, b.p);
-    fmcp__oa_buf_free(&b);
+    fmcp__buf_free(&b);
     return r;
 }
 
@@ -1124,54 +1066,54 @@ static fmcp_result fmcp__oa_key_load(fmcp_oauth *o, const char *pem, fmcp__oa_ke
     return r == FMCP_OK || r == FMCP_ERR_NOMEM ? r : FMCP_ERR_INVALID_ARG;
 }
 
-static void fmcp__oa_put_b64(fmcp__oa_buf *b, const void *p, size_t n)
+static void fmcp__oa_put_b64(fmcp__buf *b, const void *p, size_t n)
 {
     char tmp[700];
     size_t m = 0;
     if (fmcp_b64_encoded_len(FMCP_B64_URL, n) >= sizeof tmp) { if (b->err == FMCP_OK) b->err = FMCP_ERR_TOO_LARGE; return; }
     fmcp_b64_encode(FMCP_B64_URL, p, n, tmp, sizeof tmp, &m);
-    fmcp__oa_put(b, tmp, m);
+    fmcp__buf_put(b, tmp, m);
 }
 
 /* The public JWK of an ES256 key (RFC 7638 member order, so the same text
  * serves as thumbprint input). */
-static void fmcp__oa_ec_jwk(fmcp__oa_buf *b, const fmcp_ec_private_key *k)
+static void fmcp__oa_ec_jwk(fmcp__buf *b, const fmcp_ec_private_key *k)
 {
-    fmcp__oa_puts(b, "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"");
+    fmcp__buf_puts(b, "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"");
     fmcp__oa_put_b64(b, k->pub.x, 32);
-    fmcp__oa_puts(b, "\",\"y\":\"");
+    fmcp__buf_puts(b, "\",\"y\":\"");
     fmcp__oa_put_b64(b, k->pub.y, 32);
-    fmcp__oa_puts(b, "\"}");
+    fmcp__buf_puts(b, "\"}");
 }
 
 /* JWS compact serialisation: BASE64URL(header).BASE64URL(payload).sig,
  * header {"alg":..,"typ":typ[,"jwk":..]} (jwk only for ES256 proofs). */
 static fmcp_result fmcp__oa_jws(fmcp_oauth *o, const fmcp__oa_key *k, const char *typ, int with_jwk,
-                                const char *payload, size_t plen, fmcp__oa_buf *out)
+                                const char *payload, size_t plen, fmcp__buf *out)
 {
-    fmcp__oa_buf h;
+    fmcp__buf h;
     uint8_t sig[512];
     size_t slen = 0, i;
     fmcp_result r = FMCP_OK;
-    memset(&h, 0, sizeof h); h.a = o->a;
-    fmcp__oa_puts(&h, k->alg == FMCP_JWS_ES256 ? "{\"alg\":\"ES256\",\"typ\":\"" : "{\"alg\":\"RS256\",\"typ\":\"");
-    fmcp__oa_puts(&h, typ);
-    fmcp__oa_puts(&h, "\"");
-    if (with_jwk && k->alg == FMCP_JWS_ES256) { fmcp__oa_puts(&h, ",\"jwk\":"); fmcp__oa_ec_jwk(&h, &k->k->ec); }
-    fmcp__oa_puts(&h, "}");
+    fmcp__buf_init(&h, o->a, 1);
+    fmcp__buf_puts(&h, k->alg == FMCP_JWS_ES256 ? "{\"alg\":\"ES256\",\"typ\":\"" : "{\"alg\":\"RS256\",\"typ\":\"");
+    fmcp__buf_puts(&h, typ);
+    fmcp__buf_puts(&h, "\"");
+    if (with_jwk && k->alg == FMCP_JWS_ES256) { fmcp__buf_puts(&h, ",\"jwk\":"); fmcp__oa_ec_jwk(&h, &k->k->ec); }
+    fmcp__buf_puts(&h, "}");
     if (h.err != FMCP_OK) r = h.err;
     /* base64url of the two parts, in chunks of 480 bytes (multiple of 3) */
     for (i = 0; r == FMCP_OK && i < h.len; i += 480) fmcp__oa_put_b64(out, h.p + i, h.len - i < 480 ? h.len - i : 480);
-    fmcp__oa_put(out, ".", 1);
+    fmcp__buf_put(out, ".", 1);
     for (i = 0; r == FMCP_OK && i < plen; i += 480) fmcp__oa_put_b64(out, payload + i, plen - i < 480 ? plen - i : 480);
     if (r == FMCP_OK) r = out->err;
     if (r == FMCP_OK) r = fmcp_jws_sign(k->k, k->alg, out->p, out->len, sig, sizeof sig, &slen);
     if (r == FMCP_OK) {
-        fmcp__oa_put(out, ".", 1);
+        fmcp__buf_put(out, ".", 1);
         fmcp__oa_put_b64(out, sig, slen);
         r = out->err;
     }
-    fmcp__oa_buf_free(&h);
+    fmcp__buf_free(&h);
     return r;
 }
 
@@ -1184,7 +1126,7 @@ static fmcp_result fmcp__oa_jti(char out[32])
 /* RFC 7523 2.2 client assertion for private_key_jwt: iss = sub = client_id,
  * aud = the issuer (draft-ietf-oauth-rfc7523bis: the AS's own identifier,
  * never the endpoint), 5 minutes, a fresh jti. */
-static fmcp_result fmcp__oa_client_assertion(fmcp_oauth *o, fmcp__oa_buf *out)
+static fmcp_result fmcp__oa_client_assertion(fmcp_oauth *o, fmcp__buf *out)
 {
     fmcp_json_writer w;
     char jti[32], *pl = NULL;
@@ -1211,7 +1153,7 @@ static fmcp_result fmcp__oa_client_assertion(fmcp_oauth *o, fmcp__oa_buf *out)
  * (BASE64URL(SHA-256(token))) when a token goes with it; nonce when the
  * server gave one. */
 static fmcp_result fmcp__oa_dpop_proof(fmcp_oauth *o, const char *method, const char *url, const char *token,
-                                       const char *nonce, fmcp__oa_buf *out)
+                                       const char *nonce, fmcp__buf *out)
 {
     fmcp_json_writer w;
     char jti[32], *pl = NULL, ath[48];
@@ -1255,9 +1197,9 @@ static fmcp_result fmcp__oa_use_tokens(fmcp_oauth *o, const fmcp_json *t, const 
     const char *rt = fmcp_json_get_str(t, "refresh_token", NULL);
     const fmcp_json *ei = fmcp_json_get(t, "expires_in");
     fmcp_result r;
-    int dpop = o->d.dpop && fmcp__oa_ieq(type, strlen(type), "dpop");
+    int dpop = o->d.dpop && fmcp__ieq(type, "dpop");
     if (!at || !fmcp__oa_b64token(at) || strlen(at) >= FMCP__OA_TOKEN_MAX ||
-        (!dpop && !fmcp__oa_ieq(type, strlen(type), "bearer")) || (rt && !fmcp__oa_b64token(rt)))
+        (!dpop && !fmcp__ieq(type, "bearer")) || (rt && !fmcp__oa_b64token(rt)))
         return FMCP_ERR_PROTOCOL;       /* they end up in an Authorization header */
     o->tok_dpop = dpop;
     r = fmcp__oa_set(o, &o->access, at);
@@ -1276,16 +1218,15 @@ static fmcp_result fmcp__oa_use_tokens(fmcp_oauth *o, const fmcp_json *t, const 
 
 /* Client authentication header value "Basic ..." (RFC 6749 2.3.1: the id
  * and secret are form-encoded before base64). */
-static fmcp_result fmcp__oa_basic_as(fmcp_oauth *o, const char *id, const char *secret, fmcp__oa_buf *out)
+static fmcp_result fmcp__oa_basic_as(fmcp_oauth *o, const char *id, const char *secret, fmcp__buf *out)
 {
-    fmcp__oa_buf cred;
+    fmcp__buf cred;
     char *enc = NULL;
     size_t n = 0, need = 0;
     fmcp_result r;
-    memset(&cred, 0, sizeof cred);
-    cred.a = o->a;
+    fmcp__buf_init(&cred, o->a, 1);
     fmcp__oa_put_enc(&cred, id);
-    fmcp__oa_put(&cred, ":", 1);
+    fmcp__buf_put(&cred, ":", 1);
     fmcp__oa_put_enc(&cred, secret ? secret : "");
     r = cred.err;
     if (r == FMCP_OK) {
@@ -1295,12 +1236,12 @@ static fmcp_result fmcp__oa_basic_as(fmcp_oauth *o, const char *id, const char *
     }
     if (r == FMCP_OK) r = fmcp_b64_encode(FMCP_B64_STD, cred.p, cred.len, enc, need, &n);
     if (r == FMCP_OK) {
-        fmcp__oa_puts(out, "Basic ");
-        fmcp__oa_put(out, enc, n);
+        fmcp__buf_puts(out, "Basic ");
+        fmcp__buf_put(out, enc, n);
         r = out->err;
     }
     if (enc) { fmcp_wipe(enc, need); fmcp_free(o->a, enc, need); }
-    fmcp__oa_buf_free(&cred);
+    fmcp__buf_free(&cred);
     return r;
 }
 
@@ -1313,7 +1254,7 @@ static void fmcp__oa_take_nonce(const fmcp_http_response *res, char *nonce, size
 
 /* Client authentication of a token request: a Basic header into auth, or
  * form members (client_secret_post, private_key_jwt, public clients). */
-static fmcp_result fmcp__oa_client_auth(fmcp_oauth *o, fmcp__oa_buf *form, fmcp__oa_buf *auth)
+static fmcp_result fmcp__oa_client_auth(fmcp_oauth *o, fmcp__buf *form, fmcp__buf *auth)
 {
     const char *m = o->cl_method ? o->cl_method : "none";
     if (strcmp(m, "client_secret_basic") == 0 && o->cl_secret) return fmcp__oa_basic_as(o, o->cl_id, o->cl_secret, auth);
@@ -1321,14 +1262,13 @@ static fmcp_result fmcp__oa_client_auth(fmcp_oauth *o, fmcp__oa_buf *form, fmcp_
     if (strcmp(m, "client_secret_post") == 0 && o->cl_secret) {
         fmcp__oa_form(form, '&', "client_secret", o->cl_secret);
     } else if (strcmp(m, "private_key_jwt") == 0 && o->client_key.alg) {
-        fmcp__oa_buf j;
+        fmcp__buf j;
         fmcp_result r;
-        memset(&j, 0, sizeof j);
-        j.a = o->a;
+        fmcp__buf_init(&j, o->a, 1);
         r = fmcp__oa_client_assertion(o, &j);
         fmcp__oa_form(form, '&', "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
         if (r == FMCP_OK) fmcp__oa_form(form, '&', "client_assertion", j.p);
-        fmcp__oa_buf_free(&j);
+        fmcp__buf_free(&j);
         if (r != FMCP_OK) return r;
     }
     return form->err;
@@ -1336,27 +1276,26 @@ static fmcp_result fmcp__oa_client_auth(fmcp_oauth *o, fmcp__oa_buf *form, fmcp_
 
 /* POST the form to a token endpoint (with a DPoP proof when enabled; one
  * retry with the server's nonce after use_dpop_nonce). *res on FMCP_OK. */
-static fmcp_result fmcp__oa_token_post(fmcp_oauth *o, const char *ep, const fmcp__oa_buf *form, const char *auth,
+static fmcp_result fmcp__oa_token_post(fmcp_oauth *o, const char *ep, const fmcp__buf *form, const char *auth,
                                        int dpop, fmcp_http_response **res)
 {
     int tries;
     fmcp_result r = FMCP_OK;
     for (tries = 0; tries < 2; tries++) {
         fmcp_http_header h[4];
-        fmcp__oa_buf proof;
+        fmcp__buf proof;
         size_t nh = 2;
-        memset(&proof, 0, sizeof proof);
-        proof.a = o->a;
+        fmcp__buf_init(&proof, o->a, 1);
         h[0].name = "Content-Type"; h[0].value = "application/x-www-form-urlencoded";
         h[1].name = "Accept"; h[1].value = "application/json";
         if (auth) { h[nh].name = "Authorization"; h[nh].value = auth; nh++; }
         if (dpop) {
             r = fmcp__oa_dpop_proof(o, "POST", ep, NULL, o->as_nonce, &proof);
-            if (r != FMCP_OK) { fmcp__oa_buf_free(&proof); return r; }
+            if (r != FMCP_OK) { fmcp__buf_free(&proof); return r; }
             h[nh].name = "DPoP"; h[nh].value = proof.p; nh++;
         }
         r = fmcp__oa_fetch(o, "POST", ep, h, nh, form->p, form->len, res);
-        fmcp__oa_buf_free(&proof);
+        fmcp__buf_free(&proof);
         if (r != FMCP_OK || !dpop) return r;
         fmcp__oa_take_nonce(*res, o->as_nonce, sizeof o->as_nonce);
         if (tries == 0 && (*res)->status == 400 && fmcp_http_response_header(*res, "dpop-nonce") &&
@@ -1383,18 +1322,17 @@ static fmcp_result fmcp__oa_token_answer(fmcp_oauth *o, fmcp_http_response *res,
 }
 
 /* POST the form (plus client authentication) to the token endpoint. */
-static fmcp_result fmcp__oa_token_call(fmcp_oauth *o, fmcp__oa_buf *form, const char *asked_scope)
+static fmcp_result fmcp__oa_token_call(fmcp_oauth *o, fmcp__buf *form, const char *asked_scope)
 {
-    fmcp__oa_buf auth;
+    fmcp__buf auth;
     fmcp_http_response *res = NULL;
     fmcp_json_doc *doc = NULL;
     fmcp_result r;
-    memset(&auth, 0, sizeof auth);
-    auth.a = o->a;
+    fmcp__buf_init(&auth, o->a, 1);
     r = fmcp__oa_client_auth(o, form, &auth);
     if (r == FMCP_OK) r = form->err;
     if (r == FMCP_OK) r = fmcp__oa_token_post(o, o->token_ep, form, auth.p, o->d.dpop, &res);
-    fmcp__oa_buf_free(&auth);
+    fmcp__buf_free(&auth);
     if (r != FMCP_OK) return r;
     r = fmcp__oa_token_answer(o, res, &doc);
     if (r != FMCP_OK) return r;
@@ -1405,7 +1343,7 @@ static fmcp_result fmcp__oa_token_call(fmcp_oauth *o, fmcp__oa_buf *form, const 
 
 static fmcp_result fmcp__oa_refresh(fmcp_oauth *o)
 {
-    fmcp__oa_buf f;
+    fmcp__buf f;
     fmcp_result r;
     if (!o->refresh) return FMCP_ERR_NOT_FOUND;
     r = fmcp__oa_discover(o, NULL);
@@ -1414,13 +1352,12 @@ static fmcp_result fmcp__oa_refresh(fmcp_oauth *o)
         return FMCP_ERR_AUTH;
     if (r == FMCP_OK) r = fmcp__oa_client(o, NULL);
     if (r != FMCP_OK) return r;
-    memset(&f, 0, sizeof f);
-    f.a = o->a;
+    fmcp__buf_init(&f, o->a, 1);
     fmcp__oa_form(&f, '&', "grant_type", "refresh_token");
     fmcp__oa_form(&f, '&', "refresh_token", o->refresh);
     fmcp__oa_form(&f, '&', "resource", o->resource);
     r = fmcp__oa_token_call(o, &f, o->tok_scope);
-    fmcp__oa_buf_free(&f);
+    fmcp__buf_free(&f);
     return r;
 }
 
@@ -1455,18 +1392,16 @@ static void fmcp__oa_cb_handler(fmcp_http_req *req, void *user)
     fmcp__oa_cb *cb = (fmcp__oa_cb *)user;
     const char *q = fmcp_http_req_query(req);
     char err[128], desc[256];
-    fmcp__oa_buf page;
+    fmcp__buf page;
     fmcp_http_header h[2];
     fmcp_result re;
     if (!fmcp__oa_cb_ours(cb, req, q)) {        /* stray or forged requests: keep waiting */
         fmcp_http_respond(req, 404, NULL, 0, "not found\n", 10);
         return;
     }
-    memset(&page, 0, sizeof page);
-    page.a = cb->o->a;
+    fmcp__buf_init(&page, cb->o->a, 1);
     cb->query_len = strlen(q);
-    cb->query = (char *)fmcp_malloc(cb->o->a, cb->query_len + 1);
-    if (cb->query) memcpy(cb->query, q, cb->query_len + 1);
+    cb->query = fmcp__strndup(cb->o->a, q, cb->query_len);
     cb->done = 1;
     re = fmcp__oa_query_get(q, "error", err, sizeof err);
     if (re == FMCP_ERR_NOT_FOUND) fmcp__oa_page(&page, NULL, NULL);
@@ -1479,7 +1414,7 @@ static void fmcp__oa_cb_handler(fmcp_http_req *req, void *user)
     h[1].name = "Cache-Control"; h[1].value = "no-store";
     if (page.err == FMCP_OK) fmcp_http_respond(req, 200, h, 2, page.p, page.len);
     else fmcp_http_respond(req, 500, NULL, 0, "", 0);
-    fmcp__oa_buf_free(&page);
+    fmcp__buf_free(&page);
     fmcp_http_stop(cb->loop);
 }
 
@@ -1607,10 +1542,10 @@ static fmcp_result fmcp__oa_rand_str(char *out, size_t nbytes, size_t cap)
     return r;
 }
 
-static fmcp_result fmcp__oa_auth_url(fmcp_oauth *o, fmcp__oa_buf *u, const char *redirect, const char *state,
+static fmcp_result fmcp__oa_auth_url(fmcp_oauth *o, fmcp__buf *u, const char *redirect, const char *state,
                                      const char *challenge, const char *scope)
 {
-    fmcp__oa_puts(u, o->authz_ep);
+    fmcp__buf_puts(u, o->authz_ep);
     fmcp__oa_form(u, strchr(o->authz_ep, '?') ? '&' : '?', "response_type", "code");
     fmcp__oa_form(u, '&', "client_id", o->cl_id);
     fmcp__oa_form(u, '&', "redirect_uri", redirect);
@@ -1672,10 +1607,9 @@ typedef struct fmcp__oa_flow {
 
 static fmcp_result fmcp__oa_exchange(fmcp_oauth *o, fmcp__oa_flow *f, const char *scope)
 {
-    fmcp__oa_buf form;
+    fmcp__buf form;
     fmcp_result r;
-    memset(&form, 0, sizeof form);
-    form.a = o->a;
+    fmcp__buf_init(&form, o->a, 1);
     fmcp__oa_form(&form, '&', "grant_type", "authorization_code");
     fmcp__oa_form(&form, '&', "code", f->code);
     fmcp__oa_form(&form, '&', "redirect_uri", f->redirect);
@@ -1683,7 +1617,7 @@ static fmcp_result fmcp__oa_exchange(fmcp_oauth *o, fmcp__oa_flow *f, const char
     fmcp__oa_form(&form, '&', "resource", o->resource);
     fmcp__oa_forget_tokens(o);
     r = fmcp__oa_token_call(o, &form, scope);
-    fmcp__oa_buf_free(&form);
+    fmcp__buf_free(&form);
     return r;
 }
 
@@ -1712,12 +1646,11 @@ static fmcp_result fmcp__oa_authorize(fmcp_oauth *o, const char *scope)
 {
     fmcp__oa_flow *f = (fmcp__oa_flow *)fmcp_malloc(o->a, sizeof *f);
     fmcp__oa_cb cb;
-    fmcp__oa_buf url;
+    fmcp__buf url;
     fmcp_result r;
     if (!f) return FMCP_ERR_NOMEM;
     memset(f, 0, sizeof *f);
-    memset(&url, 0, sizeof url);
-    url.a = o->a;
+    fmcp__buf_init(&url, o->a, 1);
     r = fmcp__oa_redirect_setup(o, &cb, f->redirect, sizeof f->redirect);
     if (r != FMCP_OK) { fmcp_free(o->a, f, sizeof *f); return r; }
     r = fmcp__oa_client(o, f->redirect);
@@ -1730,7 +1663,7 @@ static fmcp_result fmcp__oa_authorize(fmcp_oauth *o, const char *scope)
     fmcp__oa_cb_close(&cb);
     if (r == FMCP_OK) r = fmcp__oa_check_redirect(o, f->query, f->state, f->code, sizeof f->code);
     if (r == FMCP_OK) r = fmcp__oa_exchange(o, f, scope);
-    fmcp__oa_buf_free(&url);
+    fmcp__buf_free(&url);
     fmcp_wipe(f, sizeof *f);
     fmcp_free(o->a, f, sizeof *f);
     return r;
@@ -1744,15 +1677,15 @@ static fmcp_result fmcp__oa_authorize(fmcp_oauth *o, const char *scope)
  * ID-JAG naming our authorization server and MCP server (copied to jag). */
 static fmcp_result fmcp__oa_id_jag(fmcp_oauth *o, const char *scope, char **jag)
 {
-    fmcp__oa_buf form, auth;
+    fmcp__buf form, auth;
     fmcp_http_response *res = NULL;
     fmcp_json_doc *doc = NULL;
     const char *t;
     fmcp_result r;
     if (!o->d.idp_token_endpoint || !o->d.idp_id_token || !fmcp__oa_url_ok(o->d.idp_token_endpoint))
         return FMCP_ERR_INVALID_ARG;
-    memset(&form, 0, sizeof form); form.a = o->a;
-    memset(&auth, 0, sizeof auth); auth.a = o->a;
+    fmcp__buf_init(&form, o->a, 1);
+    fmcp__buf_init(&auth, o->a, 1);
     fmcp__oa_form(&form, '&', "grant_type", "urn:ietf:params:oauth:grant-type:token-exchange");
     fmcp__oa_form(&form, '&', "requested_token_type", "urn:ietf:params:oauth:token-type:id-jag");
     fmcp__oa_form(&form, '&', "audience", o->issuer);
@@ -1768,8 +1701,8 @@ static fmcp_result fmcp__oa_id_jag(fmcp_oauth *o, const char *scope, char **jag)
     }
     if (r == FMCP_OK) r = form.err;
     if (r == FMCP_OK) r = fmcp__oa_token_post(o, o->d.idp_token_endpoint, &form, auth.p, 0, &res);
-    fmcp__oa_buf_free(&form);
-    fmcp__oa_buf_free(&auth);
+    fmcp__buf_free(&form);
+    fmcp__buf_free(&auth);
     if (r != FMCP_OK) return r;
     r = fmcp__oa_token_answer(o, res, &doc);
     if (r != FMCP_OK) return r;
@@ -1813,13 +1746,12 @@ static fmcp_result fmcp__oa_read_assertion(fmcp_oauth *o, char **out)
 /* A token by the configured non-interactive grant (after discovery). */
 static fmcp_result fmcp__oa_obtain(fmcp_oauth *o, const char *scope)
 {
-    fmcp__oa_buf f;
+    fmcp__buf f;
     char *assertion = NULL;
     fmcp_result r = fmcp__oa_client(o, NULL);
     if (r == FMCP_ERR_NOT_FOUND && o->d.grant == FMCP_OAUTH_GRANT_JWT_BEARER) r = FMCP_OK;   /* anonymous workload */
     if (r != FMCP_OK) return r;
-    memset(&f, 0, sizeof f);
-    f.a = o->a;
+    fmcp__buf_init(&f, o->a, 1);
     if (o->d.grant == FMCP_OAUTH_GRANT_CLIENT_CREDENTIALS) {
         fmcp__oa_form(&f, '&', "grant_type", "client_credentials");
     } else if (o->d.grant == FMCP_OAUTH_GRANT_JWT_BEARER) {
@@ -1841,7 +1773,7 @@ static fmcp_result fmcp__oa_obtain(fmcp_oauth *o, const char *scope)
     fmcp__oa_forget_tokens(o);
     if (r == FMCP_OK) r = fmcp__oa_token_call(o, &f, scope);
     fmcp__oa_sfree(o, &assertion);
-    fmcp__oa_buf_free(&f);
+    fmcp__buf_free(&f);
     return r;
 }
 
@@ -2027,23 +1959,23 @@ FASTMCP_API fmcp_result fmcp_oauth_access_token(fmcp_oauth *o, char *buf, size_t
 FASTMCP_API fmcp_result fmcp_oauth_request_headers(fmcp_oauth *o, const char *method, const char *url,
                                                   char *buf, size_t cap)
 {
-    fmcp__oa_buf h, proof;
+    fmcp__buf h, proof;
     fmcp_result r;
     if (!o || !method || !url || !buf || !cap) return FMCP_ERR_INVALID_ARG;
     buf[0] = 0;
-    memset(&h, 0, sizeof h); h.a = o->a;
-    memset(&proof, 0, sizeof proof); proof.a = o->a;
+    fmcp__buf_init(&h, o->a, 1);
+    fmcp__buf_init(&proof, o->a, 1);
     fmcp__oa_lock(o);
     r = fmcp__oa_current(o);
     if (r == FMCP_OK) {
-        fmcp__oa_puts(&h, o->tok_dpop ? "Authorization: DPoP " : "Authorization: Bearer ");
-        fmcp__oa_puts(&h, o->access);
-        fmcp__oa_puts(&h, "\r\n");
+        fmcp__buf_puts(&h, o->tok_dpop ? "Authorization: DPoP " : "Authorization: Bearer ");
+        fmcp__buf_puts(&h, o->access);
+        fmcp__buf_puts(&h, "\r\n");
         if (o->tok_dpop) {
             r = fmcp__oa_dpop_proof(o, method, url, o->access, o->rs_nonce, &proof);
-            fmcp__oa_puts(&h, "DPoP: ");
-            if (r == FMCP_OK) fmcp__oa_put(&h, proof.p, proof.len);
-            fmcp__oa_puts(&h, "\r\n");
+            fmcp__buf_puts(&h, "DPoP: ");
+            if (r == FMCP_OK) fmcp__buf_put(&h, proof.p, proof.len);
+            fmcp__buf_puts(&h, "\r\n");
         }
         if (r == FMCP_OK) r = h.err;
         if (r == FMCP_OK && h.len >= cap) r = FMCP_ERR_BUFFER_TOO_SMALL;
@@ -2051,8 +1983,8 @@ FASTMCP_API fmcp_result fmcp_oauth_request_headers(fmcp_oauth *o, const char *me
     }
     fmcp__oa_unlock(o);
     if (h.p) fmcp_wipe(h.p, h.len);
-    fmcp__oa_buf_free(&h);
-    fmcp__oa_buf_free(&proof);
+    fmcp__buf_free(&h);
+    fmcp__buf_free(&proof);
     return r;
 }
 

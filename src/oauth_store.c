@@ -54,16 +54,6 @@ static fmcp_result fmcp__ostore_check_object(const fmcp_allocator *a, const char
     return is_obj ? FMCP_OK : FMCP_ERR_PARSE;
 }
 
-/* A NUL-terminated copy of len bytes, allocated as len + 1 with a. */
-static char *fmcp__ostore_dup(const fmcp_allocator *a, const char *s, size_t len)
-{
-    char *p = (char *)fmcp_malloc(a, len + 1);
-    if (!p) return NULL;
-    memcpy(p, s, len);
-    p[len] = 0;
-    return p;
-}
-
 static void fmcp__ostore_free_secret(const fmcp_allocator *a, char *p, size_t size)
 {
     if (!p) return;
@@ -154,7 +144,7 @@ static fmcp_result fmcp__ostore_mem_load(void *user, const fmcp_allocator *a, co
     fmcp__ostore_mem_lock(m);
     e = *fmcp__ostore_mem_find(m, server_url, kind);
     if (e) {
-        *data = fmcp__ostore_dup(a, e->data, e->len);
+        *data = fmcp__strndup(a, e->data, e->len);
         if (*data) { *len = e->len; r = FMCP_OK; }
         else r = FMCP_ERR_NOMEM;
     }
@@ -171,7 +161,7 @@ static fmcp_result fmcp__ostore_mem_save(void *user, const char *server_url, con
     fmcp_result r;
     if (!m || !server_url || !data || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
     if ((r = fmcp__ostore_check_object(m->alloc, data, len)) != FMCP_OK) return r;
-    if (!(copy = fmcp__ostore_dup(m->alloc, data, len))) return FMCP_ERR_NOMEM;
+    if (!(copy = fmcp__strndup(m->alloc, data, len))) return FMCP_ERR_NOMEM;
     fmcp__ostore_mem_lock(m);
     e = *fmcp__ostore_mem_find(m, server_url, kind);
     if (!e) {
@@ -179,7 +169,7 @@ static fmcp_result fmcp__ostore_mem_save(void *user, const char *server_url, con
         if (fresh) {
             memset(fresh, 0, sizeof *fresh);
             fresh->url_len = strlen(server_url);
-            fresh->url = fmcp__ostore_dup(m->alloc, server_url, fresh->url_len);
+            fresh->url = fmcp__strndup(m->alloc, server_url, fresh->url_len);
             if (!fresh->url) { fmcp_free(m->alloc, fresh, sizeof *fresh); fresh = NULL; }
         }
         if (fresh) {
@@ -764,7 +754,7 @@ static fmcp_result fmcp__ostore_file_load(void *user, const fmcp_allocator *a, c
         }
         fmcp_free(a, pre, plen + 1);
     }
-    if (r == FMCP_OK && !(*data = fmcp__ostore_dup(a, file + plen, vlen))) r = FMCP_ERR_NOMEM;
+    if (r == FMCP_OK && !(*data = fmcp__strndup(a, file + plen, vlen))) r = FMCP_ERR_NOMEM;
     if (r == FMCP_OK) *len = vlen;
     fmcp__ostore_free_secret(a, file, flen + 1);
     return r;
@@ -899,7 +889,7 @@ static fmcp_result fmcp__ostore_list_one(fmcp_oauth_file_store *fs, fmcp__odir d
     if (u && strlen(u) == ulen) {
         fmcp__ostore_url_hash(u, ulen, hex);
         if (memcmp(hex, name, FMCP__OSTORE_HASH_HEX) == 0)
-            r = (url = fmcp__ostore_dup(fs->alloc, u, ulen)) != NULL ? FMCP_OK : FMCP_ERR_NOMEM;
+            r = (url = fmcp__strndup(fs->alloc, u, ulen)) != NULL ? FMCP_OK : FMCP_ERR_NOMEM;
     }
     fmcp_json_doc_destroy(doc);
     if (r != FMCP_OK) return r;

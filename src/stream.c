@@ -13,8 +13,7 @@ struct fmcp_stream {
     const fmcp_allocator *a;
     fmcp_stream_desc d;
     fmcp_session *s;
-    char *buf;              /* the unfinished line */
-    size_t len, cap;
+    fmcp__buf line;         /* the unfinished line (max: max_line + NUL) */
     char *wbuf;             /* a message and its newline, for one write */
     size_t wcap;
     int discarding;         /* inside an over-long line */
@@ -71,6 +70,8 @@ FASTMCP_API fmcp_result fmcp_stream_create(fmcp_server *srv, const fmcp_stream_d
     st->d.auth = NULL;
     if (!st->d.max_line) st->d.max_line = (size_t)4 << 20;
     if (!st->d.read_size) st->d.read_size = 16384;
+    st->line.a = st->a;   /* zeroed above: a plain buffer */
+    st->line.max = st->d.max_line + 1;
     st->wcap = st->d.write_size ? st->d.write_size : 4096;
     st->wbuf = (char *)fmcp_malloc(st->a, st->wcap);
     if (!st->wbuf) { fmcp_free(st->a, st, sizeof *st); return FMCP_ERR_NOMEM; }
@@ -93,7 +94,7 @@ FASTMCP_API void fmcp_stream_destroy(fmcp_stream *st)
 {
     if (!st) return;
     if (!st->closed) fmcp_session_destroy(st->s);
-    if (st->buf) fmcp_free(st->a, st->buf, st->cap);
+    fmcp__buf_free(&st->line);
     fmcp_free(st->a, st->wbuf, st->wcap);
     fmcp_free(st->a, st, sizeof *st);
 }
@@ -120,24 +121,15 @@ static fmcp_result fmcp__stream_too_long(fmcp_stream *st)
 /* Keep n more bytes of the unfinished line, or start discarding it. */
 static fmcp_result fmcp__stream_keep(fmcp_stream *st, const char *p, size_t n)
 {
-    if (st->len + n > st->d.max_line) {
+    fmcp_result r = FMCP_OK;
+    fmcp__buf_put(&st->line, p, n);   /* grows by doubling: small targets keep small lines small */
+    if (st->line.err != FMCP_OK) {    /* too long, or no memory: drop the line */
+        if (st->line.err == FMCP_ERR_NOMEM) r = FMCP_ERR_NOMEM;
         st->discarding = 1;
-        st->len = 0;
-        return FMCP_OK;
+        st->line.len = 0;
+        st->line.err = FMCP_OK;
     }
-    if (st->len + n > st->cap) {
-        size_t nc = st->cap ? st->cap : 256;   /* grows by doubling: small targets keep small lines small */
-        char *nb;
-        while (nc < st->len + n) nc *= 2;
-        if (nc > st->d.max_line) nc = st->d.max_line;
-        nb = (char *)fmcp_realloc(st->a, st->buf, st->cap, nc);
-        if (!nb) { st->discarding = 1; st->len = 0; return FMCP_ERR_NOMEM; }
-        st->buf = nb;
-        st->cap = nc;
-    }
-    memcpy(st->buf + st->len, p, n);
-    st->len += n;
-    return FMCP_OK;
+    return r;
 }
 
 /* Receive options: `last` for a line that is all of data, which may hand the
@@ -154,7 +146,7 @@ static fmcp_result fmcp__stream_feed(fmcp_stream *st, const void *data, size_t n
         size_t seg = (size_t)((nl ? nl : end) - p);
         if (st->discarding) {
             if (nl) { st->discarding = 0; r2 = fmcp__stream_too_long(st); if (r2 != FMCP_OK) r = r2; }
-        } else if (nl && st->len == 0 && seg <= st->d.max_line) {
+        } else if (nl && st->line.len == 0 && seg <= st->d.max_line) {
             /* whole line in hand: no copy */
             r2 = fmcp__stream_line(st, p, seg, nl + 1 == end && p == (const char *)data ? last : mid);
             if (r2 != FMCP_OK) r = r2;
@@ -162,7 +154,7 @@ static fmcp_result fmcp__stream_feed(fmcp_stream *st, const void *data, size_t n
             r2 = fmcp__stream_keep(st, p, seg);
             if (r2 != FMCP_OK) r = r2;
             if (nl && st->discarding) { st->discarding = 0; r2 = fmcp__stream_too_long(st); if (r2 != FMCP_OK) r = r2; }
-            else if (nl) { r2 = fmcp__stream_line(st, st->buf, st->len, mid); st->len = 0; if (r2 != FMCP_OK) r = r2; }
+            else if (nl) { r2 = fmcp__stream_line(st, st->line.p, st->line.len, mid); st->line.len = 0; if (r2 != FMCP_OK) r = r2; }
         }
         p += seg + (nl ? 1 : 0);
     }
@@ -217,7 +209,7 @@ static void fmcp__stream_fed(fmcp_stream *st, fmcp_result r)
  * - end of input: only the baton holder reads, so only it sets `done`; a
  *   watcher is broadcast away, and a thread still running a job it was
  *   stolen from finds `done` when it comes to watch.
- * The stream's own state (st->buf, len, discarding) belongs to the baton
+ * The stream's own state (st->line, discarding) belongs to the baton
  * holder alone: a hand-off comes only for a read's last line with nothing
  * left to parse, so a thread running a handed-off job touches none of it
  * after a steal. */
@@ -443,7 +435,7 @@ FASTMCP_API fmcp_result fmcp_stream_serve(fmcp_server *srv, const fmcp_stream_de
     if (!d || !d->read) return FMCP_ERR_INVALID_ARG;
     if ((r = fmcp_stream_create(srv, d, &st)) != FMCP_OK) return r;
     r = fmcp__stream_serve_lf(st);
-    if (st->len) fmcp_server_log(srv, FMCP_LOG_WARNING, "stream: input ended inside a message");
+    if (st->line.len) fmcp_server_log(srv, FMCP_LOG_WARNING, "stream: input ended inside a message");
     fmcp_stream_destroy(st);
     return r;
 }

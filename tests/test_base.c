@@ -1,7 +1,7 @@
-/* Unit tests for the base module: results, allocator, hooks, ct helpers. */
-#ifndef FMCP_TEST_SHARED_IMPL   /* else the Makefile links one shared build of it */
+/* Unit tests for the base module: results, allocator, hooks, ct helpers,
+ * and the private toolkit (so this test builds the implementation in: the
+ * toolkit is static). */
 #define FASTMCP_IMPLEMENTATION
-#endif
 #include "fastmcp.h"
 #include "test.h"
 
@@ -144,6 +144,184 @@ static void test_ct_and_wipe(void)
     for (i = 0; i < 32; i++) CHECK(x[i] == 0);
 }
 
+/* ---- private toolkit ------------------------------------------------------ */
+
+static void test_strndup(void)
+{
+    char *p;
+    long live = t_alloc_live;
+    t_alloc_reset(-1);
+    p = fmcp__strndup(&t_alloc, "abcdef", 3);   /* only n bytes, then NUL */
+    CHECK(p != NULL);
+    if (p) { CHECK_STR(p, "abc"); fmcp_free_text(&t_alloc, p, 3); }
+    p = fmcp__strndup(&t_alloc, NULL, 0);       /* empty copy of nothing */
+    CHECK(p != NULL && p[0] == 0);
+    if (p) fmcp_free_text(&t_alloc, p, 0);
+    p = fmcp__strdup(&t_alloc, "hello");
+    CHECK(p != NULL);
+    if (p) { CHECK_STR(p, "hello"); fmcp_free_text(&t_alloc, p, 5); }
+    CHECK(fmcp__strdup(&t_alloc, NULL) == NULL);
+    CHECK_EQ_INT(t_alloc_live, live);
+    t_alloc_reset(0);
+    CHECK(fmcp__strndup(&t_alloc, "abc", 3) == NULL);
+    CHECK(t_alloc_failed);
+    t_alloc_reset(0);
+    CHECK(fmcp__strdup(&t_alloc, "abc") == NULL);
+    CHECK(t_alloc_failed);
+    t_alloc_reset(-1);
+    CHECK_EQ_INT(t_alloc_live, live);
+}
+
+static void test_case_and_hex(void)
+{
+    int c, n = 0;
+    CHECK(fmcp__ieqn("Content-Type", "content-TYPE", 12));
+    CHECK(!fmcp__ieqn("Content-Type", "content-typf", 12));
+    CHECK(fmcp__ieqn("abc", "ABD", 2));              /* only n bytes */
+    CHECK(fmcp__ieqn("x", "y", 0));
+    CHECK(!fmcp__ieqn("\xC0", "\xE0", 1));          /* only ASCII letters fold */
+    CHECK(!fmcp__ieqn("@", "`", 1));
+    CHECK(!fmcp__ieqn("[", "{", 1));
+    CHECK(fmcp__ieq("Bearer", "bEARER"));
+    CHECK(!fmcp__ieq("Bearer", "Bearers"));
+    CHECK(!fmcp__ieq("Bearers", "Bearer"));
+    CHECK(fmcp__ieq("", ""));
+    CHECK(fmcp__ieqs("DPoPx", 4, "dpop"));
+    CHECK(!fmcp__ieqs("DPoPx", 5, "dpop"));
+    CHECK(!fmcp__ieqs("DPo", 3, "dpop"));
+    for (c = 0; c < 256; c++) {
+        int want = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (fmcp__hexval(c) != want) n++;
+        if (fmcp__lc(c) != (c >= 'A' && c <= 'Z' ? c + 32 : c)) n++;
+    }
+    CHECK_EQ_INT(n, 0);
+    CHECK_EQ_INT(fmcp__hexval(-1), -1);          /* a signed char >= 0x80 */
+}
+
+static void test_buf_grow(void)
+{
+    fmcp__buf b;
+    char chunk[100];
+    size_t i;
+    int bad = 0;
+    long live = t_alloc_live;
+    memset(chunk, 'x', sizeof chunk);
+    t_alloc_reset(-1);
+    fmcp__buf_init(&b, &t_alloc, 0);
+    fmcp__buf_put(&b, "", 0);                     /* an empty put still gives "" */
+    CHECK(b.p != NULL && b.len == 0 && b.p[0] == 0);
+    for (i = 0; i < 50; i++) {                   /* 5000 bytes: several doublings */
+        chunk[0] = (char)('a' + i % 26);
+        fmcp__buf_put(&b, chunk, sizeof chunk);
+    }
+    fmcp__buf_puts(&b, "end");
+    CHECK(b.err == FMCP_OK);
+    CHECK_EQ_INT((long)b.len, 5003);
+    CHECK(b.cap > b.len && b.p[b.len] == 0);
+    for (i = 0; i < 50; i++) if (b.p[i * 100] != (char)('a' + i % 26) || b.p[i * 100 + 99] != 'x') bad++;
+    CHECK_EQ_INT(bad, 0);
+    CHECK(memcmp(b.p + 5000, "end", 4) == 0);
+    fmcp__buf_free(&b);
+    CHECK(b.p == NULL && b.len == 0 && b.cap == 0);
+    CHECK_EQ_INT(t_alloc_live, live);
+}
+
+static void test_buf_sticky(void)
+{
+    fmcp__buf b;
+    char big[300];
+    long live = t_alloc_live;
+    memset(big, 'y', sizeof big);
+    /* the second allocation (growing past 256) fails */
+    t_alloc_reset(1);
+    fmcp__buf_init(&b, &t_alloc, 0);
+    fmcp__buf_puts(&b, "keep");
+    CHECK(b.err == FMCP_OK);
+    fmcp__buf_put(&b, big, sizeof big);
+    CHECK(t_alloc_failed);
+    CHECK_EQ_INT(b.err, FMCP_ERR_NOMEM);
+    CHECK_STR(b.p, "keep");                        /* what was put stays, intact */
+    t_alloc_reset(-1);                             /* memory is back, but the error sticks */
+    fmcp__buf_puts(&b, "more");
+    fmcp__buf_put(&b, big, sizeof big);
+    CHECK_EQ_INT(b.err, FMCP_ERR_NOMEM);
+    CHECK_EQ_INT((long)b.len, 4);
+    CHECK_EQ_INT(t_alloc_count, 0);                /* and nothing more was tried */
+    fmcp__buf_free(&b);
+    CHECK_EQ_INT(b.err, FMCP_OK);
+    CHECK_EQ_INT(t_alloc_live, live);
+    /* the size cap: max counts the NUL */
+    fmcp__buf_init(&b, &t_alloc, 0);
+    b.max = 8;
+    fmcp__buf_puts(&b, "1234567");
+    CHECK(b.err == FMCP_OK && b.cap <= 8);
+    fmcp__buf_puts(&b, "8");
+    CHECK_EQ_INT(b.err, FMCP_ERR_TOO_LARGE);
+    CHECK_STR(b.p, "1234567");
+    fmcp__buf_free(&b);
+    /* a length that would wrap around is too large, not a tiny allocation */
+    fmcp__buf_init(&b, &t_alloc, 0);
+    fmcp__buf_puts(&b, "ab");
+    CHECK(!fmcp__buf_room(&b, (size_t)-2));
+    CHECK_EQ_INT(b.err, FMCP_ERR_TOO_LARGE);
+    fmcp__buf_free(&b);
+    CHECK_EQ_INT(t_alloc_live, live);
+}
+
+/* An allocator that looks at every block it frees: how many still held a
+ * byte of the secret (0x53), and how many blocks are live. Its realloc
+ * moves every block and frees the old one as it is, as a real one may. */
+static long w_dirty, w_live, w_frees;
+static int w_has_secret(const void *p, size_t n)
+{
+    const unsigned char *q = (const unsigned char *)p;
+    size_t i;
+    for (i = 0; i < n; i++) if (q[i] == 0x53) return 1;
+    return 0;
+}
+static void *w_malloc(void *u, size_t n) { (void)u; w_live++; return malloc(n); }
+static void w_free(void *u, void *p, size_t n)
+{
+    (void)u;
+    if (!p) return;
+    w_frees++;
+    if (w_has_secret(p, n)) w_dirty++;
+    w_live--;
+    free(p);
+}
+static void *w_realloc(void *u, void *p, size_t old, size_t n)
+{
+    void *q = malloc(n);
+    (void)u;
+    if (!q) return NULL;
+    w_live++;
+    if (p) { memcpy(q, p, old < n ? old : n); w_free(u, p, old); }
+    return q;
+}
+
+static void test_buf_wipe(void)
+{
+    static const fmcp_allocator wa = { w_malloc, w_realloc, w_free, NULL };
+    fmcp__buf b;
+    char s[64];
+    int i, secret;
+    memset(s, 0x53, sizeof s);
+    for (secret = 0; secret < 2; secret++) {
+        w_dirty = w_live = w_frees = 0;
+        fmcp__buf_init(&b, &wa, secret);
+        for (i = 0; i < 40; i++) fmcp__buf_put(&b, s, sizeof s);   /* 2560 bytes: 4 moves */
+        CHECK(b.err == FMCP_OK);
+        CHECK_EQ_INT((long)b.len, 2560);
+        CHECK(b.p[0] == 0x53 && b.p[2559] == 0x53);
+        CHECK(w_frees >= 3);                         /* the buffer did move */
+        fmcp__buf_free(&b);
+        CHECK_EQ_INT(w_live, 0);
+        if (secret) CHECK_EQ_INT(w_dirty, 0);        /* every freed block was wiped */
+        else CHECK(w_dirty == w_frees);              /* the contrast: copies were left */
+    }
+}
+
 int main(void)
 {
     T_RUN(test_result_strings);
@@ -151,5 +329,10 @@ int main(void)
     T_RUN(test_random_and_hooks);
     T_RUN(test_no_os_defaults);
     T_RUN(test_ct_and_wipe);
+    T_RUN(test_strndup);
+    T_RUN(test_case_and_hex);
+    T_RUN(test_buf_grow);
+    T_RUN(test_buf_sticky);
+    T_RUN(test_buf_wipe);
     return t_finish("base");
 }

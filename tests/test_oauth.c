@@ -149,14 +149,14 @@ static void test_scope_selection(void)
 
 static void test_callback_page_escaping(void)
 {
-    fmcp__oa_buf b;
-    memset(&b, 0, sizeof b);
+    fmcp__buf b;
+    fmcp__buf_init(&b, NULL, 1);
     fmcp__oa_page(&b, "<script>alert('x')</script>", "a&b\"c");
     CHECK(b.err == FMCP_OK);
     CHECK(b.p && strstr(b.p, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;") != NULL);
     CHECK(b.p && strstr(b.p, "a&amp;b&quot;c") != NULL);
     CHECK(b.p && strstr(b.p, "<script") == NULL);
-    fmcp__oa_buf_free(&b);
+    fmcp__buf_free(&b);
 }
 
 /* ---- a fake authorization server + MCP resource server --------------------- */
@@ -331,11 +331,11 @@ static void fake_authorize(fmcp_http_req *req)
     F.authorizations++;
     form_get(q, "client_id", F.last_client, sizeof F.last_client);
     {   /* the issuer, form-encoded for the redirect */
-        fmcp__oa_buf e;
-        memset(&e, 0, sizeof e);
+        fmcp__buf e;
+        fmcp__buf_init(&e, NULL, 1);
         fmcp__oa_put_enc(&e, fake_iss(iss, sizeof iss));
         snprintf(iss_enc, sizeof iss_enc, "%s", e.p ? e.p : "");
-        fmcp__oa_buf_free(&e);
+        fmcp__buf_free(&e);
     }
     form_get(q, "redirect_uri", redirect, sizeof redirect);
     form_get(q, "state", state, sizeof state);
@@ -1681,7 +1681,7 @@ static void test_dpop_proof_format(void)
     fmcp_oauth_store *st = NULL;
     fmcp_oauth_desc d;
     fmcp_oauth *o = NULL;
-    fmcp__oa_buf b;
+    fmcp__buf b;
     memset(&F, 0, sizeof F);
     memset(&d, 0, sizeof d);
     CHECK_OK(fmcp_oauth_memory_store_create(NULL, &st));
@@ -1689,16 +1689,16 @@ static void test_dpop_proof_format(void)
     d.dpop = 1;
     CHECK_OK(fmcp_oauth_create(&d, "https://api.example.com/mcp", &o));
     if (o) {
-        memset(&b, 0, sizeof b);
+        fmcp__buf_init(&b, NULL, 1);
         CHECK_OK(fmcp__oa_dpop_proof(o, "GET", "https://api.example.com/mcp?x=1#f", "tok-1", "n-1", &b));
         CHECK(b.p && proof_ok(b.p, "GET", "https://api.example.com/mcp", "tok-1", "n-1"));
-        fmcp__oa_buf_free(&b);
-        memset(&b, 0, sizeof b);
+        fmcp__buf_free(&b);
+        fmcp__buf_init(&b, NULL, 1);
         CHECK_OK(fmcp__oa_dpop_proof(o, "POST", "https://as.example.com/token", NULL, NULL, &b));
         CHECK(b.p && proof_ok(b.p, "POST", "https://as.example.com/token", NULL, NULL));
         /* the same key for both (one per client object) */
         CHECK_EQ_INT(o->dpop_key.alg, FMCP_JWS_ES256);
-        fmcp__oa_buf_free(&b);
+        fmcp__buf_free(&b);
         fmcp_oauth_destroy(o);
     }
     fmcp_oauth_memory_store_destroy(st);
