@@ -1448,6 +1448,10 @@ FASTMCP_API const fmcp_jwk_entry *fmcp_jwks_find(const fmcp_jwks *j, const char 
  * of G and width-5 NAF over 8 computed multiples of Q, the x-coordinate
  * compared without an inversion.
  *
+ * The tls module plugs this code into BearSSL (ECDHE on P-256 and P-384,
+ * ECDSA signing and verification in handshakes) through private helpers
+ * at the end of ec.c that take BearSSL's point and scalar encodings.
+ *
  * On one core of the development machine: 7-8k P-256 verifications and
  * 13k signatures per second (0.45x and 0.26x OpenSSL's assembly, 6.5x and
  * 5x BearSSL's i31/m31 code); P-384 is faster than OpenSSL's generic code
@@ -2582,12 +2586,17 @@ FASTMCP_API void fmcp_http_response_destroy(fmcp_http_response *res);
  *
  * Only TLS 1.2 is offered (BearSSL has no TLS 1.3); older versions are
  * refused. Cipher suites are BearSSL's "full" profile (constant-time code).
- * Two primitives run this library's own constant-time code through
- * BearSSL's hooks, for handshake speed: the X25519 key exchange (module
- * x25519; P-256/384/521 stay BearSSL's), and for RSA server keys of 2048 to
- * 4096 bits the SHA-256 ServerKeyExchange signature (module rsa: CRT with
- * exponent blinding, each signature verified before it is sent). A small-order peer
- * point (all-zero X25519 secret) fails the handshake, as RFC 8422 asks.
+ * The handshake's public-key work runs this library's own constant-time
+ * code through BearSSL's hooks, for speed (Debian's BearSSL has only its
+ * 31-bit and 15-bit code): the ECDHE key exchange on X25519 (module x25519)
+ * and on P-256 and P-384 (module ec; P-521 stays BearSSL's), ECDSA
+ * signatures (module ec: the server's ServerKeyExchange signed with hedged
+ * RFC 6979 nonces; the client's checks of the server's signature and of
+ * ECDSA-signed certificates), and for RSA server keys of 2048 to 4096 bits
+ * the SHA-256 ServerKeyExchange signature (module rsa: CRT with exponent
+ * blinding, each signature verified before it is sent). The EC and ECDSA
+ * hooks need 64-bit limbs (__int128): FASTMCP_NO_INT128 builds keep
+ * BearSSL's EC code. A small-order peer point (all-zero X25519 secret) fails the handshake, as RFC 8422 asks.
  *
  * fmcp_tls_client_create
  *   Loads the trust anchors once: desc->ca_pem (memory), else desc->ca_file,
@@ -14038,6 +14047,122 @@ FASTMCP_API fmcp_result fmcp_ecdh(const fmcp_ec_private_key *key, const fmcp_ec_
     return FMCP_OK;
 }
 
+/* ---- raw points for the tls module's BearSSL hook ------------------------------
+ * BearSSL's br_ec_impl speaks uncompressed SEC1 points (04 || x || y) and
+ * big-endian scalars of any length. Compiled only when tls is (otherwise
+ * nothing calls these). Constant time in the scalars; the points are
+ * public (a peer's key share, a certificate key). */
+#if defined(FASTMCP_WITH_BEARSSL) && !defined(FASTMCP_NO_SOCKETS)
+
+/* k (klen bytes) as C->bytes bytes; 0 when it does not fit (leading bytes
+ * beyond the size must be zero: only that one bit is revealed). */
+static int fmcp__ec_raw_scalar(uint8_t *out, const uint8_t *k, size_t klen, const fmcp__ec_def *C)
+{
+    uint8_t extra = 0;
+    size_t i;
+    memset(out, 0, C->bytes);
+    for (i = 0; i + C->bytes < klen; i++) extra |= k[i];
+    FMCP_CT_DECLASSIFY(&extra, sizeof extra);
+    if (extra) return 0;
+    if (klen > C->bytes) { k += klen - C->bytes; klen = C->bytes; }
+    if (klen) memcpy(out + C->bytes - klen, k, klen);
+    return 1;
+}
+
+/* 1 when k is zero (revealed: BearSSL's contract makes it an error). */
+static int fmcp__ec_raw_zero(const uint8_t *k, size_t klen)
+{
+    uint8_t acc = 0;
+    size_t i;
+    for (i = 0; i < klen; i++) acc |= k[i];
+    FMCP_CT_DECLASSIFY(&acc, sizeof acc);
+    return acc == 0;
+}
+
+/* An uncompressed point of exactly 1 + 2 size bytes, on the curve. */
+static int fmcp__ec_raw_load(fmcp__ec_pt *P, const uint8_t *s, size_t len, const fmcp__ec_def *C)
+{
+    if (len != 1 + 2 * C->bytes || s[0] != 0x04) return 0;
+    return fmcp__ec_pt_load(P, s + 1, s + 1 + C->bytes, C) == FMCP_OK;
+}
+
+/* 04 || x || y of R into out; 0 (and out untouched) when R is O. */
+static int fmcp__ec_raw_store(uint8_t *out, const fmcp__ec_pt *R, const fmcp__ec_def *C)
+{
+    fmcp__ec_fe ax, ay;
+    int ok = fmcp__ec_pt_affine(ax, ay, R, C);
+    FMCP_CT_DECLASSIFY(&ok, sizeof ok);
+    if (ok) {
+        fmcp__ec_frommont(ax, ax, &C->p);
+        fmcp__ec_frommont(ay, ay, &C->p);
+        out[0] = 0x04;
+        fmcp__ec_store(out + 1, ax, C->bytes);
+        fmcp__ec_store(out + 1 + C->bytes, ay, C->bytes);
+    }
+    fmcp_wipe(ax, sizeof ax);
+    fmcp_wipe(ay, sizeof ay);
+    return ok;
+}
+
+/* G = k G (br_ec_impl.mul): 1, or 0 for a bad point or scalar or an O result. */
+static int fmcp__ec_raw_mul(fmcp_ec_curve curve, uint8_t *G, size_t Glen, const uint8_t *k, size_t klen)
+{
+    const fmcp__ec_def *C = fmcp__ec_get(curve);
+    fmcp__ec_pt P, R;
+    uint8_t kb[FMCP_EC_MAX_BYTES];
+    int ok;
+    if (!C || !fmcp__ec_raw_load(&P, G, Glen, C) || !fmcp__ec_raw_scalar(kb, k, klen, C)) return 0;
+    fmcp__ec_mul_ct(&R, &P, kb, C);
+    ok = fmcp__ec_raw_store(G, &R, C);
+    fmcp_wipe(kb, sizeof kb);
+    fmcp_wipe(&R, sizeof R);
+    return ok;
+}
+
+/* R = k G for the generator (br_ec_impl.mulgen): the point's length, or 0. */
+static size_t fmcp__ec_raw_mulgen(fmcp_ec_curve curve, uint8_t *R, const uint8_t *k, size_t klen)
+{
+    const fmcp__ec_def *C = fmcp__ec_get(curve);
+    fmcp__ec_pt P;
+    uint8_t kb[FMCP_EC_MAX_BYTES];
+    int ok;
+    if (!C || !fmcp__ec_raw_scalar(kb, k, klen, C)) return 0;
+    fmcp__ec_mul_base_ct(&P, kb, C);
+    ok = fmcp__ec_raw_store(R, &P, C);
+    fmcp_wipe(kb, sizeof kb);
+    fmcp_wipe(&P, sizeof P);
+    return ok ? 1 + 2 * C->bytes : 0;
+}
+
+/* A = x A + y B, B NULL for the generator (br_ec_impl.muladd): 1, or 0 for
+ * a bad point, a zero or oversized multiplier, or an O result. Both
+ * products in constant time (the caller may pass secrets), then one
+ * complete addition (A == B and x A == -y B need no special case). */
+static int fmcp__ec_raw_muladd(fmcp_ec_curve curve, uint8_t *A, const uint8_t *B, size_t len,
+                               const uint8_t *x, size_t xlen, const uint8_t *y, size_t ylen)
+{
+    const fmcp__ec_def *C = fmcp__ec_get(curve);
+    fmcp__ec_pt P, Q;
+    uint8_t xb[FMCP_EC_MAX_BYTES], yb[FMCP_EC_MAX_BYTES];
+    int ok = 0;
+    if (!C || !fmcp__ec_raw_load(&P, A, len, C) || (B && !fmcp__ec_raw_load(&Q, B, len, C))) return 0;
+    if (fmcp__ec_raw_zero(x, xlen) || fmcp__ec_raw_zero(y, ylen)) return 0;
+    if (fmcp__ec_raw_scalar(xb, x, xlen, C) && fmcp__ec_raw_scalar(yb, y, ylen, C)) {
+        fmcp__ec_mul_ct(&P, &P, xb, C);
+        if (B) fmcp__ec_mul_ct(&Q, &Q, yb, C);
+        else fmcp__ec_mul_base_ct(&Q, yb, C);
+        fmcp__ec_pt_add(&P, &P, &Q, C);
+        ok = fmcp__ec_raw_store(A, &P, C);
+    }
+    fmcp_wipe(xb, sizeof xb);
+    fmcp_wipe(yb, sizeof yb);
+    fmcp_wipe(&P, sizeof P);
+    fmcp_wipe(&Q, sizeof Q);
+    return ok;
+}
+
+#endif
+
 /* ===== jwk.c ===== */
 /* jwk: implementation. RSA keys go through the rsakey module; this file adds
  * EC and OKP (Ed25519) and the algorithm binding. It reuses rsakey's DER
@@ -19477,6 +19602,8 @@ struct fmcp_tls_server {
     br_ec_private_key ec;
     fmcp_rsa_private_key fkey;  /* the same RSA key for the rsa module (have_fkey) */
     int have_fkey;
+    fmcp_ec_private_key fec;    /* the same EC key for the ec module (have_fec) */
+    int have_fec;
     unsigned char *keymem;
     size_t keylen;
     int timeout_ms;
@@ -19714,20 +19841,32 @@ static void fmcp__tls_close(void *conn)
     fmcp_free(a, t, sizeof *t);
 }
 
-/* ---- X25519 key exchange through the x25519 module ------------------------------------------
- * BearSSL's EC hook (br_ec_impl): Curve25519 goes to fmcp_x25519 (64-bit
- * limbs; Debian's BearSSL has only its 31-bit and 15-bit code, about 2.5x
- * slower), every other curve to BearSSL's default implementation. BearSSL's
- * conventions for Curve25519 are kept (checked against its c25519 code in
- * test_tls): 32-byte little-endian points, the scalar little-endian as in
- * RFC 7748 (a shorter one zero-extended), "order" 2^255 - 1 to size its
- * random ECDHE key, X at offset 0. Only with 64-bit limbs: our 32-bit
- * field code (FASTMCP_NO_INT128) is slower than BearSSL's, which then stays. */
+/* ---- EC through the x25519 and ec modules -------------------------------------------------
+ * BearSSL's EC hook (br_ec_impl): Curve25519 goes to fmcp_x25519 and NIST
+ * P-256 and P-384 to the ec module (64-bit limbs; Debian's BearSSL has only
+ * its 31-bit and 15-bit code, 2.5x to 6x slower), P-521 to BearSSL's
+ * default implementation. BearSSL's conventions for Curve25519 are kept
+ * (checked against its c25519 code in test_tls): 32-byte little-endian
+ * points, the scalar little-endian as in RFC 7748 (a shorter one
+ * zero-extended), "order" 2^255 - 1 to size its random ECDHE key, X at
+ * offset 0. The NIST curves keep BearSSL's encodings (uncompressed points,
+ * big-endian scalars; test_tls checks mul, mulgen and muladd against
+ * br_ec_prime_i31 and _i15, bad points included), so generator, order
+ * and xoff stay BearSSL's. Only with 64-bit limbs: our 32-bit field code
+ * (FASTMCP_NO_INT128) is not faster than BearSSL's, which then stays. */
 #if defined(__SIZEOF_INT128__) && !defined(FASTMCP_NO_INT128)
-#  define FMCP__TLS_OWN_X25519 1
+#  define FMCP__TLS_OWN_EC 1
 #else
-#  define FMCP__TLS_OWN_X25519 0
+#  define FMCP__TLS_OWN_EC 0
 #endif
+
+/* The ec module's curve for a BearSSL curve id, FMCP_EC_NONE for others. */
+static fmcp_ec_curve fmcp__tls_nist(int curve)
+{
+    if (curve == BR_EC_secp256r1) return FMCP_EC_P256;
+    if (curve == BR_EC_secp384r1) return FMCP_EC_P384;
+    return FMCP_EC_NONE;
+}
 
 static const unsigned char *fmcp__tls_ec_generator(int curve, size_t *len)
 {
@@ -19755,12 +19894,14 @@ static size_t fmcp__tls_ec_xoff(int curve, size_t *len)
     return 0;
 }
 
-/* G = x * G; 0 for a bad length or an all-zero result (a small-order peer
- * point: RFC 8422 says to abort, BearSSL's own code does not check). */
+/* G = x * G; 0 for a bad point or length, or an all-zero X25519 result (a
+ * small-order peer point: RFC 8422 says to abort, BearSSL's own code does
+ * not check). */
 static uint32_t fmcp__tls_ec_mul(unsigned char *G, size_t Glen, const unsigned char *x, size_t xlen, int curve)
 {
     unsigned char k[32];
     fmcp_result r;
+    if (fmcp__tls_nist(curve)) return (uint32_t)fmcp__ec_raw_mul(fmcp__tls_nist(curve), G, Glen, x, xlen);
     if (curve != BR_EC_curve25519) return br_ec_get_default()->mul(G, Glen, x, xlen, curve);
     if (Glen != 32 || xlen > 32) return 0;
     memset(k, 0, sizeof k);
@@ -19774,26 +19915,87 @@ static size_t fmcp__tls_ec_mulgen(unsigned char *R, const unsigned char *x, size
 {
     size_t len;
     const unsigned char *g;
+    if (fmcp__tls_nist(curve)) return fmcp__ec_raw_mulgen(fmcp__tls_nist(curve), R, x, xlen);
     if (curve != BR_EC_curve25519) return br_ec_get_default()->mulgen(R, x, xlen, curve);
     g = fmcp__tls_ec_generator(curve, &len);
     memcpy(R, g, len);
     return fmcp__tls_ec_mul(R, len, x, xlen, curve) ? len : 0;
 }
 
+/* x A + y B (B NULL: the generator); Curve25519 has no such operation. */
 static uint32_t fmcp__tls_ec_muladd(unsigned char *A, const unsigned char *B, size_t len,
                                     const unsigned char *x, size_t xlen,
                                     const unsigned char *y, size_t ylen, int curve)
 {
-    return br_ec_get_default()->muladd(A, B, len, x, xlen, y, ylen, curve);   /* ECDSA only */
+    if (fmcp__tls_nist(curve))
+        return (uint32_t)fmcp__ec_raw_muladd(fmcp__tls_nist(curve), A, B, len, x, xlen, y, ylen);
+    return br_ec_get_default()->muladd(A, B, len, x, xlen, y, ylen, curve);
 }
 
-/* P-256, P-384, P-521 (BearSSL) and Curve25519 (ours). */
+/* P-256, P-384 and Curve25519 (ours), P-521 (BearSSL). */
 static const br_ec_impl fmcp__tls_ec = {
     ((uint32_t)1 << BR_EC_secp256r1) | ((uint32_t)1 << BR_EC_secp384r1) |
         ((uint32_t)1 << BR_EC_secp521r1) | ((uint32_t)1 << BR_EC_curve25519),
     fmcp__tls_ec_generator, fmcp__tls_ec_order, fmcp__tls_ec_xoff,
     fmcp__tls_ec_mul, fmcp__tls_ec_mulgen, fmcp__tls_ec_muladd
 };
+
+/* ---- ECDSA through the ec module (BearSSL's iecdsa hooks, "asn1" format) ---------------------
+ * Verification (the client's check of a ServerKeyExchange signature and of
+ * ECDSA-signed certificates) is fmcp_ecdsa_verify: public data, wNAF, no
+ * inversion; signatures must be strict DER (as OpenSSL requires too).
+ * Signing (the server's ServerKeyExchange) is fmcp_ecdsa_sign_hedged: RFC
+ * 6979 nonces with 32 fresh random bytes mixed in, constant time. Any
+ * digest the peer asked for is signed as given (leftmost bits, FIPS 186-5).
+ * P-521 keys go to BearSSL's i31 code. */
+static uint32_t fmcp__tls_ecdsa_vrfy(const br_ec_impl *impl, const void *hash, size_t hash_len,
+                                     const br_ec_public_key *pk, const void *sig, size_t sig_len)
+{
+    fmcp_ec_curve c = fmcp__tls_nist(pk->curve);
+    fmcp_ec_public_key pub;
+    unsigned char raw[FMCP_EC_MAX_SIG];
+    if (!c) return br_ecdsa_i31_vrfy_asn1(impl, hash, hash_len, pk, sig, sig_len);
+    if (fmcp_ec_public_from_sec1(&pub, c, pk->q, pk->qlen) != FMCP_OK) return 0;
+    if (fmcp_ecdsa_sig_from_der(c, (const unsigned char *)sig, sig_len, raw) != FMCP_OK) return 0;
+    return fmcp_ecdsa_verify(&pub, (const unsigned char *)hash, hash_len, raw, 2 * fmcp_ec_size(c)) == FMCP_OK;
+}
+
+/* The key as the ec module wants it: d of exactly the curve's size (a
+ * shorter encoding zero-extended) and its public point. */
+static fmcp_result fmcp__tls_ec_key(const br_ec_private_key *sk, fmcp_ec_private_key *out)
+{
+    fmcp_ec_curve c = fmcp__tls_nist(sk->curve);
+    size_t n = fmcp_ec_size(c), i = 0;
+    unsigned char d[FMCP_EC_MAX_BYTES];
+    fmcp_result r;
+    if (!c) return FMCP_ERR_UNSUPPORTED;
+    while (i < sk->xlen && sk->xlen - i > n && sk->x[i] == 0) i++;   /* length and leading zeros: not secret */
+    if (sk->xlen - i > n) return FMCP_ERR_BAD_KEY;
+    memset(d, 0, sizeof d);
+    memcpy(d + n - (sk->xlen - i), sk->x + i, sk->xlen - i);
+    r = fmcp_ec_private_from_bytes(out, c, d, n);
+    fmcp_wipe(d, sizeof d);
+    return r;
+}
+
+/* The server's key (`sk` is always &server->ec, the only key given to this
+ * hook) was converted once by fmcp_tls_server_create. */
+static size_t fmcp__tls_ecdsa_sign(const br_ec_impl *impl, const br_hash_class *hf, const void *hash_value,
+                                   const br_ec_private_key *sk, void *sig)
+{
+    const fmcp_tls_server *s = (const fmcp_tls_server *)(const void *)
+        ((const unsigned char *)sk - offsetof(fmcp_tls_server, ec));
+    size_t hlen = (size_t)((hf->desc >> BR_HASHDESC_OUT_OFF) & BR_HASHDESC_OUT_MASK), n, len = 0;
+    unsigned char raw[FMCP_EC_MAX_SIG];
+    fmcp_result r;
+    if (!s->have_fec) return br_ecdsa_i31_sign_asn1(impl, hf, hash_value, sk, sig);
+    n = fmcp_ec_size(s->fec.pub.curve);
+    r = fmcp_ecdsa_sign_hedged(&s->fec, (const unsigned char *)hash_value, hlen, raw);
+    /* 2 (3 + size) bytes at most: what BearSSL's callers reserve */
+    if (r == FMCP_OK) r = fmcp_ecdsa_sig_to_der(s->fec.pub.curve, raw, (unsigned char *)sig, 2 * (3 + n) + 2, &len);
+    fmcp_wipe(raw, sizeof raw);
+    return r == FMCP_OK ? len : 0;
+}
 
 /* ---- RSA signatures through the rsa module ---------------------------------------------------
  * The ServerKeyExchange signature of the ECDHE_RSA suites (BearSSL's irsasign
@@ -19865,7 +20067,11 @@ static fmcp_result fmcp__tls_client_open(void *self, int fd, const char *host, v
     if (now < 0) now = 0;
     br_x509_minimal_set_time(&t->u.c.xc, FMCP__TLS_DAYS_TO_1970 + (uint32_t)(now / 86400), (uint32_t)(now % 86400));
     t->eng = &t->u.c.cc.eng;
-    if (FMCP__TLS_OWN_X25519) br_ssl_engine_set_ec(t->eng, &fmcp__tls_ec);
+    if (FMCP__TLS_OWN_EC) {
+        br_ssl_engine_set_ec(t->eng, &fmcp__tls_ec);
+        br_ssl_engine_set_ecdsa(t->eng, fmcp__tls_ecdsa_vrfy);
+        br_x509_minimal_set_ecdsa(&t->u.c.xc, &fmcp__tls_ec, fmcp__tls_ecdsa_vrfy);
+    }
     if (c->insecure) {
         fmcp__tls_log(c, "WARNING: TLS certificate verification is OFF (insecure_skip_verify_for_tests)");
         t->u.c.nv.vtable = &fmcp__tls_nv_class;
@@ -19917,14 +20123,18 @@ static void fmcp__tls_server_init(const fmcp_tls_server *s, br_ssl_server_contex
     br_ssl_server_zero(sc);
     br_ssl_engine_set_suites(&sc->eng, tm->eng.suites_buf, tm->eng.suites_num);
     fmcp__tls_copy_impls(&sc->eng, &tm->eng);
-    if (FMCP__TLS_OWN_X25519) br_ssl_engine_set_ec(&sc->eng, &fmcp__tls_ec);
+    if (FMCP__TLS_OWN_EC) {
+        br_ssl_engine_set_ec(&sc->eng, &fmcp__tls_ec);
+        br_ssl_engine_set_ecdsa(&sc->eng, fmcp__tls_ecdsa_vrfy);
+    }
     if (s->key_type == BR_KEYTYPE_RSA)
         br_ssl_server_set_single_rsa(sc, s->chain, s->nchain, &s->rsa, tm->chain_handler.single_rsa.allowed_usages,
                                      tm->chain_handler.single_rsa.irsacore, fmcp__tls_rsa_sign);
     else
         br_ssl_server_set_single_ec(sc, s->chain, s->nchain, &s->ec, tm->chain_handler.single_ec.allowed_usages,
-                                    s->issuer_type, tm->chain_handler.single_ec.iec,
-                                    tm->chain_handler.single_ec.iecdsa);
+                                    s->issuer_type,
+                                    FMCP__TLS_OWN_EC ? &fmcp__tls_ec : tm->chain_handler.single_ec.iec,
+                                    FMCP__TLS_OWN_EC ? fmcp__tls_ecdsa_sign : tm->chain_handler.single_ec.iecdsa);
 }
 
 static fmcp_result fmcp__tls_server_open(void *self, int fd, const char *host, void **conn)
@@ -20227,6 +20437,8 @@ FASTMCP_API fmcp_result fmcp_tls_server_create(const fmcp_allocator *a, const fm
     if (!r) r = fmcp__tls_walk(s, desc->key_pem, desc->key_pem_len, desc->key_file, fmcp__tls_add_key);
     if (!r) r = fmcp__tls_check_leaf(s);
     if (r) { fmcp_tls_server_destroy(s); return r; }
+    /* curves outside the ec module (P-521) stay with BearSSL alone */
+    if (s->key_type == BR_KEYTYPE_EC) s->have_fec = fmcp__tls_ec_key(&s->ec, &s->fec) == FMCP_OK;
     if (s->key_type == BR_KEYTYPE_RSA)
         br_ssl_server_init_full_rsa(&s->tmpl, s->chain, s->nchain, &s->rsa);
     else

@@ -23,6 +23,9 @@
 # processes, from /proc), which other load on a shared machine disturbs far
 # less than the rates. Environment: DUR (s per run, 5), CONNS (50),
 # ROUNDS (2), HS_CLIENTS (4), HDR (directory of the fastmcp.h to build with).
+# Goals (issue 18), against nginx with 1 worker: handshakes >= 0.8x, keep-alive
+# >= 1x. An RSA-2048 handshake costs about one RSA-2048 signature on the server
+# (bench_rsa "RS256 sign 2048" tells that speed next to OpenSSL's).
 cd "$(dirname "$0")/.." || exit 2
 for c in wrk curl openssl; do command -v $c >/dev/null 2>&1 || { echo "$c not installed: skipped"; exit 0; }; done
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
@@ -170,8 +173,8 @@ awk '
       k = ks[i]
       a = best["ours_" k " ka"] / best["nginx1_" k " ka"]; b = best["ours_" k " hs"] / best["nginx1_" k " hs"]
       ca = cpu["nginx1_" k " ka"] / cpu["ours_" k " ka"]; cb = cpu["nginx1_" k " hs"] / cpu["ours_" k " hs"]
-      printf "goal %s >= 0.5x nginx (1 worker): keep-alive %.2fx %s (CPU per request %.2fx), handshakes %.2fx %s (CPU per handshake %.2fx)\n",
-        k, a, (a >= 0.5 ? "met" : "MISSED"), ca, b, (b >= 0.5 ? "met" : "MISSED"), cb
+      printf "goal %s vs nginx (1 worker): keep-alive %.2fx %s (>= 1x; CPU per request %.2fx), handshakes %.2fx %s (>= 0.8x; CPU per handshake %.2fx)\n",
+        k, a, (a >= 1 ? "met" : "MISSED"), ca, b, (b >= 0.8 ? "met" : "MISSED"), cb
     }
     exit failed
   }' "$tmp/runs"

@@ -1968,3 +1968,119 @@ FASTMCP_API fmcp_result fmcp_ecdh(const fmcp_ec_private_key *key, const fmcp_ec_
     }
     return FMCP_OK;
 }
+
+/* ---- raw points for the tls module's BearSSL hook ------------------------------
+ * BearSSL's br_ec_impl speaks uncompressed SEC1 points (04 || x || y) and
+ * big-endian scalars of any length. Compiled only when tls is (otherwise
+ * nothing calls these). Constant time in the scalars; the points are
+ * public (a peer's key share, a certificate key). */
+#if defined(FASTMCP_WITH_BEARSSL) && !defined(FASTMCP_NO_SOCKETS)
+
+/* k (klen bytes) as C->bytes bytes; 0 when it does not fit (leading bytes
+ * beyond the size must be zero: only that one bit is revealed). */
+static int fmcp__ec_raw_scalar(uint8_t *out, const uint8_t *k, size_t klen, const fmcp__ec_def *C)
+{
+    uint8_t extra = 0;
+    size_t i;
+    memset(out, 0, C->bytes);
+    for (i = 0; i + C->bytes < klen; i++) extra |= k[i];
+    FMCP_CT_DECLASSIFY(&extra, sizeof extra);
+    if (extra) return 0;
+    if (klen > C->bytes) { k += klen - C->bytes; klen = C->bytes; }
+    if (klen) memcpy(out + C->bytes - klen, k, klen);
+    return 1;
+}
+
+/* 1 when k is zero (revealed: BearSSL's contract makes it an error). */
+static int fmcp__ec_raw_zero(const uint8_t *k, size_t klen)
+{
+    uint8_t acc = 0;
+    size_t i;
+    for (i = 0; i < klen; i++) acc |= k[i];
+    FMCP_CT_DECLASSIFY(&acc, sizeof acc);
+    return acc == 0;
+}
+
+/* An uncompressed point of exactly 1 + 2 size bytes, on the curve. */
+static int fmcp__ec_raw_load(fmcp__ec_pt *P, const uint8_t *s, size_t len, const fmcp__ec_def *C)
+{
+    if (len != 1 + 2 * C->bytes || s[0] != 0x04) return 0;
+    return fmcp__ec_pt_load(P, s + 1, s + 1 + C->bytes, C) == FMCP_OK;
+}
+
+/* 04 || x || y of R into out; 0 (and out untouched) when R is O. */
+static int fmcp__ec_raw_store(uint8_t *out, const fmcp__ec_pt *R, const fmcp__ec_def *C)
+{
+    fmcp__ec_fe ax, ay;
+    int ok = fmcp__ec_pt_affine(ax, ay, R, C);
+    FMCP_CT_DECLASSIFY(&ok, sizeof ok);
+    if (ok) {
+        fmcp__ec_frommont(ax, ax, &C->p);
+        fmcp__ec_frommont(ay, ay, &C->p);
+        out[0] = 0x04;
+        fmcp__ec_store(out + 1, ax, C->bytes);
+        fmcp__ec_store(out + 1 + C->bytes, ay, C->bytes);
+    }
+    fmcp_wipe(ax, sizeof ax);
+    fmcp_wipe(ay, sizeof ay);
+    return ok;
+}
+
+/* G = k G (br_ec_impl.mul): 1, or 0 for a bad point or scalar or an O result. */
+static int fmcp__ec_raw_mul(fmcp_ec_curve curve, uint8_t *G, size_t Glen, const uint8_t *k, size_t klen)
+{
+    const fmcp__ec_def *C = fmcp__ec_get(curve);
+    fmcp__ec_pt P, R;
+    uint8_t kb[FMCP_EC_MAX_BYTES];
+    int ok;
+    if (!C || !fmcp__ec_raw_load(&P, G, Glen, C) || !fmcp__ec_raw_scalar(kb, k, klen, C)) return 0;
+    fmcp__ec_mul_ct(&R, &P, kb, C);
+    ok = fmcp__ec_raw_store(G, &R, C);
+    fmcp_wipe(kb, sizeof kb);
+    fmcp_wipe(&R, sizeof R);
+    return ok;
+}
+
+/* R = k G for the generator (br_ec_impl.mulgen): the point's length, or 0. */
+static size_t fmcp__ec_raw_mulgen(fmcp_ec_curve curve, uint8_t *R, const uint8_t *k, size_t klen)
+{
+    const fmcp__ec_def *C = fmcp__ec_get(curve);
+    fmcp__ec_pt P;
+    uint8_t kb[FMCP_EC_MAX_BYTES];
+    int ok;
+    if (!C || !fmcp__ec_raw_scalar(kb, k, klen, C)) return 0;
+    fmcp__ec_mul_base_ct(&P, kb, C);
+    ok = fmcp__ec_raw_store(R, &P, C);
+    fmcp_wipe(kb, sizeof kb);
+    fmcp_wipe(&P, sizeof P);
+    return ok ? 1 + 2 * C->bytes : 0;
+}
+
+/* A = x A + y B, B NULL for the generator (br_ec_impl.muladd): 1, or 0 for
+ * a bad point, a zero or oversized multiplier, or an O result. Both
+ * products in constant time (the caller may pass secrets), then one
+ * complete addition (A == B and x A == -y B need no special case). */
+static int fmcp__ec_raw_muladd(fmcp_ec_curve curve, uint8_t *A, const uint8_t *B, size_t len,
+                               const uint8_t *x, size_t xlen, const uint8_t *y, size_t ylen)
+{
+    const fmcp__ec_def *C = fmcp__ec_get(curve);
+    fmcp__ec_pt P, Q;
+    uint8_t xb[FMCP_EC_MAX_BYTES], yb[FMCP_EC_MAX_BYTES];
+    int ok = 0;
+    if (!C || !fmcp__ec_raw_load(&P, A, len, C) || (B && !fmcp__ec_raw_load(&Q, B, len, C))) return 0;
+    if (fmcp__ec_raw_zero(x, xlen) || fmcp__ec_raw_zero(y, ylen)) return 0;
+    if (fmcp__ec_raw_scalar(xb, x, xlen, C) && fmcp__ec_raw_scalar(yb, y, ylen, C)) {
+        fmcp__ec_mul_ct(&P, &P, xb, C);
+        if (B) fmcp__ec_mul_ct(&Q, &Q, yb, C);
+        else fmcp__ec_mul_base_ct(&Q, yb, C);
+        fmcp__ec_pt_add(&P, &P, &Q, C);
+        ok = fmcp__ec_raw_store(A, &P, C);
+    }
+    fmcp_wipe(xb, sizeof xb);
+    fmcp_wipe(yb, sizeof yb);
+    fmcp_wipe(&P, sizeof P);
+    fmcp_wipe(&Q, sizeof Q);
+    return ok;
+}
+
+#endif

@@ -35,12 +35,17 @@
  *
  * Only TLS 1.2 is offered (BearSSL has no TLS 1.3); older versions are
  * refused. Cipher suites are BearSSL's "full" profile (constant-time code).
- * Two primitives run this library's own constant-time code through
- * BearSSL's hooks, for handshake speed: the X25519 key exchange (module
- * x25519; P-256/384/521 stay BearSSL's), and for RSA server keys of 2048 to
- * 4096 bits the SHA-256 ServerKeyExchange signature (module rsa: CRT with
- * exponent blinding, each signature verified before it is sent). A small-order peer
- * point (all-zero X25519 secret) fails the handshake, as RFC 8422 asks.
+ * The handshake's public-key work runs this library's own constant-time
+ * code through BearSSL's hooks, for speed (Debian's BearSSL has only its
+ * 31-bit and 15-bit code): the ECDHE key exchange on X25519 (module x25519)
+ * and on P-256 and P-384 (module ec; P-521 stays BearSSL's), ECDSA
+ * signatures (module ec: the server's ServerKeyExchange signed with hedged
+ * RFC 6979 nonces; the client's checks of the server's signature and of
+ * ECDSA-signed certificates), and for RSA server keys of 2048 to 4096 bits
+ * the SHA-256 ServerKeyExchange signature (module rsa: CRT with exponent
+ * blinding, each signature verified before it is sent). The EC and ECDSA
+ * hooks need 64-bit limbs (__int128): FASTMCP_NO_INT128 builds keep
+ * BearSSL's EC code. A small-order peer point (all-zero X25519 secret) fails the handshake, as RFC 8422 asks.
  *
  * fmcp_tls_client_create
  *   Loads the trust anchors once: desc->ca_pem (memory), else desc->ca_file,

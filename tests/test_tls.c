@@ -11,6 +11,9 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 static char dir[256];
 static int have_certs;
@@ -423,6 +426,205 @@ static void test_x25519_vs_bearssl(void)
     }
 }
 
+
+/* ---- the EC and ECDSA hooks against BearSSL's own code ---------------------------------- */
+
+#ifndef FMCP_TEST_SHARED_IMPL
+/* A random scalar in [1, 2^(8 len - 1)) (below the order of P-256 and P-384). */
+static void rand_scalar(unsigned char *k, size_t len)
+{
+    CHECK_OK(fmcp_random_bytes(k, len));
+    k[0] &= 0x7f;
+    k[len - 1] |= 1;
+}
+
+/* mul, mulgen and muladd of the hook (the ec module) give the same points
+ * as BearSSL's generic i31 and i15 code on random points and scalars
+ * (short and zero-padded long scalars too), and refuse the same bad
+ * points: off the curve, a coordinate >= p, a compressed or infinity
+ * prefix, a wrong length. */
+static void test_ec_hook_vs_bearssl(void)
+{
+    static const int curves[2] = { BR_EC_secp256r1, BR_EC_secp384r1 };
+    const br_ec_impl *refs[2] = { &br_ec_prime_i31, &br_ec_prime_i15 };
+    int ci, i;
+    CHECK(fmcp__tls_ec.supported_curves & ((uint32_t)1 << BR_EC_secp256r1));
+    for (ci = 0; ci < 2; ci++) {
+        int curve = curves[ci];
+        size_t n = curve == BR_EC_secp256r1 ? 32 : 48, plen = 1 + 2 * n;
+        for (i = 0; i < 40; i++) {
+            const br_ec_impl *ref = refs[i % 2];
+            unsigned char a[97], b[97], A[97], B[97], x[60], y[60], ours[97], theirs[97];
+            size_t xlen = n, ylen = n;
+            rand_scalar(a, n); rand_scalar(b, n); rand_scalar(x, n); rand_scalar(y, n);
+            if (i % 5 == 3) { xlen = 20; x[0] |= 0x80; }          /* short */
+            if (i % 5 == 4) { memmove(x + 3, x, n); memset(x, 0, 3); xlen = n + 3; }  /* zero-padded */
+            /* mulgen */
+            CHECK_EQ_INT(ref->mulgen(A, a, n, curve), plen);
+            CHECK_EQ_INT(fmcp__tls_ec.mulgen(ours, a, n, curve), plen);
+            CHECKF(memcmp(ours, A, plen) == 0, "mulgen curve %d case %d", curve, i);
+            CHECK_EQ_INT(ref->mulgen(B, b, n, curve), plen);
+            /* mul */
+            memcpy(ours, A, plen); memcpy(theirs, A, plen);
+            CHECK_EQ_INT(ref->mul(theirs, plen, x, xlen, curve), 1);
+            CHECK_EQ_INT(fmcp__tls_ec.mul(ours, plen, x, xlen, curve), 1);
+            CHECKF(memcmp(ours, theirs, plen) == 0, "mul curve %d case %d", curve, i);
+            /* muladd, with B and with the generator */
+            memcpy(ours, A, plen); memcpy(theirs, A, plen);
+            CHECK_EQ_INT(ref->muladd(theirs, B, plen, x, xlen, y, ylen, curve), 1);
+            CHECK_EQ_INT(fmcp__tls_ec.muladd(ours, B, plen, x, xlen, y, ylen, curve), 1);
+            CHECKF(memcmp(ours, theirs, plen) == 0, "muladd curve %d case %d", curve, i);
+            memcpy(ours, A, plen); memcpy(theirs, A, plen);
+            CHECK_EQ_INT(ref->muladd(theirs, NULL, plen, x, xlen, y, ylen, curve), 1);
+            CHECK_EQ_INT(fmcp__tls_ec.muladd(ours, NULL, plen, x, xlen, y, ylen, curve), 1);
+            CHECKF(memcmp(ours, theirs, plen) == 0, "muladd G curve %d case %d", curve, i);
+            /* bad points, refused by both */
+            {
+                int kind;
+                for (kind = 0; kind < 6; kind++) {
+                    unsigned char bad[97];
+                    size_t blen = plen;
+                    uint32_t r1, r2, r3, r4;
+                    memcpy(bad, A, plen);
+                    if (kind == 0) bad[plen - 1] ^= 1;                  /* off the curve */
+                    if (kind == 1) memset(bad + 1, 0xff, n);            /* x >= p */
+                    if (kind == 2) bad[0] = 0x02;                       /* compressed */
+                    if (kind == 3) { memset(bad, 0, plen); }            /* infinity-ish */
+                    if (kind == 4) blen = plen - 1;                     /* short */
+                    if (kind == 5) memset(bad + 1 + n, 0xff, n);        /* y >= p */
+                    memcpy(ours, bad, plen); memcpy(theirs, bad, plen);
+                    r1 = ref->mul(theirs, blen, x, xlen, curve);
+                    r2 = fmcp__tls_ec.mul(ours, blen, x, xlen, curve);
+                    CHECKF(r1 == 0 && r2 == 0, "bad point kind %d: BearSSL %u, ours %u", kind, (unsigned)r1, (unsigned)r2);
+                    memcpy(ours, bad, plen); memcpy(theirs, bad, plen);
+                    r3 = ref->muladd(theirs, NULL, blen, x, xlen, y, ylen, curve);
+                    r4 = fmcp__tls_ec.muladd(ours, NULL, blen, x, xlen, y, ylen, curve);
+                    CHECKF(r3 == 0 && r4 == 0, "bad A kind %d: BearSSL %u, ours %u", kind, (unsigned)r3, (unsigned)r4);
+                    if (blen == plen) {
+                        memcpy(ours, A, plen);
+                        CHECK_EQ_INT(fmcp__tls_ec.muladd(ours, bad, plen, x, xlen, y, ylen, curve), 0);
+                    }
+                }
+            }
+        }
+        /* a zero multiplier is an error for muladd (BearSSL's contract); a
+         * scalar too long to be below the order is refused */
+        {
+            unsigned char A[97], x[60], z[48];
+            size_t lp;
+            rand_scalar(x, n);
+            CHECK_EQ_INT(fmcp__tls_ec.mulgen(A, x, n, curve), plen);
+            memset(z, 0, sizeof z);
+            CHECK_EQ_INT(fmcp__tls_ec.muladd(A, NULL, plen, z, n, x, n, curve), 0);
+            CHECK_EQ_INT(fmcp__tls_ec.mulgen(A, x, n, curve), plen);
+            x[0] = 1; memmove(x + 1, x, n); lp = n + 1;
+            CHECK_EQ_INT(fmcp__tls_ec.mul(A, plen, x, lp, curve), 0);
+        }
+    }
+}
+
+/* The ECDSA signer hook (the server's key) against BearSSL's i31 verifier,
+ * and the verifier hook against BearSSL's i31 signer, for the hashes TLS
+ * 1.2 peers ask for; a changed digest or signature, and a non-DER
+ * signature, are refused. */
+static void test_ecdsa_hooks(void)
+{
+    fmcp_tls_server *s = NULL;
+    fmcp_tls_server_desc d;
+    const br_hash_class *hs[3] = { &br_sha256_vtable, &br_sha384_vtable, &br_sha1_vtable };
+    br_ec_public_key pk;
+    unsigned char q[65], sig[80], h[48];
+    size_t slen, hl;
+    int i;
+    if (!have_certs) T_SKIP("openssl could not make certificates");
+    memset(&d, 0, sizeof d);
+    d.cert_file = path_of("ec.crt"); d.key_file = path_of("ec.key");
+    CHECK_OK(fmcp_tls_server_create(NULL, &d, &s));
+    if (!s) return;
+    CHECK(s->have_fec);
+    pk.curve = BR_EC_secp256r1; pk.q = q; pk.qlen = 65;
+    CHECK_EQ_INT(br_ec_prime_i31.mulgen(q, s->ec.x, s->ec.xlen, BR_EC_secp256r1), 65);
+    for (i = 0; i < 12; i++) {
+        const br_hash_class *hf = hs[i % 3];
+        hl = (size_t)((hf->desc >> BR_HASHDESC_OUT_OFF) & BR_HASHDESC_OUT_MASK);
+        CHECK_OK(fmcp_random_bytes(h, sizeof h));
+        slen = fmcp__tls_ecdsa_sign(&fmcp__tls_ec, hf, h, &s->ec, sig);
+        CHECK(slen >= 8 && slen <= 72);
+        CHECKF(br_ecdsa_i31_vrfy_asn1(&br_ec_prime_i31, h, hl, &pk, sig, slen) == 1, "hash %zu", hl);
+        CHECK(fmcp__tls_ecdsa_vrfy(&fmcp__tls_ec, h, hl, &pk, sig, slen) == 1);
+        h[0] ^= 1;
+        CHECK(br_ecdsa_i31_vrfy_asn1(&br_ec_prime_i31, h, hl, &pk, sig, slen) == 0);
+        CHECK(fmcp__tls_ecdsa_vrfy(&fmcp__tls_ec, h, hl, &pk, sig, slen) == 0);
+        h[0] ^= 1;
+        /* BearSSL's signature through our verifier */
+        slen = br_ecdsa_i31_sign_asn1(&br_ec_prime_i31, hf, h, &s->ec, sig);
+        CHECK(slen > 0);
+        CHECK(fmcp__tls_ecdsa_vrfy(&fmcp__tls_ec, h, hl, &pk, sig, slen) == 1);
+        sig[slen - 1] ^= 1;
+        CHECK(fmcp__tls_ecdsa_vrfy(&fmcp__tls_ec, h, hl, &pk, sig, slen) == 0);
+        sig[slen - 1] ^= 1;
+        /* r with a needless leading zero: not DER */
+        {
+            unsigned char nd[82];
+            size_t rl = sig[3];
+            nd[0] = 0x30; nd[1] = (unsigned char)(sig[1] + 1); nd[2] = 0x02; nd[3] = (unsigned char)(rl + 1); nd[4] = 0;
+            memcpy(nd + 5, sig + 4, slen - 4);
+            CHECK(fmcp__tls_ecdsa_vrfy(&fmcp__tls_ec, h, hl, &pk, nd, slen + 1) == 0);
+        }
+        /* a key not on the curve */
+        q[64] ^= 1;
+        CHECK(fmcp__tls_ecdsa_vrfy(&fmcp__tls_ec, h, hl, &pk, sig, slen) == 0);
+        q[64] ^= 1;
+    }
+    fmcp_tls_server_destroy(s);
+}
+#endif
+
+/* An independent client (openssl s_client) against our server, P-256
+ * ECDHE forced: its key share, our ECDHE key, the shared secret and (with
+ * the EC certificate) the ServerKeyExchange signature all go through the
+ * hooks, and openssl checks the result. */
+static void s_client_p256(const char *crt, const char *key, const char *suite)
+{
+    rig g;
+    char cmd[1200], out[16384];
+    int fds[2], i, status = -1;
+    size_t got = 0;
+    pid_t pid;
+    if (!have_certs) T_SKIP("openssl could not make certificates");
+    if (!rig_up(&g, crt, key, "ca.crt", 0)) { CHECK(!"rig"); rig_down(&g); return; }
+    snprintf(cmd, sizeof cmd, "exec openssl s_client -connect 127.0.0.1:%u -servername localhost -tls1_2 "
+             "-curves P-256 -CAfile %s -verify_return_error </dev/null 2>&1",
+             (unsigned)fmcp_http_server_port(g.srv), path_of("ca.crt"));
+    CHECK(pipe(fds) == 0);
+    pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]); close(fds[1]);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    for (i = 0; i < 3000; i++) {
+        ssize_t r;
+        fmcp_http_step(g.loop, 10);
+        while ((r = read(fds[0], out + got, sizeof out - 1 - got)) > 0) got += (size_t)r;
+        if (r == 0 && waitpid(pid, &status, WNOHANG) == pid) break;
+    }
+    if (i == 3000) { kill(pid, SIGKILL); waitpid(pid, &status, 0); }
+    close(fds[0]);
+    out[got] = 0;
+    CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0, "s_client status %d: %s", status, out);
+    CHECKF(strstr(out, "prime256v1") != NULL, "P-256 ECDHE: %s", out);
+    CHECKF(strstr(out, suite) != NULL, "suite %s: %s", suite, out);
+    CHECKF(strstr(out, "Verify return code: 0 (ok)") != NULL, "verified: %s", out);
+    rig_down(&g);
+}
+
+static void test_s_client_p256_rsa(void) { s_client_p256("rsa.crt", "rsa.key", "ECDHE-RSA-"); }
+static void test_s_client_p256_ec(void) { s_client_p256("ec.crt", "ec.key", "ECDHE-ECDSA-"); }
+
 int main(void)
 {
     have_certs = make_certs();
@@ -439,6 +641,12 @@ int main(void)
     T_RUN(test_handshake_timeout);
     T_RUN(test_alloc_failures);
     T_RUN(test_x25519_vs_bearssl);
+#ifndef FMCP_TEST_SHARED_IMPL
+    T_RUN(test_ec_hook_vs_bearssl);
+    T_RUN(test_ecdsa_hooks);
+#endif
+    T_RUN(test_s_client_p256_rsa);
+    T_RUN(test_s_client_p256_ec);
     if (have_certs) {
         char cmd[600];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
