@@ -19,6 +19,11 @@ add_result() { # file-with-output name
 # 1. fastmcp.h is what tools/amalgamate makes from src/
 if make -s check-fresh >"$log/fresh.txt" 2>&1; then ok "fastmcp.h is fresh"; else bad "fastmcp.h is stale (make amalgamate)"; fi
 
+# 1b. the header's options and module lists match the code, src/ columns (tools/check-src)
+sh tools/check-src >"$log/check-src.txt" 2>&1
+grep '^FAIL' "$log/check-src.txt" | cut -c1-300 | sed 's/^/      /'
+add_result "$log/check-src.txt" "header lists and columns (tools/check-src)"
+
 # 2. compile matrix: the header with its implementation, warnings as errors
 SWITCHES="FASTMCP_NO_INT128 FASTMCP_NO_THREADS FASTMCP_NO_SOCKETS FASTMCP_NO_FILESYSTEM FASTMCP_NO_PROCESS FASTMCP_NO_OS_DEFAULTS FASTMCP_NO_TASKS FASTMCP_SMALL_SCHEMA FASTMCP_STATIC FASTMCP_JWS_RS256_ONLY"
 W="-Wall -Wextra -Wpedantic -Wshadow -Wvla -Werror"
