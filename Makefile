@@ -30,22 +30,41 @@ SAN_BINS     := $(TEST_SRCS:tests/%.c=$(BUILD)/san/%)
 # The threaded tests again under ThreadSanitizer (build/tsan/).
 TSAN_TESTS   := test_mcp test_stream test_mcp_http test_mcp_client test_mcp_client_stdio test_client_spawn
 TSAN_BINS    := $(TSAN_TESTS:%=$(BUILD)/tsan/%)
-# Extra builds of some tests with a portability switch (name_variant: -DSWITCH).
-VARIANT_BINS := $(BUILD)/tests/test_http_poll
-VARIANT_BINS += $(BUILD)/tests/test_rsa_noint128 $(BUILD)/san/test_rsa_noint128
-VARIANT_BINS += $(BUILD)/tests/test_rsa_pss_noint128 $(BUILD)/san/test_rsa_pss_noint128
-VARIANT_BINS += $(BUILD)/tests/test_json_portable
-VARIANT_BINS += $(BUILD)/tests/test_sha256_small $(BUILD)/tests/test_json_small
-VARIANT_BINS += $(BUILD)/tests/test_base_noos $(BUILD)/tests/test_mcp_client_noprocess
-VARIANT_BINS += $(BUILD)/tests/test_x25519_noint128 $(BUILD)/san/test_x25519_noint128
-VARIANT_BINS += $(BUILD)/tests/test_ec_noint128 $(BUILD)/san/test_ec_noint128
-VARIANT_BINS += $(BUILD)/tests/test_ed25519_noint128 $(BUILD)/san/test_ed25519_noint128
-VARIANT_BINS += $(BUILD)/tests/test_mcp_nothreads
-VARIANT_BINS += $(BUILD)/tests/test_mcp_client_nothreads
-VARIANT_BINS += $(BUILD)/tests/test_mcp_client_stdio_nothreads $(BUILD)/san/test_mcp_client_stdio_nothreads
+# Extra builds of some tests with a switch: one table, one entry per line,
+# name:source:flags[:san] (flags comma-separated; "san" builds build/san/NAME
+# too). Each builds build/tests/NAME from tests/SOURCE.c with the whole
+# implementation in; -DFASTMCP_WITH_BEARSSL also links -lbearssl.
+# the http tests again on the portable poll(2) backend
+VARIANTS := test_http_poll:test_http:-DFASTMCP_HTTP_USE_POLL
+# rsa (and the bn arithmetic under it), rsa-pss, x25519 and ed25519 (32-bit
+# field code, radix 2^25.5) and ec (P-256, P-384) again with 32-bit limbs
+VARIANTS += test_rsa_noint128:test_rsa:-DFASTMCP_NO_INT128:san
+VARIANTS += test_rsa_pss_noint128:test_rsa_pss:-DFASTMCP_NO_INT128:san
+VARIANTS += test_x25519_noint128:test_x25519:-DFASTMCP_NO_INT128:san
+VARIANTS += test_ec_noint128:test_ec:-DFASTMCP_NO_INT128:san
+VARIANTS += test_ed25519_noint128:test_ed25519:-DFASTMCP_NO_INT128:san
+# json again without __int128 and SSE2 (bignum number conversion, portable scanners)
+VARIANTS += test_json_portable:test_json:-DFASTMCP_NO_INT128,-DFASTMCP_NO_SIMD
+# json with the size-first code (byte-wise scanners, conversions from the bits), no SSE2
+VARIANTS += test_json_small:test_json:-DFASTMCP_SMALL,-DFASTMCP_NO_SIMD
+# sha256 with the size-first code (FASTMCP_SMALL, also what -Os builds get)
+VARIANTS += test_sha256_small:test_sha256:-DFASTMCP_SMALL
+# base with randomness and clocks from the hooks only (the bare-metal setting)
+VARIANTS += test_base_noos:test_base:-DFASTMCP_NO_OS_DEFAULTS
+# the MCP engine with handlers inline (no worker pool, callback-form requests)
+VARIANTS += test_mcp_nothreads:test_mcp:-DFASTMCP_NO_THREADS
+# the MCP client without threads (pumps on the caller; no GET stream)
+VARIANTS += test_mcp_client_nothreads:test_mcp_client:-DFASTMCP_NO_THREADS
+# the stdio client's reading paths without threads (the caller always reads)
+VARIANTS += test_mcp_client_stdio_nothreads:test_mcp_client_stdio:-DFASTMCP_NO_THREADS:san
+# the MCP client without processes: HTTP only (no stdio transport)
+VARIANTS += test_mcp_client_noprocess:test_mcp_client:-DFASTMCP_NO_PROCESS
+# Built (with BearSSL) whenever it is installed: the TLS tests, and the MCP
+# client again with TLS compiled in (its https:// test runs).
+TLS_VARIANTS := test_tls:test_tls:-DFASTMCP_WITH_BEARSSL:san
+TLS_VARIANTS += test_mcp_client_tls:test_mcp_client:-DFASTMCP_WITH_BEARSSL
 # TLS: everything is built with BearSSL whenever it is installed (its header
 # and library); `make BEARSSL=0` leaves it out, `make BEARSSL=1` insists on it.
-# test_tls is built (with it) whenever BearSSL is installed.
 BEARSSL_FOUND := $(if $(and $(wildcard /usr/include/bearssl.h /usr/local/include/bearssl.h),$(wildcard \
                    /usr/lib/libbearssl.* /usr/lib/*/libbearssl.* /usr/local/lib/libbearssl.*)),1,0)
 BEARSSL  ?= $(BEARSSL_FOUND)
@@ -70,8 +89,11 @@ $(shell mkdir -p $(BUILD) && { printf '%s\n' '$(FLAGS_LINE)' | cmp -s - $(FLAGS_
 endif
 HDR := fastmcp.h $(FLAGS_STAMP)
 ifneq ($(wildcard /usr/include/bearssl.h),)
-VARIANT_BINS += $(BUILD)/tests/test_tls $(BUILD)/san/test_tls $(BUILD)/tests/test_mcp_client_tls
+VARIANTS += $(TLS_VARIANTS)
 endif
+variant_field = $(word $(2),$(subst :, ,$(1)))
+VARIANT_BINS := $(foreach v,$(VARIANTS),$(BUILD)/tests/$(call variant_field,$(v),1) \
+                  $(if $(call variant_field,$(v),4),$(BUILD)/san/$(call variant_field,$(v),1)))
 # examples/uart_server.c is for a Cortex-M board (tools/baremetal-check builds and runs it in QEMU)
 EXAMPLE_SRCS := $(filter-out examples/uart_server.c,$(wildcard examples/*.c))
 EXAMPLE_BINS := $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
@@ -129,101 +151,21 @@ $(TSAN_BINS): $(BUILD)/tsan/%: tests/%.c $(HDR) tests/test.h $(IMPL_TSAN_O)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(TSAN) $(SHARED_DEFS) -I. -o $@ $< $(IMPL_TSAN_O) $(LDLIBS)
 
-# the http tests again on the portable poll(2) backend
-$(BUILD)/tests/test_http_poll: tests/test_http.c $(HDR) tests/test.h
-	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_HTTP_USE_POLL -I. -o $@ $< $(LDLIBS)
-
-# rsa (and the bn arithmetic under it) again with 32-bit limbs
-$(BUILD)/tests/test_rsa_noint128: tests/test_rsa.c $(HDR) tests/test.h
-	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
-$(BUILD)/san/test_rsa_noint128: tests/test_rsa.c $(HDR) tests/test.h
-	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
-
-$(BUILD)/tests/test_rsa_pss_noint128: tests/test_rsa_pss.c $(HDR) tests/test.h
-	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
-$(BUILD)/san/test_rsa_pss_noint128: tests/test_rsa_pss.c $(HDR) tests/test.h
-	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
-
-# x25519 again with the 32-bit field code (radix 2^25.5)
-$(BUILD)/tests/test_x25519_noint128: tests/test_x25519.c $(HDR) tests/test.h
-	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
-$(BUILD)/san/test_x25519_noint128: tests/test_x25519.c $(HDR) tests/test.h
-	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
-
-# ec (P-256, P-384) again with 32-bit limbs
-$(BUILD)/tests/test_ec_noint128: tests/test_ec.c $(HDR) tests/test.h
-	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
-$(BUILD)/san/test_ec_noint128: tests/test_ec.c $(HDR) tests/test.h
-	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
-# ed25519 again with the 32-bit field code
-$(BUILD)/tests/test_ed25519_noint128: tests/test_ed25519.c $(HDR) tests/test.h
-	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
-$(BUILD)/san/test_ed25519_noint128: tests/test_ed25519.c $(HDR) tests/test.h
-	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
-
-# json again without __int128 and SSE2 (bignum number conversion, portable scanners)
-$(BUILD)/tests/test_json_portable: tests/test_json.c $(HDR) tests/test.h
-	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -DFASTMCP_NO_SIMD -I. -o $@ $< $(LDLIBS)
-
-# json with the size-first code (byte-wise scanners, conversions from the bits), no SSE2
-$(BUILD)/tests/test_json_small: tests/test_json.c $(HDR) tests/test.h
-	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_SMALL -DFASTMCP_NO_SIMD -I. -o $@ $< $(LDLIBS)
-
-# base with randomness and clocks from the hooks only (the bare-metal setting)
-$(BUILD)/tests/test_base_noos: tests/test_base.c $(HDR) tests/test.h
-	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_OS_DEFAULTS -I. -o $@ $< $(LDLIBS)
-
-# sha256 with the size-first code (FASTMCP_SMALL, also what -Os builds get)
-$(BUILD)/tests/test_sha256_small: tests/test_sha256.c $(HDR) tests/test.h
-	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_SMALL -I. -o $@ $< $(LDLIBS)
-
-# the MCP engine with handlers inline (no worker pool, callback-form requests)
-$(BUILD)/tests/test_mcp_nothreads: tests/test_mcp.c $(HDR) tests/test.h
-	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_THREADS -I. -o $@ $< $(LDLIBS)
-
-# the MCP client without threads (pumps on the caller; no GET stream)
-$(BUILD)/tests/test_mcp_client_nothreads: tests/test_mcp_client.c $(HDR) tests/test.h
-	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_THREADS -I. -o $@ $< $(LDLIBS)
-# the stdio client's reading paths without threads (the caller always reads)
-$(BUILD)/tests/test_mcp_client_stdio_nothreads: tests/test_mcp_client_stdio.c $(HDR) tests/test.h
-	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_THREADS -I. -o $@ $< $(LDLIBS)
-$(BUILD)/san/test_mcp_client_stdio_nothreads: tests/test_mcp_client_stdio.c $(HDR) tests/test.h
-	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_NO_THREADS -I. -o $@ $< $(LDLIBS)
-# the MCP client without processes: HTTP only (no stdio transport)
-$(BUILD)/tests/test_mcp_client_noprocess: tests/test_mcp_client.c $(HDR) tests/test.h
-	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_PROCESS -I. -o $@ $< $(LDLIBS)
-# the MCP client again with TLS compiled in (its https:// test runs)
-$(BUILD)/tests/test_mcp_client_tls: tests/test_mcp_client.c $(HDR) tests/test.h
-	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_WITH_BEARSSL -I. -o $@ $< -lbearssl $(LDLIBS)
-
-# the TLS tests, always against BearSSL
-$(BUILD)/tests/test_tls: tests/test_tls.c $(HDR) tests/test.h
-	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_WITH_BEARSSL -I. -o $@ $< -lbearssl $(LDLIBS)
-$(BUILD)/san/test_tls: tests/test_tls.c $(HDR) tests/test.h
-	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(SANITIZE) -DFASTMCP_WITH_BEARSSL -I. -o $@ $< -lbearssl $(LDLIBS)
+# The variant rules, made from the table: $(1) name, $(2) source, $(3) flags,
+# $(4) "san" or empty, $(5) extra libraries.
+define variant_rules
+$(BUILD)/tests/$(1): tests/$(2).c $(HDR) tests/test.h
+	@mkdir -p $$(@D)
+	$$(CC) $$(STD) $$(WARN) $$(OPT) $(3) -I. -o $$@ $$< $(5)$$(LDLIBS)
+ifneq ($(4),)
+$(BUILD)/san/$(1): tests/$(2).c $(HDR) tests/test.h
+	@mkdir -p $$(@D)
+	$$(CC) $$(STD) $$(WARN) $$(SANITIZE) $(3) -I. -o $$@ $$< $(5)$$(LDLIBS)
+endif
+endef
+variant_flags = $(subst $(comma), ,$(call variant_field,$(1),3))
+comma := ,
+$(foreach v,$(sort $(VARIANTS) $(TLS_VARIANTS)),$(eval $(call variant_rules,$(call variant_field,$(v),1),$(call variant_field,$(v),2),$(call variant_flags,$(v)),$(call variant_field,$(v),4),$(if $(findstring -DFASTMCP_WITH_BEARSSL,$(v)),-lbearssl ))))
 
 $(BUILD)/san/%: tests/%.c $(HDR) tests/test.h
 	@mkdir -p $(@D)

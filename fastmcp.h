@@ -141,6 +141,13 @@
  *                            PS256, EC and Ed25519 code is not linked
  *   FASTMCP_WITH_BEARSSL     HTTPS through BearSSL (link -lbearssl); else TLS
  *                            calls fail with FMCP_ERR_UNSUPPORTED
+ *   FASTMCP_HTTP_USE_POLL    the HTTP event loop on poll(2) also on Linux
+ *                            (default there: epoll; elsewhere poll always)
+ *   FASTMCP_JSON_WRITER_MAX_DEPTH  nesting a fmcp_json_writer accepts (default
+ *                            128; one byte of writer state per level)
+ *   FASTMCP_SCHEMA_MAX_DEPTH  bounds of one tool-argument validation (defaults
+ *   FASTMCP_SCHEMA_MAX_EVALS    64, 10000, 1000000): nesting, subschema
+ *   FASTMCP_SCHEMA_MAX_WORK     evaluations, value comparisons (mcp_schema part)
  *
  *   bare metal (e.g. Cortex-M with newlib-nano): -DFASTMCP_NO_THREADS
  *     -DFASTMCP_NO_SOCKETS -DFASTMCP_NO_FILESYSTEM -DFASTMCP_NO_PROCESS
@@ -3161,56 +3168,13 @@ typedef struct fmcp_session_desc {
     const fmcp_auth_info *auth;  /* default identity (copied), may be NULL */
 } fmcp_session_desc;
 
-/* Handler jobs held back by a transport (fmcp_receive_opts.defer) and given
- * to the pool in one go by fmcp_server_push_jobs. Zero-initialised = empty. */
-typedef struct fmcp_job_list {
-    fmcp_ctx *head, *tail;
-    int n;
-} fmcp_job_list;
-
-typedef struct fmcp_receive_opts {
-    void *tag;                   /* echoed in send_info / on_done */
-    const fmcp_auth_info *auth;  /* identity for this message; NULL = session default */
-    /* Leader/follower, for transports that read on threads of their own: when
-     * the message gives exactly one handler for the worker pool, handoff(user)
-     * is asked first. Nonzero: the handler runs on this thread before the
-     * receive returns, saving the pool's wake-up on the way to the answer;
-     * the transport sees to it that the input is still read meanwhile if the
-     * handler takes long (the stream transport lets a watcher thread take the
-     * reading over). Zero, or NULL: the pool runs it. */
-    int (*handoff)(void *handoff_user);
-    void *handoff_user;
-    /* Batching, for event loops: jobs for the pool are appended here instead
-     * of queued; the transport hands them over with fmcp_server_push_jobs
-     * once it has read everything ready (one lock and one wake-up for all of
-     * them), and must do so before it waits again. NULL = queue at once. */
-    fmcp_job_list *defer;
-    /* 1: the transport knows the message is of the 2026-07-28 era (an HTTP
-     * POST with a modern MCP-Protocol-Version and no session), so a request
-     * without the _meta fields is refused, not taken as legacy. */
-    int modern;
-} fmcp_receive_opts;
-
 FASTMCP_API fmcp_result fmcp_session_create(fmcp_server *srv, const fmcp_session_desc *d, fmcp_session **out);
-/* Queue the jobs collected through fmcp_receive_opts.defer; empties *jobs. */
-FASTMCP_API void fmcp_server_push_jobs(fmcp_server *srv, fmcp_job_list *jobs);
-/* Run them on the calling thread instead, sharing the pool's queue: they are
- * queued without waking a worker and this thread takes queued jobs until the
- * queue is empty. A job queued behind a slow one is still started by an idle
- * worker within about a millisecond. For transports that read on threads of
- * their own and let another thread read meanwhile (as with handoff). */
-FASTMCP_API void fmcp_server_run_jobs(fmcp_server *srv, fmcp_job_list *jobs);
 /* Cancels in-flight requests, fails pending outgoing requests, stops callbacks;
  * the memory goes when the last handler using it finishes. */
 FASTMCP_API void fmcp_session_destroy(fmcp_session *s);
 /* One message (object or batch). Malformed input is answered, never fatal:
  * the return value is only FMCP_OK, FMCP_ERR_NOMEM or FMCP_ERR_CLOSED. */
 FASTMCP_API fmcp_result fmcp_session_receive(fmcp_session *s, const char *json, size_t len);
-FASTMCP_API fmcp_result fmcp_session_receive_ex(fmcp_session *s, const char *json, size_t len,
-                                                const fmcp_receive_opts *opts);
-/* The same for a message the transport parsed already (to look at it first):
- * takes ownership of doc, which the session frees, also on failure. */
-FASTMCP_API fmcp_result fmcp_session_receive_doc(fmcp_session *s, fmcp_json_doc *doc, const fmcp_receive_opts *opts);
 /* Fail callback-form outgoing requests whose timeout has passed. */
 FASTMCP_API void fmcp_session_expire(fmcp_session *s);
 /* For stateless transports: the session acts as if the client had sent
@@ -3284,6 +3248,56 @@ FASTMCP_API fmcp_result fmcp_ctx_list_roots(fmcp_ctx *c, int64_t timeout_ms, cha
 /* The server's allocator: text from fmcp_ctx_request and friends is freed
  * with fmcp_free_text(fmcp_ctx_allocator(c), text, len). */
 FASTMCP_API const fmcp_allocator *fmcp_ctx_allocator(const fmcp_ctx *c);
+
+/* ---- transport-author API ------------------------------------------------ */
+/* For code that carries messages to and from a session itself (the stream and
+ * Streamable HTTP transports are built on these): per-message options, moving
+ * a lone handler onto the reading thread, batching pool jobs. Tool, resource
+ * and prompt handlers never need them. */
+
+/* Handler jobs held back by a transport (fmcp_receive_opts.defer) and given
+ * to the pool in one go by fmcp_server_push_jobs. Zero-initialised = empty. */
+typedef struct fmcp_job_list {
+    fmcp_ctx *head, *tail;
+    int n;
+} fmcp_job_list;
+
+typedef struct fmcp_receive_opts {
+    void *tag;                   /* echoed in send_info / on_done */
+    const fmcp_auth_info *auth;  /* identity for this message; NULL = session default */
+    /* Leader/follower, for transports that read on threads of their own: when
+     * the message gives exactly one handler for the worker pool, handoff(user)
+     * is asked first. Nonzero: the handler runs on this thread before the
+     * receive returns, saving the pool's wake-up on the way to the answer;
+     * the transport sees to it that the input is still read meanwhile if the
+     * handler takes long (the stream transport lets a watcher thread take the
+     * reading over). Zero, or NULL: the pool runs it. */
+    int (*handoff)(void *handoff_user);
+    void *handoff_user;
+    /* Batching, for event loops: jobs for the pool are appended here instead
+     * of queued; the transport hands them over with fmcp_server_push_jobs
+     * once it has read everything ready (one lock and one wake-up for all of
+     * them), and must do so before it waits again. NULL = queue at once. */
+    fmcp_job_list *defer;
+    /* 1: the transport knows the message is of the 2026-07-28 era (an HTTP
+     * POST with a modern MCP-Protocol-Version and no session), so a request
+     * without the _meta fields is refused, not taken as legacy. */
+    int modern;
+} fmcp_receive_opts;
+
+FASTMCP_API fmcp_result fmcp_session_receive_ex(fmcp_session *s, const char *json, size_t len,
+                                                const fmcp_receive_opts *opts);
+/* The same for a message the transport parsed already (to look at it first):
+ * takes ownership of doc, which the session frees, also on failure. */
+FASTMCP_API fmcp_result fmcp_session_receive_doc(fmcp_session *s, fmcp_json_doc *doc, const fmcp_receive_opts *opts);
+/* Queue the jobs collected through fmcp_receive_opts.defer; empties *jobs. */
+FASTMCP_API void fmcp_server_push_jobs(fmcp_server *srv, fmcp_job_list *jobs);
+/* Run them on the calling thread instead, sharing the pool's queue: they are
+ * queued without waking a worker and this thread takes queued jobs until the
+ * queue is empty. A job queued behind a slow one is still started by an idle
+ * worker within about a millisecond. For transports that read on threads of
+ * their own and let another thread read meanwhile (as with handoff). */
+FASTMCP_API void fmcp_server_run_jobs(fmcp_server *srv, fmcp_job_list *jobs);
 
 #ifdef __cplusplus
 }
@@ -20383,7 +20397,7 @@ static fmcp_result fmcp__tls_check_leaf(fmcp_tls_server *s)
     if (!pk) return FMCP_ERR_PARSE;
     if (pk->key_type != s->key_type) return FMCP_ERR_BAD_KEY;
     if (s->key_type == BR_KEYTYPE_EC && pk->key.ec.curve != s->ec.curve) return FMCP_ERR_BAD_KEY;
-    s->issuer_type = br_x509_decoder_get_signer_key_type(&dc);
+    s->issuer_type = (unsigned)br_x509_decoder_get_signer_key_type(&dc);
     if (!s->issuer_type) s->issuer_type = BR_KEYTYPE_RSA;
     return FMCP_OK;
 }
@@ -20678,14 +20692,21 @@ static void fmcp__schema_put(fmcp__schema_out *o, const char *s, size_t n)
 }
 
 #ifndef FASTMCP_SMALL_SCHEMA
-static void fmcp__schema_vset(char *msg, size_t cap, const char *fmt, va_list ap)
+/* the message formats below are checked like printf's (and -Wformat=2 accepts them) */
+#if defined(__GNUC__) || defined(__clang__)
+#define FMCP__SCHEMA_FMT(f, a) __attribute__((format(printf, f, a)))
+#else
+#define FMCP__SCHEMA_FMT(f, a)
+#endif
+
+static FMCP__SCHEMA_FMT(3, 0) void fmcp__schema_vset(char *msg, size_t cap, const char *fmt, va_list ap)
 {
     if (!msg || !cap) return;
     vsnprintf(msg, cap, fmt, ap);
     fmcp__schema_utf8_trim(msg);
 }
 
-static void fmcp__schema_set(char *msg, size_t cap, const char *fmt, ...)
+static FMCP__SCHEMA_FMT(3, 4) void fmcp__schema_set(char *msg, size_t cap, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -20729,7 +20750,7 @@ static void fmcp__schema_put_key(fmcp__schema_out *o, const char *k, size_t n)
 
 /* "#/a/0: " then the formatted text; a long pointer is cut (ending "...")
  * so that the text always fits. */
-static void fmcp__schema_vmsg(fmcp__schema_cx *cx, const char *fmt, va_list ap)
+static FMCP__SCHEMA_FMT(2, 0) void fmcp__schema_vmsg(fmcp__schema_cx *cx, const char *fmt, va_list ap)
 {
     fmcp__schema_out o;
     size_t i, wl;
@@ -20761,7 +20782,7 @@ static void fmcp__schema_vmsg(fmcp__schema_cx *cx, const char *fmt, va_list ap)
 }
 
 /* A mismatch: returns 0; the message is kept unless a branch is speculative. */
-static int fmcp__schema_fail(fmcp__schema_cx *cx, const char *fmt, ...)
+static FMCP__SCHEMA_FMT(2, 3) int fmcp__schema_fail(fmcp__schema_cx *cx, const char *fmt, ...)
 {
     va_list ap;
     if (cx->quiet || cx->rc != FMCP_OK) return 0;
@@ -20772,7 +20793,7 @@ static int fmcp__schema_fail(fmcp__schema_cx *cx, const char *fmt, ...)
 }
 
 /* A bound or a broken schema: rejects whatever branch it happens in. */
-static int fmcp__schema_fatal(fmcp__schema_cx *cx, fmcp_result rc, const char *fmt, ...)
+static FMCP__SCHEMA_FMT(3, 4) int fmcp__schema_fatal(fmcp__schema_cx *cx, fmcp_result rc, const char *fmt, ...)
 {
     va_list ap;
     if (cx->rc != FMCP_OK) return 0;

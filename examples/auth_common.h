@@ -105,11 +105,10 @@ static int ex_flag(const char *name)
 /* A development token signed with the generated key. */
 static int ex_print_token(ex_auth *x, const char *subject, const char *scopes_text)
 {
-    fmcp_jwt_issue_desc t;
+    fmcp_jwt_issue_desc t = {0};
     char buf[512], *p, *save = NULL, *tok;
     const char *sc[EX_MAX_SCOPES];
     size_t n = 0, len;
-    memset(&t, 0, sizeof t);
     snprintf(buf, sizeof buf, "%s", scopes_text);
     for (p = strtok_r(buf, " ", &save); p && n < EX_MAX_SCOPES; p = strtok_r(NULL, " ", &save)) sc[n++] = p;
     t.subject = subject; t.issuer = "https://dev.example.com"; t.kid = x->dev_kid;
@@ -178,13 +177,11 @@ static int ex_auth_setup(ex_auth *x, fmcp_auth_desc *ad, const char *prod_scopes
 /* Serve srv with auth a until the loop stops; prints the listening line. */
 static int ex_serve(ex_auth *x, fmcp_server *srv, fmcp_auth *a, fmcp_http_loop *loop)
 {
-    fmcp_http_endpoint_desc d;
-    fmcp_http_server_desc hs;
+    fmcp_http_endpoint_desc d = {0};
+    fmcp_http_server_desc hs = {0};
     fmcp_tls_server *tls = NULL;
     fmcp_http_endpoint *t;
     const char *scheme = "http";
-    memset(&d, 0, sizeof d);
-    memset(&hs, 0, sizeof hs);
     d.host = x->host;
     d.port = (uint16_t)x->port;
     d.stateless = ex_flag("STATELESS");

@@ -72,17 +72,15 @@ static fmcp_result get_access_token(fmcp_ctx *c, void *u)
 
 int main(void)
 {
-    ex_auth x;
+    ex_auth x = {0};
     fmcp_auth_desc ad;
-    fmcp_server_desc sd;
+    fmcp_server_desc sd = {0};
     fmcp_server *srv = NULL;
     fmcp_auth *a = NULL;
     fmcp_http_loop *loop = NULL;
-    fmcp_tool_desc t;
+    fmcp_tool_desc t = {0};
     int rc = 1;
-    memset(&x, 0, sizeof x);
     if (!ex_auth_setup(&x, &ad, "mcp:read mcp:write", "mcp:read mcp:write")) return 1;
-    memset(&sd, 0, sizeof sd);
     sd.name = "authenticated-server"; sd.version = "1.0.0";
     if (fmcp_http_loop_create(NULL, &loop) != FMCP_OK || fmcp_server_create(&sd, &srv) != FMCP_OK) goto out;
     ad.loop = loop;
@@ -90,16 +88,15 @@ int main(void)
         fprintf(stderr, "bad auth configuration: %s\n", x.problem ? x.problem : "see fmcp_auth_desc");
         goto out;
     }
-    memset(&t, 0, sizeof t);
     t.name = "process_data"; t.description = "Process data; the write operation needs mcp:write";
     t.input_schema = "{\"type\":\"object\",\"properties\":{\"operation\":{\"type\":\"string\",\"enum\":[\"read\",\"write\"]},"
                      "\"data\":{}},\"required\":[\"operation\"]}";
     t.handler = process_data;
-    if (fmcp_auth_add_tool(a, srv, &t) != FMCP_OK) goto out;
+    if (fmcp_server_add_tool(srv, &t) != FMCP_OK) goto out;
     memset(&t, 0, sizeof t);
     t.name = "get_access_token"; t.description = "The caller's access token claims";
     t.handler = get_access_token; t.read_only_hint = 1;
-    if (fmcp_auth_add_tool(a, srv, &t) != FMCP_OK) goto out;
+    if (fmcp_server_add_tool(srv, &t) != FMCP_OK) goto out;
     x.try_call = "process_data '{\"operation\":\"read\",\"data\":{\"hello\":\"world\"}}'";
     rc = ex_serve(&x, srv, a, loop);
 out:

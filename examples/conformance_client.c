@@ -176,15 +176,14 @@ int main(int argc, char **argv)
     fmcp_json_doc *cdoc = NULL;
     fmcp_oauth_store *store = NULL;
     fmcp_oauth *oauth = NULL;
-    fmcp_oauth_desc od;
-    fmcp_client_desc cd;
+    fmcp_oauth_desc od = {0};
+    fmcp_client_desc cd = {0};
     fmcp_client *c = NULL;
     fmcp_result r;
     int rc;
     if (argc < 2) { fprintf(stderr, "usage: %s SERVER_URL\n", argv[0]); return 2; }
     url = argv[argc - 1];
     if (!scenario) scenario = "";
-    memset(&od, 0, sizeof od);
     if (ctx && fmcp_json_parse(ctx, strlen(ctx), NULL, &cdoc, NULL) == FMCP_OK) {
         const fmcp_json *x = fmcp_json_root(cdoc);
         od.client_id = fmcp_json_get_str(x, "client_id", NULL);
@@ -211,7 +210,6 @@ int main(int argc, char **argv)
     od.store = store;
     r = fmcp_oauth_create(&od, url, &oauth);
     if (r != FMCP_OK) { fprintf(stderr, "oauth: %s\n", fmcp_result_str(r)); return 1; }
-    memset(&cd, 0, sizeof cd);
     cd.name = "fastmcp.h-conformance-client";
     cd.version = FASTMCP_VERSION_STRING;
     cd.oauth = oauth;

@@ -73,16 +73,14 @@ static fmcp_result secure_operation(fmcp_ctx *c, void *u)
 /* The verifier the hook uses: the development key, or the JWKS at JWKS_URI. */
 static fmcp_jwt_verifier *make_verifier(const fmcp_auth_desc *ad)
 {
-    fmcp_jwt_verifier_desc vd;
+    fmcp_jwt_verifier_desc vd = {0};
     fmcp_jwt_verifier *v = NULL;
     fmcp_http_response *res = NULL;
     const char *keys[1];
-    memset(&vd, 0, sizeof vd);
     vd.issuers = &ad->issuer; vd.issuer_count = 1;
     vd.audiences = ad->audiences; vd.audience_count = ad->audience_count;
     if (ad->jwks_url) {
-        fmcp_http_client_req c;
-        memset(&c, 0, sizeof c);
+        fmcp_http_client_req c = {0};
         c.url = ad->jwks_url; c.max_response_bytes = 65536;
         if (fmcp_http_fetch(NULL, &c, &res) != FMCP_OK || res->status != 200) {
             fprintf(stderr, "cannot fetch %s\n", ad->jwks_url);
@@ -101,32 +99,29 @@ static fmcp_jwt_verifier *make_verifier(const fmcp_auth_desc *ad)
 
 int main(void)
 {
-    ex_auth x;
+    ex_auth x = {0};
     fmcp_auth_desc ad;
-    fmcp_server_desc sd;
+    fmcp_server_desc sd = {0};
     fmcp_server *srv = NULL;
     fmcp_auth *a = NULL;
     fmcp_http_loop *loop = NULL;
     fmcp_jwt_verifier *v = NULL;
-    fmcp_tool_desc t;
+    fmcp_tool_desc t = {0};
     int rc = 1;
-    memset(&x, 0, sizeof x);
     if (!ex_auth_setup(&x, &ad, "", "admin mcp:read")) return 1;
     if (!(v = make_verifier(&ad))) { fprintf(stderr, "no usable keys\n"); goto out; }
     ad.keys = NULL; ad.key_count = 0; ad.jwks_url = NULL;
     ad.authenticate = authenticate; ad.auth_user = v;
-    memset(&sd, 0, sizeof sd);
     sd.name = "custom-auth-server"; sd.version = "1.0.0";
     if (fmcp_http_loop_create(NULL, &loop) != FMCP_OK || fmcp_server_create(&sd, &srv) != FMCP_OK) goto out;
     if (fmcp_auth_create(&ad, &a) != FMCP_OK) {
         fprintf(stderr, "bad auth configuration: %s\n", x.problem ? x.problem : "see fmcp_auth_desc");
         goto out;
     }
-    memset(&t, 0, sizeof t);
     t.name = "secureOperation"; t.description = "A privileged operation (admin scope)";
     t.params = "action:string"; t.scopes = "admin";
     t.handler = secure_operation;
-    if (fmcp_auth_add_tool(a, srv, &t) != FMCP_OK) goto out;
+    if (fmcp_server_add_tool(srv, &t) != FMCP_OK) goto out;
     rc = ex_serve(&x, srv, a, loop);
 out:
     if (srv) fmcp_server_destroy(srv);

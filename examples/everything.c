@@ -449,8 +449,7 @@ static fmcp_result tool_missing_capability(fmcp_ctx *c, void *u)
 static fmcp_result tool_trigger_tool_change(fmcp_ctx *c, void *u)
 {
     fmcp_server *srv = (fmcp_server *)u;
-    fmcp_tool_desc t;
-    memset(&t, 0, sizeof t);
+    fmcp_tool_desc t = {0};
     t.name = "test_dynamic_tool"; t.description = "Added by test_trigger_tool_change"; t.handler = tool_simple_text;
     if (fmcp_server_add_tool(srv, &t) == FMCP_ERR_DUPLICATE) (void)fmcp_server_remove(srv, FMCP_ITEM_TOOL, t.name);
     return fmcp_ctx_add_text(c, "Tool list changed");
@@ -459,8 +458,7 @@ static fmcp_result tool_trigger_tool_change(fmcp_ctx *c, void *u)
 static fmcp_result tool_trigger_prompt_change(fmcp_ctx *c, void *u)
 {
     fmcp_server *srv = (fmcp_server *)u;
-    fmcp_prompt_desc p;
-    memset(&p, 0, sizeof p);
+    fmcp_prompt_desc p = {0};
     p.name = "test_dynamic_prompt"; p.description = "Added by test_trigger_prompt_change"; p.handler = prompt_simple;
     if (fmcp_server_add_prompt(srv, &p) == FMCP_ERR_DUPLICATE) (void)fmcp_server_remove(srv, FMCP_ITEM_PROMPT, p.name);
     return fmcp_ctx_add_text(c, "Prompt list changed");
@@ -478,8 +476,7 @@ static fmcp_result tool_header_param(fmcp_ctx *c, void *u)
 static fmcp_result add_tool(fmcp_server *srv, const char *name, const char *desc, const char *params,
                             const char *schema, fmcp_handler_fn fn)
 {
-    fmcp_tool_desc t;
-    memset(&t, 0, sizeof t);
+    fmcp_tool_desc t = {0};
     t.name = name; t.description = desc; t.params = params; t.input_schema = schema; t.handler = fn;
     return fmcp_server_add_tool(srv, &t);
 }
@@ -538,8 +535,7 @@ static fmcp_result add_tools(fmcp_server *srv)
                          "{\"type\":\"object\",\"properties\":{\"region\":{\"type\":\"string\","
                          "\"x-mcp-header\":\"Region\"},\"query\":{\"type\":\"string\"}}}", tool_header_param);
     if (r == FMCP_OK) {
-        fmcp_tool_desc t;
-        memset(&t, 0, sizeof t);
+        fmcp_tool_desc t = {0};
         t.name = "test_trigger_tool_change"; t.description = "Adds or removes a tool (list_changed)";
         t.handler = tool_trigger_tool_change; t.user = srv;
         r = fmcp_server_add_tool(srv, &t);
@@ -552,10 +548,9 @@ static fmcp_result add_tools(fmcp_server *srv)
 
 static fmcp_result add_resources(fmcp_server *srv, const unsigned char *png, size_t png_len)
 {
-    fmcp_resource_desc d;
-    fmcp_template_desc t;
+    fmcp_resource_desc d = {0};
+    fmcp_template_desc t = {0};
     fmcp_result r;
-    memset(&d, 0, sizeof d);
     d.uri = "test://static-text"; d.name = "static-text"; d.description = "A static text resource";
     d.mime_type = "text/plain"; d.text = "This is the content of the static text resource.";
     if ((r = fmcp_server_add_resource(srv, &d)) != FMCP_OK) return r;
@@ -568,7 +563,6 @@ static fmcp_result add_resources(fmcp_server *srv, const unsigned char *png, siz
     d.description = "A resource that can be subscribed to"; d.mime_type = "text/plain";
     d.text = "Watched resource content";
     if ((r = fmcp_server_add_resource(srv, &d)) != FMCP_OK) return r;
-    memset(&t, 0, sizeof t);
     t.uri_template = "test://template/{id}/data"; t.name = "template-data"; t.description = "Templated data";
     t.mime_type = "application/json"; t.handler = res_template; t.complete = complete_words;
     return fmcp_server_add_resource_template(srv, &t);
@@ -577,8 +571,7 @@ static fmcp_result add_resources(fmcp_server *srv, const unsigned char *png, siz
 static fmcp_result add_prompt(fmcp_server *srv, const char *name, const char *desc, const fmcp_prompt_arg *args,
                               size_t n, fmcp_handler_fn fn)
 {
-    fmcp_prompt_desc p;
-    memset(&p, 0, sizeof p);
+    fmcp_prompt_desc p = {0};
     p.name = name; p.description = desc; p.args = args; p.n_args = n; p.handler = fn;
     p.complete = complete_words;
     return fmcp_server_add_prompt(srv, &p);
@@ -701,8 +694,7 @@ static fmcp_result task_tool_with_task(fmcp_ctx *c, void *u)
 static fmcp_result add_task_tool(fmcp_server *srv, const char *name, const char *desc, const char *schema,
                                  fmcp_handler_fn fn, int support)
 {
-    fmcp_tool_desc t;
-    memset(&t, 0, sizeof t);
+    fmcp_tool_desc t = {0};
     t.name = name; t.description = desc; t.input_schema = schema; t.handler = fn; t.task_support = support;
     return fmcp_server_add_tool(srv, &t);
 }
@@ -734,10 +726,9 @@ static fmcp_result add_task_tools(fmcp_server *srv)
 static fmcp_result serve_http(fmcp_server *srv, int port)
 {
 #ifndef FASTMCP_NO_SOCKETS
-    fmcp_http_endpoint_desc d;
+    fmcp_http_endpoint_desc d = {0};
     fmcp_http_loop *loop;
     fmcp_result r;
-    memset(&d, 0, sizeof d);
     d.host = "127.0.0.1"; d.port = (uint16_t)port;
     if ((r = fmcp_http_loop_create(NULL, &loop)) != FMCP_OK) return r;
     if ((r = fmcp_http_endpoint_create(srv, loop, &d, &g_http)) != FMCP_OK) { fmcp_http_loop_destroy(loop); return r; }
@@ -755,7 +746,7 @@ static fmcp_result serve_http(fmcp_server *srv, int port)
 
 int main(int argc, char **argv)
 {
-    fmcp_server_desc sd;
+    fmcp_server_desc sd = {0};
     fmcp_server *srv;
     unsigned char png[128];
     size_t png_len = 0;
@@ -763,7 +754,6 @@ int main(int argc, char **argv)
     int http_port = -1;
     if (argc == 3 && strcmp(argv[1], "--http") == 0) http_port = atoi(argv[2]);
     else if (argc != 1) { fprintf(stderr, "usage: %s [--http PORT]\n", argv[0]); return 2; }
-    memset(&sd, 0, sizeof sd);
     sd.name = "fastmcp-everything"; sd.title = "fastmcp.h everything server"; sd.version = FASTMCP_VERSION_STRING;
     sd.instructions = "Conformance fixtures for the MCP test suite.";
     sd.log = fmcp_log_stderr;

@@ -96,7 +96,7 @@ int main(int argc, char **argv)
 {
     options op;
     fmcp_oauth_desc od;
-    fmcp_client_desc cd;
+    fmcp_client_desc cd = {0};
     fmcp_oauth *o = NULL;
     fmcp_client *c = NULL;
     fmcp_tls_client *tls = NULL;
@@ -110,7 +110,6 @@ int main(int argc, char **argv)
     else simple_config(&od, &op);
     od.headless = op.no_browser;
     if (op.follow) od.authorize = fmcp_oauth_authorize_follow;
-    memset(&cd, 0, sizeof cd);
     cd.name = "oauth-client-example";
     if (strncmp(op.url, "https://", 8) == 0 && fmcp_tls_client_create(NULL, NULL, &tls) == FMCP_OK) {
         cd.transport = fmcp_tls_client_io(tls);   /* https for the server and the AS */

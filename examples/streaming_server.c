@@ -48,17 +48,15 @@ static fmcp_result stream_analysis(fmcp_ctx *c, void *u)
 
 int main(void)
 {
-    ex_auth x;
+    ex_auth x = {0};
     fmcp_auth_desc ad;
-    fmcp_server_desc sd;
+    fmcp_server_desc sd = {0};
     fmcp_server *srv = NULL;
     fmcp_auth *a = NULL;
     fmcp_http_loop *loop = NULL;
-    fmcp_tool_desc t;
+    fmcp_tool_desc t = {0};
     int rc = 1;
-    memset(&x, 0, sizeof x);
     if (!ex_auth_setup(&x, &ad, "mcp:read", "mcp:read")) return 1;
-    memset(&sd, 0, sizeof sd);
     sd.name = "streaming-server"; sd.version = "1.0.0";
     if (fmcp_http_loop_create(NULL, &loop) != FMCP_OK || fmcp_server_create(&sd, &srv) != FMCP_OK) goto out;
     ad.loop = loop;
@@ -66,11 +64,10 @@ int main(void)
         fprintf(stderr, "bad auth configuration: %s\n", x.problem ? x.problem : "see fmcp_auth_desc");
         goto out;
     }
-    memset(&t, 0, sizeof t);
     t.name = "stream_analysis"; t.description = "Analyse items, reporting progress per item";
     t.params = "items:array, delay_ms?:integer";
     t.handler = stream_analysis;
-    if (fmcp_auth_add_tool(a, srv, &t) != FMCP_OK) goto out;
+    if (fmcp_server_add_tool(srv, &t) != FMCP_OK) goto out;
     x.try_call = "stream_analysis '{\"items\":[\"a\",\"b\",\"c\"]}'";
     rc = ex_serve(&x, srv, a, loop);
 out:

@@ -169,33 +169,29 @@ int main(void)
     static const char *const issuers[] = { "uart-demo" };
     static const char *const audiences[] = { "uart-mcp" };
     static const char *const scopes[] = { "secret:read" };
-    fmcp_hooks h;
-    fmcp_jwt_verifier_desc vd;
+    fmcp_hooks h = {0};
+    fmcp_jwt_verifier_desc vd = {0};
     fmcp_jwt_verifier *v = NULL;
-    fmcp_server_desc sd;
+    fmcp_server_desc sd = {0};
     fmcp_server *srv = NULL;
-    fmcp_tool_desc td;
-    fmcp_stream_desc st;
+    fmcp_tool_desc td = {0};
+    fmcp_stream_desc st = {0};
     uart port;
     fmcp_result r;
 
-    memset(&h, 0, sizeof h);
     h.random_fn = board_random; h.time_fn = board_time; h.monotonic_ms_fn = board_ms;
     fmcp_set_hooks(&h);
 
-    memset(&vd, 0, sizeof vd);
     vd.keys = keys; vd.key_count = 1;
     vd.issuers = issuers; vd.issuer_count = 1;
     vd.audiences = audiences; vd.audience_count = 1;
     vd.required_scopes = scopes; vd.required_scope_count = 1;
     if ((r = fmcp_jwt_verifier_create(&vd, &v)) != FMCP_OK) { say("uart_server: bad key\n"); return 1; }
 
-    memset(&sd, 0, sizeof sd);
     sd.name = "uart-demo"; sd.version = "1.0";
     sd.workers = -1;   /* no threads: handlers run on the reading loop */
     if ((r = fmcp_server_create(&sd, &srv)) != FMCP_OK) { fmcp_jwt_verifier_destroy(v); return 1; }
 
-    memset(&td, 0, sizeof td);
     td.name = "add"; td.description = "Sum of two integers"; td.params = "a:integer, b:integer";
     td.handler = add_tool; td.run_inline = 1;
     r = fmcp_server_add_tool(srv, &td);
@@ -205,7 +201,6 @@ int main(void)
     if (r == FMCP_OK) r = fmcp_server_add_tool(srv, &td);
 
     if (r == FMCP_OK) {
-        memset(&st, 0, sizeof st);
         port.rx = bm_console_open(0);
         port.tx = bm_console_open(4);
         st.read = uart_read; st.write = uart_write; st.user = &port;

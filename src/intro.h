@@ -141,6 +141,13 @@
  *                            PS256, EC and Ed25519 code is not linked
  *   FASTMCP_WITH_BEARSSL     HTTPS through BearSSL (link -lbearssl); else TLS
  *                            calls fail with FMCP_ERR_UNSUPPORTED
+ *   FASTMCP_HTTP_USE_POLL    the HTTP event loop on poll(2) also on Linux
+ *                            (default there: epoll; elsewhere poll always)
+ *   FASTMCP_JSON_WRITER_MAX_DEPTH  nesting a fmcp_json_writer accepts (default
+ *                            128; one byte of writer state per level)
+ *   FASTMCP_SCHEMA_MAX_DEPTH  bounds of one tool-argument validation (defaults
+ *   FASTMCP_SCHEMA_MAX_EVALS    64, 10000, 1000000): nesting, subschema
+ *   FASTMCP_SCHEMA_MAX_WORK     evaluations, value comparisons (mcp_schema part)
  *
  *   bare metal (e.g. Cortex-M with newlib-nano): -DFASTMCP_NO_THREADS
  *     -DFASTMCP_NO_SOCKETS -DFASTMCP_NO_FILESYSTEM -DFASTMCP_NO_PROCESS

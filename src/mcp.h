@@ -340,56 +340,13 @@ typedef struct fmcp_session_desc {
     const fmcp_auth_info *auth;  /* default identity (copied), may be NULL */
 } fmcp_session_desc;
 
-/* Handler jobs held back by a transport (fmcp_receive_opts.defer) and given
- * to the pool in one go by fmcp_server_push_jobs. Zero-initialised = empty. */
-typedef struct fmcp_job_list {
-    fmcp_ctx *head, *tail;
-    int n;
-} fmcp_job_list;
-
-typedef struct fmcp_receive_opts {
-    void *tag;                   /* echoed in send_info / on_done */
-    const fmcp_auth_info *auth;  /* identity for this message; NULL = session default */
-    /* Leader/follower, for transports that read on threads of their own: when
-     * the message gives exactly one handler for the worker pool, handoff(user)
-     * is asked first. Nonzero: the handler runs on this thread before the
-     * receive returns, saving the pool's wake-up on the way to the answer;
-     * the transport sees to it that the input is still read meanwhile if the
-     * handler takes long (the stream transport lets a watcher thread take the
-     * reading over). Zero, or NULL: the pool runs it. */
-    int (*handoff)(void *handoff_user);
-    void *handoff_user;
-    /* Batching, for event loops: jobs for the pool are appended here instead
-     * of queued; the transport hands them over with fmcp_server_push_jobs
-     * once it has read everything ready (one lock and one wake-up for all of
-     * them), and must do so before it waits again. NULL = queue at once. */
-    fmcp_job_list *defer;
-    /* 1: the transport knows the message is of the 2026-07-28 era (an HTTP
-     * POST with a modern MCP-Protocol-Version and no session), so a request
-     * without the _meta fields is refused, not taken as legacy. */
-    int modern;
-} fmcp_receive_opts;
-
 FASTMCP_API fmcp_result fmcp_session_create(fmcp_server *srv, const fmcp_session_desc *d, fmcp_session **out);
-/* Queue the jobs collected through fmcp_receive_opts.defer; empties *jobs. */
-FASTMCP_API void fmcp_server_push_jobs(fmcp_server *srv, fmcp_job_list *jobs);
-/* Run them on the calling thread instead, sharing the pool's queue: they are
- * queued without waking a worker and this thread takes queued jobs until the
- * queue is empty. A job queued behind a slow one is still started by an idle
- * worker within about a millisecond. For transports that read on threads of
- * their own and let another thread read meanwhile (as with handoff). */
-FASTMCP_API void fmcp_server_run_jobs(fmcp_server *srv, fmcp_job_list *jobs);
 /* Cancels in-flight requests, fails pending outgoing requests, stops callbacks;
  * the memory goes when the last handler using it finishes. */
 FASTMCP_API void fmcp_session_destroy(fmcp_session *s);
 /* One message (object or batch). Malformed input is answered, never fatal:
  * the return value is only FMCP_OK, FMCP_ERR_NOMEM or FMCP_ERR_CLOSED. */
 FASTMCP_API fmcp_result fmcp_session_receive(fmcp_session *s, const char *json, size_t len);
-FASTMCP_API fmcp_result fmcp_session_receive_ex(fmcp_session *s, const char *json, size_t len,
-                                                const fmcp_receive_opts *opts);
-/* The same for a message the transport parsed already (to look at it first):
- * takes ownership of doc, which the session frees, also on failure. */
-FASTMCP_API fmcp_result fmcp_session_receive_doc(fmcp_session *s, fmcp_json_doc *doc, const fmcp_receive_opts *opts);
 /* Fail callback-form outgoing requests whose timeout has passed. */
 FASTMCP_API void fmcp_session_expire(fmcp_session *s);
 /* For stateless transports: the session acts as if the client had sent
@@ -463,6 +420,56 @@ FASTMCP_API fmcp_result fmcp_ctx_list_roots(fmcp_ctx *c, int64_t timeout_ms, cha
 /* The server's allocator: text from fmcp_ctx_request and friends is freed
  * with fmcp_free_text(fmcp_ctx_allocator(c), text, len). */
 FASTMCP_API const fmcp_allocator *fmcp_ctx_allocator(const fmcp_ctx *c);
+
+/* ---- transport-author API ------------------------------------------------ */
+/* For code that carries messages to and from a session itself (the stream and
+ * Streamable HTTP transports are built on these): per-message options, moving
+ * a lone handler onto the reading thread, batching pool jobs. Tool, resource
+ * and prompt handlers never need them. */
+
+/* Handler jobs held back by a transport (fmcp_receive_opts.defer) and given
+ * to the pool in one go by fmcp_server_push_jobs. Zero-initialised = empty. */
+typedef struct fmcp_job_list {
+    fmcp_ctx *head, *tail;
+    int n;
+} fmcp_job_list;
+
+typedef struct fmcp_receive_opts {
+    void *tag;                   /* echoed in send_info / on_done */
+    const fmcp_auth_info *auth;  /* identity for this message; NULL = session default */
+    /* Leader/follower, for transports that read on threads of their own: when
+     * the message gives exactly one handler for the worker pool, handoff(user)
+     * is asked first. Nonzero: the handler runs on this thread before the
+     * receive returns, saving the pool's wake-up on the way to the answer;
+     * the transport sees to it that the input is still read meanwhile if the
+     * handler takes long (the stream transport lets a watcher thread take the
+     * reading over). Zero, or NULL: the pool runs it. */
+    int (*handoff)(void *handoff_user);
+    void *handoff_user;
+    /* Batching, for event loops: jobs for the pool are appended here instead
+     * of queued; the transport hands them over with fmcp_server_push_jobs
+     * once it has read everything ready (one lock and one wake-up for all of
+     * them), and must do so before it waits again. NULL = queue at once. */
+    fmcp_job_list *defer;
+    /* 1: the transport knows the message is of the 2026-07-28 era (an HTTP
+     * POST with a modern MCP-Protocol-Version and no session), so a request
+     * without the _meta fields is refused, not taken as legacy. */
+    int modern;
+} fmcp_receive_opts;
+
+FASTMCP_API fmcp_result fmcp_session_receive_ex(fmcp_session *s, const char *json, size_t len,
+                                                const fmcp_receive_opts *opts);
+/* The same for a message the transport parsed already (to look at it first):
+ * takes ownership of doc, which the session frees, also on failure. */
+FASTMCP_API fmcp_result fmcp_session_receive_doc(fmcp_session *s, fmcp_json_doc *doc, const fmcp_receive_opts *opts);
+/* Queue the jobs collected through fmcp_receive_opts.defer; empties *jobs. */
+FASTMCP_API void fmcp_server_push_jobs(fmcp_server *srv, fmcp_job_list *jobs);
+/* Run them on the calling thread instead, sharing the pool's queue: they are
+ * queued without waking a worker and this thread takes queued jobs until the
+ * queue is empty. A job queued behind a slow one is still started by an idle
+ * worker within about a millisecond. For transports that read on threads of
+ * their own and let another thread read meanwhile (as with handoff). */
+FASTMCP_API void fmcp_server_run_jobs(fmcp_server *srv, fmcp_job_list *jobs);
 
 #ifdef __cplusplus
 }

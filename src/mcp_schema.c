@@ -172,14 +172,21 @@ static void fmcp__schema_put(fmcp__schema_out *o, const char *s, size_t n)
 }
 
 #ifndef FASTMCP_SMALL_SCHEMA
-static void fmcp__schema_vset(char *msg, size_t cap, const char *fmt, va_list ap)
+/* the message formats below are checked like printf's (and -Wformat=2 accepts them) */
+#if defined(__GNUC__) || defined(__clang__)
+#define FMCP__SCHEMA_FMT(f, a) __attribute__((format(printf, f, a)))
+#else
+#define FMCP__SCHEMA_FMT(f, a)
+#endif
+
+static FMCP__SCHEMA_FMT(3, 0) void fmcp__schema_vset(char *msg, size_t cap, const char *fmt, va_list ap)
 {
     if (!msg || !cap) return;
     vsnprintf(msg, cap, fmt, ap);
     fmcp__schema_utf8_trim(msg);
 }
 
-static void fmcp__schema_set(char *msg, size_t cap, const char *fmt, ...)
+static FMCP__SCHEMA_FMT(3, 4) void fmcp__schema_set(char *msg, size_t cap, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -223,7 +230,7 @@ static void fmcp__schema_put_key(fmcp__schema_out *o, const char *k, size_t n)
 
 /* "#/a/0: " then the formatted text; a long pointer is cut (ending "...")
  * so that the text always fits. */
-static void fmcp__schema_vmsg(fmcp__schema_cx *cx, const char *fmt, va_list ap)
+static FMCP__SCHEMA_FMT(2, 0) void fmcp__schema_vmsg(fmcp__schema_cx *cx, const char *fmt, va_list ap)
 {
     fmcp__schema_out o;
     size_t i, wl;
@@ -255,7 +262,7 @@ static void fmcp__schema_vmsg(fmcp__schema_cx *cx, const char *fmt, va_list ap)
 }
 
 /* A mismatch: returns 0; the message is kept unless a branch is speculative. */
-static int fmcp__schema_fail(fmcp__schema_cx *cx, const char *fmt, ...)
+static FMCP__SCHEMA_FMT(2, 3) int fmcp__schema_fail(fmcp__schema_cx *cx, const char *fmt, ...)
 {
     va_list ap;
     if (cx->quiet || cx->rc != FMCP_OK) return 0;
@@ -266,7 +273,7 @@ static int fmcp__schema_fail(fmcp__schema_cx *cx, const char *fmt, ...)
 }
 
 /* A bound or a broken schema: rejects whatever branch it happens in. */
-static int fmcp__schema_fatal(fmcp__schema_cx *cx, fmcp_result rc, const char *fmt, ...)
+static FMCP__SCHEMA_FMT(3, 4) int fmcp__schema_fatal(fmcp__schema_cx *cx, fmcp_result rc, const char *fmt, ...)
 {
     va_list ap;
     if (cx->rc != FMCP_OK) return 0;

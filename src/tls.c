@@ -978,7 +978,7 @@ static fmcp_result fmcp__tls_check_leaf(fmcp_tls_server *s)
     if (!pk) return FMCP_ERR_PARSE;
     if (pk->key_type != s->key_type) return FMCP_ERR_BAD_KEY;
     if (s->key_type == BR_KEYTYPE_EC && pk->key.ec.curve != s->ec.curve) return FMCP_ERR_BAD_KEY;
-    s->issuer_type = br_x509_decoder_get_signer_key_type(&dc);
+    s->issuer_type = (unsigned)br_x509_decoder_get_signer_key_type(&dc);
     if (!s->issuer_type) s->issuer_type = BR_KEYTYPE_RSA;
     return FMCP_OK;
 }

@@ -23,29 +23,44 @@ if make -s check-fresh >"$log/fresh.txt" 2>&1; then ok "fastmcp.h is fresh"; els
 sh tests/make_flags.sh >"$log/make_flags.txt" 2>&1
 add_result "$log/make_flags.txt" "build flags (tests/make_flags.sh)"
 
+# 1b. the header's options and module lists match the code, src/ columns (tools/check-src)
+sh tools/check-src >"$log/check-src.txt" 2>&1
+grep '^FAIL' "$log/check-src.txt" | cut -c1-300 | sed 's/^/      /'
+add_result "$log/check-src.txt" "header lists and columns (tools/check-src)"
+
 # 2. compile matrix: the header with its implementation, warnings as errors
 SWITCHES="FASTMCP_NO_INT128 FASTMCP_NO_THREADS FASTMCP_NO_SOCKETS FASTMCP_NO_FILESYSTEM FASTMCP_NO_PROCESS FASTMCP_NO_OS_DEFAULTS FASTMCP_NO_TASKS FASTMCP_SMALL_SCHEMA FASTMCP_STATIC FASTMCP_JWS_RS256_ONLY"
 W="-Wall -Wextra -Wpedantic -Wshadow -Wvla -Werror"
+# the library itself is also clean under these (gcc and clang; the last two are C-only)
+WS="$W -Wconversion -Wsign-conversion -Wformat=2 -Wundef"
+WC="$WS -Wmissing-prototypes -Wstrict-prototypes"
 cc_check() { # name, command...
   name=$1; shift
   if "$@" >"$log/compile.txt" 2>&1; then ok "compile: $name"; else bad "compile: $name"; sed 's/^/      /' "$log/compile.txt" | head -20; fi
 }
 CK=tests/compile_check.c
-cc_check "gcc -std=c99" gcc -std=c99 $W -I. -c $CK -o $B/cc.o
-if command -v clang >/dev/null 2>&1; then cc_check "clang -std=c99" clang -std=c99 $W -I. -c $CK -o $B/cc.o; fi
-cc_check "g++ -std=c++11" g++ -std=c++11 -x c++ $W -I. -c $CK -o $B/cc.o
-if command -v clang++ >/dev/null 2>&1; then cc_check "clang++ -std=c++11" clang++ -std=c++11 -x c++ $W -I. -c $CK -o $B/cc.o; fi
+cc_check "gcc -std=c99" gcc -std=c99 $WC -I. -c $CK -o $B/cc.o
+if command -v clang >/dev/null 2>&1; then cc_check "clang -std=c99" clang -std=c99 $WC -I. -c $CK -o $B/cc.o; fi
+cc_check "g++ -std=c++11" g++ -std=c++11 -x c++ $WS -I. -c $CK -o $B/cc.o
+if command -v clang++ >/dev/null 2>&1; then cc_check "clang++ -std=c++11" clang++ -std=c++11 -x c++ $WS -I. -c $CK -o $B/cc.o; fi
 all=""
 for s in $SWITCHES; do
-  cc_check "gcc -D$s" gcc -std=c99 $W -D$s -I. -c $CK -o $B/cc.o
+  cc_check "gcc -D$s" gcc -std=c99 $WC -D$s -I. -c $CK -o $B/cc.o
   all="$all -D$s"
 done
-cc_check "gcc all switches" gcc -std=c99 $W $all -I. -c $CK -o $B/cc.o
-cc_check "g++ all switches" g++ -std=c++11 -x c++ $W $all -I. -c $CK -o $B/cc.o
+cc_check "gcc all switches" gcc -std=c99 $WC $all -I. -c $CK -o $B/cc.o
+cc_check "g++ all switches" g++ -std=c++11 -x c++ $WS $all -I. -c $CK -o $B/cc.o
+if command -v clang >/dev/null 2>&1; then cc_check "clang all switches" clang -std=c99 $WC $all -I. -c $CK -o $B/cc.o; fi
 if [ -f /usr/include/bearssl.h ]; then
-  cc_check "gcc -DFASTMCP_WITH_BEARSSL" gcc -std=c99 $W -DFASTMCP_WITH_BEARSSL -I. -c $CK -o $B/cc.o
-  cc_check "g++ -DFASTMCP_WITH_BEARSSL" g++ -std=c++11 -x c++ $W -DFASTMCP_WITH_BEARSSL -I. -c $CK -o $B/cc.o
+  cc_check "gcc -DFASTMCP_WITH_BEARSSL" gcc -std=c99 $WC -DFASTMCP_WITH_BEARSSL -I. -c $CK -o $B/cc.o
+  cc_check "g++ -DFASTMCP_WITH_BEARSSL" g++ -std=c++11 -x c++ $WS -DFASTMCP_WITH_BEARSSL -I. -c $CK -o $B/cc.o
+  if command -v clang >/dev/null 2>&1; then cc_check "clang -DFASTMCP_WITH_BEARSSL" clang -std=c99 $WC -DFASTMCP_WITH_BEARSSL -I. -c $CK -o $B/cc.o; fi
 fi
+# size-first and portable code paths, poll(2) backend (each changes what is compiled)
+for s in FASTMCP_SMALL FASTMCP_NO_SIMD FASTMCP_HTTP_USE_POLL; do
+  cc_check "gcc -D$s" gcc -std=c99 $WC -D$s -I. -c $CK -o $B/cc.o
+done
+cc_check "gcc -Os" gcc -std=c99 $WC -Os -I. -c $CK -o $B/cc.o
 # Windows: the whole header with mingw-w64 (sockets, threads, file store on Win32)
 if command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1; then
   cc_check "mingw-w64 gcc -std=c99" x86_64-w64-mingw32-gcc -std=c99 $W -I. -c $CK -o $B/cc.o

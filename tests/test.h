@@ -171,4 +171,31 @@ static T_UNUSED long t_hex(const char *hex, unsigned char *out, size_t cap)
     return (long)(n / 2);
 }
 
+
+/* ---- movable clock ------------------------------------------------------ */
+/* For expiry and timeout tests: after t_use_clock(), fmcp_monotonic_ms reads
+ * the real monotonic clock plus t_clock_offset (ms), which the test moves
+ * forward instead of sleeping; fmcp_set_hooks(NULL) gives the real clocks
+ * back. t_real_ms() is the unmoved clock (for the test's own deadlines).
+ * Where <time.h> has no CLOCK_MONOTONIC (strict C99 without POSIX) it is absent. */
+#include <time.h>
+#ifdef CLOCK_MONOTONIC
+static T_UNUSED int64_t t_clock_offset;
+static T_UNUSED int64_t t_real_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+static T_UNUSED int64_t t_clock_mono(void *u) { (void)u; return t_real_ms() + t_clock_offset; }
+static T_UNUSED void t_use_clock(void)
+{
+    fmcp_hooks h;
+    memset(&h, 0, sizeof h);
+    h.monotonic_ms_fn = t_clock_mono;
+    t_clock_offset = 0;
+    fmcp_set_hooks(&h);
+}
+#endif
+
 #endif

@@ -51,25 +51,6 @@ static void t_nonblock(int fd)
 #include <pthread.h>
 #endif
 
-/* ---- clock hook: real monotonic time plus a test-controlled offset ---------- */
-
-static int64_t t_clock_offset;
-static int64_t t_real_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-static int64_t t_mono(void *u) { (void)u; return t_real_ms() + t_clock_offset; }
-static void t_use_clock(void)
-{
-    fmcp_hooks h;
-    memset(&h, 0, sizeof h);
-    h.monotonic_ms_fn = t_mono;
-    t_clock_offset = 0;
-    fmcp_set_hooks(&h);
-}
-
 /* ---- test server ------------------------------------------------------------ */
 
 static fmcp_http_req *t_held;        /* request kept for a later answer */

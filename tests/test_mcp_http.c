@@ -10,39 +10,7 @@
 #include "test.h"
 
 #ifdef FASTMCP_NO_SOCKETS
-/* fmcp_server_run_http: on_listen gets the transport once bound; stopping
- * the loop there makes the call return. */
-static uint16_t t_listen_port;
-static void t_on_listen(void *u, fmcp_http_endpoint *t)
-{
-    (void)u;
-    t_listen_port = fmcp_http_endpoint_port(t);
-    fmcp_http_stop(fmcp_http_endpoint_loop(t));
-}
-
-static void test_run_http(void)
-{
-    fmcp_server_desc sd;
-    fmcp_server *srv;
-    fmcp_http_endpoint_desc d;
-    memset(&sd, 0, sizeof sd);
-    sd.name = "t"; sd.version = "1"; sd.workers = -1;
-    memset(&d, 0, sizeof d);
-    d.on_listen = t_on_listen;
-    CHECK_EQ_INT(fmcp_server_run_http(NULL, &d), FMCP_ERR_INVALID_ARG);
-    sd.alloc = &t_alloc;
-    T_ALLOC_SWEEP({
-        srv = NULL;
-        t_listen_port = 0;
-        t_rc = fmcp_server_create(&sd, &srv);
-        if (!t_rc) {
-            t_rc = fmcp_server_run_http(srv, &d);
-            if (!t_rc) CHECK(t_listen_port != 0);
-            fmcp_server_destroy(srv);
-        }
-    });
-}
-
+/* no HTTP without sockets: nothing to test */
 int main(void) { return t_finish("mcp_http"); }
 #else
 
@@ -64,17 +32,6 @@ int main(void) { return t_finish("mcp_http"); }
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #endif
-
-/* ---- clock: real monotonic time plus a test-controlled offset ----------------- */
-
-static int64_t t_clock_offset;
-static int64_t t_mono(void *u)
-{
-    struct timespec ts;
-    (void)u;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + t_clock_offset;
-}
 
 /* ---- the server under test ------------------------------------------------------- */
 
@@ -1544,10 +1501,7 @@ static void test_run_http(void)
 
 int main(void)
 {
-    fmcp_hooks h;
-    memset(&h, 0, sizeof h);
-    h.monotonic_ms_fn = t_mono;
-    fmcp_set_hooks(&h);
+    t_use_clock();
     T_RUN(test_health_and_404);
     T_RUN(test_post_rejections);
     T_RUN(test_session_lifecycle);

@@ -62,11 +62,10 @@ static char *read_file(const char *path)
 static char *fetch_jwks(const char *url, char *err, size_t errlen)
 {
 #ifndef FASTMCP_NO_SOCKETS
-    fmcp_http_client_req req;
+    fmcp_http_client_req req = {0};
     fmcp_http_response *res;
     fmcp_result r;
     char *text = NULL;
-    memset(&req, 0, sizeof req);
     req.url = url;
     req.timeout_ms = 10000;
     req.error_buf = err;
@@ -147,11 +146,10 @@ static int verify_token(identity *id, const char *keys)
     const char *req_env = getenv("JWT_REQUIRED_SCOPES"), *required[MAX_SCOPES];
     char req_buf[1024] = "";
     const char *problem = NULL;
-    fmcp_jwt_verifier_desc d;
+    fmcp_jwt_verifier_desc d = {0};
     fmcp_result r;
     size_t i, n;
     if (!token || !*token) return refuse("BEARER_TOKEN is not set", NULL);
-    memset(&d, 0, sizeof d);
     d.keys = &keys;
     d.key_count = 1;
     if (iss && *iss) { d.issuers = &iss; d.issuer_count = 1; }
@@ -272,8 +270,7 @@ static fmcp_result tool_secret_note(fmcp_ctx *c, void *u)
 static fmcp_result add_tool(fmcp_server *srv, const char *name, const char *desc, const char *params,
                             const char *scopes, fmcp_handler_fn fn)
 {
-    fmcp_tool_desc t;
-    memset(&t, 0, sizeof t);
+    fmcp_tool_desc t = {0};
     t.name = name; t.description = desc; t.params = params; t.scopes = scopes; t.handler = fn;
     t.read_only_hint = 1;
     return fmcp_server_add_tool(srv, &t);
@@ -311,17 +308,15 @@ static long stdout_write(void *user, const void *buf, size_t len)
 
 static int serve(const identity *id)
 {
-    fmcp_server_desc sd;
-    fmcp_stream_desc st;
+    fmcp_server_desc sd = {0};
+    fmcp_stream_desc st = {0};
     fmcp_server *srv;
     fmcp_result r;
-    memset(&sd, 0, sizeof sd);
     sd.name = "secure-server"; sd.title = "fastmcp.h authenticated stdio example"; sd.version = FASTMCP_VERSION_STRING;
     sd.log = fmcp_log_stderr;
     if ((r = fmcp_server_create(&sd, &srv)) != FMCP_OK) return refuse("server setup failed", fmcp_result_str(r));
     fmcp_server_set_authorizer(srv, authorize, (void *)id);
     r = add_tools(srv);
-    memset(&st, 0, sizeof st);
     st.read = stdin_read; st.write = stdout_write; st.auth = &id->auth;
     if (r == FMCP_OK) r = fmcp_stream_serve(srv, &st);
     if (r != FMCP_OK) fprintf(stderr, NAME ": %s\n", fmcp_result_str(r));
@@ -331,10 +326,9 @@ static int serve(const identity *id)
 
 int main(void)
 {
-    identity id;
+    identity id = {0};
     char *keys;
     int rc;
-    memset(&id, 0, sizeof id);
     if (!(keys = load_keys())) return 1;
     rc = verify_token(&id, keys);
     free(keys);

@@ -122,9 +122,9 @@ static void on_listen(void *user, fmcp_http_endpoint *t)
 int main(int argc, char **argv)
 {
     const char *key = getenv("FMCP_STATE_KEY");
-    fmcp_server_desc sd;
-    fmcp_http_endpoint_desc hd;
-    fmcp_tool_desc t;
+    fmcp_server_desc sd = {0};
+    fmcp_http_endpoint_desc hd = {0};
+    fmcp_tool_desc t = {0};
     fmcp_task_store ts;
     redis_store rs;
     fmcp_server *srv;
@@ -137,12 +137,10 @@ int main(int argc, char **argv)
     rs.rc = redisConnect(argv[2], atoi(argv[3]));
     if (!rs.rc || rs.rc->err) { fprintf(stderr, "replica: cannot reach Redis at %s:%s\n", argv[2], argv[3]); return 1; }
     ts.put = store_put; ts.update = store_update; ts.get = store_get; ts.del = store_del; ts.user = &rs;
-    memset(&sd, 0, sizeof sd);
     sd.name = "replicated"; sd.version = "1.0";
     sd.state_key = (const unsigned char *)key; sd.state_key_len = strlen(key);
     sd.task_store = &ts;
     if (fmcp_server_create(&sd, &srv) != FMCP_OK) { redisFree(rs.rc); return 1; }
-    memset(&t, 0, sizeof t);
     t.name = "sum"; t.params = "a:integer, b:integer"; t.handler = t_sum; t.task_support = FMCP_TASK_OPTIONAL;
     r = fmcp_server_add_tool(srv, &t);
     memset(&t, 0, sizeof t);
@@ -151,7 +149,6 @@ int main(int argc, char **argv)
     memset(&t, 0, sizeof t);
     t.name = "whoami"; t.handler = t_whoami;
     if (r == FMCP_OK) r = fmcp_server_add_tool(srv, &t);
-    memset(&hd, 0, sizeof hd);
     hd.host = "127.0.0.1"; hd.port = (uint16_t)atoi(argv[1]); hd.on_listen = on_listen;
     if (r == FMCP_OK) r = fmcp_server_run_http(srv, &hd);
     if (r != FMCP_OK) fprintf(stderr, "replica: %s\n", fmcp_result_str(r));
