@@ -234,6 +234,7 @@
  *   ec      P-256/P-384: ECDSA verify and RFC 6979 sign, ECDH, keys (constant time)
  *   jwk     JOSE keys of every type (RSA, EC, Ed25519): JWK/PEM/DER, thumbprints, JWS sign/verify
  *   jwt     JWT verifier (RS256, PS256, ES256, ES384, EdDSA; claims policy, one verdict, key sets) and issuer
+ *   dpop    RFC 9449 DPoP proofs on the resource server: checks, jti replay cache, nonces
  *   http    HTTP/1.1 event loop (epoll/poll), server engine, small client
  *   tls     TLS 1.2 client/server transports for http (BearSSL, opt-in)
  *   mcp_schema tool schemas: compact parameter spec, $ref checks, bounded JSON

@@ -56,16 +56,6 @@ struct fmcp_introspect {
 
 /* ---- strings ------------------------------------------------------------------- */
 
-static char *fmcp__in_dup(const fmcp_allocator *al, const char *s)
-{
-    size_t n;
-    char *p;
-    if (!s) return NULL;
-    n = strlen(s);
-    if ((p = (char *)fmcp_malloc(al, n + 1)) != NULL) memcpy(p, s, n + 1);
-    return p;
-}
-
 /* Frees a string that may be a secret: wiped first. */
 static void fmcp__in_sfree(const fmcp_allocator *al, char *s)
 {
@@ -337,14 +327,28 @@ static fmcp_result fmcp__in_decide(fmcp_introspect *in, fmcp_result rc, const fm
     size_t len[5];
     int64_t exp, nbf;
     int aud;
-    if (rc == FMCP_ERR_TIMEOUT) { fmcp__in_fail(e, FMCP_INTROSPECT_UNAVAILABLE, "timeout", "Token introspection timed out"); return FMCP_OK; }
-    if (rc == FMCP_ERR_TOO_LARGE) { fmcp__in_fail(e, FMCP_INTROSPECT_UNAVAILABLE, "too_large", "The introspection answer is too large"); return FMCP_OK; }
-    if (rc != FMCP_OK || !res) { fmcp__in_fail(e, FMCP_INTROSPECT_UNAVAILABLE, "unavailable", "The introspection endpoint is not reachable"); return FMCP_OK; }
-    if (res->status == 401 || res->status == 403) {
-        fmcp__in_fail(e, FMCP_INTROSPECT_UNAVAILABLE, "client_auth", "The introspection endpoint refused our client credentials");
+    if (rc == FMCP_ERR_TIMEOUT) {
+        fmcp__in_fail(e, FMCP_INTROSPECT_UNAVAILABLE, "timeout", "Token introspection timed out");
         return FMCP_OK;
     }
-    if (res->status != 200) { fmcp__in_fail(e, FMCP_INTROSPECT_UNAVAILABLE, "http_status", "The introspection endpoint answered with an error"); return FMCP_OK; }
+    if (rc == FMCP_ERR_TOO_LARGE) {
+        fmcp__in_fail(e, FMCP_INTROSPECT_UNAVAILABLE, "too_large", "The introspection answer is too large");
+        return FMCP_OK;
+    }
+    if (rc != FMCP_OK || !res) {
+        fmcp__in_fail(e, FMCP_INTROSPECT_UNAVAILABLE, "unavailable", "The introspection endpoint is not reachable");
+        return FMCP_OK;
+    }
+    if (res->status == 401 || res->status == 403) {
+        fmcp__in_fail(e, FMCP_INTROSPECT_UNAVAILABLE, "client_auth",
+                      "The introspection endpoint refused our client credentials");
+        return FMCP_OK;
+    }
+    if (res->status != 200) {
+        fmcp__in_fail(e, FMCP_INTROSPECT_UNAVAILABLE, "http_status",
+                      "The introspection endpoint answered with an error");
+        return FMCP_OK;
+    }
     memset(&o, 0, sizeof o);
     o.alloc = in->alloc; o.max_size = in->max_bytes; o.reject_duplicate_keys = 1; o.max_depth = 16;
     rc = fmcp_json_parse(res->body, res->body_len, &o, &doc, NULL);
@@ -363,8 +367,10 @@ static fmcp_result fmcp__in_decide(fmcp_introspect *in, fmcp_result rc, const fm
     nbf = fmcp_json_get_int(root, "nbf", 0);
     s[3] = fmcp_json_get_str(root, "iss", NULL);
     if (!fmcp_json_bool(active, 0)) fmcp__in_fail(e, FMCP_INTROSPECT_REJECTED, "inactive", "The token is not active");
-    else if (exp && exp <= now - in->leeway) fmcp__in_fail(e, FMCP_INTROSPECT_REJECTED, "expired", "The token has expired");
-    else if (nbf && now + in->leeway < nbf) fmcp__in_fail(e, FMCP_INTROSPECT_REJECTED, "not_yet_valid", "The token is not valid yet");
+    else if (exp && exp <= now - in->leeway)
+        fmcp__in_fail(e, FMCP_INTROSPECT_REJECTED, "expired", "The token has expired");
+    else if (nbf && now + in->leeway < nbf)
+        fmcp__in_fail(e, FMCP_INTROSPECT_REJECTED, "not_yet_valid", "The token is not valid yet");
     else if (in->issuer && s[3] && strcmp(s[3], in->issuer) != 0)
         fmcp__in_fail(e, FMCP_INTROSPECT_REJECTED, "bad_issuer", "The token comes from another issuer");
     else if (!in->any_aud && !aud)
@@ -493,7 +499,10 @@ FASTMCP_API fmcp_result fmcp_introspect_check(fmcp_introspect *in, const char *t
     out->description = "Token introspection is not available";
     if (!in || (!token && len)) return FMCP_ERR_INVALID_ARG;
     fmcp_sha256(token, len, h);
-    if (in->have_last && fmcp_ct_equal(in->last.hash, h, sizeof h)) { fmcp__in_verdict(&in->last, out); return FMCP_OK; }
+    if (in->have_last && fmcp_ct_equal(in->last.hash, h, sizeof h)) {
+        fmcp__in_verdict(&in->last, out);
+        return FMCP_OK;
+    }
     if ((e = fmcp__in_cache_get(in, h, fmcp_time_now())) != NULL) {
         in->st.cache_hits++;
         if (e->state != FMCP_INTROSPECT_ACTIVE) in->st.negative_hits++;
@@ -546,7 +555,8 @@ static fmcp_result fmcp__in_check_desc(const fmcp_introspect_desc *d, const char
     *why = "introspection endpoint is missing";
     if (!d->endpoint || !*d->endpoint) return FMCP_ERR_INVALID_ARG;
     *why = "introspection endpoint must start with http:// or https://";
-    if (!fmcp__in_prefix(d->endpoint, "http://") && !fmcp__in_prefix(d->endpoint, "https://")) return FMCP_ERR_INVALID_ARG;
+    if (!fmcp__in_prefix(d->endpoint, "http://") && !fmcp__in_prefix(d->endpoint, "https://"))
+        return FMCP_ERR_INVALID_ARG;
     *why = "introspection endpoint is https:// but its transport is NULL: build with FASTMCP_WITH_BEARSSL "
            "(make BEARSSL=1) and set the transport to fmcp_tls_client_io(tls)";
     if (fmcp__in_prefix(d->endpoint, "https://") && !d->transport) return FMCP_ERR_UNSUPPORTED;
@@ -622,19 +632,20 @@ FASTMCP_API fmcp_result fmcp_introspect_create(const fmcp_introspect_desc *d, fm
     in->max_inflight = d->max_inflight ? d->max_inflight : 64;
     in->loop = d->loop;
     rc = FMCP_ERR_NOMEM;
-    if (!(in->endpoint = fmcp__in_dup(in->alloc, d->endpoint)) || !(in->client_id = fmcp__in_dup(in->alloc, d->client_id)) ||
-        (d->client_secret && !(in->secret = fmcp__in_dup(in->alloc, d->client_secret))) ||
-        (d->issuer && !(in->issuer = fmcp__in_dup(in->alloc, d->issuer))) ||
-        (d->key_id && !(in->key_id = fmcp__in_dup(in->alloc, d->key_id))) ||
-        (d->key_alg && !(in->key_alg = fmcp__in_dup(in->alloc, d->key_alg))) ||
-        !(in->assert_aud = fmcp__in_dup(in->alloc, d->assertion_audience ? d->assertion_audience :
+    if (!(in->endpoint = fmcp__strdup(in->alloc, d->endpoint)) ||
+        !(in->client_id = fmcp__strdup(in->alloc, d->client_id)) ||
+        (d->client_secret && !(in->secret = fmcp__strdup(in->alloc, d->client_secret))) ||
+        (d->issuer && !(in->issuer = fmcp__strdup(in->alloc, d->issuer))) ||
+        (d->key_id && !(in->key_id = fmcp__strdup(in->alloc, d->key_id))) ||
+        (d->key_alg && !(in->key_alg = fmcp__strdup(in->alloc, d->key_alg))) ||
+        !(in->assert_aud = fmcp__strdup(in->alloc, d->assertion_audience ? d->assertion_audience :
                                                    d->issuer ? d->issuer : d->endpoint)))
         goto fail;
     if (d->audience_count) {
         if (!(in->aud = (char **)fmcp_malloc(in->alloc, d->audience_count * sizeof(char *)))) goto fail;
         in->aud_cap = d->audience_count;
         for (i = 0; i < d->audience_count; i++, in->naud++)
-            if (!(in->aud[i] = fmcp__in_dup(in->alloc, d->audiences[i] ? d->audiences[i] : ""))) goto fail;
+            if (!(in->aud[i] = fmcp__strdup(in->alloc, d->audiences[i] ? d->audiences[i] : ""))) goto fail;
     }
     cap = d->cache_size < 0 ? 0 : d->cache_size == 0 ? 1024 : (size_t)d->cache_size;
     if (cap) {
