@@ -3828,9 +3828,10 @@ FASTMCP_API void fmcp_log_stderr(void *user, fmcp_log_level level, const char *m
  *
  * fmcp_http_endpoint_create adds the transport to an existing loop (it starts an
  *   HTTP server on d.host:d.port; d.http optionally supplies limits and a
- *   TLS transport - its host, port, handler, user and on_head are ignored). The
- *   strings and lists in d are referenced, not copied: keep them alive
- *   until fmcp_http_endpoint_destroy. All callbacks run on the loop thread.
+ *   TLS transport - its host, port, handler, user and on_head are ignored).
+ *   d is copied with its strings and lists (d.http's own pointers, such as
+ *   its TLS transport, are referenced). All callbacks run on the loop thread.
+ * fmcp_http_endpoint_query_desc gives the descriptor in use, defaults filled.
  *   fmcp_http_endpoint_port gives the bound port, fmcp_http_endpoint_loop the loop.
  *   fmcp_http_endpoint_destroy closes every session and the server (loop thread).
  * fmcp_server_run_http creates a loop, attaches, calls d.on_listen(user, t)
@@ -3916,6 +3917,7 @@ typedef struct fmcp_http_endpoint_desc {
 #ifndef FASTMCP_NO_SOCKETS
 FASTMCP_API fmcp_result fmcp_http_endpoint_create(fmcp_server *srv, fmcp_http_loop *loop,
                                              const fmcp_http_endpoint_desc *d, fmcp_http_endpoint **out);
+FASTMCP_API const fmcp_http_endpoint_desc *fmcp_http_endpoint_query_desc(const fmcp_http_endpoint *t);
 FASTMCP_API uint16_t fmcp_http_endpoint_port(const fmcp_http_endpoint *t);
 FASTMCP_API fmcp_http_loop *fmcp_http_endpoint_loop(const fmcp_http_endpoint *t);
 FASTMCP_API size_t fmcp_http_endpoint_sessions(fmcp_http_endpoint *t);
@@ -27718,7 +27720,10 @@ struct fmcp_http_endpoint {
     const fmcp_allocator *a;
     fmcp_http_loop *loop;
     fmcp_http_server *hs;
-    fmcp_http_endpoint_desc d;
+    fmcp_http_endpoint_desc d;         /* the caller's, copied; defaults filled */
+    fmcp_http_server_desc http;        /* d.http points here once copied */
+    char *dblock;                      /* d's strings and lists (one block) */
+    size_t dblock_size;
     int check_hosts;
 #ifndef FASTMCP_NO_THREADS
     fmcp__mutex mu;
@@ -29407,8 +29412,60 @@ static void fmcp__mh_defaults(fmcp_http_endpoint_desc *d)
     if (!d->preauth_body_bytes) d->preauth_body_bytes = FMCP_HTTP_ENDPOINT_PREAUTH_BODY_BYTES;
 }
 
+/* Copies d's strings and NULL-terminated lists into one block, so the caller's
+ * descriptor need not outlive the endpoint (sokol-style descriptors). */
+static size_t fmcp__mh_list_len(const char *const *l, size_t *bytes)
+{
+    size_t n = 0;
+    for (; l && l[n]; n++) *bytes += strlen(l[n]) + 1;
+    return l ? n + 1 : 0;
+}
+
+static const char *const *fmcp__mh_list_copy(const char *const *l, const char **slot, char **text)
+{
+    size_t i, k;
+    if (!l) return NULL;
+    for (i = 0; l[i]; i++) {
+        k = strlen(l[i]) + 1;
+        memcpy(*text, l[i], k);
+        slot[i] = *text;
+        *text += k;
+    }
+    slot[i] = NULL;
+    return slot;
+}
+
+static fmcp_result fmcp__mh_copy_desc(fmcp_http_endpoint *t)
+{
+    const char **str[6];
+    size_t i, bytes = 0, nh, no, k;
+    char *text;
+    const char **slots;
+    str[0] = &t->d.host; str[1] = &t->d.path; str[2] = &t->d.legacy_sse_path;
+    str[3] = &t->d.legacy_message_path; str[4] = &t->d.health_path; str[5] = &t->d.cors_origin;
+    for (i = 0; i < 6; i++) if (*str[i]) bytes += strlen(*str[i]) + 1;
+    nh = fmcp__mh_list_len(t->d.allowed_hosts, &bytes);
+    no = fmcp__mh_list_len(t->d.allowed_origins, &bytes);
+    t->dblock_size = (nh + no) * sizeof(char *) + bytes + 1;
+    if (!(t->dblock = (char *)fmcp_malloc(t->a, t->dblock_size))) return FMCP_ERR_NOMEM;
+    slots = (const char **)(void *)t->dblock;
+    text = t->dblock + (nh + no) * sizeof(char *);
+    t->d.allowed_hosts = fmcp__mh_list_copy(t->d.allowed_hosts, slots, &text);
+    t->d.allowed_origins = fmcp__mh_list_copy(t->d.allowed_origins, slots + nh, &text);
+    for (i = 0; i < 6; i++) {
+        if (!*str[i]) continue;
+        k = strlen(*str[i]) + 1;
+        memcpy(text, *str[i], k);
+        *str[i] = text;
+        text += k;
+    }
+    if (t->d.http) { t->http = *t->d.http; t->d.http = &t->http; }
+    return FMCP_OK;
+}
+
 static void fmcp__mh_free_struct(fmcp_http_endpoint *t)
 {
+    if (t->dblock) fmcp_free(t->a, t->dblock, t->dblock_size);
 #ifndef FASTMCP_NO_THREADS
     fmcp__mutex_destroy(&t->mu);
 #endif
@@ -29437,14 +29494,19 @@ FASTMCP_API fmcp_result fmcp_http_endpoint_create(fmcp_server *srv, fmcp_http_lo
     if (!t) return FMCP_ERR_NOMEM;
     memset(t, 0, sizeof *t);
     t->srv = srv; t->a = fmcp_server_allocator(srv); t->loop = loop; t->d = *d;
+    if ((rc = fmcp__mh_copy_desc(t)) != FMCP_OK) { fmcp_free(t->a, t, sizeof *t); return rc; }
     fmcp__mh_defaults(&t->d);
     t->check_hosts = t->d.dns_rebinding_protection > 0 ||
                      (t->d.dns_rebinding_protection == 0 && (fmcp_http_addr_kind(t->d.host) == FMCP_HTTP_ADDR_LOOPBACK ||
                                                              t->d.allowed_hosts || t->d.allowed_origins));
     t->tick_ms = t->d.keepalive_ms > 0 && t->d.keepalive_ms < 1000 ? t->d.keepalive_ms : 1000;
-    if ((rc = fmcp__mh_mutex_init(t)) != FMCP_OK) { fmcp_free(t->a, t, sizeof *t); return rc; }
-    if (d->http) hd = *d->http; else memset(&hd, 0, sizeof hd);
-    hd.host = d->host; hd.port = d->port; hd.handler = fmcp__mh_handler; hd.user = t;
+    if ((rc = fmcp__mh_mutex_init(t)) != FMCP_OK) {
+        fmcp_free(t->a, t->dblock, t->dblock_size);
+        fmcp_free(t->a, t, sizeof *t);
+        return rc;
+    }
+    if (t->d.http) hd = *t->d.http; else memset(&hd, 0, sizeof hd);
+    hd.host = t->d.host; hd.port = t->d.port; hd.handler = fmcp__mh_handler; hd.user = t;
     hd.on_head = fmcp__mh_on_head;
     if ((rc = fmcp_http_server_create(loop, &hd, &t->hs)) != FMCP_OK) { fmcp__mh_free_struct(t); return rc; }
     if ((rc = fmcp_http_timer_add(loop, t->tick_ms, fmcp__mh_tick, t, &t->timer)) != FMCP_OK) {
@@ -29456,6 +29518,11 @@ FASTMCP_API fmcp_result fmcp_http_endpoint_create(fmcp_server *srv, fmcp_http_lo
     fmcp__mh_warn_open(t);
     *out = t;
     return FMCP_OK;
+}
+
+FASTMCP_API const fmcp_http_endpoint_desc *fmcp_http_endpoint_query_desc(const fmcp_http_endpoint *t)
+{
+    return t ? &t->d : NULL;
 }
 
 FASTMCP_API uint16_t fmcp_http_endpoint_port(const fmcp_http_endpoint *t) { return t ? fmcp_http_server_port(t->hs) : 0; }

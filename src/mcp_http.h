@@ -135,9 +135,10 @@
  *
  * fmcp_http_endpoint_create adds the transport to an existing loop (it starts an
  *   HTTP server on d.host:d.port; d.http optionally supplies limits and a
- *   TLS transport - its host, port, handler, user and on_head are ignored). The
- *   strings and lists in d are referenced, not copied: keep them alive
- *   until fmcp_http_endpoint_destroy. All callbacks run on the loop thread.
+ *   TLS transport - its host, port, handler, user and on_head are ignored).
+ *   d is copied with its strings and lists (d.http's own pointers, such as
+ *   its TLS transport, are referenced). All callbacks run on the loop thread.
+ * fmcp_http_endpoint_query_desc gives the descriptor in use, defaults filled.
  *   fmcp_http_endpoint_port gives the bound port, fmcp_http_endpoint_loop the loop.
  *   fmcp_http_endpoint_destroy closes every session and the server (loop thread).
  * fmcp_server_run_http creates a loop, attaches, calls d.on_listen(user, t)
@@ -223,6 +224,7 @@ typedef struct fmcp_http_endpoint_desc {
 #ifndef FASTMCP_NO_SOCKETS
 FASTMCP_API fmcp_result fmcp_http_endpoint_create(fmcp_server *srv, fmcp_http_loop *loop,
                                              const fmcp_http_endpoint_desc *d, fmcp_http_endpoint **out);
+FASTMCP_API const fmcp_http_endpoint_desc *fmcp_http_endpoint_query_desc(const fmcp_http_endpoint *t);
 FASTMCP_API uint16_t fmcp_http_endpoint_port(const fmcp_http_endpoint *t);
 FASTMCP_API fmcp_http_loop *fmcp_http_endpoint_loop(const fmcp_http_endpoint *t);
 FASTMCP_API size_t fmcp_http_endpoint_sessions(fmcp_http_endpoint *t);

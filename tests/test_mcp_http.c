@@ -980,6 +980,40 @@ static void test_host_origin(void)
     t_stop();
 }
 
+/* The descriptor is copied at creation: the caller's strings and lists may go
+ * away at once; query_desc shows them with the defaults filled in. */
+static void test_desc_copied(void)
+{
+    tconn c;
+    fmcp_http_endpoint_desc d;
+    const fmcp_http_endpoint_desc *q;
+    char path[16], health[16], host[32];
+    const char *hosts[2];
+    memset(&d, 0, sizeof d);
+    strcpy(path, "/rpc"); strcpy(health, "/alive"); strcpy(host, "127.0.0.1");
+    hosts[0] = host; hosts[1] = NULL;
+    d.path = path; d.health_path = health; d.allowed_hosts = hosts; d.dns_rebinding_protection = 1;
+    if (!t_start(&d, NULL)) T_SKIP("cannot listen on 127.0.0.1");
+    memset(path, 'x', sizeof path - 1); memset(health, 'x', sizeof health - 1);
+    memset(host, 'x', sizeof host - 1); hosts[0] = NULL;
+    q = fmcp_http_endpoint_query_desc(T);
+    CHECK(q != NULL && q != &d);
+    if (q) {
+        CHECK_STR(q->path, "/rpc");
+        CHECK_STR(q->health_path, "/alive");
+        CHECK_STR(q->legacy_sse_path, "/sse");
+        CHECK(q->allowed_hosts && q->allowed_hosts[0] && !strcmp(q->allowed_hosts[0], "127.0.0.1") &&
+              !q->allowed_hosts[1]);
+        CHECK_EQ_INT(q->keepalive_ms, 15000);
+        CHECK(q->preauth_body_bytes == FMCP_HTTP_ENDPOINT_PREAUTH_BODY_BYTES);
+    }
+    CHECK_EQ_INT(t_req(&c, "GET", "/alive", NULL, NULL), 200);
+    CHECK_EQ_INT(t_req(&c, "POST", "/rpc", ACCEPT_BOTH CT_JSON, INIT_BODY), 200);  /* Host: 127.0.0.1:port */
+    CHECK_EQ_INT(t_req(&c, "POST", "/mcp", ACCEPT_BOTH CT_JSON, INIT_BODY), 404);
+    CHECK(fmcp_http_endpoint_query_desc(NULL) == NULL);
+    t_stop();
+}
+
 static char t_logged[1024];
 static void t_log(void *u, fmcp_log_level level, const char *msg)
 {
@@ -1517,6 +1551,7 @@ int main(void)
     T_RUN(test_stateless);
     T_RUN(test_json_only_and_disabled_get);
     T_RUN(test_host_origin);
+    T_RUN(test_desc_copied);
     T_RUN(test_bind_checks);
     T_RUN(test_cors);
     T_RUN(test_legacy_sse);
