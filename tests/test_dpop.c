@@ -383,6 +383,7 @@ static void as_handler(fmcp_http_req *req, void *u)
                  "\"cnf\":{\"jkt\":\"%s\"}}", jkt1);
     else if (body && strstr(body, "token=opaque-plain"))
         snprintf(out, sizeof out, "{\"active\":true,\"sub\":\"bob\",\"aud\":\"mcp-test\"}");
+    else if (body && strstr(body, "token=opaque-broken")) { (void)fmcp_http_respond(req, 500, NULL, 0, "no", 2); return; }
     else snprintf(out, sizeof out, "{\"active\":false}");
     (void)fmcp_http_respond(req, 200, h, 1, out, strlen(out));
 }
@@ -738,10 +739,17 @@ static void test_http_introspected(void)
     snprintf(g_auth[1], sizeof g_auth[1], "Bearer opaque-bound");
     snprintf(g_auth[2], sizeof g_auth[2], "Bearer opaque-plain");
     t_pf_default(&f, e.url, "opaque-bound");
-    r_ = t_post(&e, g_auth[0], t_proof(0, &f), NULL);
+    r_ = t_post(&e, g_auth[0], t_proof(1, &f), NULL);
     CHECKF(r_ && r_->status == 200, "status %d", r_ ? r_->status : -1);
     if (r_) fmcp_http_response_destroy(r_);
-    CHECK(g_intro_requests >= 1);
+    CHECK_EQ_INT(g_intro_requests, 1);
+    fmcp_auth_stats_get(e.a, &st);
+    CHECK_EQ_INT((int)st.dpop_accepted, 1);
+    CHECK_EQ_INT((int)st.dpop_rejected, 0);
+    CHECK_EQ_INT((int)st.introspect_fetches, 1);
+    /* the same proof again: a replay */
+    r_ = t_post(&e, g_auth[0], g_proof[1], NULL);
+    WANT("error=\"invalid_dpop_proof\"");
     /* bound by the introspection answer: Bearer is refused */
     r_ = t_post(&e, g_auth[1], NULL, NULL);
     WANT("Bearer ", "error=\"invalid_token\"");
@@ -757,8 +765,18 @@ static void test_http_introspected(void)
     r_ = t_post(&e, g_auth[2], NULL, NULL);
     CHECK(r_ && r_->status == 200);
     if (r_) fmcp_http_response_destroy(r_);
+    /* the endpoint fails: 503, counted as an introspection failure */
+    r_ = t_post(&e, "Bearer opaque-broken", NULL, NULL);
+    CHECK(r_ && r_->status == 503);
+    if (r_) fmcp_http_response_destroy(r_);
     fmcp_auth_stats_get(e.a, &st);
-    (void)st;
+    CHECK_EQ_INT((int)st.dpop_accepted, 1);
+    CHECK_EQ_INT((int)st.dpop_rejected, 2);   /* the replay and the other key; Bearer never gets to a proof */
+    CHECK_EQ_INT((int)st.dpop_replays, 1);
+    CHECK_EQ_INT((int)st.introspect_fetches, 3);   /* bound, plain, broken: the cache answers the rest */
+    CHECK_EQ_INT(g_intro_requests, 3);
+    CHECK_EQ_INT((int)st.introspect_failures, 1);
+    CHECK((int)st.introspect_cache_hits >= 4);
     t_env_down(&e);
 }
 #endif
