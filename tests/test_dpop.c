@@ -383,7 +383,10 @@ static void as_handler(fmcp_http_req *req, void *u)
                  "\"cnf\":{\"jkt\":\"%s\"}}", jkt1);
     else if (body && strstr(body, "token=opaque-plain"))
         snprintf(out, sizeof out, "{\"active\":true,\"sub\":\"bob\",\"aud\":\"mcp-test\"}");
-    else if (body && strstr(body, "token=opaque-broken")) { (void)fmcp_http_respond(req, 500, NULL, 0, "no", 2); return; }
+    else if (body && strstr(body, "token=opaque-broken")) {
+        (void)fmcp_http_respond(req, 500, NULL, 0, "no", 2);
+        return;
+    }
     else snprintf(out, sizeof out, "{\"active\":false}");
     (void)fmcp_http_respond(req, 200, h, 1, out, strlen(out));
 }
