@@ -5107,6 +5107,14 @@ typedef struct fmcp_auth_stats {
     uint64_t jwks_failures;   /* fetches that gave no usable key set */
     uint64_t parked;          /* requests parked waiting for a fetch */
     size_t keys;              /* keys in the current set */
+    /* RFC 7662 (from the introspection module; 0 without introspection) */
+    uint64_t introspect_fetches;      /* introspection requests sent */
+    uint64_t introspect_cache_hits;   /* verdicts served from its cache */
+    uint64_t introspect_failures;     /* requests without a usable answer */
+    /* RFC 9449, requests with the DPoP scheme on a bound token */
+    uint64_t dpop_accepted;           /* proofs that passed */
+    uint64_t dpop_rejected;           /* proofs refused, replays included */
+    uint64_t dpop_replays;            /* of those, a jti seen before */
 } fmcp_auth_stats;
 
 FASTMCP_API fmcp_result fmcp_auth_create(const fmcp_auth_desc *desc, fmcp_auth **out);
@@ -37246,6 +37254,13 @@ FASTMCP_API void fmcp_auth_stats_get(fmcp_auth *a, fmcp_auth_stats *out)
     memset(out, 0, sizeof *out);
     if (!a) return;
     *out = a->st;
+    if (a->intro) {
+        fmcp_introspect_stats is;
+        fmcp_introspect_stats_get(a->intro, &is);
+        out->introspect_fetches = is.fetches;
+        out->introspect_cache_hits = is.cache_hits;
+        out->introspect_failures = is.failures;
+    }
 }
 
 #ifdef FASTMCP_NO_SOCKETS
@@ -37735,7 +37750,10 @@ static fmcp_result fmcp__auth_dpop(fmcp__auth_rq *rq, const char *tok, size_t n)
         rc = FMCP_ERR_AUTH;
         v.code = "invalid_dpop_proof"; v.description = "More than one DPoP header"; v.error = FMCP_DPOP_MALFORMED;
     } else rc = fmcp_dpop_check(a->dpop, &dr, &v);
+    if (rc == FMCP_OK) a->st.dpop_accepted++;
     if (rc != FMCP_ERR_AUTH) return rc;
+    a->st.dpop_rejected++;
+    if (v.error == FMCP_DPOP_REPLAY) a->st.dpop_replays++;
     if (!fmcp__auth_rate_ok(rq, NULL)) return FMCP_OK;
     fmcp__auth_reject(rq, 401, v.code, v.description, NULL, fmcp_dpop_error_name(v.error), 0);
     if (v.error == FMCP_DPOP_NONCE && rq->r->nheaders < 4 &&

@@ -621,6 +621,13 @@ FASTMCP_API void fmcp_auth_stats_get(fmcp_auth *a, fmcp_auth_stats *out)
     memset(out, 0, sizeof *out);
     if (!a) return;
     *out = a->st;
+    if (a->intro) {
+        fmcp_introspect_stats is;
+        fmcp_introspect_stats_get(a->intro, &is);
+        out->introspect_fetches = is.fetches;
+        out->introspect_cache_hits = is.cache_hits;
+        out->introspect_failures = is.failures;
+    }
 }
 
 #ifdef FASTMCP_NO_SOCKETS
@@ -1110,7 +1117,10 @@ static fmcp_result fmcp__auth_dpop(fmcp__auth_rq *rq, const char *tok, size_t n)
         rc = FMCP_ERR_AUTH;
         v.code = "invalid_dpop_proof"; v.description = "More than one DPoP header"; v.error = FMCP_DPOP_MALFORMED;
     } else rc = fmcp_dpop_check(a->dpop, &dr, &v);
+    if (rc == FMCP_OK) a->st.dpop_accepted++;
     if (rc != FMCP_ERR_AUTH) return rc;
+    a->st.dpop_rejected++;
+    if (v.error == FMCP_DPOP_REPLAY) a->st.dpop_replays++;
     if (!fmcp__auth_rate_ok(rq, NULL)) return FMCP_OK;
     fmcp__auth_reject(rq, 401, v.code, v.description, NULL, fmcp_dpop_error_name(v.error), 0);
     if (v.error == FMCP_DPOP_NONCE && rq->r->nheaders < 4 &&

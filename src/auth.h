@@ -254,6 +254,14 @@ typedef struct fmcp_auth_stats {
     uint64_t jwks_failures;   /* fetches that gave no usable key set */
     uint64_t parked;          /* requests parked waiting for a fetch */
     size_t keys;              /* keys in the current set */
+    /* RFC 7662 (from the introspection module; 0 without introspection) */
+    uint64_t introspect_fetches;      /* introspection requests sent */
+    uint64_t introspect_cache_hits;   /* verdicts served from its cache */
+    uint64_t introspect_failures;     /* requests without a usable answer */
+    /* RFC 9449, requests with the DPoP scheme on a bound token */
+    uint64_t dpop_accepted;           /* proofs that passed */
+    uint64_t dpop_rejected;           /* proofs refused, replays included */
+    uint64_t dpop_replays;            /* of those, a jti seen before */
 } fmcp_auth_stats;
 
 FASTMCP_API fmcp_result fmcp_auth_create(const fmcp_auth_desc *desc, fmcp_auth **out);

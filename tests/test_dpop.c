@@ -359,9 +359,37 @@ typedef struct t_env {
     fmcp_server *srv;
     fmcp_http_endpoint *t;
     fmcp_auth *a;
+    fmcp_http_server *as;           /* the fake introspection endpoint (g_intro) */
     uint16_t port;
     char url[128];
 } t_env;
+
+/* When set, t_env_up checks opaque tokens by introspection at a fake
+ * endpoint: "opaque-bound" is active and bound to pk, "opaque-plain" active
+ * and unbound, anything else inactive. */
+static int g_intro, g_intro_requests;
+
+static void as_handler(fmcp_http_req *req, void *u)
+{
+    fmcp_http_header h[1];
+    size_t n = 0;
+    const char *body = fmcp_http_req_body(req, &n);
+    char out[512];
+    (void)u;
+    g_intro_requests++;
+    h[0].name = "Content-Type"; h[0].value = "application/json";
+    if (body && strstr(body, "token=opaque-bound"))
+        snprintf(out, sizeof out, "{\"active\":true,\"sub\":\"alice\",\"aud\":\"mcp-test\",\"token_type\":\"DPoP\","
+                 "\"cnf\":{\"jkt\":\"%s\"}}", jkt1);
+    else if (body && strstr(body, "token=opaque-plain"))
+        snprintf(out, sizeof out, "{\"active\":true,\"sub\":\"bob\",\"aud\":\"mcp-test\"}");
+    else if (body && strstr(body, "token=opaque-broken")) {
+        (void)fmcp_http_respond(req, 500, NULL, 0, "no", 2);
+        return;
+    }
+    else snprintf(out, sizeof out, "{\"active\":false}");
+    (void)fmcp_http_respond(req, 200, h, 1, out, strlen(out));
+}
 
 static fmcp_result tool_echo(fmcp_ctx *c, void *u)
 {
@@ -378,6 +406,9 @@ static int t_env_up(t_env *e, int mode, int nonce)
     const char *keys[1];
     fmcp_json_writer w;
     fmcp_jwk_public_key ipub;
+    fmcp_introspect_desc id;
+    fmcp_http_server_desc sdesc;
+    char iurl[128];
     memset(e, 0, sizeof *e);
     if (!t_keys() || fmcp_http_loop_create(NULL, &e->loop) != FMCP_OK) return 0;
     (void)fmcp_jwk_public_of(&ik, &ipub);
@@ -399,6 +430,17 @@ static int t_env_up(t_env *e, int mode, int nonce)
     ad.no_audit = 1;
     ad.dpop_mode = mode;
     ad.dpop.use_nonce = nonce;
+    if (g_intro) {   /* opaque tokens only */
+        memset(&sdesc, 0, sizeof sdesc);
+        sdesc.handler = as_handler;
+        if (fmcp_http_server_create(e->loop, &sdesc, &e->as) != FMCP_OK) return 0;
+        snprintf(iurl, sizeof iurl, "http://127.0.0.1:%u/introspect", (unsigned)fmcp_http_server_port(e->as));
+        memset(&id, 0, sizeof id);
+        id.endpoint = iurl; id.client_id = "rs"; id.client_secret = "s3cret";
+        ad.introspection = &id;
+        ad.keys = NULL; ad.key_count = 0;
+        ad.loop = e->loop;
+    }
     if (fmcp_auth_create(&ad, &e->a) != FMCP_OK) return 0;
     memset(&td, 0, sizeof td);
     td.name = "echo"; td.handler = tool_echo;
@@ -417,6 +459,7 @@ static void t_env_down(t_env *e)
     if (e->t) fmcp_http_endpoint_destroy(e->t);
     if (e->srv) fmcp_server_destroy(e->srv);
     if (e->a) fmcp_auth_destroy(e->a);
+    if (e->as) fmcp_http_server_destroy(e->as);
     if (e->loop) fmcp_http_loop_destroy(e->loop);
 }
 
@@ -682,6 +725,63 @@ static void test_http_off(void)
     }
     t_env_down(&e);
 }
+
+/* RFC 9449 6.2 with RFC 7662: an opaque token whose introspection answer has
+ * cnf.jkt is bound like a JWT with that claim. */
+static void test_http_introspected(void)
+{
+    t_env e;
+    t_pf f;
+    fmcp_http_response *r_;
+    fmcp_auth_stats st;
+    int st_ = 401;
+    g_intro = 1; g_intro_requests = 0;
+    if (!t_env_up(&e, FMCP_AUTH_DPOP_ALLOWED, 0)) { CHECK(0); t_env_down(&e); g_intro = 0; return; }
+    g_intro = 0;
+    snprintf(g_auth[0], sizeof g_auth[0], "DPoP opaque-bound");
+    snprintf(g_auth[1], sizeof g_auth[1], "Bearer opaque-bound");
+    snprintf(g_auth[2], sizeof g_auth[2], "Bearer opaque-plain");
+    t_pf_default(&f, e.url, "opaque-bound");
+    r_ = t_post(&e, g_auth[0], t_proof(1, &f), NULL);
+    CHECKF(r_ && r_->status == 200, "status %d", r_ ? r_->status : -1);
+    if (r_) fmcp_http_response_destroy(r_);
+    CHECK_EQ_INT(g_intro_requests, 1);
+    fmcp_auth_stats_get(e.a, &st);
+    CHECK_EQ_INT((int)st.dpop_accepted, 1);
+    CHECK_EQ_INT((int)st.dpop_rejected, 0);
+    CHECK_EQ_INT((int)st.introspect_fetches, 1);
+    /* the same proof again: a replay */
+    r_ = t_post(&e, g_auth[0], g_proof[1], NULL);
+    WANT("error=\"invalid_dpop_proof\"");
+    /* bound by the introspection answer: Bearer is refused */
+    r_ = t_post(&e, g_auth[1], NULL, NULL);
+    WANT("Bearer ", "error=\"invalid_token\"");
+    /* a proof made with another key: the token's binding does not fit */
+    t_pf_default(&f, e.url, "opaque-bound"); f.key = &pk2;
+    r_ = t_post(&e, g_auth[0], t_proof(0, &f), NULL);
+    WANT("DPoP algs=", "error=\"invalid_token\"", "does not match the token binding");
+    /* a valid proof without the DPoP scheme is still refused */
+    t_pf_default(&f, e.url, "opaque-bound");
+    r_ = t_post(&e, g_auth[1], t_proof(0, &f), NULL);
+    WANT("error=\"invalid_token\"");
+    /* an unbound opaque token stays a bearer token (DPoP allowed) */
+    r_ = t_post(&e, g_auth[2], NULL, NULL);
+    CHECK(r_ && r_->status == 200);
+    if (r_) fmcp_http_response_destroy(r_);
+    /* the endpoint fails: 503, counted as an introspection failure */
+    r_ = t_post(&e, "Bearer opaque-broken", NULL, NULL);
+    CHECK(r_ && r_->status == 503);
+    if (r_) fmcp_http_response_destroy(r_);
+    fmcp_auth_stats_get(e.a, &st);
+    CHECK_EQ_INT((int)st.dpop_accepted, 1);
+    CHECK_EQ_INT((int)st.dpop_rejected, 2);   /* the replay and the other key; Bearer never gets to a proof */
+    CHECK_EQ_INT((int)st.dpop_replays, 1);
+    CHECK_EQ_INT((int)st.introspect_fetches, 3);   /* bound, plain, broken: the cache answers the rest */
+    CHECK_EQ_INT(g_intro_requests, 3);
+    CHECK_EQ_INT((int)st.introspect_failures, 1);
+    CHECK((int)st.introspect_cache_hits >= 4);
+    t_env_down(&e);
+}
 #endif
 
 int main(void)
@@ -696,6 +796,7 @@ int main(void)
     T_RUN(test_http_required);
     T_RUN(test_http_allowed_nonce);
     T_RUN(test_http_off);
+    T_RUN(test_http_introspected);
 #endif
     fmcp_wipe(&pk, sizeof pk); fmcp_wipe(&pk2, sizeof pk2);
     fmcp_wipe(&pk384, sizeof pk384); fmcp_wipe(&ik, sizeof ik);
