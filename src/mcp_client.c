@@ -845,7 +845,8 @@ static fmcp_result fmcp__cl_conn_write(fmcp_client *c, fmcp__cl_conn *k, const c
         if (k->tc) {   /* a retried TLS write repeats the same bytes */
             w = c->d.transport->write(k->tc, p, n);
             if (w == FMCP_HTTP_IO_WANT_READ || w == FMCP_HTTP_IO_WANT_WRITE) {
-                fmcp_result r = fmcp__cl_ready(c, k->fd, w == FMCP_HTTP_IO_WANT_READ ? POLLIN : POLLOUT, deadline, NULL);
+                fmcp_result r = fmcp__cl_ready(c, k->fd, w == FMCP_HTTP_IO_WANT_READ ? POLLIN : POLLOUT,
+                    deadline, NULL);
                 if (r != FMCP_OK) return r;
                 continue;
             }
@@ -1418,7 +1419,8 @@ static int fmcp__cl_get_once(fmcp_client *c, fmcp__cl_sse *s, fmcp__cl_conn *k0)
     FMCP__CL_UNLOCK(c);
     if (!k0) {
         if (c->modern) r = fmcp__cl_listen_send(c, k);
-        else r = fmcp__cl_http_send_req(c, k, "GET", c->url.path, NULL, 0, s->last_id, fmcp_monotonic_ms() + 30000, NULL);
+        else r = fmcp__cl_http_send_req(c, k, "GET", c->url.path, NULL, 0,
+            s->last_id, fmcp_monotonic_ms() + 30000, NULL);
         if (r == FMCP_OK) r = fmcp__cl_read_head(c, k, 0, NULL);
         if (r != FMCP_OK) k->status = 0;
     }
@@ -1542,7 +1544,10 @@ static fmcp_result fmcp__cl_build(fmcp_client *c, int64_t id, const char *method
         o.alloc = c->a;
         r = fmcp_json_parse(params, strlen(params), &o, &pd, NULL);
         if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? r : FMCP_ERR_INVALID_ARG;
-        if (!fmcp_json_is(fmcp_json_root(pd), FMCP_JSON_OBJECT)) { fmcp_json_doc_destroy(pd); return FMCP_ERR_INVALID_ARG; }
+        if (!fmcp_json_is(fmcp_json_root(pd), FMCP_JSON_OBJECT)) {
+            fmcp_json_doc_destroy(pd);
+            return FMCP_ERR_INVALID_ARG;
+        }
     }
     fmcp_jw_init(&w, c->a);
     fmcp_jw_object_begin(&w);
@@ -1647,7 +1652,7 @@ static int fmcp__cl_xh_type_ok(const fmcp_json *t)
 /* One annotation at a property schema s of the given kind. */
 static void fmcp__cl_xh_check(fmcp__cl_xh *x, const fmcp_json *s, const fmcp_json *v, int kind)
 {
-    size_t n = 0, i, j;
+    size_t n = 0, i;
     const char *name;
     if (kind != FMCP__CL_XH_PROP) { x->why = "x-mcp-header on a schema not reachable through properties"; return; }
     if (!fmcp_json_is(v, FMCP_JSON_STRING)) { x->why = "x-mcp-header is not a string"; return; }
@@ -1655,11 +1660,15 @@ static void fmcp__cl_xh_check(fmcp__cl_xh *x, const fmcp_json *s, const fmcp_jso
     if (n == 0) { x->why = "x-mcp-header is empty"; return; }
     for (i = 0; i < n; i++)
         if (!fmcp__cl_tchar((unsigned char)name[i])) { x->why = "x-mcp-header is not an HTTP token"; return; }
-    if (!fmcp__cl_xh_type_ok(fmcp_json_get(s, "type"))) { x->why = "x-mcp-header on a non-primitive or number type"; return; }
+    if (!fmcp__cl_xh_type_ok(fmcp_json_get(s, "type"))) {
+        x->why = "x-mcp-header on a non-primitive or number type";
+        return;
+    }
     for (i = 0; i < (size_t)x->n; i++) {
-        if (x->len[i] != n) continue;
-        for (j = 0; j < n && (name[j] | 0x20) == (x->name[i][j] | 0x20); j++) {}
-        if (j == n) { x->why = "x-mcp-header is not unique (case-insensitively)"; return; }
+        if (x->len[i] == n && fmcp__ieqn(name, x->name[i], n)) {
+            x->why = "x-mcp-header is not unique (case-insensitively)";
+            return;
+        }
     }
     if (x->n == FMCP__CL_XH_MAX) { x->why = "too many x-mcp-header annotations"; return; }
     x->name[x->n] = name;
@@ -1674,7 +1683,8 @@ static void fmcp__cl_xh_walk(fmcp__cl_xh *x, const fmcp_json *s, int kind, int d
     const fmcp_json *m, *e;
     if (depth > FMCP__CL_XH_DEPTH) { x->why = "input schema nested too deeply to check"; return; }
     if (fmcp_json_is(s, FMCP_JSON_ARRAY)) {
-        for (e = fmcp_json_first(s); e && !x->why; e = fmcp_json_next(e)) fmcp__cl_xh_walk(x, e, FMCP__CL_XH_OTHER, depth + 1);
+        for (e = fmcp_json_first(s); e && !x->why; e = fmcp_json_next(e))
+            fmcp__cl_xh_walk(x, e, FMCP__CL_XH_OTHER, depth + 1);
         return;
     }
     if (!fmcp_json_is(s, FMCP_JSON_OBJECT)) return;
@@ -1683,7 +1693,8 @@ static void fmcp__cl_xh_walk(fmcp__cl_xh *x, const fmcp_json *s, int kind, int d
         const char *k = fmcp_json_key(m, &kl);
 #define FMCP__CL_IS(lit) (kl == sizeof(lit) - 1 && memcmp(k, lit, kl) == 0)
         if (FMCP__CL_IS("x-mcp-header")) fmcp__cl_xh_check(x, s, m, kind);
-        else if (FMCP__CL_IS("const") || FMCP__CL_IS("default") || FMCP__CL_IS("enum") || FMCP__CL_IS("examples")) continue;
+        else if (FMCP__CL_IS("const") || FMCP__CL_IS("default")
+            || FMCP__CL_IS("enum") || FMCP__CL_IS("examples")) continue;
         else if (FMCP__CL_IS("properties") || FMCP__CL_IS("$defs") || FMCP__CL_IS("definitions") ||
                  FMCP__CL_IS("patternProperties") || FMCP__CL_IS("dependentSchemas")) {
             int sub = FMCP__CL_IS("properties") && kind != FMCP__CL_XH_OTHER ? FMCP__CL_XH_PROP : FMCP__CL_XH_OTHER;
@@ -1725,7 +1736,10 @@ static fmcp_result fmcp__cl_param_headers(fmcp_client *c, fmcp__buf *b, const fm
             if (!fmcp__cl_tchar((unsigned char)x[i])) x = NULL;
         if (x && xl > 0 && v) {
             if (fmcp_json_is(v, FMCP_JSON_STRING)) txt = fmcp_json_str(v, &n);
-            else if (fmcp_json_is(v, FMCP_JSON_BOOL)) { txt = fmcp_json_bool(v, 0) ? "true" : "false"; n = strlen(txt); }
+            else if (fmcp_json_is(v, FMCP_JSON_BOOL)) {
+                txt = fmcp_json_bool(v, 0) ? "true" : "false";
+                n = strlen(txt);
+            }
             else if (fmcp_json_is_int(v)) {
                 snprintf(num, sizeof num, "%lld", (long long)fmcp_json_int(v, 0));
                 txt = num; n = strlen(num);
@@ -1920,7 +1934,8 @@ static fmcp_result fmcp__cl_rpc_once(fmcp_client *c, const char *method, const c
     FMCP__CL_UNLOCK(c);
     /* 2026-07-28 over HTTP: the closed response stream is the cancellation */
     if ((r == FMCP_ERR_TIMEOUT || r == FMCP_ERR_CANCELLED) && !*out && !(c->modern && c->kind == FMCP__CL_HTTP))
-        fmcp__cl_send_cancel(c, p->id, r == FMCP_ERR_TIMEOUT ? "timeout" : p->reason[0] ? p->reason : "cancelled by the client");
+        fmcp__cl_send_cancel(c, p->id, r == FMCP_ERR_TIMEOUT ? "timeout" :
+            p->reason[0] ? p->reason : "cancelled by the client");
     fmcp__cl_unregister(c, p);
     return r;
 }
@@ -1951,7 +1966,8 @@ static fmcp_result fmcp__cl_mrtr_params(fmcp_client *c, const char *params, cons
     for (v = fmcp_json_first(fmcp_json_root(pd)); v; v = fmcp_json_next(v)) {
         size_t kl;
         const char *k = fmcp_json_key(v, &kl);
-        if ((kl == 14 && memcmp(k, "inputResponses", 14) == 0) || (kl == 12 && memcmp(k, "requestState", 12) == 0)) continue;
+        if ((kl == 14 && memcmp(k, "inputResponses", 14) == 0)
+            || (kl == 12 && memcmp(k, "requestState", 12) == 0)) continue;
         fmcp_jw_keyn(&w, k, kl);
         fmcp_jw_value(&w, v);
     }
@@ -1961,7 +1977,8 @@ static fmcp_result fmcp__cl_mrtr_params(fmcp_client *c, const char *params, cons
         size_t kl, alen = 0;
         int code = 0;
         const char *k = fmcp_json_key(v, &kl);
-        char *ans = fmcp__cl_run_handler(c, fmcp_json_get_str(v, "method", ""), fmcp_json_get(v, "params"), &code, &alen);
+        char *ans = fmcp__cl_run_handler(c, fmcp_json_get_str(v, "method", ""),
+            fmcp_json_get(v, "params"), &code, &alen);
         if (!ans) { rc = code == FMCP_RPC_METHOD_NOT_FOUND ? FMCP_ERR_UNSUPPORTED : FMCP_ERR_PROTOCOL; break; }
         fmcp_jw_keyn(&w, k, kl);
         fmcp_jw_raw(&w, ans, alen);
@@ -2068,7 +2085,8 @@ static fmcp_result fmcp__cl_mem_put(fmcp_client *c, const char *key, size_t klen
     int64_t now = fmcp_monotonic_ms();
     fmcp__cl_centry **pp = &c->cache_head, *e;
     while (*pp) {   /* the same key and whatever went stale make room first */
-        if ((*pp)->expires <= now || ((*pp)->klen == klen && memcmp(*pp + 1, key, klen) == 0)) fmcp__cl_mem_unlink(c, pp);
+        if ((*pp)->expires <= now || ((*pp)->klen == klen && memcmp(*pp + 1, key, klen) == 0))
+            fmcp__cl_mem_unlink(c, pp);
         else pp = &(*pp)->next;
     }
     if (klen > max_b || vlen > max_b - klen) return FMCP_ERR_TOO_LARGE;
@@ -2675,7 +2693,8 @@ static fmcp_result fmcp__cl_discover(fmcp_client *c, int *status)
         pick = fmcp__cl_pick(c, fmcp_json_get(fmcp_client_result(d), "supportedVersions"));
     else if (r == FMCP_OK) r = FMCP_ERR_PROTOCOL;   /* an answer, but no DiscoverResult: not modern evidence */
     else if (code == FMCP_RPC_UNSUPPORTED_VERSION)
-        pick = fmcp__cl_pick(c, fmcp_json_get(fmcp_json_get(fmcp_json_get(fmcp_json_root(d), "error"), "data"), "supported"));
+        pick = fmcp__cl_pick(c, fmcp_json_get(fmcp_json_get(fmcp_json_get(fmcp_json_root(d), "error"), "data"),
+            "supported"));
     if (pick == 1) { c->init = d; return FMCP_OK; }
     d_seen = d != NULL;
     if (d) fmcp_json_doc_destroy(d);
@@ -2899,7 +2918,8 @@ FASTMCP_API void fmcp_client_destroy(fmcp_client *c)
         fmcp__cl_stop_reader(c);
         if (c->session[0] && !c->legacy) {
             fmcp__cl_conn *k = NULL;
-            if (fmcp__cl_exchange(c, "DELETE", c->url.path, NULL, 0, NULL, fmcp_monotonic_ms() + 2000, NULL, &k, NULL) == FMCP_OK)
+            if (fmcp__cl_exchange(c, "DELETE", c->url.path, NULL, 0, NULL, fmcp_monotonic_ms() + 2000,
+                                  NULL, &k, NULL) == FMCP_OK)
                 fmcp__cl_conn_free(c, k);
         }
         fmcp__cl_conn_free(c, c->idle);
