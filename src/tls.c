@@ -338,7 +338,10 @@ static long fmcp__tls_pump(fmcp__tls_conn *t, unsigned want)
         if (!(st & BR_SSL_RECVREC)) return want == BR_SSL_SENDAPP ? FMCP_HTTP_IO_WANT_WRITE : FMCP_HTTP_IO_WANT_READ;
         r = fmcp__tls_recv_record(t);
         if (r == 1) continue;
-        if (r == 0 && !t->hs_done) { fmcp__tls_set_err(t, "connection closed during the handshake"); return FMCP_HTTP_IO_ERROR; }
+        if (r == 0 && !t->hs_done) {
+            fmcp__tls_set_err(t, "connection closed during the handshake");
+            return FMCP_HTTP_IO_ERROR;
+        }
         return r;
     }
 }
