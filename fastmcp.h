@@ -19456,43 +19456,17 @@ FASTMCP_API fmcp_result fmcp_http_fetch(const fmcp_allocator *a, const fmcp_http
 
 FASTMCP_API int fmcp_tls_available(void) { return 1; }
 
-/* ---- growable byte buffer (PEM output, DNs, files) ------------------------ */
+/* ---- the toolkit's buffer (PEM output, DNs, files) ----------------------- */
 
-typedef struct fmcp__tls_buf {
-    const fmcp_allocator *a;
-    unsigned char *p;
-    size_t len, cap;
-    int err;
-} fmcp__tls_buf;
-
-/* BearSSL sink callback: append, remembering an allocation failure. */
+/* BearSSL sink callback into an fmcp__buf; the buffers may hold key material,
+ * so they are all made with secret set (wiped on growth and free). */
 static void fmcp__tls_buf_sink(void *ctx, const void *data, size_t n)
 {
-    fmcp__tls_buf *b = (fmcp__tls_buf *)ctx;
-    if (b->err || !n) return;
-    if (b->len + n > b->cap) {
-        size_t nc = b->cap ? b->cap : 1024;
-        unsigned char *np;
-        while (nc < b->len + n) nc *= 2;
-        np = (unsigned char *)fmcp_malloc(b->a, nc);
-        if (!np) { b->err = 1; return; }
-        if (b->len) memcpy(np, b->p, b->len);
-        if (b->p) { fmcp_wipe(b->p, b->cap); fmcp_free(b->a, b->p, b->cap); }
-        b->p = np; b->cap = nc;
-    }
-    memcpy(b->p + b->len, data, n);
-    b->len += n;
-}
-
-/* Buffers may hold key material: always wiped. */
-static void fmcp__tls_buf_free(fmcp__tls_buf *b)
-{
-    if (b->p) { fmcp_wipe(b->p, b->cap); fmcp_free(b->a, b->p, b->cap); }
-    b->p = NULL; b->len = b->cap = 0;
+    if (n) fmcp__buf_put((fmcp__buf *)ctx, data, n);
 }
 
 #ifndef FASTMCP_NO_FILESYSTEM
-static fmcp_result fmcp__tls_read_file(const char *path, fmcp__tls_buf *out)
+static fmcp_result fmcp__tls_read_file(const char *path, fmcp__buf *out)
 {
     unsigned char chunk[4096];
     size_t n;
@@ -19509,7 +19483,7 @@ static fmcp_result fmcp__tls_read_file(const char *path, fmcp__tls_buf *out)
 #endif
 
 /* PEM from memory, else from a file (files need the filesystem). */
-static fmcp_result fmcp__tls_load(const char *pem, size_t pem_len, const char *path, fmcp__tls_buf *out)
+static fmcp_result fmcp__tls_load(const char *pem, size_t pem_len, const char *path, fmcp__buf *out)
 {
     if (pem) {
         fmcp__tls_buf_sink(out, pem, pem_len);
@@ -19529,7 +19503,7 @@ typedef fmcp_result (*fmcp__tls_pem_fn)(void *ctx, const char *name, const unsig
 
 typedef struct fmcp__tls_pem {
     br_pem_decoder_context pc;
-    fmcp__tls_buf der;
+    fmcp__buf der;
     char name[64];
     int inobj;
     fmcp__tls_pem_fn fn;
@@ -19550,7 +19524,7 @@ static fmcp_result fmcp__tls_pem_event(fmcp__tls_pem *s)
     case BR_PEM_END_OBJ:
         s->inobj = 0;
         if (s->der.err) return FMCP_ERR_NOMEM;
-        return s->fn(s->ctx, s->name, s->der.p, s->der.len);
+        return s->fn(s->ctx, s->name, (const unsigned char *)s->der.p, s->der.len);
     case BR_PEM_ERROR:
         return FMCP_ERR_PARSE;
     default:
@@ -19566,7 +19540,8 @@ static fmcp_result fmcp__tls_pem_each(const fmcp_allocator *a, const unsigned ch
     fmcp_result r = FMCP_OK;
     int pass;
     memset(&s, 0, sizeof s);
-    s.der.a = a; s.fn = fn; s.ctx = ctx;
+    fmcp__buf_init(&s.der, a, 1);
+    s.fn = fn; s.ctx = ctx;
     br_pem_decoder_init(&s.pc);
     br_pem_decoder_setdest(&s.pc, fmcp__tls_buf_sink, &s.der);
     /* a final newline ends an object whose last line has none */
@@ -19580,7 +19555,7 @@ static fmcp_result fmcp__tls_pem_each(const fmcp_allocator *a, const unsigned ch
         }
     }
     if (r == FMCP_OK && s.inobj) r = FMCP_ERR_PARSE;
-    fmcp__tls_buf_free(&s.der);
+    fmcp__buf_free(&s.der);
     fmcp_wipe(&s.pc, sizeof s.pc);
     return r;
 }
@@ -19793,7 +19768,10 @@ static long fmcp__tls_pump(fmcp__tls_conn *t, unsigned want)
         if (!(st & BR_SSL_RECVREC)) return want == BR_SSL_SENDAPP ? FMCP_HTTP_IO_WANT_WRITE : FMCP_HTTP_IO_WANT_READ;
         r = fmcp__tls_recv_record(t);
         if (r == 1) continue;
-        if (r == 0 && !t->hs_done) { fmcp__tls_set_err(t, "connection closed during the handshake"); return FMCP_HTTP_IO_ERROR; }
+        if (r == 0 && !t->hs_done) {
+            fmcp__tls_set_err(t, "connection closed during the handshake");
+            return FMCP_HTTP_IO_ERROR;
+        }
         return r;
     }
 }
@@ -20203,7 +20181,7 @@ static fmcp_result fmcp__tls_anchor_grow(fmcp_tls_client *c)
 }
 
 /* Copy a decoded name and key into one block owned by the anchor list. */
-static fmcp_result fmcp__tls_anchor_store(fmcp_tls_client *c, const fmcp__tls_buf *dn,
+static fmcp_result fmcp__tls_anchor_store(fmcp_tls_client *c, const fmcp__buf *dn,
                                           const br_x509_pkey *pk, int is_ca)
 {
     br_x509_trust_anchor *ta;
@@ -20239,18 +20217,17 @@ static fmcp_result fmcp__tls_add_anchor(void *ctx, const char *name, const unsig
 {
     fmcp_tls_client *c = (fmcp_tls_client *)ctx;
     br_x509_decoder_context dc;
-    fmcp__tls_buf dn;
+    fmcp__buf dn;
     const br_x509_pkey *pk;
     fmcp_result r = FMCP_OK;
     if (strcmp(name, "CERTIFICATE") != 0 && strcmp(name, "X509 CERTIFICATE") != 0) return FMCP_OK;
-    memset(&dn, 0, sizeof dn);
-    dn.a = &c->alloc;
+    fmcp__buf_init(&dn, &c->alloc, 1);
     br_x509_decoder_init(&dc, fmcp__tls_buf_sink, &dn);
     br_x509_decoder_push(&dc, der, len);
     pk = br_x509_decoder_get_pkey(&dc);
     if (dn.err) r = FMCP_ERR_NOMEM;
     else if (pk) r = fmcp__tls_anchor_store(c, &dn, pk, br_x509_decoder_isCA(&dc));
-    fmcp__tls_buf_free(&dn);
+    fmcp__buf_free(&dn);
     return r;
 }
 
@@ -20277,7 +20254,7 @@ FASTMCP_API fmcp_result fmcp_tls_client_create(const fmcp_allocator *a, const fm
                                             fmcp_tls_client **out)
 {
     fmcp_tls_client *c;
-    fmcp__tls_buf pem;
+    fmcp__buf pem;
     fmcp_result r;
     if (!out) return FMCP_ERR_INVALID_ARG;
     *out = NULL;
@@ -20293,12 +20270,11 @@ FASTMCP_API fmcp_result fmcp_tls_client_create(const fmcp_allocator *a, const fm
         c->insecure = desc->insecure_skip_verify_for_tests != 0;
         c->log = desc->log; c->log_user = desc->log_user;
     }
-    memset(&pem, 0, sizeof pem);
-    pem.a = &c->alloc;
+    fmcp__buf_init(&pem, &c->alloc, 1);
     r = fmcp__tls_load(desc ? desc->ca_pem : NULL, desc ? desc->ca_pem_len : 0, fmcp__tls_ca_path(desc), &pem);
-    if (!r) r = fmcp__tls_pem_each(&c->alloc, pem.p, pem.len, fmcp__tls_add_anchor, c);
+    if (!r) r = fmcp__tls_pem_each(&c->alloc, (const unsigned char *)pem.p, pem.len, fmcp__tls_add_anchor, c);
     if (!r && c->nta == 0 && !c->insecure) r = FMCP_ERR_NOT_FOUND;
-    fmcp__tls_buf_free(&pem);
+    fmcp__buf_free(&pem);
     if (r) { fmcp_tls_client_destroy(c); return r; }
     *out = c;
     return FMCP_OK;
@@ -20430,13 +20406,12 @@ FASTMCP_API void fmcp_tls_server_destroy(fmcp_tls_server *s)
 static fmcp_result fmcp__tls_walk(fmcp_tls_server *s, const char *pem, size_t len, const char *path,
                                   fmcp__tls_pem_fn fn)
 {
-    fmcp__tls_buf b;
+    fmcp__buf b;
     fmcp_result r;
-    memset(&b, 0, sizeof b);
-    b.a = &s->alloc;
+    fmcp__buf_init(&b, &s->alloc, 1);
     r = fmcp__tls_load(pem, len, path, &b);
-    if (!r) r = fmcp__tls_pem_each(&s->alloc, b.p, b.len, fn, s);
-    fmcp__tls_buf_free(&b);
+    if (!r) r = fmcp__tls_pem_each(&s->alloc, (const unsigned char *)b.p, b.len, fn, s);
+    fmcp__buf_free(&b);
     return r;
 }
 
@@ -32745,12 +32720,6 @@ extern char **environ;
 #define FMCP__CL_BY_READER 1    /* fmcp_client.reading: the reader thread has the baton */
 #define FMCP__CL_BY_CALLER 2    /* a waiting caller has it */
 
-typedef struct fmcp__cl_buf {
-    char *p;
-    size_t len, cap;
-    int secret;                 /* holds a token: growing must not leave copies */
-} fmcp__cl_buf;
-
 typedef struct fmcp__cl_pending {
     struct fmcp__cl_pending *next;
     int64_t id;
@@ -32785,7 +32754,7 @@ typedef struct fmcp__cl_conn {
 } fmcp__cl_conn;
 
 typedef struct fmcp__cl_sse {
-    fmcp__cl_buf line, data;
+    fmcp__buf line, data;
     char event[32];
     char last_id[128];
     long retry_ms;
@@ -32823,13 +32792,13 @@ struct fmcp_client {
     void *hproc, *hin, *hout;
     fmcp__mutex qlock;
     fmcp__cond qcv;
-    fmcp__cl_buf q;
+    fmcp__buf q;
     int qinit, qeof, qpoke, qstop, has_pipe;
     fmcp__thread pipe;
 #elif !defined(FASTMCP_NO_PROCESS)
     pid_t pid;
 #endif
-    fmcp__cl_buf line;
+    fmcp__buf line;
     /* The baton: only its holder reads rfd and c->line (see fmcp__cl_stream_wait).
      * poked: a byte is on its way through wake[] to make the holder look up.
      * gen moves with every call, so the reader thread can tell a quiet spell. */
@@ -32861,34 +32830,14 @@ struct fmcp_client {
 
 /* ---- small helpers ------------------------------------------------------- */
 
-static fmcp_result fmcp__cl_buf_add(const fmcp_allocator *a, fmcp__cl_buf *b, const char *p, size_t n, size_t max)
+/* The toolkit's buffer with this call's cap; an earlier failure does not stick
+ * (callers check every put and may go on with the same buffer). */
+static fmcp_result fmcp__cl_put(fmcp__buf *b, const void *p, size_t n, size_t max)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t nc = b->cap ? b->cap : 1024;
-        char *np;
-        if (b->len + n + 1 > max) return FMCP_ERR_TOO_LARGE;
-        while (nc < b->len + n + 1) nc *= 2;
-        if (b->secret) {
-            np = (char *)fmcp_malloc(a, nc);
-            if (np && b->p) { memcpy(np, b->p, b->len); fmcp_wipe(b->p, b->cap); fmcp_free(a, b->p, b->cap); }
-        } else {
-            np = (char *)fmcp_realloc(a, b->p, b->cap, nc);
-        }
-        if (!np) return FMCP_ERR_NOMEM;
-        b->p = np;
-        b->cap = nc;
-    }
-    if (n) memcpy(b->p + b->len, p, n);
-    b->len += n;
-    b->p[b->len] = 0;
-    return FMCP_OK;
-}
-
-static void fmcp__cl_buf_free(const fmcp_allocator *a, fmcp__cl_buf *b)
-{
-    if (b->p) fmcp_free(a, b->p, b->cap);
-    b->p = NULL;
-    b->len = b->cap = 0;
+    b->err = FMCP_OK;
+    b->max = max;
+    fmcp__buf_put(b, p, n);
+    return b->err;
 }
 
 static size_t fmcp__cl_max(const fmcp_client *c)
@@ -33119,7 +33068,7 @@ static fmcp_result fmcp__cl_feed_lines(fmcp_client *c, const char *p, size_t n)
     while (n > 0) {
         const char *nl = (const char *)memchr(p, '\n', n);
         size_t k = nl ? (size_t)(nl - p) : n;
-        fmcp_result r = fmcp__cl_buf_add(c->a, &c->line, p, k, fmcp__cl_max(c) + 2);
+        fmcp_result r = fmcp__cl_put(&c->line, p, k, fmcp__cl_max(c) + 2);
         if (r != FMCP_OK) { c->line.len = 0; return r; }
         if (!nl) break;
         if (c->line.len) fmcp__cl_dispatch(c, c->line.p, c->line.len);
@@ -33197,7 +33146,7 @@ static void *fmcp__cl_pipe_main(void *arg)
         long n = fmcp__pipe_read(c->hout, buf, sizeof buf);
         fmcp__mutex_lock(&c->qlock);
         while (n > 0 && c->q.len >= 65536 && !c->qstop) fmcp__cond_wait(&c->qcv, &c->qlock);
-        if (n <= 0 || c->qstop || fmcp__cl_buf_add(c->a, &c->q, buf, (size_t)n, 65536 + sizeof buf) != FMCP_OK) {
+        if (n <= 0 || c->qstop || fmcp__cl_put(&c->q, buf, (size_t)n, 65536 + sizeof buf) != FMCP_OK) {
             c->qeof = 1;
             fmcp__cond_broadcast(&c->qcv);
             fmcp__mutex_unlock(&c->qlock);
@@ -33558,7 +33507,8 @@ static fmcp_result fmcp__cl_conn_write(fmcp_client *c, fmcp__cl_conn *k, const c
         if (k->tc) {   /* a retried TLS write repeats the same bytes */
             w = c->d.transport->write(k->tc, p, n);
             if (w == FMCP_HTTP_IO_WANT_READ || w == FMCP_HTTP_IO_WANT_WRITE) {
-                fmcp_result r = fmcp__cl_ready(c, k->fd, w == FMCP_HTTP_IO_WANT_READ ? POLLIN : POLLOUT, deadline, NULL);
+                fmcp_result r = fmcp__cl_ready(c, k->fd, w == FMCP_HTTP_IO_WANT_READ ? POLLIN : POLLOUT,
+                    deadline, NULL);
                 if (r != FMCP_OK) return r;
                 continue;
             }
@@ -33717,7 +33667,7 @@ static fmcp_result fmcp__cl_body(fmcp_client *c, fmcp__cl_conn *k, int64_t deadl
 }
 
 static fmcp_result fmcp__cl_body_all(fmcp_client *c, fmcp__cl_conn *k, int64_t deadline, fmcp__cl_pending *p,
-                                     fmcp__cl_buf *out)
+                                     fmcp__buf *out)
 {
     for (;;) {
         const char *d = NULL;
@@ -33725,17 +33675,24 @@ static fmcp_result fmcp__cl_body_all(fmcp_client *c, fmcp__cl_conn *k, int64_t d
         fmcp_result r = fmcp__cl_body(c, k, deadline, p, &d, &n);
         if (r != FMCP_OK) return r;
         if (!n) return k->body_done ? FMCP_OK : FMCP_ERR_IO;
-        r = fmcp__cl_buf_add(c->a, out, d, n, fmcp__cl_max(c));
+        r = fmcp__cl_put(out, d, n, fmcp__cl_max(c));
         if (r != FMCP_OK) return r;
     }
 }
 
 /* ---- SSE ----------------------------------------------------------------- */
 
-static void fmcp__cl_sse_free(fmcp_client *c, fmcp__cl_sse *s)
+static void fmcp__cl_sse_init(fmcp_client *c, fmcp__cl_sse *s)
 {
-    fmcp__cl_buf_free(c->a, &s->line);
-    fmcp__cl_buf_free(c->a, &s->data);
+    memset(s, 0, sizeof *s);
+    fmcp__buf_init(&s->line, c->a, 0);
+    fmcp__buf_init(&s->data, c->a, 0);
+}
+
+static void fmcp__cl_sse_free(fmcp__cl_sse *s)
+{
+    fmcp__buf_free(&s->line);
+    fmcp__buf_free(&s->data);
 }
 
 static void fmcp__cl_sse_event(fmcp_client *c, fmcp__cl_sse *s)
@@ -33767,8 +33724,8 @@ static fmcp_result fmcp__cl_sse_line(fmcp_client *c, fmcp__cl_sse *s, const char
     if (v < l + n && *v == ' ') v++;
     vl = (size_t)(l + n - v);
     if (nl == 4 && memcmp(l, "data", 4) == 0) {
-        fmcp_result r = fmcp__cl_buf_add(c->a, &s->data, v, vl, fmcp__cl_max(c));
-        return r == FMCP_OK ? fmcp__cl_buf_add(c->a, &s->data, "\n", 1, fmcp__cl_max(c) + 1) : r;
+        fmcp_result r = fmcp__cl_put(&s->data, v, vl, fmcp__cl_max(c));
+        return r == FMCP_OK ? fmcp__cl_put(&s->data, "\n", 1, fmcp__cl_max(c) + 1) : r;
     }
     if (nl == 5 && memcmp(l, "event", 5) == 0) fmcp__cl_copy(s->event, sizeof s->event, v, vl);
     else if (nl == 2 && memcmp(l, "id", 2) == 0 && vl < sizeof s->last_id && !memchr(v, 0, vl))
@@ -33787,7 +33744,7 @@ static fmcp_result fmcp__cl_sse_feed(fmcp_client *c, fmcp__cl_sse *s, const char
     while (n > 0) {
         const char *nl = (const char *)memchr(p, '\n', n);
         size_t k = nl ? (size_t)(nl - p) : n;
-        fmcp_result r = fmcp__cl_buf_add(c->a, &s->line, p, k, fmcp__cl_max(c) + 16);
+        fmcp_result r = fmcp__cl_put(&s->line, p, k, fmcp__cl_max(c) + 16);
         if (r != FMCP_OK) return r;
         if (!nl) break;
         if (s->line.len && s->line.p[s->line.len - 1] == '\r') s->line.len--;
@@ -33827,7 +33784,7 @@ static fmcp_result fmcp__cl_sse_read(fmcp_client *c, fmcp__cl_conn *k, fmcp__cl_
 
 /* Authorization: the static bearer token, else the OAuth header lines
  * (with a DPoP proof for this method and path when the token is bound). */
-static fmcp_result fmcp__cl_auth_header(fmcp_client *c, fmcp__cl_buf *h, size_t max, const char *method,
+static fmcp_result fmcp__cl_auth_header(fmcp_client *c, fmcp__buf *h, size_t max, const char *method,
                                         const char *path)
 {
     const char *tok = c->d.bearer_token;
@@ -33845,15 +33802,13 @@ static fmcp_result fmcp__cl_auth_header(fmcp_client *c, fmcp__cl_buf *h, size_t 
         buf = (char *)fmcp_malloc(c->a, cap);
         if (!buf) return FMCP_ERR_NOMEM;
         r = fmcp_oauth_request_headers(c->d.oauth, method, htu, buf, cap);
-        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, h, buf, strlen(buf), max);
+        if (r == FMCP_OK) r = fmcp__cl_put(h, buf, strlen(buf), max);
         else r = r == FMCP_ERR_NOMEM ? r : FMCP_OK;   /* no token yet: the 401 starts the flow */
-        h->secret = 1;
     }
     if (tok && r == FMCP_OK) {
-        h->secret = 1;
-        r = fmcp__cl_buf_add(c->a, h, "Authorization: Bearer ", 22, max);
-        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, h, tok, strlen(tok), max);
-        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, h, "\r\n", 2, max);
+        r = fmcp__cl_put(h, "Authorization: Bearer ", 22, max);
+        if (r == FMCP_OK) r = fmcp__cl_put(h, tok, strlen(tok), max);
+        if (r == FMCP_OK) r = fmcp__cl_put(h, "\r\n", 2, max);
     }
     if (buf) { fmcp_wipe(buf, cap); fmcp_free(c->a, buf, cap); }
     return r;
@@ -33863,54 +33818,53 @@ static fmcp_result fmcp__cl_http_send_req(fmcp_client *c, fmcp__cl_conn *k, cons
                                           const char *body, size_t len, const char *last_id, int64_t deadline,
                                           const char *extra)
 {
-    fmcp__cl_buf h;
+    fmcp__buf h;
     char line[512];
     size_t i;
     fmcp_result r;
     const size_t max = (size_t)1 << 20;
     int post = strcmp(method, "POST") == 0;
-    memset(&h, 0, sizeof h);
+    fmcp__buf_init(&h, c->a, 1);   /* it may hold a token: wiped when it grows and when freed */
     snprintf(line, sizeof line, "%s ", method);
-    r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
-    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, path, strlen(path), max);
+    r = fmcp__cl_put(&h, line, strlen(line), max);
+    if (r == FMCP_OK) r = fmcp__cl_put(&h, path, strlen(path), max);
     snprintf(line, sizeof line, " HTTP/1.1\r\nHost: %s%s%s:%u\r\nUser-Agent: fastmcp.h/" FASTMCP_VERSION_STRING "\r\n",
              c->url.is_ipv6 ? "[" : "", c->url.host, c->url.is_ipv6 ? "]" : "", (unsigned)c->url.port);
-    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
+    if (r == FMCP_OK) r = fmcp__cl_put(&h, line, strlen(line), max);
     snprintf(line, sizeof line, "Accept: %s\r\n", post ? "application/json, text/event-stream" : "text/event-stream");
-    if (r == FMCP_OK && strcmp(method, "DELETE") != 0) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
+    if (r == FMCP_OK && strcmp(method, "DELETE") != 0) r = fmcp__cl_put(&h, line, strlen(line), max);
     if (post) {
         snprintf(line, sizeof line, "Content-Type: application/json\r\nContent-Length: %lu\r\n", (unsigned long)len);
-        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
+        if (r == FMCP_OK) r = fmcp__cl_put(&h, line, strlen(line), max);
     }
     FMCP__CL_LOCK(c);
     if (c->session[0] && !c->legacy) {
         snprintf(line, sizeof line, "Mcp-Session-Id: %s\r\n", c->session);
-        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
+        if (r == FMCP_OK) r = fmcp__cl_put(&h, line, strlen(line), max);
     }
     FMCP__CL_UNLOCK(c);
     if (c->version[0] && !c->legacy) {
         snprintf(line, sizeof line, "MCP-Protocol-Version: %s\r\n", c->version);
-        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
+        if (r == FMCP_OK) r = fmcp__cl_put(&h, line, strlen(line), max);
     }
     if (last_id && *last_id) {
         snprintf(line, sizeof line, "Last-Event-ID: %s\r\n", last_id);
-        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
+        if (r == FMCP_OK) r = fmcp__cl_put(&h, line, strlen(line), max);
     }
-    if (r == FMCP_OK && extra) r = fmcp__cl_buf_add(c->a, &h, extra, strlen(extra), max);
+    if (r == FMCP_OK && extra) r = fmcp__cl_put(&h, extra, strlen(extra), max);
     if (r == FMCP_OK) r = fmcp__cl_auth_header(c, &h, max, method, path);
     for (i = 0; i < c->d.nheaders && r == FMCP_OK; i++) {
         const fmcp_http_header *x = &c->d.headers[i];
-        r = fmcp__cl_buf_add(c->a, &h, x->name, strlen(x->name), max);
-        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, ": ", 2, max);
-        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, x->value, strlen(x->value), max);
-        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, "\r\n", 2, max);
+        r = fmcp__cl_put(&h, x->name, strlen(x->name), max);
+        if (r == FMCP_OK) r = fmcp__cl_put(&h, ": ", 2, max);
+        if (r == FMCP_OK) r = fmcp__cl_put(&h, x->value, strlen(x->value), max);
+        if (r == FMCP_OK) r = fmcp__cl_put(&h, "\r\n", 2, max);
     }
-    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, "\r\n", 2, max);
-    if (r == FMCP_OK && post && len <= 65536) r = fmcp__cl_buf_add(c->a, &h, body, len, max + 65536);
+    if (r == FMCP_OK) r = fmcp__cl_put(&h, "\r\n", 2, max);
+    if (r == FMCP_OK && post && len <= 65536) r = fmcp__cl_put(&h, body, len, max + 65536);
     if (r == FMCP_OK) r = fmcp__cl_conn_write(c, k, h.p, h.len, deadline);
     if (r == FMCP_OK && post && len > 65536) r = fmcp__cl_conn_write(c, k, body, len, deadline);
-    if (h.p) fmcp_wipe(h.p, h.len);     /* it may hold a token */
-    fmcp__cl_buf_free(c->a, &h);
+    fmcp__buf_free(&h);
     return r;
 }
 
@@ -33977,15 +33931,15 @@ static fmcp_result fmcp__cl_http_post_once(fmcp_client *c, const char *json, siz
                                            char *www, size_t wcap)
 {
     fmcp__cl_conn *k = NULL;
-    fmcp__cl_buf body;
+    fmcp__buf body;
     int64_t deadline = fmcp_monotonic_ms() + 30000;
     fmcp_result r = fmcp__cl_exchange(c, "POST", fmcp__cl_post_path(c), json, len, NULL, deadline, NULL, &k, NULL);
     if (r != FMCP_OK) return r;
     fmcp__cl_note_auth(k, status, www, wcap);
-    memset(&body, 0, sizeof body);
+    fmcp__buf_init(&body, c->a, 0);
     if (!k->is_sse) r = fmcp__cl_body_all(c, k, deadline, NULL, &body);
     else k->keep = 0;
-    fmcp__cl_buf_free(c->a, &body);
+    fmcp__buf_free(&body);
     if (r == FMCP_OK && (k->status < 200 || k->status > 299)) r = k->status == 404 ? FMCP_ERR_CLOSED : FMCP_ERR_HTTP;
     fmcp__cl_release(c, k);
     return r;
@@ -34052,17 +34006,17 @@ static fmcp_result fmcp__cl_http_rpc(fmcp_client *c, const char *json, size_t le
                                      int64_t deadline, int *status, char *www, size_t wcap)
 {
     fmcp__cl_conn *k = NULL;
-    fmcp__cl_buf body;
+    fmcp__buf body;
     fmcp__cl_sse s;
     fmcp_result r = fmcp__cl_exchange(c, "POST", fmcp__cl_post_path(c), json, len, NULL, deadline, p, &k, p->xhdr);
     if (r != FMCP_OK) return r;
     fmcp__cl_note_auth(k, status, www, wcap);
-    memset(&body, 0, sizeof body);
-    memset(&s, 0, sizeof s);
+    fmcp__buf_init(&body, c->a, 0);
+    fmcp__cl_sse_init(c, &s);
     if (c->legacy && k->status >= 200 && k->status <= 299) {
         r = fmcp__cl_body_all(c, k, deadline, p, &body);   /* answer comes on the GET stream */
         fmcp__cl_release(c, k);
-        fmcp__cl_buf_free(c->a, &body);
+        fmcp__buf_free(&body);
         return r;
     }
     if (k->status != 200) {
@@ -34082,8 +34036,8 @@ static fmcp_result fmcp__cl_http_rpc(fmcp_client *c, const char *json, size_t le
     }
     if (r != FMCP_OK) k->keep = 0;
     fmcp__cl_release(c, k);
-    fmcp__cl_buf_free(c->a, &body);
-    fmcp__cl_sse_free(c, &s);
+    fmcp__buf_free(&body);
+    fmcp__cl_sse_free(&s);
     return r;
 }
 
@@ -34127,7 +34081,8 @@ static int fmcp__cl_get_once(fmcp_client *c, fmcp__cl_sse *s, fmcp__cl_conn *k0)
     FMCP__CL_UNLOCK(c);
     if (!k0) {
         if (c->modern) r = fmcp__cl_listen_send(c, k);
-        else r = fmcp__cl_http_send_req(c, k, "GET", c->url.path, NULL, 0, s->last_id, fmcp_monotonic_ms() + 30000, NULL);
+        else r = fmcp__cl_http_send_req(c, k, "GET", c->url.path, NULL, 0,
+            s->last_id, fmcp_monotonic_ms() + 30000, NULL);
         if (r == FMCP_OK) r = fmcp__cl_read_head(c, k, 0, NULL);
         if (r != FMCP_OK) k->status = 0;
     }
@@ -34147,7 +34102,7 @@ static void *fmcp__cl_get_main(void *arg)
     fmcp__cl_sse *s = c->legacy ? &c->legacy_sse : NULL, own;
     fmcp__cl_conn *k = c->legacy_conn;
     c->legacy_conn = NULL;
-    memset(&own, 0, sizeof own);
+    fmcp__cl_sse_init(c, &own);
     if (!s) s = &own;
     for (;;) {
         int again = fmcp__cl_get_once(c, s, k), ms;
@@ -34162,7 +34117,7 @@ static void *fmcp__cl_get_main(void *arg)
         if (!again) break;
     }
     if (c->legacy) fmcp__cl_mark_closed(c);
-    fmcp__cl_sse_free(c, &own);
+    fmcp__cl_sse_free(&own);
     return NULL;
 }
 #endif
@@ -34251,7 +34206,10 @@ static fmcp_result fmcp__cl_build(fmcp_client *c, int64_t id, const char *method
         o.alloc = c->a;
         r = fmcp_json_parse(params, strlen(params), &o, &pd, NULL);
         if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? r : FMCP_ERR_INVALID_ARG;
-        if (!fmcp_json_is(fmcp_json_root(pd), FMCP_JSON_OBJECT)) { fmcp_json_doc_destroy(pd); return FMCP_ERR_INVALID_ARG; }
+        if (!fmcp_json_is(fmcp_json_root(pd), FMCP_JSON_OBJECT)) {
+            fmcp_json_doc_destroy(pd);
+            return FMCP_ERR_INVALID_ARG;
+        }
     }
     fmcp_jw_init(&w, c->a);
     fmcp_jw_object_begin(&w);
@@ -34282,7 +34240,7 @@ static fmcp_result fmcp__cl_build(fmcp_client *c, int64_t id, const char *method
 #ifndef FASTMCP_NO_SOCKETS
 /* A header value as the spec encodes it: plain when it is visible ASCII
  * without outer spaces and not sentinel-shaped, else =?base64?...?=. */
-static fmcp_result fmcp__cl_hdr_value(fmcp_client *c, fmcp__cl_buf *b, const char *v, size_t n)
+static fmcp_result fmcp__cl_hdr_value(fmcp_client *c, fmcp__buf *b, const char *v, size_t n)
 {
     size_t i, e, out = 0;
     int plain = n > 0 && v[0] != ' ' && v[n - 1] != ' ' && !(n >= 11 && memcmp(v, "=?base64?", 9) == 0 &&
@@ -34290,23 +34248,23 @@ static fmcp_result fmcp__cl_hdr_value(fmcp_client *c, fmcp__cl_buf *b, const cha
     char *tmp;
     fmcp_result r;
     for (i = 0; i < n && plain; i++) plain = (unsigned char)v[i] >= 0x20 && (unsigned char)v[i] <= 0x7e;
-    if (plain) return fmcp__cl_buf_add(c->a, b, v, n, (size_t)1 << 20);
+    if (plain) return fmcp__cl_put(b, v, n, (size_t)1 << 20);
     e = fmcp_b64_encoded_len(FMCP_B64_STD, n) + 1;
     if (!(tmp = (char *)fmcp_malloc(c->a, e))) return FMCP_ERR_NOMEM;
     (void)fmcp_b64_encode(FMCP_B64_STD, v, n, tmp, e, &out);
-    r = fmcp__cl_buf_add(c->a, b, "=?base64?", 9, (size_t)1 << 20);
-    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, b, tmp, out, (size_t)1 << 20);
-    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, b, "?=", 2, (size_t)1 << 20);
+    r = fmcp__cl_put(b, "=?base64?", 9, (size_t)1 << 20);
+    if (r == FMCP_OK) r = fmcp__cl_put(b, tmp, out, (size_t)1 << 20);
+    if (r == FMCP_OK) r = fmcp__cl_put(b, "?=", 2, (size_t)1 << 20);
     fmcp_free(c->a, tmp, e);
     return r;
 }
 
-static fmcp_result fmcp__cl_hdr_line(fmcp_client *c, fmcp__cl_buf *b, const char *name, const char *v, size_t n)
+static fmcp_result fmcp__cl_hdr_line(fmcp_client *c, fmcp__buf *b, const char *name, const char *v, size_t n)
 {
-    fmcp_result r = fmcp__cl_buf_add(c->a, b, name, strlen(name), (size_t)1 << 20);
-    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, b, ": ", 2, (size_t)1 << 20);
+    fmcp_result r = fmcp__cl_put(b, name, strlen(name), (size_t)1 << 20);
+    if (r == FMCP_OK) r = fmcp__cl_put(b, ": ", 2, (size_t)1 << 20);
     if (r == FMCP_OK) r = fmcp__cl_hdr_value(c, b, v, n);
-    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, b, "\r\n", 2, (size_t)1 << 20);
+    if (r == FMCP_OK) r = fmcp__cl_put(b, "\r\n", 2, (size_t)1 << 20);
     return r;
 }
 
@@ -34356,7 +34314,7 @@ static int fmcp__cl_xh_type_ok(const fmcp_json *t)
 /* One annotation at a property schema s of the given kind. */
 static void fmcp__cl_xh_check(fmcp__cl_xh *x, const fmcp_json *s, const fmcp_json *v, int kind)
 {
-    size_t n = 0, i, j;
+    size_t n = 0, i;
     const char *name;
     if (kind != FMCP__CL_XH_PROP) { x->why = "x-mcp-header on a schema not reachable through properties"; return; }
     if (!fmcp_json_is(v, FMCP_JSON_STRING)) { x->why = "x-mcp-header is not a string"; return; }
@@ -34364,11 +34322,15 @@ static void fmcp__cl_xh_check(fmcp__cl_xh *x, const fmcp_json *s, const fmcp_jso
     if (n == 0) { x->why = "x-mcp-header is empty"; return; }
     for (i = 0; i < n; i++)
         if (!fmcp__cl_tchar((unsigned char)name[i])) { x->why = "x-mcp-header is not an HTTP token"; return; }
-    if (!fmcp__cl_xh_type_ok(fmcp_json_get(s, "type"))) { x->why = "x-mcp-header on a non-primitive or number type"; return; }
+    if (!fmcp__cl_xh_type_ok(fmcp_json_get(s, "type"))) {
+        x->why = "x-mcp-header on a non-primitive or number type";
+        return;
+    }
     for (i = 0; i < (size_t)x->n; i++) {
-        if (x->len[i] != n) continue;
-        for (j = 0; j < n && (name[j] | 0x20) == (x->name[i][j] | 0x20); j++) {}
-        if (j == n) { x->why = "x-mcp-header is not unique (case-insensitively)"; return; }
+        if (x->len[i] == n && fmcp__ieqn(name, x->name[i], n)) {
+            x->why = "x-mcp-header is not unique (case-insensitively)";
+            return;
+        }
     }
     if (x->n == FMCP__CL_XH_MAX) { x->why = "too many x-mcp-header annotations"; return; }
     x->name[x->n] = name;
@@ -34383,7 +34345,8 @@ static void fmcp__cl_xh_walk(fmcp__cl_xh *x, const fmcp_json *s, int kind, int d
     const fmcp_json *m, *e;
     if (depth > FMCP__CL_XH_DEPTH) { x->why = "input schema nested too deeply to check"; return; }
     if (fmcp_json_is(s, FMCP_JSON_ARRAY)) {
-        for (e = fmcp_json_first(s); e && !x->why; e = fmcp_json_next(e)) fmcp__cl_xh_walk(x, e, FMCP__CL_XH_OTHER, depth + 1);
+        for (e = fmcp_json_first(s); e && !x->why; e = fmcp_json_next(e))
+            fmcp__cl_xh_walk(x, e, FMCP__CL_XH_OTHER, depth + 1);
         return;
     }
     if (!fmcp_json_is(s, FMCP_JSON_OBJECT)) return;
@@ -34392,7 +34355,8 @@ static void fmcp__cl_xh_walk(fmcp__cl_xh *x, const fmcp_json *s, int kind, int d
         const char *k = fmcp_json_key(m, &kl);
 #define FMCP__CL_IS(lit) (kl == sizeof(lit) - 1 && memcmp(k, lit, kl) == 0)
         if (FMCP__CL_IS("x-mcp-header")) fmcp__cl_xh_check(x, s, m, kind);
-        else if (FMCP__CL_IS("const") || FMCP__CL_IS("default") || FMCP__CL_IS("enum") || FMCP__CL_IS("examples")) continue;
+        else if (FMCP__CL_IS("const") || FMCP__CL_IS("default")
+            || FMCP__CL_IS("enum") || FMCP__CL_IS("examples")) continue;
         else if (FMCP__CL_IS("properties") || FMCP__CL_IS("$defs") || FMCP__CL_IS("definitions") ||
                  FMCP__CL_IS("patternProperties") || FMCP__CL_IS("dependentSchemas")) {
             int sub = FMCP__CL_IS("properties") && kind != FMCP__CL_XH_OTHER ? FMCP__CL_XH_PROP : FMCP__CL_XH_OTHER;
@@ -34417,7 +34381,7 @@ static const char *fmcp__cl_tool_rejected(const fmcp_json *tool)
 
 /* Mcp-Param-{x-mcp-header}: the argument at each annotated property path
  * (absent and null arguments send nothing). */
-static fmcp_result fmcp__cl_param_headers(fmcp_client *c, fmcp__cl_buf *b, const fmcp_json *schema,
+static fmcp_result fmcp__cl_param_headers(fmcp_client *c, fmcp__buf *b, const fmcp_json *schema,
                                           const fmcp_json *args, int depth)
 {
     const fmcp_json *p;
@@ -34434,17 +34398,20 @@ static fmcp_result fmcp__cl_param_headers(fmcp_client *c, fmcp__cl_buf *b, const
             if (!fmcp__cl_tchar((unsigned char)x[i])) x = NULL;
         if (x && xl > 0 && v) {
             if (fmcp_json_is(v, FMCP_JSON_STRING)) txt = fmcp_json_str(v, &n);
-            else if (fmcp_json_is(v, FMCP_JSON_BOOL)) { txt = fmcp_json_bool(v, 0) ? "true" : "false"; n = strlen(txt); }
+            else if (fmcp_json_is(v, FMCP_JSON_BOOL)) {
+                txt = fmcp_json_bool(v, 0) ? "true" : "false";
+                n = strlen(txt);
+            }
             else if (fmcp_json_is_int(v)) {
                 snprintf(num, sizeof num, "%lld", (long long)fmcp_json_int(v, 0));
                 txt = num; n = strlen(num);
             }
             if (txt) {
-                r = fmcp__cl_buf_add(c->a, b, "Mcp-Param-", 10, (size_t)1 << 20);
-                if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, b, x, xl, (size_t)1 << 20);
-                if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, b, ": ", 2, (size_t)1 << 20);
+                r = fmcp__cl_put(b, "Mcp-Param-", 10, (size_t)1 << 20);
+                if (r == FMCP_OK) r = fmcp__cl_put(b, x, xl, (size_t)1 << 20);
+                if (r == FMCP_OK) r = fmcp__cl_put(b, ": ", 2, (size_t)1 << 20);
                 if (r == FMCP_OK) r = fmcp__cl_hdr_value(c, b, txt, n);
-                if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, b, "\r\n", 2, (size_t)1 << 20);
+                if (r == FMCP_OK) r = fmcp__cl_put(b, "\r\n", 2, (size_t)1 << 20);
             }
         }
         if (r == FMCP_OK && fmcp_json_is(v, FMCP_JSON_OBJECT)) r = fmcp__cl_param_headers(c, b, p, v, depth + 1);
@@ -34454,7 +34421,7 @@ static fmcp_result fmcp__cl_param_headers(fmcp_client *c, fmcp__cl_buf *b, const
 
 /* The tool's input schema from the last tools/list (registry lock not
  * needed: read under the client lock). */
-static fmcp_result fmcp__cl_tool_headers(fmcp_client *c, fmcp__cl_buf *b, const char *name, const fmcp_json *args)
+static fmcp_result fmcp__cl_tool_headers(fmcp_client *c, fmcp__buf *b, const char *name, const fmcp_json *args)
 {
     const fmcp_json *t;
     fmcp_result r = FMCP_OK;
@@ -34471,14 +34438,14 @@ static fmcp_result fmcp__cl_tool_headers(fmcp_client *c, fmcp__cl_buf *b, const 
 /* Mcp-Method, Mcp-Name and Mcp-Param-* lines for a modern POST of method/params. */
 static fmcp_result fmcp__cl_modern_headers(fmcp_client *c, fmcp__cl_pending *p, const char *method, const char *params)
 {
-    fmcp__cl_buf b;
+    fmcp__buf b;
     fmcp_json_doc *pd = NULL;
     const fmcp_json *root;
     const char *name = NULL;
     size_t n = 0;
     fmcp_result r;
     fmcp_json_parse_options o;
-    memset(&b, 0, sizeof b);
+    fmcp__buf_init(&b, c->a, 0);
     memset(&o, 0, sizeof o);
     o.alloc = c->a;
     if (params && (r = fmcp_json_parse(params, strlen(params), &o, &pd, NULL)) != FMCP_OK) return r;
@@ -34492,7 +34459,7 @@ static fmcp_result fmcp__cl_modern_headers(fmcp_client *c, fmcp__cl_pending *p, 
     if (r == FMCP_OK && name && strcmp(method, "tools/call") == 0)
         r = fmcp__cl_tool_headers(c, &b, name, fmcp_json_get(root, "arguments"));
     if (pd) fmcp_json_doc_destroy(pd);
-    if (r != FMCP_OK) { fmcp__cl_buf_free(c->a, &b); return r; }
+    if (r != FMCP_OK) { fmcp__buf_free(&b); return r; }
     p->xhdr = b.p;
     p->xhdr_cap = b.cap;
     return FMCP_OK;
@@ -34629,7 +34596,8 @@ static fmcp_result fmcp__cl_rpc_once(fmcp_client *c, const char *method, const c
     FMCP__CL_UNLOCK(c);
     /* 2026-07-28 over HTTP: the closed response stream is the cancellation */
     if ((r == FMCP_ERR_TIMEOUT || r == FMCP_ERR_CANCELLED) && !*out && !(c->modern && c->kind == FMCP__CL_HTTP))
-        fmcp__cl_send_cancel(c, p->id, r == FMCP_ERR_TIMEOUT ? "timeout" : p->reason[0] ? p->reason : "cancelled by the client");
+        fmcp__cl_send_cancel(c, p->id, r == FMCP_ERR_TIMEOUT ? "timeout" :
+            p->reason[0] ? p->reason : "cancelled by the client");
     fmcp__cl_unregister(c, p);
     return r;
 }
@@ -34660,7 +34628,8 @@ static fmcp_result fmcp__cl_mrtr_params(fmcp_client *c, const char *params, cons
     for (v = fmcp_json_first(fmcp_json_root(pd)); v; v = fmcp_json_next(v)) {
         size_t kl;
         const char *k = fmcp_json_key(v, &kl);
-        if ((kl == 14 && memcmp(k, "inputResponses", 14) == 0) || (kl == 12 && memcmp(k, "requestState", 12) == 0)) continue;
+        if ((kl == 14 && memcmp(k, "inputResponses", 14) == 0)
+            || (kl == 12 && memcmp(k, "requestState", 12) == 0)) continue;
         fmcp_jw_keyn(&w, k, kl);
         fmcp_jw_value(&w, v);
     }
@@ -34670,7 +34639,8 @@ static fmcp_result fmcp__cl_mrtr_params(fmcp_client *c, const char *params, cons
         size_t kl, alen = 0;
         int code = 0;
         const char *k = fmcp_json_key(v, &kl);
-        char *ans = fmcp__cl_run_handler(c, fmcp_json_get_str(v, "method", ""), fmcp_json_get(v, "params"), &code, &alen);
+        char *ans = fmcp__cl_run_handler(c, fmcp_json_get_str(v, "method", ""),
+            fmcp_json_get(v, "params"), &code, &alen);
         if (!ans) { rc = code == FMCP_RPC_METHOD_NOT_FOUND ? FMCP_ERR_UNSUPPORTED : FMCP_ERR_PROTOCOL; break; }
         fmcp_jw_keyn(&w, k, kl);
         fmcp_jw_raw(&w, ans, alen);
@@ -34777,7 +34747,8 @@ static fmcp_result fmcp__cl_mem_put(fmcp_client *c, const char *key, size_t klen
     int64_t now = fmcp_monotonic_ms();
     fmcp__cl_centry **pp = &c->cache_head, *e;
     while (*pp) {   /* the same key and whatever went stale make room first */
-        if ((*pp)->expires <= now || ((*pp)->klen == klen && memcmp(*pp + 1, key, klen) == 0)) fmcp__cl_mem_unlink(c, pp);
+        if ((*pp)->expires <= now || ((*pp)->klen == klen && memcmp(*pp + 1, key, klen) == 0))
+            fmcp__cl_mem_unlink(c, pp);
         else pp = &(*pp)->next;
     }
     if (klen > max_b || vlen > max_b - klen) return FMCP_ERR_TOO_LARGE;
@@ -34919,16 +34890,16 @@ static int fmcp__cl_cacheable(const fmcp_client *c, const char *method, const ch
     return 0;
 }
 
-static fmcp_result fmcp__cl_ckey(fmcp_client *c, fmcp__cl_buf *k, const char *method, const char *scope,
+static fmcp_result fmcp__cl_ckey(fmcp_client *c, fmcp__buf *k, const char *method, const char *scope,
                                  const char *params)
 {
-    fmcp_result r = fmcp__cl_buf_add(c->a, k, method, strlen(method), (size_t)-1);
-    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, k, "\n", 1, (size_t)-1);
-    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, k, c->cache_srv, strlen(c->cache_srv), (size_t)-1);
-    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, k, "\n", 1, (size_t)-1);
-    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, k, scope, strlen(scope), (size_t)-1);
-    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, k, "\n", 1, (size_t)-1);
-    if (r == FMCP_OK && params) r = fmcp__cl_buf_add(c->a, k, params, strlen(params), (size_t)-1);
+    fmcp_result r = fmcp__cl_put(k, method, strlen(method), (size_t)-1);
+    if (r == FMCP_OK) r = fmcp__cl_put(k, "\n", 1, (size_t)-1);
+    if (r == FMCP_OK) r = fmcp__cl_put(k, c->cache_srv, strlen(c->cache_srv), (size_t)-1);
+    if (r == FMCP_OK) r = fmcp__cl_put(k, "\n", 1, (size_t)-1);
+    if (r == FMCP_OK) r = fmcp__cl_put(k, scope, strlen(scope), (size_t)-1);
+    if (r == FMCP_OK) r = fmcp__cl_put(k, "\n", 1, (size_t)-1);
+    if (r == FMCP_OK && params) r = fmcp__cl_put(k, params, strlen(params), (size_t)-1);
     return r;
 }
 
@@ -34944,7 +34915,8 @@ static int fmcp__cl_cache_get(fmcp_client *c, const char *method, const char *pa
     q->gen = c->cache_gen;
     fmcp__cl_cache_srv(c);
     for (pass = 0; pass < 2 && !hit && q->ok; pass++) {
-        fmcp__cl_buf k = { NULL, 0, 0, 0 };
+        fmcp__buf k;
+        fmcp__buf_init(&k, c->a, 0);
         const char *v = NULL;
         size_t vlen = 0;
         int64_t exp = 0;
@@ -34955,7 +34927,7 @@ static int fmcp__cl_cache_get(fmcp_client *c, const char *method, const char *pa
             o.alloc = c->a;
             hit = fmcp_json_parse(v, vlen, &o, out, NULL) == FMCP_OK;   /* a damaged value is a miss */
         }
-        fmcp__cl_buf_free(c->a, &k);
+        fmcp__buf_free(&k);
     }
 #ifndef FASTMCP_NO_THREADS
     fmcp__mutex_unlock(&c->cache_lock);
@@ -34971,9 +34943,10 @@ static void fmcp__cl_cache_put(fmcp_client *c, const char *method, const char *p
     const fmcp_json *res = fmcp_client_result(d);
     int64_t ttl = fmcp_json_get_int(res, "ttlMs", 0);
     int pub = strcmp(fmcp_json_get_str(res, "cacheScope", ""), "public") == 0;
-    fmcp__cl_buf k = { NULL, 0, 0, 0 };
+    fmcp__buf k;
     char *text;
     size_t n = 0;
+    fmcp__buf_init(&k, c->a, 0);
     if (!q->ok || ttl <= 0 || !res || fmcp__cl_input_required(d)) return;
     if (ttl > ((int64_t)1 << 40)) ttl = (int64_t)1 << 40;   /* ~35 years: no overflow */
     if (!(text = fmcp__cl_value_text(c->a, fmcp_json_root(d), &n))) return;
@@ -34985,7 +34958,7 @@ static void fmcp__cl_cache_put(fmcp_client *c, const char *method, const char *p
 #ifndef FASTMCP_NO_THREADS
     fmcp__mutex_unlock(&c->cache_lock);
 #endif
-    fmcp__cl_buf_free(c->a, &k);
+    fmcp__buf_free(&k);
     fmcp_free(c->a, text, n + 1);
 }
 
@@ -35382,7 +35355,8 @@ static fmcp_result fmcp__cl_discover(fmcp_client *c, int *status)
         pick = fmcp__cl_pick(c, fmcp_json_get(fmcp_client_result(d), "supportedVersions"));
     else if (r == FMCP_OK) r = FMCP_ERR_PROTOCOL;   /* an answer, but no DiscoverResult: not modern evidence */
     else if (code == FMCP_RPC_UNSUPPORTED_VERSION)
-        pick = fmcp__cl_pick(c, fmcp_json_get(fmcp_json_get(fmcp_json_get(fmcp_json_root(d), "error"), "data"), "supported"));
+        pick = fmcp__cl_pick(c, fmcp_json_get(fmcp_json_get(fmcp_json_get(fmcp_json_root(d), "error"), "data"),
+            "supported"));
     if (pick == 1) { c->init = d; return FMCP_OK; }
     d_seen = d != NULL;
     if (d) fmcp_json_doc_destroy(d);
@@ -35487,6 +35461,13 @@ static fmcp_result fmcp__cl_new(const fmcp_client_desc *d, int kind, fmcp_client
     if (!c) return FMCP_ERR_NOMEM;
     memset(c, 0, sizeof *c);
     if (a) { c->alloc = *a; c->a = &c->alloc; }
+    fmcp__buf_init(&c->line, c->a, 0);
+#ifdef FMCP__CL_WINPROC
+    fmcp__buf_init(&c->q, c->a, 0);
+#endif
+#ifndef FASTMCP_NO_SOCKETS
+    fmcp__cl_sse_init(c, &c->legacy_sse);
+#endif
     r = fmcp__cl_desc_copy(c, d);
     if (r != FMCP_OK) {
         fmcp_allocator copy = c->alloc;
@@ -35599,12 +35580,13 @@ FASTMCP_API void fmcp_client_destroy(fmcp_client *c)
         fmcp__cl_stop_reader(c);
         if (c->session[0] && !c->legacy) {
             fmcp__cl_conn *k = NULL;
-            if (fmcp__cl_exchange(c, "DELETE", c->url.path, NULL, 0, NULL, fmcp_monotonic_ms() + 2000, NULL, &k, NULL) == FMCP_OK)
+            if (fmcp__cl_exchange(c, "DELETE", c->url.path, NULL, 0, NULL, fmcp_monotonic_ms() + 2000,
+                                  NULL, &k, NULL) == FMCP_OK)
                 fmcp__cl_conn_free(c, k);
         }
         fmcp__cl_conn_free(c, c->idle);
         fmcp__cl_conn_free(c, c->legacy_conn);
-        fmcp__cl_sse_free(c, &c->legacy_sse);
+        fmcp__cl_sse_free(&c->legacy_sse);
     }
 #endif
 #ifndef FASTMCP_NO_THREADS
@@ -35635,7 +35617,7 @@ FASTMCP_API void fmcp_client_destroy(fmcp_client *c)
     }
     fmcp__handle_close(c->hout);
     if (c->qinit) {
-        fmcp__cl_buf_free(c->a, &c->q);
+        fmcp__buf_free(&c->q);
         fmcp__mutex_destroy(&c->qlock);
         fmcp__cond_destroy(&c->qcv);
     }
@@ -35643,7 +35625,7 @@ FASTMCP_API void fmcp_client_destroy(fmcp_client *c)
     if (c->rfd >= 0) close(c->rfd);
     if (c->wake[0] >= 0) close(c->wake[0]);
     if (c->wake[1] >= 0) close(c->wake[1]);
-    fmcp__cl_buf_free(c->a, &c->line);
+    fmcp__buf_free(&c->line);
     while (c->pending) fmcp__cl_unregister(c, c->pending);
     if (c->init) fmcp_json_doc_destroy(c->init);
     if (c->tools) fmcp_json_doc_destroy(c->tools);

@@ -58,12 +58,6 @@ extern char **environ;
 #define FMCP__CL_BY_READER 1    /* fmcp_client.reading: the reader thread has the baton */
 #define FMCP__CL_BY_CALLER 2    /* a waiting caller has it */
 
-typedef struct fmcp__cl_buf {
-    char *p;
-    size_t len, cap;
-    int secret;                 /* holds a token: growing must not leave copies */
-} fmcp__cl_buf;
-
 typedef struct fmcp__cl_pending {
     struct fmcp__cl_pending *next;
     int64_t id;
@@ -98,7 +92,7 @@ typedef struct fmcp__cl_conn {
 } fmcp__cl_conn;
 
 typedef struct fmcp__cl_sse {
-    fmcp__cl_buf line, data;
+    fmcp__buf line, data;
     char event[32];
     char last_id[128];
     long retry_ms;
@@ -136,13 +130,13 @@ struct fmcp_client {
     void *hproc, *hin, *hout;
     fmcp__mutex qlock;
     fmcp__cond qcv;
-    fmcp__cl_buf q;
+    fmcp__buf q;
     int qinit, qeof, qpoke, qstop, has_pipe;
     fmcp__thread pipe;
 #elif !defined(FASTMCP_NO_PROCESS)
     pid_t pid;
 #endif
-    fmcp__cl_buf line;
+    fmcp__buf line;
     /* The baton: only its holder reads rfd and c->line (see fmcp__cl_stream_wait).
      * poked: a byte is on its way through wake[] to make the holder look up.
      * gen moves with every call, so the reader thread can tell a quiet spell. */
@@ -174,34 +168,14 @@ struct fmcp_client {
 
 /* ---- small helpers ------------------------------------------------------- */
 
-static fmcp_result fmcp__cl_buf_add(const fmcp_allocator *a, fmcp__cl_buf *b, const char *p, size_t n, size_t max)
+/* The toolkit's buffer with this call's cap; an earlier failure does not stick
+ * (callers check every put and may go on with the same buffer). */
+static fmcp_result fmcp__cl_put(fmcp__buf *b, const void *p, size_t n, size_t max)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t nc = b->cap ? b->cap : 1024;
-        char *np;
-        if (b->len + n + 1 > max) return FMCP_ERR_TOO_LARGE;
-        while (nc < b->len + n + 1) nc *= 2;
-        if (b->secret) {
-            np = (char *)fmcp_malloc(a, nc);
-            if (np && b->p) { memcpy(np, b->p, b->len); fmcp_wipe(b->p, b->cap); fmcp_free(a, b->p, b->cap); }
-        } else {
-            np = (char *)fmcp_realloc(a, b->p, b->cap, nc);
-        }
-        if (!np) return FMCP_ERR_NOMEM;
-        b->p = np;
-        b->cap = nc;
-    }
-    if (n) memcpy(b->p + b->len, p, n);
-    b->len += n;
-    b->p[b->len] = 0;
-    return FMCP_OK;
-}
-
-static void fmcp__cl_buf_free(const fmcp_allocator *a, fmcp__cl_buf *b)
-{
-    if (b->p) fmcp_free(a, b->p, b->cap);
-    b->p = NULL;
-    b->len = b->cap = 0;
+    b->err = FMCP_OK;
+    b->max = max;
+    fmcp__buf_put(b, p, n);
+    return b->err;
 }
 
 static size_t fmcp__cl_max(const fmcp_client *c)
@@ -432,7 +406,7 @@ static fmcp_result fmcp__cl_feed_lines(fmcp_client *c, const char *p, size_t n)
     while (n > 0) {
         const char *nl = (const char *)memchr(p, '\n', n);
         size_t k = nl ? (size_t)(nl - p) : n;
-        fmcp_result r = fmcp__cl_buf_add(c->a, &c->line, p, k, fmcp__cl_max(c) + 2);
+        fmcp_result r = fmcp__cl_put(&c->line, p, k, fmcp__cl_max(c) + 2);
         if (r != FMCP_OK) { c->line.len = 0; return r; }
         if (!nl) break;
         if (c->line.len) fmcp__cl_dispatch(c, c->line.p, c->line.len);
@@ -510,7 +484,7 @@ static void *fmcp__cl_pipe_main(void *arg)
         long n = fmcp__pipe_read(c->hout, buf, sizeof buf);
         fmcp__mutex_lock(&c->qlock);
         while (n > 0 && c->q.len >= 65536 && !c->qstop) fmcp__cond_wait(&c->qcv, &c->qlock);
-        if (n <= 0 || c->qstop || fmcp__cl_buf_add(c->a, &c->q, buf, (size_t)n, 65536 + sizeof buf) != FMCP_OK) {
+        if (n <= 0 || c->qstop || fmcp__cl_put(&c->q, buf, (size_t)n, 65536 + sizeof buf) != FMCP_OK) {
             c->qeof = 1;
             fmcp__cond_broadcast(&c->qcv);
             fmcp__mutex_unlock(&c->qlock);
@@ -871,7 +845,8 @@ static fmcp_result fmcp__cl_conn_write(fmcp_client *c, fmcp__cl_conn *k, const c
         if (k->tc) {   /* a retried TLS write repeats the same bytes */
             w = c->d.transport->write(k->tc, p, n);
             if (w == FMCP_HTTP_IO_WANT_READ || w == FMCP_HTTP_IO_WANT_WRITE) {
-                fmcp_result r = fmcp__cl_ready(c, k->fd, w == FMCP_HTTP_IO_WANT_READ ? POLLIN : POLLOUT, deadline, NULL);
+                fmcp_result r = fmcp__cl_ready(c, k->fd, w == FMCP_HTTP_IO_WANT_READ ? POLLIN : POLLOUT,
+                    deadline, NULL);
                 if (r != FMCP_OK) return r;
                 continue;
             }
@@ -1030,7 +1005,7 @@ static fmcp_result fmcp__cl_body(fmcp_client *c, fmcp__cl_conn *k, int64_t deadl
 }
 
 static fmcp_result fmcp__cl_body_all(fmcp_client *c, fmcp__cl_conn *k, int64_t deadline, fmcp__cl_pending *p,
-                                     fmcp__cl_buf *out)
+                                     fmcp__buf *out)
 {
     for (;;) {
         const char *d = NULL;
@@ -1038,17 +1013,24 @@ static fmcp_result fmcp__cl_body_all(fmcp_client *c, fmcp__cl_conn *k, int64_t d
         fmcp_result r = fmcp__cl_body(c, k, deadline, p, &d, &n);
         if (r != FMCP_OK) return r;
         if (!n) return k->body_done ? FMCP_OK : FMCP_ERR_IO;
-        r = fmcp__cl_buf_add(c->a, out, d, n, fmcp__cl_max(c));
+        r = fmcp__cl_put(out, d, n, fmcp__cl_max(c));
         if (r != FMCP_OK) return r;
     }
 }
 
 /* ---- SSE ----------------------------------------------------------------- */
 
-static void fmcp__cl_sse_free(fmcp_client *c, fmcp__cl_sse *s)
+static void fmcp__cl_sse_init(fmcp_client *c, fmcp__cl_sse *s)
 {
-    fmcp__cl_buf_free(c->a, &s->line);
-    fmcp__cl_buf_free(c->a, &s->data);
+    memset(s, 0, sizeof *s);
+    fmcp__buf_init(&s->line, c->a, 0);
+    fmcp__buf_init(&s->data, c->a, 0);
+}
+
+static void fmcp__cl_sse_free(fmcp__cl_sse *s)
+{
+    fmcp__buf_free(&s->line);
+    fmcp__buf_free(&s->data);
 }
 
 static void fmcp__cl_sse_event(fmcp_client *c, fmcp__cl_sse *s)
@@ -1080,8 +1062,8 @@ static fmcp_result fmcp__cl_sse_line(fmcp_client *c, fmcp__cl_sse *s, const char
     if (v < l + n && *v == ' ') v++;
     vl = (size_t)(l + n - v);
     if (nl == 4 && memcmp(l, "data", 4) == 0) {
-        fmcp_result r = fmcp__cl_buf_add(c->a, &s->data, v, vl, fmcp__cl_max(c));
-        return r == FMCP_OK ? fmcp__cl_buf_add(c->a, &s->data, "\n", 1, fmcp__cl_max(c) + 1) : r;
+        fmcp_result r = fmcp__cl_put(&s->data, v, vl, fmcp__cl_max(c));
+        return r == FMCP_OK ? fmcp__cl_put(&s->data, "\n", 1, fmcp__cl_max(c) + 1) : r;
     }
     if (nl == 5 && memcmp(l, "event", 5) == 0) fmcp__cl_copy(s->event, sizeof s->event, v, vl);
     else if (nl == 2 && memcmp(l, "id", 2) == 0 && vl < sizeof s->last_id && !memchr(v, 0, vl))
@@ -1100,7 +1082,7 @@ static fmcp_result fmcp__cl_sse_feed(fmcp_client *c, fmcp__cl_sse *s, const char
     while (n > 0) {
         const char *nl = (const char *)memchr(p, '\n', n);
         size_t k = nl ? (size_t)(nl - p) : n;
-        fmcp_result r = fmcp__cl_buf_add(c->a, &s->line, p, k, fmcp__cl_max(c) + 16);
+        fmcp_result r = fmcp__cl_put(&s->line, p, k, fmcp__cl_max(c) + 16);
         if (r != FMCP_OK) return r;
         if (!nl) break;
         if (s->line.len && s->line.p[s->line.len - 1] == '\r') s->line.len--;
@@ -1140,7 +1122,7 @@ static fmcp_result fmcp__cl_sse_read(fmcp_client *c, fmcp__cl_conn *k, fmcp__cl_
 
 /* Authorization: the static bearer token, else the OAuth header lines
  * (with a DPoP proof for this method and path when the token is bound). */
-static fmcp_result fmcp__cl_auth_header(fmcp_client *c, fmcp__cl_buf *h, size_t max, const char *method,
+static fmcp_result fmcp__cl_auth_header(fmcp_client *c, fmcp__buf *h, size_t max, const char *method,
                                         const char *path)
 {
     const char *tok = c->d.bearer_token;
@@ -1158,15 +1140,13 @@ static fmcp_result fmcp__cl_auth_header(fmcp_client *c, fmcp__cl_buf *h, size_t 
         buf = (char *)fmcp_malloc(c->a, cap);
         if (!buf) return FMCP_ERR_NOMEM;
         r = fmcp_oauth_request_headers(c->d.oauth, method, htu, buf, cap);
-        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, h, buf, strlen(buf), max);
+        if (r == FMCP_OK) r = fmcp__cl_put(h, buf, strlen(buf), max);
         else r = r == FMCP_ERR_NOMEM ? r : FMCP_OK;   /* no token yet: the 401 starts the flow */
-        h->secret = 1;
     }
     if (tok && r == FMCP_OK) {
-        h->secret = 1;
-        r = fmcp__cl_buf_add(c->a, h, "Authorization: Bearer ", 22, max);
-        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, h, tok, strlen(tok), max);
-        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, h, "\r\n", 2, max);
+        r = fmcp__cl_put(h, "Authorization: Bearer ", 22, max);
+        if (r == FMCP_OK) r = fmcp__cl_put(h, tok, strlen(tok), max);
+        if (r == FMCP_OK) r = fmcp__cl_put(h, "\r\n", 2, max);
     }
     if (buf) { fmcp_wipe(buf, cap); fmcp_free(c->a, buf, cap); }
     return r;
@@ -1176,54 +1156,53 @@ static fmcp_result fmcp__cl_http_send_req(fmcp_client *c, fmcp__cl_conn *k, cons
                                           const char *body, size_t len, const char *last_id, int64_t deadline,
                                           const char *extra)
 {
-    fmcp__cl_buf h;
+    fmcp__buf h;
     char line[512];
     size_t i;
     fmcp_result r;
     const size_t max = (size_t)1 << 20;
     int post = strcmp(method, "POST") == 0;
-    memset(&h, 0, sizeof h);
+    fmcp__buf_init(&h, c->a, 1);   /* it may hold a token: wiped when it grows and when freed */
     snprintf(line, sizeof line, "%s ", method);
-    r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
-    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, path, strlen(path), max);
+    r = fmcp__cl_put(&h, line, strlen(line), max);
+    if (r == FMCP_OK) r = fmcp__cl_put(&h, path, strlen(path), max);
     snprintf(line, sizeof line, " HTTP/1.1\r\nHost: %s%s%s:%u\r\nUser-Agent: fastmcp.h/" FASTMCP_VERSION_STRING "\r\n",
              c->url.is_ipv6 ? "[" : "", c->url.host, c->url.is_ipv6 ? "]" : "", (unsigned)c->url.port);
-    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
+    if (r == FMCP_OK) r = fmcp__cl_put(&h, line, strlen(line), max);
     snprintf(line, sizeof line, "Accept: %s\r\n", post ? "application/json, text/event-stream" : "text/event-stream");
-    if (r == FMCP_OK && strcmp(method, "DELETE") != 0) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
+    if (r == FMCP_OK && strcmp(method, "DELETE") != 0) r = fmcp__cl_put(&h, line, strlen(line), max);
     if (post) {
         snprintf(line, sizeof line, "Content-Type: application/json\r\nContent-Length: %lu\r\n", (unsigned long)len);
-        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
+        if (r == FMCP_OK) r = fmcp__cl_put(&h, line, strlen(line), max);
     }
     FMCP__CL_LOCK(c);
     if (c->session[0] && !c->legacy) {
         snprintf(line, sizeof line, "Mcp-Session-Id: %s\r\n", c->session);
-        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
+        if (r == FMCP_OK) r = fmcp__cl_put(&h, line, strlen(line), max);
     }
     FMCP__CL_UNLOCK(c);
     if (c->version[0] && !c->legacy) {
         snprintf(line, sizeof line, "MCP-Protocol-Version: %s\r\n", c->version);
-        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
+        if (r == FMCP_OK) r = fmcp__cl_put(&h, line, strlen(line), max);
     }
     if (last_id && *last_id) {
         snprintf(line, sizeof line, "Last-Event-ID: %s\r\n", last_id);
-        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, line, strlen(line), max);
+        if (r == FMCP_OK) r = fmcp__cl_put(&h, line, strlen(line), max);
     }
-    if (r == FMCP_OK && extra) r = fmcp__cl_buf_add(c->a, &h, extra, strlen(extra), max);
+    if (r == FMCP_OK && extra) r = fmcp__cl_put(&h, extra, strlen(extra), max);
     if (r == FMCP_OK) r = fmcp__cl_auth_header(c, &h, max, method, path);
     for (i = 0; i < c->d.nheaders && r == FMCP_OK; i++) {
         const fmcp_http_header *x = &c->d.headers[i];
-        r = fmcp__cl_buf_add(c->a, &h, x->name, strlen(x->name), max);
-        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, ": ", 2, max);
-        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, x->value, strlen(x->value), max);
-        if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, "\r\n", 2, max);
+        r = fmcp__cl_put(&h, x->name, strlen(x->name), max);
+        if (r == FMCP_OK) r = fmcp__cl_put(&h, ": ", 2, max);
+        if (r == FMCP_OK) r = fmcp__cl_put(&h, x->value, strlen(x->value), max);
+        if (r == FMCP_OK) r = fmcp__cl_put(&h, "\r\n", 2, max);
     }
-    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, &h, "\r\n", 2, max);
-    if (r == FMCP_OK && post && len <= 65536) r = fmcp__cl_buf_add(c->a, &h, body, len, max + 65536);
+    if (r == FMCP_OK) r = fmcp__cl_put(&h, "\r\n", 2, max);
+    if (r == FMCP_OK && post && len <= 65536) r = fmcp__cl_put(&h, body, len, max + 65536);
     if (r == FMCP_OK) r = fmcp__cl_conn_write(c, k, h.p, h.len, deadline);
     if (r == FMCP_OK && post && len > 65536) r = fmcp__cl_conn_write(c, k, body, len, deadline);
-    if (h.p) fmcp_wipe(h.p, h.len);     /* it may hold a token */
-    fmcp__cl_buf_free(c->a, &h);
+    fmcp__buf_free(&h);
     return r;
 }
 
@@ -1290,15 +1269,15 @@ static fmcp_result fmcp__cl_http_post_once(fmcp_client *c, const char *json, siz
                                            char *www, size_t wcap)
 {
     fmcp__cl_conn *k = NULL;
-    fmcp__cl_buf body;
+    fmcp__buf body;
     int64_t deadline = fmcp_monotonic_ms() + 30000;
     fmcp_result r = fmcp__cl_exchange(c, "POST", fmcp__cl_post_path(c), json, len, NULL, deadline, NULL, &k, NULL);
     if (r != FMCP_OK) return r;
     fmcp__cl_note_auth(k, status, www, wcap);
-    memset(&body, 0, sizeof body);
+    fmcp__buf_init(&body, c->a, 0);
     if (!k->is_sse) r = fmcp__cl_body_all(c, k, deadline, NULL, &body);
     else k->keep = 0;
-    fmcp__cl_buf_free(c->a, &body);
+    fmcp__buf_free(&body);
     if (r == FMCP_OK && (k->status < 200 || k->status > 299)) r = k->status == 404 ? FMCP_ERR_CLOSED : FMCP_ERR_HTTP;
     fmcp__cl_release(c, k);
     return r;
@@ -1365,17 +1344,17 @@ static fmcp_result fmcp__cl_http_rpc(fmcp_client *c, const char *json, size_t le
                                      int64_t deadline, int *status, char *www, size_t wcap)
 {
     fmcp__cl_conn *k = NULL;
-    fmcp__cl_buf body;
+    fmcp__buf body;
     fmcp__cl_sse s;
     fmcp_result r = fmcp__cl_exchange(c, "POST", fmcp__cl_post_path(c), json, len, NULL, deadline, p, &k, p->xhdr);
     if (r != FMCP_OK) return r;
     fmcp__cl_note_auth(k, status, www, wcap);
-    memset(&body, 0, sizeof body);
-    memset(&s, 0, sizeof s);
+    fmcp__buf_init(&body, c->a, 0);
+    fmcp__cl_sse_init(c, &s);
     if (c->legacy && k->status >= 200 && k->status <= 299) {
         r = fmcp__cl_body_all(c, k, deadline, p, &body);   /* answer comes on the GET stream */
         fmcp__cl_release(c, k);
-        fmcp__cl_buf_free(c->a, &body);
+        fmcp__buf_free(&body);
         return r;
     }
     if (k->status != 200) {
@@ -1395,8 +1374,8 @@ static fmcp_result fmcp__cl_http_rpc(fmcp_client *c, const char *json, size_t le
     }
     if (r != FMCP_OK) k->keep = 0;
     fmcp__cl_release(c, k);
-    fmcp__cl_buf_free(c->a, &body);
-    fmcp__cl_sse_free(c, &s);
+    fmcp__buf_free(&body);
+    fmcp__cl_sse_free(&s);
     return r;
 }
 
@@ -1440,7 +1419,8 @@ static int fmcp__cl_get_once(fmcp_client *c, fmcp__cl_sse *s, fmcp__cl_conn *k0)
     FMCP__CL_UNLOCK(c);
     if (!k0) {
         if (c->modern) r = fmcp__cl_listen_send(c, k);
-        else r = fmcp__cl_http_send_req(c, k, "GET", c->url.path, NULL, 0, s->last_id, fmcp_monotonic_ms() + 30000, NULL);
+        else r = fmcp__cl_http_send_req(c, k, "GET", c->url.path, NULL, 0,
+            s->last_id, fmcp_monotonic_ms() + 30000, NULL);
         if (r == FMCP_OK) r = fmcp__cl_read_head(c, k, 0, NULL);
         if (r != FMCP_OK) k->status = 0;
     }
@@ -1460,7 +1440,7 @@ static void *fmcp__cl_get_main(void *arg)
     fmcp__cl_sse *s = c->legacy ? &c->legacy_sse : NULL, own;
     fmcp__cl_conn *k = c->legacy_conn;
     c->legacy_conn = NULL;
-    memset(&own, 0, sizeof own);
+    fmcp__cl_sse_init(c, &own);
     if (!s) s = &own;
     for (;;) {
         int again = fmcp__cl_get_once(c, s, k), ms;
@@ -1475,7 +1455,7 @@ static void *fmcp__cl_get_main(void *arg)
         if (!again) break;
     }
     if (c->legacy) fmcp__cl_mark_closed(c);
-    fmcp__cl_sse_free(c, &own);
+    fmcp__cl_sse_free(&own);
     return NULL;
 }
 #endif
@@ -1564,7 +1544,10 @@ static fmcp_result fmcp__cl_build(fmcp_client *c, int64_t id, const char *method
         o.alloc = c->a;
         r = fmcp_json_parse(params, strlen(params), &o, &pd, NULL);
         if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? r : FMCP_ERR_INVALID_ARG;
-        if (!fmcp_json_is(fmcp_json_root(pd), FMCP_JSON_OBJECT)) { fmcp_json_doc_destroy(pd); return FMCP_ERR_INVALID_ARG; }
+        if (!fmcp_json_is(fmcp_json_root(pd), FMCP_JSON_OBJECT)) {
+            fmcp_json_doc_destroy(pd);
+            return FMCP_ERR_INVALID_ARG;
+        }
     }
     fmcp_jw_init(&w, c->a);
     fmcp_jw_object_begin(&w);
@@ -1595,7 +1578,7 @@ static fmcp_result fmcp__cl_build(fmcp_client *c, int64_t id, const char *method
 #ifndef FASTMCP_NO_SOCKETS
 /* A header value as the spec encodes it: plain when it is visible ASCII
  * without outer spaces and not sentinel-shaped, else =?base64?...?=. */
-static fmcp_result fmcp__cl_hdr_value(fmcp_client *c, fmcp__cl_buf *b, const char *v, size_t n)
+static fmcp_result fmcp__cl_hdr_value(fmcp_client *c, fmcp__buf *b, const char *v, size_t n)
 {
     size_t i, e, out = 0;
     int plain = n > 0 && v[0] != ' ' && v[n - 1] != ' ' && !(n >= 11 && memcmp(v, "=?base64?", 9) == 0 &&
@@ -1603,23 +1586,23 @@ static fmcp_result fmcp__cl_hdr_value(fmcp_client *c, fmcp__cl_buf *b, const cha
     char *tmp;
     fmcp_result r;
     for (i = 0; i < n && plain; i++) plain = (unsigned char)v[i] >= 0x20 && (unsigned char)v[i] <= 0x7e;
-    if (plain) return fmcp__cl_buf_add(c->a, b, v, n, (size_t)1 << 20);
+    if (plain) return fmcp__cl_put(b, v, n, (size_t)1 << 20);
     e = fmcp_b64_encoded_len(FMCP_B64_STD, n) + 1;
     if (!(tmp = (char *)fmcp_malloc(c->a, e))) return FMCP_ERR_NOMEM;
     (void)fmcp_b64_encode(FMCP_B64_STD, v, n, tmp, e, &out);
-    r = fmcp__cl_buf_add(c->a, b, "=?base64?", 9, (size_t)1 << 20);
-    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, b, tmp, out, (size_t)1 << 20);
-    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, b, "?=", 2, (size_t)1 << 20);
+    r = fmcp__cl_put(b, "=?base64?", 9, (size_t)1 << 20);
+    if (r == FMCP_OK) r = fmcp__cl_put(b, tmp, out, (size_t)1 << 20);
+    if (r == FMCP_OK) r = fmcp__cl_put(b, "?=", 2, (size_t)1 << 20);
     fmcp_free(c->a, tmp, e);
     return r;
 }
 
-static fmcp_result fmcp__cl_hdr_line(fmcp_client *c, fmcp__cl_buf *b, const char *name, const char *v, size_t n)
+static fmcp_result fmcp__cl_hdr_line(fmcp_client *c, fmcp__buf *b, const char *name, const char *v, size_t n)
 {
-    fmcp_result r = fmcp__cl_buf_add(c->a, b, name, strlen(name), (size_t)1 << 20);
-    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, b, ": ", 2, (size_t)1 << 20);
+    fmcp_result r = fmcp__cl_put(b, name, strlen(name), (size_t)1 << 20);
+    if (r == FMCP_OK) r = fmcp__cl_put(b, ": ", 2, (size_t)1 << 20);
     if (r == FMCP_OK) r = fmcp__cl_hdr_value(c, b, v, n);
-    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, b, "\r\n", 2, (size_t)1 << 20);
+    if (r == FMCP_OK) r = fmcp__cl_put(b, "\r\n", 2, (size_t)1 << 20);
     return r;
 }
 
@@ -1669,7 +1652,7 @@ static int fmcp__cl_xh_type_ok(const fmcp_json *t)
 /* One annotation at a property schema s of the given kind. */
 static void fmcp__cl_xh_check(fmcp__cl_xh *x, const fmcp_json *s, const fmcp_json *v, int kind)
 {
-    size_t n = 0, i, j;
+    size_t n = 0, i;
     const char *name;
     if (kind != FMCP__CL_XH_PROP) { x->why = "x-mcp-header on a schema not reachable through properties"; return; }
     if (!fmcp_json_is(v, FMCP_JSON_STRING)) { x->why = "x-mcp-header is not a string"; return; }
@@ -1677,11 +1660,15 @@ static void fmcp__cl_xh_check(fmcp__cl_xh *x, const fmcp_json *s, const fmcp_jso
     if (n == 0) { x->why = "x-mcp-header is empty"; return; }
     for (i = 0; i < n; i++)
         if (!fmcp__cl_tchar((unsigned char)name[i])) { x->why = "x-mcp-header is not an HTTP token"; return; }
-    if (!fmcp__cl_xh_type_ok(fmcp_json_get(s, "type"))) { x->why = "x-mcp-header on a non-primitive or number type"; return; }
+    if (!fmcp__cl_xh_type_ok(fmcp_json_get(s, "type"))) {
+        x->why = "x-mcp-header on a non-primitive or number type";
+        return;
+    }
     for (i = 0; i < (size_t)x->n; i++) {
-        if (x->len[i] != n) continue;
-        for (j = 0; j < n && (name[j] | 0x20) == (x->name[i][j] | 0x20); j++) {}
-        if (j == n) { x->why = "x-mcp-header is not unique (case-insensitively)"; return; }
+        if (x->len[i] == n && fmcp__ieqn(name, x->name[i], n)) {
+            x->why = "x-mcp-header is not unique (case-insensitively)";
+            return;
+        }
     }
     if (x->n == FMCP__CL_XH_MAX) { x->why = "too many x-mcp-header annotations"; return; }
     x->name[x->n] = name;
@@ -1696,7 +1683,8 @@ static void fmcp__cl_xh_walk(fmcp__cl_xh *x, const fmcp_json *s, int kind, int d
     const fmcp_json *m, *e;
     if (depth > FMCP__CL_XH_DEPTH) { x->why = "input schema nested too deeply to check"; return; }
     if (fmcp_json_is(s, FMCP_JSON_ARRAY)) {
-        for (e = fmcp_json_first(s); e && !x->why; e = fmcp_json_next(e)) fmcp__cl_xh_walk(x, e, FMCP__CL_XH_OTHER, depth + 1);
+        for (e = fmcp_json_first(s); e && !x->why; e = fmcp_json_next(e))
+            fmcp__cl_xh_walk(x, e, FMCP__CL_XH_OTHER, depth + 1);
         return;
     }
     if (!fmcp_json_is(s, FMCP_JSON_OBJECT)) return;
@@ -1705,7 +1693,8 @@ static void fmcp__cl_xh_walk(fmcp__cl_xh *x, const fmcp_json *s, int kind, int d
         const char *k = fmcp_json_key(m, &kl);
 #define FMCP__CL_IS(lit) (kl == sizeof(lit) - 1 && memcmp(k, lit, kl) == 0)
         if (FMCP__CL_IS("x-mcp-header")) fmcp__cl_xh_check(x, s, m, kind);
-        else if (FMCP__CL_IS("const") || FMCP__CL_IS("default") || FMCP__CL_IS("enum") || FMCP__CL_IS("examples")) continue;
+        else if (FMCP__CL_IS("const") || FMCP__CL_IS("default")
+            || FMCP__CL_IS("enum") || FMCP__CL_IS("examples")) continue;
         else if (FMCP__CL_IS("properties") || FMCP__CL_IS("$defs") || FMCP__CL_IS("definitions") ||
                  FMCP__CL_IS("patternProperties") || FMCP__CL_IS("dependentSchemas")) {
             int sub = FMCP__CL_IS("properties") && kind != FMCP__CL_XH_OTHER ? FMCP__CL_XH_PROP : FMCP__CL_XH_OTHER;
@@ -1730,7 +1719,7 @@ static const char *fmcp__cl_tool_rejected(const fmcp_json *tool)
 
 /* Mcp-Param-{x-mcp-header}: the argument at each annotated property path
  * (absent and null arguments send nothing). */
-static fmcp_result fmcp__cl_param_headers(fmcp_client *c, fmcp__cl_buf *b, const fmcp_json *schema,
+static fmcp_result fmcp__cl_param_headers(fmcp_client *c, fmcp__buf *b, const fmcp_json *schema,
                                           const fmcp_json *args, int depth)
 {
     const fmcp_json *p;
@@ -1747,17 +1736,20 @@ static fmcp_result fmcp__cl_param_headers(fmcp_client *c, fmcp__cl_buf *b, const
             if (!fmcp__cl_tchar((unsigned char)x[i])) x = NULL;
         if (x && xl > 0 && v) {
             if (fmcp_json_is(v, FMCP_JSON_STRING)) txt = fmcp_json_str(v, &n);
-            else if (fmcp_json_is(v, FMCP_JSON_BOOL)) { txt = fmcp_json_bool(v, 0) ? "true" : "false"; n = strlen(txt); }
+            else if (fmcp_json_is(v, FMCP_JSON_BOOL)) {
+                txt = fmcp_json_bool(v, 0) ? "true" : "false";
+                n = strlen(txt);
+            }
             else if (fmcp_json_is_int(v)) {
                 snprintf(num, sizeof num, "%lld", (long long)fmcp_json_int(v, 0));
                 txt = num; n = strlen(num);
             }
             if (txt) {
-                r = fmcp__cl_buf_add(c->a, b, "Mcp-Param-", 10, (size_t)1 << 20);
-                if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, b, x, xl, (size_t)1 << 20);
-                if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, b, ": ", 2, (size_t)1 << 20);
+                r = fmcp__cl_put(b, "Mcp-Param-", 10, (size_t)1 << 20);
+                if (r == FMCP_OK) r = fmcp__cl_put(b, x, xl, (size_t)1 << 20);
+                if (r == FMCP_OK) r = fmcp__cl_put(b, ": ", 2, (size_t)1 << 20);
                 if (r == FMCP_OK) r = fmcp__cl_hdr_value(c, b, txt, n);
-                if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, b, "\r\n", 2, (size_t)1 << 20);
+                if (r == FMCP_OK) r = fmcp__cl_put(b, "\r\n", 2, (size_t)1 << 20);
             }
         }
         if (r == FMCP_OK && fmcp_json_is(v, FMCP_JSON_OBJECT)) r = fmcp__cl_param_headers(c, b, p, v, depth + 1);
@@ -1767,7 +1759,7 @@ static fmcp_result fmcp__cl_param_headers(fmcp_client *c, fmcp__cl_buf *b, const
 
 /* The tool's input schema from the last tools/list (registry lock not
  * needed: read under the client lock). */
-static fmcp_result fmcp__cl_tool_headers(fmcp_client *c, fmcp__cl_buf *b, const char *name, const fmcp_json *args)
+static fmcp_result fmcp__cl_tool_headers(fmcp_client *c, fmcp__buf *b, const char *name, const fmcp_json *args)
 {
     const fmcp_json *t;
     fmcp_result r = FMCP_OK;
@@ -1784,14 +1776,14 @@ static fmcp_result fmcp__cl_tool_headers(fmcp_client *c, fmcp__cl_buf *b, const 
 /* Mcp-Method, Mcp-Name and Mcp-Param-* lines for a modern POST of method/params. */
 static fmcp_result fmcp__cl_modern_headers(fmcp_client *c, fmcp__cl_pending *p, const char *method, const char *params)
 {
-    fmcp__cl_buf b;
+    fmcp__buf b;
     fmcp_json_doc *pd = NULL;
     const fmcp_json *root;
     const char *name = NULL;
     size_t n = 0;
     fmcp_result r;
     fmcp_json_parse_options o;
-    memset(&b, 0, sizeof b);
+    fmcp__buf_init(&b, c->a, 0);
     memset(&o, 0, sizeof o);
     o.alloc = c->a;
     if (params && (r = fmcp_json_parse(params, strlen(params), &o, &pd, NULL)) != FMCP_OK) return r;
@@ -1805,7 +1797,7 @@ static fmcp_result fmcp__cl_modern_headers(fmcp_client *c, fmcp__cl_pending *p, 
     if (r == FMCP_OK && name && strcmp(method, "tools/call") == 0)
         r = fmcp__cl_tool_headers(c, &b, name, fmcp_json_get(root, "arguments"));
     if (pd) fmcp_json_doc_destroy(pd);
-    if (r != FMCP_OK) { fmcp__cl_buf_free(c->a, &b); return r; }
+    if (r != FMCP_OK) { fmcp__buf_free(&b); return r; }
     p->xhdr = b.p;
     p->xhdr_cap = b.cap;
     return FMCP_OK;
@@ -1942,7 +1934,8 @@ static fmcp_result fmcp__cl_rpc_once(fmcp_client *c, const char *method, const c
     FMCP__CL_UNLOCK(c);
     /* 2026-07-28 over HTTP: the closed response stream is the cancellation */
     if ((r == FMCP_ERR_TIMEOUT || r == FMCP_ERR_CANCELLED) && !*out && !(c->modern && c->kind == FMCP__CL_HTTP))
-        fmcp__cl_send_cancel(c, p->id, r == FMCP_ERR_TIMEOUT ? "timeout" : p->reason[0] ? p->reason : "cancelled by the client");
+        fmcp__cl_send_cancel(c, p->id, r == FMCP_ERR_TIMEOUT ? "timeout" :
+            p->reason[0] ? p->reason : "cancelled by the client");
     fmcp__cl_unregister(c, p);
     return r;
 }
@@ -1973,7 +1966,8 @@ static fmcp_result fmcp__cl_mrtr_params(fmcp_client *c, const char *params, cons
     for (v = fmcp_json_first(fmcp_json_root(pd)); v; v = fmcp_json_next(v)) {
         size_t kl;
         const char *k = fmcp_json_key(v, &kl);
-        if ((kl == 14 && memcmp(k, "inputResponses", 14) == 0) || (kl == 12 && memcmp(k, "requestState", 12) == 0)) continue;
+        if ((kl == 14 && memcmp(k, "inputResponses", 14) == 0)
+            || (kl == 12 && memcmp(k, "requestState", 12) == 0)) continue;
         fmcp_jw_keyn(&w, k, kl);
         fmcp_jw_value(&w, v);
     }
@@ -1983,7 +1977,8 @@ static fmcp_result fmcp__cl_mrtr_params(fmcp_client *c, const char *params, cons
         size_t kl, alen = 0;
         int code = 0;
         const char *k = fmcp_json_key(v, &kl);
-        char *ans = fmcp__cl_run_handler(c, fmcp_json_get_str(v, "method", ""), fmcp_json_get(v, "params"), &code, &alen);
+        char *ans = fmcp__cl_run_handler(c, fmcp_json_get_str(v, "method", ""),
+            fmcp_json_get(v, "params"), &code, &alen);
         if (!ans) { rc = code == FMCP_RPC_METHOD_NOT_FOUND ? FMCP_ERR_UNSUPPORTED : FMCP_ERR_PROTOCOL; break; }
         fmcp_jw_keyn(&w, k, kl);
         fmcp_jw_raw(&w, ans, alen);
@@ -2090,7 +2085,8 @@ static fmcp_result fmcp__cl_mem_put(fmcp_client *c, const char *key, size_t klen
     int64_t now = fmcp_monotonic_ms();
     fmcp__cl_centry **pp = &c->cache_head, *e;
     while (*pp) {   /* the same key and whatever went stale make room first */
-        if ((*pp)->expires <= now || ((*pp)->klen == klen && memcmp(*pp + 1, key, klen) == 0)) fmcp__cl_mem_unlink(c, pp);
+        if ((*pp)->expires <= now || ((*pp)->klen == klen && memcmp(*pp + 1, key, klen) == 0))
+            fmcp__cl_mem_unlink(c, pp);
         else pp = &(*pp)->next;
     }
     if (klen > max_b || vlen > max_b - klen) return FMCP_ERR_TOO_LARGE;
@@ -2232,16 +2228,16 @@ static int fmcp__cl_cacheable(const fmcp_client *c, const char *method, const ch
     return 0;
 }
 
-static fmcp_result fmcp__cl_ckey(fmcp_client *c, fmcp__cl_buf *k, const char *method, const char *scope,
+static fmcp_result fmcp__cl_ckey(fmcp_client *c, fmcp__buf *k, const char *method, const char *scope,
                                  const char *params)
 {
-    fmcp_result r = fmcp__cl_buf_add(c->a, k, method, strlen(method), (size_t)-1);
-    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, k, "\n", 1, (size_t)-1);
-    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, k, c->cache_srv, strlen(c->cache_srv), (size_t)-1);
-    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, k, "\n", 1, (size_t)-1);
-    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, k, scope, strlen(scope), (size_t)-1);
-    if (r == FMCP_OK) r = fmcp__cl_buf_add(c->a, k, "\n", 1, (size_t)-1);
-    if (r == FMCP_OK && params) r = fmcp__cl_buf_add(c->a, k, params, strlen(params), (size_t)-1);
+    fmcp_result r = fmcp__cl_put(k, method, strlen(method), (size_t)-1);
+    if (r == FMCP_OK) r = fmcp__cl_put(k, "\n", 1, (size_t)-1);
+    if (r == FMCP_OK) r = fmcp__cl_put(k, c->cache_srv, strlen(c->cache_srv), (size_t)-1);
+    if (r == FMCP_OK) r = fmcp__cl_put(k, "\n", 1, (size_t)-1);
+    if (r == FMCP_OK) r = fmcp__cl_put(k, scope, strlen(scope), (size_t)-1);
+    if (r == FMCP_OK) r = fmcp__cl_put(k, "\n", 1, (size_t)-1);
+    if (r == FMCP_OK && params) r = fmcp__cl_put(k, params, strlen(params), (size_t)-1);
     return r;
 }
 
@@ -2257,7 +2253,8 @@ static int fmcp__cl_cache_get(fmcp_client *c, const char *method, const char *pa
     q->gen = c->cache_gen;
     fmcp__cl_cache_srv(c);
     for (pass = 0; pass < 2 && !hit && q->ok; pass++) {
-        fmcp__cl_buf k = { NULL, 0, 0, 0 };
+        fmcp__buf k;
+        fmcp__buf_init(&k, c->a, 0);
         const char *v = NULL;
         size_t vlen = 0;
         int64_t exp = 0;
@@ -2268,7 +2265,7 @@ static int fmcp__cl_cache_get(fmcp_client *c, const char *method, const char *pa
             o.alloc = c->a;
             hit = fmcp_json_parse(v, vlen, &o, out, NULL) == FMCP_OK;   /* a damaged value is a miss */
         }
-        fmcp__cl_buf_free(c->a, &k);
+        fmcp__buf_free(&k);
     }
 #ifndef FASTMCP_NO_THREADS
     fmcp__mutex_unlock(&c->cache_lock);
@@ -2284,9 +2281,10 @@ static void fmcp__cl_cache_put(fmcp_client *c, const char *method, const char *p
     const fmcp_json *res = fmcp_client_result(d);
     int64_t ttl = fmcp_json_get_int(res, "ttlMs", 0);
     int pub = strcmp(fmcp_json_get_str(res, "cacheScope", ""), "public") == 0;
-    fmcp__cl_buf k = { NULL, 0, 0, 0 };
+    fmcp__buf k;
     char *text;
     size_t n = 0;
+    fmcp__buf_init(&k, c->a, 0);
     if (!q->ok || ttl <= 0 || !res || fmcp__cl_input_required(d)) return;
     if (ttl > ((int64_t)1 << 40)) ttl = (int64_t)1 << 40;   /* ~35 years: no overflow */
     if (!(text = fmcp__cl_value_text(c->a, fmcp_json_root(d), &n))) return;
@@ -2298,7 +2296,7 @@ static void fmcp__cl_cache_put(fmcp_client *c, const char *method, const char *p
 #ifndef FASTMCP_NO_THREADS
     fmcp__mutex_unlock(&c->cache_lock);
 #endif
-    fmcp__cl_buf_free(c->a, &k);
+    fmcp__buf_free(&k);
     fmcp_free(c->a, text, n + 1);
 }
 
@@ -2695,7 +2693,8 @@ static fmcp_result fmcp__cl_discover(fmcp_client *c, int *status)
         pick = fmcp__cl_pick(c, fmcp_json_get(fmcp_client_result(d), "supportedVersions"));
     else if (r == FMCP_OK) r = FMCP_ERR_PROTOCOL;   /* an answer, but no DiscoverResult: not modern evidence */
     else if (code == FMCP_RPC_UNSUPPORTED_VERSION)
-        pick = fmcp__cl_pick(c, fmcp_json_get(fmcp_json_get(fmcp_json_get(fmcp_json_root(d), "error"), "data"), "supported"));
+        pick = fmcp__cl_pick(c, fmcp_json_get(fmcp_json_get(fmcp_json_get(fmcp_json_root(d), "error"), "data"),
+            "supported"));
     if (pick == 1) { c->init = d; return FMCP_OK; }
     d_seen = d != NULL;
     if (d) fmcp_json_doc_destroy(d);
@@ -2800,6 +2799,13 @@ static fmcp_result fmcp__cl_new(const fmcp_client_desc *d, int kind, fmcp_client
     if (!c) return FMCP_ERR_NOMEM;
     memset(c, 0, sizeof *c);
     if (a) { c->alloc = *a; c->a = &c->alloc; }
+    fmcp__buf_init(&c->line, c->a, 0);
+#ifdef FMCP__CL_WINPROC
+    fmcp__buf_init(&c->q, c->a, 0);
+#endif
+#ifndef FASTMCP_NO_SOCKETS
+    fmcp__cl_sse_init(c, &c->legacy_sse);
+#endif
     r = fmcp__cl_desc_copy(c, d);
     if (r != FMCP_OK) {
         fmcp_allocator copy = c->alloc;
@@ -2912,12 +2918,13 @@ FASTMCP_API void fmcp_client_destroy(fmcp_client *c)
         fmcp__cl_stop_reader(c);
         if (c->session[0] && !c->legacy) {
             fmcp__cl_conn *k = NULL;
-            if (fmcp__cl_exchange(c, "DELETE", c->url.path, NULL, 0, NULL, fmcp_monotonic_ms() + 2000, NULL, &k, NULL) == FMCP_OK)
+            if (fmcp__cl_exchange(c, "DELETE", c->url.path, NULL, 0, NULL, fmcp_monotonic_ms() + 2000,
+                                  NULL, &k, NULL) == FMCP_OK)
                 fmcp__cl_conn_free(c, k);
         }
         fmcp__cl_conn_free(c, c->idle);
         fmcp__cl_conn_free(c, c->legacy_conn);
-        fmcp__cl_sse_free(c, &c->legacy_sse);
+        fmcp__cl_sse_free(&c->legacy_sse);
     }
 #endif
 #ifndef FASTMCP_NO_THREADS
@@ -2948,7 +2955,7 @@ FASTMCP_API void fmcp_client_destroy(fmcp_client *c)
     }
     fmcp__handle_close(c->hout);
     if (c->qinit) {
-        fmcp__cl_buf_free(c->a, &c->q);
+        fmcp__buf_free(&c->q);
         fmcp__mutex_destroy(&c->qlock);
         fmcp__cond_destroy(&c->qcv);
     }
@@ -2956,7 +2963,7 @@ FASTMCP_API void fmcp_client_destroy(fmcp_client *c)
     if (c->rfd >= 0) close(c->rfd);
     if (c->wake[0] >= 0) close(c->wake[0]);
     if (c->wake[1] >= 0) close(c->wake[1]);
-    fmcp__cl_buf_free(c->a, &c->line);
+    fmcp__buf_free(&c->line);
     while (c->pending) fmcp__cl_unregister(c, c->pending);
     if (c->init) fmcp_json_doc_destroy(c->init);
     if (c->tools) fmcp_json_doc_destroy(c->tools);

@@ -26,43 +26,17 @@
 
 FASTMCP_API int fmcp_tls_available(void) { return 1; }
 
-/* ---- growable byte buffer (PEM output, DNs, files) ------------------------ */
+/* ---- the toolkit's buffer (PEM output, DNs, files) ----------------------- */
 
-typedef struct fmcp__tls_buf {
-    const fmcp_allocator *a;
-    unsigned char *p;
-    size_t len, cap;
-    int err;
-} fmcp__tls_buf;
-
-/* BearSSL sink callback: append, remembering an allocation failure. */
+/* BearSSL sink callback into an fmcp__buf; the buffers may hold key material,
+ * so they are all made with secret set (wiped on growth and free). */
 static void fmcp__tls_buf_sink(void *ctx, const void *data, size_t n)
 {
-    fmcp__tls_buf *b = (fmcp__tls_buf *)ctx;
-    if (b->err || !n) return;
-    if (b->len + n > b->cap) {
-        size_t nc = b->cap ? b->cap : 1024;
-        unsigned char *np;
-        while (nc < b->len + n) nc *= 2;
-        np = (unsigned char *)fmcp_malloc(b->a, nc);
-        if (!np) { b->err = 1; return; }
-        if (b->len) memcpy(np, b->p, b->len);
-        if (b->p) { fmcp_wipe(b->p, b->cap); fmcp_free(b->a, b->p, b->cap); }
-        b->p = np; b->cap = nc;
-    }
-    memcpy(b->p + b->len, data, n);
-    b->len += n;
-}
-
-/* Buffers may hold key material: always wiped. */
-static void fmcp__tls_buf_free(fmcp__tls_buf *b)
-{
-    if (b->p) { fmcp_wipe(b->p, b->cap); fmcp_free(b->a, b->p, b->cap); }
-    b->p = NULL; b->len = b->cap = 0;
+    if (n) fmcp__buf_put((fmcp__buf *)ctx, data, n);
 }
 
 #ifndef FASTMCP_NO_FILESYSTEM
-static fmcp_result fmcp__tls_read_file(const char *path, fmcp__tls_buf *out)
+static fmcp_result fmcp__tls_read_file(const char *path, fmcp__buf *out)
 {
     unsigned char chunk[4096];
     size_t n;
@@ -79,7 +53,7 @@ static fmcp_result fmcp__tls_read_file(const char *path, fmcp__tls_buf *out)
 #endif
 
 /* PEM from memory, else from a file (files need the filesystem). */
-static fmcp_result fmcp__tls_load(const char *pem, size_t pem_len, const char *path, fmcp__tls_buf *out)
+static fmcp_result fmcp__tls_load(const char *pem, size_t pem_len, const char *path, fmcp__buf *out)
 {
     if (pem) {
         fmcp__tls_buf_sink(out, pem, pem_len);
@@ -99,7 +73,7 @@ typedef fmcp_result (*fmcp__tls_pem_fn)(void *ctx, const char *name, const unsig
 
 typedef struct fmcp__tls_pem {
     br_pem_decoder_context pc;
-    fmcp__tls_buf der;
+    fmcp__buf der;
     char name[64];
     int inobj;
     fmcp__tls_pem_fn fn;
@@ -120,7 +94,7 @@ static fmcp_result fmcp__tls_pem_event(fmcp__tls_pem *s)
     case BR_PEM_END_OBJ:
         s->inobj = 0;
         if (s->der.err) return FMCP_ERR_NOMEM;
-        return s->fn(s->ctx, s->name, s->der.p, s->der.len);
+        return s->fn(s->ctx, s->name, (const unsigned char *)s->der.p, s->der.len);
     case BR_PEM_ERROR:
         return FMCP_ERR_PARSE;
     default:
@@ -136,7 +110,8 @@ static fmcp_result fmcp__tls_pem_each(const fmcp_allocator *a, const unsigned ch
     fmcp_result r = FMCP_OK;
     int pass;
     memset(&s, 0, sizeof s);
-    s.der.a = a; s.fn = fn; s.ctx = ctx;
+    fmcp__buf_init(&s.der, a, 1);
+    s.fn = fn; s.ctx = ctx;
     br_pem_decoder_init(&s.pc);
     br_pem_decoder_setdest(&s.pc, fmcp__tls_buf_sink, &s.der);
     /* a final newline ends an object whose last line has none */
@@ -150,7 +125,7 @@ static fmcp_result fmcp__tls_pem_each(const fmcp_allocator *a, const unsigned ch
         }
     }
     if (r == FMCP_OK && s.inobj) r = FMCP_ERR_PARSE;
-    fmcp__tls_buf_free(&s.der);
+    fmcp__buf_free(&s.der);
     fmcp_wipe(&s.pc, sizeof s.pc);
     return r;
 }
@@ -363,7 +338,10 @@ static long fmcp__tls_pump(fmcp__tls_conn *t, unsigned want)
         if (!(st & BR_SSL_RECVREC)) return want == BR_SSL_SENDAPP ? FMCP_HTTP_IO_WANT_WRITE : FMCP_HTTP_IO_WANT_READ;
         r = fmcp__tls_recv_record(t);
         if (r == 1) continue;
-        if (r == 0 && !t->hs_done) { fmcp__tls_set_err(t, "connection closed during the handshake"); return FMCP_HTTP_IO_ERROR; }
+        if (r == 0 && !t->hs_done) {
+            fmcp__tls_set_err(t, "connection closed during the handshake");
+            return FMCP_HTTP_IO_ERROR;
+        }
         return r;
     }
 }
@@ -773,7 +751,7 @@ static fmcp_result fmcp__tls_anchor_grow(fmcp_tls_client *c)
 }
 
 /* Copy a decoded name and key into one block owned by the anchor list. */
-static fmcp_result fmcp__tls_anchor_store(fmcp_tls_client *c, const fmcp__tls_buf *dn,
+static fmcp_result fmcp__tls_anchor_store(fmcp_tls_client *c, const fmcp__buf *dn,
                                           const br_x509_pkey *pk, int is_ca)
 {
     br_x509_trust_anchor *ta;
@@ -809,18 +787,17 @@ static fmcp_result fmcp__tls_add_anchor(void *ctx, const char *name, const unsig
 {
     fmcp_tls_client *c = (fmcp_tls_client *)ctx;
     br_x509_decoder_context dc;
-    fmcp__tls_buf dn;
+    fmcp__buf dn;
     const br_x509_pkey *pk;
     fmcp_result r = FMCP_OK;
     if (strcmp(name, "CERTIFICATE") != 0 && strcmp(name, "X509 CERTIFICATE") != 0) return FMCP_OK;
-    memset(&dn, 0, sizeof dn);
-    dn.a = &c->alloc;
+    fmcp__buf_init(&dn, &c->alloc, 1);
     br_x509_decoder_init(&dc, fmcp__tls_buf_sink, &dn);
     br_x509_decoder_push(&dc, der, len);
     pk = br_x509_decoder_get_pkey(&dc);
     if (dn.err) r = FMCP_ERR_NOMEM;
     else if (pk) r = fmcp__tls_anchor_store(c, &dn, pk, br_x509_decoder_isCA(&dc));
-    fmcp__tls_buf_free(&dn);
+    fmcp__buf_free(&dn);
     return r;
 }
 
@@ -847,7 +824,7 @@ FASTMCP_API fmcp_result fmcp_tls_client_create(const fmcp_allocator *a, const fm
                                             fmcp_tls_client **out)
 {
     fmcp_tls_client *c;
-    fmcp__tls_buf pem;
+    fmcp__buf pem;
     fmcp_result r;
     if (!out) return FMCP_ERR_INVALID_ARG;
     *out = NULL;
@@ -863,12 +840,11 @@ FASTMCP_API fmcp_result fmcp_tls_client_create(const fmcp_allocator *a, const fm
         c->insecure = desc->insecure_skip_verify_for_tests != 0;
         c->log = desc->log; c->log_user = desc->log_user;
     }
-    memset(&pem, 0, sizeof pem);
-    pem.a = &c->alloc;
+    fmcp__buf_init(&pem, &c->alloc, 1);
     r = fmcp__tls_load(desc ? desc->ca_pem : NULL, desc ? desc->ca_pem_len : 0, fmcp__tls_ca_path(desc), &pem);
-    if (!r) r = fmcp__tls_pem_each(&c->alloc, pem.p, pem.len, fmcp__tls_add_anchor, c);
+    if (!r) r = fmcp__tls_pem_each(&c->alloc, (const unsigned char *)pem.p, pem.len, fmcp__tls_add_anchor, c);
     if (!r && c->nta == 0 && !c->insecure) r = FMCP_ERR_NOT_FOUND;
-    fmcp__tls_buf_free(&pem);
+    fmcp__buf_free(&pem);
     if (r) { fmcp_tls_client_destroy(c); return r; }
     *out = c;
     return FMCP_OK;
@@ -1000,13 +976,12 @@ FASTMCP_API void fmcp_tls_server_destroy(fmcp_tls_server *s)
 static fmcp_result fmcp__tls_walk(fmcp_tls_server *s, const char *pem, size_t len, const char *path,
                                   fmcp__tls_pem_fn fn)
 {
-    fmcp__tls_buf b;
+    fmcp__buf b;
     fmcp_result r;
-    memset(&b, 0, sizeof b);
-    b.a = &s->alloc;
+    fmcp__buf_init(&b, &s->alloc, 1);
     r = fmcp__tls_load(pem, len, path, &b);
-    if (!r) r = fmcp__tls_pem_each(&s->alloc, b.p, b.len, fn, s);
-    fmcp__tls_buf_free(&b);
+    if (!r) r = fmcp__tls_pem_each(&s->alloc, (const unsigned char *)b.p, b.len, fn, s);
+    fmcp__buf_free(&b);
     return r;
 }
 
