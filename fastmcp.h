@@ -36467,7 +36467,7 @@ static fmcp_result fmcp__in_check_desc(const fmcp_introspect_desc *d, const char
     *why = "introspection needs a client_id: the endpoint authenticates its callers (RFC 7662 2.1)";
     if (!d->client_id || !*d->client_id) return FMCP_ERR_INVALID_ARG;
     *why = "introspection client authentication is not one of client_secret_basic, client_secret_post, private_key_jwt";
-    if ((int)d->client_auth < 0 || (int)d->client_auth > 2) return FMCP_ERR_INVALID_ARG;
+    if ((unsigned)d->client_auth > 2u) return FMCP_ERR_INVALID_ARG;   /* enum: unsigned on some targets */
     *why = "introspection with client_secret_basic/_post needs a client_secret";
     if (d->client_auth != FMCP_INTROSPECT_PRIVATE_KEY_JWT && (!d->client_secret || !*d->client_secret))
         return FMCP_ERR_INVALID_ARG;
