@@ -28,7 +28,7 @@ count() {
   out="$tmp/cg.$2.$$"
   valgrind --tool=callgrind --callgrind-out-file="$out" "$1" 0 600 stateless --inline >"$tmp/srv.out" 2>&1 & vp=$!
   pids="$pids $vp"
-  i=0; while ! grep -q '^port ' "$tmp/srv.out" && [ $i -lt 600 ]; do i=$((i + 1)); sleep 0.1; done
+  i=0; while ! grep -q '^port ' "$tmp/srv.out" && [ $i -lt 3000 ]; do i=$((i + 1)); sleep 0.1; done
   port=$(awk '/^port / { print $2; exit }' "$tmp/srv.out")
   [ -n "$port" ] || { echo "server did not start" >&2; cat "$tmp/srv.out" >&2; kill "$vp"; return 1; }
   python3 bench/mcp_http_send.py "$port" "$2" 200 >/dev/null || { kill "$vp"; return 1; }
