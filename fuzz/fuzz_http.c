@@ -193,7 +193,7 @@ static void fuzz_sse(const uint8_t *d, size_t n)
     fmcp__cl_sse s;
     size_t step, at = 0;
     if (n < 1) return;
-    memset(&s, 0, sizeof s);
+    fmcp__cl_sse_init(cl, &s);
     step = (size_t)(d[0] % 32) + 1;
     d++; n--;
     while (at < n) {
@@ -203,7 +203,7 @@ static void fuzz_sse(const uint8_t *d, size_t n)
     }
     if (!memchr(s.event, 0, sizeof s.event) || !memchr(s.last_id, 0, sizeof s.last_id)) abort();
     if (!memchr(cl->post_path, 0, sizeof cl->post_path)) abort();
-    fmcp__cl_sse_free(cl, &s);
+    fmcp__cl_sse_free(&s);
 }
 
 static void fuzz_www(const uint8_t *d, size_t n)
