@@ -173,6 +173,31 @@ static T_UNUSED long t_hex(const char *hex, unsigned char *out, size_t cap)
 
 
 /* ---- movable clock ------------------------------------------------------ */
+#include <time.h>
+/* Wall clock (fmcp_time_now) moved by t_wall_offset seconds once
+ * t_use_wall_clock() installed it: token expiry, iat windows, nonces. */
+static T_UNUSED int64_t t_wall_offset;
+static T_UNUSED int64_t t_wall_time(void *u) { (void)u; return (int64_t)time(NULL) + t_wall_offset; }
+static T_UNUSED void t_use_wall_clock(void)
+{
+    fmcp_hooks h;
+    memset(&h, 0, sizeof h);
+    h.time_fn = t_wall_time;
+    fmcp_set_hooks(&h);
+}
+
+/* Collects the answer of an fmcp_http_fetch_async (the loop is stepped by the test). */
+typedef struct t_resp {
+    int done;
+    fmcp_result rc;
+    fmcp_http_response *res;
+} t_resp;
+static T_UNUSED void t_fetched(void *u, fmcp_result rc, fmcp_http_response *res)
+{
+    t_resp *r = (t_resp *)u;
+    r->done = 1; r->rc = rc; r->res = res;
+}
+
 /* For expiry and timeout tests: after t_use_clock(), fmcp_monotonic_ms reads
  * the real monotonic clock plus t_clock_offset (ms), which the test moves
  * forward instead of sleeping; fmcp_set_hooks(NULL) gives the real clocks

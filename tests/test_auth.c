@@ -14,12 +14,7 @@
 
 /* ---- clock hook ----------------------------------------------------------- */
 
-static int64_t t_wall_off, t_mono_off;
-static int64_t t_time(void *u)
-{
-    (void)u;
-    return (int64_t)time(NULL) + t_wall_off;
-}
+static int64_t t_mono_off;
 static int64_t t_mono(void *u)
 {
     struct timespec ts;
@@ -31,7 +26,7 @@ static void t_hooks(void)
 {
     fmcp_hooks h;
     memset(&h, 0, sizeof h);
-    h.time_fn = t_time;
+    h.time_fn = t_wall_time;
     h.monotonic_ms_fn = t_mono;
     fmcp_set_hooks(&h);
 }
@@ -264,18 +259,6 @@ static void t_env_down(t_env *e)
 
 /* ---- client ------------------------------------------------------------------ */
 
-typedef struct t_resp {
-    int done;
-    fmcp_result rc;
-    fmcp_http_response *res;
-} t_resp;
-
-static void t_fetched(void *u, fmcp_result rc, fmcp_http_response *res)
-{
-    t_resp *r = (t_resp *)u;
-    r->done = 1; r->rc = rc; r->res = res;
-}
-
 /* One request; auth = full Authorization value or NULL; extra "Name: value" or NULL. */
 static fmcp_http_response *t_req(t_env *e, const char *method, const char *path, const char *auth,
                                  const char *session, const char *body, const char *extra_name,
@@ -476,7 +459,7 @@ static void test_token_cache(void)
     fmcp_http_response *r;
     int i;
     memset(&ad, 0, sizeof ad);
-    t_wall_off = 0;
+    t_wall_offset = 0;
     if (!t_env_up(&e, 0, &ad)) { CHECK(0); t_env_down(&e); return; }
     tok = t_token(&k1, "k1", "bob", "mcp:read", 120);
     tok2 = t_token(&k1, "k1", "carol", "mcp:read", 600);
@@ -494,13 +477,13 @@ static void test_token_cache(void)
     fmcp_auth_stats_get(e.a, &st);
     CHECK_EQ_INT(st.verifications, 2);
     /* the cached entry expires with the token: verified again and refused */
-    t_wall_off = 120 + 61;
+    t_wall_offset = 120 + 61;
     r = t_req(&e, "POST", "/mcp", t_bearer(0, tok), NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 401 && t_has(r, "WWW-Authenticate", "invalid_token"));
     if (r) fmcp_http_response_destroy(r);
     fmcp_auth_stats_get(e.a, &st);
     CHECK_EQ_INT(st.verifications, 3);
-    t_wall_off = 0;
+    t_wall_offset = 0;
     free(tok); free(tok2);
     t_env_down(&e);
 }

@@ -10,19 +10,6 @@
 
 #include <time.h>
 
-static int64_t t_wall_off;
-static int64_t t_time(void *u)
-{
-    (void)u;
-    return (int64_t)time(NULL) + t_wall_off;
-}
-static void t_hooks(void)
-{
-    fmcp_hooks h;
-    memset(&h, 0, sizeof h);
-    h.time_fn = t_time;
-    fmcp_set_hooks(&h);
-}
 
 static fmcp_jwk_private_key pk, pk2, pk384, ik;   /* proof keys, issuer key */
 static int keys_ok;
@@ -229,7 +216,7 @@ static void test_replay_window(void)
     dd.replay_cache_size = 2;
     dd.iat_past_seconds = 10; dd.iat_future_seconds = 2;
     CHECK_OK(fmcp_dpop_create(&dd, &d));
-    t_wall_off = 0;
+    t_wall_offset = 0;
     t_pf_default(&f, URL, TOKEN);
     p = t_proof(0, &f);
     CHECK_EQ_INT(t_check(d, p, jkt1, &v), FMCP_DPOP_OK);
@@ -237,13 +224,13 @@ static void test_replay_window(void)
     CHECK_EQ_INT(t_check(d, t_proof(1, &f), jkt1, &v), FMCP_DPOP_OK);
     t_pf_default(&f, URL, TOKEN);   /* full of live entries: fail closed */
     CHECK_EQ_INT(t_check(d, t_proof(2, &f), jkt1, &v), FMCP_DPOP_REPLAY);
-    t_wall_off = 9;                 /* p's iat still inside the window: still a replay */
+    t_wall_offset = 9;                 /* p's iat still inside the window: still a replay */
     CHECK_EQ_INT(t_check(d, p, jkt1, &v), FMCP_DPOP_REPLAY);
-    t_wall_off = 14;                /* entries expired; old proofs now fail on iat */
+    t_wall_offset = 14;                /* entries expired; old proofs now fail on iat */
     CHECK_EQ_INT(t_check(d, p, jkt1, &v), FMCP_DPOP_IAT);
     t_pf_default(&f, URL, TOKEN);
     CHECK_EQ_INT(t_check(d, t_proof(2, &f), jkt1, &v), FMCP_DPOP_OK);
-    t_wall_off = 0;
+    t_wall_offset = 0;
     fmcp_dpop_destroy(d);
 }
 
@@ -259,7 +246,7 @@ static void test_nonce(void)
     dd.use_nonce = 1; dd.nonce_lifetime_seconds = 100;
     CHECK_OK(fmcp_dpop_create(&dd, &d));
     CHECK(fmcp_dpop_uses_nonce(d));
-    t_wall_off = 0;
+    t_wall_offset = 0;
     t_pf_default(&f, URL, TOKEN);
     CHECK_EQ_INT(t_check(d, t_proof(0, &f), jkt1, &v), FMCP_DPOP_NONCE);
     CHECK_STR(v.code, "use_dpop_nonce");
@@ -269,15 +256,15 @@ static void test_nonce(void)
     CHECK_EQ_INT(t_check(d, t_proof(0, &f), jkt1, &v), FMCP_DPOP_NONCE);
     t_pf_default(&f, URL, TOKEN); f.nonce = n1;
     CHECK_EQ_INT(t_check(d, t_proof(0, &f), jkt1, &v), FMCP_DPOP_OK);
-    t_wall_off = 150;               /* rotated: n1 is the previous one, still good */
+    t_wall_offset = 150;               /* rotated: n1 is the previous one, still good */
     CHECK_OK(fmcp_dpop_nonce(d, n2));
     CHECK(strcmp(n1, n2) != 0);
     t_pf_default(&f, URL, TOKEN); f.nonce = n1;
     CHECK_EQ_INT(t_check(d, t_proof(0, &f), jkt1, &v), FMCP_DPOP_OK);
-    t_wall_off = 260;               /* rotated again: n1 is stale */
+    t_wall_offset = 260;               /* rotated again: n1 is stale */
     t_pf_default(&f, URL, TOKEN); f.nonce = n1;
     CHECK_EQ_INT(t_check(d, t_proof(0, &f), jkt1, &v), FMCP_DPOP_NONCE);
-    t_wall_off = 0;
+    t_wall_offset = 0;
     fmcp_dpop_destroy(d);
 }
 
@@ -461,18 +448,6 @@ static void t_env_down(t_env *e)
     if (e->a) fmcp_auth_destroy(e->a);
     if (e->as) fmcp_http_server_destroy(e->as);
     if (e->loop) fmcp_http_loop_destroy(e->loop);
-}
-
-typedef struct t_resp {
-    int done;
-    fmcp_result rc;
-    fmcp_http_response *res;
-} t_resp;
-
-static void t_fetched(void *u, fmcp_result rc, fmcp_http_response *res)
-{
-    t_resp *r = (t_resp *)u;
-    r->done = 1; r->rc = rc; r->res = res;
 }
 
 static const char CALL[] = "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\"}";
@@ -690,13 +665,13 @@ static void test_http_allowed_nonce(void)
     CHECK(r_ && r_->status == 200);
     if (r_) fmcp_http_response_destroy(r_);
     /* a stale nonce after two rotations */
-    t_wall_off = 700;
+    t_wall_offset = 700;
     t_pf_default(&f, e.url, bound); f.nonce = nb;
     r_ = t_post(&e, g_auth[0], t_proof(0, &f), NULL);
     CHECK(r_ && r_->status == 401 && fmcp_http_response_header(r_, "DPoP-Nonce") &&
           strcmp(fmcp_http_response_header(r_, "DPoP-Nonce"), nb) != 0);
     WANT("error=\"use_dpop_nonce\"");
-    t_wall_off = 0;
+    t_wall_offset = 0;
 done:
     fmcp_free_text(NULL, bound, bound ? strlen(bound) : 0);
     fmcp_free_text(NULL, plain, plain ? strlen(plain) : 0);
@@ -786,7 +761,7 @@ static void test_http_introspected(void)
 
 int main(void)
 {
-    t_hooks();
+    t_use_wall_clock();
     T_RUN(test_checks);
     T_RUN(test_replay_window);
     T_RUN(test_nonce);

@@ -15,19 +15,6 @@
 
 /* ---- clock hook ----------------------------------------------------------- */
 
-static int64_t t_wall_off;
-static int64_t t_time(void *u)
-{
-    (void)u;
-    return (int64_t)time(NULL) + t_wall_off;
-}
-static void t_hooks(void)
-{
-    fmcp_hooks h;
-    memset(&h, 0, sizeof h);
-    h.time_fn = t_time;
-    fmcp_set_hooks(&h);
-}
 
 /* ---- the fake introspection endpoint ------------------------------------------ */
 
@@ -85,7 +72,7 @@ static void as_handler(fmcp_http_req *req, void *u)
     size_t n = 0;
     const char *body = fmcp_http_req_body(req, &n);
     char tok[256], out[1024];
-    long long now = (long long)t_time(NULL);
+    long long now = (long long)t_wall_time(NULL);
     (void)u;
     as_requests++;
     h[0].name = "Content-Type"; h[0].value = "application/json";
@@ -203,18 +190,6 @@ static void t_env_down(t_env *e)
 
 /* ---- client ------------------------------------------------------------------ */
 
-typedef struct t_resp {
-    int done;
-    fmcp_result rc;
-    fmcp_http_response *res;
-} t_resp;
-
-static void t_fetched(void *u, fmcp_result rc, fmcp_http_response *res)
-{
-    t_resp *r = (t_resp *)u;
-    r->done = 1; r->rc = rc; r->res = res;
-}
-
 static fmcp_http_response *t_req(t_env *e, const char *token, const char *session, const char *body)
 {
     fmcp_http_client_req c;
@@ -308,7 +283,7 @@ static void test_active_and_cache(void)
     fmcp_introspect_desc id;
     fmcp_http_response *r;
     char sid[128];
-    t_wall_off = 0;
+    t_wall_offset = 0;
     t_basic_id(&id);
     if (!t_env_up(&e, &id, NULL)) { CHECK(0); t_env_down(&e); return; }
     CHECK(t_session(&e, "reader", sid, sizeof sid));
@@ -335,12 +310,12 @@ static void test_active_and_cache(void)
     CHECK(r && r->status != 200);
     if (r) fmcp_http_response_destroy(r);
     /* the cache never keeps a verdict past cache_max_seconds (300): asked again */
-    t_wall_off = 301;
+    t_wall_offset = 301;
     CHECK_EQ_INT(t_status(&e, "reader"), 200);
     CHECK_EQ_INT(as_requests, 4);
     CHECK_EQ_INT(t_status(&e, "reader"), 200);
     CHECK_EQ_INT(as_requests, 4);
-    t_wall_off = 0;
+    t_wall_offset = 0;
     t_env_down(&e);
 }
 
@@ -348,17 +323,17 @@ static void test_cache_until_exp(void)
 {
     t_env e;
     fmcp_introspect_desc id;
-    t_wall_off = 0;
+    t_wall_offset = 0;
     t_basic_id(&id);
     id.cache_max_seconds = 3600;
     if (!t_env_up(&e, &id, NULL)) { CHECK(0); t_env_down(&e); return; }
     CHECK_EQ_INT(t_status(&e, "short"), 200);    /* exp = now + 30 */
     CHECK_EQ_INT(t_status(&e, "short"), 200);
     CHECK_EQ_INT(as_requests, 1);
-    t_wall_off = 31;                              /* past exp: the entry is gone */
+    t_wall_offset = 31;                              /* past exp: the entry is gone */
     CHECK_EQ_INT(t_status(&e, "short"), 200);
     CHECK_EQ_INT(as_requests, 2);
-    t_wall_off = 0;
+    t_wall_offset = 0;
     t_env_down(&e);
 }
 
@@ -369,7 +344,7 @@ static void test_rejections(void)
     fmcp_introspect_desc id;
     fmcp_http_response *r;
     size_t i;
-    t_wall_off = 0;
+    t_wall_offset = 0;
     t_basic_id(&id);
     if (!t_env_up(&e, &id, NULL)) { CHECK(0); t_env_down(&e); return; }
     for (i = 0; i < sizeof toks / sizeof toks[0]; i++) {
@@ -384,10 +359,10 @@ static void test_rejections(void)
     /* negative answers are cached briefly (5 s by default) */
     CHECK_EQ_INT(t_status(&e, "inactive"), 401);
     CHECK_EQ_INT(as_requests, 6);
-    t_wall_off = 6;
+    t_wall_offset = 6;
     CHECK_EQ_INT(t_status(&e, "inactive"), 401);
     CHECK_EQ_INT(as_requests, 7);
-    t_wall_off = 0;
+    t_wall_offset = 0;
     t_env_down(&e);
 }
 
@@ -398,7 +373,7 @@ static void test_bad_answers(void)
     fmcp_introspect_desc id;
     fmcp_http_response *r;
     size_t i;
-    t_wall_off = 0;
+    t_wall_offset = 0;
     if (!(as_big = (char *)malloc(40000))) { CHECK(0); return; }
     memset(as_big, ' ', 39999);
     memcpy(as_big, "{\"active\":true,\"aud\":\"mcp-test\",\"x\":\"", 37);
@@ -424,7 +399,7 @@ static void test_timeout(void)
     t_env e;
     fmcp_introspect_desc id;
     fmcp_http_response *r;
-    t_wall_off = 0;
+    t_wall_offset = 0;
     t_basic_id(&id);
     id.timeout_ms = 300;
     if (!t_env_up(&e, &id, NULL)) { CHECK(0); t_env_down(&e); return; }
@@ -445,7 +420,7 @@ static void test_client_auth(void)
     const char *keys[1], *algs[1] = { "ES256" }, *iss[1] = { "rs" }, *aud[1];
     char pem[4096], pubpem[1024];
     size_t n = 0;
-    t_wall_off = 0;
+    t_wall_offset = 0;
     /* client_secret_post */
     t_basic_id(&id);
     id.client_auth = FMCP_INTROSPECT_CLIENT_SECRET_POST;
@@ -502,7 +477,7 @@ static void test_combined(void)
     const char *keys[1], *algs[1] = { "ES256" }, *sc[1] = { "mcp:read" };
     char pubpem[1024], *jwt = NULL;
     size_t n = 0;
-    t_wall_off = 0;
+    t_wall_offset = 0;
     if (!k || !pub || fmcp_jwk_generate(FMCP_JWS_ES256, 0, k) != FMCP_OK || fmcp_jwk_public_of(k, pub) != FMCP_OK ||
         fmcp_jwk_public_to_pem(pub, pubpem, sizeof pubpem, &n) != FMCP_OK) {
         CHECK(0); free(k); free(pub); return;
@@ -541,7 +516,7 @@ static void test_parked_together(void)
     t_resp r[4];
     char url[128];
     int i, j, done;
-    t_wall_off = 0;
+    t_wall_offset = 0;
     t_basic_id(&id);
     if (!t_env_up(&e, &id, NULL)) { CHECK(0); t_env_down(&e); return; }
     snprintf(url, sizeof url, "http://127.0.0.1:%u/mcp", (unsigned)e.port);
@@ -634,7 +609,7 @@ static void test_alloc_sweep(void)
     fmcp_jwk_private_key *k = (fmcp_jwk_private_key *)malloc(sizeof *k);
     char pem[4096];
     size_t n = 0;
-    t_wall_off = 0;
+    t_wall_offset = 0;
     if (!k || fmcp_jwk_generate(FMCP_JWS_ES256, 0, k) != FMCP_OK ||
         fmcp_jwk_private_to_pem(k, pem, sizeof pem, &n) != FMCP_OK || !t_as_up(&e)) {
         CHECK(0); free(k); t_env_down(&e); return;
@@ -685,7 +660,7 @@ static void test_alloc_sweep(void)
 int main(void)
 {
     size_t bn = 0;
-    t_hooks();
+    t_use_wall_clock();
     if (fmcp_b64_encode(FMCP_B64_STD, "rs:s3cret", 9, as_basic + 6, sizeof as_basic - 6, &bn) == FMCP_OK)
         memcpy(as_basic, "Basic ", 6);
     T_RUN(test_looks_jwt);
