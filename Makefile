@@ -4,7 +4,7 @@
 #                   ASan+UBSan, and the threaded ones under TSan), interop tests;
 #                   last line "N passed, N failed"
 #   make bench      benchmarks against peer libraries (bench/run.sh)
-#   make ct-check   constant-time check of the ec module under valgrind
+#   make ct-check   constant-time check of the secret paths (ec, rsa, ed25519, x25519) under valgrind
 #   make run        build and start examples/authenticated_server (development mode)
 #   make i686-tests the unit tests built with -m32 into build/i686/ (skipped when
 #                   $(CC) -m32 cannot link: install gcc-multilib)
@@ -111,7 +111,8 @@ bench_ecdsa_LIBS  := -lcrypto -lbearssl
 bench_jwt_LIBS    := -ljwt -lcrypto
 bench_ec_LIBS     := -lcrypto
 
-.PHONY: all test bench amalgamate clean check-fresh tests san-tests tsan-tests fuzz fuzz-long run i686-tests ct-check windows-tests
+.PHONY: all test bench amalgamate clean check-fresh tests san-tests tsan-tests fuzz fuzz-long run i686-tests ct-check ct-bins \
+        windows-tests
 all: tests $(EXAMPLE_BINS) $(CLI_BIN)
 
 tests: $(TEST_BINS) $(VARIANT_BINS)
@@ -236,8 +237,9 @@ $(patsubst %,$(BUILD)/win/%.exe,$(filter $(OWN_IMPL_TESTS),$(WIN_TESTS))): $(BUI
 	$(WIN_CC) $(WIN_FLAGS) -I. -o $@ $< $(WIN_LIBS)
 
 NPROC := $(shell nproc 2>/dev/null || echo 2)
+VALGRIND := $(shell command -v valgrind 2>/dev/null)
 test:
-	@$(MAKE) -s -j$(NPROC) all san-tests tsan-tests i686-tests windows-tests
+	@$(MAKE) -s -j$(NPROC) all san-tests tsan-tests i686-tests windows-tests $(if $(VALGRIND),ct-bins)
 	@sh tests/run.sh
 
 bench:
@@ -250,13 +252,15 @@ run: $(BUILD)/examples/authenticated_server $(CLI_BIN)
 
 FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
 # constant-time check of the ec module's secret paths under valgrind (tests/ct_ec.c)
-ct-check: $(BUILD)/ct/ct_ec $(BUILD)/ct/ct_ec_noint128
-	valgrind -q --error-exitcode=1 $(BUILD)/ct/ct_ec
-	valgrind -q --error-exitcode=1 $(BUILD)/ct/ct_ec_noint128
-$(BUILD)/ct/ct_ec: tests/ct_ec.c $(HDR)
+# and of the RSA, Ed25519 and X25519 ones (tests/ct_sig.c)
+CT_BINS := $(foreach t,ct_ec ct_sig,$(BUILD)/ct/$(t) $(BUILD)/ct/$(t)_noint128)
+ct-bins: $(CT_BINS)
+ct-check: $(CT_BINS)
+	@for t in $(CT_BINS); do echo "valgrind $$t"; valgrind -q --error-exitcode=1 $$t || exit 1; done
+$(BUILD)/ct/%: tests/%.c $(HDR)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -I. -o $@ $< $(LDLIBS)
-$(BUILD)/ct/ct_ec_noint128: tests/ct_ec.c $(HDR)
+$(BUILD)/ct/%_noint128: tests/%.c $(HDR)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(OPT) -DFASTMCP_NO_INT128 -I. -o $@ $< $(LDLIBS)
 

@@ -5184,6 +5184,13 @@ FASTMCP_API fmcp_result fmcp_auth_refresh(fmcp_auth *a);
 #  include <sys/syscall.h>
 #endif
 
+/* Marks a value computed from a secret as safe to branch on (a key's
+ * validity; a rejected nonce candidate, probability < 2^-32). A no-op
+ * unless a constant-time checker defines it (tests/ct_ec.c, tests/ct_sig.c); used by bn, rsa and ec. */
+#ifndef FMCP_CT_DECLASSIFY
+#define FMCP_CT_DECLASSIFY(p, n) ((void)(p), (void)(n))
+#endif
+
 /* FASTMCP_SMALL, or building with -Os: code size before speed where the two
  * part (the modules after this one test FMCP__SMALL). */
 #if defined(FASTMCP_SMALL) || defined(__OPTIMIZE_SIZE__)
@@ -9892,6 +9899,19 @@ FMCP__BN size_t fmcp__bn_bits(const fmcp__limb *a, size_t n)
     }
 }
 
+/* fmcp__bn_bits visiting every bit without branching on it (the moduli of
+ * the RSA-CRT halves are secret; only their size may come out). */
+static size_t fmcp__bn_bits_ct(const fmcp__limb *a, size_t n)
+{
+    size_t bits = 0, i, j;
+    for (i = 0; i < n; i++)
+        for (j = 0; j < FMCP_LIMB_BITS; j++) {
+            size_t mask = (size_t)0 - (size_t)((a[i] >> j) & 1);
+            bits = (bits & ~mask) | ((i * FMCP_LIMB_BITS + j + 1) & mask);
+        }
+    return bits;
+}
+
 FMCP__BN int fmcp__bn_is_zero(const fmcp__limb *a, size_t n)
 {
     fmcp__limb acc = 0;
@@ -10130,9 +10150,13 @@ FMCP__BN fmcp_result fmcp__bn_mont_init(fmcp__bn_mont *ctx, const fmcp__limb *m,
 {
     fmcp__limb x, inv, t[2 * FMCP_BN_MAX_LIMBS];
     size_t bits, total, odd, k, i;
-    if (n == 0 || n > FMCP_BN_MAX_LIMBS || !(m[0] & 1)) return FMCP_ERR_INVALID_ARG;
-    bits = fmcp__bn_bits(m, n);
-    if (bits < 2) return FMCP_ERR_INVALID_ARG;
+    if (n == 0 || n > FMCP_BN_MAX_LIMBS) return FMCP_ERR_INVALID_ARG;
+    /* m may be secret (a CRT prime): only its oddness and size come out */
+    x = m[0] & 1;
+    bits = fmcp__bn_bits_ct(m, n);
+    FMCP_CT_DECLASSIFY(&x, sizeof x);
+    FMCP_CT_DECLASSIFY(&bits, sizeof bits);
+    if (!x || bits < 2) return FMCP_ERR_INVALID_ARG;
     memset(ctx, 0, sizeof *ctx);
     memcpy(ctx->m, m, n * sizeof *m);
     ctx->n = n;
@@ -10436,10 +10460,19 @@ static const uint8_t fmcp__rsa_sha256_prefix[19] = {
 };
 
 /* Skip leading zero bytes so keys with a sign byte still work. */
+/* Skips leading zero bytes. Also used on p, q, dp, dq: the scan does not
+ * branch on the bytes and only the resulting length, a public size, is
+ * revealed. */
 static const uint8_t *fmcp__rsa_trim(const uint8_t *b, size_t *len)
 {
-    while (*len > 0 && b[0] == 0) { b++; (*len)--; }
-    return b;
+    size_t i, z = 0, lead = 1;
+    for (i = 0; i < *len; i++) {
+        lead &= (size_t)(b[i] == 0);
+        z += lead;
+    }
+    FMCP_CT_DECLASSIFY(&z, sizeof z);
+    *len -= z;
+    return b + z;
 }
 
 static unsigned fmcp__rsa_bits_of(const uint8_t *b, size_t len)
@@ -10660,13 +10693,15 @@ static int fmcp__rsa_garner(const fmcp__rsa_half *hp, const fmcp__rsa_half *hq, 
 static fmcp_result fmcp__rsa_private_shape(const fmcp_rsa_private_key *k, unsigned flags)
 {
     fmcp_result rc = fmcp_rsa_public_check(&k->pub, flags);
+    unsigned odd;
     if (rc != FMCP_OK) return rc;
     if (k->p_len == 0 || k->p_len > sizeof k->p || k->q_len == 0 || k->q_len > sizeof k->q ||
         k->dp_len == 0 || k->dp_len > sizeof k->dp || k->dq_len == 0 || k->dq_len > sizeof k->dq ||
         k->qinv_len == 0 || k->qinv_len > sizeof k->qinv || k->d_len > sizeof k->d)
         return FMCP_ERR_BAD_KEY;
-    if (!(k->p[k->p_len - 1] & 1) || !(k->q[k->q_len - 1] & 1)) return FMCP_ERR_BAD_KEY;
-    return FMCP_OK;
+    odd = (unsigned)(k->p[k->p_len - 1] & k->q[k->q_len - 1] & 1);
+    FMCP_CT_DECLASSIFY(&odd, sizeof odd);   /* only the key's validity */
+    return odd ? FMCP_OK : FMCP_ERR_BAD_KEY;
 }
 
 /* The CRT computation itself: s (2L limbs) = c^d mod n. */
@@ -10741,6 +10776,7 @@ static fmcp_result fmcp__rsa_sign_em(const fmcp_rsa_private_key *k, const fmcp_r
     if (L != 0 && fmcp__bn_from_bytes(c, 2 * L, em, pub->k) == FMCP_OK) {
         rc = fmcp__rsa_private_op(k, s, c, L);
         if (rc == FMCP_OK && fmcp__bn_to_bytes(s, 2 * L, sig, pub->k) != FMCP_OK) rc = FMCP_ERR_CRYPTO;
+        FMCP_CT_DECLASSIFY(sig, pub->k);   /* the candidate is the public output */
         if (rc == FMCP_OK && !fmcp__rsa_check_em(pub, sig, em)) rc = FMCP_ERR_CRYPTO;
     }
     if (rc == FMCP_OK) *sig_len = pub->k;
@@ -12132,13 +12168,6 @@ typedef uint32_t fmcp__ec_limb;
 
 /* A field element or scalar: only the first n limbs (fmcp__ec_mod.n) count. */
 typedef fmcp__ec_limb fmcp__ec_fe[FMCP__EC_L];
-
-/* Marks a value computed from a secret as safe to branch on (a key's
- * validity; a rejected nonce candidate, probability < 2^-32). A no-op
- * unless a constant-time checker defines it (tests/ct_ec.c). */
-#ifndef FMCP_CT_DECLASSIFY
-#define FMCP_CT_DECLASSIFY(p, n) ((void)(p), (void)(n))
-#endif
 
 /* A modulus with its Montgomery constants. */
 typedef struct fmcp__ec_mod {

@@ -35,6 +35,13 @@
 #  include <sys/syscall.h>
 #endif
 
+/* Marks a value computed from a secret as safe to branch on (a key's
+ * validity; a rejected nonce candidate, probability < 2^-32). A no-op
+ * unless a constant-time checker defines it (tests/ct_ec.c, tests/ct_sig.c); used by bn, rsa and ec. */
+#ifndef FMCP_CT_DECLASSIFY
+#define FMCP_CT_DECLASSIFY(p, n) ((void)(p), (void)(n))
+#endif
+
 /* FASTMCP_SMALL, or building with -Os: code size before speed where the two
  * part (the modules after this one test FMCP__SMALL). */
 #if defined(FASTMCP_SMALL) || defined(__OPTIMIZE_SIZE__)

@@ -168,6 +168,19 @@ FMCP__BN size_t fmcp__bn_bits(const fmcp__limb *a, size_t n)
     }
 }
 
+/* fmcp__bn_bits visiting every bit without branching on it (the moduli of
+ * the RSA-CRT halves are secret; only their size may come out). */
+static size_t fmcp__bn_bits_ct(const fmcp__limb *a, size_t n)
+{
+    size_t bits = 0, i, j;
+    for (i = 0; i < n; i++)
+        for (j = 0; j < FMCP_LIMB_BITS; j++) {
+            size_t mask = (size_t)0 - (size_t)((a[i] >> j) & 1);
+            bits = (bits & ~mask) | ((i * FMCP_LIMB_BITS + j + 1) & mask);
+        }
+    return bits;
+}
+
 FMCP__BN int fmcp__bn_is_zero(const fmcp__limb *a, size_t n)
 {
     fmcp__limb acc = 0;
@@ -406,9 +419,13 @@ FMCP__BN fmcp_result fmcp__bn_mont_init(fmcp__bn_mont *ctx, const fmcp__limb *m,
 {
     fmcp__limb x, inv, t[2 * FMCP_BN_MAX_LIMBS];
     size_t bits, total, odd, k, i;
-    if (n == 0 || n > FMCP_BN_MAX_LIMBS || !(m[0] & 1)) return FMCP_ERR_INVALID_ARG;
-    bits = fmcp__bn_bits(m, n);
-    if (bits < 2) return FMCP_ERR_INVALID_ARG;
+    if (n == 0 || n > FMCP_BN_MAX_LIMBS) return FMCP_ERR_INVALID_ARG;
+    /* m may be secret (a CRT prime): only its oddness and size come out */
+    x = m[0] & 1;
+    bits = fmcp__bn_bits_ct(m, n);
+    FMCP_CT_DECLASSIFY(&x, sizeof x);
+    FMCP_CT_DECLASSIFY(&bits, sizeof bits);
+    if (!x || bits < 2) return FMCP_ERR_INVALID_ARG;
     memset(ctx, 0, sizeof *ctx);
     memcpy(ctx->m, m, n * sizeof *m);
     ctx->n = n;

@@ -30,13 +30,6 @@ typedef uint32_t fmcp__ec_limb;
 /* A field element or scalar: only the first n limbs (fmcp__ec_mod.n) count. */
 typedef fmcp__ec_limb fmcp__ec_fe[FMCP__EC_L];
 
-/* Marks a value computed from a secret as safe to branch on (a key's
- * validity; a rejected nonce candidate, probability < 2^-32). A no-op
- * unless a constant-time checker defines it (tests/ct_ec.c). */
-#ifndef FMCP_CT_DECLASSIFY
-#define FMCP_CT_DECLASSIFY(p, n) ((void)(p), (void)(n))
-#endif
-
 /* A modulus with its Montgomery constants. */
 typedef struct fmcp__ec_mod {
     int n;                           /* limbs in use */

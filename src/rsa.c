@@ -17,10 +17,19 @@ static const uint8_t fmcp__rsa_sha256_prefix[19] = {
 };
 
 /* Skip leading zero bytes so keys with a sign byte still work. */
+/* Skips leading zero bytes. Also used on p, q, dp, dq: the scan does not
+ * branch on the bytes and only the resulting length, a public size, is
+ * revealed. */
 static const uint8_t *fmcp__rsa_trim(const uint8_t *b, size_t *len)
 {
-    while (*len > 0 && b[0] == 0) { b++; (*len)--; }
-    return b;
+    size_t i, z = 0, lead = 1;
+    for (i = 0; i < *len; i++) {
+        lead &= (size_t)(b[i] == 0);
+        z += lead;
+    }
+    FMCP_CT_DECLASSIFY(&z, sizeof z);
+    *len -= z;
+    return b + z;
 }
 
 static unsigned fmcp__rsa_bits_of(const uint8_t *b, size_t len)
@@ -241,13 +250,15 @@ static int fmcp__rsa_garner(const fmcp__rsa_half *hp, const fmcp__rsa_half *hq, 
 static fmcp_result fmcp__rsa_private_shape(const fmcp_rsa_private_key *k, unsigned flags)
 {
     fmcp_result rc = fmcp_rsa_public_check(&k->pub, flags);
+    unsigned odd;
     if (rc != FMCP_OK) return rc;
     if (k->p_len == 0 || k->p_len > sizeof k->p || k->q_len == 0 || k->q_len > sizeof k->q ||
         k->dp_len == 0 || k->dp_len > sizeof k->dp || k->dq_len == 0 || k->dq_len > sizeof k->dq ||
         k->qinv_len == 0 || k->qinv_len > sizeof k->qinv || k->d_len > sizeof k->d)
         return FMCP_ERR_BAD_KEY;
-    if (!(k->p[k->p_len - 1] & 1) || !(k->q[k->q_len - 1] & 1)) return FMCP_ERR_BAD_KEY;
-    return FMCP_OK;
+    odd = (unsigned)(k->p[k->p_len - 1] & k->q[k->q_len - 1] & 1);
+    FMCP_CT_DECLASSIFY(&odd, sizeof odd);   /* only the key's validity */
+    return odd ? FMCP_OK : FMCP_ERR_BAD_KEY;
 }
 
 /* The CRT computation itself: s (2L limbs) = c^d mod n. */
@@ -322,6 +333,7 @@ static fmcp_result fmcp__rsa_sign_em(const fmcp_rsa_private_key *k, const fmcp_r
     if (L != 0 && fmcp__bn_from_bytes(c, 2 * L, em, pub->k) == FMCP_OK) {
         rc = fmcp__rsa_private_op(k, s, c, L);
         if (rc == FMCP_OK && fmcp__bn_to_bytes(s, 2 * L, sig, pub->k) != FMCP_OK) rc = FMCP_ERR_CRYPTO;
+        FMCP_CT_DECLASSIFY(sig, pub->k);   /* the candidate is the public output */
         if (rc == FMCP_OK && !fmcp__rsa_check_em(pub, sig, em)) rc = FMCP_ERR_CRYPTO;
     }
     if (rc == FMCP_OK) *sig_len = pub->k;

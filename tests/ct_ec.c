@@ -45,9 +45,47 @@ static int run(fmcp_ec_curve curve)
     return fmcp_ecdsa_verify(&k.pub, h, n, sig, 2 * n) == FMCP_OK ? 0 : 1;
 }
 
+#if defined(FASTMCP_WITH_BEARSSL) && !defined(FASTMCP_NO_SOCKETS)
+/* The raw SEC1 helpers behind the tls module's BearSSL EC hook: ECDHE uses
+ * mul (peer share times our secret) and mulgen (our share); muladd may get
+ * secrets from BearSSL too. Each scalar is marked secret. */
+static int run_raw(fmcp_ec_curve curve)
+{
+    fmcp_ec_private_key peer;
+    size_t n = fmcp_ec_size(curve), plen = 1 + 2 * n, got;
+    uint8_t x[48], y[48], G[1 + 2 * 48], A[1 + 2 * 48], B[1 + 2 * 48];
+    int ok;
+    if (fmcp_ec_keygen(curve, &peer) != FMCP_OK) return 1;
+    got = sizeof G;
+    if (fmcp_ec_public_to_sec1(&peer.pub, G, &got) != FMCP_OK || got != plen) return 1;
+    memcpy(B, G, plen);
+    if (fmcp_random_bytes(x, sizeof x) != FMCP_OK || fmcp_random_bytes(y, sizeof y) != FMCP_OK) return 1;
+    x[0] &= 0x7f; y[0] &= 0x7f; x[n - 1] |= 1; y[n - 1] |= 1;   /* in [1, n-1] */
+    VALGRIND_MAKE_MEM_UNDEFINED(x, sizeof x);
+    VALGRIND_MAKE_MEM_UNDEFINED(y, sizeof y);
+    ok = fmcp__ec_raw_mul(curve, G, plen, x, n);                 /* ECDHE: shared point */
+    VALGRIND_MAKE_MEM_DEFINED(&ok, sizeof ok);
+    if (!ok) return 1;
+    VALGRIND_MAKE_MEM_DEFINED(G, sizeof G);
+    got = fmcp__ec_raw_mulgen(curve, A, y, n);                   /* ECDHE: our key share */
+    VALGRIND_MAKE_MEM_DEFINED(&got, sizeof got);
+    if (got != plen) return 1;
+    VALGRIND_MAKE_MEM_DEFINED(A, sizeof A);
+    ok = fmcp__ec_raw_muladd(curve, A, B, plen, x, n, y, n);
+    VALGRIND_MAKE_MEM_DEFINED(&ok, sizeof ok);
+    if (!ok) return 1;
+    VALGRIND_MAKE_MEM_DEFINED(A, sizeof A);
+    ok = fmcp__ec_raw_muladd(curve, A, NULL, plen, x, n, y, n);  /* B NULL: the generator */
+    VALGRIND_MAKE_MEM_DEFINED(&ok, sizeof ok);
+    return ok ? 0 : 1;
+}
+#else
+static int run_raw(fmcp_ec_curve curve) { (void)curve; return 0; }
+#endif
+
 int main(void)
 {
-    int bad = run(FMCP_EC_P256) | run(FMCP_EC_P384);
+    int bad = run(FMCP_EC_P256) | run(FMCP_EC_P384) | run_raw(FMCP_EC_P256) | run_raw(FMCP_EC_P384);
     printf("ct_ec: %s\n", bad ? "FAILED" : "ran (check valgrind's error count)");
     return bad;
 }

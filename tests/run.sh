@@ -178,6 +178,20 @@ else
   [ $n -gt 0 ] || bad "windows tests not built (make windows-tests)"
 fi
 
+# 3d. constant time: the secret paths (ec, rsa, ed25519, x25519) under valgrind
+#     with the secrets marked undefined (tests/ct_ec.c, tests/ct_sig.c; built by make test)
+if command -v valgrind >/dev/null 2>&1; then
+  for t in $B/ct/ct_*; do
+    [ -x "$t" ] || continue
+    name="ct/$(basename "$t")"
+    if valgrind -q --error-exitcode=1 "$t" >"$log/ct_$(basename "$t").txt" 2>&1; then ok "$name: no secret-dependent branch or index"
+    else bad "$name (see $log/ct_$(basename "$t").txt)"; grep -m 3 'Conditional\|Use of\| at 0x' "$log/ct_$(basename "$t").txt" | sed 's/^/      /'; fi
+  done
+  [ -x $B/ct/ct_sig ] || bad "constant-time checks not built (make ct-bins)"
+else
+  S=$((S+1)); echo "skip  constant-time checks (valgrind not installed)"
+fi
+
 # 4. interop tests against real peers (each prints RESULT lines; skips when peers are absent)
 for t in tests/interop/*.sh; do
   [ -f "$t" ] || continue
