@@ -5567,12 +5567,12 @@ FMCP__TK void fmcp__buf_free(fmcp__buf *b)
  * type serves both kinds of mutex), condition variables and threads on
  * Windows. fmcp__thread_start returns 0 on success as pthread_create does;
  * every thread started is joined. Unused ones are fine in any configuration. */
+#if defined(__GNUC__) || defined(__clang__)
+#  define FMCP__PLAT static __attribute__((unused))
+#else
+#  define FMCP__PLAT static
+#endif
 #ifndef FASTMCP_NO_THREADS
-#  if defined(__GNUC__) || defined(__clang__)
-#    define FMCP__PLAT static __attribute__((unused))
-#  else
-#    define FMCP__PLAT static
-#  endif
 #  ifdef _WIN32
 typedef CRITICAL_SECTION fmcp__mutex;
 typedef CONDITION_VARIABLE fmcp__cond;
@@ -5692,6 +5692,15 @@ FMCP__PLAT void fmcp__thread_join(fmcp__thread *t) { pthread_join(*t, NULL); }
 FMCP__PLAT fmcp__thread_id fmcp__thread_self(void) { return pthread_self(); }
 FMCP__PLAT int fmcp__thread_same(fmcp__thread_id a, fmcp__thread_id b) { return pthread_equal(a, b); }
 #  endif
+#else
+/* Without threads a mutex is a placeholder and the calls do nothing, so a
+ * module locks where it must without wrappers of its own. */
+typedef struct fmcp__mutex { char unused; } fmcp__mutex;
+FMCP__PLAT int fmcp__mutex_init(fmcp__mutex *m) { (void)m; return 0; }
+FMCP__PLAT int fmcp__mutex_init_recursive(fmcp__mutex *m) { (void)m; return 0; }
+FMCP__PLAT void fmcp__mutex_destroy(fmcp__mutex *m) { (void)m; }
+FMCP__PLAT void fmcp__mutex_lock(fmcp__mutex *m) { (void)m; }
+FMCP__PLAT void fmcp__mutex_unlock(fmcp__mutex *m) { (void)m; }
 #endif /* FASTMCP_NO_THREADS */
 
 /* ---- private platform layer: sockets -------------------------------------
@@ -15068,10 +15077,8 @@ struct fmcp_jwt_verifier {
     int exp_optional, plain_jws;
     size_t max_size;
     fmcp_jwt_keyset *keys;
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex lock;
     int lock_ok;
-#endif
 };
 
 FASTMCP_API fmcp_result fmcp_jwt_keyset_create(const fmcp_allocator *alloc, fmcp_jwt_keyset **out)
@@ -15264,23 +15271,9 @@ static void fmcp__jwt_strs_free(const fmcp_allocator *a, fmcp__jwt_strs *s)
     memset(s, 0, sizeof *s);
 }
 
-static void fmcp__jwt_lock(const fmcp_jwt_verifier *v)
-{
-#ifndef FASTMCP_NO_THREADS
-    fmcp__mutex_lock(&((fmcp_jwt_verifier *)v)->lock);
-#else
-    (void)v;
-#endif
-}
-
-static void fmcp__jwt_unlock(const fmcp_jwt_verifier *v)
-{
-#ifndef FASTMCP_NO_THREADS
-    fmcp__mutex_unlock(&((fmcp_jwt_verifier *)v)->lock);
-#else
-    (void)v;
-#endif
-}
+/* The verifier is logically const to its callers; the lock is not. */
+static void fmcp__jwt_lock(const fmcp_jwt_verifier *v) { fmcp__mutex_lock(&((fmcp_jwt_verifier *)v)->lock); }
+static void fmcp__jwt_unlock(const fmcp_jwt_verifier *v) { fmcp__mutex_unlock(&((fmcp_jwt_verifier *)v)->lock); }
 
 /* Takes a reference to the current key set; the verifier is logically const:
  * only the lock and reference counts change. */
@@ -15324,9 +15317,7 @@ FASTMCP_API void fmcp_jwt_verifier_destroy(fmcp_jwt_verifier *v)
     fmcp__jwt_strs_free(v->alloc, &v->audiences);
     fmcp__jwt_strs_free(v->alloc, &v->scopes);
     fmcp__jwt_strs_free(v->alloc, &v->typ);
-#ifndef FASTMCP_NO_THREADS
     if (v->lock_ok) fmcp__mutex_destroy(&v->lock);
-#endif
     fmcp_free(v->alloc, v, sizeof *v);
 }
 
@@ -15412,12 +15403,10 @@ FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *d
             ? "a key text gave no usable key: it needs a signing key - RSA of 2048 to 4096 bits (RS256, "
               "PS256), EC P-256 (ES256) or P-384 (ES384), or Ed25519 (EdDSA) - with use sig or none"
             : "a key text is neither a PEM key nor a JWK or JWKS";
-#ifndef FASTMCP_NO_THREADS
     if (r == FMCP_OK) {
         if (fmcp__mutex_init(&v->lock) == 0) v->lock_ok = 1;
         else r = FMCP_ERR_NOMEM;
     }
-#endif
     if (r != FMCP_OK) { fmcp_jwt_verifier_destroy(v); return r; }
     *out = v;
     return FMCP_OK;
@@ -27630,13 +27619,8 @@ FASTMCP_API fmcp_result fmcp_server_run_stdio(fmcp_server *srv)
 /* Locking rule: the transport mutex is never held while calling into the
  * MCP engine (its callbacks take the mutex). It is recursive because an HTTP
  * write on the loop thread may run our on_close callback synchronously. */
-#ifndef FASTMCP_NO_THREADS
-#  define FMCP__MH_LOCK(t) fmcp__mutex_lock(&(t)->mu)
-#  define FMCP__MH_UNLOCK(t) fmcp__mutex_unlock(&(t)->mu)
-#else
-#  define FMCP__MH_LOCK(t) ((void)0)
-#  define FMCP__MH_UNLOCK(t) ((void)0)
-#endif
+#define FMCP__MH_LOCK(t) fmcp__mutex_lock(&(t)->mu)
+#define FMCP__MH_UNLOCK(t) fmcp__mutex_unlock(&(t)->mu)
 
 #define FMCP__MH_BUCKETS 256
 #define FMCP__MH_MAX_PARKED 32  /* finished, undelivered streams per session */
@@ -27737,9 +27721,7 @@ struct fmcp_http_endpoint {
     char *dblock;                      /* d's strings and lists (one block) */
     size_t dblock_size;
     int check_hosts;
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex mu;
-#endif
     fmcp__mh_session *buckets[FMCP__MH_BUCKETS];
     fmcp__mh_session *temps;   /* stateless sessions, not addressable */
     fmcp__mh_principal *principals[FMCP__MH_BUCKETS];
@@ -29478,20 +29460,13 @@ static fmcp_result fmcp__mh_copy_desc(fmcp_http_endpoint *t)
 static void fmcp__mh_free_struct(fmcp_http_endpoint *t)
 {
     if (t->dblock) fmcp_free(t->a, t->dblock, t->dblock_size);
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_destroy(&t->mu);
-#endif
     fmcp_free(t->a, t, sizeof *t);
 }
 
 static fmcp_result fmcp__mh_mutex_init(fmcp_http_endpoint *t)
 {
-#ifndef FASTMCP_NO_THREADS
     return fmcp__mutex_init_recursive(&t->mu) ? FMCP_ERR_NOMEM : FMCP_OK;
-#else
-    (void)t;
-    return FMCP_OK;
-#endif
 }
 
 FASTMCP_API fmcp_result fmcp_http_endpoint_create(fmcp_server *srv, fmcp_http_loop *loop,
@@ -29708,28 +29683,9 @@ typedef struct fmcp__ostore_mem {
     fmcp_oauth_store vt;       /* handed out; vt.user points back here */
     const fmcp_allocator *alloc;
     fmcp__ostore_entry *head;
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex mu;
-#endif
 } fmcp__ostore_mem;
 
-static void fmcp__ostore_mem_lock(fmcp__ostore_mem *m)
-{
-#ifndef FASTMCP_NO_THREADS
-    fmcp__mutex_lock(&m->mu);
-#else
-    (void)m;
-#endif
-}
-
-static void fmcp__ostore_mem_unlock(fmcp__ostore_mem *m)
-{
-#ifndef FASTMCP_NO_THREADS
-    fmcp__mutex_unlock(&m->mu);
-#else
-    (void)m;
-#endif
-}
 
 static void fmcp__ostore_entry_free(const fmcp_allocator *a, fmcp__ostore_entry *e)
 {
@@ -29761,14 +29717,14 @@ static fmcp_result fmcp__ostore_mem_load(void *user, const fmcp_allocator *a, co
     if (!data || !len) return FMCP_ERR_INVALID_ARG;
     *data = NULL; *len = 0;
     if (!m || !server_url || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
-    fmcp__ostore_mem_lock(m);
+    fmcp__mutex_lock(&m->mu);
     e = *fmcp__ostore_mem_find(m, server_url, kind);
     if (e) {
         *data = fmcp__strndup(a, e->data, e->len);
         if (*data) { *len = e->len; r = FMCP_OK; }
         else r = FMCP_ERR_NOMEM;
     }
-    fmcp__ostore_mem_unlock(m);
+    fmcp__mutex_unlock(&m->mu);
     return r;
 }
 
@@ -29782,7 +29738,7 @@ static fmcp_result fmcp__ostore_mem_save(void *user, const char *server_url, con
     if (!m || !server_url || !data || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
     if ((r = fmcp__ostore_check_object(m->alloc, data, len)) != FMCP_OK) return r;
     if (!(copy = fmcp__strndup(m->alloc, data, len))) return FMCP_ERR_NOMEM;
-    fmcp__ostore_mem_lock(m);
+    fmcp__mutex_lock(&m->mu);
     e = *fmcp__ostore_mem_find(m, server_url, kind);
     if (!e) {
         fresh = (fmcp__ostore_entry *)fmcp_malloc(m->alloc, sizeof *fresh);
@@ -29802,7 +29758,7 @@ static fmcp_result fmcp__ostore_mem_save(void *user, const char *server_url, con
         fmcp__ostore_free_secret(m->alloc, e->data, e->len + 1);
     }
     if (e) { e->data = copy; e->len = len; copy = NULL; }
-    fmcp__ostore_mem_unlock(m);
+    fmcp__mutex_unlock(&m->mu);
     if (copy) { fmcp__ostore_free_secret(m->alloc, copy, len + 1); return FMCP_ERR_NOMEM; }
     return FMCP_OK;
 }
@@ -29812,13 +29768,13 @@ static fmcp_result fmcp__ostore_mem_remove(void *user, const char *server_url, c
     fmcp__ostore_mem *m = (fmcp__ostore_mem *)user;
     fmcp__ostore_entry **pp;
     if (!m || !server_url || (kind && !fmcp__ostore_kind_ok(kind))) return FMCP_ERR_INVALID_ARG;
-    fmcp__ostore_mem_lock(m);
+    fmcp__mutex_lock(&m->mu);
     while (*(pp = fmcp__ostore_mem_find(m, server_url, kind))) {
         fmcp__ostore_entry *e = *pp;
         *pp = e->next;
         fmcp__ostore_entry_free(m->alloc, e);
     }
-    fmcp__ostore_mem_unlock(m);
+    fmcp__mutex_unlock(&m->mu);
     return FMCP_OK;
 }
 
@@ -29826,13 +29782,13 @@ static fmcp_result fmcp__ostore_mem_clear_all(void *user)
 {
     fmcp__ostore_mem *m = (fmcp__ostore_mem *)user;
     if (!m) return FMCP_ERR_INVALID_ARG;
-    fmcp__ostore_mem_lock(m);
+    fmcp__mutex_lock(&m->mu);
     while (m->head) {
         fmcp__ostore_entry *e = m->head;
         m->head = e->next;
         fmcp__ostore_entry_free(m->alloc, e);
     }
-    fmcp__ostore_mem_unlock(m);
+    fmcp__mutex_unlock(&m->mu);
     return FMCP_OK;
 }
 
@@ -29844,9 +29800,7 @@ FASTMCP_API fmcp_result fmcp_oauth_memory_store_create(const fmcp_allocator *all
     m = (fmcp__ostore_mem *)fmcp_malloc(alloc, sizeof *m);
     if (!m) return FMCP_ERR_NOMEM;
     memset(m, 0, sizeof *m);
-#ifndef FASTMCP_NO_THREADS
     if (fmcp__mutex_init(&m->mu) != 0) { fmcp_free(alloc, m, sizeof *m); return FMCP_ERR_IO; }
-#endif
     m->alloc = alloc;
     m->vt.load = fmcp__ostore_mem_load;
     m->vt.save = fmcp__ostore_mem_save;
@@ -29863,9 +29817,7 @@ FASTMCP_API void fmcp_oauth_memory_store_destroy(fmcp_oauth_store *store)
     if (!store) return;
     m = (fmcp__ostore_mem *)store->user;
     fmcp__ostore_mem_clear_all(m);
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_destroy(&m->mu);
-#endif
     fmcp_free(m->alloc, m, sizeof *m);
 }
 
@@ -30849,9 +30801,7 @@ struct fmcp_oauth {
     fmcp_oauth_file_store fs;
 #endif
     fmcp_oauth_store own_store;
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex lock;
-#endif
     /* discovery */
     int discovered, legacy;
     char *prm_url;                  /* where the metadata came from */
@@ -30898,23 +30848,6 @@ static fmcp_result fmcp__oa_set(fmcp_oauth *o, char **dst, const char *s)
     return fmcp__oa_setn(o, dst, s, s ? strlen(s) : 0);
 }
 
-static void fmcp__oa_lock(fmcp_oauth *o)
-{
-#ifndef FASTMCP_NO_THREADS
-    fmcp__mutex_lock(&o->lock);
-#else
-    (void)o;
-#endif
-}
-
-static void fmcp__oa_unlock(fmcp_oauth *o)
-{
-#ifndef FASTMCP_NO_THREADS
-    fmcp__mutex_unlock(&o->lock);
-#else
-    (void)o;
-#endif
-}
 
 /* ---- text buffers (form bodies, URLs, JSON): base's fmcp__buf, secret ---- */
 
@@ -32434,9 +32367,7 @@ FASTMCP_API fmcp_result fmcp_oauth_create(const fmcp_oauth_desc *d, const char *
         fmcp_free(o->a, o, sizeof *o);
         return r;
     }
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_init(&o->lock);
-#endif
     *out = o;
     return FMCP_OK;
 }
@@ -32455,9 +32386,7 @@ FASTMCP_API void fmcp_oauth_destroy(fmcp_oauth *o)
     fmcp__oa_free_desc(o);
     fmcp__oa_key_free(o, &o->client_key);
     fmcp__oa_key_free(o, &o->dpop_key);
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_destroy(&o->lock);
-#endif
     fmcp_free(o->a, o, sizeof *o);
 }
 
@@ -32500,11 +32429,11 @@ FASTMCP_API fmcp_result fmcp_oauth_access_token(fmcp_oauth *o, char *buf, size_t
     fmcp_result r;
     if (!o || !buf || !cap) return FMCP_ERR_INVALID_ARG;
     buf[0] = 0;
-    fmcp__oa_lock(o);
+    fmcp__mutex_lock(&o->lock);
     r = fmcp__oa_current(o);
     if (r == FMCP_OK && strlen(o->access) >= cap) r = FMCP_ERR_BUFFER_TOO_SMALL;
     if (r == FMCP_OK) memcpy(buf, o->access, strlen(o->access) + 1);
-    fmcp__oa_unlock(o);
+    fmcp__mutex_unlock(&o->lock);
     return r;
 }
 
@@ -32517,7 +32446,7 @@ FASTMCP_API fmcp_result fmcp_oauth_request_headers(fmcp_oauth *o, const char *me
     buf[0] = 0;
     fmcp__buf_init(&h, o->a, 1);
     fmcp__buf_init(&proof, o->a, 1);
-    fmcp__oa_lock(o);
+    fmcp__mutex_lock(&o->lock);
     r = fmcp__oa_current(o);
     if (r == FMCP_OK) {
         fmcp__buf_puts(&h, o->tok_dpop ? "Authorization: DPoP " : "Authorization: Bearer ");
@@ -32533,7 +32462,7 @@ FASTMCP_API fmcp_result fmcp_oauth_request_headers(fmcp_oauth *o, const char *me
         if (r == FMCP_OK && h.len >= cap) r = FMCP_ERR_BUFFER_TOO_SMALL;
         if (r == FMCP_OK) memcpy(buf, h.p, h.len + 1);
     }
-    fmcp__oa_unlock(o);
+    fmcp__mutex_unlock(&o->lock);
     if (h.p) fmcp_wipe(h.p, h.len);
     fmcp__buf_free(&h);
     fmcp__buf_free(&proof);
@@ -32577,13 +32506,13 @@ FASTMCP_API fmcp_result fmcp_oauth_handle_challenge_ex(fmcp_oauth *o, int status
     if (!have) memset(&ch, 0, sizeof ch);
     if (status == 403 && strcmp(ch.error, "insufficient_scope") != 0) return FMCP_ERR_FORBIDDEN;
     if (attempt >= max) return status == 403 ? FMCP_ERR_FORBIDDEN : FMCP_ERR_AUTH;
-    fmcp__oa_lock(o);
+    fmcp__mutex_lock(&o->lock);
     if (status == 401 && strcmp(ch.error, "use_dpop_nonce") == 0 && o->tok_dpop && dpop_nonce &&
         fmcp__oa_b64token(dpop_nonce) && strlen(dpop_nonce) < sizeof o->rs_nonce &&
         strcmp(dpop_nonce, o->rs_nonce) != 0) {
         /* RFC 9449 9: the token is fine, the proof needs the server's nonce */
         memcpy(o->rs_nonce, dpop_nonce, strlen(dpop_nonce) + 1);
-        fmcp__oa_unlock(o);
+        fmcp__mutex_unlock(&o->lock);
         return FMCP_OK;
     }
     r = fmcp__oa_load_tokens(o);
@@ -32599,7 +32528,7 @@ FASTMCP_API fmcp_result fmcp_oauth_handle_challenge_ex(fmcp_oauth *o, int status
     }
     if (r == FMCP_OK && status == 401 && attempt == 0 && o->refresh) {
         r = fmcp__oa_refresh(o);
-        if (r == FMCP_OK || !fmcp__oa_refused(r)) { fmcp__oa_unlock(o); return r; }
+        if (r == FMCP_OK || !fmcp__oa_refused(r)) { fmcp__mutex_unlock(&o->lock); return r; }
         r = FMCP_OK;
     }
     if (r == FMCP_OK) {
@@ -32610,7 +32539,7 @@ FASTMCP_API fmcp_result fmcp_oauth_handle_challenge_ex(fmcp_oauth *o, int status
         if (r == FMCP_OK) r = fmcp__oa_full(o, &ch, keep);
         fmcp__oa_sfree(o, &keep);
     }
-    fmcp__oa_unlock(o);
+    fmcp__mutex_unlock(&o->lock);
     return r;
 }
 
@@ -32618,10 +32547,10 @@ FASTMCP_API fmcp_result fmcp_oauth_login(fmcp_oauth *o)
 {
     fmcp_result r;
     if (!o) return FMCP_ERR_INVALID_ARG;
-    fmcp__oa_lock(o);
+    fmcp__mutex_lock(&o->lock);
     r = fmcp__oa_current(o);
     if (r == FMCP_ERR_NOT_FOUND) r = fmcp__oa_full(o, NULL, NULL);
-    fmcp__oa_unlock(o);
+    fmcp__mutex_unlock(&o->lock);
     return r;
 }
 
@@ -32629,12 +32558,12 @@ FASTMCP_API fmcp_result fmcp_oauth_logout(fmcp_oauth *o)
 {
     fmcp_result r;
     if (!o) return FMCP_ERR_INVALID_ARG;
-    fmcp__oa_lock(o);
+    fmcp__mutex_lock(&o->lock);
     fmcp__oa_forget_tokens(o);
     fmcp__oa_forget_client(o);
     o->tokens_loaded = o->client_loaded = 0;
     r = o->store->remove(o->store->user, o->server_url, NULL);
-    fmcp__oa_unlock(o);
+    fmcp__mutex_unlock(&o->lock);
     return r;
 }
 

@@ -418,12 +418,12 @@ FMCP__TK void fmcp__buf_free(fmcp__buf *b)
  * type serves both kinds of mutex), condition variables and threads on
  * Windows. fmcp__thread_start returns 0 on success as pthread_create does;
  * every thread started is joined. Unused ones are fine in any configuration. */
+#if defined(__GNUC__) || defined(__clang__)
+#  define FMCP__PLAT static __attribute__((unused))
+#else
+#  define FMCP__PLAT static
+#endif
 #ifndef FASTMCP_NO_THREADS
-#  if defined(__GNUC__) || defined(__clang__)
-#    define FMCP__PLAT static __attribute__((unused))
-#  else
-#    define FMCP__PLAT static
-#  endif
 #  ifdef _WIN32
 typedef CRITICAL_SECTION fmcp__mutex;
 typedef CONDITION_VARIABLE fmcp__cond;
@@ -543,6 +543,15 @@ FMCP__PLAT void fmcp__thread_join(fmcp__thread *t) { pthread_join(*t, NULL); }
 FMCP__PLAT fmcp__thread_id fmcp__thread_self(void) { return pthread_self(); }
 FMCP__PLAT int fmcp__thread_same(fmcp__thread_id a, fmcp__thread_id b) { return pthread_equal(a, b); }
 #  endif
+#else
+/* Without threads a mutex is a placeholder and the calls do nothing, so a
+ * module locks where it must without wrappers of its own. */
+typedef struct fmcp__mutex { char unused; } fmcp__mutex;
+FMCP__PLAT int fmcp__mutex_init(fmcp__mutex *m) { (void)m; return 0; }
+FMCP__PLAT int fmcp__mutex_init_recursive(fmcp__mutex *m) { (void)m; return 0; }
+FMCP__PLAT void fmcp__mutex_destroy(fmcp__mutex *m) { (void)m; }
+FMCP__PLAT void fmcp__mutex_lock(fmcp__mutex *m) { (void)m; }
+FMCP__PLAT void fmcp__mutex_unlock(fmcp__mutex *m) { (void)m; }
 #endif /* FASTMCP_NO_THREADS */
 
 /* ---- private platform layer: sockets -------------------------------------

@@ -45,10 +45,8 @@ struct fmcp_jwt_verifier {
     int exp_optional, plain_jws;
     size_t max_size;
     fmcp_jwt_keyset *keys;
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex lock;
     int lock_ok;
-#endif
 };
 
 FASTMCP_API fmcp_result fmcp_jwt_keyset_create(const fmcp_allocator *alloc, fmcp_jwt_keyset **out)
@@ -241,23 +239,9 @@ static void fmcp__jwt_strs_free(const fmcp_allocator *a, fmcp__jwt_strs *s)
     memset(s, 0, sizeof *s);
 }
 
-static void fmcp__jwt_lock(const fmcp_jwt_verifier *v)
-{
-#ifndef FASTMCP_NO_THREADS
-    fmcp__mutex_lock(&((fmcp_jwt_verifier *)v)->lock);
-#else
-    (void)v;
-#endif
-}
-
-static void fmcp__jwt_unlock(const fmcp_jwt_verifier *v)
-{
-#ifndef FASTMCP_NO_THREADS
-    fmcp__mutex_unlock(&((fmcp_jwt_verifier *)v)->lock);
-#else
-    (void)v;
-#endif
-}
+/* The verifier is logically const to its callers; the lock is not. */
+static void fmcp__jwt_lock(const fmcp_jwt_verifier *v) { fmcp__mutex_lock(&((fmcp_jwt_verifier *)v)->lock); }
+static void fmcp__jwt_unlock(const fmcp_jwt_verifier *v) { fmcp__mutex_unlock(&((fmcp_jwt_verifier *)v)->lock); }
 
 /* Takes a reference to the current key set; the verifier is logically const:
  * only the lock and reference counts change. */
@@ -301,9 +285,7 @@ FASTMCP_API void fmcp_jwt_verifier_destroy(fmcp_jwt_verifier *v)
     fmcp__jwt_strs_free(v->alloc, &v->audiences);
     fmcp__jwt_strs_free(v->alloc, &v->scopes);
     fmcp__jwt_strs_free(v->alloc, &v->typ);
-#ifndef FASTMCP_NO_THREADS
     if (v->lock_ok) fmcp__mutex_destroy(&v->lock);
-#endif
     fmcp_free(v->alloc, v, sizeof *v);
 }
 
@@ -389,12 +371,10 @@ FASTMCP_API fmcp_result fmcp_jwt_verifier_create(const fmcp_jwt_verifier_desc *d
             ? "a key text gave no usable key: it needs a signing key - RSA of 2048 to 4096 bits (RS256, "
               "PS256), EC P-256 (ES256) or P-384 (ES384), or Ed25519 (EdDSA) - with use sig or none"
             : "a key text is neither a PEM key nor a JWK or JWKS";
-#ifndef FASTMCP_NO_THREADS
     if (r == FMCP_OK) {
         if (fmcp__mutex_init(&v->lock) == 0) v->lock_ok = 1;
         else r = FMCP_ERR_NOMEM;
     }
-#endif
     if (r != FMCP_OK) { fmcp_jwt_verifier_destroy(v); return r; }
     *out = v;
     return FMCP_OK;

@@ -11,13 +11,8 @@
 /* Locking rule: the transport mutex is never held while calling into the
  * MCP engine (its callbacks take the mutex). It is recursive because an HTTP
  * write on the loop thread may run our on_close callback synchronously. */
-#ifndef FASTMCP_NO_THREADS
-#  define FMCP__MH_LOCK(t) fmcp__mutex_lock(&(t)->mu)
-#  define FMCP__MH_UNLOCK(t) fmcp__mutex_unlock(&(t)->mu)
-#else
-#  define FMCP__MH_LOCK(t) ((void)0)
-#  define FMCP__MH_UNLOCK(t) ((void)0)
-#endif
+#define FMCP__MH_LOCK(t) fmcp__mutex_lock(&(t)->mu)
+#define FMCP__MH_UNLOCK(t) fmcp__mutex_unlock(&(t)->mu)
 
 #define FMCP__MH_BUCKETS 256
 #define FMCP__MH_MAX_PARKED 32  /* finished, undelivered streams per session */
@@ -118,9 +113,7 @@ struct fmcp_http_endpoint {
     char *dblock;                      /* d's strings and lists (one block) */
     size_t dblock_size;
     int check_hosts;
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex mu;
-#endif
     fmcp__mh_session *buckets[FMCP__MH_BUCKETS];
     fmcp__mh_session *temps;   /* stateless sessions, not addressable */
     fmcp__mh_principal *principals[FMCP__MH_BUCKETS];
@@ -1859,20 +1852,13 @@ static fmcp_result fmcp__mh_copy_desc(fmcp_http_endpoint *t)
 static void fmcp__mh_free_struct(fmcp_http_endpoint *t)
 {
     if (t->dblock) fmcp_free(t->a, t->dblock, t->dblock_size);
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_destroy(&t->mu);
-#endif
     fmcp_free(t->a, t, sizeof *t);
 }
 
 static fmcp_result fmcp__mh_mutex_init(fmcp_http_endpoint *t)
 {
-#ifndef FASTMCP_NO_THREADS
     return fmcp__mutex_init_recursive(&t->mu) ? FMCP_ERR_NOMEM : FMCP_OK;
-#else
-    (void)t;
-    return FMCP_OK;
-#endif
 }
 
 FASTMCP_API fmcp_result fmcp_http_endpoint_create(fmcp_server *srv, fmcp_http_loop *loop,

@@ -297,9 +297,7 @@ struct fmcp_oauth {
     fmcp_oauth_file_store fs;
 #endif
     fmcp_oauth_store own_store;
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex lock;
-#endif
     /* discovery */
     int discovered, legacy;
     char *prm_url;                  /* where the metadata came from */
@@ -346,23 +344,6 @@ static fmcp_result fmcp__oa_set(fmcp_oauth *o, char **dst, const char *s)
     return fmcp__oa_setn(o, dst, s, s ? strlen(s) : 0);
 }
 
-static void fmcp__oa_lock(fmcp_oauth *o)
-{
-#ifndef FASTMCP_NO_THREADS
-    fmcp__mutex_lock(&o->lock);
-#else
-    (void)o;
-#endif
-}
-
-static void fmcp__oa_unlock(fmcp_oauth *o)
-{
-#ifndef FASTMCP_NO_THREADS
-    fmcp__mutex_unlock(&o->lock);
-#else
-    (void)o;
-#endif
-}
 
 /* ---- text buffers (form bodies, URLs, JSON): base's fmcp__buf, secret ---- */
 
@@ -1882,9 +1863,7 @@ FASTMCP_API fmcp_result fmcp_oauth_create(const fmcp_oauth_desc *d, const char *
         fmcp_free(o->a, o, sizeof *o);
         return r;
     }
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_init(&o->lock);
-#endif
     *out = o;
     return FMCP_OK;
 }
@@ -1903,9 +1882,7 @@ FASTMCP_API void fmcp_oauth_destroy(fmcp_oauth *o)
     fmcp__oa_free_desc(o);
     fmcp__oa_key_free(o, &o->client_key);
     fmcp__oa_key_free(o, &o->dpop_key);
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_destroy(&o->lock);
-#endif
     fmcp_free(o->a, o, sizeof *o);
 }
 
@@ -1948,11 +1925,11 @@ FASTMCP_API fmcp_result fmcp_oauth_access_token(fmcp_oauth *o, char *buf, size_t
     fmcp_result r;
     if (!o || !buf || !cap) return FMCP_ERR_INVALID_ARG;
     buf[0] = 0;
-    fmcp__oa_lock(o);
+    fmcp__mutex_lock(&o->lock);
     r = fmcp__oa_current(o);
     if (r == FMCP_OK && strlen(o->access) >= cap) r = FMCP_ERR_BUFFER_TOO_SMALL;
     if (r == FMCP_OK) memcpy(buf, o->access, strlen(o->access) + 1);
-    fmcp__oa_unlock(o);
+    fmcp__mutex_unlock(&o->lock);
     return r;
 }
 
@@ -1965,7 +1942,7 @@ FASTMCP_API fmcp_result fmcp_oauth_request_headers(fmcp_oauth *o, const char *me
     buf[0] = 0;
     fmcp__buf_init(&h, o->a, 1);
     fmcp__buf_init(&proof, o->a, 1);
-    fmcp__oa_lock(o);
+    fmcp__mutex_lock(&o->lock);
     r = fmcp__oa_current(o);
     if (r == FMCP_OK) {
         fmcp__buf_puts(&h, o->tok_dpop ? "Authorization: DPoP " : "Authorization: Bearer ");
@@ -1981,7 +1958,7 @@ FASTMCP_API fmcp_result fmcp_oauth_request_headers(fmcp_oauth *o, const char *me
         if (r == FMCP_OK && h.len >= cap) r = FMCP_ERR_BUFFER_TOO_SMALL;
         if (r == FMCP_OK) memcpy(buf, h.p, h.len + 1);
     }
-    fmcp__oa_unlock(o);
+    fmcp__mutex_unlock(&o->lock);
     if (h.p) fmcp_wipe(h.p, h.len);
     fmcp__buf_free(&h);
     fmcp__buf_free(&proof);
@@ -2025,13 +2002,13 @@ FASTMCP_API fmcp_result fmcp_oauth_handle_challenge_ex(fmcp_oauth *o, int status
     if (!have) memset(&ch, 0, sizeof ch);
     if (status == 403 && strcmp(ch.error, "insufficient_scope") != 0) return FMCP_ERR_FORBIDDEN;
     if (attempt >= max) return status == 403 ? FMCP_ERR_FORBIDDEN : FMCP_ERR_AUTH;
-    fmcp__oa_lock(o);
+    fmcp__mutex_lock(&o->lock);
     if (status == 401 && strcmp(ch.error, "use_dpop_nonce") == 0 && o->tok_dpop && dpop_nonce &&
         fmcp__oa_b64token(dpop_nonce) && strlen(dpop_nonce) < sizeof o->rs_nonce &&
         strcmp(dpop_nonce, o->rs_nonce) != 0) {
         /* RFC 9449 9: the token is fine, the proof needs the server's nonce */
         memcpy(o->rs_nonce, dpop_nonce, strlen(dpop_nonce) + 1);
-        fmcp__oa_unlock(o);
+        fmcp__mutex_unlock(&o->lock);
         return FMCP_OK;
     }
     r = fmcp__oa_load_tokens(o);
@@ -2047,7 +2024,7 @@ FASTMCP_API fmcp_result fmcp_oauth_handle_challenge_ex(fmcp_oauth *o, int status
     }
     if (r == FMCP_OK && status == 401 && attempt == 0 && o->refresh) {
         r = fmcp__oa_refresh(o);
-        if (r == FMCP_OK || !fmcp__oa_refused(r)) { fmcp__oa_unlock(o); return r; }
+        if (r == FMCP_OK || !fmcp__oa_refused(r)) { fmcp__mutex_unlock(&o->lock); return r; }
         r = FMCP_OK;
     }
     if (r == FMCP_OK) {
@@ -2058,7 +2035,7 @@ FASTMCP_API fmcp_result fmcp_oauth_handle_challenge_ex(fmcp_oauth *o, int status
         if (r == FMCP_OK) r = fmcp__oa_full(o, &ch, keep);
         fmcp__oa_sfree(o, &keep);
     }
-    fmcp__oa_unlock(o);
+    fmcp__mutex_unlock(&o->lock);
     return r;
 }
 
@@ -2066,10 +2043,10 @@ FASTMCP_API fmcp_result fmcp_oauth_login(fmcp_oauth *o)
 {
     fmcp_result r;
     if (!o) return FMCP_ERR_INVALID_ARG;
-    fmcp__oa_lock(o);
+    fmcp__mutex_lock(&o->lock);
     r = fmcp__oa_current(o);
     if (r == FMCP_ERR_NOT_FOUND) r = fmcp__oa_full(o, NULL, NULL);
-    fmcp__oa_unlock(o);
+    fmcp__mutex_unlock(&o->lock);
     return r;
 }
 
@@ -2077,12 +2054,12 @@ FASTMCP_API fmcp_result fmcp_oauth_logout(fmcp_oauth *o)
 {
     fmcp_result r;
     if (!o) return FMCP_ERR_INVALID_ARG;
-    fmcp__oa_lock(o);
+    fmcp__mutex_lock(&o->lock);
     fmcp__oa_forget_tokens(o);
     fmcp__oa_forget_client(o);
     o->tokens_loaded = o->client_loaded = 0;
     r = o->store->remove(o->store->user, o->server_url, NULL);
-    fmcp__oa_unlock(o);
+    fmcp__mutex_unlock(&o->lock);
     return r;
 }
 

@@ -88,28 +88,9 @@ typedef struct fmcp__ostore_mem {
     fmcp_oauth_store vt;       /* handed out; vt.user points back here */
     const fmcp_allocator *alloc;
     fmcp__ostore_entry *head;
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex mu;
-#endif
 } fmcp__ostore_mem;
 
-static void fmcp__ostore_mem_lock(fmcp__ostore_mem *m)
-{
-#ifndef FASTMCP_NO_THREADS
-    fmcp__mutex_lock(&m->mu);
-#else
-    (void)m;
-#endif
-}
-
-static void fmcp__ostore_mem_unlock(fmcp__ostore_mem *m)
-{
-#ifndef FASTMCP_NO_THREADS
-    fmcp__mutex_unlock(&m->mu);
-#else
-    (void)m;
-#endif
-}
 
 static void fmcp__ostore_entry_free(const fmcp_allocator *a, fmcp__ostore_entry *e)
 {
@@ -141,14 +122,14 @@ static fmcp_result fmcp__ostore_mem_load(void *user, const fmcp_allocator *a, co
     if (!data || !len) return FMCP_ERR_INVALID_ARG;
     *data = NULL; *len = 0;
     if (!m || !server_url || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
-    fmcp__ostore_mem_lock(m);
+    fmcp__mutex_lock(&m->mu);
     e = *fmcp__ostore_mem_find(m, server_url, kind);
     if (e) {
         *data = fmcp__strndup(a, e->data, e->len);
         if (*data) { *len = e->len; r = FMCP_OK; }
         else r = FMCP_ERR_NOMEM;
     }
-    fmcp__ostore_mem_unlock(m);
+    fmcp__mutex_unlock(&m->mu);
     return r;
 }
 
@@ -162,7 +143,7 @@ static fmcp_result fmcp__ostore_mem_save(void *user, const char *server_url, con
     if (!m || !server_url || !data || !fmcp__ostore_kind_ok(kind)) return FMCP_ERR_INVALID_ARG;
     if ((r = fmcp__ostore_check_object(m->alloc, data, len)) != FMCP_OK) return r;
     if (!(copy = fmcp__strndup(m->alloc, data, len))) return FMCP_ERR_NOMEM;
-    fmcp__ostore_mem_lock(m);
+    fmcp__mutex_lock(&m->mu);
     e = *fmcp__ostore_mem_find(m, server_url, kind);
     if (!e) {
         fresh = (fmcp__ostore_entry *)fmcp_malloc(m->alloc, sizeof *fresh);
@@ -182,7 +163,7 @@ static fmcp_result fmcp__ostore_mem_save(void *user, const char *server_url, con
         fmcp__ostore_free_secret(m->alloc, e->data, e->len + 1);
     }
     if (e) { e->data = copy; e->len = len; copy = NULL; }
-    fmcp__ostore_mem_unlock(m);
+    fmcp__mutex_unlock(&m->mu);
     if (copy) { fmcp__ostore_free_secret(m->alloc, copy, len + 1); return FMCP_ERR_NOMEM; }
     return FMCP_OK;
 }
@@ -192,13 +173,13 @@ static fmcp_result fmcp__ostore_mem_remove(void *user, const char *server_url, c
     fmcp__ostore_mem *m = (fmcp__ostore_mem *)user;
     fmcp__ostore_entry **pp;
     if (!m || !server_url || (kind && !fmcp__ostore_kind_ok(kind))) return FMCP_ERR_INVALID_ARG;
-    fmcp__ostore_mem_lock(m);
+    fmcp__mutex_lock(&m->mu);
     while (*(pp = fmcp__ostore_mem_find(m, server_url, kind))) {
         fmcp__ostore_entry *e = *pp;
         *pp = e->next;
         fmcp__ostore_entry_free(m->alloc, e);
     }
-    fmcp__ostore_mem_unlock(m);
+    fmcp__mutex_unlock(&m->mu);
     return FMCP_OK;
 }
 
@@ -206,13 +187,13 @@ static fmcp_result fmcp__ostore_mem_clear_all(void *user)
 {
     fmcp__ostore_mem *m = (fmcp__ostore_mem *)user;
     if (!m) return FMCP_ERR_INVALID_ARG;
-    fmcp__ostore_mem_lock(m);
+    fmcp__mutex_lock(&m->mu);
     while (m->head) {
         fmcp__ostore_entry *e = m->head;
         m->head = e->next;
         fmcp__ostore_entry_free(m->alloc, e);
     }
-    fmcp__ostore_mem_unlock(m);
+    fmcp__mutex_unlock(&m->mu);
     return FMCP_OK;
 }
 
@@ -224,9 +205,7 @@ FASTMCP_API fmcp_result fmcp_oauth_memory_store_create(const fmcp_allocator *all
     m = (fmcp__ostore_mem *)fmcp_malloc(alloc, sizeof *m);
     if (!m) return FMCP_ERR_NOMEM;
     memset(m, 0, sizeof *m);
-#ifndef FASTMCP_NO_THREADS
     if (fmcp__mutex_init(&m->mu) != 0) { fmcp_free(alloc, m, sizeof *m); return FMCP_ERR_IO; }
-#endif
     m->alloc = alloc;
     m->vt.load = fmcp__ostore_mem_load;
     m->vt.save = fmcp__ostore_mem_save;
@@ -243,9 +222,7 @@ FASTMCP_API void fmcp_oauth_memory_store_destroy(fmcp_oauth_store *store)
     if (!store) return;
     m = (fmcp__ostore_mem *)store->user;
     fmcp__ostore_mem_clear_all(m);
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_destroy(&m->mu);
-#endif
     fmcp_free(m->alloc, m, sizeof *m);
 }
 
