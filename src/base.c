@@ -403,6 +403,25 @@ FMCP__TK void fmcp__buf_put(fmcp__buf *b, const void *d, size_t n)
 
 FMCP__TK void fmcp__buf_puts(fmcp__buf *b, const char *s) { fmcp__buf_put(b, s, strlen(s)); }
 
+/* s percent-encoded: every byte but the RFC 3986 unreserved characters (form
+ * bodies, query strings, Basic credentials). */
+FMCP__TK void fmcp__buf_put_pct(fmcp__buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t i;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char e[3];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '.' || c == '_' || c == '~') {
+            fmcp__buf_put(b, s + i, 1);
+        } else {
+            e[0] = '%'; e[1] = hex[c >> 4]; e[2] = hex[c & 15];
+            fmcp__buf_put(b, e, 3);
+        }
+    }
+}
+
 /* Frees the block (wiped when secret) and empties the buffer for reuse. */
 FMCP__TK void fmcp__buf_free(fmcp__buf *b)
 {

@@ -35,7 +35,8 @@
  * (NUL-terminated copies through the allocator), fmcp__lc, fmcp__ieqn,
  * fmcp__ieq, fmcp__ieqs (ASCII case-insensitive compares), fmcp__hexval, and
  * fmcp__buf: a growable byte buffer with a sticky error, an optional size
- * cap and wipe-on-grow for secrets. The thread primitives (fmcp__mutex,
+ * cap and wipe-on-grow for secrets (fmcp__buf_put_pct appends percent-encoded
+ * text). The thread primitives (fmcp__mutex,
  * fmcp__cond with fmcp__cond_wait_ms for timed waits, fmcp__thread) are the
  * private platform layer beside them.
  */

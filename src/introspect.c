@@ -174,59 +174,12 @@ static void fmcp__in_cache_put(fmcp_introspect *in, const fmcp__in_entry *v, int
 
 /* ---- the request ------------------------------------------------------------------ */
 
-typedef struct fmcp__in_buf {
-    const fmcp_allocator *a;
-    char *p;
-    size_t len, cap;
-    int err;
-} fmcp__in_buf;
-
-static void fmcp__in_put(fmcp__in_buf *b, const char *s, size_t n)
+static void fmcp__in_form(fmcp__buf *b, const char *name, const char *value)
 {
-    if (b->err) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->cap ? b->cap * 2 : 256) + n;
-        char *p = (char *)fmcp_malloc(b->a, cap);
-        if (!p) { b->err = 1; return; }
-        if (b->p) { memcpy(p, b->p, b->len); fmcp_wipe(b->p, b->cap); fmcp_free(b->a, b->p, b->cap); }
-        b->p = p; b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
-
-/* application/x-www-form-urlencoded: unreserved characters as they are. */
-static void fmcp__in_put_enc(fmcp__in_buf *b, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t i;
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char t[3];
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-            c == '_' || c == '~') {
-            t[0] = (char)c;
-            fmcp__in_put(b, t, 1);
-        } else {
-            t[0] = '%'; t[1] = hex[c >> 4]; t[2] = hex[c & 15];
-            fmcp__in_put(b, t, 3);
-        }
-    }
-}
-
-static void fmcp__in_form(fmcp__in_buf *b, const char *name, const char *value)
-{
-    if (b->len) fmcp__in_put(b, "&", 1);
-    fmcp__in_put(b, name, strlen(name));
-    fmcp__in_put(b, "=", 1);
-    fmcp__in_put_enc(b, value, strlen(value));
-}
-
-static void fmcp__in_buf_free(fmcp__in_buf *b)
-{
-    if (b->p) { fmcp_wipe(b->p, b->cap); fmcp_free(b->a, b->p, b->cap); }
-    memset(b, 0, sizeof *b);
+    if (b->len) fmcp__buf_put(b, "&", 1);
+    fmcp__buf_puts(b, name);
+    fmcp__buf_put(b, "=", 1);
+    fmcp__buf_put_pct(b, value, strlen(value));
 }
 #endif /* FASTMCP_NO_SOCKETS */
 
@@ -254,26 +207,9 @@ static fmcp_result fmcp__in_assertion(fmcp_introspect *in, char **out, size_t *n
 
 #ifndef FASTMCP_NO_SOCKETS
 /* Authorization: Basic BASE64(enc(id) ":" enc(secret)) (RFC 6749 2.3.1). */
-static fmcp_result fmcp__in_basic(fmcp_introspect *in, fmcp__in_buf *hdr)
+static fmcp_result fmcp__in_basic(fmcp_introspect *in, fmcp__buf *hdr)
 {
-    fmcp__in_buf raw;
-    size_t cap, n = 0;
-    char *b64;
-    fmcp_result rc;
-    memset(&raw, 0, sizeof raw); raw.a = in->alloc;
-    fmcp__in_put_enc(&raw, in->client_id, strlen(in->client_id));
-    fmcp__in_put(&raw, ":", 1);
-    fmcp__in_put_enc(&raw, in->secret, strlen(in->secret));
-    if (raw.err) { fmcp__in_buf_free(&raw); return FMCP_ERR_NOMEM; }
-    cap = fmcp_b64_encoded_len(FMCP_B64_STD, raw.len) + 1;
-    if (!(b64 = (char *)fmcp_malloc(in->alloc, cap))) { fmcp__in_buf_free(&raw); return FMCP_ERR_NOMEM; }
-    rc = fmcp_b64_encode(FMCP_B64_STD, raw.p, raw.len, b64, cap, &n);
-    if (rc == FMCP_OK) { fmcp__in_put(hdr, "Basic ", 6); fmcp__in_put(hdr, b64, n); }
-    if (rc == FMCP_OK && hdr->err) rc = FMCP_ERR_NOMEM;
-    fmcp_wipe(b64, cap);
-    fmcp_free(in->alloc, b64, cap);
-    fmcp__in_buf_free(&raw);
-    return rc;
+    return fmcp__oauth_basic(in->alloc, in->client_id, in->secret, hdr);
 }
 
 /* ---- the answer ------------------------------------------------------------------- */
@@ -433,17 +369,17 @@ static void fmcp__in_fetched(void *user, fmcp_result rc, fmcp_http_response *res
 /* Start a fetch for this token: FMCP_OK (running), NOMEM, or another failure. */
 static fmcp_result fmcp__in_start(fmcp_introspect *in, const char *tok, size_t n, const uint8_t h[FMCP_SHA256_SIZE])
 {
-    fmcp__in_buf body, auth;
+    fmcp__buf body, auth;
     fmcp_http_client_req c;
     fmcp_http_header hd[3];
     fmcp__in_op *op;
     fmcp_result rc = FMCP_OK;
     char *jwt = NULL;
     size_t jn = 0, nh = 0;
-    memset(&body, 0, sizeof body); body.a = in->alloc;
-    memset(&auth, 0, sizeof auth); auth.a = in->alloc;
-    fmcp__in_put(&body, "token=", 6);
-    fmcp__in_put_enc(&body, tok, n);
+    fmcp__buf_init(&body, in->alloc, 1);   /* the token and client secrets: wiped */
+    fmcp__buf_init(&auth, in->alloc, 1);
+    fmcp__buf_put(&body, "token=", 6);
+    fmcp__buf_put_pct(&body, tok, n);
     fmcp__in_form(&body, "token_type_hint", "access_token");
     if (in->method == FMCP_INTROSPECT_CLIENT_SECRET_BASIC) {
         rc = fmcp__in_basic(in, &auth);
@@ -457,7 +393,7 @@ static fmcp_result fmcp__in_start(fmcp_introspect *in, const char *tok, size_t n
         if (rc == FMCP_OK) fmcp__in_form(&body, "client_assertion", jwt);
         if (jwt) fmcp_free_text(in->alloc, jwt, jn);
     }
-    if (rc == FMCP_OK && body.err) rc = FMCP_ERR_NOMEM;
+    if (rc == FMCP_OK && body.err) rc = body.err;
     op = rc == FMCP_OK ? (fmcp__in_op *)fmcp_malloc(in->alloc, sizeof *op) : NULL;
     if (rc == FMCP_OK && !op) rc = FMCP_ERR_NOMEM;
     if (rc == FMCP_OK) {
@@ -478,8 +414,8 @@ static fmcp_result fmcp__in_start(fmcp_introspect *in, const char *tok, size_t n
         if (rc == FMCP_OK) { op->next = in->ops; in->ops = op; in->nops++; }
         else { fmcp_free(in->alloc, op, sizeof *op); in->st.failures++; }
     }
-    fmcp__in_buf_free(&body);
-    fmcp__in_buf_free(&auth);
+    fmcp__buf_free(&body);
+    fmcp__buf_free(&auth);
     return rc;
 }
 #endif /* FASTMCP_NO_SOCKETS */

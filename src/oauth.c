@@ -347,23 +347,6 @@ static fmcp_result fmcp__oa_set(fmcp_oauth *o, char **dst, const char *s)
 
 /* ---- text buffers (form bodies, URLs, JSON): base's fmcp__buf, secret ---- */
 
-/* Percent-encodes everything but RFC 3986 unreserved characters. */
-static void fmcp__oa_put_enc(fmcp__buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '.' || c == '_' || c == '~') {
-            fmcp__buf_put(b, s, 1);
-        } else {
-            char e[3];
-            e[0] = '%'; e[1] = hex[c >> 4]; e[2] = hex[c & 15];
-            fmcp__buf_put(b, e, 3);
-        }
-    }
-}
-
 /* "&name=value" (no '&' first); value NULL or "" adds nothing. */
 static void fmcp__oa_form(fmcp__buf *b, char sep, const char *name, const char *value)
 {
@@ -371,7 +354,7 @@ static void fmcp__oa_form(fmcp__buf *b, char sep, const char *name, const char *
     if (b->len || sep == '?') fmcp__buf_put(b, &sep, 1);
     fmcp__buf_puts(b, name);
     fmcp__buf_put(b, "=", 1);
-    fmcp__oa_put_enc(b, value);
+    fmcp__buf_put_pct(b, value, strlen(value));
 }
 
 /* ---- queries and the callback page -------------------------------------- */
@@ -1198,21 +1181,22 @@ static fmcp_result fmcp__oa_use_tokens(fmcp_oauth *o, const fmcp_json *t, const 
 }
 
 /* Client authentication header value "Basic ..." (RFC 6749 2.3.1: the id
- * and secret are form-encoded before base64). */
-static fmcp_result fmcp__oa_basic_as(fmcp_oauth *o, const char *id, const char *secret, fmcp__buf *out)
+ * and secret are form-encoded before base64). Also the introspect module's. */
+FMCP__TK fmcp_result fmcp__oauth_basic(const fmcp_allocator *a, const char *id, const char *secret, fmcp__buf *out)
 {
     fmcp__buf cred;
     char *enc = NULL;
     size_t n = 0, need = 0;
     fmcp_result r;
-    fmcp__buf_init(&cred, o->a, 1);
-    fmcp__oa_put_enc(&cred, id);
+    if (!secret) secret = "";
+    fmcp__buf_init(&cred, a, 1);
+    fmcp__buf_put_pct(&cred, id, strlen(id));
     fmcp__buf_put(&cred, ":", 1);
-    fmcp__oa_put_enc(&cred, secret ? secret : "");
+    fmcp__buf_put_pct(&cred, secret, strlen(secret));
     r = cred.err;
     if (r == FMCP_OK) {
         need = fmcp_b64_encoded_len(FMCP_B64_STD, cred.len) + 1;
-        enc = (char *)fmcp_malloc(o->a, need);
+        enc = (char *)fmcp_malloc(a, need);
         if (!enc) r = FMCP_ERR_NOMEM;
     }
     if (r == FMCP_OK) r = fmcp_b64_encode(FMCP_B64_STD, cred.p, cred.len, enc, need, &n);
@@ -1221,7 +1205,7 @@ static fmcp_result fmcp__oa_basic_as(fmcp_oauth *o, const char *id, const char *
         fmcp__buf_put(out, enc, n);
         r = out->err;
     }
-    if (enc) { fmcp_wipe(enc, need); fmcp_free(o->a, enc, need); }
+    if (enc) { fmcp_wipe(enc, need); fmcp_free(a, enc, need); }
     fmcp__buf_free(&cred);
     return r;
 }
@@ -1238,7 +1222,7 @@ static void fmcp__oa_take_nonce(const fmcp_http_response *res, char *nonce, size
 static fmcp_result fmcp__oa_client_auth(fmcp_oauth *o, fmcp__buf *form, fmcp__buf *auth)
 {
     const char *m = o->cl_method ? o->cl_method : "none";
-    if (strcmp(m, "client_secret_basic") == 0 && o->cl_secret) return fmcp__oa_basic_as(o, o->cl_id, o->cl_secret, auth);
+    if (strcmp(m, "client_secret_basic") == 0 && o->cl_secret) return fmcp__oauth_basic(o->a, o->cl_id, o->cl_secret, auth);
     fmcp__oa_form(form, '&', "client_id", o->cl_id);
     if (strcmp(m, "client_secret_post") == 0 && o->cl_secret) {
         fmcp__oa_form(form, '&', "client_secret", o->cl_secret);
@@ -1676,7 +1660,7 @@ static fmcp_result fmcp__oa_id_jag(fmcp_oauth *o, const char *scope, char **jag)
     fmcp__oa_form(&form, '&', "subject_token_type", "urn:ietf:params:oauth:token-type:id_token");
     r = FMCP_OK;
     if (o->d.idp_client_secret && o->d.idp_client_id) {
-        r = fmcp__oa_basic_as(o, o->d.idp_client_id, o->d.idp_client_secret, &auth);
+        r = fmcp__oauth_basic(o->a, o->d.idp_client_id, o->d.idp_client_secret, &auth);
     } else {
         fmcp__oa_form(&form, '&', "client_id", o->d.idp_client_id);
     }

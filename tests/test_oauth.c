@@ -333,7 +333,8 @@ static void fake_authorize(fmcp_http_req *req)
     {   /* the issuer, form-encoded for the redirect */
         fmcp__buf e;
         fmcp__buf_init(&e, NULL, 1);
-        fmcp__oa_put_enc(&e, fake_iss(iss, sizeof iss));
+        fake_iss(iss, sizeof iss);
+        fmcp__buf_put_pct(&e, iss, strlen(iss));
         snprintf(iss_enc, sizeof iss_enc, "%s", e.p ? e.p : "");
         fmcp__buf_free(&e);
     }
