@@ -312,7 +312,8 @@
  * Private toolkit (base.c, static, for the modules below; not API): every
  * module uses these instead of its own copy. fmcp__strndup/fmcp__strdup
  * (NUL-terminated copies through the allocator), fmcp__lc, fmcp__ieqn,
- * fmcp__ieq, fmcp__ieqs (ASCII case-insensitive compares), fmcp__hexval, and
+ * fmcp__ieq, fmcp__ieqs (ASCII case-insensitive compares), fmcp__hexval and
+ * fmcp__hex (one hex digit in, bytes out as lowercase hex), and
  * fmcp__buf: a growable byte buffer with a sticky error, an optional size
  * cap and wipe-on-grow for secrets (fmcp__buf_put_pct appends percent-encoded
  * text). The thread primitives (fmcp__mutex,
@@ -5491,6 +5492,16 @@ FMCP__TK int fmcp__hexval(int c)
     if (c >= '0' && c <= '9') return c - '0';
     c = fmcp__lc(c);
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* n bytes as 2n lowercase hex digits and a NUL (ids, keys, principals). */
+FMCP__TK void fmcp__hex(char *out, const void *in, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *b = (const unsigned char *)in;
+    size_t i;
+    for (i = 0; i < n; i++) { out[2 * i] = hex[b[i] >> 4]; out[2 * i + 1] = hex[b[i] & 15]; }
+    out[2 * n] = 0;
 }
 
 /* Growable byte buffer, started by fmcp__buf_init (max may be set after). The
@@ -28565,11 +28576,10 @@ static void fmcp__mh_principal_put(fmcp_http_endpoint *t, fmcp__mh_principal *pr
  * client usually holds a whole /64, so that is what counts. */
 static void fmcp__mh_addr_key(const fmcp_http_req *req, char out[FMCP_PRINCIPAL_SIZE])
 {
-    static const char hex[] = "0123456789abcdef";
     const char *r = fmcp_http_req_remote(req), *end;
     char buf[64];
     unsigned char a[16];
-    size_t n, i;
+    size_t n;
     if (!r) r = "";
     if (*r == '[') { r++; end = strchr(r, ']'); }
     else end = strrchr(r, ':');
@@ -28584,8 +28594,7 @@ static void fmcp__mh_addr_key(const fmcp_http_req *req, char out[FMCP_PRINCIPAL_
             return;
         }
         memcpy(out, "a6:", 3);
-        for (i = 0; i < 8; i++) { out[3 + 2 * i] = hex[a[i] >> 4]; out[4 + 2 * i] = hex[a[i] & 15]; }
-        out[19] = 0;
+        fmcp__hex(out + 3, a, 8);
         return;
     }
     snprintf(out, FMCP_PRINCIPAL_SIZE, "a4:%.61s", buf);
@@ -28635,13 +28644,10 @@ static void fmcp__mh_destroy(fmcp_http_endpoint *t, fmcp__mh_session *ms)
 
 static fmcp_result fmcp__mh_new_id(char out[33])
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char r[16];
-    size_t i;
     fmcp_result rc = fmcp_random_bytes(r, sizeof r);
     if (rc != FMCP_OK) return rc;
-    for (i = 0; i < 16; i++) { out[2 * i] = hex[r[i] >> 4]; out[2 * i + 1] = hex[r[i] & 15]; }
-    out[32] = 0;
+    fmcp__hex(out, r, sizeof r);
     fmcp_wipe(r, sizeof r);
     return FMCP_OK;
 }

@@ -343,6 +343,16 @@ FMCP__TK int fmcp__hexval(int c)
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/* n bytes as 2n lowercase hex digits and a NUL (ids, keys, principals). */
+FMCP__TK void fmcp__hex(char *out, const void *in, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *b = (const unsigned char *)in;
+    size_t i;
+    for (i = 0; i < n; i++) { out[2 * i] = hex[b[i] >> 4]; out[2 * i + 1] = hex[b[i] & 15]; }
+    out[2 * n] = 0;
+}
+
 /* Growable byte buffer, started by fmcp__buf_init (max may be set after). The
  * first failure sticks in err and later puts do nothing, so a caller checks
  * once at the end. p stays NUL-terminated after any put. secret: a block is

@@ -33,7 +33,8 @@
  * Private toolkit (base.c, static, for the modules below; not API): every
  * module uses these instead of its own copy. fmcp__strndup/fmcp__strdup
  * (NUL-terminated copies through the allocator), fmcp__lc, fmcp__ieqn,
- * fmcp__ieq, fmcp__ieqs (ASCII case-insensitive compares), fmcp__hexval, and
+ * fmcp__ieq, fmcp__ieqs (ASCII case-insensitive compares), fmcp__hexval and
+ * fmcp__hex (one hex digit in, bytes out as lowercase hex), and
  * fmcp__buf: a growable byte buffer with a sticky error, an optional size
  * cap and wipe-on-grow for secrets (fmcp__buf_put_pct appends percent-encoded
  * text). The thread primitives (fmcp__mutex,

@@ -937,11 +937,10 @@ static void fmcp__mh_principal_put(fmcp_http_endpoint *t, fmcp__mh_principal *pr
  * client usually holds a whole /64, so that is what counts. */
 static void fmcp__mh_addr_key(const fmcp_http_req *req, char out[FMCP_PRINCIPAL_SIZE])
 {
-    static const char hex[] = "0123456789abcdef";
     const char *r = fmcp_http_req_remote(req), *end;
     char buf[64];
     unsigned char a[16];
-    size_t n, i;
+    size_t n;
     if (!r) r = "";
     if (*r == '[') { r++; end = strchr(r, ']'); }
     else end = strrchr(r, ':');
@@ -956,8 +955,7 @@ static void fmcp__mh_addr_key(const fmcp_http_req *req, char out[FMCP_PRINCIPAL_
             return;
         }
         memcpy(out, "a6:", 3);
-        for (i = 0; i < 8; i++) { out[3 + 2 * i] = hex[a[i] >> 4]; out[4 + 2 * i] = hex[a[i] & 15]; }
-        out[19] = 0;
+        fmcp__hex(out + 3, a, 8);
         return;
     }
     snprintf(out, FMCP_PRINCIPAL_SIZE, "a4:%.61s", buf);
@@ -1007,13 +1005,10 @@ static void fmcp__mh_destroy(fmcp_http_endpoint *t, fmcp__mh_session *ms)
 
 static fmcp_result fmcp__mh_new_id(char out[33])
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char r[16];
-    size_t i;
     fmcp_result rc = fmcp_random_bytes(r, sizeof r);
     if (rc != FMCP_OK) return rc;
-    for (i = 0; i < 16; i++) { out[2 * i] = hex[r[i] >> 4]; out[2 * i + 1] = hex[r[i] & 15]; }
-    out[32] = 0;
+    fmcp__hex(out, r, sizeof r);
     fmcp_wipe(r, sizeof r);
     return FMCP_OK;
 }
