@@ -239,7 +239,10 @@
  *   tls     TLS 1.2 client/server transports for http (BearSSL, opt-in)
  *   mcp_schema tool schemas: compact parameter spec, $ref checks, bounded JSON
  *           Schema 2020-12 validator for tool arguments
- *   mcp     JSON-RPC 2.0 + MCP server engine: tools, resources, prompts, workers
+ *   mcp     JSON-RPC 2.0 + MCP server engine: registry, lifecycle, workers, sessions
+ *   mcp_ctx the engine's handler contexts: accessors, results, notifications,
+ *           server-to-client requests
+ *   mcp_route the engine's incoming messages: batches, routing, the 2025 methods
  *   mcp_era the engine's 2026-07-28 half: stateless requests, server/discover,
  *           multi round-trip input, subscriptions/listen, caching hints
  *   mcp_tasks the tasks extension: tools/call answered with a task, tasks/get,
@@ -3303,6 +3306,45 @@ FASTMCP_API void fmcp_server_run_jobs(fmcp_server *srv, fmcp_job_list *jobs);
 #ifdef __cplusplus
 }
 #endif
+
+/* ===== mcp_ctx.h ===== */
+/* ---------------------------------------------------------------------------
+ * mcp_ctx: handler contexts (the fmcp_ctx_* functions of the mcp part)
+ * ---------------------------------------------------------------------------
+ *
+ * The API is declared and documented in the mcp part (fmcp_ctx_args,
+ * fmcp_ctx_add_text, fmcp_ctx_progress, fmcp_ctx_request, ...); this module
+ * implements it. Nothing public is declared here.
+ */
+
+/* ---- private: shared between the mcp modules ------------------------------
+ * Not API. The engine is one translation unit (mcp, mcp_ctx, mcp_route, then
+ * mcp_era and mcp_tasks); these are the fmcp__mcp_* functions of this module
+ * that mcp.c calls before their definitions. Declared only where the
+ * implementation is compiled, so other files see no static declarations. */
+#if defined(FASTMCP_IMPLEMENTATION) && !defined(FASTMCP_IMPLEMENTATION_DONE)
+/* Run a context's handler (worker pool, inline dispatch, fmcp_server_run_jobs). */
+static void fmcp__mcp_run(fmcp_ctx *c);
+/* Release subscriptions/listen contexts collected through qnext (session destroy). */
+static void fmcp__mcp_end_listens(fmcp_ctx *c);
+#endif
+
+/* ===== mcp_route.h ===== */
+/* ---------------------------------------------------------------------------
+ * mcp_route: incoming messages of the mcp part (parsing, batches, routing,
+ * the 2025 methods, the call observer)
+ * ---------------------------------------------------------------------------
+ *
+ * The API is declared and documented in the mcp part (fmcp_session_receive,
+ * fmcp_session_receive_ex/_doc, fmcp_session_reply_error,
+ * fmcp_session_assume_initialized, fmcp_server_notify_resource_updated,
+ * fmcp_server_set_call_observer, fmcp_server_item_scopes); this module
+ * implements it. Nothing public is declared here.
+ *
+ * Private: the request being routed (fmcp__mcp_req) is defined in the
+ * implementation, where mcp_era and mcp_tasks (later in the same translation
+ * unit) use it; the modules above reach it only through pointers.
+ */
 
 /* ===== mcp_era.h ===== */
 /* ---------------------------------------------------------------------------
@@ -21948,7 +21990,10 @@ FASTMCP_API fmcp_result fmcp_schema_validate(const fmcp_json *schema, const fmcp
 #endif /* FASTMCP_SMALL_SCHEMA */
 
 /* ===== mcp.c ===== */
-/* mcp: implementation */
+/* mcp: implementation. The engine's core: the server object (registry,
+ * lifecycle, worker pool), identities and sessions (sending, lifecycle).
+ * mcp_ctx.c (handler contexts) and mcp_route.c (requests) follow in the same
+ * translation unit and share the types below. */
 
 #include <string.h>
 #include <stdio.h>
@@ -22293,7 +22338,6 @@ static int fmcp__era_complete(fmcp_ctx *c, fmcp_result rc);
 static void fmcp__era_ctx_free(fmcp_ctx *c);
 static void fmcp__era_notify_locked(fmcp_server *srv, const char *method, const char *uri);
 static fmcp_result fmcp__era_server_init(fmcp_server *srv, const fmcp_server_desc *d);
-static void fmcp__mcp_end_listens(fmcp_ctx *c);
 /* The tasks extension (mcp_tasks.c). */
 static fmcp_result fmcp__tasks_init(fmcp_server *srv, const fmcp_server_desc *d);
 static void fmcp__tasks_free(fmcp_server *srv);
@@ -22398,6 +22442,13 @@ static long fmcp__mcp_find_locked(fmcp_server *srv, fmcp_item_kind k, const char
     for (i = 0; i < srv->items[k].n; i++)
         if (strcmp(((fmcp__mcp_item *)srv->items[k].v[i])->name, name) == 0) return (long)i;
     return -1;
+}
+
+/* The item of kind k named name, or NULL (server lock held). */
+static fmcp__mcp_item *fmcp__mcp_item_locked(fmcp_server *srv, fmcp_item_kind k, const char *name)
+{
+    long i = fmcp__mcp_find_locked(srv, k, name);
+    return i >= 0 ? (fmcp__mcp_item *)srv->items[k].v[i] : NULL;
 }
 
 /* Takes ownership of it (freed on error). */
@@ -22645,8 +22696,6 @@ FASTMCP_API int fmcp_server_has_log(const fmcp_server *srv)
 
 /* ---- server lifecycle and worker pool ------------------------------------ */
 
-static void fmcp__mcp_run(fmcp_ctx *c);
-
 #ifndef FASTMCP_NO_THREADS
 /* fmcp__cond_init_mono, fmcp__cond_wait_ms: the platform layer in base. */
 static void fmcp__mcp_qcond_wait_ms(fmcp_server *srv, int64_t ms)
@@ -22771,6 +22820,59 @@ static fmcp_result fmcp__mcp_pool_start(fmcp_server *srv, int n)
     return FMCP_ERR_NOMEM;
 }
 #endif
+
+/* Queue a list of n jobs with one lock; wake a worker only when no wake-up
+ * is on its way and no sentinel watches (see fmcp__mcp_wait_job). */
+static void fmcp__mcp_push_jobs(fmcp_server *srv, fmcp_ctx *head, fmcp_ctx *tail, int n)
+{
+#ifndef FASTMCP_NO_THREADS
+    int wake;
+    fmcp__mutex_lock(&srv->qlock);
+    if (srv->qtail) srv->qtail->qnext = head;
+    else srv->qhead = head;
+    srv->qtail = tail;
+    srv->qlen += n;
+    wake = srv->signaled == 0 && !(srv->busy > 0 && srv->sentinel && !srv->dozing) && srv->idle > 0;
+    srv->signaled += wake;
+    fmcp__mutex_unlock(&srv->qlock);
+    /* Signalled after unlocking, so the woken worker does not block on qlock.
+     * Should the idle worker counted leave its wait meanwhile (a timeout), it
+     * has taken the count back from `signaled` and finds the job itself. */
+    if (wake) fmcp__cond_signal(&srv->qcond);
+#else
+    (void)srv; (void)head; (void)tail; (void)n;
+#endif
+}
+
+FASTMCP_API void fmcp_server_push_jobs(fmcp_server *srv, fmcp_job_list *jobs)
+{
+    if (!srv || !jobs || !jobs->head) return;
+    fmcp__mcp_push_jobs(srv, jobs->head, jobs->tail, jobs->n);
+    memset(jobs, 0, sizeof *jobs);
+}
+
+/* Queued without a wake-up, then taken from the queue here like a worker
+ * would (counted busy), so a job stuck behind a slow one still gets the
+ * sentinel's watch; the workers sleep through a burst of fast ones. */
+FASTMCP_API void fmcp_server_run_jobs(fmcp_server *srv, fmcp_job_list *jobs)
+{
+    if (!srv || !jobs || !jobs->head) return;
+#ifndef FASTMCP_NO_THREADS
+    fmcp__mutex_lock(&srv->qlock);
+    if (srv->qtail) srv->qtail->qnext = jobs->head; else srv->qhead = jobs->head;
+    srv->qtail = jobs->tail;
+    srv->qlen += jobs->n;
+    memset(jobs, 0, sizeof *jobs);
+    while (srv->qhead) fmcp__mcp_take_run(srv);
+    fmcp__mutex_unlock(&srv->qlock);
+#else
+    {
+        fmcp_ctx *c = jobs->head, *nx;
+        memset(jobs, 0, sizeof *jobs);
+        for (; c; c = nx) { nx = c->qnext; fmcp__mcp_run(c); }
+    }
+#endif
+}
 
 static void fmcp__mcp_server_free(fmcp_server *srv)
 {
@@ -23250,6 +23352,16 @@ static void fmcp__mcp_msg_unref(fmcp_session *s, fmcp__mcp_msg *m)
     fmcp_free(s->alloc, m, sizeof *m);
 }
 
+/* ===== mcp_ctx.c ===== */
+/* mcp_ctx: implementation. Handler contexts: one per tools/call,
+ * resources/read, prompts/get or completion, from creation through the run
+ * (inline or on the pool) to the response; the fmcp_ctx_* accessors, result
+ * builders and notifications; server-to-client requests. It shares mcp.c's
+ * types and helpers (one translation unit). */
+
+#include <string.h>
+#include <stdio.h>
+
 /* ---- handler contexts ---------------------------------------------------- */
 
 /* Drop the ctx's references on its message, auth and session under one
@@ -23462,35 +23574,23 @@ static void fmcp__mcp_ctx_release(fmcp_ctx *c, fmcp_result rc)
     if (z) fmcp__mcp_ctx_complete(c, c->rc_hold, cancelled);
 }
 
+/* Release subscriptions/listen contexts collected (through qnext) under the
+ * session lock; cancelled ones end silently, others with their result. */
+static void fmcp__mcp_end_listens(fmcp_ctx *c)
+{
+    while (c) {
+        fmcp_ctx *nx = c->qnext;
+        fmcp__mcp_ctx_release(c, FMCP_OK);
+        c = nx;
+    }
+}
+
 static void fmcp__mcp_run(fmcp_ctx *c)
 {
     fmcp_result rc;
     if (c->kind == FMCP__K_COMPLETE) rc = c->complete(c, c->carg, c->cvalue, c->user);
     else rc = c->handler(c, c->user);
     fmcp__mcp_ctx_release(c, c->deferred ? FMCP_OK : rc);
-}
-
-/* Queue a list of n jobs with one lock; wake a worker only when no wake-up
- * is on its way and no sentinel watches (see fmcp__mcp_wait_job). */
-static void fmcp__mcp_push_jobs(fmcp_server *srv, fmcp_ctx *head, fmcp_ctx *tail, int n)
-{
-#ifndef FASTMCP_NO_THREADS
-    int wake;
-    fmcp__mutex_lock(&srv->qlock);
-    if (srv->qtail) srv->qtail->qnext = head;
-    else srv->qhead = head;
-    srv->qtail = tail;
-    srv->qlen += n;
-    wake = srv->signaled == 0 && !(srv->busy > 0 && srv->sentinel && !srv->dozing) && srv->idle > 0;
-    srv->signaled += wake;
-    fmcp__mutex_unlock(&srv->qlock);
-    /* Signalled after unlocking, so the woken worker does not block on qlock.
-     * Should the idle worker counted leave its wait meanwhile (a timeout), it
-     * has taken the count back from `signaled` and finds the job itself. */
-    if (wake) fmcp__cond_signal(&srv->qcond);
-#else
-    (void)srv; (void)head; (void)tail; (void)n;
-#endif
 }
 
 static void fmcp__mcp_dispatch(fmcp_ctx *c)
@@ -24039,6 +24139,17 @@ static void fmcp__mcp_handle_reply(fmcp_session *s, const fmcp_json *v)
     fmcp_free(s->alloc, p, sizeof *p);
 }
 
+/* ===== mcp_route.c ===== */
+/* mcp_route: implementation. Incoming messages: parsing, batches, routing
+ * by method, and the handlers of the 2025 methods (initialize, lists,
+ * tools/call, resources, prompts, completion, cancellation); the call
+ * observer and item scopes. It shares mcp.c's and mcp_ctx.c's types and
+ * helpers (one translation unit); mcp_era.c takes over 2026-07-28 requests
+ * from fmcp__mcp_handle_one. */
+
+#include <string.h>
+#include <stdio.h>
+
 /* ---- request handling ---------------------------------------------------- */
 
 typedef struct fmcp__mcp_req {
@@ -24314,16 +24425,16 @@ static void fmcp__mcp_handle_tool_call(fmcp__mcp_req *r)
     char msg[160];
     int state = 0;   /* 0 unknown, 1 forbidden, 2 invalid args, 3 ok */
     int run_inline = 0, task_support = 0;
-    long i;
     fmcp_ctx *c;
     if (!name) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Missing tool name"); return; }
     FMCP__LOCK(&srv->lock);
-    i = fmcp__mcp_find_locked(srv, FMCP_ITEM_TOOL, name);
-    if (i >= 0) {
-        it = (fmcp__mcp_item *)srv->items[FMCP_ITEM_TOOL].v[i];
+    if ((it = fmcp__mcp_item_locked(srv, FMCP_ITEM_TOOL, name)) != NULL) {
         if (fmcp__mcp_authorized(srv, r->au, it) != FMCP_OK) state = 1;
         else if (!fmcp__mcp_validate(fmcp_json_root(it->schema), args, msg, sizeof msg)) state = 2;
-        else { state = 3; fn = it->handler; user = it->user; run_inline = it->run_inline; task_support = it->task_support; }
+        else {
+            state = 3;
+            fn = it->handler; user = it->user; run_inline = it->run_inline; task_support = it->task_support;
+        }
     }
     FMCP__UNLOCK(&srv->lock);
     if (state == 0) {
@@ -24418,6 +24529,20 @@ static int fmcp__mcp_tmpl_match(const fmcp_allocator *a, const char *t, const ch
     return *u ? 0 : n + 1;
 }
 
+/* The item a resource URI reaches: the resource, else the first template
+ * that matches (*n: its match count, see above); server lock held. */
+static fmcp__mcp_item *fmcp__mcp_resource_for(fmcp_server *srv, const char *uri, int *n)
+{
+    fmcp__mcp_item *it = fmcp__mcp_item_locked(srv, FMCP_ITEM_RESOURCE, uri);
+    size_t i;
+    *n = 0;
+    for (i = 0; !it && i < srv->items[FMCP_ITEM_TEMPLATE].n; i++) {
+        fmcp__mcp_item *t = (fmcp__mcp_item *)srv->items[FMCP_ITEM_TEMPLATE].v[i];
+        if ((*n = fmcp__mcp_tmpl_match(NULL, t->name, uri, NULL)) > 0) it = t;
+    }
+    return it;
+}
+
 /* Fill a resources/read ctx from a static item (server lock held). */
 static fmcp_result fmcp__mcp_read_static(fmcp_ctx *c, const fmcp__mcp_item *it)
 {
@@ -24466,15 +24591,9 @@ static void fmcp__mcp_handle_read(fmcp__mcp_req *r)
     fmcp_ctx *c = NULL;
     fmcp_result rc = FMCP_OK;
     int n = 0, forbidden = 0, fixed = 0, ok = 1;
-    size_t i;
-    long k;
     if (!uri) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Missing uri"); return; }
     FMCP__LOCK(&srv->lock);
-    if ((k = fmcp__mcp_find_locked(srv, FMCP_ITEM_RESOURCE, uri)) >= 0) it = (fmcp__mcp_item *)srv->items[FMCP_ITEM_RESOURCE].v[k];
-    for (i = 0; !it && i < srv->items[FMCP_ITEM_TEMPLATE].n; i++) {
-        fmcp__mcp_item *t = (fmcp__mcp_item *)srv->items[FMCP_ITEM_TEMPLATE].v[i];
-        if ((n = fmcp__mcp_tmpl_match(NULL, t->name, uri, NULL)) > 0) it = t;
-    }
+    it = fmcp__mcp_resource_for(srv, uri, &n);
     if (it && fmcp__mcp_authorized(srv, r->au, it) != FMCP_OK) forbidden = 1;
     else if (it && (c = fmcp__mcp_req_ctx(r, FMCP__K_RESOURCE, uri)) != NULL) {
         c->uri = fmcp__mcp_strdup_opt(r->s->alloc, uri, &ok);
@@ -24554,13 +24673,12 @@ static void fmcp__mcp_handle_prompt_get(fmcp__mcp_req *r)
     void *user = NULL;
     char msg[160];
     int state = 0;
-    long i;
     size_t k;
     fmcp_ctx *c;
+    fmcp__mcp_item *it;
     if (!name) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Missing prompt name"); return; }
     FMCP__LOCK(&srv->lock);
-    if ((i = fmcp__mcp_find_locked(srv, FMCP_ITEM_PROMPT, name)) >= 0) {
-        fmcp__mcp_item *it = (fmcp__mcp_item *)srv->items[FMCP_ITEM_PROMPT].v[i];
+    if ((it = fmcp__mcp_item_locked(srv, FMCP_ITEM_PROMPT, name)) != NULL) {
         state = fmcp__mcp_authorized(srv, r->au, it) != FMCP_OK ? 1 : 3;
         if (args && !fmcp_json_is(args, FMCP_JSON_OBJECT)) {
             state = 2;
@@ -24592,17 +24710,15 @@ static void fmcp__mcp_handle_prompt_get(fmcp__mcp_req *r)
 static fmcp__mcp_item *fmcp__mcp_complete_target(fmcp_server *srv, const fmcp_json *ref)
 {
     const char *type = fmcp_json_get_str(ref, "type", "");
-    long i = -1;
+    fmcp__mcp_item *it;
     if (strcmp(type, "ref/prompt") == 0) {
         const char *n = fmcp_json_get_str(ref, "name", NULL);
-        if (n && (i = fmcp__mcp_find_locked(srv, FMCP_ITEM_PROMPT, n)) >= 0)
-            return (fmcp__mcp_item *)srv->items[FMCP_ITEM_PROMPT].v[i];
-    } else if (strcmp(type, "ref/resource") == 0) {
+        return n ? fmcp__mcp_item_locked(srv, FMCP_ITEM_PROMPT, n) : NULL;
+    }
+    if (strcmp(type, "ref/resource") == 0) {
         const char *u = fmcp_json_get_str(ref, "uri", NULL);
-        if (u && (i = fmcp__mcp_find_locked(srv, FMCP_ITEM_TEMPLATE, u)) >= 0)
-            return (fmcp__mcp_item *)srv->items[FMCP_ITEM_TEMPLATE].v[i];
-        if (u && (i = fmcp__mcp_find_locked(srv, FMCP_ITEM_RESOURCE, u)) >= 0)
-            return (fmcp__mcp_item *)srv->items[FMCP_ITEM_RESOURCE].v[i];
+        if (u && (it = fmcp__mcp_item_locked(srv, FMCP_ITEM_TEMPLATE, u)) != NULL) return it;
+        return u ? fmcp__mcp_item_locked(srv, FMCP_ITEM_RESOURCE, u) : NULL;
     }
     return NULL;
 }
@@ -24618,7 +24734,10 @@ static void fmcp__mcp_handle_complete(fmcp__mcp_req *r)
     void *user = NULL;
     int state = 0, ok = 1;
     fmcp_ctx *c;
-    if (!aname || !avalue) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Missing argument name or value"); return; }
+    if (!aname || !avalue) {
+        fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Missing argument name or value");
+        return;
+    }
     FMCP__LOCK(&srv->lock);
     it = fmcp__mcp_complete_target(srv, fmcp_json_get(r->params, "ref"));
     if (it) {
@@ -24650,17 +24769,6 @@ static void fmcp__mcp_handle_set_level(fmcp__mcp_req *r)
     r->s->level = (fmcp_log_level)i;
     FMCP__UNLOCK(&r->s->lock);
     fmcp__mcp_req_empty(r);
-}
-
-/* Release subscriptions/listen contexts collected (through qnext) under the
- * session lock; cancelled ones end silently, others with their result. */
-static void fmcp__mcp_end_listens(fmcp_ctx *c)
-{
-    while (c) {
-        fmcp_ctx *nx = c->qnext;
-        fmcp__mcp_ctx_release(c, FMCP_OK);
-        c = nx;
-    }
 }
 
 /* notifications/cancelled: mark the request; its response will be dropped. */
@@ -24834,36 +24942,6 @@ static void fmcp__mcp_receive_finish(fmcp_session *s, fmcp__mcp_group *g, const 
     }
 }
 
-FASTMCP_API void fmcp_server_push_jobs(fmcp_server *srv, fmcp_job_list *jobs)
-{
-    if (!srv || !jobs || !jobs->head) return;
-    fmcp__mcp_push_jobs(srv, jobs->head, jobs->tail, jobs->n);
-    memset(jobs, 0, sizeof *jobs);
-}
-
-/* Queued without a wake-up, then taken from the queue here like a worker
- * would (counted busy), so a job stuck behind a slow one still gets the
- * sentinel's watch; the workers sleep through a burst of fast ones. */
-FASTMCP_API void fmcp_server_run_jobs(fmcp_server *srv, fmcp_job_list *jobs)
-{
-    if (!srv || !jobs || !jobs->head) return;
-#ifndef FASTMCP_NO_THREADS
-    fmcp__mutex_lock(&srv->qlock);
-    if (srv->qtail) srv->qtail->qnext = jobs->head; else srv->qhead = jobs->head;
-    srv->qtail = jobs->tail;
-    srv->qlen += jobs->n;
-    memset(jobs, 0, sizeof *jobs);
-    while (srv->qhead) fmcp__mcp_take_run(srv);
-    fmcp__mutex_unlock(&srv->qlock);
-#else
-    {
-        fmcp_ctx *c = jobs->head, *nx;
-        memset(jobs, 0, sizeof *jobs);
-        for (; c; c = nx) { nx = c->qnext; fmcp__mcp_run(c); }
-    }
-#endif
-}
-
 /* One message, as text (parsed here) or as a document the caller parsed
  * (`doc`, owned from here on). */
 static fmcp_result fmcp__mcp_receive(fmcp_session *s, const char *json, size_t len, fmcp_json_doc *doc,
@@ -24968,15 +25046,9 @@ FASTMCP_API void fmcp_server_set_call_observer(fmcp_server *srv, fmcp_call_obser
 /* The item a call would reach (templates for resource URIs); lock held. */
 static const fmcp__mcp_item *fmcp__mcp_item_for(fmcp_server *srv, fmcp_item_kind kind, const char *name)
 {
-    long i = fmcp__mcp_find_locked(srv, kind, name);
-    size_t k;
-    if (i >= 0) return (const fmcp__mcp_item *)srv->items[kind].v[i];
-    if (kind != FMCP_ITEM_RESOURCE) return NULL;
-    for (k = 0; k < srv->items[FMCP_ITEM_TEMPLATE].n; k++) {
-        const fmcp__mcp_item *t = (const fmcp__mcp_item *)srv->items[FMCP_ITEM_TEMPLATE].v[k];
-        if (fmcp__mcp_tmpl_match(NULL, t->name, name, NULL) > 0) return t;
-    }
-    return NULL;
+    int n;
+    if (kind == FMCP_ITEM_RESOURCE) return fmcp__mcp_resource_for(srv, name, &n);
+    return fmcp__mcp_item_locked(srv, kind, name);
 }
 
 FASTMCP_API fmcp_result fmcp_server_item_scopes(fmcp_server *srv, fmcp_item_kind kind, const char *name,
