@@ -22365,25 +22365,19 @@ static void fmcp__mcp_item_free(const fmcp_allocator *a, fmcp__mcp_item *it)
 }
 
 static fmcp__mcp_item *fmcp__mcp_item_new(const fmcp_allocator *a, fmcp_item_kind kind, const char *name,
-                                  const char *scopes)
+                                          const char *scopes, fmcp_handler_fn handler, void *user)
 {
     int ok = 1;
     fmcp__mcp_item *it = (fmcp__mcp_item *)fmcp_malloc(a, sizeof *it);
     if (!it) return NULL;
     memset(it, 0, sizeof *it);
     it->kind = kind;
+    it->handler = handler;
+    it->user = user;
     it->name = fmcp__mcp_strdup_opt(a, name, &ok);
     it->scopes = fmcp__mcp_strdup_opt(a, scopes, &ok);
     if (!ok) { fmcp__mcp_item_free(a, it); return NULL; }
     return it;
-}
-
-/* Finish the listing writer into it->listing. */
-static fmcp_result fmcp__mcp_item_listing(fmcp__mcp_item *it, fmcp_json_writer *w)
-{
-    fmcp_result r = fmcp_jw_finish(w, &it->listing, &it->listing_len);
-    if (r != FMCP_OK) fmcp_jw_reset(w);
-    return r;
 }
 
 static void fmcp__mcp_jw_opt(fmcp_json_writer *w, const char *key, const char *val)
@@ -22467,6 +22461,38 @@ static fmcp_result fmcp__mcp_add_item(fmcp_server *srv, fmcp__mcp_item *it)
     return r;
 }
 
+/* The members every listing starts with, by kind (fmcp_item_kind order;
+ * NULL ends a row): the values come in this order, NULL = absent. A kind's
+ * own members (inputSchema, arguments, ...) follow them. */
+static const char *const fmcp__mcp_listing_keys[4][6] = {
+    { "name", "title", "description", NULL },
+    { "uri", "name", "title", "description", "mimeType", NULL },
+    { "uriTemplate", "name", "title", "description", "mimeType", NULL },
+    { "name", "title", "description", NULL }
+};
+
+/* key: value for each key of a NULL-ended row whose value is set. */
+static void fmcp__mcp_jw_members(fmcp_json_writer *w, const char *const *keys, const char *const *vals)
+{
+    for (; *keys; keys++, vals++) fmcp__mcp_jw_opt(w, *keys, *vals);
+}
+
+/* Closes the listing, keeps its text in the item and registers the item
+ * (freed on any failure); r: an earlier failure, which drops the listing.
+ * Resources and templates report any writer failure as FMCP_ERR_NOMEM. */
+static fmcp_result fmcp__mcp_listing_add(fmcp_server *srv, fmcp__mcp_item *it, fmcp_json_writer *w, fmcp_result r)
+{
+    fmcp_jw_object_end(w);
+    if (r == FMCP_OK) r = fmcp_jw_finish(w, &it->listing, &it->listing_len);
+    if (r != FMCP_OK) {
+        fmcp_jw_reset(w);
+        if (it->kind == FMCP_ITEM_RESOURCE || it->kind == FMCP_ITEM_TEMPLATE) r = FMCP_ERR_NOMEM;
+        fmcp__mcp_item_free(srv->alloc, it);
+        return r;
+    }
+    return fmcp__mcp_add_item(srv, it);
+}
+
 FASTMCP_API fmcp_result fmcp_server_remove(fmcp_server *srv, fmcp_item_kind kind, const char *name)
 {
     long i;
@@ -22524,20 +22550,18 @@ FASTMCP_API fmcp_result fmcp_server_add_tool(fmcp_server *srv, const fmcp_tool_d
     fmcp__mcp_item *it;
     fmcp_json_writer w;
     fmcp_result r;
+    const char *v[3];
     if (!srv || !d || !d->name || !*d->name || !d->handler) return FMCP_ERR_INVALID_ARG;
-    it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_TOOL, d->name, d->scopes);
+    it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_TOOL, d->name, d->scopes, d->handler, d->user);
     if (!it) return FMCP_ERR_NOMEM;
-    it->handler = d->handler;
-    it->user = d->user;
     it->run_inline = d->run_inline != 0;
     it->task_support = d->task_support;
     r = fmcp__mcp_tool_schema(srv->alloc, d, it);
     if (r != FMCP_OK) { fmcp__mcp_item_free(srv->alloc, it); return r; }
+    v[0] = d->name; v[1] = d->title; v[2] = d->description;
     fmcp_jw_init(&w, srv->alloc);
     fmcp_jw_object_begin(&w);
-    fmcp__mcp_jw_opt(&w, "name", d->name);
-    fmcp__mcp_jw_opt(&w, "title", d->title);
-    fmcp__mcp_jw_opt(&w, "description", d->description);
+    fmcp__mcp_jw_members(&w, fmcp__mcp_listing_keys[FMCP_ITEM_TOOL], v);
     fmcp_jw_key(&w, "inputSchema");
     fmcp_jw_value(&w, fmcp_json_root(it->schema));
     if (d->output_schema)
@@ -22552,23 +22576,18 @@ FASTMCP_API fmcp_result fmcp_server_add_tool(fmcp_server *srv, const fmcp_tool_d
         fmcp__mcp_jw_hint(&w, "openWorldHint", d->open_world_hint);
         fmcp_jw_object_end(&w);
     }
-    fmcp_jw_object_end(&w);
-    if (r == FMCP_OK) r = fmcp__mcp_item_listing(it, &w);
-    else fmcp_jw_reset(&w);
-    if (r != FMCP_OK) { fmcp__mcp_item_free(srv->alloc, it); return r; }
-    return fmcp__mcp_add_item(srv, it);
+    return fmcp__mcp_listing_add(srv, it, &w, r);
 }
 
 FASTMCP_API fmcp_result fmcp_server_add_resource(fmcp_server *srv, const fmcp_resource_desc *d)
 {
     fmcp__mcp_item *it;
     fmcp_json_writer w;
+    const char *v[5];
     int ok = 1;
     if (!srv || !d || !d->uri || !*d->uri || (!d->handler && !d->text && !d->blob)) return FMCP_ERR_INVALID_ARG;
-    it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_RESOURCE, d->uri, d->scopes);
+    it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_RESOURCE, d->uri, d->scopes, d->handler, d->user);
     if (!it) return FMCP_ERR_NOMEM;
-    it->handler = d->handler;
-    it->user = d->user;
     it->ttl_ms = d->ttl_ms > 0 ? d->ttl_ms : 0;
     it->mime = fmcp__mcp_strdup_opt(srv->alloc, d->mime_type, &ok);
     if (!d->handler) {
@@ -22580,42 +22599,32 @@ FASTMCP_API fmcp_result fmcp_server_add_resource(fmcp_server *srv, const fmcp_re
         } else ok = 0;
     }
     if (!ok) { fmcp__mcp_item_free(srv->alloc, it); return FMCP_ERR_NOMEM; }
+    v[0] = d->uri; v[1] = d->name ? d->name : d->uri; v[2] = d->title; v[3] = d->description; v[4] = d->mime_type;
     fmcp_jw_init(&w, srv->alloc);
     fmcp_jw_object_begin(&w);
-    fmcp__mcp_jw_opt(&w, "uri", d->uri);
-    fmcp__mcp_jw_opt(&w, "name", d->name ? d->name : d->uri);
-    fmcp__mcp_jw_opt(&w, "title", d->title);
-    fmcp__mcp_jw_opt(&w, "description", d->description);
-    fmcp__mcp_jw_opt(&w, "mimeType", d->mime_type);
-    fmcp_jw_object_end(&w);
-    if (fmcp__mcp_item_listing(it, &w) != FMCP_OK) { fmcp__mcp_item_free(srv->alloc, it); return FMCP_ERR_NOMEM; }
-    return fmcp__mcp_add_item(srv, it);
+    fmcp__mcp_jw_members(&w, fmcp__mcp_listing_keys[FMCP_ITEM_RESOURCE], v);
+    return fmcp__mcp_listing_add(srv, it, &w, FMCP_OK);
 }
 
 FASTMCP_API fmcp_result fmcp_server_add_resource_template(fmcp_server *srv, const fmcp_template_desc *d)
 {
     fmcp__mcp_item *it;
     fmcp_json_writer w;
+    const char *v[5];
     int ok = 1;
     if (!srv || !d || !d->uri_template || !*d->uri_template || !d->handler) return FMCP_ERR_INVALID_ARG;
-    it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_TEMPLATE, d->uri_template, d->scopes);
+    it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_TEMPLATE, d->uri_template, d->scopes, d->handler, d->user);
     if (!it) return FMCP_ERR_NOMEM;
-    it->handler = d->handler;
-    it->user = d->user;
     it->complete = d->complete;
     it->complete_user = d->complete_user;
     it->mime = fmcp__mcp_strdup_opt(srv->alloc, d->mime_type, &ok);
     if (!ok) { fmcp__mcp_item_free(srv->alloc, it); return FMCP_ERR_NOMEM; }
+    v[0] = d->uri_template; v[1] = d->name ? d->name : d->uri_template; v[2] = d->title;
+    v[3] = d->description; v[4] = d->mime_type;
     fmcp_jw_init(&w, srv->alloc);
     fmcp_jw_object_begin(&w);
-    fmcp__mcp_jw_opt(&w, "uriTemplate", d->uri_template);
-    fmcp__mcp_jw_opt(&w, "name", d->name ? d->name : d->uri_template);
-    fmcp__mcp_jw_opt(&w, "title", d->title);
-    fmcp__mcp_jw_opt(&w, "description", d->description);
-    fmcp__mcp_jw_opt(&w, "mimeType", d->mime_type);
-    fmcp_jw_object_end(&w);
-    if (fmcp__mcp_item_listing(it, &w) != FMCP_OK) { fmcp__mcp_item_free(srv->alloc, it); return FMCP_ERR_NOMEM; }
-    return fmcp__mcp_add_item(srv, it);
+    fmcp__mcp_jw_members(&w, fmcp__mcp_listing_keys[FMCP_ITEM_TEMPLATE], v);
+    return fmcp__mcp_listing_add(srv, it, &w, FMCP_OK);
 }
 
 static fmcp_result fmcp__mcp_prompt_args(const fmcp_allocator *a, const fmcp_prompt_desc *d, fmcp__mcp_item *it,
@@ -22637,11 +22646,11 @@ static fmcp_result fmcp__mcp_prompt_args(const fmcp_allocator *a, const fmcp_pro
     fmcp_jw_array_begin(w);
     for (i = 0, nreq = 0; i < d->n_args; i++) {
         const fmcp_prompt_arg *pa = &d->args[i];
+        const char *v[3];
         if (pa->required) it->req_args[nreq++] = fmcp__mcp_strdup_opt(a, pa->name, &ok);
+        v[0] = pa->name; v[1] = pa->title; v[2] = pa->description;
         fmcp_jw_object_begin(w);
-        fmcp__mcp_jw_opt(w, "name", pa->name);
-        fmcp__mcp_jw_opt(w, "title", pa->title);
-        fmcp__mcp_jw_opt(w, "description", pa->description);
+        fmcp__mcp_jw_members(w, fmcp__mcp_listing_keys[FMCP_ITEM_PROMPT], v);   /* as a prompt's own */
         fmcp_jw_key(w, "required"); fmcp_jw_bool(w, pa->required != 0);
         fmcp_jw_object_end(w);
     }
@@ -22653,26 +22662,18 @@ FASTMCP_API fmcp_result fmcp_server_add_prompt(fmcp_server *srv, const fmcp_prom
 {
     fmcp__mcp_item *it;
     fmcp_json_writer w;
-    fmcp_result r;
+    const char *v[3];
     if (!srv || !d || !d->name || !*d->name || !d->handler || (d->n_args && !d->args))
         return FMCP_ERR_INVALID_ARG;
-    it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_PROMPT, d->name, d->scopes);
+    it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_PROMPT, d->name, d->scopes, d->handler, d->user);
     if (!it) return FMCP_ERR_NOMEM;
-    it->handler = d->handler;
-    it->user = d->user;
     it->complete = d->complete;
     it->complete_user = d->complete_user;
+    v[0] = d->name; v[1] = d->title; v[2] = d->description;
     fmcp_jw_init(&w, srv->alloc);
     fmcp_jw_object_begin(&w);
-    fmcp__mcp_jw_opt(&w, "name", d->name);
-    fmcp__mcp_jw_opt(&w, "title", d->title);
-    fmcp__mcp_jw_opt(&w, "description", d->description);
-    r = fmcp__mcp_prompt_args(srv->alloc, d, it, &w);
-    fmcp_jw_object_end(&w);
-    if (r == FMCP_OK) r = fmcp__mcp_item_listing(it, &w);
-    else fmcp_jw_reset(&w);
-    if (r != FMCP_OK) { fmcp__mcp_item_free(srv->alloc, it); return r; }
-    return fmcp__mcp_add_item(srv, it);
+    fmcp__mcp_jw_members(&w, fmcp__mcp_listing_keys[FMCP_ITEM_PROMPT], v);
+    return fmcp__mcp_listing_add(srv, it, &w, fmcp__mcp_prompt_args(srv->alloc, d, it, &w));
 }
 
 FASTMCP_API void fmcp_server_set_authorizer(fmcp_server *srv, fmcp_authorize_fn fn, void *user)
@@ -23195,20 +23196,29 @@ static void fmcp__mcp_deliver_oom(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp
     fmcp__mcp_deliver(s, g, b, id, id_len, n > 0 && (size_t)n < sizeof buf ? buf : NULL, n > 0 ? (size_t)n : 0, 0);
 }
 
-/* Finish w (an envelope with its result) and deliver it. */
-static void fmcp__mcp_deliver_writer(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id,
-                                 size_t id_len, fmcp_json_writer *w)
+/* Finish w (an envelope with its result or error) and deliver it, or the
+ * out-of-memory error when it cannot be finished (logged when log is set);
+ * status: the HTTP status to suggest (0 = none). */
+static void fmcp__mcp_deliver_built(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id,
+                                    size_t id_len, fmcp_json_writer *w, int status, int log)
 {
     char *out = NULL;
     size_t n = 0;
     if (fmcp_jw_finish(w, &out, &n) != FMCP_OK) {
         fmcp_jw_reset(w);
-        fmcp_server_log(s->srv, FMCP_LOG_ERROR, "mcp: could not build a response (out of memory)");
+        if (log) fmcp_server_log(s->srv, FMCP_LOG_ERROR, "mcp: could not build a response (out of memory)");
         fmcp__mcp_deliver_oom(s, g, b, id, id_len);
         return;
     }
-    fmcp__mcp_deliver(s, g, b, id, id_len, out, n, 0);
+    fmcp__mcp_deliver(s, g, b, id, id_len, out, n, status);
     fmcp_free_text(w->alloc, out, n);
+}
+
+/* Finish w (an envelope with its result) and deliver it. */
+static void fmcp__mcp_deliver_writer(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id,
+                                 size_t id_len, fmcp_json_writer *w)
+{
+    fmcp__mcp_deliver_built(s, g, b, id, id_len, w, 0, 1);
 }
 
 /* An error response; data: JSON text or NULL; status: the HTTP status to suggest (0 = none). */
@@ -23217,8 +23227,6 @@ static void fmcp__mcp_reply_error_data(fmcp_session *s, fmcp__mcp_group *g, fmcp
                                        int status)
 {
     fmcp_json_writer w;
-    char *out = NULL;
-    size_t n = 0;
     fmcp_jw_init(&w, s->alloc);
     fmcp__mcp_envelope_begin(&w, id, id_len);
     fmcp_jw_key(&w, "error");
@@ -23228,13 +23236,7 @@ static void fmcp__mcp_reply_error_data(fmcp_session *s, fmcp__mcp_group *g, fmcp
     if (data) { fmcp_jw_key(&w, "data"); fmcp_jw_raw(&w, data, strlen(data)); }
     fmcp_jw_object_end(&w);
     fmcp_jw_object_end(&w);
-    if (fmcp_jw_finish(&w, &out, &n) != FMCP_OK) {
-        fmcp_jw_reset(&w);
-        fmcp__mcp_deliver_oom(s, g, b, id, id_len);
-        return;
-    }
-    fmcp__mcp_deliver(s, g, b, id, id_len, out, n, status ? status : code == FMCP_RPC_FORBIDDEN ? 403 : 0);
-    fmcp_free_text(w.alloc, out, n);
+    fmcp__mcp_deliver_built(s, g, b, id, id_len, &w, status ? status : code == FMCP_RPC_FORBIDDEN ? 403 : 0, 0);
 }
 
 static void fmcp__mcp_reply_error(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id,
@@ -23292,6 +23294,25 @@ FASTMCP_API fmcp_result fmcp_session_create(fmcp_server *srv, const fmcp_session
     return FMCP_OK;
 }
 
+/* Mark c cancelled (session lock held); a subscriptions/listen not yet ended
+ * joins *ended (through qnext) for fmcp__mcp_end_listens after unlocking. */
+static void fmcp__mcp_cancel_locked(fmcp_ctx *c, fmcp_ctx **ended)
+{
+    c->cancelled = 1;
+    if (c->kind == FMCP__K_LISTEN && !c->listen_ended) { c->listen_ended = 1; c->qnext = *ended; *ended = c; }
+}
+
+/* Fail outgoing requests taken off the session (a list through next). */
+static void fmcp__mcp_pending_fail(fmcp_session *s, fmcp__mcp_pending *p, fmcp_result rc)
+{
+    while (p) {
+        fmcp__mcp_pending *n = p->next;
+        p->cb(p->cb_user, rc, NULL, 0);
+        fmcp_free(s->alloc, p, sizeof *p);
+        p = n;
+    }
+}
+
 FASTMCP_API void fmcp_session_destroy(fmcp_session *s)
 {
     fmcp_server *srv;
@@ -23308,20 +23329,12 @@ FASTMCP_API void fmcp_session_destroy(fmcp_session *s)
     FMCP__LOCK(&s->send_lock);
     s->closed = 1;
     FMCP__UNLOCK(&s->send_lock);
-    for (c = s->inflight; c; c = c->next) {
-        c->cancelled = 1;
-        if (c->kind == FMCP__K_LISTEN && !c->listen_ended) { c->listen_ended = 1; c->qnext = ended; ended = c; }
-    }
+    for (c = s->inflight; c; c = c->next) fmcp__mcp_cancel_locked(c, &ended);
     p = s->pending;
     s->pending = NULL;
     FMCP__UNLOCK(&s->lock);
     fmcp__mcp_end_listens(ended);
-    while (p) {   /* waiters learn the session is gone */
-        fmcp__mcp_pending *n = p->next;
-        p->cb(p->cb_user, FMCP_ERR_CLOSED, NULL, 0);
-        fmcp_free(s->alloc, p, sizeof *p);
-        p = n;
-    }
+    fmcp__mcp_pending_fail(s, p, FMCP_ERR_CLOSED);   /* waiters learn the session is gone */
     fmcp__mcp_session_unref(s);
 }
 
@@ -23986,12 +23999,7 @@ FASTMCP_API void fmcp_session_expire(fmcp_session *s)
         else pp = &p->next;
     }
     FMCP__UNLOCK(&s->lock);
-    while (expired) {
-        p = expired->next;
-        expired->cb(expired->cb_user, FMCP_ERR_TIMEOUT, NULL, 0);
-        fmcp_free(s->alloc, expired, sizeof *expired);
-        expired = p;
-    }
+    fmcp__mcp_pending_fail(s, expired, FMCP_ERR_TIMEOUT);
 }
 
 FASTMCP_API const fmcp_allocator *fmcp_ctx_allocator(const fmcp_ctx *c)
@@ -24529,20 +24537,6 @@ static int fmcp__mcp_tmpl_match(const fmcp_allocator *a, const char *t, const ch
     return *u ? 0 : n + 1;
 }
 
-/* The item a resource URI reaches: the resource, else the first template
- * that matches (*n: its match count, see above); server lock held. */
-static fmcp__mcp_item *fmcp__mcp_resource_for(fmcp_server *srv, const char *uri, int *n)
-{
-    fmcp__mcp_item *it = fmcp__mcp_item_locked(srv, FMCP_ITEM_RESOURCE, uri);
-    size_t i;
-    *n = 0;
-    for (i = 0; !it && i < srv->items[FMCP_ITEM_TEMPLATE].n; i++) {
-        fmcp__mcp_item *t = (fmcp__mcp_item *)srv->items[FMCP_ITEM_TEMPLATE].v[i];
-        if ((*n = fmcp__mcp_tmpl_match(NULL, t->name, uri, NULL)) > 0) it = t;
-    }
-    return it;
-}
-
 /* Fill a resources/read ctx from a static item (server lock held). */
 static fmcp_result fmcp__mcp_read_static(fmcp_ctx *c, const fmcp__mcp_item *it)
 {
@@ -24591,9 +24585,14 @@ static void fmcp__mcp_handle_read(fmcp__mcp_req *r)
     fmcp_ctx *c = NULL;
     fmcp_result rc = FMCP_OK;
     int n = 0, forbidden = 0, fixed = 0, ok = 1;
+    size_t i;
     if (!uri) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Missing uri"); return; }
     FMCP__LOCK(&srv->lock);
-    it = fmcp__mcp_resource_for(srv, uri, &n);
+    it = fmcp__mcp_item_locked(srv, FMCP_ITEM_RESOURCE, uri);
+    for (i = 0; !it && i < srv->items[FMCP_ITEM_TEMPLATE].n; i++) {
+        fmcp__mcp_item *t = (fmcp__mcp_item *)srv->items[FMCP_ITEM_TEMPLATE].v[i];
+        if ((n = fmcp__mcp_tmpl_match(NULL, t->name, uri, NULL)) > 0) it = t;
+    }
     if (it && fmcp__mcp_authorized(srv, r->au, it) != FMCP_OK) forbidden = 1;
     else if (it && (c = fmcp__mcp_req_ctx(r, FMCP__K_RESOURCE, uri)) != NULL) {
         c->uri = fmcp__mcp_strdup_opt(r->s->alloc, uri, &ok);
@@ -24783,8 +24782,7 @@ static void fmcp__mcp_handle_cancel(fmcp_session *s, const fmcp_json *params)
     FMCP__LOCK(&s->lock);
     for (c = s->inflight; c; c = c->next) {
         if (c->id_len != n || memcmp(c->id, text, n) != 0) continue;
-        c->cancelled = 1;
-        if (c->kind == FMCP__K_LISTEN && !c->listen_ended) { c->listen_ended = 1; c->qnext = ended; ended = c; }
+        fmcp__mcp_cancel_locked(c, &ended);
         for (pp = &s->pending; *pp;) {   /* its server-to-client requests end too */
             p = *pp;
             if (p->owner == (const void *)c) { *pp = p->next; p->next = failed; failed = p; }
@@ -24794,12 +24792,7 @@ static void fmcp__mcp_handle_cancel(fmcp_session *s, const fmcp_json *params)
     FMCP__UNLOCK(&s->lock);
     fmcp_free(s->alloc, text, n + 1);
     fmcp__mcp_end_listens(ended);
-    while (failed) {
-        p = failed->next;
-        failed->cb(failed->cb_user, FMCP_ERR_CANCELLED, NULL, 0);
-        fmcp_free(s->alloc, failed, sizeof *failed);
-        failed = p;
-    }
+    fmcp__mcp_pending_fail(s, failed, FMCP_ERR_CANCELLED);
 }
 
 /* ---- message routing ----------------------------------------------------- */
@@ -25046,9 +25039,14 @@ FASTMCP_API void fmcp_server_set_call_observer(fmcp_server *srv, fmcp_call_obser
 /* The item a call would reach (templates for resource URIs); lock held. */
 static const fmcp__mcp_item *fmcp__mcp_item_for(fmcp_server *srv, fmcp_item_kind kind, const char *name)
 {
-    int n;
-    if (kind == FMCP_ITEM_RESOURCE) return fmcp__mcp_resource_for(srv, name, &n);
-    return fmcp__mcp_item_locked(srv, kind, name);
+    const fmcp__mcp_item *it = fmcp__mcp_item_locked(srv, kind, name);
+    size_t k;
+    if (it || kind != FMCP_ITEM_RESOURCE) return it;
+    for (k = 0; k < srv->items[FMCP_ITEM_TEMPLATE].n; k++) {
+        const fmcp__mcp_item *t = (const fmcp__mcp_item *)srv->items[FMCP_ITEM_TEMPLATE].v[k];
+        if (fmcp__mcp_tmpl_match(NULL, t->name, name, NULL) > 0) return t;
+    }
+    return NULL;
 }
 
 FASTMCP_API fmcp_result fmcp_server_item_scopes(fmcp_server *srv, fmcp_item_kind kind, const char *name,

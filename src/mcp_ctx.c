@@ -633,12 +633,7 @@ FASTMCP_API void fmcp_session_expire(fmcp_session *s)
         else pp = &p->next;
     }
     FMCP__UNLOCK(&s->lock);
-    while (expired) {
-        p = expired->next;
-        expired->cb(expired->cb_user, FMCP_ERR_TIMEOUT, NULL, 0);
-        fmcp_free(s->alloc, expired, sizeof *expired);
-        expired = p;
-    }
+    fmcp__mcp_pending_fail(s, expired, FMCP_ERR_TIMEOUT);
 }
 
 FASTMCP_API const fmcp_allocator *fmcp_ctx_allocator(const fmcp_ctx *c)

@@ -391,20 +391,6 @@ static int fmcp__mcp_tmpl_match(const fmcp_allocator *a, const char *t, const ch
     return *u ? 0 : n + 1;
 }
 
-/* The item a resource URI reaches: the resource, else the first template
- * that matches (*n: its match count, see above); server lock held. */
-static fmcp__mcp_item *fmcp__mcp_resource_for(fmcp_server *srv, const char *uri, int *n)
-{
-    fmcp__mcp_item *it = fmcp__mcp_item_locked(srv, FMCP_ITEM_RESOURCE, uri);
-    size_t i;
-    *n = 0;
-    for (i = 0; !it && i < srv->items[FMCP_ITEM_TEMPLATE].n; i++) {
-        fmcp__mcp_item *t = (fmcp__mcp_item *)srv->items[FMCP_ITEM_TEMPLATE].v[i];
-        if ((*n = fmcp__mcp_tmpl_match(NULL, t->name, uri, NULL)) > 0) it = t;
-    }
-    return it;
-}
-
 /* Fill a resources/read ctx from a static item (server lock held). */
 static fmcp_result fmcp__mcp_read_static(fmcp_ctx *c, const fmcp__mcp_item *it)
 {
@@ -453,9 +439,14 @@ static void fmcp__mcp_handle_read(fmcp__mcp_req *r)
     fmcp_ctx *c = NULL;
     fmcp_result rc = FMCP_OK;
     int n = 0, forbidden = 0, fixed = 0, ok = 1;
+    size_t i;
     if (!uri) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Missing uri"); return; }
     FMCP__LOCK(&srv->lock);
-    it = fmcp__mcp_resource_for(srv, uri, &n);
+    it = fmcp__mcp_item_locked(srv, FMCP_ITEM_RESOURCE, uri);
+    for (i = 0; !it && i < srv->items[FMCP_ITEM_TEMPLATE].n; i++) {
+        fmcp__mcp_item *t = (fmcp__mcp_item *)srv->items[FMCP_ITEM_TEMPLATE].v[i];
+        if ((n = fmcp__mcp_tmpl_match(NULL, t->name, uri, NULL)) > 0) it = t;
+    }
     if (it && fmcp__mcp_authorized(srv, r->au, it) != FMCP_OK) forbidden = 1;
     else if (it && (c = fmcp__mcp_req_ctx(r, FMCP__K_RESOURCE, uri)) != NULL) {
         c->uri = fmcp__mcp_strdup_opt(r->s->alloc, uri, &ok);
@@ -645,8 +636,7 @@ static void fmcp__mcp_handle_cancel(fmcp_session *s, const fmcp_json *params)
     FMCP__LOCK(&s->lock);
     for (c = s->inflight; c; c = c->next) {
         if (c->id_len != n || memcmp(c->id, text, n) != 0) continue;
-        c->cancelled = 1;
-        if (c->kind == FMCP__K_LISTEN && !c->listen_ended) { c->listen_ended = 1; c->qnext = ended; ended = c; }
+        fmcp__mcp_cancel_locked(c, &ended);
         for (pp = &s->pending; *pp;) {   /* its server-to-client requests end too */
             p = *pp;
             if (p->owner == (const void *)c) { *pp = p->next; p->next = failed; failed = p; }
@@ -656,12 +646,7 @@ static void fmcp__mcp_handle_cancel(fmcp_session *s, const fmcp_json *params)
     FMCP__UNLOCK(&s->lock);
     fmcp_free(s->alloc, text, n + 1);
     fmcp__mcp_end_listens(ended);
-    while (failed) {
-        p = failed->next;
-        failed->cb(failed->cb_user, FMCP_ERR_CANCELLED, NULL, 0);
-        fmcp_free(s->alloc, failed, sizeof *failed);
-        failed = p;
-    }
+    fmcp__mcp_pending_fail(s, failed, FMCP_ERR_CANCELLED);
 }
 
 /* ---- message routing ----------------------------------------------------- */
@@ -908,9 +893,14 @@ FASTMCP_API void fmcp_server_set_call_observer(fmcp_server *srv, fmcp_call_obser
 /* The item a call would reach (templates for resource URIs); lock held. */
 static const fmcp__mcp_item *fmcp__mcp_item_for(fmcp_server *srv, fmcp_item_kind kind, const char *name)
 {
-    int n;
-    if (kind == FMCP_ITEM_RESOURCE) return fmcp__mcp_resource_for(srv, name, &n);
-    return fmcp__mcp_item_locked(srv, kind, name);
+    const fmcp__mcp_item *it = fmcp__mcp_item_locked(srv, kind, name);
+    size_t k;
+    if (it || kind != FMCP_ITEM_RESOURCE) return it;
+    for (k = 0; k < srv->items[FMCP_ITEM_TEMPLATE].n; k++) {
+        const fmcp__mcp_item *t = (const fmcp__mcp_item *)srv->items[FMCP_ITEM_TEMPLATE].v[k];
+        if (fmcp__mcp_tmpl_match(NULL, t->name, name, NULL) > 0) return t;
+    }
+    return NULL;
 }
 
 FASTMCP_API fmcp_result fmcp_server_item_scopes(fmcp_server *srv, fmcp_item_kind kind, const char *name,
