@@ -22065,6 +22065,16 @@ static int fmcp__mcp_snprintf(char *buf, size_t cap, const char *fmt, ...)
 #  define FMCP__SNPRINTF snprintf
 #endif
 
+/* Drops one of the count *n under lock; 1 when it was the last. */
+static int fmcp__mcp_drop(fmcp__mcp_mutex *lock, int *n)
+{
+    int z;
+    FMCP__LOCK(lock);
+    z = --*n == 0;
+    FMCP__UNLOCK(lock);
+    return z;
+}
+
 /* NULL stays NULL (and is not an error): *ok is cleared only on NOMEM. */
 static char *fmcp__mcp_strdup_opt(const fmcp_allocator *a, const char *s, int *ok)
 {
@@ -22579,17 +22589,31 @@ FASTMCP_API fmcp_result fmcp_server_add_tool(fmcp_server *srv, const fmcp_tool_d
     return fmcp__mcp_listing_add(srv, it, &w, r);
 }
 
+/* Registers a resource or template item (ok: 0 after a failed copy): both
+ * listings have the same five members, the name defaulting to the URI. */
+static fmcp_result fmcp__mcp_add_uri_item(fmcp_server *srv, fmcp__mcp_item *it, int ok, const char *uri,
+                                          const char *name, const char *title, const char *description,
+                                          const char *mime)
+{
+    fmcp_json_writer w;
+    const char *v[5];
+    it->mime = fmcp__mcp_strdup_opt(srv->alloc, mime, &ok);
+    if (!ok) { fmcp__mcp_item_free(srv->alloc, it); return FMCP_ERR_NOMEM; }
+    v[0] = uri; v[1] = name ? name : uri; v[2] = title; v[3] = description; v[4] = mime;
+    fmcp_jw_init(&w, srv->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp__mcp_jw_members(&w, fmcp__mcp_listing_keys[it->kind], v);
+    return fmcp__mcp_listing_add(srv, it, &w, FMCP_OK);
+}
+
 FASTMCP_API fmcp_result fmcp_server_add_resource(fmcp_server *srv, const fmcp_resource_desc *d)
 {
     fmcp__mcp_item *it;
-    fmcp_json_writer w;
-    const char *v[5];
     int ok = 1;
     if (!srv || !d || !d->uri || !*d->uri || (!d->handler && !d->text && !d->blob)) return FMCP_ERR_INVALID_ARG;
     it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_RESOURCE, d->uri, d->scopes, d->handler, d->user);
     if (!it) return FMCP_ERR_NOMEM;
     it->ttl_ms = d->ttl_ms > 0 ? d->ttl_ms : 0;
-    it->mime = fmcp__mcp_strdup_opt(srv->alloc, d->mime_type, &ok);
     if (!d->handler) {
         it->has_fixed = 1;
         if (d->text) it->text = fmcp__mcp_strdup_opt(srv->alloc, d->text, &ok);
@@ -22598,33 +22622,18 @@ FASTMCP_API fmcp_result fmcp_server_add_resource(fmcp_server *srv, const fmcp_re
             it->blob_len = d->blob_len;
         } else ok = 0;
     }
-    if (!ok) { fmcp__mcp_item_free(srv->alloc, it); return FMCP_ERR_NOMEM; }
-    v[0] = d->uri; v[1] = d->name ? d->name : d->uri; v[2] = d->title; v[3] = d->description; v[4] = d->mime_type;
-    fmcp_jw_init(&w, srv->alloc);
-    fmcp_jw_object_begin(&w);
-    fmcp__mcp_jw_members(&w, fmcp__mcp_listing_keys[FMCP_ITEM_RESOURCE], v);
-    return fmcp__mcp_listing_add(srv, it, &w, FMCP_OK);
+    return fmcp__mcp_add_uri_item(srv, it, ok, d->uri, d->name, d->title, d->description, d->mime_type);
 }
 
 FASTMCP_API fmcp_result fmcp_server_add_resource_template(fmcp_server *srv, const fmcp_template_desc *d)
 {
     fmcp__mcp_item *it;
-    fmcp_json_writer w;
-    const char *v[5];
-    int ok = 1;
     if (!srv || !d || !d->uri_template || !*d->uri_template || !d->handler) return FMCP_ERR_INVALID_ARG;
     it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_TEMPLATE, d->uri_template, d->scopes, d->handler, d->user);
     if (!it) return FMCP_ERR_NOMEM;
     it->complete = d->complete;
     it->complete_user = d->complete_user;
-    it->mime = fmcp__mcp_strdup_opt(srv->alloc, d->mime_type, &ok);
-    if (!ok) { fmcp__mcp_item_free(srv->alloc, it); return FMCP_ERR_NOMEM; }
-    v[0] = d->uri_template; v[1] = d->name ? d->name : d->uri_template; v[2] = d->title;
-    v[3] = d->description; v[4] = d->mime_type;
-    fmcp_jw_init(&w, srv->alloc);
-    fmcp_jw_object_begin(&w);
-    fmcp__mcp_jw_members(&w, fmcp__mcp_listing_keys[FMCP_ITEM_TEMPLATE], v);
-    return fmcp__mcp_listing_add(srv, it, &w, FMCP_OK);
+    return fmcp__mcp_add_uri_item(srv, it, 1, d->uri_template, d->name, d->title, d->description, d->mime_type);
 }
 
 static fmcp_result fmcp__mcp_prompt_args(const fmcp_allocator *a, const fmcp_prompt_desc *d, fmcp__mcp_item *it,
@@ -22959,12 +22968,7 @@ FASTMCP_API void fmcp_server_destroy(fmcp_server *srv)
 
 static void fmcp__mcp_auth_unref(const fmcp_allocator *a, fmcp__mcp_auth *x, fmcp__mcp_mutex *lock)
 {
-    int z;
-    if (!x) return;
-    FMCP__LOCK(lock);
-    z = --x->refs == 0;
-    FMCP__UNLOCK(lock);
-    if (!z) return;
+    if (!x || !fmcp__mcp_drop(lock, &x->refs)) return;
     fmcp__mcp_strfree(a, (char *)x->info.subject);
     fmcp__mcp_strfree(a, (char *)x->info.client_id);
     fmcp__mcp_strfree(a, (char *)x->info.scopes);
@@ -23090,11 +23094,7 @@ FASTMCP_API fmcp_result fmcp_session_notify(fmcp_session *s, const char *method,
 
 static void fmcp__mcp_group_release(fmcp_session *s, fmcp__mcp_group *g)
 {
-    int z;
-    FMCP__LOCK(&s->lock);
-    z = --g->pending == 0;
-    FMCP__UNLOCK(&s->lock);
-    if (!z) return;
+    if (!fmcp__mcp_drop(&s->lock, &g->pending)) return;
     FMCP__LOCK(&s->send_lock);
     if (!s->closed && !g->dropped && s->d.on_done) s->d.on_done(s->d.user, g->tag);
     FMCP__UNLOCK(&s->send_lock);
@@ -23110,11 +23110,7 @@ static void fmcp__mcp_group_add(fmcp_session *s, fmcp__mcp_group *g)
 
 static void fmcp__mcp_batch_release(fmcp_session *s, fmcp__mcp_batch *b)
 {
-    int z;
-    FMCP__LOCK(&s->lock);
-    z = --b->pending == 0;
-    FMCP__UNLOCK(&s->lock);
-    if (!z) return;
+    if (!fmcp__mcp_drop(&s->lock, &b->pending)) return;
     if (b->count) {
         fmcp_send_info info;
         fmcp__mcp_send_info_init(&info, NULL, 0, b->group->tag);
@@ -23249,13 +23245,9 @@ static void fmcp__mcp_reply_error(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp
 
 static void fmcp__mcp_session_unref(fmcp_session *s)
 {
-    int z;
     size_t i;
     const fmcp_allocator *a = s->alloc;
-    FMCP__LOCK(&s->lock);
-    z = --s->refs == 0;
-    FMCP__UNLOCK(&s->lock);
-    if (!z) return;
+    if (!fmcp__mcp_drop(&s->lock, &s->refs)) return;
     fmcp__mcp_auth_unref(a, s->auth, &s->lock);
     for (i = 0; i < s->subs.n; i++) fmcp__mcp_strfree(a, (char *)s->subs.v[i]);
     fmcp__mcp_vec_free(a, &s->subs);
@@ -23356,11 +23348,7 @@ FASTMCP_API size_t fmcp_session_in_flight(fmcp_session *s)
 
 static void fmcp__mcp_msg_unref(fmcp_session *s, fmcp__mcp_msg *m)
 {
-    int z;
-    FMCP__LOCK(&s->lock);
-    z = --m->refs == 0;
-    FMCP__UNLOCK(&s->lock);
-    if (!z) return;
+    if (!fmcp__mcp_drop(&s->lock, &m->refs)) return;
     fmcp_json_doc_destroy(m->doc);
     fmcp_free(s->alloc, m, sizeof *m);
 }
@@ -23939,12 +23927,14 @@ FASTMCP_API fmcp_result fmcp_ctx_log(fmcp_ctx *c, fmcp_log_level level, const ch
 
 /* ---- server-to-client requests ------------------------------------------- */
 
-static fmcp__mcp_pending *fmcp__mcp_pending_take(fmcp_session *s, int64_t id)
+/* Unlink the pending request with id id, or (u set) the one whose callback
+ * user is u; NULL when there is none (answered, expired or failed). */
+static fmcp__mcp_pending *fmcp__mcp_pending_take(fmcp_session *s, int64_t id, const void *u)
 {
     fmcp__mcp_pending **pp, *p = NULL;
     FMCP__LOCK(&s->lock);
     for (pp = &s->pending; *pp; pp = &(*pp)->next)
-        if ((*pp)->id == id) { p = *pp; *pp = p->next; break; }
+        if (u ? (*pp)->cb_user == u : (*pp)->id == id) { p = *pp; *pp = p->next; break; }
     FMCP__UNLOCK(&s->lock);
     return p;
 }
@@ -23983,7 +23973,7 @@ FASTMCP_API fmcp_result fmcp_ctx_request_async(fmcp_ctx *c, const char *method, 
     fmcp_jw_object_end(&w);
     fmcp__mcp_send_info_init(&info, c->id, c->id_len, c->group->tag);
     r = fmcp__mcp_send_writer(s, &w, &info);
-    if (r != FMCP_OK && (p = fmcp__mcp_pending_take(s, id)) != NULL) fmcp_free(s->alloc, p, sizeof *p);
+    if (r != FMCP_OK && (p = fmcp__mcp_pending_take(s, id, NULL)) != NULL) fmcp_free(s->alloc, p, sizeof *p);
     return r;
 }
 
@@ -24033,20 +24023,6 @@ static void fmcp__mcp_waiter_cb(void *user, fmcp_result rc, const char *json, si
     fmcp__mutex_unlock(&wt->m);
 }
 
-#endif
-
-#ifndef FASTMCP_NO_THREADS
-/* Unlink the pending request whose callback user is u (NULL if answered). */
-static fmcp__mcp_pending *fmcp__mcp_pending_take_user(fmcp_session *s, void *u)
-{
-    fmcp__mcp_pending **pp, *p = NULL;
-    FMCP__LOCK(&s->lock);
-    for (pp = &s->pending; *pp; pp = &(*pp)->next)
-        if ((*pp)->cb_user == u) { p = *pp; *pp = p->next; break; }
-    FMCP__UNLOCK(&s->lock);
-    return p;
-}
-
 static void fmcp__mcp_waiter_wait(fmcp_session *s, fmcp__mcp_waiter *wt, int64_t deadline)
 {
     fmcp__mutex_lock(&wt->m);
@@ -24055,7 +24031,7 @@ static void fmcp__mcp_waiter_wait(fmcp_session *s, fmcp__mcp_waiter *wt, int64_t
         if (left > 0) { fmcp__cond_wait_ms(&wt->cv, &wt->m, left < 100 ? left : 100, 0); continue; }
         fmcp__mutex_unlock(&wt->m);
         {
-            fmcp__mcp_pending *p = fmcp__mcp_pending_take_user(s, wt);
+            fmcp__mcp_pending *p = fmcp__mcp_pending_take(s, 0, wt);
             fmcp__mutex_lock(&wt->m);
             if (p) { fmcp_free(s->alloc, p, sizeof *p); wt->rc = FMCP_ERR_TIMEOUT; wt->done = 1; }
             else while (!wt->done) fmcp__cond_wait(&wt->cv, &wt->m); /* reply in delivery */
@@ -24136,7 +24112,7 @@ static void fmcp__mcp_handle_reply(fmcp_session *s, const fmcp_json *v)
     fmcp__mcp_pending *p;
     char *text;
     size_t n = 0;
-    if (!fmcp_json_is_int(id) || !(p = fmcp__mcp_pending_take(s, fmcp_json_int(id, 0)))) {
+    if (!fmcp_json_is_int(id) || !(p = fmcp__mcp_pending_take(s, fmcp_json_int(id, 0), NULL))) {
         fmcp_server_log(s->srv, FMCP_LOG_WARNING, "mcp: reply to an unknown request dropped");
         return;
     }

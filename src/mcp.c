@@ -75,6 +75,16 @@ static int fmcp__mcp_snprintf(char *buf, size_t cap, const char *fmt, ...)
 #  define FMCP__SNPRINTF snprintf
 #endif
 
+/* Drops one of the count *n under lock; 1 when it was the last. */
+static int fmcp__mcp_drop(fmcp__mcp_mutex *lock, int *n)
+{
+    int z;
+    FMCP__LOCK(lock);
+    z = --*n == 0;
+    FMCP__UNLOCK(lock);
+    return z;
+}
+
 /* NULL stays NULL (and is not an error): *ok is cleared only on NOMEM. */
 static char *fmcp__mcp_strdup_opt(const fmcp_allocator *a, const char *s, int *ok)
 {
@@ -589,17 +599,31 @@ FASTMCP_API fmcp_result fmcp_server_add_tool(fmcp_server *srv, const fmcp_tool_d
     return fmcp__mcp_listing_add(srv, it, &w, r);
 }
 
+/* Registers a resource or template item (ok: 0 after a failed copy): both
+ * listings have the same five members, the name defaulting to the URI. */
+static fmcp_result fmcp__mcp_add_uri_item(fmcp_server *srv, fmcp__mcp_item *it, int ok, const char *uri,
+                                          const char *name, const char *title, const char *description,
+                                          const char *mime)
+{
+    fmcp_json_writer w;
+    const char *v[5];
+    it->mime = fmcp__mcp_strdup_opt(srv->alloc, mime, &ok);
+    if (!ok) { fmcp__mcp_item_free(srv->alloc, it); return FMCP_ERR_NOMEM; }
+    v[0] = uri; v[1] = name ? name : uri; v[2] = title; v[3] = description; v[4] = mime;
+    fmcp_jw_init(&w, srv->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp__mcp_jw_members(&w, fmcp__mcp_listing_keys[it->kind], v);
+    return fmcp__mcp_listing_add(srv, it, &w, FMCP_OK);
+}
+
 FASTMCP_API fmcp_result fmcp_server_add_resource(fmcp_server *srv, const fmcp_resource_desc *d)
 {
     fmcp__mcp_item *it;
-    fmcp_json_writer w;
-    const char *v[5];
     int ok = 1;
     if (!srv || !d || !d->uri || !*d->uri || (!d->handler && !d->text && !d->blob)) return FMCP_ERR_INVALID_ARG;
     it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_RESOURCE, d->uri, d->scopes, d->handler, d->user);
     if (!it) return FMCP_ERR_NOMEM;
     it->ttl_ms = d->ttl_ms > 0 ? d->ttl_ms : 0;
-    it->mime = fmcp__mcp_strdup_opt(srv->alloc, d->mime_type, &ok);
     if (!d->handler) {
         it->has_fixed = 1;
         if (d->text) it->text = fmcp__mcp_strdup_opt(srv->alloc, d->text, &ok);
@@ -608,33 +632,18 @@ FASTMCP_API fmcp_result fmcp_server_add_resource(fmcp_server *srv, const fmcp_re
             it->blob_len = d->blob_len;
         } else ok = 0;
     }
-    if (!ok) { fmcp__mcp_item_free(srv->alloc, it); return FMCP_ERR_NOMEM; }
-    v[0] = d->uri; v[1] = d->name ? d->name : d->uri; v[2] = d->title; v[3] = d->description; v[4] = d->mime_type;
-    fmcp_jw_init(&w, srv->alloc);
-    fmcp_jw_object_begin(&w);
-    fmcp__mcp_jw_members(&w, fmcp__mcp_listing_keys[FMCP_ITEM_RESOURCE], v);
-    return fmcp__mcp_listing_add(srv, it, &w, FMCP_OK);
+    return fmcp__mcp_add_uri_item(srv, it, ok, d->uri, d->name, d->title, d->description, d->mime_type);
 }
 
 FASTMCP_API fmcp_result fmcp_server_add_resource_template(fmcp_server *srv, const fmcp_template_desc *d)
 {
     fmcp__mcp_item *it;
-    fmcp_json_writer w;
-    const char *v[5];
-    int ok = 1;
     if (!srv || !d || !d->uri_template || !*d->uri_template || !d->handler) return FMCP_ERR_INVALID_ARG;
     it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_TEMPLATE, d->uri_template, d->scopes, d->handler, d->user);
     if (!it) return FMCP_ERR_NOMEM;
     it->complete = d->complete;
     it->complete_user = d->complete_user;
-    it->mime = fmcp__mcp_strdup_opt(srv->alloc, d->mime_type, &ok);
-    if (!ok) { fmcp__mcp_item_free(srv->alloc, it); return FMCP_ERR_NOMEM; }
-    v[0] = d->uri_template; v[1] = d->name ? d->name : d->uri_template; v[2] = d->title;
-    v[3] = d->description; v[4] = d->mime_type;
-    fmcp_jw_init(&w, srv->alloc);
-    fmcp_jw_object_begin(&w);
-    fmcp__mcp_jw_members(&w, fmcp__mcp_listing_keys[FMCP_ITEM_TEMPLATE], v);
-    return fmcp__mcp_listing_add(srv, it, &w, FMCP_OK);
+    return fmcp__mcp_add_uri_item(srv, it, 1, d->uri_template, d->name, d->title, d->description, d->mime_type);
 }
 
 static fmcp_result fmcp__mcp_prompt_args(const fmcp_allocator *a, const fmcp_prompt_desc *d, fmcp__mcp_item *it,
@@ -969,12 +978,7 @@ FASTMCP_API void fmcp_server_destroy(fmcp_server *srv)
 
 static void fmcp__mcp_auth_unref(const fmcp_allocator *a, fmcp__mcp_auth *x, fmcp__mcp_mutex *lock)
 {
-    int z;
-    if (!x) return;
-    FMCP__LOCK(lock);
-    z = --x->refs == 0;
-    FMCP__UNLOCK(lock);
-    if (!z) return;
+    if (!x || !fmcp__mcp_drop(lock, &x->refs)) return;
     fmcp__mcp_strfree(a, (char *)x->info.subject);
     fmcp__mcp_strfree(a, (char *)x->info.client_id);
     fmcp__mcp_strfree(a, (char *)x->info.scopes);
@@ -1100,11 +1104,7 @@ FASTMCP_API fmcp_result fmcp_session_notify(fmcp_session *s, const char *method,
 
 static void fmcp__mcp_group_release(fmcp_session *s, fmcp__mcp_group *g)
 {
-    int z;
-    FMCP__LOCK(&s->lock);
-    z = --g->pending == 0;
-    FMCP__UNLOCK(&s->lock);
-    if (!z) return;
+    if (!fmcp__mcp_drop(&s->lock, &g->pending)) return;
     FMCP__LOCK(&s->send_lock);
     if (!s->closed && !g->dropped && s->d.on_done) s->d.on_done(s->d.user, g->tag);
     FMCP__UNLOCK(&s->send_lock);
@@ -1120,11 +1120,7 @@ static void fmcp__mcp_group_add(fmcp_session *s, fmcp__mcp_group *g)
 
 static void fmcp__mcp_batch_release(fmcp_session *s, fmcp__mcp_batch *b)
 {
-    int z;
-    FMCP__LOCK(&s->lock);
-    z = --b->pending == 0;
-    FMCP__UNLOCK(&s->lock);
-    if (!z) return;
+    if (!fmcp__mcp_drop(&s->lock, &b->pending)) return;
     if (b->count) {
         fmcp_send_info info;
         fmcp__mcp_send_info_init(&info, NULL, 0, b->group->tag);
@@ -1259,13 +1255,9 @@ static void fmcp__mcp_reply_error(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp
 
 static void fmcp__mcp_session_unref(fmcp_session *s)
 {
-    int z;
     size_t i;
     const fmcp_allocator *a = s->alloc;
-    FMCP__LOCK(&s->lock);
-    z = --s->refs == 0;
-    FMCP__UNLOCK(&s->lock);
-    if (!z) return;
+    if (!fmcp__mcp_drop(&s->lock, &s->refs)) return;
     fmcp__mcp_auth_unref(a, s->auth, &s->lock);
     for (i = 0; i < s->subs.n; i++) fmcp__mcp_strfree(a, (char *)s->subs.v[i]);
     fmcp__mcp_vec_free(a, &s->subs);
@@ -1366,11 +1358,7 @@ FASTMCP_API size_t fmcp_session_in_flight(fmcp_session *s)
 
 static void fmcp__mcp_msg_unref(fmcp_session *s, fmcp__mcp_msg *m)
 {
-    int z;
-    FMCP__LOCK(&s->lock);
-    z = --m->refs == 0;
-    FMCP__UNLOCK(&s->lock);
-    if (!z) return;
+    if (!fmcp__mcp_drop(&s->lock, &m->refs)) return;
     fmcp_json_doc_destroy(m->doc);
     fmcp_free(s->alloc, m, sizeof *m);
 }

@@ -573,12 +573,14 @@ FASTMCP_API fmcp_result fmcp_ctx_log(fmcp_ctx *c, fmcp_log_level level, const ch
 
 /* ---- server-to-client requests ------------------------------------------- */
 
-static fmcp__mcp_pending *fmcp__mcp_pending_take(fmcp_session *s, int64_t id)
+/* Unlink the pending request with id id, or (u set) the one whose callback
+ * user is u; NULL when there is none (answered, expired or failed). */
+static fmcp__mcp_pending *fmcp__mcp_pending_take(fmcp_session *s, int64_t id, const void *u)
 {
     fmcp__mcp_pending **pp, *p = NULL;
     FMCP__LOCK(&s->lock);
     for (pp = &s->pending; *pp; pp = &(*pp)->next)
-        if ((*pp)->id == id) { p = *pp; *pp = p->next; break; }
+        if (u ? (*pp)->cb_user == u : (*pp)->id == id) { p = *pp; *pp = p->next; break; }
     FMCP__UNLOCK(&s->lock);
     return p;
 }
@@ -617,7 +619,7 @@ FASTMCP_API fmcp_result fmcp_ctx_request_async(fmcp_ctx *c, const char *method, 
     fmcp_jw_object_end(&w);
     fmcp__mcp_send_info_init(&info, c->id, c->id_len, c->group->tag);
     r = fmcp__mcp_send_writer(s, &w, &info);
-    if (r != FMCP_OK && (p = fmcp__mcp_pending_take(s, id)) != NULL) fmcp_free(s->alloc, p, sizeof *p);
+    if (r != FMCP_OK && (p = fmcp__mcp_pending_take(s, id, NULL)) != NULL) fmcp_free(s->alloc, p, sizeof *p);
     return r;
 }
 
@@ -667,20 +669,6 @@ static void fmcp__mcp_waiter_cb(void *user, fmcp_result rc, const char *json, si
     fmcp__mutex_unlock(&wt->m);
 }
 
-#endif
-
-#ifndef FASTMCP_NO_THREADS
-/* Unlink the pending request whose callback user is u (NULL if answered). */
-static fmcp__mcp_pending *fmcp__mcp_pending_take_user(fmcp_session *s, void *u)
-{
-    fmcp__mcp_pending **pp, *p = NULL;
-    FMCP__LOCK(&s->lock);
-    for (pp = &s->pending; *pp; pp = &(*pp)->next)
-        if ((*pp)->cb_user == u) { p = *pp; *pp = p->next; break; }
-    FMCP__UNLOCK(&s->lock);
-    return p;
-}
-
 static void fmcp__mcp_waiter_wait(fmcp_session *s, fmcp__mcp_waiter *wt, int64_t deadline)
 {
     fmcp__mutex_lock(&wt->m);
@@ -689,7 +677,7 @@ static void fmcp__mcp_waiter_wait(fmcp_session *s, fmcp__mcp_waiter *wt, int64_t
         if (left > 0) { fmcp__cond_wait_ms(&wt->cv, &wt->m, left < 100 ? left : 100, 0); continue; }
         fmcp__mutex_unlock(&wt->m);
         {
-            fmcp__mcp_pending *p = fmcp__mcp_pending_take_user(s, wt);
+            fmcp__mcp_pending *p = fmcp__mcp_pending_take(s, 0, wt);
             fmcp__mutex_lock(&wt->m);
             if (p) { fmcp_free(s->alloc, p, sizeof *p); wt->rc = FMCP_ERR_TIMEOUT; wt->done = 1; }
             else while (!wt->done) fmcp__cond_wait(&wt->cv, &wt->m); /* reply in delivery */
@@ -770,7 +758,7 @@ static void fmcp__mcp_handle_reply(fmcp_session *s, const fmcp_json *v)
     fmcp__mcp_pending *p;
     char *text;
     size_t n = 0;
-    if (!fmcp_json_is_int(id) || !(p = fmcp__mcp_pending_take(s, fmcp_json_int(id, 0)))) {
+    if (!fmcp_json_is_int(id) || !(p = fmcp__mcp_pending_take(s, fmcp_json_int(id, 0), NULL))) {
         fmcp_server_log(s->srv, FMCP_LOG_WARNING, "mcp: reply to an unknown request dropped");
         return;
     }
