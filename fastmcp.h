@@ -25048,9 +25048,9 @@ FASTMCP_API const fmcp_allocator *fmcp_server_allocator(const fmcp_server *srv)
 }
 
 /* ===== mcp_era.c ===== */
-/* mcp_era: implementation. The engine's 2026-07-28 half: it shares mcp.c's
- * types and helpers (one translation unit), and mcp.c calls the fmcp__era_*
- * entry points it declares. */
+/* mcp_era: implementation. The engine's 2026-07-28 half: it shares the types
+ * and helpers of mcp.c, mcp_ctx.c and mcp_route.c (one translation unit),
+ * which call the fmcp__era_* entry points mcp.c declares. */
 
 #include <string.h>
 #include <stdio.h>
@@ -26094,8 +26094,9 @@ FASTMCP_API fmcp_result fmcp_server_check_headers(fmcp_server *srv, const fmcp_j
 
 /* ===== mcp_tasks.c ===== */
 /* mcp_tasks: implementation. The tasks extension of the 2026-07-28 engine:
- * it shares mcp.c's and mcp_era.c's types and helpers (one translation unit);
- * mcp.c and mcp_era.c call the fmcp__tasks_* entry points they declare.
+ * it shares the types and helpers of the mcp modules before it (mcp, mcp_ctx,
+ * mcp_route, mcp_era: one translation unit), which call the fmcp__tasks_*
+ * entry points mcp.c and mcp_era.c declare.
  *
  * Two halves: the record (what tasks/get shows, serialised as JSON text in a
  * fmcp_task_store, so replicas can share it) and the run (this process's
