@@ -239,7 +239,10 @@
  *   tls     TLS 1.2 client/server transports for http (BearSSL, opt-in)
  *   mcp_schema tool schemas: compact parameter spec, $ref checks, bounded JSON
  *           Schema 2020-12 validator for tool arguments
- *   mcp     JSON-RPC 2.0 + MCP server engine: tools, resources, prompts, workers
+ *   mcp     JSON-RPC 2.0 + MCP server engine: registry, lifecycle, workers, sessions
+ *   mcp_ctx the engine's handler contexts: accessors, results, notifications,
+ *           server-to-client requests
+ *   mcp_route the engine's incoming messages: batches, routing, the 2025 methods
  *   mcp_era the engine's 2026-07-28 half: stateless requests, server/discover,
  *           multi round-trip input, subscriptions/listen, caching hints
  *   mcp_tasks the tasks extension: tools/call answered with a task, tasks/get,
@@ -3305,6 +3308,45 @@ FASTMCP_API void fmcp_server_run_jobs(fmcp_server *srv, fmcp_job_list *jobs);
 #ifdef __cplusplus
 }
 #endif
+
+/* ===== mcp_ctx.h ===== */
+/* ---------------------------------------------------------------------------
+ * mcp_ctx: handler contexts (the fmcp_ctx_* functions of the mcp part)
+ * ---------------------------------------------------------------------------
+ *
+ * The API is declared and documented in the mcp part (fmcp_ctx_args,
+ * fmcp_ctx_add_text, fmcp_ctx_progress, fmcp_ctx_request, ...); this module
+ * implements it. Nothing public is declared here.
+ */
+
+/* ---- private: shared between the mcp modules ------------------------------
+ * Not API. The engine is one translation unit (mcp, mcp_ctx, mcp_route, then
+ * mcp_era and mcp_tasks); these are the fmcp__mcp_* functions of this module
+ * that mcp.c calls before their definitions. Declared only where the
+ * implementation is compiled, so other files see no static declarations. */
+#if defined(FASTMCP_IMPLEMENTATION) && !defined(FASTMCP_IMPLEMENTATION_DONE)
+/* Run a context's handler (worker pool, inline dispatch, fmcp_server_run_jobs). */
+static void fmcp__mcp_run(fmcp_ctx *c);
+/* Release subscriptions/listen contexts collected through qnext (session destroy). */
+static void fmcp__mcp_end_listens(fmcp_ctx *c);
+#endif
+
+/* ===== mcp_route.h ===== */
+/* ---------------------------------------------------------------------------
+ * mcp_route: incoming messages of the mcp part (parsing, batches, routing,
+ * the 2025 methods, the call observer)
+ * ---------------------------------------------------------------------------
+ *
+ * The API is declared and documented in the mcp part (fmcp_session_receive,
+ * fmcp_session_receive_ex/_doc, fmcp_session_reply_error,
+ * fmcp_session_assume_initialized, fmcp_server_notify_resource_updated,
+ * fmcp_server_set_call_observer, fmcp_server_item_scopes); this module
+ * implements it. Nothing public is declared here.
+ *
+ * Private: the request being routed (fmcp__mcp_req) is defined in the
+ * implementation, where mcp_era and mcp_tasks (later in the same translation
+ * unit) use it; the modules above reach it only through pointers.
+ */
 
 /* ===== mcp_era.h ===== */
 /* ---------------------------------------------------------------------------
@@ -21997,7 +22039,10 @@ FASTMCP_API fmcp_result fmcp_schema_validate(const fmcp_json *schema, const fmcp
 #endif /* FASTMCP_SMALL_SCHEMA */
 
 /* ===== mcp.c ===== */
-/* mcp: implementation */
+/* mcp: implementation. The engine's core: the server object (registry,
+ * lifecycle, worker pool), identities and sessions (sending, lifecycle).
+ * mcp_ctx.c (handler contexts) and mcp_route.c (requests) follow in the same
+ * translation unit and share the types below. */
 
 #include <string.h>
 #include <stdio.h>
@@ -22068,6 +22113,16 @@ static int fmcp__mcp_snprintf(char *buf, size_t cap, const char *fmt, ...)
 #else
 #  define FMCP__SNPRINTF snprintf
 #endif
+
+/* Drops one of the count *n under lock; 1 when it was the last. */
+static int fmcp__mcp_drop(fmcp__mcp_mutex *lock, int *n)
+{
+    int z;
+    FMCP__LOCK(lock);
+    z = --*n == 0;
+    FMCP__UNLOCK(lock);
+    return z;
+}
 
 /* NULL stays NULL (and is not an error): *ok is cleared only on NOMEM. */
 static char *fmcp__mcp_strdup_opt(const fmcp_allocator *a, const char *s, int *ok)
@@ -22342,7 +22397,6 @@ static int fmcp__era_complete(fmcp_ctx *c, fmcp_result rc);
 static void fmcp__era_ctx_free(fmcp_ctx *c);
 static void fmcp__era_notify_locked(fmcp_server *srv, const char *method, const char *uri);
 static fmcp_result fmcp__era_server_init(fmcp_server *srv, const fmcp_server_desc *d);
-static void fmcp__mcp_end_listens(fmcp_ctx *c);
 /* The tasks extension (mcp_tasks.c). */
 static fmcp_result fmcp__tasks_init(fmcp_server *srv, const fmcp_server_desc *d);
 static void fmcp__tasks_free(fmcp_server *srv);
@@ -22370,25 +22424,19 @@ static void fmcp__mcp_item_free(const fmcp_allocator *a, fmcp__mcp_item *it)
 }
 
 static fmcp__mcp_item *fmcp__mcp_item_new(const fmcp_allocator *a, fmcp_item_kind kind, const char *name,
-                                  const char *scopes)
+                                          const char *scopes, fmcp_handler_fn handler, void *user)
 {
     int ok = 1;
     fmcp__mcp_item *it = (fmcp__mcp_item *)fmcp_malloc(a, sizeof *it);
     if (!it) return NULL;
     memset(it, 0, sizeof *it);
     it->kind = kind;
+    it->handler = handler;
+    it->user = user;
     it->name = fmcp__mcp_strdup_opt(a, name, &ok);
     it->scopes = fmcp__mcp_strdup_opt(a, scopes, &ok);
     if (!ok) { fmcp__mcp_item_free(a, it); return NULL; }
     return it;
-}
-
-/* Finish the listing writer into it->listing. */
-static fmcp_result fmcp__mcp_item_listing(fmcp__mcp_item *it, fmcp_json_writer *w)
-{
-    fmcp_result r = fmcp_jw_finish(w, &it->listing, &it->listing_len);
-    if (r != FMCP_OK) fmcp_jw_reset(w);
-    return r;
 }
 
 static void fmcp__mcp_jw_opt(fmcp_json_writer *w, const char *key, const char *val)
@@ -22449,6 +22497,13 @@ static long fmcp__mcp_find_locked(fmcp_server *srv, fmcp_item_kind k, const char
     return -1;
 }
 
+/* The item of kind k named name, or NULL (server lock held). */
+static fmcp__mcp_item *fmcp__mcp_item_locked(fmcp_server *srv, fmcp_item_kind k, const char *name)
+{
+    long i = fmcp__mcp_find_locked(srv, k, name);
+    return i >= 0 ? (fmcp__mcp_item *)srv->items[k].v[i] : NULL;
+}
+
 /* Takes ownership of it (freed on error). */
 static fmcp_result fmcp__mcp_add_item(fmcp_server *srv, fmcp__mcp_item *it)
 {
@@ -22463,6 +22518,38 @@ static fmcp_result fmcp__mcp_add_item(fmcp_server *srv, fmcp__mcp_item *it)
     FMCP__UNLOCK(&srv->lock);
     if (r != FMCP_OK) fmcp__mcp_item_free(srv->alloc, it);
     return r;
+}
+
+/* The members every listing starts with, by kind (fmcp_item_kind order;
+ * NULL ends a row): the values come in this order, NULL = absent. A kind's
+ * own members (inputSchema, arguments, ...) follow them. */
+static const char *const fmcp__mcp_listing_keys[4][6] = {
+    { "name", "title", "description", NULL },
+    { "uri", "name", "title", "description", "mimeType", NULL },
+    { "uriTemplate", "name", "title", "description", "mimeType", NULL },
+    { "name", "title", "description", NULL }
+};
+
+/* key: value for each key of a NULL-ended row whose value is set. */
+static void fmcp__mcp_jw_members(fmcp_json_writer *w, const char *const *keys, const char *const *vals)
+{
+    for (; *keys; keys++, vals++) fmcp__mcp_jw_opt(w, *keys, *vals);
+}
+
+/* Closes the listing, keeps its text in the item and registers the item
+ * (freed on any failure); r: an earlier failure, which drops the listing.
+ * Resources and templates report any writer failure as FMCP_ERR_NOMEM. */
+static fmcp_result fmcp__mcp_listing_add(fmcp_server *srv, fmcp__mcp_item *it, fmcp_json_writer *w, fmcp_result r)
+{
+    fmcp_jw_object_end(w);
+    if (r == FMCP_OK) r = fmcp_jw_finish(w, &it->listing, &it->listing_len);
+    if (r != FMCP_OK) {
+        fmcp_jw_reset(w);
+        if (it->kind == FMCP_ITEM_RESOURCE || it->kind == FMCP_ITEM_TEMPLATE) r = FMCP_ERR_NOMEM;
+        fmcp__mcp_item_free(srv->alloc, it);
+        return r;
+    }
+    return fmcp__mcp_add_item(srv, it);
 }
 
 FASTMCP_API fmcp_result fmcp_server_remove(fmcp_server *srv, fmcp_item_kind kind, const char *name)
@@ -22522,20 +22609,18 @@ FASTMCP_API fmcp_result fmcp_server_add_tool(fmcp_server *srv, const fmcp_tool_d
     fmcp__mcp_item *it;
     fmcp_json_writer w;
     fmcp_result r;
+    const char *v[3];
     if (!srv || !d || !d->name || !*d->name || !d->handler) return FMCP_ERR_INVALID_ARG;
-    it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_TOOL, d->name, d->scopes);
+    it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_TOOL, d->name, d->scopes, d->handler, d->user);
     if (!it) return FMCP_ERR_NOMEM;
-    it->handler = d->handler;
-    it->user = d->user;
     it->run_inline = d->run_inline != 0;
     it->task_support = d->task_support;
     r = fmcp__mcp_tool_schema(srv->alloc, d, it);
     if (r != FMCP_OK) { fmcp__mcp_item_free(srv->alloc, it); return r; }
+    v[0] = d->name; v[1] = d->title; v[2] = d->description;
     fmcp_jw_init(&w, srv->alloc);
     fmcp_jw_object_begin(&w);
-    fmcp__mcp_jw_opt(&w, "name", d->name);
-    fmcp__mcp_jw_opt(&w, "title", d->title);
-    fmcp__mcp_jw_opt(&w, "description", d->description);
+    fmcp__mcp_jw_members(&w, fmcp__mcp_listing_keys[FMCP_ITEM_TOOL], v);
     fmcp_jw_key(&w, "inputSchema");
     fmcp_jw_value(&w, fmcp_json_root(it->schema));
     if (d->output_schema)
@@ -22550,25 +22635,34 @@ FASTMCP_API fmcp_result fmcp_server_add_tool(fmcp_server *srv, const fmcp_tool_d
         fmcp__mcp_jw_hint(&w, "openWorldHint", d->open_world_hint);
         fmcp_jw_object_end(&w);
     }
-    fmcp_jw_object_end(&w);
-    if (r == FMCP_OK) r = fmcp__mcp_item_listing(it, &w);
-    else fmcp_jw_reset(&w);
-    if (r != FMCP_OK) { fmcp__mcp_item_free(srv->alloc, it); return r; }
-    return fmcp__mcp_add_item(srv, it);
+    return fmcp__mcp_listing_add(srv, it, &w, r);
+}
+
+/* Registers a resource or template item (ok: 0 after a failed copy): both
+ * listings have the same five members, the name defaulting to the URI. */
+static fmcp_result fmcp__mcp_add_uri_item(fmcp_server *srv, fmcp__mcp_item *it, int ok, const char *uri,
+                                          const char *name, const char *title, const char *description,
+                                          const char *mime)
+{
+    fmcp_json_writer w;
+    const char *v[5];
+    it->mime = fmcp__mcp_strdup_opt(srv->alloc, mime, &ok);
+    if (!ok) { fmcp__mcp_item_free(srv->alloc, it); return FMCP_ERR_NOMEM; }
+    v[0] = uri; v[1] = name ? name : uri; v[2] = title; v[3] = description; v[4] = mime;
+    fmcp_jw_init(&w, srv->alloc);
+    fmcp_jw_object_begin(&w);
+    fmcp__mcp_jw_members(&w, fmcp__mcp_listing_keys[it->kind], v);
+    return fmcp__mcp_listing_add(srv, it, &w, FMCP_OK);
 }
 
 FASTMCP_API fmcp_result fmcp_server_add_resource(fmcp_server *srv, const fmcp_resource_desc *d)
 {
     fmcp__mcp_item *it;
-    fmcp_json_writer w;
     int ok = 1;
     if (!srv || !d || !d->uri || !*d->uri || (!d->handler && !d->text && !d->blob)) return FMCP_ERR_INVALID_ARG;
-    it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_RESOURCE, d->uri, d->scopes);
+    it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_RESOURCE, d->uri, d->scopes, d->handler, d->user);
     if (!it) return FMCP_ERR_NOMEM;
-    it->handler = d->handler;
-    it->user = d->user;
     it->ttl_ms = d->ttl_ms > 0 ? d->ttl_ms : 0;
-    it->mime = fmcp__mcp_strdup_opt(srv->alloc, d->mime_type, &ok);
     if (!d->handler) {
         it->has_fixed = 1;
         if (d->text) it->text = fmcp__mcp_strdup_opt(srv->alloc, d->text, &ok);
@@ -22577,43 +22671,18 @@ FASTMCP_API fmcp_result fmcp_server_add_resource(fmcp_server *srv, const fmcp_re
             it->blob_len = d->blob_len;
         } else ok = 0;
     }
-    if (!ok) { fmcp__mcp_item_free(srv->alloc, it); return FMCP_ERR_NOMEM; }
-    fmcp_jw_init(&w, srv->alloc);
-    fmcp_jw_object_begin(&w);
-    fmcp__mcp_jw_opt(&w, "uri", d->uri);
-    fmcp__mcp_jw_opt(&w, "name", d->name ? d->name : d->uri);
-    fmcp__mcp_jw_opt(&w, "title", d->title);
-    fmcp__mcp_jw_opt(&w, "description", d->description);
-    fmcp__mcp_jw_opt(&w, "mimeType", d->mime_type);
-    fmcp_jw_object_end(&w);
-    if (fmcp__mcp_item_listing(it, &w) != FMCP_OK) { fmcp__mcp_item_free(srv->alloc, it); return FMCP_ERR_NOMEM; }
-    return fmcp__mcp_add_item(srv, it);
+    return fmcp__mcp_add_uri_item(srv, it, ok, d->uri, d->name, d->title, d->description, d->mime_type);
 }
 
 FASTMCP_API fmcp_result fmcp_server_add_resource_template(fmcp_server *srv, const fmcp_template_desc *d)
 {
     fmcp__mcp_item *it;
-    fmcp_json_writer w;
-    int ok = 1;
     if (!srv || !d || !d->uri_template || !*d->uri_template || !d->handler) return FMCP_ERR_INVALID_ARG;
-    it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_TEMPLATE, d->uri_template, d->scopes);
+    it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_TEMPLATE, d->uri_template, d->scopes, d->handler, d->user);
     if (!it) return FMCP_ERR_NOMEM;
-    it->handler = d->handler;
-    it->user = d->user;
     it->complete = d->complete;
     it->complete_user = d->complete_user;
-    it->mime = fmcp__mcp_strdup_opt(srv->alloc, d->mime_type, &ok);
-    if (!ok) { fmcp__mcp_item_free(srv->alloc, it); return FMCP_ERR_NOMEM; }
-    fmcp_jw_init(&w, srv->alloc);
-    fmcp_jw_object_begin(&w);
-    fmcp__mcp_jw_opt(&w, "uriTemplate", d->uri_template);
-    fmcp__mcp_jw_opt(&w, "name", d->name ? d->name : d->uri_template);
-    fmcp__mcp_jw_opt(&w, "title", d->title);
-    fmcp__mcp_jw_opt(&w, "description", d->description);
-    fmcp__mcp_jw_opt(&w, "mimeType", d->mime_type);
-    fmcp_jw_object_end(&w);
-    if (fmcp__mcp_item_listing(it, &w) != FMCP_OK) { fmcp__mcp_item_free(srv->alloc, it); return FMCP_ERR_NOMEM; }
-    return fmcp__mcp_add_item(srv, it);
+    return fmcp__mcp_add_uri_item(srv, it, 1, d->uri_template, d->name, d->title, d->description, d->mime_type);
 }
 
 static fmcp_result fmcp__mcp_prompt_args(const fmcp_allocator *a, const fmcp_prompt_desc *d, fmcp__mcp_item *it,
@@ -22635,11 +22704,11 @@ static fmcp_result fmcp__mcp_prompt_args(const fmcp_allocator *a, const fmcp_pro
     fmcp_jw_array_begin(w);
     for (i = 0, nreq = 0; i < d->n_args; i++) {
         const fmcp_prompt_arg *pa = &d->args[i];
+        const char *v[3];
         if (pa->required) it->req_args[nreq++] = fmcp__mcp_strdup_opt(a, pa->name, &ok);
+        v[0] = pa->name; v[1] = pa->title; v[2] = pa->description;
         fmcp_jw_object_begin(w);
-        fmcp__mcp_jw_opt(w, "name", pa->name);
-        fmcp__mcp_jw_opt(w, "title", pa->title);
-        fmcp__mcp_jw_opt(w, "description", pa->description);
+        fmcp__mcp_jw_members(w, fmcp__mcp_listing_keys[FMCP_ITEM_PROMPT], v);   /* as a prompt's own */
         fmcp_jw_key(w, "required"); fmcp_jw_bool(w, pa->required != 0);
         fmcp_jw_object_end(w);
     }
@@ -22651,26 +22720,18 @@ FASTMCP_API fmcp_result fmcp_server_add_prompt(fmcp_server *srv, const fmcp_prom
 {
     fmcp__mcp_item *it;
     fmcp_json_writer w;
-    fmcp_result r;
+    const char *v[3];
     if (!srv || !d || !d->name || !*d->name || !d->handler || (d->n_args && !d->args))
         return FMCP_ERR_INVALID_ARG;
-    it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_PROMPT, d->name, d->scopes);
+    it = fmcp__mcp_item_new(srv->alloc, FMCP_ITEM_PROMPT, d->name, d->scopes, d->handler, d->user);
     if (!it) return FMCP_ERR_NOMEM;
-    it->handler = d->handler;
-    it->user = d->user;
     it->complete = d->complete;
     it->complete_user = d->complete_user;
+    v[0] = d->name; v[1] = d->title; v[2] = d->description;
     fmcp_jw_init(&w, srv->alloc);
     fmcp_jw_object_begin(&w);
-    fmcp__mcp_jw_opt(&w, "name", d->name);
-    fmcp__mcp_jw_opt(&w, "title", d->title);
-    fmcp__mcp_jw_opt(&w, "description", d->description);
-    r = fmcp__mcp_prompt_args(srv->alloc, d, it, &w);
-    fmcp_jw_object_end(&w);
-    if (r == FMCP_OK) r = fmcp__mcp_item_listing(it, &w);
-    else fmcp_jw_reset(&w);
-    if (r != FMCP_OK) { fmcp__mcp_item_free(srv->alloc, it); return r; }
-    return fmcp__mcp_add_item(srv, it);
+    fmcp__mcp_jw_members(&w, fmcp__mcp_listing_keys[FMCP_ITEM_PROMPT], v);
+    return fmcp__mcp_listing_add(srv, it, &w, fmcp__mcp_prompt_args(srv->alloc, d, it, &w));
 }
 
 FASTMCP_API void fmcp_server_set_authorizer(fmcp_server *srv, fmcp_authorize_fn fn, void *user)
@@ -22693,8 +22754,6 @@ FASTMCP_API int fmcp_server_has_log(const fmcp_server *srv)
 }
 
 /* ---- server lifecycle and worker pool ------------------------------------ */
-
-static void fmcp__mcp_run(fmcp_ctx *c);
 
 #ifndef FASTMCP_NO_THREADS
 /* fmcp__cond_init_mono, fmcp__cond_wait_ms: the platform layer in base. */
@@ -22821,6 +22880,59 @@ static fmcp_result fmcp__mcp_pool_start(fmcp_server *srv, int n)
 }
 #endif
 
+/* Queue a list of n jobs with one lock; wake a worker only when no wake-up
+ * is on its way and no sentinel watches (see fmcp__mcp_wait_job). */
+static void fmcp__mcp_push_jobs(fmcp_server *srv, fmcp_ctx *head, fmcp_ctx *tail, int n)
+{
+#ifndef FASTMCP_NO_THREADS
+    int wake;
+    fmcp__mutex_lock(&srv->qlock);
+    if (srv->qtail) srv->qtail->qnext = head;
+    else srv->qhead = head;
+    srv->qtail = tail;
+    srv->qlen += n;
+    wake = srv->signaled == 0 && !(srv->busy > 0 && srv->sentinel && !srv->dozing) && srv->idle > 0;
+    srv->signaled += wake;
+    fmcp__mutex_unlock(&srv->qlock);
+    /* Signalled after unlocking, so the woken worker does not block on qlock.
+     * Should the idle worker counted leave its wait meanwhile (a timeout), it
+     * has taken the count back from `signaled` and finds the job itself. */
+    if (wake) fmcp__cond_signal(&srv->qcond);
+#else
+    (void)srv; (void)head; (void)tail; (void)n;
+#endif
+}
+
+FASTMCP_API void fmcp_server_push_jobs(fmcp_server *srv, fmcp_job_list *jobs)
+{
+    if (!srv || !jobs || !jobs->head) return;
+    fmcp__mcp_push_jobs(srv, jobs->head, jobs->tail, jobs->n);
+    memset(jobs, 0, sizeof *jobs);
+}
+
+/* Queued without a wake-up, then taken from the queue here like a worker
+ * would (counted busy), so a job stuck behind a slow one still gets the
+ * sentinel's watch; the workers sleep through a burst of fast ones. */
+FASTMCP_API void fmcp_server_run_jobs(fmcp_server *srv, fmcp_job_list *jobs)
+{
+    if (!srv || !jobs || !jobs->head) return;
+#ifndef FASTMCP_NO_THREADS
+    fmcp__mutex_lock(&srv->qlock);
+    if (srv->qtail) srv->qtail->qnext = jobs->head; else srv->qhead = jobs->head;
+    srv->qtail = jobs->tail;
+    srv->qlen += jobs->n;
+    memset(jobs, 0, sizeof *jobs);
+    while (srv->qhead) fmcp__mcp_take_run(srv);
+    fmcp__mutex_unlock(&srv->qlock);
+#else
+    {
+        fmcp_ctx *c = jobs->head, *nx;
+        memset(jobs, 0, sizeof *jobs);
+        for (; c; c = nx) { nx = c->qnext; fmcp__mcp_run(c); }
+    }
+#endif
+}
+
 static void fmcp__mcp_server_free(fmcp_server *srv)
 {
     size_t k, i;
@@ -22905,12 +23017,7 @@ FASTMCP_API void fmcp_server_destroy(fmcp_server *srv)
 
 static void fmcp__mcp_auth_unref(const fmcp_allocator *a, fmcp__mcp_auth *x, fmcp__mcp_mutex *lock)
 {
-    int z;
-    if (!x) return;
-    FMCP__LOCK(lock);
-    z = --x->refs == 0;
-    FMCP__UNLOCK(lock);
-    if (!z) return;
+    if (!x || !fmcp__mcp_drop(lock, &x->refs)) return;
     fmcp__mcp_strfree(a, (char *)x->info.subject);
     fmcp__mcp_strfree(a, (char *)x->info.client_id);
     fmcp__mcp_strfree(a, (char *)x->info.scopes);
@@ -23036,11 +23143,7 @@ FASTMCP_API fmcp_result fmcp_session_notify(fmcp_session *s, const char *method,
 
 static void fmcp__mcp_group_release(fmcp_session *s, fmcp__mcp_group *g)
 {
-    int z;
-    FMCP__LOCK(&s->lock);
-    z = --g->pending == 0;
-    FMCP__UNLOCK(&s->lock);
-    if (!z) return;
+    if (!fmcp__mcp_drop(&s->lock, &g->pending)) return;
     FMCP__LOCK(&s->send_lock);
     if (!s->closed && !g->dropped && s->d.on_done) s->d.on_done(s->d.user, g->tag);
     FMCP__UNLOCK(&s->send_lock);
@@ -23056,11 +23159,7 @@ static void fmcp__mcp_group_add(fmcp_session *s, fmcp__mcp_group *g)
 
 static void fmcp__mcp_batch_release(fmcp_session *s, fmcp__mcp_batch *b)
 {
-    int z;
-    FMCP__LOCK(&s->lock);
-    z = --b->pending == 0;
-    FMCP__UNLOCK(&s->lock);
-    if (!z) return;
+    if (!fmcp__mcp_drop(&s->lock, &b->pending)) return;
     if (b->count) {
         fmcp_send_info info;
         fmcp__mcp_send_info_init(&info, NULL, 0, b->group->tag);
@@ -23142,20 +23241,29 @@ static void fmcp__mcp_deliver_oom(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp
     fmcp__mcp_deliver(s, g, b, id, id_len, n > 0 && (size_t)n < sizeof buf ? buf : NULL, n > 0 ? (size_t)n : 0, 0);
 }
 
-/* Finish w (an envelope with its result) and deliver it. */
-static void fmcp__mcp_deliver_writer(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id,
-                                 size_t id_len, fmcp_json_writer *w)
+/* Finish w (an envelope with its result or error) and deliver it, or the
+ * out-of-memory error when it cannot be finished (logged when log is set);
+ * status: the HTTP status to suggest (0 = none). */
+static void fmcp__mcp_deliver_built(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id,
+                                    size_t id_len, fmcp_json_writer *w, int status, int log)
 {
     char *out = NULL;
     size_t n = 0;
     if (fmcp_jw_finish(w, &out, &n) != FMCP_OK) {
         fmcp_jw_reset(w);
-        fmcp_server_log(s->srv, FMCP_LOG_ERROR, "mcp: could not build a response (out of memory)");
+        if (log) fmcp_server_log(s->srv, FMCP_LOG_ERROR, "mcp: could not build a response (out of memory)");
         fmcp__mcp_deliver_oom(s, g, b, id, id_len);
         return;
     }
-    fmcp__mcp_deliver(s, g, b, id, id_len, out, n, 0);
+    fmcp__mcp_deliver(s, g, b, id, id_len, out, n, status);
     fmcp_free_text(w->alloc, out, n);
+}
+
+/* Finish w (an envelope with its result) and deliver it. */
+static void fmcp__mcp_deliver_writer(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id,
+                                 size_t id_len, fmcp_json_writer *w)
+{
+    fmcp__mcp_deliver_built(s, g, b, id, id_len, w, 0, 1);
 }
 
 /* An error response; data: JSON text or NULL; status: the HTTP status to suggest (0 = none). */
@@ -23164,8 +23272,6 @@ static void fmcp__mcp_reply_error_data(fmcp_session *s, fmcp__mcp_group *g, fmcp
                                        int status)
 {
     fmcp_json_writer w;
-    char *out = NULL;
-    size_t n = 0;
     fmcp_jw_init(&w, s->alloc);
     fmcp__mcp_envelope_begin(&w, id, id_len);
     fmcp_jw_key(&w, "error");
@@ -23175,13 +23281,7 @@ static void fmcp__mcp_reply_error_data(fmcp_session *s, fmcp__mcp_group *g, fmcp
     if (data) { fmcp_jw_key(&w, "data"); fmcp_jw_raw(&w, data, strlen(data)); }
     fmcp_jw_object_end(&w);
     fmcp_jw_object_end(&w);
-    if (fmcp_jw_finish(&w, &out, &n) != FMCP_OK) {
-        fmcp_jw_reset(&w);
-        fmcp__mcp_deliver_oom(s, g, b, id, id_len);
-        return;
-    }
-    fmcp__mcp_deliver(s, g, b, id, id_len, out, n, status ? status : code == FMCP_RPC_FORBIDDEN ? 403 : 0);
-    fmcp_free_text(w.alloc, out, n);
+    fmcp__mcp_deliver_built(s, g, b, id, id_len, &w, status ? status : code == FMCP_RPC_FORBIDDEN ? 403 : 0, 0);
 }
 
 static void fmcp__mcp_reply_error(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp_batch *b, const char *id,
@@ -23194,13 +23294,9 @@ static void fmcp__mcp_reply_error(fmcp_session *s, fmcp__mcp_group *g, fmcp__mcp
 
 static void fmcp__mcp_session_unref(fmcp_session *s)
 {
-    int z;
     size_t i;
     const fmcp_allocator *a = s->alloc;
-    FMCP__LOCK(&s->lock);
-    z = --s->refs == 0;
-    FMCP__UNLOCK(&s->lock);
-    if (!z) return;
+    if (!fmcp__mcp_drop(&s->lock, &s->refs)) return;
     fmcp__mcp_auth_unref(a, s->auth, &s->lock);
     for (i = 0; i < s->subs.n; i++) fmcp__mcp_strfree(a, (char *)s->subs.v[i]);
     fmcp__mcp_vec_free(a, &s->subs);
@@ -23239,6 +23335,25 @@ FASTMCP_API fmcp_result fmcp_session_create(fmcp_server *srv, const fmcp_session
     return FMCP_OK;
 }
 
+/* Mark c cancelled (session lock held); a subscriptions/listen not yet ended
+ * joins *ended (through qnext) for fmcp__mcp_end_listens after unlocking. */
+static void fmcp__mcp_cancel_locked(fmcp_ctx *c, fmcp_ctx **ended)
+{
+    c->cancelled = 1;
+    if (c->kind == FMCP__K_LISTEN && !c->listen_ended) { c->listen_ended = 1; c->qnext = *ended; *ended = c; }
+}
+
+/* Fail outgoing requests taken off the session (a list through next). */
+static void fmcp__mcp_pending_fail(fmcp_session *s, fmcp__mcp_pending *p, fmcp_result rc)
+{
+    while (p) {
+        fmcp__mcp_pending *n = p->next;
+        p->cb(p->cb_user, rc, NULL, 0);
+        fmcp_free(s->alloc, p, sizeof *p);
+        p = n;
+    }
+}
+
 FASTMCP_API void fmcp_session_destroy(fmcp_session *s)
 {
     fmcp_server *srv;
@@ -23255,20 +23370,12 @@ FASTMCP_API void fmcp_session_destroy(fmcp_session *s)
     FMCP__LOCK(&s->send_lock);
     s->closed = 1;
     FMCP__UNLOCK(&s->send_lock);
-    for (c = s->inflight; c; c = c->next) {
-        c->cancelled = 1;
-        if (c->kind == FMCP__K_LISTEN && !c->listen_ended) { c->listen_ended = 1; c->qnext = ended; ended = c; }
-    }
+    for (c = s->inflight; c; c = c->next) fmcp__mcp_cancel_locked(c, &ended);
     p = s->pending;
     s->pending = NULL;
     FMCP__UNLOCK(&s->lock);
     fmcp__mcp_end_listens(ended);
-    while (p) {   /* waiters learn the session is gone */
-        fmcp__mcp_pending *n = p->next;
-        p->cb(p->cb_user, FMCP_ERR_CLOSED, NULL, 0);
-        fmcp_free(s->alloc, p, sizeof *p);
-        p = n;
-    }
+    fmcp__mcp_pending_fail(s, p, FMCP_ERR_CLOSED);   /* waiters learn the session is gone */
     fmcp__mcp_session_unref(s);
 }
 
@@ -23290,14 +23397,20 @@ FASTMCP_API size_t fmcp_session_in_flight(fmcp_session *s)
 
 static void fmcp__mcp_msg_unref(fmcp_session *s, fmcp__mcp_msg *m)
 {
-    int z;
-    FMCP__LOCK(&s->lock);
-    z = --m->refs == 0;
-    FMCP__UNLOCK(&s->lock);
-    if (!z) return;
+    if (!fmcp__mcp_drop(&s->lock, &m->refs)) return;
     fmcp_json_doc_destroy(m->doc);
     fmcp_free(s->alloc, m, sizeof *m);
 }
+
+/* ===== mcp_ctx.c ===== */
+/* mcp_ctx: implementation. Handler contexts: one per tools/call,
+ * resources/read, prompts/get or completion, from creation through the run
+ * (inline or on the pool) to the response; the fmcp_ctx_* accessors, result
+ * builders and notifications; server-to-client requests. It shares mcp.c's
+ * types and helpers (one translation unit). */
+
+#include <string.h>
+#include <stdio.h>
 
 /* ---- handler contexts ---------------------------------------------------- */
 
@@ -23511,35 +23624,23 @@ static void fmcp__mcp_ctx_release(fmcp_ctx *c, fmcp_result rc)
     if (z) fmcp__mcp_ctx_complete(c, c->rc_hold, cancelled);
 }
 
+/* Release subscriptions/listen contexts collected (through qnext) under the
+ * session lock; cancelled ones end silently, others with their result. */
+static void fmcp__mcp_end_listens(fmcp_ctx *c)
+{
+    while (c) {
+        fmcp_ctx *nx = c->qnext;
+        fmcp__mcp_ctx_release(c, FMCP_OK);
+        c = nx;
+    }
+}
+
 static void fmcp__mcp_run(fmcp_ctx *c)
 {
     fmcp_result rc;
     if (c->kind == FMCP__K_COMPLETE) rc = c->complete(c, c->carg, c->cvalue, c->user);
     else rc = c->handler(c, c->user);
     fmcp__mcp_ctx_release(c, c->deferred ? FMCP_OK : rc);
-}
-
-/* Queue a list of n jobs with one lock; wake a worker only when no wake-up
- * is on its way and no sentinel watches (see fmcp__mcp_wait_job). */
-static void fmcp__mcp_push_jobs(fmcp_server *srv, fmcp_ctx *head, fmcp_ctx *tail, int n)
-{
-#ifndef FASTMCP_NO_THREADS
-    int wake;
-    fmcp__mutex_lock(&srv->qlock);
-    if (srv->qtail) srv->qtail->qnext = head;
-    else srv->qhead = head;
-    srv->qtail = tail;
-    srv->qlen += n;
-    wake = srv->signaled == 0 && !(srv->busy > 0 && srv->sentinel && !srv->dozing) && srv->idle > 0;
-    srv->signaled += wake;
-    fmcp__mutex_unlock(&srv->qlock);
-    /* Signalled after unlocking, so the woken worker does not block on qlock.
-     * Should the idle worker counted leave its wait meanwhile (a timeout), it
-     * has taken the count back from `signaled` and finds the job itself. */
-    if (wake) fmcp__cond_signal(&srv->qcond);
-#else
-    (void)srv; (void)head; (void)tail; (void)n;
-#endif
 }
 
 static void fmcp__mcp_dispatch(fmcp_ctx *c)
@@ -23875,12 +23976,14 @@ FASTMCP_API fmcp_result fmcp_ctx_log(fmcp_ctx *c, fmcp_log_level level, const ch
 
 /* ---- server-to-client requests ------------------------------------------- */
 
-static fmcp__mcp_pending *fmcp__mcp_pending_take(fmcp_session *s, int64_t id)
+/* Unlink the pending request with id id, or (u set) the one whose callback
+ * user is u; NULL when there is none (answered, expired or failed). */
+static fmcp__mcp_pending *fmcp__mcp_pending_take(fmcp_session *s, int64_t id, const void *u)
 {
     fmcp__mcp_pending **pp, *p = NULL;
     FMCP__LOCK(&s->lock);
     for (pp = &s->pending; *pp; pp = &(*pp)->next)
-        if ((*pp)->id == id) { p = *pp; *pp = p->next; break; }
+        if (u ? (*pp)->cb_user == u : (*pp)->id == id) { p = *pp; *pp = p->next; break; }
     FMCP__UNLOCK(&s->lock);
     return p;
 }
@@ -23919,7 +24022,7 @@ FASTMCP_API fmcp_result fmcp_ctx_request_async(fmcp_ctx *c, const char *method, 
     fmcp_jw_object_end(&w);
     fmcp__mcp_send_info_init(&info, c->id, c->id_len, c->group->tag);
     r = fmcp__mcp_send_writer(s, &w, &info);
-    if (r != FMCP_OK && (p = fmcp__mcp_pending_take(s, id)) != NULL) fmcp_free(s->alloc, p, sizeof *p);
+    if (r != FMCP_OK && (p = fmcp__mcp_pending_take(s, id, NULL)) != NULL) fmcp_free(s->alloc, p, sizeof *p);
     return r;
 }
 
@@ -23935,12 +24038,7 @@ FASTMCP_API void fmcp_session_expire(fmcp_session *s)
         else pp = &p->next;
     }
     FMCP__UNLOCK(&s->lock);
-    while (expired) {
-        p = expired->next;
-        expired->cb(expired->cb_user, FMCP_ERR_TIMEOUT, NULL, 0);
-        fmcp_free(s->alloc, expired, sizeof *expired);
-        expired = p;
-    }
+    fmcp__mcp_pending_fail(s, expired, FMCP_ERR_TIMEOUT);
 }
 
 FASTMCP_API const fmcp_allocator *fmcp_ctx_allocator(const fmcp_ctx *c)
@@ -23974,20 +24072,6 @@ static void fmcp__mcp_waiter_cb(void *user, fmcp_result rc, const char *json, si
     fmcp__mutex_unlock(&wt->m);
 }
 
-#endif
-
-#ifndef FASTMCP_NO_THREADS
-/* Unlink the pending request whose callback user is u (NULL if answered). */
-static fmcp__mcp_pending *fmcp__mcp_pending_take_user(fmcp_session *s, void *u)
-{
-    fmcp__mcp_pending **pp, *p = NULL;
-    FMCP__LOCK(&s->lock);
-    for (pp = &s->pending; *pp; pp = &(*pp)->next)
-        if ((*pp)->cb_user == u) { p = *pp; *pp = p->next; break; }
-    FMCP__UNLOCK(&s->lock);
-    return p;
-}
-
 static void fmcp__mcp_waiter_wait(fmcp_session *s, fmcp__mcp_waiter *wt, int64_t deadline)
 {
     fmcp__mutex_lock(&wt->m);
@@ -23996,7 +24080,7 @@ static void fmcp__mcp_waiter_wait(fmcp_session *s, fmcp__mcp_waiter *wt, int64_t
         if (left > 0) { fmcp__cond_wait_ms(&wt->cv, &wt->m, left < 100 ? left : 100, 0); continue; }
         fmcp__mutex_unlock(&wt->m);
         {
-            fmcp__mcp_pending *p = fmcp__mcp_pending_take_user(s, wt);
+            fmcp__mcp_pending *p = fmcp__mcp_pending_take(s, 0, wt);
             fmcp__mutex_lock(&wt->m);
             if (p) { fmcp_free(s->alloc, p, sizeof *p); wt->rc = FMCP_ERR_TIMEOUT; wt->done = 1; }
             else while (!wt->done) fmcp__cond_wait(&wt->cv, &wt->m); /* reply in delivery */
@@ -24077,7 +24161,7 @@ static void fmcp__mcp_handle_reply(fmcp_session *s, const fmcp_json *v)
     fmcp__mcp_pending *p;
     char *text;
     size_t n = 0;
-    if (!fmcp_json_is_int(id) || !(p = fmcp__mcp_pending_take(s, fmcp_json_int(id, 0)))) {
+    if (!fmcp_json_is_int(id) || !(p = fmcp__mcp_pending_take(s, fmcp_json_int(id, 0), NULL))) {
         fmcp_server_log(s->srv, FMCP_LOG_WARNING, "mcp: reply to an unknown request dropped");
         return;
     }
@@ -24087,6 +24171,17 @@ static void fmcp__mcp_handle_reply(fmcp_session *s, const fmcp_json *v)
     if (text) fmcp_free(s->alloc, text, n + 1);
     fmcp_free(s->alloc, p, sizeof *p);
 }
+
+/* ===== mcp_route.c ===== */
+/* mcp_route: implementation. Incoming messages: parsing, batches, routing
+ * by method, and the handlers of the 2025 methods (initialize, lists,
+ * tools/call, resources, prompts, completion, cancellation); the call
+ * observer and item scopes. It shares mcp.c's and mcp_ctx.c's types and
+ * helpers (one translation unit); mcp_era.c takes over 2026-07-28 requests
+ * from fmcp__mcp_handle_one. */
+
+#include <string.h>
+#include <stdio.h>
 
 /* ---- request handling ---------------------------------------------------- */
 
@@ -24363,16 +24458,16 @@ static void fmcp__mcp_handle_tool_call(fmcp__mcp_req *r)
     char msg[160];
     int state = 0;   /* 0 unknown, 1 forbidden, 2 invalid args, 3 ok */
     int run_inline = 0, task_support = 0;
-    long i;
     fmcp_ctx *c;
     if (!name) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Missing tool name"); return; }
     FMCP__LOCK(&srv->lock);
-    i = fmcp__mcp_find_locked(srv, FMCP_ITEM_TOOL, name);
-    if (i >= 0) {
-        it = (fmcp__mcp_item *)srv->items[FMCP_ITEM_TOOL].v[i];
+    if ((it = fmcp__mcp_item_locked(srv, FMCP_ITEM_TOOL, name)) != NULL) {
         if (fmcp__mcp_authorized(srv, r->au, it) != FMCP_OK) state = 1;
         else if (!fmcp__mcp_validate(fmcp_json_root(it->schema), args, msg, sizeof msg)) state = 2;
-        else { state = 3; fn = it->handler; user = it->user; run_inline = it->run_inline; task_support = it->task_support; }
+        else {
+            state = 3;
+            fn = it->handler; user = it->user; run_inline = it->run_inline; task_support = it->task_support;
+        }
     }
     FMCP__UNLOCK(&srv->lock);
     if (state == 0) {
@@ -24516,10 +24611,9 @@ static void fmcp__mcp_handle_read(fmcp__mcp_req *r)
     fmcp_result rc = FMCP_OK;
     int n = 0, forbidden = 0, fixed = 0, ok = 1;
     size_t i;
-    long k;
     if (!uri) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Missing uri"); return; }
     FMCP__LOCK(&srv->lock);
-    if ((k = fmcp__mcp_find_locked(srv, FMCP_ITEM_RESOURCE, uri)) >= 0) it = (fmcp__mcp_item *)srv->items[FMCP_ITEM_RESOURCE].v[k];
+    it = fmcp__mcp_item_locked(srv, FMCP_ITEM_RESOURCE, uri);
     for (i = 0; !it && i < srv->items[FMCP_ITEM_TEMPLATE].n; i++) {
         fmcp__mcp_item *t = (fmcp__mcp_item *)srv->items[FMCP_ITEM_TEMPLATE].v[i];
         if ((n = fmcp__mcp_tmpl_match(NULL, t->name, uri, NULL)) > 0) it = t;
@@ -24603,13 +24697,12 @@ static void fmcp__mcp_handle_prompt_get(fmcp__mcp_req *r)
     void *user = NULL;
     char msg[160];
     int state = 0;
-    long i;
     size_t k;
     fmcp_ctx *c;
+    fmcp__mcp_item *it;
     if (!name) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Missing prompt name"); return; }
     FMCP__LOCK(&srv->lock);
-    if ((i = fmcp__mcp_find_locked(srv, FMCP_ITEM_PROMPT, name)) >= 0) {
-        fmcp__mcp_item *it = (fmcp__mcp_item *)srv->items[FMCP_ITEM_PROMPT].v[i];
+    if ((it = fmcp__mcp_item_locked(srv, FMCP_ITEM_PROMPT, name)) != NULL) {
         state = fmcp__mcp_authorized(srv, r->au, it) != FMCP_OK ? 1 : 3;
         if (args && !fmcp_json_is(args, FMCP_JSON_OBJECT)) {
             state = 2;
@@ -24641,17 +24734,15 @@ static void fmcp__mcp_handle_prompt_get(fmcp__mcp_req *r)
 static fmcp__mcp_item *fmcp__mcp_complete_target(fmcp_server *srv, const fmcp_json *ref)
 {
     const char *type = fmcp_json_get_str(ref, "type", "");
-    long i = -1;
+    fmcp__mcp_item *it;
     if (strcmp(type, "ref/prompt") == 0) {
         const char *n = fmcp_json_get_str(ref, "name", NULL);
-        if (n && (i = fmcp__mcp_find_locked(srv, FMCP_ITEM_PROMPT, n)) >= 0)
-            return (fmcp__mcp_item *)srv->items[FMCP_ITEM_PROMPT].v[i];
-    } else if (strcmp(type, "ref/resource") == 0) {
+        return n ? fmcp__mcp_item_locked(srv, FMCP_ITEM_PROMPT, n) : NULL;
+    }
+    if (strcmp(type, "ref/resource") == 0) {
         const char *u = fmcp_json_get_str(ref, "uri", NULL);
-        if (u && (i = fmcp__mcp_find_locked(srv, FMCP_ITEM_TEMPLATE, u)) >= 0)
-            return (fmcp__mcp_item *)srv->items[FMCP_ITEM_TEMPLATE].v[i];
-        if (u && (i = fmcp__mcp_find_locked(srv, FMCP_ITEM_RESOURCE, u)) >= 0)
-            return (fmcp__mcp_item *)srv->items[FMCP_ITEM_RESOURCE].v[i];
+        if (u && (it = fmcp__mcp_item_locked(srv, FMCP_ITEM_TEMPLATE, u)) != NULL) return it;
+        return u ? fmcp__mcp_item_locked(srv, FMCP_ITEM_RESOURCE, u) : NULL;
     }
     return NULL;
 }
@@ -24667,7 +24758,10 @@ static void fmcp__mcp_handle_complete(fmcp__mcp_req *r)
     void *user = NULL;
     int state = 0, ok = 1;
     fmcp_ctx *c;
-    if (!aname || !avalue) { fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Missing argument name or value"); return; }
+    if (!aname || !avalue) {
+        fmcp__mcp_req_error(r, FMCP_RPC_INVALID_PARAMS, "Missing argument name or value");
+        return;
+    }
     FMCP__LOCK(&srv->lock);
     it = fmcp__mcp_complete_target(srv, fmcp_json_get(r->params, "ref"));
     if (it) {
@@ -24701,17 +24795,6 @@ static void fmcp__mcp_handle_set_level(fmcp__mcp_req *r)
     fmcp__mcp_req_empty(r);
 }
 
-/* Release subscriptions/listen contexts collected (through qnext) under the
- * session lock; cancelled ones end silently, others with their result. */
-static void fmcp__mcp_end_listens(fmcp_ctx *c)
-{
-    while (c) {
-        fmcp_ctx *nx = c->qnext;
-        fmcp__mcp_ctx_release(c, FMCP_OK);
-        c = nx;
-    }
-}
-
 /* notifications/cancelled: mark the request; its response will be dropped. */
 static void fmcp__mcp_handle_cancel(fmcp_session *s, const fmcp_json *params)
 {
@@ -24724,8 +24807,7 @@ static void fmcp__mcp_handle_cancel(fmcp_session *s, const fmcp_json *params)
     FMCP__LOCK(&s->lock);
     for (c = s->inflight; c; c = c->next) {
         if (c->id_len != n || memcmp(c->id, text, n) != 0) continue;
-        c->cancelled = 1;
-        if (c->kind == FMCP__K_LISTEN && !c->listen_ended) { c->listen_ended = 1; c->qnext = ended; ended = c; }
+        fmcp__mcp_cancel_locked(c, &ended);
         for (pp = &s->pending; *pp;) {   /* its server-to-client requests end too */
             p = *pp;
             if (p->owner == (const void *)c) { *pp = p->next; p->next = failed; failed = p; }
@@ -24735,12 +24817,7 @@ static void fmcp__mcp_handle_cancel(fmcp_session *s, const fmcp_json *params)
     FMCP__UNLOCK(&s->lock);
     fmcp_free(s->alloc, text, n + 1);
     fmcp__mcp_end_listens(ended);
-    while (failed) {
-        p = failed->next;
-        failed->cb(failed->cb_user, FMCP_ERR_CANCELLED, NULL, 0);
-        fmcp_free(s->alloc, failed, sizeof *failed);
-        failed = p;
-    }
+    fmcp__mcp_pending_fail(s, failed, FMCP_ERR_CANCELLED);
 }
 
 /* ---- message routing ----------------------------------------------------- */
@@ -24883,36 +24960,6 @@ static void fmcp__mcp_receive_finish(fmcp_session *s, fmcp__mcp_group *g, const 
     }
 }
 
-FASTMCP_API void fmcp_server_push_jobs(fmcp_server *srv, fmcp_job_list *jobs)
-{
-    if (!srv || !jobs || !jobs->head) return;
-    fmcp__mcp_push_jobs(srv, jobs->head, jobs->tail, jobs->n);
-    memset(jobs, 0, sizeof *jobs);
-}
-
-/* Queued without a wake-up, then taken from the queue here like a worker
- * would (counted busy), so a job stuck behind a slow one still gets the
- * sentinel's watch; the workers sleep through a burst of fast ones. */
-FASTMCP_API void fmcp_server_run_jobs(fmcp_server *srv, fmcp_job_list *jobs)
-{
-    if (!srv || !jobs || !jobs->head) return;
-#ifndef FASTMCP_NO_THREADS
-    fmcp__mutex_lock(&srv->qlock);
-    if (srv->qtail) srv->qtail->qnext = jobs->head; else srv->qhead = jobs->head;
-    srv->qtail = jobs->tail;
-    srv->qlen += jobs->n;
-    memset(jobs, 0, sizeof *jobs);
-    while (srv->qhead) fmcp__mcp_take_run(srv);
-    fmcp__mutex_unlock(&srv->qlock);
-#else
-    {
-        fmcp_ctx *c = jobs->head, *nx;
-        memset(jobs, 0, sizeof *jobs);
-        for (; c; c = nx) { nx = c->qnext; fmcp__mcp_run(c); }
-    }
-#endif
-}
-
 /* One message, as text (parsed here) or as a document the caller parsed
  * (`doc`, owned from here on). */
 static fmcp_result fmcp__mcp_receive(fmcp_session *s, const char *json, size_t len, fmcp_json_doc *doc,
@@ -25017,10 +25064,9 @@ FASTMCP_API void fmcp_server_set_call_observer(fmcp_server *srv, fmcp_call_obser
 /* The item a call would reach (templates for resource URIs); lock held. */
 static const fmcp__mcp_item *fmcp__mcp_item_for(fmcp_server *srv, fmcp_item_kind kind, const char *name)
 {
-    long i = fmcp__mcp_find_locked(srv, kind, name);
+    const fmcp__mcp_item *it = fmcp__mcp_item_locked(srv, kind, name);
     size_t k;
-    if (i >= 0) return (const fmcp__mcp_item *)srv->items[kind].v[i];
-    if (kind != FMCP_ITEM_RESOURCE) return NULL;
+    if (it || kind != FMCP_ITEM_RESOURCE) return it;
     for (k = 0; k < srv->items[FMCP_ITEM_TEMPLATE].n; k++) {
         const fmcp__mcp_item *t = (const fmcp__mcp_item *)srv->items[FMCP_ITEM_TEMPLATE].v[k];
         if (fmcp__mcp_tmpl_match(NULL, t->name, name, NULL) > 0) return t;
@@ -25051,9 +25097,9 @@ FASTMCP_API const fmcp_allocator *fmcp_server_allocator(const fmcp_server *srv)
 }
 
 /* ===== mcp_era.c ===== */
-/* mcp_era: implementation. The engine's 2026-07-28 half: it shares mcp.c's
- * types and helpers (one translation unit), and mcp.c calls the fmcp__era_*
- * entry points it declares. */
+/* mcp_era: implementation. The engine's 2026-07-28 half: it shares the types
+ * and helpers of mcp.c, mcp_ctx.c and mcp_route.c (one translation unit),
+ * which call the fmcp__era_* entry points mcp.c declares. */
 
 #include <string.h>
 #include <stdio.h>
@@ -26097,8 +26143,9 @@ FASTMCP_API fmcp_result fmcp_server_check_headers(fmcp_server *srv, const fmcp_j
 
 /* ===== mcp_tasks.c ===== */
 /* mcp_tasks: implementation. The tasks extension of the 2026-07-28 engine:
- * it shares mcp.c's and mcp_era.c's types and helpers (one translation unit);
- * mcp.c and mcp_era.c call the fmcp__tasks_* entry points they declare.
+ * it shares the types and helpers of the mcp modules before it (mcp, mcp_ctx,
+ * mcp_route, mcp_era: one translation unit), which call the fmcp__tasks_*
+ * entry points mcp.c and mcp_era.c declare.
  *
  * Two halves: the record (what tasks/get shows, serialised as JSON text in a
  * fmcp_task_store, so replicas can share it) and the run (this process's

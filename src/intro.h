@@ -239,7 +239,10 @@
  *   tls     TLS 1.2 client/server transports for http (BearSSL, opt-in)
  *   mcp_schema tool schemas: compact parameter spec, $ref checks, bounded JSON
  *           Schema 2020-12 validator for tool arguments
- *   mcp     JSON-RPC 2.0 + MCP server engine: tools, resources, prompts, workers
+ *   mcp     JSON-RPC 2.0 + MCP server engine: registry, lifecycle, workers, sessions
+ *   mcp_ctx the engine's handler contexts: accessors, results, notifications,
+ *           server-to-client requests
+ *   mcp_route the engine's incoming messages: batches, routing, the 2025 methods
  *   mcp_era the engine's 2026-07-28 half: stateless requests, server/discover,
  *           multi round-trip input, subscriptions/listen, caching hints
  *   mcp_tasks the tasks extension: tools/call answered with a task, tasks/get,

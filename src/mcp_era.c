@@ -1,6 +1,6 @@
-/* mcp_era: implementation. The engine's 2026-07-28 half: it shares mcp.c's
- * types and helpers (one translation unit), and mcp.c calls the fmcp__era_*
- * entry points it declares. */
+/* mcp_era: implementation. The engine's 2026-07-28 half: it shares the types
+ * and helpers of mcp.c, mcp_ctx.c and mcp_route.c (one translation unit),
+ * which call the fmcp__era_* entry points mcp.c declares. */
 #include "mcp_era.h"
 
 #include <string.h>

@@ -1,6 +1,7 @@
 /* mcp_tasks: implementation. The tasks extension of the 2026-07-28 engine:
- * it shares mcp.c's and mcp_era.c's types and helpers (one translation unit);
- * mcp.c and mcp_era.c call the fmcp__tasks_* entry points they declare.
+ * it shares the types and helpers of the mcp modules before it (mcp, mcp_ctx,
+ * mcp_route, mcp_era: one translation unit), which call the fmcp__tasks_*
+ * entry points mcp.c and mcp_era.c declare.
  *
  * Two halves: the record (what tasks/get shows, serialised as JSON text in a
  * fmcp_task_store, so replicas can share it) and the run (this process's
