@@ -1022,10 +1022,8 @@ static void fmcp__mcp_hash_field(fmcp_sha256_ctx *c, const char *s)
 
 FASTMCP_API int fmcp_auth_info_principal(const fmcp_auth_info *au, char out[FMCP_PRINCIPAL_SIZE])
 {
-    static const char hex[] = "0123456789abcdef";
     fmcp_sha256_ctx c;
     uint8_t h[FMCP_SHA256_SIZE];
-    size_t i;
     out[0] = 0;
     if (!au) return 0;
     fmcp_sha256_init(&c);
@@ -1040,8 +1038,7 @@ FASTMCP_API int fmcp_auth_info_principal(const fmcp_auth_info *au, char out[FMCP
         return 0;
     }
     fmcp_sha256_final(&c, h);
-    for (i = 0; i < FMCP_SHA256_SIZE; i++) { out[2 * i] = hex[h[i] >> 4]; out[2 * i + 1] = hex[h[i] & 15]; }
-    out[2 * FMCP_SHA256_SIZE] = 0;
+    fmcp__hex(out, h, sizeof h);
     return 1;
 }
 
