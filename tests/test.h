@@ -260,7 +260,17 @@ static T_UNUSED void t_use_clocks(void)
 }
 
 #ifdef T_THREADS
-/* ---- threads: bounded waits and the gate -------------------------------- */
+/* ---- threads: locked reads, bounded waits and the gate ------------------ */
+
+/* *v, read under m (a counter a recorder or handler moves on another thread). */
+static T_UNUSED int t_get_locked(pthread_mutex_t *m, const int *v)
+{
+    int x;
+    pthread_mutex_lock(m);
+    x = *v;
+    pthread_mutex_unlock(m);
+    return x;
+}
 
 /* Waits until *count >= n, where *count is guarded by m and whoever changes
  * it broadcasts cv. It looks again every 20 ms besides. ms (> 0) bounds the
@@ -349,14 +359,7 @@ static T_UNUSED int t_gate_wait_entered(t_gate *g, int n, int ms) { return t_wai
 static T_UNUSED int t_gate_wait_finished(t_gate *g, int n, int ms) { return t_wait_count(&g->m, &g->cv, &g->finished, n, ms); }
 
 /* One of g's fields (&g->field), read under its lock. */
-static T_UNUSED int t_gate_get(t_gate *g, const int *field)
-{
-    int v;
-    pthread_mutex_lock(&g->m);
-    v = *field;
-    pthread_mutex_unlock(&g->m);
-    return v;
-}
+static T_UNUSED int t_gate_get(t_gate *g, const int *field) { return t_get_locked(&g->m, field); }
 #endif /* T_THREADS */
 #endif
 

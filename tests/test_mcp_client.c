@@ -671,32 +671,9 @@ static fmcp_result cc_hook(void *u, const char *method, const char *path, const 
     return FMCP_OK;
 }
 
-static int cc_lists(void)
-{
-    int n;
-    pthread_mutex_lock(&CC.m);
-    n = CC.lists;
-    pthread_mutex_unlock(&CC.m);
-    return n;
-}
-
-static int cc_posts(void)
-{
-    int n;
-    pthread_mutex_lock(&CC.m);
-    n = CC.posts;
-    pthread_mutex_unlock(&CC.m);
-    return n;
-}
-
-static int cc_reads(void)
-{
-    int n;
-    pthread_mutex_lock(&CC.m);
-    n = CC.reads;
-    pthread_mutex_unlock(&CC.m);
-    return n;
-}
+static int cc_lists(void) { return t_get_locked(&CC.m, &CC.lists); }
+static int cc_posts(void) { return t_get_locked(&CC.m, &CC.posts); }
+static int cc_reads(void) { return t_get_locked(&CC.m, &CC.reads); }
 
 static int hsrv_start(hsrv *h, fmcp_server *srv, int with_auth)
 {
@@ -1617,14 +1594,7 @@ static void cs_invalidate(void *u, const char *prefix, size_t plen)
     pthread_mutex_unlock(&CS.m);
 }
 
-static int cs_count(int *field)
-{
-    int n;
-    pthread_mutex_lock(&CS.m);
-    n = *field;
-    pthread_mutex_unlock(&CS.m);
-    return n;
-}
+static int cs_count(int *field) { return t_get_locked(&CS.m, field); }
 
 static void test_http_cache_store(void)
 {
