@@ -272,6 +272,15 @@ static T_UNUSED int t_get_locked(pthread_mutex_t *m, const int *v)
     return x;
 }
 
+/* Adds by to *count under m and wakes whoever waits on cv (t_wait_count). */
+static T_UNUSED void t_bump(pthread_mutex_t *m, pthread_cond_t *cv, int *count, int by)
+{
+    pthread_mutex_lock(m);
+    *count += by;
+    pthread_cond_broadcast(cv);
+    pthread_mutex_unlock(m);
+}
+
 /* Waits until *count >= n, where *count is guarded by m and whoever changes
  * it broadcasts cv. It looks again every 20 ms besides. ms (> 0) bounds the
  * wait only against a hang, never as a race fix; 0 waits as long as it takes.

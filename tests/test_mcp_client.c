@@ -218,10 +218,7 @@ static void on_log(void *u, const char *level, const char *logger, const fmcp_js
 static void on_note(void *u, const char *method, const fmcp_json *params)
 {
     (void)u; (void)params;
-    pthread_mutex_lock(&R.m);
-    if (strcmp(method, "notifications/tools/list_changed") == 0) R.list_changed++;
-    pthread_cond_broadcast(&R.cv);
-    pthread_mutex_unlock(&R.m);
+    t_bump(&R.m, &R.cv, &R.list_changed, strcmp(method, "notifications/tools/list_changed") == 0);
 }
 
 static fmcp_result on_sampling(void *u, fmcp_client *c, const char *method, const fmcp_json *params,
