@@ -195,6 +195,7 @@ fi
 # 4. interop tests against real peers (each prints RESULT lines; skips when peers are absent)
 for t in tests/interop/*.sh; do
   [ -f "$t" ] || continue
+  [ "$(basename "$t")" = lib.sh ] && continue   # sourced by the others, not a test
   name="interop/$(basename "$t" .sh)"
   out="$log/$(echo "$name" | tr / _).txt"
   sh "$t" >"$out" 2>&1

@@ -202,9 +202,21 @@ static T_UNUSED void t_fetched(void *u, fmcp_result rc, fmcp_http_response *res)
  * the real monotonic clock plus t_clock_offset (ms), which the test moves
  * forward instead of sleeping; fmcp_set_hooks(NULL) gives the real clocks
  * back. t_real_ms() is the unmoved clock (for the test's own deadlines).
- * Where <time.h> has no CLOCK_MONOTONIC (strict C99 without POSIX) it is absent. */
+ * Where <time.h> has no CLOCK_MONOTONIC (strict C99 without POSIX) it is absent.
+ * A threaded test defines T_THREADS before including this file: the offset is
+ * then read and moved (t_clock_advance) under a mutex, since the library's
+ * threads read the clock while the test moves it. */
 #include <time.h>
 #ifdef CLOCK_MONOTONIC
+#ifdef T_THREADS
+#include <pthread.h>
+static T_UNUSED pthread_mutex_t t_clock_m = PTHREAD_MUTEX_INITIALIZER;
+#define T_CLOCK_LOCK() pthread_mutex_lock(&t_clock_m)
+#define T_CLOCK_UNLOCK() pthread_mutex_unlock(&t_clock_m)
+#else
+#define T_CLOCK_LOCK() ((void)0)
+#define T_CLOCK_UNLOCK() ((void)0)
+#endif
 static T_UNUSED int64_t t_clock_offset;
 static T_UNUSED int64_t t_real_ms(void)
 {
@@ -212,15 +224,152 @@ static T_UNUSED int64_t t_real_ms(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
-static T_UNUSED int64_t t_clock_mono(void *u) { (void)u; return t_real_ms() + t_clock_offset; }
+static T_UNUSED int64_t t_clock_mono(void *u)
+{
+    int64_t off;
+    (void)u;
+    T_CLOCK_LOCK();
+    off = t_clock_offset;
+    T_CLOCK_UNLOCK();
+    return t_real_ms() + off;
+}
+static T_UNUSED void t_clock_advance(int64_t ms)
+{
+    T_CLOCK_LOCK();
+    t_clock_offset += ms;
+    T_CLOCK_UNLOCK();
+}
 static T_UNUSED void t_use_clock(void)
 {
     fmcp_hooks h;
     memset(&h, 0, sizeof h);
     h.monotonic_ms_fn = t_clock_mono;
+    T_CLOCK_LOCK();
     t_clock_offset = 0;
+    T_CLOCK_UNLOCK();
     fmcp_set_hooks(&h);
 }
+/* Both movable clocks at once (wall: t_wall_offset), the offsets kept as they are. */
+static T_UNUSED void t_use_clocks(void)
+{
+    fmcp_hooks h;
+    memset(&h, 0, sizeof h);
+    h.time_fn = t_wall_time;
+    h.monotonic_ms_fn = t_clock_mono;
+    fmcp_set_hooks(&h);
+}
+
+#ifdef T_THREADS
+/* ---- threads: locked reads, bounded waits and the gate ------------------ */
+
+/* *v, read under m (a counter a recorder or handler moves on another thread). */
+static T_UNUSED int t_get_locked(pthread_mutex_t *m, const int *v)
+{
+    int x;
+    pthread_mutex_lock(m);
+    x = *v;
+    pthread_mutex_unlock(m);
+    return x;
+}
+
+/* Adds by to *count under m and wakes whoever waits on cv (t_wait_count). */
+static T_UNUSED void t_bump(pthread_mutex_t *m, pthread_cond_t *cv, int *count, int by)
+{
+    pthread_mutex_lock(m);
+    *count += by;
+    pthread_cond_broadcast(cv);
+    pthread_mutex_unlock(m);
+}
+
+/* Waits until *count >= n, where *count is guarded by m and whoever changes
+ * it broadcasts cv. It looks again every 20 ms besides. ms (> 0) bounds the
+ * wait only against a hang, never as a race fix; 0 waits as long as it takes.
+ * 1 when the count was reached. */
+static T_UNUSED int t_wait_count(pthread_mutex_t *m, pthread_cond_t *cv, const int *count, int n, int ms)
+{
+    int64_t end = t_real_ms() + ms;
+    int ok;
+    pthread_mutex_lock(m);
+    while (*count < n && (ms <= 0 || t_real_ms() < end)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 20000000L;
+        if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+        pthread_cond_timedwait(cv, m, &ts);
+    }
+    ok = *count >= n;
+    pthread_mutex_unlock(m);
+    return ok;
+}
+
+/* A gate the test opens, so tool handlers block without sleeping: a handler
+ * calls t_gate_pass, which counts it in (entered) and holds it until
+ * t_gate_open (or, with T_GATE_OR_CANCEL, until its call is cancelled), then
+ * counts it out (finished). The test waits on the counts with
+ * t_gate_wait_entered / t_gate_wait_finished and reads fields with
+ * t_gate_get. All fields are guarded by m; every change is broadcast on cv. */
+typedef struct t_gate {
+    pthread_mutex_t m;
+    pthread_cond_t cv;
+    int open;         /* the test let the handlers through */
+    int entered;      /* handlers that reached the gate */
+    int finished;     /* handlers that left it */
+    int saw_cancel;   /* the last one to leave found its call cancelled */
+    int by_cancel;    /* the last one left on its call's cancel, the gate still closed */
+} t_gate;
+#define T_GATE_INIT { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0 }
+enum { T_GATE_WAIT = 0, T_GATE_OR_CANCEL = 1 };
+
+/* Closed, nothing counted. */
+static T_UNUSED void t_gate_reset(t_gate *g)
+{
+    pthread_mutex_lock(&g->m);
+    g->open = g->entered = g->finished = g->saw_cancel = g->by_cancel = 0;
+    pthread_cond_broadcast(&g->cv);
+    pthread_mutex_unlock(&g->m);
+}
+
+static T_UNUSED void t_gate_open(t_gate *g)
+{
+    pthread_mutex_lock(&g->m);
+    g->open = 1;
+    pthread_cond_broadcast(&g->cv);
+    pthread_mutex_unlock(&g->m);
+}
+
+/* The handler's side. With T_GATE_OR_CANCEL a cancel of the call lets it
+ * through too: there is no cancellation callback, so it looks every
+ * millisecond, and gives up after about 10 s so that a failure cannot hang. */
+static T_UNUSED void t_gate_pass(t_gate *g, fmcp_ctx *c, int mode)
+{
+    int64_t end = t_real_ms() + 10000;
+    pthread_mutex_lock(&g->m);
+    g->entered++;
+    pthread_cond_broadcast(&g->cv);
+    while (!g->open) {
+        if (mode == T_GATE_OR_CANCEL) {
+            struct timespec ts;
+            if (fmcp_ctx_is_cancelled(c) || t_real_ms() >= end) break;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 1000000L;
+            if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+            pthread_cond_timedwait(&g->cv, &g->m, &ts);
+        } else pthread_cond_wait(&g->cv, &g->m);
+    }
+    g->saw_cancel = fmcp_ctx_is_cancelled(c);
+    g->by_cancel = !g->open && g->saw_cancel;
+    g->finished++;
+    pthread_cond_broadcast(&g->cv);
+    pthread_mutex_unlock(&g->m);
+}
+
+/* Wait for n handlers at the gate / out of it (ms as for t_wait_count). */
+static T_UNUSED int t_gate_wait_entered(t_gate *g, int n, int ms) { return t_wait_count(&g->m, &g->cv, &g->entered, n, ms); }
+static T_UNUSED int t_gate_wait_finished(t_gate *g, int n, int ms) { return t_wait_count(&g->m, &g->cv, &g->finished, n, ms); }
+
+/* One of g's fields (&g->field), read under its lock. */
+static T_UNUSED int t_gate_get(t_gate *g, const int *field) { return t_get_locked(&g->m, field); }
+#endif /* T_THREADS */
 #endif
 
 #endif

@@ -12,25 +12,6 @@
 
 #ifndef FASTMCP_NO_SOCKETS
 
-/* ---- clock hook ----------------------------------------------------------- */
-
-static int64_t t_mono_off;
-static int64_t t_mono(void *u)
-{
-    struct timespec ts;
-    (void)u;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + t_mono_off;
-}
-static void t_hooks(void)
-{
-    fmcp_hooks h;
-    memset(&h, 0, sizeof h);
-    h.time_fn = t_wall_time;
-    h.monotonic_ms_fn = t_mono;
-    fmcp_set_hooks(&h);
-}
-
 /* ---- keys and tokens ------------------------------------------------------- */
 
 static fmcp_rsa_private_key k1, k2;
@@ -332,7 +313,7 @@ static void test_challenges(void)
     fmcp_http_response *r;
     memset(&ad, 0, sizeof ad);
     ad.required_scopes = req_sc; ad.required_scope_count = 1;
-    t_hooks();
+    t_use_clocks();   /* both clocks movable (tests/test.h) */
     if (!t_env_up(&e, 0, &ad)) { CHECK(0); t_env_down(&e); return; }
     snprintf(url, sizeof url, "resource_metadata=\"http://127.0.0.1:%u/.well-known/oauth-protected-resource/mcp\"",
              (unsigned)e.port);
@@ -772,7 +753,7 @@ static void test_rate_limit(void)
     CHECK(r && r->status == 429);
     if (r) fmcp_http_response_destroy(r);
     /* a second later the bucket holds a token again */
-    t_mono_off += 1100;
+    t_clock_advance(1100);
     r = t_req(&e, "POST", "/mcp", t_bearer(0, tok), NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 200);
     if (r) fmcp_http_response_destroy(r);
@@ -818,7 +799,7 @@ static void test_jwks_url(void)
     if (r) fmcp_http_response_destroy(r);
     CHECK_EQ_INT(jwks_fetches, 1);
     /* ... after it, one refetch (still unknown), then the cooldown holds again */
-    t_mono_off += 31000;
+    t_clock_advance(31000);
     r = t_req(&e, "POST", "/mcp", t_bearer(0, t2), NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 401 && t_has(r, "WWW-Authenticate", "invalid_token"));
     if (r) fmcp_http_response_destroy(r);
@@ -833,7 +814,7 @@ static void test_jwks_url(void)
     /* rotation: k2 published; after the cooldown its token triggers a refetch and passes */
     free(jwks_body);
     jwks_body = t_jwks(1, 1);
-    t_mono_off += 31000;
+    t_clock_advance(31000);
     r = t_req(&e, "POST", "/mcp", t_bearer(0, t2), NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 200);
     if (r) fmcp_http_response_destroy(r);
@@ -841,12 +822,12 @@ static void test_jwks_url(void)
     fmcp_auth_stats_get(e.a, &st);
     CHECK_EQ_INT(st.keys, 2);
     /* TTL (max-age 120): within it no fetch; after it a background refresh */
-    t_mono_off += 60000;
+    t_clock_advance(60000);
     r = t_req(&e, "POST", "/mcp", t_bearer(0, t1), NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 200);
     if (r) fmcp_http_response_destroy(r);
     CHECK_EQ_INT(jwks_fetches, 3);
-    t_mono_off += 61000;
+    t_clock_advance(61000);
     jwks_fail = 1;   /* the refresh fails: the last good set stays */
     {
         char *t4 = t_token(&k1, "k1", "gina", "mcp:read", 3600);   /* not cached */
@@ -897,7 +878,7 @@ static void test_jwks_unavailable(void)
     CHECK_EQ_INT(jwks_fetches, 1);   /* cooldown */
     jwks_fail = 0;
     jwks_body = t_jwks(1, 0);
-    t_mono_off += 31000;
+    t_clock_advance(31000);
     r = t_req(&e, "POST", "/mcp", t_bearer(0, t1), NULL, INIT, NULL, NULL);
     CHECK(r && r->status == 200);
     if (r) fmcp_http_response_destroy(r);
@@ -1197,7 +1178,7 @@ static void test_alloc_sweep(void)
 
 int main(void)
 {
-    t_hooks();
+    t_use_clocks();   /* both clocks movable (tests/test.h) */
     T_RUN(test_scope_helper);
     T_RUN(test_challenges);
     T_RUN(test_prm);

@@ -5,6 +5,7 @@
 #define FASTMCP_IMPLEMENTATION
 #endif
 #include "fastmcp.h"
+#define T_THREADS
 #include "test.h"
 #include <pthread.h>
 #include <time.h>
@@ -153,9 +154,7 @@ typedef struct env {
     coll c;
 } env;
 
-static pthread_mutex_t gate_m = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
-static int gate_open, slow_started, slow_saw_cancel, slow_finished;
+static t_gate G = T_GATE_INIT;   /* holds `slow` and `block` until the test opens it */
 static fmcp_ctx *deferred_ctx;
 
 static fmcp_result t_echo(fmcp_ctx *c, void *u) { (void)u; return fmcp_ctx_add_text(c, fmcp_ctx_arg_str(c, "text", "?")); }
@@ -189,14 +188,7 @@ static fmcp_result t_kinds(fmcp_ctx *c, void *u)
 static fmcp_result t_slow(fmcp_ctx *c, void *u)
 {
     (void)u;
-    pthread_mutex_lock(&gate_m);
-    slow_started = 1;
-    pthread_cond_broadcast(&gate_cv);
-    while (!gate_open) pthread_cond_wait(&gate_cv, &gate_m);
-    slow_saw_cancel = fmcp_ctx_is_cancelled(c);
-    slow_finished = 1;
-    pthread_cond_broadcast(&gate_cv);
-    pthread_mutex_unlock(&gate_m);
+    t_gate_pass(&G, c, T_GATE_WAIT);
     return fmcp_ctx_add_text(c, "slow done");
 }
 
@@ -1043,21 +1035,6 @@ static void test_progress_after_cancel(void)
 }
 
 #ifndef FASTMCP_NO_THREADS
-static void open_gate(void)
-{
-    pthread_mutex_lock(&gate_m);
-    gate_open = 1;
-    pthread_cond_broadcast(&gate_cv);
-    pthread_mutex_unlock(&gate_m);
-}
-
-static void wait_slow_started(void)
-{
-    pthread_mutex_lock(&gate_m);
-    while (!slow_started) pthread_cond_wait(&gate_cv, &gate_m);
-    pthread_mutex_unlock(&gate_m);
-}
-
 /* A blocked tool delays neither ping nor other calls; cancelling it drops its
  * late response and still completes its receive (on_done). */
 static void test_concurrency_cancel(void)
@@ -1065,7 +1042,7 @@ static void test_concurrency_cancel(void)
     env e;
     const fmcp_json *v;
     int n;
-    gate_open = slow_started = slow_saw_cancel = slow_finished = 0;
+    t_gate_reset(&G);
     CHECK(env_open(&e, 2, 0, "2025-06-18"));
     n = e.c.n;
     {
@@ -1074,7 +1051,7 @@ static void test_concurrency_cancel(void)
         o.tag = (void *)&e;
         fmcp_session_receive_ex(e.s, CALL("\"slow1\"", "slow", "{}"), strlen(CALL("\"slow1\"", "slow", "{}")), &o);
     }
-    wait_slow_started();
+    t_gate_wait_entered(&G, 1, 0);
     CHECK_EQ_INT(fmcp_session_in_flight(e.s), 1);
     v = rpc(&e, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}");
     CHECK_EQ_INT(ji(v, "id"), 2);
@@ -1082,9 +1059,9 @@ static void test_concurrency_cancel(void)
     CHECK_STR(js(v, "result.content.0.text"), "2");
     CHECK_EQ_INT(e.c.n, n + 2);
     msg(&e, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":\"slow1\",\"reason\":\"x\"}}");
-    open_gate();
+    t_gate_open(&G);
     CHECK(coll_wait_tag(&e.c, (void *)&e));   /* the slow call's receive completes */
-    CHECK(slow_saw_cancel);
+    CHECK(t_gate_get(&G, &G.saw_cancel));
     CHECK_EQ_INT(e.c.n, n + 2);   /* no response for slow1 */
     CHECK_EQ_INT(fmcp_session_in_flight(e.s), 0);
     env_close(&e);
@@ -1140,24 +1117,11 @@ static void test_run_inline_tool(void)
     env_close(&e);
 }
 
-static int blocked_n;
-
 static fmcp_result t_block(fmcp_ctx *c, void *u)
 {
     (void)u;
-    pthread_mutex_lock(&gate_m);
-    blocked_n++;
-    pthread_cond_broadcast(&gate_cv);
-    while (!gate_open) pthread_cond_wait(&gate_cv, &gate_m);
-    pthread_mutex_unlock(&gate_m);
+    t_gate_pass(&G, c, T_GATE_WAIT);
     return fmcp_ctx_add_text(c, "unblocked");
-}
-
-static void wait_blocked(int n)
-{
-    pthread_mutex_lock(&gate_m);
-    while (blocked_n < n) pthread_cond_wait(&gate_cv, &gate_m);
-    pthread_mutex_unlock(&gate_m);
 }
 
 /* Calls that arrive together (a batch) while other workers stay blocked are
@@ -1169,16 +1133,15 @@ static void test_queue_behind_busy(void)
     fmcp_tool_desc t;
     const fmcp_json *v;
     int n, i;
-    gate_open = 0;
-    blocked_n = 0;
+    t_gate_reset(&G);
     CHECK(env_open(&e, 4, 0, "2025-03-26"));
     memset(&t, 0, sizeof t); t.name = "block"; t.handler = t_block;
     CHECK_EQ_INT(fmcp_server_add_tool(e.srv, &t), FMCP_OK);
     n = e.c.n;
     msg(&e, CALL("\"b1\"", "block", "{}"));
-    wait_blocked(1);
+    t_gate_wait_entered(&G, 1, 0);
     msg(&e, CALL("\"b2\"", "block", "{}"));
-    wait_blocked(2);
+    t_gate_wait_entered(&G, 2, 0);
     v = rpc(&e, "[" CALL("1", "add", "{\"a\":1,\"b\":1}") "," CALL("2", "add", "{\"a\":2,\"b\":2}") ","
                 CALL("3", "add", "{\"a\":3,\"b\":3}") "," CALL("4", "add", "{\"a\":4,\"b\":4}") ","
                 CALL("5", "add", "{\"a\":5,\"b\":5}") "]");
@@ -1192,26 +1155,10 @@ static void test_queue_behind_busy(void)
         CHECK_STR(js(v, path), want);
     }
     CHECK_EQ_INT(fmcp_session_in_flight(e.s), 2);   /* both still blocked */
-    open_gate();
+    t_gate_open(&G);
     CHECK(coll_wait(&e.c, n + 3));
     CHECK_EQ_INT(fmcp_session_in_flight(e.s), 0);
     env_close(&e);
-}
-
-/* Wait up to ms for n blocked calls; 0 when they did not all start. */
-static int wait_blocked_for(int n, int ms)
-{
-    struct timespec ts;
-    int ok;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
-    pthread_mutex_lock(&gate_m);
-    while (blocked_n < n && pthread_cond_timedwait(&gate_cv, &gate_m, &ts) == 0) {}
-    ok = blocked_n >= n;
-    pthread_mutex_unlock(&gate_m);
-    return ok;
 }
 
 /* Regression (lost wake-up): after bursts of small batches drained by one
@@ -1222,8 +1169,7 @@ static void test_batch_after_bursts(void)
     env e;
     fmcp_tool_desc t;
     int i, n;
-    gate_open = 0;
-    blocked_n = 0;
+    t_gate_reset(&G);
     CHECK(env_open(&e, 2, 0, "2025-03-26"));
     memset(&t, 0, sizeof t); t.name = "block"; t.handler = t_block;
     CHECK_EQ_INT(fmcp_server_add_tool(e.srv, &t), FMCP_OK);
@@ -1234,8 +1180,8 @@ static void test_batch_after_bursts(void)
     }
     n = e.c.n;
     msg(&e, "[" CALL("\"b1\"", "block", "{}") "," CALL("\"b2\"", "block", "{}") "]");
-    CHECK(wait_blocked_for(2, 5000));   /* both running at once on the two workers */
-    open_gate();
+    CHECK(t_gate_wait_entered(&G, 2, 5000));   /* both running at once on the two workers */
+    t_gate_open(&G);
     CHECK(coll_wait(&e.c, n + 1));      /* then the batch answer */
     env_close(&e);
 }

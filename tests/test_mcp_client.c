@@ -5,6 +5,7 @@
 #define FASTMCP_IMPLEMENTATION
 #endif
 #include "fastmcp.h"
+#define T_THREADS
 #include "test.h"
 #include <pthread.h>
 #include <unistd.h>
@@ -18,24 +19,13 @@ static const char *self_path;
 
 /* ---- a gate the tests open, so handlers block without sleeping ----------- */
 
-static pthread_mutex_t gm = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t gcv = PTHREAD_COND_INITIALIZER;
-static int gate_open, gate_entered, gate_saw_cancel, gate_finished;
+static t_gate G = T_GATE_INIT;
 
-static void gate_reset(void)
-{
-    pthread_mutex_lock(&gm);
-    gate_open = gate_entered = gate_saw_cancel = gate_finished = 0;
-    pthread_mutex_unlock(&gm);
-}
-
+/* Opens the gate and waits until the blocked handler has left it. */
 static void gate_release(void)
 {
-    pthread_mutex_lock(&gm);
-    gate_open = 1;
-    pthread_cond_broadcast(&gcv);
-    while (!gate_finished) pthread_cond_wait(&gcv, &gm);
-    pthread_mutex_unlock(&gm);
+    t_gate_open(&G);
+    t_gate_wait_finished(&G, 1, 0);
 }
 
 /* ---- server tools -------------------------------------------------------- */
@@ -63,14 +53,7 @@ static fmcp_result t_block(fmcp_ctx *c, void *u)
 {
     (void)u;
     fmcp_ctx_progress(c, 1, 0, NULL);
-    pthread_mutex_lock(&gm);
-    gate_entered = 1;
-    pthread_cond_broadcast(&gcv);
-    while (!gate_open) pthread_cond_wait(&gcv, &gm);
-    gate_saw_cancel = fmcp_ctx_is_cancelled(c);
-    gate_finished = 1;
-    pthread_cond_broadcast(&gcv);
-    pthread_mutex_unlock(&gm);
+    t_gate_pass(&G, c, T_GATE_WAIT);
     return fmcp_ctx_add_text(c, "late");
 }
 
@@ -235,10 +218,7 @@ static void on_log(void *u, const char *level, const char *logger, const fmcp_js
 static void on_note(void *u, const char *method, const fmcp_json *params)
 {
     (void)u; (void)params;
-    pthread_mutex_lock(&R.m);
-    if (strcmp(method, "notifications/tools/list_changed") == 0) R.list_changed++;
-    pthread_cond_broadcast(&R.cv);
-    pthread_mutex_unlock(&R.m);
+    t_bump(&R.m, &R.cv, &R.list_changed, strcmp(method, "notifications/tools/list_changed") == 0);
 }
 
 static fmcp_result on_sampling(void *u, fmcp_client *c, const char *method, const fmcp_json *params,
@@ -387,9 +367,7 @@ static void check_calls(fmcp_client *c)
 /* Cancels every call of the client once the blocking handler runs. */
 static void *canceller(void *arg)
 {
-    pthread_mutex_lock(&gm);
-    while (!gate_entered) pthread_cond_wait(&gcv, &gm);
-    pthread_mutex_unlock(&gm);
+    t_gate_wait_entered(&G, 1, 0);
     fmcp_client_cancel_all((fmcp_client *)arg, "user pressed \"stop\"");
     return NULL;
 }
@@ -404,7 +382,7 @@ static void check_timeout_cancel(fmcp_client *c)
     pthread_t th;
     int k;
     for (k = 0; k < 3; k++) {
-        gate_reset();
+        t_gate_reset(&G);
         rec_reset();
         memset(&o, 0, sizeof o);
         o.progress = on_progress;
@@ -416,23 +394,14 @@ static void check_timeout_cancel(fmcp_client *c)
         CHECK(d == NULL);
         CHECK_OK(fmcp_client_ping(c));   /* the server has read the cancellation by now */
         gate_release();
-        CHECK_EQ_INT(gate_saw_cancel, 1);
+        CHECK_EQ_INT(t_gate_get(&G, &G.saw_cancel), 1);
         CHECK_OK(fmcp_client_ping(c));   /* the late answer was dropped cleanly */
     }
 }
 
 static void wait_list_changed(void)
 {
-    int64_t end = fmcp_monotonic_ms() + 5000;
-    pthread_mutex_lock(&R.m);
-    while (!R.list_changed && fmcp_monotonic_ms() < end) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 50000000L;
-        if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
-        pthread_cond_timedwait(&R.cv, &R.m, &ts);
-    }
-    pthread_mutex_unlock(&R.m);
+    t_wait_count(&R.m, &R.cv, &R.list_changed, 1, 5000);
 }
 
 static void check_list_changed(fmcp_client *c, fmcp_server *srv)
@@ -547,7 +516,7 @@ static void test_stream_peer_gone(void)
     fmcp_json_doc *doc = NULL;
     pair p;
     client_desc(&d);
-    gate_reset();
+    t_gate_reset(&G);
     CHECK_OK(connect_pair(&p, srv, &d, &c));
     if (c) {
         shutdown(p.fd, SHUT_RDWR);   /* the server's end */
@@ -699,32 +668,9 @@ static fmcp_result cc_hook(void *u, const char *method, const char *path, const 
     return FMCP_OK;
 }
 
-static int cc_lists(void)
-{
-    int n;
-    pthread_mutex_lock(&CC.m);
-    n = CC.lists;
-    pthread_mutex_unlock(&CC.m);
-    return n;
-}
-
-static int cc_posts(void)
-{
-    int n;
-    pthread_mutex_lock(&CC.m);
-    n = CC.posts;
-    pthread_mutex_unlock(&CC.m);
-    return n;
-}
-
-static int cc_reads(void)
-{
-    int n;
-    pthread_mutex_lock(&CC.m);
-    n = CC.reads;
-    pthread_mutex_unlock(&CC.m);
-    return n;
-}
+static int cc_lists(void) { return t_get_locked(&CC.m, &CC.lists); }
+static int cc_posts(void) { return t_get_locked(&CC.m, &CC.posts); }
+static int cc_reads(void) { return t_get_locked(&CC.m, &CC.reads); }
 
 static int hsrv_start(hsrv *h, fmcp_server *srv, int with_auth)
 {
@@ -1427,36 +1373,11 @@ static void test_https(void)
 
 /* ---- 2026-07-28 result cache --------------------------------------------- */
 
-/* The library's clock, movable: the real monotonic time plus an offset. */
-static pthread_mutex_t cc_clock_m = PTHREAD_MUTEX_INITIALIZER;
-static int64_t cc_offset;
-
-static int64_t cc_clock(void *u)
-{
-    struct timespec ts;
-    int64_t off;
-    (void)u;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    pthread_mutex_lock(&cc_clock_m);
-    off = cc_offset;
-    pthread_mutex_unlock(&cc_clock_m);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + off;
-}
-
-static void cc_advance(int64_t ms)
-{
-    pthread_mutex_lock(&cc_clock_m);
-    cc_offset += ms;
-    pthread_mutex_unlock(&cc_clock_m);
-}
-
+/* The library's clock, movable (tests/test.h: t_use_clock, t_clock_advance). */
 static void cc_hooks(int on)
 {
-    fmcp_hooks hk;
-    memset(&hk, 0, sizeof hk);
-    hk.monotonic_ms_fn = cc_clock;
-    cc_offset = 0;
-    fmcp_set_hooks(on ? &hk : NULL);
+    if (on) t_use_clock();
+    else fmcp_set_hooks(NULL);
 }
 
 /* fmcp_client_list_tools: the number of tools (-1 on failure). */
@@ -1522,7 +1443,7 @@ static void test_http_cache(void)
         CHECK_EQ_INT(cc_reads() - n0, 2);
         CHECK_OK(fmcp_client_ping(c));               /* server/discover is never cached */
         /* stale once ttlMs has passed */
-        cc_advance(20001);
+        t_clock_advance(20001);
         n0 = cc_lists();
         CHECK_EQ_INT(cc_ntools(c), N_TOOLS);
         CHECK_EQ_INT(cc_lists() - n0, pages);
@@ -1670,14 +1591,7 @@ static void cs_invalidate(void *u, const char *prefix, size_t plen)
     pthread_mutex_unlock(&CS.m);
 }
 
-static int cs_count(int *field)
-{
-    int n;
-    pthread_mutex_lock(&CS.m);
-    n = *field;
-    pthread_mutex_unlock(&CS.m);
-    return n;
-}
+static int cs_count(int *field) { return t_get_locked(&CS.m, field); }
 
 static void test_http_cache_store(void)
 {

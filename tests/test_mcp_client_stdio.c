@@ -10,6 +10,7 @@
 #define FASTMCP_IMPLEMENTATION
 #endif
 #include "fastmcp.h"
+#define T_THREADS
 #include "test.h"
 #include <pthread.h>
 #include <unistd.h>
@@ -133,24 +134,6 @@ static void peer_note(peer *p, int64_t id)
     pthread_mutex_unlock(&p->m);
 }
 
-/* Wait (at most 10 s, never as a race fix: only against a hang) for a flag. */
-static int wait_for(pthread_mutex_t *m, pthread_cond_t *cv, const int *flag, int at_least)
-{
-    int64_t end = fmcp_monotonic_ms() + 10000;
-    int ok;
-    pthread_mutex_lock(m);
-    while (*flag < at_least && fmcp_monotonic_ms() < end) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 20000000L;
-        if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
-        pthread_cond_timedwait(cv, m, &ts);
-    }
-    ok = *flag >= at_least;
-    pthread_mutex_unlock(m);
-    return ok;
-}
-
 /* ---- client side recorders ---------------------------------------------- */
 
 typedef struct rec {
@@ -196,10 +179,7 @@ static void on_log(void *u, const char *level, const char *logger, const fmcp_js
 static void on_note(void *u, const char *method, const fmcp_json *params)
 {
     (void)u; (void)params;
-    pthread_mutex_lock(&R.m);
-    if (strcmp(method, "notifications/tools/list_changed") == 0) R.list_changed++;
-    pthread_cond_broadcast(&R.cv);
-    pthread_mutex_unlock(&R.m);
+    t_bump(&R.m, &R.cv, &R.list_changed, strcmp(method, "notifications/tools/list_changed") == 0);
 }
 
 static fmcp_result on_sampling(void *u, fmcp_client *c, const char *method, const fmcp_json *params,
@@ -365,7 +345,7 @@ static void script_cut(peer *p)
 {
     fmcp_json_doc *d;
     int want;
-    wait_for(&p->m, &p->cv, &p->go, 1);
+    t_wait_count(&p->m, &p->cv, &p->go, 1, 10000);
     pthread_mutex_lock(&p->m);
     want = p->go;   /* how many calls to collect before the cut */
     pthread_mutex_unlock(&p->m);
@@ -436,7 +416,7 @@ static void script_idle(peer *p)
     peer_send(p, "{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":{}}\n", (long long)id_of(d));
     fmcp_json_doc_destroy(d);
     /* once the call has returned, unprompted: a notification and a request */
-    wait_for(&p->m, &p->cv, &p->go, 1);
+    t_wait_count(&p->m, &p->cv, &p->go, 1, 10000);
     peer_send(p, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\"}\n"
                  "{\"jsonrpc\":\"2.0\",\"id\":\"idle\",\"method\":\"ping\"}\n");
     d = peer_expect_answer(p, "idle");
@@ -481,11 +461,11 @@ static void test_idle(void)
             pthread_mutex_unlock(&p.m);
             if (got || fmcp_monotonic_ms() > end) break;
 #ifndef FASTMCP_NO_THREADS
-            wait_for(&p.m, &p.cv, &p.idle_pong, 1);
+            t_wait_count(&p.m, &p.cv, &p.idle_pong, 1, 10000);
 #endif
         }
         CHECK_EQ_INT(p.idle_pong, 1);
-        CHECK(wait_for(&R.m, &R.cv, &R.list_changed, 1));
+        CHECK(t_wait_count(&R.m, &R.cv, &R.list_changed, 1, 10000));
         CHECK_OK(fmcp_client_ping(c));   /* calls again after the quiet spell */
         CHECK_OK(fmcp_client_ping(c));
     }
@@ -596,7 +576,7 @@ static void test_threads(void)
     }
     /* every ping the peer slipped in was answered */
     CHECK(p.go >= 1);
-    CHECK(wait_for(&p.m, &p.cv, &p.seen, p.go));
+    CHECK(t_wait_count(&p.m, &p.cv, &p.seen, p.go, 10000));
     finish(&p, c);
 }
 
@@ -629,7 +609,7 @@ typedef struct cancel_arg { peer *p; fmcp_client *c; } cancel_arg;
 static void *cancel_when_seen(void *arg)
 {
     cancel_arg *x = (cancel_arg *)arg;
-    wait_for(&x->p->m, &x->p->cv, &x->p->seen, 1);
+    t_wait_count(&x->p->m, &x->p->cv, &x->p->seen, 1, 10000);
     fmcp_client_cancel_all(x->c, "stop now");
     return NULL;
 }

@@ -7,11 +7,10 @@
 #define FASTMCP_IMPLEMENTATION
 #endif
 #include "fastmcp.h"
-#include "test.h"
 #ifndef FASTMCP_NO_THREADS
-#include <pthread.h>
-#include <time.h>
+#define T_THREADS
 #endif
+#include "test.h"
 
 /* ---- fake transport: the last response ------------------------------------ */
 
@@ -706,28 +705,13 @@ static void test_status_notifications(void)
 }
 
 #ifndef FASTMCP_NO_THREADS
-static pthread_mutex_t t_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t t_cv = PTHREAD_COND_INITIALIZER;
-static int t_started, t_saw_cancel;
+static t_gate G = T_GATE_INIT;   /* never opened: only a cancel lets the handler through */
 
 /* Runs until cancelled (bounded at about 10 s so a failure cannot hang). */
 static fmcp_result tool_until_cancelled(fmcp_ctx *c, void *u)
 {
-    int i;
     (void)u;
-    pthread_mutex_lock(&t_mu);
-    t_started = 1;
-    pthread_cond_broadcast(&t_cv);
-    pthread_mutex_unlock(&t_mu);
-    for (i = 0; i < 1000 && !fmcp_ctx_is_cancelled(c); i++) {
-        struct timespec ts;
-        ts.tv_sec = 0;
-        ts.tv_nsec = 10000000L;
-        nanosleep(&ts, NULL);
-    }
-    pthread_mutex_lock(&t_mu);
-    t_saw_cancel = fmcp_ctx_is_cancelled(c);
-    pthread_mutex_unlock(&t_mu);
+    t_gate_pass(&G, c, T_GATE_OR_CANCEL);
     return FMCP_OK;
 }
 
@@ -746,18 +730,14 @@ static void test_destroy_cancels(void)
     memset(&sd, 0, sizeof sd);
     sd.send = t_send;
     CHECK_OK(fmcp_session_create(e.srv, &sd, &e.s));
-    t_started = t_saw_cancel = 0;
+    t_gate_reset(&G);
     start(&e, "spin", id);
     CHECK(*id != 0);
-    pthread_mutex_lock(&t_mu);
-    while (!t_started) pthread_cond_wait(&t_cv, &t_mu);
-    pthread_mutex_unlock(&t_mu);
+    t_gate_wait_entered(&G, 1, 0);
     fmcp_session_destroy(e.s);   /* the task outlives its session */
-    pthread_mutex_lock(&t_mu);
-    CHECK(!t_saw_cancel);
-    pthread_mutex_unlock(&t_mu);
+    CHECK(!t_gate_get(&G, &G.saw_cancel));
     fmcp_server_destroy(e.srv);
-    CHECK(t_saw_cancel);
+    CHECK(t_gate_get(&G, &G.saw_cancel));
 }
 #endif
 

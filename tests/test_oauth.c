@@ -6,6 +6,7 @@
 #define FASTMCP_IMPLEMENTATION
 #endif
 #include "fastmcp.h"
+#define T_THREADS
 #include "test.h"
 #include <pthread.h>
 #include <unistd.h>
@@ -605,14 +606,7 @@ static void fake_stop(void)
     pthread_mutex_destroy(&F.mu);
 }
 
-static int fake_get(int *field)
-{
-    int v;
-    pthread_mutex_lock(&F.mu);
-    v = *field;
-    pthread_mutex_unlock(&F.mu);
-    return v;
-}
+static int fake_get(int *field) { return t_get_locked(&F.mu, field); }
 
 /* An oauth object for the fake server with a memory store, headless. */
 static fmcp_oauth *new_oauth(fmcp_oauth_store **st, const fmcp_allocator *a)
@@ -1382,6 +1376,14 @@ static fmcp_oauth *new_grant_oauth(fmcp_oauth_store **st, fmcp_oauth_desc *d)
     return o;
 }
 
+/* The same on a fresh memory store (the old one destroyed): nothing cached. */
+static fmcp_oauth *fresh_grant_oauth(fmcp_oauth_store **st, fmcp_oauth_desc *d)
+{
+    fmcp_oauth_memory_store_destroy(*st);
+    *st = NULL;
+    return new_grant_oauth(st, d);
+}
+
 /* client_credentials with client_secret_basic: no browser, no registration;
  * the token is reused, and obtained again once it is about to expire. */
 static void test_client_credentials_basic(void)
@@ -1417,9 +1419,7 @@ static void test_client_credentials_basic(void)
     d.client_id = "cc-1";
     d.client_secret = "s:3";
     d.store = NULL;
-    fmcp_oauth_memory_store_destroy(st);
-    st = NULL;
-    o = new_grant_oauth(&st, &d);
+    o = fresh_grant_oauth(&st, &d);
     if (o) {
         int before;
         CHECK_OK(connect_and_call(o, text, sizeof text));
@@ -1435,9 +1435,7 @@ static void test_client_credentials_basic(void)
     d.grant = FMCP_OAUTH_GRANT_CLIENT_CREDENTIALS;
     d.client_id = "cc-1";
     d.client_secret = "nope";
-    fmcp_oauth_memory_store_destroy(st);
-    st = NULL;
-    o = new_grant_oauth(&st, &d);
+    o = fresh_grant_oauth(&st, &d);
     if (o) {
         CHECK(connect_and_call(o, text, sizeof text) == FMCP_ERR_AUTH);
         CHECK_EQ_INT(fake_get(&F.authorizations), 0);
@@ -1496,9 +1494,7 @@ static void test_private_key_jwt(void)
     /* a key of another signer fails at the AS */
     CHECK_OK(fmcp_ec_keygen(FMCP_EC_P256, &k));
     ec_pkcs8_pem(k.d, pem, sizeof pem);
-    fmcp_oauth_memory_store_destroy(st);
-    st = NULL;
-    o = new_grant_oauth(&st, &d);
+    o = fresh_grant_oauth(&st, &d);
     if (o) {
         CHECK(connect_and_call(o, text, sizeof text) == FMCP_ERR_AUTH);
         fmcp_oauth_destroy(o);
@@ -1515,9 +1511,7 @@ static void test_private_key_jwt(void)
             F.rsa_pub = rk->pub;
             F.assertion_alg = 2;
             d.private_key_pem = rpem;
-            fmcp_oauth_memory_store_destroy(st);
-            st = NULL;
-            o = new_grant_oauth(&st, &d);
+            o = fresh_grant_oauth(&st, &d);
             CHECK(o != NULL);
             if (o) { CHECK_OK(connect_and_call(o, text, sizeof text)); fmcp_oauth_destroy(o); }
         } else {
@@ -1567,9 +1561,7 @@ static void test_jwt_bearer(void)
             F.want_assertion = "eyJ.from-file.sig";
             d.assertion = NULL;
             d.assertion_file = path;
-            fmcp_oauth_memory_store_destroy(st);
-            st = NULL;
-            o = new_grant_oauth(&st, &d);
+            o = fresh_grant_oauth(&st, &d);
             CHECK(o != NULL);
             if (o) { CHECK_OK(connect_and_call(o, text, sizeof text)); fmcp_oauth_destroy(o); }
             remove(path);
@@ -1579,9 +1571,7 @@ static void test_jwt_bearer(void)
     }
     F.want_assertion = "another";
     F.token_calls = 0;
-    fmcp_oauth_memory_store_destroy(st);
-    st = NULL;
-    o = new_grant_oauth(&st, &d);
+    o = fresh_grant_oauth(&st, &d);
     if (o) {
         CHECK(connect_and_call(o, text, sizeof text) == FMCP_ERR_AUTH);
         CHECK_EQ_INT(fake_get(&F.token_calls), 1);
@@ -1623,9 +1613,7 @@ static void test_id_jag(void)
     /* the IdP refuses: no AS token request follows */
     d.idp_id_token = "wrong";
     F.token_calls = 0;
-    fmcp_oauth_memory_store_destroy(st);
-    st = NULL;
-    o = new_grant_oauth(&st, &d);
+    o = fresh_grant_oauth(&st, &d);
     if (o) {
         CHECK(connect_and_call(o, text, sizeof text) == FMCP_ERR_AUTH);
         CHECK_EQ_INT(fake_get(&F.token_calls), 0);

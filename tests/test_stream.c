@@ -4,6 +4,7 @@
 #define FASTMCP_IMPLEMENTATION
 #endif
 #include "fastmcp.h"
+#define T_THREADS
 #include "test.h"
 #include <pthread.h>
 #include <unistd.h>
@@ -61,18 +62,12 @@ static int count_lines(const out_buf *o)
 
 static fmcp_result t_echo(fmcp_ctx *c, void *u) { (void)u; return fmcp_ctx_add_text(c, fmcp_ctx_arg_str(c, "text", "?")); }
 
-static pthread_mutex_t gate_m = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
-static int gate_open, slow_started;
+static t_gate G = T_GATE_INIT;   /* holds `slow` and `gated` until the test opens it */
 
 static fmcp_result t_slow(fmcp_ctx *c, void *u)
 {
     (void)u;
-    pthread_mutex_lock(&gate_m);
-    slow_started = 1;
-    pthread_cond_broadcast(&gate_cv);
-    while (!gate_open) pthread_cond_wait(&gate_cv, &gate_m);
-    pthread_mutex_unlock(&gate_m);
+    t_gate_pass(&G, c, T_GATE_WAIT);
     return fmcp_ctx_add_text(c, "slow done");
 }
 
@@ -332,23 +327,18 @@ static void test_eof_cancels(void)
     serve_arg a;
     char line[4096];
     fmcp_server *srv = make_server(2, NULL);
-    gate_open = slow_started = 0;
+    t_gate_reset(&G);
     CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
     a.srv = srv; a.fd = sv[1]; a.rc = FMCP_ERR_STATE;
     CHECK(pthread_create(&th, NULL, serve_thread, &a) == 0);
     CHECK(write_all(sv[0], INIT));
     CHECK(read_line(sv[0], line, sizeof line));
     CHECK(write_all(sv[0], "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"slow\"}}\n"));
-    pthread_mutex_lock(&gate_m);
-    while (!slow_started) pthread_cond_wait(&gate_cv, &gate_m);
-    pthread_mutex_unlock(&gate_m);
+    t_gate_wait_entered(&G, 1, 0);
     CHECK(shutdown(sv[0], SHUT_WR) == 0);
     pthread_join(th, NULL);
     CHECK_OK(a.rc);
-    pthread_mutex_lock(&gate_m);
-    gate_open = 1;
-    pthread_cond_broadcast(&gate_cv);
-    pthread_mutex_unlock(&gate_m);
+    t_gate_open(&G);
     fmcp_server_destroy(srv);   /* joins the worker: the slow call has ended */
     close(sv[1]);
     CHECK(!read_line(sv[0], line, sizeof line));   /* nothing more was written */
@@ -425,30 +415,18 @@ static int lf_until_reader(int fd, char *line, size_t cap)
     return 0;
 }
 
-/* `gated`: blocks until the test opens the gate or the call is cancelled
- * (there is no cancellation callback, so it looks every millisecond). */
-static pthread_mutex_t g_m = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t g_cv = PTHREAD_COND_INITIALIZER;
-static int g_open, g_started, g_on_reader, g_cancelled, g_finished;
+/* `gated`: blocks until the test opens the gate or the call is cancelled;
+ * g_on_reader (guarded by G.m) says where it ran, set before it counts in. */
+static int g_on_reader;
 
 static fmcp_result t_gated(fmcp_ctx *c, void *u)
 {
     int mine = on_reader();
     (void)u;
-    pthread_mutex_lock(&g_m);
-    g_started = 1;
+    pthread_mutex_lock(&G.m);
     g_on_reader = mine;
-    pthread_cond_broadcast(&g_cv);
-    while (!g_open && !fmcp_ctx_is_cancelled(c)) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 1000000L;
-        if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
-        pthread_cond_timedwait(&g_cv, &g_m, &ts);
-    }
-    g_cancelled = !g_open;
-    g_finished = 1;
-    pthread_mutex_unlock(&g_m);
+    pthread_mutex_unlock(&G.m);
+    t_gate_pass(&G, c, T_GATE_OR_CANCEL);
     return fmcp_ctx_add_text(c, "gated done");
 }
 
@@ -459,31 +437,27 @@ static fmcp_result t_fast(fmcp_ctx *c, void *u)
 {
     (void)u;
     if (on_reader()) {
-        pthread_mutex_lock(&g_m);
+        pthread_mutex_lock(&G.m);
         fast_on_reader++;
-        pthread_mutex_unlock(&g_m);
+        pthread_mutex_unlock(&G.m);
     }
     return fmcp_ctx_add_text(c, fmcp_ctx_arg_str(c, "text", "?"));
 }
 
 static void gate_set(int open)
 {
-    pthread_mutex_lock(&g_m);
-    g_open = open;
-    if (!open) g_started = g_on_reader = g_cancelled = g_finished = 0;
-    pthread_cond_broadcast(&g_cv);
-    pthread_mutex_unlock(&g_m);
+    if (open) { t_gate_open(&G); return; }
+    t_gate_reset(&G);
+    pthread_mutex_lock(&G.m);
+    g_on_reader = 0;
+    pthread_mutex_unlock(&G.m);
 }
 
 /* Waits until `gated` has started; 1 when it runs on a reading thread. */
 static int gate_started_on_reader(void)
 {
-    int mine;
-    pthread_mutex_lock(&g_m);
-    while (!g_started) pthread_cond_wait(&g_cv, &g_m);
-    mine = g_on_reader;
-    pthread_mutex_unlock(&g_m);
-    return mine;
+    t_gate_wait_entered(&G, 1, 0);
+    return t_gate_get(&G, &g_on_reader);
 }
 
 /* Call `gated` until it runs (and stays blocked) on a reading thread: 1. */
@@ -681,9 +655,9 @@ static void test_slow_tool_pings(void)
     CHECK(read_line(sv[0], line, sizeof line));
     CHECK_STR(field(line, "id"), "98");
     CHECK_STR(field(line, "result.content.0.text"), "x");
-    pthread_mutex_lock(&g_m);
-    CHECK(g_started && !g_finished);   /* all of that while the tool was blocked */
-    pthread_mutex_unlock(&g_m);
+    pthread_mutex_lock(&G.m);
+    CHECK(G.entered && !G.finished);   /* all of that while the tool was blocked */
+    pthread_mutex_unlock(&G.m);
     gate_set(1);
     CHECK(read_line(sv[0], line, sizeof line));
     CHECK_STR(field(line, "id"), "50");
@@ -742,9 +716,9 @@ static void test_slow_tool_in_batch(void)
         CHECK(write_all(sv[0], "{\"jsonrpc\":\"2.0\",\"id\":62,\"method\":\"ping\"}\n"));
         CHECK(read_line(sv[0], line, sizeof line));
         CHECK_STR(field(line, "id"), "62");
-        pthread_mutex_lock(&g_m);
-        CHECK(g_started && !g_finished);   /* all of that while the slow call was blocked */
-        pthread_mutex_unlock(&g_m);
+        pthread_mutex_lock(&G.m);
+        CHECK(G.entered && !G.finished);   /* all of that while the slow call was blocked */
+        pthread_mutex_unlock(&G.m);
         gate_set(1);
         CHECK(read_line(sv[0], line, sizeof line));
         CHECK_STR(field(line, "id"), "50");
@@ -777,7 +751,7 @@ static void test_eof_while_stolen(void)
     }
     CHECK_STR(field(line, "id"), "99");
     lf_stop(srv, sv, th, &a);   /* only the cancellation can end the call */
-    CHECK(g_finished && g_cancelled);
+    CHECK(G.finished && G.by_cancel);
 #endif
 }
 

