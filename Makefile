@@ -28,7 +28,7 @@ TEST_SRCS    := $(filter-out tests/test_tls.c,$(wildcard tests/test_*.c))
 TEST_BINS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 SAN_BINS     := $(TEST_SRCS:tests/%.c=$(BUILD)/san/%)
 # The threaded tests again under ThreadSanitizer (build/tsan/).
-TSAN_TESTS   := test_mcp test_stream test_mcp_http test_mcp_client test_mcp_client_stdio test_client_spawn
+TSAN_TESTS   := test_mcp test_stream test_mcp_http test_mcp_client test_mcp_client_stdio test_client_spawn test_mcp_tasks
 TSAN_BINS    := $(TSAN_TESTS:%=$(BUILD)/tsan/%)
 # Extra builds of some tests with a switch: one table, one entry per line,
 # name:source:flags[:san] (flags comma-separated; "san" builds build/san/NAME
