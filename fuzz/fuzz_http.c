@@ -102,13 +102,12 @@ static void fuzz_request(const uint8_t *d, size_t n)
 {
     fmcp__conn c;
     fmcp_http_req *r = NULL;
-    size_t scan = 0, end, i, used = 0;
+    size_t scan = 0, end = 0, i, used = 0;
     int st;
     memset(&c, 0, sizeof c);
     c.srv = &srv;
     memcpy(c.remote, "127.0.0.1:1", 12);
-    end = fmcp__head_end((const char *)d, 0, n, &scan);
-    if (!end || end > srv.d.max_header_bytes) return;
+    if (fmcp__head_end((const char *)d, 0, n, &scan, &end) != 1 || end > srv.d.max_header_bytes) return;
     st = fmcp__req_parse(&c, (const char *)d, end, &r);
     if (st < 0) return;   /* out of memory */
     if (st) {

@@ -279,20 +279,25 @@ static void fmcp__http_date(char out[30], int64_t t)
     memcpy(o, " GMT", 5);
 }
 
-/* Offset just past the blank line ending a head in b[from..len), or 0.
- * *scan is where the next search should restart. Accepts CRLF and LF. */
-static size_t fmcp__head_end(const char *b, size_t start, size_t len, size_t *scan)
+/* Finds the end of a request head in b[start..len). Every line ends in CRLF:
+ * a bare LF is refused as soon as it is seen (RFC 9112 2.2 lets a server
+ * accept one, but a proxy in front that splits lines differently would see
+ * other fields or another message: request smuggling). A bare CR needs no
+ * scan here: it can only end up inside a line, and no request-line part,
+ * field name or field value admits it. *scan is where the next search
+ * resumes. 1 with *end just past the blank line, 0 for more, -1 for a bare LF. */
+static int fmcp__head_end(const char *b, size_t start, size_t len, size_t *scan, size_t *end)
 {
     size_t i = *scan < start ? start : *scan;
     while (i < len) {
         const char *nl = (const char *)memchr(b + i, '\n', len - i);
         if (!nl) break;
         i = (size_t)(nl - b);
-        if ((i >= start + 1 && b[i - 1] == '\n') ||
-            (i >= start + 2 && b[i - 1] == '\r' && b[i - 2] == '\n')) return i + 1;
+        if (i == start || b[i - 1] != '\r') return -1;
+        if (i >= start + 3 && b[i - 2] == '\n') { *end = i + 1; return 1; }
         i++;
     }
-    *scan = len > start + 3 ? len - 3 : start;
+    *scan = len;
     return 0;
 }
 
@@ -1345,7 +1350,7 @@ static int fmcp__req_parse(fmcp__conn *c, const char *head, size_t hlen, fmcp_ht
     text = (char *)(r->hlens + lines);
     memcpy(text, head, hlen); text[hlen] = 0;
     nl = (char *)memchr(text, '\n', hlen);
-    le = (nl > text && nl[-1] == '\r') ? nl - 1 : nl;
+    le = nl - 1;   /* the CR (fmcp__head_end saw to it) */
     st = fmcp__parse_reqline(r, text, le);
     if (!st) {
         nh = fmcp__parse_fields(nl + 1, text + hlen, r->hdrs, r->hlens, lines);
@@ -1415,13 +1420,15 @@ static int fmcp__conn_early(fmcp__conn *c, fmcp_http_req *req)
 static int fmcp__conn_head(fmcp__conn *c)
 {
     fmcp_http_server *s = c->srv;
-    size_t end, hlen;
+    size_t end = 0, hlen;
     fmcp_http_req *req = NULL;
-    int st;
-    while (c->rpos < c->rb.len && (c->rb.p[c->rpos] == '\r' || c->rb.p[c->rpos] == '\n')) c->rpos++;
-    if (c->rpos == c->rb.len) return 0;
-    end = fmcp__head_end(c->rb.p, c->rpos, c->rb.len, &c->scan);
-    if (!end) {
+    int st, found;
+    /* empty lines (CRLF) before a request line are skipped (RFC 9112 2.2) */
+    while (c->rb.len - c->rpos >= 2 && c->rb.p[c->rpos] == '\r' && c->rb.p[c->rpos + 1] == '\n') c->rpos += 2;
+    if (c->rpos == c->rb.len || (c->rb.len - c->rpos == 1 && c->rb.p[c->rpos] == '\r')) return 0;
+    found = fmcp__head_end(c->rb.p, c->rpos, c->rb.len, &c->scan, &end);
+    if (found < 0) { fmcp__conn_fail(c, 400); return 0; }
+    if (!found) {
         if (c->rb.len - c->rpos > s->d.max_header_bytes) fmcp__conn_fail(c, 431);
         return 0;
     }
