@@ -235,7 +235,12 @@
  *   jwk     JOSE keys of every type (RSA, EC, Ed25519): JWK/PEM/DER, thumbprints, JWS sign/verify
  *   jwt     JWT verifier (RS256, PS256, ES256, ES384, EdDSA; claims policy, one verdict, key sets) and issuer
  *   dpop    RFC 9449 DPoP proofs on the resource server: checks, jti replay cache, nonces
- *   http    HTTP/1.1 event loop (epoll/poll), server engine, small client
+ *   http    HTTP/1.1 API (loop, server, client: declared here) and framing:
+ *           URLs, head scanners, response heads, chunk decoder
+ *   http_loop the event loop: epoll/poll/WSAPoll back ends, timers, wake-up
+ *   http_conn server connections: reading, strict request heads, bodies, accepting
+ *   http_server answering (direct or queued), accessors, servers, stepping
+ *   http_client the loop client (fmcp_http_fetch); TCP connects for mcp_client
  *   tls     TLS 1.2 client/server transports for http (BearSSL, opt-in)
  *   mcp_schema tool schemas: compact parameter spec, $ref checks, bounded JSON
  *           Schema 2020-12 validator for tool arguments
@@ -2557,6 +2562,58 @@ FASTMCP_API void fmcp_http_response_destroy(fmcp_http_response *res);
 #ifdef __cplusplus
 }
 #endif
+
+/* ===== http_loop.h ===== */
+/* ---------------------------------------------------------------------------
+ * http_loop: the HTTP event loop (internal, no declarations of its own)
+ * ---------------------------------------------------------------------------
+ *
+ * Part of the http API, which http.h declares and documents (fmcp_http_loop,
+ * timers, fmcp_http_stop, fmcp_http_loop_fd). Here: the loop object, the
+ * epoll / poll / WSAPoll back ends (fmcp__io_add/_mod/_del, retiring objects
+ * until the end of a step), the timer heap, the cross-thread wake-up and the
+ * buffer pool. Its private types (fmcp__io, fmcp__op, struct fmcp_http_loop)
+ * live in the implementation and serve http_conn, http_server and http_client.
+ */
+
+/* ===== http_conn.h ===== */
+/* ---------------------------------------------------------------------------
+ * http_conn: the server's connections (internal, no declarations of its own)
+ * ---------------------------------------------------------------------------
+ *
+ * Part of the http server that http.h declares and documents. Here: the
+ * server, connection and request types, the plain TCP transport, timeout
+ * lists, closing and failing connections, reading, request head parsing
+ * (strict: CRLF lines, RFC 9112 framing), body reading (Content-Length and
+ * chunked), on_head, and accepting. http_server answers the requests and
+ * drives it; all of it is private (static fmcp__*).
+ */
+
+/* ===== http_server.h ===== */
+/* ---------------------------------------------------------------------------
+ * http_server: answering, servers, stepping (internal, no declarations of its own)
+ * ---------------------------------------------------------------------------
+ *
+ * Part of the http API that http.h declares and documents: fmcp_http_respond,
+ * the streaming and SSE calls (formatted straight into the connection on the
+ * loop thread, else queued for it), the request accessors, hold/resume,
+ * fmcp_http_server_create and friends, and fmcp_http_step / _run /
+ * _loop_destroy. Stepping dispatches client events to http_client, declared
+ * ahead in the implementation (fmcp__fetch_event, fmcp__fetch_finish,
+ * fmcp__dns_poll), as mcp.c does with mcp_era.
+ */
+
+/* ===== http_client.h ===== */
+/* ---------------------------------------------------------------------------
+ * http_client: the loop's HTTP client (internal, no declarations of its own)
+ * ---------------------------------------------------------------------------
+ *
+ * Part of the http API that http.h declares and documents (fmcp_http_fetch,
+ * fmcp_http_fetch_async, fmcp_http_fetch_cancel, responses): resolving (names
+ * on a helper thread), non-blocking connects, the request, and reading the
+ * response with http's head parser and chunk decoder. fmcp__tcp_begin and
+ * fmcp__tcp_result also serve the MCP client's connections.
+ */
 
 /* ===== tls.h ===== */
 /* ---------------------------------------------------------------------------
@@ -16558,7 +16615,11 @@ FASTMCP_API fmcp_result fmcp_dpop_check(fmcp_dpop *d, const fmcp_dpop_request *r
 }
 
 /* ===== http.c ===== */
-/* http: implementation */
+/* http: implementation of the framing (sockets not needed for most of it):
+ * URL parsing, the growable buffer, text helpers (tchar, field values, dates),
+ * the request and response head scanners, the chunk decoder and the response
+ * head parser. The loop (http_loop), the server (http_conn, http_server) and
+ * the clients (http_client, mcp_client) use them. */
 
 #include <string.h>
 
@@ -16638,36 +16699,6 @@ FASTMCP_API fmcp_result fmcp_http_url_parse(const char *url, fmcp_http_url *out)
 }
 
 #ifndef FASTMCP_NO_SOCKETS
-
-#include <stdlib.h>
-#include <errno.h>
-/* Windows: Winsock 2 (included by base) and WSAPoll through the poll back end. */
-#ifndef _WIN32
-#include <unistd.h>
-#include <fcntl.h>
-#include <sys/types.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <poll.h>
-#endif
-#if defined(__linux__) && !defined(FASTMCP_HTTP_USE_POLL)
-#  define FMCP__EPOLL 1
-#  include <sys/epoll.h>
-#  include <sys/eventfd.h>
-#endif
-#ifndef MSG_NOSIGNAL
-#  define MSG_NOSIGNAL 0
-#endif
-
-#define FMCP__POOL_BUF 16384u
-#define FMCP__POOL_MAX 64
-#define FMCP__IN 1u
-#define FMCP__OUT 2u
-#define FMCP__EV_ERR 4u
-#define FMCP__PIPELINE_OUT 65536u   /* unsent output that pauses reading/parsing */
 
 /* ---- growable byte buffer ------------------------------------------------- */
 
@@ -16806,7 +16837,8 @@ static const char *fmcp__reason(int s)
     case 422: return "Unprocessable Content"; case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error"; case 501: return "Not Implemented"; case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable"; case 504: return "Gateway Timeout"; case 505: return "HTTP Version Not Supported";
+    case 503: return "Service Unavailable"; case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
     }
     return "Status";
 }
@@ -17024,7 +17056,10 @@ static int fmcp__ck_feed(fmcp__chunker *k, const fmcp_allocator *a, const char *
         if (d) {
             fmcp_result r;
             /* a chunk that announces more than the cap is refused at once */
-            if (out->len + d > max || k->left > (uint64_t)(max - out->len - d)) { *used = i + u - d; return FMCP_ERR_TOO_LARGE; }
+            if (out->len + d > max || k->left > (uint64_t)(max - out->len - d)) {
+                *used = i + u - d;
+                return FMCP_ERR_TOO_LARGE;
+            }
             r = fmcp__hb_put(a, out, in + i + u - d, d);
             if (r != FMCP_OK) { *used = i + u - d; return r; }
         }
@@ -17128,6 +17163,43 @@ static fmcp_result fmcp__rhead_parse(char *t, size_t end, fmcp_http_header *h, s
     o->nheaders = (size_t)nh;
     return fmcp__rhead_framing(o, h, o->nheaders, head_req);
 }
+
+#endif /* FASTMCP_NO_SOCKETS */
+
+/* ===== http_loop.c ===== */
+/* http_loop: implementation (the event loop: back ends, timers, wake-up) */
+
+#ifndef FASTMCP_NO_SOCKETS
+
+#include <string.h>
+#include <stdlib.h>
+#include <errno.h>
+/* Windows: Winsock 2 (included by base) and WSAPoll through the poll back end. */
+#ifndef _WIN32
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <poll.h>
+#endif
+#if defined(__linux__) && !defined(FASTMCP_HTTP_USE_POLL)
+#  define FMCP__EPOLL 1
+#  include <sys/epoll.h>
+#  include <sys/eventfd.h>
+#endif
+#ifndef MSG_NOSIGNAL
+#  define MSG_NOSIGNAL 0
+#endif
+
+#define FMCP__POOL_BUF 16384u
+#define FMCP__POOL_MAX 64
+#define FMCP__IN 1u
+#define FMCP__OUT 2u
+#define FMCP__EV_ERR 4u
 
 /* ---- event loop ------------------------------------------------------------ */
 
@@ -17531,6 +17603,17 @@ FASTMCP_API fmcp_result fmcp_http_loop_create(const fmcp_allocator *a, fmcp_http
     *out = l;
     return FMCP_OK;
 }
+
+#endif /* FASTMCP_NO_SOCKETS */
+
+/* ===== http_conn.c ===== */
+/* http_conn: implementation (server connections: reading, request heads, bodies, accepting) */
+
+#ifndef FASTMCP_NO_SOCKETS
+
+#include <string.h>
+
+#define FMCP__PIPELINE_OUT 65536u   /* unsent output that pauses reading/parsing */
 
 /* ---- server: types -------------------------------------------------------- */
 
@@ -18035,7 +18118,8 @@ static int fmcp__conn_body(fmcp__conn *c)
         if (rc == 0) return 0;
     } else if (c->remaining) {
         size_t take = avail < c->remaining ? avail : (size_t)c->remaining;
-        if (!req->body.p && fmcp__hb_reserve(a, &req->body, c->remaining < 65536 ? (size_t)c->remaining + 1 : 65536) != FMCP_OK) {
+        size_t first = c->remaining < 65536 ? (size_t)c->remaining + 1 : 65536;   /* sized once for most bodies */
+        if (!req->body.p && fmcp__hb_reserve(a, &req->body, first) != FMCP_OK) {
             fmcp__conn_fail(c, 503); return 0;
         }
         if (fmcp__hb_put(a, &req->body, c->rb.p + c->rpos, take) != FMCP_OK) { fmcp__conn_fail(c, 503); return 0; }
@@ -18051,7 +18135,10 @@ static void fmcp__conn_process(fmcp__conn *c)
     while (!c->io.dead) {
         if (c->state == FMCP__C_HEAD) {
             /* a pipelining peer that does not read its answers waits */
-            if (c->wb.len - c->wpos > FMCP__PIPELINE_OUT) { fmcp__conn_flush(c); if (c->io.dead || c->wb.len - c->wpos > FMCP__PIPELINE_OUT) break; }
+            if (c->wb.len - c->wpos > FMCP__PIPELINE_OUT) {
+                fmcp__conn_flush(c);
+                if (c->io.dead || c->wb.len - c->wpos > FMCP__PIPELINE_OUT) break;
+            }
             if (!fmcp__conn_head(c)) break;
         }
         else if (c->state == FMCP__C_BODY) { if (!fmcp__conn_body(c)) break; }
@@ -18212,6 +18299,15 @@ static void fmcp__srv_accept(fmcp_http_server *s)
     }
 }
 
+#endif /* FASTMCP_NO_SOCKETS */
+
+/* ===== http_server.c ===== */
+/* http_server: implementation (answering, request accessors, servers, stepping the loop) */
+
+#ifndef FASTMCP_NO_SOCKETS
+
+#include <string.h>
+
 /* ---- answering: loop side ------------------------------------------------------ */
 
 /* Apply a formatted response piece on the loop thread. data may be NULL
@@ -18246,7 +18342,8 @@ static fmcp_result fmcp__apply(fmcp_http_req *req, int kind, fmcp__hbuf *data)
     if (c && c->io.dead) c = NULL;
     if (kind == FMCP__OP_FINISH) {
         if (c) {
-            int close_now = !req->keepalive || (req->lstreamed && req->minor == 0) || c->close_after || c->srv->draining;
+            int close_now = !req->keepalive || (req->lstreamed && req->minor == 0) || c->close_after ||
+                            c->srv->draining;
             c->cur = NULL; req->conn = NULL;
             c->state = close_now ? FMCP__C_CLOSING : FMCP__C_HEAD;
             fmcp__req_unref(req);      /* the connection's reference */
@@ -18685,7 +18782,10 @@ FASTMCP_API fmcp_result fmcp_http_server_create(fmcp_http_loop *loop, const fmcp
     fmcp__srv_defaults(&s->d);
     s->loop = loop; s->io.kind = FMCP__IO_LISTEN; s->io.fd = -1;
     r = fmcp__listen_on(s, s->d.host, s->d.port);
-    if (r == FMCP_OK && fmcp__io_add(loop, &s->io, FMCP__IN) != FMCP_OK) { fmcp__sock_close(s->io.fd); r = FMCP_ERR_NOMEM; }
+    if (r == FMCP_OK && fmcp__io_add(loop, &s->io, FMCP__IN) != FMCP_OK) {
+        fmcp__sock_close(s->io.fd);
+        r = FMCP_ERR_NOMEM;
+    }
     if (r != FMCP_OK) { fmcp_free(loop->a, s, sizeof *s); return r; }
     s->next = loop->servers; if (loop->servers) loop->servers->prev = s; loop->servers = s;
     *out = s;
@@ -18901,6 +19001,15 @@ FASTMCP_API void fmcp_http_loop_destroy(fmcp_http_loop *loop)
 #endif
     fmcp_free(a, loop, sizeof *loop);
 }
+
+#endif /* FASTMCP_NO_SOCKETS */
+
+/* ===== http_client.c ===== */
+/* http_client: implementation (the loop client: fmcp_http_fetch and friends) */
+
+#ifndef FASTMCP_NO_SOCKETS
+
+#include <string.h>
 
 /* ---- client ---------------------------------------------------------------------------- */
 
@@ -19179,11 +19288,15 @@ static void fmcp__fetch_read(fmcp_http_fetch_op *op)
     int rounds;
     for (rounds = 0; rounds < 8 || (op->tr && op->tr->pending && op->tr->pending(op->tc)); rounds++) {
         long n;
-        if (fmcp__hb_reserve(op->loop->a, &op->in, 16384) != FMCP_OK) { fmcp__fetch_fail(op, FMCP_ERR_NOMEM, NULL); return; }
+        if (fmcp__hb_reserve(op->loop->a, &op->in, 16384) != FMCP_OK) {
+            fmcp__fetch_fail(op, FMCP_ERR_NOMEM, NULL);
+            return;
+        }
         n = fmcp__fetch_io(op, 0, op->in.p + op->in.len, op->in.cap - op->in.len);
         if (n > 0) { op->in.len += (size_t)n; if (fmcp__fetch_parse(op, 0)) return; continue; }
         if (n == 0) { (void)fmcp__fetch_parse(op, 1); return; }
-        if (n != FMCP_HTTP_IO_WANT_READ && n != FMCP_HTTP_IO_WANT_WRITE) fmcp__fetch_fail(op, FMCP_ERR_IO, "read failed");
+        if (n != FMCP_HTTP_IO_WANT_READ && n != FMCP_HTTP_IO_WANT_WRITE)
+            fmcp__fetch_fail(op, FMCP_ERR_IO, "read failed");
         return;
     }
 }
@@ -19200,7 +19313,8 @@ static void fmcp__fetch_event(fmcp_http_fetch_op *op, unsigned ev)
             long n = fmcp__fetch_io(op, 1, op->out.p + op->opos, op->out.len - op->opos);
             if (n > 0) { op->opos += (size_t)n; continue; }
             if (n == FMCP_HTTP_IO_WANT_WRITE || n == FMCP_HTTP_IO_WANT_READ) {
-                fmcp__io_mod(op->loop, &op->io, n == FMCP_HTTP_IO_WANT_READ ? FMCP__IN : FMCP__OUT); /* a TLS handshake waits to read */
+                /* a TLS handshake waits to read */
+                fmcp__io_mod(op->loop, &op->io, n == FMCP_HTTP_IO_WANT_READ ? FMCP__IN : FMCP__OUT);
                 return;
             }
             fmcp__fetch_fail(op, FMCP_ERR_IO, "write failed");
@@ -19238,7 +19352,8 @@ static fmcp_result fmcp__fetch_format(fmcp_http_fetch_op *op, const fmcp_http_cl
         if (!e) e = fmcp__hb_puts(a, b, q->headers[i].value);
         if (!e) e = fmcp__hb_put(a, b, "\r\n", 2);
     }
-    if (!e && (q->body_len || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0)) {
+    if (!e && (q->body_len || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
+               strcmp(method, "PATCH") == 0)) {
         e = fmcp__hb_puts(a, b, "Content-Length: ");
         if (!e) e = fmcp__hb_putu(a, b, q->body_len, 10);
         if (!e) e = fmcp__hb_put(a, b, "\r\n", 2);
@@ -19391,7 +19506,9 @@ FASTMCP_API fmcp_result fmcp_http_fetch_async(fmcp_http_loop *loop, const fmcp_h
     memcpy(op->host, u.host, sizeof op->host);
     e = fmcp__fetch_format(op, req, &u, method);
     if (!e) e = fmcp__fetch_start(op, &u);
-    if (!e) e = fmcp_http_timer_add(loop, req->timeout_ms > 0 ? req->timeout_ms : 10000, fmcp__fetch_timeout, op, &op->timer);
+    if (!e)
+        e = fmcp_http_timer_add(loop, req->timeout_ms > 0 ? req->timeout_ms : 10000, fmcp__fetch_timeout, op,
+                                &op->timer);
     if (e) {
         fmcp__set_err(req->error_buf, req->error_buf_len, e == FMCP_ERR_NOT_FOUND ? "host not found" :
                       e == FMCP_ERR_IO ? "connection failed" : fmcp_result_str(e));
