@@ -16700,40 +16700,11 @@ FASTMCP_API fmcp_result fmcp_http_url_parse(const char *url, fmcp_http_url *out)
 
 #ifndef FASTMCP_NO_SOCKETS
 
-/* ---- growable byte buffer ------------------------------------------------- */
+/* ---- numbers into base's buffer --------------------------------------------- */
 
-typedef struct fmcp__hbuf {
-    char *p;
-    size_t len, cap;
-} fmcp__hbuf;
-
-static fmcp_result fmcp__hb_reserve(const fmcp_allocator *a, fmcp__hbuf *b, size_t extra)
-{
-    size_t need = b->len + extra, ncap;
-    char *np;
-    if (need < b->len) return FMCP_ERR_OVERFLOW;
-    if (need <= b->cap) return FMCP_OK;
-    ncap = b->cap ? b->cap : 256;
-    while (ncap < need) ncap = ncap * 2 > ncap ? ncap * 2 : need;
-    np = (char *)fmcp_realloc(a, b->p, b->cap, ncap);
-    if (!np) return FMCP_ERR_NOMEM;
-    b->p = np; b->cap = ncap;
-    return FMCP_OK;
-}
-
-static fmcp_result fmcp__hb_put(const fmcp_allocator *a, fmcp__hbuf *b, const void *d, size_t n)
-{
-    fmcp_result r = fmcp__hb_reserve(a, b, n);
-    if (r != FMCP_OK) return r;
-    if (n) memcpy(b->p + b->len, d, n);
-    b->len += n;
-    return FMCP_OK;
-}
-
-static fmcp_result fmcp__hb_puts(const fmcp_allocator *a, fmcp__hbuf *b, const char *s)
-{
-    return fmcp__hb_put(a, b, s, strlen(s));
-}
+/* Every buffer here is base's fmcp__buf: one error check after a run of puts.
+ * The loop's pooled read buffers are also filled by reads straight into
+ * p + len (up to cap); only puts keep the NUL after len. */
 
 static size_t fmcp__fmt_u(char *out, uint64_t v, unsigned base)
 {
@@ -16743,16 +16714,10 @@ static size_t fmcp__fmt_u(char *out, uint64_t v, unsigned base)
     return n;
 }
 
-static fmcp_result fmcp__hb_putu(const fmcp_allocator *a, fmcp__hbuf *b, uint64_t v, unsigned base)
+static void fmcp__put_u(fmcp__buf *b, uint64_t v, unsigned base)
 {
     char tmp[24];
-    return fmcp__hb_put(a, b, tmp, fmcp__fmt_u(tmp, v, base));
-}
-
-static void fmcp__hb_free(const fmcp_allocator *a, fmcp__hbuf *b)
-{
-    fmcp_free(a, b->p, b->cap);
-    b->p = NULL; b->len = b->cap = 0;
+    fmcp__buf_put(b, tmp, fmcp__fmt_u(tmp, v, base));
 }
 
 /* ---- small text helpers ---------------------------------------------------- */
@@ -17046,22 +17011,20 @@ static int fmcp__ck_next(fmcp__chunker *k, const char *in, size_t n, size_t *use
 
 /* Decode from in[0..n) into out (body capped at max). *used = bytes eaten.
  * Returns 1 when the body is complete, 0 for more, or a negative fmcp_result. */
-static int fmcp__ck_feed(fmcp__chunker *k, const fmcp_allocator *a, const char *in, size_t n,
-                         size_t *used, fmcp__hbuf *out, size_t max)
+static int fmcp__ck_feed(fmcp__chunker *k, const char *in, size_t n, size_t *used, fmcp__buf *out, size_t max)
 {
     size_t i = 0;
     for (;;) {
         size_t u, d;
         int rc = fmcp__ck_next(k, in + i, n - i, &u, &d);
         if (d) {
-            fmcp_result r;
             /* a chunk that announces more than the cap is refused at once */
             if (out->len + d > max || k->left > (uint64_t)(max - out->len - d)) {
                 *used = i + u - d;
                 return FMCP_ERR_TOO_LARGE;
             }
-            r = fmcp__hb_put(a, out, in + i + u - d, d);
-            if (r != FMCP_OK) { *used = i + u - d; return r; }
+            fmcp__buf_put(out, in + i + u - d, d);
+            if (out->err) { *used = i + u - d; return out->err; }
         }
         i += u;
         if (rc != 0 || i == n) { *used = i; return rc; }
@@ -17230,7 +17193,7 @@ typedef struct fmcp__op {
     fmcp_http_req *req;
     int kind;
     int embedded;           /* the request's own abort op: not freed on its own */
-    fmcp__hbuf data;
+    fmcp__buf data;
 } fmcp__op;
 
 enum { FMCP__OP_START, FMCP__OP_WRITE, FMCP__OP_FINISH, FMCP__OP_ABORT };
@@ -17302,20 +17265,21 @@ static char *fmcp__pool_get(fmcp_http_loop *l)
 }
 
 /* Return a buffer: pooled when it has the standard size, else freed. */
-static void fmcp__pool_put(fmcp_http_loop *l, fmcp__hbuf *b)
+static void fmcp__pool_put(fmcp_http_loop *l, fmcp__buf *b)
 {
     if (!b->p) return;
     if (b->cap == FMCP__POOL_BUF && l->npool < FMCP__POOL_MAX) l->pool[l->npool++] = b->p;
-    else fmcp_free(l->a, b->p, b->cap);
-    b->p = NULL; b->len = b->cap = 0;
+    else fmcp__buf_release(b);
+    b->p = NULL; b->len = b->cap = 0; b->err = FMCP_OK;
 }
 
-static fmcp_result fmcp__hb_ensure_pool(fmcp_http_loop *l, fmcp__hbuf *b)
+/* A pooled block for an empty buffer (one of l's: b->a is l->a). */
+static fmcp_result fmcp__pool_take(fmcp_http_loop *l, fmcp__buf *b)
 {
     if (b->p) return FMCP_OK;
     b->p = fmcp__pool_get(l);
     if (!b->p) return FMCP_ERR_NOMEM;
-    b->cap = FMCP__POOL_BUF; b->len = 0;
+    b->cap = FMCP__POOL_BUF; b->len = 0; b->err = FMCP_OK;
     return FMCP_OK;
 }
 
@@ -17646,9 +17610,9 @@ struct fmcp__conn {
     fmcp__conn *tprev, *tnext;
     int tl;                     /* timeout list index or -1 */
     int64_t deadline;
-    fmcp__hbuf rb;
+    fmcp__buf rb;
     size_t rpos, scan;
-    fmcp__hbuf wb;
+    fmcp__buf wb;
     size_t wpos;
     fmcp_http_req *cur;
     int state, close_after, in_process, peer_eof, want_write_io, progressed;
@@ -17673,7 +17637,7 @@ struct fmcp_http_req {
     fmcp_http_header *hdrs;
     unsigned short *hlens;      /* each header name's length */
     size_t nhdrs;
-    fmcp__hbuf body;
+    fmcp__buf body;
     fmcp_http_close_fn on_close;
     void *on_close_user;
     fmcp__op abort_op;          /* queued without allocating when finishing fails */
@@ -17730,7 +17694,7 @@ static void fmcp__req_unref(fmcp_http_req *r)
     if (--r->refs > 0) return;
     if (r->lprev) r->lprev->lnext = r->lnext; else l->reqs = r->lnext;
     if (r->lnext) r->lnext->lprev = r->lprev;
-    fmcp__hb_free(l->a, &r->body);
+    fmcp__buf_free(&r->body);
     if (r->secret) fmcp_wipe(r + 1, r->size - sizeof *r);   /* the head's copies: a bearer token */
     fmcp_free(l->a, r, r->size);
 }
@@ -17806,17 +17770,20 @@ static void fmcp__conn_fail(fmcp__conn *c, int status)
 {
     fmcp_http_loop *l = c->srv->loop;
     const char *reason = fmcp__reason(status);
-    const fmcp_allocator *a = l->a;
-    fmcp__hbuf *b = &c->wb;
+    fmcp__buf *b = &c->wb;
     if (c->cur && !c->cur->dispatched) { fmcp__req_unref(c->cur); c->cur = NULL; }
     c->state = FMCP__C_CLOSING;
-    if (fmcp__hb_ensure_pool(l, b) != FMCP_OK) { fmcp__conn_close(c); return; }
-    if (fmcp__hb_puts(a, b, "HTTP/1.1 ") || fmcp__hb_putu(a, b, (uint64_t)status, 10) ||
-        fmcp__hb_puts(a, b, " ") || fmcp__hb_puts(a, b, reason) ||
-        fmcp__hb_puts(a, b, "\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: ") ||
-        fmcp__hb_putu(a, b, strlen(reason) + 1, 10) || fmcp__hb_puts(a, b, "\r\n\r\n") ||
-        fmcp__hb_puts(a, b, reason) || fmcp__hb_puts(a, b, "\n"))
-        fmcp__conn_close(c);
+    if (fmcp__pool_take(l, b) != FMCP_OK) { fmcp__conn_close(c); return; }
+    fmcp__buf_puts(b, "HTTP/1.1 ");
+    fmcp__put_u(b, (uint64_t)status, 10);
+    fmcp__buf_puts(b, " ");
+    fmcp__buf_puts(b, reason);
+    fmcp__buf_puts(b, "\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: ");
+    fmcp__put_u(b, strlen(reason) + 1, 10);
+    fmcp__buf_puts(b, "\r\n\r\n");
+    fmcp__buf_puts(b, reason);
+    fmcp__buf_puts(b, "\n");
+    if (b->err) fmcp__conn_close(c);
 }
 
 static void fmcp__conn_flush(fmcp__conn *c)
@@ -17983,6 +17950,7 @@ static int fmcp__req_parse(fmcp__conn *c, const char *head, size_t hlen, fmcp_ht
     r = (fmcp_http_req *)fmcp_malloc(l->a, size);
     if (!r) return -1;
     memset(r, 0, sizeof *r);
+    fmcp__buf_init(&r->body, l->a, 0);
     r->size = size; r->loop = l; r->refs = 1; r->conn = c;
     r->lnext = l->reqs; if (l->reqs) l->reqs->lprev = r; l->reqs = r;
     memcpy(r->remote, c->remote, sizeof r->remote);
@@ -18019,8 +17987,8 @@ static int fmcp__conn_body_start(fmcp__conn *c, fmcp_http_req *req)
     fmcp_http_server *s = c->srv;
     if ((uint64_t)req->content_length > (uint64_t)req->max_body) { fmcp__conn_fail(c, 413); return 0; }
     if (req->expect100 && req->minor >= 1 && (req->chunked || c->remaining) && c->rpos == c->rb.len) {
-        if (fmcp__hb_ensure_pool(s->loop, &c->wb) != FMCP_OK ||
-            fmcp__hb_puts(s->loop->a, &c->wb, "HTTP/1.1 100 Continue\r\n\r\n") != FMCP_OK) {
+        if (fmcp__pool_take(s->loop, &c->wb) == FMCP_OK) fmcp__buf_puts(&c->wb, "HTTP/1.1 100 Continue\r\n\r\n");
+        if (!c->wb.p || c->wb.err) {
             fmcp__conn_close(c);
             return 0;
         }
@@ -18095,7 +18063,7 @@ static int fmcp__conn_dispatch(fmcp__conn *c)
 {
     fmcp_http_req *req = c->cur;
     fmcp_http_server *s = c->srv;
-    if (fmcp__hb_reserve(s->loop->a, &req->body, 1) != FMCP_OK) { fmcp__conn_fail(c, 503); return 0; }
+    if (!fmcp__buf_room(&req->body, 0)) { fmcp__conn_fail(c, 503); return 0; }
     req->body.p[req->body.len] = 0;
     c->state = FMCP__C_BUSY;
     req->dispatched = 1;
@@ -18108,21 +18076,18 @@ static int fmcp__conn_dispatch(fmcp__conn *c)
 static int fmcp__conn_body(fmcp__conn *c)
 {
     fmcp_http_req *req = c->cur;
-    fmcp_http_server *s = c->srv;
-    const fmcp_allocator *a = s->loop->a;
     size_t avail = c->rb.len - c->rpos, used = 0;
     if (req->chunked) {
-        int rc = fmcp__ck_feed(&c->ck, a, c->rb.p + c->rpos, avail, &used, &req->body, req->max_body);
+        int rc = fmcp__ck_feed(&c->ck, c->rb.p + c->rpos, avail, &used, &req->body, req->max_body);
         c->rpos += used; c->body_bytes += used;
         if (rc < 0) { fmcp__conn_fail(c, rc == FMCP_ERR_TOO_LARGE ? 413 : rc == FMCP_ERR_NOMEM ? 503 : 400); return 0; }
         if (rc == 0) return 0;
     } else if (c->remaining) {
         size_t take = avail < c->remaining ? avail : (size_t)c->remaining;
-        size_t first = c->remaining < 65536 ? (size_t)c->remaining + 1 : 65536;   /* sized once for most bodies */
-        if (!req->body.p && fmcp__hb_reserve(a, &req->body, first) != FMCP_OK) {
-            fmcp__conn_fail(c, 503); return 0;
-        }
-        if (fmcp__hb_put(a, &req->body, c->rb.p + c->rpos, take) != FMCP_OK) { fmcp__conn_fail(c, 503); return 0; }
+        /* sized once for most bodies (and their NUL) */
+        if (!req->body.p) (void)fmcp__buf_room(&req->body, c->remaining < 65536 ? (size_t)c->remaining : 65535);
+        fmcp__buf_put(&req->body, c->rb.p + c->rpos, take);
+        if (req->body.err) { fmcp__conn_fail(c, 503); return 0; }
         c->rpos += take; c->remaining -= take; c->body_bytes += take;
         if (c->remaining) return 0;
     }
@@ -18162,7 +18127,7 @@ static void fmcp__conn_eof(fmcp__conn *c)
 static int fmcp__conn_room(fmcp__conn *c)
 {
     fmcp_http_server *s = c->srv;
-    if (fmcp__hb_ensure_pool(s->loop, &c->rb) != FMCP_OK) { fmcp__conn_close(c); return 0; }
+    if (fmcp__pool_take(s->loop, &c->rb) != FMCP_OK) { fmcp__conn_close(c); return 0; }
     if (c->rpos > 0 && (c->rb.len == c->rb.cap || c->rpos == c->rb.len)) {
         memmove(c->rb.p, c->rb.p + c->rpos, c->rb.len - c->rpos);
         if (c->state == FMCP__C_HEAD && c->rpos < c->rb.len)   /* no stale copy of a partial head */
@@ -18173,7 +18138,8 @@ static int fmcp__conn_room(fmcp__conn *c)
     }
     if (c->rb.len < c->rb.cap) return 1;
     if (c->rb.cap >= s->d.max_header_bytes + FMCP__POOL_BUF) return 0;
-    if (fmcp__hb_reserve(s->loop->a, &c->rb, c->rb.cap) != FMCP_OK) { fmcp__conn_close(c); return 0; }
+    /* full (len == cap): room for cap - 1 more and the NUL doubles it */
+    if (!fmcp__buf_room(&c->rb, c->rb.cap - 1)) { fmcp__conn_close(c); return 0; }
     return 1;
 }
 
@@ -18268,6 +18234,8 @@ static void fmcp__srv_adopt(fmcp_http_server *s, int fd, const struct sockaddr_s
     int one = 1;
     if (!c) { fmcp__sock_close(fd); return; }
     memset(c, 0, sizeof *c);
+    fmcp__buf_init(&c->rb, l->a, 0);
+    fmcp__buf_init(&c->wb, l->a, 0);
     c->io.fd = fd; c->io.kind = FMCP__IO_CONN; c->srv = s; c->tl = -1;
     (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
     fmcp__fmt_addr(ss, c->remote, sizeof c->remote);
@@ -18318,11 +18286,12 @@ static void fmcp__abort_conn(fmcp_http_req *req, fmcp__conn *c)
 {
     static const char m[] = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
     c->close_after = 1;
-    if (req->lstreamed || fmcp__hb_ensure_pool(req->loop, &c->wb) != FMCP_OK ||
-        fmcp__hb_put(req->loop->a, &c->wb, m, sizeof m - 1) != FMCP_OK) fmcp__conn_close(c);
+    if (req->lstreamed || fmcp__pool_take(req->loop, &c->wb) != FMCP_OK) { fmcp__conn_close(c); return; }
+    fmcp__buf_put(&c->wb, m, sizeof m - 1);
+    if (c->wb.err) fmcp__conn_close(c);
 }
 
-static fmcp_result fmcp__apply(fmcp_http_req *req, int kind, fmcp__hbuf *data)
+static fmcp_result fmcp__apply(fmcp_http_req *req, int kind, fmcp__buf *data)
 {
     fmcp__conn *c = req->conn;
     fmcp_result rc = c ? FMCP_OK : FMCP_ERR_CLOSED;
@@ -18335,8 +18304,8 @@ static fmcp_result fmcp__apply(fmcp_http_req *req, int kind, fmcp__hbuf *data)
     if (kind == FMCP__OP_START) { req->lstate = FMCP__L_STREAMING; req->lstreamed = 1; }
     if (kind == FMCP__OP_FINISH) req->lstate = FMCP__L_DONE;
     if (c && data && data->len) {
-        if (fmcp__hb_ensure_pool(req->loop, &c->wb) != FMCP_OK ||
-            fmcp__hb_put(req->loop->a, &c->wb, data->p, data->len) != FMCP_OK) fmcp__conn_close(c);
+        if (fmcp__pool_take(req->loop, &c->wb) == FMCP_OK) fmcp__buf_put(&c->wb, data->p, data->len);
+        if (!c->wb.p || c->wb.err) fmcp__conn_close(c);
     }
     if (c && !c->io.dead && c->wb.len - c->wpos > c->srv->d.max_write_buffer) fmcp__conn_close(c);
     if (c && c->io.dead) c = NULL;
@@ -18372,7 +18341,7 @@ static void fmcp__drain_ops(fmcp_http_loop *l)
         if (!l->phead) l->ptail = NULL;
         if (op->embedded) { (void)fmcp__apply(op->req, FMCP__OP_ABORT, NULL); continue; }
         (void)fmcp__apply(op->req, op->kind, &op->data);
-        fmcp__hb_free(l->a, &op->data);
+        fmcp__buf_free(&op->data);
         fmcp_free(l->a, op, sizeof *op);
     }
 }
@@ -18401,20 +18370,21 @@ static int fmcp__on_loop_drained(fmcp_http_loop *l)
  * on the loop thread, else into a private buffer that is queued. */
 typedef struct fmcp__out {
     fmcp_http_req *req;
-    fmcp__hbuf *b;
-    fmcp__hbuf own;
+    fmcp__buf *b;
+    fmcp__buf own;
     size_t mark;
     int direct;
 } fmcp__out;
 
 static fmcp_result fmcp__out_begin(fmcp_http_req *req, fmcp__out *o)
 {
-    memset(o, 0, sizeof *o);
     o->req = req;
+    o->mark = 0;
     o->direct = fmcp__on_loop_drained(req->loop);
+    fmcp__buf_init(&o->own, req->loop->a, 0);
     o->b = &o->own;
     if (o->direct && req->conn) {
-        if (fmcp__hb_ensure_pool(req->loop, &req->conn->wb) != FMCP_OK) return FMCP_ERR_NOMEM;
+        if (fmcp__pool_take(req->loop, &req->conn->wb) != FMCP_OK) return FMCP_ERR_NOMEM;
         o->b = &req->conn->wb;
         o->mark = o->b->len;
     }
@@ -18448,17 +18418,17 @@ static fmcp_result fmcp__out_commit(fmcp__out *o, int kind, fmcp_result fmt)
     fmcp_http_loop *l = o->req->loop;
     fmcp__op *op;
     if (fmt != FMCP_OK) {
-        if (o->b != &o->own) o->b->len = o->mark;
-        fmcp__hb_free(l->a, &o->own);
+        if (o->b != &o->own) { o->b->len = o->mark; o->b->err = FMCP_OK; }   /* the connection's buffer as it was */
+        fmcp__buf_free(&o->own);
         return kind == FMCP__OP_FINISH ? fmcp__out_abort(o) : fmt;
     }
     if (o->direct) {
-        fmcp__hb_free(l->a, &o->own);
+        fmcp__buf_free(&o->own);
         return fmcp__apply(o->req, kind, NULL);
     }
     op = (fmcp__op *)fmcp_malloc(l->a, sizeof *op);
     if (!op) {
-        fmcp__hb_free(l->a, &o->own);
+        fmcp__buf_free(&o->own);
         return kind == FMCP__OP_FINISH ? fmcp__out_abort(o) : FMCP_ERR_NOMEM;
     }
     op->next = NULL; op->req = o->req; op->kind = kind; op->embedded = 0; op->data = o->own;
@@ -18466,40 +18436,54 @@ static fmcp_result fmcp__out_commit(fmcp__out *o, int kind, fmcp_result fmt)
     return FMCP_OK;
 }
 
+static char *fmcp__cpy(char *w, const char *s, size_t n)
+{
+    memcpy(w, s, n);
+    return w + n;
+}
+
+/* The head goes into b in runs written straight after one fmcp__buf_room
+ * each (the status line, each field, the fields we add): a checked put per
+ * piece costs about 200 more instructions per response (bench_mcp_http_instr). */
 static fmcp_result fmcp__fmt_head(fmcp__out *o, int status, const fmcp_http_header *h, size_t n,
                                   int stream, size_t clen)
 {
     fmcp_http_req *r = o->req;
-    const fmcp_allocator *a = r->loop->a;
-    fmcp__hbuf *b = o->b;
-    char date[30];
-    size_t i;
+    fmcp__buf *b = o->b;
+    const char *reason = fmcp__reason(status);
+    size_t i, rl = strlen(reason);
     int want_close = !r->keepalive || (stream && r->minor == 0);
-    fmcp_result e = FMCP_OK;
-    if (o->direct) memcpy(date, fmcp__loop_date(r->loop), sizeof date);
-    else fmcp__http_date(date, fmcp_time_now());
-    e = fmcp__hb_reserve(a, b, 128);
-    if (!e) e = fmcp__hb_puts(a, b, "HTTP/1.1 ");
-    if (!e) e = fmcp__hb_putu(a, b, (uint64_t)status, 10);
-    if (!e) e = fmcp__hb_puts(a, b, " ");
-    if (!e) e = fmcp__hb_puts(a, b, fmcp__reason(status));
-    if (!e) e = fmcp__hb_puts(a, b, "\r\n");
-    for (i = 0; i < n && !e; i++) {
-        e = fmcp__hb_puts(a, b, h[i].name);
-        if (!e) e = fmcp__hb_put(a, b, ": ", 2);
-        if (!e) e = fmcp__hb_puts(a, b, h[i].value);
-        if (!e) e = fmcp__hb_put(a, b, "\r\n", 2);
+    char *w;
+    if (!fmcp__buf_room(b, 15 + rl)) return b->err;   /* "HTTP/1.1 NNN reason\r\n" (status: 200-999) */
+    w = fmcp__cpy(b->p + b->len, "HTTP/1.1 ", 9);
+    w[0] = (char)('0' + status / 100); w[1] = (char)('0' + status / 10 % 10); w[2] = (char)('0' + status % 10);
+    w[3] = ' ';
+    w = fmcp__cpy(w + 4, reason, rl);
+    w = fmcp__cpy(w, "\r\n", 2);
+    b->len = (size_t)(w - b->p);
+    for (i = 0; i < n; i++) {
+        size_t nl = strlen(h[i].name), vl = strlen(h[i].value);
+        if (!fmcp__buf_room(b, nl + vl + 4)) return b->err;
+        w = fmcp__cpy(b->p + b->len, h[i].name, nl);
+        w = fmcp__cpy(w, ": ", 2);
+        w = fmcp__cpy(w, h[i].value, vl);
+        w = fmcp__cpy(w, "\r\n", 2);
+        b->len = (size_t)(w - b->p);
     }
-    if (!e) e = fmcp__hb_puts(a, b, "Date: ");
-    if (!e) e = fmcp__hb_put(a, b, date, 29);
-    if (!e && !stream && status != 204 && status != 304) {
-        e = fmcp__hb_puts(a, b, "\r\nContent-Length: ");
-        if (!e) e = fmcp__hb_putu(a, b, clen, 10);
-    } else if (!e && stream && r->minor >= 1) e = fmcp__hb_puts(a, b, "\r\nTransfer-Encoding: chunked");
-    if (!e && want_close) e = fmcp__hb_puts(a, b, "\r\nConnection: close");
-    else if (!e && r->minor == 0) e = fmcp__hb_puts(a, b, "\r\nConnection: keep-alive");
-    if (!e) e = fmcp__hb_put(a, b, "\r\n\r\n", 4);
-    return e;
+    if (!fmcp__buf_room(b, 128)) return b->err;   /* at most 101 bytes follow */
+    w = fmcp__cpy(b->p + b->len, "Date: ", 6);
+    if (o->direct) w = fmcp__cpy(w, fmcp__loop_date(r->loop), 29);
+    else { fmcp__http_date(w, fmcp_time_now()); w += 29; }
+    if (!stream && status != 204 && status != 304) {
+        w = fmcp__cpy(w, "\r\nContent-Length: ", 18);
+        w += fmcp__fmt_u(w, clen, 10);
+    } else if (stream && r->minor >= 1) w = fmcp__cpy(w, "\r\nTransfer-Encoding: chunked", 28);
+    if (want_close) w = fmcp__cpy(w, "\r\nConnection: close", 19);
+    else if (r->minor == 0) w = fmcp__cpy(w, "\r\nConnection: keep-alive", 24);
+    w = fmcp__cpy(w, "\r\n\r\n", 4);
+    *w = 0;
+    b->len = (size_t)(w - b->p);
+    return FMCP_OK;
 }
 
 static fmcp_result fmcp__check_status(fmcp_http_req *req, int status, const fmcp_http_header *h, size_t n)
@@ -18521,10 +18505,10 @@ FASTMCP_API fmcp_result fmcp_http_respond(fmcp_http_req *req, int status, const 
     if (!e && !o.direct) {   /* a private buffer: size it once, not by doubling */
         size_t need = 256 + len, i;
         for (i = 0; i < nheaders; i++) need += strlen(headers[i].name) + strlen(headers[i].value) + 4;
-        e = fmcp__hb_reserve(req->loop->a, o.b, need);
+        (void)fmcp__buf_room(o.b, need);
     }
     if (!e) e = fmcp__fmt_head(&o, status, headers, nheaders, 0, len);
-    if (!e && !req->is_head && len) e = fmcp__hb_put(req->loop->a, o.b, body, len);
+    if (!e && !req->is_head && len) { fmcp__buf_put(o.b, body, len); e = o.b->err; }
     if (e == FMCP_OK) req->ustate = 2;
     return fmcp__out_commit(&o, FMCP__OP_FINISH, e);
 }
@@ -18544,15 +18528,11 @@ FASTMCP_API fmcp_result fmcp_http_stream_start(fmcp_http_req *req, int status,
 /* Chunk framing around len bytes already appended at o->b from `start`. */
 static fmcp_result fmcp__frame_chunk(fmcp__out *o, const void *data, size_t len)
 {
-    const fmcp_allocator *a = o->req->loop->a;
-    fmcp_result e;
     if (o->req->is_head || !len) return FMCP_OK;
-    if (o->req->minor == 0) return fmcp__hb_put(a, o->b, data, len);
-    e = fmcp__hb_putu(a, o->b, len, 16);
-    if (!e) e = fmcp__hb_put(a, o->b, "\r\n", 2);
-    if (!e) e = fmcp__hb_put(a, o->b, data, len);
-    if (!e) e = fmcp__hb_put(a, o->b, "\r\n", 2);
-    return e;
+    if (o->req->minor >= 1) { fmcp__put_u(o->b, len, 16); fmcp__buf_put(o->b, "\r\n", 2); }
+    fmcp__buf_put(o->b, data, len);
+    if (o->req->minor >= 1) fmcp__buf_put(o->b, "\r\n", 2);
+    return o->b->err;
 }
 
 FASTMCP_API fmcp_result fmcp_http_stream_write(fmcp_http_req *req, const void *data, size_t len)
@@ -18568,40 +18548,36 @@ FASTMCP_API fmcp_result fmcp_http_stream_write(fmcp_http_req *req, const void *d
 }
 
 /* One SSE field per line of `v` ("data: a\ndata: b\n"). */
-static fmcp_result fmcp__sse_field(const fmcp_allocator *a, fmcp__hbuf *b, const char *name, const char *v)
+static void fmcp__sse_field(fmcp__buf *b, const char *name, const char *v)
 {
-    fmcp_result e = FMCP_OK;
     do {
         size_t n = strcspn(v, "\r\n");
-        e = fmcp__hb_puts(a, b, name);
-        if (!e) e = fmcp__hb_put(a, b, v, n);
-        if (!e) e = fmcp__hb_put(a, b, "\n", 1);
+        fmcp__buf_puts(b, name);
+        fmcp__buf_put(b, v, n);
+        fmcp__buf_put(b, "\n", 1);
         v += n;
         if (*v == '\r' && v[1] == '\n') v++;
         if (*v) v++; else break;
-    } while (!e);
-    return e;
+    } while (!b->err);
 }
 
 FASTMCP_API fmcp_result fmcp_http_sse_send(fmcp_http_req *req, const char *id, const char *event,
                                            const char *data)
 {
-    fmcp_http_loop *l;
-    fmcp__hbuf ev;
-    fmcp_result e = FMCP_OK;
+    fmcp__buf ev;
+    fmcp_result e;
     if (!req) return FMCP_ERR_INVALID_ARG;
     if ((id && strpbrk(id, "\r\n")) || (event && strpbrk(event, "\r\n"))) return FMCP_ERR_INVALID_ARG;
-    l = req->loop;
-    memset(&ev, 0, sizeof ev);
-    if (!data) e = fmcp__hb_puts(l->a, &ev, ": keepalive\n");
+    fmcp__buf_init(&ev, req->loop->a, 0);
+    if (!data) fmcp__buf_puts(&ev, ": keepalive\n");
     else {
-        if (id) e = fmcp__sse_field(l->a, &ev, "id: ", id);
-        if (!e && event) e = fmcp__sse_field(l->a, &ev, "event: ", event);
-        if (!e) e = fmcp__sse_field(l->a, &ev, "data: ", data);
+        if (id) fmcp__sse_field(&ev, "id: ", id);
+        if (event) fmcp__sse_field(&ev, "event: ", event);
+        fmcp__sse_field(&ev, "data: ", data);
     }
-    if (!e) e = fmcp__hb_put(l->a, &ev, "\n", 1);
-    if (!e) e = fmcp_http_stream_write(req, ev.p, ev.len);
-    fmcp__hb_free(l->a, &ev);
+    fmcp__buf_put(&ev, "\n", 1);
+    e = ev.err ? ev.err : fmcp_http_stream_write(req, ev.p, ev.len);
+    fmcp__buf_free(&ev);
     return e;
 }
 
@@ -18612,7 +18588,7 @@ FASTMCP_API fmcp_result fmcp_http_stream_end(fmcp_http_req *req)
     if (!req) return FMCP_ERR_INVALID_ARG;
     if (req->ustate != 1) return FMCP_ERR_STATE;
     e = fmcp__out_begin(req, &o);
-    if (!e && req->minor >= 1 && !req->is_head) e = fmcp__hb_put(req->loop->a, o.b, "0\r\n\r\n", 5);
+    if (!e && req->minor >= 1 && !req->is_head) { fmcp__buf_put(o.b, "0\r\n\r\n", 5); e = o.b->err; }
     if (e == FMCP_OK) req->ustate = 2;
     return fmcp__out_commit(&o, FMCP__OP_FINISH, e);
 }
@@ -19020,7 +18996,7 @@ typedef struct fmcp__resp {
     fmcp_http_response pub;
     fmcp_allocator alloc;
     size_t size;
-    fmcp__hbuf body;
+    fmcp__buf body;         /* allocates through alloc */
 } fmcp__resp;
 
 struct fmcp_http_fetch_op {
@@ -19031,7 +19007,7 @@ struct fmcp_http_fetch_op {
     void *tc;
     struct addrinfo *ai, *cur;
     struct fmcp__dns *dns;      /* pending lookup, if any */
-    fmcp__hbuf out, in;
+    fmcp__buf out, in;
     size_t opos, scan, max;
     fmcp__resp *res;
     int state, bmode, head_req;
@@ -19050,7 +19026,7 @@ FASTMCP_API void fmcp_http_response_destroy(fmcp_http_response *res)
     fmcp_allocator a;
     if (!r) return;
     a = r->alloc;
-    fmcp__hb_free(&a, &r->body);
+    fmcp__buf_free(&r->body);
     fmcp_free(&a, r, r->size);
 }
 
@@ -19101,8 +19077,8 @@ static void fmcp__fetch_finish(fmcp_http_fetch_op *op, fmcp_result rc, fmcp_http
     fmcp__fetch_detach_dns(op);
     if (op->tc && op->tr) op->tr->close(op->tc);
     if (op->ai) freeaddrinfo(op->ai);
-    fmcp__hb_free(l->a, &op->out);
-    fmcp__hb_free(l->a, &op->in);
+    fmcp__buf_free(&op->out);
+    fmcp__buf_free(&op->in);
     if (op->res && &op->res->pub != res) fmcp_http_response_destroy(&op->res->pub);
     if (rc != FMCP_OK && !op->errbuf[0]) fmcp__set_err(op->errbuf, op->errlen, fmcp_result_str(rc));
     fmcp__io_retire(l, &op->io, sizeof *op);
@@ -19200,6 +19176,7 @@ static int fmcp__fetch_head(fmcp_http_fetch_op *op)
     if (!r) return FMCP_ERR_NOMEM;
     memset(r, 0, sizeof *r);
     r->alloc = *l->a; r->size = size;
+    fmcp__buf_init(&r->body, &r->alloc, 0);
     text = (char *)((fmcp_http_header *)(void *)(r + 1) + lines);
     memcpy(text, op->in.p, end); text[end] = 0;
     memmove(op->in.p, op->in.p + end, op->in.len - end);
@@ -19226,17 +19203,17 @@ static int fmcp__fetch_head(fmcp_http_fetch_op *op)
 /* Move buffered bytes into the body; 1 when complete, 0 more, <0 error. */
 static int fmcp__fetch_body(fmcp_http_fetch_op *op, int eof)
 {
-    fmcp_http_loop *l = op->loop;
-    fmcp__hbuf *b = &op->res->body;
+    fmcp__buf *b = &op->res->body;
     size_t used = op->in.len;
     int rc = 0;
     if (op->bmode == FMCP__B_NONE) { op->in.len = 0; return 1; }
-    if (op->bmode == FMCP__B_CHUNKED) rc = fmcp__ck_feed(&op->ck, l->a, op->in.p, op->in.len, &used, b, op->max);
+    if (op->bmode == FMCP__B_CHUNKED) rc = fmcp__ck_feed(&op->ck, op->in.p, op->in.len, &used, b, op->max);
     else {
         size_t take = op->in.len;
         if (op->bmode == FMCP__B_LEN && take > op->remaining) take = (size_t)op->remaining;
         if (b->len + take > op->max) return FMCP_ERR_TOO_LARGE;
-        if (fmcp__hb_put(l->a, b, op->in.p, take) != FMCP_OK) return FMCP_ERR_NOMEM;
+        fmcp__buf_put(b, op->in.p, take);
+        if (b->err) return FMCP_ERR_NOMEM;
         used = take;
         if (op->bmode == FMCP__B_LEN) { op->remaining -= take; rc = op->remaining == 0; }
         else rc = eof;
@@ -19251,7 +19228,7 @@ static int fmcp__fetch_body(fmcp_http_fetch_op *op, int eof)
 static void fmcp__fetch_complete(fmcp_http_fetch_op *op)
 {
     fmcp__resp *r = op->res;
-    if (fmcp__hb_reserve(op->loop->a, &r->body, 1) != FMCP_OK) { fmcp__fetch_fail(op, FMCP_ERR_NOMEM, NULL); return; }
+    if (!fmcp__buf_room(&r->body, 0)) { fmcp__fetch_fail(op, FMCP_ERR_NOMEM, NULL); return; }
     r->body.p[r->body.len] = 0;
     r->pub.body = r->body.p;
     r->pub.body_len = r->body.len;
@@ -19288,7 +19265,7 @@ static void fmcp__fetch_read(fmcp_http_fetch_op *op)
     int rounds;
     for (rounds = 0; rounds < 8 || (op->tr && op->tr->pending && op->tr->pending(op->tc)); rounds++) {
         long n;
-        if (fmcp__hb_reserve(op->loop->a, &op->in, 16384) != FMCP_OK) {
+        if (!fmcp__buf_room(&op->in, 16384)) {
             fmcp__fetch_fail(op, FMCP_ERR_NOMEM, NULL);
             return;
         }
@@ -19330,37 +19307,34 @@ static void fmcp__fetch_event(fmcp_http_fetch_op *op, unsigned ev)
 static fmcp_result fmcp__fetch_format(fmcp_http_fetch_op *op, const fmcp_http_client_req *q,
                                       const fmcp_http_url *u, const char *method)
 {
-    const fmcp_allocator *a = op->loop->a;
-    fmcp__hbuf *b = &op->out;
-    fmcp_result e;
+    fmcp__buf *b = &op->out;
     size_t i;
     int dflt = u->port == (strcmp(u->scheme, "https") == 0 ? 443 : 80);
-    e = fmcp__hb_puts(a, b, method);
-    if (!e) e = fmcp__hb_put(a, b, " ", 1);
-    if (!e) e = fmcp__hb_puts(a, b, u->path);
-    if (!e) e = fmcp__hb_puts(a, b, " HTTP/1.1\r\n");
-    if (!e && !fmcp__find_hdr(q->headers, q->nheaders, "host")) {
-        e = fmcp__hb_puts(a, b, u->is_ipv6 ? "Host: [" : "Host: ");
-        if (!e) e = fmcp__hb_puts(a, b, u->host);
-        if (!e && u->is_ipv6) e = fmcp__hb_put(a, b, "]", 1);
-        if (!e && !dflt) { e = fmcp__hb_put(a, b, ":", 1); if (!e) e = fmcp__hb_putu(a, b, u->port, 10); }
-        if (!e) e = fmcp__hb_put(a, b, "\r\n", 2);
+    fmcp__buf_puts(b, method);
+    fmcp__buf_put(b, " ", 1);
+    fmcp__buf_puts(b, u->path);
+    fmcp__buf_puts(b, " HTTP/1.1\r\n");
+    if (!fmcp__find_hdr(q->headers, q->nheaders, "host")) {
+        fmcp__buf_puts(b, u->is_ipv6 ? "Host: [" : "Host: ");
+        fmcp__buf_puts(b, u->host);
+        if (u->is_ipv6) fmcp__buf_put(b, "]", 1);
+        if (!dflt) { fmcp__buf_put(b, ":", 1); fmcp__put_u(b, u->port, 10); }
+        fmcp__buf_put(b, "\r\n", 2);
     }
-    for (i = 0; i < q->nheaders && !e; i++) {
-        e = fmcp__hb_puts(a, b, q->headers[i].name);
-        if (!e) e = fmcp__hb_put(a, b, ": ", 2);
-        if (!e) e = fmcp__hb_puts(a, b, q->headers[i].value);
-        if (!e) e = fmcp__hb_put(a, b, "\r\n", 2);
+    for (i = 0; i < q->nheaders; i++) {
+        fmcp__buf_puts(b, q->headers[i].name);
+        fmcp__buf_put(b, ": ", 2);
+        fmcp__buf_puts(b, q->headers[i].value);
+        fmcp__buf_put(b, "\r\n", 2);
     }
-    if (!e && (q->body_len || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
-               strcmp(method, "PATCH") == 0)) {
-        e = fmcp__hb_puts(a, b, "Content-Length: ");
-        if (!e) e = fmcp__hb_putu(a, b, q->body_len, 10);
-        if (!e) e = fmcp__hb_put(a, b, "\r\n", 2);
+    if (q->body_len || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0) {
+        fmcp__buf_puts(b, "Content-Length: ");
+        fmcp__put_u(b, q->body_len, 10);
+        fmcp__buf_put(b, "\r\n", 2);
     }
-    if (!e) e = fmcp__hb_puts(a, b, "Connection: close\r\n\r\n");
-    if (!e) e = fmcp__hb_put(a, b, q->body, q->body_len);
-    return e;
+    fmcp__buf_puts(b, "Connection: close\r\n\r\n");
+    fmcp__buf_put(b, q->body, q->body_len);
+    return b->err;
 }
 
 static fmcp_result fmcp__fetch_check(const fmcp_http_client_req *q, fmcp_http_url *u, const char **method)
@@ -19480,7 +19454,7 @@ static void fmcp__fetch_free_early(fmcp_http_fetch_op *op)
     fmcp__fetch_detach_dns(op);
     if (op->ai) freeaddrinfo(op->ai);
     if (op->io.fd >= 0) { fmcp__io_del(op->loop, &op->io); fmcp__sock_close(op->io.fd); }
-    fmcp__hb_free(a, &op->out);
+    fmcp__buf_free(&op->out);
     fmcp_free(a, op, sizeof *op);
 }
 
@@ -19499,6 +19473,8 @@ FASTMCP_API fmcp_result fmcp_http_fetch_async(fmcp_http_loop *loop, const fmcp_h
     op = (fmcp_http_fetch_op *)fmcp_malloc(loop->a, sizeof *op);
     if (!op) return FMCP_ERR_NOMEM;
     memset(op, 0, sizeof *op);
+    fmcp__buf_init(&op->out, loop->a, 0);
+    fmcp__buf_init(&op->in, loop->a, 0);
     op->io.fd = -1; op->io.kind = FMCP__IO_FETCH; op->loop = loop; op->tr = req->transport;
     op->cb = cb; op->user = user; op->max = req->max_response_bytes ? req->max_response_bytes : (4u << 20);
     op->errbuf = req->error_buf ? req->error_buf : nobuf; op->errlen = req->error_buf ? req->error_buf_len : 0;

@@ -85,40 +85,11 @@ FASTMCP_API fmcp_result fmcp_http_url_parse(const char *url, fmcp_http_url *out)
 
 #ifndef FASTMCP_NO_SOCKETS
 
-/* ---- growable byte buffer ------------------------------------------------- */
+/* ---- numbers into base's buffer --------------------------------------------- */
 
-typedef struct fmcp__hbuf {
-    char *p;
-    size_t len, cap;
-} fmcp__hbuf;
-
-static fmcp_result fmcp__hb_reserve(const fmcp_allocator *a, fmcp__hbuf *b, size_t extra)
-{
-    size_t need = b->len + extra, ncap;
-    char *np;
-    if (need < b->len) return FMCP_ERR_OVERFLOW;
-    if (need <= b->cap) return FMCP_OK;
-    ncap = b->cap ? b->cap : 256;
-    while (ncap < need) ncap = ncap * 2 > ncap ? ncap * 2 : need;
-    np = (char *)fmcp_realloc(a, b->p, b->cap, ncap);
-    if (!np) return FMCP_ERR_NOMEM;
-    b->p = np; b->cap = ncap;
-    return FMCP_OK;
-}
-
-static fmcp_result fmcp__hb_put(const fmcp_allocator *a, fmcp__hbuf *b, const void *d, size_t n)
-{
-    fmcp_result r = fmcp__hb_reserve(a, b, n);
-    if (r != FMCP_OK) return r;
-    if (n) memcpy(b->p + b->len, d, n);
-    b->len += n;
-    return FMCP_OK;
-}
-
-static fmcp_result fmcp__hb_puts(const fmcp_allocator *a, fmcp__hbuf *b, const char *s)
-{
-    return fmcp__hb_put(a, b, s, strlen(s));
-}
+/* Every buffer here is base's fmcp__buf: one error check after a run of puts.
+ * The loop's pooled read buffers are also filled by reads straight into
+ * p + len (up to cap); only puts keep the NUL after len. */
 
 static size_t fmcp__fmt_u(char *out, uint64_t v, unsigned base)
 {
@@ -128,16 +99,10 @@ static size_t fmcp__fmt_u(char *out, uint64_t v, unsigned base)
     return n;
 }
 
-static fmcp_result fmcp__hb_putu(const fmcp_allocator *a, fmcp__hbuf *b, uint64_t v, unsigned base)
+static void fmcp__put_u(fmcp__buf *b, uint64_t v, unsigned base)
 {
     char tmp[24];
-    return fmcp__hb_put(a, b, tmp, fmcp__fmt_u(tmp, v, base));
-}
-
-static void fmcp__hb_free(const fmcp_allocator *a, fmcp__hbuf *b)
-{
-    fmcp_free(a, b->p, b->cap);
-    b->p = NULL; b->len = b->cap = 0;
+    fmcp__buf_put(b, tmp, fmcp__fmt_u(tmp, v, base));
 }
 
 /* ---- small text helpers ---------------------------------------------------- */
@@ -431,22 +396,20 @@ static int fmcp__ck_next(fmcp__chunker *k, const char *in, size_t n, size_t *use
 
 /* Decode from in[0..n) into out (body capped at max). *used = bytes eaten.
  * Returns 1 when the body is complete, 0 for more, or a negative fmcp_result. */
-static int fmcp__ck_feed(fmcp__chunker *k, const fmcp_allocator *a, const char *in, size_t n,
-                         size_t *used, fmcp__hbuf *out, size_t max)
+static int fmcp__ck_feed(fmcp__chunker *k, const char *in, size_t n, size_t *used, fmcp__buf *out, size_t max)
 {
     size_t i = 0;
     for (;;) {
         size_t u, d;
         int rc = fmcp__ck_next(k, in + i, n - i, &u, &d);
         if (d) {
-            fmcp_result r;
             /* a chunk that announces more than the cap is refused at once */
             if (out->len + d > max || k->left > (uint64_t)(max - out->len - d)) {
                 *used = i + u - d;
                 return FMCP_ERR_TOO_LARGE;
             }
-            r = fmcp__hb_put(a, out, in + i + u - d, d);
-            if (r != FMCP_OK) { *used = i + u - d; return r; }
+            fmcp__buf_put(out, in + i + u - d, d);
+            if (out->err) { *used = i + u - d; return out->err; }
         }
         i += u;
         if (rc != 0 || i == n) { *used = i; return rc; }

@@ -15,7 +15,7 @@ typedef struct fmcp__resp {
     fmcp_http_response pub;
     fmcp_allocator alloc;
     size_t size;
-    fmcp__hbuf body;
+    fmcp__buf body;         /* allocates through alloc */
 } fmcp__resp;
 
 struct fmcp_http_fetch_op {
@@ -26,7 +26,7 @@ struct fmcp_http_fetch_op {
     void *tc;
     struct addrinfo *ai, *cur;
     struct fmcp__dns *dns;      /* pending lookup, if any */
-    fmcp__hbuf out, in;
+    fmcp__buf out, in;
     size_t opos, scan, max;
     fmcp__resp *res;
     int state, bmode, head_req;
@@ -45,7 +45,7 @@ FASTMCP_API void fmcp_http_response_destroy(fmcp_http_response *res)
     fmcp_allocator a;
     if (!r) return;
     a = r->alloc;
-    fmcp__hb_free(&a, &r->body);
+    fmcp__buf_free(&r->body);
     fmcp_free(&a, r, r->size);
 }
 
@@ -96,8 +96,8 @@ static void fmcp__fetch_finish(fmcp_http_fetch_op *op, fmcp_result rc, fmcp_http
     fmcp__fetch_detach_dns(op);
     if (op->tc && op->tr) op->tr->close(op->tc);
     if (op->ai) freeaddrinfo(op->ai);
-    fmcp__hb_free(l->a, &op->out);
-    fmcp__hb_free(l->a, &op->in);
+    fmcp__buf_free(&op->out);
+    fmcp__buf_free(&op->in);
     if (op->res && &op->res->pub != res) fmcp_http_response_destroy(&op->res->pub);
     if (rc != FMCP_OK && !op->errbuf[0]) fmcp__set_err(op->errbuf, op->errlen, fmcp_result_str(rc));
     fmcp__io_retire(l, &op->io, sizeof *op);
@@ -195,6 +195,7 @@ static int fmcp__fetch_head(fmcp_http_fetch_op *op)
     if (!r) return FMCP_ERR_NOMEM;
     memset(r, 0, sizeof *r);
     r->alloc = *l->a; r->size = size;
+    fmcp__buf_init(&r->body, &r->alloc, 0);
     text = (char *)((fmcp_http_header *)(void *)(r + 1) + lines);
     memcpy(text, op->in.p, end); text[end] = 0;
     memmove(op->in.p, op->in.p + end, op->in.len - end);
@@ -221,17 +222,17 @@ static int fmcp__fetch_head(fmcp_http_fetch_op *op)
 /* Move buffered bytes into the body; 1 when complete, 0 more, <0 error. */
 static int fmcp__fetch_body(fmcp_http_fetch_op *op, int eof)
 {
-    fmcp_http_loop *l = op->loop;
-    fmcp__hbuf *b = &op->res->body;
+    fmcp__buf *b = &op->res->body;
     size_t used = op->in.len;
     int rc = 0;
     if (op->bmode == FMCP__B_NONE) { op->in.len = 0; return 1; }
-    if (op->bmode == FMCP__B_CHUNKED) rc = fmcp__ck_feed(&op->ck, l->a, op->in.p, op->in.len, &used, b, op->max);
+    if (op->bmode == FMCP__B_CHUNKED) rc = fmcp__ck_feed(&op->ck, op->in.p, op->in.len, &used, b, op->max);
     else {
         size_t take = op->in.len;
         if (op->bmode == FMCP__B_LEN && take > op->remaining) take = (size_t)op->remaining;
         if (b->len + take > op->max) return FMCP_ERR_TOO_LARGE;
-        if (fmcp__hb_put(l->a, b, op->in.p, take) != FMCP_OK) return FMCP_ERR_NOMEM;
+        fmcp__buf_put(b, op->in.p, take);
+        if (b->err) return FMCP_ERR_NOMEM;
         used = take;
         if (op->bmode == FMCP__B_LEN) { op->remaining -= take; rc = op->remaining == 0; }
         else rc = eof;
@@ -246,7 +247,7 @@ static int fmcp__fetch_body(fmcp_http_fetch_op *op, int eof)
 static void fmcp__fetch_complete(fmcp_http_fetch_op *op)
 {
     fmcp__resp *r = op->res;
-    if (fmcp__hb_reserve(op->loop->a, &r->body, 1) != FMCP_OK) { fmcp__fetch_fail(op, FMCP_ERR_NOMEM, NULL); return; }
+    if (!fmcp__buf_room(&r->body, 0)) { fmcp__fetch_fail(op, FMCP_ERR_NOMEM, NULL); return; }
     r->body.p[r->body.len] = 0;
     r->pub.body = r->body.p;
     r->pub.body_len = r->body.len;
@@ -283,7 +284,7 @@ static void fmcp__fetch_read(fmcp_http_fetch_op *op)
     int rounds;
     for (rounds = 0; rounds < 8 || (op->tr && op->tr->pending && op->tr->pending(op->tc)); rounds++) {
         long n;
-        if (fmcp__hb_reserve(op->loop->a, &op->in, 16384) != FMCP_OK) {
+        if (!fmcp__buf_room(&op->in, 16384)) {
             fmcp__fetch_fail(op, FMCP_ERR_NOMEM, NULL);
             return;
         }
@@ -325,37 +326,34 @@ static void fmcp__fetch_event(fmcp_http_fetch_op *op, unsigned ev)
 static fmcp_result fmcp__fetch_format(fmcp_http_fetch_op *op, const fmcp_http_client_req *q,
                                       const fmcp_http_url *u, const char *method)
 {
-    const fmcp_allocator *a = op->loop->a;
-    fmcp__hbuf *b = &op->out;
-    fmcp_result e;
+    fmcp__buf *b = &op->out;
     size_t i;
     int dflt = u->port == (strcmp(u->scheme, "https") == 0 ? 443 : 80);
-    e = fmcp__hb_puts(a, b, method);
-    if (!e) e = fmcp__hb_put(a, b, " ", 1);
-    if (!e) e = fmcp__hb_puts(a, b, u->path);
-    if (!e) e = fmcp__hb_puts(a, b, " HTTP/1.1\r\n");
-    if (!e && !fmcp__find_hdr(q->headers, q->nheaders, "host")) {
-        e = fmcp__hb_puts(a, b, u->is_ipv6 ? "Host: [" : "Host: ");
-        if (!e) e = fmcp__hb_puts(a, b, u->host);
-        if (!e && u->is_ipv6) e = fmcp__hb_put(a, b, "]", 1);
-        if (!e && !dflt) { e = fmcp__hb_put(a, b, ":", 1); if (!e) e = fmcp__hb_putu(a, b, u->port, 10); }
-        if (!e) e = fmcp__hb_put(a, b, "\r\n", 2);
+    fmcp__buf_puts(b, method);
+    fmcp__buf_put(b, " ", 1);
+    fmcp__buf_puts(b, u->path);
+    fmcp__buf_puts(b, " HTTP/1.1\r\n");
+    if (!fmcp__find_hdr(q->headers, q->nheaders, "host")) {
+        fmcp__buf_puts(b, u->is_ipv6 ? "Host: [" : "Host: ");
+        fmcp__buf_puts(b, u->host);
+        if (u->is_ipv6) fmcp__buf_put(b, "]", 1);
+        if (!dflt) { fmcp__buf_put(b, ":", 1); fmcp__put_u(b, u->port, 10); }
+        fmcp__buf_put(b, "\r\n", 2);
     }
-    for (i = 0; i < q->nheaders && !e; i++) {
-        e = fmcp__hb_puts(a, b, q->headers[i].name);
-        if (!e) e = fmcp__hb_put(a, b, ": ", 2);
-        if (!e) e = fmcp__hb_puts(a, b, q->headers[i].value);
-        if (!e) e = fmcp__hb_put(a, b, "\r\n", 2);
+    for (i = 0; i < q->nheaders; i++) {
+        fmcp__buf_puts(b, q->headers[i].name);
+        fmcp__buf_put(b, ": ", 2);
+        fmcp__buf_puts(b, q->headers[i].value);
+        fmcp__buf_put(b, "\r\n", 2);
     }
-    if (!e && (q->body_len || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
-               strcmp(method, "PATCH") == 0)) {
-        e = fmcp__hb_puts(a, b, "Content-Length: ");
-        if (!e) e = fmcp__hb_putu(a, b, q->body_len, 10);
-        if (!e) e = fmcp__hb_put(a, b, "\r\n", 2);
+    if (q->body_len || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0) {
+        fmcp__buf_puts(b, "Content-Length: ");
+        fmcp__put_u(b, q->body_len, 10);
+        fmcp__buf_put(b, "\r\n", 2);
     }
-    if (!e) e = fmcp__hb_puts(a, b, "Connection: close\r\n\r\n");
-    if (!e) e = fmcp__hb_put(a, b, q->body, q->body_len);
-    return e;
+    fmcp__buf_puts(b, "Connection: close\r\n\r\n");
+    fmcp__buf_put(b, q->body, q->body_len);
+    return b->err;
 }
 
 static fmcp_result fmcp__fetch_check(const fmcp_http_client_req *q, fmcp_http_url *u, const char **method)
@@ -475,7 +473,7 @@ static void fmcp__fetch_free_early(fmcp_http_fetch_op *op)
     fmcp__fetch_detach_dns(op);
     if (op->ai) freeaddrinfo(op->ai);
     if (op->io.fd >= 0) { fmcp__io_del(op->loop, &op->io); fmcp__sock_close(op->io.fd); }
-    fmcp__hb_free(a, &op->out);
+    fmcp__buf_free(&op->out);
     fmcp_free(a, op, sizeof *op);
 }
 
@@ -494,6 +492,8 @@ FASTMCP_API fmcp_result fmcp_http_fetch_async(fmcp_http_loop *loop, const fmcp_h
     op = (fmcp_http_fetch_op *)fmcp_malloc(loop->a, sizeof *op);
     if (!op) return FMCP_ERR_NOMEM;
     memset(op, 0, sizeof *op);
+    fmcp__buf_init(&op->out, loop->a, 0);
+    fmcp__buf_init(&op->in, loop->a, 0);
     op->io.fd = -1; op->io.kind = FMCP__IO_FETCH; op->loop = loop; op->tr = req->transport;
     op->cb = cb; op->user = user; op->max = req->max_response_bytes ? req->max_response_bytes : (4u << 20);
     op->errbuf = req->error_buf ? req->error_buf : nobuf; op->errlen = req->error_buf ? req->error_buf_len : 0;

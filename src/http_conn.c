@@ -39,9 +39,9 @@ struct fmcp__conn {
     fmcp__conn *tprev, *tnext;
     int tl;                     /* timeout list index or -1 */
     int64_t deadline;
-    fmcp__hbuf rb;
+    fmcp__buf rb;
     size_t rpos, scan;
-    fmcp__hbuf wb;
+    fmcp__buf wb;
     size_t wpos;
     fmcp_http_req *cur;
     int state, close_after, in_process, peer_eof, want_write_io, progressed;
@@ -66,7 +66,7 @@ struct fmcp_http_req {
     fmcp_http_header *hdrs;
     unsigned short *hlens;      /* each header name's length */
     size_t nhdrs;
-    fmcp__hbuf body;
+    fmcp__buf body;
     fmcp_http_close_fn on_close;
     void *on_close_user;
     fmcp__op abort_op;          /* queued without allocating when finishing fails */
@@ -123,7 +123,7 @@ static void fmcp__req_unref(fmcp_http_req *r)
     if (--r->refs > 0) return;
     if (r->lprev) r->lprev->lnext = r->lnext; else l->reqs = r->lnext;
     if (r->lnext) r->lnext->lprev = r->lprev;
-    fmcp__hb_free(l->a, &r->body);
+    fmcp__buf_free(&r->body);
     if (r->secret) fmcp_wipe(r + 1, r->size - sizeof *r);   /* the head's copies: a bearer token */
     fmcp_free(l->a, r, r->size);
 }
@@ -199,17 +199,20 @@ static void fmcp__conn_fail(fmcp__conn *c, int status)
 {
     fmcp_http_loop *l = c->srv->loop;
     const char *reason = fmcp__reason(status);
-    const fmcp_allocator *a = l->a;
-    fmcp__hbuf *b = &c->wb;
+    fmcp__buf *b = &c->wb;
     if (c->cur && !c->cur->dispatched) { fmcp__req_unref(c->cur); c->cur = NULL; }
     c->state = FMCP__C_CLOSING;
-    if (fmcp__hb_ensure_pool(l, b) != FMCP_OK) { fmcp__conn_close(c); return; }
-    if (fmcp__hb_puts(a, b, "HTTP/1.1 ") || fmcp__hb_putu(a, b, (uint64_t)status, 10) ||
-        fmcp__hb_puts(a, b, " ") || fmcp__hb_puts(a, b, reason) ||
-        fmcp__hb_puts(a, b, "\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: ") ||
-        fmcp__hb_putu(a, b, strlen(reason) + 1, 10) || fmcp__hb_puts(a, b, "\r\n\r\n") ||
-        fmcp__hb_puts(a, b, reason) || fmcp__hb_puts(a, b, "\n"))
-        fmcp__conn_close(c);
+    if (fmcp__pool_take(l, b) != FMCP_OK) { fmcp__conn_close(c); return; }
+    fmcp__buf_puts(b, "HTTP/1.1 ");
+    fmcp__put_u(b, (uint64_t)status, 10);
+    fmcp__buf_puts(b, " ");
+    fmcp__buf_puts(b, reason);
+    fmcp__buf_puts(b, "\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: ");
+    fmcp__put_u(b, strlen(reason) + 1, 10);
+    fmcp__buf_puts(b, "\r\n\r\n");
+    fmcp__buf_puts(b, reason);
+    fmcp__buf_puts(b, "\n");
+    if (b->err) fmcp__conn_close(c);
 }
 
 static void fmcp__conn_flush(fmcp__conn *c)
@@ -376,6 +379,7 @@ static int fmcp__req_parse(fmcp__conn *c, const char *head, size_t hlen, fmcp_ht
     r = (fmcp_http_req *)fmcp_malloc(l->a, size);
     if (!r) return -1;
     memset(r, 0, sizeof *r);
+    fmcp__buf_init(&r->body, l->a, 0);
     r->size = size; r->loop = l; r->refs = 1; r->conn = c;
     r->lnext = l->reqs; if (l->reqs) l->reqs->lprev = r; l->reqs = r;
     memcpy(r->remote, c->remote, sizeof r->remote);
@@ -412,8 +416,8 @@ static int fmcp__conn_body_start(fmcp__conn *c, fmcp_http_req *req)
     fmcp_http_server *s = c->srv;
     if ((uint64_t)req->content_length > (uint64_t)req->max_body) { fmcp__conn_fail(c, 413); return 0; }
     if (req->expect100 && req->minor >= 1 && (req->chunked || c->remaining) && c->rpos == c->rb.len) {
-        if (fmcp__hb_ensure_pool(s->loop, &c->wb) != FMCP_OK ||
-            fmcp__hb_puts(s->loop->a, &c->wb, "HTTP/1.1 100 Continue\r\n\r\n") != FMCP_OK) {
+        if (fmcp__pool_take(s->loop, &c->wb) == FMCP_OK) fmcp__buf_puts(&c->wb, "HTTP/1.1 100 Continue\r\n\r\n");
+        if (!c->wb.p || c->wb.err) {
             fmcp__conn_close(c);
             return 0;
         }
@@ -488,7 +492,7 @@ static int fmcp__conn_dispatch(fmcp__conn *c)
 {
     fmcp_http_req *req = c->cur;
     fmcp_http_server *s = c->srv;
-    if (fmcp__hb_reserve(s->loop->a, &req->body, 1) != FMCP_OK) { fmcp__conn_fail(c, 503); return 0; }
+    if (!fmcp__buf_room(&req->body, 0)) { fmcp__conn_fail(c, 503); return 0; }
     req->body.p[req->body.len] = 0;
     c->state = FMCP__C_BUSY;
     req->dispatched = 1;
@@ -501,21 +505,18 @@ static int fmcp__conn_dispatch(fmcp__conn *c)
 static int fmcp__conn_body(fmcp__conn *c)
 {
     fmcp_http_req *req = c->cur;
-    fmcp_http_server *s = c->srv;
-    const fmcp_allocator *a = s->loop->a;
     size_t avail = c->rb.len - c->rpos, used = 0;
     if (req->chunked) {
-        int rc = fmcp__ck_feed(&c->ck, a, c->rb.p + c->rpos, avail, &used, &req->body, req->max_body);
+        int rc = fmcp__ck_feed(&c->ck, c->rb.p + c->rpos, avail, &used, &req->body, req->max_body);
         c->rpos += used; c->body_bytes += used;
         if (rc < 0) { fmcp__conn_fail(c, rc == FMCP_ERR_TOO_LARGE ? 413 : rc == FMCP_ERR_NOMEM ? 503 : 400); return 0; }
         if (rc == 0) return 0;
     } else if (c->remaining) {
         size_t take = avail < c->remaining ? avail : (size_t)c->remaining;
-        size_t first = c->remaining < 65536 ? (size_t)c->remaining + 1 : 65536;   /* sized once for most bodies */
-        if (!req->body.p && fmcp__hb_reserve(a, &req->body, first) != FMCP_OK) {
-            fmcp__conn_fail(c, 503); return 0;
-        }
-        if (fmcp__hb_put(a, &req->body, c->rb.p + c->rpos, take) != FMCP_OK) { fmcp__conn_fail(c, 503); return 0; }
+        /* sized once for most bodies (and their NUL) */
+        if (!req->body.p) (void)fmcp__buf_room(&req->body, c->remaining < 65536 ? (size_t)c->remaining : 65535);
+        fmcp__buf_put(&req->body, c->rb.p + c->rpos, take);
+        if (req->body.err) { fmcp__conn_fail(c, 503); return 0; }
         c->rpos += take; c->remaining -= take; c->body_bytes += take;
         if (c->remaining) return 0;
     }
@@ -555,7 +556,7 @@ static void fmcp__conn_eof(fmcp__conn *c)
 static int fmcp__conn_room(fmcp__conn *c)
 {
     fmcp_http_server *s = c->srv;
-    if (fmcp__hb_ensure_pool(s->loop, &c->rb) != FMCP_OK) { fmcp__conn_close(c); return 0; }
+    if (fmcp__pool_take(s->loop, &c->rb) != FMCP_OK) { fmcp__conn_close(c); return 0; }
     if (c->rpos > 0 && (c->rb.len == c->rb.cap || c->rpos == c->rb.len)) {
         memmove(c->rb.p, c->rb.p + c->rpos, c->rb.len - c->rpos);
         if (c->state == FMCP__C_HEAD && c->rpos < c->rb.len)   /* no stale copy of a partial head */
@@ -566,7 +567,8 @@ static int fmcp__conn_room(fmcp__conn *c)
     }
     if (c->rb.len < c->rb.cap) return 1;
     if (c->rb.cap >= s->d.max_header_bytes + FMCP__POOL_BUF) return 0;
-    if (fmcp__hb_reserve(s->loop->a, &c->rb, c->rb.cap) != FMCP_OK) { fmcp__conn_close(c); return 0; }
+    /* full (len == cap): room for cap - 1 more and the NUL doubles it */
+    if (!fmcp__buf_room(&c->rb, c->rb.cap - 1)) { fmcp__conn_close(c); return 0; }
     return 1;
 }
 
@@ -661,6 +663,8 @@ static void fmcp__srv_adopt(fmcp_http_server *s, int fd, const struct sockaddr_s
     int one = 1;
     if (!c) { fmcp__sock_close(fd); return; }
     memset(c, 0, sizeof *c);
+    fmcp__buf_init(&c->rb, l->a, 0);
+    fmcp__buf_init(&c->wb, l->a, 0);
     c->io.fd = fd; c->io.kind = FMCP__IO_CONN; c->srv = s; c->tl = -1;
     (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
     fmcp__fmt_addr(ss, c->remote, sizeof c->remote);

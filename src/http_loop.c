@@ -63,7 +63,7 @@ typedef struct fmcp__op {
     fmcp_http_req *req;
     int kind;
     int embedded;           /* the request's own abort op: not freed on its own */
-    fmcp__hbuf data;
+    fmcp__buf data;
 } fmcp__op;
 
 enum { FMCP__OP_START, FMCP__OP_WRITE, FMCP__OP_FINISH, FMCP__OP_ABORT };
@@ -135,20 +135,21 @@ static char *fmcp__pool_get(fmcp_http_loop *l)
 }
 
 /* Return a buffer: pooled when it has the standard size, else freed. */
-static void fmcp__pool_put(fmcp_http_loop *l, fmcp__hbuf *b)
+static void fmcp__pool_put(fmcp_http_loop *l, fmcp__buf *b)
 {
     if (!b->p) return;
     if (b->cap == FMCP__POOL_BUF && l->npool < FMCP__POOL_MAX) l->pool[l->npool++] = b->p;
-    else fmcp_free(l->a, b->p, b->cap);
-    b->p = NULL; b->len = b->cap = 0;
+    else fmcp__buf_release(b);
+    b->p = NULL; b->len = b->cap = 0; b->err = FMCP_OK;
 }
 
-static fmcp_result fmcp__hb_ensure_pool(fmcp_http_loop *l, fmcp__hbuf *b)
+/* A pooled block for an empty buffer (one of l's: b->a is l->a). */
+static fmcp_result fmcp__pool_take(fmcp_http_loop *l, fmcp__buf *b)
 {
     if (b->p) return FMCP_OK;
     b->p = fmcp__pool_get(l);
     if (!b->p) return FMCP_ERR_NOMEM;
-    b->cap = FMCP__POOL_BUF; b->len = 0;
+    b->cap = FMCP__POOL_BUF; b->len = 0; b->err = FMCP_OK;
     return FMCP_OK;
 }
 

@@ -16,11 +16,12 @@ static void fmcp__abort_conn(fmcp_http_req *req, fmcp__conn *c)
 {
     static const char m[] = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
     c->close_after = 1;
-    if (req->lstreamed || fmcp__hb_ensure_pool(req->loop, &c->wb) != FMCP_OK ||
-        fmcp__hb_put(req->loop->a, &c->wb, m, sizeof m - 1) != FMCP_OK) fmcp__conn_close(c);
+    if (req->lstreamed || fmcp__pool_take(req->loop, &c->wb) != FMCP_OK) { fmcp__conn_close(c); return; }
+    fmcp__buf_put(&c->wb, m, sizeof m - 1);
+    if (c->wb.err) fmcp__conn_close(c);
 }
 
-static fmcp_result fmcp__apply(fmcp_http_req *req, int kind, fmcp__hbuf *data)
+static fmcp_result fmcp__apply(fmcp_http_req *req, int kind, fmcp__buf *data)
 {
     fmcp__conn *c = req->conn;
     fmcp_result rc = c ? FMCP_OK : FMCP_ERR_CLOSED;
@@ -33,8 +34,8 @@ static fmcp_result fmcp__apply(fmcp_http_req *req, int kind, fmcp__hbuf *data)
     if (kind == FMCP__OP_START) { req->lstate = FMCP__L_STREAMING; req->lstreamed = 1; }
     if (kind == FMCP__OP_FINISH) req->lstate = FMCP__L_DONE;
     if (c && data && data->len) {
-        if (fmcp__hb_ensure_pool(req->loop, &c->wb) != FMCP_OK ||
-            fmcp__hb_put(req->loop->a, &c->wb, data->p, data->len) != FMCP_OK) fmcp__conn_close(c);
+        if (fmcp__pool_take(req->loop, &c->wb) == FMCP_OK) fmcp__buf_put(&c->wb, data->p, data->len);
+        if (!c->wb.p || c->wb.err) fmcp__conn_close(c);
     }
     if (c && !c->io.dead && c->wb.len - c->wpos > c->srv->d.max_write_buffer) fmcp__conn_close(c);
     if (c && c->io.dead) c = NULL;
@@ -70,7 +71,7 @@ static void fmcp__drain_ops(fmcp_http_loop *l)
         if (!l->phead) l->ptail = NULL;
         if (op->embedded) { (void)fmcp__apply(op->req, FMCP__OP_ABORT, NULL); continue; }
         (void)fmcp__apply(op->req, op->kind, &op->data);
-        fmcp__hb_free(l->a, &op->data);
+        fmcp__buf_free(&op->data);
         fmcp_free(l->a, op, sizeof *op);
     }
 }
@@ -99,20 +100,21 @@ static int fmcp__on_loop_drained(fmcp_http_loop *l)
  * on the loop thread, else into a private buffer that is queued. */
 typedef struct fmcp__out {
     fmcp_http_req *req;
-    fmcp__hbuf *b;
-    fmcp__hbuf own;
+    fmcp__buf *b;
+    fmcp__buf own;
     size_t mark;
     int direct;
 } fmcp__out;
 
 static fmcp_result fmcp__out_begin(fmcp_http_req *req, fmcp__out *o)
 {
-    memset(o, 0, sizeof *o);
     o->req = req;
+    o->mark = 0;
     o->direct = fmcp__on_loop_drained(req->loop);
+    fmcp__buf_init(&o->own, req->loop->a, 0);
     o->b = &o->own;
     if (o->direct && req->conn) {
-        if (fmcp__hb_ensure_pool(req->loop, &req->conn->wb) != FMCP_OK) return FMCP_ERR_NOMEM;
+        if (fmcp__pool_take(req->loop, &req->conn->wb) != FMCP_OK) return FMCP_ERR_NOMEM;
         o->b = &req->conn->wb;
         o->mark = o->b->len;
     }
@@ -146,17 +148,17 @@ static fmcp_result fmcp__out_commit(fmcp__out *o, int kind, fmcp_result fmt)
     fmcp_http_loop *l = o->req->loop;
     fmcp__op *op;
     if (fmt != FMCP_OK) {
-        if (o->b != &o->own) o->b->len = o->mark;
-        fmcp__hb_free(l->a, &o->own);
+        if (o->b != &o->own) { o->b->len = o->mark; o->b->err = FMCP_OK; }   /* the connection's buffer as it was */
+        fmcp__buf_free(&o->own);
         return kind == FMCP__OP_FINISH ? fmcp__out_abort(o) : fmt;
     }
     if (o->direct) {
-        fmcp__hb_free(l->a, &o->own);
+        fmcp__buf_free(&o->own);
         return fmcp__apply(o->req, kind, NULL);
     }
     op = (fmcp__op *)fmcp_malloc(l->a, sizeof *op);
     if (!op) {
-        fmcp__hb_free(l->a, &o->own);
+        fmcp__buf_free(&o->own);
         return kind == FMCP__OP_FINISH ? fmcp__out_abort(o) : FMCP_ERR_NOMEM;
     }
     op->next = NULL; op->req = o->req; op->kind = kind; op->embedded = 0; op->data = o->own;
@@ -164,40 +166,54 @@ static fmcp_result fmcp__out_commit(fmcp__out *o, int kind, fmcp_result fmt)
     return FMCP_OK;
 }
 
+static char *fmcp__cpy(char *w, const char *s, size_t n)
+{
+    memcpy(w, s, n);
+    return w + n;
+}
+
+/* The head goes into b in runs written straight after one fmcp__buf_room
+ * each (the status line, each field, the fields we add): a checked put per
+ * piece costs about 200 more instructions per response (bench_mcp_http_instr). */
 static fmcp_result fmcp__fmt_head(fmcp__out *o, int status, const fmcp_http_header *h, size_t n,
                                   int stream, size_t clen)
 {
     fmcp_http_req *r = o->req;
-    const fmcp_allocator *a = r->loop->a;
-    fmcp__hbuf *b = o->b;
-    char date[30];
-    size_t i;
+    fmcp__buf *b = o->b;
+    const char *reason = fmcp__reason(status);
+    size_t i, rl = strlen(reason);
     int want_close = !r->keepalive || (stream && r->minor == 0);
-    fmcp_result e = FMCP_OK;
-    if (o->direct) memcpy(date, fmcp__loop_date(r->loop), sizeof date);
-    else fmcp__http_date(date, fmcp_time_now());
-    e = fmcp__hb_reserve(a, b, 128);
-    if (!e) e = fmcp__hb_puts(a, b, "HTTP/1.1 ");
-    if (!e) e = fmcp__hb_putu(a, b, (uint64_t)status, 10);
-    if (!e) e = fmcp__hb_puts(a, b, " ");
-    if (!e) e = fmcp__hb_puts(a, b, fmcp__reason(status));
-    if (!e) e = fmcp__hb_puts(a, b, "\r\n");
-    for (i = 0; i < n && !e; i++) {
-        e = fmcp__hb_puts(a, b, h[i].name);
-        if (!e) e = fmcp__hb_put(a, b, ": ", 2);
-        if (!e) e = fmcp__hb_puts(a, b, h[i].value);
-        if (!e) e = fmcp__hb_put(a, b, "\r\n", 2);
+    char *w;
+    if (!fmcp__buf_room(b, 15 + rl)) return b->err;   /* "HTTP/1.1 NNN reason\r\n" (status: 200-999) */
+    w = fmcp__cpy(b->p + b->len, "HTTP/1.1 ", 9);
+    w[0] = (char)('0' + status / 100); w[1] = (char)('0' + status / 10 % 10); w[2] = (char)('0' + status % 10);
+    w[3] = ' ';
+    w = fmcp__cpy(w + 4, reason, rl);
+    w = fmcp__cpy(w, "\r\n", 2);
+    b->len = (size_t)(w - b->p);
+    for (i = 0; i < n; i++) {
+        size_t nl = strlen(h[i].name), vl = strlen(h[i].value);
+        if (!fmcp__buf_room(b, nl + vl + 4)) return b->err;
+        w = fmcp__cpy(b->p + b->len, h[i].name, nl);
+        w = fmcp__cpy(w, ": ", 2);
+        w = fmcp__cpy(w, h[i].value, vl);
+        w = fmcp__cpy(w, "\r\n", 2);
+        b->len = (size_t)(w - b->p);
     }
-    if (!e) e = fmcp__hb_puts(a, b, "Date: ");
-    if (!e) e = fmcp__hb_put(a, b, date, 29);
-    if (!e && !stream && status != 204 && status != 304) {
-        e = fmcp__hb_puts(a, b, "\r\nContent-Length: ");
-        if (!e) e = fmcp__hb_putu(a, b, clen, 10);
-    } else if (!e && stream && r->minor >= 1) e = fmcp__hb_puts(a, b, "\r\nTransfer-Encoding: chunked");
-    if (!e && want_close) e = fmcp__hb_puts(a, b, "\r\nConnection: close");
-    else if (!e && r->minor == 0) e = fmcp__hb_puts(a, b, "\r\nConnection: keep-alive");
-    if (!e) e = fmcp__hb_put(a, b, "\r\n\r\n", 4);
-    return e;
+    if (!fmcp__buf_room(b, 128)) return b->err;   /* at most 101 bytes follow */
+    w = fmcp__cpy(b->p + b->len, "Date: ", 6);
+    if (o->direct) w = fmcp__cpy(w, fmcp__loop_date(r->loop), 29);
+    else { fmcp__http_date(w, fmcp_time_now()); w += 29; }
+    if (!stream && status != 204 && status != 304) {
+        w = fmcp__cpy(w, "\r\nContent-Length: ", 18);
+        w += fmcp__fmt_u(w, clen, 10);
+    } else if (stream && r->minor >= 1) w = fmcp__cpy(w, "\r\nTransfer-Encoding: chunked", 28);
+    if (want_close) w = fmcp__cpy(w, "\r\nConnection: close", 19);
+    else if (r->minor == 0) w = fmcp__cpy(w, "\r\nConnection: keep-alive", 24);
+    w = fmcp__cpy(w, "\r\n\r\n", 4);
+    *w = 0;
+    b->len = (size_t)(w - b->p);
+    return FMCP_OK;
 }
 
 static fmcp_result fmcp__check_status(fmcp_http_req *req, int status, const fmcp_http_header *h, size_t n)
@@ -219,10 +235,10 @@ FASTMCP_API fmcp_result fmcp_http_respond(fmcp_http_req *req, int status, const 
     if (!e && !o.direct) {   /* a private buffer: size it once, not by doubling */
         size_t need = 256 + len, i;
         for (i = 0; i < nheaders; i++) need += strlen(headers[i].name) + strlen(headers[i].value) + 4;
-        e = fmcp__hb_reserve(req->loop->a, o.b, need);
+        (void)fmcp__buf_room(o.b, need);
     }
     if (!e) e = fmcp__fmt_head(&o, status, headers, nheaders, 0, len);
-    if (!e && !req->is_head && len) e = fmcp__hb_put(req->loop->a, o.b, body, len);
+    if (!e && !req->is_head && len) { fmcp__buf_put(o.b, body, len); e = o.b->err; }
     if (e == FMCP_OK) req->ustate = 2;
     return fmcp__out_commit(&o, FMCP__OP_FINISH, e);
 }
@@ -242,15 +258,11 @@ FASTMCP_API fmcp_result fmcp_http_stream_start(fmcp_http_req *req, int status,
 /* Chunk framing around len bytes already appended at o->b from `start`. */
 static fmcp_result fmcp__frame_chunk(fmcp__out *o, const void *data, size_t len)
 {
-    const fmcp_allocator *a = o->req->loop->a;
-    fmcp_result e;
     if (o->req->is_head || !len) return FMCP_OK;
-    if (o->req->minor == 0) return fmcp__hb_put(a, o->b, data, len);
-    e = fmcp__hb_putu(a, o->b, len, 16);
-    if (!e) e = fmcp__hb_put(a, o->b, "\r\n", 2);
-    if (!e) e = fmcp__hb_put(a, o->b, data, len);
-    if (!e) e = fmcp__hb_put(a, o->b, "\r\n", 2);
-    return e;
+    if (o->req->minor >= 1) { fmcp__put_u(o->b, len, 16); fmcp__buf_put(o->b, "\r\n", 2); }
+    fmcp__buf_put(o->b, data, len);
+    if (o->req->minor >= 1) fmcp__buf_put(o->b, "\r\n", 2);
+    return o->b->err;
 }
 
 FASTMCP_API fmcp_result fmcp_http_stream_write(fmcp_http_req *req, const void *data, size_t len)
@@ -266,40 +278,36 @@ FASTMCP_API fmcp_result fmcp_http_stream_write(fmcp_http_req *req, const void *d
 }
 
 /* One SSE field per line of `v` ("data: a\ndata: b\n"). */
-static fmcp_result fmcp__sse_field(const fmcp_allocator *a, fmcp__hbuf *b, const char *name, const char *v)
+static void fmcp__sse_field(fmcp__buf *b, const char *name, const char *v)
 {
-    fmcp_result e = FMCP_OK;
     do {
         size_t n = strcspn(v, "\r\n");
-        e = fmcp__hb_puts(a, b, name);
-        if (!e) e = fmcp__hb_put(a, b, v, n);
-        if (!e) e = fmcp__hb_put(a, b, "\n", 1);
+        fmcp__buf_puts(b, name);
+        fmcp__buf_put(b, v, n);
+        fmcp__buf_put(b, "\n", 1);
         v += n;
         if (*v == '\r' && v[1] == '\n') v++;
         if (*v) v++; else break;
-    } while (!e);
-    return e;
+    } while (!b->err);
 }
 
 FASTMCP_API fmcp_result fmcp_http_sse_send(fmcp_http_req *req, const char *id, const char *event,
                                            const char *data)
 {
-    fmcp_http_loop *l;
-    fmcp__hbuf ev;
-    fmcp_result e = FMCP_OK;
+    fmcp__buf ev;
+    fmcp_result e;
     if (!req) return FMCP_ERR_INVALID_ARG;
     if ((id && strpbrk(id, "\r\n")) || (event && strpbrk(event, "\r\n"))) return FMCP_ERR_INVALID_ARG;
-    l = req->loop;
-    memset(&ev, 0, sizeof ev);
-    if (!data) e = fmcp__hb_puts(l->a, &ev, ": keepalive\n");
+    fmcp__buf_init(&ev, req->loop->a, 0);
+    if (!data) fmcp__buf_puts(&ev, ": keepalive\n");
     else {
-        if (id) e = fmcp__sse_field(l->a, &ev, "id: ", id);
-        if (!e && event) e = fmcp__sse_field(l->a, &ev, "event: ", event);
-        if (!e) e = fmcp__sse_field(l->a, &ev, "data: ", data);
+        if (id) fmcp__sse_field(&ev, "id: ", id);
+        if (event) fmcp__sse_field(&ev, "event: ", event);
+        fmcp__sse_field(&ev, "data: ", data);
     }
-    if (!e) e = fmcp__hb_put(l->a, &ev, "\n", 1);
-    if (!e) e = fmcp_http_stream_write(req, ev.p, ev.len);
-    fmcp__hb_free(l->a, &ev);
+    fmcp__buf_put(&ev, "\n", 1);
+    e = ev.err ? ev.err : fmcp_http_stream_write(req, ev.p, ev.len);
+    fmcp__buf_free(&ev);
     return e;
 }
 
@@ -310,7 +318,7 @@ FASTMCP_API fmcp_result fmcp_http_stream_end(fmcp_http_req *req)
     if (!req) return FMCP_ERR_INVALID_ARG;
     if (req->ustate != 1) return FMCP_ERR_STATE;
     e = fmcp__out_begin(req, &o);
-    if (!e && req->minor >= 1 && !req->is_head) e = fmcp__hb_put(req->loop->a, o.b, "0\r\n\r\n", 5);
+    if (!e && req->minor >= 1 && !req->is_head) { fmcp__buf_put(o.b, "0\r\n\r\n", 5); e = o.b->err; }
     if (e == FMCP_OK) req->ustate = 2;
     return fmcp__out_commit(&o, FMCP__OP_FINISH, e);
 }
