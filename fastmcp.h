@@ -5762,6 +5762,8 @@ FMCP__PLAT int fmcp__thread_same(fmcp__thread_id a, fmcp__thread_id b) { return 
 #    ifndef SHUT_WR
 #      define SHUT_WR SD_SEND
 #    endif
+/* the int as the SOCKET that Winsock calls take (and pollfd.fd holds) */
+#    define FMCP__SOCK(fd) ((SOCKET)(fd))
 typedef int fmcp__socklen;
 /* Winsock needs WSAStartup before the first call; done once, never undone
  * (WSACleanup at exit is optional and would race other users' sockets). */
@@ -5793,7 +5795,7 @@ FMCP__NET void fmcp__sock_close(int fd) { (void)closesocket((SOCKET)fd); }
 FMCP__NET void fmcp__sock_nonblock(int fd)
 {
     u_long one = 1;
-    (void)ioctlsocket((SOCKET)fd, FIONBIO, &one);
+    (void)ioctlsocket((SOCKET)fd, (long)FIONBIO, &one);   /* an unsigned constant, a long parameter */
 }
 FMCP__NET long fmcp__sock_recv(int fd, void *buf, size_t n)
 {
@@ -5825,6 +5827,7 @@ FMCP__NET int fmcp__sock_poll(struct pollfd *p, size_t n, int ms) { return WSAPo
 #    ifndef MSG_NOSIGNAL
 #      define MSG_NOSIGNAL 0
 #    endif
+#    define FMCP__SOCK(fd) (fd)
 typedef socklen_t fmcp__socklen;
 FMCP__NET int fmcp__net_init(void) { return 0; }
 FMCP__NET int fmcp__sock_open(int family, int type, int proto)
@@ -17515,9 +17518,9 @@ static fmcp_result fmcp__loop_init_fds(fmcp_http_loop *l)
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind((SOCKET)fd, (struct sockaddr *)(void *)&sa, sizeof sa) != 0 ||
-        getsockname((SOCKET)fd, (struct sockaddr *)(void *)&sa, &sl) != 0 ||
-        connect((SOCKET)fd, (struct sockaddr *)(void *)&sa, sizeof sa) != 0) {
+    if (bind(FMCP__SOCK(fd), (struct sockaddr *)(void *)&sa, sizeof sa) != 0 ||
+        getsockname(FMCP__SOCK(fd), (struct sockaddr *)(void *)&sa, &sl) != 0 ||
+        connect(FMCP__SOCK(fd), (struct sockaddr *)(void *)&sa, sizeof sa) != 0) {
         fmcp__sock_close(fd);
         return FMCP_ERR_IO;
     }
@@ -17841,7 +17844,7 @@ static void fmcp__conn_settle(fmcp__conn *c)
     if (!writing) { c->wpos = 0; fmcp__pool_put(s->loop, &c->wb); }
     if (c->state == FMCP__C_CLOSING && !writing) {
         if (c->peer_eof) { fmcp__conn_close(c); return; }
-        (void)shutdown(c->io.fd, SHUT_WR);
+        (void)shutdown(FMCP__SOCK(c->io.fd), SHUT_WR);
         c->state = FMCP__C_LINGER;
         c->rpos = c->rb.len = c->scan = 0;
         fmcp__tl_put(c, 2, fmcp_monotonic_ms() + FMCP__LINGER_MS);
@@ -18223,7 +18226,7 @@ static void fmcp__srv_refuse(int fd)
                                "Service Unavailable\n";
     long n = fmcp__sock_send(fd, busy, sizeof busy - 1);
     (void)n;
-    (void)shutdown(fd, SHUT_WR);
+    (void)shutdown(FMCP__SOCK(fd), SHUT_WR);
     fmcp__sock_close(fd);
 }
 
@@ -18237,7 +18240,7 @@ static void fmcp__srv_adopt(fmcp_http_server *s, int fd, const struct sockaddr_s
     fmcp__buf_init(&c->rb, l->a, 0);
     fmcp__buf_init(&c->wb, l->a, 0);
     c->io.fd = fd; c->io.kind = FMCP__IO_CONN; c->srv = s; c->tl = -1;
-    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+    (void)setsockopt(FMCP__SOCK(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
     fmcp__fmt_addr(ss, c->remote, sizeof c->remote);
     if (s->d.transport && s->d.transport->open(s->d.transport->self, fd, NULL, &c->tc) != FMCP_OK) {
         fmcp__sock_close(fd); fmcp_free(l->a, c, sizeof *c); return;
@@ -18705,14 +18708,15 @@ static fmcp_result fmcp__listen_on(fmcp_http_server *s, const char *host, uint16
         fmcp__set_nonblock(fd);
 #ifdef _WIN32
         /* SO_REUSEADDR would let another socket take the port over on Windows */
-        (void)setsockopt((SOCKET)fd, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
+        (void)setsockopt(FMCP__SOCK(fd), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
 #else
         (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 #endif
 #ifdef SO_REUSEPORT
         if (s->d.reuse_port) (void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
 #endif
-        if (bind(fd, ai->ai_addr, (fmcp__socklen)ai->ai_addrlen) == 0 && listen(fd, s->d.backlog) == 0) break;
+        if (bind(FMCP__SOCK(fd), ai->ai_addr, (fmcp__socklen)ai->ai_addrlen) == 0 &&
+            listen(FMCP__SOCK(fd), s->d.backlog) == 0) break;
         fmcp__sock_close(fd); fd = -1;
     }
     freeaddrinfo(res);
@@ -18720,7 +18724,7 @@ static fmcp_result fmcp__listen_on(fmcp_http_server *s, const char *host, uint16
     {
         struct sockaddr_storage ss;
         fmcp__socklen sl = sizeof ss;
-        if (getsockname(fd, (struct sockaddr *)(void *)&ss, &sl) == 0)
+        if (getsockname(FMCP__SOCK(fd), (struct sockaddr *)(void *)&ss, &sl) == 0)
             s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)(void *)&ss)->sin6_port
                                                      : ((struct sockaddr_in *)(void *)&ss)->sin_port);
     }
@@ -18883,7 +18887,7 @@ static fmcp_result fmcp__wait(fmcp_http_loop *l, int wait)
     for (i = 0; i < n; i++) {
         fmcp__io *io = l->ios[i];
         l->snap[i] = io;
-        l->pfds[i].fd = io->fd;
+        l->pfds[i].fd = FMCP__SOCK(io->fd);
         l->pfds[i].events = (short)(((io->want & FMCP__IN) ? POLLIN : 0) | ((io->want & FMCP__OUT) ? POLLOUT : 0));
         l->pfds[i].revents = 0;
     }
@@ -19107,8 +19111,9 @@ static int fmcp__tcp_begin(const struct addrinfo *ai, int *fdo)
     int fd = fmcp__sock_open(ai->ai_family, SOCK_STREAM, 0), rc, one = 1;
     if (fd < 0) return -1;
     fmcp__sock_nonblock(fd);
-    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
-    do { rc = connect(fd, ai->ai_addr, (fmcp__socklen)ai->ai_addrlen); } while (rc != 0 && fmcp__sock_intr());
+    (void)setsockopt(FMCP__SOCK(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+    do rc = connect(FMCP__SOCK(fd), ai->ai_addr, (fmcp__socklen)ai->ai_addrlen);
+    while (rc != 0 && fmcp__sock_intr());
     if (rc != 0 && !fmcp__sock_inprogress()) { fmcp__sock_close(fd); return -1; }
     *fdo = fd;
     return rc == 0 ? 0 : 1;
@@ -19119,7 +19124,7 @@ static int fmcp__tcp_result(int fd)
 {
     int err = 0;
     fmcp__socklen sl = sizeof err;
-    return getsockopt(fd, SOL_SOCKET, SO_ERROR, (char *)&err, &sl) == 0 && err == 0;
+    return getsockopt(FMCP__SOCK(fd), SOL_SOCKET, SO_ERROR, (char *)&err, &sl) == 0 && err == 0;
 }
 
 /* Start a non-blocking connect to the next address; 0 when none is left. */

@@ -126,8 +126,9 @@ static int fmcp__tcp_begin(const struct addrinfo *ai, int *fdo)
     int fd = fmcp__sock_open(ai->ai_family, SOCK_STREAM, 0), rc, one = 1;
     if (fd < 0) return -1;
     fmcp__sock_nonblock(fd);
-    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
-    do { rc = connect(fd, ai->ai_addr, (fmcp__socklen)ai->ai_addrlen); } while (rc != 0 && fmcp__sock_intr());
+    (void)setsockopt(FMCP__SOCK(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+    do rc = connect(FMCP__SOCK(fd), ai->ai_addr, (fmcp__socklen)ai->ai_addrlen);
+    while (rc != 0 && fmcp__sock_intr());
     if (rc != 0 && !fmcp__sock_inprogress()) { fmcp__sock_close(fd); return -1; }
     *fdo = fd;
     return rc == 0 ? 0 : 1;
@@ -138,7 +139,7 @@ static int fmcp__tcp_result(int fd)
 {
     int err = 0;
     fmcp__socklen sl = sizeof err;
-    return getsockopt(fd, SOL_SOCKET, SO_ERROR, (char *)&err, &sl) == 0 && err == 0;
+    return getsockopt(FMCP__SOCK(fd), SOL_SOCKET, SO_ERROR, (char *)&err, &sl) == 0 && err == 0;
 }
 
 /* Start a non-blocking connect to the next address; 0 when none is left. */

@@ -270,7 +270,7 @@ static void fmcp__conn_settle(fmcp__conn *c)
     if (!writing) { c->wpos = 0; fmcp__pool_put(s->loop, &c->wb); }
     if (c->state == FMCP__C_CLOSING && !writing) {
         if (c->peer_eof) { fmcp__conn_close(c); return; }
-        (void)shutdown(c->io.fd, SHUT_WR);
+        (void)shutdown(FMCP__SOCK(c->io.fd), SHUT_WR);
         c->state = FMCP__C_LINGER;
         c->rpos = c->rb.len = c->scan = 0;
         fmcp__tl_put(c, 2, fmcp_monotonic_ms() + FMCP__LINGER_MS);
@@ -652,7 +652,7 @@ static void fmcp__srv_refuse(int fd)
                                "Service Unavailable\n";
     long n = fmcp__sock_send(fd, busy, sizeof busy - 1);
     (void)n;
-    (void)shutdown(fd, SHUT_WR);
+    (void)shutdown(FMCP__SOCK(fd), SHUT_WR);
     fmcp__sock_close(fd);
 }
 
@@ -666,7 +666,7 @@ static void fmcp__srv_adopt(fmcp_http_server *s, int fd, const struct sockaddr_s
     fmcp__buf_init(&c->rb, l->a, 0);
     fmcp__buf_init(&c->wb, l->a, 0);
     c->io.fd = fd; c->io.kind = FMCP__IO_CONN; c->srv = s; c->tl = -1;
-    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+    (void)setsockopt(FMCP__SOCK(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
     fmcp__fmt_addr(ss, c->remote, sizeof c->remote);
     if (s->d.transport && s->d.transport->open(s->d.transport->self, fd, NULL, &c->tc) != FMCP_OK) {
         fmcp__sock_close(fd); fmcp_free(l->a, c, sizeof *c); return;

@@ -385,9 +385,9 @@ static fmcp_result fmcp__loop_init_fds(fmcp_http_loop *l)
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind((SOCKET)fd, (struct sockaddr *)(void *)&sa, sizeof sa) != 0 ||
-        getsockname((SOCKET)fd, (struct sockaddr *)(void *)&sa, &sl) != 0 ||
-        connect((SOCKET)fd, (struct sockaddr *)(void *)&sa, sizeof sa) != 0) {
+    if (bind(FMCP__SOCK(fd), (struct sockaddr *)(void *)&sa, sizeof sa) != 0 ||
+        getsockname(FMCP__SOCK(fd), (struct sockaddr *)(void *)&sa, &sl) != 0 ||
+        connect(FMCP__SOCK(fd), (struct sockaddr *)(void *)&sa, sizeof sa) != 0) {
         fmcp__sock_close(fd);
         return FMCP_ERR_IO;
     }

@@ -435,14 +435,15 @@ static fmcp_result fmcp__listen_on(fmcp_http_server *s, const char *host, uint16
         fmcp__set_nonblock(fd);
 #ifdef _WIN32
         /* SO_REUSEADDR would let another socket take the port over on Windows */
-        (void)setsockopt((SOCKET)fd, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
+        (void)setsockopt(FMCP__SOCK(fd), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
 #else
         (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 #endif
 #ifdef SO_REUSEPORT
         if (s->d.reuse_port) (void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
 #endif
-        if (bind(fd, ai->ai_addr, (fmcp__socklen)ai->ai_addrlen) == 0 && listen(fd, s->d.backlog) == 0) break;
+        if (bind(FMCP__SOCK(fd), ai->ai_addr, (fmcp__socklen)ai->ai_addrlen) == 0 &&
+            listen(FMCP__SOCK(fd), s->d.backlog) == 0) break;
         fmcp__sock_close(fd); fd = -1;
     }
     freeaddrinfo(res);
@@ -450,7 +451,7 @@ static fmcp_result fmcp__listen_on(fmcp_http_server *s, const char *host, uint16
     {
         struct sockaddr_storage ss;
         fmcp__socklen sl = sizeof ss;
-        if (getsockname(fd, (struct sockaddr *)(void *)&ss, &sl) == 0)
+        if (getsockname(FMCP__SOCK(fd), (struct sockaddr *)(void *)&ss, &sl) == 0)
             s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)(void *)&ss)->sin6_port
                                                      : ((struct sockaddr_in *)(void *)&ss)->sin_port);
     }
@@ -613,7 +614,7 @@ static fmcp_result fmcp__wait(fmcp_http_loop *l, int wait)
     for (i = 0; i < n; i++) {
         fmcp__io *io = l->ios[i];
         l->snap[i] = io;
-        l->pfds[i].fd = io->fd;
+        l->pfds[i].fd = FMCP__SOCK(io->fd);
         l->pfds[i].events = (short)(((io->want & FMCP__IN) ? POLLIN : 0) | ((io->want & FMCP__OUT) ? POLLOUT : 0));
         l->pfds[i].revents = 0;
     }
