@@ -235,7 +235,12 @@
  *   jwk     JOSE keys of every type (RSA, EC, Ed25519): JWK/PEM/DER, thumbprints, JWS sign/verify
  *   jwt     JWT verifier (RS256, PS256, ES256, ES384, EdDSA; claims policy, one verdict, key sets) and issuer
  *   dpop    RFC 9449 DPoP proofs on the resource server: checks, jti replay cache, nonces
- *   http    HTTP/1.1 event loop (epoll/poll), server engine, small client
+ *   http    HTTP/1.1 API (loop, server, client: declared here) and framing:
+ *           URLs, head scanners, response heads, chunk decoder
+ *   http_loop the event loop: epoll/poll/WSAPoll back ends, timers, wake-up
+ *   http_conn server connections: reading, strict request heads, bodies, accepting
+ *   http_server answering (direct or queued), accessors, servers, stepping
+ *   http_client the loop client (fmcp_http_fetch); TCP connects for mcp_client
  *   tls     TLS 1.2 client/server transports for http (BearSSL, opt-in)
  *   mcp_schema tool schemas: compact parameter spec, $ref checks, bounded JSON
  *           Schema 2020-12 validator for tool arguments
@@ -2269,7 +2274,9 @@ FASTMCP_API void fmcp_dpop_challenge(const fmcp_dpop *d, const char *error, cons
  *   cleanly and close: 431 (head larger than max_header_bytes or too many
  *   headers), 413 (body larger than max_body_bytes), 400 (bad request line,
  *   header, chunking, missing Host, both Transfer-Encoding and
- *   Content-Length), 501 (Transfer-Encoding other than chunked), 505 (not
+ *   Content-Length, a head line not ended by CRLF: a bare LF or CR, as
+ *   RFC 9112 strict servers do, since a proxy splitting lines otherwise
+ *   would see another request), 501 (Transfer-Encoding other than chunked), 505 (not
  *   HTTP/1.x), 408 (head not complete within header_timeout_ms of its
  *   first byte, body not complete within body_timeout_ms of the head, or
  *   either slower on average than min_rate bytes/s once rate_grace_ms have
@@ -2560,6 +2567,58 @@ FASTMCP_API void fmcp_http_response_destroy(fmcp_http_response *res);
 #ifdef __cplusplus
 }
 #endif
+
+/* ===== http_loop.h ===== */
+/* ---------------------------------------------------------------------------
+ * http_loop: the HTTP event loop (internal, no declarations of its own)
+ * ---------------------------------------------------------------------------
+ *
+ * Part of the http API, which http.h declares and documents (fmcp_http_loop,
+ * timers, fmcp_http_stop, fmcp_http_loop_fd). Here: the loop object, the
+ * epoll / poll / WSAPoll back ends (fmcp__io_add/_mod/_del, retiring objects
+ * until the end of a step), the timer heap, the cross-thread wake-up and the
+ * buffer pool. Its private types (fmcp__io, fmcp__op, struct fmcp_http_loop)
+ * live in the implementation and serve http_conn, http_server and http_client.
+ */
+
+/* ===== http_conn.h ===== */
+/* ---------------------------------------------------------------------------
+ * http_conn: the server's connections (internal, no declarations of its own)
+ * ---------------------------------------------------------------------------
+ *
+ * Part of the http server that http.h declares and documents. Here: the
+ * server, connection and request types, the plain TCP transport, timeout
+ * lists, closing and failing connections, reading, request head parsing
+ * (strict: CRLF lines, RFC 9112 framing), body reading (Content-Length and
+ * chunked), on_head, and accepting. http_server answers the requests and
+ * drives it; all of it is private (static fmcp__*).
+ */
+
+/* ===== http_server.h ===== */
+/* ---------------------------------------------------------------------------
+ * http_server: answering, servers, stepping (internal, no declarations of its own)
+ * ---------------------------------------------------------------------------
+ *
+ * Part of the http API that http.h declares and documents: fmcp_http_respond,
+ * the streaming and SSE calls (formatted straight into the connection on the
+ * loop thread, else queued for it), the request accessors, hold/resume,
+ * fmcp_http_server_create and friends, and fmcp_http_step / _run /
+ * _loop_destroy. Stepping dispatches client events to http_client, declared
+ * ahead in the implementation (fmcp__fetch_event, fmcp__fetch_finish,
+ * fmcp__dns_poll), as mcp.c does with mcp_era.
+ */
+
+/* ===== http_client.h ===== */
+/* ---------------------------------------------------------------------------
+ * http_client: the loop's HTTP client (internal, no declarations of its own)
+ * ---------------------------------------------------------------------------
+ *
+ * Part of the http API that http.h declares and documents (fmcp_http_fetch,
+ * fmcp_http_fetch_async, fmcp_http_fetch_cancel, responses): resolving (names
+ * on a helper thread), non-blocking connects, the request, and reading the
+ * response with http's head parser and chunk decoder. fmcp__tcp_begin and
+ * fmcp__tcp_result also serve the MCP client's connections.
+ */
 
 /* ===== tls.h ===== */
 /* ---------------------------------------------------------------------------
@@ -5792,6 +5851,8 @@ FMCP__PLAT void fmcp__mutex_unlock(fmcp__mutex *m) { (void)m; }
 #    ifndef SHUT_WR
 #      define SHUT_WR SD_SEND
 #    endif
+/* the int as the SOCKET that Winsock calls take (and pollfd.fd holds) */
+#    define FMCP__SOCK(fd) ((SOCKET)(fd))
 typedef int fmcp__socklen;
 /* Winsock needs WSAStartup before the first call; done once, never undone
  * (WSACleanup at exit is optional and would race other users' sockets). */
@@ -5823,7 +5884,7 @@ FMCP__NET void fmcp__sock_close(int fd) { (void)closesocket((SOCKET)fd); }
 FMCP__NET void fmcp__sock_nonblock(int fd)
 {
     u_long one = 1;
-    (void)ioctlsocket((SOCKET)fd, FIONBIO, &one);
+    (void)ioctlsocket((SOCKET)fd, (long)FIONBIO, &one);   /* an unsigned constant, a long parameter */
 }
 FMCP__NET long fmcp__sock_recv(int fd, void *buf, size_t n)
 {
@@ -5855,6 +5916,7 @@ FMCP__NET int fmcp__sock_poll(struct pollfd *p, size_t n, int ms) { return WSAPo
 #    ifndef MSG_NOSIGNAL
 #      define MSG_NOSIGNAL 0
 #    endif
+#    define FMCP__SOCK(fd) (fd)
 typedef socklen_t fmcp__socklen;
 FMCP__NET int fmcp__net_init(void) { return 0; }
 FMCP__NET int fmcp__sock_open(int family, int type, int proto)
@@ -16647,7 +16709,11 @@ FASTMCP_API fmcp_result fmcp_dpop_check(fmcp_dpop *d, const fmcp_dpop_request *r
 }
 
 /* ===== http.c ===== */
-/* http: implementation */
+/* http: implementation of the framing (sockets not needed for most of it):
+ * URL parsing, the growable buffer, text helpers (tchar, field values, dates),
+ * the request and response head scanners, the chunk decoder and the response
+ * head parser. The loop (http_loop), the server (http_conn, http_server) and
+ * the clients (http_client, mcp_client) use them. */
 
 #include <string.h>
 
@@ -16728,70 +16794,11 @@ FASTMCP_API fmcp_result fmcp_http_url_parse(const char *url, fmcp_http_url *out)
 
 #ifndef FASTMCP_NO_SOCKETS
 
-#include <stdlib.h>
-#include <errno.h>
-/* Windows: Winsock 2 (included by base) and WSAPoll through the poll back end. */
-#ifndef _WIN32
-#include <unistd.h>
-#include <fcntl.h>
-#include <sys/types.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <poll.h>
-#endif
-#if defined(__linux__) && !defined(FASTMCP_HTTP_USE_POLL)
-#  define FMCP__EPOLL 1
-#  include <sys/epoll.h>
-#  include <sys/eventfd.h>
-#endif
-#ifndef MSG_NOSIGNAL
-#  define MSG_NOSIGNAL 0
-#endif
+/* ---- numbers into base's buffer --------------------------------------------- */
 
-#define FMCP__POOL_BUF 16384u
-#define FMCP__POOL_MAX 64
-#define FMCP__IN 1u
-#define FMCP__OUT 2u
-#define FMCP__EV_ERR 4u
-#define FMCP__PIPELINE_OUT 65536u   /* unsent output that pauses reading/parsing */
-
-/* ---- growable byte buffer ------------------------------------------------- */
-
-typedef struct fmcp__hbuf {
-    char *p;
-    size_t len, cap;
-} fmcp__hbuf;
-
-static fmcp_result fmcp__hb_reserve(const fmcp_allocator *a, fmcp__hbuf *b, size_t extra)
-{
-    size_t need = b->len + extra, ncap;
-    char *np;
-    if (need < b->len) return FMCP_ERR_OVERFLOW;
-    if (need <= b->cap) return FMCP_OK;
-    ncap = b->cap ? b->cap : 256;
-    while (ncap < need) ncap = ncap * 2 > ncap ? ncap * 2 : need;
-    np = (char *)fmcp_realloc(a, b->p, b->cap, ncap);
-    if (!np) return FMCP_ERR_NOMEM;
-    b->p = np; b->cap = ncap;
-    return FMCP_OK;
-}
-
-static fmcp_result fmcp__hb_put(const fmcp_allocator *a, fmcp__hbuf *b, const void *d, size_t n)
-{
-    fmcp_result r = fmcp__hb_reserve(a, b, n);
-    if (r != FMCP_OK) return r;
-    if (n) memcpy(b->p + b->len, d, n);
-    b->len += n;
-    return FMCP_OK;
-}
-
-static fmcp_result fmcp__hb_puts(const fmcp_allocator *a, fmcp__hbuf *b, const char *s)
-{
-    return fmcp__hb_put(a, b, s, strlen(s));
-}
+/* Every buffer here is base's fmcp__buf: one error check after a run of puts.
+ * The loop's pooled read buffers are also filled by reads straight into
+ * p + len (up to cap); only puts keep the NUL after len. */
 
 static size_t fmcp__fmt_u(char *out, uint64_t v, unsigned base)
 {
@@ -16801,16 +16808,10 @@ static size_t fmcp__fmt_u(char *out, uint64_t v, unsigned base)
     return n;
 }
 
-static fmcp_result fmcp__hb_putu(const fmcp_allocator *a, fmcp__hbuf *b, uint64_t v, unsigned base)
+static void fmcp__put_u(fmcp__buf *b, uint64_t v, unsigned base)
 {
     char tmp[24];
-    return fmcp__hb_put(a, b, tmp, fmcp__fmt_u(tmp, v, base));
-}
-
-static void fmcp__hb_free(const fmcp_allocator *a, fmcp__hbuf *b)
-{
-    fmcp_free(a, b->p, b->cap);
-    b->p = NULL; b->len = b->cap = 0;
+    fmcp__buf_put(b, tmp, fmcp__fmt_u(tmp, v, base));
 }
 
 /* ---- small text helpers ---------------------------------------------------- */
@@ -16895,7 +16896,8 @@ static const char *fmcp__reason(int s)
     case 422: return "Unprocessable Content"; case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error"; case 501: return "Not Implemented"; case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable"; case 504: return "Gateway Timeout"; case 505: return "HTTP Version Not Supported";
+    case 503: return "Service Unavailable"; case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
     }
     return "Status";
 }
@@ -16926,20 +16928,25 @@ static void fmcp__http_date(char out[30], int64_t t)
     memcpy(o, " GMT", 5);
 }
 
-/* Offset just past the blank line ending a head in b[from..len), or 0.
- * *scan is where the next search should restart. Accepts CRLF and LF. */
-static size_t fmcp__head_end(const char *b, size_t start, size_t len, size_t *scan)
+/* Finds the end of a request head in b[start..len). Every line ends in CRLF:
+ * a bare LF is refused as soon as it is seen (RFC 9112 2.2 lets a server
+ * accept one, but a proxy in front that splits lines differently would see
+ * other fields or another message: request smuggling). A bare CR needs no
+ * scan here: it can only end up inside a line, and no request-line part,
+ * field name or field value admits it. *scan is where the next search
+ * resumes. 1 with *end just past the blank line, 0 for more, -1 for a bare LF. */
+static int fmcp__head_end(const char *b, size_t start, size_t len, size_t *scan, size_t *end)
 {
     size_t i = *scan < start ? start : *scan;
     while (i < len) {
         const char *nl = (const char *)memchr(b + i, '\n', len - i);
         if (!nl) break;
         i = (size_t)(nl - b);
-        if ((i >= start + 1 && b[i - 1] == '\n') ||
-            (i >= start + 2 && b[i - 1] == '\r' && b[i - 2] == '\n')) return i + 1;
+        if (i == start || b[i - 1] != '\r') return -1;
+        if (i >= start + 3 && b[i - 2] == '\n') { *end = i + 1; return 1; }
         i++;
     }
-    *scan = len > start + 3 ? len - 3 : start;
+    *scan = len;
     return 0;
 }
 
@@ -17098,19 +17105,20 @@ static int fmcp__ck_next(fmcp__chunker *k, const char *in, size_t n, size_t *use
 
 /* Decode from in[0..n) into out (body capped at max). *used = bytes eaten.
  * Returns 1 when the body is complete, 0 for more, or a negative fmcp_result. */
-static int fmcp__ck_feed(fmcp__chunker *k, const fmcp_allocator *a, const char *in, size_t n,
-                         size_t *used, fmcp__hbuf *out, size_t max)
+static int fmcp__ck_feed(fmcp__chunker *k, const char *in, size_t n, size_t *used, fmcp__buf *out, size_t max)
 {
     size_t i = 0;
     for (;;) {
         size_t u, d;
         int rc = fmcp__ck_next(k, in + i, n - i, &u, &d);
         if (d) {
-            fmcp_result r;
             /* a chunk that announces more than the cap is refused at once */
-            if (out->len + d > max || k->left > (uint64_t)(max - out->len - d)) { *used = i + u - d; return FMCP_ERR_TOO_LARGE; }
-            r = fmcp__hb_put(a, out, in + i + u - d, d);
-            if (r != FMCP_OK) { *used = i + u - d; return r; }
+            if (out->len + d > max || k->left > (uint64_t)(max - out->len - d)) {
+                *used = i + u - d;
+                return FMCP_ERR_TOO_LARGE;
+            }
+            fmcp__buf_put(out, in + i + u - d, d);
+            if (out->err) { *used = i + u - d; return out->err; }
         }
         i += u;
         if (rc != 0 || i == n) { *used = i; return rc; }
@@ -17213,6 +17221,43 @@ static fmcp_result fmcp__rhead_parse(char *t, size_t end, fmcp_http_header *h, s
     return fmcp__rhead_framing(o, h, o->nheaders, head_req);
 }
 
+#endif /* FASTMCP_NO_SOCKETS */
+
+/* ===== http_loop.c ===== */
+/* http_loop: implementation (the event loop: back ends, timers, wake-up) */
+
+#ifndef FASTMCP_NO_SOCKETS
+
+#include <string.h>
+#include <stdlib.h>
+#include <errno.h>
+/* Windows: Winsock 2 (included by base) and WSAPoll through the poll back end. */
+#ifndef _WIN32
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <poll.h>
+#endif
+#if defined(__linux__) && !defined(FASTMCP_HTTP_USE_POLL)
+#  define FMCP__EPOLL 1
+#  include <sys/epoll.h>
+#  include <sys/eventfd.h>
+#endif
+#ifndef MSG_NOSIGNAL
+#  define MSG_NOSIGNAL 0
+#endif
+
+#define FMCP__POOL_BUF 16384u
+#define FMCP__POOL_MAX 64
+#define FMCP__IN 1u
+#define FMCP__OUT 2u
+#define FMCP__EV_ERR 4u
+
 /* ---- event loop ------------------------------------------------------------ */
 
 enum { FMCP__IO_WAKE, FMCP__IO_LISTEN, FMCP__IO_CONN, FMCP__IO_FETCH };
@@ -17242,7 +17287,7 @@ typedef struct fmcp__op {
     fmcp_http_req *req;
     int kind;
     int embedded;           /* the request's own abort op: not freed on its own */
-    fmcp__hbuf data;
+    fmcp__buf data;
 } fmcp__op;
 
 enum { FMCP__OP_START, FMCP__OP_WRITE, FMCP__OP_FINISH, FMCP__OP_ABORT };
@@ -17314,20 +17359,21 @@ static char *fmcp__pool_get(fmcp_http_loop *l)
 }
 
 /* Return a buffer: pooled when it has the standard size, else freed. */
-static void fmcp__pool_put(fmcp_http_loop *l, fmcp__hbuf *b)
+static void fmcp__pool_put(fmcp_http_loop *l, fmcp__buf *b)
 {
     if (!b->p) return;
     if (b->cap == FMCP__POOL_BUF && l->npool < FMCP__POOL_MAX) l->pool[l->npool++] = b->p;
-    else fmcp_free(l->a, b->p, b->cap);
-    b->p = NULL; b->len = b->cap = 0;
+    else fmcp__buf_release(b);
+    b->p = NULL; b->len = b->cap = 0; b->err = FMCP_OK;
 }
 
-static fmcp_result fmcp__hb_ensure_pool(fmcp_http_loop *l, fmcp__hbuf *b)
+/* A pooled block for an empty buffer (one of l's: b->a is l->a). */
+static fmcp_result fmcp__pool_take(fmcp_http_loop *l, fmcp__buf *b)
 {
     if (b->p) return FMCP_OK;
     b->p = fmcp__pool_get(l);
     if (!b->p) return FMCP_ERR_NOMEM;
-    b->cap = FMCP__POOL_BUF; b->len = 0;
+    b->cap = FMCP__POOL_BUF; b->len = 0; b->err = FMCP_OK;
     return FMCP_OK;
 }
 
@@ -17563,9 +17609,9 @@ static fmcp_result fmcp__loop_init_fds(fmcp_http_loop *l)
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind((SOCKET)fd, (struct sockaddr *)(void *)&sa, sizeof sa) != 0 ||
-        getsockname((SOCKET)fd, (struct sockaddr *)(void *)&sa, &sl) != 0 ||
-        connect((SOCKET)fd, (struct sockaddr *)(void *)&sa, sizeof sa) != 0) {
+    if (bind(FMCP__SOCK(fd), (struct sockaddr *)(void *)&sa, sizeof sa) != 0 ||
+        getsockname(FMCP__SOCK(fd), (struct sockaddr *)(void *)&sa, &sl) != 0 ||
+        connect(FMCP__SOCK(fd), (struct sockaddr *)(void *)&sa, sizeof sa) != 0) {
         fmcp__sock_close(fd);
         return FMCP_ERR_IO;
     }
@@ -17616,6 +17662,17 @@ FASTMCP_API fmcp_result fmcp_http_loop_create(const fmcp_allocator *a, fmcp_http
     return FMCP_OK;
 }
 
+#endif /* FASTMCP_NO_SOCKETS */
+
+/* ===== http_conn.c ===== */
+/* http_conn: implementation (server connections: reading, request heads, bodies, accepting) */
+
+#ifndef FASTMCP_NO_SOCKETS
+
+#include <string.h>
+
+#define FMCP__PIPELINE_OUT 65536u   /* unsent output that pauses reading/parsing */
+
 /* ---- server: types -------------------------------------------------------- */
 
 enum { FMCP__C_HEAD, FMCP__C_BODY, FMCP__C_BUSY, FMCP__C_CLOSING, FMCP__C_LINGER };
@@ -17647,9 +17704,9 @@ struct fmcp__conn {
     fmcp__conn *tprev, *tnext;
     int tl;                     /* timeout list index or -1 */
     int64_t deadline;
-    fmcp__hbuf rb;
+    fmcp__buf rb;
     size_t rpos, scan;
-    fmcp__hbuf wb;
+    fmcp__buf wb;
     size_t wpos;
     fmcp_http_req *cur;
     int state, close_after, in_process, peer_eof, want_write_io, progressed;
@@ -17674,7 +17731,7 @@ struct fmcp_http_req {
     fmcp_http_header *hdrs;
     unsigned short *hlens;      /* each header name's length */
     size_t nhdrs;
-    fmcp__hbuf body;
+    fmcp__buf body;
     fmcp_http_close_fn on_close;
     void *on_close_user;
     fmcp__op abort_op;          /* queued without allocating when finishing fails */
@@ -17731,7 +17788,7 @@ static void fmcp__req_unref(fmcp_http_req *r)
     if (--r->refs > 0) return;
     if (r->lprev) r->lprev->lnext = r->lnext; else l->reqs = r->lnext;
     if (r->lnext) r->lnext->lprev = r->lprev;
-    fmcp__hb_free(l->a, &r->body);
+    fmcp__buf_free(&r->body);
     if (r->secret) fmcp_wipe(r + 1, r->size - sizeof *r);   /* the head's copies: a bearer token */
     fmcp_free(l->a, r, r->size);
 }
@@ -17807,17 +17864,20 @@ static void fmcp__conn_fail(fmcp__conn *c, int status)
 {
     fmcp_http_loop *l = c->srv->loop;
     const char *reason = fmcp__reason(status);
-    const fmcp_allocator *a = l->a;
-    fmcp__hbuf *b = &c->wb;
+    fmcp__buf *b = &c->wb;
     if (c->cur && !c->cur->dispatched) { fmcp__req_unref(c->cur); c->cur = NULL; }
     c->state = FMCP__C_CLOSING;
-    if (fmcp__hb_ensure_pool(l, b) != FMCP_OK) { fmcp__conn_close(c); return; }
-    if (fmcp__hb_puts(a, b, "HTTP/1.1 ") || fmcp__hb_putu(a, b, (uint64_t)status, 10) ||
-        fmcp__hb_puts(a, b, " ") || fmcp__hb_puts(a, b, reason) ||
-        fmcp__hb_puts(a, b, "\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: ") ||
-        fmcp__hb_putu(a, b, strlen(reason) + 1, 10) || fmcp__hb_puts(a, b, "\r\n\r\n") ||
-        fmcp__hb_puts(a, b, reason) || fmcp__hb_puts(a, b, "\n"))
-        fmcp__conn_close(c);
+    if (fmcp__pool_take(l, b) != FMCP_OK) { fmcp__conn_close(c); return; }
+    fmcp__buf_puts(b, "HTTP/1.1 ");
+    fmcp__put_u(b, (uint64_t)status, 10);
+    fmcp__buf_puts(b, " ");
+    fmcp__buf_puts(b, reason);
+    fmcp__buf_puts(b, "\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: ");
+    fmcp__put_u(b, strlen(reason) + 1, 10);
+    fmcp__buf_puts(b, "\r\n\r\n");
+    fmcp__buf_puts(b, reason);
+    fmcp__buf_puts(b, "\n");
+    if (b->err) fmcp__conn_close(c);
 }
 
 static void fmcp__conn_flush(fmcp__conn *c)
@@ -17875,7 +17935,7 @@ static void fmcp__conn_settle(fmcp__conn *c)
     if (!writing) { c->wpos = 0; fmcp__pool_put(s->loop, &c->wb); }
     if (c->state == FMCP__C_CLOSING && !writing) {
         if (c->peer_eof) { fmcp__conn_close(c); return; }
-        (void)shutdown(c->io.fd, SHUT_WR);
+        (void)shutdown(FMCP__SOCK(c->io.fd), SHUT_WR);
         c->state = FMCP__C_LINGER;
         c->rpos = c->rb.len = c->scan = 0;
         fmcp__tl_put(c, 2, fmcp_monotonic_ms() + FMCP__LINGER_MS);
@@ -17984,6 +18044,7 @@ static int fmcp__req_parse(fmcp__conn *c, const char *head, size_t hlen, fmcp_ht
     r = (fmcp_http_req *)fmcp_malloc(l->a, size);
     if (!r) return -1;
     memset(r, 0, sizeof *r);
+    fmcp__buf_init(&r->body, l->a, 0);
     r->size = size; r->loop = l; r->refs = 1; r->conn = c;
     r->lnext = l->reqs; if (l->reqs) l->reqs->lprev = r; l->reqs = r;
     memcpy(r->remote, c->remote, sizeof r->remote);
@@ -17992,7 +18053,7 @@ static int fmcp__req_parse(fmcp__conn *c, const char *head, size_t hlen, fmcp_ht
     text = (char *)(r->hlens + lines);
     memcpy(text, head, hlen); text[hlen] = 0;
     nl = (char *)memchr(text, '\n', hlen);
-    le = (nl > text && nl[-1] == '\r') ? nl - 1 : nl;
+    le = nl - 1;   /* the CR (fmcp__head_end saw to it) */
     st = fmcp__parse_reqline(r, text, le);
     if (!st) {
         nh = fmcp__parse_fields(nl + 1, text + hlen, r->hdrs, r->hlens, lines);
@@ -18020,8 +18081,8 @@ static int fmcp__conn_body_start(fmcp__conn *c, fmcp_http_req *req)
     fmcp_http_server *s = c->srv;
     if ((uint64_t)req->content_length > (uint64_t)req->max_body) { fmcp__conn_fail(c, 413); return 0; }
     if (req->expect100 && req->minor >= 1 && (req->chunked || c->remaining) && c->rpos == c->rb.len) {
-        if (fmcp__hb_ensure_pool(s->loop, &c->wb) != FMCP_OK ||
-            fmcp__hb_puts(s->loop->a, &c->wb, "HTTP/1.1 100 Continue\r\n\r\n") != FMCP_OK) {
+        if (fmcp__pool_take(s->loop, &c->wb) == FMCP_OK) fmcp__buf_puts(&c->wb, "HTTP/1.1 100 Continue\r\n\r\n");
+        if (!c->wb.p || c->wb.err) {
             fmcp__conn_close(c);
             return 0;
         }
@@ -18062,13 +18123,15 @@ static int fmcp__conn_early(fmcp__conn *c, fmcp_http_req *req)
 static int fmcp__conn_head(fmcp__conn *c)
 {
     fmcp_http_server *s = c->srv;
-    size_t end, hlen;
+    size_t end = 0, hlen;
     fmcp_http_req *req = NULL;
-    int st;
-    while (c->rpos < c->rb.len && (c->rb.p[c->rpos] == '\r' || c->rb.p[c->rpos] == '\n')) c->rpos++;
-    if (c->rpos == c->rb.len) return 0;
-    end = fmcp__head_end(c->rb.p, c->rpos, c->rb.len, &c->scan);
-    if (!end) {
+    int st, found;
+    /* empty lines (CRLF) before a request line are skipped (RFC 9112 2.2) */
+    while (c->rb.len - c->rpos >= 2 && c->rb.p[c->rpos] == '\r' && c->rb.p[c->rpos + 1] == '\n') c->rpos += 2;
+    if (c->rpos == c->rb.len || (c->rb.len - c->rpos == 1 && c->rb.p[c->rpos] == '\r')) return 0;
+    found = fmcp__head_end(c->rb.p, c->rpos, c->rb.len, &c->scan, &end);
+    if (found < 0) { fmcp__conn_fail(c, 400); return 0; }
+    if (!found) {
         if (c->rb.len - c->rpos > s->d.max_header_bytes) fmcp__conn_fail(c, 431);
         return 0;
     }
@@ -18094,7 +18157,7 @@ static int fmcp__conn_dispatch(fmcp__conn *c)
 {
     fmcp_http_req *req = c->cur;
     fmcp_http_server *s = c->srv;
-    if (fmcp__hb_reserve(s->loop->a, &req->body, 1) != FMCP_OK) { fmcp__conn_fail(c, 503); return 0; }
+    if (!fmcp__buf_room(&req->body, 0)) { fmcp__conn_fail(c, 503); return 0; }
     req->body.p[req->body.len] = 0;
     c->state = FMCP__C_BUSY;
     req->dispatched = 1;
@@ -18107,20 +18170,18 @@ static int fmcp__conn_dispatch(fmcp__conn *c)
 static int fmcp__conn_body(fmcp__conn *c)
 {
     fmcp_http_req *req = c->cur;
-    fmcp_http_server *s = c->srv;
-    const fmcp_allocator *a = s->loop->a;
     size_t avail = c->rb.len - c->rpos, used = 0;
     if (req->chunked) {
-        int rc = fmcp__ck_feed(&c->ck, a, c->rb.p + c->rpos, avail, &used, &req->body, req->max_body);
+        int rc = fmcp__ck_feed(&c->ck, c->rb.p + c->rpos, avail, &used, &req->body, req->max_body);
         c->rpos += used; c->body_bytes += used;
         if (rc < 0) { fmcp__conn_fail(c, rc == FMCP_ERR_TOO_LARGE ? 413 : rc == FMCP_ERR_NOMEM ? 503 : 400); return 0; }
         if (rc == 0) return 0;
     } else if (c->remaining) {
         size_t take = avail < c->remaining ? avail : (size_t)c->remaining;
-        if (!req->body.p && fmcp__hb_reserve(a, &req->body, c->remaining < 65536 ? (size_t)c->remaining + 1 : 65536) != FMCP_OK) {
-            fmcp__conn_fail(c, 503); return 0;
-        }
-        if (fmcp__hb_put(a, &req->body, c->rb.p + c->rpos, take) != FMCP_OK) { fmcp__conn_fail(c, 503); return 0; }
+        /* sized once for most bodies (and their NUL) */
+        if (!req->body.p) (void)fmcp__buf_room(&req->body, c->remaining < 65536 ? (size_t)c->remaining : 65535);
+        fmcp__buf_put(&req->body, c->rb.p + c->rpos, take);
+        if (req->body.err) { fmcp__conn_fail(c, 503); return 0; }
         c->rpos += take; c->remaining -= take; c->body_bytes += take;
         if (c->remaining) return 0;
     }
@@ -18133,7 +18194,10 @@ static void fmcp__conn_process(fmcp__conn *c)
     while (!c->io.dead) {
         if (c->state == FMCP__C_HEAD) {
             /* a pipelining peer that does not read its answers waits */
-            if (c->wb.len - c->wpos > FMCP__PIPELINE_OUT) { fmcp__conn_flush(c); if (c->io.dead || c->wb.len - c->wpos > FMCP__PIPELINE_OUT) break; }
+            if (c->wb.len - c->wpos > FMCP__PIPELINE_OUT) {
+                fmcp__conn_flush(c);
+                if (c->io.dead || c->wb.len - c->wpos > FMCP__PIPELINE_OUT) break;
+            }
             if (!fmcp__conn_head(c)) break;
         }
         else if (c->state == FMCP__C_BODY) { if (!fmcp__conn_body(c)) break; }
@@ -18157,7 +18221,7 @@ static void fmcp__conn_eof(fmcp__conn *c)
 static int fmcp__conn_room(fmcp__conn *c)
 {
     fmcp_http_server *s = c->srv;
-    if (fmcp__hb_ensure_pool(s->loop, &c->rb) != FMCP_OK) { fmcp__conn_close(c); return 0; }
+    if (fmcp__pool_take(s->loop, &c->rb) != FMCP_OK) { fmcp__conn_close(c); return 0; }
     if (c->rpos > 0 && (c->rb.len == c->rb.cap || c->rpos == c->rb.len)) {
         memmove(c->rb.p, c->rb.p + c->rpos, c->rb.len - c->rpos);
         if (c->state == FMCP__C_HEAD && c->rpos < c->rb.len)   /* no stale copy of a partial head */
@@ -18168,7 +18232,8 @@ static int fmcp__conn_room(fmcp__conn *c)
     }
     if (c->rb.len < c->rb.cap) return 1;
     if (c->rb.cap >= s->d.max_header_bytes + FMCP__POOL_BUF) return 0;
-    if (fmcp__hb_reserve(s->loop->a, &c->rb, c->rb.cap) != FMCP_OK) { fmcp__conn_close(c); return 0; }
+    /* full (len == cap): room for cap - 1 more and the NUL doubles it */
+    if (!fmcp__buf_room(&c->rb, c->rb.cap - 1)) { fmcp__conn_close(c); return 0; }
     return 1;
 }
 
@@ -18252,7 +18317,7 @@ static void fmcp__srv_refuse(int fd)
                                "Service Unavailable\n";
     long n = fmcp__sock_send(fd, busy, sizeof busy - 1);
     (void)n;
-    (void)shutdown(fd, SHUT_WR);
+    (void)shutdown(FMCP__SOCK(fd), SHUT_WR);
     fmcp__sock_close(fd);
 }
 
@@ -18263,8 +18328,10 @@ static void fmcp__srv_adopt(fmcp_http_server *s, int fd, const struct sockaddr_s
     int one = 1;
     if (!c) { fmcp__sock_close(fd); return; }
     memset(c, 0, sizeof *c);
+    fmcp__buf_init(&c->rb, l->a, 0);
+    fmcp__buf_init(&c->wb, l->a, 0);
     c->io.fd = fd; c->io.kind = FMCP__IO_CONN; c->srv = s; c->tl = -1;
-    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+    (void)setsockopt(FMCP__SOCK(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
     fmcp__fmt_addr(ss, c->remote, sizeof c->remote);
     if (s->d.transport && s->d.transport->open(s->d.transport->self, fd, NULL, &c->tc) != FMCP_OK) {
         fmcp__sock_close(fd); fmcp_free(l->a, c, sizeof *c); return;
@@ -18294,6 +18361,15 @@ static void fmcp__srv_accept(fmcp_http_server *s)
     }
 }
 
+#endif /* FASTMCP_NO_SOCKETS */
+
+/* ===== http_server.c ===== */
+/* http_server: implementation (answering, request accessors, servers, stepping the loop) */
+
+#ifndef FASTMCP_NO_SOCKETS
+
+#include <string.h>
+
 /* ---- answering: loop side ------------------------------------------------------ */
 
 /* Apply a formatted response piece on the loop thread. data may be NULL
@@ -18304,11 +18380,12 @@ static void fmcp__abort_conn(fmcp_http_req *req, fmcp__conn *c)
 {
     static const char m[] = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
     c->close_after = 1;
-    if (req->lstreamed || fmcp__hb_ensure_pool(req->loop, &c->wb) != FMCP_OK ||
-        fmcp__hb_put(req->loop->a, &c->wb, m, sizeof m - 1) != FMCP_OK) fmcp__conn_close(c);
+    if (req->lstreamed || fmcp__pool_take(req->loop, &c->wb) != FMCP_OK) { fmcp__conn_close(c); return; }
+    fmcp__buf_put(&c->wb, m, sizeof m - 1);
+    if (c->wb.err) fmcp__conn_close(c);
 }
 
-static fmcp_result fmcp__apply(fmcp_http_req *req, int kind, fmcp__hbuf *data)
+static fmcp_result fmcp__apply(fmcp_http_req *req, int kind, fmcp__buf *data)
 {
     fmcp__conn *c = req->conn;
     fmcp_result rc = c ? FMCP_OK : FMCP_ERR_CLOSED;
@@ -18321,14 +18398,15 @@ static fmcp_result fmcp__apply(fmcp_http_req *req, int kind, fmcp__hbuf *data)
     if (kind == FMCP__OP_START) { req->lstate = FMCP__L_STREAMING; req->lstreamed = 1; }
     if (kind == FMCP__OP_FINISH) req->lstate = FMCP__L_DONE;
     if (c && data && data->len) {
-        if (fmcp__hb_ensure_pool(req->loop, &c->wb) != FMCP_OK ||
-            fmcp__hb_put(req->loop->a, &c->wb, data->p, data->len) != FMCP_OK) fmcp__conn_close(c);
+        if (fmcp__pool_take(req->loop, &c->wb) == FMCP_OK) fmcp__buf_put(&c->wb, data->p, data->len);
+        if (!c->wb.p || c->wb.err) fmcp__conn_close(c);
     }
     if (c && !c->io.dead && c->wb.len - c->wpos > c->srv->d.max_write_buffer) fmcp__conn_close(c);
     if (c && c->io.dead) c = NULL;
     if (kind == FMCP__OP_FINISH) {
         if (c) {
-            int close_now = !req->keepalive || (req->lstreamed && req->minor == 0) || c->close_after || c->srv->draining;
+            int close_now = !req->keepalive || (req->lstreamed && req->minor == 0) || c->close_after ||
+                            c->srv->draining;
             c->cur = NULL; req->conn = NULL;
             c->state = close_now ? FMCP__C_CLOSING : FMCP__C_HEAD;
             fmcp__req_unref(req);      /* the connection's reference */
@@ -18357,7 +18435,7 @@ static void fmcp__drain_ops(fmcp_http_loop *l)
         if (!l->phead) l->ptail = NULL;
         if (op->embedded) { (void)fmcp__apply(op->req, FMCP__OP_ABORT, NULL); continue; }
         (void)fmcp__apply(op->req, op->kind, &op->data);
-        fmcp__hb_free(l->a, &op->data);
+        fmcp__buf_free(&op->data);
         fmcp_free(l->a, op, sizeof *op);
     }
 }
@@ -18386,20 +18464,21 @@ static int fmcp__on_loop_drained(fmcp_http_loop *l)
  * on the loop thread, else into a private buffer that is queued. */
 typedef struct fmcp__out {
     fmcp_http_req *req;
-    fmcp__hbuf *b;
-    fmcp__hbuf own;
+    fmcp__buf *b;
+    fmcp__buf own;
     size_t mark;
     int direct;
 } fmcp__out;
 
 static fmcp_result fmcp__out_begin(fmcp_http_req *req, fmcp__out *o)
 {
-    memset(o, 0, sizeof *o);
     o->req = req;
+    o->mark = 0;
     o->direct = fmcp__on_loop_drained(req->loop);
+    fmcp__buf_init(&o->own, req->loop->a, 0);
     o->b = &o->own;
     if (o->direct && req->conn) {
-        if (fmcp__hb_ensure_pool(req->loop, &req->conn->wb) != FMCP_OK) return FMCP_ERR_NOMEM;
+        if (fmcp__pool_take(req->loop, &req->conn->wb) != FMCP_OK) return FMCP_ERR_NOMEM;
         o->b = &req->conn->wb;
         o->mark = o->b->len;
     }
@@ -18433,17 +18512,17 @@ static fmcp_result fmcp__out_commit(fmcp__out *o, int kind, fmcp_result fmt)
     fmcp_http_loop *l = o->req->loop;
     fmcp__op *op;
     if (fmt != FMCP_OK) {
-        if (o->b != &o->own) o->b->len = o->mark;
-        fmcp__hb_free(l->a, &o->own);
+        if (o->b != &o->own) { o->b->len = o->mark; o->b->err = FMCP_OK; }   /* the connection's buffer as it was */
+        fmcp__buf_free(&o->own);
         return kind == FMCP__OP_FINISH ? fmcp__out_abort(o) : fmt;
     }
     if (o->direct) {
-        fmcp__hb_free(l->a, &o->own);
+        fmcp__buf_free(&o->own);
         return fmcp__apply(o->req, kind, NULL);
     }
     op = (fmcp__op *)fmcp_malloc(l->a, sizeof *op);
     if (!op) {
-        fmcp__hb_free(l->a, &o->own);
+        fmcp__buf_free(&o->own);
         return kind == FMCP__OP_FINISH ? fmcp__out_abort(o) : FMCP_ERR_NOMEM;
     }
     op->next = NULL; op->req = o->req; op->kind = kind; op->embedded = 0; op->data = o->own;
@@ -18451,40 +18530,54 @@ static fmcp_result fmcp__out_commit(fmcp__out *o, int kind, fmcp_result fmt)
     return FMCP_OK;
 }
 
+static char *fmcp__cpy(char *w, const char *s, size_t n)
+{
+    memcpy(w, s, n);
+    return w + n;
+}
+
+/* The head goes into b in runs written straight after one fmcp__buf_room
+ * each (the status line, each field, the fields we add): a checked put per
+ * piece costs about 200 more instructions per response (bench_mcp_http_instr). */
 static fmcp_result fmcp__fmt_head(fmcp__out *o, int status, const fmcp_http_header *h, size_t n,
                                   int stream, size_t clen)
 {
     fmcp_http_req *r = o->req;
-    const fmcp_allocator *a = r->loop->a;
-    fmcp__hbuf *b = o->b;
-    char date[30];
-    size_t i;
+    fmcp__buf *b = o->b;
+    const char *reason = fmcp__reason(status);
+    size_t i, rl = strlen(reason);
     int want_close = !r->keepalive || (stream && r->minor == 0);
-    fmcp_result e = FMCP_OK;
-    if (o->direct) memcpy(date, fmcp__loop_date(r->loop), sizeof date);
-    else fmcp__http_date(date, fmcp_time_now());
-    e = fmcp__hb_reserve(a, b, 128);
-    if (!e) e = fmcp__hb_puts(a, b, "HTTP/1.1 ");
-    if (!e) e = fmcp__hb_putu(a, b, (uint64_t)status, 10);
-    if (!e) e = fmcp__hb_puts(a, b, " ");
-    if (!e) e = fmcp__hb_puts(a, b, fmcp__reason(status));
-    if (!e) e = fmcp__hb_puts(a, b, "\r\n");
-    for (i = 0; i < n && !e; i++) {
-        e = fmcp__hb_puts(a, b, h[i].name);
-        if (!e) e = fmcp__hb_put(a, b, ": ", 2);
-        if (!e) e = fmcp__hb_puts(a, b, h[i].value);
-        if (!e) e = fmcp__hb_put(a, b, "\r\n", 2);
+    char *w;
+    if (!fmcp__buf_room(b, 15 + rl)) return b->err;   /* "HTTP/1.1 NNN reason\r\n" (status: 200-999) */
+    w = fmcp__cpy(b->p + b->len, "HTTP/1.1 ", 9);
+    w[0] = (char)('0' + status / 100); w[1] = (char)('0' + status / 10 % 10); w[2] = (char)('0' + status % 10);
+    w[3] = ' ';
+    w = fmcp__cpy(w + 4, reason, rl);
+    w = fmcp__cpy(w, "\r\n", 2);
+    b->len = (size_t)(w - b->p);
+    for (i = 0; i < n; i++) {
+        size_t nl = strlen(h[i].name), vl = strlen(h[i].value);
+        if (!fmcp__buf_room(b, nl + vl + 4)) return b->err;
+        w = fmcp__cpy(b->p + b->len, h[i].name, nl);
+        w = fmcp__cpy(w, ": ", 2);
+        w = fmcp__cpy(w, h[i].value, vl);
+        w = fmcp__cpy(w, "\r\n", 2);
+        b->len = (size_t)(w - b->p);
     }
-    if (!e) e = fmcp__hb_puts(a, b, "Date: ");
-    if (!e) e = fmcp__hb_put(a, b, date, 29);
-    if (!e && !stream && status != 204 && status != 304) {
-        e = fmcp__hb_puts(a, b, "\r\nContent-Length: ");
-        if (!e) e = fmcp__hb_putu(a, b, clen, 10);
-    } else if (!e && stream && r->minor >= 1) e = fmcp__hb_puts(a, b, "\r\nTransfer-Encoding: chunked");
-    if (!e && want_close) e = fmcp__hb_puts(a, b, "\r\nConnection: close");
-    else if (!e && r->minor == 0) e = fmcp__hb_puts(a, b, "\r\nConnection: keep-alive");
-    if (!e) e = fmcp__hb_put(a, b, "\r\n\r\n", 4);
-    return e;
+    if (!fmcp__buf_room(b, 128)) return b->err;   /* at most 101 bytes follow */
+    w = fmcp__cpy(b->p + b->len, "Date: ", 6);
+    if (o->direct) w = fmcp__cpy(w, fmcp__loop_date(r->loop), 29);
+    else { fmcp__http_date(w, fmcp_time_now()); w += 29; }
+    if (!stream && status != 204 && status != 304) {
+        w = fmcp__cpy(w, "\r\nContent-Length: ", 18);
+        w += fmcp__fmt_u(w, clen, 10);
+    } else if (stream && r->minor >= 1) w = fmcp__cpy(w, "\r\nTransfer-Encoding: chunked", 28);
+    if (want_close) w = fmcp__cpy(w, "\r\nConnection: close", 19);
+    else if (r->minor == 0) w = fmcp__cpy(w, "\r\nConnection: keep-alive", 24);
+    w = fmcp__cpy(w, "\r\n\r\n", 4);
+    *w = 0;
+    b->len = (size_t)(w - b->p);
+    return FMCP_OK;
 }
 
 static fmcp_result fmcp__check_status(fmcp_http_req *req, int status, const fmcp_http_header *h, size_t n)
@@ -18506,10 +18599,10 @@ FASTMCP_API fmcp_result fmcp_http_respond(fmcp_http_req *req, int status, const 
     if (!e && !o.direct) {   /* a private buffer: size it once, not by doubling */
         size_t need = 256 + len, i;
         for (i = 0; i < nheaders; i++) need += strlen(headers[i].name) + strlen(headers[i].value) + 4;
-        e = fmcp__hb_reserve(req->loop->a, o.b, need);
+        (void)fmcp__buf_room(o.b, need);
     }
     if (!e) e = fmcp__fmt_head(&o, status, headers, nheaders, 0, len);
-    if (!e && !req->is_head && len) e = fmcp__hb_put(req->loop->a, o.b, body, len);
+    if (!e && !req->is_head && len) { fmcp__buf_put(o.b, body, len); e = o.b->err; }
     if (e == FMCP_OK) req->ustate = 2;
     return fmcp__out_commit(&o, FMCP__OP_FINISH, e);
 }
@@ -18529,15 +18622,11 @@ FASTMCP_API fmcp_result fmcp_http_stream_start(fmcp_http_req *req, int status,
 /* Chunk framing around len bytes already appended at o->b from `start`. */
 static fmcp_result fmcp__frame_chunk(fmcp__out *o, const void *data, size_t len)
 {
-    const fmcp_allocator *a = o->req->loop->a;
-    fmcp_result e;
     if (o->req->is_head || !len) return FMCP_OK;
-    if (o->req->minor == 0) return fmcp__hb_put(a, o->b, data, len);
-    e = fmcp__hb_putu(a, o->b, len, 16);
-    if (!e) e = fmcp__hb_put(a, o->b, "\r\n", 2);
-    if (!e) e = fmcp__hb_put(a, o->b, data, len);
-    if (!e) e = fmcp__hb_put(a, o->b, "\r\n", 2);
-    return e;
+    if (o->req->minor >= 1) { fmcp__put_u(o->b, len, 16); fmcp__buf_put(o->b, "\r\n", 2); }
+    fmcp__buf_put(o->b, data, len);
+    if (o->req->minor >= 1) fmcp__buf_put(o->b, "\r\n", 2);
+    return o->b->err;
 }
 
 FASTMCP_API fmcp_result fmcp_http_stream_write(fmcp_http_req *req, const void *data, size_t len)
@@ -18553,40 +18642,36 @@ FASTMCP_API fmcp_result fmcp_http_stream_write(fmcp_http_req *req, const void *d
 }
 
 /* One SSE field per line of `v` ("data: a\ndata: b\n"). */
-static fmcp_result fmcp__sse_field(const fmcp_allocator *a, fmcp__hbuf *b, const char *name, const char *v)
+static void fmcp__sse_field(fmcp__buf *b, const char *name, const char *v)
 {
-    fmcp_result e = FMCP_OK;
     do {
         size_t n = strcspn(v, "\r\n");
-        e = fmcp__hb_puts(a, b, name);
-        if (!e) e = fmcp__hb_put(a, b, v, n);
-        if (!e) e = fmcp__hb_put(a, b, "\n", 1);
+        fmcp__buf_puts(b, name);
+        fmcp__buf_put(b, v, n);
+        fmcp__buf_put(b, "\n", 1);
         v += n;
         if (*v == '\r' && v[1] == '\n') v++;
         if (*v) v++; else break;
-    } while (!e);
-    return e;
+    } while (!b->err);
 }
 
 FASTMCP_API fmcp_result fmcp_http_sse_send(fmcp_http_req *req, const char *id, const char *event,
                                            const char *data)
 {
-    fmcp_http_loop *l;
-    fmcp__hbuf ev;
-    fmcp_result e = FMCP_OK;
+    fmcp__buf ev;
+    fmcp_result e;
     if (!req) return FMCP_ERR_INVALID_ARG;
     if ((id && strpbrk(id, "\r\n")) || (event && strpbrk(event, "\r\n"))) return FMCP_ERR_INVALID_ARG;
-    l = req->loop;
-    memset(&ev, 0, sizeof ev);
-    if (!data) e = fmcp__hb_puts(l->a, &ev, ": keepalive\n");
+    fmcp__buf_init(&ev, req->loop->a, 0);
+    if (!data) fmcp__buf_puts(&ev, ": keepalive\n");
     else {
-        if (id) e = fmcp__sse_field(l->a, &ev, "id: ", id);
-        if (!e && event) e = fmcp__sse_field(l->a, &ev, "event: ", event);
-        if (!e) e = fmcp__sse_field(l->a, &ev, "data: ", data);
+        if (id) fmcp__sse_field(&ev, "id: ", id);
+        if (event) fmcp__sse_field(&ev, "event: ", event);
+        fmcp__sse_field(&ev, "data: ", data);
     }
-    if (!e) e = fmcp__hb_put(l->a, &ev, "\n", 1);
-    if (!e) e = fmcp_http_stream_write(req, ev.p, ev.len);
-    fmcp__hb_free(l->a, &ev);
+    fmcp__buf_put(&ev, "\n", 1);
+    e = ev.err ? ev.err : fmcp_http_stream_write(req, ev.p, ev.len);
+    fmcp__buf_free(&ev);
     return e;
 }
 
@@ -18597,7 +18682,7 @@ FASTMCP_API fmcp_result fmcp_http_stream_end(fmcp_http_req *req)
     if (!req) return FMCP_ERR_INVALID_ARG;
     if (req->ustate != 1) return FMCP_ERR_STATE;
     e = fmcp__out_begin(req, &o);
-    if (!e && req->minor >= 1 && !req->is_head) e = fmcp__hb_put(req->loop->a, o.b, "0\r\n\r\n", 5);
+    if (!e && req->minor >= 1 && !req->is_head) { fmcp__buf_put(o.b, "0\r\n\r\n", 5); e = o.b->err; }
     if (e == FMCP_OK) req->ustate = 2;
     return fmcp__out_commit(&o, FMCP__OP_FINISH, e);
 }
@@ -18714,14 +18799,15 @@ static fmcp_result fmcp__listen_on(fmcp_http_server *s, const char *host, uint16
         fmcp__set_nonblock(fd);
 #ifdef _WIN32
         /* SO_REUSEADDR would let another socket take the port over on Windows */
-        (void)setsockopt((SOCKET)fd, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
+        (void)setsockopt(FMCP__SOCK(fd), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
 #else
         (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 #endif
 #ifdef SO_REUSEPORT
         if (s->d.reuse_port) (void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
 #endif
-        if (bind(fd, ai->ai_addr, (fmcp__socklen)ai->ai_addrlen) == 0 && listen(fd, s->d.backlog) == 0) break;
+        if (bind(FMCP__SOCK(fd), ai->ai_addr, (fmcp__socklen)ai->ai_addrlen) == 0 &&
+            listen(FMCP__SOCK(fd), s->d.backlog) == 0) break;
         fmcp__sock_close(fd); fd = -1;
     }
     freeaddrinfo(res);
@@ -18729,7 +18815,7 @@ static fmcp_result fmcp__listen_on(fmcp_http_server *s, const char *host, uint16
     {
         struct sockaddr_storage ss;
         fmcp__socklen sl = sizeof ss;
-        if (getsockname(fd, (struct sockaddr *)(void *)&ss, &sl) == 0)
+        if (getsockname(FMCP__SOCK(fd), (struct sockaddr *)(void *)&ss, &sl) == 0)
             s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)(void *)&ss)->sin6_port
                                                      : ((struct sockaddr_in *)(void *)&ss)->sin_port);
     }
@@ -18767,7 +18853,10 @@ FASTMCP_API fmcp_result fmcp_http_server_create(fmcp_http_loop *loop, const fmcp
     fmcp__srv_defaults(&s->d);
     s->loop = loop; s->io.kind = FMCP__IO_LISTEN; s->io.fd = -1;
     r = fmcp__listen_on(s, s->d.host, s->d.port);
-    if (r == FMCP_OK && fmcp__io_add(loop, &s->io, FMCP__IN) != FMCP_OK) { fmcp__sock_close(s->io.fd); r = FMCP_ERR_NOMEM; }
+    if (r == FMCP_OK && fmcp__io_add(loop, &s->io, FMCP__IN) != FMCP_OK) {
+        fmcp__sock_close(s->io.fd);
+        r = FMCP_ERR_NOMEM;
+    }
     if (r != FMCP_OK) { fmcp_free(loop->a, s, sizeof *s); return r; }
     s->next = loop->servers; if (loop->servers) loop->servers->prev = s; loop->servers = s;
     *out = s;
@@ -18889,7 +18978,7 @@ static fmcp_result fmcp__wait(fmcp_http_loop *l, int wait)
     for (i = 0; i < n; i++) {
         fmcp__io *io = l->ios[i];
         l->snap[i] = io;
-        l->pfds[i].fd = io->fd;
+        l->pfds[i].fd = FMCP__SOCK(io->fd);
         l->pfds[i].events = (short)(((io->want & FMCP__IN) ? POLLIN : 0) | ((io->want & FMCP__OUT) ? POLLOUT : 0));
         l->pfds[i].revents = 0;
     }
@@ -18984,6 +19073,15 @@ FASTMCP_API void fmcp_http_loop_destroy(fmcp_http_loop *loop)
     fmcp_free(a, loop, sizeof *loop);
 }
 
+#endif /* FASTMCP_NO_SOCKETS */
+
+/* ===== http_client.c ===== */
+/* http_client: implementation (the loop client: fmcp_http_fetch and friends) */
+
+#ifndef FASTMCP_NO_SOCKETS
+
+#include <string.h>
+
 /* ---- client ---------------------------------------------------------------------------- */
 
 enum { FMCP__F_CONNECT, FMCP__F_SEND, FMCP__F_HEAD, FMCP__F_BODY };
@@ -18993,7 +19091,7 @@ typedef struct fmcp__resp {
     fmcp_http_response pub;
     fmcp_allocator alloc;
     size_t size;
-    fmcp__hbuf body;
+    fmcp__buf body;         /* allocates through alloc */
 } fmcp__resp;
 
 struct fmcp_http_fetch_op {
@@ -19004,7 +19102,7 @@ struct fmcp_http_fetch_op {
     void *tc;
     struct addrinfo *ai, *cur;
     struct fmcp__dns *dns;      /* pending lookup, if any */
-    fmcp__hbuf out, in;
+    fmcp__buf out, in;
     size_t opos, scan, max;
     fmcp__resp *res;
     int state, bmode, head_req;
@@ -19023,7 +19121,7 @@ FASTMCP_API void fmcp_http_response_destroy(fmcp_http_response *res)
     fmcp_allocator a;
     if (!r) return;
     a = r->alloc;
-    fmcp__hb_free(&a, &r->body);
+    fmcp__buf_free(&r->body);
     fmcp_free(&a, r, r->size);
 }
 
@@ -19074,8 +19172,8 @@ static void fmcp__fetch_finish(fmcp_http_fetch_op *op, fmcp_result rc, fmcp_http
     fmcp__fetch_detach_dns(op);
     if (op->tc && op->tr) op->tr->close(op->tc);
     if (op->ai) freeaddrinfo(op->ai);
-    fmcp__hb_free(l->a, &op->out);
-    fmcp__hb_free(l->a, &op->in);
+    fmcp__buf_free(&op->out);
+    fmcp__buf_free(&op->in);
     if (op->res && &op->res->pub != res) fmcp_http_response_destroy(&op->res->pub);
     if (rc != FMCP_OK && !op->errbuf[0]) fmcp__set_err(op->errbuf, op->errlen, fmcp_result_str(rc));
     fmcp__io_retire(l, &op->io, sizeof *op);
@@ -19104,8 +19202,9 @@ static int fmcp__tcp_begin(const struct addrinfo *ai, int *fdo)
     int fd = fmcp__sock_open(ai->ai_family, SOCK_STREAM, 0), rc, one = 1;
     if (fd < 0) return -1;
     fmcp__sock_nonblock(fd);
-    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
-    do { rc = connect(fd, ai->ai_addr, (fmcp__socklen)ai->ai_addrlen); } while (rc != 0 && fmcp__sock_intr());
+    (void)setsockopt(FMCP__SOCK(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+    do rc = connect(FMCP__SOCK(fd), ai->ai_addr, (fmcp__socklen)ai->ai_addrlen);
+    while (rc != 0 && fmcp__sock_intr());
     if (rc != 0 && !fmcp__sock_inprogress()) { fmcp__sock_close(fd); return -1; }
     *fdo = fd;
     return rc == 0 ? 0 : 1;
@@ -19116,7 +19215,7 @@ static int fmcp__tcp_result(int fd)
 {
     int err = 0;
     fmcp__socklen sl = sizeof err;
-    return getsockopt(fd, SOL_SOCKET, SO_ERROR, (char *)&err, &sl) == 0 && err == 0;
+    return getsockopt(FMCP__SOCK(fd), SOL_SOCKET, SO_ERROR, (char *)&err, &sl) == 0 && err == 0;
 }
 
 /* Start a non-blocking connect to the next address; 0 when none is left. */
@@ -19173,6 +19272,7 @@ static int fmcp__fetch_head(fmcp_http_fetch_op *op)
     if (!r) return FMCP_ERR_NOMEM;
     memset(r, 0, sizeof *r);
     r->alloc = *l->a; r->size = size;
+    fmcp__buf_init(&r->body, &r->alloc, 0);
     text = (char *)((fmcp_http_header *)(void *)(r + 1) + lines);
     memcpy(text, op->in.p, end); text[end] = 0;
     memmove(op->in.p, op->in.p + end, op->in.len - end);
@@ -19199,17 +19299,17 @@ static int fmcp__fetch_head(fmcp_http_fetch_op *op)
 /* Move buffered bytes into the body; 1 when complete, 0 more, <0 error. */
 static int fmcp__fetch_body(fmcp_http_fetch_op *op, int eof)
 {
-    fmcp_http_loop *l = op->loop;
-    fmcp__hbuf *b = &op->res->body;
+    fmcp__buf *b = &op->res->body;
     size_t used = op->in.len;
     int rc = 0;
     if (op->bmode == FMCP__B_NONE) { op->in.len = 0; return 1; }
-    if (op->bmode == FMCP__B_CHUNKED) rc = fmcp__ck_feed(&op->ck, l->a, op->in.p, op->in.len, &used, b, op->max);
+    if (op->bmode == FMCP__B_CHUNKED) rc = fmcp__ck_feed(&op->ck, op->in.p, op->in.len, &used, b, op->max);
     else {
         size_t take = op->in.len;
         if (op->bmode == FMCP__B_LEN && take > op->remaining) take = (size_t)op->remaining;
         if (b->len + take > op->max) return FMCP_ERR_TOO_LARGE;
-        if (fmcp__hb_put(l->a, b, op->in.p, take) != FMCP_OK) return FMCP_ERR_NOMEM;
+        fmcp__buf_put(b, op->in.p, take);
+        if (b->err) return FMCP_ERR_NOMEM;
         used = take;
         if (op->bmode == FMCP__B_LEN) { op->remaining -= take; rc = op->remaining == 0; }
         else rc = eof;
@@ -19224,7 +19324,7 @@ static int fmcp__fetch_body(fmcp_http_fetch_op *op, int eof)
 static void fmcp__fetch_complete(fmcp_http_fetch_op *op)
 {
     fmcp__resp *r = op->res;
-    if (fmcp__hb_reserve(op->loop->a, &r->body, 1) != FMCP_OK) { fmcp__fetch_fail(op, FMCP_ERR_NOMEM, NULL); return; }
+    if (!fmcp__buf_room(&r->body, 0)) { fmcp__fetch_fail(op, FMCP_ERR_NOMEM, NULL); return; }
     r->body.p[r->body.len] = 0;
     r->pub.body = r->body.p;
     r->pub.body_len = r->body.len;
@@ -19261,11 +19361,15 @@ static void fmcp__fetch_read(fmcp_http_fetch_op *op)
     int rounds;
     for (rounds = 0; rounds < 8 || (op->tr && op->tr->pending && op->tr->pending(op->tc)); rounds++) {
         long n;
-        if (fmcp__hb_reserve(op->loop->a, &op->in, 16384) != FMCP_OK) { fmcp__fetch_fail(op, FMCP_ERR_NOMEM, NULL); return; }
+        if (!fmcp__buf_room(&op->in, 16384)) {
+            fmcp__fetch_fail(op, FMCP_ERR_NOMEM, NULL);
+            return;
+        }
         n = fmcp__fetch_io(op, 0, op->in.p + op->in.len, op->in.cap - op->in.len);
         if (n > 0) { op->in.len += (size_t)n; if (fmcp__fetch_parse(op, 0)) return; continue; }
         if (n == 0) { (void)fmcp__fetch_parse(op, 1); return; }
-        if (n != FMCP_HTTP_IO_WANT_READ && n != FMCP_HTTP_IO_WANT_WRITE) fmcp__fetch_fail(op, FMCP_ERR_IO, "read failed");
+        if (n != FMCP_HTTP_IO_WANT_READ && n != FMCP_HTTP_IO_WANT_WRITE)
+            fmcp__fetch_fail(op, FMCP_ERR_IO, "read failed");
         return;
     }
 }
@@ -19282,7 +19386,8 @@ static void fmcp__fetch_event(fmcp_http_fetch_op *op, unsigned ev)
             long n = fmcp__fetch_io(op, 1, op->out.p + op->opos, op->out.len - op->opos);
             if (n > 0) { op->opos += (size_t)n; continue; }
             if (n == FMCP_HTTP_IO_WANT_WRITE || n == FMCP_HTTP_IO_WANT_READ) {
-                fmcp__io_mod(op->loop, &op->io, n == FMCP_HTTP_IO_WANT_READ ? FMCP__IN : FMCP__OUT); /* a TLS handshake waits to read */
+                /* a TLS handshake waits to read */
+                fmcp__io_mod(op->loop, &op->io, n == FMCP_HTTP_IO_WANT_READ ? FMCP__IN : FMCP__OUT);
                 return;
             }
             fmcp__fetch_fail(op, FMCP_ERR_IO, "write failed");
@@ -19298,36 +19403,34 @@ static void fmcp__fetch_event(fmcp_http_fetch_op *op, unsigned ev)
 static fmcp_result fmcp__fetch_format(fmcp_http_fetch_op *op, const fmcp_http_client_req *q,
                                       const fmcp_http_url *u, const char *method)
 {
-    const fmcp_allocator *a = op->loop->a;
-    fmcp__hbuf *b = &op->out;
-    fmcp_result e;
+    fmcp__buf *b = &op->out;
     size_t i;
     int dflt = u->port == (strcmp(u->scheme, "https") == 0 ? 443 : 80);
-    e = fmcp__hb_puts(a, b, method);
-    if (!e) e = fmcp__hb_put(a, b, " ", 1);
-    if (!e) e = fmcp__hb_puts(a, b, u->path);
-    if (!e) e = fmcp__hb_puts(a, b, " HTTP/1.1\r\n");
-    if (!e && !fmcp__find_hdr(q->headers, q->nheaders, "host")) {
-        e = fmcp__hb_puts(a, b, u->is_ipv6 ? "Host: [" : "Host: ");
-        if (!e) e = fmcp__hb_puts(a, b, u->host);
-        if (!e && u->is_ipv6) e = fmcp__hb_put(a, b, "]", 1);
-        if (!e && !dflt) { e = fmcp__hb_put(a, b, ":", 1); if (!e) e = fmcp__hb_putu(a, b, u->port, 10); }
-        if (!e) e = fmcp__hb_put(a, b, "\r\n", 2);
+    fmcp__buf_puts(b, method);
+    fmcp__buf_put(b, " ", 1);
+    fmcp__buf_puts(b, u->path);
+    fmcp__buf_puts(b, " HTTP/1.1\r\n");
+    if (!fmcp__find_hdr(q->headers, q->nheaders, "host")) {
+        fmcp__buf_puts(b, u->is_ipv6 ? "Host: [" : "Host: ");
+        fmcp__buf_puts(b, u->host);
+        if (u->is_ipv6) fmcp__buf_put(b, "]", 1);
+        if (!dflt) { fmcp__buf_put(b, ":", 1); fmcp__put_u(b, u->port, 10); }
+        fmcp__buf_put(b, "\r\n", 2);
     }
-    for (i = 0; i < q->nheaders && !e; i++) {
-        e = fmcp__hb_puts(a, b, q->headers[i].name);
-        if (!e) e = fmcp__hb_put(a, b, ": ", 2);
-        if (!e) e = fmcp__hb_puts(a, b, q->headers[i].value);
-        if (!e) e = fmcp__hb_put(a, b, "\r\n", 2);
+    for (i = 0; i < q->nheaders; i++) {
+        fmcp__buf_puts(b, q->headers[i].name);
+        fmcp__buf_put(b, ": ", 2);
+        fmcp__buf_puts(b, q->headers[i].value);
+        fmcp__buf_put(b, "\r\n", 2);
     }
-    if (!e && (q->body_len || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0)) {
-        e = fmcp__hb_puts(a, b, "Content-Length: ");
-        if (!e) e = fmcp__hb_putu(a, b, q->body_len, 10);
-        if (!e) e = fmcp__hb_put(a, b, "\r\n", 2);
+    if (q->body_len || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0) {
+        fmcp__buf_puts(b, "Content-Length: ");
+        fmcp__put_u(b, q->body_len, 10);
+        fmcp__buf_put(b, "\r\n", 2);
     }
-    if (!e) e = fmcp__hb_puts(a, b, "Connection: close\r\n\r\n");
-    if (!e) e = fmcp__hb_put(a, b, q->body, q->body_len);
-    return e;
+    fmcp__buf_puts(b, "Connection: close\r\n\r\n");
+    fmcp__buf_put(b, q->body, q->body_len);
+    return b->err;
 }
 
 static fmcp_result fmcp__fetch_check(const fmcp_http_client_req *q, fmcp_http_url *u, const char **method)
@@ -19447,7 +19550,7 @@ static void fmcp__fetch_free_early(fmcp_http_fetch_op *op)
     fmcp__fetch_detach_dns(op);
     if (op->ai) freeaddrinfo(op->ai);
     if (op->io.fd >= 0) { fmcp__io_del(op->loop, &op->io); fmcp__sock_close(op->io.fd); }
-    fmcp__hb_free(a, &op->out);
+    fmcp__buf_free(&op->out);
     fmcp_free(a, op, sizeof *op);
 }
 
@@ -19466,6 +19569,8 @@ FASTMCP_API fmcp_result fmcp_http_fetch_async(fmcp_http_loop *loop, const fmcp_h
     op = (fmcp_http_fetch_op *)fmcp_malloc(loop->a, sizeof *op);
     if (!op) return FMCP_ERR_NOMEM;
     memset(op, 0, sizeof *op);
+    fmcp__buf_init(&op->out, loop->a, 0);
+    fmcp__buf_init(&op->in, loop->a, 0);
     op->io.fd = -1; op->io.kind = FMCP__IO_FETCH; op->loop = loop; op->tr = req->transport;
     op->cb = cb; op->user = user; op->max = req->max_response_bytes ? req->max_response_bytes : (4u << 20);
     op->errbuf = req->error_buf ? req->error_buf : nobuf; op->errlen = req->error_buf ? req->error_buf_len : 0;
@@ -19473,7 +19578,9 @@ FASTMCP_API fmcp_result fmcp_http_fetch_async(fmcp_http_loop *loop, const fmcp_h
     memcpy(op->host, u.host, sizeof op->host);
     e = fmcp__fetch_format(op, req, &u, method);
     if (!e) e = fmcp__fetch_start(op, &u);
-    if (!e) e = fmcp_http_timer_add(loop, req->timeout_ms > 0 ? req->timeout_ms : 10000, fmcp__fetch_timeout, op, &op->timer);
+    if (!e)
+        e = fmcp_http_timer_add(loop, req->timeout_ms > 0 ? req->timeout_ms : 10000, fmcp__fetch_timeout, op,
+                                &op->timer);
     if (e) {
         fmcp__set_err(req->error_buf, req->error_buf_len, e == FMCP_ERR_NOT_FOUND ? "host not found" :
                       e == FMCP_ERR_IO ? "connection failed" : fmcp_result_str(e));

@@ -66,7 +66,7 @@ static void init_once(void)
 }
 
 /* Decodes a chunked body from in[0..n) in pieces of `step` bytes (0 = whole). */
-static int chunked(const char *in, size_t n, size_t step, fmcp__hbuf *out, size_t *used)
+static int chunked(const char *in, size_t n, size_t step, fmcp__buf *out, size_t *used)
 {
     fmcp__chunker k;
     size_t at = 0;
@@ -74,7 +74,7 @@ static int chunked(const char *in, size_t n, size_t step, fmcp__hbuf *out, size_
     memset(&k, 0, sizeof k);
     while (at < n && rc == 0) {
         size_t take = step && n - at > step ? step : n - at, u = 0;
-        rc = fmcp__ck_feed(&k, loop->a, in + at, take, &u, out, MAX_BODY);
+        rc = fmcp__ck_feed(&k, in + at, take, &u, out, MAX_BODY);
         if (u > take) abort();
         at += u;
         if (rc == 0 && u < take) abort();   /* more input wanted but some was left */
@@ -86,29 +86,28 @@ static int chunked(const char *in, size_t n, size_t step, fmcp__hbuf *out, size_
 
 static void fuzz_chunked(const uint8_t *d, size_t n)
 {
-    fmcp__hbuf a, b;
+    fmcp__buf a, b;
     size_t ua = 0, ub = 0;
     int ra, rb;
     if (n < 1) return;
-    memset(&a, 0, sizeof a); memset(&b, 0, sizeof b);
+    fmcp__buf_init(&a, loop->a, 0); fmcp__buf_init(&b, loop->a, 0);
     ra = chunked((const char *)d + 1, n - 1, 0, &a, &ua);
     rb = chunked((const char *)d + 1, n - 1, (size_t)(d[0] % 16) + 1, &b, &ub);
     if (ra != rb || (ra >= 0 && (ua != ub || a.len != b.len || (a.len && memcmp(a.p, b.p, a.len) != 0)))) abort();
-    fmcp__hb_free(loop->a, &a);
-    fmcp__hb_free(loop->a, &b);
+    fmcp__buf_free(&a);
+    fmcp__buf_free(&b);
 }
 
 static void fuzz_request(const uint8_t *d, size_t n)
 {
     fmcp__conn c;
     fmcp_http_req *r = NULL;
-    size_t scan = 0, end, i, used = 0;
+    size_t scan = 0, end = 0, i, used = 0;
     int st;
     memset(&c, 0, sizeof c);
     c.srv = &srv;
     memcpy(c.remote, "127.0.0.1:1", 12);
-    end = fmcp__head_end((const char *)d, 0, n, &scan);
-    if (!end || end > srv.d.max_header_bytes) return;
+    if (fmcp__head_end((const char *)d, 0, n, &scan, &end) != 1 || end > srv.d.max_header_bytes) return;
     st = fmcp__req_parse(&c, (const char *)d, end, &r);
     if (st < 0) return;   /* out of memory */
     if (st) {
@@ -124,7 +123,7 @@ static void fuzz_request(const uint8_t *d, size_t n)
     if (r->chunked) {
         fmcp__chunker k;
         memset(&k, 0, sizeof k);
-        (void)fmcp__ck_feed(&k, loop->a, (const char *)d + end, n - end, &used, &r->body, MAX_BODY);
+        (void)fmcp__ck_feed(&k, (const char *)d + end, n - end, &used, &r->body, MAX_BODY);
         if (used > n - end || r->body.len > MAX_BODY) abort();
     }
     fmcp__req_unref(r);
@@ -138,7 +137,9 @@ static void fuzz_response(const uint8_t *d, size_t n)
     op.loop = loop;
     op.max = MAX_BODY;
     op.state = FMCP__F_HEAD;
-    if (fmcp__hb_put(loop->a, &op.in, d, n) != FMCP_OK) return;
+    fmcp__buf_init(&op.in, loop->a, 0);
+    fmcp__buf_put(&op.in, d, n);
+    if (op.in.err) return;
     do rc = fmcp__fetch_head(&op);
     while (rc == 1 && !op.res && op.in.len);   /* 1xx answers are skipped */
     if (op.res) {
@@ -153,7 +154,7 @@ static void fuzz_response(const uint8_t *d, size_t n)
         }
         fmcp_http_response_destroy(&op.res->pub);
     }
-    fmcp__hb_free(loop->a, &op.in);
+    fmcp__buf_free(&op.in);
 }
 
 /* The MCP client's blocking reader over http's shared head parser and

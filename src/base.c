@@ -599,6 +599,8 @@ FMCP__PLAT void fmcp__mutex_unlock(fmcp__mutex *m) { (void)m; }
 #    ifndef SHUT_WR
 #      define SHUT_WR SD_SEND
 #    endif
+/* the int as the SOCKET that Winsock calls take (and pollfd.fd holds) */
+#    define FMCP__SOCK(fd) ((SOCKET)(fd))
 typedef int fmcp__socklen;
 /* Winsock needs WSAStartup before the first call; done once, never undone
  * (WSACleanup at exit is optional and would race other users' sockets). */
@@ -630,7 +632,7 @@ FMCP__NET void fmcp__sock_close(int fd) { (void)closesocket((SOCKET)fd); }
 FMCP__NET void fmcp__sock_nonblock(int fd)
 {
     u_long one = 1;
-    (void)ioctlsocket((SOCKET)fd, FIONBIO, &one);
+    (void)ioctlsocket((SOCKET)fd, (long)FIONBIO, &one);   /* an unsigned constant, a long parameter */
 }
 FMCP__NET long fmcp__sock_recv(int fd, void *buf, size_t n)
 {
@@ -662,6 +664,7 @@ FMCP__NET int fmcp__sock_poll(struct pollfd *p, size_t n, int ms) { return WSAPo
 #    ifndef MSG_NOSIGNAL
 #      define MSG_NOSIGNAL 0
 #    endif
+#    define FMCP__SOCK(fd) (fd)
 typedef socklen_t fmcp__socklen;
 FMCP__NET int fmcp__net_init(void) { return 0; }
 FMCP__NET int fmcp__sock_open(int family, int type, int proto)

@@ -55,7 +55,9 @@
  *   cleanly and close: 431 (head larger than max_header_bytes or too many
  *   headers), 413 (body larger than max_body_bytes), 400 (bad request line,
  *   header, chunking, missing Host, both Transfer-Encoding and
- *   Content-Length), 501 (Transfer-Encoding other than chunked), 505 (not
+ *   Content-Length, a head line not ended by CRLF: a bare LF or CR, as
+ *   RFC 9112 strict servers do, since a proxy splitting lines otherwise
+ *   would see another request), 501 (Transfer-Encoding other than chunked), 505 (not
  *   HTTP/1.x), 408 (head not complete within header_timeout_ms of its
  *   first byte, body not complete within body_timeout_ms of the head, or
  *   either slower on average than min_rate bytes/s once rate_grace_ms have

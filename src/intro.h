@@ -235,7 +235,12 @@
  *   jwk     JOSE keys of every type (RSA, EC, Ed25519): JWK/PEM/DER, thumbprints, JWS sign/verify
  *   jwt     JWT verifier (RS256, PS256, ES256, ES384, EdDSA; claims policy, one verdict, key sets) and issuer
  *   dpop    RFC 9449 DPoP proofs on the resource server: checks, jti replay cache, nonces
- *   http    HTTP/1.1 event loop (epoll/poll), server engine, small client
+ *   http    HTTP/1.1 API (loop, server, client: declared here) and framing:
+ *           URLs, head scanners, response heads, chunk decoder
+ *   http_loop the event loop: epoll/poll/WSAPoll back ends, timers, wake-up
+ *   http_conn server connections: reading, strict request heads, bodies, accepting
+ *   http_server answering (direct or queued), accessors, servers, stepping
+ *   http_client the loop client (fmcp_http_fetch); TCP connects for mcp_client
  *   tls     TLS 1.2 client/server transports for http (BearSSL, opt-in)
  *   mcp_schema tool schemas: compact parameter spec, $ref checks, bounded JSON
  *           Schema 2020-12 validator for tool arguments

@@ -552,6 +552,75 @@ static void test_bad_requests(void)
     t_stop(&s);
 }
 
+/* Request heads are framed by CRLF only (issue 15): a bare LF as a line end,
+ * anywhere in the head, is a 400 and a close, as is a bare CR; CRLF heads,
+ * empty CRLF lines before the request line and a head split between CR and
+ * LF still work. */
+static void test_strict_crlf(void)
+{
+    static const char *const bad[] = {
+        "GET / HTTP/1.1\nHost: x\n\n",                       /* LF only */
+        "GET / HTTP/1.1\r\nHost: x\n\r\n",                   /* mixed */
+        "GET / HTTP/1.1\nHost: x\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\n\n",                   /* the blank line a bare LF */
+        "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\nX-B: b\r\n\r\n",   /* LF inside a field line */
+        "GET / HTTP/1.1\r\nHost: x\nX-A: a\r\n\r\n",
+        "GET /a\n HTTP/1.1\r\nHost: x\r\n\r\n",              /* LF inside the request line */
+        "\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",               /* a bare LF as the empty line before */
+        "\r\n\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET / HTTP/1.1\rHost: x\r\n\r\n",                   /* bare CR */
+        "GET / HTTP/1.1\r\nHost: x\rX-A: a\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\n\r\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\r\n\r\n",
+        "\rGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        "POST / HTTP/1.1\nHost: x\nContent-Length: 2\n\nok",
+    };
+    t_srv s;
+    size_t i;
+    int fd, st;
+    if (t_start(&s, "127.0.0.1", NULL, NULL) != 0) T_SKIP("cannot listen");
+    t_handled = 0;
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        st = t_roundtrip(&s, bad[i]);
+        CHECKF(st == 400, "case %u answered %d", (unsigned)i, st);
+        CHECKF(strstr(t_head, "Connection: close") != NULL, "case %u kept the connection", (unsigned)i);
+        CHECKF(t_handled == 0, "case %u reached the handler", (unsigned)i);
+        t_handled = 0;
+    }
+    /* the valid forms still pass */
+    CHECK_EQ_INT(t_roundtrip(&s, "GET /a HTTP/1.1\r\nHost: x\r\nX-A: a\tb\r\n\r\n"), 200);
+    CHECK_STR(t_body, "GET /a - ");
+    CHECK_EQ_INT(t_roundtrip(&s, "\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n"), 200);
+    CHECK_STR(t_body, "GET /b - ");
+    CHECK_EQ_INT(t_roundtrip(&s, "POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok"), 200);
+    CHECK_STR(t_body, "POST /c - ok");
+    /* split between CR and LF: before the request line, inside the head, at its end */
+    fd = t_connect(s.port, 0);
+    CHECK(fd >= 0);
+    t_reset(&t_in);
+    t_sends(s.loop, fd, "\r");
+    for (i = 0; i < 3; i++) fmcp_http_step(s.loop, 5);
+    t_sends(s.loop, fd, "\nGET /d HTTP/1.1\r");
+    for (i = 0; i < 3; i++) fmcp_http_step(s.loop, 5);
+    t_sends(s.loop, fd, "\nHost: x\r\n\r");
+    for (i = 0; i < 3; i++) fmcp_http_step(s.loop, 5);
+    t_sends(s.loop, fd, "\n");
+    st = t_response(s.loop, fd, &t_in, t_body, sizeof t_body, NULL, 0);
+    CHECK_EQ_INT(st, 200);
+    CHECK_STR(t_body, "GET /d - ");
+    /* a bare LF after a good request on the same connection: its answer, then a 400 */
+    t_sends(s.loop, fd, "GET /e HTTP/1.1\r\nHost: x\r\n\r\nGET /f HTTP/1.1\nHost: x\r\n\r\n");
+    st = t_response(s.loop, fd, &t_in, t_body, sizeof t_body, NULL, 0);
+    CHECK_EQ_INT(st, 200);
+    CHECK_STR(t_body, "GET /e - ");
+    st = t_response(s.loop, fd, &t_in, t_body, sizeof t_body, NULL, 0);
+    CHECK_EQ_INT(st, 400);
+    CHECK(t_wait_eof(s.loop, fd, &t_in));
+    close(fd);
+    t_stop(&s);
+}
+
 static void test_timeouts(void)
 {
     t_srv s;
@@ -1589,6 +1658,7 @@ int main(void)
     T_RUN(test_chunked_request);
     T_RUN(test_streamed_response);
     T_RUN(test_bad_requests);
+    T_RUN(test_strict_crlf);
     T_RUN(test_timeouts);
     T_RUN(test_slow_peers);
     T_RUN(test_addr_kind);
