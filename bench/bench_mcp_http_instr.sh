@@ -23,14 +23,16 @@ if git archive "$BASE" fastmcp.h bench/mcp_http_server.c 2>/dev/null | tar -x -C
 else
   echo "BASE=$BASE: not available here (a shallow clone?); that side is skipped"; have_base=0
 fi
-# count BIN MODE: prints instructions per call
+# count BIN MODE NAME: prints instructions per call. Each run has files of its
+# own (NAME): with a shared one, the wait below could read the previous
+# server's port before the new server's shell had truncated it.
 count() {
-  out="$tmp/cg.$2.$$"
-  valgrind --tool=callgrind --callgrind-out-file="$out" "$1" 0 600 stateless --inline >"$tmp/srv.out" 2>&1 & vp=$!
+  out="$tmp/cg.$3"; so="$tmp/srv.$3.out"
+  valgrind --tool=callgrind --callgrind-out-file="$out" "$1" 0 600 stateless --inline >"$so" 2>&1 & vp=$!
   pids="$pids $vp"
-  i=0; while ! grep -q '^port ' "$tmp/srv.out" && [ $i -lt 3000 ]; do i=$((i + 1)); sleep 0.1; done
-  port=$(awk '/^port / { print $2; exit }' "$tmp/srv.out")
-  [ -n "$port" ] || { echo "server did not start" >&2; cat "$tmp/srv.out" >&2; kill "$vp"; return 1; }
+  i=0; while ! grep -q '^port ' "$so" 2>/dev/null && [ $i -lt 3000 ]; do i=$((i + 1)); sleep 0.1; done
+  port=$(awk '/^port / { print $2; exit }' "$so")
+  [ -n "$port" ] || { echo "server did not start" >&2; cat "$so" >&2; kill "$vp"; return 1; }
   python3 bench/mcp_http_send.py "$port" "$2" 200 >/dev/null || { kill "$vp"; return 1; }
   callgrind_control -z "$vp" >/dev/null
   python3 bench/mcp_http_send.py "$port" "$2" "$N" >/dev/null || { kill "$vp"; return 1; }
@@ -38,9 +40,9 @@ count() {
   kill "$vp"; wait "$vp" 2>/dev/null
   callgrind_annotate "$out.1" 2>/dev/null | awk -v n="$N" '/PROGRAM TOTALS/ { gsub(",", "", $1); print int($1 / n) }'
 }
-L=$(count "$tmp/ours" legacy) || exit 1
-M=$(count "$tmp/ours" modern) || exit 1
-B=""; [ "$have_base" = 1 ] && { B=$(count "$tmp/base/srv" legacy) || exit 1; }
+L=$(count "$tmp/ours" legacy ours-legacy) || exit 1
+M=$(count "$tmp/ours" modern ours-modern) || exit 1
+B=""; [ "$have_base" = 1 ] && { B=$(count "$tmp/base/srv" legacy base-legacy) || exit 1; }
 echo "MCP Streamable HTTP, stateless tools/call, handlers inline: server instructions per call (callgrind, $N calls)"
 printf "  %-44s %8d\n" "this tree, 2025 (legacy) call" "$L" "this tree, 2026-07-28 call" "$M"
 [ -n "$B" ] && printf "  %-44s %8d\n" "BASE=$BASE, 2025 (legacy) call" "$B"
