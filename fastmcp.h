@@ -21287,6 +21287,14 @@ static int fmcp__schema_over_work(fmcp__schema_cx *cx)
                               (unsigned long)FASTMCP_SCHEMA_MAX_WORK);
 }
 
+/* Counts a comparison of n units; 0 once over FASTMCP_SCHEMA_MAX_WORK. n is a
+ * size_t and work an unsigned long (32 bits on Win64), so it saturates. */
+static int fmcp__schema_add_work(fmcp__schema_cx *cx, size_t n)
+{
+    cx->work += n >= FASTMCP_SCHEMA_MAX_WORK ? (unsigned long)FASTMCP_SCHEMA_MAX_WORK + 1 : (unsigned long)n + 1;
+    return cx->work <= FASTMCP_SCHEMA_MAX_WORK;
+}
+
 /* Evaluate s against a member (key) or an element (key NULL, index idx),
  * with the instance location extended for messages. */
 static int fmcp__schema_child(fmcp__schema_cx *cx, const fmcp_json *s, const fmcp_json *v, const char *key,
@@ -21368,7 +21376,7 @@ static int fmcp__schema_generic(fmcp__schema_cx *cx, const fmcp_json **kv, const
     if (x && !fmcp__schema_type(cx, x, v)) return 0;
     if (fmcp_json_is(x = kv[FMCP__SK_ENUM], FMCP_JSON_ARRAY)) {
         for (e = fmcp_json_first(x); e; e = fmcp_json_next(e)) {
-            if ((cx->work += 1 + fmcp_json_len(e)) > FASTMCP_SCHEMA_MAX_WORK) return fmcp__schema_over_work(cx);
+            if (!fmcp__schema_add_work(cx, fmcp_json_len(e))) return fmcp__schema_over_work(cx);
             if (fmcp_json_equal(v, e)) break;
         }
         if (!e) return fmcp__schema_fail(cx, "value is not one of the enum values");
@@ -21568,7 +21576,7 @@ static int fmcp__schema_unique(fmcp__schema_cx *cx, const fmcp_json *v)
     unsigned long i = 0, j;
     for (a = fmcp_json_first(v); a; a = fmcp_json_next(a), i++)
         for (b = fmcp_json_next(a), j = i + 1; b; b = fmcp_json_next(b), j++) {
-            if ((cx->work += 1 + fmcp_json_len(a)) > FASTMCP_SCHEMA_MAX_WORK) return fmcp__schema_over_work(cx);
+            if (!fmcp__schema_add_work(cx, fmcp_json_len(a))) return fmcp__schema_over_work(cx);
             if (fmcp_json_equal(a, b)) return fmcp__schema_fail(cx, "items %lu and %lu are equal (uniqueItems)", i, j);
         }
     return 1;
