@@ -32952,6 +32952,17 @@ static void fmcp__cl_cond_wait_ms(fmcp_client *c, int ms)
 #  endif
 #endif
 
+/* Parse a JSON text with the client's allocator (max: bytes, 0 = no limit). */
+static fmcp_result fmcp__cl_parse(const fmcp_client *c, const char *text, size_t len, size_t max,
+                                  fmcp_json_doc **out)
+{
+    fmcp_json_parse_options o;
+    memset(&o, 0, sizeof o);
+    o.alloc = c->a;
+    o.max_size = max;
+    return fmcp_json_parse(text, len, &o, out, NULL);
+}
+
 /* Serialise a parsed value into a fresh NUL-terminated buffer. */
 static char *fmcp__cl_value_text(const fmcp_allocator *a, const fmcp_json *v, size_t *len)
 {
@@ -33146,7 +33157,7 @@ static void fmcp__cl_on_request(fmcp_client *c, const char *method, const fmcp_j
     if (res) {
         fmcp_jw_key(&w, "result");
         fmcp_jw_raw(&w, res, rlen);
-        fmcp_free(c->a, res, rlen + 1);
+        fmcp_free_text(c->a, res, rlen);
     } else {
         fmcp_jw_key(&w, "error");
         fmcp_jw_object_begin(&w);
@@ -33172,21 +33183,17 @@ static void fmcp__cl_dispatch_batch(fmcp_client *c, const fmcp_json *arr)
         char *t = fmcp__cl_value_text(c->a, v, &n);
         if (!t) continue;
         if (fmcp_json_is(v, FMCP_JSON_OBJECT)) fmcp__cl_dispatch(c, t, n);
-        fmcp_free(c->a, t, n + 1);
+        fmcp_free_text(c->a, t, n);
     }
 }
 
 /* One incoming JSON-RPC message (or batch). Garbage is ignored. */
 static void fmcp__cl_dispatch(fmcp_client *c, const char *text, size_t len)
 {
-    fmcp_json_parse_options o;
     fmcp_json_doc *doc;
     const fmcp_json *root, *id;
     const char *method;
-    memset(&o, 0, sizeof o);
-    o.alloc = c->a;
-    o.max_size = fmcp__cl_max(c);
-    if (fmcp_json_parse(text, len, &o, &doc, NULL) != FMCP_OK) return;
+    if (fmcp__cl_parse(c, text, len, fmcp__cl_max(c), &doc) != FMCP_OK) return;
     root = fmcp_json_root(doc);
     if (fmcp_json_is(root, FMCP_JSON_ARRAY)) {
         fmcp__cl_dispatch_batch(c, root);
@@ -33270,10 +33277,7 @@ static fmcp_result fmcp__cl_build(fmcp_client *c, int64_t id, const char *method
     fmcp_result r = FMCP_OK;
     int meta = token || (c->modern && id);
     if (params) {
-        fmcp_json_parse_options o;
-        memset(&o, 0, sizeof o);
-        o.alloc = c->a;
-        r = fmcp_json_parse(params, strlen(params), &o, &pd, NULL);
+        r = fmcp__cl_parse(c, params, strlen(params), 0, &pd);
         if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? r : FMCP_ERR_INVALID_ARG;
         if (!fmcp_json_is(fmcp_json_root(pd), FMCP_JSON_OBJECT)) {
             fmcp_json_doc_destroy(pd);
@@ -33403,7 +33407,7 @@ static fmcp_result fmcp__cl_rpc_once(fmcp_client *c, const char *method, const c
     if (r == FMCP_OK && c->modern && c->kind == FMCP__CL_HTTP) r = fmcp__cl_modern_headers(c, p, method, params);
 #endif
     if (r == FMCP_OK) r = fmcp__cl_roundtrip(c, msg, len, p, status);
-    if (msg) fmcp_free(c->a, msg, len + 1);
+    fmcp_free_text(c->a, msg, len);
     FMCP__CL_LOCK(c);
     if (p->done) { r = p->rc; *out = p->doc; p->doc = NULL; }
     else {
@@ -33441,7 +33445,7 @@ FASTMCP_API fmcp_result fmcp_client_notify(fmcp_client *c, const char *method, c
     r = fmcp__cl_build(c, 0, method, params_json, 0, &msg, &len);
     if (r != FMCP_OK) return r;
     r = fmcp__cl_send(c, msg, len);
-    fmcp_free(c->a, msg, len + 1);
+    fmcp_free_text(c->a, msg, len);
     return r;
 }
 
@@ -33499,7 +33503,7 @@ static fmcp_result fmcp__cl_list(fmcp_client *c, const char *method, const char 
         fmcp_jw_object_end(&pw);
         r = fmcp_jw_finish(&pw, &params, &plen);
         if (r == FMCP_OK) r = fmcp_client_request(c, method, cursor[0] ? params : NULL, NULL, &d);
-        if (params) fmcp_free(c->a, params, plen + 1);
+        fmcp_free_text(c->a, params, plen);
         if (r == FMCP_OK) more = fmcp__cl_page(c, d, key, &w, cursor, sizeof cursor);
         else if (d) { *out = d; d = NULL; }   /* the RPC error for the caller */
         if (d) fmcp_json_doc_destroy(d);
@@ -33509,10 +33513,7 @@ static fmcp_result fmcp__cl_list(fmcp_client *c, const char *method, const char 
     if (r != FMCP_OK) { fmcp_jw_reset(&w); return r; }
     r = fmcp_jw_finish(&w, &text, &len);
     if (r == FMCP_OK) {
-        fmcp_json_parse_options o;
-        memset(&o, 0, sizeof o);
-        o.alloc = c->a;
-        r = fmcp_json_parse(text, len, &o, out, NULL);
+        r = fmcp__cl_parse(c, text, len, 0, out);
         fmcp_free_text(w.alloc, text, len);
     }
     return r;
@@ -33524,17 +33525,14 @@ static void fmcp__cl_keep_tools(fmcp_client *c, const fmcp_json_doc *d)
     char *text;
     size_t n = 0;
     fmcp_json_doc *copy = NULL;
-    fmcp_json_parse_options o;
     if (!c->modern || c->kind != FMCP__CL_HTTP || !(text = fmcp__cl_value_text(c->a, fmcp_json_root(d), &n))) return;
-    memset(&o, 0, sizeof o);
-    o.alloc = c->a;
-    if (fmcp_json_parse(text, n, &o, &copy, NULL) == FMCP_OK) {
+    if (fmcp__cl_parse(c, text, n, 0, &copy) == FMCP_OK) {
         FMCP__CL_LOCK(c);
         if (c->tools) fmcp_json_doc_destroy(c->tools);
         c->tools = copy;
         FMCP__CL_UNLOCK(c);
     }
-    fmcp_free(c->a, text, n + 1);
+    fmcp_free_text(c->a, text, n);
 }
 
 FASTMCP_API fmcp_result fmcp_client_list_tools(fmcp_client *c, fmcp_json_doc **out)
@@ -33574,7 +33572,7 @@ static fmcp_result fmcp__cl_named(fmcp_client *c, const char *method, const char
     r = fmcp__cl_params(c, k1, s1, k2, raw2, &params, &len);
     if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? r : FMCP_ERR_INVALID_ARG;
     r = fmcp_client_request(c, method, params, o, out);
-    fmcp_free(c->a, params, len + 1);
+    fmcp_free_text(c->a, params, len);
     return r;
 }
 
@@ -33712,7 +33710,7 @@ static fmcp_result fmcp__cl_initialize(fmcp_client *c, int *status)
     fmcp_result r = fmcp__cl_init_params(c, &params, &len);
     if (r != FMCP_OK) return r;
     r = fmcp__cl_rpc(c, "initialize", params, NULL, &c->init, status, NULL);
-    fmcp_free(c->a, params, len + 1);
+    fmcp_free_text(c->a, params, len);
     if (r == FMCP_OK) r = fmcp__cl_accept_version(c);
     if (r == FMCP_OK) r = fmcp_client_notify(c, "notifications/initialized", NULL);
     return r;
@@ -34355,7 +34353,7 @@ static fmcp_result fmcp__cl_start_stream(fmcp_client *c)
         size_t len = 0;
         r = fmcp__cl_listen_msg(c, &msg, &len);
         if (r == FMCP_OK) r = fmcp__cl_stream_send(c, msg, len);
-        if (msg) fmcp_free(c->a, msg, len + 1);
+        fmcp_free_text(c->a, msg, len);
     }
     return r;
 }
@@ -34608,23 +34606,14 @@ static fmcp_result fmcp__cl_conn_open(fmcp_client *c, int64_t deadline, fmcp__cl
 static fmcp_result fmcp__cl_conn_write(fmcp_client *c, fmcp__cl_conn *k, const char *p, size_t n, int64_t deadline)
 {
     while (n > 0) {
-        long w;
-        if (k->tc) {   /* a retried TLS write repeats the same bytes */
-            w = c->d.transport->write(k->tc, p, n);
-            if (w == FMCP_HTTP_IO_WANT_READ || w == FMCP_HTTP_IO_WANT_WRITE) {
-                fmcp_result r = fmcp__cl_ready(c, k->fd, w == FMCP_HTTP_IO_WANT_READ ? POLLIN : POLLOUT,
-                    deadline, NULL);
-                if (r != FMCP_OK) return r;
-                continue;
-            }
-            if (w <= 0) return FMCP_ERR_IO;
-            p += w;
-            n -= (size_t)w;
-            continue;
-        }
-        w = fmcp__sock_send(k->fd, p, n);
-        if (w < 0 && (fmcp__sock_again() || fmcp__sock_intr())) {
-            fmcp_result r = fmcp__cl_ready(c, k->fd, POLLOUT, deadline, NULL);
+        /* a retried TLS write repeats the same bytes */
+        long w = k->tc ? c->d.transport->write(k->tc, p, n) : fmcp__sock_send(k->fd, p, n);
+        short ev = 0;   /* what to wait for before trying again */
+        if (k->tc && (w == FMCP_HTTP_IO_WANT_READ || w == FMCP_HTTP_IO_WANT_WRITE))
+            ev = w == FMCP_HTTP_IO_WANT_READ ? POLLIN : POLLOUT;
+        else if (!k->tc && w < 0 && (fmcp__sock_again() || fmcp__sock_intr())) ev = POLLOUT;
+        if (ev) {
+            fmcp_result r = fmcp__cl_ready(c, k->fd, ev, deadline, NULL);
             if (r != FMCP_OK) return r;
             continue;
         }
@@ -34648,20 +34637,13 @@ static fmcp_result fmcp__cl_conn_fill(fmcp_client *c, fmcp__cl_conn *k, int64_t 
             k->len -= k->off;
             k->off = 0;
         }
-        if (k->tc) {
-            n = c->d.transport->read(k->tc, k->buf + k->len, k->cap - k->len);
-            if (n > 0) { k->len += (size_t)n; return FMCP_OK; }
-            if (n == 0) return FMCP_ERR_CLOSED;
-            if (n != FMCP_HTTP_IO_WANT_READ && n != FMCP_HTTP_IO_WANT_WRITE) return FMCP_ERR_IO;
-            r = fmcp__cl_ready(c, k->fd, n == FMCP_HTTP_IO_WANT_READ ? POLLIN : POLLOUT, deadline, p);
-            if (r != FMCP_OK) return r;
-            continue;
-        }
-        n = fmcp__sock_recv(k->fd, k->buf + k->len, k->cap - k->len);
+        n = k->tc ? c->d.transport->read(k->tc, k->buf + k->len, k->cap - k->len)
+                  : fmcp__sock_recv(k->fd, k->buf + k->len, k->cap - k->len);
         if (n > 0) { k->len += (size_t)n; return FMCP_OK; }
         if (n == 0) return FMCP_ERR_CLOSED;
-        if (!fmcp__sock_again() && !fmcp__sock_intr()) return FMCP_ERR_IO;
-        r = fmcp__cl_ready(c, k->fd, POLLIN, deadline, p);
+        if (k->tc ? n != FMCP_HTTP_IO_WANT_READ && n != FMCP_HTTP_IO_WANT_WRITE
+                  : !fmcp__sock_again() && !fmcp__sock_intr()) return FMCP_ERR_IO;
+        r = fmcp__cl_ready(c, k->fd, k->tc && n == FMCP_HTTP_IO_WANT_WRITE ? POLLOUT : POLLIN, deadline, p);
         if (r != FMCP_OK) return r;
     }
 }
@@ -34689,9 +34671,7 @@ static void fmcp__cl_take_head(fmcp_client *c, fmcp__cl_conn *k, const fmcp__rhe
         const char *name = k->h[i].name, *v = k->h[i].value;
         size_t vl = strlen(v);
         if (fmcp__ieq(name, "content-type")) {
-            const char *t = "text/event-stream";   /* a prefix: parameters may follow */
-            while (*t && fmcp__lc((unsigned char)*v) == *t) { v++; t++; }
-            k->is_sse = !*t;
+            k->is_sse = vl >= 17 && fmcp__ieqn(v, "text/event-stream", 17);   /* a prefix: parameters may follow */
         } else if (fmcp__ieq(name, "www-authenticate")) {
             size_t have = strlen(k->www);        /* several headers form one list */
             if (have + (have ? 2 : 0) + vl < sizeof k->www) {
@@ -35156,7 +35136,7 @@ static fmcp_result fmcp__cl_listen_send(fmcp_client *c, fmcp__cl_conn *k)
     snprintf(hdr, sizeof hdr, "Mcp-Method: subscriptions/listen\r\n");
     if (r == FMCP_OK)
         r = fmcp__cl_http_send_req(c, k, "POST", c->url.path, msg, len, NULL, fmcp_monotonic_ms() + 30000, hdr);
-    if (msg) fmcp_free(c->a, msg, len + 1);
+    fmcp_free_text(c->a, msg, len);
     return r;
 }
 
@@ -35646,11 +35626,8 @@ static fmcp_result fmcp__cl_modern_headers(fmcp_client *c, fmcp__cl_pending *p, 
     const char *name = NULL;
     size_t n = 0;
     fmcp_result r;
-    fmcp_json_parse_options o;
     fmcp__buf_init(&b, c->a, 0);
-    memset(&o, 0, sizeof o);
-    o.alloc = c->a;
-    if (params && (r = fmcp_json_parse(params, strlen(params), &o, &pd, NULL)) != FMCP_OK) return r;
+    if (params && (r = fmcp__cl_parse(c, params, strlen(params), 0, &pd)) != FMCP_OK) return r;
     root = fmcp_json_root(pd);
     r = fmcp__cl_hdr_line(c, &b, "Mcp-Method", method, strlen(method));
     if (strcmp(method, "tools/call") == 0 || strcmp(method, "prompts/get") == 0)
@@ -35684,11 +35661,8 @@ static fmcp_result fmcp__cl_mrtr_params(fmcp_client *c, const char *params, cons
     const fmcp_json *state = fmcp_json_get(r, "requestState");
     fmcp_json_doc *pd = NULL;
     fmcp_json_writer w;
-    fmcp_json_parse_options o;
     fmcp_result rc = FMCP_OK;
-    memset(&o, 0, sizeof o);
-    o.alloc = c->a;
-    if (params && (rc = fmcp_json_parse(params, strlen(params), &o, &pd, NULL)) != FMCP_OK) return rc;
+    if (params && (rc = fmcp__cl_parse(c, params, strlen(params), 0, &pd)) != FMCP_OK) return rc;
     fmcp_jw_init(&w, c->a);
     fmcp_jw_object_begin(&w);
     for (v = fmcp_json_first(fmcp_json_root(pd)); v; v = fmcp_json_next(v)) {
@@ -35710,7 +35684,7 @@ static fmcp_result fmcp__cl_mrtr_params(fmcp_client *c, const char *params, cons
         if (!ans) { rc = code == FMCP_RPC_METHOD_NOT_FOUND ? FMCP_ERR_UNSUPPORTED : FMCP_ERR_PROTOCOL; break; }
         fmcp_jw_keyn(&w, k, kl);
         fmcp_jw_raw(&w, ans, alen);
-        fmcp_free(c->a, ans, alen + 1);
+        fmcp_free_text(c->a, ans, alen);
     }
     fmcp_jw_object_end(&w);
     if (fmcp_json_is(state, FMCP_JSON_STRING)) { fmcp_jw_key(&w, "requestState"); fmcp_jw_value(&w, state); }
@@ -35744,12 +35718,12 @@ static fmcp_result fmcp__cl_rpc(fmcp_client *c, const char *method, const char *
         if (r != FMCP_OK) break;
         fmcp_json_doc_destroy(*out);
         *out = NULL;
-        if (cur) fmcp_free(c->a, cur, cur_len + 1);
+        fmcp_free_text(c->a, cur, cur_len);
         cur = next; cur_len = next_len; next = NULL;
         r = fmcp__cl_rpc_once(c, method, cur, o, out, status);
     }
     if (r != FMCP_OK && r != FMCP_ERR_RPC && *out) { fmcp_json_doc_destroy(*out); *out = NULL; }
-    if (cur) fmcp_free(c->a, cur, cur_len + 1);
+    fmcp_free_text(c->a, cur, cur_len);
     if (rounds_out) *rounds_out = rounds;
     return r;
 }
@@ -35981,10 +35955,7 @@ static int fmcp__cl_cache_get(fmcp_client *c, const char *method, const char *pa
         int64_t exp = 0;
         if (fmcp__cl_ckey(c, &k, method, pass ? q->id : "public", params) == FMCP_OK &&
             fmcp__cl_store_get(c, k.p, k.len, &v, &vlen, &exp) && fmcp_monotonic_ms() < exp) {
-            fmcp_json_parse_options o;
-            memset(&o, 0, sizeof o);
-            o.alloc = c->a;
-            hit = fmcp_json_parse(v, vlen, &o, out, NULL) == FMCP_OK;   /* a damaged value is a miss */
+            hit = fmcp__cl_parse(c, v, vlen, 0, out) == FMCP_OK;   /* a damaged value is a miss */
         }
         fmcp__buf_free(&k);
     }
@@ -36018,7 +35989,7 @@ static void fmcp__cl_cache_put(fmcp_client *c, const char *method, const char *p
     fmcp__mutex_unlock(&c->cache_lock);
 #endif
     fmcp__buf_free(&k);
-    fmcp_free(c->a, text, n + 1);
+    fmcp_free_text(c->a, text, n);
 }
 
 /* A change notification makes the matching entries stale at once. */

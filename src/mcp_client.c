@@ -220,6 +220,17 @@ static void fmcp__cl_cond_wait_ms(fmcp_client *c, int ms)
 #  endif
 #endif
 
+/* Parse a JSON text with the client's allocator (max: bytes, 0 = no limit). */
+static fmcp_result fmcp__cl_parse(const fmcp_client *c, const char *text, size_t len, size_t max,
+                                  fmcp_json_doc **out)
+{
+    fmcp_json_parse_options o;
+    memset(&o, 0, sizeof o);
+    o.alloc = c->a;
+    o.max_size = max;
+    return fmcp_json_parse(text, len, &o, out, NULL);
+}
+
 /* Serialise a parsed value into a fresh NUL-terminated buffer. */
 static char *fmcp__cl_value_text(const fmcp_allocator *a, const fmcp_json *v, size_t *len)
 {
@@ -414,7 +425,7 @@ static void fmcp__cl_on_request(fmcp_client *c, const char *method, const fmcp_j
     if (res) {
         fmcp_jw_key(&w, "result");
         fmcp_jw_raw(&w, res, rlen);
-        fmcp_free(c->a, res, rlen + 1);
+        fmcp_free_text(c->a, res, rlen);
     } else {
         fmcp_jw_key(&w, "error");
         fmcp_jw_object_begin(&w);
@@ -440,21 +451,17 @@ static void fmcp__cl_dispatch_batch(fmcp_client *c, const fmcp_json *arr)
         char *t = fmcp__cl_value_text(c->a, v, &n);
         if (!t) continue;
         if (fmcp_json_is(v, FMCP_JSON_OBJECT)) fmcp__cl_dispatch(c, t, n);
-        fmcp_free(c->a, t, n + 1);
+        fmcp_free_text(c->a, t, n);
     }
 }
 
 /* One incoming JSON-RPC message (or batch). Garbage is ignored. */
 static void fmcp__cl_dispatch(fmcp_client *c, const char *text, size_t len)
 {
-    fmcp_json_parse_options o;
     fmcp_json_doc *doc;
     const fmcp_json *root, *id;
     const char *method;
-    memset(&o, 0, sizeof o);
-    o.alloc = c->a;
-    o.max_size = fmcp__cl_max(c);
-    if (fmcp_json_parse(text, len, &o, &doc, NULL) != FMCP_OK) return;
+    if (fmcp__cl_parse(c, text, len, fmcp__cl_max(c), &doc) != FMCP_OK) return;
     root = fmcp_json_root(doc);
     if (fmcp_json_is(root, FMCP_JSON_ARRAY)) {
         fmcp__cl_dispatch_batch(c, root);
@@ -538,10 +545,7 @@ static fmcp_result fmcp__cl_build(fmcp_client *c, int64_t id, const char *method
     fmcp_result r = FMCP_OK;
     int meta = token || (c->modern && id);
     if (params) {
-        fmcp_json_parse_options o;
-        memset(&o, 0, sizeof o);
-        o.alloc = c->a;
-        r = fmcp_json_parse(params, strlen(params), &o, &pd, NULL);
+        r = fmcp__cl_parse(c, params, strlen(params), 0, &pd);
         if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? r : FMCP_ERR_INVALID_ARG;
         if (!fmcp_json_is(fmcp_json_root(pd), FMCP_JSON_OBJECT)) {
             fmcp_json_doc_destroy(pd);
@@ -671,7 +675,7 @@ static fmcp_result fmcp__cl_rpc_once(fmcp_client *c, const char *method, const c
     if (r == FMCP_OK && c->modern && c->kind == FMCP__CL_HTTP) r = fmcp__cl_modern_headers(c, p, method, params);
 #endif
     if (r == FMCP_OK) r = fmcp__cl_roundtrip(c, msg, len, p, status);
-    if (msg) fmcp_free(c->a, msg, len + 1);
+    fmcp_free_text(c->a, msg, len);
     FMCP__CL_LOCK(c);
     if (p->done) { r = p->rc; *out = p->doc; p->doc = NULL; }
     else {
@@ -709,7 +713,7 @@ FASTMCP_API fmcp_result fmcp_client_notify(fmcp_client *c, const char *method, c
     r = fmcp__cl_build(c, 0, method, params_json, 0, &msg, &len);
     if (r != FMCP_OK) return r;
     r = fmcp__cl_send(c, msg, len);
-    fmcp_free(c->a, msg, len + 1);
+    fmcp_free_text(c->a, msg, len);
     return r;
 }
 
@@ -767,7 +771,7 @@ static fmcp_result fmcp__cl_list(fmcp_client *c, const char *method, const char 
         fmcp_jw_object_end(&pw);
         r = fmcp_jw_finish(&pw, &params, &plen);
         if (r == FMCP_OK) r = fmcp_client_request(c, method, cursor[0] ? params : NULL, NULL, &d);
-        if (params) fmcp_free(c->a, params, plen + 1);
+        fmcp_free_text(c->a, params, plen);
         if (r == FMCP_OK) more = fmcp__cl_page(c, d, key, &w, cursor, sizeof cursor);
         else if (d) { *out = d; d = NULL; }   /* the RPC error for the caller */
         if (d) fmcp_json_doc_destroy(d);
@@ -777,10 +781,7 @@ static fmcp_result fmcp__cl_list(fmcp_client *c, const char *method, const char 
     if (r != FMCP_OK) { fmcp_jw_reset(&w); return r; }
     r = fmcp_jw_finish(&w, &text, &len);
     if (r == FMCP_OK) {
-        fmcp_json_parse_options o;
-        memset(&o, 0, sizeof o);
-        o.alloc = c->a;
-        r = fmcp_json_parse(text, len, &o, out, NULL);
+        r = fmcp__cl_parse(c, text, len, 0, out);
         fmcp_free_text(w.alloc, text, len);
     }
     return r;
@@ -792,17 +793,14 @@ static void fmcp__cl_keep_tools(fmcp_client *c, const fmcp_json_doc *d)
     char *text;
     size_t n = 0;
     fmcp_json_doc *copy = NULL;
-    fmcp_json_parse_options o;
     if (!c->modern || c->kind != FMCP__CL_HTTP || !(text = fmcp__cl_value_text(c->a, fmcp_json_root(d), &n))) return;
-    memset(&o, 0, sizeof o);
-    o.alloc = c->a;
-    if (fmcp_json_parse(text, n, &o, &copy, NULL) == FMCP_OK) {
+    if (fmcp__cl_parse(c, text, n, 0, &copy) == FMCP_OK) {
         FMCP__CL_LOCK(c);
         if (c->tools) fmcp_json_doc_destroy(c->tools);
         c->tools = copy;
         FMCP__CL_UNLOCK(c);
     }
-    fmcp_free(c->a, text, n + 1);
+    fmcp_free_text(c->a, text, n);
 }
 
 FASTMCP_API fmcp_result fmcp_client_list_tools(fmcp_client *c, fmcp_json_doc **out)
@@ -842,7 +840,7 @@ static fmcp_result fmcp__cl_named(fmcp_client *c, const char *method, const char
     r = fmcp__cl_params(c, k1, s1, k2, raw2, &params, &len);
     if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? r : FMCP_ERR_INVALID_ARG;
     r = fmcp_client_request(c, method, params, o, out);
-    fmcp_free(c->a, params, len + 1);
+    fmcp_free_text(c->a, params, len);
     return r;
 }
 
@@ -980,7 +978,7 @@ static fmcp_result fmcp__cl_initialize(fmcp_client *c, int *status)
     fmcp_result r = fmcp__cl_init_params(c, &params, &len);
     if (r != FMCP_OK) return r;
     r = fmcp__cl_rpc(c, "initialize", params, NULL, &c->init, status, NULL);
-    fmcp_free(c->a, params, len + 1);
+    fmcp_free_text(c->a, params, len);
     if (r == FMCP_OK) r = fmcp__cl_accept_version(c);
     if (r == FMCP_OK) r = fmcp_client_notify(c, "notifications/initialized", NULL);
     return r;

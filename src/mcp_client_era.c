@@ -295,11 +295,8 @@ static fmcp_result fmcp__cl_modern_headers(fmcp_client *c, fmcp__cl_pending *p, 
     const char *name = NULL;
     size_t n = 0;
     fmcp_result r;
-    fmcp_json_parse_options o;
     fmcp__buf_init(&b, c->a, 0);
-    memset(&o, 0, sizeof o);
-    o.alloc = c->a;
-    if (params && (r = fmcp_json_parse(params, strlen(params), &o, &pd, NULL)) != FMCP_OK) return r;
+    if (params && (r = fmcp__cl_parse(c, params, strlen(params), 0, &pd)) != FMCP_OK) return r;
     root = fmcp_json_root(pd);
     r = fmcp__cl_hdr_line(c, &b, "Mcp-Method", method, strlen(method));
     if (strcmp(method, "tools/call") == 0 || strcmp(method, "prompts/get") == 0)
@@ -333,11 +330,8 @@ static fmcp_result fmcp__cl_mrtr_params(fmcp_client *c, const char *params, cons
     const fmcp_json *state = fmcp_json_get(r, "requestState");
     fmcp_json_doc *pd = NULL;
     fmcp_json_writer w;
-    fmcp_json_parse_options o;
     fmcp_result rc = FMCP_OK;
-    memset(&o, 0, sizeof o);
-    o.alloc = c->a;
-    if (params && (rc = fmcp_json_parse(params, strlen(params), &o, &pd, NULL)) != FMCP_OK) return rc;
+    if (params && (rc = fmcp__cl_parse(c, params, strlen(params), 0, &pd)) != FMCP_OK) return rc;
     fmcp_jw_init(&w, c->a);
     fmcp_jw_object_begin(&w);
     for (v = fmcp_json_first(fmcp_json_root(pd)); v; v = fmcp_json_next(v)) {
@@ -359,7 +353,7 @@ static fmcp_result fmcp__cl_mrtr_params(fmcp_client *c, const char *params, cons
         if (!ans) { rc = code == FMCP_RPC_METHOD_NOT_FOUND ? FMCP_ERR_UNSUPPORTED : FMCP_ERR_PROTOCOL; break; }
         fmcp_jw_keyn(&w, k, kl);
         fmcp_jw_raw(&w, ans, alen);
-        fmcp_free(c->a, ans, alen + 1);
+        fmcp_free_text(c->a, ans, alen);
     }
     fmcp_jw_object_end(&w);
     if (fmcp_json_is(state, FMCP_JSON_STRING)) { fmcp_jw_key(&w, "requestState"); fmcp_jw_value(&w, state); }
@@ -393,12 +387,12 @@ static fmcp_result fmcp__cl_rpc(fmcp_client *c, const char *method, const char *
         if (r != FMCP_OK) break;
         fmcp_json_doc_destroy(*out);
         *out = NULL;
-        if (cur) fmcp_free(c->a, cur, cur_len + 1);
+        fmcp_free_text(c->a, cur, cur_len);
         cur = next; cur_len = next_len; next = NULL;
         r = fmcp__cl_rpc_once(c, method, cur, o, out, status);
     }
     if (r != FMCP_OK && r != FMCP_ERR_RPC && *out) { fmcp_json_doc_destroy(*out); *out = NULL; }
-    if (cur) fmcp_free(c->a, cur, cur_len + 1);
+    fmcp_free_text(c->a, cur, cur_len);
     if (rounds_out) *rounds_out = rounds;
     return r;
 }
@@ -630,10 +624,7 @@ static int fmcp__cl_cache_get(fmcp_client *c, const char *method, const char *pa
         int64_t exp = 0;
         if (fmcp__cl_ckey(c, &k, method, pass ? q->id : "public", params) == FMCP_OK &&
             fmcp__cl_store_get(c, k.p, k.len, &v, &vlen, &exp) && fmcp_monotonic_ms() < exp) {
-            fmcp_json_parse_options o;
-            memset(&o, 0, sizeof o);
-            o.alloc = c->a;
-            hit = fmcp_json_parse(v, vlen, &o, out, NULL) == FMCP_OK;   /* a damaged value is a miss */
+            hit = fmcp__cl_parse(c, v, vlen, 0, out) == FMCP_OK;   /* a damaged value is a miss */
         }
         fmcp__buf_free(&k);
     }
@@ -667,7 +658,7 @@ static void fmcp__cl_cache_put(fmcp_client *c, const char *method, const char *p
     fmcp__mutex_unlock(&c->cache_lock);
 #endif
     fmcp__buf_free(&k);
-    fmcp_free(c->a, text, n + 1);
+    fmcp_free_text(c->a, text, n);
 }
 
 /* A change notification makes the matching entries stale at once. */

@@ -104,23 +104,14 @@ static fmcp_result fmcp__cl_conn_open(fmcp_client *c, int64_t deadline, fmcp__cl
 static fmcp_result fmcp__cl_conn_write(fmcp_client *c, fmcp__cl_conn *k, const char *p, size_t n, int64_t deadline)
 {
     while (n > 0) {
-        long w;
-        if (k->tc) {   /* a retried TLS write repeats the same bytes */
-            w = c->d.transport->write(k->tc, p, n);
-            if (w == FMCP_HTTP_IO_WANT_READ || w == FMCP_HTTP_IO_WANT_WRITE) {
-                fmcp_result r = fmcp__cl_ready(c, k->fd, w == FMCP_HTTP_IO_WANT_READ ? POLLIN : POLLOUT,
-                    deadline, NULL);
-                if (r != FMCP_OK) return r;
-                continue;
-            }
-            if (w <= 0) return FMCP_ERR_IO;
-            p += w;
-            n -= (size_t)w;
-            continue;
-        }
-        w = fmcp__sock_send(k->fd, p, n);
-        if (w < 0 && (fmcp__sock_again() || fmcp__sock_intr())) {
-            fmcp_result r = fmcp__cl_ready(c, k->fd, POLLOUT, deadline, NULL);
+        /* a retried TLS write repeats the same bytes */
+        long w = k->tc ? c->d.transport->write(k->tc, p, n) : fmcp__sock_send(k->fd, p, n);
+        short ev = 0;   /* what to wait for before trying again */
+        if (k->tc && (w == FMCP_HTTP_IO_WANT_READ || w == FMCP_HTTP_IO_WANT_WRITE))
+            ev = w == FMCP_HTTP_IO_WANT_READ ? POLLIN : POLLOUT;
+        else if (!k->tc && w < 0 && (fmcp__sock_again() || fmcp__sock_intr())) ev = POLLOUT;
+        if (ev) {
+            fmcp_result r = fmcp__cl_ready(c, k->fd, ev, deadline, NULL);
             if (r != FMCP_OK) return r;
             continue;
         }
@@ -144,20 +135,13 @@ static fmcp_result fmcp__cl_conn_fill(fmcp_client *c, fmcp__cl_conn *k, int64_t 
             k->len -= k->off;
             k->off = 0;
         }
-        if (k->tc) {
-            n = c->d.transport->read(k->tc, k->buf + k->len, k->cap - k->len);
-            if (n > 0) { k->len += (size_t)n; return FMCP_OK; }
-            if (n == 0) return FMCP_ERR_CLOSED;
-            if (n != FMCP_HTTP_IO_WANT_READ && n != FMCP_HTTP_IO_WANT_WRITE) return FMCP_ERR_IO;
-            r = fmcp__cl_ready(c, k->fd, n == FMCP_HTTP_IO_WANT_READ ? POLLIN : POLLOUT, deadline, p);
-            if (r != FMCP_OK) return r;
-            continue;
-        }
-        n = fmcp__sock_recv(k->fd, k->buf + k->len, k->cap - k->len);
+        n = k->tc ? c->d.transport->read(k->tc, k->buf + k->len, k->cap - k->len)
+                  : fmcp__sock_recv(k->fd, k->buf + k->len, k->cap - k->len);
         if (n > 0) { k->len += (size_t)n; return FMCP_OK; }
         if (n == 0) return FMCP_ERR_CLOSED;
-        if (!fmcp__sock_again() && !fmcp__sock_intr()) return FMCP_ERR_IO;
-        r = fmcp__cl_ready(c, k->fd, POLLIN, deadline, p);
+        if (k->tc ? n != FMCP_HTTP_IO_WANT_READ && n != FMCP_HTTP_IO_WANT_WRITE
+                  : !fmcp__sock_again() && !fmcp__sock_intr()) return FMCP_ERR_IO;
+        r = fmcp__cl_ready(c, k->fd, k->tc && n == FMCP_HTTP_IO_WANT_WRITE ? POLLOUT : POLLIN, deadline, p);
         if (r != FMCP_OK) return r;
     }
 }
@@ -185,9 +169,7 @@ static void fmcp__cl_take_head(fmcp_client *c, fmcp__cl_conn *k, const fmcp__rhe
         const char *name = k->h[i].name, *v = k->h[i].value;
         size_t vl = strlen(v);
         if (fmcp__ieq(name, "content-type")) {
-            const char *t = "text/event-stream";   /* a prefix: parameters may follow */
-            while (*t && fmcp__lc((unsigned char)*v) == *t) { v++; t++; }
-            k->is_sse = !*t;
+            k->is_sse = vl >= 17 && fmcp__ieqn(v, "text/event-stream", 17);   /* a prefix: parameters may follow */
         } else if (fmcp__ieq(name, "www-authenticate")) {
             size_t have = strlen(k->www);        /* several headers form one list */
             if (have + (have ? 2 : 0) + vl < sizeof k->www) {
@@ -652,7 +634,7 @@ static fmcp_result fmcp__cl_listen_send(fmcp_client *c, fmcp__cl_conn *k)
     snprintf(hdr, sizeof hdr, "Mcp-Method: subscriptions/listen\r\n");
     if (r == FMCP_OK)
         r = fmcp__cl_http_send_req(c, k, "POST", c->url.path, msg, len, NULL, fmcp_monotonic_ms() + 30000, hdr);
-    if (msg) fmcp_free(c->a, msg, len + 1);
+    fmcp_free_text(c->a, msg, len);
     return r;
 }
 

@@ -476,7 +476,7 @@ static fmcp_result fmcp__cl_start_stream(fmcp_client *c)
         size_t len = 0;
         r = fmcp__cl_listen_msg(c, &msg, &len);
         if (r == FMCP_OK) r = fmcp__cl_stream_send(c, msg, len);
-        if (msg) fmcp_free(c->a, msg, len + 1);
+        fmcp_free_text(c->a, msg, len);
     }
     return r;
 }
