@@ -35835,14 +35835,6 @@ static void fmcp__cl_store_invalidate(fmcp_client *c, const char *prefix, size_t
     else if (s->invalidate) s->invalidate(s->user, prefix, plen);
 }
 
-static void fmcp__cl_hex16(const unsigned char *b, char out[33])
-{
-    static const char hx[] = "0123456789abcdef";
-    int i;
-    for (i = 0; i < 16; i++) { out[2 * i] = hx[b[i] >> 4]; out[2 * i + 1] = hx[b[i] & 15]; }
-    out[32] = 0;
-}
-
 /* The server's part of the keys (under cache_lock): a hash of the URL, or
  * over a stream this client object (its server is nobody else's). */
 static void fmcp__cl_cache_srv(fmcp_client *c)
@@ -35860,11 +35852,11 @@ static void fmcp__cl_cache_srv(fmcp_client *c)
         fmcp_sha256_update(&h, port, strlen(port) + 1);
         fmcp_sha256_update(&h, c->url.path, strlen(c->url.path));
         fmcp_sha256_final(&h, d);
-        fmcp__cl_hex16(d, c->cache_srv);
+        fmcp__hex(c->cache_srv, d, 16);
         return;
     }
 #endif
-    fmcp__cl_hex16(c->cache_nonce, c->cache_srv);
+    fmcp__hex(c->cache_srv, c->cache_nonce, 16);
 }
 
 /* The authorization context as 32 hex digits: a hash of the credentials the
@@ -35906,7 +35898,7 @@ static fmcp_result fmcp__cl_identity(fmcp_client *c, char out[33])
     if (!any) { fmcp_sha256_update(&h, "c", 1); fmcp_sha256_update(&h, c->cache_nonce, sizeof c->cache_nonce); }
     fmcp_sha256_final(&h, d);
     fmcp_wipe(&h, sizeof h);   /* it held the token */
-    fmcp__cl_hex16(d, out);
+    fmcp__hex(out, d, 16);
     return FMCP_OK;
 }
 
