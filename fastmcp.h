@@ -257,6 +257,10 @@
  *   oauth_store OAuth token/registration storage: files (0600, atomic) or memory
  *   oauth   OAuth 2.1 client (MCP authorization): discovery, DCR, PKCE, refresh
  *   mcp_client MCP client: stdio (spawned server) and Streamable HTTP, legacy SSE fallback
+ *   mcp_client_stdio the client's stream transport: spawned server, fd pair, reader baton
+ *   mcp_client_http the client's Streamable HTTP transport, SSE, OAuth retries, legacy SSE
+ *   mcp_client_era the client's 2026-07-28 half: discovery, request headers, input
+ *           rounds, result cache
  *   introspect RFC 7662 introspection of opaque tokens: client auth, hashed
  *           verdict cache, non-blocking fetch (auth's second verifier)
  *   auth    bearer auth for Streamable HTTP: JWKS URL cache, token cache, RFC 6750
@@ -4795,6 +4799,60 @@ FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res);
 #ifdef __cplusplus
 }
 #endif
+
+/* ===== mcp_client_stdio.h ===== */
+/* ---------------------------------------------------------------------------
+ * mcp_client_stdio: the MCP client's stream transport (internal, no public
+ * functions of its own)
+ * ---------------------------------------------------------------------------
+ *
+ * fmcp_client_connect_stdio and fmcp_client_connect_fd are declared and
+ * documented with the rest of the client in mcp_client.h. This part of the
+ * implementation holds the stream transport behind them: newline-delimited
+ * messages over the spawned server's stdin/stdout (fork/exec; Windows:
+ * CreateProcess and a pipe thread) or a descriptor pair, the reading baton
+ * (fmcp__cl_stream_wait) and the reader thread, and the child's shutdown.
+ * All of it is private (static fmcp__cl_*) and lives in the implementation:
+ * it uses mcp_client.c's types, and mcp_client.c declares the entry points it
+ * calls here.
+ */
+
+/* ===== mcp_client_http.h ===== */
+/* ---------------------------------------------------------------------------
+ * mcp_client_http: the MCP client's Streamable HTTP transport (internal, no
+ * public functions of its own)
+ * ---------------------------------------------------------------------------
+ *
+ * fmcp_client_connect_http is declared and documented with the rest of the
+ * client in mcp_client.h. This part of the implementation holds the HTTP
+ * transport behind it: blocking keep-alive connections (TLS through the
+ * descriptor's fmcp_http_io), responses read with http's head parser and
+ * chunk decoder, SSE, OAuth challenges answered and the request sent again,
+ * resumption with Last-Event-ID, the stand-alone GET stream (the 2026-07-28
+ * listen stream), the legacy HTTP+SSE transport and the session's DELETE.
+ * All of it is private (static fmcp__cl_*) and lives in the implementation:
+ * it uses mcp_client.c's types, and mcp_client.c declares the entry points it
+ * calls here. Left out with FASTMCP_NO_SOCKETS.
+ */
+
+/* ===== mcp_client_era.h ===== */
+/* ---------------------------------------------------------------------------
+ * mcp_client_era: the MCP client's protocol 2026-07-28 half (internal, no
+ * public functions of its own)
+ * ---------------------------------------------------------------------------
+ *
+ * What a modern connection does is documented with the client in
+ * mcp_client.h ("Protocol 2026-07-28" and "Result cache"). This part of the
+ * implementation holds it: the era probe (server/discover) and the
+ * subscriptions/listen request, the HTTP request headers of SEP-2243
+ * (Mcp-Method, Mcp-Name, Mcp-Param-* from x-mcp-header annotations, and the
+ * check that leaves tools with broken annotations out of tools/list), multi
+ * round-trip requests (input_required answered by the client's handlers and
+ * the request retried) and the result cache with its memory store. All of it
+ * is private (static fmcp__cl_*) and lives in the implementation: it uses
+ * mcp_client.c's types, and mcp_client.c declares the entry points it calls
+ * here.
+ */
 
 /* ===== introspect.h ===== */
 /* ---------------------------------------------------------------------------
@@ -32788,7 +32846,14 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
 #endif /* FASTMCP_NO_SOCKETS */
 
 /* ===== mcp_client.c ===== */
-/* mcp_client: implementation */
+/* mcp_client: implementation. The client is one translation unit in four
+ * files: this one (its types, incoming messages, requests, the public calls
+ * and the lifecycle common to every transport), mcp_client_stdio.c (the
+ * stream transport and the spawned server), mcp_client_http.c (Streamable
+ * HTTP, SSE and the legacy HTTP+SSE transport) and mcp_client_era.c
+ * (protocol 2026-07-28: discovery, request headers, multi round-trip
+ * requests, the result cache). The later files use the types and helpers
+ * here; the entry points this file calls in them are declared below. */
 
 /* A client needs a transport: stdio (processes, pipes, poll) or HTTP (sockets). */
 #if !defined(FASTMCP_NO_PROCESS) || !defined(FASTMCP_NO_SOCKETS)
@@ -33002,6 +33067,17 @@ static void fmcp__cl_cond_wait_ms(fmcp_client *c, int ms)
 #  endif
 #endif
 
+/* Parse a JSON text with the client's allocator (max: bytes, 0 = no limit). */
+static fmcp_result fmcp__cl_parse(const fmcp_client *c, const char *text, size_t len, size_t max,
+                                  fmcp_json_doc **out)
+{
+    fmcp_json_parse_options o;
+    memset(&o, 0, sizeof o);
+    o.alloc = c->a;
+    o.max_size = max;
+    return fmcp_json_parse(text, len, &o, out, NULL);
+}
+
 /* Serialise a parsed value into a fresh NUL-terminated buffer. */
 static char *fmcp__cl_value_text(const fmcp_allocator *a, const fmcp_json *v, size_t *len)
 {
@@ -33015,14 +33091,79 @@ static char *fmcp__cl_value_text(const fmcp_allocator *a, const fmcp_json *v, si
     return t;
 }
 
-/* ---- incoming messages --------------------------------------------------- */
+/* ---- entry points of the other client files ------------------------------ */
 
-static fmcp_result fmcp__cl_send(fmcp_client *c, const char *json, size_t len);
+/* mcp_client_stdio.c */
+static fmcp_result fmcp__cl_pump_stream(fmcp_client *c, int ms);
+static fmcp_result fmcp__cl_stream_send(fmcp_client *c, const char *json, size_t len);
+static fmcp_result fmcp__cl_stream_wait(fmcp_client *c, fmcp__cl_pending *p);
+static void fmcp__cl_stream_end(fmcp_client *c);
+#ifndef FASTMCP_NO_THREADS
+static void fmcp__cl_poke(fmcp_client *c);
+#endif
+/* mcp_client_http.c */
+#ifndef FASTMCP_NO_SOCKETS
+static void fmcp__cl_sse_init(fmcp_client *c, fmcp__cl_sse *s);
+static fmcp_result fmcp__cl_http_post_oneway(fmcp_client *c, const char *json, size_t len);
+static fmcp_result fmcp__cl_http_authed(fmcp_client *c, const char *msg, size_t len, fmcp__cl_pending *p,
+                                        int *status);
+static void fmcp__cl_http_end(fmcp_client *c);
+#endif
+/* mcp_client_era.c */
 /* the listen message serves the stdio transport and the HTTP listen thread */
 #if !defined(FASTMCP_NO_PROCESS) || (!defined(FASTMCP_NO_SOCKETS) && !defined(FASTMCP_NO_THREADS))
 #  define FMCP__CL_LISTEN 1
 static fmcp_result fmcp__cl_listen_msg(fmcp_client *c, char **out, size_t *len);
 #endif
+static fmcp_result fmcp__cl_discover(fmcp_client *c, int *status);
+static fmcp_result fmcp__cl_rpc(fmcp_client *c, const char *method, const char *params,
+                                const fmcp_call_opts *o, fmcp_json_doc **out, int *status, int *rounds_out);
+#ifndef FASTMCP_NO_SOCKETS
+static fmcp_result fmcp__cl_modern_headers(fmcp_client *c, fmcp__cl_pending *p, const char *method, const char *params);
+static const char *fmcp__cl_tool_rejected(const fmcp_json *tool);
+#endif
+/* One cache lookup's state: the identity at request time, the generation seen. */
+typedef struct fmcp__cl_cq {
+    char id[33];
+    unsigned gen;
+    int ok;                   /* the identity is known: the answer may be stored */
+} fmcp__cl_cq;
+static int fmcp__cl_cacheable(const fmcp_client *c, const char *method, const char *params);
+static int fmcp__cl_cache_get(fmcp_client *c, const char *method, const char *params, fmcp__cl_cq *q,
+                              fmcp_json_doc **out);
+static void fmcp__cl_cache_put(fmcp_client *c, const char *method, const char *params, const fmcp__cl_cq *q,
+                               const fmcp_json_doc *d);
+static void fmcp__cl_cache_notice(fmcp_client *c, const char *method);
+static void fmcp__cl_cache_clear(fmcp_client *c);
+
+/* ---- waking callers, sending ---------------------------------------------- */
+
+/* Wake every waiting caller (lock held). */
+static void fmcp__cl_wake_all(fmcp_client *c)
+{
+    fmcp__cl_pending *p;
+    for (p = c->pending; p; p = p->next) FMCP__CL_WAKE_P(p);
+    FMCP__CL_WAKE(c);
+}
+
+static void fmcp__cl_mark_closed(fmcp_client *c)
+{
+    FMCP__CL_LOCK(c);
+    c->closed = 1;
+    fmcp__cl_wake_all(c);
+    FMCP__CL_UNLOCK(c);
+}
+
+/* A notification or response, over whichever transport the client has. */
+static fmcp_result fmcp__cl_send(fmcp_client *c, const char *json, size_t len)
+{
+#ifndef FASTMCP_NO_SOCKETS
+    if (c->kind == FMCP__CL_HTTP) return fmcp__cl_http_post_oneway(c, json, len);
+#endif
+    return fmcp__cl_stream_send(c, json, len);
+}
+/* ---- incoming messages --------------------------------------------------- */
+
 
 static fmcp__cl_pending *fmcp__cl_find(fmcp_client *c, int64_t id)
 {
@@ -33074,8 +33215,6 @@ static void fmcp__cl_on_progress(fmcp_client *c, const fmcp_json *params)
     FMCP__CL_WAKE_P(p);
     FMCP__CL_UNLOCK(c);
 }
-
-static void fmcp__cl_cache_notice(fmcp_client *c, const char *method);
 
 static void fmcp__cl_on_notice(fmcp_client *c, const char *method, const fmcp_json *params)
 {
@@ -33133,7 +33272,7 @@ static void fmcp__cl_on_request(fmcp_client *c, const char *method, const fmcp_j
     if (res) {
         fmcp_jw_key(&w, "result");
         fmcp_jw_raw(&w, res, rlen);
-        fmcp_free(c->a, res, rlen + 1);
+        fmcp_free_text(c->a, res, rlen);
     } else {
         fmcp_jw_key(&w, "error");
         fmcp_jw_object_begin(&w);
@@ -33159,21 +33298,17 @@ static void fmcp__cl_dispatch_batch(fmcp_client *c, const fmcp_json *arr)
         char *t = fmcp__cl_value_text(c->a, v, &n);
         if (!t) continue;
         if (fmcp_json_is(v, FMCP_JSON_OBJECT)) fmcp__cl_dispatch(c, t, n);
-        fmcp_free(c->a, t, n + 1);
+        fmcp_free_text(c->a, t, n);
     }
 }
 
 /* One incoming JSON-RPC message (or batch). Garbage is ignored. */
 static void fmcp__cl_dispatch(fmcp_client *c, const char *text, size_t len)
 {
-    fmcp_json_parse_options o;
     fmcp_json_doc *doc;
     const fmcp_json *root, *id;
     const char *method;
-    memset(&o, 0, sizeof o);
-    o.alloc = c->a;
-    o.max_size = fmcp__cl_max(c);
-    if (fmcp_json_parse(text, len, &o, &doc, NULL) != FMCP_OK) return;
+    if (fmcp__cl_parse(c, text, len, fmcp__cl_max(c), &doc) != FMCP_OK) return;
     root = fmcp_json_root(doc);
     if (fmcp_json_is(root, FMCP_JSON_ARRAY)) {
         fmcp__cl_dispatch_batch(c, root);
@@ -33187,6 +33322,685 @@ static void fmcp__cl_dispatch(fmcp_client *c, const char *text, size_t len)
     else if (id) { fmcp__cl_on_response(c, doc); return; }
     fmcp_json_doc_destroy(doc);
 }
+
+/* ---- requests ------------------------------------------------------------ */
+
+#define FMCP__CL_MODERN "2026-07-28"
+
+/* "capabilities" the handlers that are set declare (initialize and 2026-07-28 _meta). */
+static void fmcp__cl_write_caps(fmcp_client *c, fmcp_json_writer *w)
+{
+    fmcp_jw_object_begin(w);
+    if (c->d.on_sampling) { fmcp_jw_key(w, "sampling"); fmcp_jw_object_begin(w); fmcp_jw_object_end(w); }
+    if (c->d.on_elicitation) { fmcp_jw_key(w, "elicitation"); fmcp_jw_object_begin(w); fmcp_jw_object_end(w); }
+    if (c->d.on_roots || c->d.roots_json) {
+        fmcp_jw_key(w, "roots");
+        fmcp_jw_object_begin(w);
+        if (!c->modern) { fmcp_jw_key(w, "listChanged"); fmcp_jw_bool(w, 0); }
+        fmcp_jw_object_end(w);
+    }
+    fmcp_jw_object_end(w);
+}
+
+static void fmcp__cl_write_info(fmcp_client *c, fmcp_json_writer *w)
+{
+    fmcp_jw_object_begin(w);
+    fmcp_jw_key(w, "name"); fmcp_jw_str(w, c->d.name);
+    if (c->d.title) { fmcp_jw_key(w, "title"); fmcp_jw_str(w, c->d.title); }
+    fmcp_jw_key(w, "version"); fmcp_jw_str(w, c->d.version);
+    fmcp_jw_object_end(w);
+}
+
+/* params._meta: the progress token, the 2026-07-28 request fields, then the
+ * caller's own _meta members (which win). */
+static void fmcp__cl_write_meta(fmcp_client *c, fmcp_json_writer *w, int64_t token, const fmcp_json *user)
+{
+    const fmcp_json *v;
+    size_t kl;
+    fmcp_jw_key(w, "_meta");
+    fmcp_jw_object_begin(w);
+    if (token && !fmcp_json_get(user, "progressToken")) { fmcp_jw_key(w, "progressToken"); fmcp_jw_int(w, token); }
+    if (c->modern) {
+        if (!fmcp_json_get(user, "io.modelcontextprotocol/protocolVersion")) {
+            fmcp_jw_key(w, "io.modelcontextprotocol/protocolVersion"); fmcp_jw_str(w, FMCP__CL_MODERN);
+        }
+        if (!fmcp_json_get(user, "io.modelcontextprotocol/clientInfo")) {
+            fmcp_jw_key(w, "io.modelcontextprotocol/clientInfo"); fmcp__cl_write_info(c, w);
+        }
+        if (!fmcp_json_get(user, "io.modelcontextprotocol/clientCapabilities")) {
+            fmcp_jw_key(w, "io.modelcontextprotocol/clientCapabilities"); fmcp__cl_write_caps(c, w);
+        }
+        if (c->log_level[0] && !fmcp_json_get(user, "io.modelcontextprotocol/logLevel")) {
+            fmcp_jw_key(w, "io.modelcontextprotocol/logLevel"); fmcp_jw_str(w, c->log_level);
+        }
+    }
+    for (v = fmcp_json_first(user); v; v = fmcp_json_next(v)) {
+        const char *k = fmcp_json_key(v, &kl);
+        fmcp_jw_keyn(w, k, kl);
+        fmcp_jw_value(w, v);
+    }
+    fmcp_jw_object_end(w);
+}
+
+/* {"jsonrpc":"2.0","id":id,"method":m,"params":{...params, _meta:{...}}}; id 0
+ * = a notification. token: ask for progress (the id is the token). */
+static fmcp_result fmcp__cl_build(fmcp_client *c, int64_t id, const char *method, const char *params,
+                                  int token, char **out, size_t *len)
+{
+    fmcp_json_writer w;
+    fmcp_json_doc *pd = NULL;
+    fmcp_result r = FMCP_OK;
+    int meta = token || (c->modern && id);
+    if (params) {
+        r = fmcp__cl_parse(c, params, strlen(params), 0, &pd);
+        if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? r : FMCP_ERR_INVALID_ARG;
+        if (!fmcp_json_is(fmcp_json_root(pd), FMCP_JSON_OBJECT)) {
+            fmcp_json_doc_destroy(pd);
+            return FMCP_ERR_INVALID_ARG;
+        }
+    }
+    fmcp_jw_init(&w, c->a);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "jsonrpc"); fmcp_jw_str(&w, "2.0");
+    if (id) { fmcp_jw_key(&w, "id"); fmcp_jw_int(&w, id); }
+    fmcp_jw_key(&w, "method"); fmcp_jw_str(&w, method);
+    if (pd || meta) {
+        const fmcp_json *v;
+        fmcp_jw_key(&w, "params");
+        fmcp_jw_object_begin(&w);
+        for (v = fmcp_json_first(fmcp_json_root(pd)); v; v = fmcp_json_next(v)) {
+            size_t kl;
+            const char *k = fmcp_json_key(v, &kl);
+            if (meta && kl == 5 && memcmp(k, "_meta", 5) == 0) continue;
+            fmcp_jw_keyn(&w, k, kl);
+            fmcp_jw_value(&w, v);
+        }
+        if (meta) fmcp__cl_write_meta(c, &w, token ? id : 0, fmcp_json_get(fmcp_json_root(pd), "_meta"));
+        fmcp_jw_object_end(&w);
+    }
+    fmcp_jw_object_end(&w);
+    if (pd) fmcp_json_doc_destroy(pd);
+    return fmcp_jw_finish(&w, out, len);
+}
+
+
+static fmcp__cl_pending *fmcp__cl_register(fmcp_client *c, const fmcp_call_opts *o)
+{
+    fmcp__cl_pending *p = (fmcp__cl_pending *)fmcp_malloc(c->a, sizeof *p);
+    if (!p) return NULL;
+    memset(p, 0, sizeof *p);
+    p->deadline = fmcp__cl_deadline(c, o);
+    if (o) { p->progress = o->progress; p->progress_user = o->progress_user; }
+    if (o && o->reset_timeout_on_progress && p->deadline) p->extend_ms = p->deadline - fmcp_monotonic_ms();
+#ifndef FASTMCP_NO_THREADS
+    fmcp__cond_init(&p->cv);
+#endif
+    FMCP__CL_LOCK(c);
+    p->id = ++c->next_id;
+    p->next = c->pending;
+    c->pending = p;
+    c->gen++;
+    FMCP__CL_UNLOCK(c);
+    return p;
+}
+
+static void fmcp__cl_unregister(fmcp_client *c, fmcp__cl_pending *p)
+{
+    fmcp__cl_pending **pp;
+    FMCP__CL_LOCK(c);
+#ifndef FASTMCP_NO_THREADS
+    while (p->busy) fmcp__cl_cond_wait_on(c, &p->cv, FMCP__CL_SLICE_MS);
+#endif
+    for (pp = &c->pending; *pp; pp = &(*pp)->next)
+        if (*pp == p) { *pp = p->next; break; }
+    FMCP__CL_UNLOCK(c);
+#ifndef FASTMCP_NO_THREADS
+    fmcp__cond_destroy(&p->cv);   /* unreachable now: nobody can signal it */
+#endif
+    if (p->doc) fmcp_json_doc_destroy(p->doc);
+    if (p->xhdr) fmcp_free(c->a, p->xhdr, p->xhdr_cap);
+    fmcp_free(c->a, p, sizeof *p);
+}
+
+static void fmcp__cl_send_cancel(fmcp_client *c, int64_t id, const char *reason)
+{
+    fmcp_json_writer w;
+    char *msg;
+    size_t len;
+    fmcp_jw_init(&w, c->a);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "jsonrpc"); fmcp_jw_str(&w, "2.0");
+    fmcp_jw_key(&w, "method"); fmcp_jw_str(&w, "notifications/cancelled");
+    fmcp_jw_key(&w, "params");
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "requestId"); fmcp_jw_int(&w, id);
+    fmcp_jw_key(&w, "reason"); fmcp_jw_str(&w, reason);
+    fmcp_jw_object_end(&w);
+    fmcp_jw_object_end(&w);
+    if (fmcp_jw_finish(&w, &msg, &len) == FMCP_OK) {
+        (void)fmcp__cl_send(c, msg, len);
+        fmcp_free_text(w.alloc, msg, len);
+    }
+}
+
+
+/* Carry the request over the transport until answered, timed out or cancelled. */
+static fmcp_result fmcp__cl_roundtrip(fmcp_client *c, const char *msg, size_t len, fmcp__cl_pending *p,
+                                      int *status)
+{
+    fmcp_result r;
+#ifndef FASTMCP_NO_SOCKETS
+    if (c->kind == FMCP__CL_HTTP) {
+        r = fmcp__cl_http_authed(c, msg, len, p, status);
+        if (r == FMCP_OK && c->legacy) r = fmcp__cl_stream_wait(c, p);
+        return r;
+    }
+#endif
+    (void)status;
+    r = fmcp__cl_stream_send(c, msg, len);
+    if (r != FMCP_OK) return r;
+    return fmcp__cl_stream_wait(c, p);
+}
+
+static fmcp_result fmcp__cl_rpc_once(fmcp_client *c, const char *method, const char *params,
+                                     const fmcp_call_opts *o, fmcp_json_doc **out, int *status)
+{
+    fmcp__cl_pending *p;
+    char *msg = NULL;
+    size_t len = 0;
+    fmcp_result r;
+    if (!c || !method || !out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    FMCP__CL_LOCK(c);
+    r = c->closed ? FMCP_ERR_CLOSED : FMCP_OK;
+    FMCP__CL_UNLOCK(c);
+    if (r != FMCP_OK) return r;
+    p = fmcp__cl_register(c, o);
+    if (!p) return FMCP_ERR_NOMEM;
+    r = fmcp__cl_build(c, p->id, method, params, o && o->progress, &msg, &len);
+#ifndef FASTMCP_NO_SOCKETS
+    if (r == FMCP_OK && c->modern && c->kind == FMCP__CL_HTTP) r = fmcp__cl_modern_headers(c, p, method, params);
+#endif
+    if (r == FMCP_OK) r = fmcp__cl_roundtrip(c, msg, len, p, status);
+    fmcp_free_text(c->a, msg, len);
+    FMCP__CL_LOCK(c);
+    if (p->done) { r = p->rc; *out = p->doc; p->doc = NULL; }
+    else {
+        if (r == FMCP_OK) r = FMCP_ERR_PROTOCOL;   /* the stream ended without an answer */
+        p->done = 1;    /* a late answer is dropped */
+    }
+    FMCP__CL_UNLOCK(c);
+    /* 2026-07-28 over HTTP: the closed response stream is the cancellation */
+    if ((r == FMCP_ERR_TIMEOUT || r == FMCP_ERR_CANCELLED) && !*out && !(c->modern && c->kind == FMCP__CL_HTTP))
+        fmcp__cl_send_cancel(c, p->id, r == FMCP_ERR_TIMEOUT ? "timeout" :
+            p->reason[0] ? p->reason : "cancelled by the client");
+    fmcp__cl_unregister(c, p);
+    return r;
+}
+
+/* 2026-07-28: lists and reads go through the cache. */
+FASTMCP_API fmcp_result fmcp_client_request(fmcp_client *c, const char *method, const char *params_json,
+                                            const fmcp_call_opts *opts, fmcp_json_doc **out)
+{
+    int status = 0, rounds = 0, cache = out && fmcp__cl_cacheable(c, method, params_json);
+    fmcp__cl_cq q;
+    fmcp_result r;
+    if (cache && fmcp__cl_cache_get(c, method, params_json, &q, out)) return FMCP_OK;
+    r = fmcp__cl_rpc(c, method, params_json, opts, out, &status, &rounds);
+    if (cache && r == FMCP_OK && rounds == 0) fmcp__cl_cache_put(c, method, params_json, &q, *out);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_client_notify(fmcp_client *c, const char *method, const char *params_json)
+{
+    char *msg;
+    size_t len;
+    fmcp_result r;
+    if (!c || !method) return FMCP_ERR_INVALID_ARG;
+    r = fmcp__cl_build(c, 0, method, params_json, 0, &msg, &len);
+    if (r != FMCP_OK) return r;
+    r = fmcp__cl_send(c, msg, len);
+    fmcp_free_text(c->a, msg, len);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_client_ping(fmcp_client *c)
+{
+    fmcp_json_doc *d = NULL;
+    fmcp_result r = fmcp_client_request(c, c && c->modern ? "server/discover" : "ping", NULL, NULL, &d);
+    if (d) fmcp_json_doc_destroy(d);
+    return r;
+}
+
+/* Write one page's items and remember its nextCursor; 1 when there is more. */
+static int fmcp__cl_page(fmcp_client *c, const fmcp_json_doc *d, const char *key, fmcp_json_writer *w,
+                         char *cursor, size_t cap)
+{
+    const fmcp_json *res = fmcp_client_result(d), *v;
+    const char *next = fmcp_json_get_str(res, "nextCursor", NULL);
+#ifndef FASTMCP_NO_SOCKETS
+    int xh = c->modern && c->kind == FMCP__CL_HTTP && strcmp(key, "tools") == 0;
+#endif
+    (void)c;
+    for (v = fmcp_json_first(fmcp_json_get(res, key)); v; v = fmcp_json_next(v)) {
+#ifndef FASTMCP_NO_SOCKETS
+        if (xh && fmcp__cl_tool_rejected(v)) continue;   /* SEP-2243: left out of the list */
+#endif
+        fmcp_jw_value(w, v);
+    }
+    if (!next || !*next || strlen(next) >= cap || strcmp(next, cursor) == 0) return 0;
+    strcpy(cursor, next);
+    return 1;
+}
+
+static fmcp_result fmcp__cl_list(fmcp_client *c, const char *method, const char *key, fmcp_json_doc **out)
+{
+    fmcp_json_writer w;
+    char cursor[1024], *text = NULL;
+    size_t len = 0;
+    int more = 1, pages = 0;
+    fmcp_result r = FMCP_OK;
+    if (!c || !out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    cursor[0] = 0;
+    fmcp_jw_init(&w, c->a);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, key);
+    fmcp_jw_array_begin(&w);
+    while (more && r == FMCP_OK && pages++ < 10000) {
+        fmcp_json_writer pw;
+        char *params = NULL;
+        size_t plen = 0;
+        fmcp_json_doc *d = NULL;
+        fmcp_jw_init(&pw, c->a);
+        fmcp_jw_object_begin(&pw);
+        fmcp_jw_key(&pw, "cursor"); fmcp_jw_str(&pw, cursor);
+        fmcp_jw_object_end(&pw);
+        r = fmcp_jw_finish(&pw, &params, &plen);
+        if (r == FMCP_OK) r = fmcp_client_request(c, method, cursor[0] ? params : NULL, NULL, &d);
+        fmcp_free_text(c->a, params, plen);
+        if (r == FMCP_OK) more = fmcp__cl_page(c, d, key, &w, cursor, sizeof cursor);
+        else if (d) { *out = d; d = NULL; }   /* the RPC error for the caller */
+        if (d) fmcp_json_doc_destroy(d);
+    }
+    fmcp_jw_array_end(&w);
+    fmcp_jw_object_end(&w);
+    if (r != FMCP_OK) { fmcp_jw_reset(&w); return r; }
+    r = fmcp_jw_finish(&w, &text, &len);
+    if (r == FMCP_OK) {
+        r = fmcp__cl_parse(c, text, len, 0, out);
+        fmcp_free_text(w.alloc, text, len);
+    }
+    return r;
+}
+
+/* 2026-07-28 over HTTP: keep the tool list's schemas for x-mcp-header. */
+static void fmcp__cl_keep_tools(fmcp_client *c, const fmcp_json_doc *d)
+{
+    char *text;
+    size_t n = 0;
+    fmcp_json_doc *copy = NULL;
+    if (!c->modern || c->kind != FMCP__CL_HTTP || !(text = fmcp__cl_value_text(c->a, fmcp_json_root(d), &n))) return;
+    if (fmcp__cl_parse(c, text, n, 0, &copy) == FMCP_OK) {
+        FMCP__CL_LOCK(c);
+        if (c->tools) fmcp_json_doc_destroy(c->tools);
+        c->tools = copy;
+        FMCP__CL_UNLOCK(c);
+    }
+    fmcp_free_text(c->a, text, n);
+}
+
+FASTMCP_API fmcp_result fmcp_client_list_tools(fmcp_client *c, fmcp_json_doc **out)
+{
+    fmcp_result r = fmcp__cl_list(c, "tools/list", "tools", out);
+    if (r == FMCP_OK) fmcp__cl_keep_tools(c, *out);
+    return r;
+}
+FASTMCP_API fmcp_result fmcp_client_list_resources(fmcp_client *c, fmcp_json_doc **out)
+{ return fmcp__cl_list(c, "resources/list", "resources", out); }
+FASTMCP_API fmcp_result fmcp_client_list_resource_templates(fmcp_client *c, fmcp_json_doc **out)
+{ return fmcp__cl_list(c, "resources/templates/list", "resourceTemplates", out); }
+FASTMCP_API fmcp_result fmcp_client_list_prompts(fmcp_client *c, fmcp_json_doc **out)
+{ return fmcp__cl_list(c, "prompts/list", "prompts", out); }
+
+/* {"<k1>": s1, "<k2>": raw2} as params text. */
+static fmcp_result fmcp__cl_params(fmcp_client *c, const char *k1, const char *s1, const char *k2,
+                                   const char *raw2, char **out, size_t *len)
+{
+    fmcp_json_writer w;
+    fmcp_jw_init(&w, c->a);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, k1); fmcp_jw_str(&w, s1);
+    if (raw2) { fmcp_jw_key(&w, k2); fmcp_jw_raw(&w, raw2, strlen(raw2)); }
+    fmcp_jw_object_end(&w);
+    return fmcp_jw_finish(&w, out, len);
+}
+
+static fmcp_result fmcp__cl_named(fmcp_client *c, const char *method, const char *k1, const char *s1,
+                                  const char *k2, const char *raw2, const fmcp_call_opts *o, fmcp_json_doc **out)
+{
+    char *params;
+    size_t len;
+    fmcp_result r;
+    if (!c || !s1 || !out) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    r = fmcp__cl_params(c, k1, s1, k2, raw2, &params, &len);
+    if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? r : FMCP_ERR_INVALID_ARG;
+    r = fmcp_client_request(c, method, params, o, out);
+    fmcp_free_text(c->a, params, len);
+    return r;
+}
+
+FASTMCP_API fmcp_result fmcp_client_call_tool(fmcp_client *c, const char *name, const char *args_json,
+                                              const fmcp_call_opts *opts, fmcp_json_doc **out)
+{ return fmcp__cl_named(c, "tools/call", "name", name, "arguments", args_json ? args_json : "{}", opts, out); }
+
+FASTMCP_API fmcp_result fmcp_client_read_resource(fmcp_client *c, const char *uri, fmcp_json_doc **out)
+{ return fmcp__cl_named(c, "resources/read", "uri", uri, NULL, NULL, NULL, out); }
+
+FASTMCP_API fmcp_result fmcp_client_get_prompt(fmcp_client *c, const char *name, const char *args_json,
+                                               fmcp_json_doc **out)
+{ return fmcp__cl_named(c, "prompts/get", "name", name, "arguments", args_json, NULL, out); }
+
+FASTMCP_API fmcp_result fmcp_client_set_log_level(fmcp_client *c, const char *level)
+{
+    fmcp_json_doc *d = NULL;
+    fmcp_result r;
+    if (c && level && c->modern) {   /* 2026-07-28: the level rides in each request's _meta */
+        if (strlen(level) >= sizeof c->log_level) return FMCP_ERR_INVALID_ARG;
+        FMCP__CL_LOCK(c);
+        strcpy(c->log_level, level);
+        FMCP__CL_UNLOCK(c);
+        return FMCP_OK;
+    }
+    r = fmcp__cl_named(c, "logging/setLevel", "level", level, NULL, NULL, NULL, &d);
+    if (d) fmcp_json_doc_destroy(d);
+    return r;
+}
+
+FASTMCP_API void fmcp_client_cancel_all(fmcp_client *c, const char *reason)
+{
+    fmcp__cl_pending *p;
+    if (!c) return;
+    FMCP__CL_LOCK(c);
+    for (p = c->pending; p; p = p->next) {   /* each waiting caller sends its notifications/cancelled */
+        p->cancel = 1;
+        if (reason) snprintf(p->reason, sizeof p->reason, "%s", reason);
+    }
+#ifndef FASTMCP_NO_THREADS
+    if (c->reading == FMCP__CL_BY_CALLER) fmcp__cl_poke(c);   /* out of its poll() now */
+#endif
+    fmcp__cl_wake_all(c);
+    FMCP__CL_UNLOCK(c);
+}
+
+FASTMCP_API fmcp_result fmcp_client_pump(fmcp_client *c, int timeout_ms)
+{
+    if (!c) return FMCP_ERR_INVALID_ARG;
+    if (c->closed) return FMCP_ERR_CLOSED;
+#ifndef FASTMCP_NO_THREADS
+    if (c->has_thread || c->kind != FMCP__CL_STREAM) return FMCP_OK;
+#else
+    if (c->kind != FMCP__CL_STREAM) return FMCP_OK;
+#endif
+    return fmcp__cl_pump_stream(c, timeout_ms);
+}
+
+FASTMCP_API const fmcp_json *fmcp_client_result(const fmcp_json_doc *res)
+{
+    return res ? fmcp_json_get(fmcp_json_root(res), "result") : NULL;
+}
+
+FASTMCP_API int fmcp_client_error_code(const fmcp_json_doc *res)
+{
+    const fmcp_json *e = res ? fmcp_json_get(fmcp_json_root(res), "error") : NULL;
+    return (int)fmcp_json_get_int(e, "code", 0);
+}
+
+FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res)
+{
+    const fmcp_json *e = res ? fmcp_json_get(fmcp_json_root(res), "error") : NULL;
+    return fmcp_json_get_str(e, "message", NULL);
+}
+
+FASTMCP_API const fmcp_json *fmcp_client_server_info(const fmcp_client *c)
+{
+    return c && c->init ? fmcp_client_result(c->init) : NULL;
+}
+
+FASTMCP_API const char *fmcp_client_protocol_version(const fmcp_client *c)
+{
+    return c ? c->version : "";
+}
+
+FASTMCP_API int fmcp_client_is_modern(const fmcp_client *c) { return c ? c->modern : 0; }
+
+FASTMCP_API const char *fmcp_client_session_id(const fmcp_client *c)
+{
+#ifndef FASTMCP_NO_SOCKETS
+    return c ? c->session : "";
+#else
+    (void)c;
+    return "";
+#endif
+}
+
+/* ---- lifecycle ----------------------------------------------------------- */
+
+static const char *const fmcp__cl_versions[] = { "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", NULL };
+
+static fmcp_result fmcp__cl_init_params(fmcp_client *c, char **out, size_t *len)
+{
+    fmcp_json_writer w;
+    fmcp_jw_init(&w, c->a);
+    fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "protocolVersion");
+    fmcp_jw_str(&w, c->d.protocol_version);
+    fmcp_jw_key(&w, "capabilities");
+    fmcp__cl_write_caps(c, &w);
+    fmcp_jw_key(&w, "clientInfo");
+    fmcp__cl_write_info(c, &w);
+    fmcp_jw_object_end(&w);
+    return fmcp_jw_finish(&w, out, len);
+}
+
+static fmcp_result fmcp__cl_accept_version(fmcp_client *c)
+{
+    const char *v = fmcp_json_get_str(fmcp_client_result(c->init), "protocolVersion", "");
+    size_t i;
+    for (i = 0; fmcp__cl_versions[i]; i++)
+        if (strcmp(v, fmcp__cl_versions[i]) == 0) {
+            strcpy(c->version, v);
+            return FMCP_OK;
+        }
+    return FMCP_ERR_PROTOCOL;
+}
+
+/* initialize, version check, notifications/initialized. *status = the HTTP
+ * status of the initialize POST (for the legacy fallback). */
+static fmcp_result fmcp__cl_initialize(fmcp_client *c, int *status)
+{
+    char *params;
+    size_t len;
+    fmcp_result r = fmcp__cl_init_params(c, &params, &len);
+    if (r != FMCP_OK) return r;
+    r = fmcp__cl_rpc(c, "initialize", params, NULL, &c->init, status, NULL);
+    fmcp_free_text(c->a, params, len);
+    if (r == FMCP_OK) r = fmcp__cl_accept_version(c);
+    if (r == FMCP_OK) r = fmcp_client_notify(c, "notifications/initialized", NULL);
+    return r;
+}
+
+
+static size_t fmcp__cl_slen(const char *s)
+{
+    return s ? strlen(s) + 1 : 0;
+}
+
+/* Copies s to *at (advanced past it); NULL stays NULL. */
+static const char *fmcp__cl_keep(char **at, const char *s)
+{
+    char *d = *at;
+    size_t n = fmcp__cl_slen(s);
+    if (!s) return NULL;
+    memcpy(d, s, n);
+    *at += n;
+    return d;
+}
+
+#ifndef FASTMCP_NO_SOCKETS
+/* Text that goes on a request's header line: no CR, LF or other controls but HTAB. */
+static int fmcp__cl_line_ok(const char *s)
+{
+    return !s || fmcp__field_ok(s, s + strlen(s));
+}
+#endif
+
+/* The client's own descriptor: the caller's, its defaults filled here and
+ * only here, every string it keeps (and the header list) copied into one
+ * block and the small interface structs copied, so the caller's descriptor
+ * may go once the connect returns. Objects (oauth, the transport's and
+ * store's self/user) are still only referenced. */
+static fmcp_result fmcp__cl_desc_copy(fmcp_client *c, const fmcp_client_desc *in)
+{
+    fmcp_client_desc *d = &c->d;
+    size_t i, need;
+    char *at;
+    fmcp_http_header *h;
+    if (in) *d = *in;
+    if (!d->name) d->name = "fastmcp.h";
+    if (!d->version) d->version = FASTMCP_VERSION_STRING;
+    if (!d->protocol_version) d->protocol_version = fmcp__cl_versions[0];
+    if (d->max_input_rounds <= 0) d->max_input_rounds = 8;
+    if (!d->timeout_ms) d->timeout_ms = 60000;
+    if (d->grace_ms <= 0) d->grace_ms = 2000;
+    if (!d->max_message) d->max_message = (size_t)16 << 20;
+    if (!d->cache_max_entries) d->cache_max_entries = 256;
+    if (!d->cache_max_bytes) d->cache_max_bytes = (size_t)1 << 20;
+    if (d->alloc) { c->alloc = *d->alloc; d->alloc = &c->alloc; }
+    if (d->transport) { c->transport = *d->transport; d->transport = &c->transport; }
+    if (d->cache_store) { c->store = *d->cache_store; d->cache_store = &c->store; }
+    if (!d->headers) d->nheaders = 0;
+    need = d->nheaders * sizeof *h + fmcp__cl_slen(d->name) + fmcp__cl_slen(d->version) + fmcp__cl_slen(d->title) +
+           fmcp__cl_slen(d->protocol_version) + fmcp__cl_slen(d->roots_json) + fmcp__cl_slen(d->bearer_token);
+    for (i = 0; i < d->nheaders; i++) {
+        if (!d->headers[i].name || !d->headers[i].value) return FMCP_ERR_INVALID_ARG;
+        need += fmcp__cl_slen(d->headers[i].name) + fmcp__cl_slen(d->headers[i].value);
+    }
+#ifndef FASTMCP_NO_SOCKETS
+    /* they become header lines: a CR or LF would start another one */
+    if (!fmcp__hdr_ok(d->headers, d->nheaders) || !fmcp__cl_line_ok(d->bearer_token)) return FMCP_ERR_INVALID_ARG;
+    for (i = 0; i < d->nheaders; i++) if (!fmcp__cl_line_ok(d->headers[i].value)) return FMCP_ERR_INVALID_ARG;
+#endif
+    c->dblob = (char *)fmcp_malloc(c->a, need);
+    if (!c->dblob) return FMCP_ERR_NOMEM;
+    c->dblob_len = need;
+    h = (fmcp_http_header *)(void *)c->dblob;   /* first: the block's alignment is the allocator's */
+    at = c->dblob + d->nheaders * sizeof *h;
+    for (i = 0; i < d->nheaders; i++) {
+        h[i].name = fmcp__cl_keep(&at, d->headers[i].name);
+        h[i].value = fmcp__cl_keep(&at, d->headers[i].value);
+    }
+    d->headers = d->nheaders ? h : NULL;
+    d->name = fmcp__cl_keep(&at, d->name);
+    d->version = fmcp__cl_keep(&at, d->version);
+    d->title = fmcp__cl_keep(&at, d->title);
+    d->protocol_version = fmcp__cl_keep(&at, d->protocol_version);
+    d->roots_json = fmcp__cl_keep(&at, d->roots_json);
+    d->bearer_token = fmcp__cl_keep(&at, d->bearer_token);
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__cl_new(const fmcp_client_desc *d, int kind, fmcp_client **out)
+{
+    fmcp_client *c;
+    const fmcp_allocator *a = d ? d->alloc : NULL;
+    fmcp_result r;
+    c = (fmcp_client *)fmcp_malloc(a, sizeof *c);
+    if (!c) return FMCP_ERR_NOMEM;
+    memset(c, 0, sizeof *c);
+    if (a) { c->alloc = *a; c->a = &c->alloc; }
+    fmcp__buf_init(&c->line, c->a, 0);
+#ifdef FMCP__CL_WINPROC
+    fmcp__buf_init(&c->q, c->a, 0);
+#endif
+#ifndef FASTMCP_NO_SOCKETS
+    fmcp__cl_sse_init(c, &c->legacy_sse);
+#endif
+    r = fmcp__cl_desc_copy(c, d);
+    if (r != FMCP_OK) {
+        fmcp_allocator copy = c->alloc;
+        fmcp_free(a ? &copy : NULL, c, sizeof *c);
+        return r;
+    }
+    c->kind = kind;
+    (void)fmcp_random_bytes(c->cache_nonce, sizeof c->cache_nonce);   /* zeros still name it within itself */
+    c->rfd = c->wfd = c->wake[0] = c->wake[1] = -1;
+#ifndef FASTMCP_NO_SOCKETS
+    c->get_fd = -1;
+#endif
+#ifndef FASTMCP_NO_THREADS
+    fmcp__mutex_init(&c->lock);
+    fmcp__mutex_init(&c->wlock);
+    fmcp__mutex_init(&c->cache_lock);
+    fmcp__cond_init(&c->cv);
+    fmcp__cond_init(&c->rcv);
+#endif
+    *out = c;
+    return FMCP_OK;
+}
+
+FASTMCP_API fmcp_client_desc fmcp_client_query_desc(const fmcp_client *c)
+{
+    fmcp_client_desc d;
+    if (c) return c->d;
+    memset(&d, 0, sizeof d);
+    return d;
+}
+
+FASTMCP_API void fmcp_client_destroy(fmcp_client *c)
+{
+    if (!c) return;
+    FMCP__CL_LOCK(c);
+    c->stopping = 1;
+    FMCP__CL_UNLOCK(c);
+#ifndef FASTMCP_NO_SOCKETS
+    if (c->kind == FMCP__CL_HTTP) fmcp__cl_http_end(c);
+#endif
+    fmcp__cl_stream_end(c);   /* every kind: what a client does not use is -1 or NULL */
+    fmcp__buf_free(&c->line);
+    while (c->pending) fmcp__cl_unregister(c, c->pending);
+    if (c->init) fmcp_json_doc_destroy(c->init);
+    if (c->tools) fmcp_json_doc_destroy(c->tools);
+    fmcp__cl_cache_clear(c);
+#ifndef FASTMCP_NO_THREADS
+    fmcp__mutex_destroy(&c->lock);
+    fmcp__mutex_destroy(&c->wlock);
+    fmcp__mutex_destroy(&c->cache_lock);
+    fmcp__cond_destroy(&c->cv);
+    fmcp__cond_destroy(&c->rcv);
+#endif
+    fmcp_wipe(c->dblob, c->dblob_len);   /* the bearer token */
+    fmcp_free(c->a, c->dblob, c->dblob_len);
+    {
+        fmcp_allocator copy = c->alloc;   /* c->a points into c */
+        fmcp_free(c->a ? &copy : NULL, c, sizeof *c);
+    }
+}
+
+#endif /* a transport */
+
+/* ===== mcp_client_stdio.c ===== */
+/* mcp_client_stdio: implementation. The client's stream transport: newline-
+ * delimited JSON over a pipe pair, a socketpair or a spawned server's stdio
+ * (fork/exec, Windows: CreateProcess and a pipe thread), the baton that lets
+ * one thread at a time read, the reader thread, and stdio connect and close.
+ * One translation unit with mcp_client.c, whose types and helpers it uses. */
+
+/* A client needs a transport: stdio (processes, pipes, poll) or HTTP (sockets). */
+#if !defined(FASTMCP_NO_PROCESS) || !defined(FASTMCP_NO_SOCKETS)
+
+/* ---- reading ---------------------------------------------------------------- */
 
 #if !defined(_WIN32) || defined(FMCP__CL_WINPROC)
 /* Split newline-delimited input into messages; keeps the unfinished line. */
@@ -33206,24 +34020,6 @@ static fmcp_result fmcp__cl_feed_lines(fmcp_client *c, const char *p, size_t n)
     return FMCP_OK;
 }
 #endif
-
-/* ---- stream transport ---------------------------------------------------- */
-
-/* Wake every waiting caller (lock held). */
-static void fmcp__cl_wake_all(fmcp_client *c)
-{
-    fmcp__cl_pending *p;
-    for (p = c->pending; p; p = p->next) FMCP__CL_WAKE_P(p);
-    FMCP__CL_WAKE(c);
-}
-
-static void fmcp__cl_mark_closed(fmcp_client *c)
-{
-    FMCP__CL_LOCK(c);
-    c->closed = 1;
-    fmcp__cl_wake_all(c);
-    FMCP__CL_UNLOCK(c);
-}
 
 /* Wait up to ms for input and dispatch what arrives; only the baton holder
  * calls this. A byte on the wake pipe (a poke) just ends the wait early. */
@@ -33326,6 +34122,8 @@ static fmcp_result fmcp__cl_pump_stream(fmcp_client *c, int ms)
 }
 #endif
 
+/* ---- the baton ---------------------------------------------------------------- */
+
 /* Give the baton back (lock held) and wake one caller waiting for it. */
 static void fmcp__cl_baton_drop(fmcp_client *c)
 {
@@ -33393,6 +34191,8 @@ static void *fmcp__cl_reader_main(void *arg)
 }
 #  endif
 #endif
+
+/* ---- writing ---------------------------------------------------------------- */
 
 #ifndef _WIN32
 /* writev() that cannot raise SIGPIPE in the process. */
@@ -33494,6 +34294,8 @@ static fmcp_result fmcp__cl_stream_send(fmcp_client *c, const char *json, size_t
     return r;
 }
 
+/* ---- waiting for an answer ---------------------------------------------------- */
+
 /* Wait for p's answer. On a stream whoever holds the baton reads it and
  * dispatches every message: answers for other calls reach their callers
  * through p->done and the condition variable. A waiting caller takes the
@@ -33534,9 +34336,298 @@ static fmcp_result fmcp__cl_stream_wait(fmcp_client *c, fmcp__cl_pending *p)
     return r;
 }
 
-/* ---- HTTP transport ------------------------------------------------------ */
+/* ---- close ------------------------------------------------------------------ */
 
+#ifdef FMCP__CL_WINPROC
+/* Reap the child: wait grace (its stdin is closed), then TerminateProcess.
+ * There is no SIGTERM for a console program that is not in a group of its
+ * own, so the second, polite step of POSIX has nothing to send. */
+static void fmcp__cl_reap(fmcp_client *c)
+{
+    int grace = c->d.grace_ms;
+    if (!fmcp__proc_wait(c->hproc, grace)) {
+        fmcp__proc_kill(c->hproc);
+        (void)fmcp__proc_wait(c->hproc, -1);
+    }
+    fmcp__handle_close(c->hproc);
+    c->hproc = NULL;
+}
+#elif !defined(FASTMCP_NO_PROCESS)
+/* Reap the child: wait grace, SIGTERM, wait grace, SIGKILL. */
+static void fmcp__cl_reap(fmcp_client *c)
+{
+    int step, st, grace = c->d.grace_ms;
+    for (step = 0; step < 3; step++) {
+        int64_t end = fmcp_monotonic_ms() + grace;
+        if (step == 1) kill(c->pid, SIGTERM);
+        if (step == 2) { kill(c->pid, SIGKILL); (void)waitpid(c->pid, &st, 0); return; }
+        for (;;) {
+            pid_t w = waitpid(c->pid, &st, WNOHANG);
+            if (w == c->pid || (w < 0 && errno != EINTR)) return;
+            if (fmcp_monotonic_ms() >= end) break;
+            (void)poll(NULL, 0, 10);   /* no portable "wait for child with timeout" */
+        }
+    }
+}
+#endif
+
+/* fmcp_client_destroy's stream part, for every client (the fields of a
+ * transport it does not use are -1 or NULL): the server's stdin closed, the
+ * child reaped, the reader thread stopped, the descriptors closed. */
+static void fmcp__cl_stream_end(fmcp_client *c)
+{
+#ifndef FASTMCP_NO_THREADS
+    fmcp__mutex_lock(&c->wlock);
+#endif
+    if (c->wfd >= 0) close(c->wfd);   /* the server sees EOF on its stdin */
+    c->wfd = -1;
+#ifdef FMCP__CL_WINPROC
+    fmcp__handle_close(c->hin);
+    c->hin = NULL;
+#endif
+#ifndef FASTMCP_NO_THREADS
+    fmcp__mutex_unlock(&c->wlock);
+#endif
+#ifdef FMCP__CL_WINPROC
+    if (c->hproc) fmcp__cl_reap(c);
+#elif !defined(FASTMCP_NO_PROCESS)
+    if (c->pid > 0) fmcp__cl_reap(c);
+#endif
+#ifndef FASTMCP_NO_THREADS
+    if (c->has_thread && c->kind == FMCP__CL_STREAM) {   /* the reader thread (HTTP's ended in fmcp__cl_http_end) */
+        char b = 1;
+        FMCP__CL_LOCK(c);
+        c->reader_stop = 1;
+        fmcp__cond_signal(&c->rcv);
+        FMCP__CL_UNLOCK(c);
+#  ifdef FMCP__CL_WINPROC
+        (void)b;
+        fmcp__cl_qpoke(c);
+#  else
+        if (write(c->wake[1], &b, 1) < 0) { /* full: a poke is pending anyway */ }
+#  endif
+        fmcp__thread_join(&c->thread);
+        c->has_thread = 0;
+    }
+#endif
+#ifdef FMCP__CL_WINPROC
+    if (c->has_pipe) {   /* after the reader thread: it may be waiting for the queue */
+        fmcp__mutex_lock(&c->qlock);
+        c->qstop = 1;
+        fmcp__cond_broadcast(&c->qcv);
+        fmcp__mutex_unlock(&c->qlock);
+        fmcp__thread_join_io(&c->pipe);
+    }
+    fmcp__handle_close(c->hout);
+    if (c->qinit) {
+        fmcp__buf_free(&c->q);
+        fmcp__mutex_destroy(&c->qlock);
+        fmcp__cond_destroy(&c->qcv);
+    }
+#endif
+    if (c->rfd >= 0) close(c->rfd);
+    if (c->wake[0] >= 0) close(c->wake[0]);
+    if (c->wake[1] >= 0) close(c->wake[1]);
+}
+
+/* ---- connect -------------------------------------------------------------- */
+
+#ifndef FASTMCP_NO_PROCESS
+static fmcp_result fmcp__cl_start_stream(fmcp_client *c)
+{
+    int status = 0;
+    fmcp_result r;
+#ifdef FMCP__CL_WINPROC
+    fmcp__mutex_init(&c->qlock);
+    fmcp__cond_init(&c->qcv);
+    c->qinit = 1;
+    if (fmcp__thread_start(&c->pipe, fmcp__cl_pipe_main, c) != 0) return FMCP_ERR_NOMEM;
+    c->has_pipe = 1;
+    if (fmcp__thread_start(&c->thread, fmcp__cl_reader_main, c) != 0) return FMCP_ERR_NOMEM;
+    c->has_thread = 1;
+#else
+    struct stat st;
+    c->wsock = fstat(c->wfd, &st) == 0 && S_ISSOCK(st.st_mode);
+#endif
+#if !defined(FASTMCP_NO_THREADS) && !defined(_WIN32)
+    if (pipe(c->wake) != 0) return FMCP_ERR_IO;
+    {   /* not inherited by children; drained in a loop, written under the lock */
+        int i;
+        for (i = 0; i < 2; i++) {
+            (void)fcntl(c->wake[i], F_SETFD, FD_CLOEXEC);
+            (void)fcntl(c->wake[i], F_SETFL, fcntl(c->wake[i], F_GETFL) | O_NONBLOCK);
+        }
+    }
+    if (fmcp__thread_start(&c->thread, fmcp__cl_reader_main, c) != 0) return FMCP_ERR_NOMEM;
+    c->has_thread = 1;
+#endif
+    r = c->d.protocol_era == FMCP_ERA_LEGACY ? FMCP_ERR_NOT_FOUND : fmcp__cl_discover(c, &status);
+    if (r == FMCP_ERR_NOT_FOUND) return fmcp__cl_initialize(c, &status);
+    if (r == FMCP_OK && c->d.on_notification) {   /* list-changed notifications: one listen, never answered */
+        char *msg = NULL;
+        size_t len = 0;
+        r = fmcp__cl_listen_msg(c, &msg, &len);
+        if (r == FMCP_OK) r = fmcp__cl_stream_send(c, msg, len);
+        fmcp_free_text(c->a, msg, len);
+    }
+    return r;
+}
+
+#ifdef FMCP__CL_WINPROC
+/* Windows: CreateProcess (base: fmcp__proc_spawn quotes argv for the MSVC
+ * runtime and merges env into our environment). */
+FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, const char *const *argv,
+                                                  const char *const *env, fmcp_client **out)
+{
+    fmcp_client *c;
+    fmcp_result r;
+    if (!out || !argv || !argv[0]) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    r = fmcp__cl_new(d, FMCP__CL_STREAM, &c);
+    if (r != FMCP_OK) return r;
+    r = fmcp__proc_spawn(c->a, argv, env, &c->hproc, &c->hin, &c->hout);
+    if (r == FMCP_OK) r = fmcp__cl_start_stream(c);
+    if (r != FMCP_OK) { fmcp_client_destroy(c); return r; }
+    *out = c;
+    return FMCP_OK;
+}
+#else
+FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int read_fd, int write_fd,
+                                               fmcp_client **out)
+{
+    fmcp_client *c;
+    fmcp_result r;
+    if (!out || read_fd < 0 || write_fd < 0) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    r = fmcp__cl_new(d, FMCP__CL_STREAM, &c);
+    if (r != FMCP_OK) { close(read_fd); close(write_fd); return r; }
+    c->rfd = read_fd;
+    c->wfd = write_fd;
+    r = fmcp__cl_start_stream(c);
+    if (r != FMCP_OK) { fmcp_client_destroy(c); return r; }
+    *out = c;
+    return FMCP_OK;
+}
+
+/* environ with env's "NAME=value" entries added or replacing. */
+static char **fmcp__cl_envp(fmcp_client *c, const char *const *env, size_t *count)
+{
+    size_t n = 0, m = 0, i, j, k = 0;
+    char **e;
+    while (environ && environ[n]) n++;
+    while (env && env[m]) m++;
+    *count = n + m + 1;
+    e = (char **)fmcp_malloc(c->a, *count * sizeof *e);
+    if (!e) return NULL;
+    for (i = 0; i < n; i++) {
+        const char *eq = strchr(environ[i], '=');
+        size_t nl = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
+        int replaced = 0;
+        for (j = 0; j < m && !replaced; j++)
+            replaced = strncmp(env[j], environ[i], nl) == 0 && env[j][nl] == '=';
+        if (!replaced) e[k++] = environ[i];
+    }
+    for (j = 0; j < m; j++) e[k++] = (char *)env[j];
+    e[k] = NULL;
+    return e;
+}
+
+static void fmcp__cl_cloexec(int fd)
+{
+    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* fork + exec; errors of exec come back through a close-on-exec pipe. */
+static fmcp_result fmcp__cl_spawn(fmcp_client *c, const char *const *argv, char **envp)
+{
+    int in[2], outp[2], ep[2], err = 0;
+    long n;
+    if (pipe(in) != 0) return FMCP_ERR_IO;
+    if (pipe(outp) != 0) { close(in[0]); close(in[1]); return FMCP_ERR_IO; }
+    if (pipe(ep) != 0) { close(in[0]); close(in[1]); close(outp[0]); close(outp[1]); return FMCP_ERR_IO; }
+    fmcp__cl_cloexec(in[0]); fmcp__cl_cloexec(in[1]); fmcp__cl_cloexec(outp[0]);
+    fmcp__cl_cloexec(outp[1]); fmcp__cl_cloexec(ep[0]); fmcp__cl_cloexec(ep[1]);
+    c->pid = fork();
+    if (c->pid == 0) {
+        int e;
+        if (dup2(in[0], 0) >= 0 && dup2(outp[1], 1) >= 0) {
+            environ = envp;
+            execvp(argv[0], (char *const *)argv);
+        }
+        e = errno;
+        if (write(ep[1], &e, sizeof e) < 0) { /* nothing more to do */ }
+        _exit(127);
+    }
+    close(in[0]); close(outp[1]); close(ep[1]);
+    if (c->pid < 0) { close(in[1]); close(outp[0]); close(ep[0]); c->pid = 0; return FMCP_ERR_IO; }
+    do n = (long)read(ep[0], &err, sizeof err); while (n < 0 && errno == EINTR);
+    close(ep[0]);
+    c->wfd = in[1];
+    c->rfd = outp[0];
+    if (n > 0) return err == ENOENT || err == EACCES ? FMCP_ERR_NOT_FOUND : FMCP_ERR_IO;
+    return FMCP_OK;
+}
+
+FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, const char *const *argv,
+                                                  const char *const *env, fmcp_client **out)
+{
+    fmcp_client *c;
+    fmcp_result r;
+    char **envp;
+    size_t nenv = 0;
+    if (!out || !argv || !argv[0]) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    r = fmcp__cl_new(d, FMCP__CL_STREAM, &c);
+    if (r != FMCP_OK) return r;
+    envp = fmcp__cl_envp(c, env, &nenv);
+    if (!envp) { fmcp_client_destroy(c); return FMCP_ERR_NOMEM; }
+    r = fmcp__cl_spawn(c, argv, envp);
+    fmcp_free(c->a, envp, nenv * sizeof *envp);
+    if (r == FMCP_OK) r = fmcp__cl_start_stream(c);
+    if (r != FMCP_OK) { fmcp_client_destroy(c); return r; }
+    *out = c;
+    return FMCP_OK;
+}
+#endif /* FMCP__CL_WINPROC */
+#endif /* FASTMCP_NO_PROCESS */
+
+#ifdef FMCP__WIN32_NO_PROCESS
+/* Windows without threads: no stdio transport (see the top of fastmcp.h). */
+FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, const char *const *argv,
+                                                  const char *const *env, fmcp_client **out)
+{
+    (void)d; (void)argv; (void)env;
+    if (out) *out = NULL;
+    return FMCP_ERR_UNSUPPORTED;
+}
+#endif
+
+#if defined(FMCP__CL_WINPROC) || defined(FMCP__WIN32_NO_PROCESS)
+/* A descriptor pair is a POSIX notion here; Windows callers spawn. */
+FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int read_fd, int write_fd,
+                                               fmcp_client **out)
+{
+    (void)d; (void)read_fd; (void)write_fd;
+    if (out) *out = NULL;
+    return FMCP_ERR_UNSUPPORTED;
+}
+#endif
+
+#endif /* a transport */
+
+/* ===== mcp_client_http.c ===== */
+/* mcp_client_http: implementation. The client's Streamable HTTP transport:
+ * blocking connections (keep-alive, TLS through fmcp_http_io) with http's
+ * head parser and chunk decoder, SSE, POSTs with OAuth challenges answered,
+ * resumption with Last-Event-ID, the GET (or 2026-07-28 listen) stream, the
+ * legacy HTTP+SSE transport, HTTP connect and close. One translation unit
+ * with mcp_client.c, whose types and helpers it uses. */
+
+/* A client needs a transport: stdio (processes, pipes, poll) or HTTP (sockets). */
+#if !defined(FASTMCP_NO_PROCESS) || !defined(FASTMCP_NO_SOCKETS)
 #ifndef FASTMCP_NO_SOCKETS
+
+/* ---- connections ------------------------------------------------------------ */
 
 #define FMCP__CL_CONN_BUF 32768
 
@@ -33630,23 +34721,14 @@ static fmcp_result fmcp__cl_conn_open(fmcp_client *c, int64_t deadline, fmcp__cl
 static fmcp_result fmcp__cl_conn_write(fmcp_client *c, fmcp__cl_conn *k, const char *p, size_t n, int64_t deadline)
 {
     while (n > 0) {
-        long w;
-        if (k->tc) {   /* a retried TLS write repeats the same bytes */
-            w = c->d.transport->write(k->tc, p, n);
-            if (w == FMCP_HTTP_IO_WANT_READ || w == FMCP_HTTP_IO_WANT_WRITE) {
-                fmcp_result r = fmcp__cl_ready(c, k->fd, w == FMCP_HTTP_IO_WANT_READ ? POLLIN : POLLOUT,
-                    deadline, NULL);
-                if (r != FMCP_OK) return r;
-                continue;
-            }
-            if (w <= 0) return FMCP_ERR_IO;
-            p += w;
-            n -= (size_t)w;
-            continue;
-        }
-        w = fmcp__sock_send(k->fd, p, n);
-        if (w < 0 && (fmcp__sock_again() || fmcp__sock_intr())) {
-            fmcp_result r = fmcp__cl_ready(c, k->fd, POLLOUT, deadline, NULL);
+        /* a retried TLS write repeats the same bytes */
+        long w = k->tc ? c->d.transport->write(k->tc, p, n) : fmcp__sock_send(k->fd, p, n);
+        short ev = 0;   /* what to wait for before trying again */
+        if (k->tc && (w == FMCP_HTTP_IO_WANT_READ || w == FMCP_HTTP_IO_WANT_WRITE))
+            ev = w == FMCP_HTTP_IO_WANT_READ ? POLLIN : POLLOUT;
+        else if (!k->tc && w < 0 && (fmcp__sock_again() || fmcp__sock_intr())) ev = POLLOUT;
+        if (ev) {
+            fmcp_result r = fmcp__cl_ready(c, k->fd, ev, deadline, NULL);
             if (r != FMCP_OK) return r;
             continue;
         }
@@ -33670,20 +34752,13 @@ static fmcp_result fmcp__cl_conn_fill(fmcp_client *c, fmcp__cl_conn *k, int64_t 
             k->len -= k->off;
             k->off = 0;
         }
-        if (k->tc) {
-            n = c->d.transport->read(k->tc, k->buf + k->len, k->cap - k->len);
-            if (n > 0) { k->len += (size_t)n; return FMCP_OK; }
-            if (n == 0) return FMCP_ERR_CLOSED;
-            if (n != FMCP_HTTP_IO_WANT_READ && n != FMCP_HTTP_IO_WANT_WRITE) return FMCP_ERR_IO;
-            r = fmcp__cl_ready(c, k->fd, n == FMCP_HTTP_IO_WANT_READ ? POLLIN : POLLOUT, deadline, p);
-            if (r != FMCP_OK) return r;
-            continue;
-        }
-        n = fmcp__sock_recv(k->fd, k->buf + k->len, k->cap - k->len);
+        n = k->tc ? c->d.transport->read(k->tc, k->buf + k->len, k->cap - k->len)
+                  : fmcp__sock_recv(k->fd, k->buf + k->len, k->cap - k->len);
         if (n > 0) { k->len += (size_t)n; return FMCP_OK; }
         if (n == 0) return FMCP_ERR_CLOSED;
-        if (!fmcp__sock_again() && !fmcp__sock_intr()) return FMCP_ERR_IO;
-        r = fmcp__cl_ready(c, k->fd, POLLIN, deadline, p);
+        if (k->tc ? n != FMCP_HTTP_IO_WANT_READ && n != FMCP_HTTP_IO_WANT_WRITE
+                  : !fmcp__sock_again() && !fmcp__sock_intr()) return FMCP_ERR_IO;
+        r = fmcp__cl_ready(c, k->fd, k->tc && n == FMCP_HTTP_IO_WANT_WRITE ? POLLOUT : POLLIN, deadline, p);
         if (r != FMCP_OK) return r;
     }
 }
@@ -33711,9 +34786,7 @@ static void fmcp__cl_take_head(fmcp_client *c, fmcp__cl_conn *k, const fmcp__rhe
         const char *name = k->h[i].name, *v = k->h[i].value;
         size_t vl = strlen(v);
         if (fmcp__ieq(name, "content-type")) {
-            const char *t = "text/event-stream";   /* a prefix: parameters may follow */
-            while (*t && fmcp__lc((unsigned char)*v) == *t) { v++; t++; }
-            k->is_sse = !*t;
+            k->is_sse = vl >= 17 && fmcp__ieqn(v, "text/event-stream", 17);   /* a prefix: parameters may follow */
         } else if (fmcp__ieq(name, "www-authenticate")) {
             size_t have = strlen(k->www);        /* several headers form one list */
             if (have + (have ? 2 : 0) + vl < sizeof k->www) {
@@ -34178,7 +35251,7 @@ static fmcp_result fmcp__cl_listen_send(fmcp_client *c, fmcp__cl_conn *k)
     snprintf(hdr, sizeof hdr, "Mcp-Method: subscriptions/listen\r\n");
     if (r == FMCP_OK)
         r = fmcp__cl_http_send_req(c, k, "POST", c->url.path, msg, len, NULL, fmcp_monotonic_ms() + 30000, hdr);
-    if (msg) fmcp_free(c->a, msg, len + 1);
+    fmcp_free_text(c->a, msg, len);
     return r;
 }
 
@@ -34249,119 +35322,222 @@ static void *fmcp__cl_get_main(void *arg)
 }
 #endif
 
-#endif /* FASTMCP_NO_SOCKETS */
-
-static fmcp_result fmcp__cl_send(fmcp_client *c, const char *json, size_t len)
+/* The POST, again after each OAuth challenge that produced a new token. */
+static fmcp_result fmcp__cl_http_authed(fmcp_client *c, const char *msg, size_t len, fmcp__cl_pending *p,
+                                        int *status)
 {
-#ifndef FASTMCP_NO_SOCKETS
-    if (c->kind == FMCP__CL_HTTP) return fmcp__cl_http_post_oneway(c, json, len);
+    char www[4096];
+    int attempt;
+    int64_t span = p->deadline ? p->deadline - fmcp_monotonic_ms() : 0;
+    for (attempt = 0;; attempt++) {
+        fmcp_result r, a;
+        www[0] = 0;
+        r = fmcp__cl_http_rpc(c, msg, len, p, p->deadline, status, www, sizeof www);
+        a = fmcp__cl_reauth(c, r, *status, www, attempt);
+        if (a != FMCP_OK || r == FMCP_OK) return r == FMCP_ERR_HTTP ? a : r;
+        if (span > 0) {                  /* the browser may have taken minutes */
+            FMCP__CL_LOCK(c);
+            p->deadline = fmcp_monotonic_ms() + span;
+            FMCP__CL_UNLOCK(c);
+        }
+    }
+}
+
+/* ---- connect and close ------------------------------------------------------ */
+
+/* Old servers (2024-11-05): GET the URL, wait for the endpoint event. */
+static fmcp_result fmcp__cl_legacy_open(fmcp_client *c)
+{
+    int64_t deadline = fmcp__cl_deadline(c, NULL);
+    fmcp__cl_conn *k = NULL;
+    fmcp_result r = fmcp__cl_exchange(c, "GET", c->url.path, NULL, 0, NULL, deadline, NULL, &k, NULL);
+    if (r != FMCP_OK) return r;
+    if (k->status != 200 || !k->is_sse) { fmcp__cl_conn_free(c, k); return FMCP_ERR_HTTP; }
+    c->legacy = 1;
+    while (!c->post_path[0] && r == FMCP_OK) {
+        const char *data = NULL;
+        size_t n;
+        r = fmcp__cl_body(c, k, deadline, NULL, &data, &n);
+        if (r == FMCP_OK && !n) r = FMCP_ERR_CLOSED;
+        if (r == FMCP_OK) r = fmcp__cl_sse_feed(c, &c->legacy_sse, data, n);
+    }
+    if (r != FMCP_OK) { fmcp__cl_conn_free(c, k); return r; }
+    c->legacy_conn = k;
+    return FMCP_OK;
+}
+
+static fmcp_result fmcp__cl_start_get(fmcp_client *c)
+{
+#ifndef FASTMCP_NO_THREADS
+    if (c->d.no_get_stream && !c->legacy) return FMCP_OK;
+    if (c->modern && !c->d.on_notification) return FMCP_OK;   /* nothing to listen for */
+    if (fmcp__thread_start(&c->thread, fmcp__cl_get_main, c) != 0) return FMCP_ERR_NOMEM;
+    c->has_thread = 1;
+    {   /* wait (briefly) until the server has answered the GET */
+        int64_t end = fmcp_monotonic_ms() + 5000;
+        FMCP__CL_LOCK(c);
+        while (!c->get_settled && fmcp_monotonic_ms() < end) fmcp__cl_cond_wait_ms(c, FMCP__CL_SLICE_MS);
+        FMCP__CL_UNLOCK(c);
+    }
+    return FMCP_OK;
+#else
+    return c->legacy ? FMCP_ERR_UNSUPPORTED : FMCP_OK;   /* the legacy answers need a reader */
 #endif
-    return fmcp__cl_stream_send(c, json, len);
 }
 
-/* ---- requests ------------------------------------------------------------ */
-
-#define FMCP__CL_MODERN "2026-07-28"
-
-/* "capabilities" the handlers that are set declare (initialize and 2026-07-28 _meta). */
-static void fmcp__cl_write_caps(fmcp_client *c, fmcp_json_writer *w)
+FASTMCP_API fmcp_result fmcp_client_connect_http(const fmcp_client_desc *d, const char *url, fmcp_client **out)
 {
-    fmcp_jw_object_begin(w);
-    if (c->d.on_sampling) { fmcp_jw_key(w, "sampling"); fmcp_jw_object_begin(w); fmcp_jw_object_end(w); }
-    if (c->d.on_elicitation) { fmcp_jw_key(w, "elicitation"); fmcp_jw_object_begin(w); fmcp_jw_object_end(w); }
-    if (c->d.on_roots || c->d.roots_json) {
-        fmcp_jw_key(w, "roots");
-        fmcp_jw_object_begin(w);
-        if (!c->modern) { fmcp_jw_key(w, "listChanged"); fmcp_jw_bool(w, 0); }
-        fmcp_jw_object_end(w);
+    fmcp_client *c;
+    fmcp_result r;
+    int status = 0;
+    if (!out || !url) return FMCP_ERR_INVALID_ARG;
+    *out = NULL;
+    r = fmcp__cl_new(d, FMCP__CL_HTTP, &c);
+    if (r != FMCP_OK) return r;
+    r = fmcp_http_url_parse(url, &c->url);
+    if (r == FMCP_OK && strcmp(c->url.scheme, "https") == 0 && !c->d.transport) r = FMCP_ERR_UNSUPPORTED;
+    if (r == FMCP_OK) r = c->d.protocol_era == FMCP_ERA_LEGACY ? FMCP_ERR_NOT_FOUND : fmcp__cl_discover(c, &status);
+    if (r == FMCP_ERR_NOT_FOUND) r = fmcp__cl_initialize(c, &status);
+    if (r == FMCP_ERR_HTTP && status >= 400 && status < 500 && status != 401 && status != 403) {
+        if (c->init) { fmcp_json_doc_destroy(c->init); c->init = NULL; }
+        r = fmcp__cl_legacy_open(c);
+        if (r == FMCP_OK) r = fmcp__cl_start_get(c);
+        if (r == FMCP_OK) r = fmcp__cl_initialize(c, &status);
+    } else if (r == FMCP_OK) {
+        r = fmcp__cl_start_get(c);
     }
-    fmcp_jw_object_end(w);
+    if (r != FMCP_OK) { fmcp_client_destroy(c); return r; }
+    *out = c;
+    return FMCP_OK;
 }
 
-static void fmcp__cl_write_info(fmcp_client *c, fmcp_json_writer *w)
+/* fmcp_client_destroy's HTTP part: the GET stream's thread stopped (its
+ * connection cut, so even a server holding back the head lets it go), the
+ * session deleted, the kept connections closed. */
+static void fmcp__cl_http_end(fmcp_client *c)
 {
-    fmcp_jw_object_begin(w);
-    fmcp_jw_key(w, "name"); fmcp_jw_str(w, c->d.name);
-    if (c->d.title) { fmcp_jw_key(w, "title"); fmcp_jw_str(w, c->d.title); }
-    fmcp_jw_key(w, "version"); fmcp_jw_str(w, c->d.version);
-    fmcp_jw_object_end(w);
+#ifndef FASTMCP_NO_THREADS
+    if (c->has_thread) {
+        FMCP__CL_LOCK(c);
+#  ifdef _WIN32
+        if (c->get_fd >= 0) shutdown((SOCKET)c->get_fd, SD_BOTH);
+#  else
+        if (c->get_fd >= 0) shutdown(c->get_fd, SHUT_RDWR);
+#  endif
+        FMCP__CL_WAKE(c);
+        FMCP__CL_UNLOCK(c);
+        fmcp__thread_join(&c->thread);
+        c->has_thread = 0;
+    }
+#endif
+    if (c->session[0] && !c->legacy) {
+        fmcp__cl_conn *k = NULL;
+        if (fmcp__cl_exchange(c, "DELETE", c->url.path, NULL, 0, NULL, fmcp_monotonic_ms() + 2000,
+                              NULL, &k, NULL) == FMCP_OK)
+            fmcp__cl_conn_free(c, k);
+    }
+    fmcp__cl_conn_free(c, c->idle);
+    fmcp__cl_conn_free(c, c->legacy_conn);
+    fmcp__cl_sse_free(&c->legacy_sse);
 }
 
-/* params._meta: the progress token, the 2026-07-28 request fields, then the
- * caller's own _meta members (which win). */
-static void fmcp__cl_write_meta(fmcp_client *c, fmcp_json_writer *w, int64_t token, const fmcp_json *user)
-{
-    const fmcp_json *v;
-    size_t kl;
-    fmcp_jw_key(w, "_meta");
-    fmcp_jw_object_begin(w);
-    if (token && !fmcp_json_get(user, "progressToken")) { fmcp_jw_key(w, "progressToken"); fmcp_jw_int(w, token); }
-    if (c->modern) {
-        if (!fmcp_json_get(user, "io.modelcontextprotocol/protocolVersion")) {
-            fmcp_jw_key(w, "io.modelcontextprotocol/protocolVersion"); fmcp_jw_str(w, FMCP__CL_MODERN);
-        }
-        if (!fmcp_json_get(user, "io.modelcontextprotocol/clientInfo")) {
-            fmcp_jw_key(w, "io.modelcontextprotocol/clientInfo"); fmcp__cl_write_info(c, w);
-        }
-        if (!fmcp_json_get(user, "io.modelcontextprotocol/clientCapabilities")) {
-            fmcp_jw_key(w, "io.modelcontextprotocol/clientCapabilities"); fmcp__cl_write_caps(c, w);
-        }
-        if (c->log_level[0] && !fmcp_json_get(user, "io.modelcontextprotocol/logLevel")) {
-            fmcp_jw_key(w, "io.modelcontextprotocol/logLevel"); fmcp_jw_str(w, c->log_level);
-        }
-    }
-    for (v = fmcp_json_first(user); v; v = fmcp_json_next(v)) {
-        const char *k = fmcp_json_key(v, &kl);
-        fmcp_jw_keyn(w, k, kl);
-        fmcp_jw_value(w, v);
-    }
-    fmcp_jw_object_end(w);
-}
+#endif /* FASTMCP_NO_SOCKETS */
+#endif /* a transport */
 
-/* {"jsonrpc":"2.0","id":id,"method":m,"params":{...params, _meta:{...}}}; id 0
- * = a notification. token: ask for progress (the id is the token). */
-static fmcp_result fmcp__cl_build(fmcp_client *c, int64_t id, const char *method, const char *params,
-                                  int token, char **out, size_t *len)
+/* ===== mcp_client_era.c ===== */
+/* mcp_client_era: implementation. The client's protocol 2026-07-28 half:
+ * the era probe (server/discover) and the listen request, the HTTP request
+ * headers of SEP-2243 (Mcp-Method, Mcp-Name, Mcp-Param-*), multi round-trip
+ * requests (input_required answered and the request retried) and the result
+ * cache. One translation unit with mcp_client.c, whose types and helpers it
+ * uses; mcp_client.c declares the entry points it calls here. */
+
+/* A client needs a transport: stdio (processes, pipes, poll) or HTTP (sockets). */
+#if !defined(FASTMCP_NO_PROCESS) || !defined(FASTMCP_NO_SOCKETS)
+
+/* ---- 2026-07-28: discovery and the listen request ------------------------------------- */
+
+#ifdef FMCP__CL_LISTEN
+/* {"jsonrpc":"2.0","id":"fmcp-listen","method":"subscriptions/listen",...}: the
+ * list-changed notifications an application with on_notification gets. */
+static fmcp_result fmcp__cl_listen_msg(fmcp_client *c, char **out, size_t *len)
 {
     fmcp_json_writer w;
-    fmcp_json_doc *pd = NULL;
-    fmcp_result r = FMCP_OK;
-    int meta = token || (c->modern && id);
-    if (params) {
-        fmcp_json_parse_options o;
-        memset(&o, 0, sizeof o);
-        o.alloc = c->a;
-        r = fmcp_json_parse(params, strlen(params), &o, &pd, NULL);
-        if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? r : FMCP_ERR_INVALID_ARG;
-        if (!fmcp_json_is(fmcp_json_root(pd), FMCP_JSON_OBJECT)) {
-            fmcp_json_doc_destroy(pd);
-            return FMCP_ERR_INVALID_ARG;
-        }
-    }
     fmcp_jw_init(&w, c->a);
     fmcp_jw_object_begin(&w);
     fmcp_jw_key(&w, "jsonrpc"); fmcp_jw_str(&w, "2.0");
-    if (id) { fmcp_jw_key(&w, "id"); fmcp_jw_int(&w, id); }
-    fmcp_jw_key(&w, "method"); fmcp_jw_str(&w, method);
-    if (pd || meta) {
-        const fmcp_json *v;
-        fmcp_jw_key(&w, "params");
-        fmcp_jw_object_begin(&w);
-        for (v = fmcp_json_first(fmcp_json_root(pd)); v; v = fmcp_json_next(v)) {
-            size_t kl;
-            const char *k = fmcp_json_key(v, &kl);
-            if (meta && kl == 5 && memcmp(k, "_meta", 5) == 0) continue;
-            fmcp_jw_keyn(&w, k, kl);
-            fmcp_jw_value(&w, v);
-        }
-        if (meta) fmcp__cl_write_meta(c, &w, token ? id : 0, fmcp_json_get(fmcp_json_root(pd), "_meta"));
-        fmcp_jw_object_end(&w);
-    }
+    fmcp_jw_key(&w, "id"); fmcp_jw_str(&w, "fmcp-listen");   /* never a pending call's (numeric) id */
+    fmcp_jw_key(&w, "method"); fmcp_jw_str(&w, "subscriptions/listen");
+    fmcp_jw_key(&w, "params"); fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "notifications"); fmcp_jw_object_begin(&w);
+    fmcp_jw_key(&w, "toolsListChanged"); fmcp_jw_bool(&w, 1);
+    fmcp_jw_key(&w, "promptsListChanged"); fmcp_jw_bool(&w, 1);
+    fmcp_jw_key(&w, "resourcesListChanged"); fmcp_jw_bool(&w, 1);
     fmcp_jw_object_end(&w);
-    if (pd) fmcp_json_doc_destroy(pd);
+    fmcp__cl_write_meta(c, &w, 0, NULL);
+    fmcp_jw_object_end(&w);
+    fmcp_jw_object_end(&w);
     return fmcp_jw_finish(&w, out, len);
 }
+#endif
 
+static int fmcp__cl_lists(const fmcp_json *arr, const char *v)
+{
+    const fmcp_json *x;
+    for (x = fmcp_json_first(arr); x; x = fmcp_json_next(x))
+        if (fmcp_json_is(x, FMCP_JSON_STRING) && strcmp(fmcp_json_str(x, NULL), v) == 0) return 1;
+    return 0;
+}
+
+/* Which era the server's supported versions leave us: 1 modern, 0 legacy, -1 none. */
+static int fmcp__cl_pick(const fmcp_client *c, const fmcp_json *supported)
+{
+    size_t i;
+    if (fmcp__cl_lists(supported, FMCP__CL_MODERN)) return 1;
+    for (i = 0; c->d.protocol_era != FMCP_ERA_MODERN && fmcp__cl_versions[i]; i++)
+        if (fmcp__cl_lists(supported, fmcp__cl_versions[i])) return 0;
+    return -1;
+}
+
+/* basic/versioning.mdx: probe with server/discover. FMCP_OK = modern (the
+ * DiscoverResult kept), FMCP_ERR_NOT_FOUND = speak legacy, else the error. */
+static fmcp_result fmcp__cl_discover(fmcp_client *c, int *status)
+{
+    fmcp_call_opts o;
+    fmcp_json_doc *d = NULL;
+    fmcp_result r;
+    int code, pick = -2, modern_err, d_seen;
+    memset(&o, 0, sizeof o);
+    if (c->kind == FMCP__CL_STREAM && c->d.protocol_era == FMCP_ERA_AUTO)   /* a silent legacy server */
+        o.timeout_ms = c->d.timeout_ms > 0 && c->d.timeout_ms < 5000 ? c->d.timeout_ms : 5000;
+    c->modern = 1;
+    strcpy(c->version, FMCP__CL_MODERN);
+    *status = 0;
+    r = fmcp__cl_rpc_once(c, "server/discover", NULL, &o, &d, status);
+    code = r == FMCP_ERR_RPC ? fmcp_client_error_code(d) : 0;
+    modern_err = code == FMCP_RPC_UNSUPPORTED_VERSION || code == FMCP_RPC_HEADER_MISMATCH ||
+                 code == FMCP_RPC_MISSING_CAPABILITY;
+    if (r == FMCP_OK && fmcp_json_is(fmcp_json_get(fmcp_client_result(d), "supportedVersions"), FMCP_JSON_ARRAY))
+        pick = fmcp__cl_pick(c, fmcp_json_get(fmcp_client_result(d), "supportedVersions"));
+    else if (r == FMCP_OK) r = FMCP_ERR_PROTOCOL;   /* an answer, but no DiscoverResult: not modern evidence */
+    else if (code == FMCP_RPC_UNSUPPORTED_VERSION)
+        pick = fmcp__cl_pick(c, fmcp_json_get(fmcp_json_get(fmcp_json_get(fmcp_json_root(d), "error"), "data"),
+            "supported"));
+    if (pick == 1) { c->init = d; return FMCP_OK; }
+    d_seen = d != NULL;
+    if (d) fmcp_json_doc_destroy(d);
+    c->modern = 0;
+    c->version[0] = 0;
+    if (pick == 0) return FMCP_ERR_NOT_FOUND;   /* a modern server that also speaks our legacy versions */
+    if (pick == -1 || modern_err) return FMCP_ERR_UNSUPPORTED;   /* modern, no version in common */
+    if (c->d.protocol_era == FMCP_ERA_MODERN) return r == FMCP_OK ? FMCP_ERR_PROTOCOL : r;
+    /* not a modern answer: a legacy server (or silence on stdio) */
+    if (r == FMCP_ERR_RPC || (r == FMCP_ERR_PROTOCOL && (c->kind == FMCP__CL_HTTP || d_seen)) ||
+        (r == FMCP_ERR_TIMEOUT && c->kind == FMCP__CL_STREAM) ||
+        (r == FMCP_ERR_HTTP && *status >= 400 && *status < 500 && *status != 401 && *status != 403))
+        return FMCP_ERR_NOT_FOUND;
+    return r;
+}
 /* ---- 2026-07-28: request headers (SEP-2243) ----------------------------------------- */
 
 #ifndef FASTMCP_NO_SOCKETS
@@ -34411,12 +35587,6 @@ typedef struct fmcp__cl_xh {
 #define FMCP__CL_XH_ROOT 1      /* the input schema itself */
 #define FMCP__CL_XH_PROP 2      /* reached through "properties" keys only */
 
-static int fmcp__cl_tchar(unsigned char ch)
-{
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-           (ch && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
-}
-
 /* The "type" of an annotated property: integer, string or boolean (a
  * type list may add "null"); no "type" at all is not a violation. */
 static int fmcp__cl_xh_type_ok(const fmcp_json *t)
@@ -34448,7 +35618,7 @@ static void fmcp__cl_xh_check(fmcp__cl_xh *x, const fmcp_json *s, const fmcp_jso
     name = fmcp_json_str(v, &n);
     if (n == 0) { x->why = "x-mcp-header is empty"; return; }
     for (i = 0; i < n; i++)
-        if (!fmcp__cl_tchar((unsigned char)name[i])) { x->why = "x-mcp-header is not an HTTP token"; return; }
+        if (!fmcp__is_tchar((unsigned char)name[i])) { x->why = "x-mcp-header is not an HTTP token"; return; }
     if (!fmcp__cl_xh_type_ok(fmcp_json_get(s, "type"))) {
         x->why = "x-mcp-header on a non-primitive or number type";
         return;
@@ -34522,7 +35692,7 @@ static fmcp_result fmcp__cl_param_headers(fmcp_client *c, fmcp__buf *b, const fm
         char num[32];
         size_t i;
         for (i = 0; x && i < xl; i++)   /* kept tools are validated; never let a name split a header */
-            if (!fmcp__cl_tchar((unsigned char)x[i])) x = NULL;
+            if (!fmcp__is_tchar((unsigned char)x[i])) x = NULL;
         if (x && xl > 0 && v) {
             if (fmcp_json_is(v, FMCP_JSON_STRING)) txt = fmcp_json_str(v, &n);
             else if (fmcp_json_is(v, FMCP_JSON_BOOL)) {
@@ -34571,11 +35741,8 @@ static fmcp_result fmcp__cl_modern_headers(fmcp_client *c, fmcp__cl_pending *p, 
     const char *name = NULL;
     size_t n = 0;
     fmcp_result r;
-    fmcp_json_parse_options o;
     fmcp__buf_init(&b, c->a, 0);
-    memset(&o, 0, sizeof o);
-    o.alloc = c->a;
-    if (params && (r = fmcp_json_parse(params, strlen(params), &o, &pd, NULL)) != FMCP_OK) return r;
+    if (params && (r = fmcp__cl_parse(c, params, strlen(params), 0, &pd)) != FMCP_OK) return r;
     root = fmcp_json_root(pd);
     r = fmcp__cl_hdr_line(c, &b, "Mcp-Method", method, strlen(method));
     if (strcmp(method, "tools/call") == 0 || strcmp(method, "prompts/get") == 0)
@@ -34593,142 +35760,6 @@ static fmcp_result fmcp__cl_modern_headers(fmcp_client *c, fmcp__cl_pending *p, 
 }
 #endif
 
-static fmcp__cl_pending *fmcp__cl_register(fmcp_client *c, const fmcp_call_opts *o)
-{
-    fmcp__cl_pending *p = (fmcp__cl_pending *)fmcp_malloc(c->a, sizeof *p);
-    if (!p) return NULL;
-    memset(p, 0, sizeof *p);
-    p->deadline = fmcp__cl_deadline(c, o);
-    if (o) { p->progress = o->progress; p->progress_user = o->progress_user; }
-    if (o && o->reset_timeout_on_progress && p->deadline) p->extend_ms = p->deadline - fmcp_monotonic_ms();
-#ifndef FASTMCP_NO_THREADS
-    fmcp__cond_init(&p->cv);
-#endif
-    FMCP__CL_LOCK(c);
-    p->id = ++c->next_id;
-    p->next = c->pending;
-    c->pending = p;
-    c->gen++;
-    FMCP__CL_UNLOCK(c);
-    return p;
-}
-
-static void fmcp__cl_unregister(fmcp_client *c, fmcp__cl_pending *p)
-{
-    fmcp__cl_pending **pp;
-    FMCP__CL_LOCK(c);
-#ifndef FASTMCP_NO_THREADS
-    while (p->busy) fmcp__cl_cond_wait_on(c, &p->cv, FMCP__CL_SLICE_MS);
-#endif
-    for (pp = &c->pending; *pp; pp = &(*pp)->next)
-        if (*pp == p) { *pp = p->next; break; }
-    FMCP__CL_UNLOCK(c);
-#ifndef FASTMCP_NO_THREADS
-    fmcp__cond_destroy(&p->cv);   /* unreachable now: nobody can signal it */
-#endif
-    if (p->doc) fmcp_json_doc_destroy(p->doc);
-    if (p->xhdr) fmcp_free(c->a, p->xhdr, p->xhdr_cap);
-    fmcp_free(c->a, p, sizeof *p);
-}
-
-static void fmcp__cl_send_cancel(fmcp_client *c, int64_t id, const char *reason)
-{
-    fmcp_json_writer w;
-    char *msg;
-    size_t len;
-    fmcp_jw_init(&w, c->a);
-    fmcp_jw_object_begin(&w);
-    fmcp_jw_key(&w, "jsonrpc"); fmcp_jw_str(&w, "2.0");
-    fmcp_jw_key(&w, "method"); fmcp_jw_str(&w, "notifications/cancelled");
-    fmcp_jw_key(&w, "params");
-    fmcp_jw_object_begin(&w);
-    fmcp_jw_key(&w, "requestId"); fmcp_jw_int(&w, id);
-    fmcp_jw_key(&w, "reason"); fmcp_jw_str(&w, reason);
-    fmcp_jw_object_end(&w);
-    fmcp_jw_object_end(&w);
-    if (fmcp_jw_finish(&w, &msg, &len) == FMCP_OK) {
-        (void)fmcp__cl_send(c, msg, len);
-        fmcp_free_text(w.alloc, msg, len);
-    }
-}
-
-#ifndef FASTMCP_NO_SOCKETS
-/* The POST, again after each OAuth challenge that produced a new token. */
-static fmcp_result fmcp__cl_http_authed(fmcp_client *c, const char *msg, size_t len, fmcp__cl_pending *p,
-                                        int *status)
-{
-    char www[4096];
-    int attempt;
-    int64_t span = p->deadline ? p->deadline - fmcp_monotonic_ms() : 0;
-    for (attempt = 0;; attempt++) {
-        fmcp_result r, a;
-        www[0] = 0;
-        r = fmcp__cl_http_rpc(c, msg, len, p, p->deadline, status, www, sizeof www);
-        a = fmcp__cl_reauth(c, r, *status, www, attempt);
-        if (a != FMCP_OK || r == FMCP_OK) return r == FMCP_ERR_HTTP ? a : r;
-        if (span > 0) {                  /* the browser may have taken minutes */
-            FMCP__CL_LOCK(c);
-            p->deadline = fmcp_monotonic_ms() + span;
-            FMCP__CL_UNLOCK(c);
-        }
-    }
-}
-#endif
-
-/* Carry the request over the transport until answered, timed out or cancelled. */
-static fmcp_result fmcp__cl_roundtrip(fmcp_client *c, const char *msg, size_t len, fmcp__cl_pending *p,
-                                      int *status)
-{
-    fmcp_result r;
-#ifndef FASTMCP_NO_SOCKETS
-    if (c->kind == FMCP__CL_HTTP) {
-        r = fmcp__cl_http_authed(c, msg, len, p, status);
-        if (r == FMCP_OK && c->legacy) r = fmcp__cl_stream_wait(c, p);
-        return r;
-    }
-#endif
-    (void)status;
-    r = fmcp__cl_stream_send(c, msg, len);
-    if (r != FMCP_OK) return r;
-    return fmcp__cl_stream_wait(c, p);
-}
-
-static fmcp_result fmcp__cl_rpc_once(fmcp_client *c, const char *method, const char *params,
-                                     const fmcp_call_opts *o, fmcp_json_doc **out, int *status)
-{
-    fmcp__cl_pending *p;
-    char *msg = NULL;
-    size_t len = 0;
-    fmcp_result r;
-    if (!c || !method || !out) return FMCP_ERR_INVALID_ARG;
-    *out = NULL;
-    FMCP__CL_LOCK(c);
-    r = c->closed ? FMCP_ERR_CLOSED : FMCP_OK;
-    FMCP__CL_UNLOCK(c);
-    if (r != FMCP_OK) return r;
-    p = fmcp__cl_register(c, o);
-    if (!p) return FMCP_ERR_NOMEM;
-    r = fmcp__cl_build(c, p->id, method, params, o && o->progress, &msg, &len);
-#ifndef FASTMCP_NO_SOCKETS
-    if (r == FMCP_OK && c->modern && c->kind == FMCP__CL_HTTP) r = fmcp__cl_modern_headers(c, p, method, params);
-#endif
-    if (r == FMCP_OK) r = fmcp__cl_roundtrip(c, msg, len, p, status);
-    if (msg) fmcp_free(c->a, msg, len + 1);
-    FMCP__CL_LOCK(c);
-    if (p->done) { r = p->rc; *out = p->doc; p->doc = NULL; }
-    else {
-        if (r == FMCP_OK) r = FMCP_ERR_PROTOCOL;   /* the stream ended without an answer */
-        p->done = 1;    /* a late answer is dropped */
-    }
-    FMCP__CL_UNLOCK(c);
-    /* 2026-07-28 over HTTP: the closed response stream is the cancellation */
-    if ((r == FMCP_ERR_TIMEOUT || r == FMCP_ERR_CANCELLED) && !*out && !(c->modern && c->kind == FMCP__CL_HTTP))
-        fmcp__cl_send_cancel(c, p->id, r == FMCP_ERR_TIMEOUT ? "timeout" :
-            p->reason[0] ? p->reason : "cancelled by the client");
-    fmcp__cl_unregister(c, p);
-    return r;
-}
-
 /* ---- 2026-07-28: multi round-trip requests -------------------------------------------- */
 
 static int fmcp__cl_input_required(const fmcp_json_doc *d)
@@ -34745,11 +35776,8 @@ static fmcp_result fmcp__cl_mrtr_params(fmcp_client *c, const char *params, cons
     const fmcp_json *state = fmcp_json_get(r, "requestState");
     fmcp_json_doc *pd = NULL;
     fmcp_json_writer w;
-    fmcp_json_parse_options o;
     fmcp_result rc = FMCP_OK;
-    memset(&o, 0, sizeof o);
-    o.alloc = c->a;
-    if (params && (rc = fmcp_json_parse(params, strlen(params), &o, &pd, NULL)) != FMCP_OK) return rc;
+    if (params && (rc = fmcp__cl_parse(c, params, strlen(params), 0, &pd)) != FMCP_OK) return rc;
     fmcp_jw_init(&w, c->a);
     fmcp_jw_object_begin(&w);
     for (v = fmcp_json_first(fmcp_json_root(pd)); v; v = fmcp_json_next(v)) {
@@ -34771,7 +35799,7 @@ static fmcp_result fmcp__cl_mrtr_params(fmcp_client *c, const char *params, cons
         if (!ans) { rc = code == FMCP_RPC_METHOD_NOT_FOUND ? FMCP_ERR_UNSUPPORTED : FMCP_ERR_PROTOCOL; break; }
         fmcp_jw_keyn(&w, k, kl);
         fmcp_jw_raw(&w, ans, alen);
-        fmcp_free(c->a, ans, alen + 1);
+        fmcp_free_text(c->a, ans, alen);
     }
     fmcp_jw_object_end(&w);
     if (fmcp_json_is(state, FMCP_JSON_STRING)) { fmcp_jw_key(&w, "requestState"); fmcp_jw_value(&w, state); }
@@ -34805,12 +35833,12 @@ static fmcp_result fmcp__cl_rpc(fmcp_client *c, const char *method, const char *
         if (r != FMCP_OK) break;
         fmcp_json_doc_destroy(*out);
         *out = NULL;
-        if (cur) fmcp_free(c->a, cur, cur_len + 1);
+        fmcp_free_text(c->a, cur, cur_len);
         cur = next; cur_len = next_len; next = NULL;
         r = fmcp__cl_rpc_once(c, method, cur, o, out, status);
     }
     if (r != FMCP_OK && r != FMCP_ERR_RPC && *out) { fmcp_json_doc_destroy(*out); *out = NULL; }
-    if (cur) fmcp_free(c->a, cur, cur_len + 1);
+    fmcp_free_text(c->a, cur, cur_len);
     if (rounds_out) *rounds_out = rounds;
     return r;
 }
@@ -34922,14 +35950,6 @@ static void fmcp__cl_store_invalidate(fmcp_client *c, const char *prefix, size_t
     else if (s->invalidate) s->invalidate(s->user, prefix, plen);
 }
 
-static void fmcp__cl_hex16(const unsigned char *b, char out[33])
-{
-    static const char hx[] = "0123456789abcdef";
-    int i;
-    for (i = 0; i < 16; i++) { out[2 * i] = hx[b[i] >> 4]; out[2 * i + 1] = hx[b[i] & 15]; }
-    out[32] = 0;
-}
-
 /* The server's part of the keys (under cache_lock): a hash of the URL, or
  * over a stream this client object (its server is nobody else's). */
 static void fmcp__cl_cache_srv(fmcp_client *c)
@@ -34947,11 +35967,11 @@ static void fmcp__cl_cache_srv(fmcp_client *c)
         fmcp_sha256_update(&h, port, strlen(port) + 1);
         fmcp_sha256_update(&h, c->url.path, strlen(c->url.path));
         fmcp_sha256_final(&h, d);
-        fmcp__cl_hex16(d, c->cache_srv);
+        fmcp__hex(c->cache_srv, d, 16);
         return;
     }
 #endif
-    fmcp__cl_hex16(c->cache_nonce, c->cache_srv);
+    fmcp__hex(c->cache_srv, c->cache_nonce, 16);
 }
 
 /* The authorization context as 32 hex digits: a hash of the credentials the
@@ -34993,16 +36013,9 @@ static fmcp_result fmcp__cl_identity(fmcp_client *c, char out[33])
     if (!any) { fmcp_sha256_update(&h, "c", 1); fmcp_sha256_update(&h, c->cache_nonce, sizeof c->cache_nonce); }
     fmcp_sha256_final(&h, d);
     fmcp_wipe(&h, sizeof h);   /* it held the token */
-    fmcp__cl_hex16(d, out);
+    fmcp__hex(out, d, 16);
     return FMCP_OK;
 }
-
-/* One lookup's state: the identity at request time, the generation seen. */
-typedef struct fmcp__cl_cq {
-    char id[33];
-    unsigned gen;
-    int ok;                   /* the identity is known: the answer may be stored */
-} fmcp__cl_cq;
 
 static int fmcp__cl_cacheable(const fmcp_client *c, const char *method, const char *params)
 {
@@ -35049,10 +36062,7 @@ static int fmcp__cl_cache_get(fmcp_client *c, const char *method, const char *pa
         int64_t exp = 0;
         if (fmcp__cl_ckey(c, &k, method, pass ? q->id : "public", params) == FMCP_OK &&
             fmcp__cl_store_get(c, k.p, k.len, &v, &vlen, &exp) && fmcp_monotonic_ms() < exp) {
-            fmcp_json_parse_options o;
-            memset(&o, 0, sizeof o);
-            o.alloc = c->a;
-            hit = fmcp_json_parse(v, vlen, &o, out, NULL) == FMCP_OK;   /* a damaged value is a miss */
+            hit = fmcp__cl_parse(c, v, vlen, 0, out) == FMCP_OK;   /* a damaged value is a miss */
         }
         fmcp__buf_free(&k);
     }
@@ -35086,7 +36096,7 @@ static void fmcp__cl_cache_put(fmcp_client *c, const char *method, const char *p
     fmcp__mutex_unlock(&c->cache_lock);
 #endif
     fmcp__buf_free(&k);
-    fmcp_free(c->a, text, n + 1);
+    fmcp_free_text(c->a, text, n);
 }
 
 /* A change notification makes the matching entries stale at once. */
@@ -35119,913 +36129,11 @@ static void fmcp__cl_cache_notice(fmcp_client *c, const char *method)
     }
 }
 
-/* 2026-07-28: lists and reads go through the cache. */
-FASTMCP_API fmcp_result fmcp_client_request(fmcp_client *c, const char *method, const char *params_json,
-                                            const fmcp_call_opts *opts, fmcp_json_doc **out)
+/* Every entry of the memory store (fmcp_client_destroy). */
+static void fmcp__cl_cache_clear(fmcp_client *c)
 {
-    int status = 0, rounds = 0, cache = out && fmcp__cl_cacheable(c, method, params_json);
-    fmcp__cl_cq q;
-    fmcp_result r;
-    if (cache && fmcp__cl_cache_get(c, method, params_json, &q, out)) return FMCP_OK;
-    r = fmcp__cl_rpc(c, method, params_json, opts, out, &status, &rounds);
-    if (cache && r == FMCP_OK && rounds == 0) fmcp__cl_cache_put(c, method, params_json, &q, *out);
-    return r;
-}
-
-FASTMCP_API fmcp_result fmcp_client_notify(fmcp_client *c, const char *method, const char *params_json)
-{
-    char *msg;
-    size_t len;
-    fmcp_result r;
-    if (!c || !method) return FMCP_ERR_INVALID_ARG;
-    r = fmcp__cl_build(c, 0, method, params_json, 0, &msg, &len);
-    if (r != FMCP_OK) return r;
-    r = fmcp__cl_send(c, msg, len);
-    fmcp_free(c->a, msg, len + 1);
-    return r;
-}
-
-FASTMCP_API fmcp_result fmcp_client_ping(fmcp_client *c)
-{
-    fmcp_json_doc *d = NULL;
-    fmcp_result r = fmcp_client_request(c, c && c->modern ? "server/discover" : "ping", NULL, NULL, &d);
-    if (d) fmcp_json_doc_destroy(d);
-    return r;
-}
-
-/* Write one page's items and remember its nextCursor; 1 when there is more. */
-static int fmcp__cl_page(fmcp_client *c, const fmcp_json_doc *d, const char *key, fmcp_json_writer *w,
-                         char *cursor, size_t cap)
-{
-    const fmcp_json *res = fmcp_client_result(d), *v;
-    const char *next = fmcp_json_get_str(res, "nextCursor", NULL);
-#ifndef FASTMCP_NO_SOCKETS
-    int xh = c->modern && c->kind == FMCP__CL_HTTP && strcmp(key, "tools") == 0;
-#endif
-    (void)c;
-    for (v = fmcp_json_first(fmcp_json_get(res, key)); v; v = fmcp_json_next(v)) {
-#ifndef FASTMCP_NO_SOCKETS
-        if (xh && fmcp__cl_tool_rejected(v)) continue;   /* SEP-2243: left out of the list */
-#endif
-        fmcp_jw_value(w, v);
-    }
-    if (!next || !*next || strlen(next) >= cap || strcmp(next, cursor) == 0) return 0;
-    strcpy(cursor, next);
-    return 1;
-}
-
-static fmcp_result fmcp__cl_list(fmcp_client *c, const char *method, const char *key, fmcp_json_doc **out)
-{
-    fmcp_json_writer w;
-    char cursor[1024], *text = NULL;
-    size_t len = 0;
-    int more = 1, pages = 0;
-    fmcp_result r = FMCP_OK;
-    if (!c || !out) return FMCP_ERR_INVALID_ARG;
-    *out = NULL;
-    cursor[0] = 0;
-    fmcp_jw_init(&w, c->a);
-    fmcp_jw_object_begin(&w);
-    fmcp_jw_key(&w, key);
-    fmcp_jw_array_begin(&w);
-    while (more && r == FMCP_OK && pages++ < 10000) {
-        fmcp_json_writer pw;
-        char *params = NULL;
-        size_t plen = 0;
-        fmcp_json_doc *d = NULL;
-        fmcp_jw_init(&pw, c->a);
-        fmcp_jw_object_begin(&pw);
-        fmcp_jw_key(&pw, "cursor"); fmcp_jw_str(&pw, cursor);
-        fmcp_jw_object_end(&pw);
-        r = fmcp_jw_finish(&pw, &params, &plen);
-        if (r == FMCP_OK) r = fmcp_client_request(c, method, cursor[0] ? params : NULL, NULL, &d);
-        if (params) fmcp_free(c->a, params, plen + 1);
-        if (r == FMCP_OK) more = fmcp__cl_page(c, d, key, &w, cursor, sizeof cursor);
-        else if (d) { *out = d; d = NULL; }   /* the RPC error for the caller */
-        if (d) fmcp_json_doc_destroy(d);
-    }
-    fmcp_jw_array_end(&w);
-    fmcp_jw_object_end(&w);
-    if (r != FMCP_OK) { fmcp_jw_reset(&w); return r; }
-    r = fmcp_jw_finish(&w, &text, &len);
-    if (r == FMCP_OK) {
-        fmcp_json_parse_options o;
-        memset(&o, 0, sizeof o);
-        o.alloc = c->a;
-        r = fmcp_json_parse(text, len, &o, out, NULL);
-        fmcp_free_text(w.alloc, text, len);
-    }
-    return r;
-}
-
-/* 2026-07-28 over HTTP: keep the tool list's schemas for x-mcp-header. */
-static void fmcp__cl_keep_tools(fmcp_client *c, const fmcp_json_doc *d)
-{
-    char *text;
-    size_t n = 0;
-    fmcp_json_doc *copy = NULL;
-    fmcp_json_parse_options o;
-    if (!c->modern || c->kind != FMCP__CL_HTTP || !(text = fmcp__cl_value_text(c->a, fmcp_json_root(d), &n))) return;
-    memset(&o, 0, sizeof o);
-    o.alloc = c->a;
-    if (fmcp_json_parse(text, n, &o, &copy, NULL) == FMCP_OK) {
-        FMCP__CL_LOCK(c);
-        if (c->tools) fmcp_json_doc_destroy(c->tools);
-        c->tools = copy;
-        FMCP__CL_UNLOCK(c);
-    }
-    fmcp_free(c->a, text, n + 1);
-}
-
-FASTMCP_API fmcp_result fmcp_client_list_tools(fmcp_client *c, fmcp_json_doc **out)
-{
-    fmcp_result r = fmcp__cl_list(c, "tools/list", "tools", out);
-    if (r == FMCP_OK) fmcp__cl_keep_tools(c, *out);
-    return r;
-}
-FASTMCP_API fmcp_result fmcp_client_list_resources(fmcp_client *c, fmcp_json_doc **out)
-{ return fmcp__cl_list(c, "resources/list", "resources", out); }
-FASTMCP_API fmcp_result fmcp_client_list_resource_templates(fmcp_client *c, fmcp_json_doc **out)
-{ return fmcp__cl_list(c, "resources/templates/list", "resourceTemplates", out); }
-FASTMCP_API fmcp_result fmcp_client_list_prompts(fmcp_client *c, fmcp_json_doc **out)
-{ return fmcp__cl_list(c, "prompts/list", "prompts", out); }
-
-/* {"<k1>": s1, "<k2>": raw2} as params text. */
-static fmcp_result fmcp__cl_params(fmcp_client *c, const char *k1, const char *s1, const char *k2,
-                                   const char *raw2, char **out, size_t *len)
-{
-    fmcp_json_writer w;
-    fmcp_jw_init(&w, c->a);
-    fmcp_jw_object_begin(&w);
-    fmcp_jw_key(&w, k1); fmcp_jw_str(&w, s1);
-    if (raw2) { fmcp_jw_key(&w, k2); fmcp_jw_raw(&w, raw2, strlen(raw2)); }
-    fmcp_jw_object_end(&w);
-    return fmcp_jw_finish(&w, out, len);
-}
-
-static fmcp_result fmcp__cl_named(fmcp_client *c, const char *method, const char *k1, const char *s1,
-                                  const char *k2, const char *raw2, const fmcp_call_opts *o, fmcp_json_doc **out)
-{
-    char *params;
-    size_t len;
-    fmcp_result r;
-    if (!c || !s1 || !out) return FMCP_ERR_INVALID_ARG;
-    *out = NULL;
-    r = fmcp__cl_params(c, k1, s1, k2, raw2, &params, &len);
-    if (r != FMCP_OK) return r == FMCP_ERR_NOMEM ? r : FMCP_ERR_INVALID_ARG;
-    r = fmcp_client_request(c, method, params, o, out);
-    fmcp_free(c->a, params, len + 1);
-    return r;
-}
-
-FASTMCP_API fmcp_result fmcp_client_call_tool(fmcp_client *c, const char *name, const char *args_json,
-                                              const fmcp_call_opts *opts, fmcp_json_doc **out)
-{ return fmcp__cl_named(c, "tools/call", "name", name, "arguments", args_json ? args_json : "{}", opts, out); }
-
-FASTMCP_API fmcp_result fmcp_client_read_resource(fmcp_client *c, const char *uri, fmcp_json_doc **out)
-{ return fmcp__cl_named(c, "resources/read", "uri", uri, NULL, NULL, NULL, out); }
-
-FASTMCP_API fmcp_result fmcp_client_get_prompt(fmcp_client *c, const char *name, const char *args_json,
-                                               fmcp_json_doc **out)
-{ return fmcp__cl_named(c, "prompts/get", "name", name, "arguments", args_json, NULL, out); }
-
-FASTMCP_API fmcp_result fmcp_client_set_log_level(fmcp_client *c, const char *level)
-{
-    fmcp_json_doc *d = NULL;
-    fmcp_result r;
-    if (c && level && c->modern) {   /* 2026-07-28: the level rides in each request's _meta */
-        if (strlen(level) >= sizeof c->log_level) return FMCP_ERR_INVALID_ARG;
-        FMCP__CL_LOCK(c);
-        strcpy(c->log_level, level);
-        FMCP__CL_UNLOCK(c);
-        return FMCP_OK;
-    }
-    r = fmcp__cl_named(c, "logging/setLevel", "level", level, NULL, NULL, NULL, &d);
-    if (d) fmcp_json_doc_destroy(d);
-    return r;
-}
-
-FASTMCP_API void fmcp_client_cancel_all(fmcp_client *c, const char *reason)
-{
-    fmcp__cl_pending *p;
-    if (!c) return;
-    FMCP__CL_LOCK(c);
-    for (p = c->pending; p; p = p->next) {   /* each waiting caller sends its notifications/cancelled */
-        p->cancel = 1;
-        if (reason) snprintf(p->reason, sizeof p->reason, "%s", reason);
-    }
-#ifndef FASTMCP_NO_THREADS
-    if (c->reading == FMCP__CL_BY_CALLER) fmcp__cl_poke(c);   /* out of its poll() now */
-#endif
-    fmcp__cl_wake_all(c);
-    FMCP__CL_UNLOCK(c);
-}
-
-FASTMCP_API fmcp_result fmcp_client_pump(fmcp_client *c, int timeout_ms)
-{
-    if (!c) return FMCP_ERR_INVALID_ARG;
-    if (c->closed) return FMCP_ERR_CLOSED;
-#ifndef FASTMCP_NO_THREADS
-    if (c->has_thread || c->kind != FMCP__CL_STREAM) return FMCP_OK;
-#else
-    if (c->kind != FMCP__CL_STREAM) return FMCP_OK;
-#endif
-    return fmcp__cl_pump_stream(c, timeout_ms);
-}
-
-FASTMCP_API const fmcp_json *fmcp_client_result(const fmcp_json_doc *res)
-{
-    return res ? fmcp_json_get(fmcp_json_root(res), "result") : NULL;
-}
-
-FASTMCP_API int fmcp_client_error_code(const fmcp_json_doc *res)
-{
-    const fmcp_json *e = res ? fmcp_json_get(fmcp_json_root(res), "error") : NULL;
-    return (int)fmcp_json_get_int(e, "code", 0);
-}
-
-FASTMCP_API const char *fmcp_client_error_message(const fmcp_json_doc *res)
-{
-    const fmcp_json *e = res ? fmcp_json_get(fmcp_json_root(res), "error") : NULL;
-    return fmcp_json_get_str(e, "message", NULL);
-}
-
-FASTMCP_API const fmcp_json *fmcp_client_server_info(const fmcp_client *c)
-{
-    return c && c->init ? fmcp_client_result(c->init) : NULL;
-}
-
-FASTMCP_API const char *fmcp_client_protocol_version(const fmcp_client *c)
-{
-    return c ? c->version : "";
-}
-
-FASTMCP_API int fmcp_client_is_modern(const fmcp_client *c) { return c ? c->modern : 0; }
-
-FASTMCP_API const char *fmcp_client_session_id(const fmcp_client *c)
-{
-#ifndef FASTMCP_NO_SOCKETS
-    return c ? c->session : "";
-#else
-    (void)c;
-    return "";
-#endif
-}
-
-/* ---- lifecycle ----------------------------------------------------------- */
-
-static const char *const fmcp__cl_versions[] = { "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", NULL };
-
-static fmcp_result fmcp__cl_init_params(fmcp_client *c, char **out, size_t *len)
-{
-    fmcp_json_writer w;
-    fmcp_jw_init(&w, c->a);
-    fmcp_jw_object_begin(&w);
-    fmcp_jw_key(&w, "protocolVersion");
-    fmcp_jw_str(&w, c->d.protocol_version);
-    fmcp_jw_key(&w, "capabilities");
-    fmcp__cl_write_caps(c, &w);
-    fmcp_jw_key(&w, "clientInfo");
-    fmcp__cl_write_info(c, &w);
-    fmcp_jw_object_end(&w);
-    return fmcp_jw_finish(&w, out, len);
-}
-
-static fmcp_result fmcp__cl_accept_version(fmcp_client *c)
-{
-    const char *v = fmcp_json_get_str(fmcp_client_result(c->init), "protocolVersion", "");
-    size_t i;
-    for (i = 0; fmcp__cl_versions[i]; i++)
-        if (strcmp(v, fmcp__cl_versions[i]) == 0) {
-            strcpy(c->version, v);
-            return FMCP_OK;
-        }
-    return FMCP_ERR_PROTOCOL;
-}
-
-/* initialize, version check, notifications/initialized. *status = the HTTP
- * status of the initialize POST (for the legacy fallback). */
-static fmcp_result fmcp__cl_initialize(fmcp_client *c, int *status)
-{
-    char *params;
-    size_t len;
-    fmcp_result r = fmcp__cl_init_params(c, &params, &len);
-    if (r != FMCP_OK) return r;
-    r = fmcp__cl_rpc(c, "initialize", params, NULL, &c->init, status, NULL);
-    fmcp_free(c->a, params, len + 1);
-    if (r == FMCP_OK) r = fmcp__cl_accept_version(c);
-    if (r == FMCP_OK) r = fmcp_client_notify(c, "notifications/initialized", NULL);
-    return r;
-}
-
-#ifdef FMCP__CL_LISTEN
-/* {"jsonrpc":"2.0","id":"fmcp-listen","method":"subscriptions/listen",...}: the
- * list-changed notifications an application with on_notification gets. */
-static fmcp_result fmcp__cl_listen_msg(fmcp_client *c, char **out, size_t *len)
-{
-    fmcp_json_writer w;
-    fmcp_jw_init(&w, c->a);
-    fmcp_jw_object_begin(&w);
-    fmcp_jw_key(&w, "jsonrpc"); fmcp_jw_str(&w, "2.0");
-    fmcp_jw_key(&w, "id"); fmcp_jw_str(&w, "fmcp-listen");   /* never a pending call's (numeric) id */
-    fmcp_jw_key(&w, "method"); fmcp_jw_str(&w, "subscriptions/listen");
-    fmcp_jw_key(&w, "params"); fmcp_jw_object_begin(&w);
-    fmcp_jw_key(&w, "notifications"); fmcp_jw_object_begin(&w);
-    fmcp_jw_key(&w, "toolsListChanged"); fmcp_jw_bool(&w, 1);
-    fmcp_jw_key(&w, "promptsListChanged"); fmcp_jw_bool(&w, 1);
-    fmcp_jw_key(&w, "resourcesListChanged"); fmcp_jw_bool(&w, 1);
-    fmcp_jw_object_end(&w);
-    fmcp__cl_write_meta(c, &w, 0, NULL);
-    fmcp_jw_object_end(&w);
-    fmcp_jw_object_end(&w);
-    return fmcp_jw_finish(&w, out, len);
-}
-#endif
-
-static int fmcp__cl_lists(const fmcp_json *arr, const char *v)
-{
-    const fmcp_json *x;
-    for (x = fmcp_json_first(arr); x; x = fmcp_json_next(x))
-        if (fmcp_json_is(x, FMCP_JSON_STRING) && strcmp(fmcp_json_str(x, NULL), v) == 0) return 1;
-    return 0;
-}
-
-/* Which era the server's supported versions leave us: 1 modern, 0 legacy, -1 none. */
-static int fmcp__cl_pick(const fmcp_client *c, const fmcp_json *supported)
-{
-    size_t i;
-    if (fmcp__cl_lists(supported, FMCP__CL_MODERN)) return 1;
-    for (i = 0; c->d.protocol_era != FMCP_ERA_MODERN && fmcp__cl_versions[i]; i++)
-        if (fmcp__cl_lists(supported, fmcp__cl_versions[i])) return 0;
-    return -1;
-}
-
-/* basic/versioning.mdx: probe with server/discover. FMCP_OK = modern (the
- * DiscoverResult kept), FMCP_ERR_NOT_FOUND = speak legacy, else the error. */
-static fmcp_result fmcp__cl_discover(fmcp_client *c, int *status)
-{
-    fmcp_call_opts o;
-    fmcp_json_doc *d = NULL;
-    fmcp_result r;
-    int code, pick = -2, modern_err, d_seen;
-    memset(&o, 0, sizeof o);
-    if (c->kind == FMCP__CL_STREAM && c->d.protocol_era == FMCP_ERA_AUTO)   /* a silent legacy server */
-        o.timeout_ms = c->d.timeout_ms > 0 && c->d.timeout_ms < 5000 ? c->d.timeout_ms : 5000;
-    c->modern = 1;
-    strcpy(c->version, FMCP__CL_MODERN);
-    *status = 0;
-    r = fmcp__cl_rpc_once(c, "server/discover", NULL, &o, &d, status);
-    code = r == FMCP_ERR_RPC ? fmcp_client_error_code(d) : 0;
-    modern_err = code == FMCP_RPC_UNSUPPORTED_VERSION || code == FMCP_RPC_HEADER_MISMATCH ||
-                 code == FMCP_RPC_MISSING_CAPABILITY;
-    if (r == FMCP_OK && fmcp_json_is(fmcp_json_get(fmcp_client_result(d), "supportedVersions"), FMCP_JSON_ARRAY))
-        pick = fmcp__cl_pick(c, fmcp_json_get(fmcp_client_result(d), "supportedVersions"));
-    else if (r == FMCP_OK) r = FMCP_ERR_PROTOCOL;   /* an answer, but no DiscoverResult: not modern evidence */
-    else if (code == FMCP_RPC_UNSUPPORTED_VERSION)
-        pick = fmcp__cl_pick(c, fmcp_json_get(fmcp_json_get(fmcp_json_get(fmcp_json_root(d), "error"), "data"),
-            "supported"));
-    if (pick == 1) { c->init = d; return FMCP_OK; }
-    d_seen = d != NULL;
-    if (d) fmcp_json_doc_destroy(d);
-    c->modern = 0;
-    c->version[0] = 0;
-    if (pick == 0) return FMCP_ERR_NOT_FOUND;   /* a modern server that also speaks our legacy versions */
-    if (pick == -1 || modern_err) return FMCP_ERR_UNSUPPORTED;   /* modern, no version in common */
-    if (c->d.protocol_era == FMCP_ERA_MODERN) return r == FMCP_OK ? FMCP_ERR_PROTOCOL : r;
-    /* not a modern answer: a legacy server (or silence on stdio) */
-    if (r == FMCP_ERR_RPC || (r == FMCP_ERR_PROTOCOL && (c->kind == FMCP__CL_HTTP || d_seen)) ||
-        (r == FMCP_ERR_TIMEOUT && c->kind == FMCP__CL_STREAM) ||
-        (r == FMCP_ERR_HTTP && *status >= 400 && *status < 500 && *status != 401 && *status != 403))
-        return FMCP_ERR_NOT_FOUND;
-    return r;
-}
-
-static size_t fmcp__cl_slen(const char *s)
-{
-    return s ? strlen(s) + 1 : 0;
-}
-
-/* Copies s to *at (advanced past it); NULL stays NULL. */
-static const char *fmcp__cl_keep(char **at, const char *s)
-{
-    char *d = *at;
-    size_t n = fmcp__cl_slen(s);
-    if (!s) return NULL;
-    memcpy(d, s, n);
-    *at += n;
-    return d;
-}
-
-#ifndef FASTMCP_NO_SOCKETS
-/* Text that goes on a request's header line: no CR, LF or other controls but HTAB. */
-static int fmcp__cl_line_ok(const char *s)
-{
-    return !s || fmcp__field_ok(s, s + strlen(s));
-}
-#endif
-
-/* The client's own descriptor: the caller's, its defaults filled here and
- * only here, every string it keeps (and the header list) copied into one
- * block and the small interface structs copied, so the caller's descriptor
- * may go once the connect returns. Objects (oauth, the transport's and
- * store's self/user) are still only referenced. */
-static fmcp_result fmcp__cl_desc_copy(fmcp_client *c, const fmcp_client_desc *in)
-{
-    fmcp_client_desc *d = &c->d;
-    size_t i, need;
-    char *at;
-    fmcp_http_header *h;
-    if (in) *d = *in;
-    if (!d->name) d->name = "fastmcp.h";
-    if (!d->version) d->version = FASTMCP_VERSION_STRING;
-    if (!d->protocol_version) d->protocol_version = fmcp__cl_versions[0];
-    if (d->max_input_rounds <= 0) d->max_input_rounds = 8;
-    if (!d->timeout_ms) d->timeout_ms = 60000;
-    if (d->grace_ms <= 0) d->grace_ms = 2000;
-    if (!d->max_message) d->max_message = (size_t)16 << 20;
-    if (!d->cache_max_entries) d->cache_max_entries = 256;
-    if (!d->cache_max_bytes) d->cache_max_bytes = (size_t)1 << 20;
-    if (d->alloc) { c->alloc = *d->alloc; d->alloc = &c->alloc; }
-    if (d->transport) { c->transport = *d->transport; d->transport = &c->transport; }
-    if (d->cache_store) { c->store = *d->cache_store; d->cache_store = &c->store; }
-    if (!d->headers) d->nheaders = 0;
-    need = d->nheaders * sizeof *h + fmcp__cl_slen(d->name) + fmcp__cl_slen(d->version) + fmcp__cl_slen(d->title) +
-           fmcp__cl_slen(d->protocol_version) + fmcp__cl_slen(d->roots_json) + fmcp__cl_slen(d->bearer_token);
-    for (i = 0; i < d->nheaders; i++) {
-        if (!d->headers[i].name || !d->headers[i].value) return FMCP_ERR_INVALID_ARG;
-        need += fmcp__cl_slen(d->headers[i].name) + fmcp__cl_slen(d->headers[i].value);
-    }
-#ifndef FASTMCP_NO_SOCKETS
-    /* they become header lines: a CR or LF would start another one */
-    if (!fmcp__hdr_ok(d->headers, d->nheaders) || !fmcp__cl_line_ok(d->bearer_token)) return FMCP_ERR_INVALID_ARG;
-    for (i = 0; i < d->nheaders; i++) if (!fmcp__cl_line_ok(d->headers[i].value)) return FMCP_ERR_INVALID_ARG;
-#endif
-    c->dblob = (char *)fmcp_malloc(c->a, need);
-    if (!c->dblob) return FMCP_ERR_NOMEM;
-    c->dblob_len = need;
-    h = (fmcp_http_header *)(void *)c->dblob;   /* first: the block's alignment is the allocator's */
-    at = c->dblob + d->nheaders * sizeof *h;
-    for (i = 0; i < d->nheaders; i++) {
-        h[i].name = fmcp__cl_keep(&at, d->headers[i].name);
-        h[i].value = fmcp__cl_keep(&at, d->headers[i].value);
-    }
-    d->headers = d->nheaders ? h : NULL;
-    d->name = fmcp__cl_keep(&at, d->name);
-    d->version = fmcp__cl_keep(&at, d->version);
-    d->title = fmcp__cl_keep(&at, d->title);
-    d->protocol_version = fmcp__cl_keep(&at, d->protocol_version);
-    d->roots_json = fmcp__cl_keep(&at, d->roots_json);
-    d->bearer_token = fmcp__cl_keep(&at, d->bearer_token);
-    return FMCP_OK;
-}
-
-static fmcp_result fmcp__cl_new(const fmcp_client_desc *d, int kind, fmcp_client **out)
-{
-    fmcp_client *c;
-    const fmcp_allocator *a = d ? d->alloc : NULL;
-    fmcp_result r;
-    c = (fmcp_client *)fmcp_malloc(a, sizeof *c);
-    if (!c) return FMCP_ERR_NOMEM;
-    memset(c, 0, sizeof *c);
-    if (a) { c->alloc = *a; c->a = &c->alloc; }
-    fmcp__buf_init(&c->line, c->a, 0);
-#ifdef FMCP__CL_WINPROC
-    fmcp__buf_init(&c->q, c->a, 0);
-#endif
-#ifndef FASTMCP_NO_SOCKETS
-    fmcp__cl_sse_init(c, &c->legacy_sse);
-#endif
-    r = fmcp__cl_desc_copy(c, d);
-    if (r != FMCP_OK) {
-        fmcp_allocator copy = c->alloc;
-        fmcp_free(a ? &copy : NULL, c, sizeof *c);
-        return r;
-    }
-    c->kind = kind;
-    (void)fmcp_random_bytes(c->cache_nonce, sizeof c->cache_nonce);   /* zeros still name it within itself */
-    c->rfd = c->wfd = c->wake[0] = c->wake[1] = -1;
-#ifndef FASTMCP_NO_SOCKETS
-    c->get_fd = -1;
-#endif
-#ifndef FASTMCP_NO_THREADS
-    fmcp__mutex_init(&c->lock);
-    fmcp__mutex_init(&c->wlock);
-    fmcp__mutex_init(&c->cache_lock);
-    fmcp__cond_init(&c->cv);
-    fmcp__cond_init(&c->rcv);
-#endif
-    *out = c;
-    return FMCP_OK;
-}
-
-FASTMCP_API fmcp_client_desc fmcp_client_query_desc(const fmcp_client *c)
-{
-    fmcp_client_desc d;
-    if (c) return c->d;
-    memset(&d, 0, sizeof d);
-    return d;
-}
-
-#ifdef FMCP__CL_WINPROC
-/* Reap the child: wait grace (its stdin is closed), then TerminateProcess.
- * There is no SIGTERM for a console program that is not in a group of its
- * own, so the second, polite step of POSIX has nothing to send. */
-static void fmcp__cl_reap(fmcp_client *c)
-{
-    int grace = c->d.grace_ms;
-    if (!fmcp__proc_wait(c->hproc, grace)) {
-        fmcp__proc_kill(c->hproc);
-        (void)fmcp__proc_wait(c->hproc, -1);
-    }
-    fmcp__handle_close(c->hproc);
-    c->hproc = NULL;
-}
-#elif !defined(FASTMCP_NO_PROCESS)
-/* Reap the child: wait grace, SIGTERM, wait grace, SIGKILL. */
-static void fmcp__cl_reap(fmcp_client *c)
-{
-    int step, st, grace = c->d.grace_ms;
-    for (step = 0; step < 3; step++) {
-        int64_t end = fmcp_monotonic_ms() + grace;
-        if (step == 1) kill(c->pid, SIGTERM);
-        if (step == 2) { kill(c->pid, SIGKILL); (void)waitpid(c->pid, &st, 0); return; }
-        for (;;) {
-            pid_t w = waitpid(c->pid, &st, WNOHANG);
-            if (w == c->pid || (w < 0 && errno != EINTR)) return;
-            if (fmcp_monotonic_ms() >= end) break;
-            (void)poll(NULL, 0, 10);   /* no portable "wait for child with timeout" */
-        }
-    }
-}
-#endif
-
-static void fmcp__cl_stop_reader(fmcp_client *c)
-{
-#ifndef FASTMCP_NO_THREADS
-    if (c->has_thread) {
-        if (c->kind == FMCP__CL_STREAM) {
-            char b = 1;
-            FMCP__CL_LOCK(c);
-            c->reader_stop = 1;
-            fmcp__cond_signal(&c->rcv);
-            FMCP__CL_UNLOCK(c);
-#  ifdef FMCP__CL_WINPROC
-            (void)b;
-            fmcp__cl_qpoke(c);
-#  else
-            if (write(c->wake[1], &b, 1) < 0) { /* full: a poke is pending anyway */ }
-#  endif
-        }
-#  ifndef FASTMCP_NO_SOCKETS
-        else {
-            FMCP__CL_LOCK(c);
-#    ifdef _WIN32
-            if (c->get_fd >= 0) shutdown((SOCKET)c->get_fd, SD_BOTH);
-#    else
-            if (c->get_fd >= 0) shutdown(c->get_fd, SHUT_RDWR);
-#    endif
-            FMCP__CL_WAKE(c);
-            FMCP__CL_UNLOCK(c);
-        }
-#  endif
-        fmcp__thread_join(&c->thread);
-        c->has_thread = 0;
-    }
-#else
-    (void)c;
-#endif
-}
-
-FASTMCP_API void fmcp_client_destroy(fmcp_client *c)
-{
-    if (!c) return;
-    FMCP__CL_LOCK(c);
-    c->stopping = 1;
-    FMCP__CL_UNLOCK(c);
-#ifndef FASTMCP_NO_SOCKETS
-    if (c->kind == FMCP__CL_HTTP) {
-        fmcp__cl_stop_reader(c);
-        if (c->session[0] && !c->legacy) {
-            fmcp__cl_conn *k = NULL;
-            if (fmcp__cl_exchange(c, "DELETE", c->url.path, NULL, 0, NULL, fmcp_monotonic_ms() + 2000,
-                                  NULL, &k, NULL) == FMCP_OK)
-                fmcp__cl_conn_free(c, k);
-        }
-        fmcp__cl_conn_free(c, c->idle);
-        fmcp__cl_conn_free(c, c->legacy_conn);
-        fmcp__cl_sse_free(&c->legacy_sse);
-    }
-#endif
-#ifndef FASTMCP_NO_THREADS
-    fmcp__mutex_lock(&c->wlock);
-#endif
-    if (c->wfd >= 0) close(c->wfd);   /* the server sees EOF on its stdin */
-    c->wfd = -1;
-#ifdef FMCP__CL_WINPROC
-    fmcp__handle_close(c->hin);
-    c->hin = NULL;
-#endif
-#ifndef FASTMCP_NO_THREADS
-    fmcp__mutex_unlock(&c->wlock);
-#endif
-#ifdef FMCP__CL_WINPROC
-    if (c->hproc) fmcp__cl_reap(c);
-#elif !defined(FASTMCP_NO_PROCESS)
-    if (c->pid > 0) fmcp__cl_reap(c);
-#endif
-    fmcp__cl_stop_reader(c);
-#ifdef FMCP__CL_WINPROC
-    if (c->has_pipe) {   /* after the reader thread: it may be waiting for the queue */
-        fmcp__mutex_lock(&c->qlock);
-        c->qstop = 1;
-        fmcp__cond_broadcast(&c->qcv);
-        fmcp__mutex_unlock(&c->qlock);
-        fmcp__thread_join_io(&c->pipe);
-    }
-    fmcp__handle_close(c->hout);
-    if (c->qinit) {
-        fmcp__buf_free(&c->q);
-        fmcp__mutex_destroy(&c->qlock);
-        fmcp__cond_destroy(&c->qcv);
-    }
-#endif
-    if (c->rfd >= 0) close(c->rfd);
-    if (c->wake[0] >= 0) close(c->wake[0]);
-    if (c->wake[1] >= 0) close(c->wake[1]);
-    fmcp__buf_free(&c->line);
-    while (c->pending) fmcp__cl_unregister(c, c->pending);
-    if (c->init) fmcp_json_doc_destroy(c->init);
-    if (c->tools) fmcp_json_doc_destroy(c->tools);
     while (c->cache_head) fmcp__cl_mem_unlink(c, &c->cache_head);
-#ifndef FASTMCP_NO_THREADS
-    fmcp__mutex_destroy(&c->lock);
-    fmcp__mutex_destroy(&c->wlock);
-    fmcp__mutex_destroy(&c->cache_lock);
-    fmcp__cond_destroy(&c->cv);
-    fmcp__cond_destroy(&c->rcv);
-#endif
-    fmcp_wipe(c->dblob, c->dblob_len);   /* the bearer token */
-    fmcp_free(c->a, c->dblob, c->dblob_len);
-    {
-        fmcp_allocator copy = c->alloc;   /* c->a points into c */
-        fmcp_free(c->a ? &copy : NULL, c, sizeof *c);
-    }
 }
-
-#ifndef FASTMCP_NO_PROCESS
-static fmcp_result fmcp__cl_start_stream(fmcp_client *c)
-{
-    int status = 0;
-    fmcp_result r;
-#ifdef FMCP__CL_WINPROC
-    fmcp__mutex_init(&c->qlock);
-    fmcp__cond_init(&c->qcv);
-    c->qinit = 1;
-    if (fmcp__thread_start(&c->pipe, fmcp__cl_pipe_main, c) != 0) return FMCP_ERR_NOMEM;
-    c->has_pipe = 1;
-    if (fmcp__thread_start(&c->thread, fmcp__cl_reader_main, c) != 0) return FMCP_ERR_NOMEM;
-    c->has_thread = 1;
-#else
-    struct stat st;
-    c->wsock = fstat(c->wfd, &st) == 0 && S_ISSOCK(st.st_mode);
-#endif
-#if !defined(FASTMCP_NO_THREADS) && !defined(_WIN32)
-    if (pipe(c->wake) != 0) return FMCP_ERR_IO;
-    {   /* not inherited by children; drained in a loop, written under the lock */
-        int i;
-        for (i = 0; i < 2; i++) {
-            (void)fcntl(c->wake[i], F_SETFD, FD_CLOEXEC);
-            (void)fcntl(c->wake[i], F_SETFL, fcntl(c->wake[i], F_GETFL) | O_NONBLOCK);
-        }
-    }
-    if (fmcp__thread_start(&c->thread, fmcp__cl_reader_main, c) != 0) return FMCP_ERR_NOMEM;
-    c->has_thread = 1;
-#endif
-    r = c->d.protocol_era == FMCP_ERA_LEGACY ? FMCP_ERR_NOT_FOUND : fmcp__cl_discover(c, &status);
-    if (r == FMCP_ERR_NOT_FOUND) return fmcp__cl_initialize(c, &status);
-    if (r == FMCP_OK && c->d.on_notification) {   /* list-changed notifications: one listen, never answered */
-        char *msg = NULL;
-        size_t len = 0;
-        r = fmcp__cl_listen_msg(c, &msg, &len);
-        if (r == FMCP_OK) r = fmcp__cl_stream_send(c, msg, len);
-        if (msg) fmcp_free(c->a, msg, len + 1);
-    }
-    return r;
-}
-
-#ifdef FMCP__CL_WINPROC
-/* Windows: CreateProcess (base: fmcp__proc_spawn quotes argv for the MSVC
- * runtime and merges env into our environment). */
-FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, const char *const *argv,
-                                                  const char *const *env, fmcp_client **out)
-{
-    fmcp_client *c;
-    fmcp_result r;
-    if (!out || !argv || !argv[0]) return FMCP_ERR_INVALID_ARG;
-    *out = NULL;
-    r = fmcp__cl_new(d, FMCP__CL_STREAM, &c);
-    if (r != FMCP_OK) return r;
-    r = fmcp__proc_spawn(c->a, argv, env, &c->hproc, &c->hin, &c->hout);
-    if (r == FMCP_OK) r = fmcp__cl_start_stream(c);
-    if (r != FMCP_OK) { fmcp_client_destroy(c); return r; }
-    *out = c;
-    return FMCP_OK;
-}
-
-/* A descriptor pair is a POSIX notion here; Windows callers spawn. */
-FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int read_fd, int write_fd,
-                                               fmcp_client **out)
-{
-    (void)d; (void)read_fd; (void)write_fd;
-    if (out) *out = NULL;
-    return FMCP_ERR_UNSUPPORTED;
-}
-#else
-FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int read_fd, int write_fd,
-                                               fmcp_client **out)
-{
-    fmcp_client *c;
-    fmcp_result r;
-    if (!out || read_fd < 0 || write_fd < 0) return FMCP_ERR_INVALID_ARG;
-    *out = NULL;
-    r = fmcp__cl_new(d, FMCP__CL_STREAM, &c);
-    if (r != FMCP_OK) { close(read_fd); close(write_fd); return r; }
-    c->rfd = read_fd;
-    c->wfd = write_fd;
-    r = fmcp__cl_start_stream(c);
-    if (r != FMCP_OK) { fmcp_client_destroy(c); return r; }
-    *out = c;
-    return FMCP_OK;
-}
-
-/* environ with env's "NAME=value" entries added or replacing. */
-static char **fmcp__cl_envp(fmcp_client *c, const char *const *env, size_t *count)
-{
-    size_t n = 0, m = 0, i, j, k = 0;
-    char **e;
-    while (environ && environ[n]) n++;
-    while (env && env[m]) m++;
-    *count = n + m + 1;
-    e = (char **)fmcp_malloc(c->a, *count * sizeof *e);
-    if (!e) return NULL;
-    for (i = 0; i < n; i++) {
-        const char *eq = strchr(environ[i], '=');
-        size_t nl = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
-        int replaced = 0;
-        for (j = 0; j < m && !replaced; j++)
-            replaced = strncmp(env[j], environ[i], nl) == 0 && env[j][nl] == '=';
-        if (!replaced) e[k++] = environ[i];
-    }
-    for (j = 0; j < m; j++) e[k++] = (char *)env[j];
-    e[k] = NULL;
-    return e;
-}
-
-static void fmcp__cl_cloexec(int fd)
-{
-    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-}
-
-/* fork + exec; errors of exec come back through a close-on-exec pipe. */
-static fmcp_result fmcp__cl_spawn(fmcp_client *c, const char *const *argv, char **envp)
-{
-    int in[2], outp[2], ep[2], err = 0;
-    long n;
-    if (pipe(in) != 0) return FMCP_ERR_IO;
-    if (pipe(outp) != 0) { close(in[0]); close(in[1]); return FMCP_ERR_IO; }
-    if (pipe(ep) != 0) { close(in[0]); close(in[1]); close(outp[0]); close(outp[1]); return FMCP_ERR_IO; }
-    fmcp__cl_cloexec(in[0]); fmcp__cl_cloexec(in[1]); fmcp__cl_cloexec(outp[0]);
-    fmcp__cl_cloexec(outp[1]); fmcp__cl_cloexec(ep[0]); fmcp__cl_cloexec(ep[1]);
-    c->pid = fork();
-    if (c->pid == 0) {
-        int e;
-        if (dup2(in[0], 0) >= 0 && dup2(outp[1], 1) >= 0) {
-            environ = envp;
-            execvp(argv[0], (char *const *)argv);
-        }
-        e = errno;
-        if (write(ep[1], &e, sizeof e) < 0) { /* nothing more to do */ }
-        _exit(127);
-    }
-    close(in[0]); close(outp[1]); close(ep[1]);
-    if (c->pid < 0) { close(in[1]); close(outp[0]); close(ep[0]); c->pid = 0; return FMCP_ERR_IO; }
-    do n = (long)read(ep[0], &err, sizeof err); while (n < 0 && errno == EINTR);
-    close(ep[0]);
-    c->wfd = in[1];
-    c->rfd = outp[0];
-    if (n > 0) return err == ENOENT || err == EACCES ? FMCP_ERR_NOT_FOUND : FMCP_ERR_IO;
-    return FMCP_OK;
-}
-
-FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, const char *const *argv,
-                                                  const char *const *env, fmcp_client **out)
-{
-    fmcp_client *c;
-    fmcp_result r;
-    char **envp;
-    size_t nenv = 0;
-    if (!out || !argv || !argv[0]) return FMCP_ERR_INVALID_ARG;
-    *out = NULL;
-    r = fmcp__cl_new(d, FMCP__CL_STREAM, &c);
-    if (r != FMCP_OK) return r;
-    envp = fmcp__cl_envp(c, env, &nenv);
-    if (!envp) { fmcp_client_destroy(c); return FMCP_ERR_NOMEM; }
-    r = fmcp__cl_spawn(c, argv, envp);
-    fmcp_free(c->a, envp, nenv * sizeof *envp);
-    if (r == FMCP_OK) r = fmcp__cl_start_stream(c);
-    if (r != FMCP_OK) { fmcp_client_destroy(c); return r; }
-    *out = c;
-    return FMCP_OK;
-}
-#endif /* FMCP__CL_WINPROC */
-#endif /* FASTMCP_NO_PROCESS */
-
-#ifdef FMCP__WIN32_NO_PROCESS
-/* Windows: no stdio transport yet (see the top of fastmcp.h). */
-FASTMCP_API fmcp_result fmcp_client_connect_stdio(const fmcp_client_desc *d, const char *const *argv,
-                                                  const char *const *env, fmcp_client **out)
-{
-    (void)d; (void)argv; (void)env;
-    if (out) *out = NULL;
-    return FMCP_ERR_UNSUPPORTED;
-}
-
-FASTMCP_API fmcp_result fmcp_client_connect_fd(const fmcp_client_desc *d, int read_fd, int write_fd,
-                                               fmcp_client **out)
-{
-    (void)d; (void)read_fd; (void)write_fd;
-    if (out) *out = NULL;
-    return FMCP_ERR_UNSUPPORTED;
-}
-#endif
-
-#ifndef FASTMCP_NO_SOCKETS
-/* Old servers (2024-11-05): GET the URL, wait for the endpoint event. */
-static fmcp_result fmcp__cl_legacy_open(fmcp_client *c)
-{
-    int64_t deadline = fmcp__cl_deadline(c, NULL);
-    fmcp__cl_conn *k = NULL;
-    fmcp_result r = fmcp__cl_exchange(c, "GET", c->url.path, NULL, 0, NULL, deadline, NULL, &k, NULL);
-    if (r != FMCP_OK) return r;
-    if (k->status != 200 || !k->is_sse) { fmcp__cl_conn_free(c, k); return FMCP_ERR_HTTP; }
-    c->legacy = 1;
-    while (!c->post_path[0] && r == FMCP_OK) {
-        const char *data = NULL;
-        size_t n;
-        r = fmcp__cl_body(c, k, deadline, NULL, &data, &n);
-        if (r == FMCP_OK && !n) r = FMCP_ERR_CLOSED;
-        if (r == FMCP_OK) r = fmcp__cl_sse_feed(c, &c->legacy_sse, data, n);
-    }
-    if (r != FMCP_OK) { fmcp__cl_conn_free(c, k); return r; }
-    c->legacy_conn = k;
-    return FMCP_OK;
-}
-
-static fmcp_result fmcp__cl_start_get(fmcp_client *c)
-{
-#ifndef FASTMCP_NO_THREADS
-    if (c->d.no_get_stream && !c->legacy) return FMCP_OK;
-    if (c->modern && !c->d.on_notification) return FMCP_OK;   /* nothing to listen for */
-    if (fmcp__thread_start(&c->thread, fmcp__cl_get_main, c) != 0) return FMCP_ERR_NOMEM;
-    c->has_thread = 1;
-    {   /* wait (briefly) until the server has answered the GET */
-        int64_t end = fmcp_monotonic_ms() + 5000;
-        FMCP__CL_LOCK(c);
-        while (!c->get_settled && fmcp_monotonic_ms() < end) fmcp__cl_cond_wait_ms(c, FMCP__CL_SLICE_MS);
-        FMCP__CL_UNLOCK(c);
-    }
-    return FMCP_OK;
-#else
-    return c->legacy ? FMCP_ERR_UNSUPPORTED : FMCP_OK;   /* the legacy answers need a reader */
-#endif
-}
-
-FASTMCP_API fmcp_result fmcp_client_connect_http(const fmcp_client_desc *d, const char *url, fmcp_client **out)
-{
-    fmcp_client *c;
-    fmcp_result r;
-    int status = 0;
-    if (!out || !url) return FMCP_ERR_INVALID_ARG;
-    *out = NULL;
-    r = fmcp__cl_new(d, FMCP__CL_HTTP, &c);
-    if (r != FMCP_OK) return r;
-    r = fmcp_http_url_parse(url, &c->url);
-    if (r == FMCP_OK && strcmp(c->url.scheme, "https") == 0 && !c->d.transport) r = FMCP_ERR_UNSUPPORTED;
-    if (r == FMCP_OK) r = c->d.protocol_era == FMCP_ERA_LEGACY ? FMCP_ERR_NOT_FOUND : fmcp__cl_discover(c, &status);
-    if (r == FMCP_ERR_NOT_FOUND) r = fmcp__cl_initialize(c, &status);
-    if (r == FMCP_ERR_HTTP && status >= 400 && status < 500 && status != 401 && status != 403) {
-        if (c->init) { fmcp_json_doc_destroy(c->init); c->init = NULL; }
-        r = fmcp__cl_legacy_open(c);
-        if (r == FMCP_OK) r = fmcp__cl_start_get(c);
-        if (r == FMCP_OK) r = fmcp__cl_initialize(c, &status);
-    } else if (r == FMCP_OK) {
-        r = fmcp__cl_start_get(c);
-    }
-    if (r != FMCP_OK) { fmcp_client_destroy(c); return r; }
-    *out = c;
-    return FMCP_OK;
-}
-#endif
 
 #endif /* a transport */
 

@@ -257,6 +257,10 @@
  *   oauth_store OAuth token/registration storage: files (0600, atomic) or memory
  *   oauth   OAuth 2.1 client (MCP authorization): discovery, DCR, PKCE, refresh
  *   mcp_client MCP client: stdio (spawned server) and Streamable HTTP, legacy SSE fallback
+ *   mcp_client_stdio the client's stream transport: spawned server, fd pair, reader baton
+ *   mcp_client_http the client's Streamable HTTP transport, SSE, OAuth retries, legacy SSE
+ *   mcp_client_era the client's 2026-07-28 half: discovery, request headers, input
+ *           rounds, result cache
  *   introspect RFC 7662 introspection of opaque tokens: client auth, hashed
  *           verdict cache, non-blocking fetch (auth's second verifier)
  *   auth    bearer auth for Streamable HTTP: JWKS URL cache, token cache, RFC 6750
