@@ -32893,14 +32893,12 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
 extern char **environ;
 #endif
 
+#define FMCP__CL_LOCK(c) fmcp__mutex_lock(&(c)->lock)
+#define FMCP__CL_UNLOCK(c) fmcp__mutex_unlock(&(c)->lock)
 #ifndef FASTMCP_NO_THREADS
-#  define FMCP__CL_LOCK(c) fmcp__mutex_lock(&(c)->lock)
-#  define FMCP__CL_UNLOCK(c) fmcp__mutex_unlock(&(c)->lock)
 #  define FMCP__CL_WAKE(c) fmcp__cond_broadcast(&(c)->cv)
 #  define FMCP__CL_WAKE_P(p) fmcp__cond_signal(&(p)->cv)   /* only p's caller */
 #else
-#  define FMCP__CL_LOCK(c) ((void)(c))
-#  define FMCP__CL_UNLOCK(c) ((void)(c))
 #  define FMCP__CL_WAKE(c) ((void)(c))
 #  define FMCP__CL_WAKE_P(p) ((void)(p))
 #endif
@@ -33008,9 +33006,9 @@ struct fmcp_client {
     fmcp__cl_sse legacy_sse;
     fmcp__cl_conn *legacy_conn;
 #endif
-#ifndef FASTMCP_NO_THREADS
-    fmcp__mutex lock, wlock;
+    fmcp__mutex lock, wlock;   /* placeholders without threads (base) */
     fmcp__mutex cache_lock;   /* the cache store's calls; never taken with lock held, nor lock under it */
+#ifndef FASTMCP_NO_THREADS
     fmcp__cond cv;
     fmcp__cond rcv;       /* the stdio reader thread's own, so callers never wake it */
     fmcp__thread thread;
@@ -33939,10 +33937,10 @@ static fmcp_result fmcp__cl_new(const fmcp_client_desc *d, int kind, fmcp_client
 #ifndef FASTMCP_NO_SOCKETS
     c->get_fd = -1;
 #endif
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_init(&c->lock);
     fmcp__mutex_init(&c->wlock);
     fmcp__mutex_init(&c->cache_lock);
+#ifndef FASTMCP_NO_THREADS
     fmcp__cond_init(&c->cv);
     fmcp__cond_init(&c->rcv);
 #endif
@@ -33973,10 +33971,10 @@ FASTMCP_API void fmcp_client_destroy(fmcp_client *c)
     if (c->init) fmcp_json_doc_destroy(c->init);
     if (c->tools) fmcp_json_doc_destroy(c->tools);
     fmcp__cl_cache_clear(c);
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_destroy(&c->lock);
     fmcp__mutex_destroy(&c->wlock);
     fmcp__mutex_destroy(&c->cache_lock);
+#ifndef FASTMCP_NO_THREADS
     fmcp__cond_destroy(&c->cv);
     fmcp__cond_destroy(&c->rcv);
 #endif
@@ -34279,17 +34277,13 @@ static fmcp_result fmcp__cl_stream_send(fmcp_client *c, const char *json, size_t
 #if defined(_WIN32) && !defined(FMCP__CL_WINPROC)
     (void)json; (void)len;   /* c->wfd is never open: no stream transport */
 #endif
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_lock(&c->wlock);
-#endif
 #ifdef FMCP__CL_WINPROC
     if (c->hin) r = fmcp__cl_stream_write(c, json, len);
 #elif !defined(_WIN32)
     if (c->wfd >= 0) r = fmcp__cl_stream_write(c, json, len);
 #endif
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_unlock(&c->wlock);
-#endif
     if (r == FMCP_ERR_IO) { fmcp__cl_mark_closed(c); r = FMCP_ERR_CLOSED; }   /* the peer is gone */
     return r;
 }
@@ -34376,18 +34370,14 @@ static void fmcp__cl_reap(fmcp_client *c)
  * child reaped, the reader thread stopped, the descriptors closed. */
 static void fmcp__cl_stream_end(fmcp_client *c)
 {
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_lock(&c->wlock);
-#endif
     if (c->wfd >= 0) close(c->wfd);   /* the server sees EOF on its stdin */
     c->wfd = -1;
 #ifdef FMCP__CL_WINPROC
     fmcp__handle_close(c->hin);
     c->hin = NULL;
 #endif
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_unlock(&c->wlock);
-#endif
 #ifdef FMCP__CL_WINPROC
     if (c->hproc) fmcp__cl_reap(c);
 #elif !defined(FASTMCP_NO_PROCESS)
@@ -34656,7 +34646,7 @@ static fmcp_result fmcp__cl_ready(fmcp_client *c, int fd, short ev, int64_t dead
         }
         ms = fmcp__cl_slice(deadline);
         if (deadline && ms == 0) return FMCP_ERR_TIMEOUT;
-        pf.fd = fd; pf.events = ev; pf.revents = 0;
+        pf.fd = FMCP__SOCK(fd); pf.events = ev; pf.revents = 0;
         n = fmcp__sock_poll(&pf, 1, (!p && !deadline) ? -1 : ms);
         if (n > 0) return FMCP_OK;
         if (n < 0 && !fmcp__sock_intr()) return FMCP_ERR_IO;
@@ -36049,9 +36039,7 @@ static int fmcp__cl_cache_get(fmcp_client *c, const char *method, const char *pa
 {
     int pass, hit = 0;
     q->ok = fmcp__cl_identity(c, q->id) == FMCP_OK;
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_lock(&c->cache_lock);
-#endif
     q->gen = c->cache_gen;
     fmcp__cl_cache_srv(c);
     for (pass = 0; pass < 2 && !hit && q->ok; pass++) {
@@ -36066,9 +36054,7 @@ static int fmcp__cl_cache_get(fmcp_client *c, const char *method, const char *pa
         }
         fmcp__buf_free(&k);
     }
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_unlock(&c->cache_lock);
-#endif
     return hit;
 }
 
@@ -36087,14 +36073,10 @@ static void fmcp__cl_cache_put(fmcp_client *c, const char *method, const char *p
     if (!q->ok || ttl <= 0 || !res || fmcp__cl_input_required(d)) return;
     if (ttl > ((int64_t)1 << 40)) ttl = (int64_t)1 << 40;   /* ~35 years: no overflow */
     if (!(text = fmcp__cl_value_text(c->a, fmcp_json_root(d), &n))) return;
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_lock(&c->cache_lock);
-#endif
     if (q->gen == c->cache_gen && fmcp__cl_ckey(c, &k, method, pub ? "public" : q->id, params) == FMCP_OK)
         fmcp__cl_store_put(c, k.p, k.len, text, n, fmcp_monotonic_ms() + ttl);
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_unlock(&c->cache_lock);
-#endif
     fmcp__buf_free(&k);
     fmcp_free_text(c->a, text, n);
 }
@@ -36112,9 +36094,7 @@ static void fmcp__cl_cache_notice(fmcp_client *c, const char *method)
     if (!c->modern || c->d.no_cache) return;
     for (i = 0; i < sizeof map / sizeof map[0]; i++) {
         if (strcmp(method, map[i][0]) != 0) continue;
-#ifndef FASTMCP_NO_THREADS
         fmcp__mutex_lock(&c->cache_lock);
-#endif
         c->cache_gen++;
         fmcp__cl_cache_srv(c);
         for (j = 1; j < 3 && map[i][j]; j++) {
@@ -36122,9 +36102,7 @@ static void fmcp__cl_cache_notice(fmcp_client *c, const char *method)
             int n = snprintf(prefix, sizeof prefix, "%s\n%s\n", map[i][j], c->cache_srv);
             fmcp__cl_store_invalidate(c, prefix, (size_t)n);
         }
-#ifndef FASTMCP_NO_THREADS
         fmcp__mutex_unlock(&c->cache_lock);
-#endif
         return;
     }
 }

@@ -46,14 +46,12 @@
 extern char **environ;
 #endif
 
+#define FMCP__CL_LOCK(c) fmcp__mutex_lock(&(c)->lock)
+#define FMCP__CL_UNLOCK(c) fmcp__mutex_unlock(&(c)->lock)
 #ifndef FASTMCP_NO_THREADS
-#  define FMCP__CL_LOCK(c) fmcp__mutex_lock(&(c)->lock)
-#  define FMCP__CL_UNLOCK(c) fmcp__mutex_unlock(&(c)->lock)
 #  define FMCP__CL_WAKE(c) fmcp__cond_broadcast(&(c)->cv)
 #  define FMCP__CL_WAKE_P(p) fmcp__cond_signal(&(p)->cv)   /* only p's caller */
 #else
-#  define FMCP__CL_LOCK(c) ((void)(c))
-#  define FMCP__CL_UNLOCK(c) ((void)(c))
 #  define FMCP__CL_WAKE(c) ((void)(c))
 #  define FMCP__CL_WAKE_P(p) ((void)(p))
 #endif
@@ -161,9 +159,9 @@ struct fmcp_client {
     fmcp__cl_sse legacy_sse;
     fmcp__cl_conn *legacy_conn;
 #endif
-#ifndef FASTMCP_NO_THREADS
-    fmcp__mutex lock, wlock;
+    fmcp__mutex lock, wlock;   /* placeholders without threads (base) */
     fmcp__mutex cache_lock;   /* the cache store's calls; never taken with lock held, nor lock under it */
+#ifndef FASTMCP_NO_THREADS
     fmcp__cond cv;
     fmcp__cond rcv;       /* the stdio reader thread's own, so callers never wake it */
     fmcp__thread thread;
@@ -1092,10 +1090,10 @@ static fmcp_result fmcp__cl_new(const fmcp_client_desc *d, int kind, fmcp_client
 #ifndef FASTMCP_NO_SOCKETS
     c->get_fd = -1;
 #endif
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_init(&c->lock);
     fmcp__mutex_init(&c->wlock);
     fmcp__mutex_init(&c->cache_lock);
+#ifndef FASTMCP_NO_THREADS
     fmcp__cond_init(&c->cv);
     fmcp__cond_init(&c->rcv);
 #endif
@@ -1126,10 +1124,10 @@ FASTMCP_API void fmcp_client_destroy(fmcp_client *c)
     if (c->init) fmcp_json_doc_destroy(c->init);
     if (c->tools) fmcp_json_doc_destroy(c->tools);
     fmcp__cl_cache_clear(c);
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_destroy(&c->lock);
     fmcp__mutex_destroy(&c->wlock);
     fmcp__mutex_destroy(&c->cache_lock);
+#ifndef FASTMCP_NO_THREADS
     fmcp__cond_destroy(&c->cv);
     fmcp__cond_destroy(&c->rcv);
 #endif

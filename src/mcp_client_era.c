@@ -603,9 +603,7 @@ static int fmcp__cl_cache_get(fmcp_client *c, const char *method, const char *pa
 {
     int pass, hit = 0;
     q->ok = fmcp__cl_identity(c, q->id) == FMCP_OK;
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_lock(&c->cache_lock);
-#endif
     q->gen = c->cache_gen;
     fmcp__cl_cache_srv(c);
     for (pass = 0; pass < 2 && !hit && q->ok; pass++) {
@@ -620,9 +618,7 @@ static int fmcp__cl_cache_get(fmcp_client *c, const char *method, const char *pa
         }
         fmcp__buf_free(&k);
     }
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_unlock(&c->cache_lock);
-#endif
     return hit;
 }
 
@@ -641,14 +637,10 @@ static void fmcp__cl_cache_put(fmcp_client *c, const char *method, const char *p
     if (!q->ok || ttl <= 0 || !res || fmcp__cl_input_required(d)) return;
     if (ttl > ((int64_t)1 << 40)) ttl = (int64_t)1 << 40;   /* ~35 years: no overflow */
     if (!(text = fmcp__cl_value_text(c->a, fmcp_json_root(d), &n))) return;
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_lock(&c->cache_lock);
-#endif
     if (q->gen == c->cache_gen && fmcp__cl_ckey(c, &k, method, pub ? "public" : q->id, params) == FMCP_OK)
         fmcp__cl_store_put(c, k.p, k.len, text, n, fmcp_monotonic_ms() + ttl);
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_unlock(&c->cache_lock);
-#endif
     fmcp__buf_free(&k);
     fmcp_free_text(c->a, text, n);
 }
@@ -666,9 +658,7 @@ static void fmcp__cl_cache_notice(fmcp_client *c, const char *method)
     if (!c->modern || c->d.no_cache) return;
     for (i = 0; i < sizeof map / sizeof map[0]; i++) {
         if (strcmp(method, map[i][0]) != 0) continue;
-#ifndef FASTMCP_NO_THREADS
         fmcp__mutex_lock(&c->cache_lock);
-#endif
         c->cache_gen++;
         fmcp__cl_cache_srv(c);
         for (j = 1; j < 3 && map[i][j]; j++) {
@@ -676,9 +666,7 @@ static void fmcp__cl_cache_notice(fmcp_client *c, const char *method)
             int n = snprintf(prefix, sizeof prefix, "%s\n%s\n", map[i][j], c->cache_srv);
             fmcp__cl_store_invalidate(c, prefix, (size_t)n);
         }
-#ifndef FASTMCP_NO_THREADS
         fmcp__mutex_unlock(&c->cache_lock);
-#endif
         return;
     }
 }

@@ -39,7 +39,7 @@ static fmcp_result fmcp__cl_ready(fmcp_client *c, int fd, short ev, int64_t dead
         }
         ms = fmcp__cl_slice(deadline);
         if (deadline && ms == 0) return FMCP_ERR_TIMEOUT;
-        pf.fd = fd; pf.events = ev; pf.revents = 0;
+        pf.fd = FMCP__SOCK(fd); pf.events = ev; pf.revents = 0;
         n = fmcp__sock_poll(&pf, 1, (!p && !deadline) ? -1 : ms);
         if (n > 0) return FMCP_OK;
         if (n < 0 && !fmcp__sock_intr()) return FMCP_ERR_IO;

@@ -287,17 +287,13 @@ static fmcp_result fmcp__cl_stream_send(fmcp_client *c, const char *json, size_t
 #if defined(_WIN32) && !defined(FMCP__CL_WINPROC)
     (void)json; (void)len;   /* c->wfd is never open: no stream transport */
 #endif
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_lock(&c->wlock);
-#endif
 #ifdef FMCP__CL_WINPROC
     if (c->hin) r = fmcp__cl_stream_write(c, json, len);
 #elif !defined(_WIN32)
     if (c->wfd >= 0) r = fmcp__cl_stream_write(c, json, len);
 #endif
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_unlock(&c->wlock);
-#endif
     if (r == FMCP_ERR_IO) { fmcp__cl_mark_closed(c); r = FMCP_ERR_CLOSED; }   /* the peer is gone */
     return r;
 }
@@ -384,18 +380,14 @@ static void fmcp__cl_reap(fmcp_client *c)
  * child reaped, the reader thread stopped, the descriptors closed. */
 static void fmcp__cl_stream_end(fmcp_client *c)
 {
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_lock(&c->wlock);
-#endif
     if (c->wfd >= 0) close(c->wfd);   /* the server sees EOF on its stdin */
     c->wfd = -1;
 #ifdef FMCP__CL_WINPROC
     fmcp__handle_close(c->hin);
     c->hin = NULL;
 #endif
-#ifndef FASTMCP_NO_THREADS
     fmcp__mutex_unlock(&c->wlock);
-#endif
 #ifdef FMCP__CL_WINPROC
     if (c->hproc) fmcp__cl_reap(c);
 #elif !defined(FASTMCP_NO_PROCESS)

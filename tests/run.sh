@@ -31,7 +31,7 @@ add_result "$log/check-src.txt" "header lists and columns (tools/check-src)"
 # 2. compile matrix: the header with its implementation, warnings as errors
 SWITCHES="FASTMCP_NO_INT128 FASTMCP_NO_THREADS FASTMCP_NO_SOCKETS FASTMCP_NO_FILESYSTEM FASTMCP_NO_PROCESS FASTMCP_NO_OS_DEFAULTS FASTMCP_NO_TASKS FASTMCP_SMALL_SCHEMA FASTMCP_STATIC FASTMCP_JWS_RS256_ONLY"
 W="-Wall -Wextra -Wpedantic -Wshadow -Wvla -Werror"
-# the library itself is also clean under these (gcc and clang; the last two are C-only)
+# the library itself is also clean under these (gcc, clang and mingw-w64; the last two are C-only)
 WS="$W -Wconversion -Wsign-conversion -Wformat=2 -Wundef"
 WC="$WS -Wmissing-prototypes -Wstrict-prototypes"
 cc_check() { # name, command...
@@ -63,9 +63,9 @@ done
 cc_check "gcc -Os" gcc -std=c99 $WC -Os -I. -c $CK -o $B/cc.o
 # Windows: the whole header with mingw-w64 (sockets, threads, file store on Win32)
 if command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1; then
-  cc_check "mingw-w64 gcc -std=c99" x86_64-w64-mingw32-gcc -std=c99 $W -I. -c $CK -o $B/cc.o
-  cc_check "mingw-w64 g++ -std=c++11" x86_64-w64-mingw32-g++ -std=c++11 -x c++ $W -I. -c $CK -o $B/cc.o
-  cc_check "mingw-w64 gcc all switches" x86_64-w64-mingw32-gcc -std=c99 $W $all -I. -c $CK -o $B/cc.o
+  cc_check "mingw-w64 gcc -std=c99" x86_64-w64-mingw32-gcc -std=c99 $WC -I. -c $CK -o $B/cc.o
+  cc_check "mingw-w64 g++ -std=c++11" x86_64-w64-mingw32-g++ -std=c++11 -x c++ $WS -I. -c $CK -o $B/cc.o
+  cc_check "mingw-w64 gcc all switches" x86_64-w64-mingw32-gcc -std=c99 $WC $all -I. -c $CK -o $B/cc.o
 else
   S=$((S+1)); echo "skip  compile: mingw-w64 (x86_64-w64-mingw32-gcc absent; install mingw-w64)"
 fi

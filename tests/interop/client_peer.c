@@ -7,6 +7,8 @@
 #include "fastmcp.h"
 #include <stdio.h>
 #include <string.h>
+#include <pthread.h>
+#include <time.h>
 
 static int P, F;
 
@@ -19,6 +21,10 @@ static void check(const char *name, int ok, const char *detail)
 static double prog[8];
 static int nprog, nlogs;
 static char logs[4][64];
+/* Log notifications may come on the GET stream, after the call's answer on
+ * its POST (TypeScript fastmcp sends them unrelated): the check waits. */
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t log_cv = PTHREAD_COND_INITIALIZER;
 
 static int on_progress(void *u, double p, double total, const char *msg)
 {
@@ -30,11 +36,28 @@ static int on_progress(void *u, double p, double total, const char *msg)
 static void on_log(void *u, const char *level, const char *logger, const fmcp_json *data)
 {
     (void)u; (void)logger;
+    pthread_mutex_lock(&log_mu);
     if (nlogs < 4) {
         /* a string, or (TypeScript fastmcp) an object with a message */
         const char *s = fmcp_json_str(data, NULL) ? fmcp_json_str(data, NULL) : fmcp_json_get_str(data, "message", NULL);
         snprintf(logs[nlogs++], sizeof logs[0], "%s:%s", level, s ? s : "(object)");
     }
+    pthread_cond_broadcast(&log_cv);
+    pthread_mutex_unlock(&log_mu);
+}
+
+/* Waits (at most 10 s: only so a failure cannot hang) until n logs are in. */
+static int logs_in(int n)
+{
+    struct timespec until;
+    int got;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 10;
+    pthread_mutex_lock(&log_mu);
+    while (nlogs < n && pthread_cond_timedwait(&log_cv, &log_mu, &until) == 0) { }
+    got = nlogs;
+    pthread_mutex_unlock(&log_mu);
+    return got;
 }
 
 static fmcp_result on_sampling(void *u, fmcp_client *c, const char *m, const fmcp_json *params, fmcp_json_writer *w)
@@ -83,10 +106,12 @@ static void common(fmcp_client *c, int sdk)
     nprog = 0;
     check("tools/call with progress", call_text(c, "progress", NULL, &o, "progress done"), NULL);
     check("progress in order", nprog == 3 && prog[0] == 1 && prog[1] == 2 && prog[2] == 3, NULL);
+    pthread_mutex_lock(&log_mu);
     nlogs = 0;
+    pthread_mutex_unlock(&log_mu);
     (void)fmcp_client_set_log_level(c, "debug");
     check("tools/call with logs", call_text(c, "log", NULL, NULL, "logged"), NULL);
-    check("log notifications", nlogs == 2 && strcmp(logs[0], "info:first") == 0 && strncmp(logs[1], "warning:", 8) == 0,
+    check("log notifications", logs_in(2) == 2 && strcmp(logs[0], "info:first") == 0 && strncmp(logs[1], "warning:", 8) == 0,
           logs[0]);
     check("resources/list", fmcp_client_list_resources(c, &d) == FMCP_OK &&
           fmcp_json_len(fmcp_json_get(fmcp_json_root(d), "resources")) == 1, NULL);
