@@ -322,7 +322,7 @@
  * fmcp_wipe(p, n)         zeroes memory in a way the compiler cannot drop.
  *
  * Private toolkit (base.c, static, for the modules below; not API): every
- * module uses these instead of its own copy. fmcp__strndup/fmcp__strdup
+ * module uses these instead of its own copy. fmcp__strndup/fmcp__strdup/fmcp__strfree
  * (NUL-terminated copies through the allocator), fmcp__lc, fmcp__ieqn,
  * fmcp__ieq, fmcp__ieqs (ASCII case-insensitive compares), fmcp__hexval and
  * fmcp__hex (one hex digit in, bytes out as lowercase hex), and
@@ -5651,6 +5651,16 @@ FMCP__TK int fmcp__hexval(int c)
     if (c >= '0' && c <= '9') return c - '0';
     c = fmcp__lc(c);
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Frees a NUL-terminated copy (fmcp__strdup's); secret: wiped first. */
+FMCP__TK void fmcp__strfree(const fmcp_allocator *a, char *s, int secret)
+{
+    size_t n;
+    if (!s) return;
+    n = strlen(s) + 1;
+    if (secret) fmcp_wipe(s, n);
+    fmcp_free(a, s, n);
 }
 
 /* n bytes as 2n lowercase hex digits and a NUL (ids, keys, principals). */
@@ -22307,10 +22317,6 @@ static char *fmcp__mcp_strdup_opt(const fmcp_allocator *a, const char *s, int *o
     return p;
 }
 
-static void fmcp__mcp_strfree(const fmcp_allocator *a, char *s)
-{
-    if (s) fmcp_free(a, s, strlen(s) + 1);
-}
 
 /* Growable pointer array (items of lists, subscriptions). */
 typedef struct fmcp__mcp_vec {
@@ -22584,14 +22590,14 @@ static void fmcp__mcp_item_free(const fmcp_allocator *a, fmcp__mcp_item *it)
 {
     size_t i;
     if (!it) return;
-    fmcp__mcp_strfree(a, it->name);
-    fmcp__mcp_strfree(a, it->scopes);
+    fmcp__strfree(a, it->name, 0);
+    fmcp__strfree(a, it->scopes, 0);
     if (it->listing) fmcp_free(a, it->listing, it->listing_len + 1);
     if (it->schema) fmcp_json_doc_destroy(it->schema);
-    fmcp__mcp_strfree(a, it->mime);
-    fmcp__mcp_strfree(a, it->text);
+    fmcp__strfree(a, it->mime, 0);
+    fmcp__strfree(a, it->text, 0);
     if (it->blob) fmcp_free(a, it->blob, it->blob_len);
-    for (i = 0; i < it->n_req; i++) fmcp__mcp_strfree(a, it->req_args[i]);
+    for (i = 0; i < it->n_req; i++) fmcp__strfree(a, it->req_args[i], 0);
     if (it->req_args) fmcp_free(a, it->req_args, it->n_req * sizeof(char *));
     fmcp_free(a, it, sizeof *it);
 }
@@ -23116,10 +23122,10 @@ static void fmcp__mcp_server_free(fmcp_server *srv)
     }
     fmcp__mcp_vec_free(a, &srv->sessions);
     fmcp__tasks_free(srv);
-    fmcp__mcp_strfree(a, srv->name);
-    fmcp__mcp_strfree(a, srv->title);
-    fmcp__mcp_strfree(a, srv->version);
-    fmcp__mcp_strfree(a, srv->instructions);
+    fmcp__strfree(a, srv->name, 0);
+    fmcp__strfree(a, srv->title, 0);
+    fmcp__strfree(a, srv->version, 0);
+    fmcp__strfree(a, srv->instructions, 0);
     fmcp_wipe(srv->state_key, sizeof srv->state_key);
     if (srv->era_meta) fmcp_free(a, srv->era_meta, srv->era_meta_len + 1);
     FMCP__MFREE(&srv->lock);
@@ -23191,15 +23197,15 @@ FASTMCP_API void fmcp_server_destroy(fmcp_server *srv)
 static void fmcp__mcp_auth_unref(const fmcp_allocator *a, fmcp__mcp_auth *x, fmcp__mcp_mutex *lock)
 {
     if (!x || !fmcp__mcp_drop(lock, &x->refs)) return;
-    fmcp__mcp_strfree(a, (char *)x->info.subject);
-    fmcp__mcp_strfree(a, (char *)x->info.client_id);
-    fmcp__mcp_strfree(a, (char *)x->info.scopes);
+    fmcp__strfree(a, (char *)x->info.subject, 0);
+    fmcp__strfree(a, (char *)x->info.client_id, 0);
+    fmcp__strfree(a, (char *)x->info.scopes, 0);
     if (x->info.token) {
         fmcp_wipe((char *)x->info.token, strlen(x->info.token));
-        fmcp__mcp_strfree(a, (char *)x->info.token);
+        fmcp__strfree(a, (char *)x->info.token, 0);
     }
-    fmcp__mcp_strfree(a, (char *)x->info.claims_json);
-    fmcp__mcp_strfree(a, (char *)x->info.issuer);
+    fmcp__strfree(a, (char *)x->info.claims_json, 0);
+    fmcp__strfree(a, (char *)x->info.issuer, 0);
     fmcp_free(a, x, sizeof *x);
 }
 
@@ -23468,7 +23474,7 @@ static void fmcp__mcp_session_unref(fmcp_session *s)
     const fmcp_allocator *a = s->alloc;
     if (!fmcp__mcp_drop(&s->lock, &s->refs)) return;
     fmcp__mcp_auth_unref(a, s->auth, &s->lock);
-    for (i = 0; i < s->subs.n; i++) fmcp__mcp_strfree(a, (char *)s->subs.v[i]);
+    for (i = 0; i < s->subs.n; i++) fmcp__strfree(a, (char *)s->subs.v[i], 0);
     fmcp__mcp_vec_free(a, &s->subs);
     FMCP__MFREE(&s->lock);
     FMCP__MFREE(&s->send_lock);
@@ -23605,15 +23611,15 @@ static void fmcp__mcp_ctx_free(fmcp_ctx *c)
     fmcp_session *s = c->s;
     const fmcp_allocator *a = s->alloc;
     size_t i;
-    fmcp__mcp_strfree(a, c->uri);
-    fmcp__mcp_strfree(a, c->carg);
-    fmcp__mcp_strfree(a, c->cvalue);
-    fmcp__mcp_strfree(a, c->description);
-    fmcp__mcp_strfree(a, c->err_msg);
+    fmcp__strfree(a, c->uri, 0);
+    fmcp__strfree(a, c->carg, 0);
+    fmcp__strfree(a, c->cvalue, 0);
+    fmcp__strfree(a, c->description, 0);
+    fmcp__strfree(a, c->err_msg, 0);
     if (c->mrtr) fmcp__era_ctx_free(c);
     if (c->progress_token) fmcp_free(a, c->progress_token, c->progress_token_len + 1);
     if (c->structured) fmcp_free(a, c->structured, c->structured_len + 1);
-    for (i = 0; i < c->n_vars * 2; i++) fmcp__mcp_strfree(a, c->vars[i]);
+    for (i = 0; i < c->n_vars * 2; i++) fmcp__strfree(a, c->vars[i], 0);
     if (c->vars) fmcp_free(a, c->vars, c->n_vars * 2 * sizeof(char *));
     fmcp_jw_reset(&c->w);
     fmcp__mcp_ctx_unref_all(s, c);
@@ -24056,7 +24062,7 @@ FASTMCP_API fmcp_result fmcp_ctx_set_description(fmcp_ctx *c, const char *d)
 {
     int ok = 1;
     if (!c || !d) return FMCP_ERR_INVALID_ARG;
-    fmcp__mcp_strfree(c->s->alloc, c->description);
+    fmcp__strfree(c->s->alloc, c->description, 0);
     c->description = fmcp__mcp_strdup_opt(c->s->alloc, d, &ok);
     return ok ? FMCP_OK : FMCP_ERR_NOMEM;
 }
@@ -24083,7 +24089,7 @@ FASTMCP_API fmcp_result fmcp_ctx_error(fmcp_ctx *c, int code, const char *messag
 {
     int ok = 1;
     if (!c || !message || code == 0) return FMCP_ERR_INVALID_ARG;
-    fmcp__mcp_strfree(c->s->alloc, c->err_msg);
+    fmcp__strfree(c->s->alloc, c->err_msg, 0);
     c->err_msg = fmcp__mcp_strdup_opt(c->s->alloc, message, &ok);
     c->err_code = code;
     return ok ? FMCP_OK : FMCP_ERR_NOMEM;
@@ -24664,7 +24670,7 @@ static int fmcp__mcp_is_escape(const char *s, size_t i, size_t n)
 }
 
 /* Percent-decoded copy of n bytes, allocated to its exact length + 1 (so
- * fmcp__mcp_strfree works unless the value holds a decoded NUL: those are kept
+ * fmcp__strfree works unless the value holds a decoded NUL: those are kept
  * encoded). Invalid escapes are kept literally. */
 static char *fmcp__mcp_pct_decode(const fmcp_allocator *a, const char *s, size_t n)
 {
@@ -24819,9 +24825,9 @@ static void fmcp__mcp_handle_subscribe(fmcp__mcp_req *r, int on)
         int ok = 1;
         char *u = fmcp__mcp_strdup_opt(s->alloc, uri, &ok);
         rc = u ? fmcp__mcp_vec_push(s->alloc, &s->subs, u) : FMCP_ERR_NOMEM;
-        if (rc != FMCP_OK) fmcp__mcp_strfree(s->alloc, u);
+        if (rc != FMCP_OK) fmcp__strfree(s->alloc, u, 0);
     } else if (!on && i < s->subs.n) {
-        fmcp__mcp_strfree(s->alloc, (char *)s->subs.v[i]);
+        fmcp__strfree(s->alloc, (char *)s->subs.v[i], 0);
         fmcp__mcp_vec_del(&s->subs, i);
     }
     FMCP__UNLOCK(&s->lock);
@@ -25828,15 +25834,15 @@ static void fmcp__era_ctx_free(fmcp_ctx *c)
     while (m->inputs) {
         fmcp__era_input *in = m->inputs;
         m->inputs = in->next;
-        fmcp__mcp_strfree(a, in->key);
+        fmcp__strfree(a, in->key, 0);
         fmcp_json_doc_destroy(in->doc);
         fmcp_free(a, in, sizeof *in);
     }
     fmcp_json_doc_destroy(m->state);
     fmcp_jw_reset(&m->ireq);
     if (m->used) fmcp_free(a, (void *)m->used, m->cap_used * sizeof *m->used);
-    fmcp__mcp_strfree(a, m->app);
-    fmcp__mcp_strfree(a, m->err_data);
+    fmcp__strfree(a, m->app, 0);
+    fmcp__strfree(a, m->err_data, 0);
     fmcp_free(a, m, sizeof *m);
     c->mrtr = NULL;
 }
@@ -26054,7 +26060,7 @@ FASTMCP_API fmcp_result fmcp_ctx_require_capability(fmcp_ctx *c, const char *cap
         snprintf(data, sizeof data, "{\"requiredCapabilities\":{\"extensions\":{\"%s\":{}}}}", capability);
     else
         snprintf(data, sizeof data, "{\"requiredCapabilities\":{\"%s\":{}}}", capability);
-    fmcp__mcp_strfree(c->s->alloc, m->err_data);
+    fmcp__strfree(c->s->alloc, m->err_data, 0);
     m->err_data = fmcp__mcp_strdup_opt(c->s->alloc, data, &ok);
     if (!ok || fmcp_ctx_error(c, FMCP_RPC_MISSING_CAPABILITY, msg) != FMCP_OK) return FMCP_ERR_NOMEM;
     return FMCP_ERR_UNSUPPORTED;
@@ -26073,7 +26079,7 @@ FASTMCP_API fmcp_result fmcp_ctx_set_state(fmcp_ctx *c, const char *state)
     if (!c || !state) return FMCP_ERR_INVALID_ARG;
     if (!c->era.modern) return FMCP_OK;   /* one pass: nothing to carry */
     if (!(m = fmcp__era_mrtr_get(c))) return FMCP_ERR_NOMEM;
-    fmcp__mcp_strfree(c->s->alloc, m->app);
+    fmcp__strfree(c->s->alloc, m->app, 0);
     m->app = fmcp__mcp_strdup_opt(c->s->alloc, state, &ok);
     m->lost = !ok;   /* sticky: the round is answered "out of memory" rather than losing it */
     return ok ? FMCP_OK : FMCP_ERR_NOMEM;
@@ -26483,11 +26489,11 @@ static void fmcp__tmem_del(void *user, const char *id)
 
 static void fmcp__trec_free(const fmcp_allocator *a, fmcp__task_rec *t)
 {
-    fmcp__mcp_strfree(a, t->message);
-    fmcp__mcp_strfree(a, t->result);
-    fmcp__mcp_strfree(a, t->error);
-    fmcp__mcp_strfree(a, t->inputs);
-    fmcp__mcp_strfree(a, t->answers);
+    fmcp__strfree(a, t->message, 0);
+    fmcp__strfree(a, t->result, 0);
+    fmcp__strfree(a, t->error, 0);
+    fmcp__strfree(a, t->inputs, 0);
+    fmcp__strfree(a, t->answers, 0);
     t->message = t->result = t->error = t->inputs = t->answers = NULL;
 }
 
@@ -26990,13 +26996,13 @@ static void fmcp__tasks_rearm(fmcp_ctx *c)
     if (c->structured) fmcp_free(a, c->structured, c->structured_len + 1);
     c->structured = NULL;
     c->structured_len = 0;
-    fmcp__mcp_strfree(a, c->description);
-    fmcp__mcp_strfree(a, c->err_msg);
+    fmcp__strfree(a, c->description, 0);
+    fmcp__strfree(a, c->err_msg, 0);
     c->description = c->err_msg = NULL;
     c->err_code = 0;
     c->deferred = 0;
     c->rc_hold = FMCP_OK;
-    if (c->mrtr) { fmcp__mcp_strfree(a, c->mrtr->err_data); c->mrtr->err_data = NULL; }
+    if (c->mrtr) { fmcp__strfree(a, c->mrtr->err_data, 0); c->mrtr->err_data = NULL; }
     fmcp__tasks_round_reset(c);
 }
 
@@ -27043,7 +27049,7 @@ static void fmcp__tasks_outcome(fmcp_ctx *c, fmcp_result rc, int cancelled, fmcp
 {
     const fmcp_allocator *a = c->s->alloc;
     int ok = 1;
-    fmcp__mcp_strfree(a, t->inputs);
+    fmcp__strfree(a, t->inputs, 0);
     t->inputs = NULL;
     if (cancelled) { t->status = FMCP__TS_CANCELLED; return; }
     if (!c->err_code && !(rc != FMCP_OK && (c->kind != FMCP__K_TOOL || rc == FMCP_ERR_INPUT_REQUIRED))) {
@@ -27066,7 +27072,7 @@ static void fmcp__tasks_store_outcome(fmcp_server *srv, fmcp__task_rec *t)
 {
     const fmcp_allocator *a = srv->alloc;
     if (fmcp__trec_save(srv, t, 0) == FMCP_OK || t->status != FMCP__TS_COMPLETED) return;
-    fmcp__mcp_strfree(a, t->result);
+    fmcp__strfree(a, t->result, 0);
     t->result = NULL;
     t->status = FMCP__TS_FAILED;
     t->message = fmcp__strndup(a, "result too large for the task store", 35);
@@ -27091,7 +27097,7 @@ static int fmcp__tasks_park(fmcp_ctx *c)
     fmcp__tasks_rearm(c);
     FMCP__LOCK(&srv->tasks->lock);
     if ((loaded = fmcp__trec_load(srv, run->id, &t) == FMCP_OK) != 0 && t.status < FMCP__TS_COMPLETED) {
-        fmcp__mcp_strfree(srv->alloc, t.inputs);
+        fmcp__strfree(srv->alloc, t.inputs, 0);
         t.inputs = inputs;
         inputs = NULL;
         t.status = FMCP__TS_INPUT;
@@ -27100,7 +27106,7 @@ static int fmcp__tasks_park(fmcp_ctx *c)
     FMCP__UNLOCK(&srv->tasks->lock);   /* c may be gone from here on (parked: cancel frees it) */
     if (parked) fmcp__tasks_notify(srv, &t);
     if (loaded) fmcp__trec_free(srv->alloc, &t);
-    fmcp__mcp_strfree(srv->alloc, inputs);
+    fmcp__strfree(srv->alloc, inputs, 0);
     return parked;
 }
 
@@ -27181,8 +27187,8 @@ static fmcp_result fmcp__tasks_apply(fmcp_server *srv, fmcp__task_rec *t, const 
     fmcp_json_doc_destroy(in);
     fmcp_json_doc_destroy(an);
     if (rc == FMCP_OK && moved) {
-        fmcp__mcp_strfree(a, t->inputs);
-        fmcp__mcp_strfree(a, t->answers);
+        fmcp__strfree(a, t->inputs, 0);
+        fmcp__strfree(a, t->answers, 0);
         t->inputs = left ? fmcp__strndup(a, ti, nti) : NULL;
         t->answers = fmcp__strndup(a, ta, nta);
         if (!t->answers || (left && !t->inputs)) rc = FMCP_ERR_NOMEM;
@@ -27210,7 +27216,7 @@ static fmcp_result fmcp__tasks_act(fmcp__mcp_req *r, const char *op, fmcp__task_
     } else if (strcmp(op, "cancel") == 0 && t->status < FMCP__TS_COMPLETED) {
         *changed = 1;
         t->status = FMCP__TS_CANCELLED;
-        fmcp__mcp_strfree(srv->alloc, t->inputs);
+        fmcp__strfree(srv->alloc, t->inputs, 0);
         t->inputs = NULL;
         rc = fmcp__trec_save(srv, t, 0);
         if (run && run->waiting) { *pp = run->next; run->c->qnext = *dead; *dead = run->c; run = NULL; }
@@ -31068,12 +31074,8 @@ struct fmcp_oauth {
 
 static void fmcp__oa_sfree(fmcp_oauth *o, char **s)
 {
-    if (*s) {
-        size_t n = strlen(*s) + 1;
-        fmcp_wipe(*s, n);
-        fmcp_free(o->a, *s, n);
-        *s = NULL;
-    }
+    fmcp__strfree(o->a, *s, 1);
+    *s = NULL;
 }
 
 /* *dst = copy of n bytes of s (NULL s: *dst = NULL). */
@@ -36173,16 +36175,6 @@ struct fmcp_introspect {
 
 /* ---- strings ------------------------------------------------------------------- */
 
-/* Frees a string that may be a secret: wiped first. */
-static void fmcp__in_sfree(const fmcp_allocator *al, char *s)
-{
-    size_t n;
-    if (!s) return;
-    n = strlen(s) + 1;
-    fmcp_wipe(s, n);
-    fmcp_free(al, s, n);
-}
-
 static int fmcp__in_prefix(const char *s, const char *prefix)
 {
     size_t i;
@@ -36734,12 +36726,12 @@ FASTMCP_API void fmcp_introspect_destroy(fmcp_introspect *in)
     for (i = 0; i < in->cap; i++) fmcp__in_entry_free(al, &in->cache[i]);
     if (in->cache) fmcp_free(al, in->cache, in->cap * sizeof *in->cache);
     fmcp__in_entry_free(al, &in->last);
-    for (i = 0; i < in->naud; i++) fmcp__in_sfree(al, in->aud[i]);
+    for (i = 0; i < in->naud; i++) fmcp__strfree(al, in->aud[i], 1);
     if (in->aud) fmcp_free(al, in->aud, in->aud_cap * sizeof(char *));
     if (in->key) { fmcp_wipe(in->key, sizeof *in->key); fmcp_free(al, in->key, sizeof *in->key); }
-    fmcp__in_sfree(al, in->endpoint); fmcp__in_sfree(al, in->client_id); fmcp__in_sfree(al, in->secret);
-    fmcp__in_sfree(al, in->issuer); fmcp__in_sfree(al, in->assert_aud); fmcp__in_sfree(al, in->key_id);
-    fmcp__in_sfree(al, in->key_alg);
+    fmcp__strfree(al, in->endpoint, 1); fmcp__strfree(al, in->client_id, 1); fmcp__strfree(al, in->secret, 1);
+    fmcp__strfree(al, in->issuer, 1); fmcp__strfree(al, in->assert_aud, 1); fmcp__strfree(al, in->key_id, 1);
+    fmcp__strfree(al, in->key_alg, 1);
     fmcp_free(al, in, sizeof *in);
 }
 
@@ -36863,10 +36855,6 @@ struct fmcp_auth {
 
 /* ---- small helpers ---------------------------------------------------------- */
 
-static void fmcp__auth_sfree(const fmcp_allocator *al, char *s)
-{
-    if (s) fmcp_free(al, s, strlen(s) + 1);
-}
 
 /* Join n strings with spaces into a new string ("" for none). */
 static char *fmcp__auth_join(const fmcp_allocator *al, const char *const *v, size_t n)
@@ -36903,7 +36891,7 @@ static void fmcp__auth_free_list(const fmcp_allocator *al, char **v, size_t n)
 {
     size_t i;
     if (!v) return;
-    for (i = 0; i < n; i++) fmcp__auth_sfree(al, v[i]);
+    for (i = 0; i < n; i++) fmcp__strfree(al, v[i], 0);
     fmcp_free(al, v, n * sizeof(char *));
 }
 
@@ -36975,7 +36963,7 @@ static fmcp_result fmcp__auth_id_from_claims(const fmcp_allocator *al, const fmc
     if (!scopes) return FMCP_ERR_NOMEM;
     s[0] = c->subject; s[1] = c->client_id; s[2] = scopes; s[3] = c->raw; s[4] = c->issuer;
     rc = fmcp__auth_id_make(al, s, c->has_exp ? c->expires_at : 0, NULL, out);
-    fmcp__auth_sfree(al, scopes);
+    fmcp__strfree(al, scopes, 0);
     return rc;
 }
 
@@ -37154,7 +37142,7 @@ FASTMCP_API fmcp_result fmcp_auth_item_scopes(fmcp_auth *a, fmcp_item_kind kind,
     it->name = fmcp__strdup(a->alloc, name);
     it->scopes = fmcp__strdup(a->alloc, scopes);
     if (!it->name || !it->scopes) {
-        fmcp__auth_sfree(a->alloc, it->name); fmcp__auth_sfree(a->alloc, it->scopes);
+        fmcp__strfree(a->alloc, it->name, 0); fmcp__strfree(a->alloc, it->scopes, 0);
         fmcp_free(a->alloc, it, sizeof *it);
         return FMCP_ERR_NOMEM;
     }
@@ -37192,7 +37180,7 @@ FASTMCP_API fmcp_result fmcp_auth_add_tool(fmcp_auth *a, fmcp_server *srv, const
         if (d->scopes && *d->scopes && a->items && strcmp(a->items->name, d->name) == 0) {
             fmcp__auth_item *it = a->items;   /* undo the registration above */
             a->items = it->next;
-            fmcp__auth_sfree(a->alloc, it->name); fmcp__auth_sfree(a->alloc, it->scopes);
+            fmcp__strfree(a->alloc, it->name, 0); fmcp__strfree(a->alloc, it->scopes, 0);
             fmcp_free(a->alloc, it, sizeof *it);
         }
         return rc;
@@ -37363,7 +37351,7 @@ FASTMCP_API void fmcp_auth_destroy(fmcp_auth *a)
     while (a->items) {
         fmcp__auth_item *it = a->items;
         a->items = it->next;
-        fmcp__auth_sfree(al, it->name); fmcp__auth_sfree(al, it->scopes);
+        fmcp__strfree(al, it->name, 0); fmcp__strfree(al, it->scopes, 0);
         fmcp_free(al, it, sizeof *it);
     }
     if (a->cache) { fmcp__auth_cache_clear(a); fmcp_free(al, a->cache, a->cache_cap * sizeof *a->cache); }
@@ -37371,9 +37359,9 @@ FASTMCP_API void fmcp_auth_destroy(fmcp_auth *a)
     fmcp_jwt_verifier_destroy(a->v);
     fmcp_dpop_destroy(a->dpop);
     fmcp_introspect_destroy(a->intro);
-    fmcp__auth_sfree(al, a->req_scopes); fmcp__auth_sfree(al, a->jwks_url);
-    fmcp__auth_sfree(al, a->resource); fmcp__auth_sfree(al, a->resource_name);
-    fmcp__auth_sfree(al, a->resource_doc); fmcp__auth_sfree(al, a->mcp_path);
+    fmcp__strfree(al, a->req_scopes, 0); fmcp__strfree(al, a->jwks_url, 0);
+    fmcp__strfree(al, a->resource, 0); fmcp__strfree(al, a->resource_name, 0);
+    fmcp__strfree(al, a->resource_doc, 0); fmcp__strfree(al, a->mcp_path, 0);
     fmcp__auth_free_list(al, a->as, a->n_as);
     fmcp__auth_free_list(al, a->ss, a->n_ss);
     fmcp_free(al, a, sizeof *a);
@@ -38204,7 +38192,7 @@ FASTMCP_API fmcp_result fmcp_auth_attach(fmcp_auth *a, fmcp_server *srv, fmcp_ht
     char *path;
     if (!a || !d) return FMCP_ERR_INVALID_ARG;
     if (!(path = fmcp__strdup(a->alloc, d->path ? d->path : "/mcp"))) return FMCP_ERR_NOMEM;
-    fmcp__auth_sfree(a->alloc, a->mcp_path);
+    fmcp__strfree(a->alloc, a->mcp_path, 0);
     a->mcp_path = path;
     d->authenticate = fmcp_auth_http_hook;
     d->auth_user = a;

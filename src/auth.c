@@ -99,10 +99,6 @@ struct fmcp_auth {
 
 /* ---- small helpers ---------------------------------------------------------- */
 
-static void fmcp__auth_sfree(const fmcp_allocator *al, char *s)
-{
-    if (s) fmcp_free(al, s, strlen(s) + 1);
-}
 
 /* Join n strings with spaces into a new string ("" for none). */
 static char *fmcp__auth_join(const fmcp_allocator *al, const char *const *v, size_t n)
@@ -139,7 +135,7 @@ static void fmcp__auth_free_list(const fmcp_allocator *al, char **v, size_t n)
 {
     size_t i;
     if (!v) return;
-    for (i = 0; i < n; i++) fmcp__auth_sfree(al, v[i]);
+    for (i = 0; i < n; i++) fmcp__strfree(al, v[i], 0);
     fmcp_free(al, v, n * sizeof(char *));
 }
 
@@ -211,7 +207,7 @@ static fmcp_result fmcp__auth_id_from_claims(const fmcp_allocator *al, const fmc
     if (!scopes) return FMCP_ERR_NOMEM;
     s[0] = c->subject; s[1] = c->client_id; s[2] = scopes; s[3] = c->raw; s[4] = c->issuer;
     rc = fmcp__auth_id_make(al, s, c->has_exp ? c->expires_at : 0, NULL, out);
-    fmcp__auth_sfree(al, scopes);
+    fmcp__strfree(al, scopes, 0);
     return rc;
 }
 
@@ -390,7 +386,7 @@ FASTMCP_API fmcp_result fmcp_auth_item_scopes(fmcp_auth *a, fmcp_item_kind kind,
     it->name = fmcp__strdup(a->alloc, name);
     it->scopes = fmcp__strdup(a->alloc, scopes);
     if (!it->name || !it->scopes) {
-        fmcp__auth_sfree(a->alloc, it->name); fmcp__auth_sfree(a->alloc, it->scopes);
+        fmcp__strfree(a->alloc, it->name, 0); fmcp__strfree(a->alloc, it->scopes, 0);
         fmcp_free(a->alloc, it, sizeof *it);
         return FMCP_ERR_NOMEM;
     }
@@ -428,7 +424,7 @@ FASTMCP_API fmcp_result fmcp_auth_add_tool(fmcp_auth *a, fmcp_server *srv, const
         if (d->scopes && *d->scopes && a->items && strcmp(a->items->name, d->name) == 0) {
             fmcp__auth_item *it = a->items;   /* undo the registration above */
             a->items = it->next;
-            fmcp__auth_sfree(a->alloc, it->name); fmcp__auth_sfree(a->alloc, it->scopes);
+            fmcp__strfree(a->alloc, it->name, 0); fmcp__strfree(a->alloc, it->scopes, 0);
             fmcp_free(a->alloc, it, sizeof *it);
         }
         return rc;
@@ -599,7 +595,7 @@ FASTMCP_API void fmcp_auth_destroy(fmcp_auth *a)
     while (a->items) {
         fmcp__auth_item *it = a->items;
         a->items = it->next;
-        fmcp__auth_sfree(al, it->name); fmcp__auth_sfree(al, it->scopes);
+        fmcp__strfree(al, it->name, 0); fmcp__strfree(al, it->scopes, 0);
         fmcp_free(al, it, sizeof *it);
     }
     if (a->cache) { fmcp__auth_cache_clear(a); fmcp_free(al, a->cache, a->cache_cap * sizeof *a->cache); }
@@ -607,9 +603,9 @@ FASTMCP_API void fmcp_auth_destroy(fmcp_auth *a)
     fmcp_jwt_verifier_destroy(a->v);
     fmcp_dpop_destroy(a->dpop);
     fmcp_introspect_destroy(a->intro);
-    fmcp__auth_sfree(al, a->req_scopes); fmcp__auth_sfree(al, a->jwks_url);
-    fmcp__auth_sfree(al, a->resource); fmcp__auth_sfree(al, a->resource_name);
-    fmcp__auth_sfree(al, a->resource_doc); fmcp__auth_sfree(al, a->mcp_path);
+    fmcp__strfree(al, a->req_scopes, 0); fmcp__strfree(al, a->jwks_url, 0);
+    fmcp__strfree(al, a->resource, 0); fmcp__strfree(al, a->resource_name, 0);
+    fmcp__strfree(al, a->resource_doc, 0); fmcp__strfree(al, a->mcp_path, 0);
     fmcp__auth_free_list(al, a->as, a->n_as);
     fmcp__auth_free_list(al, a->ss, a->n_ss);
     fmcp_free(al, a, sizeof *a);
@@ -1440,7 +1436,7 @@ FASTMCP_API fmcp_result fmcp_auth_attach(fmcp_auth *a, fmcp_server *srv, fmcp_ht
     char *path;
     if (!a || !d) return FMCP_ERR_INVALID_ARG;
     if (!(path = fmcp__strdup(a->alloc, d->path ? d->path : "/mcp"))) return FMCP_ERR_NOMEM;
-    fmcp__auth_sfree(a->alloc, a->mcp_path);
+    fmcp__strfree(a->alloc, a->mcp_path, 0);
     a->mcp_path = path;
     d->authenticate = fmcp_auth_http_hook;
     d->auth_user = a;

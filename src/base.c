@@ -343,6 +343,16 @@ FMCP__TK int fmcp__hexval(int c)
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/* Frees a NUL-terminated copy (fmcp__strdup's); secret: wiped first. */
+FMCP__TK void fmcp__strfree(const fmcp_allocator *a, char *s, int secret)
+{
+    size_t n;
+    if (!s) return;
+    n = strlen(s) + 1;
+    if (secret) fmcp_wipe(s, n);
+    fmcp_free(a, s, n);
+}
+
 /* n bytes as 2n lowercase hex digits and a NUL (ids, keys, principals). */
 FMCP__TK void fmcp__hex(char *out, const void *in, size_t n)
 {

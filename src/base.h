@@ -31,7 +31,7 @@
  * fmcp_wipe(p, n)         zeroes memory in a way the compiler cannot drop.
  *
  * Private toolkit (base.c, static, for the modules below; not API): every
- * module uses these instead of its own copy. fmcp__strndup/fmcp__strdup
+ * module uses these instead of its own copy. fmcp__strndup/fmcp__strdup/fmcp__strfree
  * (NUL-terminated copies through the allocator), fmcp__lc, fmcp__ieqn,
  * fmcp__ieq, fmcp__ieqs (ASCII case-insensitive compares), fmcp__hexval and
  * fmcp__hex (one hex digit in, bytes out as lowercase hex), and

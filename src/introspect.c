@@ -56,16 +56,6 @@ struct fmcp_introspect {
 
 /* ---- strings ------------------------------------------------------------------- */
 
-/* Frees a string that may be a secret: wiped first. */
-static void fmcp__in_sfree(const fmcp_allocator *al, char *s)
-{
-    size_t n;
-    if (!s) return;
-    n = strlen(s) + 1;
-    fmcp_wipe(s, n);
-    fmcp_free(al, s, n);
-}
-
 static int fmcp__in_prefix(const char *s, const char *prefix)
 {
     size_t i;
@@ -617,12 +607,12 @@ FASTMCP_API void fmcp_introspect_destroy(fmcp_introspect *in)
     for (i = 0; i < in->cap; i++) fmcp__in_entry_free(al, &in->cache[i]);
     if (in->cache) fmcp_free(al, in->cache, in->cap * sizeof *in->cache);
     fmcp__in_entry_free(al, &in->last);
-    for (i = 0; i < in->naud; i++) fmcp__in_sfree(al, in->aud[i]);
+    for (i = 0; i < in->naud; i++) fmcp__strfree(al, in->aud[i], 1);
     if (in->aud) fmcp_free(al, in->aud, in->aud_cap * sizeof(char *));
     if (in->key) { fmcp_wipe(in->key, sizeof *in->key); fmcp_free(al, in->key, sizeof *in->key); }
-    fmcp__in_sfree(al, in->endpoint); fmcp__in_sfree(al, in->client_id); fmcp__in_sfree(al, in->secret);
-    fmcp__in_sfree(al, in->issuer); fmcp__in_sfree(al, in->assert_aud); fmcp__in_sfree(al, in->key_id);
-    fmcp__in_sfree(al, in->key_alg);
+    fmcp__strfree(al, in->endpoint, 1); fmcp__strfree(al, in->client_id, 1); fmcp__strfree(al, in->secret, 1);
+    fmcp__strfree(al, in->issuer, 1); fmcp__strfree(al, in->assert_aud, 1); fmcp__strfree(al, in->key_id, 1);
+    fmcp__strfree(al, in->key_alg, 1);
     fmcp_free(al, in, sizeof *in);
 }
 

@@ -95,10 +95,6 @@ static char *fmcp__mcp_strdup_opt(const fmcp_allocator *a, const char *s, int *o
     return p;
 }
 
-static void fmcp__mcp_strfree(const fmcp_allocator *a, char *s)
-{
-    if (s) fmcp_free(a, s, strlen(s) + 1);
-}
 
 /* Growable pointer array (items of lists, subscriptions). */
 typedef struct fmcp__mcp_vec {
@@ -372,14 +368,14 @@ static void fmcp__mcp_item_free(const fmcp_allocator *a, fmcp__mcp_item *it)
 {
     size_t i;
     if (!it) return;
-    fmcp__mcp_strfree(a, it->name);
-    fmcp__mcp_strfree(a, it->scopes);
+    fmcp__strfree(a, it->name, 0);
+    fmcp__strfree(a, it->scopes, 0);
     if (it->listing) fmcp_free(a, it->listing, it->listing_len + 1);
     if (it->schema) fmcp_json_doc_destroy(it->schema);
-    fmcp__mcp_strfree(a, it->mime);
-    fmcp__mcp_strfree(a, it->text);
+    fmcp__strfree(a, it->mime, 0);
+    fmcp__strfree(a, it->text, 0);
     if (it->blob) fmcp_free(a, it->blob, it->blob_len);
-    for (i = 0; i < it->n_req; i++) fmcp__mcp_strfree(a, it->req_args[i]);
+    for (i = 0; i < it->n_req; i++) fmcp__strfree(a, it->req_args[i], 0);
     if (it->req_args) fmcp_free(a, it->req_args, it->n_req * sizeof(char *));
     fmcp_free(a, it, sizeof *it);
 }
@@ -904,10 +900,10 @@ static void fmcp__mcp_server_free(fmcp_server *srv)
     }
     fmcp__mcp_vec_free(a, &srv->sessions);
     fmcp__tasks_free(srv);
-    fmcp__mcp_strfree(a, srv->name);
-    fmcp__mcp_strfree(a, srv->title);
-    fmcp__mcp_strfree(a, srv->version);
-    fmcp__mcp_strfree(a, srv->instructions);
+    fmcp__strfree(a, srv->name, 0);
+    fmcp__strfree(a, srv->title, 0);
+    fmcp__strfree(a, srv->version, 0);
+    fmcp__strfree(a, srv->instructions, 0);
     fmcp_wipe(srv->state_key, sizeof srv->state_key);
     if (srv->era_meta) fmcp_free(a, srv->era_meta, srv->era_meta_len + 1);
     FMCP__MFREE(&srv->lock);
@@ -979,15 +975,15 @@ FASTMCP_API void fmcp_server_destroy(fmcp_server *srv)
 static void fmcp__mcp_auth_unref(const fmcp_allocator *a, fmcp__mcp_auth *x, fmcp__mcp_mutex *lock)
 {
     if (!x || !fmcp__mcp_drop(lock, &x->refs)) return;
-    fmcp__mcp_strfree(a, (char *)x->info.subject);
-    fmcp__mcp_strfree(a, (char *)x->info.client_id);
-    fmcp__mcp_strfree(a, (char *)x->info.scopes);
+    fmcp__strfree(a, (char *)x->info.subject, 0);
+    fmcp__strfree(a, (char *)x->info.client_id, 0);
+    fmcp__strfree(a, (char *)x->info.scopes, 0);
     if (x->info.token) {
         fmcp_wipe((char *)x->info.token, strlen(x->info.token));
-        fmcp__mcp_strfree(a, (char *)x->info.token);
+        fmcp__strfree(a, (char *)x->info.token, 0);
     }
-    fmcp__mcp_strfree(a, (char *)x->info.claims_json);
-    fmcp__mcp_strfree(a, (char *)x->info.issuer);
+    fmcp__strfree(a, (char *)x->info.claims_json, 0);
+    fmcp__strfree(a, (char *)x->info.issuer, 0);
     fmcp_free(a, x, sizeof *x);
 }
 
@@ -1256,7 +1252,7 @@ static void fmcp__mcp_session_unref(fmcp_session *s)
     const fmcp_allocator *a = s->alloc;
     if (!fmcp__mcp_drop(&s->lock, &s->refs)) return;
     fmcp__mcp_auth_unref(a, s->auth, &s->lock);
-    for (i = 0; i < s->subs.n; i++) fmcp__mcp_strfree(a, (char *)s->subs.v[i]);
+    for (i = 0; i < s->subs.n; i++) fmcp__strfree(a, (char *)s->subs.v[i], 0);
     fmcp__mcp_vec_free(a, &s->subs);
     FMCP__MFREE(&s->lock);
     FMCP__MFREE(&s->send_lock);

@@ -32,15 +32,15 @@ static void fmcp__mcp_ctx_free(fmcp_ctx *c)
     fmcp_session *s = c->s;
     const fmcp_allocator *a = s->alloc;
     size_t i;
-    fmcp__mcp_strfree(a, c->uri);
-    fmcp__mcp_strfree(a, c->carg);
-    fmcp__mcp_strfree(a, c->cvalue);
-    fmcp__mcp_strfree(a, c->description);
-    fmcp__mcp_strfree(a, c->err_msg);
+    fmcp__strfree(a, c->uri, 0);
+    fmcp__strfree(a, c->carg, 0);
+    fmcp__strfree(a, c->cvalue, 0);
+    fmcp__strfree(a, c->description, 0);
+    fmcp__strfree(a, c->err_msg, 0);
     if (c->mrtr) fmcp__era_ctx_free(c);
     if (c->progress_token) fmcp_free(a, c->progress_token, c->progress_token_len + 1);
     if (c->structured) fmcp_free(a, c->structured, c->structured_len + 1);
-    for (i = 0; i < c->n_vars * 2; i++) fmcp__mcp_strfree(a, c->vars[i]);
+    for (i = 0; i < c->n_vars * 2; i++) fmcp__strfree(a, c->vars[i], 0);
     if (c->vars) fmcp_free(a, c->vars, c->n_vars * 2 * sizeof(char *));
     fmcp_jw_reset(&c->w);
     fmcp__mcp_ctx_unref_all(s, c);
@@ -483,7 +483,7 @@ FASTMCP_API fmcp_result fmcp_ctx_set_description(fmcp_ctx *c, const char *d)
 {
     int ok = 1;
     if (!c || !d) return FMCP_ERR_INVALID_ARG;
-    fmcp__mcp_strfree(c->s->alloc, c->description);
+    fmcp__strfree(c->s->alloc, c->description, 0);
     c->description = fmcp__mcp_strdup_opt(c->s->alloc, d, &ok);
     return ok ? FMCP_OK : FMCP_ERR_NOMEM;
 }
@@ -510,7 +510,7 @@ FASTMCP_API fmcp_result fmcp_ctx_error(fmcp_ctx *c, int code, const char *messag
 {
     int ok = 1;
     if (!c || !message || code == 0) return FMCP_ERR_INVALID_ARG;
-    fmcp__mcp_strfree(c->s->alloc, c->err_msg);
+    fmcp__strfree(c->s->alloc, c->err_msg, 0);
     c->err_msg = fmcp__mcp_strdup_opt(c->s->alloc, message, &ok);
     c->err_code = code;
     return ok ? FMCP_OK : FMCP_ERR_NOMEM;

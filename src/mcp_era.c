@@ -560,15 +560,15 @@ static void fmcp__era_ctx_free(fmcp_ctx *c)
     while (m->inputs) {
         fmcp__era_input *in = m->inputs;
         m->inputs = in->next;
-        fmcp__mcp_strfree(a, in->key);
+        fmcp__strfree(a, in->key, 0);
         fmcp_json_doc_destroy(in->doc);
         fmcp_free(a, in, sizeof *in);
     }
     fmcp_json_doc_destroy(m->state);
     fmcp_jw_reset(&m->ireq);
     if (m->used) fmcp_free(a, (void *)m->used, m->cap_used * sizeof *m->used);
-    fmcp__mcp_strfree(a, m->app);
-    fmcp__mcp_strfree(a, m->err_data);
+    fmcp__strfree(a, m->app, 0);
+    fmcp__strfree(a, m->err_data, 0);
     fmcp_free(a, m, sizeof *m);
     c->mrtr = NULL;
 }
@@ -786,7 +786,7 @@ FASTMCP_API fmcp_result fmcp_ctx_require_capability(fmcp_ctx *c, const char *cap
         snprintf(data, sizeof data, "{\"requiredCapabilities\":{\"extensions\":{\"%s\":{}}}}", capability);
     else
         snprintf(data, sizeof data, "{\"requiredCapabilities\":{\"%s\":{}}}", capability);
-    fmcp__mcp_strfree(c->s->alloc, m->err_data);
+    fmcp__strfree(c->s->alloc, m->err_data, 0);
     m->err_data = fmcp__mcp_strdup_opt(c->s->alloc, data, &ok);
     if (!ok || fmcp_ctx_error(c, FMCP_RPC_MISSING_CAPABILITY, msg) != FMCP_OK) return FMCP_ERR_NOMEM;
     return FMCP_ERR_UNSUPPORTED;
@@ -805,7 +805,7 @@ FASTMCP_API fmcp_result fmcp_ctx_set_state(fmcp_ctx *c, const char *state)
     if (!c || !state) return FMCP_ERR_INVALID_ARG;
     if (!c->era.modern) return FMCP_OK;   /* one pass: nothing to carry */
     if (!(m = fmcp__era_mrtr_get(c))) return FMCP_ERR_NOMEM;
-    fmcp__mcp_strfree(c->s->alloc, m->app);
+    fmcp__strfree(c->s->alloc, m->app, 0);
     m->app = fmcp__mcp_strdup_opt(c->s->alloc, state, &ok);
     m->lost = !ok;   /* sticky: the round is answered "out of memory" rather than losing it */
     return ok ? FMCP_OK : FMCP_ERR_NOMEM;

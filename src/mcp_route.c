@@ -323,7 +323,7 @@ static int fmcp__mcp_is_escape(const char *s, size_t i, size_t n)
 }
 
 /* Percent-decoded copy of n bytes, allocated to its exact length + 1 (so
- * fmcp__mcp_strfree works unless the value holds a decoded NUL: those are kept
+ * fmcp__strfree works unless the value holds a decoded NUL: those are kept
  * encoded). Invalid escapes are kept literally. */
 static char *fmcp__mcp_pct_decode(const fmcp_allocator *a, const char *s, size_t n)
 {
@@ -478,9 +478,9 @@ static void fmcp__mcp_handle_subscribe(fmcp__mcp_req *r, int on)
         int ok = 1;
         char *u = fmcp__mcp_strdup_opt(s->alloc, uri, &ok);
         rc = u ? fmcp__mcp_vec_push(s->alloc, &s->subs, u) : FMCP_ERR_NOMEM;
-        if (rc != FMCP_OK) fmcp__mcp_strfree(s->alloc, u);
+        if (rc != FMCP_OK) fmcp__strfree(s->alloc, u, 0);
     } else if (!on && i < s->subs.n) {
-        fmcp__mcp_strfree(s->alloc, (char *)s->subs.v[i]);
+        fmcp__strfree(s->alloc, (char *)s->subs.v[i], 0);
         fmcp__mcp_vec_del(&s->subs, i);
     }
     FMCP__UNLOCK(&s->lock);

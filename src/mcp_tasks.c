@@ -170,11 +170,11 @@ static void fmcp__tmem_del(void *user, const char *id)
 
 static void fmcp__trec_free(const fmcp_allocator *a, fmcp__task_rec *t)
 {
-    fmcp__mcp_strfree(a, t->message);
-    fmcp__mcp_strfree(a, t->result);
-    fmcp__mcp_strfree(a, t->error);
-    fmcp__mcp_strfree(a, t->inputs);
-    fmcp__mcp_strfree(a, t->answers);
+    fmcp__strfree(a, t->message, 0);
+    fmcp__strfree(a, t->result, 0);
+    fmcp__strfree(a, t->error, 0);
+    fmcp__strfree(a, t->inputs, 0);
+    fmcp__strfree(a, t->answers, 0);
     t->message = t->result = t->error = t->inputs = t->answers = NULL;
 }
 
@@ -677,13 +677,13 @@ static void fmcp__tasks_rearm(fmcp_ctx *c)
     if (c->structured) fmcp_free(a, c->structured, c->structured_len + 1);
     c->structured = NULL;
     c->structured_len = 0;
-    fmcp__mcp_strfree(a, c->description);
-    fmcp__mcp_strfree(a, c->err_msg);
+    fmcp__strfree(a, c->description, 0);
+    fmcp__strfree(a, c->err_msg, 0);
     c->description = c->err_msg = NULL;
     c->err_code = 0;
     c->deferred = 0;
     c->rc_hold = FMCP_OK;
-    if (c->mrtr) { fmcp__mcp_strfree(a, c->mrtr->err_data); c->mrtr->err_data = NULL; }
+    if (c->mrtr) { fmcp__strfree(a, c->mrtr->err_data, 0); c->mrtr->err_data = NULL; }
     fmcp__tasks_round_reset(c);
 }
 
@@ -730,7 +730,7 @@ static void fmcp__tasks_outcome(fmcp_ctx *c, fmcp_result rc, int cancelled, fmcp
 {
     const fmcp_allocator *a = c->s->alloc;
     int ok = 1;
-    fmcp__mcp_strfree(a, t->inputs);
+    fmcp__strfree(a, t->inputs, 0);
     t->inputs = NULL;
     if (cancelled) { t->status = FMCP__TS_CANCELLED; return; }
     if (!c->err_code && !(rc != FMCP_OK && (c->kind != FMCP__K_TOOL || rc == FMCP_ERR_INPUT_REQUIRED))) {
@@ -753,7 +753,7 @@ static void fmcp__tasks_store_outcome(fmcp_server *srv, fmcp__task_rec *t)
 {
     const fmcp_allocator *a = srv->alloc;
     if (fmcp__trec_save(srv, t, 0) == FMCP_OK || t->status != FMCP__TS_COMPLETED) return;
-    fmcp__mcp_strfree(a, t->result);
+    fmcp__strfree(a, t->result, 0);
     t->result = NULL;
     t->status = FMCP__TS_FAILED;
     t->message = fmcp__strndup(a, "result too large for the task store", 35);
@@ -778,7 +778,7 @@ static int fmcp__tasks_park(fmcp_ctx *c)
     fmcp__tasks_rearm(c);
     FMCP__LOCK(&srv->tasks->lock);
     if ((loaded = fmcp__trec_load(srv, run->id, &t) == FMCP_OK) != 0 && t.status < FMCP__TS_COMPLETED) {
-        fmcp__mcp_strfree(srv->alloc, t.inputs);
+        fmcp__strfree(srv->alloc, t.inputs, 0);
         t.inputs = inputs;
         inputs = NULL;
         t.status = FMCP__TS_INPUT;
@@ -787,7 +787,7 @@ static int fmcp__tasks_park(fmcp_ctx *c)
     FMCP__UNLOCK(&srv->tasks->lock);   /* c may be gone from here on (parked: cancel frees it) */
     if (parked) fmcp__tasks_notify(srv, &t);
     if (loaded) fmcp__trec_free(srv->alloc, &t);
-    fmcp__mcp_strfree(srv->alloc, inputs);
+    fmcp__strfree(srv->alloc, inputs, 0);
     return parked;
 }
 
@@ -868,8 +868,8 @@ static fmcp_result fmcp__tasks_apply(fmcp_server *srv, fmcp__task_rec *t, const 
     fmcp_json_doc_destroy(in);
     fmcp_json_doc_destroy(an);
     if (rc == FMCP_OK && moved) {
-        fmcp__mcp_strfree(a, t->inputs);
-        fmcp__mcp_strfree(a, t->answers);
+        fmcp__strfree(a, t->inputs, 0);
+        fmcp__strfree(a, t->answers, 0);
         t->inputs = left ? fmcp__strndup(a, ti, nti) : NULL;
         t->answers = fmcp__strndup(a, ta, nta);
         if (!t->answers || (left && !t->inputs)) rc = FMCP_ERR_NOMEM;
@@ -897,7 +897,7 @@ static fmcp_result fmcp__tasks_act(fmcp__mcp_req *r, const char *op, fmcp__task_
     } else if (strcmp(op, "cancel") == 0 && t->status < FMCP__TS_COMPLETED) {
         *changed = 1;
         t->status = FMCP__TS_CANCELLED;
-        fmcp__mcp_strfree(srv->alloc, t->inputs);
+        fmcp__strfree(srv->alloc, t->inputs, 0);
         t->inputs = NULL;
         rc = fmcp__trec_save(srv, t, 0);
         if (run && run->waiting) { *pp = run->next; run->c->qnext = *dead; *dead = run->c; run = NULL; }

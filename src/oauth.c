@@ -321,12 +321,8 @@ struct fmcp_oauth {
 
 static void fmcp__oa_sfree(fmcp_oauth *o, char **s)
 {
-    if (*s) {
-        size_t n = strlen(*s) + 1;
-        fmcp_wipe(*s, n);
-        fmcp_free(o->a, *s, n);
-        *s = NULL;
-    }
+    fmcp__strfree(o->a, *s, 1);
+    *s = NULL;
 }
 
 /* *dst = copy of n bytes of s (NULL s: *dst = NULL). */
