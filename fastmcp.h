@@ -10340,23 +10340,33 @@ static void fmcp__bn_fips_mul(fmcp__limb *r, const fmcp__limb *a, const fmcp__li
     fmcp__limb h = 0;
     size_t k, j;
     for (k = 0; k < n; k++) {
+#ifndef FMCP__SMALL
         for (j = 0; j + 2 <= k; j += 2) FMCP__BN_MAC4(j, k);
         if (j < k) FMCP__BN_MAC2(j, k);
+#else
+        for (j = 0; j < k; j++) FMCP__BN_MAC2(j, k);
+#endif
         FMCP__BN_MAC(t, h, a[k], b[0]);
         FMCP__BN_QDIGIT(k);
     }
     for (k = n; k < 2 * n; k++) {
+#ifndef FMCP__SMALL
         for (j = k - n + 1; j + 2 <= n; j += 2) FMCP__BN_MAC4(j, k);
         if (j < n) FMCP__BN_MAC2(j, k);
+#else
+        for (j = k - n + 1; j < n; j++) FMCP__BN_MAC2(j, k);
+#endif
         r[k - n] = (fmcp__limb)t;
         FMCP__BN_SHIFT();
     }
     fmcp__bn_cond_sub(r, (fmcp__limb)t, m, n);
 }
 
+#ifndef FMCP__SMALL
 /* Squaring: each cross product a[j]*a[k-j] (j < k-j) once, into a second
  * accumulator that is doubled into the column; about 3/4 of the
- * multiplications of a general product. */
+ * multiplications of a general product. Size-first builds square with the
+ * general product instead. */
 static void fmcp__bn_fips_sqr(fmcp__limb *r, const fmcp__limb *a, const fmcp__limb *m,
                               fmcp__limb m0inv, size_t n, fmcp__limb *q)
 {
@@ -10384,6 +10394,7 @@ static void fmcp__bn_fips_sqr(fmcp__limb *r, const fmcp__limb *a, const fmcp__li
     }
     fmcp__bn_cond_sub(r, (fmcp__limb)t, m, n);
 }
+#endif
 
 #if FMCP_LIMB_BITS == 64 && !defined(FMCP__SMALL)
 /* RSA-2048's CRT halves (16 limbs), where nearly all the time of a signature
@@ -10475,7 +10486,11 @@ static void fmcp__bn_msqr(fmcp__limb *r, const fmcp__limb *a, const fmcp__limb *
 #ifdef FMCP__BN_FIXED
     if (n == FMCP__BN_FIXED) { fmcp__bn_fixed_sqr(r, a, m, m0inv, t); return; }
 #endif
+#ifndef FMCP__SMALL
     fmcp__bn_fips_sqr(r, a, m, m0inv, n, t);
+#else
+    fmcp__bn_fips_mul(r, a, a, m, m0inv, n, t);
+#endif
 }
 
 /* The public one-shot forms: their own scratch, wiped (operands may be secret). */
