@@ -302,16 +302,39 @@ FMCP__BN fmcp_result fmcp__bn_mod(fmcp__limb *r, const fmcp__limb *a, size_t an,
 
 /* ---- Montgomery ---------------------------------------------------------- */
 
-/* r = t - m if t >= m (t has n limbs plus a top limb hi in {0,1}), else t.
- * Masked so it is constant time. */
+/* r -= m & mask over n limbs (mask all-ones or zero). Limb arithmetic with
+ * the borrow from comparisons, which compilers turn into carry flags. */
+static void fmcp__bn_sub_masked(fmcp__limb *r, const fmcp__limb *m, fmcp__limb mask, size_t n)
+{
+    fmcp__limb borrow = 0;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        fmcp__limb x = r[i], y = m[i] & mask, d = x - y;
+        r[i] = d - borrow;
+        borrow = (fmcp__limb)(x < y) | (fmcp__limb)(d < borrow);
+    }
+}
+
+/* r = r - m if (hi:r) >= m (hi in {0,1}), else r. Masked so it is constant
+ * time; a first pass only computes the borrow, so no difference is left in a
+ * temporary on the stack. */
+static void fmcp__bn_cond_sub(fmcp__limb *r, fmcp__limb hi, const fmcp__limb *m, size_t n)
+{
+    fmcp__limb borrow = 0;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        fmcp__limb x = r[i], y = m[i], d = x - y;
+        borrow = (fmcp__limb)(x < y) | (fmcp__limb)(d < borrow);
+    }
+    fmcp__bn_sub_masked(r, m, fmcp__bn_mask(hi | (borrow ^ 1)), n);
+}
+
+/* r = t - m if (hi:t) >= m, else t (r and t may be the same). Constant time. */
 static void fmcp__bn_final_sub(fmcp__limb *r, const fmcp__limb *t, fmcp__limb hi,
                                const fmcp__limb *m, size_t n)
 {
-    fmcp__limb d[FMCP_BN_MAX_LIMBS];
-    fmcp__limb borrow = fmcp__bn_sub(d, t, m, n);
-    fmcp__limb take = fmcp__bn_mask(hi | (borrow ^ 1));
-    size_t i;
-    for (i = 0; i < n; i++) r[i] = (d[i] & take) | (t[i] & ~take);
+    if (r != t) memmove(r, t, n * sizeof *r);
+    fmcp__bn_cond_sub(r, hi, m, n);
 }
 
 /* Montgomery reduction of a 2n-limb value w < m*R: r = w/R mod m. w is
@@ -331,41 +354,210 @@ static void fmcp__bn_redc(fmcp__limb *r, fmcp__limb *w, const fmcp__limb *m, fmc
     fmcp__bn_final_sub(r, w + n, top, m, n);
 }
 
-/* Montgomery product as a full product then a reduction: two loops with a
- * single carry chain each run faster than one interleaved loop with two. */
-static void fmcp__bn_mmul(fmcp__limb *r, const fmcp__limb *a, const fmcp__limb *b,
-                              const fmcp__limb *m, fmcp__limb m0inv, size_t n, fmcp__limb *t)
+/* Montgomery products by finely integrated product scanning: column k of
+ * a*b + q*m is summed in a three-limb accumulator (registers, no stores),
+ * the quotient digit q[k] is chosen when column k < n is complete, and the
+ * columns from n up are the result. The accumulation has no carry chain
+ * through memory; only the n-limb q (secret derived) goes to the caller's
+ * scratch, which the caller wipes.
+ *
+ * r may alias a or b: column k >= n writes r[k - n] and reads only limbs
+ * above k - n of the operands. The result (a*b + q*m)/R is below 2m for
+ * a, b < m, so its top carry is 0 or 1 and one masked subtraction ends it.
+ * This replaced a full product followed by a separate reduction: about 1.5x
+ * faster for RSA-2048 signing, with no 2n-limb intermediate in memory. */
+
+/* The column accumulator: a double limb c plus a carry limb h.
+ * (c, h) += x * y; the comparison compiles to a carry flag, not a branch. */
+#define FMCP__BN_MAC(c, h, x, y) do {                                                    \
+        fmcp__dlimb p_ = (fmcp__dlimb)(x) * (y);                                         \
+        (c) += p_;                                                                       \
+        (h) += (fmcp__limb)((c) < p_);                                                   \
+    } while (0)
+
+/* Drop the low limb of the accumulator (t, h). */
+#define FMCP__BN_SHIFT() do {                                                            \
+        t = (t >> FMCP_LIMB_BITS) | ((fmcp__dlimb)h << FMCP_LIMB_BITS);                  \
+        h = 0;                                                                           \
+    } while (0)
+
+/* Column k < n is complete: pick q[k] so that its low limb becomes zero, then
+ * drop that limb. */
+#define FMCP__BN_QDIGIT(k) do {                                                          \
+        q[k] = (fmcp__limb)t * m0inv;                                                    \
+        FMCP__BN_MAC(t, h, q[k], m[0]);                                                  \
+        FMCP__BN_SHIFT();                                                                \
+    } while (0)
+
+/* Column k of a*b + q*m at index j, and at j and j + 1 (unrolled). */
+#define FMCP__BN_MAC2(j, k) do {                                                         \
+        FMCP__BN_MAC(t, h, a[j], b[(k) - (j)]);                                          \
+        FMCP__BN_MAC(t, h, q[j], m[(k) - (j)]);                                          \
+    } while (0)
+#define FMCP__BN_MAC4(j, k) do {                                                         \
+        FMCP__BN_MAC2(j, k);                                                             \
+        FMCP__BN_MAC(t, h, a[(j) + 1], b[(k) - (j) - 1]);                                \
+        FMCP__BN_MAC(t, h, q[(j) + 1], m[(k) - (j) - 1]);                                \
+    } while (0)
+
+static void fmcp__bn_fips_mul(fmcp__limb *r, const fmcp__limb *a, const fmcp__limb *b,
+                              const fmcp__limb *m, fmcp__limb m0inv, size_t n, fmcp__limb *q)
 {
-    fmcp__bn_mul(t, a, n, b, n);
-    fmcp__bn_redc(r, t, m, m0inv, n);
+    fmcp__dlimb t = 0;
+    fmcp__limb h = 0;
+    size_t k, j;
+    for (k = 0; k < n; k++) {
+#ifndef FMCP__SMALL
+        for (j = 0; j + 2 <= k; j += 2) FMCP__BN_MAC4(j, k);
+        if (j < k) FMCP__BN_MAC2(j, k);
+#else
+        for (j = 0; j < k; j++) FMCP__BN_MAC2(j, k);
+#endif
+        FMCP__BN_MAC(t, h, a[k], b[0]);
+        FMCP__BN_QDIGIT(k);
+    }
+    for (k = n; k < 2 * n; k++) {
+#ifndef FMCP__SMALL
+        for (j = k - n + 1; j + 2 <= n; j += 2) FMCP__BN_MAC4(j, k);
+        if (j < n) FMCP__BN_MAC2(j, k);
+#else
+        for (j = k - n + 1; j < n; j++) FMCP__BN_MAC2(j, k);
+#endif
+        r[k - n] = (fmcp__limb)t;
+        FMCP__BN_SHIFT();
+    }
+    fmcp__bn_cond_sub(r, (fmcp__limb)t, m, n);
 }
 
-/* Squaring: the cross products a[i]*a[j] (i < j) are computed once and
- * doubled, then the result is reduced; about 3/4 of the multiplications of
- * a general product. */
-static void fmcp__bn_msqr(fmcp__limb *r, const fmcp__limb *a, const fmcp__limb *m,
-                              fmcp__limb m0inv, size_t n, fmcp__limb *t)
+#ifndef FMCP__SMALL
+/* Squaring: each cross product a[j]*a[k-j] (j < k-j) once, into a second
+ * accumulator that is doubled into the column; about 3/4 of the
+ * multiplications of a general product. Size-first builds square with the
+ * general product instead. */
+static void fmcp__bn_fips_sqr(fmcp__limb *r, const fmcp__limb *a, const fmcp__limb *m,
+                              fmcp__limb m0inv, size_t n, fmcp__limb *q)
 {
-    fmcp__limb c;
-    size_t i;
-    memset(t, 0, 2 * n * sizeof *t);
-    for (i = 0; i + 1 < n; i++) t[i + n] = fmcp__bn_addmul(t + 2 * i + 1, a + i + 1, n - i - 1, a[i]);
-    c = 0;
-    for (i = 0; i < 2 * n; i++) { /* double */
-        fmcp__limb v = t[i];
-        t[i] = (v << 1) | c;
-        c = v >> (FMCP_LIMB_BITS - 1);
+    fmcp__dlimb t = 0, u;
+    fmcp__limb h = 0, uh;
+    size_t k, j;
+    for (k = 0; k < 2 * n; k++) {
+        size_t lo = k < n ? 0 : k - n + 1;
+        u = 0;
+        uh = 0;
+        for (j = lo; 2 * j < k; j++) FMCP__BN_MAC(u, uh, a[j], a[k - j]);
+        uh = (uh << 1) | (fmcp__limb)(u >> (2 * FMCP_LIMB_BITS - 1));
+        u <<= 1;
+        t += u;
+        h += uh + (fmcp__limb)(t < u);
+        if (!(k & 1)) FMCP__BN_MAC(t, h, a[k / 2], a[k / 2]);
+        if (k < n) {
+            for (j = 0; j < k; j++) FMCP__BN_MAC(t, h, q[j], m[k - j]);
+            FMCP__BN_QDIGIT(k);
+        } else {
+            for (j = lo; j < n; j++) FMCP__BN_MAC(t, h, q[j], m[k - j]);
+            r[k - n] = (fmcp__limb)t;
+            FMCP__BN_SHIFT();
+        }
     }
-    c = 0;
-    for (i = 0; i < n; i++) { /* add the squares a[i]^2 */
-        fmcp__dlimb sq = (fmcp__dlimb)a[i] * a[i];
-        fmcp__dlimb z = (fmcp__dlimb)t[2 * i] + (fmcp__limb)sq + c;
-        t[2 * i] = (fmcp__limb)z;
-        z = (fmcp__dlimb)t[2 * i + 1] + (fmcp__limb)(sq >> FMCP_LIMB_BITS) + (fmcp__limb)(z >> FMCP_LIMB_BITS);
-        t[2 * i + 1] = (fmcp__limb)z;
-        c = (fmcp__limb)(z >> FMCP_LIMB_BITS);
+    fmcp__bn_cond_sub(r, (fmcp__limb)t, m, n);
+}
+#endif
+
+#if FMCP_LIMB_BITS == 64 && !defined(FMCP__SMALL)
+/* RSA-2048's CRT halves (16 limbs), where nearly all the time of a signature
+ * goes: the same algorithm written out per column, so every loop has a
+ * constant trip count and unrolls completely into straight-line code with
+ * constant offsets (some 17 KB of code, left out of size-first builds; the
+ * general loops spend about a third of their instructions on indices). */
+#if defined(__clang__)
+#  define FMCP__BN_UNROLL _Pragma("clang loop unroll(full)")
+#elif defined(__GNUC__) && __GNUC__ >= 8
+#  define FMCP__BN_UNROLL _Pragma("GCC unroll 16")
+#else
+#  define FMCP__BN_UNROLL
+#endif
+#define FMCP__BN_COLS16(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
+/* columns k and 16 + k of a*b + q*m */
+#define FMCP__BN_MUL_LO(k) {                                                             \
+        FMCP__BN_UNROLL for (j = 0; j < (k); j++) FMCP__BN_MAC2(j, k);                   \
+        FMCP__BN_MAC(t, h, a[k], b[0]);                                                  \
+        FMCP__BN_QDIGIT(k);                                                              \
     }
-    fmcp__bn_redc(r, t, m, m0inv, n);
+#define FMCP__BN_MUL_HI(k) {                                                             \
+        FMCP__BN_UNROLL for (j = (k) + 1; j < 16; j++) FMCP__BN_MAC2(j, (k) + 16);      \
+        r[k] = (fmcp__limb)t;                                                            \
+        FMCP__BN_SHIFT();                                                                \
+    }
+/* the same for a*a + q*m: cross products once, doubled, then the square */
+#define FMCP__BN_SQR_CROSS(lo, k) {                                                      \
+        u = 0;                                                                           \
+        uh = 0;                                                                          \
+        FMCP__BN_UNROLL for (j = (lo); 2 * j < (k); j++) FMCP__BN_MAC(u, uh, a[j], a[(k) - j]); \
+        uh = (uh << 1) | (fmcp__limb)(u >> (2 * FMCP_LIMB_BITS - 1));                    \
+        u <<= 1;                                                                         \
+        t += u;                                                                          \
+        h += uh + (fmcp__limb)(t < u);                                                   \
+        if (!((k) & 1)) FMCP__BN_MAC(t, h, a[(k) / 2], a[(k) / 2]);                      \
+    }
+#define FMCP__BN_SQR_LO(k) {                                                             \
+        FMCP__BN_SQR_CROSS(0, k);                                                        \
+        FMCP__BN_UNROLL for (j = 0; j < (k); j++) FMCP__BN_MAC(t, h, q[j], m[(k) - j]);  \
+        FMCP__BN_QDIGIT(k);                                                              \
+    }
+#define FMCP__BN_SQR_HI(k) {                                                             \
+        FMCP__BN_SQR_CROSS((k) + 1, (k) + 16);                                           \
+        FMCP__BN_UNROLL for (j = (k) + 1; j < 16; j++) FMCP__BN_MAC(t, h, q[j], m[(k) + 16 - j]); \
+        r[k] = (fmcp__limb)t;                                                            \
+        FMCP__BN_SHIFT();                                                                \
+    }
+
+static void fmcp__bn_fips_mul16(fmcp__limb *r, const fmcp__limb *a, const fmcp__limb *b,
+                                const fmcp__limb *m, fmcp__limb m0inv, fmcp__limb *q)
+{
+    fmcp__dlimb t = 0;
+    fmcp__limb h = 0;
+    int j; /* signed: the first column's loop is "j < 0" */
+    FMCP__BN_COLS16(FMCP__BN_MUL_LO)
+    FMCP__BN_COLS16(FMCP__BN_MUL_HI)
+    fmcp__bn_cond_sub(r, (fmcp__limb)t, m, 16);
+}
+
+static void fmcp__bn_fips_sqr16(fmcp__limb *r, const fmcp__limb *a, const fmcp__limb *m,
+                                fmcp__limb m0inv, fmcp__limb *q)
+{
+    fmcp__dlimb t = 0, u;
+    fmcp__limb h = 0, uh;
+    int j;
+    FMCP__BN_COLS16(FMCP__BN_SQR_LO)
+    FMCP__BN_COLS16(FMCP__BN_SQR_HI)
+    fmcp__bn_cond_sub(r, (fmcp__limb)t, m, 16);
+}
+#  define FMCP__BN_FIXED 16
+#  define fmcp__bn_fixed_mul fmcp__bn_fips_mul16
+#  define fmcp__bn_fixed_sqr fmcp__bn_fips_sqr16
+#endif
+
+/* The exponentiation's products (t: scratch of at least n limbs). */
+static void fmcp__bn_mmul(fmcp__limb *r, const fmcp__limb *a, const fmcp__limb *b,
+                          const fmcp__limb *m, fmcp__limb m0inv, size_t n, fmcp__limb *t)
+{
+#ifdef FMCP__BN_FIXED
+    if (n == FMCP__BN_FIXED) { fmcp__bn_fixed_mul(r, a, b, m, m0inv, t); return; }
+#endif
+    fmcp__bn_fips_mul(r, a, b, m, m0inv, n, t);
+}
+
+static void fmcp__bn_msqr(fmcp__limb *r, const fmcp__limb *a, const fmcp__limb *m,
+                          fmcp__limb m0inv, size_t n, fmcp__limb *t)
+{
+#ifdef FMCP__BN_FIXED
+    if (n == FMCP__BN_FIXED) { fmcp__bn_fixed_sqr(r, a, m, m0inv, t); return; }
+#endif
+#ifndef FMCP__SMALL
+    fmcp__bn_fips_sqr(r, a, m, m0inv, n, t);
+#else
+    fmcp__bn_fips_mul(r, a, a, m, m0inv, n, t);
+#endif
 }
 
 /* The public one-shot forms: their own scratch, wiped (operands may be secret). */
@@ -449,6 +641,20 @@ static void fmcp__bn_ct_lookup(fmcp__limb *r, const fmcp__limb *table, size_t en
                                size_t idx, size_t n)
 {
     size_t i, j;
+#ifdef FMCP__BN_FIXED
+    if (n == FMCP__BN_FIXED) { /* a constant row length: the compiler vectorises the rows */
+        fmcp__limb acc[FMCP__BN_FIXED];
+        memset(acc, 0, sizeof acc);
+        for (i = 0; i < entries; i++) {
+            fmcp__limb diff = (fmcp__limb)(i ^ idx);
+            fmcp__limb take = fmcp__bn_mask((1 & ((diff | ((fmcp__limb)0 - diff)) >> (FMCP_LIMB_BITS - 1))) ^ 1);
+            for (j = 0; j < FMCP__BN_FIXED; j++) acc[j] |= table[i * FMCP__BN_FIXED + j] & take;
+        }
+        memcpy(r, acc, sizeof acc);
+        fmcp_wipe(acc, sizeof acc);
+        return;
+    }
+#endif
     memset(r, 0, n * sizeof *r);
     for (i = 0; i < entries; i++) {
         fmcp__limb diff = (fmcp__limb)(i ^ idx);

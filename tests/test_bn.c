@@ -251,6 +251,89 @@ static void test_montgomery_odd_sizes(void)
     CHECK(bn_eq_hex(r, n, V_PROD_MOD_M2));
 }
 
+/* Deterministic limbs for the size sweep (xorshift64; no library randomness). */
+static uint64_t sweep_state = 0x9e3779b97f4a7c15u;
+static fmcp__limb sweep_limb(void)
+{
+    sweep_state ^= sweep_state << 13;
+    sweep_state ^= sweep_state >> 7;
+    sweep_state ^= sweep_state << 17;
+    return (fmcp__limb)sweep_state;
+}
+
+/* r = a*b mod m by the schoolbook product and the bit-serial reduction: no
+ * Montgomery code, so a reference for it. */
+static void ref_mulmod(fmcp__limb *r, const fmcp__limb *a, const fmcp__limb *b, const fmcp__limb *m, size_t n)
+{
+    fmcp__limb p[NL];
+    fmcp__bn_mul(p, a, n, b, n);
+    CHECK_OK(fmcp__bn_mod(r, p, 2 * n, m, n));
+}
+
+/* Montgomery products at every limb count up to RSA-2048 plus two (the
+ * 2048-bit CRT half size has its own written-out code with 64-bit limbs),
+ * on moduli that stress the carries (all ones, top bit only, random) and on
+ * operands 0, 1, m-1 and random, outputs aliasing either input; checked
+ * against ref_mulmod. Then a 16-bit exponent against repeated ref_mulmod. */
+static void test_montgomery_sweep(void)
+{
+    fmcp__limb m[NL], a[NL], b[NL], ar[NL], r[NL], want[NL], x[NL], e[1];
+    fmcp__bn_mont ctx;
+    size_t n, i;
+    int shape, op, bit, bad = 0;
+    for (n = 1; n <= 2048 / FMCP_LIMB_BITS + 2; n++) {
+        for (shape = 0; shape < 3; shape++) {
+            for (i = 0; i < n; i++) m[i] = shape == 0 ? ~(fmcp__limb)0 : shape == 1 ? 0 : sweep_limb();
+            m[0] |= 1 | (n == 1 ? 2 : 0);                              /* odd and > 1 */
+            m[n - 1] |= (fmcp__limb)1 << (FMCP_LIMB_BITS - 1);
+            CHECK_OK(fmcp__bn_mont_init(&ctx, m, n));
+            for (op = 0; op < 6; op++) {
+                for (i = 0; i < n; i++) a[i] = sweep_limb(), b[i] = sweep_limb();
+                a[n - 1] &= m[n - 1] >> 1;                                /* below m */
+                b[n - 1] &= m[n - 1] >> 1;
+                if (op == 1) { memset(a, 0, n * sizeof *a); a[0] = 1; }
+                if (op == 2 || op == 3) { memcpy(a, m, n * sizeof *a); a[0] -= 1; }
+                if (op == 3) memcpy(b, a, n * sizeof *b);                 /* (m-1)^2 */
+                if (op == 4) memset(b, 0, n * sizeof *b);
+                ref_mulmod(want, a, b, m, n);
+                fmcp__bn_mont_to(&ctx, ar, a);
+                fmcp__bn_mont_mul(&ctx, r, ar, b);                          /* a*R * b / R */
+                bad |= fmcp__bn_cmp(r, want, n) != 0;
+                memcpy(r, ar, n * sizeof *r);
+                fmcp__bn_mont_mul(&ctx, r, r, b);                           /* r aliases a */
+                bad |= fmcp__bn_cmp(r, want, n) != 0;
+                memcpy(r, b, n * sizeof *r);
+                fmcp__bn_mont_mul(&ctx, r, ar, r);                          /* r aliases b */
+                bad |= fmcp__bn_cmp(r, want, n) != 0;
+                ref_mulmod(want, a, a, m, n);
+                fmcp__bn_mont_sqr(&ctx, r, ar);                             /* a^2 * R */
+                fmcp__bn_mont_from(&ctx, r, r);
+                bad |= fmcp__bn_cmp(r, want, n) != 0;
+                memcpy(r, ar, n * sizeof *r);
+                fmcp__bn_mont_sqr(&ctx, r, r);
+                fmcp__bn_mont_from(&ctx, r, r);
+                bad |= fmcp__bn_cmp(r, want, n) != 0;
+            }
+            /* a^e for a 16-bit e (random moduli), left to right with the reference */
+            if (shape == 2) {
+                e[0] = sweep_limb() & 0xffff;
+                memset(x, 0, n * sizeof *x);
+                x[0] = 1;
+                for (bit = 15; bit >= 0; bit--) {
+                    ref_mulmod(x, x, x, m, n);
+                    if ((e[0] >> bit) & 1) ref_mulmod(x, x, a, m, n);
+                }
+                fmcp__bn_mod_exp(&ctx, r, a, e, 1);
+                bad |= fmcp__bn_cmp(r, x, n) != 0;
+                fmcp__bn_mod_exp_public(&ctx, r, a, e, 1);
+                bad |= fmcp__bn_cmp(r, x, n) != 0;
+            }
+            CHECKF(!bad, "limbs %u shape %d", (unsigned)n, shape);
+            bad = 0;
+        }
+    }
+}
+
 /* a * a^-1 == 1 (mod m); non-invertible inputs are refused. */
 static void test_inverse(void)
 {
@@ -381,6 +464,7 @@ int main(void)
     T_RUN(test_arith);
     T_RUN(test_montgomery);
     T_RUN(test_montgomery_odd_sizes);
+    T_RUN(test_montgomery_sweep);
     T_RUN(test_inverse);
     T_RUN(test_primes_small);
     T_RUN(test_prime_random_failure);
