@@ -34,7 +34,7 @@
  *   n limbs to exactly len big-endian bytes (left-padded with zeros).
  *   FMCP_ERR_OVERFLOW (and out zeroed) if the value does not fit. Constant time.
  * fmcp__bn_limbs_for_bytes(len)  limbs needed for a len-byte number.
- * fmcp__bn_bits(a, n)            bit length (0 for zero). Variable time.
+ * fmcp__bn_bits(a, n)            bit length (0 for zero). Variable time (but in size-first builds).
  * fmcp__bn_is_zero(a, n)         1 if zero. Constant time.
  * fmcp__bn_cmp(a, b, n)          -1, 0 or 1. Variable time.
  * fmcp__bn_add / fmcp__bn_sub     r = a + b / a - b over n limbs; returns the
@@ -156,18 +156,6 @@ FMCP__BN fmcp_result fmcp__bn_to_bytes(const fmcp__limb *a, size_t n, uint8_t *o
     return FMCP_OK;
 }
 
-FMCP__BN size_t fmcp__bn_bits(const fmcp__limb *a, size_t n)
-{
-    while (n > 0 && a[n - 1] == 0) n--;
-    if (n == 0) return 0;
-    {
-        size_t b = (n - 1) * FMCP_LIMB_BITS;
-        fmcp__limb top = a[n - 1];
-        while (top) { b++; top >>= 1; }
-        return b;
-    }
-}
-
 /* fmcp__bn_bits visiting every bit without branching on it (the moduli of
  * the RSA-CRT halves are secret; only their size may come out). */
 static size_t fmcp__bn_bits_ct(const fmcp__limb *a, size_t n)
@@ -179,6 +167,22 @@ static size_t fmcp__bn_bits_ct(const fmcp__limb *a, size_t n)
             bits = (bits & ~mask) | ((i * FMCP_LIMB_BITS + j + 1) & mask);
         }
     return bits;
+}
+
+FMCP__BN size_t fmcp__bn_bits(const fmcp__limb *a, size_t n)
+{
+#ifdef FMCP__SMALL
+    return fmcp__bn_bits_ct(a, n);   /* size first: one of the two is enough */
+#else
+    while (n > 0 && a[n - 1] == 0) n--;
+    if (n == 0) return 0;
+    {
+        size_t b = (n - 1) * FMCP_LIMB_BITS;
+        fmcp__limb top = a[n - 1];
+        while (top) { b++; top >>= 1; }
+        return b;
+    }
+#endif
 }
 
 FMCP__BN int fmcp__bn_is_zero(const fmcp__limb *a, size_t n)
