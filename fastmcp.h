@@ -10997,11 +10997,12 @@ static void fmcp__rsa_public_op(const fmcp_rsa_public_ctx *ctx, fmcp__limb *r, c
     }
 }
 
-FASTMCP_API fmcp_result fmcp_rsa_verify_sha256_ctx(const fmcp_rsa_public_ctx *ctx, const uint8_t hash[32],
-                                                   const uint8_t *sig, size_t sig_len)
+/* got (k bytes) = sig^e mod n, for both verifiers: FMCP_OK, or
+ * FMCP_ERR_BAD_SIGNATURE for a signature of the wrong length or not below n. */
+static fmcp_result fmcp__rsa_open_sig(const fmcp_rsa_public_ctx *ctx, const uint8_t *hash, const uint8_t *sig,
+                                      size_t sig_len, uint8_t *got)
 {
     fmcp__limb s[FMCP_BN_MAX_LIMBS];
-    uint8_t em[FMCP_RSA_MAX_BYTES], got[FMCP_RSA_MAX_BYTES];
     size_t n;
     if (!ctx || !hash || (!sig && sig_len)) return FMCP_ERR_INVALID_ARG;
     n = ctx->mont.n;
@@ -11009,7 +11010,15 @@ FASTMCP_API fmcp_result fmcp_rsa_verify_sha256_ctx(const fmcp_rsa_public_ctx *ct
     if (fmcp__bn_from_bytes(s, n, sig, sig_len) != FMCP_OK) return FMCP_ERR_BAD_SIGNATURE;
     if (fmcp__bn_cmp(s, ctx->mont.m, n) >= 0) return FMCP_ERR_BAD_SIGNATURE;
     fmcp__rsa_public_op(ctx, s, s);
-    if (fmcp__bn_to_bytes(s, n, got, ctx->k) != FMCP_OK) return FMCP_ERR_BAD_SIGNATURE;
+    return fmcp__bn_to_bytes(s, n, got, ctx->k) == FMCP_OK ? FMCP_OK : FMCP_ERR_BAD_SIGNATURE;
+}
+
+FASTMCP_API fmcp_result fmcp_rsa_verify_sha256_ctx(const fmcp_rsa_public_ctx *ctx, const uint8_t hash[32],
+                                                   const uint8_t *sig, size_t sig_len)
+{
+    uint8_t em[FMCP_RSA_MAX_BYTES], got[FMCP_RSA_MAX_BYTES];
+    fmcp_result rc = fmcp__rsa_open_sig(ctx, hash, sig, sig_len, got);
+    if (rc != FMCP_OK) return rc;
     fmcp__rsa_encode(em, ctx->k, hash);
     return fmcp_ct_equal(em, got, ctx->k) ? FMCP_OK : FMCP_ERR_BAD_SIGNATURE;
 }
@@ -11319,16 +11328,9 @@ static int fmcp__rsa_pss_check(const fmcp_rsa_public_ctx *ctx, const uint8_t *go
 FASTMCP_API fmcp_result fmcp_rsa_verify_pss_sha256_ctx(const fmcp_rsa_public_ctx *ctx, const uint8_t hash[32],
                                                        const uint8_t *sig, size_t sig_len)
 {
-    fmcp__limb s[FMCP_BN_MAX_LIMBS];
     uint8_t got[FMCP_RSA_MAX_BYTES];
-    size_t n;
-    if (!ctx || !hash || (!sig && sig_len)) return FMCP_ERR_INVALID_ARG;
-    n = ctx->mont.n;
-    if (sig_len != ctx->k) return FMCP_ERR_BAD_SIGNATURE;
-    if (fmcp__bn_from_bytes(s, n, sig, sig_len) != FMCP_OK) return FMCP_ERR_BAD_SIGNATURE;
-    if (fmcp__bn_cmp(s, ctx->mont.m, n) >= 0) return FMCP_ERR_BAD_SIGNATURE;
-    fmcp__rsa_public_op(ctx, s, s);
-    if (fmcp__bn_to_bytes(s, n, got, ctx->k) != FMCP_OK) return FMCP_ERR_BAD_SIGNATURE;
+    fmcp_result rc = fmcp__rsa_open_sig(ctx, hash, sig, sig_len, got);
+    if (rc != FMCP_OK) return rc;
     return fmcp__rsa_pss_check(ctx, got, hash) ? FMCP_OK : FMCP_ERR_BAD_SIGNATURE;
 }
 
