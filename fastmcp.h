@@ -222,6 +222,7 @@
  * MODULES (in order; each uses only the ones above it)
  *   base    results, allocator, randomness and clock hooks, ct compare, wipe
  *   json    strict RFC 8259 parser (DOM) and writer
+ *   json_write (internal) the JSON writer: streaming, shortest doubles, compact dump
  *   b64     base64 and base64url, strict decoding
  *   sha256  SHA-256 and HMAC-SHA256, streaming and one-shot
  *   sha512  SHA-512, SHA-384 and their HMACs, streaming and one-shot
@@ -232,6 +233,7 @@
  *   rsa     RSA PKCS#1 v1.5 and PSS SHA-256 verify/sign (CRT, constant time), keygen
  *   rsakey  RSA keys: DER/PEM (SPKI, PKCS#1, PKCS#8), JWK/JWKS, RFC 7638 thumbprint
  *   ec      P-256/P-384: ECDSA verify and RFC 6979 sign, ECDH, keys (constant time)
+ *   ecdsa   (internal) P-256/P-384 points, scalar multiplication, ECDSA, ECDH, keys
  *   jwk     JOSE keys of every type (RSA, EC, Ed25519): JWK/PEM/DER, thumbprints, JWS sign/verify
  *   jwt     JWT verifier (RS256, PS256, ES256, ES384, EdDSA; claims policy, one verdict, key sets) and issuer
  *   dpop    RFC 9449 DPoP proofs on the resource server: checks, jti replay cache, nonces
@@ -254,8 +256,10 @@
  *           tasks/update (input), tasks/cancel; a store interface for the records
  *   stream  MCP over byte streams (newline-delimited JSON); stdio transport
  *   mcp_http MCP Streamable HTTP transport (sessions, SSE, resumability), legacy SSE
+ *   mcp_http_serve (internal) the endpoint's POST/GET/DELETE, legacy SSE, dispatch, API
  *   oauth_store OAuth token/registration storage: files (0600, atomic) or memory
  *   oauth   OAuth 2.1 client (MCP authorization): discovery, DCR, PKCE, refresh
+ *   oauth_flow (internal) the OAuth client's grants: token endpoint, loopback callback, code flow
  *   mcp_client MCP client: stdio (spawned server) and Streamable HTTP, legacy SSE fallback
  *   mcp_client_stdio the client's stream transport: spawned server, fd pair, reader baton
  *   mcp_client_http the client's Streamable HTTP transport, SSE, OAuth retries, legacy SSE
@@ -670,6 +674,17 @@ FASTMCP_API fmcp_result fmcp_json_write(const fmcp_json *v, char *buf, size_t ca
 #ifdef __cplusplus
 }
 #endif
+
+/* ===== json_write.h ===== */
+/* ---------------------------------------------------------------------------
+ * json_write: the JSON writer (internal, no declarations of its own)
+ * ---------------------------------------------------------------------------
+ *
+ * Part of the json API, which json.h declares and documents
+ * (fmcp_json_writer, fmcp_json_write/_dump). Here: the streaming writer with
+ * its nesting state and UTF-8 checks, shortest round-trip doubles, and the
+ * fast compact serialiser for parsed values.
+ */
 
 /* ===== b64.h ===== */
 /* ---------------------------------------------------------------------------
@@ -1602,6 +1617,20 @@ FASTMCP_API fmcp_result fmcp_ecdh(const fmcp_ec_private_key *key, const fmcp_ec_
 #ifdef __cplusplus
 }
 #endif
+
+/* ===== ecdsa.h ===== */
+/* ---------------------------------------------------------------------------
+ * ecdsa: P-256 and P-384 points and what is built on them (internal, no
+ * declarations of its own)
+ * ---------------------------------------------------------------------------
+ *
+ * Part of the ec API, which ec.h declares and documents. Here: complete
+ * projective point formulas, constant-time fixed-window scalar
+ * multiplication, the variable-time u1 G + u2 Q of verification, scalars mod
+ * n, ECDSA verify and sign (RFC 6979, optionally hedged), DER signatures,
+ * keys and ECDH, and the raw SEC1 helpers behind the tls module's BearSSL
+ * hook. The field arithmetic and curve constants it uses are ec's.
+ */
 
 /* ===== jwk.h ===== */
 /* ---------------------------------------------------------------------------
@@ -4040,6 +4069,20 @@ FASTMCP_API fmcp_result fmcp_server_run_http(fmcp_server *srv, const fmcp_http_e
 }
 #endif
 
+/* ===== mcp_http_serve.h ===== */
+/* ---------------------------------------------------------------------------
+ * mcp_http_serve: the Streamable HTTP endpoint's requests (internal, no
+ * declarations of its own)
+ * ---------------------------------------------------------------------------
+ *
+ * Part of the mcp_http API, which mcp_http.h declares and documents. Here:
+ * POST (calls, batches, stateless and 2026-07-28 requests), GET and DELETE,
+ * the legacy HTTP+SSE transport, dispatch by path and method, the
+ * housekeeping timer and the public calls (fmcp_http_endpoint_create, ...).
+ * Sessions, streams, replay buffers and the per-principal quotas are
+ * mcp_http's.
+ */
+
 /* ===== oauth_store.h ===== */
 /* ---------------------------------------------------------------------------
  * oauth_store: where an OAuth client keeps its tokens and client registration
@@ -4482,6 +4525,19 @@ FASTMCP_API fmcp_result fmcp_oauth_authorize_follow(void *user, const char *auth
 #ifdef __cplusplus
 }
 #endif
+
+/* ===== oauth_flow.h ===== */
+/* ---------------------------------------------------------------------------
+ * oauth_flow: the OAuth client's grants (internal, no declarations of its own)
+ * ---------------------------------------------------------------------------
+ *
+ * Part of the oauth API, which oauth.h declares and documents. Here: the
+ * token endpoint (code, refresh, client credentials, token exchange), the
+ * loopback callback server and the browser launch, the authorization code
+ * flow, grants without a browser, and the public calls (fmcp_oauth_create,
+ * _login, _logout, _token, ...). Discovery, storage, client identity and
+ * signed assertions are oauth's.
+ */
 
 /* ===== mcp_client.h ===== */
 /* ---------------------------------------------------------------------------
@@ -7404,6 +7460,9 @@ FASTMCP_API int fmcp_json_equal(const fmcp_json *a, const fmcp_json *b)
         return 1;
     }
 }
+
+/* ===== json_write.c ===== */
+/* json_write: implementation (the json API, continued) */
 
 /* ---- writer --------------------------------------------------------------- */
 
@@ -12564,8 +12623,8 @@ FASTMCP_API const fmcp_jwk_entry *fmcp_jwks_find(const fmcp_jwks *j, const char 
 }
 
 /* ===== ec.c ===== */
-/* ec: implementation (P-256 and P-384: Montgomery arithmetic, complete
- * projective formulas, ECDSA with RFC 6979 nonces, ECDH) */
+/* ec: implementation (P-256 and P-384: limbs, Montgomery field and scalar
+ * arithmetic, curve constants; the points, ECDSA and ECDH follow in ecdsa) */
 
 #include <string.h>
 
@@ -13723,6 +13782,9 @@ static void fmcp__ec_cmov(fmcp__ec_limb *r, const fmcp__ec_limb *a, fmcp__ec_lim
     int j;
     for (j = 0; j < FMCP__EC_L; j++) r[j] = (r[j] & ~mask) | (a[j] & mask);
 }
+
+/* ===== ecdsa.c ===== */
+/* ecdsa: implementation (the ec API, continued) */
 
 /* ---- points: projective (X : Y : Z), x = X/Z, y = Y/Z; O = (0 : 1 : 0) ---- */
 
@@ -29225,6 +29287,13 @@ static void fmcp__mh_on_close(fmcp_http_req *req, void *user)
     FMCP__MH_UNLOCK(t);
 }
 
+#endif /* FASTMCP_NO_SOCKETS */
+
+/* ===== mcp_http_serve.c ===== */
+/* mcp_http_serve: implementation (the mcp_http API, continued) */
+
+#ifndef FASTMCP_NO_SOCKETS
+
 /* ---- POST ------------------------------------------------------------------------ */
 
 /* A message needs an answer unless it is a notification or a response. */
@@ -32112,6 +32181,13 @@ static fmcp_result fmcp__oa_dpop_proof(fmcp_oauth *o, const char *method, const 
     if (pl) fmcp_free_text(w.alloc, pl, n);
     return r;
 }
+
+#endif /* FASTMCP_NO_SOCKETS */
+
+/* ===== oauth_flow.c ===== */
+/* oauth_flow: implementation (the oauth API, continued) */
+
+#ifndef FASTMCP_NO_SOCKETS
 
 /* ---- the token endpoint ------------------------------------------------- */
 

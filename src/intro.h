@@ -222,6 +222,7 @@
  * MODULES (in order; each uses only the ones above it)
  *   base    results, allocator, randomness and clock hooks, ct compare, wipe
  *   json    strict RFC 8259 parser (DOM) and writer
+ *   json_write (internal) the JSON writer: streaming, shortest doubles, compact dump
  *   b64     base64 and base64url, strict decoding
  *   sha256  SHA-256 and HMAC-SHA256, streaming and one-shot
  *   sha512  SHA-512, SHA-384 and their HMACs, streaming and one-shot
@@ -232,6 +233,7 @@
  *   rsa     RSA PKCS#1 v1.5 and PSS SHA-256 verify/sign (CRT, constant time), keygen
  *   rsakey  RSA keys: DER/PEM (SPKI, PKCS#1, PKCS#8), JWK/JWKS, RFC 7638 thumbprint
  *   ec      P-256/P-384: ECDSA verify and RFC 6979 sign, ECDH, keys (constant time)
+ *   ecdsa   (internal) P-256/P-384 points, scalar multiplication, ECDSA, ECDH, keys
  *   jwk     JOSE keys of every type (RSA, EC, Ed25519): JWK/PEM/DER, thumbprints, JWS sign/verify
  *   jwt     JWT verifier (RS256, PS256, ES256, ES384, EdDSA; claims policy, one verdict, key sets) and issuer
  *   dpop    RFC 9449 DPoP proofs on the resource server: checks, jti replay cache, nonces
@@ -254,8 +256,10 @@
  *           tasks/update (input), tasks/cancel; a store interface for the records
  *   stream  MCP over byte streams (newline-delimited JSON); stdio transport
  *   mcp_http MCP Streamable HTTP transport (sessions, SSE, resumability), legacy SSE
+ *   mcp_http_serve (internal) the endpoint's POST/GET/DELETE, legacy SSE, dispatch, API
  *   oauth_store OAuth token/registration storage: files (0600, atomic) or memory
  *   oauth   OAuth 2.1 client (MCP authorization): discovery, DCR, PKCE, refresh
+ *   oauth_flow (internal) the OAuth client's grants: token endpoint, loopback callback, code flow
  *   mcp_client MCP client: stdio (spawned server) and Streamable HTTP, legacy SSE fallback
  *   mcp_client_stdio the client's stream transport: spawned server, fd pair, reader baton
  *   mcp_client_http the client's Streamable HTTP transport, SSE, OAuth retries, legacy SSE
