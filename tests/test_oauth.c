@@ -30,6 +30,22 @@ static void test_large_file_offsets(void)
 #endif
 }
 
+/* Basic client credentials (RFC 6749 2.3.1): id and secret form-encoded,
+ * then base64; every allocation failure reported, nothing leaked. */
+static void test_basic_credentials(void)
+{
+    fmcp__buf b;
+    fmcp__buf_init(&b, NULL, 1);
+    CHECK(fmcp__oauth_basic(NULL, "client 1", "s:e/c", &b) == FMCP_OK);
+    CHECK(b.p && strcmp(b.p, "Basic Y2xpZW50JTIwMTpzJTNBZSUyRmM=") == 0);
+    fmcp__buf_free(&b);
+    T_ALLOC_SWEEP({
+        fmcp__buf_init(&b, &t_alloc, 1);
+        t_rc = fmcp__oauth_basic(&t_alloc, "client 1", "s:e/c", &b) != FMCP_OK;
+        fmcp__buf_free(&b);
+    });
+}
+
 static void test_pkce_rfc7636(void)
 {
     /* RFC 7636 Appendix B */
@@ -1780,6 +1796,7 @@ int main(void)
 {
     T_RUN(test_large_file_offsets);
     T_RUN(test_pkce_rfc7636);
+    T_RUN(test_basic_credentials);
     T_RUN(test_www_authenticate);
     T_RUN(test_wellknown_urls);
     T_RUN(test_scope_selection);
