@@ -109,7 +109,7 @@ bench_sha256_LIBS := -lcrypto
 bench_rsa_LIBS    := -lcrypto -lbearssl
 bench_ecdsa_LIBS  := -lcrypto -lbearssl
 bench_jwt_LIBS    := -ljwt -lcrypto
-bench_ec_LIBS     := -lcrypto
+bench_ec_LIBS     := -lcrypto -lbearssl
 
 .PHONY: all test bench amalgamate clean check-fresh tests san-tests tsan-tests fuzz fuzz-long run i686-tests ct-check ct-bins \
         windows-tests

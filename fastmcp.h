@@ -9315,11 +9315,7 @@ FASTMCP_API fmcp_result fmcp_x25519(uint8_t out[32], const uint8_t scalar[32], c
     return any ? FMCP_OK : FMCP_ERR_CRYPTO;   /* only "all zero" is revealed */
 }
 
-FASTMCP_API fmcp_result fmcp_x25519_base(uint8_t out[32], const uint8_t scalar[32])
-{
-    static const uint8_t nine[32] = { 9 };
-    return fmcp_x25519(out, scalar, nine);
-}
+/* fmcp_x25519_base is in ed25519, next to the fixed-base table it uses. */
 
 /* ===== ed25519.c ===== */
 /* ed25519: implementation (RFC 8032 Ed25519 over the twisted Edwards curve
@@ -9816,14 +9812,13 @@ static void fmcp__ed_select_base(fmcp__ed_cached *r, const uint64_t tab[8][3][4]
     fmcp_wipe(w, sizeof w); fmcp_wipe(b, sizeof b); fmcp_wipe(n, sizeof n);
 }
 
-/* out = encoding of [k]B for a secret 32-byte k < 2^255. k is cut into 64
- * signed 4-bit digits e[i] in [-8, 8]; with i = 16 j + m, [k]B is the sum
- * over m of 16^m (sum over j of e[16 j + m] 2^(64 j) B), evaluated Horner
- * style: 60 doublings and 64 additions whatever k is. */
-static void fmcp__ed_scalarmult_base(uint8_t out[32], const uint8_t k[32])
+/* q = [k]B for a secret 32-byte k < 2^255. k is cut into 64 signed 4-bit
+ * digits e[i] in [-8, 8]; with i = 16 j + m, [k]B is the sum over m of
+ * 16^m (sum over j of e[16 j + m] 2^(64 j) B), evaluated Horner style: 60
+ * doublings and 64 additions whatever k is. */
+static void fmcp__ed_mul_base(fmcp__ed_p3 *q, const uint8_t k[32])
 {
     fmcp__ed_cached sel;
-    fmcp__ed_p3 q;
     signed char e[64];
     int i, j, m, carry = 0;
     for (i = 0; i < 32; i++) {
@@ -9836,19 +9831,55 @@ static void fmcp__ed_scalarmult_base(uint8_t out[32], const uint8_t k[32])
         e[i] = (signed char)(e[i] - carry * 16);
     }
     e[63] = (signed char)(e[63] + carry);               /* <= 8 as k < 2^255 */
-    fmcp__ed_identity(&q);
+    fmcp__ed_identity(q);
     for (m = 15; m >= 0; m--) {
         if (m != 15) {                                  /* public loop index */
-            fmcp__ed_dbl_t(&q, &q, 0); fmcp__ed_dbl_t(&q, &q, 0);
-            fmcp__ed_dbl_t(&q, &q, 0); fmcp__ed_dbl_t(&q, &q, 1);
+            fmcp__ed_dbl_t(q, q, 0); fmcp__ed_dbl_t(q, q, 0);
+            fmcp__ed_dbl_t(q, q, 0); fmcp__ed_dbl_t(q, q, 1);
         }
         for (j = 0; j < 4; j++) {
             fmcp__ed_select_base(&sel, fmcp__ed_btab[j], e[16 * j + m]);
-            fmcp__ed_add(&q, &q, &sel);
+            fmcp__ed_add(q, q, &sel);
         }
     }
+    fmcp_wipe(&sel, sizeof sel); fmcp_wipe(e, sizeof e);
+}
+
+/* out = encoding of [k]B (k secret, below 2^255). */
+static void fmcp__ed_scalarmult_base(uint8_t out[32], const uint8_t k[32])
+{
+    fmcp__ed_p3 q;
+    fmcp__ed_mul_base(&q, k);
     fmcp__ed_encode(out, &q);
-    fmcp_wipe(&q, sizeof q); fmcp_wipe(&sel, sizeof sel); fmcp_wipe(e, sizeof e);
+    fmcp_wipe(&q, sizeof q);
+}
+
+/* X25519 with the base point u = 9 (the x25519 module's API, here for the
+ * table above). The birational map sends the Ed25519 base point to u = 9
+ * and [k]B to u = (Z + Y) / (Z - Y), so the comb's 60 doublings and 64
+ * additions replace the 255-step ladder: about half the work, which every
+ * TLS ECDHE key generation pays. A clamped k (2^254 + 8 m, m < 2^251) is
+ * never a multiple of the group order, so Z - Y is never zero. */
+FASTMCP_API fmcp_result fmcp_x25519_base(uint8_t out[32], const uint8_t scalar[32])
+{
+    fmcp__ed_p3 q;
+    fmcp__f25519 n, d;
+    uint8_t k[32], r[32], any = 0;
+    int i;
+    if (!out || !scalar) return FMCP_ERR_INVALID_ARG;
+    memcpy(k, scalar, 32);
+    k[0] &= 248; k[31] &= 127; k[31] |= 64;
+    fmcp__ed_mul_base(&q, k);
+    fmcp__f25519_add(n, q.z, q.y);
+    fmcp__f25519_sub(d, q.z, q.y);
+    fmcp__f25519_invert(d, d);
+    fmcp__f25519_mul(n, n, d);
+    fmcp__f25519_tobytes(r, n);
+    for (i = 0; i < 32; i++) any |= r[i];
+    memcpy(out, r, 32);
+    fmcp_wipe(&q, sizeof q); fmcp_wipe(n, sizeof n); fmcp_wipe(d, sizeof d);
+    fmcp_wipe(k, sizeof k); fmcp_wipe(r, sizeof r);
+    return any ? FMCP_OK : FMCP_ERR_CRYPTO;
 }
 
 /* ---- variable-time [a]P + [b]B for verification ---------------------------- */
@@ -20454,15 +20485,20 @@ static uint32_t fmcp__tls_ec_mul(unsigned char *G, size_t Glen, const unsigned c
     return r == FMCP_OK;
 }
 
+/* The ECDHE key share: Curve25519 through fmcp_x25519_base (a fixed-base
+ * comb, half the ladder's work). */
 static size_t fmcp__tls_ec_mulgen(unsigned char *R, const unsigned char *x, size_t xlen, int curve)
 {
-    size_t len;
-    const unsigned char *g;
+    unsigned char k[32];
+    fmcp_result r;
     if (fmcp__tls_nist(curve)) return fmcp__ec_raw_mulgen(fmcp__tls_nist(curve), R, x, xlen);
     if (curve != BR_EC_curve25519) return br_ec_get_default()->mulgen(R, x, xlen, curve);
-    g = fmcp__tls_ec_generator(curve, &len);
-    memcpy(R, g, len);
-    return fmcp__tls_ec_mul(R, len, x, xlen, curve) ? len : 0;
+    if (xlen > 32) return 0;
+    memset(k, 0, sizeof k);
+    memcpy(k, x, xlen);
+    r = fmcp_x25519_base(R, k);
+    fmcp_wipe(k, sizeof k);
+    return r == FMCP_OK ? 32 : 0;
 }
 
 /* x A + y B (B NULL: the generator); Curve25519 has no such operation. */

@@ -1,6 +1,13 @@
-/* bench_ec: fastmcp Ed25519, PS256 and SHA-512 against OpenSSL 3 (libcrypto), side by side.
+/* bench_ec: fastmcp Ed25519, X25519, PS256 and SHA-512 against OpenSSL 3 (libcrypto), side by side;
+ * X25519 against BearSSL's default Curve25519 code as well.
  *
  * Figures (ops/s, best of 3 runs of about 0.3 s of process CPU time each):
+ *   X25519 key share (fixed base, what a TLS ECDHE key generation runs) and
+ *       shared secret (a peer's point)
+ *       OpenSSL: EVP_PKEY_new_raw_private_key + EVP_PKEY_get_raw_public_key
+ *       for the share, EVP_PKEY_derive with a reused context for the secret.
+ *       BearSSL: br_ec_get_default()'s mulgen and mul (what its TLS engine
+ *       runs when no EC hook replaces them).
  *   Ed25519 public key from seed, sign (64-byte message), verify
  *       OpenSSL: EVP_PKEY_new_raw_private_key for the key; EVP_DigestSign /
  *       EVP_DigestVerify one-shot, with the EVP_MD_CTX re-initialised for
@@ -11,7 +18,8 @@
  *       to PSS, MGF1-SHA-256, salt length 32.
  *   SHA-512 MB/s on 16 KiB buffers (fastmcp portable C vs OpenSSL EVP).
  * Every result is checked across libraries first: OpenSSL verifies our
- * Ed25519 and PSS signatures and we verify OpenSSL's. */
+ * Ed25519 and PSS signatures and we verify OpenSSL's; both X25519 results
+ * are compared byte for byte. */
 #define FASTMCP_IMPLEMENTATION
 #include "fastmcp.h"
 
@@ -25,6 +33,7 @@
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
 #include <openssl/bn.h>
+#include <bearssl.h>
 
 static double now(void)
 {
@@ -138,6 +147,82 @@ static void ed_setup(ed_bench *b)
         EVP_MD_CTX_free(c);
     }
     if (memcmp(osig, b->sig, 64) != 0) die("Ed25519 signature cross-check (deterministic)");
+}
+
+/* ---- X25519 ------------------------------------------------------------------ */
+
+typedef struct x_bench {
+    uint8_t sk[32], peer_sk[32], peer_pk[32];
+    EVP_PKEY_CTX *dctx;
+} x_bench;
+
+static int x_our_base(void *a)
+{
+    x_bench *b = (x_bench *)a;
+    uint8_t pk[32];
+    return fmcp_x25519_base(pk, b->sk);
+}
+static int x_ossl_base(void *a)
+{
+    x_bench *b = (x_bench *)a;
+    uint8_t pk[32];
+    size_t n = sizeof pk;
+    EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, b->sk, 32);
+    int ok = k && EVP_PKEY_get_raw_public_key(k, pk, &n) == 1;
+    EVP_PKEY_free(k);
+    return ok ? 0 : 1;
+}
+static int x_br_base(void *a)
+{
+    x_bench *b = (x_bench *)a;
+    uint8_t pk[32];
+    return br_ec_get_default()->mulgen(pk, b->sk, 32, BR_EC_curve25519) == 32 ? 0 : 1;
+}
+static int x_br_shared(void *a)
+{
+    x_bench *b = (x_bench *)a;
+    uint8_t s[32];
+    memcpy(s, b->peer_pk, 32);
+    return br_ec_get_default()->mul(s, 32, b->sk, 32, BR_EC_curve25519) == 1 ? 0 : 1;
+}
+static int x_our_shared(void *a)
+{
+    x_bench *b = (x_bench *)a;
+    uint8_t s[32];
+    return fmcp_x25519(s, b->sk, b->peer_pk);
+}
+static int x_ossl_shared(void *a)
+{
+    x_bench *b = (x_bench *)a;
+    uint8_t s[32];
+    size_t n = sizeof s;
+    return EVP_PKEY_derive(b->dctx, s, &n) == 1 ? 0 : 1;
+}
+
+static void x_setup(x_bench *b)
+{
+    uint8_t pk[32], s1[32], s2[32];
+    size_t n = sizeof pk;
+    EVP_PKEY *priv, *peer;
+    if (fmcp_random_bytes(b->sk, 32) != FMCP_OK || fmcp_random_bytes(b->peer_sk, 32) != FMCP_OK) die("random");
+    if (fmcp_x25519_base(b->peer_pk, b->peer_sk) != FMCP_OK) die("X25519 key share");
+    priv = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, b->sk, 32);
+    peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, b->peer_pk, 32);
+    if (!priv || !peer || EVP_PKEY_get_raw_public_key(priv, pk, &n) != 1) die("OpenSSL X25519 keys");
+    if (fmcp_x25519_base(s1, b->sk) != FMCP_OK || memcmp(s1, pk, 32) != 0) die("X25519 key share cross-check");
+    b->dctx = EVP_PKEY_CTX_new(priv, NULL);
+    if (!b->dctx || EVP_PKEY_derive_init(b->dctx) != 1 || EVP_PKEY_derive_set_peer(b->dctx, peer) != 1)
+        die("OpenSSL X25519 derive");
+    n = sizeof s2;
+    if (EVP_PKEY_derive(b->dctx, s2, &n) != 1 || fmcp_x25519(s1, b->sk, b->peer_pk) != FMCP_OK ||
+        memcmp(s1, s2, 32) != 0) die("X25519 shared secret cross-check");
+    memcpy(s2, b->peer_pk, 32);
+    if (br_ec_get_default()->mulgen(pk, b->sk, 32, BR_EC_curve25519) != 32 ||
+        br_ec_get_default()->mul(s2, 32, b->sk, 32, BR_EC_curve25519) != 1 || memcmp(s1, s2, 32) != 0)
+        die("BearSSL X25519 cross-check");
+    if (fmcp_x25519_base(s1, b->sk) != FMCP_OK || memcmp(s1, pk, 32) != 0) die("BearSSL X25519 key share cross-check");
+    EVP_PKEY_free(priv);
+    EVP_PKEY_free(peer);
 }
 
 /* ---- PS256 ------------------------------------------------------------------- */
@@ -258,9 +343,10 @@ static int sha_ossl(void *a)
 int main(void)
 {
     static ed_bench ed;
+    static x_bench xb;
     static pss_bench keys[3];
     static const unsigned sizes[3] = {2048, 3072, 4096};
-    double o, f;
+    double o, f, br;
     int i;
     printf("OpenSSL %s\n", OpenSSL_version(OPENSSL_VERSION));
     ed_setup(&ed);
@@ -270,6 +356,13 @@ int main(void)
     printf("Ed25519 sign        fastmcp %8.0f/s  OpenSSL %8.0f/s  ratio %.2f\n", f, o, f / o);
     f = rate(ed_our_verify, &ed, 0.3); o = rate(ed_ossl_verify, &ed, 0.3);
     printf("Ed25519 verify      fastmcp %8.0f/s  OpenSSL %8.0f/s  ratio %.2f\n", f, o, f / o);
+    x_setup(&xb);
+    f = rate(x_our_base, &xb, 0.3); o = rate(x_ossl_base, &xb, 0.3); br = rate(x_br_base, &xb, 0.3);
+    printf("X25519 key share    fastmcp %8.0f/s  OpenSSL %8.0f/s  ratio %.2f  BearSSL %8.0f/s  ratio %.2f\n",
+           f, o, f / o, br, f / br);
+    f = rate(x_our_shared, &xb, 0.3); o = rate(x_ossl_shared, &xb, 0.3); br = rate(x_br_shared, &xb, 0.3);
+    printf("X25519 shared       fastmcp %8.0f/s  OpenSSL %8.0f/s  ratio %.2f  BearSSL %8.0f/s  ratio %.2f\n",
+           f, o, f / o, br, f / br);
     for (i = 0; i < 3; i++) {
         pss_setup(&keys[i], sizes[i]);
         f = rate(pss_our_verify, &keys[i], 0.3); o = rate(pss_ossl_verify, &keys[i], 0.3);
@@ -283,6 +376,7 @@ int main(void)
            f * 16384 / 1e6, o * 16384 / 1e6, f / o);
     EVP_PKEY_free(ed.ossl_priv);
     EVP_PKEY_free(ed.ossl_pub);
+    EVP_PKEY_CTX_free(xb.dctx);
     for (i = 0; i < 3; i++) {
         EVP_PKEY_CTX_free(keys[i].vctx);
         EVP_PKEY_CTX_free(keys[i].sctx);

@@ -484,15 +484,20 @@ static uint32_t fmcp__tls_ec_mul(unsigned char *G, size_t Glen, const unsigned c
     return r == FMCP_OK;
 }
 
+/* The ECDHE key share: Curve25519 through fmcp_x25519_base (a fixed-base
+ * comb, half the ladder's work). */
 static size_t fmcp__tls_ec_mulgen(unsigned char *R, const unsigned char *x, size_t xlen, int curve)
 {
-    size_t len;
-    const unsigned char *g;
+    unsigned char k[32];
+    fmcp_result r;
     if (fmcp__tls_nist(curve)) return fmcp__ec_raw_mulgen(fmcp__tls_nist(curve), R, x, xlen);
     if (curve != BR_EC_curve25519) return br_ec_get_default()->mulgen(R, x, xlen, curve);
-    g = fmcp__tls_ec_generator(curve, &len);
-    memcpy(R, g, len);
-    return fmcp__tls_ec_mul(R, len, x, xlen, curve) ? len : 0;
+    if (xlen > 32) return 0;
+    memset(k, 0, sizeof k);
+    memcpy(k, x, xlen);
+    r = fmcp_x25519_base(R, k);
+    fmcp_wipe(k, sizeof k);
+    return r == FMCP_OK ? 32 : 0;
 }
 
 /* x A + y B (B NULL: the generator); Curve25519 has no such operation. */

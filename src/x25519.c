@@ -79,8 +79,4 @@ FASTMCP_API fmcp_result fmcp_x25519(uint8_t out[32], const uint8_t scalar[32], c
     return any ? FMCP_OK : FMCP_ERR_CRYPTO;   /* only "all zero" is revealed */
 }
 
-FASTMCP_API fmcp_result fmcp_x25519_base(uint8_t out[32], const uint8_t scalar[32])
-{
-    static const uint8_t nine[32] = { 9 };
-    return fmcp_x25519(out, scalar, nine);
-}
+/* fmcp_x25519_base is in ed25519, next to the fixed-base table it uses. */

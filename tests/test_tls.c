@@ -423,6 +423,12 @@ static void test_x25519_vs_bearssl(void)
         CHECK_EQ_INT(br_ec_c25519_m31.mulgen(theirs, k, 32, BR_EC_curve25519), 32);
         CHECK_OK(fmcp_x25519_base(ours, k));
         CHECKF(memcmp(ours, theirs, 32) == 0, "base case %d", i);
+#ifndef FMCP_TEST_SHARED_IMPL
+        /* the hook's key share (short scalars zero-extended, as BearSSL does) */
+        CHECK_EQ_INT(br_ec_c25519_m31.mulgen(theirs, k, klen, BR_EC_curve25519), 32);
+        CHECK_EQ_INT(fmcp__tls_ec.mulgen(ours, k, klen, BR_EC_curve25519), 32);
+        CHECKF(memcmp(ours, theirs, 32) == 0, "hook mulgen case %d", i);
+#endif
     }
 }
 
