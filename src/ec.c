@@ -1136,6 +1136,9 @@ static void fmcp__ec_load(fmcp__ec_limb *r, const uint8_t *s, size_t len)
 static void fmcp__ec_store(uint8_t *s, const fmcp__ec_limb *a, size_t len)
 {
     size_t i;
+    /* len is a curve's size; saying so stops gcc 12 at -O3 -march=x86-64-v3
+     * from warning (-Wstringop-overflow) that it might overrun a buffer */
+    if (len > FMCP_EC_MAX_BYTES) len = FMCP_EC_MAX_BYTES;
     for (i = 0; i < len; i++)
         s[len - 1 - i] = (uint8_t)(a[i / (FMCP__EC_LB / 8)] >> (8 * (i % (FMCP__EC_LB / 8))));
 }
