@@ -9864,8 +9864,7 @@ FASTMCP_API fmcp_result fmcp_x25519_base(uint8_t out[32], const uint8_t scalar[3
 {
     fmcp__ed_p3 q;
     fmcp__f25519 n, d;
-    uint8_t k[32], r[32], any = 0;
-    int i;
+    uint8_t k[32];
     if (!out || !scalar) return FMCP_ERR_INVALID_ARG;
     memcpy(k, scalar, 32);
     k[0] &= 248; k[31] &= 127; k[31] |= 64;
@@ -9874,12 +9873,10 @@ FASTMCP_API fmcp_result fmcp_x25519_base(uint8_t out[32], const uint8_t scalar[3
     fmcp__f25519_sub(d, q.z, q.y);
     fmcp__f25519_invert(d, d);
     fmcp__f25519_mul(n, n, d);
-    fmcp__f25519_tobytes(r, n);
-    for (i = 0; i < 32; i++) any |= r[i];
-    memcpy(out, r, 32);
+    fmcp__f25519_tobytes(out, n);             /* never 0: [k]B has order l */
     fmcp_wipe(&q, sizeof q); fmcp_wipe(n, sizeof n); fmcp_wipe(d, sizeof d);
-    fmcp_wipe(k, sizeof k); fmcp_wipe(r, sizeof r);
-    return any ? FMCP_OK : FMCP_ERR_CRYPTO;
+    fmcp_wipe(k, sizeof k);
+    return FMCP_OK;
 }
 
 /* ---- variable-time [a]P + [b]B for verification ---------------------------- */
@@ -20471,6 +20468,16 @@ static size_t fmcp__tls_ec_xoff(int curve, size_t *len)
     return 0;
 }
 
+/* k = BearSSL's Curve25519 scalar x (little-endian, up to 32 bytes)
+ * zero-extended to the 32 bytes fmcp_x25519 takes; 0 when x is longer. */
+static int fmcp__tls_c25519_scalar(unsigned char k[32], const unsigned char *x, size_t xlen)
+{
+    if (xlen > 32) return 0;
+    memset(k, 0, 32);
+    memcpy(k, x, xlen);
+    return 1;
+}
+
 /* G = x * G; 0 for a bad point or length, or an all-zero X25519 result (a
  * small-order peer point: RFC 8422 says to abort, BearSSL's own code does
  * not check). */
@@ -20480,9 +20487,7 @@ static uint32_t fmcp__tls_ec_mul(unsigned char *G, size_t Glen, const unsigned c
     fmcp_result r;
     if (fmcp__tls_nist(curve)) return (uint32_t)fmcp__ec_raw_mul(fmcp__tls_nist(curve), G, Glen, x, xlen);
     if (curve != BR_EC_curve25519) return br_ec_get_default()->mul(G, Glen, x, xlen, curve);
-    if (Glen != 32 || xlen > 32) return 0;
-    memset(k, 0, sizeof k);
-    memcpy(k, x, xlen);
+    if (Glen != 32 || !fmcp__tls_c25519_scalar(k, x, xlen)) return 0;
     r = fmcp_x25519(G, k, G);
     fmcp_wipe(k, sizeof k);
     return r == FMCP_OK;
@@ -20496,9 +20501,7 @@ static size_t fmcp__tls_ec_mulgen(unsigned char *R, const unsigned char *x, size
     fmcp_result r;
     if (fmcp__tls_nist(curve)) return fmcp__ec_raw_mulgen(fmcp__tls_nist(curve), R, x, xlen);
     if (curve != BR_EC_curve25519) return br_ec_get_default()->mulgen(R, x, xlen, curve);
-    if (xlen > 32) return 0;
-    memset(k, 0, sizeof k);
-    memcpy(k, x, xlen);
+    if (!fmcp__tls_c25519_scalar(k, x, xlen)) return 0;
     r = fmcp_x25519_base(R, k);
     fmcp_wipe(k, sizeof k);
     return r == FMCP_OK ? 32 : 0;

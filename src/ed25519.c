@@ -549,8 +549,7 @@ FASTMCP_API fmcp_result fmcp_x25519_base(uint8_t out[32], const uint8_t scalar[3
 {
     fmcp__ed_p3 q;
     fmcp__f25519 n, d;
-    uint8_t k[32], r[32], any = 0;
-    int i;
+    uint8_t k[32];
     if (!out || !scalar) return FMCP_ERR_INVALID_ARG;
     memcpy(k, scalar, 32);
     k[0] &= 248; k[31] &= 127; k[31] |= 64;
@@ -559,12 +558,10 @@ FASTMCP_API fmcp_result fmcp_x25519_base(uint8_t out[32], const uint8_t scalar[3
     fmcp__f25519_sub(d, q.z, q.y);
     fmcp__f25519_invert(d, d);
     fmcp__f25519_mul(n, n, d);
-    fmcp__f25519_tobytes(r, n);
-    for (i = 0; i < 32; i++) any |= r[i];
-    memcpy(out, r, 32);
+    fmcp__f25519_tobytes(out, n);             /* never 0: [k]B has order l */
     fmcp_wipe(&q, sizeof q); fmcp_wipe(n, sizeof n); fmcp_wipe(d, sizeof d);
-    fmcp_wipe(k, sizeof k); fmcp_wipe(r, sizeof r);
-    return any ? FMCP_OK : FMCP_ERR_CRYPTO;
+    fmcp_wipe(k, sizeof k);
+    return FMCP_OK;
 }
 
 /* ---- variable-time [a]P + [b]B for verification ---------------------------- */

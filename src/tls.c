@@ -467,6 +467,16 @@ static size_t fmcp__tls_ec_xoff(int curve, size_t *len)
     return 0;
 }
 
+/* k = BearSSL's Curve25519 scalar x (little-endian, up to 32 bytes)
+ * zero-extended to the 32 bytes fmcp_x25519 takes; 0 when x is longer. */
+static int fmcp__tls_c25519_scalar(unsigned char k[32], const unsigned char *x, size_t xlen)
+{
+    if (xlen > 32) return 0;
+    memset(k, 0, 32);
+    memcpy(k, x, xlen);
+    return 1;
+}
+
 /* G = x * G; 0 for a bad point or length, or an all-zero X25519 result (a
  * small-order peer point: RFC 8422 says to abort, BearSSL's own code does
  * not check). */
@@ -476,9 +486,7 @@ static uint32_t fmcp__tls_ec_mul(unsigned char *G, size_t Glen, const unsigned c
     fmcp_result r;
     if (fmcp__tls_nist(curve)) return (uint32_t)fmcp__ec_raw_mul(fmcp__tls_nist(curve), G, Glen, x, xlen);
     if (curve != BR_EC_curve25519) return br_ec_get_default()->mul(G, Glen, x, xlen, curve);
-    if (Glen != 32 || xlen > 32) return 0;
-    memset(k, 0, sizeof k);
-    memcpy(k, x, xlen);
+    if (Glen != 32 || !fmcp__tls_c25519_scalar(k, x, xlen)) return 0;
     r = fmcp_x25519(G, k, G);
     fmcp_wipe(k, sizeof k);
     return r == FMCP_OK;
@@ -492,9 +500,7 @@ static size_t fmcp__tls_ec_mulgen(unsigned char *R, const unsigned char *x, size
     fmcp_result r;
     if (fmcp__tls_nist(curve)) return fmcp__ec_raw_mulgen(fmcp__tls_nist(curve), R, x, xlen);
     if (curve != BR_EC_curve25519) return br_ec_get_default()->mulgen(R, x, xlen, curve);
-    if (xlen > 32) return 0;
-    memset(k, 0, sizeof k);
-    memcpy(k, x, xlen);
+    if (!fmcp__tls_c25519_scalar(k, x, xlen)) return 0;
     r = fmcp_x25519_base(R, k);
     fmcp_wipe(k, sizeof k);
     return r == FMCP_OK ? 32 : 0;
