@@ -210,18 +210,21 @@ static fmcp_result fmcp__rsa_half_init(fmcp__rsa_half *h, size_t L, const uint8_
     return rc;
 }
 
-/* out = c^d mod p for the double-size c. No base blinding: inverting the
+/* mp = c^dp mod p and mq = c^dq mod q for the double-size c, in one call
+ * (so vector code can run both at once). No base blinding: inverting the
  * blinding value mod p would need either a variable-time GCD whose trace
  * depends on p or a second full exponentiation; the exponentiation is
  * constant time and its exponent blinded, as in BearSSL (which blinds
  * neither). */
-static void fmcp__rsa_half_exp(const fmcp__rsa_half *h, fmcp__limb *out, const fmcp__limb *c, size_t L)
+static void fmcp__rsa_halves_exp(const fmcp__rsa_half *hp, const fmcp__rsa_half *hq, fmcp__limb *mp,
+                                 fmcp__limb *mq, const fmcp__limb *c, size_t L)
 {
-    const fmcp__bn_mont *m = &h->mont;
-    fmcp__limb cp[FMCP_BN_MAX_LIMBS];
-    fmcp__rsa_reduce(m, cp, c);
-    fmcp__bn_mod_exp(m, out, cp, h->d, L + FMCP__RSA_BLIND_LIMBS);
+    fmcp__limb cp[FMCP_BN_MAX_LIMBS], cq[FMCP_BN_MAX_LIMBS];
+    fmcp__rsa_reduce(&hp->mont, cp, c);
+    fmcp__rsa_reduce(&hq->mont, cq, c);
+    fmcp__bn_mod_exp2(&hp->mont, mp, cp, hp->d, &hq->mont, mq, cq, hq->d, L + FMCP__RSA_BLIND_LIMBS);
     fmcp_wipe(cp, sizeof cp);
+    fmcp_wipe(cq, sizeof cq);
 }
 
 /* Garner: s = mq + q * ((mp - mq) * qinv mod p), into 2L limbs. */
@@ -285,10 +288,7 @@ static fmcp_result fmcp__rsa_private_op(const fmcp_rsa_private_key *k, fmcp__lim
         if (rc == FMCP_OK)
             rc = fmcp__rsa_half_init(&hq, L, k->q, k->q_len, k->dq, k->dq_len, rnd + FMCP__RSA_BLIND_LIMBS);
     }
-    if (rc == FMCP_OK) {
-        fmcp__rsa_half_exp(&hp, mp, c, L);
-        fmcp__rsa_half_exp(&hq, mq, c, L);
-    }
+    if (rc == FMCP_OK) fmcp__rsa_halves_exp(&hp, &hq, mp, mq, c, L);
     if (rc == FMCP_OK && !fmcp__rsa_garner(&hp, &hq, s, mp, mq, k->qinv, k->qinv_len, L))
         rc = FMCP_ERR_BAD_KEY;
     fmcp_wipe(&hp, sizeof hp);

@@ -334,6 +334,67 @@ static void test_montgomery_sweep(void)
     }
 }
 
+/* 16-limb moduli (RSA-2048's CRT primes) take the AVX-512 IFMA path where
+ * the CPU has it: against the reference for short exponents and against
+ * the portable path for long ones, one at a time and in pairs, over moduli
+ * at both ends of the range and bases 0, 1, m - 1 and random ones. */
+static void test_mod_exp_ifma(void)
+{
+#ifdef FMCP__BN_IFMA
+    enum { N = 16 };
+    fmcp__limb m[2][N], a[2][N], e[2][N + 1], r[2][N], want[2][N], x[N];
+    fmcp__bn_mont ctx[2];
+    int trial, k, bit, bad = 0;
+    size_t i, en;
+    if (!fmcp__bn_ifma()) T_SKIP("this CPU has no AVX-512 IFMA (or the OS does not enable it): the portable path serves 16-limb moduli");
+    for (trial = 0; trial < 60; trial++) {
+        for (k = 0; k < 2; k++) {
+            int shape = (trial + k) % 5;
+            for (i = 0; i < N; i++) m[k][i] = shape == 0 ? ~(fmcp__limb)0 : shape == 1 ? 0 : sweep_limb();
+            if (shape == 1) m[k][N - 1] = (fmcp__limb)1 << (FMCP_LIMB_BITS - 1);   /* 2^1023 + 1 */
+            if (shape == 3) m[k][N - 1] >>= 9;                                    /* a shorter modulus */
+            m[k][0] |= 1;
+            if (shape == 4) { memset(m[k], 0, sizeof m[k]); m[k][0] = 3; }      /* the smallest */
+            CHECK_OK(fmcp__bn_mont_init(&ctx[k], m[k], N));
+            for (i = 0; i < N; i++) a[k][i] = sweep_limb();
+            CHECK_OK(fmcp__bn_mod(a[k], a[k], N, m[k], N));
+            if (trial % 7 == 1) memset(a[k], 0, sizeof a[k]);
+            if (trial % 7 == 2) { memset(a[k], 0, sizeof a[k]); a[k][0] = 1; }
+            if (trial % 7 == 3) { memcpy(a[k], m[k], sizeof a[k]); a[k][0] -= 1; }
+            for (i = 0; i <= N; i++) e[k][i] = trial % 11 == 5 ? 0 : trial % 11 == 6 ? ~(fmcp__limb)0 : sweep_limb();
+        }
+        if (trial < 20) {   /* a 16-bit exponent, left to right with the reference */
+            for (k = 0; k < 2; k++) {
+                fmcp__limb e1 = e[k][0] & 0xffff;
+                memset(x, 0, sizeof x);
+                x[0] = 1;
+                for (bit = 15; bit >= 0; bit--) {
+                    ref_mulmod(x, x, x, m[k], N);
+                    if ((e1 >> bit) & 1) ref_mulmod(x, x, a[k], m[k], N);
+                }
+                fmcp__bn_mod_exp(&ctx[k], r[k], a[k], &e1, 1);
+                bad |= fmcp__bn_cmp(r[k], x, N) != 0;
+            }
+            continue;
+        }
+        en = trial % 2 ? N + 1 : N;   /* a blinded CRT exponent, or a plain one */
+        for (k = 0; k < 2; k++) fmcp__bn_mod_exp_generic(&ctx[k], want[k], a[k], e[k], en);
+        for (k = 0; k < 2; k++) {
+            fmcp__bn_mod_exp(&ctx[k], r[k], a[k], e[k], en);
+            bad |= fmcp__bn_cmp(r[k], want[k], N) != 0;
+        }
+        memset(r, 0, sizeof r);
+        fmcp__bn_mod_exp2(&ctx[0], r[0], a[0], e[0], &ctx[1], r[1], a[1], e[1], en);
+        bad |= fmcp__bn_cmp(r[0], want[0], N) != 0 || fmcp__bn_cmp(r[1], want[1], N) != 0;
+        CHECKF(!bad, "trial %d", trial);
+        bad = 0;
+    }
+    CHECK(!bad);
+#else
+    T_SKIP("not an x86-64 GCC or clang build (or FMCP_NO_IFMA): no IFMA path to test");
+#endif
+}
+
 /* a * a^-1 == 1 (mod m); non-invertible inputs are refused. */
 static void test_inverse(void)
 {
@@ -465,6 +526,7 @@ int main(void)
     T_RUN(test_montgomery);
     T_RUN(test_montgomery_odd_sizes);
     T_RUN(test_montgomery_sweep);
+    T_RUN(test_mod_exp_ifma);
     T_RUN(test_inverse);
     T_RUN(test_primes_small);
     T_RUN(test_prime_random_failure);
