@@ -212,6 +212,8 @@ typedef struct fmcp_http_io {
     void (*close)(void *conn);
     void *self;
     size_t (*pending)(void *conn); /* optional: bytes read() holds that no socket event announces */
+    void (*end)(void *conn);       /* optional: send the end of the stream (TLS close_notify) before
+                                      the server shuts its write side; best effort */
 } fmcp_http_io;
 
 typedef struct fmcp_http_loop fmcp_http_loop;

@@ -270,6 +270,7 @@ static void fmcp__conn_settle(fmcp__conn *c)
     if (!writing) { c->wpos = 0; fmcp__pool_put(s->loop, &c->wb); }
     if (c->state == FMCP__C_CLOSING && !writing) {
         if (c->peer_eof) { fmcp__conn_close(c); return; }
+        if (c->tc && s->d.transport->end) s->d.transport->end(c->tc);   /* before the FIN */
         (void)shutdown(FMCP__SOCK(c->io.fd), SHUT_WR);
         c->state = FMCP__C_LINGER;
         c->rpos = c->rb.len = c->scan = 0;

@@ -206,7 +206,7 @@ typedef struct fmcp__tls_conn {
     const fmcp_allocator *a;
     fmcp_tls_client *cli;       /* exactly one of cli/srv */
     fmcp_tls_server *srv;
-    int fd, hs_done;
+    int fd, hs_done, ended;     /* ended: close_notify sent */
     size_t owed;                /* app bytes taken before a WANT_WRITE */
     int64_t deadline;
     uint64_t timer;
@@ -401,15 +401,25 @@ static size_t fmcp__tls_pending(void *conn)
     return len;
 }
 
+/* The close_notify (RFC 5246 7.2.1: sent before closing the write side;
+ * OpenSSL 3 reports a stream that ends without it as an error), once,
+ * best effort: the 31-byte alert fits any socket buffer. */
+static void fmcp__tls_end(void *conn)
+{
+    fmcp__tls_conn *t = (fmcp__tls_conn *)conn;
+    if (t->hs_done && !t->ended && !(br_ssl_engine_current_state(t->eng) & BR_SSL_CLOSED)) {
+        t->ended = 1;
+        br_ssl_engine_close(t->eng);
+        (void)fmcp__tls_send_records(t);
+    }
+}
+
 static void fmcp__tls_close(void *conn)
 {
     fmcp__tls_conn *t = (fmcp__tls_conn *)conn;
     const fmcp_allocator *a = t->a;
     if (t->timer && t->srv && t->srv->loop) fmcp_http_timer_cancel(t->srv->loop, t->timer);
-    if (t->hs_done && !(br_ssl_engine_current_state(t->eng) & BR_SSL_CLOSED)) {
-        br_ssl_engine_close(t->eng);       /* best-effort close_notify */
-        (void)fmcp__tls_send_records(t);
-    }
+    fmcp__tls_end(t);
     fmcp_wipe(t, sizeof *t);               /* session keys */
     fmcp_free(a, t, sizeof *t);
 }
@@ -846,6 +856,7 @@ FASTMCP_API fmcp_result fmcp_tls_client_create(const fmcp_allocator *a, const fm
     c->size = sizeof *c;
     c->tr.open = fmcp__tls_client_open; c->tr.read = fmcp__tls_read;
     c->tr.write = fmcp__tls_write; c->tr.close = fmcp__tls_close; c->tr.self = c;
+    c->tr.end = fmcp__tls_end;
     c->tr.pending = fmcp__tls_pending;
     if (desc) {
         c->insecure = desc->insecure_skip_verify_for_tests != 0;
@@ -1011,6 +1022,7 @@ FASTMCP_API fmcp_result fmcp_tls_server_create(const fmcp_allocator *a, const fm
     s->size = sizeof *s;
     s->tr.open = fmcp__tls_server_open; s->tr.read = fmcp__tls_read;
     s->tr.write = fmcp__tls_write; s->tr.close = fmcp__tls_close; s->tr.self = s;
+    s->tr.end = fmcp__tls_end;
     s->tr.pending = fmcp__tls_pending;
     s->timeout_ms = desc->handshake_timeout_ms ? desc->handshake_timeout_ms : 10000;
     s->loop = desc->loop;

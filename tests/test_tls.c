@@ -590,18 +590,16 @@ static void test_ecdsa_hooks(void)
  * ECDHE forced: its key share, our ECDHE key, the shared secret and (with
  * the EC certificate) the ServerKeyExchange signature all go through the
  * hooks, and openssl checks the result. */
-static void s_client_p256(const char *crt, const char *key, const char *suite)
+/* Run `openssl s_client -connect <server> ARGS` (stdin: the shell text
+ * `in`) while the loop serves; its output in out; 1 when it exited 0. */
+static int s_client_run(rig *g, const char *args, const char *in, char *out, size_t cap)
 {
-    rig g;
-    char cmd[1200], out[16384];
+    char cmd[1200];
     int fds[2], i, status = -1;
     size_t got = 0;
     pid_t pid;
-    if (!have_certs) T_SKIP("openssl could not make certificates");
-    if (!rig_up(&g, crt, key, "ca.crt", 0)) { CHECK(!"rig"); rig_down(&g); return; }
-    snprintf(cmd, sizeof cmd, "exec openssl s_client -connect 127.0.0.1:%u -servername localhost -tls1_2 "
-             "-curves P-256 -CAfile %s -verify_return_error </dev/null 2>&1",
-             (unsigned)fmcp_http_server_port(g.srv), path_of("ca.crt"));
+    snprintf(cmd, sizeof cmd, "%s | exec openssl s_client -connect 127.0.0.1:%u %s 2>&1", in,
+             (unsigned)fmcp_http_server_port(g->srv), args);
     CHECK(pipe(fds) == 0);
     pid = fork();
     if (pid == 0) {
@@ -614,17 +612,53 @@ static void s_client_p256(const char *crt, const char *key, const char *suite)
     fcntl(fds[0], F_SETFL, O_NONBLOCK);
     for (i = 0; i < 3000; i++) {
         ssize_t r;
-        fmcp_http_step(g.loop, 10);
-        while ((r = read(fds[0], out + got, sizeof out - 1 - got)) > 0) got += (size_t)r;
+        fmcp_http_step(g->loop, 10);
+        while ((r = read(fds[0], out + got, cap - 1 - got)) > 0) got += (size_t)r;
         if (r == 0 && waitpid(pid, &status, WNOHANG) == pid) break;
     }
     if (i == 3000) { kill(pid, SIGKILL); waitpid(pid, &status, 0); }
     close(fds[0]);
     out[got] = 0;
-    CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0, "s_client status %d: %s", status, out);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* openssl s_client against the server with P-256 as the only group and
+ * ECDHE forced: its key share, our ECDHE key, the shared secret and (with
+ * the EC certificate) the ServerKeyExchange signature all go through the
+ * hooks, and openssl checks the result. */
+static void s_client_p256(const char *crt, const char *key, const char *suite)
+{
+    rig g;
+    char args[600], out[16384];
+    int ok;
+    if (!have_certs) T_SKIP("openssl could not make certificates");
+    if (!rig_up(&g, crt, key, "ca.crt", 0)) { CHECK(!"rig"); rig_down(&g); return; }
+    snprintf(args, sizeof args, "-servername localhost -tls1_2 -curves P-256 -CAfile %s -verify_return_error",
+             path_of("ca.crt"));
+    ok = s_client_run(&g, args, "true", out, sizeof out);
+    CHECKF(ok, "s_client: %s", out);
     CHECKF(strstr(out, "prime256v1") != NULL, "P-256 ECDHE: %s", out);
     CHECKF(strstr(out, suite) != NULL, "suite %s: %s", suite, out);
     CHECKF(strstr(out, "Verify return code: 0 (ok)") != NULL, "verified: %s", out);
+    rig_down(&g);
+}
+
+/* A server that ends a connection (HTTP/1.0: closed after the response)
+ * sends close_notify before its FIN (RFC 5246 7.2.1); OpenSSL 3 calls a
+ * stream cut without it an error ("unexpected eof while reading"). */
+static void test_close_notify(void)
+{
+    rig g;
+    char out[32768];
+    const char *resp, *alert;
+    if (!have_certs) T_SKIP("openssl could not make certificates");
+    if (!rig_up(&g, "ec.crt", "ec.key", "ca.crt", 0)) { CHECK(!"rig"); rig_down(&g); return; }
+    (void)s_client_run(&g, "-tls1_2 -msg -ign_eof", "printf 'GET /x HTTP/1.0\\r\\n\\r\\n'", out, sizeof out);
+    resp = strstr(out, "HTTP/1.");
+    alert = strstr(out, "<<< TLS 1.2, Alert [length 0002], warning close_notify");
+    CHECKF(resp != NULL, "no response: %s", out);
+    CHECKF(alert != NULL && alert > (resp ? resp : out), "no close_notify from the server after the response: %s", out);
+    CHECKF(strstr(out, "unexpected eof") == NULL, "%s", out);
     rig_down(&g);
 }
 
@@ -653,6 +687,7 @@ int main(void)
 #endif
     T_RUN(test_s_client_p256_rsa);
     T_RUN(test_s_client_p256_ec);
+    T_RUN(test_close_notify);
     if (have_certs) {
         char cmd[600];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
