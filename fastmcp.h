@@ -14235,6 +14235,30 @@ static void fmcp__ec_cmov_n(fmcp__ec_limb *r, const fmcp__ec_limb *a, fmcp__ec_l
     for (j = 0; j < n; j++) r[j] = (r[j] & ~mask) | (a[j] & mask);
 }
 
+/* x, y = comb entry j (1..FMCP__EC_COMB_N; left zero for j = 0) by
+ * reading every row and keeping one with a mask. n is a constant at each
+ * call, so each size gets its rows unrolled: this scan was a fifth of a
+ * P-256 signature while the length was a variable. */
+static inline void fmcp__ec_comb_pick(fmcp__ec_limb *x, fmcp__ec_limb *y, const fmcp__ec_limb *comb,
+                                      unsigned j, int n)
+{
+    fmcp__ec_limb acc[2 * FMCP__EC_L];
+    unsigned e;
+    int i;
+    for (i = 0; i < 2 * n; i++) acc[i] = 0;
+    for (e = 1; e <= FMCP__EC_COMB_N; e++) {
+        const fmcp__ec_limb *row = comb + (size_t)(2 * n) * (e - 1);
+        fmcp__ec_limb mask = (fmcp__ec_limb)0 - (fmcp__ec_limb)((((uint32_t)(e ^ j)) - 1u) >> 31);
+#define FMCP__EC_PICK(i) acc[i] |= row[i] & mask;
+        if (2 * n == 8) { FMCP__EC_L8(FMCP__EC_PICK) }           /* P-256, 64-bit limbs */
+        else if (2 * n == 12) { FMCP__EC_L12(FMCP__EC_PICK) }    /* P-384 */
+        else for (i = 0; i < 2 * n; i++) acc[i] |= row[i] & mask;
+#undef FMCP__EC_PICK
+    }
+    for (i = 0; i < n; i++) { x[i] = acc[i]; y[i] = acc[n + i]; }
+    fmcp_wipe(acc, sizeof acc);
+}
+
 /* r = k G with k big-endian (C->bytes bytes): comb with FMCP__EC_COMB_T
  * teeth spaced comb_d bits apart, so comb_d doublings and additions; each
  * table entry is chosen by reading all of them with masks. */
@@ -14242,9 +14266,8 @@ static void fmcp__ec_mul_base_ct(fmcp__ec_pt *r, const uint8_t *k, const fmcp__e
 {
     const fmcp__ec_mod *F = &C->p;
     fmcp__ec_pt acc, t;
-    size_t bits = 8 * C->bytes, stride = 2 * (size_t)F->n;
+    size_t bits = 8 * C->bytes;
     int i, b, d = C->comb_d;
-    unsigned e;
     fmcp__ec_pt_inf(&acc, C);
     for (i = d - 1; i >= 0; i--) {
         unsigned j = 0;
@@ -14254,12 +14277,8 @@ static void fmcp__ec_mul_base_ct(fmcp__ec_pt *r, const uint8_t *k, const fmcp__e
             if (pos < bits) j |= (unsigned)((k[C->bytes - 1 - pos / 8] >> (pos % 8)) & 1u) << b;
         }
         memset(&t, 0, sizeof t);
-        for (e = 1; e <= FMCP__EC_COMB_N; e++) {
-            const fmcp__ec_limb *row = C->comb + stride * (e - 1);
-            fmcp__ec_limb eq = (fmcp__ec_limb)((((uint32_t)(e ^ j)) - 1u) >> 31);
-            fmcp__ec_cmov_n(t.x, row, eq, F->n);
-            fmcp__ec_cmov_n(t.y, row + F->n, eq, F->n);
-        }
+        if (F->n == FMCP__EC_N256) fmcp__ec_comb_pick(t.x, t.y, C->comb, j, FMCP__EC_N256);
+        else fmcp__ec_comb_pick(t.x, t.y, C->comb, j, FMCP__EC_N384);
         nz = (fmcp__ec_limb)(((uint32_t)0 - (uint32_t)j) >> 31);   /* j != 0 */
         fmcp__ec_cmov_n(t.z, F->one, nz, F->n);
         fmcp__ec_cmov_n(t.y, F->one, nz ^ 1u, F->n);         /* j == 0: O = (0 : 1 : 0) */
