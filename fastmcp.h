@@ -122,6 +122,8 @@
  *                            time(), clock(), /dev/urandom); unset, the clocks
  *                            read far future / 0 and fmcp_random_bytes fails
  *   FASTMCP_SHA256_PORTABLE  no x86-64 SHA-extensions path (portable C only)
+ *   FASTMCP_RSA_PORTABLE     no x86-64 AVX-512 IFMA path for RSA-2048's private
+ *                            operation (portable C only)
  *   FASTMCP_NO_SIMD          no SSE2 in the JSON string scanner (portable loop)
  *   FASTMCP_SMALL            code size before speed (rolled SHA-256 rounds,
  *                            byte-wise JSON scanning); implied by -Os
@@ -10727,10 +10729,10 @@ static size_t fmcp__bn_window(const fmcp__limb *e, size_t en, size_t lo, size_t 
  * 2^1040: inputs and outputs stay below 2m (4m < R), so no product needs a
  * final subtraction, and only the exponentiation's result gets one. Chosen
  * at run time (CPUID, and XGETBV for the OS saving the 512-bit state);
- * FMCP_NO_IFMA leaves it out. Same window, same masked table scan, no
+ * FASTMCP_RSA_PORTABLE leaves it out. Same window, same masked table scan, no
  * branch or address depends on the exponent or the operands. */
-#if FMCP_LIMB_BITS == 64 && defined(__x86_64__) && !defined(FMCP__SMALL) && !defined(FMCP_NO_IFMA) && \
-    ((defined(__GNUC__) && __GNUC__ >= 8) || defined(__clang__))
+#if FMCP_LIMB_BITS == 64 && defined(__x86_64__) && !defined(FMCP__SMALL) && \
+    !defined(FASTMCP_RSA_PORTABLE) && ((defined(__GNUC__) && __GNUC__ >= 8) || defined(__clang__))
 #define FMCP__BN_IFMA 1
 #include <immintrin.h>
 #include <cpuid.h>

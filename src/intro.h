@@ -122,6 +122,8 @@
  *                            time(), clock(), /dev/urandom); unset, the clocks
  *                            read far future / 0 and fmcp_random_bytes fails
  *   FASTMCP_SHA256_PORTABLE  no x86-64 SHA-extensions path (portable C only)
+ *   FASTMCP_RSA_PORTABLE     no x86-64 AVX-512 IFMA path for RSA-2048's private
+ *                            operation (portable C only)
  *   FASTMCP_NO_SIMD          no SSE2 in the JSON string scanner (portable loop)
  *   FASTMCP_SMALL            code size before speed (rolled SHA-256 rounds,
  *                            byte-wise JSON scanning); implied by -Os

@@ -57,7 +57,7 @@ if [ -f /usr/include/bearssl.h ]; then
   if command -v clang >/dev/null 2>&1; then cc_check "clang -DFASTMCP_WITH_BEARSSL" clang -std=c99 $WC -DFASTMCP_WITH_BEARSSL -I. -c $CK -o $B/cc.o; fi
 fi
 # size-first and portable code paths, poll(2) backend (each changes what is compiled)
-for s in FASTMCP_SMALL FASTMCP_NO_SIMD FASTMCP_HTTP_USE_POLL; do
+for s in FASTMCP_SMALL FASTMCP_NO_SIMD FASTMCP_RSA_PORTABLE FASTMCP_HTTP_USE_POLL; do
   cc_check "gcc -D$s" gcc -std=c99 $WC -D$s -I. -c $CK -o $B/cc.o
 done
 cc_check "gcc -Os" gcc -std=c99 $WC -Os -I. -c $CK -o $B/cc.o

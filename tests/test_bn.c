@@ -391,7 +391,7 @@ static void test_mod_exp_ifma(void)
     }
     CHECK(!bad);
 #else
-    T_SKIP("not an x86-64 GCC or clang build (or FMCP_NO_IFMA): no IFMA path to test");
+    T_SKIP("not an x86-64 GCC or clang build (or FASTMCP_RSA_PORTABLE): no IFMA path to test");
 #endif
 }
 
