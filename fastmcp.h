@@ -10933,6 +10933,9 @@ static FMCP__IFMA_TARGET void fmcp__bn_mod_exp_ifma2(const fmcp__bn_mont *const 
     fmcp_wipe(t, sizeof t);
     fmcp_wipe(s, sizeof s);
     fmcp_wipe(w, sizeof w);
+    fmcp_wipe(m, sizeof m);                                 /* the moduli are secret primes */
+    fmcp_wipe(rr, sizeof rr);
+    fmcp_wipe(k0, sizeof k0);
 }
 #endif
 
