@@ -211,6 +211,8 @@ typedef struct fmcp__tls_conn {
     int64_t deadline;
     uint64_t timer;
     fmcp__tls_side u;
+    size_t stage_pos, stage_len;  /* socket bytes read ahead, not yet given to the engine */
+    unsigned char stage[2048];
     unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
 } fmcp__tls_conn;
 
@@ -286,18 +288,30 @@ static long fmcp__tls_send_records(fmcp__tls_conn *t)
     return 1;
 }
 
-/* Feed one socket read into the engine: 1, 0 at EOF, WANT_READ or ERROR. */
+/* Give the engine what it asks for: 1, 0 at EOF, WANT_READ or ERROR.
+ * BearSSL asks for a record's 5-byte header, then for its body, so reading
+ * exactly that costs two recv calls per record. A short request is read
+ * ahead into t->stage instead (one call for header, body and whatever
+ * follows); a large body still goes straight into the engine's buffer. */
 static long fmcp__tls_recv_record(fmcp__tls_conn *t)
 {
-    size_t len;
+    size_t len, k;
     unsigned char *p = br_ssl_engine_recvrec_buf(t->eng, &len);
-    for (;;) {
-        ssize_t r = recv(t->fd, p, len, 0);
-        if (r > 0) { br_ssl_engine_recvrec_ack(t->eng, (size_t)r); return 1; }
+    while (t->stage_len == 0) {
+        int direct = len >= sizeof t->stage;
+        ssize_t r = recv(t->fd, direct ? p : t->stage, direct ? len : sizeof t->stage, 0);
+        if (r > 0 && direct) { br_ssl_engine_recvrec_ack(t->eng, (size_t)r); return 1; }
+        if (r > 0) { t->stage_pos = 0; t->stage_len = (size_t)r; break; }
         if (r == 0) return 0;
         if (errno == EINTR) continue;
         return (errno == EAGAIN || errno == EWOULDBLOCK) ? FMCP_HTTP_IO_WANT_READ : FMCP_HTTP_IO_ERROR;
     }
+    k = len < t->stage_len ? len : t->stage_len;
+    memcpy(p, t->stage + t->stage_pos, k);
+    t->stage_pos += k;
+    t->stage_len -= k;
+    br_ssl_engine_recvrec_ack(t->eng, k);
+    return 1;
 }
 
 /* The engine closed: 0 after a close_notify, else ERROR (reason kept). */
@@ -351,13 +365,14 @@ static long fmcp__tls_read(void *conn, void *buf, size_t n)
     fmcp__tls_conn *t = (fmcp__tls_conn *)conn;
     size_t got = 0;
     if (!n) return FMCP_HTTP_IO_WANT_READ;
-    /* At most one new record per call once something was read, so what
-     * stays decrypted inside the engine is bounded by one record. */
+    /* Once something was read, no more from the socket (read-ahead bytes
+     * are used up first), so what stays decrypted inside the engine is
+     * bounded by one record. */
     while (got < n) {
         size_t len, k;
         unsigned char *p;
         long r;
-        if (got && !(br_ssl_engine_current_state(t->eng) & BR_SSL_RECVAPP)) break;
+        if (got && !(br_ssl_engine_current_state(t->eng) & BR_SSL_RECVAPP) && !t->stage_len) break;
         r = fmcp__tls_pump(t, BR_SSL_RECVAPP);
         if (r != 1) return got ? (long)got : r;
         p = br_ssl_engine_recvapp_buf(t->eng, &len);
@@ -392,13 +407,15 @@ static long fmcp__tls_write(void *conn, const void *buf, size_t n)
     return r == 1 ? (long)k : r;
 }
 
-/* Decrypted bytes waiting in the engine: no socket event will announce them. */
+/* Decrypted bytes waiting in the engine, and bytes read ahead: no socket
+ * event will announce them. (The next read hands all read-ahead bytes to
+ * the engine, so a partial record there cannot keep a caller spinning.) */
 static size_t fmcp__tls_pending(void *conn)
 {
     fmcp__tls_conn *t = (fmcp__tls_conn *)conn;
     size_t len = 0;
     if (br_ssl_engine_current_state(t->eng) & BR_SSL_RECVAPP) (void)br_ssl_engine_recvapp_buf(t->eng, &len);
-    return len;
+    return len + t->stage_len;
 }
 
 /* The close_notify (RFC 5246 7.2.1: sent before closing the write side;
