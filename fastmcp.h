@@ -10976,12 +10976,9 @@ FMCP__BN void fmcp__bn_mod_exp(const fmcp__bn_mont *ctx, fmcp__limb *r, const fm
 {
 #ifdef FMCP__BN_IFMA
     if (ctx->n == 16 && fmcp__bn_ifma()) {   /* the pair path with both the same: no slower */
-        const fmcp__bn_mont *c2[2];
-        fmcp__limb *r2[2], r1[16];
-        const fmcp__limb *a2[2], *e2[2];
-        c2[0] = c2[1] = ctx; r2[0] = r; r2[1] = r1; a2[0] = a2[1] = a; e2[0] = e2[1] = e;
-        fmcp__bn_mod_exp_ifma2(c2, r2, a2, e2, en);
-        fmcp_wipe(r1, sizeof r1);
+        fmcp__limb twin[16];
+        fmcp__bn_mod_exp2(ctx, r, a, e, ctx, twin, a, e, en);
+        fmcp_wipe(twin, sizeof twin);
         return;
     }
 #endif
