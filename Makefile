@@ -62,6 +62,7 @@ VARIANTS += test_mcp_client_noprocess:test_mcp_client:-DFASTMCP_NO_PROCESS
 # Built (with BearSSL) whenever it is installed: the TLS tests, and the MCP
 # client again with TLS compiled in (its https:// test runs).
 TLS_VARIANTS := test_tls:test_tls:-DFASTMCP_WITH_BEARSSL:san
+TLS_VARIANTS += test_tls_bearssl_hs:test_tls:-DFASTMCP_WITH_BEARSSL,-DFASTMCP_TLS_BEARSSL_HANDSHAKE
 TLS_VARIANTS += test_mcp_client_tls:test_mcp_client:-DFASTMCP_WITH_BEARSSL
 # TLS: everything is built with BearSSL whenever it is installed (its header
 # and library); `make BEARSSL=0` leaves it out, `make BEARSSL=1` insists on it.

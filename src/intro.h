@@ -124,6 +124,9 @@
  *   FASTMCP_SHA256_PORTABLE  no x86-64 SHA-extensions path (portable C only)
  *   FASTMCP_RSA_PORTABLE     no x86-64 AVX-512 IFMA path for RSA-2048's private
  *                            operation (portable C only)
+ *   FASTMCP_TLS_BEARSSL_HANDSHAKE  the HTTPS server runs every handshake in
+ *                            BearSSL's engine, not the own TLS 1.2 handshake
+ *                            for ECDHE + AES-GCM (see docs/ARCHITECTURE.md)
  *   FASTMCP_NO_SIMD          no SSE2 in the JSON string scanner (portable loop)
  *   FASTMCP_SMALL            code size before speed (rolled SHA-256 rounds,
  *                            byte-wise JSON scanning); implied by -Os

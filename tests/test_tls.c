@@ -726,6 +726,129 @@ static void test_pipelined_records(void)
     rig_down(&g);
 }
 
+/* ---- the own server handshake (fmcp__fs_*) and the fallback to BearSSL ---- */
+
+/* Which handshake answered shows in the ServerHello: the own one sends no
+ * session id (nothing is cached), BearSSL's a 32-byte one. */
+static void answered_by(rig *g, const char *args, int own, const char *expect)
+{
+    char a[700], out[32768];
+#ifdef FASTMCP_TLS_BEARSSL_HANDSHAKE
+    own = 0;                                /* the option leaves every handshake to BearSSL */
+#endif
+    snprintf(a, sizeof a, "-servername localhost -tls1_2 -CAfile %s -verify_return_error -ign_eof %s",
+             path_of("ca.crt"), args);
+    (void)s_client_run(g, a, "printf 'GET /p HTTP/1.0\\r\\n\\r\\n'", out, sizeof out);
+    CHECKF(strstr(out, "HTTP/1.1 200") != NULL && strstr(out, "Verify return code: 0 (ok)") != NULL,
+           "[%s] no verified answer: %s", args, out);
+    CHECKF((strstr(out, "Session-ID: \n") != NULL) == own, "[%s] %s handshake expected: %s", args,
+           own ? "own" : "BearSSL", out);
+    if (own) CHECKF(strstr(out, "Extended master secret: yes") != NULL, "[%s] EMS: %s", args, out);
+    if (expect) CHECKF(strstr(out, expect) != NULL, "[%s] '%s' expected: %s", args, expect, out);
+}
+
+static void test_handshake_paths(void)
+{
+    rig g;
+    if (!have_certs) T_SKIP("openssl could not make certificates");
+    if (rig_up(&g, "ec.crt", "ec.key", "ca.crt", 0)) {
+        answered_by(&g, "", 1, "X25519");
+        answered_by(&g, "-cipher ECDHE-ECDSA-AES256-GCM-SHA384", 1, "ECDHE-ECDSA-AES256-GCM-SHA384");
+        answered_by(&g, "-groups P-256 -cipher ECDHE-ECDSA-AES128-GCM-SHA256", 1, "prime256v1");
+        answered_by(&g, "-cipher ECDHE-ECDSA-CHACHA20-POLY1305", 0, "ECDHE-ECDSA-CHACHA20-POLY1305");
+        answered_by(&g, "-cipher ECDHE-ECDSA-AES128-SHA256", 0, "ECDHE-ECDSA-AES128-SHA256");
+        answered_by(&g, "-sigalgs ECDSA+SHA384", 0, NULL);
+        answered_by(&g, "-maxfraglen 1024", 0, NULL);
+    } else CHECK(!"rig");
+    rig_down(&g);
+    if (rig_up(&g, "rsa.crt", "rsa.key", "ca.crt", 0)) {
+        answered_by(&g, "", 1, "ECDHE-RSA-AES256-GCM-SHA384");
+        answered_by(&g, "-cipher ECDHE-RSA-AES128-GCM-SHA256 -groups P-256", 1, "prime256v1");
+        answered_by(&g, "-groups P-384", 0, "secp384r1");
+        answered_by(&g, "-sigalgs RSA+SHA384", 0, NULL);
+    } else CHECK(!"rig");
+    rig_down(&g);
+}
+
+/* Our client against the server through a relay that cuts the client's
+ * bytes into records and spoils record number `rec` (0 ClientHello, 1
+ * ClientKeyExchange, 2 ChangeCipherSpec, 3 Finished, 4 the request):
+ * 'f' flips its last byte, 'z' zeroes the X25519 share, 'a' makes it
+ * application data, 'd' drops it, 'r' (no spoiling) renegotiates after the
+ * handshake. The server must end the connection with `why`. */
+static void spoil(int rec, int how, const char *why)
+{
+    static const char q[] = "GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    rig g;
+    const fmcp_http_io *io;
+    void *conn = NULL;
+    struct sockaddr_in sa;
+    unsigned char cb[65536], buf[16384];
+    size_t cl = 0;
+    int fd, sp[2], i, n = 0, sent = 0, closed = 0, answered = 0;
+    if (!rig_up(&g, "ec.crt", "ec.key", "ca.crt", 0)) { CHECK(!"rig"); rig_down(&g); return; }
+    io = fmcp_tls_client_io(g.tc);
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(fmcp_http_server_port(g.srv));
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CHECK(fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0);
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0);
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    fcntl(sp[0], F_SETFL, O_NONBLOCK);
+    fcntl(sp[1], F_SETFL, O_NONBLOCK);
+    CHECK_OK(io->open(io->self, sp[0], "localhost", &conn));
+    for (i = 0; conn && i < 4000 && !closed; i++) {
+        ssize_t r;
+        fmcp_http_step(g.loop, 2);
+        while ((r = read(fd, buf, sizeof buf)) > 0) CHECK(send(sp[1], buf, (size_t)r, MSG_NOSIGNAL) == r);
+        if (r == 0) closed = 1;
+        if ((r = read(sp[1], cb + cl, sizeof cb - cl)) > 0) cl += (size_t)r;
+        while (cl >= 5 && cl >= 5 + (size_t)(cb[3] << 8 | cb[4])) {   /* whole records only */
+            size_t len = 5 + (size_t)(cb[3] << 8 | cb[4]);
+            int drop = 0;
+            if (n == rec && how == 'f') cb[len - 1] ^= 1;
+            if (n == rec && how == 'z') memset(cb + 10, 0, len >= 42 ? 32 : 0);
+            if (n == rec && how == 'a') cb[0] = 23;
+            if (n == rec && how == 'd') drop = 1;
+            if (!drop) CHECK(send(fd, cb, len, MSG_NOSIGNAL) == (ssize_t)len);
+            memmove(cb, cb + len, cl - len);
+            cl -= len;
+            n++;
+        }
+        if (!sent && io->write(conn, "", 0) == 0) {
+            if (how == 'r') br_ssl_engine_renegotiate(((fmcp__tls_conn *)conn)->eng);
+            (void)io->write(conn, q, sizeof q - 1);
+            sent = 1;
+        }
+        if (sent && io->read(conn, buf, sizeof buf) > 0) answered = 1;
+    }
+    CHECKF(closed, "[%d %c] the server kept the connection", rec, how);
+    CHECKF(!answered, "[%d %c] answered", rec, how);
+    CHECKF(fmcp_tls_server_last_error(g.ts) && strcmp(fmcp_tls_server_last_error(g.ts), why) == 0,
+           "[%d %c] server error '%s', expected '%s'", rec, how,
+           fmcp_tls_server_last_error(g.ts) ? fmcp_tls_server_last_error(g.ts) : "(none)", why);
+    if (conn) io->close(conn);
+    close(fd); close(sp[0]); close(sp[1]);
+    rig_down(&g);
+}
+
+static void test_handshake_spoiled(void)
+{
+    if (!have_certs) T_SKIP("openssl could not make certificates");
+#ifdef FASTMCP_TLS_BEARSSL_HANDSHAKE
+    T_SKIP("the own handshake is compiled out (FASTMCP_TLS_BEARSSL_HANDSHAKE)");
+#endif
+    spoil(1, 'z', "bad ECDHE point");
+    spoil(1, 'f', "bad record MAC");            /* another point: other keys */
+    spoil(2, 'a', "data before the handshake ended");
+    spoil(2, 'd', "unexpected handshake message");
+    spoil(3, 'f', "bad record MAC");
+    spoil(4, 'f', "bad record MAC");
+    spoil(99, 'r', "renegotiation refused");
+}
+
 static void test_s_client_p256_rsa(void) { s_client_p256("rsa.crt", "rsa.key", "ECDHE-RSA-"); }
 static void test_s_client_p256_ec(void) { s_client_p256("ec.crt", "ec.key", "ECDHE-ECDSA-"); }
 
@@ -753,6 +876,8 @@ int main(void)
     T_RUN(test_s_client_p256_ec);
     T_RUN(test_close_notify);
     T_RUN(test_pipelined_records);
+    T_RUN(test_handshake_paths);
+    T_RUN(test_handshake_spoiled);
     if (have_certs) {
         char cmd[600];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
