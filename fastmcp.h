@@ -20491,7 +20491,8 @@ enum { FMCP__FS_HELLO = 1, FMCP__FS_KEYX, FMCP__FS_CCS, FMCP__FS_FIN, FMCP__FS_A
 typedef struct fmcp__tls_fast {
     int st, curve, reneg, ems, rin, rout, eof;
     unsigned suite;
-    size_t klen;                    /* AES key bytes */
+    size_t klen, ivlen;             /* record key and fixed IV bytes */
+    size_t ohead;                   /* bytes before the plaintext in an output record */
     const br_hash_class *hc;        /* transcript and PRF hash */
     br_hash_compat_context th;      /* transcript */
     unsigned char cr[32], sr[32], eph[32], ms[48];
@@ -20501,7 +20502,7 @@ typedef struct fmcp__tls_fast {
     size_t app_len;
     unsigned char hs[160];          /* a handshake message split over records */
     size_t hs_len;
-    br_sslrec_gcm_context in, out;
+    union { br_sslrec_gcm_context gcm; br_sslrec_chapol_context chapol; } in, out;
 } fmcp__tls_fast;
 
 typedef union fmcp__tls_side {
@@ -20620,6 +20621,7 @@ static long fmcp__tls_recv_record(fmcp__tls_conn *t)
         memcpy(p, t->pre + t->pre_pos, k);
         t->pre_pos += k;
         t->pre_len -= k;
+        if (!t->pre_len) { fmcp_free(t->a, t->pre, t->pre_cap); t->pre = NULL; }
         br_ssl_engine_recvrec_ack(t->eng, k);
         return 1;
     }
@@ -21090,30 +21092,47 @@ static void fmcp__tls_server_init(const fmcp_tls_server *s, br_ssl_server_contex
  * BearSSL runs its handshake in the T0 interpreter, and on the server that
  * costs more than nginx's whole handshake (perf: about 345 us of ~520 us
  * per P-256 handshake; its ClientHello code alone translates all 48
- * cipher-suite slots through a scan of its suite table). The common case is
- * done here in C: TLS 1.2, ECDHE over X25519 or P-256, AES-GCM, and a
- * SHA-256 signature made with our own key code (ECDSA or RSA PKCS#1), no
- * client certificate. The decision is taken on the ClientHello, before any
- * byte is sent: anything else (another suite, version or signature hash,
- * max_fragment_length, a ClientHello split over records) is replayed into a
- * BearSSL engine set up as before, which then runs the connection. The
- * records use BearSSL's GCM record classes, the PRF and the transcript
- * hash are BearSSL's (RFC 5246, RFC 8422, RFC 5288/5289, RFC 7627
- * extended master secret, RFC 5746: a renegotiation_info answer, but a
- * renegotiation is refused with a fatal alert, as nginx). Buffers: the
- * connection's iobuf, split as BearSSL splits it (input, then output). */
+ * cipher-suite slots through a scan of its suite table). The common case
+ * is done here in C: TLS 1.2, ECDHE over X25519 or P-256, AES-GCM or
+ * ChaCha20-Poly1305, a SHA-256 signature made with our own key code (ECDSA
+ * or RSA PKCS#1), no client certificate. The decision is taken on the
+ * ClientHello, before any byte is sent: anything else (a client preferring
+ * another suite, another version or signature hash, max_fragment_length, a
+ * ClientHello split over records) is replayed into a BearSSL engine set up
+ * as before, which then runs the connection. The records use BearSSL's GCM
+ * and ChaCha20-Poly1305 record classes; the PRF and the transcript hash are
+ * BearSSL's. RFC 5246, 8422, 5289, 7905; RFC 7627 extended master secret;
+ * RFC 5746: renegotiation_info is answered, but a renegotiation is refused
+ * with a fatal alert, as nginx does. Buffers: the connection's iobuf, split
+ * as BearSSL splits it (input, then output). */
 
 #define FMCP__FS_IN  BR_SSL_BUFSIZE_INPUT                 /* iobuf[0, FMCP__FS_IN): records in */
 #define FMCP__FS_OUT (BR_SSL_BUFSIZE_BIDI - FMCP__FS_IN)  /* the rest: records out */
 
 static unsigned fmcp__fs_u16(const unsigned char *p) { return (unsigned)p[0] << 8 | p[1]; }
 
-/* The suites taken here, for the server's key type: GCM with SHA-256 or -384. */
+/* The suites taken here, for the server's key type: AES-GCM with SHA-256
+ * or -384, ChaCha20-Poly1305 (RFC 7905). */
 static int fmcp__fs_suite_ok(const fmcp_tls_server *s, unsigned cs)
 {
     if (s->key_type == BR_KEYTYPE_EC) return cs == BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 ||
-                                             cs == BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384;
-    return cs == BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 || cs == BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384;
+                                             cs == BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 ||
+                                             cs == BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256;
+    return cs == BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 || cs == BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 ||
+           cs == BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256;
+}
+
+static int fmcp__fs_chapol(unsigned cs)
+{
+    return cs == BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 || cs == BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256;
+}
+
+/* A suite BearSSL's engine would take (its "full" profile for this key). */
+static int fmcp__fs_bearssl_has(const fmcp_tls_server *s, unsigned cs)
+{
+    size_t i;
+    for (i = 0; i < s->tmpl.eng.suites_num; i++) if (s->tmpl.eng.suites_buf[i] == cs) return 1;
+    return 0;
 }
 
 /* A u16 list with a 2-byte length that fills the extension exactly:
@@ -21129,8 +21148,9 @@ static int fmcp__fs_list_has(const unsigned char *b, size_t len, unsigned want)
 
 /* Read a ClientHello body: 1 when it is taken here (client random, suite,
  * curve and renegotiation flag set), 0 to leave it to BearSSL (which also
- * judges, and answers, malformed ones). Client preference order for the
- * suite, as BearSSL by default; X25519 before P-256, as BearSSL. */
+ * judges, and answers, malformed ones). The client's order decides, as in
+ * BearSSL by default: taken only when the first suite BearSSL would accept
+ * is one of ours. X25519 before P-256, as BearSSL. */
 static int fmcp__fs_hello_ok(const fmcp_tls_server *s, fmcp__tls_fast *f, const unsigned char *b, size_t n)
 {
     unsigned want_sig = s->key_type == BR_KEYTYPE_EC ? 0x0403u : 0x0401u;   /* {ecdsa,rsa}+sha256 */
@@ -21147,6 +21167,7 @@ static int fmcp__fs_hello_ok(const fmcp_tls_server *s, fmcp__tls_fast *f, const 
         unsigned cs = fmcp__fs_u16(b + i);
         if (cs == 0x00FF) f->reneg = 1;                  /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
         if (!f->suite && fmcp__fs_suite_ok(s, cs)) f->suite = cs;
+        else if (!f->suite && fmcp__fs_bearssl_has(s, cs)) return 0;   /* e.g. ChaCha20 first */
     }
     k = b[i++];
     if (i + k + 2 > n) return 0;                        /* no extensions: no signature_algorithms */
@@ -21217,10 +21238,10 @@ static void fmcp__fs_put(fmcp__tls_conn *t, int type, const void *p, size_t n)
         rec[3] = (unsigned char)(n >> 8); rec[4] = (unsigned char)n;
         f->olen += 5 + n;
     } else {
-        const br_sslrec_out_class **oc = (const br_sslrec_out_class **)(void *)&f->out.vtable.out;
+        const br_sslrec_out_class **oc = (const br_sslrec_out_class **)(void *)&f->out;
         size_t len = n;
-        memmove(rec + 13, p, n);                        /* header and explicit nonce go before */
-        (void)(*oc)->encrypt(oc, type, BR_TLS12, rec + 13, &len);
+        memmove(rec + f->ohead, p, n);                  /* header (and GCM's explicit nonce) go before */
+        (void)(*oc)->encrypt(oc, type, BR_TLS12, rec + f->ohead, &len);
         f->olen += len;
     }
 }
@@ -21297,7 +21318,9 @@ static long fmcp__fs_flight(fmcp__tls_conn *t, const unsigned char *m, size_t ml
     size_t plen, slen, ext;
     f->hc = (f->suite == BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 ||
              f->suite == BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) ? &br_sha384_vtable : &br_sha256_vtable;
-    f->klen = f->hc == &br_sha384_vtable ? 32 : 16;
+    f->klen = f->hc == &br_sha384_vtable || fmcp__fs_chapol(f->suite) ? 32 : 16;
+    f->ivlen = fmcp__fs_chapol(f->suite) ? 12 : 4;
+    f->ohead = fmcp__fs_chapol(f->suite) ? 5 : 13;
     f->hc->init(&f->th.vtable);
     f->hc->update(&f->th.vtable, m, mlen);
     if (fmcp_random_bytes(f->sr, sizeof f->sr) != FMCP_OK || fmcp_random_bytes(f->eph, sizeof f->eph) != FMCP_OK)
@@ -21378,12 +21401,10 @@ static long fmcp__fs_first(fmcp__tls_conn *t, const unsigned char *rec, size_t l
 static long fmcp__fs_keyx(fmcp__tls_conn *t, const unsigned char *m, size_t mlen)
 {
     fmcp__tls_fast *f = &t->u.f;
-    const br_sslrec_in_gcm_class *ic = t->srv->tmpl.eng.igcm_in;
-    const br_sslrec_out_gcm_class *oc = t->srv->tmpl.eng.igcm_out;
-    const br_block_ctr_class *aes = t->srv->tmpl.eng.iaes_ctr;
-    br_ghash gh = t->srv->tmpl.eng.ighash;
+    const br_ssl_engine_context *te = &t->srv->tmpl.eng;
     size_t plen = f->curve == BR_EC_curve25519 ? 32 : 65, xoff = f->curve == BR_EC_curve25519 ? 0 : 1;
-    unsigned char pt[65], kb[2 * 32 + 8];
+    unsigned char pt[65], kb[2 * 32 + 2 * 12];
+    unsigned char *civ = kb + 2 * f->klen, *siv = civ + f->ivlen;
     uint32_t ok;
     if (mlen != 5 + plen || m[4] != plen) return fmcp__fs_fail(t, 50, "bad ClientKeyExchange");
     memcpy(pt, m + 5, plen);
@@ -21400,9 +21421,14 @@ static long fmcp__fs_keyx(fmcp__tls_conn *t, const unsigned char *m, size_t mlen
         fmcp__fs_prf(f, f->ms, sizeof f->ms, pt + xoff, 32, "master secret", f->cr, 32, f->sr, 32);
     }
     fmcp_wipe(pt, sizeof pt);
-    fmcp__fs_prf(f, kb, 2 * f->klen + 8, f->ms, sizeof f->ms, "key expansion", f->sr, 32, f->cr, 32);
-    ic->init(&f->in.vtable.in, aes, kb, f->klen, gh, kb + 2 * f->klen);
-    oc->init(&f->out.vtable.out, aes, kb + f->klen, f->klen, gh, kb + 2 * f->klen + 4);
+    fmcp__fs_prf(f, kb, 2 * (f->klen + f->ivlen), f->ms, sizeof f->ms, "key expansion", f->sr, 32, f->cr, 32);
+    if (fmcp__fs_chapol(f->suite)) {
+        te->ichapol_in->init(&f->in.chapol.vtable.in, te->ichacha, te->ipoly, kb, civ);
+        te->ichapol_out->init(&f->out.chapol.vtable.out, te->ichacha, te->ipoly, kb + f->klen, siv);
+    } else {
+        te->igcm_in->init(&f->in.gcm.vtable.in, te->iaes_ctr, kb, f->klen, te->ighash, civ);
+        te->igcm_out->init(&f->out.gcm.vtable.out, te->iaes_ctr, kb + f->klen, f->klen, te->ighash, siv);
+    }
     fmcp_wipe(kb, sizeof kb);
     f->st = FMCP__FS_CCS;
     return 1;
@@ -21452,7 +21478,7 @@ static long fmcp__fs_handshake(fmcp__tls_conn *t, const unsigned char *p, size_t
     return 1;
 }
 
-/* One whole record waiting at ibuf[ipos]: its body length, else 0. */
+/* 1 when a whole record waits at ibuf[ipos] (its body length in *len). */
 static size_t fmcp__fs_whole(const fmcp__tls_conn *t, size_t *len)
 {
     const fmcp__tls_fast *f = &t->u.f;
@@ -21470,8 +21496,11 @@ static long fmcp__fs_fill(fmcp__tls_conn *t, size_t *len)
     for (;;) {
         ssize_t r;
         if (fmcp__fs_whole(t, len)) return 1;
-        if (f->ilen - f->ipos >= 5 && (t->iobuf[f->ipos + 1] != 3 || *len > FMCP__FS_IN - 5))
-            return fmcp__fs_fail(t, 22, "bad record header");
+        if (f->ilen - f->ipos >= 5 && (t->iobuf[f->ipos + 1] != 3 || *len > FMCP__FS_IN - 5)) {
+            if (f->st == FMCP__FS_HELLO) return fmcp__fs_fallback(t);
+            return t->iobuf[f->ipos + 1] != 3 ? fmcp__fs_fail(t, 70, "bad record version")
+                                              : fmcp__fs_fail(t, 22, "record too long");
+        }
         if (f->ipos) {                                  /* keep the partial record at the start */
             memmove(t->iobuf, t->iobuf + f->ipos, f->ilen - f->ipos);
             f->ilen -= f->ipos; f->ipos = 0;
@@ -21508,9 +21537,10 @@ static long fmcp__fs_next(fmcp__tls_conn *t)
         r = fmcp__fs_first(t, rec, len);
         return r == 1 ? fmcp__fs_flush(t) : r;
     }
-    if (rec[2] != 3) return fmcp__fs_fail(t, 70, "bad record version");
+    if (rec[1] != 3 || rec[2] != 3) return fmcp__fs_fail(t, 70, "bad record version");
+    if (!f->rin && len > 16384) return fmcp__fs_fail(t, 22, "record too long");
     if (f->rin) {
-        const br_sslrec_in_class **ic = (const br_sslrec_in_class **)(void *)&f->in.vtable.in;
+        const br_sslrec_in_class **ic = (const br_sslrec_in_class **)(void *)&f->in;
         if (!(*ic)->check_length(ic, len) || !(p = (*ic)->decrypt(ic, rec[0], BR_TLS12, p, &len)))
             return fmcp__fs_fail(t, 20, "bad record MAC");
     }
@@ -21567,7 +21597,7 @@ static long fmcp__fs_write(fmcp__tls_conn *t, const void *buf, size_t n)
         r = fmcp__fs_next(t);
         if (r != 1) return r == 0 ? FMCP_HTTP_IO_ERROR : r;
     }
-    if (f->st == FMCP__FS_DEAD) return FMCP_HTTP_IO_ERROR;
+    if (f->st == FMCP__FS_DEAD || t->ended) return FMCP_HTTP_IO_ERROR;
     r = fmcp__fs_flush(t);
     if (r != 1) return r;
     if (t->owed) {
@@ -21880,7 +21910,10 @@ static fmcp_result fmcp__tls_fast_setup(fmcp_tls_server *s)
 #ifdef FASTMCP_TLS_BEARSSL_HANDSHAKE
     return FMCP_OK;
 #endif
+    const br_ssl_engine_context *te = &s->tmpl.eng;
     if (!(s->key_type == BR_KEYTYPE_EC ? s->have_fec : s->have_fkey)) return FMCP_OK;
+    if (!te->igcm_in || !te->igcm_out || !te->iaes_ctr || !te->ighash ||
+        !te->ichapol_in || !te->ichapol_out || !te->ichacha || !te->ipoly) return FMCP_OK;
     for (i = 0; i < s->nchain; i++) body += 3 + s->chain[i].data_len;
     n = 7 + body;
     if (n > 16384 - 700) return FMCP_OK;       /* ServerHello, key exchange and signature fit in 700 */
@@ -21939,12 +21972,12 @@ FASTMCP_API fmcp_result fmcp_tls_server_create(const fmcp_allocator *a, const fm
     if (r) { fmcp_tls_server_destroy(s); return r; }
     /* curves outside the ec module (P-521) stay with BearSSL alone */
     if (s->key_type == BR_KEYTYPE_EC) s->have_fec = fmcp__tls_ec_key(&s->ec, &s->fec) == FMCP_OK;
-    r = fmcp__tls_fast_setup(s);
-    if (r) { fmcp_tls_server_destroy(s); return r; }
     if (s->key_type == BR_KEYTYPE_RSA)
         br_ssl_server_init_full_rsa(&s->tmpl, s->chain, s->nchain, &s->rsa);
     else
         br_ssl_server_init_full_ec(&s->tmpl, s->chain, s->nchain, s->issuer_type, &s->ec);
+    r = fmcp__tls_fast_setup(s);
+    if (r) { fmcp_tls_server_destroy(s); return r; }
     *out = s;
     return FMCP_OK;
 }

@@ -755,7 +755,10 @@ static void test_handshake_paths(void)
         answered_by(&g, "", 1, "X25519");
         answered_by(&g, "-cipher ECDHE-ECDSA-AES256-GCM-SHA384", 1, "ECDHE-ECDSA-AES256-GCM-SHA384");
         answered_by(&g, "-groups P-256 -cipher ECDHE-ECDSA-AES128-GCM-SHA256", 1, "prime256v1");
-        answered_by(&g, "-cipher ECDHE-ECDSA-CHACHA20-POLY1305", 0, "ECDHE-ECDSA-CHACHA20-POLY1305");
+        answered_by(&g, "-cipher ECDHE-ECDSA-CHACHA20-POLY1305", 1, "ECDHE-ECDSA-CHACHA20-POLY1305");
+        /* the client's order decides, as BearSSL's default */
+        answered_by(&g, "-cipher ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256", 0, "AES128-SHA256");
+        answered_by(&g, "-cipher ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-SHA256", 1, "AES128-GCM");
         answered_by(&g, "-cipher ECDHE-ECDSA-AES128-SHA256", 0, "ECDHE-ECDSA-AES128-SHA256");
         answered_by(&g, "-sigalgs ECDSA+SHA384", 0, NULL);
         answered_by(&g, "-maxfraglen 1024", 0, NULL);
@@ -765,6 +768,7 @@ static void test_handshake_paths(void)
         answered_by(&g, "", 1, "ECDHE-RSA-AES256-GCM-SHA384");
         answered_by(&g, "-cipher ECDHE-RSA-AES128-GCM-SHA256 -groups P-256", 1, "prime256v1");
         answered_by(&g, "-groups P-384", 0, "secp384r1");
+        answered_by(&g, "-cipher ECDHE-RSA-CHACHA20-POLY1305", 1, "ECDHE-RSA-CHACHA20-POLY1305");
         answered_by(&g, "-sigalgs RSA+SHA384", 0, NULL);
     } else CHECK(!"rig");
     rig_down(&g);
@@ -774,7 +778,7 @@ static void test_handshake_paths(void)
  * bytes into records and spoils record number `rec` (0 ClientHello, 1
  * ClientKeyExchange, 2 ChangeCipherSpec, 3 Finished, 4 the request):
  * 'f' flips its last byte, 'z' zeroes the X25519 share, 'a' makes it
- * application data, 'd' drops it, 'r' (no spoiling) renegotiates after the
+ * application data, 'v' gives it version 3.1, 'd' drops it, 'r' (no spoiling) renegotiates after the
  * handshake. The server must end the connection with `why`. */
 static void spoil(int rec, int how, const char *why)
 {
@@ -811,6 +815,7 @@ static void spoil(int rec, int how, const char *why)
             if (n == rec && how == 'f') cb[len - 1] ^= 1;
             if (n == rec && how == 'z') memset(cb + 10, 0, len >= 42 ? 32 : 0);
             if (n == rec && how == 'a') cb[0] = 23;
+            if (n == rec && how == 'v') cb[2] = 1;
             if (n == rec && how == 'd') drop = 1;
             if (!drop) CHECK(send(fd, cb, len, MSG_NOSIGNAL) == (ssize_t)len);
             memmove(cb, cb + len, cl - len);
@@ -843,6 +848,8 @@ static void test_handshake_spoiled(void)
     spoil(1, 'z', "bad ECDHE point");
     spoil(1, 'f', "bad record MAC");            /* another point: other keys */
     spoil(2, 'a', "data before the handshake ended");
+    spoil(1, 'v', "bad record version");
+    spoil(3, 'v', "bad record version");
     spoil(2, 'd', "unexpected handshake message");
     spoil(3, 'f', "bad record MAC");
     spoil(4, 'f', "bad record MAC");
