@@ -252,6 +252,10 @@ run: $(BUILD)/examples/authenticated_server $(CLI_BIN)
 	ENVIRONMENT=development $(BUILD)/examples/authenticated_server
 
 FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
+# fuzz_tls_server (the HTTPS server's handshake) needs BearSSL: without it, left out
+ifneq ($(BEARSSL),1)
+FUZZ_SRCS := $(filter-out fuzz/fuzz_tls_server.c,$(FUZZ_SRCS))
+endif
 # constant-time check of the ec module's secret paths under valgrind (tests/ct_ec.c)
 # and of the RSA, Ed25519 and X25519 ones (tests/ct_sig.c)
 CT_BINS := $(foreach t,ct_ec ct_sig,$(BUILD)/ct/$(t) $(BUILD)/ct/$(t)_noint128)
@@ -278,6 +282,17 @@ FUZZ_OWN_IMPL := $(BUILD)/fuzz/fuzz_http $(BUILD)/fuzz/fuzz_oauth $(BUILD)/fuzz/
 $(FUZZ_OWN_IMPL): $(BUILD)/fuzz/%: fuzz/%.c $(HDR)
 	@mkdir -p $(@D)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_DEFAULT_SOURCE -I. -o $@ $< $(LDLIBS)
+# the TLS server target builds it in with BearSSL; without BearSSL there is
+# nothing to build (tests/fuzz_smoke.sh reports it skipped)
+ifeq ($(BEARSSL),1)
+$(BUILD)/fuzz/fuzz_tls_server: fuzz/fuzz_tls_server.c $(HDR)
+	@mkdir -p $(@D)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_DEFAULT_SOURCE -DFASTMCP_WITH_BEARSSL -I. -o $@ $< $(LDLIBS)
+else
+.PHONY: $(BUILD)/fuzz/fuzz_tls_server
+$(BUILD)/fuzz/fuzz_tls_server:
+	@rm -f $@; echo "fuzz_tls_server: skipped (needs BearSSL: libbearssl-dev)"
+endif
 # every target for FUZZ_SECONDS (default 600) from its committed corpus
 FUZZ_SECONDS ?= 600
 fuzz-long:

@@ -20752,6 +20752,7 @@ static size_t fmcp__tls_pending(void *conn)
     fmcp__tls_conn *t = (fmcp__tls_conn *)conn;
     size_t len = 0;
     if (t->fast) return fmcp__fs_pending(t);
+    if (br_ssl_engine_current_state(t->eng) & BR_SSL_CLOSED) return 0;   /* nothing more will be read */
     if (br_ssl_engine_current_state(t->eng) & BR_SSL_RECVAPP) (void)br_ssl_engine_recvapp_buf(t->eng, &len);
     return len + t->stage_len + t->pre_len;
 }
