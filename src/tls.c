@@ -849,6 +849,17 @@ static int fmcp__fs_bearssl_has(const fmcp_tls_server *s, unsigned cs)
     return 0;
 }
 
+/* server_name (RFC 6066 3): a list, filling the extension, of entries of
+ * a type byte and a 2-byte-length name; BearSSL refuses others. */
+static int fmcp__fs_sni_ok(const unsigned char *b, size_t len)
+{
+    size_t i;
+    if (len < 2 || fmcp__fs_u16(b) != len - 2) return 0;
+    for (i = 2; i < len; i += 3 + fmcp__fs_u16(b + i + 1))
+        if (len - i < 3 || fmcp__fs_u16(b + i + 1) > len - i - 3) return 0;
+    return 1;
+}
+
 /* A u16 list with a 2-byte length that fills the extension exactly:
  * 1 when `want` is in it, 0 when not, -1 when malformed. */
 static int fmcp__fs_list_has(const unsigned char *b, size_t len, unsigned want)
@@ -906,6 +917,9 @@ static int fmcp__fs_hello_ok(const fmcp_tls_server *s, fmcp__tls_fast *f, const 
         case 0xFF01:                                    /* renegotiation_info: empty on a first handshake */
             if (k != 1 || b[i] != 0) return 0;
             f->reneg = 1;
+            break;
+        case 0x0000:                                    /* server_name: unused, but well formed */
+            if (!fmcp__fs_sni_ok(b + i, k)) return 0;
             break;
         case 0x0017:                                    /* extended_master_secret (RFC 7627) */
             if (k != 0) return 0;
