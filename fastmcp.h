@@ -248,7 +248,8 @@
  *   http_conn server connections: reading, strict request heads, bodies, accepting
  *   http_server answering (direct or queued), accessors, servers, stepping
  *   http_client the loop client (fmcp_http_fetch); TCP connects for mcp_client
- *   tls     TLS 1.2 client/server transports for http (BearSSL, opt-in)
+ *   tls     TLS 1.2 client/server transports for http (BearSSL, opt-in; the
+ *           server's common handshake is our own C, its records BearSSL's)
  *   mcp_schema tool schemas: compact parameter spec, $ref checks, bounded JSON
  *           Schema 2020-12 validator for tool arguments
  *   mcp     JSON-RPC 2.0 + MCP server engine: registry, lifecycle, workers, sessions
@@ -2708,7 +2709,18 @@ FASTMCP_API void fmcp_http_response_destroy(fmcp_http_response *res);
  * the SHA-256 ServerKeyExchange signature (module rsa: CRT with exponent
  * blinding, each signature verified before it is sent). The EC and ECDSA
  * hooks need 64-bit limbs (__int128): FASTMCP_NO_INT128 builds keep
- * BearSSL's EC code. A small-order peer point (all-zero X25519 secret) fails the handshake, as RFC 8422 asks.
+ * BearSSL's EC code. A small-order peer point (all-zero X25519 secret)
+ * fails the handshake, as RFC 8422 asks.
+ *
+ * The server does the common handshake itself (BearSSL's interpreted one
+ * cost more than nginx's whole handshake): ECDHE over X25519 or P-256,
+ * AES-GCM or ChaCha20-Poly1305, a SHA-256 signature, extended master
+ * secret (RFC 7627); no session id, no resumption; a renegotiation is
+ * refused with a fatal alert. A client whose first acceptable suite is
+ * another one (CBC, CCM, static ECDH or RSA key exchange), or that needs
+ * another curve or signature hash or max_fragment_length, gets BearSSL's
+ * engine, fed the bytes already read. FASTMCP_TLS_BEARSSL_HANDSHAKE gives
+ * every connection to BearSSL.
  *
  * fmcp_tls_client_create
  *   Loads the trust anchors once: desc->ca_pem (memory), else desc->ca_file,

@@ -8,7 +8,8 @@
 #                wrk polls for writability while a handshake is pending and
 #                takes the CPU the server needs on a small machine)
 # against
-#   fastmcp.h    bench/https_server.c: BearSSL, stateless JSON mode, one loop
+#   fastmcp.h    bench/https_server.c: its own TLS 1.2 handshake with BearSSL
+#                records, stateless JSON mode, one loop
 #                thread, tool inline on it
 #   nginx        TLS with OpenSSL, returning a fixed body of the same length
 #                as our answer; worker_processes 1 (= our one loop thread)
@@ -159,7 +160,7 @@ awk '
   END {
     printf "%-8s %-20s %12s %8s %8s %8s %12s %8s %8s %8s\n", "cert", "server", "keep-alive/s", "x ng 1w", "x ng auto", "CPU us", "handshake/s", "x ng 1w", "x ng auto", "CPU us"
     split("rsa ec", ks, " "); split("ours nginx1 nginxauto", ss, " ")
-    nm["ours"] = "fastmcp.h (BearSSL)"; nm["nginx1"] = "nginx, 1 worker"; nm["nginxauto"] = "nginx, workers auto"
+    nm["ours"] = "fastmcp.h"; nm["nginx1"] = "nginx, 1 worker"; nm["nginxauto"] = "nginx, workers auto"
     for (i = 1; i <= 2; i++) for (j = 1; j <= 3; j++) {
       k = ks[i]; s = ss[j] "_" k
       ka = best[s " ka"]; hs = best[s " hs"]; n1k = best["nginx1_" k " ka"]; nak = best["nginxauto_" k " ka"]

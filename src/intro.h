@@ -248,7 +248,8 @@
  *   http_conn server connections: reading, strict request heads, bodies, accepting
  *   http_server answering (direct or queued), accessors, servers, stepping
  *   http_client the loop client (fmcp_http_fetch); TCP connects for mcp_client
- *   tls     TLS 1.2 client/server transports for http (BearSSL, opt-in)
+ *   tls     TLS 1.2 client/server transports for http (BearSSL, opt-in; the
+ *           server's common handshake is our own C, its records BearSSL's)
  *   mcp_schema tool schemas: compact parameter spec, $ref checks, bounded JSON
  *           Schema 2020-12 validator for tool arguments
  *   mcp     JSON-RPC 2.0 + MCP server engine: registry, lifecycle, workers, sessions

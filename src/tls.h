@@ -45,7 +45,18 @@
  * the SHA-256 ServerKeyExchange signature (module rsa: CRT with exponent
  * blinding, each signature verified before it is sent). The EC and ECDSA
  * hooks need 64-bit limbs (__int128): FASTMCP_NO_INT128 builds keep
- * BearSSL's EC code. A small-order peer point (all-zero X25519 secret) fails the handshake, as RFC 8422 asks.
+ * BearSSL's EC code. A small-order peer point (all-zero X25519 secret)
+ * fails the handshake, as RFC 8422 asks.
+ *
+ * The server does the common handshake itself (BearSSL's interpreted one
+ * cost more than nginx's whole handshake): ECDHE over X25519 or P-256,
+ * AES-GCM or ChaCha20-Poly1305, a SHA-256 signature, extended master
+ * secret (RFC 7627); no session id, no resumption; a renegotiation is
+ * refused with a fatal alert. A client whose first acceptable suite is
+ * another one (CBC, CCM, static ECDH or RSA key exchange), or that needs
+ * another curve or signature hash or max_fragment_length, gets BearSSL's
+ * engine, fed the bytes already read. FASTMCP_TLS_BEARSSL_HANDSHAKE gives
+ * every connection to BearSSL.
  *
  * fmcp_tls_client_create
  *   Loads the trust anchors once: desc->ca_pem (memory), else desc->ca_file,
